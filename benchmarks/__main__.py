@@ -1,0 +1,90 @@
+"""Run every ``benchmarks/bench_*.py`` and write ``benchmarks/RESULTS.md``.
+
+Each benchmark module exposes ``run() -> list[dict]``; each dict has ``name``,
+``seconds`` (best of the repeats), and optionally ``target_seconds``,
+``reference_seconds`` (the pure-Python twin on the same input), ``repeats`` and
+``notes``. Usage: ``python -m benchmarks [name-filter]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024**2:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    import numba
+    import numpy
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, numpy {numpy.__version__}, numba {numba.__version__}"
+    )
+
+
+def main(argv: list[str]) -> int:
+    pattern = argv[0] if argv else ""
+    mods = sorted(p.stem for p in HERE.glob("bench_*.py") if pattern in p.stem)
+    rows: list[dict[str, object]] = []
+    for name in mods:
+        t0 = time.perf_counter()
+        print(f"running {name} ...", flush=True)
+        mod = importlib.import_module(f"benchmarks.{name}")
+        for r in mod.run():
+            r.setdefault("module", name)
+            rows.append(r)
+            print(f"  {r['name']}: {float(r['seconds']):.4f} s", flush=True)
+        print(f"  ({time.perf_counter() - t0:.1f} s)", flush=True)
+    lines = [
+        "# Benchmark results",
+        "",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}",
+        f"- machine: {_machine()}",
+        "- command: `make bench` (`python -m benchmarks`); best of the repeats, wall-clock seconds",
+        "",
+        "| module | benchmark | seconds | target (s) | meets target "
+        "| pure-Python reference (s) | speed-up | notes |",
+        "|---|---|---:|---:|:---:|---:|---:|---|",
+    ]
+    for r in rows:
+        sec = float(r["seconds"])  # type: ignore[arg-type]
+        tgt = r.get("target_seconds")
+        ref = r.get("reference_seconds")
+        meets = "" if tgt is None else ("yes" if sec <= float(tgt) else "**no**")  # type: ignore[arg-type]
+        speed = "" if not ref else f"{float(ref) / sec:,.0f}×"  # type: ignore[arg-type]
+        lines.append(
+            f"| {r['module']} | {r['name']} | {sec:.4g} | {'' if tgt is None else tgt} | {meets} | "
+            f"{'' if not ref else f'{float(ref):.4g}'} | {speed} | {r.get('notes', '')} |"  # type: ignore[arg-type]
+        )
+    if pattern and (HERE / "RESULTS.md").exists():
+        print("(filtered run: RESULTS.md not rewritten; printed only)")
+        print("\n".join(lines))
+        return 0
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {HERE / 'RESULTS.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Command modules of the ``liqcascade`` CLI; each exposes ``register(app)``."""

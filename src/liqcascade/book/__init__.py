@@ -1,0 +1,1 @@
+"""liqcascade.book (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""liqcascade.cascade (see DESIGN.md)."""

@@ -1,0 +1,126 @@
+"""The ``liqcascade`` command line (typer + rich).
+
+Exit codes: 0 success; 2 bad input or usage (one line ``error: …`` on stderr);
+3 a proof that does not verify (``pol verify``); 1 an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from liqcascade._cli import _common
+from liqcascade._version import __version__
+from liqcascade.errors import InputError
+
+# typer >= 0.20 vendors its own copy of click: catch both.
+_CLICK_ERRORS: tuple[type[Exception], ...] = (click.ClickException,)
+try:
+    from typer._click.exceptions import ClickException as _TyperClickException
+
+    _CLICK_ERRORS = (click.ClickException, _TyperClickException)
+except ImportError:  # pragma: no cover - older typer uses click itself
+    pass
+_ABORTS = (click.exceptions.Abort, typer.Abort)
+_EXITS = (click.exceptions.Exit, typer.Exit)
+
+app = typer.Typer(
+    name="liqcascade",
+    help=(
+        "Liquidation-cascade risk in crypto derivatives, on real market data.\n\n"
+        "Example: liqcascade report --out report"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+# Each module registers its commands on ``app``; order is the order of --help.
+_COMMAND_MODULES = (
+    "report",
+    "data",
+    "margin",
+    "liqmap",
+    "cascade",
+    "vol",
+    "support",
+    "stress",
+    "solvency",
+    "pol",
+    "contagion",
+    "stops",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"liqcascade {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("-q", "--quiet", help="No progress bars or notes.")
+    ] = False,
+) -> None:
+    """Liquidation-cascade risk in crypto derivatives, on real market data."""
+    _common.STATE.verbosity = -1 if quiet else verbose
+
+
+for _name in _COMMAND_MODULES:
+    importlib.import_module(f"liqcascade._cli.{_name}").register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; map errors to exit codes (2 usage/input, 1 internal)."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="liqcascade", standalone_mode=False)
+    except InputError as exc:
+        _common.stderr.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        return 2
+    except _ABORTS:
+        _common.stderr.print("error: aborted", highlight=False, markup=False)
+        return 130
+    except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value
+        msg = str(getattr(exc, "format_message", exc.__str__)()).replace("\n", " ").strip()
+        if not msg:  # no arguments: help was printed
+            return 0
+        _common.stderr.print(f"error: {msg}", highlight=False, markup=False, soft_wrap=True)
+        return 2
+    except _EXITS as exc:
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # an internal error: one line, traceback only with -v
+        if _common.STATE.verbosity > 0 or os.environ.get("LIQCASCADE_DEBUG"):
+            raise
+        _common.stderr.print(
+            f"error: internal error: {type(exc).__name__}: {exc} (run with -v for the traceback)",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        return 1
+    return 0
+
+
+def _entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    _entry()

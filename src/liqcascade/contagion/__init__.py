@@ -1,0 +1,1 @@
+"""liqcascade.contagion (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""liqcascade.data (see DESIGN.md)."""

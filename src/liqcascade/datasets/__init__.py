@@ -1,0 +1,221 @@
+"""Bundled real market data, with a loader for each dataset and its provenance.
+
+Every time-series loader returns a :class:`pandas.DataFrame` indexed by a tz-aware
+UTC :class:`pandas.DatetimeIndex` named ``ts``, in the canonical layouts of
+DESIGN.md, and takes ``start``/``end`` (inclusive; anything
+:func:`pandas.Timestamp` accepts, read as UTC).
+
+Examples
+--------
+>>> from liqcascade import datasets
+>>> eth = datasets.load_ohlcv("ETH", "1d", start="2022-06-18", end="2022-06-18")
+>>> float(eth["low"].iloc[0])
+881.56
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+import pandas as pd
+
+from liqcascade.datasets._registry import (
+    AAVE_RESERVE_PARAMS_FILE,
+    AAVE_RESERVE_PARAMS_SOURCE,
+    DATASETS,
+    Dataset,
+)
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "load",
+    "load_aave_reserve_params",
+    "load_book_totals",
+    "load_funding",
+    "load_liquidations",
+    "load_ohlcv",
+    "load_open_interest",
+    "names",
+    "provenance",
+]
+
+_OHLCV = {
+    ("ETH", "1d"): "eth_1d",
+    ("BTC", "1d"): "btc_1d",
+    ("ETH", "1h"): "eth_1h",
+    ("BTC", "1h"): "btc_1h",
+    ("ETH", "30m"): "eth_30m",
+}
+
+
+def names() -> list[str]:
+    """Names of the bundled datasets, in registry order."""
+    return list(DATASETS)
+
+
+def _ts(value: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+@lru_cache(maxsize=64)
+def _read(name: str) -> pd.DataFrame:
+    path = files("liqcascade.datasets") / "_files" / DATASETS[name].file
+    with path.open("rb") as fh:
+        df = pd.read_parquet(fh)
+    if "ts" in df.columns:
+        df["ts"] = pd.to_datetime(df["ts"], utc=True)
+        df = df.set_index("ts")
+    return df
+
+
+def load(name: str, start: Any = None, end: Any = None) -> pd.DataFrame:
+    """Load one bundled dataset by name.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`names`.
+    start, end : str or datetime-like, optional
+        Inclusive bounds on ``ts`` (UTC).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy, indexed by ``ts`` where the dataset has times.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not a bundled dataset.
+    """
+    if name not in DATASETS:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+    df = _read(name)
+    if isinstance(df.index, pd.DatetimeIndex):
+        if start is not None:
+            df = df[df.index >= _ts(start)]
+        if end is not None:
+            end_ts = _ts(end)
+            if isinstance(end, str) and len(end) <= 10:  # a date: include the whole day
+                end_ts = end_ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+            df = df[df.index <= end_ts]
+    return df.copy()
+
+
+def load_ohlcv(
+    asset: str = "ETH", interval: str = "1d", start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """Binance spot OHLCV of ``asset`` at ``interval`` (price USDT, volume base units).
+
+    Parameters
+    ----------
+    asset : {"ETH", "BTC"}
+        Base asset.
+    interval : {"1d", "1h", "30m"}
+        Bar interval (30m for ETH only).
+    start, end : datetime-like, optional
+        Inclusive bounds.
+    """
+    key = (asset.upper(), interval)
+    if key not in _OHLCV:
+        known = ", ".join(f"{a} {i}" for a, i in _OHLCV)
+        raise KeyError(f"no bundled OHLCV for {asset} {interval}; bundled: {known}")
+    return load(_OHLCV[key], start, end)
+
+
+def load_open_interest(start: Any = None, end: Any = None) -> pd.DataFrame:
+    """Aggregated ETH open interest across venues, 4-hourly, USD (``oi_usd`` = bar close)."""
+    return load("eth_oi_4h", start, end)
+
+
+def load_liquidations(start: Any = None, end: Any = None) -> pd.DataFrame:
+    """Recorded Binance ETH liquidations, 4-hourly: ``long_usd``, ``short_usd`` (USD)."""
+    return load("eth_liquidations_4h", start, end)
+
+
+def load_funding(venue: str | None = None, start: Any = None, end: Any = None) -> pd.DataFrame:
+    """ETH funding: ``rate`` (fraction per ``interval_hours``).
+
+    Parameters
+    ----------
+    venue : str, optional
+        ``None`` gives the OI-weighted aggregate (4-hourly, 2024-11 -> 2025-07); a venue
+        name gives that venue's history, 2020-2023 and 2024-11 -> 2025-07 joined.
+    """
+    if venue is None:
+        return load("eth_funding_4h_oi_weighted", start, end)
+    frames = []
+    for name in ("eth_funding_2020_2023", "eth_funding_8h_by_venue"):
+        df = load(name, start, end)
+        frames.append(df[df["venue"] == venue.lower()])
+    df = load("funding_by_venue_2025", start, end)
+    frames.append(df[(df["venue"] == venue.lower()) & (df["asset"] == "ETH")].drop(columns="asset"))
+    out = pd.concat(frames).sort_index()
+    out = out[~out.index.duplicated(keep="last")]
+    if out.empty:
+        raise KeyError(f"no bundled funding for venue {venue!r}")
+    return out
+
+
+def load_book_totals(market: str = "futures", start: Any = None, end: Any = None) -> pd.DataFrame:
+    """Aggregated ETH order-book totals near mid: ``bids_usd``/``asks_usd`` USD, ``*_base`` ETH.
+
+    Parameters
+    ----------
+    market : {"futures", "spot"}
+        Futures (8-hourly) or spot (4-hourly) books.
+    """
+    if market not in ("futures", "spot"):
+        raise KeyError(f"market must be 'futures' or 'spot' (got {market!r})")
+    return load("eth_futures_book_8h" if market == "futures" else "eth_spot_book_4h", start, end)
+
+
+@lru_cache(maxsize=1)
+def _aave_params() -> dict[str, Any]:
+    text = (files("liqcascade.datasets") / "_files" / AAVE_RESERVE_PARAMS_FILE).read_text()
+    return dict(json.loads(text))
+
+
+def load_aave_reserve_params() -> dict[str, Any]:
+    """Aave V3 reserve parameters (LTV, liquidation threshold, bonus) on 10 chains, 2025-10-23."""
+    return json.loads(json.dumps(_aave_params()))
+
+
+def provenance() -> pd.DataFrame:
+    """One row per bundled dataset: source, range, interval, units, rows and caveats."""
+    rows = []
+    for d in DATASETS.values():
+        rows.append(
+            {
+                "name": d.name,
+                "kind": d.kind,
+                "asset": d.asset,
+                "interval": d.interval,
+                "venue": d.venue,
+                "range": d.range,
+                "rows": len(_read(d.name)),
+                "units": d.units,
+                "source": d.source,
+                "caveats": d.caveats,
+            }
+        )
+    rows.append(
+        {
+            "name": "aave_v3_reserve_params",
+            "kind": "reference",
+            "asset": "multi",
+            "interval": "snapshot",
+            "venue": "aave",
+            "range": "2025-10-23",
+            "rows": int(_aave_params().get("total_reserves", 0)),
+            "units": "fractions",
+            "source": AAVE_RESERVE_PARAMS_SOURCE,
+            "caveats": "",
+        }
+    )
+    return pd.DataFrame(rows)

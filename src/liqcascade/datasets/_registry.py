@@ -1,0 +1,438 @@
+"""The bundled datasets: file, kind, provenance and caveats of each.
+
+Every file under ``_files/`` was converted from real market data by
+``tools/build_datasets.py``; nothing is synthetic. Times are UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Metadata of one bundled dataset.
+
+    Parameters
+    ----------
+    name : str
+        Loader name, e.g. ``"eth_1h"``.
+    kind : str
+        Canonical frame kind: ``ohlcv``, ``open_interest``, ``funding``,
+        ``liquidations``, ``book_totals``, ``taker``, ``defi`` or ``reference``.
+    asset : str
+        Base asset (``ETH``, ``BTC``) or ``multi``.
+    interval : str
+        Bar interval (``1d``, ``4h``, ``1h``...) or ``events`` / ``snapshot``.
+    venue : str
+        Venue the data describes.
+    source : str
+        Where the data was collected from, and the original file name.
+    range : str
+        First and last timestamp as documented.
+    units : str
+        Units of the value columns.
+    caveats : str
+        What the user must know before trusting a figure built on it.
+    """
+
+    name: str
+    kind: str
+    asset: str
+    interval: str
+    venue: str
+    source: str
+    range: str
+    units: str
+    caveats: str = ""
+
+    @property
+    def file(self) -> str:
+        """File name inside the package's ``_files`` folder."""
+        return f"{self.name}.parquet"
+
+
+_CG = (
+    "CoinGlass API, merged from daily snapshots (latest snapshot wins); CoinGlass revises "
+    "old bars by up to ~15 %"
+)
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in [
+        Dataset(
+            "eth_1d",
+            "ohlcv",
+            "ETH",
+            "1d",
+            "binance-spot",
+            "Binance spot klines (ETHUSDT_1d_binance_spot.csv.gz)",
+            "2017-08-17 -> 2025-12-31",
+            "price USDT, volume ETH",
+            "3,059 rows, no gaps; checked: 2022-06-18 low 881.6 close 995.1; "
+            "2025-10-10 open 4,368 low 3,435 close 3,829.7",
+        ),
+        Dataset(
+            "btc_1d",
+            "ohlcv",
+            "BTC",
+            "1d",
+            "binance-spot",
+            "Binance spot klines (BTCUSDT_1d_binance_spot.csv.gz)",
+            "2017-08-17 -> 2025-12-31",
+            "price USDT, volume BTC",
+            "no gaps",
+        ),
+        Dataset(
+            "eth_1h",
+            "ohlcv",
+            "ETH",
+            "1h",
+            "binance-spot",
+            "Binance spot klines merged from three public collections "
+            "(ETHUSDT_1h_binance_spot.csv.gz)",
+            "2017-08-17 -> 2026-03-31",
+            "price USDT, volume ETH",
+            "29 gaps (exchange outages) incl. a 28 h seam 2023-12-30 21:00 -> "
+            "2023-12-31 23:00; rolls up to the daily file within 0.5 %",
+        ),
+        Dataset(
+            "btc_1h",
+            "ohlcv",
+            "BTC",
+            "1h",
+            "binance-spot",
+            "Binance spot klines (BTCUSDT_1h_binance_spot.csv.gz)",
+            "2021-04-04 -> 2026-03-31",
+            "price USDT, volume BTC",
+            "merged collections",
+        ),
+        Dataset(
+            "eth_30m",
+            "ohlcv",
+            "ETH",
+            "30m",
+            "binance-spot",
+            "Binance spot klines (ETHUSDT_30m_binance_spot.csv.gz)",
+            "2024-01-01 -> 2026-03-31",
+            "price USDT, volume ETH",
+            "covers 2025-08-24 and 2025-10-10",
+        ),
+        Dataset(
+            "eth_perp_1h",
+            "ohlcv",
+            "ETH",
+            "1h",
+            "binance-usdm",
+            "Binance USD-M perpetual klines (ETHUSDT_1h_binance_usdm_perp_2020-2024.csv.gz)",
+            "2020-01-01 -> 2024-04-18",
+            "price USDT, volume ETH",
+            "perpetual, not spot",
+        ),
+        Dataset(
+            "eth_5m_2022_06",
+            "ohlcv",
+            "ETH",
+            "5m",
+            "binance-spot",
+            "Binance klines (ETHUSDT_5m_binance_2022-06-15_2022-07-19.csv.gz)",
+            "2022-06-15 -> 2022-07-19",
+            "price USDT, volume ETH",
+            "the June 2022 crash (3AC/Celsius); the source holds 10,000 bars",
+        ),
+        Dataset(
+            "eth_1m_2022_12",
+            "ohlcv",
+            "ETH",
+            "1m",
+            "binance-spot",
+            "Binance klines (ETHUSDT_1m_binance_2022-12-01_2023-01-04.csv.gz)",
+            "2022-12-01 -> 2023-01-04",
+            "price USDT, volume ETH",
+            "the source holds 50,000 bars",
+        ),
+        Dataset(
+            "eth_5m_2025_08",
+            "ohlcv",
+            "ETH",
+            "5m",
+            "binance-spot",
+            "Binance kline export layout (ETHUSDT_5m_binance_spot_2025-08-19_2025-09-21.csv.gz)",
+            "2025-08-19 -> 2025-09-21",
+            "price USDT, volume ETH, quote_volume USDT",
+            "one 18 h gap on 2025-09-20",
+        ),
+        Dataset(
+            "eth_bybit_15m_2025_10",
+            "ohlcv",
+            "ETH",
+            "15m",
+            "bybit-perp",
+            "Bybit perpetual klines (ETHUSDT_15m_bybit_perp_2025-10-07_2025-10-17.csv.gz)",
+            "2025-10-07 -> 2025-10-17",
+            "price USDT, volume ETH, quote_volume (turnover) USD",
+            "low 3,311.76 on 2025-10-10; the source holds 1,000 bars",
+        ),
+        Dataset(
+            "perp_1h_by_venue",
+            "ohlcv",
+            "multi",
+            "1h",
+            "binance,bybit,hyperliquid,...",
+            "hourly perpetual candles by venue (perp_1h_by_venue_2025-03_2026-03.parquet)",
+            "2025-03-06 -> 2026-03-05",
+            "price USD, volume base",
+            "long frame with venue and asset columns",
+        ),
+        Dataset(
+            "eth_liquidations_4h",
+            "liquidations",
+            "ETH",
+            "4h",
+            "binance",
+            _CG + " (coinglass_ETH_4h_liquidations_binance.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "USD notional per 4 h bar",
+            "Binance only, not all venues; long_usd = longs liquidated",
+        ),
+        Dataset(
+            "eth_oi_4h",
+            "open_interest",
+            "ETH",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_ETH_4h_open_interest_all_venues_usd.csv.gz)",
+            "2024-11-22 -> 2025-07-31",
+            "USD; oi_usd is the bar's close",
+            "aggregated across venues",
+        ),
+        Dataset(
+            "eth_oi_4h_stablecoin",
+            "open_interest",
+            "ETH",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_ETH_4h_open_interest_stablecoin_margined.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "as delivered by CoinGlass",
+            "stablecoin-margined split; the unit of this series is uncertain "
+            "(values ~1.4e6 suggest ETH, not USD)",
+        ),
+        Dataset(
+            "eth_oi_4h_coin",
+            "open_interest",
+            "ETH",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_ETH_4h_open_interest_coin_margined.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "USD",
+            "coin-margined split",
+        ),
+        Dataset(
+            "eth_funding_4h_oi_weighted",
+            "funding",
+            "ETH",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_ETH_4h_funding_oi_weighted.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "rate: fraction per 8 h (source: percent)",
+            "OI-weighted across venues; bar close",
+        ),
+        Dataset(
+            "eth_funding_4h_volume_weighted",
+            "funding",
+            "ETH",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_ETH_4h_funding_volume_weighted.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "rate: fraction per 8 h (source: percent)",
+            "volume-weighted across venues; bar close",
+        ),
+        Dataset(
+            "eth_funding_8h_by_venue",
+            "funding",
+            "ETH",
+            "8h",
+            "binance,bybit,okx,hyperliquid",
+            _CG + " (coinglass_ETH_8h_funding_{venue}.csv.gz)",
+            "2024-11 -> 2025-07",
+            "rate: fraction per 8 h (source: percent)",
+            "long frame with a venue column",
+        ),
+        Dataset(
+            "eth_futures_book_8h",
+            "book_totals",
+            "ETH",
+            "8h",
+            "all-venues",
+            _CG + " (coinglass_ETH_8h_futures_orderbook_bids_asks_usd.csv.gz)",
+            "2024-11-21 -> 2025-07-31",
+            "USD and ETH",
+            "aggregated futures bid/ask totals within CoinGlass's default range "
+            "(believed +/-1 % of mid, not verified)",
+        ),
+        Dataset(
+            "eth_spot_book_4h",
+            "book_totals",
+            "ETH",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_ETH_4h_spot_orderbook_bids_asks_usd.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "USD and ETH",
+            "spot; same range caveat",
+        ),
+        Dataset(
+            "eth_taker_4h",
+            "taker",
+            "ETH",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_ETH_4h_taker_buy_sell.csv.gz)",
+            "2024-11-13 -> 2025-05-12",
+            "USD",
+            "futures taker buy/sell volume",
+        ),
+        Dataset(
+            "eth_spot_taker_4h",
+            "taker",
+            "ETH",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_ETH_4h_spot_taker_buy_sell.csv.gz)",
+            "2024-11-21 -> 2025-07-31",
+            "USD",
+            "spot taker buy/sell volume",
+        ),
+        Dataset(
+            "coinm_oi_1d",
+            "open_interest",
+            "multi",
+            "1d",
+            "binance-coinm",
+            "Coinalyze (coinalyze_binance_coinm_open_interest_1d.csv.gz)",
+            "2021-09-15 -> 2025-07-31",
+            "USD",
+            "Binance coin-margined perps ETHUSD_PERP.A and BTCUSD_PERP.A only",
+        ),
+        Dataset(
+            "eth_funding_2020_2023",
+            "funding",
+            "ETH",
+            "8h",
+            "binance,bybit,dydx,gate,htx,kucoin,mexc",
+            "public funding collections (funding_ETHUSDT_{venue}_2020-2023.csv.gz)",
+            "2020-01-01 -> 2023-12-31",
+            "rate: fraction per interval",
+            "dydx is hourly; times already shifted to UTC; long frame with venue",
+        ),
+        Dataset(
+            "funding_by_venue_2025",
+            "funding",
+            "multi",
+            "1h",
+            "binance,bybit,hyperliquid,...",
+            "funding per venue (funding_by_venue_2025-03_2026-03.parquet)",
+            "2025-03-06 -> 2026-03-05",
+            "rate: fraction per interval",
+            "interval_hours inferred from the spacing of each venue's series",
+        ),
+        Dataset(
+            "hyperliquid_liquidations_1d",
+            "liquidations",
+            "multi",
+            "1d",
+            "hyperliquid",
+            "Hyperliquid stats (hyperliquid_daily_liquidated_notional_ETH_BTC.csv.gz)",
+            "2023-06-14 -> 2025-05",
+            "USD notional per day",
+            "long + short combined",
+        ),
+        Dataset(
+            "aave_wbtc_liquidations",
+            "defi",
+            "BTC",
+            "events",
+            "aave",
+            "Aave V2/V3 Ethereum liquidation events (aave_wbtc_liquidations.parquet)",
+            "2022-02 -> 2026-02",
+            "token amounts and USD",
+            "WBTC/cbBTC collateral",
+        ),
+        Dataset(
+            "aave_wbtc_collateral_liquidations",
+            "defi",
+            "BTC",
+            "events",
+            "aave",
+            "Aave collateral liquidations (aave_wbtc_collateral_liquidations.parquet)",
+            "2020-12 -> 2026-02",
+            "token amounts and USD",
+            "83 events on 2025-10-10/11",
+        ),
+        Dataset(
+            "aave_wbtc_collateral_open_positions",
+            "defi",
+            "BTC",
+            "snapshot",
+            "aave",
+            "Aave open positions snapshot (aave_wbtc_collateral_open_positions.parquet)",
+            "snapshot",
+            "tokens",
+            "one row per account and borrowed asset",
+        ),
+        Dataset(
+            "aave_wbtc_collateral_accounts",
+            "defi",
+            "BTC",
+            "snapshot",
+            "aave",
+            "Aave accounts with WBTC collateral (aave_wbtc_collateral_accounts.parquet)",
+            "snapshot",
+            "-",
+            "",
+        ),
+        Dataset(
+            "aave_wbtc_price_history",
+            "defi",
+            "multi",
+            "1d",
+            "aave",
+            "daily prices used by the Aave files (aave_wbtc_price_history.parquet)",
+            "2025-02 -> 2026-02",
+            "USD",
+            "",
+        ),
+        Dataset(
+            "compound_v3_liquidations",
+            "defi",
+            "multi",
+            "events",
+            "compound",
+            "Compound v3 liquidations (compound_v3_liquidations.csv.gz)",
+            "2025-09-22 -> 2026",
+            "USD",
+            "Ethereum cUSDTv3 from 2025-09-22; 25 events, $17.4M on 2025-10-10",
+        ),
+        Dataset(
+            "chainlink_eth_usd_1d",
+            "reference",
+            "ETH",
+            "1d",
+            "chainlink",
+            "Chainlink ETH/USD oracle daily samples (chainlink_ETHUSD_daily.csv.gz)",
+            "2023-01-24 -> 2025-12-25",
+            "USD",
+            "one sample per day",
+        ),
+    ]
+}
+
+AAVE_RESERVE_PARAMS_FILE = "aave_v3_reserve_params.json"
+AAVE_RESERVE_PARAMS_SOURCE = (
+    "Aave V3 reserve parameters on 10 chains, fetched 2025-10-23 "
+    "(aave_v3_reserve_params_2025-10-23.json); WETH liquidation threshold 0.83 on Ethereum"
+)

@@ -1,0 +1,1 @@
+"""liqcascade.events (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""liqcascade.margin (see DESIGN.md)."""

@@ -1,0 +1,251 @@
+"""Flat-array containers for leveraged positions and stop orders.
+
+These are the shared currency between layers: ``margin`` computes their prices,
+``positions`` builds them (from files or estimated from market data), ``cascade``
+consumes them. Public constructors validate; kernels downstream trust them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade._typing import FloatArray, Int8Array, IntArray
+from liqcascade.errors import InputError
+
+LONG: int = 1
+SHORT: int = -1
+SELL: int = -1
+BUY: int = 1
+
+
+def _f64(x: Any) -> FloatArray:
+    return np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+
+
+@dataclass(frozen=True, eq=False)
+class PositionBook:
+    """Leveraged perpetual positions as flat arrays (one entry per position).
+
+    Parameters
+    ----------
+    side : array of int8
+        ``+1`` long, ``-1`` short.
+    size : array of float
+        Position size, base units (ETH), > 0.
+    entry_price : array of float
+        Entry price, USD.
+    margin : array of float
+        Isolated margin (or the account's wallet balance for cross), USD, >= 0.
+    liq_price : array of float
+        Liquidation price, USD (> 0; a position that cannot be liquidated has
+        ``0`` for a long or ``inf`` for a short).
+    bankruptcy_price : array of float
+        Price at which the position's equity is zero, USD.
+    account : array of int64, optional
+        Account id per position (default ``0..n-1``).
+    opened_ms : array of int64, optional
+        Opening time, ms since epoch (``-1`` unknown).
+    venue : str, default "binance"
+        Venue whose margin rules priced the book.
+    symbol : str, default "ETHUSDT"
+        Contract.
+
+    Notes
+    -----
+    Notional at price ``p`` is ``size * p`` USD; effective leverage is
+    ``size * entry_price / margin``.
+    """
+
+    side: Int8Array
+    size: FloatArray
+    entry_price: FloatArray
+    margin: FloatArray
+    liq_price: FloatArray
+    bankruptcy_price: FloatArray
+    account: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    opened_ms: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    venue: str = "binance"
+    symbol: str = "ETHUSDT"
+
+    def __post_init__(self) -> None:
+        side = np.ascontiguousarray(np.asarray(self.side, dtype=np.int8))
+        n = side.shape[0]
+        object.__setattr__(self, "side", side)
+        for name in ("size", "entry_price", "margin", "liq_price", "bankruptcy_price"):
+            arr = _f64(getattr(self, name))
+            if arr.shape != (n,):
+                raise InputError(f"PositionBook.{name} has shape {arr.shape}, expected ({n},)")
+            object.__setattr__(self, name, arr)
+        acc = np.asarray(self.account, dtype=np.int64)
+        if acc.size == 0:
+            acc = np.arange(n, dtype=np.int64)
+        opened = np.asarray(self.opened_ms, dtype=np.int64)
+        if opened.size == 0:
+            opened = np.full(n, -1, dtype=np.int64)
+        if acc.shape != (n,) or opened.shape != (n,):
+            raise InputError("PositionBook.account and opened_ms must have one entry per position")
+        object.__setattr__(self, "account", acc)
+        object.__setattr__(self, "opened_ms", opened)
+        if n and not np.all(np.isin(side, (LONG, SHORT))):
+            raise InputError("PositionBook.side must be +1 (long) or -1 (short)")
+        if n and not (np.all(np.isfinite(self.size)) and np.all(self.size > 0)):
+            raise InputError("PositionBook.size must be finite and > 0 (base units)")
+        if n and not (np.all(np.isfinite(self.entry_price)) and np.all(self.entry_price > 0)):
+            raise InputError("PositionBook.entry_price must be finite and > 0 (USD)")
+        if n and (np.any(np.isnan(self.liq_price)) or np.any(np.isnan(self.bankruptcy_price))):
+            raise InputError("PositionBook.liq_price and bankruptcy_price must not be NaN")
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return int(self.side.shape[0])
+
+    @classmethod
+    def empty(cls, venue: str = "binance", symbol: str = "ETHUSDT") -> PositionBook:
+        """A book with no positions."""
+        z = np.empty(0)
+        return cls(np.empty(0, np.int8), z, z, z, z, z, venue=venue, symbol=symbol)
+
+    @property
+    def is_long(self) -> np.ndarray:
+        """Boolean mask of long positions."""
+        return self.side == LONG
+
+    @property
+    def leverage(self) -> FloatArray:
+        """Effective leverage at entry: ``size * entry_price / margin`` (inf where margin is 0)."""
+        with np.errstate(divide="ignore"):
+            return self.size * self.entry_price / self.margin
+
+    def notional(self, price: float | None = None) -> FloatArray:
+        """Notional per position, USD, at ``price`` (default: entry price)."""
+        return self.size * (self.entry_price if price is None else price)
+
+    def subset(self, mask: np.ndarray) -> PositionBook:
+        """The positions selected by a boolean mask or an index array."""
+        kw: dict[str, Any] = {
+            f.name: getattr(self, f.name)[mask]
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
+        return PositionBook(**kw, venue=self.venue, symbol=self.symbol)
+
+    def scaled(self, factor: float) -> PositionBook:
+        """The same book with sizes and margins multiplied by ``factor`` (prices unchanged)."""
+        if not factor > 0:
+            raise InputError(f"scale factor must be > 0 (got {factor})")
+        return PositionBook(
+            self.side, self.size * factor, self.entry_price, self.margin * factor,
+            self.liq_price, self.bankruptcy_price, self.account, self.opened_ms,
+            venue=self.venue, symbol=self.symbol,
+        )  # fmt: skip
+
+    @staticmethod
+    def concat(books: list[PositionBook]) -> PositionBook:
+        """Concatenate books (venue/symbol of the first)."""
+        if not books:
+            return PositionBook.empty()
+        names = [f.name for f in fields(PositionBook) if f.name not in ("venue", "symbol")]
+        kw = {n: np.concatenate([getattr(b, n) for b in books]) for n in names}
+        return PositionBook(**kw, venue=books[0].venue, symbol=books[0].symbol)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per position: side (long/short), size, entry_price, margin, prices, leverage."""
+        return pd.DataFrame(
+            {
+                "account": self.account,
+                "side": np.where(self.side == LONG, "long", "short"),
+                "size": self.size,
+                "entry_price": self.entry_price,
+                "margin": self.margin,
+                "leverage": self.leverage,
+                "liq_price": self.liq_price,
+                "bankruptcy_price": self.bankruptcy_price,
+                "opened_ms": self.opened_ms,
+            }
+        )
+
+    def summary(self) -> dict[str, float]:
+        """Counts and notionals (USD at entry) by side."""
+        lo = self.is_long
+        n = self.notional()
+        return {
+            "n_positions": float(len(self)),
+            "n_long": float(lo.sum()),
+            "n_short": float((~lo).sum()),
+            "long_notional_usd": float(n[lo].sum()),
+            "short_notional_usd": float(n[~lo].sum()),
+            "margin_usd": float(self.margin.sum()),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class StopBook:
+    """Resting stop-market orders as flat arrays.
+
+    Parameters
+    ----------
+    side : array of int8
+        ``-1`` sell stop (fires when price falls to ``trigger`` or below),
+        ``+1`` buy stop (fires when price rises to ``trigger`` or above).
+    trigger : array of float
+        Trigger price, USD, > 0.
+    size : array of float
+        Order size, base units, > 0.
+    """
+
+    side: Int8Array
+    trigger: FloatArray
+    size: FloatArray
+
+    def __post_init__(self) -> None:
+        side = np.ascontiguousarray(np.asarray(self.side, dtype=np.int8))
+        n = side.shape[0]
+        object.__setattr__(self, "side", side)
+        for name in ("trigger", "size"):
+            arr = _f64(getattr(self, name))
+            if arr.shape != (n,):
+                raise InputError(f"StopBook.{name} has shape {arr.shape}, expected ({n},)")
+            object.__setattr__(self, name, arr)
+        if n and not np.all(np.isin(side, (SELL, BUY))):
+            raise InputError("StopBook.side must be -1 (sell) or +1 (buy)")
+        if n and not (np.all(np.isfinite(self.trigger)) and np.all(self.trigger > 0)):
+            raise InputError("StopBook.trigger must be finite and > 0 (USD)")
+        if n and not (np.all(np.isfinite(self.size)) and np.all(self.size > 0)):
+            raise InputError("StopBook.size must be finite and > 0 (base units)")
+
+    def __len__(self) -> int:
+        return int(self.side.shape[0])
+
+    @classmethod
+    def empty(cls) -> StopBook:
+        """No stops."""
+        return cls(np.empty(0, np.int8), np.empty(0), np.empty(0))
+
+    def subset(self, mask: np.ndarray) -> StopBook:
+        """The stops selected by a boolean mask or an index array."""
+        return StopBook(self.side[mask], self.trigger[mask], self.size[mask])
+
+    @staticmethod
+    def concat(books: list[StopBook]) -> StopBook:
+        """Concatenate stop books."""
+        if not books:
+            return StopBook.empty()
+        return StopBook(
+            np.concatenate([b.side for b in books]),
+            np.concatenate([b.trigger for b in books]),
+            np.concatenate([b.size for b in books]),
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per stop: side (sell/buy), trigger_price, size."""
+        return pd.DataFrame(
+            {
+                "side": np.where(self.side == SELL, "sell", "buy"),
+                "trigger_price": self.trigger,
+                "size": self.size,
+            }
+        )

@@ -1,0 +1,1 @@
+"""liqcascade.protect (see DESIGN.md)."""

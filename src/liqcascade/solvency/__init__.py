@@ -1,0 +1,1 @@
+"""liqcascade.solvency (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""liqcascade.stress (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""liqcascade.volatility (see DESIGN.md)."""

@@ -1,0 +1,315 @@
+"""Convert the team's real market data into the package's bundled Parquet files.
+
+Run from the repository root with the shared data folder beside it::
+
+    python tools/build_datasets.py ../shared/data
+
+This is a maintainer's tool: nothing in the package or its tests reads the shared
+folder. It writes ``src/liqcascade/datasets/_files/<name>.parquet`` (zstd) in the
+canonical layouts of DESIGN.md, one file per dataset named in
+``liqcascade.datasets._registry``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "liqcascade" / "datasets" / "_files"
+
+
+def _utc(s: pd.Series, unit: str | None = None) -> pd.Series:
+    if unit:
+        return pd.to_datetime(s, unit=unit, utc=True)
+    return pd.to_datetime(s, utc=True, format="mixed")
+
+
+def _ohlcv(df: pd.DataFrame, ts: pd.Series, extra: dict[str, str] | None = None) -> pd.DataFrame:
+    cols = {c.lower(): c for c in df.columns}
+    out = pd.DataFrame(
+        {
+            "ts": ts.values,
+            "open": df[cols["open"]].astype("float64").values,
+            "high": df[cols["high"]].astype("float64").values,
+            "low": df[cols["low"]].astype("float64").values,
+            "close": df[cols["close"]].astype("float64").values,
+            "volume": df[cols["volume"]].astype("float64").values,
+        }
+    )
+    for new, old in (extra or {}).items():
+        out[new] = df[old].astype("float64").values
+    return out.sort_values("ts").drop_duplicates("ts", keep="last").reset_index(drop=True)
+
+
+def _write(name: str, df: pd.DataFrame) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(OUT / f"{name}.parquet", compression="zstd", compression_level=9, index=False)
+    print(
+        f"{name:32s} {len(df):>8d} rows  {(OUT / f'{name}.parquet').stat().st_size / 1e3:8.1f} kB"
+    )
+
+
+def build(src: Path) -> None:
+    p = src / "prices"
+    d = src / "derivatives"
+    # --- prices -------------------------------------------------------------------
+    for asset in ("ETH", "BTC"):
+        df = pd.read_csv(p / f"{asset}USDT_1d_binance_spot.csv.gz")
+        _write(f"{asset.lower()}_1d", _ohlcv(df, _utc(df["timestamp"])))
+        df = pd.read_csv(p / f"{asset}USDT_1h_binance_spot.csv.gz")
+        _write(f"{asset.lower()}_1h", _ohlcv(df, _utc(df["ts"])))
+    df = pd.read_csv(p / "ETHUSDT_30m_binance_spot.csv.gz")
+    _write("eth_30m", _ohlcv(df, _utc(df["timestamp"])))
+    df = pd.read_csv(p / "ETHUSDT_1h_binance_usdm_perp_2020-2024.csv.gz")
+    _write("eth_perp_1h", _ohlcv(df, _utc(df["Date"])))
+    df = pd.read_csv(p / "ETHUSDT_5m_binance_2022-06-15_2022-07-19.csv.gz")
+    _write("eth_5m_2022_06", _ohlcv(df, _utc(df["timestamp"])))
+    df = pd.read_csv(p / "ETHUSDT_1m_binance_2022-12-01_2023-01-04.csv.gz")
+    _write("eth_1m_2022_12", _ohlcv(df, _utc(df["timestamp"])))
+    df = pd.read_csv(p / "ETHUSDT_5m_binance_spot_2025-08-19_2025-09-21.csv.gz")
+    _write(
+        "eth_5m_2025_08",
+        _ohlcv(
+            df,
+            _utc(df["Open time"]),
+            {
+                "quote_volume": "Quote asset volume",
+                "trades": "Number of trades",
+                "taker_buy_volume": "Taker buy base asset volume",
+            },
+        ),
+    )
+    df = pd.read_csv(p / "ETHUSDT_15m_bybit_perp_2025-10-07_2025-10-17.csv.gz")
+    _write("eth_bybit_15m_2025_10", _ohlcv(df, _utc(df["timestamp"]), {"quote_volume": "turnover"}))
+    df = pd.read_parquet(p / "perp_1h_by_venue_2025-03_2026-03.parquet")
+    out = pd.DataFrame(
+        {
+            "ts": df["timestamp"].dt.tz_convert("UTC"),
+            "venue": df["venue"].astype(str),
+            "asset": df["coin"].astype(str),
+            "open": df["o"],
+            "high": df["h"],
+            "low": df["l"],
+            "close": df["c"],
+            "volume": df["v"],
+        }
+    ).sort_values(["venue", "asset", "ts"])
+    _write("perp_1h_by_venue", out.reset_index(drop=True))
+
+    # --- CoinGlass (4h / 8h, 2024-11 -> 2025-07) ----------------------------------
+    def cg(fname: str) -> pd.DataFrame:
+        df = pd.read_csv(d / fname)
+        df["ts"] = _utc(df["time"], unit="ms")
+        return df.sort_values("ts").drop_duplicates("ts", keep="last").reset_index(drop=True)
+
+    df = cg("coinglass_ETH_4h_liquidations_binance.csv.gz")
+    _write(
+        "eth_liquidations_4h",
+        pd.DataFrame(
+            {
+                "ts": df["ts"],
+                "long_usd": df["aggregated_long_liquidation_usd"].astype(float),
+                "short_usd": df["aggregated_short_liquidation_usd"].astype(float),
+            }
+        ),
+    )
+    for name, fname in (
+        ("eth_oi_4h", "coinglass_ETH_4h_open_interest_all_venues_usd.csv.gz"),
+        ("eth_oi_4h_stablecoin", "coinglass_ETH_4h_open_interest_stablecoin_margined.csv.gz"),
+        ("eth_oi_4h_coin", "coinglass_ETH_4h_open_interest_coin_margined.csv.gz"),
+    ):
+        df = cg(fname)
+        _write(
+            name,
+            pd.DataFrame(
+                {
+                    "ts": df["ts"],
+                    "oi_usd": df["close"].astype(float),
+                    "oi_open_usd": df["open"].astype(float),
+                    "oi_high_usd": df["high"].astype(float),
+                    "oi_low_usd": df["low"].astype(float),
+                }
+            ),
+        )
+    # funding OHLC in percent per 8 h -> fraction per 8 h interval
+    for name, fname in (
+        ("eth_funding_4h_oi_weighted", "coinglass_ETH_4h_funding_oi_weighted.csv.gz"),
+        ("eth_funding_4h_volume_weighted", "coinglass_ETH_4h_funding_volume_weighted.csv.gz"),
+    ):
+        df = cg(fname)
+        _write(
+            name,
+            pd.DataFrame(
+                {"ts": df["ts"], "rate": df["close"].astype(float) / 100.0, "interval_hours": 8.0}
+            ),
+        )
+    frames = []
+    for venue in ("binance", "bybit", "okx", "hyperliquid"):
+        df = cg(f"coinglass_ETH_8h_funding_{venue}.csv.gz")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "ts": df["ts"],
+                    "venue": venue,
+                    "rate": df["close"].astype(float) / 100.0,
+                    "interval_hours": 8.0,
+                }
+            )
+        )
+    _write("eth_funding_8h_by_venue", pd.concat(frames, ignore_index=True))
+    df = cg("coinglass_ETH_8h_futures_orderbook_bids_asks_usd.csv.gz")
+    _write(
+        "eth_futures_book_8h",
+        pd.DataFrame(
+            {
+                "ts": df["ts"],
+                "bids_usd": df["aggregated_bids_usd"].astype(float),
+                "bids_base": df["aggregated_bids_quantity"].astype(float),
+                "asks_usd": df["aggregated_asks_usd"].astype(float),
+                "asks_base": df["aggregated_asks_quantity"].astype(float),
+            }
+        ),
+    )
+    df = cg("coinglass_ETH_4h_spot_orderbook_bids_asks_usd.csv.gz")
+    _write(
+        "eth_spot_book_4h",
+        pd.DataFrame(
+            {
+                "ts": df["ts"],
+                "bids_usd": df["bids_usd"].astype(float),
+                "bids_base": df["bids_quantity"].astype(float),
+                "asks_usd": df["asks_usd"].astype(float),
+                "asks_base": df["asks_quantity"].astype(float),
+            }
+        ),
+    )
+    df = cg("coinglass_ETH_4h_taker_buy_sell.csv.gz")
+    _write(
+        "eth_taker_4h",
+        pd.DataFrame(
+            {
+                "ts": df["ts"],
+                "buy_usd": df["taker_buy_volume_usd"],
+                "sell_usd": df["taker_sell_volume_usd"],
+            }
+        ),
+    )
+    df = cg("coinglass_ETH_4h_spot_taker_buy_sell.csv.gz")
+    _write(
+        "eth_spot_taker_4h",
+        pd.DataFrame(
+            {
+                "ts": df["ts"],
+                "buy_usd": df["aggregated_buy_volume_usd"],
+                "sell_usd": df["aggregated_sell_volume_usd"],
+            }
+        ),
+    )
+
+    # --- Coinalyze coin-margined open interest (daily) ----------------------------
+    df = pd.read_csv(d / "coinalyze_binance_coinm_open_interest_1d.csv.gz")
+    _write(
+        "coinm_oi_1d",
+        pd.DataFrame(
+            {
+                "ts": _utc(df["timestamp"], unit="s"),
+                "asset": df["coin_symbol"].astype(str),
+                "symbol": df["symbol"].astype(str),
+                "oi_usd": df["oi_close"].astype(float),
+                "oi_open_usd": df["oi_open"].astype(float),
+                "oi_high_usd": df["oi_high"].astype(float),
+                "oi_low_usd": df["oi_low"].astype(float),
+            }
+        )
+        .sort_values(["asset", "ts"])
+        .reset_index(drop=True),
+    )
+
+    # --- funding histories -----------------------------------------------------------
+    frames = []
+    for venue in ("binance", "bybit", "dydx", "gate", "htx", "kucoin", "mexc"):
+        df = pd.read_csv(d / f"funding_ETHUSDT_{venue}_2020-2023.csv.gz")
+        ts = _utc(df["Date"])
+        step = ts.sort_values().diff().dt.total_seconds().median() / 3600.0
+        frames.append(
+            pd.DataFrame(
+                {
+                    "ts": ts,
+                    "venue": venue,
+                    "rate": df["Funding Rate"].astype(float),
+                    "interval_hours": float(round(step)),
+                }
+            )
+            .sort_values("ts")
+            .drop_duplicates("ts", keep="last")
+        )
+    _write("eth_funding_2020_2023", pd.concat(frames, ignore_index=True))
+    df = pd.read_parquet(d / "funding_by_venue_2025-03_2026-03.parquet")
+    df = df.sort_values(["venue", "coin", "timestamp"])
+    step = df.groupby(["venue", "coin"])["timestamp"].transform(
+        lambda s: s.diff().dt.total_seconds().median() / 3600.0
+    )
+    _write(
+        "funding_by_venue_2025",
+        pd.DataFrame(
+            {
+                "ts": df["timestamp"].dt.tz_convert("UTC"),
+                "venue": df["venue"].astype(str),
+                "asset": df["coin"].astype(str),
+                "rate": df["funding_rate"].astype(float),
+                "interval_hours": np.round(step).astype(float),
+            }
+        ).reset_index(drop=True),
+    )
+
+    # --- liquidations: Hyperliquid daily ---------------------------------------------
+    df = pd.read_csv(src / "liquidations" / "hyperliquid_daily_liquidated_notional_ETH_BTC.csv.gz")
+    _write(
+        "hyperliquid_liquidations_1d",
+        pd.DataFrame(
+            {
+                "ts": _utc(df["time"]),
+                "asset": df["coin"].astype(str),
+                "liquidated_usd": df["daily_notional_liquidated"].astype(float),
+            }
+        )
+        .sort_values(["asset", "ts"])
+        .reset_index(drop=True),
+    )
+
+    # --- DeFi -----------------------------------------------------------------------
+    f = src / "defi"
+    for name in (
+        "aave_wbtc_liquidations",
+        "aave_wbtc_collateral_liquidations",
+        "aave_wbtc_collateral_open_positions",
+        "aave_wbtc_collateral_accounts",
+        "aave_wbtc_price_history",
+    ):
+        _write(name, pd.read_parquet(f / f"{name}.parquet"))
+    df = pd.read_csv(f / "compound_v3_liquidations.csv.gz")
+    df.insert(0, "ts", _utc(df["timestamp"], unit="s"))
+    _write("compound_v3_liquidations", df.sort_values("ts").reset_index(drop=True))
+    df = pd.read_csv(f / "chainlink_ETHUSD_daily.csv.gz")
+    _write(
+        "chainlink_eth_usd_1d",
+        pd.DataFrame(
+            {
+                "ts": _utc(df["update_block_time_utc"]),
+                "date": pd.to_datetime(df["date_utc"]).dt.tz_localize("UTC"),
+                "price": df["eth_price_usd"].astype(float),
+                "round_id": df["round_id"].astype(str),
+            }
+        ),
+    )
+    shutil.copy(f / "aave_v3_reserve_params_2025-10-23.json", OUT / "aave_v3_reserve_params.json")
+    print("aave_v3_reserve_params.json copied")
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data"))
