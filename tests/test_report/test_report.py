@@ -78,11 +78,13 @@ def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: 
               if (ready || Date.now() - t0 > 45000) {
                 done({
                   plotly: typeof window.Plotly !== 'undefined',
-                  sections: Array.from(document.querySelectorAll('section.report-section')).map(s => s.id),
+                  sections: Array.from(document.querySelectorAll('section.report-section'))
+                    .map(s => s.id),
                   plots: plots.map(p => ({
                     id: p.id,
                     traces: (p.data || []).length,
-                    points: (p.data || []).reduce((n, t) => n + ((t.x || t.z || t.values || t.y || []).length || 0), 0),
+                    points: (p.data || []).reduce(
+                      (n, t) => n + ((t.x || t.z || t.values || t.y || []).length || 0), 0),
                     svg: !!p.querySelector('.main-svg'),
                   })),
                 });
