@@ -1,1 +1,75 @@
-"""liqcascade.margin (see DESIGN.md)."""
+"""Exchange margin maths: tier tables, liquidation and bankruptcy prices, Aave v3.
+
+Vectorised over arrays of positions (one entry per position):
+
+- Binance USDⓈ-M isolated / single-position cross with tier re-evaluation
+  (:func:`binance_liq_price`, numba kernel in ``_kernels.py``),
+- Bybit isolated (:func:`bybit_liq_price`), Hyperliquid (:func:`hyperliquid_liq_price`),
+- :func:`liq_price` dispatching on the venue, :func:`bankruptcy_price`,
+- tier tables as package data (:func:`load_tiers`, :func:`fetch_tiers_ccxt`),
+- Aave v3 health factor and liquidation (``_aave.py``).
+"""
+
+from liqcascade.margin._aave import (
+    CLOSE_FACTOR_HF_THRESHOLD,
+    DEFAULT_LIQUIDATION_CLOSE_FACTOR,
+    MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD,
+    MIN_LEFTOVER_BASE,
+    AaveLiquidation,
+    AaveReserve,
+    aave_liquidation,
+    aave_liquidation_price,
+    aave_reserve,
+    health_factor,
+)
+from liqcascade.margin._binance import binance_cross_liq_price, binance_liq_price
+from liqcascade.margin._bybit import BYBIT_DEFAULT_MMR, bybit_liq_price
+from liqcascade.margin._dispatch import VENUES, liq_price
+from liqcascade.margin._hyperliquid import (
+    HYPERLIQUID_MAX_LEVERAGE,
+    hyperliquid_asset,
+    hyperliquid_liq_price,
+    hyperliquid_max_leverage,
+)
+from liqcascade.margin._inputs import as_side, bankruptcy_price, margin_from_leverage
+from liqcascade.margin._result import RESULT_KEYS, LiqResult
+from liqcascade.margin._tiers import (
+    TierTable,
+    fetch_tiers_ccxt,
+    load_tiers,
+    max_leverage,
+    packaged_symbols,
+)
+
+__all__ = [
+    "BYBIT_DEFAULT_MMR",
+    "CLOSE_FACTOR_HF_THRESHOLD",
+    "DEFAULT_LIQUIDATION_CLOSE_FACTOR",
+    "HYPERLIQUID_MAX_LEVERAGE",
+    "MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD",
+    "MIN_LEFTOVER_BASE",
+    "RESULT_KEYS",
+    "VENUES",
+    "AaveLiquidation",
+    "AaveReserve",
+    "LiqResult",
+    "TierTable",
+    "aave_liquidation",
+    "aave_liquidation_price",
+    "aave_reserve",
+    "as_side",
+    "bankruptcy_price",
+    "binance_cross_liq_price",
+    "binance_liq_price",
+    "bybit_liq_price",
+    "fetch_tiers_ccxt",
+    "health_factor",
+    "hyperliquid_asset",
+    "hyperliquid_liq_price",
+    "hyperliquid_max_leverage",
+    "liq_price",
+    "load_tiers",
+    "margin_from_leverage",
+    "max_leverage",
+    "packaged_symbols",
+]

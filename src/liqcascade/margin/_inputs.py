@@ -1,0 +1,103 @@
+"""Input conversion and checks shared by the venue formulas; bankruptcy price; margin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from liqcascade._typing import FloatArray, Int8Array
+from liqcascade.errors import InputError
+
+_SIDE_WORDS = {"long": 1, "short": -1, "buy": 1, "sell": -1}
+
+
+def as_side(side: Any, name: str = "side") -> Int8Array:
+    """Sides as an int8 array of ``+1`` (long) / ``-1`` (short).
+
+    Accepts ``±1`` numbers or arrays, or the words ``"long"``/``"short"``.
+    """
+    arr = np.atleast_1d(np.asarray(side))
+    if arr.dtype.kind in "USO":
+        out = np.empty(arr.shape, dtype=np.int8)
+        for i, v in enumerate(arr.ravel()):
+            key = str(v).strip().lower()
+            if key not in _SIDE_WORDS:
+                raise InputError(f"{name}[{i}]: unknown side {str(v)!r} (expected long or short)")
+            out.ravel()[i] = _SIDE_WORDS[key]
+        return np.ascontiguousarray(out.ravel())
+    f = arr.astype(np.float64).ravel()
+    bad = np.flatnonzero((f != 1) & (f != -1))
+    if bad.size:
+        raise InputError(f"{name}[{bad[0]}] must be +1 (long) or -1 (short) (got {f[bad[0]]})")
+    return np.ascontiguousarray(f.astype(np.int8))
+
+
+def _check(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
+    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        rule = ">= 0" if allow_zero else "> 0"
+        raise InputError(f"{name}[{bad[0]}] must be finite and {rule} (got {arr[bad[0]]})")
+
+
+def position_arrays(
+    side: Any, size: Any, entry_price: Any, margin: Any
+) -> tuple[Int8Array, FloatArray, FloatArray, FloatArray]:
+    """Broadcast and check (side, size, entry_price, margin) to flat contiguous arrays."""
+    s = as_side(side)
+    q = np.atleast_1d(np.asarray(size, dtype=np.float64))
+    ep = np.atleast_1d(np.asarray(entry_price, dtype=np.float64))
+    m = np.atleast_1d(np.asarray(margin, dtype=np.float64))
+    try:
+        s, q, ep, m = np.broadcast_arrays(s, q, ep, m)
+    except ValueError as exc:
+        raise InputError(f"side, size, entry_price and margin do not broadcast: {exc}") from exc
+    q, ep, m = (np.ascontiguousarray(a.ravel(), dtype=np.float64) for a in (q, ep, m))
+    s = np.ascontiguousarray(s.ravel(), dtype=np.int8)
+    _check(q, "size", allow_zero=False)
+    _check(ep, "entry_price", allow_zero=False)
+    _check(m, "margin", allow_zero=True)
+    return s, q, ep, m
+
+
+def margin_from_leverage(size: Any, entry_price: Any, leverage: Any) -> FloatArray:
+    """Initial (isolated) margin of a position opened at ``leverage``: ``size*EP/leverage`` USD.
+
+    Parameters
+    ----------
+    size : float or array
+        Base units (ETH).
+    entry_price : float or array
+        USD.
+    leverage : float or array
+        Notional / margin, > 0.
+    """
+    lev = np.atleast_1d(np.asarray(leverage, dtype=np.float64))
+    _check(lev, "leverage", allow_zero=False)
+    return np.atleast_1d(np.asarray(size, dtype=np.float64) * entry_price / lev)
+
+
+def bankruptcy_price(side: Any, size: Any, entry_price: Any, margin: Any) -> FloatArray:
+    """Price at which an isolated position's equity is zero (no fees), USD.
+
+    Long ``EP - margin/size`` (floored at 0: a fully collateralised long never goes
+    bankrupt), short ``EP + margin/size``.
+
+    Parameters
+    ----------
+    side : int or array
+        ``+1`` long, ``-1`` short (or ``"long"``/``"short"``).
+    size : float or array
+        Base units.
+    entry_price : float or array
+        USD.
+    margin : float or array
+        Isolated margin, USD.
+    """
+    s, q, ep, m = position_arrays(side, size, entry_price, margin)
+    return _bankruptcy(s, q, ep, m)
+
+
+def _bankruptcy(s: Int8Array, q: FloatArray, ep: FloatArray, m: FloatArray) -> FloatArray:
+    return np.maximum(ep - s * m / q, 0.0)

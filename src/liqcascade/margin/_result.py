@@ -1,0 +1,169 @@
+"""Result of a liquidation-price computation: flat arrays, one entry per position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade._typing import FloatArray, Int8Array, IntArray
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+RESULT_KEYS: tuple[str, ...] = (
+    "liq_price",
+    "bankruptcy_price",
+    "mmr",
+    "maintenance_amount",
+    "tier",
+    "notional",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class LiqResult:
+    """Liquidation and bankruptcy prices of positions, with the maintenance terms used.
+
+    Parameters
+    ----------
+    liq_price : array of float
+        Liquidation price, USD (``0`` for a long that cannot be liquidated).
+    bankruptcy_price : array of float
+        Price at which equity is zero, USD (long ``EP - margin/size`` floored at 0,
+        short ``EP + margin/size``).
+    mmr : array of float
+        Maintenance margin rate applied, fraction of notional.
+    maintenance_amount : array of float
+        Binance ``cum`` of the tier applied, USD (0 on venues without it).
+    tier : array of int64
+        0-based tier applied (the tier of the notional at the liquidation price on
+        Binance; 0 on venues priced with one rate).
+    notional : array of float
+        Notional at entry, ``size * entry_price``, USD.
+    side : array of int8
+        ``+1`` long, ``-1`` short.
+    size : array of float
+        Size, base units.
+    entry_price : array of float
+        Entry price, USD.
+    margin : array of float
+        Margin (isolated) or wallet balance (cross), USD.
+    venue : str
+        ``"binance"``, ``"bybit"`` or ``"hyperliquid"``.
+    status : array of int8
+        0 normal; 1 Binance tier re-evaluation found no self-consistent tier (only
+        possible with an inconsistent user table).
+    """
+
+    liq_price: FloatArray
+    bankruptcy_price: FloatArray
+    mmr: FloatArray
+    maintenance_amount: FloatArray
+    tier: IntArray
+    notional: FloatArray
+    side: Int8Array
+    size: FloatArray
+    entry_price: FloatArray
+    margin: FloatArray
+    venue: str = "binance"
+    status: Int8Array = field(default_factory=lambda: np.empty(0, dtype=np.int8))
+
+    def __post_init__(self) -> None:
+        n = self.side.shape[0]
+        if self.status.shape[0] != n:
+            object.__setattr__(self, "status", np.zeros(n, dtype=np.int8))
+
+    def __len__(self) -> int:
+        return int(self.liq_price.shape[0])
+
+    @property
+    def maintenance_margin(self) -> FloatArray:
+        """Maintenance margin at the liquidation price, USD: ``size*LP*mmr - cum``."""
+        return self.size * self.liq_price * self.mmr - self.maintenance_amount
+
+    @property
+    def leverage(self) -> FloatArray:
+        """Effective leverage at entry, ``notional / margin`` (inf where margin is 0)."""
+        with np.errstate(divide="ignore"):
+            return self.notional / self.margin
+
+    @property
+    def distance(self) -> FloatArray:
+        """Signed distance of the liquidation price from entry, fraction (``LP/EP - 1``)."""
+        return self.liq_price / self.entry_price - 1.0
+
+    def item(self, i: int = 0) -> dict[str, float | int]:
+        """Position ``i`` as a dict with the keys of ``liqcascade margin liq-price --json``."""
+        return {
+            "liq_price": float(self.liq_price[i]),
+            "bankruptcy_price": float(self.bankruptcy_price[i]),
+            "mmr": float(self.mmr[i]),
+            "maintenance_amount": float(self.maintenance_amount[i]),
+            "tier": int(self.tier[i]),
+            "notional": float(self.notional[i]),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per position: side, size, entry, margin, leverage and the result columns."""
+        return pd.DataFrame(
+            {
+                "side": np.where(self.side > 0, "long", "short"),
+                "size": self.size,
+                "entry_price": self.entry_price,
+                "margin": self.margin,
+                "leverage": self.leverage,
+                "liq_price": self.liq_price,
+                "bankruptcy_price": self.bankruptcy_price,
+                "mmr": self.mmr,
+                "maintenance_amount": self.maintenance_amount,
+                "tier": self.tier,
+                "notional": self.notional,
+            }
+        )
+
+    def summary(self) -> pd.Series:
+        """Counts, notional (USD) and median distance to liquidation (fraction) by side."""
+        lo = self.side > 0
+        d = self.distance
+        out: dict[str, Any] = {
+            "venue": self.venue,
+            "n_positions": len(self),
+            "n_long": int(lo.sum()),
+            "n_short": int((~lo).sum()),
+            "notional_usd": float(self.notional.sum()),
+            "median_long_distance": float(np.median(d[lo])) if lo.any() else np.nan,
+            "median_short_distance": float(np.median(d[~lo])) if (~lo).any() else np.nan,
+            "n_unsettled": int(np.count_nonzero(self.status)),
+        }
+        return pd.Series(out)
+
+    def plot(self, max_points: int = 2000) -> go.Figure:
+        """Liquidation distance (fraction from entry) against leverage, longs and shorts."""
+        import plotly.graph_objects as go
+
+        fig = go.Figure()
+        idx = np.arange(len(self))
+        if len(self) > max_points:
+            idx = np.random.default_rng(0).choice(len(self), max_points, replace=False)
+        lev, d, side = self.leverage[idx], self.distance[idx], self.side[idx]
+        for sgn, name, color in ((1, "long", "#c0392b"), (-1, "short", "#2471a3")):
+            m = side == sgn
+            fig.add_trace(
+                go.Scatter(
+                    x=lev[m], y=d[m], mode="markers", name=name, marker={"color": color, "size": 5}
+                )
+            )
+        fig.update_layout(
+            title=f"Liquidation distance from entry ({self.venue})",
+            xaxis_title="leverage (notional / margin)",
+            yaxis_title="LP / entry - 1",
+            xaxis_type="log",
+        )
+        return fig
+
+    def _repr_html_(self) -> str:
+        head = self.to_frame().head(20).to_html(index=False)
+        return f"<b>LiqResult</b> ({self.venue}, {len(self)} positions){head}"

@@ -1,0 +1,335 @@
+"""Exchange leverage brackets ("tiers"): notional ranges, max leverage, MMR, cum.
+
+A tier table maps a position's notional (USD) to its maintenance margin rate
+(``mmr``, a fraction) and Binance's maintenance amount (``cum``, USD), so that the
+maintenance margin of a notional ``N`` in tier ``k`` is ``N * mmr[k] - cum[k]``. With
+``cum[k] = cum[k-1] + floor[k] * (mmr[k] - mmr[k-1])`` that margin is continuous
+and convex in ``N``; :func:`load_tiers` checks this, because the tier
+re-evaluation of :func:`~liqcascade.margin.binance_liq_price` relies on it.
+
+Tables ship as CSV files in ``liqcascade/margin/tiers/`` (ETHUSDT, BTCUSDT,
+snapshots), load from any CSV/Parquet file with the same columns, or are fetched
+live through ccxt (:func:`fetch_tiers_ccxt`, optional extra ``[live]``).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade._typing import FloatArray, IntArray
+from liqcascade.errors import InputError
+
+TIER_COLUMNS: tuple[str, ...] = (
+    "notional_floor",
+    "notional_cap",
+    "max_leverage",
+    "mmr",
+    "cum",
+)
+
+#: Relative tolerance of the cum continuity check (USD per USD of floor notional).
+_CUM_RTOL = 1e-6
+
+
+@dataclass(frozen=True, eq=False)
+class TierTable:
+    """Leverage brackets of one contract.
+
+    Parameters
+    ----------
+    notional_floor : array of float
+        Lowest notional of each tier, USD (first is 0, ascending).
+    notional_cap : array of float
+        Upper bound (exclusive) of each tier, USD; ``notional_cap[k] == notional_floor[k+1]``.
+    max_leverage : array of float
+        Highest leverage allowed in the tier (initial margin ``notional / max_leverage``).
+    mmr : array of float
+        Maintenance margin rate, fraction of notional (0.004 = 0.4 %), increasing.
+    cum : array of float
+        Maintenance amount, USD: maintenance margin ``= notional * mmr - cum``.
+    symbol : str
+        Contract, e.g. ``"ETHUSDT"``.
+    source : str
+        Where the table came from (file path, ``"package:ETHUSDT"``, ``"ccxt:binanceusdm"``).
+
+    Notes
+    -----
+    A notional ``N`` belongs to tier ``k`` when ``floor[k] <= N < cap[k]``. Notionals at
+    or above the last cap are priced with the last tier (the exchange would refuse
+    to open them; :meth:`max_leverage` returns 0 there).
+    """
+
+    notional_floor: FloatArray
+    notional_cap: FloatArray
+    max_leverage: FloatArray
+    mmr: FloatArray
+    cum: FloatArray
+    symbol: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        for name in TIER_COLUMNS:
+            arr = np.ascontiguousarray(np.asarray(getattr(self, name), dtype=np.float64))
+            object.__setattr__(self, name, arr)
+        _validate(self, self.source or self.symbol or "tiers")
+
+    def __len__(self) -> int:
+        return int(self.mmr.shape[0])
+
+    def tier_index(self, notional: Any) -> IntArray:
+        """0-based tier of each notional (USD); below 0 -> tier 0, above the last cap -> last."""
+        n = np.asarray(notional, dtype=np.float64)
+        k = np.searchsorted(self.notional_floor, n, side="right") - 1
+        return np.clip(k, 0, len(self) - 1).astype(np.int64)
+
+    def max_leverage_at(self, notional: Any) -> FloatArray:
+        """Highest leverage allowed for a position of this notional (USD); 0 above the last cap."""
+        n = np.asarray(notional, dtype=np.float64)
+        lev = self.max_leverage[self.tier_index(n)]
+        return np.where(n >= self.notional_cap[-1], 0.0, lev)
+
+    def maintenance_margin(self, notional: Any) -> FloatArray:
+        """Maintenance margin, USD, of a notional (USD): ``notional * mmr - cum`` of its tier."""
+        n = np.asarray(notional, dtype=np.float64)
+        k = self.tier_index(n)
+        return n * self.mmr[k] - self.cum[k]
+
+    def with_mmr(self, mmr: float) -> TierTable:
+        """A one-tier table with a flat maintenance rate ``mmr`` (fraction) and cum 0."""
+        if not (np.isfinite(mmr) and 0 <= mmr < 1):
+            raise InputError(f"--mmr must be in [0, 1) as a fraction (got {mmr})")
+        cap = float(self.notional_cap[-1]) if len(self) else np.inf
+        lev = float(self.max_leverage[0]) if len(self) else 125.0
+        return TierTable(
+            np.array([0.0]), np.array([cap]), np.array([lev]), np.array([float(mmr)]),
+            np.array([0.0]), symbol=self.symbol, source=f"{self.source} (flat mmr {mmr})",
+        )  # fmt: skip
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per tier (1-based ``tier`` column) with the table's columns."""
+        df = pd.DataFrame({c: getattr(self, c) for c in TIER_COLUMNS})
+        df.insert(0, "tier", np.arange(1, len(self) + 1))
+        return df
+
+    def summary(self) -> dict[str, Any]:
+        """Symbol, source, number of tiers, max leverage and the first tier's MMR."""
+        return {
+            "symbol": self.symbol,
+            "source": self.source,
+            "n_tiers": len(self),
+            "max_leverage": float(self.max_leverage.max()),
+            "first_mmr": float(self.mmr[0]),
+            "max_notional_usd": float(self.notional_cap[-1]),
+        }
+
+    def _repr_html_(self) -> str:
+        return f"<b>TierTable {self.symbol}</b> ({self.source})" + self.to_frame().to_html(
+            index=False
+        )
+
+
+def _validate(t: TierTable, where: str) -> None:
+    n = t.mmr.shape[0]
+    if n == 0:
+        raise InputError(f"{where}: tier table has no rows")
+    for name in TIER_COLUMNS:
+        arr = getattr(t, name)
+        if arr.shape != (n,):
+            raise InputError(f"{where}: column {name} has {arr.shape[0]} rows, expected {n}")
+        bad = np.flatnonzero(np.isnan(arr))
+        if bad.size:
+            raise InputError(f"{where}: row {bad[0] + 1}: column {name}: missing or NaN")
+    checks: list[tuple[np.ndarray, str]] = [
+        (t.notional_floor < 0, "notional_floor must be >= 0"),
+        (t.notional_cap <= t.notional_floor, "notional_cap must be > notional_floor"),
+        (~(t.max_leverage >= 1), "max_leverage must be >= 1"),
+        (~((t.mmr > 0) & (t.mmr < 1)), "mmr must be a fraction in (0, 1)"),
+        (~np.isfinite(t.cum), "cum must be finite"),
+    ]
+    for mask, msg in checks:
+        bad = np.flatnonzero(mask)
+        if bad.size:
+            raise InputError(f"{where}: row {bad[0] + 1}: {msg}")
+    if t.notional_floor[0] != 0:
+        raise InputError(f"{where}: row 1: the first tier must start at notional 0")
+    for k in range(1, n):
+        if t.notional_floor[k] != t.notional_cap[k - 1]:
+            raise InputError(
+                f"{where}: row {k + 1}: notional_floor {t.notional_floor[k]:g} must equal the "
+                f"previous notional_cap {t.notional_cap[k - 1]:g}"
+            )
+        if t.mmr[k] < t.mmr[k - 1]:
+            raise InputError(f"{where}: row {k + 1}: mmr must not decrease across tiers")
+        expected = t.cum[k - 1] + t.notional_floor[k] * (t.mmr[k] - t.mmr[k - 1])
+        if abs(t.cum[k] - expected) > _CUM_RTOL * max(1.0, t.notional_floor[k]):
+            raise InputError(
+                f"{where}: row {k + 1}: cum {t.cum[k]:g} breaks maintenance-margin continuity "
+                f"(expected cum[k-1] + floor*(mmr[k]-mmr[k-1]) = {expected:g})"
+            )
+
+
+def _table_from_frame(df: pd.DataFrame, symbol: str, source: str) -> TierTable:
+    df = df.rename(columns=lambda c: str(c).strip().lower())
+    missing = [c for c in TIER_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"{source}: missing column(s): {', '.join(missing)}")
+    arrays: dict[str, FloatArray] = {}
+    for c in TIER_COLUMNS:
+        col = pd.to_numeric(df[c], errors="coerce")
+        bad = np.flatnonzero(col.isna().to_numpy() & df[c].notna().to_numpy())
+        if bad.size:
+            raise InputError(
+                f"{source}: row {bad[0] + 1}: column {c}: not a number ({df[c].iloc[bad[0]]!r})"
+            )
+        arrays[c] = col.to_numpy(dtype=np.float64)
+    return TierTable(**arrays, symbol=symbol, source=source)
+
+
+@lru_cache(maxsize=32)
+def _packaged(symbol: str) -> TierTable:
+    res = files("liqcascade.margin") / "tiers" / f"{symbol}.csv"
+    if not res.is_file():
+        raise InputError(
+            f"no packaged tier table for {symbol!r} (have: {', '.join(packaged_symbols())}); "
+            "pass a CSV file path or use fetch_tiers_ccxt"
+        )
+    df = pd.read_csv(io.StringIO(res.read_text(encoding="utf-8")), comment="#")
+    return _table_from_frame(df, symbol, f"package:{symbol}")
+
+
+def packaged_symbols() -> list[str]:
+    """Symbols whose tier tables ship with the package (e.g. ``["BTCUSDT", "ETHUSDT"]``)."""
+    d = files("liqcascade.margin") / "tiers"
+    return sorted(p.name[:-4] for p in d.iterdir() if p.name.endswith(".csv"))
+
+
+def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
+    """Load a tier table: a packaged symbol, a CSV/Parquet file, or a table (returned as is).
+
+    Parameters
+    ----------
+    symbol_or_path : str, Path or TierTable, default "ETHUSDT"
+        ``"ETHUSDT"`` / ``"BTCUSDT"`` (packaged snapshots, case-insensitive; ``"ETH"``
+        means ``"ETHUSDT"``), or a file with columns ``notional_floor, notional_cap,
+        max_leverage, mmr, cum`` (notional in USD, rates as fractions; ``#`` comment
+        lines allowed in CSV).
+
+    Returns
+    -------
+    TierTable
+
+    Raises
+    ------
+    InputError
+        Unknown symbol, unreadable file, missing columns, or a table whose tiers are
+        not contiguous or whose ``cum`` breaks maintenance-margin continuity (naming
+        the file and the 1-based row).
+    """
+    if isinstance(symbol_or_path, TierTable):
+        return symbol_or_path
+    s = str(symbol_or_path)
+    p = Path(s)
+    if p.suffix.lower() in (".csv", ".parquet", ".pq") or p.exists():
+        if not p.is_file():
+            raise InputError(f"{s}: no such tier file")
+        try:
+            if p.suffix.lower() in (".parquet", ".pq"):
+                df = pd.read_parquet(p)
+            else:
+                df = pd.read_csv(p, comment="#")
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{s}: cannot read tier table: {exc}") from exc
+        return _table_from_frame(df, p.stem.upper(), s)
+    sym = s.upper().replace("/", "").replace("-", "").replace(":USDT", "")
+    if sym.endswith("PERP"):
+        sym = sym[: -len("PERP")]
+    if sym in ("ETH", "BTC"):
+        sym += "USDT"
+    return _packaged(sym)
+
+
+def max_leverage(notional: Any, tiers: str | Path | TierTable = "ETHUSDT") -> FloatArray:
+    """Highest leverage the exchange allows for a position of ``notional`` USD.
+
+    Parameters
+    ----------
+    notional : float or array
+        Position notional at entry, USD.
+    tiers : str, Path or TierTable, default "ETHUSDT"
+        Tier table (see :func:`load_tiers`).
+
+    Returns
+    -------
+    array of float
+        Max leverage per notional (0 above the table's last cap).
+    """
+    return load_tiers(tiers).max_leverage_at(np.atleast_1d(np.asarray(notional, dtype=float)))
+
+
+def fetch_tiers_ccxt(exchange: Any = "binanceusdm", symbol: str = "ETH/USDT:USDT") -> TierTable:
+    """Fetch a contract's current leverage brackets through ccxt (optional extra ``[live]``).
+
+    Parameters
+    ----------
+    exchange : str or ccxt exchange instance, default "binanceusdm"
+        A ccxt exchange id or an object with ``fetch_leverage_tiers(symbols)``.
+    symbol : str, default "ETH/USDT:USDT"
+        Unified ccxt symbol; ``"ETHUSDT"`` is turned into ``"ETH/USDT:USDT"``.
+
+    Returns
+    -------
+    TierTable
+        ``cum`` from the exchange's raw ``info["cum"]`` when given, else rebuilt
+        from the floors and rates (continuity).
+
+    Raises
+    ------
+    InputError
+        ccxt missing, the exchange failing, or no tiers for the symbol.
+    """
+    if "/" not in symbol:
+        s = symbol.upper()
+        for quote in ("USDT", "USDC", "USD"):
+            if s.endswith(quote) and len(s) > len(quote):
+                symbol = f"{s[: -len(quote)]}/{quote}:{quote}"
+                break
+    ex = exchange
+    name = str(exchange)
+    if isinstance(exchange, str):
+        try:
+            import ccxt
+        except ImportError as exc:
+            raise InputError("fetching tiers needs ccxt: pip install 'liqcascade[live]'") from exc
+        if not hasattr(ccxt, exchange):
+            raise InputError(f"unknown ccxt exchange {exchange!r}")
+        ex = getattr(ccxt, exchange)()
+    else:
+        name = str(getattr(exchange, "id", type(exchange).__name__))
+    try:
+        raw = ex.fetch_leverage_tiers([symbol])
+    except Exception as exc:
+        raise InputError(f"ccxt {name}: fetch_leverage_tiers({symbol}) failed: {exc}") from exc
+    rows = (raw or {}).get(symbol)
+    if not rows:
+        raise InputError(f"ccxt {name}: no leverage tiers for {symbol}")
+    rows = sorted(rows, key=lambda r: float(r.get("minNotional") or 0.0))
+    floor = np.array([float(r.get("minNotional") or 0.0) for r in rows])
+    cap = np.array([float(r["maxNotional"]) for r in rows])
+    mmr = np.array([float(r["maintenanceMarginRate"]) for r in rows])
+    lev = np.array([float(r["maxLeverage"]) for r in rows])
+    cum = np.zeros(len(rows))
+    for k in range(1, len(rows)):
+        cum[k] = cum[k - 1] + floor[k] * (mmr[k] - mmr[k - 1])
+    given = [(r.get("info") or {}).get("cum") for r in rows]
+    if all(g is not None for g in given):
+        cum = np.array([float(str(g)) for g in given])
+    plain = symbol.split(":")[0].replace("/", "")
+    return TierTable(floor, cap, lev, mmr, cum, symbol=plain, source=f"ccxt:{name}")

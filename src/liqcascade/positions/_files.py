@@ -1,0 +1,341 @@
+"""Readers of explicit positions and stops files (CSV or Parquet, header required).
+
+Positions file columns (DESIGN.md): ``side`` (long/short), ``size`` (base units),
+``entry_price`` (USD), and ``margin`` (isolated USD) or ``leverage``; optional
+``liq_price`` and ``bankruptcy_price`` (USD, used as given where present, computed
+where empty), ``account``, ``venue`` (binance/bybit/hyperliquid), ``symbol``.
+
+Stops file columns: ``side`` (sell/buy), ``trigger_price`` (USD), ``size`` (base units).
+
+Every problem raises :class:`~liqcascade.errors.InputError` naming the file, the
+1-based data row (header excluded) and the column, e.g.
+``positions.csv: row 3: size must be > 0 (got -1)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
+from liqcascade.margin import (
+    VENUES,
+    hyperliquid_asset,
+    liq_price,
+    load_tiers,
+)
+from liqcascade.margin._hyperliquid import HYPERLIQUID_MAX_LEVERAGE
+from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
+
+#: Highest leverage accepted for Bybit positions (ETHUSDT / BTCUSDT first risk limit).
+BYBIT_MAX_LEVERAGE: float = 100.0
+
+_PARQUET = (".parquet", ".pq")
+#: Cell texts read as missing (besides the empty cell).
+_NA_WORDS = ("", "nan", "na", "n/a", "null", "none")
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """The file as a frame of strings/objects with lower-cased, stripped column names."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
+    try:
+        if path.suffix.lower() in _PARQUET:
+            df = pd.read_parquet(path)
+        else:
+            # default NA parsing: empty cells and NaN/NA/null/None read as missing; numeric
+            # columns parse in C, others stay text and are checked cell by cell below
+            df = pd.read_csv(path, skipinitialspace=True)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: cannot read: {msg}") from exc
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    dup = df.columns[df.columns.duplicated()]
+    if len(dup):
+        raise InputError(f"{path}: duplicate column {dup[0]!r}")
+    return df.reset_index(drop=True)
+
+
+def _blank(col: pd.Series) -> np.ndarray:
+    """True where a cell is empty (blank string, None or NaN)."""
+    if col.dtype == object or pd.api.types.is_string_dtype(col):
+        s = col.astype("string").str.strip()
+        return (s.isna() | s.str.lower().isin(_NA_WORDS)).fillna(True).to_numpy(dtype=bool)
+    return col.isna().to_numpy(dtype=bool)
+
+
+def _numeric(
+    df: pd.DataFrame, name: str, path: Path, *, required: bool = True
+) -> tuple[FloatArray, np.ndarray]:
+    """A column as float64 and its mask of blank cells; errors name file, row and column."""
+    col = df[name]
+    blank = _blank(col)
+    if col.dtype == object or pd.api.types.is_string_dtype(col):
+        stripped = col.astype("string").str.strip()
+        vals = pd.to_numeric(stripped.mask(pd.Series(blank, index=col.index)), errors="coerce")
+        arr = vals.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        arr = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.flatnonzero(np.isnan(arr) & ~blank)
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{name} is not a number ({str(col.iloc[i]).strip()!r})", file=str(path), row=i + 1
+        )
+    if required and blank.any():
+        i = int(np.flatnonzero(blank)[0])
+        raise InputError(f"{name} is missing or NaN", file=str(path), row=i + 1)
+    return arr, blank
+
+
+def _first(mask: np.ndarray) -> int | None:
+    idx = np.flatnonzero(mask)
+    return int(idx[0]) if idx.size else None
+
+
+def _require_positive(
+    arr: FloatArray, name: str, path: Path, active: np.ndarray | None = None
+) -> None:
+    ok = np.isfinite(arr) & (arr > 0)
+    bad = ~ok if active is None else (~ok & active)
+    i = _first(bad)
+    if i is not None:
+        raise InputError(f"{name} must be > 0 (got {arr[i]:g})", file=str(path), row=i + 1)
+
+
+def _words(df: pd.DataFrame, name: str, path: Path, allowed: dict[str, int]) -> np.ndarray:
+    raw = df[name].astype("string").str.strip().str.lower()
+    codes = raw.map(allowed)
+    bad = _first(codes.isna().to_numpy(dtype=bool))
+    if bad is not None:
+        opts = " or ".join(allowed)
+        raise InputError(
+            f"{name} must be {opts} (got {str(df[name].iloc[bad])!r})", file=str(path), row=bad + 1
+        )
+    return codes.to_numpy(dtype=np.int64)
+
+
+def _text(df: pd.DataFrame, name: str, default: str, upper: bool = False) -> np.ndarray:
+    """A label column, stripped and case-folded, blanks -> ``default`` (object array)."""
+    if name not in df.columns:
+        return np.full(len(df), default.upper() if upper else default.lower(), dtype=object)
+    codes, uniq = pd.factorize(df[name])
+    labels = []
+    for u in [*list(uniq), default]:
+        t = str(u).strip()
+        t = default if t == "" or t.lower() in _NA_WORDS else t
+        labels.append(t.upper() if upper else t.lower())
+    return np.asarray(labels, dtype=object)[codes]  # code -1 (missing) -> last = default
+
+
+def _max_leverage(venue: str, symbol: str, notional: FloatArray) -> FloatArray:
+    if venue == "binance":
+        return load_tiers(symbol).max_leverage_at(notional)
+    if venue == "bybit":
+        return np.full(notional.shape, BYBIT_MAX_LEVERAGE)
+    lev = HYPERLIQUID_MAX_LEVERAGE.get(hyperliquid_asset(symbol))
+    if lev is None:
+        raise InputError(f"no Hyperliquid max leverage for symbol {symbol!r}")
+    return np.full(notional.shape, lev)
+
+
+def read_positions(
+    path: str | Path, venue: str = "binance", symbol: str = "ETHUSDT"
+) -> PositionBook:
+    """Read a positions file into a :class:`PositionBook`, computing missing prices.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (header required) or Parquet (``.parquet``/``.pq``) file.
+    venue : {"binance", "bybit", "hyperliquid"}, default "binance"
+        Margin rules for rows without a ``venue`` value.
+    symbol : str, default "ETHUSDT"
+        Contract for rows without a ``symbol`` value (picks the Binance tier table).
+
+    Returns
+    -------
+    PositionBook
+        One entry per row, in file order. ``liq_price``/``bankruptcy_price`` are taken
+        from the file where given, else computed with the row's venue rules
+        (:func:`liqcascade.margin.liq_price`). ``margin`` is taken from the file, or
+        ``size * entry_price / leverage`` where only leverage is given (margin wins
+        where both are). ``account`` is the file's integer account, its string ids
+        numbered in order of appearance, or ``0..n-1``. ``venue``/``symbol`` of the
+        book are the file's single value, ``"mixed"`` if it has several.
+
+    Raises
+    ------
+    InputError
+        ``FILE: row N: ...`` for a missing/NaN or non-numeric value, size, entry
+        price or margin <= 0, leverage <= 0 or above the venue's maximum for the
+        notional (Binance: the tier table), an unknown side or venue, a negative
+        given price; ``FILE: ...`` for missing columns or an unreadable file.
+    """
+    p = Path(path)
+    default_venue = str(venue).strip().lower()
+    if default_venue not in VENUES:
+        raise InputError(f"unknown venue {venue!r} (expected one of: {', '.join(VENUES)})")
+    df = _read_table(p)
+    missing = [c for c in ("side", "size", "entry_price") if c not in df.columns]
+    if missing:
+        raise InputError(f"{p}: missing column(s): {', '.join(missing)}")
+    if "margin" not in df.columns and "leverage" not in df.columns:
+        raise InputError(f"{p}: needs a margin or a leverage column")
+    n = len(df)
+    if n == 0:
+        return PositionBook.empty(venue=default_venue, symbol=symbol)
+
+    side = _words(df, "side", p, {"long": LONG, "short": SHORT}).astype(np.int8)
+    size, _ = _numeric(df, "size", p)
+    _require_positive(size, "size", p)
+    entry, _ = _numeric(df, "entry_price", p)
+    _require_positive(entry, "entry_price", p)
+
+    margin = np.full(n, np.nan)
+    has_margin = np.zeros(n, dtype=bool)
+    if "margin" in df.columns:
+        m, blank_m = _numeric(df, "margin", p, required=False)
+        has_margin = ~blank_m
+        _require_positive(m, "margin", p, active=has_margin)
+        margin = np.where(has_margin, m, np.nan)
+    lev = np.full(n, np.nan)
+    has_lev = np.zeros(n, dtype=bool)
+    if "leverage" in df.columns:
+        lv, blank_l = _numeric(df, "leverage", p, required=False)
+        has_lev = ~blank_l
+        _require_positive(lv, "leverage", p, active=has_lev)
+        lev = np.where(has_lev, lv, np.nan)
+    neither = _first(~has_margin & ~has_lev)
+    if neither is not None:
+        raise InputError("margin or leverage is missing", file=str(p), row=neither + 1)
+
+    venues = _text(df, "venue", default_venue)
+    bad_v = _first(~np.isin(venues, VENUES))
+    if bad_v is not None:
+        raise InputError(
+            f"venue must be one of {', '.join(VENUES)} (got {str(df['venue'].iloc[bad_v])!r})",
+            file=str(p),
+            row=bad_v + 1,
+        )
+    symbols = _text(df, "symbol", symbol, upper=True)
+
+    notional = size * entry
+    liq = np.full(n, np.nan)
+    bank = np.full(n, np.nan)
+    vcodes, vuniq = pd.factorize(venues)
+    scodes, suniq = pd.factorize(symbols)
+    gcodes, guniq = pd.factorize(vcodes.astype(np.int64) * len(suniq) + scodes)
+    groups = {
+        (str(vuniq[int(g) // len(suniq)]), str(suniq[int(g) % len(suniq)])): np.flatnonzero(
+            gcodes == c
+        )
+        for c, g in enumerate(guniq)
+    }
+    for (v, s), idx in groups.items():
+        try:
+            top = _max_leverage(str(v), str(s), notional[idx])
+        except InputError as exc:
+            raise InputError(str(exc), file=str(p), row=int(idx[0]) + 1) from exc
+        over = has_lev[idx] & (lev[idx] > top)
+        k_over = _first(over)
+        if k_over is not None:
+            j = int(idx[k_over])
+            raise InputError(
+                f"leverage {lev[j]:g} is above the {v} maximum {top[k_over]:g}x for a notional of "
+                f"{notional[j]:,.0f} USD ({s})",
+                file=str(p),
+                row=j + 1,
+            )
+        m_idx = np.where(
+            has_margin[idx], margin[idx], notional[idx] / np.where(has_lev[idx], lev[idx], 1.0)
+        )
+        margin[idx] = m_idx
+        try:
+            r = liq_price(str(v), side[idx], size[idx], entry[idx], m_idx, symbol=str(s))
+        except InputError as exc:
+            raise InputError(str(exc), file=str(p), row=int(idx[0]) + 1) from exc
+        liq[idx] = r.liq_price
+        bank[idx] = r.bankruptcy_price
+
+    for name, target in (("liq_price", liq), ("bankruptcy_price", bank)):
+        if name in df.columns:
+            given, blank = _numeric(df, name, p, required=False)
+            neg = _first(~blank & ~(given >= 0))
+            if neg is not None:
+                raise InputError(
+                    f"{name} must be >= 0 (got {given[neg]:g})", file=str(p), row=neg + 1
+                )
+            target[~blank] = given[~blank]
+
+    account = np.empty(0, dtype=np.int64)
+    if "account" in df.columns:
+        acc_raw = df["account"]
+        blank_a = _blank(acc_raw)
+        k_blank = _first(blank_a)
+        if k_blank is not None:
+            raise InputError("account is missing", file=str(p), row=k_blank + 1)
+        as_num = pd.to_numeric(acc_raw.astype("string").str.strip(), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        if np.all(np.isfinite(as_num)) and np.all(as_num == np.round(as_num)):
+            account = as_num.astype(np.int64)
+        else:
+            account = pd.factorize(acc_raw.astype("string").str.strip())[0].astype(np.int64)
+
+    uv = pd.unique(venues)
+    us = pd.unique(symbols)
+    return PositionBook(
+        side=side,
+        size=size,
+        entry_price=entry,
+        margin=margin,
+        liq_price=liq,
+        bankruptcy_price=bank,
+        account=account,
+        venue=str(uv[0]) if len(uv) == 1 else "mixed",
+        symbol=str(us[0]) if len(us) == 1 else "mixed",
+    )
+
+
+def read_stops(path: str | Path) -> StopBook:
+    """Read a stops file into a :class:`StopBook`.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (header required) or Parquet with columns ``side`` (sell/buy),
+        ``trigger_price`` (USD, > 0; ``trigger`` accepted as an alias) and ``size``
+        (base units, > 0).
+
+    Returns
+    -------
+    StopBook
+        One stop per row, in file order.
+
+    Raises
+    ------
+    InputError
+        ``FILE: row N: ...`` naming the column (missing, non-numeric, <= 0, unknown
+        side), or ``FILE: missing column(s): ...``.
+    """
+    p = Path(path)
+    df = _read_table(p)
+    if "trigger_price" not in df.columns and "trigger" in df.columns:
+        df = df.rename(columns={"trigger": "trigger_price"})
+    missing = [c for c in ("side", "trigger_price", "size") if c not in df.columns]
+    if missing:
+        raise InputError(f"{p}: missing column(s): {', '.join(missing)}")
+    if len(df) == 0:
+        return StopBook.empty()
+    side = _words(df, "side", p, {"sell": SELL, "buy": BUY}).astype(np.int8)
+    trig, _ = _numeric(df, "trigger_price", p)
+    _require_positive(trig, "trigger_price", p)
+    size, _ = _numeric(df, "size", p)
+    _require_positive(size, "size", p)
+    return StopBook(side, trig, size)

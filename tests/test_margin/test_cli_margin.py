@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, run_cli_subprocess
+from liqcascade.margin import load_tiers
+
+KEYS = {"liq_price", "bankruptcy_price", "mmr", "maintenance_amount", "tier", "notional"}
+
+
+def test_liq_price_json_golden() -> None:
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000",
+                "--margin", "100", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert set(out) == KEYS
+    assert out["liq_price"] == pytest.approx(1907.6305, abs=5e-5)
+    assert out["bankruptcy_price"] == 1900.0
+    assert out["mmr"] == 0.004 and out["maintenance_amount"] == 0 and out["tier"] == 0
+    assert out["notional"] == 2000.0
+
+
+def test_bybit_and_hyperliquid_json() -> None:
+    r = run_cli("margin", "liq-price", "--venue", "bybit", "--symbol", "BTCUSDT", "--side",
+                "long", "--size", "1", "--entry", "20000", "--leverage", "50", "--mmr", "0.005",
+                "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["liq_price"] == pytest.approx(19_700.0)
+    r = run_cli("margin", "liq-price", "--venue", "hyperliquid", "--side", "short", "--size",
+                "1", "--entry", "2000", "--margin", "200", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["liq_price"] == pytest.approx(2000 + 160 / 1.02)
+    assert r.json()["mmr"] == pytest.approx(0.02)
+
+
+def test_tier_and_mmr_override() -> None:
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "100", "--entry", "2000",
+                "--leverage", "20", "--json")  # fmt: skip
+    out = r.json()
+    assert out["tier"] == 1 and out["maintenance_amount"] == 50 and out["mmr"] == 0.005
+    assert out["liq_price"] == pytest.approx(189_950 / 99.5)
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "100", "--entry", "2000",
+                "--leverage", "20", "--mmr", "0.01", "--json")  # fmt: skip
+    out = r.json()
+    assert out["mmr"] == 0.01 and out["maintenance_amount"] == 0
+    assert out["liq_price"] == pytest.approx((200_000 - 10_000) / 99.0)
+
+
+def test_custom_tiers_file(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    load_tiers("BTCUSDT").to_frame().drop(columns="tier").to_csv(p, index=False)
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "60000",
+                "--leverage", "50", "--tiers", str(p), "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["maintenance_amount"] == 50
+
+
+def test_human_output() -> None:
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000",
+                "--margin", "100")  # fmt: skip
+    assert r.exit_code == 0
+    assert "1,907.6305" in r.stdout and "0.4 %" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "msg"),
+    [
+        ((), "give exactly one of --margin and --leverage"),
+        (("--margin", "100", "--leverage", "10"), "give exactly one of --margin and --leverage"),
+        (("--leverage", "0"), "--leverage must be > 0 (got 0)"),
+        (("--leverage", "126"),
+         "--leverage 126 is above the binance maximum 125x for a notional of 2,000 USD (ETHUSDT)"),
+        (("--margin", "-1"), "--margin must be >= 0 (got -1)"),
+        (("--margin", "100", "--venue", "okx"),
+         "--venue must be one of binance, bybit, hyperliquid (got 'okx')"),
+        (("--margin", "100", "--mmr", "2"), "--mmr must be a fraction in [0, 1) (got 2)"),
+        (("--margin", "100", "--symbol", "XYZUSDT"), "no packaged tier table for 'XYZUSDT'"),
+    ],
+    ids=["neither", "both", "lev0", "lev-over", "neg-margin", "venue", "mmr", "symbol"],
+)  # fmt: skip
+def test_bad_options_exit_2(args: tuple[str, ...], msg: str) -> None:
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000", *args)
+    assert r.exit_code == 2
+    assert r.stderr.strip() == f"error: {msg}" or r.stderr.strip().startswith(f"error: {msg}")
+
+
+def test_bad_side_subprocess_no_traceback() -> None:
+    r = run_cli_subprocess("margin", "liq-price", "--side", "up", "--size", "0", "--entry",
+                           "2000", "--margin", "1")  # fmt: skip
+    assert r.exit_code == 2
+    assert r.stderr.strip() == "error: --side must be long or short (got 'up')"
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_size() -> None:
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "0", "--entry", "2000",
+                "--margin", "1")  # fmt: skip
+    assert r.exit_code == 2 and r.stderr.strip() == "error: --size must be > 0 (got 0)"
+
+
+def test_help_has_example() -> None:
+    r = run_cli("margin", "liq-price", "--help")
+    assert r.exit_code == 0 and "Example:" in r.stdout

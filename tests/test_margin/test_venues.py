@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.margin import (
+    bybit_liq_price,
+    hyperliquid_liq_price,
+    hyperliquid_max_leverage,
+    liq_price,
+)
+from reference.margin_binance import bybit_liq_ref
+
+
+def test_bybit_golden_1btc_20000_50x() -> None:
+    r = bybit_liq_price(1, 1.0, 20_000.0, 400.0, mmr=0.005)
+    assert r.liq_price[0] == pytest.approx(19_700.0, rel=1e-15)
+    r = liq_price("bybit", "long", 1.0, 20_000.0, leverage=50, mmr=0.005)
+    assert r.liq_price[0] == pytest.approx(19_700.0, rel=1e-15)
+    r = liq_price("bybit", "short", 1.0, 20_000.0, leverage=50, mmr=0.005)
+    assert r.liq_price[0] == pytest.approx(20_300.0, rel=1e-15)
+    assert r.bankruptcy_price[0] == pytest.approx(20_400.0)
+
+
+def test_bybit_matches_reference() -> None:
+    rng = np.random.default_rng(5)
+    n = 500
+    s = rng.choice([-1, 1], n)
+    q = rng.uniform(0.01, 100, n)
+    ep = rng.uniform(100, 90_000, n)
+    lev = rng.uniform(1.5, 100, n)
+    r = liq_price("bybit", s, q, ep, leverage=lev, mmr=0.006)
+    ref = [bybit_liq_ref(int(s[i]), q[i], ep[i], lev[i], 0.006) for i in range(n)]
+    np.testing.assert_allclose(r.liq_price, np.maximum(ref, 0), rtol=1e-12)
+
+
+def test_hyperliquid_hand_worked() -> None:
+    # ETH max 25x -> maintenance leverage 50, l = 0.02. Long 1 ETH at 2000 with 200 USD:
+    # margin_available = 200 - 2000*0.02 = 160; LP = 2000 - 160/1/(1-0.02) = 1836.7347
+    r = hyperliquid_liq_price(1, 1.0, 2000.0, 200.0, "ETHUSDT")
+    assert r.liq_price[0] == pytest.approx(2000 - 160 / 0.98, rel=1e-14)
+    assert r.mmr[0] == pytest.approx(0.02)
+    # short: LP = 2000 + 160/1.02
+    r = hyperliquid_liq_price(-1, 1.0, 2000.0, 200.0, "ETH")
+    assert r.liq_price[0] == pytest.approx(2000 + 160 / 1.02, rel=1e-14)
+    # BTC 40x -> l = 1/80; 1 BTC at 60k with 3000 USD margin (20x)
+    r = hyperliquid_liq_price(1, 1.0, 60_000.0, 3_000.0, "BTC")
+    avail = 3_000 - 60_000 / 80
+    assert r.liq_price[0] == pytest.approx(60_000 - avail / (1 - 1 / 80), rel=1e-14)
+
+
+def test_hyperliquid_symbols() -> None:
+    assert hyperliquid_max_leverage("ETH-PERP") == 25
+    assert hyperliquid_max_leverage("BTC/USDC:USDC") == 40
+    with pytest.raises(InputError, match="no Hyperliquid max leverage for 'DOGE'"):
+        hyperliquid_max_leverage("DOGE")
+
+
+def test_dispatch() -> None:
+    a = liq_price("Binance", 1, 1.0, 2000.0, 100.0)
+    assert a.liq_price[0] == pytest.approx(1907.6305, abs=5e-5) and a.venue == "binance"
+    b = liq_price("binance", 1, 1.0, 2000.0, leverage=20)
+    assert b.margin[0] == 100.0 and b.liq_price[0] == a.liq_price[0]
+    h = liq_price("hyperliquid", 1, 1.0, 2000.0, 200.0, mmr=0.01)
+    assert h.liq_price[0] == pytest.approx(2000 - (200 - 20) / 0.99)
+    with pytest.raises(InputError, match="unknown venue 'okx'"):
+        liq_price("okx", 1, 1.0, 2000.0, 100.0)
+    with pytest.raises(InputError, match="exactly one of margin and leverage"):
+        liq_price("binance", 1, 1.0, 2000.0, 100.0, leverage=5)
+    with pytest.raises(InputError, match="exactly one of margin and leverage"):
+        liq_price("binance", 1, 1.0, 2000.0)
+    with pytest.raises(InputError, match="leverage"):
+        liq_price("binance", 1, 1.0, 2000.0, leverage=0)

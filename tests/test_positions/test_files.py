@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.margin import binance_liq_price
+from liqcascade.positions import PositionBook, StopBook, read_positions, read_stops
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "positions"
+GOOD = "side,size,entry_price,margin\nlong,1,2000,100\nshort,2,2000,400\n"
+
+
+def test_read_positions_sample_file() -> None:
+    book = read_positions(DATA / "positions.csv")
+    assert isinstance(book, PositionBook) and len(book) == 6
+    assert book.venue == "mixed" and book.symbol == "mixed"
+    np.testing.assert_array_equal(book.side, [1, -1, 1, 1, -1, 1])
+    np.testing.assert_array_equal(book.account, [0, 1, 2, 3, 4, 5])
+    # row 1: DESIGN.md golden value
+    assert book.liq_price[0] == pytest.approx(1907.6305, abs=5e-5)
+    assert book.bankruptcy_price[0] == 1900.0
+    # row 2: short 2.5 ETH at 2100, 10x -> margin 525; (525 + 5250) / (2.5 * 1.004)
+    assert book.margin[1] == pytest.approx(525.0)
+    assert book.liq_price[1] == pytest.approx(5775 / 2.51, rel=1e-12)
+    # row 3: 100 ETH at 2000 (tier 2, cum 50), 20x -> margin 10,000
+    assert book.liq_price[2] == pytest.approx(189_950 / 99.5, rel=1e-12)
+    # row 4: Bybit golden value 19,700 (1 BTC, 20,000, 50x, MMR 0.5 %)
+    assert book.liq_price[3] == pytest.approx(19_700.0)
+    # row 5: Hyperliquid ETH (l = 0.02): (EP + margin/size) / (1 + l)
+    assert book.liq_price[4] == pytest.approx((2500 + 100) / 1.02, rel=1e-12)
+    # row 6: given prices used as given
+    assert book.liq_price[5] == 1500 and book.bankruptcy_price[5] == 1440
+    assert book.margin[5] == pytest.approx(180.0)
+
+
+def test_single_venue_book_and_defaults(tmp_path: Path) -> None:
+    p = tmp_path / "p.csv"
+    p.write_text(GOOD)
+    book = read_positions(p)
+    assert book.venue == "binance" and book.symbol == "ETHUSDT"
+    ref = binance_liq_price([1, -1], [1.0, 2.0], 2000.0, [100.0, 400.0])
+    np.testing.assert_array_equal(book.liq_price, ref.liq_price)
+    book = read_positions(p, venue="bybit", symbol="BTCUSDT")
+    assert book.venue == "bybit" and book.symbol == "BTCUSDT"
+
+
+def test_parquet_equals_csv(tmp_path: Path) -> None:
+    df = pd.read_csv(DATA / "positions.csv")
+    q = tmp_path / "positions.parquet"
+    df.to_parquet(q)
+    a, b = read_positions(DATA / "positions.csv"), read_positions(q)
+    for name in ("side", "size", "entry_price", "margin", "liq_price", "bankruptcy_price"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_integer_accounts_kept(tmp_path: Path) -> None:
+    p = tmp_path / "p.csv"
+    p.write_text("account,side,size,entry_price,leverage\n7,long,1,2000,10\n7,short,1,2000,10\n")
+    np.testing.assert_array_equal(read_positions(p).account, [7, 7])
+
+
+def test_header_only_is_empty_book(tmp_path: Path) -> None:
+    p = tmp_path / "p.csv"
+    p.write_text("side,size,entry_price,margin\n")
+    assert len(read_positions(p)) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "msg"),
+    [
+        ("side,size,entry_price,margin\nlong,1,2000,100\nlong,-1,2000,100\n",
+         "row 2: size must be > 0 (got -1)"),
+        ("side,size,entry_price,margin\nlong,0,2000,100\n", "row 1: size must be > 0 (got 0)"),
+        ("side,size,entry_price,leverage\nlong,1,2000,10\nshort,1,2000,0\n",
+         "row 2: leverage must be > 0 (got 0)"),
+        ("side,size,entry_price,leverage\nlong,1,2000,150\n",
+         "row 1: leverage 150 is above the binance maximum 125x for a notional of 2,000 USD "
+         "(ETHUSDT)"),
+        ("side,size,entry_price,leverage\nlong,100,2000,101\n",
+         "row 1: leverage 101 is above the binance maximum 100x for a notional of 200,000 USD "
+         "(ETHUSDT)"),
+        ("side,size,entry_price,margin\nlong,1,2000,100\nup,1,2000,100\n",
+         "row 2: side must be long or short (got 'up')"),
+        ("side,size,entry_price,margin,venue\nlong,1,2000,100,okx\n",
+         "row 1: venue must be one of binance, bybit, hyperliquid (got 'okx')"),
+        ("side,size,entry_price,margin\nlong,1,NaN,100\n", "row 1: entry_price is missing or NaN"),
+        ("side,size,entry_price,margin\nlong,1,,100\n", "row 1: entry_price is missing or NaN"),
+        ("side,size,entry_price,margin\nlong,1,2000,abc\n",
+         "row 1: margin is not a number ('abc')"),
+        ("side,size,entry_price,margin,leverage\nlong,1,2000,,\n",
+         "row 1: margin or leverage is missing"),
+        ("side,size,margin\nlong,1,100\n", "missing column(s): entry_price"),
+        ("side,size,entry_price\nlong,1,2000\n", "needs a margin or a leverage column"),
+        ("side,size,entry_price,margin,liq_price\nlong,1,2000,100,-5\n",
+         "row 1: liq_price must be >= 0 (got -5)"),
+        ("side,size,entry_price,margin,symbol\nlong,1,2000,100,DOGEUSDT\n",
+         "row 1: no packaged tier table for 'DOGEUSDT'"),
+    ],
+    ids=["neg-size", "zero-size", "lev-0", "lev-over-tier1", "lev-over-tier2", "side",
+         "venue", "nan", "empty", "non-numeric", "no-margin", "missing-col", "no-margin-col",
+         "neg-liq", "unknown-symbol"],
+)  # fmt: skip
+def test_bad_positions_name_file_and_row(tmp_path: Path, body: str, msg: str) -> None:
+    p = tmp_path / "positions.csv"
+    p.write_text(body)
+    with pytest.raises(InputError) as exc:
+        read_positions(p)
+    assert str(exc.value).startswith(f"{p}: {msg}")
+
+
+def test_missing_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_positions(tmp_path / "nope.csv")
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("not parquet")
+    with pytest.raises(InputError, match=r"bad\.parquet: cannot read"):
+        read_positions(bad)
+
+
+def test_read_stops() -> None:
+    stops = read_stops(DATA / "stops.csv")
+    assert isinstance(stops, StopBook) and len(stops) == 3
+    np.testing.assert_array_equal(stops.side, [-1, 1, -1])
+    np.testing.assert_array_equal(stops.trigger, [1950, 2150, 1899.5])
+    np.testing.assert_array_equal(stops.size, [1.5, 0.75, 10])
+
+
+@pytest.mark.parametrize(
+    ("body", "msg"),
+    [
+        ("side,trigger_price,size\nsell,1900,1\nhold,1900,1\n",
+         "row 2: side must be sell or buy (got 'hold')"),
+        ("side,trigger_price,size\nsell,0,1\n", "row 1: trigger_price must be > 0 (got 0)"),
+        ("side,trigger_price,size\nsell,1900,x\n", "row 1: size is not a number ('x')"),
+        ("side,trigger_price,size\nbuy,1900,nan\n", "row 1: size is missing or NaN"),
+        ("side,size\nsell,1\n", "missing column(s): trigger_price"),
+    ],
+    ids=["side", "zero-trigger", "non-numeric", "nan", "missing-col"],
+)  # fmt: skip
+def test_bad_stops(tmp_path: Path, body: str, msg: str) -> None:
+    p = tmp_path / "stops.csv"
+    p.write_text(body)
+    with pytest.raises(InputError) as exc:
+        read_stops(p)
+    assert str(exc.value).startswith(f"{p}: {msg}")
+
+
+def test_stops_trigger_alias(tmp_path: Path) -> None:
+    p = tmp_path / "s.csv"
+    p.write_text("side,trigger,size\nbuy,2100,2\n")
+    assert read_stops(p).trigger[0] == 2100
+
+
+def test_blank_venue_and_symbol_cells_take_defaults(tmp_path: Path) -> None:
+    p = tmp_path / "p.csv"
+    p.write_text(
+        "side,size,entry_price,leverage,venue,symbol\n"
+        "long,1,20000,50,,\n"
+        "long,1,20000,50, Bybit ,btcusdt\n"
+    )
+    book = read_positions(p, venue="binance", symbol="BTCUSDT")
+    assert book.venue == "mixed" and book.symbol == "BTCUSDT"
+    # row 1 priced by Binance BTCUSDT tier 1 (0.4 %), row 2 by Bybit (0.5 %)
+    assert book.liq_price[0] == pytest.approx(20_000 * 0.98 / 0.996, rel=1e-12)
+    assert book.liq_price[1] == pytest.approx(19_700.0)
+
+
+def test_parquet_nan_names_row(tmp_path: Path) -> None:
+    q = tmp_path / "p.parquet"
+    pd.DataFrame(
+        {"side": ["long", "short"], "size": [1.0, np.nan], "entry_price": 2000.0, "margin": 100.0}
+    ).to_parquet(q)
+    with pytest.raises(InputError) as exc:
+        read_positions(q)
+    assert str(exc.value) == f"{q}: row 2: size is missing or NaN"
