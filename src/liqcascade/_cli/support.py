@@ -1,9 +1,150 @@
-"""CLI commands: `liqcascade support` (being built; see the issue tracker)."""
+"""CLI command: ``liqcascade support-study`` (support-level event study)."""
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from liqcascade._cli import _common
+
+
+def _render(r: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    c = r["seed_claim"]
+    _common.stdout.print(
+        f"[bold]{r['n_tests']} support tests[/] ({r['n_event_bars']} distinct bars) on "
+        f"{r['n_zones']} zones, {r['interval']} bars {r['start'][:10]} → {r['end'][:10]}"
+    )
+    t = Table(title="forward log returns after a test (fractions)")
+    for col in (
+        "days",
+        "n",
+        "mean",
+        "win",
+        "t NW",
+        "p adj",
+        "all-days mean",
+        "all-days win",
+        "random-lvl win",
+    ):
+        t.add_column(col, justify="right")
+    for h, v in r["horizons"].items():
+
+        def f(x: Any, fmt: str = "+.2%") -> str:
+            return "–" if x is None else format(x, fmt)
+
+        t.add_row(
+            h,
+            str(v["n"]),
+            f(v["mean"]),
+            f(v["win_rate"], ".1%"),
+            f(v["t_stat"], "+.2f"),
+            f(v["p_value_adj"], ".3f"),
+            f(v["baseline_mean"]),
+            f(v["baseline_win_rate"], ".1%"),
+            f(v["random_level_win_rate"], ".1%"),
+        )
+    _common.stdout.print(t)
+    if r["sensitivity"]:
+        s = Table(title="sensitivity")
+        keys = list(r["sensitivity"][0])
+        for k in keys:
+            s.add_column(k, justify="right")
+        for row in r["sensitivity"]:
+            s.add_row(*[_common._fmt(row[k]) for k in keys])
+        _common.stdout.print(s)
+    _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
 
 
 def register(app: typer.Typer) -> None:
-    """Register this module's commands on the root app."""
+    """Register ``support-study`` on the root app."""
+
+    @app.command("support-study")
+    def support_study_cmd(
+        asset: Annotated[str, typer.Option(help="Bundled asset (ETH or BTC).")] = "ETH",
+        data: Annotated[
+            Path | None, typer.Option("--data", help="OHLCV file (CSV/Parquet) instead.")
+        ] = None,
+        interval: Annotated[
+            str, typer.Option(help="Bar interval: 1d, 4h (from hourly) or 1h.")
+        ] = "1d",
+        start: Annotated[str, typer.Option(help="First day (UTC).")] = "2022-01-01",
+        end: Annotated[str, typer.Option(help="Last day (UTC), inclusive.")] = "2025-12-31",
+        pivot: Annotated[int, typer.Option(help="Swing-low half-window, bars.")] = 5,
+        zone_tol: Annotated[
+            float, typer.Option(help="Merge tolerance of swing lows into a zone (fraction).")
+        ] = 0.015,
+        band: Annotated[float, typer.Option(help="Touch band above the zone (fraction).")] = 0.01,
+        break_tol: Annotated[
+            float, typer.Option(help="Close this far below the zone = broken (fraction).")
+        ] = 0.01,
+        min_away: Annotated[
+            int, typer.Option(help="Bars above zone·(1+band) before a touch counts.")
+        ] = 3,
+        max_age: Annotated[
+            int, typer.Option(help="Bars without a fresh swing low before a zone expires.")
+        ] = 90,
+        volume_weighted: Annotated[
+            bool, typer.Option(help="Volume-weighted zone price of merged swing lows.")
+        ] = False,
+        draws: Annotated[int, typer.Option(help="Random pseudo-level draws.")] = 200,
+        boot: Annotated[int, typer.Option(help="Block-bootstrap resamples.")] = 1000,
+        no_sensitivity: Annotated[
+            bool, typer.Option("--no-sensitivity", help="Skip the sensitivity grid.")
+        ] = False,
+        seed: Annotated[int, typer.Option(help="Seed of bootstrap and random levels.")] = 0,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    ) -> None:
+        """Support-level event study: tests of swing-low zones and the returns after them.
+
+        Example: liqcascade support-study --asset ETH --start 2022-01-01 --end 2025-12-31 --json
+        """
+        from liqcascade.events import SupportParams, support_study
+        from liqcascade.events._load import load_bars
+        from liqcascade.events._params import BARS_PER_DAY
+        from liqcascade.events._study import SENSITIVITY_GRID
+
+        if interval not in BARS_PER_DAY:
+            _common.fail(f"--interval must be one of {', '.join(BARS_PER_DAY)} (got {interval!r})")
+        t0 = _common.parse_date(start, "--start")
+        t1 = _common.parse_date(end, "--end")
+        if t0 is not None and t1 is not None and t0 > t1:
+            _common.fail(f"--start {start} is after --end {end}")
+        if draws < 0:
+            _common.fail(f"--draws must be >= 0 (got {draws})")
+        if boot < 1:
+            _common.fail(f"--boot must be >= 1 (got {boot})")
+        if data is not None:
+            _common.existing_file(data, "--data")
+        params = SupportParams(
+            pivot=pivot,
+            zone_tol=zone_tol,
+            band=band,
+            break_tol=break_tol,
+            min_away=min_away,
+            max_age=max_age,
+            volume_weighted=volume_weighted,
+        )
+        bars, source = load_bars(asset, interval, t0, t1, data)
+        if len(bars) == 0:
+            _common.fail(f"--start/--end: no {interval} bars between {start} and {end}")
+        grid: dict[str, Any] | None = {} if no_sensitivity else None
+        n_grid = 0 if no_sensitivity else math.prod(len(v) for v in SENSITIVITY_GRID.values())
+        with _common.progress("random levels + sensitivity", total=draws + n_grid) as adv:
+            study = support_study(
+                bars,
+                params,
+                interval=interval,
+                seed=seed,
+                n_random=draws,
+                n_boot=boot,
+                grid=grid,
+                on_step=adv,
+            )
+        out = study.to_dict()
+        out["source"] = source
+        _common.emit(out, as_json, _render)

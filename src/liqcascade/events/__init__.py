@@ -1,1 +1,66 @@
-"""liqcascade.events (see DESIGN.md)."""
+"""Support-level detection and the support-test event study.
+
+Support zones come from swing lows (confirmed ``pivot`` bars later, so without
+look-ahead), merged by a price tolerance; a *test* is a return of the low to within a
+band of an active zone after time away; the event study measures the forward log
+returns from each test's close against every day and against random pseudo-levels
+(Osler 2000's control).
+
+Examples
+--------
+>>> from liqcascade import datasets
+>>> from liqcascade.events import support_study
+>>> study = support_study(datasets.load_ohlcv("ETH", "1d", "2022-01-01", "2025-12-31"),
+...                       n_random=20, n_boot=200, grid={})
+>>> study.detection.n_tests > 0
+True
+"""
+
+from liqcascade.events._detect import SupportDetection, detect_support
+from liqcascade.events._params import (
+    BARS_PER_DAY,
+    HORIZONS_DAYS,
+    LONG_HORIZONS,
+    SHORT_HORIZONS,
+    SupportParams,
+)
+from liqcascade.events._stats import (
+    AdjustedMeanTest,
+    MeanTest,
+    block_bootstrap_ci,
+    newey_west_mean,
+    overlap_adjusted_mean,
+)
+from liqcascade.events._study import (
+    CLAIM_TEXT,
+    SENSITIVITY_GRID,
+    SupportStudy,
+    assess_claim,
+    random_level_draws,
+    resample_ohlcv,
+    sensitivity_grid,
+    support_study,
+)
+
+__all__ = [
+    "BARS_PER_DAY",
+    "CLAIM_TEXT",
+    "HORIZONS_DAYS",
+    "LONG_HORIZONS",
+    "SENSITIVITY_GRID",
+    "SHORT_HORIZONS",
+    "AdjustedMeanTest",
+    "MeanTest",
+    "SupportDetection",
+    "SupportParams",
+    "SupportStudy",
+    "assess_claim",
+    "block_bootstrap_ci",
+    "detect_support",
+    "newey_west_mean",
+    "overlap_adjusted_mean",
+    "random_level_draws",
+    "resample_ohlcv",
+    "sensitivity_grid",
+    "support_study",
+]

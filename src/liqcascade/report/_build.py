@@ -22,7 +22,10 @@ from liqcascade._version import __version__
 from liqcascade.report._section import ReportContext, Section
 
 # Section modules in report order; each exposes ``section(ctx) -> Section``.
-SECTION_MODULES: tuple[str, ...] = ("liqcascade.report._data_section",)
+SECTION_MODULES: tuple[str, ...] = (
+    "liqcascade.report._data_section",
+    "liqcascade.report._support_section",
+)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,68 @@
+"""Bars for the support study: bundled data, or a user file, at 1d, 4h or 1h."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from liqcascade.errors import InputError
+from liqcascade.events._study import bars_per_day, resample_ohlcv
+
+
+def load_bars(
+    asset: str = "ETH",
+    interval: str = "1d",
+    start: Any = None,
+    end: Any = None,
+    data_file: str | Path | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """OHLCV bars for the study, and a note on where they came from.
+
+    Parameters
+    ----------
+    asset : str
+        Bundled asset (``ETH`` or ``BTC``) when no file is given.
+    interval : {"1d", "4h", "1h"}
+        Bar interval. Finer bars are aggregated to it (UTC-aligned bins; the bundled
+        hourly ETH gives ``4h``); coarser bars are an error.
+    start, end : datetime-like, optional
+        Inclusive range (UTC); a midnight ``end`` includes that whole day.
+    data_file : path, optional
+        A user OHLCV file, read by :func:`liqcascade.data.load_series` (any layout the
+        ingestion layer recognises).
+    """
+    step = pd.Timedelta(days=1) / bars_per_day(interval)
+    if data_file is not None:
+        from liqcascade.data import load_series
+
+        path = Path(data_file)
+        df = load_series("ohlcv", asset=asset, start=start, end=end, data_file=path)
+        source = str(path)
+    else:
+        from liqcascade import datasets
+
+        base = "1d" if interval == "1d" else "1h"
+        try:
+            df = datasets.load_ohlcv(asset, base, start, end)
+        except KeyError as exc:
+            raise InputError(f"--asset: {exc.args[0]}") from exc
+        source = f"bundled Binance spot {asset.upper()} {base}"
+    if end is not None:
+        e = pd.Timestamp(end)
+        if e == e.normalize():
+            e = e + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+        df = df[df.index <= e]
+    if start is not None:
+        df = df[df.index >= pd.Timestamp(start)]
+    if len(df) > 1:
+        spacing = pd.Timedelta(pd.Series(df.index).diff().median())
+        if spacing > step * 1.01:
+            raise InputError(
+                f"--interval {interval}: the bars are coarser ({spacing}) than {interval}"
+            )
+        if spacing < step * 0.99:
+            df = resample_ohlcv(df, "1D" if interval == "1d" else interval)
+            source += f", aggregated to {interval}"
+    return df, source

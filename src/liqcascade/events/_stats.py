@@ -1,0 +1,202 @@
+"""Statistics of an event series: Newey–West t-statistic and block-bootstrap intervals."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from liqcascade._typing import FloatArray
+
+
+@dataclass(frozen=True)
+class MeanTest:
+    """Mean of a series with its Newey–West (HAC) standard error.
+
+    Attributes
+    ----------
+    n : int
+        Observations.
+    mean : float
+        Sample mean.
+    se : float
+        HAC standard error of the mean.
+    t_stat : float
+        ``mean / se``.
+    p_value : float
+        Two-sided, standard normal (as ``statsmodels`` does for ``cov_type="HAC"``).
+    lag : int
+        Bartlett lag used.
+    """
+
+    n: int
+    mean: float
+    se: float
+    t_stat: float
+    p_value: float
+    lag: int
+
+
+def newey_west_mean(x: FloatArray, lag: int) -> MeanTest:
+    """Mean of ``x`` and its Newey–West t-statistic (Bartlett kernel).
+
+    Equal to ``statsmodels.OLS(x, ones).fit(cov_type="HAC", cov_kwds={"maxlags": lag})``:
+    ``S = γ₀ + 2 Σ_{j=1}^{L} (1 − j/(L+1)) γ_j`` with ``γ_j = Σ e_t e_{t−j} / n``,
+    ``se = sqrt(S / n)`` (statsmodels' default: no small-sample correction).
+
+    Parameters
+    ----------
+    x : float array
+        Observations in time order (NaNs dropped).
+    lag : int
+        Maximum lag ``L`` (>= 0); capped at ``n − 1``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n < 2:
+        m = float(x.mean()) if n else math.nan
+        return MeanTest(n, m, math.nan, math.nan, math.nan, 0)
+    lag = int(max(0, min(lag, n - 1)))
+    m = float(x.mean())
+    e = x - m
+    s = float(e @ e) / n
+    for j in range(1, lag + 1):
+        s += 2.0 * (1.0 - j / (lag + 1.0)) * float(e[j:] @ e[:-j]) / n
+    var = s / n
+    if not var > 0:
+        return MeanTest(n, m, 0.0 if var == 0 else math.nan, math.nan, math.nan, lag)
+    se = math.sqrt(var)
+    t = m / se
+    p = math.erfc(abs(t) / math.sqrt(2.0))
+    return MeanTest(n, m, se, t, p, lag)
+
+
+def block_bootstrap_ci(
+    x: FloatArray,
+    block: int,
+    rng: np.random.Generator,
+    n_boot: int = 1000,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile interval for the mean from a circular block bootstrap.
+
+    Parameters
+    ----------
+    x : float array
+        Observations in time order (NaNs dropped).
+    block : int
+        Block length (observations); blocks wrap around the end of the series.
+    rng : numpy Generator
+        Seeded source of randomness.
+    n_boot : int, default=1000
+        Resamples.
+    level : float, default=0.95
+        Coverage.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        NaN when fewer than 2 observations.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n < 2:
+        return math.nan, math.nan
+    b = int(max(1, min(block, n)))
+    nb = -(-n // b)
+    starts = rng.integers(0, n, size=(n_boot, nb))
+    idx = (starts[:, :, None] + np.arange(b)[None, None, :]).reshape(n_boot, -1)[:, :n] % n
+    means = x[idx].mean(axis=1)
+    a = (1.0 - level) / 2.0
+    lo, hi = np.quantile(means, [a, 1.0 - a])
+    return float(lo), float(hi)
+
+
+@dataclass(frozen=True)
+class AdjustedMeanTest:
+    """Overlap-aware mean test (see :func:`overlap_adjusted_mean`).
+
+    Attributes
+    ----------
+    n : int
+        Observations.
+    mean : float
+        Sample mean.
+    se : float
+        Bias-corrected standard error of the mean.
+    t_stat : float
+        ``mean / se``.
+    df : float
+        Satterthwaite degrees of freedom.
+    p_value : float
+        Two-sided, Student t with ``df`` degrees of freedom.
+    """
+
+    n: int
+    mean: float
+    se: float
+    t_stat: float
+    df: float
+    p_value: float
+
+
+def overlap_adjusted_mean(x: FloatArray, bars: npt.ArrayLike, h: int) -> AdjustedMeanTest:
+    """Mean test for forward returns over windows that overlap in calendar time.
+
+    Two ``h``-bar forward returns that start ``d`` bars apart share ``h − d`` bars;
+    under a random walk with constant variance their correlation is exactly
+    ``w(d) = max(0, 1 − d/h)``. With ``W_ij = w(|b_i − b_j|)`` (event bars ``b``)
+    and ``e`` the demeaned returns, the HAC quantity ``Q = e'We`` (Newey–West with a
+    Bartlett kernel in *calendar* distance, so irregular spacing is handled exactly)
+    has expectation ``c·tr(MWMW)`` (``M = I − 11'/n``) while the variance of the mean
+    is ``c·1'W1/n²``. So
+
+    ``se² = Q/n² · 1'W1 / tr(MWMW)``  (unbiased under the random-walk null), and
+    ``df = tr(MWMW)² / tr((MWMW)²)`` (Satterthwaite), p from Student t(df).
+
+    The plain Newey–West statistic with a lag close to ``n`` is biased towards zero
+    variance (the demeaning eats the long-run variance) and over-rejects: on ~70
+    events and a 60-day horizon it finds "significance" about a third of the time on
+    pure random walks. This correction keeps the size near its nominal level.
+
+    Parameters
+    ----------
+    x : float array
+        Forward returns (fractions), NaNs dropped together with their bars.
+    bars : array
+        Event bar positions (same length as ``x``).
+    h : int
+        Horizon in bars (>= 1).
+    """
+    from scipy import stats
+
+    x = np.asarray(x, dtype=np.float64)
+    b = np.asarray(bars, dtype=np.float64)
+    ok = np.isfinite(x)
+    x, b = x[ok], b[ok]
+    n = len(x)
+    if n < 3:
+        return AdjustedMeanTest(n, float(x.mean()) if n else math.nan, *([math.nan] * 4))
+    d = np.abs(b[:, None] - b[None, :])
+    w = np.clip(1.0 - d / max(h, 1), 0.0, None)
+    m = float(x.mean())
+    e = x - m
+    q = float(e @ w @ e)
+    wc = w - w.mean(axis=0, keepdims=True)
+    mwm = wc - wc.mean(axis=1, keepdims=True)  # M W M
+    a = mwm @ w
+    tr_a = float(np.trace(a))
+    tr_a2 = float(np.sum(a * a.T))
+    one_w_one = float(w.sum())
+    if not (tr_a > 0 and q > 0 and tr_a2 > 0):
+        return AdjustedMeanTest(n, m, math.nan, math.nan, math.nan, math.nan)
+    var = q / n**2 * one_w_one / tr_a
+    se = math.sqrt(var)
+    t = m / se
+    df = tr_a**2 / tr_a2
+    p = float(2.0 * stats.t.sf(abs(t), df))
+    return AdjustedMeanTest(n, m, se, t, df, p)

@@ -1,0 +1,150 @@
+"""``liqcascade support-study``: JSON contract and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_cli
+from liqcascade import datasets
+
+
+def test_json_contract_on_real_eth() -> None:
+    r = run_cli("support-study", "--draws", "50", "--boot", "200", "--json")
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["n_tests"] == 80 and d["n_zones"] == 78
+    assert d["params"]["pivot"] == 5
+    assert list(d["horizons"]) == ["1", "2", "3", "5", "10", "15", "20", "30", "40", "60"]
+    h = d["horizons"]["10"]
+    for k in (
+        "n",
+        "mean",
+        "median",
+        "win_rate",
+        "t_stat",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "baseline_mean",
+        "baseline_win_rate",
+        "random_level_win_rate",
+    ):
+        assert k in h
+    assert len(d["sensitivity"]) == 108
+    assert {"pivot", "zone_tol", "band", "n_tests", "win_rate_1_10", "mean_20_plus"} <= set(
+        d["sensitivity"][0]
+    )
+    c = d["seed_claim"]
+    assert c["n_tests"] == 162 and c["win_rate_1_10"] == [0.55, 0.6]
+    assert c["verdict"] == "not supported" and "162" in c["notes"]
+
+
+def test_parameters_change_the_count() -> None:
+    r = run_cli(
+        "support-study",
+        "--pivot",
+        "3",
+        "--min-away",
+        "1",
+        "--band",
+        "0.005",
+        "--zone-tol",
+        "0.01",
+        "--draws",
+        "5",
+        "--boot",
+        "50",
+        "--no-sensitivity",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["n_tests"] == 156
+
+
+def test_human_output() -> None:
+    r = run_cli("support-study", "--draws", "5", "--boot", "50", "--no-sensitivity")
+    assert r.exit_code == 0
+    assert "80 support tests" in r.stdout and "claim verdict" in r.stdout
+
+
+def test_data_file(tmp_path: Path) -> None:
+    eth = datasets.load_ohlcv("ETH", "1d", "2022-01-01", "2025-12-31").reset_index()
+    f = tmp_path / "eth.csv"
+    eth.to_csv(f, index=False)
+    r = run_cli(
+        "support-study",
+        "--data",
+        str(f),
+        "--draws",
+        "5",
+        "--boot",
+        "50",
+        "--no-sensitivity",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["n_tests"] == 80
+
+
+def _one_error(r, needle: str) -> None:
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_exit_2_on_bad_input(tmp_path: Path) -> None:
+    _one_error(run_cli("support-study", "--start", "2025-01-01", "--end", "2024-01-01"), "--start")
+    _one_error(run_cli("support-study", "--start", "2025-12-01"), "longest horizon")
+    _one_error(run_cli("support-study", "--interval", "2h"), "--interval")
+    _one_error(run_cli("support-study", "--pivot", "0"), "--pivot")
+    _one_error(run_cli("support-study", "--start", "notadate"), "--start")
+    _one_error(run_cli("support-study", "--data", str(tmp_path / "nope.csv")), "--data")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ts,open,high,low,close,volume\n2024-01-01,1,1,1,1,1\n2024-01-02,2,2,-2,2,1\n")
+    _one_error(run_cli("support-study", "--data", str(bad)), "bad.csv")
+
+
+def test_data_file_hourly_aggregated_to_4h(tmp_path: Path) -> None:
+    h = datasets.load_ohlcv("ETH", "1h", "2024-01-01", "2024-12-31").reset_index()
+    f = tmp_path / "eth_1h.csv"
+    h.to_csv(f, index=False)
+    r = run_cli(
+        "support-study",
+        "--data",
+        str(f),
+        "--interval",
+        "4h",
+        "--start",
+        "2024-01-01",
+        "--end",
+        "2024-12-31",
+        "--draws",
+        "5",
+        "--boot",
+        "50",
+        "--no-sensitivity",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert 2100 < d["n_bars"] <= 2196 and "4h" in d["source"]
+    r3 = run_cli(
+        "support-study",
+        "--data",
+        str(f),
+        "--interval",
+        "1d",
+        "--start",
+        "2024-01-01",
+        "--end",
+        "2024-12-31",
+        "--draws",
+        "5",
+        "--boot",
+        "50",
+        "--no-sensitivity",
+        "--json",
+    )
+    assert r3.exit_code == 0, r3.stderr
+    assert r3.json()["n_bars"] == 366
