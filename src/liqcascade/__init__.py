@@ -7,5 +7,6 @@ subpackages (``data``, ``margin``, ``positions``, ``book``, ``cascade``,
 """
 
 from liqcascade._version import __version__
+from liqcascade.cascade import CascadeConfig, CascadeResult, simulate_cascade
 
-__all__ = ["__version__"]
+__all__ = ["CascadeConfig", "CascadeResult", "__version__", "simulate_cascade"]

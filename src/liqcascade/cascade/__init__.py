@@ -1,1 +1,42 @@
-"""liqcascade.cascade (see DESIGN.md)."""
+"""The cascade engine: liquidations and stops through the order book.
+
+``simulate_cascade`` runs DESIGN.md's reference semantics on a numba kernel;
+``cascade_py`` is the plain-Python oracle the tests hold it equal to;
+``prepare_cascade`` sorts once for many shocks (``fragility_curve``,
+``critical_shock``); ``next_wave_levels`` tells what each price level releases;
+``market_state`` assembles the estimated ETH market of a date.
+"""
+
+from liqcascade.cascade._config import CascadeConfig
+from liqcascade.cascade._engine import simulate_cascade
+from liqcascade.cascade._fragility import (
+    CriticalShock,
+    FragilityCurve,
+    NextWave,
+    critical_shock,
+    fragility_curve,
+    next_wave_levels,
+)
+from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
+from liqcascade.cascade._reference import cascade_py
+from liqcascade.cascade._result import SUMMARY_KEYS, CascadeResult
+from liqcascade.cascade._state import BINANCE_BOOK_SHARE, MarketState, market_state
+
+__all__ = [
+    "BINANCE_BOOK_SHARE",
+    "SUMMARY_KEYS",
+    "CascadeConfig",
+    "CascadeResult",
+    "CriticalShock",
+    "FragilityCurve",
+    "MarketState",
+    "NextWave",
+    "PreparedMarket",
+    "cascade_py",
+    "critical_shock",
+    "fragility_curve",
+    "market_state",
+    "next_wave_levels",
+    "prepare_cascade",
+    "simulate_cascade",
+]

@@ -24,6 +24,7 @@ from liqcascade.report._section import ReportContext, Section
 # Section modules in report order; each exposes ``section(ctx) -> Section``.
 SECTION_MODULES: tuple[str, ...] = (
     "liqcascade.report._data_section",
+    "liqcascade.report._cascade_section",
     "liqcascade.report._support_section",
 )
 

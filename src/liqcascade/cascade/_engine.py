@@ -1,0 +1,188 @@
+"""``simulate_cascade``: one cascade through the order book (DESIGN.md semantics)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from liqcascade.book._orderbook import OrderBook
+from liqcascade.cascade._config import CascadeConfig
+from liqcascade.cascade._kernels import cascade_kernel
+from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
+from liqcascade.cascade._result import CascadeResult
+from liqcascade.errors import InputError
+from liqcascade.positions._book import PositionBook, StopBook
+
+__all__ = ["ensure_prepared", "resolve_shock", "simulate_cascade"]
+
+
+def ensure_prepared(
+    market: PreparedMarket | OrderBook,
+    positions: PositionBook | None,
+    stops: StopBook | None,
+    config: CascadeConfig,
+) -> PreparedMarket:
+    """A :class:`PreparedMarket` fit for ``config`` (re-prepared for partial liquidation)."""
+    thr = config.partial_threshold_usd if config.partial_liquidation else math.inf
+    if isinstance(market, PreparedMarket):
+        if market.partial_threshold_usd == thr:
+            return market
+        return prepare_cascade(
+            market.book, market.positions, market.stops, partial_threshold_usd=thr
+        )
+    if positions is None:
+        raise InputError("positions are required with an OrderBook (or pass a PreparedMarket)")
+    return prepare_cascade(market, positions, stops, partial_threshold_usd=thr)
+
+
+def resolve_shock(
+    mid: float,
+    shock_price: float | None,
+    shock: float | None,
+    shock_sell_usd: float | None,
+    shock_buy_usd: float | None,
+) -> tuple[float, int, float]:
+    """Check that exactly one shock is given; return ``(dirsign, kind, value)``.
+
+    ``kind`` 0 is a target price (``value`` in USD), 1 a market order (``value`` USD).
+    A target at or below ``mid`` is a down move.
+    """
+    given = {
+        "shock_price": shock_price,
+        "shock": shock,
+        "shock_sell_usd": shock_sell_usd,
+        "shock_buy_usd": shock_buy_usd,
+    }
+    named = [k for k, v in given.items() if v is not None]
+    if len(named) != 1:
+        raise InputError(
+            "give exactly one of shock_price, shock, shock_sell_usd, shock_buy_usd"
+            f" (got {', '.join(named) if named else 'none'})"
+        )
+    name = named[0]
+    value = float(given[name])  # type: ignore[arg-type]
+    if not math.isfinite(value):
+        raise InputError(f"{name} must be finite (got {value})")
+    if name == "shock":
+        if value <= -1.0:
+            raise InputError(f"shock must be > -1 (a fraction of mid; got {value})")
+        name, value = "shock_price", mid * (1.0 + value)
+    if name == "shock_price":
+        if value <= 0:
+            raise InputError(f"shock_price must be > 0 USD (got {value})")
+        return (1.0 if value <= mid else -1.0), 0, value
+    if value < 0:
+        raise InputError(f"{name} must be >= 0 USD (got {value})")
+    return (1.0 if name == "shock_sell_usd" else -1.0), 1, value
+
+
+def simulate_cascade(
+    book: OrderBook | PreparedMarket,
+    positions: PositionBook | None = None,
+    stops: StopBook | None = None,
+    *,
+    shock_price: float | None = None,
+    shock: float | None = None,
+    shock_sell_usd: float | None = None,
+    shock_buy_usd: float | None = None,
+    insurance_fund: float = 0.0,
+    config: CascadeConfig | None = None,
+) -> CascadeResult:
+    """Run one liquidation cascade through the order book.
+
+    A shock moves price; liquidations (positions whose liquidation price is
+    reached) and stops (whose trigger is reached) become one market order per
+    round that walks the book; price moves to the last level touched; the next
+    round triggers whatever that price reaches; until nothing triggers or the book
+    runs out. Exactly DESIGN.md's "reference semantics" with the default config.
+
+    Parameters
+    ----------
+    book : OrderBook or PreparedMarket
+        The order book, or a market prepared by :func:`prepare_cascade` (then
+        ``positions`` and ``stops`` are taken from it).
+    positions : PositionBook
+        Leveraged positions (liquidation and bankruptcy prices, USD).
+    stops : StopBook, optional
+        Resting stop-market orders.
+    shock_price : float, optional
+        Target price, USD: bid levels above it (ask levels below it) are consumed.
+    shock : float, optional
+        Fractional move: ``shock_price = mid · (1 + shock)`` (−0.05 is a 5 % fall).
+    shock_sell_usd, shock_buy_usd : float, optional
+        An exogenous market sell / buy of this many USD walking the book.
+    insurance_fund : float, default 0.0
+        Fund at the start ``F0``, USD.
+    config : CascadeConfig, optional
+        Extensions (all off by default).
+
+    Returns
+    -------
+    CascadeResult
+
+    Raises
+    ------
+    InputError
+        Not exactly one shock; a shock price <= 0; a negative USD amount or fund.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from liqcascade.book import OrderBook
+    >>> from liqcascade.positions import PositionBook
+    >>> ob = OrderBook(100.0, [99.0, 98.0, 97.0], [1.0, 1.0, 5.0], [101.0], [1.0])
+    >>> pos = PositionBook(np.array([1], np.int8), [1.5], [105.0], [10.0], [98.5], [98.0])
+    >>> r = simulate_cascade(ob, pos, shock_price=98.4)
+    >>> r.final_price, r.rounds, round(r.liquidated_long_usd, 2)
+    (97.0, 1, 146.5)
+    """
+    cfg = config if config is not None else CascadeConfig()
+    if not isinstance(cfg, CascadeConfig):
+        raise InputError(f"config must be a CascadeConfig (got {type(cfg).__name__})")
+    if not (math.isfinite(insurance_fund) and insurance_fund >= 0):
+        raise InputError(f"insurance_fund must be >= 0 USD (got {insurance_fund})")
+    pm = ensure_prepared(book, positions, stops, cfg)
+    mid = pm.book.mid
+    dirsign, kind, value = resolve_shock(mid, shock_price, shock, shock_sell_usd, shock_buy_usd)
+    side = pm.side(dirsign)
+    shock_arg = dirsign * value if kind == 0 else value
+    r = cascade_kernel(
+        *side.kernel_args(),
+        kind,
+        shock_arg,
+        dirsign,
+        float(insurance_fund),
+        cfg.refill_fraction,
+        cfg.withdrawal_fraction,
+        cfg.mark_price_weight,
+        np.asarray(cfg.chunk_fractions(), dtype=np.float64),
+        cfg.liquidation_fee,
+        0 if cfg.max_rounds is None else int(cfg.max_rounds),
+        True,
+    )
+    (shock_x, price_x, rounds, liq_usd, stop_usd, n_liq, n_stop) = r[:7]
+    (fund, bad, exhausted, unfilled, ib, cur, scale, trace) = r[7:]
+    down = dirsign > 0
+    return CascadeResult(
+        initial_price=mid,
+        shock_price=float(dirsign * shock_x),
+        final_price=float(dirsign * price_x),
+        rounds=int(rounds),
+        liquidated_long_usd=float(liq_usd) if down else 0.0,
+        liquidated_short_usd=0.0 if down else float(liq_usd),
+        n_liquidated=int(n_liq),
+        stops_sell_usd=float(stop_usd) if down else 0.0,
+        stops_buy_usd=0.0 if down else float(stop_usd),
+        n_stops=int(n_stop),
+        insurance_fund_end=float(fund),
+        bad_debt_usd=float(bad),
+        book_exhausted=bool(exhausted),
+        unfilled_base=float(unfilled),
+        direction="down" if down else "up",
+        insurance_fund_start=float(insurance_fund),
+        config=cfg,
+        _trace=np.asarray(trace),
+        _prepared=pm,
+        _book_state=(int(ib), float(cur), float(scale)),
+    )

@@ -1,0 +1,267 @@
+"""The cascade in plain Python, written straight from DESIGN.md (the oracle).
+
+Readable loops over levels, positions and stops; no sorting, no prefix sums. The
+numba kernel (:mod:`liqcascade.cascade._kernels`) must agree with it: the tests
+compare them on thousands of random cases. It also implements the extensions of
+:class:`~liqcascade.cascade.CascadeConfig` the same way, in the simplest form.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["cascade_py"]
+
+
+def cascade_py(
+    mid: float,
+    bid_price: Sequence[float],
+    bid_size: Sequence[float],
+    ask_price: Sequence[float],
+    ask_size: Sequence[float],
+    pos_side: Sequence[int],
+    pos_size: Sequence[float],
+    pos_liq: Sequence[float],
+    pos_bkr: Sequence[float],
+    stop_side: Sequence[int],
+    stop_trigger: Sequence[float],
+    stop_size: Sequence[float],
+    *,
+    shock_price: float | None = None,
+    shock_sell_usd: float | None = None,
+    shock_buy_usd: float | None = None,
+    insurance_fund: float = 0.0,
+    refill_fraction: float = 0.0,
+    withdrawal_fraction: float = 0.0,
+    mark_price_weight: float = 1.0,
+    partial_threshold_usd: float = math.inf,
+    chunk_fractions: Sequence[float] = (1.0,),
+    liquidation_fee: float = 0.0,
+    max_rounds: int | None = None,
+) -> dict[str, Any]:
+    """Run one cascade with plain loops.
+
+    Parameters
+    ----------
+    mid : float
+        Mid price, USD.
+    bid_price, bid_size, ask_price, ask_size : sequences
+        Levels best first (USD, base units).
+    pos_side, pos_size, pos_liq, pos_bkr : sequences
+        Positions: +1 long / −1 short, size (base), liquidation and bankruptcy price (USD).
+    stop_side, stop_trigger, stop_size : sequences
+        Stops: −1 sell / +1 buy, trigger (USD), size (base).
+    shock_price, shock_sell_usd, shock_buy_usd : float
+        Exactly one: a target price (USD) or an exogenous market order (USD).
+    insurance_fund : float
+        Fund at the start, USD.
+    refill_fraction, withdrawal_fraction, mark_price_weight, liquidation_fee, max_rounds
+        Extensions (see ``CascadeConfig``); the defaults are DESIGN.md's semantics.
+    partial_threshold_usd, chunk_fractions
+        Positions with ``size · liq_price > partial_threshold_usd`` sell
+        ``chunk_fractions[j] · size`` in the j-th round after they trigger.
+
+    Returns
+    -------
+    dict
+        DESIGN.md's keys plus ``pos_round`` (round a position triggered, 0 never),
+        ``pos_filled`` (base filled), ``pos_notional`` (USD), ``stop_round``,
+        ``stop_filled``, ``book_after`` (remaining sizes of the moving side's levels)
+        and ``trace`` rows ``{round, price, filled_base, vwap}``.
+    """
+    given = [x is not None for x in (shock_price, shock_sell_usd, shock_buy_usd)]
+    if sum(given) != 1:
+        raise ValueError("give exactly one of shock_price, shock_sell_usd, shock_buy_usd")
+    if shock_price is not None:
+        down = shock_price <= mid
+    else:
+        down = shock_sell_usd is not None
+
+    # the side of the book the cascade eats, as a mutable list of remaining sizes
+    if down:
+        levels = list(bid_price)
+        remaining = list(bid_size)
+    else:
+        levels = list(ask_price)
+        remaining = list(ask_size)
+    n_levels = len(levels)
+    book_exhausted = False
+
+    def beyond(p: float, q: float) -> bool:
+        """True when price p is at or beyond q in the direction of the move."""
+        return p <= q if down else p >= q
+
+    # ---- 1. the shock
+    price = mid
+    if shock_price is not None:
+        for i in range(n_levels):
+            if (down and levels[i] > shock_price) or (not down and levels[i] < shock_price):
+                remaining[i] = 0.0
+        price = shock_price
+    else:
+        usd = shock_sell_usd if down else shock_buy_usd
+        assert usd is not None
+        last = -1
+        for i in range(n_levels):
+            if usd <= 0.0:
+                break
+            if remaining[i] <= 0.0:
+                continue
+            last = i
+            if remaining[i] * levels[i] >= usd:
+                remaining[i] = remaining[i] - usd / levels[i]
+                usd = 0.0
+            else:
+                usd -= remaining[i] * levels[i]
+                remaining[i] = 0.0
+        if last >= 0:
+            price = levels[last]
+        if usd > 0.0:
+            book_exhausted = True
+    shock_result = price
+    index_price = price
+
+    # ---- 2.-4. rounds
+    n_pos = len(pos_side)
+    n_stop = len(stop_side)
+    pos_round = [0] * n_pos
+    pos_filled = [0.0] * n_pos
+    pos_notional = [0.0] * n_pos
+    chunks_done = [0] * n_pos
+    stop_round = [0] * n_stop
+    stop_filled = [0.0] * n_stop
+    n_chunks = len(chunk_fractions)
+    fund = insurance_fund
+    bad_debt = 0.0
+    liq_long = liq_short = stops_sell = stops_buy = 0.0
+    n_liquidated = n_stops = 0
+    unfilled = 0.0
+    trace: list[dict[str, float]] = []
+    moving_side = 1 if down else -1  # longs / sell stops (-1) for a down move
+    k = 0
+    while True:
+        if max_rounds is not None and k >= max_rounds:
+            break
+        mark = mark_price_weight * price + (1.0 - mark_price_weight) * index_price
+        orders: list[tuple[str, int, float]] = []  # (kind, index, base)
+        for i in range(n_pos):
+            if pos_side[i] != moving_side:
+                continue
+            large = pos_size[i] * pos_liq[i] > partial_threshold_usd if n_chunks > 1 else False
+            if pos_round[i] == 0:
+                if beyond(mark, pos_liq[i]):
+                    pos_round[i] = k + 1
+                    n_liquidated += 1
+                    if large:
+                        orders.append(("pos", i, chunk_fractions[0] * pos_size[i]))
+                        chunks_done[i] = 1
+                    else:
+                        orders.append(("pos", i, pos_size[i]))
+            elif large and chunks_done[i] < n_chunks:
+                orders.append(("pos", i, chunk_fractions[chunks_done[i]] * pos_size[i]))
+                chunks_done[i] += 1
+        for j in range(n_stop):
+            if stop_side[j] == -moving_side and stop_round[j] == 0:
+                if beyond(price, stop_trigger[j]):
+                    stop_round[j] = k + 1
+                    n_stops += 1
+                    orders.append(("stop", j, stop_size[j]))
+        if not orders:
+            break
+        k += 1
+        if withdrawal_fraction > 0.0:
+            for i in range(n_levels):
+                remaining[i] = remaining[i] * (1.0 - withdrawal_fraction)
+        quantity = sum(o[2] for o in orders)
+        # walk the book best-first
+        need = quantity
+        filled = 0.0
+        notional = 0.0
+        last = -1
+        for i in range(n_levels):
+            if need <= 0.0:
+                break
+            if remaining[i] <= 0.0:
+                continue
+            last = i
+            take = min(remaining[i], need)
+            filled += take
+            notional += levels[i] * take
+            remaining[i] = remaining[i] - take
+            need = need - take if take < need else 0.0
+        if last >= 0:
+            price = levels[last]
+        ran_out = need > 0.0
+        if ran_out:
+            unfilled += need
+            book_exhausted = True
+        if filled > 0.0:
+            vwap = notional / filled
+            fill_ratio = filled / quantity
+        else:
+            vwap = math.nan
+            fill_ratio = 0.0
+        # fills and accounting
+        gains = 0.0
+        shortfalls = 0.0
+        for kind, idx, base in orders:
+            got = base * fill_ratio
+            usd = got * vwap if got > 0.0 else 0.0
+            if kind == "stop":
+                stop_filled[idx] += got
+                if down:
+                    stops_sell += usd
+                else:
+                    stops_buy += usd
+                continue
+            pos_filled[idx] += got
+            pos_notional[idx] += usd
+            if got <= 0.0:
+                continue
+            if down:
+                liq_long += usd
+                pnl = (vwap - pos_bkr[idx]) * got
+            else:
+                liq_short += usd
+                pnl = (pos_bkr[idx] - vwap) * got
+            pnl += liquidation_fee * usd
+            if pnl >= 0.0:
+                gains += pnl
+            else:
+                shortfalls += -pnl
+        fund += gains
+        fund -= shortfalls
+        if fund < 0.0:
+            bad_debt += -fund
+            fund = 0.0
+        trace.append({"round": k, "price": price, "filled_base": filled, "vwap": vwap})
+        if ran_out:
+            break
+        if refill_fraction > 0.0 and filled > 0.0 and last >= 0:
+            remaining[last] += refill_fraction * filled
+
+    return {
+        "initial_price": mid,
+        "shock_price": shock_result,
+        "final_price": price,
+        "rounds": k,
+        "liquidated_long_usd": liq_long,
+        "liquidated_short_usd": liq_short,
+        "n_liquidated": n_liquidated,
+        "stops_sell_usd": stops_sell,
+        "stops_buy_usd": stops_buy,
+        "n_stops": n_stops,
+        "insurance_fund_end": fund,
+        "bad_debt_usd": bad_debt,
+        "book_exhausted": book_exhausted,
+        "unfilled_base": unfilled,
+        "trace": trace,
+        "pos_round": pos_round,
+        "pos_filled": pos_filled,
+        "pos_notional": pos_notional,
+        "stop_round": stop_round,
+        "stop_filled": stop_filled,
+        "book_after": remaining,
+    }

@@ -1,0 +1,173 @@
+"""Small cases worked by hand from DESIGN.md's semantics (values computed in the comments)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from liqcascade.book import OrderBook
+from liqcascade.cascade import SUMMARY_KEYS, CascadeConfig, cascade_py, simulate_cascade
+from liqcascade.errors import InputError
+from liqcascade.positions._book import PositionBook, StopBook
+
+# mid 100; bids 99 x2, 98 x1, 95 x4; asks 101 x1, 102 x2, 105 x3
+BOOK = OrderBook(100.0, [99.0, 98.0, 95.0], [2.0, 1.0, 4.0], [101.0, 102.0, 105.0], [1.0, 2.0, 3.0])
+# A long 1 @ liq 99.5 (bankrupt 99); B long 2 @ liq 98.5 (bankrupt 96);
+# C short 1.5 @ liq 100.8 (bankrupt 101.5)
+POS = PositionBook(
+    np.array([1, 1, -1], np.int8),
+    [1.0, 2.0, 1.5],
+    [105.0, 104.0, 95.0],
+    [6.0, 16.0, 9.75],
+    [99.5, 98.5, 100.8],
+    [99.0, 96.0, 101.5],
+)
+# sell stop 1 @ 96.5; buy stop 1 @ 101.5
+STOPS = StopBook(np.array([-1, 1], np.int8), [96.5, 101.5], [1.0, 1.0])
+
+
+def test_down_price_shock_three_rounds() -> None:
+    # shock to 98.9 removes the 99 level. Round 1: A triggers (99.5 >= 98.9), sells 1 at 98
+    # (the level is used up), price 98; fund 0.5 + (98 - 99) * 1 -> bad debt 0.5.
+    # Round 2: B triggers (98.5 >= 98), sells 2 at 95, price 95; (95 - 96) * 2 -> bad 2.5.
+    # Round 3: the stop triggers (96.5 >= 95), sells 1 at 95 (1 left at 95). Round 4: none.
+    r = simulate_cascade(BOOK, POS, STOPS, shock_price=98.9, insurance_fund=0.5)
+    assert r.rounds == 3
+    assert r.final_price == 95.0
+    assert r.liquidated_long_usd == pytest.approx(98.0 + 190.0)
+    assert r.liquidated_short_usd == 0.0
+    assert r.stops_sell_usd == pytest.approx(95.0)
+    assert (r.n_liquidated, r.n_stops) == (2, 1)
+    assert r.insurance_fund_end == 0.0
+    assert r.bad_debt_usd == pytest.approx(2.5)
+    assert not r.book_exhausted and r.unfilled_base == 0.0
+    assert r.amplification == pytest.approx(5.0 / 1.1)
+    assert [t["price"] for t in r.trace] == [98.0, 95.0, 95.0]
+    assert [t["filled_base"] for t in r.trace] == [1.0, 2.0, 1.0]
+    assert set(r.summary()) == set(SUMMARY_KEYS)
+    po = r.position_outcomes()
+    assert po["round"].tolist() == [1, 2, 0]
+    assert po["vwap"].iloc[:2].tolist() == [98.0, 95.0]
+    _, after = r.book_after()
+    assert after.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_book_exhaustion_partial_fill() -> None:
+    # same, but the stop is 3: round 3 wants 3, only 2 remain at 95 -> fill ratio 2/3,
+    # unfilled 1, book exhausted, price = the lowest bid 95.
+    stops = StopBook(np.array([-1], np.int8), [96.5], [3.0])
+    r = simulate_cascade(BOOK, POS, stops, shock_price=98.9)
+    assert r.rounds == 3 and r.book_exhausted
+    assert r.unfilled_base == pytest.approx(1.0)
+    assert r.stops_sell_usd == pytest.approx(3 * (2 / 3) * 95.0)
+    assert r.stop_outcomes()["fill_ratio"].iloc[0] == pytest.approx(2 / 3)
+    assert r.final_price == 95.0
+
+
+def test_usd_sell_shock() -> None:
+    # sell 247 USD: 99 x 2 = 198, then 49 USD = 0.5 at 98 -> price 98.
+    # Round 1: A and B trigger, Q = 3: 0.5 at 98 + 2.5 at 95 -> vwap 286.5 / 3 = 95.5, price 95.
+    # fund 10 + (95.5 - 99) * 1 + (95.5 - 96) * 2 = 5.5. Round 2: the stop, 1 at 95.
+    r = simulate_cascade(BOOK, POS, STOPS, shock_sell_usd=247.0, insurance_fund=10.0)
+    assert r.shock_price == 98.0
+    assert r.rounds == 2 and r.final_price == 95.0
+    assert r.trace[0]["vwap"] == pytest.approx(95.5)
+    assert r.liquidated_long_usd == pytest.approx(286.5)
+    assert r.insurance_fund_end == pytest.approx(5.5)
+    assert r.bad_debt_usd == 0.0
+    assert r.stops_sell_usd == pytest.approx(95.0)
+
+
+def test_up_move_mirrors() -> None:
+    # +0.9 % -> 100.9 (no ask below). Round 1: C (100.8 <= 100.9) buys 1.5: 1 at 101,
+    # 0.5 at 102 -> vwap 152 / 1.5, price 102; fund (101.5 - 101.333) * 1.5 = 0.25.
+    # Round 2: the buy stop (101.5 <= 102) buys 1 at 102. Round 3: none.
+    r = simulate_cascade(BOOK, POS, STOPS, shock=0.009)
+    assert r.direction == "up"
+    assert r.shock_price == pytest.approx(100.9)
+    assert r.rounds == 2 and r.final_price == 102.0
+    assert r.liquidated_short_usd == pytest.approx(152.0)
+    assert r.liquidated_long_usd == 0.0
+    assert r.insurance_fund_end == pytest.approx(0.25)
+    assert r.stops_buy_usd == pytest.approx(102.0)
+
+
+def test_nothing_triggered() -> None:
+    r = simulate_cascade(BOOK, POS, STOPS, shock_price=99.9)
+    assert r.rounds == 0 and r.final_price == 99.9 and r.trace == []
+    assert r.n_liquidated == 0 and r.liquidated_long_usd == 0.0
+
+
+def test_empty_book_round_fills_nothing() -> None:
+    # a shock below every bid empties the side; the round finds no book: nothing fills,
+    # the price stays at the shock, all is unfilled.
+    r = simulate_cascade(BOOK, POS, STOPS, shock_price=90.0)
+    assert r.rounds == 1 and r.final_price == 90.0 and r.book_exhausted
+    assert r.unfilled_base == pytest.approx(4.0)  # A 1 + B 2 + stop 1
+    assert r.liquidated_long_usd == 0.0 and r.n_liquidated == 2
+    assert math.isnan(r.trace[0]["vwap"])
+
+
+def test_larger_shock_can_fill_less_usd() -> None:
+    # Documented: filled USD is not monotone in the shock, because fills happen lower.
+    # 98.9 -> A at 98, B at 95 = 288 USD; 97.5 removes 99 and 98 -> both at 95 = 285 USD.
+    a = simulate_cascade(BOOK, POS, shock_price=98.9)
+    b = simulate_cascade(BOOK, POS, shock_price=97.5)
+    assert a.liquidated_long_usd == pytest.approx(288.0)
+    assert b.liquidated_long_usd == pytest.approx(285.0)
+    assert b.final_price <= a.final_price and b.n_liquidated >= a.n_liquidated
+
+
+def test_reference_agrees_on_hand_case() -> None:
+    ref = cascade_py(
+        100.0, [99.0, 98.0, 95.0], [2.0, 1.0, 4.0], [101.0, 102.0, 105.0], [1.0, 2.0, 3.0],
+        [1, 1, -1], [1.0, 2.0, 1.5], [99.5, 98.5, 100.8], [99.0, 96.0, 101.5],
+        [-1, 1], [96.5, 101.5], [1.0, 1.0], shock_price=98.9, insurance_fund=0.5,
+    )  # fmt: skip
+    assert ref["rounds"] == 3 and ref["final_price"] == 95.0
+    assert ref["bad_debt_usd"] == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"shock": -0.1, "shock_price": 90.0}, {"shock_sell_usd": 1.0, "shock_buy_usd": 1.0}],
+)
+def test_exactly_one_shock(kw: dict[str, float]) -> None:
+    with pytest.raises(InputError, match="exactly one of"):
+        simulate_cascade(BOOK, POS, **kw)
+
+
+@pytest.mark.parametrize(
+    ("kw", "msg"),
+    [
+        ({"shock_price": -1.0}, "shock_price must be > 0"),
+        ({"shock": -1.5}, "shock must be > -1"),
+        ({"shock_sell_usd": -5.0}, "shock_sell_usd must be >= 0"),
+        ({"shock": -0.1, "insurance_fund": -1.0}, "insurance_fund"),
+    ],
+)
+def test_bad_shock_values(kw: dict[str, float], msg: str) -> None:
+    with pytest.raises(InputError, match=msg):
+        simulate_cascade(BOOK, POS, **kw)
+
+
+def test_config_validation() -> None:
+    with pytest.raises(InputError, match="refill_fraction"):
+        CascadeConfig(refill_fraction=1.5)
+    with pytest.raises(InputError, match="mark_price_weight"):
+        CascadeConfig(mark_price_weight=0.0)
+    with pytest.raises(InputError, match="max_rounds"):
+        CascadeConfig(max_rounds=0)
+    assert CascadeConfig(partial_liquidation=True).chunk_fractions() == pytest.approx([0.2] * 5)
+
+
+def test_result_views() -> None:
+    r = simulate_cascade(BOOK, POS, STOPS, shock_price=98.9, insurance_fund=0.5)
+    df = r.to_frame()
+    assert list(df.index) == [1, 2, 3]
+    assert df["notional_usd"].sum() == pytest.approx(r.forced_usd)
+    fig = r.plot()
+    assert len(fig.data) == 5
+    assert "final_price" in r._repr_html_()

@@ -1,0 +1,48 @@
+"""The report section "What a 5 % fall does now" on the bundled data (quick variant)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from liqcascade.report import build_report
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("cascade_report")
+    paths = build_report(out, modules=("liqcascade.report._cascade_section",), quick=True)
+    assert 'id="cascade"' in paths["html"].read_text()
+    return json.loads(paths["summary"].read_text())
+
+
+def test_section_summary(summary: dict) -> None:
+    c = summary["sections"]["cascade"]
+    assert c["as_of"].startswith("2025-07-31")
+    f5 = c["fall_5pct"]
+    assert f5["shock_price"] == pytest.approx(0.95 * c["mid"])
+    assert f5["final_price"] <= f5["shock_price"]
+    assert f5["forced_usd"] == pytest.approx(f5["liquidated_long_usd"] + f5["stops_sell_usd"])
+    assert f5["forced_usd"] > 0 and f5["n_liquidated"] > 0
+    lo, hi = c["fall_5pct_forced_usd_range"]
+    assert lo <= f5["forced_usd"] <= hi * (1 + 1e-9)
+    assert -0.10 <= c["critical_shock_10pct"]["shock"] < 0
+    lv = c["level_4000"]
+    assert lv["direction"] in ("up", "down") and lv["released_beyond_usd"] >= 0
+    assert len(c["sensitivity"]) == 5
+
+
+def test_section_claims(summary: dict) -> None:
+    claims = {c["claim"]: c for c in summary["claims"]}
+    five = next(v for k, v in claims.items() if "5 % fall" in k)
+    assert "$" in five["computed"] and five["verdict"] in (
+        "supported", "partly supported", "not supported",
+    )  # fmt: skip
+    four = next(v for k, v in claims.items() if "$4,000" in k)
+    assert four["verdict"] in ("supported", "partly supported", "not supported")
+
+
+def test_book_data_readme_exists() -> None:
+    assert (Path(__file__).resolve().parents[1] / "data" / "book" / "README.md").exists()
