@@ -1,1 +1,42 @@
-"""liqcascade.data (see DESIGN.md)."""
+"""Market data: readers for many layouts, validation, the DuckDB store, live fetch.
+
+The entry point for every analysis is :func:`load_series`, which returns one
+canonical series from a user's file, else the store, else the bundled data.
+
+Examples
+--------
+>>> from liqcascade.data import load_series
+>>> oi = load_series("open_interest", asset="ETH", interval="4h", store=False)
+>>> oi.attrs["source"]
+'bundled:eth_oi_4h'
+"""
+
+from liqcascade.data._fetch import FETCH_KINDS, FetchResult, fetch_series
+from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, PUBLIC_KINDS, Kind
+from liqcascade.data._readers import LAYOUTS, read_file
+from liqcascade.data._series import bundled_name, load_series
+from liqcascade.data._store import IngestResult, Store, default_store_path
+from liqcascade.data._time import base_asset, infer_interval
+from liqcascade.data._validate import validate
+
+__all__ = [
+    "DEFAULT_INTERVAL",
+    "FETCH_KINDS",
+    "KINDS",
+    "LAYOUTS",
+    "PUBLIC_KINDS",
+    "FetchResult",
+    "IngestResult",
+    "Kind",
+    "SeriesFrame",
+    "Store",
+    "base_asset",
+    "bundled_name",
+    "default_store_path",
+    "fetch_series",
+    "infer_interval",
+    "load_series",
+    "read_file",
+    "validate",
+]

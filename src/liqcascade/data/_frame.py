@@ -1,0 +1,68 @@
+"""One canonical series read from a file, before it goes into the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["SeriesFrame"]
+
+
+@dataclass
+class SeriesFrame:
+    """A canonical frame of one series with its identity and provenance.
+
+    Parameters
+    ----------
+    kind : str
+        Canonical kind (see :data:`liqcascade.data.KINDS`).
+    venue, symbol, interval : str
+        The series key in the store (interval like ``"1h"``, or ``"events"``).
+    frame : pandas.DataFrame
+        Columns of the kind, with ``ts`` a ``datetime64[us, UTC]`` column, and ``_row``,
+        the 1-based data row of the source file (dropped before storing).
+    file : str
+        Source file name (for messages).
+    layout : str
+        Name of the recognised layout.
+    warnings : list of str
+        Notes raised while reading and validating (dropped duplicates, assumptions).
+    gaps : int
+        Steps longer than the interval (reported, never filled).
+    largest_gap : pandas.Timedelta or None
+        The longest step.
+    """
+
+    kind: str
+    venue: str
+    symbol: str
+    interval: str
+    frame: pd.DataFrame
+    file: str = ""
+    layout: str = ""
+    warnings: list[str] = field(default_factory=list)
+    gaps: int = 0
+    largest_gap: pd.Timedelta | None = None
+
+    @property
+    def rows(self) -> int:
+        """Number of rows."""
+        return len(self.frame)
+
+    def summary(self) -> dict[str, object]:
+        """A JSON-able description of the series."""
+        ts = self.frame["ts"]
+        return {
+            "file": self.file,
+            "layout": self.layout,
+            "kind": self.kind,
+            "venue": self.venue,
+            "symbol": self.symbol,
+            "interval": self.interval,
+            "rows": self.rows,
+            "first": ts.min() if self.rows else None,
+            "last": ts.max() if self.rows else None,
+            "gaps": self.gaps,
+            "largest_gap": str(self.largest_gap) if self.largest_gap is not None else None,
+        }

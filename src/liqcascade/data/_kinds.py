@@ -1,0 +1,124 @@
+"""The canonical frame kinds: their columns, keys and store tables.
+
+Every kind is stored in one DuckDB table keyed by ``(venue, symbol, interval, ts)``
+plus, for long-format kinds, the extra key columns (``side``, ``distance`` for depth;
+``side``, ``price``, ``qty`` for liquidation events).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_INTERVAL", "KINDS", "PUBLIC_KINDS", "Kind", "kind_of"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Schema of one canonical kind.
+
+    Parameters
+    ----------
+    name : str
+        Kind name (also the store table name).
+    required : tuple of str
+        Value columns that must be present and non-missing on every row.
+    one_of : tuple of str
+        At least one of these columns must be present (each row needs one non-missing).
+    optional : tuple of str
+        Further value columns kept when present.
+    extra_keys : tuple of str
+        Key columns besides ``ts`` (long-format kinds).
+    text_columns : tuple of str
+        Columns holding text (the rest are floating point).
+    """
+
+    name: str
+    required: tuple[str, ...]
+    one_of: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    extra_keys: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()
+
+    @property
+    def value_columns(self) -> tuple[str, ...]:
+        """Every non-key column, in table order."""
+        cols = [c for c in (*self.required, *self.one_of, *self.optional) if c not in self.keys]
+        return tuple(dict.fromkeys(cols))
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Key columns of a frame of this kind (excluding venue, symbol, interval)."""
+        return ("ts", *self.extra_keys)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every frame column: keys then values."""
+        return (*self.keys, *self.value_columns)
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in [
+        Kind(
+            "ohlcv",
+            required=("open", "high", "low", "close", "volume"),
+            optional=("quote_volume", "trades", "taker_buy_volume"),
+        ),
+        Kind(
+            "open_interest",
+            required=(),
+            one_of=("oi_usd", "oi_base"),
+            optional=("oi_open_usd", "oi_high_usd", "oi_low_usd"),
+        ),
+        Kind("funding", required=("rate", "interval_hours")),
+        Kind("liquidations", required=(), one_of=("long_usd", "short_usd", "total_usd")),
+        Kind(
+            "liquidation_events",
+            required=("side", "price", "qty"),
+            optional=("average_price", "filled_qty", "status"),
+            extra_keys=("side", "price", "qty"),
+            text_columns=("side", "status"),
+        ),
+        Kind(
+            "depth",
+            required=("side", "distance", "notional_usd"),
+            optional=("depth_base",),
+            extra_keys=("side", "distance"),
+            text_columns=("side",),
+        ),
+        Kind("taker", required=("buy_usd", "sell_usd")),
+    ]
+}
+
+#: Kinds a user names with ``--kind`` (``liquidations`` covers both aggregates and events).
+PUBLIC_KINDS: tuple[str, ...] = (
+    "ohlcv",
+    "open_interest",
+    "funding",
+    "liquidations",
+    "depth",
+    "taker",
+)
+
+#: Interval assumed by :func:`liqcascade.data.load_series` when none is given.
+DEFAULT_INTERVAL: dict[str, str | None] = {
+    "ohlcv": "1d",
+    "open_interest": "4h",
+    "liquidations": "4h",
+    "liquidation_events": "events",
+    "taker": "4h",
+    "funding": None,
+    "depth": None,
+}
+
+
+def kind_of(name: str, option: str = "--kind") -> Kind:
+    """Look a kind up by name, or raise :class:`InputError` naming ``option``."""
+    from liqcascade.errors import InputError
+
+    key = name.strip().lower().replace("-", "_")
+    if key in ("oi", "openinterest"):
+        key = "open_interest"
+    if key not in KINDS:
+        raise InputError(f"{option} must be one of {', '.join(PUBLIC_KINDS)} (got {name!r})")
+    return KINDS[key]

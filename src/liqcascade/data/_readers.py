@@ -1,0 +1,707 @@
+"""Readers: open any supported file and return canonical, validated series.
+
+Layouts are recognised by content (magic bytes, header names, value magnitudes),
+never by file name. ``.gz`` and ``.zip`` are read transparently; Parquet, CSV (with
+or without header) and JSON (ccxt-shaped lists) are supported.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._kinds import kind_of
+from liqcascade.data._time import infer_interval, interval_ms, parse_times
+from liqcascade.data._validate import validate
+from liqcascade.errors import InputError
+
+__all__ = ["LAYOUTS", "norm_column", "read_file", "read_raw", "series_from_raw"]
+
+_BINANCE_KLINES = [
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "count",
+    "taker_buy_volume",
+    "taker_buy_quote_volume",
+    "ignore",
+]
+_CCXT_OHLCV = ["timestamp", "open", "high", "low", "close", "volume"]
+
+#: Time columns, in order of preference (normalised names).
+_TIME_COLUMNS = (
+    "ts",
+    "open_time",
+    "timestamp",
+    "time",
+    "calc_time",
+    "create_time",
+    "datetime",
+    "date",
+    "datetime_utc",
+    "date_utc",
+    "t",
+)
+
+#: Layouts recognised, for the docs and error messages.
+LAYOUTS: dict[str, str] = {
+    "binance-klines": "Binance public-data klines (12 columns, with or without header; "
+    "open time ms or µs)",
+    "binance-kline-export": "Binance kline export (`Open time,Open,...,Ignore`)",
+    "binance-bookdepth": "Binance bookDepth (timestamp,percentage,depth,notional)",
+    "binance-metrics": "Binance metrics (create_time,symbol,sum_open_interest,...)",
+    "binance-fundingrate": "Binance fundingRate (calc_time,funding_interval_hours,"
+    "last_funding_rate)",
+    "binance-liquidationsnapshot": "Binance liquidationSnapshot (time,side,order_type,...)",
+    "ccxt-ohlcv": "ccxt fetch_ohlcv JSON [[ts,o,h,l,c,v],...] (or a headerless 6-column CSV)",
+    "ccxt-open-interest": "ccxt fetch_open_interest_history JSON (openInterestValue...)",
+    "ccxt-funding": "ccxt fetch_funding_rate_history JSON (fundingRate...)",
+    "coinglass-liquidations": "CoinGlass aggregated liquidation history "
+    "(time,aggregated_long_liquidation_usd,aggregated_short_liquidation_usd)",
+    "coinglass-oi-ohlc": "CoinGlass open-interest OHLC history (time,open,high,low,close; USD)",
+    "coinglass-funding-ohlc": "CoinGlass funding OHLC history (percent per 8 h)",
+    "coinglass-orderbook": "CoinGlass order-book bid/ask totals (bids_usd,asks_usd,...)",
+    "coinglass-taker": "CoinGlass taker buy/sell volume (USD)",
+    "coinalyze-oi": "Coinalyze open-interest OHLC (symbol,timestamp,oi_open,...,oi_close)",
+    "funding-table": "funding history (Symbol,Date,Funding Rate) or (timestamp,venue,coin,"
+    "funding_rate)",
+    "hyperliquid-daily-liquidations": "Hyperliquid daily liquidated notional "
+    "(time,coin,daily_notional_liquidated)",
+    "ohlcv": "generic OHLCV (any capitalisation, o/h/l/c/v accepted; optional turnover, "
+    "venue, coin/symbol columns)",
+    "canonical": "liqcascade's own canonical columns (as written by `data export`)",
+}
+
+
+# -- opening --------------------------------------------------------------------------------
+def _decompress(data: bytes, name: str) -> tuple[bytes, str]:
+    if data[:2] == b"\x1f\x8b":
+        try:
+            return _decompress(gzip.decompress(data), name)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{name}: corrupt gzip data: {exc}") from exc
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                members = [i for i in zf.infolist() if not i.is_dir()]
+                members = [m for m in members if not m.filename.startswith("__MACOSX")]
+                if len(members) != 1:
+                    raise InputError(
+                        f"{name}: a zip must hold exactly one file (holds {len(members)})"
+                    )
+                return _decompress(zf.read(members[0]), name)
+        except zipfile.BadZipFile as exc:
+            raise InputError(f"{name}: corrupt zip: {exc}") from exc
+    return data, name
+
+
+def norm_column(col: Any) -> str:
+    """Normalise a column name: camelCase and spaces to lower snake case."""
+    s = str(col).strip()
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)  # camelCase -> snake
+    s = re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
+    return s
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_raw(path: str | Path) -> tuple[pd.DataFrame, bool]:
+    """Read a file to a raw frame with normalised column names.
+
+    Returns
+    -------
+    (pandas.DataFrame, bool)
+        The frame (columns lower-case snake; headerless files get positional names)
+        and whether the file had no header.
+    """
+    p = Path(path)
+    name = str(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    data, _ = _decompress(data, name)
+    if not data.strip():
+        raise InputError(f"{name}: empty file")
+    headerless = False
+    if data[:4] == b"PAR1":
+        try:
+            df = pd.read_parquet(io.BytesIO(data))
+        except Exception as exc:  # pyarrow raises many types
+            raise InputError(f"{name}: unreadable Parquet: {exc}") from exc
+        df = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
+    elif data.lstrip()[:1] in (b"[", b"{"):
+        df, headerless = _read_json(data, name)
+    else:
+        df, headerless = _read_csv(data, name)
+    if not headerless:
+        df.columns = pd.Index([norm_column(c) for c in df.columns])
+        if df.columns.duplicated().any():
+            dups = sorted(set(df.columns[df.columns.duplicated()]))
+            raise InputError(f"{name}: duplicate column names: {', '.join(dups)}")
+    return df, headerless
+
+
+def _read_json(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
+    try:
+        obj = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{name}: not valid JSON: {exc}") from exc
+    if isinstance(obj, dict):
+        for key in ("data", "result", "rows"):
+            if isinstance(obj.get(key), list):
+                obj = obj[key]
+                break
+        else:
+            raise InputError(f"{name}: JSON object without a list of rows (keys: {list(obj)})")
+    if not isinstance(obj, list) or not obj:
+        raise InputError(f"{name}: JSON must be a non-empty list of rows")
+    if all(isinstance(r, list | tuple) for r in obj):
+        width = {len(r) for r in obj}
+        if len(width) != 1:
+            raise InputError(f"{name}: JSON rows of different lengths {sorted(width)}")
+        return pd.DataFrame(obj), True
+    if all(isinstance(r, dict) for r in obj):
+        rows = [{k: v for k, v in r.items() if not isinstance(v, dict | list)} for r in obj]
+        return pd.DataFrame(rows), False
+    raise InputError(f"{name}: JSON rows must be all lists or all objects")
+
+
+def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
+    try:
+        text_head = data[:4096].decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not a text, Parquet, gzip or zip file") from exc
+    first = text_head.splitlines()[0] if text_head.splitlines() else ""
+    sep = max((",", ";", "\t", "|"), key=first.count)
+    fields = [x.strip().strip('"') for x in first.split(sep)]
+    headerless = all(_is_number(x) for x in fields if x) and len(fields) > 1
+    try:
+        df = pd.read_csv(
+            io.BytesIO(data),
+            sep=sep,
+            header=None if headerless else 0,
+            encoding="utf-8-sig",
+            low_memory=False,
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        msg = str(exc).strip().splitlines()[0]
+        m = re.search(r"line (\d+)", msg)
+        if m:
+            row = int(m.group(1)) - (0 if headerless else 1)
+            raise InputError(f"{name}: row {row}: malformed CSV: {msg}") from exc
+        raise InputError(f"{name}: malformed CSV: {msg}") from exc
+    if df.empty:
+        raise InputError(f"{name}: no data rows")
+    return df, headerless
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _num(df: pd.DataFrame, col: str) -> pd.Series:
+    s = df[col]
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    return pd.to_numeric(s.astype("string").str.strip(), errors="coerce").astype("float64")
+
+
+def _time_col(df: pd.DataFrame, name: str, prefer: str | None = None) -> str:
+    if prefer is not None and prefer in df.columns:
+        return prefer
+    for c in _TIME_COLUMNS:
+        if c in df.columns:
+            return c
+    for c in df.columns:
+        if "time" in c or "date" in c:
+            return c
+    raise InputError(f"{name}: no time column (columns seen: {', '.join(map(str, df.columns))})")
+
+
+def _first_of(df: pd.DataFrame, *names: str) -> str | None:
+    for n in names:
+        if n in df.columns:
+            return n
+    return None
+
+
+class _Layout:
+    """A recognised layout: its name, its kind, and how to build the canonical columns."""
+
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        build: Callable[[pd.DataFrame], dict[str, pd.Series]],
+        *,
+        time: str | None = None,
+        venue: str | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.build = build
+        self.time = time
+        self.venue = venue
+        self.notes = notes
+
+
+def _ohlcv_build(df: pd.DataFrame) -> dict[str, pd.Series]:
+    out = {
+        "open": _num(df, _first_of(df, "open", "o") or "open"),
+        "high": _num(df, _first_of(df, "high", "h") or "high"),
+        "low": _num(df, _first_of(df, "low", "l") or "low"),
+        "close": _num(df, _first_of(df, "close", "c") or "close"),
+    }
+    v = _first_of(df, "volume", "v", "vol", "base_volume")
+    if v is not None:
+        out["volume"] = _num(df, v)
+    q = _first_of(df, "quote_volume", "quote_asset_volume", "turnover", "quote_vol")
+    if q is not None:
+        out["quote_volume"] = _num(df, q)
+    t = _first_of(df, "trades", "count", "number_of_trades", "num_trades")
+    if t is not None:
+        out["trades"] = _num(df, t)
+    tb = _first_of(df, "taker_buy_volume", "taker_buy_base_asset_volume", "taker_buy_base_volume")
+    if tb is not None:
+        out["taker_buy_volume"] = _num(df, tb)
+    return out
+
+
+def _close_as(kind: str, df: pd.DataFrame) -> dict[str, pd.Series]:
+    c = _first_of(df, "close", "c")
+    if c is None:
+        return {}
+    if kind == "open_interest":
+        out = {"oi_usd": _num(df, c)}
+        for src, dst in (("open", "oi_open_usd"), ("high", "oi_high_usd"), ("low", "oi_low_usd")):
+            if src in df.columns:
+                out[dst] = _num(df, src)
+        return out
+    # funding OHLC: CoinGlass percent per 8 h
+    return {"rate": _num(df, c) / 100.0, "interval_hours": pd.Series(8.0, index=df.index)}
+
+
+def _detect(df: pd.DataFrame, headerless: bool, name: str, kind: str | None) -> _Layout:
+    cols = set(df.columns)
+    if headerless:
+        n = df.shape[1]
+        if n == 12:
+            df.columns = pd.Index(_BINANCE_KLINES)
+            return _Layout("binance-klines", "ohlcv", _ohlcv_build, time="open_time")
+        if n == 6:
+            df.columns = pd.Index(_CCXT_OHLCV)
+            return _Layout("ccxt-ohlcv", "ohlcv", _ohlcv_build, time="timestamp")
+        raise InputError(
+            f"{name}: unrecognised layout: no header and {n} columns "
+            "(headerless files must be Binance klines, 12 columns, or ts,o,h,l,c,v)"
+        )
+
+    def has(*names: str) -> bool:
+        return all(n in cols for n in names)
+
+    if has("aggregated_long_liquidation_usd", "aggregated_short_liquidation_usd"):
+        return _Layout(
+            "coinglass-liquidations",
+            "liquidations",
+            lambda d: {
+                "long_usd": _num(d, "aggregated_long_liquidation_usd"),
+                "short_usd": _num(d, "aggregated_short_liquidation_usd"),
+            },
+        )
+    if has("side", "original_quantity", "price", "average_price"):
+
+        def _liq(d: pd.DataFrame) -> dict[str, pd.Series]:
+            side = d["side"].astype("string").str.strip().str.upper()
+            mapped = side.map({"SELL": "long", "BUY": "short", "LONG": "long", "SHORT": "short"})
+            out: dict[str, pd.Series] = {
+                "side": mapped.astype(object).where(mapped.notna(), None),
+                "price": _num(d, "price"),
+                "qty": _num(d, "original_quantity"),
+                "average_price": _num(d, "average_price"),
+            }
+            if "accumulated_fill_quantity" in d.columns:
+                out["filled_qty"] = _num(d, "accumulated_fill_quantity")
+            if "order_status" in d.columns:
+                out["status"] = d["order_status"].astype(object)
+            return out
+
+        return _Layout(
+            "binance-liquidationsnapshot",
+            "liquidation_events",
+            _liq,
+            venue="binance",
+            notes=("side = the liquidated position (a SELL order liquidates a long)",),
+        )
+    if has("percentage", "depth", "notional"):
+
+        def _depth(d: pd.DataFrame) -> dict[str, pd.Series]:
+            pct = _num(d, "percentage")
+            side = pd.Series(np.where(pct < 0, "bid", "ask"), index=d.index, dtype=object)
+            side[pct.isna() | (pct == 0)] = None
+            return {
+                "side": side,
+                "distance": pct.abs() / 100.0,
+                "notional_usd": _num(d, "notional"),
+                "depth_base": _num(d, "depth"),
+            }
+
+        return _Layout("binance-bookdepth", "depth", _depth, venue="binance")
+    if has("sum_open_interest", "sum_open_interest_value"):
+        return _Layout(
+            "binance-metrics",
+            "open_interest",
+            lambda d: {
+                "oi_usd": _num(d, "sum_open_interest_value"),
+                "oi_base": _num(d, "sum_open_interest"),
+            },
+            time="create_time",
+            venue="binance",
+        )
+    if has("calc_time", "last_funding_rate"):
+
+        def _fr(d: pd.DataFrame) -> dict[str, pd.Series]:
+            out = {"rate": _num(d, "last_funding_rate")}
+            if "funding_interval_hours" in d.columns:
+                out["interval_hours"] = _num(d, "funding_interval_hours")
+            return out
+
+        return _Layout("binance-fundingrate", "funding", _fr, time="calc_time", venue="binance")
+    if has("open_interest_amount") or has("open_interest_value"):
+
+        def _ccxt_oi(d: pd.DataFrame) -> dict[str, pd.Series]:
+            out = {}
+            if "open_interest_value" in d.columns:
+                out["oi_usd"] = _num(d, "open_interest_value")
+            if "open_interest_amount" in d.columns:
+                out["oi_base"] = _num(d, "open_interest_amount")
+            return out
+
+        return _Layout("ccxt-open-interest", "open_interest", _ccxt_oi, time="timestamp")
+    if has("oi_open", "oi_close"):
+        return _Layout(
+            "coinalyze-oi",
+            "open_interest",
+            lambda d: {
+                "oi_usd": _num(d, "oi_close"),
+                "oi_open_usd": _num(d, "oi_open"),
+                **({"oi_high_usd": _num(d, "oi_high")} if "oi_high" in d.columns else {}),
+                **({"oi_low_usd": _num(d, "oi_low")} if "oi_low" in d.columns else {}),
+            },
+            time="timestamp",
+        )
+    if has("funding_rate"):
+
+        def _fund(d: pd.DataFrame) -> dict[str, pd.Series]:
+            out = {"rate": _num(d, "funding_rate")}
+            ih = _first_of(d, "interval_hours", "funding_interval_hours")
+            if ih is not None:
+                out["interval_hours"] = _num(d, ih)
+            return out
+
+        name_ = "ccxt-funding" if "funding_timestamp" in cols or "info" in cols else "funding-table"
+        return _Layout(name_, "funding", _fund)
+    if has("daily_notional_liquidated"):
+        return _Layout(
+            "hyperliquid-daily-liquidations",
+            "liquidations",
+            lambda d: {"total_usd": _num(d, "daily_notional_liquidated")},
+            venue="hyperliquid",
+        )
+    bid = _first_of(df, "aggregated_bids_usd", "bids_usd")
+    ask = _first_of(df, "aggregated_asks_usd", "asks_usd")
+    if bid is not None and ask is not None:
+        return _Layout(
+            "coinglass-orderbook",
+            "depth",
+            lambda d: {"_bid": _num(d, bid), "_ask": _num(d, ask)},
+            notes=(
+                "order-book totals stored as depth at distance 0.01 (CoinGlass's default "
+                "range, believed +/-1 % of mid, not verified)",
+            ),
+        )
+    buy = _first_of(df, "taker_buy_volume_usd", "aggregated_buy_volume_usd", "buy_usd")
+    sell = _first_of(df, "taker_sell_volume_usd", "aggregated_sell_volume_usd", "sell_usd")
+    if buy is not None and sell is not None:
+        return _Layout(
+            "coinglass-taker",
+            "taker",
+            lambda d: {"buy_usd": _num(d, buy), "sell_usd": _num(d, sell)},
+        )
+    if has("side", "price", "qty"):
+        return _Layout(
+            "canonical",
+            "liquidation_events",
+            lambda d: {
+                "side": d["side"].astype(object),
+                "price": _num(d, "price"),
+                "qty": _num(d, "qty"),
+                **{c: _num(d, c) for c in ("average_price", "filled_qty") if c in d},
+                **({"status": d["status"].astype(object)} if "status" in d else {}),
+            },
+        )
+    if has("long_usd") or has("short_usd") or has("total_usd"):
+        return _Layout(
+            "canonical",
+            "liquidations",
+            lambda d: {c: _num(d, c) for c in ("long_usd", "short_usd", "total_usd") if c in d},
+        )
+    if has("oi_usd") or has("oi_base"):
+        return _Layout(
+            "canonical",
+            "open_interest",
+            lambda d: {
+                c: _num(d, c)
+                for c in ("oi_usd", "oi_base", "oi_open_usd", "oi_high_usd", "oi_low_usd")
+                if c in d
+            },
+        )
+    if has("rate"):
+        return _Layout(
+            "canonical",
+            "funding",
+            lambda d: {c: _num(d, c) for c in ("rate", "interval_hours") if c in d},
+        )
+    if has("side", "distance", "notional_usd"):
+        return _Layout(
+            "canonical",
+            "depth",
+            lambda d: {
+                "side": d["side"].astype(object),
+                "distance": _num(d, "distance"),
+                "notional_usd": _num(d, "notional_usd"),
+                **({"depth_base": _num(d, "depth_base")} if "depth_base" in d else {}),
+            },
+        )
+    ohlc = all(_first_of(df, a, a[0]) is not None for a in ("open", "high", "low", "close"))
+    has_vol = _first_of(df, "volume", "v", "vol", "base_volume") is not None
+    if ohlc and (has_vol or kind == "ohlcv"):
+        layout = "ohlcv"
+        if "open_time" in cols and "quote_asset_volume" in cols:
+            layout = "binance-kline-export"
+        elif "open_time" in cols and "close_time" in cols:
+            layout = "binance-klines"
+        return _Layout(layout, "ohlcv", _ohlcv_build)
+    if ohlc:
+        # OHLC without volume: CoinGlass open interest (USD) or funding (percent).
+        if kind in ("open_interest", "funding"):
+            k = kind
+        else:
+            close = _num(df, _first_of(df, "close", "c") or "close").to_numpy()
+            med = float(np.nanmedian(np.abs(close))) if np.isfinite(close).any() else np.nan
+            if med < 1.0:
+                k = "funding"
+            elif med >= 1e5:
+                k = "open_interest"
+            else:
+                raise InputError(
+                    f"{name}: OHLC without volume and values of median {med:g}: cannot tell "
+                    "open interest from funding; pass --kind open_interest or --kind funding"
+                )
+        notes = (
+            ("funding OHLC read as CoinGlass percent per 8 h; rate = close / 100",)
+            if k == "funding"
+            else ("open-interest OHLC read as USD; oi_usd = bar close",)
+        )
+        return _Layout(
+            "coinglass-oi-ohlc" if k == "open_interest" else "coinglass-funding-ohlc",
+            k,
+            lambda d: _close_as(k, d),
+            notes=notes,
+        )
+    raise InputError(
+        f"{name}: unrecognised layout (columns seen: {', '.join(map(str, df.columns))}); "
+        "see `liqcascade data ingest --help` for the layouts read"
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------
+def read_file(
+    path: str | Path,
+    *,
+    kind: str | None = None,
+    venue: str | None = None,
+    symbol: str | None = None,
+    interval: str | None = None,
+) -> list[SeriesFrame]:
+    """Read one file into validated canonical series (one per venue/symbol it holds).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV, Parquet or JSON, plain, ``.gz`` or ``.zip`` (one member). The layout is
+        recognised from the content (see :data:`LAYOUTS`).
+    kind : str, optional
+        Force the kind when the content is ambiguous (e.g. OHLC without volume).
+    venue, symbol : str, optional
+        Series labels; override what the file says. When the file holds several symbols,
+        ``symbol`` selects one of them.
+    interval : str, optional
+        Bar interval label; inferred from the timestamps when not given.
+
+    Returns
+    -------
+    list of SeriesFrame
+        Each validated (sorted, agreeing duplicates dropped, gaps counted).
+
+    Raises
+    ------
+    InputError
+        Unrecognised layout (naming the columns seen), or the first invalid row.
+    """
+    raw, headerless = read_raw(path)
+    return series_from_raw(
+        raw,
+        headerless,
+        str(path),
+        kind=kind,
+        venue=venue,
+        symbol=symbol,
+        interval=interval,
+    )
+
+
+def series_from_raw(
+    raw: pd.DataFrame,
+    headerless: bool,
+    name: str,
+    *,
+    kind: str | None = None,
+    venue: str | None = None,
+    symbol: str | None = None,
+    interval: str | None = None,
+) -> list[SeriesFrame]:
+    """Recognise the layout of a raw frame and return its validated canonical series.
+
+    Parameters are those of :func:`read_file`; ``raw`` has normalised column names
+    (or positional ones when ``headerless``) and ``name`` labels messages.
+    """
+    want = kind_of(kind).name if kind is not None else None
+    if interval is not None:
+        interval_ms(interval)  # validates the label
+    layout = _detect(raw, headerless, name, want)
+    if want is not None and layout.kind != want:
+        ok = want == "liquidations" and layout.kind == "liquidation_events"
+        if not ok:
+            raise InputError(
+                f"{name}: --kind {want}: the file is {LAYOUTS.get(layout.name, layout.name)}, "
+                f"which holds {layout.kind}"
+            )
+    tcol = _time_col(raw, name, layout.time)
+    ts = parse_times(raw[tcol], name, tcol)
+    values = layout.build(raw)
+    frame = pd.DataFrame({"ts": ts, **values})
+    frame["_row"] = np.arange(1, len(raw) + 1, dtype=np.int64)
+    kind_name = layout.kind
+
+    # Split by venue / symbol columns found in the content.
+    vcol = _first_of(raw, "venue", "exchange")
+    scol = _first_of(raw, "symbol", "coin", "pair", "market")
+    if scol is not None:
+        frame["_symbol"] = raw[scol].astype("string").str.strip().to_numpy()
+    if vcol is not None:
+        frame["_venue"] = raw[vcol].astype("string").str.strip().str.lower().to_numpy()
+    if layout.name == "coinglass-orderbook":
+        frame = _book_totals_to_depth(raw, frame)
+    groups: list[tuple[str, str, pd.DataFrame]] = []
+    keys = [c for c in ("_venue", "_symbol") if c in frame.columns]
+    if keys:
+        if frame[keys].isna().any().any():
+            bad = int(frame.loc[frame[keys].isna().any(axis=1), "_row"].min())
+            raise InputError(f"{name}: row {bad}: {'/'.join(k[1:] for k in keys)} is missing")
+        for key, g in frame.groupby(keys, sort=True):
+            kt = key if isinstance(key, tuple) else (key,)
+            d = dict(zip(keys, kt, strict=True))
+            groups.append(
+                (
+                    str(d.get("_venue", venue or layout.venue or "unknown")),
+                    str(d.get("_symbol", symbol or "ETHUSDT")),
+                    g.drop(columns=keys),
+                )
+            )
+    else:
+        groups.append((venue or layout.venue or "unknown", symbol or "ETHUSDT", frame))
+
+    if symbol is not None and "_symbol" in keys:
+        chosen = [g for g in groups if g[1].upper() == symbol.upper()]
+        if len({g[1] for g in groups}) > 1:
+            if not chosen:
+                held = ", ".join(sorted({g[1] for g in groups}))
+                raise InputError(f"{name}: --symbol {symbol}: the file holds {held}")
+            groups = chosen
+        else:
+            groups = [(v, symbol, f) for v, _, f in groups]
+    if venue is not None:
+        groups = [(venue, s, f) for _, s, f in groups]
+
+    notes = [f"{name}: {n}" for n in layout.notes]
+    if symbol is None and "_symbol" not in keys:
+        notes.append(f"{name}: no symbol in the file; labelled ETHUSDT (pass --symbol)")
+    out: list[SeriesFrame] = []
+    for v, sym, f in groups:
+        iv = interval or infer_interval(pd.DatetimeIndex(f["ts"].dropna().unique()))
+        if kind_name == "funding" and "interval_hours" not in f.columns:
+            step = interval_ms(iv)
+            if step is None:
+                raise InputError(
+                    f"{name}: cannot infer the funding interval from a single timestamp "
+                    "(pass --interval, e.g. 8h)"
+                )
+            f = f.assign(interval_hours=step / 3_600_000.0)
+        if kind_name == "liquidation_events":
+            iv = "events"
+        elif iv == "events" and kind_name != "depth":
+            raise InputError(
+                f"{name}: cannot infer the bar interval from a single timestamp; "
+                "pass --interval (e.g. 1h)"
+            )
+        sf = SeriesFrame(
+            kind=kind_name,
+            venue=v,
+            symbol=sym,
+            interval=iv,
+            frame=f.reset_index(drop=True),
+            file=name,
+            layout=layout.name,
+            warnings=list(notes),
+        )
+        out.append(validate(sf))
+    return out
+
+
+def _book_totals_to_depth(raw: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    bq = _first_of(raw, "aggregated_bids_quantity", "bids_quantity", "bids_base")
+    aq = _first_of(raw, "aggregated_asks_quantity", "asks_quantity", "asks_base")
+    base = frame.drop(columns=["_bid", "_ask"])
+    bids = base.assign(
+        side="bid",
+        distance=0.01,
+        notional_usd=frame["_bid"],
+        depth_base=_num(raw, bq).to_numpy() if bq else np.nan,
+    )
+    asks = base.assign(
+        side="ask",
+        distance=0.01,
+        notional_usd=frame["_ask"],
+        depth_base=_num(raw, aq).to_numpy() if aq else np.nan,
+    )
+    return pd.concat([bids, asks]).sort_index(kind="stable").reset_index(drop=True)

@@ -1,0 +1,346 @@
+"""``load_series``: one series from a user's file, else the store, else the bundled data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from liqcascade import datasets
+from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, kind_of
+from liqcascade.data._store import Store
+from liqcascade.data._time import base_asset, to_utc
+from liqcascade.errors import InputError
+
+__all__ = ["bundled_name", "load_series"]
+
+# (kind, asset, interval, venue or None) -> bundled dataset name (venue None = default).
+_BUNDLED: dict[tuple[str, str, str, str | None], str] = {
+    ("ohlcv", "ETH", "1d", None): "eth_1d",
+    ("ohlcv", "BTC", "1d", None): "btc_1d",
+    ("ohlcv", "ETH", "1h", None): "eth_1h",
+    ("ohlcv", "BTC", "1h", None): "btc_1h",
+    ("ohlcv", "ETH", "30m", None): "eth_30m",
+    ("ohlcv", "ETH", "1m", None): "eth_1m_2022_12",
+    ("ohlcv", "ETH", "15m", None): "eth_bybit_15m_2025_10",
+    ("ohlcv", "ETH", "1h", "binance-usdm"): "eth_perp_1h",
+    ("open_interest", "ETH", "4h", None): "eth_oi_4h",
+    ("open_interest", "ETH", "1d", None): "coinm_oi_1d",
+    ("open_interest", "BTC", "1d", None): "coinm_oi_1d",
+    ("liquidations", "ETH", "4h", None): "eth_liquidations_4h",
+    ("liquidations", "ETH", "1d", None): "hyperliquid_liquidations_1d",
+    ("liquidations", "BTC", "1d", None): "hyperliquid_liquidations_1d",
+    ("funding", "ETH", "4h", None): "eth_funding_4h_oi_weighted",
+    ("taker", "ETH", "4h", None): "eth_taker_4h",
+}
+
+_SPOT_VENUES = {None, "binance", "binance-spot", "spot"}
+
+
+def bundled_name(
+    kind: str, asset: str = "ETH", interval: str | None = None, venue: str | None = None
+) -> str | None:
+    """Name of the bundled dataset serving ``(kind, asset, interval, venue)``, if any."""
+    k = kind_of(kind, "kind").name
+    interval = interval if interval is not None else DEFAULT_INTERVAL.get(k)
+    if interval is None and k == "funding":
+        interval = "4h" if venue is None else "8h"
+    a = asset.upper()
+    v = venue.lower() if venue else None
+    if (k, a, interval or "", v) in _BUNDLED:
+        return _BUNDLED[(k, a, interval or "", v)]
+    if k == "ohlcv" and v in _SPOT_VENUES:
+        return _BUNDLED.get((k, a, interval or "", None))
+    if k == "open_interest" and v in (None, "all-venues", "coinglass") and interval == "4h":
+        return _BUNDLED.get((k, a, "4h", None))
+    if k == "liquidations" and interval == "4h" and v in (None, "binance"):
+        return _BUNDLED.get((k, a, "4h", None))
+    if k == "liquidations" and interval == "1d" and v in (None, "hyperliquid"):
+        return _BUNDLED.get((k, a, "1d", None))
+    if k == "open_interest" and interval == "1d" and v in (None, "binance", "binance-coinm"):
+        return _BUNDLED.get((k, a, "1d", None))
+    if k == "funding" and a == "ETH" and v is None and interval == "4h":
+        return "eth_funding_4h_oi_weighted"
+    return None
+
+
+def _filter_time(df: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
+    if start is not None:
+        df = df[df.index >= to_utc(start)]
+    if end is not None:
+        end_ts = to_utc(end)
+        if isinstance(end, str) and len(end.strip()) <= 10:  # a date: the whole day
+            end_ts = end_ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+        df = df[df.index <= end_ts]
+    return df
+
+
+def _finish(df: pd.DataFrame, kind: str, drop: tuple[str, ...]) -> pd.DataFrame:
+    df = df.drop(columns=[c for c in drop if c in df.columns])
+    k = KINDS[kind]
+    optional = set(k.optional) | set(k.one_of)
+    empty = [c for c in df.columns if c in optional and df[c].isna().all()]
+    df = df.drop(columns=empty)
+    if "ts" in df.columns:
+        df = df.set_index("ts")
+    df.index = pd.DatetimeIndex(df.index).tz_convert("UTC")
+    df.index.name = "ts"
+    return df.sort_index(kind="stable")
+
+
+def _from_bundled(
+    kind: str, asset: str, venue: str | None, interval: str | None, start: Any, end: Any
+) -> pd.DataFrame | None:
+    a = asset.upper()
+    if kind == "funding" and venue is not None:
+        if a == "ETH":
+            try:
+                df = datasets.load_funding(venue, start, end)
+            except KeyError:
+                return None
+            name = "eth_funding_by_venue"
+        else:
+            df = datasets.load("funding_by_venue_2025", start, end)
+            df = df[(df["venue"] == venue.lower()) & (df["asset"] == a)]
+            name = "funding_by_venue_2025"
+        if interval is not None:
+            df = df[df["interval_hours"] * 3_600_000 == _interval_ms(interval)]
+        if df.empty:
+            return None
+        df = df.drop(columns=[c for c in ("venue", "asset") if c in df.columns])
+        df.attrs.update(source=f"bundled:{name}", venue=venue.lower())
+        return df
+    if (
+        kind == "ohlcv"
+        and interval == "1h"
+        and venue is not None
+        and venue.lower() not in (_SPOT_VENUES | {"binance-usdm"})
+    ):
+        df = datasets.load("perp_1h_by_venue", start, end)
+        df = df[(df["venue"] == venue.lower()) & (df["asset"] == a)]
+        if df.empty:
+            return None
+        df = df.drop(columns=["venue", "asset"])
+        df.attrs.update(source="bundled:perp_1h_by_venue", venue=venue.lower())
+        return df
+    found = bundled_name(kind, a, interval, venue)
+    if found is None:
+        return None
+    name = found
+    df = datasets.load(name, start, end)
+    if "asset" in df.columns:
+        df = df[df["asset"] == a].drop(columns="asset")
+    if "symbol" in df.columns:
+        df = df.drop(columns="symbol")
+    if "liquidated_usd" in df.columns:
+        df = df.rename(columns={"liquidated_usd": "total_usd"})
+    if df.empty and start is None and end is None:
+        return None
+    df.attrs.update(source=f"bundled:{name}", venue=datasets.DATASETS[name].venue)
+    return df
+
+
+def _interval_ms(interval: str) -> int | None:
+    from liqcascade.data._time import interval_ms
+
+    return interval_ms(interval)
+
+
+def _store_series(
+    store: Store, kind: str, asset: str, venue: str | None, symbol: str | None, interval: str | None
+) -> pd.Series | None:
+    listing = store.list_series()
+    if listing.empty:
+        return None
+    table_kind = "liquidations" if kind == "liquidation_events" else kind
+    rows = listing[listing["kind"] == table_kind]
+    if kind == "liquidation_events":
+        rows = rows[rows["interval"] == "events"]
+    elif kind == "liquidations":
+        rows = rows[rows["interval"] != "events"]
+    if symbol is not None:
+        rows = rows[rows["symbol"].str.upper() == symbol.upper()]
+    else:
+        rows = rows[rows["symbol"].map(base_asset) == asset.upper()]
+    if venue is not None:
+        rows = rows[rows["venue"].str.lower() == venue.lower()]
+    if interval is not None:
+        rows = rows[rows["interval"] == interval]
+    if rows.empty:
+        return None
+    return rows.sort_values("rows", ascending=False, kind="stable").iloc[0]
+
+
+def load_series(
+    kind: str,
+    *,
+    asset: str = "ETH",
+    venue: str | None = None,
+    interval: str | None = None,
+    start: Any = None,
+    end: Any = None,
+    data_file: str | Path | None = None,
+    store: str | Path | Store | bool | None = None,
+    symbol: str | None = None,
+) -> pd.DataFrame:
+    """One canonical series: from ``data_file``, else the store, else the bundled data.
+
+    Parameters
+    ----------
+    kind : {"ohlcv", "open_interest", "funding", "liquidations", "depth", "taker"}
+        Canonical kind; ``"liquidation_events"`` (or ``interval="events"``) for
+        event-level liquidations.
+    asset : str, default "ETH"
+        Base asset; store series match when their symbol's base is ``asset``
+        (ETHUSDT, ETH/USDT:USDT, ETH-USDT all match ETH).
+    venue : str, optional
+        Venue filter (``"binance"``, ``"bybit"``, ``"hyperliquid"``...). For bundled
+        funding, a venue selects that venue's history instead of the OI-weighted aggregate.
+    interval : str, optional
+        Bar interval (``"1h"``, ``"4h"``, ``"1d"``...). Default per kind: ohlcv ``1d``,
+        open_interest / liquidations / taker ``4h``; funding and depth any.
+    start, end : datetime-like, optional
+        Inclusive bounds (UTC); a date-only ``end`` includes the whole day.
+    data_file : str or Path, optional
+        A user's file (any layout :func:`read_file` recognises). When given it is the
+        only source; a file without that series is an :class:`InputError`.
+    store : str, Path, Store, bool, optional
+        The store to look in: a path or :class:`Store`; ``None`` the default store
+        (``$LIQCASCADE_STORE`` or ``~/.liqcascade/store.duckdb``, only if it exists);
+        ``False`` skips the store.
+    symbol : str, optional
+        Exact store symbol (overrides the ``asset`` match).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by a tz-aware UTC ``DatetimeIndex`` named ``ts``, columns of the kind
+        (as in :mod:`liqcascade.datasets`). ``df.attrs["source"]`` is ``"file:PATH"``,
+        ``"store:PATH"`` or ``"bundled:NAME"``; ``attrs`` also holds ``kind``, ``asset``,
+        ``venue``, ``symbol``, ``interval``.
+
+    Raises
+    ------
+    InputError
+        If no source holds the series (the message says what is missing).
+
+    Notes
+    -----
+    The store is used when it holds the series with at least one row in
+    ``[start, end]``; otherwise the bundled data is used.
+    """
+    k = kind_of(kind, "kind").name
+    if interval is not None and interval.lower() == "events" and k == "liquidations":
+        k = "liquidation_events"
+    want_interval = interval if interval is not None else DEFAULT_INTERVAL.get(k)
+    asset = asset.upper()
+
+    if data_file is not None:
+        return _from_file(Path(data_file), k, asset, venue, symbol, interval, start, end)
+
+    st: Store | None
+    owned = False
+    if store is False:
+        st = None
+    elif isinstance(store, Store):
+        st = store
+    else:
+        path = Path(store) if isinstance(store, str | Path) else None
+        st = Store(path, read_only=True)
+        owned = True
+        if not st.exists:
+            if path is not None:
+                raise InputError(f"--store: {path}: no such store")
+            st = None
+    if st is not None:
+        try:
+            row = _store_series(st, k, asset, venue, symbol, want_interval)
+            if row is not None:
+                df = st.read(
+                    k,
+                    venue=str(row["venue"]),
+                    symbol=str(row["symbol"]),
+                    interval=str(row["interval"]),
+                )
+                df = _finish(df, k, ("venue", "symbol", "interval"))
+                df = _filter_time(df, start, end)
+                if not df.empty:
+                    df.attrs.update(
+                        source=f"store:{st.path}",
+                        kind=k,
+                        asset=asset,
+                        venue=str(row["venue"]),
+                        symbol=str(row["symbol"]),
+                        interval=str(row["interval"]),
+                    )
+                    return df
+        finally:
+            if owned:
+                st.close()
+
+    bundled = _from_bundled(k, asset, venue, want_interval, start, end)
+    if bundled is None:
+        what = (
+            f"{k} {asset}"
+            + (f" {venue}" if venue else "")
+            + (f" {want_interval}" if want_interval else "")
+        )
+        raise InputError(
+            f"no {what} data: not in the store and not bundled; "
+            "ingest it with `liqcascade data ingest FILE` or pass --data FILE"
+        )
+    attrs = dict(bundled.attrs)
+    df = _finish(bundled, k, ())
+    df.attrs.update(
+        source=attrs.get("source", "bundled"),
+        kind=k,
+        asset=asset,
+        venue=attrs.get("venue"),
+        symbol=symbol or f"{asset}USDT",
+        interval=want_interval,
+    )
+    return df
+
+
+def _from_file(
+    path: Path,
+    kind: str,
+    asset: str,
+    venue: str | None,
+    symbol: str | None,
+    interval: str | None,
+    start: Any,
+    end: Any,
+) -> pd.DataFrame:
+    from liqcascade.data._readers import read_file
+
+    if not path.exists():
+        raise InputError(f"--data: {path}: no such file")
+    public = "liquidations" if kind == "liquidation_events" else kind
+    series = read_file(path, kind=public, interval=interval)
+    cand = [s for s in series if s.kind == kind]
+    if not cand and kind == "liquidations":
+        cand = [s for s in series if s.kind == "liquidation_events"]
+    if len(cand) > 1:
+        by_asset = [s for s in cand if base_asset(s.symbol) == asset or s.symbol == "unknown"]
+        cand = by_asset or cand
+        if symbol is not None:
+            cand = [s for s in cand if s.symbol.upper() == symbol.upper()] or cand
+        if venue is not None:
+            cand = [s for s in cand if s.venue.lower() == venue.lower()] or cand
+    if not cand:
+        kinds = sorted({s.kind for s in series})
+        raise InputError(f"{path}: holds {', '.join(kinds) or 'nothing'}, not {kind}")
+    s = cand[0]
+    df = _finish(s.frame.drop(columns=["_row"], errors="ignore"), s.kind, ())
+    df = _filter_time(df, start, end)
+    df.attrs.update(
+        source=f"file:{path}",
+        kind=s.kind,
+        asset=asset,
+        venue=s.venue,
+        symbol=s.symbol,
+        interval=s.interval,
+    )
+    return df

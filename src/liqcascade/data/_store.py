@@ -1,0 +1,390 @@
+"""The DuckDB store: one table per canonical kind, keyed by (venue, symbol, interval, ts).
+
+Ingest is idempotent (rows whose key is already stored are skipped) and atomic: every
+series of one call goes in within a single transaction, so a failure, or a process
+killed mid-way, leaves the store exactly as it was (DuckDB's write-ahead log only
+holds committed transactions).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._kinds import KINDS, Kind
+from liqcascade.data._time import count_gaps, to_utc
+from liqcascade.data._validate import check_conflicts
+from liqcascade.errors import InputError
+
+__all__ = ["IngestResult", "Store", "default_store_path"]
+
+_SERIES = ("venue", "symbol", "interval")
+_CHUNK = 50_000
+
+
+def _chunk_rows() -> int:
+    """Rows per INSERT batch (``$LIQCASCADE_INGEST_CHUNK``, default 50,000)."""
+    try:
+        return max(1, int(os.environ.get("LIQCASCADE_INGEST_CHUNK", _CHUNK)))
+    except ValueError:
+        return _CHUNK
+
+
+def default_store_path() -> Path:
+    """``$LIQCASCADE_STORE`` if set, else ``~/.liqcascade/store.duckdb``."""
+    env = os.environ.get("LIQCASCADE_STORE")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".liqcascade" / "store.duckdb"
+
+
+@dataclass
+class IngestResult:
+    """What one ingest call did.
+
+    Parameters
+    ----------
+    files : int
+        Files read.
+    rows_read : int
+        Rows read from the files (after dropping agreeing duplicates).
+    rows_added : int
+        Rows new to the store.
+    rows_total : int
+        Rows in the whole store (every kind), after the call.
+    rows_differing : int
+        Rows whose key was already stored with different values (kept as stored).
+    series : list of dict
+        One summary per series read (kind, venue, symbol, interval, rows, gaps...).
+    warnings : list of str
+        Notes (dropped duplicates, differing rows).
+    """
+
+    files: int = 0
+    rows_read: int = 0
+    rows_added: int = 0
+    rows_total: int = 0
+    rows_differing: int = 0
+    series: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``liqcascade data ingest --json``."""
+        return {
+            "files": self.files,
+            "rows_read": self.rows_read,
+            "rows_added": self.rows_added,
+            "rows_total": self.rows_total,
+            "rows_differing": self.rows_differing,
+            "series": self.series,
+            "warnings": self.warnings,
+        }
+
+
+def _ddl(kind: Kind) -> str:
+    cols = ["venue VARCHAR NOT NULL", "symbol VARCHAR NOT NULL", '"interval" VARCHAR NOT NULL']
+    cols.append("ts TIMESTAMP NOT NULL")
+    for c in kind.extra_keys:
+        typ = "VARCHAR" if c in kind.text_columns else "DOUBLE"
+        cols.append(f"{c} {typ} NOT NULL")
+    for c in kind.value_columns:
+        typ = "VARCHAR" if c in kind.text_columns else "DOUBLE"
+        cols.append(f"{c} {typ}")
+    key = ", ".join(["venue", "symbol", '"interval"', *kind.keys])
+    return f"CREATE TABLE IF NOT EXISTS {kind.name} ({', '.join(cols)}, PRIMARY KEY ({key}))"
+
+
+def _q(col: str) -> str:
+    return f'"{col}"'
+
+
+class Store:
+    """A DuckDB file holding canonical series.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The DuckDB file; default :func:`default_store_path` (``$LIQCASCADE_STORE`` or
+        ``~/.liqcascade/store.duckdb``). Created on first write.
+    read_only : bool, default False
+        Open without writing; a missing file then reads as an empty store.
+
+    Examples
+    --------
+    >>> from liqcascade.data import Store
+    >>> with Store("/tmp/example.duckdb") as s:  # doctest: +SKIP
+    ...     s.list_series()
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_store_path()
+        self.read_only = read_only
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    # -- connection ---------------------------------------------------------------------
+    @property
+    def exists(self) -> bool:
+        """Whether the store file exists."""
+        return self.path.exists()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection | None:
+        if self._con is not None:
+            return self._con
+        if self.read_only and not self.exists:
+            return None
+        if not self.read_only:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InputError(f"--store: {self.path}: cannot create folder: {exc}") from exc
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=self.read_only)
+        except duckdb.IOException as exc:
+            raise InputError(f"--store: {self.path}: cannot open: {_first_line(exc)}") from exc
+        except duckdb.Error as exc:
+            raise InputError(
+                f"--store: {self.path}: not a readable DuckDB store: {_first_line(exc)}"
+            ) from exc
+        if not self.read_only:
+            for kind in KINDS.values():
+                self._con.execute(_ddl(kind)).fetchall()
+        return self._con
+
+    def close(self) -> None:
+        """Close the connection (the store stays on disk)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _tables(self, con: duckdb.DuckDBPyConnection) -> set[str]:
+        rows = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        return {r[0] for r in rows}
+
+    # -- writing -------------------------------------------------------------------------
+    def ingest(
+        self,
+        series: Sequence[SeriesFrame],
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> IngestResult:
+        """Add validated series in one transaction; rows already stored are skipped.
+
+        Parameters
+        ----------
+        series : sequence of SeriesFrame
+            Validated frames (see :func:`liqcascade.data.read_file`). Series of one call
+        that share a store key must agree where they overlap (else :class:`InputError`).
+        on_progress : callable, optional
+            Called as ``on_progress(rows_done, rows_total)`` after each chunk.
+
+        Returns
+        -------
+        IngestResult
+            Counts; ``files`` is left for the caller to set.
+        """
+        if self.read_only:
+            raise InputError(f"--store: {self.path}: opened read-only")
+        check_conflicts(list(series))
+        con = self._connect()
+        assert con is not None
+        total_rows = sum(s.rows for s in series)
+        result = IngestResult(rows_read=total_rows)
+        done = 0
+        con.execute("BEGIN TRANSACTION").fetchall()
+        try:
+            before = {k: self._count(con, k) for k in KINDS}
+            for s in series:
+                kind = KINDS[s.kind]
+                df = _to_table_frame(s, kind)
+                cols = ", ".join(_q(c) for c in df.columns)
+                size = _chunk_rows()
+                for start in range(0, len(df), size):
+                    chunk = df.iloc[start : start + size]
+                    con.register("_incoming", chunk)
+                    result.rows_differing += self._differing(con, kind)
+                    con.execute(
+                        f"INSERT INTO {kind.name} ({cols}) SELECT {cols} FROM _incoming "
+                        "ON CONFLICT DO NOTHING"
+                    ).fetchall()
+                    con.unregister("_incoming")
+                    done += len(chunk)
+                    if on_progress is not None:
+                        on_progress(done, total_rows)
+            after = {k: self._count(con, k) for k in KINDS}
+            con.execute("COMMIT").fetchall()
+        except BaseException:
+            try:
+                con.execute("ROLLBACK").fetchall()
+            except duckdb.Error:
+                pass
+            raise
+        result.rows_added = sum(after[k] - before[k] for k in KINDS)
+        result.rows_total = sum(after.values())
+        if result.rows_differing:
+            result.warnings.append(
+                f"{result.rows_differing} rows were already stored with different values; "
+                "the stored values were kept"
+            )
+        return result
+
+    def _count(self, con: duckdb.DuckDBPyConnection, kind: str) -> int:
+        rows = con.execute(f"SELECT count(*) FROM {kind}").fetchall()
+        return int(rows[0][0]) if rows else 0
+
+    def _differing(self, con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
+        keys = [*_SERIES, *kind.keys]
+        on = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in keys)
+        diff = " OR ".join(
+            f"(i.{_q(c)} IS NOT NULL AND t.{_q(c)} IS DISTINCT FROM i.{_q(c)})"
+            for c in kind.value_columns
+        )
+        row = con.execute(
+            f"SELECT count(*) FROM _incoming i JOIN {kind.name} t ON {on} WHERE {diff}"
+        ).fetchall()
+        return int(row[0][0]) if row else 0
+
+    # -- reading -------------------------------------------------------------------------
+    def list_series(self) -> pd.DataFrame:
+        """One row per stored series: kind, venue, symbol, interval, first, last, rows, gaps.
+
+        ``gaps`` counts steps longer than 1.5 intervals (``None`` for irregular events);
+        ``largest_gap`` is the longest step.
+        """
+        cols = ["kind", "venue", "symbol", "interval", "first", "last", "rows", "gaps"]
+        con = self._connect()
+        if con is None:
+            return pd.DataFrame(columns=[*cols, "largest_gap"])
+        tables = self._tables(con)
+        rows: list[dict[str, Any]] = []
+        for kind in KINDS.values():
+            if kind.name not in tables:
+                continue
+            groups = con.execute(
+                f'SELECT venue, symbol, "interval", min(ts), max(ts), count(DISTINCT ts), '
+                f'count(*) FROM {kind.name} GROUP BY ALL ORDER BY venue, symbol, "interval"'
+            ).fetchall()
+            for venue, symbol, interval, first, last, _n_ts, n in groups:
+                ts = con.execute(
+                    f"SELECT DISTINCT ts FROM {kind.name} WHERE venue = ? AND symbol = ? "
+                    'AND "interval" = ? ORDER BY ts',
+                    [venue, symbol, interval],
+                ).fetchnumpy()["ts"]
+                gaps, largest = count_gaps(pd.DatetimeIndex(ts), interval)
+                rows.append(
+                    {
+                        "kind": "liquidations" if kind.name == "liquidation_events" else kind.name,
+                        "venue": venue,
+                        "symbol": symbol,
+                        "interval": interval,
+                        "first": to_utc(first),
+                        "last": to_utc(last),
+                        "rows": int(n),
+                        "gaps": None if interval == "events" else gaps,
+                        "largest_gap": str(largest) if largest is not None else None,
+                    }
+                )
+        return pd.DataFrame(rows, columns=[*cols, "largest_gap"])
+
+    def read(
+        self,
+        kind: str,
+        *,
+        venue: str | None = None,
+        symbol: str | None = None,
+        interval: str | None = None,
+        start: Any = None,
+        end: Any = None,
+    ) -> pd.DataFrame:
+        """Rows of one kind as a frame with ``venue, symbol, interval, ts, …`` columns.
+
+        Parameters
+        ----------
+        kind : str
+            Table name (a key of :data:`KINDS`).
+        venue, symbol, interval : str, optional
+            Exact filters.
+        start, end : datetime-like, optional
+            Inclusive bounds on ``ts`` (UTC).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``ts`` is ``datetime64[us, UTC]``; sorted by series then ``ts``.
+        """
+        k = KINDS[kind]
+        con = self._connect()
+        cols = ["venue", "symbol", "interval", *k.columns]
+        if con is None or k.name not in self._tables(con):
+            return pd.DataFrame(columns=cols)
+        where: list[str] = []
+        params: list[Any] = []
+        for name, val in (("venue", venue), ("symbol", symbol), ("interval", interval)):
+            if val is not None:
+                where.append(f"{_q(name)} = ?")
+                params.append(val)
+        if start is not None:
+            where.append("ts >= ?")
+            params.append(to_utc(start).tz_localize(None).to_pydatetime())
+        if end is not None:
+            where.append("ts <= ?")
+            params.append(to_utc(end).tz_localize(None).to_pydatetime())
+        sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {k.name}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += ' ORDER BY venue, symbol, "interval", ' + ", ".join(_q(c) for c in k.keys)
+        df = con.execute(sql, params).df()
+        df["ts"] = pd.to_datetime(df["ts"]).dt.tz_localize("UTC").astype("datetime64[us, UTC]")
+        return df
+
+    def count(self, kind: str | None = None) -> int:
+        """Rows stored (in one kind's table, or in all)."""
+        con = self._connect()
+        if con is None:
+            return 0
+        tables = self._tables(con)
+        kinds = [kind] if kind is not None else list(KINDS)
+        return sum(self._count(con, k) for k in kinds if k in tables)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r}, read_only={self.read_only})"
+
+
+def _to_table_frame(s: SeriesFrame, kind: Kind) -> pd.DataFrame:
+    df = pd.DataFrame(
+        {"venue": s.venue, "symbol": s.symbol, "interval": s.interval}, index=s.frame.index
+    )
+    ts = pd.DatetimeIndex(s.frame["ts"]).tz_convert("UTC").tz_localize(None).as_unit("us")
+    df["ts"] = ts
+    for c in kind.extra_keys:
+        df[c] = s.frame[c]
+    for c in kind.value_columns:
+        if c in s.frame.columns:
+            df[c] = s.frame[c]
+        elif c in kind.text_columns:
+            df[c] = None
+        else:
+            df[c] = np.nan
+    for c in kind.columns:
+        if c != "ts" and c not in kind.text_columns:
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    for c in kind.text_columns:
+        df[c] = df[c].astype(object)
+    return df.reset_index(drop=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

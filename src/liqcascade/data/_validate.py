@@ -1,0 +1,223 @@
+"""Validation of canonical frames: every rule names the file and the 1-based data row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._kinds import KINDS
+from liqcascade.data._time import count_gaps
+from liqcascade.errors import InputError
+
+__all__ = ["check_conflicts", "validate"]
+
+_POSITIVE = ("open", "high", "low", "close", "price", "interval_hours")
+_NON_NEGATIVE = (
+    "volume",
+    "quote_volume",
+    "trades",
+    "taker_buy_volume",
+    "oi_usd",
+    "oi_base",
+    "oi_open_usd",
+    "oi_high_usd",
+    "oi_low_usd",
+    "long_usd",
+    "short_usd",
+    "total_usd",
+    "qty",
+    "filled_qty",
+    "average_price",
+    "notional_usd",
+    "depth_base",
+    "distance",
+    "buy_usd",
+    "sell_usd",
+)
+
+
+def _first(mask: np.ndarray, rows: np.ndarray) -> int | None:
+    if not mask.any():
+        return None
+    return int(rows[mask].min())
+
+
+def validate(s: SeriesFrame) -> SeriesFrame:
+    """Check a series read from a file; sort it, drop agreeing duplicates, count gaps.
+
+    Rules: required columns present; no missing values in them; prices > 0;
+    ``high >= max(open, close)``; ``min(open, close) >= low``; volumes and sizes >= 0;
+    timestamps sorted (unsorted input is sorted); duplicates that agree are dropped
+    with a warning, conflicting duplicates are an error. Gaps are counted, never filled.
+
+    Parameters
+    ----------
+    s : SeriesFrame
+        The series; its frame must carry ``_row`` (1-based data row in the file).
+
+    Returns
+    -------
+    SeriesFrame
+        The same object, its frame sorted and de-duplicated, ``gaps`` set.
+
+    Raises
+    ------
+    InputError
+        ``"FILE: row N: what is wrong"`` for the first offending row in file order.
+    """
+    kind = KINDS[s.kind]
+    df = s.frame
+    f = s.file
+    seen = [c for c in df.columns if c != "_row"]
+    missing = [c for c in ("ts", *kind.required) if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{f}: missing required column(s) for {s.kind}: {', '.join(missing)} "
+            f"(columns seen: {', '.join(seen)})"
+        )
+    if kind.one_of and not any(c in df.columns for c in kind.one_of):
+        raise InputError(
+            f"{f}: {s.kind} needs one of the columns {', '.join(kind.one_of)} "
+            f"(columns seen: {', '.join(seen)})"
+        )
+    rows = df["_row"].to_numpy(dtype=np.int64)
+    problems: list[tuple[int, str]] = []
+
+    def check(mask: np.ndarray, message: str) -> None:
+        r = _first(mask, rows)
+        if r is not None:
+            problems.append((r, message))
+
+    check(df["ts"].isna().to_numpy(), "ts is missing or not a time")
+    for c in kind.required:
+        col = df[c]
+        if c in kind.text_columns:
+            check(col.isna().to_numpy(), f"{c} is missing")
+        else:
+            v = col.to_numpy(dtype="float64")
+            check(~np.isfinite(v), f"{c} is missing or not a finite number")
+    present = [c for c in kind.one_of if c in df.columns]
+    if present:
+        vals = np.column_stack([df[c].to_numpy(dtype="float64") for c in present])
+        check(
+            ~np.isfinite(vals).any(axis=1),
+            f"no value in {' or '.join(present)}",
+        )
+    for c in _POSITIVE:
+        if c in df.columns:
+            v = df[c].to_numpy(dtype="float64")
+            bad = np.isfinite(v) & (v <= 0)
+            r = _first(bad, rows)
+            if r is not None:
+                problems.append((r, f"{c} must be > 0 (got {v[rows == r][0]:g})"))
+    for c in _NON_NEGATIVE:
+        if c in df.columns:
+            v = df[c].to_numpy(dtype="float64")
+            bad = v < 0
+            r = _first(bad, rows)
+            if r is not None:
+                problems.append((r, f"{c} must be >= 0 (got {v[rows == r][0]:g})"))
+            r = _first(np.isinf(v), rows)
+            if r is not None:
+                problems.append((r, f"{c} is infinite"))
+    if s.kind == "ohlcv":
+        o, h, lo, cl = (df[n].to_numpy(dtype="float64") for n in ("open", "high", "low", "close"))
+        with np.errstate(invalid="ignore"):
+            bad_h = h < np.maximum(o, cl)
+            bad_l = lo > np.minimum(o, cl)
+        r = _first(bad_h, rows)
+        if r is not None:
+            i = int(np.flatnonzero(rows == r)[0])
+            problems.append((r, f"high {h[i]:g} is below max(open, close) = {max(o[i], cl[i]):g}"))
+        r = _first(bad_l, rows)
+        if r is not None:
+            i = int(np.flatnonzero(rows == r)[0])
+            problems.append((r, f"low {lo[i]:g} is above min(open, close) = {min(o[i], cl[i]):g}"))
+    if s.kind == "depth":
+        bad_side = ~df["side"].isin(["bid", "ask"]).to_numpy()
+        check(bad_side, "side must be bid or ask")
+    if s.kind == "liquidation_events":
+        check(~df["side"].isin(["long", "short"]).to_numpy(), "side must be long or short")
+    if problems:
+        r, msg = min(problems, key=lambda p: p[0])
+        raise InputError(f"{f}: row {r}: {msg}")
+
+    # Sort, then duplicates on the key.
+    keys = list(kind.keys)
+    ts_i8 = pd.DatetimeIndex(df["ts"]).as_unit("us").asi8
+    if len(df) > 1 and not (np.diff(ts_i8) >= 0).all():
+        s.warnings.append(f"{f}: timestamps were not sorted; sorted them")
+    df = df.sort_values([*keys, "_row"], kind="stable").reset_index(drop=True)
+    dup = df.duplicated(keys, keep=False).to_numpy()
+    if dup.any():
+        values = [c for c in df.columns if c not in (*keys, "_row")]
+        d = df[dup]
+        full_dup = d.duplicated([*keys, *values], keep=False).to_numpy()
+        key_groups = d.groupby(keys, sort=False, dropna=False)
+        n_value_groups = d.groupby([*keys, *values], sort=False, dropna=False).ngroups
+        if n_value_groups != key_groups.ngroups or not full_dup.all():
+            # Find the first conflicting row in file order.
+            nunique = key_groups[values].transform(
+                lambda x: x.astype("string").fillna("<NA>").nunique()
+            )
+            conflict = (nunique > 1).any(axis=1).to_numpy()
+            bad = d[conflict].sort_values("_row", kind="stable")
+            # The offending row is the first, in file order, that repeats an earlier key.
+            later = bad[bad.duplicated(keys, keep="first")]
+            first = later.iloc[0]
+            same = bad[(bad[keys] == first[keys]).all(axis=1)]
+            earlier = int(same["_row"].min())
+            raise InputError(
+                f"{f}: row {int(first['_row'])}: duplicate timestamp {first['ts']} with "
+                f"different values than row {earlier}"
+            )
+        n_drop = int(df.duplicated(keys, keep="first").sum())
+        df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)
+        s.warnings.append(f"{f}: dropped {n_drop} duplicate rows that agree")
+    s.frame = df
+    s.gaps, s.largest_gap = count_gaps(pd.DatetimeIndex(df["ts"].unique()), s.interval)
+    return s
+
+
+def check_conflicts(series: list[SeriesFrame]) -> None:
+    """Refuse series of one call that land on the same store key with different values.
+
+    Two files read in one call whose series share (kind, venue, symbol, interval) may
+    overlap only where they agree; otherwise they are different data under the same
+    label (e.g. a BTC file without a symbol column, labelled with the ETHUSDT default).
+
+    Raises
+    ------
+    InputError
+        Naming both files, the series and the first conflicting time.
+    """
+    groups: dict[tuple[str, str, str, str], list[int]] = {}
+    for i, s in enumerate(series):
+        groups.setdefault((s.kind, s.venue, s.symbol, s.interval), []).append(i)
+    for key, idx in groups.items():
+        if len(idx) < 2:
+            continue
+        kind = KINDS[key[0]]
+        keys = list(kind.keys)
+        frames = []
+        for i in idx:
+            f = series[i].frame
+            cols = [c for c in f.columns if c not in ("_row",)]
+            frames.append(f[cols].assign(_src=i))
+        both = pd.concat(frames, ignore_index=True)
+        values = [c for c in both.columns if c not in (*keys, "_src")]
+        distinct = both.drop_duplicates([*keys, *values])
+        clash = distinct.duplicated(keys, keep=False)
+        if clash.any():
+            bad = distinct[clash].sort_values(keys, kind="stable")
+            first = bad.iloc[0]
+            same = bad[(bad[keys] == first[keys]).all(axis=1)]
+            srcs = sorted(int(j) for j in same["_src"])
+            later, earlier = series[srcs[-1]].file, series[srcs[0]].file
+            label = "/".join(key)
+            raise InputError(
+                f"{later}: conflicts with {earlier} at {first['ts']} for series {label} "
+                "(different values under the same label); pass --symbol/--venue to tell them "
+                "apart, or ingest them in separate calls"
+            )
