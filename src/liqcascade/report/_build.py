@@ -25,6 +25,7 @@ from liqcascade.report._section import ReportContext, Section
 SECTION_MODULES: tuple[str, ...] = (
     "liqcascade.report._data_section",
     "liqcascade.report._cascade_section",
+    "liqcascade.report._volatility_section",
     "liqcascade.report._support_section",
 )
 

@@ -1,1 +1,100 @@
-"""liqcascade.volatility (see DESIGN.md)."""
+"""Volatility: GARCH, GJR-GARCH and EGARCH on ``arch``, clustering diagnostics, the
+leverage effect (by period, with a plain verdict), realised volatility and forecasts.
+
+Returns are ``100 × Δlog close`` (percent) over the closes inside ``[start, end]``.
+
+Examples
+--------
+>>> from liqcascade import volatility as vol
+>>> close = vol.load_close("ETH", "1d")
+>>> fit = vol.fit_volatility(vol.log_returns(close, "2022-01-01", "2025-12-31"), "gjr", "t")
+>>> fit.leverage.verdict in {"significant", "inverted", "not significant"}
+True
+"""  # noqa: D205
+
+from __future__ import annotations
+
+from liqcascade.volatility._compare import compare_models
+from liqcascade.volatility._diagnostics import (
+    ClusteringTest,
+    clustering_frame,
+    clustering_test,
+    ljung_box,
+)
+from liqcascade.volatility._fit import (
+    MIN_OBS,
+    FitSettings,
+    VolatilityFit,
+    arch_spec,
+    check_dist,
+    check_model,
+    fit_volatility,
+)
+from liqcascade.volatility._formulas import (
+    DISTS,
+    MODELS,
+    expected_abs,
+    half_life_bars,
+    negative_share,
+    next_variance,
+    persistence,
+    unconditional_variance,
+)
+from liqcascade.volatility._leverage import (
+    LEVERAGE_SIGN,
+    LeverageEstimate,
+    leverage_verdict,
+)
+from liqcascade.volatility._periods import (
+    LeverageByPeriod,
+    Period,
+    PeriodLeverage,
+    default_periods,
+    leverage_by_period,
+)
+from liqcascade.volatility._realized import realized_volatility
+from liqcascade.volatility._returns import (
+    bars_per_day,
+    bars_per_year,
+    load_close,
+    log_returns,
+)
+from liqcascade.volatility._simulate import VolatilityPaths, simulate_paths
+
+__all__ = [
+    "DISTS",
+    "LEVERAGE_SIGN",
+    "MIN_OBS",
+    "MODELS",
+    "ClusteringTest",
+    "FitSettings",
+    "LeverageByPeriod",
+    "LeverageEstimate",
+    "Period",
+    "PeriodLeverage",
+    "VolatilityFit",
+    "VolatilityPaths",
+    "arch_spec",
+    "bars_per_day",
+    "bars_per_year",
+    "check_dist",
+    "check_model",
+    "clustering_frame",
+    "clustering_test",
+    "compare_models",
+    "default_periods",
+    "expected_abs",
+    "fit_volatility",
+    "half_life_bars",
+    "leverage_by_period",
+    "leverage_verdict",
+    "ljung_box",
+    "load_close",
+    "log_returns",
+    "negative_share",
+    "next_variance",
+    "persistence",
+    "realized_volatility",
+    "simulate_paths",
+    "unconditional_variance",
+]

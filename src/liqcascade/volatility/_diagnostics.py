@@ -1,0 +1,107 @@
+"""Volatility-clustering tests: Engle's ARCH-LM and Ljung–Box on squared series."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.diagnostic import het_arch
+
+DEFAULT_LAGS = 10
+"""Lags of both tests: two trading weeks of daily bars, the usual choice in the literature."""
+
+
+@dataclass(frozen=True)
+class ClusteringTest:
+    """ARCH-LM and Ljung–Box statistics of one series (no clustering is the null).
+
+    Parameters
+    ----------
+    series : str
+        What was tested (e.g. ``"returns"``, ``"standardised residuals"``).
+    n_obs : int
+        Observations.
+    lags : int
+        Lags of both tests.
+    arch_lm_stat, arch_lm_pvalue : float
+        Engle's LM statistic (n·R² of squared values on their lags) and its χ² p-value.
+    ljung_box_stat, ljung_box_pvalue : float
+        Ljung–Box Q of the squared (demeaned) values at ``lags`` and its p-value.
+    """
+
+    series: str
+    n_obs: int
+    lags: int
+    arch_lm_stat: float
+    arch_lm_pvalue: float
+    ljung_box_stat: float
+    ljung_box_pvalue: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of the fields."""
+        return asdict(self)
+
+
+def clustering_test(
+    x: Any, *, lags: int = DEFAULT_LAGS, series: str = "returns", demean: bool = True
+) -> ClusteringTest:
+    """Test ``x`` for volatility clustering.
+
+    ARCH-LM: ``statsmodels.stats.diagnostic.het_arch`` on the (demeaned) series: it
+    regresses the squares on ``lags`` lagged squares, LM = (n − lags)·R², χ²(lags).
+    (``arch``'s ``arch_lm_test`` uses n·R²; the tests hold the two equal up to that
+    factor.) Ljung–Box: Ljung–Box Q of the squares at ``lags`` (:func:`ljung_box`).
+
+    Parameters
+    ----------
+    x : array-like
+        Returns (percent) or standardised residuals; NaNs are dropped.
+    lags : int, default 10
+        Lags of both tests.
+    series : str
+        Label kept in the result.
+    demean : bool, default True
+        Subtract the sample mean first (returns); standardised residuals are tested as
+        they are.
+    """
+    v = np.asarray(x, dtype=float)
+    v = v[np.isfinite(v)]
+    if demean:
+        v = v - v.mean()
+    lm, lm_p, _, _ = het_arch(v, nlags=lags, result_object=False)
+    q = ljung_box(v**2, lags)
+    return ClusteringTest(
+        series=series,
+        n_obs=int(v.size),
+        lags=int(lags),
+        arch_lm_stat=float(lm),
+        arch_lm_pvalue=float(lm_p),
+        ljung_box_stat=q,
+        ljung_box_pvalue=float(stats.chi2.sf(q, lags)),
+    )
+
+
+def ljung_box(x: Any, lags: int) -> float:
+    """Ljung–Box ``Q = n(n+2) Σ_{k≤lags} ρ_k² / (n − k)`` of ``x`` (dimensionless).
+
+    The same statistic as ``statsmodels.stats.diagnostic.acorr_ljungbox`` (checked in
+    the tests), computed in O(n·lags) — statsmodels' direct autocovariance is O(n²),
+    minutes on 75,000 hourly bars.
+    """
+    v = np.asarray(x, dtype=float)
+    v = v - v.mean()
+    n = v.size
+    denom = float(v @ v)
+    q = 0.0
+    for k in range(1, lags + 1):
+        rho = float(v[k:] @ v[:-k]) / denom
+        q += rho * rho / (n - k)
+    return n * (n + 2) * q
+
+
+def clustering_frame(tests: list[ClusteringTest]) -> pd.DataFrame:
+    """A small table of several :class:`ClusteringTest` results."""
+    return pd.DataFrame([t.to_dict() for t in tests])

@@ -1,0 +1,162 @@
+"""Closed-form quantities of a fitted GARCH-family model.
+
+All functions take the parameters as ``arch`` names them (``omega``, ``alpha[1]``,
+``gamma[1]``, ``beta[1]``, ``nu``, ``eta``, ``lambda``) and returns in percent
+(``100 × Δlog close``), so variances are in percent² per bar.
+
+Conventions (``arch``'s, checked against its recursions in the tests):
+
+- GARCH(1,1): ``σ²_t = ω + α ε²_{t-1} + β σ²_{t-1}``.
+- GJR-GARCH(1,1,1): ``σ²_t = ω + α ε²_{t-1} + γ ε²_{t-1} 1[ε_{t-1} < 0] + β σ²_{t-1}``;
+  ``γ > 0`` means falls raise volatility more than rises (the leverage effect).
+- EGARCH(1,1,1): ``ln σ²_t = ω + α (|e_{t-1}| − √(2/π)) + γ e_{t-1} + β ln σ²_{t-1}``,
+  ``e = ε/σ``; ``γ < 0`` means falls raise volatility more (the leverage effect).
+  ``arch`` centres ``|e|`` with the normal ``√(2/π)`` whatever the error distribution.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+import pandas as pd
+from scipy import integrate
+
+from liqcascade._typing import FloatArray
+
+Model = Literal["garch", "gjr", "egarch"]
+Dist = Literal["normal", "t", "skewt"]
+Params: TypeAlias = Mapping[str, float] | pd.Series
+
+MODELS: tuple[str, ...] = ("garch", "gjr", "egarch")
+DISTS: tuple[str, ...] = ("normal", "t", "skewt")
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _dist_params(params: Params, dist: str) -> list[float]:
+    if dist == "normal":
+        return []
+    if dist == "t":
+        return [float(params["nu"])]
+    return [float(params["eta"]), float(params["lambda"])]
+
+
+@lru_cache(maxsize=256)
+def _moments(dist: str, shape: tuple[float, ...]) -> tuple[float, float]:
+    """``(κ, E|e|)`` of the standardised error: κ = E[e² 1(e<0)]."""
+    if dist == "normal":
+        return 0.5, SQRT_2_OVER_PI
+    from arch.univariate.distribution import Normal, SkewStudent, StudentsT
+
+    classes: dict[str, Any] = {"normal": Normal, "t": StudentsT, "skewt": SkewStudent}
+    d = classes[dist]()
+    params = np.asarray(shape, dtype=float)
+
+    if dist == "t":
+        nu = shape[0]
+        # E|e| of a unit-variance Student-t(nu), closed form.
+        e_abs = (
+            2.0
+            * math.sqrt(nu - 2.0)
+            * math.exp(math.lgamma((nu + 1) / 2) - math.lgamma(nu / 2))
+            / ((nu - 1.0) * math.sqrt(math.pi))
+        )
+        return 0.5, e_abs
+
+    # Skew-t: integrate the density (arch's log-likelihood at unit variance) over e.
+    def pdf(x: float) -> float:
+        ll = d.loglikelihood(params, np.array([x]), np.ones(1), individual=True)
+        return float(np.exp(np.asarray(ll, dtype=float)[0]))
+
+    kappa = integrate.quad(lambda x: x * x * pdf(x), -np.inf, 0.0, limit=200)[0]
+    e_abs = integrate.quad(lambda x: -x * pdf(x), -np.inf, 0.0, limit=200)[0]
+    e_abs += integrate.quad(lambda x: x * pdf(x), 0.0, np.inf, limit=200)[0]
+    return float(kappa), float(e_abs)
+
+
+def negative_share(params: Params, dist: str) -> float:
+    """κ = E[e² · 1(e < 0)] of the standardised error distribution.
+
+    Exactly 0.5 for the normal and Student-t; for the skew-t it is computed by
+    numerical integration (``λ > 0``, a right-skewed error, gives κ < 0.5).
+    """
+    return _moments(dist, tuple(_dist_params(params, dist)))[0]
+
+
+def expected_abs(params: Params, dist: str) -> float:
+    """E|e| of the standardised error distribution (√(2/π) for the normal)."""
+    return _moments(dist, tuple(_dist_params(params, dist)))[1]
+
+
+def persistence(params: Params, model: str, dist: str = "normal") -> float:
+    """Persistence of the variance process (dimensionless).
+
+    GARCH: ``α + β``. GJR: ``α + β + κγ`` with ``κ = E[e² 1(e<0)]`` (0.5 for the normal
+    and Student-t, numerically integrated for the skew-t). EGARCH: ``β`` (persistence of
+    ``ln σ²``).
+    """
+    beta = float(params["beta[1]"])
+    if model == "egarch":
+        return beta
+    alpha = float(params["alpha[1]"])
+    if model == "garch":
+        return alpha + beta
+    return alpha + beta + negative_share(params, dist) * float(params["gamma[1]"])
+
+
+def half_life_bars(p: float) -> float:
+    """Bars for a variance shock to halve: ``ln 0.5 / ln p`` (inf when ``p ≥ 1``, 0 if ≤ 0)."""
+    if not math.isfinite(p) or p >= 1.0:
+        return math.inf
+    if p <= 0.0:
+        return 0.0
+    return math.log(0.5) / math.log(p)
+
+
+def unconditional_variance(params: Params, model: str, dist: str = "normal") -> float:
+    """Long-run variance per bar, percent².
+
+    GARCH/GJR: ``ω / (1 − persistence)`` (nan when persistence ≥ 1). EGARCH:
+    ``exp(E[ln σ²])`` with ``E[ln σ²] = (ω + α (E|e| − √(2/π))) / (1 − β)`` — the
+    geometric-mean level of the variance (below its arithmetic mean, by Jensen).
+    """
+    p = persistence(params, model, dist)
+    if not math.isfinite(p) or p >= 1.0:
+        return math.nan
+    omega = float(params["omega"])
+    if model == "egarch":
+        alpha = float(params["alpha[1]"])
+        mean_log = (omega + alpha * (expected_abs(params, dist) - SQRT_2_OVER_PI)) / (1.0 - p)
+        return math.exp(mean_log)
+    return omega / (1.0 - p)
+
+
+def next_variance(
+    params: Params,
+    model: str,
+    eps: FloatArray | float,
+    sigma2_prev: FloatArray | float,
+) -> FloatArray:
+    """One-step variance ``σ²_t`` given the shock ``ε_{t-1}`` (percent) and ``σ²_{t-1}``.
+
+    Vectorised over ``eps`` and ``sigma2_prev`` (broadcast). The news impact curve is
+    this function of ``ε`` at a fixed ``σ²_{t-1}``.
+    """
+    e = np.asarray(eps, dtype=float)
+    sigma2_prev = np.asarray(sigma2_prev, dtype=float)
+    omega = float(params["omega"])
+    alpha = float(params["alpha[1]"])
+    beta = float(params["beta[1]"])
+    gamma = float(params.get("gamma[1]", 0.0))
+    if model == "egarch":
+        z = e / np.sqrt(sigma2_prev)
+        ln_s2 = omega + alpha * (np.abs(z) - SQRT_2_OVER_PI) + gamma * z
+        ln_s2 = ln_s2 + beta * np.log(sigma2_prev)
+        return np.asarray(np.exp(ln_s2), dtype=float)
+    out = omega + alpha * e**2 + beta * sigma2_prev
+    if model == "gjr":
+        out = out + gamma * e**2 * (e < 0)
+    return np.asarray(out, dtype=float)

@@ -1,0 +1,202 @@
+"""The leverage effect by sub-period: it may change sign, so it is estimated per period."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from liqcascade.errors import InputError
+from liqcascade.volatility._fit import MIN_OBS, check_dist, check_model, fit_volatility
+from liqcascade.volatility._returns import log_returns
+
+
+@dataclass(frozen=True)
+class Period:
+    """A named date range (inclusive, UTC days)."""
+
+    label: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+
+def default_periods(index: pd.DatetimeIndex) -> list[Period]:
+    """2017–2021, 2022–2025, then each calendar year the data touches, clipped to the data."""
+    first, last = index.min(), index.max()
+    spans = [("2017–2021", 2017, 2021), ("2022–2025", 2022, 2025)]
+    spans += [(str(y), y, y) for y in range(first.year, last.year + 1)]
+    out: list[Period] = []
+    for label, y0, y1 in spans:
+        s = max(pd.Timestamp(f"{y0}-01-01", tz="UTC"), first.normalize())
+        e = min(pd.Timestamp(f"{y1}-12-31", tz="UTC"), last.normalize())
+        if s <= e:
+            out.append(Period(label, s, e))
+    return out
+
+
+@dataclass(frozen=True)
+class PeriodLeverage:
+    """Leverage-effect estimate on one period (NaN numbers when the fit was not possible).
+
+    ``verdict`` is one of ``significant``, ``inverted``, ``not significant``, or — when
+    no trustworthy estimate exists — ``too few observations``, ``did not converge``,
+    ``unreliable (singular Hessian)`` (numbers kept for transparency) or ``failed: …``.
+    """
+
+    label: str
+    start: str
+    end: str
+    model: str
+    dist: str
+    n_obs: int
+    gamma: float
+    std_err: float
+    pvalue: float
+    ci_low: float
+    ci_high: float
+    verdict: str
+    converged: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of the fields."""
+        return asdict(self)
+
+
+class LeverageByPeriod:
+    """Leverage-effect estimates over several periods (see :func:`leverage_by_period`)."""
+
+    def __init__(self, rows: list[PeriodLeverage]) -> None:
+        self.rows = rows
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per period × model."""
+        return pd.DataFrame([r.to_dict() for r in self.rows])
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """Rows as plain dicts (the ``periods`` of ``liqcascade vol --json``)."""
+        return [r.to_dict() for r in self.rows]
+
+    def summary(self) -> pd.Series:
+        """Count of periods per verdict."""
+        return self.to_frame()["verdict"].value_counts().rename("periods")
+
+    def plot(self) -> go.Figure:
+        """``gamma[1]`` with 95 % intervals by period (one marker series per model)."""
+        df = self.to_frame()
+        fig = go.Figure()
+        colours = {"gjr": "#c0392b", "egarch": "#2980b9"}
+        for model, g in df.groupby("model", sort=False):
+            fig.add_trace(
+                go.Scatter(
+                    x=g["label"],
+                    y=g["gamma"],
+                    mode="markers",
+                    name=f"{model} gamma[1]",
+                    marker={"color": colours.get(str(model), "#7f8c8d"), "size": 9},
+                    error_y={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": (g["ci_high"] - g["gamma"]).to_numpy(),
+                        "arrayminus": (g["gamma"] - g["ci_low"]).to_numpy(),
+                    },
+                    text=g["verdict"],
+                )
+            )
+        fig.add_hline(y=0, line_dash="dot", line_color="#7f8c8d")
+        fig.update_layout(
+            title="Leverage effect by period: gamma[1] and 95 % interval "
+            "(GJR: > 0 = falls raise vol more; EGARCH: < 0 = falls raise vol more)",
+            height=420,
+            margin={"t": 60, "l": 60, "r": 20, "b": 40},
+        )
+        return fig
+
+    def _repr_html_(self) -> str:
+        return "<h4>Leverage effect by period</h4>" + self.to_frame().to_html(
+            index=False, na_rep="–", escape=True
+        ).replace("<table", f"<table title='{html.escape('leverage')}'")
+
+
+def leverage_by_period(
+    close: pd.Series,
+    *,
+    models: tuple[str, ...] = ("gjr",),
+    dist: str = "t",
+    interval: str = "1d",
+    periods: list[Period] | None = None,
+    min_obs: int = MIN_OBS,
+    on_progress: Callable[[float], None] | None = None,
+) -> LeverageByPeriod:
+    """Fit each model on each period's returns and give the leverage verdict.
+
+    Parameters
+    ----------
+    close : pandas.Series
+        Closes (USDT), UTC DatetimeIndex; each period's returns are built from the
+        closes inside it (:func:`log_returns`).
+    models : tuple of {"gjr", "egarch"}, default ("gjr",)
+        Asymmetric models (``garch`` is replaced by ``gjr``: it has no asymmetry term).
+    dist : {"normal", "t", "skewt"}, default "t"
+        Error distribution.
+    interval : str, default "1d"
+        Bar interval.
+    periods : list of Period, optional
+        Default :func:`default_periods`.
+    min_obs : int, default 100
+        Periods with fewer returns get the verdict ``"too few observations"``.
+    on_progress : callable, optional
+        Called with 1 after each fit.
+    """
+    dist = check_dist(dist)
+    ms = tuple(dict.fromkeys("gjr" if check_model(m) == "garch" else m for m in models))
+    plist = default_periods(pd.DatetimeIndex(close.index)) if periods is None else periods
+    rows: list[PeriodLeverage] = []
+    nan = math.nan
+    for p in plist:
+        r = log_returns(close, p.start, p.end.strftime("%Y-%m-%d"))
+        for m in ms:
+            base: dict[str, Any] = {
+                "label": p.label,
+                "start": p.start.strftime("%Y-%m-%d"),
+                "end": p.end.strftime("%Y-%m-%d"),
+                "model": m,
+                "dist": dist,
+                "n_obs": len(r),
+            }
+            if len(r) < min_obs:
+                rows.append(
+                    PeriodLeverage(
+                        **base, gamma=nan, std_err=nan, pvalue=nan, ci_low=nan, ci_high=nan,
+                        verdict="too few observations", converged=False,
+                    )
+                )  # fmt: skip
+            else:
+                try:
+                    f = fit_volatility(r, m, dist, interval=interval, min_obs=min_obs)
+                    lev = f.leverage
+                    assert lev is not None
+                    ok = f.reliable and bool(np.isfinite(lev.std_err))
+                    rows.append(
+                        PeriodLeverage(
+                            **base, gamma=lev.gamma, std_err=lev.std_err, pvalue=lev.pvalue,
+                            ci_low=lev.ci_low, ci_high=lev.ci_high,
+                            verdict=lev.verdict if ok else f.status,
+                            converged=f.converged,
+                        )
+                    )  # fmt: skip
+                except (InputError, ValueError, np.linalg.LinAlgError) as exc:
+                    rows.append(
+                        PeriodLeverage(
+                            **base, gamma=nan, std_err=nan, pvalue=nan, ci_low=nan, ci_high=nan,
+                            verdict=f"failed: {type(exc).__name__}", converged=False,
+                        )
+                    )  # fmt: skip
+            if on_progress is not None:
+                on_progress(1)
+    return LeverageByPeriod(rows)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pytest
+
+KEYS = {
+    "model", "dist", "n_obs", "params", "std_err", "pvalues", "leverage_gamma",
+    "leverage_pvalue", "leverage_verdict", "persistence", "half_life_days", "annualized_vol",
+    "loglik", "aic", "bic", "arch_lm_pvalue_raw", "arch_lm_pvalue_std", "periods",
+}  # fmt: skip
+
+
+def test_json_keys_and_values(cli) -> None:
+    r = cli("vol", "--asset", "ETH", "--interval", "1d", "--start", "2022-01-01",
+            "--end", "2023-12-31", "--model", "egarch", "--dist", "normal", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert KEYS <= set(d)
+    assert d["n_obs"] == 729 and d["model"] == "egarch" and d["dist"] == "normal"
+    assert set(d["params"]) == {"mu", "omega", "alpha[1]", "gamma[1]", "beta[1]"}
+    assert d["leverage_verdict"] in {"significant", "inverted", "not significant"}
+    assert d["periods"] == []
+    assert d["persistence"] == pytest.approx(d["params"]["beta[1]"])
+    assert d["arch_lm_pvalue_raw"] < 0.01
+
+
+def test_by_period_and_garch_leverage(cli) -> None:
+    r = cli("vol", "--start", "2021-01-01", "--end", "2022-12-31", "--model", "garch",
+            "--by-period", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["leverage_model"] == "gjr" and "gamma[1]" not in d["params"]
+    labels = [p["label"] for p in d["periods"]]
+    assert labels == ["2017–2021", "2022–2025", "2021", "2022"]
+    for p in d["periods"]:
+        assert {"start", "end", "n_obs", "gamma", "pvalue", "ci_low", "ci_high", "verdict"} <= set(
+            p
+        )
+    assert d["periods"][0]["start"] == "2021-01-01"
+
+
+def test_human_output(cli) -> None:
+    r = cli("vol", "--start", "2024-01-01", "--end", "2025-06-30")
+    assert r.exit_code == 0, r.stderr
+    assert "leverage effect" in r.stdout and "gamma[1]" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("--model", "figarch"), "--model"),
+        (("--dist", "ged"), "--dist"),
+        (("--interval", "2h"), "--interval"),
+        (("--start", "2024-03-01", "--end", "2024-02-01"), "--start"),
+        (("--start", "2024-01-01", "--end", "2024-02-01"), "too few observations"),
+        (("--start", "not-a-date"), "--start"),
+        (("--data", "/nonexistent/file.csv"), "--data"),
+    ],
+)
+def test_bad_options_exit_2(cli, args: tuple[str, ...], option: str) -> None:
+    r = cli("vol", *args, "--json")
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert r.stderr.startswith("error:") and option in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_data_file(cli, tmp_path) -> None:
+    from liqcascade import datasets
+
+    df = datasets.load_ohlcv("BTC", "1d", start="2023-01-01", end="2023-12-31")
+    f = tmp_path / "btc.csv"
+    df.reset_index().to_csv(f, index=False)
+    r = cli("vol", "--data", str(f), "--asset", "BTC", "--json")
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["n_obs"] == 364
+    assert d["data_source"].startswith("file:")

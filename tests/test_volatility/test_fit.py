@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from arch import arch_model
+
+from liqcascade import datasets
+from liqcascade.errors import InputError
+from liqcascade.volatility import (
+    VolatilityFit,
+    fit_volatility,
+    log_returns,
+    next_variance,
+)
+from reference.volatility_reference import garch_variance_path_py
+
+ARCH_KW = {
+    "garch": {"vol": "GARCH", "p": 1, "o": 0, "q": 1},
+    "gjr": {"vol": "GARCH", "p": 1, "o": 1, "q": 1},
+    "egarch": {"vol": "EGARCH", "p": 1, "o": 1, "q": 1},
+}
+CASES = [(m, d) for m in ("garch", "gjr", "egarch") for d in ("normal", "t", "skewt")]
+
+
+@pytest.fixture(scope="module")
+def fits(eth_returns_2022_2025: pd.Series) -> dict[tuple[str, str], VolatilityFit]:
+    return {(m, d): fit_volatility(eth_returns_2022_2025, m, d) for m, d in CASES}
+
+
+@pytest.mark.parametrize(("model", "dist"), CASES, ids=[f"{m}-{d}" for m, d in CASES])
+def test_params_equal_arch_called_directly(
+    model: str, dist: str, fits: dict, eth_close: pd.Series
+) -> None:
+    # the returns built by hand from the raw closes, independently of log_returns
+    c = eth_close[(eth_close.index >= "2022-01-01") & (eth_close.index <= "2025-12-31")]
+    r = 100 * np.log(c).diff().dropna()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = arch_model(r, mean="Constant", dist=dist, **ARCH_KW[model]).fit(disp="off")
+    f = fits[(model, dist)]
+    assert f.n_obs == len(r) == 1460
+    assert list(f.params.index) == list(ref.params.index)
+    np.testing.assert_allclose(f.params.to_numpy(), ref.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(f.std_err.to_numpy(), ref.std_err.to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(f.pvalues.to_numpy(), ref.pvalues.to_numpy(), rtol=1e-6, atol=1e-300)
+    assert f.loglik == pytest.approx(ref.loglikelihood, rel=1e-12)
+    assert f.aic == pytest.approx(ref.aic, rel=1e-12)
+    assert f.bic == pytest.approx(ref.bic, rel=1e-12)
+    names = {"normal": [], "t": ["nu"], "skewt": ["eta", "lambda"]}[dist]
+    assert list(f.params.index)[-len(names) or None :] == names or not names
+
+
+@pytest.mark.parametrize(("model", "dist"), CASES, ids=[f"{m}-{d}" for m, d in CASES])
+def test_our_recursion_reproduces_arch_variance_path(model: str, dist: str, fits: dict) -> None:
+    """Our news-impact / one-step formula has arch's conventions (incl. the gamma sign)."""
+    f = fits[(model, dist)]
+    resid = np.asarray(f.result.resid, dtype=float)
+    s2 = np.asarray(f.conditional_volatility, dtype=float) ** 2
+    one_step = np.array(
+        [float(next_variance(f.params, model, resid[t - 1], s2[t - 1])) for t in range(1, 60)]
+    )
+    np.testing.assert_allclose(one_step, s2[1:60], rtol=1e-9)
+    ref = garch_variance_path_py(dict(f.params), model, list(resid), float(s2[0]))
+    np.testing.assert_allclose(ref, s2, rtol=1e-7)
+    # and the analytic one-step forecast of arch
+    fc = f.forecast(1)
+    assert fc["variance"].iloc[0] == pytest.approx(
+        float(next_variance(f.params, model, resid[-1], s2[-1])), rel=1e-9
+    )
+
+
+def test_derived_quantities_are_consistent(fits: dict) -> None:
+    f = fits[("gjr", "normal")]
+    p = f.params
+    assert f.persistence == pytest.approx(p["alpha[1]"] + p["beta[1]"] + p["gamma[1]"] / 2)
+    assert f.half_life_days == pytest.approx(math.log(0.5) / math.log(f.persistence))
+    assert f.annualized_vol == pytest.approx(
+        math.sqrt(p["omega"] / (1 - f.persistence) * 365), rel=1e-12
+    )
+    # ETH 2022-2025 long-run vol sits in a plausible band (annual %)
+    assert 40 < f.annualized_vol < 120
+    nic = f.news_impact()
+    centre = nic.iloc[len(nic) // 2]
+    assert centre["shock_pct"] == pytest.approx(0.0, abs=1e-12)
+    s2 = float(np.var(f.returns.to_numpy(), ddof=1))
+    assert centre["variance"] == pytest.approx(p["omega"] + p["beta[1]"] * s2)
+    at_long_run = f.news_impact(sigma2=f.unconditional_variance)
+    assert at_long_run["variance"].iloc[len(nic) // 2] == pytest.approx(
+        p["omega"] + p["beta[1]"] * f.unconditional_variance
+    )
+    # gamma > 0: a fall of k sigma raises variance more than a rise of k sigma
+    assert (nic["variance"].iloc[0] > nic["variance"].iloc[-1]) == (p["gamma[1]"] > 0)
+    lev = f.leverage
+    assert lev is not None and lev.gamma == p["gamma[1]"]
+    assert fits[("garch", "t")].leverage is None
+
+
+def test_diagnostics_match_arch_lm_test(fits: dict) -> None:
+    f = fits[("gjr", "t")]
+    a = f.result.arch_lm_test(lags=10, standardized=True)
+    ours = f.diagnostics_std
+    n = ours.n_obs
+    # statsmodels uses (n - lags)·R², arch n·R² on the same regression
+    assert ours.arch_lm_stat * n / (n - 10) == pytest.approx(float(a.stat), rel=1e-9)
+    # clustering in raw squared returns is overwhelming; the model removes it
+    assert f.diagnostics_raw.arch_lm_pvalue < 1e-6
+    assert f.diagnostics_raw.ljung_box_pvalue < 1e-6
+    assert ours.arch_lm_pvalue > 0.05
+
+
+def test_forecast_converges_to_long_run(fits: dict) -> None:
+    f = fits[("gjr", "normal")]
+    fc = f.forecast(2000)
+    assert fc["variance"].iloc[-1] == pytest.approx(f.unconditional_variance, rel=1e-3)
+    e = fits[("egarch", "t")].forecast(3, seed=1)
+    assert e.equals(fits[("egarch", "t")].forecast(3, seed=1))
+    with pytest.raises(InputError):
+        f.forecast(0)
+
+
+def test_views(fits: dict) -> None:
+    f = fits[("egarch", "skewt")]
+    d = f.to_dict()
+    for k in ("params", "std_err", "pvalues", "leverage_gamma", "persistence", "aic"):
+        assert k in d
+    assert set(f.to_frame().columns) == {"estimate", "std_err", "t", "pvalue", "ci_low", "ci_high"}
+    assert "EGARCH" in f._repr_html_()
+    fig = f.plot()
+    assert len(fig.data) == 2
+    assert f.summary()["n_obs"] == 1460
+
+
+def test_hourly_slice_scales_to_days() -> None:
+    h = datasets.load_ohlcv("ETH", "1h", start="2024-07-01", end="2024-09-30")["close"]
+    r = log_returns(h)
+    f = fit_volatility(r, "gjr", "t", interval="1h")
+    assert f.half_life_days == pytest.approx(f.half_life_bars / 24)
+    assert f.annualized_vol == pytest.approx(math.sqrt(f.unconditional_variance * 8760))
+    # hourly per-bar variance is far below daily
+    assert f.unconditional_variance < 2.0
+
+
+def test_too_few_observations(eth_close: pd.Series) -> None:
+    r = log_returns(eth_close, "2024-01-01", "2024-02-01")
+    with pytest.raises(InputError, match="too few observations"):
+        fit_volatility(r)
+
+
+@pytest.mark.parametrize(("model", "dist"), [("figarch", "t"), ("gjr", "ged")])
+def test_unknown_model_or_dist(eth_returns_2022_2025: pd.Series, model: str, dist: str) -> None:
+    with pytest.raises(InputError, match=r"--model|--dist"):
+        fit_volatility(eth_returns_2022_2025, model, dist)
+
+
+def test_ljung_box_equals_statsmodels(eth_returns_2022_2025: pd.Series) -> None:
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+
+    from liqcascade.volatility import clustering_test, ljung_box
+
+    x = eth_returns_2022_2025.to_numpy()
+    for lags in (1, 5, 10, 24):
+        ref = acorr_ljungbox(x**2, lags=[lags], return_df=True)
+        assert ljung_box(x**2, lags) == pytest.approx(float(ref["lb_stat"].iloc[0]), rel=1e-10)
+        t = clustering_test(x, lags=lags)
+        ref_c = acorr_ljungbox((x - x.mean()) ** 2, lags=[lags], return_df=True)
+        assert t.ljung_box_pvalue == pytest.approx(float(ref_c["lb_pvalue"].iloc[0]), rel=1e-8)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pandas as pd
+
+from liqcascade.volatility import Period, default_periods, leverage_by_period
+
+VERDICTS = {"significant", "inverted", "not significant"}
+
+
+def test_default_periods_cover_the_data(eth_close: pd.Series) -> None:
+    ps = default_periods(pd.DatetimeIndex(eth_close.index))
+    labels = [p.label for p in ps]
+    assert labels == ["2017–2021", "2022–2025", *[str(y) for y in range(2017, 2026)]]
+    assert ps[0].start == pd.Timestamp("2017-08-17", tz="UTC")  # clipped to the data
+    assert ps[1].end == pd.Timestamp("2025-12-31", tz="UTC")
+
+
+def test_leverage_verdict_on_bundled_eth_daily_each_period(eth_close: pd.Series) -> None:
+    eth_daily_periods = leverage_by_period(eth_close, models=("gjr",), dist="t")
+    df = eth_daily_periods.to_frame()
+    assert len(df) == 11
+    for row in df.itertuples():
+        assert row.verdict in VERDICTS, row
+        # sign, p-value and interval tell the same story
+        excludes_zero = row.ci_low > 0 or row.ci_high < 0
+        assert excludes_zero == (row.pvalue < 0.05)
+        if row.verdict == "significant":
+            assert row.gamma > 0 and row.ci_low > 0
+        elif row.verdict == "inverted":
+            assert row.gamma < 0 and row.ci_high < 0
+        else:
+            assert row.pvalue >= 0.05
+    # full calendar years have 364-365 returns (the first close anchors the first return)
+    by = df.set_index("label")
+    assert by.loc["2021", "n_obs"] == 364 and by.loc["2020", "n_obs"] == 365
+    assert by.loc["2017–2021", "n_obs"] + by.loc["2022–2025", "n_obs"] == 3058 - 1
+    # views
+    assert eth_daily_periods.summary().sum() == 11
+    assert len(eth_daily_periods.plot().data) == 1
+    assert "2022" in eth_daily_periods._repr_html_()
+    assert eth_daily_periods.to_list()[0]["label"] == "2017–2021"
+
+
+def test_egarch_sign_convention_agrees_with_gjr_in_2022(eth_close: pd.Series) -> None:
+    """2022 (Luna, 3AC, FTX): both models find falls raised ETH volatility more."""
+    p = [Period("2022", pd.Timestamp("2022-01-01", tz="UTC"), pd.Timestamp("2022-12-31", tz="UTC"))]
+    df = leverage_by_period(eth_close, models=("gjr", "egarch"), periods=p).to_frame()
+    g = df.set_index("model")
+    assert g.loc["gjr", "gamma"] > 0 and g.loc["egarch", "gamma"] < 0
+    assert set(df["verdict"]) == {"significant"}
+
+
+def test_too_few_observations_is_a_row_not_an_error(eth_close: pd.Series) -> None:
+    p = [
+        Period("short", pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-02-01", tz="UTC"))
+    ]
+    df = leverage_by_period(eth_close, models=("garch",), periods=p).to_frame()
+    assert df["verdict"].tolist() == ["too few observations"]
+    assert df["model"].tolist() == ["gjr"]  # garch has no asymmetry term

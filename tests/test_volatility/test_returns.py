@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqcascade import datasets
+from liqcascade.errors import InputError
+from liqcascade.volatility import bars_per_day, bars_per_year, load_close, log_returns
+from reference.volatility_reference import log_returns_py
+
+
+def test_returns_by_hand_on_real_bars() -> None:
+    eth = datasets.load_ohlcv("ETH", "1d", start="2022-06-15", end="2022-06-19")["close"]
+    r = log_returns(eth, "2022-06-16", "2022-06-18")
+    # closes inside [16, 18] are the 16th, 17th, 18th -> two returns, stamped 17th and 18th
+    c16, c17, c18 = (float(eth.loc[pd.Timestamp(f"2022-06-{d}", tz="UTC")]) for d in (16, 17, 18))
+    assert list(r.index.strftime("%Y-%m-%d")) == ["2022-06-17", "2022-06-18"]
+    assert r.iloc[0] == pytest.approx(100 * math.log(c17 / c16), rel=1e-12)
+    assert r.iloc[1] == pytest.approx(100 * math.log(c18 / c17), rel=1e-12)
+    assert c18 == pytest.approx(995.1, abs=0.05)  # the known print (data README)
+
+
+def test_inclusive_end_date_takes_the_whole_hourly_day() -> None:
+    h = datasets.load_ohlcv("ETH", "1h", start="2024-08-04", end="2024-08-06")["close"]
+    r = log_returns(h, "2024-08-05", "2024-08-05")
+    assert r.index.min() > pd.Timestamp("2024-08-05 00:00", tz="UTC")
+    assert r.index.max() == pd.Timestamp("2024-08-05 23:00", tz="UTC")
+    assert len(r) == len(h.loc["2024-08-05"]) - 1
+
+
+def test_matches_plain_python_reference_on_real_data() -> None:
+    close = datasets.load_ohlcv("ETH", "1d")["close"]
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        i, j = sorted(rng.integers(0, len(close), 2))
+        s, e = close.index[i], close.index[j]
+        got = log_returns(close, s, e.strftime("%Y-%m-%d"))
+        ref = log_returns_py(list(close.index), list(close.to_numpy()), s, e)
+        assert len(got) == len(ref)
+        if ref:
+            assert list(got.index) == [t for t, _ in ref]
+            np.testing.assert_allclose(got.to_numpy(), [v for _, v in ref], rtol=1e-12)
+
+
+def test_start_after_end_is_an_input_error(eth_close: pd.Series) -> None:
+    with pytest.raises(InputError, match="--start"):
+        log_returns(eth_close, "2023-01-02", "2023-01-01")
+
+
+def test_bad_close_is_an_input_error() -> None:
+    idx = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
+    with pytest.raises(InputError, match="positive"):
+        log_returns(pd.Series([1.0, 2.0, 0.0, 3.0], index=idx))
+
+
+def test_scaling_constants() -> None:
+    assert bars_per_year("1d") == 365
+    assert bars_per_year("1h") == 8760
+    assert bars_per_day("1h") == 24
+    with pytest.raises(InputError, match="--interval"):
+        bars_per_day("7m")
+
+
+def test_load_close_bundled_and_data_file(tmp_path) -> None:
+    c = load_close("ETH", "1d")
+    assert len(c) == 3059 and c.index.tz is not None
+    f = tmp_path / "px.csv"
+    pd.DataFrame(
+        {
+            "ts": ["2024-01-01", "2024-01-02", "2024-01-03"],
+            "open": [99.0, 100.0, 110.0],
+            "high": [101.0, 111.0, 112.0],
+            "low": [98.0, 99.0, 97.0],
+            "close": [100.0, 110.0, 99.0],
+            "volume": [5.0, 6.0, 7.0],
+        }
+    ).to_csv(f, index=False)
+    u = load_close("ETH", "1d", data_file=f)
+    r = log_returns(u)
+    assert r.iloc[0] == pytest.approx(100 * math.log(1.1))
+    assert r.iloc[1] == pytest.approx(100 * math.log(99 / 110))
