@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map errors to exit codes (2 usage/input, 1 internal)."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="liqcascade", standalone_mode=False)
+        rv = app(args=args, prog_name="liqcascade", standalone_mode=False)
+        if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command
+            return rv
     except InputError as exc:
         _common.stderr.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         return 2

@@ -1,9 +1,125 @@
-"""CLI commands: `liqcascade pol` (being built; see the issue tracker)."""
+"""CLI commands: ``liqcascade pol build / prove / verify`` (proof of liabilities)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from liqcascade._cli import _common
+
+pol_app = typer.Typer(
+    help=(
+        "Proof of liabilities: a Merkle sum tree over user balances, inclusion proofs, "
+        "verification.\n\nExample: liqcascade pol build users.csv --out tree"
+    ),
+    no_args_is_help=True,
+)
+
+
+@pol_app.command("build")
+def build(
+    users_csv: Annotated[
+        Path,
+        typer.Argument(help="CSV with header user,balance (balances: integers, smallest unit)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the tree to.")],
+    reserves: Annotated[
+        int | None,
+        typer.Option(help="Reserves held, same unit as balances: adds the reserve ratio."),
+    ] = None,
+    reserve_buffer: Annotated[
+        float, typer.Option(help="Required extra reserves, fraction of liabilities (0.06 = 6 %).")
+    ] = 0.06,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Build the Merkle sum tree of USERS_CSV into --out; print root, total and count.
+
+    Example: liqcascade pol build users.csv --out tree --json
+    """
+    from liqcascade.solvency.pol import build_tree, read_balances, reserve_ratio
+
+    _common.existing_file(users_csv, "USERS_CSV")
+    if reserve_buffer < 0:
+        _common.fail(f"--reserve-buffer must be >= 0 (got {reserve_buffer})")
+    if reserves is not None and reserves < 0:
+        _common.fail(f"--reserves must be >= 0 (got {reserves})")
+    df = read_balances(users_csv)
+    with _common.progress(f"hashing {len(df):,} users"):
+        tree = build_tree(df["user"].tolist(), df["balance"].tolist())
+        tree.save(out)
+    result: dict[str, Any] = {
+        "root": tree.root,
+        "total_liabilities": tree.total_liabilities,
+        "n_users": tree.n_users,
+        "depth": tree.depth,
+        "out": str(out),
+    }
+    if reserves is not None:
+        rr = reserve_ratio(reserves, tree.total_liabilities, reserve_buffer)
+        result.update(
+            {
+                "reserves": reserves,
+                "reserve_ratio": rr.ratio,
+                "reserve_buffer": reserve_buffer,
+                "meets_buffer": rr.meets_buffer,
+            }
+        )
+    _common.emit(result, as_json)
+
+
+@pol_app.command("prove")
+def prove(
+    tree: Annotated[Path, typer.Option("--tree", help="Tree directory written by `pol build`.")],
+    user: Annotated[str, typer.Option("--user", help="User id.")],
+    out: Annotated[Path, typer.Option("--out", help="Proof file to write (JSON).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Write USER's inclusion proof to --out.
+
+    Example: liqcascade pol prove --tree tree --user alice --out alice.json
+    """
+    from liqcascade.solvency.pol import load_tree
+
+    t = load_tree(tree)
+    proof = t.prove(user)
+    proof.save(out)
+    _common.emit(
+        {
+            "user": proof.user,
+            "balance": proof.balance,
+            "root": proof.root,
+            "total_liabilities": proof.total_liabilities,
+            "out": str(out),
+        },
+        as_json,
+    )
+
+
+@pol_app.command("verify")
+def verify(
+    proof_file: Annotated[Path, typer.Argument(help="Proof JSON written by `pol prove`.")],
+    root: Annotated[str, typer.Option("--root", help="Published root hash (hex).")],
+    total: Annotated[
+        int | None, typer.Option("--total", help="Published total liabilities (smallest unit).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Verify a proof against the published root (and total). Exit 0 valid, 3 invalid.
+
+    Example: liqcascade pol verify alice.json --root 3f5a… --json
+    """
+    from liqcascade.solvency.pol import read_proof, verify_proof
+
+    _common.existing_file(proof_file, "PROOF")
+    d = read_proof(proof_file)
+    res = verify_proof(d, root, total, source=str(proof_file))
+    _common.emit(res.to_dict(), as_json)
+    if not res.valid:
+        raise typer.Exit(3)
 
 
 def register(app: typer.Typer) -> None:
-    """Register this module's commands on the root app."""
+    """Register ``pol`` on the root app."""
+    app.add_typer(pol_app, name="pol")

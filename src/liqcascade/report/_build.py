@@ -24,9 +24,12 @@ from liqcascade.report._section import ReportContext, Section
 # Section modules in report order; each exposes ``section(ctx) -> Section``.
 SECTION_MODULES: tuple[str, ...] = (
     "liqcascade.report._data_section",
+    "liqcascade.report._liqmap_section",
+    "liqcascade.report._validation_section",
     "liqcascade.report._cascade_section",
     "liqcascade.report._volatility_section",
     "liqcascade.report._support_section",
+    "liqcascade.report._solvency_section",
 )
 
 

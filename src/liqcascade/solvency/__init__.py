@@ -1,1 +1,50 @@
-"""liqcascade.solvency (see DESIGN.md)."""
+"""Exchange solvency: insurance fund, reserve buffers, auto-deleveraging, proof of liabilities.
+
+- :func:`run_solvency` stresses an :class:`Exchange` (positions, fund, buffer, fee)
+  over :class:`StressScenario` shocks: bad debt, the smallest buffer that survives,
+  and ADL per policy.
+- :func:`allocate_adl` allocates a deficit across profitable opposite positions
+  (Binance, Hyperliquid, socialised, optimal).
+- :class:`ExchangeLedger` is the mark-to-market ledger the invariants are stated on.
+- :mod:`liqcascade.solvency.pol`: proof of liabilities (Merkle sum tree).
+"""
+
+from liqcascade.solvency._adl import (
+    ADL_POLICIES,
+    AdlPolicy,
+    AdlResult,
+    adl_capacity,
+    adl_ranking,
+    allocate_adl,
+    gini,
+)
+from liqcascade.solvency._exchange import (
+    DEFAULT_BUFFERS,
+    Exchange,
+    ScenarioOutcome,
+    SolvencyResult,
+    StressScenario,
+    default_scenarios,
+    october_2025_shock,
+    run_solvency,
+)
+from liqcascade.solvency._ledger import ExchangeLedger
+
+__all__ = [
+    "ADL_POLICIES",
+    "DEFAULT_BUFFERS",
+    "AdlPolicy",
+    "AdlResult",
+    "Exchange",
+    "ExchangeLedger",
+    "ScenarioOutcome",
+    "SolvencyResult",
+    "StressScenario",
+    "adl_capacity",
+    "adl_ranking",
+    "allocate_adl",
+    "default_scenarios",
+    "gini",
+    "october_2025_shock",
+    "run_solvency",
+]

@@ -1,0 +1,534 @@
+"""Exchange stress: insurance fund, bad debt, reserve buffers and ADL over scenarios.
+
+An exchange is its users' positions (a :class:`~liqcascade.positions.PositionBook`),
+an insurance fund ``F`` (USD), reserves held as a buffer ``b`` over liabilities
+(reserves ``R = L (1 + b)``) and a liquidation fee. Each scenario moves price by a
+shock; liquidations feed and draw the fund with DESIGN.md's accounting (a liquidated
+long gives ``(fill − bankruptcy) · size``; gains first, then shortfalls; what the fund
+cannot pay is bad debt ``B``).
+
+Two engines:
+
+- ``"cascade"``: :func:`liqcascade.cascade.simulate_cascade` through an order book
+  (liquidations walk the bids, move price, trigger more).
+- ``"path"``: a gap to the shocked price ``P1 = P0 (1 + shock)`` where every triggered
+  position fills at ``P1`` with no further impact — the cascade on an infinitely deep
+  book, so a lower bound on its bad debt.
+
+Reserve stress: the exchange absorbs the bad debt from its reserves instead of
+auto-deleveraging: ``reserves − liabilities − B`` must stay >= 0, i.e. the buffer must
+be at least ``B / L`` (``min_buffer_survives``). ``reserve_ratio_end = (R − B) / L``.
+Liabilities ``L`` default to the users' collateral in the book (``Σ margin``); real
+liabilities also hold idle balances, so that default makes the test harder, not easier.
+
+ADL: the alternative to using reserves: the bad debt is closed by haircuts on the
+surviving profitable opposite positions at the final price, capped by the
+size-weighted bankruptcy price of the positions that left the deficit, per policy
+(:func:`~liqcascade.solvency.allocate_adl`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from liqcascade.errors import InputError
+from liqcascade.positions import PositionBook
+from liqcascade.solvency._adl import ADL_POLICIES, AdlPolicy, AdlResult, allocate_adl
+
+__all__ = [
+    "DEFAULT_BUFFERS",
+    "Exchange",
+    "ScenarioOutcome",
+    "SolvencyResult",
+    "StressScenario",
+    "default_scenarios",
+    "october_2025_shock",
+    "run_solvency",
+]
+
+DEFAULT_BUFFERS: tuple[float, ...] = (0.06, 0.10, 0.14)
+Engine = Literal["auto", "cascade", "path"]
+
+
+@dataclass(frozen=True)
+class StressScenario:
+    """A price shock.
+
+    Parameters
+    ----------
+    name : str
+        Label.
+    shock : float
+        Price move, fraction (-0.10 = a 10 % fall), in (-1, inf), not 0.
+    """
+
+    name: str
+    shock: float
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.shock) and self.shock > -1 and self.shock != 0):
+            raise InputError(f"scenario {self.name!r}: shock must be in (-1, inf), not 0")
+
+
+def october_2025_shock() -> float:
+    """ETH's 2025-10-10 intraday fall: lowest hourly low of the UTC day / its first open − 1.
+
+    Computed from the bundled Binance ETHUSDT hourly bars (-21.4 %: 4,368.09 → 3,435.00).
+    """
+    from liqcascade import datasets
+
+    h = datasets.load_ohlcv("ETH", "1h").loc["2025-10-10"]
+    return float(h["low"].min() / h["open"].iloc[0] - 1.0)
+
+
+def default_scenarios() -> list[StressScenario]:
+    """Shocks of -5, -10, -20, -30 %, +10, +20 % and the 2025-10-10 fall."""
+    out = [StressScenario(f"{s:+.0%}", s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
+    out.append(StressScenario("2025-10-10", october_2025_shock()))
+    return out
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """An exchange under stress.
+
+    Parameters
+    ----------
+    positions : PositionBook
+        Its users' positions (margins, liquidation and bankruptcy prices).
+    insurance_fund : float
+        Insurance fund, USD, >= 0.
+    reserve_buffer : float, default 0.06
+        Extra reserves over liabilities, fraction (0.06 = 6 %), >= 0.
+    liquidation_fee : float, default 0.0
+        Fee paid to the fund per liquidation, fraction of notional.
+    liabilities_usd : float, optional
+        Users' balances, USD; default ``Σ margin`` of the positions.
+    mid : float, optional
+        Price before the shock, USD; default the order book's mid, else the
+        size-weighted entry price.
+    """
+
+    positions: PositionBook
+    insurance_fund: float
+    reserve_buffer: float = 0.06
+    liquidation_fee: float = 0.0
+    liabilities_usd: float | None = None
+    mid: float | None = None
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.insurance_fund) and self.insurance_fund >= 0):
+            raise InputError(f"--insurance-fund must be >= 0 (got {self.insurance_fund})")
+        if not (np.isfinite(self.reserve_buffer) and self.reserve_buffer >= 0):
+            raise InputError(f"--reserve-buffer must be >= 0 (got {self.reserve_buffer})")
+        if not (0 <= self.liquidation_fee < 1):
+            raise InputError(f"--liq-fee must be in [0, 1) (got {self.liquidation_fee})")
+        if len(self.positions) == 0:
+            raise InputError("the exchange has no positions")
+        if self.liabilities_usd is not None and not self.liabilities_usd > 0:
+            raise InputError(f"liabilities must be > 0 (got {self.liabilities_usd})")
+
+    @property
+    def liabilities(self) -> float:
+        """Liabilities ``L``, USD."""
+        if self.liabilities_usd is not None:
+            return float(self.liabilities_usd)
+        return float(self.positions.margin.sum())
+
+    @property
+    def reserves(self) -> float:
+        """Reserves ``L (1 + buffer)``, USD."""
+        return self.liabilities * (1.0 + self.reserve_buffer)
+
+
+@dataclass
+class ScenarioOutcome:
+    """One scenario's result.
+
+    Attributes
+    ----------
+    name : str
+        Scenario.
+    shock : float
+        Price move, fraction.
+    final_price : float
+        Price after the cascade, USD.
+    liquidated_usd : float
+        Notional liquidated, USD.
+    n_liquidated : int
+        Positions liquidated.
+    fund_end_usd : float
+        Insurance fund at the end, USD.
+    bad_debt_usd : float
+        Deficit the fund could not cover, USD.
+    min_buffer : float
+        Smallest reserve buffer that absorbs the bad debt: ``B / L``.
+    reserve_ratio_end : float
+        ``(R − B) / L`` when the exchange absorbs the bad debt.
+    survives : bool
+        ``R − L − B >= 0``.
+    adl : dict of str to AdlResult
+        ADL allocation per policy (closing ``B`` instead).
+    engine : str
+        ``"cascade"`` or ``"path"``.
+    book_exhausted : bool
+        The cascade ran through the whole book: the unfilled liquidations' losses are
+        not counted (DESIGN.md semantics), so the bad debt is a lower bound.
+    """
+
+    name: str
+    shock: float
+    final_price: float
+    liquidated_usd: float
+    n_liquidated: int
+    fund_end_usd: float
+    bad_debt_usd: float
+    min_buffer: float
+    reserve_ratio_end: float
+    survives: bool
+    adl: dict[str, AdlResult] = field(default_factory=dict)
+    engine: str = "path"
+    book_exhausted: bool = False
+
+    def row(self, policy: str | None = None) -> dict[str, Any]:
+        """The CLI's per-scenario JSON object."""
+        pol = policy or (next(iter(self.adl)) if self.adl else None)
+        adl_notional = self.adl[pol].notional_usd if pol and pol in self.adl else 0.0
+        return {
+            "name": self.name,
+            "shock": self.shock,
+            "final_price": self.final_price,
+            "liquidated_usd": self.liquidated_usd,
+            "n_liquidated": self.n_liquidated,
+            "bad_debt_usd": self.bad_debt_usd,
+            "fund_end_usd": self.fund_end_usd,
+            "adl_notional_usd": adl_notional,
+            "reserve_ratio_end": self.reserve_ratio_end,
+            "min_buffer": self.min_buffer,
+            "survives": self.survives,
+            "book_exhausted": self.book_exhausted,
+        }
+
+
+@dataclass
+class SolvencyResult:
+    """Exchange stress over scenarios.
+
+    Attributes
+    ----------
+    exchange : Exchange
+        The exchange.
+    outcomes : list of ScenarioOutcome
+        One per scenario, in order.
+    policies : tuple of str
+        ADL policies evaluated.
+    engine : str
+        Engine used.
+    """
+
+    exchange: Exchange
+    outcomes: list[ScenarioOutcome]
+    policies: tuple[str, ...]
+    engine: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def worst(self) -> ScenarioOutcome:
+        """The scenario with the largest bad debt."""
+        return max(self.outcomes, key=lambda o: o.bad_debt_usd)
+
+    @property
+    def adl_outcome(self) -> ScenarioOutcome:
+        """The scenario shown for ADL: the largest bad debt ADL can close in full.
+
+        Policies differ only when the winners' capacity exceeds the deficit; when no
+        scenario's deficit can be closed in full, the worst scenario.
+        """
+        full = [
+            o
+            for o in self.outcomes
+            if o.bad_debt_usd > 0 and o.adl and all(r.uncovered_usd == 0 for r in o.adl.values())
+        ]
+        return max(full, key=lambda o: o.bad_debt_usd) if full else self.worst
+
+    def min_buffer_survives(self) -> dict[str, float]:
+        """Per scenario, the smallest buffer (fraction of liabilities) that survives."""
+        return {o.name: o.min_buffer for o in self.outcomes}
+
+    def breaks(self, buffers: tuple[float, ...] = DEFAULT_BUFFERS) -> dict[str, list[str]]:
+        """Per buffer (as ``"6%"``), the scenarios whose bad debt exceeds it."""
+        return {f"{b:.0%}": [o.name for o in self.outcomes if o.min_buffer > b] for b in buffers}
+
+    def adl_table(self) -> pd.DataFrame:
+        """ADL policies side by side on :attr:`adl_outcome`."""
+        w = self.adl_outcome
+        rows = [r.summary() for r in w.adl.values()]
+        return pd.DataFrame(rows).set_index("policy") if rows else pd.DataFrame()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per scenario."""
+        return pd.DataFrame(
+            [o.row(self.policies[0] if self.policies else None) for o in self.outcomes]
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``liqcascade solvency --json`` object (ADL on :attr:`adl_outcome`)."""
+        w = self.adl_outcome
+        primary = self.policies[0] if self.policies else None
+        return {
+            "engine": self.engine,
+            "insurance_fund_usd": self.exchange.insurance_fund,
+            "reserve_buffer": self.exchange.reserve_buffer,
+            "liabilities_usd": self.exchange.liabilities,
+            "reserves_usd": self.exchange.reserves,
+            "n_positions": len(self.exchange.positions),
+            "scenarios": [o.row(primary) for o in self.outcomes],
+            "min_buffer_survives": self.min_buffer_survives(),
+            "breaks": self.breaks(),
+            "adl_scenario": w.name,
+            "adl": {
+                p: {
+                    k: v
+                    for k, v in r.summary().items()
+                    if k
+                    in (
+                        "n_accounts",
+                        "notional_usd",
+                        "haircut_usd",
+                        "gini",
+                        "overshoot_usd",
+                        "uncovered_usd",
+                        "n_eligible",
+                        "bottom_quartile_share",
+                        "bottom_quartile_haircut_to_equity",
+                        "max_haircut_to_equity",
+                    )
+                }
+                for p, r in w.adl.items()
+            },
+            "notes": self.notes,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Alias of :meth:`to_dict`."""
+        return self.to_dict()
+
+    def plot(self) -> Any:
+        """Bar chart: bad debt per scenario against the 6/10/14 % buffers (plotly)."""
+        import plotly.graph_objects as go
+
+        df = self.to_frame()
+        L = self.exchange.liabilities
+        fig = go.Figure(
+            go.Bar(x=df["name"], y=df["bad_debt_usd"] / 1e6, name="bad debt after the fund")
+        )
+        for b, col in zip(DEFAULT_BUFFERS, ("#27ae60", "#f39c12", "#c0392b"), strict=True):
+            fig.add_hline(
+                y=b * L / 1e6, line_dash="dash", line_color=col, annotation_text=f"{b:.0%} buffer"
+            )
+        fig.update_layout(
+            title="Bad debt per scenario against reserve buffers",
+            yaxis_title="million USD",
+            height=420,
+        )
+        return fig
+
+    def _repr_html_(self) -> str:
+        return str(self.to_frame().to_html(index=False))
+
+
+# ---------------------------------------------------------------------------- engines
+class _Run(NamedTuple):
+    final_price: float
+    fund: float
+    bad_debt: float
+    n_liquidated: int
+    liquidated_usd: float
+    mask: np.ndarray
+    fill: np.ndarray
+    book_exhausted: bool
+
+
+def _path_outcome(pos: PositionBook, p0: float, shock: float, fund0: float, fee: float) -> _Run:
+    """Gap to ``P1``; every triggered position fills at ``P1``."""
+    p1 = p0 * (1.0 + shock)
+    if shock < 0:
+        trig = (pos.side == 1) & (pos.liq_price >= p1)
+        contrib = (p1 - pos.bankruptcy_price) * pos.size
+    else:
+        trig = (pos.side == -1) & (pos.liq_price <= p1)
+        contrib = (pos.bankruptcy_price - p1) * pos.size
+    notional = pos.size[trig] * p1
+    c = contrib[trig]
+    gains = float(c[c > 0].sum()) + fee * float(notional.sum())
+    shortfall = float(-c[c < 0].sum())
+    fund = fund0 + gains - shortfall
+    bad = max(0.0, -fund)
+    fund = max(0.0, fund)
+    fill = np.full(len(pos), p1)
+    return _Run(p1, fund, bad, int(trig.sum()), float(notional.sum()), trig, fill, False)
+
+
+def _cascade_outcome(
+    pos: PositionBook, order_book: Any, shock: float, fund0: float, fee: float
+) -> _Run:
+    from liqcascade.cascade import CascadeConfig, simulate_cascade
+
+    res = simulate_cascade(
+        order_book,
+        pos,
+        None,
+        shock=shock,
+        insurance_fund=fund0,
+        config=CascadeConfig(liquidation_fee=fee),
+    )
+    try:
+        mask = np.asarray(res.liquidated_mask, dtype=bool)
+    except AttributeError:  # pragma: no cover - older engine: monotone in the extreme
+        fp = res.final_price
+        mask = (
+            (pos.side == 1) & (pos.liq_price >= fp)
+            if shock < 0
+            else ((pos.side == -1) & (pos.liq_price <= fp))
+        )
+    fill = np.full(len(pos), float(res.final_price))
+    try:  # per-position fill price where the engine reports it
+        vw = res.position_outcomes()["vwap"].to_numpy(dtype=np.float64)
+        fill = np.where(np.isfinite(vw), vw, fill)
+    except (AttributeError, KeyError):  # pragma: no cover - older engine
+        pass
+    return _Run(
+        float(res.final_price),
+        float(res.insurance_fund_end),
+        float(res.bad_debt_usd),
+        int(res.n_liquidated),
+        float(res.liquidated_long_usd + res.liquidated_short_usd),
+        mask,
+        fill,
+        bool(res.book_exhausted),
+    )
+
+
+def _loss_bankruptcy_price(
+    pos: PositionBook, mask: np.ndarray, fill: np.ndarray, down: bool, final: float
+) -> float:
+    """Size-weighted bankruptcy price of the liquidated positions that filled beyond it."""
+    if down:
+        bust = mask & (pos.side == 1) & (pos.bankruptcy_price > fill)
+    else:
+        bust = mask & (pos.side == -1) & (pos.bankruptcy_price < fill)
+    if not bust.any():
+        return final
+    w = pos.size[bust]
+    return float(np.sum(pos.bankruptcy_price[bust] * w) / w.sum())
+
+
+def run_solvency(
+    exchange: Exchange,
+    scenarios: list[StressScenario] | None = None,
+    *,
+    order_book: Any = None,
+    policies: tuple[AdlPolicy, ...] | list[AdlPolicy] = ADL_POLICIES,
+    engine: Engine = "auto",
+    whole_positions: bool = False,
+) -> SolvencyResult:
+    """Stress an exchange over scenarios: fund, bad debt, reserve buffer, ADL per policy.
+
+    Parameters
+    ----------
+    exchange : Exchange
+        Positions, fund, buffer, fee.
+    scenarios : list of StressScenario, optional
+        Default :func:`default_scenarios`.
+    order_book : OrderBook, optional
+        The exchange's order book, for the ``"cascade"`` engine.
+    policies : sequence of str
+        ADL policies to evaluate (default all four).
+    engine : {"auto", "cascade", "path"}
+        ``"auto"``: the cascade when an order book is given, else the path.
+    whole_positions : bool, default False
+        Queue policies close whole positions (see :func:`allocate_adl`).
+
+    Returns
+    -------
+    SolvencyResult
+    """
+    if scenarios is None:
+        scenarios = default_scenarios()
+    if not scenarios:
+        raise InputError("--scenario: no scenarios")
+    for p in policies:
+        if p not in ADL_POLICIES:
+            raise InputError(f"--adl-policy must be one of {', '.join(ADL_POLICIES)} (got {p!r})")
+    if engine == "auto":
+        engine = "cascade" if order_book is not None else "path"
+    if engine == "cascade" and order_book is None:
+        raise InputError("the cascade engine needs an order book")
+    pos = exchange.positions
+    if exchange.mid is not None:
+        p0 = float(exchange.mid)
+    elif order_book is not None:
+        p0 = float(order_book.mid)
+    else:
+        p0 = float(np.sum(pos.entry_price * pos.size) / pos.size.sum())
+    L = exchange.liabilities
+    R = exchange.reserves
+    outcomes: list[ScenarioOutcome] = []
+    for sc in scenarios:
+        if engine == "cascade":
+            run = _cascade_outcome(
+                pos, order_book, sc.shock, exchange.insurance_fund, exchange.liquidation_fee
+            )
+        else:
+            run = _path_outcome(
+                pos, p0, sc.shock, exchange.insurance_fund, exchange.liquidation_fee
+            )
+        fp, fund, bad, n_liq, liq_usd, mask, fill, exhausted = run
+        down = sc.shock < 0
+        adl: dict[str, AdlResult] = {}
+        if bad > 0:
+            alive = ~mask
+            pb = _loss_bankruptcy_price(pos, mask, fill, down, fp)
+            for pol in policies:
+                adl[pol] = allocate_adl(
+                    pol,
+                    side=pos.side[alive],
+                    size=pos.size[alive],
+                    entry_price=pos.entry_price[alive],
+                    margin=pos.margin[alive],
+                    mark_price=fp,
+                    deficit=bad,
+                    loss_side=1 if down else -1,
+                    bankruptcy_price=pb,
+                    account=pos.account[alive],
+                    whole_positions=whole_positions,
+                )
+        outcomes.append(
+            ScenarioOutcome(
+                name=sc.name,
+                shock=sc.shock,
+                final_price=fp,
+                liquidated_usd=liq_usd,
+                n_liquidated=n_liq,
+                fund_end_usd=fund,
+                bad_debt_usd=bad,
+                min_buffer=bad / L,
+                reserve_ratio_end=(R - bad) / L,
+                survives=R - L - bad >= 0,
+                adl=adl,
+                engine=engine,
+                book_exhausted=exhausted,
+            )
+        )
+    notes = []
+    ex_names = [o.name for o in outcomes if o.book_exhausted]
+    if ex_names:
+        notes.append(
+            "the order book ran out in " + ", ".join(ex_names) + ": unfilled liquidations are "
+            "not counted, so the bad debt there is a lower bound"
+        )
+    return SolvencyResult(exchange, outcomes, tuple(policies), engine, notes)

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, run_cli_subprocess
+from test_solvency._helpers import write_positions
+
+
+@pytest.fixture
+def users_csv(tmp_path: Path) -> Path:
+    f = tmp_path / "users.csv"
+    f.write_text("user,balance\nalice,100\nbob,250\ncarol,0\ndave,12345678901234567890\n")
+    return f
+
+
+def _build(users_csv: Path, tmp_path: Path) -> dict:
+    r = run_cli("pol", "build", str(users_csv), "--out", str(tmp_path / "tree"), "--json")
+    assert r.exit_code == 0, r.stderr
+    return r.json()
+
+
+def test_pol_roundtrip(users_csv: Path, tmp_path: Path) -> None:
+    b = _build(users_csv, tmp_path)
+    assert b["total_liabilities"] == 100 + 250 + 12345678901234567890
+    assert b["n_users"] == 4 and len(b["root"]) == 64
+    proof = tmp_path / "bob.json"
+    tree = str(tmp_path / "tree")
+    r = run_cli("pol", "prove", "--tree", tree, "--user", "bob", "--out", str(proof))
+    assert r.exit_code == 0, r.stderr
+    v = run_cli("pol", "verify", str(proof), "--root", b["root"], "--json")
+    assert v.exit_code == 0, v.stderr
+    assert v.json() == {
+        "valid": True,
+        "user": "bob",
+        "balance": 250,
+        "total_liabilities": b["total_liabilities"],
+        "reason": "",
+    }
+    v = run_cli(
+        "pol", "verify", str(proof), "--root", b["root"], "--total", str(b["total_liabilities"])
+    )
+    assert v.exit_code == 0
+
+
+def test_pol_verify_invalid_exits_3(users_csv: Path, tmp_path: Path) -> None:
+    b = _build(users_csv, tmp_path)
+    proof = tmp_path / "bob.json"
+    run_cli("pol", "prove", "--tree", str(tmp_path / "tree"), "--user", "bob", "--out", str(proof))
+    d = json.loads(proof.read_text())
+    d["balance"] = 251
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(d))
+    v = run_cli("pol", "verify", str(bad), "--root", b["root"], "--json")
+    assert v.exit_code == 3
+    assert v.json()["valid"] is False
+    v = run_cli("pol", "verify", str(proof), "--root", b["root"], "--total", "1", "--json")
+    assert v.exit_code == 3
+    s = run_cli_subprocess("pol", "verify", str(bad), "--root", b["root"], "--json")
+    assert s.exit_code == 3 and json.loads(s.stdout)["valid"] is False
+
+
+def test_pol_errors_exit_2(users_csv: Path, tmp_path: Path) -> None:
+    b = _build(users_csv, tmp_path)
+    junk = tmp_path / "junk.json"
+    junk.write_text("{not json")
+    r = run_cli("pol", "verify", str(junk), "--root", b["root"])
+    assert r.exit_code == 2 and r.stderr.startswith("error: ") and "junk.json" in r.stderr
+    junk.write_text('{"user": "x"}')
+    r = run_cli("pol", "verify", str(junk), "--root", b["root"])
+    assert r.exit_code == 2 and "missing field" in r.stderr
+    r = run_cli("pol", "verify", str(junk), "--root", "nothex")
+    assert r.exit_code == 2
+    neg = tmp_path / "neg.csv"
+    neg.write_text("user,balance\na,5\nb,-1\n")
+    r = run_cli("pol", "build", str(neg), "--out", str(tmp_path / "t2"))
+    assert r.exit_code == 2 and "row 2" in r.stderr and "Traceback" not in r.stderr
+    frac = tmp_path / "frac.csv"
+    frac.write_text("user,balance\na,1.5\n")
+    assert run_cli("pol", "build", str(frac), "--out", str(tmp_path / "t3")).exit_code == 2
+    tree = str(tmp_path / "tree")
+    r = run_cli("pol", "prove", "--tree", tree, "--user", "zed", "--out", "x.json")
+    assert r.exit_code == 2 and "zed" in r.stderr
+    r = run_cli("pol", "prove", "--tree", tree + "x", "--user", "bob", "--out", "x.json")
+    assert r.exit_code == 2
+
+
+def test_pol_build_reserve_ratio(users_csv: Path, tmp_path: Path) -> None:
+    total = 100 + 250 + 12345678901234567890
+    r = run_cli(
+        "pol",
+        "build",
+        str(users_csv),
+        "--out",
+        str(tmp_path / "t"),
+        "--reserves",
+        str(int(total * 1.1)),
+        "--reserve-buffer",
+        "0.06",
+        "--json",
+    )
+    d = r.json()
+    assert d["reserve_ratio"] == pytest.approx(1.1, rel=1e-9)
+    assert d["meets_buffer"] is True
+
+
+def test_solvency_cli_positions_file(tmp_path: Path) -> None:
+    f = write_positions(tmp_path)
+    r = run_cli(
+        "solvency",
+        "--positions",
+        str(f),
+        "--insurance-fund",
+        "50",
+        "--reserve-buffer",
+        "0.01",
+        "--mid",
+        "2000",
+        "--scenario",
+        "-8%",
+        "--scenario",
+        "b=-0.12",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    a, b = d["scenarios"]
+    assert a["name"] == "-8.0%" and b["name"] == "b"
+    assert a["bad_debt_usd"] == pytest.approx(10.0)
+    assert b["bad_debt_usd"] == pytest.approx(170.0)
+    assert a["survives"] is False and a["reserve_ratio_end"] == pytest.approx(697 / 700)
+    assert d["min_buffer_survives"] == {
+        "-8.0%": pytest.approx(10 / 700),
+        "b": pytest.approx(170 / 700),
+    }
+    assert set(d["adl"]) == {"binance", "hyperliquid", "socialized", "optimal"}
+    # ADL is shown on the largest deficit it can close in full: scenario a (10 USD; the
+    # short's profit 160 at 1840, capped at |1840 - 1900| = 60). In b the cap is the loss's
+    # bankruptcy price (1900 x 1 + 1800 x 2) / 3 = 1833.33: only 73.33 of 170 is coverable.
+    assert d["adl_scenario"] == "-8.0%"
+    for v in d["adl"].values():
+        assert v["haircut_usd"] == pytest.approx(10.0)
+        assert v["uncovered_usd"] == 0.0
+        assert v["n_accounts"] == 1
+    assert d["breaks"]["6%"] == ["b"]
+
+
+def test_solvency_cli_one_policy_and_human_output(tmp_path: Path) -> None:
+    f = write_positions(tmp_path)
+    r = run_cli(
+        "solvency",
+        "--positions",
+        str(f),
+        "--insurance-fund",
+        "0",
+        "--mid",
+        "2000",
+        "--scenario",
+        "-12%",
+        "--adl-policy",
+        "optimal",
+        "--json",
+    )
+    assert list(r.json()["adl"]) == ["optimal"]
+    r = run_cli("solvency", "--positions", str(f), "--insurance-fund", "0", "--mid", "2000")
+    assert r.exit_code == 0 and "ADL" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--adl-policy", "fifo"], "--adl-policy"),
+        (["--scenario", "crash"], "--scenario"),
+        (["--reserve-buffer", "-1"], "--reserve-buffer"),
+        (["--liq-fee", "2"], "--liq-fee"),
+        (["--engine", "cascade"], "order book"),
+    ],
+)
+def test_solvency_cli_bad_input(tmp_path: Path, args: list[str], match: str) -> None:
+    f = write_positions(tmp_path)
+    r = run_cli("solvency", "--positions", str(f), "--insurance-fund", "10", *args)
+    assert r.exit_code == 2, r.stdout
+    assert match in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("solvency", "--positions", str(tmp_path / "none.csv"), "--insurance-fund", "1")
+    assert r.exit_code == 2 and "--positions" in r.stderr
+
+
+def test_solvency_cli_estimated_market() -> None:
+    r = run_cli(
+        "solvency",
+        "--as-of",
+        "2025-07-31",
+        "--oi-share",
+        "0.2",
+        "--insurance-fund",
+        "0",
+        "--scenario",
+        "-30%",
+        "--scenario",
+        "-5%",
+        "--accounts-per-cohort",
+        "5",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["engine"] == "cascade"
+    deep, shallow = d["scenarios"]
+    assert deep["bad_debt_usd"] >= shallow["bad_debt_usd"] >= 0
+    assert deep["min_buffer"] == pytest.approx(deep["bad_debt_usd"] / d["liabilities_usd"])
+    assert deep["reserve_ratio_end"] == pytest.approx(
+        (d["reserves_usd"] - deep["bad_debt_usd"]) / d["liabilities_usd"]
+    )
+    assert d["reserves_usd"] == pytest.approx(d["liabilities_usd"] * 1.06)
+    r = run_cli("solvency", "--as-of", "2030-01-01", "--insurance-fund", "0", "--oi-share", "2")
+    assert r.exit_code == 2 and "--oi-share" in r.stderr

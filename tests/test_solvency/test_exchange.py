@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.positions import PositionBook
+from liqcascade.solvency import (
+    Exchange,
+    StressScenario,
+    default_scenarios,
+    october_2025_shock,
+    run_solvency,
+)
+from liqcascade.solvency._market import split_accounts
+
+
+def _book() -> PositionBook:
+    # long A: 1 ETH @2000, margin 100 -> bankrupt 1900; long B: 2 ETH, margin 400 -> 1800
+    # short C: 1 ETH @2000, margin 200 -> bankrupt 2200
+    return PositionBook(
+        side=[1, 1, -1],
+        size=[1.0, 2.0, 1.0],
+        entry_price=[2000.0, 2000.0, 2000.0],
+        margin=[100.0, 400.0, 200.0],
+        liq_price=[1910.0, 1810.0, 2190.0],
+        bankruptcy_price=[1900.0, 1800.0, 2200.0],
+    )
+
+
+def test_path_engine_golden_by_hand() -> None:
+    ex = Exchange(_book(), insurance_fund=50.0, reserve_buffer=0.01, mid=2000.0)
+    res = run_solvency(
+        ex, [StressScenario("a", -0.08), StressScenario("b", -0.12), StressScenario("c", 0.2)]
+    )
+    a, b, c = res.outcomes
+    # a: P1 = 1840, A liquidated: (1840 - 1900) * 1 = -60; fund 50 -> 0, bad debt 10
+    assert a.final_price == pytest.approx(1840.0)
+    assert (a.n_liquidated, a.fund_end_usd, a.bad_debt_usd) == (1, 0.0, pytest.approx(10.0))
+    assert a.liquidated_usd == pytest.approx(1840.0)
+    assert a.min_buffer == pytest.approx(10 / 700)
+    assert a.reserve_ratio_end == pytest.approx((707 - 10) / 700)
+    assert not a.survives  # 1 % of 700 = 7 < 10
+    # ADL: the short's profit 160 at 1840; bankruptcy price 1900 caps it at 60/ETH
+    for r in a.adl.values():
+        assert r.haircut_usd == pytest.approx(10.0)
+        assert r.closed_size[-1] == pytest.approx(10 / 60)
+    # b: P1 = 1760: A -140, B (1760 - 1800) * 2 = -80 -> bad debt 170
+    assert b.bad_debt_usd == pytest.approx(170.0)
+    assert b.n_liquidated == 2
+    # c: +20 % -> 2400: short C (2200 - 2400) = -200 -> bad 150, no profitable... longs win
+    assert c.bad_debt_usd == pytest.approx(150.0)
+    assert c.adl["optimal"].haircut_usd == pytest.approx(150.0)
+    assert res.breaks((0.01, 0.5)) == {"1%": ["a", "b", "c"], "50%": []}
+    assert res.worst.name == "b"
+
+
+def test_liquidation_fee_feeds_the_fund() -> None:
+    ex = Exchange(_book(), insurance_fund=50.0, liquidation_fee=0.01, mid=2000.0)
+    a = run_solvency(ex, [StressScenario("a", -0.08)]).outcomes[0]
+    # fee 1 % of 1840 = 18.4 added before the shortfall of 60: bad debt 60 - 68.4 < 0
+    assert a.bad_debt_usd == 0.0
+    assert a.fund_end_usd == pytest.approx(8.4)
+
+
+def test_more_fund_less_bad_debt_monotone() -> None:
+    bads = [
+        run_solvency(Exchange(_book(), insurance_fund=f, mid=2000.0), [StressScenario("x", -0.12)])
+        .outcomes[0]
+        .bad_debt_usd
+        for f in (0.0, 50.0, 100.0, 220.0, 1000.0)
+    ]
+    assert bads == pytest.approx([220.0, 170.0, 120.0, 0.0, 0.0])
+
+
+def test_cascade_engine_golden_by_hand() -> None:
+    from liqcascade.book import OrderBook
+
+    ob = OrderBook.from_levels(
+        2000.0, [[1990, 1], [1950, 1], [1900, 1], [1800, 10]], [[2010, 5], [2050, 5]]
+    )
+    pos = PositionBook(
+        side=[1, 1, 1, -1],
+        size=[1.0, 1.0, 1.0, 2.0],
+        entry_price=[2000.0] * 4,
+        margin=[20.0, 60.0, 200.0, 100.0],
+        liq_price=[1985.0, 1960.0, 1850.0, 2040.0],
+        bankruptcy_price=[1980.0, 1940.0, 1800.0, 2050.0],
+    )
+    ex = Exchange(pos, insurance_fund=10.0)
+    res = run_solvency(ex, [StressScenario("down", -0.01)], order_book=ob)
+    o = res.outcomes[0]
+    # shock to 1980 removes the 1990 bid; round 1: A sells 1 @1950 (-30);
+    # round 2: B sells 1 @1900 (-40); fund 10 -> bad debt 60; final price 1900
+    assert res.engine == "cascade"
+    assert o.final_price == pytest.approx(1900.0)
+    assert o.bad_debt_usd == pytest.approx(60.0)
+    assert o.fund_end_usd == 0.0
+    assert o.n_liquidated == 2
+    # ADL on the surviving short (profit 100/ETH at 1900, capped at |1900 - 1960| = 60)
+    assert o.adl["binance"].haircut_usd == pytest.approx(60.0)
+    assert o.adl["binance"].closed_size[-1] == pytest.approx(1.0)
+
+
+def test_october_shock_from_bundled_data() -> None:
+    assert october_2025_shock() == pytest.approx(3435.0 / 4368.09 - 1, rel=1e-9)
+    names = [s.name for s in default_scenarios()]
+    assert names == ["-5%", "-10%", "-20%", "-30%", "+10%", "+20%", "2025-10-10"]
+
+
+def test_split_accounts_preserves_totals() -> None:
+    b = _book()
+    s = split_accounts(b, 20, seed=1, min_notional=0.0)
+    assert len(s) == 60
+    np.testing.assert_allclose(s.size.reshape(3, 20).sum(1), b.size)
+    np.testing.assert_allclose(s.margin.reshape(3, 20).sum(1), b.margin)
+    np.testing.assert_allclose(s.leverage, np.repeat(b.leverage, 20))
+    assert len(np.unique(s.account)) == 60
+    ex = Exchange(s, insurance_fund=50.0, mid=2000.0)
+    o = run_solvency(ex, [StressScenario("a", -0.08)]).outcomes[0]
+    assert o.bad_debt_usd == pytest.approx(10.0)  # splitting does not change the totals
+    dust = split_accounts(b, 20, seed=1, min_notional=100.0)
+    assert len(dust) < 60 and np.all(dust.size * dust.entry_price >= 100.0)
+    assert len(np.unique(dust.account)) == len(dust)
+
+
+def test_bad_input() -> None:
+    with pytest.raises(InputError, match="--insurance-fund"):
+        Exchange(_book(), insurance_fund=-1)
+    with pytest.raises(InputError, match="--reserve-buffer"):
+        Exchange(_book(), insurance_fund=0, reserve_buffer=-0.1)
+    with pytest.raises(InputError, match="shock"):
+        StressScenario("x", -1.5)
+    with pytest.raises(InputError, match="--adl-policy"):
+        run_solvency(Exchange(_book(), 0.0), policies=("fifo",))  # type: ignore[arg-type]
