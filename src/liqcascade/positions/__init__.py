@@ -1,5 +1,68 @@
 """Position books (explicit or estimated), stop-loss models, liquidation maps."""
 
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
+from liqcascade.positions._maps import (
+    Cluster,
+    Concentration,
+    LiquidationHeatmap,
+    LiquidationMap,
+    heatmap,
+    heatmap_from_books,
+    herfindahl,
+    liquidation_map,
+)
+from liqcascade.positions._stops import (
+    ModelledStops,
+    StopModelWeights,
+    default_stop_prices,
+    model_stops,
+    model_stops_detailed,
+)
 
 __all__ = ["BUY", "LONG", "SELL", "SHORT", "PositionBook", "StopBook"]
+__all__ += [
+    "Cluster",
+    "Concentration",
+    "LiquidationHeatmap",
+    "LiquidationMap",
+    "ModelledStops",
+    "StopModelWeights",
+    "default_stop_prices",
+    "heatmap",
+    "heatmap_from_books",
+    "herfindahl",
+    "liquidation_map",
+    "model_stops",
+    "model_stops_detailed",
+]
+from liqcascade.positions._files import read_positions, read_stops  # noqa: E402
+
+__all__ += ["read_positions", "read_stops"]
+from liqcascade.positions._backtest import BacktestResult, backtest  # noqa: E402
+from liqcascade.positions._calibrate import (  # noqa: E402
+    CalibrationResult,
+    ValidationData,
+    calibrate,
+    fit_metrics,
+    load_calibrated,
+)
+from liqcascade.positions._estimate import (  # noqa: E402
+    EstimationParams,
+    EstimationRun,
+    estimate_book,
+    run_estimation,
+)
+
+__all__ += [
+    "BacktestResult",
+    "CalibrationResult",
+    "EstimationParams",
+    "EstimationRun",
+    "ValidationData",
+    "backtest",
+    "calibrate",
+    "estimate_book",
+    "fit_metrics",
+    "load_calibrated",
+    "run_estimation",
+]

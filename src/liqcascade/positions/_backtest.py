@@ -1,0 +1,451 @@
+"""Back-test of the estimated book on any period: predicted vs recorded liquidations.
+
+:func:`backtest` builds the estimated book from the open interest and prices available
+up to the end of the period (the store first, then the bundled data; the store may
+hold series the bundle lacks), warming up from the earliest open interest, predicts
+long and short liquidations bar by bar along the real path, and, where recorded
+liquidations exist (store first, then bundled), compares them with the metrics of
+:func:`liqcascade.positions.fit_metrics`. Confidence bands are the 5th and 95th
+percentiles of the predictions of the bootstrap parameter sets shipped with the
+calibration.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from liqcascade.errors import InputError
+from liqcascade.positions._calibrate import (
+    CalibrationResult,
+    ValidationData,
+    _ts,
+    baseline_metrics,
+    load_calibrated,
+    run_window,
+    window_metrics,
+)
+from liqcascade.positions._estimate import EstimationParams, _bars
+
+SERIES_COLUMNS: tuple[str, ...] = (
+    "predicted_long_usd",
+    "predicted_short_usd",
+    "recorded_long_usd",
+    "recorded_short_usd",
+    "predicted_long_usd_p05",
+    "predicted_long_usd_p95",
+    "predicted_short_usd_p05",
+    "predicted_short_usd_p95",
+)
+BACKTEST_METRICS: tuple[str, ...] = (
+    "corr_4h",
+    "corr_daily",
+    "corr_daily_long",
+    "corr_daily_short",
+    "mae_daily_usd",
+    "top5pct_hit_rate",
+    "baseline_corr_daily",
+)
+
+
+# ----------------------------------------------------------------- data
+def _check_store(store: Any) -> Any:
+    if isinstance(store, str | Path) and not Path(store).exists():
+        raise InputError(f"--store: {store}: no such store")
+    return store
+
+
+def _load(kind: str, asset: str, interval: str | None, end: Any, store: Any) -> list[pd.DataFrame]:
+    """The series from the store (if it holds it) and from the bundle, store first."""
+    from liqcascade.data import load_series
+
+    out: list[pd.DataFrame] = []
+    if store is not False:
+        try:
+            s = load_series(kind, asset=asset, interval=interval, end=end, store=store)
+            if str(s.attrs.get("source", "")).startswith(("store:", "file:")):
+                out.append(s)
+        except InputError:
+            pass
+    try:
+        out.append(load_series(kind, asset=asset, interval=interval, end=end, store=False))
+    except InputError:
+        pass
+    return out
+
+
+def _merge(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, str]:
+    """First frame wins where frames overlap; sources joined with ``+``."""
+    if not frames:
+        return None, ""
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.combine_first(f)
+    out = out[~out.index.duplicated(keep="first")].sort_index()
+    srcs = [str(f.attrs.get("source", "?")) for f in frames]
+    return out, " + ".join(dict.fromkeys(srcs))
+
+
+def load_backtest_data(
+    asset: str = "ETH", interval: str = "4h", end: Any = None, store: Any = None
+) -> ValidationData:
+    """Open interest, prices, recorded liquidations, funding and taker series (all bars).
+
+    Each comes from the store where it holds the series, then from the bundled data
+    for the bars the store lacks.
+
+    Raises
+    ------
+    InputError
+        If no open interest or no prices exist for ``asset`` at ``interval``.
+    """
+    asset = asset.upper()
+    store = _check_store(store)
+    end = None  # whole series: the run cuts at the period's end; errors can name the range
+    oi, oi_src = _merge(_load("open_interest", asset, interval, end, store))
+    if oi is None or oi.empty:
+        raise InputError(
+            f"no open interest for {asset} at {interval}: not in the store and not bundled "
+            "(ingest it with `liqcascade data ingest --kind open_interest FILE`)"
+        )
+    price_frames = [
+        _bars(f, interval) for f in _load("ohlcv", asset, interval, end, store) if "close" in f
+    ]
+    if interval != "1h":
+        price_frames += [
+            _bars(f, interval) for f in _load("ohlcv", asset, "1h", end, store) if "close" in f
+        ]
+    ohlc, px_src = _merge(price_frames)
+    if ohlc is None:
+        raise InputError(
+            f"no prices for {asset} at {interval} or 1h: not in the store and not bundled"
+        )
+    if "oi_usd" not in oi.columns or oi["oi_usd"].isna().any():
+        if "oi_base" not in oi.columns:
+            raise InputError(f"open interest for {asset} has neither oi_usd nor oi_base")
+        usd = oi["oi_base"] * ohlc["close"].reindex(oi.index)
+        oi = oi.assign(oi_usd=oi["oi_usd"].fillna(usd) if "oi_usd" in oi else usd)
+    rec, rec_src = _merge(_load("liquidations", asset, interval, end, store))
+    if rec is not None and not {"long_usd", "short_usd"} <= set(rec.columns):
+        rec = None
+    fund, fund_src = _merge(_load("funding", asset, None, end, store))
+    taker, taker_src = _merge(_load("taker", asset, interval, end, store))
+    return ValidationData(
+        oi=oi[["oi_usd"]].dropna(),
+        ohlc=ohlc,
+        recorded=rec[["long_usd", "short_usd"]] if rec is not None else None,
+        funding=fund,
+        taker=taker,
+        sources={
+            "open_interest": oi_src,
+            "prices": px_src,
+            "liquidations": rec_src or "none",
+            "funding": fund_src or "none",
+            "taker": taker_src or "none",
+        },
+    )
+
+
+# ----------------------------------------------------------------- result
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    """Predicted vs recorded liquidations on one period.
+
+    Attributes
+    ----------
+    asset, interval : str
+        Asset and bar interval.
+    start, end : pandas.Timestamp
+        Period (inclusive, UTC).
+    params_source : str
+        Where the parameters came from.
+    frame : DataFrame
+        One row per bar: :data:`SERIES_COLUMNS` (USD; recorded and band columns NaN
+        where unavailable).
+    metrics : dict or None
+        :data:`BACKTEST_METRICS` where recorded liquidations exist, else None.
+    params : EstimationParams
+        The parameters used.
+    sources : dict
+        Where each series came from.
+    """
+
+    asset: str
+    interval: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    params_source: str
+    frame: pd.DataFrame
+    metrics: dict[str, float] | None
+    params: EstimationParams
+    sources: dict[str, str] = field(default_factory=dict)
+    full_metrics: dict[str, float] | None = None
+
+    @property
+    def bars(self) -> int:
+        """Number of bars in the period with open interest."""
+        return len(self.frame)
+
+    def _total(self, col: str) -> float | None:
+        s = self.frame[col]
+        return None if s.isna().all() else float(s.sum())
+
+    def to_dict(self, series: bool = True) -> dict[str, Any]:
+        """The JSON layout of ``liqcascade liqmap backtest --json``."""
+        out: dict[str, Any] = {
+            "asset": self.asset,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "interval": self.interval,
+            "params_source": self.params_source,
+            "bars": self.bars,
+            "predicted_long_usd": self._total("predicted_long_usd"),
+            "predicted_short_usd": self._total("predicted_short_usd"),
+            "recorded_long_usd": self._total("recorded_long_usd"),
+            "recorded_short_usd": self._total("recorded_short_usd"),
+            "metrics": self.metrics,
+            "sources": self.sources,
+        }
+        if series:
+            rows = []
+            for ts, r in zip(self.frame.index, self.frame.itertuples(index=False), strict=True):
+                row: dict[str, Any] = {"ts": ts.isoformat()}
+                for c, v in zip(SERIES_COLUMNS, r, strict=True):
+                    row[c] = None if (v is None or not math.isfinite(v)) else float(v)
+                rows.append(row)
+            out["series"] = rows
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The series, one row per bar (USD)."""
+        return self.frame.copy()
+
+    def summary(self) -> dict[str, Any]:
+        """Totals and metrics (no series)."""
+        return self.to_dict(series=False)
+
+    def plot(self, max_points: int = 1500) -> go.Figure:
+        """Predicted (with the 5-95 % band) vs recorded liquidations, longs and shorts."""
+        f = self.frame
+        label = self.interval
+        if len(f) > max_points:
+            f = f.resample("1D").sum(min_count=1)
+            label = "daily"
+        fig = make_subplots(
+            rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06,
+            subplot_titles=(
+                f"long liquidations ({label}, M USD)", f"short liquidations ({label}, M USD)"
+            ),
+        )  # fmt: skip
+        for row, side, colour in ((1, "long", "#c0392b"), (2, "short", "#27ae60")):
+            p05, p95 = f[f"predicted_{side}_usd_p05"], f[f"predicted_{side}_usd_p95"]
+            if p05.notna().any():
+                fig.add_trace(
+                    go.Scatter(x=f.index, y=p95 / 1e6, line={"width": 0}, showlegend=False,
+                               hoverinfo="skip"),
+                    row=row, col=1,
+                )  # fmt: skip
+                fig.add_trace(
+                    go.Scatter(x=f.index, y=p05 / 1e6, fill="tonexty", line={"width": 0},
+                               fillcolor="rgba(52,152,219,0.25)", name="predicted 5-95 %",
+                               showlegend=row == 1),
+                    row=row, col=1,
+                )  # fmt: skip
+            fig.add_trace(
+                go.Scatter(x=f.index, y=f[f"predicted_{side}_usd"] / 1e6, name="predicted",
+                           line={"color": "#2980b9", "width": 1.3}, showlegend=row == 1),
+                row=row, col=1,
+            )  # fmt: skip
+            if f[f"recorded_{side}_usd"].notna().any():
+                fig.add_trace(
+                    go.Scatter(x=f.index, y=f[f"recorded_{side}_usd"] / 1e6, name="recorded",
+                               line={"color": colour, "width": 1.3}, showlegend=row == 1),
+                    row=row, col=1,
+                )  # fmt: skip
+        m = self.metrics
+        sub = (
+            f" — daily corr {m['corr_daily']:.2f} (baseline {m['baseline_corr_daily']:.2f})"
+            if m and m.get("corr_daily") is not None and m.get("baseline_corr_daily") is not None
+            else ""
+        )
+        fig.update_layout(
+            title=f"{self.asset} liquidations, estimated book vs recorded, "
+            f"{self.start.date()} -> {self.end.date()}{sub}",
+            height=620,
+            margin={"t": 70, "l": 60, "r": 20, "b": 30},
+        )
+        return fig
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write ``backtest.html``, ``backtest.png`` and ``backtest_series.csv`` to ``out_dir``.
+
+        Raises
+        ------
+        RuntimeError
+            If the PNG cannot be rendered (plotly's ``write_image`` needs kaleido and
+            a Chrome or Chromium).
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "html": out / "backtest.html",
+            "png": out / "backtest.png",
+            "csv": out / "backtest_series.csv",
+        }
+        self.frame.to_csv(paths["csv"], index_label="ts")
+        fig = self.plot()
+        fig.write_html(paths["html"], include_plotlyjs=True)
+        try:
+            fig.write_image(paths["png"], width=1200, height=700)
+        except Exception as exc:  # kaleido / Chrome missing or failing
+            raise RuntimeError(
+                f"PNG export failed ({type(exc).__name__}: {exc}); plotly's write_image "
+                "needs kaleido and a Chrome/Chromium (set BROWSER_PATH, e.g. /usr/bin/chromium). "
+                f"The HTML chart and CSV were written to {out}"
+            ) from None
+        return paths
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th>{k}</th><td>{v}</td></tr>"
+            for k, v in self.summary().items()
+            if k != "sources"
+        )
+        return f"<table>{rows}</table>"
+
+
+# ----------------------------------------------------------------- entry point
+def _resolve_params(
+    params: EstimationParams | CalibrationResult | str | Path | None,
+) -> tuple[EstimationParams, list[EstimationParams], str]:
+    if params is None:
+        cal = load_calibrated()
+        src = f"calibrated (package, fitted {cal.fit_period[0]} -> {cal.fit_period[1]})"
+        return cal.params, cal.bootstrap_params(), src
+    if isinstance(params, CalibrationResult):
+        return params.params, params.bootstrap_params(), "calibration result"
+    if isinstance(params, EstimationParams):
+        return params, [], "custom"
+    p = Path(params)
+    if not p.is_file():
+        raise InputError(f"--params: {p}: no such file")
+    import json
+
+    try:
+        d = json.loads(p.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    if isinstance(d, dict) and "params" in d and "fit_period" in d:
+        cal = CalibrationResult.from_dict(d, str(p))
+        return cal.params, cal.bootstrap_params(), str(p)
+    return EstimationParams.from_json(p), [], str(p)
+
+
+def backtest(
+    asset: str = "ETH",
+    start: Any = "2025-06-01",
+    end: Any = "2025-07-31",
+    params: EstimationParams | CalibrationResult | str | Path | None = None,
+    interval: str = "4h",
+    *,
+    store: Any = None,
+    data: ValidationData | None = None,
+    bands: bool = True,
+) -> BacktestResult:
+    """Predict liquidations bar by bar on ``[start, end]`` and compare with the record.
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (bundled: ETH).
+    start, end : date-like
+        Period (inclusive, UTC; a date-only ``end`` includes the whole day).
+    params : EstimationParams, CalibrationResult, path, optional
+        Default: the shipped calibrated parameters (with their bootstrap sets).
+        A path reads a ``liqmap calibrate`` output or a plain parameters JSON.
+    interval : str
+        Bar interval of the open interest (bundled: ``"4h"``).
+    store : path, Store, bool, optional
+        Store to read first (``None``: the default store if it exists; ``False``: none).
+    data : ValidationData, optional
+        Inputs given directly (skips loading).
+    bands : bool
+        Compute the 5-95 % band over the bootstrap parameter sets.
+
+    Returns
+    -------
+    BacktestResult
+
+    Raises
+    ------
+    InputError
+        ``start`` after ``end``, an unknown asset, or no open interest in the period.
+    """
+    t0, t1 = _ts(start), _ts(end, end=True)
+    if t0 > t1:
+        raise InputError(f"--start ({t0.date()}) is after --end ({t1.date()})")
+    p, boot, src = _resolve_params(params)
+    if data is None:
+        data = load_backtest_data(asset, interval, t1, store)
+    oi = data.oi
+    in_period = oi[(oi.index >= t0) & (oi.index <= t1)]
+    if in_period.empty:
+        raise InputError(
+            f"no open interest for {asset.upper()} {interval} between {t0.date()} and "
+            f"{t1.date()} (available: {oi.index[0].date()} -> {oi.index[-1].date()}; "
+            "ingest more with `liqcascade data ingest --kind open_interest FILE`)"
+        )
+    _, frame = run_window(p, data, t0, t1)
+    for c in ("recorded_long_usd", "recorded_short_usd"):
+        if c not in frame:
+            frame[c] = np.nan
+    band_cols = SERIES_COLUMNS[4:]
+    if bands and boot:
+        preds = {"long": [], "short": []}  # type: dict[str, list[np.ndarray]]
+        for pb in boot:
+            _, fb = run_window(pb, data, t0, t1)
+            fb = fb.reindex(frame.index)
+            preds["long"].append(fb["predicted_long_usd"].to_numpy())
+            preds["short"].append(fb["predicted_short_usd"].to_numpy())
+        for side in ("long", "short"):
+            arr = np.vstack(preds[side])
+            frame[f"predicted_{side}_usd_p05"] = np.nanpercentile(arr, 5, axis=0)
+            frame[f"predicted_{side}_usd_p95"] = np.nanpercentile(arr, 95, axis=0)
+    else:
+        for c in band_cols:
+            frame[c] = np.nan
+    frame = frame[list(SERIES_COLUMNS)]
+    full = window_metrics(frame)
+    metrics: dict[str, float] | None = None
+    if full is not None:
+        base = baseline_metrics(data, (t0, t1), (t0, t1))
+        metrics = {k: full[k] for k in BACKTEST_METRICS if k in full}
+        metrics["baseline_corr_daily"] = base["corr_daily"] if base else float("nan")
+    return BacktestResult(
+        asset=asset.upper(),
+        interval=interval,
+        start=t0,
+        end=t1,
+        params_source=src,
+        frame=frame,
+        metrics=metrics,
+        params=p,
+        sources=dict(data.sources),
+        full_metrics=full,
+    )
+
+
+__all__ = [
+    "BACKTEST_METRICS",
+    "SERIES_COLUMNS",
+    "BacktestResult",
+    "backtest",
+    "load_backtest_data",
+]

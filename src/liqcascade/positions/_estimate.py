@@ -1,0 +1,667 @@
+"""The estimated position book: the heatmap vendors' recipe, explicit and tunable.
+
+Open interest and prices go in; a book of leveraged positions and the liquidations
+it predicts bar by bar come out. The recipe (see ``docs/validation.md``):
+
+- a rise of open interest (base units: ``oi_usd / close``) in a bar opens positions
+  at that bar's price (typical price ``(high + low + close) / 3`` or close);
+- a share of it opens long, the rest short: ``base_long_share + split_strength *
+  signal``, the signal being the taker imbalance ``(buy - sell) / (buy + sell)`` or
+  the sign of funding (``split``), 0 where the signal is missing;
+- each side is spread over leverage buckets (default 5x/10x/25x/50x/100x), margin
+  ``notional / leverage``; liquidation and bankruptcy prices from
+  :func:`liqcascade.margin.binance_liq_price` for a representative position of
+  ``position_notional_usd`` (Binance tiers depend on notional only, so the ratio of
+  liquidation price to entry is one number per side and bucket);
+- a fall of open interest closes positions (pro rata, oldest first, or most
+  profitable first);
+- a position whose liquidation price the bar's low (longs) or high (shorts) reaches
+  is liquidated and counted in that bar at ``size * liq_price`` USD.
+
+Open interest is aggregated over venues; ``venue_share`` scales the book and its
+predictions to one venue (Binance, whose liquidations are recorded). A warm-up
+(``seed_days``) opens the first bar's open interest gradually over the preceding
+days of prices, so the book does not start empty.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
+from liqcascade.positions._book import PositionBook
+from liqcascade.positions._kernels import estimate_walk_nb, estimate_walk_py
+
+SplitSource = Literal["taker", "funding", "none"]
+CloseRule = Literal["pro_rata", "oldest", "most_profitable"]
+OiMode = Literal["delta", "track"]
+EntryPrice = Literal["typical", "close"]
+
+CLOSE_RULES: tuple[str, ...] = ("pro_rata", "oldest", "most_profitable")
+SPLITS: tuple[str, ...] = ("taker", "funding", "none")
+ENTRY_PRICES: tuple[str, ...] = ("typical", "close")
+OI_MODES: tuple[str, ...] = ("delta", "track")
+
+#: Default leverage buckets and weights: most open interest at low and moderate
+#: leverage, a thin tail at 50x-100x (the buckets Hyblock and CoinGlass draw).
+DEFAULT_LEVERAGES: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 100.0)
+DEFAULT_LEVERAGE_WEIGHTS: tuple[float, ...] = (0.30, 0.30, 0.20, 0.12, 0.08)
+
+_MS_PER_BAR = {"1h": 3_600_000, "4h": 14_400_000, "8h": 28_800_000, "1d": 86_400_000}
+
+
+@dataclass(frozen=True)
+class EstimationParams:
+    """Settings of the estimated book (all tunable; defaults are the uncalibrated recipe).
+
+    Parameters
+    ----------
+    leverages : tuple of float
+        Leverage buckets (x), each > 1.
+    leverage_weights : tuple of float
+        Share of new open interest in each bucket (>= 0, normalised to sum 1).
+    split : {"funding", "taker", "none"}
+        Signal that tilts new open interest long or short: the sign of the
+        OI-weighted funding rate, the taker buy/sell imbalance, or none.
+    base_long_share : float
+        Share of a rise of open interest opened long when the signal is 0, in [0, 1].
+    split_strength : float
+        Long share = ``base_long_share + split_strength * signal`` (clipped to [0, 1]);
+        the signal is in [-1, 1].
+    entry_price : {"typical", "close"}
+        Price of the bar at which its new positions open.
+    close_rule : {"pro_rata", "oldest", "most_profitable"}
+        Which positions a fall of open interest closes.
+    oi_mode : {"delta", "track"}
+        ``"delta"`` (the vendors' recipe): a bar opens or closes its change of open
+        interest; liquidated positions leave the book for good. ``"track"``: a bar
+        opens or closes the gap between its open interest and the book left after its
+        liquidations, so the book always sums to the open interest.
+    turnover : float
+        Fraction of every open position closed each bar and reopened at the bar's
+        price (traders' churn at constant open interest), in [0, 1). 0 in the
+        vendors' recipe.
+    venue_share : float
+        Fraction of the aggregated open interest held on the venue whose
+        liquidations are predicted (Binance), in (0, 1].
+    position_notional_usd : float
+        Notional of the representative position used for the maintenance tier, USD.
+    seed_days : float
+        Warm-up: the first bar's open interest is opened evenly over this many days
+        of prices before it (0: the book starts empty).
+    tiers : str
+        Binance tier table (``"ETHUSDT"``).
+    """
+
+    leverages: tuple[float, ...] = DEFAULT_LEVERAGES
+    leverage_weights: tuple[float, ...] = DEFAULT_LEVERAGE_WEIGHTS
+    split: SplitSource = "funding"
+    base_long_share: float = 0.5
+    split_strength: float = 0.1
+    entry_price: EntryPrice = "typical"
+    close_rule: CloseRule = "pro_rata"
+    oi_mode: OiMode = "delta"
+    turnover: float = 0.0
+    venue_share: float = 0.25
+    position_notional_usd: float = 10_000.0
+    seed_days: float = 30.0
+    tiers: str = "ETHUSDT"
+
+    def __post_init__(self) -> None:
+        lev = tuple(float(x) for x in self.leverages)
+        w = tuple(float(x) for x in self.leverage_weights)
+        object.__setattr__(self, "leverages", lev)
+        if len(lev) == 0 or len(w) != len(lev):
+            raise InputError(
+                f"leverage_weights must have one weight per leverage bucket "
+                f"({len(lev)} buckets, got {len(w)} weights)"
+            )
+        if not all(math.isfinite(x) and x > 1.0 for x in lev):
+            raise InputError(f"leverages must be finite and > 1 (got {list(lev)})")
+        if not all(math.isfinite(x) and x >= 0.0 for x in w) or sum(w) <= 0.0:
+            raise InputError(f"leverage_weights must be >= 0 with a positive sum (got {list(w)})")
+        object.__setattr__(self, "leverage_weights", tuple(x / sum(w) for x in w))
+        if self.split not in SPLITS:
+            raise InputError(f"split must be one of {', '.join(SPLITS)} (got {self.split!r})")
+        if self.entry_price not in ENTRY_PRICES:
+            raise InputError(
+                f"entry_price must be one of {', '.join(ENTRY_PRICES)} (got {self.entry_price!r})"
+            )
+        if self.oi_mode not in OI_MODES:
+            raise InputError(f"oi_mode must be one of {', '.join(OI_MODES)} (got {self.oi_mode!r})")
+        if self.close_rule not in CLOSE_RULES:
+            raise InputError(
+                f"close_rule must be one of {', '.join(CLOSE_RULES)} (got {self.close_rule!r})"
+            )
+        checks = {
+            "base_long_share": 0.0 <= self.base_long_share <= 1.0,
+            "split_strength": math.isfinite(self.split_strength) and self.split_strength >= 0,
+            "venue_share": 0.0 < self.venue_share <= 1.0,
+            "turnover": 0.0 <= self.turnover < 1.0,
+            "position_notional_usd": self.position_notional_usd > 0,
+            "seed_days": math.isfinite(self.seed_days) and self.seed_days >= 0,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise InputError(f"{name} out of range (got {getattr(self, name)!r})")
+
+    # ------------------------------------------------------------ JSON
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON settings."""
+        d = asdict(self)
+        d["leverages"] = list(self.leverages)
+        d["leverage_weights"] = list(self.leverage_weights)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str = "params") -> EstimationParams:
+        """Settings from a dict (unknown keys are an error naming ``where``)."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise InputError(f"{where}: unknown parameter(s): {', '.join(unknown)}")
+        kw = dict(d)
+        for key in ("leverages", "leverage_weights"):
+            if key in kw:
+                kw[key] = tuple(kw[key])
+        try:
+            return cls(**kw)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{where}: {exc}") from None
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """JSON text of the settings; written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=2)
+        if path is not None:
+            Path(path).write_text(text + "\n")
+        return text
+
+    @classmethod
+    def from_json(cls, path_or_text: str | Path) -> EstimationParams:
+        """Settings from a JSON file (or JSON text).
+
+        A file written by ``liqmap calibrate`` (``{"params": {...}, ...}``) is accepted too.
+        """
+        where = "params"
+        text = str(path_or_text)
+        if isinstance(path_or_text, Path) or not text.lstrip().startswith("{"):
+            p = Path(path_or_text)
+            where = str(p)
+            if not p.is_file():
+                raise InputError(f"{p}: no such file")
+            text = p.read_text()
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        if not isinstance(d, dict):
+            raise InputError(f"{where}: expected a JSON object")
+        if "params" in d and isinstance(d["params"], dict):
+            d = d["params"]
+        return cls.from_dict(d, where)
+
+    def with_(self, **changes: Any) -> EstimationParams:
+        """A copy with some settings changed."""
+        return replace(self, **changes)
+
+
+# ----------------------------------------------------------------- margin ratios
+@lru_cache(maxsize=256)
+def _ratios(
+    leverages: tuple[float, ...], notional: float, tiers: str
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Liquidation and bankruptcy price / entry, per bucket, long and short."""
+    from liqcascade.margin import binance_liq_price
+
+    k = len(leverages)
+    lev = np.asarray(leverages, dtype=np.float64)
+    entry = 1000.0
+    size = np.full(k, notional / entry)
+    margin = notional / lev
+    out = []
+    for side in ("long", "short"):
+        r = binance_liq_price(side, size, np.full(k, entry), margin, tiers=tiers)
+        out.append(np.asarray(r.liq_price, dtype=np.float64) / entry)
+        out.append(np.asarray(r.bankruptcy_price, dtype=np.float64) / entry)
+    long_liq, long_bk, short_liq, short_bk = out
+    return long_liq, long_bk, short_liq, short_bk
+
+
+def liquidation_ratios(params: EstimationParams) -> pd.DataFrame:
+    """Liquidation and bankruptcy price as a fraction of entry, per bucket and side."""
+    ll, lb, sl, sb = _ratios(params.leverages, params.position_notional_usd, params.tiers)
+    return pd.DataFrame(
+        {
+            "leverage": params.leverages,
+            "weight": params.leverage_weights,
+            "long_liq": ll,
+            "long_bankruptcy": lb,
+            "short_liq": sl,
+            "short_bankruptcy": sb,
+        }
+    )
+
+
+# ----------------------------------------------------------------- market inputs
+def _bars(ohlc: pd.DataFrame, interval: str) -> pd.DataFrame:
+    """Resample OHLC to ``interval`` bars labelled by their UTC-aligned open."""
+    try:
+        step = pd.Timedelta(interval[:-1] + "D" if interval.endswith("d") else interval)
+    except (ValueError, TypeError):
+        raise InputError(f"--interval: not a fixed bar interval: {interval!r}") from None
+    cols = ohlc[["open", "high", "low", "close"]]
+    if step >= pd.Timedelta(days=1):  # days are UTC midnights already
+        agg = cols.resample(interval, label="left", closed="left")
+    else:
+        agg = cols.resample(interval, label="left", closed="left", origin="epoch")
+    out = agg.agg({"open": "first", "high": "max", "low": "min", "close": "last"})
+    return out.dropna()
+
+
+def bundled_ohlc(asset: str = "ETH", interval: str = "4h") -> pd.DataFrame:
+    """Bundled hourly prices of ``asset`` resampled to ``interval`` (UTC-aligned), USD."""
+    from liqcascade import datasets
+
+    try:
+        hourly = datasets.load_ohlcv(asset, "1h")
+    except KeyError as exc:
+        raise InputError(f"no bundled prices for {asset}: {exc.args[0]}") from None
+    return _bars(hourly, interval)
+
+
+def split_signal(params: EstimationParams, index: pd.DatetimeIndex, split_data: Any) -> FloatArray:
+    """Long/short signal in [-1, 1] per bar (0 where missing)."""
+    if params.split == "none":
+        return np.zeros(len(index))
+    if split_data is None:
+        from liqcascade import datasets
+
+        split_data = (
+            datasets.load("eth_taker_4h") if params.split == "taker" else datasets.load_funding()
+        )
+    src = split_data[~split_data.index.duplicated(keep="last")].sort_index()
+    if len(src) == 0:
+        return np.zeros(len(index))
+    # nearest earlier value within 8 hours (8-hourly funding onto 4-hourly bars)
+    df = src.reindex(index, method="ffill", tolerance=pd.Timedelta(hours=8))
+    if params.split == "taker":
+        buy = df["buy_usd"].to_numpy(dtype=np.float64)
+        sell = df["sell_usd"].to_numpy(dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = (buy - sell) / (buy + sell)
+    else:
+        s = np.sign(df["rate"].to_numpy(dtype=np.float64))
+    s = np.where(np.isfinite(s), s, 0.0)
+    return np.clip(s, -1.0, 1.0)
+
+
+# ----------------------------------------------------------------- run
+@dataclass(frozen=True, eq=False)
+class EstimationRun:
+    """The estimated book walked bar by bar: predicted liquidations and the final book.
+
+    All sizes and USD figures are scaled to the venue (``params.venue_share``).
+
+    Attributes
+    ----------
+    ts : pandas.DatetimeIndex
+        Bar open times (UTC) of the reported bars (warm-up bars excluded).
+    predicted_long_usd, predicted_short_usd : array
+        Liquidations predicted in each bar, USD at the liquidation price.
+    opened_base, closed_base, liquidated_base : array
+        Position size opened, closed and liquidated in each bar, base units.
+    open_long_base, open_short_base : array
+        Open size at each bar's end, base units.
+    cohorts : pandas.DataFrame
+        Final state of every non-empty cohort (side, bar time, leverage, sizes
+        opened/open/closed/liquidated in base units, entry and liquidation prices USD).
+    params : EstimationParams
+        The settings used.
+    """
+
+    ts: pd.DatetimeIndex
+    predicted_long_usd: FloatArray
+    predicted_short_usd: FloatArray
+    opened_base: FloatArray
+    closed_base: FloatArray
+    liquidated_base: FloatArray
+    open_long_base: FloatArray
+    open_short_base: FloatArray
+    close: FloatArray
+    cohorts: pd.DataFrame
+    params: EstimationParams
+    warmup_opened_base: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per bar: predicted liquidations (USD) and flows (base units)."""
+        return pd.DataFrame(
+            {
+                "close": self.close,
+                "predicted_long_usd": self.predicted_long_usd,
+                "predicted_short_usd": self.predicted_short_usd,
+                "opened_base": self.opened_base,
+                "closed_base": self.closed_base,
+                "liquidated_base": self.liquidated_base,
+                "open_long_base": self.open_long_base,
+                "open_short_base": self.open_short_base,
+            },
+            index=self.ts,
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Totals over the reported bars."""
+        return {
+            "bars": len(self),
+            "first": self.ts[0].isoformat() if len(self) else None,
+            "last": self.ts[-1].isoformat() if len(self) else None,
+            "predicted_long_usd": float(self.predicted_long_usd.sum()),
+            "predicted_short_usd": float(self.predicted_short_usd.sum()),
+            "open_long_base_end": float(self.open_long_base[-1]) if len(self) else 0.0,
+            "open_short_base_end": float(self.open_short_base[-1]) if len(self) else 0.0,
+            "n_cohorts_open": int((self.cohorts["size"] > 0).sum()),
+        }
+
+    @cached_property
+    def book(self) -> PositionBook:
+        """The open positions at the last bar: one position per live cohort."""
+        return _cohorts_to_book(self.cohorts, self.params)
+
+    def plot(self, max_points: int = 2000) -> go.Figure:
+        """Predicted long (down) and short (up) liquidations per bar, USD."""
+        df = self.to_frame()
+        step = max(1, math.ceil(len(df) / max_points))
+        df = df.iloc[::step]
+        fig = go.Figure()
+        fig.add_bar(x=df.index, y=df["predicted_short_usd"] / 1e6, name="shorts (M USD)")
+        fig.add_bar(x=df.index, y=-df["predicted_long_usd"] / 1e6, name="longs (M USD)")
+        fig.update_layout(
+            title="Estimated book: predicted liquidations per bar",
+            barmode="relative",
+            yaxis_title="M USD (longs negative)",
+        )
+        return fig
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in self.summary().items())
+        return f"<table>{rows}</table>"
+
+
+def _cohorts_to_book(cohorts: pd.DataFrame, params: EstimationParams) -> PositionBook:
+    live = cohorts[cohorts["size"] > 0]
+    if live.empty:
+        return PositionBook.empty(venue="binance", symbol=params.tiers)
+    _, lb, _, sb = _ratios(params.leverages, params.position_notional_usd, params.tiers)
+    bucket = live["bucket"].to_numpy()
+    is_long = live["side"].to_numpy() == 1
+    lev = np.asarray(params.leverages)[bucket]
+    entry = live["entry_price"].to_numpy(dtype=np.float64)
+    size = live["size"].to_numpy(dtype=np.float64)
+    bk = entry * np.where(is_long, lb[bucket], sb[bucket])
+    opened = pd.DatetimeIndex(live["opened"]).as_unit("ms").asi8.astype(np.int64)
+    return PositionBook(
+        side=np.where(is_long, 1, -1).astype(np.int8),
+        size=size,
+        entry_price=entry,
+        margin=size * entry / lev,
+        liq_price=live["liq_price"].to_numpy(dtype=np.float64),
+        bankruptcy_price=bk,
+        opened_ms=opened,
+        venue="binance",
+        symbol=params.tiers,
+    )
+
+
+def prepare_inputs(
+    oi: pd.DataFrame, ohlc: pd.DataFrame, params: EstimationParams
+) -> tuple[pd.DataFrame, int]:
+    """Join open interest and prices bar by bar, prepending the warm-up bars.
+
+    Parameters
+    ----------
+    oi : DataFrame
+        ``oi_usd`` (USD, bar close), indexed by bar open time (UTC).
+    ohlc : DataFrame
+        ``high``, ``low``, ``close`` (USD) at the same interval; may extend before
+        ``oi`` (the warm-up reads the bars before the first open interest).
+    params : EstimationParams
+        Settings (``seed_days``, ``entry_price``).
+
+    Returns
+    -------
+    (DataFrame, int)
+        Columns ``oi_base, low, high, close, entry``; the number of warm-up rows first.
+    """
+    if "oi_usd" not in oi.columns:
+        raise InputError("open interest needs an 'oi_usd' column (USD)")
+    for col in ("high", "low", "close"):
+        if col not in ohlc.columns:
+            raise InputError(f"prices need a {col!r} column (USD)")
+    oi = oi[~oi.index.duplicated(keep="last")].sort_index()
+    if oi.empty:
+        raise InputError("no open interest")
+    lo = oi.index[0] - pd.Timedelta(days=params.seed_days + 2)
+    ohlc = ohlc[(ohlc.index >= lo) & (ohlc.index <= oi.index[-1])]
+    ohlc = ohlc[~ohlc.index.duplicated(keep="last")].sort_index()
+    df = oi[["oi_usd"]].join(ohlc[["high", "low", "close"]], how="inner").dropna()
+    df = df[(df["oi_usd"] > 0) & (df["close"] > 0) & (df["low"] > 0)]
+    if df.empty:
+        raise InputError("no bar has both open interest and prices")
+    df["oi_base"] = df["oi_usd"] / df["close"]
+    n_seed = 0
+    if params.seed_days > 0 and len(df) > 1:
+        step = pd.Series(df.index).diff().median()
+        n_seed = int(np.rint(pd.Timedelta(days=params.seed_days).value / pd.Timedelta(step).value))
+        before = ohlc[ohlc.index < df.index[0]][["high", "low", "close"]].dropna().iloc[-n_seed:]
+        n_seed = len(before)
+        if n_seed:
+            first = float(df["oi_base"].iloc[0])
+            # a ramp from 0: each warm-up bar opens first / n_seed (the first bar
+            # has no previous bar, so the ramp's step counts from bar 1)
+            before = before.assign(oi_base=first * np.arange(n_seed) / n_seed)
+            df = pd.concat([before, df[["oi_base", "high", "low", "close"]]])
+    df = df[["oi_base", "high", "low", "close"]].copy()
+    if params.entry_price == "typical":
+        df["entry"] = (df["high"] + df["low"] + df["close"]) / 3.0
+    else:
+        df["entry"] = df["close"]
+    return df, n_seed
+
+
+def run_estimation(
+    oi: pd.DataFrame,
+    ohlc: pd.DataFrame,
+    params: EstimationParams | None = None,
+    *,
+    split_data: pd.DataFrame | None = None,
+    use_numba: bool = True,
+) -> EstimationRun:
+    """Walk the estimated book bar by bar along the real price path.
+
+    Parameters
+    ----------
+    oi : DataFrame
+        Aggregated open interest, ``oi_usd`` (USD at bar close), indexed by bar open (UTC).
+    ohlc : DataFrame
+        Prices at the same interval (``high``, ``low``, ``close``, USD); bars before
+        the first open interest feed the warm-up.
+    params : EstimationParams, optional
+        Settings (default: the uncalibrated recipe).
+    split_data : DataFrame, optional
+        Taker (``buy_usd``, ``sell_usd``) or funding (``rate``) series for the split;
+        default: the bundled series.
+    use_numba : bool
+        Use the compiled kernel (``False``: the plain-Python twin, slow).
+
+    Returns
+    -------
+    EstimationRun
+        Predictions for the bars with open interest (warm-up bars excluded).
+    """
+    params = params or EstimationParams()
+    df, n_seed = prepare_inputs(oi, ohlc, params)
+    signal = split_signal(params, pd.DatetimeIndex(df.index), split_data)
+    return run_prepared(df, n_seed, signal, params, use_numba=use_numba)
+
+
+def run_prepared(
+    df: pd.DataFrame,
+    n_seed: int,
+    signal: FloatArray,
+    params: EstimationParams,
+    *,
+    use_numba: bool = True,
+) -> EstimationRun:
+    """Walk the book over inputs from :func:`prepare_inputs` and a split signal in [-1, 1]."""
+    ll, _, sl, _ = _ratios(params.leverages, params.position_notional_usd, params.tiers)
+    share = np.clip(params.base_long_share + params.split_strength * signal, 0.0, 1.0)
+    walk = estimate_walk_nb if use_numba else estimate_walk_py
+    out = walk(
+        np.ascontiguousarray(df["oi_base"].to_numpy(dtype=np.float64)),
+        np.ascontiguousarray(df["low"].to_numpy(dtype=np.float64)),
+        np.ascontiguousarray(df["high"].to_numpy(dtype=np.float64)),
+        np.ascontiguousarray(df["close"].to_numpy(dtype=np.float64)),
+        np.ascontiguousarray(df["entry"].to_numpy(dtype=np.float64)),
+        np.ascontiguousarray(share, dtype=np.float64),
+        np.asarray(params.leverage_weights, dtype=np.float64),
+        ll,
+        sl,
+        CLOSE_RULES.index(params.close_rule),
+        OI_MODES.index(params.oi_mode),
+        float(params.turnover),
+    )
+    return _make_run(df, n_seed, out, params)
+
+
+def _make_run(
+    df: pd.DataFrame, n_seed: int, out: tuple[Any, ...], params: EstimationParams
+) -> EstimationRun:
+    v = params.venue_share
+    ll_usd, ls_usd, opened, closed, liquidated, open_long, open_short = (
+        np.asarray(a, dtype=np.float64) * v for a in out[:7]
+    )
+    c_side, c_bar, c_bucket = (np.asarray(a) for a in out[7:10])
+    size0, size, entry, liq, c_closed, c_liq = (np.asarray(a, dtype=np.float64) for a in out[10:])
+    n = len(df)
+    ts = pd.DatetimeIndex(df.index)
+    cohorts = pd.DataFrame(
+        {
+            "side": c_side.astype(np.int8),
+            "opened": ts[c_bar],
+            "bucket": c_bucket,
+            "leverage": np.asarray(params.leverages)[c_bucket],
+            "size_opened": size0 * v,
+            "size": size * v,
+            "closed": c_closed * v,
+            "liquidated": c_liq * v,
+            "entry_price": entry,
+            "liq_price": liq,
+        }
+    )
+    cohorts = cohorts[cohorts["size_opened"] > 0].reset_index(drop=True)
+    sl = slice(n_seed, n)
+    return EstimationRun(
+        ts=ts[sl],
+        predicted_long_usd=ll_usd[sl],
+        predicted_short_usd=ls_usd[sl],
+        opened_base=opened[sl],
+        closed_base=closed[sl],
+        liquidated_base=liquidated[sl],
+        open_long_base=open_long[sl],
+        open_short_base=open_short[sl],
+        close=df["close"].to_numpy(dtype=np.float64)[sl],
+        cohorts=cohorts,
+        params=params,
+        warmup_opened_base=float(opened[:n_seed].sum()),
+        meta={"n_warmup_bars": n_seed},
+    )
+
+
+# ----------------------------------------------------------------- convenience
+def default_inputs(asset: str = "ETH", interval: str = "4h") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Bundled aggregated open interest and bundled prices resampled to ``interval``."""
+    from liqcascade import datasets
+
+    if asset.upper() != "ETH":
+        raise InputError(f"no bundled open interest for {asset} (bundled: ETH)")
+    if interval != "4h":
+        raise InputError(f"bundled open interest is 4-hourly (got --interval {interval})")
+    return datasets.load_open_interest(), bundled_ohlc(asset, interval)
+
+
+def estimate_book(
+    as_of: Any = None,
+    *,
+    params: EstimationParams | None = None,
+    asset: str = "ETH",
+    oi: pd.DataFrame | None = None,
+    prices: pd.DataFrame | None = None,
+) -> PositionBook:
+    """The estimated book of open positions at ``as_of`` (default: the last bar).
+
+    Parameters
+    ----------
+    as_of : datetime-like, optional
+        Bar time (UTC); the book after the last bar opening at or before it.
+    params : EstimationParams, optional
+        Default: the shipped calibrated parameters.
+    asset : str
+        Asset (bundled data: ETH).
+    oi, prices : DataFrame, optional
+        Open interest (``oi_usd``) and 4h prices; default: the bundled series.
+
+    Returns
+    -------
+    PositionBook
+        One position per live cohort, venue ``"binance"``, ``opened_ms`` set.
+    """
+    if params is None:
+        from liqcascade.positions._calibrate import load_calibrated
+
+        params = load_calibrated().params
+    if oi is None or prices is None:
+        d_oi, d_px = default_inputs(asset)
+        oi = d_oi if oi is None else oi
+        prices = d_px if prices is None else prices
+    if as_of is not None:
+        t = pd.Timestamp(as_of)
+        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+        oi = oi[oi.index <= t]
+        if oi.empty:
+            raise InputError(f"as_of {t.isoformat()} is before the first open interest")
+    return run_estimation(oi, prices, params).book
+
+
+__all__ = [
+    "CLOSE_RULES",
+    "DEFAULT_LEVERAGES",
+    "DEFAULT_LEVERAGE_WEIGHTS",
+    "ENTRY_PRICES",
+    "OI_MODES",
+    "SPLITS",
+    "EstimationParams",
+    "EstimationRun",
+    "bundled_ohlc",
+    "default_inputs",
+    "estimate_book",
+    "liquidation_ratios",
+    "prepare_inputs",
+    "run_estimation",
+    "run_prepared",
+    "split_signal",
+]

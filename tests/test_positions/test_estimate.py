@@ -1,0 +1,218 @@
+"""The estimated book: kernel vs plain-Python twin, golden cases, the bundled-data run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.positions import EstimationParams, PositionBook, estimate_book, run_estimation
+from liqcascade.positions._estimate import (
+    default_inputs,
+    liquidation_ratios,
+    prepare_inputs,
+    split_signal,
+)
+from liqcascade.positions._kernels import estimate_walk_nb, estimate_walk_py
+
+
+def _random_case(rng: np.random.Generator, n: int, k: int) -> tuple:
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0, 0.03, n)))
+    high = close * np.exp(np.abs(rng.normal(0, 0.02, n)))
+    low = close * np.exp(-np.abs(rng.normal(0, 0.02, n)))
+    entry = (high + low + close) / 3
+    oi = np.maximum(1.0, 50.0 + np.cumsum(rng.normal(0, 5, n)))
+    share = rng.uniform(0.2, 0.8, n)
+    w = rng.uniform(0.1, 1, k)
+    w /= w.sum()
+    lev = rng.choice([3.0, 5.0, 10.0, 25.0, 50.0], size=k, replace=False)
+    long_ratio = 1 - 1 / lev + 0.004
+    short_ratio = 1 + 1 / lev - 0.004
+    return oi, low, high, close, entry, share, w, long_ratio, short_ratio
+
+
+@pytest.mark.parametrize("rule", [0, 1, 2])
+@pytest.mark.parametrize("track", [0, 1])
+@pytest.mark.parametrize("turnover", [0.0, 0.15])
+def test_kernel_matches_python_twin(rule: int, track: int, turnover: float) -> None:
+    rng = np.random.default_rng(100 + 10 * rule + track + int(turnover * 100))
+    for _ in range(5):
+        case = _random_case(rng, int(rng.integers(5, 40)), int(rng.integers(1, 4)))
+        a = estimate_walk_nb(*case, rule, track, turnover)
+        b = estimate_walk_py(*case, rule, track, turnover)
+        assert len(a) == len(b) == 16
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-9)
+
+
+def _walk(oi, low, high, close, rule=0, track=0, turnover=0.0, share=0.5, lr=0.9, sr=1.1):
+    n = len(oi)
+    arr = [np.asarray(v, dtype=float) for v in (oi, low, high, close)]
+    return estimate_walk_nb(
+        arr[0], arr[1], arr[2], arr[3], arr[3].copy(), np.full(n, share),
+        np.array([1.0]), np.array([lr]), np.array([sr]), rule, track, turnover,
+    )  # fmt: skip
+
+
+def test_golden_open_then_liquidate_at_exact_touch() -> None:
+    # bar 1: OI rises 10 at 100 -> 5 long (liq 90) and 5 short (liq 110);
+    # bar 2: low exactly 90 -> the long is liquidated at 90 * 5 = 450 USD; high 105 spares the short
+    out = _walk([0, 10, 10], [99, 99, 90], [101, 101, 105], [100, 100, 100])
+    ll, ls, opened, _closed, liq = out[:5]
+    np.testing.assert_allclose(ll, [0, 0, 450.0])
+    np.testing.assert_allclose(ls, [0, 0, 0])
+    np.testing.assert_allclose(opened, [0, 10, 0])
+    np.testing.assert_allclose(liq, [0, 0, 5])
+    # a low one cent above the liquidation price liquidates nothing
+    out = _walk([0, 10, 10], [99, 99, 90.01], [101, 101, 105], [100, 100, 100])
+    assert out[0].sum() == 0.0
+
+
+def test_golden_closing_rules() -> None:
+    # bar 1 opens 10 at 100, bar 2 opens 10 at 120; bar 3 OI falls by 10 at close 110
+    oi, low, high = [0, 10, 20, 10], [99, 99, 119, 109], [101, 101, 121, 111]
+    close = [100, 100, 120, 110]
+    size = lambda out: out[11]  # noqa: E731  (cohort sizes, index (bar * 1 + 0) * 2 + side)
+    kw = {"lr": 0.5, "sr": 1.5}  # far liquidation prices: nothing is liquidated
+    pro = size(_walk(oi, low, high, close, rule=0, **kw))
+    np.testing.assert_allclose(pro[2:6], [2.5, 2.5, 2.5, 2.5])
+    old = size(_walk(oi, low, high, close, rule=1, **kw))
+    np.testing.assert_allclose(old[2:6], [0.0, 0.0, 5.0, 5.0])
+    # most profitable at 110: the long from 100 (+10 %) and the short from 120 (+8.3 %)
+    mp = size(_walk(oi, low, high, close, rule=2, **kw))
+    np.testing.assert_allclose(mp[2:6], [0.0, 5.0, 5.0, 0.0])
+
+
+def test_track_mode_replaces_liquidations_and_turnover_churns() -> None:
+    out = _walk([10, 10, 10], [99, 99, 50], [101, 101, 101], [100, 100, 100], track=1)
+    # bar 0 opens the whole open interest, bar 2 liquidates the long and reopens it
+    np.testing.assert_allclose(out[2], [10, 0, 5])
+    np.testing.assert_allclose(out[5] + out[6], [10, 10, 10])
+    out = _walk([0, 10, 10], [99, 99, 99], [101, 101, 101], [100, 100, 100], turnover=0.2)
+    np.testing.assert_allclose(out[3], [0, 0, 2.0])  # 20 % of 10 closed ...
+    np.testing.assert_allclose(out[2], [0, 10, 2.0])  # ... and reopened
+
+
+def test_liquidation_ratios_match_design_formula() -> None:
+    r = liquidation_ratios(EstimationParams())
+    # 100x long, notional 10,000 USD: tier 0.4 %, cum 0 -> (100 - 10,000) / (0.04 - 10) / 1000
+    lp = (100.0 - 10_000.0) / (10.0 * 0.004 - 10.0) / 1000.0
+    assert r["long_liq"].iloc[-1] == pytest.approx(lp, rel=1e-12)
+    sp = (100.0 + 10_000.0) / (10.0 * 0.004 + 10.0) / 1000.0
+    assert r["short_liq"].iloc[-1] == pytest.approx(sp, rel=1e-12)
+    np.testing.assert_allclose(r["long_bankruptcy"], 1 - 1 / r["leverage"])
+    assert (r["long_liq"] > r["long_bankruptcy"]).all()
+    assert (r["short_liq"] < r["short_bankruptcy"]).all()
+    assert r["long_liq"].is_monotonic_increasing  # higher leverage: closer liquidation
+
+
+def test_params_validation_and_json_roundtrip(tmp_path) -> None:
+    p = EstimationParams(leverage_weights=(1, 1, 1, 1, 1), close_rule="oldest", turnover=0.1)
+    assert sum(p.leverage_weights) == pytest.approx(1.0)
+    path = tmp_path / "p.json"
+    p.to_json(path)
+    assert EstimationParams.from_json(path) == p
+    with pytest.raises(InputError, match="close_rule"):
+        EstimationParams(close_rule="random")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="venue_share"):
+        EstimationParams(venue_share=0.0)
+    with pytest.raises(InputError, match="leverage_weights"):
+        EstimationParams(leverage_weights=(1.0, 2.0))
+    with pytest.raises(InputError, match="unknown parameter"):
+        EstimationParams.from_dict({"bogus": 1})
+    path.write_text("{not json")
+    with pytest.raises(InputError, match="not valid JSON"):
+        EstimationParams.from_json(path)
+
+
+@pytest.fixture(scope="module")
+def bundled_run():
+    oi, px = default_inputs()
+    return run_estimation(oi, px, EstimationParams())
+
+
+def test_bundled_run_conserves_and_is_deterministic(bundled_run) -> None:
+    r = bundled_run
+    oi, px = default_inputs()
+    assert r.ts[0] == oi.index[0] and r.ts[-1] == oi.index[-1] and len(r) == len(oi)
+    c = r.cohorts
+    # every cohort: opened = open + closed + liquidated (base units, hence USD at entry)
+    np.testing.assert_allclose(c["size_opened"], c["size"] + c["closed"] + c["liquidated"],
+                               rtol=1e-9, atol=1e-9)  # fmt: skip
+    assert (c[["size", "closed", "liquidated"]] >= 0).all().all()
+    flows = (
+        r.warmup_opened_base + r.opened_base.sum() - r.closed_base.sum() - r.liquidated_base.sum()
+    )
+    # the warm-up's removals are not reported; the end-of-run book is what remains
+    assert r.open_long_base[-1] + r.open_short_base[-1] == pytest.approx(c["size"].sum(), rel=1e-9)
+    assert flows >= c["size"].sum() - 1e-6
+    r2 = run_estimation(oi, px, EstimationParams())
+    np.testing.assert_array_equal(r.predicted_long_usd, r2.predicted_long_usd)
+    # the vendors' recipe over-predicts the recorded Binance liquidations several-fold
+    from liqcascade import datasets
+
+    rec = datasets.load_liquidations().reindex(r.ts)
+    ratio = (r.predicted_long_usd.sum() + r.predicted_short_usd.sum()) / (
+        rec["long_usd"].sum() + rec["short_usd"].sum()
+    )
+    assert 2.0 < ratio < 10.0
+
+
+def test_book_at_end_and_as_of(bundled_run) -> None:
+    book = bundled_run.book
+    assert isinstance(book, PositionBook) and len(book) > 0
+    assert book.venue == "binance"
+    assert (book.opened_ms > 0).all()
+    lo = book.is_long
+    assert (book.liq_price[lo] < book.entry_price[lo]).all()
+    assert (book.liq_price[lo] > book.bankruptcy_price[lo]).all()
+    assert (book.liq_price[~lo] > book.entry_price[~lo]).all()
+    # leverage of each position is one of the buckets
+    assert set(np.round(book.leverage, 6)) <= set(EstimationParams().leverages)
+    as_of = pd.Timestamp("2025-03-01", tz="UTC")
+    b2 = estimate_book("2025-03-01", params=EstimationParams())
+    assert b2.opened_ms.max() <= as_of.value // 1_000_000
+    # as_of of the last bar equals the whole run
+    b3 = estimate_book(params=EstimationParams())
+    np.testing.assert_array_equal(b3.size, book.size)
+    with pytest.raises(InputError, match="before the first open interest"):
+        estimate_book("2020-01-01", params=EstimationParams())
+
+
+def test_estimate_book_default_uses_calibrated_params() -> None:
+    from liqcascade.positions import load_calibrated
+
+    cal = load_calibrated()
+    book = estimate_book()
+    ref = estimate_book(params=cal.params)
+    np.testing.assert_array_equal(book.size, ref.size)
+    assert len(book) > 0
+
+
+def test_prepare_inputs_warmup_and_signal() -> None:
+    oi, px = default_inputs()
+    p = EstimationParams(seed_days=10)
+    df, n_seed = prepare_inputs(oi, px, p)
+    assert n_seed == 60  # 10 days of 4h bars before 2024-11-22 20:00
+    assert df.index[n_seed] == oi.index[0]
+    assert df["oi_base"].iloc[0] == 0.0
+    np.testing.assert_allclose(
+        df["oi_base"].iloc[n_seed], oi["oi_usd"].iloc[0] / px["close"].loc[oi.index[0]]
+    )
+    sig = split_signal(EstimationParams(split="taker"), pd.DatetimeIndex(df.index), None)
+    assert set(np.unique(np.sign(sig))) <= {-1.0, 0.0, 1.0}
+    assert (sig[df.index > pd.Timestamp("2025-05-13", tz="UTC")] == 0).all()  # taker ends 05-12
+    with pytest.raises(InputError, match="oi_usd"):
+        prepare_inputs(oi.rename(columns={"oi_usd": "x"}), px, p)
+
+
+def test_run_json_friendly_summary(bundled_run) -> None:
+    s = bundled_run.summary()
+    json.dumps(s)
+    assert s["bars"] == len(bundled_run)
+    fig = bundled_run.plot()
+    assert len(fig.data) == 2
+    assert "<table>" in bundled_run._repr_html_()
