@@ -1,0 +1,130 @@
+"""Liquidation maps: 10^6 positions (target < 0.2 s), stop model, heatmap on the bundled data."""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade.positions import PositionBook, StopBook, liquidation_map, model_stops
+
+PRICE = 3700.0
+
+
+def _best(fn: Callable[[], Any], repeats: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _book(n: int, seed: int = 0) -> tuple[PositionBook, StopBook]:
+    rng = np.random.default_rng(seed)
+    side = rng.choice(np.array([1, -1], np.int8), n)
+    lev = rng.choice([5.0, 10.0, 25.0, 50.0, 100.0], n)
+    entry = PRICE * np.exp(rng.normal(0, 0.05, n))
+    liq = np.where(side == 1, entry * (1 - 0.95 / lev), entry * (1 + 0.95 / lev))
+    size = rng.lognormal(0, 1.5, n)
+    book = PositionBook(side, size, entry, size * entry / lev, liq, liq)
+    m = n // 2
+    ss = rng.choice(np.array([-1, 1], np.int8), m)
+    trig = PRICE * np.where(ss < 0, rng.uniform(0.75, 1.0, m), rng.uniform(1.0, 1.25, m))
+    return book, StopBook(ss, trig, rng.lognormal(0, 1, m))
+
+
+def _reference(book: PositionBook, stops: StopBook, price: float) -> list[list[float]]:
+    """Plain-Python bucket sums (the reference of tests/properties/test_maps_reference.py)."""
+    k = round(0.2 / 0.005)
+    edges = [price * (1.0 + 0.005 * i) for i in range(-k, k + 1)]
+    out = [[0.0] * 4 for _ in range(len(edges) - 1)]
+    for s, q, lp in zip(
+        book.side.tolist(), book.size.tolist(), book.liq_price.tolist(), strict=True
+    ):
+        i = bisect.bisect_right(edges, lp) - 1
+        if 0 <= i < len(out):
+            out[i][0 if s == 1 else 1] += q * lp
+    for s, t, q in zip(
+        stops.side.tolist(), stops.trigger.tolist(), stops.size.tolist(), strict=True
+    ):
+        i = bisect.bisect_right(edges, t) - 1
+        if 0 <= i < len(out):
+            out[i][2 if s < 0 else 3] += q * t
+    return out
+
+
+def run() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    book, stops = _book(1_000_000)
+    liquidation_map(book, stops, PRICE)  # warm-up
+    sec = _best(lambda: liquidation_map(book, stops, PRICE))
+    n_ref = 20_000
+    sub_b, sub_s = book.subset(np.arange(n_ref)), stops.subset(np.arange(n_ref // 2))
+    ref_small = _best(lambda: _reference(sub_b, sub_s, PRICE), repeats=2)
+    got = liquidation_map(sub_b, sub_s, PRICE).amounts
+    assert np.allclose(got, np.asarray(_reference(sub_b, sub_s, PRICE)), rtol=1e-9, atol=1e-6)
+    rows.append(
+        {
+            "name": "liquidation_map, 1,000,000 positions + 500,000 stops, 80 buckets",
+            "seconds": sec,
+            "target_seconds": 0.2,
+            "reference_seconds": ref_small * 1_000_000 / n_ref,
+            "notes": f"reference: plain Python on {n_ref:,} positions "
+            f"({ref_small:.3f} s), scaled linearly to 10^6; numpy result checked equal",
+        }
+    )
+    idx = pd.date_range("2025-01-01", periods=600, freq="4h", tz="UTC")
+    rng = np.random.default_rng(1)
+    close = PRICE * np.exp(np.cumsum(rng.normal(0, 0.01, 600)))
+    close *= PRICE / close[-1]
+    px = pd.DataFrame(
+        {"high": close * 1.005, "low": close * 0.995, "close": close, "volume": 1.0}, index=idx
+    )
+    b100k = book.subset(np.arange(100_000))
+    opened = rng.choice(idx.as_unit("ms").asi8[100:], 100_000)
+    b100k = PositionBook(
+        b100k.side,
+        b100k.size,
+        b100k.entry_price,
+        b100k.margin,
+        b100k.liq_price,
+        b100k.bankruptcy_price,
+        opened_ms=opened,
+    )
+    model_stops(b100k, px)
+    rows.append(
+        {
+            "name": "model_stops, 100,000 positions over 500 opening bars (10 candidate levels)",
+            "seconds": _best(lambda: model_stops(b100k, px), repeats=3),
+            "notes": "vectorised numpy; swing levels: positions × pivots in each one's window",
+        }
+    )
+    from liqcascade import datasets
+    from liqcascade.positions import heatmap
+
+    last = datasets.load_open_interest().index[-1]
+    heatmap(last - pd.Timedelta(days=3), last)  # warm-up (numba compile, data load)
+    rows.append(
+        {
+            "name": "heatmap, estimated book + modelled stops, daily over the last 90 days",
+            "seconds": _best(lambda: heatmap(last - pd.Timedelta(days=90), last), repeats=1),
+            "target_seconds": 10.0,
+            "notes": "91 re-estimations of the book from the bundled 4h open interest",
+        }
+    )
+    first = datasets.load_open_interest().index[0] + pd.Timedelta(days=1)
+    n_days = (last - first).days + 1
+    rows.append(
+        {
+            "name": f"heatmap, the whole bundled period ({n_days} daily books, 2024-11 to 2025-07)",
+            "seconds": _best(lambda: heatmap(first, last), repeats=1),
+            "target_seconds": 10.0,
+            "notes": "one preparation of the inputs, one estimation walk per date",
+        }
+    )
+    return rows

@@ -1,0 +1,596 @@
+"""Stop-loss placement models: where the stops of a position book probably rest.
+
+Where stop orders are not given, they are modelled as a documented mixture of the
+placement rules traders use (DESIGN.md "Stop-loss clusters"):
+
+* **fixed** fractions from entry (2 %, 5 %, 10 %);
+* **round** numbers: just beyond the nearest multiple of $100, $500 and $1,000 on the
+  loss side (Osler 2003: take-profits sit *at* round numbers, stop-losses *just beyond*
+  them — sell stops just below, buy stops just above);
+* **swing** levels: just beyond the nearest recent swing low (long) or swing high
+  (short) — the support and resistance levels of the chart;
+* **atr**: volatility multiples, entry ∓ 1.5, 2 and 3 × ATR(14).
+
+A long carries sell stops below its entry and above its liquidation price (a stop
+below the liquidation price never fires: the position is liquidated first); a short
+carries buy stops above its entry and below its liquidation price. Each position puts
+``stop_share`` of its size on stops, split over the components by their weights; the
+weight of a component whose level is not valid for that position (beyond its
+liquidation price, or no swing level in the lookback) is spread over the valid ones.
+Stops already traded through between the position's opening and ``as_of`` have fired
+and are dropped. The model is deterministic: no random numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade._typing import FloatArray, Int8Array, IntArray
+from liqcascade.errors import InputError
+from liqcascade.positions._book import BUY, LONG, SELL, PositionBook, StopBook
+
+COMPONENTS: tuple[str, ...] = ("fixed", "round", "swing", "atr")
+"""Names of the stop-model components, in the order of :attr:`ModelledStops.component`."""
+
+
+@dataclass(frozen=True)
+class StopModelWeights:
+    """Weights and parameters of the stop-loss placement model.
+
+    Parameters
+    ----------
+    fixed : float, default 0.30
+        Weight of stops at fixed fractions from entry. Percent stops are the default in
+        exchange UIs and the most common retail rule.
+    round : float, default 0.25
+        Weight of stops just beyond round numbers (Osler 2003).
+    swing : float, default 0.25
+        Weight of stops just beyond the nearest recent swing low (long) / high (short).
+    atr : float, default 0.20
+        Weight of volatility-scaled stops (ATR multiples from entry).
+    fixed_fractions : tuple of float, default (0.02, 0.05, 0.10)
+        Distances from entry, fractions (not bps); equal weight within the component.
+    round_steps : tuple of float, default (100.0, 500.0, 1000.0)
+        Round-number grids, USD; equal weight within the component.
+    round_offset : float, default 0.001
+        How far beyond the round number the stop sits, fraction of the round number
+        (0.1 %: $4 below $4,000).
+    min_distance : float, default 0.005
+        A round or swing level must be at least this far beyond entry (fraction) to be
+        used as a stop level; nearer levels are skipped for the next one.
+    swing_lookback : int, default 42
+        Bars searched back for swing levels (42 four-hour bars = 7 days).
+    swing_width : int, default 3
+        A swing low is a bar whose low is the lowest of the ``swing_width`` bars on each
+        side; it is known ``swing_width`` bars after it printed.
+    swing_offset : float, default 0.002
+        How far beyond the swing level the stop sits, fraction.
+    atr_period : int, default 14
+        ATR window, bars (Wilder smoothing).
+    atr_multiples : tuple of float, default (1.5, 2.0, 3.0)
+        Stop distances in ATRs from entry; equal weight within the component.
+    stop_share : float, default 0.35
+        Fraction of each position's size that rests on stop orders (the rest has no
+        stop: its liquidation is its stop).
+    spot_share : float, default 0.0
+        Optional spot crowd: spot holders' sell stops with a total notional (USD at
+        the ``as_of`` price) of ``spot_share`` × the book's long notional, entered at
+        the closes of the last ``spot_lookback`` bars in proportion to their volume,
+        placed by the same components (no liquidation price). Off by default.
+    spot_lookback : int, default 180
+        Bars over which the spot crowd's entries are spread (180 four-hour bars = 30 days).
+
+    Notes
+    -----
+    The four component weights must be >= 0 and sum to 1 (checked to 1e-9). The
+    defaults are judgement, not fitted: no public data records where stops rest. They
+    follow the order of the evidence: percent stops dominate retail UIs; Osler's FX
+    order books show stop clusters just beyond round numbers; swing-level stops are
+    the textbook rule; ATR stops are the professional variant.
+    """
+
+    fixed: float = 0.30
+    round: float = 0.25
+    swing: float = 0.25
+    atr: float = 0.20
+    fixed_fractions: tuple[float, ...] = (0.02, 0.05, 0.10)
+    round_steps: tuple[float, ...] = (100.0, 500.0, 1000.0)
+    round_offset: float = 0.001
+    min_distance: float = 0.005
+    swing_lookback: int = 42
+    swing_width: int = 3
+    swing_offset: float = 0.002
+    atr_period: int = 14
+    atr_multiples: tuple[float, ...] = (1.5, 2.0, 3.0)
+    stop_share: float = 0.35
+    spot_share: float = 0.0
+    spot_lookback: int = 180
+
+    def __post_init__(self) -> None:
+        w = self.component_weights()
+        if any((not np.isfinite(x)) or x < 0 for x in w):
+            raise InputError(f"stop model weights must be finite and >= 0 (got {w})")
+        if abs(sum(w) - 1.0) > 1e-9:
+            raise InputError(f"stop model weights must sum to 1 (got {sum(w):.6g})")
+        for name in ("fixed_fractions", "round_steps", "atr_multiples"):
+            vals = getattr(self, name)
+            if len(vals) == 0 or any((not np.isfinite(v)) or v <= 0 for v in vals):
+                raise InputError(f"{name} must be a non-empty tuple of values > 0 (got {vals})")
+        if any(f >= 1 for f in self.fixed_fractions):
+            raise InputError(f"fixed_fractions must be < 1 (got {self.fixed_fractions})")
+        for name in ("round_offset", "min_distance", "swing_offset"):
+            v = getattr(self, name)
+            if not 0 <= v < 0.5:
+                raise InputError(f"{name} must be in [0, 0.5) (got {v})")
+        if not 0 < self.stop_share <= 1:
+            raise InputError(f"stop_share must be in (0, 1] (got {self.stop_share})")
+        if not self.spot_share >= 0:
+            raise InputError(f"spot_share must be >= 0 (got {self.spot_share})")
+        for name in ("swing_lookback", "swing_width", "atr_period", "spot_lookback"):
+            if int(getattr(self, name)) < 1:
+                raise InputError(f"{name} must be >= 1 (got {getattr(self, name)})")
+
+    def component_weights(self) -> tuple[float, float, float, float]:
+        """The four component weights in :data:`COMPONENTS` order."""
+        return (float(self.fixed), float(self.round), float(self.swing), float(self.atr))
+
+    def to_dict(self) -> dict[str, Any]:
+        """All settings as a plain dict."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, eq=False)
+class ModelledStops:
+    """Modelled stops with the component and position that produced each.
+
+    Parameters
+    ----------
+    stops : StopBook
+        The stop orders (side, trigger USD, size base units).
+    component : array of int8
+        Index into :data:`COMPONENTS` per stop.
+    position : array of int64
+        Index of the source position in the input book (``-1`` for the spot crowd).
+    weights : StopModelWeights
+        The settings used.
+    as_of : pandas.Timestamp or None
+        The time the stops are evaluated at.
+    """
+
+    stops: StopBook
+    component: Int8Array
+    position: IntArray
+    weights: StopModelWeights
+    as_of: pd.Timestamp | None = None
+    n_fired: int = field(default=0)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per stop: side, trigger_price, size, notional_usd, component, position."""
+        df = self.stops.to_frame()
+        df["notional_usd"] = self.stops.size * self.stops.trigger
+        df["component"] = np.asarray(COMPONENTS, dtype=object)[self.component]
+        df["position"] = self.position
+        return df
+
+    def summary(self) -> dict[str, float]:
+        """Stop notional (USD at trigger) by side and component, and counts."""
+        notional = self.stops.size * self.stops.trigger
+        out: dict[str, float] = {
+            "n_stops": float(len(self.stops)),
+            "n_fired_dropped": float(self.n_fired),
+            "sell_stops_usd": float(notional[self.stops.side == SELL].sum()),
+            "buy_stops_usd": float(notional[self.stops.side == BUY].sum()),
+        }
+        for k, name in enumerate(COMPONENTS):
+            out[f"{name}_usd"] = float(notional[self.component == k].sum())
+        return out
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        rows = "".join(f"<tr><th>{k}</th><td>{v:,.0f}</td></tr>" for k, v in s.items())
+        return f"<table><caption>ModelledStops</caption>{rows}</table>"
+
+
+# ---------------------------------------------------------------------------- helpers
+def wilder_atr(prices: pd.DataFrame, period: int = 14) -> FloatArray:
+    """Average true range with Wilder smoothing, USD, one value per bar.
+
+    The first ``period`` bars hold the running mean of the true ranges seen so far;
+    from bar ``period - 1`` on, ``ATR_t = ATR_{t-1} + (TR_t - ATR_{t-1}) / period``
+    seeded with the simple mean of the first ``period`` true ranges.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Columns ``high``, ``low``, ``close`` (USD).
+    period : int, default 14
+        Window, bars.
+    """
+    h = prices["high"].to_numpy(np.float64)
+    lo = prices["low"].to_numpy(np.float64)
+    c = prices["close"].to_numpy(np.float64)
+    n = h.shape[0]
+    tr = h - lo
+    if n > 1:
+        prev = c[:-1]
+        tr[1:] = np.maximum(tr[1:], np.maximum(np.abs(h[1:] - prev), np.abs(lo[1:] - prev)))
+    atr = np.empty(n)
+    if n == 0:
+        return atr
+    m = min(period, n)
+    atr[:m] = np.cumsum(tr[:m]) / np.arange(1, m + 1)
+    a = atr[m - 1]
+    for t in range(m, n):  # short loop (bars, not positions)
+        a = a + (tr[t] - a) / period
+        atr[t] = a
+    return atr
+
+
+def swing_levels(low: FloatArray, high: FloatArray, width: int) -> tuple[IntArray, IntArray]:
+    """Indices of swing lows and swing highs.
+
+    A swing low is a bar ``j`` whose low is <= the lows of the ``width`` bars on each
+    side (strictly lower than the bars before it, so a flat bottom counts once); swing
+    highs mirror it. Bars within ``width`` of either end cannot qualify.
+
+    Returns
+    -------
+    lows, highs : arrays of int64
+        Bar indices, ascending.
+    """
+    n = low.shape[0]
+    if n < 2 * width + 1:
+        e = np.empty(0, np.int64)
+        return e, e
+    win = np.lib.stride_tricks.sliding_window_view
+    lw = win(low, 2 * width + 1)
+    hw = win(high, 2 * width + 1)
+    mid_l = low[width : n - width]
+    mid_h = high[width : n - width]
+    is_low = (mid_l <= lw.min(axis=1)) & (mid_l < lw[:, :width].min(axis=1))
+    is_high = (mid_h >= hw.max(axis=1)) & (mid_h > hw[:, :width].max(axis=1))
+    return (np.flatnonzero(is_low) + width).astype(np.int64), (
+        np.flatnonzero(is_high) + width
+    ).astype(np.int64)
+
+
+def _check_prices(prices: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ("high", "low", "close") if c not in prices.columns]
+    if missing:
+        raise InputError(f"prices: missing columns {missing} (need high, low, close)")
+    if not isinstance(prices.index, pd.DatetimeIndex):
+        raise InputError("prices: must be indexed by a DatetimeIndex (ts)")
+    if len(prices) == 0:
+        raise InputError("prices: no bars")
+    if not prices.index.is_monotonic_increasing:
+        prices = prices.sort_index()
+    vals = prices[["high", "low", "close"]].to_numpy(np.float64)
+    if not np.all(np.isfinite(vals)) or np.any(vals <= 0):
+        raise InputError("prices: high, low, close must be finite and > 0")
+    return prices
+
+
+def _bar_ms(index: pd.DatetimeIndex) -> IntArray:
+    idx = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
+    return np.asarray(idx.as_unit("ms").asi8, dtype=np.int64)
+
+
+def _round_level(entry: FloatArray, step: float, sign: FloatArray, min_dist: float) -> FloatArray:
+    """Nearest multiple of ``step`` at least ``min_dist`` beyond entry on the loss side."""
+    # long (sign +1): largest multiple <= entry*(1-min_dist); short: smallest >= entry*(1+min)
+    ref = entry * (1.0 - sign * min_dist)
+    down = np.floor(ref / step) * step
+    up = np.ceil(ref / step) * step
+    return np.where(sign > 0, down, up)
+
+
+def _nearest_pivot(
+    pivots: IntArray,
+    values: FloatArray,
+    bar: IntArray,
+    lim: FloatArray,
+    below: bool,
+    w: StopModelWeights,
+) -> FloatArray:
+    """Per position: the highest pivot value <= ``lim`` (``below``) or lowest >= ``lim``.
+
+    Only pivots ``j`` known at the position's bar ``b`` and within the lookback count:
+    ``b - swing_lookback <= j <= b - swing_width``. NaN where there is none.
+    """
+    n = bar.shape[0]
+    if pivots.size == 0 or n == 0:
+        return np.full(n, np.nan)
+    start = np.searchsorted(pivots, bar - w.swing_lookback, side="left")
+    end = np.searchsorted(pivots, bar - w.swing_width, side="right")
+    width = int(max(0, int((end - start).max())))
+    if width == 0:
+        return np.full(n, np.nan)
+    j = start[:, None] + np.arange(width)[None, :]
+    ok = j < end[:, None]
+    v = values[pivots[np.minimum(j, pivots.size - 1)]]
+    if below:
+        c = np.where(ok & (v <= lim[:, None]), v, -np.inf).max(axis=1)
+        return np.where(np.isfinite(c), c, np.nan)
+    c = np.where(ok & (v >= lim[:, None]), v, np.inf).min(axis=1)
+    return np.where(np.isfinite(c), c, np.nan)
+
+
+def _swing_for_groups(
+    entry: FloatArray,
+    sign: FloatArray,
+    bar: IntArray,
+    low: FloatArray,
+    high: FloatArray,
+    w: StopModelWeights,
+) -> FloatArray:
+    """Nearest swing low below (long) / high above (short) known at each position's bar.
+
+    A long takes the highest swing low at least ``min_distance`` below its entry, a
+    short the lowest swing high at least ``min_distance`` above it (vectorised over
+    positions × the pivots in each one's lookback window).
+    """
+    lows, highs = swing_levels(low, high, w.swing_width)
+    lo = _nearest_pivot(lows, low, bar, entry * (1.0 - w.min_distance), True, w)
+    hi = _nearest_pivot(highs, high, bar, entry * (1.0 + w.min_distance), False, w)
+    return np.where(sign > 0, lo, hi)
+
+
+def _candidate_levels(
+    entry: FloatArray,
+    sign: FloatArray,
+    bar: IntArray,
+    prices: pd.DataFrame,
+    w: StopModelWeights,
+) -> tuple[FloatArray, FloatArray, Int8Array]:
+    """Trigger matrix (n × K), per-column weight (K,), per-column component (K,)."""
+    low = prices["low"].to_numpy(np.float64)
+    high = prices["high"].to_numpy(np.float64)
+    atr = wilder_atr(prices, w.atr_period)
+    cols: list[FloatArray] = []
+    cw: list[float] = []
+    comp: list[int] = []
+    for f in w.fixed_fractions:
+        cols.append(entry * (1.0 - sign * f))
+        cw.append(w.fixed / len(w.fixed_fractions))
+        comp.append(0)
+    for step in w.round_steps:
+        r = _round_level(entry, step, sign, w.min_distance)
+        cols.append(r * (1.0 - sign * w.round_offset))
+        cw.append(w.round / len(w.round_steps))
+        comp.append(1)
+    sw = _swing_for_groups(entry, sign, bar, low, high, w)
+    cols.append(sw * (1.0 - sign * w.swing_offset))
+    cw.append(w.swing)
+    comp.append(2)
+    a = atr[np.clip(bar, 0, atr.shape[0] - 1)]
+    for m in w.atr_multiples:
+        cols.append(entry - sign * m * a)
+        cw.append(w.atr / len(w.atr_multiples))
+        comp.append(3)
+    return np.column_stack(cols), np.asarray(cw), np.asarray(comp, dtype=np.int8)
+
+
+def _stops_for(
+    entry: FloatArray,
+    sign: FloatArray,
+    liq: FloatArray,
+    size: FloatArray,
+    bar: IntArray,
+    prices: pd.DataFrame,
+    w: StopModelWeights,
+    share: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, Int8Array, IntArray, int]:
+    """Flattened stops for positions: (sign, trigger, size, component, position, n_fired)."""
+    n = entry.shape[0]
+    if n == 0:
+        e = np.empty(0)
+        return e, e, e, np.empty(0, np.int8), np.empty(0, np.int64), 0
+    trig, cw, comp = _candidate_levels(entry, sign, bar, prices, w)
+    s = sign[:, None]
+    with np.errstate(invalid="ignore"):
+        valid = (
+            np.isfinite(trig)
+            & (trig > 0)
+            & (s * (entry[:, None] - trig) > 0)  # loss side of entry
+            & (s * (trig - liq[:, None]) > 0)  # before the liquidation price
+        )
+    wm = np.where(valid, cw[None, :], 0.0)
+    tot = wm.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(tot > 0, wm / tot, 0.0)
+    # fired: the path after the opening bar (or the price at as_of) traded through it
+    low = prices["low"].to_numpy(np.float64)
+    high = prices["high"].to_numpy(np.float64)
+    nb = low.shape[0]
+    last = float(prices["close"].iloc[-1])  # the price at as_of: stops beyond it have fired
+    suf_min = np.minimum(np.append(np.minimum.accumulate(low[::-1])[::-1], np.inf), last)
+    suf_max = np.maximum(np.append(np.maximum.accumulate(high[::-1])[::-1], -np.inf), last)
+    after = np.clip(bar + 1, 0, nb)
+    path_min = suf_min[after][:, None]
+    path_max = suf_max[after][:, None]
+    fired = valid & np.where(s > 0, trig >= path_min, trig <= path_max)
+    keep = valid & ~fired & (frac > 0)
+    i, k = np.nonzero(keep)
+    out_size = share * size[i] * frac[i, k]
+    return sign[i], trig[i, k], out_size, comp[k], i.astype(np.int64), int(fired.sum())
+
+
+def model_stops_detailed(
+    positions: PositionBook,
+    prices: pd.DataFrame,
+    as_of: Any = None,
+    *,
+    weights: StopModelWeights | None = None,
+) -> ModelledStops:
+    """Model the stop-loss orders of a position book, keeping each stop's component.
+
+    Parameters
+    ----------
+    positions : PositionBook
+        Leveraged positions (``opened_ms`` used when known: the stop is placed with
+        the chart as it was at opening; unknown ``-1`` means "at ``as_of``").
+    prices : pandas.DataFrame
+        OHLC bars indexed by ``ts`` (UTC), USD. Bars after ``as_of`` are ignored.
+        Used for swing levels, ATR, dropping already-fired stops, and the spot crowd.
+    as_of : datetime-like, optional
+        Evaluation time (default: the last bar).
+    weights : StopModelWeights, optional
+        Component weights and parameters (default :class:`StopModelWeights`).
+
+    Returns
+    -------
+    ModelledStops
+        ``stops`` (sell stops for longs, buy stops for shorts), the component and
+        source position of each.
+    """
+    w = weights or StopModelWeights()
+    prices = _check_prices(prices)
+    ts = None
+    if as_of is not None:
+        ts = pd.Timestamp(as_of)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        pidx = pd.DatetimeIndex(prices.index)
+        idx = pidx if pidx.tz is not None else pidx.tz_localize("UTC")
+        prices = prices[idx <= ts]
+        if len(prices) == 0:
+            raise InputError(f"prices: no bars at or before as_of {ts.isoformat()}")
+    else:
+        last = prices.index[-1]
+        ts = last.tz_localize("UTC") if last.tzinfo is None else last
+    bar_ms = _bar_ms(pd.DatetimeIndex(prices.index))
+    nb = bar_ms.shape[0]
+    opened = positions.opened_ms
+    bar = np.searchsorted(bar_ms, opened, side="right").astype(np.int64) - 1
+    # unknown opening time: placed at as_of; opened before the first bar: the first bar
+    bar = np.where(opened < 0, nb - 1, np.maximum(bar, 0))
+    sign = np.where(positions.side == LONG, 1.0, -1.0)
+    sg, trig, size, comp, pos, n_fired = _stops_for(
+        positions.entry_price,
+        sign,
+        positions.liq_price,
+        positions.size,
+        bar,
+        prices,
+        w,
+        w.stop_share,
+    )
+    parts_sg, parts_tr, parts_sz, parts_c, parts_p = [sg], [trig], [size], [comp], [pos]
+    if w.spot_share > 0 and len(positions):
+        close = prices["close"].to_numpy(np.float64)
+        vol = (
+            prices["volume"].to_numpy(np.float64)
+            if "volume" in prices.columns
+            else np.ones(close.shape[0])
+        )
+        lb = min(w.spot_lookback, nb)
+        b = np.arange(nb - lb, nb, dtype=np.int64)
+        vw = np.where(np.isfinite(vol[b]) & (vol[b] > 0), vol[b], 0.0)
+        if vw.sum() <= 0:
+            vw = np.ones(lb)
+        long_notional = float(positions.notional(close[-1])[positions.side == LONG].sum())
+        spot_usd = w.spot_share * long_notional
+        spot_size = spot_usd * (vw / vw.sum()) / close[-1]
+        ok = spot_size > 0
+        sg2, tr2, sz2, c2, _, nf2 = _stops_for(
+            close[b][ok],
+            np.ones(int(ok.sum())),
+            np.zeros(int(ok.sum())),
+            spot_size[ok],
+            b[ok],
+            prices,
+            w,
+            1.0,
+        )
+        n_fired += nf2
+        parts_sg.append(sg2)
+        parts_tr.append(tr2)
+        parts_sz.append(sz2)
+        parts_c.append(c2)
+        parts_p.append(np.full(sg2.shape[0], -1, np.int64))
+    sgn = np.concatenate(parts_sg)
+    stop_side = np.where(sgn > 0, SELL, BUY).astype(np.int8)
+    stops = StopBook(stop_side, np.concatenate(parts_tr), np.concatenate(parts_sz))
+    return ModelledStops(
+        stops=stops,
+        component=np.concatenate(parts_c).astype(np.int8),
+        position=np.concatenate(parts_p),
+        weights=w,
+        as_of=ts,
+        n_fired=n_fired,
+    )
+
+
+def model_stops(
+    positions: PositionBook,
+    prices: pd.DataFrame,
+    as_of: Any = None,
+    *,
+    weights: StopModelWeights | None = None,
+) -> StopBook:
+    """Model the stop-loss orders of a position book (see the module docstring).
+
+    Parameters
+    ----------
+    positions : PositionBook
+        Leveraged positions.
+    prices : pandas.DataFrame
+        OHLC bars (``high``, ``low``, ``close``; optional ``volume``) indexed by ``ts``, USD.
+    as_of : datetime-like, optional
+        Evaluation time (default: the last bar); later bars are ignored.
+    weights : StopModelWeights, optional
+        Component weights and parameters.
+
+    Returns
+    -------
+    StopBook
+        Sell stops (longs, spot crowd) below their entries, buy stops (shorts) above;
+        total size per position ``stop_share × size`` when any component is valid.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from liqcascade.positions import PositionBook, model_stops
+    >>> idx = pd.date_range("2025-01-01", periods=60, freq="4h", tz="UTC")
+    >>> px = pd.DataFrame({"high": 2010.0, "low": 1990.0, "close": 2000.0}, index=idx)
+    >>> book = PositionBook([1], [1.0], [2000.0], [200.0], [1810.0], [1800.0])
+    >>> st = model_stops(book, px)
+    >>> bool((st.trigger < 2000).all() and (st.trigger > 1810).all())
+    True
+    """
+    return model_stops_detailed(positions, prices, as_of, weights=weights).stops
+
+
+def default_stop_prices(asset: str = "ETH", as_of: Any = None, days: int = 400) -> pd.DataFrame:
+    """The bars the stop model uses by default: bundled hourly OHLCV resampled to 4 hours.
+
+    Parameters
+    ----------
+    asset : str, default "ETH"
+        Bundled asset.
+    as_of : datetime-like, optional
+        Last time included (default: the end of the bundled data).
+    days : int, default 400
+        History kept before ``as_of``, days (covers the oldest positions of the book).
+    """
+    from liqcascade import datasets
+
+    t = None
+    if as_of is not None:
+        t = pd.Timestamp(as_of)
+        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    # the 4-hour bar opening at or before as_of is taken whole (as the estimated book does)
+    end = None if t is None else t + pd.Timedelta(hours=4) - pd.Timedelta(microseconds=1)
+    start = None if t is None else t - pd.Timedelta(days=days)
+    try:
+        h = datasets.load_ohlcv(asset, "1h", start=start, end=end)
+    except KeyError as exc:
+        raise InputError(f"no bundled hourly prices for {asset}: {exc.args[0]}") from None
+    if h.empty:
+        raise InputError(f"no bundled {asset} hourly prices up to {as_of}")
+    agg = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+    bars = h.resample("4h", label="left", closed="left", origin="epoch").agg(agg).dropna()  # type: ignore[arg-type]
+    return bars if t is None else bars[bars.index <= t]

@@ -1,0 +1,216 @@
+"""``liqcascade liqmap``: JSON contract on an explicit file, the estimated book, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+KEYS = {
+    "as_of",
+    "price",
+    "buckets",
+    "cumulative_long_liq_usd",
+    "cumulative_short_liq_usd",
+    "clusters",
+    "concentration",
+}
+BUCKET_KEYS = {
+    "price_low",
+    "price_high",
+    "long_liq_usd",
+    "short_liq_usd",
+    "sell_stops_usd",
+    "buy_stops_usd",
+}
+
+
+@pytest.fixture
+def files(data_dir: Path) -> Path:
+    return data_dir / "liqmap"
+
+
+def test_explicit_file_json(cli, files: Path) -> None:
+    r = cli(
+        "liqmap",
+        "--positions",
+        str(files / "positions.csv"),
+        "--stops",
+        str(files / "stops.csv"),
+        "--price",
+        "2000",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert KEYS <= set(d)
+    assert d["price"] == 2000.0 and d["as_of"] is None
+    b = d["buckets"]
+    assert len(b) == 80 and set(b[0]) == BUCKET_KEYS
+    assert b[0]["price_low"] == pytest.approx(1600.0) and b[-1]["price_high"] == pytest.approx(
+        2400.0
+    )
+    by_low = {round(x["price_low"]): x for x in b}
+    assert by_low[1900]["long_liq_usd"] == pytest.approx(2 * 1905.0)
+    assert by_low[1950]["long_liq_usd"] == pytest.approx(1955.0)
+    assert by_low[1950]["sell_stops_usd"] == pytest.approx(1950.0)
+    assert by_low[2090]["short_liq_usd"] == pytest.approx(3 * 2095.0)
+    assert by_low[2390]["short_liq_usd"] == pytest.approx(2395.0)
+    assert by_low[2040]["buy_stops_usd"] == pytest.approx(4100.0)  # (2,040, 2,050]: fires on a rise
+    assert sum(x["long_liq_usd"] for x in b) == pytest.approx(3810.0 + 1955.0)
+    assert d["outside"]["long_liq_usd_below_range"] == pytest.approx(1000.0)
+    assert d["cumulative_long_liq_usd"] == pytest.approx(
+        {"-0.05": 5765.0, "-0.10": 5765.0, "-0.20": 5765.0}
+    )
+    assert d["cumulative_short_liq_usd"] == pytest.approx(
+        {"0.05": 6285.0, "0.10": 6285.0, "0.20": 8680.0}
+    )
+    assert d["clusters"][0]["short_liq_usd"] == pytest.approx(6285.0)
+    c = d["concentration"]
+    shares = np.array([3810, 1955 + 1950, 4100, 6285, 2395]) / (3810 + 3905 + 4100 + 6285 + 2395)
+    assert c["hhi"] == pytest.approx(float((shares**2).sum()))
+
+
+def test_explicit_file_bucket_and_range(cli, files: Path) -> None:
+    r = cli(
+        "liqmap",
+        "--positions",
+        str(files / "positions.csv"),
+        "--price",
+        "2000",
+        "--bucket",
+        "0.01",
+        "--range",
+        "0.1",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert len(d["buckets"]) == 20
+    assert d["outside"]["short_liq_usd_above_range"] == pytest.approx(2395.0)
+    assert d["cumulative_short_liq_usd"]["0.20"] == pytest.approx(8680.0)  # not range-limited
+    assert all(x["sell_stops_usd"] == 0 for x in d["buckets"])
+
+
+def test_computed_liquidation_prices(cli, files: Path) -> None:
+    from liqcascade.positions import liquidation_map, read_positions
+
+    r = cli(
+        "liqmap", "--positions", str(files / "positions_computed.csv"), "--price", "2000", "--json"
+    )
+    assert r.exit_code == 0, r.stderr
+    book = read_positions(files / "positions_computed.csv")
+    m = liquidation_map(book, price=2000.0)
+    got = np.array([x["long_liq_usd"] + x["short_liq_usd"] for x in r.json()["buckets"]])
+    np.testing.assert_allclose(got, m.long_liq_usd + m.short_liq_usd)
+    # DESIGN.md golden value: long 1 ETH at 2,000 with 100 USD margin liquidates at 1,907.63
+    assert r.json()["cumulative_long_liq_usd"]["-0.05"] >= 1907.6305 - 1e-6
+
+
+def test_human_output(cli, files: Path) -> None:
+    r = cli("liqmap", "--positions", str(files / "positions.csv"), "--price", "2000")
+    assert r.exit_code == 0, r.stderr
+    assert "largest clusters" in r.stdout and "2,092" in r.stdout.replace("2,095", "2,092")
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "words"),
+    [
+        ("bad_negative_size.csv", 2, "size"),
+        ("bad_zero_size.csv", 1, "size"),
+        ("bad_leverage_zero.csv", 2, "leverage"),
+        ("bad_leverage_above_max.csv", 3, "leverage"),
+        ("bad_side.csv", 1, "side"),
+        ("bad_venue.csv", 2, "venue"),
+        ("bad_nan.csv", 2, "size"),
+    ],
+)
+def test_bad_positions_exit_2(cli, files: Path, name: str, row: int, words: str) -> None:
+    r = cli("liqmap", "--positions", str(files / name), "--price", "2000", "--json")
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    err = r.stderr.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
+    assert name in err and f"row {row}" in err and words in err
+
+
+def test_bad_stops_and_options_exit_2(cli, files: Path) -> None:
+    pos = str(files / "positions.csv")
+    r = cli(
+        "liqmap",
+        "--positions",
+        pos,
+        "--stops",
+        str(files / "bad_stops_side.csv"),
+        "--price",
+        "2000",
+    )
+    assert r.exit_code == 2 and "bad_stops_side.csv" in r.stderr and "row 2" in r.stderr
+    r = cli("liqmap", "--positions", pos)
+    assert r.exit_code == 2 and "--price" in r.stderr
+    r = cli("liqmap", "--positions", pos, "--price", "0")
+    assert r.exit_code == 2 and "--price" in r.stderr
+    r = cli("liqmap", "--positions", pos, "--price", "2000", "--bucket", "0")
+    assert r.exit_code == 2 and "--bucket" in r.stderr
+    r = cli("liqmap", "--positions", pos, "--price", "2000", "--range", "2")
+    assert r.exit_code == 2 and "--range" in r.stderr
+    r = cli("liqmap", "--positions", str(files / "nope.csv"), "--price", "2000")
+    assert r.exit_code == 2 and "nope.csv" in r.stderr
+    r = cli("liqmap", "--as-of", "not-a-date")
+    assert r.exit_code == 2 and "--as-of" in r.stderr
+    r = cli("liqmap", "--as-of", "2019-01-01")
+    assert r.exit_code == 2 and "--as-of" in r.stderr
+    r = cli("liqmap", "--asset", "DOGE")
+    assert r.exit_code == 2 and "--asset" in r.stderr
+
+
+def test_estimated_book_default_and_as_of(cli) -> None:
+    r = cli("liqmap", "--json")
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["as_of"].startswith("2025-07-31T20:00")
+    assert 3000 < d["price"] < 4500
+    assert len(d["buckets"]) == 80
+    tot_long = sum(x["long_liq_usd"] for x in d["buckets"])
+    assert tot_long == pytest.approx(d["totals"]["long_liq_usd"])
+    assert tot_long > 1e6 and d["totals"]["sell_stops_usd"] > 0
+    # below the price only long liquidations and sell stops; above only shorts and buy stops
+    for x in d["buckets"]:
+        if x["price_high"] <= d["price"]:
+            assert x["short_liq_usd"] == 0 and x["buy_stops_usd"] == 0
+        if x["price_low"] >= d["price"]:
+            assert x["sell_stops_usd"] == 0
+    cl = d["cumulative_long_liq_usd"]
+    assert cl["-0.05"] <= cl["-0.10"] <= cl["-0.20"]
+    assert d["clusters"] and d["clusters"][0]["notional_usd"] >= d["clusters"][-1]["notional_usd"]
+    r2 = cli("liqmap", "--as-of", "2025-03-01", "--json")
+    assert r2.exit_code == 0, r2.stderr
+    d2 = r2.json()
+    assert d2["as_of"].startswith("2025-03-01T00:00") and 1800 < d2["price"] < 2600
+
+
+def test_out_writes_html_and_png(cli, files: Path, tmp_path: Path) -> None:
+    r = cli(
+        "liqmap", "--as-of", "2025-05-01", "--heatmap-days", "3", "--out", str(tmp_path), "--json"
+    )
+    assert r.exit_code == 0, r.stderr
+    files_ = r.json()["files"]
+    for name in ("liqmap", "heatmap"):
+        assert (tmp_path / f"{name}.html").stat().st_size > 10_000
+        assert files_[f"{name}_html"].endswith(f"{name}.html")
+    if "PNG export failed" not in r.stderr:
+        assert (tmp_path / "liqmap.png").read_bytes()[:4] == b"\x89PNG"
+        assert (tmp_path / "heatmap.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_bad_file_in_a_subprocess_no_traceback(files: Path) -> None:
+    from conftest import run_cli_subprocess
+
+    r = run_cli_subprocess(
+        "liqmap", "--positions", str(files / "bad_nan.csv"), "--price", "2000", "--json"
+    )
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert "bad_nan.csv" in r.stderr and "row 2" in r.stderr
