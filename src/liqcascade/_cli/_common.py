@@ -160,6 +160,18 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+def parse_as_of(value: str | None, option: str = "--as-of") -> pd.Timestamp | None:
+    """Parse an ``--as-of`` value (UTC); a bare date means the end of that day.
+
+    ``--as-of 2025-07-31`` is the market as it stood at the day's last bar, the same
+    for every command; a full timestamp is taken as given.
+    """
+    ts = parse_date(value, option)
+    if ts is not None and value is not None and len(value.strip()) <= 10:
+        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return ts
+
+
 def existing_file(path: Path, option: str) -> Path:
     """Check that ``path`` is a readable file, or fail naming the option."""
     if not path.exists():

@@ -186,7 +186,7 @@ def register(app: typer.Typer) -> None:
             return
         from liqcascade.positions import liquidation_map
 
-        t_as_of = _common.parse_date(as_of, "--as-of")
+        t_as_of = _common.parse_as_of(as_of, "--as-of")
         if heatmap_days < 0:
             _common.fail(f"--heatmap-days must be >= 0 (got {heatmap_days})")
         if price is not None and not price > 0:

@@ -166,7 +166,7 @@ def solvency(
                 _common.existing_file(book, "--book")
                 order_book = OrderBook.from_file(book)
         else:
-            ts = _common.parse_date(as_of, "--as-of")
+            ts = _common.parse_as_of(as_of, "--as-of")
             pos, order_book = estimated_exchange_market(asset, ts, oi_share)
             pos = split_accounts(pos, accounts_per_cohort)
             mid = order_book.mid if mid is None else mid
