@@ -187,7 +187,8 @@ def test_estimated_book_default_and_as_of(cli) -> None:
     r2 = cli("liqmap", "--as-of", "2025-03-01", "--json")
     assert r2.exit_code == 0, r2.stderr
     d2 = r2.json()
-    assert d2["as_of"].startswith("2025-03-01T00:00") and 1800 < d2["price"] < 2600
+    # a bare date is the market at that day's last (4-hourly) bar
+    assert d2["as_of"].startswith("2025-03-01T20:00") and 1800 < d2["price"] < 2600
 
 
 def test_out_writes_html_and_png(cli, files: Path, tmp_path: Path) -> None:
