@@ -1,9 +1,95 @@
-"""CLI commands: `liqcascade contagion` (being built; see the issue tracker)."""
+"""CLI command: ``liqcascade contagion`` (several venues + DeFi lending, issue 8)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from liqcascade._cli import _common
+
+
+def _render(res: dict[str, Any]) -> None:
+    t = Table(title=f"Cascade from {res['shock_venue']} ({res['rounds']} rounds)")
+    for c in ("venue", "initial", "final", "liquidated USD", "rounds"):
+        t.add_column(c, justify="right" if c != "venue" else "left")
+    for n, v in res["venues"].items():
+        t.add_row(n, f"{v['initial_price']:,.2f}", f"{v['final_price']:,.2f}",
+                  f"{v['liquidated_usd']:,.0f}", str(v["rounds"]))  # fmt: skip
+    _common.stdout.print(t)
+    d = res["defi"]
+    _common.stdout.print(
+        f"DeFi liquidated ${d['liquidated_usd']:,.0f}, bad debt ${d['bad_debt_usd']:,.0f}; "
+        f"contagion share {res['contagion_share']:.1%}; first liquidation outside "
+        f"{res['shock_venue']} in round {res['rounds_to_spread']}"
+    )
+    if "validation" in res:
+        v = Table(title="Model vs recorded (2025-10-10)")
+        for c in ("what", "model", "recorded", "ratio", "note"):
+            v.add_column(c)
+        for r in res["validation"]["rows"]:
+            v.add_row(
+                r["what"],
+                _common._fmt(r["model"]) if r["model"] is not None else "—",
+                _common._fmt(r["recorded"]) if r["recorded"] is not None else "not covered",
+                f"{r['ratio']:.3g}" if r["ratio"] is not None else "—",
+                r["note"],
+            )
+        _common.stdout.print(v)
+
+
+def contagion_cmd(
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML configuration (docs/contagion.md).")
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", help="Bundled preset: oct-2025 (the 2025-10-10 crash)."),
+    ] = None,
+    shock: Annotated[
+        float | None,
+        typer.Option("--shock", help="Override the shock: fraction of the venue's mid (-0.05)."),
+    ] = None,
+    shock_venue: Annotated[
+        str | None, typer.Option("--shock-venue", help="Override the venue the shock hits.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Cascade across perpetual venues and Aave-style lending, linked by arbitrage and oracles.
+
+    Example: liqcascade contagion --preset oct-2025 --shock -0.08 --json
+    """
+    from liqcascade.contagion import simulate_contagion
+    from liqcascade.contagion._config import build_setup, load_config
+    from liqcascade.contagion._presets import run_preset, validate_oct_2025
+
+    if (config is None) == (preset is None):
+        _common.fail("give exactly one of --config FILE.toml or --preset NAME")
+    if shock is not None and not shock > -1:
+        _common.fail(f"--shock must be > -1 (a fraction of mid; got {shock})")
+    with _common.progress("building venues and running the cascade") as advance:
+        if preset is not None:
+            _, res = run_preset(preset, shock, shock_venue)
+        else:
+            assert config is not None
+            path = _common.existing_file(config, "--config")
+            cfg = load_config(path)
+            setup = build_setup(cfg, path.name)
+            venue = shock_venue or setup.shock_venue
+            if venue not in {v.name for v in setup.venues}:
+                _common.fail(f"--shock-venue: unknown venue {venue!r}")
+            kw = {"shock": shock} if shock is not None else setup.shock
+            res = simulate_contagion(setup.venues, setup.links, setup.lending, shock_venue=venue,
+                                     max_rounds=setup.max_rounds, **kw)  # type: ignore[arg-type]  # fmt: skip
+        advance(1)
+    out = res.summary()
+    if preset == "oct-2025":
+        out["validation"] = validate_oct_2025(res)
+    _common.emit(out, as_json, _render)
 
 
 def register(app: typer.Typer) -> None:
-    """Register this module's commands on the root app."""
+    """Register ``liqcascade contagion`` on the root app."""
+    app.command("contagion")(contagion_cmd)

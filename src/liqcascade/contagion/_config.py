@@ -1,0 +1,492 @@
+"""The TOML configuration of a multi-venue cascade: read with ``tomllib``, validated by pydantic.
+
+The format is documented in ``docs/contagion.md``. Errors name the file and the
+key (``config.toml: links[0].to: unknown venue 'okx'``) and are raised as
+:class:`liqcascade.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from liqcascade.cascade._config import CascadeConfig
+from liqcascade.contagion._arbitrage import Link
+from liqcascade.contagion._lending import LendingMarket, Oracle
+from liqcascade.contagion._venue import Venue
+from liqcascade.errors import InputError
+
+__all__ = [
+    "ContagionSetup",
+    "build_setup",
+    "crash_beta",
+    "load_config",
+    "parse_config",
+    "snapshot_accounts",
+]
+
+PRESETS_DIR = Path(__file__).resolve().parent / "presets"
+STABLECOINS = ("USDC", "USDT", "DAI", "GHO", "USDS", "USDe", "PYUSD", "FRAX", "LUSD", "RLUSD",
+               "USDtb", "crvUSD", "TUSD", "BUSD", "GUSD", "sUSD", "USDP")  # fmt: skip
+
+Pos = Annotated[float, Field(gt=0)]
+NonNeg = Annotated[float, Field(ge=0)]
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ParametricBook(_M):
+    kind: Literal["parametric"]
+    d1_usd_bid: Pos
+    d1_usd_ask: Pos | None = None
+    beta: Pos = 0.73
+    n_levels: Annotated[int, Field(gt=0)] = 2000
+    max_distance: Annotated[float, Field(gt=0, lt=1)] = 0.25
+
+
+class FileBook(_M):
+    kind: Literal["file"]
+    path: str
+
+
+class BundledBook(_M):
+    kind: Literal["bundled"]
+    as_of: str | None = None
+
+
+class FilePositions(_M):
+    kind: Literal["file"]
+    path: str
+    margin_rules: Literal["binance", "bybit", "hyperliquid"] = "binance"
+    stops: str | None = None
+
+
+class BundledPositions(_M):
+    kind: Literal["bundled"]
+    as_of: str | None = None
+    stops: bool = True
+    margin_rules: Literal["binance", "bybit", "hyperliquid"] = "binance"
+
+
+class VenueModel(_M):
+    name: Annotated[str, Field(min_length=1)]
+    mid: Pos | None = None
+    mid_at: str | None = None
+    data_venue: str | None = None
+    share: Pos | Literal["volume"] = 0.25
+    insurance_fund: NonNeg = 0.0
+    refill_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
+    liquidation_fee: Annotated[float, Field(ge=0, le=1)] = 0.0
+    book: ParametricBook | FileBook | BundledBook = Field(discriminator="kind")
+    positions: FilePositions | BundledPositions = Field(discriminator="kind")
+
+
+class LinkModel(_M):
+    from_: str = Field(alias="from")
+    to: str
+    cost: NonNeg = 0.0
+    capacity_usd: NonNeg = math.inf
+
+
+class OracleModel(_M):
+    sources: list[str] = Field(min_length=1)
+    deviation: NonNeg = 0.005
+    heartbeat: Annotated[int, Field(ge=0)] = 0
+
+
+class TableAccounts(_M):
+    kind: Literal["table"]
+    collateral: list[NonNeg]
+    debt_usd: list[NonNeg]
+
+
+class FileAccounts(_M):
+    kind: Literal["file"]
+    path: str
+
+
+class SnapshotAccounts(_M):
+    kind: Literal["aave_wbtc_snapshot"]
+    version: Literal["V2", "V3", "all"] = "V3"
+
+
+class LendingModel(_M):
+    name: Annotated[str, Field(min_length=1)]
+    collateral: str = "WETH"
+    chain: str = "ethereum"
+    liq_threshold: Annotated[float, Field(gt=0, lt=1)] | None = None
+    liq_bonus: Annotated[float, Field(ge=1)] | None = None
+    collateral_price: Pos | None = None
+    collateral_price_at: str | None = None
+    beta: float | Literal["from_data"] = 1.0
+    beta_window: list[str] | None = None
+    oracle: OracleModel
+    sell_to: str = "dex"
+    dex_depth_usd: Pos = 50e6
+    protocol_fee: Annotated[float, Field(ge=0, le=1)] = 0.0
+    accounts: TableAccounts | FileAccounts | SnapshotAccounts = Field(discriminator="kind")
+    drop_initially_liquidatable: bool = True
+
+
+class ShockModel(_M):
+    venue: str
+    fraction: Annotated[float, Field(gt=-1)] | None = None
+    price: Pos | None = None
+    sell_usd: NonNeg | None = None
+    buy_usd: NonNeg | None = None
+
+
+class SimulationModel(_M):
+    max_rounds: Annotated[int, Field(ge=1)] = 500
+
+
+class ConfigModel(_M):
+    simulation: SimulationModel = SimulationModel()
+    shock: ShockModel
+    venues: list[VenueModel] = Field(min_length=1)
+    links: list[LinkModel] = []
+    lending: list[LendingModel] = []
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("parametric", "file", "bundled", "table", "aave_wbtc_snapshot"):
+            continue  # the union's tag pydantic inserts
+        else:
+            out += ("." if out else "") + ("from" if part == "from_" else str(part))
+    return out
+
+
+def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
+    """Validate a parsed TOML document; errors name ``where`` and the key."""
+    try:
+        cfg = ConfigModel.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        msg = err["msg"]
+        if err["type"] == "missing":
+            msg = "missing parameter"
+        raise InputError(f"{where}: {_loc(tuple(err['loc']))}: {msg}") from None
+    names = [v.name for v in cfg.venues]
+    for i, n in enumerate(names):
+        if n in names[:i]:
+            raise InputError(f"{where}: venues[{i}].name: repeated venue {n!r}")
+    known = set(names)
+
+    def need(key: str, v: str) -> None:
+        if v not in known:
+            raise InputError(f"{where}: {key}: unknown venue {v!r}")
+
+    need("shock.venue", cfg.shock.venue)
+    for i, ln in enumerate(cfg.links):
+        need(f"links[{i}].from", ln.from_)
+        need(f"links[{i}].to", ln.to)
+        if ln.from_ == ln.to:
+            raise InputError(f"{where}: links[{i}].to: a venue cannot link to itself")
+    for i, m in enumerate(cfg.lending):
+        for j, s in enumerate(m.oracle.sources):
+            need(f"lending[{i}].oracle.sources[{j}]", s)
+        if m.sell_to != "dex":
+            need(f"lending[{i}].sell_to", m.sell_to)
+        if m.collateral_price is None and m.collateral_price_at is None:
+            raise InputError(
+                f"{where}: lending[{i}].collateral_price: missing parameter"
+                " (or give collateral_price_at)"
+            )
+        if m.beta == "from_data" and not m.beta_window:
+            raise InputError(f"{where}: lending[{i}].beta_window: missing parameter")
+    given = [k for k in ("fraction", "price", "sell_usd", "buy_usd")
+             if getattr(cfg.shock, k) is not None]  # fmt: skip
+    if len(given) != 1:
+        raise InputError(
+            f"{where}: shock: give exactly one of fraction, price, sell_usd, buy_usd"
+            f" (got {', '.join(given) or 'none'})"
+        )
+    for i, v in enumerate(cfg.venues):
+        if v.mid is None and v.mid_at is None and v.book.kind != "file":
+            raise InputError(f"{where}: venues[{i}].mid: missing parameter (or give mid_at)")
+    return cfg
+
+
+def load_config(path: str | Path) -> ConfigModel:
+    """Read and validate a TOML configuration file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except OSError as e:
+        raise InputError(f"{p}: cannot read ({e.strerror})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{p.name}: not valid TOML ({e})") from None
+    cfg = parse_config(data, p.name)
+    object.__setattr__(cfg, "_base_dir", p.resolve().parent)
+    return cfg
+
+
+# ---- building the objects ---------------------------------------------------------------
+@dataclass
+class ContagionSetup:
+    """Everything :func:`simulate_contagion` needs, built from a configuration."""
+
+    venues: list[Venue]
+    links: list[Link]
+    lending: list[LendingMarket]
+    shock_venue: str
+    shock: dict[str, float]
+    max_rounds: int
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _ts(value: str, key: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"{key}: not a date/time ({value!r})") from None
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:
+    from liqcascade import datasets
+
+    p = datasets.load("perp_1h_by_venue")
+    p = p[(p["venue"] == venue) & (p["asset"] == asset)]
+    if at not in p.index:
+        lo, hi = (p.index.min(), p.index.max()) if len(p) else (None, None)
+        raise InputError(f"{key}: no bundled {venue} {asset} hourly bar at {at} ({lo} → {hi})")
+    row: pd.Series = p.loc[at]  # type: ignore[assignment]
+    return row
+
+
+def _volume_share(venue: str, at: pd.Timestamp, days: int = 30) -> float:
+    from liqcascade import datasets
+
+    p = datasets.load("perp_1h_by_venue")
+    w = p[(p.index >= at - pd.Timedelta(days=days)) & (p.index <= at) & (p["asset"] == "ETH")]
+    usd = (w["volume"] * w["close"]).groupby(w["venue"]).sum()
+    if venue not in usd or "binance" not in usd:
+        raise InputError(f"share 'volume': no bundled {venue} volume before {at}")
+    return float(usd[venue] / usd["binance"])
+
+
+def _market_state(as_of: str | None, cache: dict[Any, Any]) -> Any:
+    from liqcascade.cascade import market_state
+
+    key = ("ms", as_of)
+    if key not in cache:
+        cache[key] = market_state("ETH", as_of, book_scale=1.0)
+    return cache[key]
+
+
+def _rebase(ms: Any, mid: float, scale: float) -> tuple[Any, Any]:
+    from liqcascade.positions import PositionBook, StopBook
+
+    f = mid / ms.mid
+    p = ms.positions
+    pos = PositionBook(p.side, p.size * scale, p.entry_price * f, p.margin * f * scale,
+                       p.liq_price * f, p.bankruptcy_price * f, venue=p.venue,
+                       symbol=p.symbol)  # fmt: skip
+    s = ms.stops
+    stops = StopBook(s.side, s.trigger * f, s.size * scale)
+    return pos, stops
+
+
+def reprice(pos: Any, rules: str) -> Any:
+    """Liquidation and bankruptcy prices of a (Binance-priced) book under another venue's rules.
+
+    ``"binance"`` returns the book unchanged. ``"bybit"``: isolated, MMR 0.5 %
+    (:func:`liqcascade.margin.bybit_liq_price`). ``"hyperliquid"``: maintenance half
+    the initial margin at ETH's 25x max leverage
+    (:func:`liqcascade.margin.hyperliquid_liq_price`); a position levered beyond 25x
+    cannot exist there, so its margin is raised to the 25x initial margin.
+    """
+    from liqcascade.margin import bybit_liq_price, hyperliquid_liq_price
+    from liqcascade.margin._hyperliquid import hyperliquid_max_leverage
+    from liqcascade.positions import PositionBook
+
+    if rules == "binance" or len(pos) == 0:
+        return pos
+    margin = pos.margin.copy()
+    if rules == "hyperliquid":
+        lev_max = hyperliquid_max_leverage("ETH")
+        margin = np.maximum(margin, pos.size * pos.entry_price / lev_max)
+        r = hyperliquid_liq_price(pos.side, pos.size, pos.entry_price, margin, "ETH")
+    else:
+        r = bybit_liq_price(pos.side, pos.size, pos.entry_price, margin)
+    liq = np.where(pos.side == 1, np.maximum(r.liq_price, 0.0), r.liq_price)
+    return PositionBook(pos.side, pos.size, pos.entry_price, margin, liq, r.bankruptcy_price,
+                        venue=rules, symbol=pos.symbol)  # fmt: skip
+
+
+def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
+    a = m.accounts
+    if isinstance(a, TableAccounts):
+        if len(a.collateral) != len(a.debt_usd):
+            raise InputError(f"{where}: lending[{i}].accounts: collateral and debt_usd differ")
+        return np.array(a.collateral, float), np.array(a.debt_usd, float)
+    if isinstance(a, FileAccounts):
+        path = (base / a.path) if not Path(a.path).is_absolute() else Path(a.path)
+        try:
+            df = pd.read_csv(path) if path.suffix != ".parquet" else pd.read_parquet(path)
+        except FileNotFoundError:
+            raise InputError(f"{where}: lending[{i}].accounts.path: no such file {path}") from None
+        for col in ("collateral", "debt_usd"):
+            if col not in df:
+                raise InputError(f"{path.name}: missing column {col!r}")
+            bad = ~np.isfinite(pd.to_numeric(df[col], errors="coerce")) | (df[col] < 0)
+            if bad.any():
+                raise InputError(f"{path.name}: row {int(np.argmax(bad)) + 2}: {col} must be >= 0")
+        return df["collateral"].to_numpy(float), df["debt_usd"].to_numpy(float)
+    return snapshot_accounts(a.version)
+
+
+def snapshot_accounts(version: str = "V3") -> tuple[np.ndarray, np.ndarray]:
+    """WBTC collateral (tokens) and stablecoin debt (USD) per account of the bundled snapshot.
+
+    Rows of the bundled Aave open-positions snapshot are (account, borrowed asset);
+    the BTC collateral repeats on each row of an account, so it is taken once (the
+    maximum); debt is the sum of the stablecoin rows (priced at $1). Accounts
+    without stablecoin debt or without collateral are left out.
+    """
+    from liqcascade import datasets
+
+    df = datasets.load("aave_wbtc_collateral_open_positions")
+    if version != "all":
+        df = df[df["version"] == version]
+    stable = {s.upper() for s in STABLECOINS}
+    is_st = df["borrowed_symbol"].str.upper().isin(stable)
+    coll = df.groupby("account")["btc_collateral_tokens"].max()
+    debt = df[is_st].groupby("account")["borrow_balance_tokens"].sum()
+    j = pd.concat([coll.rename("c"), debt.rename("d")], axis=1).dropna()
+    j = j[(j["c"] > 0) & (j["d"] > 0)]
+    return j["c"].to_numpy(float), j["d"].to_numpy(float)
+
+
+def crash_beta(window: list[str]) -> float:
+    """BTC's relative move over ETH's in the window (hourly open → lowest low), bundled Binance."""
+    start, end = _ts(window[0], "beta_window[0]"), _ts(window[-1], "beta_window[1]")
+    out = []
+    for asset in ("BTC", "ETH"):
+        o = float(_bar("binance", asset, start, "beta_window")["open"])
+        lows = [float(_bar("binance", asset, t, "beta_window")["low"])
+                for t in pd.date_range(start, end, freq="1h")]  # fmt: skip
+        out.append(min(lows) / o - 1.0)
+    return out[0] / out[1]
+
+
+def build_setup(
+    cfg: ConfigModel, where: str = "config", cache: dict[Any, Any] | None = None
+) -> ContagionSetup:
+    """Build venues, links and lending markets from a validated configuration."""
+    from liqcascade.book import OrderBook, calibrated_book
+    from liqcascade.margin import aave_reserve
+    from liqcascade.positions import read_positions, read_stops
+
+    cache = {} if cache is None else cache
+    base: Path = getattr(cfg, "_base_dir", Path.cwd())
+    notes: dict[str, Any] = {"venues": {}}
+    venues: list[Venue] = []
+    for i, v in enumerate(cfg.venues):
+        key = f"{where}: venues[{i}]"
+        mid = v.mid
+        if mid is None and v.mid_at is not None:
+            mid = float(_bar(v.data_venue or v.name, "ETH", _ts(v.mid_at, f"{key}.mid_at"),
+                             f"{key}.mid_at")["close"])  # fmt: skip
+        share = v.share
+        if share == "volume":
+            at = _ts(v.mid_at or "", f"{key}.mid_at") if v.mid_at else None
+            if at is None:
+                raise InputError(f"{key}.share: 'volume' needs mid_at")
+            share = 0.25 * _volume_share(v.data_venue or v.name, at)
+        share_f = float(share)
+        if isinstance(v.book, ParametricBook):
+            assert mid is not None
+            b = v.book
+            book = OrderBook.parametric(mid, b.d1_usd_bid, b.d1_usd_ask, beta=b.beta,
+                                        n_levels=b.n_levels,
+                                        max_distance=b.max_distance)  # fmt: skip
+        elif isinstance(v.book, FileBook):
+            book = OrderBook.from_file(base / v.book.path, mid=mid)
+            mid = book.mid
+        else:
+            assert mid is not None
+            ms = _market_state(v.book.as_of, cache)
+            book = calibrated_book(as_of=ms.as_of, mid=mid, scale=share_f)
+        if isinstance(v.positions, FilePositions):
+            pos = read_positions(base / v.positions.path, venue=v.positions.margin_rules)
+            stops = read_stops(base / v.positions.stops) if v.positions.stops else None
+        else:
+            ms = _market_state(v.positions.as_of, cache)
+            assert mid is not None
+            pos, st = _rebase(ms, mid, share_f / 0.25)
+            pos = reprice(pos, v.positions.margin_rules)
+            stops = st if v.positions.stops else None
+            notes["venues"][v.name] = {"positions_as_of": ms.as_of.isoformat(),
+                                        "share": share_f, "mid": mid,
+                                        "margin_rules": v.positions.margin_rules}  # fmt: skip
+        venues.append(Venue(v.name, book, pos, stops, v.insurance_fund,
+                            CascadeConfig(refill_fraction=v.refill_fraction,
+                                          liquidation_fee=v.liquidation_fee)))  # fmt: skip
+    links = [Link(ln.from_, ln.to, ln.cost, ln.capacity_usd) for ln in cfg.links]
+    lending: list[LendingMarket] = []
+    for i, m in enumerate(cfg.lending):
+        key = f"{where}: lending[{i}]"
+        try:
+            res = aave_reserve(m.collateral, m.chain)
+        except InputError as e:
+            raise InputError(f"{key}.collateral: {e}") from None
+        lt = m.liq_threshold if m.liq_threshold is not None else res.liquidation_threshold
+        bonus = m.liq_bonus if m.liq_bonus is not None else res.liquidation_bonus
+        price = m.collateral_price
+        if price is None:
+            asset = "BTC" if res.symbol.upper() in ("WBTC", "CBBTC") else "ETH"
+            price = float(_bar("binance", asset, _ts(m.collateral_price_at or "", key),
+                               f"{key}.collateral_price_at")["close"])  # fmt: skip
+        beta = crash_beta(m.beta_window or []) if m.beta == "from_data" else float(m.beta)
+        coll, debt = _accounts(m, i, base, where)
+        n_dropped = 0
+        if m.drop_initially_liquidatable:
+            # accounts already below HF 1 before the shock hold collateral the data do not
+            # show (other assets) or are stale: they are not part of the crash
+            with np.errstate(divide="ignore"):
+                hf = np.where(debt > 0, coll * price * lt / np.where(debt > 0, debt, 1), np.inf)
+            keep = hf >= 1.0
+            n_dropped = int((~keep).sum())
+            coll, debt = coll[keep], debt[keep]
+        lending.append(LendingMarket(m.name, coll, debt, lt, bonus,
+                                     Oracle(tuple(m.oracle.sources), m.oracle.deviation,
+                                            m.oracle.heartbeat),
+                                     collateral_price=price, beta=beta, sell_to=m.sell_to,
+                                     dex_depth_usd=m.dex_depth_usd,
+                                     protocol_fee=m.protocol_fee))  # fmt: skip
+        notes[m.name] = {"liq_threshold": lt, "liq_bonus": bonus, "collateral_price": price,
+                         "beta": beta, "n_accounts": int(coll.size),
+                         "n_dropped_initially_liquidatable": n_dropped,
+                         "collateral_usd": float(coll.sum() * price),
+                         "debt_usd": float(debt.sum())}  # fmt: skip
+    s = cfg.shock
+    shock: dict[str, float] = {}
+    if s.fraction is not None:
+        shock["shock"] = s.fraction
+    elif s.price is not None:
+        shock["shock_price"] = s.price
+    elif s.sell_usd is not None:
+        shock["shock_sell_usd"] = s.sell_usd
+    else:
+        assert s.buy_usd is not None
+        shock["shock_buy_usd"] = s.buy_usd
+    return ContagionSetup(venues, links, lending, s.venue, shock, cfg.simulation.max_rounds, notes)

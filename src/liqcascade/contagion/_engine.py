@@ -1,0 +1,224 @@
+"""``simulate_contagion``: several venues and lending markets, round by round."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from liqcascade.cascade._engine import resolve_shock
+from liqcascade.contagion._arbitrage import Link, cross_venues
+from liqcascade.contagion._lending import LendingMarket, LendingState
+from liqcascade.contagion._result import ContagionResult, VenueOutcome
+from liqcascade.contagion._venue import Venue, VenueState
+from liqcascade.errors import InputError
+
+__all__ = ["simulate_contagion"]
+
+#: Sweeps over the links per round (a sweep can reopen a gap another link closed).
+MAX_SWEEPS: int = 50
+
+
+def _check(
+    venues: Sequence[Venue], links: Sequence[Link], lending: Sequence[LendingMarket], shocked: str
+) -> None:
+    names = [v.name for v in venues]
+    if not names:
+        raise InputError("at least one venue is required")
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise InputError(f"venue names must be unique (repeated: {', '.join(sorted(dup))})")
+    known = set(names)
+    if shocked not in known:
+        raise InputError(f"shock venue {shocked!r} is not a venue ({', '.join(names)})")
+    for i, ln in enumerate(links):
+        for key, v in (("a", ln.a), ("b", ln.b)):
+            if v not in known:
+                raise InputError(f"links[{i}].{key}: unknown venue {v!r}")
+    for m in lending:
+        for s in m.oracle.sources:
+            if s not in known:
+                raise InputError(f"lending {m.name!r}: oracle source: unknown venue {s!r}")
+        if m.sell_to != "dex" and m.sell_to not in known:
+            raise InputError(f"lending {m.name!r}: sell_to: unknown venue {m.sell_to!r}")
+
+
+def simulate_contagion(
+    venues: Sequence[Venue],
+    links: Sequence[Link] = (),
+    lending: Sequence[LendingMarket] = (),
+    *,
+    shock_venue: str,
+    shock_price: float | None = None,
+    shock: float | None = None,
+    shock_sell_usd: float | None = None,
+    shock_buy_usd: float | None = None,
+    max_rounds: int = 500,
+) -> ContagionResult:
+    """Run a cascade that starts on one venue and spreads by arbitrage and oracles.
+
+    Each round ``k``:
+
+    1. every venue runs one round of the single-venue cascade (DESIGN.md
+       semantics, the cascade package's kernel) at its current price; the shocked
+       venue's first round starts with the shock;
+    2. arbitrage: every link whose price gap exceeds its cost trades, level by
+       level, up to its USD capacity for the round (sweeps over the links repeat
+       until none trades); the rich venue is sold on the side the cascade walks,
+       the cheap one bought on its opposite side, re-quoted around its price;
+    3. each lending market's oracle reads its source venues and updates on
+       deviation or heartbeat; accounts with health factor < 1 are liquidated
+       (Aave v3.3 close factor, bonus, dust rule) and liquidators sell the seized
+       collateral on a venue (which the next round's cascade sees) or a DEX pool.
+
+    The loop ends after a round in which nothing happened and no oracle lags
+    its source, or after ``max_rounds``. With every link's capacity 0 and no
+    lending market selling on a venue, each venue is exactly
+    :func:`liqcascade.cascade.simulate_cascade` on its own.
+
+    Parameters
+    ----------
+    venues : sequence of Venue
+    links : sequence of Link
+    lending : sequence of LendingMarket
+    shock_venue : str
+        Name of the venue the shock hits.
+    shock_price, shock, shock_sell_usd, shock_buy_usd : float
+        Exactly one, as in :func:`liqcascade.cascade.simulate_cascade` (a target
+        price in USD, a fraction of the venue's mid, or a market order in USD).
+    max_rounds : int, default 500
+
+    Returns
+    -------
+    ContagionResult
+    """
+    _check(venues, links, lending, shock_venue)
+    if max_rounds < 1:
+        raise InputError(f"max_rounds must be >= 1 (got {max_rounds})")
+    by_name = {v.name: v for v in venues}
+    mid = by_name[shock_venue].book.mid
+    dirsign, kind, value = resolve_shock(mid, shock_price, shock, shock_sell_usd, shock_buy_usd)
+    states = {v.name: VenueState(v, dirsign) for v in venues}
+    order = [v.name for v in venues]
+
+    def src_price(m: LendingMarket) -> float:
+        return sum(states[s].price for s in m.oracle.sources) / len(m.oracle.sources)
+
+    lstates = [LendingState(m, src_price(m)) for m in lending]
+    rows: list[dict[str, Any]] = []
+    lrows: list[dict[str, Any]] = []
+    flows: list[dict[str, Any]] = []
+    rounds = 0
+    rounds_to_spread: int | None = None
+    shock_arg = (kind, dirsign * value if kind == 0 else value)
+    for k in range(1, max_rounds + 1):
+        active = False
+        rnd: dict[str, dict[str, float]] = {}
+        for name in order:
+            st = states[name]
+            p0 = st.price
+            r = st.cascade_round(shock_arg if (k == 1 and name == shock_venue) else None)
+            st.requote()
+            if r["triggered"] or st.price != p0:
+                active = True
+            rnd[name] = r
+        # ---- arbitrage
+        arb: dict[str, float] = dict.fromkeys(order, 0.0)
+        budgets = [ln.capacity_usd for ln in links]
+        for _ in range(MAX_SWEEPS):
+            traded = False
+            for i, ln in enumerate(links):
+                f = cross_venues(states[ln.a], states[ln.b], ln.cost, budgets[i])
+                if f is None:
+                    continue
+                traded = active = True
+                budgets[i] -= f.buy_usd
+                arb[f.buy_venue] += f.base
+                arb[f.sell_venue] -= f.base
+                flows.append({"round": k, "link": i, "buy_venue": f.buy_venue,
+                              "sell_venue": f.sell_venue, "base": f.base,
+                              "buy_usd": f.buy_usd, "sell_usd": f.sell_usd})  # fmt: skip
+            if not traded:
+                break
+        # ---- oracles and lending
+        defi_sold: dict[str, float] = dict.fromkeys(order, 0.0)
+        pending = False
+        for ls in lstates:
+            m = ls.market
+            sp = src_price(m)
+            updated = ls.update_oracle(sp, k)
+            tok, usd, rep, bad = ls.liquidate()
+            if tok > 0:
+                active = True
+                if m.sell_to == "dex":
+                    ls.dex_sell(tok)
+                else:
+                    vs = states[m.sell_to]
+                    base = usd / vs.price
+                    defi_sold[m.sell_to] += vs.market_sell(base)
+            if updated:
+                active = True
+            pending = pending or ls.pending(sp)
+            lrows.append({"round": k, "market": m.name, "oracle_price": ls.collateral_price,
+                          "source_price": sp, "oracle_updated": updated,
+                          "liquidated_usd": usd, "debt_repaid_usd": rep, "bad_debt_usd": bad,
+                          "dex_price": ls.dex_price})  # fmt: skip
+        for name in order:
+            st = states[name]
+            r = rnd[name]
+            rows.append({"round": k, "venue": name, "price": st.price,
+                         "liquidated_usd": r["liq_usd"], "stops_usd": r["stop_usd"],
+                         "cascade_filled_base": r["filled_base"], "arb_base": arb[name],
+                         "defi_sold_base": defi_sold[name]})  # fmt: skip
+        if rounds_to_spread is None:
+            outside = any(rnd[n]["liq_usd"] > 0 for n in order if n != shock_venue)
+            outside = outside or any(r_["liquidated_usd"] > 0 for r_ in lrows if r_["round"] == k)
+            if outside:
+                rounds_to_spread = k
+        if active:
+            rounds = k
+        elif not pending:
+            break
+    outcomes = {
+        n: VenueOutcome(
+            name=n,
+            initial_price=states[n].mid,
+            final_price=states[n].price,
+            liquidated_usd=states[n].liq_usd,
+            stops_usd=states[n].stop_usd,
+            n_liquidated=states[n].n_liq,
+            n_stops=states[n].n_stop,
+            rounds=states[n].rounds,
+            insurance_fund_end=states[n].fund,
+            bad_debt_usd=states[n].bad,
+            book_exhausted=states[n].exhausted,
+            unfilled_base=states[n].unfilled,
+            arb_net_base=states[n].arb_base,
+        )
+        for n in order
+    }
+    defi = {
+        ls.market.name: {
+            "liquidated_usd": ls.liquidated_usd,
+            "debt_repaid_usd": ls.repaid_usd,
+            "bad_debt_usd": ls.bad_debt_usd,
+            "n_liquidations": ls.n_liquidations,
+            "n_accounts_liquidated": len(ls.liquidated_accounts),
+            "n_accounts": int(ls.market.collateral.size),
+            "n_reverted": ls.n_reverted,
+            "final_oracle_price": ls.collateral_price,
+            "initial_collateral_price": ls.market.collateral_price,
+        }
+        for ls in lstates
+    }
+    return ContagionResult(
+        venues=outcomes,
+        defi=defi,
+        shock_venue=shock_venue,
+        direction="down" if dirsign > 0 else "up",
+        rounds=rounds,
+        rounds_to_spread=rounds_to_spread,
+        hit_max_rounds=rounds == max_rounds,
+        _rows=rows,
+        _lending_rows=lrows,
+        _flows=flows,
+    )

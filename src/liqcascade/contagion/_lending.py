@@ -1,0 +1,231 @@
+"""Aave-v3-style lending inside the multi-venue loop: oracle, health factors, liquidations."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
+from liqcascade.margin._aave import aave_liquidation
+
+__all__ = ["LendingMarket", "LendingState", "Oracle"]
+
+
+@dataclass(frozen=True)
+class Oracle:
+    """A push oracle (Chainlink-style) reading the venues.
+
+    Parameters
+    ----------
+    sources : tuple of str
+        Venues whose prices are averaged (equal weights).
+    deviation : float, default 0.005
+        Update when the source moved more than this fraction from the last
+        reported price (Chainlink ETH/USD on Ethereum: 0.5 %).
+    heartbeat : int, default 0
+        Also update when this many rounds have passed since the last update (0: no
+        heartbeat). With rounds of seconds and a one-hour heartbeat this is
+        effectively never inside a cascade; it matters for coarse rounds.
+    """
+
+    sources: tuple[str, ...]
+    deviation: float = 0.005
+    heartbeat: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.sources:
+            raise InputError("oracle.sources must name at least one venue")
+        if not (math.isfinite(self.deviation) and self.deviation >= 0):
+            raise InputError(f"oracle.deviation must be >= 0 (got {self.deviation})")
+        if self.heartbeat < 0:
+            raise InputError(f"oracle.heartbeat must be >= 0 rounds (got {self.heartbeat})")
+
+
+@dataclass(frozen=True, eq=False)
+class LendingMarket:
+    """Accounts with one volatile collateral and stablecoin debt (Aave v3 rules).
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    collateral : FloatArray
+        Collateral per account, token units (e.g. WETH or WBTC).
+    debt_usd : FloatArray
+        Stablecoin debt per account, USD (stablecoins priced at $1).
+    liq_threshold : float
+        Liquidation threshold of the collateral, fraction (from
+        :func:`liqcascade.margin.aave_reserve`).
+    liq_bonus : float
+        Liquidation bonus, multiplier (1.05 = 5 %).
+    oracle : Oracle
+        Where the collateral price comes from.
+    collateral_price : float
+        Collateral price at the start, USD.
+    beta : float, default 1.0
+        The collateral's price moves ``beta`` times the oracle source's relative
+        move (1 when the collateral is the venues' asset; BTC against ETH venues: the
+        ratio of their moves).
+    sell_to : str, default "dex"
+        Where liquidators sell the seized collateral: a venue name (the USD value is
+        sold there as base at the venue price) or ``"dex"``.
+    dex_depth_usd : float, default 50e6
+        USD side of a constant-product pool (``x·y = k``) when ``sell_to = "dex"``.
+    protocol_fee : float, default 0.0
+        Share of the bonus sent to the treasury.
+    """
+
+    name: str
+    collateral: FloatArray
+    debt_usd: FloatArray
+    liq_threshold: float
+    liq_bonus: float
+    oracle: Oracle
+    collateral_price: float
+    beta: float = 1.0
+    sell_to: str = "dex"
+    dex_depth_usd: float = 50e6
+    protocol_fee: float = 0.0
+
+    def __post_init__(self) -> None:
+        c = np.ascontiguousarray(np.asarray(self.collateral, dtype=np.float64))
+        d = np.ascontiguousarray(np.asarray(self.debt_usd, dtype=np.float64))
+        object.__setattr__(self, "collateral", c)
+        object.__setattr__(self, "debt_usd", d)
+        if c.shape != d.shape or c.ndim != 1:
+            raise InputError(f"lending {self.name!r}: collateral and debt_usd differ in length")
+        for nm, a in (("collateral", c), ("debt_usd", d)):
+            bad = ~np.isfinite(a) | (a < 0)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise InputError(f"lending {self.name!r}: {nm}[{i}] must be >= 0 (got {a[i]})")
+        if not 0 < self.liq_threshold < 1:
+            raise InputError(f"lending {self.name!r}: liq_threshold must be in (0, 1)")
+        if not self.liq_bonus >= 1:
+            raise InputError(f"lending {self.name!r}: liq_bonus is a multiplier >= 1")
+        if not (math.isfinite(self.collateral_price) and self.collateral_price > 0):
+            raise InputError(f"lending {self.name!r}: collateral_price must be > 0 USD")
+        if not (math.isfinite(self.dex_depth_usd) and self.dex_depth_usd > 0):
+            raise InputError(f"lending {self.name!r}: dex_depth_usd must be > 0 USD")
+        if not math.isfinite(self.beta):
+            raise InputError(f"lending {self.name!r}: beta must be finite")
+
+    def health_factors(self, price: float) -> FloatArray:
+        """Health factor of every account at a collateral price (USD)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hf = self.collateral * price * self.liq_threshold / self.debt_usd
+        return np.where(self.debt_usd > 0, hf, np.inf)
+
+
+@dataclass
+class LendingState:
+    """Mutable state of a lending market during the loop."""
+
+    market: LendingMarket
+    source0: float
+    collateral: FloatArray = field(init=False)
+    debt: FloatArray = field(init=False)
+    oracle_source: float = field(init=False)
+    last_update: int = 0
+    dex_x: float = field(init=False)
+    dex_y: float = field(init=False)
+    liquidated_usd: float = 0.0
+    repaid_usd: float = 0.0
+    bad_debt_usd: float = 0.0
+    n_liquidations: int = 0
+    n_reverted: int = 0
+    liquidated_accounts: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        m = self.market
+        self.collateral = m.collateral.copy()
+        self.debt = m.debt_usd.copy()
+        self.oracle_source = self.source0
+        self.dex_y = m.dex_depth_usd
+        self.dex_x = m.dex_depth_usd / m.collateral_price
+
+    @property
+    def collateral_price(self) -> float:
+        """Collateral price implied by the oracle, USD."""
+        m = self.market
+        return max(m.collateral_price * (1.0 + m.beta * (self.oracle_source / self.source0 - 1)),
+                   1e-12)  # fmt: skip
+
+    @property
+    def dex_price(self) -> float:
+        """Marginal price of the DEX pool, USD."""
+        return self.dex_y / self.dex_x
+
+    def update_oracle(self, source_price: float, k: int) -> bool:
+        """Push a new price if the deviation or the heartbeat asks for it; True if updated."""
+        o = self.market.oracle
+        moved = abs(source_price / self.oracle_source - 1.0) > o.deviation
+        stale = o.heartbeat > 0 and k - self.last_update >= o.heartbeat
+        if (moved or stale) and source_price != self.oracle_source:
+            self.oracle_source = source_price
+            self.last_update = k
+            return True
+        if stale:
+            self.last_update = k
+        return False
+
+    def pending(self, source_price: float) -> bool:
+        """The oracle lags the source (a later heartbeat would move it)."""
+        o = self.market.oracle
+        return o.heartbeat > 0 and source_price != self.oracle_source
+
+    def liquidate(self) -> tuple[float, float, float, float]:
+        """One ``liquidationCall`` per liquidatable account at the oracle price.
+
+        Returns
+        -------
+        tuple
+            ``(collateral seized, tokens; collateral seized, USD; debt repaid, USD;
+            bad debt, USD)`` of this round. Calls that would leave dust revert
+            (``MUST_NOT_LEAVE_DUST``) and are counted in ``n_reverted``.
+        """
+        m = self.market
+        p = self.collateral_price
+        live = (self.debt > 0) & (self.collateral > 0)
+        if not live.any():
+            return 0.0, 0.0, 0.0, 0.0
+        idx = np.nonzero(live)[0]
+        r = aave_liquidation(
+            self.collateral[idx], p, self.debt[idx], 1.0, m.liq_threshold, m.liq_bonus,
+            liquidation_protocol_fee=m.protocol_fee,
+        )  # fmt: skip
+        ok = r.liquidatable & ~r.leaves_dust
+        self.n_reverted += int(r.leaves_dust.sum())
+        if not ok.any():
+            return 0.0, 0.0, 0.0, 0.0
+        j = idx[ok]
+        seized = r.collateral_seized[ok]
+        fee = r.protocol_fee[ok]
+        repaid = r.debt_repaid[ok]
+        bad = r.bad_debt_usd[ok]
+        self.collateral[j] = np.maximum(self.collateral[j] - seized - fee, 0.0)
+        self.debt[j] = np.where(bad > 0, 0.0, np.maximum(self.debt[j] - repaid, 0.0))
+        self.n_liquidations += int(ok.sum())
+        self.liquidated_accounts.update(int(i) for i in j)
+        s_tok = float(seized.sum())
+        s_usd = float(r.collateral_seized_usd[ok].sum())
+        rep = float(r.debt_repaid_usd[ok].sum())
+        b = float(bad.sum())
+        self.liquidated_usd += s_usd
+        self.repaid_usd += rep
+        self.bad_debt_usd += b
+        return s_tok, s_usd, rep, b
+
+    def dex_sell(self, tokens: float) -> float:
+        """Sell collateral into the constant-product pool; returns USD received."""
+        if tokens <= 0:
+            return 0.0
+        k = self.dex_x * self.dex_y
+        self.dex_x += tokens
+        new_y = k / self.dex_x
+        out = self.dex_y - new_y
+        self.dex_y = new_y
+        return out

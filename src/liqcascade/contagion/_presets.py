@@ -1,0 +1,183 @@
+"""Presets (package TOML files) and the 2025-10-10 validation against the bundled records."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+import pandas as pd
+
+from liqcascade.contagion._config import (
+    PRESETS_DIR,
+    ConfigModel,
+    ContagionSetup,
+    build_setup,
+    parse_config,
+)
+from liqcascade.contagion._engine import simulate_contagion
+from liqcascade.contagion._result import ContagionResult
+from liqcascade.errors import InputError
+
+__all__ = [
+    "PRESETS",
+    "load_preset",
+    "oct_2025",
+    "recorded_oct_2025",
+    "run_preset",
+    "validate_oct_2025",
+]
+
+PRESETS: tuple[str, ...] = tuple(sorted(p.stem for p in PRESETS_DIR.glob("*.toml")))
+CRASH_HOUR = pd.Timestamp("2025-10-10T21:00:00Z")
+DAYS = (pd.Timestamp("2025-10-10", tz="UTC"), pd.Timestamp("2025-10-11", tz="UTC"))
+
+
+def load_preset(name: str) -> ConfigModel:
+    """The validated configuration of a bundled preset (``"oct-2025"``)."""
+    path = PRESETS_DIR / f"{name}.toml"
+    if not path.is_file():
+        raise InputError(f"--preset: unknown preset {name!r} (have: {', '.join(PRESETS)})")
+    cfg = parse_config(tomllib.loads(path.read_text(encoding="utf-8")), path.name)
+    object.__setattr__(cfg, "_base_dir", PRESETS_DIR)
+    return cfg
+
+
+def oct_2025(cache: dict[Any, Any] | None = None) -> ContagionSetup:
+    """The 2025-10-10 crash preset built from the bundled data (see ``presets/oct-2025.toml``)."""
+    return build_setup(load_preset("oct-2025"), "oct-2025.toml", cache)
+
+
+def recorded_oct_2025() -> dict[str, Any]:
+    """What the bundled data record for the 2025-10-10/11 crash (USD, prices in USD).
+
+    Returns
+    -------
+    dict
+        ``aave_wbtc_collateral_liquidated_usd`` (2025-10-10 and -11), ``compound_v3_liquidated_usd``
+        (2025-10-10), ``hyperliquid_liquidated_usd`` (None: the bundled series ends
+        before), ``cex_eth_liquidated_usd`` (None: the bundled CoinGlass series ends
+        2025-07), per-venue ``crash_hour`` open and low of ETH (None where not bundled),
+        and the coverage end dates.
+    """
+    from liqcascade import datasets
+
+    out: dict[str, Any] = {}
+    a = datasets.load("aave_wbtc_collateral_liquidations")
+    d = pd.to_datetime(a["date"].astype(str)).dt.tz_localize("UTC")
+    sel = a[d.isin(list(DAYS))]
+    out["aave_wbtc_collateral_liquidated_usd"] = float(sel["amount_usd"].sum())
+    out["aave_wbtc_collateral_liquidations_n"] = len(sel)
+    c = datasets.load("compound_v3_liquidations")
+    cs = c[pd.DatetimeIndex(c.index).normalize() == DAYS[0]]
+    out["compound_v3_liquidated_usd"] = float(cs["value_liquidated_usd"].sum())
+    out["compound_v3_liquidations_n"] = len(cs)
+    h = datasets.load("hyperliquid_liquidations_1d")
+    out["hyperliquid_data_end"] = h.index.max().date().isoformat()
+    he = h[(pd.DatetimeIndex(h.index).normalize().isin(list(DAYS))) & (h["asset"] == "ETH")]
+    out["hyperliquid_liquidated_usd"] = float(he["liquidated_usd"].sum()) if len(he) else None
+    liq = datasets.load_liquidations()
+    out["coinglass_data_end"] = liq.index.max().date().isoformat()
+    ls = liq[pd.DatetimeIndex(liq.index).normalize().isin(list(DAYS))]
+    out["cex_eth_liquidated_usd"] = (
+        float(ls[["long_usd", "short_usd"]].sum().sum()) if len(ls) else None
+    )
+    p = datasets.load("perp_1h_by_venue")
+    p = p[(p.index == CRASH_HOUR) & (p["asset"] == "ETH")]
+    out["crash_hour"] = {
+        v: ({"open": float(p.loc[p.venue == v, "open"].iloc[0]),
+             "low": float(p.loc[p.venue == v, "low"].iloc[0])} if (p.venue == v).any() else None)
+        for v in ("binance", "bybit", "hyperliquid")
+    }  # fmt: skip
+    return out
+
+
+def _ratio(model: float, rec: float | None) -> float | None:
+    if rec is None or rec == 0:
+        return None
+    return model / rec
+
+
+def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Model against record for the preset: liquidations (USD) and price moves, with ratios.
+
+    Each row: ``what``, ``model``, ``recorded`` (None where the bundled data do
+    not cover it), ``ratio`` (model / recorded) and ``note``.
+    """
+    rec = recorded_oct_2025() if rec is None else rec
+    rows: list[dict[str, Any]] = []
+    aave = sum(d["liquidated_usd"] for n, d in result.defi.items() if "aave" in n)
+    rows.append(
+        {
+            "what": "Aave v3 WBTC collateral liquidated, USD (2025-10-10/11)",
+            "model": aave,
+            "recorded": rec["aave_wbtc_collateral_liquidated_usd"],
+            "note": f"{rec['aave_wbtc_collateral_liquidations_n']} recorded events",
+        }
+    )
+    rows.append(
+        {
+            "what": "Compound v3 liquidated, USD (2025-10-10)",
+            "model": None,
+            "recorded": rec["compound_v3_liquidated_usd"],
+            "note": "no Compound market in the preset: recorded figure for context",
+        }
+    )
+    hl = result.venues.get("hyperliquid")
+    rows.append(
+        {
+            "what": "Hyperliquid ETH liquidated, USD",
+            "model": hl.liquidated_usd if hl else None,
+            "recorded": rec["hyperliquid_liquidated_usd"],
+            "note": f"bundled Hyperliquid series ends {rec['hyperliquid_data_end']}: not covered",
+        }
+    )
+    cex = result.cex_liquidated_usd
+    rows.append(
+        {
+            "what": "CEX ETH liquidated, USD (all venues)",
+            "model": cex,
+            "recorded": rec["cex_eth_liquidated_usd"],
+            "note": f"bundled CoinGlass series ends {rec['coinglass_data_end']}: not covered",
+        }
+    )
+    for v, o in result.venues.items():
+        bar = rec["crash_hour"].get(v)
+        if bar is None:
+            rows.append(
+                {
+                    "what": f"{v} price move (fraction)",
+                    "model": o.move,
+                    "recorded": None,
+                    "note": "no bundled candles for this venue on 2025-10-10",
+                }
+            )
+        else:
+            recmove = bar["low"] / bar["open"] - 1.0
+            rows.append(
+                {
+                    "what": f"{v} price move to the low (fraction)",
+                    "model": o.move,
+                    "recorded": recmove,
+                    "note": f"21:00 UTC hour: open {bar['open']:,.2f}, low {bar['low']:,.2f}",
+                }
+            )
+    for r in rows:  # fmt: skip
+        r["ratio"] = _ratio(r["model"], r["recorded"]) if r["model"] is not None else None
+    return {"rows": rows, "recorded": rec}
+
+
+def run_preset(
+    name: str,
+    shock: float | None = None,
+    shock_venue: str | None = None,
+    cache: dict[Any, Any] | None = None,
+) -> tuple[ContagionSetup, ContagionResult]:
+    """Build a preset and run it (optionally with another fractional shock / venue)."""
+    if name != "oct-2025":
+        load_preset(name)
+    setup = oct_2025(cache) if name == "oct-2025" else build_setup(load_preset(name), name, cache)
+    kw = {"shock": shock} if shock is not None else setup.shock
+    venue = shock_venue or setup.shock_venue
+    res = simulate_contagion(setup.venues, setup.links, setup.lending, shock_venue=venue,
+                             max_rounds=setup.max_rounds, **kw)  # type: ignore[arg-type]  # fmt: skip
+    return setup, res

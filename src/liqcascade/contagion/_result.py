@@ -1,0 +1,177 @@
+"""The result of a multi-venue cascade."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+__all__ = ["ContagionResult", "VenueOutcome"]
+
+
+@dataclass(frozen=True)
+class VenueOutcome:
+    """One venue at the end of a multi-venue cascade (prices and notionals in USD).
+
+    ``rounds`` counts the rounds in which something triggered on this venue (the
+    single-venue engine's ``rounds``); ``arb_net_base`` is the base bought by
+    arbitrage on it (negative: sold).
+    """
+
+    name: str
+    initial_price: float
+    final_price: float
+    liquidated_usd: float
+    stops_usd: float
+    n_liquidated: int
+    n_stops: int
+    rounds: int
+    insurance_fund_end: float
+    bad_debt_usd: float
+    book_exhausted: bool
+    unfilled_base: float
+    arb_net_base: float
+
+    @property
+    def move(self) -> float:
+        """Final price over initial, minus one (fraction)."""
+        return self.final_price / self.initial_price - 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class ContagionResult:
+    """A cascade across venues and lending markets.
+
+    Attributes
+    ----------
+    venues : dict of str to VenueOutcome
+    defi : dict of str to dict
+        Per lending market: ``liquidated_usd`` (collateral seized, USD at the oracle
+        price), ``debt_repaid_usd``, ``bad_debt_usd``, counts, final oracle price.
+    shock_venue : str
+    direction : {"down", "up"}
+    rounds : int
+        Last round in which anything happened (a trigger, a trade, an oracle update).
+    rounds_to_spread : int or None
+        First round with a liquidation outside the shocked venue (a venue or a
+        lending market); None if the cascade never left it.
+    hit_max_rounds : bool
+    """
+
+    venues: dict[str, VenueOutcome]
+    defi: dict[str, dict[str, Any]]
+    shock_venue: str
+    direction: str
+    rounds: int
+    rounds_to_spread: int | None
+    hit_max_rounds: bool
+    _rows: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    _lending_rows: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    _flows: list[dict[str, Any]] = field(repr=False, default_factory=list)
+
+    @property
+    def cex_liquidated_usd(self) -> float:
+        """Liquidated notional on all venues, USD."""
+        return sum(v.liquidated_usd for v in self.venues.values())
+
+    @property
+    def defi_liquidated_usd(self) -> float:
+        """Collateral seized in all lending markets, USD."""
+        return float(sum(d["liquidated_usd"] for d in self.defi.values()))
+
+    @property
+    def defi_bad_debt_usd(self) -> float:
+        """Bad debt (deficit) left in the lending markets, USD."""
+        return float(sum(d["bad_debt_usd"] for d in self.defi.values()))
+
+    @property
+    def contagion_share(self) -> float:
+        """Share of all liquidations (venues + lending, USD) outside the shocked venue.
+
+        0 when nothing was liquidated.
+        """
+        total = self.cex_liquidated_usd + self.defi_liquidated_usd
+        if total <= 0:
+            return 0.0
+        return (total - self.venues[self.shock_venue].liquidated_usd) / total
+
+    def summary(self) -> dict[str, Any]:
+        """The CLI's JSON: per-venue outcome, the DeFi leg, contagion share, rounds."""
+        return {
+            "venues": {
+                n: {
+                    "initial_price": v.initial_price,
+                    "final_price": v.final_price,
+                    "liquidated_usd": v.liquidated_usd,
+                    "stops_usd": v.stops_usd,
+                    "rounds": v.rounds,
+                    "n_liquidated": v.n_liquidated,
+                    "bad_debt_usd": v.bad_debt_usd,
+                    "book_exhausted": v.book_exhausted,
+                    "arb_net_base": v.arb_net_base,
+                }
+                for n, v in self.venues.items()
+            },
+            "defi": {
+                "liquidated_usd": self.defi_liquidated_usd,
+                "bad_debt_usd": self.defi_bad_debt_usd,
+                "markets": self.defi,
+            },
+            "contagion_share": self.contagion_share,
+            "rounds": self.rounds,
+            "rounds_to_spread": self.rounds_to_spread,
+            "shock_venue": self.shock_venue,
+            "direction": self.direction,
+            "hit_max_rounds": self.hit_max_rounds,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per round per venue: price, liquidations, stops, arbitrage and DeFi flow."""
+        cols = ["round", "venue", "price", "liquidated_usd", "stops_usd",
+                "cascade_filled_base", "arb_base", "defi_sold_base"]  # fmt: skip
+        return pd.DataFrame(self._rows, columns=cols)
+
+    def lending_frame(self) -> pd.DataFrame:
+        """One row per round per lending market: oracle, liquidations, bad debt, DEX price."""
+        return pd.DataFrame(self._lending_rows)
+
+    def flows_frame(self) -> pd.DataFrame:
+        """Every arbitrage crossing: round, link, venues, base, USD on each leg."""
+        cols = ["round", "link", "buy_venue", "sell_venue", "base", "buy_usd", "sell_usd"]
+        return pd.DataFrame(self._flows, columns=cols)
+
+    def plot(self) -> go.Figure:
+        """Price per venue by round (and the oracle-implied collateral price, dashed)."""
+        import plotly.graph_objects as go
+
+        fig = go.Figure()
+        df = self.to_frame()
+        for name, g in df.groupby("venue", sort=False):
+            v = self.venues[str(name)]
+            x = [0, *g["round"].tolist()]
+            y = [v.initial_price, *g["price"].tolist()]
+            fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=str(name)))
+        fig.update_layout(
+            title=f"Cascade from {self.shock_venue}: price by round",
+            xaxis_title="round",
+            yaxis_title="price (USD)",
+        )
+        return fig
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{n}</td><td>{v.final_price:,.2f}</td><td>{v.liquidated_usd:,.0f}</td>"
+            f"<td>{v.rounds}</td></tr>"
+            for n, v in self.venues.items()
+        )
+        return (
+            f"<b>ContagionResult</b> shock on {self.shock_venue}, {self.rounds} rounds, "
+            f"contagion share {self.contagion_share:.1%}, DeFi liquidated "
+            f"${self.defi_liquidated_usd:,.0f}, bad debt ${self.defi_bad_debt_usd:,.0f}"
+            "<table><tr><th>venue</th><th>final price</th><th>liquidated USD</th>"
+            f"<th>rounds</th></tr>{rows}</table>"
+        )

@@ -1,0 +1,112 @@
+"""``liqcascade contagion``: TOML configs, presets, errors (exit 2 naming the key)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, run_cli_subprocess
+
+CFG = Path(__file__).resolve().parents[1] / "data" / "contagion" / "two_venues.toml"
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = CFG.read_text()
+    assert old in text
+    p = tmp_path / "config.toml"
+    p.write_text(text.replace(old, new))
+    for f in ("positions_a.csv", "positions_b.csv"):
+        (tmp_path / f).write_text((CFG.parent / f).read_text())
+    return p
+
+
+def test_config_json_contract() -> None:
+    r = run_cli("contagion", "--config", str(CFG), "--json")
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert set(out) >= {"venues", "defi", "contagion_share", "rounds"}
+    assert set(out["venues"]) == {"a", "b"}
+    for v in out["venues"].values():
+        assert set(v) >= {"final_price", "liquidated_usd", "rounds"}
+    assert set(out["defi"]) >= {"liquidated_usd", "bad_debt_usd"}
+    # the 6 % fall reaches b through arbitrage and the Aave accounts through the oracle
+    assert out["venues"]["b"]["liquidated_usd"] > 0
+    assert out["defi"]["liquidated_usd"] > 0
+    assert 0 < out["contagion_share"] < 1
+    assert "validation" not in out
+
+
+def test_overrides_change_the_outcome() -> None:
+    base = run_cli("contagion", "--config", str(CFG), "--json").json()
+    big = run_cli("contagion", "--config", str(CFG), "--json", "--shock", "-0.1").json()
+    assert big["venues"]["a"]["final_price"] < base["venues"]["a"]["final_price"]
+    other = run_cli("contagion", "--config", str(CFG), "--json", "--shock-venue", "b").json()
+    assert other["shock_venue"] == "b"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('to = "b"', 'to = "okx"', "config.toml: links[0].to: unknown venue 'okx'"),
+        ("d1_usd_bid = 3e6", "d1_usd_bid = -3e6", "config.toml: venues[0].book.d1_usd_bid:"),
+        ("mid = 2000.0\n", "", "config.toml: venues[0].mid: missing parameter"),
+        (
+            'oracle = { sources = ["a", "b"], deviation = 0.005, heartbeat = 10 }\n',
+            "",
+            "config.toml: lending[0].oracle: missing parameter",
+        ),
+        (
+            'sources = ["a", "b"]',
+            'sources = ["a", "x"]',
+            "config.toml: lending[0].oracle.sources[1]: unknown venue 'x'",
+        ),
+        ("capacity_usd = 5e6", "capacity_usd = -1", "config.toml: links[0].capacity_usd:"),
+        ('venue = "a"', 'venue = "zz"', "config.toml: shock.venue: unknown venue 'zz'"),
+        ("fraction = -0.06", "fraction = -0.06\nprice = 1900.0", "shock: give exactly one"),
+        ("max_rounds = 200", "max_rounds = 200\nspeed = 3", "config.toml: simulation.speed:"),
+        ('collateral = "WETH"', 'collateral = "NOPE"', "config.toml: lending[0].collateral:"),
+        ("[[venues]]", "[[venues]\n", "config.toml: not valid TOML"),
+    ],
+)
+def test_config_errors_exit_2_naming_the_key(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    p = _variant(tmp_path, old, new)
+    r = run_cli("contagion", "--config", str(p), "--json")
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert message in lines[0]
+
+
+def test_usage_errors() -> None:
+    assert run_cli("contagion", "--json").exit_code == 2
+    r = run_cli("contagion", "--config", str(CFG), "--preset", "oct-2025")
+    assert r.exit_code == 2
+    r = run_cli("contagion", "--preset", "nope", "--json")
+    assert r.exit_code == 2 and "unknown preset 'nope'" in r.stderr
+    r = run_cli("contagion", "--config", "/nonexistent.toml")
+    assert r.exit_code == 2 and "--config" in r.stderr
+    r = run_cli("contagion", "--config", str(CFG), "--shock-venue", "okx")
+    assert r.exit_code == 2 and "okx" in r.stderr
+
+
+def test_preset_oct_2025_subprocess() -> None:
+    r = run_cli_subprocess("contagion", "--preset", "oct-2025", "--json")
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert set(out["venues"]) == {"binance", "bybit", "hyperliquid"}
+    rows = {row["what"]: row for row in out["validation"]["rows"]}
+    aave = rows["Aave v3 WBTC collateral liquidated, USD (2025-10-10/11)"]
+    # recorded on 2025-10-10/11 in the bundled Aave data: 83 events, $43.1M
+    assert aave["recorded"] == pytest.approx(43.1e6, rel=0.01)
+    assert aave["ratio"] == pytest.approx(aave["model"] / aave["recorded"])
+    comp = rows["Compound v3 liquidated, USD (2025-10-10)"]
+    assert comp["recorded"] == pytest.approx(17.4e6, rel=0.01)
+    hl = rows["Hyperliquid ETH liquidated, USD"]
+    assert hl["recorded"] is None and "2025-05-02" in hl["note"]
+    # the shock hits Binance; the others move by arbitrage only
+    assert out["venues"]["bybit"]["final_price"] < out["venues"]["bybit"]["initial_price"]
+    assert out["contagion_share"] > 0
