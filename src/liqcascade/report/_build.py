@@ -29,6 +29,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "liqcascade.report._cascade_section",
     "liqcascade.report._volatility_section",
     "liqcascade.report._support_section",
+    "liqcascade.report._stress_section",
     "liqcascade.report._solvency_section",
     "liqcascade.report._contagion_section",
 )

@@ -1,1 +1,75 @@
-"""liqcascade.stress (see DESIGN.md)."""
+"""Stress tests: shocks, historical replays and Monte Carlo with the cascade at every step.
+
+A portfolio of perpetual positions (ETH, BTC) and the estimated ETH market are run
+through a scenario; the market's liquidations move price further (the cascade) and,
+in Monte Carlo, feed the next step's volatility. Outputs: VaR and ES at 95 and 99 %,
+each position's probability of liquidation or stop, expected loss, the distribution
+of market-wide liquidations and of the post-cascade price. Paths run locally (numba,
+all cores) or on Dask, identically for the same seed.
+"""
+
+from liqcascade.stress._market import StressBook, stress_book
+from liqcascade.stress._model import METHODS, AssetModel, JointModel, fit_joint_model
+from liqcascade.stress._portfolio import (
+    ASSETS,
+    Portfolio,
+    PortfolioOutcome,
+    evaluate_portfolio,
+    read_portfolio,
+    sample_portfolio,
+)
+from liqcascade.stress._result import (
+    FailedScenario,
+    StressResult,
+    expected_shortfall,
+    value_at_risk,
+)
+from liqcascade.stress._runner import BACKENDS, CHUNK_PATHS, PathSet, PathSpec, run_paths
+from liqcascade.stress._scenarios import (
+    DEFAULT_SHOCKS,
+    SCENARIOS,
+    WINDOWS,
+    CrashWindow,
+    StressMarket,
+    monte_carlo,
+    replay,
+    replay_bars,
+    run_batch,
+    shock_grid,
+    stress_market,
+)
+
+__all__ = [
+    "ASSETS",
+    "BACKENDS",
+    "CHUNK_PATHS",
+    "DEFAULT_SHOCKS",
+    "METHODS",
+    "SCENARIOS",
+    "WINDOWS",
+    "AssetModel",
+    "CrashWindow",
+    "FailedScenario",
+    "JointModel",
+    "PathSet",
+    "PathSpec",
+    "Portfolio",
+    "PortfolioOutcome",
+    "StressBook",
+    "StressMarket",
+    "StressResult",
+    "evaluate_portfolio",
+    "expected_shortfall",
+    "fit_joint_model",
+    "monte_carlo",
+    "read_portfolio",
+    "replay",
+    "replay_bars",
+    "run_batch",
+    "run_paths",
+    "sample_portfolio",
+    "shock_grid",
+    "stress_book",
+    "stress_market",
+    "value_at_risk",
+]

@@ -1,0 +1,288 @@
+"""Portfolios of perpetual positions: reading, validation, outcome on a path's extremes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
+
+__all__ = [
+    "ASSETS",
+    "Portfolio",
+    "PortfolioOutcome",
+    "evaluate_portfolio",
+    "read_portfolio",
+    "sample_portfolio",
+]
+
+#: Assets a portfolio may hold, and their Binance USDⓈ-M contracts.
+ASSETS: dict[str, str] = {"ETH": "ETHUSDT", "BTC": "BTCUSDT"}
+
+
+def _asset(symbol: str) -> str | None:
+    s = str(symbol).strip().upper().replace("/", "").replace("-", "").replace(":USDT", "")
+    for a, contract in ASSETS.items():
+        if s in (a, contract, a + "USD", a + "PERP", contract + "PERP"):
+            return a
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class Portfolio:
+    """Perpetual positions (isolated margin, Binance USDⓈ-M rules) on ETH and BTC.
+
+    Parameters
+    ----------
+    asset : array of str
+        ``"ETH"`` or ``"BTC"`` per position.
+    side : array of int8
+        ``+1`` long, ``-1`` short.
+    size : array of float
+        Base units (ETH, BTC), > 0.
+    entry_price : array of float
+        USD.
+    margin : array of float
+        Isolated margin, USD.
+    liq_price : array of float
+        Liquidation price, USD (Binance tiers of the contract).
+    stop_price : array of float
+        Stop-market trigger, USD (NaN: none).
+    names : list of str
+        One label per position (``"1:ETHUSDT long 10"`` unless a ``name`` column).
+    source : str
+        File name (or ``"<sample>"``), used in messages.
+    """
+
+    asset: np.ndarray
+    side: np.ndarray
+    size: FloatArray
+    entry_price: FloatArray
+    margin: FloatArray
+    liq_price: FloatArray
+    stop_price: FloatArray
+    names: list[str]
+    source: str = "<portfolio>"
+
+    def __len__(self) -> int:
+        return int(self.size.size)
+
+    @property
+    def assets(self) -> list[str]:
+        """Assets held, in ``ASSETS`` order."""
+        return [a for a in ASSETS if (self.asset == a).any()]
+
+    def check_prices(self, prices: dict[str, float]) -> None:
+        """Fail on positions already past their liquidation price or stop at ``prices``."""
+        for i in range(len(self)):
+            p = prices[str(self.asset[i])]
+            s = int(self.side[i])
+            row = f"{self.source}: row {i + 1}"
+            if s * (p - self.liq_price[i]) <= 0:
+                raise InputError(
+                    f"{row}: already beyond its liquidation price {self.liq_price[i]:,.2f}"
+                    f" at the current price {p:,.2f}"
+                )
+            sp = self.stop_price[i]
+            if math.isfinite(sp) and s * (p - sp) <= 0:
+                raise InputError(
+                    f"{row}: stop_price {sp:,.2f} already reached at the current price {p:,.2f}"
+                )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per position (USD, base units)."""
+        return pd.DataFrame(
+            {
+                "name": self.names,
+                "asset": self.asset,
+                "side": np.where(self.side > 0, "long", "short"),
+                "size": self.size,
+                "entry_price": self.entry_price,
+                "margin": self.margin,
+                "leverage": self.size * self.entry_price / self.margin,
+                "liq_price": self.liq_price,
+                "stop_price": self.stop_price,
+            }
+        )
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, source: str = "<portfolio>") -> Portfolio:
+        """Validate a frame with DESIGN.md's portfolio columns; errors name the row."""
+        from liqcascade.margin import liq_price
+
+        cols = {str(c).strip().lower(): c for c in df.columns}
+        for need in ("symbol", "side", "size", "entry_price"):
+            if need not in cols:
+                raise InputError(f"{source}: missing column {need!r}")
+        has_m, has_l = "margin" in cols, "leverage" in cols
+        if not (has_m or has_l):
+            raise InputError(f"{source}: needs a margin or a leverage column")
+        if len(df) == 0:
+            raise InputError(f"{source}: no positions")
+        assets, sides, sizes, eps, margins, stops, names = [], [], [], [], [], [], []
+        for i, (_, r) in enumerate(df.iterrows()):
+            row = f"{source}: row {i + 1}"
+            a = _asset(r[cols["symbol"]])
+            if a is None:
+                raise InputError(
+                    f"{row}: symbol {r[cols['symbol']]!r} not supported (ETH/ETHUSDT, BTC/BTCUSDT)"
+                )
+            sd = str(r[cols["side"]]).strip().lower()
+            if sd not in ("long", "short", "buy", "sell", "1", "-1"):
+                raise InputError(f"{row}: side must be long or short (got {r[cols['side']]!r})")
+            side = 1 if sd in ("long", "buy", "1") else -1
+
+            def num(col: str, r: Any = r, row: str = row) -> float:
+                v = r[cols[col]]
+                try:
+                    x = float(v)
+                except (TypeError, ValueError):
+                    raise InputError(f"{row}: {col} is not a number ({v!r})") from None
+                return x
+
+            size, ep = num("size"), num("entry_price")
+            if not (math.isfinite(size) and size > 0):
+                raise InputError(f"{row}: size must be > 0 (got {size})")
+            if not (math.isfinite(ep) and ep > 0):
+                raise InputError(f"{row}: entry_price must be > 0 USD (got {ep})")
+            m = num("margin") if has_m else math.nan
+            if not math.isfinite(m) and has_l:
+                lev = num("leverage")
+                if not (math.isfinite(lev) and lev >= 1):
+                    raise InputError(f"{row}: leverage must be >= 1 (got {lev})")
+                m = size * ep / lev
+            if not (math.isfinite(m) and m > 0):
+                raise InputError(f"{row}: margin must be > 0 USD (or give a leverage)")
+            sp = math.nan
+            if "stop_price" in cols:
+                v = r[cols["stop_price"]]
+                if v is not None and str(v).strip() not in ("", "nan", "None"):
+                    sp = num("stop_price")
+                    if not (math.isfinite(sp) and sp > 0):
+                        raise InputError(f"{row}: stop_price must be > 0 USD (got {sp})")
+            label = None
+            if "name" in cols and str(r[cols["name"]]).strip() not in ("", "nan", "None"):
+                label = str(r[cols["name"]]).strip()
+            names.append(label or f"{i + 1}:{ASSETS[a]} {'long' if side > 0 else 'short'} {size:g}")
+            assets.append(a)
+            sides.append(side)
+            sizes.append(size)
+            eps.append(ep)
+            margins.append(m)
+            stops.append(sp)
+        asset = np.array(assets)
+        side_a = np.array(sides, dtype=np.int8)
+        size_a, ep_a, m_a = np.array(sizes), np.array(eps), np.array(margins)
+        liq = np.empty(size_a.size)
+        for a, contract in ASSETS.items():
+            mk = asset == a
+            if mk.any():
+                res = liq_price(
+                    "binance", side_a[mk], size_a[mk], ep_a[mk], margin=m_a[mk], symbol=contract
+                )
+                liq[mk] = res.liq_price
+        if len(set(names)) != len(names):
+            names = [f"{n} #{i + 1}" for i, n in enumerate(names)]
+        return cls(asset, side_a, size_a, ep_a, m_a, liq, np.array(stops), names, source)
+
+
+def read_portfolio(path: str | Path) -> Portfolio:
+    """Read a portfolio file (CSV or Parquet; DESIGN.md columns).
+
+    Columns: ``symbol`` (ETH/ETHUSDT, BTC/BTCUSDT), ``side`` (long/short), ``size``
+    (base units), ``entry_price`` (USD), ``margin`` (isolated, USD) or ``leverage``;
+    optional ``stop_price`` (USD) and ``name``. Liquidation prices follow Binance
+    USDⓈ-M isolated margin with the packaged tier tables.
+
+    Raises
+    ------
+    InputError
+        ``"FILE: row N: what is wrong"``.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"--portfolio: {p}: no such file")
+    try:
+        if p.suffix.lower() in (".parquet", ".pq"):
+            df = pd.read_parquet(p)
+        else:
+            df = pd.read_csv(p, skipinitialspace=True)
+    except Exception as exc:
+        raise InputError(f"{p}: cannot read: {exc}") from None
+    return Portfolio.from_frame(df, source=str(p))
+
+
+def sample_portfolio(prices: dict[str, float]) -> Portfolio:
+    """The report's sample: 10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5× at ``prices``."""
+    df = pd.DataFrame(
+        {
+            "symbol": ["ETHUSDT", "BTCUSDT", "ETHUSDT"],
+            "side": ["long", "long", "short"],
+            "size": [10.0, 1.0, 5.0],
+            "entry_price": [prices["ETH"], prices["BTC"], prices["ETH"]],
+            "leverage": [20.0, 10.0, 5.0],
+            "name": ["ETH long 20x", "BTC long 10x", "ETH short 5x"],
+        }
+    )
+    return Portfolio.from_frame(df, source="<sample>")
+
+
+@dataclass(frozen=True, eq=False)
+class PortfolioOutcome:
+    """Per-path portfolio PnL and per-position status.
+
+    Attributes
+    ----------
+    pnl : array (paths,)
+        Portfolio PnL from the current prices to the horizon, USD.
+    liquidated, stopped : bool arrays (paths, positions)
+    """
+
+    pnl: FloatArray
+    liquidated: np.ndarray
+    stopped: np.ndarray
+
+
+def evaluate_portfolio(
+    pf: Portfolio,
+    prices: dict[str, float],
+    final: dict[str, FloatArray],
+    low: dict[str, FloatArray],
+    high: dict[str, FloatArray],
+) -> PortfolioOutcome:
+    """Each position's outcome on paths given by their final price and extremes.
+
+    A long is stopped when the lowest price reaches a stop above its liquidation
+    price (filled at the stop price), else liquidated when it reaches the
+    liquidation price (losing its current equity ``margin + size·(P0 − entry)``),
+    else marked to the final price. Shorts mirror. PnL is measured from the current
+    price ``P0`` (USD).
+    """
+    n = next(iter(final.values())).size
+    k = len(pf)
+    pnl = np.zeros(n)
+    liq = np.zeros((n, k), dtype=bool)
+    stp = np.zeros((n, k), dtype=bool)
+    for i in range(k):
+        a = str(pf.asset[i])
+        p0 = prices[a]
+        s = int(pf.side[i])
+        size, lp, sp = pf.size[i], pf.liq_price[i], pf.stop_price[i]
+        equity0 = pf.margin[i] + s * size * (p0 - pf.entry_price[i])
+        extreme = low[a] if s > 0 else high[a]
+        has_stop = math.isfinite(sp) and s * (sp - lp) > 0
+        # reached: the extreme is at or beyond the level in the adverse direction
+        st = s * (extreme - sp) <= 0 if has_stop else np.zeros(n, dtype=bool)
+        lq = (s * (extreme - lp) <= 0) & ~st
+        mark = s * size * (final[a] - p0)
+        pos_pnl = np.where(st, s * size * (sp - p0), np.where(lq, -equity0, mark))
+        pnl += pos_pnl
+        liq[:, i] = lq
+        stp[:, i] = st
+    return PortfolioOutcome(pnl=pnl, liquidated=liq, stopped=stp)

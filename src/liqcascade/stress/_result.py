@@ -1,0 +1,193 @@
+"""Stress results: VaR/ES, liquidation probabilities, market liquidations, price ranges."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade._typing import FloatArray
+from liqcascade.stress._portfolio import Portfolio
+
+__all__ = ["FailedScenario", "StressResult", "expected_shortfall", "value_at_risk"]
+
+
+def value_at_risk(loss: FloatArray, level: float) -> float:
+    """VaR at ``level`` (e.g. 0.99): the ``level`` quantile of the loss, USD (positive = loss).
+
+    numpy's default (linear-interpolation) quantile.
+    """
+    x = np.asarray(loss, dtype=np.float64)
+    return float(np.quantile(x, level))
+
+
+def expected_shortfall(loss: FloatArray, level: float) -> float:
+    """ES at ``level``: the mean of the worst ``ceil(n·(1 − level))`` losses, USD."""
+    x = np.sort(np.asarray(loss, dtype=np.float64))
+    k = max(1, math.ceil(x.size * (1.0 - level) - 1e-9))
+    return math.fsum(x[-k:].tolist()) / k
+
+
+def _q(x: FloatArray, qs: dict[str, float]) -> dict[str, float]:
+    return {k: float(np.quantile(x, v)) for k, v in qs.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class FailedScenario:
+    """A scenario of a batch that could not run (the batch goes on).
+
+    Attributes
+    ----------
+    scenario : str
+    label : str
+    error : str
+        The message (``InputError`` text or ``Type: message``).
+    """
+
+    scenario: str
+    label: str
+    error: str
+
+    def summary(self) -> dict[str, Any]:
+        """``{"scenario", "label", "error"}``."""
+        return {"scenario": self.scenario, "label": self.label, "error": self.error}
+
+
+@dataclass(frozen=True, eq=False)
+class StressResult:
+    """The outcome of one stress scenario on a portfolio and on the market.
+
+    Attributes
+    ----------
+    scenario : {"shock", "replay", "montecarlo"}
+    label : str
+        Shock grid, window or model description.
+    seed : int or None
+    pnl : array (paths,)
+        Portfolio PnL per path (or per shock), USD.
+    liquidated, stopped : bool arrays (paths, positions)
+    market_liq_usd : array (paths,)
+        Market-wide liquidations of the estimated ETH book (long + short notional), USD.
+    final_price : dict of arrays
+        Post-cascade price per asset at the horizon, USD.
+    portfolio : Portfolio
+    prices : dict
+        Start prices, USD.
+    details : dict
+        Scenario-specific facts (model, window, source bars, as-of date).
+    table : pandas.DataFrame, optional
+        Per-shock rows (shock scenario) or the path (replay).
+    """
+
+    scenario: str
+    label: str
+    seed: int | None
+    pnl: FloatArray
+    liquidated: np.ndarray
+    stopped: np.ndarray
+    market_liq_usd: FloatArray
+    final_price: dict[str, FloatArray]
+    portfolio: Portfolio
+    prices: dict[str, float]
+    details: dict[str, Any] = field(default_factory=dict)
+    table: pd.DataFrame | None = None
+
+    @property
+    def loss(self) -> FloatArray:
+        """Portfolio loss per path, USD (positive = loss)."""
+        return -self.pnl
+
+    @property
+    def n_paths(self) -> int:
+        """Paths (or shocks, or 1 for a replay)."""
+        return int(self.pnl.size)
+
+    def var(self, level: float) -> float:
+        """Value at risk at ``level``, USD."""
+        return value_at_risk(self.loss, level)
+
+    def es(self, level: float) -> float:
+        """Expected shortfall at ``level``, USD."""
+        return expected_shortfall(self.loss, level)
+
+    def p_liquidation(self) -> dict[str, float]:
+        """Probability each position is liquidated or stopped over the horizon."""
+        hit = self.liquidated | self.stopped
+        return {n: float(hit[:, i].mean()) for i, n in enumerate(self.portfolio.names)}
+
+    def summary(self) -> dict[str, Any]:
+        """The CLI's JSON keys (USD; probabilities as fractions)."""
+        main = self.portfolio.assets[0] if len(self.portfolio) else "ETH"
+        main = "ETH" if "ETH" in self.final_price else main
+        return {
+            "scenario": self.scenario,
+            "label": self.label,
+            "paths": self.n_paths,
+            "seed": self.seed,
+            "var_95": self.var(0.95),
+            "var_99": self.var(0.99),
+            "es_95": self.es(0.95),
+            "es_99": self.es(0.99),
+            "expected_loss": float(self.loss.mean()),
+            "p_liquidation": self.p_liquidation(),
+            "market_liquidations_usd": _q(
+                self.market_liq_usd, {"p50": 0.5, "p95": 0.95, "p99": 0.99}
+            ),
+            "price_quantiles": _q(self.final_price[main], {"p05": 0.05, "p50": 0.5, "p95": 0.95}),
+            "price_asset": main,
+            "start_prices": dict(self.prices),
+            "details": self.details,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per position: probabilities of liquidation and stop, mean PnL share."""
+        df = self.portfolio.to_frame()
+        df["p_liquidated"] = self.liquidated.mean(axis=0)
+        df["p_stopped"] = self.stopped.mean(axis=0)
+        return df
+
+    def plot(self) -> Any:
+        """Loss distribution with VaR/ES marks, and market liquidations (plotly)."""
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+
+        fig = make_subplots(
+            rows=1,
+            cols=2,
+            subplot_titles=("Portfolio loss (USD)", "Market liquidations (USD)"),
+        )
+        loss = self.loss
+        liq = self.market_liq_usd
+        if loss.size > 20000:
+            step = loss.size // 20000
+            loss, liq = loss[::step], liq[::step]
+        fig.add_trace(go.Histogram(x=loss, nbinsx=80, name="loss"), row=1, col=1)
+        for lvl, dash in ((0.95, "dash"), (0.99, "dot")):
+            fig.add_vline(
+                x=self.var(lvl), line_dash=dash, annotation_text=f"VaR {lvl:.0%}", row=1, col=1
+            )
+        fig.add_trace(go.Histogram(x=liq, nbinsx=80, name="liquidations"), row=1, col=2)
+        fig.update_layout(
+            title=f"Stress: {self.scenario} ({self.label}), {self.n_paths:,} paths",
+            showlegend=False,
+            template="plotly_white",
+        )
+        return fig
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{s[k]:,.0f}</td></tr>"
+            for k in ("var_95", "var_99", "es_95", "es_99", "expected_loss")
+        )
+        return f"<b>StressResult {html.escape(self.scenario)}</b><table>{rows}</table>"
+
+    def __repr__(self) -> str:
+        return (
+            f"StressResult(scenario={self.scenario!r}, paths={self.n_paths},"
+            f" var_99={self.var(0.99):,.0f} USD, es_99={self.es(0.99):,.0f} USD)"
+        )

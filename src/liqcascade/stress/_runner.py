@@ -1,0 +1,207 @@
+"""Running Monte Carlo paths in chunks: locally (numba, all cores) or on Dask.
+
+Paths are cut into chunks of :data:`CHUNK_PATHS` whatever the backend; chunk ``i``
+draws its innovations from ``numpy.random.SeedSequence(seed).spawn(n_chunks)[i]``
+(a child's stream depends only on ``seed`` and ``i``), and the kernel is a pure
+function of its inputs, so local and Dask runs are identical bit for bit — and the
+first 50,000 paths of a 100,000-path run are the 50,000-path run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
+from liqcascade.stress._kernels import mc_kernel
+from liqcascade.stress._market import StressBook
+from liqcascade.stress._model import SIGMA2_CAP, JointModel
+
+__all__ = ["BACKENDS", "CHUNK_PATHS", "PathSet", "PathSpec", "run_chunk", "run_paths"]
+
+BACKENDS: tuple[str, ...] = ("local", "dask")
+
+#: Paths per chunk (fixed: the chunking must not depend on the backend).
+CHUNK_PATHS: int = 5000
+
+
+@dataclass(frozen=True, eq=False)
+class PathSpec:
+    """Everything a chunk needs (pickled once to Dask workers).
+
+    Attributes
+    ----------
+    model : JointModel
+    books : tuple of StressBook
+        One per asset (``StressBook.empty()`` for an asset without a market book).
+    horizon : int
+        Steps (days).
+    impact : float
+        1 with the cascade, 0 without.
+    max_rounds : int
+    """
+
+    model: JointModel
+    books: tuple[StressBook, ...]
+    horizon: int
+    impact: float = 1.0
+    max_rounds: int = 100
+
+
+@dataclass(frozen=True, eq=False)
+class PathSet:
+    """Per-path outcomes: dicts keyed by asset of arrays (paths,).
+
+    ``final``, ``low``, ``high``: USD; ``liq_long_usd``, ``liq_short_usd``: the market
+    book's liquidated notional over the horizon, USD.
+    """
+
+    final: dict[str, FloatArray]
+    low: dict[str, FloatArray]
+    high: dict[str, FloatArray]
+    liq_long_usd: dict[str, FloatArray]
+    liq_short_usd: dict[str, FloatArray]
+
+    @property
+    def n_paths(self) -> int:
+        """Number of paths."""
+        return int(next(iter(self.final.values())).size)
+
+
+def run_chunk(spec: PathSpec, seed_seq: np.random.SeedSequence, n: int) -> FloatArray:
+    """Simulate ``n`` paths of every asset; returns (n, 5·assets) (see ``mc_kernel``)."""
+    rng = np.random.default_rng(seed_seq)
+    zs = spec.model.innovations(rng, n, spec.horizon)
+    cols = []
+    for m, book, z in zip(spec.model.models, spec.books, zs, strict=True):
+        cols.append(
+            mc_kernel(
+                z,
+                m.p0,
+                m.mu,
+                m.omega,
+                m.alpha,
+                m.gamma,
+                m.beta,
+                m.model_code,
+                m.sigma2_0,
+                SIGMA2_CAP,
+                *book.kernel_args(),
+                spec.impact,
+                spec.max_rounds,
+            )
+        )
+    return np.hstack(cols)
+
+
+def _chunks(n_paths: int, seed: int) -> list[tuple[np.random.SeedSequence, int]]:
+    n_chunks = math.ceil(n_paths / CHUNK_PATHS)
+    seqs = np.random.SeedSequence(seed).spawn(n_chunks)
+    sizes = [min(CHUNK_PATHS, n_paths - i * CHUNK_PATHS) for i in range(n_chunks)]
+    return list(zip(seqs, sizes, strict=True))
+
+
+def run_paths(
+    spec: PathSpec,
+    n_paths: int,
+    seed: int,
+    *,
+    backend: str = "local",
+    scheduler: str | None = None,
+    advance: Callable[[float], None] | None = None,
+    client: Any = None,
+) -> PathSet:
+    """Simulate ``n_paths`` paths on ``backend`` (same result on every backend).
+
+    Parameters
+    ----------
+    spec : PathSpec
+    n_paths : int
+        > 0.
+    seed : int
+        Root of the per-chunk seeds.
+    backend : {"local", "dask"}
+    scheduler : str, optional
+        Dask scheduler address; default a ``distributed.LocalCluster`` (2 workers).
+    advance : callable, optional
+        Called with the number of paths done after each chunk (progress bars).
+    client : distributed.Client, optional
+        An existing client (``backend="dask"``); overrides ``scheduler``.
+    """
+    if n_paths <= 0:
+        raise InputError(f"--paths must be > 0 (got {n_paths})")
+    if backend not in BACKENDS:
+        raise InputError(f"--backend must be one of {', '.join(BACKENDS)} (got {backend!r})")
+    chunks = _chunks(n_paths, seed)
+    outs: list[FloatArray] = []
+    if backend == "local":
+        for seq, n in chunks:
+            outs.append(run_chunk(spec, seq, n))
+            if advance is not None:
+                advance(n)
+    else:
+        outs = _run_dask(spec, chunks, scheduler, advance, client)
+    allp = np.vstack(outs)
+    names = spec.model.assets
+    col = {a: 5 * j for j, a in enumerate(names)}
+    return PathSet(
+        final={a: allp[:, c] for a, c in col.items()},
+        low={a: allp[:, c + 1] for a, c in col.items()},
+        high={a: allp[:, c + 2] for a, c in col.items()},
+        liq_long_usd={a: allp[:, c + 3] for a, c in col.items()},
+        liq_short_usd={a: allp[:, c + 4] for a, c in col.items()},
+    )
+
+
+def _run_dask(
+    spec: PathSpec,
+    chunks: list[tuple[np.random.SeedSequence, int]],
+    scheduler: str | None,
+    advance: Callable[[float], None] | None,
+    client: Any,
+) -> list[FloatArray]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:  # pragma: no cover - dask is a dependency
+        raise InputError("--backend dask needs the 'distributed' package") from None
+    own: list[Any] = []
+    if client is None:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except Exception as exc:
+                raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        else:
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+            client = Client(cluster)
+            own = [client, cluster]
+    try:
+        res: list[Any] = [None] * len(chunks)
+        for attempt in range(3):  # a lost worker cancels its futures: resubmit those chunks
+            todo = [i for i, r in enumerate(res) if r is None]
+            if not todo:
+                break
+            spec_f = client.scatter(spec, broadcast=True)
+            futs = {
+                client.submit(run_chunk, spec_f, chunks[i][0], chunks[i][1], pure=False): i
+                for i in todo
+            }
+            for fut in as_completed(list(futs)):
+                i = futs[fut]
+                try:
+                    res[i] = fut.result()
+                except Exception:
+                    if attempt == 2:
+                        raise
+                    continue
+                if advance is not None:
+                    advance(chunks[i][1])
+        return res
+    finally:
+        for obj in own:
+            obj.close()

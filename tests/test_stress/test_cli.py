@@ -1,0 +1,121 @@
+"""`liqcascade stress`: JSON contract and exit 2 on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.conftest import run_cli, run_cli_subprocess
+
+KEYS = {
+    "scenario",
+    "paths",
+    "seed",
+    "var_95",
+    "var_99",
+    "es_95",
+    "es_99",
+    "expected_loss",
+    "p_liquidation",
+    "market_liquidations_usd",
+    "price_quantiles",
+}
+
+
+@pytest.fixture(scope="module")
+def pf(data_dir: Path) -> str:
+    return str(data_dir / "stress" / "portfolio.csv")
+
+
+def test_montecarlo_json(pf: str) -> None:
+    r = run_cli(
+        "stress",
+        "--portfolio",
+        pf,
+        "--paths",
+        "3000",
+        "--horizon-days",
+        "5",
+        "--seed",
+        "9",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert KEYS <= set(out)
+    assert out["paths"] == 3000 and out["seed"] == 9 and out["scenario"] == "montecarlo"
+    assert set(out["market_liquidations_usd"]) == {"p50", "p95", "p99"}
+    assert set(out["price_quantiles"]) == {"p05", "p50", "p95"}
+    q = out["price_quantiles"]
+    assert q["p05"] < q["p50"] < q["p95"]
+    assert list(out["p_liquidation"]) == [
+        "1:ETHUSDT long 10",
+        "2:BTCUSDT long 1",
+        "3:ETHUSDT short 5",
+    ]
+    again = run_cli(
+        "stress",
+        "--portfolio",
+        pf,
+        "--paths",
+        "3000",
+        "--horizon-days",
+        "5",
+        "--seed",
+        "9",
+        "--json",
+    ).json()
+    assert again["var_99"] == out["var_99"]
+
+
+def test_shock_and_replay_json(pf: str) -> None:
+    r = run_cli(
+        "stress", "--portfolio", pf, "--scenario", "shock", "--shocks", "-5%,-0.1", "--json"
+    )
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert out["paths"] == 2 and [s["shock"] for s in out["shocks"]] == [-0.05, -0.1]
+    r = run_cli(
+        "stress", "--portfolio", pf, "--scenario", "replay", "--window", "2022-11-08", "--json"
+    )
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert out["details"]["ETH_source"] == "ohlcv_1h" and out["paths"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "msg"),
+    [
+        (["--paths", "0"], "--paths must be > 0 (got 0)"),
+        (["--horizon-days", "0"], "--horizon-days must be > 0"),
+        (["--scenario", "doom"], "--scenario must be one of"),
+        (["--method", "bootstrap"], "--method must be one of"),
+        (["--model", "figarch"], "--model must be one of"),
+        (["--backend", "ray"], "--backend must be one of"),
+        (["--scenario", "shock", "--shocks", "-1.5"], "--shocks"),
+        (["--scenario", "replay", "--window", "nope"], "--window"),
+    ],
+)
+def test_bad_options_exit_2(pf: str, args: list[str], msg: str) -> None:
+    r = run_cli("stress", "--portfolio", pf, *args, "--json")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("error: ") and msg in r.stderr
+    assert r.stdout == ""
+
+
+def test_bad_rows_exit_2(data_dir: Path, tmp_path: Path) -> None:
+    bad = data_dir / "stress" / "bad_symbol.csv"
+    r = run_cli("stress", "--portfolio", str(bad))
+    assert r.exit_code == 2 and f"{bad}: row 2: symbol 'DOGE'" in r.stderr
+    p = tmp_path / "neg.csv"
+    p.write_text("symbol,side,size,entry_price,margin\nETH,long,1,3600,100\nETH,short,0,3600,10\n")
+    r = run_cli("stress", "--portfolio", str(p))
+    assert r.exit_code == 2 and "row 2: size must be > 0" in r.stderr
+    r = run_cli("stress", "--portfolio", str(tmp_path / "missing.csv"))
+    assert r.exit_code == 2 and "--portfolio" in r.stderr
+
+
+def test_subprocess_exit_2_no_traceback(pf: str) -> None:
+    r = run_cli_subprocess("stress", "--portfolio", pf, "--paths", "-3")
+    assert r.exit_code == 2
+    assert "Traceback" not in r.stderr and "--paths must be > 0" in r.stderr

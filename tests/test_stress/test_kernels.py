@@ -1,0 +1,143 @@
+"""Path kernels against their plain-Python twins, and against arch's own simulation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from arch.univariate import EGARCH, GARCH
+from tests.test_stress._cases import random_book
+
+from liqcascade.stress import StressBook
+from liqcascade.stress._kernels import (
+    MODEL_EGARCH,
+    MODEL_GJR,
+    cascade_step,
+    cascade_step_py,
+    mc_kernel,
+    mc_paths_py,
+    replay_kernel,
+    replay_py,
+)
+
+
+@pytest.mark.parametrize("case", range(25))
+def test_cascade_step_equals_twin(case: int) -> None:
+    rng = np.random.default_rng(case)
+    book = random_book(rng)
+    for _ in range(20):
+        lo = float(rng.uniform(90, 100))
+        hi = float(rng.uniform(100, 110))
+        x = float(rng.uniform(60, 140))
+        pref = float(rng.uniform(lo, hi))
+        impact = float(rng.choice([0.0, 1.0, 2.5]))
+        got = cascade_step(x, pref, lo, hi, *book.kernel_args(), impact, 100)
+        ref = cascade_step_py(x, pref, lo, hi, book, impact, 100)
+        assert got == pytest.approx(ref, rel=1e-10, abs=1e-7)
+
+
+def test_cascade_step_hand_case() -> None:
+    """One long of 10 base at 95, a bid level of 2,000 USD at 1 % and 10,000 USD at 2 %."""
+    from liqcascade.book._orderbook import OrderBook
+    from liqcascade.positions._book import PositionBook
+    from liqcascade.stress import stress_book
+
+    pos = PositionBook(
+        side=np.array([1], np.int8),
+        size=np.array([10.0]),
+        entry_price=np.array([100.0]),
+        margin=np.array([50.0]),
+        liq_price=np.array([95.0]),
+        bankruptcy_price=np.array([95.0]),
+    )
+    ob = OrderBook(
+        mid=100.0,
+        bid_price=np.array([99.0, 98.0]),
+        bid_size=np.array([2000 / 99, 10000 / 98]),
+        ask_price=np.array([101.0]),
+        ask_size=np.array([1.0]),
+    )
+    b = stress_book(pos, None, ob)
+    # x = 94 < 95 triggers 10 base = 1,000 USD at pref 100: half the first level -> 0.5 %
+    y, dl, ds = cascade_step(94.0, 100.0, 100.0, 100.0, *b.kernel_args(), 1.0, 100)
+    assert y == pytest.approx(94.0 * (1 - 0.005))
+    assert dl == pytest.approx(950.0)  # 10 base at the liquidation price 95
+    assert ds == 0.0
+    # already below the liquidation price: nothing new
+    assert cascade_step(94.0, 100.0, 94.5, 100.0, *b.kernel_args(), 1.0, 100)[1] == 0.0
+
+
+@pytest.mark.parametrize("model", [MODEL_GJR, MODEL_EGARCH])
+@pytest.mark.parametrize("case", range(4))
+def test_mc_kernel_equals_twin(model: int, case: int) -> None:
+    rng = np.random.default_rng(100 + case)
+    book = random_book(rng, 30, 15)
+    z = rng.standard_t(4, size=(12, 15)) / math.sqrt(2.0)
+    if model == MODEL_GJR:
+        params = (0.05, 0.3, 0.08, 0.05, 0.88)
+    else:
+        params = (0.05, 0.08, 0.2, -0.05, 0.95)
+    args = (*params[:1], *params[1:])
+    got = mc_kernel(z, 100.0, *args, model, 9.0, 1600.0, *book.kernel_args(), 1.0, 100)
+    ref = mc_paths_py(z, 100.0, params, model, 9.0, 1600.0, book, 1.0, 100)
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_replay_kernel_equals_twin(case: int) -> None:
+    rng = np.random.default_rng(200 + case)
+    book = random_book(rng)
+    steps = rng.normal(0, 0.03, 40)
+    close = 100 * np.exp(np.cumsum(steps))
+    prev = np.concatenate([[100.0], close[:-1]])
+    low = np.minimum(prev, close) * (1 - rng.uniform(0, 0.03, 40))
+    high = np.maximum(prev, close) * (1 + rng.uniform(0, 0.03, 40))
+    got = replay_kernel(low, high, close, 100.0, *book.kernel_args(), 1.0, 100)
+    ref = replay_py(low, high, close, 100.0, book, 1.0, 100)
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-6)
+    off = replay_kernel(low, high, close, 100.0, *book.kernel_args(), 0.0, 100)
+    np.testing.assert_array_equal(off[:, 2], close)
+
+
+def _arch_path(vol: object, params: list[float], z: np.ndarray, s2_0: float) -> np.ndarray:
+    draws = iter([z])
+    data, _ = vol.simulate(params, z.size, lambda n: next(draws), burn=0, initial_value=s2_0)  # type: ignore[attr-defined]
+    return data
+
+
+@pytest.mark.parametrize("kind", ["gjr", "egarch"])
+def test_variance_recursion_matches_arch(kind: str) -> None:
+    """Without a book, a path's returns are arch's simulated returns for the same draws."""
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal(60)
+    mu = 0.1
+    if kind == "gjr":
+        vol, par, code = GARCH(p=1, o=1, q=1), [0.4, 0.09, 0.06, 0.87], MODEL_GJR
+        omega, alpha, gamma, beta = par
+    else:
+        vol, par, code = EGARCH(p=1, o=1, q=1), [0.06, 0.18, -0.04, 0.96], MODEL_EGARCH
+        omega, alpha, gamma, beta = par
+    s2_0 = 6.0
+    # arch's EGARCH takes the initial value as ln sigma^2
+    data = _arch_path(vol, par, z, s2_0 if kind == "gjr" else math.log(s2_0))
+    e = StressBook.empty()
+    out = mc_kernel(
+        z[None, :],
+        2000.0,
+        mu,
+        omega,
+        alpha,
+        gamma,
+        beta,
+        code,
+        s2_0,
+        1e9,
+        *e.kernel_args(),
+        1.0,
+        100,
+    )
+    expected_log = np.cumsum(mu + data) / 100
+    assert out[0, 0] == pytest.approx(2000.0 * math.exp(expected_log[-1]), rel=1e-10)
+    assert out[0, 1] == pytest.approx(2000.0 * math.exp(min(0.0, expected_log.min())), rel=1e-10)
+    assert out[0, 2] == pytest.approx(2000.0 * math.exp(max(0.0, expected_log.max())), rel=1e-10)

@@ -1,0 +1,101 @@
+"""Runners: the same seed gives the same paths locally and on Dask; convergence in paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from liqcascade.stress import (
+    CHUNK_PATHS,
+    PathSpec,
+    StressBook,
+    StressMarket,
+    fit_joint_model,
+    run_paths,
+    sample_portfolio,
+    stress_book,
+)
+from liqcascade.stress._result import expected_shortfall, value_at_risk
+
+
+@pytest.fixture(scope="module")
+def spec(market: StressMarket, fits: Any) -> PathSpec:
+    jm = fit_joint_model(["ETH", "BTC"], market.prices, as_of=market.as_of, method="fhs", fits=fits)
+    return PathSpec(model=jm, books=(market.book, StressBook.empty()), horizon=5)
+
+
+def _same(a: Any, b: Any) -> None:
+    for name in ("final", "low", "high", "liq_long_usd", "liq_short_usd"):
+        for k in getattr(a, name):
+            np.testing.assert_array_equal(getattr(a, name)[k], getattr(b, name)[k])
+
+
+def test_local_equals_dask_threads(spec: PathSpec) -> None:
+    from distributed import Client, LocalCluster
+
+    n = 2 * CHUNK_PATHS + 123  # three chunks, the last one partial
+    local = run_paths(spec, n, seed=11)
+    with (
+        LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cl,
+        Client(cl) as client,
+    ):
+        dask = run_paths(spec, n, seed=11, backend="dask", client=client)
+    _same(local, dask)
+    other = run_paths(spec, n, seed=12)
+    assert not np.array_equal(other.final["ETH"], local.final["ETH"])
+
+
+def test_local_equals_dask_worker_processes(market: StressMarket, fits: Any) -> None:
+    """Real worker processes (pickled spec, numba compiled in the workers)."""
+    from distributed import Client, LocalCluster
+
+    from liqcascade.stress import JointModel
+
+    jm: JointModel = fit_joint_model(
+        ["ETH"], market.prices, as_of=market.as_of, method="garch", fits=fits
+    )
+    st = market.state
+    small = stress_book(st.positions.subset(np.arange(len(st.positions)) < 300), None, st.book)
+    sp = PathSpec(model=jm, books=(small,), horizon=3)
+    local = run_paths(sp, 600, seed=5)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cl,
+        Client(cl) as client,
+    ):
+        dask = run_paths(sp, 600, seed=5, backend="dask", client=client)
+    _same(local, dask)
+
+
+def test_var_es_converge_from_50k_to_100k(market: StressMarket, fits: Any) -> None:
+    """Short horizon, small book: VaR and ES move by < 2 % from 50k to 100k paths."""
+    from liqcascade.stress import evaluate_portfolio
+
+    st = market.state
+    small = stress_book(st.positions.subset(np.arange(len(st.positions)) < 400), None, st.book)
+    jm = fit_joint_model(
+        ["ETH", "BTC"], market.prices, as_of=market.as_of, method="garch", fits=fits
+    )
+    sp = PathSpec(model=jm, books=(small, StressBook.empty()), horizon=3)
+    pf = sample_portfolio(market.prices)
+    out = {}
+    for n in (50_000, 100_000):
+        ps = run_paths(sp, n, seed=2024)
+        loss = -evaluate_portfolio(pf, market.prices, ps.final, ps.low, ps.high).pnl
+        out[n] = [value_at_risk(loss, 0.95), value_at_risk(loss, 0.99)]
+        out[n] += [expected_shortfall(loss, 0.95), expected_shortfall(loss, 0.99)]
+    a, b = np.array(out[50_000]), np.array(out[100_000])
+    assert (a > 0).all()
+    assert (np.abs(b / a - 1) < 0.02).all(), (a, b)
+
+
+def test_bad_runner_options(spec: PathSpec) -> None:
+    from liqcascade.errors import InputError
+
+    with pytest.raises(InputError, match="--paths must be > 0"):
+        run_paths(spec, 0, seed=1)
+    with pytest.raises(InputError, match="--backend"):
+        run_paths(spec, 10, seed=1, backend="ray")
