@@ -83,7 +83,8 @@ def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: 
                   plots: plots.map(p => ({
                     id: p.id,
                     traces: (p.data || []).length,
-                    points: (p.data || []).reduce(
+                    // plotly decodes base64 ("bdata") arrays into typed arrays in _fullData
+                    points: (p._fullData || []).reduce(
                       (n, t) => n + ((t.x || t.z || t.values || t.y || []).length || 0), 0),
                     svg: !!p.querySelector('.main-svg'),
                   })),

@@ -1,9 +1,133 @@
-"""CLI commands: `liqcascade stops` (being built; see the issue tracker)."""
+"""CLI commands ``liqcascade stops recommend / backtest``: stops away from the crowd."""
 
 from __future__ import annotations
 
+import math
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from liqcascade._cli import _common
+
+stops_app = typer.Typer(
+    help="Dynamic stop placement and stop-policy backtests.\n\n"
+    "Example: liqcascade stops recommend --side long --entry 3700 --size 10 --leverage 10",
+    no_args_is_help=True,
+)
+
+_KEYS = ("stop_price", "distance", "expected_slippage", "avoided_clusters", "rationale")
+
+
+def _render_recommend(res: dict[str, Any]) -> None:
+    t = Table(show_header=False, box=None)
+    for k in ("stop_price", "distance", "expected_slippage", "liq_price", "raw_stop_price"):
+        t.add_row(f"[bold]{k}[/]", _common._fmt(res[k]))
+    for z in res["avoided_clusters"]:
+        t.add_row("[bold]avoided[/]", f"{z['kind']} {z['price_low']:,.2f}–{z['price_high']:,.2f}")
+    _common.stdout.print(t)
+    _common.stdout.print(res["rationale"])
+
+
+def _render_backtest(res: dict[str, Any]) -> None:
+    for title, rows in (("all entries", res["table"]), ("2025-10-10", res["crash_2025_10_10"])):
+        t = Table(title=f"Stop policies — {title}")
+        cols = ["policy", "side", "entries", "n", "stop_outs", "avg_loss_on_stop"]
+        cols += ["avg_slippage", "total_return", "max_drawdown"]
+        for c in cols:
+            t.add_column(c)
+        for r in rows:
+            t.add_row(*[_common._fmt(r[c]) for c in cols])
+        _common.stdout.print(t)
+    _common.stdout.print(f"best on 2025-10-10: {res['best_on_2025_10_10']}")
+
+
+@stops_app.command("recommend")
+def recommend_cmd(
+    side: Annotated[str, typer.Option(help="Position side: long or short.")] = "long",
+    entry: Annotated[float, typer.Option(help="Entry price, USD.")] = math.nan,
+    size: Annotated[float, typer.Option(help="Position size, base units (ETH).")] = math.nan,
+    leverage: Annotated[float, typer.Option(help="Leverage at entry (1–125).")] = math.nan,
+    asset: Annotated[str, typer.Option(help="Asset (bundled: ETH).")] = "ETH",
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Date of the market state (UTC; default the last bundled, 2025-07-31)."),
+    ] = None,
+    horizon_days: Annotated[int, typer.Option(help="Holding horizon, days.")] = 5,
+    k: Annotated[float, typer.Option(help="Distance in horizon-volatility units.")] = 1.0,
+    vol_source: Annotated[str, typer.Option(help="garch (GJR-GARCH-t) or atr.")] = "garch",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Recommend a stop: volatility-scaled, out of modelled clusters, inside liquidation.
+
+    The expected slippage comes from the cascade engine on the estimated market of
+    --as-of (positions, modelled stops, calibrated order book).
+
+    Example: liqcascade stops recommend --side long --entry 3700 --size 10 --leverage 10 --json
+    """
+    from liqcascade.protect import RecommendSettings, recommend_stop
+
+    for nm, v in (("--entry", entry), ("--size", size), ("--leverage", leverage)):
+        if math.isnan(v):
+            _common.fail(f"{nm} is required")
+        if not v > 0:
+            _common.fail(f"{nm} must be > 0 (got {v:g})")
+    ts = _common.parse_as_of(as_of, "--as-of")
+    settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
+    with _common.progress("estimating the market and pricing stop levels") as adv:
+        rec = recommend_stop(side, entry, size, leverage, asset=asset, as_of=ts, settings=settings)
+        adv(1)
+    out = rec.summary()
+    _common.emit(out, as_json, _render_recommend)
+
+
+@stops_app.command("backtest")
+def backtest_cmd(
+    policy: Annotated[str, typer.Option(help="fixed, vol, vol-declustered or all.")] = "all",
+    side: Annotated[str, typer.Option(help="long, short or both.")] = "both",
+    entries: Annotated[str, typer.Option(help="support, random or both.")] = "both",
+    start: Annotated[str, typer.Option(help="First entry date (UTC).")] = "2020-01-01",
+    end: Annotated[str, typer.Option(help="Last entry date (UTC).")] = "2025-12-31",
+    seed: Annotated[int, typer.Option(help="Seed of the random entries.")] = 0,
+    n_random: Annotated[int, typer.Option(help="Random entries per side.")] = 500,
+    horizon_days: Annotated[int, typer.Option(help="Holding period, days.")] = 5,
+    fixed_pct: Annotated[float, typer.Option(help="Fixed policy distance, fraction.")] = 0.05,
+    leverage: Annotated[float, typer.Option(help="Position leverage (1–125).")] = 5.0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Backtest stop policies on the real ETH hourly path, fills through the modelled book.
+
+    Entries at the support tests of the event study and at seeded random hours, long
+    and short; plus every hour of 2025-10-05 → 2025-10-10 20:00 (open in the crash).
+
+    Example: liqcascade stops backtest --policy all --side both --entries both --json
+    """
+    from liqcascade.protect import POLICIES, BacktestSettings, backtest_stops
+
+    pols = POLICIES if policy == "all" else (policy,)
+    if policy != "all" and policy not in POLICIES:
+        _common.fail(f"--policy must be one of {', '.join(POLICIES)}, all (got {policy!r})")
+    if side not in ("long", "short", "both"):
+        _common.fail(f"--side must be long, short or both (got {side!r})")
+    if entries not in ("support", "random", "both"):
+        _common.fail(f"--entries must be support, random or both (got {entries!r})")
+    sides = ("long", "short") if side == "both" else (side,)
+    ents = ("support", "random") if entries == "both" else (entries,)
+    t0 = _common.parse_date(start, "--start")
+    t1 = _common.parse_date(end, "--end")
+    settings = BacktestSettings(
+        seed=seed,
+        n_random=n_random,
+        horizon_days=horizon_days,
+        fixed_pct=fixed_pct,
+        leverage=leverage,
+    )
+    with _common.progress("walking the stop policies over the hourly path") as adv:
+        res = backtest_stops(pols, sides, ents, start=t0, end=t1, settings=settings)
+        adv(1)
+    _common.emit(res.summary(), as_json, _render_backtest)
 
 
 def register(app: typer.Typer) -> None:
-    """Register this module's commands on the root app."""
+    """Register ``stops`` on the root app."""
+    app.add_typer(stops_app, name="stops")

@@ -1,1 +1,57 @@
-"""liqcascade.protect (see DESIGN.md)."""
+"""Protecting positions: stop placement away from the crowd, stop-policy backtests,
+transparency metrics (leverage, stop density, concentration, distance to cascade).
+"""  # noqa: D205
+
+from liqcascade.protect._backtest import (
+    POLICIES,
+    BacktestSettings,
+    FillModel,
+    StopBacktest,
+    backtest_stops,
+    declutter_levels,
+    depth_series,
+    max_drawdown,
+    policy_stops,
+)
+from liqcascade.protect._recommend import (
+    RecommendSettings,
+    StopRecommendation,
+    expected_slippage,
+    liquidation_price,
+    recommend_stop,
+    round_step,
+    vol_distance,
+)
+from liqcascade.protect._transparency import (
+    METRICS,
+    TransparencyMetrics,
+    early_warning,
+    spearman,
+    top_decile_precision,
+    transparency_metrics,
+)
+
+__all__ = [
+    "METRICS",
+    "POLICIES",
+    "BacktestSettings",
+    "FillModel",
+    "RecommendSettings",
+    "StopBacktest",
+    "StopRecommendation",
+    "TransparencyMetrics",
+    "backtest_stops",
+    "declutter_levels",
+    "depth_series",
+    "early_warning",
+    "expected_slippage",
+    "liquidation_price",
+    "max_drawdown",
+    "policy_stops",
+    "recommend_stop",
+    "round_step",
+    "spearman",
+    "top_decile_precision",
+    "transparency_metrics",
+    "vol_distance",
+]

@@ -32,6 +32,8 @@ SECTION_MODULES: tuple[str, ...] = (
     "liqcascade.report._stress_section",
     "liqcascade.report._solvency_section",
     "liqcascade.report._contagion_section",
+    "liqcascade.report._protect_section",
+    "liqcascade.report._transparency_section",
 )
 
 

@@ -1,0 +1,550 @@
+"""Stop-policy backtest on the real ETH hourly path.
+
+Three policies place a stop at entry: ``fixed`` (a fixed fraction from entry),
+``vol`` (``k`` × the GJR-GARCH(1,1)-t daily conditional volatility of the entry day ×
+√horizon), ``vol-declustered`` (the ``vol`` stop moved out of the crowd zones: just
+beyond round numbers and beyond the recent swing extreme, ± ``band``). Every policy is
+capped inside the liquidation price of a position at ``leverage``. Each trade is
+walked bar by bar (:func:`~liqcascade.protect._kernels.stop_walk_nb`) until the stop
+triggers or the horizon ends; a triggered stop fills through the modelled book
+(:class:`FillModel`, the fill model of ``_kernels``). Entries are the support tests of
+the event study (daily bars, :func:`liqcascade.events.detect_support`, entry at the
+test day's close) and seeded random hours; both sides for each.
+
+Accounting (per trade, fractions of the entry notional, unlevered): return
+``s·(exit − entry)/entry`` with the exit the stop's fill or the horizon's close;
+slippage ``s·(trigger − fill)/trigger``. The equity curve adds the returns of the
+trades in the order they close (equal notional, no compounding); its maximum
+drawdown is the largest fall from a running peak of that sum.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from liqcascade.errors import InputError
+from liqcascade.protect._kernels import fill_batch_nb, fill_batch_py, stop_walk_nb, stop_walk_py
+
+__all__ = [
+    "POLICIES",
+    "BacktestSettings",
+    "FillModel",
+    "StopBacktest",
+    "backtest_stops",
+    "declutter_levels",
+    "depth_series",
+    "max_drawdown",
+    "policy_stops",
+]
+
+POLICIES: tuple[str, ...] = ("fixed", "vol", "vol-declustered")
+CRASH_DAY = pd.Timestamp("2025-10-10", tz="UTC")
+
+
+@dataclass(frozen=True)
+class FillModel:
+    """How a triggered stop fills (see ``protect/_kernels.py``).
+
+    Parameters
+    ----------
+    beta : float, default 0.73
+        Depth-curve exponent (the median fitted to the bundled CoinGlass futures book
+        totals, :data:`liqcascade.book.BETA_FUTURES`).
+    depth_share : float, default 0.25
+        Share of the aggregated depth the stop meets (one venue's book;
+        :data:`liqcascade.cascade.BINANCE_BOOK_SHARE`).
+    round_mass : float, default 0.25
+        Crowd stop notional just beyond each round number, in units of the 1 % depth.
+    swing_mass : float, default 0.5
+        Crowd stop notional just beyond the recent swing extreme, units of the 1 % depth.
+    offset : float, default 0.001
+        How far beyond the round number / swing level the crowd sits, fraction.
+    window : float, default 0.005
+        Crowd stops triggered within this fraction beyond the trigger fill with it.
+    max_distance : float, default 0.4
+        Deepest book level, fraction.
+    swing_days : int, default 7
+        Look-back of the swing extreme, days.
+    """
+
+    beta: float = 0.73
+    depth_share: float = 0.25
+    round_mass: float = 0.25
+    swing_mass: float = 0.5
+    offset: float = 0.001
+    window: float = 0.005
+    max_distance: float = 0.4
+    swing_days: int = 7
+
+    def __post_init__(self) -> None:
+        for nm in ("beta", "depth_share"):
+            v = getattr(self, nm)
+            if not (math.isfinite(v) and v > 0):
+                raise InputError(f"FillModel.{nm} must be > 0 (got {v})")
+        for nm in ("round_mass", "swing_mass", "offset", "window"):
+            v = getattr(self, nm)
+            if not (math.isfinite(v) and v >= 0):
+                raise InputError(f"FillModel.{nm} must be >= 0 (got {v})")
+        if not 0 < self.max_distance < 1:
+            raise InputError(f"FillModel.max_distance must be in (0, 1) (got {self.max_distance})")
+        if self.swing_days < 1:
+            raise InputError(f"FillModel.swing_days must be >= 1 (got {self.swing_days})")
+
+
+@dataclass(frozen=True)
+class BacktestSettings:
+    """Settings of :func:`backtest_stops`.
+
+    Parameters
+    ----------
+    fixed_pct : float, default 0.05
+        Distance of the ``fixed`` policy, fraction of entry.
+    k : float, default 1.0
+        Volatility multiple of the ``vol`` policies.
+    horizon_days : int, default 5
+        Holding period, days (the trade closes at the horizon unless stopped).
+    leverage : float, default 5.0
+        Leverage of the position (the stop stays inside its liquidation price).
+    max_liq_fraction : float, default 0.8
+        Stops lie at most this fraction of the way to the liquidation price.
+    notional_usd : float, default 100,000
+        Own order size, USD.
+    band : float, default 0.005
+        De-clustering half-width around each crowd level, fraction.
+    n_random : int, default 500
+        Random entries per side.
+    seed : int, default 0
+        Seed of the random entries.
+    """
+
+    fixed_pct: float = 0.05
+    k: float = 1.0
+    horizon_days: int = 5
+    leverage: float = 5.0
+    max_liq_fraction: float = 0.8
+    notional_usd: float = 100_000.0
+    band: float = 0.005
+    n_random: int = 500
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.fixed_pct < 1:
+            raise InputError(f"fixed_pct must be in (0, 1) (got {self.fixed_pct})")
+        if not (math.isfinite(self.k) and self.k > 0):
+            raise InputError(f"k must be > 0 (got {self.k})")
+        if self.horizon_days < 1:
+            raise InputError(f"--horizon-days must be >= 1 (got {self.horizon_days})")
+        if not 1 <= self.leverage <= 125:
+            raise InputError(f"--leverage must be in [1, 125] (got {self.leverage})")
+        if self.notional_usd <= 0:
+            raise InputError(f"notional_usd must be > 0 (got {self.notional_usd})")
+        if self.n_random < 0:
+            raise InputError(f"--n-random must be >= 0 (got {self.n_random})")
+
+
+def max_drawdown(equity: np.ndarray) -> float:
+    """Largest fall from a running peak of ``equity`` (starting from a peak of 0), >= 0."""
+    e = np.concatenate([[0.0], np.asarray(equity, dtype=np.float64)])
+    return float(np.max(np.maximum.accumulate(e) - e))
+
+
+def _round_step(p: np.ndarray) -> np.ndarray:
+    return np.asarray(10.0 ** (np.floor(np.log10(p)) - 1.0))
+
+
+def declutter_levels(
+    stop: np.ndarray,
+    side: np.ndarray,
+    entry: np.ndarray,
+    bound: np.ndarray,
+    swing: np.ndarray,
+    fill: FillModel,
+    band: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move each stop out of the crowd zones (round numbers, swing extreme) ± ``band``.
+
+    Crowd levels are the fill model's: ``r·(1 − s·offset)`` for each round number ``r``
+    and ``swing·(1 − s·offset)``. A stop within ``band`` (relative) of a level goes to
+    the nearer zone edge that stays strictly between entry and ``bound``; repeated until
+    clear (at most 8 moves). Returns the stops and a 0/1 array of "moved".
+    """
+    out = np.array(stop, dtype=np.float64, copy=True)
+    moved = np.zeros(len(out), np.int8)
+    for i in range(len(out)):
+        s = float(side[i])
+        step = float(_round_step(np.array([entry[i]]))[0])
+        for _ in range(8):
+            x = out[i]
+            k = round(x / step)
+            levels = [(kk * step) * (1 - s * fill.offset) for kk in (k - 1, k, k + 1)]
+            if swing[i] > 0:
+                levels.append(float(swing[i]) * (1 - s * fill.offset))
+            hit = next((lv for lv in levels if abs(x - lv) <= band * lv), None)
+            if hit is None:
+                break
+            cands = [hit * (1 + band) * (1 + 1e-9), hit * (1 - band) * (1 - 1e-9)]
+            ok = [
+                c
+                for c in cands
+                if ((bound[i] < c < entry[i]) if s > 0 else (entry[i] < c < bound[i]))
+            ]
+            if not ok:
+                break
+            ok.sort(key=lambda c: (abs(c - x), abs(c - entry[i])))
+            out[i] = ok[0]
+            moved[i] = 1
+    return out, moved
+
+
+def policy_stops(
+    policy: str,
+    side: np.ndarray,
+    entry: np.ndarray,
+    sigma_h: np.ndarray,
+    swing: np.ndarray,
+    settings: BacktestSettings,
+    fill: FillModel,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stop prices of a policy for entries (USD), and the 0/1 "moved" flags.
+
+    ``sigma_h`` is the horizon volatility (fraction) at each entry.
+    """
+    liq_d = 1.0 / settings.leverage  # isolated, distance to bankruptcy; liq is a bit inside
+    max_d = settings.max_liq_fraction * liq_d
+    if policy == "fixed":
+        d = np.full(len(entry), settings.fixed_pct)
+    elif policy in ("vol", "vol-declustered"):
+        d = settings.k * sigma_h
+    else:
+        raise InputError(f"--policy must be one of {', '.join(POLICIES)}, all (got {policy!r})")
+    d = np.minimum(d, max_d)
+    stop = entry * (1 - side * d)
+    moved = np.zeros(len(entry), np.int8)
+    if policy == "vol-declustered":
+        bound = entry * (1 - side * max_d)
+        stop, moved = declutter_levels(stop, side, entry, bound, swing, fill, settings.band)
+    return stop, moved
+
+
+def depth_series(index: pd.DatetimeIndex, close: np.ndarray, fill: FillModel) -> np.ndarray:
+    """1 % book depth per hourly bar, USD, for the hit side (one venue's share).
+
+    Inside the bundled book-totals period (2024-11 → 2025-07) the nearest bar's
+    aggregated bid depth; outside it, depth ∝ 30-day mean Binance spot quote volume,
+    scaled by the median ratio depth / volume over the totals period (depth follows
+    trading activity). Times ``fill.depth_share``.
+    """
+    from liqcascade import datasets
+
+    h = datasets.load_ohlcv("ETH", "1h")
+    qv = (h["volume"] * h["close"]).resample("1D").sum()
+    qv30 = qv.rolling(30, min_periods=5).mean()
+    tot = datasets.load_book_totals("futures")
+    d1 = ((tot["bids_usd"] + tot["asks_usd"]) / 2).resample("1D").mean().dropna()
+    ratio = (d1 / qv30.reindex(d1.index)).dropna()
+    r = float(ratio.median())
+    day = index.floor("1D")
+    est = qv30.reindex(day).to_numpy(np.float64) * r
+    inside = d1.reindex(day).to_numpy(np.float64)
+    out = np.where(np.isfinite(inside), inside, est)
+    out = np.where(np.isfinite(out) & (out > 0), out, np.nanmedian(out))
+    return out * fill.depth_share
+
+
+@dataclass
+class StopBacktest:
+    """Result of :func:`backtest_stops`.
+
+    Attributes
+    ----------
+    trades : DataFrame
+        One row per trade and policy: ``policy``, ``side``, ``entries`` (support /
+        random / crash), ``entry_ts``, ``entry``, ``stop``, ``moved``, ``stopped``,
+        ``exit_ts``, ``trigger``, ``exit`` (USD), ``slippage``, ``ret`` (fractions).
+    table : DataFrame
+        Per policy × side × entry set: ``n``, ``stop_outs`` (share), ``avg_loss_on_stop``,
+        ``avg_slippage`` (stopped trades), ``total_return`` (sum of returns),
+        ``mean_return``, ``max_drawdown`` (of the summed returns, in closing order).
+    crash : DataFrame
+        The same table for the "crash" entries: one per hour from 2025-10-05 00:00 to
+        2025-10-10 20:00 UTC, all open when the 2025-10-10 crash began (the same
+        entries for every policy).
+    settings : BacktestSettings
+    fill : FillModel
+    """
+
+    trades: pd.DataFrame
+    table: pd.DataFrame
+    crash: pd.DataFrame
+    settings: BacktestSettings
+    fill: FillModel
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def best_on_crash(self) -> dict[str, Any]:
+        """Per side, the policy with the highest total return over trades open on 2025-10-10."""
+        out: dict[str, Any] = {}
+        c = self.crash
+        if c.empty:
+            return out
+        for sd, g in c.groupby("side"):
+            g = g.groupby("policy")[["total_return", "n"]].sum()
+            out[str(sd)] = str(g["total_return"].idxmax())
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: per-policy table rows, the 2025-10-10 rows and the winner."""
+        return {
+            "start": self.meta.get("start"),
+            "end": self.meta.get("end"),
+            "n_trades": len(self.trades),
+            "table": self.table.to_dict(orient="records"),
+            "crash_2025_10_10": self.crash.to_dict(orient="records"),
+            "best_on_2025_10_10": self.best_on_crash(),
+            "settings": {k: getattr(self.settings, k) for k in self.settings.__dataclass_fields__},
+            "fill_model": {k: getattr(self.fill, k) for k in self.fill.__dataclass_fields__},
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-policy table."""
+        return self.table.copy()
+
+    def plot(self) -> go.Figure:
+        """Equity (summed trade returns, closing order) per policy, all entries, both sides."""
+        fig = go.Figure()
+        for pol, g in self.trades[self.trades["entries"] != "crash"].groupby("policy"):
+            g = g.sort_values("exit_ts")
+            eq = g["ret"].cumsum()
+            step = max(1, len(g) // 1500)
+            fig.add_scatter(
+                x=g["exit_ts"].iloc[::step], y=eq.iloc[::step] * 100, mode="lines", name=str(pol)
+            )
+        fig.update_layout(
+            title="Stop policies: summed trade returns (% of notional)",
+            yaxis_title="% of notional",
+            height=400,
+        )
+        return fig
+
+    def _repr_html_(self) -> str:
+        return str(self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
+
+
+def _utc(x: Any) -> pd.Timestamp:
+    t = pd.Timestamp(x)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def _sigma_daily(index: pd.DatetimeIndex, end: pd.Timestamp) -> np.ndarray:
+    """GJR-GARCH(1,1)-t conditional daily volatility (fraction) of each bar's day."""
+    from liqcascade import datasets
+    from liqcascade.volatility import fit_volatility, log_returns
+
+    d = datasets.load_ohlcv("ETH", "1d")
+    d = d[(d.index >= pd.Timestamp("2018-01-01", tz="UTC")) & (d.index <= end)]
+    fit = fit_volatility(log_returns(d["close"]), "gjr", "t", interval="1d", asset="ETH")
+    cv = fit.conditional_volatility / 100.0
+    s = cv.reindex(index.floor("1D")).to_numpy(np.float64)
+    return np.where(np.isfinite(s), s, float(np.nanmedian(cv)))
+
+
+def _support_entries(hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    """Hourly bar index of each support-test day's close (the event study's entries)."""
+    from liqcascade import datasets
+    from liqcascade.events import detect_support
+
+    d = datasets.load_ohlcv("ETH", "1d")
+    d = d[(d.index >= start) & (d.index <= end)]
+    det = detect_support(d)
+    days = pd.DatetimeIndex(pd.to_datetime(det.tests["ts"], utc=True)).unique()
+    close_ts = days + pd.Timedelta(hours=23)
+    idx = hourly.index.searchsorted(close_ts, side="right") - 1
+    return np.asarray(idx[idx >= 0], dtype=np.int64)
+
+
+def _rows(t: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (pol, sd, ent), g in t.groupby(["policy", "side", "entries"], sort=True):
+        st = g["stopped"] > 0
+        eq = g.sort_values("exit_ts")["ret"].to_numpy()
+        rows.append(
+            {
+                "policy": pol,
+                "side": sd,
+                "entries": ent,
+                "n": len(g),
+                "stop_outs": float(st.mean()),
+                "avg_loss_on_stop": float(-g.loc[st, "ret"].mean()) if st.any() else float("nan"),
+                "avg_slippage": float(g.loc[st, "slippage"].mean()) if st.any() else float("nan"),
+                "total_return": float(g["ret"].sum()),
+                "mean_return": float(g["ret"].mean()),
+                "max_drawdown": max_drawdown(np.cumsum(eq)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def backtest_stops(
+    policies: tuple[str, ...] | list[str] = POLICIES,
+    sides: tuple[str, ...] | list[str] = ("long", "short"),
+    entries: tuple[str, ...] | list[str] = ("support", "random"),
+    *,
+    start: Any = "2020-01-01",
+    end: Any = "2025-12-31",
+    settings: BacktestSettings | None = None,
+    fill: FillModel | None = None,
+    crash: bool = True,
+    use_numba: bool = True,
+) -> StopBacktest:
+    """Backtest stop policies on the real ETH hourly path (see the module docstring).
+
+    Parameters
+    ----------
+    policies : sequence of {"fixed", "vol", "vol-declustered"}
+        Policies to compare.
+    sides : sequence of {"long", "short"}
+        Position sides.
+    entries : sequence of {"support", "random"}
+        Entry sets: the support tests of the event study (daily bars in the range),
+        and ``settings.n_random`` seeded random hours per side.
+    start, end : datetime-like
+        Entry range (UTC); trades run to their horizon (bars after ``end`` included
+        when bundled).
+    settings : BacktestSettings, optional
+    fill : FillModel, optional
+    crash : bool, default True
+        Add the "crash" entry set: one entry per hour from 2025-10-05 00:00 to
+        2025-10-10 20:00 UTC (open when the 2025-10-10 crash hit), when in range.
+    use_numba : bool
+        Compiled kernels (``False``: the plain-Python twins).
+
+    Returns
+    -------
+    StopBacktest
+    """
+    from liqcascade import datasets
+
+    s = settings or BacktestSettings()
+    fm = fill or FillModel()
+    for p in policies:
+        if p not in POLICIES:
+            raise InputError(f"--policy must be one of {', '.join(POLICIES)}, all (got {p!r})")
+    for sd in sides:
+        if sd not in ("long", "short"):
+            raise InputError(f"--side must be long, short or both (got {sd!r})")
+    for e in entries:
+        if e not in ("support", "random"):
+            raise InputError(f"--entries must be support, random or both (got {e!r})")
+    t0, t1 = _utc(start), _utc(end)
+    if t1 <= t0:
+        raise InputError(f"--end {t1:%Y-%m-%d} must be after --start {t0:%Y-%m-%d}")
+    h = datasets.load_ohlcv("ETH", "1h")
+    h = h[h.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
+    hor = int(s.horizon_days * 24)
+    in_rng = np.flatnonzero((h.index >= t0) & (h.index <= t1))
+    in_rng = in_rng[in_rng + 1 < len(h)]
+    if len(in_rng) < 48:
+        raise InputError(f"--start/--end: fewer than 48 hourly bars in {t0:%Y-%m-%d}–{t1:%Y-%m-%d}")
+    o = h["open"].to_numpy(np.float64)
+    hi = h["high"].to_numpy(np.float64)
+    lo = h["low"].to_numpy(np.float64)
+    c = h["close"].to_numpy(np.float64)
+    idx = pd.DatetimeIndex(h.index)
+    w = fm.swing_days * 24
+    swing_lo = pd.Series(lo).rolling(w, min_periods=1).min().to_numpy()
+    swing_hi = pd.Series(hi).rolling(w, min_periods=1).max().to_numpy()
+    depth = depth_series(idx, c, fm)
+    sig = _sigma_daily(idx, t1) * math.sqrt(s.horizon_days)
+
+    sets: list[tuple[str, np.ndarray]] = []
+    rng = np.random.default_rng(s.seed)
+    if "support" in entries:
+        sup = _support_entries(h, t0, t1)
+        sets.append(("support", sup[np.isin(sup, in_rng)]))
+    if "random" in entries:
+        sets.append(("random", np.sort(rng.choice(in_rng, size=s.n_random, replace=False))))
+    if crash:
+        cr = np.flatnonzero(
+            (idx >= pd.Timestamp("2025-10-05", tz="UTC"))
+            & (idx <= pd.Timestamp("2025-10-10 20:00", tz="UTC"))
+        )
+        cr = cr[np.isin(cr, in_rng)]
+        if len(cr):
+            sets.append(("crash", cr))
+
+    walk = stop_walk_nb if use_numba else stop_walk_py
+    fill_k = fill_batch_nb if use_numba else fill_batch_py
+    frames = []
+    for name, eb in sets:
+        if len(eb) == 0:
+            continue
+        for sd in sides:
+            sgn = 1 if sd == "long" else -1
+            side_arr = np.full(len(eb), sgn, np.int8)
+            entry = c[eb]
+            # crowd levels at entry (de-clustering): previous bars' swing extreme
+            prev = np.maximum(eb - 1, 0)
+            swing_e = swing_lo[prev] if sgn > 0 else swing_hi[prev]
+            for pol in policies:
+                stop, moved = policy_stops(
+                    pol, side_arr.astype(np.float64), entry, sig[eb], swing_e, s, fm
+                )
+                xb, stopped, trig = walk(o, hi, lo, c, eb, side_arr, stop, hor)
+                # crowd swing level when the stop fires: extreme of the bars before it
+                sw = swing_lo[np.maximum(xb - 1, 0)] if sgn > 0 else swing_hi[np.maximum(xb - 1, 0)]
+                fillp, slip = fill_k(
+                    trig,
+                    np.full(len(eb), float(sgn)),
+                    np.full(len(eb), s.notional_usd),
+                    depth[xb],
+                    sw,
+                    _round_step(trig),
+                    fm.beta,
+                    fm.round_mass,
+                    fm.swing_mass,
+                    fm.offset,
+                    fm.window,
+                    fm.max_distance,
+                )
+                st = stopped > 0
+                exit_px = np.where(st, fillp, c[xb])
+                ret = sgn * (exit_px - entry) / entry
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "policy": pol,
+                            "side": sd,
+                            "entries": name,
+                            "entry_ts": idx[eb],
+                            "entry": entry,
+                            "stop": stop,
+                            "moved": moved.astype(bool),
+                            "stopped": st,
+                            "exit_ts": idx[xb],
+                            "trigger": trig,
+                            "exit": exit_px,
+                            "slippage": np.where(st, slip, 0.0),
+                            "ret": ret,
+                        }
+                    )
+                )
+    trades = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if trades.empty:
+        raise InputError("no entries in the range (try a longer --start/--end)")
+    main = trades[trades["entries"] != "crash"]
+    table = _rows(main) if not main.empty else pd.DataFrame()
+    crash_tr = trades[trades["entries"] == "crash"]
+    crash_tab = _rows(crash_tr) if not crash_tr.empty else pd.DataFrame()
+    return StopBacktest(
+        trades=trades,
+        table=table,
+        crash=crash_tab,
+        settings=s,
+        fill=fm,
+        meta={"start": t0.isoformat(), "end": t1.isoformat(), "bars": len(in_rng)},
+    )

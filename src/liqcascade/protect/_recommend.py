@@ -1,0 +1,509 @@
+"""Stop recommendation: a volatility-scaled distance moved out of the crowd.
+
+A stop is placed ``k · σ_H`` from entry, where ``σ_H`` is the volatility over the
+holding horizon (GJR-GARCH(1,1)-t forecast on daily log returns, summed over the
+horizon's days; or Wilder's ATR × √H). It is then moved out of every exclusion zone:
+the modelled liquidation/stop clusters of the liquidation map at ``as_of`` (widened by
+``band`` on each side) and the crowded zone just beyond round numbers. It always stays
+inside the liquidation price (at most ``max_liq_fraction`` of the way there). The
+expected slippage of a stop at any level is computed with the cascade engine: the
+market falls to the level, the stop and everything triggered with it sell as one
+round through the order book, and the stop fills at that round's VWAP.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from liqcascade.cascade import BINANCE_BOOK_SHARE, MarketState, market_state, simulate_cascade
+from liqcascade.errors import InputError
+from liqcascade.positions import StopBook, liquidation_map
+
+__all__ = [
+    "RecommendSettings",
+    "StopRecommendation",
+    "expected_slippage",
+    "liquidation_price",
+    "recommend_stop",
+    "round_step",
+    "vol_distance",
+]
+
+
+@dataclass(frozen=True)
+class RecommendSettings:
+    """Settings of :func:`recommend_stop`.
+
+    Parameters
+    ----------
+    horizon_days : int, default 5
+        Holding horizon, days: the volatility is the forecast over it.
+    k : float, default 1.0
+        Stop distance in units of the horizon volatility (1.0: a one-sigma move over
+        the horizon, about 8 % for ETH at a 3.5 % daily volatility and 5 days).
+    vol_source : {"garch", "atr"}
+        GJR-GARCH(1,1)-t forecast, or Wilder ATR(14) of daily bars × √horizon.
+    band : float, default 0.005
+        Half-width added around each cluster / round-number zone, fraction (0.5 %,
+        the liquidation map's bucket).
+    round_zone : float, default 0.004
+        Width of the crowded zone just beyond a round number (stops just below it for
+        sells), fraction.
+    max_liq_fraction : float, default 0.8
+        The stop never lies more than this fraction of the way from entry to the
+        liquidation price.
+    vol_days : int, default 1000
+        Daily returns used to fit the GARCH model (ending at ``as_of``).
+    window : float, default 0.005
+        Orders triggered within this fraction beyond a stop fill in its round
+        (:func:`expected_slippage`).
+    """
+
+    horizon_days: int = 5
+    k: float = 1.0
+    vol_source: str = "garch"
+    band: float = 0.005
+    round_zone: float = 0.004
+    max_liq_fraction: float = 0.8
+    vol_days: int = 1000
+    window: float = 0.005
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.horizon_days, int | np.integer) and self.horizon_days >= 1):
+            raise InputError(f"--horizon-days must be an integer >= 1 (got {self.horizon_days})")
+        if not (math.isfinite(self.k) and self.k > 0):
+            raise InputError(f"k must be > 0 (got {self.k})")
+        if self.vol_source not in ("garch", "atr"):
+            raise InputError(f"--vol-source must be garch or atr (got {self.vol_source!r})")
+        for nm in ("band", "round_zone"):
+            v = getattr(self, nm)
+            if not (math.isfinite(v) and 0 <= v < 0.2):
+                raise InputError(f"{nm} must be in [0, 0.2) (got {v})")
+        if not 0 < self.max_liq_fraction <= 1:
+            raise InputError(f"max_liq_fraction must be in (0, 1] (got {self.max_liq_fraction})")
+        if self.vol_days < 200:
+            raise InputError(f"vol_days must be >= 200 (got {self.vol_days})")
+
+
+def round_step(price: float) -> float:
+    """Round-number step of a price: a tenth of its power of ten (3,698 → 100 USD)."""
+    if not (math.isfinite(price) and price > 0):
+        raise InputError(f"price must be > 0 USD (got {price})")
+    return float(10.0 ** (math.floor(math.log10(price)) - 1))
+
+
+def liquidation_price(side: int, entry: float, size: float, leverage: float) -> float:
+    """Binance USDⓈ-M isolated liquidation price of the position, USD (tiered MMR)."""
+    from liqcascade.margin import liq_price
+
+    r = liq_price("binance", side, size, entry, leverage=leverage)
+    return float(np.asarray(r.liq_price, dtype=float).ravel()[0])
+
+
+def vol_distance(
+    asset: str = "ETH",
+    as_of: Any = None,
+    settings: RecommendSettings | None = None,
+) -> tuple[float, str]:
+    """Horizon volatility × ``k`` as a fraction of price, and how it was computed.
+
+    Returns
+    -------
+    (float, str)
+        The distance (fraction) and a one-line description.
+    """
+    from liqcascade import datasets
+
+    s = settings or RecommendSettings()
+    d = datasets.load_ohlcv(asset, "1d")
+    if as_of is not None:
+        d = d[d.index <= _utc(as_of)]
+    d = d.iloc[-(s.vol_days + 1) :]
+    if len(d) < 200:
+        raise InputError(f"--as-of: fewer than 200 daily bars before {as_of}")
+    h = s.horizon_days
+    if s.vol_source == "atr":
+        from liqcascade.positions._stops import wilder_atr
+
+        atr = float(wilder_atr(d, 14)[-1]) / float(d["close"].iloc[-1])
+        sig = atr * math.sqrt(h)
+        how = f"ATR(14) {atr:.2%} of price per day × √{h} days"
+    else:
+        from liqcascade.volatility import fit_volatility, log_returns
+
+        r = log_returns(d["close"])
+        fit = fit_volatility(r, "gjr", "t", interval="1d", asset=asset)
+        var = fit.forecast(h)["variance"].to_numpy(float)
+        sig = math.sqrt(float(var.sum())) / 100.0
+        how = f"GJR-GARCH(1,1)-t forecast: {sig:.2%} over {h} days"
+    return s.k * sig, how
+
+
+def _utc(x: Any) -> pd.Timestamp:
+    t = pd.Timestamp(x)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def expected_slippage(
+    state: MarketState, stop_price: float, side: int, size: float, *, window: float = 0.005
+) -> dict[str, float]:
+    """Expected fill of a stop-market order at ``stop_price``, from the cascade engine.
+
+    The market has come to the trigger: what triggered further away (beyond
+    ``window``) fired earlier and is gone, and the book is re-quoted around the
+    trigger (the calibrated book of ``state.as_of`` centred there). The stop and
+    every liquidation and modelled crowd stop triggered within ``window`` beyond it
+    sell (buy, for a short's stop) as one round through that book
+    (:func:`liqcascade.cascade.simulate_cascade`); the stop fills at the round's
+    VWAP. A stop inside a cluster rides the cluster's round and fills far beyond its
+    trigger; a stop just outside it sells almost alone.
+
+    Parameters
+    ----------
+    state : MarketState
+        The estimated market (:func:`liqcascade.cascade.market_state`).
+    stop_price : float
+        Trigger, USD.
+    side : int
+        +1 long position (sell stop below), −1 short (buy stop above).
+    size : float
+        Position size, base units.
+    window : float, default 0.005
+        Orders triggered within this fraction beyond the trigger join its round.
+
+    Returns
+    -------
+    dict
+        ``fill_price`` (USD), ``slippage`` (fraction of the trigger, >= 0),
+        ``round_usd`` (everything that traded in the stop's round, USD),
+        ``final_price`` (where the cascade it set off ended, USD).
+    """
+    from liqcascade.book import calibrated_book
+
+    if not (math.isfinite(stop_price) and stop_price > 0):
+        raise InputError(f"stop price must be > 0 USD (got {stop_price})")
+    if not (math.isfinite(size) and size > 0):
+        raise InputError(f"--size must be > 0 (got {size})")
+    if not (math.isfinite(window) and 0 <= window < 0.5):
+        raise InputError(f"window must be in [0, 0.5) (got {window})")
+    ssign = -1 if side > 0 else 1
+    eps = 1e-4
+    if side > 0:
+        mid, edge = stop_price / (1.0 - eps), stop_price * (1.0 + window)
+    else:
+        mid, edge = stop_price / (1.0 + eps), stop_price * (1.0 - window)
+    book = calibrated_book(as_of=state.as_of, mid=mid, scale=BINANCE_BOOK_SHARE)
+    pos = state.positions
+    lp = pos.liq_price
+    # positions and stops beyond the window on the side price came from fired earlier
+    gone = (pos.side == side) & ((lp > edge) if side > 0 else (lp < edge))
+    positions = pos.subset(~gone)
+    st = state.stops
+    sgone = (st.side == ssign) & ((st.trigger > edge) if side > 0 else (st.trigger < edge))
+    keep = ~sgone
+    stops = StopBook(
+        np.concatenate([st.side[keep], np.array([ssign], np.int8)]),
+        np.concatenate([st.trigger[keep], [stop_price]]),
+        np.concatenate([st.size[keep], [size]]),
+    )
+    r = simulate_cascade(book, positions, stops, shock_price=float(stop_price))
+    out = r.stop_outcomes()
+    rnd = int(out["round"].iloc[-1])
+    tr = r.to_frame()
+    if rnd <= 0 or len(tr) < rnd:  # pragma: no cover - the stop always fires in round 1
+        raise InputError("the stop did not fire (book empty at the level)")
+    row = tr.iloc[rnd - 1]
+    vwap = float(row["vwap"])
+    slip = (stop_price - vwap) / stop_price if side > 0 else (vwap - stop_price) / stop_price
+    return {
+        "fill_price": vwap,
+        "slippage": max(0.0, slip),
+        "round_usd": float(row["filled_base"]) * vwap,
+        "final_price": float(r.final_price),
+    }
+
+
+@dataclass
+class StopRecommendation:
+    """Result of :func:`recommend_stop` (the keys of ``liqcascade stops recommend --json``).
+
+    Attributes
+    ----------
+    stop_price : float
+        Recommended trigger, USD.
+    distance : float
+        ``|entry − stop| / entry``, fraction.
+    expected_slippage : float
+        Expected slippage of the recommended stop, fraction of the trigger.
+    avoided_clusters : list of dict
+        Exclusion zones the raw stop fell into and was moved out of: ``kind``
+        (cluster / round number), ``price_low``, ``price_high`` (USD), ``notional_usd``.
+    rationale : str
+        Plain-language explanation.
+    """
+
+    stop_price: float
+    distance: float
+    expected_slippage: float
+    avoided_clusters: list[dict[str, Any]]
+    rationale: str
+    side: str
+    entry: float
+    size: float
+    leverage: float
+    liq_price: float
+    raw_stop_price: float
+    raw_expected_slippage: float
+    vol_distance: float
+    as_of: pd.Timestamp
+    mid: float
+    levels: pd.DataFrame = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON keys plus the inputs and the raw (un-moved) stop."""
+        return {
+            "stop_price": self.stop_price,
+            "distance": self.distance,
+            "expected_slippage": self.expected_slippage,
+            "avoided_clusters": self.avoided_clusters,
+            "rationale": self.rationale,
+            "side": self.side,
+            "entry": self.entry,
+            "size": self.size,
+            "leverage": self.leverage,
+            "liq_price": self.liq_price,
+            "raw_stop_price": self.raw_stop_price,
+            "raw_expected_slippage": self.raw_expected_slippage,
+            "vol_distance": self.vol_distance,
+            "as_of": self.as_of.isoformat(),
+            "mid": self.mid,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Expected slippage by candidate stop level (``price``, ``slippage``, ``round_usd``)."""
+        return self.levels.copy()
+
+    def plot(self) -> go.Figure:
+        """Expected slippage against the stop level, with the raw and recommended stops."""
+        f = self.levels
+        fig = go.Figure()
+        fig.add_scatter(x=f["price"], y=f["slippage"] * 100, mode="lines", name="slippage (%)")
+        for x, nm in ((self.raw_stop_price, "raw"), (self.stop_price, "recommended")):
+            fig.add_vline(x=x, line_dash="dash", annotation_text=nm)
+        fig.update_layout(
+            title="Expected stop slippage by level (cascade engine)",
+            xaxis_title="stop price (USD)",
+            yaxis_title="slippage (% of trigger)",
+            height=380,
+        )
+        return fig
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th>{k}</th><td>{v}</td></tr>"
+            for k, v in self.summary().items()
+            if k != "avoided_clusters"
+        )
+        return f"<table>{rows}</table>"
+
+
+def _zones(
+    state: MarketState, side: int, entry: float, liq: float, s: RecommendSettings
+) -> list[dict[str, Any]]:
+    """Exclusion zones between entry and the liquidation price (USD bounds)."""
+    lo_px, hi_px = (liq, entry) if side > 0 else (entry, liq)
+    zones: list[dict[str, Any]] = []
+    lm = liquidation_map(state.positions, state.stops, state.mid, as_of=state.as_of)
+    want = "below" if side > 0 else "above"
+    for c in lm.clusters:
+        if c.side != want:
+            continue
+        zlo, zhi = c.price_low * (1 - s.band), c.price_high * (1 + s.band)
+        if zhi < lo_px or zlo > hi_px:
+            continue
+        zones.append(
+            {
+                "kind": "cluster",
+                "price": c.price,
+                "price_low": zlo,
+                "price_high": zhi,
+                "notional_usd": c.notional_usd,
+            }
+        )
+    step = round_step(entry)
+    k0, k1 = math.floor(lo_px / step), math.ceil(hi_px / step)
+    for k in range(max(k0, 1), k1 + 1):
+        r = k * step
+        if side > 0:  # sell stops crowd just below a round number
+            zlo, zhi = r * (1 - s.round_zone - s.band), r * (1 + s.band / 5)
+        else:
+            zlo, zhi = r * (1 - s.band / 5), r * (1 + s.round_zone + s.band)
+        if zhi < lo_px or zlo > hi_px:
+            continue
+        zones.append(
+            {"kind": "round number", "price": r, "price_low": zlo, "price_high": zhi,
+             "notional_usd": float("nan")}
+        )  # fmt: skip
+    return zones
+
+
+def _declutter(
+    stop: float, side: int, entry: float, bound: float, zones: list[dict[str, Any]]
+) -> tuple[float, list[dict[str, Any]], bool]:
+    """Move ``stop`` out of every zone (nearest edge that keeps it between entry and bound)."""
+    avoided: list[dict[str, Any]] = []
+    for _ in range(4 * len(zones) + 1):
+        hit = next((z for z in zones if z["price_low"] <= stop <= z["price_high"]), None)
+        if hit is None:
+            return stop, avoided, True
+        if hit not in avoided:
+            avoided.append(hit)
+        cands = []
+        for c in (hit["price_low"] * (1 - 1e-6), hit["price_high"] * (1 + 1e-6)):
+            ok = (bound < c < entry) if side > 0 else (entry < c < bound)
+            if ok:
+                cands.append(c)
+        if not cands:
+            return stop, avoided, False
+        # nearest edge; tie → the one closer to entry (tighter)
+        cands.sort(key=lambda c: (abs(c - stop), abs(c - entry)))
+        stop = cands[0]
+    return stop, avoided, False
+
+
+def recommend_stop(
+    side: str | int,
+    entry: float,
+    size: float,
+    leverage: float,
+    *,
+    asset: str = "ETH",
+    as_of: Any = None,
+    settings: RecommendSettings | None = None,
+    state: MarketState | None = None,
+    n_levels: int = 41,
+) -> StopRecommendation:
+    """Recommend a stop for one position (see the module docstring).
+
+    Parameters
+    ----------
+    side : {"long", "short"} or ±1
+        Position side.
+    entry : float
+        Entry price, USD.
+    size : float
+        Position size, base units (ETH).
+    leverage : float
+        Leverage at entry (sets the liquidation price, Binance isolated).
+    asset : str, default "ETH"
+        Bundled data cover ETH.
+    as_of : datetime-like, optional
+        Date of the market state and volatility (default: the last bundled open-interest
+        bar, 2025-07-31).
+    settings : RecommendSettings, optional
+        Distance and de-clustering settings.
+    state : MarketState, optional
+        A market state to reuse (else :func:`liqcascade.cascade.market_state`).
+    n_levels : int, default 41
+        Levels of the slippage profile (``to_frame``/``plot``).
+
+    Returns
+    -------
+    StopRecommendation
+    """
+    s = settings or RecommendSettings()
+    sd = _side(side)
+    for nm, v in (("--entry", entry), ("--size", size), ("--leverage", leverage)):
+        if not (math.isfinite(float(v)) and float(v) > 0):
+            raise InputError(f"{nm} must be > 0 (got {v})")
+    if leverage > 125:
+        raise InputError(f"--leverage must be <= 125 (got {leverage})")
+    if state is None:
+        state = market_state(asset, as_of)
+    liq = liquidation_price(sd, float(entry), float(size), float(leverage))
+    liq_d = abs(entry - liq) / entry if liq > 0 and math.isfinite(liq) else 1.0
+    dist_v, how = vol_distance(asset, state.as_of, s)
+    max_d = s.max_liq_fraction * liq_d
+    dist = min(dist_v, max_d)
+    raw = entry * (1 - dist) if sd > 0 else entry * (1 + dist)
+    bound = entry * (1 - max_d) if sd > 0 else entry * (1 + max_d)
+    zones = _zones(state, sd, float(entry), bound, s)
+    stop, avoided, clean = _declutter(raw, sd, float(entry), bound, zones)
+    slip_raw = expected_slippage(state, raw, sd, float(size), window=s.window)
+    slip = (
+        slip_raw
+        if stop == raw
+        else expected_slippage(state, stop, sd, float(size), window=s.window)
+    )
+    # profile of slippage by level between entry and the bound
+    grid = np.linspace(entry, bound, n_levels + 1)[1:]
+    prof = [expected_slippage(state, float(p), sd, float(size), window=s.window) for p in grid]
+    levels = pd.DataFrame(
+        {
+            "price": grid,
+            "slippage": [p["slippage"] for p in prof],
+            "round_usd": [p["round_usd"] for p in prof],
+        }
+    )
+    word = "below" if sd > 0 else "above"
+    parts = [
+        f"Volatility distance {dist_v:.2%} ({how}, k = {s.k:g})",
+    ]
+    if dist < dist_v:
+        parts.append(
+            f"capped at {dist:.2%} to stay {s.max_liq_fraction:.0%} of the way to the "
+            f"liquidation price {liq:,.2f}"
+        )
+    parts.append(f"raw stop {raw:,.2f} (expected slippage {slip_raw['slippage']:.2%})")
+    if avoided:
+        names = "; ".join(
+            f"{z['kind']} {z['price_low']:,.0f}–{z['price_high']:,.0f}" for z in avoided
+        )
+        parts.append(
+            f"moved to {stop:,.2f} out of {names} (expected slippage {slip['slippage']:.2%})"
+        )
+    else:
+        parts.append("no modelled cluster or round-number zone at that level")
+    if not clean:
+        parts.append("no clear level was left between entry and the liquidation bound")
+    rationale = "; ".join(parts) + f". Stop {word} entry, inside liquidation at {liq:,.2f}."
+    return StopRecommendation(
+        stop_price=float(stop),
+        distance=abs(entry - stop) / entry,
+        expected_slippage=float(slip["slippage"]),
+        avoided_clusters=[
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in z.items()}
+            for z in avoided
+        ],
+        rationale=rationale,
+        side="long" if sd > 0 else "short",
+        entry=float(entry),
+        size=float(size),
+        leverage=float(leverage),
+        liq_price=liq,
+        raw_stop_price=float(raw),
+        raw_expected_slippage=float(slip_raw["slippage"]),
+        vol_distance=float(dist_v),
+        as_of=state.as_of,
+        mid=state.mid,
+        levels=levels,
+    )
+
+
+def _side(side: str | int) -> int:
+    if isinstance(side, str):
+        v = side.strip().lower()
+        if v in ("long", "buy", "+1", "1"):
+            return 1
+        if v in ("short", "sell", "-1"):
+            return -1
+        raise InputError(f"--side must be long or short (got {side!r})")
+    if side in (1, -1):
+        return int(side)
+    raise InputError(f"--side must be long or short (got {side!r})")

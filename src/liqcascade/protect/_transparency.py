@@ -1,0 +1,314 @@
+"""Transparency metrics: daily leverage, stop density, concentration, distance to cascade.
+
+Computed once a day (20:00 UTC bar) over the bundled derivatives period (open interest
+2024-11-22 → 2025-07-31) from the estimated book of that day
+(:func:`liqcascade.positions._maps.estimated_books`: one preparation of the inputs,
+each day walks its prefix), its modelled stops, its liquidation map and one cascade
+preparation per day:
+
+- ``leverage_ratio``: aggregated open interest (USD) / that day's Binance spot
+  ETHUSDT traded value (USD, Σ hourly volume × close). ETH market capitalisation and
+  exchange reserves are not bundled; spot traded value is the market-size measure
+  the data allow (a ratio > 1 means more open leverage than a day of spot turnover).
+- ``mean_leverage``, ``share_25x``: notional-weighted mean leverage of the estimated
+  book and the share of its notional at 25× or more.
+- ``stop_density``: modelled stop notional (both sides) with triggers within ±2 % of
+  price, divided by the estimated book's notional (the open interest of the venue
+  the book is estimated for, same scale as the stops).
+- ``liq_hhi``: Herfindahl index of the liquidation map over 0.5 % buckets (±20 %).
+- ``distance_to_cascade``: magnitude of the critical shock (smallest initial fall whose
+  cascade carries price 10 % down, :func:`liqcascade.cascade.critical_shock`), fraction.
+
+Early warning: every metric is oriented so that larger = riskier (the distance to
+cascade enters negated, as ``fragility``); Spearman's rank correlation of the metric
+on day ``t`` with the recorded liquidations (long + short, CoinGlass) on day ``t+1``,
+and the top-decile precision: the share of days in the metric's top decile whose next
+day is a top-decile liquidation day, against the 10 % base rate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from liqcascade.errors import InputError
+
+__all__ = [
+    "METRICS",
+    "TransparencyMetrics",
+    "early_warning",
+    "rankdata_avg",
+    "spearman",
+    "top_decile_precision",
+    "transparency_metrics",
+]
+
+#: Metric columns and their orientation (+1: larger is riskier).
+METRICS: dict[str, int] = {
+    "leverage_ratio": 1,
+    "mean_leverage": 1,
+    "share_25x": 1,
+    "stop_density": 1,
+    "liq_hhi": 1,
+    "distance_to_cascade": -1,
+}
+
+
+def rankdata_avg(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n with ties given their average rank."""
+    x = np.asarray(x, dtype=np.float64)
+    order = np.argsort(x, kind="mergesort")
+    ranks = np.empty(len(x), np.float64)
+    xs = x[order]
+    i = 0
+    n = len(x)
+    while i < n:
+        j = i
+        while j + 1 < n and xs[j + 1] == xs[i]:
+            j += 1
+        ranks[order[i : j + 1]] = 0.5 * (i + j) + 1.0
+        i = j + 1
+    return ranks
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rank correlation (Pearson on average ranks); NaN pairs dropped."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3:
+        return float("nan")
+    ra, rb = rankdata_avg(a[ok]), rankdata_avg(b[ok])
+    ra -= ra.mean()
+    rb -= rb.mean()
+    den = math.sqrt(float((ra * ra).sum() * (rb * rb).sum()))
+    return float((ra * rb).sum() / den) if den > 0 else float("nan")
+
+
+def top_decile_precision(
+    metric: np.ndarray, target: np.ndarray, q: float = 0.9
+) -> tuple[float, int]:
+    """Share of the metric's top-decile days whose target is in its top decile, and count.
+
+    Top decile: values ``>=`` the ``q`` quantile (linear interpolation) over the valid
+    pairs.
+    """
+    m = np.asarray(metric, dtype=np.float64)
+    t = np.asarray(target, dtype=np.float64)
+    ok = np.isfinite(m) & np.isfinite(t)
+    m, t = m[ok], t[ok]
+    if len(m) == 0:
+        return float("nan"), 0
+    hm = m >= np.quantile(m, q)
+    ht = t >= np.quantile(t, q)
+    n = int(hm.sum())
+    return (float((hm & ht).sum() / n) if n else float("nan")), n
+
+
+def early_warning(frame: pd.DataFrame, liquidations: pd.Series) -> pd.DataFrame:
+    """Early-warning table: each metric at ``t`` against liquidations on ``t+1``.
+
+    Returns
+    -------
+    DataFrame
+        One row per metric: ``metric``, ``orientation``, ``spearman``, ``p_value``
+        (scipy's two-sided test), ``top_decile_days``, ``precision``, ``base_rate``
+        (share of top-decile liquidation days, ≈ 0.10), ``lift`` (precision / base rate),
+        ``binom_p`` (one-sided binomial test of precision > base rate).
+    """
+    from scipy import stats
+
+    liq = liquidations.reindex(frame.index)
+    nxt = liq.shift(-1).to_numpy(np.float64)
+    ok_t = np.isfinite(nxt)
+    base = float(np.mean(nxt[ok_t] >= np.quantile(nxt[ok_t], 0.9))) if ok_t.any() else math.nan
+    rows = []
+    for col, sgn in METRICS.items():
+        if col not in frame:
+            continue
+        m = sgn * frame[col].to_numpy(np.float64)
+        rho = spearman(m, nxt)
+        ok = np.isfinite(m) & np.isfinite(nxt)
+        p = float(stats.spearmanr(m[ok], nxt[ok]).pvalue) if ok.sum() >= 3 else math.nan
+        prec, n = top_decile_precision(m, nxt)
+        hits = round(prec * n) if n else 0
+        bp = (
+            float(stats.binomtest(hits, n, base, alternative="greater").pvalue)
+            if n and base == base
+            else math.nan
+        )
+        rows.append(
+            {
+                "metric": col if sgn > 0 else "fragility (−distance_to_cascade)",
+                "orientation": sgn,
+                "spearman": rho,
+                "p_value": p,
+                "top_decile_days": n,
+                "precision": prec,
+                "base_rate": base,
+                "lift": prec / base if base and base == base else math.nan,
+                "binom_p": bp,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class TransparencyMetrics:
+    """Result of :func:`transparency_metrics`.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Daily: ``price`` (USD), ``oi_usd``, ``spot_value_usd``, the :data:`METRICS`
+        columns, ``liquidations_usd`` (recorded that day).
+    warning : DataFrame
+        :func:`early_warning` of the frame.
+    """
+
+    frame: pd.DataFrame
+    warning: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Period, last values, means and the early-warning table."""
+        f = self.frame
+        return {
+            "first": f.index[0].isoformat(),
+            "last": f.index[-1].isoformat(),
+            "days": len(f),
+            "last_values": {c: float(f[c].iloc[-1]) for c in METRICS},
+            "means": {c: float(f[c].mean()) for c in METRICS},
+            "early_warning": self.warning.to_dict(orient="records"),
+            "denominator": "Binance spot ETHUSDT daily traded value (USD)",
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The daily series."""
+        return self.frame.copy()
+
+    def plot(self) -> go.Figure:
+        """The daily metric series (one panel each) with the recorded liquidations."""
+        cols = [*METRICS, "liquidations_usd"]
+        fig = make_subplots(rows=len(cols), cols=1, shared_xaxes=True, subplot_titles=cols)
+        for i, c in enumerate(cols, start=1):
+            y = self.frame[c] / (1e6 if c == "liquidations_usd" else 1.0)
+            fig.add_scatter(x=self.frame.index, y=y, mode="lines", name=c, row=i, col=1)
+        fig.update_layout(
+            height=170 * len(cols), showlegend=False, title="Transparency metrics, daily"
+        )
+        return fig
+
+    def _repr_html_(self) -> str:
+        return str(self.warning.to_html(index=False, float_format=lambda v: f"{v:.3g}"))
+
+
+def _leverage(book: Any) -> tuple[float, float]:
+    lev = book.size * book.entry_price / np.maximum(book.margin, 1e-12)
+    w = book.size * book.entry_price
+    tot = float(w.sum())
+    if tot <= 0:
+        return math.nan, math.nan
+    return float((lev * w).sum() / tot), float(w[lev >= 25.0 - 1e-9].sum() / tot)
+
+
+def transparency_metrics(
+    start: Any = None,
+    end: Any = None,
+    *,
+    hour: int = 20,
+    total_move: float = -0.10,
+    params: Any = None,
+    on_step: Any = None,
+) -> TransparencyMetrics:
+    """Daily transparency metrics over the bundled derivatives period (module docstring).
+
+    Parameters
+    ----------
+    start, end : datetime-like, optional
+        Range (UTC); default the whole open-interest period.
+    hour : int, default 20
+        Hour (UTC) of the daily snapshot (the last 4-hour bar of the day).
+    total_move : float, default -0.10
+        Fall defining the distance to cascade.
+    params : EstimationParams, optional
+        Position-estimation parameters (default: the shipped calibration).
+    on_step : callable, optional
+        Progress callback, called with 1 per day.
+
+    Returns
+    -------
+    TransparencyMetrics
+    """
+    from liqcascade import datasets
+    from liqcascade.book import calibrated_book
+    from liqcascade.cascade import BINANCE_BOOK_SHARE, critical_shock, prepare_cascade
+    from liqcascade.positions import liquidation_map, model_stops
+    from liqcascade.positions._maps import estimated_books
+    from liqcascade.positions._stops import default_stop_prices
+
+    oi = datasets.load_open_interest()
+    first = oi.index[0].floor("1D")
+    last = oi.index[-1]
+    s = first if start is None else _utc(start)
+    e = last if end is None else _utc(end)
+    s, e = max(s, first), min(e + pd.Timedelta(hours=23), last)
+    days = pd.date_range(s.floor("1D") + pd.Timedelta(hours=hour), e, freq="1D")
+    days = days[days >= oi.index[0]]
+    if len(days) < 2:
+        raise InputError("--start/--end: fewer than 2 days inside the open-interest period")
+    books = estimated_books(days, params=params)
+    px4 = default_stop_prices("ETH", as_of=days[-1], days=int((days[-1] - days[0]).days) + 420)
+    h = datasets.load_ohlcv("ETH", "1h")
+    spot = (h["volume"] * h["close"]).resample("1D").sum()
+    liq = datasets.load_liquidations()
+    liq_d = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
+    rows = []
+    for t, book in zip(days, books, strict=True):
+        price = float(h["close"][h.index <= t + pd.Timedelta(hours=3)].iloc[-1])
+        oi_usd = float(oi["oi_usd"][oi.index <= t].iloc[-1])
+        stops = model_stops(book, px4, t)
+        lm = liquidation_map(book, stops, price)
+        near = np.abs(stops.trigger / price - 1.0) <= 0.02
+        stop_near = float((stops.size[near] * stops.trigger[near]).sum())
+        book_usd = float((book.size * price).sum())
+        mlev, s25 = _leverage(book)
+        ob = calibrated_book(as_of=t, mid=price, scale=BINANCE_BOOK_SHARE)
+        pm = prepare_cascade(ob, book, stops)
+        cs = critical_shock(pm, total_move=total_move, grid=60, tol=1e-4)
+        sv = float(spot.get(t.floor("1D"), math.nan))
+        rows.append(
+            {
+                "ts": t,
+                "price": price,
+                "oi_usd": oi_usd,
+                "spot_value_usd": sv,
+                "leverage_ratio": oi_usd / sv if sv > 0 else math.nan,
+                "mean_leverage": mlev,
+                "share_25x": s25,
+                "stop_density": stop_near / book_usd if book_usd > 0 else math.nan,
+                "liq_hhi": lm.concentration.hhi,
+                "distance_to_cascade": abs(float(cs.shock)),
+                "liquidations_usd": float(liq_d.get(t.floor("1D"), math.nan)),
+            }
+        )
+        if on_step is not None:
+            on_step(1)
+    frame = pd.DataFrame(rows).set_index("ts")
+    frame.index = pd.DatetimeIndex(frame.index).floor("1D")
+    frame.index.name = "ts"
+    warn = early_warning(frame, liq_d.reindex(frame.index))
+    return TransparencyMetrics(
+        frame=frame, warning=warn, meta={"total_move": total_move, "hour": hour}
+    )
+
+
+def _utc(x: Any) -> pd.Timestamp:
+    t = pd.Timestamp(x)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")

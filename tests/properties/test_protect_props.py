@@ -1,0 +1,77 @@
+"""Hypothesis properties of the protect kernels: fill monotonicity, walk consistency,
+de-clustering leaves stops clear and inside their bounds."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from liqcascade.protect import FillModel, declutter_levels
+from liqcascade.protect._kernels import fill_batch_py, stop_walk_nb, stop_walk_py
+
+pos = st.floats(1e3, 1e8, allow_nan=False)
+
+
+def _fill(q: float, rm: float, trig: float = 3000.0, sgn: float = 1.0) -> float:
+    _, s = fill_batch_py(
+        np.array([trig]), np.array([sgn]), np.array([q]), np.array([1e7]),
+        np.array([trig * 1.002]), np.array([100.0]), 0.73, rm, 0.5, 0.001, 0.005, 0.4,
+    )  # fmt: skip
+    return float(s[0])
+
+
+@given(pos, pos, st.floats(0, 2), st.sampled_from([1.0, -1.0]))
+def test_slippage_monotone_in_order_size(a: float, b: float, rm: float, sgn: float) -> None:
+    lo, hi = sorted((a, b))
+    assert 0 <= _fill(lo, rm, sgn=sgn) <= _fill(hi, rm, sgn=sgn) <= 0.4
+
+
+@given(pos, st.floats(0, 2), st.floats(0, 2), st.floats(2950, 3050))
+def test_slippage_monotone_in_crowd(q: float, r1: float, r2: float, trig: float) -> None:
+    lo, hi = sorted((r1, r2))
+    assert _fill(q, lo, trig) <= _fill(q, hi, trig) + 1e-15
+
+
+@given(st.integers(0, 2**31 - 1), st.integers(1, 30))
+def test_walk_consistency(seed: int, hor: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 60
+    c = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    o = np.concatenate([[100.0], c[:-1]])
+    hi = np.maximum(o, c) * 1.003
+    lo = np.minimum(o, c) * 0.997
+    eb = rng.integers(0, n - 1, 8).astype(np.int64)
+    side = rng.choice(np.array([-1, 1], np.int8), 8)
+    stop = c[eb] * (1 - side * rng.uniform(0.001, 0.04, 8))
+    xb, stp, tr = stop_walk_nb(o, hi, lo, c, eb, side, stop, hor)
+    for x, y in zip((xb, stp, tr), stop_walk_py(o, hi, lo, c, eb, side, stop, hor), strict=True):
+        np.testing.assert_array_equal(x, y)
+    for i in range(8):
+        assert eb[i] < xb[i] or xb[i] == n - 1 or eb[i] == n - 1
+        assert xb[i] <= min(eb[i] + hor, n - 1)
+        if stp[i]:
+            # sent at or beyond the stop (gaps make it worse, never better)
+            assert side[i] * (tr[i] - stop[i]) <= 1e-12
+            # and no earlier bar in the window reached it
+            seg = slice(eb[i] + 1, xb[i])
+            if side[i] > 0:
+                assert (lo[seg] > stop[i]).all()
+            else:
+                assert (hi[seg] < stop[i]).all()
+
+
+@given(st.floats(0.01, 0.15), st.sampled_from([1.0, -1.0]), st.floats(500, 5000))
+def test_declutter_clear_or_unmoved_and_inside(d: float, sgn: float, entry: float) -> None:
+    fm = FillModel()
+    band = 0.005
+    stop = np.array([entry * (1 - sgn * d)])
+    bound = np.array([entry * (1 - sgn * 0.16)])
+    out, moved = declutter_levels(
+        stop, np.array([sgn]), np.array([entry]), bound, np.zeros(1), fm, band
+    )
+    x = float(out[0])
+    if moved[0]:
+        assert (bound[0] < x < entry) if sgn > 0 else (entry < x < bound[0])
+    else:
+        assert x == stop[0]

@@ -1,0 +1,142 @@
+"""Stop-policy backtest: accounting by hand on a tiny path, de-clustering, real-data run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.protect import (
+    POLICIES,
+    BacktestSettings,
+    FillModel,
+    backtest_stops,
+    declutter_levels,
+    max_drawdown,
+    policy_stops,
+)
+from liqcascade.protect._backtest import _rows
+from liqcascade.protect._kernels import fill_batch_py, stop_walk_py
+
+
+def test_max_drawdown_by_hand() -> None:
+    assert max_drawdown(np.array([0.1, 0.05, 0.2, -0.1, 0.0])) == pytest.approx(0.3)
+    assert max_drawdown(np.array([-0.02, -0.05])) == pytest.approx(0.05)
+    assert max_drawdown(np.array([0.1, 0.2])) == 0.0
+
+
+def test_accounting_on_a_constructed_path() -> None:
+    """Two longs on a 6-bar path, walked and filled, then tabulated — all by hand."""
+    o = np.array([100.0, 100.0, 99.0, 97.0, 101.0, 102.0])
+    hi = np.array([100.5, 100.5, 99.5, 98.0, 102.0, 103.0])
+    lo = np.array([99.5, 98.9, 96.0, 96.5, 100.0, 101.0])
+    c = np.array([100.0, 99.0, 97.0, 97.5, 101.5, 102.0])
+    eb = np.array([0, 3], np.int64)
+    side = np.array([1, 1], np.int8)
+    stop = np.array([96.5, 95.0])
+    xb, st, trig = stop_walk_py(o, hi, lo, c, eb, side, stop, 2)
+    assert list(xb) == [2, 5] and list(st) == [1, 0] and list(trig) == [96.5, 102.0]
+    # fill: own 1e6 USD into d1 = 1e7, no crowd: slip = .73/1.73 * 0.01 * 0.1**(1/.73)
+    fill, slip = fill_batch_py(
+        trig, np.array([1.0, 1.0]), np.array([1e6, 1e6]), np.array([1e7, 1e7]),
+        np.zeros(2), np.array([10.0, 10.0]), 0.73, 0.0, 0.0, 0.001, 0.005, 0.4,
+    )  # fmt: skip
+    s0 = 0.73 / 1.73 * 0.01 * 0.1 ** (1 / 0.73)
+    assert slip[0] == pytest.approx(s0)
+    exit_px = np.where(st > 0, fill, c[xb])
+    ret = (exit_px - c[eb]) / c[eb]
+    assert ret[0] == pytest.approx((96.5 * (1 - s0) - 100.0) / 100.0)
+    assert ret[1] == pytest.approx((102.0 - 97.5) / 97.5)
+    t = pd.DataFrame(
+        {
+            "policy": "fixed", "side": "long", "entries": "x",
+            "exit_ts": pd.to_datetime([2, 5], unit="h", utc=True),
+            "stopped": st > 0, "slippage": np.where(st > 0, slip, 0.0), "ret": ret,
+        }
+    )  # fmt: skip
+    row = _rows(t).iloc[0]
+    assert row["n"] == 2 and row["stop_outs"] == 0.5
+    assert row["avg_loss_on_stop"] == pytest.approx(-ret[0])
+    assert row["avg_slippage"] == pytest.approx(s0)
+    assert row["total_return"] == pytest.approx(ret.sum())
+    assert row["max_drawdown"] == pytest.approx(-ret[0])  # the first trade's loss
+
+
+def test_policy_stops_and_declutter() -> None:
+    s, fm = BacktestSettings(leverage=5.0), FillModel()
+    side = np.array([1.0, -1.0, 1.0])
+    entry = np.array([3000.0, 3000.0, 3000.0])
+    sig = np.array([0.05, 0.05, 0.5])
+    swing = np.zeros(3)
+    fixed, _ = policy_stops("fixed", side, entry, sig, swing, s, fm)
+    np.testing.assert_allclose(fixed, [2850.0, 3150.0, 2850.0])
+    vol, _ = policy_stops("vol", side, entry, sig, swing, s, fm)
+    # third: 50 % vol capped at 0.8 * (1/5) = 16 %
+    np.testing.assert_allclose(vol, [2850.0, 3150.0, 3000 * 0.84])
+    # a long stop at 2,897 sits on the crowd just below 2,900 (2,897.1): moved out by 0.5 %
+    st, moved = declutter_levels(
+        np.array([2897.0]), np.array([1.0]), np.array([3000.0]), np.array([2500.0]),
+        np.zeros(1), fm, 0.005,
+    )  # fmt: skip
+    lvl = 2900 * 0.999
+    assert moved[0] == 1 and abs(st[0] - lvl) > 0.005 * lvl * 0.999
+    with pytest.raises(InputError, match="--policy"):
+        policy_stops("tight", side, entry, sig, swing, s, fm)
+
+
+@pytest.fixture(scope="module")
+def small() -> object:
+    return backtest_stops(
+        POLICIES, ("long", "short"), ("random",),
+        start="2025-09-01", end="2025-10-12", settings=BacktestSettings(n_random=40, seed=1),
+    )  # fmt: skip
+
+
+def test_real_backtest_small(small) -> None:  # type: ignore[no-untyped-def]
+    t = small.table
+    assert set(t["policy"]) == set(POLICIES)
+    assert (t["n"] == 40).all()
+    assert ((t["stop_outs"] >= 0) & (t["stop_outs"] <= 1)).all()
+    tr = small.trades
+    stopped = tr[tr["stopped"]]
+    # a stopped long never exits above its stop's trigger; slippage >= 0
+    lo = stopped[stopped["side"] == "long"]
+    assert (lo["exit"] <= lo["trigger"] + 1e-9).all()
+    assert (tr["slippage"] >= 0).all()
+    # the crash set: every policy, both sides, same entries
+    c = small.crash
+    assert not c.empty and set(c["policy"]) == set(POLICIES)
+    assert c.groupby("side")["n"].nunique().max() == 1
+    assert set(small.best_on_crash()) == {"long", "short"}
+    # longs open into 2025-10-10 lost, shorts gained, under every policy
+    assert (c[c["side"] == "long"]["total_return"] < 0).all()
+    assert (c[c["side"] == "short"]["total_return"] > 0).all()
+
+
+def test_backtest_deterministic_for_a_seed() -> None:
+    kw = dict(start="2024-01-01", end="2024-03-01", crash=False)
+    a = backtest_stops(
+        ("vol",), ("long",), ("random",), settings=BacktestSettings(n_random=15), **kw
+    )
+    b = backtest_stops(
+        ("vol",), ("long",), ("random",), settings=BacktestSettings(n_random=15), **kw
+    )
+    pd.testing.assert_frame_equal(a.trades, b.trades)
+
+
+def test_kernels_and_twins_give_the_same_backtest() -> None:
+    kw = dict(start="2022-05-01", end="2022-06-30", crash=False)
+    s = BacktestSettings(n_random=10, seed=4)
+    a = backtest_stops(POLICIES, ("long",), ("random",), settings=s, **kw)
+    b = backtest_stops(POLICIES, ("long",), ("random",), settings=s, use_numba=False, **kw)
+    pd.testing.assert_frame_equal(a.trades, b.trades)
+
+
+def test_bad_options() -> None:
+    with pytest.raises(InputError, match="--side"):
+        backtest_stops(("vol",), ("up",))
+    with pytest.raises(InputError, match="--end"):
+        backtest_stops(start="2024-01-01", end="2023-01-01")
+    with pytest.raises(InputError, match="fixed_pct"):
+        BacktestSettings(fixed_pct=0.0)
