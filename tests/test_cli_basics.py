@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conftest import run_cli, run_cli_subprocess
+from clihelpers import run_cli, run_cli_subprocess
 
 
 def test_version() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, run_cli_subprocess
+from clihelpers import run_cli, run_cli_subprocess
 from liqcascade.cascade import SUMMARY_KEYS
 
 D = Path(__file__).resolve().parents[1] / "data" / "book"

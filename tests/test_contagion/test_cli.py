@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, run_cli_subprocess
+from clihelpers import run_cli, run_cli_subprocess
 
 CFG = Path(__file__).resolve().parents[1] / "data" / "contagion" / "two_venues.toml"
 

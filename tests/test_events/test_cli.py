@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_cli
+from clihelpers import run_cli
 from liqcascade import datasets
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, run_cli_subprocess
+from clihelpers import run_cli, run_cli_subprocess
 from liqcascade.margin import load_tiers
 
 KEYS = {"liq_price", "bankruptcy_price", "mmr", "maintenance_amount", "tier", "notional"}

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import run_cli
+from clihelpers import run_cli
 from liqcascade.errors import InputError
 from liqcascade.positions import backtest, load_calibrated
 from liqcascade.positions._backtest import BACKTEST_METRICS, SERIES_COLUMNS

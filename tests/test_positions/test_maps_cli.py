@@ -206,7 +206,7 @@ def test_out_writes_html_and_png(cli, files: Path, tmp_path: Path) -> None:
 
 
 def test_bad_file_in_a_subprocess_no_traceback(files: Path) -> None:
-    from conftest import run_cli_subprocess
+    from clihelpers import run_cli_subprocess
 
     r = run_cli_subprocess(
         "liqmap", "--positions", str(files / "bad_nan.csv"), "--price", "2000", "--json"

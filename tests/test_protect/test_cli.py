@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_cli, run_cli_subprocess
+from clihelpers import run_cli, run_cli_subprocess
 
 
 def test_recommend_json_keys() -> None:

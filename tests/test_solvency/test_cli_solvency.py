@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, run_cli_subprocess
+from clihelpers import run_cli, run_cli_subprocess
 from test_solvency._helpers import write_positions
 
 

@@ -1,0 +1,70 @@
+"""Helpers to run the ``liqcascade`` CLI from tests: in-process and in a subprocess.
+
+Import as ``from clihelpers import run_cli`` (``tests/`` is on pytest's pythonpath).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+    """Run ``liqcascade`` in-process through its real entry point, capturing stdout/stderr."""
+    from liqcascade.cli import main
+
+    saved = dict(os.environ)
+    if env:
+        os.environ.update(env)
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        from liqcascade._cli import _common
+
+        old_out, old_err = _common.stdout.file, _common.stderr.file
+        _common.stdout.file, _common.stderr.file = out, err
+        old_cwd = Path.cwd()
+        if cwd is not None:
+            os.chdir(cwd)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(list(args))
+        finally:
+            _common.stdout.file, _common.stderr.file = old_out, old_err
+            _common.STATE.verbosity = 0
+            os.chdir(old_cwd)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_cli_subprocess(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> CliResult:
+    """Run ``python -m liqcascade.cli`` in a subprocess (for exit codes and tracebacks)."""
+    full_env = {**os.environ, **(env or {})}
+    p = subprocess.run(
+        [sys.executable, "-m", "liqcascade.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
+    return CliResult(p.returncode, p.stdout, p.stderr)
