@@ -254,7 +254,9 @@ def section(ctx: ReportContext) -> Section:
         verdict = "not supported"
         comp = (
             f"14 % breaks in {', '.join(b14)} (worst {worst.name}: bad debt "
-            f"{worst_buf:.2%} of liabilities, no fund)."
+            f"{worst_buf:.2%} of liabilities, no fund). Liabilities = the margin backing the "
+            f"positions only; with total user balances {worst.bad_debt_usd / 0.14 / L:.1f}× "
+            "that margin, a 14 % buffer would absorb the worst case."
         )
     claims = [Claim("Reserve buffers of 6–14 % absorb a liquidation cascade", comp, verdict)]
     notes = [
