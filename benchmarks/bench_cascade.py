@@ -9,11 +9,10 @@ generated with a fixed seed around a 3,000 USD mid (leverage 5-100x, entries spr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
+from benchmarks._timing import best_of
 from liqcascade.book import OrderBook
 from liqcascade.cascade import (
     cascade_py,
@@ -42,15 +41,6 @@ def _market(n_pos: int, n_stops: int, seed: int = 7) -> tuple[OrderBook, Positio
     return book, pos, stops
 
 
-def _best(fn: Callable[[], Any], repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def run() -> list[dict[str, object]]:
     """Time preparation, one cascade, a fragility curve and the reference speed-up."""
     book, pos, stops = _market(1_000_000, 200_000)
@@ -59,18 +49,18 @@ def run() -> list[dict[str, object]]:
     simulate_cascade(pm_small, shock=-0.05)  # compile / load the kernels
     fragility_curve(pm_small, shocks=np.linspace(-0.1, 0.1, 8))
 
-    t_prep = _best(lambda: prepare_cascade(book, pos, stops), 3)
+    t_prep = best_of(lambda: prepare_cascade(book, pos, stops), 3)
     pm = prepare_cascade(book, pos, stops)
     r = simulate_cascade(pm, shock=-0.05)
-    t_one = _best(lambda: simulate_cascade(pm, shock=-0.05), 5)
+    t_one = best_of(lambda: simulate_cascade(pm, shock=-0.05), 5)
     shocks = np.linspace(-0.20, 0.20, 1000)
-    t_frag = _best(lambda: fragility_curve(pm, shocks=shocks), 3)
+    t_frag = best_of(lambda: fragility_curve(pm, shocks=shocks), 3)
 
     # speed-up over the reference on 100,000 positions (20,000 stops), same shock
     b2, p2, s2 = _market(100_000, 20_000, seed=8)
     pm2 = prepare_cascade(b2, p2, s2)
     r2 = simulate_cascade(pm2, shock=-0.05)
-    t_kernel = _best(lambda: simulate_cascade(pm2, shock=-0.05), 5)
+    t_kernel = best_of(lambda: simulate_cascade(pm2, shock=-0.05), 5)
     args = (
         b2.mid, b2.bid_price.tolist(), b2.bid_size.tolist(), b2.ask_price.tolist(),
         b2.ask_size.tolist(), p2.side.tolist(), p2.size.tolist(), p2.liq_price.tolist(),

@@ -6,14 +6,7 @@ import time
 
 import numpy as np
 
-
-def _best(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from benchmarks._timing import best_of
 
 
 def run() -> list[dict]:
@@ -42,7 +35,7 @@ def run() -> list[dict]:
     rows.append(
         {
             "name": "contagion oct-2025 run, -12 % on Binance (3 venues, 1,881 Aave accounts)",
-            "seconds": _best(replay, 3),
+            "seconds": best_of(replay, 3),
             "target_seconds": 2.0,
             "repeats": 3,
             "notes": "one-round cascade kernel calls + Python arbitrage crossing",
@@ -65,8 +58,8 @@ def run() -> list[dict]:
     rows.append(
         {
             "name": "contagion capacity 0 (3 venues) vs 3 x simulate_cascade",
-            "seconds": _best(isolated, 3),
-            "reference_seconds": _best(engine, 3),
+            "seconds": best_of(isolated, 3),
+            "reference_seconds": best_of(engine, 3),
             "repeats": 3,
             "notes": "reference = the single-venue engine on each venue (identical results); "
             "the overhead is one kernel call per round plus sorting per venue",

@@ -8,9 +8,9 @@ package is read.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
+from benchmarks._timing import best_of
 from liqcascade import datasets
 from liqcascade.data import Store, read_file
 
@@ -24,15 +24,6 @@ def _write_hourly(folder: Path) -> Path:
         path, index=False, compression="gzip"
     )
     return path
-
-
-def _best(fn, repeats: int = 3) -> float:  # type: ignore[no-untyped-def]
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def run() -> list[dict[str, object]]:
@@ -61,9 +52,9 @@ def run() -> list[dict[str, object]]:
                 res = st.ingest(read_file(path))
             assert res.rows_added == 0
 
-        t_read = _best(read_only)
-        t_fresh = _best(ingest_fresh)
-        t_again = _best(ingest_again)
+        t_read = best_of(read_only, 3)
+        t_fresh = best_of(ingest_fresh, 3)
+        t_again = best_of(ingest_again, 3)
     return [
         {
             "name": f"data: read + validate hourly ETH CSV.gz ({n:,} rows)",

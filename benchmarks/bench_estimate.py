@@ -6,12 +6,11 @@ plain-Python twin (timed on the first 300 bars, the twin being quadratic in bars
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from benchmarks._timing import best_of
 from liqcascade.positions import load_calibrated, run_estimation
 from liqcascade.positions._estimate import (
     CLOSE_RULES,
@@ -24,21 +23,12 @@ from liqcascade.positions._estimate import (
 from liqcascade.positions._kernels import estimate_walk_nb, estimate_walk_py
 
 
-def _best(fn: Callable[[], Any], repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def run() -> list[dict[str, object]]:
     """Time the estimated book over the whole 4h history, and its kernel vs the twin."""
     p = load_calibrated().params
     oi, px = default_inputs()
     run_estimation(oi, px, p)  # load the compiled kernel
-    whole = _best(lambda: run_estimation(oi, px, p).book, 5)
+    whole = best_of(lambda: run_estimation(oi, px, p).book, 5)
 
     df, _ = prepare_inputs(oi, px, p)
     share = np.clip(p.base_long_share + p.split_strength * split_signal(p, df.index, None), 0, 1)
@@ -50,9 +40,9 @@ def run() -> list[dict[str, object]]:
                 CLOSE_RULES.index(p.close_rule), OI_MODES.index(p.oi_mode), p.turnover)  # fmt: skip
 
     full, small = args(len(df)), args(300)
-    kernel = _best(lambda: estimate_walk_nb(*full), 5)
-    kernel_small = _best(lambda: estimate_walk_nb(*small), 5)
-    ref_small = _best(lambda: estimate_walk_py(*small), 1)
+    kernel = best_of(lambda: estimate_walk_nb(*full), 5)
+    kernel_small = best_of(lambda: estimate_walk_nb(*small), 5)
+    ref_small = best_of(lambda: estimate_walk_py(*small), 1)
     return [
         {
             "name": f"estimated book, whole 4h history ({len(oi):,} bars + warm-up), end to end",

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from benchmarks._timing import best_of
 from liqcascade import datasets
 from liqcascade.events import SupportParams, support_study
 from liqcascade.events._kernels import find_pivots, find_pivots_py, scan_zones, scan_zones_py
-
-
-def _best(fn: Callable[[], Any], repeats: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def _args(df: Any, p: SupportParams) -> tuple[Any, ...]:
@@ -53,8 +43,8 @@ def run() -> list[dict[str, Any]]:
     rows.append(
         {
             "name": f"events: pivots + zone scan, ETH 1h ({len(hourly):,} bars)",
-            "seconds": _best(lambda: (find_pivots(a_h[0], p.pivot), scan_zones(*a_h))),
-            "reference_seconds": _best(
+            "seconds": best_of(lambda: (find_pivots(a_h[0], p.pivot), scan_zones(*a_h)), 3),
+            "reference_seconds": best_of(
                 lambda: (find_pivots_py(a_h[0], p.pivot), scan_zones_py(*a_h)), 1
             ),
             "target_seconds": 0.05,
@@ -64,15 +54,15 @@ def run() -> list[dict[str, Any]]:
     rows.append(
         {
             "name": f"events: zone scan, ETH 1d 2022-2025 ({len(daily):,} bars)",
-            "seconds": _best(lambda: scan_zones(*a_d), 5),
-            "reference_seconds": _best(lambda: scan_zones_py(*a_d), 3),
+            "seconds": best_of(lambda: scan_zones(*a_d), 5),
+            "reference_seconds": best_of(lambda: scan_zones_py(*a_d), 3),
             "notes": "one random-level draw costs one such scan",
         }
     )
     rows.append(
         {
             "name": "events: support_study ETH 1d (200 random-level draws, 108-point grid)",
-            "seconds": _best(lambda: support_study(daily, p, n_random=200, n_boot=1000), 2),
+            "seconds": best_of(lambda: support_study(daily, p, n_random=200, n_boot=1000), 2),
             "target_seconds": 5.0,
             "notes": "what `liqcascade support-study` does after loading",
         }

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import bisect
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from benchmarks._timing import best_of
 from liqcascade.positions import PositionBook, StopBook, liquidation_map, model_stops
 
 PRICE = 3700.0
-
-
-def _best(fn: Callable[[], Any], repeats: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def _book(n: int, seed: int = 0) -> tuple[PositionBook, StopBook]:
@@ -62,10 +52,10 @@ def run() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     book, stops = _book(1_000_000)
     liquidation_map(book, stops, PRICE)  # warm-up
-    sec = _best(lambda: liquidation_map(book, stops, PRICE))
+    sec = best_of(lambda: liquidation_map(book, stops, PRICE), 5)
     n_ref = 20_000
     sub_b, sub_s = book.subset(np.arange(n_ref)), stops.subset(np.arange(n_ref // 2))
-    ref_small = _best(lambda: _reference(sub_b, sub_s, PRICE), repeats=2)
+    ref_small = best_of(lambda: _reference(sub_b, sub_s, PRICE), repeats=2)
     got = liquidation_map(sub_b, sub_s, PRICE).amounts
     assert np.allclose(got, np.asarray(_reference(sub_b, sub_s, PRICE)), rtol=1e-9, atol=1e-6)
     rows.append(
@@ -100,7 +90,7 @@ def run() -> list[dict[str, Any]]:
     rows.append(
         {
             "name": "model_stops, 100,000 positions over 500 opening bars (10 candidate levels)",
-            "seconds": _best(lambda: model_stops(b100k, px), repeats=3),
+            "seconds": best_of(lambda: model_stops(b100k, px), repeats=3),
             "notes": "vectorised numpy; swing levels: positions × pivots in each one's window",
         }
     )
@@ -112,7 +102,7 @@ def run() -> list[dict[str, Any]]:
     rows.append(
         {
             "name": "heatmap, estimated book + modelled stops, daily over the last 90 days",
-            "seconds": _best(lambda: heatmap(last - pd.Timedelta(days=90), last), repeats=1),
+            "seconds": best_of(lambda: heatmap(last - pd.Timedelta(days=90), last), repeats=1),
             "target_seconds": 10.0,
             "notes": "91 re-estimations of the book from the bundled 4h open interest",
         }
@@ -122,7 +112,7 @@ def run() -> list[dict[str, Any]]:
     rows.append(
         {
             "name": f"heatmap, the whole bundled period ({n_days} daily books, 2024-11 to 2025-07)",
-            "seconds": _best(lambda: heatmap(first, last), repeats=1),
+            "seconds": best_of(lambda: heatmap(first, last), repeats=1),
             "target_seconds": 10.0,
             "notes": "one preparation of the inputs, one estimation walk per date",
         }

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 
+from benchmarks._timing import best_of
 from liqcascade.margin import (
     binance_liq_price,
     bybit_liq_price,
@@ -30,19 +28,10 @@ def _book(n: int, seed: int = 0) -> tuple[np.ndarray, ...]:
     return side, size, entry, size * entry / lev
 
 
-def _best(fn: Callable[[], object], repeats: int = 5) -> float:
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return float(best)
-
-
 def run() -> list[dict]:
     s, q, ep, m = _book(N)
     binance_liq_price(s[:10], q[:10], ep[:10], m[:10])  # compile / load the numba cache
-    t_bin = _best(lambda: binance_liq_price(s, q, ep, m))
+    t_bin = best_of(lambda: binance_liq_price(s, q, ep, m), 5)
 
     t = load_tiers("ETHUSDT")
     rs, rq, rep, rm = s[:N_REF], q[:N_REF], ep[:N_REF], m[:N_REF]
@@ -52,9 +41,9 @@ def run() -> list[dict]:
             rs, rq, rep, rm, t.notional_floor, t.mmr, t.cum, *empty_outputs(N_REF)
         )
 
-    t_ref = _best(ref, repeats=2) * (N / N_REF)
-    t_bybit = _best(lambda: bybit_liq_price(s, q, ep, m))
-    t_hl = _best(lambda: hyperliquid_liq_price(s, q, ep, m, "ETH"))
+    t_ref = best_of(ref, repeats=2) * (N / N_REF)
+    t_bybit = best_of(lambda: bybit_liq_price(s, q, ep, m), 5)
+    t_hl = best_of(lambda: hyperliquid_liq_price(s, q, ep, m, "ETH"), 5)
     return [
         {
             "name": "binance_liq_price, 1,000,000 positions, ETHUSDT tiers",

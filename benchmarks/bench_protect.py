@@ -7,23 +7,13 @@ horizon (the reference twin runs on 2,000 trades and is scaled by 50, see notes)
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from benchmarks._timing import best_of
 from liqcascade.protect import backtest_stops, transparency_metrics
 from liqcascade.protect._kernels import fill_batch_nb, fill_batch_py, stop_walk_nb, stop_walk_py
-
-
-def _best(fn: Callable[[], Any], repeats: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def _path(n: int, seed: int = 5) -> tuple[np.ndarray, ...]:
@@ -44,21 +34,21 @@ def run() -> list[dict[str, Any]]:
     side = rng.choice(np.array([-1, 1], np.int8), m)
     stop = c[eb] * (1 - side * rng.uniform(0.01, 0.1, m))
     stop_walk_nb(o, hi, lo, c, eb[:10], side[:10], stop[:10], 120)  # compile
-    t_nb = _best(lambda: stop_walk_nb(o, hi, lo, c, eb, side, stop, 120))
+    t_nb = best_of(lambda: stop_walk_nb(o, hi, lo, c, eb, side, stop, 120), 3)
     k = 2_000
-    t_py = _best(lambda: stop_walk_py(o, hi, lo, c, eb[:k], side[:k], stop[:k], 120), 1) * (m / k)
+    t_py = best_of(lambda: stop_walk_py(o, hi, lo, c, eb[:k], side[:k], stop[:k], 120), 1) * (m / k)
     trig = c[eb]
     args = (
         trig, side.astype(float), np.full(m, 1e5), np.full(m, 1e7), trig * 0.98,
         np.full(m, 100.0), 0.73, 0.25, 0.5, 0.001, 0.005, 0.4,
     )  # fmt: skip
     fill_batch_nb(*[a[:5] if isinstance(a, np.ndarray) else a for a in args])
-    t_fnb = _best(lambda: fill_batch_nb(*args))
-    t_fpy = _best(
+    t_fnb = best_of(lambda: fill_batch_nb(*args), 3)
+    t_fpy = best_of(
         lambda: fill_batch_py(*[a[:k] if isinstance(a, np.ndarray) else a for a in args]), 1
     )
-    t_bt = _best(lambda: backtest_stops(), 1)
-    t_tm = _best(lambda: transparency_metrics(), 1)
+    t_bt = best_of(lambda: backtest_stops(), 1)
+    t_tm = best_of(lambda: transparency_metrics(), 1)
     return [
         {
             "name": "protect: stop walk, 100k trades x 120 bars",

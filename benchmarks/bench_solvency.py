@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-
-def _best(fn, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from benchmarks._timing import best_of
 
 
 def run() -> list[dict]:
@@ -32,7 +23,7 @@ def run() -> list[dict]:
     rows.append(
         {
             "name": "pol build, 1,000,000 users (SHA-256 Merkle sum tree)",
-            "seconds": _best(build, 2),
+            "seconds": best_of(build, 2),
             "target_seconds": 30.0,
             "repeats": 2,
             "notes": "hashlib in a tight loop; 2M SHA-256 calls (leaves + nodes); "
@@ -48,7 +39,7 @@ def run() -> list[dict]:
     rows.append(
         {
             "name": "pol verify one proof (1M-user tree, 20 steps)",
-            "seconds": _best(verify, 200),
+            "seconds": best_of(verify, 200),
             "target_seconds": 0.005,
             "repeats": 200,
         }
@@ -56,7 +47,7 @@ def run() -> list[dict]:
     rows.append(
         {
             "name": "pol prove one user (in memory, 1M-user tree)",
-            "seconds": _best(lambda: tree.prove("user-0999999"), 5),
+            "seconds": best_of(lambda: tree.prove("user-0999999"), 5),
             "repeats": 5,
             "notes": "first call builds the user index (~0.5 s); the best of 5 is a lookup",
         }
@@ -72,7 +63,7 @@ def run() -> list[dict]:
         rows.append(
             {
                 "name": f"ADL allocate, {pol}, 100,000 positions",
-                "seconds": _best(
+                "seconds": best_of(
                     lambda pol=pol: allocate_adl(
                         pol,
                         side=side,
@@ -95,7 +86,7 @@ def run() -> list[dict]:
     rows.append(
         {
             "name": "ADL allocate, optimal via linprog (HiGHS), 1,449 winners",
-            "seconds": _best(
+            "seconds": best_of(
                 lambda: allocate_adl(
                     "optimal",
                     side=side[:k],

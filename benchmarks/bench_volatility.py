@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
+from benchmarks._timing import best_of
 from liqcascade import datasets
 from liqcascade.volatility import fit_volatility, leverage_by_period, log_returns
-
-
-def _best(fn, repeats: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def run() -> list[dict]:
@@ -26,21 +16,21 @@ def run() -> list[dict]:
         rows.append(
             {
                 "name": f"fit {model}-t ETH daily ({len(r_d):,} returns)",
-                "seconds": _best(lambda m=model: fit_volatility(r_d, m, "t")),
+                "seconds": best_of(lambda m=model: fit_volatility(r_d, m, "t"), 3),
                 "notes": "arch MLE incl. robust covariance; diagnostics not included",
             }
         )
     rows.append(
         {
             "name": f"fit gjr-t ETH hourly ({len(r_h):,} returns)",
-            "seconds": _best(lambda: fit_volatility(r_h, "gjr", "t", interval="1h"), 2),
+            "seconds": best_of(lambda: fit_volatility(r_h, "gjr", "t", interval="1h"), 2),
             "notes": "one fit of the whole hourly history",
         }
     )
     rows.append(
         {
             "name": "leverage by period, ETH daily, gjr+egarch (22 fits)",
-            "seconds": _best(lambda: leverage_by_period(close_d, models=("gjr", "egarch")), 2),
+            "seconds": best_of(lambda: leverage_by_period(close_d, models=("gjr", "egarch")), 2),
             "target_seconds": 30.0,
             "notes": "what `liqcascade vol --by-period` and the report section run",
         }
