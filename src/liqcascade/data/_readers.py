@@ -244,6 +244,13 @@ def _first_of(df: pd.DataFrame, *names: str) -> str | None:
     return None
 
 
+def _put_num(out: dict[str, pd.Series], df: pd.DataFrame, key: str, *names: str) -> None:
+    """Set ``out[key]`` to the first of the columns ``names`` in ``df`` (as float), if any."""
+    col = _first_of(df, *names)
+    if col is not None:
+        out[key] = _num(df, col)
+
+
 class _Layout:
     """A recognised layout: its name, its kind, and how to build the canonical columns."""
 
@@ -272,18 +279,17 @@ def _ohlcv_build(df: pd.DataFrame) -> dict[str, pd.Series]:
         "low": _num(df, _first_of(df, "low", "l") or "low"),
         "close": _num(df, _first_of(df, "close", "c") or "close"),
     }
-    v = _first_of(df, "volume", "v", "vol", "base_volume")
-    if v is not None:
-        out["volume"] = _num(df, v)
-    q = _first_of(df, "quote_volume", "quote_asset_volume", "turnover", "quote_vol")
-    if q is not None:
-        out["quote_volume"] = _num(df, q)
-    t = _first_of(df, "trades", "count", "number_of_trades", "num_trades")
-    if t is not None:
-        out["trades"] = _num(df, t)
-    tb = _first_of(df, "taker_buy_volume", "taker_buy_base_asset_volume", "taker_buy_base_volume")
-    if tb is not None:
-        out["taker_buy_volume"] = _num(df, tb)
+    _put_num(out, df, "volume", "volume", "v", "vol", "base_volume")
+    _put_num(out, df, "quote_volume", "quote_volume", "quote_asset_volume", "turnover", "quote_vol")
+    _put_num(out, df, "trades", "trades", "count", "number_of_trades", "num_trades")
+    _put_num(
+        out,
+        df,
+        "taker_buy_volume",
+        "taker_buy_volume",
+        "taker_buy_base_asset_volume",
+        "taker_buy_base_volume",
+    )
     return out
 
 
@@ -294,8 +300,7 @@ def _close_as(kind: str, df: pd.DataFrame) -> dict[str, pd.Series]:
     if kind == "open_interest":
         out = {"oi_usd": _num(df, c)}
         for src, dst in (("open", "oi_open_usd"), ("high", "oi_high_usd"), ("low", "oi_low_usd")):
-            if src in df.columns:
-                out[dst] = _num(df, src)
+            _put_num(out, df, dst, src)
         return out
     # funding OHLC: CoinGlass percent per 8 h
     return {"rate": _num(df, c) / 100.0, "interval_hours": pd.Series(8.0, index=df.index)}
@@ -339,8 +344,7 @@ def _detect(df: pd.DataFrame, headerless: bool, name: str, kind: str | None) -> 
                 "qty": _num(d, "original_quantity"),
                 "average_price": _num(d, "average_price"),
             }
-            if "accumulated_fill_quantity" in d.columns:
-                out["filled_qty"] = _num(d, "accumulated_fill_quantity")
+            _put_num(out, d, "filled_qty", "accumulated_fill_quantity")
             if "order_status" in d.columns:
                 out["status"] = d["order_status"].astype(object)
             return out
@@ -381,19 +385,16 @@ def _detect(df: pd.DataFrame, headerless: bool, name: str, kind: str | None) -> 
 
         def _fr(d: pd.DataFrame) -> dict[str, pd.Series]:
             out = {"rate": _num(d, "last_funding_rate")}
-            if "funding_interval_hours" in d.columns:
-                out["interval_hours"] = _num(d, "funding_interval_hours")
+            _put_num(out, d, "interval_hours", "funding_interval_hours")
             return out
 
         return _Layout("binance-fundingrate", "funding", _fr, time="calc_time", venue="binance")
     if has("open_interest_amount") or has("open_interest_value"):
 
         def _ccxt_oi(d: pd.DataFrame) -> dict[str, pd.Series]:
-            out = {}
-            if "open_interest_value" in d.columns:
-                out["oi_usd"] = _num(d, "open_interest_value")
-            if "open_interest_amount" in d.columns:
-                out["oi_base"] = _num(d, "open_interest_amount")
+            out: dict[str, pd.Series] = {}
+            _put_num(out, d, "oi_usd", "open_interest_value")
+            _put_num(out, d, "oi_base", "open_interest_amount")
             return out
 
         return _Layout("ccxt-open-interest", "open_interest", _ccxt_oi, time="timestamp")
@@ -413,9 +414,7 @@ def _detect(df: pd.DataFrame, headerless: bool, name: str, kind: str | None) -> 
 
         def _fund(d: pd.DataFrame) -> dict[str, pd.Series]:
             out = {"rate": _num(d, "funding_rate")}
-            ih = _first_of(d, "interval_hours", "funding_interval_hours")
-            if ih is not None:
-                out["interval_hours"] = _num(d, ih)
+            _put_num(out, d, "interval_hours", "interval_hours", "funding_interval_hours")
             return out
 
         name_ = "ccxt-funding" if "funding_timestamp" in cols or "info" in cols else "funding-table"
