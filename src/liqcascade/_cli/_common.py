@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -170,6 +170,19 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> pd.Timestamp | No
     if ts is not None and value is not None and len(value.strip()) <= 10:
         ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     return ts
+
+
+def check_choice(
+    option: str, value: str, choices: Collection[str], given: str | None = None
+) -> None:
+    """Fail unless ``value`` is one of ``choices``, naming the option and what was given.
+
+    The message is ``OPTION must be one of A, B, C (got 'GIVEN')``; ``given`` (by default
+    ``value``) is what the user typed, when ``value`` is a normalised form of it.
+    """
+    if value not in choices:
+        shown = value if given is None else given
+        fail(f"{option} must be one of {', '.join(choices)} (got {shown!r})")
 
 
 def existing_file(path: Path, option: str) -> Path:

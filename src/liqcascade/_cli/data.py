@@ -261,8 +261,7 @@ def fetch(
     from liqcascade.data import _fetch
 
     k = kind_of(kind).name
-    if k not in _fetch.FETCH_KINDS:
-        raise InputError(f"--kind must be one of {', '.join(_fetch.FETCH_KINDS)} (got {kind!r})")
+    _common.check_choice("--kind", k, _fetch.FETCH_KINDS, given=kind)
     t0 = _common.parse_date(since, "--since")
     t1 = _common.parse_date(until, "--until") or pd.Timestamp.now(tz="UTC")
     if limit is not None and limit <= 0:

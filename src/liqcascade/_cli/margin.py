@@ -89,8 +89,7 @@ def liq_price_cmd(
     from liqcascade.margin._hyperliquid import hyperliquid_max_leverage
 
     v = venue.strip().lower()
-    if v not in VENUES:
-        _common.fail(f"--venue must be one of {', '.join(VENUES)} (got {venue!r})")
+    _common.check_choice("--venue", v, VENUES, given=venue)
     s = side.strip().lower()
     if s not in ("long", "short"):
         _common.fail(f"--side must be long or short (got {side!r})")

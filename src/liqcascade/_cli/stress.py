@@ -121,22 +121,17 @@ def stress_cmd(
     """
     from liqcascade import stress as st
 
-    if scenario not in st.SCENARIOS:
-        _common.fail(f"--scenario must be one of {', '.join(st.SCENARIOS)} (got {scenario!r})")
+    _common.check_choice("--scenario", scenario, st.SCENARIOS)
     if asset.upper() != "ETH":
         _common.fail(f"--asset: no bundled market book for {asset} (bundled: ETH)")
     if paths <= 0:
         _common.fail(f"--paths must be > 0 (got {paths})")
     if horizon_days <= 0:
         _common.fail(f"--horizon-days must be > 0 (got {horizon_days})")
-    if method not in st.METHODS:
-        _common.fail(f"--method must be one of {', '.join(st.METHODS)} (got {method!r})")
-    if model.lower() not in ("gjr", "egarch", "garch"):
-        _common.fail(f"--model must be one of gjr, egarch, garch (got {model!r})")
-    if dist.lower() not in ("t", "normal", "skewt"):
-        _common.fail(f"--dist must be one of t, normal, skewt (got {dist!r})")
-    if backend not in st.BACKENDS:
-        _common.fail(f"--backend must be one of {', '.join(st.BACKENDS)} (got {backend!r})")
+    _common.check_choice("--method", method, st.METHODS)
+    _common.check_choice("--model", model.lower(), ("gjr", "egarch", "garch"), given=model)
+    _common.check_choice("--dist", dist.lower(), ("t", "normal", "skewt"), given=dist)
+    _common.check_choice("--backend", backend, st.BACKENDS)
     grid = _parse_shocks(shocks) if shocks is not None else list(st.DEFAULT_SHOCKS)
     _common.existing_file(portfolio, "--portfolio")
     pf = st.read_portfolio(portfolio)

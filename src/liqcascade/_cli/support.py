@@ -108,8 +108,7 @@ def register(app: typer.Typer) -> None:
         from liqcascade.events._params import BARS_PER_DAY
         from liqcascade.events._study import SENSITIVITY_GRID
 
-        if interval not in BARS_PER_DAY:
-            _common.fail(f"--interval must be one of {', '.join(BARS_PER_DAY)} (got {interval!r})")
+        _common.check_choice("--interval", interval, BARS_PER_DAY)
         t0 = _common.parse_date(start, "--start")
         t1 = _common.parse_date(end, "--end")
         if t0 is not None and t1 is not None and t0 > t1:

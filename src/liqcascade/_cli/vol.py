@@ -28,8 +28,7 @@ def _run(
 
     model = vol.check_model(model)
     dist = vol.check_dist(dist)
-    if interval not in INTERVALS:
-        _common.fail(f"--interval must be one of {', '.join(INTERVALS)} (got {interval!r})")
+    _common.check_choice("--interval", interval, INTERVALS)
     t0 = _common.parse_date(start, "--start")
     t1 = _common.parse_date(end, "--end")
     if t0 is not None and t1 is not None and t0 > t1:
