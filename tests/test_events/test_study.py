@@ -147,6 +147,14 @@ def test_result_objects(study) -> None:
     }
     assert d["n_tests"] == 80
     assert study.plot().data
+    win = study.plot_win_rate()
+    assert [t.name for t in win.data] == [
+        "random pseudo-levels, 5–95 % of draws",
+        "after support tests",
+        "every day (baseline)",
+    ]
+    assert list(win.data[1].y) == list(study.horizons["win_rate"])
+    assert list(win.data[2].y) == list(study.horizons["baseline_win_rate"])
     assert study.detection.plot().data
     assert "<table" in study._repr_html_()
     assert study.summary()["verdict"] == "not supported"

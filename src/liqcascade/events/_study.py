@@ -142,6 +142,60 @@ def random_level_draws(
     return np.unique(out[0])
 
 
+def _add_band(
+    fig: go.Figure, x: list[Any], upper: pd.Series, lower: pd.Series, *, fillcolor: str, name: str
+) -> None:
+    """A filled band between ``upper`` and ``lower`` over the horizons ``x``."""
+    fig.add_trace(
+        go.Scatter(
+            x=x + x[::-1],
+            y=list(upper) + list(lower)[::-1],
+            fill="toself",
+            fillcolor=fillcolor,
+            line={"width": 0},
+            name=name,
+        )
+    )
+
+
+def _add_event_and_baseline(
+    fig: go.Figure, x: list[Any], event: pd.Series, baseline: pd.Series
+) -> None:
+    """The statistic after support tests and the same on every day (the baseline)."""
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=event,
+            mode="lines+markers",
+            name="after support tests",
+            line={"color": "#2980b9"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=baseline,
+            mode="lines+markers",
+            name="every day (baseline)",
+            line={"color": "#7f8c8d", "dash": "dash"},
+        )
+    )
+
+
+def _horizon_layout(
+    fig: go.Figure, *, title: str, yaxis_title: str, yaxis_tickformat: str, height: int
+) -> None:
+    """Layout of a by-horizon profile (horizon in days on x)."""
+    fig.update_layout(
+        title=title,
+        xaxis_title="horizon (days)",
+        yaxis_title=yaxis_title,
+        yaxis_tickformat=yaxis_tickformat,
+        height=height,
+        margin={"t": 50, "l": 60, "r": 20, "b": 40},
+    )
+
+
 @dataclass
 class SupportStudy:
     """Result of :func:`support_study`.
@@ -268,15 +322,13 @@ class SupportStudy:
         h = self.horizons
         x = list(h.index)
         fig = go.Figure()
-        fig.add_trace(
-            go.Scatter(
-                x=x + x[::-1],
-                y=list(h["ci_high_adj"]) + list(h["ci_low_adj"])[::-1],
-                fill="toself",
-                fillcolor="rgba(41,128,185,0.2)",
-                line={"width": 0},
-                name="95 % CI (overlap-adjusted)",
-            )
+        _add_band(
+            fig,
+            x,
+            h["ci_high_adj"],
+            h["ci_low_adj"],
+            fillcolor="rgba(41,128,185,0.2)",
+            name="95 % CI (overlap-adjusted)",
         )
         for col in ("ci_low", "ci_high"):
             fig.add_trace(
@@ -289,24 +341,7 @@ class SupportStudy:
                     line={"color": "#2980b9", "dash": "dot", "width": 1},
                 )
             )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=h["mean"],
-                mode="lines+markers",
-                name="after support tests",
-                line={"color": "#2980b9"},
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=h["baseline_mean"],
-                mode="lines+markers",
-                name="every day (baseline)",
-                line={"color": "#7f8c8d", "dash": "dash"},
-            )
-        )
+        _add_event_and_baseline(fig, x, h["mean"], h["baseline_mean"])
         fig.add_trace(
             go.Scatter(
                 x=x,
@@ -316,13 +351,43 @@ class SupportStudy:
                 line={"color": "#e67e22", "dash": "dot"},
             )
         )
-        fig.update_layout(
+        _horizon_layout(
+            fig,
             title="Mean forward log return after a support test",
-            xaxis_title="horizon (days)",
             yaxis_title="mean log return (fraction)",
             yaxis_tickformat=".1%",
             height=420,
-            margin={"t": 50, "l": 60, "r": 20, "b": 40},
+        )
+        return fig
+
+    def plot_win_rate(self) -> go.Figure:
+        """Win rate by horizon: after tests, every day, random levels (5–95 %), the claim."""
+        h = self.horizons
+        x = list(h.index)
+        fig = go.Figure()
+        _add_band(
+            fig,
+            x,
+            h["random_level_win_p95"],
+            h["random_level_win_p05"],
+            fillcolor="rgba(230,126,34,0.18)",
+            name="random pseudo-levels, 5–95 % of draws",
+        )
+        _add_event_and_baseline(fig, x, h["win_rate"], h["baseline_win_rate"])
+        fig.add_hrect(
+            y0=0.55,
+            y1=0.60,
+            fillcolor="rgba(192,57,43,0.10)",
+            line_width=0,
+            annotation_text="claimed 55–60 %",
+            annotation_position="top left",
+        )
+        _horizon_layout(
+            fig,
+            title="Win rate (share of positive forward returns) by horizon",
+            yaxis_title="win rate",
+            yaxis_tickformat=".0%",
+            height=400,
         )
         return fig
 

@@ -5,61 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from liqcascade import datasets
 from liqcascade.events import CLAIM_TEXT, LONG_HORIZONS, SHORT_HORIZONS, support_study
 from liqcascade.report._section import Claim, ReportContext, Section
-
-
-def _win_figure(h: pd.DataFrame) -> go.Figure:
-    x = list(h.index)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=x + x[::-1],
-            y=list(h["random_level_win_p95"]) + list(h["random_level_win_p05"])[::-1],
-            fill="toself",
-            fillcolor="rgba(230,126,34,0.18)",
-            line={"width": 0},
-            name="random pseudo-levels, 5–95 % of draws",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=h["win_rate"],
-            mode="lines+markers",
-            name="after support tests",
-            line={"color": "#2980b9"},
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=h["baseline_win_rate"],
-            mode="lines+markers",
-            name="every day (baseline)",
-            line={"color": "#7f8c8d", "dash": "dash"},
-        )
-    )
-    fig.add_hrect(
-        y0=0.55,
-        y1=0.60,
-        fillcolor="rgba(192,57,43,0.10)",
-        line_width=0,
-        annotation_text="claimed 55–60 %",
-        annotation_position="top left",
-    )
-    fig.update_layout(
-        title="Win rate (share of positive forward returns) by horizon",
-        xaxis_title="horizon (days)",
-        yaxis_title="win rate",
-        yaxis_tickformat=".0%",
-        height=400,
-        margin={"t": 50, "l": 60, "r": 20, "b": 40},
-    )
-    return fig
 
 
 def _run(quick: bool) -> Any:
@@ -206,7 +155,7 @@ def section(ctx: ReportContext) -> Section:
         id="support",
         title="Support tests: what follows them",
         finding=finding,
-        figures=[det.plot(), study.plot(), _win_figure(h)],
+        figures=[det.plot(), study.plot(), study.plot_win_rate()],
         tables=[
             ("Forward returns after a support test (ETH daily, 2022–2025)", table),
             (
