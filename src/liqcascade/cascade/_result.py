@@ -294,26 +294,20 @@ class CascadeResult:
             col=1,
         )
         fig.add_hline(y=self.initial_price, line_dash="dot", row=1, col=1)
-        fig.add_trace(
-            go.Bar(
-                x=df.index,
-                y=df["liquidation_base"] * df["fill_ratio"] * df["vwap"].fillna(0) / 1e6,
-                name="liquidations",
-                marker_color="#c0392b",
-            ),
-            row=1,
-            col=2,
-        )
-        fig.add_trace(
-            go.Bar(
-                x=df.index,
-                y=df["stop_base"] * df["fill_ratio"] * df["vwap"].fillna(0) / 1e6,
-                name="stops",
-                marker_color="#e67e22",
-            ),
-            row=1,
-            col=2,
-        )
+        for key, name, colour in (
+            ("liquidation_base", "liquidations", "#c0392b"),
+            ("stop_base", "stops", "#e67e22"),
+        ):
+            fig.add_trace(
+                go.Bar(
+                    x=df.index,
+                    y=df[key] * df["fill_ratio"] * df["vwap"].fillna(0) / 1e6,
+                    name=name,
+                    marker_color=colour,
+                ),
+                row=1,
+                col=2,
+            )
         p, after = self.book_after()
         side = self._prepared.side(1.0 if self.direction == "down" else -1.0)
         before = side.lvl_q
@@ -322,26 +316,17 @@ class CascadeResult:
         keep = (p >= lo - span) & (p <= hi + span)
         step = max(1, int(keep.sum()) // 1500)
         pk = p[keep][::step]
-        fig.add_trace(
-            go.Scatter(
-                x=pk,
-                y=np.cumsum(before * p)[keep][::step] / 1e6,
-                name="book before (cum. M USD)",
-                line={"color": "#7f8c8d", "shape": "hv"},
-            ),
-            row=1,
-            col=3,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=pk,
-                y=np.cumsum(after * p)[keep][::step] / 1e6,
-                name="book after (cum. M USD)",
-                line={"color": "#27ae60", "shape": "hv"},
-            ),
-            row=1,
-            col=3,
-        )
+        for q, when, colour in ((before, "before", "#7f8c8d"), (after, "after", "#27ae60")):
+            fig.add_trace(
+                go.Scatter(
+                    x=pk,
+                    y=np.cumsum(q * p)[keep][::step] / 1e6,
+                    name=f"book {when} (cum. M USD)",
+                    line={"color": colour, "shape": "hv"},
+                ),
+                row=1,
+                col=3,
+            )
         fig.update_layout(
             title=(
                 f"Cascade {self.initial_price:,.2f} → shock {self.shock_price:,.2f} → "

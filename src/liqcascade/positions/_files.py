@@ -108,6 +108,21 @@ def _require_positive(
         raise InputError(f"{name} must be > 0 (got {arr[i]:g})", file=str(path), row=i + 1)
 
 
+def _optional_positive(
+    df: pd.DataFrame, name: str, path: Path, n: int
+) -> tuple[FloatArray, np.ndarray]:
+    """An optional column: values (NaN where blank or absent) and the mask of given cells.
+
+    Given cells must be numbers > 0 (errors name file, row and column).
+    """
+    if name not in df.columns:
+        return np.full(n, np.nan), np.zeros(n, dtype=bool)
+    arr, blank = _numeric(df, name, path, required=False)
+    given = ~blank
+    _require_positive(arr, name, path, active=given)
+    return np.where(given, arr, np.nan), given
+
+
 def _words(df: pd.DataFrame, name: str, path: Path, allowed: dict[str, int]) -> np.ndarray:
     raw = df[name].astype("string").str.strip().str.lower()
     codes = raw.map(allowed)
@@ -197,20 +212,8 @@ def read_positions(
     entry, _ = _numeric(df, "entry_price", p)
     _require_positive(entry, "entry_price", p)
 
-    margin = np.full(n, np.nan)
-    has_margin = np.zeros(n, dtype=bool)
-    if "margin" in df.columns:
-        m, blank_m = _numeric(df, "margin", p, required=False)
-        has_margin = ~blank_m
-        _require_positive(m, "margin", p, active=has_margin)
-        margin = np.where(has_margin, m, np.nan)
-    lev = np.full(n, np.nan)
-    has_lev = np.zeros(n, dtype=bool)
-    if "leverage" in df.columns:
-        lv, blank_l = _numeric(df, "leverage", p, required=False)
-        has_lev = ~blank_l
-        _require_positive(lv, "leverage", p, active=has_lev)
-        lev = np.where(has_lev, lv, np.nan)
+    margin, has_margin = _optional_positive(df, "margin", p, n)
+    lev, has_lev = _optional_positive(df, "leverage", p, n)
     neither = _first(~has_margin & ~has_lev)
     if neither is not None:
         raise InputError("margin or leverage is missing", file=str(p), row=neither + 1)

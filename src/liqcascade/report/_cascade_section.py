@@ -147,28 +147,15 @@ def section(ctx: ReportContext) -> Section:
     for col, nw in ((1, down), (2, up)):
         f = nw.frame
         lab = [f"{a:,.0f}→{b:,.0f}" for a, b in zip(f["level"], f["next_level"], strict=True)]
-        nwfig.add_trace(
-            go.Bar(
-                x=lab,
-                y=f["liquidations_usd"] / 1e6,
-                name="liquidations",
-                marker_color="#c0392b",
-                showlegend=col == 1,
-            ),
-            row=1,
-            col=col,
-        )
-        nwfig.add_trace(
-            go.Bar(
-                x=lab,
-                y=f["stops_usd"] / 1e6,
-                name="stops",
-                marker_color="#e67e22",
-                showlegend=col == 1,
-            ),
-            row=1,
-            col=col,
-        )
+        for key, name, colour in (
+            ("liquidations_usd", "liquidations", "#c0392b"),
+            ("stops_usd", "stops", "#e67e22"),
+        ):
+            nwfig.add_trace(
+                go.Bar(x=lab, y=f[key] / 1e6, name=name, marker_color=colour, showlegend=col == 1),
+                row=1,
+                col=col,
+            )
     nwfig.update_layout(
         barmode="stack",
         height=380,

@@ -118,22 +118,18 @@ def section(ctx: ReportContext) -> Section:
         )
 
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=[o.name for o in casc.outcomes],
-            y=[100 * o.min_buffer for o in casc.outcomes],
-            name="cascade through the book",
-            marker_color="#c0392b",
+    for run, name, colour in (
+        (casc, "cascade through the book", "#c0392b"),
+        (path, "gap fills only (lower bound)", "#e6b0aa"),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=[o.name for o in run.outcomes],
+                y=[100 * o.min_buffer for o in run.outcomes],
+                name=name,
+                marker_color=colour,
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            x=[o.name for o in path.outcomes],
-            y=[100 * o.min_buffer for o in path.outcomes],
-            name="gap fills only (lower bound)",
-            marker_color="#e6b0aa",
-        )
-    )
     for b, col in zip(BUFFERS, ("#27ae60", "#f39c12", "#8e44ad"), strict=True):
         fig.add_hline(
             y=100 * b, line_dash="dash", line_color=col, annotation_text=f"{b:.0%} buffer"
