@@ -512,12 +512,15 @@ def model_stops_detailed(
         parts_c.append(c2)
         parts_p.append(np.full(sg2.shape[0], -1, np.int64))
     sgn = np.concatenate(parts_sg)
-    stop_side = np.where(sgn > 0, SELL, BUY).astype(np.int8)
-    stops = StopBook(stop_side, np.concatenate(parts_tr), np.concatenate(parts_sz))
+    sizes = np.concatenate(parts_sz)
+    # a component weight so small that its share of a size underflows to 0 gives no stop
+    keep = sizes > 0
+    stop_side = np.where(sgn > 0, SELL, BUY).astype(np.int8)[keep]
+    stops = StopBook(stop_side, np.concatenate(parts_tr)[keep], sizes[keep])
     return ModelledStops(
         stops=stops,
-        component=np.concatenate(parts_c).astype(np.int8),
-        position=np.concatenate(parts_p),
+        component=np.concatenate(parts_c).astype(np.int8)[keep],
+        position=np.concatenate(parts_p)[keep],
         weights=w,
         as_of=ts,
         n_fired=n_fired,
