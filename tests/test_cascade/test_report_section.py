@@ -46,3 +46,18 @@ def test_section_claims(summary: dict) -> None:
 
 def test_book_data_readme_exists() -> None:
     assert (Path(__file__).resolve().parents[1] / "data" / "book" / "README.md").exists()
+
+
+def test_section_holds_the_history_check(summary: dict) -> None:
+    from liqcascade import datasets
+    from liqcascade.cascade import follow_through
+
+    c = summary["sections"]["cascade"]
+    h = c["history_after_5pct_falls"]
+    ft = follow_through(datasets.load_ohlcv("ETH", "1h"), drop=-0.05)
+    assert h["n_episodes"] == ft.n > 100
+    assert h["model_total_move"] == pytest.approx(c["fall_5pct"]["total_move"])
+    assert h["share_reaching_model_move"] == pytest.approx(
+        ft.share_total_beyond(c["fall_5pct"]["total_move"])
+    )
+    assert 0.0 <= h["share_reaching_model_move"] < 0.5

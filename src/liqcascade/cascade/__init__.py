@@ -4,7 +4,8 @@
 ``cascade_py`` is the plain-Python oracle the tests hold it equal to;
 ``prepare_cascade`` sorts once for many shocks (``fragility_curve``,
 ``critical_shock``); ``next_wave_levels`` tells what each price level releases;
-``market_state`` assembles the estimated ETH market of a date.
+``market_state`` assembles the estimated ETH market of a date; ``follow_through``
+measures how far real falls went on, the empirical check on the cascade's end price.
 """
 
 from liqcascade.cascade._config import CascadeConfig
@@ -17,6 +18,7 @@ from liqcascade.cascade._fragility import (
     fragility_curve,
     next_wave_levels,
 )
+from liqcascade.cascade._history import FollowThrough, follow_through
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._reference import cascade_py
 from liqcascade.cascade._result import SUMMARY_KEYS, CascadeResult
@@ -28,12 +30,14 @@ __all__ = [
     "CascadeConfig",
     "CascadeResult",
     "CriticalShock",
+    "FollowThrough",
     "FragilityCurve",
     "MarketState",
     "NextWave",
     "PreparedMarket",
     "cascade_py",
     "critical_shock",
+    "follow_through",
     "fragility_curve",
     "market_state",
     "next_wave_levels",
