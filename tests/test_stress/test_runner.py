@@ -99,3 +99,52 @@ def test_bad_runner_options(spec: PathSpec) -> None:
         run_paths(spec, 0, seed=1)
     with pytest.raises(InputError, match="--backend"):
         run_paths(spec, 10, seed=1, backend="ray")
+
+
+def test_groups_are_consecutive_near_equal_runs_of_chunks() -> None:
+    from liqcascade.stress._runner import TASKS_PER_THREAD, _groups
+
+    for n_items, n_threads in [(20, 2), (21, 2), (3, 2), (1, 8), (7, 1), (20, 0), (100, 3)]:
+        gs = _groups(n_items, n_threads)
+        assert [i for g in gs for i in g] == list(range(n_items))
+        want = n_items if n_threads == 0 else min(n_items, TASKS_PER_THREAD * n_threads)
+        assert len(gs) == want
+        sizes = [len(g) for g in gs]
+        assert max(sizes) - min(sizes) <= 1
+
+
+def test_grouped_dask_tasks_equal_local_and_restore_numba_threads(spec: PathSpec) -> None:
+    """One worker thread -> several chunks per task: same numbers, progress counts every path."""
+    from distributed import Client, LocalCluster
+
+    from liqcascade._numba import NUMBA_DISABLED
+    from liqcascade.stress._runner import _chunks, _cluster_threads, _groups, _run_group, run_chunk
+
+    n = 4 * CHUNK_PATHS + 7  # five chunks, two tasks of 2 and 3 chunks
+    local = run_paths(spec, n, seed=3)
+    done: list[float] = []
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cl,
+        Client(cl) as client,
+    ):
+        n_threads, numba_threads = _cluster_threads(client)
+        assert n_threads == 1
+        assert numba_threads >= 1
+        assert [len(g) for g in _groups(5, n_threads)] == [2, 3]
+        dask = run_paths(spec, n, seed=3, backend="dask", client=client, advance=done.append)
+    _same(local, dask)
+    assert sum(done) == n
+    assert len(done) == 2
+
+    items = _chunks(n, 3)[:2]
+    if not NUMBA_DISABLED:
+        import numba
+
+        before = numba.get_num_threads()
+        out = _run_group(spec, items, 1)
+        assert numba.get_num_threads() == before
+    else:
+        out = _run_group(spec, items, 1)
+    np.testing.assert_array_equal(out, np.vstack([run_chunk(spec, s, k) for s, k in items]))

@@ -5,17 +5,27 @@ draws its innovations from ``numpy.random.SeedSequence(seed).spawn(n_chunks)[i]`
 (a child's stream depends only on ``seed`` and ``i``), and the kernel is a pure
 function of its inputs, so local and Dask runs are identical bit for bit — and the
 first 50,000 paths of a 100,000-path run are the 50,000-path run.
+
+On Dask the spec (model and sorted books, megabytes) is scattered to every worker
+once per run; consecutive chunks are grouped into a few tasks per worker thread (a
+task runs its chunks one after the other, each with its own seed, so grouping never
+changes the numbers), and each task limits numba to the worker host's cores divided
+by the Dask threads on that host, so worker processes do not oversubscribe the cores.
 """
 
 from __future__ import annotations
 
 import math
+import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
+from liqcascade._numba import NUMBA_DISABLED
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import mc_kernel
@@ -28,6 +38,10 @@ BACKENDS: tuple[str, ...] = ("local", "dask")
 
 #: Paths per chunk (fixed: the chunking must not depend on the backend).
 CHUNK_PATHS: int = 5000
+
+#: Dask tasks per worker thread (each task runs a run of consecutive chunks): enough
+#: to balance uneven chunks, few enough that scheduling overhead stays small.
+TASKS_PER_THREAD: int = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,6 +172,46 @@ def run_paths(
     )
 
 
+def _run_group(
+    spec: PathSpec, items: list[tuple[np.random.SeedSequence, int]], threads: int
+) -> FloatArray:
+    """Dask task: the chunks ``items`` in order, numba limited to ``threads`` (0: as is)."""
+    if threads <= 0 or NUMBA_DISABLED:
+        return np.vstack([run_chunk(spec, seq, n) for seq, n in items])
+    import numba
+
+    old = numba.get_num_threads()  # per calling thread: other tasks are unaffected
+    cap = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(threads, cap)))
+    try:
+        return np.vstack([run_chunk(spec, seq, n) for seq, n in items])
+    finally:
+        numba.set_num_threads(old)
+
+
+def _cluster_threads(client: Any) -> tuple[int, int]:
+    """(Dask threads over all workers, numba threads per task: host cores / host threads)."""
+    workers = client.scheduler_info(n_workers=-1).get("workers", {})
+    if not workers:
+        return 0, 0
+    per_host: Counter[str] = Counter()
+    for w in workers.values():
+        per_host[str(w.get("host"))] += int(w.get("nthreads", 1))
+    cores = client.run(os.cpu_count)
+    numba_threads = min(
+        max(1, int(cores.get(addr) or 1) // max(1, per_host[str(w.get("host"))]))
+        for addr, w in workers.items()
+    )
+    return sum(per_host.values()), numba_threads
+
+
+def _groups(n_items: int, n_threads: int) -> list[range]:
+    """Consecutive, near-equal index ranges: ``TASKS_PER_THREAD`` per Dask thread."""
+    n_tasks = n_items if n_threads <= 0 else min(n_items, TASKS_PER_THREAD * n_threads)
+    bounds = [k * n_items // n_tasks for k in range(n_tasks + 1)] if n_tasks else [0]
+    return [range(a, b) for a, b in pairwise(bounds) if b > a]
+
+
 def _run_dask(
     spec: PathSpec,
     chunks: list[tuple[np.random.SeedSequence, int]],
@@ -181,27 +235,37 @@ def _run_dask(
             client = Client(cluster)
             own = [client, cluster]
     try:
-        res: list[Any] = [None] * len(chunks)
-        for attempt in range(3):  # a lost worker cancels its futures: resubmit those chunks
-            todo = [i for i, r in enumerate(res) if r is None]
+        n_threads, numba_threads = _cluster_threads(client)
+        groups = _groups(len(chunks), n_threads)
+        res: list[Any] = [None] * len(groups)
+        spec_f: Any = None
+        for attempt in range(3):  # a lost worker cancels its futures: resubmit those groups
+            todo = [g for g, r in enumerate(res) if r is None]
             if not todo:
                 break
-            spec_f = client.scatter(spec, broadcast=True)
+            if spec_f is None or attempt > 0:  # once per run; again if a worker was lost
+                spec_f = client.scatter(spec, broadcast=True, hash=False)
             futs = {
-                client.submit(run_chunk, spec_f, chunks[i][0], chunks[i][1], pure=False): i
-                for i in todo
+                client.submit(
+                    _run_group,
+                    spec_f,
+                    [chunks[i] for i in groups[g]],
+                    numba_threads,
+                    pure=False,
+                ): g
+                for g in todo
             }
             for fut in as_completed(list(futs)):
-                i = futs[fut]
+                g = futs[fut]
                 try:
-                    res[i] = fut.result()
+                    res[g] = fut.result()
                 except Exception:
                     if attempt == 2:
                         raise
                     continue
                 if advance is not None:
-                    advance(chunks[i][1])
-        return res
+                    advance(sum(chunks[i][1] for i in groups[g]))
+        return list(res)
     finally:
         for obj in own:
             obj.close()
