@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from liqcascade._time import utc_end
 from liqcascade.errors import InputError
 
 stdout = Console(soft_wrap=True)
@@ -167,9 +168,7 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> pd.Timestamp | No
     for every command; a full timestamp is taken as given.
     """
     ts = parse_date(value, option)
-    if ts is not None and value is not None and len(value.strip()) <= 10:
-        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    return ts
+    return None if ts is None else utc_end(value)
 
 
 def check_choice(

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade import datasets
+from liqcascade._time import utc_end
 from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, kind_of
 from liqcascade.data._store import Store
 from liqcascade.data._time import base_asset, to_utc
@@ -69,10 +70,7 @@ def _filter_time(df: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
     if start is not None:
         df = df[df.index >= to_utc(start)]
     if end is not None:
-        end_ts = to_utc(end)
-        if isinstance(end, str) and len(end.strip()) <= 10:  # a date: the whole day
-            end_ts = end_ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-        df = df[df.index <= end_ts]
+        df = df[df.index <= utc_end(end)]
     return df
 
 

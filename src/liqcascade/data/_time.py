@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import to_utc
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -21,12 +21,6 @@ __all__ = [
 ]
 
 _UNITS_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
-
-
-def to_utc(value: Any) -> pd.Timestamp:
-    """A :class:`pandas.Timestamp` in UTC (naive input is read as UTC)."""
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def epoch_unit(values: np.ndarray) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._time import to_utc, utc_end
 from liqcascade.datasets._registry import (
     AAVE_RESERVE_PARAMS_FILE,
     AAVE_RESERVE_PARAMS_SOURCE,
@@ -55,11 +56,6 @@ _OHLCV = {
 def names() -> list[str]:
     """Names of the bundled datasets, in registry order."""
     return list(DATASETS)
-
-
-def _ts(value: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 @lru_cache(maxsize=64)
@@ -98,12 +94,9 @@ def load(name: str, start: Any = None, end: Any = None) -> pd.DataFrame:
     df = _read(name)
     if isinstance(df.index, pd.DatetimeIndex):
         if start is not None:
-            df = df[df.index >= _ts(start)]
+            df = df[df.index >= to_utc(start)]
         if end is not None:
-            end_ts = _ts(end)
-            if isinstance(end, str) and len(end) <= 10:  # a date: include the whole day
-                end_ts = end_ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-            df = df[df.index <= end_ts]
+            df = df[df.index <= utc_end(end)]
     return df.copy()
 
 

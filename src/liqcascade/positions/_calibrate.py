@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._time import to_utc, utc_end
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._estimate import (
@@ -72,11 +73,7 @@ METRIC_KEYS: tuple[str, ...] = (
 
 # ----------------------------------------------------------------- metrics
 def _ts(value: Any, end: bool = False) -> pd.Timestamp:
-    t = pd.Timestamp(value)
-    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-    if end and isinstance(value, str) and len(value.strip()) <= 10:
-        t = t + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    return t
+    return utc_end(value) if end else to_utc(value)
 
 
 def _corr(a: FloatArray, b: FloatArray) -> float:
