@@ -7,6 +7,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from floats import assert_same
 from liqcascade.positions import BUY, SELL, PositionBook, StopModelWeights, model_stops_detailed
 
 
@@ -103,4 +104,4 @@ def test_swing_levels_equal_reference(seed: int, n: int, width: int) -> None:
     entry = close[bar] * (1 + rng.normal(0, 0.03, n))
     got = _swing_for_groups(entry, sign, bar, low, high, w)
     ref = _swing_reference(entry, sign, bar, low, high, w)
-    np.testing.assert_array_equal(got, np.asarray(ref))
+    assert_same(got, np.asarray(ref))

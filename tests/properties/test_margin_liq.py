@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from floats import assert_same
 from liqcascade.margin import (
     binance_liq_price,
     bybit_liq_price,
@@ -158,7 +159,7 @@ def test_kernel_twin_and_root_on_random_tables(
     binance_liq_kernel(s, q, ep, m, floor, mmr, cum, *a)
     binance_liq_kernel_py(s, q, ep, m, floor, mmr, cum, *b)
     for x, y in zip(a, b, strict=True):
-        np.testing.assert_array_equal(x, y)
+        assert_same(x, y)
     lp, tier, status = a
     assert np.all(status == 0)  # consistent tables always settle (Newton argument)
     live = lp > 0

@@ -7,6 +7,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from floats import assert_same
 from liqcascade.protect import FillModel, declutter_levels
 from liqcascade.protect._kernels import fill_batch_py, stop_walk_nb, stop_walk_py
 
@@ -46,7 +47,7 @@ def test_walk_consistency(seed: int, hor: int) -> None:
     stop = c[eb] * (1 - side * rng.uniform(0.001, 0.04, 8))
     xb, stp, tr = stop_walk_nb(o, hi, lo, c, eb, side, stop, hor)
     for x, y in zip((xb, stp, tr), stop_walk_py(o, hi, lo, c, eb, side, stop, hor), strict=True):
-        np.testing.assert_array_equal(x, y)
+        assert_same(x, y)
     for i in range(8):
         assert eb[i] < xb[i] or xb[i] == n - 1 or eb[i] == n - 1
         assert xb[i] <= min(eb[i] + hor, n - 1)

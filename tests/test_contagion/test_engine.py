@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from floats import assert_same
 from liqcascade.cascade import CascadeConfig, simulate_cascade
 from liqcascade.contagion import Link, Venue, simulate_contagion
 from liqcascade.errors import InputError
@@ -67,7 +68,7 @@ def test_per_round_prices_match_the_engine_trace() -> None:
     prices = res.to_frame()["price"].to_numpy()[: ref.rounds]
     expected = np.array([t["price"] for t in ref.summary()["trace"]])
     assert ref.rounds >= 2
-    np.testing.assert_array_equal(prices, expected)
+    assert_same(prices, expected)
     del tr
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from floats import assert_same
 from liqcascade.errors import InputError
 from liqcascade.margin import (
     bankruptcy_price,
@@ -116,9 +117,9 @@ def test_kernel_equals_python_twin_on_many_random_cases() -> None:
     outs = [empty_outputs(n), empty_outputs(n)]
     for fn, (liq, tier, st) in zip((binance_liq_kernel, binance_liq_kernel_py), outs, strict=True):
         fn(s, q, ep, m, t.notional_floor, t.mmr, t.cum, liq, tier, st)
-    np.testing.assert_array_equal(outs[0][0], outs[1][0])
-    np.testing.assert_array_equal(outs[0][1], outs[1][1])
-    np.testing.assert_array_equal(outs[0][2], outs[1][2])
+    assert_same(outs[0][0], outs[1][0])
+    assert_same(outs[0][1], outs[1][1])
+    assert_same(outs[0][2], outs[1][2])
 
 
 def test_inconsistent_table_cycle_fallback_kernel_and_twin_agree() -> None:
@@ -135,7 +136,7 @@ def test_inconsistent_table_cycle_fallback_kernel_and_twin_agree() -> None:
     binance_liq_kernel(s, q, ep, m, floor, mmr, cum, *a)
     binance_liq_kernel_py(s, q, ep, m, floor, mmr, cum, *b)
     for x, y in zip(a, b, strict=True):
-        np.testing.assert_array_equal(x, y)
+        assert_same(x, y)
     assert np.all(np.isfinite(a[0]))
 
 
@@ -147,7 +148,7 @@ def test_unliquidatable_long_gets_zero() -> None:
 def test_cross_single_position_equals_isolated_with_wallet() -> None:
     a = binance_cross_liq_price([1, -1], [3.0, 3.0], [2500.0, 2500.0], [700.0, 700.0])
     b = binance_liq_price([1, -1], [3.0, 3.0], [2500.0, 2500.0], [700.0, 700.0])
-    np.testing.assert_array_equal(a.liq_price, b.liq_price)
+    assert_same(a.liq_price, b.liq_price)
 
 
 def test_mmr_override_is_flat() -> None:

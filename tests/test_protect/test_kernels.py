@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from floats import assert_same
 from liqcascade.book import OrderBook
 from liqcascade.cascade import simulate_cascade
 from liqcascade.positions import PositionBook, StopBook
@@ -42,7 +43,7 @@ def test_walk_kernel_equals_twin_on_random_cases() -> None:
         a = stop_walk_nb(o, hi, lo, c, eb, side, stop, hor)
         b = stop_walk_py(o, hi, lo, c, eb, side, stop, hor)
         for x, y in zip(a, b, strict=True):
-            np.testing.assert_array_equal(x, y)
+            assert_same(x, y)
 
 
 def test_walk_hand_case() -> None:
