@@ -309,6 +309,155 @@ def build(src: Path) -> None:
     )
     shutil.copy(f / "aave_v3_reserve_params_2025-10-23.json", OUT / "aave_v3_reserve_params.json")
     print("aave_v3_reserve_params.json copied")
+    build_btc_derivatives(d)
+    build_positions(src / "positions")
+    build_collateral(src / "collateral")
+
+
+def _cg(path: Path) -> pd.DataFrame:
+    df = pd.read_csv(path)
+    df["ts"] = _utc(df["time"], unit="ms")
+    return df.sort_values("ts").drop_duplicates("ts", keep="last").reset_index(drop=True)
+
+
+def build_btc_derivatives(d: Path) -> None:
+    """The CoinGlass BTC series (same layouts as ETH's) and Binance BTCUSDT ratios."""
+    df = _cg(d / "coinglass_BTC_4h_liquidations_binance.csv.gz")
+    _write(
+        "btc_liquidations_4h",
+        pd.DataFrame(
+            {
+                "ts": df["ts"],
+                "long_usd": df["aggregated_long_liquidation_usd"].astype(float),
+                "short_usd": df["aggregated_short_liquidation_usd"].astype(float),
+            }
+        ),
+    )
+    for name, fname in (
+        ("btc_oi_4h", "coinglass_BTC_4h_open_interest_all_venues_usd.csv.gz"),
+        ("btc_oi_4h_stablecoin", "coinglass_BTC_4h_open_interest_stablecoin_margined.csv.gz"),
+        ("btc_oi_4h_coin", "coinglass_BTC_4h_open_interest_coin_margined.csv.gz"),
+    ):
+        df = _cg(d / fname)
+        _write(
+            name,
+            pd.DataFrame(
+                {
+                    "ts": df["ts"],
+                    "oi_usd": df["close"].astype(float),
+                    "oi_open_usd": df["open"].astype(float),
+                    "oi_high_usd": df["high"].astype(float),
+                    "oi_low_usd": df["low"].astype(float),
+                }
+            ),
+        )
+    df = _cg(d / "coinglass_BTC_4h_funding_oi_weighted.csv.gz")
+    _write(
+        "btc_funding_4h_oi_weighted",
+        pd.DataFrame(
+            {"ts": df["ts"], "rate": df["close"].astype(float) / 100.0, "interval_hours": 8.0}
+        ),
+    )
+    for name, fname, pre in (
+        (
+            "btc_futures_book_8h",
+            "coinglass_BTC_8h_futures_orderbook_bids_asks_usd.csv.gz",
+            "aggregated_",
+        ),
+        ("btc_spot_book_4h", "coinglass_BTC_4h_spot_orderbook_bids_asks_usd.csv.gz", ""),
+        (
+            "btc_binance_book_4h",
+            "coinglass_BTCUSDT_4h_binance_futures_orderbook_bids_asks_usd.csv.gz",
+            "",
+        ),
+    ):
+        df = _cg(d / fname)
+        _write(
+            name,
+            pd.DataFrame(
+                {
+                    "ts": df["ts"],
+                    "bids_usd": df[f"{pre}bids_usd"].astype(float),
+                    "bids_base": df[f"{pre}bids_quantity"].astype(float),
+                    "asks_usd": df[f"{pre}asks_usd"].astype(float),
+                    "asks_base": df[f"{pre}asks_quantity"].astype(float),
+                }
+            ),
+        )
+    df = _cg(d / "coinglass_BTC_4h_taker_buy_sell.csv.gz")
+    _write(
+        "btc_taker_4h",
+        pd.DataFrame(
+            {
+                "ts": df["ts"],
+                "buy_usd": df["taker_buy_volume_usd"].astype(float),
+                "sell_usd": df["taker_sell_volume_usd"].astype(float),
+            }
+        ),
+    )
+    # long/short ratios: percent of accounts (or of top traders' positions) long
+    parts = []
+    for col, fname, pre in (
+        ("global_account_long_pct", "global_long_short_account_ratio", "global_account"),
+        ("top_account_long_pct", "top_trader_long_short_account_ratio", "top_account"),
+        ("top_position_long_pct", "top_trader_long_short_position_ratio", "top_position"),
+    ):
+        df = _cg(d / f"coinglass_BTCUSDT_4h_binance_{fname}.csv.gz")
+        parts.append(df.set_index("ts")[f"{pre}_long_percent"].astype(float).rename(col))
+    _write("btc_long_short_4h", pd.concat(parts, axis=1).sort_index().reset_index())
+
+
+def build_positions(f: Path) -> None:
+    """Hyperliquid leaderboard accounts' positions and market snapshots (Feb 2026)."""
+    df = pd.read_csv(f / "hyperliquid_leaderboard_positions_ETH_BTC_2026-02.csv.gz")
+    _write(
+        "hyperliquid_positions_2026_02",
+        pd.DataFrame(
+            {
+                "ts": _utc(df["snapshot_utc"]),
+                "address": df["address"].astype(str),
+                "account_value": df["account_value"].astype(float),
+                "asset": df["coin"].astype(str),
+                "side": df["side"].str.lower().astype(str),
+                "size": df["size"].astype(float),
+                "entry_price": df["entry_px"].astype(float),
+                "leverage": df["leverage"].astype(float),
+                "position_value": df["position_value"].astype(float),
+                "mark_price": df["mark_px_implied"].astype(float),
+                "unrealized_pnl": df["unrealized_pnl"].astype(float),
+                "liq_price": pd.to_numeric(df["liquidation_px"], errors="coerce"),
+            }
+        )
+        .sort_values(["ts", "asset", "address"])
+        .reset_index(drop=True),
+    )
+    df = pd.read_csv(f / "hyperliquid_markets_ETH_BTC_2026-02.csv.gz")
+    _write(
+        "hyperliquid_markets_2026_02",
+        pd.DataFrame(
+            {
+                "ts": _utc(df["snapshot_utc"]),
+                "asset": df["coin"].astype(str),
+                "mark_price": df["mark_px"].astype(float),
+                "index_price": df["index_px"].astype(float),
+                "oi_usd": df["open_interest_usd"].astype(float),
+                "oi_base": df["open_interest_coins"].astype(float),
+                "funding_pct_1h": df["funding_pct"].astype(float),
+                "volume_24h_usd": df["volume24h"].astype(float),
+                "max_leverage": df["max_leverage"].astype(float),
+            }
+        )
+        .sort_values(["ts", "asset"])
+        .reset_index(drop=True),
+    )
+
+
+def build_collateral(f: Path) -> None:
+    """Binance USDe/USDT minute bars (crash window held back) and Aave Horizon's RWA table."""
+    df = pd.read_csv(f / "USDEUSDT_1m_binance_2025-09-09_2026-01-15_gap.csv.gz")
+    _write("usde_1m", _ohlcv(df, _utc(df["ts"])))
+    shutil.copy(f / "aave_horizon_rwa_params.csv", OUT / "aave_horizon_rwa_params.csv")
+    print("aave_horizon_rwa_params.csv copied")
 
 
 if __name__ == "__main__":

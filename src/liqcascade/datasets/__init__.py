@@ -24,6 +24,8 @@ import pandas as pd
 
 from liqcascade._time import to_utc, utc_end
 from liqcascade.datasets._registry import (
+    AAVE_HORIZON_PARAMS_FILE,
+    AAVE_HORIZON_PARAMS_SOURCE,
     AAVE_RESERVE_PARAMS_FILE,
     AAVE_RESERVE_PARAMS_SOURCE,
     DATASETS,
@@ -33,13 +35,19 @@ from liqcascade.datasets._registry import (
 __all__ = [
     "DATASETS",
     "Dataset",
+    "assets",
     "load",
+    "load_aave_horizon_params",
     "load_aave_reserve_params",
     "load_book_totals",
     "load_funding",
+    "load_hyperliquid_markets",
+    "load_hyperliquid_positions",
     "load_liquidations",
+    "load_long_short",
     "load_ohlcv",
     "load_open_interest",
+    "load_taker",
     "names",
     "provenance",
 ]
@@ -50,7 +58,26 @@ _OHLCV = {
     ("ETH", "1h"): "eth_1h",
     ("BTC", "1h"): "btc_1h",
     ("ETH", "30m"): "eth_30m",
+    ("USDE", "1m"): "usde_1m",
 }
+
+#: Assets with the CoinGlass derivatives series (open interest, liquidations, funding,
+#: book totals, taker flow) bundled, 2024-11 -> 2025-07.
+_DERIV_ASSETS = ("ETH", "BTC")
+
+
+def assets() -> tuple[str, ...]:
+    """Assets whose derivatives series are bundled (a position book can be estimated)."""
+    return _DERIV_ASSETS
+
+
+def _deriv(asset: str, stem: str) -> str:
+    a = asset.upper()
+    if a not in _DERIV_ASSETS:
+        raise KeyError(
+            f"no bundled derivatives data for {asset}; bundled: {', '.join(_DERIV_ASSETS)}"
+        )
+    return f"{a.lower()}_{stem}"
 
 
 def names() -> list[str]:
@@ -121,27 +148,72 @@ def load_ohlcv(
     return load(_OHLCV[key], start, end)
 
 
-def load_open_interest(start: Any = None, end: Any = None) -> pd.DataFrame:
-    """Aggregated ETH open interest across venues, 4-hourly, USD (``oi_usd`` = bar close)."""
-    return load("eth_oi_4h", start, end)
+def load_open_interest(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
+    """Aggregated open interest across venues, 4-hourly, USD (``oi_usd`` = bar close)."""
+    return load(_deriv(asset, "oi_4h"), start, end)
 
 
-def load_liquidations(start: Any = None, end: Any = None) -> pd.DataFrame:
-    """Recorded Binance ETH liquidations, 4-hourly: ``long_usd``, ``short_usd`` (USD)."""
-    return load("eth_liquidations_4h", start, end)
+def load_liquidations(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
+    """Recorded Binance liquidations, 4-hourly: ``long_usd``, ``short_usd`` (USD)."""
+    return load(_deriv(asset, "liquidations_4h"), start, end)
 
 
-def load_funding(venue: str | None = None, start: Any = None, end: Any = None) -> pd.DataFrame:
-    """ETH funding: ``rate`` (fraction per ``interval_hours``).
+def load_taker(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
+    """Futures taker buy/sell volume, 4-hourly: ``buy_usd``, ``sell_usd`` (USD)."""
+    return load(_deriv(asset, "taker_4h"), start, end)
+
+
+def load_long_short(start: Any = None, end: Any = None, *, asset: str = "BTC") -> pd.DataFrame:
+    """Binance perpetual long/short ratios, 4-hourly, percent long (BTC only).
+
+    Columns ``global_account_long_pct`` (share of all accounts net long),
+    ``top_account_long_pct`` (of top traders' accounts) and ``top_position_long_pct``
+    (of top traders' position size).
+    """
+    if asset.upper() != "BTC":
+        raise KeyError(f"no bundled long/short ratios for {asset}; bundled: BTC")
+    return load("btc_long_short_4h", start, end)
+
+
+def load_hyperliquid_positions(asset: str | None = None) -> pd.DataFrame:
+    """Real Hyperliquid positions of ~1,000 large accounts, Feb 2026 (94 snapshots).
+
+    Columns: ``address``, ``account_value`` (USD), ``asset``, ``side`` (long/short),
+    ``size`` (base), ``entry_price``, ``leverage`` (as set), ``position_value`` (USD),
+    ``mark_price``, ``unrealized_pnl``, ``liq_price`` (NaN: cannot be liquidated).
+    """
+    df = load("hyperliquid_positions_2026_02")
+    if asset is not None:
+        df = df[df["asset"] == asset.upper()]
+    return df
+
+
+def load_hyperliquid_markets(asset: str | None = None) -> pd.DataFrame:
+    """Hyperliquid market snapshots, Feb 2026: mark, index, open interest, funding."""
+    df = load("hyperliquid_markets_2026_02")
+    if asset is not None:
+        df = df[df["asset"] == asset.upper()]
+    return df
+
+
+def load_funding(
+    venue: str | None = None, start: Any = None, end: Any = None, *, asset: str = "ETH"
+) -> pd.DataFrame:
+    """Funding: ``rate`` (fraction per ``interval_hours``).
 
     Parameters
     ----------
     venue : str, optional
         ``None`` gives the OI-weighted aggregate (4-hourly, 2024-11 -> 2025-07); a venue
-        name gives that venue's history, 2020-2023 and 2024-11 -> 2025-07 joined.
+        name gives that venue's history, 2020-2023 and 2024-11 -> 2025-07 joined
+        (ETH only).
+    asset : {"ETH", "BTC"}
+        Base asset.
     """
     if venue is None:
-        return load("eth_funding_4h_oi_weighted", start, end)
+        return load(_deriv(asset, "funding_4h_oi_weighted"), start, end)
+    if asset.upper() != "ETH":
+        raise KeyError(f"no bundled per-venue funding history for {asset}; bundled: ETH")
     frames = []
     for name in ("eth_funding_2020_2023", "eth_funding_8h_by_venue"):
         df = load(name, start, end)
@@ -155,23 +227,43 @@ def load_funding(venue: str | None = None, start: Any = None, end: Any = None) -
     return out
 
 
-def load_book_totals(market: str = "futures", start: Any = None, end: Any = None) -> pd.DataFrame:
-    """Aggregated ETH order-book totals near mid: ``bids_usd``/``asks_usd`` USD, ``*_base`` ETH.
+def load_book_totals(
+    market: str = "futures", start: Any = None, end: Any = None, *, asset: str = "ETH"
+) -> pd.DataFrame:
+    """Aggregated order-book totals near mid: ``bids_usd``/``asks_usd`` USD, ``*_base`` base.
 
     Parameters
     ----------
-    market : {"futures", "spot"}
-        Futures (8-hourly) or spot (4-hourly) books.
+    market : {"futures", "spot", "binance"}
+        All-venue futures (8-hourly) or spot (4-hourly) books; ``"binance"``: Binance's
+        perpetual alone (4-hourly, BTC only).
+    asset : {"ETH", "BTC"}
+        Base asset.
     """
-    if market not in ("futures", "spot"):
-        raise KeyError(f"market must be 'futures' or 'spot' (got {market!r})")
-    return load("eth_futures_book_8h" if market == "futures" else "eth_spot_book_4h", start, end)
+    stems = {"futures": "futures_book_8h", "spot": "spot_book_4h", "binance": "binance_book_4h"}
+    if market not in stems:
+        raise KeyError(f"market must be one of {', '.join(stems)} (got {market!r})")
+    name = _deriv(asset, stems[market])
+    if name not in DATASETS:
+        raise KeyError(f"no bundled {market} book totals for {asset}")
+    return load(name, start, end)
 
 
 @lru_cache(maxsize=1)
 def _aave_params() -> dict[str, Any]:
     text = (files("liqcascade.datasets") / "_files" / AAVE_RESERVE_PARAMS_FILE).read_text()
     return dict(json.loads(text))
+
+
+def load_aave_horizon_params() -> pd.DataFrame:
+    """Aave Horizon (RWA market) parameters per tokenised asset: LTV, threshold, bonus, caps.
+
+    Percent columns as transcribed (``*_pct``); some e-mode cells hold an update
+    (``"73->74"``) and are kept as text. The source line is in :func:`provenance`.
+    """
+    path = files("liqcascade.datasets") / "_files" / AAVE_HORIZON_PARAMS_FILE
+    with path.open("r") as fh:
+        return pd.read_csv(fh, comment="#")
 
 
 def load_aave_reserve_params() -> dict[str, Any]:
@@ -209,6 +301,20 @@ def provenance() -> pd.DataFrame:
             "units": "fractions",
             "source": AAVE_RESERVE_PARAMS_SOURCE,
             "caveats": "",
+        }
+    )
+    rows.append(
+        {
+            "name": "aave_horizon_rwa_params",
+            "kind": "reference",
+            "asset": "multi",
+            "interval": "snapshot",
+            "venue": "aave-horizon",
+            "range": "2025-08-21",
+            "rows": len(load_aave_horizon_params()),
+            "units": "percent; caps in token units",
+            "source": AAVE_HORIZON_PARAMS_SOURCE,
+            "caveats": "VBILL row from an unmerged branch, not verified deployed",
         }
     )
     return pd.DataFrame(rows)

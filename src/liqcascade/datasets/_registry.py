@@ -428,6 +428,155 @@ DATASETS: dict[str, Dataset] = {
             "USD",
             "one sample per day",
         ),
+        Dataset(
+            "btc_liquidations_4h",
+            "liquidations",
+            "BTC",
+            "4h",
+            "binance",
+            _CG + " (coinglass_BTC_4h_liquidations_binance.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "USD notional per 4 h bar",
+            "Binance only, not all venues; same endpoint as ETH's",
+        ),
+        Dataset(
+            "btc_oi_4h",
+            "open_interest",
+            "BTC",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_BTC_4h_open_interest_all_venues_usd.csv.gz)",
+            "2024-11-22 -> 2025-07-31",
+            "USD",
+            "aggregated over venues; oi_usd = bar close, oi_*_usd the bar's OHLC",
+        ),
+        Dataset(
+            "btc_oi_4h_stablecoin",
+            "open_interest",
+            "BTC",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_BTC_4h_open_interest_stablecoin_margined.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "uncertain (see ETH's)",
+            "unit uncertain, as for ETH",
+        ),
+        Dataset(
+            "btc_oi_4h_coin",
+            "open_interest",
+            "BTC",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_BTC_4h_open_interest_coin_margined.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "USD",
+            "coin-margined contracts only",
+        ),
+        Dataset(
+            "btc_funding_4h_oi_weighted",
+            "funding",
+            "BTC",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_BTC_4h_funding_oi_weighted.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "fraction per 8 h (CoinGlass percent / 100)",
+            "OI-weighted across venues; bar close",
+        ),
+        Dataset(
+            "btc_futures_book_8h",
+            "book_totals",
+            "BTC",
+            "8h",
+            "all-venues",
+            _CG + " (coinglass_BTC_8h_futures_orderbook_bids_asks_usd.csv.gz)",
+            "2024-11-22 -> 2025-07-31",
+            "USD and BTC",
+            "totals within CoinGlass's default range around mid (believed +-1 %, not verified)",
+        ),
+        Dataset(
+            "btc_spot_book_4h",
+            "book_totals",
+            "BTC",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_BTC_4h_spot_orderbook_bids_asks_usd.csv.gz)",
+            "2024-11-13 -> 2025-07-31",
+            "USD and BTC",
+            "spot books; same range caveat",
+        ),
+        Dataset(
+            "btc_binance_book_4h",
+            "book_totals",
+            "BTC",
+            "4h",
+            "binance",
+            _CG + " (coinglass_BTCUSDT_4h_binance_futures_orderbook_bids_asks_usd.csv.gz)",
+            "2024-11-16 -> 2025-07-31",
+            "USD and BTC",
+            "Binance BTCUSDT perpetual only; same range caveat",
+        ),
+        Dataset(
+            "btc_taker_4h",
+            "taker",
+            "BTC",
+            "4h",
+            "all-venues",
+            _CG + " (coinglass_BTC_4h_taker_buy_sell.csv.gz)",
+            "2024-11-13 -> 2025-05",
+            "USD",
+            "futures taker buy/sell volume",
+        ),
+        Dataset(
+            "btc_long_short_4h",
+            "long_short",
+            "BTC",
+            "4h",
+            "binance",
+            _CG + " (coinglass_BTCUSDT_4h_binance_{global_long_short_account_ratio,"
+            "top_trader_long_short_account_ratio,top_trader_long_short_position_ratio}.csv.gz)",
+            "2024-11-21 -> 2025-07-31",
+            "percent long",
+            "Binance BTCUSDT perpetual: share of accounts long (all; top traders) and share "
+            "of top traders' position size long; no such series for ETH",
+        ),
+        Dataset(
+            "hyperliquid_positions_2026_02",
+            "positions",
+            "multi",
+            "snapshot",
+            "hyperliquid",
+            "Hyperliquid clearinghouseState of leaderboard accounts, scraped about every "
+            "6 h (hyperliquid_leaderboard_positions_ETH_BTC_2026-02.csv.gz)",
+            "2026-02-04 -> 2026-02-22",
+            "size base units; prices, values USD; leverage x (as set)",
+            "32,829 ETH and BTC positions of 994 large accounts, 94 snapshots; leverage is "
+            "the leverage set, not the effective one; liq_price NaN = the cross account "
+            "cannot be liquidated at any price; large accounts only, not retail",
+        ),
+        Dataset(
+            "hyperliquid_markets_2026_02",
+            "reference",
+            "multi",
+            "snapshot",
+            "hyperliquid",
+            "Hyperliquid metaAndAssetCtxs (hyperliquid_markets_ETH_BTC_2026-02.csv.gz)",
+            "2026-02-03 -> 2026-02-15",
+            "USD; funding percent per hour",
+            "126 snapshots: mark, index, open interest, funding, volume, max leverage",
+        ),
+        Dataset(
+            "usde_1m",
+            "ohlcv",
+            "USDE",
+            "1m",
+            "binance-spot",
+            "Binance USDe/USDT klines (USDEUSDT_1m_binance_2025-09-09_2026-01-15_gap.csv.gz)",
+            "2025-09-09 12:00 -> 2026-01-15",
+            "price USDT, volume USDe",
+            "2025-10-10 12:00 -> 2025-10-11 12:00 held back (validation of the collateral "
+            "model); late rows have volume 0",
+        ),
     ]
 }
 
@@ -435,4 +584,11 @@ AAVE_RESERVE_PARAMS_FILE = "aave_v3_reserve_params.json"
 AAVE_RESERVE_PARAMS_SOURCE = (
     "Aave V3 reserve parameters on 10 chains, fetched 2025-10-23 "
     "(aave_v3_reserve_params_2025-10-23.json); WETH liquidation threshold 0.83 on Ethereum"
+)
+
+AAVE_HORIZON_PARAMS_FILE = "aave_horizon_rwa_params.csv"
+AAVE_HORIZON_PARAMS_SOURCE = (
+    "Aave Horizon (RWA market) parameters per tokenised asset, transcribed from "
+    "aave/aave-v3-horizon deployment inputs (aave_horizon_rwa_params.csv; first line "
+    "names the commits)"
 )
