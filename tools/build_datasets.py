@@ -5,9 +5,9 @@ Run from the repository root with the shared data folder beside it::
     python tools/build_datasets.py ../shared/data
 
 This is a maintainer's tool: nothing in the package or its tests reads the shared
-folder. It writes ``src/liqcascade/datasets/_files/<name>.parquet`` (zstd) in the
+folder. It writes ``src/liqcascade/data/bundled/_files/<name>.parquet`` (zstd) in the
 canonical layouts of DESIGN.md, one file per dataset named in
-``liqcascade.datasets._registry``.
+``liqcascade.data.bundled._registry``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "src" / "liqcascade" / "datasets" / "_files"
+OUT = ROOT / "src" / "liqcascade" / "data" / "bundled" / "_files"
 
 
 def _utc(s: pd.Series, unit: str | None = None) -> pd.Series:

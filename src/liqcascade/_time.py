@@ -1,10 +1,17 @@
-"""Time bounds shared by every layer: UTC timestamps and inclusive date ends."""
+"""Time bounds shared by every layer: UTC timestamps, inclusive date ends, the as-of rule."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
+
+from liqcascade.errors import InputError
+
+__all__ = ["as_of_instant", "bar_step", "is_bare_date", "resolve_as_of", "to_utc", "utc_end"]
+
+_TICK = pd.Timedelta(microseconds=1)
 
 
 def to_utc(value: Any) -> pd.Timestamp:
@@ -20,6 +27,104 @@ def utc_end(value: Any) -> pd.Timestamp:
     holds that whole day; any other value is taken as given (:func:`to_utc`).
     """
     ts = to_utc(value)
-    if isinstance(value, str) and len(value.strip()) <= 10:
-        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    if is_bare_date(value):
+        ts = ts + pd.Timedelta(days=1) - _TICK
     return ts
+
+
+def is_bare_date(value: Any) -> bool:
+    """Whether ``value`` names a day rather than an instant.
+
+    A :class:`datetime.date` (not a datetime) or a string of a date alone
+    (``"2025-07-31"``, 10 characters or fewer) is a bare date.
+    """
+    if isinstance(value, str):
+        return len(value.strip()) <= 10
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def as_of_instant(value: Any, option: str = "--as-of") -> pd.Timestamp:
+    """The instant an ``as_of`` value stands for (UTC).
+
+    A bare date (:func:`is_bare_date`) is the close of that day's last bar: the next
+    midnight UTC. Anything else (a timestamp, a datetime, a string with a time) is
+    taken as given. The inclusive day end of :func:`utc_end` (23:59:59.999999) is the
+    same instant as the next midnight for :func:`resolve_as_of`.
+
+    Raises
+    ------
+    InputError
+        If ``value`` is not a time (the message names ``option``).
+    """
+    try:
+        ts = to_utc(value)
+    except (ValueError, TypeError):
+        raise InputError(f"{option}: not a date or time: {value!r}") from None
+    if ts is pd.NaT:
+        raise InputError(f"{option}: not a date or time: {value!r}")
+    if is_bare_date(value):
+        ts = ts.normalize() + pd.Timedelta(days=1)
+    return ts
+
+
+def bar_step(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The bar interval of ``index``: its most common step between consecutive labels."""
+    idx = pd.DatetimeIndex(index)
+    if len(idx) < 2:
+        raise InputError("cannot infer a bar interval from fewer than two bars")
+    steps = pd.Series(idx[1:] - idx[:-1])
+    steps = steps[steps > pd.Timedelta(0)]
+    return pd.Timedelta(steps.mode().min())
+
+
+def resolve_as_of(
+    value: Any,
+    index: pd.DatetimeIndex,
+    interval: pd.Timedelta | str | None = None,
+    *,
+    option: str = "--as-of",
+) -> pd.Timestamp:
+    """The label of the last bar of ``index`` closed at or before ``value``.
+
+    The one date rule of the package: bars are labelled by their open time and close
+    one ``interval`` later; the market "as of" an instant is built from the bars
+    closed by then and nothing after. A bare date is the close of that day's last
+    bar (:func:`as_of_instant`); ``None`` is the last bar.
+
+    Parameters
+    ----------
+    value : date, datetime, pandas.Timestamp, str or None
+        The as-of (UTC; naive values are read as UTC).
+    index : pandas.DatetimeIndex
+        Bar labels (open times, UTC), sorted.
+    interval : pandas.Timedelta or str, optional
+        Bar length; default the most common step of ``index`` (:func:`bar_step`).
+    option : str, default "--as-of"
+        Parameter name for error messages.
+
+    Returns
+    -------
+    pandas.Timestamp
+        A label of ``index``.
+
+    Raises
+    ------
+    InputError
+        If no bar of ``index`` has closed by ``value`` (the message names ``option``).
+    """
+    idx = pd.DatetimeIndex(index)
+    if len(idx) == 0:
+        raise InputError(f"{option}: no bars to resolve it on")
+    if value is None:
+        return pd.Timestamp(idx[-1])
+    step = pd.Timedelta(interval) if interval is not None else bar_step(idx)
+    instant = as_of_instant(value, option)
+    # a bar is closed at `instant` when label + step <= instant; the inclusive day end
+    # (23:59:59.999999) counts as the next midnight
+    n = int(idx.searchsorted(instant - step + _TICK, side="right"))
+    if n == 0:
+        raise InputError(
+            f"{option} {instant:%Y-%m-%d %H:%M}: before the first bar "
+            f"({idx[0]:%Y-%m-%d %H:%M} UTC)"
+        )
+    return pd.Timestamp(idx[n - 1])

@@ -124,7 +124,9 @@ def test_fit_beta_recovers_a_known_exponent() -> None:
 
 
 def test_fit_beta_on_bundled_futures_totals() -> None:
-    b = fit_beta()
+    from liqcascade import datasets
+
+    b = fit_beta(datasets.load_book_totals("futures"))
     assert len(b) == 759
     assert b.median() == pytest.approx(BETA_FUTURES, abs=0.005)
     assert 0.5 < b.quantile(0.1) < b.quantile(0.9) < 1.0
@@ -135,10 +137,15 @@ def test_calibrated_book_uses_bundled_totals() -> None:
 
     ob = calibrated_book(as_of="2025-02-03", mid=2500.0)
     tot = datasets.load_book_totals("futures")
-    i = int(np.argmin(np.abs((tot.index - pd.Timestamp("2025-02-03", tz="UTC")).total_seconds())))
-    assert ob.notional_within(0.01, "bid") == pytest.approx(tot["bids_usd"].iloc[i], rel=1e-9)
-    assert ob.notional_within(0.01, "ask") == pytest.approx(tot["asks_usd"].iloc[i], rel=1e-9)
+    # a bare date: the last 8-hour bar closed by the end of that day (opened 16:00)
+    row = tot.loc[pd.Timestamp("2025-02-03 16:00", tz="UTC")]
+    assert ob.notional_within(0.01, "bid") == pytest.approx(row["bids_usd"], rel=1e-9)
+    assert ob.notional_within(0.01, "ask") == pytest.approx(row["asks_usd"], rel=1e-9)
     last = calibrated_book()
-    assert last.mid == pytest.approx(float(datasets.load_ohlcv("ETH", "1h")["close"].iloc[-1]))
+    # default: the last totals bar; mid = the hourly close when that bar closed
+    close = tot.index[-1] + pd.Timedelta(hours=8)
+    h = datasets.load_ohlcv("ETH", "1h")
+    want = float(h["close"][h.index + pd.Timedelta(hours=1) <= close].iloc[-1])
+    assert last.mid == pytest.approx(want, rel=1e-12)
     fig = last.plot()
     assert len(fig.data) == 2

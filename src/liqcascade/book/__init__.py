@@ -6,7 +6,22 @@
 50.0
 """
 
-from liqcascade.book._calibrate import BETA_FUTURES, book_totals_at, calibrated_book, fit_beta
+from liqcascade.book._calibrate import (
+    BETA_FUTURES,
+    book_from_totals,
+    book_totals_at,
+    calibrated_book,
+    depth_beta,
+    fit_beta,
+)
 from liqcascade.book._orderbook import OrderBook
 
-__all__ = ["BETA_FUTURES", "OrderBook", "book_totals_at", "calibrated_book", "fit_beta"]
+__all__ = [
+    "BETA_FUTURES",
+    "OrderBook",
+    "book_from_totals",
+    "book_totals_at",
+    "calibrated_book",
+    "depth_beta",
+    "fit_beta",
+]

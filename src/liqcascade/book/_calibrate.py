@@ -21,45 +21,83 @@ cascade lasting seconds meets the displayed book, which is what we fit.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+from importlib.resources import files
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import resolve_as_of
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
 
-__all__ = ["BETA_FUTURES", "book_totals_at", "calibrated_book", "fit_beta"]
+__all__ = [
+    "BETA_FUTURES",
+    "DEPTH_CALIBRATION_FILE",
+    "book_from_totals",
+    "book_totals_at",
+    "calibrated_book",
+    "depth_beta",
+    "depth_calibration",
+    "fit_beta",
+]
 
-#: Median fitted exponent on the bundled futures totals (see :func:`fit_beta`).
-BETA_FUTURES: float = 0.73
+#: The calibration file of the depth exponent, shipped beside this module.
+DEPTH_CALIBRATION_FILE: str = "depth_calibration.json"
 
 
-def _ts(value: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+@lru_cache(maxsize=1)
+def _calibration_text() -> str:
+    return (files("liqcascade.book") / DEPTH_CALIBRATION_FILE).read_text()
 
 
-def fit_beta(totals: pd.DataFrame | None = None, market: str = "futures") -> pd.Series:
+def depth_calibration() -> dict[str, Any]:
+    """The shipped depth calibration (``depth_calibration.json``): β per asset and its source."""
+    return dict(json.loads(_calibration_text()))
+
+
+def depth_beta(asset: str = "ETH") -> float:
+    """The calibrated futures depth exponent β of ``asset`` (dimensionless).
+
+    The median of :func:`fit_beta` over the bundled all-venue futures book totals of
+    the asset, rounded to 2 decimals, read from :data:`DEPTH_CALIBRATION_FILE`
+    (ETH 0.73, BTC 0.79).
+
+    Raises
+    ------
+    InputError
+        If the file holds no β for ``asset`` (the message names ``asset``).
+    """
+    table = depth_calibration()["depth_beta"]
+    a = asset.upper()
+    if a not in table:
+        raise InputError(
+            f"asset: no calibrated depth exponent for {asset} in {DEPTH_CALIBRATION_FILE} "
+            f"(calibrated: {', '.join(table)}); pass beta= explicitly"
+        )
+    return float(table[a]["beta"])
+
+
+#: Calibrated futures depth exponent of ETH (:func:`depth_beta`; 0.73).
+BETA_FUTURES: float = depth_beta("ETH")
+
+
+def fit_beta(totals: pd.DataFrame) -> pd.Series:
     """Per-bar depth-curve exponent fitted from book totals (see module notes).
 
     Parameters
     ----------
-    totals : DataFrame, optional
-        Columns ``bids_usd``, ``bids_base``, ``asks_usd``, ``asks_base``; default the
-        bundled totals of ``market``.
-    market : {"futures", "spot"}
-        Which bundled totals to use when ``totals`` is None.
+    totals : DataFrame
+        Columns ``bids_usd``, ``bids_base``, ``asks_usd``, ``asks_base`` (USD and base
+        units), e.g. :func:`liqcascade.datasets.load_book_totals`.
 
     Returns
     -------
     pandas.Series
         ``β`` per bar (dimensionless), indexed like ``totals``.
     """
-    if totals is None:
-        from liqcascade import datasets
-
-        totals = datasets.load_book_totals(market)
     vb = totals["bids_usd"] / totals["bids_base"]
     va = totals["asks_usd"] / totals["asks_base"]
     m = (va - vb) / (va + vb)
@@ -67,16 +105,57 @@ def fit_beta(totals: pd.DataFrame | None = None, market: str = "futures") -> pd.
     return beta.where((m > 0) & (m < 0.01)).rename("beta")
 
 
-def book_totals_at(as_of: Any = None, market: str = "futures") -> pd.Series:
-    """The bundled book-totals bar nearest ``as_of`` (default: the last bar)."""
-    from liqcascade import datasets
+def book_totals_at(totals: pd.DataFrame, as_of: Any = None) -> pd.Series:
+    """The book-totals bar closed at or before ``as_of`` (default: the last bar).
 
-    tot = datasets.load_book_totals(market)
+    The one date rule (:func:`liqcascade._time.resolve_as_of`): a bare date is the
+    close of that day's last bar; no bar closing after ``as_of`` is read.
+    """
+    if len(totals) == 0:
+        raise InputError("totals: no book-totals bars")
     if as_of is None:
-        return tot.iloc[-1]
-    ts = _ts(as_of)
-    i = int(np.argmin(np.abs((pd.DatetimeIndex(tot.index) - ts).total_seconds())))
-    return tot.iloc[i]
+        return totals.iloc[-1]
+    label = resolve_as_of(as_of, pd.DatetimeIndex(totals.index), option="as_of")
+    return totals.loc[label]
+
+
+def book_from_totals(
+    row: pd.Series | dict[str, float],
+    mid: float,
+    *,
+    beta: float,
+    scale: float = 1.0,
+    tick: float | None = None,
+    n_levels: int = 4000,
+    max_distance: float = 0.4,
+) -> OrderBook:
+    """A parametric book with ``D1`` from one book-totals bar.
+
+    Parameters
+    ----------
+    row : Series or dict
+        ``bids_usd`` and ``asks_usd``: displayed notional within 1 % of mid, USD.
+    mid : float
+        Mid price, USD.
+    beta : float
+        Depth exponent (:func:`depth_beta`).
+    scale : float, default 1.0
+        Multiplies ``D1`` (a venue's share of the aggregated depth), > 0.
+    tick, n_levels, max_distance
+        As in :meth:`OrderBook.parametric`; the defaults cover ±40 % of mid in
+        4,000 levels per side.
+    """
+    if not (np.isfinite(scale) and scale > 0):
+        raise InputError(f"scale must be > 0 (got {scale})")
+    return OrderBook.parametric(
+        float(mid),
+        float(row["bids_usd"]) * scale,
+        float(row["asks_usd"]) * scale,
+        beta=float(beta),
+        tick=tick,
+        n_levels=n_levels,
+        max_distance=max_distance,
+    )
 
 
 def calibrated_book(
@@ -89,58 +168,56 @@ def calibrated_book(
     tick: float | None = None,
     n_levels: int = 4000,
     max_distance: float = 0.4,
+    asset: str = "ETH",
+    totals: pd.DataFrame | None = None,
 ) -> OrderBook:
-    """A parametric ETH book with ``D1`` from the bundled CoinGlass totals nearest ``as_of``.
+    """A parametric book with ``D1`` from the CoinGlass totals bar closed at ``as_of``.
 
     Parameters
     ----------
     as_of : datetime-like, optional
-        Date (UTC); the nearest bundled bar is used (the totals run 2024-11 → 2025-07;
-        later dates use the last bar). Default: the last bar.
+        Date (UTC); the last totals bar closed at or before it is used (the bundled
+        totals run 2024-11 → 2025-07; later dates use the last bar). Default: the last bar.
     mid : float, optional
-        Mid price, USD; default the bundled ETH hourly close at or before ``as_of``
-        (the last close when ``as_of`` is None).
+        Mid price, USD; default the hourly close of the last bar closed by ``as_of``
+        (:func:`liqcascade.market.market_inputs`).
     beta : float, optional
-        Depth exponent; default the median of :func:`fit_beta` over the bundled
-        ``market`` totals (0.73 futures, 0.46 spot). Per-bar fits are noisier
-        (futures: 0.42 → 1.59, standard deviation 0.12), so the median is used.
+        Depth exponent; default the calibrated futures β of ``asset``
+        (:func:`depth_beta`, 0.73 for ETH) or, for ``market="spot"``, the median of
+        :func:`fit_beta` over the spot totals (0.46 for ETH).
     market : {"futures", "spot"}
         Which totals.
     scale : float, default 1.0
         Multiplies ``D1`` (e.g. a venue's share of the aggregated market, to get
         one venue's book from the all-venue totals).
     tick, n_levels, max_distance
-        As in :meth:`OrderBook.parametric`; the defaults cover ±40 % of mid in
-        4,000 levels per side.
+        As in :meth:`OrderBook.parametric`.
+    asset : str, default "ETH"
+        Asset of the totals and prices.
+    totals : DataFrame, optional
+        Book totals (``bids_usd``, ``asks_usd``, ``bids_base``, ``asks_base``); default
+        the bundled ones, loaded through :mod:`liqcascade.market`.
 
     Notes
     -----
     The totals aggregate all venues CoinGlass tracks; the book is therefore the
-    market-wide displayed book, not one venue's.
+    market-wide displayed book, not one venue's. Library code passes ``totals`` and
+    ``mid`` (or uses :class:`liqcascade.market.MarketState`); the bundled defaults
+    are a convenience for interactive use.
     """
-    from liqcascade import datasets
-
     if not (np.isfinite(scale) and scale > 0):
         raise InputError(f"scale must be > 0 (got {scale})")
-    row = book_totals_at(as_of, market)
-    if mid is None:
-        h = datasets.load_ohlcv("ETH", "1h")
-        if as_of is None:
-            mid = float(h["close"].iloc[-1])
-        else:
-            ts = _ts(as_of)
-            before = h[h.index <= ts]
-            if before.empty:
-                raise InputError(f"as_of {ts:%Y-%m-%d} is before the bundled ETH prices")
-            mid = float(before["close"].iloc[-1])
+    if totals is None or mid is None:
+        from liqcascade.market._inputs import bundled_book_totals, price_at
+
+        if totals is None:
+            totals = bundled_book_totals(asset, market)
+        if mid is None:
+            mid = price_at(asset, as_of)
+    row = book_totals_at(totals, as_of)
     if beta is None:
-        beta = BETA_FUTURES if market == "futures" else float(fit_beta(None, market).median())
-    return OrderBook.parametric(
-        float(mid),
-        float(row["bids_usd"]) * scale,
-        float(row["asks_usd"]) * scale,
-        beta=float(beta),
-        tick=tick,
-        n_levels=n_levels,
+        beta = depth_beta(asset) if market == "futures" else float(fit_beta(totals).median())
+    return book_from_totals(
+        row, float(mid), beta=beta, scale=scale, tick=tick, n_levels=n_levels,
         max_distance=max_distance,
-    )
+    )  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from liqcascade import datasets
+from liqcascade.data import bundled as datasets
 from liqcascade._time import utc_end
 from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, kind_of
 from liqcascade.data._store import Store
@@ -27,13 +27,17 @@ _BUNDLED: dict[tuple[str, str, str, str | None], str] = {
     ("ohlcv", "ETH", "15m", None): "eth_bybit_15m_2025_10",
     ("ohlcv", "ETH", "1h", "binance-usdm"): "eth_perp_1h",
     ("open_interest", "ETH", "4h", None): "eth_oi_4h",
+    ("open_interest", "BTC", "4h", None): "btc_oi_4h",
     ("open_interest", "ETH", "1d", None): "coinm_oi_1d",
     ("open_interest", "BTC", "1d", None): "coinm_oi_1d",
     ("liquidations", "ETH", "4h", None): "eth_liquidations_4h",
+    ("liquidations", "BTC", "4h", None): "btc_liquidations_4h",
     ("liquidations", "ETH", "1d", None): "hyperliquid_liquidations_1d",
     ("liquidations", "BTC", "1d", None): "hyperliquid_liquidations_1d",
     ("funding", "ETH", "4h", None): "eth_funding_4h_oi_weighted",
+    ("funding", "BTC", "4h", None): "btc_funding_4h_oi_weighted",
     ("taker", "ETH", "4h", None): "eth_taker_4h",
+    ("taker", "BTC", "4h", None): "btc_taker_4h",
 }
 
 _SPOT_VENUES = {None, "binance", "binance-spot", "spot"}
@@ -61,8 +65,8 @@ def bundled_name(
         return _BUNDLED.get((k, a, "1d", None))
     if k == "open_interest" and interval == "1d" and v in (None, "binance", "binance-coinm"):
         return _BUNDLED.get((k, a, "1d", None))
-    if k == "funding" and a == "ETH" and v is None and interval == "4h":
-        return "eth_funding_4h_oi_weighted"
+    if k == "funding" and v is None and interval == "4h":
+        return _BUNDLED.get((k, a, "4h", None))
     return None
 
 

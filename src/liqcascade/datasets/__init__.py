@@ -1,9 +1,9 @@
-"""Bundled real market data, with a loader for each dataset and its provenance.
+"""The bundled real market data (re-exported from :mod:`liqcascade.data.bundled`).
 
-Every time-series loader returns a :class:`pandas.DataFrame` indexed by a tz-aware
-UTC :class:`pandas.DatetimeIndex` named ``ts``, in the canonical layouts of
-DESIGN.md, and takes ``start``/``end`` (inclusive; anything
-:func:`pandas.Timestamp` accepts, read as UTC).
+The bundled datasets are part of the data layer since 0.2; this module keeps
+``from liqcascade import datasets`` working for users. Inside the package only
+:mod:`liqcascade.data`, :mod:`liqcascade.market`, :mod:`liqcascade.report` and the
+command line load data (``tests/test_architecture.py`` checks it).
 
 Examples
 --------
@@ -15,21 +15,24 @@ Examples
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from importlib.resources import files
-from typing import Any
-
-import pandas as pd
-
-from liqcascade._time import to_utc, utc_end
-from liqcascade.datasets._registry import (
-    AAVE_HORIZON_PARAMS_FILE,
-    AAVE_HORIZON_PARAMS_SOURCE,
-    AAVE_RESERVE_PARAMS_FILE,
-    AAVE_RESERVE_PARAMS_SOURCE,
+from liqcascade.data.bundled import (
     DATASETS,
     Dataset,
+    assets,
+    load,
+    load_aave_horizon_params,
+    load_aave_reserve_params,
+    load_book_totals,
+    load_funding,
+    load_hyperliquid_markets,
+    load_hyperliquid_positions,
+    load_liquidations,
+    load_long_short,
+    load_ohlcv,
+    load_open_interest,
+    load_taker,
+    names,
+    provenance,
 )
 
 __all__ = [
@@ -51,270 +54,3 @@ __all__ = [
     "names",
     "provenance",
 ]
-
-_OHLCV = {
-    ("ETH", "1d"): "eth_1d",
-    ("BTC", "1d"): "btc_1d",
-    ("ETH", "1h"): "eth_1h",
-    ("BTC", "1h"): "btc_1h",
-    ("ETH", "30m"): "eth_30m",
-    ("USDE", "1m"): "usde_1m",
-}
-
-#: Assets with the CoinGlass derivatives series (open interest, liquidations, funding,
-#: book totals, taker flow) bundled, 2024-11 -> 2025-07.
-_DERIV_ASSETS = ("ETH", "BTC")
-
-
-def assets() -> tuple[str, ...]:
-    """Assets whose derivatives series are bundled (a position book can be estimated)."""
-    return _DERIV_ASSETS
-
-
-def _deriv(asset: str, stem: str) -> str:
-    a = asset.upper()
-    if a not in _DERIV_ASSETS:
-        raise KeyError(
-            f"no bundled derivatives data for {asset}; bundled: {', '.join(_DERIV_ASSETS)}"
-        )
-    return f"{a.lower()}_{stem}"
-
-
-def names() -> list[str]:
-    """Names of the bundled datasets, in registry order."""
-    return list(DATASETS)
-
-
-@lru_cache(maxsize=64)
-def _read(name: str) -> pd.DataFrame:
-    path = files("liqcascade.datasets") / "_files" / DATASETS[name].file
-    with path.open("rb") as fh:
-        df = pd.read_parquet(fh)
-    if "ts" in df.columns:
-        df["ts"] = pd.to_datetime(df["ts"], utc=True)
-        df = df.set_index("ts")
-    return df
-
-
-def load(name: str, start: Any = None, end: Any = None) -> pd.DataFrame:
-    """Load one bundled dataset by name.
-
-    Parameters
-    ----------
-    name : str
-        One of :func:`names`.
-    start, end : str or datetime-like, optional
-        Inclusive bounds on ``ts`` (UTC).
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy, indexed by ``ts`` where the dataset has times.
-
-    Raises
-    ------
-    KeyError
-        If ``name`` is not a bundled dataset.
-    """
-    if name not in DATASETS:
-        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
-    df = _read(name)
-    if isinstance(df.index, pd.DatetimeIndex):
-        if start is not None:
-            df = df[df.index >= to_utc(start)]
-        if end is not None:
-            df = df[df.index <= utc_end(end)]
-    return df.copy()
-
-
-def load_ohlcv(
-    asset: str = "ETH", interval: str = "1d", start: Any = None, end: Any = None
-) -> pd.DataFrame:
-    """Binance spot OHLCV of ``asset`` at ``interval`` (price USDT, volume base units).
-
-    Parameters
-    ----------
-    asset : {"ETH", "BTC"}
-        Base asset.
-    interval : {"1d", "1h", "30m"}
-        Bar interval (30m for ETH only).
-    start, end : datetime-like, optional
-        Inclusive bounds.
-    """
-    key = (asset.upper(), interval)
-    if key not in _OHLCV:
-        known = ", ".join(f"{a} {i}" for a, i in _OHLCV)
-        raise KeyError(f"no bundled OHLCV for {asset} {interval}; bundled: {known}")
-    return load(_OHLCV[key], start, end)
-
-
-def load_open_interest(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
-    """Aggregated open interest across venues, 4-hourly, USD (``oi_usd`` = bar close)."""
-    return load(_deriv(asset, "oi_4h"), start, end)
-
-
-def load_liquidations(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
-    """Recorded Binance liquidations, 4-hourly: ``long_usd``, ``short_usd`` (USD)."""
-    return load(_deriv(asset, "liquidations_4h"), start, end)
-
-
-def load_taker(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
-    """Futures taker buy/sell volume, 4-hourly: ``buy_usd``, ``sell_usd`` (USD)."""
-    return load(_deriv(asset, "taker_4h"), start, end)
-
-
-def load_long_short(start: Any = None, end: Any = None, *, asset: str = "BTC") -> pd.DataFrame:
-    """Binance perpetual long/short ratios, 4-hourly, percent long (BTC only).
-
-    Columns ``global_account_long_pct`` (share of all accounts net long),
-    ``top_account_long_pct`` (of top traders' accounts) and ``top_position_long_pct``
-    (of top traders' position size).
-    """
-    if asset.upper() != "BTC":
-        raise KeyError(f"no bundled long/short ratios for {asset}; bundled: BTC")
-    return load("btc_long_short_4h", start, end)
-
-
-def load_hyperliquid_positions(asset: str | None = None) -> pd.DataFrame:
-    """Real Hyperliquid positions of ~1,000 large accounts, Feb 2026 (94 snapshots).
-
-    Columns: ``address``, ``account_value`` (USD), ``asset``, ``side`` (long/short),
-    ``size`` (base), ``entry_price``, ``leverage`` (as set), ``position_value`` (USD),
-    ``mark_price``, ``unrealized_pnl``, ``liq_price`` (NaN: cannot be liquidated).
-    """
-    df = load("hyperliquid_positions_2026_02")
-    if asset is not None:
-        df = df[df["asset"] == asset.upper()]
-    return df
-
-
-def load_hyperliquid_markets(asset: str | None = None) -> pd.DataFrame:
-    """Hyperliquid market snapshots, Feb 2026: mark, index, open interest, funding."""
-    df = load("hyperliquid_markets_2026_02")
-    if asset is not None:
-        df = df[df["asset"] == asset.upper()]
-    return df
-
-
-def load_funding(
-    venue: str | None = None, start: Any = None, end: Any = None, *, asset: str = "ETH"
-) -> pd.DataFrame:
-    """Funding: ``rate`` (fraction per ``interval_hours``).
-
-    Parameters
-    ----------
-    venue : str, optional
-        ``None`` gives the OI-weighted aggregate (4-hourly, 2024-11 -> 2025-07); a venue
-        name gives that venue's history, 2020-2023 and 2024-11 -> 2025-07 joined
-        (ETH only).
-    asset : {"ETH", "BTC"}
-        Base asset.
-    """
-    if venue is None:
-        return load(_deriv(asset, "funding_4h_oi_weighted"), start, end)
-    if asset.upper() != "ETH":
-        raise KeyError(f"no bundled per-venue funding history for {asset}; bundled: ETH")
-    frames = []
-    for name in ("eth_funding_2020_2023", "eth_funding_8h_by_venue"):
-        df = load(name, start, end)
-        frames.append(df[df["venue"] == venue.lower()])
-    df = load("funding_by_venue_2025", start, end)
-    frames.append(df[(df["venue"] == venue.lower()) & (df["asset"] == "ETH")].drop(columns="asset"))
-    out = pd.concat(frames).sort_index()
-    out = out[~out.index.duplicated(keep="last")]
-    if out.empty:
-        raise KeyError(f"no bundled funding for venue {venue!r}")
-    return out
-
-
-def load_book_totals(
-    market: str = "futures", start: Any = None, end: Any = None, *, asset: str = "ETH"
-) -> pd.DataFrame:
-    """Aggregated order-book totals near mid: ``bids_usd``/``asks_usd`` USD, ``*_base`` base.
-
-    Parameters
-    ----------
-    market : {"futures", "spot", "binance"}
-        All-venue futures (8-hourly) or spot (4-hourly) books; ``"binance"``: Binance's
-        perpetual alone (4-hourly, BTC only).
-    asset : {"ETH", "BTC"}
-        Base asset.
-    """
-    stems = {"futures": "futures_book_8h", "spot": "spot_book_4h", "binance": "binance_book_4h"}
-    if market not in stems:
-        raise KeyError(f"market must be one of {', '.join(stems)} (got {market!r})")
-    name = _deriv(asset, stems[market])
-    if name not in DATASETS:
-        raise KeyError(f"no bundled {market} book totals for {asset}")
-    return load(name, start, end)
-
-
-@lru_cache(maxsize=1)
-def _aave_params() -> dict[str, Any]:
-    text = (files("liqcascade.datasets") / "_files" / AAVE_RESERVE_PARAMS_FILE).read_text()
-    return dict(json.loads(text))
-
-
-def load_aave_horizon_params() -> pd.DataFrame:
-    """Aave Horizon (RWA market) parameters per tokenised asset: LTV, threshold, bonus, caps.
-
-    Percent columns as transcribed (``*_pct``); some e-mode cells hold an update
-    (``"73->74"``) and are kept as text. The source line is in :func:`provenance`.
-    """
-    path = files("liqcascade.datasets") / "_files" / AAVE_HORIZON_PARAMS_FILE
-    with path.open("r") as fh:
-        return pd.read_csv(fh, comment="#")
-
-
-def load_aave_reserve_params() -> dict[str, Any]:
-    """Aave V3 reserve parameters (LTV, liquidation threshold, bonus) on 10 chains, 2025-10-23."""
-    return json.loads(json.dumps(_aave_params()))
-
-
-def provenance() -> pd.DataFrame:
-    """One row per bundled dataset: source, range, interval, units, rows and caveats."""
-    rows = []
-    for d in DATASETS.values():
-        rows.append(
-            {
-                "name": d.name,
-                "kind": d.kind,
-                "asset": d.asset,
-                "interval": d.interval,
-                "venue": d.venue,
-                "range": d.range,
-                "rows": len(_read(d.name)),
-                "units": d.units,
-                "source": d.source,
-                "caveats": d.caveats,
-            }
-        )
-    rows.append(
-        {
-            "name": "aave_v3_reserve_params",
-            "kind": "reference",
-            "asset": "multi",
-            "interval": "snapshot",
-            "venue": "aave",
-            "range": "2025-10-23",
-            "rows": int(_aave_params().get("total_reserves", 0)),
-            "units": "fractions",
-            "source": AAVE_RESERVE_PARAMS_SOURCE,
-            "caveats": "",
-        }
-    )
-    rows.append(
-        {
-            "name": "aave_horizon_rwa_params",
-            "kind": "reference",
-            "asset": "multi",
-            "interval": "snapshot",
-            "venue": "aave-horizon",
-            "range": "2025-08-21",
-            "rows": len(load_aave_horizon_params()),
-            "units": "percent; caps in token units",
-            "source": AAVE_HORIZON_PARAMS_SOURCE,
-            "caveats": "VBILL row from an unmerged branch, not verified deployed",
-        }
-    )
-    return pd.DataFrame(rows)
