@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from liqcascade.data import bundled as datasets
 from liqcascade._time import utc_end
+from liqcascade.data import bundled as datasets
 from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, kind_of
 from liqcascade.data._store import Store
 from liqcascade.data._time import base_asset, to_utc

@@ -41,6 +41,7 @@ __all__ = [
     "estimated_market",
     "load_market_inputs",
     "market_from_inputs",
+    "market_params",
     "ohlc_bars",
     "price_at",
 ]
