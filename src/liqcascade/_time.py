@@ -124,7 +124,6 @@ def resolve_as_of(
     n = int(idx.searchsorted(instant - step + _TICK, side="right"))
     if n == 0:
         raise InputError(
-            f"{option} {instant:%Y-%m-%d %H:%M}: before the first bar "
-            f"({idx[0]:%Y-%m-%d %H:%M} UTC)"
+            f"{option} {instant:%Y-%m-%d %H:%M}: before the first bar ({idx[0]:%Y-%m-%d %H:%M} UTC)"
         )
     return pd.Timestamp(idx[n - 1])

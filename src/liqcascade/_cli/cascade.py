@@ -146,7 +146,8 @@ def cascade_cmd(
         int | None, typer.Option("--max-rounds", help="Stop after this many rounds.")
     ] = None,
     asset: Annotated[
-        str, typer.Option("--asset", help="Estimated market state of this asset (bundled: ETH).")
+        str,
+        typer.Option("--asset", help="Estimated market of this asset (bundled: ETH, BTC)."),
     ] = "ETH",
     as_of: Annotated[
         str | None,
@@ -227,6 +228,7 @@ def cascade_cmd(
     )
 
     state_as_of = None
+    market: dict[str, Any] | None = None
     if positions is not None or book is not None or stops is not None:
         if positions is None or book is None:
             _common.fail("--positions and --book are both required for a cascade from files")
@@ -245,15 +247,15 @@ def cascade_cmd(
             _common.existing_file(stops, "--stops")
             st = read_stops(stops)
     else:
-        from liqcascade.cascade import market_state
+        from liqcascade.market import MarketSpec, estimated_market
 
         if mid is not None:
             _common.fail("--mid applies to --book files; the estimated market uses its own price")
-        when = _common.parse_date(as_of, "--as-of")
         with _common.progress("estimating the market state"):
-            state = market_state(asset, None if when is None else (as_of or when))
+            state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
         ob, pos, st = state.book, state.positions, state.stops
         state_as_of = state.as_of
+        market = state.fingerprint()
 
     thr = config.partial_threshold_usd if partial_liquidation else None
     pm = prepare_cascade(ob, pos, st, partial_threshold_usd=thr)
@@ -270,6 +272,7 @@ def cascade_cmd(
         out: dict[str, Any] = r.summary()
         if state_as_of is not None:
             out["as_of"] = state_as_of
+            out["market"] = market
         _common.emit(out, as_json, _render_cascade)
         return
 
@@ -287,6 +290,7 @@ def cascade_cmd(
         "next_wave_down": _common.to_jsonable(down.to_frame()),
         "next_wave_up": _common.to_jsonable(up.to_frame()),
         "summary": fc.summary(),
+        "market": market,
     }
     _common.emit(result, as_json, _render_fragility)
 

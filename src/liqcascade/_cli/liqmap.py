@@ -62,37 +62,14 @@ def _render(result: dict[str, Any]) -> None:
         out.print(f"wrote {name}: {path}")
 
 
-def _estimated(
-    asset: str, as_of: pd.Timestamp | None
-) -> tuple[Any, Any, pd.Timestamp, float, pd.DataFrame]:
-    """Estimated book, modelled stops, the book's time, its price and the stop bars."""
-    import warnings
+def _estimated(asset: str, as_of: str | None) -> Any:
+    """The estimated market of ``as_of`` (:func:`liqcascade.market.estimated_market`)."""
+    from liqcascade.market import MarketSpec, estimated_market
 
-    from liqcascade import datasets
-    from liqcascade import positions as pos
-    from liqcascade.positions._maps import estimate_at
-    from liqcascade.positions._stops import default_stop_prices
-
-    if asset.upper() != "ETH":
-        _common.fail(f"--asset: no bundled open interest for {asset} (bundled: ETH)")
-    oi = datasets.load_open_interest()
-    t_book = oi.index[-1] if as_of is None else as_of
-    if t_book < oi.index[0]:
-        _common.fail(
-            f"--as-of: {t_book:%Y-%m-%d} is before the first open interest ({oi.index[0]:%Y-%m-%d})"
-        )
-    t_book = oi.index[oi.index <= t_book][-1]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        book, which = estimate_at(t_book, asset=asset.upper())
-    if which != "calibrated":
-        _common.warn(f"estimated book: {which} parameters ({caught[0].message if caught else ''})")
-    if len(book) == 0:
-        _common.warn(f"the estimated book is empty at {t_book:%Y-%m-%d %H:%M} UTC ({which})")
-    bars = default_stop_prices(asset.upper(), as_of=t_book)
-    price = float(bars["close"].iloc[-1])
-    stops = pos.model_stops(book, bars, t_book)
-    return book, stops, t_book, price, bars
+    state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+    if len(state.positions) == 0:
+        _common.warn(f"the estimated book is empty at {state.as_of:%Y-%m-%d %H:%M} UTC")
+    return state
 
 
 def _write_figures(
@@ -187,6 +164,7 @@ def register(app: typer.Typer) -> None:
         from liqcascade.positions import liquidation_map
 
         t_as_of = _common.parse_as_of(as_of, "--as-of")
+        state = None
         if heatmap_days < 0:
             _common.fail(f"--heatmap-days must be >= 0 (got {heatmap_days})")
         if price is not None and not price > 0:
@@ -194,8 +172,9 @@ def register(app: typer.Typer) -> None:
         estimated = positions is None
         if estimated:
             with _common.progress("estimating the book", total=None):
-                book, st, t_book, p_est, _ = _estimated(asset, t_as_of)
-            p = float(price) if price is not None else p_est
+                state = _estimated(asset, as_of)
+            book, st, t_book = state.positions, state.stops, state.as_of
+            p = float(price) if price is not None else state.mid
             source = f"estimated book ({len(book)} cohorts) + modelled stops"
             if stops is not None:
                 from liqcascade.positions import read_stops
@@ -220,6 +199,8 @@ def register(app: typer.Typer) -> None:
         lmap = liquidation_map(book, st, p, bucket=bucket, range_=range_, as_of=t_book)
         result: dict[str, Any] = lmap.to_dict()
         result["source"] = source
+        if state is not None:
+            result["market"] = state.fingerprint()
         if out is not None:
             result["files"] = _write_figures(out, lmap, asset, t_book, heatmap_days, estimated)
         _common.emit(result, as_json, _render)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
+from liqcascade.market._params import EXCHANGE_OI_SHARE
 
 _POLICIES = ("binance", "hyperliquid", "socialized", "optimal")
 
@@ -77,7 +78,7 @@ def solvency(
         typer.Option("--positions", help="Positions file (CSV/Parquet) of the exchange's users."),
     ] = None,
     asset: Annotated[
-        str, typer.Option(help="Estimated market: asset (bundled data: ETH).")
+        str, typer.Option(help="Estimated market: asset (bundled data: ETH, BTC).")
     ] = "ETH",
     as_of: Annotated[
         str | None,
@@ -86,7 +87,7 @@ def solvency(
     oi_share: Annotated[
         float,
         typer.Option("--oi-share", help="Estimated market: the exchange's share of open interest."),
-    ] = 0.2,
+    ] = EXCHANGE_OI_SHARE,
     reserve_buffer: Annotated[
         float, typer.Option(help="Reserves over liabilities, fraction (0.06 = 6 %).")
     ] = 0.06,
@@ -152,6 +153,7 @@ def solvency(
         _common.fail(f"--liq-fee must be in [0, 1) (got {liq_fee})")
     scenarios = [_parse_scenario(s) for s in scenario] if scenario else default_scenarios()
     order_book = None
+    market = None
     if mid is not None and not mid > 0:
         _common.fail(f"--mid must be > 0 (got {mid})")
     with _common.progress("building the exchange"):
@@ -166,8 +168,10 @@ def solvency(
                 _common.existing_file(book, "--book")
                 order_book = OrderBook.from_file(book)
         else:
-            ts = _common.parse_as_of(as_of, "--as-of")
-            pos, order_book = estimated_exchange_market(asset, ts, oi_share)
+            from liqcascade.market import MarketSpec, estimated_market
+
+            market = estimated_market(MarketSpec(asset, as_of, share=oi_share, with_stops=False))
+            pos, order_book = estimated_exchange_market(oi_share=oi_share, state=market)
             pos = split_accounts(pos, accounts_per_cohort)
             mid = order_book.mid if mid is None else mid
             if book is not None:
@@ -189,7 +193,10 @@ def solvency(
             engine=engine,  # type: ignore[arg-type]
             whole_positions=whole_positions,
         )
-    _common.emit(res.to_dict(), as_json, _render)
+    out = res.to_dict()
+    if market is not None:
+        out["market"] = market.fingerprint()
+    _common.emit(out, as_json, _render)
 
 
 def register(app: typer.Typer) -> None:

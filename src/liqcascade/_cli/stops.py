@@ -48,7 +48,7 @@ def recommend_cmd(
     entry: Annotated[float, typer.Option(help="Entry price, USD.")] = math.nan,
     size: Annotated[float, typer.Option(help="Position size, base units (ETH).")] = math.nan,
     leverage: Annotated[float, typer.Option(help="Leverage at entry (1–125).")] = math.nan,
-    asset: Annotated[str, typer.Option(help="Asset (bundled: ETH).")] = "ETH",
+    asset: Annotated[str, typer.Option(help="Asset (bundled: ETH, BTC).")] = "ETH",
     as_of: Annotated[
         str | None,
         typer.Option(help="Date of the market state (UTC; default the last bundled, 2025-07-31)."),
@@ -65,19 +65,19 @@ def recommend_cmd(
 
     Example: liqcascade stops recommend --side long --entry 3700 --size 10 --leverage 10 --json
     """
+    from liqcascade.market import MarketSpec, estimated_market
     from liqcascade.protect import RecommendSettings, recommend_stop
 
     for nm, v in (("--entry", entry), ("--size", size), ("--leverage", leverage)):
         if math.isnan(v):
             _common.fail(f"{nm} is required")
-        if not v > 0:
-            _common.fail(f"{nm} must be > 0 (got {v:g})")
-    ts = _common.parse_as_of(as_of, "--as-of")
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
     with _common.progress("estimating the market and pricing stop levels") as adv:
-        rec = recommend_stop(side, entry, size, leverage, asset=asset, as_of=ts, settings=settings)
+        state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+        rec = recommend_stop(side, entry, size, leverage, settings=settings, state=state)
         adv(1)
     out = rec.summary()
+    out["market"] = state.fingerprint()
     _common.emit(out, as_json, _render_recommend)
 
 

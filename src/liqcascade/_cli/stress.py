@@ -122,8 +122,6 @@ def stress_cmd(
     from liqcascade import stress as st
 
     _common.check_choice("--scenario", scenario, st.SCENARIOS)
-    if asset.upper() != "ETH":
-        _common.fail(f"--asset: no bundled market book for {asset} (bundled: ETH)")
     if paths <= 0:
         _common.fail(f"--paths must be > 0 (got {paths})")
     if horizon_days <= 0:
@@ -135,8 +133,7 @@ def stress_cmd(
     grid = _parse_shocks(shocks) if shocks is not None else list(st.DEFAULT_SHOCKS)
     _common.existing_file(portfolio, "--portfolio")
     pf = st.read_portfolio(portfolio)
-    when = _common.parse_as_of(as_of, "--as-of")
-    market = st.stress_market(as_of if when is not None else None)
+    market = st.stress_market(as_of, asset=asset)
     cascade = not no_cascade
     if scenario == "shock":
         res = st.shock_grid(pf, market, grid, cascade=cascade)
@@ -159,6 +156,7 @@ def stress_cmd(
                 advance=advance,
             )
     out = res.summary()
+    out["market"] = market.state.fingerprint()
     if res.scenario == "shock" and res.table is not None:
         out["shocks"] = res.table.to_dict(orient="records")
     _common.emit(out, as_json, _render)

@@ -17,11 +17,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from liqcascade.book._calibrate import BETA_FUTURES
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.contagion._arbitrage import Link
 from liqcascade.contagion._lending import LendingMarket, Oracle
 from liqcascade.contagion._venue import Venue
 from liqcascade.errors import InputError
+from liqcascade.market._params import BINANCE_BOOK_SHARE
 
 __all__ = [
     "ContagionSetup",
@@ -48,7 +50,7 @@ class ParametricBook(_M):
     kind: Literal["parametric"]
     d1_usd_bid: Pos
     d1_usd_ask: Pos | None = None
-    beta: Pos = 0.73
+    beta: Pos = BETA_FUTURES
     n_levels: Annotated[int, Field(gt=0)] = 2000
     max_distance: Annotated[float, Field(gt=0, lt=1)] = 0.25
 
@@ -82,7 +84,7 @@ class VenueModel(_M):
     mid: Pos | None = None
     mid_at: str | None = None
     data_venue: str | None = None
-    share: Pos | Literal["volume"] = 0.25
+    share: Pos | Literal["volume"] = BINANCE_BOOK_SHARE
     insurance_fund: NonNeg = 0.0
     refill_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
     liquidation_fee: Annotated[float, Field(ge=0, le=1)] = 0.0
@@ -284,11 +286,11 @@ def _volume_share(venue: str, at: pd.Timestamp, days: int = 30) -> float:
 
 
 def _market_state(as_of: str | None, cache: dict[Any, Any]) -> Any:
-    from liqcascade.cascade import market_state
+    from liqcascade.market import MarketSpec, estimated_market
 
     key = ("ms", as_of)
     if key not in cache:
-        cache[key] = market_state("ETH", as_of, book_scale=1.0)
+        cache[key] = estimated_market(MarketSpec("ETH", as_of, depth_scale=1.0))
     return cache[key]
 
 
@@ -392,7 +394,7 @@ def build_setup(
     cfg: ConfigModel, where: str = "config", cache: dict[Any, Any] | None = None
 ) -> ContagionSetup:
     """Build venues, links and lending markets from a validated configuration."""
-    from liqcascade.book import OrderBook, calibrated_book
+    from liqcascade.book import OrderBook
     from liqcascade.margin import aave_reserve
     from liqcascade.positions import read_positions, read_stops
 
@@ -411,7 +413,7 @@ def build_setup(
             at = _ts(v.mid_at or "", f"{key}.mid_at") if v.mid_at else None
             if at is None:
                 raise InputError(f"{key}.share: 'volume' needs mid_at")
-            share = 0.25 * _volume_share(v.data_venue or v.name, at)
+            share = BINANCE_BOOK_SHARE * _volume_share(v.data_venue or v.name, at)
         share_f = float(share)
         if isinstance(v.book, ParametricBook):
             assert mid is not None
@@ -425,14 +427,14 @@ def build_setup(
         else:
             assert mid is not None
             ms = _market_state(v.book.as_of, cache)
-            book = calibrated_book(as_of=ms.as_of, mid=mid, scale=share_f)
+            book = ms.recentred_book(mid, scale=share_f)
         if isinstance(v.positions, FilePositions):
             pos = read_positions(base / v.positions.path, venue=v.positions.margin_rules)
             stops = read_stops(base / v.positions.stops) if v.positions.stops else None
         else:
             ms = _market_state(v.positions.as_of, cache)
             assert mid is not None
-            pos, st = _rebase(ms, mid, share_f / 0.25)
+            pos, st = _rebase(ms, mid, share_f / BINANCE_BOOK_SHARE)
             pos = reprice(pos, v.positions.margin_rules)
             stops = st if v.positions.stops else None
             notes["venues"][v.name] = {"positions_as_of": ms.as_of.isoformat(),

@@ -17,6 +17,7 @@ Examples
 
 from liqcascade.market._inputs import (
     MarketInputs,
+    bars_until,
     bundled_book_totals,
     load_market_inputs,
     ohlc_bars,
@@ -37,6 +38,7 @@ __all__ = [
     "MarketInputs",
     "MarketSpec",
     "MarketState",
+    "bars_until",
     "bundled_book_totals",
     "estimated_market",
     "load_market_inputs",

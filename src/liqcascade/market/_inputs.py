@@ -19,6 +19,7 @@ from liqcascade.errors import InputError
 
 __all__ = [
     "MarketInputs",
+    "bars_until",
     "bundled_book_totals",
     "closed_by",
     "load_market_inputs",
@@ -143,3 +144,18 @@ def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> f
             raise InputError(f"asset: {exc.args[0]}") from None
     label = resolve_as_of(as_of, pd.DatetimeIndex(prices.index), "1h")
     return float(prices.loc[label, "close"])
+
+
+def bars_until(
+    asset: str, interval: str, as_of: Any = None, *, store: StoreArg = None
+) -> pd.DataFrame:
+    """OHLCV bars of ``asset`` at ``interval`` closed at or before ``as_of`` (all if None).
+
+    Loaded through :func:`liqcascade.data.load_series`; the one date rule of
+    :func:`liqcascade._time.resolve_as_of` (a bare date: the close of that day).
+    """
+    df = load_series("ohlcv", asset=asset, interval=interval, store=store)
+    if as_of is None or df.empty:
+        return df
+    label = resolve_as_of(as_of, pd.DatetimeIndex(df.index), interval)
+    return df[df.index <= label]

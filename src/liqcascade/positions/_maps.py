@@ -895,10 +895,10 @@ def estimated_snapshots(
     step = pd.Timedelta(freq)
     if not step > pd.Timedelta(0):
         raise InputError(f"heatmap: freq must be a positive duration (got {freq!r})")
-    from liqcascade import datasets
+    from liqcascade.positions import _estimate as est
 
-    if asset.upper() == "ETH":  # no estimated book before the first open interest
-        s = max(s, pd.Timestamp(datasets.load_open_interest().index[0]))
+    # no estimated book before the first open interest
+    s = max(s, pd.Timestamp(est.default_inputs(asset)[0].index[0]))
     if e < s:
         raise InputError(f"heatmap: end {e.isoformat()} is before start {s.isoformat()}")
     n = int((e - s) / step)

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.cascade import BINANCE_BOOK_SHARE, MarketState, market_state, simulate_cascade
+from liqcascade.cascade import simulate_cascade
 from liqcascade.errors import InputError
+from liqcascade.market import MarketSpec, MarketState, estimated_market
 from liqcascade.positions import StopBook, liquidation_map
 
 __all__ = [
@@ -118,12 +119,10 @@ def vol_distance(
     (float, str)
         The distance (fraction) and a one-line description.
     """
-    from liqcascade import datasets
+    from liqcascade.market import bars_until
 
     s = settings or RecommendSettings()
-    d = datasets.load_ohlcv(asset, "1d")
-    if as_of is not None:
-        d = d[d.index <= _utc(as_of)]
+    d = bars_until(asset, "1d", as_of)
     d = d.iloc[-(s.vol_days + 1) :]
     if len(d) < 200:
         raise InputError(f"--as-of: fewer than 200 daily bars before {as_of}")
@@ -167,7 +166,7 @@ def expected_slippage(
     Parameters
     ----------
     state : MarketState
-        The estimated market (:func:`liqcascade.cascade.market_state`).
+        The estimated market (:func:`liqcascade.market.estimated_market`).
     stop_price : float
         Trigger, USD.
     side : int
@@ -184,8 +183,6 @@ def expected_slippage(
         ``round_usd`` (everything that traded in the stop's round, USD),
         ``final_price`` (where the cascade it set off ended, USD).
     """
-    from liqcascade.book import calibrated_book
-
     if not (math.isfinite(stop_price) and stop_price > 0):
         raise InputError(f"stop price must be > 0 USD (got {stop_price})")
     if not (math.isfinite(size) and size > 0):
@@ -198,7 +195,7 @@ def expected_slippage(
         mid, edge = stop_price / (1.0 - eps), stop_price * (1.0 + window)
     else:
         mid, edge = stop_price / (1.0 + eps), stop_price * (1.0 - window)
-    book = calibrated_book(as_of=state.as_of, mid=mid, scale=BINANCE_BOOK_SHARE)
+    book = state.recentred_book(mid)
     pos = state.positions
     lp = pos.liq_price
     # positions and stops beyond the window on the side price came from fired earlier
@@ -409,7 +406,7 @@ def recommend_stop(
     settings : RecommendSettings, optional
         Distance and de-clustering settings.
     state : MarketState, optional
-        A market state to reuse (else :func:`liqcascade.cascade.market_state`).
+        A market state to reuse (else :func:`liqcascade.market.estimated_market`).
     n_levels : int, default 41
         Levels of the slippage profile (``to_frame``/``plot``).
 
@@ -425,10 +422,10 @@ def recommend_stop(
     if leverage > 125:
         raise InputError(f"--leverage must be <= 125 (got {leverage})")
     if state is None:
-        state = market_state(asset, as_of)
+        state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
     liq = liquidation_price(sd, float(entry), float(size), float(leverage))
     liq_d = abs(entry - liq) / entry if liq > 0 and math.isfinite(liq) else 1.0
-    dist_v, how = vol_distance(asset, state.as_of, s)
+    dist_v, how = vol_distance(state.asset, state.close_time, s)
     max_d = s.max_liq_fraction * liq_d
     dist = min(dist_v, max_d)
     raw = entry * (1 - dist) if sd > 0 else entry * (1 + dist)

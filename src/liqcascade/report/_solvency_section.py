@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade.market import EXCHANGE_OI_SHARE as OI_SHARE  # one venue's share of ETH OI
 from liqcascade.report._section import Claim, ReportContext, Section
 
-OI_SHARE = 0.2  # one large venue's share of ETH open interest (Binance ~ 20-25 %)
 BUFFERS = (0.06, 0.10, 0.14)
 
 
@@ -53,14 +53,13 @@ def _pol_demo(accounts: pd.DataFrame) -> dict[str, Any]:
 
 def section(ctx: ReportContext) -> Section:
     """Exchange stress on the estimated ETH book: bad debt vs 6/10/14 % buffers, ADL policies."""
-    from liqcascade import datasets
+    from liqcascade.market import MarketSpec, estimated_market
     from liqcascade.solvency import Exchange, default_scenarios, run_solvency
-    from liqcascade.solvency._market import estimated_exchange_market, split_accounts
+    from liqcascade.solvency._market import split_accounts
 
-    oi = datasets.load_open_interest()
-    as_of = oi.index[-1]
-    market_book = _estimated_book(ctx)
-    pos, ob = estimated_exchange_market("ETH", as_of, OI_SHARE, book=market_book)
+    spec = MarketSpec("ETH", share=OI_SHARE, with_stops=False)
+    market = ctx.memo("solvency_market", lambda: estimated_market(spec))
+    as_of, pos, ob = market.as_of, market.positions, market.book
     per = 10 if ctx.quick else 50
     pos = split_accounts(pos, per, seed=0)
     ex = Exchange(pos, insurance_fund=0.0, reserve_buffer=0.06, mid=ob.mid)

@@ -6,8 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
-from liqcascade.positions import PositionBook
+from liqcascade.market._params import EXCHANGE_OI_SHARE
+from liqcascade.market._state import MarketSpec, MarketState, estimated_market
+from liqcascade.positions._book import PositionBook
 
 __all__ = ["estimated_exchange_market", "split_accounts"]
 
@@ -79,48 +82,48 @@ def split_accounts(
 def estimated_exchange_market(
     asset: str = "ETH",
     as_of: Any = None,
-    oi_share: float = 0.2,
+    oi_share: float = EXCHANGE_OI_SHARE,
     *,
     params: Any = None,
-    book: PositionBook | None = None,
-) -> tuple[PositionBook, Any]:
-    """The estimated market-wide positions and order book, scaled to one exchange's share.
+    state: MarketState | None = None,
+) -> tuple[PositionBook, OrderBook]:
+    """One exchange's positions and order book: the estimated market at its share.
+
+    The estimated book is calibrated to Binance's recorded liquidations, Binance
+    taken to hold :data:`~liqcascade.market.BINANCE_BOOK_SHARE` (0.25) of aggregated
+    open interest. An exchange holding ``oi_share`` of it gets the positions scaled by
+    ``oi_share / 0.25`` and ``oi_share`` of the all-venue displayed depth
+    (:class:`liqcascade.market.MarketSpec` with ``share=oi_share``).
 
     Parameters
     ----------
     asset : str, default "ETH"
-        Bundled data cover ETH.
+        Base asset (bundled: ETH, BTC).
     as_of : datetime-like, optional
-        Date (UTC), up to the last bundled open interest bar (default: that bar).
-    oi_share : float, default 0.2
-        The exchange's share of market-wide open interest, in (0, 1]; position sizes,
-        margins and the displayed depth are scaled by it.
+        Date (UTC); a bare date is the close of that day's last bar. Default: the
+        last open-interest bar.
+    oi_share : float, default :data:`~liqcascade.market.EXCHANGE_OI_SHARE` (0.2)
+        The exchange's share of aggregated open interest, in (0, 1].
     params : EstimationParams, optional
         Position-estimation parameters (default: the shipped calibration).
-    book : PositionBook, optional
-        The market-wide estimated book at ``as_of`` if already computed.
+    state : MarketState, optional
+        An estimated market already built with ``share=oi_share`` (then ``asset``,
+        ``as_of`` and ``params`` are ignored).
 
     Returns
     -------
     (PositionBook, OrderBook)
+
+    Notes
+    -----
+    Until 0.1 the positions were scaled by ``oi_share`` on top of the estimate's own
+    Binance scale (``venue_share``), i.e. the exchange held ``oi_share`` of *Binance's*
+    positions but ``oi_share`` of the *all-venue* depth: the positions were 4 times
+    too small for the depth (0.2 / 0.25 = 0.8 of Binance's positions against 0.2 of
+    the all-venue depth is the consistent sizing).
     """
-    if not (0 < oi_share <= 1):
-        raise InputError(f"--oi-share must be in (0, 1] (got {oi_share})")
-    if asset.upper() != "ETH":
-        raise InputError(f"--asset: no bundled market data for {asset} (bundled: ETH)")
-    import liqcascade.positions as positions_pkg
-    from liqcascade.book import OrderBook, calibrated_book
-
-    if book is None:
-        estimate: Any = getattr(positions_pkg, "estimate_book", None)
-        if estimate is None:  # not re-exported by positions/__init__.py yet
-            from liqcascade.positions._estimate import estimate_book as estimate
-        book = estimate(as_of, params=params)
-    if as_of is None:
-        from liqcascade import datasets
-
-        as_of = datasets.load_open_interest().index[-1]
-    ob = calibrated_book(as_of)
-    ob_s = OrderBook(ob.mid, ob.bid_price, ob.bid_size * oi_share, ob.ask_price,
-                     ob.ask_size * oi_share)  # fmt: skip
-    return book.scaled(oi_share), ob_s
+    if state is None:
+        spec = MarketSpec(asset=asset, as_of=as_of, share=oi_share, params=params,
+                          with_stops=False)  # fmt: skip
+        state = estimated_market(spec)
+    return state.positions, state.book

@@ -185,25 +185,34 @@ class StressMarket:
     state: Any
 
 
-def stress_market(as_of: Any = None, *, state: Any = None) -> StressMarket:
+def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -> StressMarket:
     """The estimated market of ``as_of`` (default: the last date the book can be estimated).
 
     Parameters
     ----------
     as_of : datetime-like, optional
-        See :func:`liqcascade.cascade.market_state`.
+        See :func:`liqcascade.market.estimated_market`: a bare date is the close of
+        that day's last bar.
     state : MarketState, optional
-        An already built state (then ``as_of`` is ignored).
-    """
-    from liqcascade import datasets
-    from liqcascade.cascade import market_state
+        An already built state (then ``as_of`` and ``asset`` are ignored).
+    asset : str, default "ETH"
+        The market whose estimated book cascades (bundled: ETH).
 
-    st = state if state is not None else market_state("ETH", as_of)
-    btc = datasets.load_ohlcv("BTC", "1h")["close"]
-    btc = btc[btc.index <= st.as_of]
-    if btc.empty:
-        raise InputError(f"--as-of {st.as_of:%Y-%m-%d}: no bundled BTC price before it")
-    prices = {"ETH": float(st.mid), "BTC": float(btc.iloc[-1])}
+    Notes
+    -----
+    Every start price is the hourly close when the market's bar closed
+    (``state.close_time``): nothing after it is read.
+    """
+    from liqcascade.market import MarketSpec, estimated_market, price_at
+
+    st = state if state is not None else estimated_market(MarketSpec(asset=asset, as_of=as_of))
+    if st.asset != "ETH":
+        raise InputError(f"--asset: the stress scenarios cascade ETH's book (got {st.asset})")
+    prices = {"ETH": float(st.mid)}
+    try:
+        prices["BTC"] = price_at("BTC", st.close_time)
+    except InputError:
+        raise InputError(f"--as-of {st.as_of:%Y-%m-%d}: no bundled BTC price before it") from None
     return StressMarket(
         as_of=st.as_of,
         prices=prices,
