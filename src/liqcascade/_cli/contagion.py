@@ -69,14 +69,15 @@ def contagion_cmd(
         _common.fail("give exactly one of --config FILE.toml or --preset NAME")
     if shock is not None and not shock > -1:
         _common.fail(f"--shock must be > -1 (a fraction of mid; got {shock})")
+    cache: dict[Any, Any] = {}
     with _common.progress("building venues and running the cascade") as advance:
         if preset is not None:
-            _, res = run_preset(preset, shock, shock_venue)
+            _, res = run_preset(preset, shock, shock_venue, cache)
         else:
             assert config is not None
             path = _common.existing_file(config, "--config")
             cfg = load_config(path)
-            setup = build_setup(cfg, path.name)
+            setup = build_setup(cfg, path.name, cache)
             venue = shock_venue or setup.shock_venue
             if venue not in {v.name for v in setup.venues}:
                 _common.fail(f"--shock-venue: unknown venue {venue!r}")
@@ -87,6 +88,9 @@ def contagion_cmd(
     out = res.summary()
     if preset == "oct-2025":
         out["validation"] = validate_oct_2025(res)
+    states = [v for k, v in cache.items() if isinstance(k, tuple) and k[0] == "ms"]
+    if states:  # the estimated market the venues' positions and depth were sized from
+        out["market"] = states[0].fingerprint()
     _common.emit(out, as_json, _render)
 
 

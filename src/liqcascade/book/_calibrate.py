@@ -213,7 +213,11 @@ def calibrated_book(
         if totals is None:
             totals = bundled_book_totals(asset, market)
         if mid is None:
-            mid = price_at(asset, as_of)
+            when = as_of
+            if when is None:  # the close of the last totals bar
+                idx = pd.DatetimeIndex(totals.index)
+                when = idx[-1] + (idx[-1] - idx[-2])
+            mid = price_at(asset, when)
     row = book_totals_at(totals, as_of)
     if beta is None:
         beta = depth_beta(asset) if market == "futures" else float(fit_beta(totals).median())

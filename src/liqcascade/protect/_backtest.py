@@ -28,7 +28,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade.book._calibrate import BETA_FUTURES
 from liqcascade.errors import InputError
+from liqcascade.market._params import BINANCE_BOOK_SHARE
 from liqcascade.protect._kernels import fill_batch_nb, fill_batch_py, stop_walk_nb, stop_walk_py
 
 __all__ = [
@@ -58,7 +60,7 @@ class FillModel:
         totals, :data:`liqcascade.book.BETA_FUTURES`).
     depth_share : float, default 0.25
         Share of the aggregated depth the stop meets (one venue's book;
-        :data:`liqcascade.cascade.BINANCE_BOOK_SHARE`).
+        :data:`liqcascade.market.BINANCE_BOOK_SHARE`).
     round_mass : float, default 0.25
         Crowd stop notional just beyond each round number, in units of the 1 % depth.
     swing_mass : float, default 0.5
@@ -73,8 +75,8 @@ class FillModel:
         Look-back of the swing extreme, days.
     """
 
-    beta: float = 0.73
-    depth_share: float = 0.25
+    beta: float = BETA_FUTURES
+    depth_share: float = BINANCE_BOOK_SHARE
     round_mass: float = 0.25
     swing_mass: float = 0.5
     offset: float = 0.001

@@ -1,0 +1,42 @@
+"""The one date rule: ``liqcascade._time.resolve_as_of``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from liqcascade._time import as_of_instant, resolve_as_of, utc_end
+from liqcascade.errors import InputError
+
+IDX4 = pd.date_range("2025-07-30", "2025-07-31 20:00", freq="4h", tz="UTC")
+IDX1 = pd.date_range("2025-07-30", "2025-07-31 23:00", freq="1h", tz="UTC")
+
+
+def test_a_bare_date_is_the_close_of_that_days_last_bar() -> None:
+    want = pd.Timestamp("2025-07-30 20:00", tz="UTC")
+    for value in ("2025-07-30", dt.date(2025, 7, 30), utc_end("2025-07-30")):
+        assert resolve_as_of(value, IDX4) == want
+    assert resolve_as_of("2025-07-30", IDX1) == pd.Timestamp("2025-07-30 23:00", tz="UTC")
+    assert as_of_instant("2025-07-30") == pd.Timestamp("2025-07-31", tz="UTC")
+
+
+def test_an_instant_reads_only_bars_closed_by_then() -> None:
+    # the 4h bar opening 08:00 closes at 12:00: at 12:00 it is the last one, at 11:59 not
+    t = pd.Timestamp("2025-07-31 12:00", tz="UTC")
+    assert resolve_as_of(t, IDX4) == pd.Timestamp("2025-07-31 08:00", tz="UTC")
+    assert resolve_as_of("2025-07-31T11:59", IDX4) == pd.Timestamp("2025-07-31 04:00", tz="UTC")
+    assert resolve_as_of(t, IDX1) == pd.Timestamp("2025-07-31 11:00", tz="UTC")
+    # a naive timestamp is UTC; a midnight Timestamp is an instant, not a day
+    assert resolve_as_of(pd.Timestamp("2025-07-31"), IDX4) == pd.Timestamp(
+        "2025-07-30 20:00", tz="UTC"
+    )
+
+
+def test_none_is_the_last_bar_and_errors_name_the_option() -> None:
+    assert resolve_as_of(None, IDX4) == IDX4[-1]
+    with pytest.raises(InputError, match="--as-of"):
+        resolve_as_of("2025-07-29", IDX4)
+    with pytest.raises(InputError, match="--as-of"):
+        resolve_as_of("not a date", IDX4)
