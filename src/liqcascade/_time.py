@@ -117,6 +117,8 @@ def resolve_as_of(
         raise InputError(f"{option}: no bars to resolve it on")
     if value is None:
         return pd.Timestamp(idx[-1])
+    if isinstance(interval, str) and interval.endswith("d"):
+        interval = interval[:-1] + "D"
     step = pd.Timedelta(interval) if interval is not None else bar_step(idx)
     instant = as_of_instant(value, option)
     # a bar is closed at `instant` when label + step <= instant; the inclusive day end
