@@ -79,8 +79,8 @@ def test_store_precedes_bundled(tmp_path: Path) -> None:
     old = load_series("open_interest", store=store, start="2025-01-01", end="2025-01-31")
     assert old.attrs["source"] == "bundled:eth_oi_4h" and len(old) == 186
     # another asset does not match ETH
-    with pytest.raises(InputError, match="no open_interest BTC 4h data"):
-        load_series("open_interest", asset="BTC", interval="4h", store=store)
+    with pytest.raises(InputError, match="no open_interest SOL 4h data"):
+        load_series("open_interest", asset="SOL", interval="4h", store=store)
 
 
 def test_default_store_from_env(tmp_path: Path, monkeypatch) -> None:

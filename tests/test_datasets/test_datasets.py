@@ -122,5 +122,5 @@ def test_loaders_return_copies() -> None:
 def test_bundle_size_under_budget() -> None:
     from importlib.resources import files
 
-    total = sum(p.stat().st_size for p in (files("liqcascade.datasets") / "_files").iterdir())  # type: ignore[attr-defined]
+    total = sum(p.stat().st_size for p in (files("liqcascade.data.bundled") / "_files").iterdir())  # type: ignore[attr-defined]
     assert total < 20e6

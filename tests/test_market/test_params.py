@@ -36,7 +36,7 @@ def test_constants_come_from_the_files() -> None:
     assert EXCHANGE_OI_SHARE == p["exchange_oi_share"]["value"]
     assert BETA_FUTURES == depth_beta("ETH")
     with pytest.raises(InputError, match="asset"):
-        depth_beta("DOGE")
+        depth_beta("DOGE")  # names --asset
 
 
 def test_no_module_copies_the_calibrated_literals() -> None:

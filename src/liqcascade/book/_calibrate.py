@@ -74,7 +74,7 @@ def depth_beta(asset: str = "ETH") -> float:
     a = asset.upper()
     if a not in table:
         raise InputError(
-            f"asset: no calibrated depth exponent for {asset} in {DEPTH_CALIBRATION_FILE} "
+            f"--asset: no calibrated depth exponent for {asset} in {DEPTH_CALIBRATION_FILE} "
             f"(calibrated: {', '.join(table)}); pass beta= explicitly"
         )
     return float(table[a]["beta"])
@@ -116,7 +116,8 @@ def book_totals_at(totals: pd.DataFrame, as_of: Any = None) -> pd.Series:
     if as_of is None:
         return totals.iloc[-1]
     label = resolve_as_of(as_of, pd.DatetimeIndex(totals.index), option="as_of")
-    return totals.loc[label]
+    row: pd.Series = totals.loc[label]  # type: ignore[assignment]
+    return row
 
 
 def book_from_totals(

@@ -73,7 +73,7 @@ def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataF
     try:
         return bundled.load_book_totals(market, asset=asset)
     except KeyError as exc:
-        raise InputError(f"asset: {exc.args[0]}") from None
+        raise InputError(f"--asset: {exc.args[0]}") from None
 
 
 def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketInputs:
@@ -97,12 +97,12 @@ def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketI
     oi = _series("open_interest", a, "4h", store)
     if oi is None:
         raise InputError(
-            f"asset: no 4-hourly open interest for {asset} (bundled: "
+            f"--asset: no 4-hourly open interest for {asset} (bundled: "
             f"{', '.join(bundled.assets())}); ingest it with `liqcascade data ingest`"
         )
     px = _series("ohlcv", a, "1h", store)
     if px is None:
-        raise InputError(f"asset: no hourly prices for {asset}")
+        raise InputError(f"--asset: no hourly prices for {asset}")
     funding = _series("funding", a, "4h", store)
     taker = _series("taker", a, "4h", store)
     totals = bundled_book_totals(a, "futures")
@@ -121,7 +121,8 @@ def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketI
 
 def closed_by(frame: pd.DataFrame, instant: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:
     """The bars of ``frame`` (labelled by open time, ``step`` long) closed by ``instant``."""
-    return frame[frame.index + step <= instant]
+    closes = pd.DatetimeIndex(frame.index) + step
+    return frame[closes <= instant]
 
 
 def ohlc_bars(hourly: pd.DataFrame, interval: str = "4h") -> pd.DataFrame:
@@ -141,9 +142,9 @@ def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> f
         try:
             prices = bundled.load_ohlcv(asset, "1h")
         except KeyError as exc:
-            raise InputError(f"asset: {exc.args[0]}") from None
+            raise InputError(f"--asset: {exc.args[0]}") from None
     label = resolve_as_of(as_of, pd.DatetimeIndex(prices.index), "1h")
-    return float(prices.loc[label, "close"])
+    return float(prices["close"].loc[label])
 
 
 def bars_until(

@@ -161,8 +161,12 @@ class MarketState:
         ``scale`` defaults to this state's ``depth_scale``.
         """
         s = self.depth_scale if scale is None else scale
-        row = {"bids_usd": self.depth_1pct_usd[0], "asks_usd": self.depth_1pct_usd[1]}
-        return book_from_totals(row, mid, beta=self.beta, scale=s)
+        bid, ask = self.depth_1pct_usd
+        if not (math.isfinite(bid) and math.isfinite(ask)):  # a state built by hand
+            bid = self.book.notional_within(0.01, "bid") / self.depth_scale
+            ask = self.book.notional_within(0.01, "ask") / self.depth_scale
+        beta = self.beta if math.isfinite(self.beta) else depth_beta(self.asset)
+        return book_from_totals({"bids_usd": bid, "asks_usd": ask}, mid, beta=beta, scale=s)
 
     def summary(self) -> dict[str, Any]:
         """Date, mid, counts and notionals of positions and stops, book depth at 1 %."""

@@ -30,7 +30,7 @@ def _replay(ctx: ReportContext) -> dict[str, Any]:
     day = pd.DatetimeIndex(daily.index)[int(np.argmax(daily.to_numpy()))]
     start = day
     end = day + pd.Timedelta(hours=23)
-    state = market_state("ETH", start - pd.Timedelta(hours=4))
+    state = market_state("ETH", start)  # the bars closed by the replay's start
     h = datasets.load_ohlcv("ETH", "1h", start=start, end=end)
     pos = state.positions
     longs = pos.side == 1
