@@ -9,13 +9,10 @@
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from liqcascade._json import dumps, to_jsonable  # noqa: F401 - to_jsonable re-exported
 from liqcascade._time import utc_end
 from liqcascade.errors import InputError
 
@@ -45,34 +43,6 @@ def fail(message: str) -> NoReturn:
     raise InputError(message)
 
 
-def to_jsonable(obj: Any) -> Any:
-    """Convert numpy/pandas scalars, arrays and frames to plain JSON types (NaN -> null)."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [to_jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, pd.DataFrame):
-        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, pd.Series):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (pd.Timestamp, datetime, date)):
-        return obj.isoformat()
-    if isinstance(obj, np.bool_ | bool):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        f = float(obj)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(obj, Path):
-        return str(obj)
-    if obj is pd.NaT:
-        return None
-    return obj
-
-
 def emit(
     result: dict[str, Any], as_json: bool, render: Callable[[dict[str, Any]], None] | None = None
 ) -> None:
@@ -88,7 +58,7 @@ def emit(
         Human rendering; by default a two-column table of the scalar keys.
     """
     if as_json:
-        sys.stdout.write(json.dumps(to_jsonable(result), allow_nan=False) + "\n")
+        sys.stdout.write(dumps(result) + "\n")
         sys.stdout.flush()
         return
     if render is not None:
