@@ -1,8 +1,11 @@
 """Conventions shared by every command: JSON output, errors, progress, verbosity.
 
 - ``--json``: exactly one JSON object on stdout (:func:`emit`), nothing else there.
-- Bad input: raise :class:`liqcascade.errors.InputError` (or :func:`fail`); the entry
-  point prints one line ``error: …`` on stderr and exits 2.
+- Bad input: the library raises :class:`liqcascade.errors.InputError` naming its
+  parameter (``param="as_of"``); the entry point prints one line ``error: …`` on
+  stderr with the parameter shown as the running command's flag (:func:`error_line`)
+  and exits 2. A library parameter whose name is not the option's (``data_file`` for
+  ``--data``) is declared with :func:`flag_names`.
 - Long work: wrap it in :func:`progress` — a rich progress bar on stderr, silent
   with ``-q``.
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -33,9 +36,28 @@ stderr = Console(stderr=True, soft_wrap=True)
 @dataclass
 class _State:
     verbosity: int = 0  # -1 quiet, 0 normal, 1+ verbose
+    # the running command's options: Python parameter name -> flag (set by cli.main)
+    flags: dict[str, str] = field(default_factory=dict)
+    # library parameter name -> flag, where they differ (set by the command)
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 STATE = _State()
+
+
+def flag_names(**aliases: str) -> None:
+    """Declare the flags of library parameters named otherwise than the command's options.
+
+    ``flag_names(data_file="--data", n_random="--draws")``: an
+    :class:`~liqcascade.errors.InputError` about ``data_file`` prints as ``--data``.
+    Parameters named like the option (``as_of`` for ``--as-of``) need nothing.
+    """
+    STATE.aliases.update(aliases)
+
+
+def error_line(exc: InputError) -> str:
+    """The one-line message of ``exc`` with its parameters shown as the command's flags."""
+    return exc.for_flags({**STATE.flags, **STATE.aliases})
 
 
 def fail(message: str) -> NoReturn:
