@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
-
-_POLICIES = ("binance", "hyperliquid", "socialized", "optimal")
+from liqcascade.solvency._adl import ADL_POLICIES as _POLICIES
 
 
 def _parse_scenario(text: str) -> Any:
@@ -99,7 +98,7 @@ def solvency(
         ),
     ] = None,
     adl_policy: Annotated[
-        str, typer.Option(help="binance, hyperliquid, socialized, optimal or all.")
+        str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")
     ] = "all",
     liq_fee: Annotated[
         float, typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional.")
