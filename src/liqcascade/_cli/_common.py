@@ -105,7 +105,12 @@ def _fmt(v: Any) -> str:
 
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
-    """A rich progress bar on stderr; yields ``advance(n)``. Silent with ``-q``."""
+    """A rich progress bar on stderr; yields ``advance(n)``. Silent with ``-q``.
+
+    The bar appears at the first call of ``advance`` (``advance(0)`` shows it when the
+    work starts), so an input error raised before any work leaves stderr with its one
+    ``error:`` line only.
+    """
     if STATE.verbosity < 0:
 
         def _noop(n: float = 1) -> None:
@@ -122,13 +127,21 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
         console=stderr,
         transient=True,
     )
-    with bar:
-        task = bar.add_task(description, total=total)
+    task = bar.add_task(description, total=total)
+    started = False
 
-        def _advance(n: float = 1) -> None:
-            bar.advance(task, n)
+    def _advance(n: float = 1) -> None:
+        nonlocal started
+        if not started:
+            bar.start()
+            started = True
+        bar.advance(task, n)
 
+    try:
         yield _advance
+    finally:
+        if started:
+            bar.stop()
 
 
 def info(message: str) -> None:
@@ -151,6 +164,16 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
     except (ValueError, TypeError):
         fail(f"{option}: not a date: {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def check_dates(**values: str | None) -> None:
+    """Fail unless each given option is a readable date: ``check_dates(start=start, end=end)``.
+
+    Parsing only (the option's text is still what the library receives); the error
+    names the running command's flag of each keyword (``--start``).
+    """
+    for name, value in values.items():
+        parse_date(value, STATE.flags.get(name, f"--{name.replace('_', '-')}"))
 
 
 def parse_as_of(value: str | None, option: str = "--as-of") -> pd.Timestamp | None:

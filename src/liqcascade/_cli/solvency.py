@@ -97,9 +97,7 @@ def solvency(
             "-20/-30 %, +10/+20 % and 2025-10-10).",
         ),
     ] = None,
-    adl_policy: Annotated[
-        str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")
-    ] = "all",
+    adl_policy: Annotated[str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")] = "all",
     liq_fee: Annotated[
         float, typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional.")
     ] = 0.0,
