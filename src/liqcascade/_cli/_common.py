@@ -103,20 +103,43 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+class Advance:
+    """The callable a :func:`progress` bar yields: ``advance(n)``; ``set_total(t)``."""
+
+    def __init__(self, bar: Progress | None, task: Any = None) -> None:
+        self._bar, self._task, self._started = bar, task, False
+
+    def __call__(self, n: float = 1) -> None:
+        """Advance by ``n`` (the bar appears at the first call, even ``advance(0)``)."""
+        if self._bar is None:
+            return
+        if not self._started:
+            self._bar.start()
+            self._started = True
+        self._bar.advance(self._task, n)
+
+    def set_total(self, total: float) -> None:
+        """Set the bar's total once it is known (e.g. the rows to insert)."""
+        if self._bar is not None:
+            self._bar.update(self._task, total=total)
+
+    def stop(self) -> None:
+        """Remove the bar (if it was shown)."""
+        if self._bar is not None and self._started:
+            self._bar.stop()
+
+
 @contextmanager
-def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+def progress(description: str, total: float | None = None) -> Iterator[Advance]:
     """A rich progress bar on stderr; yields ``advance(n)``. Silent with ``-q``.
 
-    The bar appears at the first call of ``advance`` (``advance(0)`` shows it when the
-    work starts), so an input error raised before any work leaves stderr with its one
+    On a terminal the bar shows at once (and, transient, leaves nothing behind).
+    Elsewhere it starts at the first call of ``advance`` (``advance(0)`` when the work
+    starts), so an input error raised before any work leaves stderr with its one
     ``error:`` line only.
     """
     if STATE.verbosity < 0:
-
-        def _noop(n: float = 1) -> None:
-            return None
-
-        yield _noop
+        yield Advance(None)
         return
     bar = Progress(
         TextColumn("[bold blue]{task.description}"),
@@ -127,21 +150,13 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
         console=stderr,
         transient=True,
     )
-    task = bar.add_task(description, total=total)
-    started = False
-
-    def _advance(n: float = 1) -> None:
-        nonlocal started
-        if not started:
-            bar.start()
-            started = True
-        bar.advance(task, n)
-
+    advance = Advance(bar, bar.add_task(description, total=total))
+    if stderr.is_terminal:
+        advance(0)
     try:
-        yield _advance
+        yield advance
     finally:
-        if started:
-            bar.stop()
+        advance.stop()
 
 
 def info(message: str) -> None:
