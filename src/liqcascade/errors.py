@@ -24,7 +24,7 @@ class LiqcascadeError(Exception):
 
 def _name_pattern(name: str) -> re.Pattern[str]:
     """``name`` as a whole word: not inside a longer identifier or a flag."""
-    return re.compile(rf"(?<![\w\-.]){re.escape(name)}(?![\w\-])")
+    return re.compile(rf"(?<![\w\-.]){re.escape(name)}(?![\w\-]|\.\w)")
 
 
 class InputError(LiqcascadeError, ValueError):
