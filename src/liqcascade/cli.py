@@ -6,13 +6,15 @@ Exit codes: 0 success; 2 bad input or usage (one line ``error: …`` on stderr);
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
+import typer.main
 
 from liqcascade._cli import _common
 from liqcascade._version import __version__
@@ -84,15 +86,51 @@ for _name in _COMMAND_MODULES:
     importlib.import_module(f"liqcascade._cli.{_name}").register(app)
 
 
+def _option_flags(command: Any) -> dict[str, str]:
+    """Python parameter name -> its long flag, for the options of one click command."""
+    flags: dict[str, str] = {}
+    for p in getattr(command, "params", ()):
+        if getattr(p, "param_type_name", "") != "option" or p.name is None:
+            continue
+        longs = [o for o in p.opts if o.startswith("--")]
+        if longs:
+            flags[p.name] = max(longs, key=len)
+    return flags
+
+
+def _track_flags(command: Any) -> None:
+    """Make every command record its options' flags in ``_common.STATE`` when it runs.
+
+    So an :class:`InputError` naming a library parameter (``param="as_of"``) prints
+    with the flag of the command that ran (``--as-of``).
+    """
+    callback = getattr(command, "callback", None)
+    if callback is not None:
+        flags = _option_flags(command)
+
+        @functools.wraps(callback)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            _common.STATE.flags = flags
+            return callback(*args, **kwargs)
+
+        command.callback = run
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _track_flags(sub)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map errors to exit codes (2 usage/input, 1 internal)."""
     args = sys.argv[1:] if argv is None else argv
+    _common.STATE.flags, _common.STATE.aliases = {}, {}
     try:
-        rv = app(args=args, prog_name="liqcascade", standalone_mode=False)
+        command = typer.main.get_command(app)
+        _track_flags(command)
+        rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command
             return rv
     except InputError as exc:
-        _common.stderr.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        line = _common.error_line(exc)
+        _common.stderr.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
         return 2
     except _ABORTS:
         _common.stderr.print("error: aborted", highlight=False, markup=False)

@@ -3,36 +3,99 @@
 Domain code raises :class:`InputError` for anything a user can fix (a malformed
 file, a bad option value, an impossible range). The command line turns it into
 exit code 2 and one line ``error: <message>`` on stderr, so the message must name
-the file, row, column or option at fault, e.g. ``"positions.csv: row 3: size must
+the file, row, column or parameter at fault, e.g. ``"positions.csv: row 3: size must
 be > 0 (got -1)"``.
+
+The library names its own parameters, not command-line flags: ``InputError("as_of
+must be ...", param="as_of")``. The command line maps each named parameter to the
+flag that set it (``--as-of``) when it prints the error (:meth:`InputError.for_flags`),
+so a library caller reads ``as_of must be ...`` and a CLI user ``--as-of must be ...``.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
 
 
 class LiqcascadeError(Exception):
     """Base class of the package's own errors."""
 
 
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """``name`` as a whole word: not inside a longer identifier or a flag."""
+    return re.compile(rf"(?<![\w\-.]){re.escape(name)}(?![\w\-]|\.\w)")
+
+
 class InputError(LiqcascadeError, ValueError):
-    """Bad input that the user can fix: file, row, column or option named in the message.
+    """Bad input that the user can fix: file, row, column or parameter named in the message.
 
     Parameters
     ----------
     message : str
-        What is wrong, naming where.
+        What is wrong, naming where. With ``param``, the message names the parameter
+        by its library name as a word (``"as_of must be ..."``); if it does not, the
+        names are prefixed (``"as_of: ..."``).
     file : str, optional
         The file at fault; when given and not already in ``message`` it is prefixed.
     row : int, optional
         1-based data row (header excluded) at fault; prefixed like ``file``.
+    param : str or sequence of str, optional
+        The library parameter(s) at fault (``"as_of"``, or ``("start", "end")``): the
+        command line shows each as the flag that set it.
+
+    Attributes
+    ----------
+    params : tuple of str
+        The parameters named (empty when none was given).
+    param : str or None
+        The first of them.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        param: str | Sequence[str] | None = None,
+    ) -> None:
+        params = (param,) if isinstance(param, str) else tuple(param or ())
+        body = message
+        if params and not any(_name_pattern(p).search(body) for p in params):
+            body = f"{'/'.join(params)}: {body}"
         prefix = ""
         if file is not None and not message.startswith(str(file)):
             prefix += f"{file}: "
         if row is not None and not message.startswith("row "):
             prefix += f"row {row}: "
-        super().__init__(prefix + message)
+        super().__init__(prefix + body)
         self.file = file
         self.row = row
+        self.params: tuple[str, ...] = params
+        self.param: str | None = params[0] if params else None
+        self._prefix = prefix
+        self._body = body
+
+    def for_flags(self, flags: Mapping[str, str]) -> str:
+        """The message with each named parameter shown as its flag.
+
+        Parameters
+        ----------
+        flags : mapping of str to str
+            Library parameter name -> flag (``{"as_of": "--as-of"}``). The first
+            mention of each parameter is replaced; parameters without a flag keep
+            their library name.
+
+        Returns
+        -------
+        str
+            The message; unchanged when the error names no parameter (messages that
+            already name a flag, ``"--x must ..."``, keep working as they are).
+        """
+        body = self._body
+        for name in self.params:
+            flag = flags.get(name)
+            if flag:
+                body = _name_pattern(name).sub(flag, body, count=1)
+        return self._prefix + body

@@ -98,6 +98,9 @@ def test_exit_2_on_bad_input(tmp_path: Path) -> None:
     _one_error(run_cli("support-study", "--start", "2025-12-01"), "longest horizon")
     _one_error(run_cli("support-study", "--interval", "2h"), "--interval")
     _one_error(run_cli("support-study", "--pivot", "0"), "--pivot")
+    _one_error(run_cli("support-study", "--zone-tol", "1.5"), "--zone-tol must be in [0, 1)")
+    _one_error(run_cli("support-study", "--draws", "-1"), "--draws must be >= 0 (got -1)")
+    _one_error(run_cli("support-study", "--boot", "0"), "--boot must be >= 1 (got 0)")
     _one_error(run_cli("support-study", "--start", "notadate"), "--start")
     _one_error(run_cli("support-study", "--data", str(tmp_path / "nope.csv")), "--data")
     bad = tmp_path / "bad.csv"

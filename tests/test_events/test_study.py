@@ -173,10 +173,16 @@ def test_intervals_4h(eth: pd.DataFrame) -> None:
 
 
 def test_bad_inputs(eth: pd.DataFrame) -> None:
-    with pytest.raises(InputError, match="--interval"):
+    with pytest.raises(InputError, match="interval must be one of") as e:
         support_study(eth, interval="2h")
-    with pytest.raises(InputError, match="longest horizon"):
+    assert e.value.param == "interval"
+    with pytest.raises(InputError, match="longest horizon") as e:
         support_study(eth.iloc[:60])
+    assert e.value.param == "ohlcv"
+    with pytest.raises(InputError, match=r"n_random must be >= 0 \(got -1\)"):
+        support_study(eth, n_random=-1)
+    with pytest.raises(InputError, match=r"n_boot must be >= 1 \(got 0\)"):
+        support_study(eth, n_boot=0)
     assert math.isnan(
         support_study(eth.iloc[:200], n_random=0, n_boot=10, grid={})
         .horizons["random_level_win_rate"]

@@ -174,19 +174,24 @@ def test_helpers() -> None:
 @pytest.mark.parametrize(
     ("args", "msg"),
     [
-        ((1, 0.0, 2000.0, 100.0), "size[0] must be finite and > 0"),
-        ((1, 1.0, -5.0, 100.0), "entry_price[0] must be finite and > 0"),
-        ((1, 1.0, 2000.0, np.nan), "margin[0] must be finite and >= 0"),
-        ((2, 1.0, 2000.0, 100.0), "side[0] must be +1 (long) or -1 (short)"),
-        (("up", 1.0, 2000.0, 100.0), "unknown side 'up'"),
+        ((1, 0.0, 2000.0, 100.0), "size must be > 0 (got 0)"),
+        ((1, [1.0, 0.0], 2000.0, 100.0), "size[1] must be finite and > 0"),
+        ((1, 1.0, -5.0, 100.0), "entry_price must be > 0 (got -5)"),
+        ((1, 1.0, 2000.0, np.nan), "margin must be >= 0 (got nan)"),
+        ((2, 1.0, 2000.0, 100.0), "side must be +1 (long) or -1 (short)"),
+        (("up", 1.0, 2000.0, 100.0), "side must be long or short (got 'up')"),
+        ((["long", "up"], 1.0, 2000.0, 100.0), "side[1]: unknown side 'up'"),
         (([1, 1], [1.0, 1.0, 1.0], 2000.0, 100.0), "do not broadcast"),
     ],
-    ids=["zero-size", "neg-entry", "nan-margin", "side-2", "side-word", "shapes"],
-)
+    ids=["zero-size", "zero-size-array", "neg-entry", "nan-margin", "side-2", "side-word",
+         "side-word-array", "shapes"],
+)  # fmt: skip
 def test_bad_inputs(args: tuple, msg: str) -> None:
     with pytest.raises(InputError, match=None) as exc:
         binance_liq_price(*args)
     assert msg in str(exc.value)
+    if "broadcast" not in msg:  # the error names the parameter (the CLI shows its flag)
+        assert exc.value.param == msg.split()[0].split("[")[0]
 
 
 def test_result_object() -> None:

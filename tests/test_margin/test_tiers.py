@@ -136,5 +136,6 @@ def test_tier_table_object() -> None:
     assert t.summary()["max_leverage"] == 125
     assert "TierTable" in t._repr_html_()
     np.testing.assert_array_equal(t.tier_index([-1, 0, 49_999.99, 50_000, 2e9]), [0, 0, 0, 1, 11])
-    with pytest.raises(InputError, match="--mmr must be in"):
+    with pytest.raises(InputError, match=r"mmr must be a fraction in \[0, 1\) \(got 1.5\)") as e:
         t.with_mmr(1.5)
+    assert e.value.param == "mmr"

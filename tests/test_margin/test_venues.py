@@ -64,11 +64,40 @@ def test_dispatch() -> None:
     assert b.margin[0] == 100.0 and b.liq_price[0] == a.liq_price[0]
     h = liq_price("hyperliquid", 1, 1.0, 2000.0, 200.0, mmr=0.01)
     assert h.liq_price[0] == pytest.approx(2000 - (200 - 20) / 0.99)
-    with pytest.raises(InputError, match="unknown venue 'okx'"):
+    with pytest.raises(InputError, match="venue must be one of binance, bybit, hyperliquid") as e:
         liq_price("okx", 1, 1.0, 2000.0, 100.0)
+    assert e.value.param == "venue"
     with pytest.raises(InputError, match="exactly one of margin and leverage"):
         liq_price("binance", 1, 1.0, 2000.0, 100.0, leverage=5)
     with pytest.raises(InputError, match="exactly one of margin and leverage"):
         liq_price("binance", 1, 1.0, 2000.0)
     with pytest.raises(InputError, match="leverage"):
         liq_price("binance", 1, 1.0, 2000.0, leverage=0)
+
+
+def test_registry_lists_every_venue_once() -> None:
+    from liqcascade.margin import VENUE_RULES, VENUES, max_leverage_for, venue_rules
+
+    assert VENUES == tuple(VENUE_RULES) == ("binance", "bybit", "hyperliquid")
+    for name, rules in VENUE_RULES.items():
+        assert rules.name == name and rules.description
+        assert venue_rules(name.upper()) is rules
+    assert [v for v in VENUES if VENUE_RULES[v].uses_tiers] == ["binance"]
+    np.testing.assert_array_equal(max_leverage_for("binance", "ETHUSDT", [1_000, 60_000]),
+                                  [125, 100])  # fmt: skip
+    assert max_leverage_for("bybit", "ETHUSDT", 1e6)[0] == 100
+    assert max_leverage_for("hyperliquid", "BTC", 1e6)[0] == 40
+    assert max_leverage_for("hyperliquid", "BTC", 1e6, mmr=0.01)[0] == 50
+
+
+def test_leverage_above_the_venue_maximum_is_refused() -> None:
+    with pytest.raises(InputError, match="leverage 126 is above the binance maximum 125x") as e:
+        liq_price("binance", 1, 1.0, 2000.0, leverage=126)
+    assert e.value.param == "leverage"
+    with pytest.raises(InputError, match=r"leverage\[1\] 26 is above the hyperliquid maximum 25x"):
+        liq_price("hyperliquid", 1, 1.0, 2000.0, leverage=[25, 26])
+    with pytest.raises(InputError, match="tiers applies to venue binance only") as e:
+        liq_price("bybit", 1, 1.0, 2000.0, 100.0, tiers="ETHUSDT")
+    assert e.value.params == ("tiers", "venue")
+    with pytest.raises(InputError, match=r"mmr must be in \(0, 0.5\) for hyperliquid"):
+        liq_price("hyperliquid", 1, 1.0, 2000.0, 100.0, mmr=0.6)

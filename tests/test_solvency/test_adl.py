@@ -155,8 +155,9 @@ def test_gini_golden() -> None:
 
 
 def test_bad_input() -> None:
-    with pytest.raises(InputError, match="--adl-policy"):
+    with pytest.raises(InputError, match="policy must be one of binance, hyperliquid") as e:
         _alloc("fifo")  # type: ignore[arg-type]
+    assert e.value.param == "policy"
     with pytest.raises(InputError, match="deficit"):
         _alloc("binance", deficit=-1.0)
     with pytest.raises(InputError, match="loss_side"):
@@ -210,3 +211,18 @@ def test_lp_equals_exact_greedy(seed: int) -> None:
     assert lp.sum() == pytest.approx(min(target, cap.sum()), rel=1e-12, abs=1e-9)
     assert gr.sum() == pytest.approx(min(target, cap.sum()), rel=1e-12, abs=1e-9)
     assert np.all(lp <= cap + 1e-9) and np.all(gr <= cap + 1e-9)
+
+
+def test_policies_are_registered_once_and_listed_from_the_registry() -> None:
+    from liqcascade.solvency import ADL_POLICIES
+    from liqcascade.solvency._adl import ADL_POLICY_RULES, adl_policy, adl_ranking
+
+    assert ADL_POLICIES == tuple(ADL_POLICY_RULES) == (
+        "binance", "hyperliquid", "socialized", "optimal"
+    )  # fmt: skip
+    for name, rules in ADL_POLICY_RULES.items():
+        assert rules.name == name and rules.description and adl_policy(name) is rules
+        assert (rules.score is None) != (rules.allocate is None)
+    assert [p for p in ADL_POLICIES if ADL_POLICY_RULES[p].queue] == ["binance", "hyperliquid"]
+    with pytest.raises(InputError, match="not a queue policy"):
+        adl_ranking("socialized", SIDE, SIZE, ENTRY, MARGIN, 2000.0)  # type: ignore[arg-type]

@@ -152,7 +152,7 @@ def test_too_few_observations(eth_close: pd.Series) -> None:
 
 @pytest.mark.parametrize(("model", "dist"), [("figarch", "t"), ("gjr", "ged")])
 def test_unknown_model_or_dist(eth_returns_2022_2025: pd.Series, model: str, dist: str) -> None:
-    with pytest.raises(InputError, match=r"--model|--dist"):
+    with pytest.raises(InputError, match=r"(model|dist) must be one of"):
         fit_volatility(eth_returns_2022_2025, model, dist)
 
 

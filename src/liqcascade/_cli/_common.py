@@ -1,21 +1,21 @@
 """Conventions shared by every command: JSON output, errors, progress, verbosity.
 
 - ``--json``: exactly one JSON object on stdout (:func:`emit`), nothing else there.
-- Bad input: raise :class:`liqcascade.errors.InputError` (or :func:`fail`); the entry
-  point prints one line ``error: …`` on stderr and exits 2.
+- Bad input: the library raises :class:`liqcascade.errors.InputError` naming its
+  parameter (``param="as_of"``); the entry point prints one line ``error: …`` on
+  stderr with the parameter shown as the running command's flag (:func:`error_line`)
+  and exits 2. A library parameter whose name is not the option's (``data_file`` for
+  ``--data``) is declared with :func:`flag_names`.
 - Long work: wrap it in :func:`progress` — a rich progress bar on stderr, silent
   with ``-q``.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from liqcascade._json import dumps, to_jsonable  # noqa: F401 - to_jsonable re-exported
 from liqcascade._time import utc_end
 from liqcascade.errors import InputError
 
@@ -35,42 +36,33 @@ stderr = Console(stderr=True, soft_wrap=True)
 @dataclass
 class _State:
     verbosity: int = 0  # -1 quiet, 0 normal, 1+ verbose
+    # the running command's options: Python parameter name -> flag (set by cli.main)
+    flags: dict[str, str] = field(default_factory=dict)
+    # library parameter name -> flag, where they differ (set by the command)
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 STATE = _State()
 
 
+def flag_names(**aliases: str) -> None:
+    """Declare the flags of library parameters named otherwise than the command's options.
+
+    ``flag_names(data_file="--data", n_random="--draws")``: an
+    :class:`~liqcascade.errors.InputError` about ``data_file`` prints as ``--data``.
+    Parameters named like the option (``as_of`` for ``--as-of``) need nothing.
+    """
+    STATE.aliases.update(aliases)
+
+
+def error_line(exc: InputError) -> str:
+    """The one-line message of ``exc`` with its parameters shown as the command's flags."""
+    return exc.for_flags({**STATE.flags, **STATE.aliases})
+
+
 def fail(message: str) -> NoReturn:
     """Abort the command with exit code 2 and ``error: message`` on stderr."""
     raise InputError(message)
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Convert numpy/pandas scalars, arrays and frames to plain JSON types (NaN -> null)."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [to_jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, pd.DataFrame):
-        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, pd.Series):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (pd.Timestamp, datetime, date)):
-        return obj.isoformat()
-    if isinstance(obj, np.bool_ | bool):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        f = float(obj)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(obj, Path):
-        return str(obj)
-    if obj is pd.NaT:
-        return None
-    return obj
 
 
 def emit(
@@ -88,7 +80,7 @@ def emit(
         Human rendering; by default a two-column table of the scalar keys.
     """
     if as_json:
-        sys.stdout.write(json.dumps(to_jsonable(result), allow_nan=False) + "\n")
+        sys.stdout.write(dumps(result) + "\n")
         sys.stdout.flush()
         return
     if render is not None:
@@ -111,15 +103,43 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+class Advance:
+    """The callable a :func:`progress` bar yields: ``advance(n)``; ``set_total(t)``."""
+
+    def __init__(self, bar: Progress | None, task: Any = None) -> None:
+        self._bar, self._task, self._started = bar, task, False
+
+    def __call__(self, n: float = 1) -> None:
+        """Advance by ``n`` (the bar appears at the first call, even ``advance(0)``)."""
+        if self._bar is None:
+            return
+        if not self._started:
+            self._bar.start()
+            self._started = True
+        self._bar.advance(self._task, n)
+
+    def set_total(self, total: float) -> None:
+        """Set the bar's total once it is known (e.g. the rows to insert)."""
+        if self._bar is not None:
+            self._bar.update(self._task, total=total)
+
+    def stop(self) -> None:
+        """Remove the bar (if it was shown)."""
+        if self._bar is not None and self._started:
+            self._bar.stop()
+
+
 @contextmanager
-def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
-    """A rich progress bar on stderr; yields ``advance(n)``. Silent with ``-q``."""
+def progress(description: str, total: float | None = None) -> Iterator[Advance]:
+    """A rich progress bar on stderr; yields ``advance(n)``. Silent with ``-q``.
+
+    On a terminal the bar shows at once (and, transient, leaves nothing behind).
+    Elsewhere it starts at the first call of ``advance`` (``advance(0)`` when the work
+    starts), so an input error raised before any work leaves stderr with its one
+    ``error:`` line only.
+    """
     if STATE.verbosity < 0:
-
-        def _noop(n: float = 1) -> None:
-            return None
-
-        yield _noop
+        yield Advance(None)
         return
     bar = Progress(
         TextColumn("[bold blue]{task.description}"),
@@ -130,13 +150,13 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
         console=stderr,
         transient=True,
     )
-    with bar:
-        task = bar.add_task(description, total=total)
-
-        def _advance(n: float = 1) -> None:
-            bar.advance(task, n)
-
-        yield _advance
+    advance = Advance(bar, bar.add_task(description, total=total))
+    if stderr.is_terminal:
+        advance(0)
+    try:
+        yield advance
+    finally:
+        advance.stop()
 
 
 def info(message: str) -> None:
@@ -159,6 +179,16 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
     except (ValueError, TypeError):
         fail(f"{option}: not a date: {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def check_dates(**values: str | None) -> None:
+    """Fail unless each given option is a readable date: ``check_dates(start=start, end=end)``.
+
+    Parsing only (the option's text is still what the library receives); the error
+    names the running command's flag of each keyword (``--start``).
+    """
+    for name, value in values.items():
+        parse_date(value, STATE.flags.get(name, f"--{name.replace('_', '-')}"))
 
 
 def parse_as_of(value: str | None, option: str = "--as-of") -> pd.Timestamp | None:

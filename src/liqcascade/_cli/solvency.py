@@ -10,8 +10,7 @@ import typer
 
 from liqcascade._cli import _common
 from liqcascade.market._params import EXCHANGE_OI_SHARE
-
-_POLICIES = ("binance", "hyperliquid", "socialized", "optimal")
+from liqcascade.solvency._adl import ADL_POLICIES as _POLICIES
 
 
 def _parse_scenario(text: str) -> Any:
@@ -99,9 +98,7 @@ def solvency(
             "-20/-30 %, +10/+20 % and 2025-10-10).",
         ),
     ] = None,
-    adl_policy: Annotated[
-        str, typer.Option(help="binance, hyperliquid, socialized, optimal or all.")
-    ] = "all",
+    adl_policy: Annotated[str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")] = "all",
     liq_fee: Annotated[
         float, typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional.")
     ] = 0.0,

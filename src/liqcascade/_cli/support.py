@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -105,45 +104,16 @@ def register(app: typer.Typer) -> None:
         """
         from liqcascade.events import SupportParams, support_study
         from liqcascade.events._load import load_bars
-        from liqcascade.events._params import BARS_PER_DAY
-        from liqcascade.events._study import SENSITIVITY_GRID
+        from liqcascade.events._study import study_steps
 
-        _common.check_choice("--interval", interval, BARS_PER_DAY)
-        t0 = _common.parse_date(start, "--start")
-        t1 = _common.parse_date(end, "--end")
-        if t0 is not None and t1 is not None and t0 > t1:
-            _common.fail(f"--start {start} is after --end {end}")
-        if draws < 0:
-            _common.fail(f"--draws must be >= 0 (got {draws})")
-        if boot < 1:
-            _common.fail(f"--boot must be >= 1 (got {boot})")
-        if data is not None:
-            _common.existing_file(data, "--data")
-        params = SupportParams(
-            pivot=pivot,
-            zone_tol=zone_tol,
-            band=band,
-            break_tol=break_tol,
-            min_away=min_away,
-            max_age=max_age,
-            volume_weighted=volume_weighted,
-        )
+        _common.flag_names(n_random="--draws", n_boot="--boot", ohlcv="--start/--end")
+        params = SupportParams(pivot=pivot, zone_tol=zone_tol, band=band, break_tol=break_tol,
+                               min_away=min_away, max_age=max_age,
+                               volume_weighted=volume_weighted)  # fmt: skip
+        t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
         bars, source = load_bars(asset, interval, t0, t1, data)
-        if len(bars) == 0:
-            _common.fail(f"--start/--end: no {interval} bars between {start} and {end}")
         grid: dict[str, Any] | None = {} if no_sensitivity else None
-        n_grid = 0 if no_sensitivity else math.prod(len(v) for v in SENSITIVITY_GRID.values())
-        with _common.progress("random levels + sensitivity", total=draws + n_grid) as adv:
-            study = support_study(
-                bars,
-                params,
-                interval=interval,
-                seed=seed,
-                n_random=draws,
-                n_boot=boot,
-                grid=grid,
-                on_step=adv,
-            )
-        out = study.to_dict()
-        out["source"] = source
-        _common.emit(out, as_json, _render)
+        with _common.progress("random levels + sensitivity", study_steps(draws, grid)) as adv:
+            study = support_study(bars, params, interval=interval, seed=seed, n_random=draws,
+                                  n_boot=boot, grid=grid, on_step=adv)  # fmt: skip
+        _common.emit({**study.to_dict(), "source": source}, as_json, _render)

@@ -5,94 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from liqcascade._cli import _common
-
-
-def _run(
-    asset: str,
-    interval: str,
-    start: str | None,
-    end: str | None,
-    model: str,
-    dist: str,
-    by_period: bool,
-    data: Path | None,
-    store: Path | None,
-) -> dict[str, Any]:
-    from liqcascade import volatility as vol
-    from liqcascade.volatility._returns import INTERVALS
-
-    model = vol.check_model(model)
-    dist = vol.check_dist(dist)
-    _common.check_choice("--interval", interval, INTERVALS)
-    t0 = _common.parse_date(start, "--start")
-    t1 = _common.parse_date(end, "--end")
-    if t0 is not None and t1 is not None and t0 > t1:
-        _common.fail(f"--start ({start}) is after --end ({end})")
-    if data is not None:
-        _common.existing_file(data, "--data")
-    close = vol.load_close(
-        asset.upper(), interval, start=start, end=end, data_file=data, store=store
-    )
-    returns = vol.log_returns(close, start, end)
-    if len(returns) < vol.MIN_OBS:
-        _common.fail(
-            f"--start/--end: too few observations: {len(returns)} returns of {asset} {interval} "
-            f"in the range (need >= {vol.MIN_OBS})"
-        )
-    with _common.progress(f"fitting {model} ({dist}) on {len(returns):,} returns") as adv:
-        fit = vol.fit_volatility(returns, model, dist, interval=interval, asset=asset.upper())
-        fit.reliable  # noqa: B018 - computed inside the progress bar
-        adv(1)
-    out = fit.to_dict()
-    if fit.leverage is None:  # symmetric GARCH: the leverage effect from a GJR beside it
-        gjr = vol.fit_volatility(returns, "gjr", dist, interval=interval)
-        lev = gjr.leverage
-        assert lev is not None
-        out.update(
-            leverage_model="gjr",
-            leverage_gamma=lev.gamma,
-            leverage_pvalue=lev.pvalue,
-            leverage_ci=[lev.ci_low, lev.ci_high],
-            leverage_verdict=lev.verdict if gjr.reliable else gjr.status,
-        )
-    elif not fit.reliable:
-        out["leverage_verdict"] = fit.status
-    if not fit.converged:
-        _common.warn(f"the optimiser did not converge: {fit.convergence_message}")
-    elif not fit.reliable:
-        _common.warn("the fit is at a degenerate point (singular Hessian): do not trust its tests")
-    periods: list[dict[str, Any]] = []
-    if by_period:
-        # the closes of the range: the first one anchors the first return
-        inside = close.loc[
-            close.index.isin(returns.index) | (close.index == _anchor(close, returns))
-        ]
-        plist = vol.default_periods(pd.DatetimeIndex(inside.index))
-        lev_model = "gjr" if model == "garch" else model
-        with _common.progress("fitting by period", total=len(plist)) as adv:
-            res = vol.leverage_by_period(
-                inside,
-                models=(lev_model,),
-                dist=dist,
-                interval=interval,
-                periods=plist,
-                on_progress=adv,
-            )
-        periods = res.to_list()
-    out["periods"] = periods
-    out["data_source"] = str(close.attrs.get("source", "bundled"))
-    return out
-
-
-def _anchor(close: pd.Series, returns: pd.Series) -> pd.Timestamp:
-    """The close just before the first return (it anchors that return)."""
-    pos = int(close.index.searchsorted(returns.index[0])) - 1
-    return pd.Timestamp(close.index[max(pos, 0)])
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -189,5 +105,15 @@ def register(app: typer.Typer) -> None:
 
         Example: liqcascade vol --asset ETH --interval 1d --model gjr --dist t --by-period
         """
-        result = _run(asset, interval, start, end, model, dist, by_period, data, store)
-        _common.emit(result, as_json, _render)
+        from liqcascade import volatility as vol
+
+        _common.flag_names(data_file="--data")
+        _common.check_dates(start=start, end=end)
+        close = vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store)
+        with _common.progress(f"fitting {model} ({dist})") as advance:
+            study = vol.volatility_study(close, model=model, dist=dist, interval=interval,
+                                         start=start, end=end, asset=asset,
+                                         by_period=by_period, on_progress=advance)  # fmt: skip
+        for w in study.warnings:
+            _common.warn(w)
+        _common.emit(study.to_dict(), as_json, _render)

@@ -81,7 +81,7 @@ class SupportParams:
         ]
         for name, value, ok, rule in checks:
             if not ok:
-                raise InputError(f"--{name.replace('_', '-')} must be {rule} (got {value})")
+                raise InputError(f"{name} must be {rule} (got {value})", param=name)
 
     def to_dict(self) -> dict[str, Any]:
         """The parameters as a plain dict."""

@@ -70,7 +70,10 @@ def resample_ohlcv(ohlcv: pd.DataFrame, interval: str) -> pd.DataFrame:
 def bars_per_day(interval: str) -> int:
     """Bars per day of a supported interval (``1d``, ``4h``, ``1h``)."""
     if interval not in BARS_PER_DAY:
-        raise InputError(f"--interval must be one of {', '.join(BARS_PER_DAY)} (got {interval!r})")
+        raise InputError(
+            f"interval must be one of {', '.join(BARS_PER_DAY)} (got {interval!r})",
+            param="interval",
+        )
     return BARS_PER_DAY[interval]
 
 
@@ -611,6 +614,12 @@ def assess_claim(
     }
 
 
+def study_steps(n_random: int = 200, grid: dict[str, Sequence[Any]] | None = None) -> int:
+    """Progress steps of :func:`support_study`: one per random draw and per grid point."""
+    points = math.prod(len(v) for v in (SENSITIVITY_GRID if grid is None else grid).values())
+    return max(n_random, 0) + (points if grid is None or len(grid) else 0)
+
+
 def support_study(
     ohlcv: pd.DataFrame,
     params: SupportParams | None = None,
@@ -652,18 +661,22 @@ def support_study(
     Raises
     ------
     InputError
-        Unknown interval, or fewer bars than the longest horizon.
+        Naming the parameter: unknown ``interval``, ``n_random < 0``, ``n_boot < 1``,
+        or ``ohlcv`` with fewer bars than the longest horizon.
     """
     params = params or SupportParams()
     bpd = bars_per_day(interval)
+    if n_random < 0:
+        raise InputError(f"n_random must be >= 0 (got {n_random})", param="n_random")
+    if n_boot < 1:
+        raise InputError(f"n_boot must be >= 1 (got {n_boot})", param="n_boot")
     longest = max(HORIZONS_DAYS) * bpd
     if len(ohlcv) <= longest:
         raise InputError(
-            f"--start/--end: {len(ohlcv)} {interval} bars in the range, fewer than the longest "
-            f"horizon ({max(HORIZONS_DAYS)} days = {longest} bars) needs"
+            f"ohlcv: {len(ohlcv)} {interval} bars in the range, fewer than the longest "
+            f"horizon ({max(HORIZONS_DAYS)} days = {longest} bars) needs",
+            param="ohlcv",
         )
-    if n_random < 0 or n_boot < 1:
-        raise InputError(f"n_random must be >= 0 and n_boot >= 1 (got {n_random}, {n_boot})")
     det = detect_support(ohlcv, params)
     low, close, _ = _arrays(ohlcv)
     ss = np.random.SeedSequence(seed)

@@ -5,7 +5,8 @@ Vectorised over arrays of positions (one entry per position):
 - Binance USDⓈ-M isolated / single-position cross with tier re-evaluation
   (:func:`binance_liq_price`, numba kernel in ``_kernels.py``),
 - Bybit isolated (:func:`bybit_liq_price`), Hyperliquid (:func:`hyperliquid_liq_price`),
-- :func:`liq_price` dispatching on the venue, :func:`bankruptcy_price`,
+- :func:`liq_price` dispatching on the venue registry :data:`VENUE_RULES`,
+  :func:`bankruptcy_price`,
 - tier tables as package data (:func:`load_tiers`, :func:`fetch_tiers_ccxt`),
 - Aave v3 health factor and liquidation (``_aave.py``).
 """
@@ -24,7 +25,16 @@ from liqcascade.margin._aave import (
 )
 from liqcascade.margin._binance import binance_cross_liq_price, binance_liq_price
 from liqcascade.margin._bybit import BYBIT_DEFAULT_MMR, bybit_liq_price
-from liqcascade.margin._dispatch import VENUES, liq_price
+from liqcascade.margin._dispatch import (
+    BYBIT_MAX_LEVERAGE,
+    VENUE_RULES,
+    VENUES,
+    VenueRules,
+    liq_price,
+    max_leverage_for,
+    register_venue,
+    venue_rules,
+)
 from liqcascade.margin._hyperliquid import (
     HYPERLIQUID_MAX_LEVERAGE,
     hyperliquid_asset,
@@ -43,6 +53,7 @@ from liqcascade.margin._tiers import (
 
 __all__ = [
     "BYBIT_DEFAULT_MMR",
+    "BYBIT_MAX_LEVERAGE",
     "CLOSE_FACTOR_HF_THRESHOLD",
     "DEFAULT_LIQUIDATION_CLOSE_FACTOR",
     "HYPERLIQUID_MAX_LEVERAGE",
@@ -50,10 +61,12 @@ __all__ = [
     "MIN_LEFTOVER_BASE",
     "RESULT_KEYS",
     "VENUES",
+    "VENUE_RULES",
     "AaveLiquidation",
     "AaveReserve",
     "LiqResult",
     "TierTable",
+    "VenueRules",
     "aave_liquidation",
     "aave_liquidation_price",
     "aave_reserve",
@@ -71,5 +84,8 @@ __all__ = [
     "load_tiers",
     "margin_from_leverage",
     "max_leverage",
+    "max_leverage_for",
     "packaged_symbols",
+    "register_venue",
+    "venue_rules",
 ]

@@ -56,7 +56,7 @@ def bybit_liq_price(
     array([19700.])
     """
     if not (np.isfinite(mmr) and 0 <= mmr < 1):
-        raise InputError(f"mmr must be a fraction in [0, 1) (got {mmr})")
+        raise InputError(f"mmr must be a fraction in [0, 1) (got {mmr:g})", param="mmr")
     s, q, ep, m = position_arrays(side, size, entry_price, margin)
     mm = ep * q * mmr
     liq = np.maximum(ep - s * (m - mm) / q, 0.0)

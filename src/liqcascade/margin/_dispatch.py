@@ -1,19 +1,191 @@
-"""One entry point for every venue's liquidation price."""
+"""One entry point for every venue's liquidation price, and the registry of venues.
+
+Each venue's margin rules are registered once in :data:`VENUE_RULES` (name ->
+:class:`VenueRules`: its liquidation formula, its leverage cap and a description);
+:data:`VENUES`, :func:`liq_price`, the position-file reader and the command line's
+``--venue`` choices are read from it. A new venue is one :func:`register_venue` call.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.margin._binance import binance_liq_price
 from liqcascade.margin._bybit import BYBIT_DEFAULT_MMR, bybit_liq_price
-from liqcascade.margin._hyperliquid import hyperliquid_liq_price
+from liqcascade.margin._hyperliquid import hyperliquid_liq_price, hyperliquid_max_leverage
 from liqcascade.margin._inputs import margin_from_leverage, position_arrays
 from liqcascade.margin._result import LiqResult
-from liqcascade.margin._tiers import TierTable
+from liqcascade.margin._tiers import TierTable, load_tiers
 
-VENUES: tuple[str, ...] = ("binance", "bybit", "hyperliquid")
+#: Highest leverage Bybit's ETHUSDT/BTCUSDT perpetuals allow (first risk limit).
+BYBIT_MAX_LEVERAGE: float = 100.0
+
+LiqFormula = Callable[..., LiqResult]
+"""``(side, size, entry_price, margin, *, symbol, tiers, mmr) -> LiqResult``."""
+LeverageCap = Callable[[str, FloatArray, Any, "float | None"], FloatArray]
+"""``(symbol, notional, tiers, mmr) -> max leverage per position``."""
+
+
+@dataclass(frozen=True)
+class VenueRules:
+    """One venue's margin rules.
+
+    Attributes
+    ----------
+    name : str
+        Lower-case venue name (the ``venue`` argument everywhere).
+    description : str
+        One line: the formula and its maintenance rate.
+    liq_price : callable
+        ``(side, size, entry_price, margin, *, symbol, tiers, mmr) -> LiqResult``.
+    max_leverage : callable
+        ``(symbol, notional, tiers, mmr) -> array``: the highest leverage a position
+        of that notional (USD) may be opened at.
+    uses_tiers : bool
+        Whether a tier table (``tiers``) applies.
+    """
+
+    name: str
+    description: str
+    liq_price: LiqFormula
+    max_leverage: LeverageCap
+    uses_tiers: bool = False
+
+
+VENUE_RULES: dict[str, VenueRules] = {}
+"""The registered venues, in registration order (name -> rules)."""
+
+
+def register_venue(rules: VenueRules) -> VenueRules:
+    """Register a venue's rules (its name must be new); returns them."""
+    if rules.name in VENUE_RULES:
+        raise ValueError(f"venue {rules.name!r} is already registered")
+    VENUE_RULES[rules.name] = rules
+    return rules
+
+
+def venue_rules(venue: str, param: str = "venue") -> VenueRules:
+    """The registered rules of ``venue`` (case-insensitive), or InputError naming ``param``."""
+    v = str(venue).strip().lower()
+    if v not in VENUE_RULES:
+        raise InputError(
+            f"{param} must be one of {', '.join(VENUE_RULES)} (got {venue!r})", param=param
+        )
+    return VENUE_RULES[v]
+
+
+def _binance(side: Any, size: Any, ep: Any, margin: Any, *, symbol: str, tiers: Any,
+             mmr: float | None) -> LiqResult:  # fmt: skip
+    return binance_liq_price(side, size, ep, margin, tiers or symbol, mmr=mmr)
+
+
+def _binance_cap(symbol: str, notional: FloatArray, tiers: Any, mmr: float | None) -> FloatArray:
+    table = tiers if isinstance(tiers, TierTable) else load_tiers(tiers or symbol)
+    return np.asarray(table.max_leverage_at(notional), dtype=np.float64)
+
+
+def _bybit(side: Any, size: Any, ep: Any, margin: Any, *, symbol: str, tiers: Any,
+           mmr: float | None) -> LiqResult:  # fmt: skip
+    return bybit_liq_price(side, size, ep, margin, BYBIT_DEFAULT_MMR if mmr is None else mmr)
+
+
+def _bybit_cap(symbol: str, notional: FloatArray, tiers: Any, mmr: float | None) -> FloatArray:
+    return np.full(np.shape(notional), BYBIT_MAX_LEVERAGE)
+
+
+def _hyperliquid_max(symbol: str, mmr: float | None) -> float:
+    if mmr is None:
+        return hyperliquid_max_leverage(symbol)
+    if not 0 < mmr < 0.5:
+        raise InputError(f"mmr must be in (0, 0.5) for hyperliquid (got {mmr:g})", param="mmr")
+    return 1.0 / (2.0 * mmr)
+
+
+def _hyperliquid(side: Any, size: Any, ep: Any, margin: Any, *, symbol: str, tiers: Any,
+                 mmr: float | None) -> LiqResult:  # fmt: skip
+    lev = None if mmr is None else _hyperliquid_max(symbol, mmr)
+    return hyperliquid_liq_price(side, size, ep, margin, symbol, max_leverage=lev)
+
+
+def _hyperliquid_cap(
+    symbol: str, notional: FloatArray, tiers: Any, mmr: float | None
+) -> FloatArray:
+    return np.full(np.shape(notional), _hyperliquid_max(symbol, mmr))
+
+
+register_venue(VenueRules(
+    "binance",
+    "Binance USDⓈ-M isolated: tier table by notional (MMR and cum), re-evaluated at the "
+    "liquidation price",
+    _binance, _binance_cap, uses_tiers=True,
+))  # fmt: skip
+register_venue(VenueRules(
+    "bybit",
+    f"Bybit isolated: one maintenance rate on the entry value (default "
+    f"{100 * BYBIT_DEFAULT_MMR:g} %), up to {BYBIT_MAX_LEVERAGE:g}x",
+    _bybit, _bybit_cap,
+))  # fmt: skip
+register_venue(VenueRules(
+    "hyperliquid",
+    "Hyperliquid: maintenance half the initial margin at the coin's max leverage",
+    _hyperliquid, _hyperliquid_cap,
+))  # fmt: skip
+
+VENUES: tuple[str, ...] = tuple(VENUE_RULES)
+"""Names of the registered venues (``binance``, ``bybit``, ``hyperliquid``)."""
+
+
+def max_leverage_for(
+    venue: str,
+    symbol: str,
+    notional: Any,
+    *,
+    tiers: str | Path | TierTable | None = None,
+    mmr: float | None = None,
+) -> FloatArray:
+    """The highest leverage ``venue`` allows a position of ``notional`` USD, per position.
+
+    Binance: the tier table's (``tiers`` or ``symbol``'s); Bybit: 100x; Hyperliquid:
+    the coin's listed maximum, or ``1/(2*mmr)`` with an ``mmr`` override.
+    """
+    rules = venue_rules(venue)
+    n = np.atleast_1d(np.asarray(notional, dtype=np.float64))
+    return rules.max_leverage(symbol, n, tiers, mmr)
+
+
+def _check_options(rules: VenueRules, tiers: Any, mmr: float | None) -> None:
+    if mmr is not None and not (math.isfinite(mmr) and 0 <= mmr < 1):
+        raise InputError(f"mmr must be a fraction in [0, 1) (got {mmr:g})", param="mmr")
+    if tiers is not None and not rules.uses_tiers:
+        with_tiers = ", ".join(v.name for v in VENUE_RULES.values() if v.uses_tiers)
+        raise InputError(f"tiers applies to venue {with_tiers} only", param=("tiers", "venue"))
+
+
+def _check_leverage(
+    rules: VenueRules, symbol: str, q: Any, ep: Any, leverage: Any, tiers: Any, mmr: float | None
+) -> None:
+    notional, lev = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(q, dtype=np.float64) * ep),
+        np.atleast_1d(np.asarray(leverage, dtype=np.float64)),
+    )
+    top = np.broadcast_to(rules.max_leverage(symbol, notional, tiers, mmr), notional.shape)
+    over = np.flatnonzero(lev > top)
+    if over.size:
+        i = int(over[0])
+        where = "" if notional.size == 1 else f"[{i}]"
+        raise InputError(
+            f"leverage{where} {lev[i]:g} is above the {rules.name} maximum {top[i]:g}x for a "
+            f"notional of {notional[i]:,.0f} USD ({symbol})",
+            param="leverage",
+        )
 
 
 def liq_price(
@@ -32,41 +204,44 @@ def liq_price(
 
     Parameters
     ----------
-    venue : {"binance", "bybit", "hyperliquid"}
-        Margin rules to apply.
+    venue : str
+        Margin rules to apply: a name of :data:`VENUE_RULES` (``"binance"``,
+        ``"bybit"``, ``"hyperliquid"``), case-insensitive.
     side, size, entry_price : scalars or arrays
         ``±1`` (or ``"long"``/``"short"``), base units, USD.
     margin : float or array, optional
         Isolated margin, USD. Exactly one of ``margin`` and ``leverage``.
     leverage : float or array, optional
-        Leverage at entry; margin ``= size * entry_price / leverage``.
+        Leverage at entry; margin ``= size * entry_price / leverage``. It must not
+        exceed the venue's maximum for the notional (:func:`max_leverage_for`).
     symbol : str, default "ETHUSDT"
         Contract: picks Binance's packaged tier table and Hyperliquid's max leverage.
     tiers : str, Path or TierTable, optional
-        Binance tier table overriding ``symbol``'s.
+        Binance tier table overriding ``symbol``'s (venues with tiers only).
     mmr : float, optional
-        Maintenance rate override, fraction (Binance: flat rate with cum 0; Bybit:
-        the rate, default 0.005; Hyperliquid: ``l``, i.e. max leverage ``1/(2*mmr)``).
+        Maintenance rate override, fraction in [0, 1) (Binance: flat rate with cum 0;
+        Bybit: the rate, default 0.005; Hyperliquid: ``l`` in (0, 0.5), i.e. max
+        leverage ``1/(2*mmr)``).
 
     Returns
     -------
     LiqResult
+
+    Raises
+    ------
+    InputError
+        Naming the parameter (``param``): an unknown venue, both or neither of margin
+        and leverage, a bad side/size/price/margin/leverage, leverage above the
+        venue's maximum, ``mmr`` out of range, ``tiers`` on a venue without tiers.
     """
-    v = str(venue).strip().lower()
-    if v not in VENUES:
-        raise InputError(f"unknown venue {venue!r} (expected one of: {', '.join(VENUES)})")
+    rules = venue_rules(venue)
     if (margin is None) == (leverage is None):
-        raise InputError("give exactly one of margin and leverage")
+        raise InputError("give exactly one of margin and leverage", param=("margin", "leverage"))
+    _check_options(rules, tiers, mmr)
+    if isinstance(tiers, (str, Path)):
+        tiers = load_tiers(tiers)
     if margin is None:
         _, q, ep, _ = position_arrays(side, size, entry_price, 0.0)
         margin = margin_from_leverage(q, ep, leverage)
-    if v == "binance":
-        return binance_liq_price(side, size, entry_price, margin, tiers or symbol, mmr=mmr)
-    if v == "bybit":
-        return bybit_liq_price(
-            side, size, entry_price, margin, BYBIT_DEFAULT_MMR if mmr is None else mmr
-        )
-    if mmr is not None and not (0 < mmr < 0.5):
-        raise InputError(f"mmr must be in (0, 0.5) for hyperliquid (got {mmr})")
-    max_lev = None if mmr is None else 1.0 / (2.0 * mmr)
-    return hyperliquid_liq_price(side, size, entry_price, margin, symbol, max_leverage=max_lev)
+        _check_leverage(rules, symbol, q, ep, leverage, tiers, mmr)
+    return rules.liq_price(side, size, entry_price, margin, symbol=symbol, tiers=tiers, mmr=mmr)

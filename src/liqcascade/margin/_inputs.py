@@ -23,22 +23,33 @@ def as_side(side: Any, name: str = "side") -> Int8Array:
         for i, v in enumerate(arr.ravel()):
             key = str(v).strip().lower()
             if key not in _SIDE_WORDS:
-                raise InputError(f"{name}[{i}]: unknown side {str(v)!r} (expected long or short)")
+                if arr.size == 1:
+                    raise InputError(f"{name} must be long or short (got {str(v)!r})", param=name)
+                raise InputError(
+                    f"{name}[{i}]: unknown side {str(v)!r} (expected long or short)", param=name
+                )
             out.ravel()[i] = _SIDE_WORDS[key]
         return np.ascontiguousarray(out.ravel())
     f = arr.astype(np.float64).ravel()
     bad = np.flatnonzero((f != 1) & (f != -1))
     if bad.size:
-        raise InputError(f"{name}[{bad[0]}] must be +1 (long) or -1 (short) (got {f[bad[0]]})")
+        where = "" if f.size == 1 else f"[{bad[0]}]"
+        raise InputError(
+            f"{name}{where} must be +1 (long) or -1 (short) (got {f[bad[0]]:g})", param=name
+        )
     return np.ascontiguousarray(f.astype(np.int8))
 
 
 def _check(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
+    """Finite and > 0 (>= 0); the error names ``name`` (``name[i]`` in an array)."""
     ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
     bad = np.flatnonzero(~ok)
     if bad.size:
         rule = ">= 0" if allow_zero else "> 0"
-        raise InputError(f"{name}[{bad[0]}] must be finite and {rule} (got {arr[bad[0]]})")
+        i = int(bad[0])
+        if arr.size == 1:
+            raise InputError(f"{name} must be {rule} (got {arr[i]:g})", param=name)
+        raise InputError(f"{name}[{i}] must be finite and {rule} (got {arr[i]})", param=name)
 
 
 def position_arrays(

@@ -105,7 +105,7 @@ class TierTable:
     def with_mmr(self, mmr: float) -> TierTable:
         """A one-tier table with a flat maintenance rate ``mmr`` (fraction) and cum 0."""
         if not (np.isfinite(mmr) and 0 <= mmr < 1):
-            raise InputError(f"--mmr must be in [0, 1) as a fraction (got {mmr})")
+            raise InputError(f"mmr must be a fraction in [0, 1) (got {mmr:g})", param="mmr")
         cap = float(self.notional_cap[-1]) if len(self) else np.inf
         lev = float(self.max_leverage[0]) if len(self) else 125.0
         return TierTable(

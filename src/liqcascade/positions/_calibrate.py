@@ -522,7 +522,7 @@ class CalibrationResult:
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text; written to ``path`` when given."""
-        from liqcascade._cli._common import to_jsonable
+        from liqcascade._json import to_jsonable
 
         text = json.dumps(to_jsonable(self.to_dict()), indent=2, allow_nan=False)
         if path is not None:

@@ -21,17 +21,8 @@ import pandas as pd
 
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin import (
-    VENUES,
-    hyperliquid_asset,
-    liq_price,
-    load_tiers,
-)
-from liqcascade.margin._hyperliquid import HYPERLIQUID_MAX_LEVERAGE
+from liqcascade.margin import BYBIT_MAX_LEVERAGE, VENUES, liq_price, max_leverage_for  # noqa: F401
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
-
-#: Highest leverage accepted for Bybit positions (ETHUSDT / BTCUSDT first risk limit).
-BYBIT_MAX_LEVERAGE: float = 100.0
 
 _PARQUET = (".parquet", ".pq")
 #: Cell texts read as missing (besides the empty cell).
@@ -149,14 +140,7 @@ def _text(df: pd.DataFrame, name: str, default: str, upper: bool = False) -> np.
 
 
 def _max_leverage(venue: str, symbol: str, notional: FloatArray) -> FloatArray:
-    if venue == "binance":
-        return load_tiers(symbol).max_leverage_at(notional)
-    if venue == "bybit":
-        return np.full(notional.shape, BYBIT_MAX_LEVERAGE)
-    lev = HYPERLIQUID_MAX_LEVERAGE.get(hyperliquid_asset(symbol))
-    if lev is None:
-        raise InputError(f"no Hyperliquid max leverage for symbol {symbol!r}")
-    return np.full(notional.shape, lev)
+    return max_leverage_for(venue, symbol, notional)  # the venue registry's cap
 
 
 def read_positions(

@@ -100,7 +100,7 @@ def build_report(
     dict
         ``{"html": path, "summary": path}``.
     """
-    from liqcascade._cli._common import to_jsonable
+    from liqcascade._json import to_jsonable
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

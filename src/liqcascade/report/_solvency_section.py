@@ -54,7 +54,7 @@ def _pol_demo(accounts: pd.DataFrame) -> dict[str, Any]:
 def section(ctx: ReportContext) -> Section:
     """Exchange stress on the estimated ETH book: bad debt vs 6/10/14 % buffers, ADL policies."""
     from liqcascade.market import MarketSpec, estimated_market
-    from liqcascade.solvency import Exchange, default_scenarios, run_solvency
+    from liqcascade.solvency import ADL_QUEUE_POLICIES, Exchange, default_scenarios, run_solvency
     from liqcascade.solvency._market import split_accounts
 
     spec = MarketSpec("ETH", share=OI_SHARE, with_stops=False)
@@ -67,7 +67,7 @@ def section(ctx: ReportContext) -> Section:
     casc = run_solvency(ex, scen, order_book=ob, engine="cascade")
     path = run_solvency(ex, scen, engine="path")
     whole = run_solvency(
-        ex, scen, order_book=ob, engine="cascade", policies=("binance", "hyperliquid"),
+        ex, scen, order_book=ob, engine="cascade", policies=ADL_QUEUE_POLICIES,
         whole_positions=True,
     )  # fmt: skip
 

@@ -11,12 +11,17 @@
 
 from liqcascade.solvency._adl import (
     ADL_POLICIES,
+    ADL_POLICY_RULES,
+    ADL_QUEUE_POLICIES,
     AdlPolicy,
+    AdlPolicyRules,
     AdlResult,
     adl_capacity,
+    adl_policy,
     adl_ranking,
     allocate_adl,
     gini,
+    register_adl_policy,
 )
 from liqcascade.solvency._exchange import (
     DEFAULT_BUFFERS,
@@ -32,8 +37,11 @@ from liqcascade.solvency._ledger import ExchangeLedger
 
 __all__ = [
     "ADL_POLICIES",
+    "ADL_POLICY_RULES",
+    "ADL_QUEUE_POLICIES",
     "DEFAULT_BUFFERS",
     "AdlPolicy",
+    "AdlPolicyRules",
     "AdlResult",
     "Exchange",
     "ExchangeLedger",
@@ -41,10 +49,12 @@ __all__ = [
     "SolvencyResult",
     "StressScenario",
     "adl_capacity",
+    "adl_policy",
     "adl_ranking",
     "allocate_adl",
     "default_scenarios",
     "gini",
     "october_2025_shock",
+    "register_adl_policy",
     "run_solvency",
 ]

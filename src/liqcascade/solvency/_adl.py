@@ -46,6 +46,7 @@ insurance fund.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -56,17 +57,79 @@ from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
 
 AdlPolicy = Literal["binance", "hyperliquid", "socialized", "optimal"]
-ADL_POLICIES: tuple[AdlPolicy, ...] = ("binance", "hyperliquid", "socialized", "optimal")
 
 __all__ = [
     "ADL_POLICIES",
+    "ADL_POLICY_RULES",
+    "ADL_QUEUE_POLICIES",
     "AdlPolicy",
+    "AdlPolicyRules",
     "AdlResult",
     "adl_capacity",
+    "adl_policy",
     "adl_ranking",
     "allocate_adl",
     "gini",
+    "register_adl_policy",
 ]
+
+QueueScore = Callable[[FloatArray, FloatArray, FloatArray, FloatArray, float], FloatArray]
+"""``(side, size, entry_price, margin, mark_price) -> score`` (higher is closed first)."""
+Allocator = Callable[[FloatArray, FloatArray, float, float], FloatArray]
+"""``(capacity, per_unit_haircut, mark_price, covered) -> haircut per position``."""
+
+
+@dataclass(frozen=True)
+class AdlPolicyRules:
+    """One ADL policy: a queue (``score``) or a direct allocation (``allocate``).
+
+    Attributes
+    ----------
+    name : str
+        The policy's name (the ``policy`` argument, ``--adl-policy``).
+    description : str
+        One line: who pays, in what order.
+    score : callable, optional
+        Queue policies: ``(side, size, entry_price, margin, mark_price) -> score``;
+        positions are closed by decreasing score (ties in input order), the last one
+        partly unless ``whole_positions``.
+    allocate : callable, optional
+        Other policies: ``(capacity, per_unit_haircut, mark_price, covered) ->
+        haircut`` per position, USD, summing to ``covered``.
+    """
+
+    name: str
+    description: str
+    score: QueueScore | None = None
+    allocate: Allocator | None = None
+
+    @property
+    def queue(self) -> bool:
+        """Whether the policy closes positions in a ranked queue."""
+        return self.score is not None
+
+
+ADL_POLICY_RULES: dict[str, AdlPolicyRules] = {}
+"""The registered ADL policies, in registration order (name -> rules)."""
+
+
+def register_adl_policy(rules: AdlPolicyRules) -> AdlPolicyRules:
+    """Register an ADL policy (exactly one of ``score`` and ``allocate``); returns it."""
+    if rules.name in ADL_POLICY_RULES:
+        raise ValueError(f"ADL policy {rules.name!r} is already registered")
+    if (rules.score is None) == (rules.allocate is None):
+        raise ValueError(f"ADL policy {rules.name!r}: give exactly one of score and allocate")
+    ADL_POLICY_RULES[rules.name] = rules
+    return rules
+
+
+def adl_policy(policy: str, param: str = "policy") -> AdlPolicyRules:
+    """The registered rules of ``policy``, or an InputError naming ``param``."""
+    if policy not in ADL_POLICY_RULES:
+        raise InputError(
+            f"{param} must be one of {', '.join(ADL_POLICY_RULES)} (got {policy!r})", param=param
+        )
+    return ADL_POLICY_RULES[policy]
 
 
 def gini(x: np.ndarray) -> float:
@@ -117,19 +180,40 @@ def adl_ranking(
     ``hyperliquid``: ``(mark / entry)^s × notional / (margin + upnl)``.
     Scores of non-winners are irrelevant (their capacity is 0).
     """
-    s = np.asarray(side, dtype=np.float64)
-    q = np.asarray(size, dtype=np.float64)
-    e = np.asarray(entry_price, dtype=np.float64)
-    m = np.maximum(np.asarray(margin, dtype=np.float64), 1e-12)
+    rules = adl_policy(policy)
+    if rules.score is None:
+        raise InputError(f"policy {policy!r} is not a queue policy", param="policy")
+    return rules.score(
+        np.asarray(side, dtype=np.float64),
+        np.asarray(size, dtype=np.float64),
+        np.asarray(entry_price, dtype=np.float64),
+        np.asarray(margin, dtype=np.float64),
+        mark_price,
+    )
+
+
+def _pnl_and_leverage(
+    s: FloatArray, q: FloatArray, e: FloatArray, margin: FloatArray, mark_price: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Margin (floored), unrealised PnL and effective leverage per position."""
+    m = np.maximum(margin, 1e-12)
     upnl = s * q * (mark_price - e)
     equity = np.maximum(m + upnl, 1e-12)
-    notional = q * mark_price
-    eff_lev = notional / equity
-    if policy == "binance":
-        return (upnl / m) * eff_lev
-    if policy == "hyperliquid":
-        return np.where(s > 0, mark_price / e, e / mark_price) * eff_lev
-    raise InputError(f"unknown queue policy {policy!r}")
+    return m, upnl, q * mark_price / equity
+
+
+def _binance_score(
+    s: FloatArray, q: FloatArray, e: FloatArray, margin: FloatArray, mark_price: float
+) -> FloatArray:
+    m, upnl, eff_lev = _pnl_and_leverage(s, q, e, margin, mark_price)
+    return (upnl / m) * eff_lev
+
+
+def _hyperliquid_score(
+    s: FloatArray, q: FloatArray, e: FloatArray, margin: FloatArray, mark_price: float
+) -> FloatArray:
+    _, _, eff_lev = _pnl_and_leverage(s, q, e, margin, mark_price)
+    return np.where(s > 0, mark_price / e, e / mark_price) * eff_lev
 
 
 @dataclass
@@ -380,6 +464,41 @@ def _optimal(cap: FloatArray, g: FloatArray, price: float, target: float) -> Flo
     return _spread_ties(h, cap, g)
 
 
+def _socialized(cap: FloatArray, g: FloatArray, price: float, covered: float) -> FloatArray:
+    tot = float(cap.sum())
+    return cap * (covered / tot) if tot > 0 else np.zeros(cap.shape[0])
+
+
+register_adl_policy(AdlPolicyRules(
+    "binance",
+    "queue by PnL % x effective leverage (Binance's LeveragePnL ranking), highest first",
+    score=_binance_score,
+))  # fmt: skip
+register_adl_policy(AdlPolicyRules(
+    "hyperliquid",
+    "queue by (mark/entry, shorts entry/mark) x notional / account value (Hyperliquid)",
+    score=_hyperliquid_score,
+))  # fmt: skip
+register_adl_policy(AdlPolicyRules(
+    "socialized",
+    "pro-rata: each winner pays in proportion to what it could give",
+    allocate=_socialized,
+))  # fmt: skip
+register_adl_policy(AdlPolicyRules(
+    "optimal",
+    "least notional force-closed for the deficit (Chitra 2025's linear programme)",
+    allocate=_optimal,
+))  # fmt: skip
+
+ADL_POLICIES: tuple[AdlPolicy, ...] = tuple(ADL_POLICY_RULES)  # type: ignore[arg-type]
+"""Names of the registered ADL policies (``binance``, ``hyperliquid``, ``socialized``,
+``optimal``)."""
+ADL_QUEUE_POLICIES: tuple[AdlPolicy, ...] = tuple(
+    p for p in ADL_POLICIES if ADL_POLICY_RULES[p].queue
+)
+"""The registered queue policies (``whole_positions`` applies to them only)."""
+
+
 def allocate_adl(
     policy: AdlPolicy,
     *,
@@ -398,8 +517,9 @@ def allocate_adl(
 
     Parameters
     ----------
-    policy : {"binance", "hyperliquid", "socialized", "optimal"}
-        Ranking / allocation rule (see the module notes).
+    policy : str
+        A registered policy (:data:`ADL_POLICY_RULES`: ``"binance"``,
+        ``"hyperliquid"``, ``"socialized"``, ``"optimal"``; see the module notes).
     side, size, entry_price, margin : arrays
         Open positions: +1/-1, base units (>= 0; 0 = no open position), USD, USD.
     mark_price : float
@@ -419,8 +539,7 @@ def allocate_adl(
     -------
     AdlResult
     """
-    if policy not in ADL_POLICIES:
-        raise InputError(f"--adl-policy must be one of {', '.join(ADL_POLICIES)} (got {policy!r})")
+    rules = adl_policy(policy)
     if not (np.isfinite(deficit) and deficit >= 0):
         raise InputError(f"deficit must be finite and >= 0 (got {deficit})")
     if loss_side not in (1, -1):
@@ -439,15 +558,13 @@ def allocate_adl(
     acc = np.arange(n, dtype=np.int64) if account is None else np.asarray(account, np.int64)
     g, cap = adl_capacity(s, q, e, mark_price, loss_side, bankruptcy_price)
     covered = float(min(deficit, cap.sum()))
-    if policy in ("binance", "hyperliquid"):
-        score = adl_ranking(policy, s, q, e, m, mark_price)
+    if rules.score is not None:
+        score = rules.score(s, q, e, m, mark_price)
         order = np.lexsort((np.arange(n), -score))  # stable: ties by input order
         h = _queue(order, cap, covered, whole_positions)
-    elif policy == "socialized":
-        tot = float(cap.sum())
-        h = cap * (covered / tot) if tot > 0 else np.zeros(n)
     else:
-        h = _optimal(cap, g, mark_price, covered)
+        assert rules.allocate is not None
+        h = rules.allocate(cap, g, float(mark_price), covered)
     with np.errstate(divide="ignore", invalid="ignore"):
         closed = np.where(g > 0, h / np.where(g > 0, g, 1.0), 0.0)
     closed = np.minimum(closed, q)

@@ -60,6 +60,7 @@ from liqcascade.volatility._returns import (
     log_returns,
 )
 from liqcascade.volatility._simulate import VolatilityPaths, simulate_paths
+from liqcascade.volatility._study import VolatilityStudy, volatility_study
 
 __all__ = [
     "DISTS",
@@ -74,6 +75,7 @@ __all__ = [
     "PeriodLeverage",
     "VolatilityFit",
     "VolatilityPaths",
+    "VolatilityStudy",
     "arch_spec",
     "bars_per_day",
     "bars_per_year",
@@ -97,4 +99,5 @@ __all__ = [
     "realized_volatility",
     "simulate_paths",
     "unconditional_variance",
+    "volatility_study",
 ]

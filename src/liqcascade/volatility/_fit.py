@@ -37,7 +37,9 @@ def check_model(model: str) -> str:
     """Validate a model name (``garch``, ``gjr``, ``egarch``), case-insensitive."""
     m = str(model).lower()
     if m not in F.MODELS:
-        raise InputError(f"--model must be one of {', '.join(F.MODELS)} (got {model!r})")
+        raise InputError(
+            f"model must be one of {', '.join(F.MODELS)} (got {model!r})", param="model"
+        )
     return m
 
 
@@ -45,7 +47,7 @@ def check_dist(dist: str) -> str:
     """Validate an error distribution (``normal``, ``t``, ``skewt``), case-insensitive."""
     d = str(dist).lower()
     if d not in F.DISTS:
-        raise InputError(f"--dist must be one of {', '.join(F.DISTS)} (got {dist!r})")
+        raise InputError(f"dist must be one of {', '.join(F.DISTS)} (got {dist!r})", param="dist")
     return d
 
 
@@ -556,7 +558,7 @@ def fit_volatility(
     r = returns.dropna()
     if len(r) < s.min_obs:
         raise InputError(
-            f"--start/--end: too few observations: {len(r)} returns (need >= {s.min_obs})"
+            f"too few observations: {len(r)} returns (need >= {s.min_obs})", param="returns"
         )
     am = arch_spec(r, s.model, s.dist)
     with warnings.catch_warnings():

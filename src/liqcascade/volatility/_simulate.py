@@ -110,11 +110,11 @@ def simulate_paths(
         Seed (``numpy.random.default_rng``): equal seeds give equal paths.
     """
     if horizon <= 0:
-        raise InputError(f"--horizon must be > 0 (got {horizon})")
+        raise InputError(f"horizon must be > 0 (got {horizon})", param="horizon")
     if n_paths <= 0:
-        raise InputError(f"--paths must be > 0 (got {n_paths})")
+        raise InputError(f"n_paths must be > 0 (got {n_paths})", param="n_paths")
     if method not in ("model", "fhs"):
-        raise InputError(f"method must be 'model' or 'fhs' (got {method!r})")
+        raise InputError(f"method must be 'model' or 'fhs' (got {method!r})", param="method")
     rng = np.random.default_rng(seed)
     p = fit.params
     mu = float(p["mu"])

@@ -1,0 +1,58 @@
+"""JSON for every layer: plain JSON types from numpy/pandas values.
+
+A bottom module (it imports nothing of liqcascade), so the library — the report's
+``summary.json``, calibration files — and the command line's ``--json`` write the
+same JSON without the library importing the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["dumps", "to_jsonable"]
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy/pandas scalars, arrays and frames to plain JSON types.
+
+    Dicts (keys become strings), lists, tuples, arrays, Series (index -> key) and
+    DataFrames (a list of records) are converted recursively; timestamps and dates
+    become ISO strings, paths strings; NaN, ±inf and ``NaT`` become ``None``.
+    Anything else is returned unchanged.
+    """
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [to_jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, pd.DataFrame):
+        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Series):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if obj is pd.NaT:
+        return None
+    if isinstance(obj, (pd.Timestamp, datetime, date)):
+        return obj.isoformat()
+    if isinstance(obj, np.bool_ | bool):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating | float):
+        f = float(obj)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def dumps(obj: Any, *, indent: int | None = None) -> str:
+    """``json.dumps(to_jsonable(obj))`` with NaN refused (it is ``null`` already)."""
+    return json.dumps(to_jsonable(obj), indent=indent, allow_nan=False)

@@ -1,0 +1,278 @@
+"""Store operations behind ``liqcascade data``: ingest files, list, export, fetch.
+
+Each is one call with every check made here (errors name the parameter, ``param=``);
+the command line only parses its options, calls one of these and prints the result.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from liqcascade.data._kinds import KINDS, kind_of
+from liqcascade.data._readers import read_file
+from liqcascade.data._store import IngestResult, Store, default_store_path
+from liqcascade.errors import InputError
+
+__all__ = ["export_series", "fetch_into_store", "ingest_files", "list_store", "store_path"]
+
+
+def store_path(store: str | Path | None = None, *, must_exist: bool = False) -> Path:
+    """The store file: ``store``, else :func:`default_store_path`.
+
+    With ``must_exist`` a missing file is an :class:`InputError` naming ``store``.
+    """
+    path = Path(store) if store is not None else default_store_path()
+    if must_exist and not path.exists():
+        raise InputError(f"store: {path}: no such store", param="store")
+    return path
+
+
+def _kind(name: str) -> str:
+    """The canonical kind of ``name``, or an InputError naming ``kind``."""
+    try:
+        return kind_of(name, option="kind").name
+    except InputError as exc:
+        raise InputError(str(exc), param="kind") from None
+
+
+def ingest_files(
+    files: Sequence[str | Path],
+    *,
+    kind: str | None = None,
+    venue: str | None = None,
+    symbol: str | None = None,
+    interval: str | None = None,
+    store: str | Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[IngestResult, Path]:
+    """Read market files and add them to the store in one transaction.
+
+    Every file is read and validated before the store is opened: a bad file leaves
+    the store untouched (and uncreated).
+
+    Parameters
+    ----------
+    files : sequence of path
+        CSV/Parquet/JSON files, plain, .gz or .zip (layout recognised by content).
+    kind, venue, symbol, interval : str, optional
+        Override what the files say (see :func:`liqcascade.data.read_file`).
+    store : path, optional
+        The DuckDB store (default :func:`default_store_path`).
+    on_progress : callable, optional
+        ``(rows_inserted, rows_total)`` while inserting.
+
+    Returns
+    -------
+    (IngestResult, Path)
+        What was added (``files``, ``series`` and ``warnings`` filled in), and the store.
+    """
+    if kind is not None:
+        _kind(kind)
+    series = []
+    for f in files:
+        p = Path(f)
+        if not p.is_file():
+            raise InputError(f"files: {p}: {'not a file' if p.exists() else 'no such file'}",
+                             param="files")  # fmt: skip
+        series.extend(read_file(p, kind=kind, venue=venue, symbol=symbol, interval=interval))
+    st = Store(store_path(store))
+    with st:
+        result = st.ingest(series, on_progress=on_progress)
+    result.files = len(files)
+    result.series = [s.summary() for s in series]
+    result.warnings = [w for s in series for w in s.warnings] + result.warnings
+    return result, st.path
+
+
+def list_store(store: str | Path | None = None) -> tuple[Path, pd.DataFrame]:
+    """The series in the store (kind, venue, symbol, interval, first, last, rows, gaps).
+
+    A ``store`` given and missing is an :class:`InputError`; the default store may be
+    absent (then empty).
+    """
+    path = store_path(store, must_exist=store is not None)
+    with Store(path, read_only=True) as st:
+        return path, st.list_series()
+
+
+def export_series(
+    kind: str,
+    out: str | Path,
+    *,
+    symbol: str | None = None,
+    venue: str | None = None,
+    interval: str | None = None,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    store: str | Path | None = None,
+) -> dict[str, Any]:
+    """Write one stored series to Parquet or CSV, atomically (a temp file, then renamed).
+
+    Parameters
+    ----------
+    kind : str
+        A public kind (``ohlcv``, ``open_interest``, ``liquidations``...).
+    out : path
+        Output file ending in ``.parquet`` or ``.csv``.
+    symbol, venue, interval : str, optional
+        Narrow the stored series to exactly one (case-insensitive).
+    start, end : Timestamp, optional
+        Inclusive time bounds (UTC).
+    store : path, optional
+        The DuckDB store (it must exist).
+
+    Returns
+    -------
+    dict
+        ``out, kind, venue, symbol, interval, rows, first, last``.
+    """
+    k = _kind(kind)
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise InputError(f"out must end in .parquet or .csv (got {out.name!r})", param="out")
+    path = store_path(store, must_exist=True)
+    with Store(path, read_only=True) as st:
+        row = _one_series(st.list_series(), k, symbol=symbol, venue=venue, interval=interval)
+        table = "liquidation_events" if (k == "liquidations" and row["interval"] == "events") else k
+        df = st.read(table, venue=row["venue"], symbol=row["symbol"], interval=row["interval"],
+                     start=start, end=end)  # fmt: skip
+    df = _export_frame(df, table)
+    _atomic_write(df, out)
+    return {
+        "out": str(out),
+        "kind": k,
+        "venue": row["venue"],
+        "symbol": row["symbol"],
+        "interval": row["interval"],
+        "rows": len(df),
+        "first": df["ts"].min() if len(df) else None,
+        "last": df["ts"].max() if len(df) else None,
+    }
+
+
+def _one_series(listing: pd.DataFrame, k: str, **labels: str | None) -> pd.Series:
+    sel = listing[listing["kind"] == ("liquidations" if k == "liquidation_events" else k)]
+    for col, val in labels.items():
+        if val is not None:
+            sel = sel[sel[col].str.lower() == val.lower()]
+    if sel.empty:
+        raise InputError(f"no stored {k} series matches (see `liqcascade data list`)")
+    if len(sel) > 1:
+        names = ", ".join(f"{r.venue}/{r.symbol}/{r.interval}" for r in sel.itertuples())
+        raise InputError(
+            f"{len(sel)} stored {k} series match ({names}); narrow with venue/symbol/interval",
+            param=("venue", "symbol", "interval"),
+        )
+    return sel.iloc[0]
+
+
+def _export_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Drop the kind's all-empty value columns; key columns first."""
+    empty = [c for c in KINDS[table].value_columns if c in df.columns and df[c].isna().all()]
+    df = df.drop(columns=empty)
+    front = ["ts", "venue", "symbol", "interval"]
+    return df[front + [c for c in df.columns if c not in front]]
+
+
+def _atomic_write(df: pd.DataFrame, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    os.close(fd)
+    try:
+        if out.suffix.lower() == ".parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            d = df.copy()
+            d["ts"] = pd.DatetimeIndex(d["ts"]).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            d.to_csv(tmp, index=False)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def fetch_into_store(
+    exchange: str,
+    symbol: str,
+    kind: str,
+    since: pd.Timestamp,
+    until: pd.Timestamp | None = None,
+    *,
+    interval: str = "1h",
+    limit: int | None = None,
+    store: str | Path | None = None,
+    connect: Callable[[str], Any] | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Download a series through ccxt (rate-limited, paged, retried) into the store.
+
+    Parameters
+    ----------
+    exchange : str
+        ccxt exchange id, e.g. ``"binance"``.
+    symbol : str
+        Unified symbol, e.g. ``"ETH/USDT:USDT"``.
+    kind : {"ohlcv", "open_interest", "funding"}
+        What to download.
+    since, until : Timestamp
+        Inclusive bounds (UTC); ``until`` defaults to now.
+    interval : str, default "1h"
+        Bar interval (ccxt timeframe).
+    limit : int, optional
+        Page size, > 0.
+    store : path, optional
+        The DuckDB store (default :func:`default_store_path`).
+    connect : callable, optional
+        ``exchange id -> exchange object`` (default
+        :func:`liqcascade.data._fetch.make_exchange`; tests pass a recorded fake).
+    on_progress : callable, optional
+        Called with the percent of ``[since, until]`` covered since the last call.
+
+    Returns
+    -------
+    (dict, list of str)
+        The summary (``exchange, symbol, kind, interval, rows_fetched, pages, retries,
+        rows_added, rows_total, first, last, gaps, store``) and warnings.
+    """
+    from liqcascade.data import _fetch
+
+    k = _kind(kind)
+    if k not in _fetch.FETCH_KINDS:
+        raise InputError(
+            f"kind must be one of {', '.join(_fetch.FETCH_KINDS)} (got {kind!r})", param="kind"
+        )
+    if limit is not None and limit <= 0:
+        raise InputError(f"limit must be > 0 (got {limit})", param="limit")
+    t1 = until if until is not None else pd.Timestamp.now(tz="UTC")
+    ex = (connect or _fetch.make_exchange)(exchange)
+    span = max((t1 - since).total_seconds() * 1000.0, 1.0)
+    start_ms = since.value // 1_000_000
+    done = [0.0]
+
+    def _pages(last_ms: int) -> None:
+        pct = min(100.0, (last_ms - start_ms) / span * 100.0)
+        if on_progress is not None:
+            on_progress(pct - done[0])
+        done[0] = pct
+
+    res = _fetch.fetch_series(ex, symbol, k, since, t1, interval, limit=limit, on_progress=_pages)
+    st = Store(store_path(store))
+    with st:
+        ing = st.ingest([res.series])
+    warnings = [w for w in res.series.warnings + ing.warnings if "no symbol in the file" not in w]
+    frame = res.series.frame
+    summary = {
+        "exchange": exchange, "symbol": symbol, "kind": k, "interval": res.series.interval,
+        "rows_fetched": res.series.rows, "pages": res.pages, "retries": res.retries,
+        "rows_added": ing.rows_added, "rows_total": ing.rows_total,
+        "first": frame["ts"].min(), "last": frame["ts"].max(), "gaps": res.series.gaps,
+        "store": str(st.path),
+    }  # fmt: skip
+    return summary, warnings
