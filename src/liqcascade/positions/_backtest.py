@@ -33,6 +33,7 @@ from liqcascade.positions._calibrate import (
     window_metrics,
 )
 from liqcascade.positions._estimate import EstimationParams, _bars
+from liqcascade.positions._model import MarketFrames
 
 SERIES_COLUMNS: tuple[str, ...] = (
     "predicted_long_usd",
@@ -150,6 +151,40 @@ def load_backtest_data(
             "funding": fund_src or "none",
             "taker": taker_src or "none",
         },
+    )
+
+
+def load_market_frames(
+    asset: str = "ETH", interval: str = "4h", store: Any = None
+) -> MarketFrames:
+    """The frames the identified book reads, for ``asset`` (store first, then bundled).
+
+    Open interest, prices, recorded liquidations, funding and taker as in
+    :func:`load_backtest_data`, plus the venue's long/short account ratio where one is
+    bundled (BTC). The small loader the CLI, the report and the market layer call;
+    the model functions take the frames as arguments.
+    """
+    v = load_backtest_data(asset, interval, None, store)
+    long_short = None
+    try:
+        from liqcascade import datasets
+
+        long_short = datasets.load_long_short(asset=asset.upper())
+    except (KeyError, InputError, FileNotFoundError, ValueError):
+        long_short = None
+    sources = dict(v.sources)
+    sources["long_short"] = (
+        f"bundled:{asset.lower()}_long_short_4h" if long_short is not None else "none"
+    )
+    return MarketFrames(
+        oi=v.oi,
+        ohlc=v.ohlc,
+        funding=v.funding,
+        long_short=long_short,
+        taker=v.taker,
+        liquidations=v.recorded,
+        asset=asset.upper(),
+        sources=sources,
     )
 
 

@@ -122,6 +122,7 @@ def profile_obs(
     floor_ref = float(np.exp(np.sum(wp * ly) / max(npos, 1e-300)))
 
     def nll(x: FloatArray) -> float:
+        x = np.clip(x, -25.0, 25.0)
         med = math.exp(x[0]) * scale_ref * mu + math.exp(x[1]) * floor_ref
         r = ly - np.log(np.maximum(med, 1e-300))
         return float(np.sum(wp * r * r))
@@ -134,8 +135,9 @@ def profile_obs(
             best = res
     assert best is not None
     s2 = max(float(best.fun) / max(npos, 1.0), 1e-12)
-    scale = math.exp(float(best.x[0])) * scale_ref
-    floor = math.exp(float(best.x[1])) * floor_ref
+    bx = np.clip(best.x, -25.0, 25.0)
+    scale = max(math.exp(float(bx[0])) * scale_ref, 1e-300)
+    floor = math.exp(float(bx[1])) * floor_ref
     ll = -0.5 * npos * (math.log(s2) + 1.0 + _LOG2PI) - float(np.sum(wp * ly))
     if npos > 0 and p0 < 1.0:
         ll += npos * math.log1p(-p0)

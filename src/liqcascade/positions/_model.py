@@ -373,7 +373,9 @@ def prepare(frames: MarketFrames, params: BookParams) -> Prepared:
     ls = _aligned(frames.long_short, "global_account_long_pct", idx)
     xls_now = np.clip((np.nan_to_num(ls, nan=50.0) - 50.0) / 25.0, -1.0, 1.0)
     lag = lambda a: np.concatenate([[0.0], a[:-1]])  # noqa: E731
+    # the grid is anchored at multiples of the step (bins do not depend on the data range)
     log_lo = math.log(float(df["low"].min())) - params.delta_max - 4 * params.grid_step
+    log_lo = math.floor(log_lo / params.grid_step) * params.grid_step
     log_hi = math.log(float(df["high"].max())) + params.delta_max + 4 * params.grid_step
     n_grid = int(math.ceil((log_hi - log_lo) / params.grid_step)) + 1
     out = Prepared(
