@@ -435,7 +435,7 @@ def expanding_predictions(
         the fit used; ``days``: the daily total band; ``months``: one row per month
         (fit used, whether out of sample).
     """
-    m = start.to_period("M").to_timestamp().tz_localize("UTC")
+    m = pd.Timestamp(year=start.year, month=start.month, day=1, tz="UTC")
     frames_out = []
     months: list[dict[str, Any]] = []
     resid: dict[str, list[float]] = {}
@@ -453,7 +453,7 @@ def expanding_predictions(
             fr["range_short_usd"] = s["range_short"] * base["range_short"]
             frames_out.append(fr)
             resid[fit.month] = fit.daily_log_residuals
-        months.append({"month": str(m.to_period("M")), "fit_month": fit.month,
+        months.append({"month": m.strftime("%Y-%m"), "fit_month": fit.month,
                        "fit_end": fit.fit_end, "out_of_sample": oos, "bars": len(fr)})  # fmt: skip
         m = nxt
     if not frames_out:
