@@ -161,9 +161,28 @@ def load_backtest_data(
     )
 
 
-def load_market_frames(
-    asset: str = "ETH", interval: str = "4h", store: Any = None
-) -> MarketFrames:
+def _bundled_data(asset: str, interval: str) -> ValidationData:
+    """The bundled CoinGlass series of ``asset`` (the data layer may not register them yet)."""
+    from liqcascade import datasets
+
+    a = asset.upper()
+    try:
+        oi = datasets.load_open_interest(asset=a)
+        px = _bars(datasets.load_ohlcv(a, "1h"), interval)
+        rec = datasets.load_liquidations(asset=a)
+        fund = datasets.load_funding(asset=a)
+        taker = datasets.load_taker(asset=a)
+    except KeyError as exc:
+        raise InputError(f"no open interest for {a} at {interval}: {exc.args[0]}") from None
+    return ValidationData(
+        oi=oi[["oi_usd"]], ohlc=px, recorded=rec[["long_usd", "short_usd"]], funding=fund,
+        taker=taker,
+        sources={k: f"bundled:{a.lower()}_{k}" for k in
+                 ("open_interest", "prices", "liquidations", "funding", "taker")},
+    )  # fmt: skip
+
+
+def load_market_frames(asset: str = "ETH", interval: str = "4h", store: Any = None) -> MarketFrames:
     """The frames the identified book reads, for ``asset`` (store first, then bundled).
 
     Open interest, prices, recorded liquidations, funding and taker as in
@@ -171,7 +190,10 @@ def load_market_frames(
     bundled (BTC). The small loader the CLI, the report and the market layer call;
     the model functions take the frames as arguments.
     """
-    v = load_backtest_data(asset, interval, None, store)
+    try:
+        v = load_backtest_data(asset, interval, None, store)
+    except InputError:
+        v = _bundled_data(asset, interval)
     long_short = None
     try:
         from liqcascade import datasets
@@ -261,7 +283,9 @@ class BacktestResult:
         if series:
             cols = [c for c in self.frame.columns if c.endswith(("_usd", "_p05", "_p95"))]
             rows = []
-            for ts, r in zip(self.frame.index, self.frame[cols].itertuples(index=False), strict=True):
+            for ts, r in zip(
+                self.frame.index, self.frame[cols].itertuples(index=False), strict=True
+            ):
                 row: dict[str, Any] = {"ts": ts.isoformat()}
                 for c, v in zip(cols, r, strict=True):
                     row[c] = None if (v is None or not math.isfinite(v)) else float(v)
@@ -269,7 +293,7 @@ class BacktestResult:
             out["series"] = rows
             if self.daily is not None:
                 out["daily"] = [
-                    {"ts": ts.isoformat(), **{c: float(v) for c, v in r.items()}}
+                    {"ts": pd.Timestamp(str(ts)).isoformat(), **{c: float(v) for c, v in r.items()}}
                     for ts, r in self.daily.iterrows()
                 ]
         return out
@@ -496,12 +520,12 @@ def backtest(
     )
 
 
-def _identified_calibration(
-    asset: str, params: Any
-) -> tuple[AssetCalibration, str] | None:
+def _identified_calibration(asset: str, params: Any) -> tuple[AssetCalibration, str] | None:
     """The expanding-window calibration to use, or None for a legacy parameter set."""
     if params is None:
-        return load_asset_calibration(asset), f"calibrated expanding window (package, {asset.upper()})"
+        return load_asset_calibration(
+            asset
+        ), f"calibrated expanding window (package, {asset.upper()})"
     if isinstance(params, AssetCalibration):
         return params, "calibration result"
     if isinstance(params, str | Path):
@@ -511,7 +535,9 @@ def _identified_calibration(
         try:
             d = json.loads(p.read_text())
         except json.JSONDecodeError as exc:
-            raise InputError(f"--params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+            raise InputError(
+                f"--params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})"
+            ) from None
         if isinstance(d, dict) and "fits" in d:
             return AssetCalibration.from_dict(d, str(p)), str(p)
     return None
@@ -567,7 +593,7 @@ def backtest_identified(
     m_rows = []
     for m in months:
         sel = bars["fit_month"] == m["fit_month"]
-        sel &= bars.index.strftime("%Y-%m") == m["month"]
+        sel &= pd.DatetimeIndex(bars.index).strftime("%Y-%m") == m["month"]
         mm = metrics_for(bars[sel], days) if sel.sum() >= 3 else None
         m_rows.append({**m, "metrics": mm})
     n_in = sum(1 for m in months if not m["out_of_sample"])
@@ -591,10 +617,10 @@ def backtest_identified(
 
 __all__ = [
     "BACKTEST_METRICS",
-    "backtest_identified",
-    "load_market_frames",
     "SERIES_COLUMNS",
     "BacktestResult",
     "backtest",
+    "backtest_identified",
     "load_backtest_data",
+    "load_market_frames",
 ]

@@ -64,7 +64,9 @@ def baseline_signals(frames: MarketFrames) -> pd.DataFrame:
     )
 
 
-def baseline_scales(frames: MarketFrames, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, float]:
+def baseline_scales(
+    frames: MarketFrames, start: pd.Timestamp, end: pd.Timestamp
+) -> dict[str, float]:
     """One scale per baseline and side: recorded total / signal total on ``[start, end]``."""
     if frames.liquidations is None:
         raise InputError("baselines need recorded liquidations")
@@ -279,10 +281,12 @@ def _shipped_text(asset: str) -> str:
 
 
 def load_asset_calibration(asset: str = "ETH", path: str | Path | None = None) -> AssetCalibration:
-    """The shipped expanding-window calibration of ``asset`` (or a file from ``liqmap calibrate``)."""
+    """The shipped expanding-window calibration of ``asset`` (or a calibration file)."""
     if path is None:
         a = asset.upper()
-        return AssetCalibration.from_dict(json.loads(_shipped_text(a)), f"package:calibrated/{a}.json")
+        return AssetCalibration.from_dict(
+            json.loads(_shipped_text(a)), f"package:calibrated/{a}.json"
+        )
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
@@ -294,7 +298,7 @@ def load_asset_calibration(asset: str = "ETH", path: str | Path | None = None) -
 
 
 # ----------------------------------------------------------------- prediction
-def _corr(a: FloatArray, b: FloatArray) -> float:
+def _corr(a: Any, b: Any) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.size < 3 or np.std(a) == 0.0 or np.std(b) == 0.0:
@@ -302,7 +306,7 @@ def _corr(a: FloatArray, b: FloatArray) -> float:
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def _spearman(a: FloatArray, b: FloatArray) -> float:
+def _spearman(a: Any, b: Any) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.size < 3 or np.std(a) == 0.0 or np.std(b) == 0.0:
@@ -336,10 +340,10 @@ def predict_month(
     out["predicted_long_usd"] = (main.scale * preds[0][0] + main.floor_usd) * g
     out["predicted_short_usd"] = (main.scale * preds[0][1] + main.floor_usd) * g
     for k, side in ((0, "long"), (1, "short")):
-        draws = np.stack(
-            [(p.scale * pr[k] + p.floor_usd)[None, :] * np.exp(p.sigma * _Z)[:, None]
-             for pr in preds for p in (pr[2],)]
-        ).reshape(-1, len(ts))  # fmt: skip
+        draws = np.concatenate(
+            [(p.scale * np.asarray(mu[k]) + p.floor_usd)[None, :] * np.exp(p.sigma * _Z)[:, None]
+             for mu, p in ((pr[:2], pr[2]) for pr in preds)]
+        )  # fmt: skip
         out[f"predicted_{side}_usd_p05"] = np.percentile(draws, 5, axis=0)
         out[f"predicted_{side}_usd_p95"] = np.percentile(draws, 95, axis=0)
     out["fit_month"] = fit.month
@@ -355,7 +359,7 @@ def daily_band(frame: pd.DataFrame, residuals_by_month: dict[str, list[float]]) 
     """Daily predicted total with its p05/p95 band (see the module docstring)."""
     set_cols = [c for c in frame.columns if c.startswith("_set")]
     rows = []
-    for day, g in frame.groupby(frame.index.floor("1D")):
+    for day, g in frame.groupby(pd.DatetimeIndex(frame.index).floor("1D")):
         month = str(g["fit_month"].iloc[0])
         r = np.asarray(residuals_by_month[month], dtype=np.float64)
         sets = g[set_cols].sum().to_numpy()
@@ -412,7 +416,9 @@ def metrics_for(frame: pd.DataFrame, days: pd.DataFrame) -> dict[str, float] | N
         "range_baseline_spearman_daily": _spearman(gt, rt),
         "range_baseline_corr_daily_long": _corr(d["range_long_usd"], d["recorded_long_usd"]),
         "range_baseline_corr_daily_short": _corr(d["range_short_usd"], d["recorded_short_usd"]),
-        "range_baseline_spearman_daily_long": _spearman(d["range_long_usd"], d["recorded_long_usd"]),
+        "range_baseline_spearman_daily_long": _spearman(
+            d["range_long_usd"], d["recorded_long_usd"]
+        ),
         "range_baseline_spearman_daily_short": _spearman(
             d["range_short_usd"], d["recorded_short_usd"]
         ),

@@ -119,7 +119,7 @@ def grid_walk_nb(
         gap = target[i] - live
         px = open_[i]
         if gap > 0.0:
-            g0 = int(math.floor((math.log(px) - log_p0) / h + 0.5))
+            g0 = math.floor((math.log(px) - log_p0) / h + 0.5)
             a_l = gap * long_share[i]
             a_s = gap - a_l
             for j in range(nj):
@@ -150,7 +150,7 @@ def grid_walk_nb(
             for q in range(4):
                 safe[q] *= f
         # 3. liquidation
-        gl_lo = int(math.ceil((math.log(low[i]) - log_p0) / h - 1e-9))
+        gl_lo = math.ceil((math.log(low[i]) - log_p0) / h - 1e-9)
         if gl_lo < 0:
             gl_lo = 0
         for g in range(gl_lo, n_grid):
@@ -158,7 +158,7 @@ def grid_walk_nb(
                 liq_l[i] += lsz[g] * math.exp(log_p0 + g * h)
                 lsz[g] = 0.0
                 lent[g] = 0.0
-        gs_hi = int(math.floor((math.log(high[i]) - log_p0) / h + 1e-9))
+        gs_hi = math.floor((math.log(high[i]) - log_p0) / h + 1e-9)
         if gs_hi > n_grid - 1:
             gs_hi = n_grid - 1
         for g in range(0, gs_hi + 1):

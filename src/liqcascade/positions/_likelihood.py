@@ -79,7 +79,9 @@ class FitTarget:
     y_short: FloatArray
 
 
-def fit_target(frames: MarketFrames, prep: Prepared, start: pd.Timestamp, end: pd.Timestamp) -> FitTarget:
+def fit_target(
+    frames: MarketFrames, prep: Prepared, start: pd.Timestamp, end: pd.Timestamp
+) -> FitTarget:
     """Scored bars: recorded liquidations in ``[start, end]`` with a book prediction."""
     if frames.liquidations is None:
         raise InputError("fitting needs recorded liquidations (none given)")
@@ -248,7 +250,9 @@ def fit_book(
             base.with_(dist_median=m, dist_sigma=s, turnover=t)
             for m, s, t in product((0.02, 0.06, 0.15), (0.7, 1.5), (0.05, 0.2))
         ]
-    scored = sorted(((evaluate(_to_x(s, keys))[0], _to_x(s, keys)) for s in starts), key=lambda r: -r[0])
+    scored = sorted(
+        ((evaluate(_to_x(s, keys))[0], _to_x(s, keys)) for s in starts), key=lambda r: -r[0]
+    )
     x0 = np.asarray(scored[0][1], dtype=np.float64)
     res = minimize(
         lambda x: -evaluate(x)[0],
@@ -256,7 +260,7 @@ def fit_book(
         method="Nelder-Mead",
         options={"maxiter": maxiter, "xatol": 1e-3, "fatol": 1e-3},
     )
-    x_best = res.x if -float(res.fun) >= scored[0][0] else x0
+    x_best: list[float] = [float(v) for v in (res.x if -float(res.fun) >= scored[0][0] else x0)]
     ll, obs = evaluate(x_best)
     p = _to_params(x_best, base, keys).with_(**obs)
     return Fit(params=p, loglik=ll, n_bars=int(tgt.pos.shape[0]), evaluations=len(cache))

@@ -181,8 +181,8 @@ def distance_weights(params: BookParams) -> tuple[FloatArray, float, int]:
         ``weights.sum() + safe_share == 1``.
     """
     h = params.grid_step
-    j0 = max(1, int(round(params.delta_min / h)))
-    j_end = int(math.ceil(params.delta_max / h))
+    j0 = max(1, round(params.delta_min / h))
+    j_end = math.ceil(params.delta_max / h)
     centres = np.arange(j0, j_end + 1, dtype=np.float64)
     lo_edges = np.maximum(centres - 0.5, 1e-9) * h
     hi_edges = (centres + 0.5) * h
@@ -377,7 +377,7 @@ def prepare(frames: MarketFrames, params: BookParams) -> Prepared:
     log_lo = math.log(float(df["low"].min())) - params.delta_max - 4 * params.grid_step
     log_lo = math.floor(log_lo / params.grid_step) * params.grid_step
     log_hi = math.log(float(df["high"].max())) + params.delta_max + 4 * params.grid_step
-    n_grid = int(math.ceil((log_hi - log_lo) / params.grid_step)) + 1
+    n_grid = math.ceil((log_hi - log_lo) / params.grid_step) + 1
     out = Prepared(
         index=idx,
         n_seed=n_seed,
@@ -508,9 +508,7 @@ class BookRun:
         return float(safe[0]), float(safe[1])
 
 
-def walk(
-    frames: MarketFrames | Prepared, params: BookParams, *, use_numba: bool = True
-) -> BookRun:
+def walk(frames: MarketFrames | Prepared, params: BookParams, *, use_numba: bool = True) -> BookRun:
     """Walk the book along the real path (see the module docstrings).
 
     Parameters
