@@ -466,6 +466,7 @@ def backtest(
     t0, t1 = _ts(start), _ts(end, end=True)
     if t0 > t1:
         raise InputError(f"--start ({t0.date()}) is after --end ({t1.date()})")
+    _check_store(store)
     cal = _identified_calibration(asset, params)
     if cal is not None:
         return backtest_identified(asset, t0, t1, cal[0], cal[1], interval=interval, store=store)
