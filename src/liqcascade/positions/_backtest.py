@@ -12,6 +12,7 @@ calibration.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,13 @@ from liqcascade.positions._calibrate import (
     window_metrics,
 )
 from liqcascade.positions._estimate import EstimationParams, _bars
+from liqcascade.positions._expanding import (
+    AssetCalibration,
+    expanding_predictions,
+    load_asset_calibration,
+    metrics_for,
+)
+from liqcascade.positions._model import MarketFrames
 
 SERIES_COLUMNS: tuple[str, ...] = (
     "predicted_long_usd",
@@ -153,6 +161,62 @@ def load_backtest_data(
     )
 
 
+def _bundled_data(asset: str, interval: str) -> ValidationData:
+    """The bundled CoinGlass series of ``asset`` (the data layer may not register them yet)."""
+    from liqcascade import datasets
+
+    a = asset.upper()
+    try:
+        oi = datasets.load_open_interest(asset=a)
+        px = _bars(datasets.load_ohlcv(a, "1h"), interval)
+        rec = datasets.load_liquidations(asset=a)
+        fund = datasets.load_funding(asset=a)
+        taker = datasets.load_taker(asset=a)
+    except KeyError as exc:
+        raise InputError(f"no open interest for {a} at {interval}: {exc.args[0]}") from None
+    return ValidationData(
+        oi=oi[["oi_usd"]], ohlc=px, recorded=rec[["long_usd", "short_usd"]], funding=fund,
+        taker=taker,
+        sources={k: f"bundled:{a.lower()}_{k}" for k in
+                 ("open_interest", "prices", "liquidations", "funding", "taker")},
+    )  # fmt: skip
+
+
+def load_market_frames(asset: str = "ETH", interval: str = "4h", store: Any = None) -> MarketFrames:
+    """The frames the identified book reads, for ``asset`` (store first, then bundled).
+
+    Open interest, prices, recorded liquidations, funding and taker as in
+    :func:`load_backtest_data`, plus the venue's long/short account ratio where one is
+    bundled (BTC). The small loader the CLI, the report and the market layer call;
+    the model functions take the frames as arguments.
+    """
+    try:
+        v = load_backtest_data(asset, interval, None, store)
+    except InputError:
+        v = _bundled_data(asset, interval)
+    long_short = None
+    try:
+        from liqcascade import datasets
+
+        long_short = datasets.load_long_short(asset=asset.upper())
+    except (KeyError, InputError, FileNotFoundError, ValueError):
+        long_short = None
+    sources = dict(v.sources)
+    sources["long_short"] = (
+        f"bundled:{asset.lower()}_long_short_4h" if long_short is not None else "none"
+    )
+    return MarketFrames(
+        oi=v.oi,
+        ohlc=v.ohlc,
+        funding=v.funding,
+        long_short=long_short,
+        taker=v.taker,
+        liquidations=v.recorded,
+        asset=asset.upper(),
+        sources=sources,
+    )
+
+
 # ----------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
 class BacktestResult:
@@ -184,9 +248,11 @@ class BacktestResult:
     params_source: str
     frame: pd.DataFrame
     metrics: dict[str, float] | None
-    params: EstimationParams
+    params: Any
     sources: dict[str, str] = field(default_factory=dict)
     full_metrics: dict[str, float] | None = None
+    months: list[dict[str, Any]] = field(default_factory=list)
+    daily: pd.DataFrame | None = None
 
     @property
     def bars(self) -> int:
@@ -212,15 +278,24 @@ class BacktestResult:
             "recorded_short_usd": self._total("recorded_short_usd"),
             "metrics": self.metrics,
             "sources": self.sources,
+            "months": self.months,
         }
         if series:
+            cols = [c for c in self.frame.columns if c.endswith(("_usd", "_p05", "_p95"))]
             rows = []
-            for ts, r in zip(self.frame.index, self.frame.itertuples(index=False), strict=True):
+            for ts, r in zip(
+                self.frame.index, self.frame[cols].itertuples(index=False), strict=True
+            ):
                 row: dict[str, Any] = {"ts": ts.isoformat()}
-                for c, v in zip(SERIES_COLUMNS, r, strict=True):
+                for c, v in zip(cols, r, strict=True):
                     row[c] = None if (v is None or not math.isfinite(v)) else float(v)
                 rows.append(row)
             out["series"] = rows
+            if self.daily is not None:
+                out["daily"] = [
+                    {"ts": pd.Timestamp(str(ts)).isoformat(), **{c: float(v) for c, v in r.items()}}
+                    for ts, r in self.daily.iterrows()
+                ]
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -391,6 +466,10 @@ def backtest(
     t0, t1 = _ts(start), _ts(end, end=True)
     if t0 > t1:
         raise InputError(f"--start ({t0.date()}) is after --end ({t1.date()})")
+    _check_store(store)
+    cal = _identified_calibration(asset, params)
+    if cal is not None:
+        return backtest_identified(asset, t0, t1, cal[0], cal[1], interval=interval, store=store)
     p, boot, src = _resolve_params(params)
     if data is None:
         data = load_backtest_data(asset, interval, t1, store)
@@ -442,10 +521,107 @@ def backtest(
     )
 
 
+def _identified_calibration(asset: str, params: Any) -> tuple[AssetCalibration, str] | None:
+    """The expanding-window calibration to use, or None for a legacy parameter set."""
+    if params is None:
+        return load_asset_calibration(
+            asset
+        ), f"calibrated expanding window (package, {asset.upper()})"
+    if isinstance(params, AssetCalibration):
+        return params, "calibration result"
+    if isinstance(params, str | Path):
+        p = Path(params)
+        if not p.is_file():
+            raise InputError(f"--params: {p}: no such file")
+        try:
+            d = json.loads(p.read_text())
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"--params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})"
+            ) from None
+        if isinstance(d, dict) and "fits" in d:
+            return AssetCalibration.from_dict(d, str(p)), str(p)
+    return None
+
+
+def backtest_identified(
+    asset: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    cal: AssetCalibration,
+    source: str = "calibration",
+    *,
+    interval: str = "4h",
+    store: Any = None,
+    frames: MarketFrames | None = None,
+) -> BacktestResult:
+    """Back-test of the identified book: each month predicted by the fit before it.
+
+    Parameters
+    ----------
+    asset : str
+        Asset.
+    start, end : Timestamp
+        Period (inclusive, UTC).
+    cal : AssetCalibration
+        Expanding-window fits (:func:`liqcascade.positions.load_asset_calibration`).
+    source : str
+        Where the calibration came from (shown in the output).
+    interval, store : optional
+        Passed to :func:`load_market_frames` when ``frames`` is not given.
+    frames : MarketFrames, optional
+        Inputs given directly (skips loading).
+
+    Returns
+    -------
+    BacktestResult
+        ``metrics`` adds ``spearman_daily``, both baselines' daily Pearson and Spearman
+        and ``coverage_90_daily``; ``months`` names the fit used for each month.
+    """
+    if cal.asset != asset.upper():
+        raise InputError(f"--params: calibration is for {cal.asset}, not {asset.upper()}")
+    if frames is None:
+        frames = load_market_frames(asset, interval, store)
+    oi = frames.oi
+    if oi[(oi.index >= start) & (oi.index <= end)].empty:
+        raise InputError(
+            f"no open interest for {asset.upper()} {interval} between {start.date()} and "
+            f"{end.date()} (available: {oi.index[0].date()} -> {oi.index[-1].date()}; "
+            "ingest more with `liqcascade data ingest --kind open_interest FILE`)"
+        )
+    bars, days, months = expanding_predictions(frames, cal, start, end)
+    metrics = metrics_for(bars, days)
+    m_rows = []
+    for m in months:
+        sel = bars["fit_month"] == m["fit_month"]
+        sel &= pd.DatetimeIndex(bars.index).strftime("%Y-%m") == m["month"]
+        mm = metrics_for(bars[sel], days) if sel.sum() >= 3 else None
+        m_rows.append({**m, "metrics": mm})
+    n_in = sum(1 for m in months if not m["out_of_sample"])
+    src = source + (f"; {n_in} month(s) before the first fit are IN SAMPLE" if n_in else "")
+    frame = bars.drop(columns=["fit_month", "fit_end"])
+    return BacktestResult(
+        asset=asset.upper(),
+        interval=interval,
+        start=start,
+        end=end,
+        params_source=src,
+        frame=frame,
+        metrics=metrics,
+        params=cal.fit_for(end)[0].params,
+        sources=dict(frames.sources),
+        full_metrics=metrics,
+        months=m_rows,
+        daily=days,
+    )
+
+
 __all__ = [
     "BACKTEST_METRICS",
     "SERIES_COLUMNS",
     "BacktestResult",
     "backtest",
+    "backtest_identified",
     "load_backtest_data",
+    "load_market_frames",
 ]

@@ -11,6 +11,17 @@ placement rules traders use (DESIGN.md "Stop-loss clusters"):
   (short) — the support and resistance levels of the chart;
 * **atr**: volatility multiples, entry ∓ 1.5, 2 and 3 × ATR(14).
 
+**Stops belong to positions** (DESIGN.md "The position book"): a position that puts
+``stop_share`` of its size on stops is split in two. The stop-protected part *is* the
+stop orders (each stop closes that part of its parent position when it fires); the
+rest stays a position (:attr:`ModelledStops.positions`, with
+:attr:`ModelledStops.residual_parent`) and is what liquidation can close. Consumers
+pass ``ModelledStops.positions`` and ``ModelledStops.stops`` together to the cascade
+and the maps, never the input book with the stops: then no exposure is counted twice,
+and for any path stops plus liquidations close at most the size held
+(:meth:`ModelledStops.closed_by_parent`). Stops that already fired before ``as_of``
+closed their part: it is in neither.
+
 A long carries sell stops below its entry and above its liquidation price (a stop
 below the liquidation price never fires: the position is liquidated first); a short
 carries buy stops above its entry and below its liquidation price. Each position puts
@@ -167,6 +178,29 @@ class ModelledStops:
     weights: StopModelWeights
     as_of: pd.Timestamp | None = None
     n_fired: int = field(default=0)
+    positions: PositionBook | None = None
+    residual_parent: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
+    source_size: FloatArray = field(default_factory=lambda: np.empty(0))
+
+    def closed_by_parent(self, low: float, high: float) -> FloatArray:
+        """Size each input position loses on a path reaching ``low`` and ``high`` (base units).
+
+        Fired stops (sell stops with ``trigger >= low``, buy stops with ``trigger <=
+        high``) close their part; the residual position closes whole if its
+        liquidation price is reached. Stops already fired before ``as_of`` count as
+        closed. Never more than the input size (the property tests check it).
+        """
+        n = self.source_size.shape[0]
+        out = np.zeros(n)
+        own = self.position >= 0
+        st = self.stops
+        fired = np.where(st.side == SELL, st.trigger >= low, st.trigger <= high) & own
+        np.add.at(out, self.position[fired], st.size[fired])
+        if self.positions is not None and len(self.positions):
+            b = self.positions
+            hit = np.where(b.side == LONG, b.liq_price >= low, b.liq_price <= high)
+            np.add.at(out, self.residual_parent[hit], b.size[hit])
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """One row per stop: side, trigger_price, size, notional_usd, component, position."""
@@ -511,6 +545,17 @@ def model_stops_detailed(
         parts_sz.append(sz2)
         parts_c.append(c2)
         parts_p.append(np.full(sg2.shape[0], -1, np.int64))
+    # the split: each position keeps what it did not put on stops (fired or resting)
+    n_pos = len(positions)
+    on_stops = np.zeros(n_pos)
+    own_keep = pos >= 0
+    np.add.at(on_stops, pos[own_keep], size[own_keep])
+    has_valid = _has_valid_stop(positions, sign, bar, prices, w)
+    placed = np.where(has_valid, w.stop_share * positions.size, 0.0)
+    resid_size = positions.size - np.maximum(placed, on_stops)
+    rmask = resid_size > 1e-12 * positions.size
+    residual_parent = np.nonzero(rmask)[0].astype(np.int64)
+    residual = _with_size(positions.subset(rmask), resid_size[rmask])
     sgn = np.concatenate(parts_sg)
     sizes = np.concatenate(parts_sz)
     # a component weight so small that its share of a size underflows to 0 gives no stop
@@ -524,7 +569,39 @@ def model_stops_detailed(
         weights=w,
         as_of=ts,
         n_fired=n_fired,
+        positions=residual,
+        residual_parent=residual_parent,
+        source_size=positions.size.copy(),
     )
+
+
+def _has_valid_stop(
+    positions: PositionBook, sign: FloatArray, bar: IntArray, prices: pd.DataFrame,
+    w: StopModelWeights,
+) -> np.ndarray:  # fmt: skip
+    """Whether any stop component gives a valid level for each position."""
+    if len(positions) == 0:
+        return np.zeros(0, dtype=bool)
+    trig, cw, _ = _candidate_levels(positions.entry_price, sign, bar, prices, w)
+    s = sign[:, None]
+    with np.errstate(invalid="ignore"):
+        valid = (
+            np.isfinite(trig)
+            & (trig > 0)
+            & (s * (positions.entry_price[:, None] - trig) > 0)
+            & (s * (trig - positions.liq_price[:, None]) > 0)
+        )
+    return np.asarray(((valid * (cw[None, :] > 0)).sum(axis=1) > 0), dtype=bool)
+
+
+def _with_size(book: PositionBook, size: FloatArray) -> PositionBook:
+    """``book`` with new sizes, margins scaled in proportion (prices unchanged)."""
+    f = size / np.where(book.size > 0, book.size, 1.0)
+    return PositionBook(
+        book.side, size, book.entry_price, book.margin * f, book.liq_price,
+        book.bankruptcy_price, book.account, book.opened_ms, venue=book.venue,
+        symbol=book.symbol,
+    )  # fmt: skip
 
 
 def model_stops(

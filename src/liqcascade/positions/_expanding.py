@@ -1,0 +1,495 @@
+"""Expanding-window calibration and back-test of the identified book, per asset.
+
+Each test month is predicted by a fit on the data *before* it (from the first
+recorded bar to the last day of the previous month): the book's parameters by maximum
+likelihood (:mod:`liqcascade.positions._likelihood`), their uncertainty by block
+bootstrap refits, the daily residual quantiles of the fitting window (for the
+predictive band), and the one scale of each baseline. The fits ship per asset
+(``positions/calibrated/<ASSET>.json``) so a back-test needs no refit.
+
+Bands. 4-hour bands per side: the 5th/95th percentiles of the observation law
+(log-normal around each bootstrap set's median), pooled over the bootstrap sets.
+Daily bands on the total: each bootstrap set's daily prediction times the fitting
+window's empirical daily residual ratios (recorded / predicted), pooled; p05/p95.
+So the band carries both the parameter uncertainty and the model's error, and
+``coverage_90_daily`` (the share of days whose recorded total lies inside it) tests it.
+
+Baselines (one scale each, fitted on the fitting window only, per side):
+``|log return| x OI`` per bar, and the range baseline ``(open - low) / open x OI``
+for longs, ``(high - open) / open x OI`` for shorts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from liqcascade._time import to_utc
+from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
+from liqcascade.positions._likelihood import bootstrap_fits, fit_book
+from liqcascade.positions._model import BookParams, BookRun, MarketFrames, walk
+
+DATA_START = "2024-11-13"
+TEST_MONTHS: tuple[str, ...] = ("2025-03", "2025-04", "2025-05", "2025-06", "2025-07")
+_Z = np.array([-2.326, -1.645, -1.282, -0.842, -0.524, -0.253, 0.0, 0.253, 0.524, 0.842,
+               1.282, 1.645, 2.326])  # fmt: skip
+
+
+# ----------------------------------------------------------------- baselines
+def baseline_signals(frames: MarketFrames) -> pd.DataFrame:
+    """Per bar: ``absret`` (``|log return| x OI``), ``range_long``, ``range_short`` (USD)."""
+    px = frames.ohlc[~frames.ohlc.index.duplicated(keep="last")].sort_index()
+    oi = frames.oi[~frames.oi.index.duplicated(keep="last")]["oi_usd"]
+    df = px[["open", "high", "low", "close"]].join(oi, how="inner")
+    lc = np.log(df["close"].to_numpy(np.float64))
+    ret = np.abs(np.diff(lc, prepend=np.nan))
+    return pd.DataFrame(
+        {
+            "absret": ret * df["oi_usd"].to_numpy(),
+            "range_long": ((df["open"] - df["low"]) / df["open"] * df["oi_usd"]).to_numpy(),
+            "range_short": ((df["high"] - df["open"]) / df["open"] * df["oi_usd"]).to_numpy(),
+        },
+        index=df.index,
+    )
+
+
+def baseline_scales(
+    frames: MarketFrames, start: pd.Timestamp, end: pd.Timestamp
+) -> dict[str, float]:
+    """One scale per baseline and side: recorded total / signal total on ``[start, end]``."""
+    if frames.liquidations is None:
+        raise InputError("baselines need recorded liquidations")
+    b = baseline_signals(frames)
+    f = b.join(frames.liquidations[["long_usd", "short_usd"]], how="inner").dropna()
+    f = f[(f.index >= start) & (f.index <= end)]
+
+    def ratio(num: str, den: str) -> float:
+        d = float(f[den].sum())
+        return float(f[num].sum()) / d if d > 0 else float("nan")
+
+    return {
+        "absret_long": ratio("long_usd", "absret"),
+        "absret_short": ratio("short_usd", "absret"),
+        "range_long": ratio("long_usd", "range_long"),
+        "range_short": ratio("short_usd", "range_short"),
+    }
+
+
+# ----------------------------------------------------------------- one month's fit
+@dataclass(frozen=True, eq=False)
+class MonthlyFit:
+    """The fit used to predict one month: trained on ``[fit_start, fit_end]`` only.
+
+    Attributes
+    ----------
+    month : str
+        ``YYYY-MM`` predicted.
+    fit_start, fit_end : str
+        Fitting window (inclusive dates, UTC); ``fit_end`` is before the month.
+    params : BookParams
+        Maximum-likelihood parameters.
+    bootstrap : list of BookParams
+        Block-bootstrap refits (parameter uncertainty).
+    daily_log_residuals : list of float
+        ``log(recorded / predicted)`` of the fitting window's days (predictive band).
+    baseline_scales : dict
+        Scales of the baselines, fitted on the fitting window.
+    loglik, n_bars : float, int
+        Log-likelihood and number of bars of the fit.
+    """
+
+    month: str
+    fit_start: str
+    fit_end: str
+    params: BookParams
+    bootstrap: list[BookParams]
+    daily_log_residuals: list[float]
+    baseline_scales: dict[str, float]
+    loglik: float
+    n_bars: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON."""
+        return {
+            "month": self.month,
+            "fit_start": self.fit_start,
+            "fit_end": self.fit_end,
+            "params": self.params.to_dict(),
+            "bootstrap": [b.to_dict() for b in self.bootstrap],
+            "daily_log_residuals": [round(float(x), 6) for x in self.daily_log_residuals],
+            "baseline_scales": self.baseline_scales,
+            "loglik": self.loglik,
+            "n_bars": self.n_bars,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str) -> MonthlyFit:
+        """Read back :meth:`to_dict`."""
+        try:
+            return cls(
+                month=str(d["month"]),
+                fit_start=str(d["fit_start"]),
+                fit_end=str(d["fit_end"]),
+                params=BookParams.from_dict(d["params"], where),
+                bootstrap=[BookParams.from_dict(b, where) for b in d.get("bootstrap", [])],
+                daily_log_residuals=[float(x) for x in d["daily_log_residuals"]],
+                baseline_scales={k: float(v) for k, v in d["baseline_scales"].items()},
+                loglik=float(d["loglik"]),
+                n_bars=int(d["n_bars"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{where}: not a calibration file ({exc})") from None
+
+
+@dataclass(frozen=True, eq=False)
+class AssetCalibration:
+    """Expanding-window fits of one asset (one per test month)."""
+
+    asset: str
+    fits: list[MonthlyFit]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON (the layout of ``positions/calibrated/<ASSET>.json``)."""
+        return {"asset": self.asset, "meta": self.meta, "fits": [f.to_dict() for f in self.fits]}
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """JSON text; written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        if path is not None:
+            Path(path).write_text(text + "\n")
+        return text
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str = "calibration") -> AssetCalibration:
+        """Read back :meth:`to_dict`."""
+        if not isinstance(d, dict) or "fits" not in d or "asset" not in d:
+            raise InputError(f"{where}: not an expanding-window calibration file")
+        fits = [MonthlyFit.from_dict(f, where) for f in d["fits"]]
+        if not fits:
+            raise InputError(f"{where}: no fits")
+        return cls(asset=str(d["asset"]).upper(), fits=fits, meta=dict(d.get("meta", {})))
+
+    def fit_for(self, month_start: pd.Timestamp) -> tuple[MonthlyFit, bool]:
+        """The latest fit trained before ``month_start``; ``(fit, out_of_sample)``.
+
+        When no fit ends before the month, the earliest fit is returned and flagged
+        in-sample (``False``).
+        """
+        before = [f for f in self.fits if to_utc(f.fit_end) < month_start]
+        if before:
+            return max(before, key=lambda f: f.fit_end), True
+        return min(self.fits, key=lambda f: f.fit_end), False
+
+    @property
+    def latest(self) -> MonthlyFit:
+        """The fit with the latest fitting window."""
+        return max(self.fits, key=lambda f: f.fit_end)
+
+
+def _daily_sum(index: pd.DatetimeIndex, x: FloatArray) -> pd.Series:
+    return pd.Series(x, index=index).resample("1D").sum()
+
+
+def fit_month(
+    frames: MarketFrames,
+    month: str,
+    *,
+    fit_start: str = DATA_START,
+    n_bootstrap: int = 10,
+    seed: int = 0,
+    maxiter: int = 250,
+    bootstrap_maxiter: int = 50,
+    progress: Callable[[float], None] | None = None,
+) -> MonthlyFit:
+    """Fit on ``[fit_start, last day before month]`` to predict ``month`` (``YYYY-MM``)."""
+    m0 = to_utc(month + "-01")
+    fit_end = m0 - pd.Timedelta(days=1)
+    t0 = to_utc(fit_start)
+    t1 = fit_end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    f = fit_book(frames, t0, t1, maxiter=maxiter)
+    boot = bootstrap_fits(
+        frames, t0, t1, f.params, n=n_bootstrap, seed=seed, maxiter=bootstrap_maxiter,
+        progress=progress,
+    )  # fmt: skip
+    cut = frames.until(t1)
+    run = walk(cut, f.params)
+    rec = cut.liquidations.reindex(run.ts)  # type: ignore[union-attr]
+    ok = rec["long_usd"].notna().to_numpy() & (run.ts >= t0)
+    pred_d = _daily_sum(run.ts[ok], (run.predicted_long_usd + run.predicted_short_usd)[ok])
+    rec_d = _daily_sum(run.ts[ok], (rec["long_usd"] + rec["short_usd"]).to_numpy()[ok])
+    good = (pred_d > 0) & (rec_d > 0)
+    resid = np.log(rec_d[good].to_numpy() / pred_d[good].to_numpy())
+    return MonthlyFit(
+        month=month,
+        fit_start=str(t0.date()),
+        fit_end=str(fit_end.date()),
+        params=f.params,
+        bootstrap=boot,
+        daily_log_residuals=[float(x) for x in resid],
+        baseline_scales=baseline_scales(frames, t0, t1),
+        loglik=f.loglik,
+        n_bars=f.n_bars,
+    )
+
+
+def calibrate_expanding(
+    frames: MarketFrames,
+    months: Sequence[str] = TEST_MONTHS,
+    *,
+    fit_start: str = DATA_START,
+    n_bootstrap: int = 10,
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+) -> AssetCalibration:
+    """One :func:`fit_month` per month (each on the data before it)."""
+    fits = []
+    for m in months:
+        fits.append(fit_month(frames, m, fit_start=fit_start, n_bootstrap=n_bootstrap,
+                              seed=seed, progress=progress))  # fmt: skip
+        if progress:
+            progress(1)
+    return AssetCalibration(
+        asset=frames.asset.upper(),
+        fits=fits,
+        meta={
+            "procedure": "expanding window: each month fitted on the data before it",
+            "likelihood": "hurdle log-normal on 4-hour long and short liquidations",
+            "bootstrap": {"n": n_bootstrap, "block_days": 7, "seed": seed},
+            "sources": frames.sources,
+        },
+    )
+
+
+@lru_cache(maxsize=8)
+def _shipped_text(asset: str) -> str:
+    res = files("liqcascade.positions") / "calibrated" / f"{asset}.json"
+    if not res.is_file():
+        raise InputError(f"no shipped calibration for {asset} (shipped: ETH, BTC)")
+    return res.read_text()
+
+
+def load_asset_calibration(asset: str = "ETH", path: str | Path | None = None) -> AssetCalibration:
+    """The shipped expanding-window calibration of ``asset`` (or a calibration file)."""
+    if path is None:
+        a = asset.upper()
+        return AssetCalibration.from_dict(
+            json.loads(_shipped_text(a)), f"package:calibrated/{a}.json"
+        )
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    try:
+        d = json.loads(p.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    return AssetCalibration.from_dict(d, str(p))
+
+
+# ----------------------------------------------------------------- prediction
+def _corr(a: Any, b: Any) -> float:
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.size < 3 or np.std(a) == 0.0 or np.std(b) == 0.0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _spearman(a: Any, b: Any) -> float:
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.size < 3 or np.std(a) == 0.0 or np.std(b) == 0.0:
+        return float("nan")
+    return float(spearmanr(a, b).statistic)
+
+
+def predict_month(
+    frames: MarketFrames, fit: MonthlyFit, start: pd.Timestamp, end: pd.Timestamp,
+    runs: dict[int, BookRun] | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Per-bar predictions on ``[start, end]`` with the fit's bands and baselines (USD)."""
+    runs = {} if runs is None else runs
+    sets = [fit.params, *fit.bootstrap]
+    cut = frames.until(end)
+    preds: list[tuple[FloatArray, FloatArray, BookParams]] = []
+    ts: pd.DatetimeIndex | None = None
+    sel: Any = None
+    for p in sets:
+        run = runs.get(id(p))
+        if run is None:
+            run = walk(cut, p)
+        if ts is None:
+            sel = (run.ts >= start) & (run.ts <= end)
+            ts = run.ts[sel]
+        preds.append((run.mu_long_usd[sel], run.mu_short_usd[sel], p))
+    assert ts is not None
+    main = fit.params
+    g = math.exp(0.5 * main.sigma**2)
+    out = pd.DataFrame(index=ts)
+    out["predicted_long_usd"] = (main.scale * preds[0][0] + main.floor_usd) * g
+    out["predicted_short_usd"] = (main.scale * preds[0][1] + main.floor_usd) * g
+    for k, side in ((0, "long"), (1, "short")):
+        draws = np.concatenate(
+            [(p.scale * np.asarray(mu[k]) + p.floor_usd)[None, :] * np.exp(p.sigma * _Z)[:, None]
+             for mu, p in ((pr[:2], pr[2]) for pr in preds)]
+        )  # fmt: skip
+        out[f"predicted_{side}_usd_p05"] = np.percentile(draws, 5, axis=0)
+        out[f"predicted_{side}_usd_p95"] = np.percentile(draws, 95, axis=0)
+    out["fit_month"] = fit.month
+    out["fit_end"] = fit.fit_end
+    # daily totals per bootstrap set (for the daily band)
+    tot = np.stack([(p.scale * (pl + ps) + 2 * p.floor_usd) * math.exp(0.5 * p.sigma**2)
+                    for pl, ps, p in preds])  # fmt: skip
+    out[[f"_set{i}" for i in range(tot.shape[0])]] = tot.T
+    return out
+
+
+def daily_band(frame: pd.DataFrame, residuals_by_month: dict[str, list[float]]) -> pd.DataFrame:
+    """Daily predicted total with its p05/p95 band (see the module docstring)."""
+    set_cols = [c for c in frame.columns if c.startswith("_set")]
+    rows = []
+    for day, g in frame.groupby(pd.DatetimeIndex(frame.index).floor("1D")):
+        month = str(g["fit_month"].iloc[0])
+        r = np.asarray(residuals_by_month[month], dtype=np.float64)
+        sets = g[set_cols].sum().to_numpy()
+        sets = sets[np.isfinite(sets)]
+        draws = (sets[:, None] * np.exp(r)[None, :]).ravel()
+        rows.append(
+            {
+                "ts": day,
+                "predicted_usd": float((g["predicted_long_usd"] + g["predicted_short_usd"]).sum()),
+                "predicted_usd_p05": float(np.percentile(draws, 5)),
+                "predicted_usd_p95": float(np.percentile(draws, 95)),
+            }
+        )
+    return pd.DataFrame(rows).set_index("ts")
+
+
+def metrics_for(frame: pd.DataFrame, days: pd.DataFrame) -> dict[str, float] | None:
+    """Model vs both baselines, per bar and per day, on the bars with a record."""
+    f = frame.dropna(subset=["recorded_long_usd", "recorded_short_usd"])
+    if len(f) < 3:
+        return None
+    idx = pd.DatetimeIndex(f.index)
+    d = f[["predicted_long_usd", "predicted_short_usd", "recorded_long_usd",
+           "recorded_short_usd", "absret_long_usd", "absret_short_usd", "range_long_usd",
+           "range_short_usd"]].resample("1D").sum()  # fmt: skip
+    d = d[d.index.isin(idx.floor("1D"))]
+    pt = d["predicted_long_usd"] + d["predicted_short_usd"]
+    rt = d["recorded_long_usd"] + d["recorded_short_usd"]
+    at = d["absret_long_usd"] + d["absret_short_usd"]
+    gt = d["range_long_usd"] + d["range_short_usd"]
+    band = days.reindex(d.index)
+    inside = (rt >= band["predicted_usd_p05"]) & (rt <= band["predicted_usd_p95"])
+    p4 = f["predicted_long_usd"] + f["predicted_short_usd"]
+    r4 = f["recorded_long_usd"] + f["recorded_short_usd"]
+    k = max(1, math.ceil(0.05 * len(f)))
+    top_r = set(np.argsort(-r4.to_numpy(), kind="stable")[:k].tolist())
+    top_p = set(np.argsort(-p4.to_numpy(), kind="stable")[:k].tolist())
+    out = {
+        "corr_4h": _corr(p4, r4),
+        "corr_daily": _corr(pt, rt),
+        "corr_daily_long": _corr(d["predicted_long_usd"], d["recorded_long_usd"]),
+        "corr_daily_short": _corr(d["predicted_short_usd"], d["recorded_short_usd"]),
+        "spearman_daily": _spearman(pt, rt),
+        "spearman_daily_long": _spearman(d["predicted_long_usd"], d["recorded_long_usd"]),
+        "spearman_daily_short": _spearman(d["predicted_short_usd"], d["recorded_short_usd"]),
+        "mae_daily_usd": float(np.mean(np.abs(pt - rt))),
+        "top5pct_hit_rate": len(top_r & top_p) / k,
+        "coverage_90_daily": float(inside[band["predicted_usd_p05"].notna()].mean()),
+        "baseline_corr_daily": _corr(at, rt),
+        "baseline_spearman_daily": _spearman(at, rt),
+        "baseline_corr_daily_long": _corr(d["absret_long_usd"], d["recorded_long_usd"]),
+        "baseline_corr_daily_short": _corr(d["absret_short_usd"], d["recorded_short_usd"]),
+        "range_baseline_corr_daily": _corr(gt, rt),
+        "range_baseline_spearman_daily": _spearman(gt, rt),
+        "range_baseline_corr_daily_long": _corr(d["range_long_usd"], d["recorded_long_usd"]),
+        "range_baseline_corr_daily_short": _corr(d["range_short_usd"], d["recorded_short_usd"]),
+        "range_baseline_spearman_daily_long": _spearman(
+            d["range_long_usd"], d["recorded_long_usd"]
+        ),
+        "range_baseline_spearman_daily_short": _spearman(
+            d["range_short_usd"], d["recorded_short_usd"]
+        ),
+        "days": float(len(d)),
+        "predicted_usd": float(pt.sum()),
+        "recorded_usd": float(rt.sum()),
+    }
+    return out
+
+
+def expanding_predictions(
+    frames: MarketFrames, cal: AssetCalibration, start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
+    """Bars and days of ``[start, end]``, each month predicted by the fit before it.
+
+    Returns
+    -------
+    (bars, days, months)
+        ``bars``: predicted/recorded long and short (USD), 4-hour bands, both baselines,
+        the fit used; ``days``: the daily total band; ``months``: one row per month
+        (fit used, whether out of sample).
+    """
+    m = pd.Timestamp(year=start.year, month=start.month, day=1, tz="UTC")
+    frames_out = []
+    months: list[dict[str, Any]] = []
+    resid: dict[str, list[float]] = {}
+    while m <= end:
+        nxt = m + pd.offsets.MonthBegin(1)
+        a, b = max(m, start), min(nxt - pd.Timedelta(microseconds=1), end)
+        fit, oos = cal.fit_for(m)
+        fr = predict_month(frames, fit, a, b)
+        if len(fr):
+            s = fit.baseline_scales
+            base = baseline_signals(frames).reindex(fr.index)
+            fr["absret_long_usd"] = s["absret_long"] * base["absret"]
+            fr["absret_short_usd"] = s["absret_short"] * base["absret"]
+            fr["range_long_usd"] = s["range_long"] * base["range_long"]
+            fr["range_short_usd"] = s["range_short"] * base["range_short"]
+            frames_out.append(fr)
+            resid[fit.month] = fit.daily_log_residuals
+        months.append({"month": m.strftime("%Y-%m"), "fit_month": fit.month,
+                       "fit_end": fit.fit_end, "out_of_sample": oos, "bars": len(fr)})  # fmt: skip
+        m = nxt
+    if not frames_out:
+        raise InputError(f"no bars with open interest between {start.date()} and {end.date()}")
+    bars = pd.concat(frames_out)
+    if frames.liquidations is not None:
+        rec = frames.liquidations[~frames.liquidations.index.duplicated(keep="last")]
+        rec = rec.reindex(bars.index)
+        bars["recorded_long_usd"] = rec["long_usd"].to_numpy(np.float64)
+        bars["recorded_short_usd"] = rec["short_usd"].to_numpy(np.float64)
+    else:
+        bars["recorded_long_usd"] = np.nan
+        bars["recorded_short_usd"] = np.nan
+    days = daily_band(bars, resid)
+    bars = bars.drop(columns=[c for c in bars.columns if c.startswith("_set")])
+    return bars, days, months
+
+
+__all__ = [
+    "DATA_START",
+    "TEST_MONTHS",
+    "AssetCalibration",
+    "MonthlyFit",
+    "baseline_scales",
+    "baseline_signals",
+    "calibrate_expanding",
+    "daily_band",
+    "expanding_predictions",
+    "fit_month",
+    "load_asset_calibration",
+    "metrics_for",
+    "predict_month",
+]
