@@ -11,9 +11,10 @@ import pandas as pd
 import typer
 
 from liqcascade._cli import _common
+from liqcascade._paths import check_output_file
 from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
 from liqcascade.data._readers import read_file
-from liqcascade.data._store import Store, default_store_path
+from liqcascade.data._store import Store, default_store_path, ingest_chunk_rows
 from liqcascade.errors import InputError
 
 data_app = typer.Typer(
@@ -79,6 +80,7 @@ def ingest(
     """
     if kind is not None:
         kind_of(kind)
+    ingest_chunk_rows()  # a bad $LIQCASCADE_INGEST_CHUNK is refused before any file is read
     series = []
     for f in files:
         _common.existing_file(f, "FILE")
@@ -171,6 +173,7 @@ def export(
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
         raise InputError(f"--out must end in .parquet or .csv (got {out.name!r})")
+    check_output_file(out, "--out")
     t0 = _common.parse_date(start, "--start")
     t1 = _common.parse_date(end, "--end")
     path = _store_path(store)
