@@ -154,9 +154,13 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
     """Parse an option's date (UTC) or fail naming the option."""
     if value is None:
         return None
+    if not str(value).strip():
+        fail(f"{option} is empty: give a date like 2025-07-31")
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
+        fail(f"{option}: not a date: {value!r}")
+    if ts is pd.NaT:
         fail(f"{option}: not a date: {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 

@@ -81,6 +81,11 @@ def _estimated(
         _common.fail(
             f"--as-of: {t_book:%Y-%m-%d} is before the first open interest ({oi.index[0]:%Y-%m-%d})"
         )
+    if as_of is not None and len(oi) > 1 and as_of >= oi.index[-1] + (oi.index[-1] - oi.index[-2]):
+        _common.fail(
+            f"--as-of {as_of:%Y-%m-%d} is after the last open-interest bar "
+            f"{oi.index[-1]:%Y-%m-%d %H:%M} UTC: no estimate there (give an earlier --as-of)"
+        )
     t_book = oi.index[oi.index <= t_book][-1]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -110,19 +110,20 @@ def _from_epoch(col: pd.Series, file: str, name: str) -> pd.Series:
         ints = np.where(finite, np.round(np.where(finite, us_f, 0.0)), 0).astype("int64")
     else:
         ints = us
-    out = pd.Series(pd.to_datetime(ints, unit="us", utc=True), index=col.index)
-    return out.where(finite, pd.NaT).astype("datetime64[us, UTC]")
+    idx = pd.to_datetime(ints, unit="us", utc=True).as_unit("us")
+    out = pd.Series(idx.where(finite), index=col.index)  # not finite -> NaT
+    return out.astype("datetime64[us, UTC]")
 
 
 def _show(v: object) -> str:
     if isinstance(v, float | np.floating) and float(v).is_integer():
-        return str(int(v))
+        return str(int(v)) if abs(float(v)) < 1e20 else f"{float(v):g}"
     return str(v).strip()
 
 
 def _when(us: float) -> str:
     years = us / 1e6 / 86_400 / 365.2425 + 1970
-    if 1678 < years < 2261:
+    if 1 < years < 9999:
         return f"{pd.Timestamp(int(us), unit='us', tz='UTC'):%Y-%m-%d %H:%M}"
     return f"the year {years:,.0f}"
 
@@ -175,7 +176,7 @@ def parse_times(col: pd.Series, file: str, name: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(col):
         return _from_epoch(col, file, name)
     text = col.astype("string").str.strip()
-    text = text.replace("", pd.NA)
+    text = text.mask(text.fillna("") == "")
     present = text.notna().to_numpy()
     is_num = text.str.fullmatch(_NUMBER).fillna(False).to_numpy(dtype=bool)
     n_num, n_text = int(is_num.sum()), int((present & ~is_num).sum())

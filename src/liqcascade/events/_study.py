@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
+from liqcascade._limits import check_seed
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
 from liqcascade.events._detect import SupportDetection, _arrays, detect_arrays, detect_support
@@ -664,6 +665,7 @@ def support_study(
         )
     if n_random < 0 or n_boot < 1:
         raise InputError(f"n_random must be >= 0 and n_boot >= 1 (got {n_random}, {n_boot})")
+    check_seed(seed)
     det = detect_support(ohlcv, params)
     low, close, _ = _arrays(ohlcv)
     ss = np.random.SeedSequence(seed)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade._limits import SPLIT_ACCOUNT_BYTES, check_count, check_seed
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
 
@@ -54,7 +55,8 @@ def split_accounts(
         raise InputError(f"sigma must be >= 0 (got {sigma})")
     n = len(book)
     k = int(per_position)
-    rng = np.random.default_rng(seed)
+    check_count("--accounts-per-cohort", k, n * SPLIT_ACCOUNT_BYTES)  # before allocating
+    rng = np.random.default_rng(check_seed(seed, "seed"))
     w = np.exp(sigma * rng.standard_normal((n, k)))
     w /= w.sum(axis=1, keepdims=True)
     rep = np.repeat(np.arange(n), k)
