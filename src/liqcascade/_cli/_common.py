@@ -113,8 +113,12 @@ def _fmt(v: Any) -> str:
 
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
-    """A rich progress bar on stderr; yields ``advance(n)``. Silent with ``-q``."""
-    if STATE.verbosity < 0:
+    """A rich progress bar on stderr; yields ``advance(n)``.
+
+    Silent with ``-q`` and when stderr is not a terminal (a bar stopped there would
+    leave an empty line before an ``error:`` line).
+    """
+    if STATE.verbosity < 0 or not stderr.is_terminal:
 
         def _noop(n: float = 1) -> None:
             return None

@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
 
         from liqcascade.report import SECTION_MODULES, build_report
 
-        if STATE.verbosity < 0:
+        if STATE.verbosity < 0 or not stderr.is_terminal:
             paths = build_report(out, quick=quick)
         else:
             with Progress(

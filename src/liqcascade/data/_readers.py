@@ -23,7 +23,13 @@ import pandas as pd
 from liqcascade._limits import PARSE_BYTES_PER_BYTE, check_memory, format_bytes
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import kind_of
-from liqcascade.data._time import infer_interval, interval_ms, parse_times, row_ref
+from liqcascade.data._time import (
+    format_interval,
+    infer_interval,
+    interval_ms,
+    parse_times,
+    row_ref,
+)
 from liqcascade.data._validate import validate
 from liqcascade.errors import InputError
 
@@ -717,7 +723,13 @@ def series_from_raw(
         seen = infer_interval(pd.DatetimeIndex(f["ts"].dropna().unique()))
         if interval is not None and kind_name != "liquidation_events":
             _check_declared_interval(interval, seen, name, v, sym)
-        iv = interval or seen
+        declared_ms = interval_ms(interval) if interval is not None else None
+        # a declared interval is stored under its canonical label (60m -> 1h)
+        iv = (
+            seen
+            if interval is None
+            else (format_interval(declared_ms) if declared_ms else interval)
+        )
         if kind_name == "funding" and "interval_hours" not in f.columns:
             step = interval_ms(iv)
             if step is None:
