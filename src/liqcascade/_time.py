@@ -110,7 +110,8 @@ def resolve_as_of(
     Raises
     ------
     InputError
-        If no bar of ``index`` has closed by ``value`` (the message names ``option``).
+        If no bar of ``index`` has closed by ``value``, or ``value`` is after the last
+        bar's close (nothing is known there; the message names ``option``).
     """
     idx = pd.DatetimeIndex(index)
     if len(idx) == 0:
@@ -127,5 +128,11 @@ def resolve_as_of(
     if n == 0:
         raise InputError(
             f"{option} {instant:%Y-%m-%d %H:%M}: before the first bar ({idx[0]:%Y-%m-%d %H:%M} UTC)"
+        )
+    last_close = idx[-1] + step
+    if instant > last_close + _TICK:
+        raise InputError(
+            f"{option} {instant:%Y-%m-%d %H:%M}: after the last bar, which closed "
+            f"{last_close:%Y-%m-%d %H:%M} UTC: no data there (give an earlier {option})"
         )
     return pd.Timestamp(idx[n - 1])

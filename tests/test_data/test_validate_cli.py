@@ -62,43 +62,44 @@ CASES = [
         replace(2, "2024-01-01 02:00:00,108,109,100,,12"),
         HEADER,
         None,
-        "row 3: close is missing or not a finite number",
+        "data row 3: close is missing or not a finite number",
     ),
     (
         replace(3, "2024-01-01 03:00:00,0,104,99,103,13"),
         HEADER,
         None,
-        "row 4: open must be > 0 (got 0)",
+        "data row 4: open must be > 0 (got 0)",
     ),
     (
         replace(4, "2024-01-01 04:00:00,103,103.5,102,104,14"),
         HEADER,
         None,
-        "row 5: high 103.5 is below max(open, close) = 104",
+        "data row 5: high 103.5 is below max(open, close) = 104",
     ),
     (
         replace(1, "2024-01-01 01:00:00,105,112,106,108,11"),
         HEADER,
         None,
-        "row 2: low 106 is above min(open, close) = 105",
+        "data row 2: low 106 is above min(open, close) = 105",
     ),
     (
         replace(5, "2024-01-01 05:00:00,104,108,103,107,-1"),
         HEADER,
         None,
-        "row 6: volume must be >= 0 (got -1)",
+        "data row 6: volume must be >= 0 (got -1)",
     ),
     (
         [*ROWS, "2024-01-01 02:00:00,108,109,100,102,12"],
         HEADER,
         None,
-        "row 7: duplicate timestamp 2024-01-01 02:00:00+00:00 with different values than row 3",
+        "data row 7: duplicate timestamp 2024-01-01 02:00:00+00:00 with different values "
+        "than data row 3",
     ),
     (
         replace(2, "not-a-time,108,109,100,101,12"),
         HEADER,
         None,
-        "row 3: timestamp: not a time: 'not-a-time'",
+        "data row 3: timestamp: not a time: 'not-a-time'",
     ),
     (
         [r.rsplit(",", 1)[0] for r in ROWS],
@@ -106,12 +107,17 @@ CASES = [
         "ohlcv",
         "missing required column(s) for ohlcv: volume (columns seen: ts, open, high, low, close",
     ),
-    (replace(3, "2024-01-01 03:00:00,101,104,99,103,13,99"), HEADER, None, "row 4: malformed CSV"),
+    (
+        replace(3, "2024-01-01 03:00:00,101,104,99,103,13,99"),
+        HEADER,
+        None,
+        "data row 4 (file line 5): malformed CSV",
+    ),
     (
         replace(0, "2024-01-01 00:00:00,abc,110,95,105,10"),
         HEADER,
         None,
-        "row 1: open is missing or not a finite number",
+        "data row 1: open is missing or not a finite number",
     ),
 ]
 
@@ -162,7 +168,7 @@ def test_negative_sizes_in_other_kinds(tmp_path, cli, seeded):
     )
     r = cli("data", "ingest", str(p), "--store", str(seeded))
     assert r.exit_code == 2
-    assert r.stderr.strip() == f"error: {p}: row 1: long_usd must be >= 0 (got -5)"
+    assert r.stderr.strip() == f"error: {p}: data row 1: long_usd must be >= 0 (got -5)"
     depth = csv(
         tmp_path,
         ["2024-01-01 00:00:08,-1,100,230000", "2024-01-01 00:00:08,1,-3,5"],
@@ -171,7 +177,7 @@ def test_negative_sizes_in_other_kinds(tmp_path, cli, seeded):
     )
     r = cli("data", "ingest", str(depth), "--store", str(seeded))
     assert r.exit_code == 2
-    assert r.stderr.strip() == f"error: {depth}: row 2: depth_base must be >= 0 (got -3)"
+    assert r.stderr.strip() == f"error: {depth}: data row 2: depth_base must be >= 0 (got -3)"
     with Store(seeded, read_only=True) as s:
         assert s.count() == 46
 
@@ -196,7 +202,7 @@ def test_unsorted_is_sorted_and_rows_refer_to_file_order(tmp_path, cli, store_pa
     bad = list(rows)
     bad[1] = "2024-01-01 04:00:00,103,106,102,104,-2"  # 2nd line of the file as given
     r = cli("data", "ingest", str(csv(tmp_path, bad, name="b2.csv")), "--store", str(store_path))
-    assert r.exit_code == 2 and "row 2: volume must be >= 0" in r.stderr
+    assert r.exit_code == 2 and "data row 2: volume must be >= 0" in r.stderr
 
 
 def test_gaps_reported_not_filled(tmp_path, cli, store_path):
@@ -229,5 +235,5 @@ def test_real_entry_point_one_line_no_traceback(tmp_path, seeded):
         timeout=120,
     )
     assert r.returncode == 2
-    assert r.stderr.strip() == f"error: {bad}: row 4: volume must be >= 0 (got -13)"
+    assert r.stderr.strip() == f"error: {bad}: data row 4: volume must be >= 0 (got -13)"
     assert r.stdout == ""

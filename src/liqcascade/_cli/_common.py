@@ -131,14 +131,13 @@ class Advance:
 
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Advance]:
-    """A rich progress bar on stderr; yields ``advance(n)``. Silent with ``-q``.
+    """A rich progress bar on stderr; yields ``advance(n)``.
 
-    On a terminal the bar shows at once (and, transient, leaves nothing behind).
-    Elsewhere it starts at the first call of ``advance`` (``advance(0)`` when the work
-    starts), so an input error raised before any work leaves stderr with its one
-    ``error:`` line only.
+    Silent with ``-q`` and when stderr is not a terminal (a bar stopped there would
+    leave an empty line before an ``error:`` line). On a terminal the bar shows at once
+    (and, transient, leaves nothing behind).
     """
-    if STATE.verbosity < 0:
+    if STATE.verbosity < 0 or not stderr.is_terminal:
         yield Advance(None)
         return
     bar = Progress(
@@ -174,9 +173,13 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
     """Parse an option's date (UTC) or fail naming the option."""
     if value is None:
         return None
+    if not str(value).strip():
+        fail(f"{option} is empty: give a date like 2025-07-31")
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
+        fail(f"{option}: not a date: {value!r}")
+    if ts is pd.NaT:
         fail(f"{option}: not a date: {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 

@@ -29,11 +29,15 @@ def register(app: typer.Typer) -> None:
 
         Example: liqcascade report --out report
         """
+        from liqcascade._paths import check_output_dir
+
+        check_output_dir(out, "--out", files=("report.html", "summary.json"))  # before the work
+
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from liqcascade.report import SECTION_MODULES, build_report
 
-        if STATE.verbosity < 0:
+        if STATE.verbosity < 0 or not stderr.is_terminal:
             paths = build_report(out, quick=quick)
         else:
             with Progress(

@@ -45,9 +45,9 @@ def _render_backtest(res: dict[str, Any]) -> None:
 @stops_app.command("recommend")
 def recommend_cmd(
     side: Annotated[str, typer.Option(help="Position side: long or short.")] = "long",
-    entry: Annotated[float, typer.Option(help="Entry price, USD.")] = math.nan,
-    size: Annotated[float, typer.Option(help="Position size, base units (ETH).")] = math.nan,
-    leverage: Annotated[float, typer.Option(help="Leverage at entry (1–125).")] = math.nan,
+    entry: Annotated[float | None, typer.Option(help="Entry price, USD.")] = None,
+    size: Annotated[float | None, typer.Option(help="Position size, base units (ETH).")] = None,
+    leverage: Annotated[float | None, typer.Option(help="Leverage at entry (1–125).")] = None,
     asset: Annotated[str, typer.Option(help="Asset (bundled: ETH, BTC).")] = "ETH",
     as_of: Annotated[
         str | None,
@@ -69,8 +69,13 @@ def recommend_cmd(
     from liqcascade.protect import RecommendSettings, recommend_stop
 
     for nm, v in (("--entry", entry), ("--size", size), ("--leverage", leverage)):
-        if math.isnan(v):
+        if v is None:
             _common.fail(f"{nm} is required")
+        if not math.isfinite(v):
+            _common.fail(f"{nm} must be a finite number (got {v})")
+        if not v > 0:
+            _common.fail(f"{nm} must be > 0 (got {v:g})")
+    assert entry is not None and size is not None and leverage is not None
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
     with _common.progress("estimating the market and pricing stop levels") as adv:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))

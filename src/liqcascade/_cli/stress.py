@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
+from liqcascade._limits import check_count, check_seed, stress_path_bytes
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -133,6 +134,9 @@ def stress_cmd(
     grid = _parse_shocks(shocks) if shocks is not None else list(st.DEFAULT_SHOCKS)
     _common.existing_file(portfolio, "--portfolio")
     pf = st.read_portfolio(portfolio)
+    if scenario == "montecarlo":  # refused before the market is loaded
+        check_seed(seed)
+        check_count("--paths", paths, stress_path_bytes(len({"ETH", *pf.assets}), len(pf)))
     market = st.stress_market(as_of, asset=asset)
     cascade = not no_cascade
     if scenario == "shock":

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import BOOK_LEVEL_BYTES, check_count
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -288,6 +289,7 @@ class OrderBook:
         n = math.floor(mid * max_distance / tick + 1e-9)
         if n < 1:
             raise InputError("tick is larger than max_distance * mid: no levels")
+        check_count("n_levels", n, BOOK_LEVEL_BYTES)  # refused before any allocation
         k = np.arange(1, n + 1, dtype=np.float64)
         dist = k * tick / mid
         edges = np.concatenate([[0.0], dist])

@@ -17,6 +17,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
+from liqcascade._limits import check_count
+from liqcascade._paths import resolve_config_path
 from liqcascade.book._calibrate import BETA_FUTURES
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.contagion._arbitrage import Link
@@ -219,6 +222,8 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
     for i, v in enumerate(cfg.venues):
         if v.mid is None and v.mid_at is None and v.book.kind != "file":
             raise InputError(f"{where}: venues[{i}].mid: missing parameter (or give mid_at)")
+        if isinstance(v.book, ParametricBook):  # memory, before anything is built
+            check_count(f"{where}: venues[{i}].book.n_levels", v.book.n_levels, LEVEL_BYTES)
     return cfg
 
 
@@ -231,6 +236,8 @@ def load_config(path: str | Path) -> ConfigModel:
         raise InputError(f"{p}: no such file") from None
     except OSError as e:
         raise InputError(f"{p}: cannot read ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{p.name}: not a TOML text file (not UTF-8 text)") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -341,7 +348,7 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
             raise InputError(f"{where}: lending[{i}].accounts: collateral and debt_usd differ")
         return np.array(a.collateral, float), np.array(a.debt_usd, float)
     if isinstance(a, FileAccounts):
-        path = (base / a.path) if not Path(a.path).is_absolute() else Path(a.path)
+        path = resolve_config_path(base, a.path, f"{where}: lending[{i}].accounts.path")
         try:
             df = pd.read_csv(path) if path.suffix != ".parquet" else pd.read_parquet(path)
         except FileNotFoundError:
@@ -422,15 +429,19 @@ def build_setup(
                                         n_levels=b.n_levels,
                                         max_distance=b.max_distance)  # fmt: skip
         elif isinstance(v.book, FileBook):
-            book = OrderBook.from_file(base / v.book.path, mid=mid)
+            book = OrderBook.from_file(resolve_config_path(base, v.book.path, f"{key}.book.path"),
+                                       mid=mid)  # fmt: skip
             mid = book.mid
         else:
             assert mid is not None
             ms = _market_state(v.book.as_of, cache)
             book = ms.recentred_book(mid, scale=share_f)
         if isinstance(v.positions, FilePositions):
-            pos = read_positions(base / v.positions.path, venue=v.positions.margin_rules)
-            stops = read_stops(base / v.positions.stops) if v.positions.stops else None
+            f_pos = resolve_config_path(base, v.positions.path, f"{key}.positions.path")
+            pos = read_positions(f_pos, venue=v.positions.margin_rules)
+            stops = (read_stops(resolve_config_path(base, v.positions.stops,
+                                                    f"{key}.positions.stops"))
+                     if v.positions.stops else None)  # fmt: skip
         else:
             ms = _market_state(v.positions.as_of, cache)
             assert mid is not None

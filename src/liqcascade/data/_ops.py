@@ -14,9 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._paths import check_output_file
 from liqcascade.data._kinds import KINDS, kind_of
 from liqcascade.data._readers import read_file
-from liqcascade.data._store import IngestResult, Store, default_store_path
+from liqcascade.data._store import IngestResult, Store, default_store_path, ingest_chunk_rows
 from liqcascade.errors import InputError
 
 __all__ = ["export_series", "fetch_into_store", "ingest_files", "list_store", "store_path"]
@@ -74,6 +75,7 @@ def ingest_files(
     """
     if kind is not None:
         _kind(kind)
+    ingest_chunk_rows()  # a bad $LIQCASCADE_INGEST_CHUNK is refused before any file is read
     series = []
     for f in files:
         p = Path(f)
@@ -137,6 +139,7 @@ def export_series(
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
         raise InputError(f"out must end in .parquet or .csv (got {out.name!r})", param="out")
+    check_output_file(out, "--out")
     path = store_path(store, must_exist=True)
     with Store(path, read_only=True) as st:
         row = _one_series(st.list_series(), k, symbol=symbol, venue=venue, interval=interval)

@@ -12,6 +12,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import PARSE_BYTES_PER_BYTE, check_memory, format_bytes
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import kind_of
-from liqcascade.data._time import infer_interval, interval_ms, parse_times
+from liqcascade.data._time import (
+    format_interval,
+    infer_interval,
+    interval_ms,
+    parse_times,
+    row_ref,
+)
 from liqcascade.data._validate import validate
 from liqcascade.errors import InputError
 
@@ -89,12 +97,48 @@ LAYOUTS: dict[str, str] = {
 
 
 # -- opening --------------------------------------------------------------------------------
-def _decompress(data: bytes, name: str) -> tuple[bytes, str]:
+#: Compressed input may expand at most this many times its size on disk (over every layer
+#: of a ``.gz`` / ``.zip``), or to :data:`MIN_EXPANDED_LIMIT`, whichever is larger. Market
+#: CSVs compress 3-15x; a file expanding 100x is refused as a likely decompression bomb.
+MAX_EXPANSION_RATIO = 100
+#: Expanded size always allowed, bytes (small, very repetitive files compress past 100x).
+MIN_EXPANDED_LIMIT = 64 * 2**20
+_READ_CHUNK = 2**20
+
+
+def _expanded_limit(compressed: int) -> int:
+    return max(MIN_EXPANDED_LIMIT, MAX_EXPANSION_RATIO * max(compressed, 1))
+
+
+def _inflate(stream: Any, name: str, what: str, on_disk: int, limit: int) -> bytes:
+    """Read a decompressing stream in chunks, refusing past ``limit`` bytes."""
+    out = bytearray()
+    while True:
+        chunk = stream.read(_READ_CHUNK)
+        if not chunk:
+            return bytes(out)
+        out += chunk
+        if len(out) > limit:
+            raise InputError(
+                f"{name}: {what} data expands past {format_bytes(limit)} from "
+                f"{format_bytes(on_disk)} on disk (more than {MAX_EXPANSION_RATIO}x, or "
+                f"{format_bytes(MIN_EXPANDED_LIMIT)} for small files): refused as a likely "
+                "decompression bomb; decompress it yourself if it is genuine"
+            )
+
+
+def _decompress(data: bytes, name: str, on_disk: int | None = None) -> tuple[bytes, str]:
+    """Undo gzip / zip layers, streaming, within the expansion limit of the file on disk."""
+    size = len(data) if on_disk is None else on_disk
+    limit = _expanded_limit(size)
     if data[:2] == b"\x1f\x8b":
         try:
-            return _decompress(gzip.decompress(data), name)
-        except (OSError, EOFError) as exc:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+                inner = _inflate(gz, name, "gzip", size, limit)
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{name}: corrupt gzip data: {exc}") from exc
+        _check_parse_memory(len(inner), name)
+        return _decompress(inner, name, size)
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -104,10 +148,24 @@ def _decompress(data: bytes, name: str) -> tuple[bytes, str]:
                     raise InputError(
                         f"{name}: a zip must hold exactly one file (holds {len(members)})"
                     )
-                return _decompress(zf.read(members[0]), name)
-        except zipfile.BadZipFile as exc:
+                with zf.open(members[0]) as member:
+                    inner = _inflate(member, name, "zip", size, limit)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
             raise InputError(f"{name}: corrupt zip: {exc}") from exc
+        except RuntimeError as exc:  # encrypted member
+            raise InputError(f"{name}: unreadable zip: {exc}") from exc
+        _check_parse_memory(len(inner), name)
+        return _decompress(inner, name, size)
     return data, name
+
+
+def _check_parse_memory(n_bytes: int, name: str) -> None:
+    """Refuse a file whose text would not fit in memory once parsed."""
+    check_memory(
+        n_bytes * PARSE_BYTES_PER_BYTE,
+        f"{name} ({format_bytes(n_bytes)} of data)",
+        hint="; split the file",
+    )
 
 
 def norm_column(col: Any) -> str:
@@ -138,6 +196,8 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, bool]:
     p = Path(path)
     name = str(path)
     try:
+        if p.is_file():
+            _check_parse_memory(p.stat().st_size, name)
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from exc
@@ -209,8 +269,11 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
         msg = str(exc).strip().splitlines()[0]
         m = re.search(r"line (\d+)", msg)
         if m:
-            row = int(m.group(1)) - (0 if headerless else 1)
-            raise InputError(f"{name}: row {row}: malformed CSV: {msg}") from exc
+            line = int(m.group(1))
+            row = line - (0 if headerless else 1)
+            raise InputError(
+                f"{name}: {row_ref(row)} (file line {line}): malformed CSV: {msg}"
+            ) from exc
         raise InputError(f"{name}: malformed CSV: {msg}") from exc
     if df.empty:
         raise InputError(f"{name}: no data rows")
@@ -626,7 +689,7 @@ def series_from_raw(
     if keys:
         if frame[keys].isna().any().any():
             bad = int(frame.loc[frame[keys].isna().any(axis=1), "_row"].min())
-            raise InputError(f"{name}: row {bad}: {'/'.join(k[1:] for k in keys)} is missing")
+            raise InputError(f"{name}: {row_ref(bad)}: {'/'.join(k[1:] for k in keys)} is missing")
         for key, g in frame.groupby(keys, sort=True):
             kt = key if isinstance(key, tuple) else (key,)
             d = dict(zip(keys, kt, strict=True))
@@ -657,7 +720,16 @@ def series_from_raw(
         notes.append(f"{name}: no symbol in the file; labelled ETHUSDT (pass --symbol)")
     out: list[SeriesFrame] = []
     for v, sym, f in groups:
-        iv = interval or infer_interval(pd.DatetimeIndex(f["ts"].dropna().unique()))
+        seen = infer_interval(pd.DatetimeIndex(f["ts"].dropna().unique()))
+        if interval is not None and kind_name != "liquidation_events":
+            _check_declared_interval(interval, seen, name, v, sym)
+        declared_ms = interval_ms(interval) if interval is not None else None
+        # a declared interval is stored under its canonical label (60m -> 1h)
+        iv = (
+            seen
+            if interval is None
+            else (format_interval(declared_ms) if declared_ms else interval)
+        )
         if kind_name == "funding" and "interval_hours" not in f.columns:
             step = interval_ms(iv)
             if step is None:
@@ -685,6 +757,19 @@ def series_from_raw(
         )
         out.append(validate(sf))
     return out
+
+
+def _check_declared_interval(declared: str, seen: str, name: str, venue: str, symbol: str) -> None:
+    """``--interval`` must be the step the timestamps show (their most common step)."""
+    step = interval_ms(seen) if seen != "events" else None
+    if step is None:
+        return  # one timestamp: nothing to check against
+    if interval_ms(declared) != step:
+        where = f" ({venue} {symbol})" if venue != "unknown" else ""
+        raise InputError(
+            f"{name}: --interval {declared}: the timestamps{where} are {seen} apart (their "
+            f"most common step); pass --interval {seen}, or leave --interval out"
+        )
 
 
 def _book_totals_to_depth(raw: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,82 +17,208 @@ __all__ = [
     "infer_interval",
     "interval_ms",
     "parse_times",
+    "plausible_range",
+    "row_ref",
     "to_utc",
 ]
 
 _UNITS_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 
 
+#: Earliest plausible market time: nothing traded before Bitcoin's first block (2009-01-03).
+EARLIEST = pd.Timestamp("2009-01-01", tz="UTC")
+#: Latest plausible market time: now plus this (clocks and time zones a day apart).
+AHEAD = pd.Timedelta(days=1)
+
+_EPOCH_UNITS = ("s", "ms", "us", "ns")
+_UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+_TO_US = {"s": 1_000_000.0, "ms": 1_000.0, "us": 1.0, "ns": 1e-3}
+
+
+def row_ref(row: int) -> str:
+    """How messages name a row: ``"data row 4"`` = the 4th row after the header, from 1.
+
+    Blank lines are not counted; in a file without a header the first line is data row 1.
+    """
+    return f"data row {row}"
+
+
+def plausible_range() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(earliest, latest) market times accepted on ingest: 2009-01-01 .. now + 1 day (UTC)."""
+    return EARLIEST, pd.Timestamp.now(tz="UTC").floor("s") + AHEAD
+
+
+def _unit_codes(values: np.ndarray) -> np.ndarray:
+    """Per value: 0 s (< 1e11), 1 ms (< 1e14), 2 us (< 1e17), 3 ns; -1 when not finite."""
+    a = np.abs(values)
+    code = np.searchsorted(np.array([1e11, 1e14, 1e17]), a, side="right").astype(np.int64)
+    code[~np.isfinite(values)] = -1
+    return code
+
+
 def epoch_unit(values: np.ndarray) -> str:
     """Unit of epoch numbers by magnitude: s (< 1e11), ms (< 1e14), us (< 1e17), else ns.
 
-    1e11 s is the year 5138 and 1e11 ms is 1973-03, so any real market time is unambiguous.
+    The unit most values have (ties to the smaller). 1e11 s is the year 5138 and 1e11 ms
+    is 1973-03, so any real market time is unambiguous.
     """
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
+    codes = _unit_codes(np.asarray(values, dtype="float64"))
+    codes = codes[codes >= 0]
+    if codes.size == 0:
         return "ms"
-    m = float(np.nanmedian(np.abs(finite)))
-    if m < 1e11:
-        return "s"
-    if m < 1e14:
-        return "ms"
-    if m < 1e17:
-        return "us"
-    return "ns"
+    return _EPOCH_UNITS[int(np.argmax(np.bincount(codes, minlength=4)))]
+
+
+def _from_epoch(col: pd.Series, file: str, name: str) -> pd.Series:
+    """Epoch numbers (one unit for the whole column) to UTC, within the plausible range."""
+    vals = col.to_numpy(dtype="float64", na_value=np.nan)
+    finite = np.isfinite(vals)
+    if finite.any() and np.nanmedian(np.abs(vals[finite])) < 1e7:
+        raise InputError(
+            f"{file}: column {name!r}: numbers too small to be epoch times "
+            f"(e.g. {vals[finite][0]:g})"
+        )
+    unit = epoch_unit(vals)
+    codes = _unit_codes(vals)
+    off = np.flatnonzero((codes >= 0) & (codes != _EPOCH_UNITS.index(unit)))
+    if off.size:
+        i = int(off[0])
+        other = _EPOCH_UNITS[int(codes[i])]
+        raise InputError(
+            f"{file}: {row_ref(i + 1)}: {name} {_show(col.iloc[i])} is epoch "
+            f"{_UNIT_NAMES[other]} but the file's other times are epoch {_UNIT_NAMES[unit]} "
+            "(one unit per file)"
+        )
+    if pd.api.types.is_integer_dtype(col) and unit != "ns" and not col.isna().any():
+        us = col.to_numpy(dtype="int64") * int(_TO_US[unit])  # exact; |value| < 1e17
+        us_f = us.astype("float64")
+    else:
+        us_f = vals * _TO_US[unit]
+        us = None
+    lo, hi = plausible_range()
+    lo_us, hi_us = lo.value / 1e3, hi.value / 1e3
+    with np.errstate(invalid="ignore"):
+        bad = finite & ((us_f < lo_us) | (us_f > hi_us))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{file}: {row_ref(i + 1)}: {name} {_show(col.iloc[i])} (epoch "
+            f"{_UNIT_NAMES[unit]}) is {_when(us_f[i])}, outside the plausible range "
+            f"{lo:%Y-%m-%d} .. {hi:%Y-%m-%d}"
+        )
+    if us is None:
+        ints = np.where(finite, np.round(np.where(finite, us_f, 0.0)), 0).astype("int64")
+    else:
+        ints = us
+    idx = pd.to_datetime(ints, unit="us", utc=True).as_unit("us")
+    out = pd.Series(idx.where(finite), index=col.index)  # not finite -> NaT
+    return out.astype("datetime64[us, UTC]")
+
+
+def _show(v: object) -> str:
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v)) if abs(float(v)) < 1e20 else f"{float(v):g}"
+    return str(v).strip()
+
+
+def _when(us: float) -> str:
+    years = us / 1e6 / 86_400 / 365.2425 + 1970
+    if 1 < years < 9999:
+        return f"{pd.Timestamp(int(us), unit='us', tz='UTC'):%Y-%m-%d %H:%M}"
+    return f"the year {years:,.0f}"
+
+
+def _check_range(out: pd.Series, file: str, name: str, raw: pd.Series) -> None:
+    lo, hi = plausible_range()
+    bad = (out < lo) | (out > hi)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{file}: {row_ref(i + 1)}: {name} {_show(raw.iloc[i])} is outside the plausible "
+            f"range {lo:%Y-%m-%d} .. {hi:%Y-%m-%d}"
+        )
+
+
+_NUMBER = r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?"
 
 
 def parse_times(col: pd.Series, file: str, name: str) -> pd.Series:
-    """Parse a time column (ISO text, date, or epoch s/ms/µs by magnitude) to UTC.
+    """Parse a time column (ISO text, date, or epoch s/ms/µs/ns) to UTC, checked.
+
+    One form per column: epoch numbers in one unit (seconds, milliseconds,
+    microseconds or nanoseconds, told apart by magnitude), or text times. Every time
+    must lie in :func:`plausible_range` (2009-01-01 .. now + 1 day).
 
     Parameters
     ----------
     col : pandas.Series
-        Raw column.
+        Raw column, in file order (position ``i`` is data row ``i + 1``).
     file, name : str
         File and column name, for error messages.
 
     Returns
     -------
     pandas.Series
-        ``datetime64[us, UTC]``; unparseable values raise :class:`InputError` naming the row.
+        ``datetime64[us, UTC]``; missing values are ``NaT`` (:func:`validate` names them).
+
+    Raises
+    ------
+    InputError
+        ``"FILE: data row N: …"`` for the first row at fault: not a time, a unit or form
+        other than the rest of the column's, or a time outside the plausible range.
     """
     if pd.api.types.is_datetime64_any_dtype(col):
-        out = pd.to_datetime(col, utc=True)
-    elif pd.api.types.is_numeric_dtype(col):
-        vals = col.to_numpy(dtype="float64")
-        if np.isfinite(vals).any() and np.nanmedian(np.abs(vals)) < 1e7:
-            raise InputError(
-                f"{file}: column {name!r}: numbers too small to be epoch times "
-                f"(e.g. {vals[np.isfinite(vals)][0]:g})"
-            )
-        unit = epoch_unit(vals)
-        ints = pd.array(np.round(vals), dtype="Float64").astype("Int64")
-        out = pd.to_datetime(pd.Series(ints, index=col.index), unit=unit, utc=True)  # type: ignore[call-overload]
-    else:
-        text = col.astype("string").str.strip()
-        if text.str.fullmatch(r"-?\d+(\.\d+)?").fillna(False).all() and text.notna().any():
-            return parse_times(pd.to_numeric(text), file, name)
+        out = pd.to_datetime(col, utc=True).astype("datetime64[us, UTC]")
+        _check_range(out, file, name, col)
+        return out
+    if pd.api.types.is_bool_dtype(col):
+        raise InputError(f"{file}: column {name!r}: true/false values are not times")
+    if pd.api.types.is_numeric_dtype(col):
+        return _from_epoch(col, file, name)
+    text = col.astype("string").str.strip()
+    text = text.mask(text.fillna("") == "")
+    present = text.notna().to_numpy()
+    is_num = text.str.fullmatch(_NUMBER).fillna(False).to_numpy(dtype=bool)
+    n_num, n_text = int(is_num.sum()), int((present & ~is_num).sum())
+    if n_num and n_text:
+        # One form per file: name the first row of the minority form.
+        odd = is_num if n_num < n_text else present & ~is_num
+        i = int(np.flatnonzero(odd)[0])
+        kind = "an epoch number" if n_num < n_text else "not an epoch number"
+        others = "text times" if n_num < n_text else "epoch numbers"
+        raise InputError(
+            f"{file}: {row_ref(i + 1)}: {name}: {text.iloc[i]!r} is {kind} but the file's "
+            f"other times are {others} (one time format per file)"
+        )
+    if n_num:
+        return _from_epoch(pd.to_numeric(text), file, name)
+    try:
+        out = pd.to_datetime(text, utc=True, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
         try:
-            out = pd.to_datetime(text, utc=True, format="ISO8601")
-        except (ValueError, TypeError):
-            try:
-                out = pd.to_datetime(text, utc=True, format="mixed")
-            except (ValueError, TypeError) as exc:
-                bad = _first_bad_time(text)
-                raise InputError(
-                    f"{file}: row {bad + 1}: {name}: not a time: {text.iloc[bad]!r}"
-                ) from exc
+            out = pd.to_datetime(text, utc=True, format="mixed")
+        except (ValueError, TypeError, OverflowError) as exc:
+            bad = _first_bad_time(text)
+            raise InputError(
+                f"{file}: {row_ref(bad + 1)}: {name}: not a time: {text.iloc[bad]!r}"
+            ) from exc
     out = out.astype("datetime64[us, UTC]")
+    _check_range(out, file, name, text)
     return out
 
 
 def _first_bad_time(text: pd.Series) -> int:
+    """Position of the first value that does not parse as a time on its own."""
     for i, v in enumerate(text.tolist()):
         if v is None or v is pd.NA:
             continue
         try:
-            pd.Timestamp(v)
-        except (ValueError, TypeError):
+            t = pd.to_datetime(v, utc=True)
+            t.as_unit("us")
+        except (ValueError, TypeError, OverflowError):
+            return i
+        lo, hi = plausible_range()
+        if not lo <= t <= hi:
             return i
     return 0
 
@@ -104,7 +230,10 @@ def interval_ms(interval: str) -> int | None:
         if interval.strip().lower() in ("events", "irregular"):
             return None
         raise InputError(f"--interval: not an interval like 1m, 4h, 1d: {interval!r}")
-    return int(m.group(1)) * _UNITS_MS[m.group(2)]
+    ms = int(m.group(1)) * _UNITS_MS[m.group(2)]
+    if ms <= 0:
+        raise InputError(f"--interval must be longer than 0 (got {interval!r})")
+    return ms
 
 
 def format_interval(ms: int) -> str:

@@ -1,4 +1,8 @@
-"""Validation of canonical frames: every rule names the file and the 1-based data row."""
+"""Validation of canonical frames: every rule names the file and the data row at fault.
+
+Rows are named ``data row N``: the N-th row after the header, counted from 1 (see
+:func:`liqcascade.data._time.row_ref`), in the order of the file as given.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import pandas as pd
 
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import KINDS
-from liqcascade.data._time import count_gaps
+from liqcascade.data._time import count_gaps, row_ref
 from liqcascade.errors import InputError
 
 __all__ = ["check_conflicts", "validate"]
@@ -64,7 +68,7 @@ def validate(s: SeriesFrame) -> SeriesFrame:
     Raises
     ------
     InputError
-        ``"FILE: row N: what is wrong"`` for the first offending row in file order.
+        ``"FILE: data row N: what is wrong"`` for the first offending row in file order.
     """
     kind = KINDS[s.kind]
     df = s.frame
@@ -141,7 +145,7 @@ def validate(s: SeriesFrame) -> SeriesFrame:
         check(~df["side"].isin(["long", "short"]).to_numpy(), "side must be long or short")
     if problems:
         r, msg = min(problems, key=lambda p: p[0])
-        raise InputError(f"{f}: row {r}: {msg}")
+        raise InputError(f"{f}: {row_ref(r)}: {msg}")
 
     # Sort, then duplicates on the key.
     keys = list(kind.keys)
@@ -169,8 +173,8 @@ def validate(s: SeriesFrame) -> SeriesFrame:
             same = bad[(bad[keys] == first[keys]).all(axis=1)]
             earlier = int(same["_row"].min())
             raise InputError(
-                f"{f}: row {int(first['_row'])}: duplicate timestamp {first['ts']} with "
-                f"different values than row {earlier}"
+                f"{f}: {row_ref(int(first['_row']))}: duplicate timestamp {first['ts']} with "
+                f"different values than {row_ref(earlier)}"
             )
         n_drop = int(df.duplicated(keys, keep="first").sum())
         df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)

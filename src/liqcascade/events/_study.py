@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
+from liqcascade._limits import check_seed
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
 from liqcascade.events._detect import SupportDetection, _arrays, detect_arrays, detect_support
@@ -677,6 +678,7 @@ def support_study(
             f"horizon ({max(HORIZONS_DAYS)} days = {longest} bars) needs",
             param="ohlcv",
         )
+    check_seed(seed)
     det = detect_support(ohlcv, params)
     low, close, _ = _arrays(ohlcv)
     ss = np.random.SeedSequence(seed)

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._limits import check_seed
 from liqcascade._time import to_utc, utc_end
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -667,6 +668,7 @@ def calibrate(
     -------
     CalibrationResult
     """
+    check_seed(seed)  # before minutes of fitting
     data = data or bundled_validation_data()
     base = base or EstimationParams()
     w = _fit_window(data, start, end)

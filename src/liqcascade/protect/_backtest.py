@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._limits import check_seed
 from liqcascade.book._calibrate import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market._params import BINANCE_BOOK_SHARE
@@ -148,6 +149,7 @@ class BacktestSettings:
             raise InputError(f"notional_usd must be > 0 (got {self.notional_usd})")
         if self.n_random < 0:
             raise InputError(f"--n-random must be >= 0 (got {self.n_random})")
+        check_seed(self.seed)
 
 
 def max_drawdown(equity: np.ndarray) -> float:

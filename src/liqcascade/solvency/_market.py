@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade._limits import SPLIT_ACCOUNT_BYTES, check_count, check_seed
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
 from liqcascade.market._params import EXCHANGE_OI_SHARE
@@ -57,7 +58,8 @@ def split_accounts(
         raise InputError(f"sigma must be >= 0 (got {sigma})")
     n = len(book)
     k = int(per_position)
-    rng = np.random.default_rng(seed)
+    check_count("--accounts-per-cohort", k, n * SPLIT_ACCOUNT_BYTES)  # before allocating
+    rng = np.random.default_rng(check_seed(seed, "seed"))
     w = np.exp(sigma * rng.standard_normal((n, k)))
     w /= w.sum(axis=1, keepdims=True)
     rep = np.repeat(np.arange(n), k)

@@ -13,6 +13,10 @@ import pandas as pd
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
+#: Highest leverage accepted (Binance's 125x, the highest tier of any bundled table; the
+#: limit ``margin liq-price`` and the stop tools apply).
+MAX_LEVERAGE = 125.0
+
 __all__ = [
     "ASSETS",
     "Portfolio",
@@ -154,11 +158,18 @@ class Portfolio:
             m = num("margin") if has_m else math.nan
             if not math.isfinite(m) and has_l:
                 lev = num("leverage")
-                if not (math.isfinite(lev) and lev >= 1):
-                    raise InputError(f"{row}: leverage must be >= 1 (got {lev})")
+                if not (math.isfinite(lev) and 1 <= lev <= MAX_LEVERAGE):
+                    raise InputError(
+                        f"{row}: leverage must be in [1, {MAX_LEVERAGE:g}] (got {lev})"
+                    )
                 m = size * ep / lev
             if not (math.isfinite(m) and m > 0):
                 raise InputError(f"{row}: margin must be > 0 USD (or give a leverage)")
+            if size * ep / m > MAX_LEVERAGE * (1 + 1e-9):
+                raise InputError(
+                    f"{row}: margin {m:g} USD is leverage {size * ep / m:,.0f}x, above the "
+                    f"{MAX_LEVERAGE:g}x any venue allows"
+                )
             sp = math.nan
             if "stop_price" in cols:
                 v = r[cols["stop_price"]]

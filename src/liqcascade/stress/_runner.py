@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade._limits import check_count, check_seed, stress_path_bytes
 from liqcascade._numba import NUMBA_DISABLED
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -149,6 +150,8 @@ def run_paths(
     """
     if n_paths <= 0:
         raise InputError(f"--paths must be > 0 (got {n_paths})")
+    check_seed(seed)
+    check_count("--paths", n_paths, stress_path_bytes(len(spec.model.assets)))
     if backend not in BACKENDS:
         raise InputError(f"--backend must be one of {', '.join(BACKENDS)} (got {backend!r})")
     chunks = _chunks(n_paths, seed)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import check_count, check_seed, stress_path_bytes
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import replay_kernel
 from liqcascade.stress._market import StressBook, stress_book
@@ -425,7 +426,9 @@ def monte_carlo(
         raise InputError(f"--paths must be > 0 (got {paths})")
     if horizon_days <= 0:
         raise InputError(f"--horizon-days must be > 0 (got {horizon_days})")
+    check_seed(seed)
     assets = ["ETH"] + [a for a in portfolio.assets if a != "ETH"]
+    check_count("--paths", int(paths), stress_path_bytes(len(assets), len(portfolio)))
     jm = fit_joint_model(
         assets,
         market.prices,

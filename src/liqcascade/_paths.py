@@ -1,0 +1,175 @@
+"""Paths a command writes or reads on a user's behalf, checked before any work.
+
+- :func:`check_output_dir` / :func:`check_output_file`: an output is refused up front
+  (exit 2, naming the option) when it is an existing file where a folder is wanted (or
+  the reverse), the filesystem root, or a place this process cannot write — probed by
+  creating and removing a temporary file in the nearest existing folder, so read-only
+  mounts, ``chattr +i`` and permissions all count, for root too. Nothing is created:
+  a refused command leaves no empty folder behind.
+- :func:`resolve_config_path`: a file named inside a configuration file. A relative
+  path is read from the configuration's folder and must stay inside it (no ``..``
+  escape, no symlink out of it); an absolute path must exist and be a regular file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from liqcascade.errors import InputError
+
+__all__ = ["check_output_dir", "check_output_file", "resolve_config_path"]
+
+
+def _nearest_existing(path: Path) -> Path:
+    p = path
+    while not p.exists():
+        if p.parent == p:
+            break
+        p = p.parent
+    return p
+
+
+def _probe_dir(folder: Path, option: str, target: Path) -> None:
+    """Create and remove a temporary file in ``folder`` or refuse naming ``option``."""
+    if not folder.is_dir():
+        raise InputError(f"{option}: {target}: {folder} is a file, not a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".liqcascade-probe-", dir=folder)
+    except OSError as exc:
+        reason = _reason(exc)
+        raise InputError(f"{option}: {target}: cannot write in {folder} ({reason})") from None
+    os.close(fd)
+    try:
+        os.unlink(tmp)
+    except OSError:  # pragma: no cover - a folder that lets us create but not delete
+        pass
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.EPERM:
+        return "operation not permitted: immutable or protected"
+    if exc.errno == errno.EACCES:
+        return "permission denied"
+    if exc.errno == errno.EROFS:
+        return "read-only file system"
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the device"
+    return exc.strerror or type(exc).__name__
+
+
+def _check_existing_file(f: Path, option: str) -> None:
+    """An existing file to be replaced: a regular file we can open for writing."""
+    if f.is_dir():
+        raise InputError(f"{option}: {f} is a folder, not a file")
+    if not f.is_file():
+        raise InputError(f"{option}: {f} exists and is not a regular file")
+    try:
+        with open(f, "ab"):  # opens for writing without changing the content
+            pass
+    except OSError as exc:
+        raise InputError(f"{option}: {f}: cannot be replaced ({_reason(exc)})") from None
+
+
+def check_output_dir(path: str | Path, option: str = "--out", files: Iterable[str] = ()) -> Path:
+    """Check that a command can write its outputs into the folder ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output folder (created later by the command if missing).
+    option : str, default "--out"
+        The option named in the error.
+    files : iterable of str
+        Names the command writes inside the folder; existing ones must be replaceable.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    InputError
+        ``path`` is empty, the filesystem root, an existing file, or not writable.
+    """
+    if str(path).strip() == "":
+        raise InputError(f"{option} is empty: give a folder")
+    p = Path(path).expanduser()
+    resolved = p.resolve()
+    if resolved.parent == resolved:
+        raise InputError(f"{option}: {p} is the filesystem root: give a folder for the outputs")
+    if p.exists() and not p.is_dir():
+        raise InputError(f"{option}: {p} is a file, not a folder")
+    _probe_dir(_nearest_existing(resolved), option, p)
+    for name in files:
+        f = resolved / name
+        if f.exists() or f.is_symlink():
+            _check_existing_file(f, option)
+    return p
+
+
+def check_output_file(path: str | Path, option: str = "--out") -> Path:
+    """Check that a command can write (or atomically replace) the file ``path``.
+
+    Raises
+    ------
+    InputError
+        ``path`` is empty, a folder, the filesystem root, or its folder is not writable.
+    """
+    if str(path).strip() == "":
+        raise InputError(f"{option} is empty: give a file name")
+    p = Path(path).expanduser()
+    resolved = p.resolve()
+    if resolved.parent == resolved or p.is_dir():
+        raise InputError(f"{option}: {p} is a folder, not a file")
+    if p.exists() or p.is_symlink():
+        _check_existing_file(resolved, option)
+    _probe_dir(_nearest_existing(resolved.parent), option, p)
+    return p
+
+
+def resolve_config_path(base: str | Path, value: str, key: str) -> Path:
+    """A file named in a configuration file, resolved and checked.
+
+    Parameters
+    ----------
+    base : str or Path
+        The configuration file's folder.
+    value : str
+        The path as written in the configuration.
+    key : str
+        Where it was written (``"config.toml: venues[0].positions.path"``), for errors.
+
+    Returns
+    -------
+    Path
+        The resolved path of an existing regular file.
+
+    Raises
+    ------
+    InputError
+        Empty; relative and leaving the configuration's folder; missing; not a
+        regular file (a folder, a device, a FIFO).
+    """
+    if not str(value).strip():
+        raise InputError(f"{key}: empty path")
+    raw = Path(value).expanduser()
+    base_r = Path(base).resolve()
+    if raw.is_absolute():
+        p = raw.resolve()
+    else:
+        p = (base_r / raw).resolve()
+        if not p.is_relative_to(base_r):
+            raise InputError(
+                f"{key}: {value!r} leaves the configuration's folder {base_r}; relative paths "
+                "must stay inside it (give an absolute path to read a file elsewhere)"
+            )
+    if not p.exists():
+        raise InputError(f"{key}: no such file {p}")
+    if not p.is_file():
+        raise InputError(f"{key}: {p} is not a regular file")
+    return p

@@ -1,0 +1,187 @@
+"""Time checks on ingest (issue 17, item 4): each refusal exits 2 with one line naming the
+file and the data row (or option) at fault, and leaves the store byte-for-byte as it was."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clihelpers import run_cli, run_cli_subprocess
+from liqcascade.data import Store
+from test_reliability._helpers import assert_refused, file_hash
+
+HEADER = "ts,open,high,low,close,volume"
+BAR = "1,2,0.5,1.5,10"
+T0_S = 1_704_067_200  # 2024-01-01 00:00 UTC
+
+
+def _csv(path: Path, stamps: list[str], header: str = HEADER) -> Path:
+    path.write_text(header + "\n" + "\n".join(f"{t},{BAR}" for t in stamps) + "\n")
+    return path
+
+
+def _hourly(n: int, unit: str = "s") -> list[str]:
+    mult = {"s": 1, "ms": 1_000, "us": 1_000_000}[unit]
+    return [str((T0_S + 3600 * i) * mult) for i in range(n)]
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Path:
+    """A store holding one good hourly series (written by a successful ingest)."""
+    store = tmp_path / "store.duckdb"
+    good = _csv(tmp_path / "good.csv", [f"2023-06-01 {h:02d}:00" for h in range(12)])
+    r = run_cli("data", "ingest", str(good), "--store", str(store))
+    assert r.exit_code == 0, r.stderr
+    return store
+
+
+def _mixed_units() -> list[str]:
+    s = _hourly(6)
+    s[3] = str(int(s[3]) * 1000)  # one row in milliseconds among seconds
+    return s
+
+
+def _bad_value_row4() -> list[str]:
+    s = _hourly(6, "ms")
+    s[3] = "abc"
+    return s
+
+
+def _text_then_epoch() -> list[str]:
+    s = [f"2024-01-01 {h:02d}:00" for h in range(6)]
+    s[4] = str(T0_S + 4 * 3600)
+    return s
+
+
+# (id, stamps, extra CLI args, substrings of the one error line after "FILE: ")
+CASES = [
+    (
+        "mixed-seconds-ms",
+        _mixed_units(),
+        (),
+        ("data row 4: ts", "is epoch milliseconds", "other times are epoch seconds"),
+    ),
+    (
+        "epoch-1e13-ms-year-2286",
+        [str(10**13), str(10**13 + 3_600_000)],
+        (),
+        ("data row 1: ts 10000000000000 (epoch milliseconds) is 2286-11-20", "plausible range"),
+    ),
+    (
+        "epoch-1970",
+        [str(3600 * i + 100_000_000) for i in range(4)],
+        (),
+        ("data row 1:", "(epoch seconds) is 1973-03-03", "outside the plausible range 2009-01-01"),
+    ),
+    (
+        "text-date-1999",
+        ["2024-01-01 00:00", "2024-01-01 01:00", "1999-01-01 02:00"],
+        (),
+        ("data row 3: ts 1999-01-01 02:00 is outside the plausible range",),
+    ),
+    (
+        "text-date-future",
+        ["2024-01-01 00:00", "2024-01-01 01:00", "2999-01-01 02:00"],
+        (),
+        ("data row 3: ts 2999-01-01 02:00 is outside the plausible range",),
+    ),
+    (
+        "bad-value-row-4-among-epochs",
+        _bad_value_row4(),
+        (),
+        ("data row 4: ts: 'abc' is not an epoch number",),
+    ),
+    (
+        "epoch-among-text-times",
+        _text_then_epoch(),
+        (),
+        ("data row 5: ts: '1704081600' is an epoch number", "one time format per file"),
+    ),
+    (
+        "bad-text-row-4",
+        ["2024-01-01 00:00", "2024-01-01 01:00", "2024-01-01 02:00", "not-a-date"],
+        (),
+        ("data row 4: ts: not a time: 'not-a-date'",),
+    ),
+    (
+        "interval-0h",
+        _hourly(6),
+        ("--interval", "0h"),
+        ("--interval must be longer than 0 (got '0h')",),
+    ),
+    (
+        "interval-1d-on-hourly-bars",
+        _hourly(48),
+        ("--interval", "1d"),
+        ("--interval 1d: the timestamps are 1h apart", "pass --interval 1h"),
+    ),
+    (
+        "interval-1h-on-daily-bars",
+        [str(T0_S + 86_400 * i) for i in range(10)],
+        ("--interval", "1h"),
+        ("--interval 1h: the timestamps are 1d apart",),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("stamps", "args", "needles"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_time_refusals_name_the_row_and_leave_the_store(
+    tmp_path: Path, seeded: Path, stamps: list[str], args: tuple[str, ...], needles: tuple[str, ...]
+) -> None:
+    bad = _csv(tmp_path / "bad.csv", stamps)
+    before = file_hash(seeded)
+    r = run_cli("data", "ingest", str(bad), "--store", str(seeded), *args)
+    line = assert_refused(r, *needles)
+    if not args or args[1] != "0h":
+        assert line.startswith(f"error: {bad}: "), line
+    assert file_hash(seeded) == before
+    with Store(seeded, read_only=True) as s:
+        assert s.count() == 12
+
+
+def test_bad_row_in_gzip_named_too(tmp_path: Path, seeded: Path) -> None:
+    bad = tmp_path / "bad.csv.gz"
+    rows = "\n".join(f"{t},{BAR}" for t in _mixed_units())
+    bad.write_bytes(gzip.compress(f"{HEADER}\n{rows}\n".encode()))
+    before = file_hash(seeded)
+    assert_refused(run_cli("data", "ingest", str(bad), "--store", str(seeded)), "data row 4")
+    assert file_hash(seeded) == before
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_one_unit_per_file_is_read_in_that_unit(tmp_path: Path, unit: str) -> None:
+    store = tmp_path / "s.duckdb"
+    f = _csv(tmp_path / f"{unit}.csv", _hourly(24, unit))
+    r = run_cli("data", "ingest", str(f), "--store", str(store), "--json")
+    assert r.exit_code == 0, r.stderr
+    (series,) = r.json()["series"]
+    assert series["interval"] == "1h" and series["rows"] == 24
+    with Store(store, read_only=True) as s:
+        ts = s.read("ohlcv")["ts"]
+    assert ts.iloc[0] == pd.Timestamp("2024-01-01", tz="UTC")
+    assert ts.iloc[-1] == pd.Timestamp("2024-01-01 23:00", tz="UTC")
+
+
+def test_declared_interval_that_matches_is_stored(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    f = _csv(tmp_path / "h.csv", _hourly(24))
+    r = run_cli("data", "ingest", str(f), "--store", str(store), "--interval", "60m", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["series"][0]["interval"] == "1h"  # stored under the canonical label
+
+
+def test_real_entry_point_prints_one_line(tmp_path: Path, seeded: Path) -> None:
+    bad = _csv(tmp_path / "bad_ts.csv", _bad_value_row4())
+    before = file_hash(seeded)
+    r = run_cli_subprocess("data", "ingest", str(bad), "--store", str(seeded))
+    assert r.stderr == (
+        f"error: {bad}: data row 4: ts: 'abc' is not an epoch number but the file's other "
+        "times are epoch numbers (one time format per file)\n"
+    )
+    assert r.exit_code == 2 and r.stdout == ""
+    assert file_hash(seeded) == before
