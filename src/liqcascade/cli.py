@@ -55,6 +55,7 @@ _COMMAND_MODULES = (
     "pol",
     "contagion",
     "stops",
+    "diff",
 )
 
 

@@ -49,29 +49,29 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "ADL",
         "auto-deleveraging: when the insurance fund cannot cover a bankrupt position, "
         "the venue closes profitable opposite positions to cover the loss.",
-    ),  # fmt: skip
+    ),
     ("Bad debt", "what liquidations leave unpaid after a position's margin is gone."),
     (
         "Critical shock",
         "the smallest first fall whose cascade of forced orders carries "
         "price 10 % below where it started.",
-    ),  # fmt: skip
+    ),
     ("ES", "expected shortfall: the average loss in the worst 1 % (or 5 %) of outcomes."),
     (
         "FHS",
         "filtered historical simulation: past standardised returns re-scaled by a "
         "fitted volatility model to simulate future paths.",
-    ),  # fmt: skip
+    ),
     (
         "GJR-GARCH, EGARCH",
         "volatility models in which tomorrow's variance depends on "
         "today's shock; γ measures how much more a fall raises it than a rise.",
-    ),  # fmt: skip
+    ),
     (
         "HHI",
         "Herfindahl–Hirschman index: the sum of squared shares; 1 means everything in "
         "one price bucket, 1/n an even spread over n buckets.",
-    ),  # fmt: skip
+    ),
     ("Liquidation map", "where estimated leveraged positions would be force-closed, by price."),
     ("Newey–West", "standard errors that allow for overlapping, autocorrelated returns."),
     ("Out of sample", "measured on a period the model was not fitted on."),

@@ -271,7 +271,9 @@ def tables(v: CascadeView) -> list[Table]:
     nw = pd.DataFrame(
         {
             "direction": nw["direction"],
-            "band (USD)": [f"{a:,.0f} → {b:,.0f}" for a, b in zip(nw["level"], nw["next_level"])],
+            "band (USD)": [
+                f"{a:,.0f} → {b:,.0f}" for a, b in zip(nw["level"], nw["next_level"], strict=True)
+            ],
             "liquidations": [usd(x) for x in nw["liquidations_usd"]],
             "stops": [usd(x) for x in nw["stops_usd"]],
             "cumulative from price": [usd(x) for x in nw["cumulative_usd"]],
@@ -288,7 +290,7 @@ def tables(v: CascadeView) -> list[Table]:
                 "worst 1 %: at least",
                 f"share reaching the model's {pct(v.fall5.move)}",
                 "share reaching −10 %",
-            ],  # fmt: skip
+            ],
             "value": [pct(x) for x in q.values]
             + [pct(h.share_total_beyond(v.fall5.move)), pct(h.share_total_beyond(-0.10))],
         }
@@ -435,13 +437,13 @@ def summary(v: CascadeView) -> dict[str, Any]:
                 "critical_shock": x.critical.shock,
             }
             for x in v.variants
-        ],  # fmt: skip
+        ],
         "level_4000": {
             "direction": v.level_dir,
             "distance": LEVEL / v.state.mid - 1.0,
             "released_beyond_usd": v.level_released,
             "released_before_usd": v.level_before,
-        },  # fmt: skip
+        },
         "next_wave_down": v.down.summary(),
         "next_wave_up": v.up.summary(),
         "history_after_5pct_falls": v.history.summary()
@@ -449,9 +451,12 @@ def summary(v: CascadeView) -> dict[str, Any]:
     }
     if v.replay is not None:
         fr = v.replay.frame
-        out["replay"] = {"day": v.replay.day.isoformat(), "corr_4h": v.replay.corr,
-                         "model_usd": float(fr["model_long_usd"].sum() + fr["model_short_usd"].sum()),
-                         "recorded_usd": float(fr["long_usd"].sum() + fr["short_usd"].sum())}  # fmt: skip
+        out["replay"] = {
+            "day": v.replay.day.isoformat(),
+            "corr_4h": v.replay.corr,
+            "model_usd": float(fr["model_long_usd"].sum() + fr["model_short_usd"].sum()),
+            "recorded_usd": float(fr["long_usd"].sum() + fr["short_usd"].sum()),
+        }
     return out
 
 

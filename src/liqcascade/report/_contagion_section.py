@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.report._section import Claim, ReportContext, Section
+from liqcascade.report._format import pct, usd
+from liqcascade.report._section import Claim, Headline, ReportContext, Section
 
 __all__ = ["section"]
 
@@ -146,6 +147,27 @@ def section(ctx: ReportContext) -> Section:
         ],
         summary=summary,
         claims=claims,
+        headlines=[
+            Headline(
+                key="contagion_share",
+                label="Share of liquidations outside the shocked venue (2025-10-10 replay)",
+                value=float(r.contagion_share),
+                text=pct(r.contagion_share, 0),
+                interval=(
+                    "across the shock sweep "
+                    + pct(min(x.contagion_share for x in d["runs"].values()), 0)
+                    + " – "
+                    + pct(max(x.contagion_share for x in d["runs"].values()), 0)
+                ),
+                evidence=(
+                    f"Aave leg: model {usd(r.defi_liquidated_usd)} vs recorded "
+                    f"{usd(rec_aave)} (ratio {ar:.2f}); CEX venues not checkable"
+                ),
+                unit="fraction",
+                low=float(min(x.contagion_share for x in d["runs"].values())),
+                high=float(max(x.contagion_share for x in d["runs"].values())),
+            )
+        ],
         notes=[
             "Positions are the package's estimate at its last date (2025-07-31, the bundled open "
             "interest ends there), re-based to the 2025-10-10 20:00 UTC prices; depth from the "

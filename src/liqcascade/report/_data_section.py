@@ -26,14 +26,13 @@ def section(ctx: ReportContext) -> Section:
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.03
     )
     fig.add_trace(
-        go.Candlestick(
+        go.Scatter(
             x=eth.index,
-            open=eth["open"],
-            high=eth["high"],
-            low=eth["low"],
-            close=eth["close"],
-            name="ETHUSDT daily",
+            y=eth["close"],
+            mode="lines",
+            name="ETHUSDT daily close",
             showlegend=False,
+            hovertemplate="%{x|%Y-%m-%d}: $%{y:,.0f}<extra></extra>",
         ),
         row=1,
         col=1,
@@ -49,7 +48,8 @@ def section(ctx: ReportContext) -> Section:
         col=1,
     )
     fig.update_layout(
-        title="ETH price and volume, Binance spot, daily, 2017-08 to 2025-12",
+        title=f"ETH price (log scale) and volume, Binance spot, daily, "
+        f"{eth.index[0]:%Y-%m} to {eth.index[-1]:%Y-%m}",
         xaxis_rangeslider_visible=False,
         height=560,
         margin={"t": 50, "l": 60, "r": 20, "b": 30},

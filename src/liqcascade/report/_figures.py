@@ -15,6 +15,7 @@ Every figure — drawn by a section or by a library ``plot()`` method — passes
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -152,7 +153,7 @@ def _thin_index(y: np.ndarray, keep_abs: bool) -> np.ndarray:
     edges = np.linspace(0, n, buckets + 1).astype(int)
     yy = np.where(np.isfinite(y), y, 0.0)
     out: list[int] = []
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    for a, b in itertools.pairwise(edges):
         if b <= a:
             continue
         seg = yy[a:b]
@@ -212,7 +213,7 @@ def _histogram_to_bar(trace: Any) -> go.Bar:
         width=float(np.diff(edges).mean()) if edges.size > 1 else None,
         orientation="h" if horizontal else "v",
         name=trace.name,
-        marker=trace.marker,
+        marker=trace.marker.to_plotly_json() if trace.marker is not None else None,
         opacity=trace.opacity,
         showlegend=trace.showlegend,
         legendgroup=trace.legendgroup,
@@ -332,7 +333,8 @@ def finish(fig: go.Figure) -> tuple[str, go.Figure]:
         fig.layout.title.text = None
     data = list(fig.data)
     if any(t.type == "histogram" for t in data):
-        fig.data = tuple(_histogram_to_bar(t) if t.type == "histogram" else t for t in data)
+        new = [_histogram_to_bar(t) if t.type == "histogram" else t for t in data]
+        fig = go.Figure(data=new, layout=fig.layout)
         if fig.layout.barmode is None:
             fig.layout.barmode = "overlay"
     axis_kind: dict[str, str] = {}

@@ -14,14 +14,15 @@ LEVEL_USD: float = 4000.0
 """The round level the report examines ($4,000)."""
 
 
-def _state(asset: str, as_of: pd.Timestamp) -> dict[str, Any]:
+def _state(asset: str, as_of: pd.Timestamp, book: Any = None, which: str = "") -> dict[str, Any]:
     """Estimated book, modelled stops (with components), price and parameters at ``as_of``."""
     from liqcascade.positions import default_stop_prices, model_stops_detailed
     from liqcascade.positions._maps import estimate_at
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        book, which = estimate_at(as_of, asset=asset)
+    if book is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            book, which = estimate_at(as_of, asset=asset)
     bars = default_stop_prices(asset, as_of=as_of)
     ms = model_stops_detailed(book, bars, as_of)
     return {
@@ -88,6 +89,18 @@ def _stop_geometry(state: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def _map_figure(m: Any, price: float) -> Any:
+    """The liquidation map with the current price and the $4,000 level labelled."""
+    from liqcascade.report._figures import vline
+
+    fig = m.plot()
+    fig.layout.shapes = ()
+    vline(fig, price, f"ETH now ${price:,.0f}")
+    if abs(LEVEL_USD / price - 1) <= 0.2:
+        vline(fig, LEVEL_USD, "$4,000", color="#CC79A7")
+    return fig
+
+
 def section(ctx: ReportContext) -> Section:
     """The liquidation map and heatmap of the estimated book with modelled stops."""
     from liqcascade import datasets
@@ -96,9 +109,7 @@ def section(ctx: ReportContext) -> Section:
     asset = "ETH"
     oi = datasets.load_open_interest()
     last = oi.index[-1]
-    state = ctx.memo("liqmap_state_last", lambda: _state(asset, last))
-    ctx.memo("estimated_book_last", lambda: state["book"])
-    ctx.memo("modelled_stops_last", lambda: state["modelled"].stops)
+    state = _state(asset, last, ctx.estimated_book, ctx.estimated_book_params)
     book, ms, price = state["book"], state["modelled"], state["price"]
     m = liquidation_map(book, ms.stops, price, bucket=0.005, range_=0.2, as_of=last)
     days = 14 if ctx.quick else 90
@@ -246,7 +257,11 @@ def section(ctx: ReportContext) -> Section:
                 f"swing-level stops {geom.get('component_swing_share', float('nan')):.0%} of "
                 "the stop notional. No public crypto stop-order data to test it."
             ),
-            verdict="context",
+            verdict="not testable with these data",
+            would_test=(
+                "resting stop orders by price from an exchange (order-level data), or the "
+                "fills just beyond round numbers in tick-level trades."
+            ),
         ),
     ]
     notes = [
@@ -256,14 +271,14 @@ def section(ctx: ReportContext) -> Section:
         "Stop model: 35 % of each position's size on stops, split fixed 2/5/10 % (30 %), just "
         "beyond $100/$500/$1,000 levels (25 %), just beyond the nearest 7-day swing low/high "
         "(25 %), 1.5/2/3 × ATR(14, 4 h) (20 %); stops beyond the liquidation price or already "
-        "traded through are dropped (docs/liqmap.md).",
+        "traded through are dropped.",
         f"Heatmap: the estimated book re-estimated daily over the last {days} days.",
     ]
     return Section(
         id="liqmap",
         title="Where liquidations and stops cluster",
         finding=finding,
-        figures=[m.plot(), hm.plot()],
+        figures=[_map_figure(m, price), hm.plot()],
         tables=[("Largest clusters (±20 % of the price)", table)],
         summary=summary,
         claims=claims,

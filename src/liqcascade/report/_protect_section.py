@@ -41,10 +41,9 @@ def _policy_means(table: pd.DataFrame) -> pd.DataFrame:
 
 def section(ctx: ReportContext) -> Section:
     """A stop recommendation at the last bundled date, the policy backtest, 2025-10-10."""
-    from liqcascade.cascade import market_state
     from liqcascade.protect import BacktestSettings, backtest_stops, recommend_stop
 
-    state = ctx.memo("cascade_market_state_last", lambda: market_state("ETH"))
+    state = ctx.market
     entry = round(state.mid, 2)
     rec_long = recommend_stop(
         "long", entry, 10.0, 10.0, state=state, n_levels=21 if ctx.quick else 61
@@ -181,7 +180,7 @@ def section(ctx: ReportContext) -> Section:
             "0.5 % beyond its trigger into the calibrated power-law book (D1 from the bundled "
             "CoinGlass totals inside 2024-11 → 2025-07, else scaled by 30-day spot traded value; "
             "25 % venue share). Crowd: 0.25 × D1 just beyond each round number, 0.5 × D1 just "
-            "beyond the 7-day swing extreme — assumptions, documented in docs/protect.md.",
+            "beyond the 7-day swing extreme — assumptions, not observations.",
             "Volatility: GJR-GARCH(1,1)-t fitted once on daily returns 2018 → end (the "
             "conditional volatility uses only past returns, the parameters the whole sample). "
             "Stops are capped at 80 % of the way to the liquidation price of a 5× position.",

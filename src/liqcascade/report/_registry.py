@@ -1,5 +1,6 @@
-"""The registry of report sections: each registered once, listed from here by the report,
-the CLI and the docs.
+"""The registry of report sections.
+
+Each section is registered once; the report, the CLI and the docs list them from here.
 """
 
 from __future__ import annotations

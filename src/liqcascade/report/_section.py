@@ -196,9 +196,7 @@ def verdict_from_interval(lo: float, hi: float, threshold: float) -> str:
 
 @dataclass(frozen=True)
 class BookScore:
-    """Out-of-sample daily correlation of the estimated book's liquidations with the
-    recorded ones, and of the strongest simple baseline's.
-    """
+    """Out-of-sample daily correlations with recorded liquidations: book and baseline."""
 
     model: float
     baseline: float
@@ -264,16 +262,14 @@ class ReportContext:
 
     @cached_property
     def book_score(self) -> BookScore | None:
-        """The estimated book's out-of-sample daily correlation with recorded liquidations,
-        and the strongest simple baseline's; None when the calibration cannot be read.
-        """
+        """Out-of-sample score of the estimated book and its baseline (None if unreadable)."""
         try:
             from liqcascade.positions import load_calibrated
             from liqcascade.positions._calibrate import bundled_validation_data, evaluate_params
 
             cal = self.memo("positions.calibration", load_calibrated)
             data = bundled_validation_data()
-            in_s, out_s = self.memo(
+            _, out_s = self.memo(
                 "positions.validation_metrics",
                 lambda: evaluate_params(cal.params, data, cal.fit_period, cal.oos_period),
             )
