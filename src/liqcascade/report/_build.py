@@ -258,6 +258,7 @@ def build_report(
     modules: tuple[str, ...] | None = None,
     quick: bool = False,
     asset: str = "ETH",
+    as_of: Any = None,
     on_section: Callable[[str, float], None] | None = None,
 ) -> dict[str, Path]:
     """Run the registered sections and write ``report.html`` and ``summary.json``.
@@ -274,6 +275,8 @@ def build_report(
         Ask sections for their fast variant (fewer Monte Carlo paths, coarser grids).
     asset : str, default "ETH"
         The asset of the estimated market.
+    as_of : date, timestamp or str, optional
+        Market date of the estimated market (default: the last bundled bar).
     on_section : callable, optional
         Called as ``on_section(section_id, seconds)`` after each section (progress).
 
@@ -284,15 +287,21 @@ def build_report(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = ReportContext(quick=quick, asset=asset)
+    ctx = ReportContext(quick=quick, asset=asset, as_of=as_of)
     done: list[Section] = []
     for spec in _specs(sections, modules):
         t0 = datetime.now(UTC)
         done.append(_run(spec, ctx))
         if on_section is not None:
             on_section(spec.id, (datetime.now(UTC) - t0).total_seconds())
-    now = datetime.now(UTC)
-    front = _front(ctx, done, now)
+    return write_report(out, ctx, done)
+
+
+def write_report(out_dir: str | Path, ctx: ReportContext, done: list[Section]) -> dict[str, Path]:
+    """Render computed sections into ``out_dir`` (report.html, summary.json, plotly.js)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    front = _front(ctx, done, datetime.now(UTC))
     html = _template().render(
         front=front,
         claims_source=CLAIMS_SOURCE,

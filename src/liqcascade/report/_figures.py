@@ -185,7 +185,7 @@ def _thin(trace: Any) -> bool:
             trace[key] = np.asarray(v)[idx]
     marker = trace.marker
     for key in ("color", "size", "symbol"):
-        v = marker[key] if marker is not None else None
+        v = marker[key] if marker is not None and key in marker else None
         if v is not None and not isinstance(v, str) and len(v) == n:
             marker[key] = np.asarray(v)[idx]
     return True

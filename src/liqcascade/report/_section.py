@@ -220,11 +220,15 @@ class ReportContext:
         Sections use their fast variant (fewer paths, coarser grids).
     asset : str, default "ETH"
         The asset of the estimated market.
+    as_of : date, timestamp or str, optional
+        The market date (default: the last bundled bar); sections that build "the market
+        at a date" use it.
     """
 
-    def __init__(self, quick: bool = False, asset: str = "ETH") -> None:
+    def __init__(self, quick: bool = False, asset: str = "ETH", as_of: Any = None) -> None:
         self.quick = quick
         self.asset = asset
+        self.as_of = as_of
         self._memo: dict[str, Any] = {}
 
     @cached_property
@@ -232,14 +236,22 @@ class ReportContext:
         """The estimated market (positions, stops, book, price) at the last bundled date."""
         from liqcascade.cascade import market_state
 
-        return market_state(self.asset)
+        return market_state(self.asset, None if self.as_of is None else self.last_oi_bar)
 
     @cached_property
     def last_oi_bar(self) -> pd.Timestamp:
         """The last bar of the bundled open interest: the as-of date of the estimated book."""
         from liqcascade import datasets
+        from liqcascade.errors import InputError
 
-        return pd.Timestamp(datasets.load_open_interest(asset=self.asset).index[-1])
+        idx = datasets.load_open_interest(asset=self.asset).index
+        if self.as_of is not None:
+            from liqcascade._time import utc_end
+
+            idx = idx[idx <= utc_end(self.as_of)]
+            if len(idx) == 0:
+                raise InputError(f"as_of: {self.as_of} is before the bundled open interest")
+        return pd.Timestamp(idx[-1])
 
     @cached_property
     def _estimate(self) -> tuple[PositionBook, str]:

@@ -207,6 +207,7 @@ def _headlines(v: StressView) -> list[Headline]:
     plo, phi = _quantile_interval(v.mc_on.final_price["ETH"], 0.05)
     p05 = s["price_quantiles"]["p05"]
     off05 = v.mc_off.summary()["price_quantiles"]["p05"]
+    saturated = bool(s["var_99"] >= 0.999 * float(np.max(v.mc_on.loss)))
     return [
         Headline(
             key="var99_30d",
@@ -214,10 +215,14 @@ def _headlines(v: StressView) -> list[Headline]:
             value=float(s["var_99"]),
             text=usd(s["var_99"]),
             interval=f"{interval(lo, hi, usd)} (95 %, Monte Carlo sampling)",
-            evidence="Model only: FHS paths through a GJR-t fit; no VaR back-test in this report",
+            evidence=(
+                "Model only: FHS paths through a GJR-t fit; no VaR back-test in this report"
+                + ("; the whole margin is lost at this level (a bound)" if saturated else "")
+            ),
             unit="usd",
             low=lo,
             high=hi,
+            bound=saturated,
         ),
         Headline(
             key="eth_p05_30d",
