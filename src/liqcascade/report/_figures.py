@@ -15,6 +15,7 @@ Every figure — drawn by a section or by a library ``plot()`` method — passes
 
 from __future__ import annotations
 
+import base64
 import itertools
 import re
 from typing import Any
@@ -138,6 +139,18 @@ def _kind(values: Any) -> str:
     if all(isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "isoformat") for v in flat):
         return "date"
     return "other"
+
+
+def _decode(v: Any) -> Any:
+    """A plotly typed array (``{"dtype": "f8", "bdata": ...}``) as a numpy array."""
+    if isinstance(v, dict) and "bdata" in v and "dtype" in v:
+        arr = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        shape = v.get("shape")
+        if shape:
+            dims = [int(x) for x in str(shape).split(",")] if isinstance(shape, str) else shape
+            arr = arr.reshape(dims)
+        return arr
+    return v
 
 
 def _epoch_ms(values: Any) -> np.ndarray:
@@ -287,8 +300,7 @@ def _fix_trace(fig: go.Figure, i: int, axis_kind: dict[str, str]) -> None:
             if kind == "number" and np.asarray(v).dtype == np.float64:
                 trace[letter] = np.asarray(v).astype(np.float32)
     if trace.type == "heatmap":
-        z = np.asarray(trace.z, dtype=float)
-        trace.z = z.astype(np.float32)
+        trace.z = np.asarray(trace.z, dtype=float).astype(np.float32)
         trace.zhoverformat = _NUM_HOVER
     for key in ("text", "hovertext", "hovertemplate", "name"):
         if key in trace and trace[key] is not None:
@@ -309,6 +321,8 @@ def _fix_axes(fig: go.Figure, axis_kind: dict[str, str]) -> None:
             upd["hoverformat"] = "%Y-%m-%d %H:%M"
         else:
             upd["hoverformat"] = _NUM_HOVER
+        if layout[ax] is not None and layout[ax].overlaying:  # a right-hand axis: own ticks
+            upd.update(tickmode="auto", showgrid=False)
         if layout[ax] is not None and layout[ax].type == "log":
             upd.pop("type", None)
         layout[ax].update(upd)
@@ -332,6 +346,10 @@ def finish(fig: go.Figure) -> tuple[str, go.Figure]:
         title = _clean_text(re.sub(r"<br\s*/?>", " ", str(fig.layout.title.text)))
         fig.layout.title.text = None
     data = list(fig.data)
+    for t in data:
+        for key in ("x", "y", "z"):
+            if key in t and isinstance(t[key], dict):
+                t[key] = _decode(t[key])
     if any(t.type == "histogram" for t in data):
         new = [_histogram_to_bar(t) if t.type == "histogram" else t for t in data]
         fig = go.Figure(data=new, layout=fig.layout)

@@ -109,6 +109,12 @@ def figures(v: StressView) -> list[go.Figure]:
     )
     for k, ann in enumerate(a for a in fig.layout.annotations if str(a.text).startswith("VaR")):
         ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k)
+    for tr in fig.data:
+        if tr.name == "liquidations" and tr.x is not None:
+            tr.x = np.asarray(tr.x, dtype=float) / 1e6
+    for ann in fig.layout.annotations:
+        if str(ann.text).startswith("Market liquidations"):
+            ann.text = "Market liquidations (USD M)"
     fig2 = go.Figure()
     for label, res in (("cascade on", v.mc_on), ("cascade off", v.mc_off)):
         x = np.sort(res.final_price["ETH"])
@@ -214,7 +220,11 @@ def _headlines(v: StressView) -> list[Headline]:
             label=f"{HORIZON_DAYS}-day 99 % VaR, sample portfolio (ES {usd(s['es_99'])})",
             value=float(s["var_99"]),
             text=usd(s["var_99"]),
-            interval=f"{interval(lo, hi, usd)} (95 %, Monte Carlo sampling)",
+            interval=(
+                "no spread: over 1 % of the paths lose the whole margin"
+                if saturated and lo == hi
+                else f"{interval(lo, hi, usd)} (95 %, Monte Carlo sampling)"
+            ),
             evidence=(
                 "Model only: FHS paths through a GJR-t fit; no VaR back-test in this report"
                 + ("; the whole margin is lost at this level (a bound)" if saturated else "")
@@ -243,8 +253,14 @@ def prose(v: StressView) -> Prose:
     on, off = v.mc_on.summary(), v.mc_off.summary()
     q, qo = on["price_quantiles"], off["price_quantiles"]
     sat = v.saturated_usd()
+    worst = float(np.max(v.mc_on.loss))
+    saturated = on["var_95"] >= 0.999 * worst
     take = [
-        f"A sample portfolio (10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×) has a "
+        f"VaR and ES at 95 % and 99 % all equal {usd(worst)}, the portfolio's whole margin: in "
+        "more than 5 % of the paths every position is lost, so these are bounds, not "
+        "estimates of a loss distribution."
+        if saturated
+        else f"A sample portfolio (10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×) has a "
         f"{HORIZON_DAYS}-day 99 % VaR of {usd(on['var_99'])} and ES of {usd(on['es_99'])} with "
         f"the cascade ({usd(off['var_99'])} / {usd(off['es_99'])} without).",
         f"ETH's 5–95 % range after {HORIZON_DAYS} days is {usd(q['p05'])}–{usd(q['p95'])} "
