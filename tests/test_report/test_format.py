@@ -39,7 +39,8 @@ def test_percentages_pvalues_dates() -> None:
     assert pvalue(0.0321) == "0.032"
     assert pvalue(0.41) == "0.41"
     assert date_text(pd.Timestamp("2025-02-03 00:00:00+00:00")) == "2025-02-03"
-    assert date_text(pd.Timestamp("2025-07-31 20:00", tz="UTC"), time=True) == "2025-07-31 20:00 UTC"
+    t = pd.Timestamp("2025-07-31 20:00", tz="UTC")
+    assert date_text(t, time=True) == "2025-07-31 20:00 UTC"
 
 
 def test_column_names() -> None:

@@ -96,7 +96,8 @@ const t0 = Date.now();
     (gd.data || []).forEach((t, i) => {
       const n = (t.x || t.y || []).length;
       if (n) {
-        try { Plotly.Fx.hover(gd, [{curveNumber: i, pointNumber: Math.floor(n / 2)}]); } catch (e) {}
+        const pt = {curveNumber: i, pointNumber: Math.floor(n / 2)};
+        try { Plotly.Fx.hover(gd, [pt]); } catch (e) {}
         gd.querySelectorAll('.hoverlayer text').forEach(x => hover.push(x.textContent));
         Plotly.Fx.unhover(gd);
       }
@@ -125,7 +126,8 @@ const t0 = Date.now();
     hover, catDate, paint,
     sections: Array.from(document.querySelectorAll('section.report-section')).map(s => s.id),
     plots: plots.map(p => ({id: p.id, svg: !!p.querySelector('.main-svg'),
-      points: (p._fullData || []).reduce((n, t) => n + ((t.x || t.z || t.y || []).length || 0), 0)})),
+      points: (p._fullData || []).reduce(
+        (n, t) => n + ((t.x || t.z || t.y || []).length || 0), 0)})),
   });
 })();
 """

@@ -207,10 +207,10 @@ def diff_reports(
     co, cn = _clusters(old), _clusters(new)
     out.clusters_new = [c for c in cn if not _match(c, co)]
     out.clusters_gone = [c for c in co if not _match(c, cn)]
-    a = by_key.get("clusters")
-    if a is not None:
+    ca = by_key.get("clusters")
+    if ca is not None:
         for c in out.clusters_new:
-            if float(c.get("notional_usd", 0.0)) >= a.threshold:
+            if float(c.get("notional_usd", 0.0)) >= ca.threshold:
                 out.alerts.append(f"clusters: new cluster at {usd(c['price'])}, "
                                   f"{usd(c.get('notional_usd'))}")  # fmt: skip
     return out

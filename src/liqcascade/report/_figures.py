@@ -365,7 +365,7 @@ def finish(fig: go.Figure) -> tuple[str, go.Figure]:
     height = fig.layout.height
     fig.update_layout(
         template="liqcascade",
-        height=min(int(height), 520) if height else 400,
+        height=min(int(height), 900) if height else 400,
         margin={"t": max(40, int(fig.layout.margin.t or 0) - 20)},
     )
     return title, fig
