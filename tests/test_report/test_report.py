@@ -153,8 +153,11 @@ def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: 
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "report.png"))
         logs = driver.get_log("browser")
+        # the front page alone, as printed (sections start on a new page of their own)
         driver.execute_script(
-            "document.querySelectorAll('section.report-section').forEach(s => s.remove());"
+            "const f = document.querySelector('.front');"
+            "document.querySelector('main').replaceChildren(f);"
+            "document.querySelector('footer').remove();"
         )
         pdf = base64.b64decode(
             driver.execute_cdp_cmd(

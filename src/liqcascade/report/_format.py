@@ -211,7 +211,9 @@ def _cell(v: Any, column: str) -> str:
     if isinstance(v, list | tuple | np.ndarray):
         return ", ".join(_cell(x, column) for x in list(v)[:6]) + (" …" if len(v) > 6 else "")
     text = str(v)
-    return _DASH if text in ("nan", "NaN", "None") else text
+    if text in ("nan", "NaN", "None"):
+        return _DASH
+    return SCI_NOTATION.sub(lambda m: num(float(m.group(0)), 4), text)
 
 
 def format_table(df: pd.DataFrame, *, rename: bool = True) -> pd.DataFrame:
