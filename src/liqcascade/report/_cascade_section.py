@@ -447,7 +447,10 @@ def summary(v: CascadeView) -> dict[str, Any]:
         "next_wave_down": v.down.summary(),
         "next_wave_up": v.up.summary(),
         "history_after_5pct_falls": v.history.summary()
-        | {"share_reaching_model_move": v.history.share_total_beyond(r5.move)},
+        | {
+            "share_reaching_model_move": v.history.share_total_beyond(r5.move),
+            "model_total_move": r5.move,
+        },
     }
     if v.replay is not None:
         fr = v.replay.frame

@@ -300,6 +300,19 @@ def prose(v: StressView) -> Prose:
     return Prose(take, method, [claim], _headlines(v))
 
 
+def _replay_summary(v: StressView, w: str) -> dict[str, Any]:
+    on, off = v.replays[(w, True)], v.replays[(w, False)]
+    return {
+        "recorded_move": on.details["ETH_recorded_move"],
+        "min_price_recorded_path": off.details["ETH_min_price"],
+        "min_price_with_cascade": on.details["ETH_min_price"],
+        "liquidations_recorded_path_usd": float(off.market_liq_usd[0]),
+        "liquidations_with_cascade_usd": float(on.market_liq_usd[0]),
+        "portfolio_loss_usd": -float(on.pnl[0]),
+        "source": on.details["ETH_source"],
+    }
+
+
 def summary(v: StressView) -> dict[str, Any]:
     """Every number of the section for summary.json."""
     on, off = v.mc_on.summary(), v.mc_off.summary()
@@ -317,15 +330,7 @@ def summary(v: StressView) -> dict[str, Any]:
         "market_liquidations_usd": on["market_liquidations_usd"],
         "p_liquidation": on["p_liquidation"],
         "saturated_liquidations_usd": v.saturated_usd(),
-        "replays": {
-            w: {
-                "liquidations_recorded_path_usd": float(v.replays[(w, False)].market_liq_usd[0]),
-                "liquidations_with_cascade_usd": float(v.replays[(w, True)].market_liq_usd[0]),
-                "portfolio_loss_usd": -float(v.replays[(w, True)].pnl[0]),
-            }
-            for (w, on_) in v.replays
-            if on_
-        },
+        "replays": {w: _replay_summary(v, w) for (w, on_) in v.replays if on_},
     }
 
 
