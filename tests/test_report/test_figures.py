@@ -27,6 +27,11 @@ def test_time_axis_is_a_date_axis_and_long_series_are_thinned() -> None:
     y[1234] = 50.0  # a spike must survive the thinning
     _, out = finish(go.Figure(go.Scatter(x=t, y=y, mode="lines")))
     assert out.layout.xaxis.type == "date"
+    # milliseconds since the epoch, whatever the index's unit
+    assert float(np.min(out.data[0].x)) == pd.Timestamp("2020-01-01", tz="UTC").value / 1e6
+    for unit in ("s", "ms", "us"):
+        _, o2 = finish(go.Figure(go.Scatter(x=t[:10].as_unit(unit), y=y[:10])))
+        assert float(o2.data[0].x[0]) == pd.Timestamp("2020-01-01", tz="UTC").value / 1e6
     assert len(out.data[0].y) <= MAX_POINTS
     assert float(np.max(out.data[0].y)) == 50.0
 

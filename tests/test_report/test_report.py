@@ -117,13 +117,21 @@ const t0 = Date.now();
       }
     });
   }
+  const dateRanges = [];
+  for (const gd of plots) {
+    for (const [k, ax] of Object.entries(gd._fullLayout || {})) {
+      if (/^[xy]axis\d*$/.test(k) && ax && ax.type === 'date' && ax.range) {
+        dateRanges.push(gd.id + ':' + String(ax.range[0]));
+      }
+    }
+  }
   const paint = performance.getEntriesByType('paint').map(p => [p.name, p.startTime]);
   done({
     ready, plotly: typeof window.Plotly !== 'undefined',
     asofText: asof ? asof.textContent : '', asofVisible: !!asof && inView(asof),
     cardsVisible: cards.filter(inView).length, cards: cards.length,
     cells: Array.from(document.querySelectorAll('td, th')).map(c => c.textContent),
-    hover, catDate, paint,
+    hover, catDate, paint, dateRanges,
     sections: Array.from(document.querySelectorAll('section.report-section')).map(s => s.id),
     plots: plots.map(p => ({id: p.id, svg: !!p.querySelector('.main-svg'),
       points: (p._fullData || []).reduce(
@@ -178,6 +186,9 @@ def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: 
     sci_hover = [h for h in state["hover"] if SCI_NOTATION.search(h)]
     assert state["hover"] and not sci_hover, sci_hover[:10]
     assert not state["catDate"], state["catDate"]
+    # time axes show the data's years, not 1970 (milliseconds since the epoch)
+    years = [int(r.split(":", 1)[1][:4]) for r in state["dateRanges"]]
+    assert years and min(years) >= 2010, state["dateRanges"]
     assert state["plots"]
     for p in state["plots"]:
         assert p["svg"] and p["points"] > 0, p

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from liqcascade.errors import InputError
-from liqcascade.report._format import pct, usd
+from liqcascade.report._format import date_text, pct, usd
 
 __all__ = ["Alert", "Change", "ReportDiff", "diff_reports", "load_summary", "parse_alert"]
 
@@ -106,7 +106,11 @@ class Change:
             if self.unit == "usd":
                 return usd(x, signed=signed)
             if self.unit == "fraction":
-                return pct(x, 2, signed=signed)
+                return (
+                    f"{100 * x:+.2f} pp".replace("-0.00", "0.00").replace("+0.00", "0.00")
+                    if signed
+                    else pct(x, 2)
+                )
             return f"{x:+,.4g}" if signed else f"{x:,.4g}"
 
         flag = "  ALERT" if self.alert else ""
@@ -144,7 +148,10 @@ class ReportDiff:
 
     def lines(self) -> list[str]:
         """Plain-text lines for the terminal."""
-        out = [f"market as of {self.old_as_of} → {self.new_as_of}"]
+        out = [
+            f"market as of {date_text(self.old_as_of, time=True)} → "
+            f"{date_text(self.new_as_of, time=True)}"
+        ]
         out += [c.text() for c in self.changes]
         for title, xs in (("new cluster", self.clusters_new), ("gone", self.clusters_gone)):
             out += [

@@ -155,7 +155,7 @@ def _decode(v: Any) -> Any:
 
 def _epoch_ms(values: Any) -> np.ndarray:
     idx = pd.DatetimeIndex(pd.to_datetime(np.asarray(values).ravel(), utc=True))
-    out: np.ndarray = idx.tz_localize(None).asi8.astype(np.float64) / 1e6
+    out: np.ndarray = idx.tz_localize(None).as_unit("ms").asi8.astype(np.float64)
     return out
 
 

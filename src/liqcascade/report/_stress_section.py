@@ -213,7 +213,7 @@ def _headlines(v: StressView) -> list[Headline]:
     plo, phi = _quantile_interval(v.mc_on.final_price["ETH"], 0.05)
     p05 = s["price_quantiles"]["p05"]
     off05 = v.mc_off.summary()["price_quantiles"]["p05"]
-    saturated = bool(s["var_99"] >= 0.999 * float(np.max(v.mc_on.loss)))
+    saturated = bool(s["var_99"] >= 0.999 * s["es_99"])  # flat tail: the whole margin
     return [
         Headline(
             key="var99_30d",
@@ -253,11 +253,11 @@ def prose(v: StressView) -> Prose:
     on, off = v.mc_on.summary(), v.mc_off.summary()
     q, qo = on["price_quantiles"], off["price_quantiles"]
     sat = v.saturated_usd()
-    worst = float(np.max(v.mc_on.loss))
-    saturated = on["var_95"] >= 0.999 * worst
+    worst = float(on["es_99"])
+    saturated = on["var_95"] >= 0.999 * worst  # the tail is flat: every bad path loses all
     take = [
         f"VaR and ES at 95 % and 99 % all equal {usd(worst)}, the portfolio's whole margin: in "
-        "more than 5 % of the paths every position is lost, so these are bounds, not "
+        "more than 5 % of the paths every position is lost, so these figures are bounds, not "
         "estimates of a loss distribution."
         if saturated
         else f"A sample portfolio (10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×) has a "
