@@ -79,7 +79,7 @@ def _chrome_driver(tmp: Path) -> Any:
     return driver
 
 
-_PROBE = """
+_PROBE = r"""
 const done = arguments[arguments.length - 1];
 const t0 = Date.now();
 (function poll() {
