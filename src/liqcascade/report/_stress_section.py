@@ -254,15 +254,17 @@ def prose(v: StressView) -> Prose:
     q, qo = on["price_quantiles"], off["price_quantiles"]
     sat = v.saturated_usd()
     worst = float(on["es_99"])
-    saturated = on["var_95"] >= 0.999 * worst  # the tail is flat: every bad path loses all
+    saturated = on["var_99"] >= 0.999 * worst  # the tail is flat: every bad path loses all
     take = [
-        f"VaR and ES at 95 % and 99 % all equal {usd(worst)}, the portfolio's whole margin: in "
-        "more than 5 % of the paths every position is lost, so these figures are bounds, not "
-        "estimates of a loss distribution."
-        if saturated
-        else f"A sample portfolio (10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×) has a "
-        f"{HORIZON_DAYS}-day 99 % VaR of {usd(on['var_99'])} and ES of {usd(on['es_99'])} with "
-        f"the cascade ({usd(off['var_99'])} / {usd(off['es_99'])} without).",
+        f"A sample portfolio (10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×) has a "
+        f"{HORIZON_DAYS}-day 95 % VaR of {usd(on['var_95'])} (ES {usd(on['es_95'])}) with the "
+        f"cascade, {usd(off['var_95'])} without"
+        + (
+            f"; at 99 % VaR and ES both equal {usd(worst)}, the whole margin: a bound, not an "
+            "estimate."
+            if saturated
+            else f"; 99 % VaR {usd(on['var_99'])}, ES {usd(on['es_99'])}."
+        ),
         f"ETH's 5–95 % range after {HORIZON_DAYS} days is {usd(q['p05'])}–{usd(q['p95'])} "
         f"with the cascade, {usd(qo['p05'])}–{usd(qo['p95'])} without.",
     ]
