@@ -40,6 +40,7 @@ FRONT_HEADLINES: tuple[str, ...] = (
 """Keys of the front page's headline numbers, in order (at most six are shown)."""
 
 SECTION_MODULES: tuple[str, ...] = tuple(s.module for s in SECTIONS)
+_MENU = {s.id: s.menu or s.title for s in SECTIONS}
 """Section modules in report order (kept for callers of version 0.1)."""
 
 CLAIMS_SOURCE = "a widely read 2025 market commentary on ETH liquidation risk"
@@ -162,6 +163,7 @@ def _section_view(s: Section) -> dict[str, Any]:
     return {
         "id": s.id,
         "title": s.title,
+        "menu": _MENU.get(s.id, s.title),
         "takeaways": takeaways,
         "method": s.notes,
         "figures": [_fig_view(f, f"fig-{s.id}-{i}") for i, f in enumerate(s.figures)],

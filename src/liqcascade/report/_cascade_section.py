@@ -387,7 +387,7 @@ def prose(v: CascadeView) -> Prose:
         f"assumptions) and, through a static book, ends {pct(r5.move, signed=True)} from the start"
         + (" — the book ran out: a bound, not an estimate." if r5.book_exhausted else "."),
         f"The smallest first fall that carries price 10 % is {pct(abs(v.critical.shock))} "
-        f"(range {interval(*v.critical_range(), lambda x: pct(abs(x)))} across assumptions).",
+        f"(range {interval(*(abs(x) for x in v.critical_range()), pct)} across assumptions).",
         f"History disagrees with the static book: after {h.n} real 4-hour falls of 5 %, only "
         f"{pct(h.share_total_beyond(r5.move))} reached the model's {pct(r5.move)} and "
         f"{pct(h.share_total_beyond(-0.10))} reached −10 % within a day.",

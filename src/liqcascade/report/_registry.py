@@ -36,6 +36,7 @@ class SectionSpec:
     title: str
     module: str
     summary: str
+    menu: str = ""
     builder: str = "section"
 
     def load(self) -> Callable[[ReportContext], Section]:
@@ -49,66 +50,78 @@ class SectionSpec:
 _P = "liqcascade.report."
 
 SECTIONS: tuple[SectionSpec, ...] = (
-    SectionSpec("data", "The data", _P + "_data_section", "What was measured, where and when."),
+    SectionSpec(
+        "data", "The data", _P + "_data_section", "What was measured, where and when.", menu="Data"
+    ),
     SectionSpec(
         "liqmap",
         "Where liquidations and stops cluster",
         _P + "_liqmap_section",
         "The liquidation map of the estimated book, its clusters, the $4,000 level.",
+        menu="Liquidation map",
     ),
     SectionSpec(
         "validation",
         "Are liquidation estimates any good?",
         _P + "_validation_section",
         "The estimated book against recorded liquidations, out of sample, against baselines.",
+        menu="Validation",
     ),
     SectionSpec(
         "cascade",
         "What a 5 % fall does now",
         _P + "_cascade_section",
         "The cascade on today's estimated market: critical shock, liquidity sensitivity.",
+        menu="Cascade",
     ),
     SectionSpec(
         "volatility",
         "Volatility clustering and the leverage effect",
         _P + "_volatility_section",
         "Do large moves cluster, and do falls raise volatility more than rises?",
+        menu="Volatility",
     ),
     SectionSpec(
         "support",
         "Support tests: what follows them",
         _P + "_support_section",
         "What follows a test of support, against every day and random levels.",
+        menu="Support levels",
     ),
     SectionSpec(
         "stress",
         "Stress tests: crash replays and Monte Carlo",
         _P + "_stress_section",
         "30-day VaR and ES of a sample portfolio, with and without the cascade.",
+        menu="Stress",
     ),
     SectionSpec(
         "solvency",
         "Can the buffer absorb it?",
         _P + "_solvency_section",
         "Bad debt of a venue against 6 / 10 / 14 % reserve buffers; ADL policies.",
+        menu="Solvency",
     ),
     SectionSpec(
         "contagion",
         "Contagion: 2025-10-10 across venues and into Aave",
         _P + "_contagion_section",
         "The crash replayed across venues and a DeFi lending market.",
+        menu="Contagion",
     ),
     SectionSpec(
         "protect",
         "Placing stops that don't join the stampede",
         _P + "_protect_section",
         "Stop recommendations and the back-test of stop policies.",
+        menu="Stops",
     ),
     SectionSpec(
         "transparency",
         "Do leverage and stop density warn of cascades?",
         _P + "_transparency_section",
         "Transparency metrics as early warnings of liquidation days.",
+        menu="Warnings",
     ),
 )
 """Every section, in report order."""
