@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pandas as pd
+import pytest
 from plotly.offline import get_plotlyjs_version
 
 from liqcascade.report import SECTIONS
@@ -53,3 +55,18 @@ def test_no_reference_to_files_users_do_not_have() -> None:
             continue
         text = path.read_text()
         assert "DESIGN.md" not in text and "docs/" not in text, path.name
+
+
+def test_registry_lookup_and_bad_input() -> None:
+    from liqcascade.errors import InputError
+    from liqcascade.report import ReportContext
+    from liqcascade.report._registry import get_section, section_ids
+
+    assert get_section("cascade").menu == "Cascade"
+    assert section_ids()[0] == "data"
+    with pytest.raises(InputError, match="unknown section"):
+        get_section("nope")
+    with pytest.raises(InputError, match="as_of"):
+        _ = ReportContext(as_of="2001-01-01").last_oi_bar
+    ctx = ReportContext(as_of="2025-06-30")
+    assert ctx.last_oi_bar <= pd.Timestamp("2025-06-30 23:59:59", tz="UTC")
