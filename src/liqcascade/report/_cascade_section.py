@@ -239,6 +239,23 @@ def _replay_figure(r: Replay) -> go.Figure:
     return fig
 
 
+def _mark_bounds(fig: go.Figure, frame: pd.DataFrame) -> None:
+    """Mark the shocks whose cascade ran out of book: their outcome is a bound."""
+    ex = frame[frame["book_exhausted"]]
+    if len(ex):
+        fig.add_trace(
+            go.Scatter(
+                x=ex["shock"] * 100,
+                y=ex["final_move"] * 100,
+                mode="markers",
+                name="book exhausted (a bound)",
+                marker={"symbol": "x", "size": 6, "color": "#000000"},
+                hovertemplate="shock %{x:.1f} %: final move %{y:.1f} %, book exhausted (a bound)"
+                "<extra></extra>",
+            )
+        )
+
+
 def figures(v: CascadeView) -> list[go.Figure]:
     """The 5 % fall by round, the fragility curve (critical shock marked), next waves, replay."""
     f5 = v.fall5.plot()
@@ -247,6 +264,12 @@ def figures(v: CascadeView) -> list[go.Figure]:
     fc.update_layout(title="Final move against the first shock (the fragility curve)")
     cs = v.critical.shock * 100
     vline(fc, cs, f"critical shock {cs:.1f} %", color=LONG)
+    _mark_bounds(fc, v.fragility.frame)
+    if v.fall5.book_exhausted:
+        f5.add_annotation(
+            text="book exhausted: the move is a bound", xref="paper", yref="paper", x=0.0,
+            y=1.12, showarrow=False, font={"color": LONG},
+        )  # fmt: skip
     out = [f5, fc, _next_wave_figure(v)]
     if v.replay is not None:
         out.append(_replay_figure(v.replay))
