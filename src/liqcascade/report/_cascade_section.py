@@ -404,13 +404,14 @@ def prose(v: CascadeView) -> Prose:
     """Takeaways, method, claims and headline numbers."""
     r5, h = v.fall5, v.history
     lo, hi = v.forced_range()
+    c_lo, c_hi = v.critical_range()
     take = [
         f"On the estimated market of {v.state.as_of:%Y-%m-%d} (ETH {usd(v.state.mid)}), a 5 % "
         f"fall force-sells {usd(r5.forced_usd)} ({usd(lo)}–{usd(hi)} across liquidity "
         f"assumptions) and, through a static book, ends {pct(r5.move, signed=True)} from the start"
         + (" — the book ran out: a bound, not an estimate." if r5.book_exhausted else "."),
         f"The smallest first fall that carries price 10 % is {pct(abs(v.critical.shock))} "
-        f"(range {interval(*(abs(x) for x in v.critical_range()), pct)} across assumptions).",
+        f"(range {interval(abs(c_lo), abs(c_hi), pct)} across assumptions).",
         f"History disagrees with the static book: after {h.n} real 4-hour falls of 5 %, only "
         f"{pct(h.share_total_beyond(r5.move))} reached the model's {pct(r5.move)} and "
         f"{pct(h.share_total_beyond(-0.10))} reached −10 % within a day.",
