@@ -57,6 +57,7 @@ _COMMAND_MODULES = (
     "pol",
     "contagion",
     "stops",
+    "diff",
 )
 
 

@@ -46,16 +46,16 @@ def test_summary_figures_consistent(summary: dict) -> None:
     assert any("Liquidations cluster" in c for c in claims)
 
 
-def test_memo_keys_for_other_sections() -> None:
-    from liqcascade.positions import PositionBook, StopBook
+def test_typed_context_shares_the_book() -> None:
+    from liqcascade.positions import PositionBook
     from liqcascade.report import _liqmap_section
 
     ctx = ReportContext(quick=True)
     sec = _liqmap_section.section(ctx)
-    book = ctx.memo("estimated_book_last", lambda: None)
-    stops = ctx.memo("modelled_stops_last", lambda: None)
-    assert isinstance(book, PositionBook) and isinstance(stops, StopBook)
-    assert sec.summary["n_positions"] == len(book) and sec.summary["n_stops"] == len(stops)
+    book = ctx.estimated_book
+    assert isinstance(book, PositionBook)
+    assert ctx.estimated_book is book  # computed once, shared with the solvency section
+    assert sec.summary["n_positions"] == len(book) and sec.summary["n_stops"] > 0
     # figures stay light
     for fig in sec.figures:
         for tr in fig.data:

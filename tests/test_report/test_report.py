@@ -1,17 +1,22 @@
 """The main job end to end: the report on the bundled real data, read back and opened in
-a real headless Chromium with the network off."""
+a real headless Chromium with the network off, as a new reader would at 1440 × 900."""
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from liqcascade.report import SECTION_MODULES, build_report
+from liqcascade.report import SECTIONS, build_report
+from liqcascade.report._format import SCI_NOTATION
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
+MAX_BYTES = 2.5e6
 
 
 @pytest.fixture(scope="module")
@@ -23,25 +28,32 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_report_files_and_summary(report: dict[str, Path]) -> None:
     html = report["html"].read_text()
     summary = json.loads(report["summary"].read_text())
-    assert report["html"].stat().st_size < 10e6
-    assert len(summary["sections"]) == len(SECTION_MODULES)
+    assert len(summary["sections"]) == len(SECTIONS)
     data = summary["sections"]["data"]
     assert data["eth_1d"]["first"].startswith("2017-08-17")
-    assert data["eth_1d"]["last"].startswith("2025-12-31")
-    assert data["liquidations_4h"]["first"].startswith("2024-11-13")
     assert data["recorded_long_liquidations_usd"] > data["recorded_short_liquidations_usd"] > 1e8
-    # offline: plotly is inlined, no script or stylesheet comes from the network
-    assert "<script src=" not in html and '<link rel="stylesheet" href="http' not in html
+    front = summary["front"]
+    assert front["as_of"].startswith("2025-07-31") and len(front["fingerprint"]) == 12
+    assert 5 <= len(front["headlines"]) <= 6
+    for h in front["headlines"].values():
+        assert h["interval"] and h["evidence"] and h["section"]
+    # offline: the only script file is the vendored plotly bundle, beside the page, deferred
+    srcs = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"[^>]*>", html)
+    assert srcs == [report["plotly"].name] and " defer" in html.split(srcs[0])[1][:10]
+    assert "http://" not in html.replace("http://www.w3.org", "")
+    assert "DESIGN.md" not in html
     for sid in summary["sections"]:
         assert f'id="{sid}"' in html
+    size = report["html"].stat().st_size + report["plotly"].stat().st_size
+    assert size <= MAX_BYTES, f"page weighs {size / 1e6:.2f} MB"
 
 
-def _chrome_driver(tmp: Path):  # type: ignore[no-untyped-def]
+def _chrome_driver(tmp: Path) -> Any:
     webdriver = pytest.importorskip("selenium.webdriver")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     chromedriver = shutil.which("chromedriver")
     if not chromium or not chromedriver:
-        pytest.skip("chromium/chromedriver not installed (make test installs them)")
+        pytest.skip("chromium/chromedriver not installed (make browser installs them)")
     from selenium.webdriver.chrome.service import Service
 
     opts = webdriver.ChromeOptions()
@@ -49,61 +61,138 @@ def _chrome_driver(tmp: Path):  # type: ignore[no-untyped-def]
     for arg in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--proxy-server=http://127.0.0.1:9", "--window-size=1400,2400",
+        "--disable-dev-shm-usage", "--proxy-server=http://127.0.0.1:9", "--hide-scrollbars",
         f"--user-data-dir={tmp / 'chrome-profile'}",
     ):  # fmt: skip
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(chromedriver), options=opts)
+    driver = webdriver.Chrome(service=Service(chromedriver), options=opts)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
+    )
+    return driver
+
+
+_PROBE = r"""
+const done = arguments[arguments.length - 1];
+const t0 = Date.now();
+(function poll() {
+  const ready = document.body.getAttribute('data-figures') === 'ready';
+  if (!ready && Date.now() - t0 < 90000) { setTimeout(poll, 200); return; }
+  const inView = el => { const r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight && r.width > 0; };
+  const asof = document.querySelector('.asof');
+  const cards = Array.from(document.querySelectorAll('.card'));
+  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+  const hover = [];
+  const catDate = [];
+  for (const gd of plots) {
+    (gd.data || []).forEach((t, i) => {
+      const n = (t.x || t.y || []).length;
+      if (n) {
+        const pt = {curveNumber: i, pointNumber: Math.floor(n / 2)};
+        try { Plotly.Fx.hover(gd, [pt]); } catch (e) {}
+        gd.querySelectorAll('.hoverlayer text').forEach(x => hover.push(x.textContent));
+        Plotly.Fx.unhover(gd);
+      }
+      for (const k of ['x', 'y']) {
+        const v = t[k];
+        if (Array.isArray(v) && v.length && v.every(s => typeof s === 'string')) {
+          const ax = gd._fullLayout[(t[k + 'axis'] || k).replace(/^([xy])/, '$1axis')];
+          if (ax && ax.type === 'date') catDate.push(gd.id + ':' + t.name);
+        }
+      }
+    });
+    (gd._fullData || []).forEach(t => {
+      for (const k of ['text', 'hovertext', 'hovertemplate']) {
+        const v = t[k];
+        if (typeof v === 'string') hover.push(v);
+        else if (Array.isArray(v)) v.forEach(s => { if (typeof s === 'string') hover.push(s); });
+      }
+    });
+  }
+  const dateRanges = [];
+  for (const gd of plots) {
+    for (const [k, ax] of Object.entries(gd._fullLayout || {})) {
+      if (/^[xy]axis\d*$/.test(k) && ax && ax.type === 'date' && ax.range) {
+        dateRanges.push(gd.id + ':' + String(ax.range[0]));
+      }
+    }
+  }
+  const paint = performance.getEntriesByType('paint').map(p => [p.name, p.startTime]);
+  done({
+    ready, plotly: typeof window.Plotly !== 'undefined',
+    asofText: asof ? asof.textContent : '', asofVisible: !!asof && inView(asof),
+    cardsVisible: cards.filter(inView).length, cards: cards.length,
+    cells: Array.from(document.querySelectorAll('td, th')).map(c => c.textContent),
+    hover, catDate, paint, dateRanges,
+    sections: Array.from(document.querySelectorAll('section.report-section')).map(s => s.id),
+    plots: plots.map(p => ({id: p.id, svg: !!p.querySelector('.main-svg'),
+      points: (p._fullData || []).reduce(
+        (n, t) => n + ((t.x || t.z || t.y || []).length || 0), 0)})),
+  });
+})();
+"""
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    try:
+        from pypdf import PdfReader  # type: ignore[import-not-found]
+    except ImportError:
+        return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+    import io
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 @pytest.mark.browser
 def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: Path) -> None:
     driver = _chrome_driver(tmp_path)
     try:
-        driver.execute_cdp_cmd("Network.enable", {})
-        driver.execute_cdp_cmd(
-            "Network.emulateNetworkConditions",
-            {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
-        )
         driver.get(report["html"].resolve().as_uri())
-        driver.set_script_timeout(60)
-        state = driver.execute_async_script(
-            """
-            const done = arguments[arguments.length - 1];
-            const t0 = Date.now();
-            (function poll() {
-              const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
-              const ready = plots.length > 0 && plots.every(p => p.querySelector('.main-svg'));
-              if (ready || Date.now() - t0 > 45000) {
-                done({
-                  plotly: typeof window.Plotly !== 'undefined',
-                  sections: Array.from(document.querySelectorAll('section.report-section'))
-                    .map(s => s.id),
-                  plots: plots.map(p => ({
-                    id: p.id,
-                    traces: (p.data || []).length,
-                    // plotly decodes base64 ("bdata") arrays into typed arrays in _fullData
-                    points: (p._fullData || []).reduce(
-                      (n, t) => n + ((t.x || t.z || t.values || t.y || []).length || 0), 0),
-                    svg: !!p.querySelector('.main-svg'),
-                  })),
-                });
-              } else { setTimeout(poll, 200); }
-            })();
-            """
-        )
+        driver.set_script_timeout(120)
+        state = driver.execute_async_script(_PROBE)
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "report.png"))
         logs = driver.get_log("browser")
+        # the front page alone, as printed (sections start on a new page of their own)
+        driver.execute_script(
+            "const f = document.querySelector('.front');"
+            "document.querySelector('main').replaceChildren(f);"
+            "document.querySelector('footer').remove();"
+        )
+        pdf = base64.b64decode(
+            driver.execute_cdp_cmd(
+                "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+            )["data"]
+        )
     finally:
         driver.quit()
-    assert state["plotly"], "plotly.js did not load from the inlined script"
+    fcp = dict(state["paint"]).get("first-contentful-paint")
+    print(f"\nfirst contentful paint: {fcp:.0f} ms" if fcp else "\nfirst paint: n/a")
+    assert state["ready"] and state["plotly"], "plotly.js did not load or render the figures"
     summary = json.loads(report["summary"].read_text())
-    assert state["sections"] == list(summary["sections"])
-    assert state["plots"], "no plotly figure in the report"
+    assert state["sections"][: len(summary["sections"])] == list(summary["sections"])
+    assert state["asofVisible"] and summary["front"]["as_of_text"] in state["asofText"]
+    assert state["cardsVisible"] == state["cards"] >= 5, state
+    sci = [c for c in state["cells"] if SCI_NOTATION.search(c)]
+    assert not sci, sci[:10]
+    sci_hover = [h for h in state["hover"] if SCI_NOTATION.search(h)]
+    assert state["hover"] and not sci_hover, sci_hover[:10]
+    assert not state["catDate"], state["catDate"]
+    # time axes show the data's years, not 1970 (milliseconds since the epoch)
+    years = [int(r.split(":", 1)[1][:4]) for r in state["dateRanges"]]
+    assert years and min(years) >= 2010, state["dateRanges"]
+    assert state["plots"]
     for p in state["plots"]:
-        assert p["svg"] and p["traces"] > 0 and p["points"] > 0, p
+        assert p["svg"] and p["points"] > 0, p
     severe = [e for e in logs if e.get("level") == "SEVERE"]
     assert not severe, severe
-    assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+    pages = _pdf_pages(pdf)
+    assert pages == 1, f"the front page prints on {pages} A4 pages"

@@ -1,39 +1,83 @@
-"""Assemble the sections into DIR/report.html (self-contained, offline) and DIR/summary.json."""
+"""Assemble the sections into DIR/report.html (offline) and DIR/summary.json."""
 
 from __future__ import annotations
 
-import importlib
+import hashlib
 import json
+import math
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
-import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
 from liqcascade._version import __version__
-from liqcascade.report._section import ReportContext, Section
+from liqcascade.report._figures import finish
+from liqcascade.report._format import date_text, format_table
+from liqcascade.report._registry import SECTIONS, SectionSpec
+from liqcascade.report._section import VERDICTS, Claim, Headline, ReportContext, Section
 
-# Section modules in report order; each exposes ``section(ctx) -> Section``.
-SECTION_MODULES: tuple[str, ...] = (
-    "liqcascade.report._data_section",
-    "liqcascade.report._liqmap_section",
-    "liqcascade.report._validation_section",
-    "liqcascade.report._cascade_section",
-    "liqcascade.report._volatility_section",
-    "liqcascade.report._support_section",
-    "liqcascade.report._stress_section",
-    "liqcascade.report._solvency_section",
-    "liqcascade.report._contagion_section",
-    "liqcascade.report._protect_section",
-    "liqcascade.report._transparency_section",
+PLOTLY_JS = "plotly-cartesian-4.1.1.min.js"
+"""The vendored partial plotly.js bundle, copied beside report.html (see _assets/README.md)."""
+
+FRONT_HEADLINES: tuple[str, ...] = (
+    "critical_shock",
+    "forced_selling_5pct",
+    "var99_30d",
+    "eth_p05_30d",
+    "bad_debt_worst",
+    "contagion_share",
+)
+"""Keys of the front page's headline numbers, in order (at most six are shown)."""
+
+SECTION_MODULES: tuple[str, ...] = tuple(s.module for s in SECTIONS)
+_MENU = {s.id: s.menu or s.title for s in SECTIONS}
+"""Section modules in report order (kept for callers of version 0.1)."""
+
+CLAIMS_SOURCE = "a widely read 2025 market commentary on ETH liquidation risk"
+
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    (
+        "ADL",
+        "auto-deleveraging: when the insurance fund cannot cover a bankrupt position, "
+        "the venue closes profitable opposite positions to cover the loss.",
+    ),
+    ("Bad debt", "what liquidations leave unpaid after a position's margin is gone."),
+    (
+        "Critical shock",
+        "the smallest first fall whose cascade of forced orders carries "
+        "price 10 % below where it started.",
+    ),
+    ("ES", "expected shortfall: the average loss in the worst 1 % (or 5 %) of outcomes."),
+    (
+        "FHS",
+        "filtered historical simulation: past standardised returns re-scaled by a "
+        "fitted volatility model to simulate future paths.",
+    ),
+    (
+        "GJR-GARCH, EGARCH",
+        "volatility models in which tomorrow's variance depends on "
+        "today's shock; γ measures how much more a fall raises it than a rise.",
+    ),
+    (
+        "HHI",
+        "Herfindahl–Hirschman index: the sum of squared shares; 1 means everything in "
+        "one price bucket, 1/n an even spread over n buckets.",
+    ),
+    ("Liquidation map", "where estimated leveraged positions would be force-closed, by price."),
+    ("Newey–West", "standard errors that allow for overlapping, autocorrelated returns."),
+    ("Out of sample", "measured on a period the model was not fitted on."),
+    ("p-value", "how often a result this strong would appear by chance alone."),
+    ("VaR", "value at risk: the loss not exceeded with 99 % (or 95 %) probability."),
 )
 
 
@@ -46,20 +90,50 @@ def _template() -> jinja2.Template:
     return env.from_string(text)
 
 
-def _fig_html(fig: Any, div_id: str) -> str:
-    return str(
-        pio.to_html(
-            fig,
-            include_plotlyjs=False,
-            full_html=False,
-            div_id=div_id,
-            config={"displaylogo": False},
-        )
-    )
+def _jsonable(obj: Any) -> Any:
+    """Plain JSON types from numpy/pandas values (NaN and inf become null)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, pd.DataFrame):
+        return [_jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Series):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, pd.Timestamp | datetime | date):
+        return obj.isoformat()
+    if isinstance(obj, np.bool_ | bool):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating | float):
+        f = float(obj)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(obj, Path):
+        return str(obj)
+    if obj is pd.NaT:
+        return None
+    return obj
 
 
-def _table_html(df: pd.DataFrame) -> str:
-    return str(df.to_html(index=False, border=0, float_format=lambda v: f"{v:,.4g}", na_rep="–"))
+def data_fingerprint() -> str:
+    """SHA-256 (first 12 hex digits) of the bundled data files the report reads."""
+    h = hashlib.sha256()
+    for pkg in ("liqcascade.datasets", "liqcascade.data"):
+        try:
+            root = files(pkg) / "_files"
+        except ModuleNotFoundError:
+            continue
+        if not root.is_dir():
+            continue
+        for f in sorted(root.iterdir(), key=lambda p: p.name):
+            if f.is_file():
+                h.update(f.name.encode())
+                h.update(f.read_bytes())
+        break
+    return h.hexdigest()[:12]
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -74,73 +148,175 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def _fig_view(fig: Any, div_id: str) -> dict[str, str]:
+    caption, fig = finish(fig)
+    spec = fig.to_json(validate=False).replace("</", "<\\/")
+    return {"id": div_id, "caption": caption, "json": spec}
+
+
+def _table_html(df: pd.DataFrame) -> str:
+    return str(format_table(df).to_html(index=False, border=0, na_rep="–", escape=True))
+
+
+def _section_view(s: Section) -> dict[str, Any]:
+    takeaways = s.takeaways or ([s.finding] if s.finding else [])
+    return {
+        "id": s.id,
+        "title": s.title,
+        "menu": _MENU.get(s.id, s.title),
+        "takeaways": takeaways,
+        "method": s.notes,
+        "figures": [_fig_view(f, f"fig-{s.id}-{i}") for i, f in enumerate(s.figures)],
+        "tables": [(c, _table_html(t)) for c, t in s.tables],
+    }
+
+
+@dataclass(frozen=True)
+class Front:
+    """What the front page says: market, date, fingerprint, headline numbers, verdicts."""
+
+    assets: list[str]
+    as_of: str
+    as_of_text: str
+    prices_to: str
+    data_age_days: int
+    generated: str
+    version: str
+    fingerprint: str
+    headlines: list[Headline]
+    claims: list[Claim]
+    clusters_near_price: list[dict[str, float]]
+    critical_shock: float | None
+
+
+def _front(ctx: ReportContext, sections: list[Section], generated: datetime) -> Front:
+    from liqcascade import datasets
+
+    as_of = ctx.last_oi_bar
+    prices_to = pd.Timestamp(datasets.load_ohlcv(ctx.asset, "1h").index[-1])
+    by_key = {h.key: h for s in sections for h in s.headlines}
+    heads = [by_key[k] for k in FRONT_HEADLINES if k in by_key][:6]
+    liq = next((s.summary for s in sections if s.id == "liqmap"), {})
+    clusters = [
+        {k: float(c[k]) for k in ("price", "distance", "notional_usd") if k in c}
+        for c in liq.get("largest_clusters", [])[:5]
+    ]
+    cs = by_key.get("critical_shock")
+    return Front(
+        assets=[ctx.asset],
+        as_of=as_of.isoformat(),
+        as_of_text=date_text(as_of, time=True),
+        prices_to=date_text(prices_to),
+        data_age_days=int((pd.Timestamp(generated) - as_of).days),
+        generated=f"{generated:%Y-%m-%d %H:%M} UTC",
+        version=__version__,
+        fingerprint=data_fingerprint(),
+        headlines=heads,
+        claims=[c for s in sections for c in s.claims],
+        clusters_near_price=clusters,
+        critical_shock=None if cs is None else cs.value,
+    )
+
+
+def _run(spec: SectionSpec, ctx: ReportContext) -> Section:
+    s = spec.load()(ctx)
+    s.id, s.title = spec.id, spec.title
+    s.claims = [Claim(**{**asdict(c), "section": spec.id}) for c in s.claims]
+    s.headlines = [Headline(**{**asdict(h), "section": spec.id}) for h in s.headlines]
+    return s
+
+
+def _specs(sections: tuple[str, ...] | None, modules: tuple[str, ...] | None) -> list[SectionSpec]:
+    if sections is not None:
+        from liqcascade.report._registry import get_section
+
+        return [get_section(s) for s in sections]
+    if modules is not None:
+        return [s for s in SECTIONS if s.module in modules]
+    return list(SECTIONS)
+
+
+def _summary(front: Front, sections: list[Section]) -> dict[str, Any]:
+    f = asdict(front)
+    f["headlines"] = {h["key"]: h for h in f["headlines"]}
+    return {
+        "generated": front.generated,
+        "version": front.version,
+        "as_of": front.as_of,
+        "fingerprint": front.fingerprint,
+        "front": {k: v for k, v in f.items() if k != "claims"},
+        "sections": {s.id: _jsonable(s.summary) for s in sections},
+        "claims": [
+            {"claim": c.claim, "computed": c.computed, "verdict": c.verdict, "section": c.section}
+            for c in front.claims
+        ],
+    }
+
+
 def build_report(
     out_dir: str | Path,
     *,
+    sections: tuple[str, ...] | None = None,
     modules: tuple[str, ...] | None = None,
     quick: bool = False,
+    asset: str = "ETH",
+    as_of: Any = None,
     on_section: Callable[[str, float], None] | None = None,
 ) -> dict[str, Path]:
-    """Run every section and write ``report.html`` and ``summary.json`` into ``out_dir``.
+    """Run the registered sections and write ``report.html`` and ``summary.json``.
 
     Parameters
     ----------
     out_dir : path
         Output folder, created if needed.
+    sections : tuple of str, optional
+        Section ids to run (default: every registered section, in order).
     modules : tuple of str, optional
-        Section modules to run (default: all of :data:`SECTION_MODULES`).
+        Section modules to run (version 0.1's way of choosing; ``sections`` wins).
     quick : bool, default False
-        Ask sections for their fast variant (fewer Monte Carlo paths, coarser grids);
-        used by the tests.
+        Ask sections for their fast variant (fewer Monte Carlo paths, coarser grids).
+    asset : str, default "ETH"
+        The asset of the estimated market.
+    as_of : date, timestamp or str, optional
+        Market date of the estimated market (default: the last bundled bar).
     on_section : callable, optional
         Called as ``on_section(section_id, seconds)`` after each section (progress).
 
     Returns
     -------
     dict
-        ``{"html": path, "summary": path}``.
+        ``{"html": path, "summary": path, "plotly": path}``.
     """
-    from liqcascade._json import to_jsonable
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = ReportContext(quick=quick)
-    sections: list[Section] = []
-    for mod in modules or SECTION_MODULES:
+    ctx = ReportContext(quick=quick, asset=asset, as_of=as_of)
+    done: list[Section] = []
+    for spec in _specs(sections, modules):
         t0 = datetime.now(UTC)
-        sections.append(importlib.import_module(mod).section(ctx))
+        done.append(_run(spec, ctx))
         if on_section is not None:
-            on_section(sections[-1].id, (datetime.now(UTC) - t0).total_seconds())
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    views = []
-    for s in sections:
-        views.append(
-            {
-                "id": s.id,
-                "title": s.title,
-                "finding": s.finding,
-                "notes": s.notes,
-                "figures_html": [_fig_html(f, f"fig-{s.id}-{i}") for i, f in enumerate(s.figures)],
-                "tables_html": [(c, _table_html(t)) for c, t in s.tables],
-            }
-        )
-    claims = [c for s in sections for c in s.claims]
+            on_section(spec.id, (datetime.now(UTC) - t0).total_seconds())
+    return write_report(out, ctx, done)
+
+
+def write_report(out_dir: str | Path, ctx: ReportContext, done: list[Section]) -> dict[str, Path]:
+    """Render computed sections into ``out_dir`` (report.html, summary.json, plotly.js)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    front = _front(ctx, done, datetime.now(UTC))
     html = _template().render(
-        generated=generated,
-        version=__version__,
-        sections=views,
-        claims=claims,
-        plotly_js=get_plotlyjs(),
+        front=front,
+        claims_source=CLAIMS_SOURCE,
+        verdicts=VERDICTS,
+        sections=[_section_view(s) for s in done],
+        glossary=GLOSSARY,
+        plotly_js=PLOTLY_JS,
     )
-    summary = {
-        "generated": generated,
-        "version": __version__,
-        "sections": {s.id: to_jsonable(s.summary) for s in sections},
-        "claims": [
-            {"claim": c.claim, "computed": c.computed, "verdict": c.verdict} for c in claims
-        ],
-    }
-    html_path, summary_path = out / "report.html", out / "summary.json"
+    html_path, summary_path, js_path = out / "report.html", out / "summary.json", out / PLOTLY_JS
+    with (files("liqcascade.report") / "_assets" / PLOTLY_JS).open("rb") as src:
+        with open(js_path, "wb") as dst:
+            shutil.copyfileobj(src, dst)
     _atomic_write(html_path, html)
-    _atomic_write(summary_path, json.dumps(summary, indent=2, allow_nan=False))
-    return {"html": html_path, "summary": summary_path}
+    summary = _summary(front, done)
+    _atomic_write(summary_path, json.dumps(_jsonable(summary), indent=2, allow_nan=False))
+    return {"html": html_path, "summary": summary_path, "plotly": js_path}

@@ -1,7 +1,11 @@
-"""Report section: what a 5 % fall does now — the cascade on the estimated ETH market."""
+"""Report section: what a 5 % fall does now — the cascade on the estimated market.
+
+compute (library calls → :class:`CascadeView`) → figures → prose.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -9,385 +13,482 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from liqcascade.report._section import Claim, ReportContext, Section
+from liqcascade.report._figures import LONG, vline
+from liqcascade.report._format import interval, pct, usd
+from liqcascade.report._section import (
+    Claim,
+    Headline,
+    Prose,
+    ReportContext,
+    Section,
+    Table,
+    assemble,
+    verdict_from_interval,
+)
 
-LEVEL = 4000.0  # the round number of the popular claim, USD
+LEVEL = 4000.0
+"""The round number of the commentary's claim, USD."""
 
 
-def _m(x: float) -> str:
-    """USD in millions, for prose."""
-    return f"${x / 1e6:,.0f} M"
+@dataclass(frozen=True)
+class Variant:
+    """The 5 % fall and the critical shock under one liquidity assumption."""
+
+    label: str
+    result: Any  # CascadeResult
+    critical: Any  # CriticalShock
 
 
-def _replay(ctx: ReportContext) -> dict[str, Any]:
-    """Model liquidations along the real hourly path of the largest recorded liquidation day."""
+@dataclass(frozen=True)
+class Replay:
+    """Model liquidations along the real hourly path of the largest recorded day."""
+
+    day: pd.Timestamp
+    state_as_of: pd.Timestamp
+    open: float
+    low: float
+    frame: pd.DataFrame  # 4-hourly: model_long_usd, model_short_usd, long_usd, short_usd
+    hours: pd.DataFrame
+
+    @property
+    def corr(self) -> float:
+        """Correlation of model and recorded totals over the day's 4-hour bars."""
+        f = self.frame
+        a = f["model_long_usd"] + f["model_short_usd"]
+        b = f["long_usd"] + f["short_usd"]
+        return float(np.corrcoef(a, b)[0, 1]) if len(f) > 2 else float("nan")
+
+
+@dataclass(frozen=True)
+class CascadeView:
+    """Everything the section shows, as computed by the library."""
+
+    state: Any  # MarketState
+    fall5: Any  # CascadeResult of the reference semantics
+    variants: list[Variant]
+    fragility: Any  # FragilityCurve
+    down: Any  # NextWave
+    up: Any
+    level_released: float
+    level_before: float
+    level_dir: str
+    history: Any  # FollowThrough
+    replay: Replay | None
+    book_score: Any
+
+    @property
+    def critical(self) -> Any:
+        """Critical shock (−10 % total) under the reference semantics."""
+        return self.variants[0].critical
+
+    def forced_range(self) -> tuple[float, float]:
+        """Forced notional of the 5 % fall across liquidity assumptions, USD."""
+        xs = [v.result.forced_usd for v in self.variants]
+        return min(xs), max(xs)
+
+    def critical_range(self) -> tuple[float, float]:
+        """Critical shock across liquidity assumptions (fractions, negative)."""
+        xs = [v.critical.shock for v in self.variants]
+        return min(xs), max(xs)
+
+
+def _replay(ctx: ReportContext) -> Replay:
+    """Walk the book estimated the evening before along the largest recorded day's hours."""
     from liqcascade import datasets
     from liqcascade.cascade import market_state
 
-    liq = datasets.load_liquidations()
-    total = liq["long_usd"] + liq["short_usd"]
-    daily = total.resample("1D").sum()
+    liq = datasets.load_liquidations(asset=ctx.asset)
+    daily = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     day = pd.DatetimeIndex(daily.index)[int(np.argmax(daily.to_numpy()))]
-    start = day
     end = day + pd.Timedelta(hours=23)
-    state = market_state("ETH", start)  # the bars closed by the replay's start
-    h = datasets.load_ohlcv("ETH", "1h", start=start, end=end)
+    state = market_state(ctx.asset, day)  # the bars closed by the replay's start
+    h = datasets.load_ohlcv(ctx.asset, "1h", start=day, end=end)
     pos = state.positions
     longs = pos.side == 1
     notional = pos.size * pos.liq_price
-    run_low = np.minimum.accumulate(h["low"].to_numpy())
-    run_high = np.maximum.accumulate(h["high"].to_numpy())
-    prev_low = np.concatenate([[state.mid], run_low[:-1]])
-    prev_high = np.concatenate([[state.mid], run_high[:-1]])
-    rows = []
-    liq_p = pos.liq_price
-    for i, ts in enumerate(h.index):
-        new_long = longs & (liq_p >= run_low[i]) & (liq_p < prev_low[i])
-        new_short = (~longs) & (liq_p <= run_high[i]) & (liq_p > prev_high[i])
-        if i == 0:  # positions already beyond the start price count in the first hour
-            new_long = longs & (liq_p >= run_low[i])
-            new_short = (~longs) & (liq_p <= run_high[i])
-        rows.append(
-            {
-                "ts": ts,
-                "model_long_usd": float(notional[new_long].sum()),
-                "model_short_usd": float(notional[new_short].sum()),
-            }
-        )
-    hourly = pd.DataFrame(rows).set_index("ts")
-    model4 = hourly.resample("4h").sum()
-    rec = liq.loc[start:end, ["long_usd", "short_usd"]]
-    both = model4.join(rec, how="outer").fillna(0.0)
-    return {
-        "day": day,
-        "state_as_of": state.as_of,
-        "mid": state.mid,
-        "low": float(h["low"].min()),
-        "high": float(h["high"].max()),
-        "open": float(h["open"].iloc[0]),
-        "close": float(h["close"].iloc[-1]),
-        "frame": both,
-        "hours": h,
-    }
+    lows, highs = (
+        np.minimum.accumulate(h["low"].to_numpy()),
+        np.maximum.accumulate(h["high"].to_numpy()),
+    )
+    prev_low = np.concatenate([[np.inf], lows[:-1]])
+    prev_high = np.concatenate([[-np.inf], highs[:-1]])
+    lq = pos.liq_price
+    rows = [
+        {
+            "ts": ts,
+            "model_long_usd": float(notional[longs & (lq >= lows[i]) & (lq < prev_low[i])].sum()),
+            "model_short_usd": float(
+                notional[~longs & (lq <= highs[i]) & (lq > prev_high[i])].sum()
+            ),
+        }
+        for i, ts in enumerate(h.index)
+    ]
+    model4 = pd.DataFrame(rows).set_index("ts").resample("4h").sum()
+    both = model4.join(liq.loc[day:end, ["long_usd", "short_usd"]], how="outer").fillna(0.0)
+    return Replay(day, state.as_of, float(h["open"].iloc[0]), float(h["low"].min()), both, h)
 
 
-def section(ctx: ReportContext) -> Section:
-    """The cascade from the estimated market at the last bundled date; fragility; next waves."""
+def compute(ctx: ReportContext) -> CascadeView:
+    """Run the library: the 5 % fall, fragility, critical shocks, next waves, history."""
     from liqcascade import datasets
+    from liqcascade.book import calibrated_book
     from liqcascade.cascade import (
-        BINANCE_BOOK_SHARE,
         CascadeConfig,
         critical_shock,
         follow_through,
         fragility_curve,
-        market_state,
         next_wave_levels,
+        prepare_cascade,
         simulate_cascade,
     )
 
-    state = ctx.memo("cascade_market_state_last", lambda: market_state("ETH"))
+    state = ctx.market
     pm = state.prepare()
-    mid = state.mid
-    r5 = simulate_cascade(pm, shock=-0.05)
-    forced5 = r5.forced_usd
-    shocks = np.round(np.linspace(-0.15, 0.15, 121 if ctx.quick else 601), 6)
-    fc = fragility_curve(pm, shocks=shocks)
-    cs = critical_shock(pm, total_move=-0.10)
-    down = next_wave_levels(state.positions, state.stops, mid, direction="down")
-    up = next_wave_levels(state.positions, state.stops, mid, direction="up")
-
-    # sensitivity of the 5 % fall to the liquidity assumptions
-    from liqcascade.book import calibrated_book
-    from liqcascade.cascade import prepare_cascade
-
-    full_book = calibrated_book(as_of=state.as_of, mid=mid, scale=1.0)
-    pm_full = prepare_cascade(full_book, state.positions, state.stops)
-    variants = [
-        ("DESIGN.md semantics (static Binance-sized book)", pm, CascadeConfig()),
-        ("market makers re-quote 50 % of each round", pm, CascadeConfig(refill_fraction=0.5)),
+    full = prepare_cascade(
+        calibrated_book(as_of=state.as_of, mid=state.mid, scale=1.0), state.positions, state.stops
+    )
+    assumptions = [
+        ("static venue-sized book (reference)", pm, CascadeConfig()),
+        ("market makers re-quote 50 % each round", pm, CascadeConfig(refill_fraction=0.5)),
         ("providers pull 20 % of depth each round", pm, CascadeConfig(withdrawal_fraction=0.2)),
         ("triggers on a mark 50/50 with the index", pm, CascadeConfig(mark_price_weight=0.5)),
-        ("all-venue book (perfect arbitrage)", pm_full, CascadeConfig()),
+        ("all-venue book (perfect arbitrage)", full, CascadeConfig()),
     ]
-    sens_rows = []
-    forced_all: list[float] = []
-    for label, market, cfg in variants:
-        r = simulate_cascade(market, shock=-0.05, config=cfg)
-        forced_all.append(r.forced_usd)
-        sens_rows.append(
-            {
-                "assumption": label,
-                "final price (USD)": round(r.final_price, 2),
-                "total move": f"{r.move:.1%}",
-                "liquidated (M USD)": round(r.liquidated_usd / 1e6, 1),
-                "stops (M USD)": round((r.stops_sell_usd + r.stops_buy_usd) / 1e6, 1),
-                "rounds": r.rounds,
-            }
+    grid = 80 if ctx.quick else 400
+    variants = [
+        Variant(
+            label,
+            simulate_cascade(m, shock=-0.05, config=cfg),
+            critical_shock(m, total_move=-0.10, config=cfg, grid=grid),
         )
-    sens = pd.DataFrame(sens_rows)
-
-    # the $4,000 level: which side of the price, what a break releases, and how far it carries
+        for label, m, cfg in assumptions
+    ]
+    shocks = np.round(np.linspace(-0.15, 0.15, 121 if ctx.quick else 601), 6)
+    mid = state.mid
     lvl_dir = "up" if LEVEL > mid else "down"
-    band_hi = LEVEL * (1.05 if lvl_dir == "up" else 0.95)
+    band = LEVEL * (1.05 if lvl_dir == "up" else 0.95)
     nw4 = next_wave_levels(
-        state.positions, state.stops, mid, levels=[LEVEL, band_hi], direction=lvl_dir
+        state.positions, state.stops, mid, levels=[LEVEL, band], direction=lvl_dir
     )
     row4 = nw4.frame.iloc[0]
-    released_4000 = float(row4["released_usd"])  # from 4,000 to 5 % beyond it
-    before_4000 = float(nw4.frame["cumulative_usd"].iloc[0] - row4["released_usd"])
-    r4 = simulate_cascade(pm, shock_price=LEVEL * (1.001 if lvl_dir == "up" else 0.999))
+    hourly = datasets.load_ohlcv(ctx.asset, "1h")
+    return CascadeView(
+        state=state,
+        fall5=variants[0].result,
+        variants=variants,
+        fragility=fragility_curve(pm, shocks=shocks),
+        down=next_wave_levels(state.positions, state.stops, mid, direction="down"),
+        up=next_wave_levels(state.positions, state.stops, mid, direction="up"),
+        level_released=float(row4["released_usd"]),
+        level_before=float(nw4.frame["cumulative_usd"].iloc[0] - row4["released_usd"]),
+        level_dir=lvl_dir,
+        history=follow_through(hourly, drop=-0.05),
+        replay=None if ctx.quick else _replay(ctx),
+        book_score=ctx.book_score,
+    )
 
-    replay = None if ctx.quick else ctx.memo("cascade_replay", lambda: _replay(ctx))
 
-    # ---------------------------------------------------------------- figures
-    figs: list[go.Figure] = [r5.plot(), fc.plot()]
-    nwfig = make_subplots(
+def _next_wave_figure(v: CascadeView) -> go.Figure:
+    fig = make_subplots(
         rows=1,
         cols=2,
         subplot_titles=("a fall: longs and sell stops", "a rise: shorts and buy stops"),
     )
-    for col, nw in ((1, down), (2, up)):
+    for col, nw in ((1, v.down), (2, v.up)):
         f = nw.frame
-        lab = [f"{a:,.0f}→{b:,.0f}" for a, b in zip(f["level"], f["next_level"], strict=True)]
-        for key, name, colour in (
-            ("liquidations_usd", "liquidations", "#c0392b"),
-            ("stops_usd", "stops", "#e67e22"),
-        ):
-            nwfig.add_trace(
-                go.Bar(x=lab, y=f[key] / 1e6, name=name, marker_color=colour, showlegend=col == 1),
+        lab = [f"${a:,.0f}→${b:,.0f}" for a, b in zip(f["level"], f["next_level"], strict=True)]
+        side = "long" if col == 1 else "short"
+        for key, name in (("liquidations_usd", "liquidations"), ("stops_usd", "stops")):
+            fig.add_trace(
+                go.Bar(
+                    x=lab,
+                    y=f[key] / 1e6,
+                    name=f"{name} ({side}s)",
+                    hovertemplate="%{x}: $%{y:,.1f} M<extra>%{fullData.name}</extra>",
+                ),
                 row=1,
                 col=col,
             )
-    nwfig.update_layout(
+    fig.update_layout(
         barmode="stack",
         height=380,
-        title=f"What each round-number band releases (M USD at trigger), from {mid:,.0f}",
+        title=f"What each round-number band releases (USD M at trigger), from ${v.state.mid:,.0f}",
     )
-    figs.append(nwfig)
-    tables: list[tuple[str, pd.DataFrame]] = [
-        ("A 5 % fall under different liquidity assumptions", sens),
-    ]
-    nw_table = pd.concat(
-        [
-            down.frame.assign(direction="fall"),
-            up.frame.assign(direction="rise"),
-        ]
-    )[["direction", "level", "next_level", "liquidations_usd", "stops_usd", "cumulative_usd"]]
-    nw_table[["liquidations_usd", "stops_usd", "cumulative_usd"]] = (
-        nw_table[["liquidations_usd", "stops_usd", "cumulative_usd"]] / 1e6
-    ).round(1)
-    nw_table = nw_table.rename(
-        columns={
-            "liquidations_usd": "liquidations (M USD)",
-            "stops_usd": "stops (M USD)",
-            "cumulative_usd": "cumulative from price (M USD)",
-        }
-    )
-    tables.append(("Next-wave levels (notional at trigger price)", nw_table))
+    fig.update_yaxes(title_text="USD M")
+    return fig
 
-    summary: dict[str, Any] = {
-        "as_of": state.as_of.isoformat(),
-        "mid": mid,
-        "book_scale": BINANCE_BOOK_SHARE,
-        "bid_depth_1pct_usd": state.book.notional_within(0.01, "bid"),
-        "ask_depth_1pct_usd": state.book.notional_within(0.01, "ask"),
-        "n_positions": len(state.positions),
-        "n_stops": len(state.stops),
-        "fall_5pct": r5.summary() | {"forced_usd": forced5, "total_move": r5.move},
-        "fall_5pct_forced_usd_range": [min(forced_all), max(forced_all)],
-        "fragility": fc.summary(),
-        "critical_shock_10pct": cs.summary(),
-        "level_4000": {
-            "direction": lvl_dir,
-            "distance": LEVEL / mid - 1.0,
-            "released_beyond_usd": released_4000,
-            "released_band": [LEVEL, band_hi],
-            "released_before_usd": before_4000,
-            "break_cascade_final_price": r4.final_price,
-            "break_cascade_forced_usd": r4.forced_usd,
-        },
-        "next_wave_down": down.summary(),
-        "next_wave_up": up.summary(),
-        "sensitivity": sens.to_dict(orient="records"),
-    }
-    hist = ctx.memo(
-        "cascade_follow_through",
-        lambda: follow_through(datasets.load_ohlcv("ETH", "1h"), drop=-0.05),
+
+def _replay_figure(r: Replay) -> go.Figure:
+    fr = r.frame
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(x=fr.index, y=fr["long_usd"] / 1e6, name="recorded longs"))
+    fig.add_trace(
+        go.Bar(x=fr.index, y=fr["model_long_usd"] / 1e6, name="model longs", marker_color=LONG)
     )
-    hs = hist.summary()
-    share_model = hist.share_total_beyond(r5.move)
-    summary["history_after_5pct_falls"] = hs | {
-        "share_reaching_model_move": share_model,
-        "model_total_move": r5.move,
-    }
-    q = hist.events["total"].quantile([0.5, 0.1, 0.05, 0.01])  # falls: the low tail is severe
-    tables.append(
-        (
-            f"History: after {hist.n} real 4-hour falls of 5 % or more (ETH hourly, "
-            f"{hist.events['ts'].iloc[0]:%Y} to {hist.events['ts'].iloc[-1]:%Y}), the lowest "
-            "price within the next 24 hours",
-            pd.DataFrame(
-                {
-                    "statistic": [
-                        "median total fall",
-                        "worst 10 % of episodes: at least",
-                        "worst 5 %: at least",
-                        "worst 1 %: at least",
-                        f"share reaching the model's {r5.move:.1%}",
-                    ],
-                    "value": [f"{v:.1%}" for v in q.values] + [f"{share_model:.1%}"],
-                }
-            ),
-        )
+    fig.add_trace(
+        go.Scatter(x=r.hours.index, y=r.hours["close"], name="hourly close", mode="lines"),
+        secondary_y=True,
     )
-    replay_text = ""
-    if replay is not None:
-        fr = replay["frame"]
-        model_total = float(fr["model_long_usd"].sum() + fr["model_short_usd"].sum())
-        rec_total = float(fr["long_usd"].sum() + fr["short_usd"].sum())
-        corr = float(
-            np.corrcoef(
-                fr["model_long_usd"] + fr["model_short_usd"], fr["long_usd"] + fr["short_usd"]
-            )[0, 1]
-        )
-        summary["replay"] = {
-            "day": replay["day"].isoformat(),
-            "state_as_of": replay["state_as_of"].isoformat(),
-            "open": replay["open"],
-            "low": replay["low"],
-            "high": replay["high"],
-            "model_usd": model_total,
-            "recorded_usd": rec_total,
-            "model_long_usd": float(fr["model_long_usd"].sum()),
-            "recorded_long_usd": float(fr["long_usd"].sum()),
-            "corr_4h": corr,
-        }
-        rf = make_subplots(specs=[[{"secondary_y": True}]])
-        rf.add_trace(
-            go.Bar(
-                x=fr.index, y=fr["long_usd"] / 1e6, name="recorded longs", marker_color="#7f8c8d"
-            )
-        )
-        rf.add_trace(
-            go.Bar(
-                x=fr.index, y=fr["model_long_usd"] / 1e6, name="model longs", marker_color="#c0392b"
-            )
-        )
-        hh = replay["hours"]
-        rf.add_trace(
+    fig.update_layout(
+        title=f"Replay of {r.day:%Y-%m-%d}: model vs recorded Binance liquidations (4 h)",
+        barmode="group",
+        height=380,
+    )
+    fig.update_yaxes(title_text="USD M", secondary_y=False)
+    fig.update_yaxes(title_text="price (USD)", secondary_y=True, showgrid=False)
+    return fig
+
+
+def _mark_bounds(fig: go.Figure, frame: pd.DataFrame) -> None:
+    """Mark the shocks whose cascade ran out of book: their outcome is a bound."""
+    ex = frame[frame["book_exhausted"]]
+    if len(ex):
+        fig.add_trace(
             go.Scatter(
-                x=hh.index, y=hh["close"], name="ETH hourly close", line={"color": "#2c3e50"}
-            ),
-            secondary_y=True,
-        )
-        rf.update_layout(
-            title=(
-                f"Replay of {replay['day']:%Y-%m-%d}: model vs recorded Binance liquidations (4 h)"
-            ),
-            barmode="group",
-            height=380,
-        )
-        rf.update_yaxes(title_text="M USD", secondary_y=False)
-        rf.update_yaxes(title_text="USD", secondary_y=True)
-        figs.append(rf)
-        tables.append(
-            (
-                f"Replay of {replay['day']:%Y-%m-%d} (M USD per 4-hour bar)",
-                (fr / 1e6).round(1).reset_index().rename(columns={"index": "bar"}),
+                x=ex["shock"] * 100,
+                y=ex["final_move"] * 100,
+                mode="markers",
+                name="book exhausted (a bound)",
+                marker={"symbol": "x", "size": 6, "color": "#000000"},
+                hovertemplate="shock %{x:.1f} %: final move %{y:.1f} %, book exhausted (a bound)"
+                "<extra></extra>",
             )
         )
-        replay_text = (
-            f" Replay of the largest recorded liquidation day, {replay['day']:%Y-%m-%d} (ETH "
-            f"{replay['open']:,.0f} → low {replay['low']:,.0f}): the book estimated the evening "
-            f"before, walked along the real hourly path, liquidates {_m(model_total)} against "
-            f"{_m(rec_total)} recorded on Binance (correlation over the day's {len(fr)} "
-            f"4-hour bars {corr:.2f}; in-sample — the estimate is calibrated on these "
-            "recorded liquidations — and without the cascade's feedback on the path)."
-        )
 
-    r_rng = summary["fall_5pct_forced_usd_range"]
-    finding = (
-        f"On the estimated ETH market of {state.as_of:%Y-%m-%d %H:%M} UTC (price {mid:,.0f} USD; "
-        f"{len(state.positions):,} estimated position cohorts, {len(state.stops):,} modelled "
-        f"stops; a Binance-sized book with {_m(summary['bid_depth_1pct_usd'])} of bids within "
-        f"1 %), a 5 % fall triggers {r5.n_liquidated:,} liquidations and {r5.n_stops:,} stops "
-        f"over {r5.rounds} rounds and force-sells {_m(forced5)} ({_m(r5.liquidated_usd)} "
-        f"liquidations, {_m(r5.stops_sell_usd)} stops); through the static book the price ends "
-        f"at {r5.final_price:,.0f} ({r5.move:.1%}, amplification {r5.amplification:.1f}). "
-        f"That end price is very sensitive to liquidity: with providers re-quoting or with the "
-        f"all-venue book it ends at {sens['total move'].iloc[1]} / {sens['total move'].iloc[4]}; "
-        f"the forced volume stays between {_m(r_rng[0])} and {_m(r_rng[1])}. "
-        f"The smallest fall that carries price 10 % is {abs(cs.shock):.1%}. "
-        f"${LEVEL:,.0f} lies {abs(LEVEL / mid - 1):.1%} {'above' if lvl_dir == 'up' else 'below'} "
-        f"the price: reaching it releases {_m(before_4000)} on the way, and the 5 % beyond it "
-        f"{_m(released_4000)} more"
-        + (" — far from a billion." if released_4000 < 5e8 else ".")
-        + replay_text
-        + f" History is the check on the static-book end price: after the {hist.n} real "
-        f"4-hour falls of 5 % or more in the bundled hourly data, the median total fall within "
-        f"the next day was {q.iloc[0]:.1%} and only {share_model:.1%} of them reached the "
-        f"model's {r5.move:.1%} — the default semantics (no replenishment) overstate how far a "
-        "cascade carries price; read the liquidity-sensitivity rows as the plausible range."
+
+def figures(v: CascadeView) -> list[go.Figure]:
+    """The 5 % fall by round, the fragility curve (critical shock marked), next waves, replay."""
+    f5 = v.fall5.plot()
+    f5.update_layout(title="A 5 % fall on today's estimated market, round by round")
+    fc = v.fragility.plot()
+    fc.update_layout(title="Final move against the first shock (the fragility curve)")
+    cs = v.critical.shock * 100
+    vline(fc, cs, f"critical shock {cs:.1f} %", color=LONG)
+    _mark_bounds(fc, v.fragility.frame)
+    if v.fall5.book_exhausted:
+        f5.add_annotation(
+            text="book exhausted: the move is a bound", xref="paper", yref="paper", x=0.0,
+            y=1.12, showarrow=False, font={"color": LONG},
+        )  # fmt: skip
+    out = [f5, fc, _next_wave_figure(v)]
+    if v.replay is not None:
+        out.append(_replay_figure(v.replay))
+    return out
+
+
+def tables(v: CascadeView) -> list[Table]:
+    """Liquidity sensitivity, next waves, history after real 5 % falls."""
+    sens = pd.DataFrame(
+        {
+            "assumption": [x.label for x in v.variants],
+            "final price (USD)": [x.result.final_price for x in v.variants],
+            "total move": [pct(x.result.move, signed=True) for x in v.variants],
+            "forced selling": [usd(x.result.forced_usd) for x in v.variants],
+            "book exhausted": [
+                "yes: a bound" if x.result.book_exhausted else "no" for x in v.variants
+            ],
+            "critical shock (−10 %)": [pct(x.critical.shock, signed=True) for x in v.variants],
+        }
     )
-    verdict5 = (
-        "supported"
-        if min(forced_all) >= 1e8
-        else ("partly supported" if forced5 >= 1e8 else "not supported")
+    nw = pd.concat([v.down.frame.assign(direction="fall"), v.up.frame.assign(direction="rise")])
+    nw = pd.DataFrame(
+        {
+            "direction": nw["direction"],
+            "band (USD)": [
+                f"{a:,.0f} → {b:,.0f}" for a, b in zip(nw["level"], nw["next_level"], strict=True)
+            ],
+            "liquidations": [usd(x) for x in nw["liquidations_usd"]],
+            "stops": [usd(x) for x in nw["stops_usd"]],
+            "cumulative from price": [usd(x) for x in nw["cumulative_usd"]],
+        }
     )
-    verdict4 = (
-        "supported"
-        if released_4000 >= 1e9
-        else ("partly supported" if released_4000 >= 3e8 else "not supported")
+    h = v.history
+    q = h.events["total"].quantile([0.5, 0.1, 0.05, 0.01])
+    hist = pd.DataFrame(
+        {
+            "statistic": [
+                "median total fall",
+                "worst 10 %: at least",
+                "worst 5 %: at least",
+                "worst 1 %: at least",
+                f"share reaching the model's {pct(v.fall5.move)}",
+                "share reaching −10 %",
+            ],
+            "value": [pct(x) for x in q.values]
+            + [pct(h.share_total_beyond(v.fall5.move)), pct(h.share_total_beyond(-0.10))],
+        }
     )
-    what4 = (
+    return [
+        Table("A 5 % fall and the critical shock under different liquidity assumptions", sens),
+        Table("Next-wave levels (notional at trigger price)", nw),
+        Table(
+            f"History: lowest price within 24 h after {h.n} real 4-hour falls of 5 % or more", hist
+        ),
+    ]
+
+
+def _claims(v: CascadeView) -> list[Claim]:
+    lo, hi = v.forced_range()
+    where = "above" if v.level_dir == "up" else "below"
+    what = (
         "short liquidations and buy stops"
-        if lvl_dir == "up"
+        if v.level_dir == "up"
         else "long liquidations and sell stops"
     )
-    claims = [
+    return [
         Claim(
             claim="A 5 % fall in ETH force-sells hundreds of millions of dollars.",
             computed=(
-                f"{_m(forced5)} force-sold on the estimated {state.as_of:%Y-%m-%d} book "
-                f"({_m(r5.liquidated_usd)} liquidations + {_m(r5.stops_sell_usd)} stops; "
-                f"{_m(r_rng[0])}–{_m(r_rng[1])} across liquidity assumptions). Binance-scaled "
-                "estimate calibrated to recorded Binance liquidations."
+                f"{usd(v.fall5.forced_usd)} on the estimated book of "
+                f"{v.state.as_of:%Y-%m-%d}; {usd(lo)}–{usd(hi)} across liquidity assumptions. "
+                "Verdict on ≥ $100 M over that interval."
             ),
-            verdict=verdict5,
+            verdict=verdict_from_interval(lo, hi, 1e8),
         ),
         Claim(
             claim="A break of $4,000 releases a billion dollars more of liquidations.",
             computed=(
-                f"At {mid:,.0f} USD, $4,000 is {abs(LEVEL / mid - 1):.1%} "
-                f"{'above' if lvl_dir == 'up' else 'below'}; the 5 % beyond it holds "
-                f"{_m(released_4000)} of {what4} "
-                f"(notional at trigger), plus {_m(before_4000)} before it."
+                f"$4,000 is {pct(abs(LEVEL / v.state.mid - 1))} {where} the price; the "
+                f"estimated book holds {usd(v.level_released)} of {what} in the 5 % beyond "
+                "it — but only the model speaks: the book's scale is not pinned down by the "
+                "data (see the validation section)."
             ),
-            verdict=verdict4,
+            verdict="not testable with these data",
+            would_test=(
+                "position-level data across venues (sizes and liquidation prices), e.g. "
+                "exchange-reported open positions by price, or recorded liquidations on a "
+                "day price crossed $4,000 with the book dated just before."
+            ),
         ),
     ]
-    notes = [
-        "Cascade semantics: DESIGN.md's reference (a static book; each round's triggered "
-        "orders walk the book as one market order; price = last level touched). "
-        "Extensions (refill, withdrawal, mark price) are shown as sensitivity only.",
-        f"Order book: parametric, D(δ) = D1·(δ/1 %)^β with D1 the CoinGlass aggregated "
-        f"futures bid/ask totals (believed ±1 % of mid; bar nearest the date), β = 0.73 fitted "
-        f"from the same totals (USD/base ratio), scaled by {BINANCE_BOOK_SHARE} to one venue "
-        "(Binance's share of open interest). Depth beyond 1 % is extrapolated.",
-        "Positions: liqcascade.positions.estimate_book (open interest × leverage buckets, "
-        "calibrated to recorded Binance liquidations); stops: liqcascade.positions.model_stops.",
-        "Next-wave notional is valued at each order's trigger price and ignores the book; "
-        "the cascade figures walk the book.",
+
+
+def _headlines(v: CascadeView) -> list[Headline]:
+    lo, hi = v.critical_range()
+    flo, fhi = v.forced_range()
+    h = v.history
+    score = v.book_score.text() if v.book_score is not None else "see the validation section"
+    return [
+        Headline(
+            key="critical_shock",
+            label="Smallest fall that starts a 10 % cascade",
+            value=float(v.critical.shock),
+            text=pct(v.critical.shock, signed=True),
+            interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} across liquidity "
+            "assumptions",
+            evidence=(
+                f"History: of {h.n} real 4-hour falls of 5 %, "
+                f"{pct(h.share_total_beyond(-0.10))} went on to −10 % within a day"
+            ),
+            unit="fraction",
+            low=lo,
+            high=hi,
+            bound=bool(v.critical.book_exhausted),
+        ),
+        Headline(
+            key="forced_selling_5pct",
+            label="Forced selling after a 5 % fall",
+            value=float(v.fall5.forced_usd),
+            text=usd(v.fall5.forced_usd),
+            interval=f"{interval(flo, fhi, usd)} across liquidity assumptions",
+            evidence=score,
+            unit="usd",
+            low=flo,
+            high=fhi,
+            bound=bool(v.fall5.book_exhausted),
+        ),
     ]
-    if ctx.quick:
-        notes.append("Quick run: coarse fragility grid, no replay.")
-    return Section(
-        id="cascade",
-        title="What a 5 % fall does now",
-        finding=finding,
-        figures=figs,
-        tables=tables,
-        summary=summary,
-        claims=claims,
-        notes=notes,
-    )
+
+
+def prose(v: CascadeView) -> Prose:
+    """Takeaways, method, claims and headline numbers."""
+    r5, h = v.fall5, v.history
+    lo, hi = v.forced_range()
+    c_lo, c_hi = v.critical_range()
+    take = [
+        f"On the estimated market of {v.state.as_of:%Y-%m-%d} (ETH {usd(v.state.mid)}), a 5 % "
+        f"fall force-sells {usd(r5.forced_usd)} ({usd(lo)}–{usd(hi)} across liquidity "
+        f"assumptions) and, through a static book, ends {pct(r5.move, signed=True)} from the start"
+        + (" — the book ran out: a bound, not an estimate." if r5.book_exhausted else "."),
+        f"The smallest first fall that carries price 10 % is {pct(abs(v.critical.shock))} "
+        f"(range {interval(abs(c_lo), abs(c_hi), pct)} across assumptions).",
+        f"History disagrees with the static book: after {h.n} real 4-hour falls of 5 %, only "
+        f"{pct(h.share_total_beyond(r5.move))} reached the model's {pct(r5.move)} and "
+        f"{pct(h.share_total_beyond(-0.10))} reached −10 % within a day.",
+    ]
+    method = [
+        "Reference semantics: a static order book; each round's triggered orders walk the "
+        "book as one market order; price = last level touched. Refill, withdrawal and mark "
+        "price are shown as sensitivity only.",
+        "Order book: D(δ) = D1·(δ/1 %)^β from the aggregated futures bid/ask totals, scaled to "
+        "one venue; depth beyond 1 % is extrapolated.",
+        "Positions: the estimated book (open interest × leverage buckets, calibrated to "
+        "recorded Binance liquidations); stops: the stop model of the liquidation-map section.",
+        "A run marked 'book exhausted' consumed the whole modelled book: its move and volume "
+        "are bounds set by the book's depth, not estimates.",
+    ]
+    if v.replay is not None:
+        r, fr = v.replay, v.replay.frame
+        method.append(
+            f"Replay of {r.day:%Y-%m-%d}, the largest recorded liquidation day: the book of the "
+            f"evening before, walked along the real hourly path without the cascade's feedback, "
+            f"liquidates {usd(fr['model_long_usd'].sum() + fr['model_short_usd'].sum())} against "
+            f"{usd(fr['long_usd'].sum() + fr['short_usd'].sum())} recorded (correlation over "
+            f"{len(fr)} 4-hour bars {r.corr:.2f}; in sample: the book is calibrated on them)."
+        )
+    return Prose(take, method, _claims(v), _headlines(v))
+
+
+def summary(v: CascadeView) -> dict[str, Any]:
+    """Every number of the section for summary.json."""
+    r5 = v.fall5
+    out: dict[str, Any] = {
+        "as_of": v.state.as_of.isoformat(),
+        "mid": v.state.mid,
+        "bid_depth_1pct_usd": v.state.book.notional_within(0.01, "bid"),
+        "n_positions": len(v.state.positions),
+        "n_stops": len(v.state.stops),
+        "fall_5pct": r5.summary() | {"forced_usd": r5.forced_usd, "total_move": r5.move},
+        "fall_5pct_forced_usd_range": list(v.forced_range()),
+        "critical_shock_10pct": v.critical.summary(),
+        "critical_shock_range": list(v.critical_range()),
+        "fragility": v.fragility.summary(),
+        "sensitivity": [
+            {
+                "assumption": x.label,
+                "forced_usd": x.result.forced_usd,
+                "move": x.result.move,
+                "book_exhausted": x.result.book_exhausted,
+                "critical_shock": x.critical.shock,
+            }
+            for x in v.variants
+        ],
+        "level_4000": {
+            "direction": v.level_dir,
+            "distance": LEVEL / v.state.mid - 1.0,
+            "released_beyond_usd": v.level_released,
+            "released_before_usd": v.level_before,
+        },
+        "next_wave_down": v.down.summary(),
+        "next_wave_up": v.up.summary(),
+        "history_after_5pct_falls": v.history.summary()
+        | {
+            "share_reaching_model_move": v.history.share_total_beyond(r5.move),
+            "model_total_move": r5.move,
+        },
+    }
+    if v.replay is not None:
+        fr = v.replay.frame
+        out["replay"] = {
+            "day": v.replay.day.isoformat(),
+            "corr_4h": v.replay.corr,
+            "model_usd": float(fr["model_long_usd"].sum() + fr["model_short_usd"].sum()),
+            "recorded_usd": float(fr["long_usd"].sum() + fr["short_usd"].sum()),
+        }
+    return out
+
+
+def section(ctx: ReportContext) -> Section:
+    """The cascade from the estimated market at the last bundled date."""
+    v = compute(ctx)
+    return assemble("cascade", prose(v), figures(v), tables(v), summary(v))

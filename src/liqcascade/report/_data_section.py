@@ -1,143 +1,181 @@
-"""Report section: the real market data behind every figure."""
+"""Report section: the real market data behind every figure.
+
+compute (bundled series → :class:`DataView`) → figures → prose.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from liqcascade import datasets
-from liqcascade.report._section import ReportContext, Section
+from liqcascade.report._figures import LONG, SHORT
+from liqcascade.report._format import date_text, pct, usd
+from liqcascade.report._section import Prose, ReportContext, Section, Table, assemble
 
 
-def _range(df: pd.DataFrame) -> dict[str, object]:
+@dataclass(frozen=True)
+class DataView:
+    """The bundled series the report reads, and their provenance."""
+
+    asset: str
+    daily: pd.DataFrame
+    hourly_range: dict[str, Any]
+    oi: pd.DataFrame
+    liq: pd.DataFrame
+    funding: pd.DataFrame
+    provenance: pd.DataFrame
+
+    @property
+    def totals(self) -> tuple[float, float]:
+        """Recorded long and short liquidations over the window, USD."""
+        return float(self.liq["long_usd"].sum()), float(self.liq["short_usd"].sum())
+
+    def top_bars(self, n: int = 5) -> pd.DataFrame:
+        """The ``n`` largest recorded liquidation bars."""
+        return self.liq.assign(total=self.liq["long_usd"] + self.liq["short_usd"]).nlargest(
+            n, "total"
+        )
+
+
+def _range(df: pd.DataFrame) -> dict[str, Any]:
     idx = df.index
     return {"first": idx.min().isoformat(), "last": idx.max().isoformat(), "rows": len(df)}
 
 
-def section(ctx: ReportContext) -> Section:
-    """ETH price and volume history, open interest, funding and recorded liquidations."""
-    eth = datasets.load_ohlcv("ETH", "1d")
-    oi = datasets.load_open_interest()
-    liq = datasets.load_liquidations()
-    fund = datasets.load_funding()
+def compute(ctx: ReportContext) -> DataView:
+    """Load the bundled series of the report's asset."""
+    from liqcascade import datasets
 
+    a = ctx.asset
+    prov = datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
+    return DataView(
+        asset=a,
+        daily=datasets.load_ohlcv(a, "1d"),
+        hourly_range=_range(datasets.load_ohlcv(a, "1h")),
+        oi=datasets.load_open_interest(asset=a),
+        liq=datasets.load_liquidations(asset=a),
+        funding=datasets.load_funding(),
+        provenance=prov,
+    )
+
+
+def figures(v: DataView) -> list[go.Figure]:
+    """Price and volume; recorded liquidations, open interest and funding."""
+    eth = v.daily
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.03
     )
     fig.add_trace(
-        go.Candlestick(
-            x=eth.index,
-            open=eth["open"],
-            high=eth["high"],
-            low=eth["low"],
-            close=eth["close"],
-            name="ETHUSDT daily",
-            showlegend=False,
-        ),
-        row=1,
-        col=1,
-    )
+        go.Scatter(x=eth.index, y=eth["close"], mode="lines", name=f"{v.asset} daily close",
+                   hovertemplate="%{x|%Y-%m-%d}: $%{y:,.0f}<extra></extra>"),
+        row=1, col=1,
+    )  # fmt: skip
     fig.add_trace(
-        go.Bar(
-            x=eth.index,
-            y=eth["volume"] * eth["close"] / 1e9,
-            name="volume (bn USD)",
-            marker_color="#7f8c8d",
-        ),
-        row=2,
-        col=1,
-    )
+        go.Bar(x=eth.index, y=eth["volume"] * eth["close"] / 1e9, name="volume (USD bn)",
+               marker_color="#999999", hovertemplate="%{x|%Y-%m-%d}: $%{y:.2f} bn<extra></extra>"),
+        row=2, col=1,
+    )  # fmt: skip
     fig.update_layout(
-        title="ETH price and volume, Binance spot, daily, 2017-08 to 2025-12",
-        xaxis_rangeslider_visible=False,
-        height=560,
-        margin={"t": 50, "l": 60, "r": 20, "b": 30},
+        title=f"{v.asset} price (log scale) and traded value, Binance spot, daily, "
+        f"{eth.index[0]:%Y-%m} to {eth.index[-1]:%Y-%m}",
+        height=520,
+        showlegend=False,
     )
-    fig.update_yaxes(title_text="price (USDT)", type="log", row=1, col=1)
-    fig.update_yaxes(title_text="volume (bn USD)", row=2, col=1)
-
+    fig.update_yaxes(title_text="price (USD)", type="log", row=1, col=1)
+    fig.update_yaxes(title_text="USD bn", row=2, col=1)
     fig2 = make_subplots(
-        rows=3,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.04,
-        row_heights=[0.45, 0.3, 0.25],
-        subplot_titles=(
-            "recorded ETH liquidations, Binance, 4-hourly (million USD)",
-            "open interest, all venues (bn USD)",
-            "funding, OI-weighted (% per 8 h)",
-        ),
-    )
+        rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.45, 0.3, 0.25],
+        subplot_titles=("recorded liquidations, Binance, 4-hourly (USD M)",
+                        "open interest, all venues (USD bn)", "funding, OI-weighted (% per 8 h)"),
+    )  # fmt: skip
+    liq = v.liq
+    for col, sign, name, colour in (("long_usd", 1, "longs liquidated", LONG),
+                                    ("short_usd", -1, "shorts liquidated", SHORT)):  # fmt: skip
+        fig2.add_trace(
+            go.Bar(x=liq.index, y=sign * liq[col] / 1e6, name=name, marker_color=colour),
+            row=1, col=1,
+        )  # fmt: skip
     fig2.add_trace(
-        go.Bar(
-            x=liq.index, y=liq["long_usd"] / 1e6, name="longs liquidated", marker_color="#c0392b"
-        ),
-        row=1,
-        col=1,
-    )
+        go.Scatter(x=v.oi.index, y=v.oi["oi_usd"] / 1e9, name="open interest", mode="lines"),
+        row=2, col=1,
+    )  # fmt: skip
     fig2.add_trace(
-        go.Bar(
-            x=liq.index, y=-liq["short_usd"] / 1e6, name="shorts liquidated", marker_color="#27ae60"
-        ),
-        row=1,
-        col=1,
+        go.Scatter(x=v.funding.index, y=v.funding["rate"] * 100, name="funding", mode="lines"),
+        row=3, col=1,
+    )  # fmt: skip
+    fig2.update_layout(
+        title="Derivatives: recorded liquidations (longs up, shorts down), open interest, funding",
+        height=620,
+        barmode="relative",
     )
-    fig2.add_trace(
-        go.Scatter(
-            x=oi.index, y=oi["oi_usd"] / 1e9, name="open interest", line={"color": "#2c3e50"}
-        ),
-        row=2,
-        col=1,
-    )
-    fig2.add_trace(
-        go.Scatter(x=fund.index, y=fund["rate"] * 100, name="funding", line={"color": "#8e44ad"}),
-        row=3,
-        col=1,
-    )
-    fig2.update_layout(height=640, barmode="relative", margin={"t": 60, "l": 60, "r": 20, "b": 30})
+    return [fig, fig2]
 
-    top = liq.assign(total=liq["long_usd"] + liq["short_usd"]).nlargest(5, "total")
-    top_table = pd.DataFrame(
+
+def tables(v: DataView) -> list[Table]:
+    """The largest recorded liquidation bars; the bundled datasets and their provenance."""
+    top = v.top_bars()
+    t = pd.DataFrame(
         {
-            "bar (UTC)": [t.strftime("%Y-%m-%d %H:%M") for t in top.index],
-            "longs (M USD)": (top["long_usd"] / 1e6).round(1).values,
-            "shorts (M USD)": (top["short_usd"] / 1e6).round(1).values,
+            "bar": [date_text(x, time=True) for x in top.index],
+            "longs": [usd(x) for x in top["long_usd"]],
+            "shorts": [usd(x) for x in top["short_usd"]],
         }
     )
-    tot_long = float(liq["long_usd"].sum())
-    tot_short = float(liq["short_usd"].sum())
-    summary = {
-        "eth_1d": _range(eth),
-        "eth_1h": _range(datasets.load_ohlcv("ETH", "1h")),
-        "open_interest_4h": _range(oi),
-        "liquidations_4h": _range(liq),
-        "funding_4h": _range(fund),
-        "recorded_long_liquidations_usd": tot_long,
-        "recorded_short_liquidations_usd": tot_short,
+    return [
+        Table(f"Largest recorded liquidation bars ({v.asset}, Binance, 4 h)", t),
+        Table("Bundled datasets and provenance", v.provenance),
+    ]
+
+
+def prose(v: DataView) -> Prose:
+    """Takeaways and method."""
+    lo, sh = v.totals
+    top = v.top_bars()
+    take = [
+        f"Prices: Binance {v.asset} from {date_text(v.daily.index[0])} to "
+        f"{date_text(v.daily.index[-1])} ({len(v.daily):,} daily bars; hourly to "
+        f"{date_text(v.hourly_range['last'])}). Derivatives (open interest, liquidations, "
+        f"funding) from {date_text(v.liq.index[0])} to {date_text(v.liq.index[-1])}: the "
+        "estimated market cannot be later than that.",
+        f"Binance recorded {usd(lo)} of {v.asset} long liquidations and {usd(sh)} of short "
+        f"liquidations; the largest 4-hour bar ({date_text(top.index[0], time=True)}) "
+        f"liquidated {usd(top['total'].iloc[0])}.",
+        f"Liquidations come in bursts: the five largest bars hold "
+        f"{pct(top['total'].sum() / (lo + sh))} of the total.",
+    ]
+    method = [
+        "Every series is bundled with the package; the provenance table gives each one's "
+        "source, range and caveats. Nothing is fetched at report time.",
+        "Recorded liquidations are Binance's forceOrder feed as aggregated by CoinGlass; the "
+        "feed reports at most one liquidation per symbol per second, so it undercounts.",
+    ]
+    return Prose(take, method)
+
+
+def summary(v: DataView) -> dict[str, Any]:
+    """Every number of the section for summary.json."""
+    lo, sh = v.totals
+    top = v.top_bars()
+    return {
+        "eth_1d": _range(v.daily),
+        "eth_1h": v.hourly_range,
+        "open_interest_4h": _range(v.oi),
+        "liquidations_4h": _range(v.liq),
+        "funding_4h": _range(v.funding),
+        "recorded_long_liquidations_usd": lo,
+        "recorded_short_liquidations_usd": sh,
         "largest_liquidation_bar": top.index[0].isoformat(),
         "largest_liquidation_bar_usd": float(top["total"].iloc[0]),
-        "eth_all_time_high_close": float(eth["close"].max()),
-        "eth_last_close": float(eth["close"].iloc[-1]),
+        "eth_all_time_high_close": float(v.daily["close"].max()),
+        "eth_last_close": float(v.daily["close"].iloc[-1]),
     }
-    finding = (
-        f"The analysis runs on real Binance ETH prices from {eth.index[0]:%Y-%m-%d} to "
-        f"{eth.index[-1]:%Y-%m-%d} ({len(eth):,} daily bars) and on CoinGlass derivatives data "
-        f"from {liq.index[0]:%Y-%m-%d} to {liq.index[-1]:%Y-%m-%d}. Over that window Binance "
-        f"recorded ${tot_long / 1e9:.2f} bn of ETH long liquidations and ${tot_short / 1e9:.2f} bn "
-        f"of short liquidations; the largest 4-hour bar ({top.index[0]:%Y-%m-%d %H:%M} UTC) "
-        f"liquidated ${top['total'].iloc[0] / 1e6:,.0f} M. Liquidations arrive in bursts: the five "
-        f"largest bars hold {top['total'].sum() / (tot_long + tot_short):.1%} of the total."
-    )
-    provenance = datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
-    return Section(
-        id="data",
-        title="The data",
-        finding=finding,
-        figures=[fig, fig2],
-        tables=[
-            ("Largest recorded liquidation bars (Binance, 4 h)", top_table),
-            ("Bundled datasets and provenance", provenance),
-        ],
-        summary=summary,
-    )
+
+
+def section(ctx: ReportContext) -> Section:
+    """Price and volume history, open interest, funding and recorded liquidations."""
+    v = compute(ctx)
+    return assemble("data", prose(v), figures(v), tables(v), summary(v))

@@ -1,27 +1,41 @@
-"""Report section: liquidation map, heatmap and stop-loss clusters at the last bundled date."""
+"""Report section: liquidation map, heatmap and stop-loss clusters at the market date.
+
+compute (library calls → :class:`LiqmapView`) → figures → prose.
+"""
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from liqcascade.report._section import Claim, ReportContext, Section
+from liqcascade.report._figures import vline
+from liqcascade.report._format import pct, usd
+from liqcascade.report._section import (
+    Claim,
+    Prose,
+    ReportContext,
+    Section,
+    Table,
+    assemble,
+)
 
 LEVEL_USD: float = 4000.0
 """The round level the report examines ($4,000)."""
 
 
-def _state(asset: str, as_of: pd.Timestamp) -> dict[str, Any]:
+def _state(asset: str, as_of: pd.Timestamp, book: Any = None, which: str = "") -> dict[str, Any]:
     """Estimated book, modelled stops (with components), price and parameters at ``as_of``."""
     from liqcascade.positions import default_stop_prices, model_stops_detailed
     from liqcascade.positions._maps import estimate_at
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        book, which = estimate_at(as_of, asset=asset)
+    if book is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            book, which = estimate_at(as_of, asset=asset)
     bars = default_stop_prices(asset, as_of=as_of)
     ms = model_stops_detailed(book, bars, as_of)
     return {
@@ -88,184 +102,209 @@ def _stop_geometry(state: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def section(ctx: ReportContext) -> Section:
-    """The liquidation map and heatmap of the estimated book with modelled stops."""
+@dataclass(frozen=True)
+class LiqmapView:
+    """The liquidation map at the market date, its heatmap, the $4,000 level, the stops."""
+
+    as_of: pd.Timestamp
+    state: dict[str, Any]
+    map: Any  # LiquidationMap
+    heatmap: Any  # Heatmap
+    heatmap_days: int
+    level_now: dict[str, float]
+    level_above: dict[str, float]
+    t_above: pd.Timestamp | None
+    stops: dict[str, float]
+
+    @property
+    def price(self) -> float:
+        """Price at the market date, USD."""
+        return float(self.state["price"])
+
+    @property
+    def hhi_ratio(self) -> float:
+        """HHI of the map over that of an even spread."""
+        c = self.map.concentration
+        return c.hhi / c.hhi_uniform if c.hhi_uniform else float("nan")
+
+    def top5_share(self) -> float:
+        """Share of the ±20 % notional in the five largest clusters."""
+        tot = self.map.concentration.total_usd
+        return float(self.map.clusters_frame().head(5)["notional_usd"].sum() / tot) if tot else 0.0
+
+
+def _level_when_above(
+    asset: str, last: pd.Timestamp
+) -> tuple[pd.Timestamp | None, dict[str, float]]:
+    """The $4,000 view at the last bar of the window that closed above it."""
     from liqcascade import datasets
+
+    oi = datasets.load_open_interest(asset=asset)
+    closes = datasets.load_ohlcv(asset, "1h", start=oi.index[0], end=last)["close"]
+    above = closes[closes >= LEVEL_USD]
+    if not len(above):
+        return None, {}
+    t = oi.index[oi.index <= above.index[-1]][-1]
+    view = _level_view(_state(asset, t), LEVEL_USD)
+    after = closes[(closes.index > t) & (closes.index <= t + pd.Timedelta(days=30))]
+    view["low_next_30d"] = float(after.min()) if len(after) else float("nan")
+    return t, view
+
+
+def compute(ctx: ReportContext) -> LiqmapView:
+    """Map, heatmap and level views of the estimated book at the market date."""
     from liqcascade.positions import heatmap, liquidation_map
 
-    asset = "ETH"
-    oi = datasets.load_open_interest()
-    last = oi.index[-1]
-    state = ctx.memo("liqmap_state_last", lambda: _state(asset, last))
-    ctx.memo("estimated_book_last", lambda: state["book"])
-    ctx.memo("modelled_stops_last", lambda: state["modelled"].stops)
-    book, ms, price = state["book"], state["modelled"], state["price"]
-    m = liquidation_map(book, ms.stops, price, bucket=0.005, range_=0.2, as_of=last)
+    last = ctx.last_oi_bar
+    state = _state(ctx.asset, last, ctx.estimated_book, ctx.estimated_book_params)
+    m = liquidation_map(
+        state["book"], state["modelled"].stops, state["price"], bucket=0.005, range_=0.2,
+        as_of=last,
+    )  # fmt: skip
     days = 14 if ctx.quick else 90
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        hm = heatmap(last - pd.Timedelta(days=days), last, asset=asset)
+        hm = heatmap(last - pd.Timedelta(days=days), last, asset=ctx.asset)
+    t_above, lv_above = _level_when_above(ctx.asset, last)
+    return LiqmapView(
+        as_of=last, state=state, map=m, heatmap=hm, heatmap_days=days,
+        level_now=_level_view(state, LEVEL_USD), level_above=lv_above, t_above=t_above,
+        stops=_stop_geometry(state),
+    )  # fmt: skip
 
-    # $4,000: at the last date, and at the last bar of the window that closed above it
-    lv_last = _level_view(state, LEVEL_USD)
-    bars4h = datasets.load_ohlcv(asset, "1h", start=oi.index[0], end=last)["close"]
-    above = bars4h[bars4h >= LEVEL_USD]
-    lv_above: dict[str, float] = {}
-    t_above = None
-    if len(above):
-        t_above = oi.index[oi.index <= above.index[-1]][-1]
-        st_above = _state(asset, t_above)
-        lv_above = _level_view(st_above, LEVEL_USD)
-        after = bars4h[bars4h.index > t_above]
-        lv_above["low_next_30d"] = float(
-            after[after.index <= t_above + pd.Timedelta(days=30)].min()
-        )
 
-    s = m.summary()
-    conc = m.concentration
-    geom = _stop_geometry(state)
-    clusters = m.clusters_frame().head(8)
-    table = pd.DataFrame(
+def figures(v: LiqmapView) -> list[Any]:
+    """The map with the price and $4,000 labelled; the heatmap."""
+    fig = v.map.plot()
+    fig.layout.shapes = ()
+    fig.update_layout(title=f"Liquidation map of the estimated book, {v.as_of:%Y-%m-%d}")
+    vline(fig, v.price, f"ETH now ${v.price:,.0f}")
+    if abs(LEVEL_USD / v.price - 1) <= 0.2:
+        vline(fig, LEVEL_USD, "$4,000", color="#CC79A7")
+    hm = v.heatmap.plot()
+    hm.update_layout(
+        title=f"Liquidation heatmap, last {v.heatmap_days} days (book re-estimated daily)"
+    )
+    return [fig, hm]
+
+
+def tables(v: LiqmapView) -> list[Table]:
+    """The largest clusters within ±20 % of the price."""
+    c = v.map.clusters_frame().head(8)
+    t = pd.DataFrame(
         {
-            "price (USD)": clusters["price"].round(0),
+            "price": [usd(x) for x in c["price"]],
             "range (USD)": [
-                f"{a:,.0f}–{b:,.0f}"
-                for a, b in zip(clusters["price_low"], clusters["price_high"], strict=True)
+                f"{a:,.0f}–{b:,.0f}" for a, b in zip(c["price_low"], c["price_high"], strict=True)
             ],
-            "distance": [f"{d:+.1%}" for d in clusters["distance"]],
-            "notional (M USD)": (clusters["notional_usd"] / 1e6).round(1),
-            "liquidations (M USD)": (
-                (clusters["long_liq_usd"] + clusters["short_liq_usd"]) / 1e6
-            ).round(1),
-            "stops (M USD)": ((clusters["sell_stops_usd"] + clusters["buy_stops_usd"]) / 1e6).round(
-                1
-            ),
+            "distance": [pct(d, signed=True) for d in c["distance"]],
+            "notional": [usd(x) for x in c["notional_usd"]],
+            "liquidations": [usd(x) for x in c["long_liq_usd"] + c["short_liq_usd"]],
+            "stops": [usd(x) for x in c["sell_stops_usd"] + c["buy_stops_usd"]],
         }
     )
-    top5_share = float(m.clusters_frame().head(5)["notional_usd"].sum() / conc.total_usd)
-    summary: dict[str, Any] = {
-        "as_of": last.isoformat(),
-        "price": price,
-        "estimation_parameters": state["params"],
-        "n_positions": len(book),
-        "n_stops": len(ms.stops),
-        **{k: v for k, v in s.items() if k != "price"},
-        "cumulative_long_liq_usd": m.to_dict()["cumulative_long_liq_usd"],
-        "cumulative_short_liq_usd": m.to_dict()["cumulative_short_liq_usd"],
-        "cumulative_sell_stops_usd": m.to_dict()["cumulative_sell_stops_usd"],
-        "top5_clusters_share": top5_share,
-        "largest_clusters": clusters.to_dict(orient="records"),
-        "stops": {**ms.summary(), **geom},
-        "level_4000_at_last_date": lv_last,
-        "level_4000_last_time_above": None if t_above is None else t_above.isoformat(),
-        "level_4000_when_above": lv_above,
-        "heatmap": hm.summary(),
-        "heatmap_days": days,
-    }
-    hhi_ratio = conc.hhi / conc.hhi_uniform if conc.hhi_uniform else float("nan")
-    big = m.clusters[0] if m.clusters else None
-    big_txt = (
-        f"The largest cluster sits at ${big.price:,.0f} ({big.distance:+.1%}), "
-        f"${big.notional_usd / 1e6:,.1f} M; {conc.share_near_largest_cluster:.1%} of the "
-        f"in-range notional lies within ±0.5 % of it, and the five largest clusters hold "
-        f"{top5_share:.0%}. "
-        if big
-        else "The map has no cluster. "
-    )
-    lvl_txt = (
-        f"A rise to $4,000 ({LEVEL_USD / price - 1:+.1%}) would trigger "
-        f"${lv_last.get('forced_buying_to_level_usd', 0.0) / 1e6:,.1f} M of short liquidations "
-        f"and buy stops; below $4,000 the map holds "
-        f"${lv_last['long_liq_below_level_usd'] / 1e6:,.1f} M of long liquidations and "
-        f"${lv_last['sell_stops_below_level_usd'] / 1e6:,.1f} M of sell stops. "
-    )
-    if lv_above and t_above is not None:
-        lvl_txt += (
-            f"The last time ETH closed an hour above $4,000 in the window ({t_above:%Y-%m-%d}), "
-            f"the estimated book held ${lv_above['long_liq_10pct_below_level_usd'] / 1e6:,.1f} M "
-            f"of long liquidations and "
-            f"${lv_above['sell_stops_10pct_below_level_usd'] / 1e6:,.1f} M of sell stops within "
-            f"10 % below $4,000; price then fell to ${lv_above['low_next_30d']:,.0f} within 30 "
-            f"days. "
-        )
-    opened = book.opened_ms[book.opened_ms >= 0]
-    oldest = (
-        f", the oldest opened {pd.Timestamp(int(opened.min()), unit='ms', tz='UTC'):%Y-%m-%d}"
-        if opened.size
-        else ""
-    )
-    summary["oldest_open_cohort"] = (
-        pd.Timestamp(int(opened.min()), unit="ms", tz="UTC").isoformat() if opened.size else None
-    )
-    finding = (
-        f"At the last bundled bar ({last:%Y-%m-%d %H:%M} UTC, ETH ${price:,.0f}) the estimated "
-        f"book ({state['params']} parameters; {len(book)} open cohorts, Binance share{oldest}) "
-        f"would liquidate "
-        f"${s['long_liq_within_5%_usd'] / 1e6:,.1f} M of longs on a 5 % fall and "
-        f"${s['long_liq_within_10%_usd'] / 1e6:,.1f} M on a 10 % fall, and "
-        f"${s['short_liq_within_5%_usd'] / 1e6:,.1f} M / "
-        f"${s['short_liq_within_10%_usd'] / 1e6:,.1f} M of shorts on a 5 % / 10 % rise. "
-        f"Modelled stops add ${s['sell_stops_usd'] / 1e6:,.1f} M of sell stops and "
-        f"${s['buy_stops_usd'] / 1e6:,.1f} M of buy stops within ±20 %. "
-        + big_txt
-        + (
-            f"The Herfindahl index over 0.5 % buckets is {conc.hhi:.3f}, {hhi_ratio:.1f}× that "
-            f"of an even spread ({conc.hhi_uniform:.4f}). Part of that bunching is the "
-            "method's own: the book has one cohort per opening bar and leverage bucket, so "
-            "each bar's open interest lands on a handful of liquidation prices. "
-            if np.isfinite(hhi_ratio)
-            else "The map holds no notional within ±20 %. "
-        )
-        + lvl_txt
-        + "Stop placement is a model, not an observation: no public data records where "
-        "crypto stops rest."
-    )
-    claims = [
+    return [Table("Largest clusters (±20 % of the price)", t)]
+
+
+def _claims(v: LiqmapView) -> list[Claim]:
+    conc = v.map.concentration
+    big = v.map.clusters[0] if v.map.clusters else None
+    g = v.stops
+    return [
         Claim(
             claim="Liquidations cluster at a few price levels (what liquidation heatmaps show)",
             computed=(
-                f"estimated book at {last:%Y-%m-%d}: HHI over 0.5 % buckets {conc.hhi:.3f} vs "
-                f"{conc.hhi_uniform:.4f} for an even spread ({hhi_ratio:.1f}×); largest cluster "
-                + (
-                    f"${big.price:,.0f} ({big.distance:+.1%}) holds "
-                    f"{conc.share_near_largest_cluster:.1%} within ±0.5 %; "
-                    if big
-                    else "none; "
-                )
-                + f"five largest clusters {top5_share:.0%} of ±20 % notional"
+                f"Estimated book, {v.as_of:%Y-%m-%d}: HHI over 0.5 % buckets {conc.hhi:.3f}, "
+                f"{v.hhi_ratio:.1f}× an even spread; five largest clusters "
+                f"{pct(v.top5_share(), 0)} of the ±20 % notional"
+                + (f"; largest {usd(big.price)} ({pct(big.distance, signed=True)})" if big else "")
+                + ". Part of the bunching is the estimate's own (one cohort per opening bar)."
             ),
-            verdict="partly supported" if hhi_ratio > 2 else "not supported",
+            verdict="partly supported" if v.hhi_ratio > 2 else "not supported",
         ),
         Claim(
             claim="Stop-losses bunch near support levels and just beyond round numbers",
             computed=(
-                f"modelled, not observed (Osler 2003, FX): "
-                f"{geom.get('share_within_0p5pct_beyond_round_100', float('nan')):.0%} of "
-                f"modelled stop notional sits within 0.5 % beyond a $100 multiple (an even "
-                f"spread would give {geom.get('share_expected_if_uniform', float('nan')):.0%}); "
-                f"swing-level stops {geom.get('component_swing_share', float('nan')):.0%} of "
-                "the stop notional. No public crypto stop-order data to test it."
+                "Only the stop model speaks: "
+                f"{pct(g.get('share_within_0p5pct_beyond_round_100'), 0)} "
+                f"of modelled stops sit within 0.5 % beyond a $100 multiple (even spread: "
+                f"{pct(g.get('share_expected_if_uniform'), 0)}) because the model puts them there."
             ),
-            verdict="context",
+            verdict="not testable with these data",
+            would_test=(
+                "resting stop orders by price from an exchange (order-level data), or fills "
+                "just beyond round numbers in tick-level trades."
+            ),
         ),
     ]
-    notes = [
+
+
+def prose(v: LiqmapView) -> Prose:
+    """Takeaways, method and claims."""
+    s = v.map.summary()
+    lv, la = v.level_now, v.level_above
+    take = [
+        f"At {v.as_of:%Y-%m-%d %H:%M} UTC (ETH {usd(v.price)}), the estimated book would "
+        f"liquidate {usd(s['long_liq_within_10%_usd'])} of longs on a 10 % fall and "
+        f"{usd(s['short_liq_within_10%_usd'])} of shorts on a 10 % rise; modelled stops add "
+        f"{usd(s['sell_stops_usd'])} of sell and {usd(s['buy_stops_usd'])} of buy stops "
+        "within ±20 %.",
+        f"The five largest clusters hold {pct(v.top5_share(), 0)} of the notional within ±20 % "
+        f"(HHI {v.hhi_ratio:.1f}× an even spread).",
+        f"A rise to $4,000 ({pct(LEVEL_USD / v.price - 1, signed=True)}) would trigger "
+        f"{usd(lv.get('forced_buying_to_level_usd', 0.0))} of short liquidations and buy stops"
+        + (
+            f"; when ETH last traded above $4,000 ({v.t_above:%Y-%m-%d}) the book held "
+            f"{usd(la['long_liq_10pct_below_level_usd'])} of long liquidations within 10 % "
+            f"below it, and price fell to {usd(la['low_next_30d'])} within 30 days."
+            if la and v.t_above is not None
+            else "."
+        ),
+    ]
+    method = [
         "Amounts are USD notional at the trigger: size × liquidation price for positions, "
         "size × trigger for stops; the book is the estimated Binance share of aggregated open "
-        "interest.",
+        "interest, calibrated to recorded liquidations.",
         "Stop model: 35 % of each position's size on stops, split fixed 2/5/10 % (30 %), just "
         "beyond $100/$500/$1,000 levels (25 %), just beyond the nearest 7-day swing low/high "
         "(25 %), 1.5/2/3 × ATR(14, 4 h) (20 %); stops beyond the liquidation price or already "
-        "traded through are dropped (docs/liqmap.md).",
-        f"Heatmap: the estimated book re-estimated daily over the last {days} days.",
+        "traded through are dropped. Stop placement is a model: no public data records it.",
+        f"Heatmap: the book re-estimated daily over the last {v.heatmap_days} days.",
     ]
-    return Section(
-        id="liqmap",
-        title="Where liquidations and stops cluster",
-        finding=finding,
-        figures=[m.plot(), hm.plot()],
-        tables=[("Largest clusters (±20 % of the price)", table)],
-        summary=summary,
-        claims=claims,
-        notes=notes,
-    )
+    return Prose(take, method, _claims(v))
+
+
+def summary(v: LiqmapView) -> dict[str, Any]:
+    """Every number of the section for summary.json."""
+    m, book = v.map, v.state["book"]
+    d = m.to_dict()
+    opened = book.opened_ms[book.opened_ms >= 0]
+    return {
+        "as_of": v.as_of.isoformat(),
+        "price": v.price,
+        "estimation_parameters": v.state["params"],
+        "n_positions": len(book),
+        "n_stops": len(v.state["modelled"].stops),
+        **{k: x for k, x in m.summary().items() if k != "price"},
+        "cumulative_long_liq_usd": d["cumulative_long_liq_usd"],
+        "cumulative_short_liq_usd": d["cumulative_short_liq_usd"],
+        "top5_clusters_share": v.top5_share(),
+        "largest_clusters": m.clusters_frame().head(8).to_dict(orient="records"),
+        "stops": {**v.state["modelled"].summary(), **v.stops},
+        "level_4000_at_last_date": v.level_now,
+        "level_4000_last_time_above": None if v.t_above is None else v.t_above.isoformat(),
+        "level_4000_when_above": v.level_above,
+        "heatmap": v.heatmap.summary(),
+        "heatmap_days": v.heatmap_days,
+        "oldest_open_cohort": (
+            pd.Timestamp(int(opened.min()), unit="ms", tz="UTC").isoformat()
+            if opened.size
+            else None
+        ),
+    }
+
+
+def section(ctx: ReportContext) -> Section:
+    """The liquidation map and heatmap of the estimated book with modelled stops."""
+    v = compute(ctx)
+    return assemble("liqmap", prose(v), figures(v), tables(v), summary(v))

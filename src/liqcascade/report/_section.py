@@ -1,33 +1,122 @@
-"""Building blocks of the report: a section, a claim row, and the shared context."""
+"""Building blocks of the report: a section, a claim row, a headline number, the context.
+
+A section module splits its work in three steps: ``compute(ctx)`` calls the library and
+returns a typed result (a dataclass), ``figures(result)`` draws it, ``prose(result)``
+writes the takeaways, the claims and the headline numbers. ``build(ctx)`` joins them
+into a :class:`Section`. Results shared between sections are typed attributes of
+:class:`ReportContext`, computed once.
+"""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
+if TYPE_CHECKING:
+    from liqcascade.cascade import MarketState
+    from liqcascade.positions import PositionBook
+
+VERDICTS: tuple[str, ...] = (
+    "supported",
+    "partly supported",
+    "not supported",
+    "contradicted",
+    "interval spans both answers",
+    "not testable with these data",
+    "context",
+)
+"""The verdicts a claim row may carry, in the order of the legend."""
+
 
 @dataclass(frozen=True)
 class Claim:
-    """A row of the table "The claims and the data".
+    """A row of the verdict table: a claim of the 2025 commentary against the data.
 
     Parameters
     ----------
     claim : str
-        The popular claim, as it is usually stated.
+        The claim, as it is usually stated.
     computed : str
-        What liqcascade computes on the bundled data, with numbers.
+        What liqcascade computes on the bundled data, short, with numbers.
     verdict : str
-        One of ``"supported"``, ``"partly supported"``, ``"not supported"``,
-        ``"contradicted"``, ``"context"``.
+        One of :data:`VERDICTS`.
+    would_test : str, optional
+        For "not testable with these data": the data that would test it.
+    section : str, optional
+        Anchor of the section behind the row (filled in by the report builder).
     """
 
     claim: str
     computed: str
     verdict: str
+    would_test: str = ""
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One number of the front page, with its interval and the evidence behind it.
+
+    Parameters
+    ----------
+    key : str
+        Stable name, the key in summary.json's ``front.headlines`` (``liqcascade diff``).
+    label : str
+        What the number is, in words.
+    value : float
+        The number in its unit (fraction, USD), for ``liqcascade diff``.
+    text : str
+        The number as printed (formatted).
+    interval : str
+        Its interval as printed, and what the interval spans.
+    evidence : str
+        The validation score behind it (out-of-sample correlation, back-test), or
+        "model only" and why.
+    unit : {"usd", "fraction", "number"}
+        How ``value`` is measured, for the diff's thresholds.
+    low, high : float, optional
+        The interval's ends in the unit of ``value``.
+    bound : bool, default False
+        The number hit a limit of the model (book exhausted) and is a bound.
+    section : str
+        Anchor of the section it comes from (filled in by the builder).
+    """
+
+    key: str
+    label: str
+    value: float
+    text: str
+    interval: str
+    evidence: str
+    unit: str = "number"
+    low: float | None = None
+    high: float | None = None
+    bound: bool = False
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of a section: a caption and its frame (formatted by the builder)."""
+
+    caption: str
+    frame: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Prose:
+    """The words of a section: takeaways first, the method folded away."""
+
+    takeaways: list[str]
+    method: list[str] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    headlines: list[Headline] = field(default_factory=list)
 
 
 @dataclass
@@ -39,45 +128,178 @@ class Section:
     id : str
         HTML anchor and summary.json key, e.g. ``"cascade"``.
     title : str
-        Heading.
-    finding : str
-        One plain-language paragraph: what the numbers say, honestly.
+        Heading (the registry's title wins when the section is registered).
+    finding : str, optional
+        One paragraph; used when a section gives no ``takeaways``.
     figures : list of plotly Figure
         Drawn in order, embedded offline.
     tables : list of (caption, DataFrame)
-        Small tables rendered as HTML.
+        Small tables rendered as HTML, every cell through the report's formatter.
     summary : dict
-        Every headline figure of the section (JSON-serialisable after
-        :func:`liqcascade._cli._common.to_jsonable`); written to summary.json.
+        Every headline figure of the section, written to summary.json.
     claims : list of Claim
-        Rows this section contributes to "The claims and the data".
+        Rows this section contributes to the verdict table.
     notes : list of str
-        Method notes and caveats, shown in small print.
+        Method notes and caveats, shown folded under "Method".
+    takeaways : list of str
+        Two or three sentences a reader takes away, shown first.
+    headlines : list of Headline
+        Numbers this section offers to the front page.
     """
 
     id: str
     title: str
-    finding: str
+    finding: str = ""
     figures: list[go.Figure] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    takeaways: list[str] = field(default_factory=list)
+    headlines: list[Headline] = field(default_factory=list)
+
+
+def assemble(
+    sid: str,
+    prose: Prose,
+    figures: list[go.Figure],
+    tables: list[Table],
+    summary: dict[str, Any],
+) -> Section:
+    """A :class:`Section` from the three steps' outputs (the title comes from the registry)."""
+    return Section(
+        id=sid,
+        title="",
+        figures=figures,
+        tables=[(t.caption, t.frame) for t in tables],
+        summary=summary,
+        claims=prose.claims,
+        notes=prose.method,
+        takeaways=prose.takeaways,
+        headlines=prose.headlines,
+    )
+
+
+def verdict_from_interval(lo: float, hi: float, threshold: float) -> str:
+    """Verdict on "the quantity reaches ``threshold``" from the model's interval [lo, hi].
+
+    Returns "supported" when the whole interval reaches it, "not supported" when none
+    of it does, and "interval spans both answers" otherwise.
+    """
+    a, b = sorted((float(lo), float(hi)))
+    if a >= threshold:
+        return "supported"
+    if b < threshold:
+        return "not supported"
+    return "interval spans both answers"
+
+
+@dataclass(frozen=True)
+class BookScore:
+    """Out-of-sample daily correlations with recorded liquidations: book and baseline."""
+
+    model: float
+    baseline: float
+    period: str
+
+    def text(self) -> str:
+        """One line for a headline card."""
+        word = "beats" if self.model > self.baseline else "does not beat"
+        return (
+            f"Book out of sample ({self.period}): daily correlation {self.model:.2f}, "
+            f"{word} the baseline's {self.baseline:.2f}"
+        )
 
 
 class ReportContext:
-    """Shared state of one report run: a memo of expensive results between sections.
+    """Shared state of one report run: typed results several sections use, computed once.
 
-    Sections call ``ctx.memo("name", fn)`` for work another section may reuse (the
-    estimated book at the last date, a fitted model), so it is computed once.
+    Parameters
+    ----------
+    quick : bool, default False
+        Sections use their fast variant (fewer paths, coarser grids).
+    asset : str, default "ETH"
+        The asset of the estimated market.
+    as_of : date, timestamp or str, optional
+        The market date (default: the last bundled bar); sections that build "the market
+        at a date" use it.
     """
 
-    def __init__(self, quick: bool = False) -> None:
+    def __init__(self, quick: bool = False, asset: str = "ETH", as_of: Any = None) -> None:
         self.quick = quick
+        self.asset = asset
+        self.as_of = as_of
         self._memo: dict[str, Any] = {}
 
+    @cached_property
+    def market(self) -> MarketState:
+        """The estimated market (positions, stops, book, price) at the last bundled date."""
+        from liqcascade.cascade import market_state
+
+        return market_state(self.asset, None if self.as_of is None else self.last_oi_bar)
+
+    @cached_property
+    def last_oi_bar(self) -> pd.Timestamp:
+        """The last bar of the bundled open interest: the as-of date of the estimated book."""
+        from liqcascade import datasets
+        from liqcascade.errors import InputError
+
+        idx = datasets.load_open_interest(asset=self.asset).index
+        if self.as_of is not None:
+            from liqcascade._time import utc_end
+
+            idx = idx[idx <= utc_end(self.as_of)]
+            if len(idx) == 0:
+                raise InputError(f"as_of: {self.as_of} is before the bundled open interest")
+        return pd.Timestamp(idx[-1])
+
+    @cached_property
+    def _estimate(self) -> tuple[PositionBook, str]:
+        from liqcascade.positions._maps import estimate_at
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            book, which = estimate_at(self.last_oi_bar, asset=self.asset)
+        return book, str(which)
+
+    @property
+    def estimated_book(self) -> PositionBook:
+        """The estimated position book at :attr:`last_oi_bar` (calibrated parameters)."""
+        return self._estimate[0]
+
+    @property
+    def estimated_book_params(self) -> str:
+        """Which parameters estimated the book ("calibrated" or "default")."""
+        return self._estimate[1]
+
+    @cached_property
+    def book_score(self) -> BookScore | None:
+        """Out-of-sample score of the estimated book and its baseline (None if unreadable)."""
+        try:
+            from liqcascade.positions import load_calibrated
+            from liqcascade.positions._calibrate import bundled_validation_data, evaluate_params
+
+            cal = self.memo("positions.calibration", load_calibrated)
+            data = bundled_validation_data()
+            _, out_s = self.memo(
+                "positions.validation_metrics",
+                lambda: evaluate_params(cal.params, data, cal.fit_period, cal.oos_period),
+            )
+            m, b = out_s["model"] or {}, out_s["baseline"] or {}
+            return BookScore(
+                model=float(m["corr_daily"]),
+                baseline=float(b["corr_daily"]),
+                period=f"{cal.oos_period[0]} to {cal.oos_period[1]}",
+            )
+        except Exception:  # the validation section reports the failure itself
+            return None
+
     def memo(self, key: str, fn: Callable[[], Any]) -> Any:
-        """Return ``fn()``, computed once per report run under ``key``."""
+        """Return ``fn()``, computed once per run under ``key``.
+
+        Kept for sections not yet moved to typed results; new code uses the typed
+        attributes above.
+        """
         if key not in self._memo:
             self._memo[key] = fn()
         return self._memo[key]

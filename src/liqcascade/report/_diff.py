@@ -1,0 +1,223 @@
+"""What changed between two reports: ``liqcascade diff OLD NEW``.
+
+Reads the ``summary.json`` of two report folders and lists what moved — the critical
+shock, the liquidation clusters near the price, every headline number — and which alert
+thresholds the moves crossed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from liqcascade.errors import InputError
+from liqcascade.report._format import date_text, pct, usd
+
+__all__ = ["Alert", "Change", "ReportDiff", "diff_reports", "load_summary", "parse_alert"]
+
+CLUSTER_MATCH = 0.005
+"""Two clusters are the same when their prices are within 0.5 % of each other."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A threshold: ``key`` moves by more than ``threshold`` (absolute, or relative)."""
+
+    key: str
+    threshold: float
+    relative: bool = False
+
+
+def parse_alert(text: str) -> Alert:
+    """Parse ``KEY=VALUE`` or ``KEY=VALUE%`` (relative change).
+
+    ``KEY`` is a headline key (``critical_shock``, ``forced_selling_5pct``, …) or
+    ``clusters`` (a new cluster near the price of at least VALUE USD).
+
+    Raises
+    ------
+    InputError
+        If the text is not of that form.
+    """
+    key, sep, value = text.partition("=")
+    try:
+        if not sep or not key.strip():
+            raise ValueError
+        rel = value.strip().endswith("%")
+        v = float(value.strip().rstrip("%"))
+        if not math.isfinite(v) or v < 0:
+            raise ValueError
+    except ValueError:
+        raise InputError(
+            f"alert: expected KEY=VALUE or KEY=VALUE% with VALUE ≥ 0 (got {text!r})"
+        ) from None
+    return Alert(key.strip(), v / 100 if rel else v, rel)
+
+
+def load_summary(folder: str | Path) -> dict[str, Any]:
+    """The ``summary.json`` of a report folder.
+
+    Raises
+    ------
+    InputError
+        If the folder or its summary is missing, unreadable or not a report summary.
+    """
+    path = Path(folder)
+    f = path / "summary.json" if path.is_dir() else path
+    if not f.is_file():
+        raise InputError(f"{folder}: no summary.json (not a report folder)")
+    try:
+        data = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{f}: not a readable summary ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("front"), dict):
+        raise InputError(f"{f}: no 'front' block (a report of liqcascade 0.2 or newer is needed)")
+    return data
+
+
+@dataclass(frozen=True)
+class Change:
+    """One number that moved (or not)."""
+
+    key: str
+    label: str
+    old: float | None
+    new: float | None
+    unit: str
+    alert: bool = False
+
+    @property
+    def delta(self) -> float | None:
+        """The move, new − old."""
+        if self.old is None or self.new is None:
+            return None
+        return self.new - self.old
+
+    def text(self) -> str:
+        """``label: old → new (delta)``."""
+
+        def f(x: float | None, signed: bool = False) -> str:
+            if x is None:
+                return "–"
+            if self.unit == "usd":
+                return usd(x, signed=signed)
+            if self.unit == "fraction":
+                return (
+                    f"{100 * x:+.2f} pp".replace("-0.00", "0.00").replace("+0.00", "0.00")
+                    if signed
+                    else pct(x, 2)
+                )
+            return f"{x:+,.4g}" if signed else f"{x:,.4g}"
+
+        flag = "  ALERT" if self.alert else ""
+        d = self.delta
+        return f"{self.label}: {f(self.old)} → {f(self.new)} ({f(d, True)}){flag}"
+
+
+@dataclass
+class ReportDiff:
+    """The comparison of two reports."""
+
+    old_as_of: str
+    new_as_of: str
+    changes: list[Change] = field(default_factory=list)
+    clusters_new: list[dict[str, float]] = field(default_factory=list)
+    clusters_gone: list[dict[str, float]] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+
+    @property
+    def fired(self) -> bool:
+        """True when any alert threshold was crossed."""
+        return bool(self.alerts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (``--json``)."""
+        return {
+            "old_as_of": self.old_as_of,
+            "new_as_of": self.new_as_of,
+            "changes": [asdict(c) | {"delta": c.delta} for c in self.changes],
+            "clusters_new": self.clusters_new,
+            "clusters_gone": self.clusters_gone,
+            "alerts": self.alerts,
+            "fired": self.fired,
+        }
+
+    def lines(self) -> list[str]:
+        """Plain-text lines for the terminal."""
+        out = [
+            f"market as of {date_text(self.old_as_of, time=True)} → "
+            f"{date_text(self.new_as_of, time=True)}"
+        ]
+        out += [c.text() for c in self.changes]
+        for title, xs in (("new cluster", self.clusters_new), ("gone", self.clusters_gone)):
+            out += [
+                f"{title}: {usd(c['price'])} ({pct(c.get('distance'), 1, signed=True)}), "
+                f"{usd(c.get('notional_usd'))}"
+                for c in xs
+            ]
+        out += [f"ALERT {a}" for a in self.alerts]
+        return out
+
+
+def _clusters(s: dict[str, Any]) -> list[dict[str, float]]:
+    return [c for c in s["front"].get("clusters_near_price") or [] if "price" in c]
+
+
+def _match(c: dict[str, float], others: list[dict[str, float]]) -> bool:
+    return any(abs(o["price"] / c["price"] - 1) <= CLUSTER_MATCH for o in others)
+
+
+def _crossed(ch: Change, a: Alert) -> bool:
+    d = ch.delta
+    if d is None:
+        return False
+    if a.relative:
+        return ch.old not in (None, 0) and abs(d / float(ch.old or 1)) > a.threshold
+    return abs(d) > a.threshold
+
+
+def diff_reports(
+    old: dict[str, Any], new: dict[str, Any], alerts: Sequence[Alert] = ()
+) -> ReportDiff:
+    """Compare two report summaries.
+
+    Parameters
+    ----------
+    old, new : dict
+        Parsed ``summary.json`` files (see :func:`load_summary`).
+    alerts : sequence of Alert
+        Thresholds; an alert on a key neither report has is an input error.
+
+    Returns
+    -------
+    ReportDiff
+    """
+    ho, hn = old["front"].get("headlines", {}), new["front"].get("headlines", {})
+    known = set(ho) | set(hn) | {"clusters"}
+    for a in alerts:
+        if a.key not in known:
+            raise InputError(f"alert: unknown key {a.key!r}; known: {', '.join(sorted(known))}")
+    by_key = {a.key: a for a in alerts}
+    out = ReportDiff(str(old["front"].get("as_of")), str(new["front"].get("as_of")))
+    for key in [k for k in hn if k in ho] + [k for k in hn if k not in ho]:
+        h_new, h_old = hn[key], ho.get(key, {})
+        ch = Change(key, h_new.get("label", key), h_old.get("value"), h_new.get("value"),
+                    h_new.get("unit", "number"))  # fmt: skip
+        if key in by_key and _crossed(ch, by_key[key]):
+            ch = Change(ch.key, ch.label, ch.old, ch.new, ch.unit, alert=True)
+            out.alerts.append(f"{key}: {ch.text().removesuffix('  ALERT')}")
+        out.changes.append(ch)
+    co, cn = _clusters(old), _clusters(new)
+    out.clusters_new = [c for c in cn if not _match(c, co)]
+    out.clusters_gone = [c for c in co if not _match(c, cn)]
+    ca = by_key.get("clusters")
+    if ca is not None:
+        for c in out.clusters_new:
+            if float(c.get("notional_usd", 0.0)) >= ca.threshold:
+                out.alerts.append(f"clusters: new cluster at {usd(c['price'])}, "
+                                  f"{usd(c.get('notional_usd'))}")  # fmt: skip
+    return out

@@ -1,0 +1,247 @@
+"""One formatter for every number a person reads in the report: prose, tables, hover text.
+
+Nothing here ever prints scientific notation. Amounts in US dollars read ``$1.2 M``,
+``$3,698``, ``$2.18 bn``; shares read ``12.3 %``; p-values read ``< 0.001``; dates read
+``2025-07-31`` (or ``2025-07-31 20:00 UTC`` with a time).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "SCI_NOTATION",
+    "column_name",
+    "date_text",
+    "format_table",
+    "interval",
+    "num",
+    "pct",
+    "pvalue",
+    "usd",
+]
+
+SCI_NOTATION = re.compile(r"\d\.?\d*[eE][+-]?\d+")
+"""What scientific notation looks like (``1.053e+05``, ``2E-7``): must never be shown."""
+
+_DASH = "–"
+
+# words that read better in capitals or with their symbol in a column header
+_WORDS = {
+    "usd": "(USD)",
+    "pct": "(%)",
+    "hhi": "HHI",
+    "oi": "open interest",
+    "adl": "ADL",
+    "mae": "MAE",
+    "es": "ES",
+    "var": "VaR",
+    "aic": "AIC",
+    "bic": "BIC",
+    "p": "p",
+    "n": "n",
+    "eth": "ETH",
+    "btc": "BTC",
+    "arb": "arbitrage",
+    "loglik": "log-likelihood",
+}
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def num(x: Any, digits: int = 3) -> str:
+    """A plain number with thousands separators and about ``digits`` significant digits.
+
+    Parameters
+    ----------
+    x : float
+        Any real number (NaN and None print as a dash).
+    digits : int, default 3
+        Significant digits kept below 1,000; larger numbers print as integers.
+
+    Returns
+    -------
+    str
+        ``"105,300"``, ``"0.0123"``, ``"–"``; never scientific notation.
+    """
+    if x is None or not _finite(x):
+        return _DASH
+    v = float(x)
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(a)))
+    decimals = min(decimals, 8)
+    text = f"{v:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def usd(x: Any, *, signed: bool = False) -> str:
+    """US dollars, scaled for reading: ``$3,698``, ``$1.2 M``, ``$2.18 bn``.
+
+    Parameters
+    ----------
+    x : float
+        Amount in USD.
+    signed : bool, default False
+        Prefix ``+`` on positive amounts.
+    """
+    if x is None or not _finite(x):
+        return _DASH
+    v = float(x)
+    sign = "-" if v < 0 else ("+" if signed and v > 0 else "")
+    a = abs(v)
+    if a >= 1e9:
+        body = f"{a / 1e9:,.2f} bn"
+    elif a >= 1e6:
+        m = a / 1e6
+        body = f"{m:,.1f} M" if m < 100 else f"{m:,.0f} M"
+    elif a >= 100:
+        body = f"{a:,.0f}"
+    elif a >= 1:
+        body = f"{a:,.2f}"
+    elif a == 0:
+        body = "0"
+    else:
+        body = num(a, 2)
+    return f"{sign}${body}"
+
+
+def pct(x: Any, digits: int = 1, *, signed: bool = False) -> str:
+    """A fraction as a percentage: ``0.123`` → ``"12.3 %"``.
+
+    Parameters
+    ----------
+    x : float
+        The fraction (0.05 is 5 %).
+    digits : int, default 1
+        Decimals of the percentage.
+    signed : bool, default False
+        Show ``+`` on positive values (moves, returns).
+    """
+    if x is None or not _finite(x):
+        return _DASH
+    v = 100.0 * float(x)
+    text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
+    if float(text) == 0:
+        text = text.replace("-", "").replace("+", "")
+    return f"{text} %".replace("-", "−")
+
+
+def pvalue(p: Any) -> str:
+    """A p-value as read in a paper: ``< 0.001``, ``0.032``, ``0.41``."""
+    if p is None or not _finite(p):
+        return "n/a"
+    v = float(p)
+    if v < 0.001:
+        return "< 0.001"
+    return f"{v:.3f}" if v < 0.1 else f"{v:.2f}"
+
+
+def date_text(t: Any, *, time: bool = False) -> str:
+    """A date (``2025-07-31``) or, with ``time``, ``2025-07-31 20:00 UTC``."""
+    if t is None or (isinstance(t, float) and not math.isfinite(t)):
+        return _DASH
+    ts = pd.Timestamp(t)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC")
+    if time and (ts.hour or ts.minute):
+        return f"{ts:%Y-%m-%d %H:%M} UTC"
+    return f"{ts:%Y-%m-%d}"
+
+
+def interval(lo: Any, hi: Any, fmt: Any = num) -> str:
+    """``"lo – hi"`` with both ends formatted by ``fmt`` (sorted)."""
+    if not (_finite(lo) and _finite(hi)):
+        return _DASH
+    a, b = sorted((float(lo), float(hi)))
+    return f"{fmt(a)} {_DASH} {fmt(b)}"
+
+
+def column_name(name: Any) -> str:
+    """A readable column header from a snake_case key: ``"long_liq_usd"`` → ``"long liq (USD)"``."""
+    text = str(name)
+    if "_" not in text and text.lower() == text and text not in _WORDS:
+        return text
+    if "_" not in text:
+        return _WORDS.get(text, text)
+    words = [_WORDS.get(w, w) for w in text.split("_") if w]
+    out = " ".join(words)
+    # put a unit that landed mid-header at the end: "notional (USD) total" → "notional total (USD)"
+    for unit in ("(USD)", "(%)"):
+        if unit in out and not out.endswith(unit):
+            out = out.replace(f" {unit}", "") + f" {unit}"
+    return out
+
+
+def _cell(v: Any, column: str) -> str:
+    if v is None:
+        return _DASH
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, pd.Timestamp | datetime | date | np.datetime64):
+        return date_text(v, time=True)
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}" if abs(int(v)) >= 10_000 else str(int(v))
+    if isinstance(v, float | np.floating):
+        if not math.isfinite(float(v)):
+            return _DASH
+        low = column.lower()
+        if low.startswith("p ") or low in ("p", "p-value", "p value") or "p-value" in low:
+            return pvalue(v)
+        if "(usd)" in low and abs(float(v)) >= 1e5:
+            return usd(v)
+        return num(v, 4)
+    if isinstance(v, list | tuple | np.ndarray):
+        return ", ".join(_cell(x, column) for x in list(v)[:6]) + (" …" if len(v) > 6 else "")
+    text = str(v)
+    if text in ("nan", "NaN", "None"):
+        return _DASH
+    return SCI_NOTATION.sub(lambda m: num(float(m.group(0)), 4), text)
+
+
+def format_table(df: pd.DataFrame, *, rename: bool = True) -> pd.DataFrame:
+    """Every cell as text a person reads; readable column names.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as computed (floats, timestamps, snake_case keys).
+    rename : bool, default True
+        Turn snake_case headers into words.
+
+    Returns
+    -------
+    DataFrame
+        Same shape, string cells, no scientific notation anywhere.
+    """
+    out = df.copy()
+    if rename:
+        out.columns = [column_name(c) for c in out.columns]
+    cols = [str(c) for c in out.columns]
+    data = {c: [_cell(v, c) for v in out.iloc[:, i].tolist()] for i, c in enumerate(cols)}
+    return pd.DataFrame(data, columns=cols)
+
+
+def join_words(items: Iterable[str], empty: str = "none") -> str:
+    """``"a, b and c"``."""
+    xs = [str(x) for x in items]
+    if not xs:
+        return empty
+    return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1]

@@ -1,0 +1,79 @@
+"""The report's one formatter: no scientific notation, readable units."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from liqcascade.report._format import (
+    SCI_NOTATION,
+    column_name,
+    date_text,
+    format_table,
+    num,
+    pct,
+    pvalue,
+    usd,
+)
+
+
+def test_usd_reads_as_a_person_writes_it() -> None:
+    assert usd(3698.12) == "$3,698"
+    assert usd(1.234e6) == "$1.2 M"
+    assert usd(231.3e6) == "$231 M"
+    assert usd(2.183e9) == "$2.18 bn"
+    assert usd(-5e6) == "-$5.0 M"
+    assert usd(12.5) == "$12.50"
+    assert usd(float("nan")) == "–"
+
+
+def test_percentages_pvalues_dates() -> None:
+    assert pct(0.123) == "12.3 %"
+    assert pct(-0.05, 0, signed=True) == "−5 %"
+    assert pct(0.05, signed=True) == "+5.0 %"
+    assert pvalue(0.0) == "< 0.001"
+    assert pvalue(0.0321) == "0.032"
+    assert pvalue(0.41) == "0.41"
+    assert date_text(pd.Timestamp("2025-02-03 00:00:00+00:00")) == "2025-02-03"
+    t = pd.Timestamp("2025-07-31 20:00", tz="UTC")
+    assert date_text(t, time=True) == "2025-07-31 20:00 UTC"
+
+
+def test_column_names() -> None:
+    assert column_name("long_liq_usd") == "long liq (USD)"
+    assert column_name("hhi") == "HHI"
+    assert column_name("price (USD)") == "price (USD)"
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True, width=64))
+def test_no_scientific_notation_ever(x: float) -> None:
+    for text in (num(x), usd(x), pct(x) if abs(x) < 1e300 else "", pvalue(x)):
+        assert not SCI_NOTATION.search(text), text
+
+
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False))
+def test_num_keeps_the_value(x: float) -> None:
+    back = float(num(x, 6).replace(",", ""))
+    assert math.isclose(back, x, rel_tol=1e-3, abs_tol=1e-6)
+
+
+def test_format_table_has_no_scientific_notation() -> None:
+    df = pd.DataFrame(
+        {
+            "notional_usd": [1.053e5, 2.183e8],
+            "p_value": [0.0, 0.5],
+            "ratio": [1e-9, 123456.789],
+            "when": [pd.Timestamp("2025-02-03", tz="UTC")] * 2,
+            "n": np.array([3, 12345]),
+        }
+    )
+    out = format_table(df)
+    assert list(out.columns) == ["notional (USD)", "p value", "ratio", "when", "n"]
+    cells = out.to_numpy().ravel().tolist()
+    assert not any(SCI_NOTATION.search(str(c)) for c in cells), cells
+    assert out.iloc[0, 1] == "< 0.001" and out.iloc[1, 0] == "$218 M"
+    assert out.iloc[0, 3] == "2025-02-03"
