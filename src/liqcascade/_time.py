@@ -56,6 +56,8 @@ def as_of_instant(value: Any, option: str = "--as-of") -> pd.Timestamp:
     InputError
         If ``value`` is not a time (the message names ``option``).
     """
+    if isinstance(value, str) and not value.strip():
+        raise InputError(f"{option} is empty: give a date (YYYY-MM-DD) or a UTC time")
     try:
         ts = to_utc(value)
     except (ValueError, TypeError):

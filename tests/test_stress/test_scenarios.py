@@ -119,6 +119,6 @@ def test_bad_options(market: StressMarket, pf: Any) -> None:
         monte_carlo(pf, market, horizon_days=-1)
     with pytest.raises(InputError, match="--method"):
         monte_carlo(pf, market, method="bootstrap")
-    with pytest.raises(InputError, match="--model"):
+    with pytest.raises(InputError, match="model must be one of"):
         monte_carlo(pf, market, model="figarch")
     assert isinstance(pd.Timestamp(market.as_of), pd.Timestamp)
