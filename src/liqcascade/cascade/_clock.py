@@ -595,11 +595,14 @@ def calibrated_cascade(
     seed: int = 0,
     horizon_hours: float = 24.0,
     insurance_fund: float = 0.0,
+    residuals: FloatArray | None = None,
 ) -> CalibratedCascade:
     """The calibrated market-level answer to a shock, with its interval.
 
     The index starts at the shock price and moves for ``horizon_hours`` with hourly
-    volatility ``calibration.vol_multiplier · sigma_hourly`` (normal log steps);
+    volatility ``calibration.vol_multiplier · post_shock_sigma(sigma_hourly, shock)``
+    (the shock taken in by the EWMA; innovations from ``residuals`` when given, else
+    normal);
     every path runs the clock cascade under one of the calibration's parameter
     draws (paths are spread evenly over the draws, so the interval carries both
     the market's and the parameters' uncertainty).
@@ -613,6 +616,8 @@ def calibrated_cascade(
         From :func:`load_liquidity` or a fit.
     sigma_hourly : float
         Pre-shock hourly volatility (EWMA of hourly log returns), fraction.
+    residuals : array, optional
+        Standardised hourly residuals before the date (filtered historical simulation).
     n_paths : int
         Paths (split over the draws).
     seed : int
@@ -628,15 +633,25 @@ def calibrated_cascade(
     p1 = _shock_price(mid, shock, shock_price)
     d = 1.0 if p1 <= mid else -1.0
     dt = default_grid(horizon_hours)
+    from liqcascade.cascade._backtest import post_shock_sigma
+
     rng = np.random.default_rng(seed)
     draws = calibration.draws or (calibration.params,)
     mults = calibration.vol_multiplier_draws or (calibration.vol_multiplier,)
     per = max(1, n_paths // len(draws))
+    s_post = float(post_shock_sigma(sigma_hourly, p1 / mid - 1.0))
+    pool = None
+    if residuals is not None:
+        pool = residuals[np.isfinite(residuals)]
+        pool = pool / pool.std() if pool.size > 100 else None
     outs = []
     for k, pdraw in enumerate(draws):
         m = mults[k % len(mults)]
-        sig = m * sigma_hourly * np.sqrt(dt / 3600.0)
-        z = rng.standard_normal((per, dt.size))
+        sig = m * s_post * np.sqrt(dt / 3600.0)
+        if pool is None:
+            z = rng.standard_normal((per, dt.size))
+        else:
+            z = pool[rng.integers(0, pool.size, (per, dt.size))]
         resp = LiquidityResponse.of(prepared, d, pdraw)
         outs.append(resp.paths(p1, sig, z, dt, insurance_fund))
     allp = np.vstack(outs)
