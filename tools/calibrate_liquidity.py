@@ -37,7 +37,10 @@ def main(assets: list[str]) -> None:
         f = DEFAULT_TRIGGERS[asset]
         all_ev = detect_events(ohlc, f, None, "2025-07-31")
         ev = all_ev[all_ev["ts"] >= pd.Timestamp("2024-11-01", tz="UTC")].reset_index(drop=True)
-        markets = [market_at(pd.Timestamp(t), float(c)) for t, c in zip(ev["ts"], ev["prev_close"], strict=True)]
+        markets = [
+            market_at(pd.Timestamp(t), float(c))
+            for t, c in zip(ev["ts"], ev["prev_close"], strict=True)
+        ]
         err = grid_errors(ev, markets, all_ev, standardised_residuals(ohlc))
         as_ofs = pd.date_range("2024-11-01", "2025-08-01", freq="MS", tz="UTC")
         cals = [calibrate_liquidity(err, ev, all_ev, asset=asset, as_of=a) for a in as_ofs]
@@ -55,7 +58,15 @@ def main(assets: list[str]) -> None:
         }
         (OUT / f"{asset}.json").write_text(json.dumps(doc, indent=1) + "\n")
         for c in cals:
-            print(asset, c.as_of, c.n_events, c.params.latent_depth, c.params.resilience_half_life_s, c.vol_multiplier, c.note)
+            print(
+                asset,
+                c.as_of,
+                c.n_events,
+                c.params.latent_depth,
+                c.params.resilience_half_life_s,
+                c.vol_multiplier,
+                c.note,
+            )
         print(asset, f"{time.time() - t0:.0f} s")
 
 

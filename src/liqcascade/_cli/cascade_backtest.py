@@ -1,5 +1,4 @@
-"""CLI command: ``liqcascade cascade backtest`` (the event back-test), and the
-``--liquidity`` option of ``liqcascade cascade``.
+"""CLI: ``liqcascade cascade backtest`` and ``liqcascade cascade --liquidity``.
 
 This module also holds the bundled-data loaders the back-test and the calibration
 script use (the model in :mod:`liqcascade.cascade._backtest` takes frames).
@@ -98,9 +97,7 @@ def _render_backtest(result: dict[str, Any]) -> None:
 
 def backtest_cmd(
     asset: Annotated[str, typer.Option("--asset", help="Asset (bundled: ETH, BTC).")] = "ETH",
-    start: Annotated[
-        str, typer.Option("--start", help="First event date (UTC).")
-    ] = "2024-11-01",
+    start: Annotated[str, typer.Option("--start", help="First event date (UTC).")] = "2024-11-01",
     end: Annotated[str, typer.Option("--end", help="Last event date (UTC, inclusive).")] = (
         "2025-07-31"
     ),
@@ -149,8 +146,12 @@ def backtest_cmd(
 
 
 def calibrated_cascade_cmd(
-    asset: str, as_of: str | None, shock: float | None, shock_price: float | None,
-    insurance_fund: float, as_json: bool,
+    asset: str,
+    as_of: str | None,
+    shock: float | None,
+    shock_price: float | None,
+    insurance_fund: float,
+    as_json: bool,
 ) -> None:
     """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
     from liqcascade.cascade import simulate_cascade
@@ -175,11 +176,16 @@ def calibrated_cascade_cmd(
     cal = load_liquidity(a, ts)
     sig = sigma_at(ohlc, ts)
     cc = calibrated_cascade(
-        pm, shock=shock, shock_price=shock_price, calibration=cal, sigma_hourly=sig,
+        pm,
+        shock=shock,
+        shock_price=shock_price,
+        calibration=cal,
+        sigma_hourly=sig,
         insurance_fund=insurance_fund,
     )
-    static = simulate_cascade(pm, shock=shock, shock_price=shock_price,
-                              insurance_fund=insurance_fund)
+    static = simulate_cascade(
+        pm, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund
+    )
     out: dict[str, Any] = {"liquidity": "calibrated", "asset": a, "as_of": ts}
     out.update(cc.summary())
     out["sigma_hourly"] = sig
@@ -204,7 +210,9 @@ def _render_calibrated(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     t = Table(show_header=False, box=None)
-    t.add_row("[bold]market[/]", f"{result['asset']} at {result['as_of']}, mid {result['mid']:,.2f}")
+    t.add_row(
+        "[bold]market[/]", f"{result['asset']} at {result['as_of']}, mid {result['mid']:,.2f}"
+    )
     t.add_row(
         "[bold]extreme move in 24 h[/]",
         f"{result['move_median']:.2%} (80 %: {result['move_p10']:.2%} … {result['move_p90']:.2%})",
@@ -244,9 +252,7 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
                 _common.fail("--liquidity calibrated needs the estimated market (drop --positions)")
             if kw.get("fragility"):
                 _common.fail("--fragility runs on the static book: add --liquidity static")
-            extra = [
-                n for n in ("shock_sell_usd", "shock_buy_usd", "mid") if kw.get(n) is not None
-            ]
+            extra = [n for n in ("shock_sell_usd", "shock_buy_usd", "mid") if kw.get(n) is not None]
             if extra:
                 _common.fail(
                     "--liquidity calibrated takes --shock or --shock-price "
@@ -255,8 +261,12 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
             if (kw.get("shock") is None) == (kw.get("shock_price") is None):
                 _common.fail("give exactly one of --shock, --shock-price")
             calibrated_cascade_cmd(
-                kw["asset"], kw["as_of"], kw.get("shock"), kw.get("shock_price"),
-                kw["insurance_fund"], kw["as_json"],
+                kw["asset"],
+                kw["as_of"],
+                kw.get("shock"),
+                kw.get("shock_price"),
+                kw["insurance_fund"],
+                kw["as_json"],
             )
             return
         cmd(**kw)
@@ -294,9 +304,7 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
 
 def register_group(app: typer.Typer, cascade_cmd: Callable[..., None]) -> None:
     """Register ``liqcascade cascade`` (with ``--liquidity``) and ``cascade backtest``."""
-    group = typer.Typer(
-        help=cascade_cmd.__doc__, no_args_is_help=False, rich_markup_mode="rich"
-    )
+    group = typer.Typer(help=cascade_cmd.__doc__, no_args_is_help=False, rich_markup_mode="rich")
     group.command("backtest")(backtest_cmd)
     group.callback(invoke_without_command=True)(_with_liquidity(cascade_cmd))
     app.add_typer(group, name="cascade")

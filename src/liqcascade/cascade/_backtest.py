@@ -42,17 +42,17 @@ __all__ = [
     "BacktestResult",
     "MarketAt",
     "calibrate_liquidity",
-    "fit_grid",
-    "fit_interval_levels",
-    "grid_errors",
-    "post_shock_sigma",
-    "standardised_residuals",
     "detect_events",
     "estimated_market_at",
     "ewma_sigma",
+    "fit_grid",
+    "fit_interval_levels",
     "fit_vol_multiplier",
+    "grid_errors",
+    "post_shock_sigma",
     "predict_event",
     "run_backtest",
+    "standardised_residuals",
 ]
 
 #: Default trigger per asset (fraction of the previous close).
@@ -153,8 +153,9 @@ def detect_events(
     pandas.DataFrame
         One row per event: ``ts`` (open of the trigger bar = time of the previous
         close), ``prev_close``, ``direction`` (``"down"``/``"up"``), ``trigger_move``
-        (±F), ``bar`` (position of the trigger bar in ``ohlc``), ``realised_move`` (lowest low / highest high of the bars opening in the
-        24 h from ``ts``, relative to ``prev_close``), ``sigma`` (EWMA hourly volatility
+        (±F), ``bar`` (position of the trigger bar in ``ohlc``), ``realised_move``
+        (lowest low / highest high of the bars opening in the 24 h from ``ts``,
+        relative to ``prev_close``), ``sigma`` (EWMA hourly volatility
         at ``prev_close``). Events whose 24 h are not all in the data are dropped.
     """
     if not (math.isfinite(trigger) and 0 < trigger < 1):
@@ -257,7 +258,9 @@ def fit_vol_multiplier(events: pd.DataFrame, dt: FloatArray | None = None) -> fl
     sgn = np.where(ev["direction"].to_numpy() == "down", -1.0, 1.0)
     base = np.log1p(ev["trigger_move"].to_numpy(np.float64))
     real = ev["realised_move"].to_numpy(np.float64)
-    sig = post_shock_sigma(ev["sigma"].to_numpy(np.float64), ev["trigger_move"].to_numpy(np.float64))
+    sig = post_shock_sigma(
+        ev["sigma"].to_numpy(np.float64), ev["trigger_move"].to_numpy(np.float64)
+    )
     pred = np.expm1(base[None, :] + sgn[None, :] * VOL_GRID[:, None] * sig[None, :] * q50)
     mae = np.abs(pred - real[None, :]).mean(axis=1)
     return float(VOL_GRID[int(np.argmin(mae))])
@@ -382,13 +385,13 @@ def predict_event(
     """The calibrated prediction for one event (moves as fractions, notionals USD).
 
     Paths start at the trigger price; the index then walks with hourly volatility
-    ``vol_multiplier · post_shock_sigma(sigma, trigger_move)``; each path runs the clock cascade under one draw of the
-    calibrated parameters. Liquidations on the moving side come from the cascade;
-    on the other side, from the positions the index's furthest excursion the other
-    way reaches. ``residuals``: standardised hourly residuals from before the event
-    (filtered historical simulation); default normal innovations. ``levels``: the
-    quantile levels of the move's magnitude cut for the interval
-    (:func:`fit_interval_levels`).
+    ``vol_multiplier · post_shock_sigma(sigma, trigger_move)``; each path runs the
+    clock cascade under one draw of the calibrated parameters. Liquidations on the
+    moving side come from the cascade; on the other side, from the positions the
+    index's furthest excursion the other way reaches. ``residuals``: standardised
+    hourly residuals from before the event (filtered historical simulation; default
+    normal innovations). ``levels``: the quantile levels of the move's magnitude cut
+    for the interval (:func:`fit_interval_levels`).
     """
     grid = default_grid() if dt is None else dt
     d = 1.0 if trigger_move < 0 else -1.0
@@ -577,23 +580,23 @@ def run_backtest(
             float((src["realised_move"] / src["trigger_move"]).median()) if len(src) else 1.0
         )
     rows = []
-    for i, e in enumerate(window.itertuples(index=False)):
+    for i, e in enumerate(window.to_dict("records")):
         if advance is not None:
             advance(1)
-        ts = pd.Timestamp(e.ts)
+        ts = pd.Timestamp(e["ts"])
         rec_l, rec_s = recorded_liquidations(liquidations, ts)
         row: dict[str, Any] = {
             "ts": ts,
-            "direction": e.direction,
-            "trigger_move": e.trigger_move,
-            "realised_move": e.realised_move,
+            "direction": e["direction"],
+            "trigger_move": e["trigger_move"],
+            "realised_move": e["realised_move"],
             "recorded_long_usd": rec_l,
             "recorded_short_usd": rec_s,
-            "trigger_baseline": e.trigger_move,
-            "empirical_baseline": e.trigger_move * ratio[e.direction],
+            "trigger_baseline": e["trigger_move"],
+            "empirical_baseline": e["trigger_move"] * ratio[e["direction"]],
         }
-        pm = market_at(ts, float(e.prev_close))
-        if pm is None or not math.isfinite(e.sigma):
+        pm = market_at(ts, float(e["prev_close"]))
+        if pm is None or not math.isfinite(e["sigma"]):
             continue
         prior = all_ev[all_ev["ts"] + pd.Timedelta(hours=24) <= ts]
         m = fit_vol_multiplier(prior)
@@ -601,8 +604,16 @@ def run_backtest(
         cal = calibration_at(ts)
         row.update(
             predict_event(
-                pm, float(e.prev_close), float(e.trigger_move), float(e.sigma), cal, m,
-                n_paths=n_paths, seed=seed + i, residuals=resid[: int(e.bar)], levels=lv,
+                pm,
+                float(e["prev_close"]),
+                float(e["trigger_move"]),
+                float(e["sigma"]),
+                cal,
+                m,
+                n_paths=n_paths,
+                seed=seed + i,
+                residuals=resid[: int(e["bar"])],
+                levels=lv,
             )
         )
         row["vol_multiplier"] = m
@@ -636,8 +647,9 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
             )
         }
     real = ev["realised_move"].to_numpy(float)
-    lo = np.minimum(ev["predicted_move_p10"], ev["predicted_move_p90"]).to_numpy(float)
-    hi = np.maximum(ev["predicted_move_p10"], ev["predicted_move_p90"]).to_numpy(float)
+    p10 = ev["predicted_move_p10"].to_numpy(float)
+    p90 = ev["predicted_move_p90"].to_numpy(float)
+    lo, hi = np.minimum(p10, p90), np.maximum(p10, p90)
     corr, within = liquidation_metrics(ev)
     return {
         "move_mae_pp": float(np.abs(ev["predicted_move"] - real).mean() * 100),
@@ -752,7 +764,13 @@ def calibrate_liquidity(
             for res in (120.0, 600.0)
         )
         return Calibration(
-            asset, as_of, prior, draws, m_now, (m_now,), int(cols.size),
+            asset,
+            as_of,
+            prior,
+            draws,
+            m_now,
+            (m_now,),
+            int(cols.size),
             note=f"prior: fewer than {min_events} events before as_of",
         )
     e = err[:, cols]
@@ -767,6 +785,12 @@ def calibrate_liquidity(
         g = int(np.argmin(e[:, pick].mean(axis=1)))
         draws_l.append(prior.with_(latent_depth=grid[g][0], resilience_half_life_s=grid[g][1]))
     return Calibration(
-        asset, as_of, params, tuple(draws_l), m_now, (m_now,), int(cols.size),
+        asset,
+        as_of,
+        params,
+        tuple(draws_l),
+        m_now,
+        (m_now,),
+        int(cols.size),
         note=f"grid MAE {mean[best] * 100:.3f} pp over {cols.size} events",
     )

@@ -185,7 +185,7 @@ def clock_kernel(  # pragma: no cover - compiled
     """
     n_lvl = lvl_x.shape[0]
     n_steps = index_x.shape[0]
-    total = qc[n_lvl]
+    total = float(qc[n_lvl])
     h_r = pars[P_RESIL]
     h_a = pars[P_ARB]
     share = pars[P_SHARE]
@@ -230,7 +230,7 @@ def clock_kernel(  # pragma: no cover - compiled
                 e *= 2.0 ** (-dt[t] / h_r)
         ix = index_x[t]
         j_i = int(np.searchsorted(lvl_key, -ix, side="left"))
-        c_i = qc[j_i] if j_i <= n_lvl else total
+        c_i = float(qc[j_i]) if j_i <= n_lvl else total
         idx_x = ix
         if f > eps:
             ci_f = c_i + f
