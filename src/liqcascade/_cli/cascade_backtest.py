@@ -173,10 +173,14 @@ def calibrated_cascade_cmd(
         pm = market_at(ts, mid)
         if pm is None:
             raise InputError(f"--as-of {as_of}: no estimated {a} book then (2024-11 → 2025-07)")
+    from liqcascade.cascade._backtest import standardised_residuals
+
     cal = load_liquidity(a, ts)
     sig = sigma_at(ohlc, ts)
+    resid = standardised_residuals(ohlc)[: len(before)]
     cc = calibrated_cascade(
         pm,
+        residuals=resid,
         shock=shock,
         shock_price=shock_price,
         calibration=cal,
