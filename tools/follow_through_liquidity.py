@@ -32,7 +32,9 @@ def main(assets: list[str]) -> None:
             mid = float(ohlc["close"].iloc[k - 2])  # the close at ts
             markets.append((ts, market_at(ts, mid), float(sig.iloc[k - 1]), resid[: k - 1]))
         hist = follow_through(ohlc, drop=-0.05)
-        mft = model_follow_through(markets, hist, calibration_at=lambda t: load_liquidity(asset, t))
+        mft = model_follow_through(
+            markets, hist, calibration_at=lambda t, a=asset: load_liquidity(a, t)
+        )
         out = {"asset": asset, **mft.summary()}
         d = mft.dates
         out["model_total_median_p10_p90_across_dates"] = [
