@@ -65,6 +65,7 @@ def main(assets: list[str]) -> None:
                 c.params.latent_depth,
                 c.params.resilience_half_life_s,
                 c.vol_multiplier,
+                c.vol_exponent,
                 c.note,
             )
         print(asset, f"{time.time() - t0:.0f} s")

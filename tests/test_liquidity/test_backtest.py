@@ -15,7 +15,7 @@ from liqcascade.cascade._backtest import (
     default_grid,
     detect_events,
     fit_interval_levels,
-    fit_vol_multiplier,
+    fit_vol_rule,
     liquidation_metrics,
     post_shock_sigma,
     recorded_liquidations,
@@ -109,13 +109,16 @@ def _synthetic_events(m: float, n: int, seed: int) -> pd.DataFrame:
 
 def test_vol_multiplier_and_interval_levels_recover_a_known_model() -> None:
     ev = _synthetic_events(1.5, 3000, 1)
-    m = fit_vol_multiplier(ev)
-    assert abs(m - 1.5) <= 0.1
-    lo, hi = fit_interval_levels(ev, m)
+    k, b = fit_vol_rule(ev)
+    assert b == 1.0 and abs(k - 1.5) <= 0.1  # volatility-proportional, as generated
+    lo, hi = fit_interval_levels(ev, (k, b))
     assert abs(lo - 0.1) < 0.04 and abs(hi - 0.9) < 0.04
+    # a further move that ignores the volatility: exponent 0
+    ev0 = ev.assign(sigma=np.random.default_rng(2).permutation(ev["sigma"].to_numpy()))
+    assert fit_vol_rule(ev0)[1] <= 0.3
     # too few events: the neutral defaults
-    assert fit_vol_multiplier(ev.iloc[:5]) == 1.0
-    assert fit_interval_levels(ev.iloc[:5], 1.0) == (0.1, 0.9)
+    assert fit_vol_rule(ev.iloc[:5]) == (1.0, 1.0)
+    assert fit_interval_levels(ev.iloc[:5], (1.0, 1.0)) == (0.1, 0.9)
 
 
 @pytest.mark.parametrize("asset", ["ETH", "BTC"])

@@ -199,6 +199,7 @@ def calibrated_cascade_cmd(
         "latent_depth": cal.params.latent_depth,
         "resilience_half_life_s": cal.params.resilience_half_life_s,
         "vol_multiplier": cal.vol_multiplier,
+        "vol_exponent": cal.vol_exponent,
         "n_draws": len(cal.draws),
     }
     out["static_upper_bound"] = {

@@ -47,12 +47,13 @@ __all__ = [
     "ewma_sigma",
     "fit_grid",
     "fit_interval_levels",
-    "fit_vol_multiplier",
+    "fit_vol_rule",
     "grid_errors",
     "post_shock_sigma",
     "predict_event",
     "run_backtest",
     "standardised_residuals",
+    "vol_multiplier",
 ]
 
 #: Default trigger per asset (fraction of the previous close).
@@ -82,7 +83,6 @@ PRIOR_PARAMS = LiquidityParams(
 #: The fitted grid: latent depth x resilience half-life (s).
 LATENT_GRID: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
 RESILIENCE_GRID: tuple[float, ...] = (30.0, 120.0, 600.0, 3600.0, math.inf)
-VOL_GRID: FloatArray = np.round(np.arange(0.40, 3.001, 0.02), 4)
 
 #: ``market_at(ts, mid)``: the prepared market (book, positions, stops) at ``ts``
 #: with mid ``mid``, using information up to ``ts`` only; None when unavailable.
@@ -241,41 +241,70 @@ def _extremes_table(dt_t: tuple[float, ...], n: int, seed: int) -> FloatArray:
     return np.quantile(m, np.linspace(0.0, 1.0, 101))
 
 
-def fit_vol_multiplier(events: pd.DataFrame, dt: FloatArray | None = None) -> float:
-    """Post-trigger volatility multiplier minimising the diffusion-only median's MAE.
+#: Exponents of the volatility rule the fit searches (0: a constant further move,
+#: 1: proportional to the volatility).
+VOL_EXPONENTS: FloatArray = np.round(np.arange(0.0, 1.201, 0.1), 2)
+
+
+def vol_multiplier(rule: tuple[float, float], sigma_post: Any) -> Any:
+    """The multiplier of ``sigma_post`` the rule ``(k, b)`` gives: ``k · sigma_post^(b − 1)``.
+
+    The post-trigger hourly volatility is ``k · sigma_post^b``.
+    """
+    k, b = rule
+    return k * np.power(sigma_post, b - 1.0)
+
+
+def _weighted_median(x: FloatArray, w: FloatArray) -> float:
+    o = np.argsort(x)
+    cw = np.cumsum(w[o])
+    return float(x[o][int(np.searchsorted(cw, 0.5 * cw[-1]))])
+
+
+def fit_vol_rule(events: pd.DataFrame, dt: FloatArray | None = None) -> tuple[float, float]:
+    """The post-trigger volatility rule ``(k, b)`` minimising the diffusion-only median's MAE.
 
     The diffusion-only model: from the trigger the log price walks with hourly
-    volatility ``m · post_shock_sigma(sigma, F)``; its median extreme is
-    ``log(1 ∓ F) ∓ m · sigma · |median running minimum|``. The fit uses only the
-    price history of ``events`` (which must precede whatever is predicted with it).
-    Returns 1.0 when there are fewer than 10 events.
+    volatility ``k · s^b``, ``s = post_shock_sigma(sigma, F)``; its median further
+    (log) move is ``k · s^b · |median running minimum|``. For each exponent of
+    :data:`VOL_EXPONENTS` the best ``k`` is a weighted median (exact for the absolute
+    error in log space); the exponent with the smallest error wins. ``b = 1`` is
+    volatility-proportional; the bundled history before 2024-11 prefers about 0.5
+    (the further move is only weakly tied to the volatility before the trigger). The
+    fit uses only ``events`` (which must precede whatever is predicted with it).
+    Returns ``(1.0, 1.0)`` with fewer than 10 events.
     """
     ev = events.dropna(subset=["sigma"])
     if len(ev) < 10:
-        return 1.0
+        return 1.0, 1.0
     grid = default_grid() if dt is None else dt
     q50 = abs(float(_standard_extremes(grid)[50]))
     sgn = np.where(ev["direction"].to_numpy() == "down", -1.0, 1.0)
-    base = np.log1p(ev["trigger_move"].to_numpy(np.float64))
-    real = ev["realised_move"].to_numpy(np.float64)
+    further = sgn * (
+        np.log1p(ev["realised_move"].to_numpy(np.float64))
+        - np.log1p(ev["trigger_move"].to_numpy(np.float64))
+    )
     sig = post_shock_sigma(
         ev["sigma"].to_numpy(np.float64), ev["trigger_move"].to_numpy(np.float64)
     )
-    pred = np.expm1(base[None, :] + sgn[None, :] * VOL_GRID[:, None] * sig[None, :] * q50)
-    mae = np.abs(pred - real[None, :]).mean(axis=1)
-    return float(VOL_GRID[int(np.argmin(mae))])
-
-
-# --------------------------------------------------------------------------- the market
+    best = (math.inf, 1.0, 1.0)
+    for b in VOL_EXPONENTS:
+        a = np.power(sig, b) * q50
+        k = _weighted_median(further / a, a)
+        err = float(np.abs(further - k * a).mean())
+        if err < best[0]:
+            best = (err, k, float(b))
+    return best[1], best[2]
 
 
 def fit_interval_levels(
-    events: pd.DataFrame, vol_multiplier: float, dt: FloatArray | None = None
+    events: pd.DataFrame, rule: tuple[float, float], dt: FloatArray | None = None
 ) -> tuple[float, float]:
     """Quantile levels of the predictive distribution that covered 10–90 % historically.
 
     For each event (all before the prediction), the probability integral transform
-    of its realised extreme under the diffusion-only model with ``vol_multiplier``;
+    of its realised extreme under the diffusion-only model with the volatility
+    ``rule`` (:func:`fit_vol_rule`);
     the 10th and 90th percentiles of those values are the levels at which the
     model's distribution is cut for its 80 % interval (``(0.1, 0.9)`` when the
     model is calibrated; wider when history had fatter tails or more moves that
@@ -295,7 +324,7 @@ def fit_interval_levels(
         np.log1p(ev["realised_move"].to_numpy(np.float64))
         - np.log1p(ev["trigger_move"].to_numpy(np.float64))
     )
-    u = np.interp(further / (vol_multiplier * sig), mags, levels, left=0.0, right=1.0)
+    u = np.interp(further / (vol_multiplier(rule, sig) * sig), mags, levels, left=0.0, right=1.0)
     lo, hi = np.quantile(u, [0.10, 0.90])
     return float(lo), float(hi)
 
@@ -599,8 +628,9 @@ def run_backtest(
         if pm is None or not math.isfinite(e["sigma"]):
             continue
         prior = all_ev[all_ev["ts"] + pd.Timedelta(hours=24) <= ts]
-        m = fit_vol_multiplier(prior)
-        lv = fit_interval_levels(prior, m)
+        rule = fit_vol_rule(prior)
+        m = float(vol_multiplier(rule, post_shock_sigma(e["sigma"], e["trigger_move"])))
+        lv = fit_interval_levels(prior, rule)
         cal = calibration_at(ts)
         row.update(
             predict_event(
@@ -695,7 +725,10 @@ def grid_errors(
         if pm is None or not math.isfinite(float(e["sigma"])):
             continue
         ts = pd.Timestamp(e["ts"])
-        m = fit_vol_multiplier(all_events[all_events["ts"] + pd.Timedelta(hours=24) <= ts])
+        rule = fit_vol_rule(all_events[all_events["ts"] + pd.Timedelta(hours=24) <= ts])
+        m = float(
+            vol_multiplier(rule, post_shock_sigma(float(e["sigma"]), float(e["trigger_move"])))
+        )
         for g, (lat, res) in enumerate(grid):
             p = prior.with_(latent_depth=lat, resilience_half_life_s=res)
             pr = predict_event(
@@ -756,7 +789,7 @@ def calibrate_liquidity(
     grid = fit_grid()
     done = (events["ts"] + pd.Timedelta(hours=24) <= as_of).to_numpy()
     cols = np.nonzero(done & np.all(np.isfinite(err), axis=0))[0]
-    m_now = fit_vol_multiplier(all_events[all_events["ts"] + pd.Timedelta(hours=24) <= as_of])
+    k_now, b_now = fit_vol_rule(all_events[all_events["ts"] + pd.Timedelta(hours=24) <= as_of])
     if cols.size < min_events:
         draws = tuple(
             prior.with_(latent_depth=lat, resilience_half_life_s=res)
@@ -768,10 +801,11 @@ def calibrate_liquidity(
             as_of,
             prior,
             draws,
-            m_now,
-            (m_now,),
+            k_now,
+            (k_now,),
             int(cols.size),
             note=f"prior: fewer than {min_events} events before as_of",
+            vol_exponent=b_now,
         )
     e = err[:, cols]
     mean = e.mean(axis=1)
@@ -789,8 +823,9 @@ def calibrate_liquidity(
         as_of,
         params,
         tuple(draws_l),
-        m_now,
-        (m_now,),
+        k_now,
+        (k_now,),
         int(cols.size),
         note=f"grid MAE {mean[best] * 100:.3f} pp over {cols.size} events",
+        vol_exponent=b_now,
     )

@@ -457,7 +457,8 @@ class Calibration:
     draws : tuple of LiquidityParams
         Bootstrap draws (events resampled), the parameter uncertainty.
     vol_multiplier : float
-        Post-trigger volatility relative to the pre-trigger EWMA volatility.
+        ``k`` of the post-trigger volatility rule: hourly volatility
+        ``k · s^vol_exponent``, ``s`` the EWMA volatility after the shock.
     vol_multiplier_draws : tuple of float
     n_events : int
         Events the fit used.
@@ -471,6 +472,12 @@ class Calibration:
     vol_multiplier_draws: tuple[float, ...]
     n_events: int
     note: str = ""
+    vol_exponent: float = 1.0
+
+    def multiplier(self, sigma_post: float, k: float | None = None) -> float:
+        """The multiplier of ``sigma_post`` the volatility rule gives."""
+        kk = self.vol_multiplier if k is None else k
+        return float(kk * sigma_post ** (self.vol_exponent - 1.0))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -480,6 +487,7 @@ class Calibration:
             "draws": [d.to_dict() for d in self.draws],
             "vol_multiplier": self.vol_multiplier,
             "vol_multiplier_draws": list(self.vol_multiplier_draws),
+            "vol_exponent": self.vol_exponent,
             "n_events": self.n_events,
             "note": self.note,
         }
@@ -496,6 +504,7 @@ class Calibration:
                 vol_multiplier=float(d["vol_multiplier"]),
                 vol_multiplier_draws=tuple(float(x) for x in d["vol_multiplier_draws"]),
                 n_events=int(d["n_events"]),
+                vol_exponent=float(d.get("vol_exponent", 1.0)),
                 note=str(d.get("note", "")),
             )
         except KeyError as exc:
@@ -600,7 +609,8 @@ def calibrated_cascade(
     """The calibrated market-level answer to a shock, with its interval.
 
     The index starts at the shock price and moves for ``horizon_hours`` with hourly
-    volatility ``calibration.vol_multiplier · post_shock_sigma(sigma_hourly, shock)``
+    volatility ``k · s^b`` (``calibration.vol_multiplier``, ``.vol_exponent``;
+    ``s = post_shock_sigma(sigma_hourly, shock)``)
     (the shock taken in by the EWMA; innovations from ``residuals`` when given, else
     normal);
     every path runs the clock cascade under one of the calibration's parameter
@@ -646,7 +656,7 @@ def calibrated_cascade(
         pool = pool / pool.std() if pool.size > 100 else None
     outs = []
     for k, pdraw in enumerate(draws):
-        m = mults[k % len(mults)]
+        m = calibration.multiplier(s_post, mults[k % len(mults)])
         sig = m * s_post * np.sqrt(dt / 3600.0)
         if pool is None:
             z = rng.standard_normal((per, dt.size))
