@@ -23,8 +23,10 @@ from liqcascade.cascade._backtest import (
     calibrate_liquidity,
     detect_events,
     grid_errors,
+    run_backtest,
     standardised_residuals,
 )
+from liqcascade.cascade._clock import _load_file, load_liquidity
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "liqcascade" / "cascade" / "calibrated"
 
@@ -33,7 +35,7 @@ def main(assets: list[str]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for asset in assets:
         t0 = time.time()
-        ohlc, _, market_at = bundled_inputs(asset)
+        ohlc, liq, market_at = bundled_inputs(asset)
         f = DEFAULT_TRIGGERS[asset]
         all_ev = detect_events(ohlc, f, None, "2025-07-31")
         ev = all_ev[all_ev["ts"] >= pd.Timestamp("2024-11-01", tz="UTC")].reset_index(drop=True)
@@ -57,6 +59,17 @@ def main(assets: list[str]) -> None:
             "calibrations": [c.to_dict() for c in cals],
         }
         (OUT / f"{asset}.json").write_text(json.dumps(doc, indent=1) + "\n")
+        # the out-of-sample score the market answers print: the event back-test over the
+        # bundled period, each event predicted by the calibration before it
+        _load_file.cache_clear()
+        bt = run_backtest(
+            ohlc, liq, market_at, lambda t, a=asset: load_liquidity(a, t),
+            asset=asset, start="2024-11-01", end="2025-07-31",
+        )  # fmt: skip
+        doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
+                           **bt.to_dict()["metrics"]}  # fmt: skip
+        (OUT / f"{asset}.json").write_text(json.dumps(doc, indent=1) + "\n")
+        print(asset, doc["backtest"])
         for c in cals:
             print(
                 asset,

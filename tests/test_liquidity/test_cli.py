@@ -74,6 +74,11 @@ def test_calibrated_is_the_default_on_the_estimated_market() -> None:
     # the static book is the upper bound of the cascade it carries on its own
     assert sb["final_move"] <= -0.05
     assert math.isfinite(out["liquidated_median"])
+    # printed with its out-of-sample score and the baselines' (the shipped back-test)
+    oos = out["out_of_sample"]
+    assert oos["n_events"] > 50 and oos["empirical_baseline_move_mae_pp"] > 0
+    late = run_cli("cascade", "--asset", "ETH", "--as-of", "2026-01-01", "--shock", "-0.05")
+    assert late.exit_code == 2 and "--as-of" in late.stderr
     s = run_cli(
         "cascade", "--liquidity", "static", "--asset", "ETH", "--as-of", "2025-07-31",
         "--shock", "-0.05", "--json",

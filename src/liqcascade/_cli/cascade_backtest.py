@@ -93,6 +93,11 @@ def _render_backtest(result: dict[str, Any]) -> None:
         f"80 % interval coverage {m['coverage_80']:.2f} · liquidations: log-corr "
         f"{m['liq_corr']:.2f}, within 2x {m['liq_within_2x_share']:.2f}"
     )
+    best = min(m["trigger_baseline_move_mae_pp"], m["empirical_baseline_move_mae_pp"])
+    if not m["move_mae_pp"] < best:
+        _common.stdout.print(
+            "[bold]the model does not beat its strongest baseline on this window[/]"
+        )
 
 
 def backtest_cmd(
@@ -160,11 +165,16 @@ def calibrated_cascade_cmd(
 
     a = asset.upper()
     with _common.progress("estimating the market state"):
-        ohlc, _, market_at = bundled_inputs(a)
+        ohlc, liq, market_at = bundled_inputs(a)
         when = _common.parse_date(as_of, "--as-of")
-        last = ohlc.index[-1] if when is None else pd.Timestamp(when)
+        data_end = liq.index[-1] + pd.Timedelta(hours=4)  # the estimate's last bar closes
+        if when is not None and pd.Timestamp(when) > data_end + pd.Timedelta(days=1):
+            raise InputError(
+                f"--as-of {as_of}: the bundled open interest of {a} ends {data_end:%Y-%m-%d}"
+            )
+        last = data_end - pd.Timedelta(hours=1) if when is None else pd.Timestamp(when)
         if as_of is not None and len(as_of) <= 10:
-            last = last + pd.Timedelta(hours=23)
+            last = min(last + pd.Timedelta(hours=23), data_end - pd.Timedelta(hours=1))
         before = ohlc[ohlc.index <= last]
         if before.empty:
             raise InputError(f"--as-of {as_of}: no bundled prices of {a} before it")
@@ -202,6 +212,9 @@ def calibrated_cascade_cmd(
         "vol_exponent": cal.vol_exponent,
         "n_draws": len(cal.draws),
     }
+    from liqcascade.cascade._clock import backtest_score
+
+    out["out_of_sample"] = backtest_score(a)
     out["static_upper_bound"] = {
         "final_price": static.final_price,
         "final_move": static.final_price / static.initial_price - 1.0,
@@ -233,6 +246,20 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         f"{sb['final_move']:.2%}, {sb['liquidated_usd'] / 1e6:,.1f} M USD"
         + (" — book exhausted" if sb["book_exhausted"] else ""),
     )
+    oos = result.get("out_of_sample")
+    if oos:
+        beat = oos["move_mae_pp"] < min(
+            oos["trigger_baseline_move_mae_pp"], oos["empirical_baseline_move_mae_pp"]
+        )
+        t.add_row(
+            "[bold]out of sample[/]",
+            f"event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
+            f"events): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
+            f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
+            f"{oos['trigger_baseline_move_mae_pp']:.2f} pp"
+            + ("" if beat else " — does not beat its baseline")
+            + f"; 80 % coverage {oos['coverage_80']:.2f}",
+        )
     _common.stdout.print(t)
 
 

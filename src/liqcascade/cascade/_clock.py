@@ -50,6 +50,7 @@ __all__ = [
     "ClockResult",
     "LiquidityParams",
     "LiquidityResponse",
+    "backtest_score",
     "calibrated_cascade",
     "default_grid",
     "load_liquidity",
@@ -509,6 +510,20 @@ class Calibration:
             )
         except KeyError as exc:
             raise InputError(f"{where}: missing key {exc.args[0]!r}") from None
+
+
+def backtest_score(asset: str) -> dict[str, Any] | None:
+    """The shipped out-of-sample score of ``asset``'s calibrated response (event back-test).
+
+    Keys: ``start``, ``end``, ``n_events`` and the back-test metrics; None when the
+    file carries none.
+    """
+    name = f"{asset.upper()}.json"
+    path = files("liqcascade.cascade") / "calibrated" / name
+    if not path.is_file():
+        return None
+    bt = json.loads(path.read_text()).get("backtest")
+    return dict(bt) if isinstance(bt, dict) else None
 
 
 @lru_cache(maxsize=8)
