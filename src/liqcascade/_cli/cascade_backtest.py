@@ -150,6 +150,35 @@ def backtest_cmd(
     _common.emit(res.to_dict(), as_json, _render_backtest)
 
 
+def market_at_date(asset: str, as_of: str | None) -> tuple[Any, pd.Timestamp, Any]:
+    """The estimated market of ``asset`` at ``as_of`` (default: the estimate's last bar).
+
+    Returns ``(prepared market, time of the last close, standardised residuals up to
+    it)``; the hourly volatility is read from the same bars.
+    """
+    from liqcascade.cascade._backtest import standardised_residuals
+    from liqcascade.errors import InputError
+
+    ohlc, liq, market_at = bundled_inputs(asset)
+    when = _common.parse_date(as_of, "--as-of")
+    data_end = liq.index[-1] + pd.Timedelta(hours=4)  # the estimate's last bar closes
+    if when is not None and pd.Timestamp(when) > data_end + pd.Timedelta(days=1):
+        raise InputError(
+            f"--as-of {as_of}: the bundled open interest of {asset} ends {data_end:%Y-%m-%d}"
+        )
+    last = data_end - pd.Timedelta(hours=1) if when is None else pd.Timestamp(when)
+    if as_of is not None and len(as_of) <= 10:
+        last = min(last + pd.Timedelta(hours=23), data_end - pd.Timedelta(hours=1))
+    before = ohlc[ohlc.index <= last]
+    if before.empty:
+        raise InputError(f"--as-of {as_of}: no bundled prices of {asset} before it")
+    ts = before.index[-1] + pd.Timedelta(hours=1)  # the time of the last close
+    pm = market_at(ts, float(before["close"].iloc[-1]))
+    if pm is None:
+        raise InputError(f"--as-of {as_of}: no estimated {asset} book then (2024-11 → 2025-07)")
+    return pm, ts, standardised_residuals(ohlc)[: len(before)]
+
+
 def calibrated_cascade_cmd(
     asset: str,
     as_of: str | None,
@@ -159,68 +188,22 @@ def calibrated_cascade_cmd(
     as_json: bool,
 ) -> None:
     """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
-    from liqcascade.cascade import simulate_cascade
-    from liqcascade.cascade._clock import calibrated_cascade, load_liquidity
-    from liqcascade.errors import InputError
+    from liqcascade.cascade._clock import market_answer
 
     a = asset.upper()
     with _common.progress("estimating the market state"):
-        ohlc, liq, market_at = bundled_inputs(a)
-        when = _common.parse_date(as_of, "--as-of")
-        data_end = liq.index[-1] + pd.Timedelta(hours=4)  # the estimate's last bar closes
-        if when is not None and pd.Timestamp(when) > data_end + pd.Timedelta(days=1):
-            raise InputError(
-                f"--as-of {as_of}: the bundled open interest of {a} ends {data_end:%Y-%m-%d}"
-            )
-        last = data_end - pd.Timedelta(hours=1) if when is None else pd.Timestamp(when)
-        if as_of is not None and len(as_of) <= 10:
-            last = min(last + pd.Timedelta(hours=23), data_end - pd.Timedelta(hours=1))
-        before = ohlc[ohlc.index <= last]
-        if before.empty:
-            raise InputError(f"--as-of {as_of}: no bundled prices of {a} before it")
-        ts = before.index[-1] + pd.Timedelta(hours=1)  # the time of the last close
-        mid = float(before["close"].iloc[-1])
-        pm = market_at(ts, mid)
-        if pm is None:
-            raise InputError(f"--as-of {as_of}: no estimated {a} book then (2024-11 → 2025-07)")
-    from liqcascade.cascade._backtest import standardised_residuals
-
-    cal = load_liquidity(a, ts)
-    sig = sigma_at(ohlc, ts)
-    resid = standardised_residuals(ohlc)[: len(before)]
-    cc = calibrated_cascade(
+        pm, ts, resid = market_at_date(a, as_of)
+        ohlc = bundled_inputs(a)[0]
+    out = market_answer(
         pm,
-        residuals=resid,
+        asset=a,
+        as_of=ts,
         shock=shock,
         shock_price=shock_price,
-        calibration=cal,
-        sigma_hourly=sig,
+        sigma_hourly=sigma_at(ohlc, ts),
+        residuals=resid,
         insurance_fund=insurance_fund,
     )
-    static = simulate_cascade(
-        pm, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund
-    )
-    out: dict[str, Any] = {"liquidity": "calibrated", "asset": a, "as_of": ts}
-    out.update(cc.summary())
-    out["sigma_hourly"] = sig
-    out["calibration"] = {
-        "as_of": cal.as_of,
-        "n_events": cal.n_events,
-        "latent_depth": cal.params.latent_depth,
-        "resilience_half_life_s": cal.params.resilience_half_life_s,
-        "vol_multiplier": cal.vol_multiplier,
-        "vol_exponent": cal.vol_exponent,
-        "n_draws": len(cal.draws),
-    }
-    from liqcascade.cascade._clock import backtest_score
-
-    out["out_of_sample"] = backtest_score(a)
-    out["static_upper_bound"] = {
-        "final_price": static.final_price,
-        "final_move": static.final_price / static.initial_price - 1.0,
-        "liquidated_usd": static.liquidated_long_usd + static.liquidated_short_usd,
-        "book_exhausted": static.book_exhausted,
-    }
     _common.emit(out, as_json, _render_calibrated)
 
 

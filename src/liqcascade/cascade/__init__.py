@@ -17,6 +17,7 @@ from liqcascade.cascade._clock import (
     LiquidityResponse,
     calibrated_cascade,
     load_liquidity,
+    market_answer,
     simulate_clock,
 )
 from liqcascade.cascade._config import CascadeConfig

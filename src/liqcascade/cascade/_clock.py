@@ -54,6 +54,7 @@ __all__ = [
     "calibrated_cascade",
     "default_grid",
     "load_liquidity",
+    "market_answer",
     "simulate_clock",
 ]
 
@@ -697,3 +698,66 @@ def calibrated_cascade(
         moves=moves,
         liquidated=liq,
     )
+
+
+def market_answer(
+    prepared: PreparedMarket,
+    *,
+    asset: str,
+    as_of: pd.Timestamp,
+    shock: float | None = None,
+    shock_price: float | None = None,
+    sigma_hourly: float,
+    residuals: FloatArray | None = None,
+    insurance_fund: float = 0.0,
+    n_paths: int = 400,
+) -> dict[str, Any]:
+    """The market-level answer to a shock, as ``liqcascade cascade`` prints it.
+
+    The calibrated cascade (:func:`calibrated_cascade` with the calibration of
+    ``asset`` fitted before ``as_of``) with its interval, the calibration used, its
+    shipped out-of-sample score (:func:`backtest_score`) and the static book's result
+    as the upper bound it is.
+
+    Returns
+    -------
+    dict
+        ``liquidity``, ``asset``, ``as_of``, the :class:`CalibratedCascade` summary,
+        ``sigma_hourly``, ``calibration``, ``out_of_sample``, ``static_upper_bound``.
+    """
+    from liqcascade.cascade._engine import simulate_cascade
+
+    cal = load_liquidity(asset, as_of)
+    cc = calibrated_cascade(
+        prepared,
+        shock=shock,
+        shock_price=shock_price,
+        calibration=cal,
+        sigma_hourly=sigma_hourly,
+        residuals=residuals,
+        insurance_fund=insurance_fund,
+        n_paths=n_paths,
+    )
+    static = simulate_cascade(
+        prepared, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund
+    )
+    out: dict[str, Any] = {"liquidity": "calibrated", "asset": asset.upper(), "as_of": as_of}
+    out.update(cc.summary())
+    out["sigma_hourly"] = sigma_hourly
+    out["calibration"] = {
+        "as_of": cal.as_of,
+        "n_events": cal.n_events,
+        "latent_depth": cal.params.latent_depth,
+        "resilience_half_life_s": cal.params.resilience_half_life_s,
+        "vol_multiplier": cal.vol_multiplier,
+        "vol_exponent": cal.vol_exponent,
+        "n_draws": len(cal.draws),
+    }
+    out["out_of_sample"] = backtest_score(asset)
+    out["static_upper_bound"] = {
+        "final_price": static.final_price,
+        "final_move": static.final_price / static.initial_price - 1.0,
+        "liquidated_usd": static.liquidated_long_usd + static.liquidated_short_usd,
+        "book_exhausted": static.book_exhausted,
+    }
+    return out
