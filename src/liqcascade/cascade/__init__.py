@@ -66,6 +66,7 @@ __all__ = [
     "follow_through",
     "fragility_curve",
     "load_liquidity",
+    "market_answer",
     "market_state",
     "model_follow_through",
     "next_wave_levels",
