@@ -101,7 +101,10 @@ def test_missing_book_option() -> None:
 
 
 def test_estimated_state_json() -> None:
-    r = run_cli("cascade", "--asset", "ETH", "--as-of", "2025-07-31", "--shock", "-0.05", "--json")
+    r = run_cli(
+        "cascade", "--liquidity", "static", "--asset", "ETH", "--as-of", "2025-07-31",
+        "--shock", "-0.05", "--json",
+    )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     out = r.json()
     assert set(SUMMARY_KEYS) <= set(out)

@@ -297,4 +297,6 @@ def cascade_cmd(
 
 def register(app: typer.Typer) -> None:
     """Register ``liqcascade cascade`` on the root app."""
-    app.command("cascade")(cascade_cmd)
+    from liqcascade._cli.cascade_backtest import register_group  # --liquidity, backtest
+
+    register_group(app, cascade_cmd)

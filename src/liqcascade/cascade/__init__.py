@@ -8,6 +8,18 @@
 measures how far real falls went on, the empirical check on the cascade's end price.
 """
 
+from liqcascade.cascade._backtest import BacktestResult, detect_events, run_backtest
+from liqcascade.cascade._clock import (
+    CalibratedCascade,
+    Calibration,
+    ClockResult,
+    LiquidityParams,
+    LiquidityResponse,
+    calibrated_cascade,
+    load_liquidity,
+    market_answer,
+    simulate_clock,
+)
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._engine import simulate_cascade
 from liqcascade.cascade._fragility import (
@@ -18,7 +30,12 @@ from liqcascade.cascade._fragility import (
     fragility_curve,
     next_wave_levels,
 )
-from liqcascade.cascade._history import FollowThrough, follow_through
+from liqcascade.cascade._history import (
+    FollowThrough,
+    ModelFollowThrough,
+    follow_through,
+    model_follow_through,
+)
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._reference import cascade_py
 from liqcascade.cascade._result import SUMMARY_KEYS, CascadeResult
@@ -27,20 +44,34 @@ from liqcascade.cascade._state import BINANCE_BOOK_SHARE, MarketState, market_st
 __all__ = [
     "BINANCE_BOOK_SHARE",
     "SUMMARY_KEYS",
+    "BacktestResult",
+    "CalibratedCascade",
+    "Calibration",
     "CascadeConfig",
     "CascadeResult",
+    "ClockResult",
     "CriticalShock",
     "FollowThrough",
     "FragilityCurve",
+    "LiquidityParams",
+    "LiquidityResponse",
     "MarketState",
+    "ModelFollowThrough",
     "NextWave",
     "PreparedMarket",
+    "calibrated_cascade",
     "cascade_py",
     "critical_shock",
+    "detect_events",
     "follow_through",
     "fragility_curve",
+    "load_liquidity",
+    "market_answer",
     "market_state",
+    "model_follow_through",
     "next_wave_levels",
     "prepare_cascade",
+    "run_backtest",
     "simulate_cascade",
+    "simulate_clock",
 ]

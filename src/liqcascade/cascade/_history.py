@@ -127,3 +127,105 @@ def follow_through(
             i += 1
     events = pd.DataFrame(rows, columns=["ts", "close", "fall", "further", "total"])
     return FollowThrough(events, drop, window_hours, horizon_hours)
+
+
+@dataclass(frozen=True)
+class ModelFollowThrough:
+    """The calibrated model's follow-through after a shock, date by date, beside history.
+
+    Attributes
+    ----------
+    dates : pandas.DataFrame
+        One row per date: ``ts``, ``mid``, ``sigma``, ``total_median`` (median total
+        move within the horizon, a negative fraction for a fall), ``total_p10``,
+        ``total_p90``, ``share_beyond`` (share of paths reaching ``beyond``).
+    shock, beyond : float
+        The shock (−0.05) and the deep level whose chance is measured (−0.27).
+    history : FollowThrough
+        The real falls of at least ``shock`` (``follow_through`` on the hourly data).
+    """
+
+    dates: pd.DataFrame
+    shock: float
+    beyond: float
+    history: FollowThrough
+
+    def summary(self) -> dict[str, Any]:
+        """Model and history side by side, and whether the issue's criteria hold."""
+        h = self.history
+        h_med = float(h.events["total"].median()) if h.n else float("nan")
+        h_beyond = h.share_total_beyond(self.beyond)
+        m_med = float(self.dates["total_median"].median()) if len(self.dates) else float("nan")
+        m_beyond = float(self.dates["share_beyond"].mean()) if len(self.dates) else float("nan")
+        return {
+            "shock": self.shock,
+            "beyond": self.beyond,
+            "n_dates": len(self.dates),
+            "model_total_median": m_med,
+            "history_total_median": h_med,
+            "history_n_episodes": h.n,
+            "model_share_beyond": m_beyond,
+            "history_share_beyond": h_beyond,
+            "median_within_2pp": bool(abs(m_med - h_med) <= 0.02),
+            "beyond_within_2x": bool(h_beyond > 0 and 0.5 * h_beyond <= m_beyond <= 2.0 * h_beyond),
+        }
+
+
+def model_follow_through(
+    markets: list[tuple[pd.Timestamp, Any, float, Any]],
+    history: FollowThrough,
+    *,
+    calibration_at: Any,
+    shock: float = -0.05,
+    beyond: float = -0.27,
+    n_paths: int = 400,
+    seed: int = 0,
+) -> ModelFollowThrough:
+    """Run the calibrated cascade after ``shock`` on every date and set it beside history.
+
+    Parameters
+    ----------
+    markets : list of (ts, PreparedMarket, sigma_hourly, residuals)
+        The estimated market of each date, its EWMA hourly volatility and the
+        standardised residuals before it.
+    history : FollowThrough
+        :func:`follow_through` of the real hourly prices with ``drop = shock``.
+    calibration_at : callable
+        ``calibration_at(ts)`` -> :class:`liqcascade.cascade._clock.Calibration`.
+    shock, beyond : float
+        The shock and the deep level (negative fractions).
+    n_paths, seed : int
+        Paths per date.
+
+    Returns
+    -------
+    ModelFollowThrough
+    """
+    from liqcascade.cascade._clock import calibrated_cascade
+
+    rows = []
+    for k, (ts, pm, sig, resid) in enumerate(markets):
+        if pm is None or not np.isfinite(sig):
+            continue
+        cc = calibrated_cascade(
+            pm,
+            shock=shock,
+            calibration=calibration_at(ts),
+            sigma_hourly=float(sig),
+            n_paths=n_paths,
+            seed=seed + k,
+            residuals=resid,
+        )
+        rows.append(
+            {
+                "ts": ts,
+                "mid": cc.mid,
+                "sigma": float(sig),
+                "total_median": cc.move_median,
+                "total_p10": cc.move_p10,
+                "total_p90": cc.move_p90,
+                "share_beyond": float((cc.moves <= beyond).mean()),
+            }
+        )
+    cols = ["ts", "mid", "sigma", "total_median", "total_p10", "total_p90", "share_beyond"]
+    return ModelFollowThrough(pd.DataFrame(rows, columns=cols), shock, beyond, history)

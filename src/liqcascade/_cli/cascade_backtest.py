@@ -1,0 +1,325 @@
+"""CLI: ``liqcascade cascade backtest`` and ``liqcascade cascade --liquidity``.
+
+This module also holds the bundled-data loaders the back-test and the calibration
+script use (the model in :mod:`liqcascade.cascade._backtest` takes frames).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from liqcascade._cli import _common
+
+
+@lru_cache(maxsize=4)
+def bundled_inputs(asset: str) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
+    """Hourly prices, recorded liquidations and the estimated ``market_at`` of ``asset``.
+
+    The position book is the estimated book of :mod:`liqcascade.positions`, run on
+    ``asset``'s own open interest, prices and funding; the order book is the
+    aggregated futures totals times the Binance share (0.25).
+    """
+    from liqcascade import datasets
+    from liqcascade.cascade._backtest import estimated_market_at
+    from liqcascade.errors import InputError
+    from liqcascade.positions import model_stops
+    from liqcascade.positions._calibrate import load_calibrated
+    from liqcascade.positions._estimate import prepare_inputs, run_prepared, split_signal
+
+    a = asset.upper()
+    try:
+        ohlc = datasets.load_ohlcv(a, "1h")
+        liq = datasets.load_liquidations(asset=a)
+        oi = datasets.load_open_interest(asset=a)
+        totals = datasets.load_book_totals("futures", asset=a)
+        funding = datasets.load_funding(asset=a)
+    except KeyError as exc:
+        raise InputError(f"--asset: {exc.args[0]}") from None
+    agg = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+    px4 = ohlc.resample("4h", label="left", closed="left").agg(agg).dropna()  # type: ignore[arg-type]
+    params = load_calibrated().params
+    if a != "ETH":
+        params = params.with_(tiers=f"{a}USDT")
+    df, n_seed = prepare_inputs(oi, px4, params)
+    signal = split_signal(params, pd.DatetimeIndex(df.index), funding)
+    pos_index = pd.DatetimeIndex(df.index)
+
+    @lru_cache(maxsize=4096)
+    def estimate(bar: pd.Timestamp) -> Any:
+        k = int(pos_index.searchsorted(bar, side="right"))
+        if k <= n_seed:
+            raise InputError(f"no open interest before {bar}")
+        return run_prepared(df.iloc[:k], n_seed, signal[:k], params).book
+
+    def stops(pos: Any, prices: pd.DataFrame, bar: pd.Timestamp) -> Any:
+        return model_stops(pos, prices.iloc[-400:], as_of=bar)
+
+    market_at = estimated_market_at(estimate, totals, px4, stops=stops)
+    return ohlc, liq, market_at
+
+
+def sigma_at(ohlc: pd.DataFrame, ts: pd.Timestamp) -> float:
+    """EWMA hourly volatility known at ``ts`` (the back-test's rule), fraction."""
+    from liqcascade.cascade._backtest import ewma_sigma
+
+    s = ewma_sigma(ohlc)
+    s = s[s.index <= ts].dropna()
+    return float(s.iloc[-1]) if len(s) else float("nan")
+
+
+def _render_backtest(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    m = result["metrics"]
+    _common.stdout.print(
+        f"[bold]{result['asset']}[/] events {result['start'][:10]} → {result['end'][:10]}, "
+        f"trigger {result['trigger']:.2%}: {result['n_events']} events"
+    )
+    t = Table(title="extreme move within 24 h (pp = percentage points)")
+    for c in ("model", "MAE (pp)"):
+        t.add_column(c)
+    t.add_row("calibrated liquidity response", f"{m['move_mae_pp']:.2f}")
+    t.add_row("baseline: trigger", f"{m['trigger_baseline_move_mae_pp']:.2f}")
+    t.add_row("baseline: empirical ratio", f"{m['empirical_baseline_move_mae_pp']:.2f}")
+    _common.stdout.print(t)
+    _common.stdout.print(
+        f"80 % interval coverage {m['coverage_80']:.2f} · liquidations: log-corr "
+        f"{m['liq_corr']:.2f}, within 2x {m['liq_within_2x_share']:.2f}"
+    )
+    best = min(m["trigger_baseline_move_mae_pp"], m["empirical_baseline_move_mae_pp"])
+    if not m["move_mae_pp"] < best:
+        _common.stdout.print(
+            "[bold]the model does not beat its strongest baseline on this window[/]"
+        )
+
+
+def backtest_cmd(
+    asset: Annotated[str, typer.Option("--asset", help="Asset (bundled: ETH, BTC).")] = "ETH",
+    start: Annotated[str, typer.Option("--start", help="First event date (UTC).")] = "2024-11-01",
+    end: Annotated[str, typer.Option("--end", help="Last event date (UTC, inclusive).")] = (
+        "2025-07-31"
+    ),
+    trigger: Annotated[
+        float | None,
+        typer.Option("--trigger", help="Trigger F, fraction (default 0.02 ETH, 0.015 BTC)."),
+    ] = None,
+    paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths per event.")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """The event back-test of the calibrated liquidity response.
+
+    Events are the first hourly bars whose low (high) lies at least F below (above)
+    the previous close, one per 24 h. Each is predicted from the market at the
+    previous close with the calibration fitted on events before it.
+
+    Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
+    """
+    from liqcascade.cascade._backtest import run_backtest
+    from liqcascade.cascade._clock import load_liquidity
+
+    a = asset.upper()
+    if trigger is not None and not (math.isfinite(trigger) and 0 < trigger < 1):
+        _common.fail(f"--trigger must be a fraction in (0, 1) (got {trigger:g})")
+    if paths < 10:
+        _common.fail(f"--paths must be >= 10 (got {paths})")
+    t0 = _common.parse_date(start, "--start")
+    t1 = _common.parse_date(end, "--end")
+    if t0 is None or t1 is None:
+        _common.fail("--start and --end are required")
+    with _common.progress("loading the market"):
+        ohlc, liq, market_at = bundled_inputs(a)
+        load_liquidity(a)
+    res = run_backtest(
+        ohlc,
+        liq,
+        market_at,
+        lambda ts: load_liquidity(a, ts),
+        asset=a,
+        start=start,
+        end=end,
+        trigger=trigger,
+        n_paths=paths,
+    )
+    _common.emit(res.to_dict(), as_json, _render_backtest)
+
+
+def market_at_date(asset: str, as_of: str | None) -> tuple[Any, pd.Timestamp, Any]:
+    """The estimated market of ``asset`` at ``as_of`` (default: the estimate's last bar).
+
+    Returns ``(prepared market, time of the last close, standardised residuals up to
+    it)``; the hourly volatility is read from the same bars.
+    """
+    from liqcascade.cascade._backtest import standardised_residuals
+    from liqcascade.errors import InputError
+
+    ohlc, liq, market_at = bundled_inputs(asset)
+    when = _common.parse_date(as_of, "--as-of")
+    data_end = liq.index[-1] + pd.Timedelta(hours=4)  # the estimate's last bar closes
+    if when is not None and pd.Timestamp(when) > data_end + pd.Timedelta(days=1):
+        raise InputError(
+            f"--as-of {as_of}: the bundled open interest of {asset} ends {data_end:%Y-%m-%d}"
+        )
+    last = data_end - pd.Timedelta(hours=1) if when is None else pd.Timestamp(when)
+    if as_of is not None and len(as_of) <= 10:
+        last = min(last + pd.Timedelta(hours=23), data_end - pd.Timedelta(hours=1))
+    before = ohlc[ohlc.index <= last]
+    if before.empty:
+        raise InputError(f"--as-of {as_of}: no bundled prices of {asset} before it")
+    ts = before.index[-1] + pd.Timedelta(hours=1)  # the time of the last close
+    pm = market_at(ts, float(before["close"].iloc[-1]))
+    if pm is None:
+        raise InputError(f"--as-of {as_of}: no estimated {asset} book then (2024-11 → 2025-07)")
+    return pm, ts, standardised_residuals(ohlc)[: len(before)]
+
+
+def calibrated_cascade_cmd(
+    asset: str,
+    as_of: str | None,
+    shock: float | None,
+    shock_price: float | None,
+    insurance_fund: float,
+    as_json: bool,
+) -> None:
+    """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
+    from liqcascade.cascade._clock import market_answer
+
+    a = asset.upper()
+    with _common.progress("estimating the market state"):
+        pm, ts, resid = market_at_date(a, as_of)
+        ohlc = bundled_inputs(a)[0]
+    out = market_answer(
+        pm,
+        asset=a,
+        as_of=ts,
+        shock=shock,
+        shock_price=shock_price,
+        sigma_hourly=sigma_at(ohlc, ts),
+        residuals=resid,
+        insurance_fund=insurance_fund,
+    )
+    _common.emit(out, as_json, _render_calibrated)
+
+
+def _render_calibrated(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    t = Table(show_header=False, box=None)
+    t.add_row(
+        "[bold]market[/]", f"{result['asset']} at {result['as_of']}, mid {result['mid']:,.2f}"
+    )
+    t.add_row(
+        "[bold]extreme move in 24 h[/]",
+        f"{result['move_median']:.2%} (80 %: {result['move_p10']:.2%} … {result['move_p90']:.2%})",
+    )
+    t.add_row(
+        "[bold]liquidated[/]",
+        f"{result['liquidated_median'] / 1e6:,.1f} M USD "
+        f"(80 %: {result['liquidated_p10'] / 1e6:,.1f} … {result['liquidated_p90'] / 1e6:,.1f})",
+    )
+    sb = result["static_upper_bound"]
+    t.add_row(
+        "[bold]static book (upper bound)[/]",
+        f"{sb['final_move']:.2%}, {sb['liquidated_usd'] / 1e6:,.1f} M USD"
+        + (" — book exhausted" if sb["book_exhausted"] else ""),
+    )
+    oos = result.get("out_of_sample")
+    if oos:
+        beat = oos["move_mae_pp"] < min(
+            oos["trigger_baseline_move_mae_pp"], oos["empirical_baseline_move_mae_pp"]
+        )
+        t.add_row(
+            "[bold]out of sample[/]",
+            f"event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
+            f"events): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
+            f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
+            f"{oos['trigger_baseline_move_mae_pp']:.2f} pp"
+            + ("" if beat else " — does not beat its baseline")
+            + f"; 80 % coverage {oos['coverage_80']:.2f}",
+        )
+    _common.stdout.print(t)
+
+
+def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
+    """``cmd`` as a group callback with ``--liquidity static|calibrated`` in front."""
+    import typing
+
+    hints = typing.get_type_hints(cmd, include_extras=True)
+    sig = inspect.signature(cmd)
+
+    def callback(ctx: typer.Context, **kw: Any) -> None:
+        if ctx.invoked_subcommand is not None:
+            return
+        mode = kw.pop("liquidity")
+        files = any(kw.get(k) is not None for k in ("positions", "book", "stops"))
+        if mode is None:
+            mode = "static" if (files or kw.get("fragility")) else "calibrated"
+        if mode not in ("static", "calibrated"):
+            _common.fail(f"--liquidity must be static or calibrated (got {mode!r})")
+        if mode == "calibrated":
+            if files:
+                _common.fail("--liquidity calibrated needs the estimated market (drop --positions)")
+            if kw.get("fragility"):
+                _common.fail("--fragility runs on the static book: add --liquidity static")
+            extra = [n for n in ("shock_sell_usd", "shock_buy_usd", "mid") if kw.get(n) is not None]
+            if extra:
+                _common.fail(
+                    "--liquidity calibrated takes --shock or --shock-price "
+                    f"(got {', '.join('--' + e.replace('_', '-') for e in extra)})"
+                )
+            if (kw.get("shock") is None) == (kw.get("shock_price") is None):
+                _common.fail("give exactly one of --shock, --shock-price")
+            calibrated_cascade_cmd(
+                kw["asset"],
+                kw["as_of"],
+                kw.get("shock"),
+                kw.get("shock_price"),
+                kw["insurance_fund"],
+                kw["as_json"],
+            )
+            return
+        cmd(**kw)
+
+    liq_param = inspect.Parameter(
+        "liquidity",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            str | None,
+            typer.Option(
+                "--liquidity",
+                help="static (the book as displayed: an upper bound) or calibrated (the "
+                "calibrated liquidity response; default for the estimated market).",
+            ),
+        ],
+    )
+    ctx_param = inspect.Parameter(
+        "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+    )
+    params = [ctx_param, liq_param] + [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints[p.name])
+        for p in sig.parameters.values()
+    ]
+    callback.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    callback.__annotations__ = {
+        "ctx": typer.Context,
+        "liquidity": liq_param.annotation,
+        **{k: v for k, v in hints.items() if k != "return"},
+        "return": None,
+    }
+    callback.__doc__ = cmd.__doc__
+    return callback
+
+
+def register_group(app: typer.Typer, cascade_cmd: Callable[..., None]) -> None:
+    """Register ``liqcascade cascade`` (with ``--liquidity``) and ``cascade backtest``."""
+    group = typer.Typer(help=cascade_cmd.__doc__, no_args_is_help=False, rich_markup_mode="rich")
+    group.command("backtest")(backtest_cmd)
+    group.callback(invoke_without_command=True)(_with_liquidity(cascade_cmd))
+    app.add_typer(group, name="cascade")

@@ -1,0 +1,763 @@
+"""The calibrated liquidity response: a cascade on a clock (``liquidity="calibrated"``).
+
+:func:`simulate_clock` runs one cascade through the liquidity response of
+:mod:`liqcascade.cascade._clock_kernels` (resilience, latent depth, withdrawal,
+arbitrage, mark-price triggers, a finite liquidation rate, partial liquidation,
+fees) along an index path. :func:`calibrated_cascade` is the market-level answer:
+many index paths (the next 24 hours' volatility) times draws of the calibrated
+parameters, summarised as a median with a 10–90 % interval. The parameters of each
+mechanism are :class:`LiquidityParams`; the calibrated values ship per asset in
+``liqcascade/cascade/calibrated/<ASSET>.json`` (see ``docs/liquidity.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade._typing import FloatArray
+from liqcascade.cascade._clock_kernels import (
+    N_PARAMS,
+    P_ARB,
+    P_CHUNK,
+    P_CHUNK_S,
+    P_FEE,
+    P_LATENT,
+    P_MARKW,
+    P_RATE,
+    P_RESIL,
+    P_SHARE,
+    P_VISIBLE,
+    P_WMAX,
+    P_WSPEED,
+    clock_kernel,
+    clock_paths_kernel,
+    effective_depth,
+)
+from liqcascade.cascade._prepare import PreparedMarket, PreparedSide
+from liqcascade.errors import InputError
+
+__all__ = [
+    "LIQUIDITY_MODES",
+    "CalibratedCascade",
+    "ClockResult",
+    "LiquidityParams",
+    "LiquidityResponse",
+    "backtest_score",
+    "calibrated_cascade",
+    "default_grid",
+    "load_liquidity",
+    "market_answer",
+    "simulate_clock",
+]
+
+LIQUIDITY_MODES: tuple[str, ...] = ("static", "calibrated")
+
+
+@dataclass(frozen=True)
+class LiquidityParams:
+    """The mechanisms of the liquidity response, one documented parameter each.
+
+    The defaults switch every mechanism off: a run is then the static semantics,
+    one round per step (:meth:`static`).
+
+    Parameters
+    ----------
+    resilience_half_life_s : float
+        Seconds for the depth a forced order took to be half restored (providers
+        re-quote toward the resting book); ``inf``: never (the static book).
+    latent_depth : float
+        Depth beyond ``visible_distance`` that appears as price reaches it: a level
+        at distance ``δ`` holds ``1 + latent_depth · (δ / visible_distance − 1)``
+        times its displayed size (0: the displayed book extrapolated, as in static).
+    visible_distance : float
+        Distance from mid (fraction) the displayed book is measured to (CoinGlass's
+        ±1 %).
+    withdrawal_per_speed : float
+        Providers withdraw ``withdrawal_per_speed · speed`` of the depth, ``speed``
+        being the fractional price change of the last step per minute (0: never).
+    withdrawal_max : float
+        Ceiling on the withdrawn fraction, in [0, 1).
+    arbitrage_half_life_s : float
+        Seconds for half of this venue's displacement to be arbitraged to the other
+        venues, where the whole market's depth absorbs it (``inf``: no arbitrage).
+    venue_share : float
+        This venue's share of the whole market's depth, in (0, 1].
+    mark_price_weight : float
+        Liquidations trigger on ``w · trade price + (1 − w) · index`` (1: the trade
+        price, as in static; Binance's mark is index-anchored).
+    liquidation_rate_usd_s : float
+        USD of liquidations the venue's engine sends to the book per second
+        (``inf``: all at once).
+    partial_chunk : float
+        Share of a large position's remaining size released per
+        ``partial_interval_s`` (1: whole positions; Hyperliquid: 0.2). Only positions
+        marked large when the market was prepared (``partial_threshold_usd``).
+    partial_interval_s : float
+        Seconds between chunks.
+    liquidation_fee : float
+        Fee to the insurance fund, fraction of liquidated notional.
+    """
+
+    resilience_half_life_s: float = math.inf
+    latent_depth: float = 0.0
+    visible_distance: float = 0.01
+    withdrawal_per_speed: float = 0.0
+    withdrawal_max: float = 0.0
+    arbitrage_half_life_s: float = math.inf
+    venue_share: float = 1.0
+    mark_price_weight: float = 1.0
+    liquidation_rate_usd_s: float = math.inf
+    partial_chunk: float = 1.0
+    partial_interval_s: float = 30.0
+    liquidation_fee: float = 0.0
+
+    def __post_init__(self) -> None:
+        def bad(name: str, rule: str) -> None:
+            raise InputError(f"{name} must be {rule} (got {getattr(self, name)})")
+
+        for name in ("resilience_half_life_s", "arbitrage_half_life_s", "partial_interval_s"):
+            v = float(getattr(self, name))
+            if math.isnan(v) or v <= 0:
+                bad(name, "> 0 seconds (inf: off)")
+        if not (math.isfinite(self.latent_depth) and self.latent_depth >= 0):
+            bad("latent_depth", ">= 0")
+        if not (math.isfinite(self.visible_distance) and 0 < self.visible_distance < 1):
+            bad("visible_distance", "in (0, 1)")
+        if not (math.isfinite(self.withdrawal_per_speed) and self.withdrawal_per_speed >= 0):
+            bad("withdrawal_per_speed", ">= 0")
+        if not (math.isfinite(self.withdrawal_max) and 0 <= self.withdrawal_max < 1):
+            bad("withdrawal_max", "in [0, 1)")
+        if not (math.isfinite(self.venue_share) and 0 < self.venue_share <= 1):
+            bad("venue_share", "in (0, 1]")
+        if not (math.isfinite(self.mark_price_weight) and 0 <= self.mark_price_weight <= 1):
+            bad("mark_price_weight", "in [0, 1]")
+        r = float(self.liquidation_rate_usd_s)
+        if math.isnan(r) or r <= 0:
+            bad("liquidation_rate_usd_s", "> 0 USD/s (inf: unlimited)")
+        if not (math.isfinite(self.partial_chunk) and 0 < self.partial_chunk <= 1):
+            bad("partial_chunk", "in (0, 1]")
+        if not (math.isfinite(self.liquidation_fee) and 0 <= self.liquidation_fee < 1):
+            bad("liquidation_fee", "in [0, 1)")
+
+    @classmethod
+    def static(cls) -> LiquidityParams:
+        """Every mechanism off: the static book, one round per step."""
+        return cls()
+
+    def vector(self) -> FloatArray:
+        """The flat parameter vector the kernels read."""
+        v = np.zeros(N_PARAMS)
+        v[P_RESIL] = self.resilience_half_life_s
+        v[P_LATENT] = self.latent_depth
+        v[P_VISIBLE] = self.visible_distance
+        v[P_WSPEED] = self.withdrawal_per_speed
+        v[P_WMAX] = self.withdrawal_max
+        v[P_ARB] = self.arbitrage_half_life_s
+        v[P_SHARE] = self.venue_share
+        v[P_MARKW] = self.mark_price_weight
+        v[P_RATE] = self.liquidation_rate_usd_s
+        v[P_CHUNK] = self.partial_chunk
+        v[P_CHUNK_S] = self.partial_interval_s
+        v[P_FEE] = self.liquidation_fee
+        return v
+
+    def to_dict(self) -> dict[str, float]:
+        """JSON-safe dict (``inf`` written as ``null``)."""
+        return {k: (None if math.isinf(v) else v) for k, v in asdict(self).items()}  # type: ignore[misc]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str = "liquidity params") -> LiquidityParams:
+        """Inverse of :meth:`to_dict` (``null`` read as ``inf``); unknown keys are errors."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise InputError(f"{where}: unknown parameter(s) {', '.join(unknown)}")
+        return cls(**{k: (math.inf if v is None else float(v)) for k, v in d.items()})
+
+    def with_(self, **changes: Any) -> LiquidityParams:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def default_grid(
+    horizon_hours: float = 24.0, fine_s: float = 30.0, fine_hours: float = 1.0
+) -> FloatArray:
+    """Step lengths (s): ``fine_s`` steps for the first ``fine_hours``, then hourly.
+
+    The cascade itself plays out in seconds to minutes (fine steps); the rest of the
+    horizon is where volatility moves the index (hourly steps). The first step has
+    length 0 (the shock).
+    """
+    if not (horizon_hours > 0 and fine_s > 0 and 0 <= fine_hours <= horizon_hours):
+        raise InputError("need horizon_hours > 0, fine_s > 0 and 0 <= fine_hours <= horizon")
+    n_fine = round(fine_hours * 3600 / fine_s)
+    n_coarse = math.ceil((horizon_hours - fine_hours) - 1e-9)
+    return np.concatenate([[0.0], np.full(n_fine, fine_s), np.full(n_coarse, 3600.0)])
+
+
+@dataclass(frozen=True, eq=False)
+class LiquidityResponse:
+    """A prepared side plus the effective depth arrays of one parameter set.
+
+    Build with :meth:`of`; reuse for many paths (the 1 ms target is one
+    :meth:`run` after preparation).
+    """
+
+    side: PreparedSide
+    params: LiquidityParams
+    qc: FloatArray = field(repr=False)
+    nc: FloatArray = field(repr=False)
+    pars: FloatArray = field(repr=False)
+
+    @classmethod
+    def of(
+        cls, prepared: PreparedMarket, dirsign: float, params: LiquidityParams
+    ) -> LiquidityResponse:
+        """The response of ``prepared``'s down (+1) or up (−1) side under ``params``."""
+        s = prepared.side(dirsign)
+        qc, nc = effective_depth(
+            s.mid_x, s.lvl_x, s.lvl_abs, s.lvl_q, params.latent_depth, params.visible_distance
+        )
+        return cls(s, params, qc, nc, params.vector())
+
+    def args(self) -> tuple[Any, ...]:
+        s = self.side
+        return (
+            s.mid_x,
+            s.lvl_x,
+            s.lvl_abs,
+            s.lvl_key,
+            self.qc,
+            self.nc,
+            s.pos_key,
+            s.cum_size,
+            s.cum_bkr,
+            s.large_rank,
+            s.large_cum_size,
+            s.large_cum_bkr,
+            s.stop_key,
+            s.cum_stop,
+        )
+
+    def run(
+        self,
+        index_path: FloatArray,
+        dt: FloatArray,
+        insurance_fund: float = 0.0,
+        record: bool = False,
+    ) -> tuple[Any, ...]:
+        """The kernel on one index path (USD; converted to the frame here)."""
+        d = self.side.dirsign
+        return clock_kernel(
+            *self.args(),
+            np.ascontiguousarray(d * np.asarray(index_path, dtype=np.float64)),
+            np.ascontiguousarray(dt, dtype=np.float64),
+            d,
+            float(insurance_fund),
+            self.pars,
+            record,
+        )
+
+    def paths(
+        self,
+        shock_price: float,
+        sigma: FloatArray,
+        z: FloatArray,
+        dt: FloatArray,
+        insurance_fund: float = 0.0,
+    ) -> FloatArray:
+        """Many paths (see :func:`clock_paths_kernel`), columns in USD."""
+        d = self.side.dirsign
+        return clock_paths_kernel(
+            *self.args(),
+            d * float(shock_price),
+            np.ascontiguousarray(sigma, dtype=np.float64),
+            np.ascontiguousarray(z, dtype=np.float64),
+            np.ascontiguousarray(dt, dtype=np.float64),
+            d,
+            float(insurance_fund),
+            self.pars,
+        )
+
+
+@dataclass(frozen=True)
+class ClockResult:
+    """One cascade on a clock.
+
+    Attributes
+    ----------
+    initial_price, shock_price, extreme_price, final_price : float
+        USD; ``extreme_price`` is the furthest price reached in the direction of the
+        move, ``final_price`` the price at the end of the horizon (after recovery).
+    liquidated_usd, stops_usd : float
+        Forced notional on the moving side, USD.
+    n_liquidated, n_stops, active_steps : int
+    insurance_fund_end, bad_debt_usd : float
+        USD.
+    book_exhausted : bool
+    unfilled_base, queue_base : float
+        Base closed by the backstop; base still in the venue's queue at the end.
+    trace : pandas.DataFrame
+        Per step: ``t_s`` (seconds from the shock), ``price``, ``index``,
+        ``filled_base``, ``ordered_base``, ``liquidated_usd``, ``queue_base``,
+        ``withdrawn``.
+    """
+
+    initial_price: float
+    shock_price: float
+    extreme_price: float
+    final_price: float
+    liquidated_usd: float
+    stops_usd: float
+    n_liquidated: int
+    n_stops: int
+    active_steps: int
+    insurance_fund_end: float
+    bad_debt_usd: float
+    book_exhausted: bool
+    unfilled_base: float
+    queue_base: float
+    direction: str
+    trace: pd.DataFrame = field(repr=False)
+
+    @property
+    def extreme_move(self) -> float:
+        """``extreme_price / initial_price − 1``."""
+        return self.extreme_price / self.initial_price - 1.0
+
+    def summary(self) -> dict[str, Any]:
+        """The scalar fields and the extreme move."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "trace"}
+        out["extreme_move"] = self.extreme_move
+        return out
+
+
+def _shock_price(mid: float, shock: float | None, shock_price: float | None) -> float:
+    if (shock is None) == (shock_price is None):
+        raise InputError("give exactly one of shock, shock_price (the calibrated response)")
+    if shock is not None:
+        if not (math.isfinite(shock) and shock > -1):
+            raise InputError(f"shock must be a fraction > -1 (got {shock})")
+        return mid * (1.0 + shock)
+    assert shock_price is not None
+    if not (math.isfinite(shock_price) and shock_price > 0):
+        raise InputError(f"shock_price must be > 0 USD (got {shock_price})")
+    return float(shock_price)
+
+
+def simulate_clock(
+    prepared: PreparedMarket,
+    *,
+    shock: float | None = None,
+    shock_price: float | None = None,
+    params: LiquidityParams | None = None,
+    index_path: FloatArray | None = None,
+    dt: FloatArray | None = None,
+    insurance_fund: float = 0.0,
+) -> ClockResult:
+    """One cascade through the liquidity response on a clock.
+
+    Parameters
+    ----------
+    prepared : PreparedMarket
+        From :func:`liqcascade.cascade.prepare_cascade` (``partial_threshold_usd``
+        marks the positions liquidated in chunks).
+    shock, shock_price : float
+        Exactly one: a fractional move of the index (``-0.05``) or its target, USD.
+    params : LiquidityParams, optional
+        Default: every mechanism off (:meth:`LiquidityParams.static`).
+    index_path : array, optional
+        The index price at each step (USD); default: the shock price held
+        (no volatility). Its first value is the shock price.
+    dt : array, optional
+        Step lengths, seconds; default :func:`default_grid` (24 h).
+    insurance_fund : float
+        Fund at the start, USD.
+
+    Returns
+    -------
+    ClockResult
+    """
+    if not isinstance(prepared, PreparedMarket):
+        raise InputError(f"prepared must be a PreparedMarket (got {type(prepared).__name__})")
+    p = params if params is not None else LiquidityParams.static()
+    mid = prepared.book.mid
+    p1 = _shock_price(mid, shock, shock_price)
+    if not (math.isfinite(insurance_fund) and insurance_fund >= 0):
+        raise InputError(f"insurance_fund must be >= 0 USD (got {insurance_fund})")
+    steps = default_grid() if dt is None else np.asarray(dt, dtype=np.float64)
+    if index_path is None:
+        path = np.full(steps.size, p1)
+    else:
+        path = np.asarray(index_path, dtype=np.float64)
+        if path.shape != steps.shape:
+            raise InputError(f"index_path has {path.size} steps, dt has {steps.size}")
+        if not (np.all(np.isfinite(path)) and np.all(path > 0)):
+            raise InputError("index_path must be finite and > 0 USD")
+    if np.any(~np.isfinite(steps)) or np.any(steps < 0):
+        raise InputError("dt must be finite and >= 0 seconds")
+    d = 1.0 if p1 <= mid else -1.0
+    resp = LiquidityResponse.of(prepared, d, p)
+    r = resp.run(path, steps, insurance_fund, record=True)
+    tr = np.asarray(r[12])
+    t_s = np.cumsum(steps)[: tr.shape[0]]
+    trace = pd.DataFrame(
+        tr,
+        columns=[
+            "price",
+            "index",
+            "filled_base",
+            "ordered_base",
+            "liquidated_usd",
+            "queue_base",
+            "withdrawn",
+        ],
+    )
+    trace.insert(0, "t_s", t_s)
+    return ClockResult(
+        initial_price=mid,
+        shock_price=p1,
+        extreme_price=d * float(r[0]),
+        final_price=d * float(r[1]),
+        liquidated_usd=float(r[3]),
+        stops_usd=float(r[4]),
+        n_liquidated=int(r[5]),
+        n_stops=int(r[6]),
+        active_steps=int(r[2]),
+        insurance_fund_end=float(r[7]),
+        bad_debt_usd=float(r[8]),
+        book_exhausted=bool(r[9]),
+        unfilled_base=float(r[10]),
+        queue_base=float(r[11]),
+        direction="down" if d > 0 else "up",
+        trace=trace,
+    )
+
+
+# --------------------------------------------------------------------------- calibration files
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A calibrated liquidity response: central parameters, draws and the volatility rule.
+
+    Attributes
+    ----------
+    asset : str
+    as_of : pandas.Timestamp or None
+        Fitted on events strictly before this time (None: the prior, no events).
+    params : LiquidityParams
+        Central (best-fit) parameters.
+    draws : tuple of LiquidityParams
+        Bootstrap draws (events resampled), the parameter uncertainty.
+    vol_multiplier : float
+        ``k`` of the post-trigger volatility rule: hourly volatility
+        ``k · s^vol_exponent``, ``s`` the EWMA volatility after the shock.
+    vol_multiplier_draws : tuple of float
+    n_events : int
+        Events the fit used.
+    """
+
+    asset: str
+    as_of: pd.Timestamp | None
+    params: LiquidityParams
+    draws: tuple[LiquidityParams, ...]
+    vol_multiplier: float
+    vol_multiplier_draws: tuple[float, ...]
+    n_events: int
+    note: str = ""
+    vol_exponent: float = 1.0
+
+    def multiplier(self, sigma_post: float, k: float | None = None) -> float:
+        """The multiplier of ``sigma_post`` the volatility rule gives."""
+        kk = self.vol_multiplier if k is None else k
+        return float(kk * sigma_post ** (self.vol_exponent - 1.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "asset": self.asset,
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
+            "params": self.params.to_dict(),
+            "draws": [d.to_dict() for d in self.draws],
+            "vol_multiplier": self.vol_multiplier,
+            "vol_multiplier_draws": list(self.vol_multiplier_draws),
+            "vol_exponent": self.vol_exponent,
+            "n_events": self.n_events,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str) -> Calibration:
+        try:
+            as_of = None if d.get("as_of") is None else pd.Timestamp(d["as_of"])
+            return cls(
+                asset=str(d["asset"]),
+                as_of=as_of,
+                params=LiquidityParams.from_dict(d["params"], where),
+                draws=tuple(LiquidityParams.from_dict(x, where) for x in d["draws"]),
+                vol_multiplier=float(d["vol_multiplier"]),
+                vol_multiplier_draws=tuple(float(x) for x in d["vol_multiplier_draws"]),
+                n_events=int(d["n_events"]),
+                vol_exponent=float(d.get("vol_exponent", 1.0)),
+                note=str(d.get("note", "")),
+            )
+        except KeyError as exc:
+            raise InputError(f"{where}: missing key {exc.args[0]!r}") from None
+
+
+def backtest_score(asset: str) -> dict[str, Any] | None:
+    """The shipped out-of-sample score of ``asset``'s calibrated response (event back-test).
+
+    Keys: ``start``, ``end``, ``n_events`` and the back-test metrics; None when the
+    file carries none.
+    """
+    name = f"{asset.upper()}.json"
+    path = files("liqcascade.cascade") / "calibrated" / name
+    if not path.is_file():
+        return None
+    bt = json.loads(path.read_text()).get("backtest")
+    return dict(bt) if isinstance(bt, dict) else None
+
+
+@lru_cache(maxsize=8)
+def _load_file(asset: str) -> tuple[Calibration, ...]:
+    name = f"{asset.upper()}.json"
+    path = files("liqcascade.cascade") / "calibrated" / name
+    if not path.is_file():
+        raise InputError(f"no calibrated liquidity response for {asset} (shipped: ETH, BTC)")
+    doc = json.loads(path.read_text())
+    return tuple(Calibration.from_dict(c, f"calibrated/{name}") for c in doc["calibrations"])
+
+
+def load_liquidity(asset: str = "ETH", as_of: Any = None) -> Calibration:
+    """The shipped calibration of ``asset`` fitted on events strictly before ``as_of``.
+
+    Parameters
+    ----------
+    asset : {"ETH", "BTC"}
+    as_of : datetime-like, optional
+        Default: the latest calibration (all bundled events).
+
+    Returns
+    -------
+    Calibration
+        The latest calibration whose ``as_of`` is at or before ``as_of`` (the prior
+        when none is).
+    """
+    cals = _load_file(asset.upper())
+    if as_of is None:
+        return cals[-1]
+    t = pd.Timestamp(as_of)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    best = cals[0]
+    for c in cals:
+        if c.as_of is None or c.as_of <= t:
+            best = c
+    return best
+
+
+# --------------------------------------------------------------------------- market-level answer
+
+
+@dataclass(frozen=True)
+class CalibratedCascade:
+    """The calibrated answer to a shock: medians with 10–90 % intervals over paths and draws.
+
+    Attributes
+    ----------
+    mid, shock_price : float
+        USD.
+    move_median, move_p10, move_p90 : float
+        Extreme move within the horizon (fraction of mid; for a fall the p10 is the
+        deeper one: ``move_p10 <= move_median <= move_p90``).
+    liquidated_median, liquidated_p10, liquidated_p90 : float
+        Liquidated notional on the moving side, USD.
+    static_upper_bound : float or None
+        The static book's final move (no response), for reference.
+    book_exhausted_share : float
+        Share of paths whose book ran out.
+    n_paths, horizon_hours : int, float
+    """
+
+    mid: float
+    shock_price: float
+    move_median: float
+    move_p10: float
+    move_p90: float
+    liquidated_median: float
+    liquidated_p10: float
+    liquidated_p90: float
+    book_exhausted_share: float
+    n_paths: int
+    horizon_hours: float
+    moves: FloatArray = field(repr=False)
+    liquidated: FloatArray = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("moves", "liquidated")
+        }
+
+
+def calibrated_cascade(
+    prepared: PreparedMarket,
+    *,
+    shock: float | None = None,
+    shock_price: float | None = None,
+    calibration: Calibration,
+    sigma_hourly: float,
+    n_paths: int = 400,
+    seed: int = 0,
+    horizon_hours: float = 24.0,
+    insurance_fund: float = 0.0,
+    residuals: FloatArray | None = None,
+) -> CalibratedCascade:
+    """The calibrated market-level answer to a shock, with its interval.
+
+    The index starts at the shock price and moves for ``horizon_hours`` with hourly
+    volatility ``k · s^b`` (``calibration.vol_multiplier``, ``.vol_exponent``;
+    ``s = post_shock_sigma(sigma_hourly, shock)``)
+    (the shock taken in by the EWMA; innovations from ``residuals`` when given, else
+    normal);
+    every path runs the clock cascade under one of the calibration's parameter
+    draws (paths are spread evenly over the draws, so the interval carries both
+    the market's and the parameters' uncertainty).
+
+    Parameters
+    ----------
+    prepared : PreparedMarket
+    shock, shock_price : float
+        Exactly one.
+    calibration : Calibration
+        From :func:`load_liquidity` or a fit.
+    sigma_hourly : float
+        Pre-shock hourly volatility (EWMA of hourly log returns), fraction.
+    residuals : array, optional
+        Standardised hourly residuals before the date (filtered historical simulation).
+    n_paths : int
+        Paths (split over the draws).
+    seed : int
+    horizon_hours : float
+    insurance_fund : float
+        USD.
+    """
+    if not (math.isfinite(sigma_hourly) and sigma_hourly >= 0):
+        raise InputError(f"sigma_hourly must be >= 0 (got {sigma_hourly})")
+    if n_paths < 1:
+        raise InputError(f"n_paths must be >= 1 (got {n_paths})")
+    mid = prepared.book.mid
+    p1 = _shock_price(mid, shock, shock_price)
+    d = 1.0 if p1 <= mid else -1.0
+    dt = default_grid(horizon_hours)
+    from liqcascade.cascade._backtest import post_shock_sigma
+
+    rng = np.random.default_rng(seed)
+    draws = calibration.draws or (calibration.params,)
+    mults = calibration.vol_multiplier_draws or (calibration.vol_multiplier,)
+    per = max(1, n_paths // len(draws))
+    s_post = float(post_shock_sigma(sigma_hourly, p1 / mid - 1.0))
+    pool = None
+    if residuals is not None:
+        pool = residuals[np.isfinite(residuals)]
+        pool = pool / pool.std() if pool.size > 100 else None
+    outs = []
+    for k, pdraw in enumerate(draws):
+        m = calibration.multiplier(s_post, mults[k % len(mults)])
+        sig = m * s_post * np.sqrt(dt / 3600.0)
+        if pool is None:
+            z = rng.standard_normal((per, dt.size))
+        else:
+            z = pool[rng.integers(0, pool.size, (per, dt.size))]
+        resp = LiquidityResponse.of(prepared, d, pdraw)
+        outs.append(resp.paths(p1, sig, z, dt, insurance_fund))
+    allp = np.vstack(outs)
+    moves = allp[:, 0] / mid - 1.0
+    liq = allp[:, 2]
+    return CalibratedCascade(
+        mid=mid,
+        shock_price=p1,
+        move_median=float(np.median(moves)),
+        move_p10=float(np.quantile(moves, 0.10)),
+        move_p90=float(np.quantile(moves, 0.90)),
+        liquidated_median=float(np.median(liq)),
+        liquidated_p10=float(np.quantile(liq, 0.10)),
+        liquidated_p90=float(np.quantile(liq, 0.90)),
+        book_exhausted_share=float(allp[:, 5].mean()),
+        n_paths=int(allp.shape[0]),
+        horizon_hours=horizon_hours,
+        moves=moves,
+        liquidated=liq,
+    )
+
+
+def market_answer(
+    prepared: PreparedMarket,
+    *,
+    asset: str,
+    as_of: pd.Timestamp,
+    shock: float | None = None,
+    shock_price: float | None = None,
+    sigma_hourly: float,
+    residuals: FloatArray | None = None,
+    insurance_fund: float = 0.0,
+    n_paths: int = 400,
+) -> dict[str, Any]:
+    """The market-level answer to a shock, as ``liqcascade cascade`` prints it.
+
+    The calibrated cascade (:func:`calibrated_cascade` with the calibration of
+    ``asset`` fitted before ``as_of``) with its interval, the calibration used, its
+    shipped out-of-sample score (:func:`backtest_score`) and the static book's result
+    as the upper bound it is.
+
+    Returns
+    -------
+    dict
+        ``liquidity``, ``asset``, ``as_of``, the :class:`CalibratedCascade` summary,
+        ``sigma_hourly``, ``calibration``, ``out_of_sample``, ``static_upper_bound``.
+    """
+    from liqcascade.cascade._engine import simulate_cascade
+
+    cal = load_liquidity(asset, as_of)
+    cc = calibrated_cascade(
+        prepared,
+        shock=shock,
+        shock_price=shock_price,
+        calibration=cal,
+        sigma_hourly=sigma_hourly,
+        residuals=residuals,
+        insurance_fund=insurance_fund,
+        n_paths=n_paths,
+    )
+    static = simulate_cascade(
+        prepared, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund
+    )
+    out: dict[str, Any] = {"liquidity": "calibrated", "asset": asset.upper(), "as_of": as_of}
+    out.update(cc.summary())
+    out["sigma_hourly"] = sigma_hourly
+    out["calibration"] = {
+        "as_of": cal.as_of,
+        "n_events": cal.n_events,
+        "latent_depth": cal.params.latent_depth,
+        "resilience_half_life_s": cal.params.resilience_half_life_s,
+        "vol_multiplier": cal.vol_multiplier,
+        "vol_exponent": cal.vol_exponent,
+        "n_draws": len(cal.draws),
+    }
+    out["out_of_sample"] = backtest_score(asset)
+    out["static_upper_bound"] = {
+        "final_price": static.final_price,
+        "final_move": static.final_price / static.initial_price - 1.0,
+        "liquidated_usd": static.liquidated_long_usd + static.liquidated_short_usd,
+        "book_exhausted": static.book_exhausted,
+    }
+    return out

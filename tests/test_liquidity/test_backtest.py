@@ -1,0 +1,145 @@
+"""The event back-test: events by trigger alone, metrics, baselines, the shipped calibration."""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib.resources import files
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from floats import assert_same
+from liqcascade.cascade._backtest import (
+    default_grid,
+    detect_events,
+    fit_interval_levels,
+    fit_vol_rule,
+    liquidation_metrics,
+    post_shock_sigma,
+    recorded_liquidations,
+)
+from liqcascade.cascade._clock import load_liquidity
+from liqcascade.errors import InputError
+
+
+def _hourly(closes, lows=None, highs=None, start="2025-01-01"):
+    idx = pd.date_range(start, periods=len(closes), freq="h", tz="UTC")
+    c = np.asarray(closes, float)
+    lo = c if lows is None else np.asarray(lows, float)
+    hi = c if highs is None else np.asarray(highs, float)
+    return pd.DataFrame({"open": c, "high": hi, "low": lo, "close": c}, index=idx)
+
+
+def test_events_are_defined_by_the_trigger_alone() -> None:
+    n = 120
+    close = np.full(n, 100.0)
+    low = close.copy()
+    high = close.copy()
+    low[60] = 97.9  # 2.1 % below the previous close: a fall event at bar 60
+    low[70] = 90.0  # deeper, inside the same 24 h: part of the outcome, no new event
+    high[90] = 102.5  # a rise 30 h after the first event
+    ev = detect_events(_hourly(close, low, high), 0.02)
+    assert list(ev["direction"]) == ["down", "up"]
+    assert list(ev["bar"]) == [60, 90]
+    assert_same(ev["trigger_move"].to_numpy(), np.array([-0.02, 0.02]))
+    assert_same(ev["realised_move"].iloc[0], 90.0 / 100.0 - 1.0)
+    assert_same(ev["realised_move"].iloc[1], 0.025)
+    # the realised move never stops short of the trigger
+    assert (ev["realised_move"].abs() >= 0.02).all()
+
+
+def test_events_skip_gaps_and_incomplete_horizons() -> None:
+    close = np.full(40, 100.0)
+    low = close.copy()
+    low[30] = 95.0  # less than 24 h of data after it
+    assert detect_events(_hourly(close, low), 0.02).empty
+    with pytest.raises(InputError, match="trigger"):
+        detect_events(_hourly(close), 0.0)
+
+
+def test_recorded_liquidations_window() -> None:
+    idx = pd.date_range("2025-01-01", periods=12, freq="4h", tz="UTC")
+    liq = pd.DataFrame({"long_usd": np.arange(12.0), "short_usd": np.ones(12)}, index=idx)
+    lo, sh = recorded_liquidations(liq, pd.Timestamp("2025-01-01 05:00", tz="UTC"))
+    # bars opening 04:00 (holding 05:00) ... 04:00 next day (< 05:00 + 24 h): 7 bars
+    assert lo == sum(range(1, 8)) and sh == 7.0
+
+
+def test_liquidation_metrics_by_hand() -> None:
+    ev = pd.DataFrame(
+        {
+            "predicted_long_usd": [1e6, 4e6],
+            "predicted_short_usd": [1e6, 0.0],
+            "recorded_long_usd": [1.5e6, 1e6],
+            "recorded_short_usd": [3e6, 0.0],
+        }
+    )
+    corr, within = liquidation_metrics(ev)
+    # pairs: 1/1.5 (in), 4/1 (out), 1/3 (out), both below the floor (in)
+    assert within == 0.5
+    lp = np.log10([1e6, 4e6, 1e6, 1e5])
+    lr = np.log10([1.5e6, 1e6, 3e6, 1e5])
+    assert_same(corr, np.corrcoef(lp, lr)[0, 1])
+
+
+def _synthetic_events(m: float, n: int, seed: int) -> pd.DataFrame:
+    """Events whose further move is the diffusion model's with multiplier m."""
+    rng = np.random.default_rng(seed)
+    dt = default_grid()
+    sig = rng.uniform(0.004, 0.015, n)
+    z = rng.standard_normal((n, dt.size)) * np.sqrt(dt / 3600.0)
+    z[:, 0] = 0.0
+    mins = np.minimum.accumulate(np.cumsum(z, axis=1), axis=1)[:, -1]
+    f = -0.02
+    s_post = post_shock_sigma(sig, f)
+    realised = np.expm1(np.log1p(f) + m * s_post * mins)
+    ts = pd.date_range("2020-01-01", periods=n, freq="D", tz="UTC")
+    return pd.DataFrame(
+        {
+            "ts": ts,
+            "direction": "down",
+            "trigger_move": f,
+            "realised_move": realised,
+            "sigma": sig,
+        }
+    )
+
+
+def test_vol_multiplier_and_interval_levels_recover_a_known_model() -> None:
+    ev = _synthetic_events(1.5, 3000, 1)
+    k, b = fit_vol_rule(ev)
+    assert b == 1.0 and abs(k - 1.5) <= 0.1  # volatility-proportional, as generated
+    lo, hi = fit_interval_levels(ev, (k, b))
+    assert abs(lo - 0.1) < 0.04 and abs(hi - 0.9) < 0.04
+    # a further move that ignores the volatility: exponent 0
+    ev0 = ev.assign(sigma=np.random.default_rng(2).permutation(ev["sigma"].to_numpy()))
+    assert fit_vol_rule(ev0)[1] <= 0.3
+    # too few events: the neutral defaults
+    assert fit_vol_rule(ev.iloc[:5]) == (1.0, 1.0)
+    assert fit_interval_levels(ev.iloc[:5], (1.0, 1.0)) == (0.1, 0.9)
+
+
+@pytest.mark.parametrize("asset", ["ETH", "BTC"])
+def test_shipped_calibrations_use_only_events_before_their_date(asset: str) -> None:
+    from liqcascade import datasets
+    from liqcascade.cascade._backtest import DEFAULT_TRIGGERS
+
+    doc = json.loads((files("liqcascade.cascade") / "calibrated" / f"{asset}.json").read_text())
+    cals = doc["calibrations"]
+    ev = detect_events(datasets.load_ohlcv(asset, "1h"), DEFAULT_TRIGGERS[asset], "2024-11-01")
+    prev = -1
+    for c in cals:
+        as_of = pd.Timestamp(c["as_of"])
+        done = int((ev["ts"] + pd.Timedelta(hours=24) <= as_of).sum())
+        assert c["n_events"] <= done
+        assert c["n_events"] >= prev
+        prev = c["n_events"]
+        assert len(c["draws"]) >= 6
+    # the loader picks the latest calibration dated at or before the time asked
+    mid = pd.Timestamp(cals[3]["as_of"]) + pd.Timedelta(days=3)
+    assert load_liquidity(asset, mid).as_of == pd.Timestamp(cals[3]["as_of"])
+    first = load_liquidity(asset, "2020-01-01")
+    assert first.n_events == 0
+    assert math.isfinite(first.vol_multiplier)

@@ -1,0 +1,89 @@
+"""``liqcascade cascade backtest`` and ``cascade --liquidity`` on the bundled data."""
+
+from __future__ import annotations
+
+import math
+
+from clihelpers import run_cli
+
+EVENT_KEYS = {
+    "ts",
+    "direction",
+    "trigger_move",
+    "predicted_move",
+    "predicted_move_p10",
+    "predicted_move_p90",
+    "realised_move",
+    "predicted_long_usd",
+    "predicted_short_usd",
+    "recorded_long_usd",
+    "recorded_short_usd",
+}
+METRIC_KEYS = {
+    "move_mae_pp",
+    "trigger_baseline_move_mae_pp",
+    "empirical_baseline_move_mae_pp",
+    "coverage_80",
+    "liq_corr",
+    "liq_within_2x_share",
+}
+
+
+def test_backtest_json_layout() -> None:
+    r = run_cli(
+        "cascade", "backtest", "--asset", "ETH", "--start", "2025-02-01", "--end",
+        "2025-02-20", "--paths", "40", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert set(out) == {"asset", "start", "end", "trigger", "n_events", "events", "metrics"}
+    assert out["asset"] == "ETH" and out["trigger"] == 0.02
+    assert out["n_events"] == len(out["events"]) >= 5
+    assert set(out["metrics"]) == METRIC_KEYS
+    for e in out["events"]:
+        assert set(e) == EVENT_KEYS
+        assert e["direction"] in ("down", "up")
+        s = -1 if e["direction"] == "down" else 1
+        # the interval holds the median; the trigger is the least a move can be
+        assert s * e["predicted_move_p90"] <= s * e["predicted_move"] <= s * e["predicted_move_p10"]
+        assert s * e["predicted_move_p90"] >= 0.02 - 1e-12
+        assert s * e["realised_move"] >= 0.02 - 1e-12
+    assert out["metrics"]["trigger_baseline_move_mae_pp"] > 0
+
+
+def test_backtest_btc_default_trigger_and_bad_input() -> None:
+    r = run_cli(
+        "cascade", "backtest", "--asset", "BTC", "--start", "2025-03-01", "--end",
+        "2025-03-10", "--paths", "20", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["trigger"] == 0.015
+    bad = run_cli("cascade", "backtest", "--trigger", "1.5")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --trigger")
+    bad = run_cli("cascade", "backtest", "--asset", "DOGE")
+    assert bad.exit_code == 2 and "error:" in bad.stderr
+
+
+def test_calibrated_is_the_default_on_the_estimated_market() -> None:
+    r = run_cli("cascade", "--asset", "ETH", "--as-of", "2025-07-31", "--shock", "-0.05", "--json")
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert out["liquidity"] == "calibrated"
+    assert out["move_p10"] <= out["move_median"] <= out["move_p90"] <= -0.05 + 1e-12
+    sb = out["static_upper_bound"]
+    # the static book is the upper bound of the cascade it carries on its own
+    assert sb["final_move"] <= -0.05
+    assert math.isfinite(out["liquidated_median"])
+    # printed with its out-of-sample score and the baselines' (the shipped back-test)
+    oos = out["out_of_sample"]
+    assert oos["n_events"] > 50 and oos["empirical_baseline_move_mae_pp"] > 0
+    late = run_cli("cascade", "--asset", "ETH", "--as-of", "2026-01-01", "--shock", "-0.05")
+    assert late.exit_code == 2 and "--as-of" in late.stderr
+    s = run_cli(
+        "cascade", "--liquidity", "static", "--asset", "ETH", "--as-of", "2025-07-31",
+        "--shock", "-0.05", "--json",
+    )  # fmt: skip
+    assert s.exit_code == 0, s.stderr
+    assert "rounds" in s.json()
+    bad = run_cli("cascade", "--liquidity", "nope", "--shock", "-0.05")
+    assert bad.exit_code == 2 and "--liquidity" in bad.stderr
