@@ -134,7 +134,7 @@ def resolve_as_of(
     last_close = idx[-1] + step
     if instant > last_close + _TICK:
         raise InputError(
-            f"{option} {instant:%Y-%m-%d %H:%M}: after the last bar, which closed "
-            f"{last_close:%Y-%m-%d %H:%M} UTC: no data there (give an earlier {option})"
+            f"{option} {value} is after the last bar ({idx[-1]:%Y-%m-%d %H:%M} UTC, closed "
+            f"{last_close:%Y-%m-%d %H:%M}): no data there (give an earlier {option})"
         )
     return pd.Timestamp(idx[n - 1])
