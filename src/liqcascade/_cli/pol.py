@@ -62,7 +62,7 @@ def build(
         table = read_users(users_csv)
         with _common.progress(f"hashing {table.n:,} users"):
             tree = build_tree_from(table)
-            tree.save(out, stage=stage)
+        tree.save(out, stage=stage)  # outside the bar: an error here prints one line
     result: dict[str, Any] = {
         "root": tree.root,
         "total_liabilities": tree.total_liabilities,
