@@ -71,9 +71,7 @@ def test_backends_agree_on_the_shipped_example() -> None:
 def test_backends_agree_on_random_inputs(n: int) -> None:
     rng = np.random.default_rng(n)
     alphabet = list("abcXYZ09-_ é€𝄞")
-    users = [
-        f"{i}:" + "".join(rng.choice(alphabet, int(rng.integers(0, 40)))) for i in range(n)
-    ]
+    users = [f"{i}:" + "".join(rng.choice(alphabet, int(rng.integers(0, 40)))) for i in range(n)]
     kind = n % 3
     if kind == 0:
         balances = [int(x) for x in rng.integers(0, 2**63, n)]
@@ -148,7 +146,11 @@ def _tampers(field: str, d: dict) -> list[tuple[str, object]]:
         case "sum_bytes":
             return [("8", 8), ("32", 32), ("0", 0)]
         case "user":
-            return [("suffix", d["user"] + "x"), ("upper", d["user"].upper()), ("space", " " + d["user"])]
+            return [
+                ("suffix", d["user"] + "x"),
+                ("upper", d["user"].upper()),
+                ("space", " " + d["user"]),
+            ]
         case "balance":
             out = [("+1", d["balance"] + 1), ("+2^64", d["balance"] + 2**64)]
             return out + ([("-1", d["balance"] - 1)] if d["balance"] else [("max", MAX_SUM)])
@@ -168,7 +170,7 @@ def _tampers(field: str, d: dict) -> list[tuple[str, object]]:
                         ("sum+1", {**s, "sum": s["sum"] + 1}),
                         ("side", {**s, "side": other}),
                     ]:
-                        out.append((f"[{i}].{name}", d["path"][:i] + [repl] + d["path"][i + 1 :]))
+                        out.append((f"[{i}].{name}", [*d["path"][:i], repl, *d["path"][i + 1 :]]))
             return out
         case "root":
             return [("flip", _flip_hex(d["root"])), ("upper", d["root"].upper())]
@@ -259,7 +261,7 @@ def test_read_users_matches_read_balances_and_limits(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a readable CSV"):
         read_users(f)
     f.write_bytes(b"user,balance\n\xff\xfe,1\n")
-    with pytest.raises(InputError, match="u.csv"):
+    with pytest.raises(InputError, match=r"u\.csv"):
         read_users(f)
     f.write_text("user,balance\n")
     with pytest.raises(InputError, match="no users"):

@@ -375,7 +375,9 @@ def test_unicode_ids_normalised_before_duplicate_checks(tmp_path: Path) -> None:
     built = _build(f, tmp_path / "t")
     # the decomposed spelling finds the same user; the proof carries the NFC id
     proof = tmp_path / "p.json"
-    r = run_cli("pol", "prove", "--tree", str(tmp_path / "t"), "--user", "Jose\u0301", "--out", str(proof))
+    r = run_cli(
+        "pol", "prove", "--tree", str(tmp_path / "t"), "--user", "Jose\u0301", "--out", str(proof)
+    )
     assert r.exit_code == 0, r.stderr
     d = read_proof(proof)
     assert d["user"] == "Jos\u00e9" and d["balance"] == 1

@@ -65,7 +65,7 @@ class UsersTable:
         return int(self.balances.shape[0])
 
     def user_bytes(self) -> tuple[np.ndarray, np.ndarray]:
-        """The ids as one UTF-8 buffer and ``int64`` offsets (row ``i`` is ``data[off[i]:off[i+1]]``)."""
+        """The ids as one UTF-8 buffer and ``int64`` offsets (row ``i`` spans ``off[i:i+2]``)."""
         return arrow_string_buffers(self.users)
 
 
@@ -138,9 +138,7 @@ def _balance_error(status: int, row: int, text: str, source: str | None) -> Inpu
         )
     if status == K.TOO_BIG:
         return InputError(f"{where}: balance {shown} does not fit the 128-bit sum width")
-    return InputError(
-        f"{where}: total liabilities overflow the 128-bit sum width (max {MAX_SUM})"
-    )
+    return InputError(f"{where}: total liabilities overflow the 128-bit sum width (max {MAX_SUM})")
 
 
 def _parse_balance_texts(texts: Any, source: str | None) -> tuple[np.ndarray, int]:
@@ -255,7 +253,7 @@ def users_from_lists(users: Any, balances: Any) -> UsersTable:
                 raise InputError(f"row {i + 1}: balance must be >= 0 (got {x})")
             if x > MAX_SUM:
                 raise InputError(f"row {i + 1}: balance does not fit the 128-bit sum width")
-            big = big or x >= 1 << 64
+            big = big or bool(x >= 1 << 64)
         total = sum(int(x) for x in b)
         if big:
             bal = np.frombuffer(
@@ -431,7 +429,9 @@ class TreeStage:
         try:
             self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=self.target.parent))
         except OSError as exc:
-            raise InputError(f"{option}: cannot write in {self.target.parent} ({_why(exc)})") from None
+            raise InputError(
+                f"{option}: cannot write in {self.target.parent} ({_why(exc)})"
+            ) from None
         self._done = False
         # public parts readable as the umask allows; private/ is 0700 below
         umask = os.umask(0)
@@ -461,7 +461,9 @@ class TreeStage:
         try:
             old = swap_into_place(self.path, self.target)
         except OSError as exc:
-            raise InputError(f"{self.option}: cannot move the tree into place ({_why(exc)})") from None
+            raise InputError(
+                f"{self.option}: cannot move the tree into place ({_why(exc)})"
+            ) from None
         self._done = True
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)

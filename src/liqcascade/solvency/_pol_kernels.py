@@ -125,14 +125,16 @@ def resolve_backend(backend: str | None = None) -> str:
     return "openssl" if openssl_library() is not None else "hashlib"
 
 
-if not NUMBA_DISABLED:
+_SHA_INIT: Any = None
+_SHA_UPDATE: Any = None
+_SHA_FINAL: Any = None
+if not NUMBA_DISABLED:  # (with numba disabled resolve_backend picks hashlib)
     from numba import types as _nt
 
+    # pointers are passed as uintp (the same width and calling convention as void*)
     _SHA_INIT = _nt.ExternalFunction("SHA256_Init", _nt.intc(_nt.uintp))
     _SHA_UPDATE = _nt.ExternalFunction("SHA256_Update", _nt.intc(_nt.uintp, _nt.uintp, _nt.uintp))
     _SHA_FINAL = _nt.ExternalFunction("SHA256_Final", _nt.intc(_nt.uintp, _nt.uintp))
-else:  # never called: resolve_backend picks hashlib
-    _SHA_INIT = _SHA_UPDATE = _SHA_FINAL = None
 
 
 @njit
@@ -201,7 +203,7 @@ def _node_level_nb(  # pragma: no cover - compiled
                 buf[r0 + j] = pad[j]
             for j in range(SUM_BYTES):
                 buf[r0 + HASH_BYTES + j] = 0
-        carry = 0
+        carry = np.int64(0)
         for j in range(SUM_BYTES - 1, -1, -1):
             t = np.int64(buf[1 + HASH_BYTES + j]) + np.int64(buf[r0 + HASH_BYTES + j]) + carry
             osum[i, j] = t & 255
