@@ -278,3 +278,15 @@ def test_numpy_and_list_balances_agree() -> None:
     assert a.root == b.root
     with pytest.raises(InputError, match=">= 0"):
         build_tree(users, np.array([1, -2, 3]))
+
+
+@needs_openssl
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_threaded_levels_give_the_same_tree(monkeypatch: pytest.MonkeyPatch, threads: str) -> None:
+    monkeypatch.setenv("LIQCASCADE_POL_THREADS", threads)
+    monkeypatch.setattr(K, "_MIN_SPLIT", 16)  # split even small levels across the threads
+    users = [f"t{i}" for i in range(1001)]
+    balances = [i * 31 for i in range(1001)]
+    a = build_tree(users, balances, seed=5, backend="openssl")
+    b = build_tree(users, balances, seed=5, backend="hashlib")
+    _same_tree(a, b)

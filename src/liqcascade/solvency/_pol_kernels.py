@@ -25,6 +25,7 @@ import ctypes
 import ctypes.util
 import hashlib
 import os
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -137,20 +138,16 @@ if not NUMBA_DISABLED:  # (with numba disabled resolve_backend picks hashlib)
     _SHA_FINAL = _nt.ExternalFunction("SHA256_Final", _nt.intc(_nt.uintp, _nt.uintp))
 
 
-@njit
-def _leaf_level_nb(  # pragma: no cover - compiled
-    data: Any, off: Any, salts: Any, bal: Any, order: Any, out: Any
+@njit(nogil=True)
+def _leaf_range_nb(  # pragma: no cover - compiled
+    data: Any, off: Any, salts: Any, bal: Any, order: Any, out: Any, lo: int, hi: int, longest: int
 ) -> None:
-    n = order.shape[0]
-    longest = 0
-    for i in range(n):
-        longest = max(longest, off[i + 1] - off[i])
     buf = np.empty(longest + 5 + SALT_BYTES + SUM_BYTES, np.uint8)
     ctx = np.zeros(_CTX_BYTES, np.uint8)
     c = ctx.ctypes.data
     b = buf.ctypes.data
     o = out.ctypes.data
-    for i in range(n):
+    for i in range(lo, hi):
         a = off[i]
         ln = off[i + 1] - a
         buf[0] = LEAF_PREFIX
@@ -172,12 +169,11 @@ def _leaf_level_nb(  # pragma: no cover - compiled
         _SHA_FINAL(o + order[i] * HASH_BYTES, c)
 
 
-@njit
-def _node_level_nb(  # pragma: no cover - compiled
-    h: Any, s: Any, pad: Any, oh: Any, osum: Any
+@njit(nogil=True)
+def _node_range_nb(  # pragma: no cover - compiled
+    h: Any, s: Any, pad: Any, oh: Any, osum: Any, lo: int, hi: int
 ) -> None:
     m = h.shape[0]
-    k = (m + 1) // 2
     msg = 1 + 2 * (HASH_BYTES + SUM_BYTES)
     buf = np.empty(msg, np.uint8)
     ctx = np.zeros(_CTX_BYTES, np.uint8)
@@ -185,7 +181,7 @@ def _node_level_nb(  # pragma: no cover - compiled
     b = buf.ctypes.data
     o = oh.ctypes.data
     r0 = 1 + HASH_BYTES + SUM_BYTES
-    for i in range(k):
+    for i in range(lo, hi):
         left = 2 * i
         right = left + 1
         buf[0] = NODE_PREFIX
@@ -265,6 +261,33 @@ def _node_level_py(h: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 # ------------------------------------------------------------------ dispatch
+def threads() -> int:
+    """Threads that hash one level (``$LIQCASCADE_POL_THREADS``, default up to 4 cores)."""
+    raw = os.environ.get("LIQCASCADE_POL_THREADS", "")
+    try:
+        t = int(raw) if raw else min(4, os.cpu_count() or 1)
+    except ValueError:
+        t = 1
+    return max(1, t)
+
+
+_MIN_SPLIT = 1 << 16  # rows per thread below which one thread hashes the level
+
+
+def _in_threads(n: int, work: Callable[[int, int], None]) -> None:
+    """Run ``work(lo, hi)`` over ``[0, n)`` split across threads (the kernels release the GIL)."""
+    t = min(threads(), max(1, n // _MIN_SPLIT))
+    if t == 1:
+        work(0, n)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = [n * i // t for i in range(t + 1)]
+    with ThreadPoolExecutor(t) as ex:
+        for f in [ex.submit(work, bounds[i], bounds[i + 1]) for i in range(t)]:
+            f.result()
+
+
 def _ready() -> bool:
     """True once libcrypto is loaded (calling the kernels before that would crash)."""
     if openssl_library() is None:
@@ -301,8 +324,12 @@ def leaf_level(
         ``out[order[i]] = H(0x00 ‖ len ‖ user_i ‖ salt_i ‖ balance_i)``.
     """
     if backend == "openssl" and _ready():
-        out = np.empty((order.shape[0], HASH_BYTES), dtype=np.uint8)
-        _leaf_level_nb(data, off, salts, bal, order, out)
+        n = order.shape[0]
+        out = np.empty((n, HASH_BYTES), dtype=np.uint8)
+        longest = int(np.diff(off).max()) if n else 0
+        _in_threads(
+            n, lambda lo, hi: _leaf_range_nb(data, off, salts, bal, order, out, lo, hi, longest)
+        )
         return out
     return _leaf_level_py(data, off, salts, bal, order)
 
@@ -328,7 +355,7 @@ def node_level(h: np.ndarray, s: np.ndarray, backend: str) -> tuple[np.ndarray, 
         k = (h.shape[0] + 1) // 2
         oh = np.empty((k, HASH_BYTES), dtype=np.uint8)
         osum = np.empty((k, SUM_BYTES), dtype=np.uint8)
-        _node_level_nb(h, s, _PAD, oh, osum)
+        _in_threads(k, lambda lo, hi: _node_range_nb(h, s, _PAD, oh, osum, lo, hi))
         return oh, osum
     return _node_level_py(h, s)
 
