@@ -383,3 +383,20 @@ def test_unicode_ids_normalised_before_duplicate_checks(tmp_path: Path) -> None:
     assert d["user"] == "Jos\u00e9" and d["balance"] == 1
     assert verify_proof(d, built["root"], built["total_liabilities"]).valid
     assert json.loads(proof.read_text(encoding="utf-8"))["user"] == "Jos\u00e9"
+
+
+def test_v1_trees_are_refused_and_replaceable(tmp_path: Path) -> None:
+    out = tmp_path / "tree"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"format": "liqcascade-pol-v1", "depth": 0}))
+    r = run_cli("pol", "prove", "--tree", str(out), "--user", "u1", "--out", str(tmp_path / "p"))
+    _one_line_2(r, "liqcascade-pol-v1", "rebuild")
+    built = _build(_users(tmp_path), out)  # an old tree may be replaced
+    _assert_intact(out, built, tmp_path)
+
+
+def test_build_into_an_existing_empty_directory(tmp_path: Path) -> None:
+    out = tmp_path / "tree"
+    out.mkdir()
+    built = _build(_users(tmp_path), out)
+    _assert_intact(out, built, tmp_path)
