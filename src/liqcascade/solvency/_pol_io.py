@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from liqcascade.errors import InputError
-from liqcascade.solvency import _pol_kernels as K
 
 MAX_USER_BYTES = 1024
+SUM_BYTES = 16
 MAX_PROOF_BYTES = 1 << 20
 MAX_SUM = (1 << 128) - 1
 PRIVATE_DIR_MODE = 0o700
@@ -95,6 +95,8 @@ def _check_users(users: Any, source: str | None) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from liqcascade.solvency import _pol_kernels as K
+
     users = pc.utf8_trim_whitespace(users.cast(pa.large_string()))
     if not pc.all(pc.string_is_ascii(users)).as_py():
         users = pc.utf8_normalize(users, form="NFC")
@@ -125,6 +127,8 @@ def _check_users(users: Any, source: str | None) -> Any:
 
 
 def _balance_error(status: int, row: int, text: str, source: str | None) -> InputError:
+    from liqcascade.solvency import _pol_kernels as K
+
     where = _where(source, row)
     shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
     if status == K.BLANK:
@@ -145,10 +149,12 @@ def _parse_balance_texts(texts: Any, source: str | None) -> tuple[np.ndarray, in
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from liqcascade.solvency import _pol_kernels as K
+
     texts = pc.utf8_trim_whitespace(texts.cast(pa.large_string()))
     data, off = arrow_string_buffers(texts)
     n = len(texts)
-    out = np.zeros((n, K.SUM_BYTES), dtype=np.uint8)
+    out = np.zeros((n, SUM_BYTES), dtype=np.uint8)
     total = np.zeros(4, dtype=np.int64)
     status, row = K.parse_balances_nb(data, off, out, total)
     if status != K.OK:
@@ -238,7 +244,7 @@ def users_from_lists(users: Any, balances: Any) -> UsersTable:
             i = int(np.argmax(arr < 0))
             raise InputError(f"row {i + 1}: balance must be >= 0 (got {int(arr[i])})")
         vals = arr.astype(np.uint64)
-        bal = np.zeros((n, K.SUM_BYTES), dtype=np.uint8)
+        bal = np.zeros((n, SUM_BYTES), dtype=np.uint8)
         bal[:, 8:] = vals.astype(">u8").view(np.uint8).reshape(n, 8)
         total = int(vals.sum(dtype=object)) if n else 0
     else:
@@ -257,11 +263,11 @@ def users_from_lists(users: Any, balances: Any) -> UsersTable:
         total = sum(int(x) for x in b)
         if big:
             bal = np.frombuffer(
-                b"".join(int(x).to_bytes(K.SUM_BYTES, "big") for x in b), dtype=np.uint8
-            ).reshape(n, K.SUM_BYTES)
+                b"".join(int(x).to_bytes(SUM_BYTES, "big") for x in b), dtype=np.uint8
+            ).reshape(n, SUM_BYTES)
         else:
             vals = np.array(b, dtype=np.uint64)
-            bal = np.zeros((n, K.SUM_BYTES), dtype=np.uint8)
+            bal = np.zeros((n, SUM_BYTES), dtype=np.uint8)
             bal[:, 8:] = vals.astype(">u8").view(np.uint8).reshape(n, 8)
     if total > MAX_SUM:
         raise InputError("total liabilities overflow the 128-bit sum width")

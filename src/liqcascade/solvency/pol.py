@@ -48,7 +48,6 @@ import pandas as pd
 
 from liqcascade.errors import InputError
 from liqcascade.solvency import _pol_io as io
-from liqcascade.solvency import _pol_kernels as K
 from liqcascade.solvency._pol_io import UsersTable
 
 __all__ = [
@@ -76,14 +75,14 @@ __all__ = [
 
 FORMAT = "liqcascade-pol-v2"
 HASH = "sha256"
-SUM_BYTES = K.SUM_BYTES
+SUM_BYTES = io.SUM_BYTES
 MAX_SUM = (1 << (8 * SUM_BYTES)) - 1
-SALT_BYTES = K.SALT_BYTES
+SALT_BYTES = 32
 MAX_USERS = (1 << 64) - 1
 _LEAF = b"\x00"
 _NODE = b"\x01"
 _ROOT = b"\x03"
-PADDING_HASH = K.PADDING_HASH
+PADDING_HASH = hashlib.sha256(b"\x02").digest()
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: the proof file's fields, all of them bound to the root (see :func:`verify_proof`)
 PROOF_FIELDS = (
@@ -332,6 +331,8 @@ class LiabilitiesTree:
         if self._user_buf is None:
             self._user_buf = io.arrow_string_buffers(self._users)
         key = np.frombuffer(io.normalise_user(user).encode("utf-8"), dtype=np.uint8)
+        from liqcascade.solvency import _pol_kernels as K
+
         return int(K.find_row_nb(self._user_buf[0], self._user_buf[1], key))
 
     def prove(self, user: str) -> InclusionProof:
@@ -452,6 +453,8 @@ def build_tree_from(
     table: UsersTable, *, seed: int | None = None, backend: str | None = None
 ) -> LiabilitiesTree:
     """Build the Merkle sum tree of a checked :class:`UsersTable` (see :func:`build_tree`)."""
+    from liqcascade.solvency import _pol_kernels as K  # numba: loaded for builds only
+
     n = table.n
     if seed is None:
         salts_b = secrets.token_bytes(SALT_BYTES * n)
