@@ -163,6 +163,14 @@ def _parse_balance_texts(texts: Any, source: str | None) -> tuple[np.ndarray, in
     return out, tot
 
 
+def _quiet(fn: Any) -> Any:
+    def run() -> None:
+        with contextlib.suppress(Exception):  # a real failure shows again in the main thread
+            fn()
+
+    return run
+
+
 def users_from_csv(path: str | Path) -> UsersTable:
     """Read and check a ``user,balance`` CSV, column-wise.
 
@@ -186,6 +194,8 @@ def users_from_csv(path: str | Path) -> UsersTable:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
+    from liqcascade.solvency import _pol_kernels as K
+
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
@@ -199,6 +209,10 @@ def users_from_csv(path: str | Path) -> UsersTable:
     cols = [c.strip().lower() for c in header]
     if cols != ["user", "balance"]:
         raise InputError(f"{p}: header must be exactly 'user,balance' (got {header})")
+    if not K.NUMBA_DISABLED:  # load the compiled kernels while pyarrow parses (no GIL)
+        import threading
+
+        threading.Thread(target=_quiet(K.warm_up), daemon=True).start()
     try:
         tab = pcsv.read_csv(
             p,
@@ -460,9 +474,9 @@ class TreeStage:
 
     def commit(self) -> None:
         """Swap the finished tree into place and remove the previous one."""
-        if self.target.exists() and not (
-            is_tree_dir(self.target) or not any(self.target.iterdir())
-        ):  # something else appeared there while we built
+        t = self.target
+        if t.exists() and not (t.is_dir() and (is_tree_dir(t) or not any(t.iterdir()))):
+            # something else appeared there while we built
             raise InputError(f"{self.option}: {self.target} changed during the build; not replaced")
         try:
             old = swap_into_place(self.path, self.target)

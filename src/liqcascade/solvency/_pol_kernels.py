@@ -360,6 +360,20 @@ def node_level(h: np.ndarray, s: np.ndarray, backend: str) -> tuple[np.ndarray, 
     return _node_level_py(h, s)
 
 
+def warm_up() -> None:
+    """Load the compiled kernels (numba's first call costs ~0.3 s): run while reading."""
+    data = np.frombuffer(b"12", dtype=np.uint8).copy()
+    off = np.array([0, 1, 2], dtype=np.int64)
+    row_hashes_nb(data, off)
+    parse_balances_nb(data, off, np.zeros((2, SUM_BYTES), np.uint8), np.zeros(4, np.int64))
+    find_row_nb(data, off, data[:1])
+    if resolve_backend() == "openssl":
+        salts = np.zeros((2, SALT_BYTES), np.uint8)
+        order = np.array([1, 0], dtype=np.int64)
+        h = leaf_level(data, off, salts, np.zeros((2, SUM_BYTES), np.uint8), order, "openssl")
+        node_level(h, np.zeros((2, SUM_BYTES), np.uint8), "openssl")
+
+
 # ------------------------------------------------------------------ input kernels
 @njit
 def parse_balances_nb(data: Any, off: Any, out: Any, total: Any) -> tuple[int, int]:
