@@ -290,3 +290,20 @@ def test_threaded_levels_give_the_same_tree(monkeypatch: pytest.MonkeyPatch, thr
     a = build_tree(users, balances, seed=5, backend="openssl")
     b = build_tree(users, balances, seed=5, backend="hashlib")
     _same_tree(a, b)
+
+
+@given(texts=st.lists(st.text(max_size=6), min_size=1, max_size=12))
+def test_trim_shortcut_matches_arrow_trim(texts: list[str]) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(texts, type=pa.large_string())
+    except (pa.ArrowException, UnicodeEncodeError):
+        return
+    expect = pc.utf8_trim_whitespace(arr).to_pylist()
+    assert _pol_io._trimmed(arr).to_pylist() == expect
+    assert _pol_io._trimmed(pa.array([" a\u00a0", "b"], type=pa.large_string())).to_pylist() == [
+        "a",
+        "b",
+    ]

@@ -90,6 +90,17 @@ def _where(source: str | None, row: int) -> str:
     return f"{source}: row {row + 1}" if source else f"row {row + 1}"
 
 
+def _trimmed(arr: Any) -> Any:
+    """``utf8_trim_whitespace``, skipped (no copy) when no row can have edge whitespace."""
+    import pyarrow.compute as pc
+
+    from liqcascade.solvency import _pol_kernels as K
+
+    if K.edge_bytes_nb(*arrow_string_buffers(arr)):
+        return pc.utf8_trim_whitespace(arr)
+    return arr
+
+
 def _check_users(users: Any, source: str | None) -> Any:
     """Trim, NFC-normalise and check ids; return the normalised large_string array."""
     import pyarrow as pa
@@ -97,7 +108,7 @@ def _check_users(users: Any, source: str | None) -> Any:
 
     from liqcascade.solvency import _pol_kernels as K
 
-    users = pc.utf8_trim_whitespace(users.cast(pa.large_string()))
+    users = _trimmed(users.cast(pa.large_string()))
     if not pc.all(pc.string_is_ascii(users)).as_py():
         users = pc.utf8_normalize(users, form="NFC")
     lengths = pc.binary_length(users).to_numpy(zero_copy_only=False)
@@ -147,11 +158,10 @@ def _balance_error(status: int, row: int, text: str, source: str | None) -> Inpu
 
 def _parse_balance_texts(texts: Any, source: str | None) -> tuple[np.ndarray, int]:
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from liqcascade.solvency import _pol_kernels as K
 
-    texts = pc.utf8_trim_whitespace(texts.cast(pa.large_string()))
+    texts = _trimmed(texts.cast(pa.large_string()))
     data, off = arrow_string_buffers(texts)
     n = len(texts)
     out = np.zeros((n, SUM_BYTES), dtype=np.uint8)

@@ -107,6 +107,31 @@ def openssl_library() -> str | None:
     return None
 
 
+def secret_bytes(n: int) -> np.ndarray:
+    """``n`` cryptographically secure random bytes as a ``uint8`` array.
+
+    OpenSSL's ``RAND_bytes`` (a DRBG seeded by the OS, ~1 GB/s) when libcrypto is loaded,
+    else :func:`secrets.token_bytes`.
+    """
+    lib = openssl_library()
+    if lib is not None and n > 0:
+        out = np.empty(n, dtype=np.uint8)
+        try:
+            fn = ctypes.CDLL(lib).RAND_bytes
+            fn.argtypes = [ctypes.c_void_p, ctypes.c_int]
+            fn.restype = ctypes.c_int
+            ok = all(
+                fn(out.ctypes.data + a, min(1 << 30, n - a)) == 1 for a in range(0, n, 1 << 30)
+            )
+        except (OSError, AttributeError):
+            ok = False
+        if ok:
+            return out
+    import secrets
+
+    return np.frombuffer(secrets.token_bytes(n), dtype=np.uint8).copy()
+
+
 def resolve_backend(backend: str | None = None) -> str:
     """The hashing backend to use: ``"openssl"`` or ``"hashlib"``.
 
@@ -365,6 +390,7 @@ def warm_up() -> None:
     data = np.frombuffer(b"12", dtype=np.uint8).copy()
     off = np.array([0, 1, 2], dtype=np.int64)
     row_hashes_nb(data, off)
+    edge_bytes_nb(data, off)
     parse_balances_nb(data, off, np.zeros((2, SUM_BYTES), np.uint8), np.zeros(4, np.int64))
     find_row_nb(data, off, data[:1])
     if resolve_backend() == "openssl":
@@ -472,6 +498,21 @@ def row_hashes_nb(data: Any, off: Any) -> Any:
             h = (h ^ np.uint64(data[j])) * prime
         out[i] = h
     return out
+
+
+@njit
+def edge_bytes_nb(data: Any, off: Any) -> bool:
+    """True when some row starts or ends with a byte <= 0x20 or >= 0x80 (may need trimming)."""
+    n = off.shape[0] - 1
+    for i in range(n):
+        a = off[i]
+        e = off[i + 1]
+        if e > a:
+            first = data[a]
+            last = data[e - 1]
+            if first <= 32 or first >= 128 or last <= 32 or last >= 128:
+                return True
+    return False
 
 
 @njit

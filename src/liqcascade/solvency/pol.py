@@ -456,13 +456,12 @@ def build_tree_from(
     from liqcascade.solvency import _pol_kernels as K  # numba: loaded for builds only
 
     n = table.n
-    if seed is None:
-        salts_b = secrets.token_bytes(SALT_BYTES * n)
+    if seed is None:  # secret: OpenSSL's RAND_bytes, else the secrets module
+        salts = K.secret_bytes(SALT_BYTES * n).reshape(n, SALT_BYTES)
         rng = np.random.default_rng(secrets.randbits(128))
     else:
         rng = np.random.default_rng(seed)
-        salts_b = rng.bytes(SALT_BYTES * n)
-    salts = np.frombuffer(salts_b, dtype=np.uint8).reshape(n, SALT_BYTES)
+        salts = np.frombuffer(rng.bytes(SALT_BYTES * n), dtype=np.uint8).reshape(n, SALT_BYTES)
     order = rng.permutation(n).astype(np.int64)  # input row -> leaf index
     be = K.resolve_backend(backend)
     data, off = table.user_bytes()
