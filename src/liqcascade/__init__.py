@@ -6,7 +6,22 @@ subpackages (``data``, ``margin``, ``positions``, ``book``, ``cascade``,
 ``report``), laid out as in DESIGN.md.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from liqcascade._version import __version__
-from liqcascade.cascade import CascadeConfig, CascadeResult, simulate_cascade
+
+if TYPE_CHECKING:
+    from liqcascade.cascade import CascadeConfig, CascadeResult, simulate_cascade
+
+
+def __getattr__(name: str) -> Any:
+    # the cascade (numba kernels, pandas) loads on first use: commands that do not
+    # need it (`pol build`, `--version`) start without it
+    if name in ("CascadeConfig", "CascadeResult", "simulate_cascade"):
+        from liqcascade import cascade
+
+        return getattr(cascade, name)
+    raise AttributeError(f"module 'liqcascade' has no attribute {name!r}")
+
 
 __all__ = ["CascadeConfig", "CascadeResult", "__version__", "simulate_cascade"]

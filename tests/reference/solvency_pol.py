@@ -1,4 +1,4 @@
-"""Independent plain-Python Merkle sum tree (recursive), from the format in docs/solvency.md."""
+"""Independent plain-Python Merkle sum tree, from the format in docs/solvency.md."""
 
 from __future__ import annotations
 
@@ -27,3 +27,25 @@ def root(leaves: list[tuple[bytes, int]]) -> tuple[bytes, int]:
             level.append(PAD)
         level = [parent(level[i], level[i + 1]) for i in range(0, len(level), 2)]
     return level[0]
+
+
+def depth(n: int) -> int:
+    d = 0
+    while n > 1:
+        n = (n + 1) // 2
+        d += 1
+    return d
+
+
+def published_root(top: tuple[bytes, int], n_users: int) -> bytes:
+    """liqcascade-pol-v2's root record over the top node (docs/solvency.md)."""
+    data = (
+        b"\x03"
+        + b"liqcascade-pol-v2"
+        + bytes([16])
+        + n_users.to_bytes(8, "big")
+        + bytes([depth(n_users)])
+        + top[0]
+        + top[1].to_bytes(16, "big")
+    )
+    return hashlib.sha256(data).digest()

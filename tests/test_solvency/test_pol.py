@@ -17,9 +17,10 @@ from liqcascade.solvency.pol import (
     node_hash,
     read_balances,
     reserve_ratio,
+    root_hash,
     verify_proof,
 )
-from reference.solvency_pol import leaf, root
+from reference.solvency_pol import leaf, published_root, root
 
 SIZES = [1, 2, 3, 1000]
 _OTHER = {"left": "right", "right": "left"}
@@ -39,7 +40,8 @@ def test_root_matches_independent_reference(n: int) -> None:
     for p in proofs:
         leaves[p.leaf_index] = leaf(p.user, bytes.fromhex(p.salt), p.balance)
     h, s = root(leaves)  # type: ignore[arg-type]
-    assert h.hex() == tree.root
+    assert h == tree.top_hash
+    assert published_root((h, s), n).hex() == tree.root
     assert s == tree.total_liabilities == sum(balances)
     assert tree.n_users == n
 
@@ -58,8 +60,16 @@ def test_golden_two_user_root_by_hand() -> None:
     expect = hashlib.sha256(
         b"\x01" + left[0] + left[1].to_bytes(16, "big") + right[0] + right[1].to_bytes(16, "big")
     ).digest()
-    assert tree.root == expect.hex()
+    assert tree.top_hash == expect
     assert node_hash(left[0], left[1], right[0], right[1]) == expect
+    record = hashlib.sha256(
+        b"\x03liqcascade-pol-v2\x10"
+        + (2).to_bytes(8, "big")
+        + b"\x01"
+        + expect
+        + (12).to_bytes(16, "big")
+    ).digest()
+    assert tree.root == record.hex() == root_hash(expect, 12, 2).hex()
     assert tree.total_liabilities == 12
 
 
@@ -179,7 +189,7 @@ def test_build_refuses_bad_balances() -> None:
         build_tree(["a"], [-1])
     with pytest.raises(InputError, match="integer"):
         build_tree(["a"], [1.5])  # type: ignore[list-item]
-    with pytest.raises(InputError, match="unique"):
+    with pytest.raises(InputError, match="row 2: user 'a' appears more than once"):
         build_tree(["a", "a"], [1, 2])
     with pytest.raises(InputError, match="overflow"):
         build_tree(["a", "b"], [MAX_SUM, 1])

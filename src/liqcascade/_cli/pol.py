@@ -36,24 +36,39 @@ def build(
 ) -> None:
     """Build the Merkle sum tree of USERS_CSV into --out; print root, total and count.
 
+    The tree is built in a temporary directory beside --out and replaces it only when
+    complete and checked; private/ (balances and salts) is readable by the owner only.
+
     Example: liqcascade pol build users.csv --out tree --json
     """
-    from liqcascade.solvency.pol import build_tree, read_balances, reserve_ratio
+    import math
 
+    from liqcascade.solvency import _pol_io
+    from liqcascade.solvency.pol import (
+        FORMAT,
+        MAX_SUM,
+        build_tree_from,
+        read_users,
+        reserve_ratio,
+    )
+
+    # every check before any work: options, input file, output directory
+    if not (math.isfinite(reserve_buffer) and reserve_buffer >= 0):
+        _common.fail(f"--reserve-buffer must be a finite number >= 0 (got {reserve_buffer})")
+    if reserves is not None and not 0 <= reserves <= MAX_SUM:
+        _common.fail(f"--reserves must be between 0 and 2**128 - 1 (got {reserves})")
     _common.existing_file(users_csv, "USERS_CSV")
-    if reserve_buffer < 0:
-        _common.fail(f"--reserve-buffer must be >= 0 (got {reserve_buffer})")
-    if reserves is not None and reserves < 0:
-        _common.fail(f"--reserves must be >= 0 (got {reserves})")
-    df = read_balances(users_csv)
-    with _common.progress(f"hashing {len(df):,} users"):
-        tree = build_tree(df["user"].tolist(), df["balance"].tolist())
-        tree.save(out)
+    with _pol_io.TreeStage(out, "--out") as stage:
+        table = read_users(users_csv)
+        with _common.progress(f"hashing {table.n:,} users"):
+            tree = build_tree_from(table)
+        tree.save(out, stage=stage)  # outside the bar: an error here prints one line
     result: dict[str, Any] = {
         "root": tree.root,
         "total_liabilities": tree.total_liabilities,
         "n_users": tree.n_users,
         "depth": tree.depth,
+        "format": FORMAT,
         "out": str(out),
     }
     if reserves is not None:
@@ -76,15 +91,17 @@ def prove(
     out: Annotated[Path, typer.Option("--out", help="Proof file to write (JSON).")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
-    """Write USER's inclusion proof to --out.
+    """Write USER's inclusion proof to --out (mode 0600: it holds the user's salt).
 
     Example: liqcascade pol prove --tree tree --user alice --out alice.json
     """
+    from liqcascade.solvency import _pol_io
     from liqcascade.solvency.pol import load_tree
 
+    target = _pol_io.check_out_file(out, "--out")  # before any work
     t = load_tree(tree)
     proof = t.prove(user)
-    proof.save(out)
+    _pol_io.write_private_file(target, proof.to_json().encode("utf-8"))
     _common.emit(
         {
             "user": proof.user,

@@ -9,6 +9,8 @@
 - :mod:`liqcascade.solvency.pol`: proof of liabilities (Merkle sum tree).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from liqcascade.solvency._adl import (
     ADL_POLICIES,
     ADL_POLICY_RULES,
@@ -23,17 +25,43 @@ from liqcascade.solvency._adl import (
     gini,
     register_adl_policy,
 )
-from liqcascade.solvency._exchange import (
-    DEFAULT_BUFFERS,
-    Exchange,
-    ScenarioOutcome,
-    SolvencyResult,
-    StressScenario,
-    default_scenarios,
-    october_2025_shock,
-    run_solvency,
-)
 from liqcascade.solvency._ledger import ExchangeLedger
+
+if TYPE_CHECKING:
+    from liqcascade.solvency._exchange import (
+        DEFAULT_BUFFERS,
+        Exchange,
+        ScenarioOutcome,
+        SolvencyResult,
+        StressScenario,
+        default_scenarios,
+        october_2025_shock,
+        run_solvency,
+    )
+
+# _exchange (and the positions and cascade packages under it) loads on first use, so
+# that `liqcascade.solvency.pol` (`pol build` / `pol verify`) starts without them
+_EXCHANGE_NAMES = frozenset(
+    {
+        "DEFAULT_BUFFERS",
+        "Exchange",
+        "ScenarioOutcome",
+        "SolvencyResult",
+        "StressScenario",
+        "default_scenarios",
+        "october_2025_shock",
+        "run_solvency",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXCHANGE_NAMES:
+        from liqcascade.solvency import _exchange
+
+        return getattr(_exchange, name)
+    raise AttributeError(f"module 'liqcascade.solvency' has no attribute {name!r}")
+
 
 __all__ = [
     "ADL_POLICIES",

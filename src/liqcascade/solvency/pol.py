@@ -1,4 +1,4 @@
-"""Proof of liabilities: a Merkle sum tree over user balances (format ``liqcascade-pol-v1``).
+"""Proof of liabilities: a Merkle sum tree over user balances (format ``liqcascade-pol-v2``).
 
 An exchange publishes one root hash and the total of its users' balances; each user
 receives an inclusion proof showing that their balance is counted in that total. The
@@ -12,14 +12,22 @@ Format (all integers unsigned, big-endian; ``‖`` is concatenation; ``H`` = SHA
   proof whose sums overflow fails verification (overflow is how fake liabilities were
   hidden in public implementations).
 - leaf: ``H(0x00 ‖ len(user) as 4 bytes ‖ user as UTF-8 ‖ salt (32 bytes) ‖ balance (16 bytes))``,
-  sum = balance.
+  sum = balance. User ids are trimmed and Unicode-NFC-normalised before anything else
+  (two ids that look the same are the same user).
 - node: ``H(0x01 ‖ h_left ‖ s_left (16 bytes) ‖ h_right ‖ s_right (16 bytes))``,
   sum = ``s_left + s_right``.
 - padding: a level with an odd number of nodes gets one padding node on the right,
   hash ``H(0x02)`` and sum 0. It adds nothing to the total.
 - leaves are placed in a random order (so a leaf's position says nothing about the
-  user); the root is the single node at the top level (for one user, the leaf itself).
+  user); the top node is the single node of the top level (for one user, the leaf).
+- **root** (what is published): ``H(0x03 ‖ "liqcascade-pol-v2" ‖ sum width (1 byte) ‖
+  n_users (8 bytes) ‖ depth (1 byte) ‖ h_top ‖ s_top (16 bytes))``. It commits to the
+  number of users, the tree's height and parameters, the top node and the total, so
+  every field of a proof is bound to the root: change any one and verification fails.
 
+The build is level-wise on numpy arrays with the hashing in compiled code (numba
+calling OpenSSL's SHA-256; :mod:`liqcascade.solvency._pol_kernels`), the plain
+``hashlib`` path kept as the fallback and twin: both give the same tree bit for bit.
 See ``docs/solvency.md`` for the proof file and a step-by-step verification recipe.
 """
 
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import secrets
 from collections.abc import Sequence
@@ -38,6 +47,8 @@ import numpy as np
 import pandas as pd
 
 from liqcascade.errors import InputError
+from liqcascade.solvency import _pol_io as io
+from liqcascade.solvency._pol_io import UsersTable
 
 __all__ = [
     "FORMAT",
@@ -47,27 +58,46 @@ __all__ = [
     "InclusionProof",
     "LiabilitiesTree",
     "ReserveRatio",
+    "UsersTable",
     "VerificationResult",
     "build_tree",
+    "build_tree_from",
     "leaf_hash",
     "load_tree",
     "node_hash",
     "read_balances",
     "read_proof",
+    "read_users",
     "reserve_ratio",
+    "root_hash",
     "verify_proof",
 ]
 
-FORMAT = "liqcascade-pol-v1"
-SUM_BYTES = 16
+FORMAT = "liqcascade-pol-v2"
+HASH = "sha256"
+SUM_BYTES = io.SUM_BYTES
 MAX_SUM = (1 << (8 * SUM_BYTES)) - 1
 SALT_BYTES = 32
+MAX_USERS = (1 << 64) - 1
 _LEAF = b"\x00"
 _NODE = b"\x01"
-_PAD = b"\x02"
-PADDING_HASH = hashlib.sha256(_PAD).digest()
-_INT_RE = re.compile(r"[0-9]+")
+_ROOT = b"\x03"
+PADDING_HASH = hashlib.sha256(b"\x02").digest()
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+#: the proof file's fields, all of them bound to the root (see :func:`verify_proof`)
+PROOF_FIELDS = (
+    "format",
+    "hash",
+    "sum_bytes",
+    "user",
+    "balance",
+    "salt",
+    "leaf_index",
+    "path",
+    "root",
+    "total_liabilities",
+    "n_users",
+)
 
 
 def _sum_bytes(x: int) -> bytes:
@@ -80,7 +110,7 @@ def leaf_hash(user: str, salt: bytes, balance: int) -> bytes:
     Parameters
     ----------
     user : str
-        User id (UTF-8).
+        User id, hashed as its UTF-8 bytes (as given: the tree stores ids NFC-normalised).
     salt : bytes
         The user's 32-byte secret salt.
     balance : int
@@ -104,12 +134,50 @@ def node_hash(h_left: bytes, s_left: int, h_right: bytes, s_right: int) -> bytes
     ).digest()
 
 
+def _depth(n: int) -> int:
+    d = 0
+    while n > 1:
+        n = (n + 1) // 2
+        d += 1
+    return d
+
+
+def root_hash(top_hash: bytes, top_sum: int, n_users: int) -> bytes:
+    """The published root: ``H(0x03 ‖ format ‖ sum width ‖ n_users ‖ depth ‖ h_top ‖ s_top)``.
+
+    Parameters
+    ----------
+    top_hash : bytes
+        Hash of the top node (32 bytes).
+    top_sum : int
+        Sum of the top node: the total liabilities, smallest unit.
+    n_users : int
+        Number of users (leaves), ``1 <= n_users < 2**64``.
+
+    Returns
+    -------
+    bytes
+        32-byte digest.
+    """
+    return hashlib.sha256(
+        _ROOT
+        + FORMAT.encode("ascii")
+        + bytes([SUM_BYTES])
+        + n_users.to_bytes(8, "big")
+        + bytes([_depth(n_users)])
+        + top_hash
+        + _sum_bytes(top_sum)
+    ).digest()
+
+
 # ---------------------------------------------------------------------------- input
-def read_balances(path: str | Path) -> pd.DataFrame:
-    """Read and check a ``user,balance`` CSV.
+def read_users(path: str | Path) -> UsersTable:
+    """Read and check a ``user,balance`` CSV column-wise (what ``pol build`` reads).
 
     Balances must be non-negative integers written as digits only (no sign, no
-    decimal point, no exponent); users non-empty and unique; the total below 2**128.
+    decimal point, no exponent), each and their total below 2**128; users non-empty,
+    at most 1,024 bytes of UTF-8, and unique after trimming and Unicode NFC
+    normalisation.
 
     Parameters
     ----------
@@ -118,58 +186,29 @@ def read_balances(path: str | Path) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame
-        Columns ``user`` (str) and ``balance`` (Python int, object dtype).
+    UsersTable
+        Ids (pyarrow array), balances as ``(n, 16)`` big-endian bytes, and the total.
 
     Raises
     ------
     InputError
         Naming the file and the 1-based data row at fault.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: not a readable CSV ({exc})") from None
-    cols = [c.strip().lower() for c in df.columns]
-    if cols != ["user", "balance"]:
-        raise InputError(f"{p}: header must be exactly 'user,balance' (got {list(df.columns)})")
-    if df.empty:
-        raise InputError(f"{p}: no users")
-    users = df.iloc[:, 0].str.strip()
-    bal_txt = df.iloc[:, 1].str.strip()
-    blank = (users == "").to_numpy()
-    if blank.any():
-        raise InputError(f"{p}: row {int(np.argmax(blank)) + 1}: user is blank")
-    ok = bal_txt.str.fullmatch(_INT_RE.pattern).to_numpy(dtype=bool)
-    if not ok.all():
-        i = int(np.argmax(~ok))
-        v = bal_txt.iloc[i]
-        if v == "":
-            why = "balance is blank"
-        elif v.startswith("-"):
-            why = f"balance must be >= 0 (got {v!r})"
-        else:
-            why = f"balance must be a non-negative integer in the smallest unit (got {v!r})"
-        raise InputError(f"{p}: row {i + 1}: {why}")
-    dup = users.duplicated().to_numpy()
-    if dup.any():
-        i = int(np.argmax(dup))
-        raise InputError(f"{p}: row {i + 1}: user {users.iloc[i]!r} appears more than once")
-    balances = [int(v) for v in bal_txt.tolist()]
-    total = sum(balances)
-    if total > MAX_SUM:
-        run = 0
-        for i, b in enumerate(balances):
-            run += b
-            if run > MAX_SUM:
-                raise InputError(
-                    f"{p}: row {i + 1}: total liabilities overflow the {8 * SUM_BYTES}-bit "
-                    f"sum width (max {MAX_SUM})"
-                )
-    return pd.DataFrame({"user": users.tolist(), "balance": pd.Series(balances, dtype=object)})
+    return io.users_from_csv(path)
+
+
+def read_balances(path: str | Path) -> pd.DataFrame:
+    """Read and check a ``user,balance`` CSV (see :func:`read_users`) as a frame.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``user`` (str, NFC) and ``balance`` (Python int, object dtype).
+    """
+    t = io.users_from_csv(path)
+    raw = t.balances.tobytes()
+    bal = [int.from_bytes(raw[i : i + SUM_BYTES], "big") for i in range(0, len(raw), SUM_BYTES)]
+    return pd.DataFrame({"user": t.users.to_pylist(), "balance": pd.Series(bal, dtype=object)})
 
 
 # ---------------------------------------------------------------------------- tree
@@ -180,7 +219,7 @@ class InclusionProof:
     Parameters
     ----------
     user : str
-        User id.
+        User id (NFC).
     balance : int
         The user's balance, smallest unit.
     salt : str
@@ -191,7 +230,7 @@ class InclusionProof:
         From the leaf up: ``{"hash": hex, "sum": int, "side": "left"|"right"}`` where
         ``side`` is the sibling's side.
     root : str
-        Root hash, hex.
+        Root hash, hex (the root record, see :func:`root_hash`).
     total_liabilities : int
         Root sum, smallest unit.
     n_users : int
@@ -211,7 +250,7 @@ class InclusionProof:
         """The proof as the JSON object of the file format."""
         return {
             "format": FORMAT,
-            "hash": "sha256",
+            "hash": HASH,
             "sum_bytes": SUM_BYTES,
             "user": self.user,
             "balance": self.balance,
@@ -223,19 +262,14 @@ class InclusionProof:
             "n_users": self.n_users,
         }
 
+    def to_json(self) -> str:
+        """The proof file's text (JSON, one field per line)."""
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
+
     def save(self, path: str | Path) -> Path:
-        """Write the proof as JSON."""
-        p = Path(path)
-        p.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
-        return p
-
-
-def _depth(n: int) -> int:
-    d = 0
-    while n > 1:
-        n = (n + 1) // 2
-        d += 1
-    return d
+        """Write the proof as JSON, atomically, mode 0600 (it holds the user's salt)."""
+        target = io.check_out_file(path, "--out")
+        return io.write_private_file(target, self.to_json().encode("utf-8"))
 
 
 class LiabilitiesTree:
@@ -246,7 +280,7 @@ class LiabilitiesTree:
     Attributes
     ----------
     root : str
-        Root hash, hex.
+        Root hash, hex (the root record: commits to the top node, total, users, height).
     total_liabilities : int
         Sum of all balances, smallest unit.
     n_users : int
@@ -257,25 +291,22 @@ class LiabilitiesTree:
         self,
         hashes: list[np.ndarray],
         sums: list[np.ndarray],
-        users: list[str],
-        balances: Sequence[int] | np.ndarray,
-        salts: bytes | np.ndarray,
+        users: Any,
+        balances: np.ndarray,
+        salts: np.ndarray,
         order: np.ndarray,
     ) -> None:
         self._hashes = hashes  # per level: (n_k, 32) uint8
         self._sums = sums  # per level: (n_k, 16) uint8, big-endian
-        self._users = users
-        self._balances = balances
-        self._salts = (
-            np.frombuffer(salts, dtype=np.uint8).reshape(-1, SALT_BYTES)
-            if isinstance(salts, bytes | bytearray)
-            else salts
-        )  # (n, 32) uint8, in input order
+        self._users = users  # pyarrow large_string, input order
+        self._balances = balances  # (n, 16) uint8 big-endian, input order
+        self._salts = salts  # (n, 32) uint8, input order
         self._order = order  # input row -> leaf index
-        self._index: dict[str, int] | None = None
-        self.n_users = len(users)
-        self.root = bytes(hashes[-1][0]).hex()
+        self._user_buf: tuple[np.ndarray, np.ndarray] | None = None
+        self.n_users = int(balances.shape[0])
+        self.top_hash = bytes(hashes[-1][0])
         self.total_liabilities = int.from_bytes(bytes(sums[-1][0]), "big")
+        self.root = root_hash(self.top_hash, self.total_liabilities, self.n_users).hex()
 
     @property
     def depth(self) -> int:
@@ -283,26 +314,37 @@ class LiabilitiesTree:
         return len(self._hashes) - 1
 
     def summary(self) -> dict[str, Any]:
-        """``{"root", "total_liabilities", "n_users", "depth"}``."""
+        """``{"format", "root", "total_liabilities", "n_users", "depth"}``."""
         return {
+            "format": FORMAT,
             "root": self.root,
             "total_liabilities": self.total_liabilities,
             "n_users": self.n_users,
             "depth": self.depth,
         }
 
+    def level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes ``(n_k, 32)`` and big-endian sums ``(n_k, 16)`` of level ``k`` (0 = leaves)."""
+        return self._hashes[k], self._sums[k]
+
+    def _row(self, user: str) -> int:
+        if self._user_buf is None:
+            self._user_buf = io.arrow_string_buffers(self._users)
+        key = np.frombuffer(io.normalise_user(user).encode("utf-8"), dtype=np.uint8)
+        from liqcascade.solvency import _pol_kernels as K
+
+        return int(K.find_row_nb(self._user_buf[0], self._user_buf[1], key))
+
     def prove(self, user: str) -> InclusionProof:
-        """The inclusion proof of ``user``.
+        """The inclusion proof of ``user`` (trimmed and NFC-normalised first).
 
         Raises
         ------
         InputError
             If the user is not in the tree.
         """
-        if self._index is None:
-            self._index = {u: i for i, u in enumerate(self._users)}
-        row = self._index.get(user)
-        if row is None:
+        row = self._row(user)
+        if row < 0:
             raise InputError(f"--user: {user!r} is not in the tree")
         idx = int(self._order[row])
         leaf = idx
@@ -317,11 +359,10 @@ class LiabilitiesTree:
                 h, s = PADDING_HASH.hex(), 0
             path.append({"hash": h, "sum": s, "side": "left" if idx & 1 else "right"})
             idx //= 2
-        salt = bytes(self._salts[row]).hex()
         return InclusionProof(
-            user=user,
-            balance=int(self._balances[row]),
-            salt=salt,
+            user=self._users[row].as_py(),
+            balance=int.from_bytes(bytes(self._balances[row]), "big"),
+            salt=bytes(self._salts[row]).hex(),
             leaf_index=leaf,
             path=path,
             root=self.root,
@@ -330,57 +371,136 @@ class LiabilitiesTree:
         )
 
     # ------------------------------------------------------------------ storage
-    def save(self, directory: str | Path) -> Path:
-        """Write the tree to ``directory``.
+    def save(self, directory: str | Path, *, stage: io.TreeStage | None = None) -> Path:
+        """Write the tree to ``directory``, atomically.
 
-        Layout: ``manifest.json`` (public: format, root, total, n_users, depth),
-        ``levels/hash_K.npy`` and ``levels/sum_K.npy`` (node hashes and 16-byte sums per
-        level, public), ``private/leaves.parquet`` (user, balance, leaf index) and
-        ``private/salts.npy`` (32 bytes per user, same row order): keep ``private/``
-        private — it holds every user's salt and balance.
+        The tree is written to a temporary directory beside ``directory``, re-read
+        and checked (root, total, users, one proof verified), and only then swapped
+        into place: a failure or a kill at any point leaves a previous tree at
+        ``directory`` as it was.
+
+        Layout: ``manifest.json`` (public: format, root, top hash, total, n_users,
+        depth), ``levels/hash_K.npy`` and ``levels/sum_K.npy`` (node hashes and 16-byte
+        sums per level, public), ``private/leaves.arrow`` (Arrow IPC: user, leaf index,
+        balance as 16 bytes, salt as 32 bytes, in input order). ``private/`` is created
+        with mode 0700 and its file 0600: it holds every user's balance and salt.
+
+        Parameters
+        ----------
+        directory : path
+            Missing, empty, or a tree written before (replaced).
+        stage : TreeStage, optional
+            A stage created (and its target checked) before the build, as ``pol build``
+            does; by default one is created here.
+
+        Returns
+        -------
+        Path
+            ``directory``.
         """
-        d = Path(directory)
-        (d / "levels").mkdir(parents=True, exist_ok=True)
-        (d / "private").mkdir(parents=True, exist_ok=True)
+        st = stage if stage is not None else io.TreeStage(directory)
+        with st:
+            self._write(st.path)
+            self._check_written(st.path)
+            st.commit()
+        return Path(directory)
+
+    def _write(self, d: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.ipc as ipc
+
+        (d / "levels").mkdir()
         for k, (h, s) in enumerate(zip(self._hashes, self._sums, strict=True)):
-            np.save(d / "levels" / f"hash_{k}.npy", h)
-            np.save(d / "levels" / f"sum_{k}.npy", s)
-        leaves = pd.DataFrame(
+            np.save(d / "levels" / f"hash_{k}.npy", np.ascontiguousarray(h))
+            np.save(d / "levels" / f"sum_{k}.npy", np.ascontiguousarray(s))
+        priv = io.make_private_dir(d / "private")
+        n = self.n_users
+
+        def fixed(a: np.ndarray, width: int) -> Any:
+            buf = pa.py_buffer(np.ascontiguousarray(a).reshape(-1))
+            return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, buf])
+
+        table = pa.table(
             {
                 "user": self._users,
-                "balance": [str(b) for b in self._balances],
-                "leaf_index": self._order.astype(np.int64),
+                "leaf_index": pa.array(np.asarray(self._order, dtype=np.int64)),
+                "balance": fixed(self._balances, SUM_BYTES),
+                "salt": fixed(self._salts, SALT_BYTES),
             }
         )
-        leaves.to_parquet(d / "private" / "leaves.parquet", index=False)
-        np.save(d / "private" / "salts.npy", np.ascontiguousarray(self._salts))
-        manifest = {
-            "format": FORMAT,
-            "hash": "sha256",
-            "sum_bytes": SUM_BYTES,
-            "root": self.root,
-            "total_liabilities": self.total_liabilities,
-            "n_users": self.n_users,
-            "depth": self.depth,
-        }
+        with io.open_private(priv / "leaves.arrow") as fh:
+            with ipc.new_file(fh, table.schema) as w:
+                w.write_table(table)
+        manifest = {**self.summary(), "hash": HASH, "sum_bytes": SUM_BYTES}
+        manifest["top_hash"] = self.top_hash.hex()
         (d / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-        return d
+
+    def _check_written(self, d: Path) -> None:
+        back = load_tree(d, option="--out")
+        same = (back.root, back.total_liabilities, back.n_users) == (
+            self.root,
+            self.total_liabilities,
+            self.n_users,
+        )
+        if not same:
+            raise InputError(f"--out: the tree read back from {d} differs from the one built")
+        first = self._users[0].as_py()
+        if not verify_proof(back.prove(first), self.root, self.total_liabilities).valid:
+            raise InputError(f"--out: a proof from the tree written to {d} does not verify")
+
+
+def build_tree_from(
+    table: UsersTable, *, seed: int | None = None, backend: str | None = None
+) -> LiabilitiesTree:
+    """Build the Merkle sum tree of a checked :class:`UsersTable` (see :func:`build_tree`)."""
+    from liqcascade.solvency import _pol_kernels as K  # numba: loaded for builds only
+
+    n = table.n
+    if seed is None:  # secret: OpenSSL's RAND_bytes, else the secrets module
+        salts = K.secret_bytes(SALT_BYTES * n).reshape(n, SALT_BYTES)
+        rng = np.random.default_rng(secrets.randbits(128))
+    else:
+        rng = np.random.default_rng(seed)
+        salts = np.frombuffer(rng.bytes(SALT_BYTES * n), dtype=np.uint8).reshape(n, SALT_BYTES)
+    order = rng.permutation(n).astype(np.int64)  # input row -> leaf index
+    be = K.resolve_backend(backend)
+    data, off = table.user_bytes()
+    bal = np.ascontiguousarray(table.balances)
+    h = K.leaf_level(data, off, salts, bal, order, be)
+    s = np.empty_like(bal)
+    s[order] = bal
+    hashes, sums = [h], [s]
+    while h.shape[0] > 1:
+        h, s = K.node_level(h, s, be)
+        hashes.append(h)
+        sums.append(s)
+    tree = LiabilitiesTree(hashes, sums, table.users, bal, salts, order)
+    if tree.total_liabilities != table.total:  # the kernels trust checked inputs
+        raise AssertionError("tree total differs from the sum of balances")
+    return tree
 
 
 def build_tree(
-    users: list[str] | pd.Series, balances: list[int] | pd.Series, *, seed: int | None = None
+    users: Sequence[str] | pd.Series,
+    balances: Sequence[int] | pd.Series | np.ndarray,
+    *,
+    seed: int | None = None,
+    backend: str | None = None,
 ) -> LiabilitiesTree:
     """Build the Merkle sum tree.
 
     Parameters
     ----------
-    users : list of str
-        Unique, non-empty user ids.
-    balances : list of int
+    users : sequence of str
+        User ids: trimmed and NFC-normalised, then they must be unique and non-empty.
+    balances : sequence of int
         Non-negative integer balances (smallest unit), one per user.
     seed : int, optional
         Seeds the leaf order and the salts (tests only: salts must be secret and
         random, so by default they come from :mod:`secrets`).
+    backend : {"auto", "openssl", "hashlib"}, optional
+        Hashing backend (default ``$LIQCASCADE_POL_HASH`` or ``"auto"``: compiled
+        OpenSSL when available); every backend gives the same tree bit for bit.
 
     Returns
     -------
@@ -392,96 +512,69 @@ def build_tree(
         On a negative, non-integer or too large balance, a blank or repeated user, or
         a total that overflows the 128-bit sum width.
     """
-    u = [str(x) for x in users]
-    b = list(balances)
-    n = len(u)
-    if n == 0:
-        raise InputError("no users")
-    if len(b) != n:
-        raise InputError(f"{n} users but {len(b)} balances")
-    if len(set(u)) != n:
-        raise InputError("user ids must be unique")
-    for i, (uu, bb) in enumerate(zip(u, b, strict=True)):
-        if not uu:
-            raise InputError(f"row {i + 1}: user is blank")
-        if isinstance(bb, bool) or not isinstance(bb, int | np.integer):
-            raise InputError(f"row {i + 1}: balance must be an integer (got {bb!r})")
-        if bb < 0:
-            raise InputError(f"row {i + 1}: balance must be >= 0 (got {bb})")
-    b = [int(x) for x in b]
-    if sum(b) > MAX_SUM:
-        raise InputError(f"total liabilities overflow the {8 * SUM_BYTES}-bit sum width")
-
-    if seed is None:
-        salts = secrets.token_bytes(SALT_BYTES * n)
-        rng = np.random.default_rng(secrets.randbits(128))
-    else:
-        rng = np.random.default_rng(seed)
-        salts = rng.bytes(SALT_BYTES * n)
-    order = rng.permutation(n).astype(np.int64)  # input row -> leaf index
-
-    sha = hashlib.sha256
-    enc = [x.encode("utf-8") for x in u]
-    pre = [_LEAF + len(x).to_bytes(4, "big") + x for x in enc]
-    sal = [salts[i : i + SALT_BYTES] for i in range(0, SALT_BYTES * n, SALT_BYTES)]
-    sb_in = [x.to_bytes(SUM_BYTES, "big") for x in b]
-    leaf_in = [sha(p + sa + bb).digest() for p, sa, bb in zip(pre, sal, sb_in, strict=True)]
-    inv = np.empty(n, dtype=np.int64)
-    inv[order] = np.arange(n, dtype=np.int64)  # leaf index -> input row
-    rows = inv.tolist()
-    hs: list[bytes] = [leaf_in[r] for r in rows]
-    ss: list[int] = [b[r] for r in rows]
-    sb: list[bytes] = [sb_in[r] for r in rows]
-    del leaf_in, pre, sal
-    hashes_py: list[list[bytes]] = [hs]
-    sums_bytes: list[list[bytes]] = [sb]
-    while len(hs) > 1:
-        if len(hs) % 2:
-            hs = [*hs, PADDING_HASH]
-            ss = [*ss, 0]
-            sb = [*sb, bytes(SUM_BYTES)]
-        ns = [x + y for x, y in zip(ss[0::2], ss[1::2], strict=True)]
-        nb = [x.to_bytes(SUM_BYTES, "big") for x in ns]
-        nh = [
-            sha(_NODE + hl + sl + hr + sr).digest()
-            for hl, sl, hr, sr in zip(hs[0::2], sb[0::2], hs[1::2], sb[1::2], strict=True)
-        ]
-        hashes_py.append(nh)
-        sums_bytes.append(nb)
-        hs, ss, sb = nh, ns, nb
-
-    hashes = [np.frombuffer(b"".join(h), dtype=np.uint8).reshape(-1, 32) for h in hashes_py]
-    sums = [np.frombuffer(b"".join(x), dtype=np.uint8).reshape(-1, SUM_BYTES) for x in sums_bytes]
-    return LiabilitiesTree(hashes, sums, u, b, salts, order)
+    return build_tree_from(io.users_from_lists(users, balances), seed=seed, backend=backend)
 
 
-def load_tree(directory: str | Path) -> LiabilitiesTree:
-    """Open a tree saved by :meth:`LiabilitiesTree.save` (levels memory-mapped)."""
+def load_tree(directory: str | Path, *, option: str = "--tree") -> LiabilitiesTree:
+    """Open a tree saved by :meth:`LiabilitiesTree.save` (arrays memory-mapped).
+
+    Checks the manifest's format, the level shapes against ``n_users``, the root
+    record against the top level, and the private table's shape.
+    """
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
     d = Path(directory)
     mf = d / "manifest.json"
     if not mf.is_file():
-        raise InputError(f"--tree: {d}: no manifest.json (not a tree directory)")
+        raise InputError(f"{option}: {d}: no manifest.json (not a tree directory)")
     try:
         manifest = json.loads(mf.read_text())
+    except (OSError, ValueError, RecursionError) as exc:
+        raise InputError(f"{option}: {d}: unreadable manifest ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        got = manifest.get("format") if isinstance(manifest, dict) else None
+        raise InputError(
+            f"{option}: {d}: format {got!r} is not {FORMAT!r}; rebuild it with `pol build`"
+        )
+    try:
+        n = int(manifest["n_users"])
         depth = int(manifest["depth"])
+        if n < 1 or depth != _depth(n):
+            raise ValueError(f"n_users {n} and depth {depth} disagree")
         hashes = [np.load(d / "levels" / f"hash_{k}.npy", mmap_mode="r") for k in range(depth + 1)]
         sums = [np.load(d / "levels" / f"sum_{k}.npy", mmap_mode="r") for k in range(depth + 1)]
-        leaves = pd.read_parquet(d / "private" / "leaves.parquet")
-        salts = np.load(d / "private" / "salts.npy", mmap_mode="r")
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"--tree: {d}: unreadable tree ({exc})") from None
-    if salts.shape != (len(leaves), SALT_BYTES):
-        raise InputError(f"--tree: {d}: salts do not match the leaves")
+        rows = n
+        for k in range(depth + 1):
+            if hashes[k].shape != (rows, 32) or sums[k].shape != (rows, SUM_BYTES):
+                raise ValueError(f"level {k} has the wrong shape")
+            rows = (rows + 1) // 2
+        src = pa.memory_map(str(d / "private" / "leaves.arrow"), "r")
+        table = ipc.open_file(src).read_all()
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+        raise InputError(f"{option}: {d}: unreadable tree ({exc})") from None
+    if table.num_rows != n or table.column_names != ["user", "leaf_index", "balance", "salt"]:
+        raise InputError(f"{option}: {d}: private/leaves.arrow does not match the manifest")
+
+    def col(name: str) -> Any:
+        c = table.column(name)
+        return c.chunk(0) if c.num_chunks == 1 else c.combine_chunks()
+
+    def fixed(name: str, width: int) -> np.ndarray:
+        a = col(name)
+        raw = np.frombuffer(a.buffers()[1], dtype=np.uint8)
+        return raw[a.offset * width : (a.offset + n) * width].reshape(n, width)
+
     tree = LiabilitiesTree(
         list(hashes),
         list(sums),
-        leaves["user"].astype(str).tolist(),
-        leaves["balance"].to_numpy(),  # decimal text; converted per proof
-        salts,
-        leaves["leaf_index"].to_numpy(dtype=np.int64),
+        col("user"),
+        fixed("balance", SUM_BYTES),
+        fixed("salt", SALT_BYTES),
+        col("leaf_index").to_numpy(),
     )
     if tree.root != manifest.get("root"):
-        raise InputError(f"--tree: {d}: levels do not match the manifest's root")
+        raise InputError(f"{option}: {d}: levels do not match the manifest's root")
     return tree
 
 
@@ -521,30 +614,38 @@ class VerificationResult:
         }
 
 
-def _is_uint(x: object) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_SUM
+def _is_uint(x: object, limit: int = MAX_SUM) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= limit
+
+
+_TYPES: dict[str, type] = {
+    "format": str,
+    "hash": str,
+    "sum_bytes": int,
+    "user": str,
+    "balance": int,
+    "salt": str,
+    "leaf_index": int,
+    "path": list,
+    "root": str,
+    "total_liabilities": int,
+    "n_users": int,
+}
 
 
 def _check_shape(proof: dict[str, Any], source: str) -> None:
     """Malformed (not merely wrong) proofs raise InputError."""
-    need = {
-        "user": str,
-        "balance": int,
-        "salt": str,
-        "leaf_index": int,
-        "path": list,
-        "root": str,
-        "total_liabilities": int,
-        "n_users": int,
-    }
-    for key, typ in need.items():
+    for key in PROOF_FIELDS:
+        typ = _TYPES[key]
         if key not in proof:
             raise InputError(f"{source}: missing field {key!r}")
         v = proof[key]
         if typ is int and (isinstance(v, bool) or not isinstance(v, int)):
-            raise InputError(f"{source}: {key} must be an integer (got {v!r})")
+            raise InputError(f"{source}: {key} must be an integer")
         if not isinstance(v, typ):
             raise InputError(f"{source}: {key} must be a {typ.__name__}")
+    if len(proof["path"]) > 64:
+        raise InputError(f"{source}: path has {len(proof['path'])} steps (at most 64)")
     for i, step in enumerate(proof["path"]):
         if not isinstance(step, dict) or set(step) != {"hash", "sum", "side"}:
             raise InputError(f"{source}: path[{i}] must have exactly hash, sum, side")
@@ -564,9 +665,12 @@ def verify_proof(
     """Check an inclusion proof against a published root (and total).
 
     Recomputes the leaf from (user, salt, balance), folds the path upward — checking
-    every sum is a 128-bit unsigned integer and no parent sum overflows — and compares
-    the result with ``root`` and ``total``. The leaf index must agree with the path's
-    sides and the path length with ``n_users``.
+    every sum is a 128-bit unsigned integer and no parent sum overflows — then the
+    root record from the top node, ``n_users`` and the format's parameters, and
+    compares it with ``root`` (and the recomputed total with ``total``). Every field
+    of the proof is bound: the format fields must be this format's, ``leaf_index``
+    must agree with the path's sides, ``n_users`` and the total are hashed into the
+    root, and a field the format does not have makes the proof invalid.
 
     Parameters
     ----------
@@ -586,24 +690,28 @@ def verify_proof(
     Raises
     ------
     InputError
-        If the proof is malformed (missing fields, wrong types).
+        If the proof is malformed (missing fields, wrong types) or ``root`` is not a
+        64-character hex digest.
     """
     d = proof.to_dict() if isinstance(proof, InclusionProof) else proof
     if not isinstance(d, dict):
         raise InputError(f"{source}: a proof must be a JSON object")
     _check_shape(d, source)
+    root_l = root.strip().lower() if isinstance(root, str) else ""
+    if not _HEX64.fullmatch(root_l):
+        raise InputError(f"--root: not a 64-character hex SHA-256 digest: {root!r}")
     user, balance, claimed_total = d["user"], d["balance"], d["total_liabilities"]
 
     def bad(reason: str) -> VerificationResult:
         return VerificationResult(False, user, balance, claimed_total, reason)
 
-    root_l = root.strip().lower()
-    if not _HEX64.fullmatch(root_l):
-        raise InputError(f"--root: not a 64-character hex SHA-256 digest: {root!r}")
-    if d.get("format", FORMAT) != FORMAT or d.get("hash", "sha256") != "sha256":
-        return bad(f"unsupported format {d.get('format')!r}")
-    if d.get("sum_bytes", SUM_BYTES) != SUM_BYTES:
-        return bad("unsupported sum width")
+    extra = sorted(set(d) - set(PROOF_FIELDS))
+    if extra:
+        return bad(f"field {extra[0]!r} is not part of {FORMAT} (not bound to the root)")
+    if d["format"] != FORMAT or d["hash"] != HASH:
+        return bad(f"unsupported format {d['format']!r} / hash {d['hash']!r} (expected {FORMAT})")
+    if d["sum_bytes"] != SUM_BYTES:
+        return bad(f"unsupported sum width {d['sum_bytes']!r} (expected {SUM_BYTES})")
     if not _is_uint(balance):
         return bad("balance is not a 128-bit unsigned integer")
     if not _is_uint(claimed_total):
@@ -612,7 +720,9 @@ def verify_proof(
     if not _HEX64.fullmatch(salt_hex):
         return bad("salt is not 32 bytes of lower-case hex")
     n_users, leaf_index = d["n_users"], d["leaf_index"]
-    if n_users < 1 or not 0 <= leaf_index < n_users:
+    if not 1 <= n_users <= MAX_USERS:
+        return bad("n_users is out of range")
+    if not 0 <= leaf_index < n_users:
         return bad("leaf_index out of range")
     path = d["path"]
     if len(path) != _depth(n_users):
@@ -622,7 +732,7 @@ def verify_proof(
     idx = leaf_index
     for i, step in enumerate(path):
         sh, ss, side = step["hash"], step["sum"], step["side"]
-        if not isinstance(sh, str) or not _HEX64.fullmatch(sh):
+        if not _HEX64.fullmatch(sh):
             return bad(f"path[{i}].hash is not a SHA-256 hex digest")
         if not _is_uint(ss):
             return bad(f"path[{i}].sum is not a 128-bit unsigned integer")
@@ -635,9 +745,9 @@ def verify_proof(
         h = node_hash(sib, ss, h, s) if side == "left" else node_hash(h, s, sib, ss)
         s += ss
         idx //= 2
-    if h.hex() != root_l:
+    if root_hash(h, s, n_users).hex() != root_l:
         return bad("recomputed root does not match the published root")
-    if d["root"].strip().lower() != root_l:
+    if d["root"] != root_l:
         return bad("the proof's root field differs from the published root")
     if s != claimed_total:
         return bad("recomputed total differs from the proof's total_liabilities")
@@ -647,17 +757,15 @@ def verify_proof(
 
 
 def read_proof(path: str | Path) -> dict[str, Any]:
-    """Read a proof JSON file (``InputError`` if unreadable or not an object)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
-    try:
-        d = json.loads(p.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: not valid JSON ({exc})") from None
-    if not isinstance(d, dict):
-        raise InputError(f"{p}: a proof must be a JSON object")
-    return d
+    """Read a proof JSON file.
+
+    Raises
+    ------
+    InputError
+        If it is missing, larger than 1 MiB, not UTF-8 JSON, nested too deeply or
+        not an object.
+    """
+    return io.read_json_object(path, "a proof")
 
 
 # ---------------------------------------------------------------------------- reserves
@@ -704,12 +812,13 @@ def reserve_ratio(reserves: float, liabilities: float, buffer: float = 0.0) -> R
     buffer : float, default 0
         Extra reserves required, fraction of liabilities (0.06 = 6 %), >= 0.
     """
-    if not reserves >= 0:
-        raise InputError(f"reserves must be >= 0 (got {reserves})")
-    if not liabilities >= 0:
-        raise InputError(f"liabilities must be >= 0 (got {liabilities})")
-    if not buffer >= 0:
-        raise InputError(f"buffer must be >= 0 (got {buffer})")
+    for name, v in (("reserves", reserves), ("liabilities", liabilities), ("buffer", buffer)):
+        try:
+            ok = math.isfinite(float(v)) and v >= 0
+        except (OverflowError, TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise InputError(f"{name} must be a finite number >= 0 (got {v!r})")
     ratio = float("inf") if liabilities == 0 else float(reserves) / float(liabilities)
     required = float(liabilities) * (1.0 + buffer)
     return ReserveRatio(
