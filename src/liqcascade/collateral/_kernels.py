@@ -53,7 +53,7 @@ def collateral_loop_kernel(
     regime: np.ndarray,  # (T, J) int
     tier_hi: np.ndarray,  # (J, R, K)
     tier_ratio: np.ndarray,  # (J, R, K)
-    size: np.ndarray,  # (A,)
+    size0: np.ndarray,  # (A,)
     entry: np.ndarray,  # (A,)
     usdt0: np.ndarray,  # (A,)
     qty0: np.ndarray,  # (A, J)
@@ -66,7 +66,8 @@ def collateral_loop_kernel(
     """Run the loop; returns ``liq_t, book_path, index_path, sold_units, sold_usd, eth_sold_usd, pending``."""
     n_t = eth.shape[0]
     n_j = fair.shape[1]
-    n_a = size.shape[0]
+    n_a = size0.shape[0]
+    size = size0.copy()
     usdt = usdt0.copy()
     qty = qty0.copy()
     liq_t = np.full(n_a, -1, np.int64)
