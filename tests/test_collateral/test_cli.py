@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from clihelpers import run_cli
 
+from clihelpers import run_cli
 from liqcascade.collateral import preset_config
 
 KEYS = ("min_price", "minutes_below_0_95", "minutes_below_0_90", "sold_usd")
@@ -79,7 +79,11 @@ def test_a_user_config_runs(tmp_path: Path) -> None:
     "old,new,needle",
     [
         ("mix = { USDE = 1.0 }", "mix = { XYZ = 1.0 }", "cohorts[0].mix: unknown asset 'XYZ'"),
-        ("ratios = [0.95, 0.9]", "ratios = [0.95, 1.2]", "assets[0].tiers: ratios must be in [0, 1]"),
+        (
+            "ratios = [0.95, 0.9]",
+            "ratios = [0.95, 1.2]",
+            "assets[0].tiers: ratios must be in [0, 1]",
+        ),
         ("bounds = [1e7, inf]", "bounds = [inf, 1e7]", "assets[0].tiers: bracket bounds"),
         ('book = "given"', 'book = "given"\ncolour = "red"', "assets[0].colour: unknown key"),
         ("[scenario]", "[scenario]\nspeed = 1", "scenario.speed: unknown key"),

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from floats import assert_same, same_value
 
+from floats import assert_same, same_value
 from liqcascade.collateral import (
     Account,
     CollateralAsset,
@@ -29,8 +29,13 @@ def _path(vals: list[float]) -> pd.Series:
 
 
 def _usde(**kw: object) -> CollateralAsset:
-    base: dict[str, object] = dict(name="USDE", venue="binance", tiers=TierSchedule((math.inf,), (0.9,)),
-                                   own_book_weight=1.0, depth_usd_per_pct=100.0)  # fmt: skip
+    base: dict[str, object] = dict(
+        name="USDE",
+        venue="binance",
+        tiers=TierSchedule((math.inf,), (0.9,)),
+        own_book_weight=1.0,
+        depth_usd_per_pct=100.0,
+    )
     base.update(kw)
     return CollateralAsset(**base)  # type: ignore[arg-type]
 
@@ -41,8 +46,11 @@ PATH = _path([1000.0, 950.0, 910.0, 910.0])
 
 
 def _setup(accounts=(A, B), asset=None, **venue: object) -> CollateralSetup:
-    return CollateralSetup(assets=(asset or _usde(),), venue=VenueRules(**venue),  # type: ignore[arg-type]
-                           accounts=tuple(accounts))  # fmt: skip
+    return CollateralSetup(
+        assets=(asset or _usde(),),
+        venue=VenueRules(**venue),  # type: ignore[arg-type]
+        accounts=tuple(accounts),
+    )
 
 
 def test_tiered_value_tax_brackets() -> None:
@@ -109,16 +117,30 @@ def test_topup_in_time_saves_late_one_does_not() -> None:
 
 
 def test_redemption_topup_below_minimum_lot_never_arrives() -> None:
-    rw = CollateralAsset("RWUSD", "binance", TierSchedule((math.inf,), (0.999,)),
-                         own_book_weight=0.0, depth_usd_per_pct=1e6, redemption_lag_min=0,
-                         min_lot_usd=5e6)  # fmt: skip
-    a = Account("A", 10.0, 1000.0, {"USDE": 1000.0}, mmr=0.01, topup_usd=1000.0,
-                topup_source="RWUSD")  # fmt: skip
+    rw = CollateralAsset(
+        "RWUSD",
+        "binance",
+        TierSchedule((math.inf,), (0.999,)),
+        own_book_weight=0.0,
+        depth_usd_per_pct=1e6,
+        redemption_lag_min=0,
+        min_lot_usd=5e6,
+    )
+    a = Account(
+        "A", 10.0, 1000.0, {"USDE": 1000.0}, mmr=0.01, topup_usd=1000.0, topup_source="RWUSD"
+    )
     s = CollateralSetup((_usde(), rw), VenueRules(), (a,))
     assert list(simulate_collateral(s, PATH).liq_t) == [2]
-    s2 = CollateralSetup((_usde(), CollateralAsset("RWUSD", "binance", rw.tiers,
-                                                   own_book_weight=0.0, depth_usd_per_pct=1e6)),
-                         VenueRules(), (a,))  # fmt: skip
+    s2 = CollateralSetup(
+        (
+            _usde(),
+            CollateralAsset(
+                "RWUSD", "binance", rw.tiers, own_book_weight=0.0, depth_usd_per_pct=1e6
+            ),
+        ),
+        VenueRules(),
+        (a,),
+    )
     assert list(simulate_collateral(s2, PATH).liq_t) == [-1]
 
 
@@ -134,7 +156,9 @@ def test_resilience_half_life() -> None:
     assert_same(r.book[:, 0], [1.0, 1.0, 0.9, 0.95])
     # a withdrawal halt stops the recovery
     halt = ((T0, T0 + pd.Timedelta(minutes=10)),)
-    r2 = simulate_collateral(_setup((A,), asset=_usde(half_life_min=1.0), withdrawal_halts=halt), PATH)
+    r2 = simulate_collateral(
+        _setup((A,), asset=_usde(half_life_min=1.0), withdrawal_halts=halt), PATH
+    )
     assert_same(r2.book[:, 0], [1.0, 1.0, 0.9, 0.9])
 
 
@@ -152,8 +176,14 @@ def test_stress_multiplies_impact() -> None:
 
 
 def test_eth_underlying_fair_value() -> None:
-    wb = CollateralAsset("WBETH", "binance", TierSchedule((math.inf,), (0.9,)),
-                         underlying="eth", own_book_weight=0.2, depth_usd_per_pct=100.0)  # fmt: skip
+    wb = CollateralAsset(
+        "WBETH",
+        "binance",
+        TierSchedule((math.inf,), (0.9,)),
+        underlying="eth",
+        own_book_weight=0.2,
+        depth_usd_per_pct=100.0,
+    )
     a = Account("A", 1.0, 1000.0, {"WBETH": 100.0}, mmr=0.01)
     r = simulate_collateral(CollateralSetup((wb,), VenueRules(), (a,)), PATH)
     assert_same(r.fair[:, 0], [1.0, 0.95, 0.91, 0.91])
@@ -165,9 +195,13 @@ def test_eth_underlying_fair_value() -> None:
 
 @pytest.mark.parametrize(
     "kw,param",
-    [({"own_book_weight": 1.5}, "own_book_weight"), ({"floor": 0.0}, "floor"),
-     ({"underlying": "gold"}, "underlying"), ({"depth_usd_per_pct": 0.0}, "depth_usd_per_pct")],
-)  # fmt: skip
+    [
+        ({"own_book_weight": 1.5}, "own_book_weight"),
+        ({"floor": 0.0}, "floor"),
+        ({"underlying": "gold"}, "underlying"),
+        ({"depth_usd_per_pct": 0.0}, "depth_usd_per_pct"),
+    ],
+)
 def test_bad_asset_names_its_parameter(kw: dict, param: str) -> None:
     with pytest.raises(InputError) as e:
         _usde(**kw)

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pandas as pd
-from floats import assert_same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from floats import assert_same
 from liqcascade.collateral import (
     Account,
     CollateralAsset,
@@ -56,22 +56,95 @@ def _random_case(rng: np.random.Generator) -> tuple:
     top = rng.uniform(0, 500, n_a)
     at = rng.integers(0, n_t + 3, n_a)
     sell_all = bool(rng.random() < 0.5)
-    return (eth, fair, w, mult, decay, floor, depth, cap, regime, hi, ratio, tiers, size, entry,
-            usdt, qty, mmr, top, at, 1.05, sell_all)  # fmt: skip
+    return (
+        eth,
+        fair,
+        w,
+        mult,
+        decay,
+        floor,
+        depth,
+        cap,
+        regime,
+        hi,
+        ratio,
+        tiers,
+        size,
+        entry,
+        usdt,
+        qty,
+        mmr,
+        top,
+        at,
+        1.05,
+        sell_all,
+    )
 
 
 def test_kernel_matches_reference_on_random_cases() -> None:
     rng = np.random.default_rng(19)
     n_liq = 0
     for _ in range(300):
-        (eth, fair, w, mult, decay, floor, depth, cap, regime, hi, ratio, tiers, size, entry,
-         usdt, qty, mmr, top, at, thr, sell_all) = _random_case(rng)  # fmt: skip
-        k = collateral_loop_kernel(eth, fair, w, mult, decay, floor, depth, cap, regime, hi, ratio,
-                                   size, entry, usdt, qty, mmr, top, at, thr, sell_all)  # fmt: skip
-        accs = [dict(size=size[a], entry=entry[a], usdt=usdt[a], qty=list(qty[a]), mmr=mmr[a],
-                     topup_usd=top[a], topup_at=int(at[a])) for a in range(len(size))]  # fmt: skip
-        r = collateral_loop_reference(eth, fair, w, mult, decay, floor, depth, cap, regime, tiers,
-                                      accs, thr, sell_all)  # fmt: skip
+        (
+            eth,
+            fair,
+            w,
+            mult,
+            decay,
+            floor,
+            depth,
+            cap,
+            regime,
+            hi,
+            ratio,
+            tiers,
+            size,
+            entry,
+            usdt,
+            qty,
+            mmr,
+            top,
+            at,
+            thr,
+            sell_all,
+        ) = _random_case(rng)
+        k = collateral_loop_kernel(
+            eth,
+            fair,
+            w,
+            mult,
+            decay,
+            floor,
+            depth,
+            cap,
+            regime,
+            hi,
+            ratio,
+            size,
+            entry,
+            usdt,
+            qty,
+            mmr,
+            top,
+            at,
+            thr,
+            sell_all,
+        )
+        accs = [
+            dict(
+                size=size[a],
+                entry=entry[a],
+                usdt=usdt[a],
+                qty=list(qty[a]),
+                mmr=mmr[a],
+                topup_usd=top[a],
+                topup_at=int(at[a]),
+            )
+            for a in range(len(size))
+        ]
+        r = collateral_loop_reference(
+            eth, fair, w, mult, decay, floor, depth, cap, regime, tiers, accs, thr, sell_all
+        )
         assert list(k[0]) == r["liq_t"]
         assert_same(k[1], r["book_path"])
         assert_same(k[2], r["index_path"])
@@ -84,23 +157,47 @@ def test_kernel_matches_reference_on_random_cases() -> None:
 
 
 accounts_st = st.lists(
-    st.tuples(st.floats(0.2, 8.0), st.floats(10.0, 5000.0), st.floats(0.0, 1.0),
-              st.floats(0.0, 300.0)),
-    min_size=1, max_size=10,
-)  # fmt: skip
+    st.tuples(
+        st.floats(0.2, 8.0), st.floats(10.0, 5000.0), st.floats(0.0, 1.0), st.floats(0.0, 300.0)
+    ),
+    min_size=1,
+    max_size=10,
+)
 path_st = st.lists(st.floats(-0.06, 0.03), min_size=3, max_size=30)
 
 
 def _setup(accs: list, ratio: float, half_life: float = math.inf) -> CollateralSetup:
     assets = (
-        CollateralAsset("USDE", "b", TierSchedule((2000.0, math.inf), (ratio, ratio * 0.8)),
-                        own_book_weight=1.0, depth_usd_per_pct=50.0, half_life_min=half_life,
-                        stress_impact_multiplier=2.0),
-        CollateralAsset("WBETH", "b", TierSchedule((math.inf,), (ratio,)), underlying="eth",
-                        own_book_weight=0.2, depth_usd_per_pct=30.0, half_life_min=half_life),
-    )  # fmt: skip
-    out = [Account(f"a{i}", lev * c / 1000.0, 1000.0, {"USDE": c * s, "WBETH": c * (1 - s)},
-                   usdt=u, mmr=0.01) for i, (lev, c, s, u) in enumerate(accs)]  # fmt: skip
+        CollateralAsset(
+            "USDE",
+            "b",
+            TierSchedule((2000.0, math.inf), (ratio, ratio * 0.8)),
+            own_book_weight=1.0,
+            depth_usd_per_pct=50.0,
+            half_life_min=half_life,
+            stress_impact_multiplier=2.0,
+        ),
+        CollateralAsset(
+            "WBETH",
+            "b",
+            TierSchedule((math.inf,), (ratio,)),
+            underlying="eth",
+            own_book_weight=0.2,
+            depth_usd_per_pct=30.0,
+            half_life_min=half_life,
+        ),
+    )
+    out = [
+        Account(
+            f"a{i}",
+            lev * c / 1000.0,
+            1000.0,
+            {"USDE": c * s, "WBETH": c * (1 - s)},
+            usdt=u,
+            mmr=0.01,
+        )
+        for i, (lev, c, s, u) in enumerate(accs)
+    ]
     return CollateralSetup(assets, VenueRules(), tuple(out))
 
 

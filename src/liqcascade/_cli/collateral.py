@@ -12,14 +12,21 @@ from liqcascade._cli import _common
 
 
 def _render(res: dict[str, Any]) -> None:
-    t = Table(title=f"Collateral loop ({res['pricing']} pricing), {res['start'][:16]} -> "
-                    f"{res['end'][:16]}")  # fmt: skip
+    t = Table(
+        title=f"Collateral loop ({res['pricing']} pricing), {res['start'][:16]} -> "
+        f"{res['end'][:16]}"
+    )
     for c in ("asset", "min price", "min index", "min < 0.95", "min < 0.90", "sold USD"):
         t.add_column(c, justify="right" if c != "asset" else "left")
     for n, a in res["assets"].items():
-        t.add_row(n, f"{a['min_price']:.4f}", f"{a['min_index']:.4f}",
-                  str(a["minutes_below_0_95"]), str(a["minutes_below_0_90"]),
-                  f"{a['sold_usd']:,.0f}")  # fmt: skip
+        t.add_row(
+            n,
+            f"{a['min_price']:.4f}",
+            f"{a['min_index']:.4f}",
+            str(a["minutes_below_0_95"]),
+            str(a["minutes_below_0_90"]),
+            f"{a['sold_usd']:,.0f}",
+        )
     _common.stdout.print(t)
     ds = res["depeg_start_minutes_after_low"]
     _common.stdout.print(
@@ -62,8 +69,9 @@ def collateral_cmd(
     eth = datasets.load(ETH_BARS[scenario_of(cfg, where).eth_bars])
     with _common.progress("running the collateral loop") as advance:
         advance(0)
-        _, out = run_collateral(cfg, where, eth, {"USDE": datasets.load_ohlcv("USDE", "1m")},
-                                pricing)  # fmt: skip
+        _, out = run_collateral(
+            cfg, where, eth, {"USDE": datasets.load_ohlcv("USDE", "1m")}, pricing
+        )
         advance(1)
     _common.emit(out, as_json, _render)
 

@@ -97,8 +97,9 @@ def calibrate_own_book(bars: pd.DataFrame, before: Any, tick: float = 1e-4) -> O
     _check(bars)
     b = bars[bars.index < to_utc(before)]
     if len(b) < 1440:
-        raise InputError(f"bars: need at least one day before {before} (got {len(b)} minutes)",
-                         param="bars")  # fmt: skip
+        raise InputError(
+            f"bars: need at least one day before {before} (got {len(b)} minutes)", param="bars"
+        )
     rng = (b["high"] - b["low"]).to_numpy(float)
     close = b["close"].to_numpy(float)
     usd = b["volume"].to_numpy(float) * close

@@ -36,16 +36,50 @@ ETH_BARS: dict[str, str] = {"binance-30m": "eth_30m", "bybit-15m": "eth_bybit_15
 _KEYS: dict[str, set[str]] = {
     "": {"scenario", "venue", "assets", "cohorts", "assumptions"},
     "scenario": {"name", "start", "end", "eth_bars", "pricing"},
-    "venue": {"name", "threshold", "transfer_lag_min", "topup_trigger_drop", "deposit_halts",
-              "withdrawal_halts", "stress_drawdown", "sell"},  # fmt: skip
-    "assets": {"name", "underlying", "own_book_weight", "index_weight", "book",
-               "depth_usd_per_pct", "half_life_min", "stress_impact_multiplier", "floor",
-               "tiers", "calendar", "redemption_lag_min", "daily_cap_usd", "min_lot_usd",
-               "liquidators", "liquidator_capacity_usd_per_min", "nav_floor", "nav_cap"},  # fmt: skip
+    "venue": {
+        "name",
+        "threshold",
+        "transfer_lag_min",
+        "topup_trigger_drop",
+        "deposit_halts",
+        "withdrawal_halts",
+        "stress_drawdown",
+        "sell",
+    },
+    "assets": {
+        "name",
+        "underlying",
+        "own_book_weight",
+        "index_weight",
+        "book",
+        "depth_usd_per_pct",
+        "half_life_min",
+        "stress_impact_multiplier",
+        "floor",
+        "tiers",
+        "calendar",
+        "redemption_lag_min",
+        "daily_cap_usd",
+        "min_lot_usd",
+        "liquidators",
+        "liquidator_capacity_usd_per_min",
+        "nav_floor",
+        "nav_cap",
+    },
     "tiers": {"bounds", "ratios"},
     "calendar": {"at", "bounds", "ratios"},
-    "cohorts": {"name", "accounts", "collateral_usd", "mix", "leverage", "side", "usdt_share",
-                "topup_share", "topup_fraction", "topup_source"},  # fmt: skip
+    "cohorts": {
+        "name",
+        "accounts",
+        "collateral_usd",
+        "mix",
+        "leverage",
+        "side",
+        "usdt_share",
+        "topup_share",
+        "topup_fraction",
+        "topup_source",
+    },
     "assumptions": {"what", "value", "source"},
 }
 
@@ -128,8 +162,9 @@ def scenario_of(cfg: dict[str, Any], where: str) -> Scenario:
         raise _fail(f"{where}: scenario.eth_bars", f"one of {', '.join(ETH_BARS)} (got {bars!r})")
     pricing = s.get("pricing", "own-book")
     if pricing not in PRICING_METHODS:
-        raise _fail(f"{where}: scenario.pricing",
-                    f"one of {', '.join(PRICING_METHODS)} (got {pricing!r})")  # fmt: skip
+        raise _fail(
+            f"{where}: scenario.pricing", f"one of {', '.join(PRICING_METHODS)} (got {pricing!r})"
+        )
     return Scenario(str(s.get("name", where)), start, end, bars, pricing)
 
 
@@ -157,13 +192,28 @@ def _venue(d: dict[str, Any], where: str) -> VenueRules:
         raise _fail(w, str(exc)) from None
 
 
-_ASSET_NUMS = ("own_book_weight", "index_weight", "stress_impact_multiplier", "floor",
-               "redemption_lag_min", "daily_cap_usd", "min_lot_usd",
-               "liquidator_capacity_usd_per_min", "nav_floor", "nav_cap")  # fmt: skip
+_ASSET_NUMS = (
+    "own_book_weight",
+    "index_weight",
+    "stress_impact_multiplier",
+    "floor",
+    "redemption_lag_min",
+    "daily_cap_usd",
+    "min_lot_usd",
+    "liquidator_capacity_usd_per_min",
+    "nav_floor",
+    "nav_cap",
+)
 
 
-def _asset(d: dict[str, Any], i: int, where: str, bars: dict[str, pd.DataFrame],
-           before: pd.Timestamp, notes: dict[str, Any]) -> CollateralAsset:  # fmt: skip
+def _asset(
+    d: dict[str, Any],
+    i: int,
+    where: str,
+    bars: dict[str, pd.DataFrame],
+    before: pd.Timestamp,
+    notes: dict[str, Any],
+) -> CollateralAsset:
     w = f"{where}: assets[{i}]"
     _keys(d, "assets", w)
     name = d.get("name")
@@ -193,9 +243,15 @@ def _asset(d: dict[str, Any], i: int, where: str, bars: dict[str, pd.DataFrame],
     if not isinstance(libs, list) or not all(isinstance(x, str) for x in libs):
         raise _fail(f"{w}.liquidators", "a list of names")
     try:
-        return CollateralAsset(name=name, venue="", tiers=tiers, calendar=tuple(cal),
-                               underlying=str(d.get("underlying", "usd")),
-                               liquidators=tuple(libs), **kw)  # fmt: skip
+        return CollateralAsset(
+            name=name,
+            venue="",
+            tiers=tiers,
+            calendar=tuple(cal),
+            underlying=str(d.get("underlying", "usd")),
+            liquidators=tuple(libs),
+            **kw,
+        )
     except InputError as exc:
         raise _fail(w, str(exc)) from None
 
@@ -246,16 +302,27 @@ def _cohort(d: dict[str, Any], i: int, where: str, assets: list[str], p0: float)
         mmr = float(tiers.maintenance_margin(notional)) / notional if notional > 0 else 0.005
         coll = {a.upper(): per * (1 - usdt_share) * float(s) / msum for a, s in mix.items()}
         top = tf * per if math.floor((k + 1) * ts_share) > math.floor(k * ts_share) else 0.0
-        out.append(Account(name=f"{name}-{k}", eth_size=(1 if side == "long" else -1) * notional / p0,
-                           eth_entry=p0, collateral=coll, usdt=per * usdt_share, mmr=mmr,
-                           topup_usd=top, topup_source=src if src == "transfer" else src.upper()))  # fmt: skip
+        out.append(
+            Account(
+                name=f"{name}-{k}",
+                eth_size=(1 if side == "long" else -1) * notional / p0,
+                eth_entry=p0,
+                collateral=coll,
+                usdt=per * usdt_share,
+                mmr=mmr,
+                topup_usd=top,
+                topup_source=src if src == "transfer" else src.upper(),
+            )
+        )
     return out
 
 
 def build_setup(
-    cfg: dict[str, Any], where: str, eth_start_price: float,
+    cfg: dict[str, Any],
+    where: str,
+    eth_start_price: float,
     bars: dict[str, pd.DataFrame] | None = None,
-) -> tuple[Scenario, CollateralSetup]:  # fmt: skip
+) -> tuple[Scenario, CollateralSetup]:
     """Check a configuration and build its scenario and setup.
 
     Parameters
@@ -291,14 +358,23 @@ def build_setup(
         _keys(d, "assumptions", f"{where}: assumptions[{i}]")
         assumptions.append({k: str(d.get(k, "")) for k in ("what", "value", "source")})
     for n, fit in notes.items():
-        assumptions.append({"what": f"{n} own book (depth per 1 %, impact half-life)",
-                            "value": f"${fit['depth_usd_per_pct']:,.0f} per 1 % "
-                                     f"(IQR ${fit['depth_usd_per_pct_iqr'][0]:,.0f}-"
-                                     f"${fit['depth_usd_per_pct_iqr'][1]:,.0f}); "
-                                     f"half-life {fit['half_life_min']:.1f} min",
-                            "source": f"calibrated on the bundled {n} 1m bars "
-                                      f"{fit['start'][:16]} -> {fit['end'][:16]} (before the "
-                                      "scenario)"})  # fmt: skip
-    setup = CollateralSetup(assets=tuple(assets), venue=venue, accounts=tuple(accounts),
-                            assumptions=tuple(assumptions), notes={"books": notes})  # fmt: skip
+        assumptions.append(
+            {
+                "what": f"{n} own book (depth per 1 %, impact half-life)",
+                "value": f"${fit['depth_usd_per_pct']:,.0f} per 1 % "
+                f"(IQR ${fit['depth_usd_per_pct_iqr'][0]:,.0f}-"
+                f"${fit['depth_usd_per_pct_iqr'][1]:,.0f}); "
+                f"half-life {fit['half_life_min']:.1f} min",
+                "source": f"calibrated on the bundled {n} 1m bars "
+                f"{fit['start'][:16]} -> {fit['end'][:16]} (before the "
+                "scenario)",
+            }
+        )
+    setup = CollateralSetup(
+        assets=tuple(assets),
+        venue=venue,
+        accounts=tuple(accounts),
+        assumptions=tuple(assumptions),
+        notes={"books": notes},
+    )
     return sc, setup

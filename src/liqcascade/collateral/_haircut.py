@@ -57,7 +57,15 @@ def smallest_haircut(
             b_min = float(res.book[:, j].min())
             in_force = 1.0 - a.tiers_at(path.index[0]).ratios[0]
             h = max(0.0, 1.0 - b_min)
-            rows.append({"shock": s, "asset": a.name, "min_price": b_min, "smallest_haircut": h,
-                         "haircut_in_force": in_force, "covered": in_force >= h - 1e-12,
-                         "accounts_liquidated": res.accounts_liquidated})  # fmt: skip
+            rows.append(
+                {
+                    "shock": s,
+                    "asset": a.name,
+                    "min_price": b_min,
+                    "smallest_haircut": h,
+                    "haircut_in_force": in_force,
+                    "covered": in_force >= h - 1e-12,
+                    "accounts_liquidated": res.accounts_liquidated,
+                }
+            )
     return pd.DataFrame(rows)

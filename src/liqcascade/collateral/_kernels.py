@@ -63,7 +63,10 @@ def collateral_loop_kernel(
     threshold: float,
     sell_all: bool,
 ) -> tuple[np.ndarray, ...]:
-    """Run the loop; returns ``liq_t, book_path, index_path, sold_units, sold_usd, eth_sold_usd, pending``."""
+    """Run the loop.
+
+    Returns ``liq_t, book_path, index_path, sold_units, sold_usd, eth_sold_usd, pending``.
+    """
     n_t = eth.shape[0]
     n_j = fair.shape[1]
     n_a = size0.shape[0]

@@ -105,8 +105,9 @@ class VenueRules:
         if not self.threshold > 0:
             raise InputError("threshold must be > 0", param="threshold")
         if self.sell not in SELL_MODES:
-            raise InputError(f"sell must be one of {', '.join(SELL_MODES)} (got {self.sell!r})",
-                             param="sell")  # fmt: skip
+            raise InputError(
+                f"sell must be one of {', '.join(SELL_MODES)} (got {self.sell!r})", param="sell"
+            )
         if not self.transfer_lag_min >= 0:
             raise InputError("transfer_lag_min must be >= 0", param="transfer_lag_min")
         if not 0 < self.topup_trigger_drop < 1:
@@ -134,8 +135,10 @@ class CollateralSetup:
                 if k not in names:
                     raise InputError(f"accounts: {acc.name}: unknown asset {k!r}", param="assets")
             if acc.topup_source != "transfer" and acc.topup_source not in names:
-                raise InputError(f"accounts: {acc.name}: unknown topup_source "
-                                 f"{acc.topup_source!r}", param="topup_source")  # fmt: skip
+                raise InputError(
+                    f"accounts: {acc.name}: unknown topup_source {acc.topup_source!r}",
+                    param="topup_source",
+                )
 
     def asset(self, name: str) -> CollateralAsset:
         """The asset called ``name``."""
@@ -146,14 +149,22 @@ class CollateralSetup:
 
     def with_asset(self, asset: CollateralAsset) -> CollateralSetup:
         """A copy with ``asset`` replacing the asset of the same name."""
-        return replace(self, assets=tuple(asset if a.name == asset.name else a for a in self.assets))
+        return replace(
+            self, assets=tuple(asset if a.name == asset.name else a for a in self.assets)
+        )
 
     def scaled(self, factor: float) -> CollateralSetup:
         """A copy with every account's positions, balances and collateral times ``factor``."""
-        accs = tuple(replace(a, eth_size=a.eth_size * factor, usdt=a.usdt * factor,
-                             topup_usd=a.topup_usd * factor,
-                             collateral={k: v * factor for k, v in a.collateral.items()})
-                     for a in self.accounts)  # fmt: skip
+        accs = tuple(
+            replace(
+                a,
+                eth_size=a.eth_size * factor,
+                usdt=a.usdt * factor,
+                topup_usd=a.topup_usd * factor,
+                collateral={k: v * factor for k, v in a.collateral.items()},
+            )
+            for a in self.accounts
+        )
         return replace(self, accounts=accs)
 
 
@@ -181,10 +192,13 @@ def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
 
 
 def eth_shock_path(
-    p0: float, shock: float, start: Any = "2025-10-10T21:00:00Z", fall_min: int = 30,
+    p0: float,
+    shock: float,
+    start: Any = "2025-10-10T21:00:00Z",
+    fall_min: int = 30,
     total_min: int = 240,
-) -> pd.Series:  # fmt: skip
-    """ETH falling linearly from ``p0`` to ``p0 · (1 + shock)`` over ``fall_min`` minutes, then flat."""
+) -> pd.Series:
+    """ETH falling linearly to ``p0 · (1 + shock)`` over ``fall_min`` minutes, then flat, USD."""
     if not -1 < shock < 0:
         raise InputError(f"shock must be in (-1, 0) (got {shock})", param="shock")
     if not 0 < fall_min < total_min:
@@ -218,14 +232,18 @@ def _tier_arrays(setup: CollateralSetup, ts: pd.DatetimeIndex) -> tuple[np.ndarr
     return hi, ratio, regime
 
 
-def _in_windows(ts: pd.DatetimeIndex, windows: tuple[tuple[pd.Timestamp, pd.Timestamp], ...]) -> np.ndarray:
+def _in_windows(
+    ts: pd.DatetimeIndex, windows: tuple[tuple[pd.Timestamp, pd.Timestamp], ...]
+) -> np.ndarray:
     m = np.zeros(len(ts), bool)
     for a, b in windows:
         m |= (ts >= a) & (ts < b)
     return m
 
 
-def _topups(setup: CollateralSetup, ts: pd.DatetimeIndex, eth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _topups(
+    setup: CollateralSetup, ts: pd.DatetimeIndex, eth: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Top-up USD and arrival minute per account (``len(ts)`` = never)."""
     v = setup.venue
     n_t = len(ts)
@@ -374,8 +392,10 @@ def simulate_collateral(
     CollateralResult
     """
     if pricing not in PRICING_METHODS:
-        raise InputError(f"pricing must be one of {', '.join(PRICING_METHODS)} (got {pricing!r})",
-                         param="pricing")  # fmt: skip
+        raise InputError(
+            f"pricing must be one of {', '.join(PRICING_METHODS)} (got {pricing!r})",
+            param="pricing",
+        )
     if len(eth_path) < 2 or not isinstance(eth_path.index, pd.DatetimeIndex):
         raise InputError("eth_path must be a series on a minute DatetimeIndex", param="eth_path")
     eth = eth_path.to_numpy(float)
@@ -401,23 +421,43 @@ def simulate_collateral(
     qty = qty.reshape(len(setup.accounts), len(assets))
     topup_usd, topup_at = _topups(setup, ts, eth)
     out = collateral_loop_kernel(
-        eth, fair, w, mult, decay,
+        eth,
+        fair,
+        w,
+        mult,
+        decay,
         np.array([a.floor for a in assets], float),
         np.array([a.depth_usd_per_pct * 100.0 for a in assets], float),
         np.array([a.sell_capacity_usd_per_min() for a in assets], float),
-        regime, hi, ratio,
+        regime,
+        hi,
+        ratio,
         np.array([a.eth_size for a in setup.accounts], float),
         np.array([a.eth_entry for a in setup.accounts], float),
         np.array([a.usdt for a in setup.accounts], float),
         qty,
         np.array([a.mmr for a in setup.accounts], float),
-        topup_usd, topup_at, float(v.threshold), v.sell == "all",
-    )  # fmt: skip
+        topup_usd,
+        topup_at,
+        float(v.threshold),
+        v.sell == "all",
+    )
     liq_t, book, index, sold_u, sold_usd, eth_sold, pending = out
-    return CollateralResult(ts=ts, eth=eth, assets=tuple(names), book=book, index=index,
-                            fair=fair, liq_t=liq_t, sold_units=sold_u, sold_usd=sold_usd,
-                            unsold_units=pending, eth_sold_usd=eth_sold, pricing=pricing,
-                            accounts=tuple(a.name for a in setup.accounts))  # fmt: skip
+    return CollateralResult(
+        ts=ts,
+        eth=eth,
+        assets=tuple(names),
+        book=book,
+        index=index,
+        fair=fair,
+        liq_t=liq_t,
+        sold_units=sold_u,
+        sold_usd=sold_usd,
+        unsold_units=pending,
+        eth_sold_usd=eth_sold,
+        pricing=pricing,
+        accounts=tuple(a.name for a in setup.accounts),
+    )
 
 
 def tiers_scaled(t: TierSchedule, factor: float) -> TierSchedule:

@@ -19,7 +19,8 @@ PRESETS: dict[str, str] = {
 def preset_config(name: str) -> dict[str, Any]:
     """The parsed TOML of a bundled preset."""
     if name not in PRESETS:
-        raise InputError(f"preset must be one of {', '.join(PRESETS)} (got {name!r})",
-                         param="preset")  # fmt: skip
+        raise InputError(
+            f"preset must be one of {', '.join(PRESETS)} (got {name!r})", param="preset"
+        )
     text = (files("liqcascade.collateral") / "presets" / f"{name}.toml").read_text()
     return tomllib.loads(text)

@@ -28,8 +28,11 @@ def collateral_loop_reference(
     threshold: float,
     sell_all: bool,
 ) -> dict[str, Any]:
-    """Run the loop; ``tiers[j][r]`` the schedules, ``accounts`` dicts with
-    ``size, entry, usdt, qty (list), mmr, topup_usd, topup_at``. Returns a dict of results."""
+    """Run the loop; returns a dict of results.
+
+    ``tiers[j][r]`` are the schedules; ``accounts`` dicts with
+    ``size, entry, usdt, qty (list), mmr, topup_usd, topup_at``.
+    """
     n_t, n_j = len(eth), len(w)
     accs = [dict(a, qty=list(a["qty"]), liq_t=-1) for a in accounts]
     imp = [0.0] * n_j

@@ -58,7 +58,9 @@ class PricingMethod:
 PRICING_METHODS: dict[str, PricingMethod] = {}
 
 
-def register_pricing(name: str, description: str, weight: Callable[[CollateralAsset], float]) -> None:
+def register_pricing(
+    name: str, description: str, weight: Callable[[CollateralAsset], float]
+) -> None:
     """Register a pricing method (``weight(asset)`` is the own book's share of the index)."""
     PRICING_METHODS[name] = PricingMethod(name, description, weight)
 
@@ -79,7 +81,7 @@ register_pricing("nav", "the issuer's NAV, clamped to [nav_floor, nav_cap]", lam
 
 @dataclass(frozen=True)
 class TierSchedule:
-    """Tax-bracket collateral ratios: ``ratios[k]`` applies to the USD value in ``(bounds[k-1], bounds[k]]``.
+    """Tax-bracket collateral ratios: ``ratios[k]`` on the USD value in bracket ``k``.
 
     Parameters
     ----------

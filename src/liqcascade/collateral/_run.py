@@ -58,8 +58,10 @@ def run_collateral(
         Override of the scenario's pricing method.
     """
     if pricing is not None and pricing not in PRICING_METHODS:
-        raise InputError(f"pricing must be one of {', '.join(PRICING_METHODS)} (got {pricing!r})",
-                         param="pricing")  # fmt: skip
+        raise InputError(
+            f"pricing must be one of {', '.join(PRICING_METHODS)} (got {pricing!r})",
+            param="pricing",
+        )
     sc, setup, path = prepare(cfg, where, eth_bars, asset_bars)
     res = simulate_collateral(setup, path, pricing or sc.pricing)
     out = res.summary()
