@@ -56,6 +56,7 @@ _COMMAND_MODULES = (
     "solvency",
     "pol",
     "contagion",
+    "collateral",
     "stops",
     "diff",
 )

@@ -1,0 +1,81 @@
+"""CLI command: ``liqcascade collateral`` (the collateral loop on unified margin, issue 19)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from liqcascade._cli import _common
+
+
+def _render(res: dict[str, Any]) -> None:
+    t = Table(
+        title=f"Collateral loop ({res['pricing']} pricing), {res['start'][:16]} -> "
+        f"{res['end'][:16]}"
+    )
+    for c in ("asset", "min price", "min index", "min < 0.95", "min < 0.90", "sold USD"):
+        t.add_column(c, justify="right" if c != "asset" else "left")
+    for n, a in res["assets"].items():
+        t.add_row(
+            n,
+            f"{a['min_price']:.4f}",
+            f"{a['min_index']:.4f}",
+            str(a["minutes_below_0_95"]),
+            str(a["minutes_below_0_90"]),
+            f"{a['sold_usd']:,.0f}",
+        )
+    _common.stdout.print(t)
+    ds = res["depeg_start_minutes_after_low"]
+    _common.stdout.print(
+        f"collateral liquidated ${res['collateral_liquidated_usd']:,.0f}; accounts liquidated "
+        f"{res['accounts_liquidated']} of {res['accounts']}; depeg start "
+        + ("none" if ds is None else f"{ds:+d} min after ETH's low")
+        + f" ({res['eth_low']:,.2f} at {res['eth_low_at'][11:16]}). {res['note']}"
+    )
+
+
+def collateral_cmd(
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="Bundled preset: oct-2025 (2025-10-10).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML configuration (docs/collateral.md).")
+    ] = None,
+    pricing: Annotated[
+        str | None,
+        typer.Option("--pricing", help="Valuation: own-book, index, redemption or nav."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Collateral that depegs on its own book liquidates unified-margin accounts.
+
+    Example: liqcascade collateral --preset oct-2025 --pricing redemption --json
+    """
+    from liqcascade import datasets
+    from liqcascade.collateral import ETH_BARS, load_config, preset_config
+    from liqcascade.collateral._config import scenario_of
+    from liqcascade.collateral._run import run_collateral
+
+    if (config is None) == (preset is None):
+        _common.fail("give exactly one of --config FILE.toml or --preset NAME")
+    if config is not None:
+        where = _common.existing_file(config, "--config").name
+        cfg = load_config(config)
+    else:
+        where, cfg = f"{preset}.toml", preset_config(str(preset))
+    eth = datasets.load(ETH_BARS[scenario_of(cfg, where).eth_bars])
+    with _common.progress("running the collateral loop") as advance:
+        advance(0)
+        _, out = run_collateral(
+            cfg, where, eth, {"USDE": datasets.load_ohlcv("USDE", "1m")}, pricing
+        )
+        advance(1)
+    _common.emit(out, as_json, _render)
+
+
+def register(app: typer.Typer) -> None:
+    """Register ``liqcascade collateral`` on the root app."""
+    app.command("collateral")(collateral_cmd)

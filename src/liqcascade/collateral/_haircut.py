@@ -1,0 +1,71 @@
+"""The smallest haircut per collateral asset for a given ETH shock.
+
+Definition. Under an ETH shock ``s`` (ETH falls to ``P0 · (1 + s)`` along
+:func:`~liqcascade.collateral.eth_shock_path`), the loop gives each asset's lowest
+own-book price ``b_min`` (a fraction of fair value). A venue that values the asset at
+fair value × ``(1 − h)`` never counts more margin than the collateral fetches on its
+own book when ``h >= 1 − b_min``. So ``h* = 1 − b_min`` is the smallest haircut that
+keeps every account the venue sees at ``uniMMR >= threshold`` at or above the
+threshold when its collateral is marked at the price it can be sold for. It is
+compared with the haircut in force, ``1 − top ratio``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from liqcascade.collateral._loop import CollateralSetup, eth_shock_path, simulate_collateral
+
+__all__ = ["smallest_haircut"]
+
+
+def smallest_haircut(
+    setup: CollateralSetup,
+    shocks: list[float],
+    p0: float,
+    start: Any = "2025-10-10T21:00:00Z",
+    pricing: str = "own-book",
+) -> pd.DataFrame:
+    """``h*`` per asset and ETH shock, with the haircut in force and the liquidations.
+
+    Parameters
+    ----------
+    setup : CollateralSetup
+        Assets, venue, accounts.
+    shocks : list of float
+        ETH moves, fractions (−0.2 is a 20 % fall).
+    p0 : float
+        ETH before the shock, USD.
+    start : datetime-like
+        Start of the shock (sets which ratios are in force).
+    pricing : str
+        Pricing method of the venue.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``shock, asset, min_price, smallest_haircut, haircut_in_force, covered,
+        accounts_liquidated``.
+    """
+    rows = []
+    for s in shocks:
+        path = eth_shock_path(p0, s, start=start)
+        res = simulate_collateral(setup, path, pricing)
+        for j, a in enumerate(setup.assets):
+            b_min = float(res.book[:, j].min())
+            in_force = 1.0 - a.tiers_at(path.index[0]).ratios[0]
+            h = max(0.0, 1.0 - b_min)
+            rows.append(
+                {
+                    "shock": s,
+                    "asset": a.name,
+                    "min_price": b_min,
+                    "smallest_haircut": h,
+                    "haircut_in_force": in_force,
+                    "covered": in_force >= h - 1e-12,
+                    "accounts_liquidated": res.accounts_liquidated,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -1,0 +1,465 @@
+"""Accounts with mixed collateral on unified margin, and the collateral loop on one clock.
+
+:func:`simulate_collateral` runs the loop of :mod:`._kernels` minute by minute along
+an ETH price path (the recorded path of 2025-10-10, or a shock path): ETH moves the
+accounts' position losses; accounts at ``uniMMR <= threshold`` are liquidated; their
+collateral is sold into its own book, which moves that asset's index under own-book
+pricing and cuts every other account's margin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade.collateral._kernels import collateral_loop_kernel
+from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset, TierSchedule
+from liqcascade.errors import InputError
+
+__all__ = [
+    "Account",
+    "CollateralResult",
+    "CollateralSetup",
+    "VenueRules",
+    "eth_minute_path",
+    "eth_shock_path",
+    "simulate_collateral",
+]
+
+SELL_MODES = ("all", "debt")
+
+
+@dataclass(frozen=True)
+class Account:
+    """One unified-margin account.
+
+    Parameters
+    ----------
+    name : str
+        Label.
+    eth_size : float
+        ETH perpetual position, ETH (> 0 long, < 0 short).
+    eth_entry : float
+        Entry price, USD.
+    collateral : dict
+        Asset name -> USD value at fair value at the start of the clock.
+    usdt : float
+        USDT balance, USD (may be < 0: borrowed).
+    mmr : float
+        Maintenance margin rate of the position (fraction of notional).
+    topup_usd : float
+        A top-up the owner sends when ETH has fallen ``VenueRules.topup_trigger_drop``.
+    topup_source : str
+        ``"transfer"`` (arrives after the venue's transfer lag) or the name of a
+        collateral asset redeemed for it (its redemption lag, daily cap and minimum lot).
+    """
+
+    name: str
+    eth_size: float
+    eth_entry: float
+    collateral: dict[str, float]
+    usdt: float = 0.0
+    mmr: float = 0.005
+    topup_usd: float = 0.0
+    topup_source: str = "transfer"
+
+
+@dataclass(frozen=True)
+class VenueRules:
+    """The venue's liquidation rule and frictions.
+
+    Parameters
+    ----------
+    name : str
+        Venue.
+    threshold : float
+        Liquidation at ``uniMMR <= threshold`` (Binance unified margin: 1.05).
+    transfer_lag_min : float
+        Minutes for a transfer top-up to arrive.
+    topup_trigger_drop : float
+        ETH fall from the start of the clock (fraction) at which owners send top-ups.
+    deposit_halts, withdrawal_halts : list of (Timestamp, Timestamp)
+        Deposits halted: top-ups due inside arrive at the halt's end. Withdrawals
+        halted: arbitrage cannot take the asset out to redeem it, so its book does not
+        recover (impact does not decay).
+    stress_drawdown : float
+        ETH below its 60-minute high by more than this fraction = stressed minute:
+        own-book impact is multiplied by the asset's ``stress_impact_multiplier``.
+    sell : {"all", "debt"}
+        On liquidation, sell all collateral, or only what covers the negative balance.
+    """
+
+    name: str = "binance"
+    threshold: float = 1.05
+    transfer_lag_min: float = 0.0
+    topup_trigger_drop: float = 0.05
+    deposit_halts: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
+    withdrawal_halts: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
+    stress_drawdown: float = 0.03
+    sell: str = "all"
+
+    def __post_init__(self) -> None:
+        if not self.threshold > 0:
+            raise InputError("threshold must be > 0", param="threshold")
+        if self.sell not in SELL_MODES:
+            raise InputError(
+                f"sell must be one of {', '.join(SELL_MODES)} (got {self.sell!r})", param="sell"
+            )
+        if not self.transfer_lag_min >= 0:
+            raise InputError("transfer_lag_min must be >= 0", param="transfer_lag_min")
+        if not 0 < self.topup_trigger_drop < 1:
+            raise InputError("topup_trigger_drop must be in (0, 1)", param="topup_trigger_drop")
+        if not 0 < self.stress_drawdown < 1:
+            raise InputError("stress_drawdown must be in (0, 1)", param="stress_drawdown")
+
+
+@dataclass(frozen=True)
+class CollateralSetup:
+    """Assets, venue rules and accounts: everything the loop needs but the ETH path."""
+
+    assets: tuple[CollateralAsset, ...]
+    venue: VenueRules
+    accounts: tuple[Account, ...]
+    assumptions: tuple[dict[str, str], ...] = ()
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [a.name for a in self.assets]
+        if len(set(names)) != len(names):
+            raise InputError("assets: repeated asset name", param="assets")
+        for acc in self.accounts:
+            for k in acc.collateral:
+                if k not in names:
+                    raise InputError(f"accounts: {acc.name}: unknown asset {k!r}", param="assets")
+            if acc.topup_source != "transfer" and acc.topup_source not in names:
+                raise InputError(
+                    f"accounts: {acc.name}: unknown topup_source {acc.topup_source!r}",
+                    param="topup_source",
+                )
+
+    def asset(self, name: str) -> CollateralAsset:
+        """The asset called ``name``."""
+        for a in self.assets:
+            if a.name == name:
+                return a
+        raise InputError(f"unknown asset {name!r}", param="asset")
+
+    def with_asset(self, asset: CollateralAsset) -> CollateralSetup:
+        """A copy with ``asset`` replacing the asset of the same name."""
+        return replace(
+            self, assets=tuple(asset if a.name == asset.name else a for a in self.assets)
+        )
+
+    def scaled(self, factor: float) -> CollateralSetup:
+        """A copy with every account's positions, balances and collateral times ``factor``."""
+        accs = tuple(
+            replace(
+                a,
+                eth_size=a.eth_size * factor,
+                usdt=a.usdt * factor,
+                topup_usd=a.topup_usd * factor,
+                collateral={k: v * factor for k, v in a.collateral.items()},
+            )
+            for a in self.accounts
+        )
+        return replace(self, accounts=accs)
+
+
+def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
+    """An ETH price per minute from OHLC bars of any interval in ``[start, end)``.
+
+    Inside a bar the path runs open -> high -> low -> close when the bar closes down
+    (open -> low -> high -> close when up), linear between the four points at a third
+    of the bar apart: the extremes are exact, their timing within the bar is not.
+    """
+    from liqcascade._time import to_utc
+
+    s, e = to_utc(start), to_utc(end)
+    b = bars[(bars.index >= s) & (bars.index < e)]
+    if b.empty:
+        raise InputError(f"eth bars: none in [{s}, {e})", param="eth_bars")
+    step = (b.index[1] - b.index[0]) if len(b) > 1 else pd.Timedelta(minutes=1)
+    n = int(step / pd.Timedelta(minutes=1))
+    vals: list[float] = []
+    for o, h, lo, c in b[["open", "high", "low", "close"]].to_numpy(float):
+        pts = [o, h, lo, c] if c < o else [o, lo, h, c]
+        vals.extend(np.interp(np.arange(n), np.linspace(0, n - 1, 4), pts))
+    idx = pd.date_range(b.index[0], periods=len(vals), freq="1min")
+    return pd.Series(vals, index=idx, name="eth")
+
+
+def eth_shock_path(
+    p0: float,
+    shock: float,
+    start: Any = "2025-10-10T21:00:00Z",
+    fall_min: int = 30,
+    total_min: int = 240,
+) -> pd.Series:
+    """ETH falling linearly to ``p0 · (1 + shock)`` over ``fall_min`` minutes, then flat, USD."""
+    if not -1 < shock < 0:
+        raise InputError(f"shock must be in (-1, 0) (got {shock})", param="shock")
+    if not 0 < fall_min < total_min:
+        raise InputError("fall_min must be in (0, total_min)", param="fall_min")
+    t = np.arange(total_min)
+    v = p0 * (1 + shock * np.minimum(t / fall_min, 1.0))
+    return pd.Series(v, index=pd.date_range(pd.Timestamp(start), periods=total_min, freq="1min"))
+
+
+def _fair(asset: CollateralAsset, eth: np.ndarray, pricing: str) -> np.ndarray:
+    f = np.ones_like(eth) if asset.underlying == "usd" else eth / eth[0]
+    if pricing == "nav":
+        f = np.clip(f, asset.nav_floor, asset.nav_cap)
+    return f
+
+
+def _tier_arrays(setup: CollateralSetup, ts: pd.DatetimeIndex) -> tuple[np.ndarray, ...]:
+    n_j = len(setup.assets)
+    scheds = [[a.tiers, *[c.tiers for c in a.calendar]] for a in setup.assets]
+    n_r = max(len(s) for s in scheds)
+    n_k = max(len(t.bounds) for s in scheds for t in s) + 1
+    hi = np.full((n_j, n_r, n_k), np.inf)
+    ratio = np.zeros((n_j, n_r, n_k))
+    regime = np.zeros((len(ts), n_j), np.int64)
+    for j, (a, sc) in enumerate(zip(setup.assets, scheds, strict=True)):
+        for r, t in enumerate(sc):
+            hi[j, r, : len(t.bounds)] = t.bounds
+            ratio[j, r, : len(t.ratios)] = t.ratios
+        for r, c in enumerate(a.calendar, start=1):
+            regime[ts >= c.at, j] = r
+    return hi, ratio, regime
+
+
+def _in_windows(
+    ts: pd.DatetimeIndex, windows: tuple[tuple[pd.Timestamp, pd.Timestamp], ...]
+) -> np.ndarray:
+    m = np.zeros(len(ts), bool)
+    for a, b in windows:
+        m |= (ts >= a) & (ts < b)
+    return m
+
+
+def _topups(
+    setup: CollateralSetup, ts: pd.DatetimeIndex, eth: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-up USD and arrival minute per account (``len(ts)`` = never)."""
+    v = setup.venue
+    n_t = len(ts)
+    hit = np.nonzero(eth <= eth[0] * (1 - v.topup_trigger_drop))[0]
+    usd = np.array([a.topup_usd for a in setup.accounts], float)
+    at = np.full(len(setup.accounts), n_t, np.int64)
+    if len(hit) == 0:
+        return usd, at
+    t0 = int(hit[0])
+    halted = _in_windows(ts, v.deposit_halts)
+    redeemed: dict[str, float] = {}
+    for i, a in enumerate(setup.accounts):
+        if a.topup_usd <= 0:
+            continue
+        if a.topup_source == "transfer":
+            lag = v.transfer_lag_min
+        else:
+            src = setup.asset(a.topup_source)
+            used = redeemed.get(src.name, 0.0)
+            if a.topup_usd < src.min_lot_usd or used + a.topup_usd > src.daily_cap_usd:
+                continue  # below the minimum lot or over the daily cap: never arrives
+            redeemed[src.name] = used + a.topup_usd
+            lag = src.redemption_lag_min
+        if not np.isfinite(lag):
+            continue
+        t = t0 + int(np.ceil(lag))
+        while t < n_t and halted[t]:
+            t += 1
+        at[i] = t
+    return usd, at
+
+
+@dataclass
+class CollateralResult:
+    """What one run of the loop did.
+
+    Attributes
+    ----------
+    ts : pandas.DatetimeIndex
+        The clock (minutes).
+    eth : numpy.ndarray
+        ETH price per minute, USD.
+    assets : tuple of str
+        Collateral assets, in order.
+    book : numpy.ndarray
+        (T, J) own-book price / fair value after each minute's sales.
+    index : numpy.ndarray
+        (T, J) margin index / fair value used at each minute.
+    fair : numpy.ndarray
+        (T, J) fair value per unit, USD.
+    liq_t : numpy.ndarray
+        Minute each account was liquidated (-1: never).
+    sold_units, sold_usd : numpy.ndarray
+        Collateral sold per asset (units; USD at the book price).
+    unsold_units : numpy.ndarray
+        Collateral still queued at the end (liquidator capacity), units.
+    eth_sold_usd : numpy.ndarray
+        ETH longs closed by liquidation per minute, USD.
+    pricing : str
+        The pricing method of the run.
+    accounts : tuple of str
+        Account names.
+    """
+
+    ts: pd.DatetimeIndex
+    eth: np.ndarray
+    assets: tuple[str, ...]
+    book: np.ndarray
+    index: np.ndarray
+    fair: np.ndarray
+    liq_t: np.ndarray
+    sold_units: np.ndarray
+    sold_usd: np.ndarray
+    unsold_units: np.ndarray
+    eth_sold_usd: np.ndarray
+    pricing: str
+    accounts: tuple[str, ...]
+
+    @property
+    def accounts_liquidated(self) -> int:
+        """Accounts liquidated."""
+        return int(np.sum(self.liq_t >= 0))
+
+    @property
+    def collateral_liquidated_usd(self) -> float:
+        """Collateral sold in liquidations, USD at the prices it fetched."""
+        return float(np.sum(self.sold_usd))
+
+    def depeg_start_minutes_after_low(self, level: float = 0.99) -> int | None:
+        """Minutes from ETH's low to the first minute any own book is below ``level`` × fair.
+
+        Negative: the depeg started before ETH's low; ``None``: no depeg that deep.
+        """
+        below = np.nonzero(np.any(self.book < level, axis=1))[0]
+        if len(below) == 0:
+            return None
+        return int(below[0] - int(np.argmin(self.eth)))
+
+    def summary(self) -> dict[str, Any]:
+        """The keys of ``liqcascade collateral --json``."""
+        per = {}
+        for j, name in enumerate(self.assets):
+            b = self.book[:, j]
+            k = int(np.argmin(b))
+            per[name] = {
+                "min_price": float(b[k]),
+                "min_price_usd": float(b[k] * self.fair[k, j]),
+                "min_index": float(np.min(self.index[:, j])),
+                "minutes_below_0_95": int(np.sum(b < 0.95)),
+                "minutes_below_0_90": int(np.sum(b < 0.90)),
+                "sold_usd": float(self.sold_usd[j]),
+                "unsold_usd_at_fair": float(self.unsold_units[j] * self.fair[-1, j]),
+            }
+        k = int(np.argmin(self.eth))
+        return {
+            "pricing": self.pricing,
+            "start": self.ts[0].isoformat(),
+            "end": self.ts[-1].isoformat(),
+            "eth_low": float(self.eth[k]),
+            "eth_low_at": self.ts[k].isoformat(),
+            "assets": per,
+            "collateral_liquidated_usd": self.collateral_liquidated_usd,
+            "accounts_liquidated": self.accounts_liquidated,
+            "accounts": len(self.accounts),
+            "eth_liquidated_usd": float(np.sum(self.eth_sold_usd)),
+            "depeg_start_minutes_after_low": self.depeg_start_minutes_after_low(),
+        }
+
+
+def simulate_collateral(
+    setup: CollateralSetup, eth_path: pd.Series, pricing: str = "own-book"
+) -> CollateralResult:
+    """Run the collateral loop along ``eth_path``.
+
+    Parameters
+    ----------
+    setup : CollateralSetup
+        Assets, venue rules, accounts (collateral in USD at fair value at the start).
+    eth_path : pandas.Series
+        ETH price per minute, USD, on a one-minute UTC index.
+    pricing : str, default "own-book"
+        A key of :data:`~liqcascade.collateral.PRICING_METHODS`.
+
+    Returns
+    -------
+    CollateralResult
+    """
+    if pricing not in PRICING_METHODS:
+        raise InputError(
+            f"pricing must be one of {', '.join(PRICING_METHODS)} (got {pricing!r})",
+            param="pricing",
+        )
+    if len(eth_path) < 2 or not isinstance(eth_path.index, pd.DatetimeIndex):
+        raise InputError("eth_path must be a series on a minute DatetimeIndex", param="eth_path")
+    eth = eth_path.to_numpy(float)
+    if not np.all(np.isfinite(eth)) or np.any(eth <= 0):
+        raise InputError("eth_path must be finite and > 0", param="eth_path")
+    ts = eth_path.index
+    n_t, assets, v = len(ts), setup.assets, setup.venue
+    method = PRICING_METHODS[pricing]
+    fair = np.column_stack([_fair(a, eth, pricing) for a in assets])
+    w = np.array([method.weight(a) for a in assets], float)
+    run_hi = pd.Series(eth).rolling(60, min_periods=1).max().to_numpy()
+    stressed = eth < run_hi * (1 - v.stress_drawdown)
+    mult = np.ones((n_t, len(assets)))
+    decay = np.ones((n_t, len(assets)))
+    no_arb = _in_windows(ts, v.withdrawal_halts)
+    for j, a in enumerate(assets):
+        mult[stressed, j] = a.stress_impact_multiplier
+        d = 0.5 ** (1.0 / a.half_life_min) if np.isfinite(a.half_life_min) else 1.0
+        decay[:, j] = np.where(no_arb, 1.0, d)
+    hi, ratio, regime = _tier_arrays(setup, ts)
+    names = [a.name for a in assets]
+    qty = np.array([[acc.collateral.get(n, 0.0) for n in names] for acc in setup.accounts], float)
+    qty = qty.reshape(len(setup.accounts), len(assets))
+    topup_usd, topup_at = _topups(setup, ts, eth)
+    out = collateral_loop_kernel(
+        eth,
+        fair,
+        w,
+        mult,
+        decay,
+        np.array([a.floor for a in assets], float),
+        np.array([a.depth_usd_per_pct * 100.0 for a in assets], float),
+        np.array([a.sell_capacity_usd_per_min() for a in assets], float),
+        regime,
+        hi,
+        ratio,
+        np.array([a.eth_size for a in setup.accounts], float),
+        np.array([a.eth_entry for a in setup.accounts], float),
+        np.array([a.usdt for a in setup.accounts], float),
+        qty,
+        np.array([a.mmr for a in setup.accounts], float),
+        topup_usd,
+        topup_at,
+        float(v.threshold),
+        v.sell == "all",
+    )
+    liq_t, book, index, sold_u, sold_usd, eth_sold, pending = out
+    return CollateralResult(
+        ts=ts,
+        eth=eth,
+        assets=tuple(names),
+        book=book,
+        index=index,
+        fair=fair,
+        liq_t=liq_t,
+        sold_units=sold_u,
+        sold_usd=sold_usd,
+        unsold_units=pending,
+        eth_sold_usd=eth_sold,
+        pricing=pricing,
+        accounts=tuple(a.name for a in setup.accounts),
+    )
+
+
+def tiers_scaled(t: TierSchedule, factor: float) -> TierSchedule:
+    """The same brackets with every ratio times ``factor`` (clipped to [0, 1])."""
+    return TierSchedule(t.bounds, tuple(min(1.0, max(0.0, r * factor)) for r in t.ratios))

@@ -1,0 +1,112 @@
+"""``liqcascade collateral``: the oct-2025 preset, the pricing counterfactuals, bad configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clihelpers import run_cli
+from liqcascade.collateral import preset_config
+
+KEYS = ("min_price", "minutes_below_0_95", "minutes_below_0_90", "sold_usd")
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, dict]:
+    out = {}
+    for p in ("own-book", "index", "redemption"):
+        r = run_cli("collateral", "--preset", "oct-2025", "--pricing", p, "--json")
+        assert r.exit_code == 0, r.stderr
+        out[p] = r.json()
+    return out
+
+
+def test_preset_keys_and_honesty(runs: dict[str, dict]) -> None:
+    own = runs["own-book"]
+    for k in ("collateral_liquidated_usd", "accounts_liquidated", "depeg_start_minutes_after_low"):
+        assert k in own
+    assert set(own["assets"]) == {"USDE", "WBETH", "RWUSD", "PAXG"}
+    for a in own["assets"].values():
+        assert all(k in a for k in KEYS)
+    assert "hold back" in own["note"]
+    srcs = " ".join(x["source"] for x in own["assumptions"])
+    assert "issue 19" in srcs and "assumed" in srcs and "calibrated on the bundled USDE" in srcs
+    # the USDe book was fitted strictly before the scenario's start
+    assert own["books"]["USDE"]["end"] < "2025-10-10T12:00"
+    # the depeg is real in the scenario: USDe's own book falls below 0.95
+    assert own["assets"]["USDE"]["min_price"] < 0.95
+
+
+def test_counterfactual_pricing_moves_the_right_way(runs: dict[str, dict]) -> None:
+    own, idx, red = runs["own-book"], runs["index"], runs["redemption"]
+    assert own["collateral_liquidated_usd"] > idx["collateral_liquidated_usd"]
+    assert idx["collateral_liquidated_usd"] >= red["collateral_liquidated_usd"]
+    assert own["accounts_liquidated"] > idx["accounts_liquidated"] >= red["accounts_liquidated"]
+    assert red["assets"]["USDE"]["min_price"] >= own["assets"]["USDE"]["min_price"]
+    assert red["assets"]["USDE"]["min_index"] == 1.0
+
+
+BASE = """
+[scenario]
+start = "2025-10-10T18:00:00Z"
+end = "2025-10-10T23:00:00Z"
+
+[[assets]]
+name = "USDE"
+book = "given"
+depth_usd_per_pct = 1e6
+tiers = { bounds = [1e7, inf], ratios = [0.95, 0.9] }
+
+[[cohorts]]
+name = "c"
+accounts = 10
+collateral_usd = 1e7
+mix = { USDE = 1.0 }
+leverage = [1.0, 6.0]
+"""
+
+
+def test_a_user_config_runs(tmp_path: Path) -> None:
+    p = tmp_path / "c.toml"
+    p.write_text(BASE)
+    r = run_cli("collateral", "--config", str(p), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["accounts"] == 10
+
+
+@pytest.mark.parametrize(
+    "old,new,needle",
+    [
+        ("mix = { USDE = 1.0 }", "mix = { XYZ = 1.0 }", "cohorts[0].mix: unknown asset 'XYZ'"),
+        (
+            "ratios = [0.95, 0.9]",
+            "ratios = [0.95, 1.2]",
+            "assets[0].tiers: ratios must be in [0, 1]",
+        ),
+        ("bounds = [1e7, inf]", "bounds = [inf, 1e7]", "assets[0].tiers: bracket bounds"),
+        ('book = "given"', 'book = "given"\ncolour = "red"', "assets[0].colour: unknown key"),
+        ("[scenario]", "[scenario]\nspeed = 1", "scenario.speed: unknown key"),
+        ('name = "USDE"', 'name = "USDE"\nown_book_weight = -0.1', "own_book_weight must be in"),
+    ],
+)
+def test_bad_configs_exit_2_with_one_line(tmp_path: Path, old: str, new: str, needle: str) -> None:
+    p = tmp_path / "bad.toml"
+    p.write_text(BASE.replace(old, new, 1))
+    r = run_cli("collateral", "--config", str(p))
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: bad.toml"), r.stderr
+    assert needle in lines[0]
+
+
+def test_usage_errors() -> None:
+    assert run_cli("collateral").exit_code == 2
+    r = run_cli("collateral", "--preset", "nope")
+    assert r.exit_code == 2 and "--preset must be one of oct-2025" in r.stderr
+    r = run_cli("collateral", "--preset", "oct-2025", "--pricing", "mid")
+    assert r.exit_code == 2 and "--pricing must be one of" in r.stderr
+
+
+def test_preset_parses() -> None:
+    assert preset_config("oct-2025")["scenario"]["name"] == "oct-2025"

@@ -1,0 +1,26 @@
+"""The collateral report section (quick variant) runs on bundled data, states assumptions."""
+
+from __future__ import annotations
+
+import json
+
+from liqcascade._json import to_jsonable
+from liqcascade.report._collateral_section import section
+from liqcascade.report._section import ReportContext
+
+
+def test_section_quick() -> None:
+    s = section(ReportContext(quick=True))
+    assert s.id == "collateral"
+    json.dumps(to_jsonable(s.summary))
+    p = s.summary["pricing"]
+    assert p["own-book"]["collateral_liquidated_usd"] > p["redemption"]["collateral_liquidated_usd"]
+    assert "held back" in s.summary["validation"]
+    assert len(s.summary["assumptions"]) >= 10
+    hc = s.summary["haircut"]
+    assert {r["asset"] for r in hc} == {"USDE", "WBETH", "RWUSD", "PAXG"}
+    assert all(0.0 <= r["smallest_haircut"] <= 1.0 for r in hc)
+    # a deeper ETH shock never needs a smaller USDe haircut
+    usde = sorted((r["shock"], r["smallest_haircut"]) for r in hc if r["asset"] == "USDE")
+    assert usde[0][1] >= usde[-1][1]
+    assert "scenario" in s.finding
