@@ -143,6 +143,24 @@ def test_gains_of_the_settled_come_first() -> None:
     assert r.insurance_fund_end == pytest.approx(2.4)
 
 
+def test_a_deeper_liquidation_surplus_can_cover_bad_debt() -> None:
+    # Why "a larger fall never shows less bad debt" needs every liquidation to draw on the
+    # fund: the tiny case plus long G: 5 @ liq 96.5, bankrupt 90. At 99.4 G stays open
+    # (P_x = 97 > 96.5): bad debt 4.6. A fall to 96 (past the book) closes A, B and G at 96:
+    # (96 - 99.2) * 3 + (96 - 97.5) * 2 + (96 - 90) * 5 = -9.6 - 3 + 30 -> the fund ends at
+    # 1 + 17.4 = 18.4 and the bad debt is 0: G's margin surplus, added first, covers A and B.
+    pos = PositionBook(
+        np.array([1, 1, 1], np.int8), [3.0, 2.0, 5.0], [110.0] * 3, [40.0, 30.0, 100.0],
+        [99.5, 98.0, 96.5], [99.2, 97.5, 90.0],
+    )  # fmt: skip
+    a = simulate_cascade(TINY, pos, shock_price=99.4, insurance_fund=1.0)
+    b = simulate_cascade(TINY, pos, shock_price=96.0, insurance_fund=1.0)
+    assert (a.n_liquidated, b.n_liquidated) == (2, 3)
+    assert a.bad_debt_usd == pytest.approx(4.6)
+    assert b.bad_debt_usd == 0.0 and b.insurance_fund_end == pytest.approx(18.4)
+    assert b.final_price < a.final_price
+
+
 def test_shock_past_the_whole_book_closes_everything_at_the_price_reached() -> None:
     # -50 % on BOOK: every bid is above 50, so the round finds no book: A, B and the stop
     # close at P_x = 50. Fund 0 + (50 - 99) * 1 + (50 - 96) * 2 = -141 -> bad debt 141.
