@@ -419,3 +419,122 @@ def fragility_kernel(  # pragma: no cover - compiled
         out[i, 8] = r[5]
         out[i, 9] = r[10]
     return out
+
+
+@njit
+def sort_codes_kernel(  # pragma: no cover - compiled
+    values: FloatArray, idx: IntArray, sign: float, nb: int
+) -> Any:
+    """``uint64`` codes that sort like ``key = −(sign · values[idx])``.
+
+    A code is the key's top ``64 − nb`` order bits, then its index ``idx[j]`` (``nb``
+    bits). The order bits are the IEEE-754 pattern made unsigned-monotone (negatives
+    flipped, positives with the sign bit set); ``−0.0`` counts as ``+0.0`` and NaN
+    sorts last. Sorting the codes (one ``numpy.sort`` of integers, no permutation to
+    carry) orders the keys up to ties in the truncated bits, which
+    :func:`finish_codes_kernel` resolves.
+    """
+    m = idx.shape[0]
+    codes = np.empty(m, np.uint64)
+    one = np.empty(1)
+    bits = one.view(np.uint64)
+    top = np.uint64(1) << np.uint64(63)
+    sh = np.uint64(nb)
+    for j in range(m):
+        i = idx[j]
+        k = -(sign * values[i])
+        if k != k:
+            h = ~np.uint64(0)
+        else:
+            one[0] = k + 0.0
+            b = bits[0]
+            h = ~b if b & top else b | top
+        codes[j] = ((h >> sh) << sh) | np.uint64(i)
+    return codes
+
+
+@njit
+def finish_codes_kernel(  # pragma: no cover - compiled
+    codes: Any, nb: int, values: FloatArray, sign: float
+) -> Any:
+    """Sorted codes to ``(index, key)`` in ``numpy.argsort(kind="stable")``'s order.
+
+    Each run of codes equal in their truncated key bits is ordered by the exact key,
+    ties by index (within a run the codes are already in index order).
+    """
+    m = codes.shape[0]
+    mask = (np.uint64(1) << np.uint64(nb)) - np.uint64(1)
+    sh = np.uint64(nb)
+    order = np.empty(m, np.int64)
+    skey = np.empty(m)
+    for j in range(m):
+        i = np.int64(codes[j] & mask)
+        order[j] = i
+        skey[j] = -(sign * values[i])
+    j = 0
+    while j < m:
+        e = j + 1
+        hj = codes[j] >> sh
+        while e < m and (codes[e] >> sh) == hj:
+            e += 1
+        for a in range(j + 1, e):  # within a run the codes are in index order: stable
+            kv = skey[a]
+            iv = order[a]
+            t = a
+            while t > j and kv < skey[t - 1]:
+                skey[t] = skey[t - 1]
+                order[t] = order[t - 1]
+                t -= 1
+            skey[t] = kv
+            order[t] = iv
+        j = e
+    return order, skey
+
+
+@njit
+def gather_sorted_kernel(  # pragma: no cover - compiled
+    pidx: IntArray, size_all: FloatArray, bkr_all: FloatArray, s: float
+) -> Any:
+    """One pass over sorted positions: size, bankruptcy (frame) and prefix sums.
+
+    Returns ``(size, bkr_x, cum_size, cum_bkr)``; ``cum_bkr`` counts ``bkr_x · size``
+    (0 where ``bkr_x`` is not finite). The sums accumulate in order, as
+    ``numpy.cumsum`` does.
+    """
+    m = pidx.shape[0]
+    size = np.empty(m)
+    bkr_x = np.empty(m)
+    cum_size = np.empty(m + 1)
+    cum_bkr = np.empty(m + 1)
+    cum_size[0] = 0.0
+    cum_bkr[0] = 0.0
+    a = 0.0
+    c = 0.0
+    for j in range(m):
+        i = pidx[j]
+        sz = size_all[i]
+        bx = s * bkr_all[i]
+        size[j] = sz
+        bkr_x[j] = bx
+        bs = bx * sz if np.isfinite(bx) else 0.0
+        a += sz
+        c += bs
+        cum_size[j + 1] = a
+        cum_bkr[j + 1] = c
+    return size, bkr_x, cum_size, cum_bkr
+
+
+@njit
+def gather_stops_kernel(sidx: IntArray, size_all: FloatArray) -> Any:  # pragma: no cover
+    """One pass over sorted stops: ``(size, cum_size)``."""
+    m = sidx.shape[0]
+    size = np.empty(m)
+    cum = np.empty(m + 1)
+    cum[0] = 0.0
+    a = 0.0
+    for j in range(m):
+        sz = size_all[sidx[j]]
+        size[j] = sz
+        a += sz
+        cum[j + 1] = a
+    return size, cum
