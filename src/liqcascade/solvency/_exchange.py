@@ -14,7 +14,8 @@ Two engines:
   absorb closes at the price reached, with its losses).
 - ``"path"``: a gap to the shocked price ``P1 = P0 (1 + shock)`` where every triggered
   position fills at ``P1`` with no further impact — the cascade on an infinitely deep
-  book, so a lower bound on its bad debt.
+  book (usually less bad debt than the cascade; not always: a deeper cascade also
+  liquidates positions whose margin surplus refills the fund).
 
 Reserve stress: the exchange absorbs the bad debt from its reserves instead of
 auto-deleveraging: ``reserves − liabilities − B`` must stay >= 0, i.e. the buffer must
