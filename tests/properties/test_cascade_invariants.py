@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
-from hypothesis import given
+import pytest
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from floats import assert_same
 from liqcascade.book import OrderBook
 from liqcascade.cascade import prepare_cascade, simulate_cascade
 from liqcascade.positions._book import PositionBook, StopBook
@@ -35,41 +38,153 @@ def markets(draw: Any) -> tuple[OrderBook, PositionBook, StopBook]:
     return book, pos, stops
 
 
-@given(markets(), st.floats(0.0, 0.35), st.floats(0.0, 0.35))
-def test_larger_down_shock_never_ends_higher(mk: Any, a: float, b: float) -> None:
-    book, pos, stops = mk
-    small, large = sorted((a, b))
+@st.composite
+def two_sided_markets(draw: Any, loss_only: bool = False) -> tuple[Any, ...]:
+    """Bids and asks within 30 % of mid; longs and shorts with liquidation prices from
+    2 % inside mid to 60 % below (longs) / 300 % above (shorts); stops both ways.
+
+    ``loss_only``: every position's bankruptcy price is at or beyond its liquidation
+    price (each liquidation draws on the fund) and there are no stops.
+    """
+    sides = []
+    for sign in (-1.0, 1.0):
+        n = draw(st.integers(0, 8))
+        dist = sorted(draw(st.lists(st.integers(1, 300), min_size=n, max_size=n, unique=True)))
+        sides.append([MID * (1 + sign * d / 1000) for d in dist])
+        sides.append(draw(st.lists(st.floats(0.05, 3.0), min_size=n, max_size=n)))
+    book = OrderBook(MID, *sides)
+    n = draw(st.integers(0, 10))
+    side = np.array(draw(st.lists(st.sampled_from([1, -1]), min_size=n, max_size=n)), np.int8)
+    size = draw(st.lists(st.floats(0.05, 2.5), min_size=n, max_size=n))
+    d = np.array(draw(st.lists(st.floats(-0.02, 0.6), min_size=n, max_size=n)))
+    liq = np.where(side == 1, MID * (1 - d), MID * (1 + 5 * d))
+    lo, hi = (-1.0, 0.0) if loss_only else (-1.0, 6.0)
+    gap = np.array(draw(st.lists(st.floats(lo, hi), min_size=n, max_size=n)))
+    bkr = np.where(side == 1, liq - gap, liq + gap)
+    pos = PositionBook(side, size, [100.0] * n, [5.0] * n, liq, bkr)
+    m = 0 if loss_only else draw(st.integers(0, 6))
+    sside = np.array(draw(st.lists(st.sampled_from([1, -1]), min_size=m, max_size=m)), np.int8)
+    sd = np.array(draw(st.lists(st.floats(0.0, 0.6), min_size=m, max_size=m)))
+    trig = np.where(sside == -1, MID * (1 - sd), MID * (1 + 5 * sd))
+    stops = StopBook(sside, trig, draw(st.lists(st.floats(0.05, 2.0), min_size=m, max_size=m)))
+    f0 = draw(st.sampled_from([0.0, 3.0]))
+    return book, pos, stops, f0
+
+
+def _shocks(down: bool) -> Any:
+    """2-5 distinct shocks of one sign, in the issue's ranges (-0.99, 0) and (0, 5)."""
+    rng = st.floats(-0.99, -1e-6) if down else st.floats(1e-6, 5.0)
+    return st.lists(rng, min_size=2, max_size=5, unique=True)
+
+
+def _run_growing(mk: Any, shocks: list[float]) -> list[Any]:
+    book, pos, stops, f0 = mk
     pm = prepare_cascade(book, pos, stops)
-    r1 = simulate_cascade(pm, shock=-small)
-    r2 = simulate_cascade(pm, shock=-large)
-    assert r2.final_price <= r1.final_price
-    if r1.book_exhausted or r2.book_exhausted:
-        return  # see test_larger_usd_sell_never_ends_higher
-    # the triggered set only grows: more positions, more notional at the trigger price
-    assert r2.n_liquidated >= r1.n_liquidated and r2.n_stops >= r1.n_stops
-    trig1 = (pos.size * pos.liq_price)[r1.liquidated_mask].sum()
-    trig2 = (pos.size * pos.liq_price)[r2.liquidated_mask].sum()
-    assert trig2 >= trig1 - 1e-9
-    assert r1.liquidated_mask[~r2.liquidated_mask].sum() == 0
-    # every long at or above the final price has been liquidated, none below the last trigger
-    if not r2.book_exhausted:
-        assert np.all(r2.liquidated_mask == (pos.liq_price >= r2.final_price))
+    return [simulate_cascade(pm, shock=s, insurance_fund=f0) for s in sorted(shocks, key=abs)]
 
 
-@given(markets(), st.floats(0.0, 600.0), st.floats(0.0, 600.0))
+def _closed_base(r: Any) -> float:
+    return float(
+        r.position_outcomes()["closed_base"].sum() + r.stop_outcomes()["closed_base"].sum()
+    )
+
+
+def _check_closed_set(mk: Any, r: Any) -> None:
+    """Closed = every order on the moving side whose trigger the final price reached."""
+    _, pos, stops, _ = mk
+    down = r.direction == "down"
+    p = r.final_price
+    want = (
+        (pos.side == 1) & (pos.liq_price >= p) if down else (pos.side == -1) & (pos.liq_price <= p)
+    )
+    assert np.array_equal(r.liquidated_mask, want)
+    sw = (
+        (stops.side == -1) & (stops.trigger >= p)
+        if down
+        else (stops.side == 1) & (stops.trigger <= p)
+    )
+    assert np.array_equal(r.stop_outcomes()["fired"].to_numpy(), sw)
+
+
+@pytest.mark.parametrize("down", [True, False])
+@given(data=st.data())
+def test_a_larger_shock_never_moves_back_nor_closes_less(down: bool, data: Any) -> None:
+    """Issue 17: as the shock grows the final price never moves back; the set of closed
+    positions and stops and the closed size never shrink (DESIGN.md, Fills/Settlement)."""
+    mk = data.draw(two_sided_markets())
+    runs = _run_growing(mk, data.draw(_shocks(down)))
+    for r in runs:
+        _check_closed_set(mk, r)
+    for a, b in itertools.pairwise(runs):
+        assert b.final_price <= a.final_price if down else b.final_price >= a.final_price
+        assert not (a.liquidated_mask & ~b.liquidated_mask).any()
+        fa, fb = a.stop_outcomes()["fired"].to_numpy(), b.stop_outcomes()["fired"].to_numpy()
+        assert not (fa & ~fb).any()
+        assert b.n_liquidated >= a.n_liquidated and b.n_stops >= a.n_stops
+        assert _closed_base(b) >= _closed_base(a) - 1e-9
+
+
+@pytest.mark.parametrize("down", [True, False])
+@given(data=st.data())
+def test_bad_debt_never_shrinks_when_every_liquidation_draws_on_the_fund(
+    down: bool, data: Any
+) -> None:
+    """Issue 17: a larger shock never shows less bad debt.
+
+    This holds when every liquidation closes at a loss to the fund (no margin surplus
+    refills it) and no stop shares a round's price with the liquidations; see
+    ``test_hand_cases.test_a_deeper_liquidation_surplus_can_cover_bad_debt`` for why it
+    cannot hold in general under DESIGN.md's accounting.
+    """
+    mk = data.draw(two_sided_markets(loss_only=True))
+    runs = _run_growing(mk, data.draw(_shocks(down)))
+    for a, b in itertools.pairwise(runs):
+        assert b.bad_debt_usd >= a.bad_debt_usd - 1e-9 * max(1.0, a.bad_debt_usd)
+
+
+@pytest.mark.parametrize("down", [True, False])
+@given(data=st.data())
+def test_a_shock_past_the_whole_book_closes_every_triggered_order_at_the_price_reached(
+    down: bool, data: Any
+) -> None:
+    book, pos, stops, f0 = mk = data.draw(two_sided_markets())
+    levels = book.bid_price if down else book.ask_price
+    edge = ((levels.min() if down else levels.max()) if levels.size else MID) / MID - 1.0
+    edge = min(edge, -1e-6) if down else max(edge, 1e-6)
+    shock = data.draw(st.floats(-0.99, edge) if down else st.floats(edge, 5.0))
+    p1 = MID * (1 + shock)
+    assume(levels.size == 0 or (p1 < levels.min() if down else p1 > levels.max()))
+    assume(p1 < MID if down else p1 > MID)
+    r = simulate_cascade(book, pos, stops, shock=shock, insurance_fund=f0)
+    assert r.final_price == pytest.approx(p1, rel=1e-15)
+    _check_closed_set(mk, r)
+    assert r.rounds == (1 if r.n_liquidated + r.n_stops else 0)
+    assert r.book_exhausted == (r.rounds == 1)
+    po, so = r.position_outcomes(), r.stop_outcomes()
+    for o, closed in ((po, r.liquidated_mask), (so, so["fired"].to_numpy())):
+        assert_same(o["close_price"].to_numpy()[closed], np.full(int(closed.sum()), p1))
+        assert (o["book_base"] == 0).all()
+    closed_base = float(pos.size[r.liquidated_mask].sum() + so["closed_base"].sum())
+    assert r.unfilled_base == pytest.approx(closed_base, rel=1e-12)
+    # the fund: F0 plus every closed position's (P1 - bankruptcy) * size, clipped at 0
+    sign = 1.0 if down else -1.0
+    m = r.liquidated_mask
+    net = f0 + float((sign * (p1 - pos.bankruptcy_price[m]) * pos.size[m]).sum())
+    assert r.insurance_fund_end - r.bad_debt_usd == pytest.approx(net, rel=1e-9, abs=1e-9)
+
+
+@given(two_sided_markets(), st.floats(0.0, 600.0), st.floats(0.0, 600.0))
 def test_larger_usd_sell_never_ends_higher(mk: Any, a: float, b: float) -> None:
-    book, pos, stops = mk
+    book, pos, stops, _ = mk
     small, large = sorted((a, b))
     r1 = simulate_cascade(book, pos, stops, shock_sell_usd=small)
     r2 = simulate_cascade(book, pos, stops, shock_sell_usd=large)
     assert r2.final_price <= r1.final_price
-    # DESIGN.md stops the cascade when the book runs out, so positions at the lowest bid
-    # may stay untriggered: the triggered set is monotone only while the book lasts
-    if not (r1.book_exhausted or r2.book_exhausted):
-        assert r2.n_liquidated >= r1.n_liquidated
+    assert r2.n_liquidated >= r1.n_liquidated and r2.n_stops >= r1.n_stops
+    assert not (r1.liquidated_mask & ~r2.liquidated_mask).any()
 
 
-@given(markets(), st.floats(-0.35, 0.0), st.floats(0.0, 50.0))
+@given(markets(), st.floats(-0.5, 0.0), st.floats(0.0, 50.0))
 def test_conservation_of_fills(mk: Any, shock: float, f0: float) -> None:
     book, pos, stops = mk
     r = simulate_cascade(book, pos, stops, shock=shock, insurance_fund=f0)
@@ -79,22 +194,29 @@ def test_conservation_of_fills(mk: Any, shock: float, f0: float) -> None:
     # the cascade consumed what the shock left: levels at or below the shock price
     keep = price <= p1
     consumed_usd = float(((before - after) * price)[keep].sum())
-    filled_usd = sum(t["filled_base"] * t["vwap"] for t in r.trace if t["filled_base"] > 0)
+    filled_usd = sum(t["filled_base"] * t["vwap"] for t in r.trace)
     assert np.isclose(filled_usd, consumed_usd, rtol=1e-9, atol=1e-9)
-    assert np.isclose(r.liquidated_long_usd + r.stops_sell_usd, filled_usd, rtol=1e-9, atol=1e-9)
-    # base: per-order fills add up to the book consumed
+    # what the book could not absorb closed at the price reached
+    closed_usd = r.liquidated_long_usd + r.stops_sell_usd
+    backstop = r.unfilled_base * r.final_price
+    assert np.isclose(closed_usd, filled_usd + backstop, rtol=1e-9, atol=1e-9)
+    assert (r.unfilled_base > 0) <= r.book_exhausted
+    # base: per-order book fills add up to the book consumed; every triggered order closes
     po, so = r.position_outcomes(), r.stop_outcomes()
-    filled_base = po["filled_base"].sum() + so["filled_base"].sum()
-    assert np.isclose(filled_base, float((before - after)[keep].sum()), rtol=1e-9, atol=1e-9)
+    book_base = po["book_base"].sum() + so["book_base"].sum()
+    assert np.isclose(book_base, float((before - after)[keep].sum()), rtol=1e-9, atol=1e-9)
+    assert_same(po["closed_base"].to_numpy(), np.where(r.liquidated_mask, pos.size, 0.0))
+    closed = po["closed_base"].sum() + so["closed_base"].sum()
+    assert np.isclose(closed, book_base + r.unfilled_base, rtol=1e-9, atol=1e-9)
     assert np.isclose(po["notional_usd"].sum(), r.liquidated_long_usd, rtol=1e-9, atol=1e-9)
 
 
-@given(markets(), st.floats(-0.35, 0.0), st.floats(0.0, 50.0))
+@given(markets(), st.floats(-0.5, 0.0), st.floats(0.0, 50.0))
 def test_fund_and_bad_debt_identity(mk: Any, shock: float, f0: float) -> None:
     book, pos, stops = mk
     r = simulate_cascade(book, pos, stops, shock=shock, insurance_fund=f0)
     po = r.position_outcomes()
-    pnl = po["notional_usd"].to_numpy() - pos.bankruptcy_price * po["filled_base"].to_numpy()
+    pnl = po["notional_usd"].to_numpy() - pos.bankruptcy_price * po["closed_base"].to_numpy()
     gains = pnl[pnl > 0].sum()
     shortfalls = -pnl[pnl < 0].sum()
     lhs = f0 + gains - shortfalls

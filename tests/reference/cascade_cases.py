@@ -176,18 +176,32 @@ def compare(case: Case, got: CascadeResult | None = None) -> list[str]:
             for k in ("price", "filled_base", "vwap"):
                 if not _close(a[k], b[k], 1e-3):
                     errs.append(f"trace {a['round']} {k}: {a[k]!r} vs {b[k]!r}")
-    rnd, filled, notional = got._position_detail
+    rnd, closed, book, notional = got._position_detail
     if not np.array_equal(rnd, np.asarray(ref["pos_round"])):
         errs.append(f"pos_round: {rnd.tolist()} vs {ref['pos_round']}")
-    if not np.allclose(filled, ref["pos_filled"], rtol=1e-9, atol=1e-9):
-        errs.append(f"pos_filled: {filled.tolist()} vs {ref['pos_filled']}")
-    if not np.allclose(notional, ref["pos_notional"], rtol=1e-9, atol=1e-7):
-        errs.append(f"pos_notional: {notional.tolist()} vs {ref['pos_notional']}")
-    srnd, sfilled = got._stop_detail
+    for name, mine, theirs, atol in (
+        ("pos_closed", closed, ref["pos_closed"], 1e-9),
+        ("pos_book", book, ref["pos_book"], 1e-9),
+        ("pos_notional", notional, ref["pos_notional"], 1e-7),
+    ):
+        if not np.allclose(mine, theirs, rtol=1e-9, atol=atol):
+            errs.append(f"{name}: {mine.tolist()} vs {theirs}")
+    po = got.position_outcomes()
+    if not np.array_equal(po["settled"].to_numpy(), np.asarray(ref["pos_settled"], bool)):
+        errs.append("pos_settled differs")
+    srnd, sclosed, sbook, snotional = got._stop_detail
     if not np.array_equal(srnd, np.asarray(ref["stop_round"])):
         errs.append("stop_round differs")
-    if not np.allclose(sfilled, ref["stop_filled"], rtol=1e-9, atol=1e-9):
-        errs.append("stop_filled differs")
+    for name, mine, theirs, atol in (
+        ("stop_closed", sclosed, ref["stop_closed"], 1e-9),
+        ("stop_book", sbook, ref["stop_book"], 1e-9),
+        ("stop_notional", snotional, ref["stop_notional"], 1e-7),
+    ):
+        if not np.allclose(mine, theirs, rtol=1e-9, atol=atol):
+            errs.append(f"{name}: {mine.tolist()} vs {theirs}")
+    so = got.stop_outcomes()
+    if not np.array_equal(so["settled"].to_numpy(), np.asarray(ref["stop_settled"], bool)):
+        errs.append("stop_settled differs")
     _, after = got.book_after()
     if not np.allclose(after, ref["book_after"], rtol=1e-9, atol=1e-9):
         errs.append(f"book_after: {after.tolist()} vs {ref['book_after']}")

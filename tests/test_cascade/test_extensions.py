@@ -98,7 +98,36 @@ def test_hyperliquid_chunks_of_a_large_position() -> None:
     )
     assert r.rounds == 5
     assert [t["filled_base"] for t in r.trace] == pytest.approx([400.0] * 5)
-    assert r.position_outcomes()["fill_ratio"].iloc[0] == pytest.approx(1.0)
+    po = r.position_outcomes()
+    assert po["closed_base"].iloc[0] == pytest.approx(2000.0)
+    assert po["book_base"].iloc[0] == pytest.approx(2000.0)  # the book filled every chunk
+
+
+def test_chunks_still_open_settle_at_the_exhaustion_price() -> None:
+    from liqcascade.book import OrderBook
+    from liqcascade.positions._book import PositionBook
+
+    # a long like it (liq 1,999.8) and a book of 3 levels of 300 ETH (1,999, 1,998, 1,997);
+    # the shock to 1,999.6 removes none.
+    # Round 1 sells chunk 1 (400): 300 at 1,999, 100 at 1,998 -> vwap 1,998.75, price 1,998.
+    # Round 2 sells chunk 2 (400): 200 at 1,998, 300 at 1,997 would be 500 > 400: 200 at
+    # 1,998 + 200 at 1,997 -> vwap 1,997.5, price 1,997 (100 left). Round 3 sells chunk 3
+    # (400): 100 at 1,997, 300 unfilled -> P_x = 1,997, a_3 = 1,997; the last two chunks
+    # (800) settle at 1,997. unfilled = 300 + 800 = 1,100 ETH.
+    ob = OrderBook(2000.0, [1999.0, 1998.0, 1997.0], [300.0] * 3, [2001.0], [1.0])
+    pos = PositionBook(np.array([1], np.int8), [2000.0], [2050.0], [2e5], [1999.8], [1950.0])
+    r = simulate_cascade(
+        ob, pos, shock_price=1999.6, config=CascadeConfig(partial_liquidation=True)
+    )
+    assert r.rounds == 3 and r.book_exhausted and r.final_price == 1997.0
+    assert r.unfilled_base == pytest.approx(1100.0)
+    usd = 400 * 1998.75 + 400 * 1997.5 + 1200 * 1997.0
+    assert r.liquidated_long_usd == pytest.approx(usd)
+    po = r.position_outcomes()
+    assert po["closed_base"].iloc[0] == pytest.approx(2000.0)
+    assert po["book_base"].iloc[0] == pytest.approx(900.0)
+    assert po["notional_usd"].iloc[0] == pytest.approx(usd)
+    assert r.insurance_fund_end == pytest.approx(usd - 1950.0 * 2000.0)
 
 
 def test_fee_adds_to_the_fund_and_leaves_prices() -> None:

@@ -51,6 +51,8 @@ def test_curve_equals_single_cascades() -> None:
         assert row.stops_usd == pytest.approx(r.stops_sell_usd + r.stops_buy_usd, rel=1e-12)
         assert row.bad_debt_usd == pytest.approx(r.bad_debt_usd, rel=1e-12, abs=1e-6)
         assert row.book_exhausted == r.book_exhausted
+        assert row.n_liquidated == r.n_liquidated
+        assert row.unfilled_base == pytest.approx(r.unfilled_base, rel=1e-12, abs=1e-9)
     down = fc.frame[fc.frame["shock"] <= 0]
     assert np.all(np.diff(down["final_price"].to_numpy()) >= 0)
     assert (down["amplification"].dropna() >= 1 - 1e-12).all()

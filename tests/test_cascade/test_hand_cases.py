@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -49,21 +47,130 @@ def test_down_price_shock_three_rounds() -> None:
     assert set(r.summary()) == set(SUMMARY_KEYS)
     po = r.position_outcomes()
     assert po["round"].tolist() == [1, 2, 0]
-    assert po["vwap"].iloc[:2].tolist() == [98.0, 95.0]
+    assert po["close_price"].iloc[:2].tolist() == [98.0, 95.0]
     _, after = r.book_after()
     assert after.tolist() == [0.0, 0.0, 1.0]
 
 
 def test_book_exhaustion_partial_fill() -> None:
     # same, but the stop is 3: round 3 wants 3, only 2 remain at 95 -> fill ratio 2/3,
-    # unfilled 1, book exhausted, price = the lowest bid 95.
+    # the book is exhausted at P_x = 95; the stop closes at a_3 = 2/3 * 95 + 1/3 * 95 = 95,
+    # the 1 the book could not absorb included: unfilled 1, nothing left to settle.
     stops = StopBook(np.array([-1], np.int8), [96.5], [3.0])
     r = simulate_cascade(BOOK, POS, stops, shock_price=98.9)
     assert r.rounds == 3 and r.book_exhausted
     assert r.unfilled_base == pytest.approx(1.0)
-    assert r.stops_sell_usd == pytest.approx(3 * (2 / 3) * 95.0)
-    assert r.stop_outcomes()["fill_ratio"].iloc[0] == pytest.approx(2 / 3)
+    assert r.stops_sell_usd == pytest.approx(3 * 95.0)
+    so = r.stop_outcomes()
+    assert so["closed_base"].iloc[0] == pytest.approx(3.0)
+    assert so["book_base"].iloc[0] == pytest.approx(2.0)
+    assert so["close_price"].iloc[0] == pytest.approx(95.0)
+    assert not so["settled"].iloc[0]
     assert r.final_price == 95.0
+
+
+# DESIGN.md "Fills" and "Settlement" worked by hand on a tiny book: mid 100, bids 99 x1 and
+# 97 x1. Long A: 3 @ liq 99.5, bankrupt 99.2; long B: 2 @ liq 98, bankrupt 97.5; a sell
+# stop 0.5 @ 97.5 and one 1 @ 96. Fund F0 = 1.
+TINY = OrderBook(100.0, [99.0, 97.0], [1.0, 1.0], [101.0], [1.0])
+TINY_POS = PositionBook(
+    np.array([1, 1], np.int8), [3.0, 2.0], [110.0, 110.0], [40.0, 30.0], [99.5, 98.0], [99.2, 97.5]
+)
+TINY_STOPS = StopBook(np.array([-1, -1], np.int8), [97.5, 96.0], [0.5, 1.0])
+
+
+def test_exhausted_book_closes_at_the_price_reached_and_settles() -> None:
+    # Shock to 99.4 removes no level. Round 1: A triggers (99.5 >= 99.4), Q = 3: 1 at 99,
+    # 1 at 97, then the bids run out: filled 2, vwap 98, P_x = 97 (last level touched).
+    # a_1 = 2/3 * 98 + 1/3 * 97 = 293/3. Settlement at P_x = 97: B (liq 98 >= 97) and the
+    # stop at 97.5 close at 97; the stop at 96 stays. unfilled = 1 + 2 + 0.5 = 3.5.
+    # Fund (one round: gains first, then shortfalls): A (293/3 - 99.2) * 3 = -4.6,
+    # B (97 - 97.5) * 2 = -1 -> 1 - 5.6 = -4.6: fund 0, bad debt 4.6.
+    r = simulate_cascade(TINY, TINY_POS, TINY_STOPS, shock_price=99.4, insurance_fund=1.0)
+    assert r.rounds == 1 and r.book_exhausted and r.final_price == 97.0
+    assert (r.n_liquidated, r.n_stops) == (2, 1)
+    assert r.unfilled_base == pytest.approx(3.5)
+    assert r.liquidated_long_usd == pytest.approx(293.0 + 194.0)
+    assert r.stops_sell_usd == pytest.approx(48.5)
+    assert r.insurance_fund_end == 0.0
+    assert r.bad_debt_usd == pytest.approx(4.6)
+    assert r.trace == [{"round": 1, "price": 97.0, "filled_base": 2.0, "vwap": 98.0}]
+    po = r.position_outcomes()
+    assert po["close_price"].tolist() == pytest.approx([293.0 / 3.0, 97.0])
+    assert po["book_base"].tolist() == pytest.approx([2.0, 0.0])
+    assert po["settled"].tolist() == [False, True]
+    assert r.stop_outcomes()["round"].tolist() == [1, 0]
+    ref = cascade_py(
+        100.0, [99.0, 97.0], [1.0, 1.0], [101.0], [1.0],
+        [1, 1], [3.0, 2.0], [99.5, 98.0], [99.2, 97.5],
+        [-1, -1], [97.5, 96.0], [0.5, 1.0], shock_price=99.4, insurance_fund=1.0,
+    )  # fmt: skip
+    assert ref["bad_debt_usd"] == pytest.approx(4.6)
+    assert ref["unfilled_base"] == pytest.approx(3.5)
+    assert ref["pos_notional"] == pytest.approx([293.0, 194.0])
+
+
+def test_exhausted_up_move_mirrors() -> None:
+    # asks 101 x1, 103 x1; short S 2 @ liq 100.5, bankrupt 100.8; short T 1 @ liq 102,
+    # bankrupt 102.5. Shock +0.6 % -> 100.6. Round 1: S buys 2: 1 at 101, 1 at 103 (the
+    # book is used up exactly, not exhausted), price 103, fund (100.8 - 102) * 2 = -2.4.
+    # Round 2: T triggers (102 <= 103) and finds no ask: P_x = 103 (the round's start
+    # price), a_2 = 103, fund (102.5 - 103) * 1 = -0.5 -> bad debt 2.9, unfilled 1.
+    book = OrderBook(100.0, [99.0], [1.0], [101.0, 103.0], [1.0, 1.0])
+    pos = PositionBook(
+        np.array([-1, -1], np.int8), [2.0, 1.0], [90.0, 90.0], [20.0, 12.0],
+        [100.5, 102.0], [100.8, 102.5],
+    )  # fmt: skip
+    r = simulate_cascade(book, pos, shock=0.006)
+    assert r.direction == "up" and r.rounds == 2 and r.book_exhausted
+    assert r.final_price == 103.0
+    assert r.liquidated_short_usd == pytest.approx(204.0 + 103.0)
+    assert r.bad_debt_usd == pytest.approx(2.9)
+    assert r.unfilled_base == pytest.approx(1.0)
+    assert [t["vwap"] for t in r.trace] == pytest.approx([102.0, 103.0])
+
+
+def test_gains_of_the_settled_come_first() -> None:
+    # The tiny case plus long G: 1 @ liq 97.2, bankrupt 90 (low leverage): it settles at
+    # 97 too, with a gain of 7, added before the round's shortfalls: 1 + 7 - 5.6 = 2.4.
+    pos = PositionBook(
+        np.array([1, 1, 1], np.int8), [3.0, 2.0, 1.0], [110.0] * 3, [40.0, 30.0, 20.0],
+        [99.5, 98.0, 97.2], [99.2, 97.5, 90.0],
+    )  # fmt: skip
+    r = simulate_cascade(TINY, pos, shock_price=99.4, insurance_fund=1.0)
+    assert r.n_liquidated == 3
+    assert r.bad_debt_usd == 0.0
+    assert r.insurance_fund_end == pytest.approx(2.4)
+
+
+def test_a_deeper_liquidation_surplus_can_cover_bad_debt() -> None:
+    # Why "a larger fall never shows less bad debt" needs every liquidation to draw on the
+    # fund: the tiny case plus long G: 5 @ liq 96.5, bankrupt 90. At 99.4 G stays open
+    # (P_x = 97 > 96.5): bad debt 4.6. A fall to 96 (past the book) closes A, B and G at 96:
+    # (96 - 99.2) * 3 + (96 - 97.5) * 2 + (96 - 90) * 5 = -9.6 - 3 + 30 -> the fund ends at
+    # 1 + 17.4 = 18.4 and the bad debt is 0: G's margin surplus, added first, covers A and B.
+    pos = PositionBook(
+        np.array([1, 1, 1], np.int8), [3.0, 2.0, 5.0], [110.0] * 3, [40.0, 30.0, 100.0],
+        [99.5, 98.0, 96.5], [99.2, 97.5, 90.0],
+    )  # fmt: skip
+    a = simulate_cascade(TINY, pos, shock_price=99.4, insurance_fund=1.0)
+    b = simulate_cascade(TINY, pos, shock_price=96.0, insurance_fund=1.0)
+    assert (a.n_liquidated, b.n_liquidated) == (2, 3)
+    assert a.bad_debt_usd == pytest.approx(4.6)
+    assert b.bad_debt_usd == 0.0 and b.insurance_fund_end == pytest.approx(18.4)
+    assert b.final_price < a.final_price
+
+
+def test_shock_past_the_whole_book_closes_everything_at_the_price_reached() -> None:
+    # -50 % on BOOK: every bid is above 50, so the round finds no book: A, B and the stop
+    # close at P_x = 50. Fund 0 + (50 - 99) * 1 + (50 - 96) * 2 = -141 -> bad debt 141.
+    r = simulate_cascade(BOOK, POS, STOPS, shock=-0.5)
+    assert r.rounds == 1 and r.book_exhausted and r.final_price == 50.0
+    assert r.n_liquidated == 2 and r.n_stops == 1
+    assert r.liquidated_long_usd == pytest.approx(150.0)
+    assert r.stops_sell_usd == pytest.approx(50.0)
+    assert r.bad_debt_usd == pytest.approx(141.0)
+    assert r.unfilled_base == pytest.approx(4.0)
 
 
 def test_usd_sell_shock() -> None:
@@ -100,14 +207,17 @@ def test_nothing_triggered() -> None:
     assert r.n_liquidated == 0 and r.liquidated_long_usd == 0.0
 
 
-def test_empty_book_round_fills_nothing() -> None:
+def test_empty_book_round_closes_at_the_shock_price() -> None:
     # a shock below every bid empties the side; the round finds no book: nothing fills,
-    # the price stays at the shock, all is unfilled.
+    # P_x is the price the round started at (the shock, 90) and everything closes there.
+    # Fund (90 - 99) * 1 + (90 - 96) * 2 = -21 -> bad debt 21.
     r = simulate_cascade(BOOK, POS, STOPS, shock_price=90.0)
     assert r.rounds == 1 and r.final_price == 90.0 and r.book_exhausted
     assert r.unfilled_base == pytest.approx(4.0)  # A 1 + B 2 + stop 1
-    assert r.liquidated_long_usd == 0.0 and r.n_liquidated == 2
-    assert math.isnan(r.trace[0]["vwap"])
+    assert r.liquidated_long_usd == pytest.approx(270.0) and r.n_liquidated == 2
+    assert r.stops_sell_usd == pytest.approx(90.0)
+    assert r.bad_debt_usd == pytest.approx(21.0)
+    assert r.trace[0]["vwap"] == 90.0 and r.trace[0]["filled_base"] == 0.0
 
 
 def test_larger_shock_can_fill_less_usd() -> None:
@@ -169,5 +279,5 @@ def test_result_views() -> None:
     assert list(df.index) == [1, 2, 3]
     assert df["notional_usd"].sum() == pytest.approx(r.forced_usd)
     fig = r.plot()
-    assert len(fig.data) == 5
+    assert len(fig.data) == 6
     assert "final_price" in r._repr_html_()

@@ -24,8 +24,14 @@ def test_kernel_equals_reference_default(block: int) -> None:
         kinds["none_triggered" if r.rounds == 0 else "triggered"] += 1
         kinds["bad_debt" if r.bad_debt_usd > 0 else "no_bad_debt"] += 1
         kinds["multi_round" if r.rounds > 1 else "le_one_round"] += 1
-    # the generator reaches every branch the issue names
-    for k in ("down", "up", "exhausted", "none_triggered", "bad_debt", "multi_round"):
+        kinds["settled"] += bool(r.position_outcomes()["settled"].any())
+        kinds["stop_settled"] += bool(r.stop_outcomes()["settled"].any())
+        kinds["empty_book_round"] += bool(
+            r.book_exhausted and r.trace and not r.trace[-1]["filled_base"]
+        )
+    # the generator reaches every branch the issues name (17: settlement past the book)
+    for k in ("down", "up", "exhausted", "none_triggered", "bad_debt", "multi_round",
+              "settled", "stop_settled", "empty_book_round"):  # fmt: skip
         assert kinds[k] >= 10, kinds
 
 

@@ -13,7 +13,7 @@ from liqcascade._typing import FloatArray
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._engine import ensure_prepared
-from liqcascade.cascade._kernels import fragility_kernel
+from liqcascade.cascade._kernels import N_GRID, fragility_kernel
 from liqcascade.cascade._prepare import PreparedMarket
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook, StopBook
@@ -36,15 +36,17 @@ _COLS = (
     "bad_debt_usd",
     "insurance_fund_end",
     "shock_price",
+    "n_liquidated",
+    "unfilled_base",
 )
 
 
 def _run_grid(
     pm: PreparedMarket, shocks: FloatArray, insurance_fund: float, cfg: CascadeConfig
 ) -> FloatArray:
-    """Final states for fractional shocks (both signs), shape (n, 8) like the kernel's."""
+    """Final states for fractional shocks (both signs), shape (n, N_GRID) like the kernel's."""
     mid = pm.book.mid
-    out = np.empty((shocks.size, 8))
+    out = np.empty((shocks.size, N_GRID))
     chunks = np.asarray(cfg.chunk_fractions(), dtype=np.float64)
     mr = 0 if cfg.max_rounds is None else int(cfg.max_rounds)
     for dirsign in (1.0, -1.0):
@@ -81,8 +83,11 @@ class FragilityCurve:
         Initial shocks, fraction of mid (−0.05 = a 5 % fall).
     frame : DataFrame
         Per shock: ``shock``, ``shock_price``, ``final_price`` (USD), ``final_move``
-        (fraction), ``amplification``, ``liquidated_usd``, ``stops_usd``, ``rounds``,
-        ``book_exhausted``, ``bad_debt_usd``, ``insurance_fund_end``.
+        (fraction), ``amplification``, ``liquidated_usd``, ``stops_usd`` (closed
+        notional, USD: what the book filled plus what it could not absorb, at the
+        price reached), ``n_liquidated``, ``rounds``, ``book_exhausted``,
+        ``unfilled_base`` (base closed at the exhaustion price), ``bad_debt_usd``,
+        ``insurance_fund_end``.
     """
 
     mid: float
@@ -199,14 +204,15 @@ def fragility_curve(
     frame.insert(0, "shock", s)
     frame["book_exhausted"] = frame["book_exhausted"] > 0
     frame["rounds"] = frame["rounds"].astype(np.int64)
+    frame["n_liquidated"] = frame["n_liquidated"].astype(np.int64)
     frame["final_move"] = frame["final_price"] / mid - 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         frame["amplification"] = np.where(
             s != 0, (mid - frame["final_price"]) / (mid - frame["shock_price"]), np.nan
         )
     cols = ["shock", "shock_price", "final_price", "final_move", "amplification"]
-    cols += ["liquidated_usd", "stops_usd", "rounds", "book_exhausted"]
-    cols += ["bad_debt_usd", "insurance_fund_end"]
+    cols += ["liquidated_usd", "stops_usd", "n_liquidated", "rounds", "book_exhausted"]
+    cols += ["unfilled_base", "bad_debt_usd", "insurance_fund_end"]
     return FragilityCurve(mid=mid, shocks=s, frame=frame[cols])
 
 

@@ -1,4 +1,9 @@
-"""Sorting positions, stops and levels once, so that many shocks reuse it."""
+"""Sorting positions, stops and levels once, so that many shocks reuse it.
+
+The sort is packed: each trigger and its index travel as one ``uint64``
+(:func:`packed_argsort`), so one integer ``numpy.sort`` replaces ``numpy.argsort``;
+ties keep the input order (the result is ``argsort(kind="stable")``'s, exactly).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,16 @@ import numpy as np
 
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.book._orderbook import OrderBook
+from liqcascade.cascade._kernels import (
+    finish_codes_kernel,
+    gather_sorted_kernel,
+    gather_stops_kernel,
+    sort_codes_kernel,
+)
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook, StopBook
 
-__all__ = ["PreparedMarket", "PreparedSide", "prepare_cascade"]
+__all__ = ["PreparedMarket", "PreparedSide", "packed_argsort", "prepare_cascade"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,6 +110,41 @@ def _prefix(x: FloatArray) -> FloatArray:
     return out
 
 
+def packed_argsort(values: FloatArray, idx: IntArray, sign: float) -> tuple[IntArray, FloatArray]:
+    """Sort ``idx`` by ``key = −(sign · values[idx])``, ties in ``idx`` order, packed.
+
+    Each key and its index travel as one ``uint64`` (the key's order bits on top, the
+    index below: :func:`~liqcascade.cascade._kernels.sort_codes_kernel`), so one integer
+    ``numpy.sort`` (vectorised, no permutation to carry) replaces ``numpy.argsort``;
+    the rare runs whose keys agree in the packed bits are then ordered by the exact key.
+    The result is ``idx[numpy.argsort(key, kind="stable")]`` exactly.
+
+    Parameters
+    ----------
+    values : array of float64
+        Triggers of all orders (USD).
+    idx : array of int64, increasing
+        The orders to sort.
+    sign : float
+        +1 or −1 (the side's ``dirsign``).
+
+    Returns
+    -------
+    order : array of int64
+        ``idx`` sorted by key (NaN keys last).
+    sorted_key : array of float64
+        The keys in that order.
+    """
+    m = idx.size
+    if m == 0:
+        return np.empty(0, np.int64), np.empty(0)
+    nb = max(1, (values.size - 1).bit_length())
+    codes = sort_codes_kernel(values, idx, float(sign), nb)
+    codes.sort()
+    order, skey = finish_codes_kernel(codes, nb, values, float(sign))
+    return order, skey
+
+
 def _side(
     dirsign: float,
     book: OrderBook,
@@ -116,29 +162,27 @@ def _side(
         pmask = pos.side == -1
         smask = stops.side == 1
     lvl_x = np.ascontiguousarray(s * lp)
-    pidx = np.nonzero(pmask)[0].astype(np.int64)
-    liq = pos.liq_price[pidx]
-    pkey = -(s * liq)
-    order = np.argsort(pkey)
-    pidx = pidx[order]
-    pkey = np.ascontiguousarray(pkey[order])
-    size = pos.size[pidx]
-    bkr_x = s * pos.bankruptcy_price[pidx]
-    liq_sorted = pos.liq_price[pidx]
-    with np.errstate(invalid="ignore", over="ignore"):
-        notional_at_liq = np.where(np.isfinite(liq_sorted), size * liq_sorted, np.inf)
-    large = notional_at_liq > threshold
-    # bankruptcy may be inf for positions that never trigger; keep prefix sums finite
-    bkr_size = np.where(np.isfinite(bkr_x), bkr_x * size, 0.0)
-    small_size = np.where(large, 0.0, size)
-    small_bkr = np.where(large, 0.0, bkr_size)
-    large_rank = np.nonzero(large)[0].astype(np.int64)
-    sidx = np.nonzero(smask)[0].astype(np.int64)
-    skey = -(s * stops.trigger[sidx])
-    so = np.argsort(skey)
-    sidx = sidx[so]
-    skey = np.ascontiguousarray(skey[so])
-    ssize = stops.size[sidx]
+    # positions: key -liq_x ascending (see _kernels), ties in input order
+    pidx, pkey = packed_argsort(pos.liq_price, np.flatnonzero(pmask), s)
+    size, bkr_x, cum_size, cum_bkr = gather_sorted_kernel(pidx, pos.size, pos.bankruptcy_price, s)
+    if threshold == np.inf:  # no partial liquidation: every position is sold whole
+        large = np.zeros(size.size, bool)
+        large_rank = np.empty(0, np.int64)
+        large_cum_size = large_cum_bkr = np.zeros(1)
+    else:
+        # bankruptcy may be inf for positions that never trigger; keep prefix sums finite
+        bkr_size = np.where(np.isfinite(bkr_x), bkr_x * size, 0.0)
+        liq_sorted = -s * pkey  # = liq_price, exactly (s = ±1)
+        with np.errstate(invalid="ignore", over="ignore"):
+            notional_at_liq = np.where(np.isfinite(liq_sorted), size * liq_sorted, np.inf)
+        large = notional_at_liq > threshold
+        cum_size = _prefix(np.where(large, 0.0, size))
+        cum_bkr = _prefix(np.where(large, 0.0, bkr_size))
+        large_rank = np.flatnonzero(large).astype(np.int64)
+        large_cum_size = _prefix(size[large])
+        large_cum_bkr = _prefix(bkr_size[large])
+    sidx, skey = packed_argsort(stops.trigger, np.flatnonzero(smask), s)
+    ssize, cum_stop = gather_stops_kernel(sidx, stops.size)
     return PreparedSide(
         dirsign=s,
         mid_x=s * book.mid,
@@ -148,18 +192,18 @@ def _side(
         lvl_key=np.ascontiguousarray(-lvl_x),
         pos_index=pidx,
         pos_key=pkey,
-        pos_size=np.ascontiguousarray(size),
-        pos_bkr_x=np.ascontiguousarray(bkr_x),
+        pos_size=size,
+        pos_bkr_x=bkr_x,
         pos_large=large,
-        cum_size=_prefix(small_size),
-        cum_bkr=_prefix(small_bkr),
+        cum_size=cum_size,
+        cum_bkr=cum_bkr,
         large_rank=large_rank,
-        large_cum_size=_prefix(size[large]),
-        large_cum_bkr=_prefix(bkr_size[large]),
+        large_cum_size=large_cum_size,
+        large_cum_bkr=large_cum_bkr,
         stop_index=sidx,
         stop_key=skey,
-        stop_size=np.ascontiguousarray(ssize),
-        cum_stop=_prefix(ssize),
+        stop_size=ssize,
+        cum_stop=cum_stop,
     )
 
 

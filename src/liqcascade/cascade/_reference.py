@@ -66,10 +66,13 @@ def cascade_py(
     Returns
     -------
     dict
-        DESIGN.md's keys plus ``pos_round`` (round a position triggered, 0 never),
-        ``pos_filled`` (base filled), ``pos_notional`` (USD), ``stop_round``,
-        ``stop_filled``, ``book_after`` (remaining sizes of the moving side's levels)
-        and ``trace`` rows ``{round, price, filled_base, vwap}``.
+        DESIGN.md's keys plus, per position, ``pos_round`` (round it closed, 0 never),
+        ``pos_closed`` (base closed), ``pos_book`` (base the book filled; the rest
+        closed at the exhaustion price), ``pos_notional`` (USD) and ``pos_settled``
+        (closed by the settlement at the exhaustion price); the same per stop
+        (``stop_*``); ``book_after`` (remaining sizes of the moving side's levels) and
+        ``trace`` rows ``{round, price, filled_base, vwap}`` (``vwap`` of the part the
+        book filled, the exhaustion price when it filled nothing).
     """
     given = [x is not None for x in (shock_price, shock_sell_usd, shock_buy_usd)]
     if sum(given) != 1:
@@ -127,11 +130,16 @@ def cascade_py(
     n_pos = len(pos_side)
     n_stop = len(stop_side)
     pos_round = [0] * n_pos
-    pos_filled = [0.0] * n_pos
+    pos_closed = [0.0] * n_pos
+    pos_book = [0.0] * n_pos
     pos_notional = [0.0] * n_pos
+    pos_settled = [False] * n_pos
     chunks_done = [0] * n_pos
     stop_round = [0] * n_stop
-    stop_filled = [0.0] * n_stop
+    stop_closed = [0.0] * n_stop
+    stop_book = [0.0] * n_stop
+    stop_notional = [0.0] * n_stop
+    stop_settled = [False] * n_stop
     n_chunks = len(chunk_fractions)
     fund = insurance_fund
     bad_debt = 0.0
@@ -194,38 +202,71 @@ def cascade_py(
         if last >= 0:
             price = levels[last]
         ran_out = need > 0.0
+        # 3. fills: every order of the round closes at a_k; what the book could not
+        # absorb is taken over at the price reached (P_x = price when it ran out)
         if ran_out:
-            unfilled += need
             book_exhausted = True
-        if filled > 0.0:
-            vwap = notional / filled
-            fill_ratio = filled / quantity
+            close = (notional + need * price) / quantity
+            unfilled += need
+        elif quantity > 0.0:
+            close = notional / filled
         else:
-            vwap = math.nan
-            fill_ratio = 0.0
-        # fills and accounting
+            close = price
+        fill_ratio = filled / quantity if quantity > 0.0 else 0.0
+        vwap = notional / filled if filled > 0.0 else price
+        # (kind, index, base, price, base the book filled): what closes in this round
+        closes = [(kind, idx, base, close, base * fill_ratio) for kind, idx, base in orders]
+        if ran_out:
+            # settlement: every position and stop still open whose trigger is at or
+            # beyond P_x closes at P_x in this round, and the cascade ends
+            mark = mark_price_weight * price + (1.0 - mark_price_weight) * index_price
+            for i in range(n_pos):
+                if pos_side[i] != moving_side:
+                    continue
+                large = pos_size[i] * pos_liq[i] > partial_threshold_usd if n_chunks > 1 else False
+                if pos_round[i] == 0:
+                    if beyond(mark, pos_liq[i]):
+                        pos_round[i] = k
+                        pos_settled[i] = True
+                        n_liquidated += 1
+                        closes.append(("pos", i, pos_size[i], price, 0.0))
+                        unfilled += pos_size[i]
+                elif large and chunks_done[i] < n_chunks:
+                    rest = sum(chunk_fractions[chunks_done[i] :]) * pos_size[i]
+                    chunks_done[i] = n_chunks
+                    closes.append(("pos", i, rest, price, 0.0))
+                    unfilled += rest
+            for j in range(n_stop):
+                if stop_side[j] == -moving_side and stop_round[j] == 0:
+                    if beyond(price, stop_trigger[j]):
+                        stop_round[j] = k
+                        stop_settled[j] = True
+                        n_stops += 1
+                        closes.append(("stop", j, stop_size[j], price, 0.0))
+                        unfilled += stop_size[j]
+        # 4. accounting: gains first, then shortfalls
         gains = 0.0
         shortfalls = 0.0
-        for kind, idx, base in orders:
-            got = base * fill_ratio
-            usd = got * vwap if got > 0.0 else 0.0
+        for kind, idx, base, at, book_part in closes:
+            usd = base * at
             if kind == "stop":
-                stop_filled[idx] += got
+                stop_closed[idx] += base
+                stop_notional[idx] += usd
+                stop_book[idx] += book_part
                 if down:
                     stops_sell += usd
                 else:
                     stops_buy += usd
                 continue
-            pos_filled[idx] += got
+            pos_closed[idx] += base
             pos_notional[idx] += usd
-            if got <= 0.0:
-                continue
+            pos_book[idx] += book_part
             if down:
                 liq_long += usd
-                pnl = (vwap - pos_bkr[idx]) * got
+                pnl = (at - pos_bkr[idx]) * base
             else:
                 liq_short += usd
-                pnl = (pos_bkr[idx] - vwap) * got
+                pnl = (pos_bkr[idx] - at) * base
             pnl += liquidation_fee * usd
             if pnl >= 0.0:
                 gains += pnl
@@ -259,9 +300,14 @@ def cascade_py(
         "unfilled_base": unfilled,
         "trace": trace,
         "pos_round": pos_round,
-        "pos_filled": pos_filled,
+        "pos_closed": pos_closed,
+        "pos_book": pos_book,
         "pos_notional": pos_notional,
+        "pos_settled": pos_settled,
         "stop_round": stop_round,
-        "stop_filled": stop_filled,
+        "stop_closed": stop_closed,
+        "stop_book": stop_book,
+        "stop_notional": stop_notional,
+        "stop_settled": stop_settled,
         "book_after": remaining,
     }

@@ -12,6 +12,23 @@ import pandas as pd
 
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._config import CascadeConfig
+from liqcascade.cascade._kernels import (
+    T_CLOSE,
+    T_FILLED,
+    T_FR,
+    T_FUND,
+    T_POS_END,
+    T_POS_SET,
+    T_PRICE,
+    T_Q,
+    T_QPOS,
+    T_QSTOP,
+    T_RAN_OUT,
+    T_SETTLED,
+    T_STOP_END,
+    T_STOP_SET,
+    T_VWAP,
+)
 from liqcascade.cascade._prepare import PreparedMarket
 
 __all__ = ["SUMMARY_KEYS", "CascadeResult"]
@@ -49,17 +66,20 @@ class CascadeResult:
     rounds : int
         Rounds in which something triggered.
     liquidated_long_usd, liquidated_short_usd : float
-        Liquidated notional filled, USD.
+        Liquidated notional closed, USD: what the book filled plus what it could not
+        absorb, at the price reached (DESIGN.md, "Fills" and "Settlement").
     n_liquidated, n_stops : int
-        Positions / stops triggered (including those only partly filled).
+        Positions / stops closed (the settlement at the exhaustion price included).
     stops_sell_usd, stops_buy_usd : float
-        Stop notional filled, USD.
+        Stop notional closed, USD.
     insurance_fund_end, bad_debt_usd : float
         Fund at the end and the shortfall it could not cover, USD.
     book_exhausted : bool
         The moving side of the book ran out.
     unfilled_base : float
-        Cascade order quantity (base units) left unfilled when the book ran out.
+        Base units closed at the exhaustion price ``P_x``: the part of the last
+        round's order the book could not absorb plus the positions and stops settled
+        there (0 when the book lasted).
     direction : {"down", "up"}
     insurance_fund_start : float
         ``F0``, USD.
@@ -112,7 +132,12 @@ class CascadeResult:
 
     @property
     def trace(self) -> list[dict[str, float]]:
-        """Per round: ``{round, price, filled_base, vwap}`` (vwap nan when nothing filled)."""
+        """Per round: ``{round, price, filled_base, vwap}``.
+
+        ``price`` after the round (the exhaustion price ``P_x`` when it ran the book
+        out); ``filled_base`` and ``vwap`` of the part the book filled (``vwap`` is
+        ``P_x`` when the book filled nothing).
+        """
         return [
             {
                 "round": i + 1,
@@ -147,121 +172,158 @@ class CascadeResult:
     def to_frame(self) -> pd.DataFrame:
         """The per-round trace, one row per round.
 
-        Columns: price, filled and ordered base, vwap, fill ratio, liquidation and
-        stop quantities (base), cumulative counts, notional (USD), fund after the round.
+        Columns: ``price`` after the round (USD; the exhaustion price ``P_x`` in a
+        round that ran the book out), ``filled_base`` (base the book filled),
+        ``vwap`` of that part (USD; ``P_x`` when the book filled nothing),
+        ``ordered_base`` (base the round's triggers ordered), ``fill_ratio``
+        (filled / ordered), ``close_price`` (``a_k``, USD: every order triggered in the
+        round closes there), ``settled_base`` (base of the positions and stops settled
+        at ``P_x``), ``liquidation_base`` and ``stop_base`` (of the round's orders),
+        cumulative counts of closed positions and stops, ``insurance_fund`` after the
+        round (USD), ``book_exhausted`` (the round ran the book out) and
+        ``notional_usd`` (everything closed in the round, USD).
         """
         t = self._trace
         df = pd.DataFrame(
             {
                 "round": np.arange(1, t.shape[0] + 1),
-                "price": t[:, 0],
-                "filled_base": t[:, 1],
-                "vwap": t[:, 2],
-                "ordered_base": t[:, 3],
-                "fill_ratio": t[:, 4],
-                "liquidation_base": t[:, 7],
-                "stop_base": t[:, 8],
-                "n_liquidated_cum": t[:, 5].astype(np.int64),
-                "n_stops_cum": t[:, 6].astype(np.int64),
-                "insurance_fund": t[:, 9],
+                "price": t[:, T_PRICE],
+                "filled_base": t[:, T_FILLED],
+                "vwap": t[:, T_VWAP],
+                "ordered_base": t[:, T_Q],
+                "fill_ratio": t[:, T_FR],
+                "close_price": t[:, T_CLOSE],
+                "settled_base": t[:, T_SETTLED],
+                "liquidation_base": t[:, T_QPOS],
+                "stop_base": t[:, T_QSTOP],
+                "n_liquidated_cum": t[:, T_POS_SET].astype(np.int64),
+                "n_stops_cum": t[:, T_STOP_SET].astype(np.int64),
+                "insurance_fund": t[:, T_FUND],
+                "book_exhausted": t[:, T_RAN_OUT] > 0,
             }
         )
-        df["notional_usd"] = np.where(df["filled_base"] > 0, df["filled_base"] * df["vwap"], 0.0)
+        df["notional_usd"] = (
+            df["ordered_base"] * df["close_price"] + df["settled_base"] * df["price"]
+        )
         return df.set_index("round")
 
     # ------------------------------------------------------------------ detail
     @cached_property
-    def _position_detail(self) -> tuple[np.ndarray, FloatArray, FloatArray]:
+    def _position_detail(self) -> tuple[np.ndarray, FloatArray, FloatArray, FloatArray]:
+        """Per position: round closed (0 never), base closed, base the book filled, USD."""
         pm = self._prepared
         side = pm.side(1.0 if self.direction == "down" else -1.0)
         n = len(pm.positions)
         rnd = np.zeros(n, dtype=np.int64)
-        filled = np.zeros(n)
+        closed = np.zeros(n)
+        book = np.zeros(n)
         notional = np.zeros(n)
         t = self._trace
-        if t.shape[0] == 0:
-            return rnd, filled, notional
-        ends = t[:, 5].astype(np.int64)
-        starts = np.concatenate([[0], ends[:-1]])
-        fr = t[:, 4]
-        vw = np.where(t[:, 1] > 0, t[:, 2], 0.0)
+        n_rounds = t.shape[0]
+        if n_rounds == 0:
+            return rnd, closed, book, notional
+        ends = t[:, T_POS_END].astype(np.int64)
+        set_ends = t[:, T_POS_SET].astype(np.int64)
+        starts = np.concatenate([[0], set_ends[:-1]])
+        fr = t[:, T_FR]
+        close = t[:, T_CLOSE]
+        px = t[:, T_PRICE]
+        ran_out = t[:, T_RAN_OUT] > 0
         chunks = np.asarray(self.config.chunk_fractions())
-        for k in range(t.shape[0]):
+        rest = np.concatenate([np.cumsum(chunks[::-1])[::-1][1:], [0.0]])
+        for k in range(n_rounds):
             sl = slice(int(starts[k]), int(ends[k]))
             idx = side.pos_index[sl]
             rnd[idx] = k + 1
             size = side.pos_size[sl]
             large = side.pos_large[sl] if self.config.partial_liquidation else np.zeros(0, bool)
             if large.size == 0 or not large.any():
-                filled[idx] = size * fr[k]
-                notional[idx] = size * fr[k] * vw[k]
-                continue
+                large = np.zeros(size.size, bool)
             small = ~large
-            filled[idx[small]] = size[small] * fr[k]
-            notional[idx[small]] = size[small] * fr[k] * vw[k]
-            for j, c in enumerate(chunks):
-                r = k + j
-                if r >= t.shape[0]:
-                    break
-                filled[idx[large]] += c * size[large] * fr[r]
-                notional[idx[large]] += c * size[large] * fr[r] * vw[r]
-        return rnd, filled, notional
+            closed[idx[small]] = size[small]
+            book[idx[small]] = size[small] * fr[k]
+            notional[idx[small]] = size[small] * close[k]
+            if large.any():
+                il, sz = idx[large], size[large]
+                for j, c in enumerate(chunks):
+                    r = k + j
+                    if r >= n_rounds:
+                        break
+                    closed[il] += c * sz
+                    book[il] += c * sz * fr[r]
+                    notional[il] += c * sz * close[r]
+                    if ran_out[r]:  # the chunks still open settle at P_x
+                        closed[il] += rest[j] * sz
+                        notional[il] += rest[j] * sz * px[r]
+                        break
+            # settlement at the exhaustion price: whole positions
+            ss = slice(int(ends[k]), int(set_ends[k]))
+            sidx = side.pos_index[ss]
+            rnd[sidx] = k + 1
+            closed[sidx] = side.pos_size[ss]
+            notional[sidx] = side.pos_size[ss] * px[k]
+        return rnd, closed, book, notional
 
     def position_outcomes(self) -> pd.DataFrame:
         """Per position (original order): what the cascade did to it.
 
-        Columns: ``round`` triggered (0 = not), ``liquidated``, ``filled_base``,
-        ``fill_ratio`` (filled / size), ``notional_usd`` filled and ``vwap`` (USD).
+        Columns: ``round`` it closed in (0 = not), ``liquidated``, ``settled`` (closed
+        by the settlement at the exhaustion price ``P_x``), ``closed_base``,
+        ``book_base`` (the part the order book filled; the rest closed at ``P_x``),
+        ``notional_usd`` and ``close_price`` (USD, average).
         """
-        rnd, filled, notional = self._position_detail
-        size = self._prepared.positions.size
-        with np.errstate(invalid="ignore", divide="ignore"):
-            vwap = np.where(filled > 0, notional / np.where(filled > 0, filled, 1.0), np.nan)
-        return pd.DataFrame(
-            {
-                "round": rnd,
-                "liquidated": rnd > 0,
-                "filled_base": filled,
-                "fill_ratio": filled / size if size.size else filled,
-                "notional_usd": notional,
-                "vwap": vwap,
-            }
-        )
+        rnd, closed, book, notional = self._position_detail
+        return _outcomes(rnd, closed, book, notional, self._settled_mask(positions=True))
+
+    def _settled_mask(self, *, positions: bool) -> np.ndarray:
+        pm = self._prepared
+        side = pm.side(1.0 if self.direction == "down" else -1.0)
+        n = len(pm.positions) if positions else len(pm.stops)
+        out = np.zeros(n, bool)
+        t = self._trace
+        if t.shape[0] == 0:
+            return out
+        end, set_end = (T_POS_END, T_POS_SET) if positions else (T_STOP_END, T_STOP_SET)
+        index = side.pos_index if positions else side.stop_index
+        out[index[int(t[-1, end]) : int(t[-1, set_end])]] = True
+        return out
 
     @property
     def liquidated_mask(self) -> np.ndarray:
-        """Boolean mask over the input positions: triggered in this cascade."""
+        """Boolean mask over the input positions: closed in this cascade."""
         return self._position_detail[0] > 0
 
     @cached_property
-    def _stop_detail(self) -> tuple[np.ndarray, FloatArray]:
+    def _stop_detail(self) -> tuple[np.ndarray, FloatArray, FloatArray, FloatArray]:
         pm = self._prepared
         side = pm.side(1.0 if self.direction == "down" else -1.0)
         n = len(pm.stops)
         rnd = np.zeros(n, dtype=np.int64)
-        filled = np.zeros(n)
+        closed = np.zeros(n)
+        book = np.zeros(n)
+        notional = np.zeros(n)
         t = self._trace
-        ends = t[:, 6].astype(np.int64)
         start = 0
         for k in range(t.shape[0]):
-            idx = side.stop_index[start : int(ends[k])]
+            end, set_end = int(t[k, T_STOP_END]), int(t[k, T_STOP_SET])
+            idx = side.stop_index[start:end]
+            size = side.stop_size[start:end]
             rnd[idx] = k + 1
-            filled[idx] = side.stop_size[start : int(ends[k])] * t[k, 4]
-            start = int(ends[k])
-        return rnd, filled
+            closed[idx] = size
+            book[idx] = size * t[k, T_FR]
+            notional[idx] = size * t[k, T_CLOSE]
+            sidx = side.stop_index[end:set_end]
+            rnd[sidx] = k + 1
+            closed[sidx] = side.stop_size[end:set_end]
+            notional[sidx] = side.stop_size[end:set_end] * t[k, T_PRICE]
+            start = set_end
+        return rnd, closed, book, notional
 
     def stop_outcomes(self) -> pd.DataFrame:
-        """Per stop (original order): ``round`` fired (0 = not), ``filled_base``, ``fill_ratio``."""
-        rnd, filled = self._stop_detail
-        size = self._prepared.stops.size
-        return pd.DataFrame(
-            {
-                "round": rnd,
-                "fired": rnd > 0,
-                "filled_base": filled,
-                "fill_ratio": filled / size if size.size else filled,
-            }
-        )
+        """Per stop (original order), columns as :meth:`position_outcomes` (``fired``)."""
+        rnd, closed, book, notional = self._stop_detail
+        out = _outcomes(rnd, closed, book, notional, self._settled_mask(positions=False))
+        return out.rename(columns={"liquidated": "fired"})
 
     def book_after(self) -> tuple[FloatArray, FloatArray]:
         """Prices (USD) and remaining sizes (base) of the moving side's levels after the cascade."""
@@ -284,7 +346,7 @@ class CascadeResult:
         fig = make_subplots(
             rows=1,
             cols=3,
-            subplot_titles=("price by round", "filled by round (M USD)", "book before / after"),
+            subplot_titles=("price by round", "closed by round (M USD)", "book before / after"),
         )
         x = np.concatenate([[0], df.index.to_numpy()])
         y = np.concatenate([[self.shock_price], df["price"].to_numpy()])
@@ -297,11 +359,13 @@ class CascadeResult:
         for key, name, colour in (
             ("liquidation_base", "liquidations", "#c0392b"),
             ("stop_base", "stops", "#e67e22"),
+            ("settled_base", "settled at the price reached", "#8e44ad"),
         ):
+            at = df["price"] if key == "settled_base" else df["close_price"]
             fig.add_trace(
                 go.Bar(
                     x=df.index,
-                    y=df[key] * df["fill_ratio"] * df["vwap"].fillna(0) / 1e6,
+                    y=df[key] * at / 1e6,
                     name=name,
                     marker_color=colour,
                 ),
@@ -355,6 +419,24 @@ class CascadeResult:
             f"{self.liquidated_usd:,.0f} USD, "
             f"stops {self.stops_sell_usd + self.stops_buy_usd:,.0f} USD)"
         )
+
+
+def _outcomes(
+    rnd: np.ndarray, closed: FloatArray, book: FloatArray, notional: FloatArray, settled: np.ndarray
+) -> pd.DataFrame:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        price = np.where(closed > 0, notional / np.where(closed > 0, closed, 1.0), np.nan)
+    return pd.DataFrame(
+        {
+            "round": rnd,
+            "liquidated": rnd > 0,
+            "settled": settled,
+            "closed_base": closed,
+            "book_base": book,
+            "notional_usd": notional,
+            "close_price": price,
+        }
+    )
 
 
 def _fmt(v: Any) -> str:

@@ -10,10 +10,12 @@ cannot pay is bad debt ``B``).
 Two engines:
 
 - ``"cascade"``: :func:`liqcascade.cascade.simulate_cascade` through an order book
-  (liquidations walk the bids, move price, trigger more).
+  (liquidations walk the bids, move price, trigger more; past the book, what it cannot
+  absorb closes at the price reached, with its losses).
 - ``"path"``: a gap to the shocked price ``P1 = P0 (1 + shock)`` where every triggered
   position fills at ``P1`` with no further impact — the cascade on an infinitely deep
-  book, so a lower bound on its bad debt.
+  book (usually less bad debt than the cascade; not always: a deeper cascade also
+  liquidates positions whose margin surplus refills the fund).
 
 Reserve stress: the exchange absorbs the bad debt from its reserves instead of
 auto-deleveraging: ``reserves − liabilities − B`` must stay >= 0, i.e. the buffer must
@@ -176,8 +178,9 @@ class ScenarioOutcome:
     engine : str
         ``"cascade"`` or ``"path"``.
     book_exhausted : bool
-        The cascade ran through the whole book: the unfilled liquidations' losses are
-        not counted (DESIGN.md semantics), so the bad debt is a lower bound.
+        The cascade ran through the whole book: what it could not absorb, and every
+        position whose liquidation price the exhaustion price reached, closed at that
+        price, losses booked (DESIGN.md, "Fills" and "Settlement").
     """
 
     name: str
@@ -386,21 +389,11 @@ def _cascade_outcome(
         insurance_fund=fund0,
         config=CascadeConfig(liquidation_fee=fee),
     )
-    try:
-        mask = np.asarray(res.liquidated_mask, dtype=bool)
-    except AttributeError:  # pragma: no cover - older engine: monotone in the extreme
-        fp = res.final_price
-        mask = (
-            (pos.side == 1) & (pos.liq_price >= fp)
-            if shock < 0
-            else ((pos.side == -1) & (pos.liq_price <= fp))
-        )
-    fill = np.full(len(pos), float(res.final_price))
-    try:  # per-position fill price where the engine reports it
-        vw = res.position_outcomes()["vwap"].to_numpy(dtype=np.float64)
-        fill = np.where(np.isfinite(vw), vw, fill)
-    except (AttributeError, KeyError):  # pragma: no cover - older engine
-        pass
+    mask = np.asarray(res.liquidated_mask, dtype=bool)
+    # per-position close price: the book's fills, and the exhaustion price for what the
+    # book could not absorb (DESIGN.md, "Fills" and "Settlement")
+    close = res.position_outcomes()["close_price"].to_numpy(dtype=np.float64)
+    fill = np.where(np.isfinite(close), close, float(res.final_price))
     return _Run(
         float(res.final_price),
         float(res.insurance_fund_end),
@@ -528,7 +521,8 @@ def run_solvency(
     ex_names = [o.name for o in outcomes if o.book_exhausted]
     if ex_names:
         notes.append(
-            "the order book ran out in " + ", ".join(ex_names) + ": unfilled liquidations are "
-            "not counted, so the bad debt there is a lower bound"
+            "the order book ran out in " + ", ".join(ex_names) + ": what it could not "
+            "absorb, and every position the price reached, closed at the price reached "
+            "(the venue's backstop), losses and bad debt included"
         )
     return SolvencyResult(exchange, outcomes, tuple(policies), engine, notes)
