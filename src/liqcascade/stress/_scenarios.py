@@ -109,12 +109,12 @@ _FINE_SOURCES: tuple[str, ...] = (
 
 
 def _load_source(source: str, asset: str, start: Any, end: Any) -> pd.DataFrame:
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
     if source == "ohlcv_1h":
-        df = datasets.load_ohlcv(asset, "1h")
+        df = _bundled.ohlcv(asset, "1h")
         return df[(df.index >= start) & (df.index <= end)]
-    return datasets.load(source, start, end)
+    return _bundled.dataset(source, start, end)
 
 
 def replay_bars(window: str, asset: str = "ETH") -> tuple[pd.DataFrame, str, str]:
@@ -151,10 +151,10 @@ def replay_bars(window: str, asset: str = "ETH") -> tuple[pd.DataFrame, str, str
             raise InputError(f"--window: end must be after start (got {window!r})")
         source = "ohlcv_1h"
         if asset == "ETH":
-            from liqcascade import datasets
+            import liqcascade.market._bundled as _bundled
 
             for name in _FINE_SOURCES:
-                idx = datasets.load(name).index
+                idx = _bundled.dataset_index(name)
                 if idx[0] <= start and idx[-1] >= end - pd.Timedelta(hours=1):
                     source = name
                     break
