@@ -19,7 +19,6 @@ CLI_DIR = Path(liqcascade.__file__).parent / "_cli"
 #: coordinator empties this after merging their branches; never add to it.
 ALLOWED_LONG: frozenset[str] = frozenset(
     {
-        "cascade.py:cascade_cmd",
         "liqmap.py:liqmap",
         "solvency.py:solvency",
         "stress.py:stress_cmd",

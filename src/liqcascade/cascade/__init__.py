@@ -21,6 +21,7 @@ from liqcascade.cascade._fragility import (
 from liqcascade.cascade._history import FollowThrough, follow_through
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._reference import cascade_py
+from liqcascade.cascade._request import CascadeRun, run_cascade_request
 from liqcascade.cascade._result import SUMMARY_KEYS, CascadeResult
 from liqcascade.cascade._state import BINANCE_BOOK_SHARE, MarketState, market_state
 
@@ -29,6 +30,7 @@ __all__ = [
     "SUMMARY_KEYS",
     "CascadeConfig",
     "CascadeResult",
+    "CascadeRun",
     "CriticalShock",
     "FollowThrough",
     "FragilityCurve",
@@ -42,5 +44,6 @@ __all__ = [
     "market_state",
     "next_wave_levels",
     "prepare_cascade",
+    "run_cascade_request",
     "simulate_cascade",
 ]
