@@ -20,7 +20,6 @@ CLI_DIR = Path(liqcascade.__file__).parent / "_cli"
 ALLOWED_LONG: frozenset[str] = frozenset(
     {
         "liqmap.py:liqmap",
-        "stress.py:stress_cmd",
     }
 )
 

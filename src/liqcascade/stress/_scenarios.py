@@ -208,7 +208,11 @@ def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -
 
     st = state if state is not None else estimated_market(MarketSpec(asset=asset, as_of=as_of))
     if st.asset != "ETH":
-        raise InputError(f"--asset: the stress scenarios cascade ETH's book (got {st.asset})")
+        raise InputError(
+            f"asset: the stress scenarios cascade ETH's book only; {st.asset} is not "
+            "supported yet (its portfolio legs are: hold them in an ETH-market run)",
+            param="asset",
+        )
     prices = {"ETH": float(st.mid)}
     try:
         prices["BTC"] = price_at("BTC", st.close_time)
