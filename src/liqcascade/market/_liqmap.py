@@ -8,6 +8,7 @@ off) and draws :func:`liqcascade.positions.liquidation_map`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,8 @@ def run_liqmap_request(
     if price is not None and not price > 0:
         raise InputError(f"price must be > 0 (got {price})", param="price")
     state = None
+    st: Any
+    t_book: pd.Timestamp | None
     if positions is None:
         from liqcascade.market._state import MarketSpec, estimated_market
 
@@ -125,3 +128,39 @@ def run_liqmap_request(
         )
     lmap = liquidation_map(book, st, p, bucket=bucket, range_=range_, as_of=t_book)
     return LiqmapRun(lmap, source, state, t_book)
+
+
+def run_asset_calibration(
+    asset: str,
+    *,
+    months: Any = None,
+    n_bootstrap: int = 10,
+    seed: int = 0,
+    store: Any = None,
+    progress: Any = None,
+) -> Any:
+    """The identified book's expanding-window calibration of ``asset`` from its own data.
+
+    Loads the asset's frames (:func:`liqcascade.market.load_market_frames`: store first,
+    then bundled) and runs :func:`liqcascade.positions._expanding.calibrate_expanding`:
+    each month of ``months`` (default 2025-03 ... 2025-07) fitted on the data before it.
+    The result's ``to_json(path)`` writes a file that
+    ``MarketSpec(calibration=path)`` and ``liqmap backtest --params`` read.
+
+    Returns
+    -------
+    AssetCalibration
+    """
+    from liqcascade.market._inputs import load_market_frames
+    from liqcascade.positions._expanding import TEST_MONTHS, calibrate_expanding
+
+    if n_bootstrap < 0:
+        raise InputError(f"bootstrap must be >= 0 (got {n_bootstrap})", param="bootstrap")
+    ms = tuple(TEST_MONTHS if not months else months)
+    for m in ms:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(m)):
+            raise InputError(f"months: not a month (YYYY-MM): {m!r}", param="months")
+    frames = load_market_frames(asset, "4h", store)
+    if frames.liquidations is None:
+        raise InputError(f"asset: no recorded liquidations for {asset}", param="asset")
+    return calibrate_expanding(frames, ms, n_bootstrap=n_bootstrap, seed=seed, progress=progress)
