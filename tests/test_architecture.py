@@ -15,32 +15,11 @@ PKG = SRC / "liqcascade"
 
 #: Modules whose violations belong to other helpers' branches (issue 13/14 work in
 #: progress). The coordinator empties these after merging; nothing else may be added.
-ALLOWED_CYCLES: set[frozenset[str]] = {
-    # book helper (issue 14) splits positions/_calibrate and _estimate
-    frozenset({"liqcascade.positions._calibrate", "liqcascade.positions._estimate"}),
-}
-ALLOWED_CLI_IMPORTS: set[str] = {
-    # cli helper (issue 13 item 4) moves to_jsonable to liqcascade/_json.py
-    "liqcascade.report._build",
-    "liqcascade.positions._calibrate",
-}
+ALLOWED_CYCLES: set[frozenset[str]] = set()
+ALLOWED_CLI_IMPORTS: set[str] = set()
 ALLOWED_DATASET_IMPORTS: set[str] = {
-    # book helper (issue 14): the estimate takes frames
-    "liqcascade.positions._estimate",
-    "liqcascade.positions._calibrate",
-    "liqcascade.positions._stops",
     # cascade helper: the 2025-10-10 loss accounting
     "liqcascade.solvency._exchange",
-    # market helper, not done in this branch: these models still load their defaults
-    "liqcascade.contagion._config",
-    "liqcascade.contagion._presets",
-    "liqcascade.events._load",
-    "liqcascade.margin._aave",
-    "liqcascade.protect._backtest",
-    "liqcascade.protect._transparency",
-    "liqcascade.stress._model",
-    "liqcascade.stress._scenarios",
-    "liqcascade.volatility._returns",
 }
 
 _DATA_DOORS = ("liqcascade.data", "liqcascade.market", "liqcascade.report", "liqcascade._cli")

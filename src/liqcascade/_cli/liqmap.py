@@ -62,16 +62,6 @@ def _render(result: dict[str, Any]) -> None:
         out.print(f"wrote {name}: {path}")
 
 
-def _estimated(asset: str, as_of: str | None) -> Any:
-    """The estimated market of ``as_of`` (:func:`liqcascade.market.estimated_market`)."""
-    from liqcascade.market import MarketSpec, estimated_market
-
-    state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
-    if len(state.positions) == 0:
-        _common.warn(f"the estimated book is empty at {state.as_of:%Y-%m-%d %H:%M} UTC")
-    return state
-
-
 def _write_figures(
     out: Path, lmap: Any, asset: str, t_book: pd.Timestamp | None, days: int, estimated: bool
 ) -> dict[str, str]:
@@ -99,6 +89,47 @@ def _write_figures(
     return files
 
 
+_Positions = Annotated[
+    Path | None, typer.Option(help="Positions file (CSV/Parquet); default: the estimated book.")
+]
+_Stops = Annotated[
+    Path | None,
+    typer.Option(
+        help="Stops file (side, trigger_price, size); default: modelled stops "
+        "for the estimated book, none for an explicit one."
+    ),
+]
+_Asset = Annotated[str, typer.Option(help="Asset of the estimated book (bundled: ETH, BTC).")]
+_AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Date/time of the estimated book (UTC); default: last bundled bar (2025-07-31 20:00).",
+    ),
+]
+_Price = Annotated[
+    float | None, typer.Option(help="Current price, USD (required with --positions).")
+]
+_Bucket = Annotated[float, typer.Option(help="Bucket width, fraction of price (0.005 = 0.5 %).")]
+_Range = Annotated[
+    float, typer.Option("--range", help="Half-range, fraction of price (0.2 = ±20 %).")
+]
+_HeatmapDays = Annotated[
+    int, typer.Option(help="Days of daily heatmap written by --out (estimated book).")
+]
+_BookModel = Annotated[
+    str,
+    typer.Option(
+        "--book-model",
+        help="Position book of the estimated market: identified (default) or legacy (0.1).",
+    ),
+]
+_Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+_Out = Annotated[
+    Path | None, typer.Option(help="Folder for liqmap.html/.png and heatmap.html/.png.")
+]
+
+
 def register(app: typer.Typer) -> None:
     """Register the ``liqmap`` group (map callback + calibrate/backtest) on the root app."""
     group = typer.Typer(
@@ -116,44 +147,17 @@ def register(app: typer.Typer) -> None:
     @group.callback(invoke_without_command=True)
     def liqmap(
         ctx: typer.Context,
-        positions: Annotated[
-            Path | None,
-            typer.Option(help="Positions file (CSV/Parquet); default: the estimated book."),
-        ] = None,
-        stops: Annotated[
-            Path | None,
-            typer.Option(
-                help="Stops file (side, trigger_price, size); default: modelled stops "
-                "for the estimated book, none for an explicit one."
-            ),
-        ] = None,
-        asset: Annotated[str, typer.Option(help="Asset of the estimated book.")] = "ETH",
-        as_of: Annotated[
-            str | None,
-            typer.Option(
-                "--as-of",
-                help="Date/time of the estimated book (UTC); default: last "
-                "bundled bar (2025-07-31 20:00).",
-            ),
-        ] = None,
-        price: Annotated[
-            float | None,
-            typer.Option(help="Current price, USD (required with --positions)."),
-        ] = None,
-        bucket: Annotated[
-            float, typer.Option(help="Bucket width, fraction of price (0.005 = 0.5 %).")
-        ] = 0.005,
-        range_: Annotated[
-            float, typer.Option("--range", help="Half-range, fraction of price (0.2 = ±20 %).")
-        ] = 0.2,
-        heatmap_days: Annotated[
-            int, typer.Option(help="Days of daily heatmap written by --out (estimated book).")
-        ] = 30,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
-        out: Annotated[
-            Path | None,
-            typer.Option(help="Folder for liqmap.html/.png and heatmap.html/.png."),
-        ] = None,
+        positions: _Positions = None,
+        stops: _Stops = None,
+        asset: _Asset = "ETH",
+        as_of: _AsOf = None,
+        price: _Price = None,
+        bucket: _Bucket = 0.005,
+        range_: _Range = 0.2,
+        heatmap_days: _HeatmapDays = 30,
+        book_model: _BookModel = "identified",
+        as_json: _Json = False,
+        out: _Out = None,
     ) -> None:
         """Liquidation and stop notional by price bucket, clusters and concentration.
 
@@ -161,48 +165,20 @@ def register(app: typer.Typer) -> None:
         """
         if ctx.invoked_subcommand is not None:
             return
-        from liqcascade.positions import liquidation_map
+        from liqcascade.market._liqmap import run_liqmap_request
 
-        t_as_of = _common.parse_as_of(as_of, "--as-of")
-        state = None
-        if heatmap_days < 0:
-            _common.fail(f"--heatmap-days must be >= 0 (got {heatmap_days})")
-        if price is not None and not price > 0:
-            _common.fail(f"--price must be > 0 (got {price})")
-        estimated = positions is None
-        if estimated:
-            with _common.progress("estimating the book", total=None):
-                state = _estimated(asset, as_of)
-            book, st, t_book = state.positions, state.stops, state.as_of
-            p = float(price) if price is not None else state.mid
-            source = f"estimated book ({len(book)} cohorts) + modelled stops"
-            if stops is not None:
-                from liqcascade.positions import read_stops
-
-                st = read_stops(_common.existing_file(stops, "--stops"))
-                source = f"estimated book ({len(book)} cohorts) + stops from {stops}"
-        else:
-            from liqcascade.positions import read_positions, read_stops
-
-            assert positions is not None
-            book = read_positions(_common.existing_file(positions, "--positions"))
-            st = None
-            if stops is not None:
-                st = read_stops(_common.existing_file(stops, "--stops"))
-            if price is None:
-                _common.fail("--price is required with --positions (the current price, USD)")
-            p = float(price)
-            t_book = t_as_of  # type: ignore[assignment]
-            source = f"{positions} ({len(book)} positions)" + (
-                f" + {stops} ({len(st)} stops)" if st is not None else ""
-            )
-        lmap = liquidation_map(book, st, p, bucket=bucket, range_=range_, as_of=t_book)
-        result: dict[str, Any] = lmap.to_dict()
-        result["source"] = source
-        if state is not None:
-            result["market"] = state.fingerprint()
+        _common.parse_as_of(as_of, "--as-of")
+        kw = {k: v for k, v in locals().items() if k not in ("ctx", "as_json", "out")}
+        kw.pop("run_liqmap_request")
+        with _common.progress("estimating the book", total=None):
+            run = run_liqmap_request(**kw)
+        if run.estimated and len(run.state.positions) == 0:
+            _common.warn(f"the estimated book is empty at {run.as_of:%Y-%m-%d %H:%M} UTC")
+        result = run.to_dict()
         if out is not None:
-            result["files"] = _write_figures(out, lmap, asset, t_book, heatmap_days, estimated)
+            result["files"] = _write_figures(
+                out, run.map, asset, run.as_of, heatmap_days, run.estimated
+            )
         _common.emit(result, as_json, _render)
 
     app.add_typer(group, name="liqmap")

@@ -86,6 +86,30 @@ def _render_backtest(result: dict[str, Any]) -> None:
         out.print(f"wrote {name}: {path}")
 
 
+def _calibrate_asset(
+    asset: str, months: list[str] | None, bootstrap: int, seed: int, out: Path | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """``liqmap calibrate --asset A``: parse -> run_asset_calibration -> print."""
+    from liqcascade.market._liqmap import run_asset_calibration
+
+    _common.flag_names(months="--month")
+    n = len(months) if months else 5
+    with _common.progress("calibrating", total=n * (bootstrap + 1)) as advance:
+        cal = run_asset_calibration(
+            asset, months=months, n_bootstrap=bootstrap, seed=seed, progress=advance
+        )
+    result = cal.to_dict()
+    if out is not None:
+        cal.to_json(out)
+        result["out"] = str(out)
+    summary = {"asset": cal.asset, "fits": [
+        {"month": f.month, "fit_end": f.fit_end, "loglik": f.loglik, **f.params.to_dict()}
+        for f in cal.fits
+    ], "out": result.get("out")}  # fmt: skip
+    _common.emit(result if as_json else summary, as_json)
+
+
 def register(liqmap_app: typer.Typer) -> None:
     """Register the calibrate/backtest subcommands on the ``liqmap`` group."""
 
@@ -110,6 +134,18 @@ def register(liqmap_app: typer.Typer) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", help="Write the calibration (params JSON) here.")
         ] = None,
+        asset: Annotated[
+            str | None,
+            typer.Option(
+                "--asset",
+                help="Identified book: the expanding-window calibration of this asset "
+                "(ETH, BTC), one fit per --month on the data before it.",
+            ),
+        ] = None,
+        month: Annotated[
+            list[str] | None,
+            typer.Option("--month", help="With --asset: months to fit (YYYY-MM, repeatable)."),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
     ) -> None:
         """Fit the estimated book to the recorded Binance liquidations; validate out of sample.
@@ -119,9 +155,17 @@ def register(liqmap_app: typer.Typer) -> None:
         sets the venue share so totals match, and reports the out-of-sample fit against
         |return| x open interest and the uncalibrated default. Takes a few minutes.
 
+        With --asset, the identified book's expanding-window calibration of that asset
+        instead (--bootstrap refits per month, default 20; --start/--end/--oos-* unused).
+
         Example: liqcascade liqmap calibrate --start 2024-11-13 --end 2025-05-31 --json
+        Example: liqcascade liqmap calibrate --asset BTC --out BTC.json --json
         """
         from liqcascade.positions._calibrate import calibrate
+
+        if asset is not None:
+            _calibrate_asset(asset, month, bootstrap, seed, out, as_json)
+            return
 
         t0 = _common.parse_date(start, "--start")
         t1 = _common.parse_date(end, "--end")

@@ -70,130 +70,101 @@ def _render(result: dict[str, Any]) -> None:
         _common.stdout.print("No bad debt in any scenario: ADL is never needed.")
 
 
+_Fund = Annotated[float, typer.Option("--insurance-fund", help="Insurance fund, USD.")]
+_Positions = Annotated[
+    Path | None,
+    typer.Option("--positions", help="Positions file (CSV/Parquet) of the exchange's users."),
+]
+_Asset = Annotated[str, typer.Option(help="Estimated market: asset (bundled data: ETH, BTC).")]
+_AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Estimated market: date (UTC; default the last bar).")
+]
+_OiShare = Annotated[
+    float,
+    typer.Option("--oi-share", help="Estimated market: the exchange's share of open interest."),
+]
+_Buffer = Annotated[float, typer.Option(help="Reserves over liabilities, fraction (0.06 = 6 %).")]
+_Scenario = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--scenario",
+        help="Shock: -0.1, -10%, name=-0.15 or 2025-10-10 (repeatable; default: -5/-10/"
+        "-20/-30 %, +10/+20 % and 2025-10-10).",
+    ),
+]
+_Policy = Annotated[str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")]
+_LiqFee = Annotated[
+    float, typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional.")
+]
+_Liabilities = Annotated[
+    float | None, typer.Option(help="Users' balances, USD (default: the positions' total margin).")
+]
+_Book = Annotated[
+    Path | None,
+    typer.Option("--book", help="Order book file (side,price,size) for the cascade engine."),
+]
+_Mid = Annotated[
+    float | None,
+    typer.Option(
+        "--mid",
+        help="Price before the shock, USD (default: the book's mid, else the "
+        "size-weighted entry price of --positions).",
+    ),
+]
+_Engine = Annotated[
+    str, typer.Option(help="cascade (through the order book), path (gap fills) or auto.")
+]
+_Accounts = Annotated[
+    int, typer.Option(help="Estimated market: accounts per estimated cohort (for ADL spread).")
+]
+_Whole = Annotated[
+    bool, typer.Option(help="Queue ADL closes whole positions (overshoots the deficit).")
+]
+_BookModel = Annotated[
+    str,
+    typer.Option(
+        "--book-model",
+        help="Position book of the estimated market: identified (default) or legacy (0.1).",
+    ),
+]
+_Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+
+
 def solvency(
-    insurance_fund: Annotated[float, typer.Option("--insurance-fund", help="Insurance fund, USD.")],
-    positions: Annotated[
-        Path | None,
-        typer.Option("--positions", help="Positions file (CSV/Parquet) of the exchange's users."),
-    ] = None,
-    asset: Annotated[
-        str, typer.Option(help="Estimated market: asset (bundled data: ETH, BTC).")
-    ] = "ETH",
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Estimated market: date (UTC; default the last bar)."),
-    ] = None,
-    oi_share: Annotated[
-        float,
-        typer.Option("--oi-share", help="Estimated market: the exchange's share of open interest."),
-    ] = EXCHANGE_OI_SHARE,
-    reserve_buffer: Annotated[
-        float, typer.Option(help="Reserves over liabilities, fraction (0.06 = 6 %).")
-    ] = 0.06,
-    scenario: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--scenario",
-            help="Shock: -0.1, -10%, name=-0.15 or 2025-10-10 (repeatable; default: -5/-10/"
-            "-20/-30 %, +10/+20 % and 2025-10-10).",
-        ),
-    ] = None,
-    adl_policy: Annotated[str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")] = "all",
-    liq_fee: Annotated[
-        float, typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional.")
-    ] = 0.0,
-    liabilities: Annotated[
-        float | None,
-        typer.Option(help="Users' balances, USD (default: the positions' total margin)."),
-    ] = None,
-    book: Annotated[
-        Path | None,
-        typer.Option("--book", help="Order book file (side,price,size) for the cascade engine."),
-    ] = None,
-    mid: Annotated[
-        float | None,
-        typer.Option(
-            "--mid",
-            help="Price before the shock, USD (default: the book's mid, else the "
-            "size-weighted entry price of --positions).",
-        ),
-    ] = None,
-    engine: Annotated[
-        str,
-        typer.Option(help="cascade (through the order book), path (gap fills) or auto."),
-    ] = "auto",
-    accounts_per_cohort: Annotated[
-        int,
-        typer.Option(help="Estimated market: accounts per estimated cohort (for ADL spread)."),
-    ] = 50,
-    whole_positions: Annotated[
-        bool, typer.Option(help="Queue ADL closes whole positions (overshoots the deficit).")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    insurance_fund: _Fund,
+    positions: _Positions = None,
+    asset: _Asset = "ETH",
+    as_of: _AsOf = None,
+    oi_share: _OiShare = EXCHANGE_OI_SHARE,
+    reserve_buffer: _Buffer = 0.06,
+    scenario: _Scenario = None,
+    adl_policy: _Policy = "all",
+    liq_fee: _LiqFee = 0.0,
+    liabilities: _Liabilities = None,
+    book: _Book = None,
+    mid: _Mid = None,
+    engine: _Engine = "auto",
+    accounts_per_cohort: _Accounts = 50,
+    whole_positions: _Whole = False,
+    book_model: _BookModel = "identified",
+    as_json: _Json = False,
 ) -> None:
     """Insurance fund, reserve-buffer and auto-deleveraging stress of an exchange.
 
     Example: liqcascade solvency --as-of 2025-07-31 --oi-share 0.2 --insurance-fund 5e6 --json
     """
-    from liqcascade.solvency import ADL_POLICIES, Exchange, default_scenarios, run_solvency
-    from liqcascade.solvency._market import estimated_exchange_market, split_accounts
+    from liqcascade.solvency._request import run_solvency_request
 
-    pol = adl_policy.strip().lower()
-    if pol != "all" and pol not in _POLICIES:
-        _common.fail(
-            f"--adl-policy must be one of {', '.join(_POLICIES)} or all (got {adl_policy!r})"
-        )
-    policies: Any = ADL_POLICIES if pol == "all" else (pol,)
-    if engine not in ("auto", "cascade", "path"):
-        _common.fail(f"--engine must be auto, cascade or path (got {engine!r})")
-    if liq_fee < 0 or liq_fee >= 1:
-        _common.fail(f"--liq-fee must be in [0, 1) (got {liq_fee})")
-    scenarios = [_parse_scenario(s) for s in scenario] if scenario else default_scenarios()
-    order_book = None
-    market = None
-    if mid is not None and not mid > 0:
-        _common.fail(f"--mid must be > 0 (got {mid})")
-    with _common.progress("building the exchange"):
-        if positions is not None:
-            from liqcascade.positions import read_positions
-
-            _common.existing_file(positions, "--positions")
-            pos = read_positions(positions)
-            if book is not None:
-                from liqcascade.book import OrderBook
-
-                _common.existing_file(book, "--book")
-                order_book = OrderBook.from_file(book)
-        else:
-            from liqcascade.market import MarketSpec, estimated_market
-
-            market = estimated_market(MarketSpec(asset, as_of, share=oi_share, with_stops=False))
-            pos, order_book = estimated_exchange_market(oi_share=oi_share, state=market)
-            pos = split_accounts(pos, accounts_per_cohort)
-            mid = order_book.mid if mid is None else mid
-            if book is not None:
-                _common.fail("--book goes with --positions (the estimated market has its own)")
-    ex = Exchange(
-        pos,
-        insurance_fund=insurance_fund,
-        reserve_buffer=reserve_buffer,
-        liquidation_fee=liq_fee,
-        liabilities_usd=liabilities,
-        mid=mid,
-    )
-    with _common.progress(f"stressing {len(scenarios)} scenarios"):
-        res = run_solvency(
-            ex,
-            scenarios,
-            order_book=order_book,
-            policies=policies,
-            engine=engine,  # type: ignore[arg-type]
-            whole_positions=whole_positions,
-        )
-    out = res.to_dict()
-    if market is not None:
-        out["market"] = market.fingerprint()
-    _common.emit(out, as_json, _render)
+    _common.flag_names(share="--oi-share")
+    scenarios = [_parse_scenario(s) for s in scenario] if scenario else None
+    kw = {
+        k: v
+        for k, v in locals().items()
+        if k not in ("as_json", "scenario", "run_solvency_request")
+    }
+    with _common.progress("stressing the exchange"):
+        run = run_solvency_request(**kw)
+    _common.emit(run.to_dict(), as_json, _render)
 
 
 def register(app: typer.Typer) -> None:

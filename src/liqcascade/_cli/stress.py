@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
-from liqcascade._limits import check_count, check_seed, stress_path_bytes
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -66,104 +65,91 @@ def _parse_shocks(text: str) -> list[float]:
     return vals
 
 
+_Portfolio = Annotated[
+    Path,
+    typer.Option(
+        "--portfolio",
+        help="Portfolio file (CSV/Parquet): symbol, side, size, entry_price, margin or "
+        "leverage [, stop_price].",
+    ),
+]
+_Asset = Annotated[
+    str,
+    typer.Option(
+        "--asset", help="Market whose estimated book cascades (ETH; BTC not supported yet)."
+    ),
+]
+_Scenario = Annotated[str, typer.Option("--scenario", help="shock | replay | montecarlo.")]
+_Shocks = Annotated[
+    str | None,
+    typer.Option("--shocks", help="Shock grid, fractions or percents: -0.1,-5%,5%,0.1."),
+]
+_Window = Annotated[
+    str,
+    typer.Option(
+        "--window",
+        help="Replay window: 2022-06-13, 2022-11-08, 2024-08-05, 2025-10-10 or START/END.",
+    ),
+]
+_Paths = Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")]
+_Horizon = Annotated[
+    int, typer.Option("--horizon-days", help="Monte Carlo horizon, days (daily steps).")
+]
+_Method = Annotated[
+    str, typer.Option("--method", help="fhs (filtered historical) | garch (model draws).")
+]
+_Model = Annotated[str, typer.Option("--model", help="gjr | egarch | garch.")]
+_Dist = Annotated[str, typer.Option("--dist", help="t | normal | skewt.")]
+_Seed = Annotated[int, typer.Option("--seed", help="Random seed.")]
+_NoCascade = Annotated[
+    bool, typer.Option("--no-cascade", help="Paths without the cascade's price impact.")
+]
+_Backend = Annotated[str, typer.Option("--backend", help="local | dask.")]
+_Scheduler = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Dask scheduler address (default: a LocalCluster)."),
+]
+_AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date of the estimated market (default 2025-07-31)."),
+]
+_Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+
+
 def stress_cmd(
-    portfolio: Annotated[
-        Path,
-        typer.Option(
-            "--portfolio",
-            help="Portfolio file (CSV/Parquet): symbol, side, size, entry_price, margin or "
-            "leverage [, stop_price].",
-        ),
-    ],
-    asset: Annotated[
-        str, typer.Option("--asset", help="Market whose estimated book cascades (ETH).")
-    ] = "ETH",
-    scenario: Annotated[
-        str, typer.Option("--scenario", help="shock | replay | montecarlo.")
-    ] = "montecarlo",
-    shocks: Annotated[
-        str | None,
-        typer.Option("--shocks", help="Shock grid, fractions or percents: -0.1,-5%,5%,0.1."),
-    ] = None,
-    window: Annotated[
-        str,
-        typer.Option(
-            "--window",
-            help="Replay window: 2022-06-13, 2022-11-08, 2024-08-05, 2025-10-10 or START/END.",
-        ),
-    ] = "2025-10-10",
-    paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")] = 10000,
-    horizon_days: Annotated[
-        int, typer.Option("--horizon-days", help="Monte Carlo horizon, days (daily steps).")
-    ] = 30,
-    method: Annotated[
-        str, typer.Option("--method", help="fhs (filtered historical) | garch (model draws).")
-    ] = "fhs",
-    model: Annotated[str, typer.Option("--model", help="gjr | egarch | garch.")] = "gjr",
-    dist: Annotated[str, typer.Option("--dist", help="t | normal | skewt.")] = "t",
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
-    no_cascade: Annotated[
-        bool, typer.Option("--no-cascade", help="Paths without the cascade's price impact.")
-    ] = False,
-    backend: Annotated[str, typer.Option("--backend", help="local | dask.")] = "local",
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Dask scheduler address (default: a LocalCluster)."),
-    ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Date of the estimated market (default 2025-07-31)."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    portfolio: _Portfolio,
+    asset: _Asset = "ETH",
+    scenario: _Scenario = "montecarlo",
+    shocks: _Shocks = None,
+    window: _Window = "2025-10-10",
+    paths: _Paths = 10000,
+    horizon_days: _Horizon = 30,
+    method: _Method = "fhs",
+    model: _Model = "gjr",
+    dist: _Dist = "t",
+    seed: _Seed = 0,
+    no_cascade: _NoCascade = False,
+    backend: _Backend = "local",
+    scheduler: _Scheduler = None,
+    as_of: _AsOf = None,
+    as_json: _Json = False,
 ) -> None:
     """Stress a portfolio and the market: shocks, crash replays, Monte Carlo with cascades.
 
     Example: liqcascade stress --portfolio book.csv --scenario montecarlo --paths 20000 --json
     """
-    from liqcascade import stress as st
+    from liqcascade.stress._request import run_stress_request
 
-    _common.check_choice("--scenario", scenario, st.SCENARIOS)
-    if paths <= 0:
-        _common.fail(f"--paths must be > 0 (got {paths})")
-    if horizon_days <= 0:
-        _common.fail(f"--horizon-days must be > 0 (got {horizon_days})")
-    _common.check_choice("--method", method, st.METHODS)
-    _common.check_choice("--model", model.lower(), ("gjr", "egarch", "garch"), given=model)
-    _common.check_choice("--dist", dist.lower(), ("t", "normal", "skewt"), given=dist)
-    _common.check_choice("--backend", backend, st.BACKENDS)
-    grid = _parse_shocks(shocks) if shocks is not None else list(st.DEFAULT_SHOCKS)
-    _common.existing_file(portfolio, "--portfolio")
-    pf = st.read_portfolio(portfolio)
-    if scenario == "montecarlo":  # refused before the market is loaded
-        check_seed(seed)
-        check_count("--paths", paths, stress_path_bytes(len({"ETH", *pf.assets}), len(pf)))
-    market = st.stress_market(as_of, asset=asset)
-    cascade = not no_cascade
-    if scenario == "shock":
-        res = st.shock_grid(pf, market, grid, cascade=cascade)
-    elif scenario == "replay":
-        res = st.replay(pf, market, window, cascade=cascade)
-    else:
-        with _common.progress("paths", total=paths) as advance:
-            res = st.monte_carlo(
-                pf,
-                market,
-                paths=paths,
-                horizon_days=horizon_days,
-                method=method,
-                model=model.lower(),
-                dist=dist.lower(),
-                seed=seed,
-                cascade=cascade,
-                backend=backend,
-                scheduler=scheduler,
-                advance=advance,
-            )
-    out = res.summary()
-    out["market"] = market.state.fingerprint()
-    if res.scenario == "shock" and res.table is not None:
-        out["shocks"] = res.table.to_dict(orient="records")
-    _common.emit(out, as_json, _render)
+    grid = _parse_shocks(shocks) if shocks is not None else None
+    total = paths if scenario == "montecarlo" and paths > 0 else None
+    with _common.progress("paths", total=total) as advance:
+        run = run_stress_request(
+            portfolio, asset=asset, scenario=scenario, shocks=grid, window=window,
+            paths=paths, horizon_days=horizon_days, method=method, model=model, dist=dist,
+            seed=seed, cascade=not no_cascade, backend=backend, scheduler=scheduler,
+            as_of=as_of, advance=advance,
+        )  # fmt: skip
+    _common.emit(run.to_dict(), as_json, _render)
 
 
 def register(app: typer.Typer) -> None:

@@ -38,6 +38,7 @@ from liqcascade.cascade._history import (
 )
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._reference import cascade_py
+from liqcascade.cascade._request import CascadeRun, run_cascade_request
 from liqcascade.cascade._result import SUMMARY_KEYS, CascadeResult
 from liqcascade.cascade._state import BINANCE_BOOK_SHARE, MarketState, market_state
 
@@ -49,6 +50,7 @@ __all__ = [
     "Calibration",
     "CascadeConfig",
     "CascadeResult",
+    "CascadeRun",
     "ClockResult",
     "CriticalShock",
     "FollowThrough",
@@ -72,6 +74,7 @@ __all__ = [
     "next_wave_levels",
     "prepare_cascade",
     "run_backtest",
+    "run_cascade_request",
     "simulate_cascade",
     "simulate_clock",
 ]

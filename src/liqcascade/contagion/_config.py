@@ -270,9 +270,9 @@ def _ts(value: str, key: str) -> pd.Timestamp:
 
 
 def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
-    p = datasets.load("perp_1h_by_venue")
+    p = _bundled.dataset("perp_1h_by_venue")
     p = p[(p["venue"] == venue) & (p["asset"] == asset)]
     if at not in p.index:
         lo, hi = (p.index.min(), p.index.max()) if len(p) else (None, None)
@@ -282,9 +282,9 @@ def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:
 
 
 def _volume_share(venue: str, at: pd.Timestamp, days: int = 30) -> float:
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
-    p = datasets.load("perp_1h_by_venue")
+    p = _bundled.dataset("perp_1h_by_venue")
     w = p[(p.index >= at - pd.Timedelta(days=days)) & (p.index <= at) & (p["asset"] == "ETH")]
     usd = (w["volume"] * w["close"]).groupby(w["venue"]).sum()
     if venue not in usd or "binance" not in usd:
@@ -371,9 +371,9 @@ def snapshot_accounts(version: str = "V3") -> tuple[np.ndarray, np.ndarray]:
     maximum); debt is the sum of the stablecoin rows (priced at $1). Accounts
     without stablecoin debt or without collateral are left out.
     """
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
-    df = datasets.load("aave_wbtc_collateral_open_positions")
+    df = _bundled.dataset("aave_wbtc_collateral_open_positions")
     if version != "all":
         df = df[df["version"] == version]
     stable = {s.upper() for s in STABLECOINS}

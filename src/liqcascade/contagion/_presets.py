@@ -59,29 +59,29 @@ def recorded_oct_2025() -> dict[str, Any]:
         2025-07), per-venue ``crash_hour`` open and low of ETH (None where not bundled),
         and the coverage end dates.
     """
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
     out: dict[str, Any] = {}
-    a = datasets.load("aave_wbtc_collateral_liquidations")
+    a = _bundled.dataset("aave_wbtc_collateral_liquidations")
     d = pd.to_datetime(a["date"].astype(str)).dt.tz_localize("UTC")
     sel = a[d.isin(list(DAYS))]
     out["aave_wbtc_collateral_liquidated_usd"] = float(sel["amount_usd"].sum())
     out["aave_wbtc_collateral_liquidations_n"] = len(sel)
-    c = datasets.load("compound_v3_liquidations")
+    c = _bundled.dataset("compound_v3_liquidations")
     cs = c[pd.DatetimeIndex(c.index).normalize() == DAYS[0]]
     out["compound_v3_liquidated_usd"] = float(cs["value_liquidated_usd"].sum())
     out["compound_v3_liquidations_n"] = len(cs)
-    h = datasets.load("hyperliquid_liquidations_1d")
+    h = _bundled.dataset("hyperliquid_liquidations_1d")
     out["hyperliquid_data_end"] = h.index.max().date().isoformat()
     he = h[(pd.DatetimeIndex(h.index).normalize().isin(list(DAYS))) & (h["asset"] == "ETH")]
     out["hyperliquid_liquidated_usd"] = float(he["liquidated_usd"].sum()) if len(he) else None
-    liq = datasets.load_liquidations()
+    liq = _bundled.derivatives("liquidations")
     out["coinglass_data_end"] = liq.index.max().date().isoformat()
     ls = liq[pd.DatetimeIndex(liq.index).normalize().isin(list(DAYS))]
     out["cex_eth_liquidated_usd"] = (
         float(ls[["long_usd", "short_usd"]].sum().sum()) if len(ls) else None
     )
-    p = datasets.load("perp_1h_by_venue")
+    p = _bundled.dataset("perp_1h_by_venue")
     p = p[(p.index == CRASH_HOUR) & (p["asset"] == "ETH")]
     out["crash_hour"] = {
         v: ({"open": float(p.loc[p.venue == v, "open"].iloc[0]),

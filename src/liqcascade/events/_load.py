@@ -41,11 +41,11 @@ def load_bars(
         df = load_series("ohlcv", asset=asset, start=start, end=end, data_file=path)
         source = str(path)
     else:
-        from liqcascade import datasets
+        import liqcascade.market._bundled as _bundled
 
         base = "1d" if interval == "1d" else "1h"
         try:
-            df = datasets.load_ohlcv(asset, base, start, end)
+            df = _bundled.ohlcv(asset, base, start, end)
         except KeyError as exc:
             raise InputError(f"--asset: {exc.args[0]}") from exc
         source = f"bundled Binance spot {asset.upper()} {base}"

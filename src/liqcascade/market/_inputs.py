@@ -48,6 +48,9 @@ class MarketInputs:
         Taker buy/sell volume (``buy_usd``, ``sell_usd``), the alternative signal.
     book_totals : pandas.DataFrame
         All-venue futures order-book totals within 1 % of mid (``bids_usd``, ``asks_usd``).
+    long_short : pandas.DataFrame or None
+        The venue's long/short account ratio (``global_account_long_pct``, percent) where
+        one is recorded (bundled: BTC), a side signal of the identified book.
     sources : dict
         Series name -> ``"bundled:NAME"``, ``"store:PATH"`` or ``"file:PATH"``.
     """
@@ -59,6 +62,7 @@ class MarketInputs:
     taker: pd.DataFrame | None
     book_totals: pd.DataFrame
     sources: dict[str, str] = field(default_factory=dict)
+    long_short: pd.DataFrame | None = None
 
 
 def _series(kind: str, asset: str, interval: str, store: StoreArg) -> pd.DataFrame | None:
@@ -73,7 +77,7 @@ def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataF
     try:
         return bundled.load_book_totals(market, asset=asset)
     except KeyError as exc:
-        raise InputError(f"--asset: {exc.args[0]}") from None
+        raise InputError(f"asset: {exc.args[0]}", param="asset") from None
 
 
 def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketInputs:
@@ -97,12 +101,13 @@ def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketI
     oi = _series("open_interest", a, "4h", store)
     if oi is None:
         raise InputError(
-            f"--asset: no 4-hourly open interest for {asset} (bundled: "
-            f"{', '.join(bundled.assets())}); ingest it with `liqcascade data ingest`"
+            f"asset: no 4-hourly open interest for {asset} (bundled: "
+            f"{', '.join(bundled.assets())}); ingest it with `liqcascade data ingest`",
+            param="asset",
         )
     px = _series("ohlcv", a, "1h", store)
     if px is None:
-        raise InputError(f"--asset: no hourly prices for {asset}")
+        raise InputError(f"asset: no hourly prices for {asset}", param="asset")
     funding = _series("funding", a, "4h", store)
     taker = _series("taker", a, "4h", store)
     totals = bundled_book_totals(a, "futures")
@@ -116,7 +121,19 @@ def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketI
         sources["funding"] = str(funding.attrs.get("source", ""))
     if taker is not None:
         sources["taker"] = str(taker.attrs.get("source", ""))
-    return MarketInputs(a, oi, px, funding, taker, totals, sources)
+    long_short = bundled_long_short(a)
+    sources["long_short"] = (
+        f"bundled:{a.lower()}_long_short_4h" if long_short is not None else "none"
+    )
+    return MarketInputs(a, oi, px, funding, taker, totals, sources, long_short)
+
+
+def bundled_long_short(asset: str) -> pd.DataFrame | None:
+    """The bundled long/short account ratios of ``asset`` (percent long), or None."""
+    try:
+        return bundled.load_long_short(asset=asset.upper())
+    except (KeyError, InputError, FileNotFoundError, ValueError):
+        return None
 
 
 def closed_by(frame: pd.DataFrame, instant: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:
@@ -142,7 +159,7 @@ def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> f
         try:
             prices = bundled.load_ohlcv(asset, "1h")
         except KeyError as exc:
-            raise InputError(f"--asset: {exc.args[0]}") from None
+            raise InputError(f"asset: {exc.args[0]}", param="asset") from None
     label = resolve_as_of(as_of, pd.DatetimeIndex(prices.index), "1h")
     return float(prices["close"].loc[label])
 
@@ -160,3 +177,159 @@ def bars_until(
         return df
     label = resolve_as_of(as_of, pd.DatetimeIndex(df.index), interval)
     return df[df.index <= label]
+
+
+# ----------------------------------------------------------------- position-book frames
+def _check_store(store: Any) -> Any:
+    if isinstance(store, str | Path) and not Path(store).exists():
+        raise InputError(f"store: {store}: no such store", param="store")
+    return store
+
+
+def _load_both(kind: str, asset: str, interval: str | None, store: Any) -> list[pd.DataFrame]:
+    """The series from the store (if it holds it) and from the bundle, store first."""
+    out: list[pd.DataFrame] = []
+    if store is not False:
+        try:
+            s = load_series(kind, asset=asset, interval=interval, store=store)
+            if str(s.attrs.get("source", "")).startswith(("store:", "file:")):
+                out.append(s)
+        except InputError:
+            pass
+    try:
+        out.append(load_series(kind, asset=asset, interval=interval, store=False))
+    except InputError:
+        pass
+    return out
+
+
+def _merge(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, str]:
+    """First frame wins where frames overlap; sources joined with ``+``."""
+    if not frames:
+        return None, ""
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.combine_first(f)
+    out = out[~out.index.duplicated(keep="first")].sort_index()
+    srcs = [str(f.attrs.get("source", "?")) for f in frames]
+    return out, " + ".join(dict.fromkeys(srcs))
+
+
+def load_backtest_data(
+    asset: str = "ETH", interval: str = "4h", end: Any = None, store: Any = None
+) -> Any:
+    """Open interest, prices, recorded liquidations, funding and taker series (all bars).
+
+    Each comes from the store where it holds the series, then from the bundled data
+    for the bars the store lacks. Returns a
+    :class:`liqcascade.positions.ValidationData` (the inputs of the cohort book).
+
+    Raises
+    ------
+    InputError
+        If no open interest or no prices exist for ``asset`` at ``interval``.
+    """
+    from liqcascade.positions._calibrate import ValidationData
+    from liqcascade.positions._estimate import _bars
+
+    asset = asset.upper()
+    store = _check_store(store)
+    oi, oi_src = _merge(_load_both("open_interest", asset, interval, store))
+    if oi is None or oi.empty:
+        raise InputError(
+            f"asset: no open interest for {asset} at {interval}: not in the store and not "
+            "bundled (ingest it with `liqcascade data ingest --kind open_interest FILE`)",
+            param="asset",
+        )
+    price_frames = [
+        _bars(f, interval) for f in _load_both("ohlcv", asset, interval, store) if "close" in f
+    ]
+    if interval != "1h":
+        price_frames += [
+            _bars(f, interval) for f in _load_both("ohlcv", asset, "1h", store) if "close" in f
+        ]
+    ohlc, px_src = _merge(price_frames)
+    if ohlc is None:
+        raise InputError(
+            f"asset: no prices for {asset} at {interval} or 1h: not in the store and not bundled",
+            param="asset",
+        )
+    if "oi_usd" not in oi.columns or oi["oi_usd"].isna().any():
+        if "oi_base" not in oi.columns:
+            raise InputError(f"open interest for {asset} has neither oi_usd nor oi_base")
+        usd = oi["oi_base"] * ohlc["close"].reindex(oi.index)
+        oi = oi.assign(oi_usd=oi["oi_usd"].fillna(usd) if "oi_usd" in oi else usd)
+    rec, rec_src = _merge(_load_both("liquidations", asset, interval, store))
+    if rec is not None and not {"long_usd", "short_usd"} <= set(rec.columns):
+        rec = None
+    fund, fund_src = _merge(_load_both("funding", asset, None, store))
+    taker, taker_src = _merge(_load_both("taker", asset, interval, store))
+    return ValidationData(
+        oi=oi[["oi_usd"]].dropna(),
+        ohlc=ohlc,
+        recorded=rec[["long_usd", "short_usd"]] if rec is not None else None,
+        funding=fund,
+        taker=taker,
+        sources={
+            "open_interest": oi_src,
+            "prices": px_src,
+            "liquidations": rec_src or "none",
+            "funding": fund_src or "none",
+            "taker": taker_src or "none",
+        },
+    )
+
+
+def _bundled_data(asset: str, interval: str) -> Any:
+    """The bundled CoinGlass series of ``asset`` (the data layer may not register them yet)."""
+    from liqcascade.positions._calibrate import ValidationData
+    from liqcascade.positions._estimate import _bars
+
+    a = asset.upper()
+    try:
+        oi = bundled.load_open_interest(asset=a)
+        px = _bars(bundled.load_ohlcv(a, "1h"), interval)
+        rec = bundled.load_liquidations(asset=a)
+        fund = bundled.load_funding(asset=a)
+        taker = bundled.load_taker(asset=a)
+    except KeyError as exc:
+        raise InputError(
+            f"asset: no open interest for {a} at {interval}: {exc.args[0]}", param="asset"
+        ) from None
+    return ValidationData(
+        oi=oi[["oi_usd"]], ohlc=px, recorded=rec[["long_usd", "short_usd"]], funding=fund,
+        taker=taker,
+        sources={k: f"bundled:{a.lower()}_{k}" for k in
+                 ("open_interest", "prices", "liquidations", "funding", "taker")},
+    )  # fmt: skip
+
+
+def load_market_frames(asset: str = "ETH", interval: str = "4h", store: Any = None) -> Any:
+    """The frames the identified book reads, for ``asset`` (store first, then bundled).
+
+    Open interest, prices, recorded liquidations, funding and taker as in
+    :func:`load_backtest_data`, plus the venue's long/short account ratio where one is
+    bundled (BTC). Returns a :class:`liqcascade.positions._model.MarketFrames`; the
+    model functions take it as an argument.
+    """
+    from liqcascade.positions._model import MarketFrames
+
+    try:
+        v = load_backtest_data(asset, interval, None, store)
+    except InputError:
+        v = _bundled_data(asset, interval)
+    long_short = bundled_long_short(asset)
+    sources = dict(v.sources)
+    sources["long_short"] = (
+        f"bundled:{asset.lower()}_long_short_4h" if long_short is not None else "none"
+    )
+    return MarketFrames(
+        oi=v.oi,
+        ohlc=v.ohlc,
+        funding=v.funding,
+        long_short=long_short,
+        taker=v.taker,
+        liquidations=v.recorded,
+        asset=asset.upper(),
+        sources=sources,
+    )

@@ -8,11 +8,18 @@ report section that needs "the market at a date":
 2. ``as_of`` is resolved once (:func:`liqcascade._time.resolve_as_of`) to the last
    4-hour open-interest bar closed at or before it; the market stands at that bar's
    close (``close_time``) and no bar closing later is read;
-3. positions are estimated with the calibrated parameters
-   (``positions/calibrated_params.json``), sized to the venue's share of open interest;
-   stops are modelled on the 4-hour bars; the order book is the all-venue CoinGlass
-   depth of the last totals bar closed by then, times the venue's share, with the
-   calibrated exponent β (``book/depth_calibration.json``).
+3. positions come from the identified book (``book_model="identified"``, the default):
+   the asset's own expanding-window calibration (``positions/calibrated/<ASSET>.json``),
+   the fit trained before the market's month, walked along the real path to ``as_of``
+   (:func:`liqcascade.positions._model.walk`); the aggregated book is sized to the
+   venue's share of open interest. Stops belong to positions
+   (:func:`liqcascade.positions.model_stops_detailed`): ``positions`` is what each
+   position did not put on stops, ``stops`` the stop orders, so nothing is counted
+   twice. ``book_model="legacy"`` gives the 0.1 cohort book (``EstimationParams``,
+   ``positions/calibrated_params.json``, stops on top of the full book) for comparisons.
+4. the order book is the all-venue CoinGlass depth of the last totals bar closed by
+   then, times the venue's share, with the calibrated exponent β
+   (``book/depth_calibration.json``).
 """
 
 from __future__ import annotations
@@ -41,7 +48,18 @@ if TYPE_CHECKING:
     from liqcascade.cascade._config import CascadeConfig
     from liqcascade.cascade._prepare import PreparedMarket
 
-__all__ = ["MarketSpec", "MarketState", "estimated_market"]
+__all__ = ["BOOK_MODELS", "SIZINGS", "MarketSpec", "MarketState", "estimated_market"]
+
+#: Position-book models of :class:`MarketSpec`: the identified book (issue 14) and the
+#: 0.1 cohort book (kept for comparisons).
+BOOK_MODELS: tuple[str, ...] = ("identified", "legacy")
+
+#: How the identified (aggregated) book is sized to the venue: ``"record"`` by the
+#: calibration's ``scale`` (venue share x feed reporting rate: the book the venue's
+#: recorded liquidations imply, the default), ``"open_interest"`` by the venue's share
+#: of open interest alone (every position of the venue: an upper bound that takes the
+#: feed's under-reporting to be all missed liquidations).
+SIZINGS: tuple[str, ...] = ("record", "open_interest")
 
 _BAR = pd.Timedelta(hours=4)
 _HOUR = pd.Timedelta(hours=1)
@@ -69,13 +87,26 @@ class MarketSpec:
     depth_scale : float, optional
         Multiplies the all-venue depth instead of ``share`` (1.0: every venue's depth
         reachable at once through arbitrage). > 0.
-    params : EstimationParams, optional
-        Position-estimation parameters; default the shipped calibration.
+    params : BookParams, AssetCalibration, EstimationParams, optional
+        Position-book parameters. Default the asset's shipped expanding-window
+        calibration (``positions/calibrated/<ASSET>.json``). A ``BookParams`` or an
+        ``AssetCalibration`` runs the identified book with them; an
+        ``EstimationParams`` runs the legacy cohort book.
     store : str, Path or bool, optional
         Where to look for the series (:func:`liqcascade.data.load_series`): ``None``
         the default store if it exists, ``False`` the bundled data only.
     with_stops : bool, default True
-        Model the crowd's stops (else an empty stop book).
+        Model the crowd's stops (else an empty stop book and the whole book as positions).
+    book_model : {"identified", "legacy"}, default "identified"
+        The identified book of issue 14, or the 0.1 cohort book (``EstimationParams``)
+        for comparisons.
+    calibration : str or Path, optional
+        A calibration file written by ``liqmap calibrate`` (identified book) used
+        instead of the shipped one.
+    sizing : {"record", "open_interest"}, default "record"
+        Identified book only: size the aggregated book to the venue by the fit's
+        ``scale × share / 0.25`` (the book the recorded liquidations imply) or by
+        ``share`` (the venue's whole share of open interest; see :data:`SIZINGS`).
     """
 
     asset: str = "ETH"
@@ -86,16 +117,31 @@ class MarketSpec:
     params: Any = None
     store: str | Path | bool | None = None
     with_stops: bool = True
+    book_model: str = "identified"
+    calibration: str | Path | None = None
+    sizing: str = "record"
 
     def __post_init__(self) -> None:
         if not isinstance(self.asset, str) or not self.asset.strip():
-            raise InputError(f"--asset: not an asset name: {self.asset!r}")
+            raise InputError(f"asset: not an asset name: {self.asset!r}", param="asset")
         if self.share is not None and not (math.isfinite(self.share) and 0 < self.share <= 1):
-            raise InputError(f"--oi-share must be in (0, 1] (got {self.share})")
+            raise InputError(f"share must be in (0, 1] (got {self.share})", param="share")
+        if self.book_model not in BOOK_MODELS:
+            raise InputError(
+                f"book_model must be one of {', '.join(BOOK_MODELS)} (got {self.book_model!r})",
+                param="book_model",
+            )
+        if self.sizing not in SIZINGS:
+            raise InputError(
+                f"sizing must be one of {', '.join(SIZINGS)} (got {self.sizing!r})",
+                param="sizing",
+            )
         if self.depth_scale is not None and not (
             math.isfinite(self.depth_scale) and self.depth_scale > 0
         ):
-            raise InputError(f"book scale must be > 0 (got {self.depth_scale})")
+            raise InputError(
+                f"depth_scale must be > 0 (got {self.depth_scale})", param="depth_scale"
+            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,12 +168,21 @@ class MarketState:
         Aggregated open interest at ``close_time``, USD.
     share, depth_scale, beta : float
         The venue's share of open interest, the depth multiplier and the depth exponent.
-    params : EstimationParams
-        Position-estimation parameters used.
+    params : BookParams or EstimationParams
+        Position-book parameters used (``BookParams``: the identified book).
     depth_1pct_usd : tuple of float
         All-venue bid and ask notional within 1 % of mid (unscaled), USD.
     sources : dict
-        Input series and calibration files -> where they came from.
+        Input series and calibration files -> where they came from
+        (``book_calibration``: the calibration file and the fit used).
+    book_model : str
+        ``"identified"`` or ``"legacy"``.
+    book_fit : MonthlyFit or None
+        The expanding-window fit the identified book used (its ``bootstrap`` sets are
+        the parameter draws of :meth:`draws`).
+    whole_positions : PositionBook or None
+        The identified book before its stops were split off (``positions`` plus the
+        part on stops); ``None`` when ``positions`` is the whole book.
     """
 
     book: OrderBook
@@ -145,6 +200,71 @@ class MarketState:
     params: Any = None
     depth_1pct_usd: tuple[float, float] = (float("nan"), float("nan"))
     sources: dict[str, str] = field(default_factory=dict)
+    book_model: str = "identified"
+    book_fit: Any = None
+    whole_positions: PositionBook | None = None
+    _redraw: Any = field(default=None, repr=False)
+
+    def draws(self, n: int | None = None) -> list[MarketState]:
+        """The same market with the positions and stops of each bootstrap parameter set.
+
+        The identified book's calibration ships block-bootstrap refits of its
+        parameters (``book_fit.bootstrap``, 10 per fit; failed refits, whose scale or
+        sigma sit at their floor, are left out); each draw walks the book with one of
+        them (same data, date, sizing rule and order book). A figure
+        computed on every draw gives its parameter band: its 5th and 95th percentiles
+        over the draws are the p05/p95 of :meth:`band`.
+
+        Parameters
+        ----------
+        n : int, optional
+            Number of draws (the first ``n`` bootstrap sets; default all).
+
+        Returns
+        -------
+        list of MarketState
+            Empty for the legacy book or a book built from ``BookParams`` alone.
+        """
+        if self._redraw is None or self.book_fit is None:
+            return []
+        # a failed refit (scale or sigma at their floor, e.g. 1e-300) is no draw
+        sets = [p for p in self.book_fit.bootstrap if p.scale > 1e-9 and p.sigma > 1e-3]
+        if n is not None:
+            if n < 0:
+                raise InputError(f"n must be >= 0 (got {n})", param="n")
+            sets = sets[:n]
+        out = []
+        for p in sets:
+            whole, positions, stops = self._redraw(p)
+            out.append(
+                replace(
+                    self,
+                    positions=positions,
+                    stops=stops,
+                    params=p,
+                    whole_positions=whole,
+                    _redraw=None,
+                )
+            )
+        return out
+
+    def band(self, fn: Any, n: int | None = None) -> dict[str, float]:
+        """``fn(state)`` on this market and on its :meth:`draws`: value, p05 and p95.
+
+        ``fn`` maps a :class:`MarketState` to a float (a cascade's liquidated USD, a
+        map's total near price...). Without draws, p05 = p95 = the value.
+        """
+        value = float(fn(self))
+        vals = [float(fn(d)) for d in self.draws(n)] or [value]
+        import numpy as np
+
+        arr = np.asarray(vals, dtype=np.float64)
+        return {
+            "value": value,
+            "p05": float(np.percentile(arr, 5)),
+            "p95": float(np.percentile(arr, 95)),
+            "n_draws": float(len(vals) if self._redraw is not None else 0),
+        }
 
     def prepare(self, config: CascadeConfig | None = None) -> PreparedMarket:
         """The state sorted for repeated cascades (:func:`liqcascade.cascade.prepare_cascade`)."""
@@ -190,10 +310,17 @@ class MarketState:
     def fingerprint(self) -> dict[str, Any]:
         """What identifies this market (the ``market`` key of the commands' JSON).
 
-        Asset, venue, bar, close time, mid, open interest, the positions' and stops'
-        notionals, the unscaled depth, the sizing and the sources.
+        Asset, venue, bar, close time, mid, open interest, the whole book's positions
+        (before the stops are split off, so with or without stops the same) and the
+        stops' notionals, the unscaled depth, the sizing and the sources.
         """
         s = self.summary()
+        whole = self.positions if self.whole_positions is None else self.whole_positions
+        lo = whole.side == 1
+        notional = whole.size * self.mid
+        s["n_positions"] = len(whole)
+        s["long_notional_usd"] = float(notional[lo].sum())
+        s["short_notional_usd"] = float(notional[~lo].sum())
         return {
             "asset": self.asset,
             "venue": self.venue,
@@ -212,6 +339,7 @@ class MarketState:
             "share": self.share,
             "depth_scale": self.depth_scale,
             "beta": self.beta,
+            "book_model": self.book_model,
             "sources": dict(self.sources),
         }
 
@@ -219,13 +347,48 @@ class MarketState:
         return self.share / BINANCE_BOOK_SHARE
 
 
-def _params(spec: MarketSpec) -> tuple[Any, str]:
+def _legacy_params(spec: MarketSpec) -> tuple[Any, str]:
     if spec.params is not None:
         return spec.params, "given"
     from liqcascade.positions._calibrate import load_calibrated
 
     res = load_calibrated()
     return res.params, "package:liqcascade/positions/calibrated_params.json"
+
+
+def _is_legacy(spec: MarketSpec) -> bool:
+    from liqcascade.positions._estimate import EstimationParams
+
+    return spec.book_model == "legacy" or isinstance(spec.params, EstimationParams)
+
+
+def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[Any, Any, str]:
+    """``(params, fit or None, source)`` of the identified book at ``label``."""
+    from liqcascade.positions._expanding import AssetCalibration, load_asset_calibration
+    from liqcascade.positions._model import BookParams
+
+    if isinstance(spec.params, BookParams):
+        return spec.params, None, "given"
+    if isinstance(spec.params, AssetCalibration):
+        cal, where = spec.params, "given calibration"
+    elif spec.calibration is not None:
+        cal, where = load_asset_calibration(asset, spec.calibration), str(spec.calibration)
+    else:
+        cal = load_asset_calibration(asset)
+        where = f"package:liqcascade/positions/calibrated/{asset}.json"
+    if spec.params is not None and not isinstance(spec.params, AssetCalibration):
+        raise InputError(
+            "params must be BookParams, AssetCalibration or EstimationParams "
+            f"(got {type(spec.params).__name__})",
+            param="params",
+        )
+    if cal.asset != asset:
+        raise InputError(f"calibration: it is for {cal.asset}, not {asset}", param="calibration")
+    month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
+    fit, oos = cal.fit_for(month)
+    note = "out of sample" if oos else "IN SAMPLE: no fit ends before this month"
+    src = f"{where} (fit {fit.month}: {fit.fit_start} -> {fit.fit_end}, {note})"
+    return fit.params, fit, src
 
 
 def _resolve(spec: MarketSpec, oi: pd.DataFrame) -> pd.Timestamp:
@@ -238,8 +401,9 @@ def _resolve(spec: MarketSpec, oi: pd.DataFrame) -> pd.Timestamp:
         last_close = idx[-1] + _BAR
         if instant > last_close + pd.Timedelta(days=1):
             raise InputError(
-                f"--as-of {instant:%Y-%m-%d %H:%M}: the {spec.asset.upper()} open interest "
-                f"ends {idx[-1]:%Y-%m-%d %H:%M} UTC"
+                f"as_of {instant:%Y-%m-%d %H:%M}: the {spec.asset.upper()} open interest "
+                f"ends {idx[-1]:%Y-%m-%d %H:%M} UTC",
+                param="as_of",
             )
     return label
 
@@ -277,40 +441,42 @@ def estimated_market(spec: MarketSpec | None = None, **kw: Any) -> MarketState:
 
 def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     """The market of ``spec`` from already loaded ``inputs`` (no data is loaded)."""
-    from liqcascade.positions._estimate import run_estimation
-    from liqcascade.positions._stops import model_stops
-
-    params, params_source = _params(spec)
     label = _resolve(spec, inputs.open_interest)
     close = label + _BAR
     oi = inputs.open_interest[inputs.open_interest.index <= label]
     hourly = closed_by(inputs.prices, close, _HOUR)
     if hourly.empty:
-        raise InputError(f"--as-of {label:%Y-%m-%d}: no {inputs.asset} prices before it")
+        raise InputError(
+            f"as_of {label:%Y-%m-%d}: no {inputs.asset} prices before it", param="as_of"
+        )
     mid = float(hourly["close"].iloc[-1])
     bars = ohlc_bars(hourly, "4h")
     bars = bars[bars.index <= label]
-    split = inputs.taker if params.split == "taker" else inputs.funding
-    if split is not None:
-        split = split[split.index <= label]
-    if params.split != "none" and (split is None or split.empty):
-        raise InputError(
-            f"--asset {inputs.asset}: no {params.split} series for the long/short split"
-        )
-    raw = run_estimation(oi, bars, params, split_data=split).book
     share = BINANCE_BOOK_SHARE if spec.share is None else float(spec.share)
-    positions = raw if share == BINANCE_BOOK_SHARE else raw.scaled(share / BINANCE_BOOK_SHARE)
-    positions = _relabel(positions, spec.venue, f"{inputs.asset}USDT")
-    if spec.with_stops:
-        stops = model_stops(positions, bars, as_of=label)
+    symbol = f"{inputs.asset}USDT"
+    sources = dict(inputs.sources)
+    redraw = None
+    fit = None
+    if _is_legacy(spec):
+        params, params_source = _legacy_params(spec)
+        positions, stops = _legacy_book(spec, inputs, params, oi, bars, label, share)
+        positions = _relabel(positions, spec.venue, symbol)
+        whole = None
+        sources["estimation_params"] = params_source
+        model = "legacy"
     else:
-        stops = StopBook.empty()
+        params, fit, sources["book_calibration"] = _identified_fit(spec, inputs.asset, label)
+        frames = _frames(inputs, oi, bars, label)
+
+        def redraw(p: Any) -> tuple[PositionBook | None, PositionBook, StopBook]:
+            return _identified_book(spec, frames, p, bars, label, share, symbol)
+
+        whole, positions, stops = redraw(params)
+        model = "identified"
     row = book_totals_at(inputs.book_totals, close)
     beta = depth_beta(inputs.asset)
     depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)
     book = book_from_totals(row, mid, beta=beta, scale=depth_scale)
-    sources = dict(inputs.sources)
-    sources["estimation_params"] = params_source
     sources["depth_beta"] = f"package:liqcascade/book/{DEPTH_CALIBRATION_FILE}"
     sources["book_share"] = f"package:liqcascade/market/{MARKET_PARAMS_FILE}"
     return MarketState(
@@ -329,7 +495,78 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         params=params,
         depth_1pct_usd=(float(row["bids_usd"]), float(row["asks_usd"])),
         sources=sources,
+        book_model=model,
+        book_fit=fit,
+        whole_positions=whole,
+        _redraw=redraw if fit is not None else None,
     )
+
+
+def _frames(inputs: MarketInputs, oi: pd.DataFrame, bars: pd.DataFrame, label: pd.Timestamp) -> Any:
+    """The identified book's inputs, cut at ``label`` (nothing after it)."""
+    from liqcascade.positions._model import MarketFrames
+
+    def cut(f: pd.DataFrame | None) -> pd.DataFrame | None:
+        return None if f is None else f[f.index <= label]
+
+    return MarketFrames(
+        oi=oi[["oi_usd"]],
+        ohlc=bars,
+        funding=cut(inputs.funding),
+        long_short=cut(inputs.long_short),
+        asset=inputs.asset,
+        sources=dict(inputs.sources),
+    )
+
+
+def _identified_book(
+    spec: MarketSpec, frames: Any, params: Any, bars: pd.DataFrame, label: pd.Timestamp,
+    share: float, symbol: str,
+) -> tuple[PositionBook | None, PositionBook, StopBook]:  # fmt: skip
+    """The whole book, its positions (what is not on stops) and stops (venue-sized).
+
+    The aggregated book (it sums to the aggregated open interest, less the safe share)
+    times ``params.scale × share / 0.25`` (``sizing="record"``: the calibration's
+    ``scale`` is Binance's share times the feed's reporting rate, only the product is
+    identified) or times ``share`` (``sizing="open_interest"``).
+    """
+    from liqcascade.positions._model import walk
+    from liqcascade.positions._stops import model_stops_detailed
+
+    run = walk(frames, params)
+    if spec.sizing == "record":
+        v = float(params.scale) * share / BINANCE_BOOK_SHARE
+    else:
+        v = share
+    book = _relabel(run.book(venue_share=v, symbol=symbol), spec.venue, symbol)
+    if not spec.with_stops:
+        return None, book, StopBook.empty()
+    ms = model_stops_detailed(book, bars, as_of=label)
+    assert ms.positions is not None
+    return book, ms.positions, ms.stops
+
+
+def _legacy_book(
+    spec: MarketSpec, inputs: MarketInputs, params: Any, oi: pd.DataFrame, bars: pd.DataFrame,
+    label: pd.Timestamp, share: float,
+) -> tuple[PositionBook, StopBook]:  # fmt: skip
+    """The 0.1 cohort book and its stops (stops on top of the full book, as in 0.1)."""
+    from liqcascade.positions._estimate import run_estimation
+    from liqcascade.positions._stops import model_stops
+
+    split = inputs.taker if params.split == "taker" else inputs.funding
+    if split is not None:
+        split = split[split.index <= label]
+    if params.split != "none" and (split is None or split.empty):
+        raise InputError(
+            f"asset {inputs.asset}: no {params.split} series for the long/short split",
+            param="asset",
+        )
+    raw = run_estimation(oi, bars, params, split_data=split).book
+    positions = raw if share == BINANCE_BOOK_SHARE else raw.scaled(share / BINANCE_BOOK_SHARE)
+    if not spec.with_stops:
+        return positions, StopBook.empty()
+    return positions, model_stops(positions, bars, as_of=label)
 
 
 def _relabel(book: PositionBook, venue: str, symbol: str) -> PositionBook:

@@ -33,7 +33,7 @@ from liqcascade.positions._calibrate import (
     run_window,
     window_metrics,
 )
-from liqcascade.positions._estimate import EstimationParams, _bars
+from liqcascade.positions._estimate import EstimationParams
 from liqcascade.positions._expanding import (
     AssetCalibration,
     expanding_predictions,
@@ -64,157 +64,28 @@ BACKTEST_METRICS: tuple[str, ...] = (
 
 
 # ----------------------------------------------------------------- data
+# Loading lives in the market layer (the one door to the data); these names stay for
+# callers of 0.1 and load through it.
 def _check_store(store: Any) -> Any:
     if isinstance(store, str | Path) and not Path(store).exists():
-        raise InputError(f"--store: {store}: no such store")
+        raise InputError(f"store: {store}: no such store", param="store")
     return store
-
-
-def _load(kind: str, asset: str, interval: str | None, end: Any, store: Any) -> list[pd.DataFrame]:
-    """The series from the store (if it holds it) and from the bundle, store first."""
-    from liqcascade.data import load_series
-
-    out: list[pd.DataFrame] = []
-    if store is not False:
-        try:
-            s = load_series(kind, asset=asset, interval=interval, end=end, store=store)
-            if str(s.attrs.get("source", "")).startswith(("store:", "file:")):
-                out.append(s)
-        except InputError:
-            pass
-    try:
-        out.append(load_series(kind, asset=asset, interval=interval, end=end, store=False))
-    except InputError:
-        pass
-    return out
-
-
-def _merge(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, str]:
-    """First frame wins where frames overlap; sources joined with ``+``."""
-    if not frames:
-        return None, ""
-    out = frames[0]
-    for f in frames[1:]:
-        out = out.combine_first(f)
-    out = out[~out.index.duplicated(keep="first")].sort_index()
-    srcs = [str(f.attrs.get("source", "?")) for f in frames]
-    return out, " + ".join(dict.fromkeys(srcs))
 
 
 def load_backtest_data(
     asset: str = "ETH", interval: str = "4h", end: Any = None, store: Any = None
 ) -> ValidationData:
-    """Open interest, prices, recorded liquidations, funding and taker series (all bars).
+    """:func:`liqcascade.market.load_backtest_data` (kept here for 0.1 callers)."""
+    from liqcascade.market._inputs import load_backtest_data as load
 
-    Each comes from the store where it holds the series, then from the bundled data
-    for the bars the store lacks.
-
-    Raises
-    ------
-    InputError
-        If no open interest or no prices exist for ``asset`` at ``interval``.
-    """
-    asset = asset.upper()
-    store = _check_store(store)
-    end = None  # whole series: the run cuts at the period's end; errors can name the range
-    oi, oi_src = _merge(_load("open_interest", asset, interval, end, store))
-    if oi is None or oi.empty:
-        raise InputError(
-            f"no open interest for {asset} at {interval}: not in the store and not bundled "
-            "(ingest it with `liqcascade data ingest --kind open_interest FILE`)"
-        )
-    price_frames = [
-        _bars(f, interval) for f in _load("ohlcv", asset, interval, end, store) if "close" in f
-    ]
-    if interval != "1h":
-        price_frames += [
-            _bars(f, interval) for f in _load("ohlcv", asset, "1h", end, store) if "close" in f
-        ]
-    ohlc, px_src = _merge(price_frames)
-    if ohlc is None:
-        raise InputError(
-            f"no prices for {asset} at {interval} or 1h: not in the store and not bundled"
-        )
-    if "oi_usd" not in oi.columns or oi["oi_usd"].isna().any():
-        if "oi_base" not in oi.columns:
-            raise InputError(f"open interest for {asset} has neither oi_usd nor oi_base")
-        usd = oi["oi_base"] * ohlc["close"].reindex(oi.index)
-        oi = oi.assign(oi_usd=oi["oi_usd"].fillna(usd) if "oi_usd" in oi else usd)
-    rec, rec_src = _merge(_load("liquidations", asset, interval, end, store))
-    if rec is not None and not {"long_usd", "short_usd"} <= set(rec.columns):
-        rec = None
-    fund, fund_src = _merge(_load("funding", asset, None, end, store))
-    taker, taker_src = _merge(_load("taker", asset, interval, end, store))
-    return ValidationData(
-        oi=oi[["oi_usd"]].dropna(),
-        ohlc=ohlc,
-        recorded=rec[["long_usd", "short_usd"]] if rec is not None else None,
-        funding=fund,
-        taker=taker,
-        sources={
-            "open_interest": oi_src,
-            "prices": px_src,
-            "liquidations": rec_src or "none",
-            "funding": fund_src or "none",
-            "taker": taker_src or "none",
-        },
-    )
-
-
-def _bundled_data(asset: str, interval: str) -> ValidationData:
-    """The bundled CoinGlass series of ``asset`` (the data layer may not register them yet)."""
-    from liqcascade import datasets
-
-    a = asset.upper()
-    try:
-        oi = datasets.load_open_interest(asset=a)
-        px = _bars(datasets.load_ohlcv(a, "1h"), interval)
-        rec = datasets.load_liquidations(asset=a)
-        fund = datasets.load_funding(asset=a)
-        taker = datasets.load_taker(asset=a)
-    except KeyError as exc:
-        raise InputError(f"no open interest for {a} at {interval}: {exc.args[0]}") from None
-    return ValidationData(
-        oi=oi[["oi_usd"]], ohlc=px, recorded=rec[["long_usd", "short_usd"]], funding=fund,
-        taker=taker,
-        sources={k: f"bundled:{a.lower()}_{k}" for k in
-                 ("open_interest", "prices", "liquidations", "funding", "taker")},
-    )  # fmt: skip
+    return load(asset, interval, end, store)  # type: ignore[no-any-return]
 
 
 def load_market_frames(asset: str = "ETH", interval: str = "4h", store: Any = None) -> MarketFrames:
-    """The frames the identified book reads, for ``asset`` (store first, then bundled).
+    """:func:`liqcascade.market.load_market_frames` (kept here for 0.1 callers)."""
+    from liqcascade.market._inputs import load_market_frames as load
 
-    Open interest, prices, recorded liquidations, funding and taker as in
-    :func:`load_backtest_data`, plus the venue's long/short account ratio where one is
-    bundled (BTC). The small loader the CLI, the report and the market layer call;
-    the model functions take the frames as arguments.
-    """
-    try:
-        v = load_backtest_data(asset, interval, None, store)
-    except InputError:
-        v = _bundled_data(asset, interval)
-    long_short = None
-    try:
-        from liqcascade import datasets
-
-        long_short = datasets.load_long_short(asset=asset.upper())
-    except (KeyError, InputError, FileNotFoundError, ValueError):
-        long_short = None
-    sources = dict(v.sources)
-    sources["long_short"] = (
-        f"bundled:{asset.lower()}_long_short_4h" if long_short is not None else "none"
-    )
-    return MarketFrames(
-        oi=v.oi,
-        ohlc=v.ohlc,
-        funding=v.funding,
-        long_short=long_short,
-        taker=v.taker,
-        liquidations=v.recorded,
-        asset=asset.upper(),
-        sources=sources,
-    )
+    return load(asset, interval, store)  # type: ignore[no-any-return]
 
 
 # ----------------------------------------------------------------- result
@@ -410,13 +281,15 @@ def _resolve_params(
         return params, [], "custom"
     p = Path(params)
     if not p.is_file():
-        raise InputError(f"--params: {p}: no such file")
+        raise InputError(f"params: {p}: no such file", param="params")
     import json
 
     try:
         d = json.loads(p.read_text())
     except json.JSONDecodeError as exc:
-        raise InputError(f"--params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        raise InputError(
+            f"params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})", param="params"
+        ) from None
     if isinstance(d, dict) and "params" in d and "fit_period" in d:
         cal = CalibrationResult.from_dict(d, str(p))
         return cal.params, cal.bootstrap_params(), str(p)
@@ -465,7 +338,7 @@ def backtest(
     """
     t0, t1 = _ts(start), _ts(end, end=True)
     if t0 > t1:
-        raise InputError(f"--start ({t0.date()}) is after --end ({t1.date()})")
+        raise InputError(f"start ({t0.date()}) is after end ({t1.date()})", param=("start", "end"))
     _check_store(store)
     cal = _identified_calibration(asset, params)
     if cal is not None:
@@ -532,12 +405,12 @@ def _identified_calibration(asset: str, params: Any) -> tuple[AssetCalibration, 
     if isinstance(params, str | Path):
         p = Path(params)
         if not p.is_file():
-            raise InputError(f"--params: {p}: no such file")
+            raise InputError(f"params: {p}: no such file", param="params")
         try:
             d = json.loads(p.read_text())
         except json.JSONDecodeError as exc:
             raise InputError(
-                f"--params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})"
+                f"params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})", param="params"
             ) from None
         if isinstance(d, dict) and "fits" in d:
             return AssetCalibration.from_dict(d, str(p)), str(p)
@@ -579,7 +452,9 @@ def backtest_identified(
         and ``coverage_90_daily``; ``months`` names the fit used for each month.
     """
     if cal.asset != asset.upper():
-        raise InputError(f"--params: calibration is for {cal.asset}, not {asset.upper()}")
+        raise InputError(
+            f"params: calibration is for {cal.asset}, not {asset.upper()}", param="params"
+        )
     if frames is None:
         frames = load_market_frames(asset, interval, store)
     oi = frames.oi

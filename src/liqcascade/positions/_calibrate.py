@@ -196,14 +196,14 @@ class ValidationData:
 @lru_cache(maxsize=1)
 def bundled_validation_data() -> ValidationData:
     """The bundled ETH series: 4h open interest, 4h prices, Binance liquidations, funding."""
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
     return ValidationData(
-        oi=datasets.load_open_interest(),
+        oi=_bundled.derivatives("open_interest"),
         ohlc=bundled_ohlc("ETH", "4h"),
-        recorded=datasets.load_liquidations(),
-        funding=datasets.load_funding(),
-        taker=datasets.load("eth_taker_4h"),
+        recorded=_bundled.derivatives("liquidations"),
+        funding=_bundled.derivatives("funding"),
+        taker=_bundled.dataset("eth_taker_4h"),
         sources={
             "open_interest": "bundled:eth_oi_4h",
             "prices": "bundled:eth_1h (resampled to 4h)",

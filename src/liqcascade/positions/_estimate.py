@@ -272,10 +272,10 @@ def _bars(ohlc: pd.DataFrame, interval: str) -> pd.DataFrame:
 
 def bundled_ohlc(asset: str = "ETH", interval: str = "4h") -> pd.DataFrame:
     """Bundled hourly prices of ``asset`` resampled to ``interval`` (UTC-aligned), USD."""
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
     try:
-        hourly = datasets.load_ohlcv(asset, "1h")
+        hourly = _bundled.ohlcv(asset, "1h")
     except KeyError as exc:
         raise InputError(f"no bundled prices for {asset}: {exc.args[0]}") from None
     return _bars(hourly, interval)
@@ -286,10 +286,12 @@ def split_signal(params: EstimationParams, index: pd.DatetimeIndex, split_data: 
     if params.split == "none":
         return np.zeros(len(index))
     if split_data is None:
-        from liqcascade import datasets
+        import liqcascade.market._bundled as _bundled
 
         split_data = (
-            datasets.load("eth_taker_4h") if params.split == "taker" else datasets.load_funding()
+            _bundled.dataset("eth_taker_4h")
+            if params.split == "taker"
+            else _bundled.derivatives("funding")
         )
     src = split_data[~split_data.index.duplicated(keep="last")].sort_index()
     if len(src) == 0:
@@ -593,15 +595,28 @@ def _make_run(
 
 
 # ----------------------------------------------------------------- convenience
+def shipped_params() -> EstimationParams:
+    """The shipped calibrated cohort-book parameters (``positions/calibrated_params.json``).
+
+    The same as ``liqcascade.positions.load_calibrated().params``, read here so the
+    estimate does not import the calibration (no import cycle).
+    """
+    import json
+    from importlib.resources import files
+
+    d = json.loads((files("liqcascade.positions") / "calibrated_params.json").read_text())
+    return EstimationParams.from_dict(d["params"], "package:calibrated_params.json")
+
+
 def default_inputs(asset: str = "ETH", interval: str = "4h") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Bundled aggregated open interest and bundled prices resampled to ``interval``."""
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
     if asset.upper() != "ETH":
         raise InputError(f"no bundled open interest for {asset} (bundled: ETH)")
     if interval != "4h":
         raise InputError(f"bundled open interest is 4-hourly (got --interval {interval})")
-    return datasets.load_open_interest(), bundled_ohlc(asset, interval)
+    return _bundled.derivatives("open_interest"), bundled_ohlc(asset, interval)
 
 
 def estimate_book(
@@ -631,9 +646,7 @@ def estimate_book(
         One position per live cohort, venue ``"binance"``, ``opened_ms`` set.
     """
     if params is None:
-        from liqcascade.positions._calibrate import load_calibrated
-
-        params = load_calibrated().params
+        params = shipped_params()
     if oi is None or prices is None:
         d_oi, d_px = default_inputs(asset)
         oi = d_oi if oi is None else oi
@@ -663,5 +676,6 @@ __all__ = [
     "prepare_inputs",
     "run_estimation",
     "run_prepared",
+    "shipped_params",
     "split_signal",
 ]

@@ -656,7 +656,7 @@ def default_stop_prices(asset: str = "ETH", as_of: Any = None, days: int = 400) 
     days : int, default 400
         History kept before ``as_of``, days (covers the oldest positions of the book).
     """
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
     t = None
     if as_of is not None:
@@ -666,7 +666,7 @@ def default_stop_prices(asset: str = "ETH", as_of: Any = None, days: int = 400) 
     end = None if t is None else t + pd.Timedelta(hours=4) - pd.Timedelta(microseconds=1)
     start = None if t is None else t - pd.Timedelta(days=days)
     try:
-        h = datasets.load_ohlcv(asset, "1h", start=start, end=end)
+        h = _bundled.ohlcv(asset, "1h", start=start, end=end)
     except KeyError as exc:
         raise InputError(f"no bundled hourly prices for {asset}: {exc.args[0]}") from None
     if h.empty:

@@ -244,12 +244,12 @@ def depth_series(index: pd.DatetimeIndex, close: np.ndarray, fill: FillModel) ->
     scaled by the median ratio depth / volume over the totals period (depth follows
     trading activity). Times ``fill.depth_share``.
     """
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
-    h = datasets.load_ohlcv("ETH", "1h")
+    h = _bundled.ohlcv("ETH", "1h")
     qv = (h["volume"] * h["close"]).resample("1D").sum()
     qv30 = qv.rolling(30, min_periods=5).mean()
-    tot = datasets.load_book_totals("futures")
+    tot = _bundled.book_totals("futures")
     d1 = ((tot["bids_usd"] + tot["asks_usd"]) / 2).resample("1D").mean().dropna()
     ratio = (d1 / qv30.reindex(d1.index)).dropna()
     r = float(ratio.median())
@@ -346,10 +346,10 @@ def _utc(x: Any) -> pd.Timestamp:
 
 def _sigma_daily(index: pd.DatetimeIndex, end: pd.Timestamp) -> np.ndarray:
     """GJR-GARCH(1,1)-t conditional daily volatility (fraction) of each bar's day."""
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
     from liqcascade.volatility import fit_volatility, log_returns
 
-    d = datasets.load_ohlcv("ETH", "1d")
+    d = _bundled.ohlcv("ETH", "1d")
     d = d[(d.index >= pd.Timestamp("2018-01-01", tz="UTC")) & (d.index <= end)]
     fit = fit_volatility(log_returns(d["close"]), "gjr", "t", interval="1d", asset="ETH")
     cv = fit.conditional_volatility / 100.0
@@ -359,10 +359,10 @@ def _sigma_daily(index: pd.DatetimeIndex, end: pd.Timestamp) -> np.ndarray:
 
 def _support_entries(hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
     """Hourly bar index of each support-test day's close (the event study's entries)."""
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
     from liqcascade.events import detect_support
 
-    d = datasets.load_ohlcv("ETH", "1d")
+    d = _bundled.ohlcv("ETH", "1d")
     d = d[(d.index >= start) & (d.index <= end)]
     det = detect_support(d)
     days = pd.DatetimeIndex(pd.to_datetime(det.tests["ts"], utc=True)).unique()
@@ -431,7 +431,7 @@ def backtest_stops(
     -------
     StopBacktest
     """
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
     s = settings or BacktestSettings()
     fm = fill or FillModel()
@@ -447,7 +447,7 @@ def backtest_stops(
     t0, t1 = _utc(start), _utc(end)
     if t1 <= t0:
         raise InputError(f"--end {t1:%Y-%m-%d} must be after --start {t0:%Y-%m-%d}")
-    h = datasets.load_ohlcv("ETH", "1h")
+    h = _bundled.ohlcv("ETH", "1h")
     h = h[h.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
     hor = int(s.horizon_days * 24)
     in_rng = np.flatnonzero((h.index >= t0) & (h.index <= t1))

@@ -366,12 +366,16 @@ def _declutter(
             ok = (bound < c < entry) if side > 0 else (entry < c < bound)
             if ok:
                 cands.append(c)
-        if not cands:
-            return stop, avoided, False
+        if not cands:  # stuck inside ``hit``: it (and any zone holding the stop) was not avoided
+            return (
+                stop,
+                [z for z in avoided if not z["price_low"] <= stop <= z["price_high"]],
+                False,
+            )
         # nearest edge; tie → the one closer to entry (tighter)
         cands.sort(key=lambda c: (abs(c - stop), abs(c - entry)))
         stop = cands[0]
-    return stop, avoided, False
+    return stop, [z for z in avoided if not z["price_low"] <= stop <= z["price_high"]], False
 
 
 def recommend_stop(

@@ -246,14 +246,14 @@ def transparency_metrics(
     -------
     TransparencyMetrics
     """
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
     from liqcascade.book import calibrated_book
     from liqcascade.cascade import BINANCE_BOOK_SHARE, critical_shock, prepare_cascade
     from liqcascade.positions import liquidation_map, model_stops
     from liqcascade.positions._maps import estimated_books
     from liqcascade.positions._stops import default_stop_prices
 
-    oi = datasets.load_open_interest()
+    oi = _bundled.derivatives("open_interest")
     first = oi.index[0].floor("1D")
     last = oi.index[-1]
     s = first if start is None else _utc(start)
@@ -265,9 +265,9 @@ def transparency_metrics(
         raise InputError("--start/--end: fewer than 2 days inside the open-interest period")
     books = estimated_books(days, params=params)
     px4 = default_stop_prices("ETH", as_of=days[-1], days=int((days[-1] - days[0]).days) + 420)
-    h = datasets.load_ohlcv("ETH", "1h")
+    h = _bundled.ohlcv("ETH", "1h")
     spot = (h["volume"] * h["close"]).resample("1D").sum()
-    liq = datasets.load_liquidations()
+    liq = _bundled.derivatives("liquidations")
     liq_d = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     rows = []
     for t, book in zip(days, books, strict=True):

@@ -197,7 +197,7 @@ def fit_joint_model(
     -------
     JointModel
     """
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
     from liqcascade.volatility import check_dist, check_model, fit_volatility, log_returns
 
     if method not in METHODS:
@@ -209,7 +209,7 @@ def fit_joint_model(
     for a in assets:
         f = (fits or {}).get(a)
         if f is None:
-            close = datasets.load_ohlcv(a, "1d")["close"]
+            close = _bundled.ohlcv(a, "1d")["close"]
             r = log_returns(close, start, as_of)
             f = fit_volatility(r, model, dist, interval="1d", asset=a)
         fitted.append(asset_model(f, prices[a]))

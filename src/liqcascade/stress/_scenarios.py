@@ -109,12 +109,12 @@ _FINE_SOURCES: tuple[str, ...] = (
 
 
 def _load_source(source: str, asset: str, start: Any, end: Any) -> pd.DataFrame:
-    from liqcascade import datasets
+    import liqcascade.market._bundled as _bundled
 
     if source == "ohlcv_1h":
-        df = datasets.load_ohlcv(asset, "1h")
+        df = _bundled.ohlcv(asset, "1h")
         return df[(df.index >= start) & (df.index <= end)]
-    return datasets.load(source, start, end)
+    return _bundled.dataset(source, start, end)
 
 
 def replay_bars(window: str, asset: str = "ETH") -> tuple[pd.DataFrame, str, str]:
@@ -151,10 +151,10 @@ def replay_bars(window: str, asset: str = "ETH") -> tuple[pd.DataFrame, str, str
             raise InputError(f"--window: end must be after start (got {window!r})")
         source = "ohlcv_1h"
         if asset == "ETH":
-            from liqcascade import datasets
+            import liqcascade.market._bundled as _bundled
 
             for name in _FINE_SOURCES:
-                idx = datasets.load(name).index
+                idx = _bundled.dataset_index(name)
                 if idx[0] <= start and idx[-1] >= end - pd.Timedelta(hours=1):
                     source = name
                     break
@@ -208,7 +208,11 @@ def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -
 
     st = state if state is not None else estimated_market(MarketSpec(asset=asset, as_of=as_of))
     if st.asset != "ETH":
-        raise InputError(f"--asset: the stress scenarios cascade ETH's book (got {st.asset})")
+        raise InputError(
+            f"asset: the stress scenarios cascade ETH's book only; {st.asset} is not "
+            "supported yet (its portfolio legs are: hold them in an ETH-market run)",
+            param="asset",
+        )
     prices = {"ETH": float(st.mid)}
     try:
         prices["BTC"] = price_at("BTC", st.close_time)

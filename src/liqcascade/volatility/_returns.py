@@ -160,10 +160,10 @@ def load_close(
     elif data_file is not None:
         close = _load_data_file(Path(data_file))
     else:
-        from liqcascade import datasets
+        import liqcascade.market._bundled as _bundled
 
         try:
-            close = datasets.load_ohlcv(asset, interval)["close"]
+            close = _bundled.ohlcv(asset, interval)["close"]
         except KeyError as exc:
             raise InputError(
                 f"--asset/--interval: no bundled series for {asset} {interval} "

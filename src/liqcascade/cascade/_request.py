@@ -1,0 +1,261 @@
+"""One cascade request, as ``liqcascade cascade`` makes it: checks, market, run, result.
+
+:func:`run_cascade_request` takes the command's options (files or the estimated market
+of a date, one shock or the fragility grid, the extensions), makes every check once
+(errors name the parameter, ``param=``), builds the market (from files, or
+:func:`liqcascade.market.estimated_market`) and runs :func:`simulate_cascade` or the
+fragility analysis. :class:`CascadeRun` holds the result; ``to_dict()`` gives the JSON
+keys of ``liqcascade cascade --json``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liqcascade._json import to_jsonable
+from liqcascade.errors import InputError
+
+__all__ = ["SHOCK_PARAMS", "CascadeRun", "run_cascade_request"]
+
+#: The four ways of giving the shock, exactly one per cascade.
+SHOCK_PARAMS: tuple[str, ...] = ("shock_price", "shock", "shock_sell_usd", "shock_buy_usd")
+
+#: Shocks of the fragility grid (fractions of mid).
+FRAGILITY_GRID = np.round(np.linspace(-0.20, 0.20, 401), 6)
+
+
+@dataclass(frozen=True, eq=False)
+class CascadeRun:
+    """The result of :func:`run_cascade_request`.
+
+    Attributes
+    ----------
+    kind : {"cascade", "fragility"}
+    data : dict
+        The command's JSON object (cascade summary with ``as_of`` and ``market`` for an
+        estimated market; or ``as_of, mid, curve, critical_shock, next_wave_down,
+        next_wave_up, summary, market`` for the fragility analysis).
+    state : MarketState or None
+        The estimated market (None for files).
+    """
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+    state: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``liqcascade cascade --json``."""
+        return dict(self.data)
+
+
+def _check(ok: bool, name: str, message: str) -> None:
+    if not ok:
+        raise InputError(message, param=name)
+
+
+def _nonneg(value: float | None, name: str, upper: float | None = None) -> None:
+    if value is None:
+        return
+    bad = not math.isfinite(value) or value < 0 or (upper is not None and value > upper)
+    rng = f"in [0, {upper:g}]" if upper is not None else ">= 0"
+    _check(not bad, name, f"{name} must be {rng} (got {value:g})")
+
+
+def _check_shock(shocks: dict[str, float | None], fragility: bool) -> None:
+    given = [k for k, v in shocks.items() if v is not None]
+    if fragility:
+        if given:
+            raise InputError(
+                f"fragility runs a grid of shocks: drop {', '.join(given)}",
+                param=("fragility", *given),
+            )
+    elif len(given) != 1:
+        raise InputError(
+            f"give exactly one of {', '.join(SHOCK_PARAMS)}"
+            + (f" (got {', '.join(given)})" if given else ""),
+            param=SHOCK_PARAMS,
+        )
+    sp, sh = shocks["shock_price"], shocks["shock"]
+    if sp is not None:
+        _check(
+            math.isfinite(sp) and sp > 0, "shock_price", f"shock_price must be > 0 USD (got {sp:g})"
+        )
+    if sh is not None:
+        _check(
+            math.isfinite(sh) and sh > -1, "shock", f"shock must be a fraction > -1 (got {sh:g})"
+        )
+    _nonneg(shocks["shock_sell_usd"], "shock_sell_usd")
+    _nonneg(shocks["shock_buy_usd"], "shock_buy_usd")
+
+
+def _config(
+    refill: float, withdrawal: float, mark_weight: float, partial_liquidation: bool,
+    liq_fee: float, max_rounds: int | None,
+) -> Any:  # fmt: skip
+    from liqcascade.cascade._config import CascadeConfig
+
+    _nonneg(refill, "refill", 1.0)
+    _nonneg(withdrawal, "withdrawal", 1.0)
+    _check(withdrawal < 1.0, "withdrawal", f"withdrawal must be < 1 (got {withdrawal:g})")
+    ok = math.isfinite(mark_weight) and 0 < mark_weight <= 1
+    _check(ok, "mark_weight", f"mark_weight must be in (0, 1] (got {mark_weight:g})")
+    _nonneg(liq_fee, "liq_fee", 1.0)
+    if max_rounds is not None:
+        _check(max_rounds >= 1, "max_rounds", f"max_rounds must be >= 1 (got {max_rounds})")
+    return CascadeConfig(
+        refill_fraction=refill,
+        withdrawal_fraction=withdrawal,
+        mark_price_weight=mark_weight,
+        partial_liquidation=partial_liquidation,
+        liquidation_fee=liq_fee,
+        max_rounds=max_rounds,
+    )
+
+
+def _file(path: Path, name: str) -> Path:
+    p = Path(path)
+    _check(p.exists(), name, f"{name}: {p}: no such file")
+    _check(p.is_file(), name, f"{name}: {p}: not a file")
+    return p
+
+
+def _market(
+    positions: Path | None, stops: Path | None, book: Path | None, mid: float | None,
+    asset: str, as_of: Any, book_model: str,
+) -> tuple[Any, Any, Any, Any]:  # fmt: skip
+    """``(order book, positions, stops, state or None)`` from files or the estimated market."""
+    if positions is not None or book is not None or stops is not None:
+        if positions is None or book is None:
+            raise InputError(
+                "positions and book are both required for a cascade from files",
+                param=("positions", "book"),
+            )
+        _check(as_of is None, "as_of", "as_of applies to the estimated market, not to files")
+        from liqcascade.book import OrderBook
+        from liqcascade.positions import read_positions, read_stops
+
+        ob = OrderBook.from_file(_file(book, "book"), mid=mid)
+        pos = read_positions(_file(positions, "positions"))
+        st = None if stops is None else read_stops(_file(stops, "stops"))
+        return ob, pos, st, None
+    from liqcascade.market import MarketSpec, estimated_market
+
+    _check(mid is None, "mid", "mid applies to book files; the estimated market uses its own price")
+    state = estimated_market(MarketSpec(asset=asset, as_of=as_of, book_model=book_model))
+    return state.book, state.positions, state.stops, state
+
+
+def run_cascade_request(
+    *,
+    positions: Path | None = None,
+    stops: Path | None = None,
+    book: Path | None = None,
+    mid: float | None = None,
+    shock_price: float | None = None,
+    shock: float | None = None,
+    shock_sell_usd: float | None = None,
+    shock_buy_usd: float | None = None,
+    insurance_fund: float = 0.0,
+    refill: float = 0.0,
+    withdrawal: float = 0.0,
+    mark_weight: float = 1.0,
+    partial_liquidation: bool = False,
+    liq_fee: float = 0.0,
+    max_rounds: int | None = None,
+    asset: str = "ETH",
+    as_of: Any = None,
+    fragility: bool = False,
+    total_move: float = -0.10,
+    book_model: str = "identified",
+) -> CascadeRun:
+    """One cascade (or the fragility analysis) from files or the estimated market.
+
+    Parameters
+    ----------
+    positions, stops, book : Path, optional
+        Files (CSV/Parquet); without them the market is
+        ``estimated_market(MarketSpec(asset, as_of, book_model=book_model))``.
+    mid : float, optional
+        Mid of the book file, USD (files only).
+    shock_price, shock, shock_sell_usd, shock_buy_usd : float, optional
+        Exactly one (a target price in USD, a fraction of mid, an exogenous sell or
+        buy in USD), none with ``fragility``.
+    insurance_fund : float
+        Fund at the start, USD (>= 0).
+    refill, withdrawal, mark_weight, partial_liquidation, liq_fee, max_rounds
+        The extensions (:class:`liqcascade.cascade.CascadeConfig`).
+    asset, as_of : optional
+        The estimated market's asset and date.
+    fragility : bool
+        The fragility curve (shocks -20 % ... +20 %), the critical shock for
+        ``total_move`` and the next-wave levels instead of one cascade.
+    total_move : float
+        Non-zero fraction > -1.
+    book_model : {"identified", "legacy"}
+        Position book of the estimated market.
+
+    Returns
+    -------
+    CascadeRun
+
+    Raises
+    ------
+    InputError
+        Naming the parameter at fault (``param=``).
+    """
+    from liqcascade.cascade._engine import simulate_cascade
+    from liqcascade.cascade._prepare import prepare_cascade
+
+    shocks = dict(
+        zip(SHOCK_PARAMS, (shock_price, shock, shock_sell_usd, shock_buy_usd), strict=True)
+    )
+    _check_shock(shocks, fragility)
+    _nonneg(insurance_fund, "insurance_fund")
+    config = _config(refill, withdrawal, mark_weight, partial_liquidation, liq_fee, max_rounds)
+    if mid is not None:
+        _check(math.isfinite(mid) and mid > 0, "mid", f"mid must be > 0 USD (got {mid:g})")
+    ok = math.isfinite(total_move) and total_move != 0 and total_move > -1
+    _check(ok, "total_move", f"total_move must be a non-zero fraction > -1 (got {total_move:g})")
+    ob, pos, st, state = _market(positions, stops, book, mid, asset, as_of, book_model)
+    market = None if state is None else state.fingerprint()
+    thr = config.partial_threshold_usd if partial_liquidation else None
+    pm = prepare_cascade(ob, pos, st, partial_threshold_usd=thr)
+    if not fragility:
+        r = simulate_cascade(pm, **shocks, insurance_fund=insurance_fund, config=config)  # type: ignore[arg-type]
+        out: dict[str, Any] = r.summary()
+        if state is not None:
+            out["as_of"] = state.as_of
+            out["market"] = market
+        return CascadeRun("cascade", out, state)
+    return CascadeRun(
+        "fragility",
+        _fragility(pm, pos, st, ob, insurance_fund, config, total_move, state, market),
+        state,
+    )
+
+
+def _fragility(
+    pm: Any, pos: Any, st: Any, ob: Any, fund: float, config: Any, total_move: float,
+    state: Any, market: Any,
+) -> dict[str, Any]:  # fmt: skip
+    from liqcascade.cascade._fragility import critical_shock, fragility_curve, next_wave_levels
+
+    fc = fragility_curve(pm, shocks=FRAGILITY_GRID, insurance_fund=fund, config=config)
+    cs = critical_shock(pm, total_move=total_move, insurance_fund=fund, config=config)
+    down = next_wave_levels(pos, st, ob.mid, direction="down")
+    up = next_wave_levels(pos, st, ob.mid, direction="up")
+    return {
+        "as_of": None if state is None else state.as_of,
+        "mid": ob.mid,
+        "curve": to_jsonable(fc.to_frame()),
+        "critical_shock": cs.summary(),
+        "next_wave_down": to_jsonable(down.to_frame()),
+        "next_wave_up": to_jsonable(up.to_frame()),
+        "summary": fc.summary(),
+        "market": market,
+    }

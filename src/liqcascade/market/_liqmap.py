@@ -1,0 +1,166 @@
+"""The liquidation map of a market: ``liqcascade liqmap`` as one library call.
+
+:func:`run_liqmap_request` checks the options once (errors name the parameter,
+``param=``), takes the positions and stops from files or from the estimated market
+(:func:`liqcascade.market.estimated_market`: the identified book with its stops split
+off) and draws :func:`liqcascade.positions.liquidation_map`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from liqcascade._time import utc_end
+from liqcascade.errors import InputError
+
+__all__ = ["LiqmapRun", "run_liqmap_request"]
+
+
+@dataclass(frozen=True, eq=False)
+class LiqmapRun:
+    """The result of :func:`run_liqmap_request`.
+
+    Attributes
+    ----------
+    map : LiquidationMap
+    source : str
+        Where the positions and stops came from.
+    state : MarketState or None
+        The estimated market (None for a positions file).
+    as_of : pandas.Timestamp or None
+        The book's time.
+    """
+
+    map: Any
+    source: str
+    state: Any = None
+    as_of: pd.Timestamp | None = None
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the book is the estimated market's."""
+        return self.state is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``liqcascade liqmap --json`` (without ``files``)."""
+        out: dict[str, Any] = self.map.to_dict()
+        out["source"] = self.source
+        if self.state is not None:
+            out["market"] = self.state.fingerprint()
+        return out
+
+
+def _file(path: Path, name: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{name}: {p}: no such file", param=name)
+    return p
+
+
+def run_liqmap_request(
+    *,
+    positions: Path | None = None,
+    stops: Path | None = None,
+    asset: str = "ETH",
+    as_of: Any = None,
+    price: float | None = None,
+    bucket: float = 0.005,
+    range_: float = 0.2,
+    heatmap_days: int = 30,
+    book_model: str = "identified",
+) -> LiqmapRun:
+    """Liquidation and stop notional by price bucket, clusters and concentration.
+
+    Parameters
+    ----------
+    positions, stops : Path, optional
+        Files; without ``positions`` the estimated market of ``asset`` at ``as_of``
+        (its modelled stops unless ``stops`` is given).
+    price : float, optional
+        Current price, USD (required with ``positions``; default the market's mid).
+    bucket, range_ : float
+        Bucket width and half-range, fractions of price.
+    heatmap_days : int
+        Days of heatmap the caller will draw (checked here: >= 0).
+    book_model : {"identified", "legacy"}
+
+    Returns
+    -------
+    LiqmapRun
+    """
+    from liqcascade.positions import liquidation_map, read_positions, read_stops
+
+    if heatmap_days < 0:
+        raise InputError(f"heatmap_days must be >= 0 (got {heatmap_days})", param="heatmap_days")
+    if price is not None and not price > 0:
+        raise InputError(f"price must be > 0 (got {price})", param="price")
+    state = None
+    st: Any
+    t_book: pd.Timestamp | None
+    if positions is None:
+        from liqcascade.market._state import MarketSpec, estimated_market
+
+        state = estimated_market(MarketSpec(asset=asset, as_of=as_of, book_model=book_model))
+        book, st, t_book = state.positions, state.stops, state.as_of
+        p = float(price) if price is not None else state.mid
+        what = f"estimated book ({len(book)} positions, {state.book_model})"
+        source = f"{what} + modelled stops"
+        if stops is not None:
+            st = read_stops(_file(stops, "stops"))
+            source = f"{what} + stops from {stops}"
+    else:
+        book = read_positions(_file(positions, "positions"))
+        st = None if stops is None else read_stops(_file(stops, "stops"))
+        if price is None:
+            raise InputError(
+                "price is required with positions (the current price, USD)",
+                param=("price", "positions"),
+            )
+        p = float(price)
+        t_book = None if as_of is None else utc_end(as_of)
+        source = f"{positions} ({len(book)} positions)" + (
+            f" + {stops} ({len(st)} stops)" if st is not None else ""
+        )
+    lmap = liquidation_map(book, st, p, bucket=bucket, range_=range_, as_of=t_book)
+    return LiqmapRun(lmap, source, state, t_book)
+
+
+def run_asset_calibration(
+    asset: str,
+    *,
+    months: Any = None,
+    n_bootstrap: int = 10,
+    seed: int = 0,
+    store: Any = None,
+    progress: Any = None,
+) -> Any:
+    """The identified book's expanding-window calibration of ``asset`` from its own data.
+
+    Loads the asset's frames (:func:`liqcascade.market.load_market_frames`: store first,
+    then bundled) and runs :func:`liqcascade.positions._expanding.calibrate_expanding`:
+    each month of ``months`` (default 2025-03 ... 2025-07) fitted on the data before it.
+    The result's ``to_json(path)`` writes a file that
+    ``MarketSpec(calibration=path)`` and ``liqmap backtest --params`` read.
+
+    Returns
+    -------
+    AssetCalibration
+    """
+    from liqcascade.market._inputs import load_market_frames
+    from liqcascade.positions._expanding import TEST_MONTHS, calibrate_expanding
+
+    if n_bootstrap < 0:
+        raise InputError(f"bootstrap must be >= 0 (got {n_bootstrap})", param="bootstrap")
+    ms = tuple(TEST_MONTHS if not months else months)
+    for m in ms:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(m)):
+            raise InputError(f"months: not a month (YYYY-MM): {m!r}", param="months")
+    frames = load_market_frames(asset, "4h", store)
+    if frames.liquidations is None:
+        raise InputError(f"asset: no recorded liquidations for {asset}", param="asset")
+    return calibrate_expanding(frames, ms, n_bootstrap=n_bootstrap, seed=seed, progress=progress)
