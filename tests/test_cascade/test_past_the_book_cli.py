@@ -9,7 +9,7 @@ from clihelpers import run_cli
 
 @pytest.mark.parametrize("shock", ["-0.5", "5"])
 def test_cascade_past_the_book_books_the_losses(shock: str) -> None:
-    r = run_cli("cascade", f"--shock={shock}", "--json")
+    r = run_cli("cascade", f"--shock={shock}", "--liquidity", "static", "--json")
     assert r.exit_code == 0, r.stderr
     out = r.json()
     assert out["book_exhausted"] is True

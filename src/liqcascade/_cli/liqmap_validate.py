@@ -161,34 +161,10 @@ def register(liqmap_app: typer.Typer) -> None:
         Example: liqcascade liqmap calibrate --start 2024-11-13 --end 2025-05-31 --json
         Example: liqcascade liqmap calibrate --asset BTC --out BTC.json --json
         """
-        from liqcascade.positions._calibrate import calibrate
-
         if asset is not None:
             _calibrate_asset(asset, month, bootstrap, seed, out, as_json)
-            return
-
-        t0 = _common.parse_date(start, "--start")
-        t1 = _common.parse_date(end, "--end")
-        o0 = _common.parse_date(oos_start, "--oos-start")
-        o1 = _common.parse_date(oos_end, "--oos-end")
-        assert t0 is not None and t1 is not None and o0 is not None and o1 is not None
-        if t0 > t1:
-            _common.fail(f"--start ({t0.date()}) is after --end ({t1.date()})")
-        if o0 > o1:
-            _common.fail(f"--oos-start ({o0.date()}) is after --oos-end ({o1.date()})")
-        if bootstrap < 0:
-            _common.fail(f"--bootstrap must be >= 0 (got {bootstrap})")
-        total = 12 + bootstrap
-        with _common.progress("calibrating", total=total) as advance:
-            res = calibrate(
-                str(t0.date()), str(t1.date()), oos_start=str(o0.date()),
-                oos_end=str(o1.date()), n_bootstrap=bootstrap, seed=seed, progress=advance,
-            )  # fmt: skip
-        result = res.to_dict()
-        if out is not None:
-            res.to_json(out)
-            result["out"] = str(out)
-        _common.emit(result, as_json, _render_calibration)
+        else:
+            _calibrate_legacy((start, end, oos_start, oos_end), bootstrap, seed, out, as_json)
 
     @liqmap_app.command("backtest")
     def backtest_cmd(
@@ -243,3 +219,30 @@ def register(liqmap_app: typer.Typer) -> None:
                 raise typer.Exit(1) from None
             result["files"] = {k: str(v) for k, v in paths.items()}
         _common.emit(result, as_json, _render_backtest)
+
+
+def _calibrate_legacy(
+    dates: tuple[str, str, str, str], bootstrap: int, seed: int, out: Path | None, as_json: bool
+) -> None:
+    """The 0.1 cohort book's calibration (``liqmap calibrate`` without ``--asset``)."""
+    from liqcascade.positions._calibrate import calibrate
+
+    names = ("--start", "--end", "--oos-start", "--oos-end")
+    t0, t1, o0, o1 = (_common.parse_date(d, n) for d, n in zip(dates, names, strict=True))
+    assert t0 is not None and t1 is not None and o0 is not None and o1 is not None
+    if t0 > t1:
+        _common.fail(f"--start ({t0.date()}) is after --end ({t1.date()})")
+    if o0 > o1:
+        _common.fail(f"--oos-start ({o0.date()}) is after --oos-end ({o1.date()})")
+    if bootstrap < 0:
+        _common.fail(f"--bootstrap must be >= 0 (got {bootstrap})")
+    with _common.progress("calibrating", total=12 + bootstrap) as advance:
+        res = calibrate(
+            str(t0.date()), str(t1.date()), oos_start=str(o0.date()),
+            oos_end=str(o1.date()), n_bootstrap=bootstrap, seed=seed, progress=advance,
+        )  # fmt: skip
+    result = res.to_dict()
+    if out is not None:
+        res.to_json(out)
+        result["out"] = str(out)
+    _common.emit(result, as_json, _render_calibration)

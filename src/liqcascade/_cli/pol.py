@@ -45,11 +45,9 @@ def build(
 
     from liqcascade.solvency import _pol_io
     from liqcascade.solvency.pol import (
-        FORMAT,
         MAX_SUM,
         build_tree_from,
         read_users,
-        reserve_ratio,
     )
 
     # every check before any work: options, input file, output directory
@@ -63,24 +61,7 @@ def build(
         with _common.progress(f"hashing {table.n:,} users"):
             tree = build_tree_from(table)
         tree.save(out, stage=stage)  # outside the bar: an error here prints one line
-    result: dict[str, Any] = {
-        "root": tree.root,
-        "total_liabilities": tree.total_liabilities,
-        "n_users": tree.n_users,
-        "depth": tree.depth,
-        "format": FORMAT,
-        "out": str(out),
-    }
-    if reserves is not None:
-        rr = reserve_ratio(reserves, tree.total_liabilities, reserve_buffer)
-        result.update(
-            {
-                "reserves": reserves,
-                "reserve_ratio": rr.ratio,
-                "reserve_buffer": reserve_buffer,
-                "meets_buffer": rr.meets_buffer,
-            }
-        )
+    result = _build_summary(tree, out, reserves, reserve_buffer)
     _common.emit(result, as_json)
 
 
@@ -140,3 +121,30 @@ def verify(
 def register(app: typer.Typer) -> None:
     """Register ``pol`` on the root app."""
     app.add_typer(pol_app, name="pol")
+
+
+def _build_summary(
+    tree: Any, out: Path, reserves: int | None, reserve_buffer: float
+) -> dict[str, Any]:
+    """What ``pol build`` prints: root, total, count, and the reserve ratio if given."""
+    from liqcascade.solvency.pol import FORMAT, reserve_ratio
+
+    result: dict[str, Any] = {
+        "root": tree.root,
+        "total_liabilities": tree.total_liabilities,
+        "n_users": tree.n_users,
+        "depth": tree.depth,
+        "format": FORMAT,
+        "out": str(out),
+    }
+    if reserves is not None:
+        rr = reserve_ratio(reserves, tree.total_liabilities, reserve_buffer)
+        result.update(
+            {
+                "reserves": reserves,
+                "reserve_ratio": rr.ratio,
+                "reserve_buffer": reserve_buffer,
+                "meets_buffer": rr.meets_buffer,
+            }
+        )
+    return result
