@@ -17,10 +17,7 @@ PKG = SRC / "liqcascade"
 #: progress). The coordinator empties these after merging; nothing else may be added.
 ALLOWED_CYCLES: set[frozenset[str]] = set()
 ALLOWED_CLI_IMPORTS: set[str] = set()
-ALLOWED_DATASET_IMPORTS: set[str] = {
-    # cascade helper: the 2025-10-10 loss accounting
-    "liqcascade.solvency._exchange",
-}
+ALLOWED_DATASET_IMPORTS: set[str] = set()
 
 _DATA_DOORS = ("liqcascade.data", "liqcascade.market", "liqcascade.report", "liqcascade._cli")
 _BUNDLED = ("liqcascade.datasets", "liqcascade.data.bundled")

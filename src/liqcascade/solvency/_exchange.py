@@ -81,9 +81,9 @@ def october_2025_shock() -> float:
 
     Computed from the bundled Binance ETHUSDT hourly bars (-21.4 %: 4,368.09 → 3,435.00).
     """
-    from liqcascade import datasets
+    from liqcascade.market._bundled import ohlcv
 
-    h = datasets.load_ohlcv("ETH", "1h").loc["2025-10-10"]
+    h = ohlcv("ETH", "1h").loc["2025-10-10"]
     return float(h["low"].min() / h["open"].iloc[0] - 1.0)
 
 
