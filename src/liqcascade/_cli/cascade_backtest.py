@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 
@@ -20,49 +21,24 @@ from liqcascade._cli import _common
 
 @lru_cache(maxsize=4)
 def bundled_inputs(asset: str) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
-    """Hourly prices, recorded liquidations and the estimated ``market_at`` of ``asset``.
+    """Hourly prices, recorded liquidations and the back-test's ``market_at`` of ``asset``.
 
-    The position book is the estimated book of :mod:`liqcascade.positions`, run on
-    ``asset``'s own open interest, prices and funding; the order book is the
-    aggregated futures totals times the Binance share (0.25).
+    Each event's market is :func:`liqcascade.market.estimated_market` of
+    ``MarketSpec(asset, as_of=previous close)`` (the identified position book,
+    modelled stops, the all-venue depth × the venue's share), re-centred on the
+    previous close; markets are cached per event (this function is cached per asset).
     """
     from liqcascade import datasets
     from liqcascade.cascade._backtest import estimated_market_at
     from liqcascade.errors import InputError
-    from liqcascade.positions import model_stops
-    from liqcascade.positions._calibrate import load_calibrated
-    from liqcascade.positions._estimate import prepare_inputs, run_prepared, split_signal
 
     a = asset.upper()
     try:
         ohlc = datasets.load_ohlcv(a, "1h")
         liq = datasets.load_liquidations(asset=a)
-        oi = datasets.load_open_interest(asset=a)
-        totals = datasets.load_book_totals("futures", asset=a)
-        funding = datasets.load_funding(asset=a)
     except KeyError as exc:
         raise InputError(f"--asset: {exc.args[0]}") from None
-    agg = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
-    px4 = ohlc.resample("4h", label="left", closed="left").agg(agg).dropna()  # type: ignore[arg-type]
-    params = load_calibrated().params
-    if a != "ETH":
-        params = params.with_(tiers=f"{a}USDT")
-    df, n_seed = prepare_inputs(oi, px4, params)
-    signal = split_signal(params, pd.DatetimeIndex(df.index), funding)
-    pos_index = pd.DatetimeIndex(df.index)
-
-    @lru_cache(maxsize=4096)
-    def estimate(bar: pd.Timestamp) -> Any:
-        k = int(pos_index.searchsorted(bar, side="right"))
-        if k <= n_seed:
-            raise InputError(f"no open interest before {bar}")
-        return run_prepared(df.iloc[:k], n_seed, signal[:k], params).book
-
-    def stops(pos: Any, prices: pd.DataFrame, bar: pd.Timestamp) -> Any:
-        return model_stops(pos, prices.iloc[-400:], as_of=bar)
-
-    market_at = estimated_market_at(estimate, totals, px4, stops=stops)
-    return ohlc, liq, market_at
+    return ohlc, liq, estimated_market_at(asset=a)
 
 
 def sigma_at(ohlc: pd.DataFrame, ts: pd.Timestamp) -> float:
@@ -150,35 +126,6 @@ def backtest_cmd(
     _common.emit(res.to_dict(), as_json, _render_backtest)
 
 
-def market_at_date(asset: str, as_of: str | None) -> tuple[Any, pd.Timestamp, Any]:
-    """The estimated market of ``asset`` at ``as_of`` (default: the estimate's last bar).
-
-    Returns ``(prepared market, time of the last close, standardised residuals up to
-    it)``; the hourly volatility is read from the same bars.
-    """
-    from liqcascade.cascade._backtest import standardised_residuals
-    from liqcascade.errors import InputError
-
-    ohlc, liq, market_at = bundled_inputs(asset)
-    when = _common.parse_date(as_of, "--as-of")
-    data_end = liq.index[-1] + pd.Timedelta(hours=4)  # the estimate's last bar closes
-    if when is not None and pd.Timestamp(when) > data_end + pd.Timedelta(days=1):
-        raise InputError(
-            f"--as-of {as_of}: the bundled open interest of {asset} ends {data_end:%Y-%m-%d}"
-        )
-    last = data_end - pd.Timedelta(hours=1) if when is None else pd.Timestamp(when)
-    if as_of is not None and len(as_of) <= 10:
-        last = min(last + pd.Timedelta(hours=23), data_end - pd.Timedelta(hours=1))
-    before = ohlc[ohlc.index <= last]
-    if before.empty:
-        raise InputError(f"--as-of {as_of}: no bundled prices of {asset} before it")
-    ts = before.index[-1] + pd.Timedelta(hours=1)  # the time of the last close
-    pm = market_at(ts, float(before["close"].iloc[-1]))
-    if pm is None:
-        raise InputError(f"--as-of {as_of}: no estimated {asset} book then (2024-11 → 2025-07)")
-    return pm, ts, standardised_residuals(ohlc)[: len(before)]
-
-
 def calibrated_cascade_cmd(
     asset: str,
     as_of: str | None,
@@ -189,22 +136,42 @@ def calibrated_cascade_cmd(
 ) -> None:
     """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
     from liqcascade.cascade._clock import market_answer
+    from liqcascade.market import MarketSpec, estimated_market
 
-    a = asset.upper()
     with _common.progress("estimating the market state"):
-        pm, ts, resid = market_at_date(a, as_of)
-        ohlc = bundled_inputs(a)[0]
+        state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+        ts, sigma, resid = market_volatility(state)
     out = market_answer(
-        pm,
-        asset=a,
+        state.prepare(),
+        asset=state.asset,
         as_of=ts,
         shock=shock,
         shock_price=shock_price,
-        sigma_hourly=sigma_at(ohlc, ts),
+        sigma_hourly=sigma,
         residuals=resid,
         insurance_fund=insurance_fund,
     )
+    out["market"] = state.fingerprint()
     _common.emit(out, as_json, _render_calibrated)
+
+
+def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
+    """``(close time, EWMA hourly volatility, standardised residuals)`` of a market state.
+
+    Read from the hourly prices closed by the state's ``close_time`` (the market's
+    date rule): the volatility the calibrated response starts from.
+    """
+    from liqcascade.cascade._backtest import EWMA_HALFLIFE_HOURS, standardised_residuals
+    from liqcascade.market import load_market_inputs
+
+    ts = pd.Timestamp(state.close_time)
+    px = load_market_inputs(state.asset).prices
+    hourly = px[px.index + pd.Timedelta(hours=1) <= ts]
+    # the back-test's EWMA, known once the last close is in (ewma_sigma at the next bar)
+    r = np.log(hourly["close"]).diff()
+    var = (r**2).ewm(halflife=EWMA_HALFLIFE_HOURS, min_periods=48).mean()
+    sigma = float(np.sqrt(var.iloc[-1])) if len(var) else float("nan")
+    return ts, sigma, standardised_residuals(hourly)
 
 
 def _render_calibrated(result: dict[str, Any]) -> None:

@@ -25,15 +25,17 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._typing import FloatArray
-from liqcascade.book._orderbook import OrderBook
 from liqcascade.cascade._clock import (
+    EWMA_HALFLIFE_HOURS,
     Calibration,
     LiquidityParams,
     LiquidityResponse,
     default_grid,
+    post_shock_sigma,
 )
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.errors import InputError
+from liqcascade.market._params import BINANCE_BOOK_SHARE
 
 __all__ = [
     "DEFAULT_TRIGGERS",
@@ -59,10 +61,6 @@ __all__ = [
 #: Default trigger per asset (fraction of the previous close).
 DEFAULT_TRIGGERS: dict[str, float] = {"ETH": 0.02, "BTC": 0.015}
 
-#: Half-life of the EWMA of squared hourly log returns (hours): one day, the
-#: RiskMetrics-style memory for intraday volatility (chosen, not fitted).
-EWMA_HALFLIFE_HOURS: float = 24.0
-
 #: The mechanisms not identified by the events, set by reasoning (docs/liquidity.md),
 #: with the prior of the two fitted ones (latent depth, resilience half-life).
 PRIOR_PARAMS = LiquidityParams(
@@ -72,7 +70,7 @@ PRIOR_PARAMS = LiquidityParams(
     withdrawal_per_speed=30.0,
     withdrawal_max=0.5,
     arbitrage_half_life_s=60.0,
-    venue_share=0.25,
+    venue_share=BINANCE_BOOK_SHARE,
     mark_price_weight=0.2,
     liquidation_rate_usd_s=2.0e6,
     partial_chunk=1.0,
@@ -112,17 +110,6 @@ def standardised_residuals(ohlc: pd.DataFrame) -> FloatArray:
     """
     r = np.log(ohlc["close"]).diff()
     return (r / ewma_sigma(ohlc)).to_numpy(np.float64)
-
-
-def post_shock_sigma(sigma: FloatArray | float, move: FloatArray | float) -> Any:
-    """The EWMA volatility once the shock itself is observed as one hourly return.
-
-    ``sqrt(sigma² + (1 − λ) · log(1 + move)²)`` with ``λ = 2^(−1 / EWMA_HALFLIFE_HOURS)``:
-    the shock is news the volatility estimate takes in, so a larger shock is followed
-    by a more volatile day (the same rule in the back-test and the market answers).
-    """
-    lam = 2.0 ** (-1.0 / EWMA_HALFLIFE_HOURS)
-    return np.sqrt(np.square(sigma) + (1.0 - lam) * np.square(np.log1p(move)))
 
 
 def detect_events(
@@ -330,56 +317,49 @@ def fit_interval_levels(
 
 
 def estimated_market_at(
-    estimate: Callable[[pd.Timestamp], Any],
-    book_totals: pd.DataFrame,
-    prices_4h: pd.DataFrame,
+    build: Callable[[Any], Any] | None = None,
     *,
-    book_share: float = 0.25,
-    beta: float = 0.73,
-    stops: Callable[[Any, pd.DataFrame, pd.Timestamp], Any] | None = None,
+    asset: str = "ETH",
+    store: Any = None,
 ) -> MarketAt:
-    """A :data:`MarketAt` from a book estimator and the aggregated order-book totals.
+    """A :data:`MarketAt` that builds each event's market through :mod:`liqcascade.market`.
 
     Parameters
     ----------
-    estimate : callable
-        ``estimate(bar_ts) -> PositionBook``: the estimated positions after the 4-hour
-        bar opening at ``bar_ts`` (the one that closed at or before the time asked).
-        This is the interface the position-book estimator plugs into.
-    book_totals : pandas.DataFrame
-        ``bids_usd``, ``asks_usd`` within ±1 % of mid (aggregated futures), by time;
-        the last bar at or before the time asked is used (no look-ahead).
-    prices_4h : pandas.DataFrame
-        4-hour OHLC for the stop model.
-    book_share : float
-        Share of the aggregated depth that is the venue's (Binance: 0.25).
-    beta : float
-        Depth exponent within 1 % (``liqcascade.book.fit_beta``'s median: 0.73).
-    stops : callable, optional
-        ``stops(positions, prices_4h, bar_ts) -> StopBook`` (default none).
+    build : callable, optional
+        ``build(MarketSpec) -> MarketState``; default
+        :func:`liqcascade.market.estimated_market` (the one way to build a market:
+        positions from the identified book, modelled stops, the all-venue depth × the
+        venue's share with the calibrated β of ``depth_calibration.json``).
+    asset : str
+        The asset of every market.
+    store : str, Path, bool or None
+        Passed to :class:`liqcascade.market.MarketSpec`.
+
+    Notes
+    -----
+    ``market_at(ts, mid)`` asks for ``MarketSpec(asset, as_of=ts)``: by the market's
+    date rule, the last 4-hour bar closed at or before ``ts`` (no look-ahead), and
+    re-centres its calibrated depth on ``mid`` (the previous hourly close). Markets
+    are cached per ``(ts, mid)``: the calibration tool and the back-test ask for the
+    same events many times.
     """
-    tot = book_totals.sort_index()
+    from liqcascade.market import MarketSpec, estimated_market
+
+    make = estimated_market if build is None else build
+    cache: dict[tuple[pd.Timestamp, float], PreparedMarket | None] = {}
 
     def market_at(ts: pd.Timestamp, mid: float) -> PreparedMarket | None:
-        bar = ts.floor("4h") - pd.Timedelta(hours=4)  # the last 4-h bar closed by ts
-        try:
-            pos = estimate(bar)
-        except InputError:
-            return None
-        before = tot[tot.index <= ts]
-        if before.empty:
-            return None
-        row = before.iloc[-1]
-        ob = OrderBook.parametric(
-            float(mid),
-            float(row["bids_usd"]) * book_share,
-            float(row["asks_usd"]) * book_share,
-            beta=beta,
-            n_levels=4000,
-            max_distance=0.4,
-        )
-        st = None if stops is None else stops(pos, prices_4h[prices_4h.index <= bar], bar)
-        return prepare_cascade(ob, pos, st)
+        key = (pd.Timestamp(ts), float(mid))
+        if key not in cache:
+            try:
+                st = make(MarketSpec(asset, as_of=key[0], store=store))
+            except InputError:
+                cache[key] = None
+            else:
+                book = st.recentred_book(key[1])
+                cache[key] = prepare_cascade(book, st.positions, st.stops)
+        return cache[key]
 
     return market_at
 
