@@ -67,7 +67,10 @@ def _render_backtest(result: dict[str, Any]) -> None:
     _common.stdout.print(t)
     _common.stdout.print(
         f"80 % interval coverage {m['coverage_80']:.2f} · liquidations: log-corr "
-        f"{m['liq_corr']:.2f}, within 2x {m['liq_within_2x_share']:.2f}"
+        f"{m['liq_corr']:.2f}, within 2x {m['liq_within_2x_share']:.2f} (book alone "
+        f"{m['book_only_liq_corr']:.2f}, {m['book_only_liq_within_2x_share']:.2f}; "
+        f"background alone {m['background_baseline_liq_corr']:.2f}, "
+        f"{m['background_baseline_liq_within_2x_share']:.2f})"
     )
     best = min(m["trigger_baseline_move_mae_pp"], m["empirical_baseline_move_mae_pp"])
     if not m["move_mae_pp"] < best:
