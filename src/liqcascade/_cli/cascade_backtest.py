@@ -12,7 +12,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any
 
-import numpy as np
 import pandas as pd
 import typer
 
@@ -164,17 +163,13 @@ def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
     Read from the hourly prices closed by the state's ``close_time`` (the market's
     date rule): the volatility the calibrated response starts from.
     """
-    from liqcascade.cascade._backtest import EWMA_HALFLIFE_HOURS, standardised_residuals
+    from liqcascade.cascade._backtest import hourly_volatility
     from liqcascade.market import load_market_inputs
 
     ts = pd.Timestamp(state.close_time)
     px = load_market_inputs(state.asset).prices
-    hourly = px[px.index + pd.Timedelta(hours=1) <= ts]
-    # the back-test's EWMA, known once the last close is in (ewma_sigma at the next bar)
-    r = np.log(hourly["close"]).diff()
-    var = (r**2).ewm(halflife=EWMA_HALFLIFE_HOURS, min_periods=48).mean()
-    sigma = float(np.sqrt(var.iloc[-1])) if len(var) else float("nan")
-    return ts, sigma, standardised_residuals(hourly)
+    sigma, resid = hourly_volatility(px[px.index + pd.Timedelta(hours=1) <= ts])
+    return ts, sigma, resid
 
 
 def _render_calibrated(result: dict[str, Any]) -> None:

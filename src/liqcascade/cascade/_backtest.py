@@ -53,6 +53,7 @@ __all__ = [
     "fit_interval_levels",
     "fit_vol_rule",
     "grid_errors",
+    "hourly_volatility",
     "post_shock_sigma",
     "predict_event",
     "run_backtest",
@@ -112,6 +113,20 @@ def standardised_residuals(ohlc: pd.DataFrame) -> FloatArray:
     """
     r = np.log(ohlc["close"]).diff()
     return (r / ewma_sigma(ohlc)).to_numpy(np.float64)
+
+
+def hourly_volatility(hourly: pd.DataFrame) -> tuple[float, FloatArray]:
+    """``(sigma, residuals)`` known once the last hourly close of ``hourly`` is in.
+
+    ``sigma``: the EWMA (half-life :data:`EWMA_HALFLIFE_HOURS`) of squared hourly log
+    returns up to the last close, fraction per hour (the back-test's rule);
+    ``residuals``: :func:`standardised_residuals` of the same bars. Pass only the
+    bars closed by the date asked (no look-ahead).
+    """
+    r = np.log(hourly["close"]).diff()
+    var = (r**2).ewm(halflife=EWMA_HALFLIFE_HOURS, min_periods=48).mean()
+    sigma = float(np.sqrt(var.iloc[-1])) if len(var) else float("nan")
+    return sigma, standardised_residuals(hourly)
 
 
 def detect_events(
