@@ -157,6 +157,68 @@ def calibrated_cascade_cmd(
     _common.emit(out, as_json, _render_calibrated)
 
 
+def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
+    """``liqcascade cascade --fragility`` with the calibrated response (the default)."""
+    from liqcascade.cascade import calibrated_fragility, fragility_curve, load_liquidity
+    from liqcascade.market import MarketSpec, estimated_market
+
+    given = [k for k in ("shock", "shock_price", "shock_sell_usd", "shock_buy_usd") if kw.get(k)]
+    if given:
+        _common.fail("--fragility runs a grid of shocks: drop --" + given[0].replace("_", "-"))
+    if kw.get("mid") is not None:
+        _common.fail("--mid applies to --book files; the estimated market uses its own price")
+    with _common.progress("calibrated fragility"):
+        state = estimated_market(MarketSpec(asset=kw["asset"], as_of=kw["as_of"]))
+        ts, sigma, resid = market_volatility(state)
+        pm = state.prepare()
+        cf = calibrated_fragility(
+            pm,
+            calibration=load_liquidity(state.asset, ts),
+            sigma_hourly=sigma,
+            residuals=resid,
+            total_move=kw["total_move"],
+        )
+        static = fragility_curve(pm, shocks=cf.curve["shock"].to_numpy())
+    curve = cf.curve.copy()
+    curve["static_final_move"] = static.to_frame()["final_move"].to_numpy()
+    out = {
+        "liquidity": "calibrated",
+        "as_of": state.as_of,
+        "mid": state.mid,
+        "curve": _common.to_jsonable(curve),
+        "critical_shock": cf.summary(),
+        "market": state.fingerprint(),
+    }
+    _common.emit(out, kw["as_json"], _render_calibrated_fragility)
+
+
+def _render_calibrated_fragility(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"calibrated fragility, {result['as_of']} (extreme move within 24 h)")
+    for c in ("shock", "median", "80 % band", "liquidated (M USD)", "static (upper bound)"):
+        t.add_column(c, justify="right")
+    for r in result["curve"]:
+        t.add_row(
+            f"{r['shock']:.0%}",
+            f"{r['move_median']:.2%}",
+            f"{r['move_p10']:.2%} … {r['move_p90']:.2%}",
+            f"{r['liquidated_median_usd'] / 1e6:,.1f}",
+            f"{r['static_final_move']:.2%}",
+        )
+    _common.stdout.print(t)
+    cs = result["critical_shock"]
+
+    def pct(v: float | None) -> str:
+        return "beyond the grid" if v is None else f"{v:.2%}"
+
+    _common.stdout.print(
+        f"[bold]critical shock[/] for a {cs['total_move']:.0%} move: {pct(cs['critical_shock'])} "
+        f"(parameter draws 10–90 %: {pct(cs['critical_shock_p10'])} … "
+        f"{pct(cs['critical_shock_p90'])})"
+    )
+
+
 def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
     """``(close time, EWMA hourly volatility, standardised residuals)`` of a market state.
 
@@ -224,14 +286,15 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
         mode = kw.pop("liquidity")
         files = any(kw.get(k) is not None for k in ("positions", "book", "stops"))
         if mode is None:
-            mode = "static" if (files or kw.get("fragility")) else "calibrated"
+            mode = "static" if files else "calibrated"
         if mode not in ("static", "calibrated"):
             _common.fail(f"--liquidity must be static or calibrated (got {mode!r})")
         if mode == "calibrated":
             if files:
                 _common.fail("--liquidity calibrated needs the estimated market (drop --positions)")
             if kw.get("fragility"):
-                _common.fail("--fragility runs on the static book: add --liquidity static")
+                calibrated_fragility_cmd(kw)
+                return
             extra = [n for n in ("shock_sell_usd", "shock_buy_usd", "mid") if kw.get(n) is not None]
             if extra:
                 _common.fail(
