@@ -47,12 +47,19 @@ def test_replay_cascade_adds_to_the_recorded_fall(market: StressMarket, pf: Any)
     on = replay(pf, market, "2025-10-10", cascade=True)
     assert on.details["ETH_source"] == "eth_bybit_15m_2025_10"
     assert on.details["ETH_min_price"] <= off.details["ETH_min_price"]
-    # the recorded crash crosses the whole long book: a true exhaustion, flagged; the
-    # calibrated engine values it at the fill prices (the counting at liquidation prices)
-    assert off.details["whole_book_liquidated"]
-    assert on.summary()["market_liquidations_whole_book"]["p50"] == on.details[
-        "whole_book_liquidated"
-    ]
+    # the whole-book flag says whether the path passed the farthest liquidation price;
+    # the calibrated engine values liquidations at the fill prices (the counting at
+    # liquidation prices)
+    far_long, far_short = market.farthest_liquidation()
+    for r in (on, off):
+        t = r.table
+        assert t is not None
+        assert r.details["whole_book_liquidated"] == bool(
+            t["low"].min() <= far_long or t["high"].max() >= far_short
+        )
+    assert (
+        on.summary()["market_liquidations_whole_book"]["p50"] == on.details["whole_book_liquidated"]
+    )
     assert on.market_liq_usd[0] == pytest.approx(off.market_liq_usd[0], rel=0.1)
     assert on.details["liquidity"] == "calibrated"
     # rebased: the recorded bars scaled so the window opens at today's price
@@ -97,11 +104,14 @@ def test_no_shock_saturates_at_the_whole_book_unless_it_runs_out(
     res = shock_grid(pf, market, [-0.05, -0.1, -0.15, -0.2])
     t = res.table
     assert t is not None
-    whole = market.side_notional()[0]
+    far_long = market.farthest_liquidation()[0]
     liq = t["market_liquidations_usd"].to_numpy()
     assert len(np.unique(np.round(liq))) == 4  # no common ceiling
-    # a figure at the whole book is flagged; a flagged one is the whole book
-    np.testing.assert_array_equal(t["whole_book_liquidated"].to_numpy(), liq >= 0.999 * whole)
+    assert (liq <= market.side_notional()[0] + 1e-6).all()
+    # flagged exactly when the median path passed the lowest long liquidation price
+    np.testing.assert_array_equal(
+        t["whole_book_liquidated"].to_numpy(), t["eth_price_after"].to_numpy() <= far_long
+    )
     flags = res.summary()["market_liquidations_whole_book"]
     share = float(t["whole_book_liquidated"].mean())
     assert flags["p50"] == (share >= 0.5) and flags["p99"] == (share > 0)
@@ -141,9 +151,8 @@ def test_monte_carlo_counts_history_cascades_once(market: StressMarket, pf: Any,
     assert 0 < p["ETH long 20x"] < 1 and p["ETH long 20x"] > p["ETH short 5x"]
     # a figure is flagged exactly when the paths beyond it crossed a whole side of the book
     assert on.exhausted is not None
-    whole = (
-        (want >= 0.999 * (b.cumliq_dn[-1] + b.cumliq_up[n_up]))
-        | (want >= 0.999 * (b.cumliq_dn[n_dn] + b.cumliq_up[-1]))
+    whole = (want >= 0.999 * (b.cumliq_dn[-1] + b.cumliq_up[n_up])) | (
+        want >= 0.999 * (b.cumliq_dn[n_dn] + b.cumliq_up[-1])
     )
     np.testing.assert_array_equal(on.exhausted, whole)
     share = float(whole.mean())

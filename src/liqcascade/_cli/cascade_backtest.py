@@ -230,7 +230,7 @@ def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
 
     ts = pd.Timestamp(state.close_time)
     px = load_market_inputs(state.asset).prices
-    sigma, resid = hourly_volatility(px[px.index + pd.Timedelta(hours=1) <= ts])
+    sigma, resid = hourly_volatility(px[px.index <= ts - pd.Timedelta(hours=1)])
     return ts, sigma, resid
 
 

@@ -496,7 +496,7 @@ def background_liquidations(
     """
     t = pd.Timestamp(ts)
     past = liquidations[
-        (liquidations.index + pd.Timedelta(hours=4) <= t)
+        (liquidations.index <= t - pd.Timedelta(hours=4))
         & (liquidations.index >= t - pd.Timedelta(days=days) - pd.Timedelta(hours=4))
     ]
     if len(past) < 6:

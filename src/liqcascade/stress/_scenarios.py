@@ -208,6 +208,20 @@ class StressMarket:
             return self.calibration
         return load_liquidity(self.state.asset, self.state.close_time)
 
+    def farthest_liquidation(self) -> tuple[float, float]:
+        """The lowest long and highest short liquidation price of the book, USD.
+
+        A path past them has liquidated the whole side (NaN: no position on it).
+        """
+        pos = self.state.positions
+        ok = np.isfinite(pos.liq_price) & (pos.liq_price > 0) & (pos.size > 0)
+        lo = pos.liq_price[ok & (pos.side == 1)]
+        hi = pos.liq_price[ok & (pos.side == -1)]
+        return (
+            float(lo.min()) if lo.size else math.nan,
+            float(hi.max()) if hi.size else math.nan,
+        )
+
     def side_notional(self) -> tuple[float, float]:
         """The whole book per side: long, short notional at the liquidation prices, USD."""
         return float(self.book.cumliq_dn[-1]), float(self.book.cumliq_up[-1])
@@ -243,7 +257,9 @@ def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -
     except InputError:
         raise InputError(f"--as-of {st.as_of:%Y-%m-%d}: no bundled BTC price before it") from None
     px = load_market_inputs(st.asset).prices
-    sigma, resid = hourly_volatility(px[px.index + pd.Timedelta(hours=1) <= st.close_time])
+    close: Any = st.close_time
+    last_open = close - pd.Timedelta(hours=1)
+    sigma, resid = hourly_volatility(px[px.index <= last_open])
     return StressMarket(
         as_of=st.as_of,
         prices=prices,
@@ -277,8 +293,10 @@ def shock_grid(
     position sees), with the 10–90 % range of the paths; market liquidations are the
     median liquidated notional with its range. ``book_exhausted_share`` is the share
     of paths whose order book ran out and ``whole_book_liquidated`` says when the
-    median figure is the whole position book of the moving side (it saturates only
-    then). The static book (DESIGN.md's reference semantics) is shown beside it as
+    median path passed the farthest liquidation price of the moving side (the
+    figure is the whole book: it saturates only then; liquidations are valued at the
+    fill prices, so a deeper fall past that point liquidates the same positions for
+    fewer dollars). The static book (DESIGN.md's reference semantics) is shown beside it as
     the upper bound (``static_*``). BTC moves by the shock alone. VaR/ES treat the
     shocks as equally likely scenarios (read the table).
     """
@@ -293,7 +311,7 @@ def shock_grid(
             raise InputError(f"--shocks: each shock must be a non-zero fraction > -1 (got {s})")
     prep = market.state.prepare()
     mid = market.prices["ETH"]
-    cal = market.liquidity() if cascade else None
+    cal = market.liquidity()
     whole_long, whole_short = market.side_notional()
     rows: list[dict[str, Any]] = []
     for s in fr:
@@ -313,7 +331,9 @@ def shock_grid(
                 residuals=market.residuals,
                 n_paths=n_paths,
             )
-            whole = whole_long if s < 0 else whole_short
+            far_long, far_short = market.farthest_liquidation()
+            p_ext = mid * (1.0 + cc.move_median)
+            whole = p_ext <= far_long if s < 0 else p_ext >= far_short
             row.update(
                 eth_price_after=mid * (1.0 + cc.move_median),
                 eth_price_after_p10=mid * (1.0 + cc.move_p10),
@@ -322,7 +342,7 @@ def shock_grid(
                 market_liquidations_p10_usd=cc.liquidated_p10,
                 market_liquidations_p90_usd=cc.liquidated_p90,
                 book_exhausted_share=cc.book_exhausted_share,
-                whole_book_liquidated=bool(whole > 0 and cc.liquidated_median >= 0.999 * whole),
+                whole_book_liquidated=bool(whole),
             )
         else:
             p1 = mid * (1 + s)
@@ -480,10 +500,9 @@ def replay(
             liq_total = float(path[:, 3].sum() + path[:, 4].sum())
             details["liquidated_long_usd"] = float(path[:, 3].sum())
             details["liquidated_short_usd"] = float(path[:, 4].sum())
-            wl, ws = market.side_notional()
+            far_long, far_short = market.farthest_liquidation()
             details["whole_book_liquidated"] = bool(
-                (wl > 0 and path[:, 3].sum() >= 0.999 * wl)
-                or (ws > 0 and path[:, 4].sum() >= 0.999 * ws)
+                path[:, 0].min() <= far_long or path[:, 1].max() >= far_short
             )
             table = pd.DataFrame(
                 path,
