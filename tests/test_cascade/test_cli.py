@@ -115,8 +115,9 @@ def test_estimated_state_json() -> None:
 
 def test_estimated_fragility_subprocess() -> None:
     r = run_cli_subprocess(
-        "cascade", "--fragility", "--asset", "ETH", "--as-of", "2025-07-31", "--json"
-    )
+        "cascade", "--fragility", "--liquidity", "static", "--asset", "ETH", "--as-of",
+        "2025-07-31", "--json",
+    )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     out = r.json()
     curve = out["curve"]

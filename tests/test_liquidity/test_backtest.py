@@ -143,3 +143,23 @@ def test_shipped_calibrations_use_only_events_before_their_date(asset: str) -> N
     first = load_liquidity(asset, "2020-01-01")
     assert first.n_events == 0
     assert math.isfinite(first.vol_multiplier)
+
+
+def test_background_is_the_trailing_median_of_24h_sums_closed_before_the_event() -> None:
+    from liqcascade.cascade._backtest import background_liquidations
+
+    idx = pd.date_range("2025-01-01", periods=60, freq="4h", tz="UTC")
+    liq = pd.DataFrame({"long_usd": np.arange(60.0), "short_usd": np.full(60, 2.0)}, index=idx)
+    ts = pd.Timestamp("2025-01-03 02:00", tz="UTC")  # bars closed by then: opens <= 22:00 the 2nd
+    lo, sh = background_liquidations(liq, ts, days=30)
+    closed = np.arange(12.0)  # bars 0..11 (00:00 on the 1st to 20:00 on the 2nd)
+    sums = [closed[i - 5 : i + 1].sum() for i in range(5, 12)]
+    assert lo == pytest.approx(float(np.median(sums)), rel=1e-12)
+    assert sh == pytest.approx(12.0, rel=1e-12)
+    # a later bar changes nothing (no look-ahead); the trailing window cuts the past
+    bumped = liq.copy()
+    bumped.iloc[12:, 0] = 1e12
+    assert background_liquidations(bumped, ts, days=30) == (lo, sh)
+    lo1, _ = background_liquidations(liq, ts, days=1)
+    assert lo1 == pytest.approx(float(closed[6:12].sum()), rel=1e-12)  # the last 24 h only
+    assert np.isnan(background_liquidations(liq, idx[3])[0])  # fewer than 6 bars closed

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from clihelpers import run_cli
 
 EVENT_KEYS = {
@@ -39,9 +41,16 @@ def test_backtest_json_layout() -> None:
     assert set(out) == {"asset", "start", "end", "trigger", "n_events", "events", "metrics"}
     assert out["asset"] == "ETH" and out["trigger"] == 0.02
     assert out["n_events"] == len(out["events"]) >= 5
-    assert set(out["metrics"]) == METRIC_KEYS
+    extra = {"book_only_liq_corr", "book_only_liq_within_2x_share",
+             "background_baseline_liq_corr", "background_baseline_liq_within_2x_share"}  # fmt: skip
+    assert set(out["metrics"]) == METRIC_KEYS | extra
+    parts = {"book_long_usd", "book_short_usd", "background_long_usd", "background_short_usd"}
     for e in out["events"]:
-        assert set(e) == EVENT_KEYS
+        assert set(e) == EVENT_KEYS | parts
+        # the prediction is the book's liquidations plus the background before the event
+        assert e["predicted_long_usd"] == pytest.approx(
+            e["book_long_usd"] + e["background_long_usd"], rel=1e-12
+        )
         assert e["direction"] in ("down", "up")
         s = -1 if e["direction"] == "down" else 1
         # the interval holds the median; the trigger is the least a move can be

@@ -47,7 +47,21 @@ def test_replay_cascade_adds_to_the_recorded_fall(market: StressMarket, pf: Any)
     on = replay(pf, market, "2025-10-10", cascade=True)
     assert on.details["ETH_source"] == "eth_bybit_15m_2025_10"
     assert on.details["ETH_min_price"] <= off.details["ETH_min_price"]
-    assert on.market_liq_usd[0] >= off.market_liq_usd[0]
+    # the whole-book flag says whether the path passed the farthest liquidation price;
+    # the calibrated engine values liquidations at the fill prices (the counting at
+    # liquidation prices)
+    far_long, far_short = market.farthest_liquidation()
+    for r in (on, off):
+        t = r.table
+        assert t is not None
+        assert r.details["whole_book_liquidated"] == bool(
+            t["low"].min() <= far_long or t["high"].max() >= far_short
+        )
+    assert (
+        on.summary()["market_liquidations_whole_book"]["p50"] == on.details["whole_book_liquidated"]
+    )
+    assert on.market_liq_usd[0] == pytest.approx(off.market_liq_usd[0], rel=0.1)
+    assert on.details["liquidity"] == "calibrated"
     # rebased: the recorded bars scaled so the window opens at today's price
     rec = datasets.load("eth_bybit_15m_2025_10", "2025-10-10", "2025-10-11 23:59")
     scale = market.prices["ETH"] / rec["open"].iloc[0]
@@ -70,32 +84,83 @@ def test_windows_use_the_finest_bundled_bars() -> None:
 
 
 def test_shock_grid_monotone_and_priced(market: StressMarket, pf: Any) -> None:
-    res = shock_grid(pf, market, [-0.02, -0.05, -0.1])
+    res = shock_grid(pf, market, [-0.02, -0.05, -0.1, -0.2])
     t = res.table
     assert t is not None
     assert (np.diff(t["eth_price_after"]) <= 1e-9).all()
     assert (np.diff(t["market_liquidations_usd"]) >= 0).all()
-    # the cascade carries price beyond the shock
+    # the calibrated response carries price beyond the shock, less far than the static book
     assert (t["eth_price_after"] <= market.prices["ETH"] * (1 + t["shock"]) + 1e-6).all()
-    assert res.summary()["paths"] == 3
+    assert (t["eth_price_after_p10"] <= t["eth_price_after"] + 1e-9).all()
+    assert (t["eth_price_after"] <= t["eth_price_after_p90"] + 1e-9).all()
+    assert (t["static_eth_price_after"] <= t["eth_price_after"] + 1e-6).all()
+    assert res.summary()["paths"] == 4
 
 
-def test_monte_carlo_cascade_amplifies(market: StressMarket, pf: Any, fits: Any) -> None:
+def test_no_shock_saturates_at_the_whole_book_unless_it_runs_out(
+    market: StressMarket, pf: Any
+) -> None:
+    """The issue's figure: every shock >= 5 % gave the same 231 M USD (the whole book)."""
+    res = shock_grid(pf, market, [-0.05, -0.1, -0.15, -0.2])
+    t = res.table
+    assert t is not None
+    far_long = market.farthest_liquidation()[0]
+    liq = t["market_liquidations_usd"].to_numpy()
+    assert len(np.unique(np.round(liq))) == 4  # no common ceiling
+    assert (liq <= market.side_notional()[0] + 1e-6).all()
+    # flagged exactly when the median path passed the lowest long liquidation price
+    np.testing.assert_array_equal(
+        t["whole_book_liquidated"].to_numpy(), t["eth_price_after"].to_numpy() <= far_long
+    )
+    flags = res.summary()["market_liquidations_whole_book"]
+    share = float(t["whole_book_liquidated"].mean())
+    assert flags["p50"] == (share >= 0.5) and flags["p99"] == (share > 0)
+
+
+def test_monte_carlo_counts_history_cascades_once(market: StressMarket, pf: Any, fits: Any) -> None:
+    """The paths move by the residuals alone; the book's liquidations are counted on them."""
     kw: dict[str, Any] = {"paths": 4000, "horizon_days": 10, "seed": 3, "fits": fits}
     on = monte_carlo(pf, market, **kw)
     off = monte_carlo(pf, market, cascade=False, **kw)
-    s_on, s_off = on.summary(), off.summary()
+    s_on = on.summary()
     for k in ("var_95", "var_99", "es_95", "es_99", "expected_loss"):
         assert np.isfinite(s_on[k])
     assert s_on["es_99"] >= s_on["var_99"] >= s_on["var_95"]
-    assert np.quantile(on.market_liq_usd, 0.95) > np.quantile(off.market_liq_usd, 0.95)
-    q_on, q_off = s_on["price_quantiles"], s_off["price_quantiles"]
-    assert q_on["p95"] - q_on["p05"] > q_off["p95"] - q_off["p05"]
+    # no second cascade on top of the residuals: the same paths (same process, same seed)
+    for a in on.final_price:
+        np.testing.assert_array_equal(on.final_price[a], off.final_price[a])
+    np.testing.assert_array_equal(on.market_liq_usd, off.market_liq_usd)
+    # regression of the issue's figure: the 1 % worst 10-day ETH return is the residuals'
+    ret = on.final_price["ETH"] / market.prices["ETH"] - 1.0
+    from liqcascade.stress import PathSpec, run_paths
+    from liqcascade.stress._model import fit_joint_model
+
+    jm = fit_joint_model(["ETH", "BTC"], market.prices, as_of=market.as_of, fits=fits)
+    bare = run_paths(PathSpec(jm, (market.book, market.book), 10, impact=0.0), 4000, 3)
+    got = np.quantile(ret, 0.01)
+    assert got == pytest.approx(np.quantile(bare.final["ETH"] / market.prices["ETH"] - 1, 0.01))
+    # liquidations are the book's notional crossed by each path's running extremes
+    b = market.book
+    np.testing.assert_array_equal(bare.final["ETH"], on.final_price["ETH"])
+    n_dn = np.array([np.sum(b.trig_dn >= lo) for lo in bare.low["ETH"]])
+    n_up = np.array([np.sum(b.trig_up <= hi) for hi in bare.high["ETH"]])
+    want = b.cumliq_dn[n_dn] + b.cumliq_up[n_up]
+    np.testing.assert_allclose(on.market_liq_usd, want, rtol=1e-9, atol=1e-3)
     assert set(s_on["p_liquidation"]) == {"ETH long 20x", "BTC long 10x", "ETH short 5x"}
-    assert 0 < s_on["p_liquidation"]["ETH long 20x"] < 1
-    # a 20x long is liquidated more often than a 5x short is
     p = s_on["p_liquidation"]
-    assert p["ETH long 20x"] > p["ETH short 5x"]
+    assert 0 < p["ETH long 20x"] < 1 and p["ETH long 20x"] > p["ETH short 5x"]
+    # a figure is flagged exactly when the paths beyond it crossed a whole side of the book
+    assert on.exhausted is not None
+    whole = (want >= 0.999 * (b.cumliq_dn[-1] + b.cumliq_up[n_up])) | (
+        want >= 0.999 * (b.cumliq_dn[n_dn] + b.cumliq_up[-1])
+    )
+    np.testing.assert_array_equal(on.exhausted, whole)
+    share = float(whole.mean())
+    assert s_on["market_liquidations_whole_book"] == {
+        "p50": share >= 0.5,
+        "p95": share >= 0.05,
+        "p99": share >= 0.01 and share > 0,
+    }
     assert isinstance(on, StressResult) and on.plot() is not None
     assert len(on.to_frame()) == 3
 

@@ -20,49 +20,24 @@ from liqcascade._cli import _common
 
 @lru_cache(maxsize=4)
 def bundled_inputs(asset: str) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
-    """Hourly prices, recorded liquidations and the estimated ``market_at`` of ``asset``.
+    """Hourly prices, recorded liquidations and the back-test's ``market_at`` of ``asset``.
 
-    The position book is the estimated book of :mod:`liqcascade.positions`, run on
-    ``asset``'s own open interest, prices and funding; the order book is the
-    aggregated futures totals times the Binance share (0.25).
+    Each event's market is :func:`liqcascade.market.estimated_market` of
+    ``MarketSpec(asset, as_of=previous close)`` (the identified position book,
+    modelled stops, the all-venue depth × the venue's share), re-centred on the
+    previous close; markets are cached per event (this function is cached per asset).
     """
     from liqcascade import datasets
     from liqcascade.cascade._backtest import estimated_market_at
     from liqcascade.errors import InputError
-    from liqcascade.positions import model_stops
-    from liqcascade.positions._calibrate import load_calibrated
-    from liqcascade.positions._estimate import prepare_inputs, run_prepared, split_signal
 
     a = asset.upper()
     try:
         ohlc = datasets.load_ohlcv(a, "1h")
         liq = datasets.load_liquidations(asset=a)
-        oi = datasets.load_open_interest(asset=a)
-        totals = datasets.load_book_totals("futures", asset=a)
-        funding = datasets.load_funding(asset=a)
     except KeyError as exc:
         raise InputError(f"--asset: {exc.args[0]}") from None
-    agg = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
-    px4 = ohlc.resample("4h", label="left", closed="left").agg(agg).dropna()  # type: ignore[arg-type]
-    params = load_calibrated().params
-    if a != "ETH":
-        params = params.with_(tiers=f"{a}USDT")
-    df, n_seed = prepare_inputs(oi, px4, params)
-    signal = split_signal(params, pd.DatetimeIndex(df.index), funding)
-    pos_index = pd.DatetimeIndex(df.index)
-
-    @lru_cache(maxsize=4096)
-    def estimate(bar: pd.Timestamp) -> Any:
-        k = int(pos_index.searchsorted(bar, side="right"))
-        if k <= n_seed:
-            raise InputError(f"no open interest before {bar}")
-        return run_prepared(df.iloc[:k], n_seed, signal[:k], params).book
-
-    def stops(pos: Any, prices: pd.DataFrame, bar: pd.Timestamp) -> Any:
-        return model_stops(pos, prices.iloc[-400:], as_of=bar)
-
-    market_at = estimated_market_at(estimate, totals, px4, stops=stops)
-    return ohlc, liq, market_at
+    return ohlc, liq, estimated_market_at(asset=a)
 
 
 def sigma_at(ohlc: pd.DataFrame, ts: pd.Timestamp) -> float:
@@ -91,7 +66,10 @@ def _render_backtest(result: dict[str, Any]) -> None:
     _common.stdout.print(t)
     _common.stdout.print(
         f"80 % interval coverage {m['coverage_80']:.2f} · liquidations: log-corr "
-        f"{m['liq_corr']:.2f}, within 2x {m['liq_within_2x_share']:.2f}"
+        f"{m['liq_corr']:.2f}, within 2x {m['liq_within_2x_share']:.2f} (book alone "
+        f"{m['book_only_liq_corr']:.2f}, {m['book_only_liq_within_2x_share']:.2f}; "
+        f"background alone {m['background_baseline_liq_corr']:.2f}, "
+        f"{m['background_baseline_liq_within_2x_share']:.2f})"
     )
     best = min(m["trigger_baseline_move_mae_pp"], m["empirical_baseline_move_mae_pp"])
     if not m["move_mae_pp"] < best:
@@ -150,35 +128,6 @@ def backtest_cmd(
     _common.emit(res.to_dict(), as_json, _render_backtest)
 
 
-def market_at_date(asset: str, as_of: str | None) -> tuple[Any, pd.Timestamp, Any]:
-    """The estimated market of ``asset`` at ``as_of`` (default: the estimate's last bar).
-
-    Returns ``(prepared market, time of the last close, standardised residuals up to
-    it)``; the hourly volatility is read from the same bars.
-    """
-    from liqcascade.cascade._backtest import standardised_residuals
-    from liqcascade.errors import InputError
-
-    ohlc, liq, market_at = bundled_inputs(asset)
-    when = _common.parse_date(as_of, "--as-of")
-    data_end = liq.index[-1] + pd.Timedelta(hours=4)  # the estimate's last bar closes
-    if when is not None and pd.Timestamp(when) > data_end + pd.Timedelta(days=1):
-        raise InputError(
-            f"--as-of {as_of}: the bundled open interest of {asset} ends {data_end:%Y-%m-%d}"
-        )
-    last = data_end - pd.Timedelta(hours=1) if when is None else pd.Timestamp(when)
-    if as_of is not None and len(as_of) <= 10:
-        last = min(last + pd.Timedelta(hours=23), data_end - pd.Timedelta(hours=1))
-    before = ohlc[ohlc.index <= last]
-    if before.empty:
-        raise InputError(f"--as-of {as_of}: no bundled prices of {asset} before it")
-    ts = before.index[-1] + pd.Timedelta(hours=1)  # the time of the last close
-    pm = market_at(ts, float(before["close"].iloc[-1]))
-    if pm is None:
-        raise InputError(f"--as-of {as_of}: no estimated {asset} book then (2024-11 → 2025-07)")
-    return pm, ts, standardised_residuals(ohlc)[: len(before)]
-
-
 def calibrated_cascade_cmd(
     asset: str,
     as_of: str | None,
@@ -189,22 +138,100 @@ def calibrated_cascade_cmd(
 ) -> None:
     """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
     from liqcascade.cascade._clock import market_answer
+    from liqcascade.market import MarketSpec, estimated_market
 
-    a = asset.upper()
     with _common.progress("estimating the market state"):
-        pm, ts, resid = market_at_date(a, as_of)
-        ohlc = bundled_inputs(a)[0]
+        state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+        ts, sigma, resid = market_volatility(state)
     out = market_answer(
-        pm,
-        asset=a,
+        state.prepare(),
+        asset=state.asset,
         as_of=ts,
         shock=shock,
         shock_price=shock_price,
-        sigma_hourly=sigma_at(ohlc, ts),
+        sigma_hourly=sigma,
         residuals=resid,
         insurance_fund=insurance_fund,
     )
+    out["market"] = state.fingerprint()
     _common.emit(out, as_json, _render_calibrated)
+
+
+def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
+    """``liqcascade cascade --fragility`` with the calibrated response (the default)."""
+    from liqcascade.cascade import calibrated_fragility, fragility_curve, load_liquidity
+    from liqcascade.market import MarketSpec, estimated_market
+
+    given = [k for k in ("shock", "shock_price", "shock_sell_usd", "shock_buy_usd") if kw.get(k)]
+    if given:
+        _common.fail("--fragility runs a grid of shocks: drop --" + given[0].replace("_", "-"))
+    if kw.get("mid") is not None:
+        _common.fail("--mid applies to --book files; the estimated market uses its own price")
+    with _common.progress("calibrated fragility"):
+        state = estimated_market(MarketSpec(asset=kw["asset"], as_of=kw["as_of"]))
+        ts, sigma, resid = market_volatility(state)
+        pm = state.prepare()
+        cf = calibrated_fragility(
+            pm,
+            calibration=load_liquidity(state.asset, ts),
+            sigma_hourly=sigma,
+            residuals=resid,
+            total_move=kw["total_move"],
+        )
+        static = fragility_curve(pm, shocks=cf.curve["shock"].to_numpy())
+    curve = cf.curve.copy()
+    curve["static_final_move"] = static.to_frame()["final_move"].to_numpy()
+    out = {
+        "liquidity": "calibrated",
+        "as_of": state.as_of,
+        "mid": state.mid,
+        "curve": _common.to_jsonable(curve),
+        "critical_shock": cf.summary(),
+        "market": state.fingerprint(),
+    }
+    _common.emit(out, kw["as_json"], _render_calibrated_fragility)
+
+
+def _render_calibrated_fragility(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"calibrated fragility, {result['as_of']} (extreme move within 24 h)")
+    for c in ("shock", "median", "80 % band", "liquidated (M USD)", "static (upper bound)"):
+        t.add_column(c, justify="right")
+    for r in result["curve"]:
+        t.add_row(
+            f"{r['shock']:.0%}",
+            f"{r['move_median']:.2%}",
+            f"{r['move_p10']:.2%} … {r['move_p90']:.2%}",
+            f"{r['liquidated_median_usd'] / 1e6:,.1f}",
+            f"{r['static_final_move']:.2%}",
+        )
+    _common.stdout.print(t)
+    cs = result["critical_shock"]
+
+    def pct(v: float | None) -> str:
+        return "beyond the grid" if v is None else f"{v:.2%}"
+
+    _common.stdout.print(
+        f"[bold]critical shock[/] for a {cs['total_move']:.0%} move: {pct(cs['critical_shock'])} "
+        f"(parameter draws 10–90 %: {pct(cs['critical_shock_p10'])} … "
+        f"{pct(cs['critical_shock_p90'])})"
+    )
+
+
+def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
+    """``(close time, EWMA hourly volatility, standardised residuals)`` of a market state.
+
+    Read from the hourly prices closed by the state's ``close_time`` (the market's
+    date rule): the volatility the calibrated response starts from.
+    """
+    from liqcascade.cascade._backtest import hourly_volatility
+    from liqcascade.market import load_market_inputs
+
+    ts = pd.Timestamp(state.close_time)
+    px = load_market_inputs(state.asset).prices
+    sigma, resid = hourly_volatility(px[px.index <= ts - pd.Timedelta(hours=1)])
+    return ts, sigma, resid
 
 
 def _render_calibrated(result: dict[str, Any]) -> None:
@@ -259,14 +286,15 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
         mode = kw.pop("liquidity")
         files = any(kw.get(k) is not None for k in ("positions", "book", "stops"))
         if mode is None:
-            mode = "static" if (files or kw.get("fragility")) else "calibrated"
+            mode = "static" if files else "calibrated"
         if mode not in ("static", "calibrated"):
             _common.fail(f"--liquidity must be static or calibrated (got {mode!r})")
         if mode == "calibrated":
             if files:
                 _common.fail("--liquidity calibrated needs the estimated market (drop --positions)")
             if kw.get("fragility"):
-                _common.fail("--fragility runs on the static book: add --liquidity static")
+                calibrated_fragility_cmd(kw)
+                return
             extra = [n for n in ("shock_sell_usd", "shock_buy_usd", "mid") if kw.get(n) is not None]
             if extra:
                 _common.fail(

@@ -9,6 +9,7 @@ measures how far real falls went on, the empirical check on the cascade's end pr
 """
 
 from liqcascade.cascade._backtest import BacktestResult, detect_events, run_backtest
+from liqcascade.cascade._calibrated_fragility import CalibratedFragility, calibrated_fragility
 from liqcascade.cascade._clock import (
     CalibratedCascade,
     Calibration,
@@ -47,6 +48,7 @@ __all__ = [
     "SUMMARY_KEYS",
     "BacktestResult",
     "CalibratedCascade",
+    "CalibratedFragility",
     "Calibration",
     "CascadeConfig",
     "CascadeResult",
@@ -62,6 +64,7 @@ __all__ = [
     "NextWave",
     "PreparedMarket",
     "calibrated_cascade",
+    "calibrated_fragility",
     "cascade_py",
     "critical_shock",
     "detect_events",

@@ -61,6 +61,22 @@ __all__ = [
 LIQUIDITY_MODES: tuple[str, ...] = ("static", "calibrated")
 
 
+#: Half-life of the EWMA of squared hourly log returns (hours): one day, the
+#: RiskMetrics-style memory for intraday volatility (chosen, not fitted).
+EWMA_HALFLIFE_HOURS: float = 24.0
+
+
+def post_shock_sigma(sigma: FloatArray | float, move: FloatArray | float) -> Any:
+    """The EWMA volatility once the shock itself is observed as one hourly return.
+
+    ``sqrt(sigma² + (1 − λ) · log(1 + move)²)`` with ``λ = 2^(−1 / EWMA_HALFLIFE_HOURS)``:
+    the shock is news the volatility estimate takes in, so a larger shock is followed
+    by a more volatile day (the same rule in the back-test and the market answers).
+    """
+    lam = 2.0 ** (-1.0 / EWMA_HALFLIFE_HOURS)
+    return np.sqrt(np.square(sigma) + (1.0 - lam) * np.square(np.log1p(move)))
+
+
 @dataclass(frozen=True)
 class LiquidityParams:
     """The mechanisms of the liquidity response, one documented parameter each.
@@ -659,8 +675,6 @@ def calibrated_cascade(
     p1 = _shock_price(mid, shock, shock_price)
     d = 1.0 if p1 <= mid else -1.0
     dt = default_grid(horizon_hours)
-    from liqcascade.cascade._backtest import post_shock_sigma
-
     rng = np.random.default_rng(seed)
     draws = calibration.draws or (calibration.params,)
     mults = calibration.vol_multiplier_draws or (calibration.vol_multiplier,)

@@ -81,6 +81,9 @@ class StressResult:
         Scenario-specific facts (model, window, source bars, as-of date).
     table : pandas.DataFrame, optional
         Per-shock rows (shock scenario) or the path (replay).
+    exhausted : bool array (paths,), optional
+        Per path (shock, replay): the market liquidations are the whole position book
+        of a side (the figure saturates because the book truly ran out).
     """
 
     scenario: str
@@ -95,6 +98,7 @@ class StressResult:
     prices: dict[str, float]
     details: dict[str, Any] = field(default_factory=dict)
     table: pd.DataFrame | None = None
+    exhausted: np.ndarray | None = None
 
     @property
     def loss(self) -> FloatArray:
@@ -137,11 +141,25 @@ class StressResult:
             "market_liquidations_usd": _q(
                 self.market_liq_usd, {"p50": 0.5, "p95": 0.95, "p99": 0.99}
             ),
+            "market_liquidations_whole_book": self.whole_book_flags(),
             "price_quantiles": _q(self.final_price[main], {"p05": 0.05, "p50": 0.5, "p95": 0.95}),
             "price_asset": main,
             "start_prices": dict(self.prices),
             "details": self.details,
         }
+
+    def whole_book_flags(self) -> dict[str, bool]:
+        """Whether each market-liquidation figure (p50, p95, p99) is the whole book of a side.
+
+        A quantile figure is flagged when the paths at or beyond it exhausted the
+        book (the share of exhausted paths exceeds ``1 − level``); False everywhere
+        when no path did.
+        """
+        levels = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
+        if self.exhausted is None or self.exhausted.size == 0:
+            return dict.fromkeys(levels, False)
+        share = float(np.mean(self.exhausted))
+        return {k: bool(share > 0 and share >= 1.0 - v - 1e-12) for k, v in levels.items()}
 
     def to_frame(self) -> pd.DataFrame:
         """One row per position: probabilities of liquidation and stop, mean PnL share."""

@@ -1,9 +1,14 @@
 """Stress scenarios: instantaneous shocks, historical replays, Monte Carlo; batches.
 
 Every scenario runs a portfolio *and* the market: the estimated ETH book of the
-``as_of`` date (:func:`liqcascade.cascade.market_state`) liquidates along the path
-and its cascade moves ETH further. BTC has no bundled position book: BTC positions
-follow BTC's path without a modelled cascade.
+``as_of`` date (:func:`liqcascade.market.estimated_market`) liquidates along the path.
+One cascade engine: shocks and replays run the calibrated liquidity response
+(:func:`liqcascade.cascade.calibrated_cascade`, :class:`~liqcascade.cascade.LiquidityResponse`,
+the calibration fitted before the date); the static book is reported beside it as the
+upper bound it is. The Monte Carlo counts history's cascades once: its paths move by
+the fitted model's residuals (which already hold history's cascades) and the book's
+liquidations are counted along each path; no second cascade is added (docs/stress.md).
+BTC positions follow BTC's path without a modelled cascade.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import check_count, check_seed, stress_path_bytes
+from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import replay_kernel
 from liqcascade.stress._market import StressBook, stress_book
@@ -178,12 +184,47 @@ class StressMarket:
     book : StressBook
         The estimated ETH positions, modelled stops and calibrated depth, sorted.
     state : MarketState
+    sigma_hourly : float
+        EWMA hourly volatility at the close (fraction), the calibrated response's start.
+    residuals : array
+        Standardised hourly residuals before the close (filtered historical simulation).
+    calibration : Calibration, optional
+        The liquidity calibration (default :func:`liqcascade.cascade.load_liquidity`).
     """
 
     as_of: pd.Timestamp
     prices: dict[str, float]
     book: StressBook
     state: Any
+    sigma_hourly: float = float("nan")
+    residuals: Any = None
+    calibration: Any = None
+
+    def liquidity(self) -> Any:
+        """The liquidity calibration of the market's asset fitted before its close."""
+        from liqcascade.cascade import load_liquidity
+
+        if self.calibration is not None:
+            return self.calibration
+        return load_liquidity(self.state.asset, self.state.close_time)
+
+    def farthest_liquidation(self) -> tuple[float, float]:
+        """The lowest long and highest short liquidation price of the book, USD.
+
+        A path past them has liquidated the whole side (NaN: no position on it).
+        """
+        pos = self.state.positions
+        ok = np.isfinite(pos.liq_price) & (pos.liq_price > 0) & (pos.size > 0)
+        lo = pos.liq_price[ok & (pos.side == 1)]
+        hi = pos.liq_price[ok & (pos.side == -1)]
+        return (
+            float(lo.min()) if lo.size else math.nan,
+            float(hi.max()) if hi.size else math.nan,
+        )
+
+    def side_notional(self) -> tuple[float, float]:
+        """The whole book per side: long, short notional at the liquidation prices, USD."""
+        return float(self.book.cumliq_dn[-1]), float(self.book.cumliq_up[-1])
 
 
 def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -> StressMarket:
@@ -204,7 +245,8 @@ def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -
     Every start price is the hourly close when the market's bar closed
     (``state.close_time``): nothing after it is read.
     """
-    from liqcascade.market import MarketSpec, estimated_market, price_at
+    from liqcascade.cascade._backtest import hourly_volatility
+    from liqcascade.market import MarketSpec, estimated_market, load_market_inputs, price_at
 
     st = state if state is not None else estimated_market(MarketSpec(asset=asset, as_of=as_of))
     if st.asset != "ETH":
@@ -218,11 +260,17 @@ def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -
         prices["BTC"] = price_at("BTC", st.close_time)
     except InputError:
         raise InputError(f"--as-of {st.as_of:%Y-%m-%d}: no bundled BTC price before it") from None
+    px = load_market_inputs(st.asset).prices
+    close: Any = st.close_time
+    last_open = close - pd.Timedelta(hours=1)
+    sigma, resid = hourly_volatility(px[px.index <= last_open])
     return StressMarket(
         as_of=st.as_of,
         prices=prices,
         book=stress_book(st.positions, st.stops, st.book),
         state=st,
+        sigma_hourly=sigma,
+        residuals=resid,
     )
 
 
@@ -238,19 +286,25 @@ def shock_grid(
     shocks: Sequence[float] = DEFAULT_SHOCKS,
     *,
     cascade: bool = True,
+    n_paths: int = 200,
 ) -> StressResult:
     """Instantaneous shocks: each moves every asset by the fraction; ETH then cascades.
 
-    The cascade is :func:`liqcascade.cascade.simulate_cascade` on the estimated
-    market (DESIGN.md semantics through the calibrated order book); the ETH price a
-    position sees is the post-cascade price (a cascade moves price one way, so the
-    extreme is the end). BTC moves by the shock alone. Market liquidations are the
-    triggered notional at the liquidation prices (as the path kernels count them);
-    ``filled_liquidations_usd`` is what the engine filled through the book (less when
-    the book runs out). Each shock is one row of
-    ``table``; VaR/ES treat the shocks as equally likely scenarios (read the table).
+    The cascade is the calibrated liquidity response
+    (:func:`liqcascade.cascade.calibrated_cascade`: the index starts at the shock and
+    walks for 24 h, the book responds on a clock, paths spread over the calibration's
+    parameter draws). ``eth_price_after`` is the median path's extreme (the price a
+    position sees), with the 10–90 % range of the paths; market liquidations are the
+    median liquidated notional with its range. ``book_exhausted_share`` is the share
+    of paths whose order book ran out and ``whole_book_liquidated`` says when the
+    median path passed the farthest liquidation price of the moving side (the
+    figure is the whole book: it saturates only then; liquidations are valued at the
+    fill prices, so a deeper fall past that point liquidates the same positions for
+    fewer dollars). The static book (DESIGN.md's reference semantics) is shown beside it as
+    the upper bound (``static_*``). BTC moves by the shock alone. VaR/ES treat the
+    shocks as equally likely scenarios (read the table).
     """
-    from liqcascade.cascade import simulate_cascade
+    from liqcascade.cascade import calibrated_cascade, simulate_cascade
 
     _check_pf(portfolio, market)
     fr = [float(s) for s in shocks]
@@ -260,34 +314,63 @@ def shock_grid(
         if not (math.isfinite(s) and -1.0 < s < 10.0 and s != 0.0):
             raise InputError(f"--shocks: each shock must be a non-zero fraction > -1 (got {s})")
     prep = market.state.prepare()
-    pos = market.state.positions
     mid = market.prices["ETH"]
-    eth, liq, filled = [], [], []
+    cal = market.liquidity()
+    whole_long, whole_short = market.side_notional()
+    rows: list[dict[str, Any]] = []
     for s in fr:
+        st = simulate_cascade(prep, shock=s)
+        row: dict[str, Any] = {
+            "shock": s,
+            "static_eth_price_after": float(st.final_price),
+            "static_liquidations_usd": float(st.liquidated_usd),
+            "static_book_exhausted": bool(st.book_exhausted),
+        }
         if cascade:
-            r = simulate_cascade(prep, shock=s)
-            p1 = float(r.final_price)
-            filled.append(float(r.liquidated_usd))
+            cc = calibrated_cascade(
+                prep,
+                shock=s,
+                calibration=cal,
+                sigma_hourly=market.sigma_hourly,
+                residuals=market.residuals,
+                n_paths=n_paths,
+            )
+            far_long, far_short = market.farthest_liquidation()
+            p_ext = mid * (1.0 + cc.move_median)
+            whole = p_ext <= far_long if s < 0 else p_ext >= far_short
+            row.update(
+                eth_price_after=mid * (1.0 + cc.move_median),
+                eth_price_after_p10=mid * (1.0 + cc.move_p10),
+                eth_price_after_p90=mid * (1.0 + cc.move_p90),
+                market_liquidations_usd=cc.liquidated_median,
+                market_liquidations_p10_usd=cc.liquidated_p10,
+                market_liquidations_p90_usd=cc.liquidated_p90,
+                book_exhausted_share=cc.book_exhausted_share,
+                whole_book_liquidated=bool(whole),
+            )
         else:
             p1 = mid * (1 + s)
-            filled.append(math.nan)
-        eth.append(p1)
-        # triggered notional at the liquidation prices, as the path kernels count it
-        hit = (pos.side * (pos.liq_price - p1) >= 0) & (pos.side * (pos.liq_price - mid) < 0)
-        liq.append(float((pos.size * pos.liq_price)[hit].sum()))
-    arr = np.array(fr)
+            pos = market.state.positions
+            hit = (pos.side * (pos.liq_price - p1) >= 0) & (pos.side * (pos.liq_price - mid) < 0)
+            liq = float((pos.size * pos.liq_price)[hit].sum())
+            row.update(
+                eth_price_after=p1,
+                eth_price_after_p10=p1,
+                eth_price_after_p90=p1,
+                market_liquidations_usd=liq,
+                market_liquidations_p10_usd=liq,
+                market_liquidations_p90_usd=liq,
+                book_exhausted_share=0.0,
+                whole_book_liquidated=False,
+            )
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    arr = table["shock"].to_numpy(np.float64)
     final = {a: market.prices[a] * (1 + arr) for a in market.prices}
-    final["ETH"] = np.array(eth)
+    final["ETH"] = table["eth_price_after"].to_numpy(np.float64)
     out = evaluate_portfolio(portfolio, market.prices, final, final, final)
-    table = pd.DataFrame(
-        {
-            "shock": arr,
-            "eth_price_after": final["ETH"],
-            "market_liquidations_usd": np.array(liq),
-            "filled_liquidations_usd": np.array(filled),
-            "portfolio_pnl_usd": out.pnl,
-        }
-    )
+    table["portfolio_pnl_usd"] = out.pnl
+    liq_arr = table["market_liquidations_usd"].to_numpy(np.float64)
     return StressResult(
         scenario="shock",
         label=",".join(f"{s:+.0%}" for s in fr),
@@ -295,13 +378,69 @@ def shock_grid(
         pnl=out.pnl,
         liquidated=out.liquidated,
         stopped=out.stopped,
-        market_liq_usd=np.array(liq),
+        market_liq_usd=liq_arr,
         final_price=final,
         portfolio=portfolio,
         prices=dict(market.prices),
-        details={"as_of": market.as_of.isoformat(), "cascade": cascade},
+        details={
+            "as_of": market.as_of.isoformat(),
+            "cascade": cascade,
+            "liquidity": "calibrated" if cascade else "none",
+            "book_long_usd": whole_long,
+            "book_short_usd": whole_short,
+        },
         table=table,
+        exhausted=table["whole_book_liquidated"].to_numpy(bool),
     )
+
+
+def _replay_response(
+    market: StressMarket,
+    low: FloatArray,
+    high: FloatArray,
+    close: FloatArray,
+    p_start: float,
+    dt_s: float,
+) -> tuple[FloatArray, bool]:
+    """The calibrated liquidity response along a recorded path (one engine for replays).
+
+    The down side (longs, sell stops, bids) runs :class:`LiquidityResponse` with the
+    recorded lows as its index (capped at the start price), the up side with the
+    highs (floored at it); each bar lasts ``dt_s`` seconds. The simulated low (high)
+    is the down (up) side's price; the close moves by both sides' displacement
+    relative to their index. Returns ``(path (bars, 5) as replay_kernel's, book
+    exhausted)``; liquidations per bar on each side.
+    """
+    from liqcascade.cascade import LiquidityResponse
+    from liqcascade.cascade._prepare import prepare_cascade
+
+    cal = market.liquidity()
+    book = market.state.recentred_book(p_start)
+    prep = prepare_cascade(book, market.state.positions, market.state.stops)
+    n = close.size
+    dt = np.full(n, float(dt_s))
+    dt[0] = 0.0
+    out = np.empty((n, 5))
+    exhausted = False
+    disp = np.ones(n)
+    for d, idx in ((1.0, np.minimum(low, p_start)), (-1.0, np.maximum(high, p_start))):
+        resp = LiquidityResponse.of(prep, d, cal.params)
+        r = resp.run(idx, dt, 0.0, record=True)
+        tr = np.asarray(r[12])  # USD prices; cumulative liquidated USD
+        m = tr.shape[0]
+        last = float(tr[-1, 0]) if m else float(idx[-1])
+        price = np.concatenate([tr[:, 0], np.full(n - m, last)])
+        price = np.minimum(price, idx) if d > 0 else np.maximum(price, idx)
+        cum = np.concatenate([tr[:, 4], np.full(n - m, tr[-1, 4] if m else 0.0)])
+        liq = np.diff(np.concatenate([[0.0], cum]))
+        disp *= price / idx
+        if d > 0:
+            out[:, 0], out[:, 3] = price, liq
+        else:
+            out[:, 1], out[:, 4] = price, liq
+        exhausted = exhausted or bool(r[9])
+    out[:, 2] = np.minimum(np.maximum(close * disp, out[:, 0]), out[:, 1])
+    return out, exhausted
 
 
 def replay(
@@ -316,10 +455,14 @@ def replay(
     """Replay a recorded crash window on today's portfolio and estimated book.
 
     The recorded bars are rebased to the start prices (``price · P0 / first open``)
-    unless ``rebase=False``; each bar's low, then high, triggers the estimated ETH
-    book, whose cascade displaces the path from then on (permanent impact). With
-    ``cascade=False`` the path is the recorded one exactly and liquidations are
-    counted along it.
+    unless ``rebase=False``. With ``cascade=True`` the estimated ETH book responds
+    through the calibrated liquidity response on the bars' clock (the recorded lows
+    are the down side's index, the highs the up side's; depth refills with the
+    calibrated resilience, arbitrage spreads the displacement: the one engine of
+    :mod:`liqcascade.cascade`). With ``cascade=False`` the path is the recorded one
+    exactly and liquidations are counted along it. ``details["book_exhausted"]``
+    says when the order book ran out and ``details["whole_book_liquidated"]`` when
+    the liquidations are the whole position book of a side.
     """
     _check_pf(portfolio, market)
     final: dict[str, np.ndarray] = {}
@@ -339,15 +482,15 @@ def replay(
         cl_r = np.ascontiguousarray(bars["close"].to_numpy() * scale)
         p_start = float(bars["open"].iloc[0] * scale)
         starts[a] = p_start
-        path = replay_kernel(
-            lo_r,
-            hi_r,
-            cl_r,
-            p_start,
-            *book.kernel_args(),
-            1.0 if cascade else 0.0,
-            max_rounds,
-        )
+        if a == "ETH" and cascade:
+            step = pd.DatetimeIndex(bars.index).to_series().diff().median()
+            path, ran_out = _replay_response(
+                market, lo_r, hi_r, cl_r, p_start, float(step.total_seconds())
+            )
+            details["book_exhausted"] = ran_out
+            details["liquidity"] = "calibrated"
+        else:
+            path = replay_kernel(lo_r, hi_r, cl_r, p_start, *book.kernel_args(), 0.0, max_rounds)
         # a rebased replay starts from the current price; an absolute one from its open
         final[a] = np.array([path[-1, 2]])
         low[a] = np.array([min(path[:, 0].min(), p_start)])
@@ -361,6 +504,10 @@ def replay(
             liq_total = float(path[:, 3].sum() + path[:, 4].sum())
             details["liquidated_long_usd"] = float(path[:, 3].sum())
             details["liquidated_short_usd"] = float(path[:, 4].sum())
+            far_long, far_short = market.farthest_liquidation()
+            details["whole_book_liquidated"] = bool(
+                path[:, 0].min() <= far_long or path[:, 1].max() >= far_short
+            )
             table = pd.DataFrame(
                 path,
                 index=bars.index,
@@ -383,6 +530,7 @@ def replay(
         prices=prices,
         details=details,
         table=table,
+        exhausted=np.array([bool(details.get("whole_book_liquidated", False))]),
     )
 
 
@@ -403,7 +551,20 @@ def monte_carlo(
     advance: Callable[[float], None] | None = None,
     fits: dict[str, Any] | None = None,
 ) -> StressResult:
-    """Monte Carlo paths of daily steps from the fitted model, cascade at every step.
+    """Monte Carlo paths of daily steps from the fitted model; the book's liquidations along them.
+
+    History's cascades are counted once. The paths move by the fitted model's
+    innovations (filtered historical simulation: the standardised residuals of the
+    recorded daily returns, which already hold every cascade history had; or draws
+    from the distribution fitted to them), and the estimated ETH book is liquidated
+    along each path (every long whose liquidation price the running low crosses,
+    every short the running high crosses). The cascade adds only impact beyond what
+    the residual distribution implies, and the calibrated response identifies none:
+    on the real trigger events its cascade contributes nothing the next day's
+    volatility does not already carry (docs/liquidity.md), so no impact is added
+    and the book does not move price (``details["cascade_rule"]``). Per path,
+    ``exhausted`` flags a path that liquidated the whole book of a side; the
+    summary's figures say when they are the whole book.
 
     Parameters
     ----------
@@ -417,7 +578,8 @@ def monte_carlo(
     dist : {"t", "normal", "skewt"}, default "t"
     seed : int, default 0
     cascade : bool, default True
-        False: paths without book impact (liquidations still counted).
+        Kept for the interface: the paths are the same with and without it (the
+        residuals carry history's cascades); liquidations are always counted.
     backend, scheduler, client
         See :func:`liqcascade.stress.run_paths`.
     advance : callable, optional
@@ -443,9 +605,8 @@ def monte_carlo(
         fits=fits,
     )
     books = tuple(market.book if a == "ETH" else StressBook.empty() for a in assets)
-    spec = PathSpec(
-        model=jm, books=books, horizon=int(horizon_days), impact=1.0 if cascade else 0.0
-    )
+    # history's cascades are in the residuals: no second cascade on top (impact 0)
+    spec = PathSpec(model=jm, books=books, horizon=int(horizon_days), impact=0.0)
     ps = run_paths(
         spec,
         int(paths),
@@ -457,6 +618,10 @@ def monte_carlo(
     )
     out = evaluate_portfolio(portfolio, market.prices, ps.final, ps.low, ps.high)
     liq = ps.liq_long_usd["ETH"] + ps.liq_short_usd["ETH"]
+    whole_long, whole_short = market.side_notional()
+    exhausted = ((ps.liq_long_usd["ETH"] >= 0.999 * whole_long) & (whole_long > 0)) | (
+        (ps.liq_short_usd["ETH"] >= 0.999 * whole_short) & (whole_short > 0)
+    )
     return StressResult(
         scenario="montecarlo",
         label=f"{method} {model}-{dist}, {horizon_days} days",
@@ -475,7 +640,12 @@ def monte_carlo(
             "backend": backend,
             "model": jm.summary(),
             "eth_min_price_p05": float(np.quantile(ps.low["ETH"], 0.05)),
+            "cascade_rule": "residuals carry history's cascades; liquidations counted "
+            "along the path; no added impact",
+            "book_long_usd": whole_long,
+            "book_short_usd": whole_short,
         },
+        exhausted=exhausted,
     )
 
 

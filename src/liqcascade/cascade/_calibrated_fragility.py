@@ -1,0 +1,198 @@
+"""Fragility curve and critical shock under the calibrated liquidity response.
+
+The static fragility (:mod:`liqcascade.cascade._fragility`) walks each shock through a
+book that never refills: it is the upper bound. Here every shock runs
+:func:`liqcascade.cascade.calibrated_cascade` (the index walks 24 h from the shock,
+the book responds on a clock, paths spread over the calibration's parameter draws):
+the curve is the median extreme move within 24 h with its 10–90 % band, and the
+critical shock — the smallest shock whose median extreme reaches ``total_move`` — is
+computed under each parameter draw separately, so its interval is the calibration's
+uncertainty.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade._typing import FloatArray
+from liqcascade.cascade._clock import Calibration, calibrated_cascade
+from liqcascade.cascade._prepare import PreparedMarket
+from liqcascade.errors import InputError
+
+__all__ = ["CalibratedFragility", "calibrated_fragility"]
+
+#: Default shock grid: falls of 1 … 20 % (fractions).
+DEFAULT_SHOCKS: FloatArray = -np.round(np.arange(0.01, 0.2001, 0.01), 4)
+
+
+@dataclass(frozen=True, eq=False)
+class CalibratedFragility:
+    """The calibrated fragility of a market.
+
+    Attributes
+    ----------
+    curve : pandas.DataFrame
+        Per shock: ``shock``, ``move_median``, ``move_p10``, ``move_p90`` (extreme
+        move within 24 h, fractions of mid), ``liquidated_median_usd``,
+        ``liquidated_p10_usd``, ``liquidated_p90_usd``, ``book_exhausted_share``.
+    total_move : float
+    critical_shock : float
+        Smallest shock (by size) whose median extreme reaches ``total_move`` under
+        the central parameters (interpolated on the grid); NaN if none on the grid.
+    critical_shock_p10, critical_shock_p90 : float
+        Range of the critical shock over the parameter draws (10–90 %; NaN draws —
+        no shock on the grid reaches the move — count as beyond the grid).
+    critical_by_draw : array
+    """
+
+    curve: pd.DataFrame
+    total_move: float
+    critical_shock: float
+    critical_shock_p10: float
+    critical_shock_p90: float
+    critical_by_draw: FloatArray = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """The scalar figures (JSON-ready)."""
+        return {
+            "total_move": self.total_move,
+            "critical_shock": _num(self.critical_shock),
+            "critical_shock_p10": _num(self.critical_shock_p10),
+            "critical_shock_p90": _num(self.critical_shock_p90),
+            "n_draws": int(self.critical_by_draw.size),
+        }
+
+
+def _num(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
+def _critical(shocks: FloatArray, moves: FloatArray, total_move: float) -> float:
+    """First grid crossing of ``total_move`` by the median move, linearly interpolated."""
+    sgn = -1.0 if total_move < 0 else 1.0
+    m = sgn * moves
+    t = sgn * total_move
+    s = sgn * shocks
+    order = np.argsort(s)
+    s, m = s[order], m[order]
+    hit = np.nonzero(m >= t)[0]
+    if hit.size == 0:
+        return math.nan
+    k = int(hit[0])
+    if k == 0:
+        return float(sgn * s[0])
+    w = (t - m[k - 1]) / (m[k] - m[k - 1]) if m[k] != m[k - 1] else 1.0
+    return float(sgn * (s[k - 1] + w * (s[k] - s[k - 1])))
+
+
+def calibrated_fragility(
+    prepared: PreparedMarket,
+    *,
+    calibration: Calibration,
+    sigma_hourly: float,
+    residuals: FloatArray | None = None,
+    shocks: FloatArray | None = None,
+    total_move: float = -0.10,
+    n_paths: int = 120,
+    seed: int = 0,
+) -> CalibratedFragility:
+    """Fragility curve and critical shock with the calibrated liquidity response.
+
+    Parameters
+    ----------
+    prepared : PreparedMarket
+    calibration : Calibration
+        :func:`liqcascade.cascade.load_liquidity` of the asset before the date.
+    sigma_hourly : float
+        Hourly volatility before the shock (EWMA), fraction.
+    residuals : array, optional
+        Standardised hourly residuals before the date.
+    shocks : array, optional
+        Shocks (fractions, same sign as ``total_move``); default falls of 1 … 20 %
+        (rises of the same sizes for a positive ``total_move``).
+    total_move : float
+        The extreme move the critical shock must start, fraction (default −10 %).
+    n_paths : int
+        Paths per shock (spread over the draws); per draw for the critical shock's
+        interval, ``max(20, n_paths // 4)``.
+    seed : int
+
+    Returns
+    -------
+    CalibratedFragility
+    """
+    if not (math.isfinite(total_move) and total_move != 0 and total_move > -1):
+        raise InputError(f"total_move must be a non-zero fraction > -1 (got {total_move})")
+    grid = DEFAULT_SHOCKS if shocks is None else np.asarray(shocks, dtype=np.float64)
+    if shocks is None and total_move > 0:
+        grid = -grid
+    if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= -1):
+        raise InputError("shocks must be finite fractions > -1")
+    rows = []
+    for s in grid:
+        cc = calibrated_cascade(
+            prepared,
+            shock=float(s),
+            calibration=calibration,
+            sigma_hourly=sigma_hourly,
+            residuals=residuals,
+            n_paths=n_paths,
+            seed=seed,
+        )
+        rows.append(
+            {
+                "shock": float(s),
+                "move_median": cc.move_median,
+                "move_p10": cc.move_p10,
+                "move_p90": cc.move_p90,
+                "liquidated_median_usd": cc.liquidated_median,
+                "liquidated_p10_usd": cc.liquidated_p10,
+                "liquidated_p90_usd": cc.liquidated_p90,
+                "book_exhausted_share": cc.book_exhausted_share,
+            }
+        )
+    curve = pd.DataFrame(rows)
+    crit = _critical(grid, curve["move_median"].to_numpy(), total_move)
+    draws = calibration.draws or (calibration.params,)
+    per = max(20, n_paths // 4)
+    by_draw = []
+    for d in draws:
+        one = replace(calibration, params=d, draws=(d,))
+        med = [
+            float(
+                np.median(
+                    calibrated_cascade(
+                        prepared,
+                        shock=float(s),
+                        calibration=one,
+                        sigma_hourly=sigma_hourly,
+                        residuals=residuals,
+                        n_paths=per,
+                        seed=seed,
+                    ).moves
+                )
+            )
+            for s in grid
+        ]
+        by_draw.append(_critical(grid, np.asarray(med), total_move))
+    arr = np.asarray(by_draw, dtype=np.float64)
+    beyond = float(grid[np.argmax(np.abs(grid))]) * 1.5  # NaN: beyond the grid
+    filled = np.where(np.isfinite(arr), arr, beyond)
+    mag = np.abs(filled)
+    lo, hi = np.quantile(mag, [0.1, 0.9])
+    sgn = -1.0 if total_move < 0 else 1.0
+    p10 = sgn * lo if lo <= abs(beyond) - 1e-12 else math.nan
+    p90 = sgn * hi if hi < abs(beyond) - 1e-12 else math.nan
+    return CalibratedFragility(
+        curve=curve,
+        total_move=float(total_move),
+        critical_shock=crit,
+        critical_shock_p10=float(p10),
+        critical_shock_p90=float(p90),
+        critical_by_draw=arr,
+    )

@@ -1,0 +1,50 @@
+"""The calibrated fragility curve and critical shock (the static one is the upper bound)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from liqcascade.cascade import calibrated_fragility, fragility_curve, load_liquidity
+from liqcascade.cascade._calibrated_fragility import _critical
+from liqcascade.errors import InputError
+
+
+def test_critical_interpolates_the_first_crossing() -> None:
+    shocks = np.array([-0.01, -0.02, -0.03])
+    assert _critical(shocks, np.array([-0.05, -0.08, -0.12]), -0.10) == pytest.approx(-0.025)
+    assert _critical(shocks, np.array([-0.11, -0.12, -0.13]), -0.10) == pytest.approx(-0.01)
+    assert math.isnan(_critical(shocks, np.array([-0.02, -0.03, -0.04]), -0.10))
+    assert _critical(-shocks, np.array([0.05, 0.08, 0.12]), 0.10) == pytest.approx(0.025)
+
+
+def test_calibrated_fragility_on_the_real_market() -> None:
+    from liqcascade._cli.cascade_backtest import market_volatility
+    from liqcascade.market import MarketSpec, estimated_market
+
+    st = estimated_market(MarketSpec("ETH", "2025-07-31"))
+    ts, sigma, resid = market_volatility(st)
+    pm = st.prepare()
+    grid = np.array([-0.02, -0.05, -0.08, -0.12])
+    cf = calibrated_fragility(
+        pm,
+        calibration=load_liquidity("ETH", ts),
+        sigma_hourly=sigma,
+        residuals=resid,
+        shocks=grid,
+        n_paths=60,
+    )
+    c = cf.curve
+    assert (np.diff(c["move_median"]) < 0).all()  # deeper shock, deeper move
+    assert (c["move_p10"] <= c["move_median"]).all() and (c["move_median"] <= c["move_p90"]).all()
+    assert (c["move_median"] <= c["shock"] + 1e-12).all()
+    static = fragility_curve(pm, shocks=grid).to_frame()["final_move"].to_numpy()
+    assert (static <= c["move_median"].to_numpy() + 1e-9).all()  # the static upper bound
+    assert -0.12 <= cf.critical_shock <= -0.02
+    assert cf.critical_by_draw.size == len(load_liquidity("ETH", ts).draws)
+    with pytest.raises(InputError, match="total_move"):
+        calibrated_fragility(
+            pm, calibration=load_liquidity("ETH"), sigma_hourly=sigma, total_move=0
+        )
