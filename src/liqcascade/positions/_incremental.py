@@ -120,7 +120,7 @@ class BookState:
         self._w = np.ascontiguousarray(w, dtype=np.float64)
         self._safe_share = float(safe)
         self._j0 = int(j0)
-        self._arrays = tuple(np.zeros(n_grid) for _ in range(4)) + (np.zeros(4),)
+        self._arrays = (*(np.zeros(n_grid) for _ in range(4)), np.zeros(4))
         self._twin = TwinGrid(n_grid) if not use_numba else None
         self.n_bars = 0
         self.last_ts: pd.Timestamp | None = None
