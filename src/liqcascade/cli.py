@@ -58,6 +58,7 @@ _COMMAND_MODULES = (
     "contagion",
     "stops",
     "diff",
+    "watch",
 )
 
 

@@ -12,7 +12,8 @@ of order).
 
 from __future__ import annotations
 
-from typing import Any
+import bisect
+from typing import Any, ClassVar
 
 import ccxt
 import pandas as pd
@@ -31,7 +32,7 @@ class ReplayExchange:
     """Replays recorded bundled data; ``now_ms`` is the exchange's clock."""
 
     id = "binance"
-    has = {"fetchLiquidations": False}
+    has: ClassVar[dict[str, bool]] = {"fetchLiquidations": False}
 
     def __init__(self, now_ms: int, faults: dict[str, list[Any]] | None = None) -> None:
         self.now_ms = now_ms
@@ -44,6 +45,7 @@ class ReplayExchange:
         fr = bundled.load_funding(asset="ETH") if hasattr(bundled, "load_funding") else None
         fr = fr if fr is not None and "rate" in fr else None
         self.fr = [] if fr is None else list(zip(_ms(fr.index), fr["rate"], strict=True))
+        self.px_ts = [r[0] for r in self.px]
         self.calls: list[str] = []
 
     def _fault(self, method: str) -> Any:
@@ -61,8 +63,9 @@ class ReplayExchange:
         f = self._fault("ohlcv")
         if f == "malformed":
             return [[since, "n/a", None, 1.0]]
-        rows = [list(r) for r in self.px if r[0] >= (since or 0) and r[0] <= self.now_ms]
-        rows = rows[: limit or 500]
+        i = bisect.bisect_left(self.px_ts, since or 0)
+        j = bisect.bisect_right(self.px_ts, self.now_ms)
+        rows = [list(r) for r in self.px[i : min(j, i + (limit or 500))]]
         if f == "duplicate" and rows:
             rows.append(list(rows[-1]))
         if f == "shuffle" and len(rows) > 2:
@@ -78,7 +81,7 @@ class ReplayExchange:
         if f == "malformed":
             return {"error": "unexpected"}
         rows = [r for r in self.oi if r[0] >= (since or 0) and r[0] <= self.now_ms][: limit or 500]
-        out = [{"symbol": symbol, "timestamp": t, "datetime": pd.Timestamp(t, unit="ms").isoformat(),
+        out = [{"symbol": symbol, "timestamp": t, "datetime": "x",
                 "openInterestAmount": None, "openInterestValue": float(v), "info": {}}
                for t, v in rows]  # fmt: skip
         if f == "duplicate" and out:
@@ -96,7 +99,8 @@ class ReplayExchange:
         self.calls.append("book")
         if self._fault("book") == "malformed":
             return {"bids": "oops"}
-        last = [r for r in self.px if r[0] + H <= self.now_ms][-1]
+        k = bisect.bisect_right(self.px_ts, self.now_ms - H) - 1
+        last = self.px[k]
         mid = float(last[4])
         bids = [[mid * (1 - 0.0005 * k), 10.0 + k] for k in range(1, 80)]
         asks = [[mid * (1 + 0.0005 * k), 10.0 + k] for k in range(1, 80)]

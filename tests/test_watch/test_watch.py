@@ -28,8 +28,11 @@ START = int(pd.Timestamp("2025-07-20 00:30", tz="UTC").value // 1_000_000)
 SINCE = "2025-07-01"
 
 
+Run = tuple[list[dict[str, Any]], list[str], ReplayExchange]
+
+
 def _run(store: Path, faults: dict[str, list[Any]] | None, n: int, start: int = START,
-         rules: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], list[str], ReplayExchange]:  # fmt: skip
+         rules: tuple[str, ...] = ()) -> Run:  # fmt: skip
     ex = ReplayExchange(start, faults)
     lines: list[dict[str, Any]] = []
     log: list[str] = []
@@ -196,15 +199,16 @@ def test_critical_shock_equals_cascade_fragility_on_the_same_store(clean: tuple)
     store, lines = clean
     ln = lines[-1]
     env = {**os.environ, "LIQCASCADE_STORE": str(store), "PYTHONPATH": str(ROOT / "src")}
+    # the same time: the close of the 4-hour bar the watch's market stands on
+    at = (pd.Timestamp(ln["market_as_of"]) + pd.Timedelta(hours=4)).isoformat()
     r = subprocess.run(
-        [sys.executable, "-m", "liqcascade.cli", "cascade", "--fragility", "--as-of",
-         ln["time"], "--json"], env=env, capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "liqcascade.cli", "cascade", "--fragility", "--as-of", at,
+         "--json"], env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["as_of"].startswith(ln["market_as_of"][:19].replace("T", " ")) or out[
-        "as_of"
-    ].startswith(ln["market_as_of"][:19])
+    assert pd.Timestamp(out["as_of"]) == pd.Timestamp(ln["market_as_of"])
+    assert same_value(out["mid"], ln["market_mid"])
     assert math.isclose(out["critical_shock"]["shock"], ln["critical_shock"], abs_tol=1e-9)
 
 
@@ -257,3 +261,21 @@ def test_cluster_metrics_by_hand() -> None:
 def test_bad_options_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="interval"):
         Watcher(WatchOptions(exchanges=[ReplayExchange(START)], interval=0, store=tmp_path / "x"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--alert", "critical_shock=>1"], "--alert"),
+        (["--alert", "volume>1"], "unknown metric"),
+        (["--interval", "0"], "--interval"),
+        (["--max-iterations", "0"], "--max-iterations"),
+    ],
+)
+def test_cli_bad_options_exit_2_with_one_line(args: list[str], message: str) -> None:
+    from clihelpers import run_cli
+
+    r = run_cli("watch", *args)
+    assert r.exit_code == 2, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]

@@ -165,6 +165,7 @@ class Watcher:
         self._inputs: Any = None
         self._books: _Books | None = None
         self._market: dict[str, Any] = {}
+        self._bars: pd.DataFrame | None = None
         self._resume()
 
     # ------------------------------------------------------------- store
@@ -209,8 +210,45 @@ class Watcher:
             last = int(pd.Timestamp(s.frame["ts"].max()).value // 1_000_000)
             key = (s.venue, s.kind)
             self._last[key] = max(self._last.get(key, last), last)
-        self._inputs = None if res.rows_added else self._inputs
+        if res.rows_added:
+            self._append_inputs(new)
         return res.rows_added, depth
+
+    def _append_inputs(self, new: list[SeriesFrame]) -> None:
+        """Add the rows just stored to the market's inputs in memory (no reload).
+
+        Only where an input already comes from that store series; otherwise (the store
+        just got its first rows of a series the inputs took from the bundle) the inputs
+        are reloaded, as :func:`liqcascade.market.load_market_inputs` would now read them.
+        """
+        if self._inputs is None:
+            return
+        attr = {"ohlcv": "prices", "open_interest": "open_interest", "funding": "funding"}
+        for s in new:
+            name = attr.get(s.kind)
+            if name is None:
+                continue
+            cur = getattr(self._inputs, name)
+            a = {} if cur is None else cur.attrs
+            same = (
+                str(a.get("source", "")).startswith("store:")
+                and a.get("venue") == s.venue and a.get("symbol") == s.symbol
+                and (s.kind == "funding" or a.get("interval") == s.interval)
+            )  # fmt: skip
+            if not same:
+                if s.venue == self.pollers[0].id:
+                    self._inputs = None  # reload once: the store now holds the series
+                    self._bars = None
+                    return
+                continue
+            rows = s.frame.drop(columns=["_row"], errors="ignore").set_index("ts")
+            rows.index = pd.DatetimeIndex(rows.index).tz_convert("UTC")
+            rows = rows.reindex(columns=cur.columns)
+            rows = rows[~rows.index.isin(cur.index)]
+            if len(rows):
+                out = pd.concat([cur, rows]).sort_index(kind="stable")
+                out.attrs.update(cur.attrs)
+                object.__setattr__(self._inputs, name, out)
 
     # ------------------------------------------------------------- market
     def _load_inputs(self) -> Any:
@@ -229,8 +267,15 @@ class Watcher:
         if hourly.empty:
             raise InputError(f"no {self.asset} prices before {label}")
         mid = float(hourly["close"].iloc[-1])
-        bars = ohlc_bars(hourly, "4h")
+        cached = self._bars
+        if cached is not None and len(cached) and cached.index[-1] <= label:
+            # resample only the hours since the last cached bar (whole bars: same values)
+            tail = ohlc_bars(hourly[hourly.index >= cached.index[-1]], "4h")
+            bars = pd.concat([cached[cached.index < cached.index[-1]], tail])
+        else:
+            bars = ohlc_bars(hourly, "4h")
         bars = bars[bars.index <= label]
+        self._bars = bars
 
         def cut(f: pd.DataFrame | None) -> pd.DataFrame | None:
             return None if f is None else f[f.index <= label]
