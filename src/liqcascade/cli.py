@@ -59,6 +59,7 @@ _COMMAND_MODULES = (
     "collateral",
     "stops",
     "diff",
+    "watch",
 )
 
 

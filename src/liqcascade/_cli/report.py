@@ -24,6 +24,12 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[
             bool, typer.Option("--json", help="Print the output paths as one JSON object.")
         ] = False,
+        refresh: Annotated[
+            bool, typer.Option("--refresh", help="First fetch every series up to now (ccxt).")
+        ] = False,
+        exchange: Annotated[
+            str, typer.Option("--exchange", help="With --refresh: the ccxt exchange.")
+        ] = "binance",
     ) -> None:
         """Full analysis on the bundled real data -> OUT/report.html and OUT/summary.json.
 
@@ -32,6 +38,10 @@ def register(app: typer.Typer) -> None:
         from liqcascade._paths import check_output_dir
 
         check_output_dir(out, "--out", files=("report.html", "summary.json"))  # before the work
+        if refresh:
+            from liqcascade.live import refresh as fetch_up_to_now
+
+            info(f"refresh: {fetch_up_to_now('ETH', [exchange], log=info):,} rows added")
 
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -21,6 +21,17 @@ So positions opened at a bar's open face that bar's own range (the range baselin
 positions) and every later bar's, while positions opened earlier that survived are
 still there. Kernels trust their inputs; :mod:`liqcascade.positions._model`
 validates. :func:`grid_walk_py` is the plain-Python twin.
+
+The walk is *incremental*: :func:`grid_advance_nb` advances a state held in five
+arrays (it mutates them) by any number of bars, so a walk cut into pieces gives the
+same book as one walk (:class:`liqcascade.positions._incremental.BookState`). Work per
+bar is proportional to the grid (a few hundred to a few thousand bins), never to the
+number of bars walked before: liquidated bins are emptied in place, nothing dead is
+kept. With ``maps_long``/``maps_short`` of shape ``(n, W)`` it also writes, after each
+bar, the liquidation map around that bar's ``centre`` price: column ``k`` holds the
+USD at liquidation (size x price) of bin ``g_c - W // 2 + k`` (``g_c`` the centre's
+bin), longs and shorts apart. :class:`TwinGrid` with :func:`grid_advance_py` is the
+plain-Python twin of the state and of the step.
 """
 
 from __future__ import annotations
@@ -34,7 +45,13 @@ from liqcascade._typing import FloatArray
 
 
 @njit
-def grid_walk_nb(
+def grid_advance_nb(
+    lsz: FloatArray,
+    ssz: FloatArray,
+    lent: FloatArray,
+    sent: FloatArray,
+    safe: FloatArray,
+    first: bool,
     open_: FloatArray,
     low: FloatArray,
     high: FloatArray,
@@ -45,16 +62,22 @@ def grid_walk_nb(
     j0: int,
     log_p0: float,
     h: float,
-    n_grid: int,
-    turnover: float,
-) -> tuple[
-    FloatArray, FloatArray, FloatArray, FloatArray,
-    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
-]:  # fmt: skip
-    """Walk ``n`` bars over the grid (see the module docstring).
+    keep: float,
+    centre: FloatArray,
+    maps_long: FloatArray,
+    maps_short: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Advance the grid state by ``n`` bars, in place (see the module docstring).
 
     Parameters
     ----------
+    lsz, ssz, lent, sent : array (G,)
+        Long and short size per bin (base units) and their entry sums
+        (``size * entry``, USD); mutated.
+    safe : array (4,)
+        Safe long size, short size, long entry sum, short entry sum; mutated.
+    first : bool
+        The first bar is the state's very first (no churn before it).
     open_, low, high : array (n,)
         Bar open, low and high, USD (> 0, inside the grid).
     target : array (n,)
@@ -69,36 +92,33 @@ def grid_walk_nb(
         Offset of the first distance bin, grid steps (>= 1).
     log_p0, h : float
         Grid origin (natural log of USD) and step (log units).
-    n_grid : int
-        Number of grid bins.
-    turnover : float
-        Share of the book closed and reopened each bar, in [0, 1).
+    keep : float
+        Share of the book kept by the churn each bar (``1 - turnover``), in (0, 1].
+    centre : array (n,)
+        Price each bar's map is centred on, USD (unused when the maps have no column).
+    maps_long, maps_short : array (n, W)
+        Filled with each bar's liquidation map (``W`` may be 0: no maps).
 
     Returns
     -------
     tuple
         ``liq_long_usd, liq_short_usd, open_long, open_short`` per bar (sizes at the
-        bar's end, base units, safe size included), then the final ``long_size,
-        short_size, long_entry_sum, short_entry_sum`` per grid bin and
-        ``safe = [long size, short size, long entry sum, short entry sum]``.
+        bar's end, base units, safe size included).
     """
     n = open_.shape[0]
+    n_grid = lsz.shape[0]
     nj = weights.shape[0]
-    lsz = np.zeros(n_grid)
-    ssz = np.zeros(n_grid)
-    lent = np.zeros(n_grid)
-    sent = np.zeros(n_grid)
-    safe = np.zeros(4)
+    width = maps_long.shape[1]
+    half = width // 2
     liq_l = np.zeros(n)
     liq_s = np.zeros(n)
     open_l = np.zeros(n)
     open_s = np.zeros(n)
-    keep = 1.0 - turnover
     for i in range(n):
         # 1. churn
         tot_l = 0.0
         tot_s = 0.0
-        if i > 0 and turnover > 0.0:
+        if not (first and i == 0) and keep < 1.0:
             for g in range(n_grid):
                 if lsz[g] > 0.0:
                     lsz[g] *= keep
@@ -173,10 +193,23 @@ def grid_walk_nb(
             ss += ssz[g]
         open_l[i] = sl
         open_s[i] = ss
-    return liq_l, liq_s, open_l, open_s, lsz, ssz, lent, sent, safe
+        # 4. the map around the bar's centre price
+        if width > 0:
+            gc = math.floor((math.log(centre[i]) - log_p0) / h + 0.5)
+            for k in range(width):
+                g = gc - half + k
+                if 0 <= g < n_grid:
+                    p = math.exp(log_p0 + g * h)
+                    maps_long[i, k] = lsz[g] * p
+                    maps_short[i, k] = ssz[g] * p
+                else:
+                    maps_long[i, k] = 0.0
+                    maps_short[i, k] = 0.0
+    return liq_l, liq_s, open_l, open_s
 
 
-def grid_walk_py(
+@njit
+def grid_walk_nb(
     open_: FloatArray,
     low: FloatArray,
     high: FloatArray,
@@ -193,16 +226,84 @@ def grid_walk_py(
     FloatArray, FloatArray, FloatArray, FloatArray,
     FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
 ]:  # fmt: skip
-    """Plain-Python twin of :func:`grid_walk_nb`: the book as dicts ``{bin: size}``."""
-    book: dict[str, dict[int, float]] = {"L": {}, "S": {}, "LE": {}, "SE": {}}
-    safe = [0.0, 0.0, 0.0, 0.0]
+    """Walk ``n`` bars over an empty grid of ``n_grid`` bins (one :func:`grid_advance_nb`).
+
+    Returns
+    -------
+    tuple
+        ``liq_long_usd, liq_short_usd, open_long, open_short`` per bar (sizes at the
+        bar's end, base units, safe size included), then the final ``long_size,
+        short_size, long_entry_sum, short_entry_sum`` per grid bin and
+        ``safe = [long size, short size, long entry sum, short entry sum]``.
+    """
+    lsz = np.zeros(n_grid)
+    ssz = np.zeros(n_grid)
+    lent = np.zeros(n_grid)
+    sent = np.zeros(n_grid)
+    safe = np.zeros(4)
+    none = np.zeros((open_.shape[0], 0))
+    liq_l, liq_s, open_l, open_s = grid_advance_nb(
+        lsz, ssz, lent, sent, safe, True, open_, low, high, target, long_share, weights,
+        safe_share, j0, log_p0, h, 1.0 - turnover, open_, none, none,
+    )  # fmt: skip
+    return liq_l, liq_s, open_l, open_s, lsz, ssz, lent, sent, safe
+
+
+class TwinGrid:
+    """Plain-Python twin of the grid state: the book as dicts ``{bin: size}``."""
+
+    def __init__(self, n_grid: int) -> None:
+        self.n_grid = n_grid
+        self.book: dict[str, dict[int, float]] = {"L": {}, "S": {}, "LE": {}, "SE": {}}
+        self.safe = [0.0, 0.0, 0.0, 0.0]
+        self.started = False
+
+    def dense(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """``lsz, ssz, lent, sent, safe`` as arrays (the kernel's layout)."""
+
+        def arr(d: dict[int, float]) -> FloatArray:
+            a = np.zeros(self.n_grid)
+            for g, v in d.items():
+                a[g] = v
+            return a
+
+        b = self.book
+        return arr(b["L"]), arr(b["S"]), arr(b["LE"]), arr(b["SE"]), np.array(self.safe)
+
+
+def grid_advance_py(
+    state: TwinGrid,
+    open_: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    target: FloatArray,
+    long_share: FloatArray,
+    weights: FloatArray,
+    safe_share: float,
+    j0: int,
+    log_p0: float,
+    h: float,
+    keep: float,
+    centre: FloatArray | None = None,
+    width: int = 0,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Plain-Python twin of :func:`grid_advance_nb` (``state`` is advanced in place).
+
+    Returns the four per-bar series and the maps ``(n, width)`` of longs and shorts.
+    """
+    book = state.book
+    n_grid = state.n_grid
     out: dict[str, list[float]] = {k: [] for k in ("ll", "ls", "ol", "os")}
+    maps_l: list[list[float]] = []
+    maps_s: list[list[float]] = []
     for i in range(len(open_)):
-        if i > 0 and turnover > 0.0:
+        if state.started and keep < 1.0:
             for d in book.values():
                 for g in d:
-                    d[g] *= 1.0 - turnover
-            safe = [x * (1.0 - turnover) for x in safe]
+                    d[g] *= keep
+            state.safe = [x * keep for x in state.safe]
+        state.started = True
+        safe = state.safe
         live = sum(book["L"].values()) + sum(book["S"].values()) + safe[0] + safe[1]
         gap = float(target[i]) - live
         px = float(open_[i])
@@ -228,33 +329,65 @@ def grid_walk_py(
             for d in book.values():
                 for g in d:
                     d[g] *= f
-            safe = [x * f for x in safe]
+            state.safe = safe = [x * f for x in safe]
         lo = max(math.ceil((math.log(float(low[i])) - log_p0) / h - 1e-9), 0)
         hi = min(math.floor((math.log(float(high[i])) - log_p0) / h + 1e-9), n_grid - 1)
         usd_l = 0.0
         usd_s = 0.0
-        for g in sorted(book["L"]):
-            if g >= lo and book["L"][g] > 0.0:
+        # liquidated bins leave the dicts: nothing dead is kept or scanned again
+        for g in sorted(g for g in book["L"] if g >= lo):
+            if book["L"][g] > 0.0:
                 usd_l += book["L"][g] * math.exp(log_p0 + g * h)
-                book["L"][g] = 0.0
-                book["LE"][g] = 0.0
-        for g in sorted(book["S"]):
-            if g <= hi and book["S"][g] > 0.0:
+            del book["L"][g]
+            book["LE"].pop(g, None)
+        for g in sorted(g for g in book["S"] if g <= hi):
+            if book["S"][g] > 0.0:
                 usd_s += book["S"][g] * math.exp(log_p0 + g * h)
-                book["S"][g] = 0.0
-                book["SE"][g] = 0.0
+            del book["S"][g]
+            book["SE"].pop(g, None)
         out["ll"].append(usd_l)
         out["ls"].append(usd_s)
         out["ol"].append(sum(book["L"].values()) + safe[0])
         out["os"].append(sum(book["S"].values()) + safe[1])
-
-    def dense(d: dict[int, float]) -> FloatArray:
-        a = np.zeros(n_grid)
-        for g, v in d.items():
-            a[g] = v
-        return a
-
+        if width > 0 and centre is not None:
+            gc = math.floor((math.log(float(centre[i])) - log_p0) / h + 0.5)
+            row_l, row_s = [], []
+            for k in range(width):
+                g = gc - width // 2 + k
+                p = math.exp(log_p0 + g * h)
+                row_l.append(book["L"].get(g, 0.0) * p)
+                row_s.append(book["S"].get(g, 0.0) * p)
+            maps_l.append(row_l)
+            maps_s.append(row_s)
+    n = len(open_)
+    ml = np.array(maps_l, dtype=np.float64).reshape(n, width)
+    ms = np.array(maps_s, dtype=np.float64).reshape(n, width)
     return (
-        np.array(out["ll"]), np.array(out["ls"]), np.array(out["ol"]), np.array(out["os"]),
-        dense(book["L"]), dense(book["S"]), dense(book["LE"]), dense(book["SE"]), np.array(safe),
+        np.array(out["ll"]), np.array(out["ls"]), np.array(out["ol"]), np.array(out["os"]), ml, ms,
     )  # fmt: skip
+
+
+def grid_walk_py(
+    open_: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    target: FloatArray,
+    long_share: FloatArray,
+    weights: FloatArray,
+    safe_share: float,
+    j0: int,
+    log_p0: float,
+    h: float,
+    n_grid: int,
+    turnover: float,
+) -> tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray,
+    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+]:  # fmt: skip
+    """Plain-Python twin of :func:`grid_walk_nb`: the book as dicts ``{bin: size}``."""
+    st = TwinGrid(n_grid)
+    ll, ls, ol, os_, _, _ = grid_advance_py(
+        st, open_, low, high, target, long_share, weights, safe_share, j0, log_p0, h,
+        1.0 - turnover,
+    )  # fmt: skip
+    return (ll, ls, ol, os_, *st.dense())

@@ -312,6 +312,10 @@ class Prepared:
     x_ls: FloatArray
     log_p0: float
     n_grid: int
+    #: The last bar's own values, for a walk continued past it
+    #: (:class:`liqcascade.positions._incremental.BookState`): ``(close, oi_base,
+    #: x_funding, x_move, x_ls)`` (signals not lagged: what the next bar reads).
+    last: tuple[float, float, float, float, float] = (math.nan,) * 5
 
 
 def _aligned(frame: pd.DataFrame | None, col: str, index: pd.DatetimeIndex) -> FloatArray:
@@ -391,7 +395,9 @@ def prepare(frames: MarketFrames, params: BookParams) -> Prepared:
         x_ls=np.ascontiguousarray(lag(xls_now)),
         log_p0=log_lo,
         n_grid=n_grid,
-    )
+        last=(float(c[-1]), float(oi_base[-1]), float(xf[-1]), float(xm_now[-1]),
+              float(xls_now[-1])),
+    )  # fmt: skip
     frames.cache[key] = out
     return out
 
@@ -477,35 +483,60 @@ class BookRun:
         ``liq -/+ mmr * entry``.
         """
         v = self.params.scale if venue_share is None else venue_share
-        lsz, ssz, lent, sent, _ = self.state
-        p = self.params
-        prices = np.exp(self.prep.log_p0 + np.arange(lsz.shape[0]) * p.grid_step)
-        parts = []
-        for side, sz, ent in ((1, lsz, lent), (-1, ssz, sent)):
-            m = sz > 1e-12 * max(float(sz.sum()), 1e-300)
-            m &= sz > 0
-            size = sz[m] * v
-            entry = ent[m] / sz[m]
-            liq = prices[m]
-            dist = np.abs(entry - liq) / entry
-            parts.append(
-                PositionBook(
-                    side=np.full(size.shape[0], side, np.int8),
-                    size=size,
-                    entry_price=entry,
-                    margin=size * entry * (dist + p.mmr),
-                    liq_price=liq,
-                    bankruptcy_price=liq - side * p.mmr * entry,
-                    venue="binance",
-                    symbol=symbol,
-                )
-            )
-        return PositionBook.concat(parts)
+        return book_from_grid(self.state, self.prep.log_p0, self.params, v, symbol)
 
     def safe_size(self) -> tuple[float, float]:
         """Safe (never-liquidated) long and short size at the end, aggregated, base units."""
         safe = self.state[4]
         return float(safe[0]), float(safe[1])
+
+
+def book_from_grid(
+    state: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    log_p0: float,
+    params: BookParams,
+    venue_share: float,
+    symbol: str = "ETHUSDT",
+) -> PositionBook:
+    """The open positions of a grid state: one position per non-empty bin (see ``BookRun.book``).
+
+    Parameters
+    ----------
+    state : tuple
+        ``long_size, short_size, long_entry_sum, short_entry_sum`` per bin (base units,
+        USD) and the safe sizes (left out).
+    log_p0 : float
+        Grid origin, natural log of USD.
+    params : BookParams
+    venue_share : float
+        Multiplies the aggregated sizes.
+    symbol : str
+        Symbol of the positions.
+    """
+    lsz, ssz, lent, sent, _ = state
+    p = params
+    prices = np.exp(log_p0 + np.arange(lsz.shape[0]) * p.grid_step)
+    parts = []
+    for side, sz, ent in ((1, lsz, lent), (-1, ssz, sent)):
+        m = sz > 1e-12 * max(float(sz.sum()), 1e-300)
+        m &= sz > 0
+        size = sz[m] * venue_share
+        entry = ent[m] / sz[m]
+        liq = prices[m]
+        dist = np.abs(entry - liq) / entry
+        parts.append(
+            PositionBook(
+                side=np.full(size.shape[0], side, np.int8),
+                size=size,
+                entry_price=entry,
+                margin=size * entry * (dist + p.mmr),
+                liq_price=liq,
+                bankruptcy_price=liq - side * p.mmr * entry,
+                venue="binance",
+                symbol=symbol,
+            )
+        )
+    return PositionBook.concat(parts)
 
 
 def walk(frames: MarketFrames | Prepared, params: BookParams, *, use_numba: bool = True) -> BookRun:
@@ -548,6 +579,7 @@ __all__ = [
     "BookRun",
     "MarketFrames",
     "Prepared",
+    "book_from_grid",
     "distance_weights",
     "leverage_mix",
     "long_share",

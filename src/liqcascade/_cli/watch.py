@@ -1,0 +1,83 @@
+"""CLI command: ``liqcascade watch`` (keep the estimated market current, alert on risk)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from liqcascade._cli import _common
+from liqcascade._json import dumps
+
+
+def _line(ln: dict[str, Any]) -> str:
+    def pct(x: float) -> str:
+        return "n/a" if x != x else f"{x:.2f}%"
+
+    return (
+        f"{ln['time'][:16]}Z {ln['asset']} {ln['price']:,.2f}"
+        f"  clusters -{pct(ln['cluster_below_pct'])}"
+        f" / +{pct(ln['cluster_above_pct'])}  within 2% {ln['notional_2pct_usd'] / 1e6:,.1f}M"
+        f" 5% {ln['notional_5pct_usd'] / 1e6:,.1f}M  critical shock {ln['critical_shock']:.2%}"
+        f" [{ln['critical_shock_p05']:.2%}, {ln['critical_shock_p95']:.2%}]"
+        f" (market {ln['market_as_of'][:16]})"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Register ``liqcascade watch`` on the root app."""
+
+    @app.command("watch")
+    def watch(
+        asset: Annotated[str, typer.Option("--asset", help="Base asset.")] = "ETH",
+        exchange: Annotated[
+            list[str] | None,
+            typer.Option("--exchange", help="ccxt exchange id (repeat; the first feeds the book)."),
+        ] = None,
+        interval: Annotated[
+            float, typer.Option("--interval", help="Seconds between polls.")
+        ] = 60.0,
+        alert: Annotated[
+            list[str] | None,
+            typer.Option("--alert", help="Alert rule NAME OP VALUE, e.g. critical_shock>-0.02."),
+        ] = None,
+        store: Annotated[
+            Path | None, typer.Option("--store", help="DuckDB store (default $LIQCASCADE_STORE).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+        max_iterations: Annotated[
+            int | None, typer.Option("--max-iterations", help="Stop after N intervals.")
+        ] = None,
+        on_alert: Annotated[
+            str | None,
+            typer.Option("--on-alert", help="Command run with each alert's JSON on stdin."),
+        ] = None,
+        since: Annotated[
+            str | None, typer.Option("--since", help="First bar fetched into an empty store.")
+        ] = None,
+    ) -> None:
+        """Poll venues, append to the store, advance the estimated book, print risk each interval.
+
+        Example: liqcascade watch --asset ETH --interval 60 --alert "critical_shock>-0.03"
+        """
+        from liqcascade.live import WatchOptions, run_watch
+
+        opts = WatchOptions(
+            asset=asset, exchanges=tuple(exchange or ["binance"]), interval=interval,
+            rules=tuple(alert or ()), store=store, max_iterations=max_iterations,
+            on_alert=on_alert, since=since,
+        )  # fmt: skip
+        opts.check()  # bad options: exit 2 before any network call
+
+        def emit(ln: dict[str, Any]) -> None:
+            if as_json:
+                sys.stdout.write(dumps(ln) + "\n")
+            else:
+                typer.echo(_line(ln))
+                for a in ln["alerts"]:
+                    typer.echo(f"ALERT {a['rule']}: {a['metric']} = {a['value']:.6g}")
+            sys.stdout.flush()
+
+        run_watch(opts, emit=emit, log=_common.warn)

@@ -1,0 +1,96 @@
+"""Alert rules of ``liqcascade watch``: ``NAME OP VALUE``, parsed once, checked each interval.
+
+Names are keys of the watch line (:data:`ALERT_METRICS`); ``OP`` is one of ``<``,
+``<=``, ``>``, ``>=``; ``VALUE`` a number (``critical_shock>-0.02``: an alert when a
+fall of less than 2 % carries price 10 %; ``cluster_within_pct<1``: a large cluster
+less than 1 % away).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from liqcascade.errors import InputError
+
+__all__ = ["ALERT_METRICS", "AlertRule", "evaluate", "parse_rule"]
+
+#: Metrics a rule may name (keys of the watch line), with their unit.
+ALERT_METRICS: dict[str, str] = {
+    "price": "USD",
+    "critical_shock": "fraction of mid (negative: a fall)",
+    "cluster_within_pct": "percent from price, nearest large cluster either side",
+    "cluster_below_pct": "percent below price",
+    "cluster_above_pct": "percent above price",
+    "notional_2pct_usd": "USD liquidated within 2 % either side",
+    "notional_5pct_usd": "USD liquidated within 5 % either side",
+}
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "<": operator.lt,
+    ">": operator.gt,
+}
+_RULE = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+]?[0-9.]+(?:e[-+]?[0-9]+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One rule: ``metric op value``."""
+
+    metric: str
+    op: str
+    value: float
+    text: str
+
+    def check(self, line: dict[str, Any]) -> bool:
+        """Whether the rule fires on a watch line (a missing or NaN metric never fires)."""
+        v = line.get(self.metric)
+        if v is None or not isinstance(v, int | float) or not math.isfinite(float(v)):
+            return False
+        return _OPS[self.op](float(v), self.value)
+
+
+def parse_rule(text: str) -> AlertRule:
+    """Parse ``NAME OP VALUE``.
+
+    Raises
+    ------
+    InputError
+        Unknown metric, operator or a value that is not a number (names ``alert``).
+    """
+    m = _RULE.match(str(text).lower())
+    if m is None:
+        raise InputError(
+            f"alert {text!r}: expected NAME OP VALUE, e.g. critical_shock>-0.02 "
+            "(OP one of <, <=, >, >=)",
+            param="alert",
+        )
+    name, op, raw = m.groups()
+    if name not in ALERT_METRICS:
+        raise InputError(
+            f"alert {text!r}: unknown metric {name!r} (known: {', '.join(ALERT_METRICS)})",
+            param="alert",
+        )
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"alert {text!r}: {raw!r} is not a number", param="alert") from None
+    if not math.isfinite(value):
+        raise InputError(f"alert {text!r}: the value must be finite", param="alert")
+    return AlertRule(name, op, value, text.strip())
+
+
+def evaluate(rules: list[AlertRule], line: dict[str, Any]) -> list[dict[str, Any]]:
+    """The alerts ``rules`` raise on ``line``: one dict per rule that fires."""
+    return [
+        {"rule": r.text, "metric": r.metric, "value": line[r.metric], "threshold": r.value,
+         "time": line.get("time"), "asset": line.get("asset")}
+        for r in rules
+        if r.check(line)
+    ]  # fmt: skip

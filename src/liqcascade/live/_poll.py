@@ -1,0 +1,223 @@
+"""Polling one venue through ccxt's unified API, fault-tolerant, closed bars only.
+
+:class:`VenuePoller` fetches the bars of a series after the last one stored
+(:func:`liqcascade.data.fetch_series` pages and retries rate limits and network
+errors, timeouts included) through a view of the exchange that keeps only *closed*
+bars, drops repeated timestamps (the last copy wins) and sorts each page (a candle
+sent twice or out of order does not reach the store twice). A page that is not in
+ccxt's shape (malformed) fails the fetch; the whole fetch is retried with
+exponential backoff, each fault reported through ``log``, and after ``max_retries``
+the series is skipped for this interval (the next interval starts again from the
+last stored bar, so nothing is lost).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from liqcascade.data._fetch import fetch_series, make_exchange
+from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._time import interval_ms
+from liqcascade.errors import InputError
+
+__all__ = ["ClosedBars", "Malformed", "VenuePoller", "order_book_depth"]
+
+
+class Malformed(ValueError):
+    """A venue's answer is not in ccxt's documented shape."""
+
+
+def _num(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(float(x))
+
+
+class ClosedBars:
+    """A view of a ccxt exchange whose history calls return closed, unique, sorted rows.
+
+    Parameters
+    ----------
+    exchange : ccxt.Exchange
+    now_ms : int
+        The instant (ms since epoch): a bar labelled ``t`` is closed when
+        ``t + interval <= now_ms``; funding rows at ``t <= now_ms``.
+    """
+
+    def __init__(
+        self, exchange: Any, now_ms: int, log: Callable[[str], None] | None = None
+    ) -> None:
+        self._ex = exchange
+        self.id = getattr(exchange, "id", "unknown")
+        self.now_ms = now_ms
+        self._log = log
+
+    def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """Call the venue; a fault is reported before it propagates (and is retried)."""
+        try:
+            return fn(*args, **kw)
+        except Exception as exc:
+            if self._log is not None:
+                first = str(exc).splitlines()[0][:160] if str(exc) else ""
+                self._log(f"{self.id} {what}: {type(exc).__name__}: {first}; retrying")
+            raise
+
+    def _clean(self, page: Any, step: int, what: str) -> list[Any]:
+        if not isinstance(page, list):
+            raise Malformed(f"{what}: expected a list of rows, got {type(page).__name__}")
+        rows: dict[int, Any] = {}
+        for r in page:
+            if isinstance(r, list | tuple):
+                if len(r) < 6 or not all(_num(v) for v in r[:6]):
+                    raise Malformed(f"{what}: bad candle {r!r:.80}")
+                t = int(r[0])
+            elif isinstance(r, dict):
+                if not _num(r.get("timestamp")):
+                    raise Malformed(f"{what}: row without a timestamp {r!r:.80}")
+                t = int(r["timestamp"])
+            else:
+                raise Malformed(f"{what}: bad row {r!r:.80}")
+            if t + step <= self.now_ms:
+                rows[t] = r  # a repeated timestamp: the last copy wins
+        return [rows[t] for t in sorted(rows)]
+
+    def fetch_ohlcv(self, symbol: str, timeframe: str = "1h", since: Any = None,
+                    limit: Any = None) -> list[Any]:  # fmt: skip
+        page = self._call("ohlcv", self._ex.fetch_ohlcv, symbol, timeframe=timeframe,
+                          since=since, limit=limit)  # fmt: skip
+        return self._clean(page, interval_ms(timeframe) or 0, "ohlcv")
+
+    def fetch_open_interest_history(self, symbol: str, timeframe: str = "1h", since: Any = None,
+                                    limit: Any = None) -> list[Any]:  # fmt: skip
+        page = self._call("open interest", self._ex.fetch_open_interest_history, symbol,
+                          timeframe=timeframe, since=since, limit=limit)  # fmt: skip
+        rows = self._clean(page, interval_ms(timeframe) or 0, "open interest")
+        for r in rows:
+            if not (_num(r.get("openInterestValue")) or _num(r.get("openInterestAmount"))):
+                raise Malformed(f"open interest: no amount in {r!r:.80}")
+        return rows
+
+    def fetch_funding_rate_history(self, symbol: str | None = None, since: Any = None,
+                                   limit: Any = None) -> list[Any]:  # fmt: skip
+        page = self._call("funding", self._ex.fetch_funding_rate_history, symbol, since=since,
+                          limit=limit)  # fmt: skip
+        rows = self._clean(page, 0, "funding")
+        for r in rows:
+            if not _num(r.get("fundingRate")):
+                raise Malformed(f"funding: no rate in {r!r:.80}")
+        return rows
+
+
+def order_book_depth(book: Any, mid: float | None = None) -> dict[str, float]:
+    """Bid and ask notional (USD) within 1 % and 2 % of mid of a ccxt order book.
+
+    Raises
+    ------
+    Malformed
+        The book is not ``{"bids": [[price, amount], ...], "asks": [...]}``.
+    """
+    if not isinstance(book, dict):
+        raise Malformed("order book: not a dict")
+    sides = {}
+    for side in ("bids", "asks"):
+        levels = book.get(side)
+        if not isinstance(levels, list) or not levels:
+            raise Malformed(f"order book: no {side}")
+        if not all(isinstance(lv, list | tuple) and len(lv) >= 2 and _num(lv[0]) and _num(lv[1])
+                   for lv in levels):  # fmt: skip
+            raise Malformed(f"order book: bad {side} level")
+        sides[side] = levels
+    m = mid if mid is not None else 0.5 * (float(sides["bids"][0][0]) + float(sides["asks"][0][0]))
+    out = {}
+    for pct in (1, 2):
+        lo, hi = m * (1 - pct / 100), m * (1 + pct / 100)
+        out[f"bid_{pct}pct_usd"] = sum(float(p) * float(q) for p, q, *_ in sides["bids"] if p >= lo)
+        out[f"ask_{pct}pct_usd"] = sum(float(p) * float(q) for p, q, *_ in sides["asks"] if p <= hi)
+    return out
+
+
+class VenuePoller:
+    """Fetch the closed bars of one venue after what is stored, with retries.
+
+    Parameters
+    ----------
+    exchange : str or ccxt.Exchange
+        An exchange id (created with ccxt's rate limiter on) or an exchange object.
+    symbol : str
+        Unified symbol (``"ETH/USDT:USDT"``).
+    log : callable
+        Receives one line per fault (the watch prints them on stderr).
+    sleep : callable
+        Sleeps between retries (seconds).
+    max_retries : int
+        Retries of a whole fetch after a fault.
+    backoff_seconds : float
+        First retry delay; doubles each retry.
+    """
+
+    def __init__(
+        self,
+        exchange: Any,
+        symbol: str,
+        *,
+        log: Callable[[str], None],
+        sleep: Callable[[float], None] | None = None,
+        max_retries: int = 3,
+        backoff_seconds: float = 1.0,
+    ) -> None:
+        self.exchange = make_exchange(exchange) if isinstance(exchange, str) else exchange
+        self.id = str(getattr(self.exchange, "id", exchange))
+        self.symbol = symbol
+        self.log = log
+        self.sleep = sleep if sleep is not None else time.sleep
+        self.max_retries = max_retries
+        self.backoff = backoff_seconds
+
+    def _faulty(self, what: str, attempt: int, exc: BaseException) -> bool:
+        """Report a fault; True when the fetch should be tried again (after a pause)."""
+        msg = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        if attempt >= self.max_retries:
+            self.log(f"{self.id} {what}: {msg}; skipped this interval")
+            return False
+        wait = self.backoff * 2**attempt
+        self.log(f"{self.id} {what}: {msg}; retry in {wait:g} s")
+        self.sleep(wait)
+        return True
+
+    def fetch(self, kind: str, interval: str, since_ms: int, now_ms: int) -> SeriesFrame | None:
+        """The closed bars of ``kind`` in ``[since_ms, now_ms]``, or None (nothing new/failed)."""
+        what = f"{kind} {interval}"
+        attempt = 0
+        while True:
+            view = ClosedBars(self.exchange, now_ms, self.log)
+            try:
+                res = fetch_series(
+                    view, self.symbol, kind, pd.Timestamp(since_ms, unit="ms", tz="UTC"),
+                    pd.Timestamp(now_ms, unit="ms", tz="UTC"), interval,
+                    max_retries=self.max_retries, backoff_seconds=self.backoff, sleep=self.sleep,
+                )  # fmt: skip
+            except InputError as exc:
+                if f"no {kind} data for" in str(exc):
+                    return None  # nothing new yet
+                if not self._faulty(what, attempt, exc):
+                    return None
+            except Exception as exc:  # malformed pages and anything the venue throws
+                if not self._faulty(what, attempt, exc):
+                    return None
+            else:
+                return res.series
+            attempt += 1
+
+    def order_book(self) -> dict[str, float] | None:
+        """Depth within 1 % and 2 % of mid (USD) from ``fetch_order_book``, or None."""
+        attempt = 0
+        while True:
+            try:
+                return order_book_depth(self.exchange.fetch_order_book(self.symbol))
+            except Exception as exc:
+                if not self._faulty("order book", attempt, exc):
+                    return None
+            attempt += 1
