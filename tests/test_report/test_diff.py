@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from clihelpers import run_cli
 from liqcascade.cli import main
 from liqcascade.errors import InputError
 from liqcascade.report import build_report, diff_reports, load_summary
@@ -52,16 +53,20 @@ def test_cli_exit_codes(two_reports: tuple[Path, Path], capsys: pytest.CaptureFi
     assert main(["diff", old, new, "--alert", "critical_shock=1"]) == 0
 
 
-def test_bad_folders_exit_2_with_one_line(
-    tmp_path: Path, two_reports: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["diff", str(tmp_path / "nope"), str(two_reports[1])]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error:") and "\n" not in err
-    (tmp_path / "summary.json").write_text("{not json")
-    assert main(["diff", str(tmp_path), str(two_reports[1])]) == 2
-    assert main(["diff", str(two_reports[0]), str(two_reports[1]), "--alert", "x"]) == 2
-    assert main(["diff", str(two_reports[0]), str(two_reports[1]), "--alert", "nokey=1"]) == 2
+def test_bad_folders_exit_2_with_one_line(tmp_path: Path, two_reports: tuple[Path, Path]) -> None:
+    old, new = (str(p) for p in two_reports)
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "summary.json").write_text("{not json")
+    for args in (
+        (str(tmp_path / "nope"), new),
+        (str(tmp_path / "bad"), new),
+        (old, new, "--alert", "x"),
+        (old, new, "--alert", "nokey=1"),
+    ):
+        r = run_cli("diff", *args)
+        err = r.stderr.strip()
+        assert r.exit_code == 2, (args, r.stderr)
+        assert err.startswith("error:") and "\n" not in err, (args, err)
 
 
 def test_parse_alert() -> None:
