@@ -19,6 +19,15 @@ def test_recommend_json_keys() -> None:
     )
     assert d["stop_price"] > 3700 and d["stop_price"] < d["liq_price"]
     assert isinstance(d["avoided_clusters"], list)
+    assert d["liquidity"] == "calibrated"
+    r = run_cli(
+        "stops", "recommend", "--side", "short", "--entry", "3700", "--size", "5",
+        "--leverage", "10", "--liquidity", "static", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    s = r.json()
+    assert s["liquidity"] == "static" and s["stop_price"] == pytest.approx(d["stop_price"])
+    assert d["expected_slippage"] <= s["expected_slippage"] + 1e-12
 
 
 def test_backtest_json_keys() -> None:
@@ -43,6 +52,8 @@ def test_backtest_json_keys() -> None:
           "--as-of", "2019-01-01"), "--as-of"),
         (("recommend", "--entry", "3700", "--size", "1", "--leverage", "5",
           "--as-of", "notadate"), "--as-of"),
+        (("recommend", "--entry", "3700", "--size", "1", "--leverage", "5",
+          "--liquidity", "deep"), "--liquidity"),
         (("backtest", "--policy", "tight"), "--policy"),
         (("backtest", "--side", "up"), "--side"),
         (("backtest", "--entries", "x"), "--entries"),

@@ -88,7 +88,7 @@ def test_cascade_engine_golden_by_hand() -> None:
         bankruptcy_price=[1980.0, 1940.0, 1800.0, 2050.0],
     )
     ex = Exchange(pos, insurance_fund=10.0)
-    res = run_solvency(ex, [StressScenario("down", -0.01)], order_book=ob)
+    res = run_solvency(ex, [StressScenario("down", -0.01)], order_book=ob, liquidity="static")
     o = res.outcomes[0]
     # shock to 1980 removes the 1990 bid; round 1: A sells 1 @1950 (-30);
     # round 2: B sells 1 @1900 (-40); fund 10 -> bad debt 60; final price 1900

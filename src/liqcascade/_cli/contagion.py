@@ -19,6 +19,14 @@ def _render(res: dict[str, Any]) -> None:
         t.add_row(n, f"{v['initial_price']:,.2f}", f"{v['final_price']:,.2f}",
                   f"{v['liquidated_usd']:,.0f}", str(v["rounds"]))  # fmt: skip
     _common.stdout.print(t)
+    if res.get("liquidity") == "calibrated":
+        iv, ub = res["interval"], res["static_upper_bound"]
+        _common.stdout.print(
+            f"calibrated liquidity (latent depth {res['calibration']['latent_depth']:g}): CEX "
+            f"liquidated 80 % over draws {iv['cex_liquidated_usd_p10']:,.0f} … "
+            f"{iv['cex_liquidated_usd_p90']:,.0f}; static books (upper bound): CEX "
+            f"${ub['cex_liquidated_usd']:,.0f}, DeFi ${ub['defi_liquidated_usd']:,.0f}"
+        )
     d = res["defi"]
     _common.stdout.print(
         f"DeFi liquidated ${d['liquidated_usd']:,.0f}, bad debt ${d['bad_debt_usd']:,.0f}; "
@@ -55,24 +63,34 @@ def contagion_cmd(
     shock_venue: Annotated[
         str | None, typer.Option("--shock-venue", help="Override the venue the shock hits.")
     ] = None,
+    liquidity: Annotated[
+        str | None,
+        typer.Option(
+            "--liquidity",
+            help="calibrated (venue books with the calibrated latent depth; the default) or "
+            "static (the books as displayed: the upper bound). Overrides [simulation].",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Cascade across perpetual venues and Aave-style lending, linked by arbitrage and oracles.
 
     Example: liqcascade contagion --preset oct-2025 --shock -0.08 --json
     """
-    from liqcascade.contagion import simulate_contagion
     from liqcascade.contagion._config import build_setup, load_config
+    from liqcascade.contagion._liquidity import run_setup
     from liqcascade.contagion._presets import run_preset, validate_oct_2025
 
     if (config is None) == (preset is None):
         _common.fail("give exactly one of --config FILE.toml or --preset NAME")
+    if liquidity is not None and liquidity not in ("calibrated", "static"):
+        _common.fail(f"--liquidity must be calibrated or static (got {liquidity!r})")
     if shock is not None and not shock > -1:
         _common.fail(f"--shock must be > -1 (a fraction of mid; got {shock})")
     cache: dict[Any, Any] = {}
     with _common.progress("building venues and running the cascade") as advance:
         if preset is not None:
-            _, res = run_preset(preset, shock, shock_venue, cache)
+            _, res = run_preset(preset, shock, shock_venue, cache, liquidity)
         else:
             assert config is not None
             path = _common.existing_file(config, "--config")
@@ -81,9 +99,7 @@ def contagion_cmd(
             venue = shock_venue or setup.shock_venue
             if venue not in {v.name for v in setup.venues}:
                 _common.fail(f"--shock-venue: unknown venue {venue!r}")
-            kw = {"shock": shock} if shock is not None else setup.shock
-            res = simulate_contagion(setup.venues, setup.links, setup.lending, shock_venue=venue,
-                                     max_rounds=setup.max_rounds, **kw)  # type: ignore[arg-type]  # fmt: skip
+            res = run_setup(setup, shock_venue=venue, shock=shock, liquidity=liquidity)
         advance(1)
     out = res.summary()
     if preset == "oct-2025":

@@ -33,21 +33,26 @@ def _parse_scenario(text: str) -> Any:
 def _render(result: dict[str, Any]) -> None:
     from rich.table import Table
 
-    t = Table(title="Exchange stress: can the buffer absorb it?")
-    for c in ("scenario", "final price", "liquidated (USD)", "fund end (USD)", "bad debt (USD)",
-              "min buffer", "reserve ratio", "survives"):  # fmt: skip
+    cal = result.get("liquidity") == "calibrated"
+    title = "Exchange stress: can the buffer absorb it?"
+    t = Table(title=title + (" (calibrated liquidity; 80 % over parameter draws)" if cal else ""))
+    cols = ["scenario", "price reached" if cal else "final price", "liquidated (USD)",
+            "fund end (USD)", "bad debt (USD)", "min buffer", "reserve ratio",
+            "survives"]  # fmt: skip
+    for c in cols + (["static bad debt (bound)"] if cal else []):
         t.add_column(c, justify="right")
     for s in result["scenarios"]:
-        t.add_row(
-            s["name"],
-            f"{s['final_price']:,.2f}",
-            f"{s['liquidated_usd']:,.0f}",
-            f"{s['fund_end_usd']:,.0f}",
-            f"{s['bad_debt_usd']:,.0f}",
-            f"{s['min_buffer']:.2%}",
-            f"{s['reserve_ratio_end']:.4f}",
-            "yes" if s["survives"] else "[red]no[/]",
-        )
+        bad = f"{s['bad_debt_usd']:,.0f}"
+        if "interval" in s:
+            iv = s["interval"]
+            bad += f" ({iv['bad_debt_p10_usd']:,.0f} … {iv['bad_debt_p90_usd']:,.0f})"
+        row = [s["name"], f"{s['final_price']:,.2f}", f"{s['liquidated_usd']:,.0f}",
+               f"{s['fund_end_usd']:,.0f}", bad, f"{s['min_buffer']:.2%}",
+               f"{s['reserve_ratio_end']:.4f}",
+               "yes" if s["survives"] else "[red]no[/]"]  # fmt: skip
+        if cal:
+            row.append(f"{s['static_upper_bound']['bad_debt_usd']:,.0f}")
+        t.add_row(*row)
     _common.stdout.print(t)
     if result["adl"]:
         a = Table(title=f"ADL policies on {result['adl_scenario']}")
@@ -114,6 +119,15 @@ _Mid = Annotated[
 _Engine = Annotated[
     str, typer.Option(help="cascade (through the order book), path (gap fills) or auto.")
 ]
+_Liquidity = Annotated[
+    str,
+    typer.Option(
+        "--liquidity",
+        help="Cascade engine's liquidity: calibrated (the calibrated response, default on "
+        "the estimated market), static (the book as displayed: the upper bound; default "
+        "on --positions files) or auto.",
+    ),
+]
 _Accounts = Annotated[
     int, typer.Option(help="Estimated market: accounts per estimated cohort (for ADL spread).")
 ]
@@ -147,6 +161,7 @@ def solvency(
     accounts_per_cohort: _Accounts = 50,
     whole_positions: _Whole = False,
     book_model: _BookModel = "identified",
+    liquidity: _Liquidity = "auto",
     as_json: _Json = False,
 ) -> None:
     """Insurance fund, reserve-buffer and auto-deleveraging stress of an exchange.

@@ -56,6 +56,14 @@ def recommend_cmd(
     horizon_days: Annotated[int, typer.Option(help="Holding horizon, days.")] = 5,
     k: Annotated[float, typer.Option(help="Distance in horizon-volatility units.")] = 1.0,
     vol_source: Annotated[str, typer.Option(help="garch (GJR-GARCH-t) or atr.")] = "garch",
+    liquidity: Annotated[
+        str,
+        typer.Option(
+            "--liquidity",
+            help="Slippage model: calibrated (the calibrated liquidity response, default) or "
+            "static (the book as displayed, everything in one round: an upper bound).",
+        ),
+    ] = "calibrated",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Recommend a stop: volatility-scaled, out of modelled clusters, inside liquidation.
@@ -76,10 +84,14 @@ def recommend_cmd(
         if not v > 0:
             _common.fail(f"{nm} must be > 0 (got {v:g})")
     assert entry is not None and size is not None and leverage is not None
+    if liquidity not in ("calibrated", "static"):
+        _common.fail(f"--liquidity must be calibrated or static (got {liquidity!r})")
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
     with _common.progress("estimating the market and pricing stop levels") as adv:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
-        rec = recommend_stop(side, entry, size, leverage, settings=settings, state=state)
+        rec = recommend_stop(
+            side, entry, size, leverage, settings=settings, state=state, liquidity=liquidity
+        )
         adv(1)
     out = rec.summary()
     out["market"] = state.fingerprint()

@@ -152,6 +152,7 @@ class ShockModel(_M):
 
 class SimulationModel(_M):
     max_rounds: Annotated[int, Field(ge=1)] = 500
+    liquidity: Literal["calibrated", "static"] = "calibrated"
 
 
 class ConfigModel(_M):
@@ -259,6 +260,8 @@ class ContagionSetup:
     shock: dict[str, float]
     max_rounds: int
     notes: dict[str, Any] = field(default_factory=dict)
+    liquidity: str = "static"
+    liquidity_as_of: pd.Timestamp | None = None
 
 
 def _ts(value: str, key: str) -> pd.Timestamp:
@@ -502,4 +505,6 @@ def build_setup(
     else:
         assert s.buy_usd is not None
         shock["shock_buy_usd"] = s.buy_usd
-    return ContagionSetup(venues, links, lending, s.venue, shock, cfg.simulation.max_rounds, notes)
+    mids = [_ts(v.mid_at, f"venues[{i}].mid_at") for i, v in enumerate(cfg.venues) if v.mid_at]
+    return ContagionSetup(venues, links, lending, s.venue, shock, cfg.simulation.max_rounds, notes,
+                          cfg.simulation.liquidity, max(mids) if mids else None)  # fmt: skip

@@ -14,7 +14,7 @@ from liqcascade.contagion._config import (
     build_setup,
     parse_config,
 )
-from liqcascade.contagion._engine import simulate_contagion
+from liqcascade.contagion._liquidity import run_setup
 from liqcascade.contagion._result import ContagionResult
 from liqcascade.errors import InputError
 
@@ -171,13 +171,15 @@ def run_preset(
     shock: float | None = None,
     shock_venue: str | None = None,
     cache: dict[Any, Any] | None = None,
+    liquidity: str | None = None,
 ) -> tuple[ContagionSetup, ContagionResult]:
-    """Build a preset and run it (optionally with another fractional shock / venue)."""
+    """Build a preset and run it (optionally with another fractional shock / venue).
+
+    ``liquidity`` overrides the preset's (``"calibrated"``: the venues' books carry
+    the calibrated response's latent depth, :mod:`liqcascade.contagion._liquidity`).
+    """
     if name != "oct-2025":
         load_preset(name)
     setup = oct_2025(cache) if name == "oct-2025" else build_setup(load_preset(name), name, cache)
-    kw = {"shock": shock} if shock is not None else setup.shock
-    venue = shock_venue or setup.shock_venue
-    res = simulate_contagion(setup.venues, setup.links, setup.lending, shock_venue=venue,
-                             max_rounds=setup.max_rounds, **kw)  # type: ignore[arg-type]  # fmt: skip
+    res = run_setup(setup, shock_venue=shock_venue, shock=shock, liquidity=liquidity)
     return setup, res

@@ -72,6 +72,10 @@ class ContagionResult:
     _rows: list[dict[str, Any]] = field(repr=False, default_factory=list)
     _lending_rows: list[dict[str, Any]] = field(repr=False, default_factory=list)
     _flows: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    liquidity: str = "static"
+    interval: dict[str, float] | None = None
+    static_upper_bound: dict[str, float] | None = None
+    calibration: dict[str, Any] | None = None
 
     @property
     def cex_liquidated_usd(self) -> float:
@@ -127,6 +131,16 @@ class ContagionResult:
             "shock_venue": self.shock_venue,
             "direction": self.direction,
             "hit_max_rounds": self.hit_max_rounds,
+            "liquidity": self.liquidity,
+            **{
+                k: v
+                for k, v in (
+                    ("interval", self.interval),
+                    ("static_upper_bound", self.static_upper_bound),
+                    ("calibration", self.calibration),
+                )
+                if v is not None
+            },
         }
 
     def to_frame(self) -> pd.DataFrame:

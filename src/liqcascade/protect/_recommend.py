@@ -7,8 +7,13 @@ the modelled liquidation/stop clusters of the liquidation map at ``as_of`` (wide
 ``band`` on each side) and the crowded zone just beyond round numbers. It always stays
 inside the liquidation price (at most ``max_liq_fraction`` of the way there). The
 expected slippage of a stop at any level is computed with the cascade engine: the
-market falls to the level, the stop and everything triggered with it sell as one
-round through the order book, and the stop fills at that round's VWAP.
+market falls to the level and the stop sells with everything triggered with it.
+With ``liquidity="calibrated"`` (the default) that is the first step of the
+calibrated liquidity response (docs/liquidity.md: the displayed book with its latent
+depth; liquidations join at the venue's finite rate, stops at once); with
+``"static"`` one round of DESIGN.md's static book, everything triggered together.
+The stop fills at its close price (what the book cannot absorb closes at the price
+reached).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from liqcascade.market import MarketSpec, MarketState, estimated_market
 from liqcascade.positions import StopBook, liquidation_map
 
 __all__ = [
+    "LIQUIDITY",
     "RecommendSettings",
     "StopRecommendation",
     "expected_slippage",
@@ -35,6 +41,10 @@ __all__ = [
     "round_step",
     "vol_distance",
 ]
+
+
+#: Liquidity models of :func:`expected_slippage` and :func:`recommend_stop`.
+LIQUIDITY: tuple[str, ...] = ("calibrated", "static")
 
 
 @dataclass(frozen=True)
@@ -150,18 +160,32 @@ def _utc(x: Any) -> pd.Timestamp:
 
 
 def expected_slippage(
-    state: MarketState, stop_price: float, side: int, size: float, *, window: float = 0.005
+    state: MarketState,
+    stop_price: float,
+    side: int,
+    size: float,
+    *,
+    window: float = 0.005,
+    liquidity: str = "calibrated",
+    params: Any = None,
 ) -> dict[str, float]:
     """Expected fill of a stop-market order at ``stop_price``, from the cascade engine.
 
     The market has come to the trigger: what triggered further away (beyond
     ``window``) fired earlier and is gone, and the book is re-quoted around the
-    trigger (the calibrated book of ``state.as_of`` centred there). The stop and
-    every liquidation and modelled crowd stop triggered within ``window`` beyond it
-    sell (buy, for a short's stop) as one round through that book
-    (:func:`liqcascade.cascade.simulate_cascade`); the stop fills at the round's
-    VWAP. A stop inside a cluster rides the cluster's round and fills far beyond its
-    trigger; a stop just outside it sells almost alone.
+    trigger (the calibrated book of ``state.as_of`` centred there). Static: the stop
+    and every liquidation and modelled crowd stop triggered within ``window`` beyond
+    it sell (buy, for a short's stop) as one round through that book
+    (:func:`liqcascade.cascade.simulate_cascade`); the stop fills at its close price
+    (the round's VWAP, and the price reached for what the book could not absorb).
+    Calibrated: the first step of the liquidity response
+    (:class:`liqcascade.cascade.LiquidityResponse`, index at the trigger): the stop
+    and the crowd stops sell at once into the book with its latent depth, the
+    liquidations wait for the venue's engine (its finite rate); the stop fills at
+    that step's average price; ``final_price`` is the furthest price of the 24-h
+    clock run with the index held at the trigger. A stop inside a cluster rides the
+    cluster and fills far beyond its trigger; a stop just outside it sells almost
+    alone.
 
     Parameters
     ----------
@@ -175,6 +199,11 @@ def expected_slippage(
         Position size, base units.
     window : float, default 0.005
         Orders triggered within this fraction beyond the trigger join its round.
+    liquidity : {"calibrated", "static"}
+        The liquidity model (see above).
+    params : LiquidityParams, optional
+        Calibrated only; default the central parameters of
+        ``load_liquidity(state.asset, state.close_time)``.
 
     Returns
     -------
@@ -209,21 +238,53 @@ def expected_slippage(
         np.concatenate([st.trigger[keep], [stop_price]]),
         np.concatenate([st.size[keep], [size]]),
     )
-    r = simulate_cascade(book, positions, stops, shock_price=float(stop_price))
-    out = r.stop_outcomes()
-    rnd = int(out["round"].iloc[-1])
-    tr = r.to_frame()
-    if rnd <= 0 or len(tr) < rnd:  # pragma: no cover - the stop always fires in round 1
-        raise InputError("the stop did not fire (book empty at the level)")
-    row = tr.iloc[rnd - 1]
-    vwap = float(row["vwap"])
-    slip = (stop_price - vwap) / stop_price if side > 0 else (vwap - stop_price) / stop_price
+    if liquidity == "calibrated":
+        fill, round_usd, final = _calibrated_fill(state, book, positions, stops, stop_price, params)
+    elif liquidity == "static":
+        r = simulate_cascade(book, positions, stops, shock_price=float(stop_price))
+        out = r.stop_outcomes()
+        rnd = int(out["round"].iloc[-1])
+        tr = r.to_frame()
+        if rnd <= 0 or len(tr) < rnd:  # pragma: no cover - the stop always fires in round 1
+            raise InputError("the stop did not fire (book empty at the level)")
+        row = tr.iloc[rnd - 1]
+        # the stop's own close price: the round's VWAP for what the book filled and the
+        # price reached for what it could not absorb (DESIGN.md, "Fills")
+        fill = float(out["close_price"].iloc[-1])
+        round_usd = float(row["filled_base"]) * float(row["vwap"])
+        final = float(r.final_price)
+    else:
+        raise InputError(f"--liquidity must be calibrated or static (got {liquidity!r})")
+    slip = (stop_price - fill) / stop_price if side > 0 else (fill - stop_price) / stop_price
     return {
-        "fill_price": vwap,
+        "fill_price": fill,
         "slippage": max(0.0, slip),
-        "round_usd": float(row["filled_base"]) * vwap,
-        "final_price": float(r.final_price),
+        "round_usd": round_usd,
+        "final_price": final,
     }
+
+
+def _calibrated_fill(
+    state: MarketState, book: Any, positions: Any, stops: StopBook, stop_price: float, params: Any
+) -> tuple[float, float, float]:
+    """``(fill, USD traded in the first step, furthest price in 24 h)``, calibrated."""
+    from liqcascade.cascade import LiquidityResponse, load_liquidity, prepare_cascade
+    from liqcascade.cascade._clock import default_grid
+
+    if params is None:
+        when = getattr(state, "close_time", None) or state.as_of
+        params = load_liquidity(getattr(state, "asset", "ETH"), when).params
+    pm = prepare_cascade(book, positions, stops)
+    d = 1.0 if stop_price <= book.mid else -1.0
+    resp = LiquidityResponse.of(pm, d, params)
+    r0 = resp.run(np.array([stop_price]), np.zeros(1), record=True)
+    q = float(np.asarray(r0[12])[0, 3]) if np.asarray(r0[12]).shape[0] else 0.0
+    if not q > 0:  # pragma: no cover - the stop itself is always ordered
+        raise InputError("the stop did not fire (book empty at the level)")
+    usd = float(r0[3]) + float(r0[4])
+    dt = default_grid()
+    r = resp.run(np.full(dt.size, stop_price), dt)
+    return usd / q, usd, d * float(r[0])
 
 
 @dataclass
@@ -234,6 +295,8 @@ class StopRecommendation:
     ----------
     stop_price : float
         Recommended trigger, USD.
+    liquidity : str
+        ``"calibrated"`` or ``"static"``: the model of the expected slippage.
     distance : float
         ``|entry − stop| / entry``, fraction.
     expected_slippage : float
@@ -261,6 +324,7 @@ class StopRecommendation:
     as_of: pd.Timestamp
     mid: float
     levels: pd.DataFrame = field(repr=False)
+    liquidity: str = "calibrated"
 
     def summary(self) -> dict[str, Any]:
         """The JSON keys plus the inputs and the raw (un-moved) stop."""
@@ -280,6 +344,7 @@ class StopRecommendation:
             "vol_distance": self.vol_distance,
             "as_of": self.as_of.isoformat(),
             "mid": self.mid,
+            "liquidity": self.liquidity,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -389,6 +454,7 @@ def recommend_stop(
     settings: RecommendSettings | None = None,
     state: MarketState | None = None,
     n_levels: int = 41,
+    liquidity: str = "calibrated",
 ) -> StopRecommendation:
     """Recommend a stop for one position (see the module docstring).
 
@@ -413,6 +479,9 @@ def recommend_stop(
         A market state to reuse (else :func:`liqcascade.market.estimated_market`).
     n_levels : int, default 41
         Levels of the slippage profile (``to_frame``/``plot``).
+    liquidity : {"calibrated", "static"}
+        The expected slippage's liquidity model (:func:`expected_slippage`): the
+        calibrated response (default) or the static book (an upper bound).
 
     Returns
     -------
@@ -425,8 +494,16 @@ def recommend_stop(
             raise InputError(f"{nm} must be > 0 (got {v})")
     if leverage > 125:
         raise InputError(f"--leverage must be <= 125 (got {leverage})")
+    if liquidity not in LIQUIDITY:
+        raise InputError(f"--liquidity must be calibrated or static (got {liquidity!r})")
     if state is None:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+    params = None
+    if liquidity == "calibrated":
+        from liqcascade.cascade import load_liquidity
+
+        params = load_liquidity(state.asset, state.close_time or state.as_of).params
+    kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
     liq = liquidation_price(sd, float(entry), float(size), float(leverage))
     liq_d = abs(entry - liq) / entry if liq > 0 and math.isfinite(liq) else 1.0
     dist_v, how = vol_distance(state.asset, state.close_time, s)
@@ -436,15 +513,11 @@ def recommend_stop(
     bound = entry * (1 - max_d) if sd > 0 else entry * (1 + max_d)
     zones = _zones(state, sd, float(entry), bound, s)
     stop, avoided, clean = _declutter(raw, sd, float(entry), bound, zones)
-    slip_raw = expected_slippage(state, raw, sd, float(size), window=s.window)
-    slip = (
-        slip_raw
-        if stop == raw
-        else expected_slippage(state, stop, sd, float(size), window=s.window)
-    )
+    slip_raw = expected_slippage(state, raw, sd, float(size), **kw)
+    slip = slip_raw if stop == raw else expected_slippage(state, stop, sd, float(size), **kw)
     # profile of slippage by level between entry and the bound
     grid = np.linspace(entry, bound, n_levels + 1)[1:]
-    prof = [expected_slippage(state, float(p), sd, float(size), window=s.window) for p in grid]
+    prof = [expected_slippage(state, float(p), sd, float(size), **kw) for p in grid]
     levels = pd.DataFrame(
         {
             "price": grid,
@@ -494,6 +567,7 @@ def recommend_stop(
         as_of=state.as_of,
         mid=state.mid,
         levels=levels,
+        liquidity=liquidity,
     )
 
 

@@ -9,9 +9,14 @@ cannot pay is bad debt ``B``).
 
 Two engines:
 
-- ``"cascade"``: :func:`liqcascade.cascade.simulate_cascade` through an order book
-  (liquidations walk the bids, move price, trigger more; past the book, what it cannot
-  absorb closes at the price reached, with its losses).
+- ``"cascade"``: liquidations walk the order book, move price, trigger more; past the
+  book, what it cannot absorb closes at the price reached, with its losses. With
+  ``liquidity="calibrated"`` (the default) the cascade runs through the calibrated
+  liquidity response on a clock (:mod:`liqcascade.solvency._liquidity`; the index
+  held at the shocked price for 24 h, the interval over the calibration's parameter
+  draws) and the static book runs beside it as the upper bound; with
+  ``liquidity="static"`` it is :func:`liqcascade.cascade.simulate_cascade`
+  (DESIGN.md's reference semantics) alone.
 - ``"path"``: a gap to the shocked price ``P1 = P0 (1 + shock)`` where every triggered
   position fills at ``P1`` with no further impact — the cascade on an infinitely deep
   book (usually less bad debt than the cascade; not always: a deeper cascade also
@@ -54,6 +59,8 @@ __all__ = [
 
 DEFAULT_BUFFERS: tuple[float, ...] = (0.06, 0.10, 0.14)
 Engine = Literal["auto", "cascade", "path"]
+#: Liquidity models of the cascade engine.
+LIQUIDITY: tuple[str, ...] = ("calibrated", "static")
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,16 @@ class ScenarioOutcome:
         The cascade ran through the whole book: what it could not absorb, and every
         position whose liquidation price the exhaustion price reached, closed at that
         price, losses booked (DESIGN.md, "Fills" and "Settlement").
+    liquidity : str
+        ``"calibrated"`` (then ``final_price`` is the furthest price reached within
+        the horizon), ``"static"`` or ``"path"``.
+    interval : dict, optional
+        Calibrated only: ``bad_debt_p10_usd``, ``bad_debt_p90_usd``,
+        ``liquidated_p10_usd``, ``liquidated_p90_usd``, ``final_price_p10``,
+        ``final_price_p90`` over the calibration's parameter draws, ``n_draws``.
+    static_upper_bound : dict, optional
+        Calibrated only: the static book's ``final_price``, ``liquidated_usd``,
+        ``n_liquidated``, ``bad_debt_usd``, ``book_exhausted``.
     """
 
     name: str
@@ -196,6 +213,9 @@ class ScenarioOutcome:
     adl: dict[str, AdlResult] = field(default_factory=dict)
     engine: str = "path"
     book_exhausted: bool = False
+    liquidity: str = "static"
+    interval: dict[str, float] | None = None
+    static_upper_bound: dict[str, Any] | None = None
 
     def row(self, policy: str | None = None) -> dict[str, Any]:
         """The CLI's per-scenario JSON object."""
@@ -214,6 +234,13 @@ class ScenarioOutcome:
             "min_buffer": self.min_buffer,
             "survives": self.survives,
             "book_exhausted": self.book_exhausted,
+            "liquidity": self.liquidity,
+            **({"interval": self.interval} if self.interval is not None else {}),
+            **(
+                {"static_upper_bound": self.static_upper_bound}
+                if self.static_upper_bound is not None
+                else {}
+            ),
         }
 
 
@@ -238,6 +265,8 @@ class SolvencyResult:
     policies: tuple[str, ...]
     engine: str
     notes: list[str] = field(default_factory=list)
+    liquidity: str = "static"
+    calibration: dict[str, Any] | None = None
 
     @property
     def worst(self) -> ScenarioOutcome:
@@ -284,6 +313,8 @@ class SolvencyResult:
         primary = self.policies[0] if self.policies else None
         return {
             "engine": self.engine,
+            "liquidity": self.liquidity,
+            **({"calibration": self.calibration} if self.calibration is not None else {}),
             "insurance_fund_usd": self.exchange.insurance_fund,
             "reserve_buffer": self.exchange.reserve_buffer,
             "liabilities_usd": self.exchange.liabilities,
@@ -379,11 +410,11 @@ def _path_outcome(pos: PositionBook, p0: float, shock: float, fund0: float, fee:
 def _cascade_outcome(
     pos: PositionBook, order_book: Any, shock: float, fund0: float, fee: float
 ) -> _Run:
-    from liqcascade.cascade import CascadeConfig, simulate_cascade
+    from liqcascade.cascade import CascadeConfig, PreparedMarket, simulate_cascade
 
     res = simulate_cascade(
         order_book,
-        pos,
+        None if isinstance(order_book, PreparedMarket) else pos,
         None,
         shock=shock,
         insurance_fund=fund0,
@@ -428,6 +459,10 @@ def run_solvency(
     policies: tuple[AdlPolicy, ...] | list[AdlPolicy] = ADL_POLICIES,
     engine: Engine = "auto",
     whole_positions: bool = False,
+    liquidity: str = "calibrated",
+    calibration: Any = None,
+    asset: str = "ETH",
+    as_of: Any = None,
 ) -> SolvencyResult:
     """Stress an exchange over scenarios: fund, bad debt, reserve buffer, ADL per policy.
 
@@ -445,6 +480,17 @@ def run_solvency(
         ``"auto"``: the cascade when an order book is given, else the path.
     whole_positions : bool, default False
         Queue policies close whole positions (see :func:`allocate_adl`).
+    liquidity : {"calibrated", "static"}
+        The cascade engine's liquidity: the calibrated response (default; figures
+        from the calibration's central parameters, ``interval`` over its draws, the
+        static book beside it as ``static_upper_bound``) or the static book
+        (DESIGN.md's reference semantics, the upper bound). Ignored by ``"path"``.
+    calibration : Calibration, optional
+        The liquidity calibration; default
+        ``liqcascade.cascade.load_liquidity(asset, as_of)`` (pass the market's date
+        so the calibration is fitted before it; default: the latest).
+    asset, as_of
+        Select the shipped calibration when ``calibration`` is not given.
 
     Returns
     -------
@@ -461,6 +507,15 @@ def run_solvency(
         engine = "cascade" if order_book is not None else "path"
     if engine == "cascade" and order_book is None:
         raise InputError("the cascade engine needs an order book")
+    if liquidity not in LIQUIDITY:
+        raise InputError(f"--liquidity must be calibrated or static (got {liquidity!r})")
+    calibrated = engine == "cascade" and liquidity == "calibrated"
+    pm = cal = None
+    if calibrated:
+        from liqcascade.cascade import load_liquidity, prepare_cascade
+
+        cal = calibration if calibration is not None else load_liquidity(asset, as_of)
+        pm = prepare_cascade(order_book, exchange.positions)
     pos = exchange.positions
     if exchange.mid is not None:
         p0 = float(exchange.mid)
@@ -472,7 +527,12 @@ def run_solvency(
     R = exchange.reserves
     outcomes: list[ScenarioOutcome] = []
     for sc in scenarios:
-        if engine == "cascade":
+        interval = upper = None
+        if calibrated:
+            run, interval, upper = _calibrated_outcome(
+                pos, pm, cal, sc.shock, exchange.insurance_fund, exchange.liquidation_fee
+            )
+        elif engine == "cascade":
             run = _cascade_outcome(
                 pos, order_book, sc.shock, exchange.insurance_fund, exchange.liquidation_fee
             )
@@ -515,6 +575,11 @@ def run_solvency(
                 adl=adl,
                 engine=engine,
                 book_exhausted=exhausted,
+                liquidity=("calibrated" if calibrated else "static")
+                if engine == "cascade"
+                else "path",
+                interval=interval,
+                static_upper_bound=upper,
             )
         )
     notes = []
@@ -525,4 +590,53 @@ def run_solvency(
             "absorb, and every position the price reached, closed at the price reached "
             "(the venue's backstop), losses and bad debt included"
         )
-    return SolvencyResult(exchange, outcomes, tuple(policies), engine, notes)
+    liq = ("calibrated" if calibrated else "static") if engine == "cascade" else "path"
+    cal_d = None
+    if cal is not None:
+        notes.append(
+            "calibrated liquidity response: the index held at each scenario's price for "
+            "24 h while the book responds; figures from the central parameters, interval "
+            "over the calibration's draws; the static book is the upper bound"
+        )
+        cal_d = {
+            "asset": cal.asset,
+            "as_of": None if cal.as_of is None else cal.as_of.isoformat(),
+            "n_events": cal.n_events,
+            "n_draws": len(cal.draws),
+            "latent_depth": cal.params.latent_depth,
+            "resilience_half_life_s": cal.params.resilience_half_life_s,
+        }
+    return SolvencyResult(
+        exchange, outcomes, tuple(policies), engine, notes, liquidity=liq, calibration=cal_d
+    )
+
+
+def _calibrated_outcome(
+    pos: PositionBook, pm: Any, cal: Any, shock: float, fund0: float, fee: float
+) -> tuple[_Run, dict[str, float], dict[str, Any]]:
+    """A scenario through the calibrated response, its interval and the static upper bound."""
+    from liqcascade.solvency._liquidity import calibrated_exchange_run
+
+    c = calibrated_exchange_run(pm, shock, cal, fund0, fee)
+    st = _cascade_outcome(pos, pm, shock, fund0, fee)
+    run = _Run(
+        c.final_price, c.fund, c.bad_debt, c.n_liquidated, c.liquidated_usd, c.mask, c.fill,
+        c.book_exhausted,
+    )  # fmt: skip
+    interval = {
+        "bad_debt_p10_usd": c.bad_debt_p10,
+        "bad_debt_p90_usd": c.bad_debt_p90,
+        "liquidated_p10_usd": c.liquidated_p10,
+        "liquidated_p90_usd": c.liquidated_p90,
+        "final_price_p10": c.final_price_p10,
+        "final_price_p90": c.final_price_p90,
+        "n_draws": c.n_draws,
+    }
+    upper = {
+        "final_price": st.final_price,
+        "liquidated_usd": st.liquidated_usd,
+        "n_liquidated": st.n_liquidated,
+        "bad_debt_usd": st.bad_debt,
+        "book_exhausted": st.book_exhausted,
+    }
+    return run, interval, upper

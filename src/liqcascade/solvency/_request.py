@@ -17,10 +17,13 @@ from typing import Any
 from liqcascade.errors import InputError
 from liqcascade.market._params import EXCHANGE_OI_SHARE
 
-__all__ = ["ENGINES", "SolvencyRun", "run_solvency_request"]
+__all__ = ["ENGINES", "LIQUIDITY_CHOICES", "SolvencyRun", "run_solvency_request"]
 
 #: Engines of :func:`run_solvency_request`.
 ENGINES: tuple[str, ...] = ("auto", "cascade", "path")
+#: ``liquidity`` of :func:`run_solvency_request` (auto: calibrated on the estimated
+#: market, static on files).
+LIQUIDITY_CHOICES: tuple[str, ...] = ("auto", "calibrated", "static")
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,6 +109,7 @@ def run_solvency_request(
     accounts_per_cohort: int = 50,
     whole_positions: bool = False,
     book_model: str = "identified",
+    liquidity: str = "auto",
 ) -> SolvencyRun:
     """Insurance-fund, reserve-buffer and ADL stress of one exchange.
 
@@ -131,6 +135,11 @@ def run_solvency_request(
         Accounts per estimated position (the ADL spread), estimated market only.
     book_model : {"identified", "legacy"}
         Position book of the estimated market.
+    liquidity : {"auto", "calibrated", "static"}
+        The cascade's liquidity (:func:`~liqcascade.solvency.run_solvency`): auto is
+        the calibrated response on the estimated market (the calibration of its
+        asset fitted before its date) and the static book on files; calibrated on
+        files uses ``asset``'s calibration at ``as_of``.
 
     Returns
     -------
@@ -139,6 +148,10 @@ def run_solvency_request(
     from liqcascade.solvency import Exchange, default_scenarios, run_solvency
 
     policies = _policies(adl_policy)
+    if liquidity not in LIQUIDITY_CHOICES:
+        raise InputError(
+            f"liquidity must be auto, calibrated or static (got {liquidity!r})", param="liquidity"
+        )
     if engine not in ENGINES:
         raise InputError(f"engine must be auto, cascade or path (got {engine!r})", param="engine")
     if not 0 <= liq_fee < 1:
@@ -163,5 +176,14 @@ def run_solvency_request(
         policies=policies,  # type: ignore[arg-type]
         engine=engine,  # type: ignore[arg-type]
         whole_positions=whole_positions,
+        liquidity=_liquidity(liquidity, state),
+        asset=asset if state is None else state.asset,
+        as_of=as_of if state is None else state.close_time,
     )
     return SolvencyRun(res, state)
+
+
+def _liquidity(liquidity: str, state: Any) -> str:
+    if liquidity == "auto":
+        return "static" if state is None else "calibrated"
+    return liquidity
