@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
-from liqcascade.positions._expanding import day_effect_share, predictive_draws
+from liqcascade.positions._expanding import calibrate_day_share, predictive_draws
 from liqcascade.positions._model import BookParams
+from test_positions.test_bootstrap import TRUTH, _frames
 
 
-def test_day_effect_share_golden_balanced() -> None:
-    # 3 days x 2 bars: day means 0, 1, 2 (grand mean 1); within deviations +-0.5
-    e = np.array([-0.5, 0.5, 0.5, 1.5, 1.5, 2.5])
-    d = np.array([0, 0, 1, 1, 2, 2])
-    # MSW = 6 * 0.25 / 3 = 0.5; MSB = 2 * (1 + 0 + 1) / 2 = 2; n0 = 2; tau2 = 0.75
-    assert day_effect_share(d, e) == pytest.approx(0.75 / 1.25, rel=1e-12)
-    assert day_effect_share(d[:4], e[:4]) == 0.0  # fewer than 3 days
-
-
-@pytest.mark.parametrize("rho", [0.0, 0.3, 0.6])
-def test_day_effect_share_recovers_a_simulated_share(rho: float) -> None:
-    rng = np.random.default_rng(int(rho * 10))
-    n_days, per = 400, 12
-    u = rng.normal(0, math.sqrt(rho), n_days)
-    e = np.repeat(u, per) + rng.normal(0, math.sqrt(1 - rho), n_days * per)
-    keep = rng.random(e.shape[0]) > 0.1  # unbalanced
-    got = day_effect_share(np.repeat(np.arange(n_days), per)[keep], e[keep])
-    assert got == pytest.approx(rho, abs=0.05)
+@pytest.mark.parametrize(("share", "lo", "hi"), [(0.0, 0.0, 0.12), (0.4, 0.2, 0.6)])
+def test_calibrate_day_share_recovers_a_simulated_day_effect(
+    share: float, lo: float, hi: float
+) -> None:
+    # the true parameters as the only set: the day share whose daily band holds 90 %
+    # of 200 simulated days is near the share the data were simulated with
+    fr = _frames(7, days=200, day_share=share)
+    got = calibrate_day_share(fr, [TRUTH], fr.oi.index[0], fr.oi.index[-1], draws_per_set=400)
+    assert lo <= got <= hi, got
 
 
 def test_predictive_draws_keep_the_bar_law_and_widen_the_day() -> None:

@@ -34,9 +34,13 @@ TRUTH = BookParams(
 
 
 def _frames(
-    seed: int, days: int = 120, unit: str = "ns", truth: BookParams = TRUTH
-) -> MarketFrames:
-    """A synthetic market whose recorded liquidations follow the model at ``truth``."""
+    seed: int, days: int = 120, unit: str = "ns", truth: BookParams = TRUTH,
+    day_share: float = 0.0,
+) -> MarketFrames:  # fmt: skip
+    """A synthetic market whose recorded liquidations follow the model at ``truth``.
+
+    ``day_share`` of the log-variance is a day effect shared by a day's bars and sides.
+    """
     rng = np.random.default_rng(seed)
     n_seed = 30 * 6
     n = n_seed + days * 6
@@ -55,9 +59,12 @@ def _frames(
     frames = MarketFrames(oi=oi_f, ohlc=ohlc, funding=fu_f, asset="SIM")
     run = walk(frames, truth)
     out = {}
+    day = pd.factorize(run.ts.normalize())[0]
+    u = rng.standard_normal(int(day.max()) + 1)[day] * math.sqrt(day_share) * truth.sigma
+    sd_bar = math.sqrt(1.0 - day_share) * truth.sigma
     for side, mu in (("long_usd", run.mu_long_usd), ("short_usd", run.mu_short_usd)):
         med = truth.scale * mu + truth.floor_usd
-        y = med * np.exp(truth.sigma * rng.standard_normal(mu.shape[0]))
+        y = med * np.exp(u + sd_bar * rng.standard_normal(mu.shape[0]))
         y[rng.random(mu.shape[0]) < truth.p_zero] = 0.0
         out[side] = y
     liq = pd.DataFrame(out, index=run.ts)

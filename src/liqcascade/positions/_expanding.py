@@ -13,12 +13,14 @@ and side its hurdle log-normal law (zero with ``p_zero``, else log-normal around
 ``scale * mu + floor`` with log-sd ``sigma``). The likelihood treats bars as
 independent given the book, but a day's bars share its conditions (a day the book
 misjudges, it misjudges for all its bars), and a daily total of independent terms
-would be far too narrow. So the log-sd is split into a day part shared by the day's
-bars and sides and a bar part, ``sigma^2 = sigma_day^2 + sigma_bar^2``, with the
-share of the day part (``day_share``) estimated on the fitting window by one-way
-random-effects ANOVA of the main fit's log residuals. The marginal law of each bar is
-unchanged. ``draws_per_set`` Monte Carlo draws per set (seeded per month); 4-hour
-p05/p95 per side and daily p05/p95 of the total are their percentiles. So the band
+is too narrow. So the log-sd is split into a day part shared by the day's bars and
+sides and a bar part, ``sigma^2 = sigma_day^2 + sigma_bar^2``; the marginal law of
+each bar is unchanged. The bar likelihood does not identify the share of the day
+part (``day_share``), so it is set on the fitting window only: the share for which
+the band holds 90 % of the window's recorded daily totals
+(:func:`calibrate_day_share`). ``draws_per_set`` Monte Carlo draws per set (seeded
+per month); 4-hour p05/p95 per side and daily p05/p95 of the total are their
+percentiles. So the band
 carries the parameter uncertainty (bootstrap), the likelihood's dispersion (``sigma``,
 ``p_zero``) and its within-day dependence, all from data before the month, and
 ``coverage_90_daily`` (the share of days whose recorded total lies inside) tests it.
@@ -47,7 +49,7 @@ from liqcascade._time import to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._likelihood import bootstrap_fits, fit_book
-from liqcascade.positions._model import BookParams, BookRun, MarketFrames, walk
+from liqcascade.positions._model import BookParams, MarketFrames, walk
 
 DATA_START = "2024-11-13"
 TEST_MONTHS: tuple[str, ...] = ("2025-03", "2025-04", "2025-05", "2025-06", "2025-07")
@@ -224,51 +226,6 @@ def _daily_sum(index: pd.DatetimeIndex, x: FloatArray) -> pd.Series:
     return pd.Series(x, index=index).resample("1D").sum()
 
 
-def day_effect_share(days: Any, log_resid: FloatArray) -> float:
-    """Share of the log residuals' variance common to a day (one-way random effects).
-
-    Parameters
-    ----------
-    days : array
-        Day label of each residual (any hashable per day).
-    log_resid : array
-        Log residuals ``log(y / median)`` of the positive bars (both sides).
-
-    Returns
-    -------
-    float
-        ``tau^2 / (tau^2 + s_w^2)`` with ``s_w^2`` the within-day mean square and
-        ``tau^2 = max(0, (MSB - MSW) / n0)`` (ANOVA estimator, unbalanced days),
-        clipped to ``[0, 0.95]``; 0 with fewer than 3 days.
-    """
-    e = np.asarray(log_resid, dtype=np.float64)
-    lab = pd.factorize(np.asarray(days))[0]
-    n_d = np.bincount(lab).astype(np.float64)
-    k = n_d.shape[0]
-    n = float(e.shape[0])
-    if k < 3 or n <= k:
-        return 0.0
-    mean_d = np.bincount(lab, weights=e) / n_d
-    msw = float(np.sum((e - mean_d[lab]) ** 2)) / (n - k)
-    msb = float(np.sum(n_d * (mean_d - e.mean()) ** 2)) / (k - 1)
-    n0 = (n - float(np.sum(n_d**2)) / n) / (k - 1)
-    tau2 = max(0.0, (msb - msw) / n0)
-    tot = tau2 + msw
-    return float(min(tau2 / tot, 0.95)) if tot > 0 else 0.0
-
-
-def _fit_day_share(run: BookRun, rec: pd.DataFrame, ok: np.ndarray) -> float:
-    """:func:`day_effect_share` of the main fit's log residuals on the bars ``ok``."""
-    p = run.params
-    days, res = [], []
-    for mu, col in ((run.mu_long_usd, "long_usd"), (run.mu_short_usd, "short_usd")):
-        y = rec[col].to_numpy(np.float64)
-        m = ok & np.isfinite(y) & (y > 0)
-        res.append(np.log(y[m] / (p.scale * mu[m] + p.floor_usd)))
-        days.append(pd.DatetimeIndex(run.ts[m]).normalize().asi8)
-    return day_effect_share(np.concatenate(days), np.concatenate(res))
-
-
 def fit_month(
     frames: MarketFrames,
     month: str,
@@ -309,7 +266,7 @@ def fit_month(
         baseline_scales=baseline_scales(frames, t0, t1),
         loglik=f.loglik,
         n_bars=f.n_bars,
-        day_share=_fit_day_share(run, rec, ok),
+        day_share=calibrate_day_share(frames, [f.params, *boot], t0, t1, seed=seed),
     )
 
 
@@ -428,6 +385,97 @@ def predictive_draws(
     return out
 
 
+def _set_medians(
+    frames: MarketFrames, sets: Sequence[BookParams], start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[pd.DatetimeIndex, FloatArray]:
+    """Bars of ``[start, end]`` and each set's median per bar and side, ``(sets, bars, 2)``."""
+    cut = frames.until(end)
+    meds = []
+    ts: pd.DatetimeIndex | None = None
+    sel: Any = None
+    for p in sets:
+        run = walk(cut, p)
+        if ts is None:
+            sel = (run.ts >= start) & (run.ts <= end)
+            ts = pd.DatetimeIndex(run.ts[sel])
+        meds.append(np.stack([p.scale * run.mu_long_usd[sel] + p.floor_usd,
+                              p.scale * run.mu_short_usd[sel] + p.floor_usd], axis=1))  # fmt: skip
+    assert ts is not None
+    return ts, np.stack(meds)
+
+
+def calibrate_day_share(
+    frames: MarketFrames,
+    sets: Sequence[BookParams],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    level: float = 0.90,
+    draws_per_set: int = 100,
+    seed: int = 0,
+) -> float:
+    """The day share whose daily band covers ``level`` of the fitting window's days.
+
+    The bar likelihood does not identify how a day's bars co-vary, and the daily band
+    depends on it: independent bars give too narrow a band, while the correlation of
+    the bars' log residuals (mostly small, floor-dominated bars) overstates it for the
+    total, which the large bars dominate. So the one parameter is set on the quantity
+    the band is for: the share (bisection on ``[0, 0.95]``, common random numbers) for
+    which the model's p05-p95 band of each day's total, over the fitting window
+    ``[start, end]`` only, holds ``level`` of the recorded daily totals.
+
+    Parameters
+    ----------
+    frames : MarketFrames
+        Inputs with recorded liquidations.
+    sets : sequence of BookParams
+        The main fit and its bootstrap refits.
+    start, end : Timestamp
+        Fitting window (UTC, inclusive).
+    level : float
+        Nominal coverage of the p05-p95 band.
+    draws_per_set, seed : int
+        Monte Carlo draws per set; seed.
+
+    Returns
+    -------
+    float
+        Day share in ``[0, 0.95]``.
+    """
+    if frames.liquidations is None:
+        raise InputError("calibrate_day_share needs recorded liquidations")
+    ts, meds = _set_medians(frames, sets, start, end)
+    rec = frames.liquidations[~frames.liquidations.index.duplicated(keep="last")].reindex(ts)
+    ok = (rec["long_usd"].notna() & rec["short_usd"].notna()).to_numpy()
+    if ok.sum() < 18:
+        return 0.0
+    ts, meds = ts[ok], meds[:, ok, :]
+    y = (rec["long_usd"] + rec["short_usd"]).to_numpy(np.float64)[ok]
+    day = pd.factorize(ts.normalize())[0]
+    n_days = int(day.max()) + 1
+    y_day = np.bincount(day, weights=y, minlength=n_days)
+
+    def coverage(share: float) -> float:
+        d = predictive_draws(meds, sets, day, share, draws_per_set, np.random.default_rng(seed))
+        tot = d.sum(axis=2)
+        daily = np.stack([np.bincount(day, weights=row, minlength=n_days) for row in tot])
+        lo, hi = np.percentile(daily, 5, axis=0), np.percentile(daily, 95, axis=0)
+        return float(np.mean((y_day >= lo) & (y_day <= hi)))
+
+    lo_s, hi_s = 0.0, 0.95
+    if coverage(lo_s) >= level:
+        return 0.0
+    if coverage(hi_s) <= level:
+        return hi_s
+    for _ in range(10):
+        mid = 0.5 * (lo_s + hi_s)
+        if coverage(mid) < level:
+            lo_s = mid
+        else:
+            hi_s = mid
+    return round(0.5 * (lo_s + hi_s), 4)
+
+
 def predict_month(
     frames: MarketFrames, fit: MonthlyFit, start: pd.Timestamp, end: pd.Timestamp,
     *, draws_per_set: int = 200,
@@ -442,18 +490,7 @@ def predict_month(
         (total) with ``predicted_usd_p05`` / ``_p95`` (see the module docstring).
     """
     sets = [fit.params, *fit.bootstrap]
-    cut = frames.until(end)
-    meds = []
-    ts: pd.DatetimeIndex | None = None
-    sel: Any = None
-    for p in sets:
-        run = walk(cut, p)
-        if ts is None:
-            sel = (run.ts >= start) & (run.ts <= end)
-            ts = pd.DatetimeIndex(run.ts[sel])
-        meds.append(np.stack([p.scale * run.mu_long_usd[sel] + p.floor_usd,
-                              p.scale * run.mu_short_usd[sel] + p.floor_usd], axis=1))  # fmt: skip
-    assert ts is not None
+    ts, meds = _set_medians(frames, sets, start, end)
     main = fit.params
     g = math.exp(0.5 * main.sigma**2)
     out = pd.DataFrame(index=ts)
@@ -463,7 +500,7 @@ def predict_month(
     day = pd.factorize(day_ts)[0]
     seed = int(fit.month.replace("-", "")) if fit.month.replace("-", "").isdigit() else 0
     rng = np.random.default_rng([seed, int(start.value // 86_400_000_000_000)])
-    draws = predictive_draws(np.stack(meds), sets, day, fit.day_share, draws_per_set, rng)
+    draws = predictive_draws(meds, sets, day, fit.day_share, draws_per_set, rng)
     for k, side in ((0, "long"), (1, "short")):
         out[f"predicted_{side}_usd_p05"] = np.percentile(draws[:, :, k], 5, axis=0)
         out[f"predicted_{side}_usd_p95"] = np.percentile(draws[:, :, k], 95, axis=0)
@@ -591,8 +628,8 @@ __all__ = [
     "MonthlyFit",
     "baseline_scales",
     "baseline_signals",
+    "calibrate_day_share",
     "calibrate_expanding",
-    "day_effect_share",
     "expanding_predictions",
     "fit_month",
     "load_asset_calibration",

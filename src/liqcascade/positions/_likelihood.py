@@ -325,7 +325,9 @@ def fit_book(
     scored = sorted(
         ((evaluate(_to_x(s, keys))[0], _to_x(s, keys)) for s in starts), key=lambda r: -r[0]
     )
-    x_best = _local_search(lambda x: -evaluate(x)[0], scored[0][1], keys, maxiter, restarts)
+    x_best = _local_search(
+        lambda x: -evaluate([float(v) for v in x])[0], scored[0][1], keys, maxiter, restarts
+    )
     ll, obs = evaluate(x_best)
     p = _to_params(x_best, base, keys).with_(**obs)
     return Fit(params=p, loglik=ll, n_bars=int(tgt.pos.shape[0]), evaluations=len(cache))
