@@ -163,7 +163,7 @@ def test_bootstrap_spread_covers_the_truth_at_about_the_nominal_rate() -> None:
     # interval estimate +- 1.645 bootstrap sd (log scale for the positive parameters)
     # must cover the true value; pooled over parameters and replications
     hits = []
-    for rep in range(6):
+    for rep in range(5):
         fr = _frames(100 + rep)
         t0, t1 = fr.oi.index[0], fr.oi.index[-1]
         fit = fit_book(fr, t0, t1, starts=[TRUTH.with_(dist_median=0.05, dist_sigma=1.0,
