@@ -7,12 +7,23 @@ bootstrap refits, the daily residual quantiles of the fitting window (for the
 predictive band), and the one scale of each baseline. The fits ship per asset
 (``positions/calibrated/<ASSET>.json``) so a back-test needs no refit.
 
-Bands. 4-hour bands per side: the 5th/95th percentiles of the observation law
-(log-normal around each bootstrap set's median), pooled over the bootstrap sets.
-Daily bands on the total: each bootstrap set's daily prediction times the fitting
-window's empirical daily residual ratios (recorded / predicted), pooled; p05/p95.
-So the band carries both the parameter uncertainty and the model's error, and
-``coverage_90_daily`` (the share of days whose recorded total lies inside it) tests it.
+Bands: the predictive distribution of the fitted model. Each parameter set (the
+maximum-likelihood fit and its block-bootstrap refits, equal weight) gives every bar
+and side its hurdle log-normal law (zero with ``p_zero``, else log-normal around
+``scale * mu + floor`` with log-sd ``sigma``). The likelihood treats bars as
+independent given the book, but a day's bars share its conditions (a day the book
+misjudges, it misjudges for all its bars), and a daily total of independent terms
+is too narrow. So the log-sd is split into a day part shared by the day's bars and
+sides and a bar part, ``sigma^2 = sigma_day^2 + sigma_bar^2``; the marginal law of
+each bar is unchanged. The bar likelihood does not identify the share of the day
+part (``day_share``), so it is set on the fitting window only: the share for which
+the band holds 90 % of the window's recorded daily totals
+(:func:`calibrate_day_share`). ``draws_per_set`` Monte Carlo draws per set (seeded
+per month); 4-hour p05/p95 per side and daily p05/p95 of the total are their
+percentiles. So the band
+carries the parameter uncertainty (bootstrap), the likelihood's dispersion (``sigma``,
+``p_zero``) and its within-day dependence, all from data before the month, and
+``coverage_90_daily`` (the share of days whose recorded total lies inside) tests it.
 
 Baselines (one scale each, fitted on the fitting window only, per side):
 ``|log return| x OI`` per bar, and the range baseline ``(open - low) / open x OI``
@@ -38,7 +49,7 @@ from liqcascade._time import to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._likelihood import bootstrap_fits, fit_book
-from liqcascade.positions._model import BookParams, BookRun, MarketFrames, walk
+from liqcascade.positions._model import BookParams, MarketFrames, walk
 
 DATA_START = "2024-11-13"
 TEST_MONTHS: tuple[str, ...] = ("2025-03", "2025-04", "2025-05", "2025-06", "2025-07")
@@ -102,11 +113,14 @@ class MonthlyFit:
     bootstrap : list of BookParams
         Block-bootstrap refits (parameter uncertainty).
     daily_log_residuals : list of float
-        ``log(recorded / predicted)`` of the fitting window's days (predictive band).
+        ``log(recorded / predicted)`` of the fitting window's days (diagnostic).
     baseline_scales : dict
         Scales of the baselines, fitted on the fitting window.
     loglik, n_bars : float, int
         Log-likelihood and number of bars of the fit.
+    day_share : float
+        Share of the 4-hour log-variance common to a day's bars (both sides), in
+        [0, 1), estimated on the fitting window (see the module docstring).
     """
 
     month: str
@@ -118,6 +132,7 @@ class MonthlyFit:
     baseline_scales: dict[str, float]
     loglik: float
     n_bars: int
+    day_share: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON."""
@@ -131,6 +146,7 @@ class MonthlyFit:
             "baseline_scales": self.baseline_scales,
             "loglik": self.loglik,
             "n_bars": self.n_bars,
+            "day_share": self.day_share,
         }
 
     @classmethod
@@ -147,9 +163,17 @@ class MonthlyFit:
                 baseline_scales={k: float(v) for k, v in d["baseline_scales"].items()},
                 loglik=float(d["loglik"]),
                 n_bars=int(d["n_bars"]),
+                day_share=_share(d.get("day_share", 0.0), where),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"{where}: not a calibration file ({exc})") from None
+
+
+def _share(v: Any, where: str) -> float:
+    x = float(v)
+    if not 0.0 <= x < 1.0:
+        raise InputError(f"{where}: day_share must be in [0, 1) (got {v!r})")
+    return x
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,7 +234,7 @@ def fit_month(
     n_bootstrap: int = 10,
     seed: int = 0,
     maxiter: int = 250,
-    bootstrap_maxiter: int = 50,
+    bootstrap_maxiter: int = 150,
     progress: Callable[[float], None] | None = None,
 ) -> MonthlyFit:
     """Fit on ``[fit_start, last day before month]`` to predict ``month`` (``YYYY-MM``)."""
@@ -226,7 +250,8 @@ def fit_month(
     cut = frames.until(t1)
     run = walk(cut, f.params)
     rec = cut.liquidations.reindex(run.ts)  # type: ignore[union-attr]
-    ok = rec["long_usd"].notna().to_numpy() & (run.ts >= t0)
+    ok = rec["long_usd"].notna().to_numpy() & rec["short_usd"].notna().to_numpy()
+    ok &= run.ts >= t0
     pred_d = _daily_sum(run.ts[ok], (run.predicted_long_usd + run.predicted_short_usd)[ok])
     rec_d = _daily_sum(run.ts[ok], (rec["long_usd"] + rec["short_usd"]).to_numpy()[ok])
     good = (pred_d > 0) & (rec_d > 0)
@@ -241,6 +266,7 @@ def fit_month(
         baseline_scales=baseline_scales(frames, t0, t1),
         loglik=f.loglik,
         n_bars=f.n_bars,
+        day_share=calibrate_day_share(frames, [f.params, *boot], t0, t1, seed=seed),
     )
 
 
@@ -314,66 +340,185 @@ def _spearman(a: Any, b: Any) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def predict_month(
-    frames: MarketFrames, fit: MonthlyFit, start: pd.Timestamp, end: pd.Timestamp,
-    runs: dict[int, BookRun] | None = None,
-) -> pd.DataFrame:  # fmt: skip
-    """Per-bar predictions on ``[start, end]`` with the fit's bands and baselines (USD)."""
-    runs = {} if runs is None else runs
-    sets = [fit.params, *fit.bootstrap]
-    cut = frames.until(end)
-    preds: list[tuple[FloatArray, FloatArray, BookParams]] = []
-    ts: pd.DatetimeIndex | None = None
-    sel: Any = None
-    for p in sets:
-        run = runs.get(id(p))
-        if run is None:
-            run = walk(cut, p)
-        if ts is None:
-            sel = (run.ts >= start) & (run.ts <= end)
-            ts = run.ts[sel]
-        preds.append((run.mu_long_usd[sel], run.mu_short_usd[sel], p))
-    assert ts is not None
-    main = fit.params
-    g = math.exp(0.5 * main.sigma**2)
-    out = pd.DataFrame(index=ts)
-    out["predicted_long_usd"] = (main.scale * preds[0][0] + main.floor_usd) * g
-    out["predicted_short_usd"] = (main.scale * preds[0][1] + main.floor_usd) * g
-    for k, side in ((0, "long"), (1, "short")):
-        draws = np.concatenate(
-            [(p.scale * np.asarray(mu[k]) + p.floor_usd)[None, :] * np.exp(p.sigma * _Z)[:, None]
-             for mu, p in ((pr[:2], pr[2]) for pr in preds)]
-        )  # fmt: skip
-        out[f"predicted_{side}_usd_p05"] = np.percentile(draws, 5, axis=0)
-        out[f"predicted_{side}_usd_p95"] = np.percentile(draws, 95, axis=0)
-    out["fit_month"] = fit.month
-    out["fit_end"] = fit.fit_end
-    # daily totals per bootstrap set (for the daily band)
-    tot = np.stack([(p.scale * (pl + ps) + 2 * p.floor_usd) * math.exp(0.5 * p.sigma**2)
-                    for pl, ps, p in preds])  # fmt: skip
-    out[[f"_set{i}" for i in range(tot.shape[0])]] = tot.T
+def predictive_draws(
+    medians: FloatArray,
+    sets: Sequence[BookParams],
+    day: np.ndarray,
+    day_share: float,
+    draws_per_set: int,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """Draws of recorded liquidations per bar and side from the fitted model (USD).
+
+    Parameters
+    ----------
+    medians : array, shape (n_sets, n_bars, 2)
+        Median of the positive part per set, bar and side (long, short), USD.
+    sets : sequence of BookParams
+        The parameter sets (their ``sigma`` and ``p_zero``).
+    day : array of int, shape (n_bars,)
+        Day number of each bar (0 .. n_days - 1).
+    day_share : float
+        Share of the log-variance common to a day's bars and sides, in [0, 1).
+    draws_per_set : int
+        Draws per set.
+    rng : Generator
+
+    Returns
+    -------
+    array, shape (n_sets * draws_per_set, n_bars, 2)
+        Zero with probability ``p_zero``; else ``median * exp(sigma_day * u_day +
+        sigma_bar * e)``, ``sigma_day^2 = day_share * sigma^2``,
+        ``sigma_bar^2 = (1 - day_share) * sigma^2``, ``u`` and ``e`` standard normal.
+    """
+    n_sets, n_bars, _ = medians.shape
+    n_days = int(day.max()) + 1 if n_bars else 0
+    out = np.empty((n_sets * draws_per_set, n_bars, 2))
+    for i, p in enumerate(sets):
+        sd_day = math.sqrt(day_share) * p.sigma
+        sd_bar = math.sqrt(1.0 - day_share) * p.sigma
+        u = rng.standard_normal((draws_per_set, n_days))[:, day]
+        e = rng.standard_normal((draws_per_set, n_bars, 2))
+        z = rng.random((draws_per_set, n_bars, 2)) >= p.p_zero
+        x = medians[i][None, :, :] * np.exp(sd_day * u[:, :, None] + sd_bar * e) * z
+        out[i * draws_per_set : (i + 1) * draws_per_set] = x
     return out
 
 
-def daily_band(frame: pd.DataFrame, residuals_by_month: dict[str, list[float]]) -> pd.DataFrame:
-    """Daily predicted total with its p05/p95 band (see the module docstring)."""
-    set_cols = [c for c in frame.columns if c.startswith("_set")]
-    rows = []
-    for day, g in frame.groupby(pd.DatetimeIndex(frame.index).floor("1D")):
-        month = str(g["fit_month"].iloc[0])
-        r = np.asarray(residuals_by_month[month], dtype=np.float64)
-        sets = g[set_cols].sum().to_numpy()
-        sets = sets[np.isfinite(sets)]
-        draws = (sets[:, None] * np.exp(r)[None, :]).ravel()
-        rows.append(
-            {
-                "ts": day,
-                "predicted_usd": float((g["predicted_long_usd"] + g["predicted_short_usd"]).sum()),
-                "predicted_usd_p05": float(np.percentile(draws, 5)),
-                "predicted_usd_p95": float(np.percentile(draws, 95)),
-            }
-        )
-    return pd.DataFrame(rows).set_index("ts")
+def _set_medians(
+    frames: MarketFrames, sets: Sequence[BookParams], start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[pd.DatetimeIndex, FloatArray]:
+    """Bars of ``[start, end]`` and each set's median per bar and side, ``(sets, bars, 2)``."""
+    cut = frames.until(end)
+    meds = []
+    ts: pd.DatetimeIndex | None = None
+    sel: Any = None
+    for p in sets:
+        run = walk(cut, p)
+        if ts is None:
+            sel = (run.ts >= start) & (run.ts <= end)
+            ts = pd.DatetimeIndex(run.ts[sel])
+        meds.append(np.stack([p.scale * run.mu_long_usd[sel] + p.floor_usd,
+                              p.scale * run.mu_short_usd[sel] + p.floor_usd], axis=1))  # fmt: skip
+    assert ts is not None
+    return ts, np.stack(meds)
+
+
+def calibrate_day_share(
+    frames: MarketFrames,
+    sets: Sequence[BookParams],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    level: float = 0.90,
+    draws_per_set: int = 100,
+    seed: int = 0,
+) -> float:
+    """The day share whose daily band covers ``level`` of the fitting window's days.
+
+    The bar likelihood does not identify how a day's bars co-vary, and the daily band
+    depends on it: independent bars give too narrow a band, while the correlation of
+    the bars' log residuals (mostly small, floor-dominated bars) overstates it for the
+    total, which the large bars dominate. So the one parameter is set on the quantity
+    the band is for: the share (bisection on ``[0, 0.95]``, common random numbers) for
+    which the model's p05-p95 band of each day's total, over the fitting window
+    ``[start, end]`` only, holds ``level`` of the recorded daily totals.
+
+    Parameters
+    ----------
+    frames : MarketFrames
+        Inputs with recorded liquidations.
+    sets : sequence of BookParams
+        The main fit and its bootstrap refits.
+    start, end : Timestamp
+        Fitting window (UTC, inclusive).
+    level : float
+        Nominal coverage of the p05-p95 band.
+    draws_per_set, seed : int
+        Monte Carlo draws per set; seed.
+
+    Returns
+    -------
+    float
+        Day share in ``[0, 0.95]``.
+    """
+    if frames.liquidations is None:
+        raise InputError("calibrate_day_share needs recorded liquidations")
+    ts, meds = _set_medians(frames, sets, start, end)
+    rec = frames.liquidations[~frames.liquidations.index.duplicated(keep="last")].reindex(ts)
+    ok = (rec["long_usd"].notna() & rec["short_usd"].notna()).to_numpy()
+    if ok.sum() < 18:
+        return 0.0
+    ts, meds = ts[ok], meds[:, ok, :]
+    y = (rec["long_usd"] + rec["short_usd"]).to_numpy(np.float64)[ok]
+    day = pd.factorize(ts.normalize())[0]
+    n_days = int(day.max()) + 1
+    y_day = np.bincount(day, weights=y, minlength=n_days)
+
+    def coverage(share: float) -> float:
+        d = predictive_draws(meds, sets, day, share, draws_per_set, np.random.default_rng(seed))
+        tot = d.sum(axis=2)
+        daily = np.stack([np.bincount(day, weights=row, minlength=n_days) for row in tot])
+        lo, hi = np.percentile(daily, 5, axis=0), np.percentile(daily, 95, axis=0)
+        return float(np.mean((y_day >= lo) & (y_day <= hi)))
+
+    lo_s, hi_s = 0.0, 0.95
+    if coverage(lo_s) >= level:
+        return 0.0
+    if coverage(hi_s) <= level:
+        return hi_s
+    for _ in range(10):
+        mid = 0.5 * (lo_s + hi_s)
+        if coverage(mid) < level:
+            lo_s = mid
+        else:
+            hi_s = mid
+    return round(0.5 * (lo_s + hi_s), 4)
+
+
+def predict_month(
+    frames: MarketFrames, fit: MonthlyFit, start: pd.Timestamp, end: pd.Timestamp,
+    *, draws_per_set: int = 200,
+) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """Per-bar and per-day predictions on ``[start, end]`` with the fit's bands (USD).
+
+    Returns
+    -------
+    (bars, days)
+        ``bars``: ``predicted_{long,short}_usd`` (mean of the main fit's law) with 4-hour
+        ``_p05`` / ``_p95``, ``fit_month``, ``fit_end``; ``days``: ``predicted_usd``
+        (total) with ``predicted_usd_p05`` / ``_p95`` (see the module docstring).
+    """
+    sets = [fit.params, *fit.bootstrap]
+    ts, meds = _set_medians(frames, sets, start, end)
+    main = fit.params
+    g = math.exp(0.5 * main.sigma**2)
+    out = pd.DataFrame(index=ts)
+    out["predicted_long_usd"] = meds[0][:, 0] * g
+    out["predicted_short_usd"] = meds[0][:, 1] * g
+    day_ts = ts.normalize()
+    day = pd.factorize(day_ts)[0]
+    seed = int(fit.month.replace("-", "")) if fit.month.replace("-", "").isdigit() else 0
+    rng = np.random.default_rng([seed, int(start.value // 86_400_000_000_000)])
+    draws = predictive_draws(meds, sets, day, fit.day_share, draws_per_set, rng)
+    for k, side in ((0, "long"), (1, "short")):
+        out[f"predicted_{side}_usd_p05"] = np.percentile(draws[:, :, k], 5, axis=0)
+        out[f"predicted_{side}_usd_p95"] = np.percentile(draws[:, :, k], 95, axis=0)
+    out["fit_month"] = fit.month
+    out["fit_end"] = fit.fit_end
+    n_days = int(day.max()) + 1 if len(day) else 0
+    tot = draws.sum(axis=2)  # (draws, bars)
+    daily = np.stack([tot[:, day == d].sum(axis=1) for d in range(n_days)], axis=1)
+    pt = (out["predicted_long_usd"] + out["predicted_short_usd"]).to_numpy()
+    days = pd.DataFrame(
+        {
+            "predicted_usd": [float(pt[day == d].sum()) for d in range(n_days)],
+            "predicted_usd_p05": np.percentile(daily, 5, axis=0) if n_days else [],
+            "predicted_usd_p95": np.percentile(daily, 95, axis=0) if n_days else [],
+        },
+        index=pd.DatetimeIndex(pd.unique(day_ts), name="ts"),
+    )
+    return out, days
 
 
 def metrics_for(frame: pd.DataFrame, days: pd.DataFrame) -> dict[str, float] | None:
@@ -443,13 +588,13 @@ def expanding_predictions(
     """
     m = pd.Timestamp(year=start.year, month=start.month, day=1, tz="UTC")
     frames_out = []
+    days_out = []
     months: list[dict[str, Any]] = []
-    resid: dict[str, list[float]] = {}
     while m <= end:
         nxt = m + pd.offsets.MonthBegin(1)
         a, b = max(m, start), min(nxt - pd.Timedelta(microseconds=1), end)
         fit, oos = cal.fit_for(m)
-        fr = predict_month(frames, fit, a, b)
+        fr, dd = predict_month(frames, fit, a, b)
         if len(fr):
             s = fit.baseline_scales
             base = baseline_signals(frames).reindex(fr.index)
@@ -458,7 +603,7 @@ def expanding_predictions(
             fr["range_long_usd"] = s["range_long"] * base["range_long"]
             fr["range_short_usd"] = s["range_short"] * base["range_short"]
             frames_out.append(fr)
-            resid[fit.month] = fit.daily_log_residuals
+            days_out.append(dd)
         months.append({"month": m.strftime("%Y-%m"), "fit_month": fit.month,
                        "fit_end": fit.fit_end, "out_of_sample": oos, "bars": len(fr)})  # fmt: skip
         m = nxt
@@ -473,9 +618,7 @@ def expanding_predictions(
     else:
         bars["recorded_long_usd"] = np.nan
         bars["recorded_short_usd"] = np.nan
-    days = daily_band(bars, resid)
-    bars = bars.drop(columns=[c for c in bars.columns if c.startswith("_set")])
-    return bars, days, months
+    return bars, pd.concat(days_out), months
 
 
 __all__ = [
@@ -485,11 +628,12 @@ __all__ = [
     "MonthlyFit",
     "baseline_scales",
     "baseline_signals",
+    "calibrate_day_share",
     "calibrate_expanding",
-    "daily_band",
     "expanding_predictions",
     "fit_month",
     "load_asset_calibration",
     "metrics_for",
     "predict_month",
+    "predictive_draws",
 ]

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
+from scipy.optimize import least_squares, minimize
 
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -96,10 +96,13 @@ def fit_target(
             f"fitting window {start.date()} -> {end.date()} has {pos.shape[0]} bars with "
             "open interest, prices and recorded liquidations (need >= 60)"
         )
-    day = (ts[pos].asi8 // 86_400_000_000_000).astype(np.int64)
+    # day number from the first scored day; computed on timestamps, not on ``asi8``
+    # (whose unit follows the index's resolution: ns, us or ms)
+    sel = pd.DatetimeIndex(ts[pos]).normalize()
+    day = np.asarray((sel - sel[0]) // pd.Timedelta(days=1), dtype=np.int64)
     return FitTarget(
         pos=pos,
-        days=day - day.min(),
+        days=day,
         y_long=rec["long_usd"].to_numpy(np.float64)[pos],
         y_short=rec["short_usd"].to_numpy(np.float64)[pos],
     )
@@ -123,21 +126,31 @@ def profile_obs(
     scale_ref = float(np.sum(wp * y) / max(np.sum(wp * mu), 1e-300))
     floor_ref = float(np.exp(np.sum(wp * ly) / max(npos, 1e-300)))
 
-    def nll(x: FloatArray) -> float:
-        x = np.clip(x, -25.0, 25.0)
-        med = math.exp(x[0]) * scale_ref * mu + math.exp(x[1]) * floor_ref
-        r = ly - np.log(np.maximum(med, 1e-300))
-        return float(np.sum(wp * r * r))
+    if npos <= 0:
+        raise InputError("profile_obs: no positive recorded amount carries weight")
+    sw = np.sqrt(wp)
+    f_ref = floor_ref
 
-    best = None
+    def resid(x: FloatArray) -> FloatArray:
+        med = math.exp(x[0]) * scale_ref * mu + math.exp(x[1]) * f_ref
+        return np.asarray(sw * (ly - np.log(np.maximum(med, 1e-300))), dtype=np.float64)
+
+    def jac(x: FloatArray) -> FloatArray:
+        a = math.exp(x[0]) * scale_ref * mu
+        b = math.exp(x[1]) * f_ref
+        med = np.maximum(a + b, 1e-300)
+        return np.asarray(np.stack([-sw * a / med, -sw * b / med], axis=1), dtype=np.float64)
+
+    best_x, best_f = None, math.inf
     for x0 in ((0.0, -3.0), (-1.0, -1.0), (-3.0, 0.0)):
-        res = minimize(nll, np.array(x0), method="Nelder-Mead",
-                       options={"xatol": 1e-4, "fatol": 1e-9, "maxiter": 400})  # fmt: skip
-        if best is None or res.fun < best.fun:
-            best = res
-    assert best is not None
-    s2 = max(float(best.fun) / max(npos, 1.0), 1e-12)
-    bx = np.clip(best.x, -25.0, 25.0)
+        res = least_squares(resid, np.array(x0), jac=jac, bounds=(-25.0, 25.0), method="trf",
+                            xtol=1e-10, ftol=1e-12, gtol=1e-12, max_nfev=200)  # fmt: skip
+        fval = float(np.sum(res.fun**2))
+        if fval < best_f:
+            best_x, best_f = res.x, fval
+    assert best_x is not None
+    s2 = max(best_f / npos, 1e-12)
+    bx = np.clip(best_x, -25.0, 25.0)
     scale = max(math.exp(float(bx[0])) * scale_ref, 1e-300)
     floor = math.exp(float(bx[1])) * floor_ref
     ll = -0.5 * npos * (math.log(s2) + 1.0 + _LOG2PI) - float(np.sum(wp * ly))
@@ -180,6 +193,61 @@ def _to_x(p: BookParams, keys: Sequence[str]) -> list[float]:
     return out
 
 
+# Nelder–Mead's initial simplex: one step per coordinate (log units for the distance
+# median and sd, share for turnover, logit units for the side split). scipy's default
+# (5 % of the start, 0.00025 where the start is 0) is degenerate for the side-split
+# coefficients and for ``log dist_median`` at its bound (0).
+_STEP: dict[str, float] = {
+    "dist_median": 0.25,
+    "dist_sigma": 0.2,
+    "turnover": 0.05,
+    "theta0": 0.25,
+    "theta_funding": 0.25,
+    "theta_move": 0.25,
+    "theta_ls": 0.25,
+}
+
+
+def _local_search(
+    nll: Callable[[FloatArray], float], x0: Sequence[float], keys: Sequence[str],
+    maxiter: int, restarts: int,
+) -> list[float]:  # fmt: skip
+    """Nelder–Mead from ``x0`` with an explicit simplex, restarted ``restarts`` times."""
+    x = np.asarray(x0, dtype=np.float64)
+    fx = nll(x)
+    for _ in range(1 + max(0, restarts)):
+        simplex = np.vstack([x] + [x + _STEP[k] * np.eye(len(keys))[i]
+                                   for i, k in enumerate(keys)])  # fmt: skip
+        res = minimize(nll, x, method="Nelder-Mead",
+                       options={"maxiter": maxiter, "xatol": 1e-3, "fatol": 1e-3,
+                                "initial_simplex": simplex})  # fmt: skip
+        if float(res.fun) < fx - 1e-9:
+            improved = fx - float(res.fun)
+            x, fx = np.asarray(res.x, dtype=np.float64), float(res.fun)
+            if improved < 1e-3:
+                break
+        else:
+            break
+    return [float(v) for v in x]
+
+
+def valid_fit(p: BookParams) -> bool:
+    """Whether a fitted parameter set is a usable fit (not collapsed onto a floor).
+
+    Scale in ``[1e-7, 10]`` (recorded / aggregated liquidations), floor finite and
+    non-negative, sigma in ``[0.05, 10]`` (log-sd of 4-hour amounts), ``p_zero < 0.9``.
+    """
+    vals = [float(getattr(p, k)) for k in ("scale", "floor_usd", "sigma", "p_zero")]
+    if not all(math.isfinite(v) for v in vals):
+        return False
+    return (
+        1e-7 <= p.scale <= 10.0
+        and p.floor_usd >= 0
+        and 0.05 <= p.sigma <= 10.0
+        and (p.p_zero < 0.9)
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Fit:
     """One maximum-likelihood fit: parameters, log-likelihood, bars, evaluations."""
@@ -198,6 +266,7 @@ def fit_book(
     base: BookParams | None = None,
     starts: Sequence[BookParams] | None = None,
     maxiter: int = 250,
+    restarts: int = 1,
     weights_by_day: FloatArray | None = None,
 ) -> Fit:
     """Maximum-likelihood fit of the book's parameters on ``[start, end]`` (4-hour bars).
@@ -213,7 +282,10 @@ def fit_book(
     starts : sequence of BookParams, optional
         Starting points (default: a fixed grid over the leverage mix and turnover).
     maxiter : int
-        Nelder–Mead iterations.
+        Nelder–Mead iterations (per run).
+    restarts : int
+        Nelder–Mead restarts from the best point, each with a fresh simplex (a
+        collapsed simplex is the usual way Nelder–Mead stops short of an optimum).
     weights_by_day : array, optional
         Bootstrap multiplicity of each fitting day (day 0 = the first scored day).
 
@@ -253,14 +325,9 @@ def fit_book(
     scored = sorted(
         ((evaluate(_to_x(s, keys))[0], _to_x(s, keys)) for s in starts), key=lambda r: -r[0]
     )
-    x0 = np.asarray(scored[0][1], dtype=np.float64)
-    res = minimize(
-        lambda x: -evaluate(x)[0],
-        x0,
-        method="Nelder-Mead",
-        options={"maxiter": maxiter, "xatol": 1e-3, "fatol": 1e-3},
+    x_best = _local_search(
+        lambda x: -evaluate([float(v) for v in x])[0], scored[0][1], keys, maxiter, restarts
     )
-    x_best: list[float] = [float(v) for v in (res.x if -float(res.fun) >= scored[0][0] else x0)]
     ll, obs = evaluate(x_best)
     p = _to_params(x_best, base, keys).with_(**obs)
     return Fit(params=p, loglik=ll, n_bars=int(tgt.pos.shape[0]), evaluations=len(cache))
@@ -283,19 +350,38 @@ def bootstrap_fits(
     n: int = 10,
     block_days: int = 7,
     seed: int = 0,
-    maxiter: int = 60,
+    maxiter: int = 150,
+    restarts: int = 1,
     progress: Callable[[float], None] | None = None,
 ) -> list[BookParams]:
-    """Refits on ``n`` moving-block bootstrap resamples of the fitting days (seeded)."""
+    """Refits on ``n`` moving-block bootstrap resamples of the scored days (seeded).
+
+    Each resample draws ``block_days``-day blocks of the days that carry a record
+    (day 0 = the first scored day) until it has as many days as the window; each
+    refit starts at ``best`` and runs the same local search as :func:`fit_book`.
+
+    Raises
+    ------
+    InputError
+        When a refit is not a valid fit (:func:`valid_fit`); nothing is dropped silently.
+    """
     from liqcascade._time import to_utc
 
     t0, t1 = to_utc(start), to_utc(end)
-    n_days = int((t1.normalize() - t0.normalize()) / pd.Timedelta(days=1)) + 1
+    cut = frames.until(t1)
+    tgt = fit_target(cut, prepare(cut, best), t0, t1)
+    n_days = int(tgt.days.max()) + 1
     rng = np.random.default_rng(seed)
     out = []
-    for _ in range(n):
-        w = block_bootstrap_weights(n_days + 1, block_days, rng)
-        f = fit_book(frames, t0, t1, base=best, starts=[best], maxiter=maxiter, weights_by_day=w)
+    for i in range(n):
+        w = block_bootstrap_weights(n_days, block_days, rng)
+        f = fit_book(frames, t0, t1, base=best, starts=[best], maxiter=maxiter,
+                     restarts=restarts, weights_by_day=w)  # fmt: skip
+        if not valid_fit(f.params):
+            raise InputError(
+                f"bootstrap refit {i} on {t0.date()} -> {t1.date()} is not a valid fit "
+                f"(scale {f.params.scale:.3g}, sigma {f.params.sigma:.3g})"
+            )
         out.append(f.params)
         if progress:
             progress(1)
@@ -311,4 +397,5 @@ __all__ = [
     "fit_target",
     "hurdle_lognormal_loglik",
     "profile_obs",
+    "valid_fit",
 ]
