@@ -15,9 +15,7 @@ from liqcascade.report._build import PLOTLY_JS
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "src" / "liqcascade" / "report"
 MAX_LINES = 80
-ALLOW_LONG: frozenset[str] = frozenset(
-    {"_validation_section.py"}  # being rewritten on the "book" branch; emptied after merge
-)
+ALLOW_LONG: frozenset[str] = frozenset()
 
 
 def test_no_report_function_longer_than_80_lines() -> None:
@@ -51,8 +49,6 @@ def test_vendored_plotly_matches_the_python_package() -> None:
 
 def test_no_reference_to_files_users_do_not_have() -> None:
     for path in REPORT.glob("*.py"):
-        if path.name == "_validation_section.py":
-            continue
         text = path.read_text()
         assert "DESIGN.md" not in text and "docs/" not in text, path.name
 
