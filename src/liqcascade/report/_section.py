@@ -86,6 +86,8 @@ class Headline:
         The number hit a limit of the model (book exhausted) and is a bound.
     section : str
         Anchor of the section it comes from (filled in by the builder).
+    asset : str
+        The asset it is about (filled in by the builder).
     """
 
     key: str
@@ -99,6 +101,7 @@ class Headline:
     high: float | None = None
     bound: bool = False
     section: str = ""
+    asset: str = ""
 
 
 @dataclass(frozen=True)
@@ -296,11 +299,20 @@ class ReportContext:
 
     @cached_property
     def _estimate(self) -> tuple[PositionBook, str]:
+        """The estimated book and which parameters made it.
+
+        An asset the map estimator does not cover (yet) takes the positions of
+        :attr:`market` (the market layer's estimated book of that asset).
+        """
+        from liqcascade.errors import InputError
         from liqcascade.positions._maps import estimate_at
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            book, which = estimate_at(self.last_oi_bar, asset=self.asset)
+            try:
+                book, which = estimate_at(self.last_oi_bar, asset=self.asset)
+            except InputError:
+                return self.market.positions, "market"
         return book, str(which)
 
     @property

@@ -1,0 +1,212 @@
+"""Running the report's sections: one job per section and asset, in one or two lanes.
+
+The sections that stand on the estimated market (data, liquidation map, validation,
+cascade, support) share one lane, so the market, the estimated books and the identified
+back-tests are computed once; the others run in a second lane, in a forked process,
+when two cores are free. Each lane runs numba on one thread: the kernels the report
+calls are single-shock cascades whose parallel launch costs more than it gains, and two
+lanes already keep both cores busy. The figures do not depend on the lane.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from liqcascade.report._registry import SectionSpec
+from liqcascade.report._section import Claim, Headline, ReportContext, Section
+
+MARKET_LANE: frozenset[str] = frozenset({"data", "liqmap", "validation", "cascade"})
+"""Sections that share the estimated market's results (one lane)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One section run for one asset."""
+
+    spec: SectionSpec
+    asset: str
+    n_assets: int = 1
+
+    @property
+    def sid(self) -> str:
+        """Anchor and summary.json key: ``cascade`` for ETH, ``cascade-btc`` for BTC."""
+        return self.spec.id if self.asset == "ETH" else f"{self.spec.id}-{self.asset.lower()}"
+
+    @property
+    def title(self) -> str:
+        """Heading: the asset named when the report covers several."""
+        if self.n_assets == 1:
+            return self.spec.title
+        if self.spec.scope == "asset":
+            return f"{self.asset}: {self.spec.title}"
+        if self.spec.scope == "ETH":
+            return f"{self.spec.title} (ETH only)"
+        return self.spec.title
+
+    @property
+    def menu(self) -> str:
+        """Menu label."""
+        m = self.spec.menu or self.spec.title
+        return f"{m} {self.asset}" if self.spec.scope == "asset" and self.n_assets > 1 else m
+
+
+@dataclass
+class Done:
+    """A finished job: the section (figures already rendered), its view and its cost."""
+
+    job: Job
+    section: Section
+    view: dict[str, Any]
+    wall_s: float
+    cpu_s: float
+    lane: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def plan(specs: list[SectionSpec], assets: tuple[str, ...]) -> tuple[list[Job], list[str]]:
+    """Jobs in report order, and the ids of ETH-only sections skipped (no ETH asked)."""
+    jobs: list[Job] = []
+    skipped: list[str] = []
+    n = len(assets)
+    for spec in specs:
+        if spec.scope == "asset":
+            jobs += [Job(spec, a, n) for a in assets]
+        elif spec.scope == "all":
+            jobs.append(Job(spec, assets[0], n))
+        elif "ETH" in assets:
+            jobs.append(Job(spec, "ETH", n))
+        else:
+            skipped.append(spec.id)
+    return jobs, skipped
+
+
+def _note(job: Job) -> str:
+    if job.n_assets > 1 and job.spec.scope == "ETH":
+        return (
+            "ETH only: the data or the scenario behind this section exist for ETH alone in "
+            "the bundle."
+        )
+    return ""
+
+
+def run_job(job: Job, ctx: ReportContext, render: Callable[[Section], dict[str, Any]]) -> Done:
+    """Run one section on the context of its asset; suffix its keys for a further asset."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    s = job.spec.load()(ctx.for_asset(job.asset))
+    s.id, s.title = job.sid, job.title
+    suffix = "" if job.asset == "ETH" else f"_{job.asset.lower()}"
+    s.claims = [Claim(**{**asdict(c), "section": s.id}) for c in s.claims] if not suffix else []
+    s.headlines = [
+        Headline(**{**asdict(h), "key": h.key + suffix, "section": s.id, "asset": job.asset})
+        for h in s.headlines
+    ]
+    if _note(job):
+        s.takeaways = [_note(job), *s.takeaways]
+    view = {**render(s), "menu": job.menu}
+    s = replace(s, figures=[])  # rendered: the page needs only the view
+    return Done(job, s, view, time.perf_counter() - t0, time.process_time() - c0)
+
+
+def _one_thread() -> int | None:
+    """Run numba on one thread; return the previous count (None without numba)."""
+    try:
+        import numba
+
+        prev = int(numba.get_num_threads())
+        numba.set_num_threads(1)
+        return prev
+    except (ImportError, ValueError):  # numba absent or disabled
+        return None
+
+
+def _restore_threads(n: int | None) -> None:
+    if n is not None:
+        import numba
+
+        numba.set_num_threads(n)
+
+
+def _lane(
+    jobs: list[Job], ctx: ReportContext, render: Callable[[Section], dict[str, Any]], lane: int
+) -> list[Done]:
+    _one_thread()
+    out = []
+    for j in jobs:
+        d = run_job(j, ctx, render)
+        d.lane = lane
+        out.append(d)
+    return out
+
+
+def _fork_ok() -> bool:
+    return (
+        sys.platform != "win32" and "fork" in __import__("multiprocessing").get_all_start_methods()
+    )
+
+
+def workers_default() -> int:
+    """Two lanes when two cores are available to this process (and fork exists), else one."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    return 2 if n >= 2 and _fork_ok() else 1
+
+
+def _worker_lane(
+    jobs: list[Job], quick: bool, as_of: Any, assets: tuple[str, ...], lane: int
+) -> list[Done]:
+    """A lane in a forked process (its own context; figures rendered there)."""
+    from liqcascade.report._build import render_section
+
+    ctx = ReportContext(quick, assets[0], as_of, assets=assets)
+    return _lane(jobs, ctx, render_section, lane)
+
+
+def run_all(
+    jobs: list[Job],
+    ctx: ReportContext,
+    render: Callable[[Section], dict[str, Any]],
+    *,
+    workers: int = 1,
+    on_section: Callable[[str, float], None] | None = None,
+) -> list[Done]:
+    """Run ``jobs``; with ``workers=2`` the non-market lane runs in a forked process.
+
+    Returns the finished jobs in the order of ``jobs``.
+    """
+    other = [j for j in jobs if j.spec.id not in MARKET_LANE]
+    main = [j for j in jobs if j.spec.id in MARKET_LANE]
+    if workers < 2 or not other or not main or not _fork_ok():
+        main, other = jobs, []
+    done: list[Done] = []
+    pool = None
+    fut = None
+    if other:
+        import multiprocessing
+
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        fut = pool.submit(_worker_lane, other, ctx.quick, ctx.as_of, ctx.assets, 1)
+    prev = _one_thread()
+    try:
+        for j in main:
+            done.append(run_job(j, ctx, render))
+            if on_section is not None:
+                on_section(j.sid, done[-1].wall_s)
+        if fut is not None:
+            for d in fut.result():
+                done.append(d)
+                if on_section is not None:
+                    on_section(d.job.sid, d.wall_s)
+    finally:
+        _restore_threads(prev)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    order = {j.sid: i for i, j in enumerate(jobs)}
+    return sorted(done, key=lambda d: order[d.job.sid])
