@@ -5,6 +5,7 @@ compute (:mod:`liqcascade.collateral` → :class:`CollateralView`) → figures �
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ __all__ = ["CollateralView", "compute", "figures", "prose", "section", "summary"
 PRICINGS = ("own-book", "index", "redemption")
 """How the venue values collateral: its own book (Binance before 2025-10-14), an
 external index, the issuer's redemption ratio."""
+_PRIVATE = re.compile(r"DESIGN\.md,?\s*")
+"""Names of files a reader of the report does not have (dropped from the sources)."""
 _LABEL = {"own-book": "own book", "index": "external index", "redemption": "redemption ratio"}
 
 
@@ -156,8 +159,11 @@ def tables(v: CollateralView) -> list[Table]:
             }
         ]
     )
-    assumptions = pd.DataFrame(list(v.setup.assumptions)).rename(
-        columns={"what": "assumed", "value": "value", "source": "source"}
+    assumptions = pd.DataFrame(
+        [
+            {"assumed": a["what"], "value": a["value"], "source": _PRIVATE.sub("", a["source"])}
+            for a in v.setup.assumptions
+        ]
     )
     return [
         Table("The loop on 2025-10-10 under three ways of pricing collateral", _pricing_table(v)),
