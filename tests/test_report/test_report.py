@@ -50,7 +50,7 @@ def test_report_files_and_summary(report: dict[str, Path]) -> None:
     for h in front["headlines"].values():
         assert h["interval"] and h["evidence"] and h["section"]
     # the report leads with the calibrated response; the static book is its upper bound
-    assert list(front["headlines"])[0] == "move_5pct"
+    assert next(iter(front["headlines"])) == "move_5pct"
     assert "upper bound" in front["headlines"]["forced_selling_5pct"]["interval"]
     # ETH-only sections say so when the report covers two assets
     assert "ETH only" in html.split('id="stress"')[1][:2000]
