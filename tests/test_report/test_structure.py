@@ -66,3 +66,23 @@ def test_registry_lookup_and_bad_input() -> None:
         _ = ReportContext(as_of="2001-01-01").last_oi_bar
     ctx = ReportContext(as_of="2025-06-30")
     assert ctx.last_oi_bar <= pd.Timestamp("2025-06-30 23:59:59", tz="UTC")
+
+
+def test_data_fingerprint_hashes_the_bundled_files() -> None:
+    from liqcascade.report._build import data_fingerprint
+
+    fp = data_fingerprint()
+    assert len(fp) == 12 and fp != "e3b0c44298fc"  # not the SHA-256 of nothing
+    assert data_fingerprint() == fp
+
+
+def test_lanes_keep_report_order_and_split_the_work() -> None:
+    from liqcascade.report._registry import get_section
+    from liqcascade.report._run import MARKET_LANE, plan
+
+    jobs, skipped = plan([get_section(s) for s in ("data", "cascade", "stress")], ("ETH", "BTC"))
+    assert [j.sid for j in jobs] == ["data", "cascade", "cascade-btc", "stress"]
+    assert not skipped and "cascade" in MARKET_LANE and "stress" not in MARKET_LANE
+    assert jobs[3].title.endswith("(ETH only)") and jobs[2].title.startswith("BTC: ")
+    jobs, skipped = plan([get_section(s) for s in ("cascade", "stress")], ("BTC",))
+    assert [j.sid for j in jobs] == ["cascade-btc"] and skipped == ["stress"]

@@ -126,19 +126,26 @@ def _jsonable(obj: Any) -> Any:
 
 
 def data_fingerprint() -> str:
-    """SHA-256 (first 12 hex digits) of the bundled data files the report reads."""
+    """SHA-256 (first 12 hex digits) of the bundled data files the report reads.
+
+    Every file under the bundle's ``_files`` folder, in name order (name and bytes).
+    """
     h = hashlib.sha256()
-    for pkg in ("liqcascade.datasets", "liqcascade.data"):
+    for pkg in ("liqcascade.data.bundled", "liqcascade.datasets", "liqcascade.data"):
         try:
             root = files(pkg) / "_files"
         except ModuleNotFoundError:
             continue
         if not root.is_dir():
             continue
-        for f in sorted(root.iterdir(), key=lambda p: p.name):
-            if f.is_file():
-                h.update(f.name.encode())
-                h.update(f.read_bytes())
+        stack = [root]
+        while stack:
+            for f in sorted(stack.pop().iterdir(), key=lambda p: p.name, reverse=True):
+                if f.is_dir():
+                    stack.append(f)
+                elif f.is_file():
+                    h.update(f.name.encode())
+                    h.update(f.read_bytes())
         break
     return h.hexdigest()[:12]
 
