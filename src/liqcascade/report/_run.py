@@ -5,7 +5,8 @@ share one lane, so the market, the estimated books and the identified back-tests
 computed once; the volatility fits join them to balance the lanes; the others run in a
 second lane, in a forked process, when two cores are free. Each lane runs numba on one
 thread: the kernels the report calls are single-shock cascades whose parallel launch
-costs more than it gains, and two lanes already keep both cores busy. The figures do not depend on the lane.
+costs more than it gains, and two lanes already keep both cores busy. The figures do not
+depend on the lane.
 """
 
 from __future__ import annotations
