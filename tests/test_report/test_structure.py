@@ -86,3 +86,43 @@ def test_lanes_keep_report_order_and_split_the_work() -> None:
     assert jobs[3].title.endswith("(ETH only)") and jobs[2].title.startswith("BTC: ")
     jobs, skipped = plan([get_section(s) for s in ("cascade", "stress")], ("BTC",))
     assert [j.sid for j in jobs] == ["cascade-btc"] and skipped == ["stress"]
+
+
+def test_two_lanes_give_the_same_report_as_one(tmp_path: Path) -> None:
+    """Run in a fresh interpreter (numba's threads not yet started, so it may fork)."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json; from liqcascade.report import build_report; "
+        "build_report(sys.argv[1], sections=('cascade', 'contagion', 'solvency'), quick=True, "
+        "asset='ETH', workers=int(sys.argv[2]))"
+    )
+    env_path = str(ROOT / "src")
+    for w in (1, 2):
+        subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / f"w{w}"), str(w)],
+            check=True,
+            env={**__import__("os").environ, "PYTHONPATH": env_path},
+        )
+    s1, s2 = (json.loads((tmp_path / f"w{w}" / "summary.json").read_text()) for w in (1, 2))
+    assert {v["lane"] for v in s2["timings"].values()} == {0, 1}  # the fork did share the work
+    assert {v["lane"] for v in s1["timings"].values()} == {0}
+
+    def timeless(x: object) -> object:  # a section may report how long its step took
+        if isinstance(x, dict):
+            return {k: timeless(v) for k, v in x.items() if not k.endswith("_seconds")}
+        return [timeless(v) for v in x] if isinstance(x, list) else x
+
+    assert timeless(s1["sections"]) == timeless(s2["sections"]) and s1["claims"] == s2["claims"]
+    figs = [
+        re.findall(
+            r'class="figjson"[^>]*>(.*?)</script>',
+            (tmp_path / f"w{w}" / "report.html").read_text(),
+            re.S,
+        )
+        for w in (1, 2)
+    ]
+    assert figs[0] == figs[1] and figs[0]

@@ -1,9 +1,10 @@
 """Running the report's sections: one job per section and asset, in one or two lanes.
 
 The sections that stand on the estimated market (liquidation map, validation, cascade)
-share one lane, so the market, the estimated books and the identified back-tests are
-computed once; the volatility fits join them to balance the lanes; the others run in a
-second lane, in a forked process, when two cores are free. Each lane runs numba on one
+run in the main process, so the market, the estimated books and the identified
+back-tests are computed once; when two cores are free, a forked process takes the
+other sections from a shared queue (longest first) and the main process joins it when
+its own sections are done. Each lane runs numba on one
 thread: the kernels the report calls are single-shock cascades whose parallel launch
 costs more than it gains, and two lanes already keep both cores busy. The figures do not
 depend on the lane.
@@ -22,9 +23,19 @@ from typing import Any
 from liqcascade.report._registry import SectionSpec
 from liqcascade.report._section import Claim, Headline, ReportContext, Section
 
-MARKET_LANE: frozenset[str] = frozenset({"liqmap", "validation", "cascade", "volatility"})
-"""Sections run in the main process: those sharing the estimated market's results, and
-the volatility fits, which balance the two lanes' CPU time (measured: about 13 and 12 s)."""
+MARKET_LANE: frozenset[str] = frozenset({"liqmap", "validation", "cascade"})
+"""Sections run in the main process: they share the estimated market's results."""
+
+COST_HINT: dict[str, float] = {
+    "transparency": 7.5, "volatility": 6.0, "support": 2.0, "stress": 1.0, "data": 1.0,
+    "protect": 0.8, "collateral": 0.5, "solvency": 0.4, "contagion": 0.3,
+}  # fmt: skip
+"""CPU seconds each other section took on the bundled data (only orders the shared queue:
+the longest first, so the two lanes end together)."""
+
+_NEXT: Any = None
+"""Index of the next job of the shared queue (a process-shared integer, set before the
+fork so that the worker inherits it)."""
 
 
 @dataclass(frozen=True)
@@ -134,22 +145,35 @@ def _restore_threads(n: int | None) -> None:
         numba.set_num_threads(n)
 
 
-def _lane(
-    jobs: list[Job], ctx: ReportContext, render: Callable[[Section], dict[str, Any]], lane: int
-) -> list[Done]:
-    _one_thread()
-    out = []
-    for j in jobs:
-        d = run_job(j, ctx, render)
-        d.lane = lane
-        out.append(d)
-    return out
+def _take(queue: list[Job]) -> Job | None:
+    """The next job of the shared queue, or None when it is empty."""
+    if _NEXT is None:
+        return None
+    with _NEXT.get_lock():
+        i = int(_NEXT.value)
+        if i >= len(queue):
+            return None
+        _NEXT.value = i + 1
+    return queue[i]
 
 
 def _fork_ok() -> bool:
-    return (
-        sys.platform != "win32" and "fork" in __import__("multiprocessing").get_all_start_methods()
-    )
+    """Can this process fork safely? Not on Windows, nor once numba launched its threads.
+
+    numba's OpenMP layer aborts a child forked after its threads started, so a process
+    that already ran a parallel kernel (a notebook, a test session) runs one lane.
+    """
+    import multiprocessing
+
+    if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    try:
+        import numba
+
+        numba.threading_layer()  # raises ValueError while no thread was launched
+    except (ImportError, ValueError):
+        return True
+    return False
 
 
 def workers_default() -> int:
@@ -161,14 +185,30 @@ def workers_default() -> int:
     return 2 if n >= 2 and _fork_ok() else 1
 
 
-def _worker_lane(
-    jobs: list[Job], quick: bool, as_of: Any, assets: tuple[str, ...], lane: int
-) -> list[Done]:
-    """A lane in a forked process (its own context; figures rendered there)."""
+def _worker_lane(queue: list[Job], quick: bool, as_of: Any, assets: tuple[str, ...]) -> list[Done]:
+    """The second lane, in a forked process: takes jobs from the shared queue."""
     from liqcascade.report._build import render_section
 
     ctx = ReportContext(quick, assets[0], as_of, assets=assets)
-    return _lane(jobs, ctx, render_section, lane)
+    _one_thread()
+    out = []
+    while (j := _take(queue)) is not None:
+        d = run_job(j, ctx, render_section)
+        d.lane = 1
+        out.append(d)
+    return out
+
+
+def _worker_result(fut: Any) -> list[Done]:
+    """The worker's finished jobs ([] when there is none or it died)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if fut is None:
+        return []
+    try:
+        return list(fut.result())
+    except BrokenProcessPool:
+        return []
 
 
 def run_all(
@@ -179,35 +219,47 @@ def run_all(
     workers: int = 1,
     on_section: Callable[[str, float], None] | None = None,
 ) -> list[Done]:
-    """Run ``jobs``; with ``workers=2`` the non-market lane runs in a forked process.
+    """Run ``jobs``; with ``workers=2`` a forked process shares the work.
 
-    Returns the finished jobs in the order of ``jobs``.
+    The main process runs the market sections, then both processes take the other
+    sections from one queue, longest first. Returns the finished jobs in the order
+    of ``jobs``.
     """
-    other = [j for j in jobs if j.spec.id not in MARKET_LANE]
-    main = [j for j in jobs if j.spec.id in MARKET_LANE]
-    if workers < 2 or not other or not main or not _fork_ok():
-        main, other = jobs, []
-    done: list[Done] = []
-    pool = None
-    fut = None
-    if other:
-        import multiprocessing
+    global _NEXT
+    import multiprocessing
 
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-        fut = pool.submit(_worker_lane, other, ctx.quick, ctx.as_of, ctx.assets, 1)
+    two = workers >= 2 and _fork_ok()
+    pinned = [j for j in jobs if j.spec.id in MARKET_LANE] if two else jobs
+    queue = [j for j in jobs if j not in pinned]
+    queue.sort(key=lambda j: -COST_HINT.get(j.spec.id, 1.0))
+    fork = multiprocessing.get_context("fork") if two and queue else None
+    _NEXT = fork.Value("i", 0) if fork is not None else None
+    pool = None if fork is None else ProcessPoolExecutor(1, mp_context=fork)
+    fut = (
+        None if pool is None else pool.submit(_worker_lane, queue, ctx.quick, ctx.as_of, ctx.assets)
+    )
+    done: list[Done] = []
     prev = _one_thread()
     try:
-        for j in main:
+        for j in pinned + ([] if fut is not None else queue):
             done.append(run_job(j, ctx, render))
             if on_section is not None:
                 on_section(j.sid, done[-1].wall_s)
-        if fut is not None:
-            for d in fut.result():
-                done.append(d)
-                if on_section is not None:
-                    on_section(d.job.sid, d.wall_s)
+        while fut is not None and (j := _take(queue)) is not None:
+            done.append(run_job(j, ctx, render))
+            if on_section is not None:
+                on_section(j.sid, done[-1].wall_s)
+        for d in _worker_result(fut):
+            done.append(d)
+            if on_section is not None:
+                on_section(d.job.sid, d.wall_s)
+        for j in [j for j in jobs if j.sid not in {d.job.sid for d in done}]:
+            done.append(run_job(j, ctx, render))  # a lost worker's jobs, run here
+            if on_section is not None:
+                on_section(j.sid, done[-1].wall_s)
     finally:
         _restore_threads(prev)
+        _NEXT = None
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     order = {j.sid: i for i, j in enumerate(jobs)}
