@@ -176,8 +176,9 @@ def tables(v: CollateralView) -> list[Table]:
 def _takeaways(v: CollateralView) -> list[str]:
     s = v.results
     own, red = s["own-book"], s["redemption"]
-    h = v.haircut[v.haircut["asset"] == "USDE"].set_index("shock")
+    h = v.haircut[v.haircut["asset"] == "USDE"]
     worst = float(min(v.haircut["shock"]))
+    row = h[h["shock"] == worst].iloc[0]
     return [
         f"Scenario, not a replay: with an assumed population of {own['accounts']} unified-margin "
         "accounts driven by the recorded ETH path of 2025-10-10, pricing collateral on the "
@@ -189,8 +190,8 @@ def _takeaways(v: CollateralView) -> list[str]:
         "external index sits between.",
         f"For a {pct(abs(worst), 0)} ETH fall the smallest USDe haircut that keeps the margin "
         f"the venue counts within what USDe fetches on its own book is "
-        f"{pct(float(h.loc[worst, 'smallest_haircut']))} (in force: "
-        f"{pct(float(h.loc[worst, 'haircut_in_force']))}).",
+        f"{pct(float(row['smallest_haircut']))} (in force: "
+        f"{pct(float(row['haircut_in_force']))}).",
     ]
 
 

@@ -245,10 +245,10 @@ def run_all(
             done.append(run_job(j, ctx, render))
             if on_section is not None:
                 on_section(j.sid, done[-1].wall_s)
-        while fut is not None and (j := _take(queue)) is not None:
-            done.append(run_job(j, ctx, render))
+        while fut is not None and (nxt := _take(queue)) is not None:
+            done.append(run_job(nxt, ctx, render))
             if on_section is not None:
-                on_section(j.sid, done[-1].wall_s)
+                on_section(nxt.sid, done[-1].wall_s)
         for d in _worker_result(fut):
             done.append(d)
             if on_section is not None:
