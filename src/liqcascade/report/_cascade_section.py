@@ -271,7 +271,8 @@ def figures(v: CascadeView) -> list[go.Figure]:
         "round"
     )
     fc = fragility_figure(v.calibrated, v.fragility.frame, v.asset)
-    _mark_bounds(fc, v.fragility.frame[v.fragility.frame["shock"] >= -0.10])
+    fr = v.fragility.frame
+    _mark_bounds(fc, fr[(fr["shock"] >= -0.10) & (fr["shock"] <= 0)])  # the figure's range
     if v.fall5.book_exhausted:
         f5.add_annotation(
             text="book exhausted: the move is a bound", xref="paper", yref="paper", x=0.0,
