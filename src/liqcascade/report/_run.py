@@ -102,8 +102,8 @@ def plan(specs: list[SectionSpec], assets: tuple[str, ...]) -> tuple[list[Job], 
 def _note(job: Job) -> str:
     if job.n_assets > 1 and job.spec.scope == "ETH":
         return (
-            "ETH only: the data or the scenario behind this section exist for ETH alone in "
-            "the bundle."
+            "ETH only: this section is computed for ETH; the bundle's other assets feed the "
+            "liquidation-map, validation and cascade sections."
         )
     return ""
 
