@@ -155,7 +155,7 @@ def fragility_figure(c: Calibrated, static: pd.DataFrame, asset: str) -> go.Figu
     fig.add_trace(
         go.Scatter(
             x=s["shock"] * 100, y=s["final_move"] * 100, mode="lines",
-            name="static book (an upper bound)", line={"color": RECORDED, "dash": "dash"},
+            name="static book (no recovery: the bound)", line={"color": RECORDED, "dash": "dash"},
             hovertemplate="first fall %{x:.1f} %: static book %{y:.1f} %<extra></extra>",
         )
     )  # fmt: skip
