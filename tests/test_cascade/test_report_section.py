@@ -13,7 +13,7 @@ from liqcascade.report import build_report
 @pytest.fixture(scope="module")
 def summary(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("cascade_report")
-    paths = build_report(out, modules=("liqcascade.report._cascade_section",), quick=True)
+    paths = build_report(out, sections=("cascade",), quick=True, asset="ETH")
     assert 'id="cascade"' in paths["html"].read_text()
     return json.loads(paths["summary"].read_text())
 
@@ -40,7 +40,8 @@ def test_section_claims(summary: dict) -> None:
     assert "$" in five["computed"] and five["verdict"] in (
         "supported", "not supported", "interval spans both answers",
     )  # fmt: skip
-    lo, hi = summary["sections"]["cascade"]["fall_5pct_forced_usd_range"]
+    f5 = summary["sections"]["cascade"]["calibrated"]["fall_5pct"]
+    lo, hi = f5["liquidated_p10"], f5["liquidated_p90"]
     if lo < 1e8 <= hi:
         assert five["verdict"] == "interval spans both answers"
     # the size behind a level rests on the book's uncertain scale: only the model speaks
@@ -48,15 +49,31 @@ def test_section_claims(summary: dict) -> None:
     assert four["verdict"] == "not testable with these data"
 
 
-def test_section_headlines(summary: dict) -> None:
+def test_section_headlines_are_calibrated(summary: dict) -> None:
     h = summary["front"]["headlines"]
-    cs = h["critical_shock"]
-    assert cs["value"] == pytest.approx(
-        summary["sections"]["cascade"]["critical_shock_10pct"]["shock"]
+    c = summary["sections"]["cascade"]
+    cal = c["calibrated"]
+    # the headline is the calibrated response; the static book is only its upper bound
+    mv = h["move_5pct"]
+    assert mv["value"] == cal["fall_5pct"]["move_median"]
+    assert mv["low"] <= mv["value"] <= mv["high"] <= -0.05 + 1e-9
+    assert cal["fall_5pct"]["static_upper_bound"]["final_move"] <= mv["low"] + 1e-9
+    assert "upper bound" in mv["interval"] and "Event back-test" in mv["evidence"]
+    oos = cal["fall_5pct"]["out_of_sample"]
+    beats = oos["move_mae_pp"] < min(
+        oos["trigger_baseline_move_mae_pp"], oos["empirical_baseline_move_mae_pp"]
     )
+    assert cal["beats_baselines"] == beats
+    assert ("does not beat" in mv["evidence"]) == (not beats)
+    cs = h["critical_shock"]
+    assert cs["value"] == cal["critical_shock"]
     assert cs["low"] <= cs["value"] <= cs["high"] < 0
+    # the static book's critical shock is smaller in size: the bound is on the other side
+    assert c["critical_shock_10pct"]["shock"] >= cs["low"]
     fs = h["forced_selling_5pct"]
+    assert fs["value"] == cal["fall_5pct"]["liquidated_median"]
     assert fs["low"] <= fs["value"] <= fs["high"] and fs["section"] == "cascade"
+    assert "range baseline" in fs["evidence"]
 
 
 def test_book_data_readme_exists() -> None:

@@ -23,4 +23,19 @@ def test_section_quick() -> None:
     # a deeper ETH shock never needs a smaller USDe haircut
     usde = sorted((r["shock"], r["smallest_haircut"]) for r in hc if r["asset"] == "USDE")
     assert usde[0][1] >= usde[-1][1]
-    assert "scenario" in s.finding
+    assert "Scenario, not a replay" in s.takeaways[0]
+    assert len(s.takeaways) == 3 and s.notes and "not public" in s.notes[0]
+    assert s.claims[0].verdict == "partly supported"
+    # every table cell a person reads is formatted: no scientific notation
+    from liqcascade.report._format import SCI_NOTATION, format_table
+
+    for _, df in s.tables:
+        cells = format_table(df).astype(str).to_numpy().ravel()
+        assert not [c for c in cells if SCI_NOTATION.search(c)]
+
+
+def test_collateral_is_registered() -> None:
+    from liqcascade.report._registry import get_section
+
+    spec = get_section("collateral")
+    assert spec.scope == "ETH" and spec.load() is section

@@ -1,22 +1,58 @@
-"""The validation report section, on the real bundled data."""
+"""The validation report section, on the real bundled data (ETH and BTC)."""
 
 from __future__ import annotations
 
 import json
 
-from liqcascade.report import build_report
+import pytest
+
+from liqcascade._json import to_jsonable
+from liqcascade.report._format import SCI_NOTATION, format_table
+from liqcascade.report._section import ReportContext
+from liqcascade.report._validation_section import compute, prose, section, summary
 
 
-def test_validation_section_summary(tmp_path) -> None:
-    paths = build_report(tmp_path, modules=("liqcascade.report._validation_section",), quick=True)
-    s = json.loads(paths["summary"].read_text())
-    v = s["sections"]["validation"]
-    assert v["beats_baselines_oos"] is True
-    assert v["oos_corr_daily_model"] > v["oos_corr_daily_baseline"] > v["oos_corr_daily_default"]
-    assert v["default_overprediction_oos"] > 2.0
-    assert v["backtest_oos"]["metrics"]["corr_daily"] == v["oos_corr_daily_model"]
-    assert v["backtest_oos"]["bars"] == 61 * 6
-    claims = [c for c in s["claims"] if "heatmaps" in c["claim"]]
-    assert claims and claims[0]["verdict"] == "not supported"
-    html = paths["html"].read_text()
-    assert "Are liquidation estimates any good" in html
+@pytest.fixture(scope="module")
+def ctx() -> ReportContext:
+    return ReportContext(quick=True, assets=("ETH", "BTC"))
+
+
+def test_validation_section_covers_both_assets(ctx: ReportContext) -> None:
+    s = section(ctx)
+    json.dumps(to_jsonable(s.summary))
+    assert set(s.summary["assets"]) == {"ETH", "BTC"}
+    for a, d in s.summary["assets"].items():
+        m = d["metrics"]
+        for k in ("corr_daily", "range_baseline_corr_daily", "baseline_corr_daily",
+                  "coverage_90_daily", "corr_daily_short"):  # fmt: skip
+            assert -1.0 <= m[k] <= 1.0, (a, k)
+        assert [r["month"] for r in d["months"]] == [f"2025-0{i}" for i in range(3, 8)]
+        # each month predicted by a fit that ends before it: out of sample
+        assert all(r["fit_end"] < r["month"] for r in d["months"])
+        beats = d["beats_range_baseline"]
+        assert beats["total_pearson"] == (m["corr_daily"] > m["range_baseline_corr_daily"])
+        tab = d["hyperliquid_check"]["table"]
+        assert sum(tab["data"].values()) == pytest.approx(1.0, abs=1e-9)
+        assert sum(tab["model"].values()) == pytest.approx(1.0, abs=1e-9)
+    # two back-test figures and the distance check; 3 tables per asset minus one shared
+    assert len(s.figures) == 3 and len(s.tables) == 5
+    for _, df in s.tables:
+        cells = format_table(df).astype(str).to_numpy().ravel()
+        assert not [c for c in cells if SCI_NOTATION.search(c)]
+
+
+def test_validation_claim_and_front_score_agree(ctx: ReportContext) -> None:
+    v = compute(ctx)
+    p = prose(v)
+    m = summary(v)["assets"]["ETH"]["metrics"]
+    assert p.claims[0].verdict == "partly supported"
+    assert f"{m['corr_daily']:.2f}" in p.claims[0].computed
+    # the forced-selling card quotes the same out-of-sample score (one back-test per run)
+    score = ctx.book_score
+    assert score is not None
+    assert score.model == m["corr_daily"] and score.baseline == m["range_baseline_corr_daily"]
+    assert ctx.identified("ETH") is v.assets[0].backtest
+    # a miss against the range baseline is said in words
+    for av, line in zip(v.assets, p.takeaways[1:3], strict=True):
+        assert av.asset in line
+        assert ("all six" in line) == (not av.misses())

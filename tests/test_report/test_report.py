@@ -28,15 +28,32 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_report_files_and_summary(report: dict[str, Path]) -> None:
     html = report["html"].read_text()
     summary = json.loads(report["summary"].read_text())
-    assert len(summary["sections"]) == len(SECTIONS)
+    per_asset = [sp.id for sp in SECTIONS if sp.scope == "asset"]
+    assert len(summary["sections"]) == len(SECTIONS) + len(per_asset)  # ETH and BTC
+    for sid in per_asset:
+        assert f"{sid}-btc" in summary["sections"], sid
+    assert summary["front"]["assets"] == ["ETH", "BTC"]
+    assert set(summary["timings"]) == set(summary["sections"])
     data = summary["sections"]["data"]
     assert data["eth_1d"]["first"].startswith("2017-08-17")
     assert data["recorded_long_liquidations_usd"] > data["recorded_short_liquidations_usd"] > 1e8
     front = summary["front"]
     assert front["as_of"].startswith("2025-07-31") and len(front["fingerprint"]) == 12
-    assert 5 <= len(front["headlines"]) <= 6
+    eth = [h for h in front["headlines"].values() if h["asset"] == "ETH"]
+    btc = [h for h in front["headlines"].values() if h["asset"] == "BTC"]
+    assert 5 <= len(eth) <= 6 and len(btc) == 3
+    assert [h["key"] for h in btc] == [
+        "move_5pct_btc",
+        "critical_shock_btc",
+        "forced_selling_5pct_btc",
+    ]
     for h in front["headlines"].values():
         assert h["interval"] and h["evidence"] and h["section"]
+    # the report leads with the calibrated response; the static book is its upper bound
+    assert next(iter(front["headlines"])) == "move_5pct"
+    assert "upper bound" in front["headlines"]["forced_selling_5pct"]["interval"]
+    # ETH-only sections say so when the report covers two assets
+    assert "ETH only" in html.split('id="stress"')[1][:2000]
     # offline: the only script file is the vendored plotly bundle, beside the page, deferred
     srcs = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"[^>]*>", html)
     assert srcs == [report["plotly"].name] and " defer" in html.split(srcs[0])[1][:10]

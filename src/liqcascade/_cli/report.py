@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from liqcascade._cli._common import STATE, emit, info, stderr
+from liqcascade._cli._common import STATE, emit, info, parse_date, stderr
 
 
 def register(app: typer.Typer) -> None:
@@ -15,15 +15,18 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report(
-        out: Annotated[
-            Path, typer.Option("--out", help="Output folder for report.html and summary.json.")
-        ] = Path("report"),
-        quick: Annotated[
-            bool, typer.Option("--quick", help="Fewer paths and coarser grids (for tests).")
-        ] = False,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print the output paths as one JSON object.")
-        ] = False,
+        out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("report"),
+        asset: Annotated[
+            str, typer.Option("--asset", help="Assets, comma-separated (ETH, BTC).")
+        ] = "ETH,BTC",
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="Market date (default: the last bar).")
+        ] = None,
+        section: Annotated[
+            list[str] | None, typer.Option("--section", help="Only this section (repeatable).")
+        ] = None,
+        quick: Annotated[bool, typer.Option("--quick", help="Fewer paths, coarser grids.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the paths as JSON.")] = False,
         refresh: Annotated[
             bool, typer.Option("--refresh", help="First fetch every series up to now (ccxt).")
         ] = False,
@@ -33,46 +36,32 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Full analysis on the bundled real data -> OUT/report.html and OUT/summary.json.
 
-        Example: liqcascade report --out report
+        Example: liqcascade report --out report --asset ETH,BTC --as-of 2025-06-30
         """
         from liqcascade._paths import check_output_dir
+        from liqcascade.report import build_report
+        from liqcascade.report._build import report_options
 
         check_output_dir(out, "--out", files=("report.html", "summary.json"))  # before the work
+        parse_date(as_of, "--as-of")  # a readable date, or exit 2
+        kw: dict[str, Any] = report_options(asset, as_of, section)
         if refresh:
             from liqcascade.live import refresh as fetch_up_to_now
 
-            info(f"refresh: {fetch_up_to_now('ETH', [exchange], log=info):,} rows added")
-
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        from liqcascade.report import SECTION_MODULES, build_report
-
+            for a in kw["asset"]:
+                info(f"refresh {a}: {fetch_up_to_now(a, [exchange], log=info):,} rows added")
         if STATE.verbosity < 0 or not stderr.is_terminal:
-            paths = build_report(out, quick=quick)
+            paths = build_report(out, quick=quick, **kw)
         else:
-            with Progress(
-                TextColumn("[bold blue]report"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total} sections"),
-                TextColumn("{task.description}"),
-                TimeElapsedColumn(),
-                console=stderr,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("", total=len(SECTION_MODULES))
+            with stderr.status("[bold blue]report[/] running sections") as st:
 
-                def advance(section_id: str, seconds: float) -> None:
-                    bar.update(task, advance=1, description=f"done: {section_id} ({seconds:.1f}s)")
+                def done(sid: str, s: float) -> None:
+                    st.update(f"[bold blue]report[/] done: {sid} ({s:.1f}s)")
 
-                paths = build_report(out, quick=quick, on_section=advance)
+                paths = build_report(out, quick=quick, on_section=done, **kw)
+        html, summary = paths["html"].resolve(), paths["summary"].resolve()
         if as_json:
-            emit(
-                {
-                    "report": str(paths["html"].resolve()),
-                    "summary": str(paths["summary"].resolve()),
-                },
-                True,
-            )
+            emit({"report": str(html), "summary": str(summary)}, True)
         else:
-            info(f"summary: {paths['summary'].resolve()}")
-            typer.echo(f"report written to {paths['html'].resolve()}")
+            info(f"summary: {summary}")
+            typer.echo(f"report written to {html}")

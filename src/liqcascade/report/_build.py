@@ -24,20 +24,27 @@ from liqcascade._version import __version__
 from liqcascade.report._figures import finish
 from liqcascade.report._format import date_text, format_table
 from liqcascade.report._registry import SECTIONS, SectionSpec
+from liqcascade.report._run import Done
 from liqcascade.report._section import VERDICTS, Claim, Headline, ReportContext, Section
 
 PLOTLY_JS = "plotly-cartesian-4.1.1.min.js"
 """The vendored partial plotly.js bundle, copied beside report.html (see _assets/README.md)."""
 
 FRONT_HEADLINES: tuple[str, ...] = (
+    "move_5pct",
     "critical_shock",
     "forced_selling_5pct",
     "var99_30d",
-    "eth_p05_30d",
     "bad_debt_worst",
     "contagion_share",
 )
-"""Keys of the front page's headline numbers, in order (at most six are shown)."""
+"""Keys of the front page's headline numbers of the first asset, in order (at most six)."""
+
+ASSET_HEADLINES: tuple[str, ...] = ("move_5pct", "critical_shock", "forced_selling_5pct")
+"""Headline numbers shown for every further asset (keys suffixed ``_btc``)."""
+
+DEFAULT_ASSETS: tuple[str, ...] = ("ETH", "BTC")
+"""Assets of the report by default: both have the data every per-asset section needs."""
 
 SECTION_MODULES: tuple[str, ...] = tuple(s.module for s in SECTIONS)
 _MENU = {s.id: s.menu or s.title for s in SECTIONS}
@@ -119,19 +126,26 @@ def _jsonable(obj: Any) -> Any:
 
 
 def data_fingerprint() -> str:
-    """SHA-256 (first 12 hex digits) of the bundled data files the report reads."""
+    """SHA-256 (first 12 hex digits) of the bundled data files the report reads.
+
+    Every file under the bundle's ``_files`` folder, in name order (name and bytes).
+    """
     h = hashlib.sha256()
-    for pkg in ("liqcascade.datasets", "liqcascade.data"):
+    for pkg in ("liqcascade.data.bundled", "liqcascade.datasets", "liqcascade.data"):
         try:
             root = files(pkg) / "_files"
         except ModuleNotFoundError:
             continue
         if not root.is_dir():
             continue
-        for f in sorted(root.iterdir(), key=lambda p: p.name):
-            if f.is_file():
-                h.update(f.name.encode())
-                h.update(f.read_bytes())
+        stack = [root]
+        while stack:
+            for f in sorted(stack.pop().iterdir(), key=lambda p: p.name, reverse=True):
+                if f.is_dir():
+                    stack.append(f)
+                elif f.is_file():
+                    h.update(f.name.encode())
+                    h.update(f.read_bytes())
         break
     return h.hexdigest()[:12]
 
@@ -158,7 +172,8 @@ def _table_html(df: pd.DataFrame) -> str:
     return str(format_table(df).to_html(index=False, border=0, na_rep="–", escape=True))
 
 
-def _section_view(s: Section) -> dict[str, Any]:
+def render_section(s: Section) -> dict[str, Any]:
+    """The page's view of a section: formatted takeaways, figures as JSON, tables as HTML."""
     takeaways = s.takeaways or ([s.finding] if s.finding else [])
     return {
         "id": s.id,
@@ -173,7 +188,11 @@ def _section_view(s: Section) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Front:
-    """What the front page says: market, date, fingerprint, headline numbers, verdicts."""
+    """What the front page says: market, date, fingerprint, headline numbers, verdicts.
+
+    ``groups`` holds the headline cards per asset (the first asset's up to six, every
+    further asset's :data:`ASSET_HEADLINES`); ``headlines`` is the flat list.
+    """
 
     assets: list[str]
     as_of: str
@@ -187,23 +206,37 @@ class Front:
     claims: list[Claim]
     clusters_near_price: list[dict[str, float]]
     critical_shock: float | None
+    groups: list[tuple[str, list[Headline]]]
+    skipped: list[str]
 
 
-def _front(ctx: ReportContext, sections: list[Section], generated: datetime) -> Front:
-    from liqcascade import datasets
-
-    as_of = ctx.last_oi_bar
-    prices_to = pd.Timestamp(datasets.load_ohlcv(ctx.asset, "1h").index[-1])
+def _groups(ctx: ReportContext, sections: list[Section]) -> list[tuple[str, list[Headline]]]:
     by_key = {h.key: h for s in sections for h in s.headlines}
-    heads = [by_key[k] for k in FRONT_HEADLINES if k in by_key][:6]
+    out = []
+    for i, a in enumerate(ctx.assets):
+        suffix = "" if a == "ETH" else f"_{a.lower()}"
+        keys = FRONT_HEADLINES if i == 0 else ASSET_HEADLINES
+        heads = [by_key[k + suffix] for k in keys if k + suffix in by_key][:6]
+        if heads:
+            out.append((a, heads))
+    return out
+
+
+def _front(
+    ctx: ReportContext, sections: list[Section], generated: datetime, skipped: list[str]
+) -> Front:
+    as_of = ctx.last_oi_bar
+    prices_to = pd.Timestamp(ctx.hourly.index[-1])
+    groups = _groups(ctx, sections)
+    heads = [h for _, hs in groups for h in hs]
     liq = next((s.summary for s in sections if s.id == "liqmap"), {})
     clusters = [
         {k: float(c[k]) for k in ("price", "distance", "notional_usd") if k in c}
         for c in liq.get("largest_clusters", [])[:5]
     ]
-    cs = by_key.get("critical_shock")
+    cs = next((h for h in heads if h.key == "critical_shock"), None)
     return Front(
-        assets=[ctx.asset],
+        assets=list(ctx.assets),
         as_of=as_of.isoformat(),
         as_of_text=date_text(as_of, time=True),
         prices_to=date_text(prices_to),
@@ -215,15 +248,9 @@ def _front(ctx: ReportContext, sections: list[Section], generated: datetime) -> 
         claims=[c for s in sections for c in s.claims],
         clusters_near_price=clusters,
         critical_shock=None if cs is None else cs.value,
+        groups=groups,
+        skipped=skipped,
     )
-
-
-def _run(spec: SectionSpec, ctx: ReportContext) -> Section:
-    s = spec.load()(ctx)
-    s.id, s.title = spec.id, spec.title
-    s.claims = [Claim(**{**asdict(c), "section": spec.id}) for c in s.claims]
-    s.headlines = [Headline(**{**asdict(h), "section": spec.id}) for h in s.headlines]
-    return s
 
 
 def _specs(sections: tuple[str, ...] | None, modules: tuple[str, ...] | None) -> list[SectionSpec]:
@@ -236,21 +263,72 @@ def _specs(sections: tuple[str, ...] | None, modules: tuple[str, ...] | None) ->
     return list(SECTIONS)
 
 
-def _summary(front: Front, sections: list[Section]) -> dict[str, Any]:
+def _summary(front: Front, done: list[Done]) -> dict[str, Any]:
     f = asdict(front)
     f["headlines"] = {h["key"]: h for h in f["headlines"]}
+    f.pop("groups")
     return {
         "generated": front.generated,
         "version": front.version,
         "as_of": front.as_of,
         "fingerprint": front.fingerprint,
         "front": {k: v for k, v in f.items() if k != "claims"},
-        "sections": {s.id: _jsonable(s.summary) for s in sections},
+        "sections": {d.section.id: _jsonable(d.section.summary) for d in done},
         "claims": [
             {"claim": c.claim, "computed": c.computed, "verdict": c.verdict, "section": c.section}
             for c in front.claims
         ],
+        "timings": {
+            d.section.id: {"wall_s": round(d.wall_s, 3), "cpu_s": round(d.cpu_s, 3), "lane": d.lane}
+            for d in done
+        },
     }
+
+
+def assets_of(asset: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """The report's assets from ``"ETH"``, ``"ETH,BTC"`` or a sequence (default both).
+
+    Raises
+    ------
+    liqcascade.errors.InputError
+        For an asset without bundled data.
+    """
+    from liqcascade.errors import InputError
+
+    if asset is None:
+        return DEFAULT_ASSETS
+    items = asset.split(",") if isinstance(asset, str) else list(asset)
+    out = tuple(dict.fromkeys(a.strip().upper() for a in items if a.strip()))
+    bad = [a for a in out if a not in DEFAULT_ASSETS]
+    if not out or bad:
+        raise InputError(
+            f"asset: {', '.join(bad) or 'none given'}; the report covers "
+            + ", ".join(DEFAULT_ASSETS)
+        )
+    return out
+
+
+def report_options(asset: str, as_of: Any, sections: list[str] | None) -> dict[str, Any]:
+    """``build_report`` keywords from the command line's ``--asset``, ``--as-of``, ``--section``.
+
+    Raises
+    ------
+    liqcascade.errors.InputError
+        Naming the option: an unknown asset or section, a date before the data.
+    """
+    from liqcascade.errors import InputError
+    from liqcascade.report._registry import get_section
+
+    try:
+        assets = assets_of(asset)
+        ids = None if not sections else tuple(get_section(s.strip()).id for s in sections)
+        if as_of is not None:
+            _ = ReportContext(asset=assets[0], as_of=as_of).last_oi_bar
+    except InputError as exc:
+        opt = {"asset": "--asset", "sections": "--section", "as_of": "--as-of"}
+        head, _, rest = str(exc).partition(":")
+        raise InputError(f"{opt.get(head, head)}:{rest}") from None
+    return {"asset": assets, "as_of": as_of, "sections": ids}
 
 
 def build_report(
@@ -259,9 +337,10 @@ def build_report(
     sections: tuple[str, ...] | None = None,
     modules: tuple[str, ...] | None = None,
     quick: bool = False,
-    asset: str = "ETH",
+    asset: str | tuple[str, ...] | None = None,
     as_of: Any = None,
     on_section: Callable[[str, float], None] | None = None,
+    workers: int | None = None,
 ) -> dict[str, Path]:
     """Run the registered sections and write ``report.html`` and ``summary.json``.
 
@@ -275,40 +354,45 @@ def build_report(
         Section modules to run (version 0.1's way of choosing; ``sections`` wins).
     quick : bool, default False
         Ask sections for their fast variant (fewer Monte Carlo paths, coarser grids).
-    asset : str, default "ETH"
-        The asset of the estimated market.
+    asset : str or tuple of str, optional
+        Assets: ``"ETH"``, ``"ETH,BTC"`` or a tuple (default :data:`DEFAULT_ASSETS`).
+        Per-asset sections run for each; ETH-only sections say so.
     as_of : date, timestamp or str, optional
         Market date of the estimated market (default: the last bundled bar).
     on_section : callable, optional
         Called as ``on_section(section_id, seconds)`` after each section (progress).
+    workers : int, optional
+        1 runs every section in this process; 2 runs the sections that do not need the
+        estimated market in a forked process (default: 2 when two cores are free).
 
     Returns
     -------
     dict
         ``{"html": path, "summary": path, "plotly": path}``.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ctx = ReportContext(quick=quick, asset=asset, as_of=as_of)
-    done: list[Section] = []
-    for spec in _specs(sections, modules):
-        t0 = datetime.now(UTC)
-        done.append(_run(spec, ctx))
-        if on_section is not None:
-            on_section(spec.id, (datetime.now(UTC) - t0).total_seconds())
-    return write_report(out, ctx, done)
+    from liqcascade.report._run import plan, run_all, workers_default
+
+    assets = assets_of(asset)
+    ctx = ReportContext(quick=quick, asset=assets[0], as_of=as_of, assets=assets)
+    _ = ctx.last_oi_bar  # a bad as_of fails before the work
+    jobs, skipped = plan(_specs(sections, modules), assets)
+    n = workers_default() if workers is None else workers
+    done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)
+    return write_report(out_dir, ctx, done, skipped)
 
 
-def write_report(out_dir: str | Path, ctx: ReportContext, done: list[Section]) -> dict[str, Path]:
-    """Render computed sections into ``out_dir`` (report.html, summary.json, plotly.js)."""
+def write_report(
+    out_dir: str | Path, ctx: ReportContext, done: list[Done], skipped: list[str] | None = None
+) -> dict[str, Path]:
+    """Render finished sections into ``out_dir`` (report.html, summary.json, plotly.js)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    front = _front(ctx, done, datetime.now(UTC))
+    front = _front(ctx, [d.section for d in done], datetime.now(UTC), skipped or [])
     html = _template().render(
         front=front,
         claims_source=CLAIMS_SOURCE,
         verdicts=VERDICTS,
-        sections=[_section_view(s) for s in done],
+        sections=[d.view for d in done],
         glossary=GLOSSARY,
         plotly_js=PLOTLY_JS,
     )

@@ -13,7 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from liqcascade.report._figures import LONG, vline
+from liqcascade.report._calibrated import Calibrated, calibrated_response, fragility_figure
+from liqcascade.report._figures import LONG
 from liqcascade.report._format import interval, pct, usd
 from liqcascade.report._section import (
     Claim,
@@ -75,6 +76,9 @@ class CascadeView:
     history: Any  # FollowThrough
     replay: Replay | None
     book_score: Any
+    calibrated: Calibrated
+    history_critical: Any  # FollowThrough after falls of the calibrated critical size
+    asset: str = "ETH"
 
     @property
     def critical(self) -> Any:
@@ -130,7 +134,6 @@ def _replay(ctx: ReportContext) -> Replay:
 
 def compute(ctx: ReportContext) -> CascadeView:
     """Run the library: the 5 % fall, fragility, critical shocks, next waves, history."""
-    from liqcascade import datasets
     from liqcascade.book import calibrated_book
     from liqcascade.cascade import (
         CascadeConfig,
@@ -154,7 +157,7 @@ def compute(ctx: ReportContext) -> CascadeView:
         ("triggers on a mark 50/50 with the index", pm, CascadeConfig(mark_price_weight=0.5)),
         ("all-venue book (perfect arbitrage)", full, CascadeConfig()),
     ]
-    grid = 80 if ctx.quick else 400
+    grid = 80  # bisection to 1e-6 after the grid: the reference semantics' answer is exact
     variants = [
         Variant(
             label,
@@ -171,7 +174,8 @@ def compute(ctx: ReportContext) -> CascadeView:
         state.positions, state.stops, mid, levels=[LEVEL, band], direction=lvl_dir
     )
     row4 = nw4.frame.iloc[0]
-    hourly = datasets.load_ohlcv(ctx.asset, "1h")
+    hourly = ctx.hourly
+    cal = calibrated_response(state, hourly, quick=ctx.quick)
     return CascadeView(
         state=state,
         fall5=variants[0].result,
@@ -185,6 +189,9 @@ def compute(ctx: ReportContext) -> CascadeView:
         history=follow_through(hourly, drop=-0.05),
         replay=None if ctx.quick else _replay(ctx),
         book_score=ctx.book_score,
+        calibrated=cal,
+        history_critical=follow_through(hourly, drop=min(cal.critical, -0.005)),
+        asset=ctx.asset,
     )
 
 
@@ -257,30 +264,57 @@ def _mark_bounds(fig: go.Figure, frame: pd.DataFrame) -> None:
 
 
 def figures(v: CascadeView) -> list[go.Figure]:
-    """The 5 % fall by round, the fragility curve (critical shock marked), next waves, replay."""
+    """Calibrated vs static fragility, the static 5 % fall by round, next waves, replay."""
     f5 = v.fall5.plot()
-    f5.update_layout(title="A 5 % fall on today's estimated market, round by round")
-    fc = v.fragility.plot()
-    fc.update_layout(title="Final move against the first shock (the fragility curve)")
-    cs = v.critical.shock * 100
-    vline(fc, cs, f"critical shock {cs:.1f} %", color=LONG)
-    _mark_bounds(fc, v.fragility.frame)
+    f5.update_layout(
+        title=f"The static book (an upper bound): a 5 % fall on the {v.asset} market, round by "
+        "round"
+    )
+    fc = fragility_figure(v.calibrated, v.fragility.frame, v.asset)
+    fr = v.fragility.frame
+    _mark_bounds(fc, fr[(fr["shock"] >= -0.10) & (fr["shock"] <= 0)])  # the figure's range
     if v.fall5.book_exhausted:
         f5.add_annotation(
             text="book exhausted: the move is a bound", xref="paper", yref="paper", x=0.0,
             y=1.12, showarrow=False, font={"color": LONG},
         )  # fmt: skip
-    out = [f5, fc, _next_wave_figure(v)]
+    out = [fc, f5, _next_wave_figure(v)]
     if v.replay is not None:
         out.append(_replay_figure(v.replay))
     return out
+
+
+def _calibrated_table(v: CascadeView) -> pd.DataFrame:
+    a, c = v.calibrated.answer, v.calibrated
+    lo, hi = c.critical_range
+    sb = a["static_upper_bound"]
+    return pd.DataFrame(
+        {
+            "model": ["calibrated response: median", "80 % interval", "static book (upper bound)"],
+            "lowest price within 24 h": [
+                pct(a["move_median"], signed=True),
+                interval(a["move_p10"], a["move_p90"], lambda x: pct(x, signed=True)),
+                pct(sb["final_move"], signed=True),
+            ],
+            "liquidated": [
+                usd(a["liquidated_median"]),
+                interval(a["liquidated_p10"], a["liquidated_p90"], usd),
+                usd(sb["liquidated_usd"]),
+            ],
+            "critical shock (−10 %)": [
+                pct(c.critical, signed=True),
+                interval(lo, hi, lambda x: pct(x, signed=True)),
+                pct(v.critical.shock, signed=True),
+            ],
+        }
+    )
 
 
 def tables(v: CascadeView) -> list[Table]:
     """Liquidity sensitivity, next waves, history after real 5 % falls."""
     sens = pd.DataFrame(
         {
-            "assumption": [x.label for x in v.variants],
+            "static book, assumption": [x.label for x in v.variants],
             "final price (USD)": [x.result.final_price for x in v.variants],
             "total move": [pct(x.result.move, signed=True) for x in v.variants],
             "forced selling": [usd(x.result.forced_usd) for x in v.variants],
@@ -319,7 +353,11 @@ def tables(v: CascadeView) -> list[Table]:
         }
     )
     return [
-        Table("A 5 % fall and the critical shock under different liquidity assumptions", sens),
+        Table(
+            "A 5 % fall: the calibrated response and the static book's upper bound",
+            _calibrated_table(v),
+        ),
+        Table("The static book (upper bounds) under different liquidity assumptions", sens),
         Table("Next-wave levels (notional at trigger price)", nw),
         Table(
             f"History: lowest price within 24 h after {h.n} real 4-hour falls of 5 % or more", hist
@@ -328,7 +366,10 @@ def tables(v: CascadeView) -> list[Table]:
 
 
 def _claims(v: CascadeView) -> list[Claim]:
-    lo, hi = v.forced_range()
+    if v.asset != "ETH":  # the commentary's claims are about ETH
+        return []
+    a = v.calibrated.answer
+    lo, hi = a["liquidated_p10"], a["liquidated_p90"]
     where = "above" if v.level_dir == "up" else "below"
     what = (
         "short liquidations and buy stops"
@@ -339,9 +380,10 @@ def _claims(v: CascadeView) -> list[Claim]:
         Claim(
             claim="A 5 % fall in ETH force-sells hundreds of millions of dollars.",
             computed=(
-                f"{usd(v.fall5.forced_usd)} on the estimated book of "
-                f"{v.state.as_of:%Y-%m-%d}; {usd(lo)}–{usd(hi)} across liquidity assumptions. "
-                "Verdict on ≥ $100 M over that interval."
+                f"Calibrated response on the market of {v.state.as_of:%Y-%m-%d}: "
+                f"{usd(a['liquidated_median'])} liquidated within 24 h (80 %: {usd(lo)}–"
+                f"{usd(hi)}); the static book's upper bound {usd(v.fall5.forced_usd)}. Verdict "
+                "on ≥ $100 M over the calibrated interval."
             ),
             verdict=verdict_from_interval(lo, hi, 1e8),
         ),
@@ -363,78 +405,108 @@ def _claims(v: CascadeView) -> list[Claim]:
     ]
 
 
+def _oos_text(c: Calibrated) -> str:
+    o = c.oos
+    if not o:
+        return "Model only: no shipped back-test of the calibrated response"
+    e, t = o["empirical_baseline_move_mae_pp"], o["trigger_baseline_move_mae_pp"]
+    lost = [n for n, b in (("empirical", e), ("trigger", t)) if o["move_mae_pp"] >= b]
+    word = (
+        "beats both baselines"
+        if not lost
+        else f"does not beat the {' or the '.join(lost)} baseline"
+    )
+    return (
+        f"Event back-test, {o['n_events']} events {o['start'][:7]} → {o['end'][:7]}, out of "
+        f"sample: error {o['move_mae_pp']:.2f} pp vs {o['empirical_baseline_move_mae_pp']:.2f} "
+        f"pp (empirical) and {o['trigger_baseline_move_mae_pp']:.2f} pp (trigger): {word}; "
+        f"{pct(o['coverage_80'], 0)} inside the 80 % interval"
+    )
+
+
 def _headlines(v: CascadeView) -> list[Headline]:
-    lo, hi = v.critical_range()
-    flo, fhi = v.forced_range()
-    h = v.history
+    c, a, hc = v.calibrated, v.calibrated.answer, v.history_critical
+    lo, hi = c.critical_range
+    sb = a["static_upper_bound"]
     score = v.book_score.text() if v.book_score is not None else "see the validation section"
+    o = c.oos or {}
+    liq_score = f"; event back-test: liquidation correlation {o['liq_corr']:.2f}" if o else ""
+    ex = a["book_exhausted_share"] >= 0.5
     return [
         Headline(
-            key="critical_shock",
-            label="Smallest fall that starts a 10 % cascade",
-            value=float(v.critical.shock),
-            text=pct(v.critical.shock, signed=True),
-            interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} across liquidity "
-            "assumptions",
-            evidence=(
-                f"History: of {h.n} real 4-hour falls of 5 %, "
-                f"{pct(h.share_total_beyond(-0.10))} went on to −10 % within a day"
-            ),
-            unit="fraction",
-            low=lo,
-            high=hi,
-            bound=bool(v.critical.book_exhausted),
+            key="move_5pct", label="How far a 5 % fall carries price (lowest within 24 h)",
+            value=float(a["move_median"]), text=pct(a["move_median"], signed=True),
+            interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
+            f" (80 %); static book {pct(sb['final_move'], signed=True)} is an upper bound",
+            evidence=_oos_text(c), unit="fraction", low=float(a["move_p10"]),
+            high=float(a["move_p90"]), bound=ex,
         ),
         Headline(
-            key="forced_selling_5pct",
-            label="Forced selling after a 5 % fall",
-            value=float(v.fall5.forced_usd),
-            text=usd(v.fall5.forced_usd),
-            interval=f"{interval(flo, fhi, usd)} across liquidity assumptions",
-            evidence=score,
-            unit="usd",
-            low=flo,
-            high=fhi,
-            bound=bool(v.fall5.book_exhausted),
+            key="critical_shock", label="Smallest fall after which the median path reaches −10 %",
+            value=float(c.critical), text=pct(c.critical, signed=True),
+            interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (80 % of paths); "
+            f"static book {pct(v.critical.shock, signed=True)}",
+            evidence=(
+                f"History: of {hc.n} real 4-hour falls of {pct(abs(c.critical))} or more, "
+                f"{pct(hc.share_total_beyond(-0.10))} went on to −10 % within a day (the "
+                "model's median path: half)"
+            ),
+            unit="fraction", low=min(lo, hi), high=max(lo, hi),
         ),
-    ]
+        Headline(
+            key="forced_selling_5pct", label="Liquidations forced by a 5 % fall (24 h)",
+            value=float(a["liquidated_median"]), text=usd(a["liquidated_median"]),
+            interval=f"{interval(a['liquidated_p10'], a['liquidated_p90'], usd)} (80 %); "
+            f"static book {usd(v.fall5.forced_usd)} is an upper bound",
+            evidence=score + liq_score, unit="usd", low=float(a["liquidated_p10"]),
+            high=float(a["liquidated_p90"]), bound=ex,
+        ),
+    ]  # fmt: skip
 
 
 def prose(v: CascadeView) -> Prose:
     """Takeaways, method, claims and headline numbers."""
-    r5, h = v.fall5, v.history
-    lo, hi = v.forced_range()
-    c_lo, c_hi = v.critical_range()
+    c, a, r5, h = v.calibrated, v.calibrated.answer, v.fall5, v.history
+    lo, hi = c.critical_range
+    cal = a["calibration"]
+    liq_iv = interval(a["liquidated_p10"], a["liquidated_p90"], usd)
     take = [
-        f"On the estimated market of {v.state.as_of:%Y-%m-%d} (ETH {usd(v.state.mid)}), a 5 % "
-        f"fall force-sells {usd(r5.forced_usd)} ({usd(lo)}–{usd(hi)} across liquidity "
-        f"assumptions) and, through a static book, ends {pct(r5.move, signed=True)} from the start"
-        + (" — the book ran out: a bound, not an estimate." if r5.book_exhausted else "."),
-        f"The smallest first fall that carries price 10 % is {pct(abs(v.critical.shock))} "
-        f"(range {interval(abs(c_lo), abs(c_hi), pct)} across assumptions).",
-        f"History disagrees with the static book: after {h.n} real 4-hour falls of 5 %, only "
-        f"{pct(h.share_total_beyond(r5.move))} reached the model's {pct(r5.move)} and "
-        f"{pct(h.share_total_beyond(-0.10))} reached −10 % within a day.",
+        f"On the {v.asset} market of {v.state.as_of:%Y-%m-%d} ({usd(v.state.mid)}), a 5 % fall "
+        f"carries price to a median {pct(a['move_median'], signed=True)} within 24 h (80 %: "
+        f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}) and "
+        f"liquidates {usd(a['liquidated_median'])} ({liq_iv}), by the liquidity response "
+        "calibrated on "
+        f"{cal['n_events']} real events before that date.",
+        _oos_text(c) + ".",
+        f"The smallest first fall whose median path reaches −10 % is "
+        f"{pct(abs(c.critical))} ({interval(abs(hi), abs(lo), pct)} across paths). The static "
+        f"book — no recovery, no depth beyond the visible 1 %, no time — is an upper bound: "
+        f"{pct(r5.move, signed=True)} and {usd(r5.forced_usd)}; after {h.n} real 4-hour falls "
+        f"of 5 %, {pct(h.share_total_beyond(r5.move))} went that far.",
     ]
     method = [
-        "Reference semantics: a static order book; each round's triggered orders walk the "
-        "book as one market order; price = last level touched. Refill, withdrawal and mark "
-        "price are shown as sensitivity only.",
-        "Order book: D(δ) = D1·(δ/1 %)^β from the aggregated futures bid/ask totals, scaled to "
-        "one venue; depth beyond 1 % is extrapolated.",
-        "Positions: the estimated book (open interest × leverage buckets, calibrated to "
-        "recorded Binance liquidations); stops: the stop model of the liquidation-map section.",
-        "A run marked 'book exhausted' consumed the whole modelled book: its move and volume "
-        "are bounds set by the book's depth, not estimates.",
+        "Calibrated response: depth that recovers with a half-life, latent depth beyond the "
+        "visible ±1 % that appears as price moves, providers that withdraw when price moves "
+        "fast, other venues joining through arbitrage, liquidations on the mark price at a "
+        "finite rate; the index then moves for 24 h with the calibrated post-shock volatility "
+        "(residuals of the hours before the date). The interval spans paths and parameter "
+        "draws (bootstrap over events).",
+        "Calibration: only events whose 24 h ended before the market date (expanding window); "
+        "the back-test predicts every event 2024-11 → 2025-07 from a calibration before it.",
+        "Critical shock: the median (and the 10 % / 90 % paths) of the lowest price within "
+        "24 h, on a grid of first falls, interpolated where it crosses −10 %.",
+        "Static book (the reference semantics): each round's triggered orders walk a static "
+        "book as one market order; refill, withdrawal, mark price and an all-venue book are "
+        "its sensitivities. A run marked 'book exhausted' consumed the whole modelled book.",
     ]
     if v.replay is not None:
-        r, fr = v.replay, v.replay.frame
+        rp, fr = v.replay, v.replay.frame
         method.append(
-            f"Replay of {r.day:%Y-%m-%d}, the largest recorded liquidation day: the book of the "
-            f"evening before, walked along the real hourly path without the cascade's feedback, "
-            f"liquidates {usd(fr['model_long_usd'].sum() + fr['model_short_usd'].sum())} against "
-            f"{usd(fr['long_usd'].sum() + fr['short_usd'].sum())} recorded (correlation over "
-            f"{len(fr)} 4-hour bars {r.corr:.2f}; in sample: the book is calibrated on them)."
+            f"Replay of {rp.day:%Y-%m-%d}, the largest recorded liquidation day: the book of "
+            f"the evening before, walked along the real hourly path without feedback, "
+            f"liquidates {usd(fr['model_long_usd'].sum() + fr['model_short_usd'].sum())} "
+            f"against {usd(fr['long_usd'].sum() + fr['short_usd'].sum())} recorded "
+            f"(correlation over {len(fr)} 4-hour bars {rp.corr:.2f}; in sample)."
         )
     return Prose(take, method, _claims(v), _headlines(v))
 
@@ -471,6 +543,8 @@ def summary(v: CascadeView) -> dict[str, Any]:
         },
         "next_wave_down": v.down.summary(),
         "next_wave_up": v.up.summary(),
+        "calibrated": v.calibrated.summary(),
+        "history_after_critical_falls": v.history_critical.summary(),
         "history_after_5pct_falls": v.history.summary()
         | {
             "share_reaching_model_move": v.history.share_total_beyond(r5.move),

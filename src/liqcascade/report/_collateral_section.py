@@ -1,20 +1,56 @@
-"""Report section: the collateral loop of 2025-10-10, counterfactual pricing, smallest haircuts."""
+"""Report section: the collateral loop of 2025-10-10, counterfactual pricing, smallest haircuts.
+
+compute (:mod:`liqcascade.collateral` → :class:`CollateralView`) → figures → prose.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.report._section import Claim, ReportContext, Section
+from liqcascade.report._figures import RECORDED
+from liqcascade.report._format import pct, usd
+from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
-__all__ = ["section"]
+__all__ = ["CollateralView", "compute", "figures", "prose", "section", "summary", "tables"]
 
 PRICINGS = ("own-book", "index", "redemption")
+"""How the venue values collateral: its own book (Binance before 2025-10-14), an
+external index, the issuer's redemption ratio."""
+_PRIVATE = re.compile(r"DESIGN\.md,?\s*")
+"""Names of files a reader of the report does not have (dropped from the sources)."""
+_LABEL = {"own-book": "own book", "index": "external index", "redemption": "redemption ratio"}
 
 
-def _run(ctx: ReportContext) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CollateralView:
+    """Everything the section shows, as computed by :mod:`liqcascade.collateral`."""
+
+    setup: Any  # CollateralSetup
+    path: pd.Series  # ETH path of the scenario, USD
+    runs: dict[str, Any]  # pricing -> CollateralResult
+    fit: Any  # OwnBookFit of USDe
+    oos: dict[str, Any]  # out-of-sample check of the own book
+    haircut: pd.DataFrame  # smallest haircut per asset and ETH shock
+
+    @property
+    def results(self) -> dict[str, dict[str, Any]]:
+        """``liqcascade collateral --json`` of each pricing."""
+        return {p: r.summary() for p, r in self.runs.items()}
+
+    def drop(self) -> float:
+        """Share by which redemption-ratio pricing cuts the collateral sold (vs own book)."""
+        s = self.results
+        own = s["own-book"]["collateral_liquidated_usd"]
+        return 1.0 - s["redemption"]["collateral_liquidated_usd"] / max(own, 1.0)
+
+
+def compute(ctx: ReportContext) -> CollateralView:
+    """The oct-2025 preset under three pricings; the own book's fit; smallest haircuts."""
     from liqcascade import datasets
     from liqcascade.collateral import (
         ETH_BARS,
@@ -30,142 +66,183 @@ def _run(ctx: ReportContext) -> dict[str, Any]:
     cfg = preset_config("oct-2025")
     sc = scenario_of(cfg, "oct-2025.toml")
     usde = datasets.load_ohlcv("USDE", "1m")
-    _, setup, path = prepare(
-        cfg, "oct-2025.toml", datasets.load(ETH_BARS[sc.eth_bars]), {"USDE": usde}
-    )
-    runs = {p: simulate_collateral(setup, path, p) for p in PRICINGS}
+    eth = datasets.load(ETH_BARS[sc.eth_bars])
+    _, setup, path = prepare(cfg, "oct-2025.toml", eth, {"USDE": usde})
     fit = calibrate_own_book(usde, sc.start)
-    oos = own_book_out_of_sample(usde, fit, "2025-10-11T12:00:00Z")
     p0 = float(path.loc["2025-10-10T20:59:00Z"])
     shocks = [-0.1, -0.2] if ctx.quick else [-0.05, -0.1, -0.15, -0.2, -0.25]
-    hc = smallest_haircut(setup, shocks, p0)
+    return CollateralView(
+        setup=setup,
+        path=path,
+        runs={p: simulate_collateral(setup, path, p) for p in PRICINGS},
+        fit=fit,
+        oos=own_book_out_of_sample(usde, fit, "2025-10-11T12:00:00Z"),
+        haircut=smallest_haircut(setup, shocks, p0),
+    )
+
+
+def figures(v: CollateralView) -> list[go.Figure]:
+    """USDe on its own book under the three pricings, with ETH's path."""
+    fig = go.Figure()
+    j = v.runs["own-book"].assets.index("USDE")
+    for p, r in v.runs.items():
+        fig.add_trace(
+            go.Scatter(
+                x=r.ts,
+                y=r.book[:, j],
+                name=f"USDe, venue prices on the {_LABEL[p]}",
+                hovertemplate="%{x|%H:%M}: %{y:.3f} of fair value<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=v.path.index,
+            y=v.path.to_numpy() / float(v.path.iloc[0]),
+            name="ETH (recorded) / ETH at the start",
+            line={"dash": "dot", "color": RECORDED},
+            hovertemplate="%{x|%H:%M}: %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title="USDe on its own book in the modelled loop, 2025-10-10 (price / fair value)",
+        yaxis_title="fraction of fair value",
+        height=380,
+    )
+    return [fig]
+
+
+def _pricing_table(v: CollateralView) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "venue prices collateral on": _LABEL[p],
+                "collateral sold": usd(x["collateral_liquidated_usd"]),
+                "accounts liquidated": f"{x['accounts_liquidated']} of {x['accounts']}",
+                "USDe lowest (of fair value)": f"{x['assets']['USDE']['min_price']:.3f}",
+                "USDe minutes below 0.95": x["assets"]["USDE"]["minutes_below_0_95"],
+                "wBETH lowest (of fair value)": f"{x['assets']['WBETH']['min_price']:.3f}",
+                "depeg starts (minutes after ETH low)": x["depeg_start_minutes_after_low"],
+            }
+            for p, x in v.results.items()
+        ]
+    )
+
+
+def _haircut_table(v: CollateralView) -> pd.DataFrame:
+    h = v.haircut
+    return pd.DataFrame(
+        {
+            "ETH shock": [pct(s, 0, signed=True) for s in h["shock"]],
+            "asset": h["asset"],
+            "lowest on its own book": [f"{x:.3f}" for x in h["min_price"]],
+            "smallest haircut needed": [pct(x) for x in h["smallest_haircut"]],
+            "haircut in force": [pct(x) for x in h["haircut_in_force"]],
+            "accounts liquidated": h["accounts_liquidated"],
+        }
+    )
+
+
+def tables(v: CollateralView) -> list[Table]:
+    """The loop by pricing, smallest haircuts, the own book's check, the assumptions."""
+    fit, oos = v.fit, v.oos
+    book = pd.DataFrame(
+        [
+            {
+                "depth per 1 % move": usd(fit.depth_usd_per_pct),
+                "interquartile range": f"{usd(fit.depth_q25)} – {usd(fit.depth_q75)}",
+                "recovery half-life (minutes)": round(float(fit.half_life_min), 1),
+                "fitted on": f"{fit.start:%Y-%m-%d} → {fit.end:%Y-%m-%d}",
+                "out of sample: error of the minute range": f"{oos['mae_model']:.5f}",
+                "baseline's error": f"{oos['mae_baseline']:.5f}",
+                "beats the baseline": "yes" if oos["beats_baseline"] else "no",
+                "test minutes": oos["n"],
+            }
+        ]
+    )
+    assumptions = pd.DataFrame(
+        [
+            {"assumed": a["what"], "value": a["value"], "source": _PRIVATE.sub("", a["source"])}
+            for a in v.setup.assumptions
+        ]
+    )
+    return [
+        Table("The loop on 2025-10-10 under three ways of pricing collateral", _pricing_table(v)),
+        Table("Smallest haircut per asset for an ETH shock (own-book pricing)", _haircut_table(v)),
+        Table("USDe's own book: fitted before the window, checked after it", book),
+        Table("What is assumed, and where it comes from", assumptions),
+    ]
+
+
+def _takeaways(v: CollateralView) -> list[str]:
+    s = v.results
+    own, red = s["own-book"], s["redemption"]
+    h = v.haircut[v.haircut["asset"] == "USDE"]
+    worst = float(min(v.haircut["shock"]))
+    row = h[h["shock"] == worst].iloc[0]
+    return [
+        f"Scenario, not a replay: with an assumed population of {own['accounts']} unified-margin "
+        "accounts driven by the recorded ETH path of 2025-10-10, pricing collateral on the "
+        f"venue's own thin book (as Binance did before 2025-10-14) liquidates "
+        f"{own['accounts_liquidated']} accounts and sells {usd(own['collateral_liquidated_usd'])}"
+        f" of collateral; USDe's own book falls to {own['assets']['USDE']['min_price']:.3f}.",
+        f"Priced at the redemption ratio, the same path liquidates {red['accounts_liquidated']} "
+        f"accounts and {usd(red['collateral_liquidated_usd'])} ({pct(v.drop(), 0)} less); an "
+        "external index sits between.",
+        f"For a {pct(abs(worst), 0)} ETH fall the smallest USDe haircut that keeps the margin "
+        f"the venue counts within what USDe fetches on its own book is "
+        f"{pct(float(row['smallest_haircut']))} (in force: "
+        f"{pct(float(row['haircut_in_force']))}).",
+    ]
+
+
+def prose(v: CollateralView) -> Prose:
+    """Takeaways, method (with the honest list of assumptions) and the claim."""
+    s = v.results
+    own, red = s["own-book"], s["redemption"]
+    word = "beats" if v.oos["beats_baseline"] else "does not beat"
+    method = [
+        "Not testable against the record: the USDe/USDT bars of 2025-10-10 12:00 → 10-11 12:00 "
+        "are held back from the bundle, and the account population and its collateral mix are "
+        "not public. Nothing here is fitted to, or compared with, the recorded depeg.",
+        "Assumed (see the last table for values and sources): the number of accounts, their "
+        "collateral mix and leverage, the venue's collateral ratios and their calendar, the "
+        "transfer and redemption lags that keep top-ups from arriving, and the wBETH book.",
+        "USDe's own book is linear (depth per 1 % move) with a recovery half-life, both fitted "
+        f"on minute bars before the window; out of sample it {word} its baseline. Quiet-minute "
+        "ranges are bound by the tick, so the depth rests on the few wider minutes.",
+        "ETH moves are the recorded 30-minute bars (timing inside a bar is unknown); the "
+        "haircut table's shocks are the final ETH move over 30 minutes; the accounts' own ETH "
+        "sales do not feed back into the ETH path.",
+    ]
+    claim = Claim(
+        claim="Collateral frameworks that price yield-bearing collateral on a venue's own thin "
+        "book amplify a cascade.",
+        computed=(
+            f"Scenario with assumed accounts: own-book pricing liquidates "
+            f"{own['accounts_liquidated']} accounts / {usd(own['collateral_liquidated_usd'])}, "
+            f"the redemption ratio {red['accounts_liquidated']} / "
+            f"{usd(red['collateral_liquidated_usd'])}. The direction is robust; the size rests "
+            "on an account population that is not public."
+        ),
+        verdict="partly supported",
+    )
+    return Prose(_takeaways(v), method, [claim])
+
+
+def summary(v: CollateralView) -> dict[str, Any]:
+    """Every number of the section for summary.json."""
     return {
-        "setup": setup,
-        "path": path,
-        "runs": runs,
-        "fit": fit,
-        "oos": oos,
-        "haircut": hc,
-        "p0": p0,
+        "pricing": v.results,
+        "haircut": v.haircut.to_dict(orient="records"),
+        "usde_book": v.fit.summary(),
+        "usde_book_out_of_sample": v.oos,
+        "assumptions": list(v.setup.assumptions),
+        "redemption_cut_share": v.drop(),
+        "validation": "window held back; no comparison with the recorded depeg is made",
     }
 
 
 def section(ctx: ReportContext) -> Section:
     """The collateral loop on the oct-2025 preset, under three pricings, and the haircuts."""
-    d = ctx.memo("collateral_oct_2025" + ("_quick" if ctx.quick else ""), lambda: _run(ctx))
-    runs, setup, hc, fit, oos = d["runs"], d["setup"], d["haircut"], d["fit"], d["oos"]
-    s = {p: r.summary() for p, r in runs.items()}
-    own, red = s["own-book"], s["redemption"]
-    fig = go.Figure()
-    j = runs["own-book"].assets.index("USDE")
-    for p, r in runs.items():
-        fig.add_trace(go.Scatter(x=r.ts, y=r.book[:, j], name=f"USDe book ({p} pricing)"))
-    fig.add_trace(
-        go.Scatter(
-            x=d["path"].index,
-            y=d["path"].to_numpy() / d["path"].iloc[0],
-            name="ETH / ETH at 12:00",
-            line={"dash": "dot"},
-        )
-    )
-    fig.update_layout(
-        title="USDe on its own book in the modelled loop (price / fair value)",
-        yaxis_title="fraction of fair value",
-    )
-    by_pricing = pd.DataFrame(
-        [
-            {
-                "pricing": p,
-                "collateral liquidated USD": x["collateral_liquidated_usd"],
-                "accounts liquidated": x["accounts_liquidated"],
-                "USDe min price": x["assets"]["USDE"]["min_price"],
-                "USDe minutes < 0.95": x["assets"]["USDE"]["minutes_below_0_95"],
-                "wBETH min price / fair": x["assets"]["WBETH"]["min_price"],
-                "depeg start (min after ETH low)": x["depeg_start_minutes_after_low"],
-            }
-            for p, x in s.items()
-        ]
-    )
-    assumptions = pd.DataFrame(list(setup.assumptions))
-    book = pd.DataFrame(
-        [
-            {
-                "depth per 1 % (USD)": fit.depth_usd_per_pct,
-                "IQR low": fit.depth_q25,
-                "IQR high": fit.depth_q75,
-                "half-life (min)": fit.half_life_min,
-                "calibration": f"{fit.start:%Y-%m-%d %H:%M} -> {fit.end:%Y-%m-%d %H:%M}",
-                "out-of-sample MAE (range)": oos["mae_model"],
-                "baseline MAE": oos["mae_baseline"],
-                "beats baseline": oos["beats_baseline"],
-                "test minutes": oos["n"],
-            }
-        ]
-    )
-    drop = 1 - red["collateral_liquidated_usd"] / max(own["collateral_liquidated_usd"], 1.0)
-    usde_h = hc[hc["asset"] == "USDE"].set_index("shock")
-    worst = float(min(hc["shock"]))
-    finding = (
-        f"In the oct-2025 scenario (an assumed population of {own['accounts']} unified-margin "
-        f"accounts driven by the recorded Binance ETH path), own-book pricing — as Binance "
-        f"valued USDe and wBETH before 2025-10-14 — turns ETH's fall into a collateral loop: "
-        f"USDe's own book reaches {own['assets']['USDE']['min_price']:.3f} and "
-        f"{own['accounts_liquidated']} accounts are liquidated, selling "
-        f"${own['collateral_liquidated_usd']:,.0f} of collateral. Priced at the redemption "
-        f"ratio, the same path liquidates {red['accounts_liquidated']} accounts and "
-        f"${red['collateral_liquidated_usd']:,.0f} ({drop:.0%} less); the index counterfactual "
-        f"sits between. For a {abs(worst):.0%} ETH shock, the smallest USDe haircut that keeps "
-        f"the margin the venue counts within what the collateral fetches on its own book is "
-        f"{usde_h.loc[worst, 'smallest_haircut']:.1%} (in force: "
-        f"{usde_h.loc[worst, 'haircut_in_force']:.1%}). The crash window is held back from the "
-        f"bundled USDe bars, the account population is not public and the own-book model "
-        + ("beats" if oos["beats_baseline"] else "does not beat")
-        + " its baseline out of sample: these are scenario figures, not a replay."
-    )
-    return Section(
-        id="collateral",
-        title="Collateral: yield-bearing collateral priced on its own book (2025-10-10)",
-        finding=finding,
-        figures=[fig],
-        tables=[
-            ("The loop under three pricing methods", by_pricing),
-            ("Smallest haircut per asset for an ETH shock (own-book pricing)", hc),
-            ("USDe own book: calibration before the window, out-of-sample check", book),
-            ("Assumptions and their sources", assumptions),
-        ],
-        summary={
-            "pricing": {
-                p: {k: v for k, v in x.items() if k != "assets"} | {"assets": x["assets"]}
-                for p, x in s.items()
-            },
-            "haircut": hc.to_dict(orient="records"),
-            "usde_book": fit.summary(),
-            "usde_book_out_of_sample": oos,
-            "assumptions": list(setup.assumptions),
-            "validation": "window held back; no comparison with the recorded depeg is made",
-        },
-        claims=[
-            Claim(
-                claim="Collateral frameworks that price yield-bearing collateral on a venue's "
-                "own thin book amplify a cascade.",
-                computed=(
-                    f"Scenario (assumed accounts): own-book pricing liquidates "
-                    f"{own['accounts_liquidated']} accounts / "
-                    f"${own['collateral_liquidated_usd']:,.0f} vs {red['accounts_liquidated']} / "
-                    f"${red['collateral_liquidated_usd']:,.0f} at the redemption ratio."
-                ),
-                verdict="partly supported",
-            )
-        ],
-        notes=[
-            "The USDe/USDT bars of 2025-10-10 12:00 -> 10-11 12:00 are not in the bundle (held "
-            "back for validation): nothing here is compared with, or fitted to, the recorded "
-            "depeg.",
-            "The own book is linear (depth per 1 %) with a half-life, both fitted on the minute "
-            "bars before the window; quiet-market minute ranges are bound by the tick, so the "
-            "depth estimate rests on the few minutes with a wider range.",
-            "ETH moves are the recorded 30-minute bars (timing inside a bar is not known); the "
-            "ETH shocks of the haircut table are the final ETH move, applied over 30 minutes; "
-            "the population's own ETH sales do not feed back into the ETH path.",
-        ],
-    )
+    v = compute(ctx)
+    return assemble("collateral", prose(v), figures(v), tables(v), summary(v))

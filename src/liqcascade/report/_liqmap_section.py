@@ -115,6 +115,7 @@ class LiqmapView:
     level_above: dict[str, float]
     t_above: pd.Timestamp | None
     stops: dict[str, float]
+    asset: str = "ETH"
 
     @property
     def price(self) -> float:
@@ -153,6 +154,7 @@ def _level_when_above(
 
 def compute(ctx: ReportContext) -> LiqmapView:
     """Map, heatmap and level views of the estimated book at the market date."""
+    from liqcascade.errors import InputError
     from liqcascade.positions import heatmap, liquidation_map
 
     last = ctx.last_oi_bar
@@ -162,14 +164,18 @@ def compute(ctx: ReportContext) -> LiqmapView:
         as_of=last,
     )  # fmt: skip
     days = 14 if ctx.quick else 90
+    eth = ctx.asset == "ETH"  # the $4,000 level is the commentary's ETH level
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        hm = heatmap(last - pd.Timedelta(days=days), last, asset=ctx.asset)
-    t_above, lv_above = _level_when_above(ctx.asset, last)
+        try:
+            hm = heatmap(last - pd.Timedelta(days=days), last, asset=ctx.asset)
+        except InputError:  # the daily re-estimate does not cover this asset yet
+            hm = None
+    t_above, lv_above = _level_when_above(ctx.asset, last) if eth else (None, {})
     return LiqmapView(
         as_of=last, state=state, map=m, heatmap=hm, heatmap_days=days,
-        level_now=_level_view(state, LEVEL_USD), level_above=lv_above, t_above=t_above,
-        stops=_stop_geometry(state),
+        level_now=_level_view(state, LEVEL_USD) if eth else {}, level_above=lv_above,
+        t_above=t_above, stops=_stop_geometry(state), asset=ctx.asset,
     )  # fmt: skip
 
 
@@ -178,9 +184,11 @@ def figures(v: LiqmapView) -> list[Any]:
     fig = v.map.plot()
     fig.layout.shapes = ()
     fig.update_layout(title=f"Liquidation map of the estimated book, {v.as_of:%Y-%m-%d}")
-    vline(fig, v.price, f"ETH now ${v.price:,.0f}")
-    if abs(LEVEL_USD / v.price - 1) <= 0.2:
+    vline(fig, v.price, f"{v.asset} now ${v.price:,.0f}")
+    if v.asset == "ETH" and abs(LEVEL_USD / v.price - 1) <= 0.2:
         vline(fig, LEVEL_USD, "$4,000", color="#CC79A7")
+    if v.heatmap is None:
+        return [fig]
     hm = v.heatmap.plot()
     hm.update_layout(
         title=f"Liquidation heatmap, last {v.heatmap_days} days (book re-estimated daily)"
@@ -244,23 +252,27 @@ def prose(v: LiqmapView) -> Prose:
     s = v.map.summary()
     lv, la = v.level_now, v.level_above
     take = [
-        f"At {v.as_of:%Y-%m-%d %H:%M} UTC (ETH {usd(v.price)}), the estimated book would "
+        f"At {v.as_of:%Y-%m-%d %H:%M} UTC ({v.asset} {usd(v.price)}), the estimated book would "
         f"liquidate {usd(s['long_liq_within_10%_usd'])} of longs on a 10 % fall and "
         f"{usd(s['short_liq_within_10%_usd'])} of shorts on a 10 % rise; modelled stops add "
         f"{usd(s['sell_stops_usd'])} of sell and {usd(s['buy_stops_usd'])} of buy stops "
         "within ±20 %.",
         f"The five largest clusters hold {pct(v.top5_share(), 0)} of the notional within ±20 % "
         f"(HHI {v.hhi_ratio:.1f}× an even spread).",
-        f"A rise to $4,000 ({pct(LEVEL_USD / v.price - 1, signed=True)}) would trigger "
-        f"{usd(lv.get('forced_buying_to_level_usd', 0.0))} of short liquidations and buy stops"
-        + (
-            f"; when ETH last traded above $4,000 ({v.t_above:%Y-%m-%d}) the book held "
-            f"{usd(la['long_liq_10pct_below_level_usd'])} of long liquidations within 10 % "
-            f"below it, and price fell to {usd(la['low_next_30d'])} within 30 days."
-            if la and v.t_above is not None
-            else "."
-        ),
     ]
+    if v.asset == "ETH":
+        take.append(
+            f"A rise to $4,000 ({pct(LEVEL_USD / v.price - 1, signed=True)}) would trigger "
+            f"{usd(lv.get('forced_buying_to_level_usd', 0.0))} of short liquidations and buy "
+            "stops"
+            + (
+                f"; when ETH last traded above $4,000 ({v.t_above:%Y-%m-%d}) the book held "
+                f"{usd(la['long_liq_10pct_below_level_usd'])} of long liquidations within 10 % "
+                f"below it, and price fell to {usd(la['low_next_30d'])} within 30 days."
+                if la and v.t_above is not None
+                else "."
+            )
+        )
     method = [
         "Amounts are USD notional at the trigger: size × liquidation price for positions, "
         "size × trigger for stops; the book is the estimated Binance share of aggregated open "
@@ -269,7 +281,9 @@ def prose(v: LiqmapView) -> Prose:
         "beyond $100/$500/$1,000 levels (25 %), just beyond the nearest 7-day swing low/high "
         "(25 %), 1.5/2/3 × ATR(14, 4 h) (20 %); stops beyond the liquidation price or already "
         "traded through are dropped. Stop placement is a model: no public data records it.",
-        f"Heatmap: the book re-estimated daily over the last {v.heatmap_days} days.",
+        f"Heatmap: the book re-estimated daily over the last {v.heatmap_days} days."
+        if v.heatmap is not None
+        else f"No heatmap for {v.asset}: the daily re-estimate covers ETH only in this version.",
     ]
     return Prose(take, method, _claims(v))
 
@@ -294,7 +308,7 @@ def summary(v: LiqmapView) -> dict[str, Any]:
         "level_4000_at_last_date": v.level_now,
         "level_4000_last_time_above": None if v.t_above is None else v.t_above.isoformat(),
         "level_4000_when_above": v.level_above,
-        "heatmap": v.heatmap.summary(),
+        "heatmap": None if v.heatmap is None else v.heatmap.summary(),
         "heatmap_days": v.heatmap_days,
         "oldest_open_cohort": (
             pd.Timestamp(int(opened.min()), unit="ms", tz="UTC").isoformat()

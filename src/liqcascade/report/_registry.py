@@ -30,6 +30,12 @@ class SectionSpec:
         Name of the builder, ``builder(ctx: ReportContext) -> Section``.
     summary : str
         One line for the docs: what the section answers.
+    menu : str
+        Short label of the menu.
+    scope : {"asset", "all", "ETH"}
+        ``"asset"``: run once per asset of the report (ids ``liqmap``, ``liqmap-btc``);
+        ``"all"``: one run that covers every asset itself; ``"ETH"``: ETH only (the
+        data or the scenario exist for ETH alone; the section says so).
     """
 
     id: str
@@ -38,6 +44,7 @@ class SectionSpec:
     summary: str
     menu: str = ""
     builder: str = "section"
+    scope: str = "ETH"
 
     def load(self) -> Callable[[ReportContext], Section]:
         """The builder function."""
@@ -59,6 +66,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_liqmap_section",
         "The liquidation map of the estimated book, its clusters, the $4,000 level.",
         menu="Liquidation map",
+        scope="asset",
     ),
     SectionSpec(
         "validation",
@@ -66,6 +74,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_validation_section",
         "The estimated book against recorded liquidations, out of sample, against baselines.",
         menu="Validation",
+        scope="all",
     ),
     SectionSpec(
         "cascade",
@@ -73,6 +82,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_cascade_section",
         "The cascade on today's estimated market: critical shock, liquidity sensitivity.",
         menu="Cascade",
+        scope="asset",
     ),
     SectionSpec(
         "volatility",
@@ -108,6 +118,13 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_contagion_section",
         "The crash replayed across venues and a DeFi lending market.",
         menu="Contagion",
+    ),
+    SectionSpec(
+        "collateral",
+        "Collateral priced on its own book: 2025-10-10",
+        _P + "_collateral_section",
+        "The collateral loop, counterfactual pricing, the smallest haircut per asset.",
+        menu="Collateral",
     ),
     SectionSpec(
         "protect",

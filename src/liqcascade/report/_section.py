@@ -86,6 +86,8 @@ class Headline:
         The number hit a limit of the model (book exhausted) and is a bound.
     section : str
         Anchor of the section it comes from (filled in by the builder).
+    asset : str
+        The asset it is about (filled in by the builder).
     """
 
     key: str
@@ -99,6 +101,7 @@ class Headline:
     high: float | None = None
     bound: bool = False
     section: str = ""
+    asset: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,20 +197,25 @@ def verdict_from_interval(lo: float, hi: float, threshold: float) -> str:
     return "interval spans both answers"
 
 
+VALIDATION_PERIOD: tuple[str, str] = ("2025-03-01", "2025-07-31")
+"""Months predicted out of sample by the identified book (each by a fit on data before it)."""
+
+
 @dataclass(frozen=True)
 class BookScore:
-    """Out-of-sample daily correlations with recorded liquidations: book and baseline."""
+    """Out-of-sample daily correlations with recorded liquidations: book and range baseline."""
 
     model: float
     baseline: float
     period: str
+    baseline_name: str = "range baseline"
 
     def text(self) -> str:
         """One line for a headline card."""
         word = "beats" if self.model > self.baseline else "does not beat"
         return (
             f"Book out of sample ({self.period}): daily correlation {self.model:.2f}, "
-            f"{word} the baseline's {self.baseline:.2f}"
+            f"{word} the {self.baseline_name}'s {self.baseline:.2f}"
         )
 
 
@@ -223,13 +231,40 @@ class ReportContext:
     as_of : date, timestamp or str, optional
         The market date (default: the last bundled bar); sections that build "the market
         at a date" use it.
+    assets : tuple of str, optional
+        Every asset of the report (default: ``(asset,)``); sections that cover all assets
+        themselves (validation) read it.
+    shared : dict, optional
+        Results shared by the contexts of one run's assets (see :meth:`for_asset`).
     """
 
-    def __init__(self, quick: bool = False, asset: str = "ETH", as_of: Any = None) -> None:
+    def __init__(
+        self,
+        quick: bool = False,
+        asset: str = "ETH",
+        as_of: Any = None,
+        *,
+        assets: tuple[str, ...] | None = None,
+        shared: dict[str, Any] | None = None,
+    ) -> None:
         self.quick = quick
-        self.asset = asset
+        self.asset = asset.upper()
         self.as_of = as_of
+        self.assets = tuple(a.upper() for a in assets) if assets else (self.asset,)
         self._memo: dict[str, Any] = {}
+        self._shared: dict[str, Any] = {} if shared is None else shared
+
+    def for_asset(self, asset: str) -> ReportContext:
+        """The context of ``asset`` in the same run (results across assets shared)."""
+        if asset.upper() == self.asset:
+            return self
+        key = f"ctx.{asset.upper()}"
+        if key not in self._shared:
+            self._shared[key] = ReportContext(
+                self.quick, asset, self.as_of, assets=self.assets, shared=self._shared
+            )
+        ctx: ReportContext = self._shared[key]
+        return ctx
 
     @cached_property
     def market(self) -> MarketState:
@@ -254,12 +289,30 @@ class ReportContext:
         return pd.Timestamp(idx[-1])
 
     @cached_property
+    def hourly(self) -> pd.DataFrame:
+        """Hourly OHLCV of the asset, up to the as-of date."""
+        from liqcascade import datasets
+        from liqcascade._time import utc_end
+
+        h = datasets.load_ohlcv(self.asset, "1h")
+        return h if self.as_of is None else h[h.index <= utc_end(self.as_of)]
+
+    @cached_property
     def _estimate(self) -> tuple[PositionBook, str]:
+        """The estimated book and which parameters made it.
+
+        An asset the map estimator does not cover (yet) takes the positions of
+        :attr:`market` (the market layer's estimated book of that asset).
+        """
+        from liqcascade.errors import InputError
         from liqcascade.positions._maps import estimate_at
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            book, which = estimate_at(self.last_oi_bar, asset=self.asset)
+            try:
+                book, which = estimate_at(self.last_oi_bar, asset=self.asset)
+            except InputError:
+                return self.market.positions, "market"
         return book, str(which)
 
     @property
@@ -272,27 +325,53 @@ class ReportContext:
         """Which parameters estimated the book ("calibrated" or "default")."""
         return self._estimate[1]
 
+    def market_frames(self, asset: str | None = None) -> Any:
+        """The frames the identified book reads (``MarketFrames``), loaded once per run."""
+        from liqcascade.positions._backtest import load_market_frames
+
+        a = (asset or self.asset).upper()
+        return self._once(f"frames.{a}", lambda: load_market_frames(a, store=False))
+
+    def identified(self, asset: str | None = None) -> Any:
+        """The identified book's expanding-window back-test (``BacktestResult``), once per run.
+
+        Every month of :data:`VALIDATION_PERIOD` (cut at the as-of date) is predicted by
+        the shipped fit on the data before it; nothing is re-fitted.
+        """
+        from liqcascade._time import to_utc, utc_end
+        from liqcascade.positions._backtest import backtest_identified
+        from liqcascade.positions._expanding import load_asset_calibration
+
+        a = (asset or self.asset).upper()
+        end = utc_end(VALIDATION_PERIOD[1])
+        if self.as_of is not None:
+            end = min(end, utc_end(self.as_of))
+
+        def run() -> Any:
+            cal = load_asset_calibration(a)
+            start = to_utc(VALIDATION_PERIOD[0])
+            return backtest_identified(a, start, end, cal, "package", frames=self.market_frames(a))
+
+        return self._once(f"identified.{a}.{end.isoformat()}", run)
+
     @cached_property
     def book_score(self) -> BookScore | None:
-        """Out-of-sample score of the estimated book and its baseline (None if unreadable)."""
+        """Out-of-sample daily correlation of the identified book and the range baseline."""
         try:
-            from liqcascade.positions import load_calibrated
-            from liqcascade.positions._calibrate import bundled_validation_data, evaluate_params
-
-            cal = self.memo("positions.calibration", load_calibrated)
-            data = bundled_validation_data()
-            _, out_s = self.memo(
-                "positions.validation_metrics",
-                lambda: evaluate_params(cal.params, data, cal.fit_period, cal.oos_period),
-            )
-            m, b = out_s["model"] or {}, out_s["baseline"] or {}
+            bt = self.identified(self.asset)
+            m = bt.metrics or {}
             return BookScore(
                 model=float(m["corr_daily"]),
-                baseline=float(b["corr_daily"]),
-                period=f"{cal.oos_period[0]} to {cal.oos_period[1]}",
+                baseline=float(m["range_baseline_corr_daily"]),
+                period=f"{bt.start:%Y-%m} to {bt.end:%Y-%m}",
             )
         except Exception:  # the validation section reports the failure itself
             return None
+
+    def _once(self, key: str, fn: Callable[[], Any]) -> Any:
+        if key not in self._shared:
+            self._shared[key] = fn()
+        return self._shared[key]
 
     def memo(self, key: str, fn: Callable[[], Any]) -> Any:
         """Return ``fn()``, computed once per run under ``key``.

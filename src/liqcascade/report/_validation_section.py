@@ -1,22 +1,42 @@
 """Report section: how good is the estimated book? Expanding-window test, ETH and BTC.
 
-Every month 2025-03 -> 2025-07 is predicted by a fit on the data before it; the model
-is held against both baselines (|return| x OI and the range baseline), with its
-p05-p95 daily band and coverage, and its leverage mix is checked against real
+compute (:func:`liqcascade.positions._backtest.backtest_identified` per asset, and the
+Hyperliquid distance check → :class:`ValidationView`) → figures → prose.
+
+Every month of the test period is predicted by the shipped fit on the data before it;
+the model is held against both baselines (|return| × OI and the range baseline), with
+its p05–p95 daily band and coverage, and its leverage mix is checked against real
 Hyperliquid positions.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
 
-from liqcascade.report._section import Claim, ReportContext, Section
+from liqcascade.report._format import join_words, pct
+from liqcascade.report._section import (
+    Claim,
+    Prose,
+    ReportContext,
+    Section,
+    Table,
+    assemble,
+)
+
+__all__ = ["AssetValidation", "ValidationView", "compute", "figures", "prose", "section"]
 
 ASSETS: tuple[str, ...] = ("ETH", "BTC")
-TEST_START, TEST_END = "2025-03-01", "2025-07-31"
-_ROWS = (
+"""Assets with a shipped expanding-window calibration."""
+
+DAILY_ABOVE = 400
+"""The back-test figures show daily sums when the period has more 4-hour bars than this
+(the scores are daily; it keeps the page light)."""
+
+_ROWS: tuple[tuple[str, str, str, str, str | None, str, str], ...] = (
     ("total", "corr_daily", "spearman_daily", "baseline_corr_daily", "baseline_spearman_daily",
      "range_baseline_corr_daily", "range_baseline_spearman_daily"),
     ("longs", "corr_daily_long", "spearman_daily_long", "baseline_corr_daily_long", None,
@@ -24,144 +44,240 @@ _ROWS = (
     ("shorts", "corr_daily_short", "spearman_daily_short", "baseline_corr_daily_short", None,
      "range_baseline_corr_daily_short", "range_baseline_spearman_daily_short"),
 )  # fmt: skip
+"""Per side: model Pearson/Spearman, |ret| x OI Pearson/Spearman, range Pearson/Spearman."""
 
 
 def _r(m: dict[str, Any] | None, k: str | None) -> float | None:
     if not m or k is None or m.get(k) is None:
         return None
-    return round(float(m[k]), 3)
+    return float(m[k])
 
 
-def _table(m: dict[str, Any]) -> pd.DataFrame:
-    rows = []
-    for label, mp, ms, bp, bs, rp, rs in _ROWS:
-        rows.append({"daily": label, "model Pearson": _r(m, mp), "model Spearman": _r(m, ms),
-                     "range Pearson": _r(m, rp), "range Spearman": _r(m, rs),
-                     "|ret| x OI Pearson": _r(m, bp),
-                     "|ret| x OI Spearman": _r(m, bs)})  # fmt: skip
-    return pd.DataFrame(rows)
+def _c(x: float | None, digits: int = 3) -> str:
+    """A correlation as printed (fixed decimals; a dash when missing)."""
+    return "–" if x is None else f"{x:.{digits}f}"
 
 
-def _beats(m: dict[str, Any]) -> dict[str, bool]:
-    out = {}
-    for label, mp, ms, _, _, rp, rs in _ROWS:
-        out[f"{label}_pearson"] = bool(m[mp] > m[rp])
-        out[f"{label}_spearman"] = bool(m[ms] > m[rs])
-    return out
+@dataclass(frozen=True)
+class AssetValidation:
+    """One asset's out-of-sample back-test and its Hyperliquid position check."""
+
+    asset: str
+    backtest: Any  # positions BacktestResult
+    check: pd.DataFrame  # notional share per distance bucket: data, model
+    params_latest: dict[str, Any]
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """Pooled out-of-sample metrics (daily correlations, coverage)."""
+        return dict(self.backtest.metrics or {})
+
+    def beats(self) -> dict[str, bool]:
+        """Does the model beat the range baseline? Pearson and Spearman, per side."""
+        m, out = self.metrics, {}
+        for label, mp, ms, _, _, rp, rs in _ROWS:
+            for kind, a, b in (("pearson", mp, rp), ("spearman", ms, rs)):
+                x, y = _r(m, a), _r(m, b)
+                out[f"{label}_{kind}"] = x is not None and y is not None and x > y
+        return out
+
+    def misses(self) -> list[str]:
+        """The comparisons the model loses to the range baseline, in words."""
+        names = {"pearson": "Pearson", "spearman": "Spearman"}
+        return [
+            f"{k.split('_')[0]} ({names[k.split('_')[1]]})"
+            for k, v in self.beats().items()
+            if not v
+        ]
 
 
-def section(ctx: ReportContext) -> Section:
-    """Expanding-window back-test of ETH and BTC against both baselines; Hyperliquid check."""
+@dataclass(frozen=True)
+class ValidationView:
+    """Every asset's validation."""
+
+    assets: list[AssetValidation]
+
+    @property
+    def period(self) -> tuple[str, str]:
+        """First and last day predicted (the as-of date may cut the period)."""
+        bt = self.assets[0].backtest
+        return f"{bt.start:%Y-%m-%d}", f"{bt.end:%Y-%m-%d}"
+
+
+def compute(ctx: ReportContext) -> ValidationView:
+    """Back-test every asset of the report that has a calibration; the distance check."""
     from liqcascade import datasets
-    from liqcascade._time import to_utc, utc_end
-    from liqcascade.positions._backtest import backtest_identified, load_market_frames
     from liqcascade.positions._expanding import load_asset_calibration
-    from liqcascade.positions._hyperliquid import distance_check, distance_figure
+    from liqcascade.positions._hyperliquid import distance_check
     from liqcascade.positions._model import walk
 
     hl = datasets.load_hyperliquid_positions()
-    figures: list[Any] = []
-    tables: list[tuple[str, pd.DataFrame]] = []
-    summary: dict[str, Any] = {"test_period": [TEST_START, TEST_END], "assets": {}}
-    checks: dict[str, pd.DataFrame] = {}
-    texts = []
-    for asset in ASSETS:
-        frames = ctx.memo(
-            f"positions.frames.{asset}",
-            lambda a=asset: load_market_frames(a, store=False),  # type: ignore[misc]
-        )
-        cal = load_asset_calibration(asset)
-        bt: Any = ctx.memo(
-            f"positions.backtest_expanding.{asset}",
-            lambda a=asset, c=cal, f=frames: backtest_identified(  # type: ignore[misc]
-                a, to_utc(TEST_START), utc_end(TEST_END), c, "package", frames=f
-            ),
-        )
-        m = bt.metrics or {}
-        fig = bt.plot()
-        fig.update_layout(
-            title=f"{asset}: predicted (each month fitted on the data before it; 5-95 % band) "
-            f"vs recorded Binance liquidations, {TEST_START} -> {TEST_END}"
-        )
-        figures.append(fig)
-        tables.append((f"{asset}, {TEST_START} -> {TEST_END}, pooled out of sample", _table(m)))
-        months = pd.DataFrame(
-            [{"month": r["month"], "fit ends": r["fit_end"],
-              "model": _r(r["metrics"], "corr_daily"),
-              "range": _r(r["metrics"], "range_baseline_corr_daily"),
-              "model shorts": _r(r["metrics"], "corr_daily_short"),
-              "range shorts": _r(r["metrics"], "range_baseline_corr_daily_short"),
-              "coverage 90": _r(r["metrics"], "coverage_90_daily")} for r in bt.months]
-        )  # fmt: skip
-        tables.append((f"{asset} per month (daily Pearson; coverage of the p05-p95 band)", months))
-        run = walk(frames, cal.latest.params)
-        chk = distance_check(hl, run, asset)
-        checks[asset] = chk
-        tables.append(
-            (
-                f"{asset}: distance to liquidation, notional share",
-                chk.reset_index(names="bucket").round(3),
+    out = []
+    for a in [x for x in ctx.assets if x in ASSETS] or ["ETH"]:
+        latest = load_asset_calibration(a).latest
+        run = walk(ctx.market_frames(a), latest.params)
+        out.append(
+            AssetValidation(
+                asset=a,
+                backtest=ctx.identified(a),
+                check=distance_check(hl, run, a),
+                params_latest=latest.params.to_dict(),
             )
         )
-        beats = _beats(m) if m else {}
-        summary["assets"][asset] = {
-            "metrics": m,
-            "months": bt.months,
-            "beats_range_baseline": beats,
-            "hyperliquid_check": {**chk.attrs, "table": chk.to_dict()},
-            "params_latest": cal.latest.params.to_dict(),
-        }
-        n_beat = sum(beats.values())
-        texts.append(
-            f"{asset}: daily Pearson {m.get('corr_daily', float('nan')):.2f} (range baseline "
-            f"{m.get('range_baseline_corr_daily', float('nan')):.2f}, |return| x OI "
-            f"{m.get('baseline_corr_daily', float('nan')):.2f}); shorts "
-            f"{m.get('corr_daily_short', float('nan')):.2f} vs "
-            f"{m.get('range_baseline_corr_daily_short', float('nan')):.2f}; beats the range "
-            f"baseline on {n_beat} of 6 (Pearson/Spearman x total/longs/shorts); "
-            f"{m.get('coverage_90_daily', float('nan')):.0%} of days inside the p05-p95 band"
+    return ValidationView(out)
+
+
+def figures(v: ValidationView) -> list[go.Figure]:
+    """Predicted (band) vs recorded, per asset; distance to liquidation, model vs data."""
+    from liqcascade.positions._hyperliquid import distance_figure
+
+    lo, hi = v.period
+    out = []
+    for av in v.assets:
+        fig = av.backtest.plot(max_points=DAILY_ABOVE)  # daily sums, as the scores are
+        fig.update_layout(
+            title=f"{av.asset}: predicted daily liquidations (each month fitted on the data "
+            f"before it; 5–95 % band) against recorded Binance liquidations, {lo} → {hi}"
         )
-    figures.append(distance_figure(checks))
-    finding = (
-        "Liquidation heatmaps estimate leveraged positions from open interest and assumed "
-        "leverage and publish no check. Our book has a continuous leverage mix (including a "
-        "share that is never liquidated), sides driven by funding, open-interest changes with "
-        "the sign of the move and (BTC) the long/short ratio, and a likelihood fit of the "
-        "recorded 4-hour Binance liquidations with the feed's under-reporting as a scale. "
-        "Each month from March to July 2025 is predicted by a fit on the data before it only. "
-        + "; ".join(texts)
-        + ". The strongest simple baseline (the bar's open-to-low / open-to-high range times "
-        "open interest) is close: where the model does not beat it, the table says so."
+        out.append(fig)
+    out.append(distance_figure({av.asset: av.check for av in v.assets}))
+    return out
+
+
+def _pooled(m: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for label, mp, ms, bp, bs, rp, rs in _ROWS:
+        rows.append(
+            {
+                "daily totals": label,
+                "model: Pearson": _c(_r(m, mp)),
+                "model: Spearman": _c(_r(m, ms)),
+                "range baseline: Pearson": _c(_r(m, rp)),
+                "range baseline: Spearman": _c(_r(m, rs)),
+                "|return| × OI: Pearson": _c(_r(m, bp)),
+                "|return| × OI: Spearman": _c(_r(m, bs)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _months(bt: Any) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "month": r["month"],
+                "fitted on data to": r["fit_end"],
+                "model": _c(_r(r["metrics"], "corr_daily")),
+                "range baseline": _c(_r(r["metrics"], "range_baseline_corr_daily")),
+                "model, shorts": _c(_r(r["metrics"], "corr_daily_short")),
+                "range baseline, shorts": _c(_r(r["metrics"], "range_baseline_corr_daily_short")),
+                "days inside the 5–95 % band": pct(_r(r["metrics"], "coverage_90_daily"), 0),
+            }
+            for r in bt.months
+        ]
     )
-    eth = summary["assets"]["ETH"]["metrics"] or {}
+
+
+def tables(v: ValidationView) -> list[Table]:
+    """Pooled and per-month scores per asset; the distance-to-liquidation check."""
+    lo, hi = v.period
+    out = []
+    for av in v.assets:
+        out.append(
+            Table(f"{av.asset}: daily correlation out of sample, {lo} → {hi}", _pooled(av.metrics))
+        )
+        out.append(Table(f"{av.asset} by month (daily Pearson correlation)", _months(av.backtest)))
+    chk = pd.concat({av.asset: av.check[["data", "model"]] for av in v.assets}, axis=1).reset_index(
+        names="distance to liquidation"
+    )
+    chk.columns = [c if isinstance(c, str) or not c[1] else f"{c[0]}: {c[1]}" for c in chk.columns]
+    chk = chk.rename(columns={chk.columns[0]: "distance to liquidation"})
+    for c in chk.columns[1:]:
+        chk[c] = [pct(x) for x in chk[c]]
+    out.append(
+        Table("Share of notional by distance to liquidation: Hyperliquid data vs model", chk)
+    )
+    return out
+
+
+def _asset_line(av: AssetValidation) -> str:
+    m = av.metrics
+    miss = av.misses()
+    return (
+        f"{av.asset}: daily correlation {_c(_r(m, 'corr_daily'), 2)} against the range "
+        f"baseline's {_c(_r(m, 'range_baseline_corr_daily'), 2)} (|return| × OI "
+        f"{_c(_r(m, 'baseline_corr_daily'), 2)}); shorts {_c(_r(m, 'corr_daily_short'), 2)}; "
+        f"{pct(_r(m, 'coverage_90_daily'), 0)} of days inside the 5–95 % band. "
+        + (
+            "Beats the range baseline on all six comparisons."
+            if not miss
+            else f"Does not beat the range baseline on {join_words(miss)}."
+        )
+    )
+
+
+def prose(v: ValidationView) -> Prose:
+    """Takeaways (one per asset), method and the heatmap claim."""
+    lo, hi = v.period
+    take = [
+        f"Every month from {lo[:7]} to {hi[:7]} is predicted by a fit on the data before it "
+        "only; the model is held against the strongest simple baseline (the bar's range × "
+        "open interest), fitted the same way.",
+        *[_asset_line(av) for av in v.assets],
+    ]
+    hl = "; ".join(
+        f"{av.asset}: never liquidated {pct(av.check.loc['none', 'data'], 0)} of notional in the "
+        f"data vs {pct(av.check.loc['none', 'model'], 0)} in the model"
+        for av in v.assets
+        if "none" in av.check.index
+    )
+    if hl:
+        take.append(f"Against real Hyperliquid positions (Feb 2026): {hl}.")
+    method = [
+        "Recorded liquidations: CoinGlass, Binance only, 4-hourly; Binance's feed reports at "
+        "most one liquidation per symbol per second, so only a scale (venue share × "
+        "reporting) of the book is identified by the record.",
+        "Likelihood: a hurdle log-normal per bar and side; the band is 10 block-bootstrap "
+        "refits × the fitting window's daily residuals (5th and 95th percentiles); each "
+        "baseline's one scale is fitted on the fitting window only.",
+        "Hyperliquid: 994 large accounts, Feb 2026 — another venue and period, a comparison, "
+        "not a fit input. 'none' is notional that cannot be liquidated (data) or the model's "
+        "never-liquidated share.",
+    ]
+    eth = next((av for av in v.assets if av.asset == "ETH"), v.assets[0])
+    m = eth.metrics
     claim = Claim(
-        claim="Liquidation heatmaps (open interest x assumed leverage) show where and how much "
-        "will be liquidated",
+        claim="Liquidation heatmaps (open interest × assumed leverage) show where and how much "
+        "will be liquidated.",
         computed=(
-            f"Identified book, expanding window {TEST_START}..{TEST_END}, ETH daily Pearson "
-            f"{eth.get('corr_daily', float('nan')):.2f} vs "
-            f"{eth.get('range_baseline_corr_daily', float('nan')):.2f} "
-            "for the range x OI baseline; only a scale (venue share x reporting) of the "
-            "aggregated book is identified by the record."
+            f"{eth.asset}, out of sample {lo[:7]} → {hi[:7]}: the identified book's daily "
+            f"correlation {_c(_r(m, 'corr_daily'), 2)} vs "
+            f"{_c(_r(m, 'range_baseline_corr_daily'), 2)}"
+            " for the range × OI baseline; only the book's scale is identified by the record."
         ),
         verdict="partly supported",
     )
-    notes = [
-        "Recorded liquidations: CoinGlass, Binance only, 4-hourly; Binance's forceOrder feed "
-        "reports at most one liquidation per symbol per second (the scale absorbs it).",
-        "Likelihood: hurdle log-normal per bar and side; bands: 10 block-bootstrap refits x the "
-        "fitting window's daily residuals (p05/p95); baseline scales fitted on the fitting "
-        "window only.",
-        "Hyperliquid: 994 large accounts, Feb 2026, another venue and period: a comparison, "
-        "not a fit input. 'none' = cannot be liquidated (data) / safe share (model).",
-    ]
-    return Section(
-        id="validation",
-        title="Are liquidation estimates any good? Expanding-window test on ETH and BTC",
-        finding=finding,
-        figures=figures,
-        tables=tables,
-        summary=summary,
-        claims=[claim],
-        notes=notes,
-    )
+    return Prose(take, method, [claim])
+
+
+def summary(v: ValidationView) -> dict[str, Any]:
+    """Every number of the section for summary.json."""
+    return {
+        "test_period": list(v.period),
+        "assets": {
+            av.asset: {
+                "metrics": av.metrics,
+                "months": av.backtest.months,
+                "beats_range_baseline": av.beats(),
+                "hyperliquid_check": {**av.check.attrs, "table": av.check.to_dict()},
+                "params_latest": av.params_latest,
+            }
+            for av in v.assets
+        },
+    }
+
+
+def section(ctx: ReportContext) -> Section:
+    """Expanding-window back-test per asset against both baselines; Hyperliquid check."""
+    v = compute(ctx)
+    return assemble("validation", prose(v), figures(v), tables(v), summary(v))

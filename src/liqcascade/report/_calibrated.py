@@ -1,0 +1,171 @@
+"""The calibrated liquidity response as the report shows it: a 5 % fall, the critical shock.
+
+The report leads with these figures; the static book is shown only as the upper bound
+it is. :func:`calibrated_response` is the one place that calls the library: when
+``liqcascade.cascade`` ships a calibrated fragility curve / critical shock, switch it
+there (today it runs :func:`liqcascade.cascade.market_answer` for the 5 % fall and
+:func:`liqcascade.cascade.calibrated_cascade` on a grid of first falls).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from liqcascade.report._figures import LONG, RECORDED, vline
+
+TOTAL_MOVE = -0.10
+"""The fall that defines the critical shock (fraction)."""
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """The calibrated answer: the 5 % fall and the fragility curve with 80 % intervals.
+
+    Attributes
+    ----------
+    answer : dict
+        :func:`liqcascade.cascade.market_answer` for a 5 % fall (moves are fractions of
+        mid, amounts USD; ``out_of_sample`` is the shipped event back-test).
+    shocks : array
+        First falls of the curve (negative fractions).
+    median, p10, p90 : array
+        Extreme move within 24 h after each first fall (fractions; p10 the deeper).
+    """
+
+    answer: dict[str, Any]
+    shocks: np.ndarray
+    median: np.ndarray
+    p10: np.ndarray
+    p90: np.ndarray
+
+    def _crossing(self, y: np.ndarray) -> float:
+        """First fall whose move reaches :data:`TOTAL_MOVE` (linear between grid points)."""
+        hit = np.nonzero(y <= TOTAL_MOVE)[0]
+        if hit.size == 0:
+            return float(self.shocks[-1])
+        i = int(hit[0])
+        if i == 0:
+            return float(self.shocks[0])
+        x0, x1, y0, y1 = self.shocks[i - 1], self.shocks[i], y[i - 1], y[i]
+        return float(x0 + (TOTAL_MOVE - y0) * (x1 - x0) / (y1 - y0))
+
+    @property
+    def critical(self) -> float:
+        """Smallest first fall whose median 24-h path reaches −10 % (negative fraction)."""
+        return self._crossing(self.median)
+
+    @property
+    def critical_range(self) -> tuple[float, float]:
+        """Where the deeper (p10) and the shallower (p90) paths reach −10 %."""
+        return self._crossing(self.p10), self._crossing(self.p90)
+
+    @property
+    def oos(self) -> dict[str, Any] | None:
+        """The shipped event back-test of the calibrated response (out of sample)."""
+        o = self.answer.get("out_of_sample")
+        return dict(o) if isinstance(o, dict) else None
+
+    def beats_baselines(self) -> bool | None:
+        """Is the back-test's move error below both baselines'? None without a score."""
+        o = self.oos
+        if not o:
+            return None
+        base = min(o["trigger_baseline_move_mae_pp"], o["empirical_baseline_move_mae_pp"])
+        return bool(o["move_mae_pp"] < base)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready numbers."""
+        lo, hi = self.critical_range
+        return {
+            "fall_5pct": {k: v for k, v in self.answer.items() if k != "as_of"},
+            "critical_shock": self.critical,
+            "critical_shock_range": [lo, hi],
+            "curve": {
+                "shock": self.shocks.tolist(),
+                "move_median": self.median.tolist(),
+                "move_p10": self.p10.tolist(),
+                "move_p90": self.p90.tolist(),
+            },
+            "beats_baselines": self.beats_baselines(),
+        }
+
+
+def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False) -> Calibrated:
+    """The calibrated liquidity response on ``state``'s market (the one function to switch).
+
+    Parameters
+    ----------
+    state : MarketState
+        The estimated market (its ``as_of``, ``asset`` and prepared book).
+    hourly : DataFrame
+        Hourly OHLC of the asset up to the as-of date (volatility and residuals).
+    quick : bool
+        Fewer paths and grid points.
+    """
+    from liqcascade.cascade import calibrated_cascade, load_liquidity, market_answer
+    from liqcascade.cascade._backtest import ewma_sigma, standardised_residuals
+
+    pm = state.prepare()
+    t = state.close_time if state.close_time is not None else state.as_of + pd.Timedelta(hours=4)
+    h = hourly[hourly.index < t]  # the bars closed by the market's time: no look-ahead
+    sigma = float(ewma_sigma(h).dropna().iloc[-1])
+    resid = standardised_residuals(h)
+    asset = str(state.asset).upper()
+    ans = market_answer(pm, asset=asset, as_of=t, shock=-0.05, sigma_hourly=sigma, residuals=resid)
+    cal = load_liquidity(asset, t)
+    shocks = np.round(np.linspace(-0.01, TOTAL_MOVE, 4 if quick else 10), 6)
+    runs = [
+        calibrated_cascade(
+            pm, shock=float(s), calibration=cal, sigma_hourly=sigma, residuals=resid,
+            n_paths=96 if quick else 240,
+        )
+        for s in shocks
+    ]  # fmt: skip
+    return Calibrated(
+        answer=ans,
+        shocks=shocks,
+        median=np.array([r.move_median for r in runs]),
+        p10=np.array([r.move_p10 for r in runs]),
+        p90=np.array([r.move_p90 for r in runs]),
+    )
+
+
+def fragility_figure(c: Calibrated, static: pd.DataFrame, asset: str) -> go.Figure:
+    """Move within 24 h against the first fall: calibrated (80 % band) vs the static bound."""
+    x = c.shocks * 100
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([c.p90, c.p10[::-1]]) * 100,
+                   fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(0,114,178,0.18)",
+                   name="calibrated: 80 % interval", hoverinfo="skip")
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=x, y=c.median * 100, mode="lines+markers", name="calibrated: median",
+            line={"color": "#0072B2", "width": 2},
+            hovertemplate="first fall %{x:.1f} %: median move %{y:.1f} %<extra></extra>",
+        )
+    )  # fmt: skip
+    s = static[(static["shock"] <= 0) & (static["shock"] >= TOTAL_MOVE)]
+    fig.add_trace(
+        go.Scatter(
+            x=s["shock"] * 100, y=s["final_move"] * 100, mode="lines",
+            name="static book (no recovery: the bound)", line={"color": RECORDED, "dash": "dash"},
+            hovertemplate="first fall %{x:.1f} %: static book %{y:.1f} %<extra></extra>",
+        )
+    )  # fmt: skip
+    cs = c.critical * 100
+    vline(fig, cs, f"critical shock {cs:.1f} %", color=LONG)
+    fig.update_layout(
+        title=f"{asset}: how far a first fall carries price within 24 h — calibrated response "
+        "vs the static book",
+        xaxis_title="first fall (%)",
+        yaxis_title="lowest price within 24 h (% from start)",
+        height=400,
+    )
+    return fig

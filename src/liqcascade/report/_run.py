@@ -1,0 +1,266 @@
+"""Running the report's sections: one job per section and asset, in one or two lanes.
+
+The sections that stand on the estimated market (liquidation map, validation, cascade)
+run in the main process, so the market, the estimated books and the identified
+back-tests are computed once; when two cores are free, a forked process takes the
+other sections from a shared queue (longest first) and the main process joins it when
+its own sections are done. Each lane runs numba on one
+thread: the kernels the report calls are single-shock cascades whose parallel launch
+costs more than it gains, and two lanes already keep both cores busy. The figures do not
+depend on the lane.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from liqcascade.report._registry import SectionSpec
+from liqcascade.report._section import Claim, Headline, ReportContext, Section
+
+MARKET_LANE: frozenset[str] = frozenset({"liqmap", "validation", "cascade"})
+"""Sections run in the main process: they share the estimated market's results."""
+
+COST_HINT: dict[str, float] = {
+    "transparency": 7.5, "volatility": 6.0, "support": 2.0, "stress": 1.0, "data": 1.0,
+    "protect": 0.8, "collateral": 0.5, "solvency": 0.4, "contagion": 0.3,
+}  # fmt: skip
+"""CPU seconds each other section took on the bundled data (only orders the shared queue:
+the longest first, so the two lanes end together)."""
+
+_NEXT: Any = None
+"""Index of the next job of the shared queue (a process-shared integer, set before the
+fork so that the worker inherits it)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One section run for one asset."""
+
+    spec: SectionSpec
+    asset: str
+    n_assets: int = 1
+
+    @property
+    def sid(self) -> str:
+        """Anchor and summary.json key: ``cascade`` for ETH, ``cascade-btc`` for BTC."""
+        return self.spec.id if self.asset == "ETH" else f"{self.spec.id}-{self.asset.lower()}"
+
+    @property
+    def title(self) -> str:
+        """Heading: the asset named when the report covers several."""
+        if self.n_assets == 1:
+            return self.spec.title
+        if self.spec.scope == "asset":
+            return f"{self.asset}: {self.spec.title}"
+        if self.spec.scope == "ETH":
+            return f"{self.spec.title} (ETH only)"
+        return self.spec.title
+
+    @property
+    def menu(self) -> str:
+        """Menu label."""
+        m = self.spec.menu or self.spec.title
+        return f"{m} {self.asset}" if self.spec.scope == "asset" and self.n_assets > 1 else m
+
+
+@dataclass
+class Done:
+    """A finished job: the section (figures already rendered), its view and its cost."""
+
+    job: Job
+    section: Section
+    view: dict[str, Any]
+    wall_s: float
+    cpu_s: float
+    lane: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def plan(specs: list[SectionSpec], assets: tuple[str, ...]) -> tuple[list[Job], list[str]]:
+    """Jobs in report order, and the ids of ETH-only sections skipped (no ETH asked)."""
+    jobs: list[Job] = []
+    skipped: list[str] = []
+    n = len(assets)
+    for spec in specs:
+        if spec.scope == "asset":
+            jobs += [Job(spec, a, n) for a in assets]
+        elif spec.scope == "all":
+            jobs.append(Job(spec, assets[0], n))
+        elif "ETH" in assets:
+            jobs.append(Job(spec, "ETH", n))
+        else:
+            skipped.append(spec.id)
+    return jobs, skipped
+
+
+def _note(job: Job) -> str:
+    if job.n_assets > 1 and job.spec.scope == "ETH":
+        return (
+            "ETH only: this section is computed for ETH; the bundle's other assets feed the "
+            "liquidation-map, validation and cascade sections."
+        )
+    return ""
+
+
+def run_job(job: Job, ctx: ReportContext, render: Callable[[Section], dict[str, Any]]) -> Done:
+    """Run one section on the context of its asset; suffix its keys for a further asset."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    s = job.spec.load()(ctx.for_asset(job.asset))
+    s.id, s.title = job.sid, job.title
+    suffix = "" if job.asset == "ETH" else f"_{job.asset.lower()}"
+    s.claims = [Claim(**{**asdict(c), "section": s.id}) for c in s.claims] if not suffix else []
+    s.headlines = [
+        Headline(**{**asdict(h), "key": h.key + suffix, "section": s.id, "asset": job.asset})
+        for h in s.headlines
+    ]
+    if _note(job):
+        s.takeaways = [_note(job), *s.takeaways]
+    view = {**render(s), "menu": job.menu}
+    s = replace(s, figures=[])  # rendered: the page needs only the view
+    return Done(job, s, view, time.perf_counter() - t0, time.process_time() - c0)
+
+
+def _one_thread() -> int | None:
+    """Run numba on one thread; return the previous count (None without numba)."""
+    try:
+        import numba
+
+        prev = int(numba.get_num_threads())
+        numba.set_num_threads(1)
+        return prev
+    except (ImportError, ValueError):  # numba absent or disabled
+        return None
+
+
+def _restore_threads(n: int | None) -> None:
+    if n is not None:
+        import numba
+
+        numba.set_num_threads(n)
+
+
+def _take(queue: list[Job]) -> Job | None:
+    """The next job of the shared queue, or None when it is empty."""
+    if _NEXT is None:
+        return None
+    with _NEXT.get_lock():
+        i = int(_NEXT.value)
+        if i >= len(queue):
+            return None
+        _NEXT.value = i + 1
+    return queue[i]
+
+
+def _fork_ok() -> bool:
+    """Can this process fork safely? Not on Windows, nor once numba launched its threads.
+
+    numba's OpenMP layer aborts a child forked after its threads started, so a process
+    that already ran a parallel kernel (a notebook, a test session) runs one lane.
+    """
+    import multiprocessing
+
+    if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    try:
+        import numba
+
+        numba.threading_layer()  # raises ValueError while no thread was launched
+    except (ImportError, ValueError):
+        return True
+    return False
+
+
+def workers_default() -> int:
+    """Two lanes when two cores are available to this process (and fork exists), else one."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    return 2 if n >= 2 and _fork_ok() else 1
+
+
+def _worker_lane(queue: list[Job], quick: bool, as_of: Any, assets: tuple[str, ...]) -> list[Done]:
+    """The second lane, in a forked process: takes jobs from the shared queue."""
+    from liqcascade.report._build import render_section
+
+    ctx = ReportContext(quick, assets[0], as_of, assets=assets)
+    _one_thread()
+    out = []
+    while (j := _take(queue)) is not None:
+        d = run_job(j, ctx, render_section)
+        d.lane = 1
+        out.append(d)
+    return out
+
+
+def _worker_result(fut: Any) -> list[Done]:
+    """The worker's finished jobs ([] when there is none or it died)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if fut is None:
+        return []
+    try:
+        return list(fut.result())
+    except BrokenProcessPool:
+        return []
+
+
+def run_all(
+    jobs: list[Job],
+    ctx: ReportContext,
+    render: Callable[[Section], dict[str, Any]],
+    *,
+    workers: int = 1,
+    on_section: Callable[[str, float], None] | None = None,
+) -> list[Done]:
+    """Run ``jobs``; with ``workers=2`` a forked process shares the work.
+
+    The main process runs the market sections, then both processes take the other
+    sections from one queue, longest first. Returns the finished jobs in the order
+    of ``jobs``.
+    """
+    global _NEXT
+    import multiprocessing
+
+    two = workers >= 2 and _fork_ok()
+    pinned = [j for j in jobs if j.spec.id in MARKET_LANE] if two else jobs
+    queue = [j for j in jobs if j not in pinned]
+    queue.sort(key=lambda j: -COST_HINT.get(j.spec.id, 1.0))
+    fork = multiprocessing.get_context("fork") if two and queue else None
+    _NEXT = fork.Value("i", 0) if fork is not None else None
+    pool = None if fork is None else ProcessPoolExecutor(1, mp_context=fork)
+    fut = (
+        None if pool is None else pool.submit(_worker_lane, queue, ctx.quick, ctx.as_of, ctx.assets)
+    )
+    done: list[Done] = []
+    prev = _one_thread()
+    try:
+        for j in pinned + ([] if fut is not None else queue):
+            done.append(run_job(j, ctx, render))
+            if on_section is not None:
+                on_section(j.sid, done[-1].wall_s)
+        while fut is not None and (nxt := _take(queue)) is not None:
+            done.append(run_job(nxt, ctx, render))
+            if on_section is not None:
+                on_section(nxt.sid, done[-1].wall_s)
+        for d in _worker_result(fut):
+            done.append(d)
+            if on_section is not None:
+                on_section(d.job.sid, d.wall_s)
+        for j in [j for j in jobs if j.sid not in {d.job.sid for d in done}]:
+            done.append(run_job(j, ctx, render))  # a lost worker's jobs, run here
+            if on_section is not None:
+                on_section(j.sid, done[-1].wall_s)
+    finally:
+        _restore_threads(prev)
+        _NEXT = None
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    order = {j.sid: i for i, j in enumerate(jobs)}
+    return sorted(done, key=lambda d: order[d.job.sid])
