@@ -1,7 +1,8 @@
 """The calibrated liquidity response as the report shows it: a 5 % fall, the critical shock.
 
-The report leads with these figures; the static book is shown only as the upper bound
-it is. :func:`calibrated_response` is the one place that calls the library: when
+The report leads with these figures; the static book (instant, no refill) is shown
+beside them as the bound on the cascade's own carry. :func:`calibrated_response` is the
+one place that calls the library: when
 ``liqcascade.cascade`` ships a calibrated fragility curve / critical shock, switch it
 there (today it runs :func:`liqcascade.cascade.market_answer` for the 5 % fall and
 :func:`liqcascade.cascade.calibrated_cascade` on a grid of first falls).

@@ -267,7 +267,7 @@ def figures(v: CascadeView) -> list[go.Figure]:
     """Calibrated vs static fragility, the static 5 % fall by round, next waves, replay."""
     f5 = v.fall5.plot()
     f5.update_layout(
-        title=f"The static book (an upper bound): a 5 % fall on the {v.asset} market, round by "
+        title=f"The static book (no refill, no time): a 5 % fall on the {v.asset} market, round by "
         "round"
     )
     fc = fragility_figure(v.calibrated, v.fragility.frame, v.asset)
@@ -290,7 +290,11 @@ def _calibrated_table(v: CascadeView) -> pd.DataFrame:
     sb = a["static_upper_bound"]
     return pd.DataFrame(
         {
-            "model": ["calibrated response: median", "80 % interval", "static book (upper bound)"],
+            "model": [
+                "calibrated response: median",
+                "80 % interval",
+                "static book (no refill, instant)",
+            ],
             "lowest price within 24 h": [
                 pct(a["move_median"], signed=True),
                 interval(a["move_p10"], a["move_p90"], lambda x: pct(x, signed=True)),
@@ -354,10 +358,10 @@ def tables(v: CascadeView) -> list[Table]:
     )
     return [
         Table(
-            "A 5 % fall: the calibrated response and the static book's upper bound",
+            "A 5 % fall: the calibrated response and the static book",
             _calibrated_table(v),
         ),
-        Table("The static book (upper bounds) under different liquidity assumptions", sens),
+        Table("The static book under different liquidity assumptions", sens),
         Table("Next-wave levels (notional at trigger price)", nw),
         Table(
             f"History: lowest price within 24 h after {h.n} real 4-hour falls of 5 % or more", hist
@@ -382,7 +386,7 @@ def _claims(v: CascadeView) -> list[Claim]:
             computed=(
                 f"Calibrated response on the market of {v.state.as_of:%Y-%m-%d}: "
                 f"{usd(a['liquidated_median'])} liquidated within 24 h (80 %: {usd(lo)}–"
-                f"{usd(hi)}); the static book's upper bound {usd(v.fall5.forced_usd)}. Verdict "
+                f"{usd(hi)}); the static book {usd(v.fall5.forced_usd)}. Verdict "
                 "on ≥ $100 M over the calibrated interval."
             ),
             verdict=verdict_from_interval(lo, hi, 1e8),
@@ -437,7 +441,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="move_5pct", label="How far a 5 % fall carries price (lowest within 24 h)",
             value=float(a["move_median"]), text=pct(a["move_median"], signed=True),
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
-            f" (80 %); static book {pct(sb['final_move'], signed=True)} is an upper bound",
+            f" (80 %); static book {pct(sb['final_move'], signed=True)} (instant, no refill)",
             evidence=_oos_text(c), unit="fraction", low=float(a["move_p10"]),
             high=float(a["move_p90"]), bound=ex,
         ),
@@ -457,7 +461,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="forced_selling_5pct", label="Liquidations forced by a 5 % fall (24 h)",
             value=float(a["liquidated_median"]), text=usd(a["liquidated_median"]),
             interval=f"{interval(a['liquidated_p10'], a['liquidated_p90'], usd)} (80 %); "
-            f"static book {usd(v.fall5.forced_usd)} is an upper bound",
+            f"static book {usd(v.fall5.forced_usd)} (instant, no refill)",
             evidence=score + liq_score, unit="usd", low=float(a["liquidated_p10"]),
             high=float(a["liquidated_p90"]), bound=ex,
         ),
@@ -480,7 +484,8 @@ def prose(v: CascadeView) -> Prose:
         _oos_text(c) + ".",
         f"The smallest first fall whose median path reaches −10 % is "
         f"{pct(abs(c.critical))} ({interval(abs(hi), abs(lo), pct)} across paths). The static "
-        f"book — no recovery, no depth beyond the visible 1 %, no time — is an upper bound: "
+        f"book — no recovery, no depth beyond the visible 1 %, no time — bounds the cascade's "
+        f"own carry, not the 24 h move (which also holds ordinary volatility): "
         f"{pct(r5.move, signed=True)} and {usd(r5.forced_usd)}; after {h.n} real 4-hour falls "
         f"of 5 %, {pct(h.share_total_beyond(r5.move))} went that far.",
     ]
