@@ -196,7 +196,7 @@ def _render_calibrated_fragility(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     t = Table(title=f"calibrated fragility, {result['as_of']} (extreme move within 24 h)")
-    for c in ("shock", "median", "80 % band", "liquidated (M USD)", "static (upper bound)"):
+    for c in ("shock", "median", "80 % band", "liquidated (M USD)", "static (instant)"):
         t.add_column(c, justify="right")
     for r in result["curve"]:
         t.add_row(
@@ -252,7 +252,7 @@ def _render_calibrated(result: dict[str, Any]) -> None:
     )
     sb = result["static_upper_bound"]
     t.add_row(
-        "[bold]static book (upper bound)[/]",
+        "[bold]static book (instant, no refill)[/]",
         f"{sb['final_move']:.2%}, {sb['liquidated_usd'] / 1e6:,.1f} M USD"
         + (" — book exhausted" if sb["book_exhausted"] else ""),
     )
@@ -322,8 +322,9 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
             str | None,
             typer.Option(
                 "--liquidity",
-                help="static (the book as displayed: an upper bound) or calibrated (the "
-                "calibrated liquidity response; default for the estimated market).",
+                help="static (the book as displayed, instant: bounds the cascade's own "
+                "carry) or calibrated (the calibrated liquidity response; default for the "
+                "estimated market).",
             ),
         ],
     )
