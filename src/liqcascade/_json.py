@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["dumps", "to_jsonable"]
 
@@ -33,13 +33,16 @@ def to_jsonable(obj: Any) -> Any:
         return [to_jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return [to_jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, pd.DataFrame):
-        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, pd.Series):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if obj is pd.NaT:
-        return None
-    if isinstance(obj, (pd.Timestamp, datetime, date)):
+    # no pandas object exists unless pandas was imported: do not import it (start-up time)
+    pd: Any = sys.modules.get("pandas")
+    if pd is not None:
+        if isinstance(obj, pd.DataFrame):
+            return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+        if isinstance(obj, pd.Series):
+            return {str(k): to_jsonable(v) for k, v in obj.items()}
+        if obj is pd.NaT:
+            return None
+    if isinstance(obj, (datetime, date)):  # pandas.Timestamp is a datetime
         return obj.isoformat()
     if isinstance(obj, np.bool_ | bool):
         return bool(obj)

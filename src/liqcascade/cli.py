@@ -31,19 +31,9 @@ except ImportError:  # pragma: no cover - older typer uses click itself
 _ABORTS = (click.exceptions.Abort, typer.Abort)
 _EXITS = (click.exceptions.Exit, typer.Exit)
 
-app = typer.Typer(
-    name="liqcascade",
-    help=(
-        "Liquidation-cascade risk in crypto derivatives, on real market data.\n\n"
-        "Example: liqcascade report --out report"
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
-
-# Each module registers its commands on ``app``; order is the order of --help.
+# Each module registers its commands on the app; order is the order of --help. A run
+# imports only the module of the command it runs (the startup stays light: `--version`
+# and `pol build` need neither pandas nor numba); --help and unknown commands load all.
 _COMMAND_MODULES = (
     "report",
     "data",
@@ -63,13 +53,17 @@ _COMMAND_MODULES = (
 )
 
 
+# the commands a module registers, where they are not the module's name
+_COMMANDS_OF = {"support": ("support-study",)}
+_ROOT_FLAGS = {"-v", "--verbose", "-q", "--quiet"}
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"liqcascade {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
@@ -85,8 +79,43 @@ def _root(
     _common.STATE.verbosity = -1 if quiet else verbose
 
 
-for _name in _COMMAND_MODULES:
-    importlib.import_module(f"liqcascade._cli.{_name}").register(app)
+def _modules_for(args: list[str]) -> tuple[str, ...]:
+    """The command modules a run with ``args`` needs (all of them when unsure)."""
+    for a in args:
+        if a == "--version":  # eager: prints and exits before any command
+            return ()
+        if a in _ROOT_FLAGS or (a.startswith("-v") and set(a[1:]) == {"v"}):
+            continue
+        for name in _COMMAND_MODULES:
+            if a in _COMMANDS_OF.get(name, (name,)):
+                return (name,)
+        break  # --version, --help, an unknown command: everything (as before)
+    return _COMMAND_MODULES
+
+
+def build_app(modules: tuple[str, ...] = _COMMAND_MODULES) -> typer.Typer:
+    """The ``liqcascade`` typer app with the commands of ``modules`` (default: all)."""
+    app = typer.Typer(
+        name="liqcascade",
+        help=(
+            "Liquidation-cascade risk in crypto derivatives, on real market data.\n\n"
+            "Example: liqcascade report --out report"
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )
+    app.callback()(_root)
+    for name in modules:
+        importlib.import_module(f"liqcascade._cli.{name}").register(app)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the full app, for tools that introspect it
+        return build_app()
+    raise AttributeError(f"module 'liqcascade.cli' has no attribute {name!r}")
 
 
 def _option_flags(command: Any) -> dict[str, str]:
@@ -126,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     _common.STATE.flags, _common.STATE.aliases = {}, {}
     try:
-        command = typer.main.get_command(app)
+        command = typer.main.get_command(build_app(_modules_for(args)))
         _track_flags(command)
         rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command

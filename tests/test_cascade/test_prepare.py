@@ -78,3 +78,17 @@ def test_packed_argsort_resolves_keys_equal_in_the_packed_bits() -> None:
     big = np.random.default_rng(3).permutation(big)
     order, _ = packed_argsort(big, np.arange(big.size, dtype=np.int64), 1.0)  # key = -big
     np.testing.assert_array_equal(order, np.argsort(-big, kind="stable"))
+
+
+def test_packed_preparation_on_two_threads_equals_argsort(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two sides prepared on two threads (as large markets are) give the same arrays."""
+    import liqcascade.cascade._prepare as prep
+
+    monkeypatch.setattr(prep, "_THREADED_FROM", 0)
+    rng = np.random.default_rng(5)
+    for ties in (True, False):
+        for n, m in [(3, 2), (5000, 700), (40_000, 9_000)]:
+            book, pos, stops = _market(rng, n, m, ties)
+            for _ in range(2):  # the second run reuses both threads' scratch
+                _check(prepare_cascade(book, pos, stops), np.inf)
+            _check(prepare_cascade(book, pos, stops, partial_threshold_usd=150.0), 150.0)

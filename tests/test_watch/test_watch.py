@@ -202,8 +202,8 @@ def test_critical_shock_equals_cascade_fragility_on_the_same_store(clean: tuple)
     # the same time: the close of the 4-hour bar the watch's market stands on
     at = (pd.Timestamp(ln["market_as_of"]) + pd.Timedelta(hours=4)).isoformat()
     r = subprocess.run(
-        [sys.executable, "-m", "liqcascade.cli", "cascade", "--fragility", "--as-of", at,
-         "--json"], env=env, capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "liqcascade.cli", "cascade", "--fragility", "--liquidity",
+         "static", "--as-of", at, "--json"], env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)

@@ -17,17 +17,27 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import numpy as np
-import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
-from liqcascade._json import dumps, to_jsonable  # noqa: F401 - to_jsonable re-exported
-from liqcascade._time import utc_end
 from liqcascade.errors import InputError
+
+if TYPE_CHECKING:  # numpy, pandas and the rest load when a command needs them
+    import pandas as pd
+    from rich.progress import Progress
+
+    from liqcascade._json import to_jsonable  # noqa: F401 - re-exported
+
+
+def __getattr__(name: str) -> Any:
+    # ``_common.to_jsonable`` / ``_common.dumps`` without importing pandas at startup
+    if name in ("to_jsonable", "dumps"):
+        from liqcascade import _json
+
+        return getattr(_json, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
@@ -80,12 +90,16 @@ def emit(
         Human rendering; by default a two-column table of the scalar keys.
     """
     if as_json:
+        from liqcascade._json import dumps
+
         sys.stdout.write(dumps(result) + "\n")
         sys.stdout.flush()
         return
     if render is not None:
         render(result)
         return
+    from rich.table import Table
+
     table = Table(show_header=False, box=None)
     for k, v in result.items():
         if isinstance(v, dict | list):
@@ -95,6 +109,8 @@ def emit(
 
 
 def _fmt(v: Any) -> str:
+    import numpy as np
+
     if isinstance(v, float | np.floating):
         a = abs(float(v))
         if a >= 1e5:
@@ -140,6 +156,14 @@ def progress(description: str, total: float | None = None) -> Iterator[Advance]:
     if STATE.verbosity < 0 or not stderr.is_terminal:
         yield Advance(None)
         return
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         TextColumn("[bold blue]{task.description}"),
         BarColumn(),
@@ -175,6 +199,8 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
         return None
     if not str(value).strip():
         fail(f"{option} is empty: give a date like 2025-07-31")
+    import pandas as pd
+
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
@@ -200,6 +226,8 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> pd.Timestamp | No
     ``--as-of 2025-07-31`` is the market as it stood at the day's last bar, the same
     for every command; a full timestamp is taken as given.
     """
+    from liqcascade._time import utc_end
+
     ts = parse_date(value, option)
     return None if ts is None else utc_end(value)
 

@@ -7,17 +7,20 @@ ties keep the input order (the result is ``argsort(kind="stable")``'s, exactly).
 
 from __future__ import annotations
 
+import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.book._orderbook import OrderBook
-from liqcascade.cascade._kernels import (
-    finish_codes_kernel,
-    gather_sorted_kernel,
-    gather_stops_kernel,
-    sort_codes_kernel,
+from liqcascade.cascade._kernels import finish_codes_kernel, sort_codes_kernel
+from liqcascade.cascade._prepare_kernels import (
+    compact_rows_kernel,
+    finish_rows_kernel,
+    side_counts_kernel,
 )
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook, StopBook
@@ -145,26 +148,86 @@ def packed_argsort(values: FloatArray, idx: IntArray, sign: float) -> tuple[IntA
     return order, skey
 
 
+_THREADED_FROM = 100_000  # orders per side from which the two sides run on two threads
+_LOCAL = threading.local()
+_SCRATCH_KEEP = 1 << 23  # float64s kept between calls (64 MiB); larger ones are freed
+
+
+_POOL: list[ThreadPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The one worker thread that prepares the up side (kept: its scratch stays warm)."""
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="liqcascade-prep"))
+        return _POOL[0]
+
+
+def _scratch(n: int) -> FloatArray:
+    """A float64 scratch array of ``n`` elements, reused by the calling thread."""
+    buf: FloatArray | None = getattr(_LOCAL, "buf", None)
+    if buf is None or buf.size < n:
+        buf = np.empty(n)
+        if n <= _SCRATCH_KEEP:
+            _LOCAL.buf = buf
+    return buf[:n]
+
+
+def _sorted_rows(
+    side: np.ndarray,
+    want: int,
+    m: int,
+    trigger: FloatArray,
+    size: FloatArray,
+    bkr: FloatArray,
+    sign: float,
+    with_bkr: bool,
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The ``m`` orders with ``side == want`` sorted by ``key = −(sign · trigger)``.
+
+    Same result as :func:`packed_argsort` followed by the gathers, with the orders
+    copied into side-local rows first so that the reads after the sort hit one row
+    each (see :mod:`~liqcascade.cascade._prepare_kernels`).
+    """
+    nb = max(1, (m - 1).bit_length())
+    # The scratch is reused (per thread) and the results share one block: page faults
+    # on fresh memory cost more than the sort (numpy asks for huge pages from 4 MiB on).
+    scratch = _scratch(5 * (m + 1))
+    rows = scratch[: 4 * (m + 1)].reshape(m + 1, 4)
+    codes = scratch[4 * (m + 1) :].view(np.uint64)
+    compact_rows_kernel(side, want, trigger, size, bkr, float(sign), nb, rows, codes)
+    codes = codes[:m]
+    codes.sort()
+    mb = m if with_bkr else 0
+    block = np.empty(3 * m + mb + (m + 1) + (mb + 1))
+    cuts = np.cumsum([0, m, m, m, mb, m + 1, mb + 1])
+    order_f, skey, sz, bx, cum_s, cum_b = (block[a:b] for a, b in itertools.pairwise(cuts))
+    order: IntArray = order_f.view(np.int64)
+    finish_rows_kernel(codes, nb, rows, float(sign), with_bkr, order, skey, sz, bx, cum_s, cum_b)
+    return order, skey, sz, bx, cum_s, cum_b
+
+
 def _side(
     dirsign: float,
     book: OrderBook,
     pos: PositionBook,
     stops: StopBook,
     threshold: float,
+    n_pos: int,
+    n_stops: int,
 ) -> PreparedSide:
     s = dirsign
     if s > 0:
         lp, lq = book.bid_price, book.bid_size
-        pmask = pos.side == 1
-        smask = stops.side == -1
     else:
         lp, lq = book.ask_price, book.ask_size
-        pmask = pos.side == -1
-        smask = stops.side == 1
     lvl_x = np.ascontiguousarray(s * lp)
     # positions: key -liq_x ascending (see _kernels), ties in input order
-    pidx, pkey = packed_argsort(pos.liq_price, np.flatnonzero(pmask), s)
-    size, bkr_x, cum_size, cum_bkr = gather_sorted_kernel(pidx, pos.size, pos.bankruptcy_price, s)
+    pidx, pkey, size, bkr_x, cum_size, cum_bkr = _sorted_rows(
+        pos.side, int(s), n_pos, pos.liq_price, pos.size, pos.bankruptcy_price, s, True
+    )
     if threshold == np.inf:  # no partial liquidation: every position is sold whole
         large = np.zeros(size.size, bool)
         large_rank = np.empty(0, np.int64)
@@ -181,8 +244,9 @@ def _side(
         large_rank = np.flatnonzero(large).astype(np.int64)
         large_cum_size = _prefix(size[large])
         large_cum_bkr = _prefix(bkr_size[large])
-    sidx, skey = packed_argsort(stops.trigger, np.flatnonzero(smask), s)
-    ssize, cum_stop = gather_stops_kernel(sidx, stops.size)
+    sidx, skey, ssize, _, cum_stop, _ = _sorted_rows(
+        stops.side, -int(s), n_stops, stops.trigger, stops.size, stops.size, s, False
+    )
     return PreparedSide(
         dirsign=s,
         mid_x=s * book.mid,
@@ -242,16 +306,20 @@ def prepare_cascade(
         stops = StopBook.empty()
     if not isinstance(stops, StopBook):
         raise InputError(f"stops must be a StopBook (got {type(stops).__name__})")
-    if len(positions):
-        trig = (positions.size > 0) & np.isnan(positions.liq_price)
-        if trig.any():
-            raise InputError(f"positions: row {int(np.argmax(trig)) + 1}: liq_price is NaN")
+    n_long, n_short, bad = side_counts_kernel(positions.side, positions.size, positions.liq_price)
+    if bad >= 0:
+        raise InputError(f"positions: row {bad + 1}: liq_price is NaN")
     thr = np.inf if partial_threshold_usd is None else float(partial_threshold_usd)
+    n_buy, n_sell, _ = side_counts_kernel(stops.side, stops.size, stops.trigger)
+    args = (book, positions, stops, thr)
+    if min(n_long + n_sell, n_short + n_buy) >= _THREADED_FROM:
+        # the kernels and numpy's sort release the GIL: one side per thread
+        up_job = _pool().submit(_side, -1.0, *args, n_short, n_buy)
+        down = _side(1.0, *args, n_long, n_sell)
+        up = up_job.result()
+    else:
+        down = _side(1.0, *args, n_long, n_sell)
+        up = _side(-1.0, *args, n_short, n_buy)
     return PreparedMarket(
-        book=book,
-        positions=positions,
-        stops=stops,
-        partial_threshold_usd=thr,
-        down=_side(1.0, book, positions, stops, thr),
-        up=_side(-1.0, book, positions, stops, thr),
+        book=book, positions=positions, stops=stops, partial_threshold_usd=thr, down=down, up=up
     )

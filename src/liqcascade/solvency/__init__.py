@@ -11,23 +11,21 @@
 
 from typing import TYPE_CHECKING, Any
 
-from liqcascade.solvency._adl import (
-    ADL_POLICIES,
-    ADL_POLICY_RULES,
-    ADL_QUEUE_POLICIES,
-    AdlPolicy,
-    AdlPolicyRules,
-    AdlResult,
-    adl_capacity,
-    adl_policy,
-    adl_ranking,
-    allocate_adl,
-    gini,
-    register_adl_policy,
-)
-from liqcascade.solvency._ledger import ExchangeLedger
-
 if TYPE_CHECKING:
+    from liqcascade.solvency._adl import (
+        ADL_POLICIES,
+        ADL_POLICY_RULES,
+        ADL_QUEUE_POLICIES,
+        AdlPolicy,
+        AdlPolicyRules,
+        AdlResult,
+        adl_capacity,
+        adl_policy,
+        adl_ranking,
+        allocate_adl,
+        gini,
+        register_adl_policy,
+    )
     from liqcascade.solvency._exchange import (
         DEFAULT_BUFFERS,
         Exchange,
@@ -38,9 +36,27 @@ if TYPE_CHECKING:
         october_2025_shock,
         run_solvency,
     )
+    from liqcascade.solvency._ledger import ExchangeLedger
 
-# _exchange (and the positions and cascade packages under it) loads on first use, so
-# that `liqcascade.solvency.pol` (`pol build` / `pol verify`) starts without them
+# _exchange (and the positions and cascade packages under it), _adl (pandas, scipy) and
+# _ledger load on first use, so that `liqcascade.solvency.pol` (`pol build` /
+# `pol verify`) starts without them
+_ADL_NAMES = frozenset(
+    {
+        "ADL_POLICIES",
+        "ADL_POLICY_RULES",
+        "ADL_QUEUE_POLICIES",
+        "AdlPolicy",
+        "AdlPolicyRules",
+        "AdlResult",
+        "adl_capacity",
+        "adl_policy",
+        "adl_ranking",
+        "allocate_adl",
+        "gini",
+        "register_adl_policy",
+    }
+)
 _EXCHANGE_NAMES = frozenset(
     {
         "DEFAULT_BUFFERS",
@@ -60,6 +76,14 @@ def __getattr__(name: str) -> Any:
         from liqcascade.solvency import _exchange
 
         return getattr(_exchange, name)
+    if name in _ADL_NAMES:
+        from liqcascade.solvency import _adl
+
+        return getattr(_adl, name)
+    if name == "ExchangeLedger":
+        from liqcascade.solvency._ledger import ExchangeLedger
+
+        return ExchangeLedger
     raise AttributeError(f"module 'liqcascade.solvency' has no attribute {name!r}")
 
 

@@ -41,14 +41,16 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from liqcascade.errors import InputError
 from liqcascade.solvency import _pol_io as io
 from liqcascade.solvency._pol_io import UsersTable
+
+if TYPE_CHECKING:  # pandas loads only for read_balances (pol build does not need it)
+    import pandas as pd
 
 __all__ = [
     "FORMAT",
@@ -208,6 +210,8 @@ def read_balances(path: str | Path) -> pd.DataFrame:
     t = io.users_from_csv(path)
     raw = t.balances.tobytes()
     bal = [int.from_bytes(raw[i : i + SUM_BYTES], "big") for i in range(0, len(raw), SUM_BYTES)]
+    import pandas as pd
+
     return pd.DataFrame({"user": t.users.to_pylist(), "balance": pd.Series(bal, dtype=object)})
 
 
@@ -423,7 +427,9 @@ class LiabilitiesTree:
         table = pa.table(
             {
                 "user": self._users,
-                "leaf_index": pa.array(np.asarray(self._order, dtype=np.int64)),
+                "leaf_index": pa.Array.from_buffers(  # not pa.array: that loads pandas
+                    pa.int64(), n, [None, pa.py_buffer(np.ascontiguousarray(self._order, np.int64))]
+                ),
                 "balance": fixed(self._balances, SUM_BYTES),
                 "salt": fixed(self._salts, SALT_BYTES),
             }
@@ -565,13 +571,18 @@ def load_tree(directory: str | Path, *, option: str = "--tree") -> LiabilitiesTr
         raw = np.frombuffer(a.buffers()[1], dtype=np.uint8)
         return raw[a.offset * width : (a.offset + n) * width].reshape(n, width)
 
+    li = col("leaf_index")
+    if li.type != pa.int64() or li.null_count:
+        raise InputError(f"{option}: {d}: unreadable tree (leaf_index is not int64 without nulls)")
+    # the buffer itself (zero-copy, as to_numpy gives; to_numpy would load pandas)
+    leaf_index = np.frombuffer(li.buffers()[1], dtype=np.int64)[li.offset : li.offset + n]
     tree = LiabilitiesTree(
         list(hashes),
         list(sums),
         col("user"),
         fixed("balance", SUM_BYTES),
         fixed("salt", SALT_BYTES),
-        col("leaf_index").to_numpy(),
+        leaf_index,
     )
     if tree.root != manifest.get("root"):
         raise InputError(f"{option}: {d}: levels do not match the manifest's root")
