@@ -37,7 +37,9 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     try:
         from liqcascade._cli import _common
 
-        old_out, old_err = _common.stdout.file, _common.stderr.file
+        # the consoles' own attribute: None means 'the current sys.stdout/stderr', and
+        # restoring the resolved stream instead would pin a later test's output to it
+        old_out, old_err = _common.stdout._file, _common.stderr._file
         _common.stdout.file, _common.stderr.file = out, err
         old_cwd = Path.cwd()
         if cwd is not None:
@@ -46,7 +48,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = main(list(args))
         finally:
-            _common.stdout.file, _common.stderr.file = old_out, old_err
+            _common.stdout._file, _common.stderr._file = old_out, old_err
             _common.STATE.verbosity = 0
             os.chdir(old_cwd)
     finally:

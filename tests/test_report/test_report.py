@@ -49,9 +49,9 @@ def test_report_files_and_summary(report: dict[str, Path]) -> None:
     ]
     for h in front["headlines"].values():
         assert h["interval"] and h["evidence"] and h["section"]
-    # the report leads with the calibrated response; the static book is its upper bound
+    # the report leads with the calibrated response; the static book is shown beside it
     assert next(iter(front["headlines"])) == "move_5pct"
-    assert "upper bound" in front["headlines"]["forced_selling_5pct"]["interval"]
+    assert "static book" in front["headlines"]["forced_selling_5pct"]["interval"]
     # ETH-only sections say so when the report covers two assets
     assert "ETH only" in html.split('id="stress"')[1][:2000]
     # offline: the only script file is the vendored plotly bundle, beside the page, deferred

@@ -14,18 +14,21 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
 import pandas as pd
 
 from liqcascade._version import __version__
+
 from liqcascade.report._figures import finish
 from liqcascade.report._format import date_text, format_table
 from liqcascade.report._registry import SECTIONS, SectionSpec
-from liqcascade.report._run import Done
 from liqcascade.report._section import VERDICTS, Claim, Headline, ReportContext, Section
+
+if TYPE_CHECKING:
+    from liqcascade.report._run import Done
 
 PLOTLY_JS = "plotly-cartesian-4.1.1.min.js"
 """The vendored partial plotly.js bundle, copied beside report.html (see _assets/README.md)."""

@@ -185,15 +185,19 @@ def workers_default() -> int:
     return 2 if n >= 2 and _fork_ok() else 1
 
 
-def _worker_lane(queue: list[Job], quick: bool, as_of: Any, assets: tuple[str, ...]) -> list[Done]:
+def _worker_lane(
+    queue: list[Job],
+    quick: bool,
+    as_of: Any,
+    assets: tuple[str, ...],
+    render: Callable[[Section], dict[str, Any]],
+) -> list[Done]:
     """The second lane, in a forked process: takes jobs from the shared queue."""
-    from liqcascade.report._build import render_section
-
     ctx = ReportContext(quick, assets[0], as_of, assets=assets)
     _one_thread()
     out = []
     while (j := _take(queue)) is not None:
-        d = run_job(j, ctx, render_section)
+        d = run_job(j, ctx, render)
         d.lane = 1
         out.append(d)
     return out
@@ -236,7 +240,9 @@ def run_all(
     _NEXT = fork.Value("i", 0) if fork is not None else None
     pool = None if fork is None else ProcessPoolExecutor(1, mp_context=fork)
     fut = (
-        None if pool is None else pool.submit(_worker_lane, queue, ctx.quick, ctx.as_of, ctx.assets)
+        None
+        if pool is None
+        else pool.submit(_worker_lane, queue, ctx.quick, ctx.as_of, ctx.assets, render)
     )
     done: list[Done] = []
     prev = _one_thread()
