@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._version import __version__
-
 from liqcascade.report._figures import finish
 from liqcascade.report._format import date_text, format_table
 from liqcascade.report._registry import SECTIONS, SectionSpec
