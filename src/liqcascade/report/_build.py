@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-import numpy as np
 import pandas as pd
 
+from liqcascade._json import to_jsonable
 from liqcascade._version import __version__
 from liqcascade.report._figures import finish
 from liqcascade.report._format import date_text, format_table
@@ -97,34 +96,6 @@ def _template() -> jinja2.Template:
         autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined
     )
     return env.from_string(text)
-
-
-def _jsonable(obj: Any) -> Any:
-    """Plain JSON types from numpy/pandas values (NaN and inf become null)."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [_jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, pd.DataFrame):
-        return [_jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, pd.Series):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, pd.Timestamp | datetime | date):
-        return obj.isoformat()
-    if isinstance(obj, np.bool_ | bool):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        f = float(obj)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(obj, Path):
-        return str(obj)
-    if obj is pd.NaT:
-        return None
-    return obj
 
 
 def data_fingerprint() -> str:
@@ -275,7 +246,7 @@ def _summary(front: Front, done: list[Done]) -> dict[str, Any]:
         "as_of": front.as_of,
         "fingerprint": front.fingerprint,
         "front": {k: v for k, v in f.items() if k != "claims"},
-        "sections": {d.section.id: _jsonable(d.section.summary) for d in done},
+        "sections": {d.section.id: to_jsonable(d.section.summary) for d in done},
         "claims": [
             {"claim": c.claim, "computed": c.computed, "verdict": c.verdict, "section": c.section}
             for c in front.claims
@@ -404,5 +375,5 @@ def write_report(
             shutil.copyfileobj(src, dst)
     _atomic_write(html_path, html)
     summary = _summary(front, done)
-    _atomic_write(summary_path, json.dumps(_jsonable(summary), indent=2, allow_nan=False))
+    _atomic_write(summary_path, json.dumps(to_jsonable(summary), indent=2, allow_nan=False))
     return {"html": html_path, "summary": summary_path, "plotly": js_path}
