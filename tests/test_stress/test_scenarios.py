@@ -201,3 +201,32 @@ def test_bad_options(market: StressMarket, pf: Any) -> None:
     with pytest.raises(InputError, match="model must be one of"):
         monte_carlo(pf, market, model="figarch")
     assert isinstance(pd.Timestamp(market.as_of), pd.Timestamp)
+
+
+def test_orders_past_the_start_price_are_counted_not_dropped() -> None:
+    from liqcascade.book import OrderBook
+    from liqcascade.positions import PositionBook
+    from liqcascade.stress import stress_book
+
+    # two longs: one liquidates at 95 (live), one at 101 (already past a start at 100);
+    # one short at 99 (past) and one at 110 (live)
+    pos = PositionBook(
+        side=np.array([1, 1, -1, -1], dtype=np.int8),
+        size=np.array([1.0, 2.0, 3.0, 4.0]),
+        entry_price=np.full(4, 100.0),
+        margin=np.full(4, 10.0),
+        liq_price=np.array([95.0, 101.0, 99.0, 110.0]),
+        bankruptcy_price=np.array([90.0, 96.0, 104.0, 115.0]),
+    )
+    ob = OrderBook(100.0, np.array([99.0]), np.array([1.0]), np.array([101.0]), np.array([1.0]))
+    past = stress_book(pos, None, ob).past_start(100.0)
+    assert past["n_orders"] == 2 and past["n_orders_long"] == 1 and past["n_orders_short"] == 1
+    assert past["base_long"] == pytest.approx(2.0) and past["base_short"] == pytest.approx(3.0)
+    assert stress_book(pos, None, ob).past_start(90.0)["n_orders_long"] == 2
+
+
+def test_monte_carlo_reports_the_orders_past_its_start(market: StressMarket, pf: Any) -> None:
+    res = monte_carlo(pf, market, paths=50, horizon_days=3, seed=0)
+    past = res.details["orders_past_start"]
+    assert past == market.book.past_start(market.prices["ETH"])
+    assert past["n_orders"] == past["n_orders_long"] + past["n_orders_short"] >= 0

@@ -65,6 +65,34 @@ class StressBook:
         """Positions plus stops on both sides."""
         return int(self.trig_dn.size + self.trig_up.size)
 
+    def past_start(self, price: float) -> dict[str, float]:
+        """Orders already at or beyond ``price`` (USD) when a path starts there.
+
+        The path kernels start their running extremes at the start price, so a long
+        whose liquidation price (or a sell stop whose trigger) is at or above it, and a
+        short (buy stop) at or below it, never fires on a path: it was due before the
+        path began. They are counted here so a result can say so instead of dropping
+        them silently.
+
+        Returns
+        -------
+        dict
+            ``n_orders`` and ``base`` (base units) past the start on each side
+            (``*_long`` for the down side, ``*_short`` for the up side) and in all.
+        """
+        dn = self.raw_trig_dn >= price
+        up = self.raw_trig_up <= price
+        n_dn, n_up = int(dn.sum()), int(up.sum())
+        b_dn, b_up = float(self.raw_size_dn[dn].sum()), float(self.raw_size_up[up].sum())
+        return {
+            "n_orders": n_dn + n_up,
+            "n_orders_long": n_dn,
+            "n_orders_short": n_up,
+            "base": b_dn + b_up,
+            "base_long": b_dn,
+            "base_short": b_up,
+        }
+
     def kernel_args(self) -> tuple[FloatArray, ...]:
         """The ten arrays of :func:`liqcascade.stress._kernels.cascade_step`, in order."""
         return (

@@ -644,6 +644,8 @@ def monte_carlo(
             "along the path; no added impact",
             "book_long_usd": whole_long,
             "book_short_usd": whole_short,
+            # orders due before the paths start never fire on them: counted, not dropped
+            "orders_past_start": market.book.past_start(market.prices["ETH"]),
         },
         exhausted=exhausted,
     )
