@@ -224,7 +224,8 @@ class Store:
         done = 0
         con.execute("BEGIN TRANSACTION").fetchall()
         try:
-            before = {k: self._count(con, k) for k in KINDS}
+            touched = list(dict.fromkeys(s.kind for s in series))
+            before = self._counts(con, touched)
             for s in series:
                 kind = KINDS[s.kind]
                 df = _to_table_frame(s, kind)
@@ -241,7 +242,7 @@ class Store:
                     done += len(chunk)
                     if on_progress is not None:
                         on_progress(done, total_rows)
-            after = {k: self._count(con, k) for k in KINDS}
+            after = self._counts(con, list(KINDS))
             con.execute("COMMIT").fetchall()
         except BaseException:
             try:
@@ -249,7 +250,7 @@ class Store:
             except duckdb.Error:
                 pass
             raise
-        result.rows_added = sum(after[k] - before[k] for k in KINDS)
+        result.rows_added = sum(after[k] - before[k] for k in touched)
         result.rows_total = sum(after.values())
         if result.rows_differing:
             result.warnings.append(
@@ -257,6 +258,14 @@ class Store:
                 "the stored values were kept"
             )
         return result
+
+    def _counts(self, con: duckdb.DuckDBPyConnection, kinds: list[str]) -> dict[str, int]:
+        """Rows of each table of ``kinds``, in one query (one round trip, not one per kind)."""
+        if not kinds:
+            return {}
+        sql = ", ".join(f"(SELECT count(*) FROM {KINDS[k].name})" for k in kinds)
+        rows = con.execute(f"SELECT {sql}").fetchall()
+        return {k: int(v) for k, v in zip(kinds, rows[0], strict=True)}
 
     def _count(self, con: duckdb.DuckDBPyConnection, kind: str) -> int:
         rows = con.execute(f"SELECT count(*) FROM {kind}").fetchall()

@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +200,14 @@ class Watcher:
                     # from several rows (the stored ones are skipped by the store)
                     since = last - 86_400_000
                 s = p.fetch(kind, interval, since, now_ms)
+                if s is not None and last is not None and s.rows:
+                    # drop the rows already stored (the funding day refetched above, a bar
+                    # the venue sent again): the store would skip them, at a cost
+                    ts = pd.DatetimeIndex(s.frame["ts"]).as_unit("ms").asi8
+                    keep = ts > last
+                    if not keep.all():
+                        kept = s.frame[keep].reset_index(drop=True)
+                        s = replace(s, frame=kept) if keep.any() else None
                 if s is not None and s.rows:
                     new.append(s)
         depth = self.pollers[0].order_book()
