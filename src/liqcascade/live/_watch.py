@@ -42,6 +42,7 @@ import pandas as pd
 
 from liqcascade.data import Store
 from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import VenuePoller
@@ -217,6 +218,9 @@ class Watcher:
         for p in self.pollers:
             for kind, interval in SERIES:
                 last = self._last.get((p.id, kind))
+                step = interval_ms(interval) if kind != "funding" else None
+                if last is not None and step and last + 2 * step > now_ms:
+                    continue  # the bar after the last stored one has not closed yet
                 since = since_default if last is None else last + 1
                 if kind == "funding" and last is not None:
                     # funding rows carry no interval: refetch a day so that it is inferred
