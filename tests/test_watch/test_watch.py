@@ -279,3 +279,36 @@ def test_cli_bad_options_exit_2_with_one_line(args: list[str], message: str) -> 
     assert r.exit_code == 2, r.stderr
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+
+
+def test_refits_recomputed_in_turn_equal_a_fresh_session(tmp_path: Path) -> None:
+    """After a new bar the refits' shocks catch up one per interval, to the values a
+    session started at that time computes at once (a book's state at a bar does not
+    depend on when it was advanced there)."""
+    start = int(pd.Timestamp("2025-07-20 03:30", tz="UTC").value // 1_000_000)
+    ex = ReplayExchange(start)
+    opts = WatchOptions(exchanges=[ex], store=tmp_path / "a.duckdb", since=SINCE, draws=3)
+    w = Watcher(opts, clock=lambda: ex.now_ms, sleep=lambda s: None, log=lambda s: None)
+    first = w.tick()
+    assert first["n_draws"] == first["n_draws_current"] == 3
+    ex.now_ms += H  # a new 4-hour bar: the fit's book only
+    line = w.tick()
+    assert line["market_as_of"] != first["market_as_of"]
+    assert line["n_draws_current"] == 0 and line["n_draws"] == 3
+    assert line["critical_shock_interval_as_of"] == first["market_as_of"]
+    for k in (1, 2, 3):
+        ex.now_ms += H
+        line = w.tick()
+        assert line["n_draws_current"] == k
+    assert line["critical_shock_interval_as_of"] == line["market_as_of"]
+    w.close()
+    ex2 = ReplayExchange(ex.now_ms)
+    opts2 = WatchOptions(exchanges=[ex2], store=tmp_path / "b.duckdb", since=SINCE, draws=3)
+    w2 = Watcher(opts2, clock=lambda: ex2.now_ms, sleep=lambda s: None, log=lambda s: None)
+    fresh = w2.tick()
+    w2.close()
+    assert fresh["market_as_of"] == line["market_as_of"]
+    for key in ("critical_shock", "critical_shock_p05", "critical_shock_p95"):
+        assert same_value(fresh[key], line[key]), key
+    with pytest.raises(InputError, match="refits_per_interval"):
+        WatchOptions(refits_per_interval=0).check()

@@ -224,24 +224,29 @@ class Store:
         done = 0
         con.execute("BEGIN TRANSACTION").fetchall()
         try:
-            before = {k: self._count(con, k) for k in KINDS}
-            for s in series:
+            # append-only series (every row after the last stored one) cannot differ
+            # from a stored row: their overlap check is skipped
+            fresh = self._after_last(con, series)
+            added = 0
+            for s, new_only in zip(series, fresh, strict=True):
                 kind = KINDS[s.kind]
                 df = _to_table_frame(s, kind)
                 cols = ", ".join(_q(c) for c in df.columns)
                 for start in range(0, len(df), size):
                     chunk = df.iloc[start : start + size]
                     con.register("_incoming", chunk)
-                    result.rows_differing += self._differing(con, kind)
-                    con.execute(
+                    if not new_only:
+                        result.rows_differing += self._differing(con, kind)
+                    out = con.execute(
                         f"INSERT INTO {kind.name} ({cols}) SELECT {cols} FROM _incoming "
                         "ON CONFLICT DO NOTHING"
                     ).fetchall()
+                    added += int(out[0][0]) if out else 0  # rows inserted (conflicts skipped)
                     con.unregister("_incoming")
                     done += len(chunk)
                     if on_progress is not None:
                         on_progress(done, total_rows)
-            after = {k: self._count(con, k) for k in KINDS}
+            after = self._counts(con, list(KINDS))
             con.execute("COMMIT").fetchall()
         except BaseException:
             try:
@@ -249,7 +254,7 @@ class Store:
             except duckdb.Error:
                 pass
             raise
-        result.rows_added = sum(after[k] - before[k] for k in KINDS)
+        result.rows_added = added
         result.rows_total = sum(after.values())
         if result.rows_differing:
             result.warnings.append(
@@ -257,6 +262,40 @@ class Store:
                 "the stored values were kept"
             )
         return result
+
+    def _after_last(
+        self, con: duckdb.DuckDBPyConnection, series: Sequence[SeriesFrame]
+    ) -> list[bool]:
+        """Per series: whether all its rows are after the series' last stored ``ts``.
+
+        One query for all series (an empty series, or one not stored yet, is after).
+        """
+        if not series:
+            return []
+        subs, params = [], []
+        for s in series:
+            subs.append(
+                f"(SELECT max(ts) FROM {KINDS[s.kind].name} "
+                'WHERE venue = ? AND symbol = ? AND "interval" = ?)'
+            )
+            params += [s.venue, s.symbol, s.interval]
+        last = con.execute(f"SELECT {', '.join(subs)}", params).fetchall()[0]
+        out = []
+        for s, stored in zip(series, last, strict=True):
+            if stored is None or not s.rows:
+                out.append(True)
+                continue
+            first = pd.DatetimeIndex(s.frame["ts"]).tz_convert("UTC").tz_localize(None).min()
+            out.append(bool(first > pd.Timestamp(stored)))
+        return out
+
+    def _counts(self, con: duckdb.DuckDBPyConnection, kinds: list[str]) -> dict[str, int]:
+        """Rows of each table of ``kinds``, in one query (one round trip, not one per kind)."""
+        if not kinds:
+            return {}
+        sql = ", ".join(f"(SELECT count(*) FROM {KINDS[k].name})" for k in kinds)
+        rows = con.execute(f"SELECT {sql}").fetchall()
+        return {k: int(v) for k, v in zip(kinds, rows[0], strict=True)}
 
     def _count(self, con: duckdb.DuckDBPyConnection, kind: str) -> int:
         rows = con.execute(f"SELECT count(*) FROM {kind}").fetchall()

@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ import pandas as pd
 
 from liqcascade.data import Store
 from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import VenuePoller
@@ -84,6 +85,12 @@ class WatchOptions:
         Total move of the critical shock (fraction, default -0.10).
     draws : int
         Bootstrap refits for the interval (0: none).
+    refits_per_interval : int
+        Bootstrap refits whose critical shock is recomputed in each interval without a
+        new 4-hour bar (the oldest first); an interval with a new bar computes only the
+        fit's (the first interval computes them all). With the default 60 s interval and
+        10 refits the interval is current about 10 minutes after a bar closes; until
+        then the line's ``critical_shock_interval_as_of`` names the oldest bar it uses.
     """
 
     asset: str = "ETH"
@@ -97,6 +104,7 @@ class WatchOptions:
     since: Any = None
     total_move: float = -0.10
     draws: int = 10
+    refits_per_interval: int = 1
 
     def check(self) -> list[AlertRule]:
         """Validate; return the parsed rules."""
@@ -114,6 +122,11 @@ class WatchOptions:
             )
         if self.draws < 0:
             raise InputError(f"draws must be >= 0 (got {self.draws})", param="draws")
+        if self.refits_per_interval < 1:
+            raise InputError(
+                f"refits_per_interval must be >= 1 (got {self.refits_per_interval})",
+                param="refits_per_interval",
+            )
         return [parse_rule(r) for r in self.rules]
 
 
@@ -123,7 +136,17 @@ class _Books:
 
     month: str
     params: list[Any]
+    #: One :class:`BookState` per params (None: not started yet).
     states: list[Any] = field(default_factory=list)
+    #: The last critical shock of each params and the 4-hour bar it is of (None: none yet).
+    shocks: list[float | None] = field(default_factory=list)
+    labels: list[pd.Timestamp | None] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = len(self.params)
+        self.states = self.states or [None] * n
+        self.shocks = self.shocks or [None] * n
+        self.labels = self.labels or [None] * n
 
 
 class Watcher:
@@ -166,6 +189,7 @@ class Watcher:
         self._books: _Books | None = None
         self._market: dict[str, Any] = {}
         self._bars: pd.DataFrame | None = None
+        self._ctx: tuple[Any, pd.DataFrame, Any, pd.Timestamp] | None = None
         self._resume()
 
     # ------------------------------------------------------------- store
@@ -194,12 +218,23 @@ class Watcher:
         for p in self.pollers:
             for kind, interval in SERIES:
                 last = self._last.get((p.id, kind))
+                step = interval_ms(interval) if kind != "funding" else None
+                if last is not None and step and last + 2 * step > now_ms:
+                    continue  # the bar after the last stored one has not closed yet
                 since = since_default if last is None else last + 1
                 if kind == "funding" and last is not None:
                     # funding rows carry no interval: refetch a day so that it is inferred
                     # from several rows (the stored ones are skipped by the store)
                     since = last - 86_400_000
                 s = p.fetch(kind, interval, since, now_ms)
+                if s is not None and last is not None and s.rows:
+                    # drop the rows already stored (the funding day refetched above, a bar
+                    # the venue sent again): the store would skip them, at a cost
+                    ts = pd.DatetimeIndex(s.frame["ts"]).as_unit("ms").asi8
+                    keep = ts > last
+                    if not keep.all():
+                        kept = s.frame[keep].reset_index(drop=True)
+                        s = replace(s, frame=kept) if keep.any() else None
                 if s is not None and s.rows:
                     new.append(s)
         depth = self.pollers[0].order_book()
@@ -287,20 +322,33 @@ class Watcher:
         )  # fmt: skip
         return frames, bars, mid
 
-    def _advance_books(self, frames: Any, label: pd.Timestamp) -> _Books:
+    def _books_for(self, label: pd.Timestamp) -> _Books:
+        """The running books of the calibration fit that applies at ``label``."""
         from liqcascade.positions._expanding import load_asset_calibration
-        from liqcascade.positions._incremental import BookState
 
         month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
         fit, _ = load_asset_calibration(self.asset).fit_for(month)
         if self._books is None or self._books.month != fit.month:
             draws = [p for p in fit.bootstrap if p.scale > 1e-9 and p.sigma > 1e-3]
             self._books = _Books(fit.month, [fit.params, *draws[: self.opts.draws]])
+        return self._books
+
+    def _advance(self, k: int, frames: Any, label: pd.Timestamp) -> Any:
+        """Book ``k`` (0: the fit's, then the refits') advanced to ``label``, incrementally.
+
+        A book walks every bar in order whenever it is advanced, so its state at
+        ``label`` does not depend on when (or in how many steps) it got there.
+        """
+        from liqcascade.positions._incremental import BookState
+
         b = self._books
-        if not b.states or b.states[0].last_ts is None or b.states[0].last_ts > label:
-            b.states = [BookState.start(frames, p) for p in b.params]
-        else:
-            t0 = b.states[0].last_ts - pd.Timedelta(hours=12)
+        assert b is not None
+        s = b.states[k]
+        if s is None or s.last_ts is None or s.last_ts > label:
+            b.states[k] = BookState.start(frames, b.params[k])
+            return b.states[k]
+        if s.last_ts < label:
+            t0 = s.last_ts - pd.Timedelta(hours=12)
             tail = frames.until(label)
             tail = type(frames)(
                 oi=tail.oi[tail.oi.index >= t0], ohlc=tail.ohlc[tail.ohlc.index >= t0],
@@ -309,42 +357,85 @@ class Watcher:
                 else tail.long_short[tail.long_short.index >= t0],
                 asset=self.asset,
             )  # fmt: skip
-            for s in b.states:
-                s.advance(tail)
-        return b
+            s.advance(tail)
+        return s
 
-    def market_at(self, label: pd.Timestamp) -> dict[str, Any]:
-        """The market of the 4-hour bar ``label``: books advanced, critical shocks, book."""
-        from liqcascade.book import depth_beta
-        from liqcascade.book._calibrate import book_from_totals, book_totals_at
+    def _shock(self, k: int) -> Any:
+        """Critical shock of book ``k`` at the market's bar (advancing it there first)."""
         from liqcascade.cascade import CascadeConfig, critical_shock, prepare_cascade
         from liqcascade.market import BINANCE_BOOK_SHARE
         from liqcascade.positions import model_stops_detailed
 
+        b = self._books
+        assert b is not None and self._ctx is not None
+        frames, bars, ob, label = self._ctx
+        p = b.params[k]
+        state = self._advance(k, frames, label)
+        share = BINANCE_BOOK_SHARE
+        vs = float(p.scale) * share / BINANCE_BOOK_SHARE  # as estimated_market sizes it
+        book = state.book(venue_share=vs, symbol=f"{self.asset}USDT")
+        ms = model_stops_detailed(book, bars, as_of=label)
+        assert ms.positions is not None
+        pm = prepare_cascade(ob, ms.positions, ms.stops)
+        cs = critical_shock(pm, total_move=self.opts.total_move, config=CascadeConfig())
+        b.shocks[k], b.labels[k] = float(cs.shock), label
+        return book
+
+    def market_at(self, label: pd.Timestamp, *, refits: bool = True) -> dict[str, Any]:
+        """The market of the 4-hour bar ``label``: books advanced, critical shocks, book.
+
+        With ``refits`` False only the fit's book is advanced and measured; the refits'
+        shocks stay those of earlier bars until :meth:`refresh_refits` recomputes them.
+        """
+        from liqcascade.book import depth_beta
+        from liqcascade.book._calibrate import book_from_totals, book_totals_at
+        from liqcascade.market import BINANCE_BOOK_SHARE
+
         inputs = self._load_inputs()
         frames, bars, mid = self._frames(inputs, label)
-        books = self._advance_books(frames, label)
+        books = self._books_for(label)
         row = book_totals_at(inputs.book_totals, label + _BAR)
-        share = BINANCE_BOOK_SHARE
-        ob = book_from_totals(row, mid, beta=depth_beta(self.asset), scale=share)
-        symbol = f"{self.asset}USDT"
-        shocks = []
-        whole = None
-        for k, (p, s) in enumerate(zip(books.params, books.states, strict=True)):
-            book = s.book(venue_share=float(p.scale) * share / BINANCE_BOOK_SHARE, symbol=symbol)
-            ms = model_stops_detailed(book, bars, as_of=label)
-            assert ms.positions is not None
-            pm = prepare_cascade(ob, ms.positions, ms.stops)
-            cs = critical_shock(pm, total_move=self.opts.total_move, config=CascadeConfig())
-            shocks.append(cs.shock)
-            if k == 0:
-                whole = book
-        arr = np.asarray(shocks)
+        ob = book_from_totals(row, mid, beta=depth_beta(self.asset), scale=BINANCE_BOOK_SHARE)
+        self._ctx = (frames, bars, ob, label)
+        whole = self._shock(0)
+        if refits:
+            for k in range(1, len(books.params)):
+                self._shock(k)
+        self._market = {"label": label, "mid": mid, "whole": whole, "fit": books.month}
+        self._market.update(self._interval())
+        return self._market
+
+    def refresh_refits(self, n: int) -> int:
+        """Recompute the critical shock of up to ``n`` refits not yet at the market's bar.
+
+        The oldest first; returns how many were recomputed.
+        """
+        b = self._books
+        if b is None or self._ctx is None or not self._market:
+            return 0
+        label = self._ctx[3]
+        stale = [k for k in range(1, len(b.params)) if b.labels[k] != label]
+        stale.sort(key=lambda k: (b.labels[k] is not None, b.labels[k] or label))
+        for k in stale[:n]:
+            self._shock(k)
+        if stale:
+            self._market.update(self._interval())
+        return min(n, len(stale))
+
+    def _interval(self) -> dict[str, Any]:
+        """The fit's critical shock and its p05-p95 over the refits' latest shocks."""
+        b = self._books
+        assert b is not None and b.shocks[0] is not None
+        label = b.labels[0]
+        done = [k for k in range(1, len(b.params)) if b.shocks[k] is not None]
+        arr = np.asarray([b.shocks[0], *(b.shocks[k] for k in done)], dtype=np.float64)
+        oldest = min([b.labels[k] for k in done] + [label])  # type: ignore[type-var]
         return {
-            "label": label, "mid": mid, "whole": whole, "critical_shock": shocks[0],
+            "critical_shock": b.shocks[0],
             "critical_shock_p05": float(np.percentile(arr, 5)),
-            "critical_shock_p95": float(np.percentile(arr, 95)), "n_draws": len(shocks) - 1,
-            "fit": books.month,
+            "critical_shock_p95": float(np.percentile(arr, 95)), "n_draws": len(done),
+            "n_draws_current": sum(1 for k in done if b.labels[k] == label),
+            "interval_as_of": oldest,
         }  # fmt: skip
 
     def _label(self, now_ms: int) -> pd.Timestamp | None:
@@ -363,7 +454,10 @@ class Watcher:
         if label is None:
             raise InputError(f"no {self.asset} open interest closed by now in the store or bundle")
         if label != self._label_done():
-            self._market = self.market_at(label)
+            # a new bar: the fit's book only (all books in the first interval)
+            self.market_at(label, refits=not self._market)
+        else:
+            self.refresh_refits(self.opts.refits_per_interval)
         m = self._market
         inputs = self._load_inputs()
         now = pd.Timestamp(now_ms, unit="ms", tz="UTC")
@@ -379,8 +473,11 @@ class Watcher:
         line.update(
             critical_shock=m["critical_shock"], critical_shock_p05=m["critical_shock_p05"],
             critical_shock_p95=m["critical_shock_p95"], total_move=self.opts.total_move,
-            critical_shock_model="static book; interval over the calibration's bootstrap refits",
-            n_draws=m["n_draws"], book_fit=m["fit"], rows_added=added,
+            critical_shock_interval_as_of=m["interval_as_of"].isoformat(),
+            critical_shock_model="static book; interval over the calibration's bootstrap "
+            "refits, each recomputed in turn after a new bar (refits_per_interval)",
+            n_draws=m["n_draws"], n_draws_current=m["n_draws_current"], book_fit=m["fit"],
+            rows_added=added,
         )  # fmt: skip
         if depth is not None:
             line.update(depth)
