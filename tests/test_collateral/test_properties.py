@@ -228,5 +228,7 @@ def test_redemption_never_shows_a_deeper_depeg_than_own_book(accs, steps, ratio)
     assert np.all(own.index <= 1.0 + 1e-12)
     # the own book (static depth): never lower under redemption pricing
     assert np.all(red.book.min(axis=0) >= own.book.min(axis=0) - 1e-12)
-    assert red.collateral_liquidated_usd <= own.collateral_liquidated_usd + 1e-6
+    # fewer accounts liquidated sell no more collateral (in units: USD values the same
+    # units at the higher prices redemption pricing leaves, so USD may be higher)
+    assert red.sold_units.sum() <= own.sold_units.sum() * (1 + 1e-9) + 1e-9
     assert set(np.nonzero(red.liq_t >= 0)[0]) <= set(np.nonzero(own.liq_t >= 0)[0])
