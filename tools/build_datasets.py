@@ -102,104 +102,19 @@ def build(src: Path) -> None:
     _write("perp_1h_by_venue", out.reset_index(drop=True))
 
     # --- CoinGlass (4h / 8h, 2024-11 -> 2025-07) ----------------------------------
-    def cg(fname: str) -> pd.DataFrame:
-        df = pd.read_csv(d / fname)
-        df["ts"] = _utc(df["time"], unit="ms")
-        return df.sort_values("ts").drop_duplicates("ts", keep="last").reset_index(drop=True)
-
-    df = cg("coinglass_ETH_4h_liquidations_binance.csv.gz")
+    build_coinglass(d, "ETH")
+    # ETH's extras: volume-weighted and per-venue funding, spot taker flow
     _write(
-        "eth_liquidations_4h",
-        pd.DataFrame(
-            {
-                "ts": df["ts"],
-                "long_usd": df["aggregated_long_liquidation_usd"].astype(float),
-                "short_usd": df["aggregated_short_liquidation_usd"].astype(float),
-            }
-        ),
+        "eth_funding_4h_volume_weighted",
+        _funding(_cg(d / "coinglass_ETH_4h_funding_volume_weighted.csv.gz")),
     )
-    for name, fname in (
-        ("eth_oi_4h", "coinglass_ETH_4h_open_interest_all_venues_usd.csv.gz"),
-        ("eth_oi_4h_stablecoin", "coinglass_ETH_4h_open_interest_stablecoin_margined.csv.gz"),
-        ("eth_oi_4h_coin", "coinglass_ETH_4h_open_interest_coin_margined.csv.gz"),
-    ):
-        df = cg(fname)
-        _write(
-            name,
-            pd.DataFrame(
-                {
-                    "ts": df["ts"],
-                    "oi_usd": df["close"].astype(float),
-                    "oi_open_usd": df["open"].astype(float),
-                    "oi_high_usd": df["high"].astype(float),
-                    "oi_low_usd": df["low"].astype(float),
-                }
-            ),
-        )
-    # funding OHLC in percent per 8 h -> fraction per 8 h interval
-    for name, fname in (
-        ("eth_funding_4h_oi_weighted", "coinglass_ETH_4h_funding_oi_weighted.csv.gz"),
-        ("eth_funding_4h_volume_weighted", "coinglass_ETH_4h_funding_volume_weighted.csv.gz"),
-    ):
-        df = cg(fname)
-        _write(
-            name,
-            pd.DataFrame(
-                {"ts": df["ts"], "rate": df["close"].astype(float) / 100.0, "interval_hours": 8.0}
-            ),
-        )
     frames = []
     for venue in ("binance", "bybit", "okx", "hyperliquid"):
-        df = cg(f"coinglass_ETH_8h_funding_{venue}.csv.gz")
-        frames.append(
-            pd.DataFrame(
-                {
-                    "ts": df["ts"],
-                    "venue": venue,
-                    "rate": df["close"].astype(float) / 100.0,
-                    "interval_hours": 8.0,
-                }
-            )
-        )
+        f = _funding(_cg(d / f"coinglass_ETH_8h_funding_{venue}.csv.gz"))
+        f.insert(1, "venue", venue)
+        frames.append(f)
     _write("eth_funding_8h_by_venue", pd.concat(frames, ignore_index=True))
-    df = cg("coinglass_ETH_8h_futures_orderbook_bids_asks_usd.csv.gz")
-    _write(
-        "eth_futures_book_8h",
-        pd.DataFrame(
-            {
-                "ts": df["ts"],
-                "bids_usd": df["aggregated_bids_usd"].astype(float),
-                "bids_base": df["aggregated_bids_quantity"].astype(float),
-                "asks_usd": df["aggregated_asks_usd"].astype(float),
-                "asks_base": df["aggregated_asks_quantity"].astype(float),
-            }
-        ),
-    )
-    df = cg("coinglass_ETH_4h_spot_orderbook_bids_asks_usd.csv.gz")
-    _write(
-        "eth_spot_book_4h",
-        pd.DataFrame(
-            {
-                "ts": df["ts"],
-                "bids_usd": df["bids_usd"].astype(float),
-                "bids_base": df["bids_quantity"].astype(float),
-                "asks_usd": df["asks_usd"].astype(float),
-                "asks_base": df["asks_quantity"].astype(float),
-            }
-        ),
-    )
-    df = cg("coinglass_ETH_4h_taker_buy_sell.csv.gz")
-    _write(
-        "eth_taker_4h",
-        pd.DataFrame(
-            {
-                "ts": df["ts"],
-                "buy_usd": df["taker_buy_volume_usd"],
-                "sell_usd": df["taker_sell_volume_usd"],
-            }
-        ),
-    )
-    df = cg("coinglass_ETH_4h_spot_taker_buy_sell.csv.gz")
+    df = _cg(d / "coinglass_ETH_4h_spot_taker_buy_sell.csv.gz")
     _write(
         "eth_spot_taker_4h",
         pd.DataFrame(
@@ -320,11 +235,36 @@ def _cg(path: Path) -> pd.DataFrame:
     return df.sort_values("ts").drop_duplicates("ts", keep="last").reset_index(drop=True)
 
 
-def build_btc_derivatives(d: Path) -> None:
-    """The CoinGlass BTC series (same layouts as ETH's) and Binance BTCUSDT ratios."""
-    df = _cg(d / "coinglass_BTC_4h_liquidations_binance.csv.gz")
+def _funding(df: pd.DataFrame) -> pd.DataFrame:
+    """CoinGlass funding OHLC in percent per 8 h -> fraction per 8 h interval (bar close)."""
+    return pd.DataFrame(
+        {"ts": df["ts"], "rate": df["close"].astype(float) / 100.0, "interval_hours": 8.0}
+    )
+
+
+def _book_totals(df: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """Order-book totals near mid: USD and base quantity per side."""
+    return pd.DataFrame(
+        {
+            "ts": df["ts"],
+            "bids_usd": df[f"{prefix}bids_usd"].astype(float),
+            "bids_base": df[f"{prefix}bids_quantity"].astype(float),
+            "asks_usd": df[f"{prefix}asks_usd"].astype(float),
+            "asks_base": df[f"{prefix}asks_quantity"].astype(float),
+        }
+    )
+
+
+def build_coinglass(d: Path, asset: str) -> None:
+    """The CoinGlass series every derivatives asset has, in one layout (ETH, BTC).
+
+    Liquidations (Binance), open interest (all venues; stablecoin- and coin-margined),
+    OI-weighted funding, futures and spot order-book totals, futures taker flow.
+    """
+    a, low = asset.upper(), asset.lower()
+    df = _cg(d / f"coinglass_{a}_4h_liquidations_binance.csv.gz")
     _write(
-        "btc_liquidations_4h",
+        f"{low}_liquidations_4h",
         pd.DataFrame(
             {
                 "ts": df["ts"],
@@ -333,14 +273,14 @@ def build_btc_derivatives(d: Path) -> None:
             }
         ),
     )
-    for name, fname in (
-        ("btc_oi_4h", "coinglass_BTC_4h_open_interest_all_venues_usd.csv.gz"),
-        ("btc_oi_4h_stablecoin", "coinglass_BTC_4h_open_interest_stablecoin_margined.csv.gz"),
-        ("btc_oi_4h_coin", "coinglass_BTC_4h_open_interest_coin_margined.csv.gz"),
+    for suffix, kind in (
+        ("", "all_venues_usd"),
+        ("_stablecoin", "stablecoin_margined"),
+        ("_coin", "coin_margined"),
     ):
-        df = _cg(d / fname)
+        df = _cg(d / f"coinglass_{a}_4h_open_interest_{kind}.csv.gz")
         _write(
-            name,
+            f"{low}_oi_4h{suffix}",
             pd.DataFrame(
                 {
                     "ts": df["ts"],
@@ -351,42 +291,17 @@ def build_btc_derivatives(d: Path) -> None:
                 }
             ),
         )
-    df = _cg(d / "coinglass_BTC_4h_funding_oi_weighted.csv.gz")
     _write(
-        "btc_funding_4h_oi_weighted",
-        pd.DataFrame(
-            {"ts": df["ts"], "rate": df["close"].astype(float) / 100.0, "interval_hours": 8.0}
-        ),
+        f"{low}_funding_4h_oi_weighted",
+        _funding(_cg(d / f"coinglass_{a}_4h_funding_oi_weighted.csv.gz")),
     )
-    for name, fname, pre in (
-        (
-            "btc_futures_book_8h",
-            "coinglass_BTC_8h_futures_orderbook_bids_asks_usd.csv.gz",
-            "aggregated_",
-        ),
-        ("btc_spot_book_4h", "coinglass_BTC_4h_spot_orderbook_bids_asks_usd.csv.gz", ""),
-        (
-            "btc_binance_book_4h",
-            "coinglass_BTCUSDT_4h_binance_futures_orderbook_bids_asks_usd.csv.gz",
-            "",
-        ),
-    ):
-        df = _cg(d / fname)
-        _write(
-            name,
-            pd.DataFrame(
-                {
-                    "ts": df["ts"],
-                    "bids_usd": df[f"{pre}bids_usd"].astype(float),
-                    "bids_base": df[f"{pre}bids_quantity"].astype(float),
-                    "asks_usd": df[f"{pre}asks_usd"].astype(float),
-                    "asks_base": df[f"{pre}asks_quantity"].astype(float),
-                }
-            ),
-        )
-    df = _cg(d / "coinglass_BTC_4h_taker_buy_sell.csv.gz")
+    df = _cg(d / f"coinglass_{a}_8h_futures_orderbook_bids_asks_usd.csv.gz")
+    _write(f"{low}_futures_book_8h", _book_totals(df, "aggregated_"))
+    df = _cg(d / f"coinglass_{a}_4h_spot_orderbook_bids_asks_usd.csv.gz")
+    _write(f"{low}_spot_book_4h", _book_totals(df))
+    df = _cg(d / f"coinglass_{a}_4h_taker_buy_sell.csv.gz")
     _write(
-        "btc_taker_4h",
+        f"{low}_taker_4h",
         pd.DataFrame(
             {
                 "ts": df["ts"],
@@ -395,6 +310,13 @@ def build_btc_derivatives(d: Path) -> None:
             }
         ),
     )
+
+
+def build_btc_derivatives(d: Path) -> None:
+    """BTC's CoinGlass series (as ETH's), Binance's own BTCUSDT book, long/short ratios."""
+    build_coinglass(d, "BTC")
+    df = _cg(d / "coinglass_BTCUSDT_4h_binance_futures_orderbook_bids_asks_usd.csv.gz")
+    _write("btc_binance_book_4h", _book_totals(df))
     # long/short ratios: percent of accounts (or of top traders' positions) long
     parts = []
     for col, fname, pre in (
