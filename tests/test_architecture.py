@@ -31,6 +31,7 @@ ALLOWED_FLAG_MESSAGES: frozenset[str] = frozenset(
         "liqcascade.data._fetch",  # watch
         "liqcascade.data._store",  # watch
         "liqcascade.market._inputs",  # book14
+        "liqcascade.market._state",  # book14 (as_of_instant / resolve_as_of defaults)
         "liqcascade.positions._backtest",  # book14
         "liqcascade.positions._calibrate",  # book14
         "liqcascade.positions._estimate",  # book14
@@ -215,14 +216,46 @@ def _strings(node: ast.AST) -> list[str]:
     ]
 
 
-def flag_messages(source: str) -> list[tuple[int, str]]:
+def _name(call: ast.Call) -> str:
+    f = call.func
+    return f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")
+
+
+def flag_defaults(source: str) -> dict[str, tuple[int, str, str]]:
+    """Functions with a flag as a default: name -> (position, parameter, flag)."""
+    out = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if node.name.startswith("__"):  # __init__ & co.: their calls are not by name
+                continue
+            a = node.args
+            positional = [*a.posonlyargs, *a.args]
+            pairs = list(
+                zip(positional[len(positional) - len(a.defaults) :], a.defaults, strict=True)
+            )
+            pairs += [
+                (k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None
+            ]
+            for arg, default in pairs:
+                if isinstance(default, ast.Constant) and _FLAG.fullmatch(str(default.value)):
+                    pos = positional.index(arg) if arg in positional else 10**6
+                    out[node.name] = (pos, arg.arg, str(default.value))
+    return out
+
+
+def flag_messages(
+    source: str, defaults: dict[str, tuple[int, str, str]] | None = None
+) -> list[tuple[int, str]]:
     """``(line, flag)`` of every command-line flag named by library code's errors.
 
-    Three forms: a string literal with a ``--flag`` inside a ``raise`` or inside a call
-    constructing an exception (``InputError("--x must ...")``, ``fail("--x ...")``), and
-    a literal that is a flag alone anywhere but a docstring (``option="--x"`` handed to a
-    helper that puts it in its message, or ``for nm in ("--x", ...)``).
+    Four forms: a string literal with a ``--flag`` inside a ``raise`` or inside a call
+    constructing an exception (``InputError("--x must ...")``, ``fail("--x ...")``); a
+    literal that is a flag alone anywhere but a docstring (``option="--x"`` handed to a
+    helper that puts it in its message, or ``for nm in ("--x", ...)``); and a call that
+    leaves such a helper its flag default (``check_seed(seed)``; ``defaults`` from
+    :func:`flag_defaults`, methods included by name).
     """
+    defaults = defaults or {}
     tree = ast.parse(source)
     docstrings = {
         id(node.body[0].value)
@@ -238,10 +271,13 @@ def flag_messages(source: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.Raise) and node.exc is not None:
             scopes.append(node.exc)
         elif isinstance(node, ast.Call):
-            f = node.func
-            name = f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")
+            name = _name(node)
             if name.endswith(("Error", "Exception")) or name in ("fail", "_fail"):
                 scopes.append(node)
+            if name in defaults:
+                pos, arg, flag = defaults[name]
+                if len(node.args) <= pos and arg not in {k.arg for k in node.keywords}:
+                    hits.add((node.lineno, flag))
         elif (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
@@ -256,11 +292,17 @@ def flag_messages(source: str) -> list[tuple[int, str]]:
 
 
 def _library_flag_messages() -> dict[str, list[tuple[int, str]]]:
+    library = {
+        name: path.read_text()
+        for name, path in _modules().items()
+        if not (name.startswith("liqcascade._cli") or name == "liqcascade.cli")
+    }
+    defaults: dict[str, tuple[int, str, str]] = {}
+    for source in library.values():
+        defaults.update(flag_defaults(source))
     out = {}
-    for name, path in _modules().items():
-        if name.startswith("liqcascade._cli") or name == "liqcascade.cli":
-            continue
-        found = flag_messages(path.read_text())
+    for name, source in library.items():
+        found = flag_messages(source, defaults)
         if found:
             out[name] = found
     return out
@@ -276,16 +318,20 @@ def f(x, option="--seed"):
     raise InputError(f"entry must be > 0 (got {x}); see liqcascade stops", param="entry")
     err = ValueError("a --flag-name here")
     log("--not-an-error is fine in a log line")
+    f(x, "x"), f(x, option="x"), f(x)
     return "x--y", "-- 5", "---", "--"
 '''
 
 
 def test_flag_scan_sees_what_it_should() -> None:
-    assert flag_messages(_SAMPLE) == [
+    defaults = flag_defaults(_SAMPLE)
+    assert defaults == {"f": (1, "option", "--seed")}
+    assert flag_messages(_SAMPLE, defaults) == [
         (2, "--seed"),
         (5, "--entry"),
         (6, "--size"),
         (9, "--flag-name"),
+        (11, "--seed"),
     ]
 
 
