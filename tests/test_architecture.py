@@ -1,13 +1,15 @@
 """Import structure of ``src/liqcascade``, read with ``ast`` (nothing is imported).
 
 Fails on any import cycle between modules, any import of the command line (``_cli``,
-``cli``) from the library, and any import of the bundled datasets outside ``data``,
-``market``, ``report`` and the command line.
+``cli``) from the library, any import of the bundled datasets outside ``data``,
+``market``, ``report`` and the command line, and any library error message that names
+a command-line flag instead of its parameter (``InputError(..., param=...)``).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -18,6 +20,46 @@ PKG = SRC / "liqcascade"
 ALLOWED_CYCLES: set[frozenset[str]] = set()
 ALLOWED_CLI_IMPORTS: set[str] = set()
 ALLOWED_DATASET_IMPORTS: set[str] = set()
+
+#: Library modules whose errors still name command-line flags. The coordinator shrinks
+#: this list after merging; nothing may be added.
+ALLOWED_FLAG_MESSAGES: frozenset[str] = frozenset(
+    {
+        # owned by other helpers this session
+        "liqcascade.cascade._backtest",  # liqmove / liqliqs
+        "liqcascade.contagion._presets",  # asset
+        "liqcascade.data._fetch",  # watch
+        "liqcascade.data._store",  # watch
+        "liqcascade.market._inputs",  # book14
+        "liqcascade.market._state",  # book14 (as_of_instant / resolve_as_of defaults)
+        "liqcascade.positions._backtest",  # book14
+        "liqcascade.positions._calibrate",  # book14
+        "liqcascade.positions._estimate",  # book14
+        "liqcascade.positions._maps",  # asset
+        "liqcascade.protect._transparency",  # asset
+        "liqcascade.solvency._exchange",  # baddebt
+        "liqcascade.stress._model",  # asset
+        "liqcascade.stress._portfolio",  # asset
+        "liqcascade.stress._runner",  # asset
+        "liqcascade.stress._scenarios",  # asset
+        # assigned to no one this session; the shared helpers take option="--x" by
+        # default (callers should pass the parameter's name, as protect and events do)
+        "liqcascade._limits",
+        "liqcascade._paths",
+        "liqcascade._time",
+        "liqcascade.contagion._liquidity",
+        "liqcascade.data._kinds",
+        "liqcascade.data._ops",
+        "liqcascade.data._readers",
+        "liqcascade.data._series",
+        "liqcascade.data._time",
+        "liqcascade.data._validate",
+        "liqcascade.report._build",
+        "liqcascade.solvency._market",
+        "liqcascade.solvency._pol_io",
+        "liqcascade.solvency.pol",
+    }
+)
 
 _DATA_DOORS = ("liqcascade.data", "liqcascade.market", "liqcascade.report", "liqcascade._cli")
 _BUNDLED = ("liqcascade.datasets", "liqcascade.data.bundled")
@@ -162,3 +204,143 @@ def test_the_allow_lists_hold_only_real_violations() -> None:
     found = set(_cycles(g))
     for c in ALLOWED_CYCLES:
         assert any(c <= f for f in found), sorted(c)
+
+
+_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+
+
+def _strings(node: ast.AST) -> list[str]:
+    """The string literals inside ``node`` (f-string parts included)."""
+    return [
+        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
+def _name(call: ast.Call) -> str:
+    f = call.func
+    return f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")
+
+
+def flag_defaults(source: str) -> dict[str, tuple[int, str, str]]:
+    """Functions with a flag as a default: name -> (position, parameter, flag)."""
+    out = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if node.name.startswith("__"):  # __init__ & co.: their calls are not by name
+                continue
+            a = node.args
+            positional = [*a.posonlyargs, *a.args]
+            pairs = list(
+                zip(positional[len(positional) - len(a.defaults) :], a.defaults, strict=True)
+            )
+            pairs += [
+                (k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None
+            ]
+            for arg, default in pairs:
+                if isinstance(default, ast.Constant) and _FLAG.fullmatch(str(default.value)):
+                    pos = positional.index(arg) if arg in positional else 10**6
+                    out[node.name] = (pos, arg.arg, str(default.value))
+    return out
+
+
+def flag_messages(
+    source: str, defaults: dict[str, tuple[int, str, str]] | None = None
+) -> list[tuple[int, str]]:
+    """``(line, flag)`` of every command-line flag named by library code's errors.
+
+    Four forms: a string literal with a ``--flag`` inside a ``raise`` or inside a call
+    constructing an exception (``InputError("--x must ...")``, ``fail("--x ...")``); a
+    literal that is a flag alone anywhere but a docstring (``option="--x"`` handed to a
+    helper that puts it in its message, or ``for nm in ("--x", ...)``); and a call that
+    leaves such a helper its flag default (``check_seed(seed)``; ``defaults`` from
+    :func:`flag_defaults`, methods included by name).
+    """
+    defaults = defaults or {}
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    hits: set[tuple[int, str]] = set()
+    for node in ast.walk(tree):
+        scopes: list[ast.AST] = []
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            scopes.append(node.exc)
+        elif isinstance(node, ast.Call):
+            name = _name(node)
+            if name.endswith(("Error", "Exception")) or name in ("fail", "_fail"):
+                scopes.append(node)
+            if name in defaults:
+                pos, arg, flag = defaults[name]
+                if len(node.args) <= pos and arg not in {k.arg for k in node.keywords}:
+                    hits.add((node.lineno, flag))
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and _FLAG.fullmatch(node.value)
+        ):
+            hits.add((node.lineno, node.value))
+        for scope in scopes:
+            for text in _strings(scope):
+                hits.update((node.lineno, m) for m in _FLAG.findall(text))
+    return sorted(hits)
+
+
+def _library_flag_messages() -> dict[str, list[tuple[int, str]]]:
+    library = {
+        name: path.read_text()
+        for name, path in _modules().items()
+        if not (name.startswith("liqcascade._cli") or name == "liqcascade.cli")
+    }
+    defaults: dict[str, tuple[int, str, str]] = {}
+    for source in library.values():
+        defaults.update(flag_defaults(source))
+    out = {}
+    for name, source in library.items():
+        found = flag_messages(source, defaults)
+        if found:
+            out[name] = found
+    return out
+
+
+_SAMPLE = '''
+def f(x, option="--seed"):
+    """Docstring naming --as-of and "--x" is fine."""
+    if x < 0:
+        raise InputError(f"--entry must be > 0 (got {x})")
+    for nm, v in (("--size", x),):
+        pass
+    raise InputError(f"entry must be > 0 (got {x}); see liqcascade stops", param="entry")
+    err = ValueError("a --flag-name here")
+    log("--not-an-error is fine in a log line")
+    f(x, "x"), f(x, option="x"), f(x)
+    return "x--y", "-- 5", "---", "--"
+'''
+
+
+def test_flag_scan_sees_what_it_should() -> None:
+    defaults = flag_defaults(_SAMPLE)
+    assert defaults == {"f": (1, "option", "--seed")}
+    assert flag_messages(_SAMPLE, defaults) == [
+        (2, "--seed"),
+        (5, "--entry"),
+        (6, "--size"),
+        (9, "--flag-name"),
+        (11, "--seed"),
+    ]
+
+
+def test_library_errors_name_parameters_not_flags() -> None:
+    # the library raises InputError("as_of must ...", param="as_of"); the command line
+    # shows the flag (--as-of). See CONTRIBUTING.md, "Errors name parameters".
+    found = _library_flag_messages()
+    assert len(_modules()) > 100  # the scan saw the package
+    bad = {k: v for k, v in found.items() if k not in ALLOWED_FLAG_MESSAGES}
+    assert not bad, f"library errors naming --flags (use InputError(param=...)): {bad}"
+    stale = sorted(ALLOWED_FLAG_MESSAGES - set(found))
+    assert not stale, f"no longer naming flags: remove from ALLOWED_FLAG_MESSAGES: {stale}"

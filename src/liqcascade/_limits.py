@@ -226,9 +226,14 @@ def _round_down(n: int) -> int:
 
 
 def check_seed(seed: int, option: str = "--seed") -> int:
-    """A random seed: an integer >= 0 (numpy's seeds), or :class:`InputError` naming it."""
+    """A random seed: an integer >= 0 (numpy's seeds), or :class:`InputError` naming it.
+
+    ``option`` is a flag (``"--seed"``) or, from library code, the parameter's name
+    (``"seed"``: the error then carries ``param="seed"`` for the command line to map).
+    """
+    param = None if option.startswith("-") else option
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise InputError(f"{option} must be a whole number >= 0 (got {seed!r})")
+        raise InputError(f"{option} must be a whole number >= 0 (got {seed!r})", param=param)
     if seed < 0:
-        raise InputError(f"{option} must be >= 0 (got {seed})")
+        raise InputError(f"{option} must be >= 0 (got {seed})", param=param)
     return int(seed)

@@ -54,16 +54,18 @@ def as_of_instant(value: Any, option: str = "--as-of") -> pd.Timestamp:
     Raises
     ------
     InputError
-        If ``value`` is not a time (the message names ``option``).
+        If ``value`` is not a time (the message names ``option``; an ``option`` that is
+        a parameter's name, not a flag, is also the error's ``param``).
     """
+    param = None if option.startswith("-") else option
     if isinstance(value, str) and not value.strip():
-        raise InputError(f"{option} is empty: give a date (YYYY-MM-DD) or a UTC time")
+        raise InputError(f"{option} is empty: give a date (YYYY-MM-DD) or a UTC time", param=param)
     try:
         ts = to_utc(value)
     except (ValueError, TypeError):
-        raise InputError(f"{option}: not a date or time: {value!r}") from None
+        raise InputError(f"{option}: not a date or time: {value!r}", param=param) from None
     if ts is pd.NaT:
-        raise InputError(f"{option}: not a date or time: {value!r}")
+        raise InputError(f"{option}: not a date or time: {value!r}", param=param)
     if is_bare_date(value):
         ts = ts.normalize() + pd.Timedelta(days=1)
     return ts

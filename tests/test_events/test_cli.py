@@ -108,6 +108,24 @@ def test_exit_2_on_bad_input(tmp_path: Path) -> None:
     _one_error(run_cli("support-study", "--data", str(bad)), "bad.csv")
 
 
+def test_library_errors_name_the_flags(tmp_path: Path) -> None:
+    # load_bars / support_study raise InputError(param=...); the line shows the flag typed
+    daily = datasets.load_ohlcv("ETH", "1d", "2024-01-01", "2024-12-31").reset_index()
+    f = tmp_path / "eth_1d.csv"
+    daily.to_csv(f, index=False)
+    r = run_cli("support-study", "--data", str(f), "--interval", "4h", "--no-sensitivity")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [
+        "error: --interval 4h: the bars are coarser (1 days 00:00:00) than 4h"
+    ]
+    r = run_cli("support-study", "--asset", "DOGE", "--no-sensitivity")
+    assert r.exit_code == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --asset: "), r.stderr
+    r = run_cli("support-study", "--seed", "-1", "--draws", "0", "--no-sensitivity")
+    assert r.stderr.strip().splitlines() == ["error: --seed must be >= 0 (got -1)"]
+
+
 def test_data_file_hourly_aggregated_to_4h(tmp_path: Path) -> None:
     h = datasets.load_ohlcv("ETH", "1h", "2024-01-01", "2024-12-31").reset_index()
     f = tmp_path / "eth_1h.csv"

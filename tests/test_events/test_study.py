@@ -183,11 +183,29 @@ def test_bad_inputs(eth: pd.DataFrame) -> None:
         support_study(eth, n_random=-1)
     with pytest.raises(InputError, match=r"n_boot must be >= 1 \(got 0\)"):
         support_study(eth, n_boot=0)
+    with pytest.raises(InputError, match=r"^seed must be >= 0 \(got -1\)") as e:
+        support_study(eth, seed=-1)
+    assert e.value.param == "seed"
     assert math.isnan(
         support_study(eth.iloc[:200], n_random=0, n_boot=10, grid={})
         .horizons["random_level_win_rate"]
         .iloc[0]
     )
+
+
+def test_load_bars_names_its_parameters(tmp_path) -> None:
+    from liqcascade.events._load import load_bars
+
+    daily = datasets.load_ohlcv("ETH", "1d", "2024-01-01", "2024-03-31").reset_index()
+    f = tmp_path / "eth_1d.csv"
+    daily.to_csv(f, index=False)
+    with pytest.raises(InputError) as e:
+        load_bars("ETH", "4h", data_file=f)
+    assert e.value.param == "interval"
+    assert str(e.value) == "interval 4h: the bars are coarser (1 days 00:00:00) than 4h"
+    with pytest.raises(InputError) as e:
+        load_bars("DOGE", "1d")
+    assert e.value.param == "asset" and str(e.value).startswith("asset: ")
 
 
 def test_series_without_support_tests() -> None:

@@ -81,8 +81,9 @@ def test_policy_stops_and_declutter() -> None:
     )  # fmt: skip
     lvl = 2900 * 0.999
     assert moved[0] == 1 and abs(st[0] - lvl) > 0.005 * lvl * 0.999
-    with pytest.raises(InputError, match="--policy"):
+    with pytest.raises(InputError, match=r"^policy must be one of") as e:
         policy_stops("tight", side, entry, sig, swing, s, fm)
+    assert e.value.param == "policy"
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +135,32 @@ def test_kernels_and_twins_give_the_same_backtest() -> None:
 
 
 def test_bad_options() -> None:
-    with pytest.raises(InputError, match="--side"):
-        backtest_stops(("vol",), ("up",))
-    with pytest.raises(InputError, match="--end"):
+    # the library names its parameters (param=), never the command line's flags
+    cases = [
+        (lambda: backtest_stops(("tight",)), ("policies",),
+         "policies: each must be one of fixed, vol, vol-declustered (got 'tight')"),
+        (lambda: backtest_stops(("vol",), ("up",)), ("sides",),
+         "sides: each must be one of long, short (got 'up')"),
+        (lambda: backtest_stops(("vol",), ("long",), ("x",)), ("entries",),
+         "entries: each must be one of support, random (got 'x')"),
+        (lambda: backtest_stops(start="2024-01-01", end="2023-01-01"), ("end", "start"),
+         "end 2023-01-01 must be after start 2024-01-01"),
+        (lambda: backtest_stops(start="2025-01-01", end="2025-01-01 10:00"), ("start", "end"),
+         "start/end: fewer than 48 hourly bars in 2025-01-01–2025-01-01"),
+        (lambda: BacktestSettings(horizon_days=0), ("horizon_days",),
+         "horizon_days must be >= 1 (got 0)"),
+        (lambda: BacktestSettings(leverage=200.0), ("leverage",),
+         "leverage must be in [1, 125] (got 200.0)"),
+        (lambda: BacktestSettings(n_random=-1), ("n_random",), "n_random must be >= 0 (got -1)"),
+        (lambda: BacktestSettings(seed=-1), ("seed",), "seed must be >= 0 (got -1)"),
+        (lambda: BacktestSettings(fixed_pct=0.0), (), "fixed_pct must be in (0, 1) (got 0.0)"),
+    ]  # fmt: skip
+    for call, params, message in cases:
+        with pytest.raises(InputError) as e:
+            call()
+        assert e.value.params == params and str(e.value) == message
+    # the command line shows each parameter as its flag
+    with pytest.raises(InputError) as e:
         backtest_stops(start="2024-01-01", end="2023-01-01")
-    with pytest.raises(InputError, match="fixed_pct"):
-        BacktestSettings(fixed_pct=0.0)
+    flags = {"start": "--start", "end": "--end"}
+    assert e.value.for_flags(flags) == "--end 2023-01-01 must be after --start 2024-01-01"

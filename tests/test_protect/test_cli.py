@@ -67,6 +67,40 @@ def test_bad_options_exit_2(args: tuple[str, ...], needle: str) -> None:
     assert "Traceback" not in r.stderr
 
 
+_POSITION = ("--entry", "3700", "--size", "1", "--leverage", "5")
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("recommend", *_POSITION, "--horizon-days", "0"),
+         "--horizon-days must be an integer >= 1 (got 0)"),
+        (("recommend", *_POSITION, "--vol-source", "ewma"),
+         "--vol-source must be garch or atr (got 'ewma')"),
+        (("recommend", "--entry", "3700", "--size", "1", "--leverage", "200"),
+         "--leverage must be <= 125 (got 200.0)"),
+        (("recommend", *_POSITION, "--side", "up"), "--side must be long or short (got 'up')"),
+        (("recommend", *_POSITION, "--liquidity", "deep"),
+         "--liquidity must be calibrated or static (got 'deep')"),
+        (("recommend", "--entry", "-5", "--size", "1", "--leverage", "5"),
+         "--entry must be > 0 (got -5)"),
+        (("backtest", "--horizon-days", "0"), "--horizon-days must be >= 1 (got 0)"),
+        (("backtest", "--leverage", "200"), "--leverage must be in [1, 125] (got 200.0)"),
+        (("backtest", "--n-random", "-1"), "--n-random must be >= 0 (got -1)"),
+        (("backtest", "--seed", "-1"), "--seed must be >= 0 (got -1)"),
+        (("backtest", "--start", "2024-01-01", "--end", "2023-01-01"),
+         "--end 2023-01-01 must be after --start 2024-01-01"),
+        (("backtest", "--start", "2025-01-01", "--end", "2025-01-01T10:00"),
+         "--start/--end: fewer than 48 hourly bars in 2025-01-01–2025-01-01"),
+    ],
+)  # fmt: skip
+def test_library_errors_name_the_flags(args: tuple[str, ...], line: str) -> None:
+    # the library raises InputError(param=...); the command line shows the flag typed
+    r = run_cli("stops", *args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [f"error: {line}"]
+
+
 def test_subprocess_bad_option() -> None:
     r = run_cli_subprocess("stops", "backtest", "--side", "up", "--json", timeout=300)
     assert r.exit_code == 2 and r.stdout == "" and "error:" in r.stderr

@@ -13,10 +13,12 @@ from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook
 from liqcascade.protect import (
     RecommendSettings,
+    check_position,
     expected_slippage,
     liquidation_price,
     recommend_stop,
     round_step,
+    vol_distance,
 )
 
 
@@ -107,14 +109,34 @@ def test_slippage_monotone_in_cluster_size(state: MarketState) -> None:
 
 
 def test_bad_inputs(state: MarketState) -> None:
-    with pytest.raises(InputError, match="--side"):
-        recommend_stop("up", 3000.0, 1.0, 5.0, state=state)
-    with pytest.raises(InputError, match="--entry"):
-        recommend_stop("long", -1.0, 1.0, 5.0, state=state)
-    with pytest.raises(InputError, match="--leverage"):
-        recommend_stop("long", 3000.0, 1.0, 500.0, state=state)
-    with pytest.raises(InputError, match="--horizon-days"):
-        RecommendSettings(horizon_days=0)
+    # the library names its parameters (param=), never the command line's flags
+    cases = [
+        (lambda: recommend_stop("up", 3000.0, 1.0, 5.0, state=state), "side",
+         "side must be long or short (got 'up')"),
+        (lambda: recommend_stop(0, 3000.0, 1.0, 5.0, state=state), "side",
+         "side must be long or short (got 0)"),
+        (lambda: recommend_stop("long", -1.0, 1.0, 5.0, state=state), "entry",
+         "entry must be > 0 (got -1)"),
+        (lambda: recommend_stop("long", 3000.0, float("inf"), 5.0, state=state), "size",
+         "size must be a finite number (got inf)"),
+        (lambda: recommend_stop("long", 3000.0, 1.0, 500.0, state=state), "leverage",
+         "leverage must be <= 125 (got 500.0)"),
+        (lambda: RecommendSettings(horizon_days=0), "horizon_days",
+         "horizon_days must be an integer >= 1 (got 0)"),
+        (lambda: RecommendSettings(vol_source="ewma"), "vol_source",
+         "vol_source must be garch or atr (got 'ewma')"),
+        (lambda: expected_slippage(state, 3000.0, 1, 0.0), "size", "size must be > 0 (got 0.0)"),
+        (lambda: vol_distance("ETH", "2018-01-01"), "as_of",
+         "as_of: fewer than 200 daily bars before 2018-01-01"),
+    ]  # fmt: skip
+    for call, param, message in cases:
+        with pytest.raises(InputError) as e:
+            call()
+        assert e.value.param == param and str(e.value) == message
+        assert "--" not in str(e.value)
+    # check_position is what recommend_stop checks first (and the CLI before the market)
+    assert check_position("short", 3000.0, 1.0, 5.0) == -1
+    assert check_position(1, 3000.0, 1.0, 125.0, "static") == 1
 
 
 # ---------------------------------------------------------------- the liquidity model
@@ -196,7 +218,10 @@ def test_liquidity_choice_and_bad_value(state: MarketState) -> None:
     assert a.summary()["liquidity"] == "calibrated" and b.liquidity == "static"
     assert a.stop_price == b.stop_price  # placement does not depend on the slippage model
     assert (a.to_frame()["slippage"] <= b.to_frame()["slippage"] + 1e-12).all()
-    with pytest.raises(InputError, match="--liquidity"):
-        recommend_stop("long", state.mid, 1.0, 5.0, state=state, liquidity="deep")
-    with pytest.raises(InputError, match="--liquidity"):
-        expected_slippage(state, 3000.0, 1, 1.0, liquidity="deep")
+    for call in (
+        lambda: recommend_stop("long", state.mid, 1.0, 5.0, state=state, liquidity="deep"),
+        lambda: expected_slippage(state, 3000.0, 1, 1.0, liquidity="deep"),
+    ):
+        with pytest.raises(InputError, match=r"^liquidity must be calibrated or static") as e:
+            call()
+        assert e.value.param == "liquidity"

@@ -64,6 +64,21 @@ def test_bad_options_exit_2(cli, args: tuple[str, ...], option: str) -> None:
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("--interval", "2h"), "--interval must be one of 1d, 4h, 1h, 30m (got '2h')"),
+        (("--start", "2024-03-01", "--end", "2024-02-01"),
+         "--start (2024-03-01) is after --end (2024-02-01)"),
+    ],
+)  # fmt: skip
+def test_library_errors_name_the_flags(cli, args: tuple[str, ...], line: str) -> None:
+    # the library raises InputError(param=...); the command line shows the flag typed
+    r = cli("vol", *args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [f"error: {line}"]
+
+
 def test_data_file(cli, tmp_path) -> None:
     from liqcascade import datasets
 

@@ -46,8 +46,12 @@ def test_matches_plain_python_reference_on_real_data() -> None:
 
 
 def test_start_after_end_is_an_input_error(eth_close: pd.Series) -> None:
-    with pytest.raises(InputError, match="--start"):
+    with pytest.raises(InputError) as e:
         log_returns(eth_close, "2023-01-02", "2023-01-01")
+    assert e.value.params == ("start", "end")
+    assert str(e.value) == "start (2023-01-02) is after end (2023-01-01)"
+    flags = {"start": "--start", "end": "--end"}
+    assert e.value.for_flags(flags) == "--start (2023-01-02) is after --end (2023-01-01)"
 
 
 def test_bad_close_is_an_input_error() -> None:
@@ -60,8 +64,29 @@ def test_scaling_constants() -> None:
     assert bars_per_year("1d") == 365
     assert bars_per_year("1h") == 8760
     assert bars_per_day("1h") == 24
-    with pytest.raises(InputError, match="--interval"):
+    with pytest.raises(InputError, match=r"^interval must be one of 1d, 4h, 1h, 30m") as e:
         bars_per_day("7m")
+    assert e.value.param == "interval"
+
+
+def test_own_file_reader_names_data_file(tmp_path) -> None:
+    # the reader used when liqcascade.data has none: errors name data_file (--data)
+    from liqcascade.volatility._returns import _load_data_file
+
+    f = tmp_path / "px.csv"
+    cases = [
+        ("", f"data_file: {f}: no such file"),
+        ("ts,open\n2024-01-01,1\n", f"data_file: {f}: needs a time column"),
+        ("ts,close\n2024-01-01,1\nnope,2\n", f"data_file: {f}: row 2: bad time 'nope'"),
+        ("ts,close\n2024-01-01,1\n2024-01-02,x\n", f"data_file: {f}: row 2: close is not a"),
+    ]
+    for text, message in cases:
+        if text:
+            f.write_text(text)
+        with pytest.raises(InputError) as e:
+            _load_data_file(f)
+        assert e.value.param == "data_file" and str(e.value).startswith(message), str(e.value)
+        assert e.value.for_flags({"data_file": "--data"}).startswith("--data: ")
 
 
 def test_load_close_bundled_and_data_file(tmp_path) -> None:

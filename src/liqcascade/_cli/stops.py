@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 import typer
@@ -74,18 +73,13 @@ def recommend_cmd(
     Example: liqcascade stops recommend --side long --entry 3700 --size 10 --leverage 10 --json
     """
     from liqcascade.market import MarketSpec, estimated_market
-    from liqcascade.protect import RecommendSettings, recommend_stop
+    from liqcascade.protect import RecommendSettings, check_position, recommend_stop
 
     for nm, v in (("--entry", entry), ("--size", size), ("--leverage", leverage)):
         if v is None:
             _common.fail(f"{nm} is required")
-        if not math.isfinite(v):
-            _common.fail(f"{nm} must be a finite number (got {v})")
-        if not v > 0:
-            _common.fail(f"{nm} must be > 0 (got {v:g})")
     assert entry is not None and size is not None and leverage is not None
-    if liquidity not in ("calibrated", "static"):
-        _common.fail(f"--liquidity must be calibrated or static (got {liquidity!r})")
+    check_position(side, entry, size, leverage, liquidity)  # before the market is built
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)
     with _common.progress("estimating the market and pricing stop levels") as adv:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
@@ -121,6 +115,7 @@ def backtest_cmd(
     """
     from liqcascade.protect import POLICIES, BacktestSettings, backtest_stops
 
+    _common.flag_names(policies="--policy", sides="--side")
     pols = POLICIES if policy == "all" else (policy,)
     if policy != "all" and policy not in POLICIES:
         _common.fail(f"--policy must be one of {', '.join(POLICIES)}, all (got {policy!r})")

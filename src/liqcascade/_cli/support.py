@@ -106,7 +106,9 @@ def register(app: typer.Typer) -> None:
         from liqcascade.events._load import load_bars
         from liqcascade.events._study import study_steps
 
-        _common.flag_names(n_random="--draws", n_boot="--boot", ohlcv="--start/--end")
+        _common.flag_names(
+            n_random="--draws", n_boot="--boot", ohlcv="--start/--end", data_file="--data"
+        )
         params = SupportParams(pivot=pivot, zone_tol=zone_tol, band=band, break_tol=break_tol,
                                min_away=min_away, max_age=max_age,
                                volume_weighted=volume_weighted)  # fmt: skip

@@ -74,8 +74,9 @@ def depth_beta(asset: str = "ETH") -> float:
     a = asset.upper()
     if a not in table:
         raise InputError(
-            f"--asset: no calibrated depth exponent for {asset} in {DEPTH_CALIBRATION_FILE} "
-            f"(calibrated: {', '.join(table)}); pass beta= explicitly"
+            f"asset: no calibrated depth exponent for {asset} in {DEPTH_CALIBRATION_FILE} "
+            f"(calibrated: {', '.join(table)}); pass beta= explicitly",
+            param="asset",
         )
     return float(table[a]["beta"])
 

@@ -44,10 +44,7 @@ def load_bars(
         import liqcascade.market._bundled as _bundled
 
         base = "1d" if interval == "1d" else "1h"
-        try:
-            df = _bundled.ohlcv(asset, base, start, end)
-        except KeyError as exc:
-            raise InputError(f"--asset: {exc.args[0]}") from exc
+        df = _bundled.ohlcv(asset, base, start, end)  # InputError(param="asset") if not bundled
         source = f"bundled Binance spot {asset.upper()} {base}"
     if end is not None:
         e = pd.Timestamp(end)
@@ -60,7 +57,8 @@ def load_bars(
         spacing = pd.Timedelta(pd.Series(df.index).diff().median())
         if spacing > step * 1.01:
             raise InputError(
-                f"--interval {interval}: the bars are coarser ({spacing}) than {interval}"
+                f"interval {interval}: the bars are coarser ({spacing}) than {interval}",
+                param="interval",
             )
         if spacing < step * 0.99:
             df = resample_ohlcv(df, "1D" if interval == "1d" else interval)

@@ -678,7 +678,7 @@ def support_study(
             f"horizon ({max(HORIZONS_DAYS)} days = {longest} bars) needs",
             param="ohlcv",
         )
-    check_seed(seed)
+    check_seed(seed, "seed")
     det = detect_support(ohlcv, params)
     low, close, _ = _arrays(ohlcv)
     ss = np.random.SeedSequence(seed)

@@ -16,6 +16,7 @@ from liqcascade.protect._backtest import (
 from liqcascade.protect._recommend import (
     RecommendSettings,
     StopRecommendation,
+    check_position,
     expected_slippage,
     liquidation_price,
     recommend_stop,
@@ -41,6 +42,7 @@ __all__ = [
     "StopRecommendation",
     "TransparencyMetrics",
     "backtest_stops",
+    "check_position",
     "declutter_levels",
     "depth_series",
     "early_warning",

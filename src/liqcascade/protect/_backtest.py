@@ -142,14 +142,18 @@ class BacktestSettings:
         if not (math.isfinite(self.k) and self.k > 0):
             raise InputError(f"k must be > 0 (got {self.k})")
         if self.horizon_days < 1:
-            raise InputError(f"--horizon-days must be >= 1 (got {self.horizon_days})")
+            raise InputError(
+                f"horizon_days must be >= 1 (got {self.horizon_days})", param="horizon_days"
+            )
         if not 1 <= self.leverage <= 125:
-            raise InputError(f"--leverage must be in [1, 125] (got {self.leverage})")
+            raise InputError(
+                f"leverage must be in [1, 125] (got {self.leverage})", param="leverage"
+            )
         if self.notional_usd <= 0:
             raise InputError(f"notional_usd must be > 0 (got {self.notional_usd})")
         if self.n_random < 0:
-            raise InputError(f"--n-random must be >= 0 (got {self.n_random})")
-        check_seed(self.seed)
+            raise InputError(f"n_random must be >= 0 (got {self.n_random})", param="n_random")
+        check_seed(self.seed, "seed")
 
 
 def max_drawdown(equity: np.ndarray) -> float:
@@ -226,7 +230,9 @@ def policy_stops(
     elif policy in ("vol", "vol-declustered"):
         d = settings.k * sigma_h
     else:
-        raise InputError(f"--policy must be one of {', '.join(POLICIES)}, all (got {policy!r})")
+        raise InputError(
+            f"policy must be one of {', '.join(POLICIES)} (got {policy!r})", param="policy"
+        )
     d = np.minimum(d, max_d)
     stop = entry * (1 - side * d)
     moved = np.zeros(len(entry), np.int8)
@@ -435,25 +441,31 @@ def backtest_stops(
 
     s = settings or BacktestSettings()
     fm = fill or FillModel()
-    for p in policies:
-        if p not in POLICIES:
-            raise InputError(f"--policy must be one of {', '.join(POLICIES)}, all (got {p!r})")
-    for sd in sides:
-        if sd not in ("long", "short"):
-            raise InputError(f"--side must be long, short or both (got {sd!r})")
-    for e in entries:
-        if e not in ("support", "random"):
-            raise InputError(f"--entries must be support, random or both (got {e!r})")
+    for name, given, allowed in (
+        ("policies", policies, POLICIES),
+        ("sides", sides, ("long", "short")),
+        ("entries", entries, ("support", "random")),
+    ):
+        for v in given:
+            if v not in allowed:
+                raise InputError(
+                    f"{name}: each must be one of {', '.join(allowed)} (got {v!r})", param=name
+                )
     t0, t1 = _utc(start), _utc(end)
     if t1 <= t0:
-        raise InputError(f"--end {t1:%Y-%m-%d} must be after --start {t0:%Y-%m-%d}")
+        raise InputError(
+            f"end {t1:%Y-%m-%d} must be after start {t0:%Y-%m-%d}", param=("end", "start")
+        )
     h = _bundled.ohlcv("ETH", "1h")
     h = h[h.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
     hor = int(s.horizon_days * 24)
     in_rng = np.flatnonzero((h.index >= t0) & (h.index <= t1))
     in_rng = in_rng[in_rng + 1 < len(h)]
     if len(in_rng) < 48:
-        raise InputError(f"--start/--end: fewer than 48 hourly bars in {t0:%Y-%m-%d}–{t1:%Y-%m-%d}")
+        raise InputError(
+            f"start/end: fewer than 48 hourly bars in {t0:%Y-%m-%d}–{t1:%Y-%m-%d}",
+            param=("start", "end"),
+        )
     o = h["open"].to_numpy(np.float64)
     hi = h["high"].to_numpy(np.float64)
     lo = h["low"].to_numpy(np.float64)
@@ -539,7 +551,7 @@ def backtest_stops(
                 )
     trades = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if trades.empty:
-        raise InputError("no entries in the range (try a longer --start/--end)")
+        raise InputError("no entries in the range (try a longer start/end)", param=("start", "end"))
     main = trades[trades["entries"] != "crash"]
     table = _rows(main) if not main.empty else pd.DataFrame()
     crash_tr = trades[trades["entries"] == "crash"]

@@ -35,6 +35,7 @@ __all__ = [
     "LIQUIDITY",
     "RecommendSettings",
     "StopRecommendation",
+    "check_position",
     "expected_slippage",
     "liquidation_price",
     "recommend_stop",
@@ -87,11 +88,16 @@ class RecommendSettings:
 
     def __post_init__(self) -> None:
         if not (isinstance(self.horizon_days, int | np.integer) and self.horizon_days >= 1):
-            raise InputError(f"--horizon-days must be an integer >= 1 (got {self.horizon_days})")
+            raise InputError(
+                f"horizon_days must be an integer >= 1 (got {self.horizon_days})",
+                param="horizon_days",
+            )
         if not (math.isfinite(self.k) and self.k > 0):
             raise InputError(f"k must be > 0 (got {self.k})")
         if self.vol_source not in ("garch", "atr"):
-            raise InputError(f"--vol-source must be garch or atr (got {self.vol_source!r})")
+            raise InputError(
+                f"vol_source must be garch or atr (got {self.vol_source!r})", param="vol_source"
+            )
         for nm in ("band", "round_zone"):
             v = getattr(self, nm)
             if not (math.isfinite(v) and 0 <= v < 0.2):
@@ -135,7 +141,7 @@ def vol_distance(
     d = bars_until(asset, "1d", as_of)
     d = d.iloc[-(s.vol_days + 1) :]
     if len(d) < 200:
-        raise InputError(f"--as-of: fewer than 200 daily bars before {as_of}")
+        raise InputError(f"as_of: fewer than 200 daily bars before {as_of}", param="as_of")
     h = s.horizon_days
     if s.vol_source == "atr":
         from liqcascade.positions._stops import wilder_atr
@@ -215,7 +221,7 @@ def expected_slippage(
     if not (math.isfinite(stop_price) and stop_price > 0):
         raise InputError(f"stop price must be > 0 USD (got {stop_price})")
     if not (math.isfinite(size) and size > 0):
-        raise InputError(f"--size must be > 0 (got {size})")
+        raise InputError(f"size must be > 0 (got {size})", param="size")
     if not (math.isfinite(window) and 0 <= window < 0.5):
         raise InputError(f"window must be in [0, 0.5) (got {window})")
     ssign = -1 if side > 0 else 1
@@ -254,7 +260,7 @@ def expected_slippage(
         round_usd = float(row["filled_base"]) * float(row["vwap"])
         final = float(r.final_price)
     else:
-        raise InputError(f"--liquidity must be calibrated or static (got {liquidity!r})")
+        raise InputError(_liquidity_message(liquidity), param="liquidity")
     slip = (stop_price - fill) / stop_price if side > 0 else (fill - stop_price) / stop_price
     return {
         "fill_price": fill,
@@ -488,14 +494,7 @@ def recommend_stop(
     StopRecommendation
     """
     s = settings or RecommendSettings()
-    sd = _side(side)
-    for nm, v in (("--entry", entry), ("--size", size), ("--leverage", leverage)):
-        if not (math.isfinite(float(v)) and float(v) > 0):
-            raise InputError(f"{nm} must be > 0 (got {v})")
-    if leverage > 125:
-        raise InputError(f"--leverage must be <= 125 (got {leverage})")
-    if liquidity not in LIQUIDITY:
-        raise InputError(f"--liquidity must be calibrated or static (got {liquidity!r})")
+    sd = check_position(side, entry, size, leverage, liquidity)
     if state is None:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
     params = None
@@ -571,6 +570,55 @@ def recommend_stop(
     )
 
 
+def check_position(
+    side: str | int,
+    entry: float,
+    size: float,
+    leverage: float,
+    liquidity: str = "calibrated",
+) -> int:
+    """Check the position of :func:`recommend_stop` before any market is built.
+
+    Parameters
+    ----------
+    side : {"long", "short"} or ±1
+        Position side.
+    entry : float
+        Entry price, USD (> 0).
+    size : float
+        Position size, base units (> 0).
+    leverage : float
+        Leverage at entry, in (0, 125].
+    liquidity : {"calibrated", "static"}
+        The slippage model.
+
+    Returns
+    -------
+    int
+        The side as +1 (long) or −1 (short).
+
+    Raises
+    ------
+    InputError
+        Naming the parameter at fault (``param="entry"``, ...).
+    """
+    sd = _side(side)
+    for nm, v in (("entry", entry), ("size", size), ("leverage", leverage)):
+        if not math.isfinite(float(v)):
+            raise InputError(f"{nm} must be a finite number (got {v})", param=nm)
+        if not float(v) > 0:
+            raise InputError(f"{nm} must be > 0 (got {v:g})", param=nm)
+    if leverage > 125:
+        raise InputError(f"leverage must be <= 125 (got {leverage})", param="leverage")
+    if liquidity not in LIQUIDITY:
+        raise InputError(_liquidity_message(liquidity), param="liquidity")
+    return sd
+
+
+def _liquidity_message(liquidity: str) -> str:
+    return f"liquidity must be {' or '.join(LIQUIDITY)} (got {liquidity!r})"
+
+
 def _side(side: str | int) -> int:
     if isinstance(side, str):
         v = side.strip().lower()
@@ -578,7 +626,6 @@ def _side(side: str | int) -> int:
             return 1
         if v in ("short", "sell", "-1"):
             return -1
-        raise InputError(f"--side must be long or short (got {side!r})")
-    if side in (1, -1):
+    elif side in (1, -1):
         return int(side)
-    raise InputError(f"--side must be long or short (got {side!r})")
+    raise InputError(f"side must be long or short (got {side!r})", param="side")

@@ -21,7 +21,9 @@ DAYS_PER_YEAR = 365.0
 def bars_per_day(interval: str) -> float:
     """Bars per calendar day at ``interval`` (1 for ``1d``, 24 for ``1h``)."""
     if interval not in INTERVALS:
-        raise InputError(f"--interval must be one of {', '.join(INTERVALS)} (got {interval!r})")
+        raise InputError(
+            f"interval must be one of {', '.join(INTERVALS)} (got {interval!r})", param="interval"
+        )
     return INTERVALS[interval]
 
 
@@ -72,7 +74,9 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
     s = close.sort_index()
     lo, hi = _utc(start), _end_bound(end)
     if lo is not None and hi is not None and lo > hi:
-        raise InputError(f"--start ({lo:%Y-%m-%d}) is after --end ({hi:%Y-%m-%d})")
+        raise InputError(
+            f"start ({lo:%Y-%m-%d}) is after end ({hi:%Y-%m-%d})", param=("start", "end")
+        )
     if lo is not None:
         s = s[s.index >= lo]
     if hi is not None:
@@ -89,7 +93,7 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
 def _load_data_file(path: Path) -> pd.Series:
     """Minimal reader of a user's OHLCV file (used when ``liqcascade.data`` has none)."""
     if not path.exists():
-        raise InputError(f"--data: {path}: no such file")
+        raise InputError(f"data_file: {path}: no such file", param="data_file")
     try:
         df = (
             pd.read_parquet(path)
@@ -97,14 +101,17 @@ def _load_data_file(path: Path) -> pd.Series:
             else pd.read_csv(path)
         )
     except Exception as exc:  # pragma: no cover - depends on the file
-        raise InputError(f"--data: {path}: cannot read: {exc}") from exc
+        raise InputError(f"data_file: {path}: cannot read: {exc}", param="data_file") from exc
     cols = {c.lower().strip(): c for c in df.columns}
     tcol = next(
         (cols[c] for c in ("ts", "timestamp", "time", "date", "open time") if c in cols), None
     )
     ccol = cols.get("close")
     if tcol is None or ccol is None:
-        raise InputError(f"--data: {path}: needs a time column (ts/timestamp/date) and 'close'")
+        raise InputError(
+            f"data_file: {path}: needs a time column (ts/timestamp/date) and 'close'",
+            param="data_file",
+        )
     t = df[tcol]
     ts = (
         pd.to_datetime(t, unit="ms", utc=True)
@@ -113,11 +120,13 @@ def _load_data_file(path: Path) -> pd.Series:
     )
     if ts.isna().any():
         row = int(np.argmax(ts.isna())) + 1
-        raise InputError(f"--data: {path}: row {row}: bad time {t[ts.isna()].iloc[0]!r}")
+        raise InputError(
+            f"data_file: {path}: row {row}: bad time {t[ts.isna()].iloc[0]!r}", param="data_file"
+        )
     close = pd.to_numeric(df[ccol], errors="coerce")
     if close.isna().any():
         row = int(np.argmax(close.isna())) + 1
-        raise InputError(f"--data: {path}: row {row}: close is not a number")
+        raise InputError(f"data_file: {path}: row {row}: close is not a number", param="data_file")
     return pd.Series(close.to_numpy(float), index=pd.DatetimeIndex(ts, name="ts"), name="close")
 
 
@@ -130,7 +139,7 @@ def load_close(
     data_file: str | Path | None = None,
     store: str | Path | None = None,
 ) -> pd.Series:
-    """Closing prices (USDT) of ``asset`` at ``interval``: ``--data`` file, store, or bundled.
+    """Closing prices (USDT) of ``asset`` at ``interval``: ``data_file``, store, or bundled.
 
     Uses ``liqcascade.data.load_series`` when it is available (precedence: the data
     file, then the store, then the bundled data); otherwise the bundled
@@ -162,13 +171,8 @@ def load_close(
     else:
         import liqcascade.market._bundled as _bundled
 
-        try:
-            close = _bundled.ohlcv(asset, interval)["close"]
-        except KeyError as exc:
-            raise InputError(
-                f"--asset/--interval: no bundled series for {asset} {interval} "
-                "(bundled: ETH/BTC at 1d and 1h); pass --data FILE"
-            ) from exc
+        # InputError(param="asset") when the series is not bundled
+        close = _bundled.ohlcv(asset, interval)["close"]
     close = close.astype(float).sort_index()
     if close.index.has_duplicates:
         close = close[~close.index.duplicated(keep="last")]
