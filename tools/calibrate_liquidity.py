@@ -23,6 +23,7 @@ from liqcascade.cascade._backtest import (
     calibrate_liquidity,
     detect_events,
     grid_errors,
+    pooled_events,
     run_backtest,
     standardised_residuals,
 )
@@ -43,9 +44,10 @@ def main(assets: list[str]) -> None:
             market_at(pd.Timestamp(t), float(c))
             for t, c in zip(ev["ts"], ev["prev_close"], strict=True)
         ]
-        err = grid_errors(ev, markets, all_ev, standardised_residuals(ohlc))
+        pool = pooled_events(ohlc, f, "2025-07-31")
+        err = grid_errors(ev, markets, pool, standardised_residuals(ohlc))
         as_ofs = pd.date_range("2024-11-01", "2025-08-01", freq="MS", tz="UTC")
-        cals = [calibrate_liquidity(err, ev, all_ev, asset=asset, as_of=a) for a in as_ofs]
+        cals = [calibrate_liquidity(err, ev, pool, asset=asset, as_of=a) for a in as_ofs]
         doc = {
             "asset": asset,
             "trigger": f,
@@ -53,7 +55,9 @@ def main(assets: list[str]) -> None:
                 "grid search of latent_depth x resilience_half_life_s minimising the MAE of "
                 "the median 24-h extreme move on trigger-defined events whose 24 h ended "
                 "before as_of; draws: 12 bootstrap resamples of those events; other "
-                "mechanisms fixed at PRIOR_PARAMS (docs/liquidity.md)"
+                "mechanisms fixed at PRIOR_PARAMS; volatility rule (k, b, shock weight, "
+                "regime dispersion) fitted on the price-only events of the trigger, 3 % "
+                "and 5 % before as_of (docs/liquidity.md)"
             ),
             "prior": PRIOR_PARAMS.to_dict(),
             "calibrations": [c.to_dict() for c in cals],
@@ -79,6 +83,8 @@ def main(assets: list[str]) -> None:
                 c.params.resilience_half_life_s,
                 c.vol_multiplier,
                 c.vol_exponent,
+                c.shock_weight,
+                c.vol_dispersion,
                 c.note,
             )
         print(asset, f"{time.time() - t0:.0f} s")

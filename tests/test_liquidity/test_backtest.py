@@ -163,3 +163,54 @@ def test_background_is_the_trailing_median_of_24h_sums_closed_before_the_event()
     lo1, _ = background_liquidations(liq, ts, days=1)
     assert lo1 == pytest.approx(float(closed[6:12].sum()), rel=1e-12)  # the last 24 h only
     assert np.isnan(background_liquidations(liq, idx[3])[0])  # fewer than 6 bars closed
+
+
+def _synthetic_pool(k: float, gamma: float, eta: float, n: int, seed: int) -> pd.DataFrame:
+    """Events of three trigger sizes from the rule V·k·s (s with shock weight gamma)."""
+    rng = np.random.default_rng(seed)
+    dt = default_grid()
+    parts = []
+    for f in (-0.02, -0.03, -0.05):
+        sig = rng.uniform(0.004, 0.015, n)
+        z = rng.standard_normal((n, dt.size)) * np.sqrt(dt / 3600.0)
+        z[:, 0] = 0.0
+        mins = np.minimum.accumulate(np.cumsum(z, axis=1), axis=1)[:, -1]
+        v = np.exp(eta * rng.standard_normal(n))
+        s_post = post_shock_sigma(sig, f, gamma)
+        realised = np.expm1(np.log1p(f) + v * k * s_post * mins)
+        ts = pd.date_range("2020-01-01", periods=n, freq="D", tz="UTC")
+        parts.append(
+            pd.DataFrame(
+                {"ts": ts, "direction": "down", "trigger_move": f, "realised_move": realised,
+                 "sigma": sig}
+            )
+        )  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_shock_rule_recovers_the_shock_weight_and_the_regime_dispersion() -> None:
+    from liqcascade.cascade._backtest import fit_shock_rule
+
+    ev = _synthetic_pool(1.5, 0.3, 0.4, 2500, 5)
+    r = fit_shock_rule(ev)
+    assert r.shock_weight == 0.3  # the grid point it was generated with
+    assert r.b == 1.0 and abs(r.k - 1.5) <= 0.15
+    assert abs(r.dispersion - 0.4) <= 0.1
+    # no dispersion in the data: none (or nearly none) fitted
+    assert fit_shock_rule(_synthetic_pool(1.5, 0.3, 0.0, 2500, 6)).dispersion <= 0.1
+    # too few events: the neutral rule
+    assert fit_shock_rule(ev.iloc[:5]).k == 1.0
+
+
+@pytest.mark.parametrize("asset", ["ETH", "BTC"])
+def test_shipped_volatility_rules_are_refits_on_history_before_their_date(asset: str) -> None:
+    from liqcascade import datasets
+    from liqcascade.cascade._backtest import DEFAULT_TRIGGERS, pooled_events, rule_before
+
+    pool = pooled_events(datasets.load_ohlcv(asset, "1h"), DEFAULT_TRIGGERS[asset], "2025-07-31")
+    for as_of in ("2024-11-01", "2025-04-01"):
+        cal = load_liquidity(asset, as_of)
+        r = rule_before(pool, as_of)
+        assert cal.vol_exponent == r.b and cal.shock_weight == r.shock_weight
+        assert cal.vol_dispersion == r.dispersion
+        assert_same(cal.vol_multiplier, r.k)

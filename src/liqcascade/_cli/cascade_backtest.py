@@ -250,9 +250,15 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         f"{result['liquidated_median'] / 1e6:,.1f} M USD "
         f"(80 %: {result['liquidated_p10'] / 1e6:,.1f} … {result['liquidated_p90'] / 1e6:,.1f})",
     )
+    if "carry_median" in result:
+        t.add_row(
+            "[bold]cascade's own carry[/]",
+            f"{result['carry_median']:.2%} (index held at the shock; draws 10–90 %: "
+            f"{result['carry_p10']:.2%} … {result['carry_p90']:.2%})",
+        )
     sb = result["static_upper_bound"]
     t.add_row(
-        "[bold]static book (instant, no refill)[/]",
+        "[bold]static book (bounds the carry)[/]",
         f"{sb['final_move']:.2%}, {sb['liquidated_usd'] / 1e6:,.1f} M USD"
         + (" — book exhausted" if sb["book_exhausted"] else ""),
     )

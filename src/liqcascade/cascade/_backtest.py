@@ -29,11 +29,13 @@ import pandas as pd
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock import (
     EWMA_HALFLIFE_HOURS,
+    EWMA_SHOCK_WEIGHT,
     Calibration,
     LiquidityParams,
     LiquidityResponse,
     default_grid,
     post_shock_sigma,
+    regime_scales,
 )
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.errors import InputError
@@ -42,20 +44,26 @@ from liqcascade.market._params import BINANCE_BOOK_SHARE
 __all__ = [
     "DEFAULT_TRIGGERS",
     "EWMA_HALFLIFE_HOURS",
+    "POOL_TRIGGERS",
     "PRIOR_PARAMS",
     "BacktestResult",
     "MarketAt",
+    "ShockRule",
     "calibrate_liquidity",
     "detect_events",
     "estimated_market_at",
     "ewma_sigma",
     "fit_grid",
     "fit_interval_levels",
+    "fit_shock_rule",
     "fit_vol_rule",
     "grid_errors",
     "hourly_volatility",
+    "month_start",
+    "pooled_events",
     "post_shock_sigma",
     "predict_event",
+    "rule_before",
     "run_backtest",
     "standardised_residuals",
     "vol_multiplier",
@@ -82,7 +90,7 @@ PRIOR_PARAMS = LiquidityParams(
 )
 
 #: The fitted grid: latent depth x resilience half-life (s).
-LATENT_GRID: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+LATENT_GRID: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 RESILIENCE_GRID: tuple[float, ...] = (30.0, 120.0, 600.0, 3600.0, math.inf)
 
 #: ``market_at(ts, mid)``: the prepared market (book, positions, stops) at ``ts``
@@ -230,18 +238,26 @@ def _end(v: Any) -> pd.Timestamp:
 # --------------------------------------------------------------------------- price-only part
 
 
-def _standard_extremes(dt: FloatArray, n: int = 4000, seed: int = 7) -> FloatArray:
-    """Quantile table of the running minimum of a unit-hourly-variance walk on ``dt``."""
-    return _extremes_table(tuple(float(x) for x in dt), n, seed)
+def _standard_extremes(
+    dt: FloatArray, n: int = 4000, seed: int = 7, dispersion: float = 0.0
+) -> FloatArray:
+    """Quantile table (101 levels) of the running minimum of a unit-hourly-variance walk.
+
+    With ``dispersion`` η > 0 each walk's volatility is multiplied by
+    ``exp(η · N(0, 1))`` (:func:`regime_scales`).
+    """
+    return _extremes_table(tuple(float(x) for x in dt), n, seed, round(float(dispersion), 6))
 
 
-@lru_cache(maxsize=8)
-def _extremes_table(dt_t: tuple[float, ...], n: int, seed: int) -> FloatArray:
+@lru_cache(maxsize=64)
+def _extremes_table(dt_t: tuple[float, ...], n: int, seed: int, dispersion: float) -> FloatArray:
     dt = np.asarray(dt_t)
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((n, dt.size)) * np.sqrt(dt / 3600.0)
     z[:, 0] = 0.0
     m = np.minimum.accumulate(np.cumsum(z, axis=1), axis=1)[:, -1]
+    if dispersion > 0.0:
+        m = m * regime_scales(np.random.default_rng(seed + 1), n, dispersion)
     return np.quantile(m, np.linspace(0.0, 1.0, 101))
 
 
@@ -265,31 +281,45 @@ def _weighted_median(x: FloatArray, w: FloatArray) -> float:
     return float(x[o][int(np.searchsorted(cw, 0.5 * cw[-1]))])
 
 
-def fit_vol_rule(events: pd.DataFrame, dt: FloatArray | None = None) -> tuple[float, float]:
+def _further(ev: pd.DataFrame) -> FloatArray:
+    """The move beyond the trigger, log, positive in the trigger's direction."""
+    sgn = np.where(ev["direction"].to_numpy() == "down", -1.0, 1.0)
+    return np.asarray(
+        sgn
+        * (
+            np.log1p(ev["realised_move"].to_numpy(np.float64))
+            - np.log1p(ev["trigger_move"].to_numpy(np.float64))
+        ),
+        dtype=np.float64,
+    )
+
+
+def fit_vol_rule(
+    events: pd.DataFrame,
+    dt: FloatArray | None = None,
+    *,
+    shock_weight: float | None = None,
+    dispersion: float = 0.0,
+) -> tuple[float, float]:
     """The post-trigger volatility rule ``(k, b)`` minimising the diffusion-only median's MAE.
 
     The diffusion-only model: from the trigger the log price walks with hourly
-    volatility ``k · s^b``, ``s = post_shock_sigma(sigma, F)``; its median further
-    (log) move is ``k · s^b · |median running minimum|``. For each exponent of
+    volatility ``V · k · s^b``, ``s = post_shock_sigma(sigma, F, shock_weight)``,
+    ``V`` the regime multiplier of ``dispersion``; its median further (log) move is
+    ``k · s^b · |median running minimum|``. For each exponent of
     :data:`VOL_EXPONENTS` the best ``k`` is a weighted median (exact for the absolute
     error in log space); the exponent with the smallest error wins. ``b = 1`` is
-    volatility-proportional; the bundled history before 2024-11 prefers about 0.5
-    (the further move is only weakly tied to the volatility before the trigger). The
-    fit uses only ``events`` (which must precede whatever is predicted with it).
-    Returns ``(1.0, 1.0)`` with fewer than 10 events.
+    volatility-proportional. The fit uses only ``events`` (which must precede
+    whatever is predicted with it). Returns ``(1.0, 1.0)`` with fewer than 10 events.
     """
     ev = events.dropna(subset=["sigma"])
     if len(ev) < 10:
         return 1.0, 1.0
     grid = default_grid() if dt is None else dt
-    q50 = abs(float(_standard_extremes(grid)[50]))
-    sgn = np.where(ev["direction"].to_numpy() == "down", -1.0, 1.0)
-    further = sgn * (
-        np.log1p(ev["realised_move"].to_numpy(np.float64))
-        - np.log1p(ev["trigger_move"].to_numpy(np.float64))
-    )
+    q50 = abs(float(_standard_extremes(grid, dispersion=dispersion)[50]))
+    further = _further(ev)
     sig = post_shock_sigma(
-        ev["sigma"].to_numpy(np.float64), ev["trigger_move"].to_numpy(np.float64)
+        ev["sigma"].to_numpy(np.float64), ev["trigger_move"].to_numpy(np.float64), shock_weight
     )
     best = (math.inf, 1.0, 1.0)
     for b in VOL_EXPONENTS:
@@ -301,14 +331,116 @@ def fit_vol_rule(events: pd.DataFrame, dt: FloatArray | None = None) -> tuple[fl
     return best[1], best[2]
 
 
+#: Trigger sizes pooled with the back-test's own for the volatility rule: falls and
+#: rises of 3 % and 5 % identify how the day after a shock scales with its size
+#: (chosen on events before 2024-11, docs/liquidity.md).
+POOL_TRIGGERS: tuple[float, ...] = (0.03, 0.05)
+
+#: Shock weights ``γ`` the rule searches (the first is the EWMA's own, 0.0285).
+SHOCK_WEIGHTS: tuple[float, ...] = (EWMA_SHOCK_WEIGHT, 0.1, 0.3, 1.0)
+
+#: Regime dispersions ``η`` the rule searches.
+DISPERSIONS: FloatArray = np.round(np.arange(0.0, 1.001, 0.05), 2)
+
+#: Quantile levels whose spread the dispersion matches (the upper tail of the
+#: further move relative to its median).
+_TAIL_LEVELS: tuple[int, ...] = (75, 90, 95, 99)
+
+
+@dataclass(frozen=True)
+class ShockRule:
+    """The volatility of the day after a shock: ``V · k · s^b``.
+
+    ``s = post_shock_sigma(sigma, shock, shock_weight)``; ``V = exp(dispersion · N)``
+    per path (:func:`liqcascade.cascade._clock.regime_scales`).
+    """
+
+    k: float = 1.0
+    b: float = 1.0
+    shock_weight: float = EWMA_SHOCK_WEIGHT
+    dispersion: float = 0.0
+
+    def multiplier(self, sigma: Any, shock: Any) -> Any:
+        """``k · s^(b − 1)``: the multiplier of the post-shock ``s``."""
+        return vol_multiplier((self.k, self.b), self.post_sigma(sigma, shock))
+
+    def post_sigma(self, sigma: Any, shock: Any) -> Any:
+        """:func:`post_shock_sigma` with this rule's shock weight."""
+        return post_shock_sigma(sigma, shock, self.shock_weight)
+
+
+def pooled_events(
+    ohlc: pd.DataFrame, trigger: float, end: Any = None, pool: Sequence[float] = POOL_TRIGGERS
+) -> pd.DataFrame:
+    """Trigger events of ``trigger`` and of every larger pooled trigger, stacked.
+
+    Each size is detected on its own (:func:`detect_events`; the same bar may be an
+    event of several sizes). The column ``trigger`` gives the size.
+    """
+    sizes = sorted({float(trigger), *(float(p) for p in pool if p > trigger)})
+    parts = [detect_events(ohlc, f, None, end).assign(trigger=f) for f in sizes]
+    return pd.concat(parts, ignore_index=True)
+
+
+def fit_shock_rule(events: pd.DataFrame, dt: FloatArray | None = None) -> ShockRule:
+    """The :class:`ShockRule` fitted on ``events`` (all before what it predicts).
+
+    1. For each shock weight of :data:`SHOCK_WEIGHTS`, :func:`fit_vol_rule` on the
+       pooled events (several trigger sizes: :func:`pooled_events`); the weight with
+       the smallest mean absolute error of the median further move wins — with one
+       trigger size the weight is not identified apart from ``k``, with several it
+       sets how much more volatile the day after a larger shock is.
+    2. The dispersion ``η`` of :data:`DISPERSIONS` whose regime mixture matches the
+       spread of the realised further moves around the rule (log ratios of the
+       75/90/95/99 % quantiles to the median, absolute differences summed): the tail
+       of the day after a shock as history had it.
+    3. ``k`` refitted with that mixture (the median stays where step 1 put it).
+
+    Fewer than 10 events: ``ShockRule()`` (k = 1, b = 1, the EWMA's weight, η = 0).
+    """
+    ev = events.dropna(subset=["sigma"])
+    if len(ev) < 10:
+        return ShockRule()
+    grid = default_grid() if dt is None else dt
+    best: tuple[float, float, float, float] = (math.inf, 1.0, 1.0, EWMA_SHOCK_WEIGHT)
+    further = _further(ev)
+    sig0 = ev["sigma"].to_numpy(np.float64)
+    trig = ev["trigger_move"].to_numpy(np.float64)
+    q50 = abs(float(_standard_extremes(grid)[50]))
+    for g in SHOCK_WEIGHTS:
+        k, b = fit_vol_rule(ev, grid, shock_weight=g)
+        err = float(np.abs(further - k * post_shock_sigma(sig0, trig, g) ** b * q50).mean())
+        if err < best[0]:
+            best = (err, k, b, g)
+    _, k, b, g = best
+    r = further / (k * post_shock_sigma(sig0, trig, g) ** b)
+    r = r[r > 0]
+    if r.size < 10:
+        return ShockRule(k, b, g, 0.0)
+    rq = np.quantile(r, np.asarray((*_TAIL_LEVELS, 50)) / 100.0)
+    target = np.log(rq[:-1] / rq[-1])
+    best_eta, best_err = 0.0, math.inf
+    for eta in DISPERSIONS:
+        t = -_standard_extremes(grid, dispersion=float(eta))[::-1]  # magnitudes, ascending
+        model = np.log(t[list(_TAIL_LEVELS)] / t[50])
+        e = float(np.abs(model - target).sum())
+        if e < best_err:
+            best_eta, best_err = float(eta), e
+    k2, b2 = fit_vol_rule(ev, grid, shock_weight=g, dispersion=best_eta)
+    return ShockRule(k2, b2, g, best_eta)
+
+
 def fit_interval_levels(
-    events: pd.DataFrame, rule: tuple[float, float], dt: FloatArray | None = None
+    events: pd.DataFrame,
+    rule: tuple[float, float] | ShockRule,
+    dt: FloatArray | None = None,
 ) -> tuple[float, float]:
     """Quantile levels of the predictive distribution that covered 10–90 % historically.
 
     For each event (all before the prediction), the probability integral transform
     of its realised extreme under the diffusion-only model with the volatility
-    ``rule`` (:func:`fit_vol_rule`);
+    ``rule`` (:func:`fit_shock_rule`, or ``(k, b)`` of :func:`fit_vol_rule` with the
+    EWMA's shock weight and no regime dispersion);
     the 10th and 90th percentiles of those values are the levels at which the
     model's distribution is cut for its 80 % interval (``(0.1, 0.9)`` when the
     model is calibrated; wider when history had fatter tails or more moves that
@@ -317,18 +449,15 @@ def fit_interval_levels(
     ev = events.dropna(subset=["sigma"])
     if len(ev) < 30:
         return 0.1, 0.9
+    r = rule if isinstance(rule, ShockRule) else ShockRule(rule[0], rule[1])
     grid = default_grid() if dt is None else dt
-    mags = -_standard_extremes(grid)[::-1]  # |running minimum| quantiles, ascending
+    mags = -_standard_extremes(grid, dispersion=r.dispersion)[::-1]  # ascending magnitudes
     levels = np.linspace(0.0, 1.0, mags.size)
-    sig = post_shock_sigma(
-        ev["sigma"].to_numpy(np.float64), ev["trigger_move"].to_numpy(np.float64)
+    sig = r.post_sigma(ev["sigma"].to_numpy(np.float64), ev["trigger_move"].to_numpy(np.float64))
+    further = _further(ev)
+    u = np.interp(
+        further / (vol_multiplier((r.k, r.b), sig) * sig), mags, levels, left=0.0, right=1.0
     )
-    sgn = np.where(ev["direction"].to_numpy() == "down", -1.0, 1.0)
-    further = sgn * (
-        np.log1p(ev["realised_move"].to_numpy(np.float64))
-        - np.log1p(ev["trigger_move"].to_numpy(np.float64))
-    )
-    u = np.interp(further / (vol_multiplier(rule, sig) * sig), mags, levels, left=0.0, right=1.0)
     lo, hi = np.quantile(u, [0.10, 0.90])
     return float(lo), float(hi)
 
@@ -407,6 +536,8 @@ def predict_event(
     draws: Sequence[LiquidityParams] | None = None,
     residuals: FloatArray | None = None,
     levels: tuple[float, float] = (0.1, 0.9),
+    shock_weight: float | None = None,
+    dispersion: float = 0.0,
 ) -> dict[str, float]:
     """The calibrated prediction for one event (moves as fractions, notionals USD).
 
@@ -417,7 +548,9 @@ def predict_event(
     index's furthest excursion the other way reaches. ``residuals``: standardised
     hourly residuals from before the event (filtered historical simulation; default
     normal innovations). ``levels``: the quantile levels of the move's magnitude cut
-    for the interval (:func:`fit_interval_levels`).
+    for the interval (:func:`fit_interval_levels`). ``shock_weight``, ``dispersion``:
+    the :class:`ShockRule`'s ``γ`` (default the EWMA's) and ``η`` (each path's
+    volatility times ``exp(η · N)``).
     """
     grid = default_grid() if dt is None else dt
     d = 1.0 if trigger_move < 0 else -1.0
@@ -425,7 +558,11 @@ def predict_event(
     use = list(draws) if draws is not None else list(calibration.draws or (calibration.params,))
     per = max(1, n_paths // len(use))
     rng = np.random.default_rng(seed)
-    sig = vol_multiplier * post_shock_sigma(sigma, trigger_move) * np.sqrt(grid / 3600.0)
+    sig = (
+        vol_multiplier
+        * post_shock_sigma(sigma, trigger_move, shock_weight)
+        * np.sqrt(grid / 3600.0)
+    )
     outs = []
     pool = None
     if residuals is not None:
@@ -436,6 +573,7 @@ def predict_event(
             z = rng.standard_normal((per, grid.size))
         else:
             z = pool[rng.integers(0, pool.size, (per, grid.size))]
+        z = z * regime_scales(rng, per, dispersion)[:, None]
         resp = LiquidityResponse.of(prepared, d, pdraw)
         outs.append(resp.paths(p1, sig, z, grid))
     allp = np.vstack(outs)
@@ -593,6 +731,36 @@ def liquidation_metrics(ev: pd.DataFrame, floor_usd: float = 1.0e5) -> tuple[flo
     return corr, within
 
 
+def month_start(ts: Any) -> pd.Timestamp:
+    """00:00 UTC of the first day of ``ts``'s month (when the volatility rule is refitted)."""
+    t = _ts(ts).normalize()
+    return t - pd.Timedelta(days=t.day - 1)
+
+
+_RULES: dict[tuple[int, int, float, float], ShockRule] = {}
+
+
+def rule_before(pool: pd.DataFrame, ts: Any) -> ShockRule:
+    """:func:`fit_shock_rule` on the events of ``pool`` whose 24 h ended by ``ts``.
+
+    ``pool``: :func:`pooled_events` (or single-size events). Fits are cached per
+    events used (their number, triggers and realised moves): the calibration tool
+    and the back-test ask for the same dates.
+    """
+    prior = pool[pool["ts"] + pd.Timedelta(hours=24) <= _ts(ts)]
+    key = (
+        len(prior),
+        len(pool),
+        float(prior["trigger_move"].abs().sum()),
+        float(prior["realised_move"].sum()),
+    )
+    if key not in _RULES:
+        if len(_RULES) > 4096:
+            _RULES.clear()
+        _RULES[key] = fit_shock_rule(prior)
+    return _RULES[key]
+
+
 def run_backtest(
     ohlc: pd.DataFrame,
     liquidations: pd.DataFrame,
@@ -636,6 +804,7 @@ def run_backtest(
     if t1 < t0:
         raise InputError(f"--end {end} is before --start {start}")
     all_ev = detect_events(ohlc, f, None, t1)
+    pool = pooled_events(ohlc, f, t1)
     resid = standardised_residuals(ohlc)
     before = all_ev[all_ev["ts"] < t0]
     window = all_ev[all_ev["ts"] >= t0].reset_index(drop=True)
@@ -667,8 +836,8 @@ def run_backtest(
         if pm is None or not math.isfinite(e["sigma"]):
             continue
         prior = all_ev[all_ev["ts"] + pd.Timedelta(hours=24) <= ts]
-        rule = fit_vol_rule(prior)
-        m = float(vol_multiplier(rule, post_shock_sigma(e["sigma"], e["trigger_move"])))
+        rule = rule_before(pool, month_start(ts))
+        m = float(rule.multiplier(e["sigma"], e["trigger_move"]))
         lv = fit_interval_levels(prior, rule)
         cal = calibration_at(ts)
         row.update(
@@ -683,9 +852,13 @@ def run_backtest(
                 seed=seed + i,
                 residuals=resid[: int(e["bar"])],
                 levels=lv,
+                shock_weight=rule.shock_weight,
+                dispersion=rule.dispersion,
             )
         )
         row["vol_multiplier"] = m
+        row["shock_weight"] = rule.shock_weight
+        row["vol_dispersion"] = rule.dispersion
         bg_l, bg_s = background_liquidations(liquidations, ts)
         row["book_long_usd"] = row["predicted_long_usd"]
         row["book_short_usd"] = row["predicted_short_usd"]
@@ -791,10 +964,8 @@ def grid_errors(
         if pm is None or not math.isfinite(float(e["sigma"])):
             continue
         ts = pd.Timestamp(e["ts"])
-        rule = fit_vol_rule(all_events[all_events["ts"] + pd.Timedelta(hours=24) <= ts])
-        m = float(
-            vol_multiplier(rule, post_shock_sigma(float(e["sigma"]), float(e["trigger_move"])))
-        )
+        rule = rule_before(all_events, month_start(ts))
+        m = float(rule.multiplier(float(e["sigma"]), float(e["trigger_move"])))
         for g, (lat, res) in enumerate(grid):
             p = prior.with_(latent_depth=lat, resilience_half_life_s=res)
             pr = predict_event(
@@ -808,6 +979,8 @@ def grid_errors(
                 seed=seed + j,
                 dt=dt,
                 residuals=residuals[: int(e["bar"])],
+                shock_weight=rule.shock_weight,
+                dispersion=rule.dispersion,
             )
             err[g, j] = abs(pr["predicted_move"] - float(e["realised_move"]))
     return err
@@ -839,8 +1012,9 @@ def calibrate_liquidity(
     events : pandas.DataFrame
         The events ``err`` describes (``ts``).
     all_events : pandas.DataFrame
-        Price-only trigger events of the whole history (the volatility multiplier at
-        ``as_of``).
+        Price-only trigger events of the whole history, pooled over trigger sizes
+        (:func:`pooled_events`): the volatility rule at ``as_of``
+        (:func:`fit_shock_rule`).
     as_of : pandas.Timestamp
         Only events with ``ts + 24 h <= as_of`` are used (expanding window).
     n_boot : int
@@ -855,7 +1029,9 @@ def calibrate_liquidity(
     grid = fit_grid()
     done = (events["ts"] + pd.Timedelta(hours=24) <= as_of).to_numpy()
     cols = np.nonzero(done & np.all(np.isfinite(err), axis=0))[0]
-    k_now, b_now = fit_vol_rule(all_events[all_events["ts"] + pd.Timedelta(hours=24) <= as_of])
+    rule = rule_before(all_events, as_of)
+    k_now, b_now = rule.k, rule.b
+    extra = {"shock_weight": rule.shock_weight, "vol_dispersion": rule.dispersion}
     if cols.size < min_events:
         draws = tuple(
             prior.with_(latent_depth=lat, resilience_half_life_s=res)
@@ -872,6 +1048,7 @@ def calibrate_liquidity(
             int(cols.size),
             note=f"prior: fewer than {min_events} events before as_of",
             vol_exponent=b_now,
+            **extra,
         )
     e = err[:, cols]
     mean = e.mean(axis=1)
@@ -894,4 +1071,5 @@ def calibrate_liquidity(
         int(cols.size),
         note=f"grid MAE {mean[best] * 100:.3f} pp over {cols.size} events",
         vol_exponent=b_now,
+        **extra,
     )

@@ -39,7 +39,10 @@ class CalibratedFragility:
     curve : pandas.DataFrame
         Per shock: ``shock``, ``move_median``, ``move_p10``, ``move_p90`` (extreme
         move within 24 h, fractions of mid), ``liquidated_median_usd``,
-        ``liquidated_p10_usd``, ``liquidated_p90_usd``, ``book_exhausted_share``.
+        ``liquidated_p10_usd``, ``liquidated_p90_usd``, ``book_exhausted_share``,
+        ``carry_median``, ``carry_p10``, ``carry_p90`` (the cascade's own carry with
+        the index held at the shock price, over the draws: what the static book
+        bounds; see :class:`liqcascade.cascade.CalibratedCascade`).
     total_move : float
     critical_shock : float
         Smallest shock (by size) whose median extreme reaches ``total_move`` under
@@ -154,6 +157,9 @@ def calibrated_fragility(
                 "liquidated_p10_usd": cc.liquidated_p10,
                 "liquidated_p90_usd": cc.liquidated_p90,
                 "book_exhausted_share": cc.book_exhausted_share,
+                "carry_median": cc.carry_median,
+                "carry_p10": cc.carry_p10,
+                "carry_p90": cc.carry_p90,
             }
         )
     curve = pd.DataFrame(rows)

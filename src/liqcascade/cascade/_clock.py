@@ -55,6 +55,8 @@ __all__ = [
     "default_grid",
     "load_liquidity",
     "market_answer",
+    "post_shock_sigma",
+    "regime_scales",
     "simulate_clock",
 ]
 
@@ -66,15 +68,37 @@ LIQUIDITY_MODES: tuple[str, ...] = ("static", "calibrated")
 EWMA_HALFLIFE_HOURS: float = 24.0
 
 
-def post_shock_sigma(sigma: FloatArray | float, move: FloatArray | float) -> Any:
-    """The EWMA volatility once the shock itself is observed as one hourly return.
+#: The weight of the shock's squared log return in the EWMA update (``1 − λ``,
+#: ``λ = 2^(−1 / EWMA_HALFLIFE_HOURS)``): the volatility rule's default shock response.
+EWMA_SHOCK_WEIGHT: float = 1.0 - 2.0 ** (-1.0 / EWMA_HALFLIFE_HOURS)
 
-    ``sqrt(sigma² + (1 − λ) · log(1 + move)²)`` with ``λ = 2^(−1 / EWMA_HALFLIFE_HOURS)``:
-    the shock is news the volatility estimate takes in, so a larger shock is followed
-    by a more volatile day (the same rule in the back-test and the market answers).
+
+def post_shock_sigma(
+    sigma: FloatArray | float, move: FloatArray | float, weight: float | None = None
+) -> Any:
+    """The hourly volatility once the shock itself is observed.
+
+    ``sqrt(sigma² + γ · log(1 + move)²)``. With the default ``γ`` =
+    :data:`EWMA_SHOCK_WEIGHT` this is the EWMA taking the shock in as one hourly
+    return; the calibrations fit ``γ`` (``Calibration.shock_weight``) on real falls of
+    several sizes before their date, so a larger shock is followed by a day as
+    volatile as history's were after shocks of that size.
     """
-    lam = 2.0 ** (-1.0 / EWMA_HALFLIFE_HOURS)
-    return np.sqrt(np.square(sigma) + (1.0 - lam) * np.square(np.log1p(move)))
+    g = EWMA_SHOCK_WEIGHT if weight is None else float(weight)
+    return np.sqrt(np.square(sigma) + g * np.square(np.log1p(move)))
+
+
+def regime_scales(rng: np.random.Generator, n: int, dispersion: float) -> FloatArray:
+    """Per-path volatility-regime multipliers ``exp(η · N(0, 1))`` (median 1).
+
+    The volatility after a shock is not known from the volatility before it: each
+    path draws its own regime. ``η`` (``Calibration.vol_dispersion``) is fitted on
+    the spread of real further moves around the rule's median; 0 gives ones without
+    drawing (the random stream of a calibration without it is unchanged).
+    """
+    if dispersion <= 0.0:
+        return np.ones(n)
+    return np.exp(dispersion * rng.standard_normal(n))
 
 
 @dataclass(frozen=True)
@@ -480,6 +504,14 @@ class Calibration:
     vol_multiplier_draws : tuple of float
     n_events : int
         Events the fit used.
+    vol_exponent : float
+        ``b`` of the volatility rule.
+    shock_weight : float
+        ``γ``: the weight of the shock's squared log return in the post-shock
+        volatility (:func:`post_shock_sigma`).
+    vol_dispersion : float
+        ``η``: per-path regime multipliers ``exp(η · N(0, 1))`` of the post-shock
+        volatility (:func:`regime_scales`).
     """
 
     asset: str
@@ -491,6 +523,12 @@ class Calibration:
     n_events: int
     note: str = ""
     vol_exponent: float = 1.0
+    shock_weight: float = EWMA_SHOCK_WEIGHT
+    vol_dispersion: float = 0.0
+
+    def post_sigma(self, sigma_hourly: Any, move: Any) -> Any:
+        """:func:`post_shock_sigma` with this calibration's shock weight."""
+        return post_shock_sigma(sigma_hourly, move, self.shock_weight)
 
     def multiplier(self, sigma_post: float, k: float | None = None) -> float:
         """The multiplier of ``sigma_post`` the volatility rule gives."""
@@ -506,6 +544,8 @@ class Calibration:
             "vol_multiplier": self.vol_multiplier,
             "vol_multiplier_draws": list(self.vol_multiplier_draws),
             "vol_exponent": self.vol_exponent,
+            "shock_weight": self.shock_weight,
+            "vol_dispersion": self.vol_dispersion,
             "n_events": self.n_events,
             "note": self.note,
         }
@@ -523,6 +563,8 @@ class Calibration:
                 vol_multiplier_draws=tuple(float(x) for x in d["vol_multiplier_draws"]),
                 n_events=int(d["n_events"]),
                 vol_exponent=float(d.get("vol_exponent", 1.0)),
+                shock_weight=float(d.get("shock_weight", EWMA_SHOCK_WEIGHT)),
+                vol_dispersion=float(d.get("vol_dispersion", 0.0)),
                 note=str(d.get("note", "")),
             )
         except KeyError as exc:
@@ -600,6 +642,14 @@ class CalibratedCascade:
         The static book's final move (no response), for reference.
     book_exhausted_share : float
         Share of paths whose book ran out.
+    carry_median, carry_p10, carry_p90 : float
+        The cascade's own carry: the extreme move (fraction of mid) of the clock
+        cascade with the index held at the shock price for the horizon (no
+        continuation of price), median and 10–90 % over the parameter draws. This is
+        what the static book bounds (it carries the same forced orders through a book
+        that never refills, at once); the 24-hour move is this carry plus the
+        ordinary continuation of price after the shock, which the static book does
+        not model.
     n_paths, horizon_hours : int, float
     """
 
@@ -612,6 +662,9 @@ class CalibratedCascade:
     liquidated_p10: float
     liquidated_p90: float
     book_exhausted_share: float
+    carry_median: float
+    carry_p10: float
+    carry_p90: float
     n_paths: int
     horizon_hours: float
     moves: FloatArray = field(repr=False)
@@ -641,10 +694,11 @@ def calibrated_cascade(
     """The calibrated market-level answer to a shock, with its interval.
 
     The index starts at the shock price and moves for ``horizon_hours`` with hourly
-    volatility ``k · s^b`` (``calibration.vol_multiplier``, ``.vol_exponent``;
-    ``s = post_shock_sigma(sigma_hourly, shock)``)
-    (the shock taken in by the EWMA; innovations from ``residuals`` when given, else
-    normal);
+    volatility ``V · k · s^b`` (``calibration.vol_multiplier``, ``.vol_exponent``;
+    ``s = post_shock_sigma(sigma_hourly, shock, calibration.shock_weight)``, the
+    shock taken in with its fitted weight; ``V`` a per-path regime multiplier,
+    :func:`regime_scales` with ``calibration.vol_dispersion``; innovations from
+    ``residuals`` when given, else normal);
     every path runs the clock cascade under one of the calibration's parameter
     draws (paths are spread evenly over the draws, so the interval carries both
     the market's and the parameters' uncertainty).
@@ -679,12 +733,14 @@ def calibrated_cascade(
     draws = calibration.draws or (calibration.params,)
     mults = calibration.vol_multiplier_draws or (calibration.vol_multiplier,)
     per = max(1, n_paths // len(draws))
-    s_post = float(post_shock_sigma(sigma_hourly, p1 / mid - 1.0))
+    s_post = float(calibration.post_sigma(sigma_hourly, p1 / mid - 1.0))
     pool = None
     if residuals is not None:
         pool = residuals[np.isfinite(residuals)]
         pool = pool / pool.std() if pool.size > 100 else None
     outs = []
+    carry = np.empty(len(draws))
+    flat = np.zeros(dt.size)
     for k, pdraw in enumerate(draws):
         m = calibration.multiplier(s_post, mults[k % len(mults)])
         sig = m * s_post * np.sqrt(dt / 3600.0)
@@ -692,8 +748,11 @@ def calibrated_cascade(
             z = rng.standard_normal((per, dt.size))
         else:
             z = pool[rng.integers(0, pool.size, (per, dt.size))]
+        z = z * regime_scales(rng, per, calibration.vol_dispersion)[:, None]
         resp = LiquidityResponse.of(prepared, d, pdraw)
         outs.append(resp.paths(p1, sig, z, dt, insurance_fund))
+        held = resp.paths(p1, flat, np.zeros((1, dt.size)), dt, insurance_fund)
+        carry[k] = held[0, 0] / mid - 1.0
     allp = np.vstack(outs)
     moves = allp[:, 0] / mid - 1.0
     liq = allp[:, 2]
@@ -707,6 +766,9 @@ def calibrated_cascade(
         liquidated_p10=float(np.quantile(liq, 0.10)),
         liquidated_p90=float(np.quantile(liq, 0.90)),
         book_exhausted_share=float(allp[:, 5].mean()),
+        carry_median=float(np.median(carry)),
+        carry_p10=float(np.quantile(carry, 0.10)),
+        carry_p90=float(np.quantile(carry, 0.90)),
         n_paths=int(allp.shape[0]),
         horizon_hours=horizon_hours,
         moves=moves,
