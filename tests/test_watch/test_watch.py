@@ -119,11 +119,11 @@ from liqcascade.data import Store
 from liqcascade.live import WatchOptions, run_watch
 from test_watch.fake import ReplayExchange
 orig = Store.ingest
-def slow(self, series, on_progress=None):
+def slow(self, series, on_progress=None, **kw):
     def hook(done, total):
         Path({marker!r}).write_text(str(done))
         time.sleep(60)  # killed here, in the middle of the transaction
-    return orig(self, series, on_progress=hook)
+    return orig(self, series, on_progress=hook, **kw)
 Store.ingest = slow
 ex = ReplayExchange({start})
 run_watch(WatchOptions(exchanges=[ex], store={store!r}, since={since!r}, max_iterations=1,

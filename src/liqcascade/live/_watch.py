@@ -32,7 +32,8 @@ import math
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -185,8 +186,11 @@ class Watcher:
 
         self.store = Store(options.store if options.store is not None else default_store_path())
         self._last: dict[tuple[str, str], int] = {}
+        #: Per venue: ms between funding rows (from the last fetched; unknown at start).
+        self._funding_every: dict[str, int] = {}
         self._inputs: Any = None
         self._books: _Books | None = None
+        self._calibration: Any = None
         self._market: dict[str, Any] = {}
         self._bars: pd.DataFrame | None = None
         self._ctx: tuple[Any, pd.DataFrame, Any, pd.Timestamp] | None = None
@@ -221,12 +225,19 @@ class Watcher:
                 step = interval_ms(interval) if kind != "funding" else None
                 if last is not None and step and last + 2 * step > now_ms:
                     continue  # the bar after the last stored one has not closed yet
+                every = self._funding_every.get(p.id)
+                if kind == "funding" and last is not None and every and last + every > now_ms:
+                    continue  # the next funding is not due yet
                 since = since_default if last is None else last + 1
                 if kind == "funding" and last is not None:
                     # funding rows carry no interval: refetch a day so that it is inferred
                     # from several rows (the stored ones are skipped by the store)
                     since = last - 86_400_000
                 s = p.fetch(kind, interval, since, now_ms)
+                if s is not None and kind == "funding" and s.rows and "interval_hours" in s.frame:
+                    hours = float(s.frame["interval_hours"].iloc[-1])
+                    if math.isfinite(hours) and hours > 0:
+                        self._funding_every[p.id] = int(hours * 3_600_000)
                 if s is not None and last is not None and s.rows:
                     # drop the rows already stored (the funding day refetched above, a bar
                     # the venue sent again): the store would skip them, at a cost
@@ -237,10 +248,11 @@ class Watcher:
                         s = replace(s, frame=kept) if keep.any() else None
                 if s is not None and s.rows:
                     new.append(s)
+
         depth = self.pollers[0].order_book()
         if not new:
             return 0, depth
-        res = self.store.ingest(new)  # one transaction: all or nothing
+        res = self.store.ingest(new, count_total=False)  # one transaction: all or nothing
         for s in new:
             last = int(pd.Timestamp(s.frame["ts"].max()).value // 1_000_000)
             key = (s.venue, s.kind)
@@ -327,7 +339,9 @@ class Watcher:
         from liqcascade.positions._expanding import load_asset_calibration
 
         month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
-        fit, _ = load_asset_calibration(self.asset).fit_for(month)
+        if self._calibration is None:  # parsed once a session
+            self._calibration = load_asset_calibration(self.asset)
+        fit, _ = self._calibration.fit_for(month)
         if self._books is None or self._books.month != fit.month:
             draws = [p for p in fit.bootstrap if p.scale > 1e-9 and p.sigma > 1e-3]
             self._books = _Books(fit.month, [fit.params, *draws[: self.opts.draws]])
@@ -377,7 +391,8 @@ class Watcher:
         ms = model_stops_detailed(book, bars, as_of=label)
         assert ms.positions is not None
         pm = prepare_cascade(ob, ms.positions, ms.stops)
-        cs = critical_shock(pm, total_move=self.opts.total_move, config=CascadeConfig())
+        with _one_thread():
+            cs = critical_shock(pm, total_move=self.opts.total_move, config=CascadeConfig())
         b.shocks[k], b.labels[k] = float(cs.shock), label
         return book
 
@@ -490,6 +505,26 @@ class Watcher:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run numba's parallel kernels on this thread alone (restored after).
+
+    The critical shock's grid is a few hundred small cascades (under a millisecond on
+    one core). Spread over the threads of a machine whose cores are busy with other
+    jobs, each parallel launch waits for a descheduled worker, up to a scheduler slice:
+    tens of milliseconds a shock. One thread gives the same numbers (the cascades are
+    independent) without the wait.
+    """
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def cluster_metrics(book: Any, price: float, span: float = 0.30) -> dict[str, float]:
