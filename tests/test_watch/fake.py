@@ -102,8 +102,8 @@ class ReplayExchange:
         k = bisect.bisect_right(self.px_ts, self.now_ms - H) - 1
         last = self.px[k]
         mid = float(last[4])
-        bids = [[mid * (1 - 0.0005 * k), 10.0 + k] for k in range(1, 80)]
-        asks = [[mid * (1 + 0.0005 * k), 10.0 + k] for k in range(1, 80)]
+        bids = [[mid * (1 - 0.0005 * k), 150.0 + 20.0 * k] for k in range(1, 80)]
+        asks = [[mid * (1 + 0.0005 * k), 140.0 + 21.0 * k] for k in range(1, 80)]
         return {"symbol": symbol, "bids": bids, "asks": asks, "timestamp": self.now_ms}
 
 

@@ -108,7 +108,11 @@ def test_restart_resumes_without_duplicates_or_gaps(clean: tuple, tmp_path: Path
     lines, _, _ = _run(store, None, 1, start=START + 5 * H)
     assert lines[0]["rows_added"] > 0
     _same_store(clean[0], store)
-    assert lines[0]["critical_shock"] == pytest.approx(clean[1][-1]["critical_shock"], abs=1e-12)
+    # no order-book snapshot was taken in the hour before the bar's close (the watch
+    # was stopped): the market falls back to the calibrated depth, the clean run's not
+    assert clean[1][-1]["depth_source"].startswith("live")
+    assert lines[0]["depth_source"] == "calibrated"
+    assert lines[0]["market_as_of"] == clean[1][-1]["market_as_of"]
 
 
 _CHILD = r"""
@@ -162,7 +166,7 @@ def test_kill_9_in_the_middle_of_a_write_leaves_nothing_half_written(
 def test_critical_shock_equals_a_batch_walk_of_the_same_store(clean: tuple) -> None:
     """The incremental books give the market a one-go walk of the store gives."""
     from liqcascade.book import depth_beta
-    from liqcascade.book._calibrate import book_from_totals, book_totals_at
+    from liqcascade.book._live import book_from_snapshot, snapshot_at
     from liqcascade.cascade import critical_shock, prepare_cascade
     from liqcascade.market import load_market_inputs
     from liqcascade.market._inputs import closed_by, ohlc_bars
@@ -184,8 +188,12 @@ def test_critical_shock_equals_a_batch_walk_of_the_same_store(clean: tuple) -> N
     book = run.book(venue_share=fit.params.scale, symbol="ETHUSDT")
     ms = model_stops_detailed(book, bars, as_of=label)
     mid = float(hourly["close"].iloc[-1])
-    ob = book_from_totals(book_totals_at(inputs.book_totals, label + pd.Timedelta(hours=4)), mid,
-                          beta=depth_beta("ETH"), scale=0.25)  # fmt: skip
+    # the order book: the live snapshot the watch stored in the hour before the close
+    assert ln["depth_source"].startswith("live")
+    assert inputs.sources["live_depth"].startswith("store:")
+    snap = snapshot_at(inputs.live_depth, label + pd.Timedelta(hours=4))
+    assert snap is not None and pd.Timestamp(ln["depth_source"][5:]) == snap.index[0]
+    ob = book_from_snapshot(snap, mid, beta=depth_beta("ETH"))
     cs = critical_shock(prepare_cascade(ob, ms.positions, ms.stops), total_move=-0.10)
     assert math.isclose(cs.shock, ln["critical_shock"], rel_tol=1e-9, abs_tol=1e-9)
     assert same_value(mid, ln["market_mid"])
@@ -302,6 +310,10 @@ def test_refits_recomputed_in_turn_equal_a_fresh_session(tmp_path: Path) -> None
         assert line["n_draws_current"] == k
     assert line["critical_shock_interval_as_of"] == line["market_as_of"]
     w.close()
+    # a fresh session on a copy of that store (the same order-book snapshots)
+    import shutil
+
+    shutil.copy(tmp_path / "a.duckdb", tmp_path / "b.duckdb")
     ex2 = ReplayExchange(ex.now_ms)
     opts2 = WatchOptions(exchanges=[ex2], store=tmp_path / "b.duckdb", since=SINCE, draws=3)
     w2 = Watcher(opts2, clock=lambda: ex2.now_ms, sleep=lambda s: None, log=lambda s: None)

@@ -18,14 +18,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from liqcascade.book._live import SNAPSHOT_DISTANCES
 from liqcascade.data._fetch import fetch_series, make_exchange
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 
-__all__ = ["ClosedBars", "Malformed", "VenuePoller", "order_book_depth"]
+__all__ = ["ClosedBars", "Malformed", "VenuePoller", "depth_snapshot", "order_book_depth"]
 
 
 class Malformed(ValueError):
@@ -111,14 +113,7 @@ class ClosedBars:
         return rows
 
 
-def order_book_depth(book: Any, mid: float | None = None) -> dict[str, float]:
-    """Bid and ask notional (USD) within 1 % and 2 % of mid of a ccxt order book.
-
-    Raises
-    ------
-    Malformed
-        The book is not ``{"bids": [[price, amount], ...], "asks": [...]}``.
-    """
+def _book_sides(book: Any) -> dict[str, list[Any]]:
     if not isinstance(book, dict):
         raise Malformed("order book: not a dict")
     sides = {}
@@ -127,9 +122,53 @@ def order_book_depth(book: Any, mid: float | None = None) -> dict[str, float]:
         if not isinstance(levels, list) or not levels:
             raise Malformed(f"order book: no {side}")
         if not all(isinstance(lv, list | tuple) and len(lv) >= 2 and _num(lv[0]) and _num(lv[1])
-                   for lv in levels):  # fmt: skip
+                   and lv[0] > 0 and lv[1] >= 0 for lv in levels):  # fmt: skip
             raise Malformed(f"order book: bad {side} level")
         sides[side] = levels
+    if float(sides["bids"][0][0]) >= float(sides["asks"][0][0]):
+        raise Malformed("order book: crossed (best bid >= best ask)")
+    return sides
+
+
+def depth_snapshot(book: Any, distances: tuple[float, ...] = SNAPSHOT_DISTANCES) -> pd.DataFrame:
+    """The compact snapshot the watch stores of a ccxt order book.
+
+    Per side (``bid``, ``ask``): the cumulative notional (``notional_usd``, USD) and
+    base quantity (``depth_base``) within each of ``distances`` (fraction of mid) that
+    the visible levels reach, and within the deepest visible level's distance (the
+    visible edge). Mid is the mean of the best bid and ask.
+
+    Raises
+    ------
+    Malformed
+        The book is not in ccxt's shape, or crossed.
+    """
+    sides = _book_sides(book)
+    mid = 0.5 * (float(sides["bids"][0][0]) + float(sides["asks"][0][0]))
+    rows: list[tuple[str, float, float, float]] = []
+    for side, name in (("bids", "bid"), ("asks", "ask")):
+        lv = np.asarray([[float(p), float(q)] for p, q, *_ in sides[side]], dtype=np.float64)
+        d = np.abs(lv[:, 0] / mid - 1.0)
+        o = np.argsort(d, kind="stable")
+        d, px, q = d[o], lv[o, 0], lv[o, 1]
+        cum_usd, cum_q = np.cumsum(px * q), np.cumsum(q)
+        edge = float(d[-1])
+        for x in (*(x for x in distances if x < edge), edge):
+            k = int(np.searchsorted(d, x + 1e-12, side="right"))
+            rows.append((name, x, float(cum_usd[k - 1]) if k else 0.0,
+                         float(cum_q[k - 1]) if k else 0.0))  # fmt: skip
+    return pd.DataFrame(rows, columns=["side", "distance", "notional_usd", "depth_base"])
+
+
+def order_book_depth(book: Any, mid: float | None = None) -> dict[str, float]:
+    """Bid and ask notional (USD) within 1 % and 2 % of mid of a ccxt order book.
+
+    Raises
+    ------
+    Malformed
+        The book is not ``{"bids": [[price, amount], ...], "asks": [...]}``.
+    """
+    sides = _book_sides(book)
     m = mid if mid is not None else 0.5 * (float(sides["bids"][0][0]) + float(sides["asks"][0][0]))
     out = {}
     for pct in (1, 2):
@@ -213,10 +252,17 @@ class VenuePoller:
 
     def order_book(self) -> dict[str, float] | None:
         """Depth within 1 % and 2 % of mid (USD) from ``fetch_order_book``, or None."""
+        book = self.fetch_book()
+        return None if book is None else order_book_depth(book)
+
+    def fetch_book(self) -> dict[str, Any] | None:
+        """The venue's order book (ccxt's shape, checked), or None after the retries."""
         attempt = 0
         while True:
             try:
-                return order_book_depth(self.exchange.fetch_order_book(self.symbol))
+                book = self.exchange.fetch_order_book(self.symbol)
+                _book_sides(book)
+                return book  # type: ignore[no-any-return]
             except Exception as exc:
                 if not self._faulty("order book", attempt, exc):
                     return None

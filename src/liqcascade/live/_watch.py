@@ -46,7 +46,7 @@ from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
-from liqcascade.live._poll import VenuePoller
+from liqcascade.live._poll import VenuePoller, depth_snapshot, order_book_depth
 
 __all__ = ["WatchOptions", "Watcher", "refresh", "run_watch"]
 
@@ -191,6 +191,7 @@ class Watcher:
         self._inputs: Any = None
         self._books: _Books | None = None
         self._calibration: Any = None
+        self._depth_source = "calibrated"
         self._market: dict[str, Any] = {}
         self._bars: pd.DataFrame | None = None
         self._ctx: tuple[Any, pd.DataFrame, Any, pd.Timestamp] | None = None
@@ -249,7 +250,17 @@ class Watcher:
                 if s is not None and s.rows:
                     new.append(s)
 
-        depth = self.pollers[0].order_book()
+        depth = None
+        p0 = self.pollers[0]
+        book = p0.fetch_book()
+        if book is not None:
+            depth = order_book_depth(book)
+            snap = depth_snapshot(book)
+            snap.insert(0, "ts", pd.Timestamp(now_ms, unit="ms", tz="UTC").as_unit("us"))
+            snap["_row"] = np.arange(1, len(snap) + 1)
+            new.append(SeriesFrame(kind="depth", venue=p0.id, symbol=self.symbol,
+                                   interval="events", frame=snap, file=f"{p0.id} order book",
+                                   layout="ccxt-order-book"))  # fmt: skip
         if not new:
             return 0, depth
         res = self.store.ingest(new, count_total=False)  # one transaction: all or nothing
@@ -270,7 +281,8 @@ class Watcher:
         """
         if self._inputs is None:
             return
-        attr = {"ohlcv": "prices", "open_interest": "open_interest", "funding": "funding"}
+        attr = {"ohlcv": "prices", "open_interest": "open_interest", "funding": "funding",
+                "depth": "live_depth"}  # fmt: skip
         for s in new:
             name = attr.get(s.kind)
             if name is None:
@@ -283,7 +295,8 @@ class Watcher:
                 and (s.kind == "funding" or a.get("interval") == s.interval)
             )  # fmt: skip
             if not same:
-                if s.venue == self.pollers[0].id:
+                # the market reads only Binance's live depth (market._inputs._live_depth)
+                if s.venue == self.pollers[0].id and (s.kind != "depth" or s.venue == "binance"):
                     self._inputs = None  # reload once: the store now holds the series
                     self._bars = None
                     return
@@ -404,19 +417,27 @@ class Watcher:
         """
         from liqcascade.book import depth_beta
         from liqcascade.book._calibrate import book_from_totals, book_totals_at
+        from liqcascade.book._live import book_from_snapshot, snapshot_at
         from liqcascade.market import BINANCE_BOOK_SHARE
 
         inputs = self._load_inputs()
         frames, bars, mid = self._frames(inputs, label)
         books = self._books_for(label)
-        row = book_totals_at(inputs.book_totals, label + _BAR)
-        ob = book_from_totals(row, mid, beta=depth_beta(self.asset), scale=BINANCE_BOOK_SHARE)
+        snap = snapshot_at(inputs.live_depth, label + _BAR)  # as the estimated market does
+        if snap is None:
+            row = book_totals_at(inputs.book_totals, label + _BAR)
+            ob = book_from_totals(row, mid, beta=depth_beta(self.asset), scale=BINANCE_BOOK_SHARE)
+            self._depth_source = "calibrated"
+        else:
+            ob = book_from_snapshot(snap, mid, beta=depth_beta(self.asset))
+            self._depth_source = f"live {snap.index[0].isoformat()}"
         self._ctx = (frames, bars, ob, label)
         whole = self._shock(0)
         if refits:
             for k in range(1, len(books.params)):
                 self._shock(k)
-        self._market = {"label": label, "mid": mid, "whole": whole, "fit": books.month}
+        self._market = {"label": label, "mid": mid, "whole": whole, "fit": books.month,
+                        "depth_source": self._depth_source}  # fmt: skip
         self._market.update(self._interval())
         return self._market
 
@@ -492,6 +513,7 @@ class Watcher:
             critical_shock_model="static book; interval over the calibration's bootstrap "
             "refits, each recomputed in turn after a new bar (refits_per_interval)",
             n_draws=m["n_draws"], n_draws_current=m["n_draws_current"], book_fit=m["fit"],
+            depth_source=m["depth_source"],
             rows_added=added,
         )  # fmt: skip
         if depth is not None:
