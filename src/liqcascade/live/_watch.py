@@ -192,6 +192,7 @@ class Watcher:
         self._books: _Books | None = None
         self._calibration: Any = None
         self._depth_source = "calibrated"
+        self._no_liquidations: set[str] = set()
         self._market: dict[str, Any] = {}
         self._bars: pd.DataFrame | None = None
         self._ctx: tuple[Any, pd.DataFrame, Any, pd.Timestamp] | None = None
@@ -206,7 +207,10 @@ class Watcher:
         for _, r in ls.iterrows():
             if r["symbol"] != self.symbol:
                 continue
-            key = (str(r["venue"]), "funding" if r["kind"] == "funding" else str(r["kind"]))
+            kind = str(r["kind"])
+            if kind == "liquidations" and r["interval"] == "events":
+                kind = "liquidation_events"
+            key = (str(r["venue"]), kind)
             self._last[key] = int(pd.Timestamp(r["last"]).value // 1_000_000)
 
     def poll(self, now_ms: int) -> tuple[int, dict[str, float] | None]:
@@ -250,6 +254,17 @@ class Watcher:
                 if s is not None and s.rows:
                     new.append(s)
 
+        for p in self.pollers:
+            if not p.publishes_liquidations:
+                if p.id not in self._no_liquidations:
+                    self._no_liquidations.add(p.id)
+                    self.log(f"{p.id} does not publish liquidations through ccxt "
+                             "(fetch_liquidations); going on without them")  # fmt: skip
+                continue
+            last = self._last.get((p.id, "liquidation_events"))
+            s = p.fetch_liquidations(since_default if last is None else last + 1, now_ms)
+            if s is not None and s.rows:
+                new.append(s)
         depth = None
         p0 = self.pollers[0]
         book = p0.fetch_book()
