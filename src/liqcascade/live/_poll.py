@@ -302,19 +302,20 @@ class VenuePoller:
                     raise Malformed(f"liquidations: bad record {r!r:.80}")
                 t = int(r["timestamp"])
                 last = max(last, t)
-                qty = r.get("baseValue")
-                if not _num(qty) and _num(r.get("contracts")):
-                    size = r.get("contractSize")
-                    qty = float(r["contracts"]) * (float(size) if _num(size) else 1.0)
-                if not _num(qty) or float(qty) < 0 or float(r["price"]) <= 0:
+                base: Any = r.get("baseValue")
+                if not _num(base) and _num(r.get("contracts")):
+                    size: Any = r.get("contractSize")
+                    base = float(r["contracts"]) * (float(size) if _num(size) else 1.0)
+                if not _num(base) or float(base) < 0 or float(r["price"]) <= 0:
                     raise Malformed(f"liquidations: no size in {r!r:.80}")
+                qty = float(base)
                 side = str(r.get("side") or "").lower()
                 side = {"sell": "long", "buy": "short"}.get(side, side)
                 if side not in ("long", "short"):
                     no_side += 1
                     continue
                 if since_ms <= t <= now_ms:
-                    rows[(t, side, float(r["price"]), float(qty))] = None
+                    rows[(t, side, float(r["price"]), qty)] = None
             if last < cursor or last >= now_ms:
                 break
             cursor = last + 1
