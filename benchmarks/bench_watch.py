@@ -3,8 +3,9 @@
 A watch session is started on a store filled with 19 days of hourly candles, 4-hourly
 open interest and funding replayed from the bundled data by a local fake exchange (no
 network), then each timed interval is the one where a new 4-hour open-interest bar
-closes: poll (closed-bar fetch of three series and the order book from the fake),
-append to the DuckDB store (one transaction), advance the identified book by the new
+closes: poll (closed-bar fetch of three series, the liquidations and the order book
+from the fake), append to the DuckDB store (one transaction, the order-book snapshot
+included), advance the identified book by the new
 bar for the fit, rebuild the market (stops split off, calibrated depth) and compute
 its critical shock (the bootstrap refits are recomputed one per later interval). An
 interval without a new 4-hour bar (most of them) is also timed: poll + append + one

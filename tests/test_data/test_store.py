@@ -233,3 +233,32 @@ def test_two_files_same_label_different_data_rejected(tmp_path: Path, cli, gen) 
     assert not store.exists()
     r = cli("data", "ingest", str(btc), "--symbol", "BTCUSDT", "--store", str(store), "--json")
     assert r.exit_code == 0 and r.json()["rows_added"] == 10
+
+
+def test_small_appends_store_the_same_rows_as_the_frame_path(
+    tmp_path: Path, gen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small append-only series goes in as one INSERT ... VALUES: the stored rows
+    (NaN as NULL, text columns, key columns) equal those of the registered-frame path."""
+    from liqcascade.data import _store
+
+    liq = gen.liquidation_snapshot()
+    liq.loc[1, "average_price"] = np.nan  # an optional value missing: NULL either way
+    ev = read_file(gen.write_csv(tmp_path / "l.csv", liq))
+    dp = read_file(gen.write_csv(tmp_path / "d.csv", gen.book_depth()))
+    px = read_file(gen.write_csv(tmp_path / "k.csv", gen.klines_frame(gen.bars(12))))
+    series = [*ev, *dp, *px]
+    kinds = ("liquidation_events", "depth", "ohlcv")
+    out = {}
+    for name, rows in (("values", 256), ("frame", 0)):
+        monkeypatch.setattr(_store, "_VALUES_ROWS", rows)
+        with Store(tmp_path / f"{name}.duckdb") as s:
+            res = s.ingest(series, count_total=False)
+            assert res.rows_added == sum(x.rows for x in series) and res.rows_total == 0
+            again = s.ingest(series)  # idempotent either way
+            assert again.rows_added == 0 and again.rows_total == res.rows_added
+            out[name] = {k: s.read(k) for k in kinds}
+    assert out["values"]["liquidation_events"]["average_price"].isna().sum() == 1
+    for k in kinds:
+        assert len(out["values"][k]) > 0
+        pd.testing.assert_frame_equal(out["values"][k], out["frame"][k])  # read back: exact

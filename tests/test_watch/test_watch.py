@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from floats import same_value
+from floats import assert_same, same_value
 from liqcascade.data import Store
 from liqcascade.errors import InputError
 from liqcascade.live import Watcher, WatchOptions, cluster_metrics, parse_rule, run_watch
@@ -49,12 +49,17 @@ def _run(store: Path, faults: dict[str, list[Any]] | None, n: int, start: int = 
 
 def _dump(path: Path) -> dict[str, pd.DataFrame]:
     with Store(path, read_only=True) as s:
-        return {k: s.read(k).reset_index(drop=True) for k in ("ohlcv", "open_interest", "funding")}
+        kinds = ("ohlcv", "open_interest", "funding", "liquidation_events", "depth")
+        return {k: s.read(k).reset_index(drop=True) for k in kinds}
 
 
-def _same_store(a: Path, b: Path) -> None:
+def _same_store(a: Path, b: Path, *, depth: bool = True) -> None:
+    """Same rows; ``depth=False``: a session stopped for a while took fewer order-book
+    snapshots (the book is only seen live), so those are not compared."""
     da, db = _dump(a), _dump(b)
     for k in da:
+        if k == "depth" and not depth:
+            continue
         assert len(da[k]) > 0, k
         pd.testing.assert_frame_equal(da[k], db[k])  # values read from files: exact
 
@@ -93,7 +98,8 @@ def test_faults_are_retried_reported_and_the_store_equals_a_clean_run(
     lines, log, ex = _run(store, FAULTS, 6)
     assert len(lines) == 6
     text = "\n".join(log)
-    for what in ("timed out", "429", "bad candle", "expected a list", "order book"):
+    for what in ("timed out", "429", "bad candle", "expected a list", "order book",
+                 "forceOrders", "liquidations: bad record"):  # fmt: skip
         assert what in text, what
     assert all(not v for v in ex.faults.values())  # every fault was served
     _same_store(clean[0], store)
@@ -107,8 +113,12 @@ def test_restart_resumes_without_duplicates_or_gaps(clean: tuple, tmp_path: Path
     # stopped for 4 hours: the restart fetches from the last stored bar, filling the gap
     lines, _, _ = _run(store, None, 1, start=START + 5 * H)
     assert lines[0]["rows_added"] > 0
-    _same_store(clean[0], store)
-    assert lines[0]["critical_shock"] == pytest.approx(clean[1][-1]["critical_shock"], abs=1e-12)
+    _same_store(clean[0], store, depth=False)
+    # no order-book snapshot was taken in the hour before the bar's close (the watch
+    # was stopped): the market falls back to the calibrated depth, the clean run's not
+    assert clean[1][-1]["depth_source"].startswith("live")
+    assert lines[0]["depth_source"] == "calibrated"
+    assert lines[0]["market_as_of"] == clean[1][-1]["market_as_of"]
 
 
 _CHILD = r"""
@@ -119,11 +129,11 @@ from liqcascade.data import Store
 from liqcascade.live import WatchOptions, run_watch
 from test_watch.fake import ReplayExchange
 orig = Store.ingest
-def slow(self, series, on_progress=None):
+def slow(self, series, on_progress=None, **kw):
     def hook(done, total):
         Path({marker!r}).write_text(str(done))
         time.sleep(60)  # killed here, in the middle of the transaction
-    return orig(self, series, on_progress=hook)
+    return orig(self, series, on_progress=hook, **kw)
 Store.ingest = slow
 ex = ReplayExchange({start})
 run_watch(WatchOptions(exchanges=[ex], store={store!r}, since={since!r}, max_iterations=1,
@@ -155,14 +165,14 @@ def test_kill_9_in_the_middle_of_a_write_leaves_nothing_half_written(
         after = {k: s.count(k) for k in before}
     assert after == before  # the killed transaction left nothing
     lines, _, _ = _run(store, None, 4, start=START + 2 * H)  # restart: resumes
-    _same_store(clean[0], store)
+    _same_store(clean[0], store, depth=False)
     assert lines[-1]["critical_shock"] == pytest.approx(clean[1][-1]["critical_shock"], abs=1e-12)
 
 
 def test_critical_shock_equals_a_batch_walk_of_the_same_store(clean: tuple) -> None:
     """The incremental books give the market a one-go walk of the store gives."""
     from liqcascade.book import depth_beta
-    from liqcascade.book._calibrate import book_from_totals, book_totals_at
+    from liqcascade.book._live import book_from_snapshot, snapshot_at
     from liqcascade.cascade import critical_shock, prepare_cascade
     from liqcascade.market import load_market_inputs
     from liqcascade.market._inputs import closed_by, ohlc_bars
@@ -184,8 +194,12 @@ def test_critical_shock_equals_a_batch_walk_of_the_same_store(clean: tuple) -> N
     book = run.book(venue_share=fit.params.scale, symbol="ETHUSDT")
     ms = model_stops_detailed(book, bars, as_of=label)
     mid = float(hourly["close"].iloc[-1])
-    ob = book_from_totals(book_totals_at(inputs.book_totals, label + pd.Timedelta(hours=4)), mid,
-                          beta=depth_beta("ETH"), scale=0.25)  # fmt: skip
+    # the order book: the live snapshot the watch stored in the hour before the close
+    assert ln["depth_source"].startswith("live")
+    assert inputs.sources["live_depth"].startswith("store:")
+    snap = snapshot_at(inputs.live_depth, label + pd.Timedelta(hours=4))
+    assert snap is not None and pd.Timestamp(ln["depth_source"][5:]) == snap.index[0]
+    ob = book_from_snapshot(snap, mid, beta=depth_beta("ETH"))
     cs = critical_shock(prepare_cascade(ob, ms.positions, ms.stops), total_move=-0.10)
     assert math.isclose(cs.shock, ln["critical_shock"], rel_tol=1e-9, abs_tol=1e-9)
     assert same_value(mid, ln["market_mid"])
@@ -302,6 +316,10 @@ def test_refits_recomputed_in_turn_equal_a_fresh_session(tmp_path: Path) -> None
         assert line["n_draws_current"] == k
     assert line["critical_shock_interval_as_of"] == line["market_as_of"]
     w.close()
+    # a fresh session on a copy of that store (the same order-book snapshots)
+    import shutil
+
+    shutil.copy(tmp_path / "a.duckdb", tmp_path / "b.duckdb")
     ex2 = ReplayExchange(ex.now_ms)
     opts2 = WatchOptions(exchanges=[ex2], store=tmp_path / "b.duckdb", since=SINCE, draws=3)
     w2 = Watcher(opts2, clock=lambda: ex2.now_ms, sleep=lambda s: None, log=lambda s: None)
@@ -312,3 +330,39 @@ def test_refits_recomputed_in_turn_equal_a_fresh_session(tmp_path: Path) -> None
         assert same_value(fresh[key], line[key]), key
     with pytest.raises(InputError, match="refits_per_interval"):
         WatchOptions(refits_per_interval=0).check()
+
+
+def test_liquidations_are_stored_once_and_a_silent_venue_is_said_once(
+    clean: tuple, tmp_path: Path
+) -> None:
+    from liqcascade.data import bundled
+
+    store, lines = clean
+    with Store(store, read_only=True) as s:
+        ev = s.read("liquidation_events")
+    assert len(ev) > 0 and ev.groupby(["ts", "side"]).size().max() == 1
+    assert set(ev["side"]) == {"long", "short"}
+    # every record published by the last poll, USD as bundled (price x qty)
+    agg = bundled.load_liquidations(asset="ETH")
+    last = pd.Timestamp(lines[-1]["time"])
+    want = agg[(agg.index >= pd.Timestamp(SINCE, tz="UTC"))
+               & (agg.index + pd.Timedelta(hours=4) <= last)]  # fmt: skip
+    longs = ev[ev["side"] == "long"].set_index("ts")
+    got = (longs["price"] * longs["qty"]).groupby(longs.index.floor("4h")).sum()
+    assert_same(got.to_numpy(), want["long_usd"][want["long_usd"] > 0].to_numpy(), rtol=1e-9)
+    # a venue without fetch_liquidations: said once on stderr, the loop goes on
+    ex = ReplayExchange(START, liquidations=False)
+    log: list[str] = []
+    opts = WatchOptions(exchanges=[ex], store=tmp_path / "q.duckdb", since=SINCE,
+                        max_iterations=3, draws=0)  # fmt: skip
+
+    def sleep(s: float) -> None:
+        if s >= 60:
+            ex.now_ms += H
+
+    out: list[dict[str, Any]] = []
+    run_watch(opts, emit=out.append, clock=lambda: ex.now_ms, sleep=sleep, log=log.append)
+    assert len(out) == 3 and "liq" not in ex.calls
+    assert sum("does not publish liquidations" in ln for ln in log) == 1
+    with Store(tmp_path / "q.duckdb", read_only=True) as s:
+        assert s.count("liquidation_events") == 0

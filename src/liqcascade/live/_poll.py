@@ -18,14 +18,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from liqcascade.book._live import SNAPSHOT_DISTANCES
 from liqcascade.data._fetch import fetch_series, make_exchange
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 
-__all__ = ["ClosedBars", "Malformed", "VenuePoller", "order_book_depth"]
+__all__ = ["ClosedBars", "Malformed", "VenuePoller", "depth_snapshot", "order_book_depth"]
 
 
 class Malformed(ValueError):
@@ -111,14 +113,7 @@ class ClosedBars:
         return rows
 
 
-def order_book_depth(book: Any, mid: float | None = None) -> dict[str, float]:
-    """Bid and ask notional (USD) within 1 % and 2 % of mid of a ccxt order book.
-
-    Raises
-    ------
-    Malformed
-        The book is not ``{"bids": [[price, amount], ...], "asks": [...]}``.
-    """
+def _book_sides(book: Any) -> dict[str, list[Any]]:
     if not isinstance(book, dict):
         raise Malformed("order book: not a dict")
     sides = {}
@@ -127,9 +122,53 @@ def order_book_depth(book: Any, mid: float | None = None) -> dict[str, float]:
         if not isinstance(levels, list) or not levels:
             raise Malformed(f"order book: no {side}")
         if not all(isinstance(lv, list | tuple) and len(lv) >= 2 and _num(lv[0]) and _num(lv[1])
-                   for lv in levels):  # fmt: skip
+                   and lv[0] > 0 and lv[1] >= 0 for lv in levels):  # fmt: skip
             raise Malformed(f"order book: bad {side} level")
         sides[side] = levels
+    if float(sides["bids"][0][0]) >= float(sides["asks"][0][0]):
+        raise Malformed("order book: crossed (best bid >= best ask)")
+    return sides
+
+
+def depth_snapshot(book: Any, distances: tuple[float, ...] = SNAPSHOT_DISTANCES) -> pd.DataFrame:
+    """The compact snapshot the watch stores of a ccxt order book.
+
+    Per side (``bid``, ``ask``): the cumulative notional (``notional_usd``, USD) and
+    base quantity (``depth_base``) within each of ``distances`` (fraction of mid) that
+    the visible levels reach, and within the deepest visible level's distance (the
+    visible edge). Mid is the mean of the best bid and ask.
+
+    Raises
+    ------
+    Malformed
+        The book is not in ccxt's shape, or crossed.
+    """
+    sides = _book_sides(book)
+    mid = 0.5 * (float(sides["bids"][0][0]) + float(sides["asks"][0][0]))
+    rows: list[tuple[str, float, float, float]] = []
+    for side, name in (("bids", "bid"), ("asks", "ask")):
+        lv = np.asarray([[float(p), float(q)] for p, q, *_ in sides[side]], dtype=np.float64)
+        d = np.abs(lv[:, 0] / mid - 1.0)
+        o = np.argsort(d, kind="stable")
+        d, px, q = d[o], lv[o, 0], lv[o, 1]
+        cum_usd, cum_q = np.cumsum(px * q), np.cumsum(q)
+        edge = float(d[-1])
+        for x in (*(x for x in distances if x < edge), edge):
+            k = int(np.searchsorted(d, x + 1e-12, side="right"))
+            rows.append((name, x, float(cum_usd[k - 1]) if k else 0.0,
+                         float(cum_q[k - 1]) if k else 0.0))  # fmt: skip
+    return pd.DataFrame(rows, columns=["side", "distance", "notional_usd", "depth_base"])
+
+
+def order_book_depth(book: Any, mid: float | None = None) -> dict[str, float]:
+    """Bid and ask notional (USD) within 1 % and 2 % of mid of a ccxt order book.
+
+    Raises
+    ------
+    Malformed
+        The book is not ``{"bids": [[price, amount], ...], "asks": [...]}``.
+    """
+    sides = _book_sides(book)
     m = mid if mid is not None else 0.5 * (float(sides["bids"][0][0]) + float(sides["asks"][0][0]))
     out = {}
     for pct in (1, 2):
@@ -211,12 +250,107 @@ class VenuePoller:
                 return res.series
             attempt += 1
 
-    def order_book(self) -> dict[str, float] | None:
-        """Depth within 1 % and 2 % of mid (USD) from ``fetch_order_book``, or None."""
+    @property
+    def publishes_liquidations(self) -> bool:
+        """Whether the venue publishes liquidations through ``fetch_liquidations``."""
+        has = getattr(self.exchange, "has", None) or {}
+        return bool(has.get("fetchLiquidations"))
+
+    def fetch_liquidations(
+        self, since_ms: int, now_ms: int, *, limit: int = 1000, max_pages: int = 50
+    ) -> SeriesFrame | None:
+        """Liquidations in ``[since_ms, now_ms]`` (ccxt's unified liquidation shape).
+
+        Pages with ``fetch_liquidations(symbol, since, limit)`` until a page is empty,
+        does not advance or passes ``now_ms``. Each record needs ``timestamp``,
+        ``price`` and a size (``baseValue``, or ``contracts`` x ``contractSize``);
+        its side is ccxt's ``side`` where the venue gives it (``long``/``short``, or
+        the closing order's ``sell``/``buy``: a sell liquidates a long). Records
+        without a side are dropped and counted in the log. A page not in that shape
+        is malformed: the fetch is retried like the bars'. None when nothing is new.
+        """
         attempt = 0
         while True:
             try:
-                return order_book_depth(self.exchange.fetch_order_book(self.symbol))
+                return self._liquidations(since_ms, now_ms, limit, max_pages)
+            except Exception as exc:
+                if not self._faulty("liquidations", attempt, exc):
+                    return None
+            attempt += 1
+
+    def _liquidations(
+        self, since_ms: int, now_ms: int, limit: int, max_pages: int
+    ) -> SeriesFrame | None:
+        from liqcascade.data._validate import validate
+
+        rows: dict[tuple[int, str, float, float], None] = {}
+        no_side = 0
+        cursor = since_ms
+        for _ in range(max_pages):
+            page = self.exchange.fetch_liquidations(self.symbol, since=cursor, limit=limit)
+            if not isinstance(page, list):
+                raise Malformed(f"liquidations: expected a list, got {type(page).__name__}")
+            if not page:
+                break
+            last = cursor - 1
+            for r in page:
+                if (
+                    not isinstance(r, dict)
+                    or not _num(r.get("timestamp"))
+                    or not _num(r.get("price"))
+                ):
+                    raise Malformed(f"liquidations: bad record {r!r:.80}")
+                t = int(r["timestamp"])
+                last = max(last, t)
+                base: Any = r.get("baseValue")
+                if not _num(base) and _num(r.get("contracts")):
+                    size: Any = r.get("contractSize")
+                    base = float(r["contracts"]) * (float(size) if _num(size) else 1.0)
+                if not _num(base) or float(base) < 0 or float(r["price"]) <= 0:
+                    raise Malformed(f"liquidations: no size in {r!r:.80}")
+                qty = float(base)
+                side = str(r.get("side") or "").lower()
+                side = {"sell": "long", "buy": "short"}.get(side, side)
+                if side not in ("long", "short"):
+                    no_side += 1
+                    continue
+                if since_ms <= t <= now_ms:
+                    rows[(t, side, float(r["price"]), qty)] = None
+            if last < cursor or last >= now_ms:
+                break
+            cursor = last + 1
+        if no_side:
+            self.log(f"{self.id} liquidations: {no_side} records without a side dropped")
+        if not rows:
+            return None
+        keys = sorted(rows)
+        frame = pd.DataFrame(
+            {
+                "ts": pd.to_datetime([k[0] for k in keys], unit="ms", utc=True).as_unit("us"),
+                "side": pd.Series([k[1] for k in keys], dtype=object),
+                "price": [k[2] for k in keys],
+                "qty": [k[3] for k in keys],
+                "_row": np.arange(1, len(keys) + 1),
+            }
+        )
+        sf = SeriesFrame(kind="liquidation_events", venue=self.id, symbol=self.symbol,
+                         interval="events", frame=frame, file=f"{self.id} liquidations",
+                         layout="ccxt-liquidations")  # fmt: skip
+        return validate(sf)
+
+    def order_book(self) -> dict[str, float] | None:
+        """Depth within 1 % and 2 % of mid (USD) from ``fetch_order_book``, or None."""
+        book = self.fetch_book()
+        return None if book is None else order_book_depth(book)
+
+    def fetch_book(self) -> dict[str, Any] | None:
+        """The venue's order book (ccxt's shape, checked), or None after the retries."""
+        attempt = 0
+        while True:
+            try:
+                book = self.exchange.fetch_order_book(self.symbol)
+                _book_sides(book)
+                return book  # type: ignore[no-any-return]
             except Exception as exc:
                 if not self._faulty("order book", attempt, exc):
                     return None

@@ -32,7 +32,8 @@ import math
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
-from liqcascade.live._poll import VenuePoller
+from liqcascade.live._poll import VenuePoller, depth_snapshot, order_book_depth
 
 __all__ = ["WatchOptions", "Watcher", "refresh", "run_watch"]
 
@@ -185,8 +186,13 @@ class Watcher:
 
         self.store = Store(options.store if options.store is not None else default_store_path())
         self._last: dict[tuple[str, str], int] = {}
+        #: Per venue: ms between funding rows (from the last fetched; unknown at start).
+        self._funding_every: dict[str, int] = {}
         self._inputs: Any = None
         self._books: _Books | None = None
+        self._calibration: Any = None
+        self._depth_source = "calibrated"
+        self._no_liquidations: set[str] = set()
         self._market: dict[str, Any] = {}
         self._bars: pd.DataFrame | None = None
         self._ctx: tuple[Any, pd.DataFrame, Any, pd.Timestamp] | None = None
@@ -201,7 +207,10 @@ class Watcher:
         for _, r in ls.iterrows():
             if r["symbol"] != self.symbol:
                 continue
-            key = (str(r["venue"]), "funding" if r["kind"] == "funding" else str(r["kind"]))
+            kind = str(r["kind"])
+            if kind == "liquidations" and r["interval"] == "events":
+                kind = "liquidation_events"
+            key = (str(r["venue"]), kind)
             self._last[key] = int(pd.Timestamp(r["last"]).value // 1_000_000)
 
     def poll(self, now_ms: int) -> tuple[int, dict[str, float] | None]:
@@ -221,12 +230,19 @@ class Watcher:
                 step = interval_ms(interval) if kind != "funding" else None
                 if last is not None and step and last + 2 * step > now_ms:
                     continue  # the bar after the last stored one has not closed yet
+                every = self._funding_every.get(p.id)
+                if kind == "funding" and last is not None and every and last + every > now_ms:
+                    continue  # the next funding is not due yet
                 since = since_default if last is None else last + 1
                 if kind == "funding" and last is not None:
                     # funding rows carry no interval: refetch a day so that it is inferred
                     # from several rows (the stored ones are skipped by the store)
                     since = last - 86_400_000
                 s = p.fetch(kind, interval, since, now_ms)
+                if s is not None and kind == "funding" and s.rows and "interval_hours" in s.frame:
+                    hours = float(s.frame["interval_hours"].iloc[-1])
+                    if math.isfinite(hours) and hours > 0:
+                        self._funding_every[p.id] = int(hours * 3_600_000)
                 if s is not None and last is not None and s.rows:
                     # drop the rows already stored (the funding day refetched above, a bar
                     # the venue sent again): the store would skip them, at a cost
@@ -237,10 +253,32 @@ class Watcher:
                         s = replace(s, frame=kept) if keep.any() else None
                 if s is not None and s.rows:
                     new.append(s)
-        depth = self.pollers[0].order_book()
+
+        for p in self.pollers:
+            if not p.publishes_liquidations:
+                if p.id not in self._no_liquidations:
+                    self._no_liquidations.add(p.id)
+                    self.log(f"{p.id} does not publish liquidations through ccxt "
+                             "(fetch_liquidations); going on without them")  # fmt: skip
+                continue
+            last = self._last.get((p.id, "liquidation_events"))
+            s = p.fetch_liquidations(since_default if last is None else last + 1, now_ms)
+            if s is not None and s.rows:
+                new.append(s)
+        depth = None
+        p0 = self.pollers[0]
+        book = p0.fetch_book()
+        if book is not None:
+            depth = order_book_depth(book)
+            snap = depth_snapshot(book)
+            snap.insert(0, "ts", pd.Timestamp(now_ms, unit="ms", tz="UTC").as_unit("us"))
+            snap["_row"] = np.arange(1, len(snap) + 1)
+            new.append(SeriesFrame(kind="depth", venue=p0.id, symbol=self.symbol,
+                                   interval="events", frame=snap, file=f"{p0.id} order book",
+                                   layout="ccxt-order-book"))  # fmt: skip
         if not new:
             return 0, depth
-        res = self.store.ingest(new)  # one transaction: all or nothing
+        res = self.store.ingest(new, count_total=False)  # one transaction: all or nothing
         for s in new:
             last = int(pd.Timestamp(s.frame["ts"].max()).value // 1_000_000)
             key = (s.venue, s.kind)
@@ -258,7 +296,8 @@ class Watcher:
         """
         if self._inputs is None:
             return
-        attr = {"ohlcv": "prices", "open_interest": "open_interest", "funding": "funding"}
+        attr = {"ohlcv": "prices", "open_interest": "open_interest", "funding": "funding",
+                "depth": "live_depth"}  # fmt: skip
         for s in new:
             name = attr.get(s.kind)
             if name is None:
@@ -271,7 +310,8 @@ class Watcher:
                 and (s.kind == "funding" or a.get("interval") == s.interval)
             )  # fmt: skip
             if not same:
-                if s.venue == self.pollers[0].id:
+                # the market reads only Binance's live depth (market._inputs._live_depth)
+                if s.venue == self.pollers[0].id and (s.kind != "depth" or s.venue == "binance"):
                     self._inputs = None  # reload once: the store now holds the series
                     self._bars = None
                     return
@@ -327,7 +367,9 @@ class Watcher:
         from liqcascade.positions._expanding import load_asset_calibration
 
         month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
-        fit, _ = load_asset_calibration(self.asset).fit_for(month)
+        if self._calibration is None:  # parsed once a session
+            self._calibration = load_asset_calibration(self.asset)
+        fit, _ = self._calibration.fit_for(month)
         if self._books is None or self._books.month != fit.month:
             draws = [p for p in fit.bootstrap if p.scale > 1e-9 and p.sigma > 1e-3]
             self._books = _Books(fit.month, [fit.params, *draws[: self.opts.draws]])
@@ -377,7 +419,8 @@ class Watcher:
         ms = model_stops_detailed(book, bars, as_of=label)
         assert ms.positions is not None
         pm = prepare_cascade(ob, ms.positions, ms.stops)
-        cs = critical_shock(pm, total_move=self.opts.total_move, config=CascadeConfig())
+        with _one_thread():
+            cs = critical_shock(pm, total_move=self.opts.total_move, config=CascadeConfig())
         b.shocks[k], b.labels[k] = float(cs.shock), label
         return book
 
@@ -389,19 +432,27 @@ class Watcher:
         """
         from liqcascade.book import depth_beta
         from liqcascade.book._calibrate import book_from_totals, book_totals_at
+        from liqcascade.book._live import book_from_snapshot, snapshot_at
         from liqcascade.market import BINANCE_BOOK_SHARE
 
         inputs = self._load_inputs()
         frames, bars, mid = self._frames(inputs, label)
         books = self._books_for(label)
-        row = book_totals_at(inputs.book_totals, label + _BAR)
-        ob = book_from_totals(row, mid, beta=depth_beta(self.asset), scale=BINANCE_BOOK_SHARE)
+        snap = snapshot_at(inputs.live_depth, label + _BAR)  # as the estimated market does
+        if snap is None:
+            row = book_totals_at(inputs.book_totals, label + _BAR)
+            ob = book_from_totals(row, mid, beta=depth_beta(self.asset), scale=BINANCE_BOOK_SHARE)
+            self._depth_source = "calibrated"
+        else:
+            ob = book_from_snapshot(snap, mid, beta=depth_beta(self.asset))
+            self._depth_source = f"live {snap.index[0].isoformat()}"
         self._ctx = (frames, bars, ob, label)
         whole = self._shock(0)
         if refits:
             for k in range(1, len(books.params)):
                 self._shock(k)
-        self._market = {"label": label, "mid": mid, "whole": whole, "fit": books.month}
+        self._market = {"label": label, "mid": mid, "whole": whole, "fit": books.month,
+                        "depth_source": self._depth_source}  # fmt: skip
         self._market.update(self._interval())
         return self._market
 
@@ -477,6 +528,7 @@ class Watcher:
             critical_shock_model="static book; interval over the calibration's bootstrap "
             "refits, each recomputed in turn after a new bar (refits_per_interval)",
             n_draws=m["n_draws"], n_draws_current=m["n_draws_current"], book_fit=m["fit"],
+            depth_source=m["depth_source"],
             rows_added=added,
         )  # fmt: skip
         if depth is not None:
@@ -490,6 +542,26 @@ class Watcher:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run numba's parallel kernels on this thread alone (restored after).
+
+    The critical shock's grid is a few hundred small cascades (under a millisecond on
+    one core). Spread over the threads of a machine whose cores are busy with other
+    jobs, each parallel launch waits for a descheduled worker, up to a scheduler slice:
+    tens of milliseconds a shock. One thread gives the same numbers (the cascades are
+    independent) without the wait.
+    """
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def cluster_metrics(book: Any, price: float, span: float = 0.30) -> dict[str, float]:

@@ -53,6 +53,9 @@ class MarketInputs:
         one is recorded (bundled: BTC), a side signal of the identified book.
     sources : dict
         Series name -> ``"bundled:NAME"``, ``"store:PATH"`` or ``"file:PATH"``.
+    live_depth : pandas.DataFrame or None
+        Binance's live depth snapshots stored by ``liqcascade watch`` (the store's
+        ``depth`` kind, interval ``events``), if any (see :mod:`liqcascade.book._live`).
     """
 
     asset: str
@@ -63,6 +66,7 @@ class MarketInputs:
     book_totals: pd.DataFrame
     sources: dict[str, str] = field(default_factory=dict)
     long_short: pd.DataFrame | None = None
+    live_depth: pd.DataFrame | None = None
 
 
 def _series(kind: str, asset: str, interval: str, store: StoreArg) -> pd.DataFrame | None:
@@ -125,7 +129,19 @@ def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketI
     sources["long_short"] = (
         f"bundled:{a.lower()}_long_short_4h" if long_short is not None else "none"
     )
-    return MarketInputs(a, oi, px, funding, taker, totals, sources, long_short)
+    live = _live_depth(a, store)
+    if live is not None:
+        sources["live_depth"] = str(live.attrs.get("source", ""))
+    return MarketInputs(a, oi, px, funding, taker, totals, sources, long_short, live)
+
+
+def _live_depth(asset: str, store: StoreArg) -> pd.DataFrame | None:
+    """Binance's stored live depth snapshots of ``asset`` (never bundled data), or None."""
+    try:
+        df = load_series("depth", asset=asset, venue="binance", interval="events", store=store)
+    except InputError:
+        return None
+    return df if str(df.attrs.get("source", "")).startswith("store:") else None
 
 
 def bundled_long_short(asset: str) -> pd.DataFrame | None:

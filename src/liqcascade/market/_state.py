@@ -38,6 +38,7 @@ from liqcascade.book._calibrate import (
     book_totals_at,
     depth_beta,
 )
+from liqcascade.book._live import book_from_snapshot, snapshot_at
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
@@ -476,7 +477,17 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     row = book_totals_at(inputs.book_totals, close)
     beta = depth_beta(inputs.asset)
     depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)
-    book = book_from_totals(row, mid, beta=beta, scale=depth_scale)
+    snap = (
+        snapshot_at(inputs.live_depth, close)
+        if spec.share is None and spec.depth_scale is None
+        else None
+    )
+    if snap is None:
+        book = book_from_totals(row, mid, beta=beta, scale=depth_scale)
+    else:  # Binance's live visible depth, extended by beta (liqcascade.book._live)
+        book = book_from_snapshot(snap, mid, beta=beta)
+        where = inputs.sources.get("live_depth")
+        sources["depth"] = f"live snapshot {snap.index[0]:%Y-%m-%d %H:%M:%S} UTC ({where})"
     sources["depth_beta"] = f"package:liqcascade/book/{DEPTH_CALIBRATION_FILE}"
     sources["book_share"] = f"package:liqcascade/market/{MARKET_PARAMS_FILE}"
     return MarketState(
