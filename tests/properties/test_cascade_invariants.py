@@ -169,9 +169,7 @@ def test_a_shock_past_the_whole_book_closes_every_triggered_order_at_the_price_r
     pnl = sign * (p1 - pos.bankruptcy_price[m]) * pos.size[m]
     short, gain = float(-pnl[pnl < 0].sum()), float(pnl[pnl > 0].sum())
     assert r.bad_debt_usd == pytest.approx(max(0.0, short - f0), rel=1e-9, abs=1e-9)
-    assert r.insurance_fund_end == pytest.approx(
-        max(0.0, f0 - short) + gain, rel=1e-9, abs=1e-9
-    )
+    assert r.insurance_fund_end == pytest.approx(max(0.0, f0 - short) + gain, rel=1e-9, abs=1e-9)
 
 
 @given(two_sided_markets(), st.floats(0.0, 600.0), st.floats(0.0, 600.0))

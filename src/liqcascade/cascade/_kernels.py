@@ -213,6 +213,7 @@ def cascade_kernel(  # pragma: no cover - compiled
     stop_val = np.zeros(n_stops if record else 0)
     stop_book = np.zeros(n_stops if record else 0)
     fund = f0
+    left = f0  # what is left of the opening fund: shortfalls draw on it only
     bad = 0.0
     gains = 0.0
     shortfalls = 0.0
@@ -286,6 +287,8 @@ def cascade_kernel(  # pragma: no cover - compiled
         last = -1
         ran_out = False
         p_abs = start_abs
+        g_r = 0.0  # the round's surpluses and fees
+        s_r = 0.0  # the round's shortfalls
         n_pp = n_pend + new_pos - p0
         t = 0
         si = s0
@@ -324,9 +327,9 @@ def cascade_kernel(  # pragma: no cover - compiled
                 bx = pos_bkr_x[j]
                 pnl = dirsign * val + fee * val - (bx * base if np.isfinite(bx) else 0.0)
                 if pnl >= 0.0:
-                    gains += pnl
+                    g_r += pnl
                 else:
-                    shortfalls -= pnl
+                    s_r -= pnl
                 if record:
                     pos_val[j] += val
                     pos_book[j] += f
@@ -343,12 +346,9 @@ def cascade_kernel(  # pragma: no cover - compiled
         fr = filled / q if q > 0.0 else 0.0
         vwap = notional / filled if filled > 0.0 else price_abs
         close_abs = (v_pos + v_stop) / q if q > 0.0 else price_abs
-        liq_usd += v_pos
-        stop_usd += v_stop
         settled = 0.0
         if ran_out:
             exhausted = True
-            unfilled += need
             # settlement: every position and stop still open whose trigger is at or
             # beyond P_x closes at P_x in this round; the cascade ends
             mark_x = mark_w * price_x + (1.0 - mark_w) * index_x
@@ -362,13 +362,13 @@ def cascade_kernel(  # pragma: no cover - compiled
                 base = pos_size[j]
                 settled += base
                 val = base * price_abs
-                liq_usd += val
+                v_pos += val
                 bx = pos_bkr_x[j]
                 pnl = dirsign * val + fee * val - (bx * base if np.isfinite(bx) else 0.0)
                 if pnl >= 0.0:
-                    gains += pnl
+                    g_r += pnl
                 else:
-                    shortfalls -= pnl
+                    s_r -= pnl
                 if record:
                     pos_val[j] += val
             for age in range(n_chunks):  # the chunks partial liquidation had left open
@@ -383,35 +383,41 @@ def cascade_kernel(  # pragma: no cover - compiled
                     base = chunk_rest[age] * pos_size[j]
                     settled += base
                     val = base * price_abs
-                    liq_usd += val
+                    v_pos += val
                     bx = pos_bkr_x[j]
                     pnl = dirsign * val + fee * val - (bx * base if np.isfinite(bx) else 0.0)
                     if pnl >= 0.0:
-                        gains += pnl
+                        g_r += pnl
                     else:
-                        shortfalls -= pnl
+                        s_r -= pnl
                     if record:
                         pos_val[j] += val
             for i in range(stop_ptr, set_stop):
                 base = stop_size[i]
                 settled += base
                 val = base * price_abs
-                stop_usd += val
+                v_stop += val
                 if record:
                     stop_val[i] += val
             n_liq += set_pos - pos_ptr
             n_stop += set_stop - stop_ptr
-            unfilled += settled
+            unfilled += need + settled
         else:
             set_pos = pos_ptr
             set_stop = stop_ptr
+        # one addition per round to each total, so that a cascade stepped one round per
+        # call (contagion) does the same operations in the same order
+        liq_usd += v_pos
+        stop_usd += v_stop
         # accounting: shortfalls draw on the opening fund only; gains are credited after
-        if shortfalls > f0:
-            bad = shortfalls - f0
-            fund = gains
+        if s_r > left:
+            bad += s_r - left
+            left = 0.0
         else:
-            bad = 0.0
-            fund = (f0 - shortfalls) + gains
+            left -= s_r
+        gains += g_r
+        shortfalls += s_r
+        fund = left + gains
         if record:
             if k >= trace.shape[0]:
                 bigger = np.empty((2 * trace.shape[0], N_TRACE))
