@@ -45,10 +45,14 @@ def _market(n_pos: int, n_stops: int, seed: int = 7) -> tuple[OrderBook, Positio
 def _cascade_numpy(
     book: OrderBook, pos: PositionBook, stops: StopBook, p1: float
 ) -> dict[str, float]:
-    """DESIGN.md's default semantics vectorised over all orders each round (F0 = 0).
+    """The default semantics (issue 17's fills and accounting) vectorised per round (F0 = 0).
 
-    A second implementation, independent of the kernel's sort and prefix sums and of
-    ``cascade_py``'s loops: it checks the 1M-position kernel in reasonable time.
+    A second implementation, independent of the kernel's merge walk and of
+    ``cascade_py``'s loops: each round's orders are sorted by trigger (positions before
+    stops on ties, then index) and each closes at ``V(C_i) − V(C_{i−1})``, the book's
+    cumulative notional at its cumulative size (past the book at ``P_x``); shortfalls
+    are bad debt (F0 = 0), surpluses the fund. It checks the 1M-position kernel in
+    reasonable time.
     """
     down = p1 <= book.mid
     sgn = 1.0 if down else -1.0
@@ -58,64 +62,75 @@ def _cascade_numpy(
     liq, trig = pos.liq_price, stops.trigger
     open_p = pos.side == (1 if down else -1)
     open_s = stops.side == (-1 if down else 1)
-    bkr_size = pos.bankruptcy_price * pos.size
-    price, fund, bad, liq_usd, stop_usd, unfilled = p1, 0.0, 0.0, 0.0, 0.0, 0.0
+    price, gains, short, liq_usd, stop_usd, unfilled = p1, 0.0, 0.0, 0.0, 0.0, 0.0
     n_liq = n_stop = rounds = 0
     exhausted = False
 
     def reached(x: np.ndarray, p: float) -> np.ndarray:
         return np.asarray(x >= p if down else x <= p)
 
+    def book_pnl(i: np.ndarray, usd: np.ndarray) -> None:
+        nonlocal gains, short
+        pnl = sgn * (usd - pos.bankruptcy_price[i] * pos.size[i])
+        gains += float(pnl[pnl > 0].sum())
+        short -= float(pnl[pnl < 0].sum())
+
     while True:
         tp, ts = open_p & reached(liq, price), open_s & reached(trig, price)
         if not (tp.any() or ts.any()):
             break
         rounds += 1
-        qp, qs = float(pos.size[tp].sum()), float(stops.size[ts].sum())
-        q, bp = qp + qs, float(bkr_size[tp].sum())
+        ip, is_ = np.flatnonzero(tp), np.flatnonzero(ts)
         open_p &= ~tp
         open_s &= ~ts
-        n_liq += int(tp.sum())
-        n_stop += int(ts.sum())
+        n_liq += ip.size
+        n_stop += is_.size
+        key = -sgn * np.concatenate([liq[ip], trig[is_]])
+        kind = np.concatenate([np.zeros(ip.size), np.ones(is_.size)])
+        idx = np.concatenate([ip, is_])
+        order = np.lexsort((idx, kind, key))
+        size = np.concatenate([pos.size[ip], stops.size[is_]])[order]
+        cum = np.concatenate([[0.0], np.cumsum(size)])
         nz = np.flatnonzero(rem > 0)
-        c = np.cumsum(rem[nz])
-        k = int(np.searchsorted(c, q))
-        if k < nz.size:
-            full = nz[:k]
-            part = q - (c[k - 1] if k else 0.0)
-            notional = float((lv[full] * rem[full]).sum() + lv[nz[k]] * part)
-            rem[full] = 0.0
-            rem[nz[k]] -= part
+        cb = np.concatenate([[0.0], np.cumsum(rem[nz])])
+        cn = np.concatenate([[0.0], np.cumsum(lv[nz] * rem[nz])])
+        total, q = float(cb[-1]), float(cum[-1])
+        if q <= total:
+            k = min(int(np.searchsorted(cb, q, side="left")), nz.size) - 1
+            k = max(k, 0)
             price, need = float(lv[nz[k]]), 0.0
+            rem[nz[:k]] = 0.0
+            rem[nz[k]] -= q - float(cb[k])
         else:
-            notional = float((lv[nz] * rem[nz]).sum())
-            need = q - (float(c[-1]) if nz.size else 0.0)
-            rem[nz] = 0.0
             price = float(lv[nz[-1]]) if nz.size else price
-        a = (notional + need * price) / q
-        liq_usd += a * qp
-        stop_usd += a * qs
-        net = sgn * (a * qp - bp)
+            need = q - total
+            rem[nz] = 0.0
+        # V(c): the book's notional over the first c units, past the book at P_x
+        j = np.clip(np.searchsorted(cb, np.minimum(cum, total), side="left"), 1, max(nz.size, 1))
+        at = lv[nz[j - 1]] if nz.size else np.zeros(cum.size)
+        v = np.where(cum <= total, cn[j - 1] + (np.minimum(cum, total) - cb[j - 1]) * at, 0.0)
+        v = np.where(cum > total, float(cn[-1]) + (cum - total) * price, v)
+        val = np.diff(v)
+        is_pos = kind[order] == 0
+        liq_usd += float(val[is_pos].sum())
+        stop_usd += float(val[~is_pos].sum())
+        book_pnl(idx[order][is_pos], val[is_pos])
         if need > 0.0:  # settlement at the exhaustion price
             exhausted = True
             sp, ss = open_p & reached(liq, price), open_s & reached(trig, price)
+            isp = np.flatnonzero(sp)
             sq, sqs = float(pos.size[sp].sum()), float(stops.size[ss].sum())
             n_liq += int(sp.sum())
             n_stop += int(ss.sum())
             liq_usd += price * sq
             stop_usd += price * sqs
-            net += sgn * (price * sq - float(bkr_size[sp].sum()))
+            book_pnl(isp, price * pos.size[isp])
             unfilled += need + sq + sqs
-        fund += net
-        if fund < 0.0:
-            bad -= fund
-            fund = 0.0
-        if need > 0.0:
             break
     return {
         "final_price": price, "rounds": rounds, "n_liquidated": n_liq, "n_stops": n_stop,
-        "liquidated_usd": liq_usd, "stops_usd": stop_usd, "insurance_fund_end": fund,
-        "bad_debt_usd": bad, "book_exhausted": exhausted, "unfilled_base": unfilled,
+        "liquidated_usd": liq_usd, "stops_usd": stop_usd, "insurance_fund_end": gains,
+        "bad_debt_usd": short, "book_exhausted": exhausted, "unfilled_base": unfilled,
     }  # fmt: skip
 
 

@@ -165,6 +165,7 @@ def compare(case: Case, got: CascadeResult | None = None) -> list[str]:
         "stops_buy_usd",
         "insurance_fund_end",
         "bad_debt_usd",
+        "liquidation_surplus_usd",
         "unfilled_base",
     ):
         if not _close(s[k], ref[k], scale * 1e-3):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from liqcascade.book import OrderBook
-from liqcascade.cascade import SUMMARY_KEYS, CascadeConfig, cascade_py, simulate_cascade
+from liqcascade.cascade import (
+    SUMMARY_KEYS,
+    CascadeConfig,
+    cascade_py,
+    prepare_cascade,
+    simulate_cascade,
+)
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook, StopBook
 
@@ -84,8 +92,8 @@ def test_exhausted_book_closes_at_the_price_reached_and_settles() -> None:
     # 1 at 97, then the bids run out: filled 2, vwap 98, P_x = 97 (last level touched).
     # a_1 = 2/3 * 98 + 1/3 * 97 = 293/3. Settlement at P_x = 97: B (liq 98 >= 97) and the
     # stop at 97.5 close at 97; the stop at 96 stays. unfilled = 1 + 2 + 0.5 = 3.5.
-    # Fund (one round: gains first, then shortfalls): A (293/3 - 99.2) * 3 = -4.6,
-    # B (97 - 97.5) * 2 = -1 -> 1 - 5.6 = -4.6: fund 0, bad debt 4.6.
+    # Fund: shortfalls A (99.2 - 293/3) * 3 = 4.6 and B (97.5 - 97) * 2 = 1 draw on
+    # F0 = 1 -> fund 0, bad debt 4.6 (no surplus to credit after the cascade).
     r = simulate_cascade(TINY, TINY_POS, TINY_STOPS, shock_price=99.4, insurance_fund=1.0)
     assert r.rounds == 1 and r.book_exhausted and r.final_price == 97.0
     assert (r.n_liquidated, r.n_stops) == (2, 1)
@@ -130,25 +138,33 @@ def test_exhausted_up_move_mirrors() -> None:
     assert [t["vwap"] for t in r.trace] == pytest.approx([102.0, 103.0])
 
 
-def test_gains_of_the_settled_come_first() -> None:
+def test_gains_are_credited_after_the_cascade() -> None:
     # The tiny case plus long G: 1 @ liq 97.2, bankrupt 90 (low leverage): it settles at
-    # 97 too, with a gain of 7, added before the round's shortfalls: 1 + 7 - 5.6 = 2.4.
+    # 97 too, with a surplus of 7. Issue 17's accounting: shortfalls draw on the opening
+    # fund only (A 4.6 + B 1 = 5.6 against F0 = 1 -> bad debt 4.6); the surplus is
+    # credited after the cascade: fund end max(0, 1 - 5.6) + 7 = 7.
     pos = PositionBook(
         np.array([1, 1, 1], np.int8), [3.0, 2.0, 1.0], [110.0] * 3, [40.0, 30.0, 20.0],
         [99.5, 98.0, 97.2], [99.2, 97.5, 90.0],
     )  # fmt: skip
     r = simulate_cascade(TINY, pos, shock_price=99.4, insurance_fund=1.0)
     assert r.n_liquidated == 3
-    assert r.bad_debt_usd == 0.0
-    assert r.insurance_fund_end == pytest.approx(2.4)
+    assert r.bad_debt_usd == pytest.approx(4.6)
+    assert r.insurance_fund_end == pytest.approx(7.0)
+    assert r.liquidation_surplus_usd == pytest.approx(7.0)
+    assert r.shortfall_usd == pytest.approx(5.6)
+    assert r.summary()["liquidation_surplus_usd"] == pytest.approx(7.0)
 
 
-def test_a_deeper_liquidation_surplus_can_cover_bad_debt() -> None:
-    # Why "a larger fall never shows less bad debt" needs every liquidation to draw on the
-    # fund: the tiny case plus long G: 5 @ liq 96.5, bankrupt 90. At 99.4 G stays open
-    # (P_x = 97 > 96.5): bad debt 4.6. A fall to 96 (past the book) closes A, B and G at 96:
-    # (96 - 99.2) * 3 + (96 - 97.5) * 2 + (96 - 90) * 5 = -9.6 - 3 + 30 -> the fund ends at
-    # 1 + 17.4 = 18.4 and the bad debt is 0: G's margin surplus, added first, covers A and B.
+def test_a_deeper_liquidation_surplus_no_longer_covers_bad_debt() -> None:
+    # Counterexample 1 of session 2 (netting), now monotone. The tiny case plus long G:
+    # 5 @ liq 96.5, bankrupt 90. At 99.4 G stays open (P_x = 97 > 96.5): A closes at
+    # 293/3 (shortfall (99.2 - 97.667) * 3 = 4.6), B settles at 97 (shortfall 1): 5.6
+    # against F0 = 1 -> bad debt 4.6, fund 0. A fall to 96 (past the book) closes A, B
+    # and G at 96: shortfalls (99.2 - 96) * 3 + (97.5 - 96) * 2 = 9.6 + 3 = 12.6 -> bad
+    # debt 12.6 - 1 = 11.6; G's surplus (96 - 90) * 5 = 30 is credited after the cascade:
+    # fund end 0 + 30 = 30. (Under the old rule, gains first, G's surplus covered A and
+    # B: bad debt 0.)
     pos = PositionBook(
         np.array([1, 1, 1], np.int8), [3.0, 2.0, 5.0], [110.0] * 3, [40.0, 30.0, 100.0],
         [99.5, 98.0, 96.5], [99.2, 97.5, 90.0],
@@ -156,9 +172,79 @@ def test_a_deeper_liquidation_surplus_can_cover_bad_debt() -> None:
     a = simulate_cascade(TINY, pos, shock_price=99.4, insurance_fund=1.0)
     b = simulate_cascade(TINY, pos, shock_price=96.0, insurance_fund=1.0)
     assert (a.n_liquidated, b.n_liquidated) == (2, 3)
-    assert a.bad_debt_usd == pytest.approx(4.6)
-    assert b.bad_debt_usd == 0.0 and b.insurance_fund_end == pytest.approx(18.4)
+    assert a.bad_debt_usd == pytest.approx(4.6) and a.insurance_fund_end == 0.0
+    assert b.bad_debt_usd == pytest.approx(11.6) and b.insurance_fund_end == pytest.approx(30.0)
     assert b.final_price < a.final_price
+    pm = prepare_cascade(TINY, pos)
+    bad = [
+        simulate_cascade(pm, shock_price=p, insurance_fund=1.0).bad_debt_usd
+        for p in (99.4, 99.0, 98.0, 97.0, 96.6, 96.4, 96.0, 90.0)
+    ]
+    assert all(y >= x for x, y in itertools.pairwise(bad)), bad
+
+
+# Counterexample 2 of session 2 (pooling): bids 99, 98, 97, 96 (1 each); a sell stop S
+# @ 99.5 size 1; long X 1 @ liq 99, bankrupt 98.5; F0 = 0.
+POOL_BOOK = OrderBook(100.0, [99.0, 98.0, 97.0, 96.0], [1.0] * 4, [101.0], [1.0])
+POOL_POS = PositionBook(np.array([1], np.int8), [1.0], [105.0], [7.0], [99.0], [98.5])
+POOL_STOP = StopBook(np.array([-1], np.int8), [99.5], [1.0])
+
+
+@pytest.mark.parametrize(
+    ("shock_price", "rounds", "final", "x_close", "bad"),
+    [
+        # 99.5: round 1 S fills at 99 (price 99); round 2 X fills at 98 -> shortfall 0.5
+        (99.5, 2, 98.0, 98.0, 0.5),
+        # 99: S and X trigger in one round; S (higher trigger) takes 99 first, X takes
+        # 98 -> shortfall 0.5 (the round's VWAP 98.5 used to give X none: 0)
+        (99.0, 1, 98.0, 98.0, 0.5),
+        # 98.5 removes 99: S at 98, X at 97 -> 1.5
+        (98.5, 1, 97.0, 97.0, 1.5),
+        # 97.5 removes 99, 98: S at 97, X at 96 -> 2.5
+        (97.5, 1, 96.0, 96.0, 2.5),
+        # 96.5 leaves 96 only: S takes it, X finds no book and closes at P_x = 96 -> 2.5
+        (96.5, 1, 96.0, 96.0, 2.5),
+        # 95: no bid left; both close at the price reached, 95 -> 3.5
+        (95.0, 1, 95.0, 95.0, 3.5),
+    ],
+)
+def test_fills_by_trigger_priority_keep_bad_debt_monotone(
+    shock_price: float, rounds: int, final: float, x_close: float, bad: float
+) -> None:
+    r = simulate_cascade(POOL_BOOK, POOL_POS, POOL_STOP, shock_price=shock_price)
+    assert (r.rounds, r.final_price) == (rounds, final)
+    assert r.position_outcomes()["close_price"].iloc[0] == pytest.approx(x_close)
+    assert r.bad_debt_usd == pytest.approx(bad)
+    assert r.liquidated_long_usd == pytest.approx(x_close)
+    ref = cascade_py(
+        100.0, [99.0, 98.0, 97.0, 96.0], [1.0] * 4, [101.0], [1.0],
+        [1], [1.0], [99.0], [98.5], [-1], [99.5], [1.0], shock_price=shock_price,
+    )  # fmt: skip
+    assert ref["bad_debt_usd"] == pytest.approx(bad)
+    assert ref["pos_notional"] == pytest.approx([x_close])
+
+
+def test_priority_ties_positions_first_and_up_moves_lowest_trigger_first() -> None:
+    # Down, equal triggers: long X 1 @ liq 99 (bankrupt 98.5) and a sell stop @ 99; bids
+    # 99, 98. Shock 99: both trigger; the position goes first: X at 99 (surplus 0.5,
+    # credited after), the stop at 98. Bad debt 0, fund end 0.5.
+    book = OrderBook(100.0, [99.0, 98.0], [1.0, 1.0], [101.0], [1.0])
+    stop = StopBook(np.array([-1], np.int8), [99.0], [1.0])
+    r = simulate_cascade(book, POOL_POS, stop, shock_price=99.0)
+    assert r.position_outcomes()["close_price"].iloc[0] == pytest.approx(99.0)
+    assert r.stop_outcomes()["close_price"].iloc[0] == pytest.approx(98.0)
+    assert r.bad_debt_usd == 0.0 and r.insurance_fund_end == pytest.approx(0.5)
+    # Up: asks 101, 102; short Y 1 @ liq 101, bankrupt 101.5; a buy stop @ 100.5. Shock to
+    # 101: both trigger; the lowest trigger (the stop) takes 101, Y buys at 102:
+    # shortfall 102 - 101.5 = 0.5.
+    book = OrderBook(100.0, [99.0], [1.0], [101.0, 102.0], [1.0, 1.0])
+    short = PositionBook(np.array([-1], np.int8), [1.0], [95.0], [6.0], [101.0], [101.5])
+    stop = StopBook(np.array([1], np.int8), [100.5], [1.0])
+    r = simulate_cascade(book, short, stop, shock_price=101.0)
+    assert r.rounds == 1 and r.final_price == 102.0
+    assert r.stops_buy_usd == pytest.approx(101.0)
+    assert r.liquidated_short_usd == pytest.approx(102.0)
+    assert r.bad_debt_usd == pytest.approx(0.5)
 
 
 def test_shock_past_the_whole_book_closes_everything_at_the_price_reached() -> None:

@@ -162,11 +162,17 @@ def test_reduces_to_static_reference_when_book_lasts(seed: int) -> None:
         assert r.n_stops == ref["n_stops"]
         assert_same(r.extreme_price, ref["final_price"])
         assert_same(r.final_price, ref["final_price"])
+        # issue 17 changed the static rule's split of a round among its orders (fills by
+        # trigger priority) and its accounting (gains after the cascade); the clock still
+        # pools a step's orders at one price and nets gains first, so only the round's
+        # total closed USD is shared (and fund - bad debt when no stop shares a round)
         liq = ref["liquidated_long_usd"] + ref["liquidated_short_usd"]
-        assert_same(r.liquidated_usd, liq, rtol=1e-9)
-        assert_same(r.stops_usd, ref["stops_sell_usd"] + ref["stops_buy_usd"], rtol=1e-9)
-        assert_same(r.insurance_fund_end, ref["insurance_fund_end"], rtol=1e-9, atol=1e-7)
-        assert_same(r.bad_debt_usd, ref["bad_debt_usd"], rtol=1e-9, atol=1e-7)
+        forced = liq + ref["stops_sell_usd"] + ref["stops_buy_usd"]
+        assert_same(r.liquidated_usd + r.stops_usd, forced, rtol=1e-9)
+        if not ref["n_stops"]:
+            assert_same(r.liquidated_usd, liq, rtol=1e-9)
+            net = ref["insurance_fund_end"] - ref["bad_debt_usd"]
+            assert_same(r.insurance_fund_end - r.bad_debt_usd, net, rtol=1e-9, atol=1e-7)
         checked += 1
     assert checked >= 50
 
@@ -181,7 +187,9 @@ def test_static_params_equal_the_static_engine_on_the_real_market() -> None:
             continue
         c = simulate_clock(pm, shock=shock, dt=np.zeros(s.rounds + 2))
         assert_same(c.extreme_price, s.final_price)
-        assert_same(c.liquidated_usd, s.liquidated_long_usd + s.liquidated_short_usd, rtol=1e-9)
+        # the split between liquidations and stops differs since issue 17 (see above)
+        forced = s.liquidated_long_usd + s.liquidated_short_usd + s.stops_sell_usd + s.stops_buy_usd
+        assert_same(c.liquidated_usd + c.stops_usd, forced, rtol=1e-9)
 
 
 @settings(max_examples=40, deadline=None)

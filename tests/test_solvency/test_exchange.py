@@ -58,9 +58,27 @@ def test_path_engine_golden_by_hand() -> None:
 def test_liquidation_fee_feeds_the_fund() -> None:
     ex = Exchange(_book(), insurance_fund=50.0, liquidation_fee=0.01, mid=2000.0)
     a = run_solvency(ex, [StressScenario("a", -0.08)]).outcomes[0]
-    # fee 1 % of 1840 = 18.4 added before the shortfall of 60: bad debt 60 - 68.4 < 0
+    # the fee, 1 % of 1840 = 18.4, is part of A's result: -60 + 18.4 = -41.6, drawn on
+    # the fund of 50 -> bad debt 0, fund 8.4
     assert a.bad_debt_usd == 0.0
     assert a.fund_end_usd == pytest.approx(8.4)
+
+
+def test_path_engine_credits_surpluses_after_the_shock() -> None:
+    # Issue 17's accounting in the path engine: long A 1 @ liq 1910, bankrupt 1900; long G
+    # (low leverage) 1 @ liq 1500, bankrupt 1000; fund 50. -8 %: P1 = 1840, A's shortfall
+    # 60 -> bad debt 10, fund 0. -30 %: P1 = 1400, A's shortfall 500 -> bad debt 450; G's
+    # surplus 400 is credited after: fund 400 (netted first it covered A: bad debt 50).
+    book = PositionBook(
+        side=[1, 1], size=[1.0, 1.0], entry_price=[2000.0, 2000.0], margin=[100.0, 1000.0],
+        liq_price=[1910.0, 1500.0], bankruptcy_price=[1900.0, 1000.0],
+    )  # fmt: skip
+    ex = Exchange(book, insurance_fund=50.0, mid=2000.0)
+    a, b = run_solvency(ex, [StressScenario("a", -0.08), StressScenario("b", -0.3)]).outcomes
+    assert (a.bad_debt_usd, a.fund_end_usd) == (pytest.approx(10.0), 0.0)
+    assert b.n_liquidated == 2
+    assert b.bad_debt_usd == pytest.approx(450.0)
+    assert b.fund_end_usd == pytest.approx(400.0)
 
 
 def test_more_fund_less_bad_debt_monotone() -> None:

@@ -92,10 +92,14 @@ def simulate_cascade(
     """Run one liquidation cascade through the order book.
 
     A shock moves price; liquidations (positions whose liquidation price is
-    reached) and stops (whose trigger is reached) become one market order per
-    round that walks the book; price moves to the last level touched; the next
-    round triggers whatever that price reaches; until nothing triggers or the book
-    runs out. Exactly DESIGN.md's "reference semantics" with the default config.
+    reached) and stops (whose trigger is reached) walk the book round by round, one
+    order after another in trigger order, each at the VWAP of its own slice; price
+    moves to the last level touched; the next round triggers whatever that price
+    reaches; until nothing triggers or the book runs out (what it cannot absorb
+    closes at the price reached). Shortfalls draw on the opening fund only; surpluses
+    and fees are credited after the cascade. DESIGN.md's "reference semantics" with
+    the default config, as changed by issue 17 (fills by trigger priority, gains
+    credited after the cascade).
 
     Parameters
     ----------
@@ -162,7 +166,8 @@ def simulate_cascade(
         True,
     )
     (shock_x, price_x, rounds, liq_usd, stop_usd, n_liq, n_stop) = r[:7]
-    (fund, bad, exhausted, unfilled, ib, cur, scale, trace) = r[7:]
+    (fund, bad, exhausted, unfilled, ib, cur, scale, trace) = r[7:15]
+    (gains, shortfalls, pos_val, pos_book, stop_val, stop_book) = r[15:]
     down = dirsign > 0
     return CascadeResult(
         initial_price=mid,
@@ -181,8 +186,11 @@ def simulate_cascade(
         unfilled_base=float(unfilled),
         direction="down" if down else "up",
         insurance_fund_start=float(insurance_fund),
+        liquidation_surplus_usd=float(gains),
+        shortfall_usd=float(shortfalls),
         config=cfg,
         _trace=np.asarray(trace),
         _prepared=pm,
         _book_state=(int(ib), float(cur), float(scale)),
+        _closes=(pos_val, pos_book, stop_val, stop_book),
     )

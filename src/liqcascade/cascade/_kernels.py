@@ -6,17 +6,20 @@ shorts trigger when ``liq_x >= mark_x`` like longs do, and a short's fund
 contribution ``(bankruptcy − vwap)`` becomes ``(vwap_x − bankruptcy_x)``. Positions
 and stops are sorted once by trigger (``key = −trigger_x`` ascending, see
 :mod:`liqcascade.cascade._prepare`), so the orders triggered at a price are a
-prefix found by binary search and a round's quantity and fund change are
-differences of prefix sums: O(log n + levels touched) per round.
+prefix found by binary search.
 
-When a round runs the book out (DESIGN.md, "Fills" and "Settlement"), its orders
-close at ``a_k = (book notional + unfilled · P_x) / Q_k`` and every position and
-stop still open whose trigger is at or beyond the exhaustion price ``P_x`` closes
-at ``P_x`` in the same round: one more binary search and prefix-sum difference.
+Fills by trigger priority (issue 17): within a round the triggered orders take the
+book one after another in that sorted order (positions before stops on equal keys),
+each at the VWAP of its own slice of the walk; the part the book cannot absorb closes
+at the exhaustion price ``P_x``. Every position and stop still open whose trigger is
+at or beyond ``P_x`` closes at ``P_x`` in the same round (DESIGN.md, "Settlement").
+Accounting: each close's shortfall (beyond bankruptcy) is drawn on the opening fund
+``F0`` only, the excess is bad debt; surpluses and fees are credited after the
+cascade. Work per cascade: O(orders closed + levels touched + log n per round).
 
-The pure-Python twin, written straight from DESIGN.md's semantics with plain
-loops over positions and levels, is :func:`liqcascade.cascade._reference.cascade_py`;
-the tests hold the two equal.
+The pure-Python twin, written straight from these semantics with plain loops over
+positions and levels, is :func:`liqcascade.cascade._reference.cascade_py`; the tests
+hold the two equal.
 """
 
 from __future__ import annotations
@@ -43,8 +46,8 @@ T_POS_END = 5  # positions triggered so far (prefix length in sorted order)
 T_STOP_END = 6  # stops triggered so far
 T_QPOS = 7  # base ordered by liquidations
 T_QSTOP = 8  # base ordered by stops
-T_FUND = 9  # fund after the round, USD
-T_CLOSE = 10  # |a_k|: price every order triggered in the round closes at, USD
+T_FUND = 9  # fund after the round, USD: opening balance left + gains so far
+T_CLOSE = 10  # average |close| of the round's orders (each has its own slice), USD
 T_POS_SET = 11  # positions closed so far, settlement at the exhaustion price included
 T_STOP_SET = 12  # stops closed so far, settlement included
 T_SETTLED = 13  # base closed by the settlement at the exhaustion price
@@ -56,6 +59,41 @@ N_GRID = 10
 
 
 @njit
+def _take(  # pragma: no cover - compiled
+    base: float, ib: int, cur_rem: float, lvl_abs: FloatArray, lvl_q: FloatArray, scale: float
+) -> Any:
+    """Walk the book for one order of ``base`` units from level ``ib``.
+
+    Returns ``(filled, notional, need_left, ib, cur_rem, last)``: base filled, its USD
+    value, base the book could not absorb, the book's new state and the last level
+    touched (−1 when none).
+    """
+    n_lvl = lvl_q.shape[0]
+    need = base
+    filled = 0.0
+    notional = 0.0
+    last = -1
+    while need > 0.0 and ib < n_lvl:
+        avail = cur_rem
+        last = ib
+        if avail >= need:
+            filled += need
+            notional += lvl_abs[ib] * need
+            cur_rem = avail - need
+            need = 0.0
+            if cur_rem <= 0.0:
+                ib += 1
+                cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
+        else:
+            filled += avail
+            notional += lvl_abs[ib] * avail
+            need -= avail
+            ib += 1
+            cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
+    return filled, notional, need, ib, cur_rem, last
+
+
+@njit
 def cascade_kernel(  # pragma: no cover - compiled
     mid_x: float,
     lvl_x: FloatArray,
@@ -63,13 +101,12 @@ def cascade_kernel(  # pragma: no cover - compiled
     lvl_q: FloatArray,
     lvl_key: FloatArray,
     pos_key: FloatArray,
-    cum_size: FloatArray,
-    cum_bkr: FloatArray,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    pos_large: Any,
     large_rank: IntArray,
-    large_cum_size: FloatArray,
-    large_cum_bkr: FloatArray,
     stop_key: FloatArray,
-    cum_stop: FloatArray,
+    stop_size: FloatArray,
     shock_kind: int,
     shock_value: float,
     dirsign: float,
@@ -84,6 +121,14 @@ def cascade_kernel(  # pragma: no cover - compiled
 ) -> Any:
     """One cascade in the down frame.
 
+    Within a round the triggered orders (positions, their pending chunks and stops)
+    take the book one after another in trigger order: ascending key (highest trigger
+    first for a down move), positions before stops on equal keys, then sorted order.
+    Each closes at the VWAP of its own slice of the walk; what the book cannot absorb
+    closes at the exhaustion price ``P_x``. Shortfalls (a close beyond bankruptcy) are
+    drawn on the opening fund ``f0`` only; surpluses and fees are credited after the
+    cascade (DESIGN.md "Fills" and "Accounting" as changed by issue 17).
+
     Parameters
     ----------
     mid_x : float
@@ -92,13 +137,13 @@ def cascade_kernel(  # pragma: no cover - compiled
         Levels best first: frame price, |price| (USD), size (base), ``−lvl_x``.
     pos_key : array
         ``−liq_x`` of the positions on the moving side, ascending.
-    cum_size, cum_bkr : arrays (n + 1)
-        Prefix sums of size and ``bankruptcy_x · size`` over *whole* (not
-        partially liquidated) positions in ``pos_key`` order.
-    large_rank, large_cum_size, large_cum_bkr : arrays
-        Sorted ranks of the partially liquidated positions and prefix sums over them.
-    stop_key, cum_stop : arrays
-        ``−trigger_x`` of the stops on the moving side, ascending; prefix sums of size.
+    pos_size, pos_bkr_x, pos_large : arrays
+        Per sorted position: size (base), bankruptcy price (frame, USD; not finite
+        counts as 0) and whether it is liquidated in chunks.
+    large_rank : array of int
+        Sorted ranks of the positions liquidated in chunks (ascending).
+    stop_key, stop_size : arrays
+        ``−trigger_x`` of the stops on the moving side, ascending; their sizes (base).
     shock_kind : int
         0 a price target ``shock_value`` (frame coordinates), 1 a market order of
         ``shock_value`` USD.
@@ -111,13 +156,17 @@ def cascade_kernel(  # pragma: no cover - compiled
     max_rounds : int
         0 for no limit.
     record : bool
-        Keep the per-round trace.
+        Keep the per-round trace and the per-order closes.
 
     Returns
     -------
     tuple
         ``(shock_x, price_x, rounds, liq_usd, stop_usd, n_liq, n_stop, fund, bad,
-        exhausted, unfilled, ib, cur_rem, scale, trace)``.
+        exhausted, unfilled, ib, cur_rem, scale, trace, gains, shortfalls, pos_val,
+        pos_book, stop_val, stop_book)``: ``fund`` is the fund at the end (opening
+        balance left plus the gains), ``gains`` / ``shortfalls`` the gross USD credited
+        / drawn; per sorted position and stop (empty unless ``record``) the USD closed
+        and the base the book filled.
     """
     n_lvl = lvl_x.shape[0]
     n_chunks = chunks.shape[0]
@@ -157,8 +206,17 @@ def cascade_kernel(  # pragma: no cover - compiled
     # ---- rounds
     cap = 64 if record else 1
     trace = np.empty((cap, N_TRACE))
+    n_pos = pos_key.shape[0]
+    n_stops = stop_key.shape[0]
+    pos_val = np.zeros(n_pos if record else 0)
+    pos_book = np.zeros(n_pos if record else 0)
+    stop_val = np.zeros(n_stops if record else 0)
+    stop_book = np.zeros(n_stops if record else 0)
     fund = f0
+    left = f0  # what is left of the opening fund: shortfalls draw on it only
     bad = 0.0
+    gains = 0.0
+    shortfalls = 0.0
     liq_usd = 0.0
     stop_usd = 0.0
     unfilled = 0.0
@@ -167,15 +225,17 @@ def cascade_kernel(  # pragma: no cover - compiled
     pos_ptr = 0
     stop_ptr = 0
     large_ptr = 0
-    coh_s = np.zeros(n_chunks)
-    coh_b = np.zeros(n_chunks)
+    # cohorts of chunked positions: ranks [coh_lo, coh_hi) of large_rank, round entered
+    coh_lo = np.zeros(n_chunks, np.int64)
+    coh_hi = np.zeros(n_chunks, np.int64)
     coh_entry = np.full(n_chunks, -(10**9))
+    pend_j = np.empty(large_rank.shape[0], np.int64)
+    pend_f = np.empty(large_rank.shape[0])
     # chunk_rest[j]: fraction of a large position still open after its j-th chunk
     chunk_rest = np.zeros(n_chunks + 1)
     for j in range(n_chunks - 1, -1, -1):
         chunk_rest[j] = chunk_rest[j + 1] + chunks[j + 1] if j + 1 < n_chunks else 0.0
     k = 0
-    n_pos = pos_key.shape[0]
     while True:
         if max_rounds > 0 and k >= max_rounds:
             break
@@ -187,77 +247,108 @@ def cascade_kernel(  # pragma: no cover - compiled
         if new_stop < stop_ptr:
             new_stop = stop_ptr
         new_large = int(np.searchsorted(large_rank, new_pos, side="left"))
-        pending = False
-        for i in range(n_chunks):
-            age = k - coh_entry[i]
-            if 0 < age < n_chunks and coh_s[i] > 0.0:
-                pending = True
-        if new_pos == pos_ptr and new_stop == stop_ptr and not pending:
+        # pending chunks of earlier cohorts, oldest cohort first (= trigger order)
+        n_pend = 0
+        for age in range(n_chunks - 1, 0, -1):
+            c = k - age
+            sl = c % n_chunks if c >= 0 else 0
+            if c < 0 or coh_entry[sl] != c:
+                continue
+            for r in range(coh_lo[sl], coh_hi[sl]):
+                pend_j[n_pend] = large_rank[r]
+                pend_f[n_pend] = chunks[age]
+                n_pend += 1
+        if new_pos == pos_ptr and new_stop == stop_ptr and n_pend == 0:
             break
         # new cohort of partially liquidated positions enters this round
         slot = k % n_chunks
-        coh_s[slot] = large_cum_size[new_large] - large_cum_size[large_ptr]
-        coh_b[slot] = large_cum_bkr[new_large] - large_cum_bkr[large_ptr]
+        coh_lo[slot] = large_ptr
+        coh_hi[slot] = new_large
         coh_entry[slot] = k
-        q_pos = cum_size[new_pos] - cum_size[pos_ptr]
-        b_pos = cum_bkr[new_pos] - cum_bkr[pos_ptr]
-        for i in range(n_chunks):
-            age = k - coh_entry[i]
-            if 0 <= age < n_chunks and coh_s[i] > 0.0:
-                q_pos += chunks[age] * coh_s[i]
-                b_pos += chunks[age] * coh_b[i]
-        q_stop = cum_stop[new_stop] - cum_stop[stop_ptr]
+        p0 = pos_ptr
+        s0 = stop_ptr
         n_liq += new_pos - pos_ptr
         n_stop += new_stop - stop_ptr
         pos_ptr = new_pos
         stop_ptr = new_stop
         large_ptr = new_large
-        q = q_pos + q_stop
         if withdrawal > 0.0:
             scale *= 1.0 - withdrawal
             cur_rem *= 1.0 - withdrawal
-        # ---- walk the book
-        need = q
+        # ---- the round's orders take the book one after another, in trigger order
+        start_abs = dirsign * price_x
         filled = 0.0
         notional = 0.0
+        need = 0.0
+        q_pos = 0.0
+        q_stop = 0.0
+        v_pos = 0.0
+        v_stop = 0.0
         last = -1
-        while need > 0.0 and ib < n_lvl:
-            avail = cur_rem
-            last = ib
-            if avail >= need:
-                filled += need
-                notional += lvl_abs[ib] * need
-                cur_rem = avail - need
-                need = 0.0
-                if cur_rem <= 0.0:
-                    ib += 1
-                    cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
+        ran_out = False
+        p_abs = start_abs
+        g_r = 0.0  # the round's surpluses and fees
+        s_r = 0.0  # the round's shortfalls
+        n_pp = n_pend + new_pos - p0
+        t = 0
+        si = s0
+        while t < n_pp or si < new_stop:
+            j = -1
+            base = 0.0
+            if t < n_pp:
+                if t < n_pend:
+                    j = pend_j[t]
+                    base = pend_f[t] * pos_size[j]
+                else:
+                    j = p0 + t - n_pend
+                    base = chunks[0] * pos_size[j] if pos_large[j] else pos_size[j]
+                if si < new_stop and stop_key[si] < pos_key[j]:
+                    j = -1
+            i = -1
+            if j >= 0:
+                t += 1
             else:
-                filled += avail
-                notional += lvl_abs[ib] * avail
-                need -= avail
-                ib += 1
-                cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
+                i = si
+                base = stop_size[i]
+                si += 1
+            f, nt, nd, ib, cur_rem, lt = _take(base, ib, cur_rem, lvl_abs, lvl_q, scale)
+            if lt >= 0:
+                last = lt
+            if nd > 0.0 and not ran_out:
+                ran_out = True
+                p_abs = lvl_abs[last] if last >= 0 else start_abs
+            filled += f
+            notional += nt
+            val = nt + nd * p_abs if nd > 0.0 else nt
+            need += nd
+            if j >= 0:
+                q_pos += base
+                v_pos += val
+                bx = pos_bkr_x[j]
+                pnl = dirsign * val + fee * val - (bx * base if np.isfinite(bx) else 0.0)
+                if pnl >= 0.0:
+                    g_r += pnl
+                else:
+                    s_r -= pnl
+                if record:
+                    pos_val[j] += val
+                    pos_book[j] += f
+            else:
+                q_stop += base
+                v_stop += val
+                if record:
+                    stop_val[i] += val
+                    stop_book[i] += f
         if last >= 0:
             price_x = lvl_x[last]
-        ran_out = need > 0.0
+        q = q_pos + q_stop
         price_abs = dirsign * price_x
-        # fills: every order of the round closes at a_k; what the book could not
-        # absorb closes at the price reached (P_x = price_x when the book ran out)
         fr = filled / q if q > 0.0 else 0.0
         vwap = notional / filled if filled > 0.0 else price_abs
-        if ran_out:
-            close_abs = (notional + need * price_abs) / q
-        else:
-            close_abs = vwap
-        close_x = dirsign * close_abs
-        liq_usd += close_abs * q_pos
-        stop_usd += close_abs * q_stop
-        net = close_x * q_pos - b_pos + fee * close_abs * q_pos
+        close_abs = (v_pos + v_stop) / q if q > 0.0 else price_abs
         settled = 0.0
         if ran_out:
             exhausted = True
-            unfilled += need
             # settlement: every position and stop still open whose trigger is at or
             # beyond P_x closes at P_x in this round; the cascade ends
             mark_x = mark_w * price_x + (1.0 - mark_w) * index_x
@@ -267,33 +358,66 @@ def cascade_kernel(  # pragma: no cover - compiled
             set_stop = int(np.searchsorted(stop_key, -price_x, side="right"))
             if set_stop < stop_ptr:
                 set_stop = stop_ptr
-            set_large = int(np.searchsorted(large_rank, set_pos, side="left"))
-            s_pos = cum_size[set_pos] - cum_size[pos_ptr]
-            s_bkr = cum_bkr[set_pos] - cum_bkr[pos_ptr]
-            s_pos += large_cum_size[set_large] - large_cum_size[large_ptr]
-            s_bkr += large_cum_bkr[set_large] - large_cum_bkr[large_ptr]
-            for i in range(n_chunks):  # the chunks partial liquidation had left open
-                age = k - coh_entry[i]
-                if 0 <= age < n_chunks and coh_s[i] > 0.0:
-                    s_pos += chunk_rest[age] * coh_s[i]
-                    s_bkr += chunk_rest[age] * coh_b[i]
-            s_stop = cum_stop[set_stop] - cum_stop[stop_ptr]
+            for j in range(pos_ptr, set_pos):
+                base = pos_size[j]
+                settled += base
+                val = base * price_abs
+                v_pos += val
+                bx = pos_bkr_x[j]
+                pnl = dirsign * val + fee * val - (bx * base if np.isfinite(bx) else 0.0)
+                if pnl >= 0.0:
+                    g_r += pnl
+                else:
+                    s_r -= pnl
+                if record:
+                    pos_val[j] += val
+            for age in range(n_chunks):  # the chunks partial liquidation had left open
+                c = k - age
+                if c < 0 or chunk_rest[age] <= 0.0:
+                    continue
+                sl = c % n_chunks
+                if coh_entry[sl] != c:
+                    continue
+                for r in range(coh_lo[sl], coh_hi[sl]):
+                    j = large_rank[r]
+                    base = chunk_rest[age] * pos_size[j]
+                    settled += base
+                    val = base * price_abs
+                    v_pos += val
+                    bx = pos_bkr_x[j]
+                    pnl = dirsign * val + fee * val - (bx * base if np.isfinite(bx) else 0.0)
+                    if pnl >= 0.0:
+                        g_r += pnl
+                    else:
+                        s_r -= pnl
+                    if record:
+                        pos_val[j] += val
+            for i in range(stop_ptr, set_stop):
+                base = stop_size[i]
+                settled += base
+                val = base * price_abs
+                v_stop += val
+                if record:
+                    stop_val[i] += val
             n_liq += set_pos - pos_ptr
             n_stop += set_stop - stop_ptr
-            liq_usd += price_abs * s_pos
-            stop_usd += price_abs * s_stop
-            net += price_x * s_pos - s_bkr + fee * price_abs * s_pos
-            settled = s_pos + s_stop
-            unfilled += settled
+            unfilled += need + settled
         else:
             set_pos = pos_ptr
             set_stop = stop_ptr
-        if q > 0.0 or settled > 0.0:
-            # adding the round's net and clipping at zero is "gains first, then shortfalls"
-            fund += net
-            if fund < 0.0:
-                bad -= fund
-                fund = 0.0
+        # one addition per round to each total, so that a cascade stepped one round per
+        # call (contagion) does the same operations in the same order
+        liq_usd += v_pos
+        stop_usd += v_stop
+        # accounting: shortfalls draw on the opening fund only; gains are credited after
+        if s_r > left:
+            bad += s_r - left
+            left = 0.0
+        else:
+            left -= s_r
+        gains += g_r
+        shortfalls += s_r
+        fund = left + gains
         if record:
             if k >= trace.shape[0]:
                 bigger = np.empty((2 * trace.shape[0], N_TRACE))
@@ -324,7 +448,6 @@ def cascade_kernel(  # pragma: no cover - compiled
                 ib = last
                 cur_rem = 0.0
             cur_rem += refill * filled
-    _ = n_pos
     return (
         shock_x,
         price_x,
@@ -341,6 +464,12 @@ def cascade_kernel(  # pragma: no cover - compiled
         cur_rem,
         scale,
         trace[: k if record else 0],
+        gains,
+        shortfalls,
+        pos_val,
+        pos_book,
+        stop_val,
+        stop_book,
     )
 
 
@@ -352,13 +481,12 @@ def fragility_kernel(  # pragma: no cover - compiled
     lvl_q: FloatArray,
     lvl_key: FloatArray,
     pos_key: FloatArray,
-    cum_size: FloatArray,
-    cum_bkr: FloatArray,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    pos_large: Any,
     large_rank: IntArray,
-    large_cum_size: FloatArray,
-    large_cum_bkr: FloatArray,
     stop_key: FloatArray,
-    cum_stop: FloatArray,
+    stop_size: FloatArray,
     shocks_x: FloatArray,
     shock_kind: int,
     dirsign: float,
@@ -389,13 +517,12 @@ def fragility_kernel(  # pragma: no cover - compiled
             lvl_q,
             lvl_key,
             pos_key,
-            cum_size,
-            cum_bkr,
+            pos_size,
+            pos_bkr_x,
+            pos_large,
             large_rank,
-            large_cum_size,
-            large_cum_bkr,
             stop_key,
-            cum_stop,
+            stop_size,
             shock_kind,
             shocks_x[i],
             dirsign,

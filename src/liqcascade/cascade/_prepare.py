@@ -66,13 +66,12 @@ class PreparedSide:
             self.lvl_q,
             self.lvl_key,
             self.pos_key,
-            self.cum_size,
-            self.cum_bkr,
+            self.pos_size,
+            self.pos_bkr_x,
+            self.pos_large,
             self.large_rank,
-            self.large_cum_size,
-            self.large_cum_bkr,
             self.stop_key,
-            self.cum_stop,
+            self.stop_size,
         )
 
 

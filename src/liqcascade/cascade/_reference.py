@@ -1,5 +1,10 @@
 """The cascade in plain Python, written straight from DESIGN.md (the oracle).
 
+Issue 17 changed two of DESIGN.md's rules: within a round the triggered orders take
+the book one after another in trigger order (each at the VWAP of its own slice; what
+the book cannot absorb at the exhaustion price), and shortfalls are drawn on the
+opening fund only while surpluses and fees are credited after the cascade.
+
 Readable loops over levels, positions and stops; no sorting, no prefix sums. The
 numba kernel (:mod:`liqcascade.cascade._kernels`) must agree with it: the tests
 compare them on thousands of random cases. It also implements the extensions of
@@ -13,6 +18,11 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["cascade_py"]
+
+
+def _bkr_usd(bkr: float, base: float) -> float:
+    """``bankruptcy · base`` (USD); a bankruptcy price that is not finite counts as 0."""
+    return bkr * base if math.isfinite(bkr) else 0.0
 
 
 def cascade_py(
@@ -66,7 +76,10 @@ def cascade_py(
     Returns
     -------
     dict
-        DESIGN.md's keys plus, per position, ``pos_round`` (round it closed, 0 never),
+        DESIGN.md's keys, ``liquidation_surplus_usd`` (gross surpluses and fees credited
+        to the fund after the cascade) and ``shortfall_usd`` (gross closes beyond
+        bankruptcy, drawn on the opening fund), plus, per position, ``pos_round``
+        (round it closed, 0 never),
         ``pos_closed`` (base closed), ``pos_book`` (base the book filled; the rest
         closed at the exhaustion price), ``pos_notional`` (USD) and ``pos_settled``
         (closed by the settlement at the exhaustion price); the same per stop
@@ -143,6 +156,9 @@ def cascade_py(
     n_chunks = len(chunk_fractions)
     fund = insurance_fund
     bad_debt = 0.0
+    gains = 0.0  # surpluses and fees, credited after the cascade
+    shortfalls = 0.0  # closes beyond bankruptcy, drawn on the opening fund
+    first = 0  # first level of the moving side with size left
     liq_long = liq_short = stops_sell = stops_buy = 0.0
     n_liquidated = n_stops = 0
     unfilled = 0.0
@@ -182,41 +198,54 @@ def cascade_py(
         if withdrawal_fraction > 0.0:
             for i in range(n_levels):
                 remaining[i] = remaining[i] * (1.0 - withdrawal_fraction)
-        quantity = sum(o[2] for o in orders)
-        # walk the book best-first
-        need = quantity
+
+        # 3. fills by trigger priority: the round's orders take the book one after
+        # another, highest trigger first for a down move (lowest for an up move);
+        # ties: positions before stops, then input order
+        def order_key(o: tuple[str, int, float]) -> tuple[float, int, int]:
+            kind, idx, _ = o
+            trig = pos_liq[idx] if kind == "pos" else stop_trigger[idx]
+            return (-trig if down else trig, 0 if kind == "pos" else 1, idx)
+
+        orders.sort(key=order_key)
+        start_price = price
         filled = 0.0
         notional = 0.0
+        need_total = 0.0
         last = -1
-        for i in range(n_levels):
-            if need <= 0.0:
-                break
-            if remaining[i] <= 0.0:
-                continue
-            last = i
-            take = min(remaining[i], need)
-            filled += take
-            notional += levels[i] * take
-            remaining[i] = remaining[i] - take
-            need = need - take if take < need else 0.0
+        ran_out = False
+        p_x = price
+        # (kind, index, base, USD closed, base the book filled): what closes this round
+        closes: list[tuple[str, int, float, float, float]] = []
+        for kind, idx, base in orders:
+            need = base
+            got = 0.0
+            usd = 0.0
+            while need > 0.0 and first < n_levels:
+                if remaining[first] <= 0.0:
+                    first += 1
+                    continue
+                last = first
+                take = min(remaining[first], need)
+                got += take
+                usd += levels[first] * take
+                remaining[first] = remaining[first] - take
+                need = need - take if take < need else 0.0
+            if need > 0.0 and not ran_out:
+                # the book is out: P_x is the last level the round touched
+                ran_out = True
+                p_x = levels[last] if last >= 0 else start_price
+            filled += got
+            notional += usd
+            need_total += need
+            # the part the book could not absorb closes at the price reached
+            closes.append((kind, idx, base, usd + need * p_x if need > 0.0 else usd, got))
         if last >= 0:
             price = levels[last]
-        ran_out = need > 0.0
-        # 3. fills: every order of the round closes at a_k; what the book could not
-        # absorb is taken over at the price reached (P_x = price when it ran out)
+        vwap = notional / filled if filled > 0.0 else price
         if ran_out:
             book_exhausted = True
-            close = (notional + need * price) / quantity
-            unfilled += need
-        elif quantity > 0.0:
-            close = notional / filled
-        else:
-            close = price
-        fill_ratio = filled / quantity if quantity > 0.0 else 0.0
-        vwap = notional / filled if filled > 0.0 else price
-        # (kind, index, base, price, base the book filled): what closes in this round
-        closes = [(kind, idx, base, close, base * fill_ratio) for kind, idx, base in orders]
-        if ran_out:
+            unfilled += need_total
             # settlement: every position and stop still open whose trigger is at or
             # beyond P_x closes at P_x in this round, and the cascade ends
             mark = mark_price_weight * price + (1.0 - mark_price_weight) * index_price
@@ -229,12 +258,12 @@ def cascade_py(
                         pos_round[i] = k
                         pos_settled[i] = True
                         n_liquidated += 1
-                        closes.append(("pos", i, pos_size[i], price, 0.0))
+                        closes.append(("pos", i, pos_size[i], pos_size[i] * price, 0.0))
                         unfilled += pos_size[i]
                 elif large and chunks_done[i] < n_chunks:
                     rest = sum(chunk_fractions[chunks_done[i] :]) * pos_size[i]
                     chunks_done[i] = n_chunks
-                    closes.append(("pos", i, rest, price, 0.0))
+                    closes.append(("pos", i, rest, rest * price, 0.0))
                     unfilled += rest
             for j in range(n_stop):
                 if stop_side[j] == -moving_side and stop_round[j] == 0:
@@ -242,13 +271,11 @@ def cascade_py(
                         stop_round[j] = k
                         stop_settled[j] = True
                         n_stops += 1
-                        closes.append(("stop", j, stop_size[j], price, 0.0))
+                        closes.append(("stop", j, stop_size[j], stop_size[j] * price, 0.0))
                         unfilled += stop_size[j]
-        # 4. accounting: gains first, then shortfalls
-        gains = 0.0
-        shortfalls = 0.0
-        for kind, idx, base, at, book_part in closes:
-            usd = base * at
+        # 4. accounting: a close beyond bankruptcy draws its shortfall on the opening
+        # fund only; surpluses and fees are credited after the cascade
+        for kind, idx, base, usd, book_part in closes:
             if kind == "stop":
                 stop_closed[idx] += base
                 stop_notional[idx] += usd
@@ -263,25 +290,23 @@ def cascade_py(
             pos_book[idx] += book_part
             if down:
                 liq_long += usd
-                pnl = (at - pos_bkr[idx]) * base
+                pnl = usd - _bkr_usd(pos_bkr[idx], base)
             else:
                 liq_short += usd
-                pnl = (pos_bkr[idx] - at) * base
+                pnl = _bkr_usd(pos_bkr[idx], base) - usd
             pnl += liquidation_fee * usd
             if pnl >= 0.0:
                 gains += pnl
             else:
                 shortfalls += -pnl
-        fund += gains
-        fund -= shortfalls
-        if fund < 0.0:
-            bad_debt += -fund
-            fund = 0.0
+        bad_debt = max(0.0, shortfalls - insurance_fund)
+        fund = max(0.0, insurance_fund - shortfalls) + gains
         trace.append({"round": k, "price": price, "filled_base": filled, "vwap": vwap})
         if ran_out:
             break
         if refill_fraction > 0.0 and filled > 0.0 and last >= 0:
             remaining[last] += refill_fraction * filled
+            first = min(first, last)
 
     return {
         "initial_price": mid,
@@ -296,6 +321,8 @@ def cascade_py(
         "n_stops": n_stops,
         "insurance_fund_end": fund,
         "bad_debt_usd": bad_debt,
+        "liquidation_surplus_usd": gains,
+        "shortfall_usd": shortfalls,
         "book_exhausted": book_exhausted,
         "unfilled_base": unfilled,
         "trace": trace,

@@ -47,6 +47,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "n_stops",
     "insurance_fund_end",
     "bad_debt_usd",
+    "liquidation_surplus_usd",
     "book_exhausted",
     "unfilled_base",
     "trace",
@@ -73,7 +74,11 @@ class CascadeResult:
     stops_sell_usd, stops_buy_usd : float
         Stop notional closed, USD.
     insurance_fund_end, bad_debt_usd : float
-        Fund at the end and the shortfall it could not cover, USD.
+        Fund at the end and the shortfall it could not cover, USD. Shortfalls (closes
+        beyond bankruptcy) draw on the opening fund only; surpluses and fees are
+        credited after the cascade (the static book's conservative rule, issue 17):
+        ``insurance_fund_end = max(0, F0 − shortfall_usd) + liquidation_surplus_usd``,
+        ``bad_debt_usd = max(0, shortfall_usd − F0)``.
     book_exhausted : bool
         The moving side of the book ran out.
     unfilled_base : float
@@ -83,6 +88,9 @@ class CascadeResult:
     direction : {"down", "up"}
     insurance_fund_start : float
         ``F0``, USD.
+    liquidation_surplus_usd, shortfall_usd : float
+        Gross surpluses (margin left on liquidated positions, plus fees) credited after
+        the cascade, and gross shortfalls, USD.
     """
 
     initial_price: float
@@ -101,10 +109,14 @@ class CascadeResult:
     unfilled_base: float
     direction: str
     insurance_fund_start: float
+    liquidation_surplus_usd: float
+    shortfall_usd: float
     config: CascadeConfig
     _trace: FloatArray = field(repr=False)
     _prepared: PreparedMarket = field(repr=False)
     _book_state: tuple[int, float, float] = field(repr=False)
+    # per sorted position / stop: USD closed and base the book filled
+    _closes: tuple[FloatArray, FloatArray, FloatArray, FloatArray] = field(repr=False)
 
     # ------------------------------------------------------------------ headline
     @property
@@ -163,6 +175,7 @@ class CascadeResult:
             "n_stops": int(self.n_stops),
             "insurance_fund_end": float(self.insurance_fund_end),
             "bad_debt_usd": float(self.bad_debt_usd),
+            "liquidation_surplus_usd": float(self.liquidation_surplus_usd),
             "book_exhausted": bool(self.book_exhausted),
             "unfilled_base": float(self.unfilled_base),
             "trace": self.trace,
@@ -176,11 +189,12 @@ class CascadeResult:
         round that ran the book out), ``filled_base`` (base the book filled),
         ``vwap`` of that part (USD; ``P_x`` when the book filled nothing),
         ``ordered_base`` (base the round's triggers ordered), ``fill_ratio``
-        (filled / ordered), ``close_price`` (``a_k``, USD: every order triggered in the
-        round closes there), ``settled_base`` (base of the positions and stops settled
-        at ``P_x``), ``liquidation_base`` and ``stop_base`` (of the round's orders),
-        cumulative counts of closed positions and stops, ``insurance_fund`` after the
-        round (USD), ``book_exhausted`` (the round ran the book out) and
+        (filled / ordered), ``close_price`` (USD: the average close of the round's
+        orders; each order closes at the VWAP of its own slice), ``settled_base``
+        (base of the positions and stops settled at ``P_x``), ``liquidation_base`` and
+        ``stop_base`` (of the round's orders), cumulative counts of closed positions
+        and stops, ``insurance_fund`` after the round (USD: opening balance left plus
+        the gains so far), ``book_exhausted`` (the round ran the book out) and
         ``notional_usd`` (everything closed in the round, USD).
         """
         t = self._trace
@@ -222,12 +236,13 @@ class CascadeResult:
         n_rounds = t.shape[0]
         if n_rounds == 0:
             return rnd, closed, book, notional
+        # USD and book fills come from the kernel, order by order (fills by priority)
+        pos_val, pos_book = self._closes[0], self._closes[1]
+        notional[side.pos_index] = pos_val
+        book[side.pos_index] = pos_book
         ends = t[:, T_POS_END].astype(np.int64)
         set_ends = t[:, T_POS_SET].astype(np.int64)
         starts = np.concatenate([[0], set_ends[:-1]])
-        fr = t[:, T_FR]
-        close = t[:, T_CLOSE]
-        px = t[:, T_PRICE]
         ran_out = t[:, T_RAN_OUT] > 0
         chunks = np.asarray(self.config.chunk_fractions())
         rest = np.concatenate([np.cumsum(chunks[::-1])[::-1][1:], [0.0]])
@@ -241,8 +256,6 @@ class CascadeResult:
                 large = np.zeros(size.size, bool)
             small = ~large
             closed[idx[small]] = size[small]
-            book[idx[small]] = size[small] * fr[k]
-            notional[idx[small]] = size[small] * close[k]
             if large.any():
                 il, sz = idx[large], size[large]
                 for j, c in enumerate(chunks):
@@ -250,18 +263,14 @@ class CascadeResult:
                     if r >= n_rounds:
                         break
                     closed[il] += c * sz
-                    book[il] += c * sz * fr[r]
-                    notional[il] += c * sz * close[r]
                     if ran_out[r]:  # the chunks still open settle at P_x
                         closed[il] += rest[j] * sz
-                        notional[il] += rest[j] * sz * px[r]
                         break
             # settlement at the exhaustion price: whole positions
             ss = slice(int(ends[k]), int(set_ends[k]))
             sidx = side.pos_index[ss]
             rnd[sidx] = k + 1
             closed[sidx] = side.pos_size[ss]
-            notional[sidx] = side.pos_size[ss] * px[k]
         return rnd, closed, book, notional
 
     def position_outcomes(self) -> pd.DataFrame:
@@ -303,19 +312,15 @@ class CascadeResult:
         book = np.zeros(n)
         notional = np.zeros(n)
         t = self._trace
+        if t.shape[0]:
+            notional[side.stop_index] = self._closes[2]
+            book[side.stop_index] = self._closes[3]
         start = 0
         for k in range(t.shape[0]):
-            end, set_end = int(t[k, T_STOP_END]), int(t[k, T_STOP_SET])
-            idx = side.stop_index[start:end]
-            size = side.stop_size[start:end]
+            set_end = int(t[k, T_STOP_SET])
+            idx = side.stop_index[start:set_end]
             rnd[idx] = k + 1
-            closed[idx] = size
-            book[idx] = size * t[k, T_FR]
-            notional[idx] = size * t[k, T_CLOSE]
-            sidx = side.stop_index[end:set_end]
-            rnd[sidx] = k + 1
-            closed[sidx] = side.stop_size[end:set_end]
-            notional[sidx] = side.stop_size[end:set_end] * t[k, T_PRICE]
+            closed[idx] = side.stop_size[start:set_end]
             start = set_end
         return rnd, closed, book, notional
 

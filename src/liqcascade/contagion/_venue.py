@@ -121,6 +121,8 @@ class VenueState:
         self.pos_ptr = 0
         self.stop_ptr = 0
         self.fund = float(venue.insurance_fund)
+        self.fund_open = self.fund  # opening balance left (shortfalls draw on it)
+        self.gains = 0.0  # surpluses and fees, credited after the cascade
         self.bad = 0.0
         self.liq_usd = 0.0
         self.stop_usd = 0.0
@@ -206,17 +208,16 @@ class VenueState:
             lvl_q,
             self.c_key[ib:],
             s.pos_key[pp:],
-            s.cum_size[pp:],
-            s.cum_bkr[pp:],
+            s.pos_size[pp:],
+            s.pos_bkr_x[pp:],
+            s.pos_large[pp:],
             s.large_rank,
-            s.large_cum_size,
-            s.large_cum_bkr,
             s.stop_key[sp:],
-            s.cum_stop[sp:],
+            s.stop_size[sp:],
             kind,
             float(value),
             self.dirsign,
-            self.fund,
+            self.fund_open,
             cfg.refill_fraction,
             0.0,
             1.0,
@@ -226,13 +227,18 @@ class VenueState:
             True,
         )
         (_shock_x, price_x, k, liq_usd, stop_usd, n_liq, n_stop) = r[:7]
-        (fund, bad, exhausted, unfilled, ib_new, cur, _scale, trace) = r[7:]
+        (_fund, bad, exhausted, unfilled, ib_new, cur, _scale, trace) = r[7:15]
+        gains, shortfalls = float(r[15]), float(r[16])
         self.price_x = float(price_x)
         self.ib = ib + int(ib_new)
         self.cur_rem = float(cur)
         self.pos_ptr = pp + int(n_liq)
         self.stop_ptr = sp + int(n_stop)
-        self.fund = float(fund)
+        # shortfalls draw on what is left of the opening fund; gains are credited
+        # after the cascade (the static accounting, issue 17)
+        self.fund_open = max(0.0, self.fund_open - shortfalls)
+        self.gains += gains
+        self.fund = self.fund_open + self.gains
         self.bad += float(bad)
         self.liq_usd += float(liq_usd)
         self.stop_usd += float(stop_usd)

@@ -3,9 +3,10 @@
 An exchange is its users' positions (a :class:`~liqcascade.positions.PositionBook`),
 an insurance fund ``F`` (USD), reserves held as a buffer ``b`` over liabilities
 (reserves ``R = L (1 + b)``) and a liquidation fee. Each scenario moves price by a
-shock; liquidations feed and draw the fund with DESIGN.md's accounting (a liquidated
-long gives ``(fill − bankruptcy) · size``; gains first, then shortfalls; what the fund
-cannot pay is bad debt ``B``).
+shock; liquidations draw and feed the fund with the static accounting of issue 17 (a
+liquidated long gives ``(fill − bankruptcy) · size``; shortfalls draw on the opening
+fund only and what it cannot pay is bad debt ``B = max(0, Σ shortfall − F)``; surpluses
+and fees are credited after the event: ``fund_end = max(0, F − Σ shortfall) + Σ gain``).
 
 Two engines:
 
@@ -19,8 +20,9 @@ Two engines:
   (DESIGN.md's reference semantics) alone.
 - ``"path"``: a gap to the shocked price ``P1 = P0 (1 + shock)`` where every triggered
   position fills at ``P1`` with no further impact — the cascade on an infinitely deep
-  book (usually less bad debt than the cascade; not always: a deeper cascade also
-  liquidates positions whose margin surplus refills the fund).
+  book (never more bad debt than the static cascade: each triggered position closes
+  at ``P1``, at or better than its cascade fill, and the cascade closes at least the
+  same positions).
 
 Reserve stress: the exchange absorbs the bad debt from its reserves instead of
 auto-deleveraging: ``reserves − liabilities − B`` must stay >= 0, i.e. the buffer must
@@ -398,11 +400,12 @@ def _path_outcome(pos: PositionBook, p0: float, shock: float, fund0: float, fee:
         contrib = (pos.bankruptcy_price - p1) * pos.size
     notional = pos.size[trig] * p1
     c = contrib[trig]
-    gains = float(c[c > 0].sum()) + fee * float(notional.sum())
+    c = c + fee * notional  # the fee is part of each position's result, as in the cascade
+    gains = float(c[c > 0].sum())
     shortfall = float(-c[c < 0].sum())
-    fund = fund0 + gains - shortfall
-    bad = max(0.0, -fund)
-    fund = max(0.0, fund)
+    # shortfalls draw on the opening fund only; gains are credited after (issue 17)
+    bad = max(0.0, shortfall - fund0)
+    fund = max(0.0, fund0 - shortfall) + gains
     fill = np.full(len(pos), p1)
     return _Run(p1, fund, bad, int(trig.sum()), float(notional.sum()), trig, fill, False)
 
