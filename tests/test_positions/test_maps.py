@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from floats import assert_same
 from liqcascade.errors import InputError
 from liqcascade.positions import (
     BUY,
@@ -242,21 +241,3 @@ def test_heatmap_from_books_conserves_in_grid_totals() -> None:
     assert df[list(KINDS)].to_numpy().sum() == pytest.approx(hm.amounts.sum())
     assert hm.summary()["n_times"] == 3
     assert len(hm.plot().data) == 2
-
-
-def test_estimated_books_equal_estimate_book() -> None:
-    import warnings
-
-    from liqcascade.positions._maps import estimate_at, estimated_books
-
-    times = [pd.Timestamp("2025-02-10 08:00", tz="UTC"), pd.Timestamp("2025-07-30", tz="UTC")]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        fast = estimated_books(times)
-        for t, b in zip(times, fast, strict=True):
-            ref, _ = estimate_at(t)
-            assert len(b) == len(ref)
-            for name in ("side", "size", "entry_price", "liq_price", "opened_ms"):
-                assert_same(getattr(b, name), getattr(ref, name))
-    with pytest.raises(InputError, match="before the first open interest"):
-        estimated_books([pd.Timestamp("2020-01-01", tz="UTC")])

@@ -79,8 +79,9 @@ def test_windows_use_the_finest_bundled_bars() -> None:
     }
     bars, src, _ = replay_bars("2022-12-05/2022-12-06")
     assert src == "eth_1m_2022_12" and len(bars) == 2 * 24 * 60
-    with pytest.raises(InputError, match="--window"):
+    with pytest.raises(InputError, match=r"^window: not a date range") as e:
         replay_bars("2019-13-01/x")
+    assert e.value.param == "window"
 
 
 def test_shock_grid_monotone_and_priced(market: StressMarket, pf: Any) -> None:
@@ -192,19 +193,19 @@ def test_batch_mixes_results_and_failures(market: StressMarket, pf: Any) -> None
 
 
 def test_bad_options(market: StressMarket, pf: Any) -> None:
-    with pytest.raises(InputError, match="^paths must be > 0") as e:
+    with pytest.raises(InputError, match=r"^paths must be > 0") as e:
         monte_carlo(pf, market, paths=0)
     assert e.value.param == "paths"
-    with pytest.raises(InputError, match="^horizon_days must be > 0") as e:
+    with pytest.raises(InputError, match=r"^horizon_days must be > 0") as e:
         monte_carlo(pf, market, horizon_days=-1)
     assert e.value.param == "horizon_days"
-    with pytest.raises(InputError, match="^method must be one of") as e:
+    with pytest.raises(InputError, match=r"^method must be one of") as e:
         monte_carlo(pf, market, method="bootstrap")
     assert e.value.param == "method"
-    with pytest.raises(InputError, match="^shocks: ") as e:
+    with pytest.raises(InputError, match=r"^shocks: ") as e:
         shock_grid(pf, market, [])
     assert e.value.param == "shocks"
-    with pytest.raises(InputError, match="^window must be one of") as e:
+    with pytest.raises(InputError, match=r"^window must be one of") as e:
         replay(pf, market, "nope")
     assert e.value.param == "window"
     with pytest.raises(InputError, match="model must be one of"):

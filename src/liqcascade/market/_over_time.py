@@ -17,11 +17,13 @@ of the report, for ETH and BTC alike.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
+from liqcascade.book._calibrate import book_from_totals, book_totals_at, depth_beta
+from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
 from liqcascade.market._params import BINANCE_BOOK_SHARE
@@ -60,6 +62,12 @@ class MarketBook:
         What the stops leave to liquidation.
     stops : StopBook
         The modelled stops.
+    depth : OrderBook
+        The calibrated depth around ``price`` (the market's ``book``: the all-venue
+        totals of the bar closed by then, scaled by the venue's share).
+    modelled : ModelledStops or None
+        The stop model's detail (each stop's component and parent position); None
+        without stops.
     """
 
     as_of: pd.Timestamp
@@ -67,6 +75,8 @@ class MarketBook:
     whole: PositionBook
     positions: PositionBook
     stops: StopBook
+    depth: OrderBook
+    modelled: Any = None
 
 
 def _labels(times: Iterable[Any], index: pd.DatetimeIndex) -> list[pd.Timestamp]:
@@ -122,6 +132,11 @@ def market_books(
         )
     if inputs is None:
         inputs = load_market_inputs(spec.asset, store=spec.store)
+    if spec.params is None:  # read the calibration file once, not once per date
+        from liqcascade.positions._expanding import load_asset_calibration
+
+        cal = load_asset_calibration(inputs.asset, spec.calibration)
+        spec = replace(spec, params=cal, calibration=None)
     oi_all = inputs.open_interest
     labels = sorted(set(_labels(times, pd.DatetimeIndex(oi_all.index))))
     if not labels:
@@ -132,6 +147,8 @@ def market_books(
     hourly = closed_by(inputs.prices, last + _BAR, _HOUR)
     bars_all = ohlc_bars(hourly, "4h")
     share = BINANCE_BOOK_SHARE if spec.share is None else float(spec.share)
+    depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)
+    beta = depth_beta(inputs.asset)
     symbol = f"{inputs.asset}USDT"
     groups: dict[Any, tuple[Any, list[pd.Timestamp]]] = {}
     for lab in labels:  # one walk per fitted parameter set (per fit, not per date)
@@ -160,8 +177,11 @@ def market_books(
             assert ms.positions is not None
             pos, st = ms.positions, ms.stops
         else:
-            pos, st = book, StopBook.empty()
-        out.append(MarketBook(lab, mid, book, pos, st))
+            ms, pos, st = None, book, StopBook.empty()
+        depth = book_from_totals(
+            book_totals_at(inputs.book_totals, lab + _BAR), mid, beta=beta, scale=depth_scale
+        )
+        out.append(MarketBook(lab, mid, book, pos, st, depth, ms))
         if on_step is not None:
             on_step(1)
     return out
