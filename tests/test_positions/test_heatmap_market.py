@@ -128,3 +128,20 @@ def test_liqmap_bad_bucket_names_the_flag() -> None:
     assert r.exit_code == 2 and r.stderr.startswith("error: --bucket must be in (0, 0.5]")
     r = run_cli("liqmap", "--bucket", "0.01", "--range", "0.005", "--json")
     assert r.exit_code == 2 and "--range must be >= --bucket" in r.stderr
+
+
+def test_report_liqmap_section_btc_draws_the_markets_book() -> None:
+    from liqcascade.report import _liqmap_section
+    from liqcascade.report._section import ReportContext
+
+    ctx = ReportContext(quick=True, asset="BTC")
+    sec = _liqmap_section.section(ctx)
+    s = sec.summary
+    assert s["heatmap"] is not None and s["heatmap"]["n_times"] == 15
+    # the map is the market's book at the last bar: positions and stops
+    m = ctx.market
+    assert s["n_positions"] == len(m.positions) and s["n_stops"] == len(m.stops)
+    assert m.whole_positions is not None
+    whole = float((m.whole_positions.size * m.mid).sum())
+    assert s["whole_book_usd"] == pytest.approx(whole, rel=1e-9)
+    assert len(sec.figures) == 2

@@ -189,12 +189,18 @@ def test_bad_arguments() -> None:
     book = _book([1], [1.0], [1900.0])
     with pytest.raises(InputError, match="price is required"):
         liquidation_map(book)
-    with pytest.raises(InputError, match="--bucket"):
+    with pytest.raises(InputError, match=r"^bucket must be in \(0, 0.5\]") as e:
         liquidation_map(book, price=2000.0, bucket=0)
-    with pytest.raises(InputError, match="--range"):
+    assert e.value.param == "bucket"
+    with pytest.raises(InputError, match=r"^range_ must be in \(0, 1\)") as e:
         liquidation_map(book, price=2000.0, range_=1.5)
-    with pytest.raises(InputError, match="price must be"):
+    assert e.value.param == "range_"
+    with pytest.raises(InputError, match=r"^range_ must be >= bucket") as e:
+        liquidation_map(book, price=2000.0, bucket=0.02, range_=0.01)
+    assert e.value.params == ("range_", "bucket")
+    with pytest.raises(InputError, match="price must be") as e:
         liquidation_map(book, price=float("nan"))
+    assert e.value.param == "price"
 
 
 def test_unliquidatable_positions_counted() -> None:
