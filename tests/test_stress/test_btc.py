@@ -159,3 +159,15 @@ def test_cli_btc_montecarlo(data_dir: Path) -> None:
     r = run_cli(*args, "--scenario", "shock", "--shocks", "-5%")
     assert r.exit_code == 0, r.stderr
     assert "BTC market" in r.stdout and "BTC →" in r.stdout
+
+
+def test_library_seed_and_path_errors_name_the_parameter(btc: StressMarket, pf: Any) -> None:
+    with pytest.raises(InputError, match=r"^seed must be >= 0") as e:
+        monte_carlo(pf, btc, paths=10, seed=-1)
+    assert e.value.param == "seed"
+    with pytest.raises(InputError) as e:
+        monte_carlo(pf, btc, paths=10**12)
+    assert e.value.param == "paths" and str(e.value).startswith("paths")
+    with pytest.raises(InputError) as e:
+        stress_book("not a book")  # type: ignore[arg-type]
+    assert e.value.param == "positions"

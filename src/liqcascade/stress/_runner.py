@@ -150,8 +150,14 @@ def run_paths(
     """
     if n_paths <= 0:
         raise InputError(f"n_paths must be > 0 (got {n_paths})", param="n_paths")
-    check_seed(seed, "seed")
-    check_count("n_paths", n_paths, stress_path_bytes(len(spec.model.assets)))
+    try:
+        check_seed(seed, "seed")
+    except InputError as exc:
+        raise InputError(str(exc), param="seed") from None
+    try:
+        check_count("n_paths", n_paths, stress_path_bytes(len(spec.model.assets)))
+    except InputError as exc:
+        raise InputError(str(exc), param="n_paths") from None
     if backend not in BACKENDS:
         raise InputError(
             f"backend must be one of {', '.join(BACKENDS)} (got {backend!r})", param="backend"

@@ -624,10 +624,16 @@ def monte_carlo(
         raise InputError(f"paths must be > 0 (got {paths})", param="paths")
     if horizon_days <= 0:
         raise InputError(f"horizon_days must be > 0 (got {horizon_days})", param="horizon_days")
-    check_seed(seed, "seed")
     main = market.asset
     assets = [main] + [a for a in portfolio.assets if a != main]
-    check_count("paths", int(paths), stress_path_bytes(len(assets), len(portfolio)))
+    try:
+        check_seed(seed, "seed")
+    except InputError as exc:
+        raise InputError(str(exc), param="seed") from None
+    try:
+        check_count("paths", int(paths), stress_path_bytes(len(assets), len(portfolio)))
+    except InputError as exc:
+        raise InputError(str(exc), param="paths") from None
     jm = fit_joint_model(
         assets,
         market.prices,
