@@ -91,8 +91,9 @@ def test_btc_runs_like_eth(cli: Any, cmd: tuple[str, ...]) -> None:
     assert r.json()["market"]["asset"] == "BTC"
 
 
-def test_stress_says_btc_is_not_supported(cli: Any, tmp_path: Path) -> None:
+def test_stress_runs_on_btcs_market(cli: Any, tmp_path: Path) -> None:
     pf = tmp_path / "p.csv"
     pf.write_text("symbol,side,size,entry_price,leverage\nBTCUSDT,long,1,100000,3\n")
     r = cli("stress", "--portfolio", str(pf), "--asset", "BTC", "--scenario", "shock", "--json")
-    assert r.exit_code == 2 and "not supported yet" in r.stderr
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["market"]["asset"] == "BTC" and r.json()["asset"] == "BTC"

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from floats import assert_same
 from liqcascade.errors import InputError
 from liqcascade.positions import (
     BUY,
@@ -190,12 +189,18 @@ def test_bad_arguments() -> None:
     book = _book([1], [1.0], [1900.0])
     with pytest.raises(InputError, match="price is required"):
         liquidation_map(book)
-    with pytest.raises(InputError, match="--bucket"):
+    with pytest.raises(InputError, match=r"^bucket must be in \(0, 0.5\]") as e:
         liquidation_map(book, price=2000.0, bucket=0)
-    with pytest.raises(InputError, match="--range"):
+    assert e.value.param == "bucket"
+    with pytest.raises(InputError, match=r"^range_ must be in \(0, 1\)") as e:
         liquidation_map(book, price=2000.0, range_=1.5)
-    with pytest.raises(InputError, match="price must be"):
+    assert e.value.param == "range_"
+    with pytest.raises(InputError, match=r"^range_ must be >= bucket") as e:
+        liquidation_map(book, price=2000.0, bucket=0.02, range_=0.01)
+    assert e.value.params == ("range_", "bucket")
+    with pytest.raises(InputError, match="price must be") as e:
         liquidation_map(book, price=float("nan"))
+    assert e.value.param == "price"
 
 
 def test_unliquidatable_positions_counted() -> None:
@@ -242,21 +247,3 @@ def test_heatmap_from_books_conserves_in_grid_totals() -> None:
     assert df[list(KINDS)].to_numpy().sum() == pytest.approx(hm.amounts.sum())
     assert hm.summary()["n_times"] == 3
     assert len(hm.plot().data) == 2
-
-
-def test_estimated_books_equal_estimate_book() -> None:
-    import warnings
-
-    from liqcascade.positions._maps import estimate_at, estimated_books
-
-    times = [pd.Timestamp("2025-02-10 08:00", tz="UTC"), pd.Timestamp("2025-07-30", tz="UTC")]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        fast = estimated_books(times)
-        for t, b in zip(times, fast, strict=True):
-            ref, _ = estimate_at(t)
-            assert len(b) == len(ref)
-            for name in ("side", "size", "entry_price", "liq_price", "opened_ms"):
-                assert_same(getattr(b, name), getattr(ref, name))
-    with pytest.raises(InputError, match="before the first open interest"):
-        estimated_books([pd.Timestamp("2020-01-01", tz="UTC")])

@@ -202,10 +202,15 @@ def test_run_paths_refuses_before_simulating(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setenv("LIQCASCADE_MEMORY_LIMIT", "1GB")
     spec = SimpleNamespace(model=SimpleNamespace(assets=("ETH",)))  # never simulated
-    with pytest.raises(InputError, match=r"^--paths 100000000 needs about .* 1\.0 GB available"):
+    # the library names its parameters; the command line shows them as flags
+    with pytest.raises(
+        InputError, match=r"^n_paths 100000000 needs about .* 1\.0 GB available"
+    ) as e:
         run_paths(spec, 100_000_000, 0)  # type: ignore[arg-type]
-    with pytest.raises(InputError, match=r"^--seed must be >= 0 \(got -3\)"):
+    assert e.value.param == "n_paths"
+    with pytest.raises(InputError, match=r"^seed must be >= 0 \(got -3\)") as e:
         run_paths(spec, 10, -3)  # type: ignore[arg-type]
+    assert e.value.param == "seed"
 
 
 # -- the estimates themselves -------------------------------------------------------------------

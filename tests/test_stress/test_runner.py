@@ -95,10 +95,12 @@ def test_var_es_converge_from_50k_to_100k(market: StressMarket, fits: Any) -> No
 def test_bad_runner_options(spec: PathSpec) -> None:
     from liqcascade.errors import InputError
 
-    with pytest.raises(InputError, match="--paths must be > 0"):
+    with pytest.raises(InputError, match=r"^n_paths must be > 0") as e:
         run_paths(spec, 0, seed=1)
-    with pytest.raises(InputError, match="--backend"):
+    assert e.value.param == "n_paths"
+    with pytest.raises(InputError, match=r"^backend must be one of") as e:
         run_paths(spec, 10, seed=1, backend="ray")
+    assert e.value.param == "backend"
 
 
 def test_groups_are_consecutive_near_equal_runs_of_chunks() -> None:

@@ -63,16 +63,19 @@ def _render(result: dict[str, Any]) -> None:
 
 
 def _write_figures(
-    out: Path, lmap: Any, asset: str, t_book: pd.Timestamp | None, days: int, estimated: bool
+    out: Path, lmap: Any, asset: str, t_book: pd.Timestamp | None, days: int, state: Any
 ) -> dict[str, str]:
-    from liqcascade.positions import heatmap
+    from liqcascade.market import market_heatmap
 
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
     figs = {"liqmap": lmap.plot()}
-    if estimated and t_book is not None and days > 0:
-        with _common.progress("heatmap", total=None):
-            hm = heatmap(t_book - pd.Timedelta(days=days), t_book, asset=asset.upper())
+    estimated = state is not None
+    if estimated and state.book_model != "identified" and days > 0:
+        _common.info("the heatmap is drawn for the identified book only: --out writes the map")
+    elif estimated and t_book is not None and days > 0:
+        with _common.progress("heatmap", total=None):  # the market's book at each day
+            hm = market_heatmap(t_book - pd.Timedelta(days=days), t_book, asset=asset.upper())
         figs["heatmap"] = hm.plot()
     elif not estimated:
         _common.info("an explicit book has no history: --out writes the map only, no heatmap")
@@ -177,7 +180,7 @@ def register(app: typer.Typer) -> None:
         result = run.to_dict()
         if out is not None:
             result["files"] = _write_figures(
-                out, run.map, asset, run.as_of, heatmap_days, run.estimated
+                out, run.map, asset, run.as_of, heatmap_days, run.state
             )
         _common.emit(result, as_json, _render)
 

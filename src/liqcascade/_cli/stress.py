@@ -16,7 +16,8 @@ def _render(result: dict[str, Any]) -> None:
 
     out = _common.stdout
     out.print(
-        f"[bold]stress[/] {result['scenario']} ({result['label']}), {result['paths']:,} "
+        f"[bold]stress[/] {result['asset']} market, {result['scenario']} ({result['label']}), "
+        f"{result['paths']:,} "
         f"path(s), seed {result['seed']}"
     )
     t = Table(show_header=False, box=None)
@@ -41,7 +42,7 @@ def _render(result: dict[str, Any]) -> None:
     out.print(p)
     for row in result.get("shocks", []):
         out.print(
-            f"  shock {row['shock']:+.0%}: ETH → {row['eth_price_after']:,.0f}, "
+            f"  shock {row['shock']:+.0%}: {row['asset']} → {row['price_after']:,.0f}, "
             f"liquidations {row['market_liquidations_usd'] / 1e6:,.1f}M USD, "
             f"PnL {row['portfolio_pnl_usd']:,.0f} USD"
         )
@@ -76,7 +77,9 @@ _Portfolio = Annotated[
 _Asset = Annotated[
     str,
     typer.Option(
-        "--asset", help="Market whose estimated book cascades (ETH; BTC not supported yet)."
+        "--asset",
+        help="Market whose estimated book cascades: ETH or BTC (each its own book, depth, "
+        "liquidity calibration and return model).",
     ),
 ]
 _Scenario = Annotated[str, typer.Option("--scenario", help="shock | replay | montecarlo.")]

@@ -23,6 +23,7 @@ from liqcascade.market._inputs import (
     ohlc_bars,
     price_at,
 )
+from liqcascade.market._over_time import MarketBook, market_books, market_heatmap
 from liqcascade.market._params import (
     BINANCE_BOOK_SHARE,
     EXCHANGE_OI_SHARE,
@@ -35,6 +36,7 @@ __all__ = [
     "BINANCE_BOOK_SHARE",
     "EXCHANGE_OI_SHARE",
     "MARKET_PARAMS_FILE",
+    "MarketBook",
     "MarketInputs",
     "MarketSpec",
     "MarketState",
@@ -42,7 +44,9 @@ __all__ = [
     "bundled_book_totals",
     "estimated_market",
     "load_market_inputs",
+    "market_books",
     "market_from_inputs",
+    "market_heatmap",
     "market_params",
     "ohlc_bars",
     "price_at",

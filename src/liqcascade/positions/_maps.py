@@ -42,15 +42,21 @@ def _edges(price: float, bucket: float, range_: float) -> FloatArray:
 
 def _check(price: float, bucket: float, range_: float) -> None:
     if not (np.isfinite(price) and price > 0):
-        raise InputError(f"price must be finite and > 0 (got {price})")
+        raise InputError(f"price must be finite and > 0 (got {price})", param="price")
     if not (np.isfinite(bucket) and 0 < bucket <= 0.5):
-        raise InputError(f"--bucket must be in (0, 0.5] (got {bucket})")
+        raise InputError(f"bucket must be in (0, 0.5] (got {bucket})", param="bucket")
     if not (np.isfinite(range_) and 0 < range_ < 1):
-        raise InputError(f"--range must be in (0, 1) (got {range_})")
+        raise InputError(f"range_ must be in (0, 1) (got {range_})", param="range_")
     if range_ < bucket:
-        raise InputError(f"--range must be >= --bucket (got range {range_}, bucket {bucket})")
+        raise InputError(
+            f"range_ must be >= bucket (got range_ {range_}, bucket {bucket})",
+            param=("range_", "bucket"),
+        )
     if round(range_ / bucket) > 100_000:
-        raise InputError(f"--range / --bucket gives too many buckets ({range_ / bucket:.0f})")
+        raise InputError(
+            f"range_ / bucket gives too many buckets ({range_ / bucket:.0f})",
+            param=("range_", "bucket"),
+        )
 
 
 def _bin_all(
@@ -410,7 +416,7 @@ class LiquidationMap:
         range) it is summed over the positions themselves.
         """
         if kind not in KINDS:
-            raise InputError(f"kind must be one of {KINDS} (got {kind!r})")
+            raise InputError(f"kind must be one of {KINDS} (got {kind!r})", param="kind")
         level = float(level)
         j = int(np.searchsorted(self.edges, level))
         if j < self.edges.shape[0] and self.edges[j] == level:
@@ -816,7 +822,7 @@ def heatmap_from_books(
     """
     snaps = list(snapshots)
     if not snaps:
-        raise InputError("heatmap: no snapshots")
+        raise InputError("snapshots: no snapshot to draw", param="snapshots")
     prices = np.array([float(s[3]) for s in snaps])
     lo = prices.min() * (1 - range_)
     hi = prices.max() * (1 + range_)
@@ -831,157 +837,3 @@ def heatmap_from_books(
     return LiquidationHeatmap(
         times=times, edges=edges, amounts=amounts, price=prices, bucket=bucket
     )
-
-
-def heatmap(
-    start: Any,
-    end: Any,
-    *,
-    asset: str = "ETH",
-    freq: str = "1D",
-    bucket: float = 0.005,
-    range_: float = 0.2,
-    params: Any = None,
-    with_stops: bool = True,
-    stop_weights: Any = None,
-) -> LiquidationHeatmap:
-    """Price × time heatmap of the estimated book (and modelled stops) over a period.
-
-    The estimated book (:func:`liqcascade.positions.estimate_book`) is taken at each
-    ``freq`` step from ``start`` to ``end`` (from one estimation run's snapshots when
-    :func:`liqcascade.positions.run_estimation` offers them, else re-estimated at each
-    date), its stops modelled (:func:`model_stops`), and binned on one price grid.
-
-    Parameters
-    ----------
-    start, end : datetime-like
-        Period (UTC, inclusive).
-    asset : str, default "ETH"
-        Bundled asset.
-    freq : str, default "1D"
-        Snapshot spacing (pandas offset).
-    bucket, range_ : float
-        Relative bucket width and half-range around the period's price range.
-    params : optional
-        Estimation parameters passed to ``estimate_book``.
-    with_stops : bool, default True
-        Include modelled stops.
-    stop_weights : StopModelWeights, optional
-        Stop-model settings.
-    """
-    from liqcascade.positions._stops import default_stop_prices, model_stops
-
-    snaps = list(estimated_snapshots(start, end, asset=asset, freq=freq, params=params))
-    if not snaps:
-        raise InputError(f"heatmap: no estimated book between {start} and {end}")
-    px = default_stop_prices(asset, as_of=snaps[-1][0]) if with_stops else None
-    rows: list[tuple[Any, PositionBook, StopBook | None, float]] = []
-    for ts, book, price in snaps:
-        st = model_stops(book, px, ts, weights=stop_weights) if px is not None else None
-        rows.append((ts, book, st, price))
-    return heatmap_from_books(rows, bucket=bucket, range_=range_)
-
-
-def estimated_snapshots(
-    start: Any, end: Any, *, asset: str = "ETH", freq: str = "1D", params: Any = None
-) -> Iterable[tuple[pd.Timestamp, PositionBook, float]]:
-    """``(ts, estimated book, close price)`` at each ``freq`` step of ``[start, end]``."""
-    from liqcascade.positions._stops import default_stop_prices
-
-    s = pd.Timestamp(start)
-    e = pd.Timestamp(end)
-    s = s.tz_localize("UTC") if s.tzinfo is None else s.tz_convert("UTC")
-    e = e.tz_localize("UTC") if e.tzinfo is None else e.tz_convert("UTC")
-    step = pd.Timedelta(freq)
-    if not step > pd.Timedelta(0):
-        raise InputError(f"heatmap: freq must be a positive duration (got {freq!r})")
-    from liqcascade.positions import _estimate as est
-
-    # no estimated book before the first open interest
-    s = max(s, pd.Timestamp(est.default_inputs(asset)[0].index[0]))
-    if e < s:
-        raise InputError(f"heatmap: end {e.isoformat()} is before start {s.isoformat()}")
-    n = int((e - s) / step)
-    times = [e - i * step for i in range(n, -1, -1)]  # anchored at the end
-    bars = default_stop_prices(asset, as_of=e, days=int((e - s) / pd.Timedelta(days=1)) + 2)
-    for t, book in zip(times, estimated_books(times, asset=asset, params=params), strict=True):
-        sub = bars[bars.index <= t]
-        if sub.empty:
-            continue
-        yield t, book, float(sub["close"].iloc[-1])
-
-
-def _resolve_params(params: Any) -> tuple[Any, str]:
-    """The estimation parameters to use and their label (calibrated unless given)."""
-    import warnings
-
-    from liqcascade.positions._estimate import EstimationParams
-
-    if params is not None:
-        return params, "given"
-    try:
-        from liqcascade.positions._calibrate import load_calibrated
-
-        return load_calibrated().params, "calibrated"
-    except (FileNotFoundError, ImportError) as exc:
-        warnings.warn(
-            f"calibrated estimation parameters unavailable ({exc}); using the uncalibrated "
-            "default recipe",
-            UserWarning,
-            stacklevel=3,
-        )
-        return EstimationParams(), "uncalibrated default"
-
-
-def estimated_books(
-    times: Iterable[Any], *, asset: str = "ETH", params: Any = None
-) -> list[PositionBook]:
-    """The estimated book at each of ``times``, from one preparation of the inputs.
-
-    Equal to ``estimate_book(t, params=params, asset=asset)`` for each ``t`` (the tests
-    hold them equal): the bundled inputs are joined once and each date walks the
-    prefix of bars opening at or before it.
-    """
-    from liqcascade.positions import _estimate as est
-
-    p, _ = _resolve_params(params)
-    oi, ohlc = est.default_inputs(asset)
-    df, n_seed = est.prepare_inputs(oi, ohlc, p)
-    signal = est.split_signal(p, pd.DatetimeIndex(df.index), None)
-    idx = pd.DatetimeIndex(df.index)
-    first_oi = oi.index.min()
-    out: list[PositionBook] = []
-    for t in times:
-        ts = pd.Timestamp(t)
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        if ts < first_oi:
-            raise InputError(f"as_of {ts.isoformat()} is before the first open interest")
-        n = int(idx.searchsorted(ts, side="right"))
-        out.append(est.run_prepared(df.iloc[:n], n_seed, signal[:n], p).book)
-    return out
-
-
-def estimate_at(
-    as_of: Any,
-    *,
-    asset: str = "ETH",
-    params: Any = None,
-    oi: pd.DataFrame | None = None,
-    prices: pd.DataFrame | None = None,
-) -> tuple[PositionBook, str]:
-    """The estimated book at ``as_of`` and which parameters gave it.
-
-    Uses :func:`liqcascade.positions.estimate_book` (the shipped calibrated parameters
-    by default; ``oi``/``prices`` default to the bundled series). If the calibrated
-    parameters cannot be loaded, falls back to the uncalibrated default recipe with a
-    :class:`UserWarning`.
-
-    Returns
-    -------
-    (PositionBook, str)
-        The book and ``"calibrated"``, ``"uncalibrated default"`` or ``"given"``.
-    """
-    from liqcascade.positions._estimate import estimate_book
-
-    p, which = _resolve_params(params)
-    return estimate_book(as_of, params=p, asset=asset, oi=oi, prices=prices), which

@@ -1,20 +1,19 @@
 """Transparency metrics: daily leverage, stop density, concentration, distance to cascade.
 
 Computed once a day (20:00 UTC bar) over the bundled derivatives period (open interest
-2024-11-22 → 2025-07-31) from the estimated book of that day
-(:func:`liqcascade.positions._maps.estimated_books`: one preparation of the inputs,
-each day walks its prefix), its modelled stops, its liquidation map and one cascade
-preparation per day:
+2024-11-22 → 2025-07-31), for ETH or BTC, from the market's book of that day (the
+identified book :func:`liqcascade.market.estimated_market` holds then, from
+:func:`liqcascade.market.market_books`: one walk per monthly fit), its modelled
+stops, its liquidation map and one cascade on the market's depth per day:
 
 - ``leverage_ratio``: aggregated open interest (USD) / that day's Binance spot
-  ETHUSDT traded value (USD, Σ hourly volume × close). ETH market capitalisation and
+  traded value of the asset (USD, Σ hourly volume × close). Market capitalisation and
   exchange reserves are not bundled; spot traded value is the market-size measure
   the data allow (a ratio > 1 means more open leverage than a day of spot turnover).
 - ``mean_leverage``, ``share_25x``: notional-weighted mean leverage of the estimated
-  book and the share of its notional at 25× or more.
+  book (before the stops take their share) and the share of its notional at 25× or more.
 - ``stop_density``: modelled stop notional (both sides) with triggers within ±2 % of
-  price, divided by the estimated book's notional (the open interest of the venue
-  the book is estimated for, same scale as the stops).
+  price, divided by the estimated book's notional (same scale as the stops).
 - ``liq_hhi``: Herfindahl index of the liquidation map over 0.5 % buckets (±20 %).
 - ``distance_to_cascade``: magnitude of the critical shock (smallest initial fall whose
   cascade carries price 10 % down, :func:`liqcascade.cascade.critical_shock`), fraction.
@@ -186,7 +185,9 @@ class TransparencyMetrics:
             "last_values": {c: float(f[c].iloc[-1]) for c in METRICS},
             "means": {c: float(f[c].mean()) for c in METRICS},
             "early_warning": self.warning.to_dict(orient="records"),
-            "denominator": "Binance spot ETHUSDT daily traded value (USD)",
+            "asset": self.meta.get("asset", "ETH"),
+            "denominator": f"Binance spot {self.meta.get('asset', 'ETH')}USDT daily traded "
+            "value (USD)",
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -222,6 +223,7 @@ def transparency_metrics(
     start: Any = None,
     end: Any = None,
     *,
+    asset: str = "ETH",
     hour: int = 20,
     total_move: float = -0.10,
     params: Any = None,
@@ -233,12 +235,15 @@ def transparency_metrics(
     ----------
     start, end : datetime-like, optional
         Range (UTC); default the whole open-interest period.
+    asset : str, default "ETH"
+        Bundled asset (ETH, BTC): its own market's book, prices and liquidations.
     hour : int, default 20
         Hour (UTC) of the daily snapshot (the last 4-hour bar of the day).
     total_move : float, default -0.10
         Fall defining the distance to cascade.
-    params : EstimationParams, optional
-        Position-estimation parameters (default: the shipped calibration).
+    params : BookParams or AssetCalibration, optional
+        The identified book's parameters (default: the asset's shipped calibration,
+        each month's fit trained before it).
     on_step : callable, optional
         Progress callback, called with 1 per day.
 
@@ -247,13 +252,18 @@ def transparency_metrics(
     TransparencyMetrics
     """
     import liqcascade.market._bundled as _bundled
-    from liqcascade.book import calibrated_book
-    from liqcascade.cascade import BINANCE_BOOK_SHARE, critical_shock, prepare_cascade
-    from liqcascade.positions import liquidation_map, model_stops
-    from liqcascade.positions._maps import estimated_books
-    from liqcascade.positions._stops import default_stop_prices
+    from liqcascade.cascade import critical_shock, prepare_cascade
+    from liqcascade.market import MarketSpec, load_market_inputs, market_books
+    from liqcascade.positions import liquidation_map
 
-    oi = _bundled.derivatives("open_interest")
+    asset = str(asset).upper()
+    if asset not in _bundled.bundled_assets():
+        raise InputError(
+            f"asset must be one of {', '.join(_bundled.bundled_assets())} (got {asset!r})",
+            param="asset",
+        )
+    inputs = load_market_inputs(asset, store=False)
+    oi = inputs.open_interest
     first = oi.index[0].floor("1D")
     last = oi.index[-1]
     s = first if start is None else _utc(start)
@@ -262,25 +272,25 @@ def transparency_metrics(
     days = pd.date_range(s.floor("1D") + pd.Timedelta(hours=hour), e, freq="1D")
     days = days[days >= oi.index[0]]
     if len(days) < 2:
-        raise InputError("--start/--end: fewer than 2 days inside the open-interest period")
-    books = estimated_books(days, params=params)
-    px4 = default_stop_prices("ETH", as_of=days[-1], days=int((days[-1] - days[0]).days) + 420)
-    h = _bundled.ohlcv("ETH", "1h")
+        raise InputError(
+            "fewer than 2 days inside the open-interest period", param=("start", "end")
+        )
+    books = market_books(days, spec=MarketSpec(asset=asset, params=params), inputs=inputs)
+    h = inputs.prices
     spot = (h["volume"] * h["close"]).resample("1D").sum()
-    liq = _bundled.derivatives("liquidations")
+    liq = _bundled.derivatives("liquidations", asset)
     liq_d = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     rows = []
-    for t, book in zip(days, books, strict=True):
-        price = float(h["close"][h.index <= t + pd.Timedelta(hours=3)].iloc[-1])
+    for t, mb in zip(days, books, strict=True):
+        price = mb.price
         oi_usd = float(oi["oi_usd"][oi.index <= t].iloc[-1])
-        stops = model_stops(book, px4, t)
-        lm = liquidation_map(book, stops, price)
+        stops = mb.stops
+        lm = liquidation_map(mb.positions, stops, price)
         near = np.abs(stops.trigger / price - 1.0) <= 0.02
         stop_near = float((stops.size[near] * stops.trigger[near]).sum())
-        book_usd = float((book.size * price).sum())
-        mlev, s25 = _leverage(book)
-        ob = calibrated_book(as_of=t, mid=price, scale=BINANCE_BOOK_SHARE)
-        pm = prepare_cascade(ob, book, stops)
+        book_usd = float((mb.whole.size * price).sum())
+        mlev, s25 = _leverage(mb.whole)
+        pm = prepare_cascade(mb.depth, mb.positions, stops)
         cs = critical_shock(pm, total_move=total_move, grid=60, tol=1e-4)
         sv = float(spot.get(t.floor("1D"), math.nan))
         rows.append(
@@ -305,7 +315,9 @@ def transparency_metrics(
     frame.index.name = "ts"
     warn = early_warning(frame, liq_d.reindex(frame.index))
     return TransparencyMetrics(
-        frame=frame, warning=warn, meta={"total_move": total_move, "hour": hour}
+        frame=frame,
+        warning=warn,
+        meta={"total_move": total_move, "hour": hour, "asset": asset},
     )
 
 

@@ -5,7 +5,6 @@ compute (library calls → :class:`LiqmapView`) → figures → prose.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,22 +26,18 @@ LEVEL_USD: float = 4000.0
 """The round level the report examines ($4,000)."""
 
 
-def _state(asset: str, as_of: pd.Timestamp, book: Any = None, which: str = "") -> dict[str, Any]:
-    """Estimated book, modelled stops (with components), price and parameters at ``as_of``."""
-    from liqcascade.positions import default_stop_prices, model_stops_detailed
-    from liqcascade.positions._maps import estimate_at
+def _state(mb: Any, which: str = "") -> dict[str, Any]:
+    """The market's book at one date (a :class:`liqcascade.market.MarketBook`) as the view's state.
 
-    if book is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            book, which = estimate_at(as_of, asset=asset)
-    bars = default_stop_prices(asset, as_of=as_of)
-    ms = model_stops_detailed(book, bars, as_of)
+    ``book`` is what the stops leave to liquidation and ``modelled`` the stops (with
+    their components), as in :func:`liqcascade.market.estimated_market`.
+    """
     return {
-        "as_of": as_of,
-        "price": float(bars["close"].iloc[-1]),
-        "book": book,
-        "modelled": ms,
+        "as_of": mb.as_of,
+        "price": float(mb.price),
+        "book": mb.positions,
+        "whole": mb.whole,
+        "modelled": mb.modelled,
         "params": which,
     }
 
@@ -145,8 +140,10 @@ def _level_when_above(
     above = closes[closes >= LEVEL_USD]
     if not len(above):
         return None, {}
+    from liqcascade.market import market_books
+
     t = oi.index[oi.index <= above.index[-1]][-1]
-    view = _level_view(_state(asset, t), LEVEL_USD)
+    view = _level_view(_state(market_books([t], asset=asset)[0]), LEVEL_USD)
     after = closes[(closes.index > t) & (closes.index <= t + pd.Timedelta(days=30))]
     view["low_next_30d"] = float(after.min()) if len(after) else float("nan")
     return t, view
@@ -154,23 +151,23 @@ def _level_when_above(
 
 def compute(ctx: ReportContext) -> LiqmapView:
     """Map, heatmap and level views of the estimated book at the market date."""
-    from liqcascade.errors import InputError
-    from liqcascade.positions import heatmap, liquidation_map
+    from liqcascade.market import market_books
+    from liqcascade.positions import heatmap_from_books, liquidation_map
 
     last = ctx.last_oi_bar
-    state = _state(ctx.asset, last, ctx.estimated_book, ctx.estimated_book_params)
+    days = 14 if ctx.quick else 90
+    # the market's book at each day of the heatmap; the last is the map's (one walk)
+    times = [last - pd.Timedelta(days=k) for k in range(days, -1, -1)]
+    books = market_books(times, asset=ctx.asset)
+    state = _state(books[-1], ctx.market.sources.get("book_calibration", "identified book"))
     m = liquidation_map(
         state["book"], state["modelled"].stops, state["price"], bucket=0.005, range_=0.2,
         as_of=last,
     )  # fmt: skip
-    days = 14 if ctx.quick else 90
     eth = ctx.asset == "ETH"  # the $4,000 level is the commentary's ETH level
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            hm = heatmap(last - pd.Timedelta(days=days), last, asset=ctx.asset)
-        except InputError:  # the daily re-estimate does not cover this asset yet
-            hm = None
+    hm = heatmap_from_books(
+        [(b.as_of, b.positions, b.stops, b.price) for b in books], bucket=0.005, range_=0.2
+    )
     t_above, lv_above = _level_when_above(ctx.asset, last) if eth else (None, {})
     return LiqmapView(
         as_of=last, state=state, map=m, heatmap=hm, heatmap_days=days,
@@ -275,15 +272,17 @@ def prose(v: LiqmapView) -> Prose:
         )
     method = [
         "Amounts are USD notional at the trigger: size × liquidation price for positions, "
-        "size × trigger for stops; the book is the estimated Binance share of aggregated open "
-        "interest, calibrated to recorded liquidations.",
+        "size × trigger for stops; the book is the market's identified book (the one every "
+        "cascade, stress and solvency figure uses): the Binance share of aggregated open "
+        "interest, fitted to recorded liquidations on data before each month; the stops take "
+        "their share of each position, liquidation the rest.",
         "Stop model: 35 % of each position's size on stops, split fixed 2/5/10 % (30 %), just "
         "beyond $100/$500/$1,000 levels (25 %), just beyond the nearest 7-day swing low/high "
         "(25 %), 1.5/2/3 × ATR(14, 4 h) (20 %); stops beyond the liquidation price or already "
         "traded through are dropped. Stop placement is a model: no public data records it.",
-        f"Heatmap: the book re-estimated daily over the last {v.heatmap_days} days."
-        if v.heatmap is not None
-        else f"No heatmap for {v.asset}: the daily re-estimate covers ETH only in this version.",
+        f"Heatmap: the market's book at each day's last 4-hour bar over the last "
+        f"{v.heatmap_days} days (one walk per monthly fit; each day's book is the one the "
+        "market holds that day).",
     ]
     return Prose(take, method, _claims(v))
 
@@ -298,6 +297,7 @@ def summary(v: LiqmapView) -> dict[str, Any]:
         "price": v.price,
         "estimation_parameters": v.state["params"],
         "n_positions": len(book),
+        "whole_book_usd": float((v.state["whole"].size * v.price).sum()),
         "n_stops": len(v.state["modelled"].stops),
         **{k: x for k, x in m.summary().items() if k != "price"},
         "cumulative_long_liq_usd": d["cumulative_long_liq_usd"],

@@ -9,7 +9,6 @@ into a :class:`Section`. Results shared between sections are typed attributes of
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -299,21 +298,10 @@ class ReportContext:
 
     @cached_property
     def _estimate(self) -> tuple[PositionBook, str]:
-        """The estimated book and which parameters made it.
-
-        An asset the map estimator does not cover (yet) takes the positions of
-        :attr:`market` (the market layer's estimated book of that asset).
-        """
-        from liqcascade.errors import InputError
-        from liqcascade.positions._maps import estimate_at
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            try:
-                book, which = estimate_at(self.last_oi_bar, asset=self.asset)
-            except InputError:
-                return self.market.positions, "market"
-        return book, str(which)
+        """The market's estimated book (before the stops take their share) and its source."""
+        m = self.market
+        book = m.whole_positions if m.whole_positions is not None else m.positions
+        return book, str(m.sources.get("book_calibration", m.book_model))
 
     @property
     def estimated_book(self) -> PositionBook:

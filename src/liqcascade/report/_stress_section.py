@@ -194,7 +194,7 @@ def tables(v: StressView) -> list[Table]:
     shock = pd.DataFrame(
         {
             "shock": [pct(x, 0, signed=True) for x in sh["shock"]],
-            "ETH after cascade": [usd(x) for x in sh["eth_price_after"]],
+            "ETH after cascade": [usd(x) for x in sh["price_after"]],
             "market liquidations": [_liq_text(x, sat) for x in sh["market_liquidations_usd"]],
             "portfolio PnL": [usd(x, signed=True) for x in sh["portfolio_pnl_usd"]],
         }

@@ -138,7 +138,10 @@ def stress_book(
     StressBook
     """
     if not isinstance(positions, PositionBook):
-        raise InputError(f"positions must be a PositionBook (got {type(positions).__name__})")
+        raise InputError(
+            f"positions must be a PositionBook (got {type(positions).__name__})",
+            param="positions",
+        )
     if stops is None:
         stops = StopBook.empty()
     ok = (positions.size > 0) & np.isfinite(positions.liq_price) & (positions.liq_price > 0)

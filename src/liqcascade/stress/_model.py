@@ -201,7 +201,9 @@ def fit_joint_model(
     from liqcascade.volatility import check_dist, check_model, fit_volatility, log_returns
 
     if method not in METHODS:
-        raise InputError(f"--method must be one of {', '.join(METHODS)} (got {method!r})")
+        raise InputError(
+            f"method must be one of {', '.join(METHODS)} (got {method!r})", param="method"
+        )
     model = check_model(model)
     dist = check_dist(dist)
     fitted = []

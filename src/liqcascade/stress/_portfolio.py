@@ -218,7 +218,7 @@ def read_portfolio(path: str | Path) -> Portfolio:
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"--portfolio: {p}: no such file")
+        raise InputError(f"portfolio: {p}: no such file", param="portfolio")
     try:
         if p.suffix.lower() in (".parquet", ".pq"):
             df = pd.read_parquet(p)

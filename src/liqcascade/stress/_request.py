@@ -7,9 +7,14 @@ the Monte Carlo. :class:`StressRun` ``.to_dict()`` gives the JSON of
 ``liqcascade stress --json``.
 
 Assets: the portfolio may hold ETH and BTC (both have bundled daily prices for the
-joint model); the market whose estimated book cascades is ETH only (``asset="BTC"`` is
-refused: not supported yet); crash replays use the finest bundled bars of ETH
-(hourly for BTC).
+joint model); the market whose estimated book cascades is ``asset`` (ETH or BTC: its
+own estimated book, depth, liquidity calibration and return model); crash replays use
+the finest bundled bars of ETH (hourly for BTC).
+
+JSON keys are asset-neutral (``asset``, ``price_after``, ``min_price_p05``). An ETH
+run also carries the 0.2 names (``eth_price_after``, ``eth_price_after_p10``,
+``eth_price_after_p90``, ``static_eth_price_after``, ``details.eth_min_price_p05``)
+as deprecated aliases of the same values; a BTC run has no ``eth_*`` key.
 """
 
 from __future__ import annotations
@@ -36,9 +41,27 @@ class StressRun:
         """The JSON object of ``liqcascade stress --json``."""
         out: dict[str, Any] = self.result.summary()
         out["market"] = self.market.state.fingerprint()
+        eth = self.result.asset == "ETH"
         if self.result.scenario == "shock" and self.result.table is not None:
-            out["shocks"] = self.result.table.to_dict(orient="records")
+            rows = self.result.table.to_dict(orient="records")
+            out["shocks"] = [_eth_aliases(r) for r in rows] if eth else rows
+        det = out.get("details")
+        if eth and isinstance(det, dict) and "min_price_p05" in det:
+            out["details"] = {**det, "eth_min_price_p05": det["min_price_p05"]}
         return out
+
+
+#: Deprecated 0.2 names of an ETH run's shock-row keys (kept as aliases).
+_ETH_ALIASES: dict[str, str] = {
+    "eth_price_after": "price_after",
+    "eth_price_after_p10": "price_after_p10",
+    "eth_price_after_p90": "price_after_p90",
+    "static_eth_price_after": "static_price_after",
+}
+
+
+def _eth_aliases(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, **{old: row[new] for old, new in _ETH_ALIASES.items() if new in row}}
 
 
 def _choice(name: str, value: str, choices: Sequence[str]) -> None:
@@ -90,7 +113,7 @@ def run_stress_request(
     cascade : bool
         Price paths with the cascade's impact.
     asset, as_of
-        The market whose estimated book cascades, and its date.
+        The market whose estimated book cascades (``"ETH"`` or ``"BTC"``), and its date.
     advance : callable, optional
         Progress callback (Monte Carlo paths).
 
@@ -100,6 +123,8 @@ def run_stress_request(
     """
     from liqcascade import stress as st
 
+    asset = str(asset).upper()
+    _choice("asset", asset, tuple(st.ASSETS))
     _choice("scenario", scenario, st.SCENARIOS)
     _positive("paths", paths)
     _positive("horizon_days", horizon_days)
@@ -118,7 +143,7 @@ def run_stress_request(
         except InputError as exc:
             raise _named(exc, "seed") from None
         try:
-            check_count("paths", paths, stress_path_bytes(len({"ETH", *pf.assets}), len(pf)))
+            check_count("paths", paths, stress_path_bytes(len({asset, *pf.assets}), len(pf)))
         except InputError as exc:
             raise _named(exc, "paths") from None
     market = st.stress_market(as_of, asset=asset)

@@ -71,7 +71,8 @@ class StressResult:
         Portfolio PnL per path (or per shock), USD.
     liquidated, stopped : bool arrays (paths, positions)
     market_liq_usd : array (paths,)
-        Market-wide liquidations of the estimated ETH book (long + short notional), USD.
+        Market-wide liquidations of the market's estimated book (long + short
+        notional), USD.
     final_price : dict of arrays
         Post-cascade price per asset at the horizon, USD.
     portfolio : Portfolio
@@ -84,6 +85,9 @@ class StressResult:
     exhausted : bool array (paths,), optional
         Per path (shock, replay): the market liquidations are the whole position book
         of a side (the figure saturates because the book truly ran out).
+    asset : str, default "ETH"
+        The market whose book cascades (``"ETH"`` or ``"BTC"``): the price figures
+        of the summary are its own.
     """
 
     scenario: str
@@ -99,6 +103,7 @@ class StressResult:
     details: dict[str, Any] = field(default_factory=dict)
     table: pd.DataFrame | None = None
     exhausted: np.ndarray | None = None
+    asset: str = "ETH"
 
     @property
     def loss(self) -> FloatArray:
@@ -125,9 +130,9 @@ class StressResult:
 
     def summary(self) -> dict[str, Any]:
         """The CLI's JSON keys (USD; probabilities as fractions)."""
-        main = self.portfolio.assets[0] if len(self.portfolio) else "ETH"
-        main = "ETH" if "ETH" in self.final_price else main
+        main = self.asset if self.asset in self.final_price else next(iter(self.final_price))
         return {
+            "asset": self.asset,
             "scenario": self.scenario,
             "label": self.label,
             "paths": self.n_paths,

@@ -149,11 +149,19 @@ def run_paths(
         An existing client (``backend="dask"``); overrides ``scheduler``.
     """
     if n_paths <= 0:
-        raise InputError(f"--paths must be > 0 (got {n_paths})")
-    check_seed(seed)
-    check_count("--paths", n_paths, stress_path_bytes(len(spec.model.assets)))
+        raise InputError(f"n_paths must be > 0 (got {n_paths})", param="n_paths")
+    try:
+        check_seed(seed, "seed")
+    except InputError as exc:
+        raise InputError(str(exc), param="seed") from None
+    try:
+        check_count("n_paths", n_paths, stress_path_bytes(len(spec.model.assets)))
+    except InputError as exc:
+        raise InputError(str(exc), param="n_paths") from None
     if backend not in BACKENDS:
-        raise InputError(f"--backend must be one of {', '.join(BACKENDS)} (got {backend!r})")
+        raise InputError(
+            f"backend must be one of {', '.join(BACKENDS)} (got {backend!r})", param="backend"
+        )
     chunks = _chunks(n_paths, seed)
     outs: list[FloatArray] = []
     if backend == "local":
@@ -225,14 +233,16 @@ def _run_dask(
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:  # pragma: no cover - dask is a dependency
-        raise InputError("--backend dask needs the 'distributed' package") from None
+        raise InputError("backend dask needs the 'distributed' package", param="backend") from None
     own: list[Any] = []
     if client is None:
         if scheduler:
             try:
                 client = Client(scheduler, timeout="10s")
             except Exception as exc:
-                raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+                raise InputError(
+                    f"scheduler {scheduler}: cannot connect ({exc})", param="scheduler"
+                ) from None
         else:
             cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
             client = Client(cluster)

@@ -1,6 +1,7 @@
 """Stress scenarios: instantaneous shocks, historical replays, Monte Carlo; batches.
 
-Every scenario runs a portfolio *and* the market: the estimated ETH book of the
+Every scenario runs a portfolio *and* the market: the estimated book of the market's
+asset (ETH or BTC, each estimated and calibrated from its own data only) at the
 ``as_of`` date (:func:`liqcascade.market.estimated_market`) liquidates along the path.
 One cascade engine: shocks and replays run the calibrated liquidity response
 (:func:`liqcascade.cascade.calibrated_cascade`, :class:`~liqcascade.cascade.LiquidityResponse`,
@@ -8,7 +9,11 @@ the calibration fitted before the date); the static book is reported beside it a
 upper bound it is. The Monte Carlo counts history's cascades once: its paths move by
 the fitted model's residuals (which already hold history's cascades) and the book's
 liquidations are counted along each path; no second cascade is added (docs/stress.md).
-BTC positions follow BTC's path without a modelled cascade.
+Portfolio legs on the other asset follow that asset's path without a modelled cascade.
+
+Keys are asset-neutral (``price_after``, ``min_price_p05``; ``asset`` names the
+market); :class:`liqcascade.stress._request.StressRun` adds the 0.2 names
+(``eth_price_after``, ``eth_min_price_p05``) to an ETH run's JSON as deprecated aliases.
 """
 
 from __future__ import annotations
@@ -143,18 +148,19 @@ def replay_bars(window: str, asset: str = "ETH") -> tuple[pd.DataFrame, str, str
         parts = window.split("/")
         if len(parts) != 2:
             raise InputError(
-                f"--window must be one of {', '.join(WINDOWS)} or START/END (got {window!r})"
+                f"window must be one of {', '.join(WINDOWS)} or START/END (got {window!r})",
+                param="window",
             )
         try:
             start, end = (pd.Timestamp(p.strip()) for p in parts)
         except (ValueError, TypeError):
-            raise InputError(f"--window: not a date range: {window!r}") from None
+            raise InputError(f"window: not a date range: {window!r}", param="window") from None
         start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
         end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
         if len(parts[1].strip()) <= 10:
             end = end + pd.Timedelta(days=1) - pd.Timedelta(minutes=1)
         if end <= start:
-            raise InputError(f"--window: end must be after start (got {window!r})")
+            raise InputError(f"window: end must be after start (got {window!r})", param="window")
         source = "ohlcv_1h"
         if asset == "ETH":
             import liqcascade.market._bundled as _bundled
@@ -167,22 +173,22 @@ def replay_bars(window: str, asset: str = "ETH") -> tuple[pd.DataFrame, str, str
         label = f"{start:%Y-%m-%d %H:%M}/{end:%Y-%m-%d %H:%M}"
     bars = _load_source(source, asset, start, end)
     if len(bars) < 2:
-        raise InputError(f"--window {window}: no bundled {asset} bars in that range")
+        raise InputError(f"window {window}: no bundled {asset} bars in that range", param="window")
     return bars[["open", "high", "low", "close"]].astype(float), source, label
 
 
 @dataclass(frozen=True, eq=False)
 class StressMarket:
-    """The market a scenario runs on: start prices and the ETH book.
+    """The market a scenario runs on: start prices and the book of the market's asset.
 
     Attributes
     ----------
     as_of : pandas.Timestamp
     prices : dict
-        Start price per asset (USD): the estimated market's mid for ETH, the hourly
-        close at or before ``as_of`` for BTC.
+        Start price per asset (USD): the estimated market's mid for its asset, the
+        hourly close when the market's bar closed for the other bundled asset.
     book : StressBook
-        The estimated ETH positions, modelled stops and calibrated depth, sorted.
+        The market's estimated positions, modelled stops and calibrated depth, sorted.
     state : MarketState
     sigma_hourly : float
         EWMA hourly volatility at the close (fraction), the calibrated response's start.
@@ -199,6 +205,11 @@ class StressMarket:
     sigma_hourly: float = float("nan")
     residuals: Any = None
     calibration: Any = None
+
+    @property
+    def asset(self) -> str:
+        """The market's asset (``"ETH"`` or ``"BTC"``): its book cascades."""
+        return str(getattr(self.state, "asset", "ETH")).upper()
 
     def liquidity(self) -> Any:
         """The liquidity calibration of the market's asset fitted before its close."""
@@ -238,7 +249,8 @@ def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -
     state : MarketState, optional
         An already built state (then ``as_of`` and ``asset`` are ignored).
     asset : str, default "ETH"
-        The market whose estimated book cascades (bundled: ETH).
+        The market whose estimated book cascades (bundled: ETH, BTC). Its book,
+        depth, liquidity calibration and hourly volatility are its own.
 
     Notes
     -----
@@ -247,19 +259,24 @@ def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -
     """
     from liqcascade.cascade._backtest import hourly_volatility
     from liqcascade.market import MarketSpec, estimated_market, load_market_inputs, price_at
+    from liqcascade.stress._portfolio import ASSETS
 
-    st = state if state is not None else estimated_market(MarketSpec(asset=asset, as_of=as_of))
-    if st.asset != "ETH":
-        raise InputError(
-            f"asset: the stress scenarios cascade ETH's book only; {st.asset} is not "
-            "supported yet (its portfolio legs are: hold them in an ETH-market run)",
-            param="asset",
-        )
-    prices = {"ETH": float(st.mid)}
-    try:
-        prices["BTC"] = price_at("BTC", st.close_time)
-    except InputError:
-        raise InputError(f"--as-of {st.as_of:%Y-%m-%d}: no bundled BTC price before it") from None
+    if state is None and str(asset).upper() not in ASSETS:
+        raise InputError(f"asset must be one of {', '.join(ASSETS)} (got {asset!r})", param="asset")
+    st = (
+        state
+        if state is not None
+        else estimated_market(MarketSpec(asset=str(asset).upper(), as_of=as_of))
+    )
+    main = str(st.asset).upper()
+    prices = {main: float(st.mid)}
+    for other in (a for a in ASSETS if a != main):
+        try:
+            prices[other] = price_at(other, st.close_time)
+        except InputError:
+            raise InputError(
+                f"as_of {st.as_of:%Y-%m-%d}: no bundled {other} price before it", param="as_of"
+            ) from None
     px = load_market_inputs(st.asset).prices
     close: Any = st.close_time
     last_open = close - pd.Timedelta(hours=1)
@@ -276,7 +293,9 @@ def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -
 
 def _check_pf(portfolio: Portfolio, market: StressMarket) -> None:
     if not isinstance(portfolio, Portfolio):
-        raise InputError(f"portfolio must be a Portfolio (got {type(portfolio).__name__})")
+        raise InputError(
+            f"portfolio must be a Portfolio (got {type(portfolio).__name__})", param="portfolio"
+        )
     portfolio.check_prices(market.prices)
 
 
@@ -288,12 +307,13 @@ def shock_grid(
     cascade: bool = True,
     n_paths: int = 200,
 ) -> StressResult:
-    """Instantaneous shocks: each moves every asset by the fraction; ETH then cascades.
+    """Instantaneous shocks: each moves every asset by the fraction; the market's asset cascades.
 
     The cascade is the calibrated liquidity response
     (:func:`liqcascade.cascade.calibrated_cascade`: the index starts at the shock and
     walks for 24 h, the book responds on a clock, paths spread over the calibration's
-    parameter draws). ``eth_price_after`` is the median path's extreme (the price a
+    parameter draws). ``price_after`` (of the market's asset, named in ``asset``) is
+    the median path's extreme (the price a
     position sees), with the 10–90 % range of the paths; market liquidations are the
     median liquidated notional with its range. ``book_exhausted_share`` is the share
     of paths whose order book ran out and ``whole_book_liquidated`` says when the
@@ -301,7 +321,7 @@ def shock_grid(
     figure is the whole book: it saturates only then; liquidations are valued at the
     fill prices, so a deeper fall past that point liquidates the same positions for
     fewer dollars). The static book (DESIGN.md's reference semantics) is shown beside it as
-    the upper bound (``static_*``). BTC moves by the shock alone. VaR/ES treat the
+    the upper bound (``static_*``). The other asset moves by the shock alone. VaR/ES treat the
     shocks as equally likely scenarios (read the table).
     """
     from liqcascade.cascade import calibrated_cascade, simulate_cascade
@@ -309,12 +329,15 @@ def shock_grid(
     _check_pf(portfolio, market)
     fr = [float(s) for s in shocks]
     if not fr:
-        raise InputError("--shocks: give at least one shock")
+        raise InputError("shocks: give at least one shock", param="shocks")
     for s in fr:
         if not (math.isfinite(s) and -1.0 < s < 10.0 and s != 0.0):
-            raise InputError(f"--shocks: each shock must be a non-zero fraction > -1 (got {s})")
+            raise InputError(
+                f"shocks: each shock must be a non-zero fraction > -1 (got {s})", param="shocks"
+            )
     prep = market.state.prepare()
-    mid = market.prices["ETH"]
+    asset = market.asset
+    mid = market.prices[asset]
     cal = market.liquidity()
     whole_long, whole_short = market.side_notional()
     rows: list[dict[str, Any]] = []
@@ -322,7 +345,8 @@ def shock_grid(
         st = simulate_cascade(prep, shock=s)
         row: dict[str, Any] = {
             "shock": s,
-            "static_eth_price_after": float(st.final_price),
+            "asset": asset,
+            "static_price_after": float(st.final_price),
             "static_liquidations_usd": float(st.liquidated_usd),
             "static_book_exhausted": bool(st.book_exhausted),
         }
@@ -339,9 +363,9 @@ def shock_grid(
             p_ext = mid * (1.0 + cc.move_median)
             whole = p_ext <= far_long if s < 0 else p_ext >= far_short
             row.update(
-                eth_price_after=mid * (1.0 + cc.move_median),
-                eth_price_after_p10=mid * (1.0 + cc.move_p10),
-                eth_price_after_p90=mid * (1.0 + cc.move_p90),
+                price_after=mid * (1.0 + cc.move_median),
+                price_after_p10=mid * (1.0 + cc.move_p10),
+                price_after_p90=mid * (1.0 + cc.move_p90),
                 market_liquidations_usd=cc.liquidated_median,
                 market_liquidations_p10_usd=cc.liquidated_p10,
                 market_liquidations_p90_usd=cc.liquidated_p90,
@@ -354,9 +378,9 @@ def shock_grid(
             hit = (pos.side * (pos.liq_price - p1) >= 0) & (pos.side * (pos.liq_price - mid) < 0)
             liq = float((pos.size * pos.liq_price)[hit].sum())
             row.update(
-                eth_price_after=p1,
-                eth_price_after_p10=p1,
-                eth_price_after_p90=p1,
+                price_after=p1,
+                price_after_p10=p1,
+                price_after_p90=p1,
                 market_liquidations_usd=liq,
                 market_liquidations_p10_usd=liq,
                 market_liquidations_p90_usd=liq,
@@ -367,7 +391,7 @@ def shock_grid(
     table = pd.DataFrame(rows)
     arr = table["shock"].to_numpy(np.float64)
     final = {a: market.prices[a] * (1 + arr) for a in market.prices}
-    final["ETH"] = table["eth_price_after"].to_numpy(np.float64)
+    final[asset] = table["price_after"].to_numpy(np.float64)
     out = evaluate_portfolio(portfolio, market.prices, final, final, final)
     table["portfolio_pnl_usd"] = out.pnl
     liq_arr = table["market_liquidations_usd"].to_numpy(np.float64)
@@ -384,6 +408,7 @@ def shock_grid(
         prices=dict(market.prices),
         details={
             "as_of": market.as_of.isoformat(),
+            "asset": asset,
             "cascade": cascade,
             "liquidity": "calibrated" if cascade else "none",
             "book_long_usd": whole_long,
@@ -391,6 +416,7 @@ def shock_grid(
         },
         table=table,
         exhausted=table["whole_book_liquidated"].to_numpy(bool),
+        asset=asset,
     )
 
 
@@ -455,7 +481,7 @@ def replay(
     """Replay a recorded crash window on today's portfolio and estimated book.
 
     The recorded bars are rebased to the start prices (``price · P0 / first open``)
-    unless ``rebase=False``. With ``cascade=True`` the estimated ETH book responds
+    unless ``rebase=False``. With ``cascade=True`` the market's estimated book responds
     through the calibrated liquidity response on the bars' clock (the recorded lows
     are the down side's index, the highs the up side's; depth refills with the
     calibrated resilience, arbitrage spreads the displacement: the one engine of
@@ -469,20 +495,25 @@ def replay(
     low: dict[str, np.ndarray] = {}
     high: dict[str, np.ndarray] = {}
     liq_total = 0.0
-    details: dict[str, Any] = {"as_of": market.as_of.isoformat(), "cascade": cascade}
+    main = market.asset
+    details: dict[str, Any] = {
+        "as_of": market.as_of.isoformat(),
+        "asset": main,
+        "cascade": cascade,
+    }
     table = None
     label = window
     starts: dict[str, float] = {}
-    for a in sorted(set(portfolio.assets) | {"ETH"}):
+    for a in sorted(set(portfolio.assets) | {main}):
         bars, source, label_a = replay_bars(window, a)
         scale = market.prices[a] / float(bars["open"].iloc[0]) if rebase else 1.0
-        book = market.book if a == "ETH" else StressBook.empty()
+        book = market.book if a == main else StressBook.empty()
         lo_r = np.ascontiguousarray(bars["low"].to_numpy() * scale)
         hi_r = np.ascontiguousarray(bars["high"].to_numpy() * scale)
         cl_r = np.ascontiguousarray(bars["close"].to_numpy() * scale)
         p_start = float(bars["open"].iloc[0] * scale)
         starts[a] = p_start
-        if a == "ETH" and cascade:
+        if a == main and cascade:
             step = pd.DatetimeIndex(bars.index).to_series().diff().median()
             path, ran_out = _replay_response(
                 market, lo_r, hi_r, cl_r, p_start, float(step.total_seconds())
@@ -499,7 +530,7 @@ def replay(
         details[f"{a}_bars"] = len(bars)
         details[f"{a}_recorded_move"] = float(bars["close"].iloc[-1] / bars["open"].iloc[0] - 1)
         details[f"{a}_min_price"] = float(low[a][0])
-        if a == "ETH":
+        if a == main:
             label = label_a
             liq_total = float(path[:, 3].sum() + path[:, 4].sum())
             details["liquidated_long_usd"] = float(path[:, 3].sum())
@@ -531,6 +562,7 @@ def replay(
         details=details,
         table=table,
         exhausted=np.array([bool(details.get("whole_book_liquidated", False))]),
+        asset=main,
     )
 
 
@@ -556,7 +588,7 @@ def monte_carlo(
     History's cascades are counted once. The paths move by the fitted model's
     innovations (filtered historical simulation: the standardised residuals of the
     recorded daily returns, which already hold every cascade history had; or draws
-    from the distribution fitted to them), and the estimated ETH book is liquidated
+    from the distribution fitted to them), and the market's estimated book is liquidated
     along each path (every long whose liquidation price the running low crosses,
     every short the running high crosses). The cascade adds only impact beyond what
     the residual distribution implies, and the calibrated response identifies none:
@@ -589,12 +621,19 @@ def monte_carlo(
     """
     _check_pf(portfolio, market)
     if paths <= 0:
-        raise InputError(f"--paths must be > 0 (got {paths})")
+        raise InputError(f"paths must be > 0 (got {paths})", param="paths")
     if horizon_days <= 0:
-        raise InputError(f"--horizon-days must be > 0 (got {horizon_days})")
-    check_seed(seed)
-    assets = ["ETH"] + [a for a in portfolio.assets if a != "ETH"]
-    check_count("--paths", int(paths), stress_path_bytes(len(assets), len(portfolio)))
+        raise InputError(f"horizon_days must be > 0 (got {horizon_days})", param="horizon_days")
+    main = market.asset
+    assets = [main] + [a for a in portfolio.assets if a != main]
+    try:
+        check_seed(seed, "seed")
+    except InputError as exc:
+        raise InputError(str(exc), param="seed") from None
+    try:
+        check_count("paths", int(paths), stress_path_bytes(len(assets), len(portfolio)))
+    except InputError as exc:
+        raise InputError(str(exc), param="paths") from None
     jm = fit_joint_model(
         assets,
         market.prices,
@@ -604,7 +643,7 @@ def monte_carlo(
         dist=dist,
         fits=fits,
     )
-    books = tuple(market.book if a == "ETH" else StressBook.empty() for a in assets)
+    books = tuple(market.book if a == main else StressBook.empty() for a in assets)
     # history's cascades are in the residuals: no second cascade on top (impact 0)
     spec = PathSpec(model=jm, books=books, horizon=int(horizon_days), impact=0.0)
     ps = run_paths(
@@ -617,10 +656,10 @@ def monte_carlo(
         client=client,
     )
     out = evaluate_portfolio(portfolio, market.prices, ps.final, ps.low, ps.high)
-    liq = ps.liq_long_usd["ETH"] + ps.liq_short_usd["ETH"]
+    liq = ps.liq_long_usd[main] + ps.liq_short_usd[main]
     whole_long, whole_short = market.side_notional()
-    exhausted = ((ps.liq_long_usd["ETH"] >= 0.999 * whole_long) & (whole_long > 0)) | (
-        (ps.liq_short_usd["ETH"] >= 0.999 * whole_short) & (whole_short > 0)
+    exhausted = ((ps.liq_long_usd[main] >= 0.999 * whole_long) & (whole_long > 0)) | (
+        (ps.liq_short_usd[main] >= 0.999 * whole_short) & (whole_short > 0)
     )
     return StressResult(
         scenario="montecarlo",
@@ -635,19 +674,21 @@ def monte_carlo(
         prices=dict(market.prices),
         details={
             "as_of": market.as_of.isoformat(),
+            "asset": main,
             "cascade": cascade,
             "horizon_days": int(horizon_days),
             "backend": backend,
             "model": jm.summary(),
-            "eth_min_price_p05": float(np.quantile(ps.low["ETH"], 0.05)),
+            "min_price_p05": float(np.quantile(ps.low[main], 0.05)),
             "cascade_rule": "residuals carry history's cascades; liquidations counted "
             "along the path; no added impact",
             "book_long_usd": whole_long,
             "book_short_usd": whole_short,
             # orders due before the paths start never fire on them: counted, not dropped
-            "orders_past_start": market.book.past_start(market.prices["ETH"]),
+            "orders_past_start": market.book.past_start(market.prices[main]),
         },
         exhausted=exhausted,
+        asset=main,
     )
 
 
