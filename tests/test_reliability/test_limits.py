@@ -204,8 +204,9 @@ def test_run_paths_refuses_before_simulating(monkeypatch: pytest.MonkeyPatch) ->
     spec = SimpleNamespace(model=SimpleNamespace(assets=("ETH",)))  # never simulated
     with pytest.raises(InputError, match=r"^--paths 100000000 needs about .* 1\.0 GB available"):
         run_paths(spec, 100_000_000, 0)  # type: ignore[arg-type]
-    with pytest.raises(InputError, match=r"^--seed must be >= 0 \(got -3\)"):
+    with pytest.raises(InputError, match=r"^seed must be >= 0 \(got -3\)") as e:
         run_paths(spec, 10, -3)  # type: ignore[arg-type]
+    assert e.value.param == "seed"
 
 
 # -- the estimates themselves -------------------------------------------------------------------
