@@ -31,33 +31,10 @@ ALLOWED_FLAG_MESSAGES: frozenset[str] = frozenset(
         "liqcascade.data._fetch",  # watch
         "liqcascade.data._store",  # watch
         "liqcascade.market._inputs",  # book14
-        "liqcascade.market._state",  # book14 (as_of_instant / resolve_as_of defaults)
         "liqcascade.positions._backtest",  # book14
         "liqcascade.positions._calibrate",  # book14
         "liqcascade.positions._estimate",  # book14
-        "liqcascade.positions._maps",  # asset
-        "liqcascade.protect._transparency",  # asset
         "liqcascade.solvency._exchange",  # baddebt
-        "liqcascade.stress._model",  # asset
-        "liqcascade.stress._portfolio",  # asset
-        "liqcascade.stress._runner",  # asset
-        "liqcascade.stress._scenarios",  # asset
-        # assigned to no one this session; the shared helpers take option="--x" by
-        # default (callers should pass the parameter's name, as protect and events do)
-        "liqcascade._limits",
-        "liqcascade._paths",
-        "liqcascade._time",
-        "liqcascade.contagion._liquidity",
-        "liqcascade.data._kinds",
-        "liqcascade.data._ops",
-        "liqcascade.data._readers",
-        "liqcascade.data._series",
-        "liqcascade.data._time",
-        "liqcascade.data._validate",
-        "liqcascade.report._build",
-        "liqcascade.solvency._market",
-        "liqcascade.solvency._pol_io",
-        "liqcascade.solvency.pol",
     }
 )
 

@@ -156,7 +156,7 @@ def format_bytes(n: float) -> str:
     return f"{int(n)} B"
 
 
-def check_memory(need_bytes: float, what: str, *, hint: str = "") -> None:
+def check_memory(need_bytes: float, what: str, *, hint: str = "", param: str | None = None) -> None:
     """Refuse a request needing more memory than the machine has.
 
     Parameters
@@ -168,6 +168,9 @@ def check_memory(need_bytes: float, what: str, *, hint: str = "") -> None:
         ``"data.csv.gz"``; the message starts with it.
     hint : str, optional
         Appended after the figures (e.g. how many fit).
+    param : str, optional
+        The library parameter ``what`` names (the error's ``param``: the command line
+        shows it as its flag).
 
     Raises
     ------
@@ -180,7 +183,8 @@ def check_memory(need_bytes: float, what: str, *, hint: str = "") -> None:
         return
     raise InputError(
         f"{what} needs about {format_bytes(need)} of memory (estimate x{SAFETY:g} safety "
-        f"margin); this machine has {format_bytes(avail)} available{hint}"
+        f"margin); this machine has {format_bytes(avail)} available{hint}",
+        param=param,
     )
 
 
@@ -192,7 +196,8 @@ def check_count(
     Parameters
     ----------
     option : str
-        The option or key as the user wrote it (``"--paths"``, ``"venues[0].book.n_levels"``).
+        The parameter (``"n_paths"``: the error's ``param``, shown by the command line as
+        its flag) or the key as the user wrote it (``"venues[0].book.n_levels"``).
     value : int or float
         The count given.
     bytes_each : float
@@ -214,7 +219,8 @@ def check_count(
     fit = max(0, math.floor((avail / SAFETY - fixed) / bytes_each)) if bytes_each > 0 else 0
     shown = f"{value:g}" if isinstance(value, float) else f"{value}"
     hint = f": at most about {_round_down(fit):,} fit"
-    check_memory(need, what or f"{option} {shown}", hint=hint)
+    param = option if option.isidentifier() and not what else None
+    check_memory(need, what or f"{option} {shown}", hint=hint, param=param)
 
 
 def _round_down(n: int) -> int:
@@ -225,11 +231,12 @@ def _round_down(n: int) -> int:
     return (n // p) * p
 
 
-def check_seed(seed: int, option: str = "--seed") -> int:
+def check_seed(seed: int, option: str = "seed") -> int:
     """A random seed: an integer >= 0 (numpy's seeds), or :class:`InputError` naming it.
 
-    ``option`` is a flag (``"--seed"``) or, from library code, the parameter's name
-    (``"seed"``: the error then carries ``param="seed"`` for the command line to map).
+    ``option`` is the parameter's name (default ``"seed"``): the error carries it as
+    ``param`` for the command line to show as its flag. A name starting with ``-`` (a
+    flag, from the command line itself) is only named in the message.
     """
     param = None if option.startswith("-") else option
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):

@@ -1,11 +1,12 @@
 """Paths a command writes or reads on a user's behalf, checked before any work.
 
 - :func:`check_output_dir` / :func:`check_output_file`: an output is refused up front
-  (exit 2, naming the option) when it is an existing file where a folder is wanted (or
-  the reverse), the filesystem root, or a place this process cannot write — probed by
-  creating and removing a temporary file in the nearest existing folder, so read-only
-  mounts, ``chattr +i`` and permissions all count, for root too. Nothing is created:
-  a refused command leaves no empty folder behind.
+  (exit 2, naming the parameter; the command line shows its flag) when it is an
+  existing file where a folder is wanted (or the reverse), the filesystem root, or a
+  place this process cannot write — probed by creating and removing a temporary file
+  in the nearest existing folder, so read-only mounts, ``chattr +i`` and permissions
+  all count, for root too. Nothing is created: a refused command leaves no empty
+  folder behind.
 - :func:`resolve_config_path`: a file named inside a configuration file. A relative
   path is read from the configuration's folder and must stay inside it (no ``..``
   escape, no symlink out of it); an absolute path must exist and be a regular file.
@@ -24,6 +25,11 @@ from liqcascade.errors import InputError
 __all__ = ["check_output_dir", "check_output_file", "resolve_config_path"]
 
 
+def _param(option: str) -> str | None:
+    """The parameter ``option`` names (``None`` for a flag, ``"--out"``)."""
+    return None if option.startswith("-") else option
+
+
 def _nearest_existing(path: Path) -> Path:
     p = path
     while not p.exists():
@@ -36,12 +42,16 @@ def _nearest_existing(path: Path) -> Path:
 def _probe_dir(folder: Path, option: str, target: Path) -> None:
     """Create and remove a temporary file in ``folder`` or refuse naming ``option``."""
     if not folder.is_dir():
-        raise InputError(f"{option}: {target}: {folder} is a file, not a folder")
+        raise InputError(
+            f"{option}: {target}: {folder} is a file, not a folder", param=_param(option)
+        )
     try:
         fd, tmp = tempfile.mkstemp(prefix=".liqcascade-probe-", dir=folder)
     except OSError as exc:
         reason = _reason(exc)
-        raise InputError(f"{option}: {target}: cannot write in {folder} ({reason})") from None
+        raise InputError(
+            f"{option}: {target}: cannot write in {folder} ({reason})", param=_param(option)
+        ) from None
     os.close(fd)
     try:
         os.unlink(tmp)
@@ -64,25 +74,28 @@ def _reason(exc: OSError) -> str:
 def _check_existing_file(f: Path, option: str) -> None:
     """An existing file to be replaced: a regular file we can open for writing."""
     if f.is_dir():
-        raise InputError(f"{option}: {f} is a folder, not a file")
+        raise InputError(f"{option}: {f} is a folder, not a file", param=_param(option))
     if not f.is_file():
-        raise InputError(f"{option}: {f} exists and is not a regular file")
+        raise InputError(f"{option}: {f} exists and is not a regular file", param=_param(option))
     try:
         with open(f, "ab"):  # opens for writing without changing the content
             pass
     except OSError as exc:
-        raise InputError(f"{option}: {f}: cannot be replaced ({_reason(exc)})") from None
+        raise InputError(
+            f"{option}: {f}: cannot be replaced ({_reason(exc)})", param=_param(option)
+        ) from None
 
 
-def check_output_dir(path: str | Path, option: str = "--out", files: Iterable[str] = ()) -> Path:
+def check_output_dir(path: str | Path, option: str = "out", files: Iterable[str] = ()) -> Path:
     """Check that a command can write its outputs into the folder ``path``.
 
     Parameters
     ----------
     path : str or Path
         The output folder (created later by the command if missing).
-    option : str, default "--out"
-        The option named in the error.
+    option : str, default "out"
+        The parameter named in the error (its ``param``: the command line shows its
+        flag); a flag (``"--out"``, from the command line) is only named.
     files : iterable of str
         Names the command writes inside the folder; existing ones must be replaceable.
 
@@ -97,13 +110,16 @@ def check_output_dir(path: str | Path, option: str = "--out", files: Iterable[st
         ``path`` is empty, the filesystem root, an existing file, or not writable.
     """
     if str(path).strip() == "":
-        raise InputError(f"{option} is empty: give a folder")
+        raise InputError(f"{option} is empty: give a folder", param=_param(option))
     p = Path(path).expanduser()
     resolved = p.resolve()
     if resolved.parent == resolved:
-        raise InputError(f"{option}: {p} is the filesystem root: give a folder for the outputs")
+        raise InputError(
+            f"{option}: {p} is the filesystem root: give a folder for the outputs",
+            param=_param(option),
+        )
     if p.exists() and not p.is_dir():
-        raise InputError(f"{option}: {p} is a file, not a folder")
+        raise InputError(f"{option}: {p} is a file, not a folder", param=_param(option))
     _probe_dir(_nearest_existing(resolved), option, p)
     for name in files:
         f = resolved / name
@@ -112,8 +128,10 @@ def check_output_dir(path: str | Path, option: str = "--out", files: Iterable[st
     return p
 
 
-def check_output_file(path: str | Path, option: str = "--out") -> Path:
+def check_output_file(path: str | Path, option: str = "out") -> Path:
     """Check that a command can write (or atomically replace) the file ``path``.
+
+    ``option`` names the parameter as in :func:`check_output_dir`.
 
     Raises
     ------
@@ -121,11 +139,11 @@ def check_output_file(path: str | Path, option: str = "--out") -> Path:
         ``path`` is empty, a folder, the filesystem root, or its folder is not writable.
     """
     if str(path).strip() == "":
-        raise InputError(f"{option} is empty: give a file name")
+        raise InputError(f"{option} is empty: give a file name", param=_param(option))
     p = Path(path).expanduser()
     resolved = p.resolve()
     if resolved.parent == resolved or p.is_dir():
-        raise InputError(f"{option}: {p} is a folder, not a file")
+        raise InputError(f"{option}: {p} is a folder, not a file", param=_param(option))
     if p.exists() or p.is_symlink():
         _check_existing_file(resolved, option)
     _probe_dir(_nearest_existing(resolved.parent), option, p)

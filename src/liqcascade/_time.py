@@ -43,7 +43,12 @@ def is_bare_date(value: Any) -> bool:
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
-def as_of_instant(value: Any, option: str = "--as-of") -> pd.Timestamp:
+def _param(option: str) -> str | None:
+    """The parameter ``option`` names (``None`` for a flag, ``"--as-of"``)."""
+    return None if option.startswith("-") else option
+
+
+def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
     """The instant an ``as_of`` value stands for (UTC).
 
     A bare date (:func:`is_bare_date`) is the close of that day's last bar: the next
@@ -54,10 +59,10 @@ def as_of_instant(value: Any, option: str = "--as-of") -> pd.Timestamp:
     Raises
     ------
     InputError
-        If ``value`` is not a time (the message names ``option``; an ``option`` that is
-        a parameter's name, not a flag, is also the error's ``param``).
+        If ``value`` is not a time (the message names ``option``, the parameter's name,
+        which is also the error's ``param``: the command line shows its flag).
     """
-    param = None if option.startswith("-") else option
+    param = _param(option)
     if isinstance(value, str) and not value.strip():
         raise InputError(f"{option} is empty: give a date (YYYY-MM-DD) or a UTC time", param=param)
     try:
@@ -86,7 +91,7 @@ def resolve_as_of(
     index: pd.DatetimeIndex,
     interval: pd.Timedelta | str | None = None,
     *,
-    option: str = "--as-of",
+    option: str = "as_of",
 ) -> pd.Timestamp:
     """The label of the last bar of ``index`` closed at or before ``value``.
 
@@ -103,8 +108,9 @@ def resolve_as_of(
         Bar labels (open times, UTC), sorted.
     interval : pandas.Timedelta or str, optional
         Bar length; default the most common step of ``index`` (:func:`bar_step`).
-    option : str, default "--as-of"
-        Parameter name for error messages.
+    option : str, default "as_of"
+        The parameter's name: named by the error messages and their ``param`` (the
+        command line shows it as its flag).
 
     Returns
     -------
@@ -117,9 +123,10 @@ def resolve_as_of(
         If no bar of ``index`` has closed by ``value``, or ``value`` is after the last
         bar's close (nothing is known there; the message names ``option``).
     """
+    param = _param(option)
     idx = pd.DatetimeIndex(index)
     if len(idx) == 0:
-        raise InputError(f"{option}: no bars to resolve it on")
+        raise InputError(f"{option}: no bars to resolve it on", param=param)
     if value is None:
         return pd.Timestamp(idx[-1])
     if isinstance(interval, str) and interval.endswith("d"):
@@ -131,12 +138,15 @@ def resolve_as_of(
     n = int(idx.searchsorted(instant - step + _TICK, side="right"))
     if n == 0:
         raise InputError(
-            f"{option} {instant:%Y-%m-%d %H:%M}: before the first bar ({idx[0]:%Y-%m-%d %H:%M} UTC)"
+            f"{option} {instant:%Y-%m-%d %H:%M}: before the first bar "
+            f"({idx[0]:%Y-%m-%d %H:%M} UTC)",
+            param=param,
         )
     last_close = idx[-1] + step
     if instant > last_close + _TICK:
         raise InputError(
             f"{option} {value} is after the last bar ({idx[-1]:%Y-%m-%d %H:%M} UTC, closed "
-            f"{last_close:%Y-%m-%d %H:%M}): no data there (give an earlier {option})"
+            f"{last_close:%Y-%m-%d %H:%M}): no data there (give an earlier date)",
+            param=param,
         )
     return pd.Timestamp(idx[n - 1])

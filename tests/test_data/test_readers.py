@@ -532,8 +532,10 @@ def test_ccxt_json_open_interest_and_funding(tmp_path: Path) -> None:
 def test_ambiguous_ohlc_needs_kind(tmp_path: Path) -> None:
     p = tmp_path / "amb.csv"
     p.write_text("time,open,high,low,close\n1731528000000,50,60,40,55\n1731542400000,55,56,50,52\n")
-    with pytest.raises(InputError, match="pass --kind open_interest or --kind funding"):
+    with pytest.raises(InputError, match="give kind as open_interest or funding") as e:
         read_file(p)
+    assert e.value.param == "kind" and str(e.value.file).endswith("amb.csv")
+    assert e.value.for_flags({"kind": "--kind"}).endswith("give --kind as open_interest or funding")
     s = one(p, kind="open_interest")
     assert s.frame["oi_usd"].tolist() == [55.0, 52.0]
     s2 = one(p, kind="funding")
@@ -541,7 +543,9 @@ def test_ambiguous_ohlc_needs_kind(tmp_path: Path) -> None:
 
 
 def test_kind_mismatch_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="--kind funding: the file is CoinGlass aggregated"):
+    with pytest.raises(
+        InputError, match=r"\.csv\.gz: kind funding: the file is CoinGlass aggregated"
+    ):
         read_file(INGEST / "coinglass_ETH_4h_liquidations_binance.csv.gz", kind="funding")
 
 
@@ -566,8 +570,9 @@ def test_symbol_and_venue_options(tmp_path: Path) -> None:
         INGEST / "hyperliquid_daily_liquidated_notional_ETH_BTC.csv.gz", symbol="ETH"
     )
     assert [s.symbol for s in series] == ["ETH"]
-    with pytest.raises(InputError, match="--symbol SOL: the file holds BTC, ETH"):
+    with pytest.raises(InputError, match="symbol SOL: the file holds BTC, ETH") as e:
         read_file(INGEST / "hyperliquid_daily_liquidated_notional_ETH_BTC.csv.gz", symbol="SOL")
+    assert e.value.param == "symbol"
     s = one(
         INGEST / "ETHUSDT_1d_binance_spot.csv.gz", venue="binance", symbol="ETHUSDT", interval="1d"
     )

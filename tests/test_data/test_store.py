@@ -230,6 +230,7 @@ def test_two_files_same_label_different_data_rejected(tmp_path: Path, cli, gen) 
     assert r.exit_code == 2
     assert r.stderr.strip().startswith(f"error: {btc}: conflicts with {eth} at 2024-03-01")
     assert "ohlcv/unknown/ETHUSDT/1h" in r.stderr
+    assert "give --symbol/--venue to tell them apart" in r.stderr  # the flags, not params
     assert not store.exists()
     r = cli("data", "ingest", str(btc), "--symbol", "BTCUSDT", "--store", str(store), "--json")
     assert r.exit_code == 0 and r.json()["rows_added"] == 10

@@ -36,7 +36,11 @@ def test_an_instant_reads_only_bars_closed_by_then() -> None:
 
 def test_none_is_the_last_bar_and_errors_name_the_option() -> None:
     assert resolve_as_of(None, IDX4) == IDX4[-1]
-    with pytest.raises(InputError, match="--as-of"):
+    with pytest.raises(InputError, match=r"^as_of ") as e:
         resolve_as_of("2025-07-29", IDX4)
-    with pytest.raises(InputError, match="--as-of"):
+    assert e.value.param == "as_of" and e.value.for_flags({"as_of": "--as-of"}).startswith(
+        "--as-of "
+    )
+    with pytest.raises(InputError, match=r"^as_of: not a date") as e:
         resolve_as_of("not a date", IDX4)
+    assert e.value.param == "as_of"

@@ -116,7 +116,7 @@ CASES = [
         "interval-1d-on-hourly-bars",
         _hourly(48),
         ("--interval", "1d"),
-        ("--interval 1d: the timestamps are 1h apart", "pass --interval 1h"),
+        ("--interval 1d: the timestamps are 1h apart", "give 1h, or leave it out"),
     ),
     (
         "interval-1h-on-daily-bars",

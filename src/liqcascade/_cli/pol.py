@@ -56,7 +56,7 @@ def build(
     if reserves is not None and not 0 <= reserves <= MAX_SUM:
         _common.fail(f"--reserves must be between 0 and 2**128 - 1 (got {reserves})")
     _common.existing_file(users_csv, "USERS_CSV")
-    with _pol_io.TreeStage(out, "--out") as stage:
+    with _pol_io.TreeStage(out, "out") as stage:
         table = read_users(users_csv)
         with _common.progress(f"hashing {table.n:,} users"):
             tree = build_tree_from(table)
@@ -79,8 +79,8 @@ def prove(
     from liqcascade.solvency import _pol_io
     from liqcascade.solvency.pol import load_tree
 
-    target = _pol_io.check_out_file(out, "--out")  # before any work
-    t = load_tree(tree)
+    target = _pol_io.check_out_file(out, "out")  # before any work
+    t = load_tree(tree, option="tree")
     proof = t.prove(user)
     _pol_io.write_private_file(target, proof.to_json().encode("utf-8"))
     _common.emit(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from liqcascade._cli._common import STATE, emit, info, parse_date, stderr
+from liqcascade._cli._common import STATE, emit, flag_names, info, parse_date, stderr
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         from liqcascade.report import build_report
         from liqcascade.report._build import report_options
 
+        flag_names(sections="--section")
         check_output_dir(out, "--out", files=("report.html", "summary.json"))  # before the work
         parse_date(as_of, "--as-of")  # a readable date, or exit 2
         kw: dict[str, Any] = report_options(asset, as_of, section)

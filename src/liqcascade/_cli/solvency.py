@@ -170,7 +170,7 @@ def solvency(
     """
     from liqcascade.solvency._request import run_solvency_request
 
-    _common.flag_names(share="--oi-share")
+    _common.flag_names(share="--oi-share", per_position="--accounts-per-cohort")
     scenarios = [_parse_scenario(s) for s in scenario] if scenario else None
     kw = {
         k: v

@@ -99,7 +99,9 @@ def run_with_liquidity(
         ``calibration``.
     """
     if liquidity not in LIQUIDITY:
-        raise InputError(f"--liquidity must be calibrated or static (got {liquidity!r})")
+        raise InputError(
+            f"liquidity must be calibrated or static (got {liquidity!r})", param="liquidity"
+        )
     static = run(list(venues))
     if liquidity == "static":
         return dataclasses.replace(static, liquidity="static")
@@ -161,7 +163,9 @@ def run_setup(
 
     mode = liquidity or setup.liquidity
     if mode not in LIQUIDITY:
-        raise InputError(f"--liquidity must be calibrated or static (got {mode!r})")
+        raise InputError(
+            f"liquidity must be calibrated or static (got {mode!r})", param="liquidity"
+        )
     venue = shock_venue or setup.shock_venue
     kw = {"shock": shock} if shock is not None else dict(setup.shock)
     cal = calibration

@@ -112,13 +112,19 @@ DEFAULT_INTERVAL: dict[str, str | None] = {
 }
 
 
-def kind_of(name: str, option: str = "--kind") -> Kind:
-    """Look a kind up by name, or raise :class:`InputError` naming ``option``."""
+def kind_of(name: str, option: str = "kind") -> Kind:
+    """Look a kind up by name, or raise :class:`InputError` naming ``option``.
+
+    ``option`` is the parameter's name (the error's ``param``: the command line shows
+    its flag, ``--kind``).
+    """
     from liqcascade.errors import InputError
 
     key = name.strip().lower().replace("-", "_")
     if key in ("oi", "openinterest"):
         key = "open_interest"
     if key not in KINDS:
-        raise InputError(f"{option} must be one of {', '.join(PUBLIC_KINDS)} (got {name!r})")
+        raise InputError(
+            f"{option} must be one of {', '.join(PUBLIC_KINDS)} (got {name!r})", param=option
+        )
     return KINDS[key]

@@ -139,7 +139,7 @@ def export_series(
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
         raise InputError(f"out must end in .parquet or .csv (got {out.name!r})", param="out")
-    check_output_file(out, "--out")
+    check_output_file(out, "out")
     path = store_path(store, must_exist=True)
     with Store(path, read_only=True) as st:
         row = _one_series(st.list_series(), k, symbol=symbol, venue=venue, interval=interval)

@@ -576,8 +576,10 @@ def _detect(df: pd.DataFrame, headerless: bool, name: str, kind: str | None) -> 
                 k = "open_interest"
             else:
                 raise InputError(
-                    f"{name}: OHLC without volume and values of median {med:g}: cannot tell "
-                    "open interest from funding; pass --kind open_interest or --kind funding"
+                    f"OHLC without volume and values of median {med:g}: cannot tell open "
+                    "interest from funding; give kind as open_interest or funding",
+                    file=name,
+                    param="kind",
                 )
         notes = (
             ("funding OHLC read as CoinGlass percent per 8 h; rate = close / 100",)
@@ -592,7 +594,7 @@ def _detect(df: pd.DataFrame, headerless: bool, name: str, kind: str | None) -> 
         )
     raise InputError(
         f"{name}: unrecognised layout (columns seen: {', '.join(map(str, df.columns))}); "
-        "see `liqcascade data ingest --help` for the layouts read"
+        "see liqcascade.data.LAYOUTS (docs/data.md) for the layouts read"
     )
 
 
@@ -665,8 +667,10 @@ def series_from_raw(
         ok = want == "liquidations" and layout.kind == "liquidation_events"
         if not ok:
             raise InputError(
-                f"{name}: --kind {want}: the file is {LAYOUTS.get(layout.name, layout.name)}, "
-                f"which holds {layout.kind}"
+                f"kind {want}: the file is {LAYOUTS.get(layout.name, layout.name)}, "
+                f"which holds {layout.kind}",
+                file=name,
+                param="kind",
             )
     tcol = _time_col(raw, name, layout.time)
     ts = parse_times(raw[tcol], name, tcol)
@@ -708,7 +712,9 @@ def series_from_raw(
         if len({g[1] for g in groups}) > 1:
             if not chosen:
                 held = ", ".join(sorted({g[1] for g in groups}))
-                raise InputError(f"{name}: --symbol {symbol}: the file holds {held}")
+                raise InputError(
+                    f"symbol {symbol}: the file holds {held}", file=name, param="symbol"
+                )
             groups = chosen
         else:
             groups = [(v, symbol, f) for v, _, f in groups]
@@ -734,16 +740,20 @@ def series_from_raw(
             step = interval_ms(iv)
             if step is None:
                 raise InputError(
-                    f"{name}: cannot infer the funding interval from a single timestamp "
-                    "(pass --interval, e.g. 8h)"
+                    "interval must be given (e.g. 8h): cannot infer the funding interval "
+                    "from a single timestamp",
+                    file=name,
+                    param="interval",
                 )
             f = f.assign(interval_hours=step / 3_600_000.0)
         if kind_name == "liquidation_events":
             iv = "events"
         elif iv == "events" and kind_name != "depth":
             raise InputError(
-                f"{name}: cannot infer the bar interval from a single timestamp; "
-                "pass --interval (e.g. 1h)"
+                "interval must be given (e.g. 1h): cannot infer the bar interval from a "
+                "single timestamp",
+                file=name,
+                param="interval",
             )
         sf = SeriesFrame(
             kind=kind_name,
@@ -760,15 +770,17 @@ def series_from_raw(
 
 
 def _check_declared_interval(declared: str, seen: str, name: str, venue: str, symbol: str) -> None:
-    """``--interval`` must be the step the timestamps show (their most common step)."""
+    """``interval`` must be the step the timestamps show (their most common step)."""
     step = interval_ms(seen) if seen != "events" else None
     if step is None:
         return  # one timestamp: nothing to check against
     if interval_ms(declared) != step:
         where = f" ({venue} {symbol})" if venue != "unknown" else ""
         raise InputError(
-            f"{name}: --interval {declared}: the timestamps{where} are {seen} apart (their "
-            f"most common step); pass --interval {seen}, or leave --interval out"
+            f"interval {declared}: the timestamps{where} are {seen} apart (their most common "
+            f"step); give {seen}, or leave it out",
+            file=name,
+            param="interval",
         )
 
 

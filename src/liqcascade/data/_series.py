@@ -253,7 +253,7 @@ def load_series(
         owned = True
         if not st.exists:
             if path is not None:
-                raise InputError(f"--store: {path}: no such store")
+                raise InputError(f"store: {path}: no such store", param="store")
             st = None
     if st is not None:
         try:
@@ -290,7 +290,8 @@ def load_series(
         )
         raise InputError(
             f"no {what} data: not in the store and not bundled; "
-            "ingest it with `liqcascade data ingest FILE` or pass --data FILE"
+            "ingest it with `liqcascade data ingest FILE` or give its file as data_file",
+            param="data_file",
         )
     attrs = dict(bundled.attrs)
     df = _finish(bundled, k, ())
@@ -318,7 +319,7 @@ def _from_file(
     from liqcascade.data._readers import read_file
 
     if not path.exists():
-        raise InputError(f"--data: {path}: no such file")
+        raise InputError(f"data_file: {path}: no such file", param="data_file")
     public = "liquidations" if kind == "liquidation_events" else kind
     series = read_file(path, kind=public, interval=interval)
     cand = [s for s in series if s.kind == kind]

@@ -224,15 +224,23 @@ def _first_bad_time(text: pd.Series) -> int:
 
 
 def interval_ms(interval: str) -> int | None:
-    """Milliseconds in an interval label like ``"4h"`` (``None`` for ``"events"``)."""
+    """Milliseconds in an interval label like ``"4h"`` (``None`` for ``"events"``).
+
+    Raises
+    ------
+    InputError
+        Not such a label, or zero (``param="interval"``).
+    """
     m = re.fullmatch(r"(\d+)\s*([smhdw])", interval.strip().lower())
     if m is None:
         if interval.strip().lower() in ("events", "irregular"):
             return None
-        raise InputError(f"--interval: not an interval like 1m, 4h, 1d: {interval!r}")
+        raise InputError(
+            f"interval: not an interval like 1m, 4h, 1d: {interval!r}", param="interval"
+        )
     ms = int(m.group(1)) * _UNITS_MS[m.group(2)]
     if ms <= 0:
-        raise InputError(f"--interval must be longer than 0 (got {interval!r})")
+        raise InputError(f"interval must be longer than 0 (got {interval!r})", param="interval")
     return ms
 
 

@@ -221,7 +221,9 @@ def check_conflicts(series: list[SeriesFrame]) -> None:
             later, earlier = series[srcs[-1]].file, series[srcs[0]].file
             label = "/".join(key)
             raise InputError(
-                f"{later}: conflicts with {earlier} at {first['ts']} for series {label} "
-                "(different values under the same label); pass --symbol/--venue to tell them "
-                "apart, or ingest them in separate calls"
+                f"conflicts with {earlier} at {first['ts']} for series {label} (different "
+                "values under the same label); give symbol/venue to tell them apart, or "
+                "ingest them in separate calls",
+                file=later,
+                param=("symbol", "venue"),
             )

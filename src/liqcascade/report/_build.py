@@ -276,31 +276,29 @@ def assets_of(asset: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...
     if not out or bad:
         raise InputError(
             f"asset: {', '.join(bad) or 'none given'}; the report covers "
-            + ", ".join(DEFAULT_ASSETS)
+            + ", ".join(DEFAULT_ASSETS),
+            param="asset",
         )
     return out
 
 
 def report_options(asset: str, as_of: Any, sections: list[str] | None) -> dict[str, Any]:
-    """``build_report`` keywords from the command line's ``--asset``, ``--as-of``, ``--section``.
+    """``build_report`` keywords from ``asset`` (comma-separated), ``as_of`` and ``sections``.
+
+    Checked before any work.
 
     Raises
     ------
     liqcascade.errors.InputError
-        Naming the option: an unknown asset or section, a date before the data.
+        Naming the parameter (``asset``, ``sections``, ``as_of``): an unknown asset or
+        section, a date before the data.
     """
-    from liqcascade.errors import InputError
     from liqcascade.report._registry import get_section
 
-    try:
-        assets = assets_of(asset)
-        ids = None if not sections else tuple(get_section(s.strip()).id for s in sections)
-        if as_of is not None:
-            _ = ReportContext(asset=assets[0], as_of=as_of).last_oi_bar
-    except InputError as exc:
-        opt = {"asset": "--asset", "sections": "--section", "as_of": "--as-of"}
-        head, _, rest = str(exc).partition(":")
-        raise InputError(f"{opt.get(head, head)}:{rest}") from None
+    assets = assets_of(asset)
+    ids = None if not sections else tuple(get_section(s.strip()).id for s in sections)
+    if as_of is not None:
+        _ = ReportContext(asset=assets[0], as_of=as_of).last_oi_bar
     return {"asset": assets, "as_of": as_of, "sections": ids}
 
 

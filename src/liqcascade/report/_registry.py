@@ -162,4 +162,7 @@ def get_section(sid: str) -> SectionSpec:
             return s
     from liqcascade.errors import InputError
 
-    raise InputError(f"sections: unknown section {sid!r}; known: {', '.join(section_ids())}")
+    raise InputError(
+        f"sections: unknown section {sid!r}; known: {', '.join(section_ids())}",
+        param="sections",
+    )

@@ -284,7 +284,9 @@ class ReportContext:
 
             idx = idx[idx <= utc_end(self.as_of)]
             if len(idx) == 0:
-                raise InputError(f"as_of: {self.as_of} is before the bundled open interest")
+                raise InputError(
+                    f"as_of: {self.as_of} is before the bundled open interest", param="as_of"
+                )
         return pd.Timestamp(idx[-1])
 
     @cached_property

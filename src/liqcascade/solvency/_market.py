@@ -53,12 +53,12 @@ def split_accounts(
         Up to ``len(book) * per_position`` positions with account ids ``0..``.
     """
     if per_position < 1:
-        raise InputError(f"--accounts-per-cohort must be >= 1 (got {per_position})")
+        raise InputError(f"per_position must be >= 1 (got {per_position})", param="per_position")
     if not sigma >= 0:
-        raise InputError(f"sigma must be >= 0 (got {sigma})")
+        raise InputError(f"sigma must be >= 0 (got {sigma})", param="sigma")
     n = len(book)
     k = int(per_position)
-    check_count("--accounts-per-cohort", k, n * SPLIT_ACCOUNT_BYTES)  # before allocating
+    check_count("per_position", k, n * SPLIT_ACCOUNT_BYTES)  # before allocating
     rng = np.random.default_rng(check_seed(seed, "seed"))
     w = np.exp(sigma * rng.standard_normal((n, k)))
     w /= w.sum(axis=1, keepdims=True)

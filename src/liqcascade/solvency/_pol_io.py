@@ -321,8 +321,16 @@ def is_tree_dir(d: Path) -> bool:
     return isinstance(m, dict) and str(m.get("format", "")).startswith("liqcascade-pol")
 
 
-def check_tree_dir(out: str | Path, option: str = "--out") -> Path:
+def _param(option: str) -> str | None:
+    """The parameter ``option`` names (``None`` for a flag, ``"--out"``)."""
+    return None if option.startswith("-") else option
+
+
+def check_tree_dir(out: str | Path, option: str = "out") -> Path:
     """Check that a tree can be written at ``out``; return its resolved path.
+
+    Errors name ``option``, the parameter that gave ``out`` (their ``param``: the
+    command line shows its flag).
 
     ``out`` may be missing, an empty directory, or a tree written before (it is then
     replaced, atomically, when the new one is complete). Refused with
@@ -332,29 +340,37 @@ def check_tree_dir(out: str | Path, option: str = "--out") -> Path:
     """
     raw = Path(out)
     if str(out) == "":
-        raise InputError(f"{option}: empty path")
+        raise InputError(f"{option}: empty path", param=_param(option))
     target = Path(os.path.realpath(raw))
     parent = target.parent
     if target.exists():
         if not target.is_dir():
-            raise InputError(f"{option}: {raw} exists and is not a directory")
+            raise InputError(f"{option}: {raw} exists and is not a directory", param=_param(option))
         if target == parent or os.path.ismount(target):
-            raise InputError(f"{option}: {raw} is a mount point; give a directory inside it")
+            raise InputError(
+                f"{option}: {raw} is a mount point; give a directory inside it",
+                param=_param(option),
+            )
         try:
             empty = not any(target.iterdir())
         except OSError as exc:
-            raise InputError(f"{option}: cannot read {raw} ({_why(exc)})") from None
+            raise InputError(
+                f"{option}: cannot read {raw} ({_why(exc)})", param=_param(option)
+            ) from None
         if not empty and not is_tree_dir(target):
             raise InputError(
                 f"{option}: {raw} is a non-empty directory that is not a proof-of-liabilities "
-                "tree (no liqcascade-pol manifest.json); refusing to replace it"
+                "tree (no liqcascade-pol manifest.json); refusing to replace it",
+                param=_param(option),
             )
         if not os.access(target, os.W_OK | os.X_OK):
-            raise InputError(f"{option}: {raw} is not writable")
+            raise InputError(f"{option}: {raw} is not writable", param=_param(option))
     if not parent.is_dir():
-        raise InputError(f"{option}: parent directory {parent} does not exist")
+        raise InputError(
+            f"{option}: parent directory {parent} does not exist", param=_param(option)
+        )
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"{option}: cannot write in {parent}")
+        raise InputError(f"{option}: cannot write in {parent}", param=_param(option))
     return target
 
 
@@ -447,11 +463,11 @@ class TreeStage:
     ----------
     target : path
         The tree directory to write (checked with :func:`check_tree_dir`).
-    option : str, default "--out"
-        Name used in error messages.
+    option : str, default "out"
+        The parameter that gave ``target``, named by the errors (their ``param``).
     """
 
-    def __init__(self, target: str | Path, option: str = "--out") -> None:
+    def __init__(self, target: str | Path, option: str = "out") -> None:
         self.target = check_tree_dir(target, option)
         self.option = option
         _remove_stale_stages(self.target)
@@ -460,7 +476,8 @@ class TreeStage:
             self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=self.target.parent))
         except OSError as exc:
             raise InputError(
-                f"{option}: cannot write in {self.target.parent} ({_why(exc)})"
+                f"{option}: cannot write in {self.target.parent} ({_why(exc)})",
+                param=_param(option),
             ) from None
         self._done = False
         # public parts readable as the umask allows; private/ is 0700 below
@@ -487,12 +504,16 @@ class TreeStage:
         t = self.target
         if t.exists() and not (t.is_dir() and (is_tree_dir(t) or not any(t.iterdir()))):
             # something else appeared there while we built
-            raise InputError(f"{self.option}: {self.target} changed during the build; not replaced")
+            raise InputError(
+                f"{self.option}: {self.target} changed during the build; not replaced",
+                param=_param(self.option),
+            )
         try:
             old = swap_into_place(self.path, self.target)
         except OSError as exc:
             raise InputError(
-                f"{self.option}: cannot move the tree into place ({_why(exc)})"
+                f"{self.option}: cannot move the tree into place ({_why(exc)})",
+                param=_param(self.option),
             ) from None
         self._done = True
         if old is not None:
@@ -513,37 +534,46 @@ def open_private(path: Path) -> Any:
     return os.fdopen(fd, "wb")
 
 
-def check_out_file(out: str | Path, option: str = "--out") -> Path:
+def check_out_file(out: str | Path, option: str = "out") -> Path:
     """Check that a file can be written at ``out`` (before any work); return its path.
+
+    Errors name ``option``, the parameter that gave ``out`` (their ``param``).
 
     Refused: a directory (``/``), something that is not a regular file, a missing
     parent, an unwritable or immutable file or directory.
     """
     raw = Path(out)
     if str(out) == "":
-        raise InputError(f"{option}: empty path")
+        raise InputError(f"{option}: empty path", param=_param(option))
     target = Path(os.path.realpath(raw))
     if target.exists():
         if target.is_dir():
-            raise InputError(f"{option}: {raw} is a directory")
+            raise InputError(f"{option}: {raw} is a directory", param=_param(option))
         if not stat.S_ISREG(target.stat().st_mode):
-            raise InputError(f"{option}: {raw} is not a regular file")
+            raise InputError(f"{option}: {raw} is not a regular file", param=_param(option))
         if not os.access(target, os.W_OK):
-            raise InputError(f"{option}: {raw} is not writable")
+            raise InputError(f"{option}: {raw} is not writable", param=_param(option))
     parent = target.parent
     if not parent.is_dir():
-        raise InputError(f"{option}: parent directory {parent} does not exist")
+        raise InputError(
+            f"{option}: parent directory {parent} does not exist", param=_param(option)
+        )
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"{option}: cannot write in {parent}")
+        raise InputError(f"{option}: cannot write in {parent}", param=_param(option))
     return target
 
 
-def write_private_file(target: Path, data: bytes, option: str = "--out") -> Path:
-    """Write ``data`` to ``target`` atomically (temporary file + rename), mode 0600."""
+def write_private_file(target: Path, data: bytes, option: str = "out") -> Path:
+    """Write ``data`` to ``target`` atomically (temporary file + rename), mode 0600.
+
+    Errors name ``option``, the parameter that gave ``target`` (their ``param``).
+    """
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise InputError(f"{option}: cannot write in {target.parent} ({_why(exc)})") from None
+        raise InputError(
+            f"{option}: cannot write in {target.parent} ({_why(exc)})", param=_param(option)
+        ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -552,7 +582,9 @@ def write_private_file(target: Path, data: bytes, option: str = "--out") -> Path
     except OSError as exc:
         with _no_exc():
             os.unlink(tmp)
-        raise InputError(f"{option}: cannot write {target} ({_why(exc)})") from None
+        raise InputError(
+            f"{option}: cannot write {target} ({_why(exc)})", param=_param(option)
+        ) from None
     return target
 
 

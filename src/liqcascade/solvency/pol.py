@@ -272,8 +272,8 @@ class InclusionProof:
 
     def save(self, path: str | Path) -> Path:
         """Write the proof as JSON, atomically, mode 0600 (it holds the user's salt)."""
-        target = io.check_out_file(path, "--out")
-        return io.write_private_file(target, self.to_json().encode("utf-8"))
+        target = io.check_out_file(path, "path")
+        return io.write_private_file(target, self.to_json().encode("utf-8"), "path")
 
 
 class LiabilitiesTree:
@@ -349,7 +349,7 @@ class LiabilitiesTree:
         """
         row = self._row(user)
         if row < 0:
-            raise InputError(f"--user: {user!r} is not in the tree")
+            raise InputError(f"user: {user!r} is not in the tree", param="user")
         idx = int(self._order[row])
         leaf = idx
         path: list[dict[str, Any]] = []
@@ -402,10 +402,10 @@ class LiabilitiesTree:
         Path
             ``directory``.
         """
-        st = stage if stage is not None else io.TreeStage(directory)
+        st = stage if stage is not None else io.TreeStage(directory, "directory")
         with st:
             self._write(st.path)
-            self._check_written(st.path)
+            self._check_written(st.path, st.option)
             st.commit()
         return Path(directory)
 
@@ -441,18 +441,23 @@ class LiabilitiesTree:
         manifest["top_hash"] = self.top_hash.hex()
         (d / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
 
-    def _check_written(self, d: Path) -> None:
-        back = load_tree(d, option="--out")
+    def _check_written(self, d: Path, option: str) -> None:
+        back = load_tree(d, option=option)
+        param = None if option.startswith("-") else option
         same = (back.root, back.total_liabilities, back.n_users) == (
             self.root,
             self.total_liabilities,
             self.n_users,
         )
         if not same:
-            raise InputError(f"--out: the tree read back from {d} differs from the one built")
+            raise InputError(
+                f"{option}: the tree read back from {d} differs from the one built", param=param
+            )
         first = self._users[0].as_py()
         if not verify_proof(back.prove(first), self.root, self.total_liabilities).valid:
-            raise InputError(f"--out: a proof from the tree written to {d} does not verify")
+            raise InputError(
+                f"{option}: a proof from the tree written to {d} does not verify", param=param
+            )
 
 
 def build_tree_from(
@@ -521,27 +526,31 @@ def build_tree(
     return build_tree_from(io.users_from_lists(users, balances), seed=seed, backend=backend)
 
 
-def load_tree(directory: str | Path, *, option: str = "--tree") -> LiabilitiesTree:
+def load_tree(directory: str | Path, *, option: str = "directory") -> LiabilitiesTree:
     """Open a tree saved by :meth:`LiabilitiesTree.save` (arrays memory-mapped).
 
     Checks the manifest's format, the level shapes against ``n_users``, the root
-    record against the top level, and the private table's shape.
+    record against the top level, and the private table's shape. Errors name
+    ``option``, the parameter that gave ``directory`` (their ``param``: the command
+    line shows its flag).
     """
+    param = None if option.startswith("-") else option
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
     d = Path(directory)
     mf = d / "manifest.json"
     if not mf.is_file():
-        raise InputError(f"{option}: {d}: no manifest.json (not a tree directory)")
+        raise InputError(f"{option}: {d}: no manifest.json (not a tree directory)", param=param)
     try:
         manifest = json.loads(mf.read_text())
     except (OSError, ValueError, RecursionError) as exc:
-        raise InputError(f"{option}: {d}: unreadable manifest ({exc})") from None
+        raise InputError(f"{option}: {d}: unreadable manifest ({exc})", param=param) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         got = manifest.get("format") if isinstance(manifest, dict) else None
         raise InputError(
-            f"{option}: {d}: format {got!r} is not {FORMAT!r}; rebuild it with `pol build`"
+            f"{option}: {d}: format {got!r} is not {FORMAT!r}; rebuild it with `pol build`",
+            param=param,
         )
     try:
         n = int(manifest["n_users"])
@@ -558,9 +567,11 @@ def load_tree(directory: str | Path, *, option: str = "--tree") -> LiabilitiesTr
         src = pa.memory_map(str(d / "private" / "leaves.arrow"), "r")
         table = ipc.open_file(src).read_all()
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
-        raise InputError(f"{option}: {d}: unreadable tree ({exc})") from None
+        raise InputError(f"{option}: {d}: unreadable tree ({exc})", param=param) from None
     if table.num_rows != n or table.column_names != ["user", "leaf_index", "balance", "salt"]:
-        raise InputError(f"{option}: {d}: private/leaves.arrow does not match the manifest")
+        raise InputError(
+            f"{option}: {d}: private/leaves.arrow does not match the manifest", param=param
+        )
 
     def col(name: str) -> Any:
         c = table.column(name)
@@ -573,7 +584,9 @@ def load_tree(directory: str | Path, *, option: str = "--tree") -> LiabilitiesTr
 
     li = col("leaf_index")
     if li.type != pa.int64() or li.null_count:
-        raise InputError(f"{option}: {d}: unreadable tree (leaf_index is not int64 without nulls)")
+        raise InputError(
+            f"{option}: {d}: unreadable tree (leaf_index is not int64 without nulls)", param=param
+        )
     # the buffer itself (zero-copy, as to_numpy gives; to_numpy would load pandas)
     leaf_index = np.frombuffer(li.buffers()[1], dtype=np.int64)[li.offset : li.offset + n]
     tree = LiabilitiesTree(
@@ -585,7 +598,7 @@ def load_tree(directory: str | Path, *, option: str = "--tree") -> LiabilitiesTr
         leaf_index,
     )
     if tree.root != manifest.get("root"):
-        raise InputError(f"{option}: {d}: levels do not match the manifest's root")
+        raise InputError(f"{option}: {d}: levels do not match the manifest's root", param=param)
     return tree
 
 
@@ -710,7 +723,7 @@ def verify_proof(
     _check_shape(d, source)
     root_l = root.strip().lower() if isinstance(root, str) else ""
     if not _HEX64.fullmatch(root_l):
-        raise InputError(f"--root: not a 64-character hex SHA-256 digest: {root!r}")
+        raise InputError(f"root: not a 64-character hex SHA-256 digest: {root!r}", param="root")
     user, balance, claimed_total = d["user"], d["balance"], d["total_liabilities"]
 
     def bad(reason: str) -> VerificationResult:
