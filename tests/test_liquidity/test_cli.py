@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 from clihelpers import run_cli
 
 EVENT_KEYS = {

@@ -323,12 +323,19 @@ def predict_book_liquidations(
     n_hours = int((ts.floor("4h") + pd.Timedelta(hours=28) - ts) / _HOUR)
     paths = hourly_paths(prev_close, trigger_move, sigma_hourly, n_hours, z)
     op, lo, hi, labels = event_bars(ts, prev_close, trigger_move, known, paths)
-    # the kernel trusts its inputs: keep every bar inside the grid, with room for openings
+    # the kernel trusts its inputs: widen the grid (empty bins) to hold every path's
+    # bars with room for the openings beyond them
     h = float(p.grid_step)
     reach = float(p.delta_max) + 4 * h
-    g_lo = math.exp(snap.log_p0 + reach)
-    g_hi = math.exp(snap.log_p0 + (snap.n_grid - 1) * h - reach)
-    op, lo, hi = (np.ascontiguousarray(np.clip(a, g_lo, g_hi)) for a in (op, lo, hi))
+    lsz, ssz, lent, sent, safe = snap.arrays
+    log_p0 = float(snap.log_p0)
+    top = log_p0 + (snap.n_grid - 1) * h
+    add_lo = max(0, math.ceil((log_p0 - (math.log(float(lo.min())) - reach)) / h))
+    add_hi = max(0, math.ceil((math.log(float(hi.max())) + reach - top) / h))
+    if add_lo or add_hi:
+        lsz, ssz, lent, sent = (np.pad(a, (add_lo, add_hi)) for a in (lsz, ssz, lent, sent))
+        log_p0 -= add_lo * h
+    op, lo, hi = (np.ascontiguousarray(a) for a in (op, lo, hi))
     n_b = len(labels)
     _, oi_base, xf, xm, xls = snap.last
     target = np.full(n_b, oi_base)
@@ -340,10 +347,9 @@ def predict_book_liquidations(
     share = np.ascontiguousarray(1.0 / (1.0 + np.exp(-zz)))
     w, safe_share, j0 = distance_weights(p)
     fn = book_paths_nb if use_numba else book_paths_py
-    lsz, ssz, lent, sent, safe = snap.arrays
     mu_l, mu_s = fn(lsz, ssz, lent, sent, safe, op, lo, hi, target, share,
                     np.ascontiguousarray(w, dtype=np.float64), float(safe_share), int(j0),
-                    float(snap.log_p0), h, 1.0 - float(p.turnover))  # fmt: skip
+                    log_p0, h, 1.0 - float(p.turnover))  # fmt: skip
     rec_l = (p.scale * mu_l + p.floor_usd).sum(axis=1)
     rec_s = (p.scale * mu_s + p.floor_usd).sum(axis=1)
     return {

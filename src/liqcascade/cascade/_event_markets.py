@@ -11,7 +11,8 @@ the *same* markets (same positions, stops and depth) from one set of inputs:
 - the identified book is one running :class:`liqcascade.positions._incremental.BookState`
   per book calibration (the expanding-window fit of each month), advanced from one
   event's bar to the next (never walked from the start again: the same kernel, so
-  the same book as a walk cut at the event);
+  the same book as a walk cut at the event); its grid starts around the first price
+  and grows as the walk needs (never sized by later prices);
 - stops are modelled on the bars since 40 days before the first open interest (the
   stop model reads ATR, whose weight on bars older than that is below 1e-30, and
   7-day swings).
@@ -104,12 +105,12 @@ class EventMarkets:
                 asset=self.asset,
             )
             prep = prepare(frames, fit.params)
-            st = BookState(fit.params, prep.log_p0, prep.n_grid)
+            st = BookState.empty(fit.params, float(prep.close[0]))
             self._books[key] = [st, prep, 0, np.zeros((2, len(prep.index)))]
         st, prep, done, mu = self._books[key]
         stop = int(prep.index.searchsorted(label, side="right"))
         if stop < done:  # an earlier date than the last one asked: walk again from the start
-            st = BookState(fit.params, prep.log_p0, prep.n_grid)
+            st = BookState.empty(fit.params, float(prep.close[0]))
             self._books[key] = [st, prep, 0, mu]
             done = 0
         if stop > done:
