@@ -263,3 +263,40 @@ def test_prediction_on_a_real_book_equals_the_twin(eth_inputs) -> None:
     for k in nb:
         assert_same(nb[k], py[k], rtol=1e-9)
     assert nb["identified_long_usd"] > nb["identified_short_usd"]  # a fall
+
+
+def test_fast_refit_equals_profile_obs() -> None:
+    from liqcascade.cascade._event_liquidations import fit_scale_floor
+    from liqcascade.positions._likelihood import profile_obs
+
+    rng = np.random.default_rng(7)
+    for _ in range(25):
+        n = int(rng.integers(80, 1500))
+        mu = rng.lognormal(16.0, 2.0, n) * (rng.random(n) < 0.8)
+        y = (rng.uniform(0.001, 0.05) * mu + rng.uniform(1e4, 1e6)) * np.exp(rng.normal(0, 1, n))
+        y[rng.random(n) < 0.01] = 0.0
+        _, obs = profile_obs(mu, y)
+        start = (obs["scale"] * rng.uniform(0.5, 2.0), obs["floor_usd"] * rng.uniform(0.5, 2.0))
+        fast = fit_scale_floor(mu, y, start)
+        assert fast is not None
+        assert_same(np.array(fast), np.array([obs["scale"], obs["floor_usd"], obs["sigma"]]),
+                    rtol=1e-6)  # fmt: skip
+
+
+def test_background_equals_the_rolling_definition() -> None:
+    from liqcascade.cascade._backtest import background_liquidations
+
+    rng = np.random.default_rng(5)
+    idx = pd.date_range("2025-01-01", periods=400, freq="4h", tz="UTC")
+    liq = pd.DataFrame({"long_usd": rng.lognormal(15, 1, 400),
+                        "short_usd": rng.lognormal(15, 1, 400)}, index=idx)  # fmt: skip
+    liq.iloc[50, 0] = np.nan
+    for t in pd.date_range("2025-01-01", periods=60, freq="29h", tz="UTC"):
+        past = liq[(liq.index <= t - pd.Timedelta(hours=4))
+                   & (liq.index >= t - pd.Timedelta(days=30) - pd.Timedelta(hours=4))]  # fmt: skip
+        got = background_liquidations(liq, t)
+        if len(past) < 6:
+            assert all(math.isnan(v) for v in got)
+            continue
+        roll = past.rolling(6).sum().dropna()
+        assert_same(np.array(got), roll.median().to_numpy(), rtol=1e-12)

@@ -501,14 +501,17 @@ def background_liquidations(
     NaN when no full window closed before ``ts``.
     """
     t = pd.Timestamp(ts)
-    past = liquidations[
-        (liquidations.index <= t - pd.Timedelta(hours=4))
-        & (liquidations.index >= t - pd.Timedelta(days=days) - pd.Timedelta(hours=4))
-    ]
-    if len(past) < 6:
+    idx = pd.DatetimeIndex(liquidations.index)
+    lo = int(idx.searchsorted(t - pd.Timedelta(days=days) - pd.Timedelta(hours=4), side="left"))
+    hi = int(idx.searchsorted(t - pd.Timedelta(hours=4), side="right"))
+    if hi - lo < 6:
         return float("nan"), float("nan")
-    roll = past[["long_usd", "short_usd"]].rolling(6).sum().dropna()
-    return float(roll["long_usd"].median()), float(roll["short_usd"].median())
+    past = liquidations[["long_usd", "short_usd"]].to_numpy(np.float64)[lo:hi]
+    roll = np.lib.stride_tricks.sliding_window_view(past, 6, axis=0).sum(axis=2)
+    roll = roll[np.isfinite(roll).all(axis=1)]
+    if roll.shape[0] == 0:
+        return float("nan"), float("nan")
+    return float(np.median(roll[:, 0])), float(np.median(roll[:, 1]))
 
 
 # --------------------------------------------------------------------------- the back-test
@@ -667,6 +670,7 @@ def run_backtest(
             float((src["realised_move"] / src["trigger_move"]).median()) if len(src) else 1.0
         )
     rows = []
+    liq_memo: dict[Any, Any] = {}
     for i, e in enumerate(window.to_dict("records")):
         if advance is not None:
             advance(1)
@@ -718,7 +722,9 @@ def run_backtest(
         row["calibration_as_of"] = None if cal.as_of is None else cal.as_of.isoformat()
         if book_at is not None:
             row.update(
-                event_liquidations(book_at, ohlc, e, m, resid, n_paths, seed + i, liquidations)
+                event_liquidations(
+                    book_at, ohlc, e, m, resid, n_paths, seed + i, liquidations, liq_memo
+                )
             )
             if math.isfinite(row["identified_long_usd"]):  # the identified book's record
                 row["predicted_long_usd"] = row["identified_long_usd"]

@@ -186,14 +186,69 @@ class BookSnapshot:
 MIN_REFIT_BARS = 60
 
 
-def refit_observation(snap: BookSnapshot, liquidations: pd.DataFrame | None) -> tuple[Any, int]:
+def fit_scale_floor(
+    mu: FloatArray, y: FloatArray, x0: tuple[float, float], *, iters: int = 50
+) -> tuple[float, float, float] | None:
+    """Least squares of ``log y`` on ``log(scale · mu + floor)`` over ``y > 0`` from ``x0``.
+
+    The objective of :func:`liqcascade.positions._likelihood.profile_obs` (unit
+    weights), solved by damped Gauss–Newton in ``(log scale, log floor)`` from a
+    nearby start (the previous event's fit). Returns ``(scale, floor_usd, sigma)``,
+    or ``None`` when it does not converge (the caller then runs ``profile_obs``).
+    """
+    pos = y > 0
+    ly = np.log(y[pos])
+    m = mu[pos]
+    if ly.size < 2:
+        return None
+    x = np.array([math.log(x0[0]), math.log(x0[1])])
+
+    def cost(v: FloatArray) -> tuple[float, FloatArray, FloatArray, FloatArray]:
+        a, b = math.exp(v[0]) * m, math.exp(v[1])
+        med = a + b
+        r = ly - np.log(med)
+        return float(r @ r), r, a / med, b / med
+
+    f, r, ja, jb = cost(x)
+    lam = 1e-3
+    for _ in range(iters):
+        jtj = np.array([[ja @ ja, ja @ jb], [ja @ jb, jb @ jb]])
+        g = np.array([ja @ r, jb @ r])
+        try:
+            step = np.linalg.solve(jtj + lam * np.diag(np.diag(jtj) + 1e-12), g)
+        except np.linalg.LinAlgError:
+            return None
+        xn = x + step
+        fn, rn, jan, jbn = cost(xn)
+        if fn <= f:
+            done = abs(f - fn) <= 1e-13 * max(f, 1e-300) and float(np.abs(step).max()) < 1e-8
+            x, f, r, ja, jb = xn, fn, rn, jan, jbn
+            lam = max(lam / 10.0, 1e-9)
+            if done:
+                return math.exp(x[0]), math.exp(x[1]), math.sqrt(max(f / ly.size, 1e-12))
+        else:
+            lam *= 10.0
+            if lam > 1e8:
+                break
+    g = np.array([ja @ r, jb @ r])
+    if float(np.abs(g).max()) <= 1e-8 * max(f, 1.0):
+        return math.exp(x[0]), math.exp(x[1]), math.sqrt(max(f / ly.size, 1e-12))
+    return None
+
+
+def refit_observation(
+    snap: BookSnapshot, liquidations: pd.DataFrame | None, start: Any = None
+) -> tuple[Any, int]:
     """The snapshot's parameters with ``scale``, ``floor_usd``, ``sigma`` refitted before it.
 
-    The hurdle log-normal profile fit (:func:`liqcascade.positions._likelihood.profile_obs`)
-    of the recorded 4-hour liquidations on the book's own liquidations, over the bars
-    walked up to the snapshot (all closed by the event: an expanding window). Returns
-    ``(params, bars used)``; the calibration's values when fewer than
-    :data:`MIN_REFIT_BARS` bars carry a record.
+    The hurdle log-normal profile fit (the objective of
+    :func:`liqcascade.positions._likelihood.profile_obs`) of the recorded 4-hour
+    liquidations on the book's own liquidations, over the bars walked up to the
+    snapshot (all closed by the event: an expanding window). ``start``: a nearby
+    ``BookParams`` (the previous event's refit) to solve from
+    (:func:`fit_scale_floor`); otherwise, or if that does not converge,
+    ``profile_obs`` itself. Returns ``(params, bars used)``; the calibration's
+    values when fewer than :data:`MIN_REFIT_BARS` bars carry a record.
     """
     from liqcascade.positions._likelihood import profile_obs
 
@@ -210,9 +265,14 @@ def refit_observation(snap: BookSnapshot, liquidations: pd.DataFrame | None) -> 
     mu = np.concatenate([snap.mu_long[ok], snap.mu_short[ok]])
     if not np.any(y > 0):
         return snap.params, n
-    _, obs = profile_obs(mu, y)
-    return snap.params.with_(scale=obs["scale"], floor_usd=obs["floor_usd"],
-                             sigma=obs["sigma"]), n  # fmt: skip
+    fast = None
+    if start is not None and start.scale > 0 and start.floor_usd > 0:
+        fast = fit_scale_floor(mu, y, (float(start.scale), float(start.floor_usd)))
+    if fast is None:
+        _, obs = profile_obs(mu, y)
+        fast = (obs["scale"], obs["floor_usd"], obs["sigma"])
+    scale, floor, sigma = fast
+    return snap.params.with_(scale=scale, floor_usd=floor, sigma=sigma), n
 
 
 def hourly_paths(
@@ -371,6 +431,7 @@ def event_liquidations(
     n_paths: int,
     seed: int,
     liquidations: pd.DataFrame | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> dict[str, float]:
     """:func:`predict_book_liquidations` for one back-test event (NaN without a book).
 
@@ -378,7 +439,9 @@ def event_liquidations(
     ``residuals``: standardised hourly residuals of all of ``ohlc`` (only those
     before the event's bar are drawn); ``liquidations``: the recorded 4-hour
     liquidations, on which the observation law is refitted before the event
-    (:func:`refit_observation`; only bars closed by the event are read).
+    (:func:`refit_observation`; only bars closed by the event are read). ``memo``: a
+    dict the caller keeps across its events (in time order): the last refit per book
+    calibration, from which the next is solved.
     """
     from liqcascade.cascade._clock import post_shock_sigma
 
@@ -403,7 +466,11 @@ def event_liquidations(
     b0 = ts.floor("4h")
     known = ohlc.iloc[max(bar - 4, 0) : bar]
     known = known[known.index >= b0]
-    params, n_refit = refit_observation(snap, liquidations)
+    key = snap.params  # one refit chain per book calibration
+    start = None if memo is None else memo.get(key)
+    params, n_refit = refit_observation(snap, liquidations, start)
+    if memo is not None and n_refit >= MIN_REFIT_BARS:
+        memo[key] = params
     out.update(
         predict_book_liquidations(
             snap,
