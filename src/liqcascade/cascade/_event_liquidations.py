@@ -255,13 +255,14 @@ def refit_observation(
     if liquidations is None or len(snap.mu_index) == 0:
         return snap.params, 0
     rec = liquidations[~liquidations.index.duplicated(keep="last")]
-    rec = rec.reindex(snap.mu_index)
-    ok = (rec["long_usd"].notna() & rec["short_usd"].notna()).to_numpy()
+    at = pd.DatetimeIndex(rec.index).get_indexer(snap.mu_index)
+    yl = np.where(at >= 0, rec["long_usd"].to_numpy(np.float64)[at], np.nan)
+    ys = np.where(at >= 0, rec["short_usd"].to_numpy(np.float64)[at], np.nan)
+    ok = np.isfinite(yl) & np.isfinite(ys)
     n = int(ok.sum())
     if n < MIN_REFIT_BARS:
         return snap.params, n
-    y = np.concatenate([rec["long_usd"].to_numpy(np.float64)[ok],
-                        rec["short_usd"].to_numpy(np.float64)[ok]])  # fmt: skip
+    y = np.concatenate([yl[ok], ys[ok]])
     mu = np.concatenate([snap.mu_long[ok], snap.mu_short[ok]])
     if not np.any(y > 0):
         return snap.params, n
