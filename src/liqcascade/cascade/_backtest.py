@@ -357,6 +357,10 @@ def estimated_market_at(
 
     Notes
     -----
+    Without ``build`` the result is an
+    :class:`~liqcascade.cascade._event_markets.EventMarkets`: the same markets from one
+    walk per book calibration (checked against ``estimated_market`` on the first
+    event), with ``book_at`` for the liquidation prediction.
     ``market_at(ts, mid)`` asks for ``MarketSpec(asset, as_of=ts)``: by the market's
     date rule, the last 4-hour bar closed at or before ``ts`` (no look-ahead), and
     re-centres its calibrated depth on ``mid`` (the previous hourly close). Markets

@@ -1,7 +1,6 @@
 """The back-test's event markets, built in one walk per book calibration.
 
-:func:`liqcascade.cascade._backtest.estimated_market_at` asks
-:func:`liqcascade.market.estimated_market` for every event: each call reloads the
+:func:`liqcascade.market.estimated_market`, asked for every event, reloads the
 series, resamples the whole hourly history to 4-hour bars, walks the identified book
 from its first bar and models stops over every bar since 2017 (~50 ms). For a
 back-test over many events that is most of the run. :class:`EventMarkets` builds
@@ -42,7 +41,8 @@ __all__ = ["EventMarkets"]
 _BAR = pd.Timedelta(hours=4)
 _HOUR = pd.Timedelta(hours=1)
 #: Hourly history kept before the first open interest: the book's 30-day warm-up
-#: (``BookParams.seed_days``) and the stop model's ATR and swings.
+#: (``BookParams.seed_days``; more when a fit asks for more) and the stop model's ATR
+#: and swings.
 _KEEP_BEFORE = pd.Timedelta(days=40)
 
 
@@ -77,10 +77,12 @@ class EventMarkets:
         if oi.empty:
             raise InputError(f"asset: no open interest for {self.asset}", param="asset")
         first = pd.Timestamp(oi.index[0])
-        px = inp.prices[pd.DatetimeIndex(inp.prices.index) >= first - _KEEP_BEFORE]
+        self.calibration = load_asset_calibration(self.asset)
+        seed = max(float(f.params.seed_days) for f in self.calibration.fits)
+        keep = max(_KEEP_BEFORE, pd.Timedelta(days=seed + 10.0))
+        px = inp.prices[pd.DatetimeIndex(inp.prices.index) >= first - keep]
         self.inputs = replace(inp, prices=px, open_interest=oi)
         self.bars = ohlc_bars(px, "4h")
-        self.calibration = load_asset_calibration(self.asset)
         self._totals_index = pd.DatetimeIndex(inp.book_totals.index)
         self._totals_step = bar_step(self._totals_index) if len(self._totals_index) > 1 else _BAR
         self._books: dict[str, Any] = {}  # fit month -> (BookState, Prepared, done)
