@@ -300,3 +300,22 @@ def test_background_equals_the_rolling_definition() -> None:
             continue
         roll = past.rolling(6).sum().dropna()
         assert_same(np.array(got), roll.median().to_numpy(), rtol=1e-12)
+
+
+def test_paths_follow_the_volatility_rule_given(eth_inputs) -> None:
+    from liqcascade.cascade._backtest import detect_events, standardised_residuals
+    from liqcascade.cascade._clock import EWMA_HALFLIFE_HOURS
+    from liqcascade.cascade._event_liquidations import event_liquidations
+    from liqcascade.cascade._event_markets import EventMarkets
+
+    ohlc, liq, inp = eth_inputs
+    em = EventMarkets("ETH", store=False, inputs=inp, check=False)
+    e = detect_events(ohlc, 0.02, "2025-04-01", "2025-04-10").to_dict("records")[0]
+    resid = standardised_residuals(ohlc)
+    args = (em.book_at, ohlc, e, 1.0, resid, 40, 3, liq)
+    base = event_liquidations(*args)
+    ewma_weight = 1.0 - 2.0 ** (-1.0 / EWMA_HALFLIFE_HOURS)  # the default rule's weight
+    same = event_liquidations(*args, shock_weight=ewma_weight)
+    assert_same(same["identified_long_usd"], base["identified_long_usd"], rtol=1e-9)
+    wild = event_liquidations(*args, shock_weight=50.0, dispersion=0.5)
+    assert wild["identified_long_p90_usd"] > base["identified_long_p90_usd"]

@@ -727,7 +727,17 @@ def run_backtest(
         if book_at is not None:
             row.update(
                 event_liquidations(
-                    book_at, ohlc, e, m, resid, n_paths, seed + i, liquidations, liq_memo
+                    book_at,
+                    ohlc,
+                    e,
+                    m,
+                    resid,
+                    n_paths,
+                    seed + i,
+                    liquidations,
+                    liq_memo,
+                    shock_weight=row.get("shock_weight"),
+                    dispersion=float(row.get("vol_dispersion", 0.0)),
                 )
             )
             if math.isfinite(row["identified_long_usd"]):  # the identified book's record

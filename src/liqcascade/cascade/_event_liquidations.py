@@ -433,6 +433,9 @@ def event_liquidations(
     seed: int,
     liquidations: pd.DataFrame | None = None,
     memo: dict[Any, Any] | None = None,
+    *,
+    shock_weight: float | None = None,
+    dispersion: float = 0.0,
 ) -> dict[str, float]:
     """:func:`predict_book_liquidations` for one back-test event (NaN without a book).
 
@@ -442,7 +445,11 @@ def event_liquidations(
     liquidations, on which the observation law is refitted before the event
     (:func:`refit_observation`; only bars closed by the event are read). ``memo``: a
     dict the caller keeps across its events (in time order): the last refit per book
-    calibration, from which the next is solved.
+    calibration, from which the next is solved. ``shock_weight``, ``dispersion``: the
+    volatility rule's shock weight (``sqrt(sigma² + w · log(1 + F)²)``; default the
+    EWMA's, :func:`liqcascade.cascade._clock.post_shock_sigma`) and per-path regime
+    dispersion (each path's volatility times ``exp(dispersion · N(0, 1))``), as the
+    clock's paths draw them.
     """
     from liqcascade.cascade._clock import post_shock_sigma
 
@@ -461,9 +468,14 @@ def event_liquidations(
         z = (pool / pool.std())[rng.integers(0, pool.size, (n_paths, n_h))]
     else:
         z = rng.standard_normal((n_paths, n_h))
-    sig = vol_multiplier * float(
-        post_shock_sigma(float(event["sigma"]), float(event["trigger_move"]))
-    )
+    s0, f = float(event["sigma"]), float(event["trigger_move"])
+    if shock_weight is None or not math.isfinite(float(shock_weight)):
+        post = float(post_shock_sigma(s0, f))
+    else:
+        post = math.sqrt(s0 * s0 + float(shock_weight) * math.log1p(f) ** 2)
+    sig = vol_multiplier * post
+    if dispersion > 0.0:  # per-path volatility regimes, as the clock draws them
+        z = z * np.exp(float(dispersion) * rng.standard_normal(n_paths))[:, None]
     b0 = ts.floor("4h")
     known = ohlc.iloc[max(bar - 4, 0) : bar]
     known = known[known.index >= b0]
