@@ -25,7 +25,10 @@ def bundled_inputs(asset: str) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
     Each event's market is :func:`liqcascade.market.estimated_market` of
     ``MarketSpec(asset, as_of=previous close)`` (the identified position book,
     modelled stops, the all-venue depth × the venue's share), re-centred on the
-    previous close; markets are cached per event (this function is cached per asset).
+    previous close, built by :class:`liqcascade.cascade._event_markets.EventMarkets`
+    (one walk per book calibration; checked against ``estimated_market``); markets
+    are cached per event (this function is cached per asset). ``market_at.book_at``
+    gives the identified book the liquidation prediction advances along the paths.
     """
     from liqcascade import datasets
     from liqcascade.cascade._backtest import estimated_market_at
@@ -65,10 +68,13 @@ def _render_backtest(result: dict[str, Any]) -> None:
     t.add_row("baseline: empirical ratio", f"{m['empirical_baseline_move_mae_pp']:.2f}")
     _common.stdout.print(t)
     _common.stdout.print(
-        f"80 % interval coverage {m['coverage_80']:.2f} · liquidations: log-corr "
-        f"{m['liq_corr']:.2f}, within 2x {m['liq_within_2x_share']:.2f} (book alone "
-        f"{m['book_only_liq_corr']:.2f}, {m['book_only_liq_within_2x_share']:.2f}; "
-        f"background alone {m['background_baseline_liq_corr']:.2f}, "
+        f"80 % interval coverage {m['coverage_80']:.2f} · liquidations (identified book "
+        f"along the paths): log-corr {m['liq_corr']:.2f}, within 2x "
+        f"{m['liq_within_2x_share']:.2f} (static book + background "
+        f"{m['book_background_liq_corr']:.2f}, {m['book_background_liq_within_2x_share']:.2f}; "
+        f"static book alone {m['book_only_liq_corr']:.2f}, "
+        f"{m['book_only_liq_within_2x_share']:.2f}; background alone "
+        f"{m['background_baseline_liq_corr']:.2f}, "
         f"{m['background_baseline_liq_within_2x_share']:.2f})"
     )
     best = min(m["trigger_baseline_move_mae_pp"], m["empirical_baseline_move_mae_pp"])

@@ -6,11 +6,12 @@ event per 24 hours. The model knows the market at the previous close (position
 book, stops, order book, the hourly volatility so far) and that price has moved by
 ``F``; it predicts the extreme move within 24 hours of the previous close (median
 and 10–90 % interval) and the liquidations by side over the recorded 4-hour bars of
-those 24 hours: the estimated book's liquidations along the predicted paths plus a
-background per side (the trailing 30-day median of recorded 24-h liquidations before
-the event, :func:`background_liquidations`). Baselines: ``trigger`` (the move stops
-at the trigger) and ``empirical`` (the trigger times the median ratio of realised
-to trigger move over the events before the window).
+those 24 hours: the identified book's per-bar liquidation model advanced along the
+predicted paths (:mod:`liqcascade.cascade._event_liquidations`; the previous form,
+the static book's crossings plus a trailing 30-day background per side,
+:func:`background_liquidations`, is kept beside it for comparison). Baselines:
+``trigger`` (the move stops at the trigger) and ``empirical`` (the trigger times the
+median ratio of realised to trigger move over the events before the window).
 
 Models take frames; the CLI (``liqcascade cascade backtest``) loads the bundled data.
 """
@@ -37,6 +38,7 @@ from liqcascade.cascade._clock import (
     post_shock_sigma,
     regime_scales,
 )
+from liqcascade.cascade._event_liquidations import event_liquidations
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.errors import InputError
 from liqcascade.market._params import BINANCE_BOOK_SHARE
@@ -484,6 +486,10 @@ def estimated_market_at(
 
     Notes
     -----
+    Without ``build`` the result is an
+    :class:`~liqcascade.cascade._event_markets.EventMarkets`: the same markets from one
+    walk per book calibration (checked against ``estimated_market`` on the first
+    event), with ``book_at`` for the liquidation prediction.
     ``market_at(ts, mid)`` asks for ``MarketSpec(asset, as_of=ts)``: by the market's
     date rule, the last 4-hour bar closed at or before ``ts`` (no look-ahead), and
     re-centres its calibrated depth on ``mid`` (the previous hourly close). Markets
@@ -492,6 +498,10 @@ def estimated_market_at(
     """
     from liqcascade.market import MarketSpec, estimated_market
 
+    if build is None:  # the same markets, one walk per book calibration (fast)
+        from liqcascade.cascade._event_markets import EventMarkets
+
+        return EventMarkets(asset, store=store)
     make = estimated_market if build is None else build
     cache: dict[tuple[pd.Timestamp, float], PreparedMarket | None] = {}
 
@@ -633,14 +643,17 @@ def background_liquidations(
     NaN when no full window closed before ``ts``.
     """
     t = pd.Timestamp(ts)
-    past = liquidations[
-        (liquidations.index <= t - pd.Timedelta(hours=4))
-        & (liquidations.index >= t - pd.Timedelta(days=days) - pd.Timedelta(hours=4))
-    ]
-    if len(past) < 6:
+    idx = pd.DatetimeIndex(liquidations.index)
+    lo = int(idx.searchsorted(t - pd.Timedelta(days=days) - pd.Timedelta(hours=4), side="left"))
+    hi = int(idx.searchsorted(t - pd.Timedelta(hours=4), side="right"))
+    if hi - lo < 6:
         return float("nan"), float("nan")
-    roll = past[["long_usd", "short_usd"]].rolling(6).sum().dropna()
-    return float(roll["long_usd"].median()), float(roll["short_usd"].median())
+    past = liquidations[["long_usd", "short_usd"]].to_numpy(np.float64)[lo:hi]
+    roll = np.lib.stride_tricks.sliding_window_view(past, 6, axis=0).sum(axis=2)
+    roll = roll[np.isfinite(roll).all(axis=1)]
+    if roll.shape[0] == 0:
+        return float("nan"), float("nan")
+    return float(np.median(roll[:, 0])), float(np.median(roll[:, 1]))
 
 
 # --------------------------------------------------------------------------- the back-test
@@ -686,6 +699,10 @@ class BacktestResult:
                 "book_short_usd",
                 "background_long_usd",
                 "background_short_usd",
+                "identified_long_p10_usd",
+                "identified_long_p90_usd",
+                "identified_short_p10_usd",
+                "identified_short_p90_usd",
             )
             if c in self.events.columns
         ]
@@ -774,6 +791,7 @@ def run_backtest(
     n_paths: int = 200,
     seed: int = 0,
     advance: Callable[[float], None] | None = None,
+    book_at: Callable[[pd.Timestamp], Any] | None = None,
 ) -> BacktestResult:
     """The event back-test of ``asset`` over ``[start, end]``.
 
@@ -793,11 +811,19 @@ def run_backtest(
         The window and the trigger (default :data:`DEFAULT_TRIGGERS`).
     n_paths, seed
         Monte Carlo paths per event, spread over the calibration's draws.
+    book_at : callable, optional
+        ``book_at(ts)``: the identified book at the event
+        (:class:`~liqcascade.cascade._event_liquidations.BookSnapshot`); default
+        ``market_at.book_at`` when ``market_at`` has one. Its liquidations along the
+        predicted paths are the liquidation prediction
+        (:mod:`liqcascade.cascade._event_liquidations`).
 
     Returns
     -------
     BacktestResult
     """
+    if book_at is None:
+        book_at = getattr(market_at, "book_at", None)
     a = asset.upper()
     f = DEFAULT_TRIGGERS.get(a, 0.02) if trigger is None else float(trigger)
     t0, t1 = _ts(start), _end(end)
@@ -817,6 +843,7 @@ def run_backtest(
             float((src["realised_move"] / src["trigger_move"]).median()) if len(src) else 1.0
         )
     rows = []
+    liq_memo: dict[Any, Any] = {}
     for i, e in enumerate(window.to_dict("records")):
         if advance is not None:
             advance(1)
@@ -867,7 +894,28 @@ def run_backtest(
         if math.isfinite(bg_l) and math.isfinite(bg_s):
             row["predicted_long_usd"] = row["book_long_usd"] + bg_l
             row["predicted_short_usd"] = row["book_short_usd"] + bg_s
+        row["book_background_long_usd"] = row["predicted_long_usd"]
+        row["book_background_short_usd"] = row["predicted_short_usd"]
         row["calibration_as_of"] = None if cal.as_of is None else cal.as_of.isoformat()
+        if book_at is not None:
+            row.update(
+                event_liquidations(
+                    book_at,
+                    ohlc,
+                    e,
+                    m,
+                    resid,
+                    n_paths,
+                    seed + i,
+                    liquidations,
+                    liq_memo,
+                    shock_weight=row.get("shock_weight"),
+                    dispersion=float(row.get("vol_dispersion", 0.0)),
+                )
+            )
+            if math.isfinite(row["identified_long_usd"]):  # the identified book's record
+                row["predicted_long_usd"] = row["identified_long_usd"]
+                row["predicted_short_usd"] = row["identified_short_usd"]
         rows.append(row)
     ev = pd.DataFrame(rows)
     metrics = _metrics(ev)
@@ -898,6 +946,8 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
                 "book_only_liq_within_2x_share",
                 "background_baseline_liq_corr",
                 "background_baseline_liq_within_2x_share",
+                "book_background_liq_corr",
+                "book_background_liq_within_2x_share",
             )
         }
     real = ev["realised_move"].to_numpy(float)
@@ -916,6 +966,12 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
             predicted_short_usd=bg_ev["background_short_usd"],
         )
     )
+    bb_c, bb_w = liquidation_metrics(
+        ev.assign(
+            predicted_long_usd=ev["book_background_long_usd"],
+            predicted_short_usd=ev["book_background_short_usd"],
+        )
+    )
     return {
         "move_mae_pp": float(np.abs(ev["predicted_move"] - real).mean() * 100),
         "trigger_baseline_move_mae_pp": float(np.abs(ev["trigger_baseline"] - real).mean() * 100),
@@ -929,6 +985,8 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
         "book_only_liq_within_2x_share": book_w,
         "background_baseline_liq_corr": bg_c,
         "background_baseline_liq_within_2x_share": bg_w,
+        "book_background_liq_corr": bb_c,
+        "book_background_liq_within_2x_share": bb_w,
     }
 
 

@@ -1,0 +1,501 @@
+"""An event's liquidations by side from the identified book along the predicted paths.
+
+The event back-test predicts the recorded liquidations per side over the 4-hour bars
+of the 24 hours after an event (the bar holding the trigger hour and those opening
+within 24 hours). The identified position book of :mod:`liqcascade.positions._model`
+is the package's model of exactly that record: per 4-hour bar it churns the book,
+opens the bar's new positions (sides from the funding, move and long/short signals)
+and liquidates every bin the bar's range crosses; the observation law maps its
+liquidations ``mu`` (aggregated, USD) to one venue's record, median
+``scale · mu + floor`` per bar and side (``scale``: the venue's share times the
+feed's under-reporting, fitted).
+
+Here the book's state at the event (after the last 4-hour bar closed by the
+previous close) is advanced, on each predicted path, over the window's bars: their
+open, low and high come from the path (and, for the bar holding the event, from the
+hours of it already closed). The prediction per side is the mean over paths of the
+window's summed per-bar medians ``Σ (scale · mu_b + floor)`` (the form chosen on the
+events before 2025-01, docs/liquidity.md).
+
+Paths: the index of the calibrated response (:func:`liqcascade.cascade._backtest.predict_event`)
+— from the trigger price, hourly log steps of ``vol_multiplier · post_shock_sigma``
+times innovations drawn from the standardised hourly residuals before the event.
+
+Kernel :func:`book_paths_nb` (numba; each path advances a copy of the state with
+:func:`liqcascade.positions._grid_kernels.grid_advance_nb`) and its plain-Python twin
+:func:`book_paths_py` (:class:`~liqcascade.positions._grid_kernels.TwinGrid`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade._numba import njit
+from liqcascade._typing import FloatArray
+from liqcascade.positions._grid_kernels import TwinGrid, grid_advance_nb, grid_advance_py
+
+__all__ = [
+    "BookSnapshot",
+    "book_paths_nb",
+    "book_paths_py",
+    "event_bars",
+    "hourly_paths",
+    "predict_book_liquidations",
+]
+
+_BAR = pd.Timedelta(hours=4)
+_HOUR = pd.Timedelta(hours=1)
+
+
+@njit
+def book_paths_nb(
+    lsz: FloatArray,
+    ssz: FloatArray,
+    lent: FloatArray,
+    sent: FloatArray,
+    safe: FloatArray,
+    open_: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    target: FloatArray,
+    long_share: FloatArray,
+    weights: FloatArray,
+    safe_share: float,
+    j0: int,
+    log_p0: float,
+    h: float,
+    keep: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Book liquidations per path and bar from one state (the state is not changed).
+
+    Parameters
+    ----------
+    lsz, ssz, lent, sent, safe : array
+        The grid state (see :func:`liqcascade.positions._grid_kernels.grid_advance_nb`).
+    open_, low, high : array (P, B)
+        Each path's bars, USD (inside the grid).
+    target, long_share : array (B,)
+        Book size to hold (base units) and long share of openings per bar.
+    weights, safe_share, j0, log_p0, h, keep
+        As :func:`grid_advance_nb` (``keep = 1 - turnover``).
+
+    Returns
+    -------
+    (array (P, B), array (P, B))
+        Long and short liquidations of the aggregated book, USD.
+    """
+    n_p, n_b = open_.shape
+    out_l = np.zeros((n_p, n_b))
+    out_s = np.zeros((n_p, n_b))
+    none = np.zeros((n_b, 0))
+    centre = np.zeros(n_b)
+    for p in range(n_p):
+        a = lsz.copy()
+        b = ssz.copy()
+        c = lent.copy()
+        d = sent.copy()
+        s = safe.copy()
+        ll, ls, _, _ = grid_advance_nb(
+            a, b, c, d, s, False, open_[p], low[p], high[p], target, long_share, weights,
+            safe_share, j0, log_p0, h, keep, centre, none, none,
+        )  # fmt: skip
+        out_l[p] = ll
+        out_s[p] = ls
+    return out_l, out_s
+
+
+def book_paths_py(
+    lsz: FloatArray,
+    ssz: FloatArray,
+    lent: FloatArray,
+    sent: FloatArray,
+    safe: FloatArray,
+    open_: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    target: FloatArray,
+    long_share: FloatArray,
+    weights: FloatArray,
+    safe_share: float,
+    j0: int,
+    log_p0: float,
+    h: float,
+    keep: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Plain-Python twin of :func:`book_paths_nb` (dict book, one path at a time)."""
+    n_p, n_b = np.shape(open_)
+    out_l = np.zeros((n_p, n_b))
+    out_s = np.zeros((n_p, n_b))
+    for p in range(n_p):
+        tw = TwinGrid(len(lsz))
+        for name, arr in (("L", lsz), ("S", ssz), ("LE", lent), ("SE", sent)):
+            tw.book[name] = {g: float(v) for g, v in enumerate(arr) if v != 0.0}
+        tw.safe = [float(x) for x in safe]
+        tw.started = True
+        ll, ls, *_ = grid_advance_py(
+            tw, open_[p], low[p], high[p], target, long_share, weights, safe_share, j0,
+            log_p0, h, keep,
+        )  # fmt: skip
+        out_l[p] = ll
+        out_s[p] = ls
+    return out_l, out_s
+
+
+@dataclass(frozen=True, eq=False)
+class BookSnapshot:
+    """The identified book at an event: grid state, signals and observation law.
+
+    Attributes
+    ----------
+    arrays : tuple
+        ``long_size, short_size, long_entry_sum, short_entry_sum, safe`` (copies).
+    log_p0, n_grid
+        Grid origin (log USD) and size.
+    params : BookParams
+        Shape and observation parameters (``scale``, ``floor_usd``, ``sigma``).
+    label : pandas.Timestamp
+        The last 4-hour bar walked (closed at or before the event).
+    last : tuple
+        ``(close, oi_base, x_funding, x_move, x_ls)`` of that bar (the next bar's signals).
+    mu_index : pandas.DatetimeIndex
+        The bars walked up to ``label`` (warm-up excluded).
+    mu_long, mu_short : array
+        The book's liquidations on those bars (aggregated, USD): what the observation
+        law is refitted on (:func:`refit_observation`).
+    """
+
+    arrays: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+    log_p0: float
+    n_grid: int
+    params: Any
+    label: pd.Timestamp
+    last: tuple[float, float, float, float, float]
+    mu_index: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([], tz="UTC"))
+    mu_long: FloatArray = field(default_factory=lambda: np.zeros(0))
+    mu_short: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+
+#: Fewest recorded bars before an event to refit the observation law on (10 days);
+#: with fewer, the book calibration's own ``scale`` and ``floor_usd`` are kept.
+MIN_REFIT_BARS = 60
+
+
+def fit_scale_floor(
+    mu: FloatArray, y: FloatArray, x0: tuple[float, float], *, iters: int = 50
+) -> tuple[float, float, float] | None:
+    """Least squares of ``log y`` on ``log(scale · mu + floor)`` over ``y > 0`` from ``x0``.
+
+    The objective of :func:`liqcascade.positions._likelihood.profile_obs` (unit
+    weights), solved by damped Gauss–Newton in ``(log scale, log floor)`` from a
+    nearby start (the previous event's fit). Returns ``(scale, floor_usd, sigma)``,
+    or ``None`` when it does not converge (the caller then runs ``profile_obs``).
+    """
+    pos = y > 0
+    ly = np.log(y[pos])
+    m = mu[pos]
+    if ly.size < 2:
+        return None
+    x = np.array([math.log(x0[0]), math.log(x0[1])])
+
+    def cost(v: FloatArray) -> tuple[float, FloatArray, FloatArray, FloatArray]:
+        a, b = math.exp(v[0]) * m, math.exp(v[1])
+        med = a + b
+        r = ly - np.log(med)
+        return float(r @ r), r, a / med, b / med
+
+    f, r, ja, jb = cost(x)
+    lam = 1e-3
+    for _ in range(iters):
+        jtj = np.array([[ja @ ja, ja @ jb], [ja @ jb, jb @ jb]])
+        g = np.array([ja @ r, jb @ r])
+        try:
+            step = np.linalg.solve(jtj + lam * np.diag(np.diag(jtj) + 1e-12), g)
+        except np.linalg.LinAlgError:
+            return None
+        xn = x + step
+        fn, rn, jan, jbn = cost(xn)
+        if fn <= f:
+            done = abs(f - fn) <= 1e-13 * max(f, 1e-300) and float(np.abs(step).max()) < 1e-8
+            x, f, r, ja, jb = xn, fn, rn, jan, jbn
+            lam = max(lam / 10.0, 1e-9)
+            if done:
+                return math.exp(x[0]), math.exp(x[1]), math.sqrt(max(f / ly.size, 1e-12))
+        else:
+            lam *= 10.0
+            if lam > 1e8:
+                break
+    g = np.array([ja @ r, jb @ r])
+    if float(np.abs(g).max()) <= 1e-8 * max(f, 1.0):
+        return math.exp(x[0]), math.exp(x[1]), math.sqrt(max(f / ly.size, 1e-12))
+    return None
+
+
+def refit_observation(
+    snap: BookSnapshot, liquidations: pd.DataFrame | None, start: Any = None
+) -> tuple[Any, int]:
+    """The snapshot's parameters with ``scale``, ``floor_usd``, ``sigma`` refitted before it.
+
+    The hurdle log-normal profile fit (the objective of
+    :func:`liqcascade.positions._likelihood.profile_obs`) of the recorded 4-hour
+    liquidations on the book's own liquidations, over the bars walked up to the
+    snapshot (all closed by the event: an expanding window). ``start``: a nearby
+    ``BookParams`` (the previous event's refit) to solve from
+    (:func:`fit_scale_floor`); otherwise, or if that does not converge,
+    ``profile_obs`` itself. Returns ``(params, bars used)``; the calibration's
+    values when fewer than :data:`MIN_REFIT_BARS` bars carry a record.
+    """
+    from liqcascade.positions._likelihood import profile_obs
+
+    if liquidations is None or len(snap.mu_index) == 0:
+        return snap.params, 0
+    rec = liquidations[~liquidations.index.duplicated(keep="last")]
+    at = pd.DatetimeIndex(rec.index).get_indexer(snap.mu_index)
+    yl = np.where(at >= 0, rec["long_usd"].to_numpy(np.float64)[at], np.nan)
+    ys = np.where(at >= 0, rec["short_usd"].to_numpy(np.float64)[at], np.nan)
+    ok = np.isfinite(yl) & np.isfinite(ys)
+    n = int(ok.sum())
+    if n < MIN_REFIT_BARS:
+        return snap.params, n
+    y = np.concatenate([yl[ok], ys[ok]])
+    mu = np.concatenate([snap.mu_long[ok], snap.mu_short[ok]])
+    if not np.any(y > 0):
+        return snap.params, n
+    fast = None
+    if start is not None and start.scale > 0 and start.floor_usd > 0:
+        fast = fit_scale_floor(mu, y, (float(start.scale), float(start.floor_usd)))
+    if fast is None:
+        _, obs = profile_obs(mu, y)
+        fast = (obs["scale"], obs["floor_usd"], obs["sigma"])
+    scale, floor, sigma = fast
+    return snap.params.with_(scale=scale, floor_usd=floor, sigma=sigma), n
+
+
+def hourly_paths(
+    prev_close: float,
+    trigger_move: float,
+    sigma_hourly: float,
+    n_hours: int,
+    z: FloatArray,
+) -> FloatArray:
+    """Index prices at the hourly points ``0 … n_hours`` after the previous close (USD).
+
+    Point 0 is the previous close; the trigger price ``prev_close · (1 + F)`` is
+    reached within the first hour, from which the log price walks ``sigma_hourly · z``
+    per hour (``z`` of shape ``(P, n_hours)``). Returns ``(P, n_hours + 1)``.
+    """
+    p1 = prev_close * (1.0 + trigger_move)
+    steps = sigma_hourly * np.asarray(z, dtype=np.float64)
+    out = np.empty((steps.shape[0], n_hours + 1))
+    out[:, 0] = prev_close
+    out[:, 1:] = p1 * np.exp(np.cumsum(steps[:, :n_hours], axis=1))
+    return out
+
+
+def event_bars(
+    ts: pd.Timestamp,
+    prev_close: float,
+    trigger_move: float,
+    known: pd.DataFrame,
+    paths: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, pd.DatetimeIndex]:
+    """Each path's 4-hour bars of the recorded window: ``open, low, high (P, B)`` and labels.
+
+    The window holds the bar containing ``ts`` and those opening before ``ts + 24 h``.
+    ``known``: the hourly bars closed by ``ts`` of the bar containing it (empty when
+    ``ts`` opens a bar). ``paths``: :func:`hourly_paths` (point ``k`` at ``ts + k h``);
+    hour ``k`` spans points ``k`` and ``k + 1`` (hour 0 also the trigger price).
+    """
+    b0 = ts.floor("4h")
+    labels = pd.date_range(b0, ts + pd.Timedelta(hours=24) - pd.Timedelta(microseconds=1),
+                           freq="4h")  # fmt: skip
+    n_p = paths.shape[0]
+    n_b = len(labels)
+    op = np.empty((n_p, n_b))
+    lo = np.empty((n_p, n_b))
+    hi = np.empty((n_p, n_b))
+    p1 = prev_close * (1.0 + trigger_move)
+    for j, b in enumerate(labels):
+        k0 = int((max(b, ts) - ts) / _HOUR)
+        k1 = int((b + _BAR - ts) / _HOUR)
+        seg = paths[:, k0 : k1 + 1]
+        lo[:, j] = seg.min(axis=1)
+        hi[:, j] = seg.max(axis=1)
+        op[:, j] = paths[:, k0] if b >= ts else np.nan
+        if k0 == 0:
+            lo[:, j] = np.minimum(lo[:, j], p1)
+            hi[:, j] = np.maximum(hi[:, j], p1)
+    if b0 < ts:  # the event's bar: hours already closed
+        k = known[(known.index >= b0) & (known.index < ts)]
+        if len(k):
+            op[:, 0] = float(k["open"].iloc[0])
+            lo[:, 0] = np.minimum(lo[:, 0], float(k["low"].min()))
+            hi[:, 0] = np.maximum(hi[:, 0], float(k["high"].max()))
+        else:
+            op[:, 0] = prev_close
+    return op, lo, hi, labels
+
+
+def predict_book_liquidations(
+    snap: BookSnapshot,
+    ts: pd.Timestamp,
+    prev_close: float,
+    trigger_move: float,
+    sigma_hourly: float,
+    known: pd.DataFrame,
+    z: FloatArray,
+    *,
+    params: Any = None,
+    use_numba: bool = True,
+) -> dict[str, float]:
+    """The identified book's predicted record of an event, per side (USD).
+
+    Parameters
+    ----------
+    snap : BookSnapshot
+        The book after the last 4-hour bar closed by ``ts``.
+    ts, prev_close, trigger_move
+        The event: time of the previous close, that close (USD), ±F.
+    sigma_hourly : float
+        Hourly log volatility of the paths after the trigger.
+    known : pandas.DataFrame
+        Hourly bars closed by ``ts`` (only those of the bar holding ``ts`` are read).
+    z : array (P, H)
+        Standardised innovations, ``H`` >= 27 hours.
+    params : BookParams, optional
+        Instead of ``snap.params`` (e.g. with the observation law refitted,
+        :func:`refit_observation`).
+
+    Returns
+    -------
+    dict
+        ``identified_long_usd``, ``identified_short_usd``: the mean over paths of the
+        window's summed per-bar medians ``scale · mu + floor``; ``identified_*_p10_usd``
+        and ``identified_*_p90_usd``: the 10th and 90th percentiles over paths.
+    """
+    from liqcascade.positions._model import distance_weights
+
+    p = snap.params if params is None else params
+    n_hours = int((ts.floor("4h") + pd.Timedelta(hours=28) - ts) / _HOUR)
+    paths = hourly_paths(prev_close, trigger_move, sigma_hourly, n_hours, z)
+    op, lo, hi, labels = event_bars(ts, prev_close, trigger_move, known, paths)
+    # the kernel trusts its inputs: widen the grid (empty bins) to hold every path's
+    # bars with room for the openings beyond them
+    h = float(p.grid_step)
+    reach = float(p.delta_max) + 4 * h
+    lsz, ssz, lent, sent, safe = snap.arrays
+    log_p0 = float(snap.log_p0)
+    top = log_p0 + (snap.n_grid - 1) * h
+    add_lo = max(0, math.ceil((log_p0 - (math.log(float(lo.min())) - reach)) / h))
+    add_hi = max(0, math.ceil((math.log(float(hi.max())) + reach - top) / h))
+    if add_lo or add_hi:
+        lsz, ssz, lent, sent = (np.pad(a, (add_lo, add_hi)) for a in (lsz, ssz, lent, sent))
+        log_p0 -= add_lo * h
+    op, lo, hi = (np.ascontiguousarray(a) for a in (op, lo, hi))
+    n_b = len(labels)
+    _, oi_base, xf, xm, xls = snap.last
+    target = np.full(n_b, oi_base)
+    # signals: the first bar reads the last closed bar's; later bars hold funding and
+    # the long/short ratio, and the move signal is 0 (open interest is held)
+    xm_b = np.zeros(n_b)
+    xm_b[0] = xm
+    zz = p.theta0 + p.theta_funding * xf + p.theta_move * xm_b + p.theta_ls * xls
+    share = np.ascontiguousarray(1.0 / (1.0 + np.exp(-zz)))
+    w, safe_share, j0 = distance_weights(p)
+    fn = book_paths_nb if use_numba else book_paths_py
+    mu_l, mu_s = fn(lsz, ssz, lent, sent, safe, op, lo, hi, target, share,
+                    np.ascontiguousarray(w, dtype=np.float64), float(safe_share), int(j0),
+                    log_p0, h, 1.0 - float(p.turnover))  # fmt: skip
+    rec_l = (p.scale * mu_l + p.floor_usd).sum(axis=1)
+    rec_s = (p.scale * mu_s + p.floor_usd).sum(axis=1)
+    return {
+        "identified_long_usd": float(np.mean(rec_l)),
+        "identified_short_usd": float(np.mean(rec_s)),
+        "identified_long_p10_usd": float(np.quantile(rec_l, 0.1)),
+        "identified_long_p90_usd": float(np.quantile(rec_l, 0.9)),
+        "identified_short_p10_usd": float(np.quantile(rec_s, 0.1)),
+        "identified_short_p90_usd": float(np.quantile(rec_s, 0.9)),
+    }
+
+
+def event_liquidations(
+    book_at: Any,
+    ohlc: pd.DataFrame,
+    event: Mapping[Any, Any],
+    vol_multiplier: float,
+    residuals: FloatArray,
+    n_paths: int,
+    seed: int,
+    liquidations: pd.DataFrame | None = None,
+    memo: dict[Any, Any] | None = None,
+    *,
+    shock_weight: float | None = None,
+    dispersion: float = 0.0,
+) -> dict[str, float]:
+    """:func:`predict_book_liquidations` for one back-test event (NaN without a book).
+
+    ``event``: a row of :func:`liqcascade.cascade._backtest.detect_events`;
+    ``residuals``: standardised hourly residuals of all of ``ohlc`` (only those
+    before the event's bar are drawn); ``liquidations``: the recorded 4-hour
+    liquidations, on which the observation law is refitted before the event
+    (:func:`refit_observation`; only bars closed by the event are read). ``memo``: a
+    dict the caller keeps across its events (in time order): the last refit per book
+    calibration, from which the next is solved. ``shock_weight``, ``dispersion``: the
+    volatility rule's shock weight (``sqrt(sigma² + w · log(1 + F)²)``; default the
+    EWMA's, :func:`liqcascade.cascade._clock.post_shock_sigma`) and per-path regime
+    dispersion (each path's volatility times ``exp(dispersion · N(0, 1))``), as the
+    clock's paths draw them.
+    """
+    from liqcascade.cascade._clock import post_shock_sigma
+
+    nan = float("nan")
+    out = {f"identified_{s}_{q}usd": nan for s in ("long", "short") for q in ("", "p10_", "p90_")}
+    ts = pd.Timestamp(event["ts"])
+    snap = book_at(ts)
+    if snap is None or not math.isfinite(float(event["sigma"])):
+        return out
+    bar = int(event["bar"])
+    pool = residuals[:bar]
+    pool = pool[np.isfinite(pool)]
+    rng = np.random.default_rng([seed, 18])
+    n_h = 28
+    if pool.size > 100:
+        z = (pool / pool.std())[rng.integers(0, pool.size, (n_paths, n_h))]
+    else:
+        z = rng.standard_normal((n_paths, n_h))
+    s0, f = float(event["sigma"]), float(event["trigger_move"])
+    if shock_weight is None or not math.isfinite(float(shock_weight)):
+        post = float(post_shock_sigma(s0, f))
+    else:
+        post = math.sqrt(s0 * s0 + float(shock_weight) * math.log1p(f) ** 2)
+    sig = vol_multiplier * post
+    if dispersion > 0.0:  # per-path volatility regimes, as the clock draws them
+        z = z * np.exp(float(dispersion) * rng.standard_normal(n_paths))[:, None]
+    b0 = ts.floor("4h")
+    known = ohlc.iloc[max(bar - 4, 0) : bar]
+    known = known[known.index >= b0]
+    key = snap.params  # one refit chain per book calibration
+    start = None if memo is None else memo.get(key)
+    params, n_refit = refit_observation(snap, liquidations, start)
+    if memo is not None and n_refit >= MIN_REFIT_BARS:
+        memo[key] = params
+    out.update(
+        predict_book_liquidations(
+            snap,
+            ts,
+            float(event["prev_close"]),
+            float(event["trigger_move"]),
+            sig,
+            known,
+            z,
+            params=params,
+        )
+    )
+    out["identified_scale"] = float(params.scale)
+    out["identified_refit_bars"] = float(n_refit)
+    return out
