@@ -27,14 +27,10 @@ ALLOWED_FLAG_MESSAGES: frozenset[str] = frozenset(
     {
         # owned by other helpers this session
         "liqcascade.cascade._backtest",  # liqmove / liqliqs
-        "liqcascade.contagion._presets",  # asset
-        "liqcascade.data._fetch",  # watch
-        "liqcascade.data._store",  # watch
         "liqcascade.market._inputs",  # book14
         "liqcascade.positions._backtest",  # book14
         "liqcascade.positions._calibrate",  # book14
         "liqcascade.positions._estimate",  # book14
-        "liqcascade.solvency._exchange",  # baddebt
     }
 )
 

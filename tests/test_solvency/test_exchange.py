@@ -143,11 +143,28 @@ def test_split_accounts_preserves_totals() -> None:
 
 
 def test_bad_input() -> None:
-    with pytest.raises(InputError, match="--insurance-fund"):
+    # the library names its parameters (param=), never a command-line flag
+    with pytest.raises(InputError, match=r"^insurance_fund must be >= 0 \(got -1\)$") as e:
         Exchange(_book(), insurance_fund=-1)
-    with pytest.raises(InputError, match="--reserve-buffer"):
+    assert e.value.param == "insurance_fund"
+    with pytest.raises(InputError, match=r"^reserve_buffer must be >= 0") as e:
         Exchange(_book(), insurance_fund=0, reserve_buffer=-0.1)
+    assert e.value.param == "reserve_buffer"
+    with pytest.raises(InputError, match=r"^liquidation_fee must be in \[0, 1\)") as e:
+        Exchange(_book(), insurance_fund=0, liquidation_fee=1.0)
+    assert e.value.param == "liquidation_fee"
+    with pytest.raises(InputError, match=r"^liabilities_usd must be > 0") as e:
+        Exchange(_book(), insurance_fund=0, liabilities_usd=0.0)
+    assert e.value.param == "liabilities_usd"
     with pytest.raises(InputError, match="shock"):
         StressScenario("x", -1.5)
-    with pytest.raises(InputError, match="--adl-policy"):
-        run_solvency(Exchange(_book(), 0.0), policies=("fifo",))  # type: ignore[arg-type]
+    ex = Exchange(_book(), 0.0)
+    with pytest.raises(InputError, match=r"^policies must be among .* \(got 'fifo'\)$") as e:
+        run_solvency(ex, policies=("fifo",))  # type: ignore[arg-type]
+    assert e.value.param == "policies"
+    with pytest.raises(InputError, match=r"^scenarios must not be empty$") as e:
+        run_solvency(ex, [])
+    assert e.value.param == "scenarios"
+    with pytest.raises(InputError, match=r"^liquidity must be calibrated or static") as e:
+        run_solvency(ex, liquidity="deep")
+    assert e.value.param == "liquidity"

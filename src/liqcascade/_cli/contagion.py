@@ -81,6 +81,7 @@ def contagion_cmd(
     from liqcascade.contagion._liquidity import run_setup
     from liqcascade.contagion._presets import run_preset, validate_oct_2025
 
+    _common.flag_names(name="--preset")  # run_preset(name=...)
     if (config is None) == (preset is None):
         _common.fail("give exactly one of --config FILE.toml or --preset NAME")
     if liquidity is not None and liquidity not in ("calibrated", "static"):
@@ -94,8 +95,7 @@ def contagion_cmd(
         else:
             assert config is not None
             path = _common.existing_file(config, "--config")
-            cfg = load_config(path)
-            setup = build_setup(cfg, path.name, cache)
+            setup = build_setup(load_config(path), path.name, cache)
             venue = shock_venue or setup.shock_venue
             if venue not in {v.name for v in setup.venues}:
                 _common.fail(f"--shock-venue: unknown venue {venue!r}")

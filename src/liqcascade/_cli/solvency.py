@@ -170,7 +170,9 @@ def solvency(
     """
     from liqcascade.solvency._request import run_solvency_request
 
-    _common.flag_names(share="--oi-share", per_position="--accounts-per-cohort")
+    _common.flag_names(share="--oi-share", per_position="--accounts-per-cohort",
+                       liquidation_fee="--liq-fee", liabilities_usd="--liabilities",
+                       scenarios="--scenario", policies="--adl-policy")  # fmt: skip
     scenarios = [_parse_scenario(s) for s in scenario] if scenario else None
     kw = {
         k: v

@@ -36,7 +36,9 @@ def load_preset(name: str) -> ConfigModel:
     """The validated configuration of a bundled preset (``"oct-2025"``)."""
     path = PRESETS_DIR / f"{name}.toml"
     if not path.is_file():
-        raise InputError(f"--preset: unknown preset {name!r} (have: {', '.join(PRESETS)})")
+        raise InputError(
+            f"name: unknown preset {name!r} (have: {', '.join(PRESETS)})", param="name"
+        )
     cfg = parse_config(tomllib.loads(path.read_text(encoding="utf-8")), path.name)
     object.__setattr__(cfg, "_base_dir", PRESETS_DIR)
     return cfg

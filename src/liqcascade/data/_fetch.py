@@ -46,7 +46,9 @@ def make_exchange(exchange_id: str) -> Any:
     ccxt = import_ccxt()
     cls = getattr(ccxt, exchange_id.lower(), None)
     if cls is None or exchange_id.lower() not in getattr(ccxt, "exchanges", [exchange_id]):
-        raise InputError(f"--exchange: unknown exchange {exchange_id!r} (see ccxt.exchanges)")
+        raise InputError(
+            f"exchange: unknown exchange {exchange_id!r} (see ccxt.exchanges)", param="exchange"
+        )
     return cls({"enableRateLimit": True})
 
 
@@ -130,16 +132,18 @@ def fetch_series(
     FetchResult
     """
     if kind not in FETCH_KINDS:
-        raise InputError(f"--kind must be one of {', '.join(FETCH_KINDS)} for fetch (got {kind!r})")
+        raise InputError(
+            f"kind must be one of {', '.join(FETCH_KINDS)} for fetch (got {kind!r})", param="kind"
+        )
     step = interval_ms(interval)
     if step is None:
-        raise InputError(f"--interval: not a bar interval: {interval!r}")
+        raise InputError(f"interval: not a bar interval: {interval!r}", param="interval")
     ex = make_exchange(exchange) if isinstance(exchange, str) else exchange
     venue = str(getattr(ex, "id", exchange if isinstance(exchange, str) else "unknown"))
     start_ms = int(to_utc(since).value // 1_000_000)
     end_ms = int(to_utc(until if until is not None else pd.Timestamp.now(tz="UTC")).value // 1e6)
     if end_ms < start_ms:
-        raise InputError("--until must not be before --since")
+        raise InputError("until must not be before since", param=("until", "since"))
     pause = sleep if sleep is not None else _sleep
     retry_on = _retry_classes()
     base_err = _ccxt_error()

@@ -165,14 +165,19 @@ class Store:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise InputError(f"--store: {self.path}: cannot create folder: {exc}") from exc
+                raise InputError(
+                    f"store: {self.path}: cannot create folder: {exc}", param="store"
+                ) from exc
         try:
             self._con = duckdb.connect(str(self.path), read_only=self.read_only)
         except duckdb.IOException as exc:
-            raise InputError(f"--store: {self.path}: cannot open: {_first_line(exc)}") from exc
+            raise InputError(
+                f"store: {self.path}: cannot open: {_first_line(exc)}", param="store"
+            ) from exc
         except duckdb.Error as exc:
             raise InputError(
-                f"--store: {self.path}: not a readable DuckDB store: {_first_line(exc)}"
+                f"store: {self.path}: not a readable DuckDB store: {_first_line(exc)}",
+                param="store",
             ) from exc
         if not self.read_only:
             for kind in KINDS.values():
@@ -222,7 +227,7 @@ class Store:
             Counts; ``files`` is left for the caller to set.
         """
         if self.read_only:
-            raise InputError(f"--store: {self.path}: opened read-only")
+            raise InputError(f"store: {self.path}: opened read-only", param="store")
         check_conflicts(list(series))
         size = ingest_chunk_rows()
         con = self._connect()

@@ -133,15 +133,25 @@ class Exchange:
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.insurance_fund) and self.insurance_fund >= 0):
-            raise InputError(f"--insurance-fund must be >= 0 (got {self.insurance_fund})")
+            raise InputError(
+                f"insurance_fund must be >= 0 (got {self.insurance_fund})", param="insurance_fund"
+            )
         if not (np.isfinite(self.reserve_buffer) and self.reserve_buffer >= 0):
-            raise InputError(f"--reserve-buffer must be >= 0 (got {self.reserve_buffer})")
+            raise InputError(
+                f"reserve_buffer must be >= 0 (got {self.reserve_buffer})", param="reserve_buffer"
+            )
         if not (0 <= self.liquidation_fee < 1):
-            raise InputError(f"--liq-fee must be in [0, 1) (got {self.liquidation_fee})")
+            raise InputError(
+                f"liquidation_fee must be in [0, 1) (got {self.liquidation_fee})",
+                param="liquidation_fee",
+            )
         if len(self.positions) == 0:
             raise InputError("the exchange has no positions")
         if self.liabilities_usd is not None and not self.liabilities_usd > 0:
-            raise InputError(f"liabilities must be > 0 (got {self.liabilities_usd})")
+            raise InputError(
+                f"liabilities_usd must be > 0 (got {self.liabilities_usd})",
+                param="liabilities_usd",
+            )
 
     @property
     def liabilities(self) -> float:
@@ -502,16 +512,20 @@ def run_solvency(
     if scenarios is None:
         scenarios = default_scenarios()
     if not scenarios:
-        raise InputError("--scenario: no scenarios")
+        raise InputError("scenarios must not be empty", param="scenarios")
     for p in policies:
         if p not in ADL_POLICIES:
-            raise InputError(f"--adl-policy must be one of {', '.join(ADL_POLICIES)} (got {p!r})")
+            raise InputError(
+                f"policies must be among {', '.join(ADL_POLICIES)} (got {p!r})", param="policies"
+            )
     if engine == "auto":
         engine = "cascade" if order_book is not None else "path"
     if engine == "cascade" and order_book is None:
         raise InputError("the cascade engine needs an order book")
     if liquidity not in LIQUIDITY:
-        raise InputError(f"--liquidity must be calibrated or static (got {liquidity!r})")
+        raise InputError(
+            f"liquidity must be calibrated or static (got {liquidity!r})", param="liquidity"
+        )
     calibrated = engine == "cascade" and liquidity == "calibrated"
     pm = cal = None
     if calibrated:
