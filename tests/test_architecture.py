@@ -26,7 +26,6 @@ ALLOWED_DATASET_IMPORTS: set[str] = set()
 ALLOWED_FLAG_MESSAGES: frozenset[str] = frozenset(
     {
         # owned by other helpers this session
-        "liqcascade.cascade._backtest",  # liqmove / liqliqs
         "liqcascade.market._inputs",  # book14
         "liqcascade.positions._backtest",  # book14
         "liqcascade.positions._calibrate",  # book14

@@ -828,7 +828,7 @@ def run_backtest(
     f = DEFAULT_TRIGGERS.get(a, 0.02) if trigger is None else float(trigger)
     t0, t1 = _ts(start), _end(end)
     if t1 < t0:
-        raise InputError(f"--end {end} is before --start {start}")
+        raise InputError(f"end {end} is before start {start}", param=("end", "start"))
     all_ev = detect_events(ohlc, f, None, t1)
     pool = pooled_events(ohlc, f, t1)
     resid = standardised_residuals(ohlc)
