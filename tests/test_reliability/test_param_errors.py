@@ -245,6 +245,10 @@ def test_market_and_solvency_commands_print_the_flag() -> None:
         run_cli("solvency", "--insurance-fund", "1e6", "--accounts-per-cohort", "0"),
         "error: --accounts-per-cohort must be >= 1 (got 0)",
     )
+    assert_refused(
+        run_cli("cascade", "backtest", "--start", "2025-03-01", "--end", "2025-01-01"),
+        "error: --end 2025-01-01 is before --start 2025-03-01",
+    )
 
 
 def test_load_series_errors_print_the_command_flags(tmp_path: Path) -> None:
