@@ -30,9 +30,9 @@ from liqcascade.stress._request import run_stress_request
 
 
 @pytest.fixture(scope="module")
-def btc() -> StressMarket:
+def btc(btc_market: StressMarket) -> StressMarket:
     """BTC's estimated market of the default date (2025-07-31)."""
-    return stress_market(asset="BTC")
+    return btc_market
 
 
 @pytest.fixture(scope="module")
