@@ -115,6 +115,37 @@ def test_real_backtest_small(small) -> None:  # type: ignore[no-untyped-def]
     assert (c[c["side"] == "short"]["total_return"] > 0).all()
 
 
+def test_btc_backtest_runs_on_btcs_own_path() -> None:
+    from liqcascade import datasets
+
+    bt = backtest_stops(
+        ("fixed", "vol"), ("long",), ("support", "random"), start="2025-09-01",
+        end="2025-10-12", settings=BacktestSettings(n_random=20, seed=2), asset="btc",
+    )  # fmt: skip
+    assert bt.summary()["asset"] == "BTC"
+    tr = bt.trades
+    h = datasets.load_ohlcv("BTC", "1h")
+    # every entry is BTC's hourly close at the entry bar, not ETH's
+    want = h["close"].reindex(pd.DatetimeIndex(tr["entry_ts"])).to_numpy()
+    np.testing.assert_array_equal(tr["entry"].to_numpy(), want)
+    assert (tr["entry"] > 50_000).all()
+    # fixed stops sit 5 % below the BTC entry; the crash set runs into 2025-10-10
+    fx = tr[tr["policy"] == "fixed"]
+    np.testing.assert_allclose(fx["stop"], fx["entry"] * 0.95, rtol=1e-12)
+    assert not bt.crash.empty and (bt.crash["total_return"] < 0).all()
+    eth = backtest_stops(
+        ("fixed",), ("long",), ("random",), start="2025-09-01", end="2025-10-12",
+        settings=BacktestSettings(n_random=20, seed=2),
+    )  # fmt: skip
+    assert eth.summary()["asset"] == "ETH" and (eth.trades["entry"] < 10_000).all()
+
+
+def test_unknown_asset_is_refused() -> None:
+    with pytest.raises(InputError, match=r"^asset must be ETH or BTC \(got 'DOGE'\)$") as e:
+        backtest_stops(asset="DOGE")
+    assert e.value.param == "asset"
+
+
 def test_backtest_deterministic_for_a_seed() -> None:
     kw = dict(start="2024-01-01", end="2024-03-01", crash=False)
     a = backtest_stops(

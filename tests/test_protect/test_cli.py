@@ -41,6 +41,29 @@ def test_backtest_json_keys() -> None:
     assert {row["policy"] for row in d["table"]} == {"fixed", "vol", "vol-declustered"}
 
 
+def test_backtest_asset_btc() -> None:
+    r = run_cli(
+        "stops", "backtest", "--asset", "BTC", "--policy", "fixed", "--side", "long",
+        "--entries", "random", "--start", "2025-09-20", "--end", "2025-10-12",
+        "--n-random", "10", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["asset"] == "BTC" and {row["policy"] for row in d["table"]} == {"fixed"}
+    assert [row["n"] for row in d["table"]] == [10]
+    text = run_cli(
+        "stops", "backtest", "--asset", "BTC", "--policy", "fixed", "--side", "long",
+        "--entries", "random", "--start", "2025-09-20", "--end", "2025-10-12", "--n-random", "5",
+    )  # fmt: skip
+    assert text.exit_code == 0 and "Stop policies on BTC" in text.stdout
+
+
+def test_backtest_unknown_asset_exit_2() -> None:
+    r = run_cli("stops", "backtest", "--asset", "DOGE")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == ["error: --asset must be ETH or BTC (got 'DOGE')"]
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

@@ -1,9 +1,11 @@
-"""Section fixes the issue names: categorical scenario axes, saturated numbers as bounds."""
+"""Section fixes the issues name: categorical scenario axes, saturated numbers as bounds,
+calibrated figures first and the static book shown only as the bound of the carry."""
 
 from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
 import pytest
 
@@ -13,7 +15,7 @@ from liqcascade.report import build_report
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
     out = tmp_path_factory.mktemp("sections")
-    paths = build_report(out, sections=("stress", "solvency"), quick=True)
+    paths = build_report(out, sections=("stress", "solvency", "cascade"), quick=True, asset="ETH")
     return paths["html"].read_text(), json.loads(paths["summary"].read_text())
 
 
@@ -32,12 +34,31 @@ def test_solvency_scenarios_are_categories(built: tuple[str, dict]) -> None:
     assert "-30%" in xs and "2025-10-10" in xs and len(set(xs)) == len(xs) == 7
 
 
+def _section_text(html: str, sid: str) -> str:
+    """The section's HTML, entities unescaped."""
+    return unescape(html.split(f'id="{sid}"')[1].split("</section>")[0])
+
+
 def test_saturated_results_are_labelled_bounds(built: tuple[str, dict]) -> None:
     html, summary = built
     s = summary["sections"]["stress"]
-    sat = s["saturated_liquidations_usd"]
-    if sat is not None:
-        assert "whole book: a bound" in html
+    flags = s["whole_book"]
+    # the flags are the library's own: a figure is the whole book only when it ran out
+    for r in s["shocks"]:
+        assert flags[f"shock {r['shock']:+.0%}"] is r["whole_book_liquidated"]
+    for w, r in s["replays"].items():
+        assert flags[f"replay {w}"] is r["whole_book_liquidated"]
+    sec = _section_text(html, "stress")
+    hit = [k for k, f in flags.items() if f]
+    if hit:
+        assert "The book truly runs out in: " + ", ".join(hit) in sec
+        assert "(a whole side of the book: it ran out)" in sec
+    else:
+        assert "no liquidation figure here is a ceiling set by the book" in sec
+        assert "it ran out" not in sec
+    # no common ceiling: the shocks' liquidations all differ (the issue's 231 M for all)
+    liq = [round(r["market_liquidations_usd"]) for r in s["shocks"]]
+    assert len(set(liq)) == len(liq)
     var = summary["front"]["headlines"]["var99_30d"]
     mc = s["montecarlo"]
     flat = mc["var_99"] >= 0.999 * mc["es_99"]  # the whole margin lost beyond 99 %
@@ -60,3 +81,45 @@ def test_bad_debt_headline_spans_gap_and_cascade(built: tuple[str, dict]) -> Non
 def test_no_file_users_lack_is_cited(built: tuple[str, dict]) -> None:
     html, _ = built
     assert "DESIGN.md" not in html and "docs/" not in html
+
+
+def test_stress_shocks_lead_with_calibrated_figures_and_bound_the_carry(
+    built: tuple[str, dict],
+) -> None:
+    html, summary = built
+    s = summary["sections"]["stress"]
+    for r in s["shocks"]:
+        assert r["price_after_p10"] <= r["price_after"] <= r["price_after_p90"]
+        if r["shock"] < 0:
+            assert r["static_price_after"] <= r["carry_price_after_p10"]
+        else:
+            assert r["static_price_after"] >= r["carry_price_after_p90"]
+    sec = _section_text(html, "stress")
+    heads = [
+        "ETH extreme within 24 h (80 %)",
+        "market liquidations, 24 h (80 %)",
+        "cascade's own carry (index held)",
+        "static book (bounds the carry)",
+    ]
+    pos = [sec.find(h) for h in heads]
+    assert all(p >= 0 for p in pos) and pos == sorted(pos)  # calibrated columns first
+    assert "bounds that carry at" in sec and "upper bound" not in sec
+
+
+def test_cascade_shows_the_static_book_as_the_carry_bound(built: tuple[str, dict]) -> None:
+    html, summary = built
+    cal = summary["sections"]["cascade"]["calibrated"]
+    f5 = cal["fall_5pct"]
+    static = f5["static_upper_bound"]["final_move"]
+    assert static <= f5["carry_p10"] <= f5["carry_median"] <= f5["carry_p90"] <= -0.05 + 1e-9
+    curve = cal["curve"]
+    assert len(curve["carry_median"]) == len(curve["shock"])
+    assert all(c <= s + 1e-12 for c, s in zip(curve["carry_median"], curve["shock"], strict=True))
+    mv = summary["front"]["headlines"]["move_5pct"]
+    assert mv["value"] == f5["move_median"]
+    assert "own carry" in mv["interval"] and "bounded by the static book" in mv["interval"]
+    for key in ("critical_shock", "forced_selling_5pct"):
+        assert "the carry's bound" in summary["front"]["headlines"][key]["interval"]
+    sec = _section_text(html, "cascade")
+    assert "static book (instant, no refill): bounds the carry" in sec
+    assert "cascade's own carry (index held at the shock)" in sec

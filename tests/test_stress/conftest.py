@@ -16,6 +16,12 @@ def market() -> StressMarket:
 
 
 @pytest.fixture(scope="session")
+def btc_market() -> StressMarket:
+    """The estimated BTC market of 2025-07-31 (its own book, depth and calibration)."""
+    return stress_market(asset="BTC")
+
+
+@pytest.fixture(scope="session")
 def fits(market: StressMarket) -> dict[str, Any]:
     """GJR-t fits of ETH and BTC daily returns up to the market's date."""
     from liqcascade import datasets

@@ -30,9 +30,9 @@ from liqcascade.stress._request import run_stress_request
 
 
 @pytest.fixture(scope="module")
-def btc() -> StressMarket:
+def btc(btc_market: StressMarket) -> StressMarket:
     """BTC's estimated market of the default date (2025-07-31)."""
-    return stress_market(asset="BTC")
+    return btc_market
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +158,7 @@ def test_cli_btc_montecarlo(data_dir: Path) -> None:
     assert out["details"]["asset"] == "BTC" and "eth_min_price_p05" not in out["details"]
     r = run_cli(*args, "--scenario", "shock", "--shocks", "-5%")
     assert r.exit_code == 0, r.stderr
-    assert "BTC market" in r.stdout and "BTC →" in r.stdout
+    assert "BTC market" in r.stdout and "BTC 24 h extreme" in r.stdout
 
 
 def test_library_seed_and_path_errors_name_the_parameter(btc: StressMarket, pf: Any) -> None:

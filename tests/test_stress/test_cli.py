@@ -75,6 +75,17 @@ def test_shock_and_replay_json(pf: str) -> None:
     assert r.exit_code == 0, r.stderr
     out = r.json()
     assert out["paths"] == 2 and [s["shock"] for s in out["shocks"]] == [-0.05, -0.1]
+    for row in out["shocks"]:
+        # the 24-h extreme, the cascade's own carry and the static book that bounds it
+        for k in ("price_after", "carry_price_after", "static_price_after"):
+            assert {k, f"{k}_p10", f"{k}_p90"} & set(row)
+        assert row["carry_price_after_p10"] <= row["carry_price_after"]
+        assert row["carry_price_after"] <= row["carry_price_after_p90"]
+        assert row["static_price_after"] <= row["carry_price_after_p10"]
+    text = run_cli("stress", "--portfolio", pf, "--scenario", "shock", "--shocks", "-5%")
+    assert text.exit_code == 0, text.stderr
+    for label in ("24 h extreme", "cascade's own carry", "static book (bounds the carry)"):
+        assert label in text.stdout
     r = run_cli(
         "stress", "--portfolio", pf, "--scenario", "replay", "--window", "2022-11-08", "--json"
     )

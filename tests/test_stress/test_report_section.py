@@ -22,3 +22,58 @@ def test_stress_section_quick(tmp_path: Path) -> None:
     assert r["recorded_move"] < -0.1 and r["source"] == "eth_30m"
     assert r["min_price_with_cascade"] <= r["min_price_recorded_path"]
     assert (tmp_path / "report.html").stat().st_size > 10_000
+
+
+def _view(shock_flags: list[bool], replay_flag: bool, mc_flags: dict[str, bool]) -> object:
+    """A stress view with hand-set whole-book flags (no library run)."""
+    from types import SimpleNamespace as NS
+
+    import pandas as pd
+
+    from liqcascade.report._stress_section import StressView
+
+    n = len(shock_flags)
+    table = pd.DataFrame(
+        {
+            "shock": [-0.05, -0.3][:n],
+            "whole_book_liquidated": shock_flags,
+            "book_exhausted_share": [0.0, 0.7][:n],
+            **{k: [3000.0, 2000.0][:n] for k in ("price_after", "price_after_p10",
+                                                  "price_after_p90")},
+            **{k: [3500.0, 2800.0][:n] for k in ("carry_price_after", "carry_price_after_p10",
+                                                  "carry_price_after_p90")},
+            "static_price_after": [3400.0, 2500.0][:n],
+            "market_liquidations_usd": [2e7, 7e7][:n],
+            "market_liquidations_p10_usd": [1e7, 6e7][:n],
+            "market_liquidations_p90_usd": [3e7, 7e7][:n],
+            "portfolio_pnl_usd": [-100.0, -900.0][:n],
+        }
+    )  # fmt: skip
+    market = NS(side_notional=lambda: (7.06e7, 9.21e7), prices={"ETH": 3698.0})
+    replay = NS(details={"whole_book_liquidated": replay_flag})
+    mc = NS(whole_book_flags=lambda: mc_flags)
+    return StressView(market, None, mc, {("2025-10-10", True): replay}, NS(table=table))
+
+
+def test_the_section_says_when_the_book_truly_runs_out() -> None:
+    from liqcascade.report._stress_section import _shock_table, _whole_book_takeaway
+
+    none = _view([False], False, {"p50": False, "p95": False, "p99": False})
+    text = _whole_book_takeaway(none)  # type: ignore[arg-type]
+    assert text.startswith("No shock, replay or Monte Carlo quantile liquidates the whole")
+    assert "longs $70.6 M, shorts $92.1 M" in text
+    some = _view([False, True], True, {"p50": False, "p95": False, "p99": True})
+    text = _whole_book_takeaway(some)  # type: ignore[arg-type]
+    assert text.startswith(
+        "The book truly runs out in: shock -30%, replay 2025-10-10, Monte Carlo p99"
+    )
+    t = _shock_table(some)  # type: ignore[arg-type]
+    liq = t["market liquidations, 24 h (80 %)"].tolist()
+    assert "it ran out" not in liq[0] and "(a whole side of the book: it ran out)" in liq[1]
+    ext = t["ETH extreme within 24 h (80 %)"].tolist()
+    assert "order book ran out" not in ext[0] and ext[1].endswith("(order book ran out: a bound)")
+    # a point interval (every draw gives the same carry) is shown as one figure
+    assert t["cascade's own carry (index held)"].tolist() == ["$3,500", "$2,800"]
+    assert list(t.columns).index("static book (bounds the carry)") > list(t.columns).index(
+        "cascade's own carry (index held)"
+    )

@@ -30,7 +30,7 @@ def _render_recommend(res: dict[str, Any]) -> None:
 
 def _render_backtest(res: dict[str, Any]) -> None:
     for title, rows in (("all entries", res["table"]), ("2025-10-10", res["crash_2025_10_10"])):
-        t = Table(title=f"Stop policies — {title}")
+        t = Table(title=f"Stop policies on {res['asset']} — {title}")
         cols = ["policy", "side", "entries", "n", "stop_outs", "avg_loss_on_stop"]
         cols += ["avg_slippage", "total_return", "max_drawdown"]
         for c in cols:
@@ -104,14 +104,17 @@ def backtest_cmd(
     horizon_days: Annotated[int, typer.Option(help="Holding period, days.")] = 5,
     fixed_pct: Annotated[float, typer.Option(help="Fixed policy distance, fraction.")] = 0.05,
     leverage: Annotated[float, typer.Option(help="Position leverage (1–125).")] = 5.0,
+    asset: Annotated[
+        str, typer.Option(help="Asset whose hourly path, volatility and depth (ETH, BTC).")
+    ] = "ETH",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
-    """Backtest stop policies on the real ETH hourly path, fills through the modelled book.
+    """Backtest stop policies on an asset's real hourly path, fills through the modelled book.
 
     Entries at the support tests of the event study and at seeded random hours, long
     and short; plus every hour of 2025-10-05 → 2025-10-10 20:00 (open in the crash).
 
-    Example: liqcascade stops backtest --policy all --side both --entries both --json
+    Example: liqcascade stops backtest --asset BTC --policy all --side both --json
     """
     from liqcascade.protect import POLICIES, BacktestSettings, backtest_stops
 
@@ -135,7 +138,7 @@ def backtest_cmd(
         leverage=leverage,
     )
     with _common.progress("walking the stop policies over the hourly path") as adv:
-        res = backtest_stops(pols, sides, ents, start=t0, end=t1, settings=settings)
+        res = backtest_stops(pols, sides, ents, start=t0, end=t1, settings=settings, asset=asset)
         adv(1)
     _common.emit(res.summary(), as_json, _render_backtest)
 

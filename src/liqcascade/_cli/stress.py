@@ -41,11 +41,23 @@ def _render(result: dict[str, Any]) -> None:
         p.add_row(name, f"{v:.1%}")
     out.print(p)
     for row in result.get("shocks", []):
-        out.print(
-            f"  shock {row['shock']:+.0%}: {row['asset']} → {row['price_after']:,.0f}, "
-            f"liquidations {row['market_liquidations_usd'] / 1e6:,.1f}M USD, "
-            f"PnL {row['portfolio_pnl_usd']:,.0f} USD"
-        )
+        out.print(_shock_line(row), soft_wrap=True)
+
+
+def _shock_line(r: dict[str, Any]) -> str:
+    """One shock: the 24-h extreme, the cascade's own carry, the static book that bounds it."""
+
+    def rng(key: str) -> str:
+        return f"{r[key]:,.0f} (10–90 %: {r[key + '_p10']:,.0f}–{r[key + '_p90']:,.0f})"
+
+    whole = " (the whole book of the side)" if r.get("whole_book_liquidated") else ""
+    return (
+        f"  shock {r['shock']:+.0%}: {r['asset']} 24 h extreme {rng('price_after')}; "
+        f"cascade's own carry {rng('carry_price_after')}; static book (bounds the carry) "
+        f"{r['static_price_after']:,.0f}; liquidations within 24 h "
+        f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}; "
+        f"PnL {r['portfolio_pnl_usd']:,.0f} USD"
+    )
 
 
 def _parse_shocks(text: str) -> list[float]:

@@ -1,4 +1,4 @@
-"""Stop-policy backtest on the real ETH hourly path.
+"""Stop-policy backtest on the real hourly path of an asset (ETH or BTC).
 
 Three policies place a stop at entry: ``fixed`` (a fixed fraction from entry),
 ``vol`` (``k`` × the GJR-GARCH(1,1)-t daily conditional volatility of the entry day ×
@@ -9,7 +9,8 @@ walked bar by bar (:func:`~liqcascade.protect._kernels.stop_walk_nb`) until the 
 triggers or the horizon ends; a triggered stop fills through the modelled book
 (:class:`FillModel`, the fill model of ``_kernels``). Entries are the support tests of
 the event study (daily bars, :func:`liqcascade.events.detect_support`, entry at the
-test day's close) and seeded random hours; both sides for each.
+test day's close) and seeded random hours; both sides for each. Every input is the
+asset's own: its hourly and daily bars, its volatility fit and its futures book totals.
 
 Accounting (per trade, fractions of the entry notional, unlevered): return
 ``s·(exit − entry)/entry`` with the exit the stop's fill or the horizon's close;
@@ -242,20 +243,22 @@ def policy_stops(
     return stop, moved
 
 
-def depth_series(index: pd.DatetimeIndex, close: np.ndarray, fill: FillModel) -> np.ndarray:
+def depth_series(
+    index: pd.DatetimeIndex, close: np.ndarray, fill: FillModel, asset: str = "ETH"
+) -> np.ndarray:
     """1 % book depth per hourly bar, USD, for the hit side (one venue's share).
 
     Inside the bundled book-totals period (2024-11 → 2025-07) the nearest bar's
     aggregated bid depth; outside it, depth ∝ 30-day mean Binance spot quote volume,
     scaled by the median ratio depth / volume over the totals period (depth follows
-    trading activity). Times ``fill.depth_share``.
+    trading activity). Times ``fill.depth_share``. ``asset``: whose bars and book.
     """
     import liqcascade.market._bundled as _bundled
 
-    h = _bundled.ohlcv("ETH", "1h")
+    h = _bundled.ohlcv(asset, "1h")
     qv = (h["volume"] * h["close"]).resample("1D").sum()
     qv30 = qv.rolling(30, min_periods=5).mean()
-    tot = _bundled.book_totals("futures")
+    tot = _bundled.book_totals("futures", asset)
     d1 = ((tot["bids_usd"] + tot["asks_usd"]) / 2).resample("1D").mean().dropna()
     ratio = (d1 / qv30.reindex(d1.index)).dropna()
     r = float(ratio.median())
@@ -310,6 +313,7 @@ class StopBacktest:
     def summary(self) -> dict[str, Any]:
         """Headline figures: per-policy table rows, the 2025-10-10 rows and the winner."""
         return {
+            "asset": self.meta.get("asset", "ETH"),
             "start": self.meta.get("start"),
             "end": self.meta.get("end"),
             "n_trades": len(self.trades),
@@ -350,25 +354,27 @@ def _utc(x: Any) -> pd.Timestamp:
     return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
-def _sigma_daily(index: pd.DatetimeIndex, end: pd.Timestamp) -> np.ndarray:
+def _sigma_daily(index: pd.DatetimeIndex, end: pd.Timestamp, asset: str) -> np.ndarray:
     """GJR-GARCH(1,1)-t conditional daily volatility (fraction) of each bar's day."""
     import liqcascade.market._bundled as _bundled
     from liqcascade.volatility import fit_volatility, log_returns
 
-    d = _bundled.ohlcv("ETH", "1d")
+    d = _bundled.ohlcv(asset, "1d")
     d = d[(d.index >= pd.Timestamp("2018-01-01", tz="UTC")) & (d.index <= end)]
-    fit = fit_volatility(log_returns(d["close"]), "gjr", "t", interval="1d", asset="ETH")
+    fit = fit_volatility(log_returns(d["close"]), "gjr", "t", interval="1d", asset=asset)
     cv = fit.conditional_volatility / 100.0
     s = cv.reindex(index.floor("1D")).to_numpy(np.float64)
     return np.where(np.isfinite(s), s, float(np.nanmedian(cv)))
 
 
-def _support_entries(hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+def _support_entries(
+    hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, asset: str
+) -> np.ndarray:
     """Hourly bar index of each support-test day's close (the event study's entries)."""
     import liqcascade.market._bundled as _bundled
     from liqcascade.events import detect_support
 
-    d = _bundled.ohlcv("ETH", "1d")
+    d = _bundled.ohlcv(asset, "1d")
     d = d[(d.index >= start) & (d.index <= end)]
     det = detect_support(d)
     days = pd.DatetimeIndex(pd.to_datetime(det.tests["ts"], utc=True)).unique()
@@ -410,8 +416,9 @@ def backtest_stops(
     fill: FillModel | None = None,
     crash: bool = True,
     use_numba: bool = True,
+    asset: str = "ETH",
 ) -> StopBacktest:
-    """Backtest stop policies on the real ETH hourly path (see the module docstring).
+    """Backtest stop policies on the real hourly path of ``asset`` (see the module docstring).
 
     Parameters
     ----------
@@ -432,6 +439,8 @@ def backtest_stops(
         2025-10-10 20:00 UTC (open when the 2025-10-10 crash hit), when in range.
     use_numba : bool
         Compiled kernels (``False``: the plain-Python twins).
+    asset : {"ETH", "BTC"}, default "ETH"
+        Whose bundled hourly bars, daily volatility and book depth (prices in USD).
 
     Returns
     -------
@@ -439,6 +448,10 @@ def backtest_stops(
     """
     import liqcascade.market._bundled as _bundled
 
+    a = str(asset).upper()
+    if a not in _bundled.bundled_assets():
+        known = " or ".join(_bundled.bundled_assets())
+        raise InputError(f"asset must be {known} (got {asset!r})", param="asset")
     s = settings or BacktestSettings()
     fm = fill or FillModel()
     for name, given, allowed in (
@@ -456,7 +469,7 @@ def backtest_stops(
         raise InputError(
             f"end {t1:%Y-%m-%d} must be after start {t0:%Y-%m-%d}", param=("end", "start")
         )
-    h = _bundled.ohlcv("ETH", "1h")
+    h = _bundled.ohlcv(a, "1h")
     h = h[h.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
     hor = int(s.horizon_days * 24)
     in_rng = np.flatnonzero((h.index >= t0) & (h.index <= t1))
@@ -474,13 +487,13 @@ def backtest_stops(
     w = fm.swing_days * 24
     swing_lo = pd.Series(lo).rolling(w, min_periods=1).min().to_numpy()
     swing_hi = pd.Series(hi).rolling(w, min_periods=1).max().to_numpy()
-    depth = depth_series(idx, c, fm)
-    sig = _sigma_daily(idx, t1) * math.sqrt(s.horizon_days)
+    depth = depth_series(idx, c, fm, a)
+    sig = _sigma_daily(idx, t1, a) * math.sqrt(s.horizon_days)
 
     sets: list[tuple[str, np.ndarray]] = []
     rng = np.random.default_rng(s.seed)
     if "support" in entries:
-        sup = _support_entries(h, t0, t1)
+        sup = _support_entries(h, t0, t1, a)
         sets.append(("support", sup[np.isin(sup, in_rng)]))
     if "random" in entries:
         sets.append(("random", np.sort(rng.choice(in_rng, size=s.n_random, replace=False))))
@@ -562,5 +575,5 @@ def backtest_stops(
         crash=crash_tab,
         settings=s,
         fill=fm,
-        meta={"start": t0.isoformat(), "end": t1.isoformat(), "bars": len(in_rng)},
+        meta={"asset": a, "start": t0.isoformat(), "end": t1.isoformat(), "bars": len(in_rng)},
     )

@@ -284,7 +284,17 @@ def figures(v: CascadeView) -> list[go.Figure]:
     return out
 
 
+def _carry_text(a: dict[str, Any]) -> str:
+    """The cascade's own carry after the 5 % fall (index held), with its range over draws."""
+    m, lo, hi = a["carry_median"], a["carry_p10"], a["carry_p90"]
+    text = pct(m, 2, signed=True)
+    if abs(hi - lo) > 1e-6:
+        text += f" ({interval(lo, hi, lambda x: pct(x, 2, signed=True))} over draws)"
+    return text
+
+
 def _calibrated_table(v: CascadeView) -> pd.DataFrame:
+    """Calibrated figures lead; the own carry beside the static book that bounds it."""
     a, c = v.calibrated.answer, v.calibrated
     lo, hi = c.critical_range
     sb = a["static_upper_bound"]
@@ -293,21 +303,25 @@ def _calibrated_table(v: CascadeView) -> pd.DataFrame:
             "model": [
                 "calibrated response: median",
                 "80 % interval",
-                "static book (no refill, instant)",
+                "cascade's own carry (index held at the shock)",
+                "static book (instant, no refill): bounds the carry",
             ],
             "lowest price within 24 h": [
                 pct(a["move_median"], signed=True),
                 interval(a["move_p10"], a["move_p90"], lambda x: pct(x, signed=True)),
+                _carry_text(a),
                 pct(sb["final_move"], signed=True),
             ],
             "liquidated": [
                 usd(a["liquidated_median"]),
                 interval(a["liquidated_p10"], a["liquidated_p90"], usd),
+                "—",
                 usd(sb["liquidated_usd"]),
             ],
             "critical shock (−10 %)": [
                 pct(c.critical, signed=True),
                 interval(lo, hi, lambda x: pct(x, signed=True)),
+                "—",
                 pct(v.critical.shock, signed=True),
             ],
         }
@@ -441,7 +455,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="move_5pct", label="How far a 5 % fall carries price (lowest within 24 h)",
             value=float(a["move_median"]), text=pct(a["move_median"], signed=True),
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
-            f" (80 %); static book {pct(sb['final_move'], signed=True)} (instant, no refill)",
+            f" (80 %); the cascade's own carry {pct(a['carry_median'], 2, signed=True)} (index "
+            f"held), bounded by the static book's {pct(sb['final_move'], signed=True)}",
             evidence=_oos_text(c), unit="fraction", low=float(a["move_p10"]),
             high=float(a["move_p90"]), bound=ex,
         ),
@@ -449,7 +464,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="critical_shock", label="Smallest fall after which the median path reaches −10 %",
             value=float(c.critical), text=pct(c.critical, signed=True),
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (80 % of paths); "
-            f"static book {pct(v.critical.shock, signed=True)}",
+            f"static book {pct(v.critical.shock, signed=True)} (instant, no refill: the carry's "
+            "bound)",
             evidence=(
                 f"History: of {hc.n} real 4-hour falls of {pct(abs(c.critical))} or more, "
                 f"{pct(hc.share_total_beyond(-0.10))} went on to −10 % within a day (the "
@@ -461,7 +477,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="forced_selling_5pct", label="Liquidations forced by a 5 % fall (24 h)",
             value=float(a["liquidated_median"]), text=usd(a["liquidated_median"]),
             interval=f"{interval(a['liquidated_p10'], a['liquidated_p90'], usd)} (80 %); "
-            f"static book {usd(v.fall5.forced_usd)} (instant, no refill)",
+            f"static book {usd(sb['liquidated_usd'])} (instant, no refill: the carry's bound)",
             evidence=score + liq_score, unit="usd", low=float(a["liquidated_p10"]),
             high=float(a["liquidated_p90"]), bound=ex,
         ),
@@ -483,11 +499,13 @@ def prose(v: CascadeView) -> Prose:
         f"{cal['n_events']} real events before that date.",
         _oos_text(c) + ".",
         f"The smallest first fall whose median path reaches −10 % is "
-        f"{pct(abs(c.critical))} ({interval(abs(hi), abs(lo), pct)} across paths). The static "
-        f"book — no recovery, no depth beyond the visible 1 %, no time — bounds the cascade's "
-        f"own carry, not the 24 h move (which also holds ordinary volatility): "
-        f"{pct(r5.move, signed=True)} and {usd(r5.forced_usd)}; after {h.n} real 4-hour falls "
-        f"of 5 %, {pct(h.share_total_beyond(r5.move))} went that far.",
+        f"{pct(abs(c.critical))} ({interval(abs(hi), abs(lo), pct)} across paths). The "
+        f"cascade's own carry — the index held at the shock — ends a 5 % fall at "
+        f"{_carry_text(a)}; the 24 h move adds the ordinary continuation of price. The static "
+        f"book — no recovery, no depth beyond the visible 1 %, no time — bounds that carry, "
+        f"not the 24 h move: {pct(r5.move, signed=True)} and "
+        f"{usd(a['static_upper_bound']['liquidated_usd'])} liquidated; after "
+        f"{h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(r5.move))} went that far.",
     ]
     method = [
         "Calibrated response: depth that recovers with a half-life, latent depth beyond the "

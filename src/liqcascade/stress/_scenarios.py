@@ -6,7 +6,8 @@ asset (ETH or BTC, each estimated and calibrated from its own data only) at the
 One cascade engine: shocks and replays run the calibrated liquidity response
 (:func:`liqcascade.cascade.calibrated_cascade`, :class:`~liqcascade.cascade.LiquidityResponse`,
 the calibration fitted before the date); the static book is reported beside it as the
-upper bound it is. The Monte Carlo counts history's cascades once: its paths move by
+upper bound it is: of the cascade's own carry (``carry_price_after``), not of the
+24-hour move. The Monte Carlo counts history's cascades once: its paths move by
 the fitted model's residuals (which already hold history's cascades) and the book's
 liquidations are counted along each path; no second cascade is added (docs/stress.md).
 Portfolio legs on the other asset follow that asset's path without a modelled cascade.
@@ -320,9 +321,16 @@ def shock_grid(
     median path passed the farthest liquidation price of the moving side (the
     figure is the whole book: it saturates only then; liquidations are valued at the
     fill prices, so a deeper fall past that point liquidates the same positions for
-    fewer dollars). The static book (DESIGN.md's reference semantics) is shown beside it as
-    the upper bound (``static_*``). The other asset moves by the shock alone. VaR/ES treat the
-    shocks as equally likely scenarios (read the table).
+    fewer dollars). ``carry_price_after`` (with ``_p10``/``_p90``, the range over the
+    calibration's parameter draws) is the cascade's own carry: the calibrated cascade
+    with the index held at the shock price (no ordinary continuation of price). The
+    static book (DESIGN.md's reference semantics, ``static_*``: instant, no refill) is
+    shown beside it as the bound it is — of the carry, which it never undershoots
+    (``static_price_after <= carry_price_after_p10`` for a fall, ``>=
+    carry_price_after_p90`` for a rise), not of the 24-hour ``price_after``, which also
+    holds the continuation and can go deeper at small shocks. Without the cascade the
+    carry is the shock price. The other asset moves by the shock alone. VaR/ES treat
+    the shocks as equally likely scenarios (read the table).
     """
     from liqcascade.cascade import calibrated_cascade, simulate_cascade
 
@@ -366,6 +374,9 @@ def shock_grid(
                 price_after=mid * (1.0 + cc.move_median),
                 price_after_p10=mid * (1.0 + cc.move_p10),
                 price_after_p90=mid * (1.0 + cc.move_p90),
+                carry_price_after=mid * (1.0 + cc.carry_median),
+                carry_price_after_p10=mid * (1.0 + cc.carry_p10),
+                carry_price_after_p90=mid * (1.0 + cc.carry_p90),
                 market_liquidations_usd=cc.liquidated_median,
                 market_liquidations_p10_usd=cc.liquidated_p10,
                 market_liquidations_p90_usd=cc.liquidated_p90,
@@ -381,6 +392,9 @@ def shock_grid(
                 price_after=p1,
                 price_after_p10=p1,
                 price_after_p90=p1,
+                carry_price_after=p1,
+                carry_price_after_p10=p1,
+                carry_price_after_p90=p1,
                 market_liquidations_usd=liq,
                 market_liquidations_p10_usd=liq,
                 market_liquidations_p90_usd=liq,
