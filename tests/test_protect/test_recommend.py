@@ -164,12 +164,14 @@ def test_calibrated_slippage_bounded_by_static_on_the_real_market(
     assert n_fired > 0  # the calibrated response defers liquidations at some levels
 
 
-def test_static_fill_is_the_round_vwap_inside_the_book(state: MarketState) -> None:
+def test_static_fill_is_the_stops_own_slice_inside_the_book(state: MarketState) -> None:
     from liqcascade.cascade import simulate_cascade
 
     for p in _levels(state, 1)[::2]:
         s = expected_slippage(state, float(p), 1, 50.0, liquidity="static")
-        # today's figure: the VWAP of the stop's round (the book absorbed it)
+        # orders take the book in trigger order (DESIGN.md "Fills", issue 17): the stop,
+        # triggering at the shock price itself and added last, takes the last 50 ETH of
+        # round 1's walk; its fill is that slice's VWAP, computed here from the bids.
         book = state.recentred_book(float(p) / (1 - 1e-4))
         edge = float(p) * 1.005
         pos = state.positions
@@ -183,8 +185,21 @@ def test_static_fill_is_the_round_vwap_inside_the_book(state: MarketState) -> No
         )
         r = simulate_cascade(book, pos.subset(keep), stops, shock_price=float(p))
         assert not r.book_exhausted
-        vwap = float(r.to_frame()["vwap"].iloc[int(r.stop_outcomes()["round"].iloc[-1]) - 1])
-        assert s["fill_price"] == pytest.approx(vwap, rel=1e-12)
+        assert int(r.stop_outcomes()["round"].iloc[-1]) == 1
+        q1 = float(r.to_frame()["filled_base"].iloc[0])
+        order = np.argsort(-book.bid_price, kind="stable")
+        price, size = book.bid_price[order], book.bid_size[order]
+        inside = price <= float(p)  # levels above the shock price are consumed by it
+        price, size = price[inside], size[inside]
+        cum = np.concatenate([[0.0], np.cumsum(size)])
+        lo, hi = q1 - 50.0, q1
+        taken = np.clip(np.minimum(cum[1:], hi) - np.maximum(cum[:-1], lo), 0.0, None)
+        assert taken.sum() == pytest.approx(50.0, rel=1e-9)
+        slice_vwap = float((taken * price).sum() / taken.sum())
+        assert s["fill_price"] == pytest.approx(slice_vwap, rel=1e-9)
+        # the last slice of a falling walk is no better than the round's average
+        vwap = float(r.to_frame()["vwap"].iloc[0])
+        assert s["fill_price"] <= vwap * (1 + 1e-12)
 
 
 def test_static_fill_past_the_book_closes_at_the_price_reached(state: MarketState) -> None:
