@@ -15,7 +15,12 @@ at the exhaustion price ``P_x``. Every position and stop still open whose trigge
 at or beyond ``P_x`` closes at ``P_x`` in the same round (DESIGN.md, "Settlement").
 Accounting: each close's shortfall (beyond bankruptcy) is drawn on the opening fund
 ``F0`` only, the excess is bad debt; surpluses and fees are credited after the
-cascade. Work per cascade: O(orders closed + levels touched + log n per round).
+cascade. :func:`cascade_kernel` visits every closed order (O(orders closed + levels
+touched + log n per round)): partial liquidation, the contagion engine's one-round
+steps and the per-order detail use it. :func:`cascade_fast_kernel` gives the same
+results without the per-order closes in O(levels touched · log n + blocks closed +
+positions in blocks it cannot decide by their bankruptcy bounds); ``simulate_cascade``
+and the fragility curve use it when no position is liquidated in chunks.
 
 The pure-Python twin, written straight from these semantics with plain loops over
 positions and levels, is :func:`liqcascade.cascade._reference.cascade_py`; the tests
