@@ -25,6 +25,7 @@ from liqcascade.cascade._kernels import (
     block_sorted_kernel,
     cascade_fast_kernel,
     cascade_kernel,
+    merge_orders_kernel,
 )
 from liqcascade.positions._book import PositionBook, StopBook
 from reference.cascade_cases import Case, compare
@@ -97,10 +98,18 @@ def test_block_kernel_equals_order_by_order_kernel(block: int) -> None:
         max_rounds = int(rng.integers(1, 4)) if ext and rng.random() < 0.2 else 0
         mx, mn = block_bounds_kernel(side.pos_bkr_x, block)
         sb, ps, pb = block_sorted_kernel(side.pos_bkr_x, side.pos_size, block)
+        # the merged fill order (used when the mark is the trade price), or none: the
+        # kernel then finds each level's position units by the two sorted lists
+        if rng.random() < 0.7:
+            mcum, mpos = merge_orders_kernel(
+                side.pos_key, side.pos_size, side.stop_key, side.stop_size
+            )
+        else:
+            mcum = mpos = np.zeros(0)
         tail = (kind, value, dirsign, f0, refill, withdrawal, mark_w)
         fast = cascade_fast_kernel(
             *side.kernel_args()[:8], side.cum_size, side.cum_bkr, side.stop_key,
-            side.cum_stop, mx, mn, sb, ps, pb, block, *tail, fee, max_rounds, True,
+            side.cum_stop, mx, mn, sb, ps, pb, block, mcum, mpos, *tail, fee, max_rounds, True,
         )  # fmt: skip
         slow = cascade_kernel(
             *side.kernel_args(), *tail, np.ones(1), fee, max_rounds, True

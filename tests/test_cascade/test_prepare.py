@@ -35,6 +35,14 @@ def _check(pm, threshold: float) -> None:  # type: ignore[no-untyped-def]
         np.testing.assert_array_equal(sb, want_sb)  # values read from the inputs
         assert_same(ps, want_ps)
         assert_same(pb, want_pb)
+        # positions and stops merged in fill order (a stop first only on a smaller key)
+        mcum, mpos = side.fast_args()[9:11]
+        key = np.concatenate([side.pos_key, side.stop_key])
+        kind = np.concatenate([np.zeros(side.pos_key.size), np.ones(side.stop_key.size)])
+        o = np.lexsort((kind, key))
+        size = np.concatenate([side.pos_size, side.stop_size])[o]
+        assert_same(mcum, np.concatenate([[0.0], np.cumsum(size)]))
+        assert_same(mpos, np.concatenate([[0.0], np.cumsum(np.where(kind[o] == 0, size, 0.0))]))
 
 
 def _market(rng: np.random.Generator, n: int, m: int, ties: bool) -> tuple:  # type: ignore[type-arg]

@@ -501,6 +501,8 @@ def fragility_kernel(  # pragma: no cover - compiled
     blk_ps: FloatArray,
     blk_pb: FloatArray,
     block: int,
+    mcum: FloatArray,
+    mpos: FloatArray,
     shocks_x: FloatArray,
     shock_kind: int,
     dirsign: float,
@@ -549,6 +551,8 @@ def fragility_kernel(  # pragma: no cover - compiled
                 blk_ps,
                 blk_pb,
                 block,
+                mcum,
+                mpos,
                 shock_kind,
                 shocks_x[i],
                 dirsign,
@@ -835,7 +839,14 @@ def _round_pnl(  # pragma: no cover - compiled
             w_e, t = _units_w(ue, t, uu, wu, labs, m, p_abs)
             pnl = lin * (w_e - w_a) - (cum_bkr[e] - cum_bkr[a])
             kx = kf * x_best
-            r = a + int(np.searchsorted(blk_sb[a:e], kx, side="right"))
+            r = a  # first of the block's sorted bankruptcies above k · x
+            hi = e
+            while r < hi:
+                h = (r + hi) >> 1
+                if blk_sb[h] <= kx:
+                    r = h + 1
+                else:
+                    hi = h
             s_sz = blk_ps[e - 1] - (blk_ps[r - 1] if r > a else 0.0)
             s_bx = blk_pb[e - 1] - (blk_pb[r - 1] if r > a else 0.0)
             short = s_bx - kx * s_sz
@@ -855,6 +866,70 @@ def _round_pnl(  # pragma: no cover - compiled
         a = e
     w_all, t = _units_w(cum_size[e0] - c0, t, uu, wu, labs, m, p_abs)
     return g, s, w_all
+
+
+@njit
+def merge_orders_kernel(  # pragma: no cover - compiled
+    pos_key: FloatArray, pos_size: FloatArray, stop_key: FloatArray, stop_size: FloatArray
+) -> Any:
+    """Positions and stops merged in fill order; running sums of size and position size.
+
+    The merged order is the kernels' trigger order (a stop before a position only on a
+    strictly smaller key). Returns ``(mcum, mpos)`` of length ``n + m + 1``: the base
+    of all orders, and of the positions only, before each merged order. With the mark
+    at the trade price a round's orders are a contiguous merged range, so the position
+    units among its first ``c`` base units are one search in ``mcum``.
+    """
+    n = pos_key.shape[0]
+    m = stop_key.shape[0]
+    mcum = np.empty(n + m + 1)
+    mpos = np.empty(n + m + 1)
+    mcum[0] = 0.0
+    mpos[0] = 0.0
+    a = 0.0
+    b = 0.0
+    i = 0
+    j = 0
+    for k in range(n + m):
+        if j < m and (i >= n or stop_key[j] < pos_key[i]):
+            a += stop_size[j]
+            j += 1
+        else:
+            a += pos_size[i]
+            b += pos_size[i]
+            i += 1
+        mcum[k + 1] = a
+        mpos[k + 1] = b
+    return mcum, mpos
+
+
+@njit
+def _merged_units(  # pragma: no cover - compiled
+    c: float, i: int, m0: int, m1: int, mcum: FloatArray, mpos: FloatArray
+) -> Any:
+    """Position units among the first ``c`` base units of merged orders ``[m0, m1)``.
+
+    ``i`` is a merged index known to start at or before ``c`` (queries go forward);
+    gallops to the last such index. Returns ``(units, i)``.
+    """
+    base = mcum[m0]
+    lo = i
+    step = 1
+    hi = lo + 1
+    while hi < m1 and mcum[hi] - base <= c:
+        lo = hi
+        hi = lo + step
+        step *= 2
+    if hi > m1:
+        hi = m1
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if mcum[mid] - base <= c:
+            lo = mid
+        else:
+            hi = mid
+    units = (mpos[lo] - mpos[m0]) + min(mpos[lo + 1] - mpos[lo], c - (mcum[lo] - base))
+    return units, lo
 
 
 @njit
@@ -960,6 +1035,8 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
     blk_ps: FloatArray,
     blk_pb: FloatArray,
     block: int,
+    mcum: FloatArray,
+    mpos: FloatArray,
     shock_kind: int,
     shock_value: float,
     dirsign: float,
@@ -1024,6 +1101,8 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
     uu = np.empty(n_lvl + 2)
     wu = np.empty(n_lvl + 2)
     zero1 = np.zeros(1)
+    # with the mark at the trade price, every round's orders are one merged range
+    merged = mark_w == 1.0 and mcum.shape[0] == pos_key.shape[0] + stop_key.shape[0] + 1
     fund = f0
     left = f0
     bad = 0.0
@@ -1097,11 +1176,14 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
         j_lo = p0 - 1
         a_lo = s0
         ms_lo = 0.0
+        i_m = p0 + s0
         for t in range(1, m + 1):
             if new_stop == s0:
                 ut = min(lc[t], q_pos)
             elif new_pos == p0:
                 ut = 0.0
+            elif merged:
+                ut, i_m = _merged_units(lc[t], i_m, p0 + s0, new_pos + new_stop, mcum, mpos)
             else:
                 ut, j_lo, a_lo, ms_lo = _pos_units(
                     lc[t], j_lo, a_lo, ms_lo, p0, new_pos, s0, new_stop,

@@ -21,6 +21,7 @@ from liqcascade.cascade._kernels import (
     block_bounds_kernel,
     block_sorted_kernel,
     finish_codes_kernel,
+    merge_orders_kernel,
     sort_codes_kernel,
 )
 from liqcascade.cascade._prepare_kernels import (
@@ -65,27 +66,29 @@ class PreparedSide:
     blk_max: FloatArray  # per BLOCK sorted positions: max / min bankruptcy (frame, USD)
     blk_min: FloatArray
     # each block sorted by bankruptcy, built on the first cascade (see fast_args)
-    _blk_sorted: list[tuple[FloatArray, FloatArray, FloatArray]] = field(
-        default_factory=list, repr=False
-    )
+    _blk_sorted: list[tuple[FloatArray, ...]] = field(default_factory=list, repr=False)
 
     def fast_args(self) -> tuple[object, ...]:
         """Prefix sums and block bounds for ``_kernels.cascade_fast_kernel``.
 
-        ``(cum_size, cum_bkr, cum_stop, blk_max, blk_min, blk_sb, blk_ps, blk_pb, BLOCK)``;
-        the blocks sorted by bankruptcy (:func:`~liqcascade.cascade._kernels.block_sorted_kernel`)
-        are built on the first call, so that the preparation stays a sort.
+        ``(cum_size, cum_bkr, cum_stop, blk_max, blk_min, blk_sb, blk_ps, blk_pb, BLOCK,
+        mcum, mpos)``: the blocks sorted by bankruptcy
+        (:func:`~liqcascade.cascade._kernels.block_sorted_kernel`) and the orders merged
+        in fill order (:func:`~liqcascade.cascade._kernels.merge_orders_kernel`) are
+        built on the first call, so that the preparation stays a sort.
         """
         if not self._blk_sorted:
             with _BLK_LOCK:
                 if not self._blk_sorted:
-                    self._blk_sorted.append(
-                        block_sorted_kernel(self.pos_bkr_x, self.pos_size, BLOCK)
+                    sb, ps, pb = block_sorted_kernel(self.pos_bkr_x, self.pos_size, BLOCK)
+                    mcum, mpos = merge_orders_kernel(
+                        self.pos_key, self.pos_size, self.stop_key, self.stop_size
                     )
-        sb, ps, pb = self._blk_sorted[0]
+                    self._blk_sorted.append((sb, ps, pb, mcum, mpos))
+        sb, ps, pb, mcum, mpos = self._blk_sorted[0]
         return (
             self.cum_size, self.cum_bkr, self.cum_stop, self.blk_max, self.blk_min,
-            sb, ps, pb, BLOCK,
+            sb, ps, pb, BLOCK, mcum, mpos,
         )  # fmt: skip
 
     def kernel_args(self) -> tuple[object, ...]:
