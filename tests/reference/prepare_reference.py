@@ -69,4 +69,28 @@ def side_reference(
         "stop_key": skey,
         "stop_size": ssize,
         "cum_stop": _prefix(ssize),
+        # per block of 64 sorted positions: largest / smallest bankruptcy (0 if not finite)
+        "blk_max": np.array([b.max() for b in _blocks(np.where(np.isfinite(bkr_x), bkr_x, 0.0))]),
+        "blk_min": np.array([b.min() for b in _blocks(np.where(np.isfinite(bkr_x), bkr_x, 0.0))]),
     }
+
+
+def _blocks(x: np.ndarray, block: int = 64) -> list[np.ndarray]:
+    return [x[i : i + block] for i in range(0, x.size, block)]
+
+
+def blocks_sorted_reference(bkr_x: np.ndarray, size: np.ndarray, block: int = 64) -> tuple:  # type: ignore[type-arg]
+    """Each block sorted by bankruptcy (0 if not finite), with running sums of size, bkr·size."""
+    b = np.where(np.isfinite(bkr_x), bkr_x, 0.0)
+    sb, ps, pb = [], [], []
+    for i in range(0, b.size, block):
+        o = np.argsort(b[i : i + block], kind="stable")
+        v, w = b[i : i + block][o], size[i : i + block][o]
+        sb.append(v)
+        ps.append(np.cumsum(w))
+        pb.append(np.cumsum(v * w))
+    return _cat(sb), _cat(ps), _cat(pb)
+
+
+def _cat(xs: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(xs) if xs else np.zeros(0)

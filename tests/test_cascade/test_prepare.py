@@ -13,7 +13,7 @@ from liqcascade.cascade import prepare_cascade
 from liqcascade.cascade._prepare import packed_argsort
 from liqcascade.positions._book import PositionBook, StopBook
 from reference.cascade_cases import random_case
-from reference.prepare_reference import side_reference
+from reference.prepare_reference import blocks_sorted_reference, side_reference
 
 EXACT = ("pos_index", "pos_key", "pos_size", "pos_bkr_x", "pos_large", "large_rank")
 EXACT += ("stop_index", "stop_key", "stop_size", "lvl_x", "lvl_abs", "lvl_q", "lvl_key")
@@ -23,11 +23,26 @@ def _check(pm, threshold: float) -> None:  # type: ignore[no-untyped-def]
     for side in (pm.down, pm.up):
         ref = side_reference(side.dirsign, pm.book, pm.positions, pm.stops, threshold)
         for f in dataclasses.fields(side):
+            if f.name.startswith("_"):  # caches built on first use (checked below)
+                continue
             got, want = getattr(side, f.name), ref[f.name]
             if f.name in EXACT:  # values read from the inputs, in the same order
                 np.testing.assert_array_equal(got, want, err_msg=f.name)
             else:  # sums, compared as the project's rule says
                 assert_same(got, want)
+        sb, ps, pb = side.fast_args()[5:8]
+        want_sb, want_ps, want_pb = blocks_sorted_reference(side.pos_bkr_x, side.pos_size)
+        np.testing.assert_array_equal(sb, want_sb)  # values read from the inputs
+        assert_same(ps, want_ps)
+        assert_same(pb, want_pb)
+        # positions and stops merged in fill order (a stop first only on a smaller key)
+        mcum, mpos = side.fast_args()[9:11]
+        key = np.concatenate([side.pos_key, side.stop_key])
+        kind = np.concatenate([np.zeros(side.pos_key.size), np.ones(side.stop_key.size)])
+        o = np.lexsort((kind, key))
+        size = np.concatenate([side.pos_size, side.stop_size])[o]
+        assert_same(mcum, np.concatenate([[0.0], np.cumsum(size)]))
+        assert_same(mpos, np.concatenate([[0.0], np.cumsum(np.where(kind[o] == 0, size, 0.0))]))
 
 
 def _market(rng: np.random.Generator, n: int, m: int, ties: bool) -> tuple:  # type: ignore[type-arg]

@@ -163,9 +163,10 @@ def test_reduces_to_static_reference_when_book_lasts(seed: int) -> None:
         assert_same(r.extreme_price, ref["final_price"])
         assert_same(r.final_price, ref["final_price"])
         # issue 17 changed the static rule's split of a round among its orders (fills by
-        # trigger priority) and its accounting (gains after the cascade); the clock still
-        # pools a step's orders at one price and nets gains first, so only the round's
-        # total closed USD is shared (and fund - bad debt when no stop shares a round)
+        # trigger priority); the clock still pools a step's orders at one price (it
+        # credits a step's net surplus after the run, as the static engine credits each
+        # order's), so only the round's total closed USD is shared (and fund - bad debt
+        # when no stop shares a round)
         liq = ref["liquidated_long_usd"] + ref["liquidated_short_usd"]
         forced = liq + ref["stops_sell_usd"] + ref["stops_buy_usd"]
         assert_same(r.liquidated_usd + r.stops_usd, forced, rtol=1e-9)
@@ -257,3 +258,25 @@ def test_grid_and_params_validate() -> None:
     assert LiquidityParams.from_dict(d) == LiquidityParams(resilience_half_life_s=30.0)
     with pytest.raises(InputError, match="unknown"):
         LiquidityParams.from_dict({"nope": 1})
+
+
+def test_surplus_is_credited_after_the_run_not_before_a_later_shortfall() -> None:
+    """Issue 17's rule on the clock: a step's net loss draws on the opening fund only.
+
+    Step 1 closes a long at 99 with a surplus of 9 (bankruptcy 90); step 2 closes one at
+    98 with a shortfall of 12 (bankruptcy 110). With a 5 USD fund the shortfall leaves
+    7 of bad debt; the surplus is credited after the run (fund 9), as in the static
+    engine. (Crediting it first would have hidden the bad debt: fund 2, bad debt 0.)
+    """
+    book = OrderBook(100.0, [99.0, 98.0, 90.0], [1.0, 1.0, 10.0], [101.0], [1.0])
+    side = np.array([1, 1], np.int8)
+    pos = PositionBook(side, [1.0, 1.0], [100.0, 100.0], [10.0, 1.0], [99.5, 99.0], [90.0, 110.0])
+    pm = prepare_cascade(book, pos, StopBook.empty())
+    r = simulate_clock(pm, shock_price=99.5, dt=np.zeros(5), insurance_fund=5.0)
+    assert r.active_steps == 2
+    assert r.n_liquidated == 2
+    assert_same(r.bad_debt_usd, 7.0)
+    assert_same(r.insurance_fund_end, 9.0)
+    s = simulate_cascade(pm, shock_price=99.5, insurance_fund=5.0)
+    assert_same(s.bad_debt_usd, r.bad_debt_usd)
+    assert_same(s.insurance_fund_end, r.insurance_fund_end)

@@ -23,6 +23,10 @@ that never changes except by being eaten. The clock engine runs *time steps* of
   index``, join a queue, and leave it at ``liquidation_rate_usd_s`` USD per second;
   large positions (marked at preparation) leave in chunks (an exponential drain of
   ``partial_chunk`` per ``partial_interval_s``); a fee goes to the fund.
+- **accounting** (the static engine's conservative rule, issue 17): each step's
+  orders close pooled at one price; the step's net loss (and the settlement's) draws
+  on the opening fund only, the excess is bad debt; net surpluses and fees are
+  credited after the run.
 
 With every mechanism off (no decay, no latent depth, no withdrawal, ``w = 1``,
 infinite rate) each step is one round of the static semantics; the tests hold the
@@ -200,7 +204,8 @@ def clock_kernel(  # pragma: no cover - compiled
     trace = np.empty((n_steps if record else 0, N_TRACE))
     e = 0.0
     f = 0.0
-    fund = f0
+    left = f0  # what is left of the opening fund: shortfalls draw on it only
+    gains = 0.0  # surpluses and fees, credited after the run
     bad = 0.0
     liq_usd = 0.0
     stop_usd = 0.0
@@ -322,7 +327,16 @@ def clock_kernel(  # pragma: no cover - compiled
             a_x = dirsign * a
             liq_usd += a * q_pos
             stop_usd += a * q_stop
-            fund += a_x * q_pos - b_pos + fee * a * q_pos
+            # the step's pooled close: a net loss draws on the opening fund only, a net
+            # surplus is credited after the run (the static engine's rule, issue 17)
+            pnl = a_x * q_pos - b_pos + fee * a * q_pos
+            if pnl >= 0.0:
+                gains += pnl
+            elif -pnl > left:
+                bad += -pnl - left
+                left = 0.0
+            else:
+                left += pnl
             if ran_out:
                 exhausted = True
                 unfilled += q - filled
@@ -351,10 +365,14 @@ def clock_kernel(  # pragma: no cover - compiled
                 liq_usd += px * s_q
                 stop_usd += px * s_stop
                 unfilled += s_q + s_stop
-                fund += price_x * s_q - s_b + fee * px * s_q
-            if fund < 0.0:
-                bad -= fund
-                fund = 0.0
+                pnl = price_x * s_q - s_b + fee * px * s_q  # the settlement, one close
+                if pnl >= 0.0:
+                    gains += pnl
+                elif -pnl > left:
+                    bad += -pnl - left
+                    left = 0.0
+                else:
+                    left += pnl
             if price_x < extreme_x:
                 extreme_x = price_x
             if record:
@@ -385,7 +403,7 @@ def clock_kernel(  # pragma: no cover - compiled
         stop_usd,
         n_liq,
         n_stop,
-        fund,
+        left + gains,
         bad,
         exhausted,
         unfilled,

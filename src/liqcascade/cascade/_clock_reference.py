@@ -121,7 +121,8 @@ def clock_py(
     chunk_left = [0.0] * n_pos  # base of a large position not yet released
     stop_done = [False] * n_stop
     e = f = 0.0
-    fund = insurance_fund
+    opening = insurance_fund  # what is left of the opening fund: shortfalls draw on it
+    gains = 0.0  # net surpluses and fees, credited after the run
     bad = liq = stops_usd = unfilled = 0.0
     n_liq = n_st = active = 0
     exhausted = False
@@ -213,7 +214,14 @@ def clock_py(
         liq += a * q_pos
         stops_usd += a * q_stop
         pnl = (a * q_pos - b_pos) if down else (b_pos - a * q_pos)
-        fund += pnl + liquidation_fee * a * q_pos
+        # the step's pooled close: a net loss draws on the opening fund only, a net
+        # surplus is credited after the run (issue 17's rule)
+        pnl += liquidation_fee * a * q_pos
+        if pnl >= 0.0:
+            gains += pnl
+        else:
+            bad += max(0.0, -pnl - opening)
+            opening = max(0.0, opening + pnl)
         if ran_out:
             exhausted = True
             unfilled += q - filled
@@ -237,10 +245,12 @@ def clock_py(
             stops_usd += price * s_stop
             unfilled += s_q + s_stop
             pnl = (price * s_q - s_b) if down else (s_b - price * s_q)
-            fund += pnl + liquidation_fee * price * s_q
-        if fund < 0.0:
-            bad += -fund
-            fund = 0.0
+            pnl += liquidation_fee * price * s_q  # the settlement: one more close
+            if pnl >= 0.0:
+                gains += pnl
+            else:
+                bad += max(0.0, -pnl - opening)
+                opening = max(0.0, opening + pnl)
         if further(price, extreme):
             extreme = price
         prices.append(price)
@@ -254,7 +264,7 @@ def clock_py(
         "stops_usd": stops_usd,
         "n_liquidated": n_liq,
         "n_stops": n_st,
-        "insurance_fund_end": fund,
+        "insurance_fund_end": opening + gains,
         "bad_debt_usd": bad,
         "book_exhausted": exhausted,
         "unfilled_base": unfilled,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.cascade._config import CascadeConfig
-from liqcascade.cascade._kernels import cascade_kernel
+from liqcascade.cascade._kernels import cascade_fast_kernel, cascade_kernel
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._result import CascadeResult
 from liqcascade.errors import InputError
@@ -151,23 +152,52 @@ def simulate_cascade(
     dirsign, kind, value = resolve_shock(mid, shock_price, shock, shock_sell_usd, shock_buy_usd)
     side = pm.side(dirsign)
     shock_arg = dirsign * value if kind == 0 else value
-    r = cascade_kernel(
-        *side.kernel_args(),
-        kind,
-        shock_arg,
+    chunks = np.asarray(cfg.chunk_fractions(), dtype=np.float64)
+    tail = (
         dirsign,
         float(insurance_fund),
         cfg.refill_fraction,
         cfg.withdrawal_fraction,
         cfg.mark_price_weight,
-        np.asarray(cfg.chunk_fractions(), dtype=np.float64),
-        cfg.liquidation_fee,
-        0 if cfg.max_rounds is None else int(cfg.max_rounds),
-        True,
     )
+    mr = 0 if cfg.max_rounds is None else int(cfg.max_rounds)
+
+    def per_order(record: bool) -> tuple[Any, ...]:
+        """The order-by-order kernel: needed for chunks, and for the per-order closes."""
+        out: tuple[Any, ...] = cascade_kernel(
+            *side.kernel_args(), kind, shock_arg, *tail, chunks, cfg.liquidation_fee, mr, record
+        )
+        return out
+
+    if side.large_rank.size == 0:  # nothing liquidated in chunks: the block kernel
+        fa = side.fast_args()
+        r = cascade_fast_kernel(
+            *side.kernel_args()[:8],
+            fa[0],
+            fa[1],
+            side.stop_key,
+            *fa[2:],
+            kind,
+            shock_arg,
+            *tail,
+            cfg.liquidation_fee,
+            mr,
+            True,
+        )
+
+        def closes() -> tuple[Any, ...]:
+            return tuple(per_order(True)[17:])
+
+    else:
+        r = per_order(True)
+        closes_now = tuple(r[17:])
+
+        def closes() -> tuple[Any, ...]:
+            return closes_now
+
     (shock_x, price_x, rounds, liq_usd, stop_usd, n_liq, n_stop) = r[:7]
     (fund, bad, exhausted, unfilled, ib, cur, scale, trace) = r[7:15]
-    (gains, shortfalls, pos_val, pos_book, stop_val, stop_book) = r[15:]
+    (gains, shortfalls) = r[15:17]
     down = dirsign > 0
     return CascadeResult(
         initial_price=mid,
@@ -192,5 +222,5 @@ def simulate_cascade(
         _trace=np.asarray(trace),
         _prepared=pm,
         _book_state=(int(ib), float(cur), float(scale)),
-        _closes=(pos_val, pos_book, stop_val, stop_book),
+        _closes_fn=closes,
     )

@@ -57,6 +57,7 @@ def _run_grid(
         target_x = np.ascontiguousarray(dirsign * mid * (1.0 + shocks[mask]))
         out[mask] = fragility_kernel(
             *side.kernel_args(),
+            *side.fast_args(),
             target_x,
             0,
             dirsign,

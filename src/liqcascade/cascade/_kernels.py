@@ -15,7 +15,12 @@ at the exhaustion price ``P_x``. Every position and stop still open whose trigge
 at or beyond ``P_x`` closes at ``P_x`` in the same round (DESIGN.md, "Settlement").
 Accounting: each close's shortfall (beyond bankruptcy) is drawn on the opening fund
 ``F0`` only, the excess is bad debt; surpluses and fees are credited after the
-cascade. Work per cascade: O(orders closed + levels touched + log n per round).
+cascade. :func:`cascade_kernel` visits every closed order (O(orders closed + levels
+touched + log n per round)): partial liquidation, the contagion engine's one-round
+steps and the per-order detail use it. :func:`cascade_fast_kernel` gives the same
+results without the per-order closes in O(levels touched · log n + blocks closed +
+positions in blocks it cannot decide by their bankruptcy bounds); ``simulate_cascade``
+and the fragility curve use it when no position is liquidated in chunks.
 
 The pure-Python twin, written straight from these semantics with plain loops over
 positions and levels, is :func:`liqcascade.cascade._reference.cascade_py`; the tests
@@ -487,6 +492,17 @@ def fragility_kernel(  # pragma: no cover - compiled
     large_rank: IntArray,
     stop_key: FloatArray,
     stop_size: FloatArray,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    cum_stop: FloatArray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    blk_sb: FloatArray,
+    blk_ps: FloatArray,
+    blk_pb: FloatArray,
+    block: int,
+    mcum: FloatArray,
+    mpos: FloatArray,
     shocks_x: FloatArray,
     shock_kind: int,
     dirsign: float,
@@ -500,6 +516,10 @@ def fragility_kernel(  # pragma: no cover - compiled
 ) -> FloatArray:
     """Many cascades on the same prepared side, one per shock (parallel over shocks).
 
+    Without partial liquidation each runs :func:`cascade_fast_kernel` on the prefix sums
+    and block bounds (``cum_size`` … ``block``, see ``PreparedSide.fast_args``),
+    otherwise :func:`cascade_kernel`.
+
     Returns
     -------
     ndarray of shape (n_shocks, N_GRID)
@@ -509,32 +529,67 @@ def fragility_kernel(  # pragma: no cover - compiled
     """
     n = shocks_x.shape[0]
     out = np.empty((n, N_GRID))
+    fast = large_rank.shape[0] == 0  # no position is liquidated in chunks
     for i in prange(n):
-        r = cascade_kernel(
-            mid_x,
-            lvl_x,
-            lvl_abs,
-            lvl_q,
-            lvl_key,
-            pos_key,
-            pos_size,
-            pos_bkr_x,
-            pos_large,
-            large_rank,
-            stop_key,
-            stop_size,
-            shock_kind,
-            shocks_x[i],
-            dirsign,
-            f0,
-            refill,
-            withdrawal,
-            mark_w,
-            chunks,
-            fee,
-            max_rounds,
-            False,
-        )
+        if fast:
+            r = cascade_fast_kernel(
+                mid_x,
+                lvl_x,
+                lvl_abs,
+                lvl_q,
+                lvl_key,
+                pos_key,
+                pos_size,
+                pos_bkr_x,
+                cum_size,
+                cum_bkr,
+                stop_key,
+                cum_stop,
+                blk_max,
+                blk_min,
+                blk_sb,
+                blk_ps,
+                blk_pb,
+                block,
+                mcum,
+                mpos,
+                shock_kind,
+                shocks_x[i],
+                dirsign,
+                f0,
+                refill,
+                withdrawal,
+                mark_w,
+                fee,
+                max_rounds,
+                False,
+            )
+        else:
+            r = cascade_kernel(
+                mid_x,
+                lvl_x,
+                lvl_abs,
+                lvl_q,
+                lvl_key,
+                pos_key,
+                pos_size,
+                pos_bkr_x,
+                pos_large,
+                large_rank,
+                stop_key,
+                stop_size,
+                shock_kind,
+                shocks_x[i],
+                dirsign,
+                f0,
+                refill,
+                withdrawal,
+                mark_w,
+                chunks,
+                fee,
+                max_rounds,
+                False,
+            )
         out[i, 0] = dirsign * r[1]
         out[i, 1] = r[3]
         out[i, 2] = r[4]
@@ -665,3 +720,622 @@ def gather_stops_kernel(sidx: IntArray, size_all: FloatArray) -> Any:  # pragma:
         a += sz
         cum[j + 1] = a
     return size, cum
+
+
+# ----------------------------------------------------------------------------------
+# The same cascade without visiting every closed order (issue 20's speed)
+# ----------------------------------------------------------------------------------
+#: positions per block of the bankruptcy bounds (see :func:`block_bounds_kernel`)
+BLOCK = 64
+
+
+@njit
+def block_bounds_kernel(bkr_x: FloatArray, block: int) -> Any:  # pragma: no cover - compiled
+    """Per block of ``block`` sorted positions: max and min bankruptcy (frame, USD).
+
+    A bankruptcy price that is not finite counts as 0, as in the accounting.
+    """
+    n = bkr_x.shape[0]
+    nb = (n + block - 1) // block
+    mx = np.empty(nb)
+    mn = np.empty(nb)
+    for b in range(nb):
+        hi = -np.inf
+        lo = np.inf
+        for j in range(b * block, min(n, (b + 1) * block)):
+            v = bkr_x[j]
+            if not np.isfinite(v):
+                v = 0.0
+            if v > hi:
+                hi = v
+            if v < lo:
+                lo = v
+        mx[b] = hi
+        mn[b] = lo
+    return mx, mn
+
+
+@njit
+def _units_w(  # pragma: no cover - compiled
+    u: float, t: int, uu: FloatArray, wu: FloatArray, labs: FloatArray, m: int, p_abs: float
+) -> Any:
+    """USD value of the first ``u`` position units of the round, and the level holding them.
+
+    ``t`` is a level at or before the one holding unit ``u`` (queries go forward); the
+    returned ``t`` has ``uu[t] <= u < uu[t + 1]``, or ``t = m`` past the book's part
+    (those units close at ``p_abs``).
+    """
+    while t < m and uu[t + 1] <= u:
+        t += 1
+    if t >= m:
+        return wu[m] + (u - uu[m]) * p_abs, t
+    return wu[t] + (u - uu[t]) * labs[t], t
+
+
+@njit
+def _round_pnl(  # pragma: no cover - compiled
+    a0: int,
+    e0: int,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    blk_sb: FloatArray,
+    blk_ps: FloatArray,
+    blk_pb: FloatArray,
+    block: int,
+    uu: FloatArray,
+    wu: FloatArray,
+    labs: FloatArray,
+    m: int,
+    p_abs: float,
+    dirsign: float,
+    fee: float,
+) -> Any:
+    """Surpluses and shortfalls of positions ``[a0, e0)`` closing one after another.
+
+    Position ``j`` closes the units ``[cum_size[j] − cum_size[a0], cum_size[j+1] −
+    cum_size[a0])`` of the round's positions: local level ``t`` holds units
+    ``[uu[t], uu[t+1])`` at ``|price| labs[t]`` (``wu[t]`` USD before it), the units past
+    ``uu[m]`` close at ``p_abs``; so any range's value telescopes. A close's result is
+    ``size · (k · x_close − bkr_x)`` with ``k = 1 + dirsign · fee``: a block whose
+    largest bankruptcy is at or inside ``k ·`` the worst price its units reach is all
+    surplus, one whose smallest is beyond ``k ·`` the best price all shortfall (both by
+    prefix sums); only the other blocks are visited position by position.
+    Returns ``(gains, shortfalls, value)`` in USD.
+    """
+    g = 0.0
+    s = 0.0
+    c0 = cum_size[a0]
+    kf = 1.0 + dirsign * fee
+    lin = dirsign + fee
+    t = 0  # level holding the unit just after the current point
+    tw = 0  # level holding the unit just before the block's end
+    a = a0
+    w_a = 0.0
+    while a < e0:
+        b = a // block
+        e = min(e0, (b + 1) * block)
+        ua = cum_size[a] - c0
+        ue = cum_size[e] - c0
+        w_a, t = _units_w(ua, t, uu, wu, labs, m, p_abs)
+        x_best = dirsign * (p_abs if t >= m else labs[t])
+        while tw < m and uu[tw + 1] < ue:
+            tw += 1
+        x_worst = dirsign * (p_abs if tw >= m else labs[tw])
+        gain_all = blk_max[b] <= kf * x_worst
+        if gain_all or blk_min[b] > kf * x_best:
+            w_e, t = _units_w(ue, t, uu, wu, labs, m, p_abs)
+            pnl = lin * (w_e - w_a) - (cum_bkr[e] - cum_bkr[a])
+            if gain_all:
+                g += pnl
+            else:
+                s -= pnl
+        elif t == tw and a == b * block and (e == a + block or e == blk_sb.shape[0]):
+            # a whole block closing at one price: split it by one binary search in the
+            # block's positions sorted by bankruptcy (shortfall where bkr_x > k · x)
+            w_e, t = _units_w(ue, t, uu, wu, labs, m, p_abs)
+            pnl = lin * (w_e - w_a) - (cum_bkr[e] - cum_bkr[a])
+            kx = kf * x_best
+            r = a  # first of the block's sorted bankruptcies above k · x
+            hi = e
+            while r < hi:
+                h = (r + hi) >> 1
+                if blk_sb[h] <= kx:
+                    r = h + 1
+                else:
+                    hi = h
+            s_sz = blk_ps[e - 1] - (blk_ps[r - 1] if r > a else 0.0)
+            s_bx = blk_pb[e - 1] - (blk_pb[r - 1] if r > a else 0.0)
+            short = s_bx - kx * s_sz
+            s += short
+            g += pnl + short
+        else:
+            w_prev = w_a
+            for j in range(a, e):
+                w_next, t = _units_w(cum_size[j + 1] - c0, t, uu, wu, labs, m, p_abs)
+                bx = pos_bkr_x[j]
+                pnl = lin * (w_next - w_prev) - (bx * pos_size[j] if np.isfinite(bx) else 0.0)
+                w_prev = w_next
+                if pnl >= 0.0:
+                    g += pnl
+                else:
+                    s -= pnl
+        a = e
+    w_all, t = _units_w(cum_size[e0] - c0, t, uu, wu, labs, m, p_abs)
+    return g, s, w_all
+
+
+@njit
+def merge_orders_kernel(  # pragma: no cover - compiled
+    pos_key: FloatArray, pos_size: FloatArray, stop_key: FloatArray, stop_size: FloatArray
+) -> Any:
+    """Positions and stops merged in fill order; running sums of size and position size.
+
+    The merged order is the kernels' trigger order (a stop before a position only on a
+    strictly smaller key). Returns ``(mcum, mpos)`` of length ``n + m + 1``: the base
+    of all orders, and of the positions only, before each merged order. With the mark
+    at the trade price a round's orders are a contiguous merged range, so the position
+    units among its first ``c`` base units are one search in ``mcum``.
+    """
+    n = pos_key.shape[0]
+    m = stop_key.shape[0]
+    mcum = np.empty(n + m + 1)
+    mpos = np.empty(n + m + 1)
+    mcum[0] = 0.0
+    mpos[0] = 0.0
+    a = 0.0
+    b = 0.0
+    i = 0
+    j = 0
+    for k in range(n + m):
+        if j < m and (i >= n or stop_key[j] < pos_key[i]):
+            a += stop_size[j]
+            j += 1
+        else:
+            a += pos_size[i]
+            b += pos_size[i]
+            i += 1
+        mcum[k + 1] = a
+        mpos[k + 1] = b
+    return mcum, mpos
+
+
+@njit
+def _merged_units(  # pragma: no cover - compiled
+    c: float, i: int, m0: int, m1: int, mcum: FloatArray, mpos: FloatArray
+) -> Any:
+    """Position units among the first ``c`` base units of merged orders ``[m0, m1)``.
+
+    ``i`` is a merged index known to start at or before ``c`` (queries go forward);
+    gallops to the last such index. Returns ``(units, i)``.
+    """
+    base = mcum[m0]
+    lo = i
+    step = 1
+    hi = lo + 1
+    while hi < m1 and mcum[hi] - base <= c:
+        lo = hi
+        hi = lo + step
+        step *= 2
+    if hi > m1:
+        hi = m1
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if mcum[mid] - base <= c:
+            lo = mid
+        else:
+            hi = mid
+    units = (mpos[lo] - mpos[m0]) + min(mpos[lo + 1] - mpos[lo], c - (mcum[lo] - base))
+    return units, lo
+
+
+@njit
+def _first_stop(  # pragma: no cover - compiled
+    kj: float, a: int, s1: int, stop_key: FloatArray
+) -> int:
+    """First stop index in ``[a, s1]`` whose key is ``>= kj`` (galloping from ``a``)."""
+    if a >= s1 or stop_key[a] >= kj:
+        return a
+    lo = a  # stop_key[lo] < kj
+    step = 1
+    hi = lo + 1
+    while hi < s1 and stop_key[hi] < kj:
+        lo = hi
+        step *= 2
+        hi = lo + step
+    if hi > s1:
+        hi = s1
+    x = lo + 1
+    y = hi
+    while x < y:
+        h = (x + y) >> 1
+        if stop_key[h] < kj:
+            x = h + 1
+        else:
+            y = h
+    return x
+
+
+@njit
+def _pos_units(  # pragma: no cover - compiled
+    c: float,
+    lo: int,
+    a_lo: int,
+    ms_lo: float,
+    p0: int,
+    p1: int,
+    s0: int,
+    s1: int,
+    pos_key: FloatArray,
+    stop_key: FloatArray,
+    cum_size: FloatArray,
+    cum_stop: FloatArray,
+) -> Any:
+    """Position units among the first ``c`` base units of the round's merged walk.
+
+    The round's orders take the book in trigger order: positions ``[p0, p1)`` and stops
+    ``[s0, s1)`` merged by key, a stop before a position only on a strictly smaller key;
+    position ``j`` starts at ``mstart(j)`` = the sizes of the positions and stops before
+    it. ``lo`` is the last position known to start at or before ``c`` (``p0 − 1``: none),
+    ``a_lo`` the first stop after it and ``ms_lo`` its start; the search gallops forward
+    from there (queries come in increasing ``c``). Returns ``(units, lo, a_lo, ms_lo)``.
+    """
+    cp0 = cum_size[p0]
+    cs0 = cum_stop[s0]
+    step = 1
+    hi = lo + 1
+    while hi < p1:
+        a_hi = _first_stop(pos_key[hi], a_lo, s1, stop_key)
+        ms = (cum_size[hi] - cp0) + (cum_stop[a_hi] - cs0)
+        if ms > c:
+            break
+        lo = hi
+        a_lo = a_hi
+        ms_lo = ms
+        hi = lo + step
+        step *= 2
+    if hi > p1:
+        hi = p1
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        a_mid = _first_stop(pos_key[mid], a_lo, s1, stop_key)
+        ms = (cum_size[mid] - cp0) + (cum_stop[a_mid] - cs0)
+        if ms <= c:
+            lo = mid
+            a_lo = a_mid
+            ms_lo = ms
+        else:
+            hi = mid
+    if lo < p0:
+        return 0.0, lo, a_lo, ms_lo
+    units = min(cum_size[lo + 1] - cp0, (cum_size[lo] - cp0) + (c - ms_lo))
+    return units, lo, a_lo, ms_lo
+
+
+@njit
+def cascade_fast_kernel(  # pragma: no cover - compiled
+    mid_x: float,
+    lvl_x: FloatArray,
+    lvl_abs: FloatArray,
+    lvl_q: FloatArray,
+    lvl_key: FloatArray,
+    pos_key: FloatArray,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    stop_key: FloatArray,
+    cum_stop: FloatArray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    blk_sb: FloatArray,
+    blk_ps: FloatArray,
+    blk_pb: FloatArray,
+    block: int,
+    mcum: FloatArray,
+    mpos: FloatArray,
+    shock_kind: int,
+    shock_value: float,
+    dirsign: float,
+    f0: float,
+    refill: float,
+    withdrawal: float,
+    mark_w: float,
+    fee: float,
+    max_rounds: int,
+    record: bool,
+) -> Any:
+    """:func:`cascade_kernel` without partial liquidation, in O(levels + blocks) a round.
+
+    Same semantics (fills by trigger priority, gains credited after the cascade) and the
+    same returns, except that the per-order closes (the last four arrays) are empty:
+    :func:`cascade_kernel` gives them when asked. A round walks the book once for its
+    whole order (positions ``[p0, p1)`` and stops merged by trigger); the USD each range
+    of positions closes telescopes over the levels touched (``_pos_units`` maps each
+    level's slice of the walk to position units), and the surpluses and shortfalls
+    come by blocks (:func:`_round_pnl`).
+    """
+    n_lvl = lvl_x.shape[0]
+    ib = 0
+    scale = 1.0
+    cur_rem = lvl_q[0] if n_lvl > 0 else 0.0
+    price_x = mid_x
+    exhausted = False
+    if shock_kind == 0:
+        price_x = shock_value
+        ib = int(np.searchsorted(lvl_key, -shock_value, side="left"))
+        cur_rem = lvl_q[ib] if ib < n_lvl else 0.0
+    else:
+        u = shock_value
+        last = -1
+        while u > 0.0 and ib < n_lvl:
+            avail = cur_rem
+            usd = avail * lvl_abs[ib]
+            last = ib
+            if usd >= u:
+                cur_rem = avail - u / lvl_abs[ib]
+                u = 0.0
+                if cur_rem <= 0.0:
+                    ib += 1
+                    cur_rem = lvl_q[ib] if ib < n_lvl else 0.0
+            else:
+                u -= usd
+                ib += 1
+                cur_rem = lvl_q[ib] if ib < n_lvl else 0.0
+        if last >= 0:
+            price_x = lvl_x[last]
+        if u > 0.0:
+            exhausted = True
+    shock_x = price_x
+    index_x = price_x
+    cap = 64 if record else 1
+    trace = np.empty((cap, N_TRACE))
+    empty = np.zeros(0)
+    # the round's walk: local level t covers [lc[t], lc[t+1]) base at |price| labs[t];
+    # uu[t] position units precede lc[t]; wu[t] is their USD value
+    lc = np.empty(n_lvl + 2)
+    labs = np.empty(n_lvl + 2)
+    uu = np.empty(n_lvl + 2)
+    wu = np.empty(n_lvl + 2)
+    zero1 = np.zeros(1)
+    # with the mark at the trade price, every round's orders are one merged range
+    merged = mark_w == 1.0 and mcum.shape[0] == pos_key.shape[0] + stop_key.shape[0] + 1
+    fund = f0
+    left = f0
+    bad = 0.0
+    gains = 0.0
+    shortfalls = 0.0
+    liq_usd = 0.0
+    stop_usd = 0.0
+    unfilled = 0.0
+    n_liq = 0
+    n_stop = 0
+    pos_ptr = 0
+    stop_ptr = 0
+    k = 0
+    while True:
+        if max_rounds > 0 and k >= max_rounds:
+            break
+        mark_x = mark_w * price_x + (1.0 - mark_w) * index_x
+        new_pos = int(np.searchsorted(pos_key, -mark_x, side="right"))
+        if new_pos < pos_ptr:
+            new_pos = pos_ptr
+        new_stop = int(np.searchsorted(stop_key, -price_x, side="right"))
+        if new_stop < stop_ptr:
+            new_stop = stop_ptr
+        if new_pos == pos_ptr and new_stop == stop_ptr:
+            break
+        p0 = pos_ptr
+        s0 = stop_ptr
+        n_liq += new_pos - pos_ptr
+        n_stop += new_stop - stop_ptr
+        pos_ptr = new_pos
+        stop_ptr = new_stop
+        if withdrawal > 0.0:
+            scale *= 1.0 - withdrawal
+            cur_rem *= 1.0 - withdrawal
+        start_abs = dirsign * price_x
+        q_pos = cum_size[new_pos] - cum_size[p0]
+        q_stop = cum_stop[new_stop] - cum_stop[s0]
+        q = q_pos + q_stop
+        # ---- one walk of the book for the round's whole order
+        need = q
+        filled = 0.0
+        notional = 0.0
+        last = -1
+        m = 0
+        lc[0] = 0.0
+        while need > 0.0 and ib < n_lvl:
+            avail = cur_rem
+            last = ib
+            labs[m] = lvl_abs[ib]
+            if avail >= need:
+                filled += need
+                notional += lvl_abs[ib] * need
+                cur_rem = avail - need
+                need = 0.0
+                if cur_rem <= 0.0:
+                    ib += 1
+                    cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
+            else:
+                filled += avail
+                notional += lvl_abs[ib] * avail
+                need -= avail
+                ib += 1
+                cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
+            m += 1
+            lc[m] = filled
+        ran_out = need > 0.0
+        p_abs = lvl_abs[last] if last >= 0 else start_abs
+        # position units before each level boundary (all of them when no stop fired)
+        wu[0] = 0.0
+        uu[0] = 0.0
+        j_lo = p0 - 1
+        a_lo = s0
+        ms_lo = 0.0
+        i_m = p0 + s0
+        for t in range(1, m + 1):
+            if new_stop == s0:
+                ut = min(lc[t], q_pos)
+            elif new_pos == p0:
+                ut = 0.0
+            elif merged:
+                ut, i_m = _merged_units(lc[t], i_m, p0 + s0, new_pos + new_stop, mcum, mpos)
+            else:
+                ut, j_lo, a_lo, ms_lo = _pos_units(
+                    lc[t], j_lo, a_lo, ms_lo, p0, new_pos, s0, new_stop,
+                    pos_key, stop_key, cum_size, cum_stop,
+                )  # fmt: skip
+            if ut < uu[t - 1]:
+                ut = uu[t - 1]
+            if ut > q_pos:
+                ut = q_pos
+            uu[t] = ut
+            wu[t] = wu[t - 1] + labs[t - 1] * (ut - uu[t - 1])
+        g_r, s_r, v_pos = _round_pnl(
+            p0, new_pos, cum_size, cum_bkr, pos_size, pos_bkr_x, blk_max, blk_min,
+            blk_sb, blk_ps, blk_pb, block,
+            uu, wu, labs, m, p_abs, dirsign, fee,
+        )  # fmt: skip
+        book_stop = filled - uu[m]
+        v_stop = (notional - wu[m]) + p_abs * (q_stop - book_stop)
+        if last >= 0:
+            price_x = lvl_x[last]
+        price_abs = dirsign * price_x
+        fr = filled / q if q > 0.0 else 0.0
+        vwap = notional / filled if filled > 0.0 else price_abs
+        close_abs = (v_pos + v_stop) / q if q > 0.0 else price_abs
+        settled = 0.0
+        if ran_out:
+            exhausted = True
+            mark_x = mark_w * price_x + (1.0 - mark_w) * index_x
+            set_pos = int(np.searchsorted(pos_key, -mark_x, side="right"))
+            if set_pos < pos_ptr:
+                set_pos = pos_ptr
+            set_stop = int(np.searchsorted(stop_key, -price_x, side="right"))
+            if set_stop < stop_ptr:
+                set_stop = stop_ptr
+            if set_pos > pos_ptr:
+                g2, s2, v2 = _round_pnl(
+                    pos_ptr, set_pos, cum_size, cum_bkr, pos_size, pos_bkr_x, blk_max, blk_min,
+                    blk_sb, blk_ps, blk_pb, block, zero1, zero1, zero1, 0, price_abs, dirsign, fee,
+                )  # fmt: skip
+                g_r += g2
+                s_r += s2
+                v_pos += v2
+                settled += cum_size[set_pos] - cum_size[pos_ptr]
+            if set_stop > stop_ptr:
+                qs2 = cum_stop[set_stop] - cum_stop[stop_ptr]
+                settled += qs2
+                v_stop += qs2 * price_abs
+            n_liq += set_pos - pos_ptr
+            n_stop += set_stop - stop_ptr
+            unfilled += need + settled
+        else:
+            set_pos = pos_ptr
+            set_stop = stop_ptr
+        liq_usd += v_pos
+        stop_usd += v_stop
+        if s_r > left:
+            bad += s_r - left
+            left = 0.0
+        else:
+            left -= s_r
+        gains += g_r
+        shortfalls += s_r
+        fund = left + gains
+        if record:
+            if k >= trace.shape[0]:
+                bigger = np.empty((2 * trace.shape[0], N_TRACE))
+                bigger[: trace.shape[0]] = trace
+                trace = bigger
+            trace[k, T_PRICE] = price_abs
+            trace[k, T_FILLED] = filled
+            trace[k, T_VWAP] = vwap
+            trace[k, T_Q] = q
+            trace[k, T_FR] = fr
+            trace[k, T_POS_END] = pos_ptr
+            trace[k, T_STOP_END] = stop_ptr
+            trace[k, T_QPOS] = q_pos
+            trace[k, T_QSTOP] = q_stop
+            trace[k, T_FUND] = fund
+            trace[k, T_CLOSE] = close_abs
+            trace[k, T_POS_SET] = set_pos
+            trace[k, T_STOP_SET] = set_stop
+            trace[k, T_SETTLED] = settled
+            trace[k, T_RAN_OUT] = 1.0 if ran_out else 0.0
+        pos_ptr = set_pos
+        stop_ptr = set_stop
+        k += 1
+        if ran_out:
+            break
+        if refill > 0.0 and filled > 0.0 and last >= 0:
+            if ib != last:
+                ib = last
+                cur_rem = 0.0
+            cur_rem += refill * filled
+    return (
+        shock_x,
+        price_x,
+        k,
+        liq_usd,
+        stop_usd,
+        n_liq,
+        n_stop,
+        fund,
+        bad,
+        exhausted,
+        unfilled,
+        ib,
+        cur_rem,
+        scale,
+        trace[: k if record else 0],
+        gains,
+        shortfalls,
+        empty,
+        empty,
+        empty,
+        empty,
+    )
+
+
+@njit
+def block_sorted_kernel(  # pragma: no cover - compiled
+    bkr_x: FloatArray, size: FloatArray, block: int
+) -> Any:
+    """Each block's positions sorted by bankruptcy (frame, USD; not finite counts as 0).
+
+    Returns ``(sb, ps, pb)``: per block, the sorted bankruptcies and the running sums
+    (from the block's start, inclusive) of ``size`` and ``bankruptcy · size`` in that
+    order, so a block closing at one price splits into surpluses and shortfalls by
+    one binary search.
+    """
+    n = bkr_x.shape[0]
+    sb = np.empty(n)
+    ps = np.empty(n)
+    pb = np.empty(n)
+    for b0 in range(0, n, block):
+        e = min(n, b0 + block)
+        for j in range(b0, e):  # insertion sort of (bkr, size) pairs; near-sorted input
+            v = bkr_x[j]
+            if not np.isfinite(v):
+                v = 0.0
+            w = size[j]
+            t = j
+            while t > b0 and sb[t - 1] > v:
+                sb[t] = sb[t - 1]
+                ps[t] = ps[t - 1]
+                t -= 1
+            sb[t] = v
+            ps[t] = w
+        a1 = 0.0
+        a2 = 0.0
+        for j in range(b0, e):
+            a2 += sb[j] * ps[j]
+            a1 += ps[j]
+            ps[j] = a1
+            pb[j] = a2
+    return sb, ps, pb

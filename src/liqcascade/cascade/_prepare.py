@@ -16,7 +16,14 @@ import numpy as np
 
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.book._orderbook import OrderBook
-from liqcascade.cascade._kernels import finish_codes_kernel, sort_codes_kernel
+from liqcascade.cascade._kernels import (
+    BLOCK,
+    block_bounds_kernel,
+    block_sorted_kernel,
+    finish_codes_kernel,
+    merge_orders_kernel,
+    sort_codes_kernel,
+)
 from liqcascade.cascade._prepare_kernels import (
     compact_rows_kernel,
     finish_rows_kernel,
@@ -56,6 +63,33 @@ class PreparedSide:
     stop_key: FloatArray
     stop_size: FloatArray
     cum_stop: FloatArray
+    blk_max: FloatArray  # per BLOCK sorted positions: max / min bankruptcy (frame, USD)
+    blk_min: FloatArray
+    # each block sorted by bankruptcy, built on the first cascade (see fast_args)
+    _blk_sorted: list[tuple[FloatArray, ...]] = field(default_factory=list, repr=False)
+
+    def fast_args(self) -> tuple[object, ...]:
+        """Prefix sums and block bounds for ``_kernels.cascade_fast_kernel``.
+
+        ``(cum_size, cum_bkr, cum_stop, blk_max, blk_min, blk_sb, blk_ps, blk_pb, BLOCK,
+        mcum, mpos)``: the blocks sorted by bankruptcy
+        (:func:`~liqcascade.cascade._kernels.block_sorted_kernel`) and the orders merged
+        in fill order (:func:`~liqcascade.cascade._kernels.merge_orders_kernel`) are
+        built on the first call, so that the preparation stays a sort.
+        """
+        if not self._blk_sorted:
+            with _BLK_LOCK:
+                if not self._blk_sorted:
+                    sb, ps, pb = block_sorted_kernel(self.pos_bkr_x, self.pos_size, BLOCK)
+                    mcum, mpos = merge_orders_kernel(
+                        self.pos_key, self.pos_size, self.stop_key, self.stop_size
+                    )
+                    self._blk_sorted.append((sb, ps, pb, mcum, mpos))
+        sb, ps, pb, mcum, mpos = self._blk_sorted[0]
+        return (
+            self.cum_size, self.cum_bkr, self.cum_stop, self.blk_max, self.blk_min,
+            sb, ps, pb, BLOCK, mcum, mpos,
+        )  # fmt: skip
 
     def kernel_args(self) -> tuple[object, ...]:
         """Arguments of the kernels up to the shock."""
@@ -153,6 +187,7 @@ _SCRATCH_KEEP = 1 << 23  # float64s kept between calls (64 MiB); larger ones are
 
 
 _POOL: list[ThreadPoolExecutor] = []
+_BLK_LOCK = threading.Lock()
 _POOL_LOCK = threading.Lock()
 
 
@@ -243,6 +278,7 @@ def _side(
         large_rank = np.flatnonzero(large).astype(np.int64)
         large_cum_size = _prefix(size[large])
         large_cum_bkr = _prefix(bkr_size[large])
+    blk_max, blk_min = block_bounds_kernel(bkr_x, BLOCK)
     sidx, skey, ssize, _, cum_stop, _ = _sorted_rows(
         stops.side, -int(s), n_stops, stops.trigger, stops.size, stops.size, s, False
     )
@@ -267,6 +303,8 @@ def _side(
         stop_key=skey,
         stop_size=ssize,
         cum_stop=cum_stop,
+        blk_max=blk_max,
+        blk_min=blk_min,
     )
 
 

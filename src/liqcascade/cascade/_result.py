@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -115,8 +116,15 @@ class CascadeResult:
     _trace: FloatArray = field(repr=False)
     _prepared: PreparedMarket = field(repr=False)
     _book_state: tuple[int, float, float] = field(repr=False)
-    # per sorted position / stop: USD closed and base the book filled
-    _closes: tuple[FloatArray, FloatArray, FloatArray, FloatArray] = field(repr=False)
+    # per sorted position / stop: USD closed and base the book filled, computed when
+    # first asked (the block kernel does not visit every order; see _engine)
+    _closes_fn: Callable[[], tuple[Any, ...]] = field(repr=False)
+
+    @cached_property
+    def _closes(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Per sorted position / stop: USD closed and base the book filled."""
+        pv, pb, sv, sb = self._closes_fn()
+        return pv, pb, sv, sb
 
     # ------------------------------------------------------------------ headline
     @property
