@@ -236,15 +236,22 @@ def prose(v: ValidationView) -> Prose:
     )
     if hl:
         take.append(f"Against real Hyperliquid positions (Feb 2026): {hl}.")
+    intrabar = any(float(av.params_latest.get("intrabar", 0.0)) > 0 for av in v.assets)
     method = [
         "Recorded liquidations: CoinGlass, Binance only, 4-hourly; Binance's feed reports at "
         "most one liquidation per symbol per second, so only a scale (venue share × "
         "reporting) of the book is identified by the record.",
         "Likelihood: a hurdle log-normal per bar and side whose median is scale × the "
-        "book's liquidations + intrabar × (open interest × the bar's move against the side: "
-        "positions opened and liquidated within a bar, which the book opened at the bar's "
-        "open cannot hold) + a floor; the intrabar term holds no position, so every dollar "
-        "figure downstream is the book's. The band is the fitted law's predictive "
+        "book's liquidations "
+        + (
+            "+ intrabar × (open interest × the bar's move against the side: positions "
+            "opened and liquidated within a bar, which the book opened at the bar's open "
+            "cannot hold) + a floor; the intrabar term holds no position, so every dollar "
+            "figure downstream is the book's. "
+            if intrabar
+            else "+ a floor. "
+        )
+        + "The band is the fitted law's predictive "
         "distribution over the main fit and 10 block-bootstrap refits (5th and 95th "
         "percentiles), with a day-shared part set on the fitting window; each baseline's "
         "one scale is fitted on the fitting window only.",
@@ -258,8 +265,9 @@ def prose(v: ValidationView) -> Prose:
         claim="Liquidation heatmaps (open interest × assumed leverage) show where and how much "
         "will be liquidated.",
         computed=(
-            f"{eth.asset}, out of sample {lo[:7]} → {hi[:7]}: the identified book's forecast "
-            f"(book + intrabar term) daily correlation {_c(_r(m, 'corr_daily'), 2)} vs "
+            f"{eth.asset}, out of sample {lo[:7]} → {hi[:7]}: the identified book's "
+            + ("forecast (book + intrabar term) " if intrabar else "")
+            + f"daily correlation {_c(_r(m, 'corr_daily'), 2)} vs "
             f"{_c(_r(m, 'range_baseline_corr_daily'), 2)}"
             " for the range × OI baseline; only the book's scale is identified by the record."
         ),
