@@ -34,6 +34,11 @@ def test_validation_section_covers_both_assets(ctx: ReportContext) -> None:
         tab = d["hyperliquid_check"]["table"]
         assert sum(tab["data"].values()) == pytest.approx(1.0, abs=1e-9)
         assert sum(tab["model"].values()) == pytest.approx(1.0, abs=1e-9)
+        # like for like: beyond a 50 % move or never = the last two buckets
+        hc = d["hyperliquid_check"]
+        for who in ("data", "model"):
+            beyond = tab[who][">50%"] + tab[who]["none"]
+            assert hc[f"share_beyond_50pct_{who}"] == pytest.approx(beyond, abs=1e-12)
     # two back-test figures and the distance check; 3 tables per asset minus one shared
     assert len(s.figures) == 3 and len(s.tables) == 5
     for _, df in s.tables:
@@ -56,3 +61,8 @@ def test_validation_claim_and_front_score_agree(ctx: ReportContext) -> None:
     for av, line in zip(v.assets, p.takeaways[1:3], strict=True):
         assert av.asset in line
         assert ("all six" in line) == (not av.misses())
+    assert "more than 50 % away or never" in p.takeaways[-1]
+    # the intrabar term is named exactly when the shipped fits carry it
+    used = any(d["params_latest"].get("intrabar", 0.0) > 0 for d in summary(v)["assets"].values())
+    assert ("intrabar" in " ".join(p.method)) == used
+    assert ("intrabar" in p.claims[0].computed) == used

@@ -108,6 +108,13 @@ class MarketSpec:
         Identified book only: size the aggregated book to the venue by the fit's
         ``scale × share / 0.25`` (the book the recorded liquidations imply) or by
         ``share`` (the venue's whole share of open interest; see :data:`SIZINGS`).
+    safe_mass : bool, default False
+        Identified book only: hold the book's never-liquidated (safe) mass as two
+        positions (one long, one short, :func:`liqcascade.positions._safe.safe_book`:
+        liquidation price 0 / inf, 1x, entry at the last close), so the book's sizes
+        sum to the open interest it was walked on; they place no stops and never
+        trigger. Off by default: it adds the safe mass to every account-based
+        figure (solvency liabilities: ETH 2025-07-31 56 M -> 329 M USD).
     """
 
     asset: str = "ETH"
@@ -121,6 +128,7 @@ class MarketSpec:
     book_model: str = "identified"
     calibration: str | Path | None = None
     sizing: str = "record"
+    safe_mass: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.asset, str) or not self.asset.strip():
@@ -536,12 +544,14 @@ def _identified_book(
 ) -> tuple[PositionBook | None, PositionBook, StopBook]:  # fmt: skip
     """The whole book, its positions (what is not on stops) and stops (venue-sized).
 
-    The aggregated book (it sums to the aggregated open interest, less the safe share)
-    times ``params.scale × share / 0.25`` (``sizing="record"``: the calibration's
+    The aggregated book (with the safe mass when ``spec.safe_mass``: it then sums to
+    the open interest the book was walked on) times ``params.scale × share / 0.25``
+    (``sizing="record"``: the calibration's
     ``scale`` is Binance's share times the feed's reporting rate, only the product is
     identified) or times ``share`` (``sizing="open_interest"``).
     """
     from liqcascade.positions._model import walk
+    from liqcascade.positions._safe import safe_book
     from liqcascade.positions._stops import model_stops_detailed
 
     run = walk(frames, params)
@@ -550,11 +560,22 @@ def _identified_book(
     else:
         v = share
     book = _relabel(run.book(venue_share=v, symbol=symbol), spec.venue, symbol)
+    safe = _relabel(safe_book(run, venue_share=v, symbol=symbol), spec.venue, symbol)
     if not spec.with_stops:
-        return None, book, StopBook.empty()
+        return None, _with_safe(book, safe, spec.safe_mass), StopBook.empty()
+    # the safe mass places no stops: stops are split off the liquidatable book only
     ms = model_stops_detailed(book, bars, as_of=label)
     assert ms.positions is not None
-    return book, ms.positions, ms.stops
+    return (
+        _with_safe(book, safe, spec.safe_mass),
+        _with_safe(ms.positions, safe, spec.safe_mass),
+        ms.stops,
+    )
+
+
+def _with_safe(book: PositionBook, safe: PositionBook, on: bool) -> PositionBook:
+    """``book`` followed by the safe positions (when ``on`` and there are any)."""
+    return PositionBook.concat([book, safe]) if on and len(safe) else book
 
 
 def _legacy_book(

@@ -104,6 +104,11 @@ def distance_check(positions: pd.DataFrame, run: BookRun, asset: str) -> pd.Data
         "n_positions": len(d),
         "share_none_data": float(data[-1]),
         "share_none_model": float(model[-1]),
+        # like for like: the model's safe mass is the mass beyond ``delta_max`` (0.7 log
+        # units, a 50.3 % fall for a long), so it belongs with the data's ">50%" and
+        # "none" together
+        "share_beyond_50pct_data": float(data[-2] + data[-1]),
+        "share_beyond_50pct_model": float(model[-2] + model[-1]),
         "median_set_leverage": float(np.median(d["set_leverage"])),
         "median_effective_leverage_liquidatable": float(np.median(eff)) if eff.size else None,
         "model_as_of": str(run.ts[-1]) if len(run.ts) else None,

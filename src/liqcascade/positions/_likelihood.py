@@ -30,6 +30,7 @@ from liqcascade.positions._model import (
     BookParams,
     MarketFrames,
     Prepared,
+    intrabar_exposure,
     prepare,
     walk,
 )
@@ -109,11 +110,17 @@ def fit_target(
 
 
 def profile_obs(
-    mu: FloatArray, y: FloatArray, weights: FloatArray | None = None
+    mu: FloatArray,
+    y: FloatArray,
+    weights: FloatArray | None = None,
+    exposure: FloatArray | None = None,
 ) -> tuple[float, dict[str, float]]:
     """Profile log-likelihood over ``(scale, floor, sigma, p_zero)`` for book liquidations ``mu``.
 
     ``mu`` and ``y`` stack both sides (USD). ``weights`` (bootstrap counts) weight the bars.
+    ``exposure`` (the bars' intrabar exposure, USD, stacked like ``mu``): when given,
+    the median is ``scale * mu + intrabar * exposure + floor`` and ``intrabar`` is
+    profiled too (otherwise it is 0).
     """
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
     pos = y > 0
@@ -130,19 +137,29 @@ def profile_obs(
         raise InputError("profile_obs: no positive recorded amount carries weight")
     sw = np.sqrt(wp)
     f_ref = floor_ref
+    ex = None if exposure is None else np.asarray(exposure, dtype=np.float64)
+    ex_ref = 0.0 if ex is None else float(np.sum(wp * y) / max(np.sum(wp * ex), 1e-300))
+
+    def parts(x: FloatArray) -> list[FloatArray]:
+        out = [math.exp(x[0]) * scale_ref * mu, np.full_like(mu, math.exp(x[1]) * f_ref)]
+        if ex is not None:
+            out.append(math.exp(x[2]) * ex_ref * ex)
+        return out
 
     def resid(x: FloatArray) -> FloatArray:
-        med = math.exp(x[0]) * scale_ref * mu + math.exp(x[1]) * f_ref
+        med = sum(parts(x))
         return np.asarray(sw * (ly - np.log(np.maximum(med, 1e-300))), dtype=np.float64)
 
     def jac(x: FloatArray) -> FloatArray:
-        a = math.exp(x[0]) * scale_ref * mu
-        b = math.exp(x[1]) * f_ref
-        med = np.maximum(a + b, 1e-300)
-        return np.asarray(np.stack([-sw * a / med, -sw * b / med], axis=1), dtype=np.float64)
+        ps = parts(x)
+        med = np.maximum(sum(ps), 1e-300)
+        return np.asarray(np.stack([-sw * q / med for q in ps], axis=1), dtype=np.float64)
 
+    starts: tuple[tuple[float, ...], ...] = ((0.0, -3.0), (-1.0, -1.0), (-3.0, 0.0))
+    if ex is not None:
+        starts = (*((*x0, -3.0) for x0 in starts), (-1.0, -1.0, -1.0), (-3.0, -1.0, 0.0))
     best_x, best_f = None, math.inf
-    for x0 in ((0.0, -3.0), (-1.0, -1.0), (-3.0, 0.0)):
+    for x0 in starts:
         res = least_squares(resid, np.array(x0), jac=jac, bounds=(-25.0, 25.0), method="trf",
                             xtol=1e-10, ftol=1e-12, gtol=1e-12, max_nfev=200)  # fmt: skip
         fval = float(np.sum(res.fun**2))
@@ -158,7 +175,10 @@ def profile_obs(
         ll += npos * math.log1p(-p0)
     if n_zero > 0:
         ll += n_zero * math.log(p0)
-    return ll, {"scale": scale, "floor_usd": floor, "sigma": math.sqrt(s2), "p_zero": p0}
+    obs = {"scale": scale, "floor_usd": floor, "sigma": math.sqrt(s2), "p_zero": p0}
+    if ex is not None:
+        obs["intrabar"] = math.exp(float(bx[2])) * ex_ref
+    return ll, obs
 
 
 # ----------------------------------------------------------------- shape parameters
@@ -268,6 +288,7 @@ def fit_book(
     maxiter: int = 250,
     restarts: int = 1,
     weights_by_day: FloatArray | None = None,
+    intrabar: bool | None = None,
 ) -> Fit:
     """Maximum-likelihood fit of the book's parameters on ``[start, end]`` (4-hour bars).
 
@@ -288,6 +309,9 @@ def fit_book(
         collapsed simplex is the usual way Nelder–Mead stops short of an optimum).
     weights_by_day : array, optional
         Bootstrap multiplicity of each fitting day (day 0 = the first scored day).
+    intrabar : bool, optional
+        Whether the observation law carries the intrabar term (``BookParams.intrabar``
+        profiled); default: whether ``base`` carries one (``base.intrabar > 0``).
 
     Returns
     -------
@@ -302,6 +326,11 @@ def fit_book(
     tgt = fit_target(cut, prep, t0, t1)
     keys = [k for k in SHAPE_KEYS if k != "theta_ls" or cut.has_long_short]
     y = np.concatenate([tgt.y_long, tgt.y_short])
+    use_ex = base.intrabar > 0 if intrabar is None else bool(intrabar)
+    ex = None
+    if use_ex:
+        xl, xs = intrabar_exposure(prep)
+        ex = np.concatenate([xl[prep.n_seed :][tgt.pos], xs[prep.n_seed :][tgt.pos]])
     wb = None
     if weights_by_day is not None:
         wd = np.asarray(weights_by_day, dtype=np.float64)[tgt.days]
@@ -314,7 +343,7 @@ def fit_book(
         if k not in cache:
             run = walk(prep, p)
             mu = np.concatenate([run.mu_long_usd[tgt.pos], run.mu_short_usd[tgt.pos]])
-            cache[k] = profile_obs(mu, y, wb)
+            cache[k] = profile_obs(mu, y, wb, ex)
         return cache[k]
 
     if starts is None:
@@ -329,7 +358,7 @@ def fit_book(
         lambda x: -evaluate([float(v) for v in x])[0], scored[0][1], keys, maxiter, restarts
     )
     ll, obs = evaluate(x_best)
-    p = _to_params(x_best, base, keys).with_(**obs)
+    p = _to_params(x_best, base, keys).with_(**({"intrabar": 0.0} | obs))
     return Fit(params=p, loglik=ll, n_bars=int(tgt.pos.shape[0]), evaluations=len(cache))
 
 

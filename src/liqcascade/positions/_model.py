@@ -28,11 +28,14 @@ fixed at 0 where it is not).
 
 **Observation.** The recorded 4-hour liquidations of one venue are, per side,
 hurdle log-normal: zero with probability ``p_zero``, else
-``log y ~ N(log(scale * mu + floor), sigma^2)``, ``mu`` the book's predicted
-liquidations (USD, aggregated open interest). ``scale`` is the product of the
-venue's share of open interest and the feed's under-reporting (Binance pushes at
-most one liquidation per symbol per second); only the product is identified by the
-record. Predicted (mean) liquidations: ``(scale * mu + floor) * exp(sigma^2 / 2)``.
+``log y ~ N(log(scale * mu + intrabar * x + floor), sigma^2)``, ``mu`` the book's
+predicted liquidations (USD, aggregated open interest), ``x`` the bar's intrabar
+exposure (open interest at the open times the bar's move against the side, USD;
+:func:`intrabar_exposure`; ``intrabar`` is 0 unless the fit asked for it).
+``scale`` is the product of the venue's share of open interest and the feed's
+under-reporting (Binance pushes at most one liquidation per symbol per second); only
+the product is identified by the record.
+Predicted (mean) liquidations: ``median * exp(sigma^2 / 2)``.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ SHAPE_KEYS: tuple[str, ...] = (
     "theta_move",
     "theta_ls",
 )
-OBS_KEYS: tuple[str, ...] = ("scale", "floor_usd", "sigma", "p_zero")
+OBS_KEYS: tuple[str, ...] = ("scale", "floor_usd", "sigma", "p_zero", "intrabar")
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,13 @@ class BookParams:
         Log-sd of the recorded 4-hour amounts around their median.
     p_zero : float
         Probability that a bar records no liquidation on a side.
+    intrabar : float
+        Recorded liquidations per USD of the bar's *intrabar exposure* (open interest
+        at the open, base units, times the bar's move against the side: ``open - low``
+        for longs, ``high - open`` for shorts), >= 0. The grid opens a bar's positions
+        at its open, so it cannot hold the positions opened and liquidated *within* a
+        bar; this term carries them in the observation law (it holds no position at
+        the bar's close, so the book is unchanged). 0: not used.
     max_leverage : float
         Venue maximum leverage (x); sets the nearest distance to liquidation.
     mmr : float
@@ -111,6 +121,7 @@ class BookParams:
     floor_usd: float = 0.0
     sigma: float = 1.0
     p_zero: float = 0.0
+    intrabar: float = 0.0
     max_leverage: float = 125.0
     mmr: float = 0.004
     delta_max: float = 0.7
@@ -126,6 +137,7 @@ class BookParams:
             "floor_usd": self.floor_usd >= 0,
             "sigma": self.sigma > 0,
             "p_zero": 0.0 <= self.p_zero < 1.0,
+            "intrabar": self.intrabar >= 0.0,
             "max_leverage": self.max_leverage > 1,
             "mmr": 0.0 <= self.mmr < 0.5,
             "grid_step": 0.0 < self.grid_step <= 0.05,
@@ -402,6 +414,15 @@ def prepare(frames: MarketFrames, params: BookParams) -> Prepared:
     return out
 
 
+def intrabar_exposure(prep: Prepared) -> tuple[FloatArray, FloatArray]:
+    """Each bar's intrabar exposure per side, long and short (USD).
+
+    ``target * (open - low)`` for longs, ``target * (high - open)`` for shorts
+    (``target``: open interest at the open, base units; warm-up bars included).
+    """
+    return prep.target * (prep.open - prep.low), prep.target * (prep.high - prep.open)
+
+
 def long_share(prep: Prepared, params: BookParams) -> FloatArray:
     """Long share of each bar's openings (logistic of the side signals)."""
     z = (
@@ -446,17 +467,28 @@ class BookRun:
     params: BookParams
     prep: Prepared
 
-    def median(self, mu: FloatArray) -> FloatArray:
-        """Median recorded liquidations for book liquidations ``mu`` (USD)."""
-        return self.params.scale * mu + self.params.floor_usd
+    def median(self, mu: FloatArray, exposure: FloatArray | float = 0.0) -> FloatArray:
+        """Median recorded liquidations (USD) for book liquidations and intrabar exposure (USD)."""
+        p = self.params
+        return p.scale * mu + p.intrabar * np.asarray(exposure) + p.floor_usd
+
+    def exposure(self) -> tuple[FloatArray, FloatArray]:
+        """Intrabar exposure of the run's bars, long and short, USD (:func:`intrabar_exposure`)."""
+        xl, xs = intrabar_exposure(self.prep)
+        return xl[self.prep.n_seed :], xs[self.prep.n_seed :]
+
+    def medians(self) -> tuple[FloatArray, FloatArray]:
+        """Median recorded liquidations per bar, long and short (USD)."""
+        xl, xs = self.exposure()
+        return self.median(self.mu_long_usd, xl), self.median(self.mu_short_usd, xs)
 
     @property
     def predicted_long_usd(self) -> FloatArray:
-        return self.median(self.mu_long_usd) * math.exp(0.5 * self.params.sigma**2)
+        return self.medians()[0] * math.exp(0.5 * self.params.sigma**2)
 
     @property
     def predicted_short_usd(self) -> FloatArray:
-        return self.median(self.mu_short_usd) * math.exp(0.5 * self.params.sigma**2)
+        return self.medians()[1] * math.exp(0.5 * self.params.sigma**2)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per bar: predicted liquidations (USD), book sizes (base), long share."""
@@ -581,6 +613,7 @@ __all__ = [
     "Prepared",
     "book_from_grid",
     "distance_weights",
+    "intrabar_exposure",
     "leverage_mix",
     "long_share",
     "prepare",

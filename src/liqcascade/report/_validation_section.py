@@ -227,19 +227,34 @@ def prose(v: ValidationView) -> Prose:
     ]
     hl = "; ".join(
         f"{av.asset}: never liquidated {pct(av.check.loc['none', 'data'], 0)} of notional in the "
-        f"data vs {pct(av.check.loc['none', 'model'], 0)} in the model"
+        f"data vs {pct(av.check.loc['none', 'model'], 0)} in the model; more than 50 % away or "
+        f"never (like for like: the model's never-liquidated mass is the mass beyond a 50 % "
+        f"move) {pct(av.check.attrs.get('share_beyond_50pct_data'), 0)} vs "
+        f"{pct(av.check.attrs.get('share_beyond_50pct_model'), 0)}"
         for av in v.assets
         if "none" in av.check.index
     )
     if hl:
         take.append(f"Against real Hyperliquid positions (Feb 2026): {hl}.")
+    intrabar = any(float(av.params_latest.get("intrabar", 0.0)) > 0 for av in v.assets)
     method = [
         "Recorded liquidations: CoinGlass, Binance only, 4-hourly; Binance's feed reports at "
         "most one liquidation per symbol per second, so only a scale (venue share × "
         "reporting) of the book is identified by the record.",
-        "Likelihood: a hurdle log-normal per bar and side; the band is 10 block-bootstrap "
-        "refits × the fitting window's daily residuals (5th and 95th percentiles); each "
-        "baseline's one scale is fitted on the fitting window only.",
+        "Likelihood: a hurdle log-normal per bar and side whose median is scale × the "
+        "book's liquidations "
+        + (
+            "+ intrabar × (open interest × the bar's move against the side: positions "
+            "opened and liquidated within a bar, which the book opened at the bar's open "
+            "cannot hold) + a floor; the intrabar term holds no position, so every dollar "
+            "figure downstream is the book's. "
+            if intrabar
+            else "+ a floor. "
+        )
+        + "The band is the fitted law's predictive "
+        "distribution over the main fit and 10 block-bootstrap refits (5th and 95th "
+        "percentiles), with a day-shared part set on the fitting window; each baseline's "
+        "one scale is fitted on the fitting window only.",
         "Hyperliquid: 994 large accounts, Feb 2026 — another venue and period, a comparison, "
         "not a fit input. 'none' is notional that cannot be liquidated (data) or the model's "
         "never-liquidated share.",
@@ -250,8 +265,9 @@ def prose(v: ValidationView) -> Prose:
         claim="Liquidation heatmaps (open interest × assumed leverage) show where and how much "
         "will be liquidated.",
         computed=(
-            f"{eth.asset}, out of sample {lo[:7]} → {hi[:7]}: the identified book's daily "
-            f"correlation {_c(_r(m, 'corr_daily'), 2)} vs "
+            f"{eth.asset}, out of sample {lo[:7]} → {hi[:7]}: the identified book's "
+            + ("forecast (book + intrabar term) " if intrabar else "")
+            + f"daily correlation {_c(_r(m, 'corr_daily'), 2)} vs "
             f"{_c(_r(m, 'range_baseline_corr_daily'), 2)}"
             " for the range × OI baseline; only the book's scale is identified by the record."
         ),
