@@ -58,7 +58,11 @@ def _market(rng: np.random.Generator) -> tuple[OrderBook, PositionBook, StopBook
     size = rng.uniform(0.01, 1.2, n)
     size[rng.random(n) < 0.03] = 1e-9  # tiny orders
     if n:
-        bkr[rng.random(n) < 0.02] = np.inf  # counts as 0 in the accounting
+        # positions that never trigger (the never-liquidated mass): liquidation and
+        # bankruptcy beyond any price, non-finite (a non-finite bankruptcy counts as 0)
+        never = rng.random(n) < 0.02
+        liq[never] = np.where(side[never] == 1, -np.inf, np.inf)
+        bkr[never] = liq[never]
     entry = np.abs(np.where(side == 1, np.maximum(liq, bkr) + 10, np.minimum(liq, bkr) - 10))
     entry = np.where(np.isfinite(entry), entry, 200.0) + 1.0
     pos = PositionBook(side, size, entry, size * 5.0, liq, bkr)

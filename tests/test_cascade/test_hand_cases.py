@@ -367,3 +367,15 @@ def test_result_views() -> None:
     fig = r.plot()
     assert len(fig.data) == 6
     assert "final_price" in r._repr_html_()
+
+
+def test_a_triggerable_position_needs_a_finite_bankruptcy_price() -> None:
+    # a short liquidated at 101 with bankruptcy inf would book its whole close (101) as a
+    # shortfall: refused where the book is built, naming the field
+    with pytest.raises(InputError, match="bankruptcy_price must be finite") as e:
+        PositionBook(np.array([-1], np.int8), [1.0], [100.0], [1.0], [101.0], [np.inf])
+    assert e.value.param == "bankruptcy_price"
+    # a position that never triggers may carry inf in both (the never-liquidated mass)
+    never = PositionBook(np.array([-1], np.int8), [1.0], [100.0], [1.0], [np.inf], [np.inf])
+    r = simulate_cascade(prepare_cascade(BOOK, never, None), shock=0.5)
+    assert r.summary()["n_liquidated"] == 0 and r.summary()["bad_debt_usd"] == 0.0

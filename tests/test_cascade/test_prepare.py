@@ -52,7 +52,7 @@ def _market(rng: np.random.Generator, n: int, m: int, ties: bool) -> tuple:  # t
     bkr = np.where(side == 1, liq - rng.uniform(-1, 5, n), liq + rng.uniform(-1, 5, n))
     size = rng.uniform(0.01, 3, n)
     if n:  # special values: a long never liquidated, an infinite bankruptcy, -0.0 / +0.0
-        liq[0], bkr[0] = 0.0, -np.inf
+        side[0], liq[0], bkr[0] = 1, 0.0, -np.inf
         liq[-1] = -0.0 if side[-1] == 1 else liq[-1]
     pos = PositionBook(side, size, np.full(n, 100.0), size * 5, liq, bkr)
     ss = rng.choice(np.array([1, -1], np.int8), m)

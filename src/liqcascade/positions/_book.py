@@ -98,6 +98,15 @@ class PositionBook:
             raise InputError("PositionBook.entry_price must be finite and > 0 (USD)")
         if n and (np.any(np.isnan(self.liq_price)) or np.any(np.isnan(self.bankruptcy_price))):
             raise InputError("PositionBook.liq_price and bankruptcy_price must not be NaN")
+        can_trigger = np.where(side == LONG, self.liq_price > 0, np.isfinite(self.liq_price))
+        if n and np.any(can_trigger & ~np.isfinite(self.bankruptcy_price)):
+            # an infinite bankruptcy price is only meaningful for a position that never
+            # triggers (a long at liq_price <= 0, a short at +inf); the accounting would
+            # book a short's whole close as a shortfall
+            raise InputError(
+                "PositionBook.bankruptcy_price must be finite where liq_price is finite",
+                param="bankruptcy_price",
+            )
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
