@@ -5,6 +5,9 @@ start from 2024-11-01 to 2025-08-01, each fitted only on the events whose 24 hou
 ended before it (the first is the prior). Run from the repository root::
 
     PYTHONPATH=src python tools/calibrate_liquidity.py ETH BTC
+
+``--backtest-only`` keeps the shipped calibrations and re-runs only the out-of-sample
+event back-test stored beside them (after a change to the predictions, not the fit).
 """
 
 from __future__ import annotations
@@ -63,17 +66,7 @@ def main(assets: list[str]) -> None:
             "calibrations": [c.to_dict() for c in cals],
         }
         (OUT / f"{asset}.json").write_text(json.dumps(doc, indent=1) + "\n")
-        # the out-of-sample score the market answers print: the event back-test over the
-        # bundled period, each event predicted by the calibration before it
-        _load_file.cache_clear()
-        bt = run_backtest(
-            ohlc, liq, market_at, lambda t, a=asset: load_liquidity(a, t),
-            asset=asset, start="2024-11-01", end="2025-07-31",
-        )  # fmt: skip
-        doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
-                           **bt.to_dict()["metrics"]}  # fmt: skip
-        (OUT / f"{asset}.json").write_text(json.dumps(doc, indent=1) + "\n")
-        print(asset, doc["backtest"])
+        _write_backtest(asset, doc, ohlc, liq, market_at)
         for c in cals:
             print(
                 asset,
@@ -90,5 +83,31 @@ def main(assets: list[str]) -> None:
         print(asset, f"{time.time() - t0:.0f} s")
 
 
+def _write_backtest(asset: str, doc: dict, ohlc: object, liq: object, market_at: object) -> None:
+    """Store the out-of-sample event back-test beside the calibrations (same file)."""
+    # the out-of-sample score the market answers print: the event back-test over the
+    # bundled period, each event predicted by the calibration before it
+    _load_file.cache_clear()
+    bt = run_backtest(
+        ohlc, liq, market_at, lambda t, a=asset: load_liquidity(a, t),
+        asset=asset, start="2024-11-01", end="2025-07-31",
+    )  # fmt: skip
+    doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
+                       **bt.to_dict()["metrics"]}  # fmt: skip
+    (OUT / f"{asset}.json").write_text(json.dumps(doc, indent=1) + "\n")
+    print(asset, doc["backtest"])
+
+
+def backtest_only(assets: list[str]) -> None:
+    """Re-run the stored back-test with the shipped calibrations unchanged."""
+    for asset in assets:
+        path = OUT / f"{asset}.json"
+        doc = json.loads(path.read_text())
+        ohlc, liq, market_at = bundled_inputs(asset)
+        _write_backtest(asset, doc, ohlc, liq, market_at)
+
+
 if __name__ == "__main__":
-    main([a.upper() for a in (sys.argv[1:] or ["ETH", "BTC"])])
+    args = [a for a in sys.argv[1:] if a != "--backtest-only"]
+    assets = [a.upper() for a in (args or ["ETH", "BTC"])]
+    backtest_only(assets) if "--backtest-only" in sys.argv else main(assets)

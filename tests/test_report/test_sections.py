@@ -126,3 +126,19 @@ def test_cascade_shows_the_static_book_as_the_carry_bound(built: tuple[str, dict
     sec = _section_text(html, "cascade")
     assert "static book (instant, no refill): bounds the carry" in sec
     assert "cascade's own carry (index held at the shock)" in sec
+
+
+def test_forced_selling_evidence_quotes_the_shipped_event_backtest(
+    built: tuple[str, dict],
+) -> None:
+    # the card quotes the liquidation score stored beside the shipped calibrations (the
+    # back-test that predicts each event with the calibration before it), not a stale one
+    import json
+    from importlib import resources
+
+    _, summary = built
+    doc = json.loads(
+        resources.files("liqcascade.cascade").joinpath("calibrated/ETH.json").read_text()
+    )
+    ev = summary["front"]["headlines"]["forced_selling_5pct"]["evidence"]
+    assert f"log-correlation {doc['backtest']['liq_corr']:.2f} (goal 0.7)" in ev

@@ -448,7 +448,12 @@ def _headlines(v: CascadeView) -> list[Headline]:
     sb = a["static_upper_bound"]
     score = v.book_score.text() if v.book_score is not None else "see the validation section"
     o = c.oos or {}
-    liq_score = f"; event back-test: liquidation correlation {o['liq_corr']:.2f}" if o else ""
+    liq_score = (
+        f"; event back-test: liquidation log-correlation {o['liq_corr']:.2f} (goal 0.7), "
+        f"{pct(o['liq_within_2x_share'], 0)} of event sides within 2×"
+        if o
+        else ""
+    )
     ex = a["book_exhausted_share"] >= 0.5
     return [
         Headline(
