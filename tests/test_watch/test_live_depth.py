@@ -96,3 +96,30 @@ def test_book_cumulative_depth_is_monotone_and_matches_the_snapshot(
     assert (np.diff(got) >= -1e-6 * got.max()).all()
     for d, c in zip(dists, cum, strict=True):
         assert_same(ob.notional_within(d, "bid"), c, rtol=1e-8)
+
+
+def test_a_bad_or_foreign_snapshot_leaves_the_calibrated_depth() -> None:
+    # a stored snapshot that cannot make a book (cumulative depth falling with distance),
+    # or a Binance snapshot
+    # for another venue's market, never fails the market: the calibrated depth is used
+    import dataclasses
+
+    from liqcascade.market import MarketSpec
+    from liqcascade.market._inputs import load_market_inputs
+    from liqcascade.market._state import market_from_inputs
+
+    inputs = load_market_inputs("ETH", store=False)
+    spec = MarketSpec("ETH", as_of="2025-07-31")
+    plain = market_from_inputs(spec, inputs)
+    close = plain.close_time
+    t = str(close - pd.Timedelta(minutes=20))[:16]
+    falling = _snap(t, [(0.01, 5e6), (0.02, 4e6)], [(0.01, 6e6)])
+    bad = market_from_inputs(spec, dataclasses.replace(inputs, live_depth=falling))
+    assert bad.sources["depth"].startswith("calibrated (live snapshot skipped")
+    assert_same(bad.book.bid_size, plain.book.bid_size)
+    good = _snap(t, [(0.01, 5e6)], [(0.01, 6e6)])
+    live = market_from_inputs(spec, dataclasses.replace(inputs, live_depth=good))
+    assert live.sources["depth"].startswith("live snapshot")
+    other = MarketSpec("ETH", as_of="2025-07-31", venue="bybit")
+    foreign = market_from_inputs(other, dataclasses.replace(inputs, live_depth=good))
+    assert not foreign.sources.get("depth", "").startswith("live")

@@ -485,17 +485,22 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     row = book_totals_at(inputs.book_totals, close)
     beta = depth_beta(inputs.asset)
     depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)
-    snap = (
+    snap = (  # the snapshots are Binance's: only the Binance market uses them
         snapshot_at(inputs.live_depth, close)
-        if spec.share is None and spec.depth_scale is None
+        if spec.share is None and spec.depth_scale is None and spec.venue == "binance"
         else None
     )
-    if snap is None:
+    book = None
+    if snap is not None:  # Binance's live visible depth, extended by beta (book._live)
+        try:
+            book = book_from_snapshot(snap, mid, beta=beta)
+        except InputError as exc:  # a malformed stored snapshot: the calibrated depth
+            sources["depth"] = f"calibrated (live snapshot skipped: {exc})"
+        else:
+            where = inputs.sources.get("live_depth")
+            sources["depth"] = f"live snapshot {snap.index[0]:%Y-%m-%d %H:%M:%S} UTC ({where})"
+    if book is None:
         book = book_from_totals(row, mid, beta=beta, scale=depth_scale)
-    else:  # Binance's live visible depth, extended by beta (liqcascade.book._live)
-        book = book_from_snapshot(snap, mid, beta=beta)
-        where = inputs.sources.get("live_depth")
-        sources["depth"] = f"live snapshot {snap.index[0]:%Y-%m-%d %H:%M:%S} UTC ({where})"
     sources["depth_beta"] = f"package:liqcascade/book/{DEPTH_CALIBRATION_FILE}"
     sources["book_share"] = f"package:liqcascade/market/{MARKET_PARAMS_FILE}"
     return MarketState(
