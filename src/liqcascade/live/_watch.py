@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -186,6 +187,9 @@ class Watcher:
 
         self.store = Store(options.store if options.store is not None else default_store_path())
         self._last: dict[tuple[str, str], int] = {}
+        #: The last stored ``ts`` (ms) of each series (venue, kind, interval) this
+        #: session knows of: rows after it go in without the store's own check.
+        self._stored: dict[tuple[str, str, str], int] = {}
         #: Per venue: ms between funding rows (from the last fetched; unknown at start).
         self._funding_every: dict[str, int] = {}
         self._inputs: Any = None
@@ -211,7 +215,9 @@ class Watcher:
             if kind == "liquidations" and r["interval"] == "events":
                 kind = "liquidation_events"
             key = (str(r["venue"]), kind)
-            self._last[key] = int(pd.Timestamp(r["last"]).value // 1_000_000)
+            last = int(pd.Timestamp(r["last"]).value // 1_000_000)
+            self._last[key] = last
+            self._stored[(key[0], kind, str(r["interval"]))] = last
 
     def poll(self, now_ms: int) -> tuple[int, dict[str, float] | None]:
         """Fetch what is new from every venue and append it in one transaction.
@@ -278,11 +284,21 @@ class Watcher:
                                    layout="ccxt-order-book"))  # fmt: skip
         if not new:
             return 0, depth
-        res = self.store.ingest(new, count_total=False)  # one transaction: all or nothing
-        for s in new:
-            last = int(pd.Timestamp(s.frame["ts"].max()).value // 1_000_000)
+        span = [_ms_span(s) for s in new]
+        # rows after the last stored one of their series (known since the resume): the
+        # store need not check; if another writer got there first, the insert fails on
+        # the key, nothing is written, and the store checks every series instead
+        after = [first > self._stored.get((s.venue, s.kind, s.interval), first - 1)
+                 for s, (first, _) in zip(new, span, strict=True)]  # fmt: skip
+        try:
+            res = self.store.ingest(new, count_total=False, after_last=after)  # all or nothing
+        except duckdb.ConstraintException:
+            res = self.store.ingest(new, count_total=False)
+        for s, (_, last) in zip(new, span, strict=True):
             key = (s.venue, s.kind)
             self._last[key] = max(self._last.get(key, last), last)
+            k3 = (s.venue, s.kind, s.interval)
+            self._stored[k3] = max(self._stored.get(k3, last), last)
         if res.rows_added:
             self._append_inputs(new)
         return res.rows_added, depth
@@ -542,6 +558,12 @@ class Watcher:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def _ms_span(s: SeriesFrame) -> tuple[int, int]:
+    """First and last ``ts`` of a series, ms since epoch."""
+    ts = pd.DatetimeIndex(s.frame["ts"]).as_unit("ms").asi8
+    return int(ts.min()), int(ts.max())
 
 
 @contextmanager
