@@ -189,3 +189,29 @@ def test_the_watch_recovers_when_another_writer_stored_the_rows_first(tmp_path: 
         assert px["ts"].is_unique
     finally:
         w.close()
+
+
+@pytest.mark.parametrize("asset", ["ETH", "BTC"])
+def test_four_hour_bars_equal_the_resample(asset: str) -> None:
+    import numpy as np
+
+    from liqcascade.data import bundled
+    from liqcascade.live._watch import four_hour_bars
+    from liqcascade.market._inputs import ohlc_bars
+
+    h = bundled.load_ohlcv(asset, "1h")
+    # values read and aggregated by min/max/first/last and pandas' own group sum: bit-equal
+    pd.testing.assert_frame_equal(ohlc_bars(h, "4h"), four_hour_bars(h), check_exact=True,
+                                  check_freq=False)  # fmt: skip
+    rng = np.random.default_rng(16)
+    for k in range(60):  # random stretches with missing hours, volumes and opens
+        i = int(rng.integers(0, len(h) - 40))
+        sl = h.iloc[i : i + int(rng.integers(1, 40))].copy()
+        sl.loc[sl.sample(frac=0.2, random_state=k).index, "volume"] = np.nan
+        if k % 3 == 0:
+            sl.loc[sl.sample(frac=0.1, random_state=k).index, "open"] = np.nan
+        sl = sl.drop(sl.sample(frac=0.3, random_state=k).index)
+        pd.testing.assert_frame_equal(ohlc_bars(sl, "4h"), four_hour_bars(sl), check_exact=True,
+                                      check_freq=False)  # fmt: skip
+    shuffled = h.iloc[:50].sample(frac=1.0, random_state=1)  # unsorted: the resample itself
+    pd.testing.assert_frame_equal(ohlc_bars(shuffled, "4h"), four_hour_bars(shuffled))
