@@ -215,3 +215,18 @@ def test_four_hour_bars_equal_the_resample(asset: str) -> None:
                                       check_freq=False)  # fmt: skip
     shuffled = h.iloc[:50].sample(frac=1.0, random_state=1)  # unsorted: the resample itself
     pd.testing.assert_frame_equal(ohlc_bars(shuffled, "4h"), four_hour_bars(shuffled))
+
+
+@pytest.mark.parametrize("fault", [None, "duplicate"])
+def test_liquidations_need_no_validation_pass(fault: str | None) -> None:
+    import copy
+
+    from liqcascade.data._validate import validate
+
+    t = _ms("2025-07-20 03:30")
+    ex = ReplayExchange(t, {"liq": [fault]} if fault else None)
+    s = VenuePoller(ex, SYM, log=lambda m: None).fetch_liquidations(t - 400 * H, t)
+    assert s is not None and s.rows > 20
+    v = validate(copy.deepcopy(s))  # what the general path would do to them
+    pd.testing.assert_frame_equal(v.frame, s.frame, check_exact=True)
+    assert (v.gaps, v.largest_gap, v.warnings) == (s.gaps, s.largest_gap, s.warnings)

@@ -431,14 +431,17 @@ class Watcher:
             return b.states[k]
         if s.last_ts < label:
             t0 = s.last_ts - pd.Timedelta(hours=12)
-            tail = frames.until(label)
-            tail = type(frames)(
-                oi=tail.oi[tail.oi.index >= t0], ohlc=tail.ohlc[tail.ohlc.index >= t0],
-                funding=None if tail.funding is None else tail.funding[tail.funding.index >= t0],
-                long_short=None if tail.long_short is None
-                else tail.long_short[tail.long_short.index >= t0],
-                asset=self.asset,
-            )  # fmt: skip
+
+            def since(f: pd.DataFrame | None) -> pd.DataFrame | None:
+                # the frames are cut at ``label`` already (_frames)
+                if f is None or not f.index.is_monotonic_increasing:
+                    return None if f is None else f[f.index >= t0]
+                return f.iloc[f.index.searchsorted(t0, side="left") :]
+
+            oi, ohlc = since(frames.oi), since(frames.ohlc)
+            assert oi is not None and ohlc is not None
+            tail = type(frames)(oi=oi, ohlc=ohlc, funding=since(frames.funding),
+                                long_short=since(frames.long_short), asset=self.asset)  # fmt: skip
             s.advance(tail)
         return s
 
