@@ -243,7 +243,19 @@ def fast_series(
     return sf
 
 
+#: The last book checked and its sides (a book is checked once, not by every reader).
+_CHECKED: list[Any] = [None, None]
+
+
 def _book_sides(book: Any) -> dict[str, list[Any]]:
+    if _CHECKED[0] is book:
+        return _CHECKED[1]  # type: ignore[no-any-return]
+    sides = _check_sides(book)
+    _CHECKED[:] = [book, sides]
+    return sides
+
+
+def _check_sides(book: Any) -> dict[str, list[Any]]:
     if not isinstance(book, dict):
         raise Malformed("order book: not a dict")
     sides = {}

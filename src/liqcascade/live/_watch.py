@@ -252,7 +252,7 @@ class Watcher:
                 if s is not None and last is not None and s.rows:
                     # drop the rows already stored (the funding day refetched above, a bar
                     # the venue sent again): the store would skip them, at a cost
-                    ts = pd.DatetimeIndex(s.frame["ts"]).as_unit("ms").asi8
+                    ts = _ts_ms(s.frame["ts"])
                     keep = ts > last
                     if not keep.all():
                         kept = s.frame[keep].reset_index(drop=True)
@@ -627,8 +627,18 @@ def four_hour_bars(hourly: pd.DataFrame) -> pd.DataFrame:
 
 def _ms_span(s: SeriesFrame) -> tuple[int, int]:
     """First and last ``ts`` of a series, ms since epoch."""
-    ts = pd.DatetimeIndex(s.frame["ts"]).as_unit("ms").asi8
+    ts = _ts_ms(s.frame["ts"])
     return int(ts.min()), int(ts.max())
+
+
+def _ts_ms(col: pd.Series) -> np.ndarray:
+    """A time column (tz-aware datetime64) as int64 ms since epoch (floored)."""
+    arr = col.array
+    unit = getattr(arr, "unit", None)
+    per_ms = {"ms": 1, "us": 1_000, "ns": 1_000_000}.get(str(unit))
+    if per_ms is None:
+        return np.asarray(pd.DatetimeIndex(col).as_unit("ms").asi8)
+    return np.asarray(arr.asi8) // per_ms
 
 
 @contextmanager
