@@ -230,3 +230,37 @@ def test_liquidations_need_no_validation_pass(fault: str | None) -> None:
     v = validate(copy.deepcopy(s))  # what the general path would do to them
     pd.testing.assert_frame_equal(v.frame, s.frame, check_exact=True)
     assert (v.gaps, v.largest_gap, v.warnings) == (s.gaps, s.largest_gap, s.warnings)
+
+
+def test_stepping_new_bars_equals_advance(tmp_path: Path) -> None:
+    import numpy as np
+
+    from liqcascade.live import Watcher, WatchOptions
+    from liqcascade.live._watch import _step_bars
+    from liqcascade.positions._incremental import BookState
+
+    t = _ms("2025-07-20 03:30")
+    ex = ReplayExchange(t)
+    opts = WatchOptions(exchanges=[ex], store=tmp_path / "s.duckdb", since="2025-07-01", draws=0)
+    w = Watcher(opts, clock=lambda: ex.now_ms, sleep=lambda s: None, log=lambda s: None)
+    try:
+        w.tick()
+        label = w._market["label"]
+        frames, _, _ = w._frames(w._load_inputs(), label)
+        params = w._books.params[0]  # type: ignore[union-attr]
+        for back in (1, 3):  # one new bar; several (advance walks them)
+            a = BookState.start(frames.until(label - back * pd.Timedelta(hours=4)), params)
+            b = BookState.start(frames.until(label - back * pd.Timedelta(hours=4)), params)
+            a.advance(frames)
+            if back > 1:
+                assert not _step_bars(b, frames)
+                assert b.last_ts == label - back * pd.Timedelta(hours=4)  # untouched
+                b.advance(frames)
+            else:
+                assert _step_bars(b, frames)
+            assert a.last_ts == b.last_ts == label
+            for x, y in zip(a.arrays(), b.arrays(), strict=True):
+                np.testing.assert_array_equal(x, y)  # the same float operations in order
+            assert a.book(venue_share=0.3).size.sum() == b.book(venue_share=0.3).size.sum()
+    finally:
+        w.close()
