@@ -207,6 +207,7 @@ class Store:
         *,
         on_progress: Callable[[int, int], None] | None = None,
         count_total: bool = True,
+        after_last: Sequence[bool] | None = None,
     ) -> IngestResult:
         """Add validated series in one transaction; rows already stored are skipped.
 
@@ -220,6 +221,12 @@ class Store:
         count_total : bool, default True
             Count the rows of the whole store for ``rows_total`` (one more query; the
             watch, which appends every interval, turns it off: ``rows_total`` is then 0).
+        after_last : sequence of bool, optional
+            Per series, the caller's word that every row is after the last row stored
+            in its series (the watch keeps track of that): the query that checks it is
+            skipped for the series marked True. A wrong True cannot store a duplicate:
+            the insert then fails on the table's key and the transaction is rolled back
+            (``duckdb.ConstraintException`` propagates; nothing is written).
 
         Returns
         -------
@@ -239,7 +246,14 @@ class Store:
         try:
             # append-only series (every row after the last stored one) cannot differ
             # from a stored row: their overlap check is skipped
-            fresh = self._after_last(con, series)
+            if after_last is not None and len(after_last) != len(series):
+                raise InputError("after_last: one flag per series", param="after_last")
+            ask = [s for k, s in enumerate(series) if after_last is None or not after_last[k]]
+            known = iter(self._after_last(con, ask))
+            fresh = [
+                True if after_last is not None and after_last[k] else next(known)
+                for k in range(len(series))
+            ]
             added = 0
             keys = [(s.kind, s.venue, s.symbol, s.interval) for s in series]
             for s, key, new_only in zip(series, keys, fresh, strict=True):
@@ -473,7 +487,7 @@ def _insert_values(con: duckdb.DuckDBPyConnection, s: SeriesFrame, kind: Kind) -
     n = s.rows
     ts = pd.DatetimeIndex(s.frame["ts"]).tz_convert("UTC").tz_localize(None).as_unit("us")
     cols: list[list[Any]] = [[s.venue] * n, [s.symbol] * n, [s.interval] * n]
-    cols.append(list(ts.to_pydatetime()))
+    cols.append(ts.to_pydatetime().tolist())
     names = ["venue", "symbol", "interval", "ts"]
     for c in (*kind.extra_keys, *kind.value_columns):
         names.append(c)
@@ -481,8 +495,11 @@ def _insert_values(con: duckdb.DuckDBPyConnection, s: SeriesFrame, kind: Kind) -
             vals = s.frame[c].tolist() if c in s.frame.columns else [None] * n
             cols.append([None if v is None or v != v else str(v) for v in vals])
             continue
-        if c in s.frame.columns:
-            arr = pd.to_numeric(s.frame[c], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        col = s.frame[c] if c in s.frame.columns else None
+        if col is not None and isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiu":
+            arr = col.to_numpy(np.float64)
+        elif col is not None:
+            arr = pd.to_numeric(col, errors="coerce").to_numpy(np.float64, na_value=np.nan)
         else:
             arr = np.full(n, np.nan)
         cols.append([None if v != v else v for v in arr.tolist()])

@@ -27,7 +27,10 @@ from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 
-__all__ = ["ClosedBars", "Malformed", "VenuePoller", "depth_snapshot", "order_book_depth"]
+__all__ = [
+    "ClosedBars", "Malformed", "NotFast", "VenuePoller", "depth_snapshot", "fast_series",
+    "order_book_depth",
+]  # fmt: skip
 
 
 class Malformed(ValueError):
@@ -113,7 +116,146 @@ class ClosedBars:
         return rows
 
 
+class NotFast(Exception):
+    """A page :func:`fast_series` does not recognise (``fetch_series`` reads it)."""
+
+
+#: Record fields of ccxt's open-interest and funding-rate histories that
+#: :func:`fast_series` knows (any other goes through ``fetch_series``).
+_OI_KEYS = frozenset({"symbol", "timestamp", "datetime", "openInterestAmount",
+                      "openInterestValue", "baseVolume", "quoteVolume", "info"})  # fmt: skip
+_FUNDING_KEYS = frozenset({"symbol", "timestamp", "datetime", "fundingRate", "info"})
+
+
+def _floats(rows: list[Any], key: str) -> np.ndarray:
+    """A record field as float64 (missing or None: NaN); NotFast on any other type."""
+    out = np.empty(len(rows), dtype=np.float64)
+    for i, r in enumerate(rows):
+        v = r.get(key)
+        if v is None:
+            out[i] = np.nan
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            out[i] = float(v)
+        else:
+            raise NotFast(key)
+    return out
+
+
+def fast_series(
+    view: ClosedBars, symbol: str, kind: str, interval: str, since_ms: int, now_ms: int
+) -> SeriesFrame | None:
+    """One series in ``[since_ms, now_ms]`` read from ccxt's pages, as ``fetch_series`` reads it.
+
+    Pages as :func:`liqcascade.data.fetch_series` does (from ``since_ms`` until an
+    empty page or no progress) and builds the same validated frame for ccxt's plain
+    shapes (``fetch_ohlcv`` rows; open-interest and funding records with the usual
+    fields), checking what :func:`liqcascade.data._validate.validate` checks (sorted
+    unique times come from the ``view``). None when no row is in the window.
+
+    Raises
+    ------
+    NotFast
+        A shape or value it does not recognise: ``fetch_series`` reads the series.
+    Malformed
+        A row ``fetch_series`` would refuse (invalid prices, sizes, interval).
+    """
+    from liqcascade.data._fetch import _funding_hours
+    from liqcascade.data._time import count_gaps, format_interval, infer_interval
+
+    step = interval_ms(interval)
+    if kind not in ("ohlcv", "open_interest", "funding") or not step:
+        raise NotFast(kind)
+    rows: list[Any] = []
+    cursor = since_ms
+    while cursor <= now_ms:
+        if kind == "ohlcv":
+            page = view.fetch_ohlcv(symbol, timeframe=interval, since=cursor, limit=None)
+        elif kind == "open_interest":
+            page = view.fetch_open_interest_history(
+                symbol, timeframe=interval, since=cursor, limit=None
+            )
+        else:
+            page = view.fetch_funding_rate_history(symbol, since=cursor, limit=None)
+        if not page:
+            break
+        tss = [int(r[0]) if kind == "ohlcv" else int(r["timestamp"]) for r in page]
+        rows.extend(r for r, t in zip(page, tss, strict=True) if since_ms <= t <= now_ms)
+        last = max(tss)
+        if last < cursor:
+            break
+        cursor = last + 1
+    if not rows:
+        return None
+    if kind == "ohlcv":
+        arr = np.asarray([[float(v) for v in r[:6]] for r in rows], dtype=np.float64)
+        ms = arr[:, 0].astype(np.int64)
+        if not np.array_equal(arr[:, 0], ms.astype(np.float64)):
+            raise NotFast("timestamp")
+        o, h, lo, c, v = (arr[:, k] for k in range(1, 6))
+        with np.errstate(invalid="ignore"):
+            if (arr[:, 1:5] <= 0).any() or (v < 0).any():
+                raise Malformed("ohlcv: a price <= 0 or a negative volume")
+            if (h < np.maximum(o, c)).any() or (lo > np.minimum(o, c)).any():
+                raise Malformed("ohlcv: high below max(open, close) or low above min")
+        values: dict[str, np.ndarray] = {"open": o, "high": h, "low": lo, "close": c, "volume": v}
+        layout = "ccxt-ohlcv"
+    else:
+        allowed = _OI_KEYS if kind == "open_interest" else _FUNDING_KEYS
+        if any(not isinstance(r, dict) or not r.keys() <= allowed for r in rows):
+            raise NotFast("record fields")
+        ms = np.asarray([int(r["timestamp"]) for r in rows], dtype=np.int64)
+        if kind == "open_interest":
+            values = {}
+            for col, key in (("oi_usd", "openInterestValue"), ("oi_base", "openInterestAmount")):
+                if any(key in r for r in rows):
+                    values[col] = _floats(rows, key)
+            if not values:
+                raise NotFast("open interest")
+            for x in values.values():
+                if (x < 0).any() or np.isinf(x).any():
+                    raise Malformed("open interest: a negative or infinite amount")
+            layout = "ccxt-open-interest"
+        else:
+            rate = _floats(rows, "fundingRate")
+            if not np.isfinite(rate).all():
+                raise Malformed("funding: a rate is missing")
+            hours = _funding_hours(pd.Series(ms))
+            values = {"rate": rate, "interval_hours": np.full(len(rows), hours)}
+            layout = "funding-table"
+    if len(ms) > 1 and not (np.diff(ms) > 0).all():
+        raise NotFast("timestamps")  # the view sorts each page; pages do not overlap
+    ts = pd.DatetimeIndex(pd.to_datetime(ms, unit="ms", utc=True)).as_unit("us")
+    seen = infer_interval(ts)
+    if kind == "funding":
+        if seen == "events":
+            raise NotFast("one funding time")  # fetch_series says why
+        label = seen
+    else:
+        if seen != "events" and interval_ms(seen) != step:
+            raise NotFast("interval")  # fetch_series names the step it saw
+        label = format_interval(step)
+    frame = pd.DataFrame({"ts": ts, **values})
+    frame["_row"] = np.arange(1, len(frame) + 1, dtype=np.int64)
+    venue = str(view.id)
+    sf = SeriesFrame(kind=kind, venue=venue, symbol=symbol, interval=label, frame=frame,
+                     file=f"{venue}:{symbol}:{kind}", layout=layout)  # fmt: skip
+    sf.gaps, sf.largest_gap = count_gaps(ts, label)
+    return sf
+
+
+#: The last book checked and its sides (a book is checked once, not by every reader).
+_CHECKED: list[Any] = [None, None]
+
+
 def _book_sides(book: Any) -> dict[str, list[Any]]:
+    if _CHECKED[0] is book:
+        return _CHECKED[1]  # type: ignore[no-any-return]
+    sides = _check_sides(book)
+    _CHECKED[:] = [book, sides]
+    return sides
+
+
+def _check_sides(book: Any) -> dict[str, list[Any]]:
     if not isinstance(book, dict):
         raise Malformed("order book: not a dict")
     sides = {}
@@ -227,9 +369,27 @@ class VenuePoller:
         return True
 
     def fetch(self, kind: str, interval: str, since_ms: int, now_ms: int) -> SeriesFrame | None:
-        """The closed bars of ``kind`` in ``[since_ms, now_ms]``, or None (nothing new/failed)."""
+        """The closed bars of ``kind`` in ``[since_ms, now_ms]``, or None (nothing new/failed).
+
+        The first try reads the pages straight into the canonical frame
+        (:func:`fast_series`: what :func:`liqcascade.data.fetch_series` gives for
+        ccxt's plain shapes, without its general layout detection); a fault there is
+        reported and retried like any other, through ``fetch_series``; a page it does
+        not recognise goes to ``fetch_series`` at once.
+        """
         what = f"{kind} {interval}"
         attempt = 0
+        try:
+            return fast_series(
+                ClosedBars(self.exchange, now_ms, self.log), self.symbol, kind, interval,
+                since_ms, now_ms,
+            )  # fmt: skip
+        except NotFast:
+            pass
+        except Exception as exc:  # malformed pages, invalid rows, anything the venue throws
+            if not self._faulty(what, attempt, exc):
+                return None
+            attempt += 1
         while True:
             view = ClosedBars(self.exchange, now_ms, self.log)
             try:
@@ -281,8 +441,6 @@ class VenuePoller:
     def _liquidations(
         self, since_ms: int, now_ms: int, limit: int, max_pages: int
     ) -> SeriesFrame | None:
-        from liqcascade.data._validate import validate
-
         rows: dict[tuple[int, str, float, float], None] = {}
         no_side = 0
         cursor = since_ms
@@ -306,7 +464,7 @@ class VenuePoller:
                 if not _num(base) and _num(r.get("contracts")):
                     size: Any = r.get("contractSize")
                     base = float(r["contracts"]) * (float(size) if _num(size) else 1.0)
-                if not _num(base) or float(base) < 0 or float(r["price"]) <= 0:
+                if not _num(base) or not 0 <= float(base) < math.inf or float(r["price"]) <= 0:
                     raise Malformed(f"liquidations: no size in {r!r:.80}")
                 qty = float(base)
                 side = str(r.get("side") or "").lower()
@@ -336,7 +494,9 @@ class VenuePoller:
         sf = SeriesFrame(kind="liquidation_events", venue=self.id, symbol=self.symbol,
                          interval="events", frame=frame, file=f"{self.id} liquidations",
                          layout="ccxt-liquidations")  # fmt: skip
-        return validate(sf)
+        # the rows are valid by construction (finite price > 0, finite size >= 0, side long
+        # or short, unique sorted keys): validate(sf) would return them as they are
+        return sf
 
     def order_book(self) -> dict[str, float] | None:
         """Depth within 1 % and 2 % of mid (USD) from ``fetch_order_book``, or None."""
