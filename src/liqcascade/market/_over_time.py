@@ -35,6 +35,7 @@ from liqcascade.market._state import (
     _identified_fit,
     _is_legacy,
     _relabel,
+    venue_scale,
 )
 from liqcascade.positions._book import PositionBook, StopBook
 
@@ -159,10 +160,7 @@ def market_books(
     for params, labs in groups.values():
         top = labs[-1]
         frames = _frames(inputs, oi_all[oi_all.index <= top], bars_all[bars_all.index <= top], top)
-        if spec.sizing == "record":
-            v = float(params.scale) * share / BINANCE_BOOK_SHARE
-        else:
-            v = share
+        v = venue_scale(spec, params, share)
         for lab, book in snapshots(frames, params, labs, venue_share=v, symbol=symbol).items():
             whole[lab] = _relabel(book, spec.venue, symbol)
     out = []

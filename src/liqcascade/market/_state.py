@@ -560,10 +560,7 @@ def _identified_book(
     from liqcascade.positions._stops import model_stops_detailed
 
     run = walk(frames, params)
-    if spec.sizing == "record":
-        v = float(params.scale) * share / BINANCE_BOOK_SHARE
-    else:
-        v = share
+    v = venue_scale(spec, params, share)
     book = _relabel(run.book(venue_share=v, symbol=symbol), spec.venue, symbol)
     safe = _relabel(safe_book(run, venue_share=v, symbol=symbol), spec.venue, symbol)
     if not spec.with_stops:
@@ -576,6 +573,18 @@ def _identified_book(
         _with_safe(ms.positions, safe, spec.safe_mass),
         ms.stops,
     )
+
+
+def venue_scale(spec: MarketSpec, params: Any, share: float) -> float:
+    """The factor from the aggregated identified book to the venue's positions.
+
+    ``params.scale × share / 0.25`` with ``sizing="record"`` (the calibration's ``scale``
+    is Binance's share times the feed's reporting rate; only the product is identified),
+    ``share`` with ``sizing="open_interest"``.
+    """
+    if spec.sizing == "record":
+        return float(params.scale) * share / BINANCE_BOOK_SHARE
+    return share
 
 
 def _with_safe(book: PositionBook, safe: PositionBook, on: bool) -> PositionBook:
