@@ -17,8 +17,9 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
+import typer
 from rich.console import Console
 
 from liqcascade.errors import InputError
@@ -28,6 +29,17 @@ if TYPE_CHECKING:  # numpy, pandas and the rest load when a command needs them
     from rich.progress import Progress
 
     from liqcascade._json import to_jsonable  # noqa: F401 - re-exported
+
+
+#: ``--book-model`` of the commands that build an estimated market (cascade, liqmap,
+#: solvency).
+BookModel = Annotated[
+    str,
+    typer.Option(
+        "--book-model",
+        help="Position book of the estimated market: identified (default) or legacy (0.1).",
+    ),
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -129,13 +129,6 @@ _Fragility = Annotated[
 _TotalMove = Annotated[
     float, typer.Option("--total-move", help="With --fragility: total move for the critical shock.")
 ]
-_BookModel = Annotated[
-    str,
-    typer.Option(
-        "--book-model",
-        help="Position book of the estimated market: identified (default) or legacy (0.1).",
-    ),
-]
 _Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
 
 
@@ -159,7 +152,7 @@ def cascade_cmd(
     as_of: _AsOf = None,
     fragility: _Fragility = False,
     total_move: _TotalMove = -0.10,
-    book_model: _BookModel = "identified",
+    book_model: _common.BookModel = "identified",
     as_json: _Json = False,
 ) -> None:
     """One liquidation cascade through the order book, from files or the estimated market.

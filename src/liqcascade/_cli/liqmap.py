@@ -120,13 +120,6 @@ _Range = Annotated[
 _HeatmapDays = Annotated[
     int, typer.Option(help="Days of daily heatmap written by --out (estimated book).")
 ]
-_BookModel = Annotated[
-    str,
-    typer.Option(
-        "--book-model",
-        help="Position book of the estimated market: identified (default) or legacy (0.1).",
-    ),
-]
 _Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
 _Out = Annotated[
     Path | None, typer.Option(help="Folder for liqmap.html/.png and heatmap.html/.png.")
@@ -158,7 +151,7 @@ def register(app: typer.Typer) -> None:
         bucket: _Bucket = 0.005,
         range_: _Range = 0.2,
         heatmap_days: _HeatmapDays = 30,
-        book_model: _BookModel = "identified",
+        book_model: _common.BookModel = "identified",
         as_json: _Json = False,
         out: _Out = None,
     ) -> None:

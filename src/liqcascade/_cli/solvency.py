@@ -134,13 +134,6 @@ _Accounts = Annotated[
 _Whole = Annotated[
     bool, typer.Option(help="Queue ADL closes whole positions (overshoots the deficit).")
 ]
-_BookModel = Annotated[
-    str,
-    typer.Option(
-        "--book-model",
-        help="Position book of the estimated market: identified (default) or legacy (0.1).",
-    ),
-]
 _Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
 
 
@@ -160,7 +153,7 @@ def solvency(
     engine: _Engine = "auto",
     accounts_per_cohort: _Accounts = 50,
     whole_positions: _Whole = False,
-    book_model: _BookModel = "identified",
+    book_model: _common.BookModel = "identified",
     liquidity: _Liquidity = "auto",
     as_json: _Json = False,
 ) -> None:
