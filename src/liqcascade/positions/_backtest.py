@@ -279,17 +279,7 @@ def _resolve_params(
         return params.params, params.bootstrap_params(), "calibration result"
     if isinstance(params, EstimationParams):
         return params, [], "custom"
-    p = Path(params)
-    if not p.is_file():
-        raise InputError(f"params: {p}: no such file", param="params")
-    import json
-
-    try:
-        d = json.loads(p.read_text())
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})", param="params"
-        ) from None
+    p, d = _params_json(params)
     if isinstance(d, dict) and "params" in d and "fit_period" in d:
         cal = CalibrationResult.from_dict(d, str(p))
         return cal.params, cal.bootstrap_params(), str(p)
@@ -403,15 +393,7 @@ def _identified_calibration(asset: str, params: Any) -> tuple[AssetCalibration, 
     if isinstance(params, AssetCalibration):
         return params, "calibration result"
     if isinstance(params, str | Path):
-        p = Path(params)
-        if not p.is_file():
-            raise InputError(f"params: {p}: no such file", param="params")
-        try:
-            d = json.loads(p.read_text())
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})", param="params"
-            ) from None
+        p, d = _params_json(params)
         if isinstance(d, dict) and "fits" in d:
             return AssetCalibration.from_dict(d, str(p)), str(p)
     return None
@@ -500,3 +482,16 @@ __all__ = [
     "load_backtest_data",
     "load_market_frames",
 ]
+
+
+def _params_json(params: str | Path) -> tuple[Path, Any]:
+    """The path of a ``params`` file and its parsed JSON (a clear error otherwise)."""
+    p = Path(params)
+    if not p.is_file():
+        raise InputError(f"params: {p}: no such file", param="params")
+    try:
+        return p, json.loads(p.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})", param="params"
+        ) from None
