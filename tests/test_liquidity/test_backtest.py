@@ -9,6 +9,8 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from floats import assert_same
 from liqcascade.cascade._backtest import (
@@ -214,3 +216,77 @@ def test_shipped_volatility_rules_are_refits_on_history_before_their_date(asset:
         assert cal.vol_exponent == r.b and cal.shock_weight == r.shock_weight
         assert cal.vol_dispersion == r.dispersion
         assert_same(cal.vol_multiplier, r.k)
+
+
+def _model_ratios(eta: float, n: int, seed: int, scale: float = 1.0) -> np.ndarray:
+    """Standardised further moves drawn from the model: ``scale · V · M`` (``M > 0``)."""
+    rng = np.random.default_rng(seed)
+    dt = default_grid()
+    z = rng.standard_normal((n, dt.size)) * np.sqrt(dt / 3600.0)
+    z[:, 0] = 0.0
+    m = -np.minimum.accumulate(np.cumsum(z, axis=1), axis=1)[:, -1]
+    r = scale * m * np.exp(eta * rng.standard_normal(n))
+    return r[r > 0]
+
+
+@pytest.mark.parametrize(("eta", "seed"), [(0.0, 21), (0.25, 22), (0.45, 23), (0.7, 24)])
+def test_dispersion_mle_recovers_a_known_eta(eta: float, seed: int) -> None:
+    from liqcascade.cascade._backtest import fit_dispersion
+
+    # 3,000 ratios drawn from the model with a known η (another seed than the density's
+    # simulation): the maximum-likelihood η within 0.07 (the sampling spread at n = 3,000
+    # is about 0.03; small η are weakly identified, hence the one-sided check at 0)
+    got = fit_dispersion(_model_ratios(eta, 3000, seed, scale=2.7))
+    assert abs(got - eta) <= 0.07, (eta, got)
+
+
+def test_dispersion_density_is_the_models_mixture() -> None:
+    from liqcascade.cascade._backtest import _log_density, _log_extreme_hist
+
+    dt = default_grid()
+    p0 = _log_extreme_hist(tuple(float(x) for x in dt))[2]  # walks that never went lower
+    assert 0.0 < p0 < 0.05
+    for eta, seed in ((0.0, 41), (0.3, 42), (0.8, 43)):
+        y, ld = _log_density(dt, eta)
+        dens = np.exp(ld)
+        h = y[1] - y[0]
+        assert abs(dens.sum() * h - 1.0) <= 1e-6  # a density
+        # its quantiles are those of an independent simulation of the model (40,000
+        # walks x regimes, M > 0), within that simulation's sampling error
+        cdf = np.cumsum(dens) * h
+        sim = np.log(_model_ratios(eta, 40_000, seed))
+        for lv in (0.05, 0.25, 0.5, 0.75, 0.9, 0.99):
+            q = float(np.interp(lv, cdf, y + h / 2))
+            assert abs(q - float(np.quantile(sim, lv))) <= 0.03 + 0.05 * (lv < 0.1), (eta, lv)
+
+
+def test_dispersion_mle_is_scale_free_and_reads_the_tail() -> None:
+    from liqcascade.cascade._backtest import fit_dispersion
+
+    r = _model_ratios(0.3, 400, 31)
+    eta = fit_dispersion(r)
+    for c in (0.05, 20.0):  # the rule's k is refitted after: only the shape counts
+        assert abs(fit_dispersion(c * r) - eta) <= 0.01
+    # beyond the 99th percentile: the quantile match never saw these, the likelihood does
+    crash = np.concatenate([r, np.full(3, 12.0 * np.median(r))])
+    assert fit_dispersion(crash) > eta
+    # too few positive ratios: no dispersion
+    assert fit_dispersion(np.concatenate([r[:9], np.zeros(50)])) == 0.0
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    st.floats(0.0, 0.6),
+    st.integers(60, 400),
+    st.integers(0, 10_000),
+    st.floats(1.2, 4.0),
+)
+def test_a_heavier_tail_never_gets_a_smaller_dispersion(
+    eta: float, n: int, seed: int, stretch: float
+) -> None:
+    from liqcascade.cascade._backtest import fit_dispersion
+
+    r = _model_ratios(eta, n, seed)
+    q = np.quantile(r, 0.9)
+    heavier = np.where(r > q, q + (r - q) * stretch, r)  # the top decile pushed out
+    assert fit_dispersion(heavier) >= fit_dispersion(r)

@@ -53,8 +53,10 @@ __all__ = [
     "ShockRule",
     "calibrate_liquidity",
     "detect_events",
+    "dispersion_loglik",
     "estimated_market_at",
     "ewma_sigma",
+    "fit_dispersion",
     "fit_grid",
     "fit_interval_levels",
     "fit_shock_rule",
@@ -341,12 +343,126 @@ POOL_TRIGGERS: tuple[float, ...] = (0.03, 0.05)
 #: Shock weights ``γ`` the rule searches (the first is the EWMA's own, 0.0285).
 SHOCK_WEIGHTS: tuple[float, ...] = (EWMA_SHOCK_WEIGHT, 0.1, 0.3, 1.0)
 
-#: Regime dispersions ``η`` the rule searches.
-DISPERSIONS: FloatArray = np.round(np.arange(0.0, 1.001, 0.05), 2)
+#: Regime dispersions ``η`` the maximum-likelihood fit searches (step 0.01).
+DISPERSIONS: FloatArray = np.round(np.arange(0.0, 1.0001, 0.01), 2)
 
-#: Quantile levels whose spread the dispersion matches (the upper tail of the
-#: further move relative to its median).
-_TAIL_LEVELS: tuple[int, ...] = (75, 90, 95, 99)
+#: Bin width (log units) of the simulated density of the log standard extreme, and
+#: the Gaussian smoothing added to every ``η`` (``sqrt(η² + h²)``; 0.02 shifts a fitted
+#: η of 0.25 by less than 0.001).
+_LOG_BIN: float = 0.01
+_LOG_SMOOTH: float = 0.02
+#: Walks simulated for that density (once per clock grid, cached).
+_DENSITY_WALKS: int = 200_000
+
+
+@lru_cache(maxsize=8)
+def _log_extreme_hist(dt_t: tuple[float, ...]) -> tuple[FloatArray, FloatArray, float]:
+    """Histogram of ``log M`` for the unit walk's running-minimum magnitude ``M > 0``.
+
+    Returns ``(bin centres, probabilities summing to 1, share of walks with M = 0)``
+    (the walk that never goes below its start: the move stopped at the trigger).
+    """
+    dt = np.asarray(dt_t)
+    rng = np.random.default_rng(11)
+    chunks = []
+    for _ in range(_DENSITY_WALKS // 20_000):
+        z = rng.standard_normal((20_000, dt.size)) * np.sqrt(dt / 3600.0)
+        z[:, 0] = 0.0
+        chunks.append(-np.minimum.accumulate(np.cumsum(z, axis=1), axis=1)[:, -1])
+    m = np.concatenate(chunks)
+    pos = m[m > 0.0]
+    y = np.log(pos)
+    lo = math.floor(float(y.min()) / _LOG_BIN) * _LOG_BIN - 2 * _LOG_BIN
+    hi = math.ceil(float(y.max()) / _LOG_BIN) * _LOG_BIN + 2 * _LOG_BIN
+    edges = lo + _LOG_BIN * np.arange(round((hi - lo) / _LOG_BIN) + 1)
+    counts, _ = np.histogram(y, edges)
+    return 0.5 * (edges[:-1] + edges[1:]), counts / counts.sum(), 1.0 - pos.size / m.size
+
+
+def _log_density(dt: FloatArray, dispersion: float) -> tuple[FloatArray, FloatArray]:
+    """``(y, log density)`` of ``log(V · M)``, ``V = exp(η N)``, given ``M > 0``.
+
+    ``log(V · M) = log M + η N``: the simulated histogram of ``log M`` convolved with
+    a normal of standard deviation ``sqrt(η² + h²)`` (``h`` :data:`_LOG_SMOOTH`), on a
+    grid wide enough for ten of those deviations either side.
+    """
+    centres, prob, _ = _log_extreme_hist(tuple(float(x) for x in dt))
+    s = math.hypot(float(dispersion), _LOG_SMOOTH)
+    half = math.ceil(10.0 * s / _LOG_BIN)
+    off = _LOG_BIN * np.arange(-half, half + 1)
+    ker = np.exp(-0.5 * (off / s) ** 2) / (s * math.sqrt(2.0 * math.pi))
+    dens = np.convolve(prob, ker)  # density: probabilities x kernel density
+    y = centres[0] - half * _LOG_BIN + _LOG_BIN * np.arange(dens.size)
+    return y, np.log(np.maximum(dens, 1e-300))
+
+
+def dispersion_loglik(
+    ratios: FloatArray, dt: FloatArray | None = None, dispersions: Sequence[float] | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Profile log-likelihood of the regime dispersion ``η`` for standardised further moves.
+
+    Parameters
+    ----------
+    ratios : array
+        Further moves beyond the trigger (log, in the trigger's direction) divided by
+        the rule's ``k · s^b``; only the positive ones are used (a move that stopped
+        at the trigger is the model's mass at 0, the same for every ``η``).
+    dt : array, optional
+        The clock grid (s), default :func:`default_grid`.
+    dispersions : sequence of float, optional
+        The ``η`` evaluated (default :data:`DISPERSIONS`).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``η`` and, for each, ``max_c Σ log f_η(log r_i − c)``: the log-likelihood of
+        the log ratios under the model's mixture ``log(V · M)`` (``M`` the unit walk's
+        running-minimum magnitude, ``V = exp(η N)``), maximised over the free scale
+        ``c`` (the rule's ``k`` is refitted afterwards, so only the shape is asked of
+        the ratios). Every observation counts, the largest ones included.
+    """
+    from scipy.optimize import minimize_scalar
+
+    grid = default_grid() if dt is None else dt
+    etas = np.asarray(DISPERSIONS if dispersions is None else dispersions, dtype=np.float64)
+    r = np.asarray(ratios, dtype=np.float64)
+    x = np.log(r[np.isfinite(r) & (r > 0.0)])
+    out = np.full(etas.size, -math.inf)
+    if x.size == 0:
+        return etas, out
+    med0 = float(np.median(x))
+    for i, eta in enumerate(etas):
+        y, ld = _log_density(grid, float(eta))
+        mode = float(y[int(np.argmax(ld))])
+
+        def nll(c: float, y: FloatArray = y, ld: FloatArray = ld) -> float:
+            return -float(np.interp(x - c, y, ld).sum())
+
+        base = med0 - mode
+        cs = base + np.arange(-1.0, 1.0001, 0.05)
+        coarse = -np.interp(x[None, :] - cs[:, None], y, ld).sum(axis=1)
+        j = int(np.argmin(coarse))
+        res = minimize_scalar(
+            nll,
+            bounds=(float(cs[max(j - 1, 0)]), float(cs[min(j + 1, cs.size - 1)])),
+            method="bounded",
+            options={"xatol": 1e-4},
+        )
+        out[i] = -min(float(res.fun), float(coarse[j]))
+    return etas, out
+
+
+def fit_dispersion(ratios: FloatArray, dt: FloatArray | None = None) -> float:
+    """The maximum-likelihood regime dispersion ``η`` of :data:`DISPERSIONS`.
+
+    :func:`dispersion_loglik`'s argmax (the smallest ``η`` on ties); 0 with fewer than
+    10 positive ratios.
+    """
+    r = np.asarray(ratios, dtype=np.float64)
+    if int(np.sum(np.isfinite(r) & (r > 0.0))) < 10:
+        return 0.0
+    etas, ll = dispersion_loglik(r, dt)
+    return float(etas[int(np.argmax(ll))])
 
 
 @dataclass(frozen=True)
@@ -392,10 +508,11 @@ def fit_shock_rule(events: pd.DataFrame, dt: FloatArray | None = None) -> ShockR
        the smallest mean absolute error of the median further move wins — with one
        trigger size the weight is not identified apart from ``k``, with several it
        sets how much more volatile the day after a larger shock is.
-    2. The dispersion ``η`` of :data:`DISPERSIONS` whose regime mixture matches the
-       spread of the realised further moves around the rule (log ratios of the
-       75/90/95/99 % quantiles to the median, absolute differences summed): the tail
-       of the day after a shock as history had it.
+    2. The dispersion ``η`` of :data:`DISPERSIONS` by maximum likelihood
+       (:func:`fit_dispersion`): the realised further moves divided by the rule's
+       ``k · s^b``, their logs scored under the model's regime mixture of standard
+       extremes with a free scale — every move counts, the crash days beyond the
+       99th percentile included: the tail of the day after a shock as history had it.
     3. ``k`` refitted with that mixture (the median stays where step 1 put it).
 
     Fewer than 10 events: ``ShockRule()`` (k = 1, b = 1, the EWMA's weight, η = 0).
@@ -416,18 +533,9 @@ def fit_shock_rule(events: pd.DataFrame, dt: FloatArray | None = None) -> ShockR
             best = (err, k, b, g)
     _, k, b, g = best
     r = further / (k * post_shock_sigma(sig0, trig, g) ** b)
-    r = r[r > 0]
-    if r.size < 10:
+    if int(np.sum(r > 0)) < 10:
         return ShockRule(k, b, g, 0.0)
-    rq = np.quantile(r, np.asarray((*_TAIL_LEVELS, 50)) / 100.0)
-    target = np.log(rq[:-1] / rq[-1])
-    best_eta, best_err = 0.0, math.inf
-    for eta in DISPERSIONS:
-        t = -_standard_extremes(grid, dispersion=float(eta))[::-1]  # magnitudes, ascending
-        model = np.log(t[list(_TAIL_LEVELS)] / t[50])
-        e = float(np.abs(model - target).sum())
-        if e < best_err:
-            best_eta, best_err = float(eta), e
+    best_eta = fit_dispersion(r, grid)
     k2, b2 = fit_vol_rule(ev, grid, shock_weight=g, dispersion=best_eta)
     return ShockRule(k2, b2, g, best_eta)
 
