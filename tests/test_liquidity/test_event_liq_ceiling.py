@@ -218,3 +218,17 @@ def test_known_move_ceiling_equals_least_squares_r(n: int) -> None:
     beta = np.linalg.solve(x.T @ x, x.T @ y)
     r2 = 1.0 - float(((y - x @ beta) ** 2).sum()) / float(((y - y.mean()) ** 2).sum())
     assert same_value(known_move_liq_corr(ev), math.sqrt(r2), rtol=1e-9)
+
+
+def test_cli_line_puts_the_prediction_beside_its_ceilings() -> None:
+    from liqcascade._cli.cascade_backtest import _ceiling_text
+
+    m = {"liq_corr": 0.43, "realised_path_liq_corr": 0.8, "realised_path_liq_within_2x_share": 0.82,
+         "known_move_liq_corr": 0.58, "known_move_with_prediction_liq_corr": 0.64}  # fmt: skip
+    text = _ceiling_text(m)
+    assert "prediction 0.43" in text and "realised path 0.80" in text and "0.58" in text
+    assert "not predictions" in text and "only when given the realised path" in text
+    assert "book misses too" in _ceiling_text({**m, "realised_path_liq_corr": 0.6})
+    assert "the prediction meets it" in _ceiling_text({**m, "liq_corr": 0.75})
+    none = _ceiling_text({**m, "realised_path_liq_corr": None})  # an old JSON: no ceiling
+    assert "n/a" in none and "meets" not in none
