@@ -425,27 +425,26 @@ def realised_bars(
     diagnostic ceiling :func:`realised_path_liquidations`, never a prediction.
     """
     b0 = ts.floor("4h")
-    labels = pd.date_range(b0, ts + pd.Timedelta(hours=24) - pd.Timedelta(microseconds=1),
-                           freq="4h")  # fmt: skip
-    idx = pd.DatetimeIndex(hourly.index)
-    ops, lows, highs, keep = [], [], [], []
+    bar_ns = _BAR.value
+    # the labels of event_bars: b0, b0 + 4 h, … opening before ts + 24 h
+    n_b = -(-(ts + pd.Timedelta(hours=24) - b0).value // bar_ns)
+    starts = b0.value + bar_ns * np.arange(n_b, dtype=np.int64)
+    idx = pd.DatetimeIndex(hourly.index).as_unit("ns").asi8
+    i0 = np.searchsorted(idx, starts, side="left")
+    i1 = np.searchsorted(idx, starts + bar_ns, side="left")
     o = hourly["open"].to_numpy(np.float64)
     lw = hourly["low"].to_numpy(np.float64)
     hg = hourly["high"].to_numpy(np.float64)
-    for b in labels:
-        i0 = int(idx.searchsorted(b, side="left"))
-        i1 = int(idx.searchsorted(b + _BAR, side="left"))
-        if i1 <= i0:
-            continue
-        ops.append(o[i0])
-        lows.append(float(lw[i0:i1].min()))
-        highs.append(float(hg[i0:i1].max()))
-        keep.append(b)
+    kept = i1 > i0  # a bar with no recorded hour is left out
+    ops = [o[a] for a, b in zip(i0[kept], i1[kept], strict=True)]
+    lows = [float(lw[a:b].min()) for a, b in zip(i0[kept], i1[kept], strict=True)]
+    highs = [float(hg[a:b].max()) for a, b in zip(i0[kept], i1[kept], strict=True)]
+    k = len(ops)
     return (
-        np.array([ops], dtype=np.float64).reshape(1, len(ops)),
-        np.array([lows], dtype=np.float64).reshape(1, len(lows)),
-        np.array([highs], dtype=np.float64).reshape(1, len(highs)),
-        pd.DatetimeIndex(keep, tz=labels.tz),
+        np.array(ops, dtype=np.float64).reshape(1, k),
+        np.array(lows, dtype=np.float64).reshape(1, k),
+        np.array(highs, dtype=np.float64).reshape(1, k),
+        pd.DatetimeIndex(starts[kept], tz="UTC"),
     )
 
 
