@@ -140,7 +140,10 @@ def backtest_cmd(
 
     Events are the first hourly bars whose low (high) lies at least F below (above)
     the previous close, one per 24 h. Each is predicted from the market at the
-    previous close with the calibration fitted on events before it.
+    previous close with the calibration fitted on events before it. Beside the
+    liquidation prediction it shows two diagnostic ceilings that read the outcome and
+    are never predictions: the same book on the realised path, and an in-sample fit
+    on the realised move.
 
     Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
     """

@@ -862,7 +862,9 @@ def run_backtest(
         (:class:`~liqcascade.cascade._event_liquidations.BookSnapshot`); default
         ``market_at.book_at`` when ``market_at`` has one. Its liquidations along the
         predicted paths are the liquidation prediction
-        (:mod:`liqcascade.cascade._event_liquidations`).
+        (:mod:`liqcascade.cascade._event_liquidations`); on the realised bars, the
+        diagnostic ceiling ``realised_path_*_usd`` (it reads the outcome: never a
+        prediction).
 
     Returns
     -------
