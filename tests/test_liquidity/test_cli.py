@@ -41,10 +41,14 @@ def test_backtest_json_layout() -> None:
     assert out["n_events"] == len(out["events"]) >= 5
     extra = {"book_only_liq_corr", "book_only_liq_within_2x_share",
              "background_baseline_liq_corr", "background_baseline_liq_within_2x_share",
-             "book_background_liq_corr", "book_background_liq_within_2x_share"}  # fmt: skip
+             "book_background_liq_corr", "book_background_liq_within_2x_share",
+             # diagnostic ceilings (they read the outcome; test_event_liq_ceiling.py)
+             "realised_path_liq_corr", "realised_path_liq_within_2x_share",
+             "known_move_liq_corr", "known_move_with_prediction_liq_corr"}  # fmt: skip
     assert set(out["metrics"]) == METRIC_KEYS | extra
     parts = {"book_long_usd", "book_short_usd", "background_long_usd", "background_short_usd"}
     parts |= {f"identified_{s}_{q}_usd" for s in ("long", "short") for q in ("p10", "p90")}
+    parts |= {"realised_path_long_usd", "realised_path_short_usd"}  # the diagnostic ceiling
     for e in out["events"]:
         assert set(e) == EVENT_KEYS | parts
         # the prediction is the identified book's record along the paths (test_event_liq.py)

@@ -7,7 +7,8 @@
 - the fast event markets equal ``estimated_market``'s;
 - no look-ahead: changing every series after an event's previous close changes no
   prediction of that event or of any before it;
-- the issue's JSON keys.
+- the issue's JSON keys, and the realised-path ceiling's (it reads the outcome: it
+  moves when the event's later bars do, the predictions do not).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from floats import assert_same
+from floats import assert_same, same_value
 from liqcascade.cascade._event_liquidations import (
     BookSnapshot,
     book_paths_nb,
@@ -228,6 +229,9 @@ def test_no_look_ahead(eth_inputs) -> None:
     # and the change is seen after it (the test can fail)
     later = changed.events[changed.events["ts"] > t]["predicted_long_usd"].to_numpy(float)
     assert not np.allclose(later, ev[ev["ts"] > t]["predicted_long_usd"].to_numpy(float))
+    # the realised-path ceiling, a diagnostic, does read the outcome: it moves at t
+    rp = "realised_path_long_usd" if down else "realised_path_short_usd"
+    assert not same_value(float(b[rp].iloc[-1]), float(a[rp].iloc[-1]), rtol=1e-6)
 
 
 def test_json_has_the_issue_keys(eth_inputs) -> None:
@@ -244,6 +248,11 @@ def test_json_has_the_issue_keys(eth_inputs) -> None:
         for s in ("long", "short"):
             assert e[f"identified_{s}_p10_usd"] <= e[f"identified_{s}_p90_usd"]
             assert e[f"predicted_{s}_usd"] > 0
+            assert e[f"realised_path_{s}_usd"] > 0  # the diagnostic ceiling beside it
+    ceilings = {"realised_path_liq_corr", "realised_path_liq_within_2x_share",
+                "known_move_liq_corr", "known_move_with_prediction_liq_corr"}  # fmt: skip
+    assert ceilings <= set(out["metrics"])
+    assert 0.0 <= out["metrics"]["realised_path_liq_within_2x_share"] <= 1.0
 
 
 def test_prediction_on_a_real_book_equals_the_twin(eth_inputs) -> None:

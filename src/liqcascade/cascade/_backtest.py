@@ -811,6 +811,8 @@ class BacktestResult:
                 "identified_long_p90_usd",
                 "identified_short_p10_usd",
                 "identified_short_p90_usd",
+                "realised_path_long_usd",
+                "realised_path_short_usd",
             )
             if c in self.events.columns
         ]
@@ -854,6 +856,50 @@ def liquidation_metrics(ev: pd.DataFrame, floor_usd: float = 1.0e5) -> tuple[flo
     corr = float(np.corrcoef(lp, lr)[0, 1]) if lp.std() > 0 and lr.std() > 0 else float("nan")
     within = float((np.abs(lp - lr) <= math.log10(2.0)).mean())
     return corr, within
+
+
+def known_move_liq_corr(
+    ev: pd.DataFrame, *, with_prediction: bool = False, floor_usd: float = 1.0e5
+) -> float:
+    """DIAGNOSTIC CEILING, in sample, knowing the outcome: log-correlation reachable from the move.
+
+    The ordinary least-squares fit, over events × sides, of log10 recorded
+    liquidations (floored at ``floor_usd``, USD) on an intercept and a slope on
+    ``log10 |realised_move|`` for each of the four (side, direction) groups (the side
+    the move runs against and the other side, for falls and rises); with
+    ``with_prediction`` also on log10 of the prediction (``predicted_*_usd``,
+    floored). Returns the correlation of the fitted and recorded values (the square
+    root of the in-sample R²), the scale of ``liq_corr``. It is fitted on the very
+    events it scores and reads the realised move: a bound on what an ex-ante
+    forecast of liquidations from the move could reach, never a prediction. NaN with
+    fewer pairs than parameters + 2.
+    """
+    if ev.empty:
+        return float("nan")
+    rec = np.concatenate([ev["recorded_long_usd"], ev["recorded_short_usd"]]).astype(float)
+    y = np.log10(np.maximum(rec, floor_usd))
+    lm = np.log10(np.maximum(np.abs(ev["realised_move"].to_numpy(float)), 1e-6))
+    lm = np.concatenate([lm, lm])
+    down = (ev["direction"] == "down").to_numpy()
+    down2 = np.concatenate([down, down])
+    is_long = np.repeat([True, False], len(ev))
+    cols = []
+    for side in (True, False):
+        for d in (True, False):
+            g = ((is_long == side) & (down2 == d)).astype(float)
+            if g.sum() > 0:
+                cols += [g, g * lm]
+    if with_prediction:
+        pr = np.concatenate([ev["predicted_long_usd"], ev["predicted_short_usd"]]).astype(float)
+        cols.append(np.log10(np.maximum(pr, floor_usd)))
+    x = np.column_stack(cols)
+    ok = np.isfinite(y) & np.isfinite(x).all(axis=1)
+    x, y = x[ok], y[ok]
+    if y.size < x.shape[1] + 2 or y.std() == 0:
+        return float("nan")
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    fit = x @ beta
+    return float(np.corrcoef(fit, y)[0, 1]) if fit.std() > 0 else float("nan")
 
 
 def month_start(ts: Any) -> pd.Timestamp:
@@ -924,7 +970,9 @@ def run_backtest(
         (:class:`~liqcascade.cascade._event_liquidations.BookSnapshot`); default
         ``market_at.book_at`` when ``market_at`` has one. Its liquidations along the
         predicted paths are the liquidation prediction
-        (:mod:`liqcascade.cascade._event_liquidations`).
+        (:mod:`liqcascade.cascade._event_liquidations`); on the realised bars, the
+        diagnostic ceiling ``realised_path_*_usd`` (it reads the outcome: never a
+        prediction).
 
     Returns
     -------
@@ -1056,6 +1104,10 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
                 "background_baseline_liq_within_2x_share",
                 "book_background_liq_corr",
                 "book_background_liq_within_2x_share",
+                "realised_path_liq_corr",
+                "realised_path_liq_within_2x_share",
+                "known_move_liq_corr",
+                "known_move_with_prediction_liq_corr",
             )
         }
     real = ev["realised_move"].to_numpy(float)
@@ -1080,6 +1132,16 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
             predicted_short_usd=ev["book_background_short_usd"],
         )
     )
+    # diagnostic ceilings (they read the outcome; never predictions)
+    rp_c = rp_w = float("nan")
+    if "realised_path_long_usd" in ev.columns:
+        rp = ev[ev["realised_path_long_usd"].notna() & ev["realised_path_short_usd"].notna()]
+        rp_c, rp_w = liquidation_metrics(
+            rp.assign(
+                predicted_long_usd=rp["realised_path_long_usd"],
+                predicted_short_usd=rp["realised_path_short_usd"],
+            )
+        )
     return {
         "move_mae_pp": float(np.abs(ev["predicted_move"] - real).mean() * 100),
         "trigger_baseline_move_mae_pp": float(np.abs(ev["trigger_baseline"] - real).mean() * 100),
@@ -1095,6 +1157,10 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
         "background_baseline_liq_within_2x_share": bg_w,
         "book_background_liq_corr": bb_c,
         "book_background_liq_within_2x_share": bb_w,
+        "realised_path_liq_corr": rp_c,
+        "realised_path_liq_within_2x_share": rp_w,
+        "known_move_liq_corr": known_move_liq_corr(ev),
+        "known_move_with_prediction_liq_corr": known_move_liq_corr(ev, with_prediction=True),
     }
 
 

@@ -21,6 +21,12 @@ Paths: the index of the calibrated response (:func:`liqcascade.cascade._backtest
 — from the trigger price, hourly log steps of ``vol_multiplier · post_shock_sigma``
 times innovations drawn from the standardised hourly residuals before the event.
 
+The DIAGNOSTIC CEILING (not a prediction): :func:`realised_path_liquidations` steps
+the same snapshot, with the same observation law and held signals, over the window's
+REALISED 4-hour bars (:func:`realised_bars`). It reads the outcome, so it is never a
+forecast; it measures how well the book would have done had it known the path —
+the split of the liquidation miss into the unknowable path and the book.
+
 Kernel :func:`book_paths_nb` (numba; each path advances a copy of the state with
 :func:`liqcascade.positions._grid_kernels.grid_advance_nb`) and its plain-Python twin
 :func:`book_paths_py` (:class:`~liqcascade.positions._grid_kernels.TwinGrid`).
@@ -47,6 +53,9 @@ __all__ = [
     "event_bars",
     "hourly_paths",
     "predict_book_liquidations",
+    "realised_bars",
+    "realised_path_liquidations",
+    "window_records",
 ]
 
 _BAR = pd.Timedelta(hours=4)
@@ -341,6 +350,150 @@ def event_bars(
     return op, lo, hi, labels
 
 
+def window_records(
+    snap: BookSnapshot,
+    params: Any,
+    op: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    *,
+    use_numba: bool = True,
+) -> tuple[FloatArray, FloatArray]:
+    """The book's record of a window per path: ``Σ_b (scale · mu_b + floor)``, long and short.
+
+    Parameters
+    ----------
+    snap : BookSnapshot
+        The book at the event (its state is not changed).
+    params : BookParams
+        Shape and observation parameters (``scale``, ``floor_usd``).
+    op, lo, hi : array (P, B)
+        Each path's 4-hour bars of the window: open, low, high (USD, > 0).
+    use_numba : bool
+        :func:`book_paths_nb` (True) or its twin :func:`book_paths_py`.
+
+    Returns
+    -------
+    (array (P,), array (P,))
+        Long and short: the window's summed per-bar medians of the observation law
+        (USD), the form of :func:`predict_book_liquidations`.
+    """
+    from liqcascade.positions._model import distance_weights
+
+    p = params
+    # the kernel trusts its inputs: widen the grid (empty bins) to hold every path's
+    # bars with room for the openings beyond them
+    h = float(p.grid_step)
+    reach = float(p.delta_max) + 4 * h
+    lsz, ssz, lent, sent, safe = snap.arrays
+    log_p0 = float(snap.log_p0)
+    top = log_p0 + (snap.n_grid - 1) * h
+    add_lo = max(0, math.ceil((log_p0 - (math.log(float(lo.min())) - reach)) / h))
+    add_hi = max(0, math.ceil((math.log(float(hi.max())) + reach - top) / h))
+    if add_lo or add_hi:
+        lsz, ssz, lent, sent = (np.pad(a, (add_lo, add_hi)) for a in (lsz, ssz, lent, sent))
+        log_p0 -= add_lo * h
+    op, lo, hi = (np.ascontiguousarray(a, dtype=np.float64) for a in (op, lo, hi))
+    n_b = op.shape[1]
+    _, oi_base, xf, xm, xls = snap.last
+    target = np.full(n_b, oi_base)
+    # signals: the first bar reads the last closed bar's; later bars hold funding and
+    # the long/short ratio, and the move signal is 0 (open interest is held)
+    xm_b = np.zeros(n_b)
+    xm_b[0] = xm
+    zz = p.theta0 + p.theta_funding * xf + p.theta_move * xm_b + p.theta_ls * xls
+    share = np.ascontiguousarray(1.0 / (1.0 + np.exp(-zz)))
+    w, safe_share, j0 = distance_weights(p)
+    fn = book_paths_nb if use_numba else book_paths_py
+    mu_l, mu_s = fn(lsz, ssz, lent, sent, safe, op, lo, hi, target, share,
+                    np.ascontiguousarray(w, dtype=np.float64), float(safe_share), int(j0),
+                    log_p0, h, 1.0 - float(p.turnover))  # fmt: skip
+    rec_l = (p.scale * mu_l + p.floor_usd).sum(axis=1)
+    rec_s = (p.scale * mu_s + p.floor_usd).sum(axis=1)
+    return rec_l, rec_s
+
+
+def realised_bars(
+    ts: pd.Timestamp, hourly: pd.DataFrame
+) -> tuple[FloatArray, FloatArray, FloatArray, pd.DatetimeIndex]:
+    """The REALISED 4-hour bars of an event's window: ``open, low, high (1, B)`` and labels.
+
+    The window of :func:`event_bars` (the bar holding ``ts`` and those opening before
+    ``ts + 24 h``), each bar aggregated from the recorded hourly bars inside it
+    (first open, lowest low, highest high; as ``market._inputs.ohlc_bars``). A bar
+    with no recorded hour is left out. This reads the outcome: it serves only the
+    diagnostic ceiling :func:`realised_path_liquidations`, never a prediction.
+    """
+    b0 = ts.floor("4h")
+    bar_ns = _BAR.value
+    # the labels of event_bars: b0, b0 + 4 h, … opening before ts + 24 h
+    n_b = -(-(ts + pd.Timedelta(hours=24) - b0).value // bar_ns)
+    starts = b0.value + bar_ns * np.arange(n_b, dtype=np.int64)
+    idx = pd.DatetimeIndex(hourly.index).as_unit("ns").asi8
+    i0 = np.searchsorted(idx, starts, side="left")
+    i1 = np.searchsorted(idx, starts + bar_ns, side="left")
+    o = hourly["open"].to_numpy(np.float64)
+    lw = hourly["low"].to_numpy(np.float64)
+    hg = hourly["high"].to_numpy(np.float64)
+    kept = i1 > i0  # a bar with no recorded hour is left out
+    ops = [o[a] for a, b in zip(i0[kept], i1[kept], strict=True)]
+    lows = [float(lw[a:b].min()) for a, b in zip(i0[kept], i1[kept], strict=True)]
+    highs = [float(hg[a:b].max()) for a, b in zip(i0[kept], i1[kept], strict=True)]
+    k = len(ops)
+    return (
+        np.array(ops, dtype=np.float64).reshape(1, k),
+        np.array(lows, dtype=np.float64).reshape(1, k),
+        np.array(highs, dtype=np.float64).reshape(1, k),
+        pd.DatetimeIndex(starts[kept], tz="UTC"),
+    )
+
+
+def realised_path_liquidations(
+    snap: BookSnapshot,
+    ts: pd.Timestamp,
+    hourly: pd.DataFrame,
+    *,
+    params: Any = None,
+    use_numba: bool = True,
+) -> dict[str, float]:
+    """DIAGNOSTIC CEILING, not a prediction: the book's record of an event on the realised path.
+
+    The same book snapshot, observation law and held signals as
+    :func:`predict_book_liquidations`, stepped over the window's realised 4-hour bars
+    (:func:`realised_bars`) instead of the predicted paths: what the identified book
+    would have predicted had it known the path. It reads the outcome (the hourly bars
+    after ``ts``), so it measures how much of the liquidation miss is the unknowable
+    path and how much is the book; it is never used as a forecast.
+
+    Parameters
+    ----------
+    snap : BookSnapshot
+        The book after the last 4-hour bar closed by ``ts``.
+    ts : pandas.Timestamp
+        The event's previous close.
+    hourly : pandas.DataFrame
+        Recorded hourly bars (``open``, ``high``, ``low``) covering the window.
+    params : BookParams, optional
+        Instead of ``snap.params`` (the refitted observation law of the prediction).
+
+    Returns
+    -------
+    dict
+        ``realised_path_long_usd``, ``realised_path_short_usd`` (USD; NaN when no
+        recorded hour falls in the window).
+    """
+    p = snap.params if params is None else params
+    op, lo, hi, labels = realised_bars(ts, hourly)
+    if len(labels) == 0 or not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        nan = float("nan")
+        return {"realised_path_long_usd": nan, "realised_path_short_usd": nan}
+    rec_l, rec_s = window_records(snap, p, op, lo, hi, use_numba=use_numba)
+    return {
+        "realised_path_long_usd": float(rec_l[0]),
+        "realised_path_short_usd": float(rec_s[0]),
+    }
+
+
 def predict_book_liquidations(
     snap: BookSnapshot,
     ts: pd.Timestamp,
@@ -378,41 +531,11 @@ def predict_book_liquidations(
         window's summed per-bar medians ``scale · mu + floor``; ``identified_*_p10_usd``
         and ``identified_*_p90_usd``: the 10th and 90th percentiles over paths.
     """
-    from liqcascade.positions._model import distance_weights
-
     p = snap.params if params is None else params
     n_hours = int((ts.floor("4h") + pd.Timedelta(hours=28) - ts) / _HOUR)
     paths = hourly_paths(prev_close, trigger_move, sigma_hourly, n_hours, z)
-    op, lo, hi, labels = event_bars(ts, prev_close, trigger_move, known, paths)
-    # the kernel trusts its inputs: widen the grid (empty bins) to hold every path's
-    # bars with room for the openings beyond them
-    h = float(p.grid_step)
-    reach = float(p.delta_max) + 4 * h
-    lsz, ssz, lent, sent, safe = snap.arrays
-    log_p0 = float(snap.log_p0)
-    top = log_p0 + (snap.n_grid - 1) * h
-    add_lo = max(0, math.ceil((log_p0 - (math.log(float(lo.min())) - reach)) / h))
-    add_hi = max(0, math.ceil((math.log(float(hi.max())) + reach - top) / h))
-    if add_lo or add_hi:
-        lsz, ssz, lent, sent = (np.pad(a, (add_lo, add_hi)) for a in (lsz, ssz, lent, sent))
-        log_p0 -= add_lo * h
-    op, lo, hi = (np.ascontiguousarray(a) for a in (op, lo, hi))
-    n_b = len(labels)
-    _, oi_base, xf, xm, xls = snap.last
-    target = np.full(n_b, oi_base)
-    # signals: the first bar reads the last closed bar's; later bars hold funding and
-    # the long/short ratio, and the move signal is 0 (open interest is held)
-    xm_b = np.zeros(n_b)
-    xm_b[0] = xm
-    zz = p.theta0 + p.theta_funding * xf + p.theta_move * xm_b + p.theta_ls * xls
-    share = np.ascontiguousarray(1.0 / (1.0 + np.exp(-zz)))
-    w, safe_share, j0 = distance_weights(p)
-    fn = book_paths_nb if use_numba else book_paths_py
-    mu_l, mu_s = fn(lsz, ssz, lent, sent, safe, op, lo, hi, target, share,
-                    np.ascontiguousarray(w, dtype=np.float64), float(safe_share), int(j0),
-                    log_p0, h, 1.0 - float(p.turnover))  # fmt: skip
-    rec_l = (p.scale * mu_l + p.floor_usd).sum(axis=1)
-    rec_s = (p.scale * mu_s + p.floor_usd).sum(axis=1)
+    op, lo, hi, _ = event_bars(ts, prev_close, trigger_move, known, paths)
+    rec_l, rec_s = window_records(snap, p, op, lo, hi, use_numba=use_numba)
     return {
         "identified_long_usd": float(np.mean(rec_l)),
         "identified_short_usd": float(np.mean(rec_s)),
@@ -436,6 +559,7 @@ def event_liquidations(
     *,
     shock_weight: float | None = None,
     dispersion: float = 0.0,
+    realised_path: bool = True,
 ) -> dict[str, float]:
     """:func:`predict_book_liquidations` for one back-test event (NaN without a book).
 
@@ -450,11 +574,19 @@ def event_liquidations(
     EWMA's, :func:`liqcascade.cascade._clock.post_shock_sigma`) and per-path regime
     dispersion (each path's volatility times ``exp(dispersion · N(0, 1))``), as the
     clock's paths draw them.
+
+    ``realised_path``: also the DIAGNOSTIC CEILING (not a prediction; it reads the
+    hourly bars after the event) ``realised_path_long_usd`` / ``_short_usd``: the same
+    book and refitted law stepped over the window's realised bars
+    (:func:`realised_path_liquidations`). The prediction's keys never read them.
     """
     from liqcascade.cascade._clock import post_shock_sigma
 
     nan = float("nan")
     out = {f"identified_{s}_{q}usd": nan for s in ("long", "short") for q in ("", "p10_", "p90_")}
+    if realised_path:
+        out["realised_path_long_usd"] = nan
+        out["realised_path_short_usd"] = nan
     ts = pd.Timestamp(event["ts"])
     snap = book_at(ts)
     if snap is None or not math.isfinite(float(event["sigma"])):
@@ -496,6 +628,9 @@ def event_liquidations(
             params=params,
         )
     )
+    if realised_path:  # the outcome's bars: the diagnostic ceiling only
+        window = ohlc.iloc[max(bar - 4, 0) : bar + 29]
+        out.update(realised_path_liquidations(snap, ts, window, params=params))
     out["identified_scale"] = float(params.scale)
     out["identified_refit_bars"] = float(n_refit)
     return out

@@ -450,7 +450,13 @@ def _headlines(v: CascadeView) -> list[Headline]:
     o = c.oos or {}
     liq_score = (
         f"; event back-test: liquidation log-correlation {o['liq_corr']:.2f} (goal 0.7), "
-        f"{pct(o['liq_within_2x_share'], 0)} of event sides within 2×"
+        + (
+            f"{o['realised_path_liq_corr']:.2f} for the same book given the realised path (a "
+            "diagnostic ceiling that knows the outcome), "
+            if o.get("realised_path_liq_corr") is not None
+            else ""
+        )
+        + f"{pct(o['liq_within_2x_share'], 0)} of event sides within 2×"
         if o
         else ""
     )
