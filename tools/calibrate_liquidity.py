@@ -108,6 +108,11 @@ def backtest_only(assets: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print("usage: calibrate_liquidity.py [--backtest-only] [ETH] [BTC]")
+        sys.exit(0)
     args = [a for a in sys.argv[1:] if a != "--backtest-only"]
+    if bad := [a for a in args if a.startswith("-")]:
+        sys.exit(f"error: unknown option {bad[0]}")
     assets = [a.upper() for a in (args or ["ETH", "BTC"])]
     backtest_only(assets) if "--backtest-only" in sys.argv else main(assets)
