@@ -166,3 +166,27 @@ def test_btc_transparency_matches_a_direct_library_call(
     fig = _figure(html, "fig-transparency-btc-0")
     y = _array(fig["data"][-1]["y"]).astype(float)
     assert_same(y, tm.frame["liquidations_usd"].to_numpy() / 1e6, rtol=RTOL)
+
+
+def test_btc_alone_at_an_earlier_date_runs_both_sections_cut_at_that_date(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    out = tmp_path_factory.mktemp("btc_asof")
+    paths = build_report(
+        out,
+        sections=("stress", "transparency", "solvency"),
+        quick=True,
+        asset="BTC",
+        as_of="2025-06-30",
+        workers=1,
+    )
+    summary = json.loads(paths["summary"].read_text())
+    assert set(summary["sections"]) == {"stress-btc", "transparency-btc"}  # solvency: ETH only
+    assert "solvency" in summary["front"]["skipped"]
+    end = pd.Timestamp("2025-06-30 23:59:59", tz="UTC")
+    s, t = summary["sections"]["stress-btc"], summary["sections"]["transparency-btc"]
+    assert s["asset"] == t["asset"] == "BTC"
+    assert pd.Timestamp(s["as_of"]) <= end and pd.Timestamp(t["last"]) <= end
+    assert pd.Timestamp(t["last"]) >= pd.Timestamp("2025-06-29", tz="UTC")
+    # the BTC-only front page leads with BTC's stress headline
+    assert "var99_30d_btc" in summary["front"]["headlines"]
