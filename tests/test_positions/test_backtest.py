@@ -150,7 +150,10 @@ def test_backtest_out_writes_chart_and_csv(tmp_path) -> None:
     csv = pd.read_csv(paths["csv"])
     assert len(csv) == r.json()["bars"] == 12 * 6 and "predicted_long_usd_p95" in csv
     assert paths["html"].stat().st_size > 10_000
-    assert paths["png"].read_bytes()[:4] == b"\x89PNG"
+    png = paths["png"].read_bytes()  # the whole image, at the size asked (its IHDR chunk)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (1200, 700)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left
 
 
 def test_register_on_a_throwaway_group() -> None:

@@ -80,12 +80,17 @@ def test_lanes_keep_report_order_and_split_the_work() -> None:
     from liqcascade.report._registry import get_section
     from liqcascade.report._run import MARKET_LANE, plan
 
-    jobs, skipped = plan([get_section(s) for s in ("data", "cascade", "stress")], ("ETH", "BTC"))
-    assert [j.sid for j in jobs] == ["data", "cascade", "cascade-btc", "stress"]
+    ids = ("data", "cascade", "stress", "solvency", "transparency")
+    jobs, skipped = plan([get_section(s) for s in ids], ("ETH", "BTC"))
+    assert [j.sid for j in jobs] == [
+        "data", "cascade", "cascade-btc", "stress", "stress-btc", "solvency", "transparency",
+        "transparency-btc",
+    ]  # fmt: skip
     assert not skipped and "cascade" in MARKET_LANE and "stress" not in MARKET_LANE
-    assert jobs[3].title.endswith("(ETH only)") and jobs[2].title.startswith("BTC: ")
-    jobs, skipped = plan([get_section(s) for s in ("cascade", "stress")], ("BTC",))
-    assert [j.sid for j in jobs] == ["cascade-btc"] and skipped == ["stress"]
+    assert jobs[5].title.endswith("(ETH only)") and jobs[2].title.startswith("BTC: ")
+    assert jobs[4].title.startswith("BTC: Stress") and jobs[4].menu == "Stress BTC"
+    jobs, skipped = plan([get_section(s) for s in ("cascade", "stress", "solvency")], ("BTC",))
+    assert [j.sid for j in jobs] == ["cascade-btc", "stress-btc"] and skipped == ["solvency"]
 
 
 def test_two_lanes_give_the_same_report_as_one(tmp_path: Path) -> None:

@@ -65,6 +65,7 @@ def _render(result: dict[str, Any]) -> None:
 def _write_figures(
     out: Path, lmap: Any, asset: str, t_book: pd.Timestamp | None, days: int, state: Any
 ) -> dict[str, str]:
+    from liqcascade._png import PngExportError, write_png
     from liqcascade.market import market_heatmap
 
     out.mkdir(parents=True, exist_ok=True)
@@ -85,10 +86,10 @@ def _write_figures(
         files[f"{name}_html"] = str(html_path)
         png = out / f"{name}.png"
         try:
-            fig.write_image(png, width=1200, height=600)
+            write_png(fig, png, width=1200, height=600)
             files[f"{name}_png"] = str(png)
-        except Exception as exc:  # kaleido/Chrome missing: say so, keep the HTML
-            _common.warn(f"PNG export failed ({type(exc).__name__}: {exc}); wrote HTML only")
+        except PngExportError as exc:  # kaleido/Chrome missing or failing: keep the HTML
+            _common.warn(f"{exc}; wrote HTML only")
     return files
 
 

@@ -234,9 +234,9 @@ class BacktestResult:
 
         Raises
         ------
-        RuntimeError
-            If the PNG cannot be rendered (plotly's ``write_image`` needs kaleido and
-            a Chrome or Chromium).
+        liqcascade._png.PngExportError
+            A RuntimeError: the PNG could not be rendered after retries (kaleido and a
+            Chrome or Chromium are needed).
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -248,14 +248,12 @@ class BacktestResult:
         self.frame.to_csv(paths["csv"], index_label="ts")
         fig = self.plot()
         fig.write_html(paths["html"], include_plotlyjs=True)
-        try:
-            fig.write_image(paths["png"], width=1200, height=700)
-        except Exception as exc:  # kaleido / Chrome missing or failing
-            raise RuntimeError(
-                f"PNG export failed ({type(exc).__name__}: {exc}); plotly's write_image "
-                "needs kaleido and a Chrome/Chromium (set BROWSER_PATH, e.g. /usr/bin/chromium). "
-                f"The HTML chart and CSV were written to {out}"
-            ) from None
+        from liqcascade._png import PngExportError, write_png
+
+        try:  # retried in a fresh browser; PngExportError says why when it still fails
+            write_png(fig, paths["png"], width=1200, height=700)
+        except PngExportError as exc:
+            raise PngExportError(f"{exc}. The HTML chart and CSV were written to {out}") from None
         return paths
 
     def _repr_html_(self) -> str:

@@ -104,6 +104,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_stress_section",
         "30-day VaR and ES of a sample portfolio, with and without the cascade.",
         menu="Stress",
+        scope="asset",
     ),
     SectionSpec(
         "solvency",
@@ -139,6 +140,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_transparency_section",
         "Transparency metrics as early warnings of liquidation days.",
         menu="Warnings",
+        scope="asset",
     ),
 )
 """Every section, in report order."""

@@ -103,7 +103,7 @@ def _note(job: Job) -> str:
     if job.n_assets > 1 and job.spec.scope == "ETH":
         return (
             "ETH only: this section is computed for ETH; the bundle's other assets feed the "
-            "liquidation-map, validation and cascade sections."
+            "liquidation-map, validation, cascade, stress and transparency sections."
         )
     return ""
 

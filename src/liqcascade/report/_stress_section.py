@@ -1,6 +1,8 @@
-"""Report section: stress of a sample leveraged portfolio and of the estimated ETH market.
+"""Report section: stress of a sample leveraged portfolio and of an asset's estimated market.
 
-compute (library calls → :class:`StressView`) → figures → prose.
+compute (library calls → :class:`StressView`) → figures → prose. The section runs once per
+asset of the report (ETH, BTC): the same sample portfolio, the market of that asset (its
+own estimated book, depth, liquidity calibration and crash bars) is the one that cascades.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ SHOCKS: tuple[float, ...] = (-0.02, -0.05, -0.1, -0.2, 0.05, 0.1)
 
 @dataclass(frozen=True)
 class StressView:
-    """The Monte Carlo, crash replays and instant shocks on the estimated ETH market.
+    """The Monte Carlo, crash replays and instant shocks on an asset's estimated market.
 
     The Monte Carlo adds no cascade to its paths (the residuals already hold history's
     cascades; the book's liquidations are counted along each path), so it runs once.
@@ -43,9 +45,14 @@ class StressView:
     shocks: Any  # StressResult of the shock grid
 
     @property
+    def asset(self) -> str:
+        """The market's asset (``"ETH"`` or ``"BTC"``): its book cascades."""
+        return str(self.market.asset)
+
+    @property
     def price(self) -> float:
-        """ETH at the as-of date, USD."""
-        return float(self.market.prices["ETH"])
+        """The market's asset at the as-of date, USD."""
+        return float(self.market.prices[self.asset])
 
     def whole_book(self) -> dict[str, bool]:
         """Which market-liquidation figures are the whole position book of a side.
@@ -90,7 +97,7 @@ def _fits(ctx: ReportContext, as_of: Any) -> dict[str, Any]:
 
 
 def compute(ctx: ReportContext) -> StressView:
-    """Run the stress library on the estimated market of the last bundled date."""
+    """Run the stress library on the estimated market of ``ctx.asset`` at the as-of date."""
     from liqcascade import stress
 
     market = stress.stress_market(state=ctx.market)
@@ -116,7 +123,9 @@ def compute(ctx: ReportContext) -> StressView:
 def figures(v: StressView) -> list[go.Figure]:
     """Loss and liquidation distributions (binned), the 30-day price distribution."""
     fig = v.mc.plot()
-    fig.update_layout(title=f"Sample portfolio, {HORIZON_DAYS} days: loss and market liquidations")
+    fig.update_layout(
+        title=f"Sample portfolio, {HORIZON_DAYS} days: loss and {v.asset} market liquidations"
+    )
     for k, ann in enumerate(a for a in fig.layout.annotations if str(a.text).startswith("VaR")):
         ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k)
     for tr in fig.data:
@@ -126,7 +135,8 @@ def figures(v: StressView) -> list[go.Figure]:
         if str(ann.text).startswith("Market liquidations"):
             ann.text = "Market liquidations (USD M)"
     fig2 = go.Figure()
-    x = np.sort(v.mc.final_price["ETH"])
+    a = v.asset
+    x = np.sort(v.mc.final_price[a])
     step = max(1, x.size // 600)
     fig2.add_trace(
         go.Scatter(
@@ -134,13 +144,13 @@ def figures(v: StressView) -> list[go.Figure]:
             y=np.arange(x.size)[::step] / x.size,
             name="FHS paths",
             mode="lines",
-            hovertemplate="ETH $%{x:,.0f}: %{y:.1%} of paths below<extra></extra>",
+            hovertemplate=a + " $%{x:,.0f}: %{y:.1%} of paths below<extra></extra>",
         )
     )
     fig2.add_vline(x=v.price, line_dash="dot", annotation_text=f"today ${v.price:,.0f}")
     fig2.update_layout(
-        title=f"ETH after {HORIZON_DAYS} days (FHS GJR-t paths): share of paths below each price",
-        xaxis_title="ETH price (USD)",
+        title=f"{a} after {HORIZON_DAYS} days (FHS GJR-t paths): share of paths below each price",
+        xaxis_title=f"{a} price (USD)",
         yaxis_title="share of paths",
         yaxis_tickformat=".0%",
     )
@@ -177,7 +187,7 @@ def _shock_table(v: StressView) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "shock": [pct(x, 0, signed=True) for x in sh["shock"]],
-            "ETH extreme within 24 h (80 %)": ext,
+            f"{v.asset} extreme within 24 h (80 %)": ext,
             "market liquidations, 24 h (80 %)": liq,
             "cascade's own carry (index held)": _price_iv(sh, "carry_price_after"),
             "static book (bounds the carry)": [usd(x) for x in sh["static_price_after"]],
@@ -200,8 +210,8 @@ def tables(v: StressView) -> list[Table]:
                 "ES 95 %": usd(s["es_95"]),
                 "ES 99 %": usd(s["es_99"]),
                 "expected loss": usd(s["expected_loss"]),
-                "ETH 5 % quantile": usd(s["price_quantiles"]["p05"]),
-                "ETH 95 % quantile": usd(s["price_quantiles"]["p95"]),
+                f"{v.asset} 5 % quantile": usd(s["price_quantiles"]["p05"]),
+                f"{v.asset} 95 % quantile": usd(s["price_quantiles"]["p95"]),
                 "market liquidations, median": _liq_text(
                     s["market_liquidations_usd"]["p50"], flags["Monte Carlo p50"]
                 ),
@@ -222,17 +232,19 @@ def tables(v: StressView) -> list[Table]:
         rows.append(
             {
                 "window": w,
-                "recorded move": pct(on.details["ETH_recorded_move"], signed=True),
-                "low, recorded path": pct(off.details["ETH_min_price"] / v.price - 1, signed=True),
+                "recorded move": pct(on.details[f"{v.asset}_recorded_move"], signed=True),
+                "low, recorded path": pct(
+                    off.details[f"{v.asset}_min_price"] / v.price - 1, signed=True
+                ),
                 "low, calibrated response": pct(
-                    on.details["ETH_min_price"] / v.price - 1, signed=True
+                    on.details[f"{v.asset}_min_price"] / v.price - 1, signed=True
                 ),
                 "market liquidations, recorded path": _liq_text(
                     off.market_liq_usd[0], flags[f"replay {w} (recorded path)"]
                 ),
                 "calibrated response": _liq_text(on.market_liq_usd[0], flags[f"replay {w}"]),
                 "portfolio loss": usd(-float(on.pnl[0])),
-                "note": win.note,
+                "note": win.note if v.asset == "ETH" else _hourly_note(win.note, v.asset),
             }
         )
     return [
@@ -244,10 +256,15 @@ def tables(v: StressView) -> list[Table]:
     ]  # fmt: skip
 
 
+def _hourly_note(note: str, asset: str) -> str:
+    """A window's note for an asset replayed on its hourly bars (the event, the bars)."""
+    return f"{note.split(';')[0]}; {asset} hourly bars"
+
+
 def _headlines(v: StressView) -> list[Headline]:
     s = v.mc.summary()
     lo, hi = _quantile_interval(v.mc.loss, 0.99)
-    plo, phi = _quantile_interval(v.mc.final_price["ETH"], 0.05)
+    plo, phi = _quantile_interval(v.mc.final_price[v.asset], 0.05)
     p05 = s["price_quantiles"]["p05"]
     saturated = bool(s["var_99"] >= 0.999 * s["es_99"])  # flat tail: the whole margin
     return [
@@ -271,8 +288,8 @@ def _headlines(v: StressView) -> list[Headline]:
             bound=saturated,
         ),
         Headline(
-            key="eth_p05_30d",
-            label=f"ETH in {HORIZON_DAYS} days, 5 % quantile",
+            key="eth_p05_30d" if v.asset == "ETH" else "price_p05_30d",
+            label=f"{v.asset} in {HORIZON_DAYS} days, 5 % quantile",
             value=float(p05),
             text=usd(p05),
             interval=f"{interval(plo, phi, usd)} (95 %, Monte Carlo sampling)",
@@ -288,7 +305,7 @@ def _shock_takeaway(v: StressView) -> str:
     r = _shock_row(v, -0.05)
     iv = interval(r["price_after_p10"], r["price_after_p90"], usd)
     return (
-        f"A 5 % fall: the calibrated response's median lowest ETH within 24 h is "
+        f"A 5 % fall: the calibrated response's median lowest {v.asset} within 24 h is "
         f"{usd(r['price_after'])} (80 %: {iv}) with {usd(r['market_liquidations_usd'])} "
         f"liquidated. The cascade's own carry (the index held at the shock) goes "
         f"{pct(_carry_beyond(v, -0.05), 2, signed=True)} beyond the shock "
@@ -346,7 +363,7 @@ def prose(v: StressView) -> Prose:
             if saturated
             else f"; 99 % VaR {usd(on['var_99'])}, ES {usd(on['es_99'])}."
         ),
-        f"ETH's 5–95 % range after {HORIZON_DAYS} days is {usd(q['p05'])}–{usd(q['p95'])}.",
+        f"{v.asset}'s 5–95 % range after {HORIZON_DAYS} days is {usd(q['p05'])}–{usd(q['p95'])}.",
         _shock_takeaway(v),
         _whole_book_takeaway(v),
     ]
@@ -365,10 +382,23 @@ def prose(v: StressView) -> Prose:
             "selling from the move that would have happened anyway."
         ),
     )
-    return Prose(take, _method(), [claim], _headlines(v))
+    if v.asset != "ETH":
+        take[0] = (
+            f"Here {v.asset}'s estimated book, from {v.asset}'s own data, is the market that "
+            "cascades. The Monte Carlo adds no impact to its paths, so the portfolio's VaR, ES "
+            "and position probabilities do not depend on which book is stressed; the market "
+            f"liquidations, shocks and replays are {v.asset}'s own. " + take[0]
+        )
+    return Prose(take, _method(v.asset), [claim], _headlines(v))
 
 
-def _method() -> list[str]:
+def _method(asset: str) -> list[str]:
+    other = "BTC" if asset == "ETH" else "ETH"
+    replays = (
+        "2022-06 and 2022-11 hourly, 2024-08-05 Binance 30-minute, 2025-10-10 Bybit 15-minute bars."
+        if asset == "ETH"
+        else f"{asset}'s hourly bars of each window (the finer ETH sources hold no {asset})."
+    )
     return [
         "Monte Carlo: daily steps from a GJR-t fitted on daily returns before the as-of "
         "date, filtered historical simulation. The residuals already hold history's "
@@ -383,38 +413,40 @@ def _method() -> list[str]:
         "farthest liquidation price of the moving side; a price marked 'order book ran out' "
         "reached the edge of the modelled depth on most paths.",
         "Daily closes: intraday extremes are not simulated in the Monte Carlo, which "
-        "understates liquidations of the portfolio's positions. BTC legs follow BTC paths "
-        "without a modelled cascade.",
+        f"understates liquidations of the portfolio's positions. {other} legs follow {other} "
+        "paths without a modelled cascade.",
         "VaR intervals: distribution-free 95 % intervals of the quantile from the Monte Carlo "
         "order statistics (sampling error only, not model error).",
-        "Replays rebase recorded bars to today's price: 2022-06 and 2022-11 hourly, "
-        "2024-08-05 Binance 30-minute, 2025-10-10 Bybit 15-minute bars.",
+        "Replays rebase recorded bars to today's price: " + replays,
     ]
 
 
 def _replay_summary(v: StressView, w: str) -> dict[str, Any]:
     on, off = v.replays[(w, True)], v.replays[(w, False)]
+    a = v.asset
     return {
-        "recorded_move": on.details["ETH_recorded_move"],
-        "min_price_recorded_path": off.details["ETH_min_price"],
-        "min_price_with_cascade": on.details["ETH_min_price"],
+        "recorded_move": on.details[f"{a}_recorded_move"],
+        "min_price_recorded_path": off.details[f"{a}_min_price"],
+        "min_price_with_cascade": on.details[f"{a}_min_price"],
         "liquidations_recorded_path_usd": float(off.market_liq_usd[0]),
         "liquidations_with_cascade_usd": float(on.market_liq_usd[0]),
         "whole_book_liquidated": bool(on.details.get("whole_book_liquidated", False)),
         "portfolio_loss_usd": -float(on.pnl[0]),
-        "source": on.details["ETH_source"],
+        "source": on.details[f"{a}_source"],
     }
 
 
 def summary(v: StressView) -> dict[str, Any]:
-    """Every number of the section for summary.json."""
+    """Every number of the section for summary.json (``eth_price`` kept for ETH)."""
     on = v.mc.summary()
     keys = ("var_95", "var_99", "es_95", "es_99", "expected_loss")
     sh = v.shocks.table
     cols = [c for c in sh.columns if c not in ("asset",)]
     return {
         "as_of": v.market.as_of.isoformat(),
-        "eth_price": v.price,
+        "asset": v.asset,
+        "price": v.price,
+        **({"eth_price": v.price} if v.asset == "ETH" else {}),
         "paths": on["paths"],
         "horizon_days": HORIZON_DAYS,
         "montecarlo": {k: on[k] for k in keys},

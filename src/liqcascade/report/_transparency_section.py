@@ -1,6 +1,8 @@
 """Report section: transparency metrics and whether they warn of liquidation days.
 
 compute (:func:`liqcascade.protect.transparency_metrics` → its result) → figures → prose.
+The section runs once per asset of the report (ETH, BTC), each on its own identified book,
+prices and recorded liquidations.
 """
 
 from __future__ import annotations
@@ -15,18 +17,19 @@ from liqcascade.report._section import Claim, Prose, ReportContext, Section, Tab
 
 
 def compute(ctx: ReportContext) -> Any:
-    """Daily transparency metrics of the estimated book and their early-warning test."""
+    """Daily metrics of ``ctx.asset``'s estimated book to the as-of date; their warning test."""
     from liqcascade.protect import transparency_metrics
 
-    if ctx.quick:
-        return transparency_metrics("2025-06-01", "2025-07-31")
-    return transparency_metrics()
+    end = None if ctx.as_of is None else ctx.last_oi_bar
+    start = ctx.last_oi_bar - pd.Timedelta(days=60) if ctx.quick else None  # the last 2 months
+    return transparency_metrics(start, end, asset=ctx.asset)
 
 
 def figures(tm: Any) -> list[go.Figure]:
     """The daily series, one panel each, with readable panel titles."""
     fig = tm.plot()
-    fig.update_layout(title="Transparency metrics and recorded liquidations (USD M), daily")
+    a = tm.meta.get("asset", "ETH")
+    fig.update_layout(title=f"{a}: transparency metrics and recorded liquidations (USD M), daily")
     for ann in fig.layout.annotations:
         ann.text = column_name(ann.text)
     return [fig]
