@@ -81,9 +81,10 @@ def test_every_shipped_bootstrap_set_is_a_valid_fit(asset: str) -> None:
         for b in f.bootstrap:
             assert valid_fit(b), (f.month, b)
             # a plausible scale (recorded / aggregated: below 1, above a trace) within a
-            # decade of the main fit's (BTC's book has two near-equal modes of the
-            # leverage mix with different scales: the bootstrap finds both)
-            assert 1e-5 < b.scale < 1.0 and 0.1 < b.scale / f.params.scale < 10.0, b.scale
+            # factor 20 of the main fit's: the book has two near-equal modes of the
+            # leverage mix whose scales differ by 7-10x (ETH ~0.0015 vs ~0.011), and the
+            # refits, searched from both, find both (session 4)
+            assert 1e-5 < b.scale < 1.0 and 0.05 < b.scale / f.params.scale < 20.0, b.scale
             assert b.sigma > 0.3 and abs(math.log(b.sigma / f.params.sigma)) < 0.5
         # the refits differ from one another (a resample that changes nothing is a bug)
         shapes = {(round(b.dist_sigma, 6), round(b.turnover, 6), round(b.theta0, 6))

@@ -228,16 +228,19 @@ _STEP: dict[str, float] = {
 }
 
 
-def _local_search(
-    nll: Callable[[FloatArray], float], x0: Sequence[float], keys: Sequence[str],
-    maxiter: int, restarts: int,
-) -> list[float]:  # fmt: skip
-    """Nelder–Mead from ``x0`` with an explicit simplex, restarted ``restarts`` times."""
+def _nelder_mead(
+    nll: Callable[[FloatArray], float], x0: Sequence[float] | FloatArray,
+    steps: Sequence[float], maxiter: int, restarts: int,
+) -> tuple[float, list[float]]:  # fmt: skip
+    """Nelder–Mead from ``x0``, simplex one ``steps[i]`` per coordinate, ``restarts`` restarts.
+
+    Returns ``(nll, x)`` at the end point (never worse than ``x0``).
+    """
     x = np.asarray(x0, dtype=np.float64)
     fx = nll(x)
+    eye = np.eye(x.shape[0])
     for _ in range(1 + max(0, restarts)):
-        simplex = np.vstack([x] + [x + _STEP[k] * np.eye(len(keys))[i]
-                                   for i, k in enumerate(keys)])  # fmt: skip
+        simplex = np.vstack([x] + [x + float(steps[i]) * eye[i] for i in range(x.shape[0])])
         res = minimize(nll, x, method="Nelder-Mead",
                        options={"maxiter": maxiter, "xatol": 1e-3, "fatol": 1e-3,
                                 "initial_simplex": simplex})  # fmt: skip
@@ -248,7 +251,91 @@ def _local_search(
                 break
         else:
             break
-    return [float(v) for v in x]
+    return fx, [float(v) for v in x]
+
+
+def _local_search(
+    nll: Callable[[FloatArray], float], x0: Sequence[float], keys: Sequence[str],
+    maxiter: int, restarts: int,
+) -> list[float]:  # fmt: skip
+    """Nelder–Mead from ``x0`` with an explicit simplex, restarted ``restarts`` times."""
+    return _nelder_mead(nll, x0, [_STEP[k] for k in keys], maxiter, restarts)[1]
+
+
+def multistart_minimise(
+    nll: Callable[[FloatArray], float],
+    lo: Sequence[float] | FloatArray,
+    hi: Sequence[float] | FloatArray,
+    steps: Sequence[float],
+    *,
+    starts: Sequence[Sequence[float] | FloatArray] = (),
+    n_sobol: int = 64,
+    n_local: int = 6,
+    min_gap: float = 0.15,
+    seed: int = 0,
+    maxiter: int = 250,
+    restarts: int = 1,
+) -> list[tuple[float, list[float]]]:
+    """Global minimisation of ``nll`` over the box ``[lo, hi]`` by multi-start Nelder–Mead.
+
+    The candidates are the given ``starts`` and ``n_sobol`` points of a scrambled Sobol
+    sequence over the box (seeded: the search is deterministic). All are evaluated;
+    local searches (:func:`_nelder_mead`) run from the ``n_local`` best candidates
+    that lie at least ``min_gap`` apart (distance in box-normalised units, so that the
+    searches start in different basins rather than ``n_local`` times in the best one).
+    The best of the given ``starts`` always gets a local search (so the result is
+    never worse than the single-start search from them).
+
+    Parameters
+    ----------
+    nll : callable
+        Objective to minimise (a negative log-likelihood), ``x`` -> float.
+    lo, hi : sequence of float
+        The box (optimiser coordinates).
+    steps : sequence of float
+        Nelder–Mead initial simplex step per coordinate.
+    starts : sequence of points
+        Given starting points.
+    n_sobol, n_local : int
+        Sobol candidates (``0``: none); local searches.
+    min_gap : float
+        Minimum box-normalised distance between two local-search starts.
+    seed : int
+        Seed of the Sobol scrambling.
+    maxiter, restarts : int
+        Nelder–Mead iterations per run, restarts per search.
+
+    Returns
+    -------
+    list of (float, list of float)
+        The end point of every local search, best (lowest ``nll``) first.
+    """
+    from scipy.stats import qmc
+
+    lo_a = np.asarray(lo, dtype=np.float64)
+    hi_a = np.asarray(hi, dtype=np.float64)
+    width = np.where(hi_a > lo_a, hi_a - lo_a, 1.0)
+    given = [np.asarray(x, dtype=np.float64) for x in starts]
+    cands = list(given)
+    if n_sobol > 0:
+        u = qmc.Sobol(d=lo_a.shape[0], scramble=True, seed=seed).random(n_sobol)
+        cands += [lo_a + row * (hi_a - lo_a) for row in u]
+    if not cands:
+        raise InputError("multistart_minimise: no starting point (starts empty, n_sobol 0)")
+    vals = [float(nll(x)) for x in cands]
+    order = sorted(range(len(cands)), key=lambda i: (vals[i], i))
+    chosen: list[np.ndarray] = []
+    if given:
+        chosen.append(cands[min(range(len(given)), key=lambda i: (vals[i], i))])
+    for i in order:
+        if len(chosen) >= max(1, n_local):
+            break
+        z = (np.clip(cands[i], lo_a, hi_a) - lo_a) / width
+        if all(np.linalg.norm(z - (np.clip(c, lo_a, hi_a) - lo_a) / width) >= min_gap
+               for c in chosen):  # fmt: skip
+            chosen.append(cands[i])
+    ends = [_nelder_mead(nll, x0, steps, maxiter, restarts) for x0 in chosen]
+    return sorted(ends, key=lambda r: r[0])
 
 
 def valid_fit(p: BookParams) -> bool:
@@ -270,52 +357,79 @@ def valid_fit(p: BookParams) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class Fit:
-    """One maximum-likelihood fit: parameters, log-likelihood, bars, evaluations."""
+    """One maximum-likelihood fit: parameters, log-likelihood, bars, evaluations.
+
+    ``optima``: the distinct local maxima the multi-start search ended in, as
+    ``(loglik, params)``, best first (``optima[0]`` is the fit itself).
+    """
 
     params: BookParams
     loglik: float
     n_bars: int
     evaluations: int
+    optima: tuple[tuple[float, BookParams], ...] = ()
 
 
-def fit_book(
+@dataclass(frozen=True, eq=False)
+class Objective:
+    """The profile log-likelihood of the shape parameters on one fitting window.
+
+    Attributes
+    ----------
+    keys : tuple of str
+        Fitted shape parameters, in the optimiser's order (``theta_ls`` only where a
+        long/short ratio is recorded).
+    base : BookParams
+        Fixed settings; the fitted parameters are set on a copy of it.
+    n_bars : int
+        Scored bars.
+    evaluate : callable
+        ``x`` (optimiser coordinates: log ``dist_median``, log ``dist_sigma``, the
+        rest as is; clipped to the box) -> ``(loglik, observation parameters)``;
+        memoised on the clipped parameters.
+    cache : dict
+        The memo (its size is the number of distinct book walks).
+    """
+
+    keys: tuple[str, ...]
+    base: BookParams
+    n_bars: int
+    evaluate: Callable[[Sequence[float]], tuple[float, dict[str, float]]]
+    cache: dict[tuple[float, ...], tuple[float, dict[str, float]]]
+
+    def loglik(self, p: BookParams) -> float:
+        """Profile log-likelihood at ``p``'s shape parameters."""
+        return self.evaluate(_to_x(p, self.keys))[0]
+
+    def params(self, x: Sequence[float]) -> BookParams:
+        """The full parameter set at ``x`` (shape clipped to the box, observation profiled)."""
+        obs = self.evaluate(x)[1]
+        return _to_params(x, self.base, self.keys).with_(**({"intrabar": 0.0} | obs))
+
+    def box(self) -> tuple[FloatArray, FloatArray]:
+        """Lower and upper corners of the parameter box, in optimiser coordinates."""
+        lo, hi = [], []
+        for k in self.keys:
+            a, b = _BOUNDS[k]
+            if k in ("dist_median", "dist_sigma"):
+                a, b = math.log(a), math.log(b)
+            lo.append(a)
+            hi.append(b)
+        return np.array(lo), np.array(hi)
+
+
+def book_objective(
     frames: MarketFrames,
     start: Any,
     end: Any,
     *,
     base: BookParams | None = None,
-    starts: Sequence[BookParams] | None = None,
-    maxiter: int = 250,
-    restarts: int = 1,
     weights_by_day: FloatArray | None = None,
     intrabar: bool | None = None,
-) -> Fit:
-    """Maximum-likelihood fit of the book's parameters on ``[start, end]`` (4-hour bars).
+) -> Objective:
+    """The profile log-likelihood that :func:`fit_book` maximises on ``[start, end]``.
 
-    Parameters
-    ----------
-    frames : MarketFrames
-        Inputs; only bars up to ``end`` are read.
-    start, end : Timestamp
-        Fitting window (inclusive, UTC).
-    base : BookParams, optional
-        Fixed settings (venue maximum leverage, grid); default :class:`BookParams`.
-    starts : sequence of BookParams, optional
-        Starting points (default: a fixed grid over the leverage mix and turnover).
-    maxiter : int
-        Nelder–Mead iterations (per run).
-    restarts : int
-        Nelder–Mead restarts from the best point, each with a fresh simplex (a
-        collapsed simplex is the usual way Nelder–Mead stops short of an optimum).
-    weights_by_day : array, optional
-        Bootstrap multiplicity of each fitting day (day 0 = the first scored day).
-    intrabar : bool, optional
-        Whether the observation law carries the intrabar term (``BookParams.intrabar``
-        profiled); default: whether ``base`` carries one (``base.intrabar > 0``).
-
-    Returns
-    -------
-    Fit
+    Parameters are those of :func:`fit_book`; only bars up to ``end`` are read.
     """
     from liqcascade._time import to_utc
 
@@ -324,7 +438,7 @@ def fit_book(
     cut = frames.until(t1)
     prep = prepare(cut, base)
     tgt = fit_target(cut, prep, t0, t1)
-    keys = [k for k in SHAPE_KEYS if k != "theta_ls" or cut.has_long_short]
+    keys = tuple(k for k in SHAPE_KEYS if k != "theta_ls" or cut.has_long_short)
     y = np.concatenate([tgt.y_long, tgt.y_short])
     use_ex = base.intrabar > 0 if intrabar is None else bool(intrabar)
     ex = None
@@ -346,20 +460,101 @@ def fit_book(
             cache[k] = profile_obs(mu, y, wb, ex)
         return cache[k]
 
+    return Objective(keys=keys, base=base, n_bars=int(tgt.pos.shape[0]), evaluate=evaluate,
+                     cache=cache)  # fmt: skip
+
+
+def default_starts(base: BookParams) -> list[BookParams]:
+    """The fixed grid of starting points over the leverage mix and turnover (12 points)."""
+    return [
+        base.with_(dist_median=m, dist_sigma=s, turnover=t)
+        for m, s, t in product((0.02, 0.06, 0.15), (0.7, 1.5), (0.05, 0.2))
+    ]
+
+
+def fit_book(
+    frames: MarketFrames,
+    start: Any,
+    end: Any,
+    *,
+    base: BookParams | None = None,
+    starts: Sequence[BookParams] | None = None,
+    maxiter: int = 250,
+    restarts: int = 1,
+    weights_by_day: FloatArray | None = None,
+    intrabar: bool | None = None,
+    n_sobol: int = 64,
+    n_local: int = 6,
+    seed: int = 0,
+) -> Fit:
+    """Maximum-likelihood fit of the book's parameters on ``[start, end]`` (4-hour bars).
+
+    The profile likelihood of the shape parameters has several local maxima (two
+    leverage-mix modes: positions near liquidation with little churn, or far with
+    much), so the search is global: :func:`multistart_minimise` over the parameter
+    box from ``starts`` plus ``n_sobol`` seeded Sobol points, ``n_local`` Nelder–Mead
+    searches from well-separated candidates, the best end point kept. Deterministic
+    for a given ``seed``.
+
+    Parameters
+    ----------
+    frames : MarketFrames
+        Inputs; only bars up to ``end`` are read.
+    start, end : Timestamp
+        Fitting window (inclusive, UTC).
+    base : BookParams, optional
+        Fixed settings (venue maximum leverage, grid); default :class:`BookParams`.
+    starts : sequence of BookParams, optional
+        Given starting points (default: a fixed grid over the leverage mix and
+        turnover, :func:`default_starts`); the best of them always gets a search.
+    maxiter : int
+        Nelder–Mead iterations (per run).
+    restarts : int
+        Nelder–Mead restarts from the best point, each with a fresh simplex (a
+        collapsed simplex is the usual way Nelder–Mead stops short of an optimum).
+    weights_by_day : array, optional
+        Bootstrap multiplicity of each fitting day (day 0 = the first scored day).
+    intrabar : bool, optional
+        Whether the observation law carries the intrabar term (``BookParams.intrabar``
+        profiled); default: whether ``base`` carries one (``base.intrabar > 0``).
+    n_sobol : int
+        Sobol candidates over the box (0: the given starts only, the single-start
+        search of 0.2 when ``n_local`` is 1).
+    n_local : int
+        Local searches (from well-separated candidates).
+    seed : int
+        Seed of the Sobol points.
+
+    Returns
+    -------
+    Fit
+    """
+    base = base or BookParams()
+    obj = book_objective(frames, start, end, base=base, weights_by_day=weights_by_day,
+                         intrabar=intrabar)  # fmt: skip
+    keys = obj.keys
     if starts is None:
-        starts = [
-            base.with_(dist_median=m, dist_sigma=s, turnover=t)
-            for m, s, t in product((0.02, 0.06, 0.15), (0.7, 1.5), (0.05, 0.2))
-        ]
-    scored = sorted(
-        ((evaluate(_to_x(s, keys))[0], _to_x(s, keys)) for s in starts), key=lambda r: -r[0]
-    )
-    x_best = _local_search(
-        lambda x: -evaluate([float(v) for v in x])[0], scored[0][1], keys, maxiter, restarts
-    )
-    ll, obs = evaluate(x_best)
-    p = _to_params(x_best, base, keys).with_(**({"intrabar": 0.0} | obs))
-    return Fit(params=p, loglik=ll, n_bars=int(tgt.pos.shape[0]), evaluations=len(cache))
+        starts = default_starts(base)
+    lo, hi = obj.box()
+
+    def nll(x: FloatArray) -> float:
+        return -obj.evaluate([float(v) for v in x])[0]
+
+    ends = multistart_minimise(
+        nll, lo, hi, [_STEP[k] for k in keys], starts=[_to_x(s, keys) for s in starts],
+        n_sobol=n_sobol, n_local=n_local, seed=seed, maxiter=maxiter, restarts=restarts,
+    )  # fmt: skip
+    optima: list[tuple[float, BookParams]] = []
+    seen: list[np.ndarray] = []
+    width = hi - lo
+    for f, x in ends:
+        z = (np.clip(x, lo, hi) - lo) / width
+        if all(np.linalg.norm(z - q) >= 0.05 for q in seen):
+            seen.append(z)
+            optima.append((-f, obj.params(x)))
+    ll, p = optima[0]
+    return Fit(params=p, loglik=ll, n_bars=obj.n_bars, evaluations=len(obj.cache),
+               optima=tuple(optima))  # fmt: skip
 
 
 def block_bootstrap_weights(n_days: int, block: int, rng: np.random.Generator) -> FloatArray:
@@ -381,13 +576,17 @@ def bootstrap_fits(
     seed: int = 0,
     maxiter: int = 150,
     restarts: int = 1,
+    starts: Sequence[BookParams] | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> list[BookParams]:
     """Refits on ``n`` moving-block bootstrap resamples of the scored days (seeded).
 
     Each resample draws ``block_days``-day blocks of the days that carry a record
     (day 0 = the first scored day) until it has as many days as the window; each
-    refit starts at ``best`` and runs the same local search as :func:`fit_book`.
+    refit runs the local search of :func:`fit_book` from ``best`` and from every
+    point of ``starts`` (the main fit's other local maxima, :attr:`Fit.optima`) and
+    keeps the best: the likelihood has several modes, and a refit started in one
+    mode only would never show a resample whose maximum is in the other one.
 
     Raises
     ------
@@ -401,11 +600,13 @@ def bootstrap_fits(
     tgt = fit_target(cut, prepare(cut, best), t0, t1)
     n_days = int(tgt.days.max()) + 1
     rng = np.random.default_rng(seed)
+    pts = [best, *(starts or ())]
     out = []
     for i in range(n):
         w = block_bootstrap_weights(n_days, block_days, rng)
-        f = fit_book(frames, t0, t1, base=best, starts=[best], maxiter=maxiter,
-                     restarts=restarts, weights_by_day=w)  # fmt: skip
+        f = fit_book(frames, t0, t1, base=best, starts=pts, maxiter=maxiter,
+                     restarts=restarts, weights_by_day=w, n_sobol=0,
+                     n_local=len(pts))  # fmt: skip
         if not valid_fit(f.params):
             raise InputError(
                 f"bootstrap refit {i} on {t0.date()} -> {t1.date()} is not a valid fit "
@@ -420,11 +621,15 @@ def bootstrap_fits(
 __all__ = [
     "Fit",
     "FitTarget",
+    "Objective",
     "block_bootstrap_weights",
+    "book_objective",
     "bootstrap_fits",
+    "default_starts",
     "fit_book",
     "fit_target",
     "hurdle_lognormal_loglik",
+    "multistart_minimise",
     "profile_obs",
     "valid_fit",
 ]
