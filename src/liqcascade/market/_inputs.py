@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from liqcascade._time import resolve_as_of
@@ -192,8 +193,6 @@ def _bars_direct(hourly: pd.DataFrame, interval: str, cols: list[str]) -> pd.Dat
     (NaN skipped), the volume by pandas' own group sum (the resample's compensated
     sum); bars without rows are not made, those with a missing price are dropped.
     """
-    import numpy as np
-
     idx = hourly.index
     if not (isinstance(idx, pd.DatetimeIndex) and len(idx) and idx.is_monotonic_increasing):
         return None
@@ -220,15 +219,15 @@ def _bars_direct(hourly: pd.DataFrame, interval: str, cols: list[str]) -> pd.Dat
             out[c] = np.fmin.reduceat(v, starts)
         else:  # first (open) or last (close) non-missing value of each bar
             ok = np.flatnonzero(~np.isnan(v))
-            if c == "open":
-                k = np.searchsorted(ok, starts, side="left")
-                kk = np.minimum(k, len(ok) - 1)
-                has = (k < len(ok)) & (ok[kk] < ends) if len(ok) else np.zeros(len(starts), bool)
-            else:
-                k = np.searchsorted(ok, ends, side="left") - 1
-                kk = np.maximum(k, 0)
-                has = (k >= 0) & (ok[kk] >= starts) if len(ok) else np.zeros(len(starts), bool)
-            out[c] = np.where(has, v[ok[kk]] if len(ok) else np.nan, np.nan)
+            r = np.full(len(starts), np.nan)
+            if len(ok):
+                if c == "open":  # the first non-missing row at or after the bar's start
+                    k = np.minimum(np.searchsorted(ok, starts), len(ok) - 1)
+                else:  # the last one before its end
+                    k = np.maximum(np.searchsorted(ok, ends) - 1, 0)
+                has = (ok[k] >= starts) & (ok[k] < ends)
+                r[has] = v[ok[k[has]]]
+            out[c] = r
     keep = np.ones(len(starts), bool)
     for c in cols:
         keep &= ~np.isnan(out[c])
@@ -236,10 +235,10 @@ def _bars_direct(hourly: pd.DataFrame, interval: str, cols: list[str]) -> pd.Dat
     # the resample's index keeps a freq where the bars kept are evenly spaced in its bins
     # (pandas turns such a mask into a slice): the interval times their spacing
     d = np.diff(bins)
-    freq = None
+    freq: Any = None
     if len(bins) <= 1:
         freq = off
-    elif len(bins) > 1 and (d == d[0]).all():
+    elif (d == d[0]).all():
         freq = off * int(d[0])
     labels = pd.DatetimeIndex(bins * step, tz="UTC").as_unit(idx.unit)
     frame = pd.DataFrame({c: out[c][keep] for c in cols}, index=labels)
