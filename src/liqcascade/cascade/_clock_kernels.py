@@ -45,7 +45,7 @@ import numpy as np
 
 from liqcascade._numba import NUMBA_DISABLED, njit
 from liqcascade._typing import FloatArray, IntArray
-from liqcascade.cascade._walk import draw_fund, triggered
+from liqcascade.cascade._walk import draw_fund, drop_stale_caches, triggered
 
 if NUMBA_DISABLED:
     prange = range
@@ -471,3 +471,7 @@ def clock_paths_kernel(  # pragma: no cover - compiled
         out[p, 4] = r[8]
         out[p, 5] = 1.0 if r[9] else 0.0
     return out
+
+
+# the kernels that inline the shared steps: compiled again when those changed
+drop_stale_caches(clock_kernel, clock_paths_kernel)

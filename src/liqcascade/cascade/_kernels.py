@@ -54,6 +54,7 @@ from liqcascade.cascade._walk import (  # noqa: F401 - T_* re-exported: the trac
     T_VWAP,
     book_close,
     book_round,
+    drop_stale_caches,
     refill_book,
     shock_walk,
     take_level,
@@ -1144,3 +1145,7 @@ def block_sorted_kernel(  # pragma: no cover - compiled
             ps[j] = a1
             pb[j] = a2
     return sb, ps, pb
+
+
+# the kernels that inline the shared steps: compiled again when those changed
+drop_stale_caches(_take, cascade_kernel, cascade_fast_kernel, fragility_kernel)

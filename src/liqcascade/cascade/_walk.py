@@ -12,18 +12,19 @@ results bit for bit. Everything is in the down frame (see
 (:mod:`liqcascade.cascade._reference`, :mod:`liqcascade.cascade._clock_reference`)
 keep their own plain loops: they are the oracles.
 
-numba's on-disk cache keys a kernel on its own file only: after editing this module,
-clear the ``__pycache__`` of :mod:`liqcascade.cascade` (or touch ``_kernels.py`` and
-``_clock_kernels.py``), or the kernels may run the steps as they were.
+numba's on-disk cache keys a kernel on its own file only, so a kernel cached before
+this module changed would run the steps as they were: :func:`drop_stale_caches`, called
+by both kernel modules at import, empties such a kernel's cache (it then compiles again).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 
-from liqcascade._numba import njit
+from liqcascade._numba import NUMBA_DISABLED, njit
 from liqcascade._typing import FloatArray
 
 # columns of the per-round trace matrix
@@ -43,6 +44,31 @@ T_STOP_SET = 12  # stops closed so far, settlement included
 T_SETTLED = 13  # base closed by the settlement at the exhaustion price
 T_RAN_OUT = 14  # 1 when the round ran the book out (price = P_x), else 0
 N_TRACE = 15
+
+
+def drop_stale_caches(*kernels: Any) -> None:
+    """Empty the on-disk numba cache of ``kernels`` saved before this module last changed.
+
+    numba invalidates a kernel's cache when the kernel's own file changes, not when a
+    step inlined from here does. Reads numba's cache index path (an internal): where it
+    is not there, or the files cannot be read or written, nothing is done.
+    """
+    if NUMBA_DISABLED:
+        return
+    try:
+        changed = os.stat(__file__).st_mtime
+    except OSError:
+        return
+    for kernel in kernels:
+        cache = getattr(kernel, "_cache", None)
+        index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+        if not isinstance(index, str):
+            continue
+        try:
+            if os.stat(index).st_mtime < changed:
+                cache.flush()  # type: ignore[union-attr]
+        except OSError:
+            continue
 
 
 @njit(inline="always")
