@@ -22,9 +22,11 @@ results without the per-order closes in O(levels touched · log n + blocks close
 positions in blocks it cannot decide by their bankruptcy bounds); ``simulate_cascade``
 and the fragility curve use it when no position is liquidated in chunks.
 
-The pure-Python twin, written straight from these semantics with plain loops over
-positions and levels, is :func:`liqcascade.cascade._reference.cascade_py`; the tests
-hold the two equal.
+The steps both kernels take alike (the shock, a level of a walk, the triggers, the
+fund, the trace row, refill and withdrawal) are written once in
+:mod:`liqcascade.cascade._walk` and inlined. The pure-Python twin, written straight
+from these semantics with plain loops over positions and levels, is
+:func:`liqcascade.cascade._reference.cascade_py`; the tests hold the two equal.
 """
 
 from __future__ import annotations
