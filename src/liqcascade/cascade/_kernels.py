@@ -92,11 +92,11 @@ def _take(  # pragma: no cover - compiled
     while need > 0.0 and ib < n_lvl:
         last = ib
         got, need, cur_rem, emptied = take_level(need, cur_rem)
+        filled += got
+        notional += lvl_abs[ib] * got
         if emptied:
             ib += 1
             cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
-        filled += got
-        notional += lvl_abs[last] * got
     return filled, notional, need, ib, cur_rem, last
 
 
@@ -1019,11 +1019,11 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
             last = ib
             labs[m] = lvl_abs[ib]
             got, need, cur_rem, emptied = take_level(need, cur_rem)
+            filled += got
+            notional += lvl_abs[ib] * got
             if emptied:
                 ib += 1
                 cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
-            filled += got
-            notional += lvl_abs[last] * got
             m += 1
             lc[m] = filled
         ran_out = need > 0.0
