@@ -37,23 +37,8 @@ import numpy as np
 
 from liqcascade._numba import NUMBA_DISABLED, njit
 from liqcascade._typing import FloatArray, IntArray
-from liqcascade.cascade._walk import (  # noqa: F401 - T_* re-exported: the trace's columns
+from liqcascade.cascade._walk import (
     N_TRACE,
-    T_CLOSE,
-    T_FILLED,
-    T_FR,
-    T_FUND,
-    T_POS_END,
-    T_POS_SET,
-    T_PRICE,
-    T_Q,
-    T_QPOS,
-    T_QSTOP,
-    T_RAN_OUT,
-    T_SETTLED,
-    T_STOP_END,
-    T_STOP_SET,
-    T_VWAP,
     book_close,
     book_round,
     drop_stale_caches,
