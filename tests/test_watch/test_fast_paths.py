@@ -192,29 +192,50 @@ def test_the_watch_recovers_when_another_writer_stored_the_rows_first(tmp_path: 
 
 
 @pytest.mark.parametrize("asset", ["ETH", "BTC"])
-def test_four_hour_bars_equal_the_resample(asset: str) -> None:
+def test_direct_bars_equal_the_resample(asset: str) -> None:
+    """``ohlc_bars``' direct path (the watch's new bar) is the resample, bit for bit."""
     import numpy as np
 
     from liqcascade.data import bundled
-    from liqcascade.live._watch import four_hour_bars
-    from liqcascade.market._inputs import ohlc_bars
+    from liqcascade.market._inputs import _bars_direct, _resampled, ohlc_bars
+
+    def same(x: pd.DataFrame, interval: str = "4h") -> None:
+        cols = [c for c in ("open", "high", "low", "close", "volume") if c in x.columns]
+        direct, resampled = ohlc_bars(x, interval), _resampled(x, interval, cols)
+        # values read and aggregated by min/max/first/last and pandas' own group sum
+        pd.testing.assert_frame_equal(direct, resampled, check_exact=True, check_freq=True)
+        assert direct.attrs == resampled.attrs
 
     h = bundled.load_ohlcv(asset, "1h")
-    # values read and aggregated by min/max/first/last and pandas' own group sum: bit-equal
-    pd.testing.assert_frame_equal(ohlc_bars(h, "4h"), four_hour_bars(h), check_exact=True,
-                                  check_freq=False)  # fmt: skip
+    h.attrs = {"source": "bundled"}
+    assert _bars_direct(h, "4h", ["open", "close"]) is not None  # the direct path is taken
+    for interval in ("4h", "1h", "2h", "30min"):
+        same(h, interval)
     rng = np.random.default_rng(16)
-    for k in range(60):  # random stretches with missing hours, volumes and opens
+    for k in range(100):  # random stretches with missing hours, volumes and prices
         i = int(rng.integers(0, len(h) - 40))
         sl = h.iloc[i : i + int(rng.integers(1, 40))].copy()
         sl.loc[sl.sample(frac=0.2, random_state=k).index, "volume"] = np.nan
         if k % 3 == 0:
             sl.loc[sl.sample(frac=0.1, random_state=k).index, "open"] = np.nan
+        if k % 4 == 0:
+            sl.loc[sl.sample(frac=0.2, random_state=k).index, ["high", "close"]] = np.nan
+        if k % 7 == 0:
+            sl = sl[["open", "close", "low"]]
         sl = sl.drop(sl.sample(frac=0.3, random_state=k).index)
-        pd.testing.assert_frame_equal(ohlc_bars(sl, "4h"), four_hour_bars(sl), check_exact=True,
-                                      check_freq=False)  # fmt: skip
+        same(sl)
+        same(sl, "2h")
+    same(pd.concat([h.iloc[:30], h.iloc[10:20]]).sort_index(kind="stable"))  # repeated hours
+    no_open = h.iloc[:12].copy()
+    no_open["open"] = np.nan
+    same(no_open)  # every bar dropped
     shuffled = h.iloc[:50].sample(frac=1.0, random_state=1)  # unsorted: the resample itself
-    pd.testing.assert_frame_equal(ohlc_bars(shuffled, "4h"), four_hour_bars(shuffled))
+    assert _bars_direct(shuffled, "4h", ["open"]) is None
+    assert _bars_direct(h.tz_localize(None), "4h", ["open"]) is None
+    assert _bars_direct(h, "1D", ["open"]) is None  # a calendar day is not a fixed interval
+    ints = h.iloc[:40].assign(volume=1)
+    assert _bars_direct(ints, "4h", ["volume"]) is None
+    pd.testing.assert_frame_equal(ohlc_bars(ints), _resampled(ints, "4h", list(ints.columns)))
 
 
 @pytest.mark.parametrize("fault", [None, "duplicate"])

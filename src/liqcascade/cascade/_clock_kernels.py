@@ -45,6 +45,7 @@ import numpy as np
 
 from liqcascade._numba import NUMBA_DISABLED, njit
 from liqcascade._typing import FloatArray, IntArray
+from liqcascade.cascade._walk import draw_fund, drop_stale_caches, triggered
 
 if NUMBA_DISABLED:
     prange = range
@@ -264,12 +265,7 @@ def clock_kernel(  # pragma: no cover - compiled
         prev_x = price_x
         # ---- triggers: liquidations on the mark, stops on the trade price
         mark_x = mark_w * price_x + (1.0 - mark_w) * idx_x
-        new_pos = int(np.searchsorted(pos_key, -mark_x, side="right"))
-        if new_pos < pos_ptr:
-            new_pos = pos_ptr
-        new_stop = int(np.searchsorted(stop_key, -price_x, side="right"))
-        if new_stop < stop_ptr:
-            new_stop = stop_ptr
+        new_pos, new_stop = triggered(pos_key, stop_key, mark_x, price_x, pos_ptr, stop_ptr)
         new_large = int(np.searchsorted(large_rank, new_pos, side="left"))
         qq += cum_size[new_pos] - cum_size[pos_ptr]
         qb += cum_bkr[new_pos] - cum_bkr[pos_ptr]
@@ -305,6 +301,7 @@ def clock_kernel(  # pragma: no cover - compiled
             qq = 0.0
         q = q_pos + q_stop
         filled = 0.0
+        ran_out = False
         if q > 0.0:
             active += 1
             need = q / (1.0 - omega)
@@ -332,22 +329,16 @@ def clock_kernel(  # pragma: no cover - compiled
             pnl = a_x * q_pos - b_pos + fee * a * q_pos
             if pnl >= 0.0:
                 gains += pnl
-            elif -pnl > left:
-                bad += -pnl - left
-                left = 0.0
             else:
-                left += pnl
+                left, bad = draw_fund(-pnl, left, bad)
             if ran_out:
                 exhausted = True
                 unfilled += q - filled
                 # settlement: everything still open at or beyond the price reached
-                end_pos = int(np.searchsorted(pos_key, -price_x, side="right"))
-                if end_pos < pos_ptr:
-                    end_pos = pos_ptr
+                end_pos, end_stop = triggered(
+                    pos_key, stop_key, price_x, price_x, pos_ptr, stop_ptr
+                )
                 end_large = int(np.searchsorted(large_rank, end_pos, side="left"))
-                end_stop = int(np.searchsorted(stop_key, -price_x, side="right"))
-                if end_stop < stop_ptr:
-                    end_stop = stop_ptr
                 s_q = cum_size[end_pos] - cum_size[pos_ptr] + qq + lq
                 s_q += large_cum_size[end_large] - large_cum_size[large_ptr]
                 s_b = cum_bkr[end_pos] - cum_bkr[pos_ptr] + qb + lb
@@ -368,33 +359,22 @@ def clock_kernel(  # pragma: no cover - compiled
                 pnl = price_x * s_q - s_b + fee * px * s_q  # the settlement, one close
                 if pnl >= 0.0:
                     gains += pnl
-                elif -pnl > left:
-                    bad += -pnl - left
-                    left = 0.0
                 else:
-                    left += pnl
+                    left, bad = draw_fund(-pnl, left, bad)
             if price_x < extreme_x:
                 extreme_x = price_x
-            if record:
-                trace[t, C_PRICE] = dirsign * price_x
-                trace[t, C_INDEX] = dirsign * idx_x
-                trace[t, C_FILLED] = filled
-                trace[t, C_Q] = q
-                trace[t, C_LIQ_USD] = liq_usd
-                trace[t, C_QUEUE] = qq + lq
-                trace[t, C_OMEGA] = omega
-            if ran_out:
-                if record:
-                    trace = trace[: t + 1]
-                break
-        elif record:
+        if record:
             trace[t, C_PRICE] = dirsign * price_x
             trace[t, C_INDEX] = dirsign * idx_x
-            trace[t, C_FILLED] = 0.0
-            trace[t, C_Q] = 0.0
+            trace[t, C_FILLED] = filled
+            trace[t, C_Q] = q if q > 0.0 else 0.0  # a step with no order records 0
             trace[t, C_LIQ_USD] = liq_usd
             trace[t, C_QUEUE] = qq + lq
             trace[t, C_OMEGA] = omega
+        if ran_out:
+            if record:
+                trace = trace[: t + 1]
+            break
     return (
         extreme_x,
         price_x,
@@ -491,3 +471,7 @@ def clock_paths_kernel(  # pragma: no cover - compiled
         out[p, 4] = r[8]
         out[p, 5] = 1.0 if r[9] else 0.0
     return out
+
+
+# the kernels that inline the shared steps: compiled again when those changed
+drop_stale_caches(clock_kernel, clock_paths_kernel)

@@ -22,9 +22,11 @@ results without the per-order closes in O(levels touched · log n + blocks close
 positions in blocks it cannot decide by their bankruptcy bounds); ``simulate_cascade``
 and the fragility curve use it when no position is liquidated in chunks.
 
-The pure-Python twin, written straight from these semantics with plain loops over
-positions and levels, is :func:`liqcascade.cascade._reference.cascade_py`; the tests
-hold the two equal.
+The steps both kernels take alike (the shock, a level of a walk, the triggers, the
+fund, the trace row, refill and withdrawal) are written once in
+:mod:`liqcascade.cascade._walk` and inlined. The pure-Python twin, written straight
+from these semantics with plain loops over positions and levels, is
+:func:`liqcascade.cascade._reference.cascade_py`; the tests hold the two equal.
 """
 
 from __future__ import annotations
@@ -35,29 +37,23 @@ import numpy as np
 
 from liqcascade._numba import NUMBA_DISABLED, njit
 from liqcascade._typing import FloatArray, IntArray
+from liqcascade.cascade._walk import (
+    N_TRACE,
+    book_close,
+    book_round,
+    drop_stale_caches,
+    refill_book,
+    shock_walk,
+    take_level,
+    trace_round,
+    triggered,
+    withdraw,
+)
 
 if NUMBA_DISABLED:
     prange = range
 else:
     from numba import prange  # type: ignore[assignment]
-
-# columns of the per-round trace matrix
-T_PRICE = 0  # |price| after the round, USD
-T_FILLED = 1  # base filled
-T_VWAP = 2  # |vwap|, USD (nan when nothing filled)
-T_Q = 3  # base ordered (positions + stops)
-T_FR = 4  # fill ratio
-T_POS_END = 5  # positions triggered so far (prefix length in sorted order)
-T_STOP_END = 6  # stops triggered so far
-T_QPOS = 7  # base ordered by liquidations
-T_QSTOP = 8  # base ordered by stops
-T_FUND = 9  # fund after the round, USD: opening balance left + gains so far
-T_CLOSE = 10  # average |close| of the round's orders (each has its own slice), USD
-T_POS_SET = 11  # positions closed so far, settlement at the exhaustion price included
-T_STOP_SET = 12  # stops closed so far, settlement included
-T_SETTLED = 13  # base closed by the settlement at the exhaustion price
-T_RAN_OUT = 14  # 1 when the round ran the book out (price = P_x), else 0
-N_TRACE = 15
 
 #: columns of the fragility kernel's output
 N_GRID = 10
@@ -79,20 +75,11 @@ def _take(  # pragma: no cover - compiled
     notional = 0.0
     last = -1
     while need > 0.0 and ib < n_lvl:
-        avail = cur_rem
         last = ib
-        if avail >= need:
-            filled += need
-            notional += lvl_abs[ib] * need
-            cur_rem = avail - need
-            need = 0.0
-            if cur_rem <= 0.0:
-                ib += 1
-                cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
-        else:
-            filled += avail
-            notional += lvl_abs[ib] * avail
-            need -= avail
+        got, need, cur_rem, emptied = take_level(need, cur_rem)
+        filled += got
+        notional += lvl_abs[ib] * got
+        if emptied:
             ib += 1
             cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
     return filled, notional, need, ib, cur_rem, last
@@ -173,39 +160,11 @@ def cascade_kernel(  # pragma: no cover - compiled
         / drawn; per sorted position and stop (empty unless ``record``) the USD closed
         and the base the book filled.
     """
-    n_lvl = lvl_x.shape[0]
     n_chunks = chunks.shape[0]
-    ib = 0
     scale = 1.0
-    cur_rem = lvl_q[0] if n_lvl > 0 else 0.0
-    price_x = mid_x
-    exhausted = False
-    # ---- shock
-    if shock_kind == 0:
-        price_x = shock_value
-        ib = int(np.searchsorted(lvl_key, -shock_value, side="left"))
-        cur_rem = lvl_q[ib] if ib < n_lvl else 0.0
-    else:
-        u = shock_value
-        last = -1
-        while u > 0.0 and ib < n_lvl:
-            avail = cur_rem
-            usd = avail * lvl_abs[ib]
-            last = ib
-            if usd >= u:
-                cur_rem = avail - u / lvl_abs[ib]
-                u = 0.0
-                if cur_rem <= 0.0:
-                    ib += 1
-                    cur_rem = lvl_q[ib] if ib < n_lvl else 0.0
-            else:
-                u -= usd
-                ib += 1
-                cur_rem = lvl_q[ib] if ib < n_lvl else 0.0
-        if last >= 0:
-            price_x = lvl_x[last]
-        if u > 0.0:
-            exhausted = True
+    price_x, ib, cur_rem, exhausted = shock_walk(
+        mid_x, lvl_x, lvl_abs, lvl_q, lvl_key, shock_kind, shock_value
+    )
     shock_x = price_x
     index_x = price_x
     # ---- rounds
@@ -245,12 +204,7 @@ def cascade_kernel(  # pragma: no cover - compiled
         if max_rounds > 0 and k >= max_rounds:
             break
         mark_x = mark_w * price_x + (1.0 - mark_w) * index_x
-        new_pos = int(np.searchsorted(pos_key, -mark_x, side="right"))
-        if new_pos < pos_ptr:
-            new_pos = pos_ptr
-        new_stop = int(np.searchsorted(stop_key, -price_x, side="right"))
-        if new_stop < stop_ptr:
-            new_stop = stop_ptr
+        new_pos, new_stop = triggered(pos_key, stop_key, mark_x, price_x, pos_ptr, stop_ptr)
         new_large = int(np.searchsorted(large_rank, new_pos, side="left"))
         # pending chunks of earlier cohorts, oldest cohort first (= trigger order)
         n_pend = 0
@@ -277,9 +231,7 @@ def cascade_kernel(  # pragma: no cover - compiled
         pos_ptr = new_pos
         stop_ptr = new_stop
         large_ptr = new_large
-        if withdrawal > 0.0:
-            scale *= 1.0 - withdrawal
-            cur_rem *= 1.0 - withdrawal
+        scale, cur_rem = withdraw(withdrawal, scale, cur_rem)
         # ---- the round's orders take the book one after another, in trigger order
         start_abs = dirsign * price_x
         filled = 0.0
@@ -329,12 +281,7 @@ def cascade_kernel(  # pragma: no cover - compiled
             if j >= 0:
                 q_pos += base
                 v_pos += val
-                bx = pos_bkr_x[j]
-                pnl = dirsign * val + fee * val - (bx * base if np.isfinite(bx) else 0.0)
-                if pnl >= 0.0:
-                    g_r += pnl
-                else:
-                    s_r -= pnl
+                g_r, s_r = book_close(val, base, pos_bkr_x[j], dirsign, fee, g_r, s_r)
                 if record:
                     pos_val[j] += val
                     pos_book[j] += f
@@ -348,8 +295,6 @@ def cascade_kernel(  # pragma: no cover - compiled
             price_x = lvl_x[last]
         q = q_pos + q_stop
         price_abs = dirsign * price_x
-        fr = filled / q if q > 0.0 else 0.0
-        vwap = notional / filled if filled > 0.0 else price_abs
         close_abs = (v_pos + v_stop) / q if q > 0.0 else price_abs
         settled = 0.0
         if ran_out:
@@ -357,23 +302,13 @@ def cascade_kernel(  # pragma: no cover - compiled
             # settlement: every position and stop still open whose trigger is at or
             # beyond P_x closes at P_x in this round; the cascade ends
             mark_x = mark_w * price_x + (1.0 - mark_w) * index_x
-            set_pos = int(np.searchsorted(pos_key, -mark_x, side="right"))
-            if set_pos < pos_ptr:
-                set_pos = pos_ptr
-            set_stop = int(np.searchsorted(stop_key, -price_x, side="right"))
-            if set_stop < stop_ptr:
-                set_stop = stop_ptr
+            set_pos, set_stop = triggered(pos_key, stop_key, mark_x, price_x, pos_ptr, stop_ptr)
             for j in range(pos_ptr, set_pos):
                 base = pos_size[j]
                 settled += base
                 val = base * price_abs
                 v_pos += val
-                bx = pos_bkr_x[j]
-                pnl = dirsign * val + fee * val - (bx * base if np.isfinite(bx) else 0.0)
-                if pnl >= 0.0:
-                    g_r += pnl
-                else:
-                    s_r -= pnl
+                g_r, s_r = book_close(val, base, pos_bkr_x[j], dirsign, fee, g_r, s_r)
                 if record:
                     pos_val[j] += val
             for age in range(n_chunks):  # the chunks partial liquidation had left open
@@ -389,12 +324,7 @@ def cascade_kernel(  # pragma: no cover - compiled
                     settled += base
                     val = base * price_abs
                     v_pos += val
-                    bx = pos_bkr_x[j]
-                    pnl = dirsign * val + fee * val - (bx * base if np.isfinite(bx) else 0.0)
-                    if pnl >= 0.0:
-                        g_r += pnl
-                    else:
-                        s_r -= pnl
+                    g_r, s_r = book_close(val, base, pos_bkr_x[j], dirsign, fee, g_r, s_r)
                     if record:
                         pos_val[j] += val
             for i in range(stop_ptr, set_stop):
@@ -410,72 +340,27 @@ def cascade_kernel(  # pragma: no cover - compiled
         else:
             set_pos = pos_ptr
             set_stop = stop_ptr
-        # one addition per round to each total, so that a cascade stepped one round per
-        # call (contagion) does the same operations in the same order
-        liq_usd += v_pos
-        stop_usd += v_stop
-        # accounting: shortfalls draw on the opening fund only; gains are credited after
-        if s_r > left:
-            bad += s_r - left
-            left = 0.0
-        else:
-            left -= s_r
-        gains += g_r
-        shortfalls += s_r
+        # one addition per round to each total; shortfalls draw on the opening fund only
+        liq_usd, stop_usd, left, bad, gains, shortfalls = book_round(
+            v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls
+        )
         fund = left + gains
         if record:
-            if k >= trace.shape[0]:
-                bigger = np.empty((2 * trace.shape[0], N_TRACE))
-                bigger[: trace.shape[0]] = trace
-                trace = bigger
-            trace[k, T_PRICE] = price_abs
-            trace[k, T_FILLED] = filled
-            trace[k, T_VWAP] = vwap
-            trace[k, T_Q] = q
-            trace[k, T_FR] = fr
-            trace[k, T_POS_END] = pos_ptr
-            trace[k, T_STOP_END] = stop_ptr
-            trace[k, T_QPOS] = q_pos
-            trace[k, T_QSTOP] = q_stop
-            trace[k, T_FUND] = fund
-            trace[k, T_CLOSE] = close_abs
-            trace[k, T_POS_SET] = set_pos
-            trace[k, T_STOP_SET] = set_stop
-            trace[k, T_SETTLED] = settled
-            trace[k, T_RAN_OUT] = 1.0 if ran_out else 0.0
+            trace = trace_round(
+                trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
+                fund, close_abs, set_pos, set_stop, settled, ran_out,
+            )  # fmt: skip
         pos_ptr = set_pos
         stop_ptr = set_stop
         k += 1
         if ran_out:
             break
-        if refill > 0.0 and filled > 0.0 and last >= 0:
-            if ib != last:
-                ib = last
-                cur_rem = 0.0
-            cur_rem += refill * filled
+        ib, cur_rem = refill_book(refill, filled, last, ib, cur_rem)
     return (
-        shock_x,
-        price_x,
-        k,
-        liq_usd,
-        stop_usd,
-        n_liq,
-        n_stop,
-        fund,
-        bad,
-        exhausted,
-        unfilled,
-        ib,
-        cur_rem,
-        scale,
-        trace[: k if record else 0],
-        gains,
-        shortfalls,
-        pos_val,
-        pos_book,
-        stop_val,
-        stop_book,
-    )
+        shock_x, price_x, k, liq_usd, stop_usd, n_liq, n_stop, fund, bad, exhausted, unfilled,
+        ib, cur_rem, scale, trace[: k if record else 0], gains, shortfalls,
+        pos_val, pos_book, stop_val, stop_book,
+    )  # fmt: skip
 
 
 @njit(parallel=True)
@@ -1059,36 +944,10 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
     come by blocks (:func:`_round_pnl`).
     """
     n_lvl = lvl_x.shape[0]
-    ib = 0
     scale = 1.0
-    cur_rem = lvl_q[0] if n_lvl > 0 else 0.0
-    price_x = mid_x
-    exhausted = False
-    if shock_kind == 0:
-        price_x = shock_value
-        ib = int(np.searchsorted(lvl_key, -shock_value, side="left"))
-        cur_rem = lvl_q[ib] if ib < n_lvl else 0.0
-    else:
-        u = shock_value
-        last = -1
-        while u > 0.0 and ib < n_lvl:
-            avail = cur_rem
-            usd = avail * lvl_abs[ib]
-            last = ib
-            if usd >= u:
-                cur_rem = avail - u / lvl_abs[ib]
-                u = 0.0
-                if cur_rem <= 0.0:
-                    ib += 1
-                    cur_rem = lvl_q[ib] if ib < n_lvl else 0.0
-            else:
-                u -= usd
-                ib += 1
-                cur_rem = lvl_q[ib] if ib < n_lvl else 0.0
-        if last >= 0:
-            price_x = lvl_x[last]
-        if u > 0.0:
-            exhausted = True
+    price_x, ib, cur_rem, exhausted = shock_walk(
+        mid_x, lvl_x, lvl_abs, lvl_q, lvl_key, shock_kind, shock_value
+    )
     shock_x = price_x
     index_x = price_x
     cap = 64 if record else 1
@@ -1120,12 +979,7 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
         if max_rounds > 0 and k >= max_rounds:
             break
         mark_x = mark_w * price_x + (1.0 - mark_w) * index_x
-        new_pos = int(np.searchsorted(pos_key, -mark_x, side="right"))
-        if new_pos < pos_ptr:
-            new_pos = pos_ptr
-        new_stop = int(np.searchsorted(stop_key, -price_x, side="right"))
-        if new_stop < stop_ptr:
-            new_stop = stop_ptr
+        new_pos, new_stop = triggered(pos_key, stop_key, mark_x, price_x, pos_ptr, stop_ptr)
         if new_pos == pos_ptr and new_stop == stop_ptr:
             break
         p0 = pos_ptr
@@ -1134,9 +988,7 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
         n_stop += new_stop - stop_ptr
         pos_ptr = new_pos
         stop_ptr = new_stop
-        if withdrawal > 0.0:
-            scale *= 1.0 - withdrawal
-            cur_rem *= 1.0 - withdrawal
+        scale, cur_rem = withdraw(withdrawal, scale, cur_rem)
         start_abs = dirsign * price_x
         q_pos = cum_size[new_pos] - cum_size[p0]
         q_stop = cum_stop[new_stop] - cum_stop[s0]
@@ -1149,21 +1001,12 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
         m = 0
         lc[0] = 0.0
         while need > 0.0 and ib < n_lvl:
-            avail = cur_rem
             last = ib
             labs[m] = lvl_abs[ib]
-            if avail >= need:
-                filled += need
-                notional += lvl_abs[ib] * need
-                cur_rem = avail - need
-                need = 0.0
-                if cur_rem <= 0.0:
-                    ib += 1
-                    cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
-            else:
-                filled += avail
-                notional += lvl_abs[ib] * avail
-                need -= avail
+            got, need, cur_rem, emptied = take_level(need, cur_rem)
+            filled += got
+            notional += lvl_abs[ib] * got
+            if emptied:
                 ib += 1
                 cur_rem = lvl_q[ib] * scale if ib < n_lvl else 0.0
             m += 1
@@ -1205,19 +1048,12 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
         if last >= 0:
             price_x = lvl_x[last]
         price_abs = dirsign * price_x
-        fr = filled / q if q > 0.0 else 0.0
-        vwap = notional / filled if filled > 0.0 else price_abs
         close_abs = (v_pos + v_stop) / q if q > 0.0 else price_abs
         settled = 0.0
         if ran_out:
             exhausted = True
             mark_x = mark_w * price_x + (1.0 - mark_w) * index_x
-            set_pos = int(np.searchsorted(pos_key, -mark_x, side="right"))
-            if set_pos < pos_ptr:
-                set_pos = pos_ptr
-            set_stop = int(np.searchsorted(stop_key, -price_x, side="right"))
-            if set_stop < stop_ptr:
-                set_stop = stop_ptr
+            set_pos, set_stop = triggered(pos_key, stop_key, mark_x, price_x, pos_ptr, stop_ptr)
             if set_pos > pos_ptr:
                 g2, s2, v2 = _round_pnl(
                     pos_ptr, set_pos, cum_size, cum_bkr, pos_size, pos_bkr_x, blk_max, blk_min,
@@ -1237,69 +1073,26 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
         else:
             set_pos = pos_ptr
             set_stop = stop_ptr
-        liq_usd += v_pos
-        stop_usd += v_stop
-        if s_r > left:
-            bad += s_r - left
-            left = 0.0
-        else:
-            left -= s_r
-        gains += g_r
-        shortfalls += s_r
+        liq_usd, stop_usd, left, bad, gains, shortfalls = book_round(
+            v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls
+        )
         fund = left + gains
         if record:
-            if k >= trace.shape[0]:
-                bigger = np.empty((2 * trace.shape[0], N_TRACE))
-                bigger[: trace.shape[0]] = trace
-                trace = bigger
-            trace[k, T_PRICE] = price_abs
-            trace[k, T_FILLED] = filled
-            trace[k, T_VWAP] = vwap
-            trace[k, T_Q] = q
-            trace[k, T_FR] = fr
-            trace[k, T_POS_END] = pos_ptr
-            trace[k, T_STOP_END] = stop_ptr
-            trace[k, T_QPOS] = q_pos
-            trace[k, T_QSTOP] = q_stop
-            trace[k, T_FUND] = fund
-            trace[k, T_CLOSE] = close_abs
-            trace[k, T_POS_SET] = set_pos
-            trace[k, T_STOP_SET] = set_stop
-            trace[k, T_SETTLED] = settled
-            trace[k, T_RAN_OUT] = 1.0 if ran_out else 0.0
+            trace = trace_round(
+                trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
+                fund, close_abs, set_pos, set_stop, settled, ran_out,
+            )  # fmt: skip
         pos_ptr = set_pos
         stop_ptr = set_stop
         k += 1
         if ran_out:
             break
-        if refill > 0.0 and filled > 0.0 and last >= 0:
-            if ib != last:
-                ib = last
-                cur_rem = 0.0
-            cur_rem += refill * filled
+        ib, cur_rem = refill_book(refill, filled, last, ib, cur_rem)
     return (
-        shock_x,
-        price_x,
-        k,
-        liq_usd,
-        stop_usd,
-        n_liq,
-        n_stop,
-        fund,
-        bad,
-        exhausted,
-        unfilled,
-        ib,
-        cur_rem,
-        scale,
-        trace[: k if record else 0],
-        gains,
-        shortfalls,
-        empty,
-        empty,
-        empty,
-        empty,
-    )
+        shock_x, price_x, k, liq_usd, stop_usd, n_liq, n_stop, fund, bad, exhausted, unfilled,
+        ib, cur_rem, scale, trace[: k if record else 0], gains, shortfalls,
+        empty, empty, empty, empty,
+    )  # fmt: skip
 
 
 @njit
@@ -1339,3 +1132,7 @@ def block_sorted_kernel(  # pragma: no cover - compiled
             ps[j] = a1
             pb[j] = a2
     return sb, ps, pb
+
+
+# the kernels that inline the shared steps: compiled again when those changed
+drop_stale_caches(_take, cascade_kernel, cascade_fast_kernel, fragility_kernel)

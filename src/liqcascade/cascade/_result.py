@@ -13,7 +13,8 @@ import pandas as pd
 
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._config import CascadeConfig
-from liqcascade.cascade._kernels import (
+from liqcascade.cascade._prepare import PreparedMarket
+from liqcascade.cascade._walk import (
     T_CLOSE,
     T_FILLED,
     T_FR,
@@ -30,7 +31,6 @@ from liqcascade.cascade._kernels import (
     T_STOP_SET,
     T_VWAP,
 )
-from liqcascade.cascade._prepare import PreparedMarket
 
 __all__ = ["SUMMARY_KEYS", "CascadeResult"]
 

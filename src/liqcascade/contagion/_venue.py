@@ -27,8 +27,9 @@ import numpy as np
 
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.cascade._config import CascadeConfig
-from liqcascade.cascade._kernels import T_FILLED, T_QPOS, T_VWAP, cascade_kernel
+from liqcascade.cascade._kernels import cascade_kernel
 from liqcascade.cascade._prepare import PreparedMarket, PreparedSide, prepare_cascade
+from liqcascade.cascade._walk import T_FILLED, T_QPOS, T_VWAP
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook, StopBook
 

@@ -359,7 +359,7 @@ class Watcher:
         return self._inputs
 
     def _frames(self, inputs: Any, label: pd.Timestamp) -> tuple[Any, pd.DataFrame, float]:
-        from liqcascade.market._inputs import closed_by
+        from liqcascade.market._inputs import closed_by, ohlc_bars
         from liqcascade.positions._model import MarketFrames
 
         close = label + _BAR
@@ -379,9 +379,9 @@ class Watcher:
                 recent = hourly.iloc[hourly.index.searchsorted(start, side="left") :]
             else:
                 recent = hourly[hourly.index >= start]
-            bars = pd.concat([cached.iloc[:-1], four_hour_bars(recent)])
+            bars = pd.concat([cached.iloc[:-1], ohlc_bars(recent, "4h")])
         else:
-            bars = four_hour_bars(hourly)
+            bars = ohlc_bars(hourly, "4h")
         bars = bars[bars.index <= label]
         bars.attrs = {}  # the models read no attrs; pandas deep-copies them on every slice
         self._bars = bars
@@ -585,44 +585,6 @@ class Watcher:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
-
-
-def four_hour_bars(hourly: pd.DataFrame) -> pd.DataFrame:
-    """:func:`liqcascade.market._inputs.ohlc_bars` ``(hourly, "4h")``, without pandas' resample.
-
-    The same values (bit for bit): per UTC-aligned 4-hour bin the first and last
-    non-missing open and close, the max high, the min low and the volume summed by
-    pandas' group sum (as the resample sums it); bins with a missing price dropped.
-    A few bars cost a fraction of a millisecond instead of milliseconds.
-    Unsorted hours go through ``ohlc_bars``.
-    """
-    from liqcascade.market._inputs import ohlc_bars
-
-    idx = pd.DatetimeIndex(hourly.index)
-    cols = [c for c in ("open", "high", "low", "close", "volume") if c in hourly.columns]
-    if len(idx) == 0 or not idx.is_monotonic_increasing or idx.tz is None:
-        return ohlc_bars(hourly, "4h")
-    step = 4 * 3_600_000_000_000
-    g = idx.as_unit("ns").asi8 // step
-    cut = np.flatnonzero(np.diff(g)) + 1
-    starts = np.concatenate([[0], cut])
-    ends = np.concatenate([cut, [len(g)]])
-    out: dict[str, np.ndarray] = {}
-    for c in cols:
-        v = hourly[c].to_numpy(np.float64)
-        if c == "volume":  # pandas' own group sum (its compensated order, NaN skipped)
-            out[c] = pd.Series(v).groupby(g, sort=False).sum().to_numpy(np.float64)
-            continue
-        r = np.full(len(starts), np.nan)
-        for k, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-            x = v[a:b]
-            x = x[~np.isnan(x)]
-            if len(x):
-                r[k] = {"open": x[0], "close": x[-1], "high": x.max(), "low": x.min()}[c]
-        out[c] = r
-    index = pd.DatetimeIndex(g[starts] * step, tz="UTC").as_unit(idx.unit)
-    index.name = idx.name
-    return pd.DataFrame(out, index=index).dropna()
 
 
 def _step_bars(state: Any, frames: Any) -> bool:
