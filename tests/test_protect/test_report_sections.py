@@ -21,4 +21,5 @@ def test_protect_and_transparency_sections(tmp_path: Path) -> None:
     blob = json.dumps(s)
     assert "recommendation_long" in blob and "early_warning" in blob
     html = (tmp_path / "report.html").read_text()
-    assert "Placing stops that don" in html and "Transparency metrics" in html
+    assert "Placing stops that don" in html
+    assert "ETH: transparency metrics" in html and "BTC: transparency metrics" in html

@@ -49,7 +49,7 @@ def _view(shock_flags: list[bool], replay_flag: bool, mc_flags: dict[str, bool])
             "portfolio_pnl_usd": [-100.0, -900.0][:n],
         }
     )  # fmt: skip
-    market = NS(side_notional=lambda: (7.06e7, 9.21e7), prices={"ETH": 3698.0})
+    market = NS(asset="ETH", side_notional=lambda: (7.06e7, 9.21e7), prices={"ETH": 3698.0})
     replay = NS(details={"whole_book_liquidated": replay_flag})
     mc = NS(whole_book_flags=lambda: mc_flags)
     return StressView(market, None, mc, {("2025-10-10", True): replay}, NS(table=table))
