@@ -33,7 +33,6 @@ from liqcascade import datasets
 from liqcascade.cascade import follow_through
 from liqcascade.cascade._backtest import (
     DEFAULT_TRIGGERS,
-    SHOCK_WEIGHTS,
     ShockRule,
     _further,
     _standard_extremes,
@@ -41,9 +40,9 @@ from liqcascade.cascade._backtest import (
     ewma_sigma,
     fit_shock_rule,
     fit_vol_rule,
+    median_rule,
     month_start,
     pooled_events,
-    post_shock_sigma,
     standardised_residuals,
 )
 from liqcascade.cascade._clock import default_grid, regime_scales
@@ -63,18 +62,7 @@ def old_rule(events: pd.DataFrame) -> ShockRule:
     if len(ev) < 10:
         return ShockRule()
     grid = default_grid()
-    best = (math.inf, 1.0, 1.0, 0.0)
-    further = _further(ev)
-    sig0 = ev["sigma"].to_numpy(np.float64)
-    trig = ev["trigger_move"].to_numpy(np.float64)
-    q50 = abs(float(_standard_extremes(grid)[50]))
-    for g in SHOCK_WEIGHTS:
-        k, b = fit_vol_rule(ev, grid, shock_weight=g)
-        err = float(np.abs(further - k * post_shock_sigma(sig0, trig, g) ** b * q50).mean())
-        if err < best[0]:
-            best = (err, k, b, g)
-    _, k, b, g = best
-    r = further / (k * post_shock_sigma(sig0, trig, g) ** b)
+    k, b, g, r = median_rule(ev, grid)
     r = r[r > 0]
     if r.size < 10:
         return ShockRule(k, b, g, 0.0)

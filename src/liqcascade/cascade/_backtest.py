@@ -521,6 +521,21 @@ def fit_shock_rule(events: pd.DataFrame, dt: FloatArray | None = None) -> ShockR
     if len(ev) < 10:
         return ShockRule()
     grid = default_grid() if dt is None else dt
+    k, b, g, r = median_rule(ev, grid)
+    if int(np.sum(r > 0)) < 10:
+        return ShockRule(k, b, g, 0.0)
+    best_eta = fit_dispersion(r, grid)
+    k2, b2 = fit_vol_rule(ev, grid, shock_weight=g, dispersion=best_eta)
+    return ShockRule(k2, b2, g, best_eta)
+
+
+def median_rule(ev: pd.DataFrame, grid: FloatArray) -> tuple[float, float, float, FloatArray]:
+    """Step 1 of :func:`fit_shock_rule`: the shock weight, ``k`` and ``b`` of the median.
+
+    ``ev``: events with a finite ``sigma``. Returns ``(k, b, shock_weight, ratios)``,
+    ``ratios`` the realised further moves divided by the rule's ``k · s^b`` (what the
+    dispersion is fitted on).
+    """
     best: tuple[float, float, float, float] = (math.inf, 1.0, 1.0, EWMA_SHOCK_WEIGHT)
     further = _further(ev)
     sig0 = ev["sigma"].to_numpy(np.float64)
@@ -532,12 +547,7 @@ def fit_shock_rule(events: pd.DataFrame, dt: FloatArray | None = None) -> ShockR
         if err < best[0]:
             best = (err, k, b, g)
     _, k, b, g = best
-    r = further / (k * post_shock_sigma(sig0, trig, g) ** b)
-    if int(np.sum(r > 0)) < 10:
-        return ShockRule(k, b, g, 0.0)
-    best_eta = fit_dispersion(r, grid)
-    k2, b2 = fit_vol_rule(ev, grid, shock_weight=g, dispersion=best_eta)
-    return ShockRule(k2, b2, g, best_eta)
+    return k, b, g, further / (k * post_shock_sigma(sig0, trig, g) ** b)
 
 
 def fit_interval_levels(
