@@ -139,9 +139,10 @@ def _notional_at(
     return nc[j] + (c - qc[j]) * lvl_abs[j]
 
 
-@njit
+@njit(inline="always")
 def _units_value(  # pragma: no cover - compiled
     u: float,
+    jl: int,
     u_f: float,
     c: float,
     inv: float,
@@ -151,23 +152,27 @@ def _units_value(  # pragma: no cover - compiled
     nc: FloatArray,
     lvl_abs: FloatArray,
     px_abs: float,
-) -> float:
+) -> Any:
     """Value (USD) of a step's first ``u`` base units taking the book in trigger order.
 
     The step's orders take effective depth from consumption ``c`` on, ``inv = 1 / (1 −
     ω)`` effective units per base unit (withdrawal); units past ``u_f`` (what the book
     filled) close at ``px_abs``, the price reached. ``n0``/``n_new``: cumulative
-    notional at ``c`` and at the step's end. ``1 − ω`` of each effective unit is filled.
+    notional at ``c`` and at the step's end; ``1 − ω`` of each effective unit is filled.
+    ``jl`` is a level at or before the one holding the units' end (queries go forward).
+    Returns ``(value, jl)``: ``jl`` the level holding the end (``qc[jl] <= c + u · inv``).
     """
     if u < u_f:
-        return (_notional_at(qc, nc, lvl_abs, c + u * inv) - n0) / inv
-    return (n_new - n0) / inv + px_abs * (u - u_f)
+        x = c + u * inv
+        n = qc.shape[0] - 1
+        while jl + 1 < n and qc[jl + 1] <= x:
+            jl += 1
+        return (nc[jl] + (x - qc[jl]) * lvl_abs[jl] - n0) / inv, jl
+    return (n_new - n0) / inv + px_abs * (u - u_f), jl
 
 
 @njit
 def _close_step(  # pragma: no cover - compiled
-    co_a0: IntArray,
-    co_e0: IntArray,
     co_w: FloatArray,
     n_co: int,
     pos_key: FloatArray,
@@ -192,9 +197,10 @@ def _close_step(  # pragma: no cover - compiled
 ) -> Any:
     """A step's closes: the released pieces and the new stops, in trigger order.
 
-    Cohort ``k`` releases ``co_w[k, 3]`` (positions closed whole) or ``co_w[k, 4]`` (in
-    chunks) of each member's size; stops ``[stop_from, stop_to)`` close whole (a stop
-    before a position only on a strictly smaller key). Each order's value is the
+    Cohort ``k`` (positions ``co_w[k, 5]`` to ``co_w[k, 6]``) releases ``co_w[k, 3]``
+    (positions closed whole) or ``co_w[k, 4]`` (in chunks) of each member's size; stops
+    ``[stop_from, stop_to)`` close whole (a stop before a position only on a strictly
+    smaller key). Each order's value is the
     value of its units (:func:`_units_value`); each piece's result is booked by
     :func:`~liqcascade.cascade._walk.book_close`. Returns ``(positions' value, stops'
     value, gains, shortfalls)`` in USD.
@@ -206,40 +212,43 @@ def _close_step(  # pragma: no cover - compiled
     g = 0.0
     s = 0.0
     j = stop_from
+    jl = 0  # level holding the units taken so far
+    if qc.shape[0] > 1:
+        jl = int(np.searchsorted(qc, c, side="right")) - 1
+        if jl < 0:
+            jl = 0
     for k in range(n_co):
         rn = co_w[k, 3]
         rl = co_w[k, 4]
         if rn <= 0.0 and rl <= 0.0:
             continue
-        for i in range(co_a0[k], co_e0[k]):
+        for i in range(int(co_w[k, 5]), int(co_w[k, 6])):
             base = (rl if pos_large[i] else rn) * pos_size[i]
             if base <= 0.0:
                 continue
-            while j < stop_to and stop_key[j] < pos_key[i]:
-                u += cum_stop[j + 1] - cum_stop[j]
-                v1 = _units_value(u, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+            if j < stop_to and stop_key[j] < pos_key[i]:
+                # the stops strictly before this position, as one block
+                j1 = j + int(np.searchsorted(stop_key[j:stop_to], pos_key[i], side="left"))
+                u += cum_stop[j1] - cum_stop[j]
+                v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
                 v_stop += v1 - v_prev
                 v_prev = v1
-                j += 1
+                j = j1
             u += base
-            v1 = _units_value(u, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+            v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
             val = v1 - v_prev
             v_prev = v1
             v_pos += val
             g, s = book_close(val, base, pos_bkr_x[i], dirsign, fee, g, s)
-    while j < stop_to:
-        u += cum_stop[j + 1] - cum_stop[j]
-        v1 = _units_value(u, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+    if j < stop_to:
+        u += cum_stop[stop_to] - cum_stop[j]
+        v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
         v_stop += v1 - v_prev
-        v_prev = v1
-        j += 1
     return v_pos, v_stop, g, s
 
 
 @njit
 def _close_rest(  # pragma: no cover - compiled
-    co_a0: IntArray,
-    co_e0: IntArray,
     co_w: FloatArray,
     n_co: int,
     a0: int,
@@ -262,7 +271,7 @@ def _close_rest(  # pragma: no cover - compiled
         wl = co_w[k, 1] + co_w[k, 2]
         if wn <= 0.0 and wl <= 0.0:
             continue
-        for i in range(co_a0[k], co_e0[k]):
+        for i in range(int(co_w[k, 5]), int(co_w[k, 6])):
             base = (wl if pos_large[i] else wn) * pos_size[i]
             if base > 0.0:
                 g, s = book_close(px_abs * base, base, pos_bkr_x[i], dirsign, fee, g, s)
@@ -352,9 +361,8 @@ def clock_kernel(  # pragma: no cover - compiled
     # the queue's cohorts (the positions triggered in one step, a range in trigger
     # order): the share of each member's size in the venue's queue (positions closed
     # whole: co_mn; in chunks: co_ml), in the chunk queue (co_al), released in the step
-    co_a0 = np.empty(n_steps, np.int64)
-    co_e0 = np.empty(n_steps, np.int64)
-    co_w = np.empty((n_steps, 5))  # mn, ml, al, released (whole), released (chunks)
+    # columns: mn, ml, al, released (whole), released (chunks), first, end (exact floats)
+    co_w = np.empty((n_steps, 7))
     n_co = 0
     e = 0.0
     f = 0.0
@@ -426,15 +434,13 @@ def clock_kernel(  # pragma: no cover - compiled
         for k in range(n_co):
             if co_w[k, 0] > 0.0 or co_w[k, 1] > 0.0 or co_w[k, 2] > 0.0:
                 if k2 != k:
-                    co_a0[k2] = co_a0[k]
-                    co_e0[k2] = co_e0[k]
                     co_w[k2] = co_w[k]
                 k2 += 1
         n_co = k2
         if new_pos > pos_ptr:
             n_large = new_large - large_ptr
-            co_a0[n_co] = pos_ptr
-            co_e0[n_co] = new_pos
+            co_w[n_co, 5] = pos_ptr
+            co_w[n_co, 6] = new_pos
             co_w[n_co, 0] = 1.0 if n_large < new_pos - pos_ptr else 0.0
             co_w[n_co, 1] = 0.0
             co_w[n_co, 2] = 1.0 if n_large > 0 else 0.0
@@ -481,7 +487,9 @@ def clock_kernel(  # pragma: no cover - compiled
                 phi = cap / qq
                 b_pos = qb * phi
                 q_pos = cap
+        released = False
         for k in range(n_co):
+            released = released or co_w[k, 0] > 0.0 or co_w[k, 1] > 0.0
             for h in range(2):
                 if phi >= 1.0:
                     co_w[k, 3 + h] = co_w[k, h]
@@ -516,18 +524,21 @@ def clock_kernel(  # pragma: no cover - compiled
             # a shortfall draws on the opening fund only, a surplus (fees included)
             # is credited after the run, never netted against a shortfall.
             px = dirsign * price_x
-            inv = 1.0 / (1.0 - omega)
-            n0 = _notional_at(qc, nc, lvl_abs, c)
-            v_pos, v_stop, g_s, s_s = _close_step(
-                co_a0, co_e0, co_w, n_co, pos_key, pos_size, pos_bkr_x, pos_large,
-                stop_key, cum_stop, stop_from, stop_ptr, filled, c, inv, n0, n0 + notional,
-                qc, nc, lvl_abs, px, dirsign, fee,
-            )  # fmt: skip
-            liq_usd += v_pos
-            stop_usd += v_stop
-            gains += g_s
-            shortfalls += s_s
-            left, bad = draw_fund(s_s, left, bad)
+            if released:
+                inv = 1.0 / (1.0 - omega)
+                n0 = _notional_at(qc, nc, lvl_abs, c)
+                v_pos, v_stop, g_s, s_s = _close_step(
+                    co_w, n_co, pos_key, pos_size, pos_bkr_x, pos_large, stop_key,
+                    cum_stop, stop_from, stop_ptr, filled, c, inv, n0, n0 + notional, qc,
+                    nc, lvl_abs, px, dirsign, fee,
+                )  # fmt: skip
+                liq_usd += v_pos
+                stop_usd += v_stop
+                gains += g_s
+                shortfalls += s_s
+                left, bad = draw_fund(s_s, left, bad)
+            else:  # stops only: their fills and the rest at the price reached
+                stop_usd += notional * (1.0 - omega) + px * (q - filled)
             if ran_out:
                 exhausted = True
                 unfilled += q - filled
@@ -537,7 +548,7 @@ def clock_kernel(  # pragma: no cover - compiled
                 )
                 end_large = int(np.searchsorted(large_rank, end_pos, side="left"))
                 g_s, s_s = _close_rest(
-                    co_a0, co_e0, co_w, n_co, pos_ptr, end_pos, pos_size, pos_bkr_x,
+                    co_w, n_co, pos_ptr, end_pos, pos_size, pos_bkr_x,
                     pos_large, px, dirsign, fee,
                 )  # fmt: skip
                 gains += g_s
