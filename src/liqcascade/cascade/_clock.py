@@ -41,6 +41,7 @@ from liqcascade.cascade._clock_kernels import (
     clock_paths_kernel,
     effective_depth,
 )
+from liqcascade.cascade._kernels import BLOCK
 from liqcascade.cascade._prepare import PreparedMarket, PreparedSide
 from liqcascade.errors import InputError
 
@@ -286,6 +287,9 @@ class LiquidityResponse:
             s.pos_size,
             s.pos_bkr_x,
             s.pos_large,
+            s.blk_max,
+            s.blk_min,
+            BLOCK,
             s.stop_key,
             s.cum_stop,
         )

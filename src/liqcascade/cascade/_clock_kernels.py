@@ -171,6 +171,27 @@ def _units_value(  # pragma: no cover - compiled
     return (n_new - n0) / inv + px_abs * (u - u_f), jl
 
 
+@njit(inline="always")
+def _range_sums(  # pragma: no cover - compiled
+    a: int,
+    e: int,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    large_rank: IntArray,
+    large_cum_size: FloatArray,
+    large_cum_bkr: FloatArray,
+) -> Any:
+    """``Σ size`` (base) and ``Σ size · bankruptcy_x`` (USD) of positions ``[a, e)``."""
+    sz = cum_size[e] - cum_size[a]
+    sb = cum_bkr[e] - cum_bkr[a]
+    if large_rank.shape[0] > 0:
+        ra = int(np.searchsorted(large_rank, a, side="left"))
+        re = int(np.searchsorted(large_rank, e, side="left"))
+        sz += large_cum_size[re] - large_cum_size[ra]
+        sb += large_cum_bkr[re] - large_cum_bkr[ra]
+    return sz, sb
+
+
 @njit
 def _close_step(  # pragma: no cover - compiled
     co_w: FloatArray,
@@ -179,6 +200,15 @@ def _close_step(  # pragma: no cover - compiled
     pos_size: FloatArray,
     pos_bkr_x: FloatArray,
     pos_large: np.ndarray,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    large_rank: IntArray,
+    large_cum_size: FloatArray,
+    large_cum_bkr: FloatArray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    block: int,
+    whole: bool,
     stop_key: FloatArray,
     cum_stop: FloatArray,
     stop_from: int,
@@ -217,29 +247,75 @@ def _close_step(  # pragma: no cover - compiled
         jl = int(np.searchsorted(qc, c, side="right")) - 1
         if jl < 0:
             jl = 0
+    kf = 1.0 + dirsign * fee
+    lin = dirsign + fee
     for k in range(n_co):
         rn = co_w[k, 3]
         rl = co_w[k, 4]
         if rn <= 0.0 and rl <= 0.0:
             continue
-        for i in range(int(co_w[k, 5]), int(co_w[k, 6])):
-            base = (rl if pos_large[i] else rn) * pos_size[i]
-            if base <= 0.0:
-                continue
-            if j < stop_to and stop_key[j] < pos_key[i]:
-                # the stops strictly before this position, as one block
-                j1 = j + int(np.searchsorted(stop_key[j:stop_to], pos_key[i], side="left"))
-                u += cum_stop[j1] - cum_stop[j]
-                v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
-                v_stop += v1 - v_prev
-                v_prev = v1
-                j = j1
-            u += base
-            v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
-            val = v1 - v_prev
-            v_prev = v1
-            v_pos += val
-            g, s = book_close(val, base, pos_bkr_x[i], dirsign, fee, g, s)
+        w = rn if rn > rl else rl  # without chunks, every member's share
+        a = int(co_w[k, 5])
+        e0 = int(co_w[k, 6])
+        while a < e0:
+            e = min(e0, (a // block + 1) * block)
+            done = False
+            if whole:
+                if j < stop_to and stop_key[j] < pos_key[a]:
+                    # the stops strictly before the block, as one block
+                    j1 = j + int(np.searchsorted(stop_key[j:stop_to], pos_key[a], side="left"))
+                    u += cum_stop[j1] - cum_stop[j]
+                    v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+                    v_stop += v1 - v_prev
+                    v_prev = v1
+                    j = j1
+                if not (j < stop_to and stop_key[j] < pos_key[e - 1]):
+                    # no stop inside: the block's positions take consecutive units; all
+                    # surplus when its largest bankruptcy is inside k · the worst price
+                    # its units reach, all shortfall when its smallest is beyond k ·
+                    # the best (prefix sums); else position by position
+                    sz, sb = _range_sums(
+                        a, e, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr
+                    )
+                    x_best = dirsign * (px_abs if u >= u_f else lvl_abs[jl])
+                    u_e = u + w * sz
+                    v1, jl1 = _units_value(u_e, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+                    x_worst = dirsign * (px_abs if u_e >= u_f else lvl_abs[jl1])
+                    b = a // block
+                    gain_all = blk_max[b] <= kf * x_worst
+                    if gain_all or blk_min[b] > kf * x_best:
+                        pnl = lin * (v1 - v_prev) - w * sb
+                        if gain_all:
+                            g += pnl
+                        else:
+                            s -= pnl
+                        v_pos += v1 - v_prev
+                        v_prev = v1
+                        u = u_e
+                        jl = jl1
+                        done = True
+            if not done:
+                for i in range(a, e):
+                    base = (rl if pos_large[i] else rn) * pos_size[i]
+                    if base <= 0.0:
+                        continue
+                    if j < stop_to and stop_key[j] < pos_key[i]:
+                        # the stops strictly before this position, as one block
+                        j1 = j + int(np.searchsorted(stop_key[j:stop_to], pos_key[i], side="left"))
+                        u += cum_stop[j1] - cum_stop[j]
+                        v1, jl = _units_value(
+                            u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs
+                        )
+                        v_stop += v1 - v_prev
+                        v_prev = v1
+                        j = j1
+                    u += base
+                    v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+                    val = v1 - v_prev
+                    v_prev = v1
+                    v_pos += val
+                    g, s = book_close(val, base, pos_bkr_x[i], dirsign, fee, g, s)
+            a = e
     if j < stop_to:
         u += cum_stop[stop_to] - cum_stop[j]
         v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
@@ -252,33 +328,64 @@ def _close_rest(  # pragma: no cover - compiled
     co_w: FloatArray,
     n_co: int,
     a0: int,
-    e0: int,
+    e1: int,
     pos_size: FloatArray,
     pos_bkr_x: FloatArray,
     pos_large: np.ndarray,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    large_rank: IntArray,
+    large_cum_size: FloatArray,
+    large_cum_bkr: FloatArray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    block: int,
+    whole: bool,
     px_abs: float,
     dirsign: float,
     fee: float,
 ) -> Any:
-    """The settlement's closes at ``px_abs``: what is left in the queues, and ``[a0, e0)``.
+    """The settlement's closes at ``px_abs``: what is left in the queues, and ``[a0, e1)``.
 
     Returns ``(gains, shortfalls)`` in USD (:func:`~liqcascade.cascade._walk.book_close`).
     """
     g = 0.0
     s = 0.0
-    for k in range(n_co):
-        wn = co_w[k, 0]
-        wl = co_w[k, 1] + co_w[k, 2]
+    kx = (1.0 + dirsign * fee) * dirsign * px_abs
+    lin = (dirsign + fee) * px_abs
+    for k in range(n_co + 1):
+        if k < n_co:
+            wn = co_w[k, 0]
+            wl = co_w[k, 1] + co_w[k, 2]
+            a = int(co_w[k, 5])
+            e0 = int(co_w[k, 6])
+        else:  # the positions the price reached: whole
+            wn = 1.0
+            wl = 1.0
+            a = a0
+            e0 = e1
         if wn <= 0.0 and wl <= 0.0:
             continue
-        for i in range(int(co_w[k, 5]), int(co_w[k, 6])):
-            base = (wl if pos_large[i] else wn) * pos_size[i]
-            if base > 0.0:
-                g, s = book_close(px_abs * base, base, pos_bkr_x[i], dirsign, fee, g, s)
-    for i in range(a0, e0):
-        base = pos_size[i]
-        if base > 0.0:
-            g, s = book_close(px_abs * base, base, pos_bkr_x[i], dirsign, fee, g, s)
+        w = wn if wn > wl else wl
+        bulk = whole or k == n_co
+        while a < e0:
+            e = min(e0, (a // block + 1) * block)
+            b = a // block
+            if bulk and (blk_max[b] <= kx or blk_min[b] > kx):
+                sz, sb = _range_sums(
+                    a, e, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr
+                )
+                pnl = w * (lin * sz - sb)
+                if blk_max[b] <= kx:
+                    g += pnl
+                else:
+                    s -= pnl
+            else:
+                for i in range(a, e):
+                    base = (wl if pos_large[i] else wn) * pos_size[i]
+                    if base > 0.0:
+                        g, s = book_close(px_abs * base, base, pos_bkr_x[i], dirsign, fee, g, s)
+            a = e
     return g, s
 
 
@@ -299,6 +406,9 @@ def clock_kernel(  # pragma: no cover - compiled
     pos_size: FloatArray,
     pos_bkr_x: FloatArray,
     pos_large: np.ndarray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    block: int,
     stop_key: FloatArray,
     cum_stop: FloatArray,
     index_x: FloatArray,
@@ -319,8 +429,10 @@ def clock_kernel(  # pragma: no cover - compiled
     qc, nc : arrays (levels + 1)
         Cumulative effective size and notional (:func:`effective_depth`).
     pos_key, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr,
-    pos_size, pos_bkr_x, pos_large, stop_key, cum_stop : arrays
+    pos_size, pos_bkr_x, pos_large, blk_max, blk_min, stop_key, cum_stop : arrays
         The prepared side (see :class:`liqcascade.cascade.PreparedMarket`).
+    block : int
+        Positions per block of ``blk_max`` / ``blk_min`` (bankruptcy bounds).
     index_x : array (steps)
         Exogenous index price at each step, frame coordinates (``index_x[0]`` is
         the shock price).
@@ -363,6 +475,7 @@ def clock_kernel(  # pragma: no cover - compiled
     # whole: co_mn; in chunks: co_ml), in the chunk queue (co_al), released in the step
     # columns: mn, ml, al, released (whole), released (chunks), first, end (exact floats)
     co_w = np.empty((n_steps, 7))
+    whole = chunk >= 1.0  # large positions join the venue's queue whole at once
     n_co = 0
     e = 0.0
     f = 0.0
@@ -528,7 +641,9 @@ def clock_kernel(  # pragma: no cover - compiled
                 inv = 1.0 / (1.0 - omega)
                 n0 = _notional_at(qc, nc, lvl_abs, c)
                 v_pos, v_stop, g_s, s_s = _close_step(
-                    co_w, n_co, pos_key, pos_size, pos_bkr_x, pos_large, stop_key,
+                    co_w, n_co, pos_key, pos_size, pos_bkr_x, pos_large, cum_size, cum_bkr,
+                    large_rank, large_cum_size, large_cum_bkr, blk_max, blk_min, block,
+                    whole, stop_key,
                     cum_stop, stop_from, stop_ptr, filled, c, inv, n0, n0 + notional, qc,
                     nc, lvl_abs, px, dirsign, fee,
                 )  # fmt: skip
@@ -548,8 +663,9 @@ def clock_kernel(  # pragma: no cover - compiled
                 )
                 end_large = int(np.searchsorted(large_rank, end_pos, side="left"))
                 g_s, s_s = _close_rest(
-                    co_w, n_co, pos_ptr, end_pos, pos_size, pos_bkr_x,
-                    pos_large, px, dirsign, fee,
+                    co_w, n_co, pos_ptr, end_pos, pos_size, pos_bkr_x, pos_large,
+                    cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr, blk_max,
+                    blk_min, block, whole, px, dirsign, fee,
                 )  # fmt: skip
                 gains += g_s
                 shortfalls += s_s
@@ -619,6 +735,9 @@ def clock_paths_kernel(  # pragma: no cover - compiled
     pos_size: FloatArray,
     pos_bkr_x: FloatArray,
     pos_large: np.ndarray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    block: int,
     stop_key: FloatArray,
     cum_stop: FloatArray,
     shock_x: float,
@@ -671,6 +790,9 @@ def clock_paths_kernel(  # pragma: no cover - compiled
             pos_size,
             pos_bkr_x,
             pos_large,
+            blk_max,
+            blk_min,
+            block,
             stop_key,
             cum_stop,
             idx,
