@@ -427,7 +427,7 @@ def test_kernel_equals_twin_over_many_blocks() -> None:
     """Markets of several 64-position blocks: the kernel's block shortcuts (all surplus,
     all shortfall by prefix sums) give the twin's position-by-position closes."""
     rng = np.random.default_rng(77)
-    for i in range(30):
+    for _ in range(30):
         book, pos, stops = _market(rng, n_pos=260, n_stop=60, n_lvl=150)
         thr = float(rng.uniform(20, 200)) if rng.random() < 0.3 else None
         pm = prepare_cascade(book, pos, stops, partial_threshold_usd=thr)

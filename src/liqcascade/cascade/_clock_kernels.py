@@ -36,9 +36,10 @@ that never changes except by being eaten. The clock engine runs *time steps* of
   step's pieces are known position by position.
 
 With every mechanism off (no decay, no latent depth, no withdrawal, ``w = 1``,
-infinite rate) each step is one round of the static semantics; the tests hold the
-two equal where the book is not exhausted. When the book runs out, what it cannot
-absorb closes at the price reached (DESIGN.md's settlement) and the run ends.
+infinite rate) each step is one round of the static semantics (the same closes, bad
+debt and fund; the tests hold the two equal, also past the book's end). When the
+book runs out, what it cannot absorb closes at the price reached (DESIGN.md's
+settlement) and the run ends.
 
 Everything runs in the down frame (``x = dirsign · price``), like the static kernel.
 The plain-Python twin is :func:`liqcascade.cascade._clock_reference.clock_py`.
