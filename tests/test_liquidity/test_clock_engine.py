@@ -14,6 +14,7 @@ from liqcascade.book import OrderBook
 from liqcascade.cascade import cascade_py, prepare_cascade, simulate_cascade
 from liqcascade.cascade._clock import LiquidityParams, default_grid, simulate_clock
 from liqcascade.cascade._clock_reference import clock_py
+from liqcascade.cascade._config import CascadeConfig
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook
 
@@ -86,6 +87,14 @@ def _twin(pm, params: LiquidityParams, path, dt, down: bool, fund: float):
     )
 
 
+def _check_accounting(r, f0: float) -> None:
+    """Issue 17's rule on the clock: no netting, not even within a step."""
+    assert r.shortfall_usd >= 0.0 and r.liquidation_surplus_usd >= 0.0
+    assert_same(r.bad_debt_usd, max(0.0, r.shortfall_usd - f0), rtol=1e-12, atol=1e-9)
+    fund = max(0.0, f0 - r.shortfall_usd) + r.liquidation_surplus_usd
+    assert_same(r.insurance_fund_end, fund, rtol=1e-12, atol=1e-9)
+
+
 def test_kernel_equals_twin_on_random_cases() -> None:
     rng = np.random.default_rng(18)
     seen = {"exhausted": 0, "down": 0, "up": 0, "queue": 0, "bad": 0}
@@ -117,10 +126,13 @@ def test_kernel_equals_twin_on_random_cases() -> None:
             ("stops_usd", "stops_usd"),
             ("insurance_fund_end", "insurance_fund_end"),
             ("bad_debt_usd", "bad_debt_usd"),
+            ("shortfall_usd", "shortfall_usd"),
+            ("liquidation_surplus_usd", "liquidation_surplus_usd"),
             ("unfilled_base", "unfilled_base"),
             ("queue_base", "queue_base"),
         ):
             assert_same(getattr(r, key), t[tk], rtol=1e-9, atol=1e-7)
+        _check_accounting(r, fund)
         seen["exhausted"] += r.book_exhausted
         seen["down" if down else "up"] += 1
         seen["queue"] += r.queue_base > 0
@@ -162,18 +174,14 @@ def test_reduces_to_static_reference_when_book_lasts(seed: int) -> None:
         assert r.n_stops == ref["n_stops"]
         assert_same(r.extreme_price, ref["final_price"])
         assert_same(r.final_price, ref["final_price"])
-        # issue 17 changed the static rule's split of a round among its orders (fills by
-        # trigger priority); the clock still pools a step's orders at one price (it
-        # credits a step's net surplus after the run, as the static engine credits each
-        # order's), so only the round's total closed USD is shared (and fund - bad debt
-        # when no stop shares a round)
+        # the clock fills a step's orders by trigger priority and books every close on
+        # its own (issue 17), as the static engine does a round's: the same closes
         liq = ref["liquidated_long_usd"] + ref["liquidated_short_usd"]
-        forced = liq + ref["stops_sell_usd"] + ref["stops_buy_usd"]
-        assert_same(r.liquidated_usd + r.stops_usd, forced, rtol=1e-9)
-        if not ref["n_stops"]:
-            assert_same(r.liquidated_usd, liq, rtol=1e-9)
-            net = ref["insurance_fund_end"] - ref["bad_debt_usd"]
-            assert_same(r.insurance_fund_end - r.bad_debt_usd, net, rtol=1e-9, atol=1e-7)
+        assert_same(r.liquidated_usd, liq, rtol=1e-9)
+        assert_same(r.stops_usd, ref["stops_sell_usd"] + ref["stops_buy_usd"], rtol=1e-9)
+        for key in ("bad_debt_usd", "insurance_fund_end", "shortfall_usd"):
+            assert_same(getattr(r, key), ref[key], rtol=1e-9, atol=1e-9)
+        assert_same(r.liquidation_surplus_usd, ref["liquidation_surplus_usd"], rtol=1e-9, atol=1e-9)
         checked += 1
     assert checked >= 50
 
@@ -183,14 +191,15 @@ def test_static_params_equal_the_static_engine_on_the_real_market() -> None:
 
     pm = market_state("ETH", "2025-03-01").prepare()
     for shock in (-0.03, -0.05, 0.04):
-        s = simulate_cascade(pm, shock=shock)
+        s = simulate_cascade(pm, shock=shock, insurance_fund=1e5)
         if s.book_exhausted:
             continue
-        c = simulate_clock(pm, shock=shock, dt=np.zeros(s.rounds + 2))
+        c = simulate_clock(pm, shock=shock, dt=np.zeros(s.rounds + 2), insurance_fund=1e5)
         assert_same(c.extreme_price, s.final_price)
-        # the split between liquidations and stops differs since issue 17 (see above)
-        forced = s.liquidated_long_usd + s.liquidated_short_usd + s.stops_sell_usd + s.stops_buy_usd
-        assert_same(c.liquidated_usd + c.stops_usd, forced, rtol=1e-9)
+        assert_same(c.liquidated_usd, s.liquidated_long_usd + s.liquidated_short_usd, rtol=1e-9)
+        assert_same(c.stops_usd, s.stops_sell_usd + s.stops_buy_usd, rtol=1e-9)
+        for key in ("bad_debt_usd", "insurance_fund_end", "shortfall_usd"):
+            assert_same(getattr(c, key), getattr(s, key), rtol=1e-9, atol=1e-6)
 
 
 @settings(max_examples=40, deadline=None)
@@ -280,3 +289,160 @@ def test_surplus_is_credited_after_the_run_not_before_a_later_shortfall() -> Non
     s = simulate_cascade(pm, shock_price=99.5, insurance_fund=5.0)
     assert_same(s.bad_debt_usd, r.bad_debt_usd)
     assert_same(s.insurance_fund_end, r.insurance_fund_end)
+
+
+def test_a_step_books_its_surplus_and_its_shortfall_apart() -> None:
+    """One step closes a shortfall and a surplus: no netting, fills by trigger priority.
+
+    Shock to 99.5 triggers both longs in step 0. B (liquidation 99.7, bankruptcy 99.5)
+    comes first and fills at 99: shortfall 0.5; A (99.6, bankruptcy 90) fills at 98:
+    surplus 8. With a 0.2 USD fund: bad debt 0.3, fund 0 + 8 = 8. (Before: the step's
+    two closes pooled at 98.5 and netted, -1 + 8.5 = 7.5 >= 0: bad debt 0, fund 7.7.)
+    """
+    book = OrderBook(100.0, [99.0, 98.0, 90.0], [1.0, 1.0, 10.0], [101.0], [1.0])
+    side = np.array([1, 1], np.int8)
+    pos = PositionBook(side, [1.0, 1.0], [100.0, 100.0], [10.0, 0.5], [99.6, 99.7], [90.0, 99.5])
+    pm = prepare_cascade(book, pos, StopBook.empty())
+    r = simulate_clock(pm, shock_price=99.5, dt=np.zeros(4), insurance_fund=0.2)
+    assert r.active_steps == 1 and r.n_liquidated == 2
+    assert_same(r.liquidated_usd, 99.0 + 98.0)
+    assert_same(r.shortfall_usd, 0.5)
+    assert_same(r.liquidation_surplus_usd, 8.0)
+    assert_same(r.bad_debt_usd, 0.3)
+    assert_same(r.insurance_fund_end, 8.0)
+    s = simulate_cascade(pm, shock_price=99.5, insurance_fund=0.2)
+    assert_same(s.bad_debt_usd, r.bad_debt_usd)
+    assert_same(s.insurance_fund_end, r.insurance_fund_end)
+    # the twin books the same closes
+    t = clock_py(100.0, [99.0, 98.0, 90.0], [1.0, 1.0, 10.0], [99.6, 99.7], [1.0, 1.0],
+                 [90.0, 99.5], [False, False], [], [], [99.5] * 4, [0.0] * 4,
+                 insurance_fund=0.2)  # fmt: skip
+    assert_same(t["bad_debt_usd"], 0.3)
+    assert_same(t["insurance_fund_end"], 8.0)
+
+
+def test_a_queued_piece_is_its_own_close() -> None:
+    """The venue's rate splits a position into pieces; each piece is booked alone.
+
+    One long of 2 (liquidation 99.8, bankruptcy 98.6), rate 99 USD/s over 1-s steps:
+    about one unit a step. The first piece fills at 99 (surplus 0.4), the second at 98
+    (shortfall 0.6): bad debt 0.6 with no fund, although the position's net is -0.2.
+    """
+    book = OrderBook(100.0, [99.0, 98.0, 97.0], [1.0, 1.0, 5.0], [101.0], [1.0])
+    pos = PositionBook(np.array([1], np.int8), [2.0], [100.0], [2.8], [99.8], [98.6])
+    pm = prepare_cascade(book, pos, StopBook.empty())
+    p = LiquidityParams.static().with_(liquidation_rate_usd_s=99.5)
+    r = simulate_clock(pm, shock_price=99.5, params=p, dt=np.r_[1.0, np.ones(5)])
+    assert r.active_steps == 2 and r.queue_base == 0.0
+    assert_same(r.shortfall_usd, 0.6, rtol=1e-9)
+    assert_same(r.liquidation_surplus_usd, 0.4, rtol=1e-9)
+    assert_same(r.bad_debt_usd, 0.6, rtol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), fund=st.floats(0.0, 30.0))
+def test_bad_debt_is_the_shortfalls_beyond_the_opening_fund(seed: int, fund: float) -> None:
+    """Random markets and responses (every mechanism): ``bad = max(0, Σ shortfall − F0)``,
+    ``fund_end = max(0, F0 − Σ shortfall) + Σ surplus``, and the twin's sums of its
+    position-by-position closes are the kernel's."""
+    rng = np.random.default_rng(seed)
+    book, pos, stops = _market(rng, n_pos=25, n_stop=10)
+    thr = float(rng.uniform(20, 200)) if rng.random() < 0.5 else None
+    pm = prepare_cascade(book, pos, stops, partial_threshold_usd=thr)
+    params = _random_params(rng)
+    down = bool(rng.random() < 0.5)
+    shock = float(rng.uniform(0.005, 0.2)) * (-1 if down else 1)
+    n = int(rng.integers(2, 30))
+    dt = np.concatenate([[0.0], rng.uniform(1, 120, n - 1)])
+    path = book.mid * (1 + shock) * np.exp(np.cumsum(np.r_[0, rng.normal(0, 0.004, n - 1)]))
+    r = simulate_clock(
+        pm, shock_price=path[0], params=params, index_path=path, dt=dt, insurance_fund=fund
+    )
+    _check_accounting(r, fund)
+    t = _twin(pm, params, path, dt, down, fund)
+    assert_same(r.shortfall_usd, t["shortfall_usd"], rtol=1e-9, atol=1e-7)
+    assert_same(r.liquidation_surplus_usd, t["liquidation_surplus_usd"], rtol=1e-9, atol=1e-7)
+
+
+@st.composite
+def _surplus_markets(draw):
+    """Bids within 30 % of mid; longs and shorts from 2 % inside mid outwards, bankrupt from
+    1 USD beyond liquidation (a loss to the fund) to 35 USD inside it (low leverage: a
+    surplus); stops both ways; ``F0`` 0 to 50 USD (as the static engine's property)."""
+    mid = 100.0
+    sides = []
+    for sign in (-1.0, 1.0):
+        n = draw(st.integers(0, 8))
+        dist = sorted(draw(st.lists(st.integers(1, 300), min_size=n, max_size=n, unique=True)))
+        sides.append([mid * (1 + sign * d / 1000) for d in dist])
+        sides.append(draw(st.lists(st.floats(0.05, 3.0), min_size=n, max_size=n)))
+    book = OrderBook(mid, *sides)
+    n = draw(st.integers(0, 10))
+    side = np.array(draw(st.lists(st.sampled_from([1, -1]), min_size=n, max_size=n)), np.int8)
+    size = draw(st.lists(st.floats(0.05, 2.5), min_size=n, max_size=n))
+    d = np.array(draw(st.lists(st.floats(-0.02, 0.6), min_size=n, max_size=n)))
+    liq = np.where(side == 1, mid * (1 - d), mid * (1 + 5 * d))
+    gap = np.array(draw(st.lists(st.floats(-1.0, 35.0), min_size=n, max_size=n)))
+    bkr = np.where(side == 1, liq - gap, liq + gap)
+    pos = PositionBook(side, size, [100.0] * n, [5.0] * n, liq, bkr)
+    m = draw(st.integers(0, 6))
+    sside = np.array(draw(st.lists(st.sampled_from([1, -1]), min_size=m, max_size=m)), np.int8)
+    sd = np.array(draw(st.lists(st.floats(0.0, 0.6), min_size=m, max_size=m)))
+    trig = np.where(sside == -1, mid * (1 - sd), mid * (1 + 5 * sd))
+    stops = StopBook(sside, trig, draw(st.lists(st.floats(0.05, 2.0), min_size=m, max_size=m)))
+    f0 = draw(st.one_of(st.just(0.0), st.floats(0.0, 50.0)))
+    fee = draw(st.one_of(st.just(0.0), st.floats(0.0, 0.02)))
+    return book, pos, stops, f0, fee
+
+
+@pytest.mark.parametrize("down", [True, False])
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_bad_debt_never_shrinks_as_the_shock_grows_with_every_mechanism_off(down, data) -> None:
+    """Every mechanism off (a fee allowed): each step is a static round, so the clock's
+    bad debt is the static engine's and never shrinks as the shock grows (shocks in
+    (−0.99, 0) and (0, 5), as issue 17's property)."""
+    book, pos, stops, f0, fee = data.draw(_surplus_markets())
+    rng = st.floats(-0.99, -1e-6) if down else st.floats(1e-6, 5.0)
+    shocks = sorted(data.draw(st.lists(rng, min_size=2, max_size=4, unique=True)), key=abs)
+    pm = prepare_cascade(book, pos, stops)
+    p = LiquidityParams.static().with_(liquidation_fee=fee)
+    dt = np.zeros(len(pos) + len(stops) + 3)  # more steps than the rounds can take
+    prev = None
+    for s in shocks:
+        r = simulate_clock(pm, shock=s, params=p, dt=dt, insurance_fund=f0)
+        _check_accounting(r, f0)
+        ref = simulate_cascade(
+            pm, shock=s, insurance_fund=f0, config=CascadeConfig(liquidation_fee=fee)
+        )
+        assert_same(r.bad_debt_usd, ref.bad_debt_usd, rtol=1e-9, atol=1e-9)
+        assert_same(r.shortfall_usd, ref.shortfall_usd, rtol=1e-9, atol=1e-9)
+        if prev is not None:
+            assert r.bad_debt_usd >= prev.bad_debt_usd - 1e-9 * max(1.0, prev.bad_debt_usd)
+            assert r.shortfall_usd >= prev.shortfall_usd - 1e-9 * max(1.0, prev.shortfall_usd)
+        prev = r
+
+
+def test_kernel_equals_twin_over_many_blocks() -> None:
+    """Markets of several 64-position blocks: the kernel's block shortcuts (all surplus,
+    all shortfall by prefix sums) give the twin's position-by-position closes."""
+    rng = np.random.default_rng(77)
+    for _ in range(30):
+        book, pos, stops = _market(rng, n_pos=260, n_stop=60, n_lvl=150)
+        thr = float(rng.uniform(20, 200)) if rng.random() < 0.3 else None
+        pm = prepare_cascade(book, pos, stops, partial_threshold_usd=thr)
+        params = _random_params(rng)
+        down = bool(rng.random() < 0.5)
+        shock = float(rng.uniform(0.005, 0.3)) * (-1 if down else 1)
+        n = int(rng.integers(2, 25))
+        dt = np.concatenate([[0.0], rng.uniform(1, 120, n - 1)])
+        path = book.mid * (1 + shock) * np.exp(np.cumsum(np.r_[0, rng.normal(0, 0.004, n - 1)]))
+        fund = float(rng.uniform(0, 50))
+        r = simulate_clock(
+            pm, shock_price=path[0], params=params, index_path=path, dt=dt, insurance_fund=fund
+        )
+        t = _twin(pm, params, path, dt, down, fund)
+        for key in ("liquidated_usd", "stops_usd", "bad_debt_usd", "shortfall_usd",
+                    "liquidation_surplus_usd", "insurance_fund_end"):  # fmt: skip
+            assert_same(getattr(r, key), t[key], rtol=1e-9, atol=1e-7)
+        _check_accounting(r, fund)

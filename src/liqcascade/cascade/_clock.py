@@ -41,6 +41,7 @@ from liqcascade.cascade._clock_kernels import (
     clock_paths_kernel,
     effective_depth,
 )
+from liqcascade.cascade._kernels import BLOCK
 from liqcascade.cascade._prepare import PreparedMarket, PreparedSide
 from liqcascade.errors import InputError
 
@@ -283,6 +284,12 @@ class LiquidityResponse:
             s.large_rank,
             s.large_cum_size,
             s.large_cum_bkr,
+            s.pos_size,
+            s.pos_bkr_x,
+            s.pos_large,
+            s.blk_max,
+            s.blk_min,
+            BLOCK,
             s.stop_key,
             s.cum_stop,
         )
@@ -341,7 +348,11 @@ class ClockResult:
         Forced notional on the moving side, USD.
     n_liquidated, n_stops, active_steps : int
     insurance_fund_end, bad_debt_usd : float
-        USD.
+        USD: ``max(0, F0 − shortfall_usd) + liquidation_surplus_usd`` and
+        ``max(0, shortfall_usd − F0)`` (issue 17's rule, step by step: no netting).
+    shortfall_usd, liquidation_surplus_usd : float
+        Σ shortfall of the closes beyond bankruptcy and Σ surplus (margin left and
+        fees, credited after the run), USD.
     book_exhausted : bool
     unfilled_base, queue_base : float
         Base closed by the backstop; base still in the venue's queue at the end.
@@ -362,6 +373,8 @@ class ClockResult:
     active_steps: int
     insurance_fund_end: float
     bad_debt_usd: float
+    shortfall_usd: float
+    liquidation_surplus_usd: float
     book_exhausted: bool
     unfilled_base: float
     queue_base: float
@@ -474,6 +487,8 @@ def simulate_clock(
         active_steps=int(r[2]),
         insurance_fund_end=float(r[7]),
         bad_debt_usd=float(r[8]),
+        shortfall_usd=float(r[13]),
+        liquidation_surplus_usd=float(r[14]),
         book_exhausted=bool(r[9]),
         unfilled_base=float(r[10]),
         queue_base=float(r[11]),

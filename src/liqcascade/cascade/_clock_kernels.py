@@ -23,15 +23,23 @@ that never changes except by being eaten. The clock engine runs *time steps* of
   index``, join a queue, and leave it at ``liquidation_rate_usd_s`` USD per second;
   large positions (marked at preparation) leave in chunks (an exponential drain of
   ``partial_chunk`` per ``partial_interval_s``); a fee goes to the fund.
-- **accounting** (the static engine's conservative rule, issue 17): each step's
-  orders close pooled at one price; the step's net loss (and the settlement's) draws
-  on the opening fund only, the excess is bad debt; net surpluses and fees are
-  credited after the run.
+- **fills and accounting** (the static engine's rules, issue 17): a step's orders (the
+  pieces the venue releases and the stops the price triggers) take the book one
+  after another in trigger order, each closing at the VWAP of its own slice; what the
+  book cannot absorb closes at the price reached. Every released piece of a position
+  is its own close, with the result ``size · (k · x_close − bankruptcy_x)``, ``k = 1 +
+  dirsign · fee``. A negative result (a shortfall) draws on the opening fund only,
+  the excess is bad debt; surpluses (fees included) are credited after the run, never
+  netted against a shortfall, even within one step: ``bad_debt = max(0, Σ shortfall
+  − F0)``. The venue's queue is kept as *cohorts* (the positions triggered in one
+  step: a range in trigger order, with the share of their size still queued), so a
+  step's pieces are known position by position.
 
 With every mechanism off (no decay, no latent depth, no withdrawal, ``w = 1``,
-infinite rate) each step is one round of the static semantics; the tests hold the
-two equal where the book is not exhausted. When the book runs out, what it cannot
-absorb closes at the price reached (DESIGN.md's settlement) and the run ends.
+infinite rate) each step is one round of the static semantics (the same closes, bad
+debt and fund; the tests hold the two equal, also past the book's end). When the
+book runs out, what it cannot absorb closes at the price reached (DESIGN.md's
+settlement) and the run ends.
 
 Everything runs in the down frame (``x = dirsign · price``), like the static kernel.
 The plain-Python twin is :func:`liqcascade.cascade._clock_reference.clock_py`.
@@ -45,7 +53,7 @@ import numpy as np
 
 from liqcascade._numba import NUMBA_DISABLED, njit
 from liqcascade._typing import FloatArray, IntArray
-from liqcascade.cascade._walk import draw_fund, drop_stale_caches, triggered
+from liqcascade.cascade._walk import book_close, draw_fund, drop_stale_caches, triggered
 
 if NUMBA_DISABLED:
     prange = range
@@ -132,6 +140,256 @@ def _notional_at(
     return nc[j] + (c - qc[j]) * lvl_abs[j]
 
 
+@njit(inline="always")
+def _units_value(  # pragma: no cover - compiled
+    u: float,
+    jl: int,
+    u_f: float,
+    c: float,
+    inv: float,
+    n0: float,
+    n_new: float,
+    qc: FloatArray,
+    nc: FloatArray,
+    lvl_abs: FloatArray,
+    px_abs: float,
+) -> Any:
+    """Value (USD) of a step's first ``u`` base units taking the book in trigger order.
+
+    The step's orders take effective depth from consumption ``c`` on, ``inv = 1 / (1 −
+    ω)`` effective units per base unit (withdrawal); units past ``u_f`` (what the book
+    filled) close at ``px_abs``, the price reached. ``n0``/``n_new``: cumulative
+    notional at ``c`` and at the step's end; ``1 − ω`` of each effective unit is filled.
+    ``jl`` is a level at or before the one holding the units' end (queries go forward).
+    Returns ``(value, jl)``: ``jl`` the level holding the end (``qc[jl] <= c + u · inv``).
+    """
+    if u < u_f:
+        x = c + u * inv
+        n = qc.shape[0] - 1
+        while jl + 1 < n and qc[jl + 1] <= x:
+            jl += 1
+        return (nc[jl] + (x - qc[jl]) * lvl_abs[jl] - n0) / inv, jl
+    return (n_new - n0) / inv + px_abs * (u - u_f), jl
+
+
+@njit(inline="always")
+def _range_sums(  # pragma: no cover - compiled
+    a: int,
+    e: int,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    large_rank: IntArray,
+    large_cum_size: FloatArray,
+    large_cum_bkr: FloatArray,
+) -> Any:
+    """``Σ size`` (base) and ``Σ size · bankruptcy_x`` (USD) of positions ``[a, e)``."""
+    sz = cum_size[e] - cum_size[a]
+    sb = cum_bkr[e] - cum_bkr[a]
+    if large_rank.shape[0] > 0:
+        ra = int(np.searchsorted(large_rank, a, side="left"))
+        re = int(np.searchsorted(large_rank, e, side="left"))
+        sz += large_cum_size[re] - large_cum_size[ra]
+        sb += large_cum_bkr[re] - large_cum_bkr[ra]
+    return sz, sb
+
+
+@njit
+def _close_step(  # pragma: no cover - compiled
+    co_w: FloatArray,
+    n_co: int,
+    pos_key: FloatArray,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    pos_large: np.ndarray,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    large_rank: IntArray,
+    large_cum_size: FloatArray,
+    large_cum_bkr: FloatArray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    block: int,
+    whole: bool,
+    stop_key: FloatArray,
+    cum_stop: FloatArray,
+    stop_from: int,
+    stop_to: int,
+    u_f: float,
+    c: float,
+    inv: float,
+    n0: float,
+    n_new: float,
+    qc: FloatArray,
+    nc: FloatArray,
+    lvl_abs: FloatArray,
+    px_abs: float,
+    dirsign: float,
+    fee: float,
+) -> Any:
+    """A step's closes: the released pieces and the new stops, in trigger order.
+
+    Cohort ``k`` (positions ``co_w[k, 5]`` to ``co_w[k, 6]``) releases ``co_w[k, 3]``
+    (positions closed whole) or ``co_w[k, 4]`` (in chunks) of each member's size; stops
+    ``[stop_from, stop_to)`` close whole (a stop before a position only on a strictly
+    smaller key). Each order's value is the
+    value of its units (:func:`_units_value`); each piece's result is booked by
+    :func:`~liqcascade.cascade._walk.book_close`. Returns ``(positions' value, stops'
+    value, gains, shortfalls)`` in USD.
+    """
+    u = 0.0
+    v_prev = 0.0
+    v_pos = 0.0
+    v_stop = 0.0
+    g = 0.0
+    s = 0.0
+    j = stop_from
+    jl = 0  # level holding the units taken so far
+    if qc.shape[0] > 1:
+        jl = int(np.searchsorted(qc, c, side="right")) - 1
+        if jl < 0:
+            jl = 0
+    kf = 1.0 + dirsign * fee
+    lin = dirsign + fee
+    for k in range(n_co):
+        rn = co_w[k, 3]
+        rl = co_w[k, 4]
+        if rn <= 0.0 and rl <= 0.0:
+            continue
+        w = rn if rn > rl else rl  # without chunks, every member's share
+        a = int(co_w[k, 5])
+        e0 = int(co_w[k, 6])
+        while a < e0:
+            e = min(e0, (a // block + 1) * block)
+            done = False
+            if whole:
+                if j < stop_to and stop_key[j] < pos_key[a]:
+                    # the stops strictly before the block, as one block
+                    j1 = j + int(np.searchsorted(stop_key[j:stop_to], pos_key[a], side="left"))
+                    u += cum_stop[j1] - cum_stop[j]
+                    v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+                    v_stop += v1 - v_prev
+                    v_prev = v1
+                    j = j1
+                if not (j < stop_to and stop_key[j] < pos_key[e - 1]):
+                    # no stop inside: the block's positions take consecutive units; all
+                    # surplus when its largest bankruptcy is inside k · the worst price
+                    # its units reach, all shortfall when its smallest is beyond k ·
+                    # the best (prefix sums); else position by position
+                    sz, sb = _range_sums(
+                        a, e, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr
+                    )
+                    x_best = dirsign * (px_abs if u >= u_f else lvl_abs[jl])
+                    u_e = u + w * sz
+                    v1, jl1 = _units_value(u_e, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+                    x_worst = dirsign * (px_abs if u_e >= u_f else lvl_abs[jl1])
+                    b = a // block
+                    gain_all = blk_max[b] <= kf * x_worst
+                    if gain_all or blk_min[b] > kf * x_best:
+                        pnl = lin * (v1 - v_prev) - w * sb
+                        if gain_all:
+                            g += pnl
+                        else:
+                            s -= pnl
+                        v_pos += v1 - v_prev
+                        v_prev = v1
+                        u = u_e
+                        jl = jl1
+                        done = True
+            if not done:
+                for i in range(a, e):
+                    base = (rl if pos_large[i] else rn) * pos_size[i]
+                    if base <= 0.0:
+                        continue
+                    if j < stop_to and stop_key[j] < pos_key[i]:
+                        # the stops strictly before this position, as one block
+                        j1 = j + int(np.searchsorted(stop_key[j:stop_to], pos_key[i], side="left"))
+                        u += cum_stop[j1] - cum_stop[j]
+                        v1, jl = _units_value(
+                            u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs
+                        )
+                        v_stop += v1 - v_prev
+                        v_prev = v1
+                        j = j1
+                    u += base
+                    v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+                    val = v1 - v_prev
+                    v_prev = v1
+                    v_pos += val
+                    g, s = book_close(val, base, pos_bkr_x[i], dirsign, fee, g, s)
+            a = e
+    if j < stop_to:
+        u += cum_stop[stop_to] - cum_stop[j]
+        v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+        v_stop += v1 - v_prev
+    return v_pos, v_stop, g, s
+
+
+@njit
+def _close_rest(  # pragma: no cover - compiled
+    co_w: FloatArray,
+    n_co: int,
+    a0: int,
+    e1: int,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    pos_large: np.ndarray,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    large_rank: IntArray,
+    large_cum_size: FloatArray,
+    large_cum_bkr: FloatArray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    block: int,
+    whole: bool,
+    px_abs: float,
+    dirsign: float,
+    fee: float,
+) -> Any:
+    """The settlement's closes at ``px_abs``: what is left in the queues, and ``[a0, e1)``.
+
+    Returns ``(gains, shortfalls)`` in USD (:func:`~liqcascade.cascade._walk.book_close`).
+    """
+    g = 0.0
+    s = 0.0
+    kx = (1.0 + dirsign * fee) * dirsign * px_abs
+    lin = (dirsign + fee) * px_abs
+    for k in range(n_co + 1):
+        if k < n_co:
+            wn = co_w[k, 0]
+            wl = co_w[k, 1] + co_w[k, 2]
+            a = int(co_w[k, 5])
+            e0 = int(co_w[k, 6])
+        else:  # the positions the price reached: whole
+            wn = 1.0
+            wl = 1.0
+            a = a0
+            e0 = e1
+        if wn <= 0.0 and wl <= 0.0:
+            continue
+        w = wn if wn > wl else wl
+        bulk = whole or k == n_co
+        while a < e0:
+            e = min(e0, (a // block + 1) * block)
+            b = a // block
+            if bulk and (blk_max[b] <= kx or blk_min[b] > kx):
+                sz, sb = _range_sums(
+                    a, e, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr
+                )
+                pnl = w * (lin * sz - sb)
+                if blk_max[b] <= kx:
+                    g += pnl
+                else:
+                    s -= pnl
+            else:
+                for i in range(a, e):
+                    base = (wl if pos_large[i] else wn) * pos_size[i]
+                    if base > 0.0:
+                        g, s = book_close(px_abs * base, base, pos_bkr_x[i], dirsign, fee, g, s)
+            a = e
+    return g, s
+
+
 @njit
 def clock_kernel(  # pragma: no cover - compiled
     mid_x: float,
@@ -146,6 +404,12 @@ def clock_kernel(  # pragma: no cover - compiled
     large_rank: IntArray,
     large_cum_size: FloatArray,
     large_cum_bkr: FloatArray,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    pos_large: np.ndarray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    block: int,
     stop_key: FloatArray,
     cum_stop: FloatArray,
     index_x: FloatArray,
@@ -166,8 +430,10 @@ def clock_kernel(  # pragma: no cover - compiled
     qc, nc : arrays (levels + 1)
         Cumulative effective size and notional (:func:`effective_depth`).
     pos_key, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr,
-    stop_key, cum_stop : arrays
+    pos_size, pos_bkr_x, pos_large, blk_max, blk_min, stop_key, cum_stop : arrays
         The prepared side (see :class:`liqcascade.cascade.PreparedMarket`).
+    block : int
+        Positions per block of ``blk_max`` / ``blk_min`` (bankruptcy bounds).
     index_x : array (steps)
         Exogenous index price at each step, frame coordinates (``index_x[0]`` is
         the shock price).
@@ -186,7 +452,9 @@ def clock_kernel(  # pragma: no cover - compiled
     -------
     tuple
         ``(extreme_x, price_x, active_steps, liq_usd, stop_usd, n_liq, n_stop, fund,
-        bad_debt, exhausted, unfilled, queue_left, trace)``.
+        bad_debt, exhausted, unfilled, queue_left, trace, shortfalls, gains)``: ``fund``
+        is what is left of ``f0`` plus ``gains`` (surpluses and fees, USD),
+        ``bad_debt = max(0, shortfalls − f0)``.
     """
     n_lvl = lvl_x.shape[0]
     n_steps = index_x.shape[0]
@@ -203,10 +471,18 @@ def clock_kernel(  # pragma: no cover - compiled
     fee = pars[P_FEE]
     eps = 1e-12 * (total if total > 0.0 else 1.0)
     trace = np.empty((n_steps if record else 0, N_TRACE))
+    # the queue's cohorts (the positions triggered in one step, a range in trigger
+    # order): the share of each member's size in the venue's queue (positions closed
+    # whole: co_mn; in chunks: co_ml), in the chunk queue (co_al), released in the step
+    # columns: mn, ml, al, released (whole), released (chunks), first, end (exact floats)
+    co_w = np.empty((n_steps, 7))
+    whole = chunk >= 1.0  # large positions join the venue's queue whole at once
+    n_co = 0
     e = 0.0
     f = 0.0
     left = f0  # what is left of the opening fund: shortfalls draw on it only
     gains = 0.0  # surpluses and fees, credited after the run
+    shortfalls = 0.0
     bad = 0.0
     liq_usd = 0.0
     stop_usd = 0.0
@@ -267,6 +543,23 @@ def clock_kernel(  # pragma: no cover - compiled
         mark_x = mark_w * price_x + (1.0 - mark_w) * idx_x
         new_pos, new_stop = triggered(pos_key, stop_key, mark_x, price_x, pos_ptr, stop_ptr)
         new_large = int(np.searchsorted(large_rank, new_pos, side="left"))
+        # the queue's live cohorts, then the step's new one
+        k2 = 0
+        for k in range(n_co):
+            if co_w[k, 0] > 0.0 or co_w[k, 1] > 0.0 or co_w[k, 2] > 0.0:
+                if k2 != k:
+                    co_w[k2] = co_w[k]
+                k2 += 1
+        n_co = k2
+        if new_pos > pos_ptr:
+            n_large = new_large - large_ptr
+            co_w[n_co, 5] = pos_ptr
+            co_w[n_co, 6] = new_pos
+            co_w[n_co, 0] = 1.0 if n_large < new_pos - pos_ptr else 0.0
+            co_w[n_co, 1] = 0.0
+            co_w[n_co, 2] = 1.0 if n_large > 0 else 0.0
+            n_co += 1
+        stop_from = stop_ptr
         qq += cum_size[new_pos] - cum_size[pos_ptr]
         qb += cum_bkr[new_pos] - cum_bkr[pos_ptr]
         lq += large_cum_size[new_large] - large_cum_size[large_ptr]
@@ -281,20 +574,43 @@ def clock_kernel(  # pragma: no cover - compiled
         if lq > 0.0:
             if chunk >= 1.0:
                 rel = lq
+                rho = 1.0
             else:
-                rel = lq * (1.0 - (1.0 - chunk) ** (dt[t] / chunk_s))
+                rho = 1.0 - (1.0 - chunk) ** (dt[t] / chunk_s)
+                rel = lq * rho
             rb = lb * (rel / lq)
             lq -= rel
             lb -= rb
             qq += rel
             qb += rb
+            for k in range(n_co):
+                if co_w[k, 2] > 0.0:
+                    if rho >= 1.0:
+                        co_w[k, 1] += co_w[k, 2]
+                        co_w[k, 2] = 0.0
+                    else:
+                        moved = co_w[k, 2] * rho
+                        co_w[k, 2] -= moved
+                        co_w[k, 1] += moved
         q_pos = qq
         b_pos = qb
+        phi = 1.0  # share of the venue's queue released in the step
         if rate < np.inf:
             cap = rate * dt[t] / abs(price_x)
             if cap < q_pos:
-                b_pos = qb * (cap / qq)
+                phi = cap / qq
+                b_pos = qb * phi
                 q_pos = cap
+        released = False
+        for k in range(n_co):
+            released = released or co_w[k, 0] > 0.0 or co_w[k, 1] > 0.0
+            for h in range(2):
+                if phi >= 1.0:
+                    co_w[k, 3 + h] = co_w[k, h]
+                    co_w[k, h] = 0.0
+                else:
+                    co_w[k, 3 + h] = co_w[k, h] * phi
+                    co_w[k, h] -= co_w[k, 3 + h]
         qq -= q_pos
         qb -= b_pos
         if qq < 0.0:
@@ -316,21 +632,29 @@ def clock_kernel(  # pragma: no cover - compiled
             if take > 0.0:
                 price_x = lvl_x[_level_of(qc, c_new)]
             e = c_new - c_base
-            fr = filled / q
-            vwap = notional / take if take > 0.0 else dirsign * price_x
-            # what the book cannot absorb closes at the price reached
+            # the step's orders take the book in trigger order, each closing at the
+            # VWAP of its own slice (issue 17); what the book cannot absorb closes at
+            # the price reached. Each released piece of a position is its own close:
+            # a shortfall draws on the opening fund only, a surplus (fees included)
+            # is credited after the run, never netted against a shortfall.
             px = dirsign * price_x
-            a = fr * vwap + (1.0 - fr) * px
-            a_x = dirsign * a
-            liq_usd += a * q_pos
-            stop_usd += a * q_stop
-            # the step's pooled close: a net loss draws on the opening fund only, a net
-            # surplus is credited after the run (the static engine's rule, issue 17)
-            pnl = a_x * q_pos - b_pos + fee * a * q_pos
-            if pnl >= 0.0:
-                gains += pnl
-            else:
-                left, bad = draw_fund(-pnl, left, bad)
+            if released:
+                inv = 1.0 / (1.0 - omega)
+                n0 = _notional_at(qc, nc, lvl_abs, c)
+                v_pos, v_stop, g_s, s_s = _close_step(
+                    co_w, n_co, pos_key, pos_size, pos_bkr_x, pos_large, cum_size, cum_bkr,
+                    large_rank, large_cum_size, large_cum_bkr, blk_max, blk_min, block,
+                    whole, stop_key,
+                    cum_stop, stop_from, stop_ptr, filled, c, inv, n0, n0 + notional, qc,
+                    nc, lvl_abs, px, dirsign, fee,
+                )  # fmt: skip
+                liq_usd += v_pos
+                stop_usd += v_stop
+                gains += g_s
+                shortfalls += s_s
+                left, bad = draw_fund(s_s, left, bad)
+            else:  # stops only: their fills and the rest at the price reached
+                stop_usd += notional * (1.0 - omega) + px * (q - filled)
             if ran_out:
                 exhausted = True
                 unfilled += q - filled
@@ -339,10 +663,16 @@ def clock_kernel(  # pragma: no cover - compiled
                     pos_key, stop_key, price_x, price_x, pos_ptr, stop_ptr
                 )
                 end_large = int(np.searchsorted(large_rank, end_pos, side="left"))
+                g_s, s_s = _close_rest(
+                    co_w, n_co, pos_ptr, end_pos, pos_size, pos_bkr_x, pos_large,
+                    cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr, blk_max,
+                    blk_min, block, whole, px, dirsign, fee,
+                )  # fmt: skip
+                gains += g_s
+                shortfalls += s_s
+                left, bad = draw_fund(s_s, left, bad)
                 s_q = cum_size[end_pos] - cum_size[pos_ptr] + qq + lq
                 s_q += large_cum_size[end_large] - large_cum_size[large_ptr]
-                s_b = cum_bkr[end_pos] - cum_bkr[pos_ptr] + qb + lb
-                s_b += large_cum_bkr[end_large] - large_cum_bkr[large_ptr]
                 s_stop = cum_stop[end_stop] - cum_stop[stop_ptr]
                 n_liq += end_pos - pos_ptr
                 n_stop += end_stop - stop_ptr
@@ -356,11 +686,6 @@ def clock_kernel(  # pragma: no cover - compiled
                 liq_usd += px * s_q
                 stop_usd += px * s_stop
                 unfilled += s_q + s_stop
-                pnl = price_x * s_q - s_b + fee * px * s_q  # the settlement, one close
-                if pnl >= 0.0:
-                    gains += pnl
-                else:
-                    left, bad = draw_fund(-pnl, left, bad)
             if price_x < extreme_x:
                 extreme_x = price_x
         if record:
@@ -389,6 +714,8 @@ def clock_kernel(  # pragma: no cover - compiled
         unfilled,
         qq + lq,
         trace,
+        shortfalls,
+        gains,
     )
 
 
@@ -406,6 +733,12 @@ def clock_paths_kernel(  # pragma: no cover - compiled
     large_rank: IntArray,
     large_cum_size: FloatArray,
     large_cum_bkr: FloatArray,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    pos_large: np.ndarray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    block: int,
     stop_key: FloatArray,
     cum_stop: FloatArray,
     shock_x: float,
@@ -455,6 +788,12 @@ def clock_paths_kernel(  # pragma: no cover - compiled
             large_rank,
             large_cum_size,
             large_cum_bkr,
+            pos_size,
+            pos_bkr_x,
+            pos_large,
+            blk_max,
+            blk_min,
+            block,
             stop_key,
             cum_stop,
             idx,

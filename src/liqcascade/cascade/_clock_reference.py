@@ -74,8 +74,10 @@ def clock_py(
     dict
         ``extreme_price``, ``final_price``, ``active_steps``, ``liquidated_usd``,
         ``stops_usd``, ``n_liquidated``, ``n_stops``, ``insurance_fund_end``,
-        ``bad_debt_usd``, ``book_exhausted``, ``unfilled_base``, ``queue_base``,
-        ``prices`` (per step).
+        ``bad_debt_usd``, ``shortfall_usd``, ``liquidation_surplus_usd`` (USD: every
+        released piece of a position is its own close; shortfalls draw on the opening
+        fund only, surpluses and fees are credited after the run), ``book_exhausted``,
+        ``unfilled_base``, ``queue_base``, ``prices`` (per step).
     """
     n_lvl = len(levels)
     n_pos = len(pos_liq)
@@ -122,7 +124,8 @@ def clock_py(
     stop_done = [False] * n_stop
     e = f = 0.0
     opening = insurance_fund  # what is left of the opening fund: shortfalls draw on it
-    gains = 0.0  # net surpluses and fees, credited after the run
+    gains = 0.0  # surpluses and fees, credited after the run
+    shortfalls = 0.0
     bad = liq = stops_usd = unfilled = 0.0
     n_liq = n_st = active = 0
     exhausted = False
@@ -167,11 +170,13 @@ def clock_py(
                 else:
                     queue[i] = pos_size[i]
         q_stop = 0.0
+        fired: list[int] = []
         for k in range(n_stop):
             if not stop_done[k] and beyond(price, stop_trigger[k]):
                 stop_done[k] = True
                 n_st += 1
                 q_stop += stop_size[k]
+                fired.append(k)
         for i in range(n_pos):
             if chunk_left[i] > 0.0:
                 if partial_chunk >= 1.0:
@@ -192,7 +197,6 @@ def clock_py(
         for i in range(n_pos):
             queue[i] -= released[i]
         q_pos = sum(released)
-        b_pos = sum(released[i] * pos_bkr[i] for i in range(n_pos))
         q = q_pos + q_stop
         if q <= 0.0:
             prices.append(price)
@@ -202,30 +206,50 @@ def clock_py(
         room = total - c
         take = max(0.0, min(need, room))
         c_new = c + take
-        notional = notional_to(c_new) - notional_to(c)
+        n0 = notional_to(c)
+        n_new = notional_to(c_new)
         filled = take * (1.0 - omega)
         ran_out = need > room
         if take > 0.0:
             price = levels[level_at(c_new)]
         e = c_new - c_base
-        fr = filled / q
-        vwap = notional / take if take > 0.0 else price
-        a = fr * vwap + (1.0 - fr) * price
-        liq += a * q_pos
-        stops_usd += a * q_stop
-        pnl = (a * q_pos - b_pos) if down else (b_pos - a * q_pos)
-        # the step's pooled close: a net loss draws on the opening fund only, a net
-        # surplus is credited after the run (issue 17's rule)
-        pnl += liquidation_fee * a * q_pos
-        if pnl >= 0.0:
-            gains += pnl
-        else:
-            bad += max(0.0, -pnl - opening)
-            opening = max(0.0, opening + pnl)
+        # the step's orders take the book one after another in trigger order (a stop
+        # before a position only on a strictly earlier trigger), each closing at the
+        # VWAP of its own slice; units past what the book filled close at the price
+        # reached (issue 17's fills)
+        keep = 1.0 - omega
+        sgn = -1.0 if down else 1.0  # trigger order: furthest from the move first
+        orders = [(sgn * pos_liq[i], 0, i) for i in range(n_pos) if released[i] > 0.0]
+        orders += [(sgn * stop_trigger[k], 1, k) for k in fired]
+        orders.sort()
+        u = v_prev = 0.0
+        for _, kind, i in orders:
+            base = released[i] if kind == 0 else stop_size[i]
+            u += base
+            if u < filled:
+                v = keep * (notional_to(c + u / keep) - n0)
+            else:
+                v = keep * (n_new - n0) + price * (u - filled)
+            val = v - v_prev
+            v_prev = v
+            if kind == 1:
+                stops_usd += val
+                continue
+            liq += val
+            # each released piece is its own close: a shortfall draws on the opening
+            # fund only, a surplus is credited after the run (issue 17's rule, no netting)
+            pnl = (val - base * pos_bkr[i]) if down else (base * pos_bkr[i] - val)
+            pnl += liquidation_fee * val
+            if pnl >= 0.0:
+                gains += pnl
+            else:
+                shortfalls -= pnl
+                bad += max(0.0, -pnl - opening)
+                opening = max(0.0, opening + pnl)
         if ran_out:
             exhausted = True
             unfilled += q - filled
-            s_q = s_b = s_stop = 0.0
+            s_q = s_stop = 0.0
             for i in range(n_pos):
                 left = queue[i] + chunk_left[i]
                 if not triggered[i] and pos_size[i] > 0 and beyond(price, pos_liq[i]):
@@ -234,8 +258,16 @@ def clock_py(
                     left = pos_size[i]
                 if left > 0.0:
                     s_q += left
-                    s_b += left * pos_bkr[i]
                     queue[i] = chunk_left[i] = 0.0
+                    # the settlement: each position's rest is one more close at price
+                    pnl = left * ((price - pos_bkr[i]) if down else (pos_bkr[i] - price))
+                    pnl += liquidation_fee * price * left
+                    if pnl >= 0.0:
+                        gains += pnl
+                    else:
+                        shortfalls -= pnl
+                        bad += max(0.0, -pnl - opening)
+                        opening = max(0.0, opening + pnl)
             for k in range(n_stop):
                 if not stop_done[k] and beyond(price, stop_trigger[k]):
                     stop_done[k] = True
@@ -244,13 +276,6 @@ def clock_py(
             liq += price * s_q
             stops_usd += price * s_stop
             unfilled += s_q + s_stop
-            pnl = (price * s_q - s_b) if down else (s_b - price * s_q)
-            pnl += liquidation_fee * price * s_q  # the settlement: one more close
-            if pnl >= 0.0:
-                gains += pnl
-            else:
-                bad += max(0.0, -pnl - opening)
-                opening = max(0.0, opening + pnl)
         if further(price, extreme):
             extreme = price
         prices.append(price)
@@ -266,6 +291,8 @@ def clock_py(
         "n_stops": n_st,
         "insurance_fund_end": opening + gains,
         "bad_debt_usd": bad,
+        "shortfall_usd": shortfalls,
+        "liquidation_surplus_usd": gains,
         "book_exhausted": exhausted,
         "unfilled_base": unfilled,
         "queue_base": sum(queue) + sum(chunk_left),

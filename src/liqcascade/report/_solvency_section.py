@@ -229,15 +229,17 @@ def prose(v: SolvencyView) -> Prose:
         interval=f"{pct(g.min_buffer)} (gap fills only) – {pct(w.min_buffer)} (cascade)",
         evidence="Model only: no venue bad-debt record is bundled",
         unit="fraction",
-        # the calibrated clock nets a 30-s step's surpluses against its shortfalls, so it
-        # can end a hair below the gap fills (no netting); the interval spans both
+        # the clock books every close on its own as the gap fills do (issue 17's rule,
+        # no netting within a step) and closes no better than the shocked price: the gap
+        # fills are the lower end, the cascade the upper; where the clock closes
+        # everything at the shocked price the two are equal up to rounding
         low=float(min(g.min_buffer, w.min_buffer)),
         high=float(max(g.min_buffer, w.min_buffer)),
     )
     method = [
         "Bad debt: a liquidated position closed beyond its bankruptcy price draws its "
         "shortfall on the fund, which starts at 0; margin left on liquidated positions is "
-        "credited after the cascade (the calibrated clock nets within each 30-s step). "
+        "credited after the cascade, never netted against a shortfall. "
         "A scenario survives when reserves − liabilities − bad debt ≥ 0, "
         "reserves = liabilities × (1 + buffer); liabilities = the accounts' margin.",
         f"Each estimated cohort is split into {v.accounts_per_cohort} accounts of log-normal "
