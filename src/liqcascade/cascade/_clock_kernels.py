@@ -35,6 +35,15 @@ that never changes except by being eaten. The clock engine runs *time steps* of
   step: a range in trigger order, with the share of their size still queued), so a
   step's pieces are known position by position.
 
+A step is settled by ranges, not position by position where it can be: without
+chunks every member of a cohort releases the same share, so a range of its positions
+and the stops among them take consecutive units; when those units all close at one
+price (one level, or the price reached past the fill) the range's surpluses and
+shortfalls come from binary searches in the bankruptcies sorted per 64-position block
+and per 4096-position superblock (:func:`sorted_blocks_kernel`, built once per
+prepared side). Only the blocks that straddle a level, hold stops and mix surplus with
+shortfall go one by one.
+
 With every mechanism off (no decay, no latent depth, no withdrawal, ``w = 1``,
 infinite rate) each step is one round of the static semantics (the same closes, bad
 debt and fund; the tests hold the two equal, also past the book's end). When the
