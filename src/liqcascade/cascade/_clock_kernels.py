@@ -41,8 +41,9 @@ and the stops among them take consecutive units; when those units all close at o
 price (one level, or the price reached past the fill) the range's surpluses and
 shortfalls come from binary searches in the bankruptcies sorted per 64-position block
 and per 4096-position superblock (:func:`sorted_blocks_kernel`, built once per
-prepared side). Only the blocks that straddle a level, hold stops and mix surplus with
-shortfall go one by one.
+prepared side). In a range not at one price, a block with no stop inside is all
+surplus or all shortfall by its bankruptcy bounds (prefix sums) or, at one price,
+splits by one search; only the other blocks go position by position.
 
 With every mechanism off (no decay, no latent depth, no withdrawal, ``w = 1``,
 infinite rate) each step is one round of the static semantics (the same closes, bad
