@@ -446,3 +446,40 @@ def test_kernel_equals_twin_over_many_blocks() -> None:
                     "liquidation_surplus_usd", "insurance_fund_end"):  # fmt: skip
             assert_same(getattr(r, key), t[key], rtol=1e-9, atol=1e-7)
         _check_accounting(r, fund)
+
+
+def test_kernel_equals_twin_over_superblocks() -> None:
+    """Markets of several 4096-position superblocks on a deep book, so that a step's
+    pieces often close at one price: the kernel's range splits (superblocks and blocks
+    by their sorted bankruptcies, the rest one by one) give the twin's closes."""
+    rng = np.random.default_rng(4096)
+    seen_bad = 0
+    for i in range(6):
+        book, pos, stops = _market(rng, n_pos=24000, n_stop=3000, n_lvl=80)
+        deep = float(rng.uniform(30, 300))
+        book = OrderBook(
+            book.mid, book.bid_price, book.bid_size * deep, book.ask_price, book.ask_size * deep
+        )
+        thr = float(rng.uniform(20, 200)) if i % 3 == 2 else None
+        pm = prepare_cascade(book, pos, stops, partial_threshold_usd=thr)
+        params = _random_params(rng)
+        params = LiquidityParams(  # a finite rate: the queue is released over several steps
+            **{**params.__dict__, "liquidation_rate_usd_s": float(rng.uniform(50, 2000))}
+        )
+        down = bool(i % 2 == 0)
+        shock = float(rng.uniform(0.06, 0.15)) * (-1 if down else 1)
+        n = int(rng.integers(5, 25))
+        dt = np.concatenate([[0.0], rng.uniform(5, 60, n - 1)])
+        path = book.mid * (1 + shock) * np.exp(np.cumsum(np.r_[0, rng.normal(0, 0.002, n - 1)]))
+        fund = float(rng.uniform(0, 50))
+        r = simulate_clock(
+            pm, shock_price=path[0], params=params, index_path=path, dt=dt, insurance_fund=fund
+        )
+        t = _twin(pm, params, path, dt, down, fund)
+        assert r.n_liquidated == t["n_liquidated"] > 4096
+        for key in ("liquidated_usd", "stops_usd", "bad_debt_usd", "shortfall_usd",
+                    "liquidation_surplus_usd", "insurance_fund_end", "queue_base"):  # fmt: skip
+            assert_same(getattr(r, key), t[key], rtol=1e-9, atol=1e-7)
+        _check_accounting(r, fund)
+        seen_bad += r.bad_debt_usd > 0
+    assert seen_bad >= 2

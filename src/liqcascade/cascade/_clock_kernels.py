@@ -35,6 +35,16 @@ that never changes except by being eaten. The clock engine runs *time steps* of
   step: a range in trigger order, with the share of their size still queued), so a
   step's pieces are known position by position.
 
+A step is settled by ranges, not position by position where it can be: without
+chunks every member of a cohort releases the same share, so a range of its positions
+and the stops among them take consecutive units; when those units all close at one
+price (one level, or the price reached past the fill) the range's surpluses and
+shortfalls come from binary searches in the bankruptcies sorted per 64-position block
+and per 4096-position superblock (:func:`sorted_blocks_kernel`, built once per
+prepared side). In a range not at one price, a block with no stop inside is all
+surplus or all shortfall by its bankruptcy bounds (prefix sums) or, at one price,
+splits by one search; only the other blocks go position by position.
+
 With every mechanism off (no decay, no latent depth, no withdrawal, ``w = 1``,
 infinite rate) each step is one round of the static semantics (the same closes, bad
 debt and fund; the tests hold the two equal, also past the book's end). When the
@@ -193,6 +203,241 @@ def _range_sums(  # pragma: no cover - compiled
     return sz, sb
 
 
+SUPER = 4096  # positions per superblock (64 blocks) of the sorted-bankruptcy arrays
+
+
+@njit
+def sorted_blocks_kernel(  # pragma: no cover - compiled
+    bkr_x: FloatArray, size: FloatArray, block: int, sblock: int
+) -> FloatArray:
+    """Each block and each superblock of positions sorted by bankruptcy.
+
+    Returns ``srt`` (``(6, n)``): rows 0–2 for the ``block``-position blocks, rows 3–5
+    for the ``sblock``-position superblocks: the sorted bankruptcies (frame, USD; not
+    finite counts as 0), then the running sums (from the (super)block's start,
+    inclusive) of ``size`` (base) and ``bankruptcy · size`` (USD) in that order, so
+    that a (super)block closing at one price splits into surpluses and shortfalls by
+    one binary search.
+    """
+    n = bkr_x.shape[0]
+    srt = np.empty((6, n))
+    v = np.empty(min(n, sblock))
+    for r0, bl in ((0, block), (3, sblock)):
+        for b0 in range(0, n, bl):
+            m = min(n, b0 + bl) - b0
+            for j in range(m):
+                x = bkr_x[b0 + j]
+                v[j] = x if np.isfinite(x) else 0.0
+            o = np.argsort(v[:m], kind="mergesort")
+            a1 = 0.0
+            a2 = 0.0
+            for j in range(m):
+                x = v[o[j]]
+                w = size[b0 + o[j]]
+                a1 += w
+                a2 += x * w
+                srt[r0, b0 + j] = x
+                srt[r0 + 1, b0 + j] = a1
+                srt[r0 + 2, b0 + j] = a2
+    return srt
+
+
+@njit(inline="always")
+def _split_sorted(  # pragma: no cover - compiled
+    a: int, e: int, kx: float, srt: FloatArray, r0: int
+) -> Any:
+    """A sorted (super)block ``[a, e)`` at one price: ``(Σ size, surplus, shortfall)``.
+
+    ``srt[r0]`` holds its bankruptcies sorted, ``srt[r0 + 1]`` / ``srt[r0 + 2]`` the
+    running sums of size and ``bkr_x · size`` from ``a`` in that order; surplus ``Σ size
+    · (kx − bkr_x)`` over ``bkr_x <= kx``, shortfall ``Σ size · (bkr_x − kx)`` over the
+    rest (one binary search).
+    """
+    r = a  # first of the sorted bankruptcies above kx
+    hi = e
+    while r < hi:
+        h = (r + hi) >> 1
+        if srt[r0, h] <= kx:
+            r = h + 1
+        else:
+            hi = h
+    p_sz = srt[r0 + 1, r - 1] if r > a else 0.0
+    p_bx = srt[r0 + 2, r - 1] if r > a else 0.0
+    t_sz = srt[r0 + 1, e - 1]
+    t_bx = srt[r0 + 2, e - 1]
+    return t_sz, kx * p_sz - p_bx, (t_bx - p_bx) - kx * (t_sz - p_sz)
+
+
+@njit
+def _one_price_sums(  # pragma: no cover - compiled
+    a: int,
+    e: int,
+    kx: float,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    large_rank: IntArray,
+    large_cum_size: FloatArray,
+    large_cum_bkr: FloatArray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    srt: FloatArray,
+    block: int,
+) -> Any:
+    """Positions ``[a, e)`` closing at one price: ``(Σ size, surplus, shortfall)``.
+
+    ``kx = k · x``; the sums are in base and USD per unit of release share. Each
+    position's result is ``size · (kx − bkr_x)``. Whole superblocks split by one search
+    in their sorted bankruptcies; a block (or its part in the range) is all surplus or
+    all shortfall by its bankruptcy bounds when it can be (sums), else a whole block
+    splits by one search, a part goes position by position.
+    """
+    n = pos_size.shape[0]
+    sz = 0.0
+    gp = 0.0
+    sp = 0.0
+    i = a
+    while i < e:
+        if i % SUPER == 0 and min(n, i + SUPER) <= e:
+            e2 = min(n, i + SUPER)
+            t, gg, ss = _split_sorted(i, e2, kx, srt, 3)
+            sz += t
+            gp += gg
+            sp += ss
+            i = e2
+            continue
+        b = i // block
+        e2 = min(e, (b + 1) * block)
+        whole_blk = i == b * block and e2 == min(n, i + block)
+        gain_all = blk_max[b] <= kx
+        if gain_all or blk_min[b] > kx:
+            if whole_blk:
+                t = srt[1, e2 - 1]
+                tb = srt[2, e2 - 1]
+            else:
+                t, tb = _range_sums(
+                    i, e2, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr
+                )
+            sz += t
+            if gain_all:
+                gp += kx * t - tb
+            else:
+                sp += tb - kx * t
+        elif whole_blk:
+            t, gg, ss = _split_sorted(i, e2, kx, srt, 0)
+            sz += t
+            gp += gg
+            sp += ss
+        else:
+            for h in range(i, e2):
+                bx = pos_bkr_x[h]
+                d = pos_size[h] * (kx - (bx if np.isfinite(bx) else 0.0))
+                sz += pos_size[h]
+                if d >= 0.0:
+                    gp += d
+                else:
+                    sp -= d
+        i = e2
+    return sz, gp, sp
+
+
+@njit
+def _close_ranges(  # pragma: no cover - compiled
+    a: int,
+    e0: int,
+    w: float,
+    u: float,
+    v_prev: float,
+    j: int,
+    jl: int,
+    pos_key: FloatArray,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    large_rank: IntArray,
+    large_cum_size: FloatArray,
+    large_cum_bkr: FloatArray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    srt: FloatArray,
+    block: int,
+    stop_key: FloatArray,
+    cum_stop: FloatArray,
+    stop_to: int,
+    u_f: float,
+    c: float,
+    inv: float,
+    n0: float,
+    n_new: float,
+    qc: FloatArray,
+    nc: FloatArray,
+    lvl_abs: FloatArray,
+    px_abs: float,
+    dirsign: float,
+    fee: float,
+) -> Any:
+    """Positions ``[a, e0)`` of a cohort releasing share ``w`` each, by ranges at one price.
+
+    The cohort's rest, else each superblock (``SUPER`` positions), and the stops among
+    them take consecutive units; a range whose units all close at one price (the level
+    they sit in, or the price reached past the fill) splits into surpluses and
+    shortfalls by searches in the sorted bankruptcies (:func:`_one_price_sums`).
+    ``u``, ``v_prev``, ``j``, ``jl``: :func:`_close_step`'s walk so far. Returns ``(a,
+    e, u, v_prev, j, jl, positions' value, stops' value, gains, shortfalls)``: ``a``
+    the first position not settled and ``e`` the end of its superblock (to go block by
+    block; ``a = e0`` when all are), the walk's new state, and what the ranges added
+    (USD).
+    """
+    d_pos = 0.0
+    d_stop = 0.0
+    g = 0.0
+    s = 0.0
+    kf = 1.0 + dirsign * fee
+    whole_rest = True
+    e = e0
+    while a < e0:
+        e = e0 if whole_rest else min(e0, (a // SUPER + 1) * SUPER)
+        if j < stop_to and stop_key[j] < pos_key[a]:
+            # the stops strictly before the range, as one block
+            j1 = j + int(np.searchsorted(stop_key[j:stop_to], pos_key[a], side="left"))
+            u += cum_stop[j1] - cum_stop[j]
+            v1, jl = _units_value(u, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+            d_stop += v1 - v_prev
+            v_prev = v1
+            j = j1
+        j_in = j  # the stops inside the range (before its last position)
+        if j < stop_to and stop_key[j] < pos_key[e - 1]:
+            j_in = j + int(np.searchsorted(stop_key[j:stop_to], pos_key[e - 1], side="left"))
+        sz, _ = _range_sums(a, e, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr)
+        x_best = dirsign * (px_abs if u >= u_f else lvl_abs[jl])
+        u_e = u + w * sz + (cum_stop[j_in] - cum_stop[j])
+        v1, jl1 = _units_value(u_e, jl, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs)
+        x_worst = dirsign * (px_abs if u_e >= u_f else lvl_abs[jl1])
+        if x_best != x_worst:
+            if whole_rest and (a // SUPER + 1) * SUPER < e0:
+                whole_rest = False  # try the superblock
+                continue
+            break
+        t_sz, gp, sp = _one_price_sums(
+            a, e, kf * x_best, pos_size, pos_bkr_x, cum_size, cum_bkr, large_rank,
+            large_cum_size, large_cum_bkr, blk_max, blk_min, srt, block,
+        )  # fmt: skip
+        vp = dirsign * x_best * (w * t_sz)
+        d_pos += vp
+        d_stop += (v1 - v_prev) - vp
+        g += w * gp
+        s += w * sp
+        v_prev = v1
+        u = u_e
+        jl = jl1
+        j = j_in
+        a = e
+        whole_rest = True  # past a straddle: the rest may be at one price again
+    return a, e, u, v_prev, j, jl, d_pos, d_stop, g, s
+
+
 @njit
 def _close_step(  # pragma: no cover - compiled
     co_w: FloatArray,
@@ -208,6 +453,7 @@ def _close_step(  # pragma: no cover - compiled
     large_cum_bkr: FloatArray,
     blk_max: FloatArray,
     blk_min: FloatArray,
+    srt: FloatArray,
     block: int,
     whole: bool,
     stop_key: FloatArray,
@@ -231,10 +477,15 @@ def _close_step(  # pragma: no cover - compiled
     Cohort ``k`` (positions ``co_w[k, 5]`` to ``co_w[k, 6]``) releases ``co_w[k, 3]``
     (positions closed whole) or ``co_w[k, 4]`` (in chunks) of each member's size; stops
     ``[stop_from, stop_to)`` close whole (a stop before a position only on a strictly
-    smaller key). Each order's value is the
-    value of its units (:func:`_units_value`); each piece's result is booked by
-    :func:`~liqcascade.cascade._walk.book_close`. Returns ``(positions' value, stops'
-    value, gains, shortfalls)`` in USD.
+    smaller key). Each order's value is the value of its units (:func:`_units_value`);
+    each piece's result is booked by :func:`~liqcascade.cascade._walk.book_close`.
+
+    Without chunks (``whole``: every member of a cohort releases the same share) a
+    cohort of more than one block first settles its ranges at one price
+    (:func:`_close_ranges`); a block of positions with no stop inside is all surplus
+    or all shortfall by its bankruptcy bounds (prefix sums) when it can be; the other
+    blocks go position by position. Returns ``(positions' value, stops' value, gains,
+    shortfalls)`` in USD.
     """
     u = 0.0
     v_prev = 0.0
@@ -250,6 +501,7 @@ def _close_step(  # pragma: no cover - compiled
             jl = 0
     kf = 1.0 + dirsign * fee
     lin = dirsign + fee
+    n_pos = pos_key.shape[0]
     for k in range(n_co):
         rn = co_w[k, 3]
         rl = co_w[k, 4]
@@ -258,7 +510,22 @@ def _close_step(  # pragma: no cover - compiled
         w = rn if rn > rl else rl  # without chunks, every member's share
         a = int(co_w[k, 5])
         e0 = int(co_w[k, 6])
+        e_lim = a  # the end of the range found not at one price
         while a < e0:
+            if whole and a >= e_lim and e0 - a > block:
+                a, e_lim, u, v_prev, j, jl, d_pos, d_stop, d_g, d_s = _close_ranges(
+                    a, e0, w, u, v_prev, j, jl, pos_key, pos_size, pos_bkr_x, cum_size, cum_bkr,
+                    large_rank, large_cum_size, large_cum_bkr, blk_max, blk_min, srt, block,
+                    stop_key,
+                    cum_stop, stop_to, u_f, c, inv, n0, n_new, qc, nc, lvl_abs, px_abs,
+                    dirsign, fee,
+                )  # fmt: skip
+                v_pos += d_pos
+                v_stop += d_stop
+                g += d_g
+                s += d_s
+                if a >= e0:
+                    break
             e = min(e0, (a // block + 1) * block)
             done = False
             if whole:
@@ -290,11 +557,18 @@ def _close_step(  # pragma: no cover - compiled
                             g += pnl
                         else:
                             s -= pnl
+                        done = True
+                    elif x_best == x_worst and a == b * block and e == min(n_pos, a + block):
+                        # a whole block at one price: one search in its sorted bankruptcies
+                        _, gp, sp = _split_sorted(a, e, kf * x_best, srt, 0)
+                        g += w * gp
+                        s += w * sp
+                        done = True
+                    if done:
                         v_pos += v1 - v_prev
                         v_prev = v1
                         u = u_e
                         jl = jl1
-                        done = True
             if not done:
                 for i in range(a, e):
                     base = (rl if pos_large[i] else rn) * pos_size[i]
@@ -340,6 +614,7 @@ def _close_rest(  # pragma: no cover - compiled
     large_cum_bkr: FloatArray,
     blk_max: FloatArray,
     blk_min: FloatArray,
+    srt: FloatArray,
     block: int,
     whole: bool,
     px_abs: float,
@@ -348,12 +623,14 @@ def _close_rest(  # pragma: no cover - compiled
 ) -> Any:
     """The settlement's closes at ``px_abs``: what is left in the queues, and ``[a0, e1)``.
 
-    Returns ``(gains, shortfalls)`` in USD (:func:`~liqcascade.cascade._walk.book_close`).
+    A range whose members close the same share (no chunks, or the positions the price
+    reached) settles at once (:func:`_one_price_sums`), the others position by
+    position. Returns ``(gains, shortfalls)`` in USD
+    (:func:`~liqcascade.cascade._walk.book_close`).
     """
     g = 0.0
     s = 0.0
     kx = (1.0 + dirsign * fee) * dirsign * px_abs
-    lin = (dirsign + fee) * px_abs
     for k in range(n_co + 1):
         if k < n_co:
             wn = co_w[k, 0]
@@ -367,26 +644,19 @@ def _close_rest(  # pragma: no cover - compiled
             e0 = e1
         if wn <= 0.0 and wl <= 0.0:
             continue
-        w = wn if wn > wl else wl
-        bulk = whole or k == n_co
-        while a < e0:
-            e = min(e0, (a // block + 1) * block)
-            b = a // block
-            if bulk and (blk_max[b] <= kx or blk_min[b] > kx):
-                sz, sb = _range_sums(
-                    a, e, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr
-                )
-                pnl = w * (lin * sz - sb)
-                if blk_max[b] <= kx:
-                    g += pnl
-                else:
-                    s -= pnl
-            else:
-                for i in range(a, e):
-                    base = (wl if pos_large[i] else wn) * pos_size[i]
-                    if base > 0.0:
-                        g, s = book_close(px_abs * base, base, pos_bkr_x[i], dirsign, fee, g, s)
-            a = e
+        if whole or k == n_co:
+            w = wn if wn > wl else wl
+            _, gp, sp = _one_price_sums(
+                a, e0, kx, pos_size, pos_bkr_x, cum_size, cum_bkr, large_rank,
+                large_cum_size, large_cum_bkr, blk_max, blk_min, srt, block,
+            )  # fmt: skip
+            g += w * gp
+            s += w * sp
+        else:
+            for i in range(a, e0):
+                base = (wl if pos_large[i] else wn) * pos_size[i]
+                if base > 0.0:
+                    g, s = book_close(px_abs * base, base, pos_bkr_x[i], dirsign, fee, g, s)
     return g, s
 
 
@@ -409,6 +679,7 @@ def clock_kernel(  # pragma: no cover - compiled
     pos_large: np.ndarray,
     blk_max: FloatArray,
     blk_min: FloatArray,
+    srt: FloatArray,
     block: int,
     stop_key: FloatArray,
     cum_stop: FloatArray,
@@ -432,6 +703,9 @@ def clock_kernel(  # pragma: no cover - compiled
     pos_key, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr,
     pos_size, pos_bkr_x, pos_large, blk_max, blk_min, stop_key, cum_stop : arrays
         The prepared side (see :class:`liqcascade.cascade.PreparedMarket`).
+    srt : array (6, positions)
+        Each block's and each superblock's bankruptcies sorted, with running sums of
+        size (base) and ``bkr_x · size`` (USD) (:func:`sorted_blocks_kernel`).
     block : int
         Positions per block of ``blk_max`` / ``blk_min`` (bankruptcy bounds).
     index_x : array (steps)
@@ -643,7 +917,7 @@ def clock_kernel(  # pragma: no cover - compiled
                 n0 = _notional_at(qc, nc, lvl_abs, c)
                 v_pos, v_stop, g_s, s_s = _close_step(
                     co_w, n_co, pos_key, pos_size, pos_bkr_x, pos_large, cum_size, cum_bkr,
-                    large_rank, large_cum_size, large_cum_bkr, blk_max, blk_min, block,
+                    large_rank, large_cum_size, large_cum_bkr, blk_max, blk_min, srt, block,
                     whole, stop_key,
                     cum_stop, stop_from, stop_ptr, filled, c, inv, n0, n0 + notional, qc,
                     nc, lvl_abs, px, dirsign, fee,
@@ -666,7 +940,7 @@ def clock_kernel(  # pragma: no cover - compiled
                 g_s, s_s = _close_rest(
                     co_w, n_co, pos_ptr, end_pos, pos_size, pos_bkr_x, pos_large,
                     cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr, blk_max,
-                    blk_min, block, whole, px, dirsign, fee,
+                    blk_min, srt, block, whole, px, dirsign, fee,
                 )  # fmt: skip
                 gains += g_s
                 shortfalls += s_s
@@ -738,6 +1012,7 @@ def clock_paths_kernel(  # pragma: no cover - compiled
     pos_large: np.ndarray,
     blk_max: FloatArray,
     blk_min: FloatArray,
+    srt: FloatArray,
     block: int,
     stop_key: FloatArray,
     cum_stop: FloatArray,
@@ -793,6 +1068,7 @@ def clock_paths_kernel(  # pragma: no cover - compiled
             pos_large,
             blk_max,
             blk_min,
+            srt,
             block,
             stop_key,
             cum_stop,
