@@ -7,8 +7,9 @@ Given the book (its shape parameters), ``p_zero`` has a closed form (the share o
 zero bars), ``sigma^2`` too (the mean squared log residual), and ``(scale, floor)``
 are found by a 2-parameter Nelder–Mead: the *profile* log-likelihood of the shape
 parameters. The shape parameters (leverage mix, turnover, side split) maximise it by
-Nelder–Mead from the best of a small fixed grid. Parameter uncertainty: refits on
-moving-block bootstrap resamples of the fitting days (seeded).
+a global multi-start Nelder–Mead search (:func:`fit_book`). Parameter uncertainty:
+refits on moving-block bootstrap resamples of the fitting days (seeded), each by the
+same global search (:func:`bootstrap_fits`).
 """
 
 from __future__ import annotations
