@@ -20,6 +20,7 @@ from liqcascade.positions._expanding import load_asset_calibration
 from liqcascade.positions._likelihood import (
     block_bootstrap_weights,
     bootstrap_fits,
+    default_starts,
     fit_book,
     fit_target,
     profile_obs,
@@ -108,6 +109,28 @@ def test_block_bootstrap_weights_sum_to_the_days() -> None:
     for n in (7, 30, 101):
         w = block_bootstrap_weights(n, 7, rng)
         assert w.shape == (n,) and w.sum() == n and (w >= 0).all()
+
+
+def test_each_bootstrap_refit_is_the_main_fits_global_search_on_its_resample() -> None:
+    # the refit of resample i must be fit_book (the main fit's estimator: start grid,
+    # Sobol points of the same seed, well-separated local searches) run on resample
+    # i's day weights, with the main fit and its other optima added as candidates
+    fr = _frames(7, days=45)
+    t0, t1 = fr.oi.index[0], fr.oi.index[-1]
+    search = {"n_sobol": 8, "n_local": 2, "maxiter": 40, "restarts": 0}
+    fit = fit_book(fr, t0, t1, **search)
+    others = [p for _, p in fit.optima[1:]]
+    boot = bootstrap_fits(fr, t0, t1, fit.params, n=2, seed=4, starts=others, **search)
+    rng = np.random.default_rng(4)
+    grid = default_starts(BookParams())
+    for b in boot:
+        w = block_bootstrap_weights(45, 7, rng)
+        ref = fit_book(fr, t0, t1, base=fit.params, starts=[*grid, fit.params, *others],
+                       weights_by_day=w, seed=0, **search)  # fmt: skip
+        for k in ("dist_median", "dist_sigma", "turnover", "theta0", "scale", "sigma"):
+            assert float(getattr(b, k)) == pytest.approx(float(getattr(ref.params, k)),
+                                                         rel=1e-12)  # fmt: skip
+    assert boot[0].scale != boot[1].scale
 
 
 # ----------------------------------------------------------------- profile

@@ -17,7 +17,7 @@ import pytest
 
 from liqcascade._time import to_utc
 from liqcascade.errors import InputError
-from liqcascade.positions._likelihood import fit_book, multistart_minimise
+from liqcascade.positions._likelihood import bootstrap_minimise, fit_book, multistart_minimise
 
 
 def _two_modes(x: np.ndarray) -> float:
@@ -93,3 +93,77 @@ def test_real_eth_fit_to_march_reaches_the_global_maximum(eth_frames) -> None:
     # the fit's optima: itself first, then the other mode
     assert multi.optima[0][0] == multi.loglik
     assert any(p.dist_median > 0.5 for _, p in multi.optima[1:])
+
+
+# ----------------------------------------------------------------- bootstrap refits
+# A two-mode likelihood whose days disagree: days 0-10 favour the broad mode A, days
+# 11-20 the narrow mode B (the wells of ``_two_modes``, each weighted by its days'
+# share of the resample). On the full data A wins (11 of 21 days); a block-bootstrap
+# resample with more B-days has its maximum in B.
+N_DAYS, B_FROM = 21, 11
+MODE_A, MODE_B = np.array([0.7, 0.7]), np.array([-0.8, -0.6])
+
+
+def _share_b(w: np.ndarray) -> float:
+    return float(w[B_FROM:].sum() / w.sum())
+
+
+def _resampled(w: np.ndarray):
+    sb = _share_b(w)
+
+    def nll(x: np.ndarray) -> float:
+        x = np.asarray(x, dtype=np.float64)
+        a = float(np.sum((x - MODE_A) ** 2))
+        b = float(np.sum((x - MODE_B) ** 2))
+        return -2.0 * (1.0 - sb) * math.exp(-a / 0.5) - 2.0 * sb * math.exp(-b / 0.02)
+
+    return nll
+
+
+def _mode(x: list[float]) -> str:
+    if np.allclose(x, MODE_A, atol=0.02):
+        return "A"
+    return "B" if np.allclose(x, MODE_B, atol=0.02) else "?"
+
+
+def _main_fit() -> list[float]:
+    ends = multistart_minimise(_resampled(np.ones(N_DAYS)), LO, HI, STEPS, starts=START,
+                               n_sobol=64, n_local=6, seed=0)  # fmt: skip
+    assert _mode(ends[0][1]) == "A"
+    return ends[0][1]
+
+
+def test_bootstrap_refits_reach_every_mode_the_resamples_favour() -> None:
+    main = _main_fit()
+    full = bootstrap_minimise(_resampled, N_DAYS, LO, HI, STEPS, n=10, block_days=7, seed=0,
+                              starts=[main], n_sobol=64, n_local=6, search_seed=0)  # fmt: skip
+    # each refit is its own resample's global minimum: B exactly where B-days dominate
+    shares = [_share_b(w) for w, _, _ in full]
+    assert all(abs(s - 0.5) > 0.02 for s in shares)  # k/21: never a tie
+    modes = [_mode(x) for _, _, x in full]
+    assert modes == ["B" if s > 0.5 else "A" for s in shares]
+    assert set(modes) == {"A", "B"}
+    for (w, f, _), m in zip(full, modes, strict=True):
+        depth = 2.0 * (_share_b(w) if m == "B" else 1.0 - _share_b(w))
+        assert f == pytest.approx(-depth, abs=1e-3)
+    # the old path (a local search from the main fit only) stays in the main fit's mode
+    # on every resample, including those whose maximum lies in B
+    old = bootstrap_minimise(_resampled, N_DAYS, LO, HI, STEPS, n=10, block_days=7, seed=0,
+                             starts=[main], n_sobol=0, n_local=1)  # fmt: skip
+    assert [_mode(x) for _, _, x in old] == ["A"] * 10
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(old, full, strict=True))
+    worse = [o[1] - g[1] for o, g in zip(old, full, strict=True) if _share_b(g[0]) > 0.5]
+    assert worse and min(worse) > 0.05
+
+
+def test_bootstrap_refits_are_deterministic_for_a_seed() -> None:
+    main = _main_fit()
+    kw = {"n": 6, "block_days": 7, "starts": [main], "n_sobol": 32, "n_local": 4}
+    one = bootstrap_minimise(_resampled, N_DAYS, LO, HI, STEPS, seed=5, **kw)
+    two = bootstrap_minimise(_resampled, N_DAYS, LO, HI, STEPS, seed=5, **kw)
+    for a, b in zip(one, two, strict=True):  # same process: bit-equal
+        assert np.array_equal(a[0], b[0]) and a[1] == b[1] and a[2] == b[2]
+    other = bootstrap_minimise(_resampled, N_DAYS, LO, HI, STEPS, seed=6, **kw)
+    assert any(not np.array_equal(a[0], b[0]) for a, b in zip(one, other, strict=True))
+    # every resample keeps the window's length in days
+    assert all(float(w.sum()) == N_DAYS for w, _, _ in one)

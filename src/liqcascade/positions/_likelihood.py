@@ -7,8 +7,9 @@ Given the book (its shape parameters), ``p_zero`` has a closed form (the share o
 zero bars), ``sigma^2`` too (the mean squared log residual), and ``(scale, floor)``
 are found by a 2-parameter Nelder–Mead: the *profile* log-likelihood of the shape
 parameters. The shape parameters (leverage mix, turnover, side split) maximise it by
-Nelder–Mead from the best of a small fixed grid. Parameter uncertainty: refits on
-moving-block bootstrap resamples of the fitting days (seeded).
+a global multi-start Nelder–Mead search (:func:`fit_book`). Parameter uncertainty:
+refits on moving-block bootstrap resamples of the fitting days (seeded), each by the
+same global search (:func:`bootstrap_fits`).
 """
 
 from __future__ import annotations
@@ -408,14 +409,24 @@ class Objective:
 
     def box(self) -> tuple[FloatArray, FloatArray]:
         """Lower and upper corners of the parameter box, in optimiser coordinates."""
-        lo, hi = [], []
-        for k in self.keys:
-            a, b = _BOUNDS[k]
-            if k in ("dist_median", "dist_sigma"):
-                a, b = math.log(a), math.log(b)
-            lo.append(a)
-            hi.append(b)
-        return np.array(lo), np.array(hi)
+        return _box(self.keys)
+
+
+def _box(keys: Sequence[str]) -> tuple[FloatArray, FloatArray]:
+    """Lower and upper corners of the box of ``keys``, in optimiser coordinates."""
+    lo, hi = [], []
+    for k in keys:
+        a, b = _BOUNDS[k]
+        if k in ("dist_median", "dist_sigma"):
+            a, b = math.log(a), math.log(b)
+        lo.append(a)
+        hi.append(b)
+    return np.array(lo), np.array(hi)
+
+
+def _shape_keys(frames: MarketFrames) -> tuple[str, ...]:
+    """The fitted shape parameters (``theta_ls`` only where a long/short ratio is recorded)."""
+    return tuple(k for k in SHAPE_KEYS if k != "theta_ls" or frames.has_long_short)
 
 
 def book_objective(
@@ -438,7 +449,7 @@ def book_objective(
     cut = frames.until(t1)
     prep = prepare(cut, base)
     tgt = fit_target(cut, prep, t0, t1)
-    keys = tuple(k for k in SHAPE_KEYS if k != "theta_ls" or cut.has_long_short)
+    keys = _shape_keys(cut)
     y = np.concatenate([tgt.y_long, tgt.y_short])
     use_ex = base.intrabar > 0 if intrabar is None else bool(intrabar)
     ex = None
@@ -565,6 +576,68 @@ def block_bootstrap_weights(n_days: int, block: int, rng: np.random.Generator) -
     return np.bincount(np.minimum(idx, n_days - 1), minlength=n_days).astype(np.float64)
 
 
+def bootstrap_minimise(
+    nll_for_weights: Callable[[FloatArray], Callable[[FloatArray], float]],
+    n_days: int,
+    lo: Sequence[float] | FloatArray,
+    hi: Sequence[float] | FloatArray,
+    steps: Sequence[float],
+    *,
+    n: int = 10,
+    block_days: int = 7,
+    seed: int = 0,
+    starts: Sequence[Sequence[float] | FloatArray] = (),
+    n_sobol: int = 64,
+    n_local: int = 6,
+    search_seed: int = 0,
+    maxiter: int = 250,
+    restarts: int = 1,
+    progress: Callable[[float], None] | None = None,
+) -> list[tuple[FloatArray, float, list[float]]]:
+    """Minimise ``n`` moving-block bootstrap resamples of an objective, each globally.
+
+    Resample ``i`` is the ``i``-th draw of :func:`block_bootstrap_weights` from
+    ``numpy.random.default_rng(seed)`` (deterministic for a seed). Its objective,
+    ``nll_for_weights(weights)``, is minimised by :func:`multistart_minimise` with the
+    given ``starts``, the ``n_sobol`` Sobol points of ``search_seed`` (the same
+    candidate set for every resample) and ``n_local`` local searches: the refit is
+    the same global search as the fit it resamples, so a resample whose minimum lies
+    in another mode than the fit's is refitted there.
+
+    Parameters
+    ----------
+    nll_for_weights : callable
+        Day multiplicities (array of ``n_days`` floats) -> objective ``x`` -> float.
+    n_days : int
+        Days resampled (day 0 .. ``n_days - 1``).
+    lo, hi, steps : sequence of float
+        Box and Nelder–Mead steps, as in :func:`multistart_minimise`.
+    n, block_days, seed : int
+        Resamples, block length (days) and seed of the resampling.
+    starts, n_sobol, n_local, search_seed, maxiter, restarts
+        The search, as in :func:`multistart_minimise` (``search_seed`` is its ``seed``).
+    progress : callable, optional
+        Called with 1 after each resample.
+
+    Returns
+    -------
+    list of (array, float, list of float)
+        Per resample: its day weights, the minimum found and its point.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        w = block_bootstrap_weights(n_days, block_days, rng)
+        ends = multistart_minimise(
+            nll_for_weights(w), lo, hi, steps, starts=starts, n_sobol=n_sobol,
+            n_local=n_local, seed=search_seed, maxiter=maxiter, restarts=restarts,
+        )  # fmt: skip
+        out.append((w, ends[0][0], ends[0][1]))
+        if progress:
+            progress(1)
+    return out
+
+
 def bootstrap_fits(
     frames: MarketFrames,
     start: Any,
@@ -574,19 +647,29 @@ def bootstrap_fits(
     n: int = 10,
     block_days: int = 7,
     seed: int = 0,
-    maxiter: int = 150,
+    maxiter: int = 250,
     restarts: int = 1,
     starts: Sequence[BookParams] | None = None,
+    grid: Sequence[BookParams] | None = None,
+    n_sobol: int = 64,
+    n_local: int = 6,
+    search_seed: int = 0,
     progress: Callable[[float], None] | None = None,
 ) -> list[BookParams]:
     """Refits on ``n`` moving-block bootstrap resamples of the scored days (seeded).
 
     Each resample draws ``block_days``-day blocks of the days that carry a record
-    (day 0 = the first scored day) until it has as many days as the window; each
-    refit runs the local search of :func:`fit_book` from ``best`` and from every
-    point of ``starts`` (the main fit's other local maxima, :attr:`Fit.optima`) and
-    keeps the best: the likelihood has several modes, and a refit started in one
-    mode only would never show a resample whose maximum is in the other one.
+    (day 0 = the first scored day) until it has as many days as the window. Each
+    refit is the estimator of the main fit (:func:`fit_book`) on the resample: the
+    same global search (:func:`bootstrap_minimise`) from the same candidates — the
+    start grid (``grid``, default :func:`default_starts` of the default shape
+    parameters, as :func:`fit_book` uses) and the ``n_sobol`` Sobol points of
+    ``search_seed`` — plus ``best`` and ``starts`` (the main fit's other local maxima,
+    :attr:`Fit.optima`) as extra candidates, ``n_local`` Nelder–Mead searches, the best
+    end kept. The likelihood has two nearly tied leverage-mix modes; a refit that only
+    searched near the main fit would never show a resample whose maximum lies in a
+    mode the main fit's search did not keep, and the band would understate the
+    uncertainty of the book's scale.
 
     Raises
     ------
@@ -599,22 +682,32 @@ def bootstrap_fits(
     cut = frames.until(t1)
     tgt = fit_target(cut, prepare(cut, best), t0, t1)
     n_days = int(tgt.days.max()) + 1
-    rng = np.random.default_rng(seed)
-    pts = [best, *(starts or ())]
+    if grid is None:
+        grid = default_starts(best.with_(**{k: getattr(BookParams(), k) for k in SHAPE_KEYS}))
+    objs: list[Objective] = []
+
+    def nll_for(w: FloatArray) -> Callable[[FloatArray], float]:
+        obj = book_objective(frames, t0, t1, base=best, weights_by_day=w)
+        objs.append(obj)
+        return lambda x: -obj.evaluate([float(v) for v in x])[0]
+
+    keys = _shape_keys(cut)
+    lo, hi = _box(keys)
+    pts = [*grid, best, *(starts or ())]
+    ends = bootstrap_minimise(
+        nll_for, n_days, lo, hi, [_STEP[k] for k in keys], n=n, block_days=block_days,
+        seed=seed, starts=[_to_x(s, keys) for s in pts], n_sobol=n_sobol, n_local=n_local,
+        search_seed=search_seed, maxiter=maxiter, restarts=restarts, progress=progress,
+    )  # fmt: skip
     out = []
-    for i in range(n):
-        w = block_bootstrap_weights(n_days, block_days, rng)
-        f = fit_book(frames, t0, t1, base=best, starts=pts, maxiter=maxiter,
-                     restarts=restarts, weights_by_day=w, n_sobol=0,
-                     n_local=len(pts))  # fmt: skip
-        if not valid_fit(f.params):
+    for i, ((_, _, x), obj) in enumerate(zip(ends, objs, strict=True)):
+        p = obj.params(x)
+        if not valid_fit(p):
             raise InputError(
                 f"bootstrap refit {i} on {t0.date()} -> {t1.date()} is not a valid fit "
-                f"(scale {f.params.scale:.3g}, sigma {f.params.sigma:.3g})"
+                f"(scale {p.scale:.3g}, sigma {p.sigma:.3g})"
             )
-        out.append(f.params)
-        if progress:
-            progress(1)
+        out.append(p)
     return out
 
 
@@ -625,6 +718,7 @@ __all__ = [
     "block_bootstrap_weights",
     "book_objective",
     "bootstrap_fits",
+    "bootstrap_minimise",
     "default_starts",
     "fit_book",
     "fit_target",
