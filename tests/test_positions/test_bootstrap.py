@@ -192,8 +192,12 @@ def test_bootstrap_spread_covers_the_truth_at_about_the_nominal_rate() -> None:
         t0, t1 = fr.oi.index[0], fr.oi.index[-1]
         fit = fit_book(fr, t0, t1, starts=[TRUTH.with_(dist_median=0.05, dist_sigma=1.0,
                                                        turnover=0.1, theta_funding=0.0,
-                                                       theta_move=0.0, theta0=0.0)])  # fmt: skip
-        boot = bootstrap_fits(fr, t0, t1, fit.params, n=10, seed=rep)
+                                                       theta_move=0.0, theta0=0.0)],
+                       n_sobol=16, n_local=1)  # fmt: skip
+        # the refits run the main fit's own search, smaller here (16 Sobol points, one
+        # local search: the simulated likelihood has one mode; the shipped 64 x 6 made
+        # this test take 15 min under load)
+        boot = bootstrap_fits(fr, t0, t1, fit.params, n=10, seed=rep, n_sobol=16, n_local=1)
         assert all(valid_fit(b) for b in boot)
         for k in _KEYS:
             tr = float(getattr(TRUTH, k))
