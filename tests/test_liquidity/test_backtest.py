@@ -290,3 +290,13 @@ def test_a_heavier_tail_never_gets_a_smaller_dispersion(
     q = np.quantile(r, 0.9)
     heavier = np.where(r > q, q + (r - q) * stretch, r)  # the top decile pushed out
     assert fit_dispersion(heavier) >= fit_dispersion(r)
+
+
+@pytest.mark.parametrize("eta,seed", [(0.0, 1), (0.2, 2), (0.45, 3), (0.8, 4)])
+def test_the_coarse_to_fine_dispersion_search_equals_the_whole_grid(eta: float, seed: int) -> None:
+    from liqcascade.cascade._backtest import fit_dispersion, fit_dispersion_full
+
+    rng = np.random.default_rng(seed)
+    # heavy-ish ratios: a unit-walk-like magnitude times a log-normal regime
+    r = np.abs(rng.standard_normal(600)) * np.exp(eta * rng.standard_normal(600))
+    assert fit_dispersion(r) == fit_dispersion_full(r)
