@@ -17,6 +17,7 @@ from liqcascade.cascade._clock_reference import clock_py
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook
+from properties.test_cascade_invariants import two_sided_markets
 
 
 def _market(rng: np.random.Generator, n_pos: int = 40, n_stop: int = 20, n_lvl: int = 60):
@@ -366,31 +367,10 @@ def test_bad_debt_is_the_shortfalls_beyond_the_opening_fund(seed: int, fund: flo
 
 @st.composite
 def _surplus_markets(draw):
-    """Bids within 30 % of mid; longs and shorts from 2 % inside mid outwards, bankrupt from
-    1 USD beyond liquidation (a loss to the fund) to 35 USD inside it (low leverage: a
-    surplus); stops both ways; ``F0`` 0 to 50 USD (as the static engine's property)."""
-    mid = 100.0
-    sides = []
-    for sign in (-1.0, 1.0):
-        n = draw(st.integers(0, 8))
-        dist = sorted(draw(st.lists(st.integers(1, 300), min_size=n, max_size=n, unique=True)))
-        sides.append([mid * (1 + sign * d / 1000) for d in dist])
-        sides.append(draw(st.lists(st.floats(0.05, 3.0), min_size=n, max_size=n)))
-    book = OrderBook(mid, *sides)
-    n = draw(st.integers(0, 10))
-    side = np.array(draw(st.lists(st.sampled_from([1, -1]), min_size=n, max_size=n)), np.int8)
-    size = draw(st.lists(st.floats(0.05, 2.5), min_size=n, max_size=n))
-    d = np.array(draw(st.lists(st.floats(-0.02, 0.6), min_size=n, max_size=n)))
-    liq = np.where(side == 1, mid * (1 - d), mid * (1 + 5 * d))
-    gap = np.array(draw(st.lists(st.floats(-1.0, 35.0), min_size=n, max_size=n)))
-    bkr = np.where(side == 1, liq - gap, liq + gap)
-    pos = PositionBook(side, size, [100.0] * n, [5.0] * n, liq, bkr)
-    m = draw(st.integers(0, 6))
-    sside = np.array(draw(st.lists(st.sampled_from([1, -1]), min_size=m, max_size=m)), np.int8)
-    sd = np.array(draw(st.lists(st.floats(0.0, 0.6), min_size=m, max_size=m)))
-    trig = np.where(sside == -1, mid * (1 - sd), mid * (1 + 5 * sd))
-    stops = StopBook(sside, trig, draw(st.lists(st.floats(0.05, 2.0), min_size=m, max_size=m)))
-    f0 = draw(st.one_of(st.just(0.0), st.floats(0.0, 50.0)))
+    """The static engine's property markets (``two_sided_markets``: longs and shorts
+    bankrupt from 1 USD beyond liquidation to 35 USD inside it, stops both ways, ``F0``
+    0 to 50 USD), with a fee of 0 to 2 %."""
+    book, pos, stops, f0 = draw(two_sided_markets())
     fee = draw(st.one_of(st.just(0.0), st.floats(0.0, 0.02)))
     return book, pos, stops, f0, fee
 
