@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-import weakref
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from importlib.resources import files
@@ -39,11 +37,9 @@ from liqcascade.cascade._clock_kernels import (
     P_VISIBLE,
     P_WMAX,
     P_WSPEED,
-    SUPER,
     clock_kernel,
     clock_paths_kernel,
     effective_depth,
-    sorted_blocks_kernel,
 )
 from liqcascade.cascade._kernels import BLOCK
 from liqcascade.cascade._prepare import PreparedMarket, PreparedSide
@@ -232,29 +228,6 @@ class LiquidityParams:
         return replace(self, **changes)
 
 
-_SORTED: weakref.WeakKeyDictionary[PreparedSide, FloatArray] = weakref.WeakKeyDictionary()
-_SORTED_LOCK = threading.Lock()
-
-
-def sorted_bankruptcies(side: PreparedSide) -> FloatArray:
-    """The clock kernel's sorted-bankruptcy array of ``side``, built on first use.
-
-    ``(6, positions)``: each ``BLOCK``-position block and each ``SUPER``-position
-    superblock sorted by bankruptcy, with running sums of size (base) and ``bkr_x ·
-    size`` (USD) (:func:`~liqcascade.cascade._clock_kernels.sorted_blocks_kernel`), so
-    that a range of positions closing at one price splits into surpluses and
-    shortfalls by a few binary searches.
-    """
-    got = _SORTED.get(side)
-    if got is None:
-        with _SORTED_LOCK:
-            got = _SORTED.get(side)
-            if got is None:
-                got = sorted_blocks_kernel(side.pos_bkr_x, side.pos_size, BLOCK, SUPER)
-                _SORTED[side] = got
-    return got
-
-
 def default_grid(
     horizon_hours: float = 24.0, fine_s: float = 30.0, fine_hours: float = 1.0
 ) -> FloatArray:
@@ -316,7 +289,7 @@ class LiquidityResponse:
             s.pos_large,
             s.blk_max,
             s.blk_min,
-            sorted_bankruptcies(s),
+            s.clock_sorted(),
             BLOCK,
             s.stop_key,
             s.cum_stop,

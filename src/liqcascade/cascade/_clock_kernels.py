@@ -40,7 +40,7 @@ chunks every member of a cohort releases the same share, so a range of its posit
 and the stops among them take consecutive units; when those units all close at one
 price (one level, or the price reached past the fill) the range's surpluses and
 shortfalls come from binary searches in the bankruptcies sorted per 64-position block
-and per 4096-position superblock (:func:`sorted_blocks_kernel`, built once per
+and per 4096-position superblock (``PreparedSide.clock_sorted``, built once per
 prepared side). In a range not at one price, a block with no stop inside is all
 surplus or all shortfall by its bankruptcy bounds (prefix sums) or, at one price,
 splits by one search; only the other blocks go position by position.
@@ -208,37 +208,36 @@ SUPER = 4096  # positions per superblock (64 blocks) of the sorted-bankruptcy ar
 
 @njit
 def sorted_blocks_kernel(  # pragma: no cover - compiled
-    bkr_x: FloatArray, size: FloatArray, block: int, sblock: int
+    bkr_x: FloatArray, size: FloatArray, sblock: int
 ) -> FloatArray:
-    """Each block and each superblock of positions sorted by bankruptcy.
+    """Each ``sblock``-position superblock of positions sorted by bankruptcy.
 
-    Returns ``srt`` (``(6, n)``): rows 0–2 for the ``block``-position blocks, rows 3–5
-    for the ``sblock``-position superblocks: the sorted bankruptcies (frame, USD; not
-    finite counts as 0), then the running sums (from the (super)block's start,
-    inclusive) of ``size`` (base) and ``bankruptcy · size`` (USD) in that order, so
-    that a (super)block closing at one price splits into surpluses and shortfalls by
-    one binary search.
+    Returns ``(3, n)``: the sorted bankruptcies (frame, USD; not finite counts as 0),
+    then the running sums (from the superblock's start, inclusive) of ``size`` (base)
+    and ``bankruptcy · size`` (USD) in that order, so that a superblock closing at one
+    price splits into surpluses and shortfalls by one binary search. The same layout as
+    :func:`~liqcascade.cascade._kernels.block_sorted_kernel` for the 64-position blocks
+    (a stable sort here too), which insertion-sorts and would be slow on 4096.
     """
     n = bkr_x.shape[0]
-    srt = np.empty((6, n))
+    srt = np.empty((3, n))
     v = np.empty(min(n, sblock))
-    for r0, bl in ((0, block), (3, sblock)):
-        for b0 in range(0, n, bl):
-            m = min(n, b0 + bl) - b0
-            for j in range(m):
-                x = bkr_x[b0 + j]
-                v[j] = x if np.isfinite(x) else 0.0
-            o = np.argsort(v[:m], kind="mergesort")
-            a1 = 0.0
-            a2 = 0.0
-            for j in range(m):
-                x = v[o[j]]
-                w = size[b0 + o[j]]
-                a1 += w
-                a2 += x * w
-                srt[r0, b0 + j] = x
-                srt[r0 + 1, b0 + j] = a1
-                srt[r0 + 2, b0 + j] = a2
+    for b0 in range(0, n, sblock):
+        m = min(n, b0 + sblock) - b0
+        for j in range(m):
+            x = bkr_x[b0 + j]
+            v[j] = x if np.isfinite(x) else 0.0
+        o = np.argsort(v[:m], kind="mergesort")
+        a1 = 0.0
+        a2 = 0.0
+        for j in range(m):
+            x = v[o[j]]
+            w = size[b0 + o[j]]
+            a1 += w
+            a2 += x * w
+            srt[0, b0 + j] = x
+            srt[1, b0 + j] = a1
+            srt[2, b0 + j] = a2
     return srt
 
 
@@ -705,7 +704,8 @@ def clock_kernel(  # pragma: no cover - compiled
         The prepared side (see :class:`liqcascade.cascade.PreparedMarket`).
     srt : array (6, positions)
         Each block's and each superblock's bankruptcies sorted, with running sums of
-        size (base) and ``bkr_x · size`` (USD) (:func:`sorted_blocks_kernel`).
+        size (base) and ``bkr_x · size`` (USD)
+        (:meth:`liqcascade.cascade._prepare.PreparedSide.clock_sorted`).
     block : int
         Positions per block of ``blk_max`` / ``blk_min`` (bankruptcy bounds).
     index_x : array (steps)

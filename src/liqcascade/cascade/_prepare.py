@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.book._orderbook import OrderBook
+from liqcascade.cascade._clock_kernels import SUPER, sorted_blocks_kernel
 from liqcascade.cascade._kernels import (
     BLOCK,
     block_bounds_kernel,
@@ -65,8 +68,43 @@ class PreparedSide:
     cum_stop: FloatArray
     blk_max: FloatArray  # per BLOCK sorted positions: max / min bankruptcy (frame, USD)
     blk_min: FloatArray
-    # each block sorted by bankruptcy, built on the first cascade (see fast_args)
-    _blk_sorted: list[tuple[FloatArray, ...]] = field(default_factory=list, repr=False)
+    # arrays built on first use (block_sorted, fast_args, clock_sorted)
+    _lazy: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def _cached(self, key: str, build: Callable[[], Any]) -> Any:
+        got = self._lazy.get(key)
+        if got is None:
+            with _BLK_LOCK:
+                got = self._lazy.get(key)
+                if got is None:
+                    got = build()
+                    self._lazy[key] = got
+        return got
+
+    def block_sorted(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Each ``BLOCK``-position block sorted by bankruptcy (built on first use).
+
+        ``(sb, ps, pb)`` of :func:`~liqcascade.cascade._kernels.block_sorted_kernel`.
+        """
+        return self._cached(  # type: ignore[no-any-return]
+            "blocks", lambda: block_sorted_kernel(self.pos_bkr_x, self.pos_size, BLOCK)
+        )
+
+    def clock_sorted(self) -> FloatArray:
+        """The clock kernel's sorted-bankruptcy array (built on first use).
+
+        ``(6, positions)``: rows 0–2 :meth:`block_sorted`, rows 3–5 the same for each
+        ``SUPER``-position superblock
+        (:func:`~liqcascade.cascade._clock_kernels.sorted_blocks_kernel`), so that a
+        range of positions closing at one price splits into surpluses and shortfalls by
+        a few binary searches.
+        """
+
+        def build() -> FloatArray:
+            sup = sorted_blocks_kernel(self.pos_bkr_x, self.pos_size, SUPER)
+            return np.vstack((*self.block_sorted(), sup))
+
+        return self._cached("clock", build)  # type: ignore[no-any-return]
 
     def fast_args(self) -> tuple[object, ...]:
         """Prefix sums and block bounds for ``_kernels.cascade_fast_kernel``.
@@ -77,15 +115,11 @@ class PreparedSide:
         in fill order (:func:`~liqcascade.cascade._kernels.merge_orders_kernel`) are
         built on the first call, so that the preparation stays a sort.
         """
-        if not self._blk_sorted:
-            with _BLK_LOCK:
-                if not self._blk_sorted:
-                    sb, ps, pb = block_sorted_kernel(self.pos_bkr_x, self.pos_size, BLOCK)
-                    mcum, mpos = merge_orders_kernel(
-                        self.pos_key, self.pos_size, self.stop_key, self.stop_size
-                    )
-                    self._blk_sorted.append((sb, ps, pb, mcum, mpos))
-        sb, ps, pb, mcum, mpos = self._blk_sorted[0]
+        sb, ps, pb = self.block_sorted()
+        mcum, mpos = self._cached(
+            "merged",
+            lambda: merge_orders_kernel(self.pos_key, self.pos_size, self.stop_key, self.stop_size),
+        )
         return (
             self.cum_size, self.cum_bkr, self.cum_stop, self.blk_max, self.blk_min,
             sb, ps, pb, BLOCK, mcum, mpos,
@@ -187,7 +221,7 @@ _SCRATCH_KEEP = 1 << 23  # float64s kept between calls (64 MiB); larger ones are
 
 
 _POOL: list[ThreadPoolExecutor] = []
-_BLK_LOCK = threading.Lock()
+_BLK_LOCK = threading.RLock()  # clock_sorted builds block_sorted inside
 _POOL_LOCK = threading.Lock()
 
 
