@@ -10,6 +10,8 @@
 - :func:`resolve_config_path`: a file named inside a configuration file. A relative
   path is read from the configuration's folder and must stay inside it (no ``..``
   escape, no symlink out of it); an absolute path must exist and be a regular file.
+- :func:`write_atomic`: a file written whole or not at all (a temporary file beside
+  it, then a rename), so a failed write leaves what was there.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from liqcascade.errors import InputError
 
-__all__ = ["check_output_dir", "check_output_file", "resolve_config_path"]
+__all__ = ["check_output_dir", "check_output_file", "resolve_config_path", "write_atomic"]
 
 
 def _param(option: str) -> str | None:
@@ -190,4 +192,24 @@ def resolve_config_path(base: str | Path, value: str, key: str) -> Path:
         raise InputError(f"{key}: no such file {p}")
     if not p.is_file():
         raise InputError(f"{key}: {p} is not a regular file")
+    return p
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write ``data`` (bytes, or text as UTF-8) to ``path`` whole or not at all.
+
+    A temporary file in the same folder, made readable like a normal file (``0644``:
+    ``mkstemp``'s ``0600`` would hide it from other users), then renamed over ``path``;
+    on any failure the temporary file is removed and ``path`` is as it was.
+    """
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return p

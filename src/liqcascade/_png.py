@@ -26,11 +26,11 @@ loop), and kaleido's 90-s render timeout is not what fails: the failure is immed
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from liqcascade._paths import write_atomic
 
 __all__ = ["PngExportError", "render_png", "write_png"]
 
@@ -132,15 +132,4 @@ def write_png(fig: Any, path: str | Path, *, width: int, height: int, attempts: 
     Path
         ``path``.
     """
-    p = Path(path)
-    data = render_png(fig, width=width, height=height, attempts=attempts)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the image from other users
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    return write_atomic(path, render_png(fig, width=width, height=height, attempts=attempts))

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -19,6 +17,7 @@ import jinja2
 import pandas as pd
 
 from liqcascade._json import to_jsonable
+from liqcascade._paths import write_atomic
 from liqcascade._version import __version__
 from liqcascade.report._figures import finish
 from liqcascade.report._format import date_text, format_table
@@ -121,18 +120,6 @@ def data_fingerprint() -> str:
                     h.update(f.read_bytes())
         break
     return h.hexdigest()[:12]
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _fig_view(fig: Any, div_id: str) -> dict[str, str]:
@@ -371,7 +358,7 @@ def write_report(
     with (files("liqcascade.report") / "_assets" / PLOTLY_JS).open("rb") as src:
         with open(js_path, "wb") as dst:
             shutil.copyfileobj(src, dst)
-    _atomic_write(html_path, html)
+    write_atomic(html_path, html)
     summary = _summary(front, done)
-    _atomic_write(summary_path, json.dumps(to_jsonable(summary), indent=2, allow_nan=False))
+    write_atomic(summary_path, json.dumps(to_jsonable(summary), indent=2, allow_nan=False))
     return {"html": html_path, "summary": summary_path, "plotly": js_path}
