@@ -135,6 +135,7 @@ def test_static_book_bounds_the_calibrated_carry_on_the_shock_grid(
         sigma_hourly=m.sigma_hourly,
         residuals=m.residuals,
         n_paths=60,
+        books=m.state.prepared_draws(),
     )
     row = t[t["shock"] == -0.1].iloc[0]
     for k, c in (("", cc.carry_median), ("_p10", cc.carry_p10), ("_p90", cc.carry_p90)):

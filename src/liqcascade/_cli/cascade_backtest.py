@@ -200,6 +200,7 @@ def calibrated_cascade_cmd(
         sigma_hourly=sigma,
         residuals=resid,
         insurance_fund=insurance_fund,
+        books=state.prepared_draws(),
     )
     out["market"] = state.fingerprint()
     _common.emit(out, as_json, _render_calibrated)
@@ -207,7 +208,7 @@ def calibrated_cascade_cmd(
 
 def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
     """``liqcascade cascade --fragility`` with the calibrated response (the default)."""
-    from liqcascade.cascade import calibrated_fragility, fragility_curve, load_liquidity
+    from liqcascade.cascade import calibrated_fragility, load_liquidity
     from liqcascade.market import MarketSpec, estimated_market
 
     given = [k for k in ("shock", "shock_price", "shock_sell_usd", "shock_buy_usd") if kw.get(k)]
@@ -225,10 +226,9 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
             sigma_hourly=sigma,
             residuals=resid,
             total_move=kw["total_move"],
+            books=state.prepared_draws(),
         )
-        static = fragility_curve(pm, shocks=cf.curve["shock"].to_numpy())
-    curve = cf.curve.copy()
-    curve["static_final_move"] = static.to_frame()["final_move"].to_numpy()
+    curve = cf.curve.rename(columns={"static_bound_move": "static_final_move"})
     out = {
         "liquidity": "calibrated",
         "as_of": state.as_of,
@@ -305,10 +305,22 @@ def _render_calibrated(result: dict[str, Any]) -> None:
             f"{result['carry_p10']:.2%} … {result['carry_p90']:.2%})",
         )
     sb = result["static_upper_bound"]
+    nb = int(sb.get("n_books", 1))
     t.add_row(
         "[bold]static book (bounds the carry)[/]",
         f"{sb['final_move']:.2%}, {sb['liquidated_usd'] / 1e6:,.1f} M USD"
+        + (f" (deepest of {nb} book draws)" if nb > 1 else "")
         + (" — book exhausted" if sb["book_exhausted"] else ""),
+    )
+    cal = result.get("calibration", {})
+    t.add_row(
+        "[bold]interval covers[/]",
+        f"index paths × {cal.get('n_draws', 0)} liquidity draws"
+        + (
+            f" × {cal['n_book_draws']} position-book draws"
+            if cal.get("n_book_draws")
+            else " (position book: central fit only)"
+        ),
     )
     oos = result.get("out_of_sample")
     if oos:

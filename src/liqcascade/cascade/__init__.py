@@ -20,6 +20,7 @@ from liqcascade.cascade._clock import (
     load_liquidity,
     market_answer,
     simulate_clock,
+    static_bound,
 )
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._engine import simulate_cascade
@@ -80,4 +81,5 @@ __all__ = [
     "run_cascade_request",
     "simulate_cascade",
     "simulate_clock",
+    "static_bound",
 ]

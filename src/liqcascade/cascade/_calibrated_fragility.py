@@ -7,12 +7,15 @@ the book responds on a clock, paths spread over the calibration's parameter draw
 the curve is the median extreme move within 24 h with its 10–90 % band, and the
 critical shock — the smallest shock whose median extreme reaches ``total_move`` — is
 computed under each parameter draw separately, so its interval is the calibration's
-uncertainty.
+uncertainty. Given the position book's own parameter draws (``books``), every path and
+every per-draw critical shock runs on a pair of a liquidity draw and a book draw, and
+the static bound beside the curve is the deepest static run over the book draws.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,10 +24,11 @@ import pandas as pd
 
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock import Calibration, calibrated_cascade
+from liqcascade.cascade._fragility import fragility_curve
 from liqcascade.cascade._prepare import PreparedMarket
 from liqcascade.errors import InputError
 
-__all__ = ["CalibratedFragility", "calibrated_fragility"]
+__all__ = ["CalibratedFragility", "calibrated_fragility", "static_envelope"]
 
 #: Default shock grid: falls of 1 … 20 % (fractions).
 DEFAULT_SHOCKS: FloatArray = -np.round(np.arange(0.01, 0.2001, 0.01), 4)
@@ -42,14 +46,17 @@ class CalibratedFragility:
         ``liquidated_p10_usd``, ``liquidated_p90_usd``, ``book_exhausted_share``,
         ``carry_median``, ``carry_p10``, ``carry_p90`` (the cascade's own carry with
         the index held at the shock price, over the draws: what the static book
-        bounds; see :class:`liqcascade.cascade.CalibratedCascade`).
+        bounds; see :class:`liqcascade.cascade.CalibratedCascade`),
+        ``static_bound_move`` (the static book's final move, instant and without
+        refill: the deepest over the book draws, the bound of the carry).
     total_move : float
     critical_shock : float
         Smallest shock (by size) whose median extreme reaches ``total_move`` under
         the central parameters (interpolated on the grid); NaN if none on the grid.
     critical_shock_p10, critical_shock_p90 : float
-        Range of the critical shock over the parameter draws (10–90 %; NaN draws —
-        no shock on the grid reaches the move — count as beyond the grid).
+        Range of the critical shock over the parameter draws — each liquidity draw, on
+        each book draw when ``books`` are given (10–90 %; NaN draws — no shock on the
+        grid reaches the move — count as beyond the grid).
     critical_by_draw : array
     """
 
@@ -93,6 +100,33 @@ def _critical(shocks: FloatArray, moves: FloatArray, total_move: float) -> float
     return float(sgn * (s[k - 1] + w * (s[k] - s[k - 1])))
 
 
+def static_envelope(
+    prepared: PreparedMarket, books: Sequence[PreparedMarket], shocks: FloatArray
+) -> FloatArray:
+    """The static book's final move per shock, the deepest over the book draws.
+
+    Each draw's calibrated carry is bounded by the static cascade on the same draw, so
+    the bound of a carry spread over draws is the deepest static move over them (lowest
+    on a fall, highest on a rise). Without ``books``, the static curve of ``prepared``.
+
+    Parameters
+    ----------
+    prepared : PreparedMarket
+    books : sequence of PreparedMarket
+    shocks : array
+        Fractions of mid.
+
+    Returns
+    -------
+    array
+        Final move per shock (fractions of mid).
+    """
+    s = np.asarray(shocks, dtype=np.float64)
+    runs = tuple(books) or (prepared,)
+    moves = np.vstack([fragility_curve(b, shocks=s).frame["final_move"].to_numpy() for b in runs])
+    return np.where(s <= 0, moves.min(axis=0), moves.max(axis=0))
+
+
 def calibrated_fragility(
     prepared: PreparedMarket,
     *,
@@ -103,6 +137,7 @@ def calibrated_fragility(
     total_move: float = -0.10,
     n_paths: int = 120,
     seed: int = 0,
+    books: Sequence[PreparedMarket] = (),
 ) -> CalibratedFragility:
     """Fragility curve and critical shock with the calibrated liquidity response.
 
@@ -124,6 +159,9 @@ def calibrated_fragility(
         Paths per shock (spread over the draws); per draw for the critical shock's
         interval, ``max(20, n_paths // 4)``.
     seed : int
+    books : sequence of PreparedMarket, optional
+        The position book's parameter draws
+        (:meth:`liqcascade.market.MarketState.prepared_draws`).
 
     Returns
     -------
@@ -146,6 +184,7 @@ def calibrated_fragility(
             residuals=residuals,
             n_paths=n_paths,
             seed=seed,
+            books=books,
         )
         rows.append(
             {
@@ -163,29 +202,31 @@ def calibrated_fragility(
             }
         )
     curve = pd.DataFrame(rows)
+    curve["static_bound_move"] = static_envelope(prepared, books, grid)
     crit = _critical(grid, curve["move_median"].to_numpy(), total_move)
     draws = calibration.draws or (calibration.params,)
     per = max(20, n_paths // 4)
     by_draw = []
     for d in draws:
         one = replace(calibration, params=d, draws=(d,))
-        med = [
-            float(
-                np.median(
-                    calibrated_cascade(
-                        prepared,
-                        shock=float(s),
-                        calibration=one,
-                        sigma_hourly=sigma_hourly,
-                        residuals=residuals,
-                        n_paths=per,
-                        seed=seed,
-                    ).moves
+        for run in tuple(books) or (prepared,):
+            med = [
+                float(
+                    np.median(
+                        calibrated_cascade(
+                            run,
+                            shock=float(s),
+                            calibration=one,
+                            sigma_hourly=sigma_hourly,
+                            residuals=residuals,
+                            n_paths=per,
+                            seed=seed,
+                        ).moves
+                    )
                 )
-            )
-            for s in grid
-        ]
-        by_draw.append(_critical(grid, np.asarray(med), total_move))
+                for s in grid
+            ]
+            by_draw.append(_critical(grid, np.asarray(med), total_move))
     arr = np.asarray(by_draw, dtype=np.float64)
     beyond = float(grid[np.argmax(np.abs(grid))]) * 1.5  # NaN: beyond the grid
     filled = np.where(np.isfinite(arr), arr, beyond)

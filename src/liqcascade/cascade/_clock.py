@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from importlib.resources import files
@@ -59,6 +60,7 @@ __all__ = [
     "post_shock_sigma",
     "regime_scales",
     "simulate_clock",
+    "static_bound",
 ]
 
 LIQUIDITY_MODES: tuple[str, ...] = ("static", "calibrated")
@@ -706,6 +708,7 @@ def calibrated_cascade(
     horizon_hours: float = 24.0,
     insurance_fund: float = 0.0,
     residuals: FloatArray | None = None,
+    books: Sequence[PreparedMarket] = (),
 ) -> CalibratedCascade:
     """The calibrated market-level answer to a shock, with its interval.
 
@@ -717,7 +720,11 @@ def calibrated_cascade(
     ``residuals`` when given, else normal);
     every path runs the clock cascade under one of the calibration's parameter
     draws (paths are spread evenly over the draws, so the interval carries both
-    the market's and the parameters' uncertainty).
+    the market's and the parameters' uncertainty). With ``books`` — the position
+    book's own parameter draws (:meth:`liqcascade.market.MarketState.prepared_draws`)
+    — paths are spread evenly over every pair of a liquidity draw and a book draw, so
+    the interval carries the book's uncertainty (its size and leverage mix) too; the
+    central ``prepared`` book then only fixes the price and the order book.
 
     Parameters
     ----------
@@ -736,39 +743,54 @@ def calibrated_cascade(
     horizon_hours : float
     insurance_fund : float
         USD.
+    books : sequence of PreparedMarket, optional
+        The book's parameter draws, each prepared on the same order book and price as
+        ``prepared`` (positions and stops differ). Empty: every path runs on
+        ``prepared``.
     """
     if not (math.isfinite(sigma_hourly) and sigma_hourly >= 0):
         raise InputError(f"sigma_hourly must be >= 0 (got {sigma_hourly})")
     if n_paths < 1:
         raise InputError(f"n_paths must be >= 1 (got {n_paths})")
     mid = prepared.book.mid
+    for j, b in enumerate(books):
+        if b.book.mid != mid:
+            raise InputError(
+                f"books[{j}]: a book draw must share the market's price "
+                f"(mid {b.book.mid} vs {mid})",
+                param="books",
+            )
+    runs = tuple(books) or (prepared,)
     p1 = _shock_price(mid, shock, shock_price)
     d = 1.0 if p1 <= mid else -1.0
     dt = default_grid(horizon_hours)
     rng = np.random.default_rng(seed)
     draws = calibration.draws or (calibration.params,)
     mults = calibration.vol_multiplier_draws or (calibration.vol_multiplier,)
-    per = max(1, n_paths // len(draws))
+    per = max(1, n_paths // (len(draws) * len(runs)))
     s_post = float(calibration.post_sigma(sigma_hourly, p1 / mid - 1.0))
     pool = None
     if residuals is not None:
         pool = residuals[np.isfinite(residuals)]
         pool = pool / pool.std() if pool.size > 100 else None
     outs = []
-    carry = np.empty(len(draws))
+    carry = np.empty(len(draws) * len(runs))
     flat = np.zeros(dt.size)
+    g = 0
     for k, pdraw in enumerate(draws):
         m = calibration.multiplier(s_post, mults[k % len(mults)])
         sig = m * s_post * np.sqrt(dt / 3600.0)
-        if pool is None:
-            z = rng.standard_normal((per, dt.size))
-        else:
-            z = pool[rng.integers(0, pool.size, (per, dt.size))]
-        z = z * regime_scales(rng, per, calibration.vol_dispersion)[:, None]
-        resp = LiquidityResponse.of(prepared, d, pdraw)
-        outs.append(resp.paths(p1, sig, z, dt, insurance_fund))
-        held = resp.paths(p1, flat, np.zeros((1, dt.size)), dt, insurance_fund)
-        carry[k] = held[0, 0] / mid - 1.0
+        for run in runs:
+            if pool is None:
+                z = rng.standard_normal((per, dt.size))
+            else:
+                z = pool[rng.integers(0, pool.size, (per, dt.size))]
+            z = z * regime_scales(rng, per, calibration.vol_dispersion)[:, None]
+            resp = LiquidityResponse.of(run, d, pdraw)
+            outs.append(resp.paths(p1, sig, z, dt, insurance_fund))
+            held = resp.paths(p1, flat, np.zeros((1, dt.size)), dt, insurance_fund)
+            carry[g] = held[0, 0] / mid - 1.0
+            g += 1
     allp = np.vstack(outs)
     moves = allp[:, 0] / mid - 1.0
     liq = allp[:, 2]
@@ -792,6 +814,37 @@ def calibrated_cascade(
     )
 
 
+def static_bound(
+    prepared: PreparedMarket,
+    books: Sequence[PreparedMarket] = (),
+    *,
+    shock: float | None = None,
+    shock_price: float | None = None,
+    insurance_fund: float = 0.0,
+) -> Any:
+    """The static book's cascade (instant, no refill) that bounds the calibrated carry.
+
+    Without ``books`` it is the static cascade on ``prepared``. With the book's
+    parameter draws, the calibrated carry runs on every draw, and each draw's carry is
+    bounded by the static cascade on that draw; the bound over all of them is the
+    deepest static run (lowest final price on a fall, highest on a rise).
+
+    Returns
+    -------
+    CascadeResult
+        The deepest run over ``books`` (or the run on ``prepared`` without them).
+    """
+    from liqcascade.cascade._engine import simulate_cascade
+
+    runs = [
+        simulate_cascade(b, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund)
+        for b in (tuple(books) or (prepared,))
+    ]
+    fall = _shock_price(prepared.book.mid, shock, shock_price) <= prepared.book.mid
+    key = [r.final_price if fall else -r.final_price for r in runs]
+    return runs[int(np.argmin(key))]
+
+
 def market_answer(
     prepared: PreparedMarket,
     *,
@@ -803,6 +856,7 @@ def market_answer(
     residuals: FloatArray | None = None,
     insurance_fund: float = 0.0,
     n_paths: int = 400,
+    books: Sequence[PreparedMarket] = (),
 ) -> dict[str, Any]:
     """The market-level answer to a shock, as ``liqcascade cascade`` prints it.
 
@@ -811,14 +865,21 @@ def market_answer(
     shipped out-of-sample score (:func:`backtest_score`) and the static book's result
     as the upper bound it is.
 
+    Parameters
+    ----------
+    books : sequence of PreparedMarket, optional
+        The position book's parameter draws
+        (:meth:`liqcascade.market.MarketState.prepared_draws`): the interval then
+        carries the book's uncertainty as well as the liquidity calibration's and the
+        paths', and the static bound is the deepest over the draws (:func:`static_bound`).
+
     Returns
     -------
     dict
         ``liquidity``, ``asset``, ``as_of``, the :class:`CalibratedCascade` summary,
-        ``sigma_hourly``, ``calibration``, ``out_of_sample``, ``static_upper_bound``.
+        ``sigma_hourly``, ``calibration`` (with ``n_book_draws``), ``out_of_sample``,
+        ``static_upper_bound``.
     """
-    from liqcascade.cascade._engine import simulate_cascade
-
     cal = load_liquidity(asset, as_of)
     cc = calibrated_cascade(
         prepared,
@@ -829,9 +890,10 @@ def market_answer(
         residuals=residuals,
         insurance_fund=insurance_fund,
         n_paths=n_paths,
+        books=books,
     )
-    static = simulate_cascade(
-        prepared, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund
+    static = static_bound(
+        prepared, books, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund
     )
     out: dict[str, Any] = {"liquidity": "calibrated", "asset": asset.upper(), "as_of": as_of}
     out.update(cc.summary())
@@ -844,6 +906,7 @@ def market_answer(
         "vol_multiplier": cal.vol_multiplier,
         "vol_exponent": cal.vol_exponent,
         "n_draws": len(cal.draws),
+        "n_book_draws": len(books),
     }
     out["out_of_sample"] = backtest_score(asset)
     out["static_upper_bound"] = {
@@ -851,5 +914,6 @@ def market_answer(
         "final_move": static.final_price / static.initial_price - 1.0,
         "liquidated_usd": static.liquidated_long_usd + static.liquidated_short_usd,
         "book_exhausted": static.book_exhausted,
+        "n_books": max(1, len(books)),
     }
     return out

@@ -275,6 +275,17 @@ class MarketState:
             "n_draws": float(len(vals) if self._redraw is not None else 0),
         }
 
+    def prepared_draws(
+        self, config: CascadeConfig | None = None, n: int | None = None
+    ) -> list[PreparedMarket]:
+        """Each of :meth:`draws` prepared for repeated cascades (same book and price).
+
+        Pass them as ``books=`` to :func:`liqcascade.cascade.calibrated_cascade` or
+        :func:`liqcascade.cascade.market_answer` so that a cascade's interval carries
+        the position book's parameter uncertainty. Empty without draws.
+        """
+        return [d.prepare(config) for d in self.draws(n)]
+
     def prepare(self, config: CascadeConfig | None = None) -> PreparedMarket:
         """The state sorted for repeated cascades (:func:`liqcascade.cascade.prepare_cascade`)."""
         from liqcascade.cascade._config import CascadeConfig

@@ -40,6 +40,11 @@ class Calibrated:
         The cascade's own carry after each first fall: the extreme move with the index
         held at the shock price, median over the parameter draws (fractions). The
         static book bounds this, not the 24-h move.
+    static_shocks, static_bound : array
+        The static book's final move (instant, no refill) on a fine grid of first falls
+        — the deepest over the position book's draws, the bound of the carry.
+    n_book_draws : int
+        Position-book parameter draws the intervals spread over (0: central fit only).
     """
 
     answer: dict[str, Any]
@@ -48,6 +53,9 @@ class Calibrated:
     p10: np.ndarray
     p90: np.ndarray
     carry: np.ndarray
+    static_shocks: np.ndarray
+    static_bound: np.ndarray
+    n_book_draws: int = 0
 
     def _crossing(self, y: np.ndarray) -> float:
         """First fall whose move reaches :data:`TOTAL_MOVE` (linear between grid points)."""
@@ -98,6 +106,7 @@ class Calibrated:
                 "move_p90": self.p90.tolist(),
                 "carry_median": self.carry.tolist(),
             },
+            "n_book_draws": self.n_book_draws,
             "beats_baselines": self.beats_baselines(),
         }
 
@@ -116,23 +125,28 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
     """
     from liqcascade.cascade import calibrated_cascade, load_liquidity, market_answer
     from liqcascade.cascade._backtest import ewma_sigma, standardised_residuals
+    from liqcascade.cascade._calibrated_fragility import static_envelope
 
     pm = state.prepare()
+    books = state.prepared_draws()
     t = state.close_time if state.close_time is not None else state.as_of + pd.Timedelta(hours=4)
     h = hourly[hourly.index < t]  # the bars closed by the market's time: no look-ahead
     sigma = float(ewma_sigma(h).dropna().iloc[-1])
     resid = standardised_residuals(h)
     asset = str(state.asset).upper()
-    ans = market_answer(pm, asset=asset, as_of=t, shock=-0.05, sigma_hourly=sigma, residuals=resid)
+    ans = market_answer(
+        pm, asset=asset, as_of=t, shock=-0.05, sigma_hourly=sigma, residuals=resid, books=books
+    )
     cal = load_liquidity(asset, t)
     shocks = np.round(np.linspace(-0.01, TOTAL_MOVE, 4 if quick else 10), 6)
     runs = [
         calibrated_cascade(
             pm, shock=float(s), calibration=cal, sigma_hourly=sigma, residuals=resid,
-            n_paths=96 if quick else 240,
+            n_paths=96 if quick else 240, books=books,
         )
         for s in shocks
     ]  # fmt: skip
+    fine = np.round(np.linspace(0.0, TOTAL_MOVE, 41 if quick else 201), 6)
     return Calibrated(
         answer=ans,
         shocks=shocks,
@@ -140,14 +154,18 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         p10=np.array([r.move_p10 for r in runs]),
         p90=np.array([r.move_p90 for r in runs]),
         carry=np.array([r.carry_median for r in runs]),
+        static_shocks=fine,
+        static_bound=static_envelope(pm, books, fine),
+        n_book_draws=len(books),
     )
 
 
-def fragility_figure(c: Calibrated, static: pd.DataFrame, asset: str) -> go.Figure:
+def fragility_figure(c: Calibrated, asset: str) -> go.Figure:
     """Move within 24 h against the first fall (calibrated, 80 % band); the carry and its bound.
 
     The calibrated 24-h median and band lead; the cascade's own carry (index held at the
-    shock) is drawn beside the static book, which bounds the carry (not the 24-h move).
+    shock) is drawn beside the static book, which bounds the carry (not the 24-h move):
+    with the position book's draws, the deepest static run over them.
     """
     x = c.shocks * 100
     fig = go.Figure()
@@ -170,11 +188,11 @@ def fragility_figure(c: Calibrated, static: pd.DataFrame, asset: str) -> go.Figu
             hovertemplate="first fall %{x:.1f} %: own carry %{y:.2f} %<extra></extra>",
         )
     )  # fmt: skip
-    s = static[(static["shock"] <= 0) & (static["shock"] >= TOTAL_MOVE)]
+    over = f", deepest of {c.n_book_draws} book draws" if c.n_book_draws else ""
     fig.add_trace(
         go.Scatter(
-            x=s["shock"] * 100, y=s["final_move"] * 100, mode="lines",
-            name="static book (instant, no refill): bounds the carry",
+            x=c.static_shocks * 100, y=c.static_bound * 100, mode="lines",
+            name=f"static book (instant, no refill{over}): bounds the carry",
             line={"color": RECORDED, "dash": "dash"},
             hovertemplate="first fall %{x:.1f} %: static book %{y:.1f} %<extra></extra>",
         )

@@ -270,7 +270,7 @@ def figures(v: CascadeView) -> list[go.Figure]:
         title=f"The static book (no refill, no time): a 5 % fall on the {v.asset} market, round by "
         "round"
     )
-    fc = fragility_figure(v.calibrated, v.fragility.frame, v.asset)
+    fc = fragility_figure(v.calibrated, v.asset)
     fr = v.fragility.frame
     _mark_bounds(fc, fr[(fr["shock"] >= -0.10) & (fr["shock"] <= 0)])  # the figure's range
     if v.fall5.book_exhausted:
@@ -475,8 +475,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="critical_shock", label="Smallest fall after which the median path reaches −10 %",
             value=float(c.critical), text=pct(c.critical, signed=True),
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (80 % of paths); "
-            f"static book {pct(v.critical.shock, signed=True)} (instant, no refill: the carry's "
-            "bound)",
+            f"static book {pct(v.critical.shock, signed=True)} (instant, no refill, central book: "
+            "the carry's bound)",
             evidence=(
                 f"History: of {hc.n} real 4-hour falls of {pct(abs(c.critical))} or more, "
                 f"{pct(hc.share_total_beyond(-0.10))} went on to −10 % within a day (the "
@@ -497,10 +497,13 @@ def _headlines(v: CascadeView) -> list[Headline]:
 
 def prose(v: CascadeView) -> Prose:
     """Takeaways, method, claims and headline numbers."""
-    c, a, r5, h = v.calibrated, v.calibrated.answer, v.fall5, v.history
+    c, a, h = v.calibrated, v.calibrated.answer, v.history
     lo, hi = c.critical_range
     cal = a["calibration"]
     liq_iv = interval(a["liquidated_p10"], a["liquidated_p90"], usd)
+    sb_move = float(a["static_upper_bound"]["final_move"])
+    nb = int(cal.get("n_book_draws", 0))
+    sb_over = f" (the deepest of the book's {nb} parameter draws)" if nb else ""
     take = [
         f"On the {v.asset} market of {v.state.as_of:%Y-%m-%d} ({usd(v.state.mid)}), a 5 % fall "
         f"carries price to a median {pct(a['move_median'], signed=True)} within 24 h (80 %: "
@@ -514,17 +517,24 @@ def prose(v: CascadeView) -> Prose:
         f"cascade's own carry — the index held at the shock — ends a 5 % fall at "
         f"{_carry_text(a)}; the 24 h move adds the ordinary continuation of price. The static "
         f"book — no recovery, no depth beyond the visible 1 %, no time — bounds that carry, "
-        f"not the 24 h move: {pct(r5.move, signed=True)} and "
-        f"{usd(a['static_upper_bound']['liquidated_usd'])} liquidated; after "
-        f"{h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(r5.move))} went that far.",
+        f"not the 24 h move: {pct(sb_move, signed=True)} and "
+        f"{usd(a['static_upper_bound']['liquidated_usd'])} liquidated{sb_over}; after "
+        f"{h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(sb_move))} went that far.",
     ]
     method = [
         "Calibrated response: depth that recovers with a half-life, latent depth beyond the "
         "visible ±1 % that appears as price moves, providers that withdraw when price moves "
         "fast, other venues joining through arbitrage, liquidations on the mark price at a "
         "finite rate; the index then moves for 24 h with the calibrated post-shock volatility "
-        "(residuals of the hours before the date). The interval spans paths and parameter "
-        "draws (bootstrap over events).",
+        "(residuals of the hours before the date). The interval spans index paths, the "
+        f"liquidity calibration's {cal['n_draws']} parameter draws (bootstrap over events) "
+        + (
+            f"and the position book's {nb} parameter draws (block-bootstrap refits of its "
+            "fit: its size and leverage mix), every pair of them equally weighted; the static "
+            "bound is the deepest static run over the book draws."
+            if nb
+            else "on the book's central fit (no book draws)."
+        ),
         "Calibration: only events whose 24 h ended before the market date (expanding window); "
         "the back-test predicts every event 2024-11 → 2025-07 from a calibration before it.",
         "Critical shock: the median (and the 10 % / 90 % paths) of the lowest price within "

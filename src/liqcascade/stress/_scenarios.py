@@ -312,9 +312,10 @@ def shock_grid(
 
     The cascade is the calibrated liquidity response
     (:func:`liqcascade.cascade.calibrated_cascade`: the index starts at the shock and
-    walks for 24 h, the book responds on a clock, paths spread over the calibration's
-    parameter draws). ``price_after`` (of the market's asset, named in ``asset``) is
-    the median path's extreme (the price a
+    walks for 24 h, the book responds on a clock, paths spread over every pair of a
+    liquidity-calibration draw and a position-book draw,
+    :meth:`liqcascade.market.MarketState.prepared_draws`). ``price_after`` (of the
+    market's asset, named in ``asset``) is the median path's extreme (the price a
     position sees), with the 10–90 % range of the paths; market liquidations are the
     median liquidated notional with its range. ``book_exhausted_share`` is the share
     of paths whose order book ran out and ``whole_book_liquidated`` says when the
@@ -324,15 +325,16 @@ def shock_grid(
     fewer dollars). ``carry_price_after`` (with ``_p10``/``_p90``, the range over the
     calibration's parameter draws) is the cascade's own carry: the calibrated cascade
     with the index held at the shock price (no ordinary continuation of price). The
-    static book (DESIGN.md's reference semantics, ``static_*``: instant, no refill) is
-    shown beside it as the bound it is — of the carry, which it never undershoots
+    static book (DESIGN.md's reference semantics, ``static_*``: instant, no refill; the
+    deepest run over the position book's draws, :func:`liqcascade.cascade.static_bound`)
+    is shown beside it as the bound it is — of the carry, which it never undershoots
     (``static_price_after <= carry_price_after_p10`` for a fall, ``>=
     carry_price_after_p90`` for a rise), not of the 24-hour ``price_after``, which also
     holds the continuation and can go deeper at small shocks. Without the cascade the
     carry is the shock price. The other asset moves by the shock alone. VaR/ES treat
     the shocks as equally likely scenarios (read the table).
     """
-    from liqcascade.cascade import calibrated_cascade, simulate_cascade
+    from liqcascade.cascade import calibrated_cascade, static_bound
 
     _check_pf(portfolio, market)
     fr = [float(s) for s in shocks]
@@ -344,13 +346,15 @@ def shock_grid(
                 f"shocks: each shock must be a non-zero fraction > -1 (got {s})", param="shocks"
             )
     prep = market.state.prepare()
+    draws = getattr(market.state, "prepared_draws", None)
+    books = draws() if cascade and draws is not None else []
     asset = market.asset
     mid = market.prices[asset]
     cal = market.liquidity()
     whole_long, whole_short = market.side_notional()
     rows: list[dict[str, Any]] = []
     for s in fr:
-        st = simulate_cascade(prep, shock=s)
+        st = static_bound(prep, books, shock=s)
         row: dict[str, Any] = {
             "shock": s,
             "asset": asset,
@@ -366,6 +370,7 @@ def shock_grid(
                 sigma_hourly=market.sigma_hourly,
                 residuals=market.residuals,
                 n_paths=n_paths,
+                books=books,
             )
             far_long, far_short = market.farthest_liquidation()
             p_ext = mid * (1.0 + cc.move_median)
