@@ -174,18 +174,16 @@ def calibrated_fragility(
         grid = -grid
     if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= -1):
         raise InputError("shocks must be finite fractions > -1")
+
+    def run(s: float, book: PreparedMarket, cal: Calibration, n: int, bs: Any = ()) -> Any:
+        return calibrated_cascade(
+            book, shock=s, calibration=cal, sigma_hourly=sigma_hourly, residuals=residuals,
+            n_paths=n, seed=seed, books=bs,
+        )  # fmt: skip
+
     rows = []
     for s in grid:
-        cc = calibrated_cascade(
-            prepared,
-            shock=float(s),
-            calibration=calibration,
-            sigma_hourly=sigma_hourly,
-            residuals=residuals,
-            n_paths=n_paths,
-            seed=seed,
-            books=books,
-        )
+        cc = run(float(s), prepared, calibration, n_paths, books)
         rows.append(
             {
                 "shock": float(s),
@@ -209,23 +207,8 @@ def calibrated_fragility(
     by_draw = []
     for d in draws:
         one = replace(calibration, params=d, draws=(d,))
-        for run in tuple(books) or (prepared,):
-            med = [
-                float(
-                    np.median(
-                        calibrated_cascade(
-                            run,
-                            shock=float(s),
-                            calibration=one,
-                            sigma_hourly=sigma_hourly,
-                            residuals=residuals,
-                            n_paths=per,
-                            seed=seed,
-                        ).moves
-                    )
-                )
-                for s in grid
-            ]
+        for book in tuple(books) or (prepared,):
+            med = [float(np.median(run(float(s), book, one, per).moves)) for s in grid]
             by_draw.append(_critical(grid, np.asarray(med), total_move))
     arr = np.asarray(by_draw, dtype=np.float64)
     beyond = float(grid[np.argmax(np.abs(grid))]) * 1.5  # NaN: beyond the grid
