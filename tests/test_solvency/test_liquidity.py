@@ -137,6 +137,8 @@ def test_cli_liquidity_default_static_and_bad() -> None:
     assert r.exit_code == 0, r.stderr
     (t,) = r.json()["scenarios"]
     assert t["liquidity"] == "static" and "interval" not in t
-    assert t["bad_debt_usd"] == pytest.approx(s["static_upper_bound"]["bad_debt_usd"], rel=1e-12)
+    # the static run is the central book's; the bound is the worst over it and the book's draws
+    assert s["static_upper_bound"]["n_books"] > 1
+    assert t["bad_debt_usd"] <= s["static_upper_bound"]["bad_debt_usd"] * (1 + 1e-12)
     r = run_cli(*args, "--liquidity", "deep")
     assert r.exit_code == 2 and "--liquidity" in r.stderr and "Traceback" not in r.stderr

@@ -35,7 +35,11 @@ def _render(result: dict[str, Any]) -> None:
 
     cal = result.get("liquidity") == "calibrated"
     title = "Exchange stress: can the buffer absorb it?"
-    t = Table(title=title + (" (calibrated liquidity; 80 % over parameter draws)" if cal else ""))
+    nb = max((s.get("interval", {}).get("n_book_draws", 1) for s in result["scenarios"]), default=1)
+    over = " × position-book draws" if nb > 1 else ""
+    t = Table(
+        title=title + (f" (calibrated liquidity; 80 % over liquidity draws{over})" if cal else "")
+    )
     cols = ["scenario", "price reached" if cal else "final price", "liquidated (USD)",
             "fund end (USD)", "bad debt (USD)", "min buffer", "reserve ratio",
             "survives"]  # fmt: skip

@@ -38,6 +38,7 @@ size-weighted bankruptcy price of the positions that left the deficit, per polic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -476,6 +477,7 @@ def run_solvency(
     calibration: Any = None,
     asset: str = "ETH",
     as_of: Any = None,
+    position_draws: Sequence[PositionBook] = (),
 ) -> SolvencyResult:
     """Stress an exchange over scenarios: fund, bad debt, reserve buffer, ADL per policy.
 
@@ -504,6 +506,12 @@ def run_solvency(
         so the calibration is fitted before it; default: the latest).
     asset, as_of
         Select the shipped calibration when ``calibration`` is not given.
+    position_draws : sequence of PositionBook, optional
+        The exchange's positions under each of the position book's parameter draws
+        (:meth:`liqcascade.market.MarketState.draws`, sized as ``exchange``'s). With the
+        calibrated liquidity the ``interval`` then spans every pair of a liquidity draw
+        and a book draw, and ``static_upper_bound`` is the extreme of the static runs on
+        the central book and every draw (deepest price, most liquidated, most bad debt).
 
     Returns
     -------
@@ -533,6 +541,7 @@ def run_solvency(
 
         cal = calibration if calibration is not None else load_liquidity(asset, as_of)
         pm = prepare_cascade(order_book, exchange.positions)
+        books = [prepare_cascade(order_book, p) for p in position_draws]
     pos = exchange.positions
     if exchange.mid is not None:
         p0 = float(exchange.mid)
@@ -547,7 +556,7 @@ def run_solvency(
         interval = upper = None
         if calibrated:
             run, interval, upper = _calibrated_outcome(
-                pos, pm, cal, sc.shock, exchange.insurance_fund, exchange.liquidation_fee
+                pos, pm, cal, sc.shock, exchange.insurance_fund, exchange.liquidation_fee, books
             )
         elif engine == "cascade":
             run = _cascade_outcome(
@@ -629,13 +638,15 @@ def run_solvency(
 
 
 def _calibrated_outcome(
-    pos: PositionBook, pm: Any, cal: Any, shock: float, fund0: float, fee: float
-) -> tuple[_Run, dict[str, float], dict[str, Any]]:
+    pos: PositionBook, pm: Any, cal: Any, shock: float, fund0: float, fee: float,
+    books: Sequence[Any] = (),
+) -> tuple[_Run, dict[str, float], dict[str, Any]]:  # fmt: skip
     """A scenario through the calibrated response, its interval and the static upper bound."""
     from liqcascade.solvency._liquidity import calibrated_exchange_run
 
-    c = calibrated_exchange_run(pm, shock, cal, fund0, fee)
+    c = calibrated_exchange_run(pm, shock, cal, fund0, fee, books=books)
     st = _cascade_outcome(pos, pm, shock, fund0, fee)
+    others = [_cascade_outcome(b.positions, b, shock, fund0, fee) for b in books]
     run = _Run(
         c.final_price, c.fund, c.bad_debt, c.n_liquidated, c.liquidated_usd, c.mask, c.fill,
         c.book_exhausted,
@@ -648,12 +659,16 @@ def _calibrated_outcome(
         "final_price_p10": c.final_price_p10,
         "final_price_p90": c.final_price_p90,
         "n_draws": c.n_draws,
+        "n_book_draws": c.n_book_draws,
     }
+    every = [st, *others]
+    deep = min if shock < 0 else max
     upper = {
-        "final_price": st.final_price,
-        "liquidated_usd": st.liquidated_usd,
+        "final_price": deep(r.final_price for r in every),
+        "liquidated_usd": max(r.liquidated_usd for r in every),
         "n_liquidated": st.n_liquidated,
-        "bad_debt_usd": st.bad_debt,
-        "book_exhausted": st.book_exhausted,
+        "bad_debt_usd": max(r.bad_debt for r in every),
+        "book_exhausted": any(r.book_exhausted for r in every),
+        "n_books": len(every),
     }
     return run, interval, upper

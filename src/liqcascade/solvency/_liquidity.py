@@ -5,14 +5,17 @@ for the horizon (24 h, :func:`liqcascade.cascade._clock.default_grid`) while the
 exchange's book responds on the clock (latent depth, resilience, withdrawal,
 arbitrage, mark-price triggers, the venue's liquidation rate: docs/liquidity.md).
 The exchange's own ``liquidation_fee`` replaces the calibration's. The central
-figures come from the calibration's best-fit parameters; the interval (10–90 %)
-from its bootstrap draws (the parameters' uncertainty; no volatility is added, so
-the scenario keeps its meaning). The static book (:func:`simulate_cascade`,
+figures come from the calibration's best-fit parameters on the central position book;
+the interval (10–90 %) from its bootstrap draws — on each of the position book's own
+parameter draws when they are given, every pair equally weighted (the parameters'
+uncertainty, the liquidity's and the book's; no volatility is added, so the scenario
+keeps its meaning). The static book (:func:`simulate_cascade`,
 DESIGN.md's semantics) runs beside it as the upper bound.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +37,9 @@ class CalibratedRun:
     losses are booked and ADL marks); ``mask``/``fill`` per position of the book (the
     positions the central run liquidated, and their approximate fill: the trade
     price of the first clock step whose mark reached the liquidation price).
-    ``p10``/``p90`` are over the parameter draws (fall: p10 the deeper price).
+    ``p10``/``p90`` are over the parameter draws (fall: p10 the deeper price):
+    ``n_draws`` liquidity draws times ``n_book_draws`` position-book draws (1: the
+    central book only).
     """
 
     final_price: float
@@ -52,6 +57,7 @@ class CalibratedRun:
     final_price_p10: float
     final_price_p90: float
     n_draws: int
+    n_book_draws: int = 1
 
 
 def _one(
@@ -70,6 +76,7 @@ def calibrated_exchange_run(
     fee: float,
     *,
     horizon_hours: float = 24.0,
+    books: Sequence[PreparedMarket] = (),
 ) -> CalibratedRun:
     """The scenario ``shock`` on the prepared exchange through the calibrated response.
 
@@ -88,6 +95,9 @@ def calibrated_exchange_run(
         The exchange's liquidation fee to the fund, fraction of notional.
     horizon_hours : float
         Clock horizon, hours.
+    books : sequence of PreparedMarket, optional
+        The position book's parameter draws on the same order book (the interval then
+        runs every liquidity draw on every book draw).
 
     Returns
     -------
@@ -120,11 +130,13 @@ def calibrated_exchange_run(
         fill[side.pos_index[:n_liq]] = px
     draws = calibration.draws or (calibration.params,)
     bad, liq, ext = [], [], []
+    runs = tuple(books) or (pm,)
     for p in draws:
-        rd = _one(pm, d, p.with_(liquidation_fee=fee), p1, dt, fund0, False)
-        bad.append(float(rd[8]))
-        liq.append(float(rd[3]))
-        ext.append(d * float(rd[0]))
+        for b in runs:
+            rd = _one(b, d, p.with_(liquidation_fee=fee), p1, dt, fund0, False)
+            bad.append(float(rd[8]))
+            liq.append(float(rd[3]))
+            ext.append(d * float(rd[0]))
     q = np.quantile
     lo_px, hi_px = float(q(ext, 0.10)), float(q(ext, 0.90))
     return CalibratedRun(
@@ -144,4 +156,5 @@ def calibrated_exchange_run(
         final_price_p10=lo_px if d > 0 else hi_px,
         final_price_p90=hi_px if d > 0 else lo_px,
         n_draws=len(draws),
+        n_book_draws=len(runs),
     )

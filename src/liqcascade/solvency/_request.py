@@ -179,6 +179,7 @@ def run_solvency_request(
         liquidity=_liquidity(liquidity, state),
         asset=asset if state is None else state.asset,
         as_of=as_of if state is None else state.close_time,
+        position_draws=[] if state is None else [d.positions for d in state.draws()],
     )
     return SolvencyRun(res, state)
 
