@@ -166,7 +166,7 @@ def prose(v: SupportView) -> Prose:
     )
     method = [
         f"Zones: swing lows over ±{det.params.pivot} days merged within "
-        f"{pct(det.params.zone_tol)}; a test is a daily low back within {pct(det.params.band, 0 if round(det.params.band * 100, 6).is_integer() else 1)}"
+        f"{pct(det.params.zone_tol)}; a test is a daily low back within {_pct_short(det.params.band)}"
         f" of a zone after {det.params.min_away} days away. Returns are log returns from the "
         "test bar's close.",
         _tolerance_note(v),
@@ -182,6 +182,11 @@ def prose(v: SupportView) -> Prose:
             f"its own bars ({v.asset} adds no row to the verdict table)."
         )
     return Prose(take, method, [claim])
+
+
+def _pct_short(x: float) -> str:
+    """A tolerance in percent: no decimal when it is a whole percent (1 %), else one."""
+    return pct(x, 0 if round(x * 100, 6).is_integer() else 1)
 
 
 def _tolerance_note(v: SupportView) -> str:
