@@ -167,8 +167,8 @@ def prose(v: SupportView) -> Prose:
     method = [
         f"Zones: swing lows over ±{det.params.pivot} days merged within "
         f"{pct(det.params.zone_tol)}; a test is a daily low back within "
-        f"{_pct_short(det.params.band)} of a zone after {det.params.min_away} days away. Returns are log returns from the "
-        "test bar's close.",
+        f"{_pct_short(det.params.band)} of a zone after {det.params.min_away} days away. "
+        "Returns are log returns from the test bar's close.",
         _tolerance_note(v),
         "Newey–West t uses lag = horizon − 1; with ~70 events it over-rejects, so significance "
         "is judged with an overlap-adjusted, bias-corrected test whose size on random walks "
