@@ -29,6 +29,10 @@ from liqcascade.report._section import (
 
 BUFFERS = (0.06, 0.10, 0.14)
 
+OCTOBER_CLOSE = pd.Timestamp("2025-10-11", tz="UTC")
+"""When the 2025-10-10 day closes: a report with an earlier as-of date leaves that
+scenario out (its size is measured on bars after the as-of date)."""
+
 
 def _pol_demo(accounts: pd.DataFrame) -> dict[str, Any]:
     """Proof of liabilities over the exchange's accounts (balances in US cents)."""
@@ -95,6 +99,7 @@ class SolvencyView:
 def compute(ctx: ReportContext) -> SolvencyView:
     """Run the solvency library on the venue's share of ``ctx.asset``'s estimated book."""
     from liqcascade.market import MarketSpec, estimated_market
+    from liqcascade.report._cut import as_of_end
     from liqcascade.solvency import (
         ADL_QUEUE_POLICIES,
         Exchange,
@@ -117,6 +122,9 @@ def compute(ctx: ReportContext) -> SolvencyView:
             StressScenario(s.name, october_shock(ctx.asset)) if s.name == "2025-10-10" else s
             for s in scen
         ]
+    end = as_of_end(ctx.as_of)
+    if end is not None and end < OCTOBER_CLOSE:  # a fall recorded after the as-of date
+        scen = [s for s in scen if s.name != "2025-10-10"]
     casc = run_solvency(ex, scen, order_book=ob, engine="cascade")
     path = run_solvency(ex, scen, engine="path")
     whole = run_solvency(
@@ -288,15 +296,28 @@ def prose(v: SolvencyView) -> Prose:
         f"{v.pol['pol_depth']}; a sample proof verifies.",
         f"The scenarios are applied to the last estimable book ({v.as_of:%Y-%m-%d}).",
         f"The venue's share ({OI_SHARE:.0%}) is the market parameter `exchange_oi_share`, the "
-        "same for every asset. The 2025-10-10 scenario is the asset's own fall that day "
-        f"({pct(_oct(v), signed=True)}: lowest hourly low over the day's first open); it "
-        "replays a recorded size of fall on today's book, whatever the as-of date.",
+        "same for every asset. " + _oct_note(v),
     ]
     return Prose(take, method, [claim], [head])
 
 
-def _oct(v: SolvencyView) -> float:
-    return float(next(o.shock for o in v.cascade.outcomes if o.name == "2025-10-10"))
+def _oct(v: SolvencyView) -> float | None:
+    """The 2025-10-10 scenario's shock, or None when the as-of date left it out."""
+    shock = next((o.shock for o in v.cascade.outcomes if o.name == "2025-10-10"), None)
+    return None if shock is None else float(shock)
+
+
+def _oct_note(v: SolvencyView) -> str:
+    shock = _oct(v)
+    if shock is None:
+        return (
+            "The 2025-10-10 scenario is left out: its size is measured on bars after the "
+            "report's as-of date."
+        )
+    return (
+        f"The 2025-10-10 scenario is {v.asset}'s own fall that day ({pct(shock, signed=True)}: "
+        "lowest hourly low over the day's first open), applied to the book at the as-of date."
+    )
 
 
 def summary(v: SolvencyView) -> dict[str, Any]:
