@@ -170,26 +170,36 @@ def test_btc_transparency_matches_a_direct_library_call(
     assert_same(y, tm.frame["liquidations_usd"].to_numpy() / 1e6, rtol=RTOL)
 
 
-def test_btc_alone_at_an_earlier_date_runs_both_sections_cut_at_that_date(
+def test_btc_alone_at_an_earlier_date_runs_every_section_cut_at_that_date(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     out = tmp_path_factory.mktemp("btc_asof")
     paths = build_report(
         out,
-        sections=("stress", "transparency", "solvency", "contagion"),
+        sections=(*PER_ASSET, "contagion"),
         quick=True,
         asset="BTC",
         as_of="2025-06-30",
         workers=1,
     )
     summary = json.loads(paths["summary"].read_text())
-    assert set(summary["sections"]) == {"stress-btc", "transparency-btc", "solvency-btc"}
+    assert set(summary["sections"]) == {f"{sid}-btc" for sid in PER_ASSET}
     assert "contagion" in summary["front"]["skipped"]  # ETH's 2025-10-10 presets
     end = pd.Timestamp("2025-06-30 23:59:59", tz="UTC")
     v = summary["sections"]["solvency-btc"]
     assert v["asset"] == "BTC" and pd.Timestamp(v["as_of"]) <= end
     # the 2025-10-10 fall is measured after the as-of date: left out
     assert v["october_2025_shock"] is None and "2025-10-10" not in v["bad_debt_usd"]
+    # every bar each section read closed by the as-of date
+    vol, sup, pro = (summary["sections"][f"{x}-btc"] for x in ("volatility", "support", "protect"))
+    close = pd.Timedelta(days=1)
+    assert pd.Timestamp(vol["daily_last"]) + close <= end + pd.Timedelta(seconds=1)
+    assert pd.Timestamp(vol["hourly_last"]) == pd.Timestamp("2025-06-30 23:00", tz="UTC")
+    assert pd.Timestamp(sup["last_bar"]) == pd.Timestamp("2025-06-30", tz="UTC")
+    # stops: each 5-day trade ends by the as-of date; none of 2025-10
+    assert pd.Timestamp(pro["backtest_end"]) + pd.Timedelta(days=5) <= end
+    assert pro["crash_2025_10_10"] == [] and pro["best_on_2025_10_10"] == {}
+    assert pd.Timestamp(pro["recommendation_long"]["as_of"]) <= end
     s, t = summary["sections"]["stress-btc"], summary["sections"]["transparency-btc"]
     assert s["asset"] == t["asset"] == "BTC"
     assert pd.Timestamp(s["as_of"]) <= end and pd.Timestamp(t["last"]) <= end

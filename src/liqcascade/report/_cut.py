@@ -38,7 +38,8 @@ def closed_by(frame: pd.DataFrame, interval: str, as_of: Any) -> pd.DataFrame:
     end = as_of_end(as_of)
     if end is None:
         return frame
-    return frame[frame.index + _STEP[interval] - _TICK <= end]
+    last_open = end - _STEP[interval] + _TICK  # the last bar that closes by ``end``
+    return frame[pd.DatetimeIndex(frame.index) <= last_open]
 
 
 def bars(asset: str, interval: str, as_of: Any, start: Any = None) -> pd.DataFrame:
