@@ -121,7 +121,7 @@ def figures(v: VolatilityView) -> list[go.Figure]:
         c = fit.news_impact(n=161, span=4.0)
         nic.add_trace(go.Scatter(x=c["shock_pct"], y=c["vol_annual_pct"], name=name, mode="lines"))
     nic.update_layout(
-        title=f"{v.asset}: news impact curve, next-day volatility after a shock "
+        title=f"News impact curve ({v.asset}): next-day volatility after a shock "
         "(symmetric = no leverage effect)",
         xaxis_title="today's return surprise (%)",
         yaxis_title="next-day volatility, annualised %",
@@ -129,7 +129,7 @@ def figures(v: VolatilityView) -> list[go.Figure]:
     )
     lev = v.daily_periods.plot()
     lev.update_layout(
-        title=f"{v.asset}: leverage effect by period, daily: γ with 95 % interval "
+        title=f"Leverage effect by period ({v.asset}, daily): γ with 95 % interval "
         "(GJR > 0 or EGARCH < 0 = falls raise volatility more)"
     )
     both = v.realised()
