@@ -1,4 +1,5 @@
-"""The stress and transparency sections per asset: BTC's from BTC's own data, as ETH's.
+"""The per-asset sections (stress, transparency, volatility, support, solvency, stops):
+BTC's from BTC's own data, as ETH's.
 
 The report's BTC figures (summary.json and the figures on the page) are checked against
 direct calls of the library on BTC's estimated market, with a stated tolerance.
@@ -23,13 +24,14 @@ from liqcascade.report import build_report
 #: Carlo and the calibrated paths are seeded, so only float reordering may differ.
 RTOL = 1e-6
 
+PER_ASSET = ("volatility", "support", "stress", "solvency", "protect", "transparency")
+"""Every section the module's report builds, for ETH and BTC."""
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
     out = tmp_path_factory.mktemp("per_asset")
-    paths = build_report(
-        out, sections=("stress", "transparency"), quick=True, asset="ETH,BTC", workers=1
-    )
+    paths = build_report(out, sections=PER_ASSET, quick=True, asset="ETH,BTC", workers=1)
     return paths["html"].read_text(), json.loads(paths["summary"].read_text())
 
 
@@ -69,7 +71,7 @@ def test_both_assets_have_stress_and_transparency_sections(
 ) -> None:
     html, summary = built
     secs = summary["sections"]
-    assert set(secs) == {"stress", "stress-btc", "transparency", "transparency-btc"}
+    assert set(secs) == {x for sid in PER_ASSET for x in (sid, f"{sid}-btc")}
     for sid in secs:
         assert f'id="{sid}"' in html, sid
     # ETH keeps its keys; BTC's are the same keys with its own asset and price
@@ -168,25 +170,191 @@ def test_btc_transparency_matches_a_direct_library_call(
     assert_same(y, tm.frame["liquidations_usd"].to_numpy() / 1e6, rtol=RTOL)
 
 
-def test_btc_alone_at_an_earlier_date_runs_both_sections_cut_at_that_date(
+def test_btc_alone_at_an_earlier_date_runs_every_section_cut_at_that_date(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     out = tmp_path_factory.mktemp("btc_asof")
     paths = build_report(
         out,
-        sections=("stress", "transparency", "solvency"),
+        sections=(*PER_ASSET, "contagion"),
         quick=True,
         asset="BTC",
         as_of="2025-06-30",
         workers=1,
     )
     summary = json.loads(paths["summary"].read_text())
-    assert set(summary["sections"]) == {"stress-btc", "transparency-btc"}  # solvency: ETH only
-    assert "solvency" in summary["front"]["skipped"]
+    assert set(summary["sections"]) == {f"{sid}-btc" for sid in PER_ASSET}
+    assert "contagion" in summary["front"]["skipped"]  # ETH's 2025-10-10 presets
     end = pd.Timestamp("2025-06-30 23:59:59", tz="UTC")
+    v = summary["sections"]["solvency-btc"]
+    assert v["asset"] == "BTC" and pd.Timestamp(v["as_of"]) <= end
+    # the 2025-10-10 fall is measured after the as-of date: left out
+    assert v["october_2025_shock"] is None and "2025-10-10" not in v["bad_debt_usd"]
+    # every bar each section read closed by the as-of date
+    vol, sup, pro = (summary["sections"][f"{x}-btc"] for x in ("volatility", "support", "protect"))
+    close = pd.Timedelta(days=1)
+    assert pd.Timestamp(vol["daily_last"]) + close <= end + pd.Timedelta(seconds=1)
+    assert pd.Timestamp(vol["hourly_last"]) == pd.Timestamp("2025-06-30 23:00", tz="UTC")
+    assert pd.Timestamp(sup["last_bar"]) == pd.Timestamp("2025-06-30", tz="UTC")
+    # stops: each 5-day trade ends by the as-of date; none of 2025-10
+    assert pd.Timestamp(pro["backtest_end"]) + pd.Timedelta(days=5) <= end
+    assert pro["crash_2025_10_10"] == [] and pro["best_on_2025_10_10"] == {}
+    assert pd.Timestamp(pro["recommendation_long"]["as_of"]) <= end
     s, t = summary["sections"]["stress-btc"], summary["sections"]["transparency-btc"]
     assert s["asset"] == t["asset"] == "BTC"
     assert pd.Timestamp(s["as_of"]) <= end and pd.Timestamp(t["last"]) <= end
     assert pd.Timestamp(t["last"]) >= pd.Timestamp("2025-06-29", tz="UTC")
     # the BTC-only front page leads with BTC's stress headline
     assert "var99_30d_btc" in summary["front"]["headlines"]
+
+
+#: summary.json keys of the ETH sections before they ran per asset (session 4's report):
+#: every one is kept, with its meaning.
+ETH_KEYS: dict[str, set[str]] = {
+    "volatility": {
+        "aic_table", "asymmetry_ratio_daily_gjr", "best_model_aic", "clustering",
+        "fit_eth_1d_egarch_t", "fit_eth_1d_gjr_t", "leverage_claim_verdict",
+        "leverage_daily_egarch", "leverage_daily_gjr", "leverage_hourly_gjr", "n_obs_daily",
+        "periods_daily", "periods_hourly", "realized_to_model_vol_ratio",
+        "realized_vs_model_log_corr",
+    },
+    "support": {
+        "baseline_win_rate_1_10", "closest_to_claimed_count", "horizons",
+        "long_horizons_significantly_negative", "mean_20_plus", "n_broken", "n_held",
+        "n_random", "n_tests", "n_tests_range_over_grid", "n_zones", "params",
+        "random_level_win_rate_1_10", "seed", "verdict", "win_rate_1_10",
+    },
+    "solvency": {
+        "adl", "adl_scenario", "as_of", "bad_debt_gap_only_usd", "bad_debt_usd", "breaks",
+        "liabilities_usd", "min_buffer_survives", "n_accounts", "october_2025_shock",
+        "oi_share", "pol_build_seconds", "pol_depth", "pol_n_users",
+        "pol_reserve_ratio_at_6pct", "pol_root", "pol_sample_proof_steps",
+        "pol_sample_proof_valid", "pol_total_liabilities_cents", "worst_scenario",
+    },
+    "protect": {
+        "backtest_end", "backtest_policy_means", "backtest_start", "backtest_table",
+        "best_on_2025_10_10", "crash_2025_10_10", "fill_model", "n_trades",
+        "recommendation_long", "recommendation_short",
+    },
+}  # fmt: skip
+
+
+def test_eth_keys_kept_and_btc_has_the_same_asset_neutral_ones(
+    built: tuple[str, dict[str, Any]],
+) -> None:
+    _, summary = built
+    secs = summary["sections"]
+    for sid, keys in ETH_KEYS.items():
+        eth, btc = secs[sid], secs[f"{sid}-btc"]
+        assert keys <= set(eth), (sid, keys - set(eth))
+        assert eth["asset"] == "ETH" and btc["asset"] == "BTC", sid
+        eth_only = {k for k in eth if "eth" in k}
+        assert set(btc) == set(eth) - eth_only, sid  # the same keys, ETH's names aside
+    # ETH's old names hold the same numbers as the asset-neutral ones
+    v = secs["volatility"]
+    assert v["fit_eth_1d_gjr_t"] == v["fit_1d_gjr_t"]
+    assert v["fit_eth_1d_egarch_t"] == v["fit_1d_egarch_t"]
+    # no ETH-named key in a BTC section
+    for sid in ETH_KEYS:
+        assert not [k for k in secs[f"{sid}-btc"] if "eth" in k], sid
+
+
+def _no_eth(text: str) -> bool:
+    return "ETH" not in text
+
+
+def test_btc_sections_name_btc_in_titles_and_captions(built: tuple[str, dict[str, Any]]) -> None:
+    html, _ = built
+    figs = {"volatility-btc": 3, "support-btc": 3, "solvency-btc": 1, "protect-btc": 2}
+    for sid, n in figs.items():
+        for k in range(n):
+            cap = _caption(html, f"fig-{sid}-{k}")
+            assert "BTC" in cap and _no_eth(cap), (sid, k, cap)
+            assert _figure(html, f"fig-{sid}-{k}")["data"], (sid, k)
+        sec = _section_text(html, sid)
+        tabcaps = re.findall(r'<div class="caption">([^<]*)</div>', sec)
+        assert tabcaps and all(c.startswith("BTC") and _no_eth(c) for c in tabcaps), tabcaps
+        assert "ETH only" not in sec
+    # ETH's figures name ETH
+    assert "(ETH)" in _caption(html, "fig-volatility-0")
+    assert "10 ETH, 10×" in _section_text(html, "protect")
+
+
+def test_btc_volatility_is_fitted_on_btc_bars(built: tuple[str, dict[str, Any]]) -> None:
+    from liqcascade import datasets
+    from liqcascade.volatility import fit_volatility, log_returns
+
+    _, summary = built
+    eth, btc = summary["sections"]["volatility"], summary["sections"]["volatility-btc"]
+    close = datasets.load_ohlcv("BTC", "1d")["close"]
+    want = fit_volatility(log_returns(close), "gjr", "t", asset="BTC")
+    got = btc["fit_1d_gjr_t"]
+    assert got["asset"] == "BTC" and got["n_obs"] == want.n_obs
+    for k, x in want.params.items():
+        assert np.isfinite(got["params"][k]) and same_value(got["params"][k], x, rtol=RTOL), k
+    # BTC's parameters are its own: none equals ETH's to 1e-3
+    pe = eth["fit_1d_gjr_t"]["params"]
+    assert all(not same_value(got["params"][k], pe[k], rtol=1e-3) for k in pe)
+    assert btc["hourly_first"].startswith("2021-04-04")  # BTC's hourly bars begin there
+    assert btc["leverage_claim_verdict"] in ("supported", "partly supported", "not supported",
+                                             "contradicted")  # fmt: skip
+
+
+def test_btc_support_runs_its_own_bars_with_scaled_tolerances(
+    built: tuple[str, dict[str, Any]],
+) -> None:
+    from liqcascade import datasets
+    from liqcascade.events import SupportParams, support_study
+
+    _, summary = built
+    eth, btc = summary["sections"]["support"], summary["sections"]["support-btc"]
+    daily = datasets.load_ohlcv("BTC", "1d", "2022-01-01", "2025-12-31")
+    rng = float(((daily["high"] - daily["low"]) / daily["close"]).median())
+    assert same_value(btc["median_daily_range"], rng, rtol=RTOL) and 0.02 < rng < 0.045
+    k = rng / 0.045
+    assert eth["tolerance_scale"] == 1.0 and eth["params"] == SupportParams().to_dict()
+    p = SupportParams(
+        zone_tol=round(0.015 * k, 3), band=round(0.01 * k, 3), break_tol=round(0.01 * k, 3)
+    )
+    assert btc["params"] == p.to_dict()
+    study = support_study(daily, p, seed=0, n_random=btc["n_random"], n_boot=300)
+    assert btc["n_tests"] == study.detection.n_tests != eth["n_tests"]
+    assert same_value(btc["win_rate_1_10"], study.win_rate_1_10, rtol=RTOL)
+
+
+def test_btc_solvency_stands_on_btc_book_and_btc_fall(built: tuple[str, dict[str, Any]]) -> None:
+    from liqcascade import datasets
+
+    _, summary = built
+    eth, btc = summary["sections"]["solvency"], summary["sections"]["solvency-btc"]
+    h = datasets.load_ohlcv("BTC", "1h", "2025-10-10", "2025-10-10")
+    fall = float(h["low"].min() / h["open"].iloc[0] - 1.0)
+    assert same_value(btc["october_2025_shock"], fall, rtol=RTOL)
+    assert -0.3 < fall < -0.05 and not same_value(fall, eth["october_2025_shock"], rtol=1e-3)
+    assert btc["price"] > 5 * eth["price"] and btc["as_of"] == eth["as_of"]
+    assert btc["oi_share"] == eth["oi_share"]
+    assert not same_value(btc["liabilities_usd"], eth["liabilities_usd"], rtol=1e-3)
+    assert set(btc["bad_debt_usd"]) == set(eth["bad_debt_usd"])
+    stress = summary["sections"]["stress-btc"]
+    assert same_value(btc["price"], stress["price"], rtol=1e-3)  # the same BTC market
+
+
+def test_btc_stops_use_the_dollar_position_of_ten_eth(built: tuple[str, dict[str, Any]]) -> None:
+    from liqcascade import datasets
+
+    html, summary = built
+    eth, btc = summary["sections"]["protect"], summary["sections"]["protect-btc"]
+    assert eth["position_size"] == 10.0
+    last = pd.Timestamp(btc["recommendation_long"]["as_of"]) + pd.Timedelta(hours=4)
+    h = datasets.load_ohlcv("ETH", "1h")
+    eth_close = float(h.loc[h.index + pd.Timedelta(hours=1) <= last, "close"].iloc[-1])
+    # three significant digits of the size: the notional within 0.5 % of 10 ETH's
+    assert same_value(btc["position_notional_usd"], 10 * eth_close, rtol=5e-3)
+    rec = btc["recommendation_long"]
+    assert rec["size"] == btc["position_size"] and rec["leverage"] == 10.0
+    assert same_value(rec["entry"], summary["sections"]["stress-btc"]["price"], rtol=1e-3)
+    assert rec["liq_price"] < rec["stop_price"] < rec["entry"]
+    # the back-test walked BTC's hourly bars (they begin in 2021-04)
+    assert pd.Timestamp(btc["backtest_start"]) >= pd.Timestamp("2021-04-04", tz="UTC")
+    assert btc["n_trades"] > 0 and btc["backtest_table"] != eth["backtest_table"]
+    assert f"{btc['position_size']:g} BTC, 10×" in _section_text(html, "protect-btc")

@@ -53,8 +53,9 @@ def test_report_files_and_summary(report: dict[str, Path]) -> None:
     assert next(iter(front["headlines"])) == "move_5pct"
     assert "static book" in front["headlines"]["forced_selling_5pct"]["interval"]
     # ETH-only sections say so when the report covers two assets
-    assert "ETH only" in html.split('id="solvency"')[1][:2000]
-    assert "ETH only" not in html.split('id="stress-btc"')[1][:2000]
+    assert "ETH only" in html.split('id="contagion"')[1][:2000]
+    for sid in ("stress-btc", "solvency-btc", "protect-btc"):
+        assert "ETH only" not in html.split(f'id="{sid}"')[1][:2000], sid
     # offline: the only script file is the vendored plotly bundle, beside the page, deferred
     srcs = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"[^>]*>", html)
     assert srcs == [report["plotly"].name] and " defer" in html.split(srcs[0])[1][:10]

@@ -80,17 +80,22 @@ def test_lanes_keep_report_order_and_split_the_work() -> None:
     from liqcascade.report._registry import get_section
     from liqcascade.report._run import MARKET_LANE, plan
 
-    ids = ("data", "cascade", "stress", "solvency", "transparency")
+    ids = ("data", "cascade", "stress", "contagion", "transparency")
     jobs, skipped = plan([get_section(s) for s in ids], ("ETH", "BTC"))
     assert [j.sid for j in jobs] == [
-        "data", "cascade", "cascade-btc", "stress", "stress-btc", "solvency", "transparency",
+        "data", "cascade", "cascade-btc", "stress", "stress-btc", "contagion", "transparency",
         "transparency-btc",
     ]  # fmt: skip
     assert not skipped and "cascade" in MARKET_LANE and "stress" not in MARKET_LANE
     assert jobs[5].title.endswith("(ETH only)") and jobs[2].title.startswith("BTC: ")
     assert jobs[4].title.startswith("BTC: Stress") and jobs[4].menu == "Stress BTC"
-    jobs, skipped = plan([get_section(s) for s in ("cascade", "stress", "solvency")], ("BTC",))
-    assert [j.sid for j in jobs] == ["cascade-btc", "stress-btc"] and skipped == ["solvency"]
+    ids = ("cascade", "stress", "solvency", "contagion")
+    jobs, skipped = plan([get_section(s) for s in ids], ("BTC",))
+    assert [j.sid for j in jobs] == ["cascade-btc", "stress-btc", "solvency-btc"]
+    assert skipped == ["contagion"]
+    # every section but the data overview and the two 2025-10-10 replays runs per asset
+    eth_only = {sp.id for sp in SECTIONS if sp.scope == "ETH"}
+    assert eth_only == {"data", "contagion", "collateral"}
 
 
 def test_two_lanes_give_the_same_report_as_one(tmp_path: Path) -> None:

@@ -1,6 +1,9 @@
 """Report section: placing stops that don't join the stampede.
 
-compute (library calls → :class:`ProtectView`) → figures → prose.
+compute (library calls → :class:`ProtectView`) → figures → prose. The section runs once per
+asset of the report (ETH, BTC): the recommendation on that asset's estimated market at the
+as-of date, the policy back-test on its own hourly bars (entries whose 5-day horizon ends
+by the as-of date when one is given).
 """
 
 from __future__ import annotations
@@ -44,14 +47,50 @@ def _policy_means(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+ETH_SIZE = 10.0
+"""The sample position of the ETH section, ETH (10 ETH at 10×)."""
+
+LEVERAGE = 10.0
+"""Leverage of the sample position, every asset."""
+
+
+def position_size(asset: str, mid: float, eth_price: float) -> float:
+    """The sample position's size in ``asset`` units: the USD notional of 10 ETH.
+
+    ETH's is 10 ETH. Another asset's is the same dollar notional (10 × ETH's price at the
+    as-of date) at its own price ``mid``, rounded to three significant digits.
+    """
+    if asset == "ETH":
+        return ETH_SIZE
+    return float(f"{ETH_SIZE * eth_price / mid:.3g}")
+
+
+def backtest_range(quick: bool, as_of: Any, horizon_days: int) -> tuple[Any, Any]:
+    """Entry range of the back-test: every trade (entry + horizon) ends by ``as_of``.
+
+    Without an as-of date: 2020 (quick: 2025-06) to 2025-12-31, as before. With one: the
+    last entry is ``horizon_days`` and one bar before its end; quick runs the 7 months
+    before that.
+    """
+    from liqcascade.report._cut import as_of_end
+
+    end = as_of_end(as_of)
+    if end is None:
+        return ("2025-06-01" if quick else "2020-01-01"), "2025-12-31"
+    last = end - pd.Timedelta(days=horizon_days, hours=1)
+    return (last - pd.Timedelta(days=213) if quick else pd.Timestamp("2020-01-01", tz="UTC")), last
+
+
 @dataclass(frozen=True)
 class ProtectView:
     """Stop recommendations at the market date and the back-test of stop policies."""
 
+    asset: str
     state: Any  # MarketState
     long: Any  # StopRecommendation
     short: Any
     backtest: Any  # StopBacktest
+    eth_price: float = 0.0  # ETH at the as-of date (sizes a non-ETH position), USD
 
     def means(self) -> dict[str, dict[str, float]]:
         """Per policy: trade-weighted stop-out rate, loss, slippage, summed return."""
@@ -60,30 +99,51 @@ class ProtectView:
 
 
 def compute(ctx: ReportContext) -> ProtectView:
-    """Recommend stops on the estimated market; back-test the policies on the hourly path."""
+    """Recommend stops on ``ctx.asset``'s estimated market; back-test them on its hourly bars."""
     from liqcascade.protect import BacktestSettings, backtest_stops, recommend_stop
 
+    a = ctx.asset
     state = ctx.market
     entry = round(state.mid, 2)
-    long = recommend_stop("long", entry, 10.0, 10.0, state=state, n_levels=21 if ctx.quick else 61)
-    short = recommend_stop(
-        "short", entry, 10.0, 10.0, state=state, n_levels=11 if ctx.quick else 31
+    eth = 0.0 if a == "ETH" else _eth_price(state)
+    size = position_size(a, entry, eth)
+    long = recommend_stop(
+        "long", entry, size, LEVERAGE, state=state, n_levels=21 if ctx.quick else 61
     )
-    if ctx.quick:
-        bt = backtest_stops(
-            start="2025-06-01", end="2025-12-31", settings=BacktestSettings(n_random=60)
-        )
-    else:
-        bt = backtest_stops()
-    return ProtectView(state, long, short, bt)
+    short = recommend_stop(
+        "short", entry, size, LEVERAGE, state=state, n_levels=11 if ctx.quick else 31
+    )
+    settings = BacktestSettings(n_random=60) if ctx.quick else BacktestSettings()
+    start, end = backtest_range(ctx.quick, ctx.as_of, settings.horizon_days)
+    first = _first_hour(a)  # BTC's hourly bars begin in 2021-04
+    start = max(pd.Timestamp(start, tz="UTC") if isinstance(start, str) else start, first)
+    bt = backtest_stops(start=start, end=end, settings=settings, asset=a)
+    return ProtectView(a, state, long, short, bt, eth)
+
+
+def _first_hour(asset: str) -> pd.Timestamp:
+    """The first day after ``asset``'s first bundled hourly bar (UTC midnight)."""
+    from liqcascade import datasets
+
+    return pd.Timestamp(datasets.load_ohlcv(asset, "1h").index[0]).ceil("1D")
+
+
+def _eth_price(state: Any) -> float:
+    """ETH's last hourly close by the market's close time, USD (sizes the sample position)."""
+    from liqcascade.report._cut import bars
+
+    when = state.close_time or state.as_of
+    return float(bars("ETH", "1h", when)["close"].iloc[-1])
 
 
 def figures(v: ProtectView) -> list[Any]:
     """The recommendation on the map; the policies' equity curves."""
     rec = v.long.plot()
-    rec.update_layout(title=f"Where a 10× long's stop goes, {v.state.as_of:%Y-%m-%d}")
+    rec.update_layout(
+        title=f"{v.asset}: where a {LEVERAGE:.0f}× long's stop goes, {v.state.as_of:%Y-%m-%d}"
+    )
     bt = v.backtest.plot()
-    bt.update_layout(title="Stop policies on the real hourly path: summed returns")
+    bt.update_layout(title=f"{v.asset}: stop policies on the real hourly path, summed returns")
     return [rec, bt]
 
 
@@ -112,11 +172,18 @@ def tables(v: ProtectView) -> list[Table]:
         ]
     )  # fmt: skip
     return [
-        Table("Stop recommendation at the market date (10 ETH, 10×)", rec),
-        Table("Stop policies by side and entry set", _fmt_policy_table(v.backtest.table)),
-        Table("Entries of 2025-10-05 → 2025-10-10 20:00 (open when the crash began)",
+        Table(f"{v.asset}: stop recommendation at the market date ({_position(v)})", rec),
+        Table(f"{v.asset}: stop policies by side and entry set",
+              _fmt_policy_table(v.backtest.table)),
+        Table(f"{v.asset}: entries of 2025-10-05 → 2025-10-10 20:00 (open when the crash "
+              "began)" + ("" if len(v.backtest.crash) else ": none before the as-of date"),
               _fmt_policy_table(v.backtest.crash)),
     ]  # fmt: skip
+
+
+def _position(v: ProtectView) -> str:
+    """The sample position in words, e.g. ``10 ETH, 10×``."""
+    return f"{v.long.size:g} {v.asset}, {LEVERAGE:.0f}×"
 
 
 def prose(v: ProtectView) -> Prose:
@@ -125,7 +192,8 @@ def prose(v: ProtectView) -> Prose:
     f, vo, d = m["fixed"], m["vol"], m["vol-declustered"]
     r, bt = v.long, v.backtest
     take = [
-        f"At {v.state.as_of:%Y-%m-%d} (ETH {usd(v.state.mid)}), a 10× long of 10 ETH gets a "
+        f"At {v.state.as_of:%Y-%m-%d} ({v.asset} {usd(v.state.mid)}), a {LEVERAGE:.0f}× long "
+        f"of {v.long.size:g} {v.asset} gets a "
         f"stop at {usd(r.stop_price)} ({_pct(r.distance)} below entry; liquidation at "
         f"{usd(r.liq_price)}), moved out of the crowd: expected slippage "
         f"{_pct(r.expected_slippage)} instead of {_pct(r.raw_expected_slippage)}.",
@@ -163,14 +231,34 @@ def prose(v: ProtectView) -> Prose:
         "to the liquidation price of a 5× position.",
         "Returns are unlevered fractions of the entry notional; the equity curve sums the "
         "trades in closing order.",
+        _size_note(v),
     ]
     return Prose(take, method, [claim])
+
+
+def _size_note(v: ProtectView) -> str:
+    if v.asset == "ETH":
+        return (
+            f"The sample position is {ETH_SIZE:g} ETH at {LEVERAGE:.0f}× "
+            f"({usd(v.long.size * v.long.entry)} notional); the back-test trades "
+            f"{usd(v.backtest.settings.notional_usd)} per entry."
+        )
+    return (
+        f"The sample position is the dollar notional of the ETH section's {ETH_SIZE:g} ETH "
+        f"at the as-of date ({ETH_SIZE:g} × {usd(v.eth_price)} = "
+        f"{usd(ETH_SIZE * v.eth_price)}) in {v.asset} at {usd(v.long.entry)}: "
+        f"{v.long.size:g} {v.asset} (three significant digits), {LEVERAGE:.0f}×; the "
+        f"back-test trades {usd(v.backtest.settings.notional_usd)} per entry, as ETH's."
+    )
 
 
 def summary(v: ProtectView) -> dict[str, Any]:
     """Every number of the section for summary.json."""
     bt = v.backtest
     return {
+        "asset": v.asset,
+        "position_size": v.long.size,
+        "position_notional_usd": v.long.size * v.long.entry,
         "recommendation_long": v.long.summary(),
         "recommendation_short": v.short.summary(),
         "backtest_policy_means": _policy_means(bt.table).to_dict(orient="records"),

@@ -90,6 +90,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_volatility_section",
         "Do large moves cluster, and do falls raise volatility more than rises?",
         menu="Volatility",
+        scope="asset",
     ),
     SectionSpec(
         "support",
@@ -97,6 +98,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_support_section",
         "What follows a test of support, against every day and random levels.",
         menu="Support levels",
+        scope="asset",
     ),
     SectionSpec(
         "stress",
@@ -112,6 +114,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_solvency_section",
         "Bad debt of a venue against 6 / 10 / 14 % reserve buffers; ADL policies.",
         menu="Solvency",
+        scope="asset",
     ),
     SectionSpec(
         "contagion",
@@ -133,6 +136,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_protect_section",
         "Stop recommendations and the back-test of stop policies.",
         menu="Stops",
+        scope="asset",
     ),
     SectionSpec(
         "transparency",

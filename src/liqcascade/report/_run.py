@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from liqcascade.report._registry import SectionSpec
+from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import Claim, Headline, ReportContext, Section
 
 MARKET_LANE: frozenset[str] = frozenset({"liqmap", "validation", "cascade"})
@@ -101,9 +101,10 @@ def plan(specs: list[SectionSpec], assets: tuple[str, ...]) -> tuple[list[Job], 
 
 def _note(job: Job) -> str:
     if job.n_assets > 1 and job.spec.scope == "ETH":
+        per = [(sp.menu or sp.id).lower() for sp in SECTIONS if sp.scope == "asset"]
         return (
-            "ETH only: this section is computed for ETH; the bundle's other assets feed the "
-            "liquidation-map, validation, cascade, stress and transparency sections."
+            f"ETH only: this section is computed for ETH; the {', '.join(per[:-1])} and "
+            f"{per[-1]} sections run for each asset of the report."
         )
     return ""
 

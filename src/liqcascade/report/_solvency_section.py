@@ -1,4 +1,9 @@
-"""Report section: "Can the buffer absorb it?" — exchange stress, reserve buffers, ADL."""
+"""Report section: "Can the buffer absorb it?" — exchange stress, reserve buffers, ADL.
+
+The section runs once per asset of the report (ETH, BTC): a venue holding the same share
+of that asset's estimated open interest, its own book and depth at the as-of date, and
+the 2025-10-10 scenario as that asset's own fall that day (hourly bars).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,10 @@ from liqcascade.report._section import (
 )
 
 BUFFERS = (0.06, 0.10, 0.14)
+
+OCTOBER_CLOSE = pd.Timestamp("2025-10-11", tz="UTC")
+"""When the 2025-10-10 day closes: a report with an earlier as-of date leaves that
+scenario out (its size is measured on bars after the as-of date)."""
 
 
 def _pol_demo(accounts: pd.DataFrame) -> dict[str, Any]:
@@ -49,10 +58,26 @@ def _pol_demo(accounts: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def october_shock(asset: str) -> float:
+    """``asset``'s 2025-10-10 intraday fall: lowest hourly low of the UTC day / first open − 1.
+
+    ETH's is :func:`liqcascade.solvency.october_2025_shock` (−21.4 %); another asset's
+    is the same rule on its own bundled hourly bars.
+    """
+    from liqcascade import datasets
+    from liqcascade.solvency import october_2025_shock
+
+    if asset == "ETH":
+        return float(october_2025_shock())
+    h = datasets.load_ohlcv(asset, "1h", "2025-10-10", "2025-10-10")
+    return float(h["low"].min() / h["open"].iloc[0] - 1.0)
+
+
 @dataclass(frozen=True)
 class SolvencyView:
     """The venue, its scenarios through the cascade and gap-only engines, ADL, PoL."""
 
+    asset: str
     as_of: pd.Timestamp
     exchange: Any  # Exchange
     cascade: Any  # SolvencyRun
@@ -72,17 +97,34 @@ class SolvencyView:
 
 
 def compute(ctx: ReportContext) -> SolvencyView:
-    """Run the solvency library on the venue's share of the estimated book."""
+    """Run the solvency library on the venue's share of ``ctx.asset``'s estimated book."""
     from liqcascade.market import MarketSpec, estimated_market
-    from liqcascade.solvency import ADL_QUEUE_POLICIES, Exchange, default_scenarios, run_solvency
+    from liqcascade.report._cut import as_of_end
+    from liqcascade.solvency import (
+        ADL_QUEUE_POLICIES,
+        Exchange,
+        StressScenario,
+        default_scenarios,
+        run_solvency,
+    )
     from liqcascade.solvency._market import split_accounts
 
-    market = estimated_market(MarketSpec(ctx.asset, share=OI_SHARE, with_stops=False))
+    as_of = None if ctx.as_of is None else ctx.last_oi_bar
+    spec = MarketSpec(ctx.asset, as_of=as_of, share=OI_SHARE, with_stops=False)
+    market = estimated_market(spec)
     as_of, pos, ob = market.as_of, market.positions, market.book
     per = 10 if ctx.quick else 50
     pos = split_accounts(pos, per, seed=0)
     ex = Exchange(pos, insurance_fund=0.0, reserve_buffer=0.06, mid=ob.mid)
     scen = default_scenarios()
+    if ctx.asset != "ETH":  # the 2025-10-10 scenario is the asset's own fall that day
+        scen = [
+            StressScenario(s.name, october_shock(ctx.asset)) if s.name == "2025-10-10" else s
+            for s in scen
+        ]
+    end = as_of_end(ctx.as_of)
+    if end is not None and end < OCTOBER_CLOSE:  # a fall recorded after the as-of date
+        scen = [s for s in scen if s.name != "2025-10-10"]
     casc = run_solvency(ex, scen, order_book=ob, engine="cascade")
     path = run_solvency(ex, scen, engine="path")
     whole = run_solvency(
@@ -94,7 +136,7 @@ def compute(ctx: ReportContext) -> SolvencyView:
         whole_positions=True,
     )
     accounts = pd.DataFrame({"margin": pos.margin}, index=pos.account)
-    return SolvencyView(as_of, ex, casc, path, whole, _pol_demo(accounts), per)
+    return SolvencyView(ctx.asset, as_of, ex, casc, path, whole, _pol_demo(accounts), per)
 
 
 def figures(v: SolvencyView) -> list[go.Figure]:
@@ -124,7 +166,8 @@ def figures(v: SolvencyView) -> list[go.Figure]:
             annotation_position="top left",
         )
     fig.update_layout(
-        title="Bad debt with no insurance fund, % of liabilities, against reserve buffers",
+        title=f"{v.asset}: bad debt with no insurance fund, % of liabilities, against reserve "
+        "buffers",
         yaxis_title="% of liabilities (users' margin)",
         xaxis_title="scenario",
         barmode="group",
@@ -137,7 +180,7 @@ def figures(v: SolvencyView) -> list[go.Figure]:
         for col, name in (("haircut_usd", "haircut"), ("notional_usd", "notional closed")):
             f2.add_trace(go.Bar(x=list(adl["policy"]), y=adl[col] / 1e6, name=f"{name} (USD M)"))
         f2.update_layout(
-            title=f"ADL policies side by side, scenario {v.cascade.adl_outcome.name}",
+            title=f"{v.asset}: ADL policies side by side, scenario {v.cascade.adl_outcome.name}",
             barmode="group",
             height=400,
         )
@@ -173,7 +216,7 @@ def tables(v: SolvencyView) -> list[Table]:
         )
     out = [
         Table(
-            "Scenarios against 6 / 10 / 14 % reserve buffers (no insurance fund)",
+            f"{v.asset}: scenarios against 6 / 10 / 14 % reserve buffers (no insurance fund)",
             pd.DataFrame(rows),
         )
     ]
@@ -193,7 +236,9 @@ def tables(v: SolvencyView) -> list[Table]:
                 "max haircut / equity": [pct(x) for x in adl["max_haircut_to_equity"]],
             }
         )
-        out.append(Table(f"ADL policies side by side ({v.cascade.adl_outcome.name})", show))
+        out.append(
+            Table(f"{v.asset}: ADL policies side by side ({v.cascade.adl_outcome.name})", show)
+        )
     return out
 
 
@@ -204,10 +249,11 @@ def prose(v: SolvencyView) -> Prose:
     breaks = v.cascade.breaks(BUFFERS)
     b6, b14 = breaks["6%"], breaks["14%"]
     take = [
-        f"A venue holding {OI_SHARE:.0%} of the estimated ETH open interest ({usd(L)} of user "
-        f"margin, no insurance fund): the worst of {len(v.cascade.outcomes)} scenarios "
-        f"({w.name}) leaves {usd(w.bad_debt_usd)} of bad debt, {pct(w.min_buffer)} of "
-        f"liabilities ({pct(g.min_buffer)} with gap fills only).",
+        f"A venue holding {OI_SHARE:.0%} of the estimated {v.asset} open interest "
+        f"({usd(L)} of user margin, no insurance fund): the worst of "
+        f"{len(v.cascade.outcomes)} scenarios ({w.name}) leaves {usd(w.bad_debt_usd)} of "
+        f"bad debt, {pct(w.min_buffer)} of liabilities ({pct(g.min_buffer)} with gap "
+        "fills only).",
         f"A 6 % buffer breaks in {len(b6)} scenario(s), a 14 % buffer in {len(b14)}"
         + (f" ({', '.join(b14)})." if b14 else "."),
         f"Liabilities here are only the margin behind these positions; with total balances "
@@ -249,14 +295,37 @@ def prose(v: SolvencyView) -> Prose:
         f"Proof of liabilities over these accounts: {v.pol['pol_n_users']:,} users, depth "
         f"{v.pol['pol_depth']}; a sample proof verifies.",
         f"The scenarios are applied to the last estimable book ({v.as_of:%Y-%m-%d}).",
+        f"The venue's share ({OI_SHARE:.0%}) is the market parameter `exchange_oi_share`, the "
+        "same for every asset. " + _oct_note(v),
     ]
     return Prose(take, method, [claim], [head])
+
+
+def _oct(v: SolvencyView) -> float | None:
+    """The 2025-10-10 scenario's shock, or None when the as-of date left it out."""
+    shock = next((o.shock for o in v.cascade.outcomes if o.name == "2025-10-10"), None)
+    return None if shock is None else float(shock)
+
+
+def _oct_note(v: SolvencyView) -> str:
+    shock = _oct(v)
+    if shock is None:
+        return (
+            "The 2025-10-10 scenario is left out: its size is measured on bars after the "
+            "report's as-of date."
+        )
+    return (
+        f"The 2025-10-10 scenario is {v.asset}'s own fall that day ({pct(shock, signed=True)}: "
+        "lowest hourly low over the day's first open), applied to the book at the as-of date."
+    )
 
 
 def summary(v: SolvencyView) -> dict[str, Any]:
     """Every number of the section for summary.json."""
     L = v.exchange.liabilities
     return {
+        "asset": v.asset,
+        "price": float(v.exchange.mid) if v.exchange.mid is not None else None,
         "as_of": v.as_of.isoformat(),
         "oi_share": OI_SHARE,
         "liabilities_usd": L,
@@ -264,7 +333,7 @@ def summary(v: SolvencyView) -> dict[str, Any]:
         "bad_debt_gap_only_usd": {o.name: o.bad_debt_usd for o in v.gap_only.outcomes},
         "min_buffer_survives": v.cascade.min_buffer_survives(),
         "n_accounts": len(v.exchange.positions),
-        "october_2025_shock": next(o.shock for o in v.cascade.outcomes if o.name == "2025-10-10"),
+        "october_2025_shock": _oct(v),
         "breaks": v.cascade.breaks(BUFFERS),
         "worst_scenario": v.worst.name,
         "adl_scenario": v.cascade.adl_outcome.name,

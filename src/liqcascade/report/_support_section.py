@@ -1,39 +1,101 @@
-"""Report section: support-level tests on ETH and what follows them.
+"""Report section: support-level tests on one asset and what follows them.
 
-compute (:func:`liqcascade.events.support_study` → its result) → figures → prose.
+compute (:func:`liqcascade.events.support_study` → its result) → figures → prose. The
+section runs once per asset of the report (ETH, BTC) on that asset's daily bars from
+2022 to the as-of date. ETH keeps the library's default tolerances; another asset's are
+scaled by its own median daily range (see :func:`params_for`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.events import CLAIM_TEXT, LONG_HORIZONS, SHORT_HORIZONS, support_study
+from liqcascade.events import (
+    CLAIM_TEXT,
+    LONG_HORIZONS,
+    SHORT_HORIZONS,
+    SupportParams,
+    support_study,
+)
 from liqcascade.report._format import pct, pvalue
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
 START, END = "2022-01-01", "2025-12-31"
 
+REFERENCE_RANGE = 0.045
+"""ETH's median daily high–low range over 2022–2025 (fraction of the close): the range the
+default tolerances of :class:`~liqcascade.events.SupportParams` were set from."""
 
-def compute(ctx: ReportContext) -> Any:
-    """The support study (detection, event study, random levels, sensitivity)."""
+
+@dataclass(frozen=True)
+class SupportView:
+    """The support study of one asset and the tolerances it ran with."""
+
+    asset: str
+    study: Any  # SupportStudy
+    daily_range: float  # the asset's median daily high-low range over the bars, fraction
+    scale: float  # tolerances = defaults × scale (1 for ETH)
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+
+def params_for(asset: str, daily: pd.DataFrame) -> tuple[SupportParams, float, float]:
+    """Detection rules for ``asset``: the defaults, their tolerances scaled to its range.
+
+    ETH keeps the defaults (set from its own 2022–2025 range, :data:`REFERENCE_RANGE`).
+    Another asset's ``zone_tol``, ``band`` and ``break_tol`` are multiplied by its median
+    daily high–low range over ``daily`` divided by ETH's 4.5 %, rounded to 0.1 %, so a
+    level means the same share of a typical day's move on each asset.
+
+    Returns
+    -------
+    params, daily_range, scale
+    """
+    rng = float(((daily["high"] - daily["low"]) / daily["close"]).median())
+    base = SupportParams()
+    if asset == "ETH":
+        return base, rng, 1.0
+    k = rng / REFERENCE_RANGE
+    tol = {n: round(getattr(base, n) * k, 3) for n in ("zone_tol", "band", "break_tol")}
+    return replace(base, **tol), rng, k
+
+
+def compute(ctx: ReportContext) -> SupportView:
+    """The support study of ``ctx.asset`` on daily bars from 2022 to the as-of date."""
     from liqcascade import datasets
+    from liqcascade.report._cut import closed_by
 
-    daily = datasets.load_ohlcv(ctx.asset, "1d", START, END)
-    return support_study(
-        daily, seed=0, n_random=50 if ctx.quick else 200, n_boot=300 if ctx.quick else 1000
+    daily = closed_by(datasets.load_ohlcv(ctx.asset, "1d", START, END), "1d", ctx.as_of)
+    params, rng, k = params_for(ctx.asset, daily)
+    study = support_study(
+        daily,
+        params,
+        seed=0,
+        n_random=50 if ctx.quick else 200,
+        n_boot=300 if ctx.quick else 1000,
     )
+    return SupportView(ctx.asset, study, rng, k, daily.index[0], daily.index[-1])
 
 
-def figures(study: Any) -> list[go.Figure]:
+def _years(v: SupportView) -> str:
+    return f"{v.first:%Y}–{v.last:%Y}"
+
+
+def figures(v: SupportView) -> list[go.Figure]:
     """Zones and tests on the price; forward returns; win rates."""
-    return [study.detection.plot(), study.plot(), study.plot_win_rate()]
+    figs = [v.study.detection.plot(), v.study.plot(), v.study.plot_win_rate()]
+    for f in figs:
+        f.update_layout(title=f"{v.asset}: {f.layout.title.text}")
+    return figs
 
 
-def tables(study: Any) -> list[Table]:
+def tables(v: SupportView) -> list[Table]:
     """Forward returns by horizon; the count's sensitivity to the rule."""
+    study = v.study
     h = study.horizons
     det = study.detection
     t = pd.DataFrame(
@@ -59,20 +121,25 @@ def tables(study: Any) -> list[Table]:
     s["mean_20_plus"] = [pct(x, 2, signed=True) for x in s["mean_20_plus"]]
     s = s.rename(columns={"win_rate_1_10": "win 1–10 d", "mean_20_plus": "mean 20+ d"})
     return [
-        Table(f"Forward returns after a support test (daily, {START[:4]}–{END[:4]})", t),
-        Table(f"Sensitivity of the count and the results (min_away = {det.params.min_away})", s),
+        Table(f"{v.asset}: forward returns after a support test (daily, {_years(v)})", t),
+        Table(
+            f"{v.asset}: sensitivity of the count and the results "
+            f"(min_away = {det.params.min_away})",
+            s,
+        ),
     ]
 
 
-def prose(study: Any) -> Prose:
+def prose(v: SupportView) -> Prose:
     """Takeaways, method and the claim."""
+    study = v.study
     det, h, c = study.detection, study.horizons, study.claim
     lo, hi = c["n_tests_range_over_grid"]
     sh, lg = h.loc[list(SHORT_HORIZONS)], h.loc[list(LONG_HORIZONS)]
     sig_short = int((sh["p_value_adj"] < 0.05).sum())
     sig_neg = c["long_horizons_significantly_negative"]
     take = [
-        f"ETH tested support {det.n_tests} times in {START[:4]}–{END[:4]} at the default rule, "
+        f"{v.asset} tested support {det.n_tests} times in {_years(v)} at the default rule, "
         f"but the count is a choice: {lo} to {hi} over {len(study.sensitivity)} reasonable "
         "settings.",
         f"After a test the 1–10 day win rate is {pct(study.win_rate_1_10)}, against "
@@ -99,22 +166,53 @@ def prose(study: Any) -> Prose:
     )
     method = [
         f"Zones: swing lows over ±{det.params.pivot} days merged within "
-        f"{pct(det.params.zone_tol)}; a test is a daily low back within {pct(det.params.band, 0)}"
-        f" of a zone after {det.params.min_away} days away. Returns are log returns from the "
-        "test bar's close.",
+        f"{pct(det.params.zone_tol)}; a test is a daily low back within "
+        f"{_pct_short(det.params.band)} of a zone after {det.params.min_away} days away. "
+        "Returns are log returns from the test bar's close.",
+        _tolerance_note(v),
         "Newey–West t uses lag = horizon − 1; with ~70 events it over-rejects, so significance "
         "is judged with an overlap-adjusted, bias-corrected test whose size on random walks "
         "is ≈ 5 %.",
         f"Random pseudo-levels (Osler 2000): {study.n_random} draws per real zone, tested by "
         "the same rule.",
     ]
+    if v.asset != "ETH":
+        take.append(
+            f"The claim under test is about ETH; {v.asset}'s figures are the same study on "
+            f"its own bars ({v.asset} adds no row to the verdict table)."
+        )
     return Prose(take, method, [claim])
 
 
-def summary(study: Any) -> dict[str, Any]:
+def _pct_short(x: float) -> str:
+    """A tolerance in percent: no decimal when it is a whole percent (1 %), else one."""
+    return pct(x, 0 if round(x * 100, 6).is_integer() else 1)
+
+
+def _tolerance_note(v: SupportView) -> str:
+    if v.asset == "ETH":
+        return (
+            f"Tolerances are the library's defaults, set from ETH's median daily high–low "
+            f"range ({pct(REFERENCE_RANGE, 1)}); over these bars it is {pct(v.daily_range, 1)}."
+        )
+    return (
+        f"Tolerances for {v.asset}: the defaults (set from ETH's {pct(REFERENCE_RANGE, 1)} "
+        f"median daily high–low range) × {v.scale:.2f}, {v.asset}'s own median range over "
+        f"these bars ({pct(v.daily_range, 1)}) over ETH's, rounded to 0.1 %; the "
+        "sensitivity grid is the same for every asset."
+    )
+
+
+def summary(v: SupportView) -> dict[str, Any]:
     """Every number of the section for summary.json."""
+    study = v.study
     det, h, c = study.detection, study.horizons, study.claim
     return {
+        "asset": v.asset,
+        "first_bar": v.first.isoformat(),
+        "last_bar": v.last.isoformat(),
+        "median_daily_range": v.daily_range,
+        "tolerance_scale": v.scale,
         "n_tests": det.n_tests,
         "n_zones": det.n_zones,
         "n_held": int(det.tests["held"].sum()),
@@ -150,5 +248,5 @@ def summary(study: Any) -> dict[str, Any]:
 
 def section(ctx: ReportContext) -> Section:
     """Support zones and tests, the event study and the claim's verdict."""
-    study = compute(ctx)
-    return assemble("support", prose(study), figures(study), tables(study), summary(study))
+    v = compute(ctx)
+    return assemble("support", prose(v), figures(v), tables(v), summary(v))

@@ -1,6 +1,8 @@
-"""Report section: volatility clustering and the leverage effect, measured on ETH.
+"""Report section: volatility clustering and the leverage effect of one asset.
 
-compute (library fits → :class:`VolatilityView`) → figures → prose.
+compute (library fits → :class:`VolatilityView`) → figures → prose. The section runs once
+per asset of the report (ETH, BTC), each on its own bundled daily and hourly bars closed
+by the as-of date.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class VolatilityView:
     """Clustering tests, GJR/EGARCH fits, leverage by period, model comparison."""
 
     asset: str
+    close_d: pd.Series
     close_h: pd.Series
     gjr: Any  # VolatilityFit
     egarch: Any
@@ -46,7 +49,7 @@ class VolatilityView:
         return y[y["model"] == model]
 
     def verdict(self) -> str:
-        """Verdict on "ETH shows a pronounced leverage effect"."""
+        """Verdict on "the asset shows a pronounced leverage effect"."""
         lg, le = self.gjr.leverage, self.egarch.leverage
         years = self.yearly()
         share = float((years["verdict"] == "significant").mean()) if len(years) else 0.0
@@ -69,8 +72,8 @@ class VolatilityView:
 
 
 def compute(ctx: ReportContext) -> VolatilityView:
-    """Fit GJR and EGARCH (Student-t) on daily returns; tests; leverage by period."""
-    from liqcascade import datasets
+    """Fit GJR and EGARCH (Student-t) on ``ctx.asset``'s daily returns to the as-of date."""
+    from liqcascade.report._cut import bars
     from liqcascade.volatility import (
         clustering_test,
         compare_models,
@@ -80,8 +83,8 @@ def compute(ctx: ReportContext) -> VolatilityView:
     )
 
     a = ctx.asset
-    close_d = datasets.load_ohlcv(a, "1d")["close"]
-    close_h = datasets.load_ohlcv(a, "1h")["close"]
+    close_d = bars(a, "1d", ctx.as_of)["close"]
+    close_h = bars(a, "1h", ctx.as_of)["close"]
     r_d, r_h = log_returns(close_d), log_returns(close_h)
     models = ("gjr",) if ctx.quick else ("gjr", "egarch")
     hourly_fit = hourly_periods = None
@@ -93,6 +96,7 @@ def compute(ctx: ReportContext) -> VolatilityView:
     dists = ("t",) if ctx.quick else ("normal", "t", "skewt")
     return VolatilityView(
         asset=a,
+        close_d=close_d,
         close_h=close_h,
         gjr=fit_volatility(r_d, "gjr", "t", asset=a),
         egarch=fit_volatility(r_d, "egarch", "t", asset=a),
@@ -105,6 +109,11 @@ def compute(ctx: ReportContext) -> VolatilityView:
     )
 
 
+def _span(close: pd.Series) -> str:
+    """First and last day of a series, e.g. ``2017-08-17 to 2025-07-31``."""
+    return f"{close.index[0]:%Y-%m-%d} to {close.index[-1]:%Y-%m-%d}"
+
+
 def figures(v: VolatilityView) -> list[go.Figure]:
     """News impact curves, leverage by period, model vs realised volatility."""
     nic = go.Figure()
@@ -112,16 +121,16 @@ def figures(v: VolatilityView) -> list[go.Figure]:
         c = fit.news_impact(n=161, span=4.0)
         nic.add_trace(go.Scatter(x=c["shock_pct"], y=c["vol_annual_pct"], name=name, mode="lines"))
     nic.update_layout(
-        title="News impact curve: next-day volatility after a shock (symmetric = no leverage "
-        "effect)",
+        title=f"News impact curve ({v.asset}): next-day volatility after a shock "
+        "(symmetric = no leverage effect)",
         xaxis_title="today's return surprise (%)",
         yaxis_title="next-day volatility, annualised %",
         height=400,
     )
     lev = v.daily_periods.plot()
     lev.update_layout(
-        title="Leverage effect by period, daily: γ with 95 % interval (GJR > 0 or EGARCH < 0 = "
-        "falls raise volatility more)"
+        title=f"Leverage effect by period ({v.asset}, daily): γ with 95 % interval "
+        "(GJR > 0 or EGARCH < 0 = falls raise volatility more)"
     )
     both = v.realised()
     rv = go.Figure()
@@ -131,7 +140,7 @@ def figures(v: VolatilityView) -> list[go.Figure]:
             go.Scatter(x=both.index, y=both[col], name=name, mode="lines", line={"width": width})
         )
     rv.update_layout(
-        title="Volatility: model vs realised from intraday bars (annualised %)",
+        title=f"{v.asset} volatility: model vs realised from intraday bars (annualised %)",
         yaxis_title="annualised %",
         height=400,
     )
@@ -162,9 +171,9 @@ def tables(v: VolatilityView) -> list[Table]:
     aic = v.aic[["model", "dist", "n_params", "loglik", "aic", "bic", "delta_aic", "delta_bic",
                  "persistence"]]  # fmt: skip
     return [
-        Table("Volatility-clustering tests (null: no clustering)", pd.DataFrame(rows)),
-        Table("Leverage effect by period (Student-t errors)", lev),
-        Table("Model comparison, daily (lower AIC/BIC is better)", aic),
+        Table(f"{v.asset} volatility-clustering tests (null: no clustering)", pd.DataFrame(rows)),
+        Table(f"{v.asset} leverage effect by period (Student-t errors)", lev),
+        Table(f"{v.asset} model comparison, daily (lower AIC/BIC is better)", aic),
     ]
 
 
@@ -186,6 +195,25 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
     return clus, lev
 
 
+def _persistence_note(fit: Any) -> str:
+    """What the daily GJR-t's persistence says about its long-run level."""
+    p = float(fit.persistence)
+    if p >= 0.98:
+        return (
+            "GJR-t on the full daily sample is near-integrated (persistence ≈ 1): its "
+            "long-run level and half-life are poorly identified."
+        )
+    return (
+        f"GJR-t persistence on the full daily sample {p:.3f}: a variance shock halves in "
+        f"{fit.half_life_days:.0f} days."
+    )
+
+
+def _strength(verdict: str) -> str:
+    """The leverage effect's strength in words, from the claim's verdict."""
+    return {"supported": "pronounced", "contradicted": "inverted"}.get(verdict, "weak")
+
+
 def prose(v: VolatilityView) -> Prose:
     """Takeaways, method and claims."""
     raw = v.gjr.diagnostics_raw
@@ -197,9 +225,15 @@ def prose(v: VolatilityView) -> Prose:
     asym = 1 + lg.gamma / float(v.gjr.params["alpha[1]"])
     best = v.aic.iloc[0]
     take = [
-        f"Large moves cluster, overwhelmingly: {clus}",
-        f"The leverage effect is weak: a fall raises next-day variance {asym:.2f}× as much as "
-        f"an equal rise (GJR, {lg.verdict}), and the yearly estimate is negative in "
+        (
+            "Large moves cluster, overwhelmingly: "
+            if raw.arch_lm_pvalue < 0.01
+            else "Large moves cluster weakly if at all: "
+        )
+        + clus,
+        f"The leverage effect is {_strength(v.verdict())}: a fall raises next-day variance "
+        f"{asym:.2f}× as much as an equal rise (GJR, {lg.verdict}), and the yearly "
+        "estimate is negative in "
         f"{int((yg['gamma'] < 0).sum())} of {len(yg)} years.",
         f"Best model by AIC: {str(best['model']).upper()}-{best['dist']}; its volatility "
         f"tracks realised volatility from hourly bars (log correlation {corr:.2f}).",
@@ -208,17 +242,17 @@ def prose(v: VolatilityView) -> Prose:
     claims = [
         Claim("Large moves cluster (volatility clustering)", clus,
               "supported" if raw.arch_lm_pvalue < 0.01 else "not supported"),
-        Claim("ETH shows a pronounced leverage effect (falls raise volatility more than rises)",
-              lev, verdict),
+        Claim(f"{v.asset} shows a pronounced leverage effect (falls raise volatility more "
+              "than rises)", lev, verdict),
     ]  # fmt: skip
     method = [
-        "Returns are 100 × Δlog(close) of Binance spot; constant mean; maximum likelihood in "
-        "`arch` with robust standard errors. GJR: γ > 0 means falls raise volatility more; "
-        "EGARCH (arch's convention): γ < 0 means the same.",
+        f"Returns are 100 × Δlog(close) of Binance spot {v.asset} ({_span(v.close_d)} daily, "
+        f"{_span(v.close_h)} hourly, every bar closed by the as-of date); constant mean; "
+        "maximum likelihood in `arch` with robust standard errors. GJR: γ > 0 means falls "
+        "raise volatility more; EGARCH (arch's convention): γ < 0 means the same.",
         "Verdicts at 5 % two-sided: significant = falls raise volatility more; inverted = "
         "rises raise it more; 'unreliable' = the optimiser stopped at a singular Hessian.",
-        "GJR-t on the full daily sample is near-integrated (persistence ≈ 1): its long-run "
-        "level and half-life are poorly identified.",
+        _persistence_note(v.gjr),
         "Realised volatility: √Σ(hourly log return)² per UTC day × √365; days with fewer than "
         "20 hourly bars are left out.",
     ]
@@ -228,16 +262,22 @@ def prose(v: VolatilityView) -> Prose:
 
 
 def summary(v: VolatilityView) -> dict[str, Any]:
-    """Every number of the section for summary.json."""
+    """Every number of the section for summary.json (the ``fit_eth_*`` names kept for ETH)."""
     both = v.realised()
     lg = v.gjr.leverage
     hl = v.hourly_fit.leverage if v.hourly_fit is not None else None
+    fits = {"fit_1d_gjr_t": v.gjr.to_dict(), "fit_1d_egarch_t": v.egarch.to_dict()}
     return {
+        "asset": v.asset,
+        "daily_first": v.close_d.index[0].isoformat(),
+        "daily_last": v.close_d.index[-1].isoformat(),
+        "hourly_first": v.close_h.index[0].isoformat(),
+        "hourly_last": v.close_h.index[-1].isoformat(),
+        **fits,
+        **({f"fit_eth_{k[4:]}": x for k, x in fits.items()} if v.asset == "ETH" else {}),
         "n_obs_daily": v.gjr.n_obs,
         "clustering": {"daily": v.gjr.diagnostics_raw.to_dict(), "hourly": v.raw_h.to_dict(),
                        "daily_std_resid": v.gjr.diagnostics_std.to_dict()},
-        "fit_eth_1d_gjr_t": v.gjr.to_dict(),
-        "fit_eth_1d_egarch_t": v.egarch.to_dict(),
         "leverage_daily_gjr": lg.to_dict(),
         "leverage_daily_egarch": v.egarch.leverage.to_dict(),
         "leverage_hourly_gjr": hl.to_dict() if hl else None,
