@@ -337,6 +337,18 @@ def test_btc_solvency_stands_on_btc_book_and_btc_fall(built: tuple[str, dict[str
     assert set(btc["bad_debt_usd"]) == set(eth["bad_debt_usd"])
     stress = summary["sections"]["stress-btc"]
     assert same_value(btc["price"], stress["price"], rtol=1e-3)  # the same BTC market
+    # each asset's own liquidity calibration, fitted before the market's close, and an
+    # interval over every liquidity draw on every position-book draw
+    for a, sec in (("ETH", eth), ("BTC", btc)):
+        cal = sec["calibration"]
+        assert cal["asset"] == a
+        assert pd.Timestamp(cal["as_of"]) <= pd.Timestamp(sec["as_of"]) + pd.Timedelta(hours=4)
+        assert sec["n_draws"]["liquidity"] >= 5 and sec["n_draws"]["book"] >= 5
+        for name, (lo, hi) in sec["bad_debt_interval_usd"].items():
+            assert 0 <= lo <= hi, name
+    worst = btc["worst_scenario"]
+    lo, hi = btc["bad_debt_interval_usd"][worst]
+    assert hi > lo  # the book's draws spread the worst case
 
 
 def test_btc_stops_use_the_dollar_position_of_ten_eth(built: tuple[str, dict[str, Any]]) -> None:
