@@ -124,6 +124,14 @@ def test_october_shock_from_bundled_data() -> None:
     assert october_2025_shock() == pytest.approx(3435.0 / 4368.09 - 1, rel=1e-9)
     names = [s.name for s in default_scenarios()]
     assert names == ["-5%", "-10%", "-20%", "-30%", "+10%", "+20%", "2025-10-10"]
+    # every asset's own fall that day, from its own bars
+    from liqcascade import datasets
+
+    h = datasets.load_ohlcv("BTC", "1h", "2025-10-10", "2025-10-10")
+    btc = float(h["low"].min() / h["open"].iloc[0] - 1.0)
+    assert october_2025_shock("BTC") == pytest.approx(btc, rel=1e-12)
+    assert -0.3 < btc < -0.1 and btc != pytest.approx(october_2025_shock(), rel=1e-3)
+    assert default_scenarios("btc")[-1].shock == pytest.approx(btc, rel=1e-12)
 
 
 def test_split_accounts_preserves_totals() -> None:

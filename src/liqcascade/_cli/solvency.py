@@ -13,13 +13,13 @@ from liqcascade.market._params import EXCHANGE_OI_SHARE
 from liqcascade.solvency._adl import ADL_POLICIES as _POLICIES
 
 
-def _parse_scenario(text: str) -> Any:
-    """``-0.1``, ``-10%``, ``name=-0.15`` or ``2025-10-10`` → StressScenario."""
+def _parse_scenario(text: str, asset: str = "ETH") -> Any:
+    """``-0.1``, ``-10%``, ``name=-0.15`` or ``2025-10-10`` (``asset``'s fall) → StressScenario."""
     from liqcascade.solvency import StressScenario, october_2025_shock
 
     t = text.strip()
     if t == "2025-10-10":
-        return StressScenario("2025-10-10", october_2025_shock())
+        return StressScenario("2025-10-10", october_2025_shock(asset))
     name, _, val = t.rpartition("=")
     m = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)(%?)", val.strip())
     if not m:
@@ -170,7 +170,7 @@ def solvency(
     _common.flag_names(share="--oi-share", per_position="--accounts-per-cohort",
                        liquidation_fee="--liq-fee", liabilities_usd="--liabilities",
                        scenarios="--scenario", policies="--adl-policy")  # fmt: skip
-    scenarios = [_parse_scenario(s) for s in scenario] if scenario else None
+    scenarios = [_parse_scenario(s, asset) for s in scenario] if scenario else None
     kw = {
         k: v
         for k, v in locals().items()

@@ -58,21 +58,6 @@ def _pol_demo(accounts: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def october_shock(asset: str) -> float:
-    """``asset``'s 2025-10-10 intraday fall: lowest hourly low of the UTC day / first open − 1.
-
-    ETH's is :func:`liqcascade.solvency.october_2025_shock` (−21.4 %); another asset's
-    is the same rule on its own bundled hourly bars.
-    """
-    from liqcascade import datasets
-    from liqcascade.solvency import october_2025_shock
-
-    if asset == "ETH":
-        return float(october_2025_shock())
-    h = datasets.load_ohlcv(asset, "1h", "2025-10-10", "2025-10-10")
-    return float(h["low"].min() / h["open"].iloc[0] - 1.0)
-
-
 @dataclass(frozen=True)
 class SolvencyView:
     """The venue, its scenarios through the cascade and gap-only engines, ADL, PoL."""
@@ -103,7 +88,6 @@ def compute(ctx: ReportContext) -> SolvencyView:
     from liqcascade.solvency import (
         ADL_QUEUE_POLICIES,
         Exchange,
-        StressScenario,
         default_scenarios,
         run_solvency,
     )
@@ -116,12 +100,7 @@ def compute(ctx: ReportContext) -> SolvencyView:
     per = 10 if ctx.quick else 50
     pos = split_accounts(pos, per, seed=0)
     ex = Exchange(pos, insurance_fund=0.0, reserve_buffer=0.06, mid=ob.mid)
-    scen = default_scenarios()
-    if ctx.asset != "ETH":  # the 2025-10-10 scenario is the asset's own fall that day
-        scen = [
-            StressScenario(s.name, october_shock(ctx.asset)) if s.name == "2025-10-10" else s
-            for s in scen
-        ]
+    scen = default_scenarios(ctx.asset)  # the 2025-10-10 scenario: the asset's own fall
     end = as_of_end(ctx.as_of)
     if end is not None and end < OCTOBER_CLOSE:  # a fall recorded after the as-of date
         scen = [s for s in scen if s.name != "2025-10-10"]

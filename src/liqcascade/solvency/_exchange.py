@@ -86,21 +86,22 @@ class StressScenario:
             raise InputError(f"scenario {self.name!r}: shock must be in (-1, inf), not 0")
 
 
-def october_2025_shock() -> float:
-    """ETH's 2025-10-10 intraday fall: lowest hourly low of the UTC day / its first open − 1.
+def october_2025_shock(asset: str = "ETH") -> float:
+    """An asset's 2025-10-10 intraday fall: lowest hourly low of the UTC day / its first open − 1.
 
-    Computed from the bundled Binance ETHUSDT hourly bars (-21.4 %: 4,368.09 → 3,435.00).
+    Computed from the bundled Binance hourly bars of ``asset`` (ETH: −21.4 %,
+    4,368.09 → 3,435.00; BTC: −16.2 %).
     """
     from liqcascade.market._bundled import ohlcv
 
-    h = ohlcv("ETH", "1h").loc["2025-10-10"]
+    h = ohlcv(asset.upper(), "1h").loc["2025-10-10"]
     return float(h["low"].min() / h["open"].iloc[0] - 1.0)
 
 
-def default_scenarios() -> list[StressScenario]:
-    """Shocks of -5, -10, -20, -30 %, +10, +20 % and the 2025-10-10 fall."""
+def default_scenarios(asset: str = "ETH") -> list[StressScenario]:
+    """Shocks of -5, -10, -20, -30 %, +10, +20 % and ``asset``'s own 2025-10-10 fall."""
     out = [StressScenario(f"{s:+.0%}", s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
-    out.append(StressScenario("2025-10-10", october_2025_shock()))
+    out.append(StressScenario("2025-10-10", october_2025_shock(asset)))
     return out
 
 

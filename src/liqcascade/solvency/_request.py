@@ -169,9 +169,10 @@ def run_solvency_request(
         liabilities_usd=liabilities,
         mid=mid,
     )
+    named = asset if state is None else state.asset
     res = run_solvency(
         ex,
-        list(scenarios) if scenarios else default_scenarios(),
+        list(scenarios) if scenarios else default_scenarios(named),
         order_book=order_book,
         policies=policies,  # type: ignore[arg-type]
         engine=engine,  # type: ignore[arg-type]
