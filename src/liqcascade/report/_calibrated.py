@@ -69,6 +69,18 @@ class Calibrated:
         return float(x0 + (TOTAL_MOVE - y0) * (x1 - x0) / (y1 - y0))
 
     @property
+    def static_critical(self) -> float:
+        """First fall whose static bound (deepest over the book draws) reaches −10 % (or NaN)."""
+        y, x = self.static_bound, self.static_shocks
+        hit = np.nonzero(y <= TOTAL_MOVE)[0]
+        if hit.size == 0:
+            return float("nan")
+        i = int(hit[0])
+        if i == 0:
+            return float(x[0])
+        return float(x[i - 1] + (TOTAL_MOVE - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1]))
+
+    @property
     def critical(self) -> float:
         """Smallest first fall whose median 24-h path reaches −10 % (negative fraction)."""
         return self._crossing(self.median)

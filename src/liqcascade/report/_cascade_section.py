@@ -5,6 +5,7 @@ compute (library calls → :class:`CascadeView`) → figures → prose.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -304,7 +305,8 @@ def _calibrated_table(v: CascadeView) -> pd.DataFrame:
                 "calibrated response: median",
                 "80 % interval",
                 "cascade's own carry (index held at the shock)",
-                "static book (instant, no refill): bounds the carry",
+                "static book (instant, no refill): bounds the carry"
+                + (f" — deepest of {c.n_book_draws} book draws" if c.n_book_draws else ""),
             ],
             "lowest price within 24 h": [
                 pct(a["move_median"], signed=True),
@@ -322,7 +324,9 @@ def _calibrated_table(v: CascadeView) -> pd.DataFrame:
                 pct(c.critical, signed=True),
                 interval(lo, hi, lambda x: pct(x, signed=True)),
                 "—",
-                pct(v.critical.shock, signed=True),
+                pct(c.static_critical, signed=True)
+                if math.isfinite(c.static_critical)
+                else "beyond −10 %",
             ],
         }
     )
@@ -497,13 +501,13 @@ def _headlines(v: CascadeView) -> list[Headline]:
 
 def prose(v: CascadeView) -> Prose:
     """Takeaways, method, claims and headline numbers."""
-    c, a, h = v.calibrated, v.calibrated.answer, v.history
+    c, a, r5, h = v.calibrated, v.calibrated.answer, v.fall5, v.history
     lo, hi = c.critical_range
     cal = a["calibration"]
     liq_iv = interval(a["liquidated_p10"], a["liquidated_p90"], usd)
     sb_move = float(a["static_upper_bound"]["final_move"])
     nb = int(cal.get("n_book_draws", 0))
-    sb_over = f" (the deepest of the book's {nb} parameter draws)" if nb else ""
+    sb_over = f": the deepest of the book's {nb} parameter draws" if nb else ""
     take = [
         f"On the {v.asset} market of {v.state.as_of:%Y-%m-%d} ({usd(v.state.mid)}), a 5 % fall "
         f"carries price to a median {pct(a['move_median'], signed=True)} within 24 h (80 %: "
@@ -517,9 +521,16 @@ def prose(v: CascadeView) -> Prose:
         f"cascade's own carry — the index held at the shock — ends a 5 % fall at "
         f"{_carry_text(a)}; the 24 h move adds the ordinary continuation of price. The static "
         f"book — no recovery, no depth beyond the visible 1 %, no time — bounds that carry, "
-        f"not the 24 h move: {pct(sb_move, signed=True)} and "
-        f"{usd(a['static_upper_bound']['liquidated_usd'])} liquidated{sb_over}; after "
-        f"{h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(sb_move))} went that far.",
+        f"not the 24 h move: on the central book {pct(r5.move, signed=True)} and "
+        f"{usd(r5.liquidated_long_usd + r5.liquidated_short_usd)} liquidated"
+        + (
+            f" ({pct(sb_move, signed=True)} and "
+            f"{usd(a['static_upper_bound']['liquidated_usd'])}{sb_over})"
+            if nb
+            else ""
+        )
+        + f"; after {h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(r5.move))} "
+        "went as far as the central book's.",
     ]
     method = [
         "Calibrated response: depth that recovers with a half-life, latent depth beyond the "
@@ -579,12 +590,19 @@ def summary(v: CascadeView) -> dict[str, Any]:
             }
             for x in v.variants
         ],
-        "level_4000": {
-            "direction": v.level_dir,
-            "distance": LEVEL / v.state.mid - 1.0,
-            "released_beyond_usd": v.level_released,
-            "released_before_usd": v.level_before,
-        },
+        # the $4,000 level is ETH's (the commentary's claim); other assets have no such key
+        **(
+            {
+                "level_4000": {
+                    "direction": v.level_dir,
+                    "distance": LEVEL / v.state.mid - 1.0,
+                    "released_beyond_usd": v.level_released,
+                    "released_before_usd": v.level_before,
+                }
+            }
+            if v.asset == "ETH"
+            else {}
+        ),
         "next_wave_down": v.down.summary(),
         "next_wave_up": v.up.summary(),
         "calibrated": v.calibrated.summary(),

@@ -196,7 +196,7 @@ def prose(v: ProtectView) -> Prose:
         f"of {v.long.size:g} {v.asset} gets a "
         f"stop at {usd(r.stop_price)} ({_pct(r.distance)} below entry; liquidation at "
         f"{usd(r.liq_price)}), moved out of the crowd: expected slippage "
-        f"{_pct(r.expected_slippage)} instead of {_pct(r.raw_expected_slippage)}.",
+        f"{r.expected_slippage * 1e4:.1f} bp instead of {r.raw_expected_slippage * 1e4:.1f} bp.",
         f"On the real hourly path {bt.meta['start'][:10]} to {bt.meta['end'][:10]}, "
         f"volatility-scaled stops were hit {_pct(vo['stop_outs'])} of the time against "
         f"{_pct(f['stop_outs'])} for a fixed 5 % stop, and lost {_pct(vo['avg_loss_on_stop'])} "

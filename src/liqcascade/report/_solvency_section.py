@@ -7,6 +7,7 @@ the 2025-10-10 scenario as that asset's own fall that day (hourly bars).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -247,7 +248,8 @@ def prose(v: SolvencyView) -> Prose:
         f"A 6 % buffer breaks in {len(b6)} scenario(s), a 14 % buffer in {len(b14)}"
         + (f" ({', '.join(b14)})." if b14 else "."),
         f"Liabilities here are only the margin behind these positions; with total balances "
-        f"{w.bad_debt_usd / 0.14 / L:.1f}× that margin a 14 % buffer absorbs the worst case.",
+        f"{math.ceil(w.bad_debt_usd / 0.14 / L * 100) / 100:.2f}× that margin (rounded up) a "
+        "14 % buffer absorbs the worst case.",
     ]
     claim = Claim(
         "Reserve buffers of 6–14 % absorb a liquidation cascade",
