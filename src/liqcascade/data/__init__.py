@@ -14,6 +14,7 @@ Examples
 from liqcascade.data._fetch import FETCH_KINDS, FetchResult, fetch_series
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, PUBLIC_KINDS, Kind
+from liqcascade.data._quality import suspect_liquidation_bars
 from liqcascade.data._readers import LAYOUTS, read_file
 from liqcascade.data._series import bundled_name, load_series
 from liqcascade.data._store import IngestResult, Store, default_store_path
@@ -38,5 +39,6 @@ __all__ = [
     "infer_interval",
     "load_series",
     "read_file",
+    "suspect_liquidation_bars",
     "validate",
 ]

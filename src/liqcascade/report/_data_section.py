@@ -28,6 +28,7 @@ class DataView:
     liq: pd.DataFrame
     funding: pd.DataFrame
     provenance: pd.DataFrame
+    suspects: pd.DataFrame
 
     @property
     def totals(self) -> tuple[float, float]:
@@ -46,6 +47,23 @@ def _range(df: pd.DataFrame) -> dict[str, Any]:
     return {"first": idx.min().isoformat(), "last": idx.max().isoformat(), "rows": len(df)}
 
 
+def _suspects(assets: Any) -> pd.DataFrame:
+    """Recorded liquidation bars their own 4-hour move cannot explain, every asset."""
+    from liqcascade import datasets
+    from liqcascade.data import suspect_liquidation_bars
+
+    out = []
+    for a in assets:
+        h = datasets.load_ohlcv(a, "1h")
+        bars = h.resample("4h").agg({"open": "first", "high": "max", "low": "min"}).dropna()
+        f = suspect_liquidation_bars(
+            datasets.load_liquidations(asset=a), bars, datasets.load_open_interest(asset=a)
+        )
+        out.append(f.assign(asset=a))
+    both = pd.concat(out, ignore_index=True)
+    return both.sort_values("intensity_x", ascending=False, ignore_index=True)
+
+
 def compute(ctx: ReportContext) -> DataView:
     """Load the bundled series of the report's asset."""
     from liqcascade import datasets
@@ -53,6 +71,7 @@ def compute(ctx: ReportContext) -> DataView:
     a = ctx.asset
     prov = datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
     return DataView(
+        suspects=_suspects(ctx.assets),
         asset=a,
         daily=datasets.load_ohlcv(a, "1d"),
         hourly_range=_range(datasets.load_ohlcv(a, "1h")),
@@ -125,8 +144,26 @@ def tables(v: DataView) -> list[Table]:
             "shorts": [usd(x) for x in top["short_usd"]],
         }
     )
+    s = v.suspects
+    checks = pd.DataFrame(
+        {
+            "asset": list(s["asset"]),
+            "bar": [date_text(x, time=True) for x in s["ts"]],
+            "side": list(s["side"]),
+            "recorded": [usd(x) for x in s["usd"]],
+            "adverse move in the bar": [pct(x, 2) for x in s["move"]],
+            "× median intensity": [f"{x:,.0f}×" for x in s["intensity_x"]],
+            "rank of the amount": list(s["rank"]),
+        }
+    )
     return [
         Table(f"Largest recorded liquidation bars ({v.asset}, Binance, 4 h)", t),
+        Table(
+            "Recorded liquidation bars to check: among the largest 1 % of their side, with "
+            "more than 50× the median amount per unit of the bar's move and of open interest "
+            "(kept in every figure and score)",
+            checks,
+        ),
         Table("Bundled datasets and provenance", v.provenance),
     ]
 
@@ -146,14 +183,34 @@ def prose(v: DataView) -> Prose:
         f"liquidated {usd(top['total'].iloc[0])}.",
         f"Liquidations come in bursts: the five largest bars hold "
         f"{pct(top['total'].sum() / (lo + sh))} of the total.",
+        _suspects_text(v.suspects),
     ]
     method = [
         "Every series is bundled with the package; the provenance table gives each one's "
         "source, range and caveats. Nothing is fetched at report time.",
         "Recorded liquidations are Binance's forceOrder feed as aggregated by CoinGlass; the "
         "feed reports at most one liquidation per symbol per second, so it undercounts.",
+        "Bars to check: a side's intensity is its recorded amount per unit of the bar's "
+        "adverse move (open to low for longs, open to high for shorts) and of open interest; "
+        "a bar among the largest 1 % of its side with more than 50× the median intensity is "
+        "listed (`liqcascade.data.suspect_liquidation_bars`). They may be real (liquidations "
+        "booked a bar late, another venue's move) or artefacts; they are reported, never "
+        "removed — dropping bars after seeing a back-test would choose data on the test "
+        "window.",
     ]
     return Prose(take, method)
+
+
+def _suspects_text(s: pd.DataFrame) -> str:
+    if not len(s):
+        return "No recorded liquidation bar stands out from its own price move."
+    r = s.iloc[0]
+    return (
+        f"{len(s)} recorded bar-side(s) carry far more liquidations than their own move "
+        f"explains (table below); the most extreme, {r.asset} {r.side}s on "
+        f"{date_text(r.ts, time=True)}: {usd(r.usd)} on a {pct(r.move, 2)} move, "
+        f"{r.intensity_x:,.0f}× the median intensity. They are kept in every score."
+    )
 
 
 def summary(v: DataView) -> dict[str, Any]:
@@ -172,6 +229,17 @@ def summary(v: DataView) -> dict[str, Any]:
         "largest_liquidation_bar_usd": float(top["total"].iloc[0]),
         "eth_all_time_high_close": float(v.daily["close"].max()),
         "eth_last_close": float(v.daily["close"].iloc[-1]),
+        "suspect_liquidation_bars": [
+            {
+                "asset": str(r["asset"]),
+                "ts": str(r["ts"].isoformat()),
+                "side": str(r["side"]),
+                "usd": float(r["usd"]),
+                "move": float(r["move"]),
+                "intensity_x": float(r["intensity_x"]),
+            }
+            for r in v.suspects.to_dict("records")
+        ],
     }
 
 
