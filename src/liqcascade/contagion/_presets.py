@@ -159,7 +159,8 @@ def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None
             "what": "CEX ETH liquidated, USD (all venues)",
             "model": cex,
             "recorded": rec["cex_eth_liquidated_usd"],
-            "note": f"bundled CoinGlass series ends {rec['coinglass_data_end']}: not covered",
+            "note": f"bundled CoinGlass series (Binance only) ends {rec['coinglass_data_end']}: "
+            "not covered",
         }
     )
     lows = lowest_prices(result)
