@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from tests.floats import assert_same
 
 from liqcascade.report._cascade_section import MIN_CORR_BARS, Replay, _replay_figure
-from tests.floats import assert_same
 
 
 def _replay(model_long: list[float], model_short: list[float]) -> Replay:
@@ -52,8 +52,12 @@ def test_figure_draws_both_sides_with_the_texts_totals(short: list[float]) -> No
     bars = {t.name.split(" ($")[0]: t for t in fig.data if t.type == "bar"}
     assert set(bars) == {"recorded longs", "recorded shorts", "model longs", "model shorts"}
     tot = r.totals()
-    for name, key in (("recorded longs", "long_usd"), ("recorded shorts", "short_usd"),
-                      ("model longs", "model_long_usd"), ("model shorts", "model_short_usd")):
+    for name, key in (
+        ("recorded longs", "long_usd"),
+        ("recorded shorts", "short_usd"),
+        ("model longs", "model_long_usd"),
+        ("model shorts", "model_short_usd"),
+    ):
         assert_same(float(np.sum(bars[name].y)) * 1e6, tot[key], rtol=1e-12)
         assert_same(tot[key], float(r.frame[key].sum()), rtol=1e-12)
     # the recorded total the text prints is both sides

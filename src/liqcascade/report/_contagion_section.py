@@ -173,7 +173,7 @@ def _headline(v: ContagionView) -> Headline:
 def prose(v: ContagionView) -> Prose:
     """Takeaways, method, the claim and the headline."""
     r, a, byb, bnb = v.replay, v.aave, v.bybit(), v.low_row("binance")
-    best_shock, best = v.closest_to_aave()
+    best_shock, _ = v.closest_to_aave()
     take = [
         f"The recorded Binance fall of the 21:00 UTC hour ({pct(v.replay_shock)}) spreads to the "
         f"Bybit- and Hyperliquid-like venues within {r.rounds_to_spread} round(s); "
@@ -205,9 +205,9 @@ def prose(v: ContagionView) -> Prose:
         take.append(
             f"These runs use the calibrated liquidity (latent depth fitted on ordinary "
             f"events). On the books as displayed (static) the same replay leaves Binance "
-            f"at {pct(sb['binance_move'])} after the last round and liquidates {usd(sb['defi_liquidated_usd'])} on "
-            "Aave: on 2025-10-10 depth withdrew, which the calibration, fitted on calmer "
-            "events, does not carry."
+            f"at {pct(sb['binance_move'])} after the last round and liquidates "
+            f"{usd(sb['defi_liquidated_usd'])} on Aave: on 2025-10-10 depth withdrew, which "
+            "the calibration, fitted on calmer events, does not carry."
         )
     # the share rests on the model alone (one rule across the claims: model-only figures
     # are "not testable"); the record shows every venue and Aave hit in the same hour,
