@@ -44,3 +44,53 @@ def test_reprice_hyperliquid_caps_leverage() -> None:
     by = reprice(pos, "bybit")
     # Bybit long: EP - (IM - MM)/size = 2000 - (20 - 10) = 1990
     assert by.liq_price[0] == pytest.approx(1990.0)
+
+
+@pytest.fixture(scope="module")
+def replay() -> tuple[object, dict]:
+    from liqcascade.contagion import oct_2025, recorded_oct_2025
+    from liqcascade.contagion._liquidity import run_setup
+
+    rec = recorded_oct_2025()
+    bar = rec["crash_hour"]["binance"]
+    return run_setup(oct_2025(), shock=bar["low"] / bar["open"] - 1.0), rec
+
+
+def _reference_lows(res) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The lowest price per venue, by a plain loop over the rounds' rows and the start."""
+    low = {n: v.initial_price for n, v in res.venues.items()}
+    for row in res.to_frame().to_dict(orient="records"):
+        if row["price"] < low[row["venue"]]:
+            low[row["venue"]] = row["price"]
+    return low
+
+
+def test_validation_compares_the_model_low_with_the_recorded_low(replay) -> None:  # type: ignore[no-untyped-def]
+    from liqcascade.contagion import lowest_prices, validate_oct_2025
+
+    res, rec = replay
+    ref = _reference_lows(res)
+    got = lowest_prices(res)
+    assert set(got) == set(ref)
+    for n in ref:
+        assert got[n] == ref[n]  # the same float picked from the same rows
+    rows = {r["what"]: r for r in validate_oct_2025(res, rec)["rows"]}
+    for n, v in res.venues.items():
+        low_rows = [r for w, r in rows.items() if w.startswith(f"{n} lowest price")]
+        assert len(low_rows) == 1
+        low = low_rows[0]
+        assert low["model"] == pytest.approx(ref[n] / v.initial_price - 1.0, abs=1e-15)
+        final = rows[f"{n} final move after the last round (fraction)"]
+        assert final["model"] == pytest.approx(v.move, abs=1e-15) and final["recorded"] is None
+        assert low["model"] <= final["model"] + 1e-15  # a low is never above where it ends
+        bar = rec["crash_hour"][n]
+        if bar is None:
+            assert low["recorded"] is None and low["ratio"] is None
+        else:  # low against low, the ratio of the two moves
+            assert low["recorded"] == pytest.approx(bar["low"] / bar["open"] - 1.0, abs=1e-15)
+            assert low["ratio"] == pytest.approx(low["model"] / low["recorded"], rel=1e-12)
+    # no row compares a final price with a recorded low
+    assert not any("final" in w and r["recorded"] is not None for w, r in rows.items())
+    # the shocked venue's model low is the replay's first-round fall, well below its end
+    b = rows["binance lowest price over the rounds vs the hour's low (fraction)"]
+    assert b["model"] < res.venues["binance"].move - 0.05

@@ -22,3 +22,29 @@ def test_section_summary(tmp_path: Path) -> None:
     assert c["hyperliquid_covered"] is False
     assert 0.5 < c["btc_eth_beta"] < 1.5
     assert (tmp_path / "report.html").stat().st_size > 10_000
+
+
+def test_headline_has_no_interval_and_the_claim_is_model_only(tmp_path: Path) -> None:
+    build_report(tmp_path, modules=("liqcascade.report._contagion_section",), quick=True)
+    s = json.loads((tmp_path / "summary.json").read_text())
+    c = s["sections"]["contagion"]
+    h = s["front"]["headlines"]["contagion_share"]
+    # the sweep over first shocks is a sensitivity: never in the interval fields
+    assert h["low"] is None and h["high"] is None
+    assert h["interval"].startswith("no interval: model only")
+    assert "sensitivity to the first shock" in h["interval"] and "not an interval" in h["interval"]
+    sens = c["first_shock_sensitivity"]
+    shares = [r["contagion share"] for r in c["sweep"]]
+    assert sens["share_min"] == min(shares) and sens["share_max"] == max(shares)
+    claim = next(x for x in s["claims"] if x["section"] == "contagion")
+    assert claim["verdict"] == "not testable with these data"
+    assert claim["computed"].startswith("Not testable: the model says")
+    # the low against the low: the ratio is of the model's lowest price over the rounds
+    assert c["bybit_low_ratio"] == pytest.approx(
+        c["venue_low_moves"]["bybit"]
+        / (3311.76 / 3865.21 - 1),  # bundled Bybit 2025-10-10 21:00 UTC hour: open, low
+        rel=1e-9,
+    )
+    # Binance starts at the hour's open, 3,864.76: its low is never above its final price
+    final = c["venues"]["binance"]["final_price"] / 3864.76 - 1
+    assert c["venue_low_moves"]["binance"] <= final + 1e-12

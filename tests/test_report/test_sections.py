@@ -127,10 +127,11 @@ def test_cascade_shows_the_static_book_as_the_carry_bound(built: tuple[str, dict
     mv = summary["front"]["headlines"]["move_5pct"]
     assert mv["value"] == f5["move_median"]
     assert "own carry" in mv["interval"] and "bounded by the static book" in mv["interval"]
-    for key in ("critical_shock", "forced_selling_5pct"):
-        assert "the carry's bound" in summary["front"]["headlines"][key]["interval"]
+    assert "the carry's bound" in summary["front"]["headlines"]["forced_selling_5pct"]["interval"]
+    cs = summary["front"]["headlines"]["critical_shock"]["interval"]
+    assert "static-book critical shock" in cs and "bounds the cascade's own carry" in cs
     sec = _section_text(html, "cascade")
-    assert "static book (instant, no refill): bounds the carry" in sec
+    assert "static book (instant, no refill; " in sec and "its move bounds the carry" in sec
     assert "cascade's own carry (index held at the shock)" in sec
 
 

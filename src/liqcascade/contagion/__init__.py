@@ -23,6 +23,7 @@ from liqcascade.contagion._lending import LendingMarket, LendingState, Oracle
 from liqcascade.contagion._presets import (
     PRESETS,
     load_preset,
+    lowest_prices,
     oct_2025,
     recorded_oct_2025,
     run_preset,
@@ -48,6 +49,7 @@ __all__ = [
     "cross_venues",
     "load_config",
     "load_preset",
+    "lowest_prices",
     "oct_2025",
     "parse_config",
     "recorded_oct_2025",

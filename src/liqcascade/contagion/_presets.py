@@ -21,6 +21,7 @@ from liqcascade.errors import InputError
 __all__ = [
     "PRESETS",
     "load_preset",
+    "lowest_prices",
     "oct_2025",
     "recorded_oct_2025",
     "run_preset",
@@ -93,6 +94,22 @@ def recorded_oct_2025() -> dict[str, Any]:
     return out
 
 
+def lowest_prices(result: ContagionResult) -> dict[str, float]:
+    """Each venue's extreme price over the rounds, the start included (USD).
+
+    The lowest price for a ``"down"`` cascade, the highest for an ``"up"`` one: the
+    figure to set beside a recorded low (high), where the final price is where the
+    rounds settle after arbitrage and the refill.
+    """
+    df = result.to_frame()
+    pick = min if result.direction == "down" else max
+    out: dict[str, float] = {}
+    for name, v in result.venues.items():
+        prices = df.loc[df["venue"] == name, "price"].to_numpy(dtype=float)
+        out[name] = float(pick([v.initial_price, *prices.tolist()]))
+    return out
+
+
 def _ratio(model: float, rec: float | None) -> float | None:
     if rec is None or rec == 0:
         return None
@@ -103,7 +120,10 @@ def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None
     """Model against record for the preset: liquidations (USD) and price moves, with ratios.
 
     Each row: ``what``, ``model``, ``recorded`` (None where the bundled data do
-    not cover it), ``ratio`` (model / recorded) and ``note``.
+    not cover it), ``ratio`` (model / recorded) and ``note``. Per venue, the
+    lowest price over the rounds (:func:`lowest_prices`, as a move from the start)
+    is set against the recorded 21:00 UTC hour's low; the final move after the
+    last round is a separate row with no recorded counterpart.
     """
     rec = recorded_oct_2025() if rec is None else rec
     rows: list[dict[str, Any]] = []
@@ -139,30 +159,44 @@ def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None
             "what": "CEX ETH liquidated, USD (all venues)",
             "model": cex,
             "recorded": rec["cex_eth_liquidated_usd"],
-            "note": f"bundled CoinGlass series ends {rec['coinglass_data_end']}: not covered",
+            "note": f"bundled CoinGlass series (Binance only) ends {rec['coinglass_data_end']}: "
+            "not covered",
         }
     )
+    lows = lowest_prices(result)
     for v, o in result.venues.items():
         bar = rec["crash_hour"].get(v)
+        low_move = lows[v] / o.initial_price - 1.0
         if bar is None:
             rows.append(
                 {
-                    "what": f"{v} price move (fraction)",
-                    "model": o.move,
+                    "what": f"{v} lowest price over the rounds, move from the start (fraction)",
+                    "model": low_move,
                     "recorded": None,
                     "note": "no bundled candles for this venue on 2025-10-10",
                 }
             )
         else:
-            recmove = bar["low"] / bar["open"] - 1.0
             rows.append(
                 {
-                    "what": f"{v} price move to the low (fraction)",
-                    "model": o.move,
-                    "recorded": recmove,
-                    "note": f"21:00 UTC hour: open {bar['open']:,.2f}, low {bar['low']:,.2f}",
+                    "what": f"{v} lowest price over the rounds vs the hour's low (fraction)",
+                    "model": low_move,
+                    "recorded": bar["low"] / bar["open"] - 1.0,
+                    "note": (
+                        f"model low {lows[v]:,.2f} from {o.initial_price:,.2f}; recorded "
+                        f"21:00 UTC hour: open {bar['open']:,.2f}, low {bar['low']:,.2f}"
+                    ),
                 }
             )
+        rows.append(
+            {
+                "what": f"{v} final move after the last round (fraction)",
+                "model": o.move,
+                "recorded": None,
+                "note": "after arbitrage and the book's refill: no recorded counterpart "
+                "(the record gives the hour's low, not where the rounds settle)",
+            }
+        )
     for r in rows:  # fmt: skip
         r["ratio"] = _ratio(r["model"], r["recorded"]) if r["model"] is not None else None
     return {"rows": rows, "recorded": rec}

@@ -6,7 +6,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
@@ -61,8 +61,15 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("Bad debt", "what liquidations leave unpaid after a position's margin is gone."),
     (
         "Critical shock",
-        "the smallest first fall whose cascade of forced orders carries "
-        "price 10 % below where it started.",
+        "the smallest first fall whose calibrated median 24-h path (the cascade with "
+        "recovering depth, then price's ordinary moves) reaches 10 % below where it "
+        "started; the headline figure.",
+    ),
+    (
+        "Critical shock, static-book",
+        "the smallest first fall whose cascade of forced orders through a static book "
+        "(instant, no refill, no time) carries price 10 % down; it bounds the cascade's "
+        "own carry, not the 24-h path (transparency's distance to cascade).",
     ),
     ("ES", "expected shortfall: the average loss in the worst 1 % (or 5 %) of outcomes."),
     (
@@ -168,6 +175,7 @@ class Front:
     critical_shock: float | None
     groups: list[tuple[str, list[Headline]]]
     skipped: list[str]
+    eth_only: list[str] = field(default_factory=list)
 
 
 def _groups(ctx: ReportContext, sections: list[Section]) -> list[tuple[str, list[Headline]]]:
@@ -180,6 +188,18 @@ def _groups(ctx: ReportContext, sections: list[Section]) -> list[tuple[str, list
         if heads:
             out.append((a, heads))
     return out
+
+
+def _eth_only(ctx: ReportContext, sections: list[Section]) -> list[str]:
+    """Why the further assets' blocks lack an ETH-only section: one line each."""
+    if len(ctx.assets) < 2:
+        return []
+    ran = {s.id for s in sections}
+    return [
+        f"{sp.menu or sp.title}: {sp.why_eth_only}."
+        for sp in SECTIONS
+        if sp.scope == "ETH" and sp.id in ran and sp.why_eth_only
+    ]
 
 
 def _front(
@@ -210,6 +230,7 @@ def _front(
         critical_shock=None if cs is None else cs.value,
         groups=groups,
         skipped=skipped,
+        eth_only=_eth_only(ctx, sections),
     )
 
 

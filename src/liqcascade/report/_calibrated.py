@@ -5,7 +5,9 @@ beside them as the bound on the cascade's own carry. :func:`calibrated_response`
 one place that calls the library: when
 ``liqcascade.cascade`` ships a calibrated fragility curve / critical shock, switch it
 there (today it runs :func:`liqcascade.cascade.market_answer` for the 5 % fall and
-:func:`liqcascade.cascade.calibrated_cascade` on a grid of first falls).
+:func:`liqcascade.cascade.calibrated_cascade` on a grid of first falls that holds −5 %,
+every run with :data:`N_PATHS` paths, seed 0 and the same book draws: the headline's 5 %
+fall and the curve's −5 % point are one run, and the critical shock is read off that curve).
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ from liqcascade.report._figures import LONG, RECORDED, vline
 TOTAL_MOVE = -0.10
 """The fall that defines the critical shock (fraction)."""
 
+FALL = -0.05
+"""The headline's first fall (fraction): a point of the curve's grid."""
+
+N_PATHS = 400
+"""Paths of every calibrated run: the 5 % fall and each point of the curve (same seed 0
+and book draws), so the headline's 5 % fall *is* the curve's −5 % point."""
+
 
 @dataclass(frozen=True)
 class Calibrated:
@@ -31,9 +40,10 @@ class Calibrated:
     ----------
     answer : dict
         :func:`liqcascade.cascade.market_answer` for a 5 % fall (moves are fractions of
-        mid, amounts USD; ``out_of_sample`` is the shipped event back-test).
+        mid, amounts USD; ``out_of_sample`` is the shipped event back-test): the same
+        run as the curve's −5 % point.
     shocks : array
-        First falls of the curve (negative fractions).
+        First falls of the curve (negative fractions, −5 % among them).
     median, p10, p90 : array
         Extreme move within 24 h after each first fall (fractions; p10 the deeper).
     carry : array
@@ -147,14 +157,19 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
     resid = standardised_residuals(h)
     asset = str(state.asset).upper()
     ans = market_answer(
-        pm, asset=asset, as_of=t, shock=-0.05, sigma_hourly=sigma, residuals=resid, books=books
-    )
+        pm, asset=asset, as_of=t, shock=FALL, sigma_hourly=sigma, residuals=resid,
+        n_paths=N_PATHS, books=books,
+    )  # fmt: skip
     cal = load_liquidity(asset, t)
-    shocks = np.round(np.linspace(-0.01, TOTAL_MOVE, 4 if quick else 10), 6)
+    # one calibrated run per first fall: the curve's -5 % point is the headline's run
+    # (same paths, seed and book draws as market_answer), so the critical shock
+    # interpolated on the curve and the headline's 5 % fall cannot disagree
+    grid = [-0.01, -0.03, FALL, -0.07, TOTAL_MOVE] if quick else np.linspace(-0.01, TOTAL_MOVE, 10)
+    shocks = np.union1d(np.round(grid, 6), [FALL])[::-1]
     runs = [
         calibrated_cascade(
             pm, shock=float(s), calibration=cal, sigma_hourly=sigma, residuals=resid,
-            n_paths=96 if quick else 240, books=books,
+            n_paths=N_PATHS, seed=0, books=books,
         )
         for s in shocks
     ]  # fmt: skip

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from liqcascade.report._calibrated import Calibrated, calibrated_response, fragility_figure
-from liqcascade.report._figures import LONG
+from liqcascade.report._figures import LONG, SHORT
 from liqcascade.report._format import interval, pct, usd
 from liqcascade.report._section import (
     Claim,
@@ -25,11 +25,13 @@ from liqcascade.report._section import (
     Section,
     Table,
     assemble,
-    verdict_from_interval,
 )
 
 LEVEL = 4000.0
 """The round number of the commentary's claim, USD."""
+
+MIN_CORR_BARS = 3
+"""Fewest 4-hour bars with model liquidations for the replay's correlation to be shown."""
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,30 @@ class Replay:
     hours: pd.DataFrame
 
     @property
-    def corr(self) -> float:
-        """Correlation of model and recorded totals over the day's 4-hour bars."""
+    def n_model_bars(self) -> int:
+        """4-hour bars in which the model liquidates anything (either side)."""
         f = self.frame
+        return int(((f["model_long_usd"] + f["model_short_usd"]) > 0).sum())
+
+    @property
+    def corr(self) -> float:
+        """Correlation of model and recorded totals over the day's 4-hour bars.
+
+        NaN when the model liquidates in fewer than :data:`MIN_CORR_BARS` bars: one
+        non-zero bar against zeros gives a correlation near 1 that says nothing.
+        """
+        f = self.frame
+        if self.n_model_bars < MIN_CORR_BARS:
+            return float("nan")
         a = f["model_long_usd"] + f["model_short_usd"]
         b = f["long_usd"] + f["short_usd"]
-        return float(np.corrcoef(a, b)[0, 1]) if len(f) > 2 else float("nan")
+        return float(np.corrcoef(a, b)[0, 1])
+
+    def totals(self) -> dict[str, float]:
+        """Model and recorded liquidations of the day by side, USD."""
+        f = self.frame
+        return {k: float(f[k].sum()) for k in
+                ("model_long_usd", "model_short_usd", "long_usd", "short_usd")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -229,16 +249,24 @@ def _next_wave_figure(v: CascadeView) -> go.Figure:
 def _replay_figure(r: Replay) -> go.Figure:
     fr = r.frame
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Bar(x=fr.index, y=fr["long_usd"] / 1e6, name="recorded longs"))
-    fig.add_trace(
-        go.Bar(x=fr.index, y=fr["model_long_usd"] / 1e6, name="model longs", marker_color=LONG)
-    )
+    for key, name, color in (
+        ("long_usd", "recorded longs", "#9ecae1"),
+        ("short_usd", "recorded shorts", "#fdae6b"),
+        ("model_long_usd", "model longs", LONG),
+        ("model_short_usd", "model shorts", SHORT),
+    ):
+        fig.add_trace(
+            go.Bar(x=fr.index, y=fr[key] / 1e6, name=f"{name} (${fr[key].sum() / 1e6:,.1f} M)",
+                   marker_color=color,
+                   hovertemplate="%{x}: $%{y:,.1f} M<extra>%{fullData.name}</extra>")
+        )  # fmt: skip
     fig.add_trace(
         go.Scatter(x=r.hours.index, y=r.hours["close"], name="hourly close", mode="lines"),
         secondary_y=True,
     )
     fig.update_layout(
-        title=f"Replay of {r.day:%Y-%m-%d}: model vs recorded Binance liquidations (4 h)",
+        title=f"Replay of {r.day:%Y-%m-%d}: model vs recorded Binance liquidations, longs and "
+        "shorts (4 h)",
         barmode="group",
         height=380,
     )
@@ -285,6 +313,18 @@ def figures(v: CascadeView) -> list[go.Figure]:
     return out
 
 
+def _static_name(c: Calibrated) -> str:
+    """Which static run a static figure comes from."""
+    n = c.n_book_draws
+    return f"deepest of {n} book draws" if n else "central book"
+
+
+def _static_critical_text(c: Calibrated) -> str:
+    """The static book's own critical shock, of the same envelope as its move."""
+    x = c.static_critical
+    return pct(x, signed=True) if math.isfinite(x) else "beyond −10 %"
+
+
 def _carry_text(a: dict[str, Any]) -> str:
     """The cascade's own carry after the 5 % fall (index held), with its range over draws."""
     m, lo, hi = a["carry_median"], a["carry_p10"], a["carry_p90"]
@@ -305,8 +345,8 @@ def _calibrated_table(v: CascadeView) -> pd.DataFrame:
                 "calibrated response: median",
                 "80 % interval",
                 "cascade's own carry (index held at the shock)",
-                "static book (instant, no refill): bounds the carry"
-                + (f" — deepest of {c.n_book_draws} book draws" if c.n_book_draws else ""),
+                f"static book (instant, no refill; {_static_name(c)}): its move bounds the "
+                "carry, not the 24-h move; its own critical shock",
             ],
             "lowest price within 24 h": [
                 pct(a["move_median"], signed=True),
@@ -324,9 +364,7 @@ def _calibrated_table(v: CascadeView) -> pd.DataFrame:
                 pct(c.critical, signed=True),
                 interval(lo, hi, lambda x: pct(x, signed=True)),
                 "—",
-                pct(c.static_critical, signed=True)
-                if math.isfinite(c.static_critical)
-                else "beyond −10 %",
+                _static_critical_text(c),
             ],
         }
     )
@@ -339,7 +377,11 @@ def tables(v: CascadeView) -> list[Table]:
             "static book, assumption": [x.label for x in v.variants],
             "final price (USD)": [x.result.final_price for x in v.variants],
             "total move": [pct(x.result.move, signed=True) for x in v.variants],
-            "forced selling": [usd(x.result.forced_usd) for x in v.variants],
+            "liquidations": [
+                usd(x.result.liquidated_long_usd + x.result.liquidated_short_usd)
+                for x in v.variants
+            ],
+            "forced selling (liquidations + stops)": [usd(x.result.forced_usd) for x in v.variants],
             "book exhausted": [
                 "yes: a bound" if x.result.book_exhausted else "no" for x in v.variants
             ],
@@ -367,7 +409,7 @@ def tables(v: CascadeView) -> list[Table]:
                 "worst 10 %: at least",
                 "worst 5 %: at least",
                 "worst 1 %: at least",
-                f"share reaching the model's {pct(v.fall5.move)}",
+                f"share reaching the central static book's {pct(v.fall5.move)}",
                 "share reaching −10 %",
             ],
             "value": [pct(x) for x in q.values]
@@ -379,7 +421,11 @@ def tables(v: CascadeView) -> list[Table]:
             "A 5 % fall: the calibrated response and the static book",
             _calibrated_table(v),
         ),
-        Table("The static book under different liquidity assumptions", sens),
+        Table(
+            "The static book under different liquidity assumptions (central book, one run "
+            "each: liquidations + stops)",
+            sens,
+        ),
         Table("Next-wave levels (notional at trigger price)", nw),
         Table(
             f"History: lowest price within 24 h after {h.n} real 4-hour falls of 5 % or more", hist
@@ -390,7 +436,7 @@ def tables(v: CascadeView) -> list[Table]:
 def _claims(v: CascadeView) -> list[Claim]:
     if v.asset != "ETH":  # the commentary's claims are about ETH
         return []
-    a = v.calibrated.answer
+    a, o = v.calibrated.answer, v.calibrated.oos or {}
     lo, hi = a["liquidated_p10"], a["liquidated_p90"]
     where = "above" if v.level_dir == "up" else "below"
     what = (
@@ -399,15 +445,31 @@ def _claims(v: CascadeView) -> list[Claim]:
         else "long liquidations and sell stops"
     )
     return [
+        # one rule across the claims: a figure that rests on the model alone is "not
+        # testable" (the model says ...); the calibrated liquidations are a model forecast
+        # whose event back-test misses its own goal, and the bundled record is one venue's
         Claim(
             claim="A 5 % fall in ETH force-sells hundreds of millions of dollars.",
             computed=(
-                f"Calibrated response on the market of {v.state.as_of:%Y-%m-%d}: "
-                f"{usd(a['liquidated_median'])} liquidated within 24 h (80 %: {usd(lo)}–"
-                f"{usd(hi)}); the static book {usd(v.fall5.forced_usd)}. Verdict "
-                "on ≥ $100 M over the calibrated interval."
+                f"Not testable: the model says {usd(a['liquidated_median'])} liquidated within "
+                f"24 h (80 %: {usd(lo)}–{usd(hi)}; calibrated response on the market of "
+                f"{v.state.as_of:%Y-%m-%d}); the static book (instant, no refill, "
+                f"{_static_name(v.calibrated)}) liquidates "
+                f"{usd(a['static_upper_bound']['liquidated_usd'])}. Stop orders are not "
+                "counted: on the central static book they add "
+                f"{usd(v.fall5.stops_sell_usd + v.fall5.stops_buy_usd)}."
+                + (
+                    f" The liquidation forecast's event back-test: log-correlation "
+                    f"{o['liq_corr']:.2f} against a 0.7 goal."
+                    if o and o.get("liq_corr") is not None
+                    else ""
+                )
             ),
-            verdict=verdict_from_interval(lo, hi, 1e8),
+            verdict="not testable with these data",
+            would_test=(
+                "liquidations recorded on every venue in the 24 h after real 5 % falls (the "
+                "bundled record is Binance's alone)."
+            ),
         ),
         Claim(
             claim="A break of $4,000 releases a billion dollars more of liquidations.",
@@ -471,7 +533,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             value=float(a["move_median"]), text=pct(a["move_median"], signed=True),
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
             f" (80 %); the cascade's own carry {pct(a['carry_median'], 2, signed=True)} (index "
-            f"held), bounded by the static book's {pct(sb['final_move'], signed=True)}",
+            f"held), bounded by the static book's {pct(sb['final_move'], signed=True)} "
+            f"({_static_name(c)})",
             evidence=_oos_text(c), unit="fraction", low=float(a["move_p10"]),
             high=float(a["move_p90"]), bound=ex,
         ),
@@ -479,8 +542,9 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="critical_shock", label="Smallest fall after which the median path reaches −10 %",
             value=float(c.critical), text=pct(c.critical, signed=True),
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (80 % of paths); "
-            f"static book {pct(v.critical.shock, signed=True)} (instant, no refill, central book: "
-            "the carry's bound)",
+            f"static-book critical shock {_static_critical_text(c)} ({_static_name(c)}; the "
+            "static book bounds the cascade's own carry, not the 24-h path, which adds "
+            "price's ordinary continuation: it can be the larger)",
             evidence=(
                 f"History: of {hc.n} real 4-hour falls of {pct(abs(c.critical))} or more, "
                 f"{pct(hc.share_total_beyond(-0.10))} went on to −10 % within a day (the "
@@ -492,7 +556,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="forced_selling_5pct", label="Liquidations forced by a 5 % fall (24 h)",
             value=float(a["liquidated_median"]), text=usd(a["liquidated_median"]),
             interval=f"{interval(a['liquidated_p10'], a['liquidated_p90'], usd)} (80 %); "
-            f"static book {usd(sb['liquidated_usd'])} (instant, no refill: the carry's bound)",
+            f"static book {usd(sb['liquidated_usd'])} liquidated ({_static_name(c)}: the "
+            "carry's bound)",
             evidence=score + liq_score, unit="usd", low=float(a["liquidated_p10"]),
             high=float(a["liquidated_p90"]), bound=ex,
         ),
@@ -549,19 +614,29 @@ def prose(v: CascadeView) -> Prose:
         "Calibration: only events whose 24 h ended before the market date (expanding window); "
         "the back-test predicts every event 2024-11 → 2025-07 from a calibration before it.",
         "Critical shock: the median (and the 10 % / 90 % paths) of the lowest price within "
-        "24 h, on a grid of first falls, interpolated where it crosses −10 %.",
+        "24 h, on a grid of first falls, interpolated where it crosses −10 %; the grid's −5 % "
+        "point is the 5 % fall above (one run: same paths, seed and book draws). The "
+        "static-book critical shock is where the static book's move (instant, no refill, "
+        "the deepest over the book draws) crosses −10 %.",
         "Static book (the reference semantics): each round's triggered orders walk a static "
         "book as one market order; refill, withdrawal, mark price and an all-venue book are "
         "its sensitivities. A run marked 'book exhausted' consumed the whole modelled book.",
     ]
     if v.replay is not None:
-        rp, fr = v.replay, v.replay.frame
+        rp, fr, tot = v.replay, v.replay.frame, v.replay.totals()
+        fit = (
+            f"correlation over {len(fr)} 4-hour bars {rp.corr:.2f}; in sample"
+            if math.isfinite(rp.corr)
+            else f"no correlation: the model liquidates in {rp.n_model_bars} of the {len(fr)} "
+            f"4-hour bars, and fewer than {MIN_CORR_BARS} non-zero bars cannot rank the day"
+        )
         method.append(
             f"Replay of {rp.day:%Y-%m-%d}, the largest recorded liquidation day: the book of "
             f"the evening before, walked along the real hourly path without feedback, "
-            f"liquidates {usd(fr['model_long_usd'].sum() + fr['model_short_usd'].sum())} "
-            f"against {usd(fr['long_usd'].sum() + fr['short_usd'].sum())} recorded "
-            f"(correlation over {len(fr)} 4-hour bars {rp.corr:.2f}; in sample)."
+            f"liquidates {usd(tot['model_long_usd'] + tot['model_short_usd'])} (longs "
+            f"{usd(tot['model_long_usd'])}, shorts {usd(tot['model_short_usd'])}) against "
+            f"{usd(tot['long_usd'] + tot['short_usd'])} recorded (longs {usd(tot['long_usd'])}, "
+            f"shorts {usd(tot['short_usd'])}) ({fit})."
         )
     return Prose(take, method, _claims(v), _headlines(v))
 
@@ -617,7 +692,9 @@ def summary(v: CascadeView) -> dict[str, Any]:
         fr = v.replay.frame
         out["replay"] = {
             "day": v.replay.day.isoformat(),
-            "corr_4h": v.replay.corr,
+            "corr_4h": v.replay.corr if math.isfinite(v.replay.corr) else None,
+            "n_model_bars": v.replay.n_model_bars,
+            **v.replay.totals(),
             "model_usd": float(fr["model_long_usd"].sum() + fr["model_short_usd"].sum()),
             "recorded_usd": float(fr["long_usd"].sum() + fr["short_usd"].sum()),
         }

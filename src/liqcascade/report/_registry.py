@@ -36,6 +36,9 @@ class SectionSpec:
         ``"asset"``: run once per asset of the report (ids ``liqmap``, ``liqmap-btc``);
         ``"all"``: one run that covers every asset itself; ``"ETH"``: ETH only (the
         data or the scenario exist for ETH alone; the section says so).
+    why_eth_only : str
+        For an ETH-only section, one line on why it has no BTC block (shown in the
+        section and on the front page).
     """
 
     id: str
@@ -45,6 +48,7 @@ class SectionSpec:
     menu: str = ""
     builder: str = "section"
     scope: str = "ETH"
+    why_eth_only: str = ""
 
     def load(self) -> Callable[[ReportContext], Section]:
         """The builder function."""
@@ -58,7 +62,13 @@ _P = "liqcascade.report."
 
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
-        "data", "The data", _P + "_data_section", "What was measured, where and when.", menu="Data"
+        "data",
+        "The data",
+        _P + "_data_section",
+        "What was measured, where and when.",
+        menu="Data",
+        why_eth_only="one provenance table lists every bundled file, BTC's included; its "
+        "charts show ETH's series",
     ),
     SectionSpec(
         "liqmap",
@@ -122,6 +132,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_contagion_section",
         "The crash replayed across venues and a DeFi lending market.",
         menu="Contagion",
+        why_eth_only="the 2025-10-10 contagion preset is an ETH scenario (ETH perpetual "
+        "venues' crash-hour candles, the Aave WBTC leg moving with ETH); no BTC preset is "
+        "bundled",
     ),
     SectionSpec(
         "collateral",
@@ -129,6 +142,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_collateral_section",
         "The collateral loop, counterfactual pricing, the smallest haircut per asset.",
         menu="Collateral",
+        why_eth_only="the 2025-10-10 collateral preset is an ETH scenario (the ETH venues "
+        "and USDe's own book); no BTC preset is bundled",
     ),
     SectionSpec(
         "protect",

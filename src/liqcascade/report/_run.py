@@ -102,8 +102,9 @@ def plan(specs: list[SectionSpec], assets: tuple[str, ...]) -> tuple[list[Job], 
 def _note(job: Job) -> str:
     if job.n_assets > 1 and job.spec.scope == "ETH":
         per = [(sp.menu or sp.id).lower() for sp in SECTIONS if sp.scope == "asset"]
+        why = f" ({job.spec.why_eth_only})" if job.spec.why_eth_only else ""
         return (
-            f"ETH only: this section is computed for ETH; the {', '.join(per[:-1])} and "
+            f"ETH only: this section is computed for ETH{why}; the {', '.join(per[:-1])} and "
             f"{per[-1]} sections run for each asset of the report."
         )
     return ""

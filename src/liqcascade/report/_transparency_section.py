@@ -30,8 +30,12 @@ def figures(tm: Any) -> list[go.Figure]:
     fig = tm.plot()
     a = tm.meta.get("asset", "ETH")
     fig.update_layout(title=f"{a}: transparency metrics and recorded liquidations (USD M), daily")
+    names = {
+        "liquidations_usd": "recorded liquidations (USD M)",  # plotted in millions
+        "distance_to_cascade": "distance to cascade (static-book critical shock)",
+    }
     for ann in fig.layout.annotations:
-        ann.text = column_name(ann.text)
+        ann.text = names.get(ann.text, column_name(ann.text))
     return [fig]
 
 
@@ -67,9 +71,10 @@ def prose(tm: Any) -> Prose:
     bp = w.loc[best_p]
     take = [
         f"Over {len(f)} days ({f.index[0]:%Y-%m-%d} to {f.index[-1]:%Y-%m-%d}) the estimated "
-        f"book's leverage averaged {f['mean_leverage'].mean():.1f}× and the critical shock "
-        f"{pct(f['distance_to_cascade'].mean())} ({pct(f['distance_to_cascade'].iloc[-1])} on "
-        "the last day).",
+        f"book's leverage averaged {f['mean_leverage'].mean():.1f}× and the static-book "
+        f"critical shock {pct(f['distance_to_cascade'].mean())} "
+        f"({pct(f['distance_to_cascade'].iloc[-1])} on the last day; the central book, "
+        "instant, no refill — not the cascade section's calibrated 24-h critical shock).",
         f"As early warnings they are {'useful' if strong else 'weak'}: "
         f"{int((w['spearman'] > 0).sum())} of {len(w)} metrics rank-correlate positively with "
         f"the next day's liquidations (best {column_name(best)}, "
@@ -99,7 +104,8 @@ def prose(tm: Any) -> Prose:
         "capitalisation and exchange reserves are not bundled).",
         "Stop density = modelled stops within ±2 % of price / the book's notional; "
         "concentration = HHI of the liquidation map over 0.5 % buckets; distance to cascade = "
-        "|critical shock| for a −10 % total move.",
+        "|static-book critical shock|: the smallest first fall whose static cascade (central "
+        "book, instant, no refill) carries price 10 % down.",
         "All metrics come from the estimated book (one venue, calibrated to Binance's recorded "
         "liquidations), not observed positions.",
     ]
