@@ -31,8 +31,8 @@ def test_headline_has_no_interval_and_the_claim_is_model_only(tmp_path: Path) ->
     h = s["front"]["headlines"]["contagion_share"]
     # the sweep over first shocks is a sensitivity: never in the interval fields
     assert h["low"] is None and h["high"] is None
-    assert h["interval"].startswith("no interval: model only")
-    assert "sensitivity to the first shock" in h["interval"] and "not an interval" in h["interval"]
+    assert h["interval"].startswith("no interval (model only)") and "(a sweep)" in h["interval"]
+    assert "over first shocks" in h["interval"] and "(a sweep)" in h["interval"]
     sens = c["first_shock_sensitivity"]
     shares = [r["contagion share"] for r in c["sweep"]]
     assert sens["share_min"] == min(shares) and sens["share_max"] == max(shares)

@@ -51,7 +51,7 @@ def test_report_files_and_summary(report: dict[str, Path]) -> None:
         assert h["interval"] and h["evidence"] and h["section"]
     # the report leads with the calibrated response; the static book is shown beside it
     assert next(iter(front["headlines"])) == "move_5pct"
-    assert "static book" in front["headlines"]["forced_selling_5pct"]["interval"]
+    assert "static bound" in front["headlines"]["forced_selling_5pct"]["interval"]
     # ETH-only sections say so when the report covers two assets
     assert "ETH only" in html.split('id="contagion"')[1][:2000]
     for sid in ("stress-btc", "solvency-btc", "protect-btc"):

@@ -517,8 +517,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
     liq_score = (
         f"; event back-test: liquidation log-correlation {o['liq_corr']:.2f} (goal 0.7), "
         + (
-            f"{o['realised_path_liq_corr']:.2f} for the same book given the realised path (a "
-            "diagnostic ceiling that knows the outcome), "
+            f"ceiling {o['realised_path_liq_corr']:.2f} given the realised path, "
             if o.get("realised_path_liq_corr") is not None
             else ""
         )
@@ -532,9 +531,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="move_5pct", label="How far a 5 % fall carries price (lowest within 24 h)",
             value=float(a["move_median"]), text=pct(a["move_median"], signed=True),
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
-            f" (80 %); the cascade's own carry {pct(a['carry_median'], 2, signed=True)} (index "
-            f"held), bounded by the static book's {pct(sb['final_move'], signed=True)} "
-            f"({_static_name(c)})",
+            f" (80 %); own carry {pct(a['carry_median'], 2, signed=True)} (index held), "
+            f"static bound {pct(sb['final_move'], signed=True)} ({_static_name(c)})",
             evidence=_oos_text(c), unit="fraction", low=float(a["move_p10"]),
             high=float(a["move_p90"]), bound=ex,
         ),
@@ -542,9 +540,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="critical_shock", label="Smallest fall after which the median path reaches −10 %",
             value=float(c.critical), text=pct(c.critical, signed=True),
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (80 % of paths); "
-            f"static-book critical shock {_static_critical_text(c)} ({_static_name(c)}; the "
-            "static book bounds the cascade's own carry, not the 24-h path, which adds "
-            "price's ordinary continuation: it can be the larger)",
+            f"static book {_static_critical_text(c)} ({_static_name(c)}; it bounds only the "
+            "cascade's own carry)",
             evidence=(
                 f"History: of {hc.n} real 4-hour falls of {pct(abs(c.critical))} or more, "
                 f"{pct(hc.share_total_beyond(-0.10))} went on to −10 % within a day (the "
@@ -556,8 +553,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             key="forced_selling_5pct", label="Liquidations forced by a 5 % fall (24 h)",
             value=float(a["liquidated_median"]), text=usd(a["liquidated_median"]),
             interval=f"{interval(a['liquidated_p10'], a['liquidated_p90'], usd)} (80 %); "
-            f"static book {usd(sb['liquidated_usd'])} liquidated ({_static_name(c)}: the "
-            "carry's bound)",
+            f"static bound {usd(sb['liquidated_usd'])} ({_static_name(c)})",
             evidence=score + liq_score, unit="usd", low=float(a["liquidated_p10"]),
             high=float(a["liquidated_p90"]), bound=ex,
         ),

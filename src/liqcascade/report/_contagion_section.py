@@ -152,6 +152,16 @@ def _sensitivity_text(v: ContagionView) -> str:
     )
 
 
+def _sweep_short(v: ContagionView) -> str:
+    """The sweep in a few words, for the front page's card."""
+    lo, hi = v.share_range()
+    s = sorted(v.runs)
+    return (
+        f"{interval(lo, hi, lambda x: pct(x, 0))} over first shocks of {pct(s[-1])} to "
+        f"{pct(s[0])} (a sweep)"
+    )
+
+
 def _headline(v: ContagionView) -> Headline:
     r, a = v.replay, v.aave
     # no low/high: the sweep over first shocks is a sensitivity, not an uncertainty
@@ -160,7 +170,7 @@ def _headline(v: ContagionView) -> Headline:
         label="Share of liquidations outside the shocked venue (2025-10-10 replay)",
         value=float(r.contagion_share),
         text=pct(r.contagion_share, 0),
-        interval=f"no interval: model only (no parameter draws); {_sensitivity_text(v)}",
+        interval=f"no interval (model only); {_sweep_short(v)}",
         evidence=(
             f"Model only for the share; the Aave leg is checked: model "
             f"{usd(r.defi_liquidated_usd)} vs recorded {usd(a['recorded'])} (ratio "

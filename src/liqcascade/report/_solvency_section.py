@@ -266,7 +266,7 @@ def prose(v: SolvencyView) -> Prose:
         value=float(w.min_buffer),
         text=pct(w.min_buffer),
         interval=f"{pct(g.min_buffer)} (gap fills only) – {pct(w.min_buffer)} (cascade); "
-        f"{pct(lo)}–{pct(hi)} over the parameter draws (80 %: liquidity × position book)",
+        f"{pct(lo)}–{pct(hi)} over parameter draws (80 %)",
         evidence="Model only: no venue bad-debt record is bundled",
         unit="fraction",
         # the clock books every close on its own as the gap fills do (issue 17's rule,
