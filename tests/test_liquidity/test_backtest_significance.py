@@ -273,3 +273,33 @@ def test_shipped_backtest_carries_the_paired_comparison(asset: str) -> None:
         assert (v[b] == "ties") == (p > 0.1)
     # the trigger baseline (the move stops at the trigger) is beaten by far
     assert v["trigger"] == "beats"
+
+
+def test_cli_lines_print_the_interval_and_verdict() -> None:
+    """The back-test table and the market card say the verdict, never a bare strict '<'."""
+    from liqcascade._cli import _common
+    from liqcascade._cli.cascade_backtest import _comparison_cells, verdict_sentence
+    from liqcascade.cascade._clock import backtest_score
+
+    bt = backtest_score("BTC")
+    assert bt is not None
+    cell, p = _comparison_cells(bt, "empirical")
+    lo, hi = bt["move_mae_diff_vs_empirical_pp_p05"], bt["move_mae_diff_vs_empirical_pp_p95"]
+    assert f"{lo:+.3f}" in cell and f"{hi:+.3f}" in cell and float(p) > 0.1
+    line = verdict_sentence(bt)
+    v = move_verdicts(bt)
+    assert f"{v['empirical']} the empirical baseline" in line.replace("loses to", "loses")
+    assert f"{v['trigger']} the trigger baseline" in line.replace("loses to", "loses")
+    with _common.stdout.capture() as cap:
+        from liqcascade._cli.cascade_backtest import _render_calibrated
+
+        _render_calibrated(
+            {"asset": "BTC", "as_of": "2025-07-31", "mid": 1.0, "move_median": -0.08,
+             "move_p10": -0.1, "move_p90": -0.05, "liquidated_median": 1e7,
+             "liquidated_p10": 1e6, "liquidated_p90": 2e7, "out_of_sample": bt,
+             "static_upper_bound": {"final_move": -0.05, "liquidated_usd": 1e7,
+                                    "book_exhausted": False}}
+        )  # fmt: skip
+    text = " ".join(cap.get().split())
+    assert f"{v['empirical']} the empirical baseline".replace("loses", "loses to") in text
+    assert "does not beat" not in text or v["empirical"] == "loses"

@@ -369,9 +369,10 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         from liqcascade.cascade._backtest import move_verdicts
 
         v = move_verdicts(oos)
+        w = {"beats": "beats", "ties": "ties", "loses": "loses to"}
         said = (
-            f" — {v['empirical']} the empirical baseline, {v['trigger']} the trigger baseline "
-            "(90 % interval of the error difference)"
+            f" — {w[str(v['empirical'])]} the empirical baseline, {w[str(v['trigger'])]} the "
+            "trigger baseline (90 % interval of the error difference)"
             if None not in v.values()
             else ""
         )
