@@ -21,6 +21,7 @@ Plain-Python twins (same random draws) live in :mod:`liqcascade._significance_re
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -41,6 +42,7 @@ __all__ = [
     "dm_statistic",
     "paired_corr_interval",
     "paired_mean_interval",
+    "resampled_ranks",
     "verdict",
 ]
 
@@ -208,6 +210,14 @@ def block_indices(n: int, n_resamples: int, block: int, rng: np.random.Generator
     return idx.reshape(n_resamples, k * block)[:, :n]
 
 
+@lru_cache(maxsize=8)
+def _cached_block_indices(n: int, n_resamples: int, block: int, seed: int) -> np.ndarray:
+    """:func:`block_indices` from ``default_rng(seed)``, kept: six comparisons share it."""
+    idx = block_indices(n, n_resamples, block, np.random.default_rng(seed))
+    idx.setflags(write=False)
+    return idx
+
+
 def _rowcorr(x: FloatArray, y: FloatArray) -> FloatArray:
     """Pearson correlation of each row of ``x`` with the same row of ``y`` (NaN if flat)."""
     xc = x - x.mean(axis=1, keepdims=True)
@@ -220,6 +230,24 @@ def _rowcorr(x: FloatArray, y: FloatArray) -> FloatArray:
     flat = (sxx <= 1e-300) | (syy <= 1e-300)
     r[flat] = np.nan
     return np.asarray(r)
+
+
+def resampled_ranks(x: FloatArray, idx: np.ndarray) -> FloatArray:
+    """Average ranks (1-based, ties averaged) of each resample ``x[idx[b]]``, row by row.
+
+    The same as ``scipy.stats.rankdata(x[idx], axis=1)`` without sorting each row: a
+    resample holds only values of ``x``, so a value's rank is the count of smaller
+    values drawn plus the mean position among its equals, both read from per-row
+    counts of ``x``'s distinct values.
+    """
+    _, codes0 = np.unique(x, return_inverse=True)
+    k = int(codes0.max()) + 1 if codes0.size else 0
+    b = idx.shape[0]
+    codes = codes0.reshape(-1)[idx]
+    flat = (np.arange(b)[:, None] * k + codes).ravel()
+    counts = np.bincount(flat, minlength=b * k).reshape(b, k).astype(np.float64)
+    avg = np.cumsum(counts, axis=1) - counts + (counts + 1.0) / 2.0
+    return np.asarray(np.take_along_axis(avg, codes, axis=1))
 
 
 def _corr(x: FloatArray, y: FloatArray, kind: str) -> float:
@@ -282,10 +310,11 @@ def paired_corr_interval(
     point = _corr(m, r, kind) - _corr(b, r, kind)
     if not math.isfinite(point):
         return nan, nan, nan
-    idx = block_indices(n, n_resamples, block, np.random.default_rng(seed))
-    xm, xb, xr = m[idx], b[idx], r[idx]
+    idx = _cached_block_indices(n, n_resamples, block, seed)
     if kind == "spearman":
-        xm, xb, xr = (rankdata(a, axis=1) for a in (xm, xb, xr))
+        xm, xb, xr = (resampled_ranks(a, idx) for a in (m, b, r))
+    else:
+        xm, xb, xr = m[idx], b[idx], r[idx]
     diffs = _rowcorr(xm, xr) - _rowcorr(xb, xr)
     lo, hi = _percentiles(diffs, level)
     return point, lo, hi

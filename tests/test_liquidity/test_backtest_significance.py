@@ -303,3 +303,16 @@ def test_cli_lines_print_the_interval_and_verdict() -> None:
     text = " ".join(cap.get().split())
     assert f"{v['empirical']} the empirical baseline".replace("loses", "loses to") in text
     assert "does not beat" not in text or v["empirical"] == "loses"
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_resampled_ranks_are_scipy_rankdata(case: int) -> None:
+    from scipy.stats import rankdata
+
+    from liqcascade._significance import resampled_ranks
+
+    rng = np.random.default_rng(case)
+    n = int(rng.integers(1, 40))
+    x = rng.integers(0, 6, n).astype(float) if case % 2 else rng.normal(size=n)
+    idx = block_indices(n, 30, 7, rng)
+    assert_same(resampled_ranks(x, idx), rankdata(x[idx], axis=1))

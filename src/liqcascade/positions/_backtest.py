@@ -500,7 +500,13 @@ def daily_sides(bars: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def range_baseline_comparisons(bars: pd.DataFrame) -> dict[str, float]:
+#: Block-bootstrap resamples of each liqmap comparison (the six share one draw of days).
+N_RESAMPLES_DAILY = 2000
+
+
+def range_baseline_comparisons(
+    bars: pd.DataFrame, n_resamples: int = N_RESAMPLES_DAILY
+) -> dict[str, float]:
     """The model's daily correlations against the range baseline's, with 90 % intervals.
 
     For each of :data:`COMPARISONS`: ``range_baseline_{kind}_diff_daily{side}``, the
@@ -508,7 +514,8 @@ def range_baseline_comparisons(bars: pd.DataFrame) -> dict[str, float]:
     difference of ``{corr,spearman}_daily{side}`` and
     ``range_baseline_{corr,spearman}_daily{side}``), and ``..._p05`` / ``..._p95``,
     its interval from a paired circular block bootstrap over days (7-day blocks,
-    fixed seed; :func:`liqcascade._significance.paired_corr_interval`). The verdict
+    ``n_resamples`` resamples, the same days for all six, fixed seed;
+    :func:`liqcascade._significance.paired_corr_interval`). The verdict
     (:func:`range_baseline_verdicts`): "beats" when the interval lies above 0.
     """
     from liqcascade._significance import paired_corr_interval
@@ -522,6 +529,7 @@ def range_baseline_comparisons(bars: pd.DataFrame) -> dict[str, float]:
             d["range" + side].to_numpy(float),
             d["recorded" + side].to_numpy(float),
             kind="pearson" if kind == "corr" else "spearman",
+            n_resamples=n_resamples,
         )
         out[key], out[key + "_p05"], out[key + "_p95"] = diff, lo, hi
     return out

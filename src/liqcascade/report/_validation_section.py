@@ -318,6 +318,8 @@ def prose(v: ValidationView) -> Prose:
     )
     if hl:
         take.append(f"Against real Hyperliquid positions (Feb 2026): {hl}.")
+    from liqcascade.positions._backtest import N_RESAMPLES_DAILY
+
     intrabar = any(float(av.params_latest.get("intrabar", 0.0)) > 0 for av in v.assets)
     method = [
         "Recorded liquidations: CoinGlass, Binance only, 4-hourly; Binance's feed reports at "
@@ -339,7 +341,8 @@ def prose(v: ValidationView) -> Prose:
         "one scale is fitted on the fitting window only.",
         "Model against baseline: each difference of daily correlation (model − range "
         "baseline, with the record) carries a 90 % interval from a paired circular block "
-        "bootstrap over days (7-day blocks, 4,000 resamples, fixed seed): the model beats "
+        f"bootstrap over days (7-day blocks, {N_RESAMPLES_DAILY:,} resamples, fixed seed): the "
+        "model beats "
         "the baseline when the whole interval lies above 0, loses when it lies below, and "
         "ties otherwise. The issue's target is the strict comparison of the two "
         "correlations; both are shown.",
