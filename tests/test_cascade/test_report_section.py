@@ -68,7 +68,15 @@ def test_section_headlines_are_calibrated(summary: dict) -> None:
         oos["trigger_baseline_move_mae_pp"], oos["empirical_baseline_move_mae_pp"]
     )
     assert cal["beats_baselines"] == beats
-    assert ("does not beat" in mv["evidence"]) == (not beats)
+    # the evidence says the verdict of the paired test, not the strict comparison
+    from liqcascade.cascade._backtest import move_verdicts
+
+    verdicts = move_verdicts(oos)
+    assert ("does not beat" in mv["evidence"]) == ("loses" in verdicts.values())
+    for b, word in verdicts.items():
+        assert f"{word} the {b} baseline" in mv["evidence"].replace(
+            "does not beat (loses to)", "loses"
+        )
     cs = h["critical_shock"]
     assert cs["value"] == cal["critical_shock"]
     assert cs["low"] <= cs["value"] <= cs["high"] < 0

@@ -44,7 +44,11 @@ def test_backtest_json_layout() -> None:
              "book_background_liq_corr", "book_background_liq_within_2x_share",
              # diagnostic ceilings (they read the outcome; test_event_liq_ceiling.py)
              "realised_path_liq_corr", "realised_path_liq_within_2x_share",
-             "known_move_liq_corr", "known_move_with_prediction_liq_corr"}  # fmt: skip
+             "known_move_liq_corr", "known_move_with_prediction_liq_corr",
+             # the paired comparison with each baseline (test_backtest_significance.py)
+             *(f"move_mae_diff_vs_{b}_pp{x}" for b in ("empirical", "trigger")
+               for x in ("", "_p05", "_p95")),
+             "move_mae_dm_pvalue_vs_empirical", "move_mae_dm_pvalue_vs_trigger"}  # fmt: skip
     assert set(out["metrics"]) == METRIC_KEYS | extra
     parts = {"book_long_usd", "book_short_usd", "background_long_usd", "background_short_usd"}
     parts |= {f"identified_{s}_{q}_usd" for s in ("long", "short") for q in ("p10", "p90")}

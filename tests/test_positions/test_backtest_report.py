@@ -31,6 +31,11 @@ def test_validation_section_covers_both_assets(ctx: ReportContext) -> None:
         assert all(r["fit_end"] < r["month"] for r in d["months"])
         beats = d["beats_range_baseline"]
         assert beats["total_pearson"] == (m["corr_daily"] > m["range_baseline_corr_daily"])
+        # beside the strict comparison, the verdict of the 90 % block-bootstrap interval
+        ver = d["verdicts_vs_range_baseline"]
+        assert set(ver) == set(beats)
+        lo, hi = m["range_baseline_corr_diff_daily_p05"], m["range_baseline_corr_diff_daily_p95"]
+        assert ver["total_pearson"] == ("beats" if lo > 0 else "loses" if hi < 0 else "ties")
         tab = d["hyperliquid_check"]["table"]
         assert sum(tab["data"].values()) == pytest.approx(1.0, abs=1e-9)
         assert sum(tab["model"].values()) == pytest.approx(1.0, abs=1e-9)
@@ -39,8 +44,8 @@ def test_validation_section_covers_both_assets(ctx: ReportContext) -> None:
         for who in ("data", "model"):
             beyond = tab[who][">50%"] + tab[who]["none"]
             assert hc[f"share_beyond_50pct_{who}"] == pytest.approx(beyond, abs=1e-12)
-    # two back-test figures and the distance check; 3 tables per asset minus one shared
-    assert len(s.figures) == 3 and len(s.tables) == 5
+    # two back-test figures and the distance check; 3 tables per asset and the shared one
+    assert len(s.figures) == 3 and len(s.tables) == 7
     for _, df in s.tables:
         cells = format_table(df).astype(str).to_numpy().ravel()
         assert not [c for c in cells if SCI_NOTATION.search(c)]
@@ -61,6 +66,9 @@ def test_validation_claim_and_front_score_agree(ctx: ReportContext) -> None:
     for av, line in zip(v.assets, p.takeaways[1:3], strict=True):
         assert av.asset in line
         assert ("all six" in line) == (not av.misses())
+        assert "7-day blocks" in line
+        for word in set(av.verdicts().values()):
+            assert {"beats": "beats it on", "ties": "ties on", "loses": "loses on"}[word] in line
     assert "more than 50 % away or never" in p.takeaways[-1]
     # the intrabar term is named exactly when the shipped fits carry it
     used = any(d["params_latest"].get("intrabar", 0.0) > 0 for d in summary(v)["assets"].values())

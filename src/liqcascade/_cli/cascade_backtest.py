@@ -99,11 +99,15 @@ def _render_backtest(result: dict[str, Any]) -> None:
         f"trigger {result['trigger']:.2%}: {result['n_events']} events"
     )
     t = Table(title="extreme move within 24 h (pp = percentage points)")
-    for c in ("model", "MAE (pp)"):
+    for c in ("model", "MAE (pp)", "model − baseline (pp, 90 % interval)", "p (DM)", "verdict"):
         t.add_column(c)
-    t.add_row("calibrated liquidity response", f"{m['move_mae_pp']:.2f}")
-    t.add_row("baseline: trigger", f"{m['trigger_baseline_move_mae_pp']:.2f}")
-    t.add_row("baseline: empirical ratio", f"{m['empirical_baseline_move_mae_pp']:.2f}")
+    t.add_row("calibrated liquidity response", f"{m['move_mae_pp']:.2f}", "", "", "")
+    from liqcascade.cascade._backtest import move_verdicts
+
+    verdicts = move_verdicts(m)
+    for b, label in (("trigger", "baseline: trigger"), ("empirical", "baseline: empirical ratio")):
+        t.add_row(label, f"{m[f'{b}_baseline_move_mae_pp']:.2f}", *_comparison_cells(m, b),
+                  _VERDICT_WORDS.get(str(verdicts[b]), "n/a"))  # fmt: skip
     _common.stdout.print(t)
     _common.stdout.print(
         f"80 % interval coverage {m['coverage_80']:.2f} · liquidations (identified book "
@@ -116,11 +120,49 @@ def _render_backtest(result: dict[str, Any]) -> None:
         f"{m['background_baseline_liq_within_2x_share']:.2f})"
     )
     _common.stdout.print(_ceiling_text(m))
-    best = min(m["trigger_baseline_move_mae_pp"], m["empirical_baseline_move_mae_pp"])
-    if not m["move_mae_pp"] < best:
-        _common.stdout.print(
-            "[bold]the model does not beat its strongest baseline on this window[/]"
-        )
+    _common.stdout.print(verdict_sentence(m))
+
+
+#: How a verdict of the model against a baseline reads (see ``move_verdicts``).
+_VERDICT_WORDS = {"beats": "model beats", "loses": "model loses", "ties": "tie"}
+
+
+def _comparison_cells(m: dict[str, Any], b: str) -> tuple[str, str]:
+    """``(difference with its interval, DM p-value)`` of the model against baseline ``b``."""
+
+    def ok(v: Any) -> bool:
+        return v is not None and math.isfinite(v)
+
+    d, lo, hi = (m.get(f"move_mae_diff_vs_{b}_pp{x}") for x in ("", "_p05", "_p95"))
+    p = m.get(f"move_mae_dm_pvalue_vs_{b}")
+    if not (ok(d) and ok(lo) and ok(hi)):
+        return "n/a", "n/a"
+    return f"{d:+.3f} ({lo:+.3f} … {hi:+.3f})", (p_text(p) if p is not None and ok(p) else "n/a")
+
+
+def p_text(p: float) -> str:
+    """A p-value as printed: 3 decimals, ``<0.001`` below that."""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def verdict_sentence(m: dict[str, Any]) -> str:
+    """The back-test's move verdict against both baselines, in one line.
+
+    A baseline is beaten only when the 90 % paired-bootstrap interval of the error
+    difference lies below zero; a difference inside the noise is a tie, said as one.
+    """
+    from liqcascade.cascade._backtest import move_verdicts
+
+    v = move_verdicts(m)
+    if any(x is None for x in v.values()):
+        return "too few events to compare the model with its baselines"
+    parts = []
+    for b in ("empirical", "trigger"):
+        word = {"beats": "beats", "loses": "loses to", "ties": "ties"}[v[b] or "ties"]
+        parts.append(f"{word} the {b} baseline")
+    text = "the model " + " and ".join(parts) + " (a baseline is beaten only when the 90 % "
+    text += "paired-bootstrap interval of the per-event error difference lies below 0)"
+    return f"[bold]{text}[/]" if "beats" not in v.values() else text
 
 
 def backtest_cmd(
@@ -324,8 +366,15 @@ def _render_calibrated(result: dict[str, Any]) -> None:
     )
     oos = result.get("out_of_sample")
     if oos:
-        beat = oos["move_mae_pp"] < min(
-            oos["trigger_baseline_move_mae_pp"], oos["empirical_baseline_move_mae_pp"]
+        from liqcascade.cascade._backtest import move_verdicts
+
+        v = move_verdicts(oos)
+        w = {"beats": "beats", "ties": "ties", "loses": "loses to"}
+        said = (
+            f" — {w[str(v['empirical'])]} the empirical baseline, {w[str(v['trigger'])]} the "
+            "trigger baseline (90 % interval of the error difference)"
+            if None not in v.values()
+            else ""
         )
         t.add_row(
             "[bold]out of sample[/]",
@@ -333,7 +382,7 @@ def _render_calibrated(result: dict[str, Any]) -> None:
             f"events): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
             f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
             f"{oos['trigger_baseline_move_mae_pp']:.2f} pp"
-            + ("" if beat else " — does not beat its baseline")
+            + said
             + f"; 80 % coverage {oos['coverage_80']:.2f}",
         )
     _common.stdout.print(t)

@@ -78,12 +78,54 @@ def _render_backtest(result: dict[str, Any]) -> None:
     if m:
         mt = Table(title="fit", show_header=False, box=None)
         for k, v in m.items():
-            mt.add_row(k, _fmt(v))
+            if "_diff_daily" not in k:  # the differences: the table below
+                mt.add_row(k, _fmt(v))
         out.print(mt)
+        _render_range_comparison(m)
     else:
         out.print("no recorded liquidations in the period: nothing to compare")
     for name, path in result.get("files", {}).items():
         out.print(f"wrote {name}: {path}")
+
+
+def _render_range_comparison(m: dict[str, Any]) -> None:
+    """The six daily comparisons with the range baseline: strict, and with the interval."""
+    from liqcascade.positions._backtest import COMPARISONS, range_baseline_verdicts
+
+    if not any(f"range_baseline_{k}_diff_daily{s}" in m for s, k in COMPARISONS):
+        return
+    v = range_baseline_verdicts(m)
+    t = Table(
+        title="model vs range baseline: daily correlation with the record; difference "
+        "model − baseline with its 90 % interval (days resampled in 7-day blocks)",
+        box=None,
+    )
+    for c in ("daily", "model", "range baseline", "strict", "difference (90 %)", "verdict"):
+        t.add_column(c, justify="left" if c in ("daily", "verdict") else "right", no_wrap=True)
+    names = {"": "total", "_long": "longs", "_short": "shorts"}
+
+    def num(x: Any, fmt: str) -> str:
+        if x is None:
+            return "–"
+        return format(x, "+.4f") if fmt == "+.3f" and 0 < abs(x) < 5e-4 else format(x, fmt)
+
+    for side, kind in COMPARISONS:
+        a = m.get(("corr" if kind == "corr" else "spearman") + f"_daily{side}")
+        b = m.get(f"range_baseline_{kind}_daily{side}")
+        k = f"range_baseline_{kind}_diff_daily{side}"
+        strict = "–" if a is None or b is None else ("model >" if a > b else "model ≤")
+        t.add_row(
+            f"{names[side]}, {'Pearson' if kind == 'corr' else 'Spearman'}",
+            num(a, ".3f"),
+            num(b, ".3f"),
+            strict,
+            f"{num(m.get(k), '+.3f')} ({num(m.get(k + '_p05'), '+.3f')} … "
+            f"{num(m.get(k + '_p95'), '+.3f')})",
+            {"beats": "model beats", "loses": "model loses", "ties": "tie"}.get(
+                str(v[f"{kind}_daily{side}"]), "n/a"
+            ),
+        )
+    _common.stdout.print(t)
 
 
 def _calibrate_asset(

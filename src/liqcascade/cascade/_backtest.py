@@ -44,6 +44,7 @@ from liqcascade.errors import InputError
 from liqcascade.market._params import BINANCE_BOOK_SHARE
 
 __all__ = [
+    "BASELINES",
     "DEFAULT_TRIGGERS",
     "EWMA_HALFLIFE_HOURS",
     "POOL_TRIGGERS",
@@ -64,6 +65,8 @@ __all__ = [
     "grid_errors",
     "hourly_volatility",
     "month_start",
+    "move_comparisons",
+    "move_verdicts",
     "pooled_events",
     "post_shock_sigma",
     "predict_event",
@@ -800,6 +803,20 @@ def background_liquidations(
 
 # --------------------------------------------------------------------------- the back-test
 
+#: The event back-test's baselines of the move, as named in ``metrics``.
+BASELINES: tuple[str, ...] = ("empirical", "trigger")
+#: The keys :func:`move_comparisons` adds to ``metrics``.
+_COMPARISON_KEYS: tuple[str, ...] = tuple(
+    k
+    for b in BASELINES
+    for k in (
+        f"move_mae_diff_vs_{b}_pp",
+        f"move_mae_diff_vs_{b}_pp_p05",
+        f"move_mae_diff_vs_{b}_pp_p95",
+        f"move_mae_dm_pvalue_vs_{b}",
+    )
+)
+
 
 @dataclass(frozen=True)
 class BacktestResult:
@@ -1142,6 +1159,7 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
                 "realised_path_liq_within_2x_share",
                 "known_move_liq_corr",
                 "known_move_with_prediction_liq_corr",
+                *_COMPARISON_KEYS,
             )
         }
     real = ev["realised_move"].to_numpy(float)
@@ -1195,6 +1213,53 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
         "realised_path_liq_within_2x_share": rp_w,
         "known_move_liq_corr": known_move_liq_corr(ev),
         "known_move_with_prediction_liq_corr": known_move_liq_corr(ev, with_prediction=True),
+        **move_comparisons(ev),
+    }
+
+
+def move_comparisons(ev: pd.DataFrame, *, lag: int = 0) -> dict[str, float]:
+    """The model's move error against each baseline's, paired per event.
+
+    Per baseline ``b`` (:data:`BASELINES`): ``move_mae_diff_vs_{b}_pp``, the mean over
+    events of ``|predicted − realised| − |baseline − realised|`` (percentage points;
+    negative: the model errs less), ``..._p05`` / ``..._p95`` its 90 % paired-bootstrap
+    interval over events (:func:`liqcascade._significance.paired_mean_interval`,
+    fixed seed), and ``move_mae_dm_pvalue_vs_{b}``, the two-sided Diebold–Mariano
+    p-value on the same differences. ``lag = 0`` (no Newey–West terms): events are at
+    least 24 h apart and each one's 24 h outcome ends before the next begins, so their
+    errors are treated as independent (the paired t-test).
+    """
+    from liqcascade._significance import dm_pvalue, paired_mean_interval
+
+    real = ev["realised_move"].to_numpy(float)
+    err = np.abs(ev["predicted_move"].to_numpy(float) - real) * 100
+    out: dict[str, float] = {}
+    for b in BASELINES:
+        d = err - np.abs(ev[f"{b}_baseline"].to_numpy(float) - real) * 100
+        mean, lo, hi = paired_mean_interval(d)
+        out[f"move_mae_diff_vs_{b}_pp"] = mean
+        out[f"move_mae_diff_vs_{b}_pp_p05"] = lo
+        out[f"move_mae_diff_vs_{b}_pp_p95"] = hi
+        out[f"move_mae_dm_pvalue_vs_{b}"] = dm_pvalue(d, lag)
+    return out
+
+
+def move_verdicts(metrics: dict[str, Any]) -> dict[str, str | None]:
+    """``{baseline: "beats" | "loses" | "ties" | None}``: the move error's verdict.
+
+    See :func:`move_comparisons`.
+
+    "beats": the 90 % interval of the error difference lies entirely below 0;
+    "loses": entirely above; "ties": it straddles 0; None without an interval.
+    Reads a back-test's ``metrics`` (or the stored ``backtest`` of a calibration file).
+    """
+    from liqcascade._significance import verdict
+
+    return {
+        b: verdict(
+            metrics.get(f"move_mae_diff_vs_{b}_pp_p05"), metrics.get(f"move_mae_diff_vs_{b}_pp_p95")
+        )
+        for b in BASELINES
     }
 
 

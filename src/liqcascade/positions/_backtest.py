@@ -446,6 +446,8 @@ def backtest_identified(
         )
     bars, days, months = expanding_predictions(frames, cal, start, end)
     metrics = metrics_for(bars, days)
+    if metrics is not None:
+        metrics.update(range_baseline_comparisons(bars))
     m_rows = []
     for m in months:
         sel = bars["fit_month"] == m["fit_month"]
@@ -471,14 +473,99 @@ def backtest_identified(
     )
 
 
+#: The six daily comparisons with the range baseline: ``(side, kind)``; side "" is the
+#: daily total, then longs and shorts; kind "corr" is Pearson, "spearman" Spearman.
+COMPARISONS: tuple[tuple[str, str], ...] = tuple(
+    (side, kind) for side in ("", "_long", "_short") for kind in ("corr", "spearman")
+)
+
+
+def daily_sides(bars: pd.DataFrame) -> pd.DataFrame:
+    """Daily sums (USD) of the model, the range baseline and the record, per side and total.
+
+    The days of :func:`liqcascade.positions._expanding.metrics_for`: the bars with a
+    record, summed per UTC day, the days holding such a bar. Columns
+    ``{model,range,recorded}{,_long,_short}``.
+    """
+    f = bars.dropna(subset=["recorded_long_usd", "recorded_short_usd"])
+    cols = {"model": "predicted", "range": "range", "recorded": "recorded"}
+    src = [f"{v}_{s}_usd" for v in cols.values() for s in ("long", "short")]
+    d = f[src].resample("1D").sum()
+    d = d[d.index.isin(pd.DatetimeIndex(f.index).floor("1D"))]
+    out = pd.DataFrame(index=d.index)
+    for k, v in cols.items():
+        out[f"{k}_long"] = d[f"{v}_long_usd"]
+        out[f"{k}_short"] = d[f"{v}_short_usd"]
+        out[k] = out[f"{k}_long"] + out[f"{k}_short"]
+    return out
+
+
+#: Block-bootstrap resamples of each liqmap comparison (the six share one draw of days).
+N_RESAMPLES_DAILY = 2000
+
+
+def range_baseline_comparisons(
+    bars: pd.DataFrame, n_resamples: int = N_RESAMPLES_DAILY
+) -> dict[str, float]:
+    """The model's daily correlations against the range baseline's, with 90 % intervals.
+
+    For each of :data:`COMPARISONS`: ``range_baseline_{kind}_diff_daily{side}``, the
+    model's daily correlation with the record minus the range baseline's (the
+    difference of ``{corr,spearman}_daily{side}`` and
+    ``range_baseline_{corr,spearman}_daily{side}``), and ``..._p05`` / ``..._p95``,
+    its interval from a paired circular block bootstrap over days (7-day blocks,
+    ``n_resamples`` resamples, the same days for all six, fixed seed;
+    :func:`liqcascade._significance.paired_corr_interval`). The verdict
+    (:func:`range_baseline_verdicts`): "beats" when the interval lies above 0.
+    """
+    from liqcascade._significance import paired_corr_interval
+
+    d = daily_sides(bars)
+    out: dict[str, float] = {}
+    for side, kind in COMPARISONS:
+        key = f"range_baseline_{kind}_diff_daily{side}"
+        diff, lo, hi = paired_corr_interval(
+            d["model" + side].to_numpy(float),
+            d["range" + side].to_numpy(float),
+            d["recorded" + side].to_numpy(float),
+            kind="pearson" if kind == "corr" else "spearman",
+            n_resamples=n_resamples,
+        )
+        out[key], out[key + "_p05"], out[key + "_p95"] = diff, lo, hi
+    return out
+
+
+def range_baseline_verdicts(metrics: dict[str, Any] | None) -> dict[str, str | None]:
+    """``{"{kind}_daily{side}": "beats" | "loses" | "ties" | None}`` against the range baseline.
+
+    From the intervals of :func:`range_baseline_comparisons` (correlations: higher is
+    better); None without an interval.
+    """
+    from liqcascade._significance import verdict
+
+    m = metrics or {}
+    return {
+        f"{kind}_daily{side}": verdict(
+            m.get(f"range_baseline_{kind}_diff_daily{side}_p05"),
+            m.get(f"range_baseline_{kind}_diff_daily{side}_p95"),
+            lower_is_better=False,
+        )
+        for side, kind in COMPARISONS
+    }
+
+
 __all__ = [
     "BACKTEST_METRICS",
+    "COMPARISONS",
     "SERIES_COLUMNS",
     "BacktestResult",
     "backtest",
     "backtest_identified",
+    "daily_sides",
     "load_backtest_data",
     "load_market_frames",
+    "range_baseline_comparisons",
+    "range_baseline_verdicts",
 ]
 
 

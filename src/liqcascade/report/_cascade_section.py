@@ -490,21 +490,42 @@ def _claims(v: CascadeView) -> list[Claim]:
 
 
 def _oos_text(c: Calibrated) -> str:
+    """The shipped event back-test against both baselines, with the verdict of a paired test.
+
+    A baseline is beaten (or lost to) only when the 90 % paired-bootstrap interval of
+    the per-event error difference lies entirely below (above) zero; otherwise the
+    two tie, and the text says so (``liqcascade.cascade._backtest.move_verdicts``).
+    """
+    from liqcascade.cascade._backtest import move_verdicts
+
     o = c.oos
     if not o:
         return "Model only: no shipped back-test of the calibrated response"
-    e, t = o["empirical_baseline_move_mae_pp"], o["trigger_baseline_move_mae_pp"]
-    lost = [n for n, b in (("empirical", e), ("trigger", t)) if o["move_mae_pp"] >= b]
-    word = (
-        "beats both baselines"
-        if not lost
-        else f"does not beat the {' or the '.join(lost)} baseline"
-    )
-    return (
+    head = (
         f"Event back-test, {o['n_events']} events {o['start'][:7]} → {o['end'][:7]}, out of "
         f"sample: error {o['move_mae_pp']:.2f} pp vs {o['empirical_baseline_move_mae_pp']:.2f} "
-        f"pp (empirical) and {o['trigger_baseline_move_mae_pp']:.2f} pp (trigger): {word}; "
-        f"{pct(o['coverage_80'], 0)} inside the 80 % interval"
+        f"pp (empirical) and {o['trigger_baseline_move_mae_pp']:.2f} pp (trigger)"
+    )
+    v = move_verdicts(o)
+    if None in v.values():  # a back-test stored without the paired comparison
+        return head + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
+    words = {"beats": "beats", "loses": "does not beat (loses to)", "ties": "ties"}
+
+    def _p(p: float) -> str:
+        return "p < 0.001" if p < 0.001 else f"p = {p:.2f}"
+
+    parts = []
+    for b in ("empirical", "trigger"):
+        d, lo, hi = (o[f"move_mae_diff_vs_{b}_pp{x}"] for x in ("", "_p05", "_p95"))
+        parts.append(
+            f"{words[str(v[b])]} the {b} baseline (difference {d:+.3f} pp, 90 %: {lo:+.2f} … "
+            f"{hi:+.2f}; {_p(o[f'move_mae_dm_pvalue_vs_{b}'])})"
+        )
+    return (
+        head
+        + ": it "
+        + " and ".join(parts)
+        + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
     )
 
 
