@@ -107,7 +107,7 @@ def test_fast_profile_is_the_trust_region_profile(seed: int) -> None:
         return
     ll, obs = _FastProfile(y, w)(mu)
     ll_ref, obs_ref = profile_obs(mu, y, w)
-    assert abs(ll - ll_ref) < NOISE / 100
+    assert abs(ll - ll_ref) < NOISE / 10
     assert_same([obs["sigma"], obs["p_zero"]], [obs_ref["sigma"], obs_ref["p_zero"]], rtol=1e-8)
     assert_same([obs["scale"], obs["floor_usd"]], [obs_ref["scale"], obs_ref["floor_usd"]],
                 rtol=1e-3)  # fmt: skip
@@ -156,8 +156,8 @@ def test_settled_nelder_mead_is_scipys(noisy: bool) -> None:
 
 
 def test_two_tier_settles_near_ties_on_the_exact_values() -> None:
-    exact = {0: 1.0, 1: 1.0 + 5e-7, 2: 3.0}
-    tt = TwoTier(lambda x: exact[int(x[0])] - (6e-7 if int(x[0]) == 1 else 0.0),
+    exact = {0: 1.0, 1: 1.0 + NOISE / 2, 2: 3.0}
+    tt = TwoTier(lambda x: exact[int(x[0])] - (0.6 * NOISE if int(x[0]) == 1 else 0.0),
                  lambda x: exact[int(x[0])], lambda x: int(x[0]))  # fmt: skip
     xs = [np.array([0.0]), np.array([1.0]), np.array([2.0])]
     vals = tt.settle(xs, [tt(x) for x in xs])

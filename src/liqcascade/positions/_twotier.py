@@ -33,7 +33,7 @@ from liqcascade._typing import FloatArray
 
 #: Comparisons closer than this (objective units: log-likelihood) are settled on the
 #: exact evaluation.
-NOISE = 1e-6
+NOISE = 1e-8
 
 
 class TwoTier:
@@ -90,7 +90,11 @@ class TwoTier:
         return self.exact[k]
 
     def near(self, a: float, b: float) -> bool:
-        """Whether ``a`` and ``b`` are too close for the fast values to order."""
+        """Whether ``a`` and ``b`` are too close for the fast values to order.
+
+        (Two points with the same key have one value in either tier: callers compare
+        them without making them exact.)
+        """
         return bool(abs(a - b) <= self.noise) or not (np.isfinite(a) and np.isfinite(b))
 
     def settle(self, xs: Sequence[FloatArray], vals: list[float]) -> list[float]:
@@ -101,8 +105,10 @@ class TwoTier:
             order = sorted(range(len(vals)), key=lambda i: vals[i])
             changed = False
             for i, j in pairwise(order):
-                if self.near(vals[i], vals[j]) and not (
-                    self.is_exact(xs[i]) and self.is_exact(xs[j])
+                if (
+                    self.near(vals[i], vals[j])
+                    and not (self.is_exact(xs[i]) and self.is_exact(xs[j]))
+                    and self.key(xs[i]) != self.key(xs[j])
                 ):
                     vals[i] = self.upgrade(xs[i])
                     vals[j] = self.upgrade(xs[j])
@@ -147,7 +153,7 @@ def nelder_mead(
     def lt(xa: FloatArray, fa: float, xb: FloatArray, fb: float) -> tuple[bool, float, float]:
         """``fa < fb`` as the exact values decide; returns the values used too."""
         fa, fb = tt.current(xa, fa), tt.current(xb, fb)
-        if tt.near(fa, fb):
+        if tt.near(fa, fb) and tt.key(xa) != tt.key(xb):
             fa, fb = tt.upgrade(xa), tt.upgrade(xb)
         return fa < fb, fa, fb
 
