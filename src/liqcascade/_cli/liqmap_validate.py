@@ -130,7 +130,7 @@ def _render_range_comparison(m: dict[str, Any]) -> None:
 
 def _calibrate_asset(
     asset: str, months: list[str] | None, bootstrap: int, seed: int, out: Path | None,
-    as_json: bool,
+    as_json: bool, jobs: int = 1,
 ) -> None:  # fmt: skip
     """``liqmap calibrate --asset A``: parse -> run_asset_calibration -> print."""
     from liqcascade.market._liqmap import run_asset_calibration
@@ -139,7 +139,7 @@ def _calibrate_asset(
     n = len(months) if months else 5
     with _common.progress("calibrating", total=n * (bootstrap + 1)) as advance:
         cal = run_asset_calibration(
-            asset, months=months, n_bootstrap=bootstrap, seed=seed, progress=advance
+            asset, months=months, n_bootstrap=bootstrap, seed=seed, progress=advance, jobs=jobs
         )
     result = cal.to_dict()
     if out is not None:
@@ -189,6 +189,14 @@ def register(liqmap_app: typer.Typer) -> None:
             typer.Option("--month", help="With --asset: months to fit (YYYY-MM, repeatable)."),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+        jobs: Annotated[
+            int,
+            typer.Option(
+                "--jobs",
+                help="With --asset: worker processes for the bootstrap refits (the same "
+                "fits for any value; default 1).",
+            ),
+        ] = 1,
     ) -> None:
         """Fit the estimated book to the recorded Binance liquidations; validate out of sample.
 
@@ -198,13 +206,16 @@ def register(liqmap_app: typer.Typer) -> None:
         |return| x open interest and the uncalibrated default. Takes a few minutes.
 
         With --asset, the identified book's expanding-window calibration of that asset
-        instead (--bootstrap refits per month, default 20; --start/--end/--oos-* unused).
+        instead (--bootstrap refits per month, default 20; --jobs N runs the refits in N
+        processes; --start/--end/--oos-* unused).
 
         Example: liqcascade liqmap calibrate --start 2024-11-13 --end 2025-05-31 --json
         Example: liqcascade liqmap calibrate --asset BTC --out BTC.json --json
         """
+        if jobs < 1:
+            _common.fail(f"--jobs must be >= 1 (got {jobs})")
         if asset is not None:
-            _calibrate_asset(asset, month, bootstrap, seed, out, as_json)
+            _calibrate_asset(asset, month, bootstrap, seed, out, as_json, jobs)
         else:
             _calibrate_legacy((start, end, oos_start, oos_end), bootstrap, seed, out, as_json)
 

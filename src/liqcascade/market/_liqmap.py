@@ -138,6 +138,7 @@ def run_asset_calibration(
     seed: int = 0,
     store: Any = None,
     progress: Any = None,
+    jobs: int = 1,
 ) -> Any:
     """The identified book's expanding-window calibration of ``asset`` from its own data.
 
@@ -163,4 +164,6 @@ def run_asset_calibration(
     frames = load_market_frames(asset, "4h", store)
     if frames.liquidations is None:
         raise InputError(f"asset: no recorded liquidations for {asset}", param="asset")
-    return calibrate_expanding(frames, ms, n_bootstrap=n_bootstrap, seed=seed, progress=progress)
+    return calibrate_expanding(
+        frames, ms, n_bootstrap=n_bootstrap, seed=seed, progress=progress, jobs=jobs
+    )

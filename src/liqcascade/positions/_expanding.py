@@ -237,6 +237,8 @@ def fit_month(
     bootstrap_maxiter: int | None = None,
     intrabar: bool = False,
     progress: Callable[[float], None] | None = None,
+    engine: str = "numba",
+    jobs: int = 1,
 ) -> MonthlyFit:
     """Fit on ``[fit_start, last day before month]`` to predict ``month`` (``YYYY-MM``).
 
@@ -249,16 +251,20 @@ def fit_month(
     search on each resample (``bootstrap_maxiter``: its Nelder–Mead iterations,
     default ``maxiter``, as the main fit), so the parameter band spans every
     leverage-mix mode the resampled data support.
+
+    ``engine`` (how the likelihood is evaluated, :data:`~liqcascade.positions.
+    _likelihood.ENGINES`) and ``jobs`` (worker processes for the refits) change the
+    time, not the fit.
     """
     m0 = to_utc(month + "-01")
     fit_end = m0 - pd.Timedelta(days=1)
     t0 = to_utc(fit_start)
     t1 = fit_end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    f = fit_book(frames, t0, t1, maxiter=maxiter, intrabar=intrabar)
+    f = fit_book(frames, t0, t1, maxiter=maxiter, intrabar=intrabar, engine=engine)
     boot = bootstrap_fits(
         frames, t0, t1, f.params, n=n_bootstrap, seed=seed,
         maxiter=maxiter if bootstrap_maxiter is None else bootstrap_maxiter,
-        starts=[p for _, p in f.optima[1:]], progress=progress,
+        starts=[p for _, p in f.optima[1:]], progress=progress, engine=engine, jobs=jobs,
     )  # fmt: skip
     cut = frames.until(t1)
     run = walk(cut, f.params)
@@ -292,12 +298,18 @@ def calibrate_expanding(
     seed: int = 0,
     intrabar: bool = False,
     progress: Callable[[float], None] | None = None,
+    engine: str = "numba",
+    jobs: int = 1,
 ) -> AssetCalibration:
-    """One :func:`fit_month` per month (each on the data before it)."""
+    """One :func:`fit_month` per month (each on the data before it).
+
+    ``engine`` and ``jobs``: see :func:`fit_month` (the same fits whatever they are).
+    """
     fits = []
     for m in months:
         fits.append(fit_month(frames, m, fit_start=fit_start, n_bootstrap=n_bootstrap,
-                              seed=seed, intrabar=intrabar, progress=progress))  # fmt: skip
+                              seed=seed, intrabar=intrabar, progress=progress,
+                              engine=engine, jobs=jobs))  # fmt: skip
         if progress:
             progress(1)
     return AssetCalibration(

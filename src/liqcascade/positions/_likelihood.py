@@ -26,17 +26,29 @@ from scipy.optimize import least_squares, minimize
 
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
+from liqcascade.positions._fit_kernels import grid_mu_nb, profile_ab_nb
 from liqcascade.positions._model import (
     SHAPE_KEYS,
     BookParams,
     MarketFrames,
     Prepared,
+    distance_weights,
     intrabar_exposure,
+    long_share,
     prepare,
     walk,
 )
+from liqcascade.positions._twotier import TwoTier, nelder_mead
 
 _LOG2PI = math.log(2.0 * math.pi)
+
+#: How an objective evaluates the profile likelihood: ``"numba"`` (the book's
+#: liquidations by :func:`~liqcascade.positions._fit_kernels.grid_mu_nb`, the
+#: observation profile by :func:`~liqcascade.positions._fit_kernels.profile_ab_nb`,
+#: falling back to the reference where that profile has several minima) or
+#: ``"reference"`` (the full walk and scipy's trust-region least squares: the
+#: evaluation of 0.2 and session 4, kept callable for tests and the benchmark).
+ENGINES: tuple[str, ...] = ("numba", "reference")
 
 
 def hurdle_lognormal_loglik(
@@ -182,6 +194,60 @@ def profile_obs(
     return ll, obs
 
 
+class _FastProfile:
+    """:func:`profile_obs` for one fitting window without an exposure, by the kernel.
+
+    Everything that does not depend on ``mu`` is computed once, with the same
+    expressions as :func:`profile_obs`; the 2-parameter least squares is
+    :func:`~liqcascade.positions._fit_kernels.profile_ab_nb`. Where its searches end
+    in more than one minimum, which one a solver reaches depends on its path, and
+    the evaluation is :func:`profile_obs` itself (the reference), so the value is the
+    reference's wherever the two could disagree by more than rounding.
+    """
+
+    def __init__(self, y: FloatArray, weights: FloatArray | None) -> None:
+        self.y = y
+        self.weights = weights
+        w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
+        pos = y > 0
+        n_all = float(w.sum())
+        self.n_zero = float(w[~pos].sum())
+        self.p0 = self.n_zero / n_all if n_all > 0 else 0.0
+        ly = np.log(np.where(pos, y, 1.0))
+        wp = w * pos
+        self.npos = float(wp.sum())
+        if self.npos <= 0:
+            raise InputError("profile_obs: no positive recorded amount carries weight")
+        self.wp = np.ascontiguousarray(wp, dtype=np.float64)
+        self.ly = np.ascontiguousarray(ly, dtype=np.float64)
+        self.wpy = np.sum(wp * y)
+        self.floor_ref = float(np.exp(np.sum(wp * ly) / max(self.npos, 1e-300)))
+        self.sum_wply = float(np.sum(wp * ly))
+        self.fallbacks = 0
+
+    def __call__(self, mu: FloatArray) -> tuple[float, dict[str, float]]:
+        scale_ref = float(self.wpy / max(np.sum(self.wp * mu), 1e-300))
+        a, b, best_f, unique = profile_ab_nb(
+            np.ascontiguousarray(mu, dtype=np.float64), self.ly, self.wp, scale_ref,
+            self.floor_ref,
+        )  # fmt: skip
+        if not unique:
+            self.fallbacks += 1
+            return profile_obs(mu, self.y, self.weights)
+        npos = self.npos
+        s2 = max(best_f / npos, 1e-12)
+        a = min(max(a, -25.0), 25.0)
+        b = min(max(b, -25.0), 25.0)
+        scale = max(math.exp(a) * scale_ref, 1e-300)
+        floor = math.exp(b) * self.floor_ref
+        ll = -0.5 * npos * (math.log(s2) + 1.0 + _LOG2PI) - self.sum_wply
+        if npos > 0 and self.p0 < 1.0:
+            ll += npos * math.log1p(-self.p0)
+        if self.n_zero > 0:
+            ll += self.n_zero * math.log(self.p0)
+        return ll, {"scale": scale, "floor_usd": floor, "sigma": math.sqrt(s2), "p_zero": self.p0}
+
+
 # ----------------------------------------------------------------- shape parameters
 _BOUNDS: dict[str, tuple[float, float]] = {
     "dist_median": (0.004, 1.0),
@@ -235,19 +301,32 @@ def _nelder_mead(
 ) -> tuple[float, list[float]]:  # fmt: skip
     """Nelder–Mead from ``x0``, simplex one ``steps[i]`` per coordinate, ``restarts`` restarts.
 
-    Returns ``(nll, x)`` at the end point (never worse than ``x0``).
+    Returns ``(nll, x)`` at the end point (never worse than ``x0``). On a
+    :class:`~liqcascade.positions._twotier.TwoTier` objective the search is
+    :func:`~liqcascade.positions._twotier.nelder_mead` (scipy's, every comparison
+    decided as the exact evaluation decides it), and so are the comparisons here.
     """
     x = np.asarray(x0, dtype=np.float64)
     fx = nll(x)
     eye = np.eye(x.shape[0])
+    tt = nll if isinstance(nll, TwoTier) else None
     for _ in range(1 + max(0, restarts)):
         simplex = np.vstack([x] + [x + float(steps[i]) * eye[i] for i in range(x.shape[0])])
-        res = minimize(nll, x, method="Nelder-Mead",
-                       options={"maxiter": maxiter, "xatol": 1e-3, "fatol": 1e-3,
-                                "initial_simplex": simplex})  # fmt: skip
-        if float(res.fun) < fx - 1e-9:
-            improved = fx - float(res.fun)
-            x, fx = np.asarray(res.x, dtype=np.float64), float(res.fun)
+        if tt is None:
+            res = minimize(nll, x, method="Nelder-Mead",
+                           options={"maxiter": maxiter, "xatol": 1e-3, "fatol": 1e-3,
+                                    "initial_simplex": simplex})  # fmt: skip
+            rx, rf = res.x, float(res.fun)
+        else:
+            rx, rf = nelder_mead(tt, simplex, maxiter, 1e-3, 1e-3)
+            rf, fx = tt.current(rx, rf), tt.current(x, fx)
+            if tt.near(rf, fx - 1e-9):
+                rf, fx = tt.upgrade(rx), tt.upgrade(x)
+            if rf < fx - 1e-9 and tt.near(fx - rf, 1e-3):
+                rf, fx = tt.upgrade(rx), tt.upgrade(x)
+        if rf < fx - 1e-9:
+            improved = fx - rf
+            x, fx = np.asarray(rx, dtype=np.float64), rf
             if improved < 1e-3:
                 break
         else:
@@ -324,6 +403,9 @@ def multistart_minimise(
     if not cands:
         raise InputError("multistart_minimise: no starting point (starts empty, n_sobol 0)")
     vals = [float(nll(x)) for x in cands]
+    tt = nll if isinstance(nll, TwoTier) else None
+    if tt is not None:
+        tt.settle(cands, vals)
     order = sorted(range(len(cands)), key=lambda i: (vals[i], i))
     chosen: list[np.ndarray] = []
     if given:
@@ -336,6 +418,9 @@ def multistart_minimise(
                for c in chosen):  # fmt: skip
             chosen.append(cands[i])
     ends = [_nelder_mead(nll, x0, steps, maxiter, restarts) for x0 in chosen]
+    if tt is not None:
+        fs = tt.settle([np.asarray(x, dtype=np.float64) for _, x in ends], [f for f, _ in ends])
+        ends = [(f, x) for f, (_, x) in zip(fs, ends, strict=True)]
     return sorted(ends, key=lambda r: r[0])
 
 
@@ -390,6 +475,14 @@ class Objective:
         memoised on the clipped parameters.
     cache : dict
         The memo (its size is the number of distinct book walks).
+    exact : callable, optional
+        ``x`` -> the reference evaluation (:data:`ENGINES`), used by :meth:`params`
+        for the reported observation parameters when ``evaluate`` is the kernel's.
+        The kernel's profile reaches the least-squares minimum to rounding, the
+        reference's trust-region solver stops at its tolerances (its scale and floor
+        can differ from the exact minimum's in the fifth digit, its log-likelihood
+        in the tenth): the search reads the kernel's values, the fit reports the
+        reference's parameters at the point found, as before.
     """
 
     keys: tuple[str, ...]
@@ -397,6 +490,24 @@ class Objective:
     n_bars: int
     evaluate: Callable[[Sequence[float]], tuple[float, dict[str, float]]]
     cache: dict[tuple[float, ...], tuple[float, dict[str, float]]]
+    exact: Callable[[Sequence[float]], tuple[float, dict[str, float]]] | None = None
+    key: Callable[[Sequence[float]], tuple[float, ...]] | None = None
+
+    def nll(self) -> Callable[[FloatArray], float]:
+        """The negative log-likelihood as the search reads it.
+
+        With a kernel evaluation, a :class:`~liqcascade.positions._twotier.TwoTier`
+        over it and the reference (the searches decide as the reference's would).
+        """
+
+        def fast(x: FloatArray) -> float:
+            return -self.evaluate([float(v) for v in x])[0]
+
+        if self.exact is None or self.key is None:
+            return fast
+        exact, key = self.exact, self.key
+        return TwoTier(fast, lambda x: -exact([float(v) for v in x])[0],
+                       lambda x: key([float(v) for v in x]))  # fmt: skip
 
     def loglik(self, p: BookParams) -> float:
         """Profile log-likelihood at ``p``'s shape parameters."""
@@ -404,7 +515,7 @@ class Objective:
 
     def params(self, x: Sequence[float]) -> BookParams:
         """The full parameter set at ``x`` (shape clipped to the box, observation profiled)."""
-        obs = self.evaluate(x)[1]
+        obs = (self.exact or self.evaluate)(x)[1]
         return _to_params(x, self.base, self.keys).with_(**({"intrabar": 0.0} | obs))
 
     def box(self) -> tuple[FloatArray, FloatArray]:
@@ -437,11 +548,16 @@ def book_objective(
     base: BookParams | None = None,
     weights_by_day: FloatArray | None = None,
     intrabar: bool | None = None,
+    engine: str = "numba",
 ) -> Objective:
     """The profile log-likelihood that :func:`fit_book` maximises on ``[start, end]``.
 
     Parameters are those of :func:`fit_book`; only bars up to ``end`` are read.
+    ``engine``: how it is evaluated (:data:`ENGINES`); the intrabar form always uses
+    the reference.
     """
+    if engine not in ENGINES:
+        raise InputError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
     from liqcascade._time import to_utc
 
     t0, t1 = to_utc(start), to_utc(end)
@@ -462,17 +578,61 @@ def book_objective(
         wb = np.concatenate([wd, wd])
     cache: dict[tuple[float, ...], tuple[float, dict[str, float]]] = {}
 
-    def evaluate(x: Sequence[float]) -> tuple[float, dict[str, float]]:
+    def reference(x: Sequence[float]) -> tuple[float, dict[str, float]]:
+        run = walk(prep, _to_params(x, base, keys))
+        mu = np.concatenate([run.mu_long_usd[tgt.pos], run.mu_short_usd[tgt.pos]])
+        return profile_obs(mu, y, wb, ex)
+
+    if engine == "reference" or ex is not None:
+
+        def evaluate(x: Sequence[float]) -> tuple[float, dict[str, float]]:
+            p = _to_params(x, base, keys)
+            k = tuple(round(float(getattr(p, kk)), 10) for kk in keys)
+            if k not in cache:
+                cache[k] = reference(x)
+            return cache[k]
+
+        return Objective(keys=keys, base=base, n_bars=int(tgt.pos.shape[0]),
+                         evaluate=evaluate, cache=cache)  # fmt: skip
+
+    fast = _FastProfile(y, wb)
+    sel = prep.n_seed + tgt.pos
+
+    def mu_at(x: Sequence[float]) -> FloatArray:
+        # the book's liquidations of the scored bars; equal, term for term, to the walk's
+        p = _to_params(x, base, keys)
+        w, safe, j0 = distance_weights(p)
+        ml, ms = grid_mu_nb(
+            prep.open, prep.low, prep.high, prep.target, long_share(prep, p), w, float(safe),
+            int(j0), float(prep.log_p0), float(p.grid_step), int(prep.n_grid),
+            float(p.turnover),
+        )  # fmt: skip
+        return np.concatenate([ml[sel], ms[sel]])
+
+    first: dict[tuple[float, ...], list[float]] = {}
+    exact_cache: dict[tuple[float, ...], tuple[float, dict[str, float]]] = {}
+
+    def key(x: Sequence[float]) -> tuple[float, ...]:
+        p = _to_params(x, base, keys)
+        return tuple(round(float(getattr(p, kk)), 10) for kk in keys)
+
+    def exact(x: Sequence[float]) -> tuple[float, dict[str, float]]:
+        # the reference's memo holds the value of the first point with the key
+        k = key(x)
+        if k not in exact_cache:
+            exact_cache[k] = profile_obs(mu_at(first.get(k, [float(v) for v in x])), y, wb)
+        return exact_cache[k]
+
+    def evaluate_fast(x: Sequence[float]) -> tuple[float, dict[str, float]]:
         p = _to_params(x, base, keys)
         k = tuple(round(float(getattr(p, kk)), 10) for kk in keys)
         if k not in cache:
-            run = walk(prep, p)
-            mu = np.concatenate([run.mu_long_usd[tgt.pos], run.mu_short_usd[tgt.pos]])
-            cache[k] = profile_obs(mu, y, wb, ex)
+            first[k] = [float(v) for v in x]
+            cache[k] = fast(mu_at(x))
         return cache[k]
 
-    return Objective(keys=keys, base=base, n_bars=int(tgt.pos.shape[0]), evaluate=evaluate,
-                     cache=cache)  # fmt: skip
+    return Objective(keys=keys, base=base, n_bars=int(tgt.pos.shape[0]), evaluate=evaluate_fast,
+                     cache=cache, exact=exact, key=key)  # fmt: skip
 
 
 def default_starts(base: BookParams) -> list[BookParams]:
@@ -497,6 +657,7 @@ def fit_book(
     n_sobol: int = 64,
     n_local: int = 6,
     seed: int = 0,
+    engine: str = "numba",
 ) -> Fit:
     """Maximum-likelihood fit of the book's parameters on ``[start, end]`` (4-hour bars).
 
@@ -535,6 +696,8 @@ def fit_book(
         Local searches (from well-separated candidates).
     seed : int
         Seed of the Sobol points.
+    engine : str
+        How the likelihood is evaluated (:data:`ENGINES`; the same fit either way).
 
     Returns
     -------
@@ -542,17 +705,13 @@ def fit_book(
     """
     base = base or BookParams()
     obj = book_objective(frames, start, end, base=base, weights_by_day=weights_by_day,
-                         intrabar=intrabar)  # fmt: skip
+                         intrabar=intrabar, engine=engine)  # fmt: skip
     keys = obj.keys
     if starts is None:
         starts = default_starts(base)
     lo, hi = obj.box()
-
-    def nll(x: FloatArray) -> float:
-        return -obj.evaluate([float(v) for v in x])[0]
-
     ends = multistart_minimise(
-        nll, lo, hi, [_STEP[k] for k in keys], starts=[_to_x(s, keys) for s in starts],
+        obj.nll(), lo, hi, [_STEP[k] for k in keys], starts=[_to_x(s, keys) for s in starts],
         n_sobol=n_sobol, n_local=n_local, seed=seed, maxiter=maxiter, restarts=restarts,
     )  # fmt: skip
     optima: list[tuple[float, BookParams]] = []
@@ -655,6 +814,8 @@ def bootstrap_fits(
     n_local: int = 6,
     search_seed: int = 0,
     progress: Callable[[float], None] | None = None,
+    engine: str = "numba",
+    jobs: int = 1,
 ) -> list[BookParams]:
     """Refits on ``n`` moving-block bootstrap resamples of the scored days (seeded).
 
@@ -671,6 +832,11 @@ def bootstrap_fits(
     mode the main fit's search did not keep, and the band would understate the
     uncertainty of the book's scale.
 
+    ``engine`` (:data:`ENGINES`) and ``jobs`` change how fast, not what: with
+    ``jobs > 1`` the refits run in that many worker processes; the resamples are
+    drawn first, in order, from the one generator, so the refits are those of
+    ``jobs=1`` whatever ``jobs``.
+
     Raises
     ------
     InputError
@@ -678,30 +844,39 @@ def bootstrap_fits(
     """
     from liqcascade._time import to_utc
 
+    if jobs < 1:
+        raise InputError(f"jobs must be >= 1 (got {jobs})")
     t0, t1 = to_utc(start), to_utc(end)
     cut = frames.until(t1)
     tgt = fit_target(cut, prepare(cut, best), t0, t1)
     n_days = int(tgt.days.max()) + 1
     if grid is None:
         grid = default_starts(best.with_(**{k: getattr(BookParams(), k) for k in SHAPE_KEYS}))
-    objs: list[Objective] = []
-
-    def nll_for(w: FloatArray) -> Callable[[FloatArray], float]:
-        obj = book_objective(frames, t0, t1, base=best, weights_by_day=w)
-        objs.append(obj)
-        return lambda x: -obj.evaluate([float(v) for v in x])[0]
-
     keys = _shape_keys(cut)
-    lo, hi = _box(keys)
     pts = [*grid, best, *(starts or ())]
-    ends = bootstrap_minimise(
-        nll_for, n_days, lo, hi, [_STEP[k] for k in keys], n=n, block_days=block_days,
-        seed=seed, starts=[_to_x(s, keys) for s in pts], n_sobol=n_sobol, n_local=n_local,
-        search_seed=search_seed, maxiter=maxiter, restarts=restarts, progress=progress,
-    )  # fmt: skip
+    # the resamples, in the order bootstrap_minimise draws them (one generator)
+    rng = np.random.default_rng(seed)
+    weights = [block_bootstrap_weights(n_days, block_days, rng) for _ in range(n)]
+    search = {"starts": [_to_x(s, keys) for s in pts], "n_sobol": n_sobol,
+              "n_local": n_local, "seed": search_seed, "maxiter": maxiter,
+              "restarts": restarts}  # fmt: skip
+    tasks = [(cut, t0, t1, best, w, search, engine) for w in weights]
+    refits: list[BookParams] = []
+    if jobs == 1 or n <= 1:
+        for task in tasks:
+            refits.append(_refit(task))
+            if progress:
+                progress(1)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
+            for p in pool.map(_refit, tasks):
+                refits.append(p)
+                if progress:
+                    progress(1)
     out = []
-    for i, ((_, _, x), obj) in enumerate(zip(ends, objs, strict=True)):
-        p = obj.params(x)
+    for i, p in enumerate(refits):
         if not valid_fit(p):
             raise InputError(
                 f"bootstrap refit {i} on {t0.date()} -> {t1.date()} is not a valid fit "
@@ -711,7 +886,22 @@ def bootstrap_fits(
     return out
 
 
+def _refit(task: tuple[Any, ...]) -> BookParams:
+    """One bootstrap refit (a worker's unit; top level so that it pickles).
+
+    ``task``: ``(frames, start, end, best, day_weights, search, engine)``, ``search``
+    the keyword arguments of :func:`multistart_minimise`.
+    """
+    frames, t0, t1, best, w, search, engine = task
+    obj = book_objective(frames, t0, t1, base=best, weights_by_day=w, engine=engine)
+    keys = obj.keys
+    lo, hi = obj.box()
+    ends = multistart_minimise(obj.nll(), lo, hi, [_STEP[k] for k in keys], **search)
+    return obj.params(ends[0][1])
+
+
 __all__ = [
+    "ENGINES",
     "Fit",
     "FitTarget",
     "Objective",
