@@ -601,6 +601,7 @@ def monte_carlo(
     client: Any = None,
     advance: Callable[[float], None] | None = None,
     fits: dict[str, Any] | None = None,
+    drift: str = "zero",
 ) -> StressResult:
     """Monte Carlo paths of daily steps from the fitted model; the book's liquidations along them.
 
@@ -637,6 +638,9 @@ def monte_carlo(
         Progress callback (paths done).
     fits : dict, optional
         Fitted :class:`~liqcascade.volatility.VolatilityFit` per asset to reuse.
+    drift : {"zero", "fitted"}, default "zero"
+        The paths' daily mean: zero (the risk convention, the default) or the
+        constant mean fitted on the returns (see :func:`fit_joint_model`).
     """
     _check_pf(portfolio, market)
     if paths <= 0:
@@ -661,6 +665,7 @@ def monte_carlo(
         model=model,
         dist=dist,
         fits=fits,
+        drift=drift,
     )
     books = tuple(market.book if a == main else StressBook.empty() for a in assets)
     # history's cascades are in the residuals: no second cascade on top (impact 0)
@@ -696,6 +701,7 @@ def monte_carlo(
             "asset": main,
             "cascade": cascade,
             "horizon_days": int(horizon_days),
+            "drift": drift,
             "backend": backend,
             "model": jm.summary(),
             "min_price_p05": float(np.quantile(ps.low[main], 0.05)),
