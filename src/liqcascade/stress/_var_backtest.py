@@ -404,7 +404,8 @@ def var_backtest(
     r = r_all.to_numpy(np.float64)
     logp = np.log(c.loc[dates].to_numpy(np.float64))  # log close on each return's day
     month_ends = pd.Series(dates, index=dates).resample("ME").last().dropna()
-    fit_pos = [int(dates.get_loc(d)) for d in month_ends if dates.get_loc(d) >= min_days - 1]
+    pos = np.searchsorted(dates.to_numpy(), month_ends.to_numpy())  # last day of each month
+    fit_pos = [int(i) for i in pos if i >= min_days - 1]
     rng = np.random.default_rng(seed)
     ewma = _ewma_var(r)
     from liqcascade.volatility._fit import arch_spec
