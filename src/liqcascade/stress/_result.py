@@ -168,6 +168,9 @@ class StressResult:
     table: pd.DataFrame | None = None
     exhausted: np.ndarray | None = None
     asset: str = "ETH"
+    _intervals: dict[tuple[str, float], tuple[float, float]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def loss(self) -> FloatArray:
@@ -189,11 +192,17 @@ class StressResult:
 
     def var_interval(self, level: float) -> tuple[float, float]:
         """95 % order-statistic interval of :meth:`var` (Monte Carlo sampling), USD."""
-        return quantile_interval(self.loss, level)
+        key = ("var", float(level))
+        if key not in self._intervals:
+            self._intervals[key] = quantile_interval(self.loss, level)
+        return self._intervals[key]
 
     def es_interval(self, level: float) -> tuple[float, float]:
         """95 % bootstrap interval of :meth:`es` over the paths (seeded), USD."""
-        return es_interval(self.loss, level)
+        key = ("es", float(level))
+        if key not in self._intervals:
+            self._intervals[key] = es_interval(self.loss, level)
+        return self._intervals[key]
 
     def p_liquidation(self) -> dict[str, float]:
         """Probability each position is liquidated or stopped over the horizon."""

@@ -238,6 +238,26 @@ class StressMarket:
         """The whole book per side: long, short notional at the liquidation prices, USD."""
         return float(self.book.cumliq_dn[-1]), float(self.book.cumliq_up[-1])
 
+    def draw_sides(self) -> list[tuple[float, float]]:
+        """:meth:`side_notional` of each position-book draw (``state.draws()``), USD.
+
+        The shocks' intervals spread over these draws, whose sides differ from the
+        central book's; empty when the state has no draws.
+        """
+        draws = getattr(self.state, "draws", None)
+        return [book_sides(d.positions) for d in (draws() if draws is not None else [])]
+
+
+def book_sides(positions: Any) -> tuple[float, float]:
+    """Long and short notional of a position book at the liquidation prices, USD.
+
+    The same positions as :func:`stress_book` counts (size > 0, finite liquidation
+    price > 0); equals :meth:`StressMarket.side_notional` on the market's own book.
+    """
+    ok = (positions.size > 0) & np.isfinite(positions.liq_price) & (positions.liq_price > 0)
+    v = positions.size * positions.liq_price
+    return float(v[ok & (positions.side == 1)].sum()), float(v[ok & (positions.side == -1)].sum())
+
 
 def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -> StressMarket:
     """The estimated market of ``as_of`` (default: the last date the book can be estimated).
