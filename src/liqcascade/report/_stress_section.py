@@ -418,7 +418,7 @@ def _headlines(v: StressView) -> list[Headline]:
             + (
                 ")"
                 if s["es_99_interval"][0] == s["es_99_interval"][1]
-                else f", 95 %: {interval(*s['es_99_interval'], usd)})"
+                else f", 95 %: {interval(s['es_99_interval'][0], s['es_99_interval'][1], usd)})"
             ),
             value=float(s["var_99"]),
             text=usd(s["var_99"]),
