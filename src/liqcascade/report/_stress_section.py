@@ -588,7 +588,10 @@ def prose(v: StressView) -> Prose:
         _whole_book_takeaway(v),
     ]
     if v.backtest is not None:
-        take.insert(2, _backtest_verdict(v, 1, 0.99) + " " + _backtest_verdict(v, 10, 0.95))
+        take.insert(
+            2,
+            " ".join(_backtest_verdict(v, h, lv) for h, lv in ((1, 0.99), (10, 0.95), (30, 0.95))),
+        )
     claim = Claim(
         claim="Liquidation cascades turn ordinary moves into crashes.",
         computed=(
