@@ -24,7 +24,13 @@ def test_stress_section_quick(tmp_path: Path) -> None:
     assert (tmp_path / "report.html").stat().st_size > 10_000
 
 
-def _view(shock_flags: list[bool], replay_flag: bool, mc_flags: dict[str, bool]) -> object:
+def _view(
+    shock_flags: list[bool],
+    replay_flag: bool,
+    mc_flags: dict[str, bool],
+    mc_p99: float = 1e7,
+    sides: tuple[tuple[float, float], ...] = (),
+) -> object:
     """A stress view with hand-set whole-book flags (no library run)."""
     from types import SimpleNamespace as NS
 
@@ -51,8 +57,13 @@ def _view(shock_flags: list[bool], replay_flag: bool, mc_flags: dict[str, bool])
     )  # fmt: skip
     market = NS(asset="ETH", side_notional=lambda: (7.06e7, 9.21e7), prices={"ETH": 3698.0})
     replay = NS(details={"whole_book_liquidated": replay_flag})
-    mc = NS(whole_book_flags=lambda: mc_flags)
-    return StressView(market, None, mc, {("2025-10-10", True): replay}, NS(table=table))
+    mc = NS(
+        whole_book_flags=lambda: mc_flags,
+        summary=lambda: {"market_liquidations_usd": {"p99": mc_p99}},
+    )
+    return StressView(
+        market, None, mc, {("2025-10-10", True): replay}, NS(table=table), draw_sides=sides
+    )
 
 
 def test_the_section_says_when_the_book_truly_runs_out() -> None:
@@ -77,3 +88,26 @@ def test_the_section_says_when_the_book_truly_runs_out() -> None:
     assert list(t.columns).index("static book (bounds the carry)") > list(t.columns).index(
         "cascade's own carry (index held)"
     )
+
+
+def test_figures_above_the_central_side_are_explained() -> None:
+    """Item 15: a shock's p90 above the central book's side is the draws' spread; a Monte
+    Carlo figure above either side counts both sides (its ceiling is their sum)."""
+    from liqcascade.report._stress_section import _above_central, _whole_book_takeaway
+
+    flags = {"p50": False, "p95": False, "p99": False}
+    calm = _view([False], False, flags)
+    assert _above_central(calm) == ""  # type: ignore[arg-type]
+    sides = ((6.2e7, 8.2e7), (8.4e7, 9.6e7))
+    v = _view([False, False], False, flags, mc_p99=9.36e7, sides=sides)
+    text = _above_central(v)  # type: ignore[arg-type]
+    # the -30 % shock's p90 ($70 M) is below the central longs ($70.6 M): not listed
+    assert "30 %" not in text
+    v2 = _view([False, False], False, flags, mc_p99=9.36e7, sides=sides)
+    v2.shocks.table.loc[1, "market_liquidations_p90_usd"] = 7.5e7  # type: ignore[attr-defined]
+    text = _above_central(v2)  # type: ignore[arg-type]
+    assert "the \u221230 % shock's 90th percentile $75.0 M" in text
+    assert "longs $62.0 M – $84.0 M" in text and "2 position-book draws" in text
+    assert "The Monte Carlo's p99 ($93.6 M) exceeds either side" in text
+    assert "both sides together, $163 M" in text
+    assert text in _whole_book_takeaway(v2)  # type: ignore[arg-type]

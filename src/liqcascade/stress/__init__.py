@@ -21,7 +21,9 @@ from liqcascade.stress._portfolio import (
 from liqcascade.stress._result import (
     FailedScenario,
     StressResult,
+    es_interval,
     expected_shortfall,
+    quantile_interval,
     value_at_risk,
 )
 from liqcascade.stress._runner import BACKENDS, CHUNK_PATHS, PathSet, PathSpec, run_paths
@@ -38,12 +40,23 @@ from liqcascade.stress._scenarios import (
     shock_grid,
     stress_market,
 )
+from liqcascade.stress._var_backtest import (
+    BASELINES,
+    DRIFTS,
+    VarBacktest,
+    christoffersen,
+    kupiec,
+    pinball,
+    var_backtest,
+)
 
 __all__ = [
     "ASSETS",
     "BACKENDS",
+    "BASELINES",
     "CHUNK_PATHS",
     "DEFAULT_SHOCKS",
+    "DRIFTS",
     "METHODS",
     "SCENARIOS",
     "WINDOWS",
@@ -58,10 +71,16 @@ __all__ = [
     "StressBook",
     "StressMarket",
     "StressResult",
+    "VarBacktest",
+    "christoffersen",
+    "es_interval",
     "evaluate_portfolio",
     "expected_shortfall",
     "fit_joint_model",
+    "kupiec",
     "monte_carlo",
+    "pinball",
+    "quantile_interval",
     "read_portfolio",
     "replay",
     "replay_bars",
@@ -72,4 +91,5 @@ __all__ = [
     "stress_book",
     "stress_market",
     "value_at_risk",
+    "var_backtest",
 ]

@@ -50,11 +50,15 @@ class AssetModel:
     model : str
         ``"garch"``, ``"gjr"`` or ``"egarch"``.
     mu, omega, alpha, gamma, beta : float
-        Parameters (``gamma = 0`` for GARCH).
+        Parameters (``gamma = 0`` for GARCH). ``mu`` is the daily drift of the
+        paths, percent: 0 under the default ``drift="zero"`` of
+        :func:`fit_joint_model`, the fitted constant mean under ``drift="fitted"``.
     sigma2_0 : float
         The fitted one-step-ahead variance at the start, percent².
     dist_params : array
         Parameters of the fitted error distribution (``nu``; ``eta, lambda``).
+    mu_fitted : float
+        The fitted constant mean, percent a day (kept for the record whatever ``mu``).
     """
 
     asset: str
@@ -68,6 +72,7 @@ class AssetModel:
     sigma2_0: float
     dist_params: FloatArray
     distribution: Any = field(repr=False)
+    mu_fitted: float = math.nan
 
     @property
     def model_code(self) -> int:
@@ -95,6 +100,8 @@ class JointModel:
         Standardised residuals on common days (FHS bootstrap pool).
     start, end : pandas.Timestamp
         Span of the fitted returns.
+    drift : {"zero", "fitted"}
+        The paths' drift (see :func:`fit_joint_model`).
     """
 
     assets: tuple[str, ...]
@@ -104,6 +111,7 @@ class JointModel:
     resid: FloatArray = field(repr=False)
     start: pd.Timestamp
     end: pd.Timestamp
+    drift: str = "zero"
 
     def innovations(self, rng: np.random.Generator, n: int, horizon: int) -> list[FloatArray]:
         """Standardised innovations, one (n, horizon) array per asset, from ``rng``."""
@@ -122,6 +130,7 @@ class JointModel:
         """Parameters per asset, method, span."""
         return {
             "method": self.method,
+            "drift": self.drift,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "models": {
@@ -129,6 +138,7 @@ class JointModel:
                     "model": m.model,
                     "p0": m.p0,
                     "mu": m.mu,
+                    "mu_fitted": m.mu_fitted,
                     "omega": m.omega,
                     "alpha": m.alpha,
                     "gamma": m.gamma,
@@ -141,18 +151,22 @@ class JointModel:
         }
 
 
-def asset_model(fit: Any, p0: float) -> AssetModel:
-    """An :class:`AssetModel` from a :class:`liqcascade.volatility.VolatilityFit`."""
+def asset_model(fit: Any, p0: float, drift: str = "fitted") -> AssetModel:
+    """An :class:`AssetModel` from a :class:`liqcascade.volatility.VolatilityFit`.
+
+    ``drift="zero"`` sets the paths' mean to 0 (``mu_fitted`` keeps the fitted one).
+    """
     res = fit.result
     par = res.params
     dist_names = list(res.model.distribution.parameter_names())
     fc = res.forecast(horizon=1, reindex=False)
     s2 = float(fc.variance.to_numpy()[-1, 0])
+    mu = float(par.get("mu", 0.0))
     return AssetModel(
         asset=str(fit.asset or ""),
         p0=float(p0),
         model=fit.model,
-        mu=float(par.get("mu", 0.0)),
+        mu=mu if drift == "fitted" else 0.0,
         omega=float(par["omega"]),
         alpha=float(par["alpha[1]"]),
         gamma=float(par.get("gamma[1]", 0.0)),
@@ -160,6 +174,7 @@ def asset_model(fit: Any, p0: float) -> AssetModel:
         sigma2_0=min(s2, SIGMA2_CAP),
         dist_params=np.array([float(par[n]) for n in dist_names]),
         distribution=res.model.distribution,
+        mu_fitted=mu,
     )
 
 
@@ -173,6 +188,7 @@ def fit_joint_model(
     dist: str = "t",
     start: Any = "2017-08-17",
     fits: dict[str, Any] | None = None,
+    drift: str = "zero",
 ) -> JointModel:
     """Fit each asset's daily returns up to ``as_of`` and join them.
 
@@ -192,6 +208,12 @@ def fit_joint_model(
     start : datetime-like, default the first bundled day
     fits : dict, optional
         Pre-computed :class:`~liqcascade.volatility.VolatilityFit` per asset (reused).
+    drift : {"zero", "fitted"}, default "zero"
+        The paths' daily mean. Zero is the risk convention: the constant mean fitted
+        on years of a rising market (ETH: about +0.1 % a day) would put the 30-day
+        median above today's price and shrink the VaR by a forecast nobody can make.
+        ``"fitted"`` keeps the fitted mean. The variance recursion is the same either
+        way (the residual is the return less the drift the path was drawn with).
 
     Returns
     -------
@@ -206,6 +228,8 @@ def fit_joint_model(
         )
     model = check_model(model)
     dist = check_dist(dist)
+    if drift not in ("zero", "fitted"):
+        raise InputError(f"drift must be 'zero' or 'fitted' (got {drift!r})", param="drift")
     fitted = []
     resid = []
     for a in assets:
@@ -214,7 +238,7 @@ def fit_joint_model(
             close = _bundled.ohlcv(a, "1d")["close"]
             r = log_returns(close, start, as_of)
             f = fit_volatility(r, model, dist, interval="1d", asset=a)
-        fitted.append(asset_model(f, prices[a]))
+        fitted.append(asset_model(f, prices[a], drift))
         resid.append(f.std_resid.rename(a))
     frame = pd.concat(resid, axis=1, join="inner").dropna()
     if len(frame) < 100:
@@ -229,4 +253,5 @@ def fit_joint_model(
         resid=pool,
         start=frame.index[0],
         end=frame.index[-1],
+        drift=drift,
     )

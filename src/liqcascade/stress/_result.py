@@ -13,7 +13,17 @@ import pandas as pd
 from liqcascade._typing import FloatArray
 from liqcascade.stress._portfolio import Portfolio
 
-__all__ = ["FailedScenario", "StressResult", "expected_shortfall", "value_at_risk"]
+__all__ = [
+    "FailedScenario",
+    "StressResult",
+    "es_interval",
+    "expected_shortfall",
+    "quantile_interval",
+    "value_at_risk",
+]
+
+#: Bootstrap resamples of an ES interval.
+ES_BOOT: int = 200
 
 
 def value_at_risk(loss: FloatArray, level: float) -> float:
@@ -30,6 +40,60 @@ def expected_shortfall(loss: FloatArray, level: float) -> float:
     x = np.sort(np.asarray(loss, dtype=np.float64))
     k = max(1, math.ceil(x.size * (1.0 - level) - 1e-9))
     return math.fsum(x[-k:].tolist()) / k
+
+
+def quantile_interval(x: FloatArray, q: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Distribution-free interval of the ``q`` quantile of the sample ``x`` (order statistics).
+
+    The ranks ``l = B⁻¹((1 − c)/2)`` and ``u = B⁻¹((1 + c)/2) + 1`` of the binomial
+    ``B(n, q)`` give ``P(x_(l) <= ξ_q <= x_(u)) >= c`` whatever the distribution
+    (ranks 1-based, clipped to the sample). Sampling error only, not model error.
+
+    Parameters
+    ----------
+    x : array
+        The Monte Carlo sample (e.g. losses, USD).
+    q : float
+        Quantile level in (0, 1).
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    (float, float)
+        Low and high ends, in the units of ``x``.
+    """
+    from scipy import stats
+
+    s = np.sort(np.asarray(x, dtype=np.float64))
+    n = s.size
+    lo = int(stats.binom.ppf((1.0 - confidence) / 2.0, n, q))
+    hi = int(stats.binom.ppf((1.0 + confidence) / 2.0, n, q)) + 1
+    return float(s[min(max(lo, 1), n) - 1]), float(s[min(max(hi, 1), n) - 1])
+
+
+def es_interval(
+    loss: FloatArray,
+    level: float,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = ES_BOOT,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Bootstrap (over paths) percentile interval of :func:`expected_shortfall`, USD.
+
+    ``n_boot`` resamples of the paths with replacement (seeded: reruns agree);
+    sampling error only, not model error.
+    """
+    x = np.asarray(loss, dtype=np.float64)
+    n = x.size
+    k = max(1, math.ceil(n * (1.0 - level) - 1e-9))
+    rng = np.random.default_rng(seed)
+    es = np.empty(n_boot)
+    for b in range(n_boot):
+        y = x[rng.integers(0, n, size=n)]
+        es[b] = float(np.mean(np.partition(y, n - k)[n - k :]))
+    a = (1.0 - confidence) / 2.0
+    return float(np.quantile(es, a)), float(np.quantile(es, 1.0 - a))
 
 
 def _q(x: FloatArray, qs: dict[str, float]) -> dict[str, float]:
@@ -104,6 +168,9 @@ class StressResult:
     table: pd.DataFrame | None = None
     exhausted: np.ndarray | None = None
     asset: str = "ETH"
+    _intervals: dict[tuple[str, float], tuple[float, float]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def loss(self) -> FloatArray:
@@ -122,6 +189,20 @@ class StressResult:
     def es(self, level: float) -> float:
         """Expected shortfall at ``level``, USD."""
         return expected_shortfall(self.loss, level)
+
+    def var_interval(self, level: float) -> tuple[float, float]:
+        """95 % order-statistic interval of :meth:`var` (Monte Carlo sampling), USD."""
+        key = ("var", float(level))
+        if key not in self._intervals:
+            self._intervals[key] = quantile_interval(self.loss, level)
+        return self._intervals[key]
+
+    def es_interval(self, level: float) -> tuple[float, float]:
+        """95 % bootstrap interval of :meth:`es` over the paths (seeded), USD."""
+        key = ("es", float(level))
+        if key not in self._intervals:
+            self._intervals[key] = es_interval(self.loss, level)
+        return self._intervals[key]
 
     def p_liquidation(self) -> dict[str, float]:
         """Probability each position is liquidated or stopped over the horizon."""
@@ -142,6 +223,10 @@ class StressResult:
             "es_95": self.es(0.95),
             "es_99": self.es(0.99),
             "expected_loss": float(self.loss.mean()),
+            "var_95_interval": list(self.var_interval(0.95)),
+            "var_99_interval": list(self.var_interval(0.99)),
+            "es_95_interval": list(self.es_interval(0.95)),
+            "es_99_interval": list(self.es_interval(0.99)),
             "p_liquidation": self.p_liquidation(),
             "market_liquidations_usd": _q(
                 self.market_liq_usd, {"p50": 0.5, "p95": 0.95, "p99": 0.99}

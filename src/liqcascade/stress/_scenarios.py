@@ -238,6 +238,26 @@ class StressMarket:
         """The whole book per side: long, short notional at the liquidation prices, USD."""
         return float(self.book.cumliq_dn[-1]), float(self.book.cumliq_up[-1])
 
+    def draw_sides(self) -> list[tuple[float, float]]:
+        """:meth:`side_notional` of each position-book draw (``state.draws()``), USD.
+
+        The shocks' intervals spread over these draws, whose sides differ from the
+        central book's; empty when the state has no draws.
+        """
+        draws = getattr(self.state, "draws", None)
+        return [book_sides(d.positions) for d in (draws() if draws is not None else [])]
+
+
+def book_sides(positions: Any) -> tuple[float, float]:
+    """Long and short notional of a position book at the liquidation prices, USD.
+
+    The same positions as :func:`stress_book` counts (size > 0, finite liquidation
+    price > 0); equals :meth:`StressMarket.side_notional` on the market's own book.
+    """
+    ok = (positions.size > 0) & np.isfinite(positions.liq_price) & (positions.liq_price > 0)
+    v = positions.size * positions.liq_price
+    return float(v[ok & (positions.side == 1)].sum()), float(v[ok & (positions.side == -1)].sum())
+
 
 def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -> StressMarket:
     """The estimated market of ``as_of`` (default: the last date the book can be estimated).
@@ -601,6 +621,7 @@ def monte_carlo(
     client: Any = None,
     advance: Callable[[float], None] | None = None,
     fits: dict[str, Any] | None = None,
+    drift: str = "zero",
 ) -> StressResult:
     """Monte Carlo paths of daily steps from the fitted model; the book's liquidations along them.
 
@@ -637,6 +658,9 @@ def monte_carlo(
         Progress callback (paths done).
     fits : dict, optional
         Fitted :class:`~liqcascade.volatility.VolatilityFit` per asset to reuse.
+    drift : {"zero", "fitted"}, default "zero"
+        The paths' daily mean: zero (the risk convention, the default) or the
+        constant mean fitted on the returns (see :func:`fit_joint_model`).
     """
     _check_pf(portfolio, market)
     if paths <= 0:
@@ -661,6 +685,7 @@ def monte_carlo(
         model=model,
         dist=dist,
         fits=fits,
+        drift=drift,
     )
     books = tuple(market.book if a == main else StressBook.empty() for a in assets)
     # history's cascades are in the residuals: no second cascade on top (impact 0)
@@ -696,6 +721,7 @@ def monte_carlo(
             "asset": main,
             "cascade": cascade,
             "horizon_days": int(horizon_days),
+            "drift": drift,
             "backend": backend,
             "model": jm.summary(),
             "min_price_p05": float(np.quantile(ps.low[main], 0.05)),

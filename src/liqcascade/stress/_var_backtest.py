@@ -1,0 +1,489 @@
+"""Out-of-sample back-test of the stress Monte Carlo's VaR against simple baselines.
+
+At every month-end from the first with ``min_days`` of history, the stress model
+(GJR-t by default, fitted with ``arch`` on the daily percent log returns up to that
+day only; the previous month's parameters as the optimiser's start) forecasts the
+VaR of a unit long position in the asset over ``h`` days, for every window that
+starts before the next month-end. Windows of one horizon do not overlap: they are
+consecutive blocks of ``h`` daily returns. The forecast is the stress Monte Carlo
+without the cascade (the position book cannot be estimated before 2024-11): filtered
+historical simulation, paths of :func:`liqcascade.stress._kernels.mc_kernel` fed with
+standardised residuals of the fit bootstrapped day by day, the variance at the start
+filtered with the month-end parameters through the returns before the window. For
+``h = 1`` the bootstrap's quantile is exact: ``mu + sigma_t · q`` with ``q`` the
+empirical quantile of the residuals.
+
+Baselines, on the same data before each window:
+
+- ``hs``: historical simulation, the empirical quantile of every past ``h``-day
+  loss (overlapping) since the first day (the model's expanding window);
+- ``hs_1y``: the same on the last 365 days only;
+- ``ewma``: RiskMetrics, a normal VaR with the EWMA (lambda 0.94) daily variance
+  scaled by ``h`` and zero mean.
+
+Scores (:func:`score`): exceedances against the nominal rate, Kupiec's
+unconditional-coverage likelihood ratio, Christoffersen's independence ratio
+(both chi-square with one degree of freedom), and the mean quantile (pinball)
+loss, which ranks forecasts of the same quantile (lower is better).
+
+Losses are fractions of the position's value: ``1 − P(t+h)/P(t)``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
+
+__all__ = [
+    "BASELINES",
+    "DRIFTS",
+    "VarBacktest",
+    "christoffersen",
+    "christoffersen_py",
+    "kupiec",
+    "kupiec_py",
+    "pinball",
+    "pinball_py",
+    "score",
+    "var_backtest",
+]
+
+#: The baselines of the back-test (see the module docstring).
+BASELINES: tuple[str, ...] = ("hs", "hs_1y", "ewma")
+
+#: Drift of the model's paths: ``"zero"`` (risk convention) or the ``"fitted"`` mean.
+DRIFTS: tuple[str, ...] = ("zero", "fitted")
+
+#: RiskMetrics' daily decay.
+EWMA_LAMBDA: float = 0.94
+
+
+def _xlogy(x: float, y: float) -> float:
+    """``x·log(y)`` with ``0·log(0) = 0``."""
+    return 0.0 if x == 0 else x * math.log(y)
+
+
+def kupiec(hits: Any, level: float) -> tuple[float, float]:
+    """Kupiec's unconditional-coverage test of a VaR's exceedances.
+
+    Parameters
+    ----------
+    hits : array of bool
+        One per forecast: the loss exceeded the VaR.
+    level : float
+        The VaR's confidence (0.99: exceedances expected with probability 0.01).
+
+    Returns
+    -------
+    (float, float)
+        The likelihood ratio ``-2 log[L(p) / L(x/n)]`` and its chi-square(1) p-value.
+    """
+    h = np.asarray(hits, dtype=bool)
+    n, x = int(h.size), int(h.sum())
+    if n == 0:
+        return math.nan, math.nan
+    p = 1.0 - level
+    pi = x / n
+    ll0 = _xlogy(n - x, 1 - p) + _xlogy(x, p)
+    ll1 = _xlogy(n - x, 1 - pi) + _xlogy(x, pi)
+    lr = max(0.0, -2.0 * (ll0 - ll1))
+    return lr, float(stats.chi2.sf(lr, 1))
+
+
+def kupiec_py(hits: Sequence[bool], level: float) -> float:
+    """Twin of :func:`kupiec` (the ratio only) with plain loops and products."""
+    n = len(hits)
+    x = 0
+    for b in hits:
+        x += 1 if b else 0
+    p = 1.0 - level
+    pi = x / n
+    # log-likelihoods summed term by term (products underflow for long samples)
+    ll0 = 0.0
+    ll1 = 0.0
+    for b in hits:
+        ll0 += math.log(p) if b else math.log(1 - p)
+        if b:
+            ll1 += math.log(pi)
+        elif pi < 1:
+            ll1 += math.log(1 - pi)
+    return max(0.0, -2.0 * (ll0 - ll1))
+
+
+def christoffersen(hits: Any) -> tuple[float, float]:
+    """Christoffersen's independence test (does an exceedance make the next one likelier).
+
+    Returns
+    -------
+    (float, float)
+        The likelihood ratio of a first-order Markov chain of exceedances against
+        independent ones, and its chi-square(1) p-value (NaN with fewer than 2 forecasts).
+    """
+    h = np.asarray(hits, dtype=bool)
+    if h.size < 2:
+        return math.nan, math.nan
+    a, b = h[:-1], h[1:]
+    n00 = int(np.sum(~a & ~b))
+    n01 = int(np.sum(~a & b))
+    n10 = int(np.sum(a & ~b))
+    n11 = int(np.sum(a & b))
+    return _christoffersen_lr(n00, n01, n10, n11)
+
+
+def _christoffersen_lr(n00: int, n01: int, n10: int, n11: int) -> tuple[float, float]:
+    n = n00 + n01 + n10 + n11
+    pi = (n01 + n11) / n
+    pi01 = n01 / (n00 + n01) if n00 + n01 else 0.0
+    pi11 = n11 / (n10 + n11) if n10 + n11 else 0.0
+    ll0 = _xlogy(n00 + n10, 1 - pi) + _xlogy(n01 + n11, pi)
+    ll1 = _xlogy(n00, 1 - pi01) + _xlogy(n01, pi01) + _xlogy(n10, 1 - pi11) + _xlogy(n11, pi11)
+    lr = max(0.0, -2.0 * (ll0 - ll1))
+    return lr, float(stats.chi2.sf(lr, 1))
+
+
+def christoffersen_py(hits: Sequence[bool]) -> float:
+    """Twin of :func:`christoffersen` (the ratio only): transitions counted in a loop."""
+    c = {(False, False): 0, (False, True): 0, (True, False): 0, (True, True): 0}
+    for i in range(1, len(hits)):
+        c[(bool(hits[i - 1]), bool(hits[i]))] += 1
+    n00, n01, n10, n11 = c[(False, False)], c[(False, True)], c[(True, False)], c[(True, True)]
+    n = n00 + n01 + n10 + n11
+    pi = (n01 + n11) / n
+
+    def ll(k0: int, k1: int, q: float) -> float:
+        out = 0.0
+        for _ in range(k0):
+            out += math.log(1 - q)
+        for _ in range(k1):
+            out += math.log(q)
+        return out
+
+    pi01 = n01 / (n00 + n01) if n00 + n01 else 0.0
+    pi11 = n11 / (n10 + n11) if n10 + n11 else 0.0
+    ll1 = ll(n00, n01, pi01) + ll(n10, n11, pi11)
+    return max(0.0, -2.0 * (ll(n00 + n10, n01 + n11, pi) - ll1))
+
+
+def pinball(loss: Any, var: Any, level: float) -> float:
+    """Mean quantile (pinball) loss of VaR forecasts ``var`` for realised ``loss``.
+
+    ``rho(u) = u·(level − 1{u < 0})`` with ``u = loss − var`` (both fractions of
+    the position's value); minimised in expectation by the true ``level`` quantile.
+    """
+    u = np.asarray(loss, dtype=np.float64) - np.asarray(var, dtype=np.float64)
+    return float(np.mean(np.maximum(level * u, (level - 1.0) * u)))
+
+
+def pinball_py(loss: Sequence[float], var: Sequence[float], level: float) -> float:
+    """Twin of :func:`pinball` with a plain loop."""
+    tot = 0.0
+    for x, v in zip(loss, var, strict=True):
+        u = x - v
+        tot += level * u if u >= 0 else (level - 1.0) * u
+    return tot / len(loss)
+
+
+def score(loss: Any, var: Any, level: float) -> dict[str, float]:
+    """Exceedances, their rate, Kupiec's and Christoffersen's p-values, the pinball loss.
+
+    Returns
+    -------
+    dict
+        ``n``, ``exceedances``, ``rate``, ``expected`` (= 1 − level), ``kupiec_lr``,
+        ``kupiec_p``, ``christoffersen_lr``, ``christoffersen_p``, ``pinball``.
+    """
+    x = np.asarray(loss, dtype=np.float64)
+    v = np.asarray(var, dtype=np.float64)
+    if x.shape != v.shape:
+        raise InputError(f"loss and var differ in length ({x.size} vs {v.size})", param="var")
+    hits = x > v
+    klr, kp = kupiec(hits, level)
+    clr, cp = christoffersen(hits)
+    return {
+        "n": int(x.size),
+        "exceedances": int(hits.sum()),
+        "rate": float(hits.mean()) if x.size else math.nan,
+        "expected": 1.0 - level,
+        "kupiec_lr": klr,
+        "kupiec_p": kp,
+        "christoffersen_lr": clr,
+        "christoffersen_p": cp,
+        "pinball": pinball(x, v, level) if x.size else math.nan,
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class VarBacktest:
+    """Forecasts and scores of one asset's VaR back-test.
+
+    Attributes
+    ----------
+    asset : str
+    model : str
+        ``"gjr"`` or ``"egarch"`` (with ``dist``).
+    forecasts : pandas.DataFrame
+        One row per window and method: ``horizon`` (days), ``start`` (the last day
+        before the window), ``fit_date`` (the month-end the model was fitted on),
+        ``loss`` (realised, fraction), ``method`` (``"model"`` or a baseline),
+        ``var_95``, ``var_99`` (fractions).
+    scores : pandas.DataFrame
+        One row per horizon, level and method (see :func:`score`).
+    settings : dict
+    """
+
+    asset: str
+    model: str
+    forecasts: pd.DataFrame
+    scores: pd.DataFrame
+    settings: dict[str, Any]
+
+    def row(self, horizon: int, level: float, method: str) -> dict[str, Any]:
+        """The score row of one horizon, level and method."""
+        s = self.scores
+        m = (s["horizon"] == horizon) & np.isclose(s["level"], level) & (s["method"] == method)
+        if not m.any():
+            raise InputError(
+                f"no score for horizon {horizon}, level {level}, method {method}", param="method"
+            )
+        return dict(s[m].iloc[0])
+
+    def best_baseline(self, horizon: int, level: float) -> str:
+        """The baseline with the lowest pinball loss at ``horizon`` and ``level``."""
+        rows = [self.row(horizon, level, b) for b in BASELINES]
+        return str(min(rows, key=lambda r: r["pinball"])["method"])
+
+    def summary(self) -> dict[str, Any]:
+        """Settings and scores (JSON-ready)."""
+        return {
+            "asset": self.asset,
+            "model": self.model,
+            **self.settings,
+            "scores": self.scores.to_dict(orient="records"),
+        }
+
+
+def _fit(r: pd.Series, model: str, dist: str, start: FloatArray | None) -> Any:
+    from liqcascade.volatility._fit import arch_spec
+
+    am = arch_spec(r, model, dist)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = am.fit(disp="off", show_warning=False, starting_values=start)
+        if start is not None and res.convergence_flag != 0:
+            res = am.fit(disp="off", show_warning=False)
+    return res
+
+
+def _model_var(
+    res: Any,
+    pool: FloatArray,
+    model: str,
+    sigma2_0: float,
+    horizon: int,
+    levels: Sequence[float],
+    drift: str,
+    paths: int,
+    rng: np.random.Generator,
+) -> list[float]:
+    """VaR (fractions) of a unit long over ``horizon`` days from one fit (FHS on ``pool``)."""
+    from liqcascade.stress._kernels import MODEL_EGARCH, MODEL_GJR, mc_kernel
+    from liqcascade.stress._market import StressBook
+    from liqcascade.stress._model import SIGMA2_CAP
+
+    par = res.params
+    mu = float(par.get("mu", 0.0)) if drift == "fitted" else 0.0
+    s2 = min(sigma2_0, SIGMA2_CAP)
+    if horizon == 1:  # the bootstrap's quantile, exactly
+        q = np.quantile(pool, [1.0 - lv for lv in levels])
+        return [float(1.0 - math.exp((mu + math.sqrt(s2) * z) / 100.0)) for z in q]
+    z = np.ascontiguousarray(pool[rng.integers(0, pool.size, size=(paths, horizon))])
+    out = mc_kernel(
+        z,
+        1.0,
+        mu,
+        float(par["omega"]),
+        float(par["alpha[1]"]),
+        float(par.get("gamma[1]", 0.0)),
+        float(par["beta[1]"]),
+        MODEL_EGARCH if model == "egarch" else MODEL_GJR,
+        s2,
+        SIGMA2_CAP,
+        *StressBook.empty().kernel_args(),
+        0.0,
+        1,
+    )
+    loss = 1.0 - out[:, 0]
+    return [float(np.quantile(loss, lv)) for lv in levels]
+
+
+def _ewma_var(r: FloatArray) -> FloatArray:
+    """EWMA variance of the next day after each return (percent², RiskMetrics)."""
+    out = np.empty(r.size)
+    s2 = float(np.mean(r[: min(30, r.size)] ** 2))
+    for i, x in enumerate(r):
+        s2 = EWMA_LAMBDA * s2 + (1.0 - EWMA_LAMBDA) * x * x
+        out[i] = s2
+    return out
+
+
+def var_backtest(
+    close: pd.Series,
+    *,
+    asset: str = "",
+    horizons: Sequence[int] = (1, 10, 30),
+    levels: Sequence[float] = (0.95, 0.99),
+    model: str = "gjr",
+    dist: str = "t",
+    drift: str = "zero",
+    min_days: int = 730,
+    paths: int = 2000,
+    seed: int = 0,
+) -> VarBacktest:
+    """Expanding-window out-of-sample back-test of the stress model's VaR and baselines.
+
+    Parameters
+    ----------
+    close : pandas.Series
+        Daily closes, USD, UTC DatetimeIndex (e.g. ``datasets.load_ohlcv(a, "1d")["close"]``
+        cut at the report's date).
+    asset : str, optional
+        Label.
+    horizons : sequence of int, default (1, 10, 30)
+        Days; the windows of a horizon are consecutive, non-overlapping blocks.
+    levels : sequence of float, default (0.95, 0.99)
+    model : {"gjr", "egarch", "garch"}, default "gjr"
+        The stress Monte Carlo's variance model (EGARCH only as a sensitivity).
+    dist : {"t", "normal", "skewt"}, default "t"
+    drift : {"zero", "fitted"}, default "zero"
+        The paths' daily mean: zero (the stress VaR's default) or the fitted constant.
+    min_days : int, default 730
+        Returns before the first month-end fit.
+    paths : int, default 2,000
+        Monte Carlo paths per multi-day forecast.
+    seed : int, default 0
+
+    Returns
+    -------
+    VarBacktest
+
+    Raises
+    ------
+    InputError
+        Bad horizon, level, drift, or too little history.
+    """
+    from liqcascade.volatility import check_dist, check_model
+
+    model, dist = check_model(model), check_dist(dist)
+    if drift not in DRIFTS:
+        raise InputError(f"drift must be one of {', '.join(DRIFTS)} (got {drift!r})", param="drift")
+    hs = sorted({int(h) for h in horizons})
+    if not hs or hs[0] < 1:
+        raise InputError(f"horizons must be >= 1 day (got {list(horizons)})", param="horizons")
+    lv = [float(x) for x in levels]
+    if not lv or not all(0.5 < x < 1 for x in lv):
+        raise InputError(f"levels must lie in (0.5, 1) (got {list(levels)})", param="levels")
+    c = pd.Series(close, dtype=np.float64).dropna()
+    c = c[c > 0].sort_index()
+    r_all = pd.Series(100.0 * np.log(c.to_numpy(np.float64)), index=c.index).diff().dropna()
+    if r_all.size < min_days + 60:
+        raise InputError(
+            f"close: {r_all.size} daily returns; the back-test needs more than {min_days + 60}",
+            param="close",
+        )
+    dates = r_all.index
+    r = r_all.to_numpy(np.float64)
+    logp = np.log(c.loc[dates].to_numpy(np.float64))  # log close on each return's day
+    month_ends = pd.Series(dates, index=dates).resample("ME").last().dropna()
+    pos = np.searchsorted(dates.to_numpy(), month_ends.to_numpy())  # last day of each month
+    fit_pos = [int(i) for i in pos if i >= min_days - 1]
+    rng = np.random.default_rng(seed)
+    ewma = _ewma_var(r)
+    from liqcascade.volatility._fit import arch_spec
+
+    rows: list[dict[str, Any]] = []
+    start_vals: FloatArray | None = None
+    next_start = dict.fromkeys(hs, fit_pos[0])  # index of the last day before the next window
+    for k, i in enumerate(fit_pos):
+        res = _fit(r_all.iloc[: i + 1], model, dist, start_vals)
+        start_vals = np.asarray(res.params, dtype=np.float64)
+        pool = np.asarray(res.std_resid, dtype=np.float64)
+        pool = pool[np.isfinite(pool)]
+        stop = fit_pos[k + 1] if k + 1 < len(fit_pos) else r.size - 1
+        # the month-end parameters filtered through every return (sigma_t uses r before t)
+        last = min(r.size - 1, stop + max(hs))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fixed = arch_spec(r_all.iloc[: last + 1], model, dist).fix(res.params)
+        cond = np.asarray(fixed.conditional_volatility, dtype=np.float64)
+        for h in hs:
+            s = next_start[h]
+            while s < stop and s + h <= r.size - 1:
+                loss = 1.0 - math.exp(logp[s + h] - logp[s])
+                past = 1.0 - np.exp(logp[h : s + 1] - logp[: s + 1 - h])
+                recent = past[-(365 - h + 1) :]
+                sig2 = float(cond[s + 1] ** 2)
+                mvar = _model_var(res, pool, model, sig2, h, lv, drift, paths, rng)
+                e_sd = math.sqrt(ewma[s] * h)
+                base = {
+                    "hs": [float(v) for v in np.quantile(past, lv)],
+                    "hs_1y": [float(v) for v in np.quantile(recent, lv)],
+                    "ewma": [
+                        float(1.0 - math.exp(-float(stats.norm.ppf(x)) * e_sd / 100.0)) for x in lv
+                    ],
+                }
+                common = {
+                    "horizon": h,
+                    "start": dates[s],
+                    "fit_date": dates[i],
+                    "loss": loss,
+                }
+                for name, vals in (("model", mvar), *base.items()):
+                    cols = {_col(x): v for x, v in zip(lv, vals, strict=True)}
+                    rows.append({**common, "method": name, **cols})
+                s += h
+            next_start[h] = s
+    fc = pd.DataFrame(rows)
+    scores = []
+    for h in hs:
+        for x in lv:
+            for name in ("model", *BASELINES):
+                sub = fc[(fc["horizon"] == h) & (fc["method"] == name)]
+                scores.append(
+                    {
+                        "horizon": h,
+                        "level": x,
+                        "method": name,
+                        **score(sub["loss"], sub[_col(x)], x),
+                    }
+                )
+    return VarBacktest(
+        asset=asset,
+        model=f"{model}-{dist}",
+        forecasts=fc,
+        scores=pd.DataFrame(scores),
+        settings={
+            "horizons": hs,
+            "levels": lv,
+            "drift": drift,
+            "min_days": int(min_days),
+            "paths": int(paths),
+            "seed": int(seed),
+            "first_fit": dates[fit_pos[0]].isoformat(),
+            "last_day": dates[-1].isoformat(),
+            "fits": len(fit_pos),
+        },
+    )
+
+
+def _col(level: float) -> str:
+    return f"var_{round(level * 100):d}"

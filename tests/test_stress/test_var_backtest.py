@@ -1,0 +1,214 @@
+"""The VaR back-test: scoring against plain-Python twins and hand-computed values,
+properties of the scores, and the expanding-window back-test on real ETH closes."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from floats import assert_same
+from liqcascade.errors import InputError
+from liqcascade.stress import (
+    BASELINES,
+    VarBacktest,
+    christoffersen,
+    es_interval,
+    expected_shortfall,
+    kupiec,
+    pinball,
+    quantile_interval,
+    var_backtest,
+)
+from liqcascade.stress._var_backtest import christoffersen_py, kupiec_py, pinball_py, score
+
+hits_st = st.lists(st.booleans(), min_size=2, max_size=300)
+
+
+# ---- golden values (hand-computed; p-values from scipy.stats.chi2) ----
+
+
+def test_kupiec_golden() -> None:
+    """n = 100, x = 3 at 99 %: LR = -2[97 ln .99 + 3 ln .01 - 97 ln .97 - 3 ln .03]."""
+    hits = [True] * 3 + [False] * 97
+    lr, p = kupiec(hits, 0.99)
+    assert_same(lr, 2.6323527, rtol=1e-6)
+    assert_same(p, float(stats.chi2.sf(2.6323527, 1)), rtol=1e-5)
+    assert 0.10 < p < 0.11
+
+
+def test_christoffersen_golden() -> None:
+    """Transitions n00=3, n01=1, n10=1, n11=2: LR = 1.2429476 (by hand); equal rows: 0."""
+    lr, p = christoffersen([False, True, True, True, False, False, False, False])
+    assert_same(lr, 1.2429476, rtol=1e-6)
+    assert_same(p, float(stats.chi2.sf(lr, 1)), rtol=1e-12)
+    lr0, p0 = christoffersen([0, 0, 1, 1, 0, 0, 0, 1, 0, 0])  # pi01 = pi11 = 1/3
+    assert lr0 == pytest.approx(0.0, abs=1e-12) and p0 == pytest.approx(1.0)
+
+
+def test_pinball_golden() -> None:
+    assert_same(pinball([0.1, -0.05], [0.05, 0.05], 0.95), 0.02625, rtol=1e-12)
+
+
+# ---- twins on random cases ----
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_scores_against_twins(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 400))
+    level = float(rng.choice([0.9, 0.95, 0.99]))
+    loss = rng.standard_t(3, size=n) * 0.02
+    var = np.abs(rng.normal(0.03, 0.01, size=n))
+    hits = (loss > var).tolist()
+    assert_same(kupiec(hits, level)[0], kupiec_py(hits, level), rtol=1e-9, atol=1e-9)
+    assert_same(christoffersen(hits)[0], christoffersen_py(hits), rtol=1e-9, atol=1e-9)
+    assert_same(pinball(loss, var, level), pinball_py(loss.tolist(), var.tolist(), level))
+    s = score(loss, var, level)
+    assert s["exceedances"] == sum(hits) and s["n"] == n
+
+
+# ---- properties ----
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-0.5, 0.5), min_size=2, max_size=200), st.sampled_from([0.95, 0.99]))
+def test_var_above_every_loss_has_no_exceedance(loss: list[float], level: float) -> None:
+    x = np.array(loss)
+    s = score(x, np.full(x.size, x.max() + 1e-6), level)
+    assert s["exceedances"] == 0 and s["rate"] == 0.0
+    # Kupiec with no exceedance: -2 n ln(1 - p)
+    assert_same(s["kupiec_lr"], -2.0 * x.size * math.log(level), rtol=1e-9)
+    assert s["christoffersen_lr"] == pytest.approx(0.0, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hits_st, st.sampled_from([0.9, 0.95, 0.99]), st.randoms(use_true_random=False))
+def test_kupiec_and_pinball_ignore_order(hits: list[bool], level: float, rnd: Any) -> None:
+    """Kupiec counts exceedances; the pinball loss is a mean: both ignore the order."""
+    perm = list(range(len(hits)))
+    rnd.shuffle(perm)
+    shuffled = [hits[i] for i in perm]
+    assert_same(kupiec(shuffled, level)[0], kupiec(hits, level)[0], rtol=1e-12, atol=1e-12)
+    loss = np.linspace(-0.1, 0.1, len(hits))
+    var = np.where(hits, -1.0, 1.0)
+    assert_same(pinball(loss[perm], var[perm], level), pinball(loss, var, level), rtol=1e-12)
+    lr, p = kupiec(hits, level)
+    assert lr >= 0.0 and 0.0 <= p <= 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(hits_st)
+def test_christoffersen_nonnegative_and_blind_to_flipping(hits: list[bool]) -> None:
+    """The Markov ratio is symmetric in the labels: exceedances and calm days swap roles."""
+    lr, p = christoffersen(hits)
+    assert lr >= 0.0 and 0.0 <= p <= 1.0
+    assert_same(christoffersen([not h for h in hits])[0], lr, rtol=1e-9, atol=1e-9)
+
+
+def test_kupiec_zero_at_nominal_rate() -> None:
+    hits = [True] * 5 + [False] * 95
+    assert kupiec(hits, 0.95)[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_score_rejects_unequal_lengths() -> None:
+    with pytest.raises(InputError) as e:
+        score([0.1, 0.2], [0.1], 0.99)
+    assert e.value.param == "var"
+
+
+# ---- Monte Carlo intervals of VaR and ES ----
+
+
+def test_quantile_interval_covers() -> None:
+    """Distribution-free: over 400 uniform samples the interval holds the true quantile
+    at least ~95 % of the time (binomial 3-sigma slack)."""
+    rng = np.random.default_rng(1)
+    hit = 0
+    for _ in range(400):
+        lo, hi = quantile_interval(rng.random(1000), 0.99)
+        hit += lo <= 0.99 <= hi
+    assert hit / 400 >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / 400)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=300), st.sampled_from([0.95, 0.99]))
+def test_intervals_bracket_the_estimates(loss: list[float], level: float) -> None:
+    x = np.array(loss)
+    lo, hi = quantile_interval(x, level)
+    assert lo <= hi and x.min() <= lo and hi <= x.max()
+    elo, ehi = es_interval(x, level, n_boot=50)
+    assert elo <= ehi and x.min() - 1e-6 <= elo and ehi <= x.max() + 1e-6
+    e = expected_shortfall(x, level)
+    assert x.min() - 1e-6 <= e <= x.max() + 1e-6
+
+
+def test_es_interval_reproducible_and_covers_point() -> None:
+    x = np.random.default_rng(3).standard_t(4, size=5000)
+    a = es_interval(x, 0.99)
+    assert a == es_interval(x, 0.99)  # seeded: same-process rerun
+    assert a[0] < expected_shortfall(x, 0.99) < a[1]
+
+
+# ---- the back-test on real closes ----
+
+
+@pytest.fixture(scope="module")
+def eth_close() -> pd.Series:
+    from liqcascade import datasets
+
+    c = datasets.load_ohlcv("ETH", "1d")["close"]
+    return c[c.index <= "2020-09-30"]
+
+
+@pytest.fixture(scope="module")
+def small_bt(eth_close: pd.Series) -> VarBacktest:
+    return var_backtest(eth_close, asset="ETH", horizons=(1, 5), min_days=600, paths=300)
+
+
+def test_backtest_rows_and_no_lookahead(small_bt: VarBacktest, eth_close: pd.Series) -> None:
+    fc = small_bt.forecasts
+    assert set(fc["method"]) == {"model", *BASELINES}
+    assert (fc["fit_date"] <= fc["start"]).all()  # fitted before each window
+    for h in (1, 5):  # consecutive, non-overlapping windows
+        starts = fc[(fc["horizon"] == h) & (fc["method"] == "model")]["start"]
+        gaps = np.diff(np.searchsorted(eth_close.index, starts.to_numpy()))
+        assert (gaps == h).all()
+    # truncating the data after a date leaves every window ending before it unchanged
+    cut = pd.Timestamp("2020-03-20", tz="UTC")
+    short = var_backtest(
+        eth_close[eth_close.index <= cut], asset="ETH", horizons=(1, 5), min_days=600, paths=300
+    )
+    end = fc["start"] + pd.to_timedelta(fc["horizon"], unit="D")
+    a = fc[end <= cut].reset_index(drop=True)
+    b = short.forecasts.iloc[: len(a)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+
+
+def test_backtest_scores_match_score(small_bt: VarBacktest) -> None:
+    fc = small_bt.forecasts
+    sub = fc[(fc["horizon"] == 1) & (fc["method"] == "hs")]
+    row = small_bt.row(1, 0.99, "hs")
+    assert row["exceedances"] == int((sub["loss"] > sub["var_99"]).sum())
+    assert_same(row["pinball"], pinball(sub["loss"], sub["var_99"], 0.99))
+    assert small_bt.best_baseline(1, 0.95) in BASELINES
+    # VaR 99 above VaR 95 for every forecast
+    assert (fc["var_99"] >= fc["var_95"] - 1e-12).all()
+
+
+def test_backtest_bad_input(eth_close: pd.Series) -> None:
+    with pytest.raises(InputError) as e:
+        var_backtest(eth_close, drift="up")
+    assert e.value.param == "drift"
+    with pytest.raises(InputError) as e:
+        var_backtest(eth_close, horizons=(0,))
+    assert e.value.param == "horizons"
+    with pytest.raises(InputError) as e:
+        var_backtest(eth_close.iloc[:200])
+    assert e.value.param == "close"
