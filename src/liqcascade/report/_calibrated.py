@@ -107,12 +107,23 @@ class Calibrated:
         return dict(o) if isinstance(o, dict) else None
 
     def beats_baselines(self) -> bool | None:
-        """Is the back-test's move error below both baselines'? None without a score."""
+        """Is the back-test's move error below both baselines'? None without a score.
+
+        Strict comparison of the means (the issue's target); :meth:`verdicts` says
+        whether each difference is real.
+        """
         o = self.oos
         if not o:
             return None
         base = min(o["trigger_baseline_move_mae_pp"], o["empirical_baseline_move_mae_pp"])
         return bool(o["move_mae_pp"] < base)
+
+    def verdicts(self) -> dict[str, str | None] | None:
+        """``{baseline: "beats" | "ties" | "loses"}``: the error difference's 90 % interval."""
+        from liqcascade.cascade._backtest import move_verdicts
+
+        o = self.oos
+        return move_verdicts(o) if o else None
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready numbers."""
@@ -130,6 +141,7 @@ class Calibrated:
             },
             "n_book_draws": self.n_book_draws,
             "beats_baselines": self.beats_baselines(),
+            "verdicts_vs_baselines": self.verdicts(),
         }
 
 

@@ -208,10 +208,20 @@ class BookScore:
     baseline: float
     period: str
     baseline_name: str = "range baseline"
+    verdict: str | None = None
 
     def text(self) -> str:
-        """One line for a headline card."""
-        word = "beats" if self.model > self.baseline else "does not beat"
+        """One line for a headline card: the verdict of the difference's 90 % interval.
+
+        ``verdict`` ("beats" / "ties" / "loses", from the block bootstrap over days of
+        :func:`liqcascade.positions.range_baseline_verdicts`) decides the word; without
+        it the strict comparison does, and says so.
+        """
+        if self.verdict is None:
+            strict = "higher than" if self.model > self.baseline else "not above"
+            word = f"{strict} (no interval)"
+        else:
+            word = {"beats": "beats", "ties": "ties with", "loses": "loses to"}[self.verdict]
         return (
             f"Book out of sample ({self.period}): daily correlation {self.model:.2f}, "
             f"{word} the {self.baseline_name}'s {self.baseline:.2f}"
@@ -350,10 +360,13 @@ class ReportContext:
         try:
             bt = self.identified(self.asset)
             m = bt.metrics or {}
+            from liqcascade.positions._backtest import range_baseline_verdicts
+
             return BookScore(
                 model=float(m["corr_daily"]),
                 baseline=float(m["range_baseline_corr_daily"]),
                 period=f"{bt.start:%Y-%m} to {bt.end:%Y-%m}",
+                verdict=range_baseline_verdicts(m)["corr_daily"],
             )
         except Exception:  # the validation section reports the failure itself
             return None
