@@ -62,7 +62,7 @@ def test_section_headlines_are_calibrated(summary: dict) -> None:
     assert mv["low"] <= mv["value"] <= mv["high"] <= -0.05 + 1e-9
     # the static book is shown beside it, named for what it is (not a bound on the 24 h
     # move: on the identified book it can be shallower; docs/liquidity.md "Known gap")
-    assert "static book" in mv["interval"] and "Event back-test" in mv["evidence"]
+    assert "static bound" in mv["interval"] and "Event back-test" in mv["evidence"]
     oos = cal["fall_5pct"]["out_of_sample"]
     beats = oos["move_mae_pp"] < min(
         oos["trigger_baseline_move_mae_pp"], oos["empirical_baseline_move_mae_pp"]
@@ -83,7 +83,7 @@ def test_section_headlines_are_calibrated(summary: dict) -> None:
     # the static book's critical shock is smaller in size: the bound is on the other side
     assert c["critical_shock_10pct"]["shock"] >= cs["low"]
     # the static-book critical shock printed is the envelope's (the figure's static curve)
-    assert "static-book critical shock" in cs["interval"]
+    assert "static book" in cs["interval"] and "deepest of" in cs["interval"]
     assert "deepest of" in cs["interval"] or "central book" in cs["interval"]
     fs = h["forced_selling_5pct"]
     assert fs["value"] == cal["fall_5pct"]["liquidated_median"]

@@ -489,7 +489,7 @@ def _claims(v: CascadeView) -> list[Claim]:
     ]
 
 
-def _oos_text(c: Calibrated) -> str:
+def _oos_text(c: Calibrated, short: bool = False) -> str:
     """The shipped event back-test against both baselines, with the verdict of a paired test.
 
     A baseline is beaten (or lost to) only when the 90 % paired-bootstrap interval of
@@ -517,10 +517,12 @@ def _oos_text(c: Calibrated) -> str:
     parts = []
     for b in ("empirical", "trigger"):
         d, lo, hi = (o[f"move_mae_diff_vs_{b}_pp{x}"] for x in ("", "_p05", "_p95"))
-        parts.append(
-            f"{words[str(v[b])]} the {b} baseline (difference {d:+.3f} pp, 90 %: {lo:+.2f} … "
-            f"{hi:+.2f}; {_p(o[f'move_mae_dm_pvalue_vs_{b}'])})"
+        detail = (
+            f" ({d:+.3f} pp, 90 %: {lo:+.2f} … {hi:+.2f}; {_p(o[f'move_mae_dm_pvalue_vs_{b}'])})"
+            if not short
+            else ""
         )
+        parts.append(f"{words[str(v[b])]} the {b} baseline{detail}")
     return (
         head
         + ": it "
@@ -554,7 +556,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
             f" (80 %); own carry {pct(a['carry_median'], 2, signed=True)} (index held), "
             f"static bound {pct(sb['final_move'], signed=True)} ({_static_name(c)})",
-            evidence=_oos_text(c), unit="fraction", low=float(a["move_p10"]),
+            evidence=_oos_text(c, short=True), unit="fraction", low=float(a["move_p10"]),
             high=float(a["move_p90"]), bound=ex,
         ),
         Headline(
