@@ -95,7 +95,8 @@ def contagion_cmd(
         else:
             assert config is not None
             path = _common.existing_file(config, "--config")
-            setup = build_setup(load_config(path), path.name, cache)
+            with _common.config_file(path):  # its errors name the file
+                setup = build_setup(load_config(path), path.name, cache)
             venue = shock_venue or setup.shock_venue
             if venue not in {v.name for v in setup.venues}:
                 _common.fail(f"--shock-venue: unknown venue {venue!r}")

@@ -165,6 +165,9 @@ def register(app: typer.Typer) -> None:
         from liqcascade.market._liqmap import run_liqmap_request
 
         _common.parse_as_of(as_of, "--as-of")
+        if out is not None:  # before the map: a bad folder fails at once
+            names = ("liqmap.html", "liqmap.png", "heatmap.html", "heatmap.png")
+            _common.output_dir(out, "--out", names)
         kw = {k: v for k, v in locals().items() if k not in ("ctx", "as_json", "out")}
         kw.pop("run_liqmap_request")
         with _common.progress("estimating the book", total=None):

@@ -214,6 +214,11 @@ def register(liqmap_app: typer.Typer) -> None:
         """
         if jobs < 1:
             _common.fail(f"--jobs must be >= 1 (got {jobs})")
+        if bootstrap < 0:
+            _common.fail(f"--bootstrap must be >= 0 (got {bootstrap})")
+        _common.check_seed(seed)
+        if out is not None:  # before the calibration (minutes): a bad path fails at once
+            _common.output_file(out, "--out")
         if asset is not None:
             _calibrate_asset(asset, month, bootstrap, seed, out, as_json, jobs)
         else:
@@ -228,7 +233,13 @@ def register(liqmap_app: typer.Typer) -> None:
             Path | None,
             typer.Option("--params", help="Parameters JSON (default: the shipped calibration)."),
         ] = None,
-        interval: Annotated[str, typer.Option("--interval", help="Bar interval.")] = "4h",
+        interval: Annotated[
+            str,
+            typer.Option(
+                "--interval",
+                help="Bar interval: 4h only (the recorded liquidations' and the calibration's).",
+            ),
+        ] = "4h",
         store: Annotated[
             Path | None,
             typer.Option("--store", help="Store to read first (default: the default store)."),
@@ -250,13 +261,17 @@ def register(liqmap_app: typer.Typer) -> None:
 
         Example: liqcascade liqmap backtest --asset ETH --start 2025-06-01 --end 2025-07-31 --json
         """
-        from liqcascade.positions._backtest import backtest
+        from liqcascade.positions._backtest import backtest, check_interval
 
+        check_interval(interval)
         t0 = _common.parse_date(start, "--start")
         t1 = _common.parse_date(end, "--end")
         assert t0 is not None and t1 is not None
         if params is not None:
             _common.existing_file(params, "--params")
+        if out is not None:  # before the back-test: a bad folder fails at once
+            names = ("backtest.html", "backtest.png", "backtest_series.csv")
+            _common.output_dir(out, "--out", names)
         end_arg: Any = str(t1.date()) if len(end.strip()) <= 10 else t1
         with _common.progress("back-testing"):
             res = backtest(
