@@ -374,26 +374,30 @@ def _render_calibrated(result: dict[str, Any]) -> None:
     )
     oos = result.get("out_of_sample")
     if oos:
-        from liqcascade.cascade._backtest import move_verdicts
-
-        v = move_verdicts(oos)
-        w = {"beats": "beats", "ties": "ties", "loses": "loses to"}
-        said = (
-            f" — {w[str(v['empirical'])]} the empirical baseline, {w[str(v['trigger'])]} the "
-            "trigger baseline (90 % interval of the error difference)"
-            if None not in v.values()
-            else ""
-        )
-        t.add_row(
-            "[bold]out of sample[/]",
-            f"event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
-            f"events): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
-            f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
-            f"{oos['trigger_baseline_move_mae_pp']:.2f} pp"
-            + said
-            + f"; 80 % coverage {oos['coverage_80']:.2f}",
-        )
+        t.add_row("[bold]out of sample[/]", _oos_text(oos))
     _common.stdout.print(t)
+
+
+def _oos_text(oos: dict[str, Any]) -> str:
+    """The calibrated cascade's out-of-sample line: MAE against both baselines."""
+    from liqcascade.cascade._backtest import move_verdicts
+
+    v = move_verdicts(oos)
+    w = {"beats": "beats", "ties": "ties", "loses": "loses to"}
+    said = (
+        f" — {w[str(v['empirical'])]} the empirical baseline, {w[str(v['trigger'])]} the "
+        "trigger baseline (90 % interval of the error difference)"
+        if None not in v.values()
+        else ""
+    )
+    return (
+        f"event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
+        f"events): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
+        f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
+        f"{oos['trigger_baseline_move_mae_pp']:.2f} pp"
+        + said
+        + f"; 80 % coverage {oos['coverage_80']:.2f}"
+    )
 
 
 def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
