@@ -69,7 +69,14 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
     verbose: Annotated[
-        int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")
+        int,
+        typer.Option(
+            "-v",
+            "--verbose",
+            count=True,
+            metavar="",
+            help="More detail on stderr (a flag: repeat it, -vv, for more; takes no value).",
+        ),
     ] = 0,
     quiet: Annotated[
         bool, typer.Option("-q", "--quiet", help="No progress bars or notes.")

@@ -83,6 +83,7 @@ def test_clean_run_prints_one_line_per_interval(clean: tuple) -> None:
         assert ln["notional_5pct_usd"] >= ln["notional_2pct_usd"] >= 0
         assert ln["cluster_below_pct"] > 0 and ln["cluster_above_pct"] > 0
         assert ln["bid_2pct_usd"] > ln["bid_1pct_usd"] > 0
+        assert ln["stale"] is False and ln["stale_reason"] is None  # live bars every poll
     with Store(store, read_only=True) as s:
         px = s.read("ohlcv")
     # closed bars only: the last stored candle closed by the last poll

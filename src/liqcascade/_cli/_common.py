@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -77,9 +78,40 @@ def flag_names(**aliases: str) -> None:
     STATE.aliases.update(aliases)
 
 
+_LEADING_NAME = re.compile(r"^([a-z][a-z0-9_]*)(?=[ :])")
+
+
 def error_line(exc: InputError) -> str:
-    """The one-line message of ``exc`` with its parameters shown as the command's flags."""
-    return exc.for_flags({**STATE.flags, **STATE.aliases})
+    """The one-line message of ``exc`` with its parameters shown as the command's flags.
+
+    An error raised without ``param`` whose message starts with the name of one of the
+    running command's parameters (``fixed_pct must be ...``) names that parameter too:
+    it is shown as its flag (``--fixed-pct must be ...``).
+    """
+    flags = {**STATE.flags, **STATE.aliases}
+    text = exc.for_flags(flags)
+    if not exc.params and not exc.file and exc.row is None:
+        m = _LEADING_NAME.match(text)
+        if m and flags.get(m.group(1), "").startswith("-"):
+            text = flags[m.group(1)] + text[m.end() :]
+    return text
+
+
+@contextmanager
+def config_file(path: Path) -> Iterator[None]:
+    """Errors raised inside name the configuration file ``path`` (unless they already do).
+
+    An error about a command-line option (its ``param`` is one of the command's) is
+    left as it is: it is not the file's fault.
+    """
+    try:
+        yield
+    except InputError as exc:
+        if any(p in STATE.flags or p in STATE.aliases for p in exc.params):
+            raise
+        if str(path) in str(exc) or path.name in str(exc):
+            raise
+        raise InputError(f"{path}: {exc}") from None
 
 
 def fail(message: str) -> NoReturn:
@@ -264,3 +296,28 @@ def existing_file(path: Path, option: str) -> Path:
     if not path.is_file():
         fail(f"{option}: {path}: not a file")
     return path
+
+
+def output_dir(path: Path, option: str = "--out", files: Collection[str] = ()) -> Path:
+    """Check, before any work, that the folder ``path`` can take the command's outputs.
+
+    Fails naming ``option`` when ``path`` is a file, lies under a file, or cannot be
+    written (read-only mount, permissions); ``files`` are the names written inside it
+    (existing ones must be replaceable). Nothing is created.
+    """
+    from liqcascade._paths import check_output_dir
+
+    return check_output_dir(path, option, files)
+
+
+def output_file(path: Path, option: str = "--out") -> Path:
+    """Check, before any work, that the file ``path`` can be written, naming ``option``."""
+    from liqcascade._paths import check_output_file
+
+    return check_output_file(path, option)
+
+
+def check_seed(seed: int, option: str = "--seed") -> None:
+    """Fail unless ``seed`` is a non-negative integer (numpy's seeds)."""
+    if seed < 0:
+        fail(f"{option} must be >= 0 (got {seed})")

@@ -98,6 +98,12 @@ def _render_backtest(result: dict[str, Any]) -> None:
         f"[bold]{result['asset']}[/] events {result['start'][:10]} → {result['end'][:10]}, "
         f"trigger {result['trigger']:.2%}: {result['n_events']} events"
     )
+    if result["n_events"] == 0:
+        _common.stdout.print(
+            "no events in this range: no bar moved the trigger from the previous close "
+            "(or the dates lie outside the data), so there is nothing to score"
+        )
+        return
     t = Table(title="extreme move within 24 h (pp = percentage points)")
     for c in ("model", "MAE (pp)", "model − baseline (pp, 90 % interval)", "p (DM)", "verdict"):
         t.add_column(c)
@@ -215,6 +221,8 @@ def backtest_cmd(
         trigger=trigger,
         n_paths=paths,
     )
+    if res.n_events == 0 and as_json:  # the text view says it in its own words
+        _common.warn(f"no events between --start and --end at trigger {res.trigger:.2%}")
     _common.emit(res.to_dict(), as_json, _render_backtest)
 
 
@@ -366,26 +374,30 @@ def _render_calibrated(result: dict[str, Any]) -> None:
     )
     oos = result.get("out_of_sample")
     if oos:
-        from liqcascade.cascade._backtest import move_verdicts
-
-        v = move_verdicts(oos)
-        w = {"beats": "beats", "ties": "ties", "loses": "loses to"}
-        said = (
-            f" — {w[str(v['empirical'])]} the empirical baseline, {w[str(v['trigger'])]} the "
-            "trigger baseline (90 % interval of the error difference)"
-            if None not in v.values()
-            else ""
-        )
-        t.add_row(
-            "[bold]out of sample[/]",
-            f"event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
-            f"events): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
-            f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
-            f"{oos['trigger_baseline_move_mae_pp']:.2f} pp"
-            + said
-            + f"; 80 % coverage {oos['coverage_80']:.2f}",
-        )
+        t.add_row("[bold]out of sample[/]", _oos_text(oos))
     _common.stdout.print(t)
+
+
+def _oos_text(oos: dict[str, Any]) -> str:
+    """The calibrated cascade's out-of-sample line: MAE against both baselines."""
+    from liqcascade.cascade._backtest import move_verdicts
+
+    v = move_verdicts(oos)
+    w = {"beats": "beats", "ties": "ties", "loses": "loses to"}
+    said = (
+        f" — {w[str(v['empirical'])]} the empirical baseline, {w[str(v['trigger'])]} the "
+        "trigger baseline (90 % interval of the error difference)"
+        if None not in v.values()
+        else ""
+    )
+    return (
+        f"event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
+        f"events): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
+        f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
+        f"{oos['trigger_baseline_move_mae_pp']:.2f} pp"
+        + said
+        + f"; 80 % coverage {oos['coverage_80']:.2f}"
+    )
 
 
 def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
@@ -399,6 +411,11 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
         if ctx.invoked_subcommand is not None:
             return
         mode = kw.pop("liquidity")
+        # every mode: an unknown book model or a zero shock fails before any work
+        _common.check_choice("--book-model", kw.get("book_model", "identified"),
+                             ("identified", "legacy"))  # fmt: skip
+        if kw.get("shock") is not None and kw["shock"] == 0:  # as stress and solvency
+            _common.fail("--shock must be non-zero (a fraction of mid: -0.05 = a 5 % fall)")
         files = any(kw.get(k) is not None for k in ("positions", "book", "stops"))
         if mode is None:
             mode = "static" if files else "calibrated"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -61,18 +62,21 @@ def collateral_cmd(
 
     if (config is None) == (preset is None):
         _common.fail("give exactly one of --config FILE.toml or --preset NAME")
+    named: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if config is not None:
         where = _common.existing_file(config, "--config").name
-        cfg = load_config(config)
+        named = _common.config_file(config)  # its errors name the file
     else:
-        where, cfg = f"{preset}.toml", preset_config(str(preset))
-    eth = datasets.load(ETH_BARS[scenario_of(cfg, where).eth_bars])
-    with _common.progress("running the collateral loop") as advance:
-        advance(0)
-        _, out = run_collateral(
-            cfg, where, eth, {"USDE": datasets.load_ohlcv("USDE", "1m")}, pricing
-        )
-        advance(1)
+        where = f"{preset}.toml"
+    with named:
+        cfg = load_config(config) if config is not None else preset_config(str(preset))
+        eth = datasets.load(ETH_BARS[scenario_of(cfg, where).eth_bars])
+        with _common.progress("running the collateral loop") as advance:
+            advance(0)
+            _, out = run_collateral(
+                cfg, where, eth, {"USDE": datasets.load_ohlcv("USDE", "1m")}, pricing
+            )
+            advance(1)
     _common.emit(out, as_json, _render)
 
 

@@ -81,13 +81,7 @@ def contagion_cmd(
     from liqcascade.contagion._liquidity import run_setup
     from liqcascade.contagion._presets import run_preset, validate_oct_2025
 
-    _common.flag_names(name="--preset")  # run_preset(name=...)
-    if (config is None) == (preset is None):
-        _common.fail("give exactly one of --config FILE.toml or --preset NAME")
-    if liquidity is not None and liquidity not in ("calibrated", "static"):
-        _common.fail(f"--liquidity must be calibrated or static (got {liquidity!r})")
-    if shock is not None and not shock > -1:
-        _common.fail(f"--shock must be > -1 (a fraction of mid; got {shock})")
+    _check(config, preset, liquidity, shock)
     cache: dict[Any, Any] = {}
     with _common.progress("building venues and running the cascade") as advance:
         if preset is not None:
@@ -95,7 +89,8 @@ def contagion_cmd(
         else:
             assert config is not None
             path = _common.existing_file(config, "--config")
-            setup = build_setup(load_config(path), path.name, cache)
+            with _common.config_file(path):  # errors name the file
+                setup = build_setup(load_config(path), path.name, cache)
             venue = shock_venue or setup.shock_venue
             if venue not in {v.name for v in setup.venues}:
                 _common.fail(f"--shock-venue: unknown venue {venue!r}")
@@ -108,6 +103,19 @@ def contagion_cmd(
     if states:  # the estimated market the venues' positions and depth were sized from
         out["market"] = states[0].fingerprint()
     _common.emit(out, as_json, _render)
+
+
+def _check(
+    config: Path | None, preset: str | None, liquidity: str | None, shock: float | None
+) -> None:
+    """``contagion``'s options, checked before any venue is built."""
+    _common.flag_names(name="--preset")  # run_preset(name=...)
+    if (config is None) == (preset is None):
+        _common.fail("give exactly one of --config FILE.toml or --preset NAME")
+    if liquidity is not None and liquidity not in ("calibrated", "static"):
+        _common.fail(f"--liquidity must be calibrated or static (got {liquidity!r})")
+    if shock is not None and not shock > -1:
+        _common.fail(f"--shock must be > -1 (a fraction of mid; got {shock})")
 
 
 def register(app: typer.Typer) -> None:

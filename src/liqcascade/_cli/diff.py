@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -36,11 +37,33 @@ def register(app: typer.Typer) -> None:
         from liqcascade.report._diff import diff_reports, load_summary, parse_alert
 
         alerts = [parse_alert(a) for a in alert or []]
-        d = diff_reports(load_summary(old), load_summary(new), alerts)
+        so, sn = load_summary(old), load_summary(new)
+        d = diff_reports(so, sn, alerts)
         if as_json:
             typer.echo(json.dumps(d.to_dict(), indent=2, allow_nan=False))
         else:
+            _label_assets(d, so, sn)
             for line in d.lines():
                 typer.echo(line)
         if d.fired:
             raise typer.Exit(1)
+
+
+def _label_assets(d: Any, *summaries: dict[str, Any]) -> None:
+    """Prefix each headline's label with its asset when the reports cover several.
+
+    The BTC headlines carry the same labels as the ETH ones; without the asset the
+    text view would print "How far a 5 % fall carries price ..." twice.
+    """
+    asset = {
+        k: str(h.get("asset") or "")
+        for s in summaries
+        for k, h in (s.get("front", {}).get("headlines") or {}).items()
+        if isinstance(h, dict)
+    }
+    if len({a for a in asset.values() if a}) < 2:
+        return
+    d.changes = [
+        replace(ch, label=f"{asset[ch.key]}: {ch.label}") if asset.get(ch.key) else ch
+        for ch in d.changes
+    ]

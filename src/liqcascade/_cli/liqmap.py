@@ -127,6 +127,10 @@ _Out = Annotated[
 ]
 
 
+#: The files ``liqmap --out`` writes in its folder.
+_FIGURES = ("liqmap.html", "liqmap.png", "heatmap.html", "heatmap.png")
+
+
 def register(app: typer.Typer) -> None:
     """Register the ``liqmap`` group (map callback + calibrate/backtest) on the root app."""
     group = typer.Typer(
@@ -165,6 +169,8 @@ def register(app: typer.Typer) -> None:
         from liqcascade.market._liqmap import run_liqmap_request
 
         _common.parse_as_of(as_of, "--as-of")
+        if out is not None:  # before the map: a bad folder fails at once
+            _common.output_dir(out, "--out", _FIGURES)
         kw = {k: v for k, v in locals().items() if k not in ("ctx", "as_json", "out")}
         kw.pop("run_liqmap_request")
         with _common.progress("estimating the book", total=None):

@@ -8,12 +8,15 @@ predicted liquidations against the recorded ones on any period.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from liqcascade._cli import _common
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _fmt(v: Any, pct: bool = False) -> str:
@@ -212,12 +215,10 @@ def register(liqmap_app: typer.Typer) -> None:
         Example: liqcascade liqmap calibrate --start 2024-11-13 --end 2025-05-31 --json
         Example: liqcascade liqmap calibrate --asset BTC --out BTC.json --json
         """
-        if jobs < 1:
-            _common.fail(f"--jobs must be >= 1 (got {jobs})")
+        _check_calibrate(jobs, bootstrap, seed, out)
         if asset is not None:
-            _calibrate_asset(asset, month, bootstrap, seed, out, as_json, jobs)
-        else:
-            _calibrate_legacy((start, end, oos_start, oos_end), bootstrap, seed, out, as_json)
+            return _calibrate_asset(asset, month, bootstrap, seed, out, as_json, jobs)
+        _calibrate_legacy((start, end, oos_start, oos_end), bootstrap, seed, out, as_json)
 
     @liqmap_app.command("backtest")
     def backtest_cmd(
@@ -228,7 +229,13 @@ def register(liqmap_app: typer.Typer) -> None:
             Path | None,
             typer.Option("--params", help="Parameters JSON (default: the shipped calibration)."),
         ] = None,
-        interval: Annotated[str, typer.Option("--interval", help="Bar interval.")] = "4h",
+        interval: Annotated[
+            str,
+            typer.Option(
+                "--interval",
+                help="Bar interval: 4h only (the recorded liquidations' and the calibration's).",
+            ),
+        ] = "4h",
         store: Annotated[
             Path | None,
             typer.Option("--store", help="Store to read first (default: the default store)."),
@@ -252,11 +259,7 @@ def register(liqmap_app: typer.Typer) -> None:
         """
         from liqcascade.positions._backtest import backtest
 
-        t0 = _common.parse_date(start, "--start")
-        t1 = _common.parse_date(end, "--end")
-        assert t0 is not None and t1 is not None
-        if params is not None:
-            _common.existing_file(params, "--params")
+        t0, t1 = _check_backtest(start, end, interval, params, out)
         end_arg: Any = str(t1.date()) if len(end.strip()) <= 10 else t1
         with _common.progress("back-testing"):
             res = backtest(
@@ -272,6 +275,35 @@ def register(liqmap_app: typer.Typer) -> None:
                 raise typer.Exit(1) from None
             result["files"] = {k: str(v) for k, v in paths.items()}
         _common.emit(result, as_json, _render_backtest)
+
+
+def _check_calibrate(jobs: int, bootstrap: int, seed: int, out: Path | None) -> None:
+    """``liqmap calibrate``'s options, checked before the calibration (minutes)."""
+    if jobs < 1:
+        _common.fail(f"--jobs must be >= 1 (got {jobs})")
+    if bootstrap < 0:
+        _common.fail(f"--bootstrap must be >= 0 (got {bootstrap})")
+    _common.check_seed(seed)
+    if out is not None:
+        _common.output_file(out, "--out")
+
+
+def _check_backtest(
+    start: str, end: str, interval: str, params: Path | None, out: Path | None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``liqmap backtest``'s options, checked before the back-test; ``(start, end)``."""
+    from liqcascade.positions._backtest import check_interval
+
+    check_interval(interval)
+    t0 = _common.parse_date(start, "--start")
+    t1 = _common.parse_date(end, "--end")
+    assert t0 is not None and t1 is not None
+    if params is not None:
+        _common.existing_file(params, "--params")
+    if out is not None:  # a bad folder fails at once, not after the back-test
+        names = ("backtest.html", "backtest.png", "backtest_series.csv")
+        _common.output_dir(out, "--out", names)
+    return t0, t1
 
 
 def _calibrate_legacy(

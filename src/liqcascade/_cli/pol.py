@@ -110,6 +110,8 @@ def verify(
     """
     from liqcascade.solvency.pol import read_proof, verify_proof
 
+    if total is not None and total < 0:  # a total of liabilities is never negative
+        _common.fail(f"--total must be >= 0 (got {total})")
     _common.existing_file(proof_file, "PROOF")
     d = read_proof(proof_file)
     res = verify_proof(d, root, total, source=str(proof_file))

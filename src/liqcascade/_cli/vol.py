@@ -69,7 +69,13 @@ def register(app: typer.Typer) -> None:
     @app.command("vol")
     def vol_cmd(
         asset: Annotated[str, typer.Option(help="Base asset (bundled: ETH, BTC).")] = "ETH",
-        interval: Annotated[str, typer.Option(help="Bar interval: 1d or 1h.")] = "1d",
+        interval: Annotated[
+            str,
+            typer.Option(
+                help="Bar interval: 1d, 4h, 1h or 30m (bundled: 1d and 1h; 4h and 30m "
+                "from --data or the store)."
+            ),
+        ] = "1d",
         start: Annotated[
             str | None, typer.Option(help="First close used (UTC date, inclusive).")
         ] = None,

@@ -64,6 +64,7 @@ def register(app: typer.Typer) -> None:
         """
         from liqcascade.live import WatchOptions, run_watch
 
+        _common.parse_date(since, "--since")  # the parser every command uses
         opts = WatchOptions(
             asset=asset, exchanges=tuple(exchange or ["binance"]), interval=interval,
             rules=tuple(alert or ()), store=store, max_iterations=max_iterations,
@@ -71,13 +72,43 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         opts.check()  # bad options: exit 2 before any network call
 
+        faults = _Faults()
+
         def emit(ln: dict[str, Any]) -> None:
+            faults.flush()
+            if ln.get("stale"):
+                _common.warn(f"STALE: {ln['stale_reason']}; the figures are not current")
             if as_json:
                 sys.stdout.write(dumps(ln) + "\n")
             else:
                 typer.echo(_line(ln))
+                if ln.get("stale"):
+                    typer.echo(f"STALE {ln['stale_reason']}")
                 for a in ln["alerts"]:
                     typer.echo(f"ALERT {a['rule']}: {a['metric']} = {a['value']:.6g}")
             sys.stdout.flush()
 
-        run_watch(opts, emit=emit, log=_common.warn)
+        try:
+            run_watch(opts, emit=emit, log=faults.add)
+        finally:
+            faults.flush()
+
+
+class _Faults:
+    """The venue faults of one interval, printed as one summary line (all with -v)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        if _common.STATE.verbosity >= 1:
+            _common.warn(line)
+        else:
+            self.lines.append(line)
+
+    def flush(self) -> None:
+        lines, self.lines = self.lines, []
+        if len(lines) == 1:
+            _common.warn(lines[0])
+        elif lines:
+            _common.warn(f"{len(lines)} venue faults this interval, first: {lines[0]} (-v: all)")

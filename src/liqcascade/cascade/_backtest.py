@@ -868,7 +868,12 @@ class BacktestResult:
             if c in self.events.columns
         ]
         evs = []
-        for r in self.events[cols].itertuples(index=False):
+        # no event in the range (dates outside the data, a trigger never reached): a
+        # valid result with no rows and every metric null, not an error
+        events = self.events if len(self.events) else self.events.iloc[0:0]
+        if not len(events) or any(c not in events.columns for c in cols):
+            events = pd.DataFrame(columns=cols)
+        for r in events[cols].itertuples(index=False):
             row = dict(zip(cols, r, strict=True))
             row["ts"] = pd.Timestamp(row["ts"]).isoformat()
             for k in cols[2:]:

@@ -141,6 +141,10 @@ def _market(
 
         ob = OrderBook.from_file(_file(book, "book"), mid=mid)
         pos = read_positions(_file(positions, "positions"))
+        if len(pos) == 0:  # a header only: no book to cascade (as solvency refuses it)
+            raise InputError(
+                f"{positions}: the file has no position rows (a header only)", param="positions"
+            )
         st = None if stops is None else read_stops(_file(stops, "stops"))
         return ob, pos, st, None
     from liqcascade.market import MarketSpec, estimated_market

@@ -60,6 +60,14 @@ SERIES: tuple[tuple[str, str], ...] = (("ohlcv", "1h"), ("open_interest", "4h"),
 CLUSTER_QUANTILE = 0.9
 
 
+def calibrated_assets() -> tuple[str, ...]:
+    """The assets with a shipped calibration (``positions/calibrated/ASSET.json``)."""
+    from importlib.resources import files
+
+    folder = files("liqcascade.positions") / "calibrated"
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json")))
+
+
 @dataclass(frozen=True)
 class WatchOptions:
     """Options of a watch session (see ``liqcascade watch --help``).
@@ -118,6 +126,20 @@ class WatchOptions:
             )
         if not self.exchanges:
             raise InputError("exchange: give at least one venue", param="exchange")
+        shipped = calibrated_assets()
+        if str(self.asset).upper() not in shipped:  # before any network call
+            raise InputError(
+                f"asset: no calibrated book for {self.asset!r} (the watch runs the shipped "
+                f"calibrations: {', '.join(shipped)})",
+                param="asset",
+            )
+        if self.since is not None:
+            try:
+                bad = pd.Timestamp(self.since) is pd.NaT
+            except (ValueError, TypeError):
+                bad = True
+            if bad:
+                raise InputError(f"since: not a date: {self.since!r}", param="since")
         if not (math.isfinite(self.total_move) and -1 < self.total_move < 0):
             raise InputError(
                 f"total_move must be a fall in (-1, 0) (got {self.total_move})", param="total_move"
@@ -559,10 +581,13 @@ class Watcher:
 
         hourly = closed_by(inputs.prices, now, _HOUR)
         price = float(hourly["close"].iloc[-1]) if len(hourly) else m["mid"]
+        price_close = hourly.index[-1] + _HOUR if len(hourly) else m["label"] + _BAR
         line: dict[str, Any] = {
             "time": now.isoformat(), "asset": self.asset, "price": price,
+            "price_as_of": price_close.isoformat(),
             "market_as_of": m["label"].isoformat(), "market_mid": m["mid"],
         }  # fmt: skip
+        line.update(staleness(now, price_close, m["label"] + _BAR))
         line.update(cluster_metrics(m["whole"], price))
         line.update(
             critical_shock=m["critical_shock"], critical_shock_p05=m["critical_shock_p05"],
@@ -585,6 +610,29 @@ class Watcher:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+#: How old the price (the close of its hourly bar) and the market (the close of its
+#: 4-hour bar) may be before a watch line is marked stale: two bars each, so one late
+#: or missed bar is not stale, no live data at all (offline: the bundle's last bars) is.
+STALE_PRICE = 2 * _HOUR
+STALE_MARKET = 2 * _BAR
+
+
+def staleness(now: pd.Timestamp, price_close: pd.Timestamp, market_close: pd.Timestamp) -> dict:
+    """``stale`` (bool) and ``stale_reason`` of a watch line (see :data:`STALE_PRICE`).
+
+    A line whose price or market is older than its limit does not describe the market
+    now: its distances are between a past book and a past price (offline, the bundled
+    data's last bars), and it says so rather than look current.
+    """
+    why = []
+    if now - price_close > STALE_PRICE:
+        why.append(f"price of {price_close:%Y-%m-%d %H:%M} UTC")
+    if now - market_close > STALE_MARKET:
+        why.append(f"book of the bar closed {market_close:%Y-%m-%d %H:%M} UTC")
+    reason = ("no live data: " + " and ".join(why)) if why else None
+    return {"stale": bool(why), "stale_reason": reason}
 
 
 def _step_bars(state: Any, frames: Any) -> bool:

@@ -115,6 +115,10 @@ def run_liqmap_request(
             source = f"{what} + stops from {stops}"
     else:
         book = read_positions(_file(positions, "positions"))
+        if len(book) == 0:  # a header only: no book to map (as solvency refuses it)
+            raise InputError(
+                f"{positions}: the file has no position rows (a header only)", param="positions"
+            )
         st = None if stops is None else read_stops(_file(stops, "stops"))
         if price is None:
             raise InputError(
@@ -164,6 +168,15 @@ def run_asset_calibration(
     frames = load_market_frames(asset, "4h", store)
     if frames.liquidations is None:
         raise InputError(f"asset: no recorded liquidations for {asset}", param="asset")
+    rec = frames.liquidations.index
+    for m in ms:  # each month is scored on its own record, fitted on the one before it
+        m0 = pd.Timestamp(f"{m}-01", tz="UTC")
+        if not ((rec >= m0) & (rec < m0 + pd.offsets.MonthBegin(1))).any() or rec[0] >= m0:
+            raise InputError(
+                f"months: {m} lies outside the recorded {asset.upper()} liquidations "
+                f"({rec[0]:%Y-%m} to {rec[-1]:%Y-%m}; a month needs data before it and in it)",
+                param="months",
+            )
     return calibrate_expanding(
         frames, ms, n_bootstrap=n_bootstrap, seed=seed, progress=progress, jobs=jobs
     )

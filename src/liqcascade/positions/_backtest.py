@@ -284,6 +284,25 @@ def _resolve_params(
     return EstimationParams.from_json(p), [], str(p)
 
 
+#: The bar widths the back-test accepts: the recorded liquidations' and the calibration's.
+INTERVALS: tuple[str, ...] = ("4h",)
+
+
+def check_interval(interval: str) -> None:
+    """Fail (naming ``interval``) unless it is a bar width the back-test supports.
+
+    Only 4 h: the recorded liquidations are 4-hourly and the calibrated parameters are
+    per 4-hour bar, so wider or narrower bars give totals that do not agree with the
+    record (a 1d run recorded none, a 1w run 2 % of the 4h total on the same period).
+    """
+    if interval not in INTERVALS:
+        raise InputError(
+            f"interval must be {' or '.join(INTERVALS)} (got {interval!r}): the recorded "
+            "liquidations and the calibration are 4-hourly",
+            param="interval",
+        )
+
+
 def backtest(
     asset: str = "ETH",
     start: Any = "2025-06-01",
@@ -307,7 +326,9 @@ def backtest(
         Default: the shipped calibrated parameters (with their bootstrap sets).
         A path reads a ``liqmap calibrate`` output or a plain parameters JSON.
     interval : str
-        Bar interval of the open interest (bundled: ``"4h"``).
+        Bar interval of the open interest: ``"4h"`` only, the bar of the recorded
+        liquidations and of the calibration (whose turnover and hazards are per 4-hour
+        bar); any other width would compare bars the parameters were not fitted on.
     store : path, Store, bool, optional
         Store to read first (``None``: the default store if it exists; ``False``: none).
     data : ValidationData, optional
@@ -322,8 +343,10 @@ def backtest(
     Raises
     ------
     InputError
-        ``start`` after ``end``, an unknown asset, or no open interest in the period.
+        ``start`` after ``end``, an unknown asset, an ``interval`` other than 4h, or no
+        open interest in the period.
     """
+    check_interval(interval)
     t0, t1 = _ts(start), _ts(end, end=True)
     if t0 > t1:
         raise InputError(f"start ({t0.date()}) is after end ({t1.date()})", param=("start", "end"))
