@@ -140,8 +140,13 @@ def _market(
         from liqcascade.positions import read_positions, read_stops
 
         ob = OrderBook.from_file(_file(book, "book"), mid=mid)
-        pos = read_positions(_file(positions, "positions"))
-        st = None if stops is None else read_stops(_file(stops, "stops"))
+        ref, where = ob.mid, f"the mid of {book}"  # a price 10x away from it: a unit error
+        pos = read_positions(_file(positions, "positions"), reference_price=ref, reference=where)
+        st = (
+            None
+            if stops is None
+            else read_stops(_file(stops, "stops"), reference_price=ref, reference=where)
+        )
         return ob, pos, st, None
     from liqcascade.market import MarketSpec, estimated_market
 

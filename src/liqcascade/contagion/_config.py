@@ -441,9 +441,12 @@ def build_setup(
             book = ms.recentred_book(mid, scale=share_f)
         if isinstance(v.positions, FilePositions):
             f_pos = resolve_config_path(base, v.positions.path, f"{key}.positions.path")
-            pos = read_positions(f_pos, venue=v.positions.margin_rules)
+            ref, ref_name = book.mid, f"{key}'s mid"  # 10x away from it: a unit error
+            pos = read_positions(f_pos, venue=v.positions.margin_rules, reference_price=ref,
+                                 reference=ref_name)  # fmt: skip
             stops = (read_stops(resolve_config_path(base, v.positions.stops,
-                                                    f"{key}.positions.stops"))
+                                                    f"{key}.positions.stops"),
+                                reference_price=ref, reference=ref_name)
                      if v.positions.stops else None)  # fmt: skip
         else:
             ms = _market_state(v.positions.as_of, cache)

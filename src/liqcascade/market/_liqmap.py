@@ -114,8 +114,11 @@ def run_liqmap_request(
             st = read_stops(_file(stops, "stops"))
             source = f"{what} + stops from {stops}"
     else:
-        book = read_positions(_file(positions, "positions"))
-        st = None if stops is None else read_stops(_file(stops, "stops"))
+        ref = float(price) if price is not None else None  # 10x away from it: a unit error
+        book = read_positions(_file(positions, "positions"), reference_price=ref,
+                              reference="the price given", refuse_liquidated=True)  # fmt: skip
+        st = (None if stops is None else read_stops(_file(stops, "stops"), reference_price=ref,
+                                                    reference="the price given"))  # fmt: skip
         if price is None:
             raise InputError(
                 "price is required with positions (the current price, USD)",
