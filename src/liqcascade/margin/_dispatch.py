@@ -281,7 +281,8 @@ def _check_margin(
         if implied[i] > top[i]:
             need = notional[i] / top[i] if top[i] > 0 else float("inf")
             msg = (
-                f"{head} is {_lev_text(float(implied[i]))} leverage, above the {rules.name} maximum "
+                f"{head} is {_lev_text(float(implied[i]))} leverage, above the {rules.name} "
+                "maximum "
                 f"{top[i]:g}x for a notional of {notional[i]:,.0f} USD ({symbol}); give at "
                 f"least {need:,.2f} USD"
             )
