@@ -585,3 +585,24 @@ def test_single_row_needs_interval(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot infer the bar interval from a single"):
         read_file(p)
     assert one(p, interval="1d").interval == "1d"
+
+
+def test_unit_change_inside_an_ohlcv_file(tmp_path: Path, gen) -> None:
+    """C18: prices ×1000 from some row on are a unit change: error naming that row."""
+    df = gen.bars(30, seed=4)
+    df.loc[12:, ["open", "high", "low", "close"]] *= 1000
+    src = gen.write_csv(tmp_path / "o.csv", df)
+    with pytest.raises(InputError) as e:
+        read_file(src)
+    msg = str(e.value)
+    assert msg.startswith(f"{src}: data row 13: close ") and "data row 12" in msg
+    assert "unit change" in msg
+    # unsorted input is checked in time order: the jump is found where the time order has it
+    shuffled = gen.write_csv(tmp_path / "s.csv", df.iloc[::-1])
+    with pytest.raises(InputError, match=r"data row 18: close .* unit change"):
+        read_file(shuffled)
+    # a 50x move (below the 100x bound) is kept
+    df2 = gen.bars(30, seed=4)
+    df2.loc[12:, ["open", "high", "low", "close"]] *= 50
+    df2.loc[12, "open"] = df2.loc[12, "low"] = df2.loc[11, "close"]
+    assert one(gen.write_csv(tmp_path / "ok.csv", df2)).rows == 30

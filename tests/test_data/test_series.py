@@ -66,11 +66,16 @@ def test_store_precedes_bundled(tmp_path: Path) -> None:
     store = tmp_path / "s.duckdb"
     with Store(store) as s:
         s.ingest(read_file(src, venue="coinglass"))
-    df = load_series("open_interest", asset="ETH", interval="4h", store=store)
+    df = load_series("open_interest", asset="ETH", interval="4h", start="2025-09-01", store=store)
     assert df.attrs["source"] == f"store:{store}"
     assert df.attrs["venue"] == "coinglass"
     np.testing.assert_allclose(df["oi_usd"].to_numpy(), raw["close"].to_numpy())
     assert df.index[0] == pd.Timestamp("2025-09-01", tz="UTC")
+    # over all time the stored rows extend the bundled series (D20)
+    full = load_series("open_interest", asset="ETH", interval="4h", store=store)
+    bundled = load_series("open_interest", asset="ETH", interval="4h", store=False)
+    assert full.attrs["source"] == f"store:{store} + bundled:eth_oi_4h"
+    assert len(full) == len(bundled) + 30 and full.index.is_monotonic_increasing
     assert str(df.index.dtype) == "datetime64[us, UTC]" and df.index.name == "ts"
     # inclusive date end
     d = load_series("open_interest", store=store, start="2025-09-02", end="2025-09-02")
@@ -89,7 +94,9 @@ def test_default_store_from_env(tmp_path: Path, monkeypatch) -> None:
         s.ingest(read_file(INGEST / "ETHUSDT_1h_binance_spot.csv.gz", venue="binance"))
     monkeypatch.setenv("LIQCASCADE_STORE", str(store))
     df = load_series("ohlcv", interval="1h", start="2023-12-30", end="2023-12-31")
-    assert df.attrs["source"] == f"store:{store}" and len(df) == 20
+    assert df.attrs["source"].startswith(f"store:{store}")
+    stored = read_file(INGEST / "ETHUSDT_1h_binance_spot.csv.gz", venue="binance")[0]
+    assert set(stored.frame["ts"][stored.frame["ts"] < "2024-01-01"]) <= set(df.index)
     assert load_series("ohlcv", interval="1h", store=False).attrs["source"] == "bundled:eth_1h"
 
 
@@ -174,3 +181,40 @@ def test_cli_coinglass_layouts_with_kind_feed_load_series(cli, tmp_path: Path) -
     np.testing.assert_allclose(o["oi_high_usd"].to_numpy(), raw["high"].to_numpy())
     assert lq["long_usd"].sum() == 1000.0 * sum(range(18))
     assert lq["short_usd"].iloc[-1] == 170.0
+
+
+def test_store_merges_with_bundled_rows(tmp_path: Path) -> None:
+    """D20: a small stored series extends the bundled one; stored rows win on overlap."""
+    store = tmp_path / "s.duckdb"
+    series = read_file(INGEST / "ETHUSDT_1h_binance_spot.csv.gz", venue="binance")[0]
+    frame = series.frame.copy()
+    frame.loc[0, ["open", "high", "low", "close"]] *= 1.01  # a revised first bar
+    series.frame = frame
+    with Store(store) as s:
+        s.ingest([series])
+    bundled = load_series("ohlcv", interval="1h", store=False)
+    merged = load_series("ohlcv", interval="1h", store=store)
+    assert merged.attrs["source"] == f"store:{store} + bundled:eth_1h"
+    assert merged.index.is_unique and merged.index.is_monotonic_increasing
+    assert set(bundled.index) <= set(merged.index)  # every bundled bar kept
+    assert len(merged) == len(bundled.index.union(pd.DatetimeIndex(frame["ts"])))
+    t0 = pd.Timestamp(frame["ts"].iloc[0])
+    assert merged.loc[t0, "close"] == frame["close"].iloc[0]  # the stored row wins
+    later = bundled.index[bundled.index > "2025-01-01"]
+    pd.testing.assert_frame_equal(merged.loc[later], bundled.loc[later], check_freq=False)
+
+
+def test_data_file_sorted_with_one_warning(tmp_path: Path, gen, caplog) -> None:
+    """E26: --data files (vol, support-study) with unsorted or agreeing duplicate rows
+    are sorted / de-duplicated with one warning line each, as `data ingest` does."""
+    df = gen.bars(20, seed=5)
+    src = gen.write_csv(tmp_path / "o.csv", pd.concat([df.iloc[10:], df.iloc[:10], df.iloc[[3]]]))
+    with caplog.at_level("WARNING", logger="liqcascade.data"):
+        out = load_series("ohlcv", interval="1h", data_file=src)
+    assert out.index.is_monotonic_increasing and out.index.is_unique and len(out) == 20
+    msgs = [r.getMessage() for r in caplog.records]
+    assert msgs == [
+        f"warning: {src}: timestamps were not sorted; sorted them",
+        f"warning: {src}: dropped 1 duplicate rows that agree",
+    ]
+    assert out.attrs["warnings"] == [m.removeprefix("warning: ") for m in msgs]

@@ -220,12 +220,12 @@ def test_sigkill_mid_ingest_leaves_store_as_before(tmp_path: Path) -> None:
 
 
 def test_two_files_same_label_different_data_rejected(tmp_path: Path, cli, gen) -> None:
-    # e.g. a BTC and an ETH file, neither naming its symbol, ingested together
+    # e.g. a BTC and an ETH file, neither naming its symbol (in content or name)
     store = tmp_path / "s.duckdb"
-    eth = gen.write_csv(tmp_path / "eth.csv", gen.bars(10, seed=1))
+    eth = gen.write_csv(tmp_path / "first.csv", gen.bars(10, seed=1))
     btc_bars = gen.bars(10, seed=2)
     btc_bars[["open", "high", "low", "close"]] *= 20
-    btc = gen.write_csv(tmp_path / "btc.csv", btc_bars)
+    btc = gen.write_csv(tmp_path / "second.csv", btc_bars)
     r = cli("data", "ingest", str(eth), str(btc), "--store", str(store))
     assert r.exit_code == 2
     assert r.stderr.strip().startswith(f"error: {btc}: conflicts with {eth} at 2024-03-01")
@@ -234,6 +234,40 @@ def test_two_files_same_label_different_data_rejected(tmp_path: Path, cli, gen) 
     assert not store.exists()
     r = cli("data", "ingest", str(btc), "--symbol", "BTCUSDT", "--store", str(store), "--json")
     assert r.exit_code == 0 and r.json()["rows_added"] == 10
+
+
+def test_symbol_from_the_file_name(tmp_path: Path, cli, gen) -> None:
+    """D21: a file without a symbol column is labelled by the market its name names."""
+    store = tmp_path / "s.duckdb"
+    eth = gen.write_csv(tmp_path / "eth_1h.csv", gen.bars(10, seed=1))
+    btc_bars = gen.bars(10, seed=2)
+    btc_bars[["open", "high", "low", "close"]] *= 20
+    btc = gen.write_csv(tmp_path / "BTCUSDT_1h.csv", btc_bars)
+    r = cli("data", "ingest", str(eth), str(btc), "--store", str(store), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [s["symbol"] for s in r.json()["series"]] == ["ETHUSDT", "BTCUSDT"]
+    assert "labelled BTCUSDT from the file name" in r.stderr
+    real = cli("data", "ingest", str(gen.INGEST / "BTCUSDT_1d_binance_spot.csv.gz"),
+               "--venue", "binance", "--store", str(store), "--json")  # fmt: skip
+    assert real.exit_code == 0 and real.json()["series"][0]["symbol"] == "BTCUSDT"
+    both = gen.write_csv(tmp_path / "eth_vs_btc.csv", gen.bars(10, seed=3))
+    r = cli("data", "ingest", str(both), "--store", str(store))
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (
+        f"error: {both}: --symbol: the file name names ETH and BTC; pass --symbol"
+    )
+
+
+def test_ingest_into_a_file_that_is_not_a_store(tmp_path: Path, cli, gen) -> None:
+    """C17: --store naming an existing non-DuckDB file: exit 2, file untouched, no rows."""
+    victim = tmp_path / "victim.csv"
+    victim.write_text("ts,price\n1,2\n")
+    before = victim.read_bytes()
+    src = gen.write_csv(tmp_path / "eth.csv", gen.bars(10, seed=1))
+    r = cli("data", "ingest", str(src), "--store", str(victim), "--json")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip().startswith(f"error: --store: {victim}: cannot open: not a DuckDB store")
+    assert victim.read_bytes() == before
 
 
 def test_small_appends_store_the_same_rows_as_the_frame_path(

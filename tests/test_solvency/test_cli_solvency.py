@@ -174,6 +174,10 @@ def test_solvency_cli_one_policy_and_human_output(tmp_path: Path) -> None:
         (["--adl-policy", "fifo"], "--adl-policy"),
         (["--scenario", "crash"], "--scenario"),
         (["--reserve-buffer", "-1"], "--reserve-buffer"),
+        (
+            ["--reserve-buffer", "6"],
+            "--reserve-buffer must be a fraction in [0, 1) (got 6; for 6 % give 0.06)",
+        ),
         (["--liq-fee", "2"], "--liq-fee"),
         (["--engine", "cascade"], "order book"),
     ],

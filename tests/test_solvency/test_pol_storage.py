@@ -214,7 +214,7 @@ def test_kill_9_after_the_swap_leaves_the_new_tree(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("buffer", ["nan", "inf", "-inf", "-0.01", "NaN"])
+@pytest.mark.parametrize("buffer", ["nan", "inf", "-inf", "-0.01", "NaN", "6", "1"])  # 6: C13
 def test_bad_reserve_buffer_exits_2_before_writing(tmp_path: Path, buffer: str) -> None:
     csv = _users(tmp_path)
     out = tmp_path / "tree"

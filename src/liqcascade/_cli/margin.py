@@ -81,7 +81,7 @@ def liq_price_cmd(
 
     _common.flag_names(entry_price="--entry")
     r = liq_price(venue, side.strip().lower(), size, entry, margin, leverage=leverage,
-                  symbol=symbol, tiers=tiers, mmr=mmr)  # fmt: skip
+                  symbol=symbol, tiers=tiers, mmr=mmr, check_margin=True)  # fmt: skip
     _common.emit(r.item(0), as_json, _render)
 
 

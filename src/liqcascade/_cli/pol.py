@@ -53,6 +53,9 @@ def build(
     # every check before any work: options, input file, output directory
     if not (math.isfinite(reserve_buffer) and reserve_buffer >= 0):
         _common.fail(f"--reserve-buffer must be a finite number >= 0 (got {reserve_buffer})")
+    if reserve_buffer >= 1:  # a percentage given for a fraction
+        _common.fail(f"--reserve-buffer must be a fraction in [0, 1) (got {reserve_buffer:g}; "
+                     f"for {reserve_buffer:g} % give {reserve_buffer / 100:g})")  # fmt: skip
     if reserves is not None and not 0 <= reserves <= MAX_SUM:
         _common.fail(f"--reserves must be between 0 and 2**128 - 1 (got {reserves})")
     _common.existing_file(users_csv, "USERS_CSV")

@@ -140,12 +140,17 @@ def _market(
         from liqcascade.positions import read_positions, read_stops
 
         ob = OrderBook.from_file(_file(book, "book"), mid=mid)
-        pos = read_positions(_file(positions, "positions"))
+        ref, where = ob.mid, f"the mid of {book}"  # a price 10x away from it: a unit error
+        pos = read_positions(_file(positions, "positions"), reference_price=ref, reference=where)
         if len(pos) == 0:  # a header only: no book to cascade (as solvency refuses it)
             raise InputError(
                 f"{positions}: the file has no position rows (a header only)", param="positions"
             )
-        st = None if stops is None else read_stops(_file(stops, "stops"))
+        st = (
+            None
+            if stops is None
+            else read_stops(_file(stops, "stops"), reference_price=ref, reference=where)
+        )
         return ob, pos, st, None
     from liqcascade.market import MarketSpec, estimated_market
 

@@ -116,7 +116,22 @@ def _num(d: dict[str, Any], k: str, where: str, default: float | None = None) ->
     v = d[k]
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise _fail(f"{where}.{k}", f"must be a number (got {v!r})")
+    _finite(float(v), f"{where}.{k}", may_be_inf=k in _MAY_BE_INF)
     return float(v)
+
+
+#: Keys whose ``inf`` means "none" (no recovery, no cap, never arrives); every other
+#: number of a configuration must be finite, and none may be NaN.
+_MAY_BE_INF = frozenset(
+    {"half_life_min", "daily_cap_usd", "liquidator_capacity_usd_per_min", "nav_cap",
+     "redemption_lag_min", "transfer_lag_min"}
+)  # fmt: skip
+
+
+def _finite(v: float, where: str, *, may_be_inf: bool = False) -> None:
+    """NaN is never a value; ``inf`` only where it means "none" (``may_be_inf``)."""
+    if math.isnan(v) or (math.isinf(v) and not (may_be_inf and v > 0)):
+        raise _fail(where, f"must be a finite number (got {v})")
 
 
 def _ts(v: Any, where: str) -> pd.Timestamp:
@@ -133,6 +148,8 @@ def _tiers(d: Any, where: str) -> TierSchedule:
     for k, vals in (("bounds", b), ("ratios", r)):
         if any(isinstance(x, bool) or not isinstance(x, int | float) for x in vals):
             raise _fail(f"{where}.{k}", "must be numbers")
+        for j, x in enumerate(vals):  # the last bound may be inf (no upper limit)
+            _finite(float(x), f"{where}.{k}[{j}]", may_be_inf=k == "bounds")
     check_tiers(b, r, where)
     return TierSchedule(tuple(float(x) for x in b), tuple(float(x) for x in r))
 
@@ -177,16 +194,19 @@ def _venue(d: dict[str, Any], where: str) -> VenueRules:
         if not isinstance(v, list) or any(not isinstance(x, list) or len(x) != 2 for x in v):
             raise _fail(f"{w}.{k}", "a list of [start, end] pairs")
         halts[k] = tuple((_ts(a, f"{w}.{k}"), _ts(b, f"{w}.{k}")) for a, b in v)
+    nums = {  # read (and named in errors) before the rules check their ranges
+        "threshold": _num(d, "threshold", w, 1.05),
+        "transfer_lag_min": _num(d, "transfer_lag_min", w, 0.0),
+        "topup_trigger_drop": _num(d, "topup_trigger_drop", w, 0.05),
+        "stress_drawdown": _num(d, "stress_drawdown", w, 0.03),
+    }
     try:
         return VenueRules(
             name=str(d.get("name", "binance")),
-            threshold=_num(d, "threshold", w, 1.05),
-            transfer_lag_min=_num(d, "transfer_lag_min", w, 0.0),
-            topup_trigger_drop=_num(d, "topup_trigger_drop", w, 0.05),
             deposit_halts=halts["deposit_halts"],
             withdrawal_halts=halts["withdrawal_halts"],
-            stress_drawdown=_num(d, "stress_drawdown", w, 0.03),
             sell=str(d.get("sell", "all")),
+            **nums,
         )
     except InputError as exc:
         raise _fail(w, str(exc)) from None
@@ -274,14 +294,19 @@ def _cohort(d: dict[str, Any], i: int, where: str, assets: list[str], p0: float)
     for k, v in mix.items():
         if k.upper() not in assets:
             raise _fail(f"{w}.mix", f"unknown asset {k!r} (known: {', '.join(assets)})")
-        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-            raise _fail(f"{w}.mix.{k}", "must be a share >= 0")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < math.inf:
+            raise _fail(f"{w}.mix.{k}", f"must be a finite share >= 0 (got {v!r})")
     msum = sum(float(v) for v in mix.values())
     usdt_share = _num(d, "usdt_share", w, 0.0)
     if msum <= 0 or not 0 <= usdt_share < 1:
         raise _fail(f"{w}.mix", "shares must add to > 0; usdt_share in [0, 1)")
     lev = d.get("leverage", [1.0, 3.0])
-    if not isinstance(lev, list) or len(lev) != 2 or not 0 <= lev[0] <= lev[1]:
+    if (
+        not isinstance(lev, list)
+        or len(lev) != 2
+        or any(isinstance(x, bool) or not isinstance(x, int | float) for x in lev)
+        or not 0 <= lev[0] <= lev[1] < math.inf
+    ):
         raise _fail(f"{w}.leverage", f"[low, high] with 0 <= low <= high (got {lev!r})")
     side = d.get("side", "long")
     if side not in ("long", "short"):

@@ -46,7 +46,8 @@ NonNeg = Annotated[float, Field(ge=0)]
 
 
 class _M(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # every number finite (NaN / inf refused naming the key), except capacity_usd's inf
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class ParametricBook(_M):
@@ -99,7 +100,7 @@ class LinkModel(_M):
     from_: str = Field(alias="from")
     to: str
     cost: NonNeg = 0.0
-    capacity_usd: NonNeg = math.inf
+    capacity_usd: Annotated[float, Field(ge=0, allow_inf_nan=True)] = math.inf  # inf: no cap
 
 
 class OracleModel(_M):
@@ -168,7 +169,7 @@ def _loc(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("parametric", "file", "bundled", "table", "aave_wbtc_snapshot"):
+        elif part in ("parametric", "file", "bundled", "table", "aave_wbtc_snapshot", "float"):
             continue  # the union's tag pydantic inserts
         else:
             out += ("." if out else "") + ("from" if part == "from_" else str(part))
@@ -441,9 +442,12 @@ def build_setup(
             book = ms.recentred_book(mid, scale=share_f)
         if isinstance(v.positions, FilePositions):
             f_pos = resolve_config_path(base, v.positions.path, f"{key}.positions.path")
-            pos = read_positions(f_pos, venue=v.positions.margin_rules)
+            ref, ref_name = book.mid, f"{key}'s mid"  # 10x away from it: a unit error
+            pos = read_positions(f_pos, venue=v.positions.margin_rules, reference_price=ref,
+                                 reference=ref_name)  # fmt: skip
             stops = (read_stops(resolve_config_path(base, v.positions.stops,
-                                                    f"{key}.positions.stops"))
+                                                    f"{key}.positions.stops"),
+                                reference_price=ref, reference=ref_name)
                      if v.positions.stops else None)  # fmt: skip
         else:
             ms = _market_state(v.positions.as_of, cache)

@@ -688,6 +688,9 @@ def series_from_raw(
         frame["_venue"] = raw[vcol].astype("string").str.strip().str.lower().to_numpy()
     if layout.name == "coinglass-orderbook":
         frame = _book_totals_to_depth(raw, frame)
+    named = symbol_from_name(name) if symbol is None and scol is None else None
+    if named is not None and named != "ETHUSDT":
+        symbol = named  # the file name says which market (e.g. BTCUSDT_1d.csv)
     groups: list[tuple[str, str, pd.DataFrame]] = []
     keys = [c for c in ("_venue", "_symbol") if c in frame.columns]
     if keys:
@@ -722,7 +725,9 @@ def series_from_raw(
         groups = [(venue, s, f) for _, s, f in groups]
 
     notes = [f"{name}: {n}" for n in layout.notes]
-    if symbol is None and "_symbol" not in keys:
+    if named is not None and named != "ETHUSDT":
+        notes.append(f"{name}: no symbol in the file; labelled {named} from the file name")
+    elif symbol is None and "_symbol" not in keys:
         notes.append(f"{name}: no symbol in the file; labelled ETHUSDT (pass --symbol)")
     out: list[SeriesFrame] = []
     for v, sym, f in groups:
@@ -767,6 +772,41 @@ def series_from_raw(
         )
         out.append(validate(sf))
     return out
+
+
+_KNOWN_BASES = {
+    "BTC", "XBT", "ETH", "SOL", "XRP", "BNB", "DOGE", "ADA", "AVAX", "LINK", "LTC", "DOT",
+    "TRX", "MATIC", "ARB", "OP", "SUI", "TON", "HYPE", "BCH", "ETC", "NEAR", "APT", "PEPE",
+}  # fmt: skip
+_PAIR = re.compile(r"^([A-Z0-9]{2,12}?)(USDT|USDC|BUSD|FDUSD|USD)$")
+
+
+def symbol_from_name(name: str) -> str | None:
+    """The market a file's name names (``BTCUSDT_1d.csv`` -> ``BTCUSDT``), or None.
+
+    A word of the name (split at anything not a letter or digit) that is a pair such as
+    ``BTCUSDT`` / ``ETHUSD``, or a known base asset (``btc``, ``ETH``…), names the
+    market; the symbol is ``<BASE>USDT``. A name naming two different assets is an
+    :class:`InputError` asking for ``--symbol``.
+    """
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", Path(name).name.upper()) if w]
+    bases: list[str] = []
+    for w in words:
+        m = _PAIR.match(w)
+        b = m.group(1) if m else (w if w in _KNOWN_BASES else None)
+        if b is not None and b not in ("USDT", "USDC", "USD"):
+            b = "BTC" if b == "XBT" else b
+            if b not in bases:
+                bases.append(b)
+    if not bases:
+        return None
+    if len(bases) > 1:
+        raise InputError(
+            f"symbol: the file name names {' and '.join(bases)}; pass --symbol",
+            file=name,
+            param="symbol",
+        )
+    return f"{bases[0]}USDT"
 
 
 def _check_declared_interval(declared: str, seen: str, name: str, venue: str, symbol: str) -> None:

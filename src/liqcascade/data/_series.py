@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,10 @@ from liqcascade.data._time import base_asset, to_utc
 from liqcascade.errors import InputError
 
 __all__ = ["bundled_name", "load_series"]
+
+# Notes on a user's file (rows sorted, agreeing duplicates dropped). With no logging
+# configured, Python's last-resort handler prints each as one stderr line.
+_LOG = logging.getLogger("liqcascade.data")
 
 # (kind, asset, interval, venue or None) -> bundled dataset name (venue None = default).
 _BUNDLED: dict[tuple[str, str, str, str | None], str] = {
@@ -143,6 +148,36 @@ def _from_bundled(
     return df
 
 
+def _fill_from_bundled(
+    stored: pd.DataFrame,
+    kind: str,
+    asset: str,
+    venue: str | None,
+    interval: str,
+    start: Any,
+    end: Any,
+) -> tuple[pd.DataFrame, str]:
+    """``stored`` extended by the bundled rows of the same series at the times it lacks.
+
+    Stored rows win where both hold a bar (a bundled value only fills a cell the stored
+    row leaves empty); bundled rows fill the rest. Returns the merged frame and the
+    bundled source (``""`` when no bundled row was added).
+    """
+    bundled = _from_bundled(kind, asset, venue, interval, start, end)
+    if bundled is None or bundled.empty:
+        return stored, ""
+    src = str(bundled.attrs.get("source", "bundled"))
+    b = _finish(bundled, kind, ())
+    b.index = pd.DatetimeIndex(b.index).as_unit(pd.DatetimeIndex(stored.index).unit)
+    if b.index.isin(stored.index).all():
+        return stored, ""
+    merged = stored.combine_first(b)
+    merged = merged[[c for c in stored.columns] + [c for c in b.columns if c not in stored]]
+    merged = merged[~merged.index.duplicated(keep="first")].sort_index(kind="stable")
+    merged.index.name = "ts"
+    return merged, src
+
+
 def _interval_ms(interval: str) -> int | None:
     from liqcascade.data._time import interval_ms
 
@@ -230,7 +265,10 @@ def load_series(
     Notes
     -----
     The store is used when it holds the series with at least one row in
-    ``[start, end]``; otherwise the bundled data is used.
+    ``[start, end]``; otherwise the bundled data is used. When the bundle holds the same
+    series (kind, asset, interval and venue asked), the stored rows are merged with it:
+    stored rows win where both hold a bar, bundled rows fill the times the store lacks
+    (``source`` then reads ``"store:PATH + bundled:NAME"``).
     """
     k = kind_of(kind, "kind").name
     if interval is not None and interval.lower() == "events" and k == "liquidations":
@@ -268,8 +306,15 @@ def load_series(
                 df = _finish(df, k, ("venue", "symbol", "interval"))
                 df = _filter_time(df, start, end)
                 if not df.empty:
+                    source = f"store:{st.path}"
+                    if want_interval is not None and str(row["interval"]) == want_interval:
+                        df, extra = _fill_from_bundled(
+                            df, k, asset, venue, want_interval, start, end
+                        )
+                        if extra:
+                            source += f" + {extra}"
                     df.attrs.update(
-                        source=f"store:{st.path}",
+                        source=source,
                         kind=k,
                         asset=asset,
                         venue=str(row["venue"]),
@@ -336,6 +381,9 @@ def _from_file(
         kinds = sorted({s.kind for s in series})
         raise InputError(f"{path}: holds {', '.join(kinds) or 'nothing'}, not {kind}")
     s = cand[0]
+    notes = [w for w in s.warnings if "no symbol in the file" not in w]  # asset is given
+    for w in notes:  # rows sorted, agreeing duplicates dropped: one stderr line each
+        _LOG.warning("warning: %s", w)
     df = _finish(s.frame.drop(columns=["_row"], errors="ignore"), s.kind, ())
     df = _filter_time(df, start, end)
     df.attrs.update(
@@ -345,5 +393,6 @@ def _from_file(
         venue=s.venue,
         symbol=s.symbol,
         interval=s.interval,
+        warnings=notes,
     )
     return df

@@ -127,6 +127,30 @@ def _q(col: str) -> str:
     return f'"{col}"'
 
 
+def _check_duckdb_file(path: Path) -> None:
+    """A store path that exists must be a DuckDB database file (magic ``DUCK`` at byte 8).
+
+    DuckDB itself opens some other files (a CSV, say) without complaint and writes
+    nothing to them, so an ingest into one would report rows stored nowhere.
+    """
+    if path.is_dir():
+        raise InputError(f"store: {path}: is a folder, not a DuckDB store", param="store")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError as exc:
+        raise InputError(f"store: {path}: cannot open: {exc}", param="store") from exc
+    if head[8:12] != b"DUCK":
+        raise InputError(
+            f"store: {path}: cannot open: not a DuckDB store (the file exists and is "
+            "something else); "
+            "give a new path or an existing store",
+            param="store",
+        )
+
+
 class Store:
     """A DuckDB file holding canonical series.
 
@@ -161,6 +185,7 @@ class Store:
             return self._con
         if self.read_only and not self.exists:
             return None
+        _check_duckdb_file(self.path)
         if not self.read_only:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -179,9 +179,36 @@ def validate(s: SeriesFrame) -> SeriesFrame:
         n_drop = int(df.duplicated(keys, keep="first").sum())
         df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)
         s.warnings.append(f"{f}: dropped {n_drop} duplicate rows that agree")
+    if s.kind == "ohlcv":
+        _check_level_jumps(df, f)
     s.frame = df
     s.gaps, s.largest_gap = count_gaps(pd.DatetimeIndex(df["ts"].unique()), s.interval)
     return s
+
+
+MAX_BAR_JUMP = 100.0
+"""Largest plausible ratio between a bar's close and the close before it; a larger jump
+is a unit change inside the file (prices ×1000 from some row on), never a market move."""
+
+
+def _check_level_jumps(df: pd.DataFrame, f: str) -> None:
+    """Refuse consecutive bars (in time order, per series) whose closes differ > 100×."""
+    if len(df) < 2:
+        return
+    groups = [df] if "venue" not in df.columns else [g for _, g in df.groupby("venue", sort=False)]
+    for g in groups:
+        cl = g["close"].to_numpy(dtype="float64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = cl[1:] / cl[:-1]
+        bad = (ratio > MAX_BAR_JUMP) | (ratio < 1.0 / MAX_BAR_JUMP)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0]) + 1
+            rows = g["_row"].to_numpy(dtype=np.int64)
+            raise InputError(
+                f"{f}: {row_ref(int(rows[i]))}: close {cl[i]:g} is {ratio[i - 1]:.3g}× the "
+                f"close before it ({cl[i - 1]:g} at {row_ref(int(rows[i - 1]))}); a jump "
+                f"beyond {MAX_BAR_JUMP:g}× is a unit change inside the file"
+            )
 
 
 def check_conflicts(series: list[SeriesFrame]) -> None:

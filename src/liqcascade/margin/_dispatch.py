@@ -199,6 +199,7 @@ def liq_price(
     symbol: str = "ETHUSDT",
     tiers: str | Path | TierTable | None = None,
     mmr: float | None = None,
+    check_margin: bool = False,
 ) -> LiqResult:
     """Liquidation and bankruptcy prices on ``venue``, from margin or leverage.
 
@@ -222,6 +223,13 @@ def liq_price(
         Maintenance rate override, fraction in [0, 1) (Binance: flat rate with cum 0;
         Bybit: the rate, default 0.005; Hyperliquid: ``l`` in (0, 0.5), i.e. max
         leverage ``1/(2*mmr)``).
+    check_margin : bool, default False
+        With ``margin``: refuse a margin whose implied leverage (notional / margin) is
+        above the venue's maximum for the notional, or that leaves the position
+        liquidatable at its own entry (long: ``liq >= entry``; short: ``liq <= entry``),
+        naming ``margin`` as the leverage check names ``leverage`` (the CLI's
+        ``--margin``). Off by default: position books may carry margins reduced since
+        entry.
 
     Returns
     -------
@@ -244,4 +252,43 @@ def liq_price(
         _, q, ep, _ = position_arrays(side, size, entry_price, 0.0)
         margin = margin_from_leverage(q, ep, leverage)
         _check_leverage(rules, symbol, q, ep, leverage, tiers, mmr)
-    return rules.liq_price(side, size, entry_price, margin, symbol=symbol, tiers=tiers, mmr=mmr)
+    out = rules.liq_price(side, size, entry_price, margin, symbol=symbol, tiers=tiers, mmr=mmr)
+    if check_margin and leverage is None:
+        _check_margin(rules, symbol, side, size, entry_price, margin, tiers, mmr, out)
+    return out
+
+
+def _lev_text(x: float) -> str:
+    return f"{x:.4g}x" if math.isfinite(x) else "unbounded"
+
+
+def _check_margin(
+    rules: VenueRules, symbol: str, side: Any, size: Any, entry_price: Any, margin: Any,
+    tiers: Any, mmr: float | None, res: LiqResult,
+) -> None:  # fmt: skip
+    """Refuse a margin that makes the position liquidatable at once (``param="margin"``)."""
+    s, q, ep, m = position_arrays(side, size, entry_price, margin)
+    notional = q * ep
+    top = np.broadcast_to(rules.max_leverage(symbol, notional, tiers, mmr), notional.shape)
+    with np.errstate(divide="ignore"):
+        implied = np.where(m > 0, notional / np.where(m > 0, m, 1.0), np.inf)
+    liq = np.broadcast_to(np.asarray(res.liq_price, dtype=np.float64), notional.shape)
+    bad = np.flatnonzero((implied > top) | (s * (ep - liq) <= 0))
+    if bad.size:
+        i = int(bad[0])
+        where = "" if notional.size == 1 else f"[{i}]"
+        head = f"margin{where} {m[i]:g} USD"
+        if implied[i] > top[i]:
+            need = notional[i] / top[i] if top[i] > 0 else float("inf")
+            msg = (
+                f"{head} is {_lev_text(float(implied[i]))} leverage, above the {rules.name} "
+                "maximum "
+                f"{top[i]:g}x for a notional of {notional[i]:,.0f} USD ({symbol}); give at "
+                f"least {need:,.2f} USD"
+            )
+        else:
+            msg = (
+                f"{head} leaves the position liquidatable at its entry (liquidation price "
+                f"{liq[i]:,.2f}, entry {ep[i]:,.2f})"
+            )
+        raise InputError(msg, param="margin")

@@ -114,12 +114,15 @@ def run_liqmap_request(
             st = read_stops(_file(stops, "stops"))
             source = f"{what} + stops from {stops}"
     else:
-        book = read_positions(_file(positions, "positions"))
+        ref = float(price) if price is not None else None  # 10x away from it: a unit error
+        book = read_positions(_file(positions, "positions"), reference_price=ref,
+                              reference="the price given", refuse_liquidated=True)  # fmt: skip
         if len(book) == 0:  # a header only: no book to map (as solvency refuses it)
             raise InputError(
                 f"{positions}: the file has no position rows (a header only)", param="positions"
             )
-        st = None if stops is None else read_stops(_file(stops, "stops"))
+        st = (None if stops is None else read_stops(_file(stops, "stops"), reference_price=ref,
+                                                    reference="the price given"))  # fmt: skip
         if price is None:
             raise InputError(
                 "price is required with positions (the current price, USD)",

@@ -33,9 +33,14 @@ __all__ += [
     "model_stops",
     "model_stops_detailed",
 ]
-from liqcascade.positions._files import read_positions, read_stops  # noqa: E402
+from liqcascade.positions._files import (  # noqa: E402
+    check_at_price,
+    check_stops_at_price,
+    read_positions,
+    read_stops,
+)
 
-__all__ += ["read_positions", "read_stops"]
+__all__ += ["check_at_price", "check_stops_at_price", "read_positions", "read_stops"]
 from liqcascade.positions._backtest import BacktestResult, backtest  # noqa: E402
 from liqcascade.positions._calibrate import (  # noqa: E402
     CalibrationResult,

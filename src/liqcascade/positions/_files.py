@@ -143,8 +143,104 @@ def _max_leverage(venue: str, symbol: str, notional: FloatArray) -> FloatArray:
     return max_leverage_for(venue, symbol, notional)  # the venue registry's cap
 
 
+#: A price more than this many times above (or below 1/this of) the reference price
+#: (the book's mid, the market's mid, the price given) is a unit error, not a position.
+PRICE_SCALE = 10.0
+
+
+def _off_scale(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = values / reference
+    return np.isfinite(ratio) & ((ratio > PRICE_SCALE) | (ratio < 1.0 / PRICE_SCALE))
+
+
+def _unit_error(column: str, value: float, ref: float, reference: str) -> str:
+    return (
+        f"{column} {value:,.6g} is {value / ref:.3g}x {reference} {ref:,.6g}: more than "
+        f"{PRICE_SCALE:g}x away from it is a unit error (prices are USD per coin)"
+    )
+
+
+def check_at_price(
+    side: np.ndarray,
+    entry_price: np.ndarray,
+    liq_price_: np.ndarray,
+    price: float | np.ndarray,
+    *,
+    file: str,
+    reference: str = "the book's mid",
+    refuse_liquidated: bool = True,
+) -> None:
+    """Refuse positions whose prices cannot hold at the reference ``price``.
+
+    The one check of positions against a price (files of cascade, solvency, liqmap,
+    contagion; the stress portfolio): a row whose ``entry_price`` is more than
+    :data:`PRICE_SCALE` (10)x above or below ``price`` is a unit error (a book quoted in
+    thousands, a position in cents); a row already beyond its liquidation price at
+    ``price`` (long: ``price <= liq``; short: ``price >= liq``) would be liquidated
+    before anything happens: refused when ``refuse_liquidated`` (stress portfolios,
+    liquidation maps); cascade / solvency / contagion books keep such rows (their
+    engines liquidate them in the first round, as a venue would).
+
+    Parameters
+    ----------
+    side : ndarray of int
+        +1 long, -1 short.
+    entry_price, liq_price_ : ndarray of float
+        Per row, USD (NaN entries are not checked).
+    price : float or ndarray
+        The reference price, USD (one, or one per row).
+    file : str
+        The file named in the message.
+    reference : str, default "the book's mid"
+        What ``price`` is, for the message (``"the current price"``, ``"--price"``).
+    refuse_liquidated : bool, default True
+        Also refuse rows already beyond their liquidation price at ``price``.
+
+    Raises
+    ------
+    InputError
+        ``FILE: row N: ...`` for the first row in file order that fails either rule.
+    """
+    s = np.asarray(side, dtype=np.float64)
+    e = np.asarray(entry_price, dtype=np.float64)
+    liq = np.asarray(liq_price_, dtype=np.float64)
+    p = np.broadcast_to(np.asarray(price, dtype=np.float64), s.shape)
+    scale = _off_scale(e, p)
+    with np.errstate(invalid="ignore"):
+        beyond = np.isfinite(liq) & (s * (p - liq) <= 0) & refuse_liquidated
+    bad = np.flatnonzero(scale | beyond)
+    if bad.size == 0:
+        return
+    i = int(bad[0])
+    if scale[i]:
+        msg = _unit_error("entry_price", float(e[i]), float(p[i]), reference)
+    else:
+        msg = f"already beyond its liquidation price {liq[i]:,.2f} at {reference} {p[i]:,.2f}"
+    raise InputError(msg, file=file, row=i + 1)
+
+
+def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference: str) -> None:
+    """Refuse stops whose trigger is more than 10x away from ``price`` (a unit error)."""
+    trig = np.asarray(stops.trigger, dtype=np.float64)
+    bad = np.flatnonzero(_off_scale(trig, np.full(trig.shape, float(price))))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            _unit_error("trigger_price", float(trig[i]), float(price), reference),
+            file=file,
+            row=i + 1,
+        )
+
+
 def read_positions(
-    path: str | Path, venue: str = "binance", symbol: str = "ETHUSDT"
+    path: str | Path,
+    venue: str = "binance",
+    symbol: str = "ETHUSDT",
+    *,
+    reference_price: float | None = None,
+    reference: str = "the book's mid",
+    refuse_liquidated: bool = False,
 ) -> PositionBook:
     """Read a positions file into a :class:`PositionBook`, computing missing prices.
 
@@ -156,6 +252,15 @@ def read_positions(
         Margin rules for rows without a ``venue`` value.
     symbol : str, default "ETHUSDT"
         Contract for rows without a ``symbol`` value (picks the Binance tier table).
+    reference_price : float, optional
+        The market price the positions meet (USD; the book's mid): when given, the rows
+        are checked against it with :func:`check_at_price` (entry more than 10x away: a
+        unit error).
+    reference : str, default "the book's mid"
+        What ``reference_price`` is, for messages.
+    refuse_liquidated : bool, default False
+        With ``reference_price``, also refuse a row already beyond its liquidation price
+        at it (a liquidation map at that price).
 
     Returns
     -------
@@ -275,6 +380,9 @@ def read_positions(
         else:
             account = pd.factorize(acc_raw.astype("string").str.strip())[0].astype(np.int64)
 
+    if reference_price is not None:
+        check_at_price(side, entry, liq, reference_price, file=str(p), reference=reference,
+                       refuse_liquidated=refuse_liquidated)  # fmt: skip
     uv = pd.unique(venues)
     us = pd.unique(symbols)
     return PositionBook(
@@ -290,7 +398,9 @@ def read_positions(
     )
 
 
-def read_stops(path: str | Path) -> StopBook:
+def read_stops(
+    path: str | Path, *, reference_price: float | None = None, reference: str = "the book's mid"
+) -> StopBook:
     """Read a stops file into a :class:`StopBook`.
 
     Parameters
@@ -299,6 +409,11 @@ def read_stops(path: str | Path) -> StopBook:
         CSV (header required) or Parquet with columns ``side`` (sell/buy),
         ``trigger_price`` (USD, > 0; ``trigger`` accepted as an alias) and ``size``
         (base units, > 0).
+    reference_price : float, optional
+        The market price (USD; the book's mid): a trigger more than 10x away from it is
+        refused as a unit error (:func:`check_stops_at_price`).
+    reference : str, default "the book's mid"
+        What ``reference_price`` is, for messages.
 
     Returns
     -------
@@ -325,4 +440,7 @@ def read_stops(path: str | Path) -> StopBook:
     _require_positive(trig, "trigger_price", p)
     size, _ = _numeric(df, "size", p)
     _require_positive(size, "size", p)
-    return StopBook(side, trig, size)
+    book = StopBook(side, trig, size)
+    if reference_price is not None:
+        check_stops_at_price(book, reference_price, file=str(p), reference=reference)
+    return book

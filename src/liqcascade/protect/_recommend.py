@@ -504,6 +504,7 @@ def recommend_stop(
         params = load_liquidity(state.asset, state.close_time or state.as_of).params
     kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
     liq = liquidation_price(sd, float(entry), float(size), float(leverage))
+    check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
     liq_d = abs(entry - liq) / entry if liq > 0 and math.isfinite(liq) else 1.0
     dist_v, how = vol_distance(state.asset, state.close_time, s)
     max_d = s.max_liq_fraction * liq_d
@@ -613,6 +614,35 @@ def check_position(
     if liquidity not in LIQUIDITY:
         raise InputError(_liquidity_message(liquidity), param="liquidity")
     return sd
+
+
+def check_entry_at_mid(side: int, entry: float, liq: float, mid: float, asset: str) -> None:
+    """Refuse an entry that cannot be a position in the market at ``mid`` (USD).
+
+    An entry more than :data:`liqcascade.positions._files.PRICE_SCALE` (10)x above or
+    below the market's mid is a unit error (or another asset's price); a position
+    already beyond its liquidation price ``liq`` at the mid has nothing to protect.
+
+    Raises
+    ------
+    InputError
+        Naming ``entry`` (``--entry``).
+    """
+    from liqcascade.positions._files import PRICE_SCALE
+
+    ratio = entry / mid
+    if ratio > PRICE_SCALE or ratio < 1.0 / PRICE_SCALE:
+        raise InputError(
+            f"entry {entry:,.6g} is {ratio:.3g}x the {asset} mid {mid:,.2f}: more than "
+            f"{PRICE_SCALE:g}x away from it is a unit error (or another asset's price)",
+            param="entry",
+        )
+    if side * (mid - liq) <= 0:
+        raise InputError(
+            f"entry {entry:,.6g}: the position is already beyond its liquidation price "
+            f"{liq:,.2f} at the {asset} mid {mid:,.2f}",
+            param="entry",
+        )
 
 
 def _liquidity_message(liquidity: str) -> str:

@@ -142,6 +142,13 @@ class Exchange:
             raise InputError(
                 f"reserve_buffer must be >= 0 (got {self.reserve_buffer})", param="reserve_buffer"
             )
+        if self.reserve_buffer >= 1:  # a percentage given for a fraction
+            b = self.reserve_buffer
+            raise InputError(
+                f"reserve_buffer must be a fraction in [0, 1) (got {b:g}; for {b:g} % give "
+                f"{b / 100:g})",
+                param="reserve_buffer",
+            )
         if not (0 <= self.liquidation_fee < 1):
             raise InputError(
                 f"liquidation_fee must be in [0, 1) (got {self.liquidation_fee})",

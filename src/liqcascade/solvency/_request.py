@@ -70,12 +70,15 @@ def _exchange_book(
     if positions is not None:
         from liqcascade.positions import read_positions
 
-        pos = read_positions(_file(positions, "positions"))
         order_book = None
+        ref: float | None = mid
         if book is not None:
             from liqcascade.book import OrderBook
 
             order_book = OrderBook.from_file(_file(book, "book"))
+            ref = order_book.mid
+        where = f"the mid of {book}" if book is not None else "the mid"
+        pos = read_positions(_file(positions, "positions"), reference_price=ref, reference=where)
         return pos, order_book, mid, None
     if book is not None:
         raise InputError(

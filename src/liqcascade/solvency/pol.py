@@ -843,6 +843,12 @@ def reserve_ratio(reserves: float, liabilities: float, buffer: float = 0.0) -> R
             ok = False
         if not ok:
             raise InputError(f"{name} must be a finite number >= 0 (got {v!r})")
+    if buffer >= 1:
+        raise InputError(
+            f"buffer must be a fraction in [0, 1) (got {buffer:g}; for {buffer:g} % give "
+            f"{buffer / 100:g})",
+            param="buffer",
+        )
     ratio = float("inf") if liabilities == 0 else float(reserves) / float(liabilities)
     required = float(liabilities) * (1.0 + buffer)
     return ReserveRatio(

@@ -83,16 +83,20 @@ class Portfolio:
         return [a for a in ASSETS if (self.asset == a).any()]
 
     def check_prices(self, prices: dict[str, float]) -> None:
-        """Fail on positions already past their liquidation price or stop at ``prices``."""
+        """Fail on positions already past their liquidation price or stop at ``prices``.
+
+        An entry more than 10x away from its price is a unit error (the one check of
+        :func:`liqcascade.positions.check_at_price`).
+        """
+        from liqcascade.positions import check_at_price
+
+        at = np.array([prices[str(a)] for a in self.asset], dtype=np.float64)
+        check_at_price(self.side, self.entry_price, self.liq_price, at, file=self.source,
+                       reference="the current price")  # fmt: skip
         for i in range(len(self)):
             p = prices[str(self.asset[i])]
             s = int(self.side[i])
             row = f"{self.source}: row {i + 1}"
-            if s * (p - self.liq_price[i]) <= 0:
-                raise InputError(
-                    f"{row}: already beyond its liquidation price {self.liq_price[i]:,.2f}"
-                    f" at the current price {p:,.2f}"
-                )
             sp = self.stop_price[i]
             if math.isfinite(sp) and s * (p - sp) <= 0:
                 raise InputError(

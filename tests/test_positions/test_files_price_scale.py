@@ -1,0 +1,78 @@
+"""Positions and stops files against a reference price (C10/C11): unit errors refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clihelpers import run_cli
+from liqcascade.errors import InputError
+from liqcascade.positions import check_at_price, read_positions, read_stops
+
+BOOK = "side,price,size\nbid,3699,20\nbid,3650,50\nask,3701,20\nask,3750,50\n"
+POSITIONS = "side,size,entry_price,leverage\nlong,2,3700,10\nshort,3,3800,10\n"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_entry_1000x_off_the_mid_is_a_unit_error(tmp_path: Path) -> None:
+    f = _write(tmp_path, "p.csv", POSITIONS + "long,1,3700000,10\n")
+    read_positions(f)  # without a reference price nothing is known
+    with pytest.raises(InputError) as e:
+        read_positions(f, reference_price=3700.0)
+    assert str(e.value).startswith(f"{f}: row 3: entry_price 3.7e+06 is 1e+03x the book's mid")
+    assert e.value.row == 3 and "unit error" in str(e.value)
+    # 9x away is within the bound (the rule is more than 10x)
+    ok = _write(tmp_path, "ok.csv", POSITIONS + "long,1,33000,2\n")
+    assert len(read_positions(ok, reference_price=3700.0)) == 3
+
+
+def test_stop_trigger_off_scale(tmp_path: Path) -> None:
+    f = _write(tmp_path, "s.csv", "side,trigger_price,size\nsell,3600,1\nsell,3.6,2\n")
+    with pytest.raises(InputError, match=r"s\.csv: row 2: trigger_price 3\.6 is 0\.000973x"):
+        read_stops(f, reference_price=3700.0, reference="the mid of book.csv")
+
+
+def test_beyond_liquidation_is_the_one_check() -> None:
+    side = np.array([1, -1], dtype=np.int8)
+    entry = np.array([3700.0, 3700.0])
+    liq = np.array([3400.0, 3650.0])  # the short is past its liquidation at 3700
+    check_at_price(side, entry, liq, 3600.0, file="f.csv")
+    with pytest.raises(InputError, match=r"^f\.csv: row 2: already beyond its liquidation price "
+                       r"3,650\.00 at the current price 3,700\.00$"):  # fmt: skip
+        check_at_price(side, entry, liq, 3700.0, file="f.csv", reference="the current price")
+    check_at_price(side, entry, liq, 3700.0, file="f.csv", refuse_liquidated=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        (("cascade", "--positions", "{pos}", "--book", "{book1000}", "--shock", "-0.05"),
+         "error: {pos}: row 1: entry_price 3,700 is 1e+03x the mid of {book1000}"),
+        (("solvency", "--insurance-fund", "1000", "--positions", "{pos1000}", "--book", "{book}"),
+         "error: {pos1000}: row 3: entry_price 3.7e+06 is 1e+03x the mid of {book}"),
+        (("liqmap", "--positions", "{pos}", "--price", "3.7"),
+         "error: {pos}: row 1: entry_price 3,700 is 1e+03x the price given 3.7"),
+        (("liqmap", "--positions", "{pos}", "--price", "4200"),
+         "error: {pos}: row 2: already beyond its liquidation price"),
+    ],
+)  # fmt: skip
+def test_cli_refuses_unit_errors(tmp_path: Path, args: tuple[str, ...], start: str) -> None:
+    names = {
+        "pos": _write(tmp_path, "pos.csv", POSITIONS),
+        "pos1000": _write(tmp_path, "pos1000.csv", POSITIONS + "long,1,3700000,10\n"),
+        "book": _write(tmp_path, "book.csv", BOOK),
+        "book1000": _write(
+            tmp_path, "book1000.csv", BOOK.replace("3699", "3.699").replace("3650", "3.65")
+            .replace("3701", "3.701").replace("3750", "3.75"),
+        ),
+    }  # fmt: skip
+    r = run_cli(*(a.format(**names) for a in args), "--json")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith(start.format(**names)) and r.stderr.count("\n") == 1, r.stderr
