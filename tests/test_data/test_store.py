@@ -254,7 +254,7 @@ def test_symbol_from_the_file_name(tmp_path: Path, cli, gen) -> None:
     r = cli("data", "ingest", str(both), "--store", str(store))
     assert r.exit_code == 2
     assert r.stderr.strip() == (
-        f"error: {both}: --symbol: the file name names ETH and BTC; pass --symbol"
+        f"error: {both}: --symbol: the file name names ETH and BTC; give the symbol"
     )
 
 

@@ -802,7 +802,7 @@ def symbol_from_name(name: str) -> str | None:
         return None
     if len(bases) > 1:
         raise InputError(
-            f"symbol: the file name names {' and '.join(bases)}; pass --symbol",
+            f"symbol: the file name names {' and '.join(bases)}; give the symbol",
             file=name,
             param="symbol",
         )
