@@ -673,7 +673,7 @@ def _method(asset: str, mu_fitted: float = float("nan")) -> list[str]:
         "stress engine's model before the back-test existed, and choosing the model by its "
         "back-test would tune it on the test window. AIC ranks one-day in-sample densities, "
         "not multi-day VaR; EGARCH-t's back-test (a sensitivity, not used: within one or two "
-        "exceedances of GJR-t, pinball up to 5 % lower) is in docs/stress.md.",
+        "exceedances of GJR-t, pinball up to 5 % lower) is in the stress documentation.",
         "Replays rebase recorded bars to today's price: " + replays,
     ]
 
