@@ -130,7 +130,7 @@ def compute(ctx: ReportContext) -> StressView:
     close = _closes(ctx, market.asset)
     paths = 500 if ctx.quick else 2000
     bt = stress.var_backtest(close, asset=market.asset, paths=paths)
-    # EGARCH-t's back-test (a sensitivity) is in docs/stress.md: the report's time budget
+    # EGARCH-t's back-test (a sensitivity) is left to the stress documentation (time budget)
     eg = None
     sides = tuple(market.draw_sides())
     return StressView(market, pf, mc, replays, shocks, bt, eg, sides)
