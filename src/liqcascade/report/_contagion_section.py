@@ -144,12 +144,7 @@ def tables(v: ContagionView) -> list[Table]:
 
 def _sensitivity_text(v: ContagionView) -> str:
     """The share's sensitivity to the first shock (a scenario sweep, not an interval)."""
-    lo, hi = v.share_range()
-    s = sorted(v.runs)
-    return (
-        f"sensitivity to the first shock ({pct(s[-1])} to {pct(s[0])} on Binance): "
-        f"{interval(lo, hi, lambda x: pct(x, 0))} (a scenario sweep, not an interval)"
-    )
+    return f"sensitivity to the first shock on Binance: {_sweep_short(v)}, not an interval"
 
 
 def _sweep_short(v: ContagionView) -> str:
