@@ -134,3 +134,15 @@ def test_the_static_bound_over_draws_bounds_every_pairs_carry(eth: dict[str, Any
     assert cf.critical_by_draw.size == len(eth["cal"].draws) * 2
     c = cf.curve
     assert (c["static_bound_move"] <= c["carry_p10"] + 1e-9).all()
+
+
+def test_a_state_walks_its_draws_once(eth: dict[str, Any]) -> None:
+    """The cascade, stress and solvency answers of one state share its draws."""
+    st_ = eth["state"]
+    a, b = st_.prepared_draws(), st_.prepared_draws()
+    assert a is not b and all(x is y for x, y in zip(a, b, strict=True))  # same, new list
+    assert all(x is y for x, y in zip(st_.draws(), st_.draws(), strict=True))
+    assert [p.positions for p in st_.prepared_draws(n=3)] == [d.positions for d in st_.draws(3)]
+    assert st_.draws()[0].draws() == []  # a draw has no draws of its own
+    with pytest.raises(InputError, match="n must be >= 0"):
+        st_.prepared_draws(n=-1)

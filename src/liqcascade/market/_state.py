@@ -213,6 +213,9 @@ class MarketState:
     book_fit: Any = None
     whole_positions: PositionBook | None = None
     _redraw: Any = field(default=None, repr=False)
+    # draws walked once per state, prepared once per partial-liquidation threshold: the
+    # cascade, stress and solvency answers of one state share them
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def draws(self, n: int | None = None) -> list[MarketState]:
         """The same market with the positions and stops of each bootstrap parameter set.
@@ -236,26 +239,28 @@ class MarketState:
         """
         if self._redraw is None or self.book_fit is None:
             return []
-        # a failed refit (scale or sigma at their floor, e.g. 1e-300) is no draw
-        sets = [p for p in self.book_fit.bootstrap if p.scale > 1e-9 and p.sigma > 1e-3]
-        if n is not None:
-            if n < 0:
-                raise InputError(f"n must be >= 0 (got {n})", param="n")
-            sets = sets[:n]
-        out = []
-        for p in sets:
-            whole, positions, stops = self._redraw(p)
-            out.append(
-                replace(
-                    self,
-                    positions=positions,
-                    stops=stops,
-                    params=p,
-                    whole_positions=whole,
-                    _redraw=None,
+        if n is not None and n < 0:
+            raise InputError(f"n must be >= 0 (got {n})", param="n")
+        if "draws" not in self._memo:
+            # a failed refit (scale or sigma at their floor, e.g. 1e-300) is no draw
+            sets = [p for p in self.book_fit.bootstrap if p.scale > 1e-9 and p.sigma > 1e-3]
+            out = []
+            for p in sets:
+                whole, positions, stops = self._redraw(p)
+                out.append(
+                    replace(
+                        self,
+                        positions=positions,
+                        stops=stops,
+                        params=p,
+                        whole_positions=whole,
+                        _redraw=None,
+                        _memo={},
+                    )
                 )
-            )
-        return out
+            self._memo["draws"] = out
+        all_draws: list[MarketState] = self._memo["draws"]
+        return list(all_draws if n is None else all_draws[:n])
 
     def band(self, fn: Any, n: int | None = None) -> dict[str, float]:
         """``fn(state)`` on this market and on its :meth:`draws`: value, p05 and p95.
@@ -284,7 +289,14 @@ class MarketState:
         :func:`liqcascade.cascade.market_answer` so that a cascade's interval carries
         the position book's parameter uncertainty. Empty without draws.
         """
-        return [d.prepare(config) for d in self.draws(n)]
+        from liqcascade.cascade._config import CascadeConfig
+
+        cfg = config or CascadeConfig()
+        key = ("prepared", cfg.partial_threshold_usd if cfg.partial_liquidation else None)
+        if key not in self._memo:
+            self._memo[key] = [d.prepare(cfg) for d in self.draws()]
+        prepared: list[PreparedMarket] = self._memo[key]
+        return prepared[: len(self.draws(n))]  # draws(n) checks n; a new list either way
 
     def prepare(self, config: CascadeConfig | None = None) -> PreparedMarket:
         """The state sorted for repeated cascades (:func:`liqcascade.cascade.prepare_cascade`)."""
