@@ -195,9 +195,7 @@ def tables(v: SolvencyView) -> list[Table]:
                 "final price": usd(c.final_price),
                 "liquidated": usd(c.liquidated_usd),
                 "bad debt, cascade": usd(c.bad_debt_usd),
-                "80 % over draws": "–".join(
-                    usd(x * v.exchange.liabilities) for x in _draws_range(c, v.exchange.liabilities)
-                ),
+                "80 % over draws": "–".join(usd(x) for x in _draws_usd(c)),
                 "bad debt, gap only": usd(p.bad_debt_usd),
                 "buffer needed": pct(c.min_buffer, 2),
                 **{f"{b:.0%} survives": "yes" if c.min_buffer <= b else "NO" for b in BUFFERS},
@@ -305,12 +303,19 @@ def prose(v: SolvencyView) -> Prose:
     return Prose(take, method, [claim], [head])
 
 
-def _draws_range(o: Any, liabilities: float) -> tuple[float, float]:
-    """Bad debt's 10–90 % over the parameter draws, as a share of liabilities."""
+def _draws_usd(o: Any) -> tuple[float, float]:
+    """Bad debt's 10–90 % over the parameter draws, USD (the central value without draws)."""
     iv = o.interval or {}
-    lo = float(iv.get("bad_debt_p10_usd", o.bad_debt_usd)) / liabilities
-    hi = float(iv.get("bad_debt_p90_usd", o.bad_debt_usd)) / liabilities
-    return lo, hi
+    return (
+        float(iv.get("bad_debt_p10_usd", o.bad_debt_usd)),
+        float(iv.get("bad_debt_p90_usd", o.bad_debt_usd)),
+    )
+
+
+def _draws_range(o: Any, liabilities: float) -> tuple[float, float]:
+    """:func:`_draws_usd` as a share of liabilities."""
+    lo, hi = _draws_usd(o)
+    return lo / liabilities, hi / liabilities
 
 
 def _n_draws(v: SolvencyView) -> dict[str, int]:
@@ -350,9 +355,7 @@ def summary(v: SolvencyView) -> dict[str, Any]:
         "bad_debt_usd": {o.name: o.bad_debt_usd for o in v.cascade.outcomes},
         "bad_debt_gap_only_usd": {o.name: o.bad_debt_usd for o in v.gap_only.outcomes},
         "bad_debt_interval_usd": {
-            o.name: [o.interval["bad_debt_p10_usd"], o.interval["bad_debt_p90_usd"]]
-            for o in v.cascade.outcomes
-            if o.interval
+            o.name: list(_draws_usd(o)) for o in v.cascade.outcomes if o.interval
         },
         "n_draws": _n_draws(v),
         "calibration": v.cascade.calibration,
