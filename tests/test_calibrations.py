@@ -1,0 +1,76 @@
+"""Where calibrations are found: a store's own before the package's, written atomically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from liqcascade._calibrations import (
+    calibrated_assets,
+    find_calibration,
+    shipped_assets,
+    store_calibration_dir,
+    store_calibration_path,
+    write_calibration,
+)
+from liqcascade.errors import InputError
+
+
+def test_store_calibration_dir_sits_beside_the_store(tmp_path: Path) -> None:
+    store = tmp_path / "sol.duckdb"
+    assert store_calibration_dir(store) == tmp_path / "sol.calibrations"
+    assert store_calibration_path("book", "sol", store) == (
+        tmp_path / "sol.calibrations" / "book" / "SOL.json"
+    )
+    assert store_calibration_dir(False) is None
+
+
+def test_default_store_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIQCASCADE_STORE", str(tmp_path / "x" / "s.duckdb"))
+    assert store_calibration_dir(None) == tmp_path / "x" / "s.calibrations"
+
+
+def test_package_ships_eth_and_btc_for_both_kinds() -> None:
+    for kind in ("book", "liquidity"):
+        assert shipped_assets(kind) == ("BTC", "ETH")
+        found = find_calibration(kind, "eth", store=False)
+        assert found.source == "package:calibrated/ETH.json"
+        assert found.doc
+
+
+def test_store_calibration_wins_and_lists(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    with pytest.raises(InputError, match="SOL"):
+        find_calibration("liquidity", "SOL", store)
+    path = write_calibration("liquidity", "sol", {"asset": "SOL", "x": 1}, store)
+    got = find_calibration("liquidity", "SOL", store)
+    assert got.source == f"store:{path}" and got.doc["x"] == 1
+    assert calibrated_assets("liquidity", store) == ("BTC", "ETH", "SOL")
+    # a store's own ETH calibration is read before the package's
+    write_calibration("liquidity", "ETH", {"asset": "ETH", "x": 2}, store)
+    assert find_calibration("liquidity", "ETH", store).doc["x"] == 2
+    assert find_calibration("liquidity", "ETH", False).source.startswith("package:")
+    # rewriting is seen (the cache is per modification time)
+    write_calibration("liquidity", "sol", {"asset": "SOL", "x": 3, "pad": "y" * 10}, store)
+    assert find_calibration("liquidity", "SOL", store).doc["x"] == 3
+
+
+def test_bad_documents_and_kinds_are_clear_errors(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    path = store_calibration_path("book", "SOL", store)
+    assert path is not None
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    with pytest.raises(InputError, match="not valid JSON"):
+        find_calibration("book", "SOL", store)
+    path.write_text(json.dumps([1, 2]))
+    with pytest.raises(InputError, match="JSON object"):
+        find_calibration("book", "SOL", store)
+    with pytest.raises(InputError, match="kind"):
+        find_calibration("depth", "ETH", store)
+    with pytest.raises(InputError, match="store"):
+        write_calibration("book", "SOL", {}, False)
