@@ -1,0 +1,75 @@
+"""A store holding an asset the package does not bundle, for end-to-end tests of any asset.
+
+:func:`relabelled_store` writes the bundled BTC series into a fresh DuckDB store under
+another symbol (default ``SOLUSDT``), with prices divided by ``price_scale`` (and base
+volumes multiplied by it), so dollar amounts stay those of real data while price
+levels are not the bundled asset's. The commands then see an asset with real data
+that nothing in the package was calibrated on or written for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from liqcascade.data import load_series
+from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._store import Store
+
+__all__ = ["NEW_ASSET_SERIES", "relabelled_store"]
+
+#: (kind, interval) of every series written: what an estimated market needs.
+NEW_ASSET_SERIES: tuple[tuple[str, str], ...] = (
+    ("ohlcv", "1h"),
+    ("ohlcv", "1d"),
+    ("open_interest", "4h"),
+    ("liquidations", "4h"),
+    ("funding", "4h"),
+    ("taker", "4h"),
+)
+
+_PRICE = ("open", "high", "low", "close")
+
+
+def relabelled_store(
+    path: Path,
+    symbol: str = "SOLUSDT",
+    source: str = "BTC",
+    price_scale: float = 500.0,
+    end: str | None = None,
+) -> Path:
+    """Write the bundled ``source`` series into a store at ``path`` as ``symbol``.
+
+    Parameters
+    ----------
+    path : Path
+        The store file (created).
+    symbol : str
+        Store symbol of the new asset (its base asset is what ``--asset`` names).
+    source : str
+        The bundled asset whose series are copied.
+    price_scale : float
+        Prices are divided by it, base-unit volumes multiplied (USD amounts unchanged).
+    end : str, optional
+        Drop rows after this date (inclusive, UTC).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    frames = []
+    for kind, interval in NEW_ASSET_SERIES:
+        df = load_series(kind, asset=source, interval=interval, store=False, end=end).copy()
+        if kind == "ohlcv":
+            for c in _PRICE:
+                df[c] = df[c] / price_scale
+            df["volume"] = df["volume"] * price_scale
+        venue = str(df.attrs.get("venue") or "unknown")
+        frame = df.reset_index()
+        frame["ts"] = pd.DatetimeIndex(frame["ts"]).tz_convert("UTC").as_unit("us")
+        frames.append(SeriesFrame(kind, venue, symbol, interval, frame, file="bundled"))
+    with Store(path) as store:
+        store.ingest(frames)
+    return path
