@@ -168,3 +168,35 @@ def test_ljung_box_equals_statsmodels(eth_returns_2022_2025: pd.Series) -> None:
         t = clustering_test(x, lags=lags)
         ref_c = acorr_ljungbox((x - x.mean()) ** 2, lags=[lags], return_df=True)
         assert t.ljung_box_pvalue == pytest.approx(float(ref_c["lb_pvalue"].iloc[0]), rel=1e-8)
+
+
+def test_persistence_standard_error_is_the_delta_method_on_arch_covariance(fits: dict) -> None:
+    # golden: the gradient (1, 1, 1/2) over alpha, beta, gamma against arch's own
+    # robust covariance, written out by hand
+    f = fits[("gjr", "normal")]
+    cov = f.result.param_cov
+    names = ["alpha[1]", "beta[1]", "gamma[1]"]
+    w = {"alpha[1]": 1.0, "beta[1]": 1.0, "gamma[1]": 0.5}
+    var = sum(w[a] * w[b] * float(cov.loc[a, b]) for a in names for b in names)
+    assert f.persistence_se == pytest.approx(math.sqrt(var), rel=1e-9)
+    g = fits[("garch", "t")]
+    cov = g.result.param_cov
+    ab = ("alpha[1]", "beta[1]")
+    var = sum(float(cov.loc[a, b]) for a in ab for b in ab)
+    assert g.persistence_se == pytest.approx(math.sqrt(var), rel=1e-9)
+    # near-integrated exactly when the 95 % interval reaches 1
+    for fit in fits.values():
+        assert fit.near_integrated == (fit.persistence + 1.96 * fit.persistence_se >= 1.0)
+
+
+def test_a_simulated_persistent_but_stationary_garch_is_identified() -> None:
+    # a long GARCH(1,1) path with persistence 0.90: the interval must exclude 1 and the
+    # half-life be finite; with persistence 0.999 the interval must reach 1
+    from arch.univariate import GARCH, ConstantMean, Normal
+
+    for alpha, beta, expected in ((0.10, 0.80, False), (0.05, 0.949, True)):
+        sim = ConstantMean(None, volatility=GARCH(), distribution=Normal(seed=7))
+        path = sim.simulate([0.0, 0.05, alpha, beta], 6000)["data"]
+        idx = pd.date_range("2000-01-01", periods=len(path), freq="D", tz="UTC")
+        fit = fit_volatility(pd.Series(path.to_numpy(), index=idx), "garch", "normal")
+        assert fit.near_integrated is expected, (beta, fit.persistence, fit.persistence_se)

@@ -28,15 +28,24 @@ def _render(r: dict[str, Any]) -> None:
     def f(v: Any, fmt: str) -> str:
         return "–" if v is None else format(v, fmt)
 
-    out.print(
-        f"persistence {r['persistence']:.4f} · half-life {f(r['half_life_days'], '.1f')} days · "
-        f"long-run vol {f(r['annualized_vol'], '.1f')} % a year "
-        f"(sample: {r['sample_annualized_vol']:.1f} %)"
-    )
-    if r["persistence"] > 0.995:
+    se = r["persistence_se"]
+    persistence = f"persistence {r['persistence']:.4f}" + ("" if se is None else f" ± {se:.4f}")
+    if r["near_integrated"]:
         out.print(
-            "[yellow]near-integrated variance: the long-run level and half-life are poorly "
-            "identified[/]"
+            f"{persistence} · half-life and long-run vol not identified "
+            f"(sample: {r['sample_annualized_vol']:.1f} % a year)"
+        )
+        ci = "" if se is None else f" ({r['persistence'] - 1.96 * se:.3f} to "
+        ci += "" if se is None else f"{r['persistence'] + 1.96 * se:.3f})"
+        out.print(
+            f"[yellow]the persistence's 95 % interval{ci} reaches 1: the data "
+            "do not pin down the long-run level or the half-life[/]"
+        )
+    else:
+        out.print(
+            f"{persistence} · half-life {f(r['half_life_days'], '.1f')} days · "
+            f"long-run vol {f(r['annualized_vol'], '.1f')} % a year "
+            f"(sample: {r['sample_annualized_vol']:.1f} %)"
         )
     out.print(
         f"leverage effect ({r['leverage_model']} gamma[1] = {f(r['leverage_gamma'], '.4f')}, "

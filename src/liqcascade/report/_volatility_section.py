@@ -198,10 +198,11 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
 def _persistence_note(fit: Any) -> str:
     """What the daily GJR-t's persistence says about its long-run level."""
     p = float(fit.persistence)
-    if p >= 0.98:
+    if fit.near_integrated:
         return (
-            "GJR-t on the full daily sample is near-integrated (persistence ≈ 1): its "
-            "long-run level and half-life are poorly identified."
+            f"GJR-t persistence on the full daily sample {p:.3f} ± {fit.persistence_se:.3f}: "
+            "its 95 % interval reaches 1, so the long-run level and the half-life are not "
+            "identified."
         )
     return (
         f"GJR-t persistence on the full daily sample {p:.3f}: a variance shock halves in "

@@ -193,6 +193,46 @@ class VolatilityFit:
         """
         return F.persistence(self.params, self.model, self.dist)
 
+    @cached_property
+    def persistence_se(self) -> float:
+        """Standard error of :attr:`persistence` (delta method on the fit's covariance).
+
+        The gradient of the persistence in the parameters (``α``, ``β`` and ``κ`` for
+        ``γ``; ``β`` alone for EGARCH) against arch's robust parameter covariance; the
+        skew-t's ``κ`` is held at its estimate. NaN where the covariance is unavailable.
+        """
+        names = list(self.params.index)
+        grad = np.zeros(len(names))
+        weights = {"beta[1]": 1.0}
+        if self.model != "egarch":
+            weights["alpha[1]"] = 1.0
+        if self.model == "gjr":
+            weights["gamma[1]"] = F.negative_share(self.params, self.dist)
+        for name, w in weights.items():
+            grad[names.index(name)] = w
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cov = np.asarray(self.result.param_cov, dtype=float)
+        except (ValueError, np.linalg.LinAlgError):
+            return math.nan
+        var = float(grad @ cov @ grad)
+        return math.sqrt(var) if math.isfinite(var) and var >= 0.0 else math.nan
+
+    @property
+    def near_integrated(self) -> bool:
+        """True when a unit root in the variance cannot be excluded.
+
+        The persistence's 95 % interval (``± 1.96`` :attr:`persistence_se`) reaches 1, or
+        its standard error is unavailable and the persistence is at least 0.98. The
+        long-run level (:attr:`annualized_vol`) and :attr:`half_life_days` are then not
+        identified by the data.
+        """
+        p, se = self.persistence, self.persistence_se
+        if not math.isfinite(se):
+            return bool(p >= 0.98)
+        return bool(p + 1.96 * se >= 1.0)
+
     @property
     def half_life_bars(self) -> float:
         """Bars for a variance shock to halve (inf when persistence ≥ 1)."""
@@ -362,6 +402,8 @@ class VolatilityFit:
             "leverage_ci": [lev.ci_low, lev.ci_high] if lev else None,
             "leverage_verdict": lev.verdict if lev else None,
             "persistence": self.persistence,
+            "persistence_se": _finite(self.persistence_se),
+            "near_integrated": self.near_integrated,
             "half_life_days": _finite(self.half_life_days),
             "annualized_vol": _finite(self.annualized_vol),
             "sample_annualized_vol": self.sample_annualized_vol,
