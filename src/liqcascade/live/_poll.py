@@ -28,8 +28,8 @@ from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 
 __all__ = [
-    "ClosedBars", "Malformed", "NotFast", "VenuePoller", "depth_snapshot", "fast_series",
-    "order_book_depth",
+    "BudgetSpent", "ClosedBars", "Malformed", "NotFast", "VenuePoller", "depth_snapshot",
+    "fast_series", "order_book_depth",
 ]  # fmt: skip
 
 
@@ -320,6 +320,10 @@ def order_book_depth(book: Any, mid: float | None = None) -> dict[str, float]:
     return out
 
 
+class BudgetSpent(Exception):
+    """A retry pause would overrun the venue's retry budget for this interval."""
+
+
 class VenuePoller:
     """Fetch the closed bars of one venue after what is stored, with retries.
 
@@ -337,6 +341,11 @@ class VenuePoller:
         Retries of a whole fetch after a fault.
     backoff_seconds : float
         First retry delay; doubles each retry.
+    retry_budget_s : float
+        Seconds of retry pauses allowed per interval (from :meth:`start_interval`), all
+        fetches of the venue together. A pause that would overrun it is not taken: the
+        fetch is skipped, and so is every other fetch of the venue until the next
+        interval (an unreachable venue costs one budget, not a backoff per series).
     """
 
     def __init__(
@@ -348,14 +357,36 @@ class VenuePoller:
         sleep: Callable[[float], None] | None = None,
         max_retries: int = 3,
         backoff_seconds: float = 1.0,
+        retry_budget_s: float = 20.0,
     ) -> None:
         self.exchange = make_exchange(exchange) if isinstance(exchange, str) else exchange
         self.id = str(getattr(self.exchange, "id", exchange))
         self.symbol = symbol
         self.log = log
-        self.sleep = sleep if sleep is not None else time.sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         self.max_retries = max_retries
         self.backoff = backoff_seconds
+        self.retry_budget_s = retry_budget_s
+        self._paused = 0.0
+        self._spent = False
+
+    def start_interval(self) -> None:
+        """A new interval: the retry budget is whole again and the venue is tried again."""
+        self._paused = 0.0
+        self._spent = False
+
+    @property
+    def skipped(self) -> bool:
+        """Whether this interval's retry budget is spent (the venue's fetches are skipped)."""
+        return self._spent
+
+    def sleep(self, seconds: float) -> None:
+        """Pause ``seconds`` between retries, or raise :class:`BudgetSpent` past the budget."""
+        if self._spent or self._paused + seconds > self.retry_budget_s:
+            self._spent = True
+            raise BudgetSpent(f"retry budget of {self.retry_budget_s:g} s spent")
+        self._paused += seconds
+        self._sleep(seconds)
 
     def _faulty(self, what: str, attempt: int, exc: BaseException) -> bool:
         """Report a fault; True when the fetch should be tried again (after a pause)."""
@@ -364,9 +395,19 @@ class VenuePoller:
             self.log(f"{self.id} {what}: {msg}; skipped this interval")
             return False
         wait = self.backoff * 2**attempt
+        if self._spent or self._paused + wait > self.retry_budget_s:
+            self._spent = True
+            self._log_spent(what, msg)
+            return False
         self.log(f"{self.id} {what}: {msg}; retry in {wait:g} s")
         self.sleep(wait)
         return True
+
+    def _log_spent(self, what: str, msg: str) -> None:
+        self.log(
+            f"{self.id} {what}: {msg}; retry budget of {self.retry_budget_s:g} s spent: "
+            f"{self.id} skipped until the next interval"
+        )
 
     def fetch(self, kind: str, interval: str, since_ms: int, now_ms: int) -> SeriesFrame | None:
         """The closed bars of ``kind`` in ``[since_ms, now_ms]``, or None (nothing new/failed).
@@ -378,6 +419,8 @@ class VenuePoller:
         not recognise goes to ``fetch_series`` at once.
         """
         what = f"{kind} {interval}"
+        if self._spent:
+            return None
         attempt = 0
         try:
             return fast_series(
@@ -398,6 +441,9 @@ class VenuePoller:
                     pd.Timestamp(now_ms, unit="ms", tz="UTC"), interval,
                     max_retries=self.max_retries, backoff_seconds=self.backoff, sleep=self.sleep,
                 )  # fmt: skip
+            except BudgetSpent as exc:
+                self._log_spent(what, str(exc))
+                return None
             except InputError as exc:
                 if f"no {kind} data for" in str(exc):
                     return None  # nothing new yet
@@ -429,6 +475,8 @@ class VenuePoller:
         without a side are dropped and counted in the log. A page not in that shape
         is malformed: the fetch is retried like the bars'. None when nothing is new.
         """
+        if self._spent:
+            return None
         attempt = 0
         while True:
             try:
@@ -505,6 +553,8 @@ class VenuePoller:
 
     def fetch_book(self) -> dict[str, Any] | None:
         """The venue's order book (ccxt's shape, checked), or None after the retries."""
+        if self._spent:
+            return None
         attempt = 0
         while True:
             try:

@@ -253,6 +253,8 @@ class Watcher:
         )  # fmt: skip
         new: list[SeriesFrame] = []
         for p in self.pollers:
+            p.start_interval()
+        for p in self.pollers:
             for kind, interval in SERIES:
                 last = self._last.get((p.id, kind))
                 step = interval_ms(interval) if kind != "funding" else None
