@@ -28,8 +28,8 @@ from liqcascade.data import (
 from liqcascade.data import bundled as datasets
 from liqcascade.data._ops import export_series, ingest_files
 from liqcascade.errors import InputError
-from tests.test_data.conftest import INGEST
 
+INGEST = Path(__file__).resolve().parents[1] / "data" / "ingest"
 MEASURES = ("global_account", "top_account", "top_position")
 
 
@@ -99,9 +99,9 @@ def test_store_default_from_environment(sol_store: Path, monkeypatch: pytest.Mon
 
 
 def test_nothing_for_asset_is_an_input_error(sol_store: Path) -> None:
-    with pytest.raises(InputError, match="futures order-book totals for DOGE.*ingest"):
+    with pytest.raises(InputError, match=r"futures order-book totals for DOGE.*ingest"):
         load_book_totals("DOGE", store=sol_store)
-    with pytest.raises(InputError, match="spot order-book totals for SOL.*all-venues-spot"):
+    with pytest.raises(InputError, match=r"spot order-book totals for SOL.*all-venues-spot"):
         load_book_totals("SOL", "spot", store=sol_store)
     with pytest.raises(InputError, match="no long_short DOGE"):
         load_series("long_short", asset="DOGE", store=sol_store)
@@ -200,7 +200,7 @@ def test_unlabelled_book_totals_are_not_read_as_futures(tmp_path: Path) -> None:
     name = "coinglass_ETH_4h_spot_orderbook_bids_asks_usd.csv.gz"
     res, _ = ingest_files([INGEST / name], symbol="SOLUSDT", store=store)
     assert any("no venue given" in w and "all-venues-spot" in w for w in res.warnings)
-    with pytest.raises(InputError, match="under venue unknown.*--venue all-venues"):
+    with pytest.raises(InputError, match=r"under venue unknown.*--venue all-venues"):
         load_book_totals("SOL", store=store)
 
 
@@ -234,6 +234,6 @@ def test_bad_file_leaves_store_untouched(tmp_path: Path) -> None:
     store = tmp_path / "t.duckdb"
     ingest_files(files[:1], venue="binance", store=store)
     before = store.read_bytes()
-    with pytest.raises(InputError, match="bad.csv: data row 2: long_pct"):
+    with pytest.raises(InputError, match=r"bad.csv: data row 2: long_pct"):
         ingest_files([files[1], bad], venue="binance", symbol="SOLUSDT", store=store)
     assert store.read_bytes() == before

@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._time import utc_end
 from liqcascade.data import bundled as datasets
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._readers import series_from_raw
 from liqcascade.data._store import Store
-from liqcascade._time import utc_end
 from liqcascade.data._time import base_asset
 from liqcascade.errors import InputError
 
@@ -190,7 +190,11 @@ def load_book_totals(
     )
 
 
-_BUNDLED_STEMS = {"futures": "futures_book_8h", "spot": "spot_book_4h", "binance": "binance_book_4h"}
+_BUNDLED_STEMS = {
+    "futures": "futures_book_8h",
+    "spot": "spot_book_4h",
+    "binance": "binance_book_4h",
+}
 
 
 def _bundled_name(asset: str, market: str) -> str:

@@ -880,28 +880,36 @@ def _long_short_layout(df: pd.DataFrame) -> _Layout | None:
     ``<measure>_long_pct`` column per measure.
     """
     cols = list(df.columns)
-    for suffix, name in (("_long_percent", "coinglass-long-short"), ("_long_pct", "long-short-wide")):
-        measures = [c[: -len(suffix)] for c in cols if c.endswith(suffix) and len(c) > len(suffix)]
-        if not measures:
-            continue
-        short = "_short_percent" if suffix == "_long_percent" else "_short_pct"
-        ratio = "_long_short_ratio"
-
-        def build(d: pd.DataFrame, ms: list[str] = measures, sx: str = suffix) -> dict[str, pd.Series]:
-            out: dict[str, pd.Series] = {}
-            for m in ms:
-                raw = d[m + sx]
-                text = raw.astype("string").str.strip()
-                out[f"{_LS}{m}|present"] = (raw.notna() & (text != "")).astype(bool)
-                out[f"{_LS}{m}|long_pct"] = _num(d, m + sx)
-                if m + short in d.columns:
-                    out[f"{_LS}{m}|short_pct"] = _num(d, m + short)
-                if m + ratio in d.columns:
-                    out[f"{_LS}{m}|long_short_ratio"] = _num(d, m + ratio)
-            return out
-
-        return _Layout(name, "long_short", build)
+    variants = (
+        ("_long_percent", "_short_percent", "coinglass-long-short"),
+        ("_long_pct", "_short_pct", "long-short-wide"),
+    )
+    for long_sx, short_sx, name in variants:
+        measures = [c[: -len(long_sx)] for c in cols if c.endswith(long_sx) and c != long_sx]
+        if measures:
+            return _Layout(name, "long_short", _long_short_build(measures, long_sx, short_sx))
     return None
+
+
+def _long_short_build(
+    measures: list[str], long_sx: str, short_sx: str
+) -> Callable[[pd.DataFrame], dict[str, pd.Series]]:
+    """Per-measure columns (``_ls|<measure>|<value>``) of a long/short layout."""
+
+    def build(d: pd.DataFrame) -> dict[str, pd.Series]:
+        out: dict[str, pd.Series] = {}
+        for m in measures:
+            raw = d[m + long_sx]
+            text = raw.astype("string").str.strip()
+            out[f"{_LS}{m}|present"] = (raw.notna() & (text != "")).astype(bool)
+            out[f"{_LS}{m}|long_pct"] = _num(d, m + long_sx)
+            if m + short_sx in d.columns:
+                out[f"{_LS}{m}|short_pct"] = _num(d, m + short_sx)
+            if m + "_long_short_ratio" in d.columns:
+                out[f"{_LS}{m}|long_short_ratio"] = _num(d, m + "_long_short_ratio")
+        return out
+
+    return build
 
 
 def _long_short_rows(frame: pd.DataFrame) -> pd.DataFrame:
