@@ -200,7 +200,7 @@ def test_unlabelled_book_totals_are_not_read_as_futures(tmp_path: Path) -> None:
     name = "coinglass_ETH_4h_spot_orderbook_bids_asks_usd.csv.gz"
     res, _ = ingest_files([INGEST / name], symbol="SOLUSDT", store=store)
     assert any("no venue given" in w and "all-venues-spot" in w for w in res.warnings)
-    with pytest.raises(InputError, match=r"under venue unknown.*--venue all-venues"):
+    with pytest.raises(InputError, match=r"under venue unknown.*with venue all-venues"):
         load_book_totals("SOL", store=store)
 
 

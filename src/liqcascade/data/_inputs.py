@@ -177,15 +177,15 @@ def load_book_totals(
     )
     hint = (
         f"; the store holds {a} depth under venue {', '.join(unlabelled)}: book totals are "
-        f"read by market label (re-ingest the file with --venue {label})"
+        f"found by their market label (ingest the file again with venue {label})"
         if unlabelled
         else ""
     )
     raise InputError(
         f"no {what} order-book totals for {a}: not in the store and not bundled "
         f"(bundled: {', '.join(datasets.assets())}); ingest CoinGlass's {what} order-book "
-        f"totals (time, bids_usd, asks_usd) with `liqcascade data ingest FILE --venue {label} "
-        f"--symbol {a}USDT`{hint}",
+        f"totals (time, bids_usd, asks_usd) with `liqcascade data ingest FILE`, venue "
+        f"{label}, symbol {a}USDT{hint}",
         param="asset",
     )
 
