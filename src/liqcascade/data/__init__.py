@@ -13,19 +13,33 @@ Examples
 
 from liqcascade.data._fetch import FETCH_KINDS, FetchResult, fetch_series
 from liqcascade.data._frame import SeriesFrame
-from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, PUBLIC_KINDS, Kind
+from liqcascade.data._inputs import (
+    BOOK_VENUES,
+    book_totals_series,
+    load_book_totals,
+    long_short_series,
+)
+from liqcascade.data._kinds import (
+    DEFAULT_INTERVAL,
+    KINDS,
+    LONG_SHORT_MEASURES,
+    PUBLIC_KINDS,
+    Kind,
+)
 from liqcascade.data._quality import suspect_liquidation_bars
 from liqcascade.data._readers import LAYOUTS, read_file
-from liqcascade.data._series import bundled_name, load_series
+from liqcascade.data._series import bundled_name, load_series, long_short_wide
 from liqcascade.data._store import IngestResult, Store, default_store_path
 from liqcascade.data._time import base_asset, infer_interval
 from liqcascade.data._validate import validate
 
 __all__ = [
+    "BOOK_VENUES",
     "DEFAULT_INTERVAL",
     "FETCH_KINDS",
     "KINDS",
     "LAYOUTS",
+    "LONG_SHORT_MEASURES",
     "PUBLIC_KINDS",
     "FetchResult",
     "IngestResult",
@@ -33,11 +47,15 @@ __all__ = [
     "SeriesFrame",
     "Store",
     "base_asset",
+    "book_totals_series",
     "bundled_name",
     "default_store_path",
     "fetch_series",
     "infer_interval",
+    "load_book_totals",
     "load_series",
+    "long_short_series",
+    "long_short_wide",
     "read_file",
     "suspect_liquidation_bars",
     "validate",

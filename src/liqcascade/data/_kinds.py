@@ -2,14 +2,21 @@
 
 Every kind is stored in one DuckDB table keyed by ``(venue, symbol, interval, ts)``
 plus, for long-format kinds, the extra key columns (``side``, ``distance`` for depth;
-``side``, ``price``, ``qty`` for liquidation events).
+``side``, ``price``, ``qty`` for liquidation events; ``measure`` for long/short ratios).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_INTERVAL", "KINDS", "PUBLIC_KINDS", "Kind", "kind_of"]
+__all__ = [
+    "DEFAULT_INTERVAL",
+    "KINDS",
+    "LONG_SHORT_MEASURES",
+    "PUBLIC_KINDS",
+    "Kind",
+    "kind_of",
+]
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,13 @@ KINDS: dict[str, Kind] = {
             text_columns=("side",),
         ),
         Kind("taker", required=("buy_usd", "sell_usd")),
+        Kind(
+            "long_short",
+            required=("measure", "long_pct"),
+            optional=("short_pct", "long_short_ratio"),
+            extra_keys=("measure",),
+            text_columns=("measure",),
+        ),
     ]
 }
 
@@ -98,7 +112,13 @@ PUBLIC_KINDS: tuple[str, ...] = (
     "liquidations",
     "depth",
     "taker",
+    "long_short",
 )
+
+#: Long/short ratio measures (the ``measure`` key), in the order of the wide frame
+#: :func:`liqcascade.data.load_series` returns: share of all accounts long, of top
+#: traders' accounts, of top traders' position size (Binance's three series).
+LONG_SHORT_MEASURES: tuple[str, ...] = ("global_account", "top_account", "top_position")
 
 #: Interval assumed by :func:`liqcascade.data.load_series` when none is given.
 DEFAULT_INTERVAL: dict[str, str | None] = {
@@ -107,6 +127,7 @@ DEFAULT_INTERVAL: dict[str, str | None] = {
     "liquidations": "4h",
     "liquidation_events": "events",
     "taker": "4h",
+    "long_short": "4h",
     "funding": None,
     "depth": None,
 }
@@ -123,6 +144,8 @@ def kind_of(name: str, option: str = "kind") -> Kind:
     key = name.strip().lower().replace("-", "_")
     if key in ("oi", "openinterest"):
         key = "open_interest"
+    if key in ("ls", "longshort", "long_short_ratio", "long_short_ratios"):
+        key = "long_short"
     if key not in KINDS:
         raise InputError(
             f"{option} must be one of {', '.join(PUBLIC_KINDS)} (got {name!r})", param=option

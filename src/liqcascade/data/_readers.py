@@ -85,6 +85,11 @@ LAYOUTS: dict[str, str] = {
     "coinglass-funding-ohlc": "CoinGlass funding OHLC history (percent per 8 h)",
     "coinglass-orderbook": "CoinGlass order-book bid/ask totals (bids_usd,asks_usd,...)",
     "coinglass-taker": "CoinGlass taker buy/sell volume (USD)",
+    "coinglass-long-short": "CoinGlass long/short ratio history (time,<measure>_long_percent,"
+    "<measure>_short_percent,<measure>_long_short_ratio; measure global_account, top_account "
+    "or top_position)",
+    "long-short-wide": "long/short percent long per measure (ts,global_account_long_pct,"
+    "top_account_long_pct,top_position_long_pct), the frame load_series returns",
     "coinalyze-oi": "Coinalyze open-interest OHLC (symbol,timestamp,oi_open,...,oi_close)",
     "funding-table": "funding history (Symbol,Date,Funding Rate) or (timestamp,venue,coin,"
     "funding_rate)",
@@ -396,6 +401,9 @@ def _detect(df: pd.DataFrame, headerless: bool, name: str, kind: str | None) -> 
                 "short_usd": _num(d, "aggregated_short_liquidation_usd"),
             },
         )
+    ls_layout = _long_short_layout(df)
+    if ls_layout is not None:
+        return ls_layout
     if has("side", "original_quantity", "price", "average_price"):
 
         def _liq(d: pd.DataFrame) -> dict[str, pd.Series]:
@@ -543,6 +551,15 @@ def _detect(df: pd.DataFrame, headerless: bool, name: str, kind: str | None) -> 
             "funding",
             lambda d: {c: _num(d, c) for c in ("rate", "interval_hours") if c in d},
         )
+    if has("measure", "long_pct"):
+        return _Layout(
+            "canonical",
+            "long_short",
+            lambda d: {
+                "measure": d["measure"].astype(object).where(d["measure"].notna(), None),
+                **{c: _num(d, c) for c in ("long_pct", "short_pct", "long_short_ratio") if c in d},
+            },
+        )
     if has("side", "distance", "notional_usd"):
         return _Layout(
             "canonical",
@@ -688,6 +705,8 @@ def series_from_raw(
         frame["_venue"] = raw[vcol].astype("string").str.strip().str.lower().to_numpy()
     if layout.name == "coinglass-orderbook":
         frame = _book_totals_to_depth(raw, frame)
+    if layout.name in ("coinglass-long-short", "long-short-wide"):
+        frame = _long_short_rows(frame)
     named = symbol_from_name(name) if symbol is None and scol is None else None
     if named is not None and named != "ETHUSDT":
         symbol = named  # the file name says which market (e.g. BTCUSDT_1d.csv)
@@ -725,6 +744,12 @@ def series_from_raw(
         groups = [(venue, s, f) for _, s, f in groups]
 
     notes = [f"{name}: {n}" for n in layout.notes]
+    if layout.name == "coinglass-orderbook" and venue is None and vcol is None:
+        notes.append(
+            f"{name}: no venue given: labelled unknown; say which book it is with --venue: "
+            "all-venues (the all-venue futures book the estimated market reads), "
+            "all-venues-spot (spot), or an exchange (binance: its perpetual alone)"
+        )
     if named is not None and named != "ETHUSDT":
         notes.append(f"{name}: no symbol in the file; labelled {named} from the file name")
     elif symbol is None and "_symbol" not in keys:
@@ -841,3 +866,74 @@ def _book_totals_to_depth(raw: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFram
         depth_base=_num(raw, aq).to_numpy() if aq else np.nan,
     )
     return pd.concat([bids, asks]).sort_index(kind="stable").reset_index(drop=True)
+
+
+_LS = "_ls|"  # prefix of the per-measure columns a long/short layout builds
+
+
+def _long_short_layout(df: pd.DataFrame) -> _Layout | None:
+    """The long/short-ratio layouts: CoinGlass's (one measure a file) or the wide frame.
+
+    CoinGlass names its columns ``<measure>_long_percent``, ``<measure>_short_percent``
+    and ``<measure>_long_short_ratio`` (measure ``global_account``, ``top_account`` or
+    ``top_position``); the wide frame of :func:`liqcascade.data.load_series` has one
+    ``<measure>_long_pct`` column per measure.
+    """
+    cols = list(df.columns)
+    variants = (
+        ("_long_percent", "_short_percent", "coinglass-long-short"),
+        ("_long_pct", "_short_pct", "long-short-wide"),
+    )
+    for long_sx, short_sx, name in variants:
+        measures = [c[: -len(long_sx)] for c in cols if c.endswith(long_sx) and c != long_sx]
+        if measures:
+            return _Layout(name, "long_short", _long_short_build(measures, long_sx, short_sx))
+    return None
+
+
+def _long_short_build(
+    measures: list[str], long_sx: str, short_sx: str
+) -> Callable[[pd.DataFrame], dict[str, pd.Series]]:
+    """Per-measure columns (``_ls|<measure>|<value>``) of a long/short layout."""
+
+    def build(d: pd.DataFrame) -> dict[str, pd.Series]:
+        out: dict[str, pd.Series] = {}
+        for m in measures:
+            raw = d[m + long_sx]
+            text = raw.astype("string").str.strip()
+            out[f"{_LS}{m}|present"] = (raw.notna() & (text != "")).astype(bool)
+            out[f"{_LS}{m}|long_pct"] = _num(d, m + long_sx)
+            if m + short_sx in d.columns:
+                out[f"{_LS}{m}|short_pct"] = _num(d, m + short_sx)
+            if m + "_long_short_ratio" in d.columns:
+                out[f"{_LS}{m}|long_short_ratio"] = _num(d, m + "_long_short_ratio")
+        return out
+
+    return build
+
+
+def _long_short_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per (time, measure) from the per-measure columns of a long/short layout.
+
+    A file of one measure keeps every row (an empty cell is then refused by validation,
+    naming the row); in a file of several measures an empty cell means that measure has
+    no value at that time, and gives no row. A value column is kept only when every
+    measure of the file has it.
+    """
+    parts: dict[str, dict[str, str]] = {}
+    for c in frame.columns:
+        if c.startswith(_LS):
+            _, m, v = c.split("|")
+            parts.setdefault(m, {})[v] = c
+    base = frame.drop(columns=[c for c in frame.columns if c.startswith(_LS)])
+    shared = set.intersection(*(set(v) for v in parts.values())) - {"present"}
+    several = len(parts) > 1
+    out = []
+    for m, cols in parts.items():
+        names = [v for v in ("long_pct", "short_pct", "long_short_ratio") if v in shared]
+        part = base.assign(measure=m, **{v: frame[cols[v]] for v in names})
+        if several:
+            part = part[frame[cols["present"]].to_numpy(dtype=bool)]
+        out.append(part)
+    rows = pd.concat(out, ignore_index=True)
+    return rows.sort_values("_row", kind="stable").reset_index(drop=True)

@@ -10,12 +10,12 @@ import pandas as pd
 
 from liqcascade._time import utc_end
 from liqcascade.data import bundled as datasets
-from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, kind_of
+from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, LONG_SHORT_MEASURES, kind_of
 from liqcascade.data._store import Store
 from liqcascade.data._time import base_asset, to_utc
 from liqcascade.errors import InputError
 
-__all__ = ["bundled_name", "load_series"]
+__all__ = ["bundled_name", "load_series", "long_short_wide"]
 
 # Notes on a user's file (rows sorted, agreeing duplicates dropped). With no logging
 # configured, Python's last-resort handler prints each as one stderr line.
@@ -43,6 +43,7 @@ _BUNDLED: dict[tuple[str, str, str, str | None], str] = {
     ("funding", "BTC", "4h", None): "btc_funding_4h_oi_weighted",
     ("taker", "ETH", "4h", None): "eth_taker_4h",
     ("taker", "BTC", "4h", None): "btc_taker_4h",
+    ("long_short", "BTC", "4h", None): "btc_long_short_4h",
 }
 
 _SPOT_VENUES = {None, "binance", "binance-spot", "spot"}
@@ -72,7 +73,37 @@ def bundled_name(
         return _BUNDLED.get((k, a, "1d", None))
     if k == "funding" and v is None and interval == "4h":
         return _BUNDLED.get((k, a, "4h", None))
+    if k == "long_short" and v in (None, "binance", "binance-usdm") and interval == "4h":
+        return _BUNDLED.get((k, a, "4h", None))
     return None
+
+
+def long_short_wide(rows: pd.DataFrame) -> pd.DataFrame:
+    """The wide long/short frame (as the bundled loader's) from canonical rows.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Indexed by ``ts`` with columns ``measure`` and ``long_pct`` (percent long),
+        one row per (time, measure).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per time, one ``<measure>_long_pct`` column (percent) per measure:
+        ``global_account_long_pct``, ``top_account_long_pct``, ``top_position_long_pct``
+        always (NaN where the measure has no value), then any other measure's.
+    """
+    idx = pd.DatetimeIndex(rows.index)
+    wide = pd.DataFrame({"ts": idx, "measure": rows["measure"].to_numpy(),
+                         "long_pct": rows["long_pct"].to_numpy(dtype="float64")})  # fmt: skip
+    table = wide.pivot(index="ts", columns="measure", values="long_pct")
+    extra = sorted(str(m) for m in table.columns if m not in LONG_SHORT_MEASURES)
+    table = table.reindex(columns=[*LONG_SHORT_MEASURES, *extra])
+    table.columns = pd.Index([f"{m}_long_pct" for m in table.columns])
+    table.index = pd.DatetimeIndex(table.index).tz_convert("UTC").as_unit(idx.unit)
+    table.index.name = "ts"
+    return table.astype("float64").sort_index(kind="stable")
 
 
 def _filter_time(df: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
@@ -93,6 +124,8 @@ def _finish(df: pd.DataFrame, kind: str, drop: tuple[str, ...]) -> pd.DataFrame:
         df = df.set_index("ts")
     df.index = pd.DatetimeIndex(df.index).tz_convert("UTC")
     df.index.name = "ts"
+    if kind == "long_short" and "measure" in df.columns:
+        return long_short_wide(df)
     return df.sort_index(kind="stable")
 
 
@@ -225,9 +258,12 @@ def load_series(
 
     Parameters
     ----------
-    kind : {"ohlcv", "open_interest", "funding", "liquidations", "depth", "taker"}
+    kind : {"ohlcv", "open_interest", "funding", "liquidations", "depth", "taker", \
+"long_short"}
         Canonical kind; ``"liquidation_events"`` (or ``interval="events"``) for
-        event-level liquidations.
+        event-level liquidations. ``"long_short"`` returns the wide frame of
+        :func:`liqcascade.datasets.load_long_short` (``<measure>_long_pct``, percent),
+        built from the stored rows (one per time and measure).
     asset : str, default "ETH"
         Base asset; store series match when their symbol's base is ``asset``
         (ETHUSDT, ETH/USDT:USDT, ETH-USDT all match ETH).
@@ -236,7 +272,7 @@ def load_series(
         funding, a venue selects that venue's history instead of the OI-weighted aggregate.
     interval : str, optional
         Bar interval (``"1h"``, ``"4h"``, ``"1d"``...). Default per kind: ohlcv ``1d``,
-        open_interest / liquidations / taker ``4h``; funding and depth any.
+        open_interest / liquidations / taker / long_short ``4h``; funding and depth any.
     start, end : datetime-like, optional
         Inclusive bounds (UTC); a date-only ``end`` includes the whole day.
     data_file : str or Path, optional

@@ -16,7 +16,14 @@ from liqcascade.errors import InputError
 
 __all__ = ["check_conflicts", "validate"]
 
-_POSITIVE = ("open", "high", "low", "close", "price", "interval_hours")
+_POSITIVE = ("open", "high", "low", "close", "price", "interval_hours", "long_short_ratio")
+#: Percentages of accounts (or position size) long and short.
+_PERCENT = ("long_pct", "short_pct")
+#: How far long + short percent may be from 100 (CoinGlass rounds each to 0.01).
+PERCENT_SUM_TOLERANCE = 0.5
+#: How far a stated long/short ratio may be from long_pct / short_pct: CoinGlass rounds
+#: the ratio to 0.01 (the real BTC files differ by at most 0.0055).
+RATIO_TOLERANCE = 0.011
 _NON_NEGATIVE = (
     "volume",
     "quote_volume",
@@ -143,6 +150,8 @@ def validate(s: SeriesFrame) -> SeriesFrame:
         check(bad_side, "side must be bid or ask")
     if s.kind == "liquidation_events":
         check(~df["side"].isin(["long", "short"]).to_numpy(), "side must be long or short")
+    if s.kind == "long_short":
+        problems.extend(_long_short_problems(df, rows))
     if problems:
         r, msg = min(problems, key=lambda p: p[0])
         raise InputError(f"{f}: {row_ref(r)}: {msg}")
@@ -184,6 +193,49 @@ def validate(s: SeriesFrame) -> SeriesFrame:
     s.frame = df
     s.gaps, s.largest_gap = count_gaps(pd.DatetimeIndex(df["ts"].unique()), s.interval)
     return s
+
+
+def _long_short_problems(df: pd.DataFrame, rows: np.ndarray) -> list[tuple[int, str]]:
+    """Percentages in [0, 100] summing to 100; a ratio matching them; no empty cell."""
+    out: list[tuple[int, str]] = []
+    vals = {c: df[c].to_numpy(dtype="float64") for c in ("long_pct", *_LS_OPTIONAL) if c in df}
+    for c in _LS_OPTIONAL:
+        if c in vals:
+            r = _first(~np.isfinite(vals[c]), rows)
+            if r is not None:
+                out.append((r, f"{c} is missing or not a finite number"))
+    for c in _PERCENT:
+        if c in vals:
+            v = vals[c]
+            with np.errstate(invalid="ignore"):
+                r = _first((v < 0) | (v > 100), rows)
+            if r is not None:
+                got = v[rows == r][0]
+                out.append((r, f"{c} must be a percentage in [0, 100] (got {got:g})"))
+    if "short_pct" in vals:
+        total = vals["long_pct"] + vals["short_pct"]
+        with np.errstate(invalid="ignore"):
+            r = _first(np.abs(total - 100.0) > PERCENT_SUM_TOLERANCE, rows)
+        if r is not None:
+            i = int(np.flatnonzero(rows == r)[0])
+            out.append((r, f"long_pct {vals['long_pct'][i]:g} + short_pct "
+                        f"{vals['short_pct'][i]:g} = {total[i]:g}, not 100 (percent expected; "
+                        "a file of fractions needs multiplying by 100)"))  # fmt: skip
+        if "long_short_ratio" in vals:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                implied = vals["long_pct"] / vals["short_pct"]
+                off = np.abs(vals["long_short_ratio"] - implied) > np.maximum(
+                    RATIO_TOLERANCE, 0.02 * implied
+                )
+            r = _first(off & np.isfinite(implied), rows)
+            if r is not None:
+                i = int(np.flatnonzero(rows == r)[0])
+                out.append((r, f"long_short_ratio {vals['long_short_ratio'][i]:g} does not "
+                            f"match long_pct / short_pct = {implied[i]:.4g}"))  # fmt: skip
+    return out
+
+
+_LS_OPTIONAL = ("short_pct", "long_short_ratio")
 
 
 MAX_BAR_JUMP = 100.0
