@@ -19,7 +19,8 @@ from liqcascade.data._store import Store
 
 __all__ = ["NEW_ASSET_SERIES", "relabelled_store"]
 
-#: (kind, interval) of every series written: what an estimated market needs.
+#: (kind, interval) of the bar series written; the long/short ratios (4h) and the
+#: futures and spot order-book totals (as ``all-venues`` / ``all-venues-spot``) too.
 NEW_ASSET_SERIES: tuple[tuple[str, str], ...] = (
     ("ohlcv", "1h"),
     ("ohlcv", "1d"),
@@ -70,6 +71,15 @@ def relabelled_store(
         frame = df.reset_index()
         frame["ts"] = pd.DatetimeIndex(frame["ts"]).tz_convert("UTC").as_unit("us")
         frames.append(SeriesFrame(kind, venue, symbol, interval, frame, file="bundled"))
+    from liqcascade.data import book_totals_series, load_book_totals, long_short_series
+
+    ls = load_series("long_short", asset=source, store=False, end=end)
+    frames.append(long_short_series(ls, symbol=symbol, venue="binance", file="bundled"))
+    for market, venue in (("futures", "all-venues"), ("spot", "all-venues-spot")):
+        tot = load_book_totals(source, market, store=False, end=end).copy()
+        for c in ("bids_base", "asks_base"):
+            tot[c] = tot[c] * price_scale  # base units scale with prices; USD unchanged
+        frames.append(book_totals_series(tot, symbol=symbol, venue=venue, file="bundled"))
     with Store(path) as store:
         store.ingest(frames)
     return path
