@@ -272,6 +272,7 @@ def backtest_cmd(
     """
     from liqcascade.cascade._backtest import run_backtest
     from liqcascade.cascade._clock import liquidity_document, load_liquidity
+    from liqcascade.errors import InputError
 
     a = asset.upper()
     _check_trigger(trigger)
@@ -284,7 +285,10 @@ def backtest_cmd(
     st = _store_arg(store)
     with _common.progress("loading the market"):
         ohlc, liq, _ = load_inputs(a, st, market=False)  # the data first: its error is clearer
-        doc, _src = liquidity_document(a, st)
+        try:
+            doc, _src = liquidity_document(a, st)
+        except InputError as exc:  # say how to make one
+            _common.fail(f"{exc.args[0]} (`liqcascade cascade calibrate --asset {a}`)")
         ohlc, liq, market_at = load_inputs(a, st)
     f = trigger if trigger is not None else float(doc.get("trigger", 0.0)) or None
     res = run_backtest(
@@ -394,6 +398,7 @@ def calibrate_cmd(
     if out is not None:
         import json
 
+        out.parent.mkdir(parents=True, exist_ok=True)
         written = write_atomic(out, json.dumps(doc, indent=1) + "\n")
     else:
         written = write_calibration("liquidity", a, doc, st)
