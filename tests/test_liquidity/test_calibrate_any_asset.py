@@ -92,7 +92,7 @@ def test_trigger_rule() -> None:
     # only data before the first as-of date count: later bars change nothing
     later = btc[btc.index < pd.Timestamp("2024-11-01", tz="UTC")]
     assert default_trigger("XBT", later, "2024-11-01") == default_trigger("XBT", btc, "2024-11-01")
-    with pytest.raises(InputError, match="give --trigger"):
+    with pytest.raises(InputError, match="give the trigger"):
         default_trigger("XBT", btc[btc.index >= pd.Timestamp("2024-10-20", tz="UTC")], "2024-11-01")
 
 

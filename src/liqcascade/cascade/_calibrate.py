@@ -178,7 +178,7 @@ def default_trigger(asset: str, ohlc: pd.DataFrame, first_as_of: Any) -> tuple[f
     if n < TRIGGER_MIN_DAYS * 24 or not math.isfinite(sigma) or sigma <= 0:
         raise InputError(
             f"trigger: {a} has {n / 24:.0f} days of hourly prices before "
-            f"{_ts(first_as_of):%Y-%m-%d} (the rule needs {TRIGGER_MIN_DAYS}); give --trigger",
+            f"{_ts(first_as_of):%Y-%m-%d} (the rule needs {TRIGGER_MIN_DAYS}); give the trigger",
             param="trigger",
         )
     raw = 0.02 * sigma / ETH_REFERENCE_SIGMA
