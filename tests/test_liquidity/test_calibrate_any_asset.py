@@ -221,3 +221,31 @@ def test_sol_calibrate_backtest_and_answer(sol_store: Path, tmp_path: Path) -> N
                 "--json", env=env)  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert r.json()["calibration"]["source"] == f"store:{path}"
+
+
+def test_calibrate_out_file(tmp_path: Path) -> None:
+    """``--out`` writes the document there (folders created), not beside a store."""
+    out = tmp_path / "deep" / "eth.json"
+    r = run_cli(
+        "cascade", "calibrate", "--asset", "ETH", "--end", "2024-12-01", "--no-backtest",
+        "--out", str(out), "--json", env={"LIQCASCADE_STORE": str(tmp_path / "none.duckdb")},
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(out.read_text())
+    assert r.json()["written"] == str(out)
+    assert [c["as_of"][:10] for c in doc["calibrations"]] == ["2024-11-01", "2024-12-01"]
+    assert [c["n_events"] for c in doc["calibrations"]] == [0, 3]  # as shipped: the prior
+    assert "backtest" not in doc and doc["trigger_rule"].startswith("default for ETH")
+    assert not (tmp_path / "none.calibrations").exists()
+
+
+def test_no_market_at_any_event_is_an_error() -> None:
+    from liqcascade.cascade._calibrate import fit_liquidity_document
+
+    ohlc, liq = _frames("BTC")
+    with pytest.raises(InputError, match="no market could be built"):
+        fit_liquidity_document(
+            ohlc, liq, lambda ts, mid: None, asset="XBT", months=["2025-01-01"], backtest=False
+        )
+    with pytest.raises(InputError, match="month starts 2024-11-01"):
+        fit_liquidity_document(ohlc, liq, lambda ts, mid: None, asset="XBT", months=["2030-01-01"])

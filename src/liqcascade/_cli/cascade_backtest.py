@@ -229,6 +229,8 @@ def _store_arg(store: Path | None) -> Any:
     if store is None:
         return None
     p = store.expanduser()
+    if p.is_dir():
+        _common.fail(f"--store: {p} is a folder, not a store file")
     if not p.is_file():
         _common.fail(f"--store: {p} does not exist (ingest data with `liqcascade data ingest`)")
     return p
