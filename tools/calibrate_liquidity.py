@@ -1,8 +1,8 @@
-"""Calibrate the liquidity response per asset on the bundled events (expanding window).
+"""Refit the shipped liquidity calibrations on the bundled data (a thin wrapper).
 
-Writes ``src/liqcascade/cascade/calibrated/<ASSET>.json``: one calibration per month
-start from 2024-11-01 to 2025-08-01, each fitted only on the events whose 24 hours
-ended before it (the first is the prior). Run from the repository root::
+The procedure lives in the package (:mod:`liqcascade.cascade._calibrate`, the command
+``liqcascade cascade calibrate``, which writes beside a store). This script runs it on
+the bundled data only and writes ``src/liqcascade/cascade/calibrated/<ASSET>.json``::
 
     PYTHONPATH=src python tools/calibrate_liquidity.py ETH BTC
 
@@ -17,20 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from liqcascade._cli.cascade_backtest import bundled_inputs
-from liqcascade.cascade._backtest import (
-    DEFAULT_TRIGGERS,
-    PRIOR_PARAMS,
-    calibrate_liquidity,
-    detect_events,
-    grid_errors,
-    pooled_events,
-    run_backtest,
-    standardised_residuals,
-)
-from liqcascade.cascade._clock import _load_file, load_liquidity
+from liqcascade.cascade._backtest import run_backtest
+from liqcascade.cascade._calibrate import fit_liquidity_document
+from liqcascade.cascade._clock import load_liquidity
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "liqcascade" / "cascade" / "calibrated"
 
@@ -40,62 +30,9 @@ def main(assets: list[str]) -> None:
     for asset in assets:
         t0 = time.time()
         ohlc, liq, market_at = bundled_inputs(asset)
-        f = DEFAULT_TRIGGERS[asset]
-        all_ev = detect_events(ohlc, f, None, "2025-07-31")
-        ev = all_ev[all_ev["ts"] >= pd.Timestamp("2024-11-01", tz="UTC")].reset_index(drop=True)
-        markets = [
-            market_at(pd.Timestamp(t), float(c))
-            for t, c in zip(ev["ts"], ev["prev_close"], strict=True)
-        ]
-        pool = pooled_events(ohlc, f, "2025-07-31")
-        err = grid_errors(ev, markets, pool, standardised_residuals(ohlc))
-        as_ofs = pd.date_range("2024-11-01", "2025-08-01", freq="MS", tz="UTC")
-        cals = [calibrate_liquidity(err, ev, pool, asset=asset, as_of=a) for a in as_ofs]
-        doc = {
-            "asset": asset,
-            "trigger": f,
-            "method": (
-                "grid search of latent_depth x resilience_half_life_s minimising the MAE of "
-                "the median 24-h extreme move on trigger-defined events whose 24 h ended "
-                "before as_of; draws: 12 bootstrap resamples of those events; other "
-                "mechanisms fixed at PRIOR_PARAMS; volatility rule (k, b, shock weight, "
-                "regime dispersion) fitted on the price-only events of the trigger, 3 % "
-                "and 5 % before as_of (docs/liquidity.md)"
-            ),
-            "prior": PRIOR_PARAMS.to_dict(),
-            "calibrations": [c.to_dict() for c in cals],
-        }
+        doc = fit_liquidity_document(ohlc, liq, market_at, asset=asset, progress=print)
         (OUT / f"{asset}.json").write_text(json.dumps(doc, indent=1) + "\n")
-        _write_backtest(asset, doc, ohlc, liq, market_at)
-        for c in cals:
-            print(
-                asset,
-                c.as_of,
-                c.n_events,
-                c.params.latent_depth,
-                c.params.resilience_half_life_s,
-                c.vol_multiplier,
-                c.vol_exponent,
-                c.shock_weight,
-                c.vol_dispersion,
-                c.note,
-            )
-        print(asset, f"{time.time() - t0:.0f} s")
-
-
-def _write_backtest(asset: str, doc: dict, ohlc: object, liq: object, market_at: object) -> None:
-    """Store the out-of-sample event back-test beside the calibrations (same file)."""
-    # the out-of-sample score the market answers print: the event back-test over the
-    # bundled period, each event predicted by the calibration before it
-    _load_file.cache_clear()
-    bt = run_backtest(
-        ohlc, liq, market_at, lambda t, a=asset: load_liquidity(a, t),
-        asset=asset, start="2024-11-01", end="2025-07-31",
-    )  # fmt: skip
-    doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
-                       **bt.to_dict()["metrics"]}  # fmt: skip
-    (OUT / f"{asset}.json").write_text(json.dumps(doc, indent=1) + "\n")
-    print(asset, doc["backtest"])
+        print(asset, doc.get("backtest"), f"{time.time() - t0:.0f} s")
 
 
 def backtest_only(assets: list[str]) -> None:
@@ -104,7 +41,16 @@ def backtest_only(assets: list[str]) -> None:
         path = OUT / f"{asset}.json"
         doc = json.loads(path.read_text())
         ohlc, liq, market_at = bundled_inputs(asset)
-        _write_backtest(asset, doc, ohlc, liq, market_at)
+        cals = doc["calibrations"]
+        bt = run_backtest(
+            ohlc, liq, market_at, lambda t, a=asset: load_liquidity(a, t, False),
+            asset=asset, start=cals[0]["as_of"], end=doc["data"]["last"][:10]
+            if "data" in doc else "2025-07-31", trigger=float(doc["trigger"]),
+        )  # fmt: skip
+        doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
+                           **bt.to_dict()["metrics"]}  # fmt: skip
+        path.write_text(json.dumps(doc, indent=1) + "\n")
+        print(asset, doc["backtest"])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""CLI: ``liqcascade cascade backtest`` and ``liqcascade cascade --liquidity``.
+"""CLI: ``liqcascade cascade backtest``, ``cascade calibrate`` and ``cascade --liquidity``.
 
-This module also holds the bundled-data loaders the back-test and the calibration
-script use (the model in :mod:`liqcascade.cascade._backtest` takes frames).
+This module also holds the data loaders the back-test and the calibration use
+(:func:`load_inputs`; the model in :mod:`liqcascade.cascade._backtest` takes frames).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import inspect
 import math
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
@@ -18,29 +19,72 @@ import typer
 from liqcascade._cli import _common
 
 
-@lru_cache(maxsize=4)
-def bundled_inputs(asset: str) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
-    """Hourly prices, recorded liquidations and the back-test's ``market_at`` of ``asset``.
+def _store_key(store: Any) -> Any:
+    """A hashable stand-in for ``store`` (a path's resolved text, or None/False)."""
+    if store is None or store is False or store is True:
+        return store
+    return str(Path(getattr(store, "path", store)).expanduser().resolve())
 
-    Each event's market is :func:`liqcascade.market.estimated_market` of
-    ``MarketSpec(asset, as_of=previous close)`` (the identified position book,
-    modelled stops, the all-venue depth × the venue's share), re-centred on the
-    previous close, built by :class:`liqcascade.cascade._event_markets.EventMarkets`
-    (one walk per book calibration; checked against ``estimated_market``); markets
-    are cached per event (this function is cached per asset). ``market_at.book_at``
-    gives the identified book the liquidation prediction advances along the paths.
-    """
-    from liqcascade import datasets
-    from liqcascade.cascade._backtest import estimated_market_at
+
+@lru_cache(maxsize=4)
+def _series(asset: str, store_key: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from liqcascade.data import load_series
     from liqcascade.errors import InputError
 
-    a = asset.upper()
-    try:
-        ohlc = datasets.load_ohlcv(a, "1h")
-        liq = datasets.load_liquidations(asset=a)
-    except KeyError as exc:
-        raise InputError(f"--asset: {exc.args[0]}") from None
-    return ohlc, liq, estimated_market_at(asset=a)
+    def one(kind: str, interval: str, what: str) -> pd.DataFrame:
+        try:
+            df = load_series(kind, asset=asset, interval=interval, store=store_key)
+        except (InputError, KeyError) as exc:
+            msg = str(exc.args[0]) if exc.args else str(exc)
+            raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
+        if df is None or len(df) == 0:
+            raise InputError(f"asset: no {what} for {asset}", param="asset")
+        return df
+
+    return one("ohlcv", "1h", "hourly prices"), one("liquidations", "4h", "4-hour liquidations")
+
+
+@lru_cache(maxsize=4)
+def _market_at(asset: str, store_key: Any) -> Any:
+    from liqcascade.cascade._backtest import estimated_market_at
+
+    return estimated_market_at(asset=asset, store=store_key)
+
+
+def load_inputs(
+    asset: str, store: Any = None, *, market: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
+    """Hourly prices, recorded liquidations and the back-test's ``market_at`` of ``asset``.
+
+    The series come through :func:`liqcascade.data.load_series` (``store``'s rows
+    first, then the bundled ones): any asset with hourly OHLCV and 4-hour
+    liquidations in the store. Each event's market is
+    :func:`liqcascade.market.estimated_market` of ``MarketSpec(asset, as_of=previous
+    close, store=store)`` (the identified position book, modelled stops, the
+    all-venue depth × the venue's share), re-centred on the previous close, built by
+    :class:`liqcascade.cascade._event_markets.EventMarkets` (one walk per book
+    calibration; checked against ``estimated_market``); markets are cached per event
+    (this function is cached per asset and store). ``market_at.book_at`` gives the
+    identified book the liquidation prediction advances along the paths.
+
+    Parameters
+    ----------
+    asset : str
+    store : str, Path, bool, optional
+        As in :func:`liqcascade.data.load_series` (``None``: the default store if it
+        exists; ``False``: bundled data only).
+    market : bool
+        Also build ``market_at`` (None otherwise); it fails when the market of
+        ``asset`` cannot be estimated (no open interest, no book calibration).
+    """
+    a, key = asset.upper(), _store_key(store)
+    ohlc, liq = _series(a, key)
+    return ohlc, liq, (_market_at(a, key) if market else None)
+
+
+def bundled_inputs(asset: str) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
+    """:func:`load_inputs` on the bundled data only (no store)."""
+    return load_inputs(asset, False)
 
 
 def sigma_at(ohlc: pd.DataFrame, ts: pd.Timestamp) -> float:
@@ -171,24 +215,57 @@ def verdict_sentence(m: dict[str, Any]) -> str:
     return f"[bold]{text}[/]" if "beats" not in v.values() else text
 
 
+_StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="DuckDB store read first (default $LIQCASCADE_STORE or ~/.liqcascade/store.duckdb).",
+    ),
+]
+
+
+def _store_arg(store: Path | None) -> Any:
+    """``--store`` as the library takes it: None (the default store) or an existing file."""
+    if store is None:
+        return None
+    p = store.expanduser()
+    if p.is_dir():
+        _common.fail(f"--store: {p} is a folder, not a store file")
+    if not p.is_file():
+        _common.fail(f"--store: {p} does not exist (ingest data with `liqcascade data ingest`)")
+    return p
+
+
+def _check_trigger(trigger: float | None) -> None:
+    if trigger is not None and not (math.isfinite(trigger) and 0 < trigger < 1):
+        _common.fail(f"--trigger must be a fraction in (0, 1) (got {trigger:g})")
+
+
 def backtest_cmd(
-    asset: Annotated[str, typer.Option("--asset", help="Asset (bundled: ETH, BTC).")] = "ETH",
+    asset: Annotated[
+        str, typer.Option("--asset", help="Asset (bundled ETH, BTC; any asset in the store).")
+    ] = "ETH",
     start: Annotated[str, typer.Option("--start", help="First event date (UTC).")] = "2024-11-01",
     end: Annotated[str, typer.Option("--end", help="Last event date (UTC, inclusive).")] = (
         "2025-07-31"
     ),
     trigger: Annotated[
         float | None,
-        typer.Option("--trigger", help="Trigger F, fraction (default 0.02 ETH, 0.015 BTC)."),
+        typer.Option(
+            "--trigger",
+            help="Trigger F, fraction (default the calibration's: 0.02 ETH, 0.015 BTC).",
+        ),
     ] = None,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths per event.")] = 200,
+    store: _StoreOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """The event back-test of the calibrated liquidity response.
 
     Events are the first hourly bars whose low (high) lies at least F below (above)
     the previous close, one per 24 h. Each is predicted from the market at the
-    previous close with the calibration fitted on events before it. Beside the
+    previous close with the calibration fitted on events before it (the store's,
+    from `liqcascade cascade calibrate`, else the package's). Beside the
     liquidation prediction it shows two diagnostic ceilings that read the outcome and
     are never predictions: the same book on the realised path, and an in-sample fit
     on the realised move.
@@ -196,34 +273,183 @@ def backtest_cmd(
     Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
     """
     from liqcascade.cascade._backtest import run_backtest
-    from liqcascade.cascade._clock import load_liquidity
+    from liqcascade.cascade._clock import liquidity_document, load_liquidity
+    from liqcascade.errors import InputError
 
     a = asset.upper()
-    if trigger is not None and not (math.isfinite(trigger) and 0 < trigger < 1):
-        _common.fail(f"--trigger must be a fraction in (0, 1) (got {trigger:g})")
+    _check_trigger(trigger)
     if paths < 10:
         _common.fail(f"--paths must be >= 10 (got {paths})")
     t0 = _common.parse_date(start, "--start")
     t1 = _common.parse_date(end, "--end")
     if t0 is None or t1 is None:
         _common.fail("--start and --end are required")
+    st = _store_arg(store)
     with _common.progress("loading the market"):
-        ohlc, liq, market_at = bundled_inputs(a)
-        load_liquidity(a)
+        ohlc, liq, _ = load_inputs(a, st, market=False)  # the data first: its error is clearer
+        try:
+            doc, _src = liquidity_document(a, st)
+        except InputError as exc:  # say how to make one
+            _common.fail(f"{exc.args[0]} (`liqcascade cascade calibrate --asset {a}`)")
+        ohlc, liq, market_at = load_inputs(a, st)
+    f = trigger if trigger is not None else float(doc.get("trigger", 0.0)) or None
     res = run_backtest(
         ohlc,
         liq,
         market_at,
-        lambda ts: load_liquidity(a, ts),
+        lambda ts: load_liquidity(a, ts, st),
         asset=a,
         start=start,
         end=end,
-        trigger=trigger,
+        trigger=f,
         n_paths=paths,
     )
     if res.n_events == 0 and as_json:  # the text view says it in its own words
         _common.warn(f"no events between --start and --end at trigger {res.trigger:.2%}")
     _common.emit(res.to_dict(), as_json, _render_backtest)
+
+
+def calibrate_cmd(
+    asset: Annotated[str, typer.Option("--asset", help="Asset whose data are in the store.")],
+    trigger: Annotated[
+        float | None,
+        typer.Option(
+            "--trigger",
+            help="Trigger F, fraction (default ETH 0.02, BTC 0.015, other assets the "
+            "volatility rule of docs/liquidity.md).",
+        ),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="First as-of month to fit (default the data's first)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--end", help="Last as-of month to fit (default the month after the data)."),
+    ] = None,
+    backtest: Annotated[
+        bool,
+        typer.Option(
+            "--backtest/--no-backtest",
+            help="Store the event back-test of the fitted calibrations (the out-of-sample "
+            "score every calibrated answer prints).",
+        ),
+    ] = True,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulations.")] = 0,
+    store: _StoreOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the calibration to this JSON file instead."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Fit the liquidity response of --asset on its data, expanding window, month by month.
+
+    The procedure of the shipped ETH and BTC calibrations: trigger-defined events of
+    the span covered by the hourly prices and the recorded liquidations, each
+    simulated from its estimated market; at each month start a grid search of latent
+    depth × resilience on the events whose 24 h ended before it, with bootstrap draws.
+    Written beside the store (<store>.calibrations/liquidity/ASSET.json), where every
+    calibrated answer for the asset then finds it. Progress goes to stderr.
+
+    Example: liqcascade cascade calibrate --asset SOL --store ~/data/sol.duckdb
+    """
+    from liqcascade._calibrations import store_calibration_path, write_calibration
+    from liqcascade._paths import write_atomic
+    from liqcascade.cascade._calibrate import calibration_months, fit_liquidity_document
+
+    a = asset.strip().upper()
+    if not a:
+        _common.fail("--asset is empty: give an asset like SOL")
+    _check_trigger(trigger)
+    _common.check_seed(seed)
+    t0 = _common.parse_date(start, "--start")
+    t1 = _common.parse_date(end, "--end")
+    if t0 is not None and t1 is not None and t1 < t0:
+        _common.fail(f"--end {end} is before --start {start}")
+    st = _store_arg(store)
+    if out is not None:
+        out = _common.output_file(out, "--out")
+    elif store_calibration_path("liquidity", a, st) is None:
+        _common.fail("--store: no store to write beside; give --store or --out")
+    ohlc, liq, _ = load_inputs(a, st, market=False)
+    months = calibration_months(ohlc, liq)
+    pick = months
+    if t0 is not None:
+        pick = pick[pick >= t0 - pd.Timedelta(days=t0.day - 1)]
+    if t1 is not None:
+        pick = pick[pick <= t1]
+    if len(pick) == 0:
+        _common.fail(
+            f"--start/--end: no as-of month in range; {a}'s data give "
+            f"{months[0]:%Y-%m-%d} … {months[-1]:%Y-%m-%d}"
+        )
+    _, _, market_at = load_inputs(a, st)
+    _common.info(f"calibrating {a}: {len(pick)} as-of months, {pick[0]:%Y-%m} … {pick[-1]:%Y-%m}")
+    doc = fit_liquidity_document(
+        ohlc,
+        liq,
+        market_at,
+        asset=a,
+        trigger=trigger,
+        months=list(pick),
+        seed=seed,
+        backtest=backtest,
+        progress=_common.info,
+    )
+    if out is not None:
+        import json
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        written = write_atomic(out, json.dumps(doc, indent=1) + "\n")
+    else:
+        written = write_calibration("liquidity", a, doc, st)
+    _common.info(f"written: {written}")
+    summary = {
+        "asset": a,
+        "trigger": doc["trigger"],
+        "trigger_rule": doc["trigger_rule"],
+        "written": str(written),
+        "data": doc["data"],
+        "calibrations": [
+            {
+                "as_of": c["as_of"],
+                "n_events": c["n_events"],
+                "latent_depth": c["params"]["latent_depth"],
+                "resilience_half_life_s": c["params"]["resilience_half_life_s"],
+                "vol_multiplier": c["vol_multiplier"],
+                "note": c["note"],
+            }
+            for c in doc["calibrations"]
+        ],
+        "backtest": doc.get("backtest"),
+    }
+    _common.emit(summary, as_json, _render_calibration)
+
+
+def _render_calibration(result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    t = Table(
+        title=f"{result['asset']} liquidity calibration, trigger {result['trigger']:.2%} "
+        f"({result['trigger_rule']})"
+    )
+    for c in ("as of", "events", "latent depth", "resilience (s)", "k", "note"):
+        t.add_column(c)
+    for c in result["calibrations"]:
+        t.add_row(
+            c["as_of"][:10],
+            str(c["n_events"]),
+            f"{c['latent_depth']:g}",
+            f"{c['resilience_half_life_s']:g}",
+            f"{c['vol_multiplier']:.4f}",
+            c["note"],
+        )
+    _common.stdout.print(t)
+    bt = result.get("backtest")
+    if bt and bt.get("n_events"):
+        _common.stdout.print(_oos_text(bt))
+    _common.stdout.print(f"written to {result['written']}")
 
 
 def calibrated_cascade_cmd(
@@ -479,8 +705,9 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
 
 
 def register_group(app: typer.Typer, cascade_cmd: Callable[..., None]) -> None:
-    """Register ``liqcascade cascade`` (with ``--liquidity``) and ``cascade backtest``."""
+    """Register ``liqcascade cascade`` (``--liquidity``), ``cascade backtest`` and ``calibrate``."""
     group = typer.Typer(help=cascade_cmd.__doc__, no_args_is_help=False, rich_markup_mode="rich")
     group.command("backtest")(backtest_cmd)
+    group.command("calibrate")(calibrate_cmd)
     group.callback(invoke_without_command=True)(_with_liquidity(cascade_cmd))
     app.add_typer(group, name="cascade")

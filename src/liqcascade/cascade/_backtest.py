@@ -1367,7 +1367,7 @@ def calibrate_liquidity(
     cols = np.nonzero(done & np.all(np.isfinite(err), axis=0))[0]
     rule = rule_before(all_events, as_of)
     k_now, b_now = rule.k, rule.b
-    extra = {"shock_weight": rule.shock_weight, "vol_dispersion": rule.dispersion}
+    extra: dict[str, Any] = {"shock_weight": rule.shock_weight, "vol_dispersion": rule.dispersion}
     if cols.size < min_events:
         draws = tuple(
             prior.with_(latent_depth=lat, resilience_half_life_s=res)

@@ -12,12 +12,9 @@ mechanism are :class:`LiquidityParams`; the calibrated values ship per asset in
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
-from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
 import numpy as np
@@ -55,6 +52,7 @@ __all__ = [
     "backtest_score",
     "calibrated_cascade",
     "default_grid",
+    "liquidity_document",
     "load_liquidity",
     "market_answer",
     "post_shock_sigma",
@@ -530,6 +528,9 @@ class Calibration:
     vol_dispersion : float
         ``η``: per-path regime multipliers ``exp(η · N(0, 1))`` of the post-shock
         volatility (:func:`regime_scales`).
+    source : str
+        Where it was read: ``"store:PATH"`` or ``"package:calibrated/ASSET.json"``
+        (empty for a calibration fitted in memory; not compared).
     """
 
     asset: str
@@ -543,6 +544,7 @@ class Calibration:
     vol_exponent: float = 1.0
     shock_weight: float = EWMA_SHOCK_WEIGHT
     vol_dispersion: float = 0.0
+    source: str = field(default="", compare=False)
 
     def post_sigma(self, sigma_hourly: Any, move: Any) -> Any:
         """:func:`post_shock_sigma` with this calibration's shock weight."""
@@ -589,46 +591,91 @@ class Calibration:
             raise InputError(f"{where}: missing key {exc.args[0]!r}") from None
 
 
-def backtest_score(asset: str) -> dict[str, Any] | None:
-    """The shipped out-of-sample score of ``asset``'s calibrated response (event back-test).
+def liquidity_document(asset: str, store: Any = None) -> tuple[dict[str, Any], str]:
+    """``(document, source)`` of ``asset``'s liquidity calibration: the store's, else the package's.
 
-    Keys: ``start``, ``end``, ``n_events`` and the back-test metrics; None when the
-    file carries none.
-    """
-    name = f"{asset.upper()}.json"
-    path = files("liqcascade.cascade") / "calibrated" / name
-    if not path.is_file():
-        return None
-    bt = json.loads(path.read_text()).get("backtest")
-    return dict(bt) if isinstance(bt, dict) else None
-
-
-@lru_cache(maxsize=8)
-def _load_file(asset: str) -> tuple[Calibration, ...]:
-    name = f"{asset.upper()}.json"
-    path = files("liqcascade.cascade") / "calibrated" / name
-    if not path.is_file():
-        raise InputError(f"no calibrated liquidity response for {asset} (shipped: ETH, BTC)")
-    doc = json.loads(path.read_text())
-    return tuple(Calibration.from_dict(c, f"calibrated/{name}") for c in doc["calibrations"])
-
-
-def load_liquidity(asset: str = "ETH", as_of: Any = None) -> Calibration:
-    """The shipped calibration of ``asset`` fitted on events strictly before ``as_of``.
+    Read through :func:`liqcascade._calibrations.find_calibration` (kind
+    ``"liquidity"``): a store's own ``<stem>.calibrations/liquidity/ASSET.json``
+    (``liqcascade cascade calibrate``) before the shipped ``calibrated/ASSET.json``.
+    ``source`` is ``"store:PATH"`` or ``"package:calibrated/ASSET.json"``.
 
     Parameters
     ----------
-    asset : {"ETH", "BTC"}
+    asset : str
+    store : str, Path, Store, bool, optional
+        As in :func:`liqcascade.data.load_series` (``None``: the default store if it
+        has one; ``False``: the package only).
+    """
+    from liqcascade._calibrations import find_calibration
+
+    found = find_calibration("liquidity", asset, store)
+    return found.doc, found.source
+
+
+def backtest_score(asset: str, store: Any = None) -> dict[str, Any] | None:
+    """The out-of-sample score stored with ``asset``'s calibrated response (event back-test).
+
+    Keys: ``start``, ``end``, ``n_events`` and the back-test metrics; None when the
+    calibration carries none (or there is none). ``store``: as in :func:`load_liquidity`.
+    """
+    try:
+        doc, _ = liquidity_document(asset, store)
+    except InputError:
+        return None
+    bt = doc.get("backtest")
+    return dict(bt) if isinstance(bt, dict) else None
+
+
+#: source -> (the document parsed, its calibrations): parsed once per document read.
+_PARSED: dict[str, tuple[dict[str, Any], tuple[Calibration, ...]]] = {}
+
+
+def _calibrations(asset: str, store: Any = None) -> tuple[Calibration, ...]:
+    """Every calibration of ``asset`` (ascending as-of), from the store or the package."""
+    doc, source = liquidity_document(asset, store)
+    hit = _PARSED.get(source)
+    if hit is not None and hit[0] is doc:  # the same document object: parsed already
+        return hit[1]
+    where = source.split(":", 1)[-1]
+    raw = doc.get("calibrations")
+    if not isinstance(raw, list) or not raw:
+        raise InputError(f"{where}: no calibrations in the document")
+    if not all(isinstance(c, dict) for c in raw):
+        raise InputError(f"{where}: each calibration is a JSON object")
+    cals = tuple(
+        replace(Calibration.from_dict(c, where), source=source)
+        for c in raw  # each carries where it came from
+    )
+    _PARSED[source] = (doc, cals)
+    return cals
+
+
+def load_liquidity(asset: str = "ETH", as_of: Any = None, store: Any = None) -> Calibration:
+    """The calibration of ``asset`` fitted on events strictly before ``as_of``.
+
+    Parameters
+    ----------
+    asset : str
+        Any asset with a calibration: the package ships ETH and BTC; a store holds
+        those fitted on its data (``liqcascade cascade calibrate``), read first.
     as_of : datetime-like, optional
-        Default: the latest calibration (all bundled events).
+        Default: the latest calibration (all events of the data).
+    store : str, Path, Store, bool, optional
+        The store whose calibrations are looked at first (``None``: the default
+        store; ``False``: the package only).
 
     Returns
     -------
     Calibration
         The latest calibration whose ``as_of`` is at or before ``as_of`` (the prior
-        when none is).
+        when none is); its ``source`` says where it was read.
+
+    Raises
+    ------
+    InputError
+        When neither the store nor the package has one for ``asset``.
     """
-    cals = _load_file(asset.upper())
+    cals = _calibrations(asset.upper(), store)
     if as_of is None:
         return cals[-1]
     t = pd.Timestamp(as_of)
@@ -857,6 +904,7 @@ def market_answer(
     insurance_fund: float = 0.0,
     n_paths: int = 400,
     books: Sequence[PreparedMarket] = (),
+    store: Any = None,
 ) -> dict[str, Any]:
     """The market-level answer to a shock, as ``liqcascade cascade`` prints it.
 
@@ -872,6 +920,8 @@ def market_answer(
         (:meth:`liqcascade.market.MarketState.prepared_draws`): the interval then
         carries the book's uncertainty as well as the liquidity calibration's and the
         paths', and the static bound is the deepest over the draws (:func:`static_bound`).
+    store : str, Path, Store, bool, optional
+        Where the calibration is looked for first (:func:`load_liquidity`).
 
     Returns
     -------
@@ -880,7 +930,7 @@ def market_answer(
         ``sigma_hourly``, ``calibration`` (with ``n_book_draws``), ``out_of_sample``,
         ``static_upper_bound``.
     """
-    cal = load_liquidity(asset, as_of)
+    cal = load_liquidity(asset, as_of, store)
     cc = calibrated_cascade(
         prepared,
         shock=shock,
@@ -907,8 +957,9 @@ def market_answer(
         "vol_exponent": cal.vol_exponent,
         "n_draws": len(cal.draws),
         "n_book_draws": len(books),
+        "source": cal.source,
     }
-    out["out_of_sample"] = backtest_score(asset)
+    out["out_of_sample"] = backtest_score(asset, store)
     out["static_upper_bound"] = {
         "final_price": static.final_price,
         "final_move": static.final_price / static.initial_price - 1.0,

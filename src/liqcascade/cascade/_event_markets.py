@@ -65,10 +65,11 @@ class EventMarkets:
     def __init__(
         self, asset: str = "ETH", *, store: Any = None, inputs: Any = None, check: bool = True
     ) -> None:
+        from liqcascade._calibrations import find_calibration
         from liqcascade._time import bar_step
         from liqcascade.market import load_market_inputs
         from liqcascade.market._inputs import ohlc_bars
-        from liqcascade.positions._expanding import load_asset_calibration
+        from liqcascade.positions._expanding import AssetCalibration
 
         self.asset = asset.upper()
         self.store = store
@@ -77,7 +78,9 @@ class EventMarkets:
         if oi.empty:
             raise InputError(f"asset: no open interest for {self.asset}", param="asset")
         first = pd.Timestamp(oi.index[0])
-        self.calibration = load_asset_calibration(self.asset)
+        # the position book's calibrations: the store's (any asset) before the package's
+        found = find_calibration("book", self.asset, store)
+        self.calibration = AssetCalibration.from_dict(found.doc, found.source)
         seed = max(float(f.params.seed_days) for f in self.calibration.fits)
         keep = max(_KEEP_BEFORE, pd.Timedelta(days=seed + 10.0))
         px = inp.prices[pd.DatetimeIndex(inp.prices.index) >= first - keep]

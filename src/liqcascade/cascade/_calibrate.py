@@ -1,0 +1,329 @@
+"""The expanding-window calibration of the liquidity response, for any asset with data.
+
+The same procedure fitted the shipped ETH and BTC calibrations
+(``liqcascade/cascade/calibrated/<ASSET>.json``); ``liqcascade cascade calibrate``
+runs it on the data :func:`liqcascade.data.load_series` serves (a store's rows first,
+then the bundled ones) and writes the result beside the store
+(:func:`liqcascade._calibrations.write_calibration`).
+
+1. **The period** (:func:`calibration_span`): the hours covered by both the hourly
+   prices and the recorded 4-hour liquidations (what the back-test scores). The
+   as-of dates (:func:`calibration_months`) are the month starts from the first
+   month of that period to the month after its last day: ETH and BTC on the bundled
+   data give 2024-11-01 … 2025-08-01, the shipped list.
+2. **The trigger** (:func:`default_trigger`): ETH 2 % and BTC 1.5 % (issue 18); for
+   any other asset 2 % scaled by its hourly volatility relative to ETH's, measured
+   on the 365 days *before* the first as-of date, rounded to 0.5 % (BTC's own data
+   give 1.5 % by this rule). ``trigger=`` overrides it.
+3. **The events**: trigger-defined (:func:`~liqcascade.cascade._backtest.detect_events`)
+   from the first as-of date to the period's last day, each with the market at its
+   previous close (``market_at``); the price-only events of the trigger and the larger
+   pooled triggers for the volatility rule.
+4. **The fit at each as-of date** (:func:`~liqcascade.cascade._backtest.grid_errors`,
+   :func:`~liqcascade.cascade._backtest.calibrate_liquidity`): on the events whose
+   24 h ended by it only; event ``j`` (counted from the first as-of date) is
+   simulated with seed ``seed + j`` and the bootstrap draws use ``seed``, so a
+   restricted run (``months=``) reproduces the months of a full one.
+
+Models take frames: the caller loads the prices, liquidations and markets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade.cascade._backtest import (
+    DEFAULT_TRIGGERS,
+    PRIOR_PARAMS,
+    MarketAt,
+    _end,
+    _ts,
+    calibrate_liquidity,
+    detect_events,
+    fit_grid,
+    grid_errors,
+    pooled_events,
+    run_backtest,
+    standardised_residuals,
+)
+from liqcascade.cascade._clock import Calibration
+from liqcascade.errors import InputError
+
+__all__ = [
+    "ETH_REFERENCE_SIGMA",
+    "METHOD",
+    "TRIGGER_LOOKBACK_DAYS",
+    "TRIGGER_MIN_DAYS",
+    "calibration_months",
+    "calibration_span",
+    "default_trigger",
+    "fit_liquidity_document",
+    "hourly_return_std",
+]
+
+#: The method string every calibration document carries (the shipped files' own).
+METHOD = (
+    "grid search of latent_depth x resilience_half_life_s minimising the MAE of "
+    "the median 24-h extreme move on trigger-defined events whose 24 h ended "
+    "before as_of; draws: 12 bootstrap resamples of those events; other "
+    "mechanisms fixed at PRIOR_PARAMS; volatility rule (k, b, shock weight, "
+    "regime dispersion) fitted on the price-only events of the trigger, 3 % "
+    "and 5 % before as_of (docs/liquidity.md)"
+)
+
+#: Days of hourly bars before the first as-of date the trigger rule measures.
+TRIGGER_LOOKBACK_DAYS = 365
+#: Fewest days of hourly bars before the first as-of date the rule accepts.
+TRIGGER_MIN_DAYS = 30
+#: ETH's hourly volatility for the trigger rule: the standard deviation of hourly log
+#: returns (fraction per hour) over the 365 days before ETH's first as-of date
+#: (2023-11-01 → 2024-11-01, bundled data; recomputed by the tests).
+ETH_REFERENCE_SIGMA = 0.006453310151090574
+#: The trigger rule's grid and bounds (fraction of the previous close).
+TRIGGER_STEP = 0.005
+TRIGGER_BOUNDS = (0.005, 0.10)
+
+
+def calibration_span(
+    ohlc: pd.DataFrame, liquidations: pd.DataFrame
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``(first, last)`` hour covered by both the hourly prices and the recorded liquidations.
+
+    Parameters
+    ----------
+    ohlc : pandas.DataFrame
+        Hourly bars indexed by open time (UTC).
+    liquidations : pandas.DataFrame
+        Recorded 4-hour liquidations (``long_usd``, ``short_usd``) indexed by bar open.
+
+    Raises
+    ------
+    InputError
+        When either is empty or they do not overlap.
+    """
+    if len(ohlc) == 0:
+        raise InputError("asset: no hourly prices", param="asset")
+    if len(liquidations) == 0:
+        raise InputError("asset: no recorded 4-hour liquidations", param="asset")
+    p = pd.DatetimeIndex(ohlc.index)
+    q = pd.DatetimeIndex(liquidations.index)
+    first = max(_ts(p.min()), _ts(q.min()))
+    last = min(_ts(p.max()), _ts(q.max()))
+    if last <= first:
+        raise InputError(
+            f"asset: the hourly prices ({p.min():%Y-%m-%d} → {p.max():%Y-%m-%d}) and the "
+            f"recorded liquidations ({q.min():%Y-%m-%d} → {q.max():%Y-%m-%d}) do not overlap",
+            param="asset",
+        )
+    return first, last
+
+
+def calibration_months(ohlc: pd.DataFrame, liquidations: pd.DataFrame) -> pd.DatetimeIndex:
+    """The as-of dates: month starts from the span's first month to the month after its end.
+
+    The first is fitted on no event (the prior); the last on every event of the span.
+    """
+    first, last = calibration_span(ohlc, liquidations)
+    start = first.normalize() - pd.Timedelta(days=first.day - 1)
+    stop = (last.normalize() - pd.Timedelta(days=last.day - 1)) + pd.DateOffset(months=1)
+    return pd.date_range(start, stop, freq="MS", tz="UTC")
+
+
+def hourly_return_std(
+    ohlc: pd.DataFrame, before: Any, days: int = TRIGGER_LOOKBACK_DAYS
+) -> tuple[float, int]:
+    """``(std, n)``: hourly log-return standard deviation over the ``days`` before ``before``.
+
+    Only returns between consecutive hours count (a gap's return is dropped). ``n``:
+    the number of returns used.
+    """
+    t = _ts(before)
+    idx = pd.DatetimeIndex(ohlc.index)
+    keep = (idx < t) & (idx >= t - pd.Timedelta(days=days))
+    px = ohlc.loc[keep, "close"].to_numpy(np.float64)
+    ix = idx[keep].as_unit("ns").asi8
+    if px.size < 2:
+        return float("nan"), 0
+    r = np.diff(np.log(px))
+    r = r[(np.diff(ix) == 3_600_000_000_000) & np.isfinite(r)]
+    return (float(np.std(r, ddof=1)) if r.size > 1 else float("nan")), int(r.size)
+
+
+def default_trigger(asset: str, ohlc: pd.DataFrame, first_as_of: Any) -> tuple[float, str]:
+    """The trigger of ``asset`` and the rule that gave it.
+
+    ETH and BTC: :data:`DEFAULT_TRIGGERS` (2 %, 1.5 %). Any other asset:
+    ``2 % × σ / σ_ETH`` rounded to the nearest 0.5 % and held within 0.5 … 10 %, where
+    ``σ`` is the standard deviation of the asset's hourly log returns over the
+    :data:`TRIGGER_LOOKBACK_DAYS` days before ``first_as_of`` (data before every
+    calibration, never the events scored) and ``σ_ETH`` is
+    :data:`ETH_REFERENCE_SIGMA`. Events then mark moves of the same size relative
+    to the asset's own hourly noise as ETH's 2 %.
+
+    Raises
+    ------
+    InputError
+        With fewer than :data:`TRIGGER_MIN_DAYS` days of hourly bars before
+        ``first_as_of`` (names ``trigger``: give one).
+    """
+    a = asset.upper()
+    if a in DEFAULT_TRIGGERS:
+        return DEFAULT_TRIGGERS[a], f"default for {a} (issue 18)"
+    sigma, n = hourly_return_std(ohlc, first_as_of)
+    if n < TRIGGER_MIN_DAYS * 24 or not math.isfinite(sigma) or sigma <= 0:
+        raise InputError(
+            f"trigger: {a} has {n / 24:.0f} days of hourly prices before "
+            f"{_ts(first_as_of):%Y-%m-%d} (the rule needs {TRIGGER_MIN_DAYS}); give the trigger",
+            param="trigger",
+        )
+    raw = 0.02 * sigma / ETH_REFERENCE_SIGMA
+    lo, hi = TRIGGER_BOUNDS
+    f = min(hi, max(lo, round(raw / TRIGGER_STEP) * TRIGGER_STEP))
+    f = round(f, 4)
+    rule = (
+        f"2 % x hourly volatility {sigma:.5f} / ETH's {ETH_REFERENCE_SIGMA:.5f} "
+        f"(365 days before {_ts(first_as_of):%Y-%m-%d}) = {raw:.4f}, rounded to 0.5 %"
+    )
+    return f, rule
+
+
+def fit_liquidity_document(
+    ohlc: pd.DataFrame,
+    liquidations: pd.DataFrame,
+    market_at: MarketAt,
+    *,
+    asset: str,
+    trigger: float | None = None,
+    months: Sequence[Any] | None = None,
+    seed: int = 0,
+    backtest: bool = True,
+    n_paths: int = 200,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Fit the expanding-window calibrations of ``asset``: the calibration document.
+
+    Parameters
+    ----------
+    ohlc : pandas.DataFrame
+        The asset's whole hourly history (``open, high, low, close``, USD).
+    liquidations : pandas.DataFrame
+        Its recorded 4-hour liquidations (``long_usd``, ``short_usd``, USD).
+    market_at : MarketAt
+        The prepared market at an event's previous close
+        (:func:`~liqcascade.cascade._backtest.estimated_market_at`); events whose
+        market it cannot build (None) are left out of the fits.
+    asset : str
+    trigger : float, optional
+        Default :func:`default_trigger`.
+    months : sequence of datetime-like, optional
+        Fit only these as-of dates (each must be one of :func:`calibration_months`)
+        and the first one (the prior, so that an earlier date never reads a later
+        fit); the fits equal those of a full run.
+    seed : int
+        Seed of the simulations (event ``j`` uses ``seed + j``) and of the bootstrap.
+    backtest : bool
+        Also run the event back-test of the fitted calibrations (each event predicted
+        by the calibration before it) from the first as-of date to the end of the
+        last fitted month (or of the data), stored as ``"backtest"``: the
+        out-of-sample score the market answers print.
+    n_paths : int
+        Monte Carlo paths per event of that back-test.
+    progress : callable, optional
+        ``progress(message)``: one line per step (the CLI prints them on stderr).
+
+    Returns
+    -------
+    dict
+        The shipped layout: ``asset``, ``trigger``, ``trigger_rule``, ``method``,
+        ``prior``, ``calibrations`` (one :meth:`Calibration.to_dict` per as-of date,
+        ascending), ``data`` (the span) and, with ``backtest``, ``backtest``.
+    """
+    say = progress or (lambda _m: None)
+    a = asset.upper()
+    first, last = calibration_span(ohlc, liquidations)
+    all_months = calibration_months(ohlc, liquidations)
+    if months is None:
+        as_ofs = all_months
+    else:
+        want = pd.DatetimeIndex([_ts(m) for m in months]).unique().sort_values()
+        bad = [m for m in want if m not in all_months]
+        if len(want) == 0 or bad:
+            raise InputError(
+                f"months: as-of dates are the month starts {all_months[0]:%Y-%m-%d} … "
+                f"{all_months[-1]:%Y-%m-%d} for {a}'s data"
+                + (f" (got {bad[0]:%Y-%m-%d})" if bad else " (got none)"),
+                param="months",
+            )
+        # the first month (the prior, no events) always: any earlier date falls back to it
+        as_ofs = want.union(all_months[:1])
+    if trigger is None:
+        f, rule = default_trigger(a, ohlc, all_months[0])
+    else:
+        f = float(trigger)
+        if not (math.isfinite(f) and 0 < f < 1):
+            raise InputError(
+                f"trigger must be a fraction in (0, 1) (got {trigger:g})", param="trigger"
+            )
+        rule = "given"
+    end_day = last.strftime("%Y-%m-%d")
+    say(f"{a}: data {first:%Y-%m-%d} → {end_day}, trigger {f:.2%} ({rule})")
+    all_ev = detect_events(ohlc, f, None, end_day)
+    ev = all_ev[all_ev["ts"] >= all_months[0]].reset_index(drop=True)
+    pool = pooled_events(ohlc, f, end_day)
+    need = (ev["ts"] + pd.Timedelta(hours=24) <= as_ofs[-1]).to_numpy()
+    say(f"{a}: {len(ev)} events since {all_months[0]:%Y-%m-%d}; {int(need.sum())} before "
+        f"{as_ofs[-1]:%Y-%m-%d} to simulate")  # fmt: skip
+    markets: list[Any] = [None] * len(ev)
+    for j in np.nonzero(need)[0]:
+        markets[j] = market_at(pd.Timestamp(ev["ts"].iloc[j]), float(ev["prev_close"].iloc[j]))
+    n_mkt = sum(m is not None for m in markets)
+    if int(need.sum()) and n_mkt == 0:
+        raise InputError(
+            f"asset: no market could be built for any of {a}'s events (open interest and "
+            "the position book's calibration are needed at each event)",
+            param="asset",
+        )
+    say(f"{a}: {n_mkt} event markets built; the grid search ({len(fit_grid())} points per event)")
+    err = grid_errors(ev, markets, pool, standardised_residuals(ohlc), seed=seed)
+    cals: list[Calibration] = []
+    for t in as_ofs:
+        c = calibrate_liquidity(err, ev, pool, asset=a, as_of=t, seed=seed)
+        cals.append(c)
+        say(
+            f"{a} {t:%Y-%m-%d}: {c.n_events} events, latent depth {c.params.latent_depth:g}, "
+            f"resilience {c.params.resilience_half_life_s:g} s, k {c.vol_multiplier:.4f} ({c.note})"
+        )
+    doc: dict[str, Any] = {
+        "asset": a,
+        "trigger": f,
+        "trigger_rule": rule,
+        "method": METHOD,
+        "prior": PRIOR_PARAMS.to_dict(),
+        "data": {"first": first.isoformat(), "last": last.isoformat()},
+        "calibrations": [c.to_dict() for c in cals],
+    }
+    if backtest:
+        bt_end = min(
+            _end(end_day), as_ofs[-1] + pd.DateOffset(months=1) - pd.Timedelta(microseconds=1)
+        )
+        bt_start = as_ofs[0]
+        say(f"{a}: event back-test {bt_start:%Y-%m-%d} → {bt_end:%Y-%m-%d}")
+
+        def cal_at(ts: pd.Timestamp) -> Calibration:
+            best = cals[0]
+            for c in cals:
+                if c.as_of is not None and c.as_of <= ts:
+                    best = c
+            return best
+
+        bt = run_backtest(ohlc, liquidations, market_at, cal_at, asset=a, start=bt_start,
+                          end=bt_end, trigger=f, n_paths=n_paths)  # fmt: skip
+        doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
+                           **bt.to_dict()["metrics"]}  # fmt: skip
+        say(f"{a}: back-test {bt.n_events} events")
+    return doc

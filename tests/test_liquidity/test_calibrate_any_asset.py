@@ -1,0 +1,251 @@
+"""``liqcascade cascade calibrate``: the shipped procedure on any asset's data (issue 18).
+
+The as-of dates come from the data's span; on the bundled ETH and BTC data they are
+the shipped list, and a refit of ETH's first fitted month (2025-01-01, 19 events)
+gives the shipped parameters. A store's calibration is read before the package's.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clihelpers import run_cli
+from floats import assert_same
+from liqcascade.cascade._calibrate import (
+    ETH_REFERENCE_SIGMA,
+    calibration_months,
+    calibration_span,
+    default_trigger,
+    hourly_return_std,
+)
+from liqcascade.cascade._clock import backtest_score, load_liquidity
+from liqcascade.data import load_series
+from liqcascade.errors import InputError
+from newasset import relabelled_store
+
+
+def _shipped(asset: str) -> dict:
+    return json.loads((files("liqcascade.cascade") / "calibrated" / f"{asset}.json").read_text())
+
+
+def _frames(asset: str, store: object = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (
+        load_series("ohlcv", asset=asset, interval="1h", store=store),
+        load_series("liquidations", asset=asset, interval="4h", store=store),
+    )
+
+
+@pytest.fixture(scope="module")
+def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb")
+
+
+def _sol_market_missing(store: Path) -> str | None:
+    """Why SOL's estimated market cannot be built on this branch (None: it can)."""
+    from liqcascade.market import load_market_inputs
+
+    try:
+        load_market_inputs("SOL", store=store)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("asset", ["ETH", "BTC"])
+def test_as_of_dates_from_data_equal_shipped(asset: str) -> None:
+    ohlc, liq = _frames(asset)
+    got = [t.isoformat() for t in calibration_months(ohlc, liq)]
+    assert got == [c["as_of"] for c in _shipped(asset)["calibrations"]]
+
+
+def test_as_of_dates_follow_the_data_span() -> None:
+    ohlc, liq = _frames("ETH")
+    cut = liq[liq.index < pd.Timestamp("2025-03-10", tz="UTC")]
+    months = calibration_months(ohlc, cut)
+    assert months[0] == pd.Timestamp("2024-11-01", tz="UTC")
+    assert months[-1] == pd.Timestamp("2025-04-01", tz="UTC")  # the month after the last day
+    first, last = calibration_span(ohlc, cut)
+    assert first == pd.Timestamp(liq.index[0]) and last == pd.Timestamp(cut.index[-1])
+    with pytest.raises(InputError, match="do not overlap"):
+        calibration_span(ohlc[ohlc.index < liq.index[0]], liq)
+
+
+def test_trigger_rule() -> None:
+    # the reference is ETH's own hourly volatility over the 365 days before 2024-11-01
+    eth, _ = _frames("ETH")
+    sigma, n = hourly_return_std(eth, "2024-11-01")
+    assert_same(sigma, ETH_REFERENCE_SIGMA, rtol=1e-9)
+    assert n > 8000
+    # ETH and BTC keep the issue's defaults; BTC's data give 1.5 % by the rule as well
+    btc, _ = _frames("BTC")
+    assert default_trigger("ETH", eth, "2024-11-01")[0] == 0.02
+    assert default_trigger("BTC", btc, "2024-11-01")[0] == 0.015
+    assert default_trigger("XBT", btc, "2024-11-01")[0] == 0.015
+    # doubling every log return doubles the volatility: 2 x 1.67 % -> 3.5 %
+    doubled = btc.assign(close=btc["close"] ** 2)
+    assert default_trigger("XBT", doubled, "2024-11-01")[0] == 0.035
+    # only data before the first as-of date count: later bars change nothing
+    later = btc[btc.index < pd.Timestamp("2024-11-01", tz="UTC")]
+    assert default_trigger("XBT", later, "2024-11-01") == default_trigger("XBT", btc, "2024-11-01")
+    with pytest.raises(InputError, match="give the trigger"):
+        default_trigger("XBT", btc[btc.index >= pd.Timestamp("2024-10-20", tz="UTC")], "2024-11-01")
+
+
+def test_refit_of_eth_reproduces_shipped_month(tmp_path: Path) -> None:
+    """ETH refitted up to 2025-01-01 from a store's view: the shipped fits, written to the store."""
+    store = tmp_path / "eth.duckdb"
+    relabelled_store(store, symbol="XRPUSDT", end="2024-11-30")  # a store without ETH rows
+    r = run_cli(
+        "cascade", "calibrate", "--asset", "ETH", "--end", "2025-01-01", "--no-backtest",
+        "--store", str(store), "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "2025-01-01: 19 events" in r.stderr  # progress on stderr
+    out = r.json()
+    path = tmp_path / "eth.calibrations" / "liquidity" / "ETH.json"
+    assert out["written"] == str(path) and path.is_file()
+    doc = json.loads(path.read_text())
+    ship = _shipped("ETH")
+    assert doc["trigger"] == ship["trigger"] and doc["method"] == ship["method"]
+    assert doc["prior"] == ship["prior"]
+    assert [c["as_of"] for c in doc["calibrations"]] == [
+        c["as_of"] for c in ship["calibrations"][:3]
+    ]
+    for got, want in zip(doc["calibrations"], ship["calibrations"][:3], strict=True):
+        # the grid and the bootstrap are discrete: the same events and seeds pick the same
+        # points; the volatility rule is a float fit (tolerance 1e-9 relative)
+        assert got["n_events"] == want["n_events"]
+        assert got["params"] == want["params"] and got["draws"] == want["draws"]
+        for k in ("vol_multiplier", "vol_exponent", "shock_weight", "vol_dispersion"):
+            assert_same(got[k], want[k], rtol=1e-9)
+    assert doc["calibrations"][2]["n_events"] == 19
+    # the store's calibration is read first; without the store, the package's
+    cal = load_liquidity("ETH", "2025-01-15", store=store)
+    assert cal.source == f"store:{path}" and cal.as_of == pd.Timestamp("2025-01-01", tz="UTC")
+    pkg = load_liquidity("ETH", "2025-01-15", store=False)
+    assert pkg.source == "package:calibrated/ETH.json" and pkg.params == cal.params
+    # after the store's last month its latest fit holds (never a later one)
+    assert load_liquidity("ETH", "2025-07-01", store=store).as_of == cal.as_of
+    assert backtest_score("ETH", store) is None  # --no-backtest: no score stored
+    assert backtest_score("ETH", False) == ship["backtest"]
+
+
+def test_default_store_is_read_through_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "s.duckdb"
+    store.write_bytes(b"")  # the calibration lookup does not open the store
+    folder = tmp_path / "s.calibrations" / "liquidity"
+    folder.mkdir(parents=True)
+    doc = _shipped("BTC")
+    doc["calibrations"] = doc["calibrations"][:2]
+    (folder / "BTC.json").write_text(json.dumps(doc))
+    monkeypatch.setenv("LIQCASCADE_STORE", str(store))
+    cal = load_liquidity("BTC")
+    assert cal.source.startswith("store:") and cal.as_of == pd.Timestamp("2024-12-01", tz="UTC")
+    assert load_liquidity("BTC", store=False).as_of == pd.Timestamp("2025-08-01", tz="UTC")
+    (folder / "BTC.json").write_text(json.dumps({"asset": "BTC", "calibrations": []}))
+    with pytest.raises(InputError, match="no calibrations"):
+        load_liquidity("BTC")
+
+
+def test_sol_trigger_and_months_from_the_store(sol_store: Path) -> None:
+    ohlc, liq = _frames("SOL", sol_store)
+    months = calibration_months(ohlc, liq)
+    assert months[0] == pd.Timestamp("2024-11-01", tz="UTC") and len(months) == 10
+    f, rule = default_trigger("SOL", ohlc, months[0])
+    assert f == 0.015 and "ETH's" in rule  # BTC's returns relabelled: BTC's volatility
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--asset", "DOGE"), "error: --asset: no hourly prices for DOGE"),
+        (("--asset", "SOL", "--trigger", "2"), "error: --trigger must be a fraction in (0, 1)"),
+        (("--asset", "SOL", "--trigger", "0"), "error: --trigger must be a fraction in (0, 1)"),
+        (("--asset", "SOL", "--out", "/proc/liq/x.json"), "error: --out: "),
+        (("--asset", "SOL", "--start", "2030-01"), "error: --start/--end: no as-of month"),
+        (("--asset", "SOL", "--store", "/nonexistent/x.duckdb"), "error: --store: "),
+    ],
+)
+def test_calibrate_bad_input_exit_2(sol_store: Path, args: tuple[str, ...], message: str) -> None:
+    r = run_cli("cascade", "calibrate", *args, env={"LIQCASCADE_STORE": str(sol_store)})
+    assert r.exit_code == 2, (r.stdout, r.stderr)
+    lines = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and lines[0].startswith(message), r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_backtest_without_calibration_says_how(sol_store: Path) -> None:
+    r = run_cli(
+        "cascade", "backtest", "--asset", "SOL", "--start", "2025-03-01", "--end", "2025-04-30",
+        env={"LIQCASCADE_STORE": str(sol_store)},
+    )  # fmt: skip
+    assert r.exit_code == 2
+    assert "no calibrated liquidity response for SOL" in r.stderr
+    assert "liqcascade cascade calibrate --asset SOL" in r.stderr
+
+
+def test_sol_calibrate_backtest_and_answer(sol_store: Path, tmp_path: Path) -> None:
+    """The whole path for an asset the package does not bundle (needs SOL's market)."""
+    why = _sol_market_missing(sol_store)
+    if why is not None:
+        pytest.skip(f"SOL's estimated market is not buildable on this branch yet ({why})")
+    env = {"LIQCASCADE_STORE": str(sol_store)}
+    r = run_cli(
+        "cascade", "calibrate", "--asset", "SOL", "--start", "2024-12", "--end", "2025-01",
+        "--json", env=env,
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    path = sol_store.with_name("sol.calibrations") / "liquidity" / "SOL.json"
+    assert out["written"] == str(path) and path.is_file()
+    assert out["trigger"] == 0.015
+    assert [c["as_of"][:10] for c in out["calibrations"]] == [
+        "2024-11-01", "2024-12-01", "2025-01-01"
+    ]  # fmt: skip
+    assert out["calibrations"][-1]["n_events"] >= 8  # fitted, not the prior
+    cal = load_liquidity("SOL", "2025-01-20", store=sol_store)
+    assert cal.source == f"store:{path}"
+    r = run_cli(
+        "cascade", "backtest", "--asset", "SOL", "--start", "2025-01-01", "--end", "2025-01-31",
+        "--paths", "40", "--json", env=env,
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    bt = r.json()
+    assert bt["asset"] == "SOL" and bt["trigger"] == 0.015 and bt["n_events"] >= 3
+    r = run_cli("cascade", "--asset", "SOL", "--as-of", "2025-01-31", "--shock", "-0.05",
+                "--json", env=env)  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["calibration"]["source"] == f"store:{path}"
+
+
+def test_calibrate_out_file(tmp_path: Path) -> None:
+    """``--out`` writes the document there (folders created), not beside a store."""
+    out = tmp_path / "deep" / "eth.json"
+    r = run_cli(
+        "cascade", "calibrate", "--asset", "ETH", "--end", "2024-12-01", "--no-backtest",
+        "--out", str(out), "--json", env={"LIQCASCADE_STORE": str(tmp_path / "none.duckdb")},
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(out.read_text())
+    assert r.json()["written"] == str(out)
+    assert [c["as_of"][:10] for c in doc["calibrations"]] == ["2024-11-01", "2024-12-01"]
+    assert [c["n_events"] for c in doc["calibrations"]] == [0, 3]  # as shipped: the prior
+    assert "backtest" not in doc and doc["trigger_rule"].startswith("default for ETH")
+    assert not (tmp_path / "none.calibrations").exists()
+
+
+def test_no_market_at_any_event_is_an_error() -> None:
+    from liqcascade.cascade._calibrate import fit_liquidity_document
+
+    ohlc, liq = _frames("BTC")
+    with pytest.raises(InputError, match="no market could be built"):
+        fit_liquidity_document(
+            ohlc, liq, lambda ts, mid: None, asset="XBT", months=["2025-01-01"], backtest=False
+        )
+    with pytest.raises(InputError, match="month starts 2024-11-01"):
+        fit_liquidity_document(ohlc, liq, lambda ts, mid: None, asset="XBT", months=["2030-01-01"])
