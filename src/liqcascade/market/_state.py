@@ -33,10 +33,9 @@ import pandas as pd
 
 from liqcascade._time import resolve_as_of
 from liqcascade.book._calibrate import (
-    DEPTH_CALIBRATION_FILE,
+    beta_for,
     book_from_totals,
     book_totals_at,
-    depth_beta,
 )
 from liqcascade.book._live import book_from_snapshot, snapshot_at
 from liqcascade.book._orderbook import OrderBook
@@ -317,7 +316,7 @@ class MarketState:
         if not (math.isfinite(bid) and math.isfinite(ask)):  # a state built by hand
             bid = self.book.notional_within(0.01, "bid") / self.depth_scale
             ask = self.book.notional_within(0.01, "ask") / self.depth_scale
-        beta = self.beta if math.isfinite(self.beta) else depth_beta(self.asset)
+        beta = self.beta if math.isfinite(self.beta) else beta_for(self.asset)[0]
         return book_from_totals({"bids_usd": bid, "asks_usd": ask}, mid, beta=beta, scale=s)
 
     def summary(self) -> dict[str, Any]:
@@ -403,11 +402,9 @@ def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[
         return spec.params, None, "given"
     if isinstance(spec.params, AssetCalibration):
         cal, where = spec.params, "given calibration"
-    elif spec.calibration is not None:
-        cal, where = load_asset_calibration(asset, spec.calibration), str(spec.calibration)
-    else:
-        cal = load_asset_calibration(asset)
-        where = f"package:liqcascade/positions/calibrated/{asset}.json"
+    else:  # a file, else the store's own calibration, else the package's
+        cal = load_asset_calibration(asset, spec.calibration, store=spec.store)
+        where = cal.source
     if spec.params is not None and not isinstance(spec.params, AssetCalibration):
         raise InputError(
             "params must be BookParams, AssetCalibration or EstimationParams "
@@ -506,7 +503,7 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         whole, positions, stops = redraw(params)
         model = "identified"
     row = book_totals_at(inputs.book_totals, close)
-    beta = depth_beta(inputs.asset)
+    beta, sources["depth_beta"] = beta_for(inputs.asset, inputs.book_totals, close)
     depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)
     snap = (  # the snapshots are Binance's: only the Binance market uses them
         snapshot_at(inputs.live_depth, close)
@@ -524,7 +521,6 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
             sources["depth"] = f"live snapshot {snap.index[0]:%Y-%m-%d %H:%M:%S} UTC ({where})"
     if book is None:
         book = book_from_totals(row, mid, beta=beta, scale=depth_scale)
-    sources["depth_beta"] = f"package:liqcascade/book/{DEPTH_CALIBRATION_FILE}"
     sources["book_share"] = f"package:liqcascade/market/{MARKET_PARAMS_FILE}"
     return MarketState(
         book=book,

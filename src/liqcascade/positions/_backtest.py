@@ -351,7 +351,7 @@ def backtest(
     if t0 > t1:
         raise InputError(f"start ({t0.date()}) is after end ({t1.date()})", param=("start", "end"))
     _check_store(store)
-    cal = _identified_calibration(asset, params)
+    cal = _identified_calibration(asset, params, store)
     if cal is not None:
         return backtest_identified(asset, t0, t1, cal[0], cal[1], interval=interval, store=store)
     p, boot, src = _resolve_params(params)
@@ -405,12 +405,17 @@ def backtest(
     )
 
 
-def _identified_calibration(asset: str, params: Any) -> tuple[AssetCalibration, str] | None:
-    """The expanding-window calibration to use, or None for a legacy parameter set."""
+def _identified_calibration(
+    asset: str, params: Any, store: Any = None
+) -> tuple[AssetCalibration, str] | None:
+    """The expanding-window calibration to use, or None for a legacy parameter set.
+
+    Without ``params``: the store's own calibration of ``asset`` if it has one, else the
+    package's (:func:`load_asset_calibration`); the source names which.
+    """
     if params is None:
-        return load_asset_calibration(
-            asset
-        ), f"calibrated expanding window (package, {asset.upper()})"
+        cal = load_asset_calibration(asset, store=store)
+        return cal, f"calibrated expanding window ({cal.source})"
     if isinstance(params, AssetCalibration):
         return params, "calibration result"
     if isinstance(params, str | Path):
