@@ -145,23 +145,22 @@ def _calibrate_asset(
         store_calibration_path,
         write_calibration,
     )
+    from liqcascade.market import _liqmap
     from liqcascade.market._inputs import load_market_frames
-    from liqcascade.market._liqmap import run_asset_calibration
-    from liqcascade.positions._expanding import data_start, expanding_months
 
     _common.flag_names(months="--month")
     a = asset.upper()
     if out is None and store_calibration_path("book", a, store) is None:
         _common.fail("--store: no store to write the calibration beside; give --out")
+    _liqmap.check_months(months)
     frames = load_market_frames(a, "4h", store)
-    t0 = data_start(frames)
-    ms = list(months) if months else list(expanding_months(frames))
+    t0, ms = _liqmap.calibration_plan(frames, months)
     _common.info(
         f"{a}: data from {t0:%Y-%m-%d}; fitting {len(ms)} month(s) {ms[0]} -> {ms[-1]}, "
         f"each on the data before it, {bootstrap} bootstrap refits each (minutes)"
     )
     with _common.progress("calibrating", total=len(ms) * (bootstrap + 1)) as advance:
-        cal = run_asset_calibration(
+        cal = _liqmap.run_asset_calibration(
             a, months=ms, n_bootstrap=bootstrap, seed=seed, progress=advance, jobs=jobs,
             frames=frames, announce=_common.info,
         )  # fmt: skip

@@ -351,9 +351,13 @@ def backtest(
     if t0 > t1:
         raise InputError(f"start ({t0.date()}) is after end ({t1.date()})", param=("start", "end"))
     _check_store(store)
+    frames = None
+    if params is None:  # the data first: a missing series is the first thing to say
+        frames = load_market_frames(asset, interval, store)
     cal = _identified_calibration(asset, params, store)
     if cal is not None:
-        return backtest_identified(asset, t0, t1, cal[0], cal[1], interval=interval, store=store)
+        return backtest_identified(asset, t0, t1, cal[0], cal[1], interval=interval,
+                                   store=store, frames=frames)  # fmt: skip
     p, boot, src = _resolve_params(params)
     if data is None:
         data = load_backtest_data(asset, interval, t1, store)

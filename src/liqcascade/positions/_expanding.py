@@ -367,7 +367,13 @@ def load_asset_calibration(
     if path is None:
         from liqcascade._calibrations import find_calibration
 
-        found = find_calibration("book", asset, store)
+        try:
+            found = find_calibration("book", asset, store)
+        except InputError as exc:
+            raise InputError(
+                f"{exc.args[0]} (`liqcascade liqmap calibrate --asset {asset.upper()}`)",
+                param="asset",
+            ) from None
         cal = AssetCalibration.from_dict(found.doc, found.source)
         return replace(cal, source=found.source)
     p = Path(path)
