@@ -29,7 +29,7 @@ def test_the_rule_gives_the_shipped_months_on_the_bundled_data(asset: str) -> No
     assert expanding_months(frames) == TEST_MONTHS
     shipped = load_asset_calibration(asset, store=False)
     assert tuple(f.month for f in shipped.fits) == TEST_MONTHS
-    assert shipped.source == f"package:calibrated/{asset}.json"
+    assert shipped.source == f"package:liqcascade/positions/calibrated/{asset}.json"
 
 
 def _cut(frames, start: str, end: str):  # type: ignore[no-untyped-def]
@@ -71,7 +71,10 @@ def test_a_stores_calibration_wins_and_says_so(tmp_path: Path) -> None:
     cal = load_asset_calibration("ETH", store=store)
     assert cal.source == f"store:{path}" and cal.meta["note"] == "the store's own"
     assert [f.month for f in cal.fits] == ["2025-03", "2025-04"]
-    assert load_asset_calibration("ETH", store=False).source == "package:calibrated/ETH.json"
+    package = load_asset_calibration("ETH", store=False).source
+    assert package == "package:liqcascade/positions/calibrated/ETH.json"
+    shipped = _identified_calibration("ETH", None, False)
+    assert shipped is not None and shipped[1] == "calibrated expanding window (package, ETH)"
     found = _identified_calibration("ETH", None, store)
     assert found is not None and f"store:{path}" in found[1]
     assert json.loads(path.read_text())["asset"] == "ETH"

@@ -276,7 +276,11 @@ def register(liqmap_app: typer.Typer) -> None:
         asset: Annotated[str, typer.Option("--asset", help="Base asset.")] = "ETH",
         params: Annotated[
             Path | None,
-            typer.Option("--params", help="Parameters JSON (default: the shipped calibration)."),
+            typer.Option(
+                "--params",
+                help="Parameters JSON (default: the store's calibration of the asset, "
+                "else the shipped one).",
+            ),
         ] = None,
         interval: Annotated[
             str,

@@ -9,7 +9,9 @@ report section that needs "the market at a date":
    4-hour open-interest bar closed at or before it; the market stands at that bar's
    close (``close_time``) and no bar closing later is read;
 3. positions come from the identified book (``book_model="identified"``, the default):
-   the asset's own expanding-window calibration (``positions/calibrated/<ASSET>.json``),
+   the asset's own expanding-window calibration (a store's own
+   ``<store stem>.calibrations/book/<ASSET>.json``, written by ``liqmap calibrate
+   --asset``, else the package's ``positions/calibrated/<ASSET>.json``),
    the fit trained before the market's month, walked along the real path to ``as_of``
    (:func:`liqcascade.positions._model.walk`); the aggregated book is sized to the
    venue's share of open interest. Stops belong to positions
@@ -18,8 +20,10 @@ report section that needs "the market at a date":
    twice. ``book_model="legacy"`` gives the 0.1 cohort book (``EstimationParams``,
    ``positions/calibrated_params.json``, stops on top of the full book) for comparisons.
 4. the order book is the all-venue CoinGlass depth of the last totals bar closed by
-   then, times the venue's share, with the calibrated exponent β
-   (``book/depth_calibration.json``).
+   then (the store's totals, else the bundled ones), times the venue's share, with the
+   exponent β (:func:`liqcascade.book._calibrate.beta_for`: the shipped
+   ``book/depth_calibration.json`` for ETH and BTC, else fitted from the asset's own
+   totals before the date, else assumed; ``sources["depth_beta"]`` says which).
 """
 
 from __future__ import annotations
@@ -72,7 +76,8 @@ class MarketSpec:
     Parameters
     ----------
     asset : str, default "ETH"
-        Base asset (bundled: ETH, BTC).
+        Base asset: bundled (ETH, BTC) or any asset whose open interest, hourly
+        prices and order-book totals are in the store.
     as_of : date, datetime, Timestamp or str, optional
         The date (UTC). A bare date is the close of that day's last bar; default the
         last bar of the open interest (bundled: 2025-07-31 20:00, closing 24:00).
@@ -88,8 +93,9 @@ class MarketSpec:
         Multiplies the all-venue depth instead of ``share`` (1.0: every venue's depth
         reachable at once through arbitrage). > 0.
     params : BookParams, AssetCalibration, EstimationParams, optional
-        Position-book parameters. Default the asset's shipped expanding-window
-        calibration (``positions/calibrated/<ASSET>.json``). A ``BookParams`` or an
+        Position-book parameters. Default the asset's expanding-window calibration:
+        the store's own if it has one, else the package's
+        (:func:`liqcascade.positions._expanding.load_asset_calibration`). A ``BookParams`` or an
         ``AssetCalibration`` runs the identified book with them; an
         ``EstimationParams`` runs the legacy cohort book.
     store : str, Path or bool, optional

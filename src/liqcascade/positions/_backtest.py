@@ -419,7 +419,8 @@ def _identified_calibration(
     """
     if params is None:
         cal = load_asset_calibration(asset, store=store)
-        return cal, f"calibrated expanding window ({cal.source})"
+        where = cal.source if cal.source.startswith("store:") else f"package, {cal.asset}"
+        return cal, f"calibrated expanding window ({where})"
     if isinstance(params, AssetCalibration):
         return params, "calibration result"
     if isinstance(params, str | Path):

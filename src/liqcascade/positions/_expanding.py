@@ -374,8 +374,10 @@ def load_asset_calibration(
                 f"{exc.args[0]} (`liqcascade liqmap calibrate --asset {asset.upper()}`)",
                 param="asset",
             ) from None
-        cal = AssetCalibration.from_dict(found.doc, found.source)
-        return replace(cal, source=found.source)
+        source = found.source
+        if source.startswith("package:"):  # the file inside the package
+            source = f"package:liqcascade/positions/calibrated/{asset.upper()}.json"
+        return replace(AssetCalibration.from_dict(found.doc, source), source=source)
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
