@@ -163,3 +163,37 @@ def test_no_calibration_for_a_new_asset_says_how_to_fit_one(tmp_path: Path) -> N
     line = _one_error(run_cli("liqmap", "--asset", "SOL",
                               env={"LIQCASCADE_STORE": str(store)}), "SOL")  # fmt: skip
     assert "calibrat" in line
+
+
+def test_recalibrating_a_shipped_asset_writes_the_stores_own_and_says_it_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import liqcascade.market._liqmap as lm
+    from liqcascade.positions._expanding import TEST_MONTHS, load_asset_calibration
+
+    shipped = load_asset_calibration("ETH", store=False)
+    fitted = type(shipped)("ETH", shipped.fits[:1], {"note": "refitted"})
+    seen: dict[str, Any] = {}
+
+    def fake(asset: str, **kw: Any) -> Any:  # the fit itself is tested above
+        seen.update(kw, asset=asset)
+        return fitted
+
+    monkeypatch.setattr(lm, "run_asset_calibration", fake)
+    store = tmp_path / "s.duckdb"
+    env = {"LIQCASCADE_STORE": str(store)}
+    out = tmp_path / "eth.json"
+    r = run_cli("liqmap", "calibrate", "--asset", "eth", "--out", str(out), env=env)
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(out.read_text())["meta"] == {"note": "refitted"}
+    path = tmp_path / "s.calibrations" / "book" / "ETH.json"
+    assert not path.exists()  # --out leaves the store's calibration alone
+    # the months from ETH's data span: the shipped ones
+    assert seen["asset"] == "ETH" and tuple(seen["months"]) == TEST_MONTHS
+    r = run_cli("liqmap", "calibrate", "--asset", "ETH", env=env)
+    assert r.exit_code == 0, r.stderr
+    err = " ".join(r.stderr.split())
+    assert f"wrote the store's calibration of ETH: {path}" in err
+    assert "the package ships one for ETH: the store's now wins" in err
+    assert load_asset_calibration("ETH", store=store).source == f"store:{path}"
+    assert load_asset_calibration("ETH", store=False).source.startswith("package:")
