@@ -197,3 +197,22 @@ def test_recalibrating_a_shipped_asset_writes_the_stores_own_and_says_it_wins(
     assert "the package ships one for ETH: the store's now wins" in err
     assert load_asset_calibration("ETH", store=store).source == f"store:{path}"
     assert load_asset_calibration("ETH", store=False).source.startswith("package:")
+
+
+def test_stored_book_totals_read_back_as_ingested(sol: dict[str, Any]) -> None:
+    from floats import assert_same
+    from liqcascade.data._store import Store
+    from liqcascade.market._inputs import store_book_totals
+
+    want = bundled.load_book_totals("futures", asset="BTC")
+    got = store_book_totals("sol", sol["store"])
+    assert got is not None and got.attrs["source"] == f"store:{sol['store']}"
+    assert got.attrs["interval"] == "8h"
+    assert list(got.index) == list(want.index)
+    assert_same(got["bids_usd"].to_numpy(), want["bids_usd"].to_numpy())
+    assert_same(got["asks_base"].to_numpy(), want["asks_base"].to_numpy() * SCALE)
+    with Store(sol["store"], read_only=True) as st:  # an open store is used as it is
+        again = store_book_totals("SOL", st)
+    assert again is not None and again.equals(got)
+    assert store_book_totals("ETH", sol["store"]) is None
+    assert store_book_totals("SOL", False) is None

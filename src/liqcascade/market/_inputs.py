@@ -88,7 +88,7 @@ def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataF
         raise InputError(f"asset: {exc.args[0]}", param="asset") from None
 
 
-def _store_path(store: StoreArg) -> Path | None:
+def _store_path(store: Any) -> Path | None:
     """The store file ``store`` names, if it exists (None: no store to read)."""
     if store is False:
         return None
@@ -97,38 +97,54 @@ def _store_path(store: StoreArg) -> Path | None:
 
         path = default_store_path()
     else:
-        path = Path(store).expanduser()
+        path = Path(getattr(store, "path", store)).expanduser()
     return path if path.is_file() else None
 
 
-def store_book_totals(asset: str, store: StoreArg = None) -> pd.DataFrame | None:
+def _depth_bars(st: Any, asset: str) -> pd.DataFrame | None:
+    """The stored depth bars of ``asset`` (the bar series with most rows), or None."""
+    from liqcascade.data._time import base_asset
+
+    listing = st.list_series()
+    if listing.empty:
+        return None
+    rows = listing[(listing["kind"] == "depth") & (listing["interval"] != "events")]
+    rows = rows[rows["symbol"].map(base_asset) == asset.upper()]
+    if rows.empty:
+        return None
+    row = rows.sort_values("rows", ascending=False, kind="stable").iloc[0]
+    df: pd.DataFrame = st.read("depth", venue=str(row["venue"]), symbol=str(row["symbol"]),
+                               interval=str(row["interval"]))  # fmt: skip
+    if "ts" in df.columns:
+        df = df.set_index("ts")
+    df.attrs["interval"] = str(row["interval"])
+    return df
+
+
+def store_book_totals(asset: str, store: Any = None) -> pd.DataFrame | None:
     """A store's order-book totals of ``asset`` (``bids_usd``, ``asks_usd``, ``*_base``), or None.
 
     CoinGlass order-book totals files are ingested as the ``depth`` kind at distance
     0.01 (:mod:`liqcascade.data`, layout ``coinglass-orderbook``); the bar series with
     most rows (not Binance's live ``events`` snapshots) is read and turned back into
     one row per bar: bid and ask USD within 1 % of mid and, where recorded, their base
-    units (which :func:`liqcascade.book.fit_beta` needs).
+    units (which :func:`liqcascade.book.fit_beta` needs). ``store``: a path, an open
+    :class:`~liqcascade.data.Store` (used as it is), ``None`` the default store,
+    ``False`` none.
     """
+    from liqcascade.data._store import Store
+
     path = _store_path(store)
     if path is None:
         return None
-    from liqcascade.data._store import Store
-    from liqcascade.data._time import base_asset
-
-    with Store(path, read_only=True) as st:
-        listing = st.list_series()
-        if listing.empty:
-            return None
-        rows = listing[(listing["kind"] == "depth") & (listing["interval"] != "events")]
-        rows = rows[rows["symbol"].map(base_asset) == asset.upper()]
-        if rows.empty:
-            return None
-        row = rows.sort_values("rows", ascending=False, kind="stable").iloc[0]
-        df = st.read("depth", venue=str(row["venue"]), symbol=str(row["symbol"]),
-                     interval=str(row["interval"]))  # fmt: skip
-    if "ts" in df.columns:
-        df = df.set_index("ts")
+    if isinstance(store, Store):
+        df = _depth_bars(store, asset)
+    else:
+        with Store(path, read_only=True) as st:
+            df = _depth_bars(st, asset)
+    if df is None:
+        return None
+    interval = str(df.attrs.get("interval", ""))
     df = df[(df["distance"] - 0.01).abs() < 1e-9]
     if df.empty:
         return None
@@ -144,11 +160,11 @@ def store_book_totals(asset: str, store: StoreArg = None) -> pd.DataFrame | None
         return None
     idx = pd.DatetimeIndex(out.index)
     out.index = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
-    out.attrs.update(source=f"store:{path}", interval=str(row["interval"]))
+    out.attrs.update(source=f"store:{path}", interval=interval)
     return out
 
 
-def book_totals_for(asset: str, store: StoreArg = None) -> tuple[pd.DataFrame, str]:
+def book_totals_for(asset: str, store: Any = None) -> tuple[pd.DataFrame, str]:
     """The futures order-book totals of ``asset``: the store's, else the bundled ones.
 
     Returns ``(totals, source)``.
@@ -243,7 +259,7 @@ def bundled_long_short(asset: str) -> pd.DataFrame | None:
         return None
 
 
-def long_short_for(asset: str, store: StoreArg = None) -> tuple[pd.DataFrame | None, str]:
+def long_short_for(asset: str, store: Any = None) -> tuple[pd.DataFrame | None, str]:
     """The venue's long/short ratios of ``asset`` and their source (optional series).
 
     Through the data layer first (a ``long_short`` kind of
