@@ -103,7 +103,13 @@ _Stops = Annotated[
         "for the estimated book, none for an explicit one."
     ),
 ]
-_Asset = Annotated[str, typer.Option(help="Asset of the estimated book (bundled: ETH, BTC).")]
+_Asset = Annotated[
+    str,
+    typer.Option(
+        help="Asset of the estimated book (bundled: ETH, BTC; any other from the store "
+        "once `liqmap calibrate --asset` has fitted it)."
+    ),
+]
 _AsOf = Annotated[
     str | None,
     typer.Option(

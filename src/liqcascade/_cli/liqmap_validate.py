@@ -133,21 +133,53 @@ def _render_range_comparison(m: dict[str, Any]) -> None:
 
 def _calibrate_asset(
     asset: str, months: list[str] | None, bootstrap: int, seed: int, out: Path | None,
-    as_json: bool, jobs: int = 1,
+    as_json: bool, jobs: int = 1, store: Path | None = None,
 ) -> None:  # fmt: skip
-    """``liqmap calibrate --asset A``: parse -> run_asset_calibration -> print."""
-    from liqcascade.market._liqmap import run_asset_calibration
+    """``liqmap calibrate --asset A``: load -> run_asset_calibration -> write -> print.
+
+    The fit is written as the store's calibration of ``A`` (read before the package's
+    by every command), or to ``--out`` only when it is given.
+    """
+    from liqcascade._calibrations import (
+        shipped_assets,
+        store_calibration_path,
+        write_calibration,
+    )
+    from liqcascade.market import _liqmap
+    from liqcascade.market._inputs import load_market_frames
 
     _common.flag_names(months="--month")
-    n = len(months) if months else 5
-    with _common.progress("calibrating", total=n * (bootstrap + 1)) as advance:
-        cal = run_asset_calibration(
-            asset, months=months, n_bootstrap=bootstrap, seed=seed, progress=advance, jobs=jobs
-        )
+    a = asset.upper()
+    if out is None and store_calibration_path("book", a, store) is None:
+        _common.fail("--store: no store to write the calibration beside; give --out")
+    _liqmap.check_months(months)
+    frames = load_market_frames(a, "4h", store)
+    t0, ms = _liqmap.calibration_plan(frames, months)
+    _common.info(
+        f"{a}: data from {t0:%Y-%m-%d}; fitting {len(ms)} month(s) {ms[0]} -> {ms[-1]}, "
+        f"each on the data before it, {bootstrap} bootstrap refits each (minutes)"
+    )
+    with _common.progress("calibrating", total=len(ms) * (bootstrap + 1)) as advance:
+        cal = _liqmap.run_asset_calibration(
+            a, months=ms, n_bootstrap=bootstrap, seed=seed, progress=advance, jobs=jobs,
+            frames=frames, announce=_common.info,
+        )  # fmt: skip
     result = cal.to_dict()
     if out is not None:
         cal.to_json(out)
         result["out"] = str(out)
+        where = f"wrote {out} (a file: pass it as --params / calibration=; the store's "
+        where += "calibration is unchanged)"
+    else:
+        path = write_calibration("book", a, result, store)
+        result["out"] = str(path)
+        where = f"wrote the store's calibration of {a}: {path}"
+        if a in shipped_assets("book"):
+            where += (
+                f" (the package ships one for {a}: the store's now wins; delete the "
+                "file to use the package's again)"
+            )
+    _common.info(where)
     summary = {"asset": cal.asset, "fits": [
         {"month": f.month, "fit_end": f.fit_end, "loglik": f.loglik, **f.params.to_dict()}
         for f in cal.fits
@@ -184,12 +216,18 @@ def register(liqmap_app: typer.Typer) -> None:
             typer.Option(
                 "--asset",
                 help="Identified book: the expanding-window calibration of this asset "
-                "(ETH, BTC), one fit per --month on the data before it.",
+                "(any asset with open interest, prices and liquidations in the store or "
+                "bundled), one fit per month on the data before it; written as the "
+                "store's calibration of the asset unless --out is given.",
             ),
         ] = None,
         month: Annotated[
             list[str] | None,
-            typer.Option("--month", help="With --asset: months to fit (YYYY-MM, repeatable)."),
+            typer.Option(
+                "--month",
+                help="With --asset: months to fit (YYYY-MM, repeatable; default every "
+                "month from the first with 90 days of data before it to the last).",
+            ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
         jobs: Annotated[
@@ -200,6 +238,14 @@ def register(liqmap_app: typer.Typer) -> None:
                 "fits for any value; default 1).",
             ),
         ] = 1,
+        store: Annotated[
+            Path | None,
+            typer.Option(
+                "--store",
+                help="With --asset: store to read and to write the calibration beside "
+                "(default: the default store, $LIQCASCADE_STORE).",
+            ),
+        ] = None,
     ) -> None:
         """Fit the estimated book to the recorded Binance liquidations; validate out of sample.
 
@@ -209,15 +255,18 @@ def register(liqmap_app: typer.Typer) -> None:
         |return| x open interest and the uncalibrated default. Takes a few minutes.
 
         With --asset, the identified book's expanding-window calibration of that asset
-        instead (--bootstrap refits per month, default 20; --jobs N runs the refits in N
-        processes; --start/--end/--oos-* unused).
+        instead, from its own data (--bootstrap refits per month, default 20; --jobs N
+        runs the refits in N processes; --start/--end/--oos-* unused). It is written as
+        the store's calibration (<store>.calibrations/book/ASSET.json, read before the
+        package's by every command), or to --out instead.
 
         Example: liqcascade liqmap calibrate --start 2024-11-13 --end 2025-05-31 --json
         Example: liqcascade liqmap calibrate --asset BTC --out BTC.json --json
+        Example: liqcascade liqmap calibrate --asset SOL
         """
         _check_calibrate(jobs, bootstrap, seed, out)
         if asset is not None:
-            return _calibrate_asset(asset, month, bootstrap, seed, out, as_json, jobs)
+            return _calibrate_asset(asset, month, bootstrap, seed, out, as_json, jobs, store)
         _calibrate_legacy((start, end, oos_start, oos_end), bootstrap, seed, out, as_json)
 
     @liqmap_app.command("backtest")
@@ -227,7 +276,11 @@ def register(liqmap_app: typer.Typer) -> None:
         asset: Annotated[str, typer.Option("--asset", help="Base asset.")] = "ETH",
         params: Annotated[
             Path | None,
-            typer.Option("--params", help="Parameters JSON (default: the shipped calibration)."),
+            typer.Option(
+                "--params",
+                help="Parameters JSON (default: the store's calibration of the asset, "
+                "else the shipped one).",
+            ),
         ] = None,
         interval: Annotated[
             str,

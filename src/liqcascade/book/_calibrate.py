@@ -36,6 +36,9 @@ from liqcascade.errors import InputError
 __all__ = [
     "BETA_FUTURES",
     "DEPTH_CALIBRATION_FILE",
+    "MIN_BETA_BARS",
+    "assumed_beta",
+    "beta_for",
     "book_from_totals",
     "book_totals_at",
     "calibrated_book",
@@ -79,6 +82,65 @@ def depth_beta(asset: str = "ETH") -> float:
             param="asset",
         )
     return float(table[a]["beta"])
+
+
+#: Fewest bars with a valid :func:`fit_beta` for an asset's own β (8-hour bars: 10 days).
+MIN_BETA_BARS: int = 30
+
+
+def assumed_beta() -> float:
+    """The β assumed for an asset without one: the median of the shipped assets' β."""
+    table = depth_calibration()["depth_beta"]
+    return round(float(np.median([float(v["beta"]) for v in table.values()])), 2)
+
+
+def beta_for(
+    asset: str, totals: pd.DataFrame | None = None, until: Any = None
+) -> tuple[float, str]:
+    """The depth exponent β of ``asset`` and where it came from.
+
+    One procedure for every asset: the shipped β where :data:`DEPTH_CALIBRATION_FILE`
+    holds one (ETH, BTC: the median of :func:`fit_beta` over their bundled futures
+    totals); else the same median over the asset's own ``totals`` bars closed by
+    ``until`` (no later bar is read), rounded to 2 decimals, when at least
+    :data:`MIN_BETA_BARS` bars carry base-unit totals; else :func:`assumed_beta`, the
+    median of the shipped assets' β, flagged ``assumed`` in the source.
+
+    Parameters
+    ----------
+    asset : str
+    totals : DataFrame, optional
+        The asset's book totals (``bids_usd``, ``asks_usd``, ``bids_base``, ``asks_base``).
+    until : Timestamp, optional
+        Last instant whose bars may be read (bars labelled by their open; a bar counts
+        when it opened before ``until``).
+
+    Returns
+    -------
+    (float, str)
+        β (dimensionless) and its source.
+    """
+    table = depth_calibration()["depth_beta"]
+    a = asset.upper()
+    if a in table:
+        return float(table[a]["beta"]), f"package:liqcascade/book/{DEPTH_CALIBRATION_FILE}"
+    n = 0
+    if totals is not None and {"bids_base", "asks_base"} <= set(totals.columns):
+        t = totals if until is None else totals[pd.DatetimeIndex(totals.index) < until]
+        b = fit_beta(t).dropna()
+        n = len(b)
+        if n >= MIN_BETA_BARS:
+            return (
+                round(float(b.median()), 2),
+                f"fitted: median of fit_beta over {n} {a} book-totals bars "
+                f"{b.index[0]:%Y-%m-%d} -> {b.index[-1]:%Y-%m-%d}",
+            )
+    beta = assumed_beta()
+    shipped = ", ".join(f"{k} {float(v['beta']):.2f}" for k, v in table.items())
+    return beta, (
+        f"assumed: median of the shipped assets' beta ({shipped}); {a} has {n} book-totals "
+        f"bars with base-unit totals (fewer than {MIN_BETA_BARS})"
+    )
 
 
 #: Calibrated futures depth exponent of ETH (:func:`depth_beta`; 0.73).
@@ -222,7 +284,10 @@ def calibrated_book(
             mid = price_at(asset, when)
     row = book_totals_at(totals, as_of)
     if beta is None:
-        beta = depth_beta(asset) if market == "futures" else float(fit_beta(totals).median())
+        if market == "futures":
+            beta = beta_for(asset, totals)[0]
+        else:
+            beta = float(fit_beta(totals).median())
     return book_from_totals(
         row, float(mid), beta=beta, scale=scale, tick=tick, n_levels=n_levels,
         max_distance=max_distance,

@@ -21,11 +21,14 @@ from liqcascade.errors import InputError
 __all__ = [
     "MarketInputs",
     "bars_until",
+    "book_totals_for",
     "bundled_book_totals",
     "closed_by",
     "load_market_inputs",
+    "long_short_for",
     "ohlc_bars",
     "price_at",
+    "store_book_totals",
 ]
 
 StoreArg = str | Path | bool | None
@@ -85,14 +88,115 @@ def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataF
         raise InputError(f"asset: {exc.args[0]}", param="asset") from None
 
 
+def _store_path(store: Any) -> Path | None:
+    """The store file ``store`` names, if it exists (None: no store to read)."""
+    if store is False:
+        return None
+    if store is None or store is True:
+        from liqcascade.data._store import default_store_path
+
+        path = default_store_path()
+    else:
+        path = Path(getattr(store, "path", store)).expanduser()
+    return path if path.is_file() else None
+
+
+def _depth_bars(st: Any, asset: str) -> pd.DataFrame | None:
+    """The stored depth bars of ``asset`` (the bar series with most rows), or None."""
+    from liqcascade.data._time import base_asset
+
+    listing = st.list_series()
+    if listing.empty:
+        return None
+    rows = listing[(listing["kind"] == "depth") & (listing["interval"] != "events")]
+    rows = rows[rows["symbol"].map(base_asset) == asset.upper()]
+    if rows.empty:
+        return None
+    row = rows.sort_values("rows", ascending=False, kind="stable").iloc[0]
+    df: pd.DataFrame = st.read("depth", venue=str(row["venue"]), symbol=str(row["symbol"]),
+                               interval=str(row["interval"]))  # fmt: skip
+    if "ts" in df.columns:
+        df = df.set_index("ts")
+    df.attrs["interval"] = str(row["interval"])
+    return df
+
+
+def store_book_totals(asset: str, store: Any = None) -> pd.DataFrame | None:
+    """A store's order-book totals of ``asset`` (``bids_usd``, ``asks_usd``, ``*_base``), or None.
+
+    CoinGlass order-book totals files are ingested as the ``depth`` kind at distance
+    0.01 (:mod:`liqcascade.data`, layout ``coinglass-orderbook``); the bar series with
+    most rows (not Binance's live ``events`` snapshots) is read and turned back into
+    one row per bar: bid and ask USD within 1 % of mid and, where recorded, their base
+    units (which :func:`liqcascade.book.fit_beta` needs). ``store``: a path, an open
+    :class:`~liqcascade.data.Store` (used as it is), ``None`` the default store,
+    ``False`` none.
+    """
+    from liqcascade.data._store import Store
+
+    path = _store_path(store)
+    if path is None:
+        return None
+    if isinstance(store, Store):
+        df = _depth_bars(store, asset)
+    else:
+        with Store(path, read_only=True) as st:
+            df = _depth_bars(st, asset)
+    if df is None:
+        return None
+    interval = str(df.attrs.get("interval", ""))
+    df = df[(df["distance"] - 0.01).abs() < 1e-9]
+    if df.empty:
+        return None
+    out = pd.DataFrame(index=pd.DatetimeIndex(sorted(set(df.index)), name="ts"))
+    for side, name in (("bid", "bids"), ("ask", "asks")):
+        part = df[df["side"] == side]
+        part = part[~part.index.duplicated(keep="last")]
+        out[f"{name}_usd"] = part["notional_usd"].reindex(out.index).astype(np.float64)
+        base = part["depth_base"] if "depth_base" in part else None
+        out[f"{name}_base"] = np.nan if base is None else base.reindex(out.index).astype(np.float64)
+    out = out.dropna(subset=["bids_usd", "asks_usd"])
+    if out.empty:
+        return None
+    idx = pd.DatetimeIndex(out.index)
+    out.index = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+    out.attrs.update(source=f"store:{path}", interval=interval)
+    return out
+
+
+def book_totals_for(asset: str, store: Any = None) -> tuple[pd.DataFrame, str]:
+    """The futures order-book totals of ``asset``: the store's, else the bundled ones.
+
+    Returns ``(totals, source)``.
+
+    Raises
+    ------
+    InputError
+        If neither holds any (names the asset and the file to ingest).
+    """
+    a = asset.upper()
+    totals = store_book_totals(a, store)
+    if totals is not None:
+        return totals, str(totals.attrs["source"])
+    try:
+        return bundled.load_book_totals("futures", asset=a), f"bundled:{a.lower()}_futures_book_8h"
+    except (KeyError, InputError):
+        raise InputError(
+            f"asset: no order-book totals for {a}: not in the store and not bundled "
+            "(ingest a CoinGlass order-book totals file, time,bids_usd,asks_usd"
+            "[,bids_quantity,asks_quantity], with `liqcascade data ingest --kind depth FILE`)",
+            param="asset",
+        ) from None
+
+
 def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketInputs:
     """Load every series the estimated market of ``asset`` needs.
 
     Parameters
     ----------
     asset : str, default "ETH"
-        Base asset; the bundled data cover ETH and BTC (2024-11 -> 2025-07 for the
-        derivatives series).
+        Base asset: any asset whose series are in the store, or a bundled one (ETH and
+        BTC, 2024-11 -> 2025-07 for the derivatives series).
     store : str, Path, bool, optional
         As in :func:`liqcascade.data.load_series` (``None``: the default store if it
         exists, ``False``: bundled data only).
@@ -100,36 +204,38 @@ def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketI
     Raises
     ------
     InputError
-        If open interest, hourly prices or book totals are missing (names ``asset``).
+        If open interest, hourly prices or book totals are missing (names ``asset``
+        and the series).
     """
     a = asset.upper()
     oi = _series("open_interest", a, "4h", store)
     if oi is None:
         raise InputError(
-            f"asset: no 4-hourly open interest for {asset} (bundled: "
-            f"{', '.join(bundled.assets())}); ingest it with `liqcascade data ingest`",
+            f"asset: no 4-hourly open interest for {a}: not in the store and not bundled "
+            f"(bundled: {', '.join(bundled.assets())}); ingest it with "
+            "`liqcascade data ingest --kind open_interest FILE`",
             param="asset",
         )
     px = _series("ohlcv", a, "1h", store)
     if px is None:
-        raise InputError(f"asset: no hourly prices for {asset}", param="asset")
+        raise InputError(
+            f"asset: no hourly prices for {a}: not in the store and not bundled; ingest "
+            "them with `liqcascade data ingest --kind ohlcv --interval 1h FILE`",
+            param="asset",
+        )
     funding = _series("funding", a, "4h", store)
     taker = _series("taker", a, "4h", store)
-    totals = bundled_book_totals(a, "futures")
-    name = f"{a.lower()}_futures_book_8h"
+    totals, totals_src = book_totals_for(a, store)
     sources = {
         "open_interest": str(oi.attrs.get("source", "")),
         "prices": str(px.attrs.get("source", "")),
-        "book_totals": f"bundled:{name}",
+        "book_totals": totals_src,
     }
     if funding is not None:
         sources["funding"] = str(funding.attrs.get("source", ""))
     if taker is not None:
         sources["taker"] = str(taker.attrs.get("source", ""))
-    long_short = bundled_long_short(a)
-    sources["long_short"] = (
-        f"bundled:{a.lower()}_long_short_4h" if long_short is not None else "none"
-    )
+    long_short, sources["long_short"] = long_short_for(a, store)
     live = _live_depth(a, store)
     if live is not None:
         sources["live_depth"] = str(live.attrs.get("source", ""))
@@ -151,6 +257,24 @@ def bundled_long_short(asset: str) -> pd.DataFrame | None:
         return bundled.load_long_short(asset=asset.upper())
     except (KeyError, InputError, FileNotFoundError, ValueError):
         return None
+
+
+def long_short_for(asset: str, store: Any = None) -> tuple[pd.DataFrame | None, str]:
+    """The venue's long/short ratios of ``asset`` and their source (optional series).
+
+    Through the data layer first (a ``long_short`` kind of
+    :func:`liqcascade.data.load_series`: store, then bundled), else the bundled loader
+    (BTC only); ``(None, "none")`` when neither has them (ETH has none bundled).
+    """
+    a = asset.upper()
+    try:
+        df = load_series("long_short", asset=a, interval="4h", store=store)
+    except (InputError, KeyError):
+        df = None
+    if df is not None and "global_account_long_pct" in df.columns:
+        return df, str(df.attrs.get("source", "")) or "data layer"
+    df = bundled_long_short(a)
+    return df, (f"bundled:{a.lower()}_long_short_4h" if df is not None else "none")
 
 
 def closed_by(frame: pd.DataFrame, instant: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:
@@ -414,12 +538,12 @@ def load_market_frames(asset: str = "ETH", interval: str = "4h", store: Any = No
     try:
         v = load_backtest_data(asset, interval, None, store)
     except InputError:
+        if asset.upper() not in bundled.assets():  # nothing bundled to fall back on
+            raise
         v = _bundled_data(asset, interval)
-    long_short = bundled_long_short(asset)
+    long_short, ls_src = long_short_for(asset, store)
     sources = dict(v.sources)
-    sources["long_short"] = (
-        f"bundled:{asset.lower()}_long_short_4h" if long_short is not None else "none"
-    )
+    sources["long_short"] = ls_src
     return MarketFrames(
         oi=v.oi,
         ohlc=v.ohlc,

@@ -18,7 +18,13 @@ import pandas as pd
 from liqcascade._time import utc_end
 from liqcascade.errors import InputError
 
-__all__ = ["LiqmapRun", "run_liqmap_request"]
+__all__ = [
+    "LiqmapRun",
+    "calibration_plan",
+    "check_months",
+    "run_asset_calibration",
+    "run_liqmap_request",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,6 +143,43 @@ def run_liqmap_request(
     return LiqmapRun(lmap, source, state, t_book)
 
 
+def check_months(months: Any) -> None:
+    """Each of ``months`` is ``YYYY-MM`` (else an InputError naming ``months``)."""
+    for m in months or ():
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(m)):
+            raise InputError(f"months: not a month (YYYY-MM): {m!r}", param="months")
+
+
+def calibration_plan(frames: Any, months: Any = None) -> tuple[pd.Timestamp, tuple[str, ...]]:
+    """The first day of data and the months an expanding-window calibration fits.
+
+    ``months`` given: each checked to have records in it and data before it; else the
+    months the asset's data span allows
+    (:func:`~liqcascade.positions._expanding.expanding_months`).
+
+    Raises
+    ------
+    InputError
+        No recorded liquidations (names ``asset``), or a month outside the data
+        (names ``months``).
+    """
+    from liqcascade.positions._expanding import data_start, expanding_months
+
+    check_months(months)
+    t0 = data_start(frames)  # raises when no liquidations are recorded
+    ms = tuple(months) if months else expanding_months(frames)
+    rec = frames.liquidations.index
+    for m in ms:  # each month is scored on its own record, fitted on the one before it
+        m0 = pd.Timestamp(f"{m}-01", tz="UTC")
+        if not ((rec >= m0) & (rec < m0 + pd.offsets.MonthBegin(1))).any() or t0 >= m0:
+            raise InputError(
+                f"months: {m} lies outside the recorded {frames.asset} liquidations "
+                f"({rec[0]:%Y-%m} to {rec[-1]:%Y-%m}; a month needs data before it and in it)",
+                param="months",
+            )
+    return t0, ms
+
+
 def run_asset_calibration(
     asset: str,
     *,
@@ -146,40 +189,44 @@ def run_asset_calibration(
     store: Any = None,
     progress: Any = None,
     jobs: int = 1,
+    frames: Any = None,
+    announce: Any = None,
 ) -> Any:
     """The identified book's expanding-window calibration of ``asset`` from its own data.
 
     Loads the asset's frames (:func:`liqcascade.market.load_market_frames`: store first,
     then bundled) and runs :func:`liqcascade.positions._expanding.calibrate_expanding`:
-    each month of ``months`` (default 2025-03 ... 2025-07) fitted on the data before it.
-    The result's ``to_json(path)`` writes a file that
-    ``MarketSpec(calibration=path)`` and ``liqmap backtest --params`` read.
+    each month of ``months`` fitted on the data before it, from the first day with
+    open interest, prices and recorded liquidations
+    (:func:`~liqcascade.positions._expanding.data_start`). ``months`` defaults to the
+    months the asset's data span allows (:func:`~liqcascade.positions._expanding.
+    expanding_months`: the first with 90 days of data before it, to the last recorded;
+    ETH and BTC: 2025-03 ... 2025-07, the shipped ones). The result's
+    ``to_json(path)`` writes a file that ``MarketSpec(calibration=path)`` and
+    ``liqmap backtest --params`` read; :func:`liqcascade._calibrations.write_calibration`
+    makes it the store's calibration.
+
+    Parameters
+    ----------
+    frames : MarketFrames, optional
+        The asset's inputs, when already loaded (``store`` is then unused).
+    progress, announce : callable, optional
+        Progress callbacks (:func:`~liqcascade.positions._expanding.calibrate_expanding`).
 
     Returns
     -------
     AssetCalibration
     """
     from liqcascade.market._inputs import load_market_frames
-    from liqcascade.positions._expanding import TEST_MONTHS, calibrate_expanding
+    from liqcascade.positions._expanding import calibrate_expanding
 
     if n_bootstrap < 0:
         raise InputError(f"bootstrap must be >= 0 (got {n_bootstrap})", param="bootstrap")
-    ms = tuple(TEST_MONTHS if not months else months)
-    for m in ms:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(m)):
-            raise InputError(f"months: not a month (YYYY-MM): {m!r}", param="months")
-    frames = load_market_frames(asset, "4h", store)
-    if frames.liquidations is None:
-        raise InputError(f"asset: no recorded liquidations for {asset}", param="asset")
-    rec = frames.liquidations.index
-    for m in ms:  # each month is scored on its own record, fitted on the one before it
-        m0 = pd.Timestamp(f"{m}-01", tz="UTC")
-        if not ((rec >= m0) & (rec < m0 + pd.offsets.MonthBegin(1))).any() or rec[0] >= m0:
-            raise InputError(
-                f"months: {m} lies outside the recorded {asset.upper()} liquidations "
-                f"({rec[0]:%Y-%m} to {rec[-1]:%Y-%m}; a month needs data before it and in it)",
-                param="months",
-            )
+    check_months(months)
+    if frames is None:
+        frames = load_market_frames(asset, "4h", store)
+    t0, ms = calibration_plan(frames, months)
     return calibrate_expanding(
-        frames, ms, n_bootstrap=n_bootstrap, seed=seed, progress=progress, jobs=jobs
-    )
+        frames, ms, fit_start=str(t0.date()), n_bootstrap=n_bootstrap, seed=seed,
+        progress=progress, jobs=jobs, announce=announce,
+    )  # fmt: skip

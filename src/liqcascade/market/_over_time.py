@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from liqcascade.book._calibrate import book_from_totals, book_totals_at, depth_beta
+from liqcascade.book._calibrate import beta_for, book_from_totals, book_totals_at
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
@@ -136,7 +136,7 @@ def market_books(
     if spec.params is None:  # read the calibration file once, not once per date
         from liqcascade.positions._expanding import load_asset_calibration
 
-        cal = load_asset_calibration(inputs.asset, spec.calibration)
+        cal = load_asset_calibration(inputs.asset, spec.calibration, store=spec.store)
         spec = replace(spec, params=cal, calibration=None)
     oi_all = inputs.open_interest
     labels = sorted(set(_labels(times, pd.DatetimeIndex(oi_all.index))))
@@ -149,7 +149,7 @@ def market_books(
     bars_all = ohlc_bars(hourly, "4h")
     share = BINANCE_BOOK_SHARE if spec.share is None else float(spec.share)
     depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)
-    beta = depth_beta(inputs.asset)
+    beta = beta_for(inputs.asset, inputs.book_totals, last + _BAR)[0]
     symbol = f"{inputs.asset}USDT"
     groups: dict[Any, tuple[Any, list[pd.Timestamp]]] = {}
     for lab in labels:  # one walk per fitted parameter set (per fit, not per date)

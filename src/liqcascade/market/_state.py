@@ -9,7 +9,9 @@ report section that needs "the market at a date":
    4-hour open-interest bar closed at or before it; the market stands at that bar's
    close (``close_time``) and no bar closing later is read;
 3. positions come from the identified book (``book_model="identified"``, the default):
-   the asset's own expanding-window calibration (``positions/calibrated/<ASSET>.json``),
+   the asset's own expanding-window calibration (a store's own
+   ``<store stem>.calibrations/book/<ASSET>.json``, written by ``liqmap calibrate
+   --asset``, else the package's ``positions/calibrated/<ASSET>.json``),
    the fit trained before the market's month, walked along the real path to ``as_of``
    (:func:`liqcascade.positions._model.walk`); the aggregated book is sized to the
    venue's share of open interest. Stops belong to positions
@@ -18,8 +20,10 @@ report section that needs "the market at a date":
    twice. ``book_model="legacy"`` gives the 0.1 cohort book (``EstimationParams``,
    ``positions/calibrated_params.json``, stops on top of the full book) for comparisons.
 4. the order book is the all-venue CoinGlass depth of the last totals bar closed by
-   then, times the venue's share, with the calibrated exponent β
-   (``book/depth_calibration.json``).
+   then (the store's totals, else the bundled ones), times the venue's share, with the
+   exponent β (:func:`liqcascade.book._calibrate.beta_for`: the shipped
+   ``book/depth_calibration.json`` for ETH and BTC, else fitted from the asset's own
+   totals before the date, else assumed; ``sources["depth_beta"]`` says which).
 """
 
 from __future__ import annotations
@@ -33,10 +37,9 @@ import pandas as pd
 
 from liqcascade._time import resolve_as_of
 from liqcascade.book._calibrate import (
-    DEPTH_CALIBRATION_FILE,
+    beta_for,
     book_from_totals,
     book_totals_at,
-    depth_beta,
 )
 from liqcascade.book._live import book_from_snapshot, snapshot_at
 from liqcascade.book._orderbook import OrderBook
@@ -73,7 +76,8 @@ class MarketSpec:
     Parameters
     ----------
     asset : str, default "ETH"
-        Base asset (bundled: ETH, BTC).
+        Base asset: bundled (ETH, BTC) or any asset whose open interest, hourly
+        prices and order-book totals are in the store.
     as_of : date, datetime, Timestamp or str, optional
         The date (UTC). A bare date is the close of that day's last bar; default the
         last bar of the open interest (bundled: 2025-07-31 20:00, closing 24:00).
@@ -89,8 +93,9 @@ class MarketSpec:
         Multiplies the all-venue depth instead of ``share`` (1.0: every venue's depth
         reachable at once through arbitrage). > 0.
     params : BookParams, AssetCalibration, EstimationParams, optional
-        Position-book parameters. Default the asset's shipped expanding-window
-        calibration (``positions/calibrated/<ASSET>.json``). A ``BookParams`` or an
+        Position-book parameters. Default the asset's expanding-window calibration:
+        the store's own if it has one, else the package's
+        (:func:`liqcascade.positions._expanding.load_asset_calibration`). A ``BookParams`` or an
         ``AssetCalibration`` runs the identified book with them; an
         ``EstimationParams`` runs the legacy cohort book.
     store : str, Path or bool, optional
@@ -317,7 +322,7 @@ class MarketState:
         if not (math.isfinite(bid) and math.isfinite(ask)):  # a state built by hand
             bid = self.book.notional_within(0.01, "bid") / self.depth_scale
             ask = self.book.notional_within(0.01, "ask") / self.depth_scale
-        beta = self.beta if math.isfinite(self.beta) else depth_beta(self.asset)
+        beta = self.beta if math.isfinite(self.beta) else beta_for(self.asset)[0]
         return book_from_totals({"bids_usd": bid, "asks_usd": ask}, mid, beta=beta, scale=s)
 
     def summary(self) -> dict[str, Any]:
@@ -403,11 +408,9 @@ def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[
         return spec.params, None, "given"
     if isinstance(spec.params, AssetCalibration):
         cal, where = spec.params, "given calibration"
-    elif spec.calibration is not None:
-        cal, where = load_asset_calibration(asset, spec.calibration), str(spec.calibration)
-    else:
-        cal = load_asset_calibration(asset)
-        where = f"package:liqcascade/positions/calibrated/{asset}.json"
+    else:  # a file, else the store's own calibration, else the package's
+        cal = load_asset_calibration(asset, spec.calibration, store=spec.store)
+        where = cal.source
     if spec.params is not None and not isinstance(spec.params, AssetCalibration):
         raise InputError(
             "params must be BookParams, AssetCalibration or EstimationParams "
@@ -506,7 +509,7 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         whole, positions, stops = redraw(params)
         model = "identified"
     row = book_totals_at(inputs.book_totals, close)
-    beta = depth_beta(inputs.asset)
+    beta, sources["depth_beta"] = beta_for(inputs.asset, inputs.book_totals, close)
     depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)
     snap = (  # the snapshots are Binance's: only the Binance market uses them
         snapshot_at(inputs.live_depth, close)
@@ -524,7 +527,6 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
             sources["depth"] = f"live snapshot {snap.index[0]:%Y-%m-%d %H:%M:%S} UTC ({where})"
     if book is None:
         book = book_from_totals(row, mid, beta=beta, scale=depth_scale)
-    sources["depth_beta"] = f"package:liqcascade/book/{DEPTH_CALIBRATION_FILE}"
     sources["book_share"] = f"package:liqcascade/market/{MARKET_PARAMS_FILE}"
     return MarketState(
         book=book,

@@ -351,9 +351,13 @@ def backtest(
     if t0 > t1:
         raise InputError(f"start ({t0.date()}) is after end ({t1.date()})", param=("start", "end"))
     _check_store(store)
-    cal = _identified_calibration(asset, params)
+    frames = None
+    if params is None:  # the data first: a missing series is the first thing to say
+        frames = load_market_frames(asset, interval, store)
+    cal = _identified_calibration(asset, params, store)
     if cal is not None:
-        return backtest_identified(asset, t0, t1, cal[0], cal[1], interval=interval, store=store)
+        return backtest_identified(asset, t0, t1, cal[0], cal[1], interval=interval,
+                                   store=store, frames=frames)  # fmt: skip
     p, boot, src = _resolve_params(params)
     if data is None:
         data = load_backtest_data(asset, interval, t1, store)
@@ -405,12 +409,18 @@ def backtest(
     )
 
 
-def _identified_calibration(asset: str, params: Any) -> tuple[AssetCalibration, str] | None:
-    """The expanding-window calibration to use, or None for a legacy parameter set."""
+def _identified_calibration(
+    asset: str, params: Any, store: Any = None
+) -> tuple[AssetCalibration, str] | None:
+    """The expanding-window calibration to use, or None for a legacy parameter set.
+
+    Without ``params``: the store's own calibration of ``asset`` if it has one, else the
+    package's (:func:`load_asset_calibration`); the source names which.
+    """
     if params is None:
-        return load_asset_calibration(
-            asset
-        ), f"calibrated expanding window (package, {asset.upper()})"
+        cal = load_asset_calibration(asset, store=store)
+        where = cal.source if cal.source.startswith("store:") else f"package, {cal.asset}"
+        return cal, f"calibrated expanding window ({where})"
     if isinstance(params, AssetCalibration):
         return params, "calibration result"
     if isinstance(params, str | Path):

@@ -35,9 +35,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib.resources import files
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +181,9 @@ class AssetCalibration:
     asset: str
     fits: list[MonthlyFit]
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Where it was read from (``store:PATH``, ``package:calibrated/ASSET.json``,
+    #: ``file:PATH``; empty for one just fitted). Not part of the JSON.
+    source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON (the layout of ``positions/calibrated/<ASSET>.json``)."""
@@ -300,13 +301,19 @@ def calibrate_expanding(
     progress: Callable[[float], None] | None = None,
     engine: str = "numba",
     jobs: int = 1,
+    announce: Callable[[str], None] | None = None,
 ) -> AssetCalibration:
     """One :func:`fit_month` per month (each on the data before it).
 
     ``engine`` and ``jobs``: see :func:`fit_month` (the same fits whatever they are).
+    ``announce``: called with one line before each month's fit (a command's progress).
     """
     fits = []
-    for m in months:
+    for i, m in enumerate(months):
+        if announce is not None:
+            end = to_utc(m + "-01") - pd.Timedelta(days=1)
+            announce(f"fitting {frames.asset} {m} ({i + 1}/{len(months)}) on "
+                     f"{fit_start} -> {end.date()}")  # fmt: skip
         fits.append(fit_month(frames, m, fit_start=fit_start, n_bootstrap=n_bootstrap,
                               seed=seed, intrabar=intrabar, progress=progress,
                               engine=engine, jobs=jobs))  # fmt: skip
@@ -329,21 +336,48 @@ def calibrate_expanding(
     )
 
 
-@lru_cache(maxsize=8)
-def _shipped_text(asset: str) -> str:
-    res = files("liqcascade.positions") / "calibrated" / f"{asset}.json"
-    if not res.is_file():
-        raise InputError(f"no shipped calibration for {asset} (shipped: ETH, BTC)")
-    return res.read_text()
+def load_asset_calibration(
+    asset: str = "ETH", path: str | Path | None = None, *, store: Any = None
+) -> AssetCalibration:
+    """The expanding-window calibration of ``asset``: the store's, else the package's, or a file.
 
+    Parameters
+    ----------
+    asset : str
+        Base asset (any case).
+    path : str or Path, optional
+        A calibration file (``liqmap calibrate --out``) used instead.
+    store : str, Path, Store or bool, optional
+        The store whose own calibration (``<store stem>.calibrations/book/<ASSET>.json``,
+        written by ``liqmap calibrate --asset``) is read before the package's
+        ``positions/calibrated/<ASSET>.json`` (:func:`liqcascade._calibrations.
+        find_calibration`); ``None`` the default store, ``False`` the package's only.
 
-def load_asset_calibration(asset: str = "ETH", path: str | Path | None = None) -> AssetCalibration:
-    """The shipped expanding-window calibration of ``asset`` (or a calibration file)."""
+    Returns
+    -------
+    AssetCalibration
+        Its ``source`` says where it came from (``store:PATH``, ``package:...`` or the file).
+
+    Raises
+    ------
+    InputError
+        If neither the store nor the package holds one for ``asset`` (names the asset
+        and says how to fit one).
+    """
     if path is None:
-        a = asset.upper()
-        return AssetCalibration.from_dict(
-            json.loads(_shipped_text(a)), f"package:calibrated/{a}.json"
-        )
+        from liqcascade._calibrations import find_calibration
+
+        try:
+            found = find_calibration("book", asset, store)
+        except InputError as exc:
+            raise InputError(
+                f"{exc.args[0]} (`liqcascade liqmap calibrate --asset {asset.upper()}`)",
+                param="asset",
+            ) from None
+        source = found.source
+        if source.startswith("package:"):  # the file inside the package
+            source = f"package:liqcascade/positions/calibrated/{asset.upper()}.json"
+        return replace(AssetCalibration.from_dict(found.doc, source), source=source)
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
@@ -351,7 +385,61 @@ def load_asset_calibration(asset: str = "ETH", path: str | Path | None = None) -
         d = json.loads(p.read_text())
     except json.JSONDecodeError as exc:
         raise InputError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-    return AssetCalibration.from_dict(d, str(p))
+    return replace(AssetCalibration.from_dict(d, str(p)), source=f"file:{p}")
+
+
+#: Days of history a month's first fit needs before it: the shipped calibrations' first
+#: test month, 2025-03, is the first with at least this much data before it (the
+#: bundled derivatives start 2024-11-13: 108 days; 2025-02 would have 80).
+MIN_HISTORY_DAYS: int = 90
+
+
+def data_start(frames: MarketFrames) -> pd.Timestamp:
+    """The first day on which open interest, prices and recorded liquidations all exist."""
+    if frames.liquidations is None or frames.liquidations.empty:
+        raise InputError(
+            f"asset: no recorded liquidations for {frames.asset}: the book is fitted to "
+            "them (ingest a 4-hour liquidations file with `liqcascade data ingest`)",
+            param="asset",
+        )
+    firsts = [frames.oi.index[0], frames.ohlc.index[0], frames.liquidations.index[0]]
+    return pd.Timestamp(max(firsts)).normalize()
+
+
+def expanding_months(
+    frames: MarketFrames, min_history_days: int = MIN_HISTORY_DAYS
+) -> tuple[str, ...]:
+    """The months an expanding-window calibration fits, from the asset's own data span.
+
+    The first is the first month with at least ``min_history_days`` days of data
+    (open interest, prices and recorded liquidations, :func:`data_start`) before it;
+    the last is the month of the last recorded liquidation bar. On the bundled ETH
+    and BTC data this gives 2025-03 ... 2025-07, the shipped calibrations' months.
+
+    Raises
+    ------
+    InputError
+        If the data span is too short for one month (names the asset and the span).
+    """
+    t0 = data_start(frames)
+    assert frames.liquidations is not None
+    last = pd.Timestamp(frames.liquidations.index[-1])
+    first = t0 + pd.Timedelta(days=min_history_days)
+    m = pd.Timestamp(year=first.year, month=first.month, day=1, tz="UTC")
+    if m < first:
+        m = m + pd.offsets.MonthBegin(1)
+    out = []
+    while m <= last:
+        out.append(m.strftime("%Y-%m"))
+        m = m + pd.offsets.MonthBegin(1)
+    if not out:
+        raise InputError(
+            f"asset: the {frames.asset} data run {t0:%Y-%m-%d} -> {last:%Y-%m-%d}; a fit "
+            f"needs {min_history_days} days before the first month it predicts and "
+            "records in that month",
+            param="asset",
+        )
+    return tuple(out)
 
 
 # ----------------------------------------------------------------- prediction
@@ -654,6 +742,7 @@ def expanding_predictions(
 
 __all__ = [
     "DATA_START",
+    "MIN_HISTORY_DAYS",
     "TEST_MONTHS",
     "AssetCalibration",
     "MonthlyFit",
@@ -661,6 +750,8 @@ __all__ = [
     "baseline_signals",
     "calibrate_day_share",
     "calibrate_expanding",
+    "data_start",
+    "expanding_months",
     "expanding_predictions",
     "fit_month",
     "load_asset_calibration",

@@ -6,7 +6,8 @@ placement rules traders use (DESIGN.md "Stop-loss clusters"):
 * **fixed** fractions from entry (2 %, 5 %, 10 %);
 * **round** numbers: just beyond the nearest multiple of $100, $500 and $1,000 on the
   loss side (Osler 2003: take-profits sit *at* round numbers, stop-losses *just beyond*
-  them — sell stops just below, buy stops just above);
+  them — sell stops just below, buy stops just above); below a $1,000 entry the steps
+  shrink by its decades (:func:`round_step_scale`);
 * **swing** levels: just beyond the nearest recent swing low (long) or swing high
   (short) — the support and resistance levels of the chart;
 * **atr**: volatility multiples, entry ∓ 1.5, 2 and 3 × ATR(14).
@@ -313,8 +314,29 @@ def _bar_ms(index: pd.DatetimeIndex) -> IntArray:
     return np.asarray(idx.as_unit("ms").asi8, dtype=np.int64)
 
 
-def _round_level(entry: FloatArray, step: float, sign: FloatArray, min_dist: float) -> FloatArray:
-    """Nearest multiple of ``step`` at least ``min_dist`` beyond entry on the loss side."""
+#: Entry price (USD) from which the round-number steps apply as stated; below it they
+#: shrink by the entry's decades (:func:`round_step_scale`).
+ROUND_STEP_PRICE: float = 1000.0
+
+
+def round_step_scale(entry: FloatArray) -> FloatArray:
+    """Factor on the round-number steps per entry: 1 from $1,000 up, one tenth per decade below.
+
+    Round numbers are decimal: the steps ($100, $500, $1,000) are stated for an asset
+    priced in thousands (ETH, BTC: every bundled entry is above $1,000, so their stops
+    are unchanged); an entry at $230 gets $10, $50 and $100, one at $0.23 gets $0.01,
+    $0.05 and $0.10, so any asset's stops cluster beyond its own round numbers.
+    """
+    e = np.asarray(entry, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.floor(np.log10(np.where(e > 0, e, ROUND_STEP_PRICE) / ROUND_STEP_PRICE))
+    return np.asarray(10.0 ** np.minimum(k, 0.0), dtype=np.float64)
+
+
+def _round_level(
+    entry: FloatArray, step: float | FloatArray, sign: FloatArray, min_dist: float
+) -> FloatArray:
+    """Nearest multiple of ``step`` (one, or one per entry) at least ``min_dist`` beyond entry."""
     # long (sign +1): largest multiple <= entry*(1-min_dist); short: smallest >= entry*(1+min)
     ref = entry * (1.0 - sign * min_dist)
     down = np.floor(ref / step) * step
@@ -391,8 +413,9 @@ def _candidate_levels(
         cols.append(entry * (1.0 - sign * f))
         cw.append(w.fixed / len(w.fixed_fractions))
         comp.append(0)
+    decade = round_step_scale(entry)
     for step in w.round_steps:
-        r = _round_level(entry, step, sign, w.min_distance)
+        r = _round_level(entry, step * decade, sign, w.min_distance)
         cols.append(r * (1.0 - sign * w.round_offset))
         cw.append(w.round / len(w.round_steps))
         comp.append(1)
