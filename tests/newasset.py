@@ -39,6 +39,8 @@ def relabelled_store(
     source: str = "BTC",
     price_scale: float = 500.0,
     end: str | None = None,
+    *,
+    book_totals: bool = True,
 ) -> Path:
     """Write the bundled ``source`` series into a store at ``path`` as ``symbol``.
 
@@ -54,6 +56,9 @@ def relabelled_store(
         Prices are divided by it, base-unit volumes multiplied (USD amounts unchanged).
     end : str, optional
         Drop rows after this date (inclusive, UTC).
+    book_totals : bool
+        Also write the futures and spot order-book totals (False: a store a user has not
+        added them to yet).
 
     Returns
     -------
@@ -75,7 +80,9 @@ def relabelled_store(
 
     ls = load_series("long_short", asset=source, store=False, end=end)
     frames.append(long_short_series(ls, symbol=symbol, venue="binance", file="bundled"))
-    for market, venue in (("futures", "all-venues"), ("spot", "all-venues-spot")):
+    for market, venue in (("futures", "all-venues"), ("spot", "all-venues-spot"))[
+        : 2 if book_totals else 0
+    ]:
         tot = load_book_totals(source, market, store=False, end=end).copy()
         for c in ("bids_base", "asks_base"):
             tot[c] = tot[c] * price_scale  # base units scale with prices; USD unchanged

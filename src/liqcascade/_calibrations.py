@@ -35,14 +35,15 @@ __all__ = [
     "write_calibration",
 ]
 
-#: Calibration kind -> (package holding its shipped files, what it calibrates).
-CALIBRATION_KINDS: dict[str, tuple[str, str]] = {
-    "book": ("liqcascade.positions", "identified position book"),
-    "liquidity": ("liqcascade.cascade", "liquidity response"),
+#: Calibration kind -> (package holding its shipped files, what it calibrates, the
+#: command that fits one).
+CALIBRATION_KINDS: dict[str, tuple[str, str, str]] = {
+    "book": ("liqcascade.positions", "identified position book", "liqmap calibrate"),
+    "liquidity": ("liqcascade.cascade", "liquidity response", "cascade calibrate"),
 }
 
 
-def _kind(kind: str) -> tuple[str, str]:
+def _kind(kind: str) -> tuple[str, str, str]:
     try:
         return CALIBRATION_KINDS[kind]
     except KeyError:
@@ -155,7 +156,7 @@ def find_calibration(kind: str, asset: str, store: Any = None) -> CalibrationDoc
     InputError
         If neither the store nor the package has one (names ``asset``).
     """
-    what = _kind(kind)[1]
+    _, what, command = _kind(kind)
     a = asset.upper()
     path = store_calibration_path(kind, a, store)
     if path is not None and path.is_file():
@@ -166,7 +167,8 @@ def find_calibration(kind: str, asset: str, store: Any = None) -> CalibrationDoc
     where = "" if path is None else f" or in {path.parent}"
     raise InputError(
         f"asset: no calibrated {what} for {a} in the package (shipped: "
-        f"{', '.join(shipped_assets(kind))}){where}; fit one on the store's data first",
+        f"{', '.join(shipped_assets(kind))}){where}; fit one on the store's data first "
+        f"(`liqcascade {command}`, asset {a})",
         param="asset",
     )
 

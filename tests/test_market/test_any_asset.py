@@ -1,9 +1,10 @@
 """Any asset whose data a user ingests: calibration, back-test, map and cascade (issue 14.5).
 
 The store holds BTC's real bundled series relabelled as SOL with prices / 500
-(:func:`newasset.relabelled_store`), plus its futures order-book totals ingested from a
-CoinGlass-layout file (``time,bids_usd,bids_quantity,asks_usd,asks_quantity``; base
-units x 500), the way a user adds them (``liqcascade data ingest --kind depth``).
+(:func:`newasset.relabelled_store`, without book totals), plus its futures order-book
+totals ingested from a CoinGlass-layout file (``time,bids_usd,bids_quantity,asks_usd,
+asks_quantity``; base units x 500), the way a user adds them (``liqcascade data ingest
+--kind depth --venue all-venues``).
 Nothing in the package was calibrated on SOL: every figure below comes from the
 store's data and the calibration the command fits on it.
 """
@@ -36,7 +37,7 @@ def add_book_totals(store: Path, folder: Path, symbol: str = "SOLUSDT") -> None:
     )[["time", "bids_usd", "bids_quantity", "asks_usd", "asks_quantity"]]
     out.to_csv(csv, index=False)
     r = run_cli("data", "ingest", str(csv), "--kind", "depth", "--symbol", symbol,
-                "--venue", "coinglass", "--store", str(store))  # fmt: skip
+                "--venue", "all-venues", "--store", str(store))  # fmt: skip
     assert r.exit_code == 0, r.stderr
 
 
@@ -44,7 +45,7 @@ def add_book_totals(store: Path, folder: Path, symbol: str = "SOLUSDT") -> None:
 def sol(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A SOL store, and ``liqmap calibrate --asset SOL`` run once on it (one month)."""
     folder = tmp_path_factory.mktemp("sol")
-    store = relabelled_store(folder / "sol.duckdb")
+    store = relabelled_store(folder / "sol.duckdb", book_totals=False)
     add_book_totals(store, folder)
     env = {"LIQCASCADE_STORE": str(store)}
     cal = run_cli("liqmap", "calibrate", "--asset", "SOL", "--month", "2025-03",
@@ -133,7 +134,7 @@ def _one_error(r: CliResult, *words: str) -> str:
 
 
 def test_a_store_without_open_interest_names_the_asset_and_the_series(tmp_path: Path) -> None:
-    store = relabelled_store(tmp_path / "nooi.duckdb")
+    store = relabelled_store(tmp_path / "nooi.duckdb", book_totals=False)
     add_book_totals(store, tmp_path)
     with duckdb.connect(str(store)) as con:
         con.execute("DELETE FROM open_interest")
@@ -146,19 +147,19 @@ def test_a_store_without_open_interest_names_the_asset_and_the_series(tmp_path: 
 
 
 def test_a_store_without_book_totals_names_them(tmp_path: Path) -> None:
-    store = relabelled_store(tmp_path / "nobook.duckdb")
+    store = relabelled_store(tmp_path / "nobook.duckdb", book_totals=False)
     env = {"LIQCASCADE_STORE": str(store)}
     from liqcascade.errors import InputError
     from liqcascade.market import load_market_inputs
 
-    with pytest.raises(InputError, match="no order-book totals for SOL") as e:
+    with pytest.raises(InputError, match=r"order-book totals for SOL.*venue all-venues") as e:
         load_market_inputs("SOL", store=store)
     assert e.value.param == "asset"
     assert run_cli("liqmap", "--asset", "SOL", env=env).exit_code == 2
 
 
 def test_no_calibration_for_a_new_asset_says_how_to_fit_one(tmp_path: Path) -> None:
-    store = relabelled_store(tmp_path / "nocal.duckdb")
+    store = relabelled_store(tmp_path / "nocal.duckdb", book_totals=False)
     add_book_totals(store, tmp_path)
     line = _one_error(run_cli("liqmap", "--asset", "SOL",
                               env={"LIQCASCADE_STORE": str(store)}), "SOL")  # fmt: skip
@@ -202,17 +203,16 @@ def test_recalibrating_a_shipped_asset_writes_the_stores_own_and_says_it_wins(
 def test_stored_book_totals_read_back_as_ingested(sol: dict[str, Any]) -> None:
     from floats import assert_same
     from liqcascade.data._store import Store
-    from liqcascade.market._inputs import store_book_totals
+    from liqcascade.market._inputs import book_totals_for
 
     want = bundled.load_book_totals("futures", asset="BTC")
-    got = store_book_totals("sol", sol["store"])
-    assert got is not None and got.attrs["source"] == f"store:{sol['store']}"
-    assert got.attrs["interval"] == "8h"
+    got, source = book_totals_for("sol", sol["store"])
+    assert source == f"store:{sol['store']}"
     assert list(got.index) == list(want.index)
     assert_same(got["bids_usd"].to_numpy(), want["bids_usd"].to_numpy())
     assert_same(got["asks_base"].to_numpy(), want["asks_base"].to_numpy() * SCALE)
     with Store(sol["store"], read_only=True) as st:  # an open store is used as it is
-        again = store_book_totals("SOL", st)
-    assert again is not None and again.equals(got)
-    assert store_book_totals("ETH", sol["store"]) is None
-    assert store_book_totals("SOL", False) is None
+        again, _ = book_totals_for("SOL", st)
+    assert again.equals(got)
+    # ETH from a store without ETH rows: the bundled totals
+    assert book_totals_for("ETH", sol["store"])[1].startswith("bundled:")

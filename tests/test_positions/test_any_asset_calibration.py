@@ -81,7 +81,7 @@ def test_a_stores_calibration_wins_and_says_so(tmp_path: Path) -> None:
 
 
 def test_an_asset_without_any_calibration_names_it_and_the_command(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"SOL.*liqmap calibrate --asset SOL") as e:
+    with pytest.raises(InputError, match=r"SOL.*`liqcascade liqmap calibrate`, asset SOL") as e:
         load_asset_calibration("sol", store=tmp_path / "s.duckdb")
     assert e.value.param == "asset"
 

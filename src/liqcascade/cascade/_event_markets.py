@@ -131,7 +131,7 @@ class EventMarkets:
 
     def _build(self, ts: pd.Timestamp, mid: float) -> PreparedMarket:
         from liqcascade._time import resolve_as_of
-        from liqcascade.book._calibrate import book_from_totals, depth_beta
+        from liqcascade.book._calibrate import beta_for, book_from_totals
         from liqcascade.market._params import BINANCE_BOOK_SHARE
         from liqcascade.positions._stops import model_stops_detailed
 
@@ -156,7 +156,7 @@ class EventMarkets:
         depth = book_from_totals(
             {"bids_usd": float(row["bids_usd"]), "asks_usd": float(row["asks_usd"])},
             mid,
-            beta=depth_beta(self.asset),
+            beta=beta_for(self.asset, inp.book_totals, label + _BAR)[0],
             scale=share,
         )
         return prepare_cascade(depth, ms.positions, ms.stops)

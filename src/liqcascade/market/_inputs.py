@@ -28,7 +28,6 @@ __all__ = [
     "long_short_for",
     "ohlc_bars",
     "price_at",
-    "store_book_totals",
 ]
 
 StoreArg = str | Path | bool | None
@@ -88,82 +87,6 @@ def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataF
         raise InputError(f"asset: {exc.args[0]}", param="asset") from None
 
 
-def _store_path(store: Any) -> Path | None:
-    """The store file ``store`` names, if it exists (None: no store to read)."""
-    if store is False:
-        return None
-    if store is None or store is True:
-        from liqcascade.data._store import default_store_path
-
-        path = default_store_path()
-    else:
-        path = Path(getattr(store, "path", store)).expanduser()
-    return path if path.is_file() else None
-
-
-def _depth_bars(st: Any, asset: str) -> pd.DataFrame | None:
-    """The stored depth bars of ``asset`` (the bar series with most rows), or None."""
-    from liqcascade.data._time import base_asset
-
-    listing = st.list_series()
-    if listing.empty:
-        return None
-    rows = listing[(listing["kind"] == "depth") & (listing["interval"] != "events")]
-    rows = rows[rows["symbol"].map(base_asset) == asset.upper()]
-    if rows.empty:
-        return None
-    row = rows.sort_values("rows", ascending=False, kind="stable").iloc[0]
-    df: pd.DataFrame = st.read("depth", venue=str(row["venue"]), symbol=str(row["symbol"]),
-                               interval=str(row["interval"]))  # fmt: skip
-    if "ts" in df.columns:
-        df = df.set_index("ts")
-    df.attrs["interval"] = str(row["interval"])
-    return df
-
-
-def store_book_totals(asset: str, store: Any = None) -> pd.DataFrame | None:
-    """A store's order-book totals of ``asset`` (``bids_usd``, ``asks_usd``, ``*_base``), or None.
-
-    CoinGlass order-book totals files are ingested as the ``depth`` kind at distance
-    0.01 (:mod:`liqcascade.data`, layout ``coinglass-orderbook``); the bar series with
-    most rows (not Binance's live ``events`` snapshots) is read and turned back into
-    one row per bar: bid and ask USD within 1 % of mid and, where recorded, their base
-    units (which :func:`liqcascade.book.fit_beta` needs). ``store``: a path, an open
-    :class:`~liqcascade.data.Store` (used as it is), ``None`` the default store,
-    ``False`` none.
-    """
-    from liqcascade.data._store import Store
-
-    path = _store_path(store)
-    if path is None:
-        return None
-    if isinstance(store, Store):
-        df = _depth_bars(store, asset)
-    else:
-        with Store(path, read_only=True) as st:
-            df = _depth_bars(st, asset)
-    if df is None:
-        return None
-    interval = str(df.attrs.get("interval", ""))
-    df = df[(df["distance"] - 0.01).abs() < 1e-9]
-    if df.empty:
-        return None
-    out = pd.DataFrame(index=pd.DatetimeIndex(sorted(set(df.index)), name="ts"))
-    for side, name in (("bid", "bids"), ("ask", "asks")):
-        part = df[df["side"] == side]
-        part = part[~part.index.duplicated(keep="last")]
-        out[f"{name}_usd"] = part["notional_usd"].reindex(out.index).astype(np.float64)
-        base = part["depth_base"] if "depth_base" in part else None
-        out[f"{name}_base"] = np.nan if base is None else base.reindex(out.index).astype(np.float64)
-    out = out.dropna(subset=["bids_usd", "asks_usd"])
-    if out.empty:
-        return None
-    idx = pd.DatetimeIndex(out.index)
-    out.index = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
-    out.attrs.update(source=f"store:{path}", interval=interval)
-    return out
-
-
 def book_totals_for(asset: str, store: Any = None) -> tuple[pd.DataFrame, str]:
     """The futures order-book totals of ``asset``: the store's, else the bundled ones.
 
@@ -174,19 +97,10 @@ def book_totals_for(asset: str, store: Any = None) -> tuple[pd.DataFrame, str]:
     InputError
         If neither holds any (names the asset and the file to ingest).
     """
-    a = asset.upper()
-    totals = store_book_totals(a, store)
-    if totals is not None:
-        return totals, str(totals.attrs["source"])
-    try:
-        return bundled.load_book_totals("futures", asset=a), f"bundled:{a.lower()}_futures_book_8h"
-    except (KeyError, InputError):
-        raise InputError(
-            f"asset: no order-book totals for {a}: not in the store and not bundled "
-            "(ingest a CoinGlass order-book totals file, time,bids_usd,asks_usd"
-            "[,bids_quantity,asks_quantity], with `liqcascade data ingest --kind depth FILE`)",
-            param="asset",
-        ) from None
+    from liqcascade.data import load_book_totals
+
+    totals = load_book_totals(asset.upper(), "futures", store=store)
+    return totals, str(totals.attrs.get("source", ""))
 
 
 def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketInputs:

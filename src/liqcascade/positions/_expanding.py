@@ -367,13 +367,7 @@ def load_asset_calibration(
     if path is None:
         from liqcascade._calibrations import find_calibration
 
-        try:
-            found = find_calibration("book", asset, store)
-        except InputError as exc:
-            raise InputError(
-                f"{exc.args[0]} (`liqcascade liqmap calibrate --asset {asset.upper()}`)",
-                param="asset",
-            ) from None
+        found = find_calibration("book", asset, store)  # its error names the command
         source = found.source
         if source.startswith("package:"):  # the file inside the package
             source = f"package:liqcascade/positions/calibrated/{asset.upper()}.json"
