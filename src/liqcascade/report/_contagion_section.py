@@ -89,7 +89,7 @@ def _setup_at(ctx: ReportContext) -> Any:
     from liqcascade.contagion._presets import PRESETS_DIR, load_preset
 
     cfg = load_preset("oct-2025")
-    when = ctx.last_oi_bar.isoformat()
+    when = str(ctx.as_of)  # a bare date: every bar closed by the end of that day
 
     def at(part: Any) -> Any:
         return part.model_copy(update={"as_of": when}) if part.kind == "bundled" else part

@@ -302,17 +302,20 @@ class ReportContext:
         """The estimated market (positions, stops, book, price) at the last bundled date."""
         from liqcascade.cascade import market_state
 
-        return market_state(self.asset, self.last_oi_bar)
+        return market_state(self.asset, self.as_of)
 
     @cached_property
     def last_oi_bar(self) -> pd.Timestamp:
-        """The last bar of the bundled open interest: the as-of date of the estimated book."""
-        from liqcascade import datasets
-        from liqcascade._time import utc_end
-        from liqcascade.errors import InputError
+        """The last open-interest bar closed by the as-of date: the estimated book's bar.
 
-        idx = datasets.load_open_interest(asset=self.asset).index
-        idx = idx[idx <= utc_end(self.as_of)]
+        Labelled by its open (the book of 2025-07-31 20:00 UTC is known at its close,
+        2025-08-01 00:00).
+        """
+        from liqcascade import datasets
+        from liqcascade.errors import InputError
+        from liqcascade.report._cut import closed_by
+
+        idx = closed_by(datasets.load_open_interest(asset=self.asset), "4h", self.as_of).index
         if len(idx) == 0:
             raise InputError(
                 f"as_of: {self.as_of} is before the bundled open interest", param="as_of"

@@ -94,7 +94,7 @@ def compute(ctx: ReportContext) -> SolvencyView:
     )
     from liqcascade.solvency._market import split_accounts
 
-    spec = MarketSpec(ctx.asset, as_of=ctx.last_oi_bar, share=OI_SHARE, with_stops=False)
+    spec = MarketSpec(ctx.asset, as_of=ctx.as_of, share=OI_SHARE, with_stops=False)
     market = estimated_market(spec)
     as_of, pos, ob = market.as_of, market.positions, market.book
     per = 10 if ctx.quick else 50
