@@ -50,8 +50,9 @@ as_of, cut, out = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
 sections = sys.argv[4].split(",")
 if cut:
     from liqcascade._time import utc_end
+    from liqcascade.report._section import market_date
     import liqcascade.data.bundled as b
-    end = utc_end(as_of)
+    end = utc_end(market_date("ETH") if as_of == "default" else as_of)
     lo, hi = (pd.Timestamp(x, tz="UTC") for x in {crash!r})
     read = b._read.__wrapped__
     def _cut_read(name):
