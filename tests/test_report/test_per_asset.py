@@ -289,7 +289,7 @@ def test_btc_volatility_is_fitted_on_btc_bars(built: tuple[str, dict[str, Any]])
 
     _, summary = built
     eth, btc = summary["sections"]["volatility"], summary["sections"]["volatility-btc"]
-    close = datasets.load_ohlcv("BTC", "1d")["close"]
+    close = datasets.load_ohlcv("BTC", "1d", end="2025-07-31")["close"]  # the market date
     want = fit_volatility(log_returns(close), "gjr", "t", asset="BTC")
     got = btc["fit_1d_gjr_t"]
     assert got["asset"] == "BTC" and got["n_obs"] == want.n_obs
