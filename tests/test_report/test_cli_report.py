@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from liqcascade.cli import main
@@ -20,8 +21,11 @@ def test_asset_section_and_as_of(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert s["as_of"].startswith("2025-06-30") and s["front"]["assets"] == ["BTC"]
     assert list(s["sections"]) == ["cascade-btc"]
     c = s["sections"]["cascade-btc"]["calibrated"]
-    # the calibration used was fitted on events before the market date
-    assert c["fall_5pct"]["calibration"]["as_of"] <= s["as_of"]
+    # the calibration used was fitted on events before the market's close (its 4-h bar's
+    # close, 2025-07-01 00:00: the book of the 20:00 bar is known then)
+    close = pd.Timestamp(s["as_of"]) + pd.Timedelta(hours=4)
+    assert pd.Timestamp(c["fall_5pct"]["calibration"]["as_of"]) <= close
+    assert close == pd.Timestamp("2025-07-01", tz="UTC")
     assert c["fall_5pct"]["move_p10"] <= c["fall_5pct"]["move_median"] <= c["fall_5pct"]["move_p90"]
 
 

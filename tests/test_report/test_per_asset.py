@@ -188,8 +188,11 @@ def test_btc_alone_at_an_earlier_date_runs_every_section_cut_at_that_date(
     end = pd.Timestamp("2025-06-30 23:59:59", tz="UTC")
     v = summary["sections"]["solvency-btc"]
     assert v["asset"] == "BTC" and pd.Timestamp(v["as_of"]) <= end
-    # the 2025-10-10 fall is measured after the as-of date: left out
-    assert v["october_2025_shock"] is None and "2025-10-10" not in v["bad_debt_usd"]
+    # the 2025-10-10 fall, recorded after the as-of date, stays as a named stress scenario
+    assert v["october_2025_shock"] < -0.05 and "2025-10-10" in v["bad_debt_usd"]
+    assert "recorded after the market date (2025-06-30" in _section_text(
+        paths["html"].read_text(), "solvency-btc"
+    )
     # every bar each section read closed by the as-of date
     vol, sup, pro = (summary["sections"][f"{x}-btc"] for x in ("volatility", "support", "protect"))
     close = pd.Timedelta(days=1)
@@ -286,7 +289,7 @@ def test_btc_volatility_is_fitted_on_btc_bars(built: tuple[str, dict[str, Any]])
 
     _, summary = built
     eth, btc = summary["sections"]["volatility"], summary["sections"]["volatility-btc"]
-    close = datasets.load_ohlcv("BTC", "1d")["close"]
+    close = datasets.load_ohlcv("BTC", "1d", end="2025-07-31")["close"]  # the market date
     want = fit_volatility(log_returns(close), "gjr", "t", asset="BTC")
     got = btc["fit_1d_gjr_t"]
     assert got["asset"] == "BTC" and got["n_obs"] == want.n_obs
@@ -308,7 +311,7 @@ def test_btc_support_runs_its_own_bars_with_scaled_tolerances(
 
     _, summary = built
     eth, btc = summary["sections"]["support"], summary["sections"]["support-btc"]
-    daily = datasets.load_ohlcv("BTC", "1d", "2022-01-01", "2025-12-31")
+    daily = datasets.load_ohlcv("BTC", "1d", "2022-01-01", "2025-07-31")  # the market date
     rng = float(((daily["high"] - daily["low"]) / daily["close"]).median())
     assert same_value(btc["median_daily_range"], rng, rtol=RTOL) and 0.02 < rng < 0.045
     k = rng / 0.045

@@ -244,7 +244,11 @@ def policy_stops(
 
 
 def depth_series(
-    index: pd.DatetimeIndex, close: np.ndarray, fill: FillModel, asset: str = "ETH"
+    index: pd.DatetimeIndex,
+    close: np.ndarray,
+    fill: FillModel,
+    asset: str = "ETH",
+    until: Any = None,
 ) -> np.ndarray:
     """1 % book depth per hourly bar, USD, for the hit side (one venue's share).
 
@@ -252,6 +256,8 @@ def depth_series(
     aggregated bid depth; outside it, depth ∝ 30-day mean Binance spot quote volume,
     scaled by the median ratio depth / volume over the totals period (depth follows
     trading activity). Times ``fill.depth_share``. ``asset``: whose bars and book.
+    ``until`` (UTC, optional): the ratio uses the totals' days up to it only (no
+    look-ahead; the whole period when none falls before it).
     """
     import liqcascade.market._bundled as _bundled
 
@@ -261,6 +267,8 @@ def depth_series(
     tot = _bundled.book_totals("futures", asset)
     d1 = ((tot["bids_usd"] + tot["asks_usd"]) / 2).resample("1D").mean().dropna()
     ratio = (d1 / qv30.reindex(d1.index)).dropna()
+    if until is not None and (ratio.index <= _utc(until)).any():
+        ratio = ratio[ratio.index <= _utc(until)]
     r = float(ratio.median())
     day = index.floor("1D")
     est = qv30.reindex(day).to_numpy(np.float64) * r
@@ -487,7 +495,7 @@ def backtest_stops(
     w = fm.swing_days * 24
     swing_lo = pd.Series(lo).rolling(w, min_periods=1).min().to_numpy()
     swing_hi = pd.Series(hi).rolling(w, min_periods=1).max().to_numpy()
-    depth = depth_series(idx, c, fm, a)
+    depth = depth_series(idx, c, fm, a, until=t1)
     sig = _sigma_daily(idx, t1, a) * math.sqrt(s.horizon_days)
 
     sets: list[tuple[str, np.ndarray]] = []

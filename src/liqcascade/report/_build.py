@@ -206,7 +206,9 @@ def _front(
     ctx: ReportContext, sections: list[Section], generated: datetime, skipped: list[str]
 ) -> Front:
     as_of = ctx.last_oi_bar
-    prices_to = pd.Timestamp(ctx.hourly.index[-1])
+    from liqcascade import datasets
+
+    prices_to = pd.Timestamp(datasets.load_ohlcv(ctx.asset, "1h").index[-1])  # the bundle's end
     groups = _groups(ctx, sections)
     heads = [h for _, hs in groups for h in hs]
     liq = next((s.summary for s in sections if s.id == "liqmap"), {})

@@ -118,16 +118,21 @@ class CascadeView:
 
 
 def _replay(ctx: ReportContext) -> Replay:
-    """Walk the book estimated the evening before along the largest recorded day's hours."""
+    """Walk the book estimated the evening before along the largest recorded day's hours.
+
+    The day is the largest of the liquidations closed by the report's date, so the
+    replay reads nothing after it.
+    """
     from liqcascade import datasets
     from liqcascade.cascade import market_state
+    from liqcascade.report._cut import closed_by
 
-    liq = datasets.load_liquidations(asset=ctx.asset)
+    liq = closed_by(datasets.load_liquidations(asset=ctx.asset), "4h", ctx.as_of)
     daily = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     day = pd.DatetimeIndex(daily.index)[int(np.argmax(daily.to_numpy()))]
     end = day + pd.Timedelta(hours=23)
     state = market_state(ctx.asset, day)  # the bars closed by the replay's start
-    h = datasets.load_ohlcv(ctx.asset, "1h", start=day, end=end)
+    h = closed_by(datasets.load_ohlcv(ctx.asset, "1h", start=day, end=end), "1h", ctx.as_of)
     pos = state.positions
     longs = pos.side == 1
     notional = pos.size * pos.liq_price

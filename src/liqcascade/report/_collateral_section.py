@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from liqcascade.report._figures import RECORDED
 from liqcascade.report._format import pct, usd
+from liqcascade.report._october import OCTOBER_WINDOWS
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
 __all__ = ["CollateralView", "compute", "figures", "prose", "section", "summary", "tables"]
@@ -36,6 +37,7 @@ class CollateralView:
     fit: Any  # OwnBookFit of USDe
     oos: dict[str, Any]  # out-of-sample check of the own book
     haircut: pd.DataFrame  # smallest haircut per asset and ETH shock
+    as_of: Any = None  # the report's date (the scenario's records all lie after 2025-07-31)
 
     @property
     def results(self) -> dict[str, dict[str, Any]]:
@@ -78,6 +80,7 @@ def compute(ctx: ReportContext) -> CollateralView:
         fit=fit,
         oos=own_book_out_of_sample(usde, fit, "2025-10-11T12:00:00Z"),
         haircut=smallest_haircut(setup, shocks, p0),
+        as_of=ctx.as_of,
     )
 
 
@@ -210,6 +213,13 @@ def prose(v: CollateralView) -> Prose:
         "USDe's own book is linear (depth per 1 % move) with a recovery half-life, both fitted "
         f"on minute bars before the window; out of sample it {word} its baseline. Quiet-minute "
         "ranges are bound by the tick, so the depth rests on the few wider minutes.",
+        f"The crash's window here: {OCTOBER_WINDOWS['collateral'].name} "
+        f"({OCTOBER_WINDOWS['collateral'].definition}); the stress replay, the solvency "
+        "scenario and the contagion shock measure the same crash on other windows. "
+        + f"A named historical scenario, not a forecast: its ETH path, USDe's own book "
+        "(fitted on USDe's minute bars of the weeks before the crash) and its assumed "
+        "accounts are the crash's own setting (records of 2025-09 and 2025-10), not the "
+        f"market at the report's date ({pd.Timestamp(v.as_of):%Y-%m-%d}).",
         "ETH moves are the recorded 30-minute bars (timing inside a bar is unknown); the "
         "haircut table's shocks are the final ETH move over 30 minutes; the accounts' own ETH "
         "sales do not feed back into the ETH path.",

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade.report._format import interval, pct, usd
+from liqcascade.report._october import OCTOBER_WINDOWS, after_note
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -35,6 +36,7 @@ class ContagionView:
     replay_shock: float
     runs: dict[float, Any]  # shock -> ContagionResult
     validation: dict[str, Any]
+    as_of: pd.Timestamp | None = None  # the market date of the positions and books
 
     @property
     def replay(self) -> Any:
@@ -76,19 +78,51 @@ class ContagionView:
         )
 
 
-def compute(ctx: ReportContext) -> ContagionView:
-    """Replay the recorded crash hour and a sweep of first-leg shocks (calibrated liquidity)."""
-    from liqcascade.contagion._liquidity import run_setup
-    from liqcascade.contagion._presets import oct_2025, recorded_oct_2025, validate_oct_2025
+def _setup_at(ctx: ReportContext) -> Any:
+    """The 2025-10-10 preset with every bundled book and position set at the market date.
 
-    setup = oct_2025()
+    The preset's recorded prices (the crash hour) stay: they are the named scenario;
+    the positions and books are the estimate of the report's date (its last
+    open-interest bar), re-based to those prices.
+    """
+    from liqcascade.contagion._config import build_setup
+    from liqcascade.contagion._presets import PRESETS_DIR, load_preset
+
+    cfg = load_preset("oct-2025")
+    when = str(ctx.as_of)  # a bare date: every bar closed by the end of that day
+
+    def at(part: Any) -> Any:
+        return part.model_copy(update={"as_of": when}) if part.kind == "bundled" else part
+
+    venues = [
+        v.model_copy(update={"book": at(v.book), "positions": at(v.positions)}) for v in cfg.venues
+    ]
+    cfg = cfg.model_copy(update={"venues": venues})
+    object.__setattr__(cfg, "_base_dir", PRESETS_DIR)
+    return build_setup(cfg, "oct-2025.toml")
+
+
+def compute(ctx: ReportContext) -> ContagionView:
+    """Replay the recorded crash hour and a sweep of first-leg shocks (calibrated liquidity).
+
+    The positions, books and liquidity calibration are those of the report's market
+    date; only the crash hour's recorded prices come from 2025-10-10 (a named stress
+    scenario, see :func:`liqcascade.report._october.after_note`).
+    """
+    from liqcascade.cascade import load_liquidity
+    from liqcascade.contagion._liquidity import run_setup
+    from liqcascade.contagion._presets import recorded_oct_2025, validate_oct_2025
+
+    setup = _setup_at(ctx)
+    cal = load_liquidity("ETH", ctx.market.close_time or ctx.last_oi_bar)
     rec = recorded_oct_2025()
     bar = rec["crash_hour"]["binance"]
     replay = bar["low"] / bar["open"] - 1.0
     shocks = [-0.03, replay] if ctx.quick else [-0.02, -0.03, -0.05, -0.08, replay]
     # the preset's liquidity model (calibrated by default; static beside it in each result)
-    runs = {s: run_setup(setup, shock=s) for s in shocks}
-    return ContagionView(setup, rec, replay, runs, validate_oct_2025(runs[replay], rec))
+    runs = {s: run_setup(setup, shock=s, calibration=cal) for s in shocks}
+    val = validate_oct_2025(runs[replay], rec)
+    return ContagionView(setup, rec, replay, runs, val, ctx.last_oi_bar)
 
 
 def _sweep(v: ContagionView) -> pd.DataFrame:
@@ -235,9 +269,15 @@ def prose(v: ContagionView) -> Prose:
     )
     notes = v.setup.notes.get("aave-v3-wbtc", {})
     method = [
-        "Positions are the package's estimate at its last date (the bundled open interest ends "
-        "2025-07-31), re-based to the 2025-10-10 20:00 UTC prices. Venue shares: Binance 0.25, "
-        "Bybit from bundled volume, Hyperliquid 0.16 (~16 % of open interest).",
+        f"Positions, books and the liquidity calibration are the estimate at the market date "
+        f"({v.as_of:%Y-%m-%d %H:%M} UTC), re-based to the 2025-10-10 20:00 UTC prices. "
+        + after_note(v.as_of)
+        + " Venue shares: Binance 0.25, Bybit from bundled volume, Hyperliquid 0.16 (~16 % "
+        "of open interest).",
+        f"The shock's window: {OCTOBER_WINDOWS['crash_hour'].name} "
+        f"({OCTOBER_WINDOWS['crash_hour'].definition}); the stress replay and the solvency "
+        "scenario measure the same crash on other windows (two days of 15-minute bars; the "
+        "UTC day's hourly low), so their moves differ.",
         f"Aave: bundled WBTC-collateral snapshot (V3 accounts, stablecoin debt only, undated; "
         f"{notes.get('n_dropped_initially_liquidatable')} accounts already below HF 1 dropped); "
         "WBTC moves beta × the ETH venues' move; seized WBTC sold into a $100 M pool.",

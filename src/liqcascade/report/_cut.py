@@ -10,7 +10,12 @@ from typing import Any
 
 import pandas as pd
 
-_STEP = {"1h": pd.Timedelta(hours=1), "1d": pd.Timedelta(days=1)}
+_STEP = {
+    "1h": pd.Timedelta(hours=1),
+    "4h": pd.Timedelta(hours=4),
+    "8h": pd.Timedelta(hours=8),
+    "1d": pd.Timedelta(days=1),
+}
 _TICK = pd.Timedelta(microseconds=1)
 
 
@@ -30,7 +35,7 @@ def closed_by(frame: pd.DataFrame, interval: str, as_of: Any) -> pd.DataFrame:
     ----------
     frame : DataFrame
         Bars indexed by their UTC open time.
-    interval : {"1h", "1d"}
+    interval : {"1h", "4h", "8h", "1d"}
         Bar length.
     as_of : date, timestamp or str, optional
         The report's as-of date; ``None`` keeps every bar.

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from liqcascade.report._cut import bars, closed_by
 from liqcascade.report._figures import LONG, SHORT
 from liqcascade.report._format import date_text, pct, usd
 from liqcascade.report._section import Prose, ReportContext, Section, Table, assemble
@@ -47,17 +48,22 @@ def _range(df: pd.DataFrame) -> dict[str, Any]:
     return {"first": idx.min().isoformat(), "last": idx.max().isoformat(), "rows": len(df)}
 
 
-def _suspects(assets: Any) -> pd.DataFrame:
-    """Recorded liquidation bars their own 4-hour move cannot explain, every asset."""
+def _suspects(assets: Any, as_of: Any) -> pd.DataFrame:
+    """Recorded liquidation bars their own 4-hour move cannot explain, every asset.
+
+    Every series is cut at ``as_of`` (bars closed by then).
+    """
     from liqcascade import datasets
     from liqcascade.data import suspect_liquidation_bars
 
     out = []
     for a in assets:
-        h = datasets.load_ohlcv(a, "1h")
-        bars = h.resample("4h").agg({"open": "first", "high": "max", "low": "min"}).dropna()
+        h = bars(a, "1h", as_of)
+        b4 = h.resample("4h").agg({"open": "first", "high": "max", "low": "min"}).dropna()
         f = suspect_liquidation_bars(
-            datasets.load_liquidations(asset=a), bars, datasets.load_open_interest(asset=a)
+            closed_by(datasets.load_liquidations(asset=a), "4h", as_of),
+            b4,
+            closed_by(datasets.load_open_interest(asset=a), "4h", as_of),
         )
         out.append(f.assign(asset=a))
     both = pd.concat(out, ignore_index=True)
@@ -65,19 +71,23 @@ def _suspects(assets: Any) -> pd.DataFrame:
 
 
 def compute(ctx: ReportContext) -> DataView:
-    """Load the bundled series of the report's asset."""
+    """Load the bundled series of the report's asset, cut at the report's date.
+
+    The provenance table lists each bundled file's whole range (what the bundle holds);
+    every series drawn or counted is cut at the report's date.
+    """
     from liqcascade import datasets
 
     a = ctx.asset
     prov = datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
     return DataView(
-        suspects=_suspects(ctx.assets),
+        suspects=_suspects(ctx.assets, ctx.as_of),
         asset=a,
-        daily=datasets.load_ohlcv(a, "1d"),
-        hourly_range=_range(datasets.load_ohlcv(a, "1h")),
-        oi=datasets.load_open_interest(asset=a),
-        liq=datasets.load_liquidations(asset=a),
-        funding=datasets.load_funding(),
+        daily=bars(a, "1d", ctx.as_of),
+        hourly_range=_range(bars(a, "1h", ctx.as_of)),
+        oi=closed_by(datasets.load_open_interest(asset=a), "4h", ctx.as_of),
+        liq=closed_by(datasets.load_liquidations(asset=a), "4h", ctx.as_of),
+        funding=closed_by(datasets.load_funding(), "4h", ctx.as_of),
         provenance=prov,
     )
 

@@ -147,15 +147,24 @@ def figures(v: ProtectView) -> list[Any]:
     return [rec, bt]
 
 
+POLICY_COLUMNS: dict[str, str] = {
+    "stop_outs": "stop-outs (% of trades)",
+    "avg_loss_on_stop": "loss on a stop (% of entry)",
+    "avg_slippage": "slippage (% of entry)",
+    "total_return": "summed return (% of one entry's notional)",
+    "mean_return": "mean return (% of entry)",
+    "max_drawdown": "max drawdown (% of one entry's notional)",
+}
+"""The back-test's fraction columns, each printed in percent with its unit in the header."""
+
+
 def _fmt_policy_table(t: pd.DataFrame) -> pd.DataFrame:
+    """The policy table with every return, loss and rate in percent (one unit)."""
     out = t.copy()
-    for c in ("stop_outs", "avg_loss_on_stop", "avg_slippage", "mean_return"):
+    for c in POLICY_COLUMNS:
         if c in out:
             out[c] = [pct(x, 2) for x in out[c]]
-    for c in ("total_return", "max_drawdown"):
-        if c in out:
-            out[c] = out[c].round(3)
-    return out
+    return out.rename(columns=POLICY_COLUMNS)
 
 
 def tables(v: ProtectView) -> list[Table]:
@@ -164,21 +173,26 @@ def tables(v: ProtectView) -> list[Table]:
         [
             {"side": r.side, "entry": usd(r.entry), "leverage": f"{r.leverage:.0f}×",
              "liquidation price": usd(r.liq_price), "raw stop": usd(r.raw_stop_price),
-             "raw slippage": _pct(r.raw_expected_slippage), "stop": usd(r.stop_price),
-             "distance": _pct(r.distance), "slippage": _pct(r.expected_slippage),
+             "raw slippage (% of entry)": _pct(r.raw_expected_slippage),
+             "stop": usd(r.stop_price), "distance (% of entry)": _pct(r.distance),
+             "slippage (% of entry)": _pct(r.expected_slippage),
              "avoided": "; ".join(f"{z['kind']} {z['price_low']:,.0f}–{z['price_high']:,.0f}"
                                   for z in r.avoided_clusters) or "—"}
             for r in (v.long, v.short)
         ]
     )  # fmt: skip
-    return [
+    out = [
         Table(f"{v.asset}: stop recommendation at the market date ({_position(v)})", rec),
-        Table(f"{v.asset}: stop policies by side and entry set",
+        Table(f"{v.asset}: stop policies by side and entry set, "
+              f"{v.backtest.meta['start'][:10]} to {v.backtest.meta['end'][:10]}",
               _fmt_policy_table(v.backtest.table)),
-        Table(f"{v.asset}: entries of 2025-10-05 → 2025-10-10 20:00 (open when the crash "
-              "began)" + ("" if len(v.backtest.crash) else ": none before the as-of date"),
-              _fmt_policy_table(v.backtest.crash)),
     ]  # fmt: skip
+    if len(v.backtest.crash):  # only when the report's date is after the crash
+        out.append(
+            Table(f"{v.asset}: entries of 2025-10-05 → 2025-10-10 20:00 (open when the crash "
+                  "began)", _fmt_policy_table(v.backtest.crash))
+        )  # fmt: skip
+    return out
 
 
 def _position(v: ProtectView) -> str:
@@ -196,14 +210,14 @@ def prose(v: ProtectView) -> Prose:
         f"of {v.long.size:g} {v.asset} gets a "
         f"stop at {usd(r.stop_price)} ({_pct(r.distance)} below entry; liquidation at "
         f"{usd(r.liq_price)}), moved out of the crowd: expected slippage "
-        f"{r.expected_slippage * 1e4:.1f} bp instead of {r.raw_expected_slippage * 1e4:.1f} bp.",
+        f"{_pct(r.expected_slippage)} of entry instead of {_pct(r.raw_expected_slippage)}.",
         f"On the real hourly path {bt.meta['start'][:10]} to {bt.meta['end'][:10]}, "
         f"volatility-scaled stops were hit {_pct(vo['stop_outs'])} of the time against "
         f"{_pct(f['stop_outs'])} for a fixed 5 % stop, and lost {_pct(vo['avg_loss_on_stop'])} "
         f"against {_pct(f['avg_loss_on_stop'])} when hit.",
         f"De-clustering changed the slippage on a stop by "
-        f"{(d['avg_slippage'] - vo['avg_slippage']) * 1e4:+.1f} bp: the stop's distance matters "
-        "far more than the crowd it avoids.",
+        f"{pct(d['avg_slippage'] - vo['avg_slippage'], 2, signed=True)} of entry: the stop's "
+        "distance matters far more than the crowd it avoids.",
     ]
     if d["total_return"] > f["total_return"] and d["worst_max_drawdown"] <= f["worst_max_drawdown"]:
         verdict = "supported"
@@ -215,8 +229,8 @@ def prose(v: ProtectView) -> Prose:
         claim="Volatility-scaled stops placed away from the crowd protect better",
         computed=(
             f"Stop-outs {_pct(f['stop_outs'])} fixed 5 % / {_pct(vo['stop_outs'])} vol / "
-            f"{_pct(d['stop_outs'])} vol-declustered; summed return {f['total_return']:.2f} / "
-            f"{vo['total_return']:.2f} / {d['total_return']:.2f} (hourly, "
+            f"{_pct(d['stop_outs'])} vol-declustered; summed return {_pct(f['total_return'])} / "
+            f"{_pct(vo['total_return'])} / {_pct(d['total_return'])} of one entry (hourly, "
             f"{bt.meta['start'][:4]}–{bt.meta['end'][:4]})."
         ),
         verdict=verdict,
@@ -229,8 +243,9 @@ def prose(v: ProtectView) -> Prose:
         "Volatility: GJR-GARCH(1,1)-t on daily returns (the conditional volatility uses only "
         "past returns, the parameters the whole sample). Stops are capped at 80 % of the way "
         "to the liquidation price of a 5× position.",
-        "Returns are unlevered fractions of the entry notional; the equity curve sums the "
-        "trades in closing order.",
+        "Returns, losses and slippage are unlevered percentages of the entry notional; the "
+        "summed return and the drawdown add the trades in closing order, in percent of one "
+        "entry's notional. The back-test's trades all close by the market date.",
         _size_note(v),
     ]
     return Prose(take, method, [claim])

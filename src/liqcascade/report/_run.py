@@ -244,7 +244,7 @@ def run_all(
     fut = (
         None
         if pool is None
-        else pool.submit(_worker_lane, queue, ctx.quick, ctx.as_of, ctx.assets, render)
+        else pool.submit(_worker_lane, queue, ctx.quick, ctx.requested_as_of, ctx.assets, render)
     )
     done: list[Done] = []
     prev = _one_thread()

@@ -228,6 +228,22 @@ class BookScore:
         )
 
 
+def market_date(asset: str) -> str:
+    """The report's default date: the day (``YYYY-MM-DD``, UTC) of ``asset``'s last OI bar.
+
+    The last bundled open-interest bar is the last bar the position book can be
+    estimated on.
+
+    A report of several assets takes the first asset's; an asset whose open interest
+    ends earlier is estimated at its own last bar before that day
+    (:attr:`ReportContext.last_oi_bar`), and every asset's data are cut at the same day.
+    """
+    from liqcascade import datasets
+
+    idx = datasets.load_open_interest(asset=asset.upper()).index
+    return f"{pd.Timestamp(idx[-1]):%Y-%m-%d}"
+
+
 class ReportContext:
     """Shared state of one report run: typed results several sections use, computed once.
 
@@ -238,8 +254,11 @@ class ReportContext:
     asset : str, default "ETH"
         The asset of the estimated market.
     as_of : date, timestamp or str, optional
-        The market date (default: the last bundled bar); sections that build "the market
-        at a date" use it.
+        The report's date. Default: the market date, the day of the first asset's last
+        open-interest bar (:func:`market_date`). Every section reads data closed by it;
+        only back-tests that score the months after their calibration read further, and
+        say their period. The requested value (``None`` for the default) is kept in
+        :attr:`requested_as_of`.
     assets : tuple of str, optional
         Every asset of the report (default: ``(asset,)``); sections that cover all assets
         themselves (validation) read it.
@@ -258,7 +277,8 @@ class ReportContext:
     ) -> None:
         self.quick = quick
         self.asset = asset.upper()
-        self.as_of = as_of
+        self.requested_as_of = as_of
+        self.as_of: Any = market_date(self.asset) if as_of is None else as_of
         self.assets = tuple(a.upper() for a in assets) if assets else (self.asset,)
         self._memo: dict[str, Any] = {}
         self._shared: dict[str, Any] = {} if shared is None else shared
@@ -269,9 +289,11 @@ class ReportContext:
             return self
         key = f"ctx.{asset.upper()}"
         if key not in self._shared:
-            self._shared[key] = ReportContext(
+            other = ReportContext(
                 self.quick, asset, self.as_of, assets=self.assets, shared=self._shared
             )
+            other.requested_as_of = self.requested_as_of
+            self._shared[key] = other
         ctx: ReportContext = self._shared[key]
         return ctx
 
@@ -280,23 +302,24 @@ class ReportContext:
         """The estimated market (positions, stops, book, price) at the last bundled date."""
         from liqcascade.cascade import market_state
 
-        return market_state(self.asset, None if self.as_of is None else self.last_oi_bar)
+        return market_state(self.asset, self.as_of)
 
     @cached_property
     def last_oi_bar(self) -> pd.Timestamp:
-        """The last bar of the bundled open interest: the as-of date of the estimated book."""
+        """The last open-interest bar closed by the as-of date: the estimated book's bar.
+
+        Labelled by its open (the book of 2025-07-31 20:00 UTC is known at its close,
+        2025-08-01 00:00).
+        """
         from liqcascade import datasets
         from liqcascade.errors import InputError
+        from liqcascade.report._cut import closed_by
 
-        idx = datasets.load_open_interest(asset=self.asset).index
-        if self.as_of is not None:
-            from liqcascade._time import utc_end
-
-            idx = idx[idx <= utc_end(self.as_of)]
-            if len(idx) == 0:
-                raise InputError(
-                    f"as_of: {self.as_of} is before the bundled open interest", param="as_of"
-                )
+        idx = closed_by(datasets.load_open_interest(asset=self.asset), "4h", self.as_of).index
+        if len(idx) == 0:
+            raise InputError(
+                f"as_of: {self.as_of} is before the bundled open interest", param="as_of"
+            )
         return pd.Timestamp(idx[-1])
 
     @cached_property
@@ -306,7 +329,7 @@ class ReportContext:
         from liqcascade._time import utc_end
 
         h = datasets.load_ohlcv(self.asset, "1h")
-        return h if self.as_of is None else h[h.index <= utc_end(self.as_of)]
+        return h[h.index <= utc_end(self.as_of)]
 
     @cached_property
     def _estimate(self) -> tuple[PositionBook, str]:
@@ -343,9 +366,7 @@ class ReportContext:
         from liqcascade.positions._expanding import load_asset_calibration
 
         a = (asset or self.asset).upper()
-        end = utc_end(VALIDATION_PERIOD[1])
-        if self.as_of is not None:
-            end = min(end, utc_end(self.as_of))
+        end = min(utc_end(VALIDATION_PERIOD[1]), utc_end(self.as_of))
 
         def run() -> Any:
             cal = load_asset_calibration(a)

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from liqcascade.market import EXCHANGE_OI_SHARE as OI_SHARE  # one venue's share of OI
 from liqcascade.report._format import pct, usd
+from liqcascade.report._october import OCTOBER_WINDOWS
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -30,8 +31,9 @@ from liqcascade.report._section import (
 BUFFERS = (0.06, 0.10, 0.14)
 
 OCTOBER_CLOSE = pd.Timestamp("2025-10-11", tz="UTC")
-"""When the 2025-10-10 day closes: a report with an earlier as-of date leaves that
-scenario out (its size is measured on bars after the as-of date)."""
+"""When the 2025-10-10 day closes. A report dated before it keeps the 2025-10-10
+scenario as a named historical stress (a recorded fall applied to the book at the
+report's date), and says that the fall was recorded after that date."""
 
 
 def _pol_demo(accounts: pd.DataFrame) -> dict[str, Any]:
@@ -84,7 +86,6 @@ class SolvencyView:
 def compute(ctx: ReportContext) -> SolvencyView:
     """Run the solvency library on the venue's share of ``ctx.asset``'s estimated book."""
     from liqcascade.market import MarketSpec, estimated_market
-    from liqcascade.report._cut import as_of_end
     from liqcascade.solvency import (
         ADL_QUEUE_POLICIES,
         Exchange,
@@ -93,17 +94,13 @@ def compute(ctx: ReportContext) -> SolvencyView:
     )
     from liqcascade.solvency._market import split_accounts
 
-    as_of = None if ctx.as_of is None else ctx.last_oi_bar
-    spec = MarketSpec(ctx.asset, as_of=as_of, share=OI_SHARE, with_stops=False)
+    spec = MarketSpec(ctx.asset, as_of=ctx.as_of, share=OI_SHARE, with_stops=False)
     market = estimated_market(spec)
     as_of, pos, ob = market.as_of, market.positions, market.book
     per = 10 if ctx.quick else 50
     pos = split_accounts(pos, per, seed=0)
     ex = Exchange(pos, insurance_fund=0.0, reserve_buffer=0.06, mid=ob.mid)
     scen = default_scenarios(ctx.asset)  # the 2025-10-10 scenario: the asset's own fall
-    end = as_of_end(ctx.as_of)
-    if end is not None and end < OCTOBER_CLOSE:  # a fall recorded after the as-of date
-        scen = [s for s in scen if s.name != "2025-10-10"]
     # the calibration fitted before the market's close, for this asset; the interval over
     # every liquidity draw on every position-book draw
     casc = run_solvency(
@@ -333,13 +330,17 @@ def _oct(v: SolvencyView) -> float | None:
 def _oct_note(v: SolvencyView) -> str:
     shock = _oct(v)
     if shock is None:
-        return (
-            "The 2025-10-10 scenario is left out: its size is measured on bars after the "
-            "report's as-of date."
-        )
+        return "No 2025-10-10 scenario ran."
+    after = (
+        f"a fall recorded after the market date ({v.as_of:%Y-%m-%d}), used as a named "
+        "stress scenario, not a forecast"
+        if v.as_of < OCTOBER_CLOSE
+        else "a recorded fall, used as a named stress scenario"
+    )
     return (
-        f"The 2025-10-10 scenario is {v.asset}'s own fall that day ({pct(shock, signed=True)}: "
-        "lowest hourly low over the day's first open), applied to the book at the as-of date."
+        f"The 2025-10-10 scenario is {v.asset}'s own fall that day ({pct(shock, signed=True)}, "
+        f"{OCTOBER_WINDOWS['day'].name}: {OCTOBER_WINDOWS['day'].definition}), applied to "
+        f"the book at the market date: {after}."
     )
 
 

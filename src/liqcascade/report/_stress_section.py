@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade.report._format import interval, pct, usd
+from liqcascade.report._october import OCTOBER_WINDOWS, after_note
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -86,13 +87,15 @@ def _quantile_interval(x: np.ndarray, q: float) -> tuple[float, float]:
     return quantile_interval(np.asarray(x, dtype=float), q)
 
 
-def _closes(ctx: ReportContext, asset: str) -> pd.Series:
-    """Daily closes of ``asset`` up to the report's date (all bundled bars without one)."""
-    from liqcascade import datasets
-    from liqcascade._time import utc_end
+def _backtest_closes(asset: str) -> pd.Series:
+    """Every bundled daily close of ``asset``, for the VaR back-test.
 
-    c = datasets.load_ohlcv(asset, "1d")["close"]
-    return c if ctx.as_of is None else c[c.index <= utc_end(ctx.as_of)]
+    The back-test reads past the report's date by design: each month is forecast by a
+    fit on the days before it only, and its table says the period it scores.
+    """
+    from liqcascade import datasets
+
+    return datasets.load_ohlcv(asset, "1d")["close"]
 
 
 def _fits(ctx: ReportContext, as_of: Any) -> dict[str, Any]:
@@ -127,7 +130,7 @@ def compute(ctx: ReportContext) -> StressView:
         for on in (True, False)
     }
     shocks = stress.shock_grid(pf, market, list(SHOCKS))
-    close = _closes(ctx, market.asset)
+    close = _backtest_closes(market.asset)
     paths = 500 if ctx.quick else 2000
     bt = stress.var_backtest(close, asset=market.asset, paths=paths)
     # EGARCH-t's back-test (a sensitivity) is left to the stress documentation (time budget)
@@ -307,12 +310,16 @@ def tables(v: StressView) -> list[Table]:
         rows.append(
             {
                 "window": w,
-                "recorded move": pct(on.details[f"{v.asset}_recorded_move"], signed=True),
+                "recorded move (last close / first open)": pct(
+                    on.details[f"{v.asset}_recorded_move"], signed=True
+                ),
                 "low, recorded path": pct(
                     off.details[f"{v.asset}_min_price"] / v.price - 1, signed=True
                 ),
-                "low, calibrated response": pct(
-                    on.details[f"{v.asset}_min_price"] / v.price - 1, signed=True
+                "calibrated cascade below the recorded low": pct(
+                    on.details[f"{v.asset}_min_price"] / off.details[f"{v.asset}_min_price"] - 1,
+                    3,
+                    signed=True,
                 ),
                 "market liquidations, recorded path": _liq_text(
                     off.market_liq_usd[0], flags[f"replay {w} (recorded path)"]
@@ -325,7 +332,8 @@ def tables(v: StressView) -> list[Table]:
     out = [
         Table(f"Monte Carlo, {HORIZON_DAYS} days, sample portfolio (zero drift)", mc),
         Table("Probability each position is liquidated or stopped", pos),
-        Table("Recorded crashes replayed on today's book", pd.DataFrame(rows)),
+        Table("Recorded crashes replayed on today's book (moves in % of the start price)",
+              pd.DataFrame(rows)),
         Table("Instantaneous shocks: the calibrated response, its own carry, the static bound",
               _shock_table(v)),
     ]  # fmt: skip
@@ -334,7 +342,8 @@ def tables(v: StressView) -> list[Table]:
         out.append(
             Table(
                 f"VaR back-test, unit long {v.asset}, out of sample (month-end refits, "
-                f"{st['first_fit'][:10]} to {st['last_day'][:10]})",
+                f"{st['first_fit'][:10]} to {st['last_day'][:10]}; each month forecast by a "
+                "fit on the days before it, so it runs past the market date)",
                 _backtest_table(v),
             )
         )
@@ -615,7 +624,7 @@ def prose(v: StressView) -> Prose:
             "and position probabilities do not depend on which book is stressed; the market "
             f"liquidations, shocks and replays are {v.asset}'s own. " + take[0]
         )
-    return Prose(take, _method(v.asset, _mu_fitted(v)), [claim], _headlines(v))
+    return Prose(take, _method(v.asset, _mu_fitted(v), v.market.as_of), [claim], _headlines(v))
 
 
 def _mu_fitted(v: StressView) -> float:
@@ -626,7 +635,7 @@ def _mu_fitted(v: StressView) -> float:
         return float("nan")
 
 
-def _method(asset: str, mu_fitted: float = float("nan")) -> list[str]:
+def _method(asset: str, mu_fitted: float = float("nan"), as_of: Any = None) -> list[str]:
     other = "BTC" if asset == "ETH" else "ETH"
     replays = (
         "2022-06 and 2022-11 hourly, 2024-08-05 Binance 30-minute, 2025-10-10 Bybit 15-minute bars."
@@ -675,6 +684,15 @@ def _method(asset: str, mu_fitted: float = float("nan")) -> list[str]:
         "not multi-day VaR; EGARCH-t's back-test (a sensitivity, not used: within one or two "
         "exceedances of GJR-t, pinball up to 5 % lower) is in the stress documentation.",
         "Replays rebase recorded bars to today's price: " + replays,
+        "Replays, the calibrated cascade: the recorded lows are the cascade's index, so "
+        "the replay's low is the recorded low plus only the cascade's own displacement "
+        "beyond it, which the calibrated depth refills within a bar or two; the column "
+        "'calibrated cascade below the recorded low' prints that difference (hundredths "
+        "of a percent). The recorded lows already hold whatever cascade happened then.",
+        "The 2025-10-10 replay's window: "
+        f"{OCTOBER_WINDOWS['replay'].name} ({OCTOBER_WINDOWS['replay'].definition}); the "
+        "solvency section's 2025-10-10 scenario is a different window, "
+        f"{OCTOBER_WINDOWS['day'].name}. " + after_note(as_of),
     ]
 
 

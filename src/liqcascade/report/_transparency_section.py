@@ -20,7 +20,7 @@ def compute(ctx: ReportContext) -> Any:
     """Daily metrics of ``ctx.asset``'s estimated book to the as-of date; their warning test."""
     from liqcascade.protect import transparency_metrics
 
-    end = None if ctx.as_of is None else ctx.last_oi_bar
+    end = ctx.last_oi_bar
     start = ctx.last_oi_bar - pd.Timedelta(days=60) if ctx.quick else None  # the last 2 months
     return transparency_metrics(start, end, asset=ctx.asset)
 

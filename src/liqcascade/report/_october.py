@@ -1,0 +1,134 @@
+"""The 2025-10-10 ETH move: one place that names each window the report measures it on.
+
+Four sections use the recorded crash of 2025-10-10, and they do not mean the same
+move: the solvency scenario is the UTC day's fall (hourly bars), the stress replay
+walks two days of 15-minute bars, the contagion preset re-runs the crash hour on
+each venue, and the collateral loop drives its accounts along a 24-hour path of
+30-minute bars. Each is a different window of the same crash, so each keeps its own
+figure, but every section names its window from :data:`OCTOBER_WINDOWS` and
+:func:`october_move` computes each one from the bundled bars.
+
+Every window lies after the bundled open interest ends (2025-07-31): in a report the
+crash is a recorded path applied to the book at the market date, a named stress
+scenario, never a forecast (:func:`after_note`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+CRASH_DAY = pd.Timestamp("2025-10-10", tz="UTC")
+"""The first day of the recorded crash (UTC)."""
+
+
+@dataclass(frozen=True)
+class OctoberWindow:
+    """One window the report measures the 2025-10-10 move on.
+
+    Parameters
+    ----------
+    key : str
+        Stable name (``"day"``, ``"replay"``, ``"crash_hour"``, ``"collateral"``).
+    name : str
+        The window in a few words, as the report prints it.
+    definition : str
+        How the move is measured on it (fractions of the window's first open).
+    used_by : str
+        The report section that uses it.
+    """
+
+    key: str
+    name: str
+    definition: str
+    used_by: str
+
+
+OCTOBER_WINDOWS: dict[str, OctoberWindow] = {
+    w.key: w
+    for w in (
+        OctoberWindow(
+            "day",
+            "UTC day low, Binance spot hourly bars",
+            "lowest hourly low of 2025-10-10 00:00-24:00 UTC / the day's first open - 1",
+            "solvency (the 2025-10-10 scenario); data (the daily bar's open and low)",
+        ),
+        OctoberWindow(
+            "replay",
+            "two-day replay, Bybit perpetual 15-minute bars (BTC: hourly)",
+            "2025-10-10 00:00 to 10-11 24:00 UTC; move = last close / first open - 1, "
+            "low = lowest low / first open - 1",
+            "stress (recorded crashes replayed on today's book)",
+        ),
+        OctoberWindow(
+            "crash_hour",
+            "crash hour, each venue's perpetual hourly candle of 21:00 UTC",
+            "the 21:00 UTC bar's low / its open - 1, per venue",
+            "contagion (the shock on Binance and the recorded lows beside the model's)",
+        ),
+        OctoberWindow(
+            "collateral",
+            "24-hour path, Binance spot 30-minute bars",
+            "2025-10-10 12:00 to 10-11 12:00 UTC, each bar walked open-high-low-close",
+            "collateral (the path that drives the accounts)",
+        ),
+    )
+}
+"""Every window of the 2025-10-10 move the report uses, by key."""
+
+
+def october_move(key: str, asset: str = "ETH") -> dict[str, float]:
+    """The 2025-10-10 move of ``asset`` on the window ``key``, from the bundled bars.
+
+    Parameters
+    ----------
+    key : {"day", "replay", "crash_hour"}
+        A key of :data:`OCTOBER_WINDOWS` (``"collateral"`` is a path, not one move).
+    asset : str, default "ETH"
+        The asset (``"crash_hour"``: Binance's candle of ``asset``).
+
+    Returns
+    -------
+    dict
+        ``low``: the lowest price over the first open - 1 (fraction); ``move``: the
+        last close over the first open - 1 (fraction); ``open``, ``min`` (USD).
+    """
+    from liqcascade import datasets
+    from liqcascade.errors import InputError
+
+    a = asset.upper()
+    if key == "day":
+        bars = datasets.load_ohlcv(a, "1h").loc["2025-10-10"]
+    elif key == "replay":
+        from liqcascade.stress import replay_bars
+
+        bars = replay_bars("2025-10-10", a)[0]
+    elif key == "crash_hour":
+        p = datasets.load("perp_1h_by_venue")
+        p = p[(p.index == CRASH_DAY + pd.Timedelta(hours=21)) & (p["asset"] == a)]
+        bars = p[p["venue"] == "binance"]
+    else:
+        raise InputError(f"key: no single move on window {key!r}", param="key")
+    o, lo = float(bars["open"].iloc[0]), float(bars["low"].min())
+    last = float(bars["close"].iloc[-1])
+    return {"open": o, "min": lo, "low": lo / o - 1.0, "move": last / o - 1.0}
+
+
+def after_note(as_of: Any, what: str = "The 2025-10-10 crash") -> str:
+    """The sentence a section prints when it uses the crash with a book dated ``as_of``.
+
+    Before the crash: a recorded path from after the market date, used as a named
+    stress scenario, not a forecast.
+    """
+    if as_of is None:
+        return f"{what} is a recorded path applied to the book as a named stress scenario."
+    t = pd.Timestamp(as_of)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    if t < CRASH_DAY:
+        return (
+            f"{what} was recorded after the market date ({t:%Y-%m-%d}): it is a recorded "
+            "path applied to the book at that date as a named stress scenario, not a forecast."
+        )
+    return f"{what} is a recorded path applied to the book as a named stress scenario."

@@ -1,0 +1,133 @@
+"""The report reads nothing after its date.
+
+Each section is built twice at the same date, in two fresh processes: once on the
+bundled data, once on the bundled data with every row after the date removed (at the
+lowest reader, ``liqcascade.data.bundled._read``, so a read inside the library is cut
+too). A section that reads a single row after the date can see the difference; its
+summary then differs and the test fails.
+
+Two things may read later, by design, and are named here: the recorded 2025-10-10
+crash (its two days stay in the cut data: it is a named stress scenario applied to
+the book at the date) and the VaR back-test's keys (it scores the months after each
+fit and prints its period). The contagion and collateral sections (scenarios built
+from the crash's own records) and the validation section (out-of-sample back-tests)
+are left out for the same reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from tests.floats import assert_same
+
+SECTIONS = (
+    "data",
+    "liqmap",
+    "cascade",
+    "volatility",
+    "support",
+    "stress",
+    "solvency",
+    "protect",
+    "transparency",
+)
+CRASH_DAYS = ("2025-10-10", "2025-10-12")
+"""The named stress scenario's days, kept in the cut data: [start, end)."""
+BACKTEST_KEYS = {"stress": ("backtest", "backtest_egarch")}
+"""Summary keys of back-tests that score months after the date (their period printed)."""
+
+_SCRIPT = r"""
+import json, sys
+import pandas as pd
+as_of, cut, out = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
+sections = sys.argv[4].split(",")
+if cut:
+    from liqcascade._time import utc_end
+    from liqcascade.report._section import market_date
+    import liqcascade.data.bundled as b
+    end = utc_end(market_date("ETH") if as_of == "default" else as_of)
+    lo, hi = (pd.Timestamp(x, tz="UTC") for x in {crash!r})
+    read = b._read.__wrapped__
+    def _cut_read(name):
+        df = read(name)
+        if isinstance(df.index, pd.DatetimeIndex):
+            i = df.index
+            df = df[(i <= end) | ((i >= lo) & (i < hi))]
+        return df
+    b._read = _cut_read
+from liqcascade.report._registry import get_section
+from liqcascade.report._section import ReportContext
+ctx = ReportContext(quick=True, asset="ETH", as_of=None if as_of == "default" else as_of)
+res = {{"as_of": str(ctx.as_of)}}
+for sid in sections:
+    res[sid] = get_section(sid).load()(ctx).summary
+with open(out, "w") as fh:
+    json.dump(res, fh, default=str)
+"""
+
+
+def _run(as_of: str, cut: bool, tmp: Path) -> dict[str, Any]:
+    out = tmp / f"{'cut' if cut else 'full'}.json"
+    script = _SCRIPT.format(crash=CRASH_DAYS)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(["src", os.environ.get("PYTHONPATH", "")])}
+    env["LIQCASCADE_STORE"] = str(tmp / "no-store.duckdb")  # bundled data only
+    args = [sys.executable, "-c", script, as_of, "1" if cut else "0", str(out)]
+    subprocess.run([*args, ",".join(SECTIONS)], check=True, env=env, timeout=900)
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+def _drop(summary: dict[str, Any], sid: str) -> dict[str, Any]:
+    """The summary without the back-tests' keys and wall times (``*_seconds``)."""
+    skip = BACKTEST_KEYS.get(sid, ())
+    return {k: v for k, v in summary.items() if k not in skip and not k.endswith("_seconds")}
+
+
+def _compare(a: Any, b: Any, where: str) -> None:
+    """``a`` and ``b`` equal: numbers within the float tolerance, the rest exactly."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _compare(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _compare(x, y, f"{where}[{i}]")
+    elif isinstance(a, float | int) and not isinstance(a, bool) and isinstance(b, float | int):
+        try:
+            assert_same(a, b)
+        except AssertionError as e:
+            raise AssertionError(f"{where}: {a} (all data) != {b} (cut at the date)") from e
+    else:
+        assert a == b, f"{where}: {a!r} (all data) != {b!r} (cut at the date)"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("as_of", ["2025-03-31", "default"])
+def test_no_section_reads_after_the_report_date(as_of: str, tmp_path: Path) -> None:
+    full, cut = _run(as_of, False, tmp_path), _run(as_of, True, tmp_path)
+    # the default date is the market date: the day of the last open-interest bar
+    assert full["as_of"] == cut["as_of"] == ("2025-07-31" if as_of == "default" else as_of)
+    for sid in SECTIONS:
+        _compare(_drop(full[sid], sid), _drop(cut[sid], sid), sid)
+
+
+def test_the_default_date_is_the_last_open_interest_day() -> None:
+    from liqcascade import datasets
+    from liqcascade.report._section import ReportContext
+
+    ctx = ReportContext(quick=True)
+    last = datasets.load_open_interest(asset="ETH").index[-1]
+    assert ctx.requested_as_of is None
+    assert ctx.as_of == f"{last:%Y-%m-%d}"
+    assert ctx.last_oi_bar == last
+    # every hourly bar the sections share closes by the end of that day
+    assert ctx.hourly.index[-1] == pd.Timestamp(ctx.as_of, tz="UTC") + pd.Timedelta(hours=23)
+    assert ctx.market.as_of == last
