@@ -487,20 +487,14 @@ def log_caveats(state: MarketState) -> None:
 
 
 def _resolve(spec: MarketSpec, oi: pd.DataFrame) -> pd.Timestamp:
-    idx = pd.DatetimeIndex(oi.index)
-    label = resolve_as_of(spec.as_of, idx, _BAR)
-    if spec.as_of is not None:
-        from liqcascade._time import as_of_instant
-
-        instant = as_of_instant(spec.as_of)
-        last_close = idx[-1] + _BAR
-        if instant > last_close + pd.Timedelta(days=1):
-            raise InputError(
-                f"as_of {instant:%Y-%m-%d %H:%M}: the {spec.asset.upper()} open interest "
-                f"ends {idx[-1]:%Y-%m-%d %H:%M} UTC",
-                param="as_of",
-            )
-    return label
+    """The open-interest bar of ``spec.as_of`` (the message names the series)."""
+    return resolve_as_of(
+        spec.as_of,
+        pd.DatetimeIndex(oi.index),
+        _BAR,
+        series=f"the {spec.asset.upper()} open interest",
+        purpose="the estimated market needs it",
+    )
 
 
 def estimated_market(spec: MarketSpec | None = None, **kw: Any) -> MarketState:
