@@ -21,9 +21,12 @@ report section that needs "the market at a date":
    ``positions/calibrated_params.json``, stops on top of the full book) for comparisons.
 4. the order book is the all-venue CoinGlass depth of the last totals bar closed by
    then (the store's totals, else the bundled ones), times the venue's share, with the
-   exponent β (:func:`liqcascade.book._calibrate.beta_for`: the shipped
-   ``book/depth_calibration.json`` for ETH and BTC, else fitted from the asset's own
-   totals before the date, else assumed; ``sources["depth_beta"]`` says which).
+   exponent β (:func:`liqcascade.book._calibrate.beta_for`: for every asset the
+   median of ``fit_beta`` over its own totals bars closed by then, else assumed;
+   ``sources["depth_beta"]`` says which).
+5. what breaks "calibrated on data before the date" is said: ``MarketState.caveats``
+   (a position-book fit trained after the date, an assumed β), each logged once as
+   ``warning: ...`` on the ``liqcascade.market`` logger.
 """
 
 from __future__ import annotations
