@@ -80,3 +80,14 @@ def test_the_command_line_prints_each_caveat_once_on_stderr(tmp_path: Path) -> N
     assert len(caveats) == 2
     lines = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: ")]
     assert lines == [f"warning: ETH market 2024-11-25 20:00 UTC: {c}" for c in caveats]
+
+
+def test_the_liqmap_view_shows_the_caveats() -> None:
+    from clihelpers import run_cli
+
+    r = run_cli("liqmap", "--as-of", "2024-11-25")
+    assert r.exit_code == 0, r.stderr
+    shown = [ln for ln in r.stdout.splitlines() if ln.startswith("caveat: ")]
+    assert len(shown) == 2 and shown[0].startswith("caveat: position book IN SAMPLE")
+    r = run_cli("liqmap")  # the default date: nothing to say
+    assert r.exit_code == 0 and "caveat: " not in r.stdout

@@ -201,7 +201,9 @@ def book_totals_at(totals: pd.DataFrame, as_of: Any = None) -> pd.Series:
         raise InputError("totals: no book-totals bars")
     if as_of is None:
         return totals.iloc[-1]
-    label = resolve_as_of(as_of, pd.DatetimeIndex(totals.index), option="as_of")
+    label = resolve_as_of(
+        as_of, pd.DatetimeIndex(totals.index), option="as_of", series="the order-book totals"
+    )
     row: pd.Series = totals.loc[label]  # type: ignore[assignment]
     return row
 
