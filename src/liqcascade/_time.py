@@ -92,6 +92,8 @@ def resolve_as_of(
     interval: pd.Timedelta | str | None = None,
     *,
     option: str = "as_of",
+    series: str | None = None,
+    purpose: str | None = None,
 ) -> pd.Timestamp:
     """The label of the last bar of ``index`` closed at or before ``value``.
 
@@ -111,6 +113,12 @@ def resolve_as_of(
     option : str, default "as_of"
         The parameter's name: named by the error messages and their ``param`` (the
         command line shows it as its flag).
+    series : str, optional
+        What ``index`` is, for the error messages ("the ETH open interest"); default
+        "the series".
+    purpose : str, optional
+        Why it is needed, added to the error messages ("the estimated market needs
+        it").
 
     Returns
     -------
@@ -121,7 +129,9 @@ def resolve_as_of(
     ------
     InputError
         If no bar of ``index`` has closed by ``value``, or ``value`` is after the last
-        bar's close (nothing is known there; the message names ``option``).
+        bar's close. The message echoes ``value`` as given and names ``option`` and
+        ``series``: "as_of 2017-09-01: the ETH open interest starts 2024-11-22 20:00
+        UTC (the estimated market needs it)".
     """
     param = _param(option)
     idx = pd.DatetimeIndex(index)
@@ -136,17 +146,28 @@ def resolve_as_of(
     # a bar is closed at `instant` when label + step <= instant; the inclusive day end
     # (23:59:59.999999) counts as the next midnight
     n = int(idx.searchsorted(instant - step + _TICK, side="right"))
+    what = series or "the series"
+    why = f"; {purpose}" if purpose else ""
     if n == 0:
         raise InputError(
-            f"{option} {instant:%Y-%m-%d %H:%M}: before the first bar "
-            f"({idx[0]:%Y-%m-%d %H:%M} UTC)",
+            f"{option} {_given(value)}: {what} starts {idx[0]:%Y-%m-%d %H:%M} UTC (its first "
+            f"bar closes {idx[0] + step:%Y-%m-%d %H:%M}{why})",
             param=param,
         )
     last_close = idx[-1] + step
     if instant > last_close + _TICK:
         raise InputError(
-            f"{option} {value} is after the last bar ({idx[-1]:%Y-%m-%d %H:%M} UTC, closed "
-            f"{last_close:%Y-%m-%d %H:%M}): no data there (give an earlier date)",
+            f"{option} {_given(value)}: {what} ends {idx[-1]:%Y-%m-%d %H:%M} UTC (its last bar "
+            f"closed {last_close:%Y-%m-%d %H:%M}{why}): give an earlier date",
             param=param,
         )
     return pd.Timestamp(idx[n - 1])
+
+
+def _given(value: Any) -> str:
+    """``value`` as the user gave it (a string verbatim; a time in ISO form)."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)

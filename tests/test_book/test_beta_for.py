@@ -19,10 +19,47 @@ def btc_totals() -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("asset", ["ETH", "btc"])
-def test_shipped_assets_keep_their_shipped_beta(asset: str) -> None:
+def test_without_totals_a_shipped_asset_has_its_full_period_beta(asset: str) -> None:
     beta, src = beta_for(asset)
     assert beta == depth_beta(asset)
-    assert src == "package:liqcascade/book/depth_calibration.json"
+    assert src.startswith("package:liqcascade/book/depth_calibration.json (full period 2024-11")
+
+
+@pytest.mark.parametrize("asset", ["ETH", "BTC"])
+def test_at_the_data_end_the_procedure_reproduces_the_shipped_beta(asset: str) -> None:
+    # the same procedure as any asset, at the default date (2025-07-31, closing at 24:00)
+    totals = bundled.load_book_totals("futures", asset=asset)
+    beta, src = beta_for(asset, totals, pd.Timestamp("2025-08-01", tz="UTC"))
+    assert beta == depth_beta(asset) == {"ETH": 0.73, "BTC": 0.79}[asset]  # rounded by design
+    assert src == (
+        f"fitted: median of fit_beta over {len(totals)} {asset} book-totals bars "
+        f"{totals.index[0]:%Y-%m-%d} -> 2025-07-31"
+    )
+
+
+def test_an_earlier_date_reads_only_the_bars_closed_by_then() -> None:
+    totals = bundled.load_book_totals("futures", asset="ETH")
+    until = pd.Timestamp("2025-01-16", tz="UTC")
+    closed = totals[totals.index + pd.Timedelta(hours=8) <= until]
+    beta, src = beta_for("ETH", totals, until)
+    assert beta == round(float(fit_beta(closed).median()), 2)
+    assert f"over {len(closed)} ETH book-totals bars" in src
+    # too few bars at the start of the data: the documented assumption
+    early = totals.index[0] + pd.Timedelta(hours=8) * (MIN_BETA_BARS - 1)
+    beta, src = beta_for("ETH", totals, early)
+    assert beta == assumed_beta()
+    assert src.startswith("assumed: ") and f"has {MIN_BETA_BARS - 1} book-totals bars" in src
+
+
+def test_a_bar_still_open_is_not_read(btc_totals: pd.DataFrame) -> None:
+    cut = 100
+    mid_bar = btc_totals.index[cut] + pd.Timedelta(hours=4)  # bar `cut` opened, not closed
+    changed = btc_totals.copy()
+    changed.iloc[cut:, changed.columns.get_loc("asks_usd")] *= 3.0
+    assert beta_for("SOL", btc_totals, mid_bar) == beta_for("SOL", changed, mid_bar)
+    assert beta_for("SOL", btc_totals, mid_bar)[0] == round(
+        float(fit_beta(btc_totals.iloc[:cut]).median()), 2
+    )
 
 
 def test_a_new_asset_is_fitted_by_the_shipped_method(btc_totals: pd.DataFrame) -> None:
@@ -51,7 +88,7 @@ def test_assumed_when_the_totals_do_not_allow_a_fit(btc_totals: pd.DataFrame) ->
 
 @settings(max_examples=25)
 @given(cut=st.integers(MIN_BETA_BARS, 700), factor=st.floats(0.2, 5.0))
-def test_no_bar_opened_after_until_is_read(cut: int, factor: float) -> None:
+def test_no_bar_closing_after_until_is_read(cut: int, factor: float) -> None:
     totals = bundled.load_book_totals("futures", asset="BTC")
     until = totals.index[cut]
     changed = totals.copy()

@@ -23,6 +23,8 @@ def _render(result: dict[str, Any]) -> None:
         f"[bold]liquidation map[/] as of {result['as_of'] or '–'}  price {result['price']:,.2f}"
         f"  ({result['source']})"
     )
+    for c in (result.get("market") or {}).get("caveats", []):  # also warned on stderr
+        out.print(f"caveat: {c}", highlight=False, markup=False)
     t = Table(title="cumulative forced orders if price moves to …", box=None)
     for c in ("move", "long liq (USD)", "sell stops (USD)", "short liq (USD)", "buy stops (USD)"):
         t.add_column(c, justify="right")

@@ -65,11 +65,20 @@ def _render_calibration(result: dict[str, Any]) -> None:
 
 
 def _render_backtest(result: dict[str, Any]) -> None:
+    from liqcascade.positions._backtest import uncovered_line
+
     out = _common.stdout
+    covered = ""
+    if result.get("uncovered") and result.get("covered_start"):  # the data cut the window
+        a, b = (result[k][:16].replace("T", " ") for k in ("covered_start", "covered_end"))
+        covered = f", covering {a} -> {b} (bar opens)"
     out.print(
         f"[bold]back-test[/] {result['asset']} {result['interval']} {result['start'][:10]} -> "
-        f"{result['end'][:10]}: {result['bars']} bars ({result['params_source']})"
+        f"{result['end'][:10]}: {result['bars']} bars{covered} ({result['params_source']})",
+        highlight=False,
     )
+    for span in result.get("uncovered", []):
+        out.print(uncovered_line(span), highlight=False, markup=False)
     t = Table(box=None)
     t.add_column("")
     t.add_column("longs (USD)", justify="right")

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._time import resolve_as_of
+from liqcascade._time import bar_step, resolve_as_of, to_utc
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
 
@@ -97,36 +97,47 @@ def assumed_beta() -> float:
 def beta_for(
     asset: str, totals: pd.DataFrame | None = None, until: Any = None
 ) -> tuple[float, str]:
-    """The depth exponent β of ``asset`` and where it came from.
+    """The depth exponent β of ``asset`` at ``until`` and where it came from.
 
-    One procedure for every asset: the shipped β where :data:`DEPTH_CALIBRATION_FILE`
-    holds one (ETH, BTC: the median of :func:`fit_beta` over their bundled futures
-    totals); else the same median over the asset's own ``totals`` bars closed by
-    ``until`` (no later bar is read), rounded to 2 decimals, when at least
-    :data:`MIN_BETA_BARS` bars carry base-unit totals; else :func:`assumed_beta`, the
-    median of the shipped assets' β, flagged ``assumed`` in the source.
+    One procedure for every asset, ETH and BTC included: the median of
+    :func:`fit_beta` over the asset's own ``totals`` bars CLOSED by ``until`` (a bar
+    labelled by its open counts once ``label + bar <= until``: no bar still open, and
+    none later, is read), rounded to 2 decimals, when at least :data:`MIN_BETA_BARS`
+    such bars carry base-unit totals. At the end of the bundled data (2025-07-31,
+    closing 2025-08-01 00:00) this is the shipped full-period value of
+    :data:`DEPTH_CALIBRATION_FILE` (ETH 0.73, BTC 0.79); earlier dates use fewer bars.
+    With fewer bars it is :func:`assumed_beta`, the median of the shipped assets'
+    full-period β, flagged ``assumed`` in the source (a documented assumption: those
+    values include bars after ``until``).
+
+    Without ``totals``: the shipped full-period β of ETH or BTC (its source says so),
+    else the assumed β.
 
     Parameters
     ----------
     asset : str
     totals : DataFrame, optional
-        The asset's book totals (``bids_usd``, ``asks_usd``, ``bids_base``, ``asks_base``).
+        The asset's book totals (``bids_usd``, ``asks_usd``, ``bids_base``,
+        ``asks_base``), bars labelled by their open time (UTC).
     until : Timestamp, optional
-        Last instant whose bars may be read (bars labelled by their open; a bar counts
-        when it opened before ``until``).
+        The instant of the market (UTC); default every bar.
 
     Returns
     -------
     (float, str)
-        β (dimensionless) and its source.
+        β (dimensionless) and its source (``"fitted: ..."``, ``"package: ..."`` or
+        ``"assumed: ..."``).
     """
     table = depth_calibration()["depth_beta"]
     a = asset.upper()
-    if a in table:
-        return float(table[a]["beta"]), f"package:liqcascade/book/{DEPTH_CALIBRATION_FILE}"
+    if totals is None and a in table:
+        return float(table[a]["beta"]), (
+            f"package:liqcascade/book/{DEPTH_CALIBRATION_FILE} (full period "
+            f"{table[a].get('period', '')}; not cut at a date)"
+        )
     n = 0
     if totals is not None and {"bids_base", "asks_base"} <= set(totals.columns):
-        t = totals if until is None else totals[pd.DatetimeIndex(totals.index) < until]
+        t = _closed_by(totals, until)
         b = fit_beta(t).dropna()
         n = len(b)
         if n >= MIN_BETA_BARS:
@@ -137,10 +148,22 @@ def beta_for(
             )
     beta = assumed_beta()
     shipped = ", ".join(f"{k} {float(v['beta']):.2f}" for k, v in table.items())
+    by = "" if until is None else f" closed by {to_utc(until):%Y-%m-%d %H:%M} UTC"
     return beta, (
         f"assumed: median of the shipped assets' beta ({shipped}); {a} has {n} book-totals "
-        f"bars with base-unit totals (fewer than {MIN_BETA_BARS})"
+        f"bars with base-unit totals{by} (fewer than {MIN_BETA_BARS})"
     )
+
+
+def _closed_by(totals: pd.DataFrame, until: Any) -> pd.DataFrame:
+    """The bars of ``totals`` closed by ``until`` (all of them when ``until`` is None)."""
+    if until is None or len(totals) == 0:
+        return totals
+    idx = pd.DatetimeIndex(totals.index)
+    end = to_utc(until)
+    if len(idx) < 2:  # no step to infer: a lone bar counts once the day after it opened
+        return totals[idx + pd.Timedelta(days=1) <= end]
+    return totals[idx + bar_step(idx) <= end]
 
 
 #: Calibrated futures depth exponent of ETH (:func:`depth_beta`; 0.73).
@@ -178,7 +201,9 @@ def book_totals_at(totals: pd.DataFrame, as_of: Any = None) -> pd.Series:
         raise InputError("totals: no book-totals bars")
     if as_of is None:
         return totals.iloc[-1]
-    label = resolve_as_of(as_of, pd.DatetimeIndex(totals.index), option="as_of")
+    label = resolve_as_of(
+        as_of, pd.DatetimeIndex(totals.index), option="as_of", series="the order-book totals"
+    )
     row: pd.Series = totals.loc[label]  # type: ignore[assignment]
     return row
 

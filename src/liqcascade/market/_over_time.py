@@ -149,7 +149,6 @@ def market_books(
     bars_all = ohlc_bars(hourly, "4h")
     share = BINANCE_BOOK_SHARE if spec.share is None else float(spec.share)
     depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)
-    beta = beta_for(inputs.asset, inputs.book_totals, last + _BAR)[0]
     symbol = f"{inputs.asset}USDT"
     groups: dict[Any, tuple[Any, list[pd.Timestamp]]] = {}
     for lab in labels:  # one walk per fitted parameter set (per fit, not per date)
@@ -176,6 +175,7 @@ def market_books(
             pos, st = ms.positions, ms.stops
         else:
             ms, pos, st = None, book, StopBook.empty()
+        beta = beta_for(inputs.asset, inputs.book_totals, lab + _BAR)[0]  # closed by then
         depth = book_from_totals(
             book_totals_at(inputs.book_totals, lab + _BAR), mid, beta=beta, scale=depth_scale
         )

@@ -21,13 +21,17 @@ report section that needs "the market at a date":
    ``positions/calibrated_params.json``, stops on top of the full book) for comparisons.
 4. the order book is the all-venue CoinGlass depth of the last totals bar closed by
    then (the store's totals, else the bundled ones), times the venue's share, with the
-   exponent β (:func:`liqcascade.book._calibrate.beta_for`: the shipped
-   ``book/depth_calibration.json`` for ETH and BTC, else fitted from the asset's own
-   totals before the date, else assumed; ``sources["depth_beta"]`` says which).
+   exponent β (:func:`liqcascade.book._calibrate.beta_for`: for every asset the
+   median of ``fit_beta`` over its own totals bars closed by then, else assumed;
+   ``sources["depth_beta"]`` says which).
+5. what breaks "calibrated on data before the date" is said: ``MarketState.caveats``
+   (a position-book fit trained after the date, an assumed β), each logged once as
+   ``warning: ...`` on the ``liqcascade.market`` logger.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,7 +56,7 @@ if TYPE_CHECKING:
     from liqcascade.cascade._config import CascadeConfig
     from liqcascade.cascade._prepare import PreparedMarket
 
-__all__ = ["BOOK_MODELS", "SIZINGS", "MarketSpec", "MarketState", "estimated_market"]
+__all__ = ["BOOK_MODELS", "SIZINGS", "MarketSpec", "MarketState", "estimated_market", "log_caveats"]
 
 #: Position-book models of :class:`MarketSpec`: the identified book (issue 14) and the
 #: 0.1 cohort book (kept for comparisons).
@@ -67,6 +71,13 @@ SIZINGS: tuple[str, ...] = ("record", "open_interest")
 
 _BAR = pd.Timedelta(hours=4)
 _HOUR = pd.Timedelta(hours=1)
+
+# The market's caveats (MarketState.caveats), one ``warning: ...`` record each. With no
+# logging configured (the command line), Python's last-resort handler prints each as one
+# stderr line, as :mod:`liqcascade.data` does for its notes.
+_LOG = logging.getLogger("liqcascade.market")
+# lines already logged by this process: a market built again says nothing new
+_LOGGED: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -197,6 +208,13 @@ class MarketState:
     whole_positions : PositionBook or None
         The identified book before its stops were split off (``positions`` plus the
         part on stops); ``None`` when ``positions`` is the whole book.
+    caveats : tuple of str
+        What the figures of this market rest on that breaks "calibrated on data
+        before the date", one sentence each (empty when nothing does): a position-book
+        fit trained on data after the date (IN SAMPLE), an assumed (not fitted) depth
+        exponent. Each is logged once as ``warning: ...`` on the ``liqcascade.market``
+        logger when the market is built (the command line prints it on stderr) and is
+        in the commands' JSON (``market.caveats``).
     """
 
     book: OrderBook
@@ -217,6 +235,7 @@ class MarketState:
     book_model: str = "identified"
     book_fit: Any = None
     whole_positions: PositionBook | None = None
+    caveats: tuple[str, ...] = ()
     _redraw: Any = field(default=None, repr=False)
     # draws walked once per state, prepared once per partial-liquidation threshold: the
     # cascade, stress and solvency answers of one state share them
@@ -378,19 +397,28 @@ class MarketState:
             "beta": self.beta,
             "book_model": self.book_model,
             "sources": dict(self.sources),
+            "caveats": list(self.caveats),
         }
 
     def _position_factor(self) -> float:
         return self.share / BINANCE_BOOK_SHARE
 
 
-def _legacy_params(spec: MarketSpec) -> tuple[Any, str]:
+def _legacy_params(spec: MarketSpec, label: pd.Timestamp) -> tuple[Any, str, str | None]:
+    """``(params, source, caveat or None)`` of the legacy cohort book at ``label``."""
     if spec.params is not None:
-        return spec.params, "given"
+        return spec.params, "given", None
     from liqcascade.positions._calibrate import load_calibrated
 
     res = load_calibrated()
-    return res.params, "package:liqcascade/positions/calibrated_params.json"
+    a, b = res.fit_period
+    caveat = None
+    if pd.Timestamp(b, tz="UTC") + pd.Timedelta(days=1) > label + _BAR:
+        caveat = (
+            f"position book IN SAMPLE: the legacy cohort book's parameters were fitted on "
+            f"{a} -> {b}, which ends after this market ({label + _BAR:%Y-%m-%d %H:%M} UTC)"
+        )
+    return res.params, "package:liqcascade/positions/calibrated_params.json", caveat
 
 
 def _is_legacy(spec: MarketSpec) -> bool:
@@ -400,7 +428,11 @@ def _is_legacy(spec: MarketSpec) -> bool:
 
 
 def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[Any, Any, str]:
-    """``(params, fit or None, source)`` of the identified book at ``label``."""
+    """``(params, fit or None, source)`` of the identified book at ``label``.
+
+    The source ends ``IN SAMPLE: no fit ends before this month`` when the fit was
+    trained on data after ``label`` (:func:`_fit_caveat` words it for the caveats).
+    """
     from liqcascade.positions._expanding import AssetCalibration, load_asset_calibration
     from liqcascade.positions._model import BookParams
 
@@ -426,21 +458,46 @@ def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[
     return fit.params, fit, src
 
 
-def _resolve(spec: MarketSpec, oi: pd.DataFrame) -> pd.Timestamp:
-    idx = pd.DatetimeIndex(oi.index)
-    label = resolve_as_of(spec.as_of, idx, _BAR)
-    if spec.as_of is not None:
-        from liqcascade._time import as_of_instant
+def _fit_caveat(asset: str, fit: Any, label: pd.Timestamp) -> str | None:
+    """The caveat of an identified-book fit whose data end after ``label``'s close."""
+    if fit is None or pd.Timestamp(fit.fit_end, tz="UTC") + pd.Timedelta(days=1) <= label + _BAR:
+        return None
+    return (
+        f"position book IN SAMPLE: the {asset} book uses the fit for {fit.month}, trained on "
+        f"{fit.fit_start} -> {fit.fit_end}, after this market ({label + _BAR:%Y-%m-%d %H:%M} "
+        "UTC): no fit ends before it"
+    )
 
-        instant = as_of_instant(spec.as_of)
-        last_close = idx[-1] + _BAR
-        if instant > last_close + pd.Timedelta(days=1):
-            raise InputError(
-                f"as_of {instant:%Y-%m-%d %H:%M}: the {spec.asset.upper()} open interest "
-                f"ends {idx[-1]:%Y-%m-%d %H:%M} UTC",
-                param="as_of",
-            )
-    return label
+
+def _beta_caveat(beta: float, source: str) -> str | None:
+    """The caveat of a depth exponent assumed rather than fitted by the date."""
+    if not source.startswith("assumed: "):
+        return None
+    return f"depth exponent beta {beta:.2f} assumed, not fitted: {source[len('assumed: ') :]}"
+
+
+def log_caveats(state: MarketState) -> None:
+    """Log each of ``state.caveats`` once as ``warning: ...`` (``liqcascade.market``).
+
+    A line this process has logged already (the same market built again) is not
+    repeated.
+    """
+    for c in state.caveats:
+        line = f"{state.asset} market {state.as_of:%Y-%m-%d %H:%M} UTC: {c}"
+        if line not in _LOGGED:
+            _LOGGED.add(line)
+            _LOG.warning("warning: %s", line)
+
+
+def _resolve(spec: MarketSpec, oi: pd.DataFrame) -> pd.Timestamp:
+    """The open-interest bar of ``spec.as_of`` (the message names the series)."""
+    return resolve_as_of(
+        spec.as_of,
+        pd.DatetimeIndex(oi.index),
+        _BAR,
+        series=f"the {spec.asset.upper()} open interest",
+        purpose="the estimated market needs it",
+    )
 
 
 def estimated_market(spec: MarketSpec | None = None, **kw: Any) -> MarketState:
@@ -492,8 +549,11 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     sources = dict(inputs.sources)
     redraw = None
     fit = None
+    caveats: list[str] = []
     if _is_legacy(spec):
-        params, params_source = _legacy_params(spec)
+        params, params_source, caveat = _legacy_params(spec, label)
+        if caveat:
+            caveats.append(caveat)
         positions, stops = _legacy_book(spec, inputs, params, oi, bars, label, share)
         positions = _relabel(positions, spec.venue, symbol)
         whole = None
@@ -501,6 +561,9 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         model = "legacy"
     else:
         params, fit, sources["book_calibration"] = _identified_fit(spec, inputs.asset, label)
+        caveat = _fit_caveat(inputs.asset, fit, label)
+        if caveat:
+            caveats.append(caveat)
         frames = _frames(inputs, oi, bars, label)
 
         def redraw(p: Any) -> tuple[PositionBook | None, PositionBook, StopBook]:
@@ -510,6 +573,9 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         model = "identified"
     row = book_totals_at(inputs.book_totals, close)
     beta, sources["depth_beta"] = beta_for(inputs.asset, inputs.book_totals, close)
+    caveat = _beta_caveat(beta, sources["depth_beta"])
+    if caveat:
+        caveats.append(caveat)
     depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)
     snap = (  # the snapshots are Binance's: only the Binance market uses them
         snapshot_at(inputs.live_depth, close)
@@ -528,7 +594,7 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     if book is None:
         book = book_from_totals(row, mid, beta=beta, scale=depth_scale)
     sources["book_share"] = f"package:liqcascade/market/{MARKET_PARAMS_FILE}"
-    return MarketState(
+    state = MarketState(
         book=book,
         positions=positions,
         stops=stops,
@@ -547,8 +613,11 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         book_model=model,
         book_fit=fit,
         whole_positions=whole,
+        caveats=tuple(caveats),
         _redraw=redraw if fit is not None else None,
     )
+    log_caveats(state)
+    return state
 
 
 def _frames(inputs: MarketInputs, oi: pd.DataFrame, bars: pd.DataFrame, label: pd.Timestamp) -> Any:

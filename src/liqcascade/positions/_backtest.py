@@ -89,6 +89,63 @@ def load_market_frames(asset: str = "ETH", interval: str = "4h", store: Any = No
 
 
 # ----------------------------------------------------------------- result
+def _iso(ts: pd.Timestamp | None) -> str | None:
+    return None if ts is None else ts.isoformat()
+
+
+def _when(ts: pd.Timestamp, end: bool = False) -> str:
+    """A period bound for a message: the day at midnight, else the day and time.
+
+    An inclusive ``end`` (the instant before a midnight) shows its day; another
+    inclusive end shows the instant it stops before.
+    """
+    if end:
+        nxt = ts + pd.Timedelta(microseconds=1)
+        return f"{ts:%Y-%m-%d}" if nxt == nxt.normalize() else f"{nxt:%Y-%m-%d %H:%M}"
+    return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else f"{ts:%Y-%m-%d %H:%M}"
+
+
+def uncovered_spans(
+    oi_index: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp, step: pd.Timedelta
+) -> list[dict[str, Any]]:
+    """The parts of ``[start, end]`` before the first or after the last open-interest bar.
+
+    Parameters
+    ----------
+    oi_index : DatetimeIndex
+        Open-interest bar labels (open times, UTC), sorted.
+    start, end : Timestamp
+        Period (inclusive, UTC).
+    step : Timedelta
+        Bar length.
+
+    Returns
+    -------
+    list of dict
+        ``{"start", "end", "reason"}`` (UTC; ``end`` inclusive): before the data
+        (``[start, first bar)``) and after it (``[last bar's close, end]``), each only
+        when it holds a whole bar; the reason names the data's first or last bar.
+    """
+    idx = pd.DatetimeIndex(oi_index)
+    out: list[dict[str, Any]] = []
+    if len(idx) == 0:
+        return out
+    first, last = pd.Timestamp(idx[0]), pd.Timestamp(idx[-1])
+    if first - start >= step and first <= end:
+        out.append({"start": start, "end": first - pd.Timedelta(microseconds=1),
+                    "reason": f"no open interest (data start {first:%Y-%m-%d %H:%M})"})  # fmt: skip
+    if end + pd.Timedelta(microseconds=1) - (last + step) >= step and last >= start:
+        out.append({"start": last + step, "end": end,
+                    "reason": f"no open interest (data end {last:%Y-%m-%d %H:%M})"})  # fmt: skip
+    return out
+
+
+def uncovered_line(span: dict[str, Any]) -> str:
+    """``"2025-08-01 → 2025-09-30: no open interest (data end ...), not predicted"``."""
+    a, b = pd.Timestamp(span["start"]), pd.Timestamp(span["end"])
+    return f"{_when(a)} → {_when(b, end=True)}: {span['reason']}, not predicted"
+
+
 @dataclass(frozen=True, eq=False)
 class BacktestResult:
     """Predicted vs recorded liquidations on one period.
@@ -110,6 +167,17 @@ class BacktestResult:
         The parameters used.
     sources : dict
         Where each series came from.
+    full_metrics : dict or None
+        Every metric of the window.
+    months : list of dict
+        Identified book: one row per calendar month (fit used, ``bars``; a month
+        without open interest has ``bars`` 0 and a ``note``).
+    daily : DataFrame or None
+        Identified book: the daily total band.
+    uncovered : list of dict
+        Parts of ``[start, end]`` outside the open interest, not predicted: ``start``,
+        ``end`` (UTC) and ``reason`` ("no open interest (data start ...)" / "(data
+        end ...)"); empty when the data cover the whole period.
     """
 
     asset: str
@@ -124,11 +192,22 @@ class BacktestResult:
     full_metrics: dict[str, float] | None = None
     months: list[dict[str, Any]] = field(default_factory=list)
     daily: pd.DataFrame | None = None
+    uncovered: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def bars(self) -> int:
         """Number of bars in the period with open interest."""
         return len(self.frame)
+
+    @property
+    def covered_start(self) -> pd.Timestamp | None:
+        """Open time (UTC) of the first bar predicted (None without bars)."""
+        return pd.Timestamp(self.frame.index[0]) if len(self.frame) else None
+
+    @property
+    def covered_end(self) -> pd.Timestamp | None:
+        """Open time (UTC) of the last bar predicted (None without bars)."""
+        return pd.Timestamp(self.frame.index[-1]) if len(self.frame) else None
 
     def _total(self, col: str) -> float | None:
         s = self.frame[col]
@@ -140,6 +219,16 @@ class BacktestResult:
             "asset": self.asset,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
+            "covered_start": _iso(self.covered_start),
+            "covered_end": _iso(self.covered_end),
+            "uncovered": [
+                {
+                    "start": u["start"].isoformat(),
+                    "end": u["end"].isoformat(),
+                    "reason": u["reason"],
+                }
+                for u in self.uncovered
+            ],
             "interval": self.interval,
             "params_source": self.params_source,
             "bars": self.bars,
@@ -366,7 +455,8 @@ def backtest(
     if in_period.empty:
         raise InputError(
             f"no open interest for {asset.upper()} {interval} between {t0.date()} and "
-            f"{t1.date()} (available: {oi.index[0].date()} -> {oi.index[-1].date()}; "
+            f"{t1.date()} (available: {oi.index[0]:%Y-%m-%d %H:%M} -> "
+            f"{oi.index[-1]:%Y-%m-%d %H:%M} UTC; "
             "ingest more with `liqcascade data ingest --kind open_interest FILE`)"
         )
     _, frame = run_window(p, data, t0, t1)
@@ -406,6 +496,7 @@ def backtest(
         params=p,
         sources=dict(data.sources),
         full_metrics=full,
+        uncovered=uncovered_spans(pd.DatetimeIndex(oi.index), t0, t1, pd.Timedelta(interval)),
     )
 
 
@@ -474,20 +565,25 @@ def backtest_identified(
     if oi[(oi.index >= start) & (oi.index <= end)].empty:
         raise InputError(
             f"no open interest for {asset.upper()} {interval} between {start.date()} and "
-            f"{end.date()} (available: {oi.index[0].date()} -> {oi.index[-1].date()}; "
+            f"{end.date()} (available: {oi.index[0]:%Y-%m-%d %H:%M} -> "
+            f"{oi.index[-1]:%Y-%m-%d %H:%M} UTC; "
             "ingest more with `liqcascade data ingest --kind open_interest FILE`)"
         )
     bars, days, months = expanding_predictions(frames, cal, start, end)
+    uncovered = uncovered_spans(pd.DatetimeIndex(oi.index), start, end, pd.Timedelta(interval))
     metrics = metrics_for(bars, days)
     if metrics is not None:
         metrics.update(range_baseline_comparisons(bars))
     m_rows = []
     for m in months:
+        if not m["bars"]:  # not predicted (no open interest)
+            m_rows.append({**m, "metrics": None})
+            continue
         sel = bars["fit_month"] == m["fit_month"]
         sel &= pd.DatetimeIndex(bars.index).strftime("%Y-%m") == m["month"]
         mm = metrics_for(bars[sel], days) if sel.sum() >= 3 else None
         m_rows.append({**m, "metrics": mm})
-    n_in = sum(1 for m in months if not m["out_of_sample"])
+    n_in = sum(1 for m in months if m["bars"] and not m["out_of_sample"])
     src = source + (f"; {n_in} month(s) before the first fit are IN SAMPLE" if n_in else "")
     frame = bars.drop(columns=["fit_month", "fit_end"])
     return BacktestResult(
@@ -503,6 +599,7 @@ def backtest_identified(
         full_metrics=metrics,
         months=m_rows,
         daily=days,
+        uncovered=uncovered,
     )
 
 
@@ -599,6 +696,8 @@ __all__ = [
     "load_market_frames",
     "range_baseline_comparisons",
     "range_baseline_verdicts",
+    "uncovered_line",
+    "uncovered_spans",
 ]
 
 

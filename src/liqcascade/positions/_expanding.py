@@ -697,9 +697,17 @@ def expanding_predictions(
     (bars, days, months)
         ``bars``: predicted/recorded long and short (USD), 4-hour bands, both baselines,
         the fit used; ``days``: the daily total band; ``months``: one row per month
-        (fit used, whether out of sample).
+        (fit used, whether out of sample, ``bars``). A month with no open-interest bar
+        in the period is not predicted: its row has ``bars`` 0, ``note`` "no open
+        interest" and no fit (``fit_month``, ``fit_end``, ``out_of_sample`` None).
+
+    Raises
+    ------
+    InputError
+        If no month of the period holds an open-interest bar.
     """
     m = pd.Timestamp(year=start.year, month=start.month, day=1, tz="UTC")
+    oi_index = pd.DatetimeIndex(frames.oi.index)
     frames_out = []
     days_out = []
     months: list[dict[str, Any]] = []
@@ -707,6 +715,12 @@ def expanding_predictions(
         nxt = m + pd.offsets.MonthBegin(1)
         a, b = max(m, start), min(nxt - pd.Timedelta(microseconds=1), end)
         fit, oos = cal.fit_for(m)
+        if not ((oi_index >= a) & (oi_index <= b)).any():  # nothing to predict: recorded
+            months.append({"month": m.strftime("%Y-%m"), "fit_month": None, "fit_end": None,
+                           "out_of_sample": None, "bars": 0,
+                           "note": "no open interest"})  # fmt: skip
+            m = nxt
+            continue
         fr, dd = predict_month(frames, fit, a, b)
         if len(fr):
             s = fit.baseline_scales
