@@ -140,12 +140,15 @@ def test_stress_request_btc_json(data_dir: Path) -> None:
 
 
 def test_unknown_asset_is_refused(data_dir: Path) -> None:
-    with pytest.raises(InputError, match="asset must be one of ETH, BTC") as e:
+    # any asset may be named; one without data fails naming it and what is missing
+    with pytest.raises(InputError, match="open interest for DOGE") as e:
         stress_market(asset="DOGE")
     assert e.value.param == "asset"
     pf = str(data_dir / "stress" / "portfolio.csv")
-    r = run_cli("stress", "--portfolio", pf, "--asset", "SOL", "--json")
-    assert r.exit_code == 2 and r.stderr.startswith("error: --asset must be one of ETH, BTC")
+    r = run_cli("stress", "--portfolio", pf, "--asset", "SOL", "--json",
+                env={"LIQCASCADE_STORE": "/nonexistent/store.duckdb"})  # fmt: skip
+    assert r.exit_code == 2 and r.stderr.startswith("error: --asset: no 4-hourly open interest")
+    assert "SOL" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
 def test_cli_btc_montecarlo(data_dir: Path) -> None:

@@ -117,7 +117,9 @@ def test_bad_options_exit_2(pf: str, args: list[str], msg: str) -> None:
 def test_bad_rows_exit_2(data_dir: Path, tmp_path: Path) -> None:
     bad = data_dir / "stress" / "bad_symbol.csv"
     r = run_cli("stress", "--portfolio", str(bad))
-    assert r.exit_code == 2 and f"{bad}: row 2: symbol 'DOGE'" in r.stderr
+    # any USDT perpetual parses; one without prices fails naming it and what is missing
+    assert r.exit_code == 2 and "no hourly prices of DOGE" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
     p = tmp_path / "neg.csv"
     p.write_text("symbol,side,size,entry_price,margin\nETH,long,1,3600,100\nETH,short,0,3600,10\n")
     r = run_cli("stress", "--portfolio", str(p))

@@ -84,7 +84,9 @@ _Positions = Annotated[
     Path | None,
     typer.Option("--positions", help="Positions file (CSV/Parquet) of the exchange's users."),
 ]
-_Asset = Annotated[str, typer.Option(help="Estimated market: asset (bundled data: ETH, BTC).")]
+_Asset = Annotated[
+    str, typer.Option(help="Estimated market: asset (ETH, BTC or any asset in the store).")
+]
 _AsOf = Annotated[
     str | None, typer.Option("--as-of", help="Estimated market: date (UTC; default the last bar).")
 ]

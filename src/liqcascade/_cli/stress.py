@@ -90,8 +90,8 @@ _Asset = Annotated[
     str,
     typer.Option(
         "--asset",
-        help="Market whose estimated book cascades: ETH or BTC (each its own book, depth, "
-        "liquidity calibration and return model).",
+        help="Market whose estimated book cascades: ETH, BTC or any asset with a market in "
+        "the store (each its own book, depth, liquidity calibration and return model).",
     ),
 ]
 _Scenario = Annotated[str, typer.Option("--scenario", help="shock | replay | montecarlo.")]

@@ -16,6 +16,17 @@ def _line(ln: dict[str, Any]) -> str:
     def pct(x: float) -> str:
         return "n/a" if x != x else f"{x:.2f}%"
 
+    shock = (
+        f"critical shock {ln['critical_shock']:.2%}"
+        f" [{ln['critical_shock_p05']:.2%}, {ln['critical_shock_p95']:.2%}]"
+        f" (market {ln['market_as_of'][:16]})"
+    )
+    if ln.get("figures_at_price") is False:
+        # the price and the book are of different dates: nothing measured between them
+        return (
+            f"{ln['time'][:16]}Z {ln['asset']} {ln['price']:,.2f} (price {ln['price_as_of'][:16]})"
+            f"  clusters n/a, within 2%/5% n/a (the book is of another date)  {shock}"
+        )
     return (
         f"{ln['time'][:16]}Z {ln['asset']} {ln['price']:,.2f}"
         f"  clusters -{pct(ln['cluster_below_pct'])}"
@@ -31,7 +42,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command("watch")
     def watch(
-        asset: Annotated[str, typer.Option("--asset", help="Base asset.")] = "ETH",
+        asset: Annotated[
+            str,
+            typer.Option(
+                "--asset",
+                help="Base asset with a book calibration (ETH, BTC, or the store's own: "
+                "liqmap calibrate --asset).",
+            ),
+        ] = "ETH",
         exchange: Annotated[
             list[str] | None,
             typer.Option("--exchange", help="ccxt exchange id (repeat; the first feeds the book)."),
@@ -55,7 +73,8 @@ def register(app: typer.Typer) -> None:
             typer.Option("--on-alert", help="Command run with each alert's JSON on stdin."),
         ] = None,
         since: Annotated[
-            str | None, typer.Option("--since", help="First bar fetched into an empty store.")
+            str | None,
+            typer.Option("--since", help="First bar fetched into an empty store (not future)."),
         ] = None,
     ) -> None:
         """Poll venues, append to the store, advance the estimated book, print risk each interval.

@@ -17,7 +17,14 @@ Each interval the :class:`Watcher`
 4. prints one line: the time, the price, the nearest large liquidation cluster below
    and above, the USD liquidated within 2 % and 5 %, the critical shock (static book:
    the smallest fall whose cascade carries price 10 %) with its p05-p95 over the
-   bootstrap refits, and the alerts raised.
+   bootstrap refits, and the alerts raised. When the price and the book are more than
+   one 4-hour bar apart (offline: the store's last hour against the last book its open
+   interest allows), the line is STALE and gives no cluster or within-2/5 % figure:
+   they would be distances from one date's price to another date's book.
+
+Any asset with a book calibration (the package's, or the store's own from ``liqmap
+calibrate --asset``) can be watched; its depth exponent is the shipped one or the
+median fit over its own book totals (:func:`liqcascade.book._calibrate.beta_for`).
 
 The market is the one of the last 4-hour open-interest bar closed by now (the package's
 date rule), so ``liqcascade cascade --fragility --as-of NOW`` on the same store prints
@@ -60,12 +67,15 @@ SERIES: tuple[tuple[str, str], ...] = (("ohlcv", "1h"), ("open_interest", "4h"),
 CLUSTER_QUANTILE = 0.9
 
 
-def calibrated_assets() -> tuple[str, ...]:
-    """The assets with a shipped calibration (``positions/calibrated/ASSET.json``)."""
-    from importlib.resources import files
+def calibrated_assets(store: Any = None) -> tuple[str, ...]:
+    """The assets with an identified-book calibration: the package's, then ``store``'s.
 
-    folder = files("liqcascade.positions") / "calibrated"
-    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json")))
+    ``store``: the store whose ``<stem>.calibrations/book/<ASSET>.json`` (written by
+    ``liqmap calibrate --asset``) count too (None: the default store; False: none).
+    """
+    from liqcascade._calibrations import calibrated_assets as _calibrated
+
+    return _calibrated("book", store)
 
 
 @dataclass(frozen=True)
@@ -116,8 +126,12 @@ class WatchOptions:
     draws: int = 10
     refits_per_interval: int = 1
 
-    def check(self) -> list[AlertRule]:
-        """Validate; return the parsed rules."""
+    def check(self, now_ms: int | None = None) -> list[AlertRule]:
+        """Validate; return the parsed rules.
+
+        ``now_ms``: the session's clock (ms since epoch; default the system clock), which
+        a ``since`` may not be after.
+        """
         if not (math.isfinite(self.interval) and self.interval > 0):
             raise InputError(f"interval must be > 0 s (got {self.interval})", param="interval")
         if self.max_iterations is not None and self.max_iterations < 1:
@@ -126,20 +140,32 @@ class WatchOptions:
             )
         if not self.exchanges:
             raise InputError("exchange: give at least one venue", param="exchange")
-        shipped = calibrated_assets()
-        if str(self.asset).upper() not in shipped:  # before any network call
+        have = calibrated_assets(self.store)
+        a = str(self.asset).strip().upper()
+        if a not in have:  # before any network call
             raise InputError(
-                f"asset: no calibrated book for {self.asset!r} (the watch runs the shipped "
-                f"calibrations: {', '.join(shipped)})",
+                f"asset: no calibrated book for {a} (have: {', '.join(have)}); fit one from "
+                f"the store's data with `liqcascade liqmap calibrate --asset {a}`",
                 param="asset",
             )
         if self.since is not None:
             try:
-                bad = pd.Timestamp(self.since) is pd.NaT
+                ts = pd.Timestamp(self.since)
+                bad = ts is pd.NaT
             except (ValueError, TypeError):
                 bad = True
             if bad:
                 raise InputError(f"since: not a date: {self.since!r}", param="since")
+            ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+            now = pd.Timestamp(
+                int(time.time() * 1000) if now_ms is None else now_ms, unit="ms", tz="UTC"
+            )
+            if ts > now:
+                raise InputError(
+                    f"since: {self.since} is in the future (now {now:%Y-%m-%d %H:%M} UTC); "
+                    "give the first bar to fetch",
+                    param="since",
+                )
         if not (math.isfinite(self.total_move) and -1 < self.total_move < 0):
             raise InputError(
                 f"total_move must be a fall in (-1, 0) (got {self.total_move})", param="total_move"
@@ -196,10 +222,10 @@ class Watcher:
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.opts = options
-        self.rules = options.check()
-        self.asset = options.asset.upper()
-        self.symbol = options.symbol or f"{self.asset}/USDT:USDT"
         self.clock = clock or (lambda: int(time.time() * 1000))
+        self.rules = options.check(int(self.clock()))
+        self.asset = options.asset.strip().upper()
+        self.symbol = options.symbol or f"{self.asset}/USDT:USDT"
         self.sleep = sleep or time.sleep
         self.log = log or (lambda s: print(s, file=sys.stderr, flush=True))
         self.pollers = [
@@ -432,7 +458,7 @@ class Watcher:
 
         month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
         if self._calibration is None:  # parsed once a session
-            self._calibration = load_asset_calibration(self.asset)
+            self._calibration = load_asset_calibration(self.asset, store=self.store.path)
         fit, _ = self._calibration.fit_for(month)
         if self._books is None or self._books.month != fit.month:
             draws = [p for p in fit.bootstrap if p.scale > 1e-9 and p.sigma > 1e-3]
@@ -497,8 +523,7 @@ class Watcher:
         With ``refits`` False only the fit's book is advanced and measured; the refits'
         shocks stay those of earlier bars until :meth:`refresh_refits` recomputes them.
         """
-        from liqcascade.book import depth_beta
-        from liqcascade.book._calibrate import book_from_totals, book_totals_at
+        from liqcascade.book._calibrate import beta_for, book_from_totals, book_totals_at
         from liqcascade.book._live import book_from_snapshot, snapshot_at
         from liqcascade.market import BINANCE_BOOK_SHARE
 
@@ -506,12 +531,15 @@ class Watcher:
         frames, bars, mid = self._frames(inputs, label)
         books = self._books_for(label)
         snap = snapshot_at(inputs.live_depth, label + _BAR)  # as the estimated market does
+        # the depth exponent as the estimated market takes it: the shipped one, else the
+        # median fit over the asset's own book totals closed by the bar's close
+        beta, _ = beta_for(self.asset, inputs.book_totals, label + _BAR)
         if snap is None:
             row = book_totals_at(inputs.book_totals, label + _BAR)
-            ob = book_from_totals(row, mid, beta=depth_beta(self.asset), scale=BINANCE_BOOK_SHARE)
+            ob = book_from_totals(row, mid, beta=beta, scale=BINANCE_BOOK_SHARE)
             self._depth_source = "calibrated"
         else:
-            ob = book_from_snapshot(snap, mid, beta=depth_beta(self.asset))
+            ob = book_from_snapshot(snap, mid, beta=beta)
             self._depth_source = f"live {snap.index[0].isoformat()}"
         self._ctx = (frames, bars, ob, label)
         whole = self._shock(0)
@@ -590,7 +618,26 @@ class Watcher:
             "market_as_of": m["label"].isoformat(), "market_mid": m["mid"],
         }  # fmt: skip
         line.update(staleness(now, price_close, m["label"] + _BAR))
-        line.update(cluster_metrics(m["whole"], price))
+        gap = price_close - (m["label"] + _BAR)
+        line["price_book_gap_hours"] = gap / _HOUR
+        if abs(gap) > _BAR:
+            # a price more than one 4-hour bar from the book (offline: the store's last
+            # hour against the last book it can estimate): distances from that price to
+            # the book's clusters describe neither market, so none are given
+            line.update({k: math.nan for k in cluster_metrics(m["whole"], price)})
+            line["figures_at_price"] = False
+            why = (
+                f"the price of {price_close:%Y-%m-%d %H:%M} UTC is {_gap_text(gap)} the "
+                f"book of the bar closed {m['label'] + _BAR:%Y-%m-%d %H:%M} UTC: no cluster or "
+                "within-2/5 % figures around it"
+            )
+            line["stale"] = True
+            line["stale_reason"] = (
+                why if line["stale_reason"] is None else f"{line['stale_reason']}; {why}"
+            )
+        else:
+            line.update(cluster_metrics(m["whole"], price))
+            line["figures_at_price"] = True
         line.update(
             critical_shock=m["critical_shock"], critical_shock_p05=m["critical_shock_p05"],
             critical_shock_p95=m["critical_shock_p95"], total_move=self.opts.total_move,
@@ -635,6 +682,13 @@ def staleness(now: pd.Timestamp, price_close: pd.Timestamp, market_close: pd.Tim
         why.append(f"book of the bar closed {market_close:%Y-%m-%d %H:%M} UTC")
     reason = ("no live data: " + " and ".join(why)) if why else None
     return {"stale": bool(why), "stale_reason": reason}
+
+
+def _gap_text(gap: pd.Timedelta) -> str:
+    """``gap`` in days (or hours under two days), with its direction."""
+    h = abs(gap) / _HOUR
+    size = f"{h / 24:,.0f} days" if h >= 48 else f"{h:,.0f} hours"
+    return f"{size} {'after' if gap > pd.Timedelta(0) else 'before'}"
 
 
 def _step_bars(state: Any, frames: Any) -> bool:

@@ -86,22 +86,58 @@ class StressScenario:
             raise InputError(f"scenario {self.name!r}: shock must be in (-1, inf), not 0")
 
 
-def october_2025_shock(asset: str = "ETH") -> float:
+def october_2025_shock(asset: str = "ETH", prices: pd.DataFrame | None = None) -> float:
     """An asset's 2025-10-10 intraday fall: lowest hourly low of the UTC day / its first open − 1.
 
-    Computed from the bundled Binance hourly bars of ``asset`` (ETH: −21.4 %,
-    4,368.09 → 3,435.00; BTC: −16.2 %).
-    """
-    from liqcascade.market._bundled import ohlcv
+    Computed from ``asset``'s own hourly bars (ETH: −21.4 %, 4,368.09 → 3,435.00; BTC:
+    −16.2 %, from the bundled Binance bars; any other asset from its store's bars).
 
-    h = ohlcv(asset.upper(), "1h").loc["2025-10-10"]
+    Parameters
+    ----------
+    asset : str
+    prices : DataFrame, optional
+        ``asset``'s hourly OHLCV (USD). Default: loaded through
+        :func:`liqcascade.market.bars_until` (the default store's, else the bundled).
+
+    Raises
+    ------
+    InputError
+        ``asset`` has no hourly bars on 2025-10-10 (names the asset and the span it has).
+    """
+    a = asset.upper()
+    if prices is None:
+        from liqcascade.market import bars_until
+
+        try:
+            prices = bars_until(a, "1h")
+        except InputError:
+            raise InputError(
+                f"scenario 2025-10-10: no hourly prices of {a} in the store or the bundle "
+                "(the scenario is the asset's own fall that day)",
+                param="scenario",
+            ) from None
+    idx = pd.DatetimeIndex(prices.index)
+    day = pd.Timestamp("2025-10-10", tz="UTC")
+    h = prices[(idx >= day) & (idx < day + pd.Timedelta(days=1))]
+    if len(h) == 0:
+        span = f"{idx.min():%Y-%m-%d} -> {idx.max():%Y-%m-%d}" if len(idx) else "none"
+        raise InputError(
+            f"scenario 2025-10-10: no {a} hourly bars on 2025-10-10 (its hourly prices: "
+            f"{span}); give the shock as a number (--scenario name=-0.15)",
+            param="scenario",
+        )
     return float(h["low"].min() / h["open"].iloc[0] - 1.0)
 
 
-def default_scenarios(asset: str = "ETH") -> list[StressScenario]:
-    """Shocks of -5, -10, -20, -30 %, +10, +20 % and ``asset``'s own 2025-10-10 fall."""
+def default_scenarios(
+    asset: str = "ETH", prices: pd.DataFrame | None = None
+) -> list[StressScenario]:
+    """Shocks of -5, -10, -20, -30 %, +10, +20 % and ``asset``'s own 2025-10-10 fall.
+
+    ``prices``: ``asset``'s hourly OHLCV (see :func:`october_2025_shock`).
+    """
     out = [StressScenario(f"{s:+.0%}", s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
-    out.append(StressScenario("2025-10-10", october_2025_shock(asset)))
+    out.append(StressScenario("2025-10-10", october_2025_shock(asset, prices)))
     return out
 
 

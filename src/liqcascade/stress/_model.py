@@ -189,13 +189,14 @@ def fit_joint_model(
     start: Any = "2017-08-17",
     fits: dict[str, Any] | None = None,
     drift: str = "zero",
+    closes: dict[str, pd.Series] | None = None,
 ) -> JointModel:
     """Fit each asset's daily returns up to ``as_of`` and join them.
 
     Parameters
     ----------
     assets : list of str
-        ``"ETH"``, ``"BTC"``.
+        ``"ETH"``, ``"BTC"`` or any asset whose daily closes ``closes`` holds.
     prices : dict
         Start price per asset, USD.
     as_of : pandas.Timestamp
@@ -214,6 +215,9 @@ def fit_joint_model(
         median above today's price and shrink the VaR by a forecast nobody can make.
         ``"fitted"`` keeps the fitted mean. The variance recursion is the same either
         way (the residual is the return less the drift the path was drawn with).
+    closes : dict, optional
+        Asset -> daily closes (USD, UTC days), e.g. a store's; the returns are cut at
+        ``as_of``. An asset not in it uses the bundled daily closes.
 
     Returns
     -------
@@ -235,7 +239,9 @@ def fit_joint_model(
     for a in assets:
         f = (fits or {}).get(a)
         if f is None:
-            close = _bundled.ohlcv(a, "1d")["close"]
+            close = (closes or {}).get(a)
+            if close is None:
+                close = _bundled.ohlcv(a, "1d")["close"]
             r = log_returns(close, start, as_of)
             f = fit_volatility(r, model, dist, interval="1d", asset=a)
         fitted.append(asset_model(f, prices[a], drift))

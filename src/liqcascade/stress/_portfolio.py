@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,49 +20,84 @@ MAX_LEVERAGE = 125.0
 
 __all__ = [
     "ASSETS",
+    "FALLBACK_TIERS",
     "Portfolio",
     "PortfolioOutcome",
     "evaluate_portfolio",
     "read_portfolio",
     "sample_portfolio",
+    "tier_table",
 ]
 
-#: Assets a portfolio may hold, and their Binance USDⓈ-M contracts.
+#: The bundled assets and their Binance USDⓈ-M contracts (listed first in
+#: :attr:`Portfolio.assets`). A portfolio may hold any other asset too (``SOL`` /
+#: ``SOLUSDT``): its contract is ``<ASSET>USDT``, and a run needs its prices (the
+#: store's or the bundle's).
 ASSETS: dict[str, str] = {"ETH": "ETHUSDT", "BTC": "BTCUSDT"}
+
+#: The tier table used for a contract without a packaged one (the table the estimated
+#: market's position book uses for every asset, ``EstimationParams.tiers``).
+FALLBACK_TIERS = "ETHUSDT"
+
+_BASE = re.compile(r"[A-Z0-9]{2,15}")
 
 
 def _asset(symbol: str) -> str | None:
+    """The base asset of a USDT-margined perpetual's symbol (None: not one)."""
     s = str(symbol).strip().upper().replace("/", "").replace("-", "").replace(":USDT", "")
-    for a, contract in ASSETS.items():
-        if s in (a, contract, a + "USD", a + "PERP", contract + "PERP"):
-            return a
-    return None
+    if s.endswith("PERP"):
+        s = s[: -len("PERP")]
+    for quote in ("USDT", "USD"):
+        if s.endswith(quote) and len(s) > len(quote):
+            s = s[: -len(quote)]
+            break
+    return s if _BASE.fullmatch(s) else None
+
+
+def contract(asset: str) -> str:
+    """Binance USDⓈ-M contract of ``asset`` (``ETH`` -> ``ETHUSDT``)."""
+    return ASSETS.get(asset, f"{asset}USDT")
+
+
+def tier_table(asset: str) -> str:
+    """The Binance tier table applied to ``asset``'s positions: its own, else the fallback.
+
+    A contract whose table the package does not ship (``SOLUSDT``) uses
+    :data:`FALLBACK_TIERS`, as the estimated market's book does; the portfolio's
+    ``tiers`` says which table each asset got.
+    """
+    from liqcascade.margin._tiers import packaged_symbols
+
+    c = contract(asset)
+    return c if c in packaged_symbols() else FALLBACK_TIERS
 
 
 @dataclass(frozen=True, eq=False)
 class Portfolio:
-    """Perpetual positions (isolated margin, Binance USDⓈ-M rules) on ETH and BTC.
+    """Perpetual positions (isolated margin, Binance USDⓈ-M rules) on any asset.
 
     Parameters
     ----------
     asset : array of str
-        ``"ETH"`` or ``"BTC"`` per position.
+        Base asset per position (``"ETH"``, ``"BTC"``, ``"SOL"`` ...).
     side : array of int8
         ``+1`` long, ``-1`` short.
     size : array of float
-        Base units (ETH, BTC), > 0.
+        Base units, > 0.
     entry_price : array of float
         USD.
     margin : array of float
         Isolated margin, USD.
     liq_price : array of float
-        Liquidation price, USD (Binance tiers of the contract).
+        Liquidation price, USD (Binance tiers of the contract; :func:`tier_table`).
     stop_price : array of float
         Stop-market trigger, USD (NaN: none).
     names : list of str
         One label per position (``"1:ETHUSDT long 10"`` unless a ``name`` column).
     source : str
         File name (or ``"<sample>"``), used in messages.
+    tiers : dict
+        Asset -> the tier table its liquidation prices used (:func:`tier_table`).
     """
 
     asset: np.ndarray
@@ -73,14 +109,16 @@ class Portfolio:
     stop_price: FloatArray
     names: list[str]
     source: str = "<portfolio>"
+    tiers: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.size.size)
 
     @property
     def assets(self) -> list[str]:
-        """Assets held, in ``ASSETS`` order."""
-        return [a for a in ASSETS if (self.asset == a).any()]
+        """Assets held: the bundled ones in ``ASSETS`` order, then the others sorted."""
+        held = {str(a) for a in self.asset}
+        return [a for a in ASSETS if a in held] + sorted(held - set(ASSETS))
 
     def check_prices(self, prices: dict[str, float]) -> None:
         """Fail on positions already past their liquidation price or stop at ``prices``.
@@ -90,6 +128,12 @@ class Portfolio:
         """
         from liqcascade.positions import check_at_price
 
+        missing = [a for a in self.assets if a not in prices]
+        if missing:
+            raise InputError(
+                f"{self.source}: no current price of {', '.join(missing)} in the market "
+                f"(prices of {', '.join(prices)})"
+            )
         at = np.array([prices[str(a)] for a in self.asset], dtype=np.float64)
         check_at_price(self.side, self.entry_price, self.liq_price, at, file=self.source,
                        reference="the current price")  # fmt: skip
@@ -139,7 +183,8 @@ class Portfolio:
             a = _asset(r[cols["symbol"]])
             if a is None:
                 raise InputError(
-                    f"{row}: symbol {r[cols['symbol']]!r} not supported (ETH/ETHUSDT, BTC/BTCUSDT)"
+                    f"{row}: symbol {r[cols['symbol']]!r} is not a USDT perpetual's "
+                    "(ETH, ETHUSDT, SOL/USDT:USDT ...)"
                 )
             sd = str(r[cols["side"]]).strip().lower()
             if sd not in ("long", "short", "buy", "sell", "1", "-1"):
@@ -184,7 +229,9 @@ class Portfolio:
             label = None
             if "name" in cols and str(r[cols["name"]]).strip() not in ("", "nan", "None"):
                 label = str(r[cols["name"]]).strip()
-            names.append(label or f"{i + 1}:{ASSETS[a]} {'long' if side > 0 else 'short'} {size:g}")
+            names.append(
+                label or f"{i + 1}:{contract(a)} {'long' if side > 0 else 'short'} {size:g}"
+            )
             assets.append(a)
             sides.append(side)
             sizes.append(size)
@@ -195,25 +242,28 @@ class Portfolio:
         side_a = np.array(sides, dtype=np.int8)
         size_a, ep_a, m_a = np.array(sizes), np.array(eps), np.array(margins)
         liq = np.empty(size_a.size)
-        for a, contract in ASSETS.items():
+        tiers = {}
+        for a in sorted(set(assets)):
             mk = asset == a
-            if mk.any():
-                res = liq_price(
-                    "binance", side_a[mk], size_a[mk], ep_a[mk], margin=m_a[mk], symbol=contract
-                )
-                liq[mk] = res.liq_price
+            tiers[a] = tier_table(a)
+            res = liq_price(
+                "binance", side_a[mk], size_a[mk], ep_a[mk], margin=m_a[mk], symbol=tiers[a]
+            )
+            liq[mk] = res.liq_price
         if len(set(names)) != len(names):
             names = [f"{n} #{i + 1}" for i, n in enumerate(names)]
-        return cls(asset, side_a, size_a, ep_a, m_a, liq, np.array(stops), names, source)
+        return cls(asset, side_a, size_a, ep_a, m_a, liq, np.array(stops), names, source, tiers)
 
 
 def read_portfolio(path: str | Path) -> Portfolio:
     """Read a portfolio file (CSV or Parquet; DESIGN.md columns).
 
-    Columns: ``symbol`` (ETH/ETHUSDT, BTC/BTCUSDT), ``side`` (long/short), ``size``
-    (base units), ``entry_price`` (USD), ``margin`` (isolated, USD) or ``leverage``;
+    Columns: ``symbol`` (a USDT perpetual: ETH/ETHUSDT, BTC/BTCUSDT, SOL/SOLUSDT ...),
+    ``side`` (long/short), ``size`` (base units), ``entry_price`` (USD), ``margin``
+    (isolated, USD) or ``leverage``;
     optional ``stop_price`` (USD) and ``name``. Liquidation prices follow Binance
-    USDⓈ-M isolated margin with the packaged tier tables.
+    USDⓈ-M isolated margin with the packaged tier tables (ETHUSDT's for a contract
+    without one: :func:`tier_table`).
 
     Raises
     ------

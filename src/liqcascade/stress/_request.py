@@ -6,10 +6,14 @@
 the Monte Carlo. :class:`StressRun` ``.to_dict()`` gives the JSON of
 ``liqcascade stress --json``.
 
-Assets: the portfolio may hold ETH and BTC (both have bundled daily prices for the
-joint model); the market whose estimated book cascades is ``asset`` (ETH or BTC: its
-own estimated book, depth, liquidity calibration and return model); crash replays use
-the finest bundled bars of ETH (hourly for BTC).
+Assets: any asset with a market in the store (open interest, hourly prices, book
+totals and its book and liquidity calibrations: ``liqmap calibrate --asset``,
+``cascade calibrate --asset``) or a bundled one (ETH, BTC). The market whose estimated
+book cascades is ``asset`` (its own estimated book, depth, liquidity calibration and
+return model); the portfolio may hold any assets with hourly prices (the store's, else
+the bundle's). Crash replays use the finest bundled bars of ETH and the hourly bars of
+any other asset (its own, so the 2025-10-10 window is that asset's own day); the Monte
+Carlo fits each asset's own daily returns (recorded daily bars, else its hours resampled).
 
 JSON keys are asset-neutral (``asset``, ``price_after``, ``min_price_p05``). An ETH
 run also carries the 0.2 names (``eth_price_after``, ``eth_price_after_p10``,
@@ -41,6 +45,9 @@ class StressRun:
         """The JSON object of ``liqcascade stress --json``."""
         out: dict[str, Any] = self.result.summary()
         out["market"] = self.market.state.fingerprint()
+        # the Binance tier table each asset's liquidation prices used (ETHUSDT's for a
+        # contract whose table the package does not ship)
+        out["portfolio_tiers"] = dict(getattr(self.result.portfolio, "tiers", {}) or {})
         eth = self.result.asset == "ETH"
         if self.result.scenario == "shock" and self.result.table is not None:
             rows = self.result.table.to_dict(orient="records")
@@ -113,7 +120,8 @@ def run_stress_request(
     cascade : bool
         Price paths with the cascade's impact.
     asset, as_of
-        The market whose estimated book cascades (``"ETH"`` or ``"BTC"``), and its date.
+        The market whose estimated book cascades (any asset with a market in the store,
+        or ETH, BTC), and its date.
     advance : callable, optional
         Progress callback (Monte Carlo paths).
 
@@ -123,8 +131,9 @@ def run_stress_request(
     """
     from liqcascade import stress as st
 
-    asset = str(asset).upper()
-    _choice("asset", asset, tuple(st.ASSETS))
+    asset = str(asset).strip().upper()
+    if not asset:
+        raise InputError("asset: give an asset (ETH, BTC or one in the store)", param="asset")
     _choice("scenario", scenario, st.SCENARIOS)
     _positive("paths", paths)
     _positive("horizon_days", horizon_days)
@@ -146,7 +155,7 @@ def run_stress_request(
             check_count("paths", paths, stress_path_bytes(len({asset, *pf.assets}), len(pf)))
         except InputError as exc:
             raise _named(exc, "paths") from None
-    market = st.stress_market(as_of, asset=asset)
+    market = st.stress_market(as_of, asset=asset, assets=pf.assets)
     if scenario == "shock":
         res = st.shock_grid(pf, market, grid, cascade=cascade)
     elif scenario == "replay":

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -120,25 +120,30 @@ _FINE_SOURCES: tuple[str, ...] = (
 )
 
 
-def _load_source(source: str, asset: str, start: Any, end: Any) -> pd.DataFrame:
+def _load_source(
+    source: str, asset: str, start: Any, end: Any, hourly: pd.DataFrame | None = None
+) -> pd.DataFrame:
     import liqcascade.market._bundled as _bundled
 
     if source == "ohlcv_1h":
-        df = _bundled.ohlcv(asset, "1h")
+        df = _bundled.ohlcv(asset, "1h") if hourly is None else hourly
         return df[(df.index >= start) & (df.index <= end)]
     return _bundled.dataset(source, start, end)
 
 
-def replay_bars(window: str, asset: str = "ETH") -> tuple[pd.DataFrame, str, str]:
+def replay_bars(
+    window: str, asset: str = "ETH", *, hourly: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, str, str]:
     """Recorded bars (open, high, low, close; USD) of a named window or ``START/END``.
 
     Returns ``(bars, source, label)``. ETH uses the finest bundled bars covering the
-    whole range (hourly where nothing finer exists); BTC uses hourly bars.
+    whole range (hourly where nothing finer exists); any other asset its hourly bars:
+    ``hourly`` (the asset's own, e.g. a store's) or the bundled ones.
 
     Raises
     ------
     InputError
-        Unknown name, unparsable range, or no bundled bars covering it.
+        Unknown name, unparsable range, or no bars of ``asset`` covering it.
     """
     if window in WINDOWS:
         w = WINDOWS[window]
@@ -172,9 +177,16 @@ def replay_bars(window: str, asset: str = "ETH") -> tuple[pd.DataFrame, str, str
                     source = name
                     break
         label = f"{start:%Y-%m-%d %H:%M}/{end:%Y-%m-%d %H:%M}"
-    bars = _load_source(source, asset, start, end)
+    bars = _load_source(source, asset, start, end, hourly)
     if len(bars) < 2:
-        raise InputError(f"window {window}: no bundled {asset} bars in that range", param="window")
+        where = "bundled" if hourly is None else "hourly"
+        span = ""
+        if hourly is not None and len(hourly):
+            first, last = hourly.index[0], hourly.index[-1]
+            span = f" (its hourly prices run {first:%Y-%m-%d} -> {last:%Y-%m-%d})"
+        raise InputError(
+            f"window {window}: no {where} {asset} bars in that range{span}", param="window"
+        )
     return bars[["open", "high", "low", "close"]].astype(float), source, label
 
 
@@ -197,6 +209,11 @@ class StressMarket:
         Standardised hourly residuals before the close (filtered historical simulation).
     calibration : Calibration, optional
         The liquidity calibration (default :func:`liqcascade.cascade.load_liquidity`).
+    hourly, daily : dict, optional
+        Asset -> its hourly and daily OHLCV (USD; the store's, else the bundled), whole
+        series: the crash replays read their recorded window from ``hourly`` and the
+        Monte Carlo fits its daily returns up to ``as_of`` from ``daily``. Empty: the
+        bundled series (ETH and BTC only).
     """
 
     as_of: pd.Timestamp
@@ -206,10 +223,12 @@ class StressMarket:
     sigma_hourly: float = float("nan")
     residuals: Any = None
     calibration: Any = None
+    hourly: dict[str, pd.DataFrame] = field(default_factory=dict)
+    daily: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def asset(self) -> str:
-        """The market's asset (``"ETH"`` or ``"BTC"``): its book cascades."""
+        """The market's asset (``"ETH"``, ``"BTC"``, any asset of the store): its book cascades."""
         return str(getattr(self.state, "asset", "ETH")).upper()
 
     def liquidity(self) -> Any:
@@ -259,7 +278,13 @@ def book_sides(positions: Any) -> tuple[float, float]:
     return float(v[ok & (positions.side == 1)].sum()), float(v[ok & (positions.side == -1)].sum())
 
 
-def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -> StressMarket:
+def stress_market(
+    as_of: Any = None,
+    *,
+    state: Any = None,
+    asset: str = "ETH",
+    assets: Sequence[str] | None = None,
+) -> StressMarket:
     """The estimated market of ``as_of`` (default: the last date the book can be estimated).
 
     Parameters
@@ -270,36 +295,62 @@ def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -
     state : MarketState, optional
         An already built state (then ``as_of`` and ``asset`` are ignored).
     asset : str, default "ETH"
-        The market whose estimated book cascades (bundled: ETH, BTC). Its book,
-        depth, liquidity calibration and hourly volatility are its own.
+        The market whose estimated book cascades: any asset with a market in the store
+        (open interest, hourly prices, book totals, a book calibration) or a bundled
+        one (ETH, BTC). Its book, depth, liquidity calibration and hourly volatility
+        are its own.
+    assets : sequence of str, optional
+        The other assets priced (a portfolio's); default the bundled ETH and BTC.
 
     Notes
     -----
     Every start price is the hourly close when the market's bar closed
-    (``state.close_time``): nothing after it is read.
+    (``state.close_time``): nothing after it is read. Prices come through
+    :func:`liqcascade.market.bars_until` (the default store's rows, else the bundle's).
+
+    Raises
+    ------
+    InputError
+        ``asset`` without a market (names what is missing), or an asset of ``assets``
+        without an hourly price at the market's close.
     """
     from liqcascade.cascade._backtest import hourly_volatility
-    from liqcascade.market import MarketSpec, estimated_market, load_market_inputs, price_at
+    from liqcascade.market import MarketSpec, bars_until, estimated_market, price_at
     from liqcascade.stress._portfolio import ASSETS
 
-    if state is None and str(asset).upper() not in ASSETS:
-        raise InputError(f"asset must be one of {', '.join(ASSETS)} (got {asset!r})", param="asset")
     st = (
         state
         if state is not None
-        else estimated_market(MarketSpec(asset=str(asset).upper(), as_of=as_of))
+        else estimated_market(MarketSpec(asset=str(asset).strip().upper(), as_of=as_of))
     )
     main = str(st.asset).upper()
+    close: Any = st.close_time
+    others = [str(a).upper() for a in (ASSETS if assets is None else assets)]
+    hourly: dict[str, pd.DataFrame] = {}
+    daily: dict[str, pd.DataFrame] = {}
     prices = {main: float(st.mid)}
-    for other in (a for a in ASSETS if a != main):
+    for a in [main, *(o for o in others if o != main)]:
         try:
-            prices[other] = price_at(other, st.close_time)
+            px = bars_until(a, "1h")
         except InputError:
             raise InputError(
-                f"as_of {st.as_of:%Y-%m-%d}: no bundled {other} price before it", param="as_of"
+                f"asset: no hourly prices of {a} in the store or the bundle", param="asset"
             ) from None
-    px = load_market_inputs(st.asset).prices
-    close: Any = st.close_time
+        hourly[a] = px
+        daily[a] = _daily(a, px)
+        if a == main:
+            continue
+        try:
+            prices[a] = price_at(a, close, prices=px)
+        except InputError:
+            raise InputError(
+                f"as_of {st.as_of:%Y-%m-%d}: no {a} price before it (its hourly prices "
+                f"start {px.index[0]:%Y-%m-%d %H:%M} UTC)"
+                if len(px)
+                else f"as_of {st.as_of:%Y-%m-%d}: no {a} hourly prices",
+                param="as_of",
+            ) from None
+    px = hourly[main]
     last_open = close - pd.Timedelta(hours=1)
     sigma, resid = hourly_volatility(px[px.index <= last_open])
     return StressMarket(
@@ -309,7 +360,19 @@ def stress_market(as_of: Any = None, *, state: Any = None, asset: str = "ETH") -
         state=st,
         sigma_hourly=sigma,
         residuals=resid,
+        hourly=hourly,
+        daily=daily,
     )
+
+
+def _daily(asset: str, hourly: pd.DataFrame) -> pd.DataFrame:
+    """``asset``'s daily OHLCV: the recorded daily bars, else its hours resampled (UTC days)."""
+    from liqcascade.market import bars_until, ohlc_bars
+
+    try:
+        return bars_until(asset, "1d")
+    except InputError:
+        return ohlc_bars(hourly, "1D")
 
 
 def _check_pf(portfolio: Portfolio, market: StressMarket) -> None:
@@ -544,7 +607,7 @@ def replay(
     label = window
     starts: dict[str, float] = {}
     for a in sorted(set(portfolio.assets) | {main}):
-        bars, source, label_a = replay_bars(window, a)
+        bars, source, label_a = replay_bars(window, a, hourly=market.hourly.get(a))
         scale = market.prices[a] / float(bars["open"].iloc[0]) if rebase else 1.0
         book = market.book if a == main else StressBook.empty()
         lo_r = np.ascontiguousarray(bars["low"].to_numpy() * scale)
@@ -686,6 +749,7 @@ def monte_carlo(
         dist=dist,
         fits=fits,
         drift=drift,
+        closes={a: d["close"] for a, d in market.daily.items()},
     )
     books = tuple(market.book if a == main else StressBook.empty() for a in assets)
     # history's cascades are in the residuals: no second cascade on top (impact 0)

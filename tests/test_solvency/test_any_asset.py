@@ -1,0 +1,66 @@
+"""``solvency --asset SOL`` on BTC's real series relabelled SOL (prices / 500)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clihelpers import run_cli
+from floats import assert_same
+from liqcascade.data import bundled
+from liqcascade.errors import InputError
+from liqcascade.solvency import october_2025_shock
+from newasset import relabelled_store
+
+
+@pytest.fixture(scope="module")
+def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from liqcascade._calibrations import find_calibration, write_calibration
+
+    store = relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb")
+    for kind in ("book", "liquidity"):
+        doc = {**find_calibration(kind, "BTC", False).doc, "asset": "SOL"}
+        write_calibration(kind, "SOL", doc, store)
+    return store
+
+
+def test_solvency_runs_on_sols_own_market_and_its_own_october_fall(sol_store: Path) -> None:
+    r = run_cli("solvency", "--asset", "SOL", "--insurance-fund", "5e6", "--json",
+                env={"LIQCASCADE_STORE": str(sol_store)})  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    m = out["market"]
+    assert m["asset"] == "SOL" and m["sources"]["prices"].startswith("store:")
+    btc = bundled.load_ohlcv("BTC", "1h")
+    close = float(btc["close"].loc[pd.Timestamp(m["close_time"]) - pd.Timedelta(hours=1)])
+    assert_same(m["mid"] * 500.0, close, rtol=1e-9)  # BTC's price / 500
+    rows = {s["name"]: s for s in out["scenarios"]}
+    # the default 2025-10-10 scenario is SOL's own fall that day: BTC's (same bars)
+    day = btc.loc["2025-10-10"]
+    fall = float(day["low"].min() / day["open"].iloc[0] - 1)
+    assert_same(rows["2025-10-10"]["shock"], fall, rtol=1e-12)
+    assert -0.17 < fall < -0.16  # BTC's -16.2 %
+    # dollar figures of BTC's order (the same data at the exchange's share)
+    assert 1e6 < rows["-10%"]["liquidated_usd"] < 1e9
+    assert rows["-10%"]["final_price"] < m["mid"] < rows["+10%"]["final_price"]
+
+
+def test_an_asset_without_data_exits_2_naming_it(sol_store: Path) -> None:
+    r = run_cli("solvency", "--asset", "XRP", "--insurance-fund", "5e6",
+                env={"LIQCASCADE_STORE": str(sol_store)})  # fmt: skip
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:")
+    assert "XRP" in lines[0] and "open interest" in lines[0]
+
+
+def test_the_october_fall_needs_bars_that_day() -> None:
+    px = bundled.load_ohlcv("BTC", "1h").loc[:"2025-07-31"]
+    with pytest.raises(InputError, match="no SOL hourly bars on 2025-10-10") as e:
+        october_2025_shock("SOL", px)
+    assert e.value.param == "scenario"
+    # the bundled assets keep their documented falls
+    assert_same(october_2025_shock("ETH"), 3435.00 / 4368.09 - 1, rtol=1e-9)

@@ -1,0 +1,99 @@
+"""``watch`` for an asset the package does not bundle, and its price/book gap (review F17).
+
+The store holds BTC's real series relabelled SOL (prices / 500) and BTC's shipped book
+calibration written as SOL's own. The venue is offline (every request fails as without
+a network), so each line is made from the store alone.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import ccxt
+import pandas as pd
+import pytest
+
+from clihelpers import run_cli
+from floats import assert_same
+from liqcascade.data import bundled
+from liqcascade.errors import InputError
+from liqcascade.live import WatchOptions
+from liqcascade.live._watch import Watcher
+from newasset import relabelled_store
+
+from .fake import ReplayExchange
+
+
+class _Offline(ReplayExchange):
+    """Every request fails as it does without a network (ccxt's NetworkError)."""
+
+    def _fault(self, method: str) -> Any:
+        raise ccxt.NetworkError(f"binance GET {method}: Temporary failure in name resolution")
+
+    def fetch_order_book(self, symbol: str, limit: Any = None) -> Any:
+        return self._fault("book")
+
+
+@pytest.fixture(scope="module")
+def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from liqcascade._calibrations import find_calibration, write_calibration
+
+    store = relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb")
+    doc = {**find_calibration("book", "BTC", False).doc, "asset": "SOL"}
+    write_calibration("book", "SOL", doc, store)
+    return store
+
+
+def _ms(at: str) -> int:
+    return int(pd.Timestamp(at, tz="UTC").value // 1_000_000)
+
+
+def _line(store: Path, now: str) -> dict[str, Any]:
+    ms = _ms(now)
+    opts = WatchOptions(asset="SOL", exchanges=(_Offline(ms),), store=store, draws=2)
+    w = Watcher(opts, clock=lambda: ms, sleep=lambda s: None, log=lambda s: None)
+    try:
+        return w.tick()
+    finally:
+        w.close()
+
+
+def test_sol_watch_at_its_books_date_gives_figures_in_sols_scale(sol_store: Path) -> None:
+    ln = _line(sol_store, "2025-08-01 00:30")
+    assert ln["asset"] == "SOL" and ln["figures_at_price"] is True
+    assert ln["market_as_of"].startswith("2025-07-31T20:00")
+    btc = bundled.load_ohlcv("BTC", "1h")
+    assert_same(ln["price"] * 500.0, float(btc["close"].loc["2025-07-31 23:00"]), rtol=1e-9)
+    assert 1e5 < ln["notional_5pct_usd"] < 1e10  # USD: BTC's order (the same data)
+    assert ln["cluster_below_pct"] > 0 or math.isnan(ln["cluster_below_pct"])
+    assert -0.5 < ln["critical_shock"] < 0
+
+
+def test_a_price_far_from_the_book_gives_no_figures_around_it(sol_store: Path) -> None:
+    # the store's prices run to 2026-03, its open interest (so its book) to 2025-07-31
+    ln = _line(sol_store, "2026-04-01 00:30")
+    assert ln["figures_at_price"] is False and ln["stale"] is True
+    assert ln["price_book_gap_hours"] > 24 * 200
+    for k in ("cluster_below_pct", "cluster_above_pct", "notional_2pct_usd",
+              "notional_5pct_usd", "cluster_within_pct"):  # fmt: skip
+        assert math.isnan(ln[k]), k
+    assert "no cluster or within-2/5 % figures" in ln["stale_reason"]
+    assert -0.5 < ln["critical_shock"] < 0  # the book's own, labelled with its date
+
+
+def test_unknown_asset_and_future_since_are_refused(sol_store: Path) -> None:
+    assert WatchOptions(asset="SOL", store=sol_store).check() == []
+    with pytest.raises(InputError, match="no calibrated book for XRP") as e:
+        WatchOptions(asset="XRP", store=sol_store).check()
+    assert e.value.param == "asset"
+    with pytest.raises(InputError, match="since: 2027-01-01 is in the future") as e:
+        WatchOptions(asset="SOL", store=sol_store, since="2027-01-01").check(_ms("2026-04-02"))
+    assert e.value.param == "since"
+    WatchOptions(asset="SOL", store=sol_store, since="2026-01-01").check(_ms("2026-04-02"))
+    for args, what in ((["--asset", "XRP"], "XRP"), (["--since", "2999-01-01"], "future")):
+        r = run_cli("watch", "--store", str(sol_store), "--max-iterations", "1", *args)
+        lines = r.stderr.strip().splitlines()
+        assert r.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error:")
+        assert what in lines[0]
