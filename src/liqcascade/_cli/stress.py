@@ -8,17 +8,26 @@ from typing import Annotated, Any
 
 import typer
 
-from liqcascade._cli import _common
+from liqcascade._cli import _common, _market_line
 
 
 def _render(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     out = _common.stdout
+    market = result.get("market") or {}
+    if market:
+        out.print(_market_line.market_line(market), soft_wrap=True)
+        for w in _market_line.caveat_lines(market):
+            out.print(w, soft_wrap=True)
+    label = str(result["label"])
+    if result["scenario"] == "replay":
+        label = _market_line.what_if(label, market)
     out.print(
-        f"[bold]stress[/] {result['asset']} market, {result['scenario']} ({result['label']}), "
+        f"[bold]stress[/] {result['asset']} market, {result['scenario']} ({label}), "
         f"{result['paths']:,} "
-        f"path(s), seed {result['seed']}"
+        f"path(s), seed {result['seed']}",
+        soft_wrap=True,
     )
     t = Table(show_header=False, box=None)
     for k in ("var_95", "var_99", "es_95", "es_99", "expected_loss"):
@@ -164,7 +173,16 @@ def stress_cmd(
             seed=seed, cascade=not no_cascade, backend=backend, scheduler=scheduler,
             as_of=as_of, advance=advance,
         )  # fmt: skip
-    _common.emit(run.to_dict(), as_json, _render)
+    out = run.to_dict()
+    _add_caveats(out, run.market.state)
+    _common.emit(out, as_json, _render)
+
+
+def _add_caveats(out: dict[str, Any], state: Any) -> None:
+    """The market's caveats in ``out["market"]`` (when the fingerprint lacks them)."""
+    m = out.get("market")
+    if isinstance(m, dict) and "caveats" not in m:
+        m["caveats"] = _market_line.market_caveats(state)
 
 
 def register(app: typer.Typer) -> None:
