@@ -418,7 +418,7 @@ def hourly_beta(window: list[str]) -> tuple[float, int]:
     p = p[(p["venue"] == "binance") & (p.index >= start) & (p.index <= end)]
     closes = {a: p[p["asset"] == a]["close"] for a in ("BTC", "ETH")}
     both = pd.concat(closes, axis=1).dropna()
-    r = np.log(both).diff().dropna()
+    r = both.apply(np.log).diff().dropna()
     if len(r) < 24:
         raise InputError(
             f"beta_window: {len(r)} hourly BTC/ETH moves in the bundled Binance candles "
