@@ -6,13 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from clihelpers import run_cli
-from liqcascade._cli._market_line import (
-    after_market,
-    caveat_lines,
-    market_caveats,
-    market_line,
-    what_if,
-)
+from liqcascade._cli._market_line import after_market, market_line, what_if
 
 NOV = {
     "asset": "ETH",
@@ -38,22 +32,6 @@ def test_market_line_and_what_if() -> None:
     assert not after_market("2025-10-10", {})
 
 
-def test_caveats_are_read_when_the_market_has_them() -> None:
-    class Old:
-        pass
-
-    class New:
-        caveats = ("position book: IN SAMPLE", "liquidity: prior")
-
-    assert market_caveats(Old()) == []
-    assert market_caveats(New()) == ["position book: IN SAMPLE", "liquidity: prior"]
-    assert caveat_lines({**NOV, "caveats": market_caveats(New())}) == [
-        "warning: position book: IN SAMPLE",
-        "warning: liquidity: prior",
-    ]
-    assert caveat_lines(NOV) == []
-
-
 def test_stress_replay_names_the_market_and_the_later_window(tmp_path: Path) -> None:
     pf = tmp_path / "pf.csv"
     pf.write_text(
@@ -67,7 +45,7 @@ def test_stress_replay_names_the_market_and_the_later_window(tmp_path: Path) -> 
     j = run_cli("stress", "--portfolio", str(pf), "--scenario", "replay", "--as-of",
                 "2024-11-25", "--window", "2022-06-13", "--json")  # fmt: skip
     assert j.exit_code == 0, j.stderr
-    assert isinstance(j.json()["market"]["caveats"], list)
+    assert j.json()["market"]["as_of"] == NOV["as_of"]
     t = run_cli("stress", "--portfolio", str(pf), "--scenario", "replay", "--as-of",
                 "2024-11-25", "--window", "2022-06-13")  # fmt: skip
     assert "replay (2022-06-13)," in t.stdout and "what-if" not in t.stdout

@@ -1,11 +1,12 @@
-"""The market a command's text output used: one header line, its caveats, later scenarios.
+"""The market a command's text output used: one header line; later scenarios labelled.
 
 The commands' JSON carries the market's fingerprint under ``market``
 (:meth:`liqcascade.market.MarketState.fingerprint`); the text views of ``stress``,
 ``solvency`` and ``stops recommend`` print it as one line
-("market ETH at 2024-11-25 20:00 UTC (bar closed 2024-11-26 00:00), mid 3,414.49"),
-its caveats as ``warning:`` lines, and label a recorded scenario dated after the
-market ("2025-10-10 — recorded after the market date: a what-if").
+("market ETH at 2024-11-25 20:00 UTC (bar closed 2024-11-26 00:00), mid 3,414.49")
+and label a recorded scenario dated after the market ("2025-10-10 — recorded after the
+market date: a what-if"). The market's caveats (``MarketState.caveats``) are not
+printed here: the market layer logs each once as ``warning: ...`` on stderr.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["after_market", "caveat_lines", "market_caveats", "market_line", "what_if"]
+__all__ = ["after_market", "market_line", "what_if"]
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -44,16 +45,6 @@ def market_line(market: Mapping[str, Any]) -> str:
     mid = market.get("mid")
     at = f", mid {float(mid):,.2f}" if mid is not None else ""
     return f"market {market.get('asset', '?')} at {when}{closed}{at}"
-
-
-def market_caveats(state: Any) -> list[str]:
-    """The caveat sentences a market state carries (``state.caveats``; none before they exist)."""
-    return [str(c) for c in getattr(state, "caveats", ()) or ()]
-
-
-def caveat_lines(market: Mapping[str, Any]) -> list[str]:
-    """``warning: ...`` for each caveat in the fingerprint's ``caveats`` list."""
-    return [f"warning: {c}" for c in market.get("caveats", ()) or ()]
 
 
 def after_market(label: str, market: Mapping[str, Any]) -> bool:

@@ -40,8 +40,6 @@ def _render(result: dict[str, Any]) -> None:
     market = result.get("market") or {}
     if market:
         _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
-        for w in _market_line.caveat_lines(market):
-            _common.stdout.print(w, soft_wrap=True)
     cal = result.get("liquidity") == "calibrated"
     title = "Exchange stress: can the buffer absorb it?"
     nb = max((s.get("interval", {}).get("n_book_draws", 1) for s in result["scenarios"]), default=1)
@@ -196,11 +194,7 @@ def solvency(
     }
     with _common.progress("stressing the exchange"):
         run = run_solvency_request(**kw)
-    out = run.to_dict()
-    m = out.get("market")
-    if isinstance(m, dict) and "caveats" not in m:
-        m["caveats"] = _market_line.market_caveats(run.state)
-    _common.emit(out, as_json, _render)
+    _common.emit(run.to_dict(), as_json, _render)
 
 
 def register(app: typer.Typer) -> None:

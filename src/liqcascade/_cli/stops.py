@@ -22,8 +22,6 @@ def _render_recommend(res: dict[str, Any]) -> None:
     market = res.get("market") or {}
     if market:
         _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
-        for w in _market_line.caveat_lines(market):
-            _common.stdout.print(w, soft_wrap=True)
     t = Table(show_header=False, box=None)
     for k in ("stop_price", "distance", "expected_slippage", "liq_price", "raw_stop_price"):
         t.add_row(f"[bold]{k}[/]", _common._fmt(res[k]))
@@ -135,8 +133,6 @@ def recommend_cmd(
         adv(1)
     out = rec.summary()
     out["market"] = state.fingerprint()
-    if "caveats" not in out["market"]:
-        out["market"]["caveats"] = _market_line.market_caveats(state)
     _common.emit(out, as_json, _render_recommend)
 
 

@@ -18,8 +18,6 @@ def _render(result: dict[str, Any]) -> None:
     market = result.get("market") or {}
     if market:
         out.print(_market_line.market_line(market), soft_wrap=True)
-        for w in _market_line.caveat_lines(market):
-            out.print(w, soft_wrap=True)
     label = str(result["label"])
     if result["scenario"] == "replay":
         label = _market_line.what_if(label, market)
@@ -173,16 +171,7 @@ def stress_cmd(
             seed=seed, cascade=not no_cascade, backend=backend, scheduler=scheduler,
             as_of=as_of, advance=advance,
         )  # fmt: skip
-    out = run.to_dict()
-    _add_caveats(out, run.market.state)
-    _common.emit(out, as_json, _render)
-
-
-def _add_caveats(out: dict[str, Any], state: Any) -> None:
-    """The market's caveats in ``out["market"]`` (when the fingerprint lacks them)."""
-    m = out.get("market")
-    if isinstance(m, dict) and "caveats" not in m:
-        m["caveats"] = _market_line.market_caveats(state)
+    _common.emit(run.to_dict(), as_json, _render)
 
 
 def register(app: typer.Typer) -> None:
