@@ -61,7 +61,10 @@ def test_backtest_asset_btc() -> None:
 def test_backtest_unknown_asset_exit_2() -> None:
     r = run_cli("stops", "backtest", "--asset", "DOGE")
     assert r.exit_code == 2 and r.stdout == ""
-    assert r.stderr.strip().splitlines() == ["error: --asset must be ETH or BTC (got 'DOGE')"]
+    assert r.stderr.strip().splitlines() == [
+        "error: --asset: no 1h prices for DOGE: not in the store and not bundled "
+        "(bundled: ETH, BTC); ingest its bars with `liqcascade data ingest`"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,8 @@ from liqcascade._cli import _common
 
 
 def _render(res: dict[str, Any]) -> None:
+    for line in _input_lines(res.get("inputs", {})):
+        _common.stdout.print(line, soft_wrap=True)
     t = Table(title=f"Cascade from {res['shock_venue']} ({res['rounds']} rounds)")
     for c in ("venue", "initial", "final", "liquidated USD", "rounds"):
         t.add_column(c, justify="right" if c != "venue" else "left")
@@ -85,7 +87,7 @@ def contagion_cmd(
     cache: dict[Any, Any] = {}
     with _common.progress("building venues and running the cascade") as advance:
         if preset is not None:
-            _, res = run_preset(preset, shock, shock_venue, cache, liquidity)
+            setup, res = run_preset(preset, shock, shock_venue, cache, liquidity)
         else:
             assert config is not None
             path = _common.existing_file(config, "--config")
@@ -102,7 +104,38 @@ def contagion_cmd(
     states = [v for k, v in cache.items() if isinstance(k, tuple) and k[0] == "ms"]
     if states:  # the estimated market the venues' positions and depth were sized from
         out["market"] = states[0].fingerprint()
+    out["inputs"] = _inputs(setup.notes)
     _common.emit(out, as_json, _render)
+
+
+def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
+    """Where the venues' positions and the lending markets' betas came from."""
+    venues = notes.get("venues", {})
+    lending = {
+        k: {"beta": v["beta"], "beta_source": v.get("beta_source", "")}
+        for k, v in notes.items()
+        if k != "venues" and isinstance(v, dict) and "beta" in v
+    }
+    return {
+        "positions_as_of": {n: v["positions_as_of"] for n, v in venues.items()},
+        "lending": lending,
+    }
+
+
+def _input_lines(inputs: dict[str, Any]) -> list[str]:
+    import pandas as pd
+
+    by_date: dict[str, list[str]] = {}
+    for name, when in inputs.get("positions_as_of", {}).items():
+        by_date.setdefault(when, []).append(name)
+    lines = [
+        f"positions: the estimated ETH book of {pd.Timestamp(w):%Y-%m-%d %H:%M} UTC "
+        f"({', '.join(names)})"
+        for w, names in by_date.items()
+    ]
+    for name, b in inputs.get("lending", {}).items():
+        lines.append(f"{name}: BTC/ETH beta {b['beta']:.3f} ({b['beta_source']})")
+    return lines
 
 
 def _check(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from liqcascade._cli import _common
+from liqcascade._cli import _common, _market_line
 from liqcascade.market._params import EXCHANGE_OI_SHARE
 from liqcascade.solvency._adl import ADL_POLICIES as _POLICIES
 
@@ -30,9 +30,16 @@ def _parse_scenario(text: str, asset: str = "ETH") -> Any:
     return StressScenario(name or f"{shock:+.1%}", shock)
 
 
+#: A scenario named by a day alone is a recorded episode (``2025-10-10``).
+_RECORDED = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _render(result: dict[str, Any]) -> None:
     from rich.table import Table
 
+    market = result.get("market") or {}
+    if market:
+        _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
     cal = result.get("liquidity") == "calibrated"
     title = "Exchange stress: can the buffer absorb it?"
     nb = max((s.get("interval", {}).get("n_book_draws", 1) for s in result["scenarios"]), default=1)
@@ -50,7 +57,11 @@ def _render(result: dict[str, Any]) -> None:
         if "interval" in s:
             iv = s["interval"]
             bad += f" ({iv['bad_debt_p10_usd']:,.0f} … {iv['bad_debt_p90_usd']:,.0f})"
-        row = [s["name"], f"{s['final_price']:,.2f}", f"{s['liquidated_usd']:,.0f}",
+        later = _RECORDED.fullmatch(str(s["name"])) and _market_line.after_market(
+            str(s["name"]), market
+        )
+        name = f"{s['name']} *" if later else s["name"]
+        row = [name, f"{s['final_price']:,.2f}", f"{s['liquidated_usd']:,.0f}",
                f"{s['fund_end_usd']:,.0f}", bad, f"{s['min_buffer']:.2%}",
                f"{s['reserve_ratio_end']:.4f}",
                "yes" if s["survives"] else "[red]no[/]"]  # fmt: skip
@@ -58,6 +69,11 @@ def _render(result: dict[str, Any]) -> None:
             row.append(f"{s['static_upper_bound']['bad_debt_usd']:,.0f}")
         t.add_row(*row)
     _common.stdout.print(t)
+    for s in result["scenarios"]:
+        if _RECORDED.fullmatch(str(s["name"])) and _market_line.after_market(s["name"], market):
+            _common.stdout.print(
+                f"* {_market_line.what_if(str(s['name']), market)}", soft_wrap=True
+            )
     if result["adl"]:
         a = Table(title=f"ADL policies on {result['adl_scenario']}")
         for c in ("policy", "accounts", "notional (USD)", "haircut (USD)", "gini",

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from liqcascade._cli import _common
+from liqcascade._cli import _common, _market_line
 
 stops_app = typer.Typer(
     help="Dynamic stop placement and stop-policy backtests.\n\n"
@@ -19,6 +19,9 @@ _KEYS = ("stop_price", "distance", "expected_slippage", "avoided_clusters", "rat
 
 
 def _render_recommend(res: dict[str, Any]) -> None:
+    market = res.get("market") or {}
+    if market:
+        _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
     t = Table(show_header=False, box=None)
     for k in ("stop_price", "distance", "expected_slippage", "liq_price", "raw_stop_price"):
         t.add_row(f"[bold]{k}[/]", _common._fmt(res[k]))
@@ -28,8 +31,43 @@ def _render_recommend(res: dict[str, Any]) -> None:
     _common.stdout.print(res["rationale"])
 
 
+def _day(text: Any) -> str:
+    import pandas as pd
+
+    return "" if not text else f"{pd.Timestamp(text):%Y-%m-%d %H:%M}"
+
+
+def backtest_header(res: dict[str, Any]) -> list[str]:
+    """The window asked, the entry span covered, the entries dropped at the data's end."""
+    lines = [
+        f"stop back-test {res['asset']}: entries asked {_day(res['start'])[:10]} → "
+        f"{_day(res['end'])[:10]}; covered {_day(res.get('entries_first'))} → "
+        f"{_day(res.get('entries_last'))} UTC"
+    ]
+    n = int(res.get("dropped_past_end") or 0)
+    if n:
+        hd = res["settings"]["horizon_days"]
+        lines.append(
+            f"{n:,} later hourly entry bar(s) not entered: their {hd}-day horizon runs past "
+            f"the last hourly bar ({_day(res.get('data_end'))} UTC)"
+        )
+    vf = res.get("vol_fit") or {}
+    if vf.get("refit") == "yearly":
+        lines.append(
+            "vol policies: GJR-GARCH(1,1)-t refitted before each year of entries on the daily "
+            f"returns from {str(vf['start'])[:10]} to the year's start (expanding)"
+        )
+    lines += [f"caveat: {c}" for c in res.get("caveats", ())]
+    return lines
+
+
 def _render_backtest(res: dict[str, Any]) -> None:
-    for title, rows in (("all entries", res["table"]), ("2025-10-10", res["crash_2025_10_10"])):
+    for line in backtest_header(res):
+        _common.stdout.print(line, soft_wrap=True)
+    tables = [("all entries", res["table"])]
+    if res["crash_2025_10_10"]:
+        tables.append(("entries open into 2025-10-10", res["crash_2025_10_10"]))
+    for title, rows in tables:
         t = Table(title=f"Stop policies on {res['asset']} — {title}")
         cols = ["policy", "side", "entries", "n", "stop_outs", "avg_loss_on_stop"]
         cols += ["avg_slippage", "total_return", "max_drawdown"]
@@ -38,7 +76,13 @@ def _render_backtest(res: dict[str, Any]) -> None:
         for r in rows:
             t.add_row(*[_common._fmt(r[c]) for c in cols])
         _common.stdout.print(t)
-    _common.stdout.print(f"best on 2025-10-10: {res['best_on_2025_10_10']}")
+    if res["crash_2025_10_10"]:
+        _common.stdout.print(f"best on 2025-10-10: {res['best_on_2025_10_10']}")
+    else:
+        _common.stdout.print(
+            "2025-10-10: no entry of 2025-10-05 → 2025-10-10 20:00 in the covered span "
+            "(no crash table)"
+        )
 
 
 @stops_app.command("recommend")

@@ -8,17 +8,24 @@ from typing import Annotated, Any
 
 import typer
 
-from liqcascade._cli import _common
+from liqcascade._cli import _common, _market_line
 
 
 def _render(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     out = _common.stdout
+    market = result.get("market") or {}
+    if market:
+        out.print(_market_line.market_line(market), soft_wrap=True)
+    label = str(result["label"])
+    if result["scenario"] == "replay":
+        label = _market_line.what_if(label, market)
     out.print(
-        f"[bold]stress[/] {result['asset']} market, {result['scenario']} ({result['label']}), "
+        f"[bold]stress[/] {result['asset']} market, {result['scenario']} ({label}), "
         f"{result['paths']:,} "
-        f"path(s), seed {result['seed']}"
+        f"path(s), seed {result['seed']}",
+        soft_wrap=True,
     )
     t = Table(show_header=False, box=None)
     for k in ("var_95", "var_99", "es_95", "es_99", "expected_loss"):

@@ -135,6 +135,7 @@ class LendingModel(_M):
     collateral_price_at: str | None = None
     beta: float | Literal["from_data"] = 1.0
     beta_window: list[str] | None = None
+    beta_method: Literal["move", "ols"] = "move"
     oracle: OracleModel
     sell_to: str = "dex"
     dex_depth_usd: Pos = 50e6
@@ -401,6 +402,44 @@ def crash_beta(window: list[str]) -> float:
     return out[0] / out[1]
 
 
+def hourly_beta(window: list[str]) -> tuple[float, int]:
+    """OLS beta of BTC's hourly log moves on ETH's in the window, bundled Binance closes.
+
+    ``window``: the first and last hourly bar (labels, UTC) whose closes are read; the
+    moves are close-to-close between consecutive bars of the window. Returns the beta
+    and the number of moves (at least 24).
+    """
+    import liqcascade.market._bundled as _bundled
+
+    start, end = _ts(window[0], "beta_window[0]"), _ts(window[-1], "beta_window[1]")
+    if end <= start:
+        raise InputError(f"beta_window: the end {end} must be after the start {start}")
+    p = _bundled.dataset("perp_1h_by_venue")
+    p = p[(p["venue"] == "binance") & (p.index >= start) & (p.index <= end)]
+    closes = {a: p[p["asset"] == a]["close"] for a in ("BTC", "ETH")}
+    both = pd.concat(closes, axis=1).dropna()
+    r = both.apply(np.log).diff().dropna()
+    if len(r) < 24:
+        raise InputError(
+            f"beta_window: {len(r)} hourly BTC/ETH moves in the bundled Binance candles "
+            f"between {start} and {end} (need >= 24)"
+        )
+    x, y = r["ETH"].to_numpy(float), r["BTC"].to_numpy(float)
+    x0 = x - x.mean()
+    return float((x0 * (y - y.mean())).sum() / (x0 * x0).sum()), len(r)
+
+
+def _beta(m: LendingModel) -> tuple[float, str]:
+    """The lending market's BTC/ETH beta and where it came from."""
+    if m.beta != "from_data":
+        return float(m.beta), "given"
+    w = m.beta_window or []
+    if m.beta_method == "ols":
+        b, n = hourly_beta(w)
+        return b, f"OLS of {n} hourly BTC/ETH moves, Binance, {w[0]} → {w[-1]}"
+    return crash_beta(w), f"BTC/ETH open → low ratio, Binance, {w[0]} → {w[-1]}"
+
+
 def build_setup(
     cfg: ConfigModel, where: str = "config", cache: dict[Any, Any] | None = None
 ) -> ContagionSetup:
@@ -476,7 +515,7 @@ def build_setup(
             asset = "BTC" if res.symbol.upper() in ("WBTC", "CBBTC") else "ETH"
             price = float(_bar("binance", asset, _ts(m.collateral_price_at or "", key),
                                f"{key}.collateral_price_at")["close"])  # fmt: skip
-        beta = crash_beta(m.beta_window or []) if m.beta == "from_data" else float(m.beta)
+        beta, beta_source = _beta(m)
         coll, debt = _accounts(m, i, base, where)
         n_dropped = 0
         if m.drop_initially_liquidatable:
@@ -494,7 +533,8 @@ def build_setup(
                                      dex_depth_usd=m.dex_depth_usd,
                                      protocol_fee=m.protocol_fee))  # fmt: skip
         notes[m.name] = {"liq_threshold": lt, "liq_bonus": bonus, "collateral_price": price,
-                         "beta": beta, "n_accounts": int(coll.size),
+                         "beta": beta, "beta_source": beta_source,
+                         "n_accounts": int(coll.size),
                          "n_dropped_initially_liquidatable": n_dropped,
                          "collateral_usd": float(coll.sum() * price),
                          "debt_usd": float(debt.sum())}  # fmt: skip

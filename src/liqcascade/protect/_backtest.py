@@ -49,6 +49,10 @@ __all__ = [
 
 POLICIES: tuple[str, ...] = ("fixed", "vol", "vol-declustered")
 CRASH_DAY = pd.Timestamp("2025-10-10", tz="UTC")
+#: First day of the daily returns the ``vol`` policies' GJR-GARCH fit reads.
+VOL_FIT_START = pd.Timestamp("2018-01-01", tz="UTC")
+#: Fewest daily returns that fit takes.
+MIN_VOL_RETURNS = 100
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,10 @@ class BacktestSettings:
         Random entries per side.
     seed : int, default 0
         Seed of the random entries.
+    vol_refit : {"yearly", "whole"}, default "yearly"
+        The ``vol`` policies' GJR-GARCH parameters: refitted before each calendar year
+        of entries on the daily returns before it (expanding, no look-ahead), or one
+        fit on every return to ``end`` (the 0.2 back-test).
     """
 
     fixed_pct: float = 0.05
@@ -136,6 +144,7 @@ class BacktestSettings:
     band: float = 0.005
     n_random: int = 500
     seed: int = 0
+    vol_refit: str = "yearly"
 
     def __post_init__(self) -> None:
         if not 0 < self.fixed_pct < 1:
@@ -155,6 +164,10 @@ class BacktestSettings:
         if self.n_random < 0:
             raise InputError(f"n_random must be >= 0 (got {self.n_random})", param="n_random")
         check_seed(self.seed, "seed")
+        if self.vol_refit not in ("yearly", "whole"):
+            raise InputError(
+                f"vol_refit must be yearly or whole (got {self.vol_refit!r})", param="vol_refit"
+            )
 
 
 def max_drawdown(equity: np.ndarray) -> float:
@@ -249,24 +262,51 @@ def depth_series(
     fill: FillModel,
     asset: str = "ETH",
     until: Any = None,
+    *,
+    hourly: pd.DataFrame | None = None,
+    totals: pd.DataFrame | None = None,
+    store: Any = None,
 ) -> np.ndarray:
     """1 % book depth per hourly bar, USD, for the hit side (one venue's share).
 
-    Inside the bundled book-totals period (2024-11 → 2025-07) the nearest bar's
-    aggregated bid depth; outside it, depth ∝ 30-day mean Binance spot quote volume,
-    scaled by the median ratio depth / volume over the totals period (depth follows
-    trading activity). Times ``fill.depth_share``. ``asset``: whose bars and book.
+    Inside the book-totals period (bundled: 2024-11 → 2025-07) the nearest bar's
+    aggregated bid depth; outside it, depth ∝ 30-day mean spot quote volume, scaled by
+    the median ratio depth / volume over the totals period (depth follows trading
+    activity). Times ``fill.depth_share``. ``asset``: whose bars and book.
     ``until`` (UTC, optional): the ratio uses the totals' days up to it only (no
     look-ahead; the whole period when none falls before it).
+    ``hourly`` (OHLCV, USD) and ``totals`` (futures book totals, ``bids_usd`` /
+    ``asks_usd``): the asset's frames; when omitted they are read with
+    :func:`liqcascade.data.load_series` / :func:`liqcascade.data.load_book_totals`
+    from ``store`` (as there: ``None`` the default store, ``False`` bundled only).
     """
-    import liqcascade.market._bundled as _bundled
+    return _depth_and_span(index, fill, asset, until, hourly, totals, store)[0]
 
-    h = _bundled.ohlcv(asset, "1h")
+
+def _depth_and_span(
+    index: pd.DatetimeIndex,
+    fill: FillModel,
+    asset: str,
+    until: Any,
+    hourly: pd.DataFrame | None,
+    totals: pd.DataFrame | None,
+    store: Any,
+) -> tuple[np.ndarray, tuple[pd.Timestamp, pd.Timestamp]]:
+    """:func:`depth_series` and the first/last day of the depth/volume ratio used."""
+    from liqcascade.data import load_book_totals
+
+    h = hourly if hourly is not None else _load_ohlcv(asset, "1h", store)
     qv = (h["volume"] * h["close"]).resample("1D").sum()
     qv30 = qv.rolling(30, min_periods=5).mean()
-    tot = _bundled.book_totals("futures", asset)
+    tot = totals if totals is not None else load_book_totals(asset, "futures", store=store)
     d1 = ((tot["bids_usd"] + tot["asks_usd"]) / 2).resample("1D").mean().dropna()
     ratio = (d1 / qv30.reindex(d1.index)).dropna()
+    if ratio.empty:
+        raise InputError(
+            f"asset: {asset}'s book totals share no day with its hourly volume "
+            "(the depth/volume ratio needs both)",
+            param="asset",
+        )
     if until is not None and (ratio.index <= _utc(until)).any():
         ratio = ratio[ratio.index <= _utc(until)]
     r = float(ratio.median())
@@ -275,7 +315,7 @@ def depth_series(
     inside = d1.reindex(day).to_numpy(np.float64)
     out = np.where(np.isfinite(inside), inside, est)
     out = np.where(np.isfinite(out) & (out > 0), out, np.nanmedian(out))
-    return out * fill.depth_share
+    return out * fill.depth_share, (ratio.index[0], ratio.index[-1])
 
 
 @dataclass
@@ -318,12 +358,53 @@ class StopBacktest:
             out[str(sd)] = str(g["total_return"].idxmax())
         return out
 
+    def caveats(self) -> list[str]:
+        """Sentences on what the back-test reads from the whole window (not expanding)."""
+        m = self.meta
+        out = []
+        vf = m.get("vol_fit")
+        if vf and vf.get("refit") == "whole":
+            out.append(
+                f"the vol policies' GJR-GARCH parameters are one fit on the daily returns "
+                f"{vf['start'][:10]} → {vf['end'][:10]}, applied to every entry (in sample "
+                "for entries before its end)"
+            )
+        elif vf and vf.get("in_sample_years"):
+            ys = ", ".join(str(y) for y in vf["in_sample_years"])
+            out.append(
+                f"the vol policies' GJR-GARCH fit of {ys} reads returns of that year (fewer "
+                f"than {MIN_VOL_RETURNS} daily returns before it): in sample"
+            )
+        dr = m.get("depth_ratio")
+        if dr:
+            out.append(
+                f"outside the book-totals days the fill depth is the 30-day spot volume × "
+                f"one depth/volume ratio, the median over {dr['start'][:10]} → "
+                f"{dr['end'][:10]} (after the entries that precede it)"
+            )
+        return out
+
     def summary(self) -> dict[str, Any]:
-        """Headline figures: per-policy table rows, the 2025-10-10 rows and the winner."""
+        """Headline figures: per-policy table rows, the 2025-10-10 rows and the winner.
+
+        Also the window asked (``start``, ``end``), the entry span covered
+        (``entries_first``, ``entries_last``), the hourly data's last bar (``data_end``),
+        the entries not taken because their horizon runs past it (``dropped_past_end``),
+        the spans of the whole-window estimates (``vol_fit``, ``depth_ratio``) and
+        ``caveats``.
+        """
+        m = self.meta
         return {
-            "asset": self.meta.get("asset", "ETH"),
-            "start": self.meta.get("start"),
-            "end": self.meta.get("end"),
+            "asset": m.get("asset", "ETH"),
+            "start": m.get("start"),
+            "end": m.get("end"),
+            "entries_first": m.get("entries_first"),
+            "entries_last": m.get("entries_last"),
+            "data_end": m.get("data_end"),
+            "dropped_past_end": m.get("dropped_past_end", 0),
+            "vol_fit": m.get("vol_fit"),
+            "depth_ratio": m.get("depth_ratio"),
+            "caveats": self.caveats(),
             "n_trades": len(self.trades),
             "table": self.table.to_dict(orient="records"),
             "crash_2025_10_10": self.crash.to_dict(orient="records"),
@@ -362,28 +443,109 @@ def _utc(x: Any) -> pd.Timestamp:
     return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
-def _sigma_daily(index: pd.DatetimeIndex, end: pd.Timestamp, asset: str) -> np.ndarray:
-    """GJR-GARCH(1,1)-t conditional daily volatility (fraction) of each bar's day."""
-    import liqcascade.market._bundled as _bundled
-    from liqcascade.volatility import fit_volatility, log_returns
+def _load_ohlcv(asset: str, interval: str, store: Any) -> pd.DataFrame:
+    """``asset``'s OHLCV bars (USD): the store's, else the bundled ones."""
+    from liqcascade.data import load_series
+    from liqcascade.market._bundled import bundled_assets
 
-    d = _bundled.ohlcv(asset, "1d")
-    d = d[(d.index >= pd.Timestamp("2018-01-01", tz="UTC")) & (d.index <= end)]
-    fit = fit_volatility(log_returns(d["close"]), "gjr", "t", interval="1d", asset=asset)
-    cv = fit.conditional_volatility / 100.0
-    s = cv.reindex(index.floor("1D")).to_numpy(np.float64)
-    return np.where(np.isfinite(s), s, float(np.nanmedian(cv)))
+    try:
+        return load_series("ohlcv", asset=asset, interval=interval, store=store)
+    except InputError:
+        raise InputError(
+            f"asset: no {interval} prices for {asset}: not in the store and not bundled "
+            f"(bundled: {', '.join(bundled_assets())}); ingest its bars with "
+            "`liqcascade data ingest`",
+            param="asset",
+        ) from None
+
+
+def _sigma_daily(
+    index: pd.DatetimeIndex,
+    end: pd.Timestamp,
+    asset: str,
+    daily: pd.DataFrame,
+    refit: str = "yearly",
+    start: pd.Timestamp | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """GJR-GARCH(1,1)-t conditional daily volatility (fraction) of each bar's day.
+
+    The volatility is filtered through the daily returns from :data:`VOL_FIT_START`
+    to ``end`` (σ of a day uses the returns before it). ``refit="yearly"``: the bars
+    of each calendar year use parameters fitted on the returns before that year's
+    first day (expanding; a year with fewer than :data:`MIN_VOL_RETURNS` returns
+    before it uses the first fit that has them, in sample, and is listed in
+    ``in_sample_years``); ``"whole"``: one fit on every return to ``end``. Also
+    returns the span of the returns and the fits (``start``, ``end``, ``n_returns``,
+    ``refit``, ``fits``: year -> last return day of its fit). ``start``: the first
+    entry day (years before it are not fitted; their bars take the median).
+    """
+    import warnings
+
+    from liqcascade.volatility import fit_volatility, log_returns
+    from liqcascade.volatility._fit import arch_spec
+
+    d = daily[(daily.index >= VOL_FIT_START) & (daily.index <= end)]
+    r = log_returns(d["close"])
+    if len(r) < MIN_VOL_RETURNS:
+        first = daily.index[0] if len(daily) else None
+        have = f"; {asset}'s daily bars start {first:%Y-%m-%d}" if first is not None else ""
+        raise InputError(
+            f"end: the vol policy's GJR-GARCH fit needs >= {MIN_VOL_RETURNS} daily returns "
+            f"from {VOL_FIT_START:%Y-%m-%d} to end (got {len(r)}{have}); end the window "
+            f"after {VOL_FIT_START + pd.Timedelta(days=MIN_VOL_RETURNS + 1):%Y-%m-%d} or "
+            "run the fixed policy alone",
+            param="end",
+        )
+    if refit not in ("yearly", "whole"):
+        raise InputError(f"vol_refit must be yearly or whole (got {refit!r})", param="vol_refit")
+    span: dict[str, Any] = {
+        "start": r.index[0].isoformat(),
+        "end": r.index[-1].isoformat(),
+        "n_returns": len(r),
+        "refit": refit,
+    }
+    day = index.floor("1D")
+    if refit == "whole":
+        fit = fit_volatility(r, "gjr", "t", interval="1d", asset=asset)
+        cv = fit.conditional_volatility / 100.0
+        s = cv.reindex(day).to_numpy(np.float64)
+        span["fits"] = {"all": r.index[-1].isoformat()}
+        return np.where(np.isfinite(s), s, float(np.nanmedian(cv))), span
+    years = pd.Index(day.year)
+    out = np.full(len(index), np.nan)
+    fits: dict[str, str] = {}
+    in_sample: list[int] = []
+    cache: dict[int, np.ndarray] = {}
+    first = start if start is not None else day[0]
+    for y in sorted(set(years[(day >= first.floor("1D")) & (day <= end)])):
+        cut = pd.Timestamp(f"{y}-01-01", tz="UTC")
+        n = int((r.index < cut).sum())
+        if n < MIN_VOL_RETURNS:
+            n = MIN_VOL_RETURNS
+            in_sample.append(int(y))
+        if n not in cache:
+            fit = fit_volatility(r.iloc[:n], "gjr", "t", interval="1d", asset=asset)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fixed = arch_spec(r, "gjr", "t").fix(fit.result.params)
+            cache[n] = np.asarray(fixed.conditional_volatility, dtype=np.float64) / 100.0
+        fits[str(y)] = r.index[n - 1].isoformat()
+        cv = pd.Series(cache[n], index=r.index)
+        sel = np.asarray(years == y)
+        out[sel] = cv.reindex(day[sel]).to_numpy(np.float64)
+    span["fits"] = fits
+    span["in_sample_years"] = in_sample
+    med = float(np.nanmedian(out)) if np.isfinite(out).any() else float("nan")
+    return np.where(np.isfinite(out), out, med), span
 
 
 def _support_entries(
-    hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, asset: str
+    hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, daily: pd.DataFrame
 ) -> np.ndarray:
     """Hourly bar index of each support-test day's close (the event study's entries)."""
-    import liqcascade.market._bundled as _bundled
     from liqcascade.events import detect_support
 
-    d = _bundled.ohlcv(asset, "1d")
-    d = d[(d.index >= start) & (d.index <= end)]
+    d = daily[(daily.index >= start) & (daily.index <= end)]
     det = detect_support(d)
     days = pd.DatetimeIndex(pd.to_datetime(det.tests["ts"], utc=True)).unique()
     close_ts = days + pd.Timedelta(hours=23)
@@ -425,6 +587,7 @@ def backtest_stops(
     crash: bool = True,
     use_numba: bool = True,
     asset: str = "ETH",
+    store: Any = None,
 ) -> StopBacktest:
     """Backtest stop policies on the real hourly path of ``asset`` (see the module docstring).
 
@@ -438,8 +601,10 @@ def backtest_stops(
         Entry sets: the support tests of the event study (daily bars in the range),
         and ``settings.n_random`` seeded random hours per side.
     start, end : datetime-like
-        Entry range (UTC); trades run to their horizon (bars after ``end`` included
-        when bundled).
+        Entry range (UTC); trades run to their horizon (bars after ``end`` included).
+        Entries whose horizon would run past the last hourly bar are not entered (no
+        trade is cut short); ``meta`` records the entry span covered
+        (``entries_first``, ``entries_last``), ``data_end`` and ``dropped_past_end``.
     settings : BacktestSettings, optional
     fill : FillModel, optional
     crash : bool, default True
@@ -447,19 +612,18 @@ def backtest_stops(
         2025-10-10 20:00 UTC (open when the 2025-10-10 crash hit), when in range.
     use_numba : bool
         Compiled kernels (``False``: the plain-Python twins).
-    asset : {"ETH", "BTC"}, default "ETH"
-        Whose bundled hourly bars, daily volatility and book depth (prices in USD).
+    asset : str, default "ETH"
+        Whose hourly and daily bars, volatility and book depth (prices in USD): any
+        asset whose bars and futures book totals are in ``store`` or bundled.
+    store : str, Path, Store, bool, optional
+        Where the data are read (:func:`liqcascade.data.load_series`): ``None`` the
+        default store if it exists, ``False`` the bundled data only.
 
     Returns
     -------
     StopBacktest
     """
-    import liqcascade.market._bundled as _bundled
-
     a = str(asset).upper()
-    if a not in _bundled.bundled_assets():
-        known = " or ".join(_bundled.bundled_assets())
-        raise InputError(f"asset must be {known} (got {asset!r})", param="asset")
     s = settings or BacktestSettings()
     fm = fill or FillModel()
     for name, given, allowed in (
@@ -477,14 +641,23 @@ def backtest_stops(
         raise InputError(
             f"end {t1:%Y-%m-%d} must be after start {t0:%Y-%m-%d}", param=("end", "start")
         )
-    h = _bundled.ohlcv(a, "1h")
-    h = h[h.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
+    hfull = _load_ohlcv(a, "1h", store)
+    h = hfull[hfull.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
     hor = int(s.horizon_days * 24)
-    in_rng = np.flatnonzero((h.index >= t0) & (h.index <= t1))
-    in_rng = in_rng[in_rng + 1 < len(h)]
-    if len(in_rng) < 48:
+    asked = np.flatnonzero((h.index >= t0) & (h.index <= t1))
+    asked = asked[asked + 1 < len(h)]
+    if len(asked) < 48:
         raise InputError(
             f"start/end: fewer than 48 hourly bars in {t0:%Y-%m-%d}–{t1:%Y-%m-%d}",
+            param=("start", "end"),
+        )
+    # an entry whose horizon runs past the last bar would close early: not entered
+    in_rng = asked[asked + hor < len(h)]
+    if len(in_rng) < 48:
+        raise InputError(
+            f"start/end: fewer than 48 hourly entries in {t0:%Y-%m-%d}–{t1:%Y-%m-%d} whose "
+            f"{s.horizon_days}-day horizon ends by {a}'s last hourly bar "
+            f"({h.index[-1]:%Y-%m-%d %H:%M})",
             param=("start", "end"),
         )
     o = h["open"].to_numpy(np.float64)
@@ -495,16 +668,23 @@ def backtest_stops(
     w = fm.swing_days * 24
     swing_lo = pd.Series(lo).rolling(w, min_periods=1).min().to_numpy()
     swing_hi = pd.Series(hi).rolling(w, min_periods=1).max().to_numpy()
-    depth = depth_series(idx, c, fm, a, until=t1)
-    sig = _sigma_daily(idx, t1, a) * math.sqrt(s.horizon_days)
+    depth, ratio_span = _depth_and_span(idx, fm, a, t1, hfull, None, store)
+    daily = _load_ohlcv(a, "1d", store)
+    vol_span: dict[str, Any] | None = None
+    if any(p != "fixed" for p in policies):
+        sig_d, vol_span = _sigma_daily(idx, t1, a, daily, s.vol_refit, t0)
+        sig = sig_d * math.sqrt(s.horizon_days)
+    else:  # the fixed policy reads no volatility
+        sig = np.zeros(len(idx))
 
     sets: list[tuple[str, np.ndarray]] = []
     rng = np.random.default_rng(s.seed)
     if "support" in entries:
-        sup = _support_entries(h, t0, t1, a)
+        sup = _support_entries(h, t0, t1, daily)
         sets.append(("support", sup[np.isin(sup, in_rng)]))
     if "random" in entries:
-        sets.append(("random", np.sort(rng.choice(in_rng, size=s.n_random, replace=False))))
+        n = min(s.n_random, len(in_rng))
+        sets.append(("random", np.sort(rng.choice(in_rng, size=n, replace=False))))
     if crash:
         cr = np.flatnonzero(
             (idx >= pd.Timestamp("2025-10-05", tz="UTC"))
@@ -583,5 +763,16 @@ def backtest_stops(
         crash=crash_tab,
         settings=s,
         fill=fm,
-        meta={"asset": a, "start": t0.isoformat(), "end": t1.isoformat(), "bars": len(in_rng)},
+        meta={
+            "asset": a,
+            "start": t0.isoformat(),
+            "end": t1.isoformat(),
+            "bars": len(in_rng),
+            "entries_first": idx[in_rng[0]].isoformat(),
+            "entries_last": idx[in_rng[-1]].isoformat(),
+            "data_end": idx[-1].isoformat(),
+            "dropped_past_end": len(asked) - len(in_rng),
+            "vol_fit": vol_span,
+            "depth_ratio": {"start": ratio_span[0].isoformat(), "end": ratio_span[1].isoformat()},
+        },
     )

@@ -1,10 +1,10 @@
 """Transparency metrics: daily leverage, stop density, concentration, distance to cascade.
 
-Computed once a day (20:00 UTC bar) over the bundled derivatives period (open interest
-2024-11-22 → 2025-07-31), for ETH or BTC, from the market's book of that day (the
-identified book :func:`liqcascade.market.estimated_market` holds then, from
-:func:`liqcascade.market.market_books`: one walk per monthly fit), its modelled
-stops, its liquidation map and one cascade on the market's depth per day:
+Computed once a day (20:00 UTC bar) over the derivatives period (bundled open interest
+2024-11-22 → 2025-07-31), for any asset in the store or bundled (ETH, BTC), from the
+market's book of that day (the identified book :func:`liqcascade.market.estimated_market`
+holds then, from :func:`liqcascade.market.market_books`: one walk per monthly fit), its
+modelled stops, its liquidation map and one cascade on the market's depth per day:
 
 - ``leverage_ratio``: aggregated open interest (USD) / that day's Binance spot
   traded value of the asset (USD, Σ hourly volume × close). Market capitalisation and
@@ -228,15 +228,18 @@ def transparency_metrics(
     total_move: float = -0.10,
     params: Any = None,
     on_step: Any = None,
+    store: Any = None,
 ) -> TransparencyMetrics:
-    """Daily transparency metrics over the bundled derivatives period (module docstring).
+    """Daily transparency metrics over the derivatives period (module docstring).
 
     Parameters
     ----------
     start, end : datetime-like, optional
         Range (UTC); default the whole open-interest period.
     asset : str, default "ETH"
-        Bundled asset (ETH, BTC): its own market's book, prices and liquidations.
+        Any asset whose open interest, hourly prices, book totals and liquidations are in
+        ``store`` or bundled (ETH, BTC), and whose position-book calibration is the
+        store's or shipped: its own market's book, prices and liquidations.
     hour : int, default 20
         Hour (UTC) of the daily snapshot (the last 4-hour bar of the day).
     total_move : float, default -0.10
@@ -246,23 +249,21 @@ def transparency_metrics(
         each month's fit trained before it).
     on_step : callable, optional
         Progress callback, called with 1 per day.
+    store : str, Path, Store, bool, optional
+        Where the series are read (:func:`liqcascade.data.load_series`): ``None`` the
+        default store if it exists, ``False`` the bundled data only.
 
     Returns
     -------
     TransparencyMetrics
     """
-    import liqcascade.market._bundled as _bundled
     from liqcascade.cascade import critical_shock, prepare_cascade
+    from liqcascade.data import load_series
     from liqcascade.market import MarketSpec, load_market_inputs, market_books
     from liqcascade.positions import liquidation_map
 
     asset = str(asset).upper()
-    if asset not in _bundled.bundled_assets():
-        raise InputError(
-            f"asset must be one of {', '.join(_bundled.bundled_assets())} (got {asset!r})",
-            param="asset",
-        )
-    inputs = load_market_inputs(asset, store=False)
+    inputs = load_market_inputs(asset, store=store)
     oi = inputs.open_interest
     first = oi.index[0].floor("1D")
     last = oi.index[-1]
@@ -275,10 +276,12 @@ def transparency_metrics(
         raise InputError(
             "fewer than 2 days inside the open-interest period", param=("start", "end")
         )
-    books = market_books(days, spec=MarketSpec(asset=asset, params=params), inputs=inputs)
+    books = market_books(
+        days, spec=MarketSpec(asset=asset, params=params, store=store), inputs=inputs
+    )
     h = inputs.prices
     spot = (h["volume"] * h["close"]).resample("1D").sum()
-    liq = _bundled.derivatives("liquidations", asset)
+    liq = load_series("liquidations", asset=asset, interval="4h", store=store)
     liq_d = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     rows = []
     for t, mb in zip(days, books, strict=True):

@@ -1,0 +1,70 @@
+"""The market a command's text output used: one header line; later scenarios labelled.
+
+The commands' JSON carries the market's fingerprint under ``market``
+(:meth:`liqcascade.market.MarketState.fingerprint`); the text views of ``stress``,
+``solvency`` and ``stops recommend`` print it as one line
+("market ETH at 2024-11-25 20:00 UTC (bar closed 2024-11-26 00:00), mid 3,414.49")
+and label a recorded scenario dated after the market ("2025-10-10 — recorded after the
+market date: a what-if"). The market's caveats (``MarketState.caveats``) are not
+printed here: the market layer logs each once as ``warning: ...`` on stderr.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["after_market", "market_line", "what_if"]
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _ts(text: Any) -> pd.Timestamp | None:
+    import pandas as pd
+
+    if not text:
+        return None
+    t = pd.Timestamp(text)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def market_line(market: Mapping[str, Any]) -> str:
+    """``market ETH at 2024-11-25 20:00 UTC (bar closed 2024-11-26 00:00), mid 3,414.49``.
+
+    ``market``: a market fingerprint (``asset``, ``as_of`` the bar's label,
+    ``close_time``, ``mid`` in USD).
+    """
+    label = _ts(market.get("as_of"))
+    close = _ts(market.get("close_time"))
+    when = f"{label:%Y-%m-%d %H:%M} UTC" if label is not None else "an unknown date"
+    closed = f" (bar closed {close:%Y-%m-%d %H:%M})" if close is not None else ""
+    mid = market.get("mid")
+    at = f", mid {float(mid):,.2f}" if mid is not None else ""
+    return f"market {market.get('asset', '?')} at {when}{closed}{at}"
+
+
+def after_market(label: str, market: Mapping[str, Any]) -> bool:
+    """Whether the recorded episode ``label`` (a day or START/END) runs past the market.
+
+    True when the last day named in ``label`` ends after the market's close (its label
+    when no close is given); False when ``label`` names no day or the market no date.
+    """
+    import pandas as pd
+
+    days = _DAY.findall(label)
+    when = _ts(market.get("close_time")) or _ts(market.get("as_of"))
+    if not days or when is None:
+        return False
+    end = pd.Timestamp(days[-1], tz="UTC") + pd.Timedelta(days=1)
+    return bool(end > when)
+
+
+def what_if(label: str, market: Mapping[str, Any]) -> str:
+    """``label``, and "— recorded after the market date: a what-if" when it is later."""
+    if after_market(label, market):
+        return f"{label} — recorded after the market date: a what-if"
+    return label

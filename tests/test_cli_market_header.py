@@ -1,0 +1,72 @@
+"""``stress``, ``solvency`` and ``stops recommend`` name the market they used (review
+finding 12) and label a recorded scenario dated after it a what-if (finding 16)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clihelpers import run_cli
+from liqcascade._cli._market_line import after_market, market_line, what_if
+
+NOV = {
+    "asset": "ETH",
+    "as_of": "2024-11-25T20:00:00+00:00",
+    "close_time": "2024-11-26T00:00:00+00:00",
+    "mid": 3414.49,
+}
+HEADER = "market ETH at 2024-11-25 20:00 UTC (bar closed 2024-11-26 00:00), mid 3,414.49"
+LATER = "2025-10-10 — recorded after the market date: a what-if"
+
+
+def test_market_line_and_what_if() -> None:
+    assert market_line(NOV) == HEADER
+    assert market_line({"asset": "BTC", "as_of": "2025-07-31T20:00:00Z"}) == (
+        "market BTC at 2025-07-31 20:00 UTC"
+    )
+    assert what_if("2025-10-10", NOV) == LATER
+    assert what_if("2022-06-13", NOV) == "2022-06-13"
+    # a window is later when any of its days ends after the market's close
+    assert after_market("2024-11-20/2024-11-26", NOV)
+    assert not after_market("2024-11-20/2024-11-25", NOV)
+    assert after_market("2024-11-26", NOV) and not after_market("shock -10%", NOV)
+    assert not after_market("2025-10-10", {})
+
+
+def test_stress_replay_names_the_market_and_the_later_window(tmp_path: Path) -> None:
+    pf = tmp_path / "pf.csv"
+    pf.write_text(
+        "symbol,side,size,entry_price,leverage\nETHUSDT,long,10,3400,5\nETHUSDT,short,5,3400,5\n"
+    )
+    r = run_cli("stress", "--portfolio", str(pf), "--scenario", "replay", "--as-of", "2024-11-25")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == HEADER
+    assert lines[1].startswith(f"stress ETH market, replay ({LATER}), 1 path(s)")
+    j = run_cli("stress", "--portfolio", str(pf), "--scenario", "replay", "--as-of",
+                "2024-11-25", "--window", "2022-06-13", "--json")  # fmt: skip
+    assert j.exit_code == 0, j.stderr
+    assert j.json()["market"]["as_of"] == NOV["as_of"]
+    t = run_cli("stress", "--portfolio", str(pf), "--scenario", "replay", "--as-of",
+                "2024-11-25", "--window", "2022-06-13")  # fmt: skip
+    assert "replay (2022-06-13)," in t.stdout and "what-if" not in t.stdout
+
+
+def test_solvency_names_the_market_and_the_later_scenario() -> None:
+    r = run_cli("solvency", "--insurance-fund", "5e6", "--as-of", "2024-11-25",
+                "--scenario", "-10%", "--scenario", "2025-10-10")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == HEADER
+    assert f"* {LATER}" in lines
+    # the row is marked (the narrow test terminal wraps the cell: "2025-…" / "*")
+    row = next(i for i, ln in enumerate(lines) if "2025-" in ln and "│" in ln)
+    assert lines[row + 1].split("│")[1].strip() == "*"
+    shock = next(i for i, ln in enumerate(lines) if "-10.0%" in ln)
+    assert lines[shock + 1].split("│")[1].strip() == ""
+
+
+def test_stops_recommend_names_the_market() -> None:
+    r = run_cli("stops", "recommend", "--side", "long", "--entry", "3400", "--size", "1",
+                "--leverage", "5", "--as-of", "2024-11-25", "--liquidity", "static")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[0] == HEADER
