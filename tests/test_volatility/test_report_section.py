@@ -16,7 +16,7 @@ def test_volatility_section_quick(tmp_path: Path) -> None:
     assert v["clustering"]["daily"]["arch_lm_pvalue"] < 1e-6
     assert v["clustering"]["hourly"]["ljung_box_pvalue"] < 1e-6
     assert v["clustering"]["daily_std_resid"]["arch_lm_pvalue"] > 0.05
-    assert v["n_obs_daily"] == 3058
+    assert v["n_obs_daily"] == 2905  # daily returns to the market date, 2025-07-31
     # the leverage verdict, per period, whatever it says
     periods = v["periods_daily"]
     assert [p["label"] for p in periods][:2] == ["2017–2021", "2022–2025"]
