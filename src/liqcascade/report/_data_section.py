@@ -53,17 +53,17 @@ def _suspects(assets: Any, as_of: Any) -> pd.DataFrame:
 
     Every series is cut at ``as_of`` (bars closed by then).
     """
-    from liqcascade import datasets
     from liqcascade.data import suspect_liquidation_bars
+    from liqcascade.report._data import series
 
     out = []
     for a in assets:
         h = bars(a, "1h", as_of)
         b4 = h.resample("4h").agg({"open": "first", "high": "max", "low": "min"}).dropna()
         f = suspect_liquidation_bars(
-            closed_by(datasets.load_liquidations(asset=a), "4h", as_of),
+            closed_by(series("liquidations", a, "4h"), "4h", as_of),
             b4,
-            closed_by(datasets.load_open_interest(asset=a), "4h", as_of),
+            closed_by(series("open_interest", a, "4h"), "4h", as_of),
         )
         out.append(f.assign(asset=a))
     both = pd.concat(out, ignore_index=True)
@@ -77,6 +77,7 @@ def compute(ctx: ReportContext) -> DataView:
     every series drawn or counted is cut at the report's date.
     """
     from liqcascade import datasets
+    from liqcascade.report._data import series
 
     a = ctx.asset
     prov = datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
@@ -85,8 +86,8 @@ def compute(ctx: ReportContext) -> DataView:
         asset=a,
         daily=bars(a, "1d", ctx.as_of),
         hourly_range=_range(bars(a, "1h", ctx.as_of)),
-        oi=closed_by(datasets.load_open_interest(asset=a), "4h", ctx.as_of),
-        liq=closed_by(datasets.load_liquidations(asset=a), "4h", ctx.as_of),
+        oi=closed_by(series("open_interest", a, "4h"), "4h", ctx.as_of),
+        liq=closed_by(series("liquidations", a, "4h"), "4h", ctx.as_of),
         funding=closed_by(datasets.load_funding(), "4h", ctx.as_of),
         provenance=prov,
     )
