@@ -179,6 +179,16 @@ def tables(v: DataView) -> list[Table]:
     ]
 
 
+REVISED = (
+    "CoinGlass series (open interest, liquidations, funding, long/short, book totals): "
+    "values as revised up to ~6 months later; not point-in-time. Each bundled bar was "
+    "collected about six months after it (median 178 days), and CoinGlass revises past "
+    "bars by up to ~15 %, so a market 'as of' a date reads that date's bars as revised "
+    "later, and so do the calibrations fitted on them."
+)
+"""The data section's one statement that the bundled CoinGlass history is revised."""
+
+
 def prose(v: DataView) -> Prose:
     """Takeaways and method."""
     lo, sh = v.totals
@@ -195,6 +205,7 @@ def prose(v: DataView) -> Prose:
         f"Liquidations come in bursts: the five largest bars hold "
         f"{pct(top['total'].sum() / (lo + sh))} of the total.",
         _suspects_text(v.suspects),
+        REVISED,
     ]
     method = [
         "Every series is bundled with the package; the provenance table gives each one's "

@@ -9,6 +9,7 @@ into a :class:`Section`. Results shared between sections are typed attributes of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -401,7 +402,16 @@ class ReportContext:
         out = [str(c) for c in getattr(m, "caveats", ())]
         src = str(m.sources.get("book_calibration", ""))
         if "IN SAMPLE" in src and not any("IN SAMPLE" in c for c in out):
-            out.append(f"position book IN SAMPLE: {src}, after this market")
+            fit = re.search(r"fit (\S+): (\S+) -> (\S+),", src)
+            what = (
+                f"the fit for {fit[1]} was trained on {fit[2]} -> {fit[3]}"
+                if fit
+                else f"its fit ({src})"
+            )
+            out.append(
+                f"position book IN SAMPLE: {what}, after this market "
+                f"({m.close_time:%Y-%m-%d %H:%M} UTC); no fit ends before it"
+            )
         try:
             cal = load_liquidity(self.asset, m.close_time, store=_store())
         except InputError:
