@@ -296,16 +296,16 @@ def check_as_of(asset: str, as_of: Any) -> pd.Timestamp:
     end = utc_end(as_of)
     now = pd.Timestamp.now(tz="UTC")
     if to_utc(as_of) > now:
-        raise InputError(f"as_of {as_of}: in the future (now {now:%Y-%m-%d %H:%M} UTC)",
+        raise InputError(f"as_of: {as_of} is in the future (now {now:%Y-%m-%d %H:%M} UTC)",
                          param="as_of")  # fmt: skip
     if end > last + pd.Timedelta(hours=4):
         raise InputError(
-            f"as_of {as_of}: after the data; {span}; give a date up to {last:%Y-%m-%d}",
+            f"as_of: {as_of} is after the data; {span}; give a date up to {last:%Y-%m-%d}",
             param="as_of",
         )
     idx = closed_by(oi, "4h", as_of).index
     if len(idx) == 0:
-        raise InputError(f"as_of {as_of}: before the data; {span}", param="as_of")
+        raise InputError(f"as_of: {as_of} is before the data; {span}", param="as_of")
     return pd.Timestamp(idx[-1])
 
 
