@@ -85,7 +85,7 @@ def test_skipped_eth_only_sections_say_why() -> None:
         ("2026-02-01", "is after the data"),
         ("2025-08-01", "is after the data"),
         ("2099-01-01", "is in the future"),
-    ],  # fmt: skip
+    ],
 )
 def test_as_of_after_the_open_interest_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], as_of: str, text: str
