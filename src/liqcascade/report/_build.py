@@ -184,6 +184,7 @@ class Front:
     groups: list[tuple[str, list[Headline]]]
     skipped: list[str]
     eth_only: list[str] = field(default_factory=list)
+    skipped_why: list[str] = field(default_factory=list)
     sources: list[dict[str, str]] = field(default_factory=list)
     sources_text: str = "every series from the bundled files"
     caveats: list[str] = field(default_factory=list)
@@ -243,7 +244,8 @@ def _front(
         clusters_near_price=clusters,
         critical_shock=None if cs is None else cs.value,
         groups=groups,
-        skipped=[_why_skipped(sid) for sid in skipped],
+        skipped=skipped,
+        skipped_why=[_why_skipped(sid) for sid in skipped],
         eth_only=_eth_only(ctx, sections),
         sources=src,
         sources_text=_sources_text(src),

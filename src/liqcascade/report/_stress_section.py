@@ -317,9 +317,7 @@ def tables(v: StressView) -> list[Table]:
         }
     )
     rows = []
-    for w, win in stress.WINDOWS.items():
-        if (w, True) not in v.replays:
-            continue
+    for w, win in ((w, x) for w, x in stress.WINDOWS.items() if (w, True) in v.replays):
         on, off = v.replays[(w, True)], v.replays[(w, False)]
         rows.append(
             {
