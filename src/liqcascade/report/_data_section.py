@@ -30,6 +30,7 @@ class DataView:
     funding: pd.DataFrame
     provenance: pd.DataFrame
     suspects: pd.DataFrame
+    sources: pd.DataFrame | None = None  # asset, series, where it was read
 
     @property
     def totals(self) -> tuple[float, float]:
@@ -77,7 +78,7 @@ def compute(ctx: ReportContext) -> DataView:
     every series drawn or counted is cut at the report's date.
     """
     from liqcascade import datasets
-    from liqcascade.report._data import series
+    from liqcascade.report._data import series, sources
 
     a = ctx.asset
     prov = datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
@@ -90,6 +91,7 @@ def compute(ctx: ReportContext) -> DataView:
         liq=closed_by(series("liquidations", a, "4h"), "4h", ctx.as_of),
         funding=closed_by(datasets.load_funding(), "4h", ctx.as_of),
         provenance=prov,
+        sources=pd.DataFrame(sources(ctx.assets)),
     )
 
 
@@ -176,6 +178,11 @@ def tables(v: DataView) -> list[Table]:
             checks,
         ),
         Table("Bundled datasets and provenance", v.provenance),
+        *(
+            []
+            if v.sources is None
+            else [Table("Where each series of the report was read (store, else bundle)", v.sources)]
+        ),
     ]
 
 
@@ -240,6 +247,8 @@ def summary(v: DataView) -> dict[str, Any]:
     lo, sh = v.totals
     top = v.top_bars()
     return {
+        "sources": [] if v.sources is None else v.sources.to_dict(orient="records"),
+        "revised_history": REVISED,
         "eth_1d": _range(v.daily),
         "eth_1h": v.hourly_range,
         "open_interest_4h": _range(v.oi),
