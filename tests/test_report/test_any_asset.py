@@ -117,3 +117,20 @@ def test_in_sample_book_and_prior_liquidity_are_said() -> None:
     assert sec.headlines[0].evidence.endswith("(book fit IN SAMPLE; liquidity: prior)")
     # the default market (2025-07-31) has an out-of-sample fit and a fitted response
     assert ReportContext(quick=True, asset="ETH").caveats == ()
+
+
+def test_data_section_says_the_history_is_revised_and_where_series_were_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liqcascade.report import build_report
+
+    monkeypatch.setenv("LIQCASCADE_STORE", str(tmp_path / "none.duckdb"))  # no store
+    paths = build_report(tmp_path / "r", sections=("data",), quick=True, workers=1)
+    s = json.loads(paths["summary"].read_text())
+    d = s["sections"]["data"]
+    assert "values as revised up to ~6 months later; not point-in-time" in d["revised_history"]
+    html = paths["html"].read_text()
+    assert html.count("not point-in-time") == 1  # said once, in the data section
+    assert {r["source"] for r in d["sources"]} == {"bundled"}
+    assert {r["asset"] for r in d["sources"]} == {"ETH", "BTC"}
+    assert s["front"]["sources_text"] == "every series from the bundled files"
