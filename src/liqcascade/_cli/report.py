@@ -17,10 +17,19 @@ def register(app: typer.Typer) -> None:
     def report(
         out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("report"),
         asset: Annotated[
-            str, typer.Option("--asset", help="Assets, comma-separated (ETH, BTC).")
+            str,
+            typer.Option(
+                "--asset",
+                help="Assets, comma-separated: ETH, BTC, or any asset of the store with "
+                "its book and liquidity calibrations.",
+            ),
         ] = "ETH,BTC",
         as_of: Annotated[
-            str | None, typer.Option("--as-of", help="Market date (default: the last bar).")
+            str | None,
+            typer.Option(
+                "--as-of",
+                help="Market date, up to the last open-interest bar (default: that bar).",
+            ),
         ] = None,
         section: Annotated[
             list[str] | None, typer.Option("--section", help="Only this section (repeatable).")
@@ -34,7 +43,10 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--exchange", help="With --refresh: the ccxt exchange.")
         ] = "binance",
     ) -> None:
-        """Full analysis on the bundled real data -> OUT/report.html and OUT/summary.json.
+        """Full analysis on the real data -> OUT/report.html and OUT/summary.json.
+
+        Each series is read from the default store (LIQCASCADE_STORE) when it holds it,
+        else from the bundled data; the front page says which.
 
         Example: liqcascade report --out report --asset ETH,BTC --as-of 2025-06-30
         """

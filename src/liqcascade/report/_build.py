@@ -22,7 +22,14 @@ from liqcascade._version import __version__
 from liqcascade.report._figures import finish
 from liqcascade.report._format import date_text, format_table
 from liqcascade.report._registry import SECTIONS, SectionSpec
-from liqcascade.report._section import VERDICTS, Claim, Headline, ReportContext, Section
+from liqcascade.report._section import (
+    VERDICTS,
+    Claim,
+    Headline,
+    ReportContext,
+    Section,
+    check_as_of,
+)
 
 if TYPE_CHECKING:
     from liqcascade.report._run import Done
@@ -44,7 +51,8 @@ ASSET_HEADLINES: tuple[str, ...] = ("move_5pct", "critical_shock", "forced_selli
 """Headline numbers shown for every further asset (keys suffixed ``_btc``)."""
 
 DEFAULT_ASSETS: tuple[str, ...] = ("ETH", "BTC")
-"""Assets of the report by default: both have the data every per-asset section needs."""
+"""Assets of the report by default (bundled, with shipped calibrations); any asset of the
+store with both calibrations can be asked for (:func:`assets_of`)."""
 
 SECTION_MODULES: tuple[str, ...] = tuple(s.module for s in SECTIONS)
 _MENU = {s.id: s.menu or s.title for s in SECTIONS}
@@ -176,6 +184,10 @@ class Front:
     groups: list[tuple[str, list[Headline]]]
     skipped: list[str]
     eth_only: list[str] = field(default_factory=list)
+    skipped_why: list[str] = field(default_factory=list)
+    sources: list[dict[str, str]] = field(default_factory=list)
+    sources_text: str = "every series from the bundled files"
+    caveats: list[str] = field(default_factory=list)
 
 
 def _groups(ctx: ReportContext, sections: list[Section]) -> list[tuple[str, list[Headline]]]:
@@ -205,10 +217,11 @@ def _eth_only(ctx: ReportContext, sections: list[Section]) -> list[str]:
 def _front(
     ctx: ReportContext, sections: list[Section], generated: datetime, skipped: list[str]
 ) -> Front:
-    as_of = ctx.last_oi_bar
-    from liqcascade import datasets
+    from liqcascade.report._data import series, sources
 
-    prices_to = pd.Timestamp(datasets.load_ohlcv(ctx.asset, "1h").index[-1])  # the bundle's end
+    as_of = ctx.last_oi_bar
+    prices_to = pd.Timestamp(series("ohlcv", ctx.asset, "1h").index[-1])  # the data's end
+    src = sources(ctx.assets)
     groups = _groups(ctx, sections)
     heads = [h for _, hs in groups for h in hs]
     liq = next((s.summary for s in sections if s.id == "liqmap"), {})
@@ -232,8 +245,49 @@ def _front(
         critical_shock=None if cs is None else cs.value,
         groups=groups,
         skipped=skipped,
+        skipped_why=[_why_skipped(sid) for sid in skipped],
         eth_only=_eth_only(ctx, sections),
+        sources=src,
+        sources_text=_sources_text(src),
+        caveats=_caveats(ctx, sections),
     )
+
+
+def _why_skipped(sid: str) -> str:
+    """``"contagion (why)"`` for an ETH-only section not run."""
+    sp = next((x for x in SECTIONS if x.id == sid), None)
+    why = "" if sp is None or not sp.why_eth_only else f" ({sp.why_eth_only})"
+    return f"{sid}{why}"
+
+
+def _sources_text(src: list[dict[str, str]]) -> str:
+    """Where the series were read, grouped: ``"SOL: store (x.duckdb); ETH, BTC: bundled"``."""
+    by_asset: dict[str, list[str]] = {}
+    for r in src:
+        by_asset.setdefault(r["asset"], []).append(r["source"])
+    if all(set(v) == {"bundled"} for v in by_asset.values()):
+        return "every series from the bundled files"
+    groups: dict[str, list[str]] = {}
+    for a, v in by_asset.items():
+        key = (
+            v[0]
+            if len(set(v)) == 1
+            else "; ".join(f"{r['series']} {r['source']}" for r in src if r["asset"] == a)
+        )
+        groups.setdefault(key, []).append(a)
+    return "series read from: " + "; ".join(f"{', '.join(a)} {k}" for k, a in groups.items())
+
+
+def _caveats(ctx: ReportContext, sections: list[Section]) -> list[str]:
+    """The estimated markets' caveats, from the sections that stand on them."""
+    out: list[str] = []
+    for s in sections:
+        for c in s.summary.get("caveats", []) if isinstance(s.summary, dict) else []:
+            a = str(s.summary.get("asset", ctx.asset))
+            line = f"{a}: {c}."
+            if line not in out:
+                out.append(line)
+    return out
 
 
 def _specs(sections: tuple[str, ...] | None, modules: tuple[str, ...] | None) -> list[SectionSpec]:
@@ -271,24 +325,38 @@ def _summary(front: Front, done: list[Done]) -> dict[str, Any]:
 def assets_of(asset: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
     """The report's assets from ``"ETH"``, ``"ETH,BTC"`` or a sequence (default both).
 
+    Any asset whose series the default store or the bundle holds and that has both
+    calibrations (the identified book's and the liquidity response's, the store's or
+    the package's; :func:`liqcascade.report._data.missing`).
+
     Raises
     ------
     liqcascade.errors.InputError
-        For an asset without bundled data.
+        For an asset without them: one line naming the asset and what is missing.
     """
     from liqcascade.errors import InputError
+    from liqcascade.report._data import missing, store_path
 
     if asset is None:
         return DEFAULT_ASSETS
     items = asset.split(",") if isinstance(asset, str) else list(asset)
     out = tuple(dict.fromkeys(a.strip().upper() for a in items if a.strip()))
-    bad = [a for a in out if a not in DEFAULT_ASSETS]
-    if not out or bad:
-        raise InputError(
-            f"asset: {', '.join(bad) or 'none given'}; the report covers "
-            + ", ".join(DEFAULT_ASSETS),
-            param="asset",
-        )
+    if not out:
+        raise InputError("asset: none given", param="asset")
+    for a in out:
+        if a in DEFAULT_ASSETS:
+            continue
+        lack = missing(a)
+        if lack:
+            p = store_path()
+            where = f"the store {p}" if p is not None else "no store (LIQCASCADE_STORE)"
+            raise InputError(
+                f"asset: {a}: no {', '.join(lack)} for {a} in {where} or the bundle "
+                "(bundled: " + ", ".join(DEFAULT_ASSETS) + "); ingest its series "
+                "(`liqcascade data ingest`), then `liqcascade liqmap calibrate` and "
+                "`liqcascade cascade calibrate`",
+                param="asset",
+            )
     return out
 
 
@@ -308,7 +376,8 @@ def report_options(asset: str, as_of: Any, sections: list[str] | None) -> dict[s
     assets = assets_of(asset)
     ids = None if not sections else tuple(get_section(s.strip()).id for s in sections)
     if as_of is not None:
-        _ = ReportContext(asset=assets[0], as_of=as_of).last_oi_bar
+        for a in assets:
+            check_as_of(a, as_of)
     return {"asset": assets, "as_of": as_of, "sections": ids}
 
 
@@ -355,7 +424,8 @@ def build_report(
 
     assets = assets_of(asset)
     ctx = ReportContext(quick=quick, asset=assets[0], as_of=as_of, assets=assets)
-    _ = ctx.last_oi_bar  # a bad as_of fails before the work
+    for a in assets:  # a bad as_of fails before the work
+        check_as_of(a, ctx.as_of)
     jobs, skipped = plan(_specs(sections, modules), assets)
     n = workers_default() if workers is None else workers
     done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)

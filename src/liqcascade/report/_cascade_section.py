@@ -25,6 +25,7 @@ from liqcascade.report._section import (
     Section,
     Table,
     assemble,
+    with_caveats,
 )
 
 LEVEL = 4000.0
@@ -123,16 +124,16 @@ def _replay(ctx: ReportContext) -> Replay:
     The day is the largest of the liquidations closed by the report's date, so the
     replay reads nothing after it.
     """
-    from liqcascade import datasets
     from liqcascade.cascade import market_state
     from liqcascade.report._cut import closed_by
+    from liqcascade.report._data import series
 
-    liq = closed_by(datasets.load_liquidations(asset=ctx.asset), "4h", ctx.as_of)
+    liq = closed_by(series("liquidations", ctx.asset, "4h"), "4h", ctx.as_of)
     daily = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     day = pd.DatetimeIndex(daily.index)[int(np.argmax(daily.to_numpy()))]
     end = day + pd.Timedelta(hours=23)
     state = market_state(ctx.asset, day)  # the bars closed by the replay's start
-    h = closed_by(datasets.load_ohlcv(ctx.asset, "1h", start=day, end=end), "1h", ctx.as_of)
+    h = closed_by(series("ohlcv", ctx.asset, "1h", start=day, end=end), "1h", ctx.as_of)
     pos = state.positions
     longs = pos.side == 1
     notional = pos.size * pos.liq_price
@@ -728,4 +729,4 @@ def summary(v: CascadeView) -> dict[str, Any]:
 def section(ctx: ReportContext) -> Section:
     """The cascade from the estimated market at the last bundled date."""
     v = compute(ctx)
-    return assemble("cascade", prose(v), figures(v), tables(v), summary(v))
+    return with_caveats(assemble("cascade", prose(v), figures(v), tables(v), summary(v)), ctx)

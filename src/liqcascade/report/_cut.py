@@ -1,6 +1,6 @@
 """Bars of an asset cut at the report's as-of date (every bar closed by then).
 
-The per-asset sections (volatility, support, stops) read their asset's bundled bars
+The per-asset sections (volatility, support, stops) read their asset's bars
 through :func:`bars`, so a report run with ``--as-of`` sees nothing after that date.
 """
 
@@ -48,7 +48,11 @@ def closed_by(frame: pd.DataFrame, interval: str, as_of: Any) -> pd.DataFrame:
 
 
 def bars(asset: str, interval: str, as_of: Any, start: Any = None) -> pd.DataFrame:
-    """The bundled OHLCV bars of ``asset`` from ``start``, closed by ``as_of``."""
-    from liqcascade import datasets
+    """The OHLCV bars of ``asset`` from ``start``, closed by ``as_of``.
 
-    return closed_by(datasets.load_ohlcv(asset, interval, start), interval, as_of)
+    Read from the default store when it holds them, else the bundle
+    (:func:`liqcascade.report._data.series`).
+    """
+    from liqcascade.report._data import series
+
+    return closed_by(series("ohlcv", asset, interval, start), interval, as_of)

@@ -30,6 +30,7 @@ class DataView:
     funding: pd.DataFrame
     provenance: pd.DataFrame
     suspects: pd.DataFrame
+    sources: pd.DataFrame | None = None  # asset, series, where it was read
 
     @property
     def totals(self) -> tuple[float, float]:
@@ -53,17 +54,17 @@ def _suspects(assets: Any, as_of: Any) -> pd.DataFrame:
 
     Every series is cut at ``as_of`` (bars closed by then).
     """
-    from liqcascade import datasets
     from liqcascade.data import suspect_liquidation_bars
+    from liqcascade.report._data import series
 
     out = []
     for a in assets:
         h = bars(a, "1h", as_of)
         b4 = h.resample("4h").agg({"open": "first", "high": "max", "low": "min"}).dropna()
         f = suspect_liquidation_bars(
-            closed_by(datasets.load_liquidations(asset=a), "4h", as_of),
+            closed_by(series("liquidations", a, "4h"), "4h", as_of),
             b4,
-            closed_by(datasets.load_open_interest(asset=a), "4h", as_of),
+            closed_by(series("open_interest", a, "4h"), "4h", as_of),
         )
         out.append(f.assign(asset=a))
     both = pd.concat(out, ignore_index=True)
@@ -77,6 +78,7 @@ def compute(ctx: ReportContext) -> DataView:
     every series drawn or counted is cut at the report's date.
     """
     from liqcascade import datasets
+    from liqcascade.report._data import series, sources
 
     a = ctx.asset
     prov = datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
@@ -85,10 +87,11 @@ def compute(ctx: ReportContext) -> DataView:
         asset=a,
         daily=bars(a, "1d", ctx.as_of),
         hourly_range=_range(bars(a, "1h", ctx.as_of)),
-        oi=closed_by(datasets.load_open_interest(asset=a), "4h", ctx.as_of),
-        liq=closed_by(datasets.load_liquidations(asset=a), "4h", ctx.as_of),
+        oi=closed_by(series("open_interest", a, "4h"), "4h", ctx.as_of),
+        liq=closed_by(series("liquidations", a, "4h"), "4h", ctx.as_of),
         funding=closed_by(datasets.load_funding(), "4h", ctx.as_of),
         provenance=prov,
+        sources=pd.DataFrame(sources(ctx.assets)),
     )
 
 
@@ -175,7 +178,22 @@ def tables(v: DataView) -> list[Table]:
             checks,
         ),
         Table("Bundled datasets and provenance", v.provenance),
+        *(
+            []
+            if v.sources is None
+            else [Table("Where each series of the report was read (store, else bundle)", v.sources)]
+        ),
     ]
+
+
+REVISED = (
+    "CoinGlass series (open interest, liquidations, funding, long/short, book totals): "
+    "values as revised up to ~6 months later; not point-in-time. Each bundled bar was "
+    "collected about six months after it (median 178 days), and CoinGlass revises past "
+    "bars by up to ~15 %, so a market 'as of' a date reads that date's bars as revised "
+    "later, and so do the calibrations fitted on them."
+)
+"""The data section's one statement that the bundled CoinGlass history is revised."""
 
 
 def prose(v: DataView) -> Prose:
@@ -194,6 +212,7 @@ def prose(v: DataView) -> Prose:
         f"Liquidations come in bursts: the five largest bars hold "
         f"{pct(top['total'].sum() / (lo + sh))} of the total.",
         _suspects_text(v.suspects),
+        REVISED,
     ]
     method = [
         "Every series is bundled with the package; the provenance table gives each one's "
@@ -228,6 +247,8 @@ def summary(v: DataView) -> dict[str, Any]:
     lo, sh = v.totals
     top = v.top_bars()
     return {
+        "sources": [] if v.sources is None else v.sources.to_dict(orient="records"),
+        "revised_history": REVISED,
         "eth_1d": _range(v.daily),
         "eth_1h": v.hourly_range,
         "open_interest_4h": _range(v.oi),

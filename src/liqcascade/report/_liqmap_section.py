@@ -20,6 +20,7 @@ from liqcascade.report._section import (
     Section,
     Table,
     assemble,
+    with_caveats,
 )
 
 LEVEL_USD: float = 4000.0
@@ -133,10 +134,10 @@ def _level_when_above(
     asset: str, last: pd.Timestamp
 ) -> tuple[pd.Timestamp | None, dict[str, float]]:
     """The $4,000 view at the last bar of the window that closed above it."""
-    from liqcascade import datasets
+    from liqcascade.report._data import series
 
-    oi = datasets.load_open_interest(asset=asset)
-    closes = datasets.load_ohlcv(asset, "1h", start=oi.index[0], end=last)["close"]
+    oi = series("open_interest", asset, "4h")
+    closes = series("ohlcv", asset, "1h", start=oi.index[0], end=last)["close"]
     above = closes[closes >= LEVEL_USD]
     if not len(above):
         return None, {}
@@ -321,4 +322,4 @@ def summary(v: LiqmapView) -> dict[str, Any]:
 def section(ctx: ReportContext) -> Section:
     """The liquidation map and heatmap of the estimated book with modelled stops."""
     v = compute(ctx)
-    return assemble("liqmap", prose(v), figures(v), tables(v), summary(v))
+    return with_caveats(assemble("liqmap", prose(v), figures(v), tables(v), summary(v)), ctx)

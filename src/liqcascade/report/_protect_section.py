@@ -50,19 +50,24 @@ def _policy_means(table: pd.DataFrame) -> pd.DataFrame:
 ETH_SIZE = 10.0
 """The sample position of the ETH section, ETH (10 ETH at 10×)."""
 
+SAMPLE_NOTIONAL_USD = 37_000.0
+"""The sample position of every other asset, USD notional (10 ETH at ETH's price of the
+default market date, 2025-07-31, rounded; a fixed dollar amount, so no asset's section
+reads another asset's price)."""
+
 LEVERAGE = 10.0
 """Leverage of the sample position, every asset."""
 
 
-def position_size(asset: str, mid: float, eth_price: float) -> float:
-    """The sample position's size in ``asset`` units: the USD notional of 10 ETH.
+def position_size(asset: str, mid: float) -> float:
+    """The sample position's size in ``asset`` units.
 
-    ETH's is 10 ETH. Another asset's is the same dollar notional (10 × ETH's price at the
-    as-of date) at its own price ``mid``, rounded to three significant digits.
+    ETH's is 10 ETH. Another asset's is :data:`SAMPLE_NOTIONAL_USD` at its own price
+    ``mid`` (USD), rounded to three significant digits.
     """
     if asset == "ETH":
         return ETH_SIZE
-    return float(f"{ETH_SIZE * eth_price / mid:.3g}")
+    return float(f"{SAMPLE_NOTIONAL_USD / mid:.3g}")
 
 
 def backtest_range(quick: bool, as_of: Any, horizon_days: int) -> tuple[Any, Any]:
@@ -89,24 +94,26 @@ class ProtectView:
     state: Any  # MarketState
     long: Any  # StopRecommendation
     short: Any
-    backtest: Any  # StopBacktest
-    eth_price: float = 0.0  # ETH at the as-of date (sizes a non-ETH position), USD
+    backtest: Any  # StopBacktest, None when the library could not read the asset's bars
+    backtest_skipped: str = ""  # why the back-test did not run
 
     def means(self) -> dict[str, dict[str, float]]:
         """Per policy: trade-weighted stop-out rate, loss, slippage, summed return."""
+        if self.backtest is None:
+            return {}
         m = _policy_means(self.backtest.table).set_index("policy")
         return {str(p): dict(m.loc[p].to_dict()) for p in m.index}
 
 
 def compute(ctx: ReportContext) -> ProtectView:
     """Recommend stops on ``ctx.asset``'s estimated market; back-test them on its hourly bars."""
+    from liqcascade.errors import InputError
     from liqcascade.protect import BacktestSettings, backtest_stops, recommend_stop
 
     a = ctx.asset
     state = ctx.market
     entry = round(state.mid, 2)
-    eth = 0.0 if a == "ETH" else _eth_price(state)
-    size = position_size(a, entry, eth)
+    size = position_size(a, entry)
     long = recommend_stop(
         "long", entry, size, LEVERAGE, state=state, n_levels=21 if ctx.quick else 61
     )
@@ -117,23 +124,18 @@ def compute(ctx: ReportContext) -> ProtectView:
     start, end = backtest_range(ctx.quick, ctx.as_of, settings.horizon_days)
     first = _first_hour(a)  # BTC's hourly bars begin in 2021-04
     start = max(pd.Timestamp(start, tz="UTC") if isinstance(start, str) else start, first)
-    bt = backtest_stops(start=start, end=end, settings=settings, asset=a)
-    return ProtectView(a, state, long, short, bt, eth)
+    try:
+        bt = backtest_stops(start=start, end=end, settings=settings, asset=a)
+    except InputError as exc:  # the back-test reads only the bars the library can load
+        return ProtectView(a, state, long, short, None, str(exc))
+    return ProtectView(a, state, long, short, bt)
 
 
 def _first_hour(asset: str) -> pd.Timestamp:
     """The first day after ``asset``'s first bundled hourly bar (UTC midnight)."""
-    from liqcascade import datasets
+    from liqcascade.report._data import series
 
-    return pd.Timestamp(datasets.load_ohlcv(asset, "1h").index[0]).ceil("1D")
-
-
-def _eth_price(state: Any) -> float:
-    """ETH's last hourly close by the market's close time, USD (sizes the sample position)."""
-    from liqcascade.report._cut import bars
-
-    when = state.close_time or state.as_of
-    return float(bars("ETH", "1h", when)["close"].iloc[-1])
+    return pd.Timestamp(series("ohlcv", asset, "1h").index[0]).ceil("1D")
 
 
 def figures(v: ProtectView) -> list[Any]:
@@ -142,6 +144,8 @@ def figures(v: ProtectView) -> list[Any]:
     rec.update_layout(
         title=f"{v.asset}: where a {LEVERAGE:.0f}× long's stop goes, {v.state.as_of:%Y-%m-%d}"
     )
+    if v.backtest is None:
+        return [rec]
     bt = v.backtest.plot()
     bt.update_layout(title=f"{v.asset}: stop policies on the real hourly path, summed returns")
     return [rec, bt]
@@ -181,8 +185,10 @@ def tables(v: ProtectView) -> list[Table]:
             for r in (v.long, v.short)
         ]
     )  # fmt: skip
-    out = [
-        Table(f"{v.asset}: stop recommendation at the market date ({_position(v)})", rec),
+    out = [Table(f"{v.asset}: stop recommendation at the market date ({_position(v)})", rec)]
+    if v.backtest is None:
+        return out
+    out += [
         Table(f"{v.asset}: stop policies by side and entry set, "
               f"{v.backtest.meta['start'][:10]} to {v.backtest.meta['end'][:10]}",
               _fmt_policy_table(v.backtest.table)),
@@ -202,15 +208,21 @@ def _position(v: ProtectView) -> str:
 
 def prose(v: ProtectView) -> Prose:
     """Takeaways, method and the claim."""
-    m = v.means()
-    f, vo, d = m["fixed"], m["vol"], m["vol-declustered"]
     r, bt = v.long, v.backtest
-    take = [
+    first = (
         f"At {v.state.as_of:%Y-%m-%d} ({v.asset} {usd(v.state.mid)}), a {LEVERAGE:.0f}× long "
         f"of {v.long.size:g} {v.asset} gets a "
         f"stop at {usd(r.stop_price)} ({_pct(r.distance)} below entry; liquidation at "
         f"{usd(r.liq_price)}), moved out of the crowd: expected slippage "
-        f"{_pct(r.expected_slippage)} of entry instead of {_pct(r.raw_expected_slippage)}.",
+        f"{_pct(r.expected_slippage)} of entry instead of {_pct(r.raw_expected_slippage)}."
+    )
+    if bt is None:
+        why = f"The stop policies' back-test did not run for {v.asset}: {v.backtest_skipped}."
+        return Prose([first, why], [_size_note(v)], [])
+    m = v.means()
+    f, vo, d = m["fixed"], m["vol"], m["vol-declustered"]
+    take = [
+        first,
         f"On the real hourly path {bt.meta['start'][:10]} to {bt.meta['end'][:10]}, "
         f"volatility-scaled stops were hit {_pct(vo['stop_outs'])} of the time against "
         f"{_pct(f['stop_outs'])} for a fixed 5 % stop, and lost {_pct(vo['avg_loss_on_stop'])} "
@@ -258,24 +270,33 @@ def _size_note(v: ProtectView) -> str:
             f"({usd(v.long.size * v.long.entry)} notional); the back-test trades "
             f"{usd(v.backtest.settings.notional_usd)} per entry."
         )
+    trades = (
+        ""
+        if v.backtest is None
+        else f"; the back-test trades {usd(v.backtest.settings.notional_usd)} per entry, as ETH's"
+    )
     return (
-        f"The sample position is the dollar notional of the ETH section's {ETH_SIZE:g} ETH "
-        f"at the as-of date ({ETH_SIZE:g} × {usd(v.eth_price)} = "
-        f"{usd(ETH_SIZE * v.eth_price)}) in {v.asset} at {usd(v.long.entry)}: "
-        f"{v.long.size:g} {v.asset} (three significant digits), {LEVERAGE:.0f}×; the "
-        f"back-test trades {usd(v.backtest.settings.notional_usd)} per entry, as ETH's."
+        f"The sample position is {usd(SAMPLE_NOTIONAL_USD)} notional (about 10 ETH at ETH's "
+        f"price of 2025-07-31; a fixed dollar amount for every asset but ETH) in {v.asset} at "
+        f"{usd(v.long.entry)}: {v.long.size:g} {v.asset} (three significant digits), "
+        f"{LEVERAGE:.0f}×{trades}."
     )
 
 
 def summary(v: ProtectView) -> dict[str, Any]:
     """Every number of the section for summary.json."""
     bt = v.backtest
-    return {
+    head = {
         "asset": v.asset,
         "position_size": v.long.size,
         "position_notional_usd": v.long.size * v.long.entry,
         "recommendation_long": v.long.summary(),
         "recommendation_short": v.short.summary(),
+    }
+    if bt is None:
+        return {**head, "backtest_skipped": v.backtest_skipped}
+    return {
+        **head,
         "backtest_policy_means": _policy_means(bt.table).to_dict(orient="records"),
         "backtest_table": bt.table.to_dict(orient="records"),
         "crash_2025_10_10": bt.crash.to_dict(orient="records"),

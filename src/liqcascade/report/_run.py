@@ -110,10 +110,28 @@ def _note(job: Job) -> str:
     return ""
 
 
+def _build(job: Job, ctx: ReportContext) -> Section:
+    """The section of ``job``, or one line saying why it could not run.
+
+    Only for an asset the package does not bundle: a library that cannot read that
+    asset's data yet leaves its section as that line (a bundled asset's error raises).
+    """
+    from liqcascade.data import bundled
+    from liqcascade.errors import InputError
+
+    try:
+        return job.spec.load()(ctx.for_asset(job.asset))
+    except InputError as exc:
+        if job.asset in bundled.assets():
+            raise
+        why = f"Not run for {job.asset}: {exc}."
+        return Section(id=job.spec.id, title="", takeaways=[why], summary={"not_run": str(exc)})
+
+
 def run_job(job: Job, ctx: ReportContext, render: Callable[[Section], dict[str, Any]]) -> Done:
     """Run one section on the context of its asset; suffix its keys for a further asset."""
     t0, c0 = time.perf_counter(), time.process_time()
-    s = job.spec.load()(ctx.for_asset(job.asset))
+    s = _build(job, ctx)
     s.id, s.title = job.sid, job.title
     suffix = "" if job.asset == "ETH" else f"_{job.asset.lower()}"
     s.claims = [Claim(**{**asdict(c), "section": s.id}) for c in s.claims] if not suffix else []

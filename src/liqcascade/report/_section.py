@@ -9,6 +9,7 @@ into a :class:`Section`. Results shared between sections are typed attributes of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -182,6 +183,32 @@ def assemble(
     )
 
 
+def with_caveats(sec: Section, ctx: ReportContext) -> Section:
+    """``sec`` with the market's caveats said: first takeaway, summary, headline cards.
+
+    A section standing on the estimated market (liquidation map, cascade) says when the
+    position book's fit is in sample for the market date or the liquidity response is
+    the prior (:attr:`ReportContext.caveats`); every headline card it offers carries a
+    short flag.
+    """
+    from dataclasses import replace
+
+    cav = list(ctx.caveats)
+    sec.summary = {**sec.summary, "asset": sec.summary.get("asset", ctx.asset), "caveats": cav}
+    if not cav:
+        return sec
+    sec.takeaways = ["Caveat: " + "; ".join(cav) + ".", *sec.takeaways]
+    flags = []
+    if any("IN SAMPLE" in c for c in cav):
+        flags.append("book fit IN SAMPLE")
+    if any(c.startswith("liquidity response: the prior") for c in cav):
+        flags.append("liquidity: prior")
+    if flags:
+        tag = " (" + "; ".join(flags) + ")"
+        sec.headlines = [replace(h, evidence=h.evidence + tag) for h in sec.headlines]
+    return sec
+
+
 def verdict_from_interval(lo: float, hi: float, threshold: float) -> str:
     """Verdict on "the quantity reaches ``threshold``" from the model's interval [lo, hi].
 
@@ -238,10 +265,56 @@ def market_date(asset: str) -> str:
     ends earlier is estimated at its own last bar before that day
     (:attr:`ReportContext.last_oi_bar`), and every asset's data are cut at the same day.
     """
-    from liqcascade import datasets
+    from liqcascade.report._data import series
 
-    idx = datasets.load_open_interest(asset=asset.upper()).index
+    idx = series("open_interest", asset, "4h").index
     return f"{pd.Timestamp(idx[-1]):%Y-%m-%d}"
+
+
+def check_as_of(asset: str, as_of: Any) -> pd.Timestamp:
+    """The last open-interest bar of ``asset`` closed by ``as_of`` (its label).
+
+    Raises
+    ------
+    liqcascade.errors.InputError
+        Naming ``as_of`` and the open interest's span: a date before the first bar's
+        close, after the last bar's close (the estimated book needs open interest), or
+        in the future.
+    """
+    from liqcascade._time import to_utc, utc_end
+    from liqcascade.errors import InputError
+    from liqcascade.report._cut import closed_by
+    from liqcascade.report._data import series
+
+    oi = series("open_interest", asset, "4h")
+    first, last = pd.Timestamp(oi.index[0]), pd.Timestamp(oi.index[-1])
+    span = (
+        f"the {asset.upper()} open interest, the estimated book's base, covers "
+        f"{first:%Y-%m-%d %H:%M} -> {last:%Y-%m-%d %H:%M} UTC (bars closed by "
+        f"{last + pd.Timedelta(hours=4):%Y-%m-%d %H:%M})"
+    )
+    end = utc_end(as_of)
+    now = pd.Timestamp.now(tz="UTC")
+    if to_utc(as_of) > now:
+        raise InputError(f"as_of: {as_of} is in the future (now {now:%Y-%m-%d %H:%M} UTC)",
+                         param="as_of")  # fmt: skip
+    if end > last + pd.Timedelta(hours=4):
+        raise InputError(
+            f"as_of: {as_of} is after the data; {span}; give a date up to {last:%Y-%m-%d}",
+            param="as_of",
+        )
+    idx = closed_by(oi, "4h", as_of).index
+    if len(idx) == 0:
+        raise InputError(f"as_of: {as_of} is before the data; {span}", param="as_of")
+    return pd.Timestamp(idx[-1])
+
+
+def _store() -> Any:
+    """The store the report reads (the default one when it exists, else none)."""
+    from liqcascade.report._data import store_path
+
+    p = store_path()
+    return False if p is None else p
 
 
 class ReportContext:
@@ -311,24 +384,52 @@ class ReportContext:
         Labelled by its open (the book of 2025-07-31 20:00 UTC is known at its close,
         2025-08-01 00:00).
         """
-        from liqcascade import datasets
-        from liqcascade.errors import InputError
-        from liqcascade.report._cut import closed_by
+        return check_as_of(self.asset, self.as_of)
 
-        idx = closed_by(datasets.load_open_interest(asset=self.asset), "4h", self.as_of).index
-        if len(idx) == 0:
-            raise InputError(
-                f"as_of: {self.as_of} is before the bundled open interest", param="as_of"
+    @cached_property
+    def caveats(self) -> tuple[str, ...]:
+        """What the estimated market rests on that a reader must know, one sentence each.
+
+        The market's own caveats (``MarketState.caveats`` where the market layer gives
+        them), a position-book fit trained after the market (its source says "IN
+        SAMPLE"), and a liquidity response that is the prior (no event before the
+        market to fit it on).
+        """
+        from liqcascade.cascade import load_liquidity
+        from liqcascade.errors import InputError
+
+        m = self.market
+        out = [str(c) for c in getattr(m, "caveats", ())]
+        src = str(m.sources.get("book_calibration", ""))
+        if "IN SAMPLE" in src and not any("IN SAMPLE" in c for c in out):
+            fit = re.search(r"fit (\S+): (\S+) -> (\S+),", src)
+            what = (
+                f"the fit for {fit[1]} was trained on {fit[2]} -> {fit[3]}"
+                if fit
+                else f"its fit ({src})"
             )
-        return pd.Timestamp(idx[-1])
+            out.append(
+                f"position book IN SAMPLE: {what}, after this market "
+                f"({m.close_time:%Y-%m-%d %H:%M} UTC); no fit ends before it"
+            )
+        try:
+            cal = load_liquidity(self.asset, m.close_time, store=_store())
+        except InputError:
+            cal = None
+        if cal is not None and (cal.as_of is None or str(cal.note).startswith("prior")):
+            out.append(
+                f"liquidity response: the prior, not a fit ({cal.note}); no {self.asset} "
+                "event before this market to calibrate it on"
+            )
+        return tuple(out)
 
     @cached_property
     def hourly(self) -> pd.DataFrame:
         """Hourly OHLCV of the asset, up to the as-of date."""
-        from liqcascade import datasets
         from liqcascade._time import utc_end
+        from liqcascade.report._data import series
 
-        h = datasets.load_ohlcv(self.asset, "1h")
+        h = series("ohlcv", self.asset, "1h")
         return h[h.index <= utc_end(self.as_of)]
 
     @cached_property
@@ -353,7 +454,7 @@ class ReportContext:
         from liqcascade.positions._backtest import load_market_frames
 
         a = (asset or self.asset).upper()
-        return self._once(f"frames.{a}", lambda: load_market_frames(a, store=False))
+        return self._once(f"frames.{a}", lambda: load_market_frames(a, store=_store()))
 
     def identified(self, asset: str | None = None) -> Any:
         """The identified book's expanding-window back-test (``BacktestResult``), once per run.
@@ -369,7 +470,7 @@ class ReportContext:
         end = min(utc_end(VALIDATION_PERIOD[1]), utc_end(self.as_of))
 
         def run() -> Any:
-            cal = load_asset_calibration(a)
+            cal = load_asset_calibration(a, store=_store())
             start = to_utc(VALIDATION_PERIOD[0])
             return backtest_identified(a, start, end, cal, "package", frames=self.market_frames(a))
 

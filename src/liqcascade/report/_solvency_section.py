@@ -83,13 +83,34 @@ class SolvencyView:
         return next(o for o in self.gap_only.outcomes if o.name == self.worst.name)
 
 
+def _scenarios(asset: str) -> list[Any]:
+    """The library's default scenarios; the 2025-10-10 fall from the asset's own bars.
+
+    Where the library cannot read ``asset``'s hourly bars (an asset of the store only),
+    its fall that day is computed from the bars the report reads (the store's); an asset
+    with no bar that day runs without that scenario.
+    """
+    from liqcascade.errors import InputError
+    from liqcascade.report._data import series
+    from liqcascade.solvency import StressScenario, default_scenarios
+
+    try:
+        return list(default_scenarios(asset))
+    except InputError:
+        base = [s for s in default_scenarios("ETH") if s.name != "2025-10-10"]
+    h = series("ohlcv", asset, "1h", "2025-10-10", "2025-10-10")
+    if len(h) == 0:
+        return base
+    fall = float(h["low"].min() / h["open"].iloc[0] - 1.0)
+    return [*base, StressScenario("2025-10-10", fall)]
+
+
 def compute(ctx: ReportContext) -> SolvencyView:
     """Run the solvency library on the venue's share of ``ctx.asset``'s estimated book."""
     from liqcascade.market import MarketSpec, estimated_market
     from liqcascade.solvency import (
         ADL_QUEUE_POLICIES,
         Exchange,
-        default_scenarios,
         run_solvency,
     )
     from liqcascade.solvency._market import split_accounts
@@ -100,7 +121,7 @@ def compute(ctx: ReportContext) -> SolvencyView:
     per = 10 if ctx.quick else 50
     pos = split_accounts(pos, per, seed=0)
     ex = Exchange(pos, insurance_fund=0.0, reserve_buffer=0.06, mid=ob.mid)
-    scen = default_scenarios(ctx.asset)  # the 2025-10-10 scenario: the asset's own fall
+    scen = _scenarios(ctx.asset)  # the 2025-10-10 scenario: the asset's own fall
     # the calibration fitted before the market's close, for this asset; the interval over
     # every liquidity draw on every position-book draw
     casc = run_solvency(

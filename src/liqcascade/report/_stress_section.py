@@ -48,6 +48,7 @@ class StressView:
     backtest: Any = None  # VarBacktest of the stress model (GJR-t) on the asset
     egarch: Any = None  # VarBacktest of EGARCH-t (sensitivity; the report leaves it to the docs)
     draw_sides: tuple[tuple[float, float], ...] = ()  # (long, short) USD per book draw
+    replay_skipped: str = ""  # why the crash replays did not run (no recorded bars)
 
     @property
     def asset(self) -> str:
@@ -93,18 +94,23 @@ def _backtest_closes(asset: str) -> pd.Series:
     The back-test reads past the report's date by design: each month is forecast by a
     fit on the days before it only, and its table says the period it scores.
     """
-    from liqcascade import datasets
+    from liqcascade.report._data import series
 
-    return datasets.load_ohlcv(asset, "1d")["close"]
+    return series("ohlcv", asset, "1d")["close"]
 
 
-def _fits(ctx: ReportContext, as_of: Any) -> dict[str, Any]:
-    from liqcascade import datasets
+def _fits(assets: Any, as_of: Any) -> dict[str, Any]:
+    """GJR-t fits of every asset of the stress market, on daily returns to ``as_of``.
+
+    Read through the report's loader (the store when it holds the asset, else the
+    bundle), so an asset the package does not bundle is fitted on its own prices.
+    """
+    from liqcascade.report._data import series
     from liqcascade.volatility import fit_volatility, log_returns
 
     out = {}
-    for a in ("ETH", "BTC"):
-        r = log_returns(datasets.load_ohlcv(a, "1d")["close"], "2017-08-17", as_of)
+    for a in assets:
+        r = log_returns(series("ohlcv", a, "1d")["close"], "2017-08-17", as_of)
         out[a] = fit_volatility(r, "gjr", "t", asset=a)
     return out
 
@@ -112,6 +118,7 @@ def _fits(ctx: ReportContext, as_of: Any) -> dict[str, Any]:
 def compute(ctx: ReportContext) -> StressView:
     """Run the stress library on the estimated market of ``ctx.asset`` at the as-of date."""
     from liqcascade import stress
+    from liqcascade.errors import InputError
 
     market = stress.stress_market(state=ctx.market)
     pf = stress.sample_portfolio(market.prices)
@@ -122,13 +129,18 @@ def compute(ctx: ReportContext) -> StressView:
         horizon_days=HORIZON_DAYS,
         method="fhs",
         seed=20251010,
-        fits=_fits(ctx, market.as_of),
+        fits=_fits(tuple(market.prices), market.as_of),
     )
-    replays = {
-        (w, on): stress.replay(pf, market, w, cascade=on)
-        for w in stress.WINDOWS
-        for on in (True, False)
-    }
+    replays: dict[tuple[str, bool], Any] = {}
+    skipped = ""
+    try:
+        replays = {
+            (w, on): stress.replay(pf, market, w, cascade=on)
+            for w in stress.WINDOWS
+            for on in (True, False)
+        }
+    except InputError as exc:  # the asset's recorded bars do not cover the windows
+        replays, skipped = {}, str(exc)
     shocks = stress.shock_grid(pf, market, list(SHOCKS))
     close = _backtest_closes(market.asset)
     paths = 500 if ctx.quick else 2000
@@ -136,7 +148,7 @@ def compute(ctx: ReportContext) -> StressView:
     # EGARCH-t's back-test (a sensitivity) is left to the stress documentation (time budget)
     eg = None
     sides = tuple(market.draw_sides())
-    return StressView(market, pf, mc, replays, shocks, bt, eg, sides)
+    return StressView(market, pf, mc, replays, shocks, bt, eg, sides, skipped)
 
 
 def figures(v: StressView) -> list[go.Figure]:
@@ -305,7 +317,7 @@ def tables(v: StressView) -> list[Table]:
         }
     )
     rows = []
-    for w, win in stress.WINDOWS.items():
+    for w, win in ((w, x) for w, x in stress.WINDOWS.items() if (w, True) in v.replays):
         on, off = v.replays[(w, True)], v.replays[(w, False)]
         rows.append(
             {
@@ -617,6 +629,8 @@ def prose(v: StressView) -> Prose:
             "selling from the move that would have happened anyway."
         ),
     )
+    if v.replay_skipped:
+        take.append(f"Crash replays not run for {v.asset}: {v.replay_skipped}.")
     if v.asset != "ETH":
         take[0] = (
             f"Here {v.asset}'s estimated book, from {v.asset}'s own data, is the market that "
@@ -742,6 +756,7 @@ def summary(v: StressView) -> dict[str, Any]:
         "whole_book": v.whole_book(),
         "shocks": sh[cols].to_dict(orient="records"),
         "replays": {w: _replay_summary(v, w) for (w, on_) in v.replays if on_},
+        "replays_skipped": v.replay_skipped,
     }
 
 

@@ -66,10 +66,10 @@ def params_for(asset: str, daily: pd.DataFrame) -> tuple[SupportParams, float, f
 
 def compute(ctx: ReportContext) -> SupportView:
     """The support study of ``ctx.asset`` on daily bars from 2022 to the as-of date."""
-    from liqcascade import datasets
     from liqcascade.report._cut import closed_by
+    from liqcascade.report._data import series
 
-    daily = closed_by(datasets.load_ohlcv(ctx.asset, "1d", START, END), "1d", ctx.as_of)
+    daily = closed_by(series("ohlcv", ctx.asset, "1d", START, END), "1d", ctx.as_of)
     params, rng, k = params_for(ctx.asset, daily)
     study = support_study(
         daily,

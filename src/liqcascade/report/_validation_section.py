@@ -24,6 +24,7 @@ from liqcascade.report._section import (
     ReportContext,
     Section,
     Table,
+    _store,
     assemble,
 )
 
@@ -64,7 +65,8 @@ class AssetValidation:
 
     asset: str
     backtest: Any  # positions BacktestResult
-    check: pd.DataFrame  # notional share per distance bucket: data, model
+    check: pd.DataFrame | None  # notional share per distance bucket: data, model (None:
+    # no Hyperliquid positions of the asset are bundled)
     params_latest: dict[str, Any]
 
     @property
@@ -131,15 +133,18 @@ def compute(ctx: ReportContext) -> ValidationView:
     from liqcascade.positions._model import walk
 
     hl = datasets.load_hyperliquid_positions()
+    held = set(hl["asset"].astype(str).str.upper())
     out = []
-    for a in [x for x in ctx.assets if x in ASSETS] or ["ETH"]:
-        latest = load_asset_calibration(a).latest
-        run = walk(ctx.market_frames(a), latest.params)
+    for a in ctx.assets:  # every asset of the report, from its own frames and calibration
+        latest = load_asset_calibration(a, store=_store()).latest
+        check = None
+        if a in held:  # the bundled Hyperliquid positions hold ETH and BTC only
+            check = distance_check(hl, walk(ctx.market_frames(a), latest.params), a)
         out.append(
             AssetValidation(
                 asset=a,
                 backtest=ctx.identified(a),
-                check=distance_check(hl, run, a),
+                check=check,
                 params_latest=latest.params.to_dict(),
             )
         )
@@ -159,7 +164,9 @@ def figures(v: ValidationView) -> list[go.Figure]:
             f"before it; 5–95 % band) against recorded Binance liquidations, {lo} → {hi}"
         )
         out.append(fig)
-    out.append(distance_figure({av.asset: av.check for av in v.assets}))
+    checks = {av.asset: av.check for av in v.assets if av.check is not None}
+    if checks:
+        out.append(distance_figure(checks))
     return out
 
 
@@ -245,9 +252,10 @@ def tables(v: ValidationView) -> list[Table]:
                 )
             )
         out.append(Table(f"{av.asset} by month (daily Pearson correlation)", _months(av.backtest)))
-    chk = pd.concat({av.asset: av.check[["data", "model"]] for av in v.assets}, axis=1).reset_index(
-        names="distance to liquidation"
-    )
+    checks = {av.asset: av.check[["data", "model"]] for av in v.assets if av.check is not None}
+    if not checks:
+        return out
+    chk = pd.concat(checks, axis=1).reset_index(names="distance to liquidation")
     chk.columns = [c if isinstance(c, str) or not c[1] else f"{c[0]}: {c[1]}" for c in chk.columns]
     chk = chk.rename(columns={chk.columns[0]: "distance to liquidation"})
     for c in chk.columns[1:]:
@@ -314,10 +322,16 @@ def prose(v: ValidationView) -> Prose:
         f"move) {pct(av.check.attrs.get('share_beyond_50pct_data'), 0)} vs "
         f"{pct(av.check.attrs.get('share_beyond_50pct_model'), 0)}"
         for av in v.assets
-        if "none" in av.check.index
+        if av.check is not None and "none" in av.check.index
     )
     if hl:
         take.append(f"Against real Hyperliquid positions (Feb 2026): {hl}.")
+    no_hl = [av.asset for av in v.assets if av.check is None]
+    if no_hl:
+        take.append(
+            f"{join_words(no_hl)}: no Hyperliquid positions are bundled (ETH and BTC only), "
+            "so no distance-to-liquidation check."
+        )
     from liqcascade.positions._backtest import N_RESAMPLES_DAILY
 
     intrabar = any(float(av.params_latest.get("intrabar", 0.0)) > 0 for av in v.assets)
@@ -377,7 +391,9 @@ def summary(v: ValidationView) -> dict[str, Any]:
                 "months": av.backtest.months,
                 "beats_range_baseline": av.beats(),
                 "verdicts_vs_range_baseline": av.verdicts(),
-                "hyperliquid_check": {**av.check.attrs, "table": av.check.to_dict()},
+                "hyperliquid_check": None
+                if av.check is None
+                else {**av.check.attrs, "table": av.check.to_dict()},
                 "params_latest": av.params_latest,
             }
             for av in v.assets

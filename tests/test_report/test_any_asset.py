@@ -1,0 +1,136 @@
+"""The report for an asset of the store (SOL: BTC's real series relabelled, prices / 500).
+
+Also the report's as-of rule (an as-of after the open interest or in the future is
+refused, review finding 10) and the market's caveats (finding 3): an IN SAMPLE book fit
+and a prior liquidity response are said on the front page and in the liqmap/cascade
+sections.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.newasset import relabelled_store
+
+from liqcascade.cli import main
+
+
+@pytest.fixture(scope="module")
+def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from liqcascade._calibrations import find_calibration, write_calibration
+
+    path = relabelled_store(tmp_path_factory.mktemp("sol") / "store.duckdb")
+    for kind in ("book", "liquidity"):  # SOL's series are BTC's: BTC's fits are SOL's own
+        doc = {**find_calibration(kind, "BTC", False).doc, "asset": "SOL"}
+        write_calibration(kind, "SOL", doc, path)
+    return path
+
+
+def test_sol_report_from_the_store(
+    sol_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIQCASCADE_STORE", str(sol_store))
+    out = tmp_path / "r"
+    args = ["report", "--asset", "SOL", "--quick", "--out", str(out),
+            "--section", "liqmap", "--section", "cascade", "--section", "protect"]  # fmt: skip
+    assert main(args) == 0
+    s = json.loads((out / "summary.json").read_text())
+    assert s["front"]["assets"] == ["SOL"]
+    assert set(s["sections"]) == {"liqmap-sol", "cascade-sol", "protect-sol"}
+    lm, casc, stops = (s["sections"][k] for k in ("liqmap-sol", "cascade-sol", "protect-sol"))
+    # prices in SOL's scale (BTC's / 500: 100 … 300 USD in 2025), dollars of BTC's order
+    assert 100.0 < lm["price"] < 300.0 and 100.0 < casc["mid"] < 300.0
+    assert lm["whole_book_usd"] > 1e7
+    assert casc["fall_5pct"]["liquidated_long_usd"] > 1e5
+    assert "store:" in lm["estimation_parameters"]  # the store's own calibration
+    # the stops' sample position: a fixed dollar amount at SOL's own price
+    from liqcascade.report._protect_section import SAMPLE_NOTIONAL_USD
+
+    assert stops["position_notional_usd"] == pytest.approx(SAMPLE_NOTIONAL_USD, rel=0.01)
+    assert stops["recommendation_long"]["stop_price"] < casc["mid"]
+    # the front page names where each series was read
+    assert "store (store.duckdb)" in s["front"]["sources_text"]
+    src = {r["series"]: r["source"] for r in s["front"]["sources"] if r["asset"] == "SOL"}
+    assert set(src) == {"open_interest 4h", "liquidations 4h", "ohlcv 1h", "ohlcv 1d"}
+    assert all(v.startswith("store") for v in src.values())
+    # ETH-only sections are not run for SOL, each with why
+    html = (out / "report.html").read_text()
+    assert "store.duckdb" in html and "docs/" not in html
+
+
+def test_unknown_asset_exits_2_naming_what_is_missing(
+    sol_store: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("LIQCASCADE_STORE", str(sol_store))
+    assert main(["report", "--asset", "XRP", "--quick", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --asset: XRP") and "\n" not in err
+    assert "open interest" in err and "book calibration" in err
+
+
+def test_skipped_eth_only_sections_say_why() -> None:
+    from liqcascade.report._build import _why_skipped
+
+    assert _why_skipped("contagion").startswith("contagion (the 2025-10-10 contagion preset")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "text"),
+    [
+        ("2026-02-01", "is after the data"),
+        ("2025-08-01", "is after the data"),
+        ("2099-01-01", "is in the future"),
+    ],
+)
+def test_as_of_after_the_open_interest_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_of: str, text: str
+) -> None:
+    assert main(["report", "--quick", "--as-of", as_of, "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: --as-of: {as_of} {text}") and "\n" not in err
+    if "after" in text:
+        assert "2025-07-31 20:00" in err  # the open interest's span is named
+
+
+def test_as_of_last_day_is_accepted() -> None:
+    from liqcascade.report._section import check_as_of
+
+    assert str(check_as_of("ETH", "2025-07-31")) == "2025-07-31 20:00:00+00:00"
+
+
+def test_in_sample_book_and_prior_liquidity_are_said() -> None:
+    from liqcascade.report._section import Headline, ReportContext, Section, with_caveats
+
+    ctx = ReportContext(quick=True, asset="ETH", as_of="2024-11-25")
+    cav = ctx.caveats
+    assert any(c.startswith("position book IN SAMPLE") for c in cav)
+    assert any(c.startswith("liquidity response: the prior") for c in cav)
+    h = Headline("k", "label", 1.0, "1", "", "evidence")
+    sec = with_caveats(Section("liqmap", "", takeaways=["t"], headlines=[h]), ctx)
+    assert sec.takeaways[0].startswith("Caveat: position book IN SAMPLE")
+    assert sec.summary["caveats"] == list(cav)
+    assert sec.headlines[0].evidence.endswith("(book fit IN SAMPLE; liquidity: prior)")
+    # the default market (2025-07-31) has an out-of-sample fit and a fitted response
+    assert ReportContext(quick=True, asset="ETH").caveats == ()
+
+
+def test_data_section_says_the_history_is_revised_and_where_series_were_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liqcascade.report import build_report
+
+    monkeypatch.setenv("LIQCASCADE_STORE", str(tmp_path / "none.duckdb"))  # no store
+    paths = build_report(tmp_path / "r", sections=("data",), quick=True, workers=1)
+    s = json.loads(paths["summary"].read_text())
+    d = s["sections"]["data"]
+    assert "values as revised up to ~6 months later; not point-in-time" in d["revised_history"]
+    html = paths["html"].read_text()
+    assert html.count("not point-in-time") == 1  # said once, in the data section
+    assert {r["source"] for r in d["sources"]} == {"bundled"}
+    assert {r["asset"] for r in d["sources"]} == {"ETH", "BTC"}
+    assert s["front"]["sources_text"] == "every series from the bundled files"
