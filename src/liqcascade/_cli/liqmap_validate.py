@@ -19,6 +19,42 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+_CalAssetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--asset",
+        help="Identified book: the expanding-window calibration of this asset "
+        "(any asset with open interest, prices and liquidations in the store or "
+        "bundled), one fit per month on the data before it; written as the "
+        "store's calibration of the asset unless --out is given.",
+    ),
+]
+_MonthOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--month",
+        help="With --asset: months to fit (YYYY-MM, repeatable; default every "
+        "month from the first with 90 days of data before it to the last).",
+    ),
+]
+_JobsOpt = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        help="With --asset: worker processes for the bootstrap refits (the same "
+        "fits for any value; default 1).",
+    ),
+]
+_CalStoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="With --asset: store to read and to write the calibration beside "
+        "(default: the default store, $LIQCASCADE_STORE).",
+    ),
+]
+
+
 def _fmt(v: Any, pct: bool = False) -> str:
     if v is None:
         return "–"
@@ -220,41 +256,11 @@ def register(liqmap_app: typer.Typer) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", help="Write the calibration (params JSON) here.")
         ] = None,
-        asset: Annotated[
-            str | None,
-            typer.Option(
-                "--asset",
-                help="Identified book: the expanding-window calibration of this asset "
-                "(any asset with open interest, prices and liquidations in the store or "
-                "bundled), one fit per month on the data before it; written as the "
-                "store's calibration of the asset unless --out is given.",
-            ),
-        ] = None,
-        month: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--month",
-                help="With --asset: months to fit (YYYY-MM, repeatable; default every "
-                "month from the first with 90 days of data before it to the last).",
-            ),
-        ] = None,
+        asset: _CalAssetOpt = None,
+        month: _MonthOpt = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
-        jobs: Annotated[
-            int,
-            typer.Option(
-                "--jobs",
-                help="With --asset: worker processes for the bootstrap refits (the same "
-                "fits for any value; default 1).",
-            ),
-        ] = 1,
-        store: Annotated[
-            Path | None,
-            typer.Option(
-                "--store",
-                help="With --asset: store to read and to write the calibration beside "
-                "(default: the default store, $LIQCASCADE_STORE).",
-            ),
-        ] = None,
+        jobs: _JobsOpt = 1,
+        store: _CalStoreOpt = None,
     ) -> None:
         """Fit the estimated book to the recorded Binance liquidations; validate out of sample.
 

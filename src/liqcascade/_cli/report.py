@@ -9,6 +9,20 @@ import typer
 
 from liqcascade._cli._common import STATE, emit, flag_names, info, parse_date, stderr
 
+_AssetsOpt = Annotated[
+    str,
+    typer.Option(
+        "--asset",
+        help="Assets, comma-separated: ETH, BTC, or any asset of the store with its book "
+        "and liquidity calibrations.",
+    ),
+]
+_AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="Market date, up to the last open-interest bar (default: that bar)."
+    ),
+]
 
 def register(app: typer.Typer) -> None:
     """Register ``report`` on the root app."""
@@ -16,21 +30,8 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
         out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("report"),
-        asset: Annotated[
-            str,
-            typer.Option(
-                "--asset",
-                help="Assets, comma-separated: ETH, BTC, or any asset of the store with "
-                "its book and liquidity calibrations.",
-            ),
-        ] = "ETH,BTC",
-        as_of: Annotated[
-            str | None,
-            typer.Option(
-                "--as-of",
-                help="Market date, up to the last open-interest bar (default: that bar).",
-            ),
-        ] = None,
+        asset: _AssetsOpt = "ETH,BTC",
+        as_of: _AsOfOpt = None,
         section: Annotated[
             list[str] | None, typer.Option("--section", help="Only this section (repeatable).")
         ] = None,

@@ -67,8 +67,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _P + "_data_section",
         "What was measured, where and when.",
         menu="Data",
-        why_eth_only="one provenance table lists every bundled file, BTC's included; its "
-        "charts show ETH's series",
+        why_eth_only="one provenance table lists every bundled file (BTC's included) and "
+        "where each asset's series were read; its charts show ETH's series",
     ),
     SectionSpec(
         "liqmap",
@@ -133,8 +133,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "The crash replayed across venues and a DeFi lending market.",
         menu="Contagion",
         why_eth_only="the 2025-10-10 contagion preset is an ETH scenario (ETH perpetual "
-        "venues' crash-hour candles, the Aave WBTC leg moving with ETH); no BTC preset is "
-        "bundled",
+        "venues' crash-hour candles, the Aave WBTC leg moving with ETH); no preset for "
+        "another asset is bundled",
     ),
     SectionSpec(
         "collateral",
@@ -143,7 +143,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "The collateral loop, counterfactual pricing, the smallest haircut per asset.",
         menu="Collateral",
         why_eth_only="the 2025-10-10 collateral preset is an ETH scenario (the ETH venues "
-        "and USDe's own book); no BTC preset is bundled",
+        "and USDe's own book); no preset for another asset is bundled",
     ),
     SectionSpec(
         "protect",
