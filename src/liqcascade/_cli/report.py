@@ -24,6 +24,7 @@ _AsOfOpt = Annotated[
     ),
 ]
 
+
 def register(app: typer.Typer) -> None:
     """Register ``report`` on the root app."""
 
