@@ -138,10 +138,14 @@ def _render_backtest(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     m = result["metrics"]
+    cs, ce = result.get("covered_start"), result.get("covered_end")
+    span = "" if cs is None or ce is None else f" (scored span {_hm(cs)} → {_hm(ce)} UTC)"
     _common.stdout.print(
         f"[bold]{result['asset']}[/] events {result['start'][:10]} → {result['end'][:10]}, "
-        f"trigger {result['trigger']:.2%}: {result['n_events']} events"
+        f"trigger {result['trigger']:.2%}: {result['n_events']} events scored{span}"
     )
+    for line in skipped_lines(result):
+        _common.stdout.print(line)
     if result["n_events"] == 0:
         _common.stdout.print(
             "no events in this range: no bar moved the trigger from the previous close "
@@ -171,6 +175,44 @@ def _render_backtest(result: dict[str, Any]) -> None:
     )
     _common.stdout.print(_ceiling_text(m))
     _common.stdout.print(verdict_sentence(m))
+
+
+def _hm(iso: str) -> str:
+    """``YYYY-MM-DD HH:MM`` of an ISO time."""
+    return pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M")
+
+
+def skipped_lines(result: dict[str, Any]) -> list[str]:
+    """The back-test's unscored events and unscored liquidations, one line per reason.
+
+    "N events after 2025-07-31 20:00 not scored: no open interest" (the time named is
+    the last open-interest bar's open when they all come after it, its first bar's
+    when they all come before), then the events whose liquidations are not scored.
+    """
+    out = []
+    oi = result.get("open_interest_span")
+    for sk in result.get("skipped") or []:
+        first, last, n = pd.Timestamp(sk["first"]), pd.Timestamp(sk["last"]), int(sk["n"])
+        where = f"between {_hm(sk['first'])} and {_hm(sk['last'])}"
+        if sk["reason"] == "no open interest" and oi:
+            lo, hi = pd.Timestamp(oi[0]) - _BAR, pd.Timestamp(oi[1]) - _BAR
+            if first > hi:
+                where = f"after {hi:%Y-%m-%d %H:%M}"
+            elif last < lo + _BAR:
+                where = f"before {lo:%Y-%m-%d %H:%M} + 4 h"
+        word = "event" if n == 1 else "events"
+        out.append(f"{n} {word} {where} not scored: {sk['reason']}")
+    k = int(result.get("n_without_liquidation_record") or 0)
+    if k:
+        word = "event has" if k == 1 else "events have"
+        out.append(
+            f"{k} scored {word} no full 24 h of recorded liquidations: left out of the "
+            "liquidation scores (their moves are scored)"
+        )
+    return out
+
+
+_BAR = pd.Timedelta(hours=4)
 
 
 #: How a verdict of the model against a baseline reads (see ``move_verdicts``).
@@ -293,6 +335,7 @@ def backtest_cmd(
             _common.fail(f"{exc.args[0]} (`liqcascade cascade calibrate --asset {a}`)")
         ohlc, liq, market_at = load_inputs(a, st)
     f = trigger if trigger is not None else float(doc.get("trigger", 0.0)) or None
+    _check_window(a, ohlc, liq, market_at, start, end)
     res = run_backtest(
         ohlc,
         liq,
@@ -307,6 +350,28 @@ def backtest_cmd(
     if res.n_events == 0 and as_json:  # the text view says it in its own words
         _common.warn(f"no events between --start and --end at trigger {res.trigger:.2%}")
     _common.emit(res.to_dict(), as_json, _render_backtest)
+
+
+def _check_window(a: str, ohlc: Any, liq: Any, market_at: Any, start: str, end: str) -> None:
+    """Exit 2 when ``[start, end]`` holds no hour the back-test can score.
+
+    The line names the span the asset's open interest, recorded liquidations and
+    hourly prices cover (as ``liqmap backtest`` does).
+    """
+    from liqcascade.cascade._backtest import _end, _ts, covered_span
+
+    span = getattr(market_at, "span", None)
+    if covered_span(ohlc, _ts(start), _end(end), span) is not None:
+        return
+    li, px = pd.DatetimeIndex(liq.index), pd.DatetimeIndex(ohlc.index)
+    oi = "" if span is None else (
+        f"open interest {span[0] - _BAR:%Y-%m-%d %H:%M} → {span[1] - _BAR:%Y-%m-%d %H:%M}, "
+    )  # fmt: skip
+    _common.fail(
+        f"--start/--end: {start} → {end} holds no event the back-test can score; {a}'s "
+        f"{oi}recorded liquidations {li[0]:%Y-%m-%d %H:%M} → {li[-1]:%Y-%m-%d %H:%M} and "
+        f"hourly prices {px[0]:%Y-%m-%d} → {px[-1]:%Y-%m-%d} (UTC, bar opens)"
+    )
 
 
 def calibrate_cmd(
