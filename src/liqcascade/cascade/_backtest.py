@@ -1342,6 +1342,55 @@ def move_comparisons(ev: pd.DataFrame, *, lag: int = 0) -> dict[str, float]:
     return out
 
 
+#: The per-event columns a stored back-test keeps (``per_event``), enough to score the
+#: move on any subset of its events (:func:`move_scores`).
+PER_EVENT_COLUMNS: tuple[str, ...] = (
+    "realised_move",
+    "predicted_move",
+    "predicted_move_p10",
+    "predicted_move_p90",
+    "empirical_baseline",
+    "trigger_baseline",
+)
+
+
+def per_event_record(ev: pd.DataFrame) -> dict[str, list[Any]]:
+    """The back-test's per-event move columns as JSON lists (``ts`` ISO, moves fractions)."""
+    if ev.empty or "predicted_move" not in ev.columns:
+        return {"ts": [], **{c: [] for c in PER_EVENT_COLUMNS}}
+    out: dict[str, list[Any]] = {"ts": [pd.Timestamp(t).isoformat() for t in ev["ts"]]}
+    for c in PER_EVENT_COLUMNS:
+        out[c] = [float(v) for v in ev[c].to_numpy(np.float64)]
+    return out
+
+
+def move_scores(per_event: dict[str, list[Any]], after: Any = None) -> dict[str, Any]:
+    """The move metrics of a stored back-test's events at or after ``after``.
+
+    ``move_mae_pp``, both baselines' MAE, ``coverage_80`` and the paired comparisons
+    (:func:`move_comparisons`), with ``n_events``, ``start`` (``after``, or the first
+    event) and ``end`` (the last event). ``per_event``: :func:`per_event_record`.
+    """
+    ev = pd.DataFrame({c: per_event[c] for c in ("ts", *PER_EVENT_COLUMNS)})
+    ev["ts"] = pd.to_datetime(ev["ts"], utc=True)
+    if after is not None:
+        ev = ev[ev["ts"] >= _ts(after)].reset_index(drop=True)
+    out: dict[str, Any] = {"n_events": len(ev)}
+    if ev.empty:
+        return out
+    real = ev["realised_move"].to_numpy(np.float64)
+    lo = np.minimum(ev["predicted_move_p10"], ev["predicted_move_p90"]).to_numpy(np.float64)
+    hi = np.maximum(ev["predicted_move_p10"], ev["predicted_move_p90"]).to_numpy(np.float64)
+    out["start"] = (ev["ts"].iloc[0] if after is None else _ts(after)).isoformat()
+    out["end"] = ev["ts"].iloc[-1].isoformat()
+    out["move_mae_pp"] = float(np.abs(ev["predicted_move"] - real).mean() * 100)
+    for b in BASELINES:
+        out[f"{b}_baseline_move_mae_pp"] = float(np.abs(ev[f"{b}_baseline"] - real).mean() * 100)
+    out["coverage_80"] = float(((real >= lo) & (real <= hi)).mean())
+    out.update(move_comparisons(ev))
+    return out
+
+
 def move_verdicts(metrics: dict[str, Any]) -> dict[str, str | None]:
     """``{baseline: "beats" | "loses" | "ties" | None}``: the move error's verdict.
 
