@@ -595,13 +595,14 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
         pm = state.prepare()
         cal = load_liquidity(state.asset, ts)
         warn_if_prior(state.asset, ts)
+        books = state.prepared_draws()
         cf = calibrated_fragility(
             pm,
             calibration=cal,
             sigma_hourly=sigma,
             residuals=resid,
             total_move=kw["total_move"],
-            books=state.prepared_draws(),
+            books=books,
         )
     curve = cf.curve.rename(columns={"static_bound_move": "static_final_move"})
     out = {
@@ -616,7 +617,7 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
             "as_of": cal.as_of,
             "n_events": cal.n_events,
             "n_draws": len(cal.draws),
-            "n_book_draws": len(state.prepared_draws()),
+            "n_book_draws": len(books),
             "note": cal.note,
             "prior": is_prior(cal),
             "source": cal.source,

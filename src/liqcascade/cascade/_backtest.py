@@ -1354,39 +1354,60 @@ PER_EVENT_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: The per-event liquidation columns a stored back-test keeps (USD; a recorded value
+#: is null without a full 24 h of record).
+PER_EVENT_LIQ_COLUMNS: tuple[str, ...] = (
+    "predicted_long_usd",
+    "predicted_short_usd",
+    "recorded_long_usd",
+    "recorded_short_usd",
+)
+
+
 def per_event_record(ev: pd.DataFrame) -> dict[str, list[Any]]:
-    """The back-test's per-event move columns as JSON lists (``ts`` ISO, moves fractions)."""
+    """The back-test's per-event columns as JSON lists (``ts`` ISO, moves fractions, USD).
+
+    :data:`PER_EVENT_COLUMNS` and :data:`PER_EVENT_LIQ_COLUMNS`; NaN is written as null.
+    """
+    cols = (*PER_EVENT_COLUMNS, *PER_EVENT_LIQ_COLUMNS)
     if ev.empty or "predicted_move" not in ev.columns:
-        return {"ts": [], **{c: [] for c in PER_EVENT_COLUMNS}}
+        return {"ts": [], **{c: [] for c in cols}}
     out: dict[str, list[Any]] = {"ts": [pd.Timestamp(t).isoformat() for t in ev["ts"]]}
-    for c in PER_EVENT_COLUMNS:
-        out[c] = [float(v) for v in ev[c].to_numpy(np.float64)]
+    for c in cols:
+        out[c] = [float(v) if math.isfinite(v) else None for v in ev[c].to_numpy(np.float64)]
     return out
 
 
 def move_scores(per_event: dict[str, list[Any]], after: Any = None) -> dict[str, Any]:
-    """The move metrics of a stored back-test's events at or after ``after``.
+    """The scores of a stored back-test's events at or after ``after``.
 
     ``move_mae_pp``, both baselines' MAE, ``coverage_80`` and the paired comparisons
-    (:func:`move_comparisons`), with ``n_events``, ``start`` (``after``, or the first
-    event) and ``end`` (the last event). ``per_event``: :func:`per_event_record`.
+    (:func:`move_comparisons`), ``liq_corr`` and ``liq_within_2x_share``
+    (:func:`liquidation_metrics`, when the liquidation columns are stored), with
+    ``n_events``, ``start`` (``after``, or the first event) and ``end`` (the last
+    event). ``per_event``: :func:`per_event_record`.
     """
-    ev = pd.DataFrame({c: per_event[c] for c in ("ts", *PER_EVENT_COLUMNS)})
-    ev["ts"] = pd.to_datetime(ev["ts"], utc=True)
+    liq = all(c in per_event for c in PER_EVENT_LIQ_COLUMNS)
+    cols = (*PER_EVENT_COLUMNS, *(PER_EVENT_LIQ_COLUMNS if liq else ()))
+    ev = pd.DataFrame({c: pd.Series(per_event[c], dtype="float64") for c in cols})
+    ev.insert(0, "ts", pd.to_datetime(pd.Series(per_event["ts"], dtype="object"), utc=True))
     if after is not None:
         ev = ev[ev["ts"] >= _ts(after)].reset_index(drop=True)
     out: dict[str, Any] = {"n_events": len(ev)}
     if ev.empty:
         return out
     real = ev["realised_move"].to_numpy(np.float64)
-    lo = np.minimum(ev["predicted_move_p10"], ev["predicted_move_p90"]).to_numpy(np.float64)
-    hi = np.maximum(ev["predicted_move_p10"], ev["predicted_move_p90"]).to_numpy(np.float64)
+    p10 = ev["predicted_move_p10"].to_numpy(np.float64)
+    p90 = ev["predicted_move_p90"].to_numpy(np.float64)
+    lo, hi = np.minimum(p10, p90), np.maximum(p10, p90)
     out["start"] = (ev["ts"].iloc[0] if after is None else _ts(after)).isoformat()
     out["end"] = ev["ts"].iloc[-1].isoformat()
     out["move_mae_pp"] = float(np.abs(ev["predicted_move"] - real).mean() * 100)
     for b in BASELINES:
         out[f"{b}_baseline_move_mae_pp"] = float(np.abs(ev[f"{b}_baseline"] - real).mean() * 100)
     out["coverage_80"] = float(((real >= lo) & (real <= hi)).mean())
+    if liq:
+        out["liq_corr"], out["liq_within_2x_share"] = liquidation_metrics(ev)
     out.update(move_comparisons(ev))
     return out
 

@@ -628,9 +628,10 @@ def backtest_score(asset: str, store: Any = None, after: Any = None) -> dict[str
     when the calibration carries none (or there is none). ``store``: as in
     :func:`load_liquidity`. Every event of the back-test is predicted by the
     calibration fitted before it. With ``after`` (a market's date) and the stored
-    per-event moves, the move scores are those of the events at or after ``after``
-    only (``scope`` "events after the market date"; the liquidation scores are then
-    dropped) when there are at least :data:`MIN_SCORE_EVENTS`; otherwise the whole
+    per-event record, the move scores and ``liq_corr``, ``liq_within_2x_share`` are
+    those of the events at or after ``after`` only (``scope`` "events after the market
+    date"; the other liquidation diagnostics are not kept) when there are at least
+    :data:`MIN_SCORE_EVENTS`; otherwise the whole
     back-test (``scope`` "package score": its period is ``start`` → ``end``, mostly
     not the market's).
     """
