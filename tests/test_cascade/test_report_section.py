@@ -99,9 +99,14 @@ def test_section_holds_the_history_check(summary: dict) -> None:
     from liqcascade import datasets
     from liqcascade.cascade import follow_through
 
+    from liqcascade._time import utc_end
+
     c = summary["sections"]["cascade"]
     h = c["history_after_5pct_falls"]
-    ft = follow_through(datasets.load_ohlcv("ETH", "1h"), drop=-0.05)
+    # the report cuts every series at its as-of date (no look-ahead): the hourly prices
+    # to the end of the market's day
+    px = datasets.load_ohlcv("ETH", "1h")
+    ft = follow_through(px[px.index <= utc_end(c["as_of"][:10])], drop=-0.05)
     assert h["n_episodes"] == ft.n > 100
     assert h["model_total_move"] == pytest.approx(c["fall_5pct"]["total_move"])
     assert h["share_reaching_model_move"] == pytest.approx(
