@@ -97,9 +97,8 @@ def test_book_data_readme_exists() -> None:
 
 def test_section_holds_the_history_check(summary: dict) -> None:
     from liqcascade import datasets
-    from liqcascade.cascade import follow_through
-
     from liqcascade._time import utc_end
+    from liqcascade.cascade import follow_through
 
     c = summary["sections"]["cascade"]
     h = c["history_after_5pct_falls"]
