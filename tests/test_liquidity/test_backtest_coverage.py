@@ -138,3 +138,30 @@ def test_backtest_window_outside_the_derivatives_is_exit_2(start: str, end: str)
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: --start/--end")
     assert "open interest 2024-11-22 20:00 → 2025-07-31 20:00" in lines[0]
+
+
+def test_skipped_lines_name_the_side_of_the_open_interest() -> None:
+    from liqcascade._cli.cascade_backtest import skipped_lines
+
+    res = {
+        "open_interest_span": ["2024-11-23T00:00:00+00:00", "2025-08-01T00:00:00+00:00"],
+        "skipped": [
+            {"reason": "no open interest", "n": 13, "first": "2024-11-01T05:00:00+00:00",
+             "last": "2024-11-21T09:00:00+00:00"},
+            {"reason": "no 24 h of prices after it", "n": 1,
+             "first": "2026-03-31T02:00:00+00:00", "last": "2026-03-31T02:00:00+00:00"},
+        ],
+        "n_without_liquidation_record": 2,
+    }  # fmt: skip
+    lines = skipped_lines(res)
+    assert lines[0] == (
+        "13 events before 2024-11-23 00:00 (the first open-interest bar's close) not scored: "
+        "no open interest"
+    )
+    assert lines[1] == (
+        "1 event between 2026-03-31 02:00 and 2026-03-31 02:00 not scored: "
+        "no 24 h of prices after it"
+    )
+    assert lines[2].startswith("2 scored events have no full 24 h of recorded liquidations")
+    res["skipped"][0].update(first="2025-08-02T00:00:00+00:00", last="2025-09-30T00:00:00+00:00")
+    assert skipped_lines(res)[0] == "13 events after 2025-07-31 20:00 not scored: no open interest"

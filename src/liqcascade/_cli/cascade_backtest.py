@@ -199,7 +199,7 @@ def skipped_lines(result: dict[str, Any]) -> list[str]:
             if first > hi:
                 where = f"after {hi:%Y-%m-%d %H:%M}"
             elif last < lo + _BAR:
-                where = f"before {lo:%Y-%m-%d %H:%M} + 4 h"
+                where = f"before {lo + _BAR:%Y-%m-%d %H:%M} (the first open-interest bar's close)"
         word = "event" if n == 1 else "events"
         out.append(f"{n} {word} {where} not scored: {sk['reason']}")
     k = int(result.get("n_without_liquidation_record") or 0)
