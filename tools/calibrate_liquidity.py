@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from liqcascade._cli.cascade_backtest import bundled_inputs
-from liqcascade.cascade._backtest import run_backtest
+from liqcascade.cascade._backtest import per_event_record, run_backtest
 from liqcascade.cascade._calibrate import fit_liquidity_document
 from liqcascade.cascade._clock import load_liquidity
 
@@ -48,7 +48,8 @@ def backtest_only(assets: list[str]) -> None:
             if "data" in doc else "2025-07-31", trigger=float(doc["trigger"]),
         )  # fmt: skip
         doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
-                           **bt.to_dict()["metrics"]}  # fmt: skip
+                           **bt.to_dict()["metrics"],
+                           "per_event": per_event_record(bt.events)}  # fmt: skip
         path.write_text(json.dumps(doc, indent=1) + "\n")
         print(asset, doc["backtest"])
 

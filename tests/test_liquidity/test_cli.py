@@ -36,7 +36,12 @@ def test_backtest_json_layout() -> None:
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     out = r.json()
-    assert set(out) == {"asset", "start", "end", "trigger", "n_events", "events", "metrics"}
+    # issue 18's keys, then the coverage keys (review findings 4, 5): added, never renamed
+    assert set(out) == {"asset", "start", "end", "trigger", "n_events", "events", "metrics",
+                        "covered_start", "covered_end", "open_interest_span", "n_skipped",
+                        "skipped", "n_without_liquidation_record"}  # fmt: skip
+    assert out["n_skipped"] == {r: 0 for r in out["n_skipped"]} and out["skipped"] == []
+    assert out["n_without_liquidation_record"] == 0
     assert out["asset"] == "ETH" and out["trigger"] == 0.02
     assert out["n_events"] == len(out["events"]) >= 5
     extra = {"book_only_liq_corr", "book_only_liq_within_2x_share",

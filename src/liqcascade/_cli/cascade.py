@@ -39,9 +39,14 @@ def _render_cascade(result: dict[str, Any]) -> None:
 def _render_fragility(result: dict[str, Any]) -> None:
     from rich.table import Table
 
-    _common.stdout.print(
-        f"[bold]market[/] {result.get('as_of') or 'files'}  mid {result['mid']:,.2f} USD"
+    from liqcascade._cli.cascade_backtest import bar_text
+
+    where = (
+        bar_text(result["bar_open"], result["bar_close"])
+        if result.get("bar_close")
+        else (result.get("as_of") or "files")
     )
+    _common.stdout.print(f"[bold]market[/] {where}  mid {result['mid']:,.2f} USD")
     t = Table(title="fragility curve (down shocks)")
     for c in ("shock", "final move", "amplification", "forced (M USD)", "exhausted"):
         t.add_column(c, justify="right")

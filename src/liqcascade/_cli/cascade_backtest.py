@@ -138,10 +138,14 @@ def _render_backtest(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     m = result["metrics"]
+    cs, ce = result.get("covered_start"), result.get("covered_end")
+    span = "" if cs is None or ce is None else f" (scored span {_hm(cs)} → {_hm(ce)} UTC)"
     _common.stdout.print(
         f"[bold]{result['asset']}[/] events {result['start'][:10]} → {result['end'][:10]}, "
-        f"trigger {result['trigger']:.2%}: {result['n_events']} events"
+        f"trigger {result['trigger']:.2%}: {result['n_events']} events scored{span}"
     )
+    for line in skipped_lines(result):
+        _common.stdout.print(line)
     if result["n_events"] == 0:
         _common.stdout.print(
             "no events in this range: no bar moved the trigger from the previous close "
@@ -171,6 +175,44 @@ def _render_backtest(result: dict[str, Any]) -> None:
     )
     _common.stdout.print(_ceiling_text(m))
     _common.stdout.print(verdict_sentence(m))
+
+
+def _hm(iso: str) -> str:
+    """``YYYY-MM-DD HH:MM`` of an ISO time."""
+    return pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M")
+
+
+def skipped_lines(result: dict[str, Any]) -> list[str]:
+    """The back-test's unscored events and unscored liquidations, one line per reason.
+
+    "N events after 2025-07-31 20:00 not scored: no open interest" (the time named is
+    the last open-interest bar's open when they all come after it, its first bar's
+    when they all come before), then the events whose liquidations are not scored.
+    """
+    out = []
+    oi = result.get("open_interest_span")
+    for sk in result.get("skipped") or []:
+        first, last, n = pd.Timestamp(sk["first"]), pd.Timestamp(sk["last"]), int(sk["n"])
+        where = f"between {_hm(sk['first'])} and {_hm(sk['last'])}"
+        if sk["reason"] == "no open interest" and oi:
+            lo, hi = pd.Timestamp(oi[0]) - _BAR, pd.Timestamp(oi[1]) - _BAR
+            if first > hi:
+                where = f"after {hi:%Y-%m-%d %H:%M}"
+            elif last < lo + _BAR:
+                where = f"before {lo + _BAR:%Y-%m-%d %H:%M} (the first open-interest bar's close)"
+        word = "event" if n == 1 else "events"
+        out.append(f"{n} {word} {where} not scored: {sk['reason']}")
+    k = int(result.get("n_without_liquidation_record") or 0)
+    if k:
+        word = "event has" if k == 1 else "events have"
+        out.append(
+            f"{k} scored {word} no full 24 h of recorded liquidations: left out of the "
+            "liquidation scores (their moves are scored)"
+        )
+    return out
+
+
+_BAR = pd.Timedelta(hours=4)
 
 
 #: How a verdict of the model against a baseline reads (see ``move_verdicts``).
@@ -293,6 +335,7 @@ def backtest_cmd(
             _common.fail(f"{exc.args[0]} (`liqcascade cascade calibrate --asset {a}`)")
         ohlc, liq, market_at = load_inputs(a, st)
     f = trigger if trigger is not None else float(doc.get("trigger", 0.0)) or None
+    _check_window(a, ohlc, liq, market_at, start, end)
     res = run_backtest(
         ohlc,
         liq,
@@ -307,6 +350,28 @@ def backtest_cmd(
     if res.n_events == 0 and as_json:  # the text view says it in its own words
         _common.warn(f"no events between --start and --end at trigger {res.trigger:.2%}")
     _common.emit(res.to_dict(), as_json, _render_backtest)
+
+
+def _check_window(a: str, ohlc: Any, liq: Any, market_at: Any, start: str, end: str) -> None:
+    """Exit 2 when ``[start, end]`` holds no hour the back-test can score.
+
+    The line names the span the asset's open interest, recorded liquidations and
+    hourly prices cover (as ``liqmap backtest`` does).
+    """
+    from liqcascade.cascade._backtest import _end, _ts, covered_span
+
+    span = getattr(market_at, "span", None)
+    if covered_span(ohlc, _ts(start), _end(end), span) is not None:
+        return
+    li, px = pd.DatetimeIndex(liq.index), pd.DatetimeIndex(ohlc.index)
+    oi = "" if span is None else (
+        f"open interest {span[0] - _BAR:%Y-%m-%d %H:%M} → {span[1] - _BAR:%Y-%m-%d %H:%M}, "
+    )  # fmt: skip
+    _common.fail(
+        f"--start/--end: {start} → {end} holds no event the back-test can score; {a}'s "
+        f"{oi}recorded liquidations {li[0]:%Y-%m-%d %H:%M} → {li[-1]:%Y-%m-%d %H:%M} and "
+        f"hourly prices {px[0]:%Y-%m-%d} → {px[-1]:%Y-%m-%d} (UTC, bar opens)"
+    )
 
 
 def calibrate_cmd(
@@ -467,6 +532,7 @@ def calibrated_cascade_cmd(
     with _common.progress("estimating the market state"):
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
         ts, sigma, resid = market_volatility(state)
+    warn_if_prior(state.asset, ts)
     out = market_answer(
         state.prepare(),
         asset=state.asset,
@@ -478,8 +544,37 @@ def calibrated_cascade_cmd(
         insurance_fund=insurance_fund,
         books=state.prepared_draws(),
     )
+    out["bar_open"], out["bar_close"] = state.as_of, ts
     out["market"] = state.fingerprint()
     _common.emit(out, as_json, _render_calibrated)
+
+
+def bar_text(bar_open: Any, bar_close: Any) -> str:
+    """``bar 2024-11-25 20:00–2024-11-26 00:00 UTC``: the market's 4-hour bar, both ends."""
+    a, b = pd.Timestamp(bar_open), pd.Timestamp(bar_close)
+    return f"bar {a:%Y-%m-%d %H:%M}–{b:%Y-%m-%d %H:%M} UTC"
+
+
+def warn_if_prior(asset: str, ts: Any) -> None:
+    """One ``warning:`` line on stderr when the liquidity calibration at ``ts`` is the prior."""
+    from liqcascade.cascade._clock import is_prior, load_liquidity
+
+    cal = load_liquidity(asset, ts)
+    if is_prior(cal):
+        _common.warn(
+            f"the liquidity response at {pd.Timestamp(ts):%Y-%m-%d %H:%M} UTC is the prior, "
+            f"not a fit: {cal.n_events} events ended before it (a fit needs 8)"
+        )
+
+
+def _move_text(result: dict[str, Any], key: str) -> str:
+    """A move figure, or the book's edge said as such (``≤ −40 % — beyond the modelled book``)."""
+    v = result[key]
+    if result.get(f"{key}_at_book_edge"):
+        edge = float(result.get("book_edge_move", v))
+        sign = "≤" if edge < 0 else "≥"
+        return f"{sign} {edge:+.0%} — beyond the modelled book"
+    return f"{v:.2%}"
 
 
 def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
@@ -492,25 +587,41 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
         _common.fail("--fragility runs a grid of shocks: drop --" + given[0].replace("_", "-"))
     if kw.get("mid") is not None:
         _common.fail("--mid applies to --book files; the estimated market uses its own price")
+    from liqcascade.cascade._clock import is_prior
+
     with _common.progress("calibrated fragility"):
         state = estimated_market(MarketSpec(asset=kw["asset"], as_of=kw["as_of"]))
         ts, sigma, resid = market_volatility(state)
         pm = state.prepare()
+        cal = load_liquidity(state.asset, ts)
+        warn_if_prior(state.asset, ts)
+        books = state.prepared_draws()
         cf = calibrated_fragility(
             pm,
-            calibration=load_liquidity(state.asset, ts),
+            calibration=cal,
             sigma_hourly=sigma,
             residuals=resid,
             total_move=kw["total_move"],
-            books=state.prepared_draws(),
+            books=books,
         )
     curve = cf.curve.rename(columns={"static_bound_move": "static_final_move"})
     out = {
         "liquidity": "calibrated",
         "as_of": state.as_of,
+        "bar_open": state.as_of,
+        "bar_close": ts,
         "mid": state.mid,
         "curve": _common.to_jsonable(curve),
         "critical_shock": cf.summary(),
+        "calibration": {
+            "as_of": cal.as_of,
+            "n_events": cal.n_events,
+            "n_draws": len(cal.draws),
+            "n_book_draws": len(books),
+            "note": cal.note,
+            "prior": is_prior(cal),
+            "source": cal.source,
+        },
         "market": state.fingerprint(),
     }
     _common.emit(out, kw["as_json"], _render_calibrated_fragility)
@@ -519,28 +630,54 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
 def _render_calibrated_fragility(result: dict[str, Any]) -> None:
     from rich.table import Table
 
-    t = Table(title=f"calibrated fragility, {result['as_of']} (extreme move within 24 h)")
+    bar = (
+        bar_text(result["bar_open"], result["bar_close"])
+        if result.get("bar_close")
+        else str(result["as_of"])
+    )
+    t = Table(title=f"calibrated fragility, {bar} (extreme move within 24 h)")
     for c in ("shock", "median", "80 % band", "liquidated (M USD)", "static (instant)"):
         t.add_column(c, justify="right")
+    edge_hit = False
     for r in result["curve"]:
+
+        def cell(k: str, r: dict[str, Any] = r) -> str:
+            if r.get(f"{k}_at_book_edge"):
+                e = float(r["book_edge_move"])
+                return ("≤ " if e < 0 else "≥ ") + f"{e:+.0%}*"
+            return f"{r[k]:.2%}"
+
+        edge_hit = edge_hit or any(r.get(f"{k}_at_book_edge") for k in ("move_median", "move_p10",
+                                                                        "move_p90"))  # fmt: skip
         t.add_row(
             f"{r['shock']:.0%}",
-            f"{r['move_median']:.2%}",
-            f"{r['move_p10']:.2%} … {r['move_p90']:.2%}",
+            cell("move_median"),
+            f"{cell('move_p10')} … {cell('move_p90')}",
             f"{r['liquidated_median_usd'] / 1e6:,.1f}",
             f"{r['static_final_move']:.2%}",
         )
     _common.stdout.print(t)
+    if edge_hit:
+        _common.stdout.print(
+            "* at the modelled order book's edge (its last level): the book is exhausted "
+            "there, so the figure is a bound, not a modelled move"
+        )
     cs = result["critical_shock"]
 
     def pct(v: float | None) -> str:
         return "beyond the grid" if v is None else f"{v:.2%}"
 
+    n = cs.get("n_draws")
     _common.stdout.print(
         f"[bold]critical shock[/] for a {cs['total_move']:.0%} move: {pct(cs['critical_shock'])} "
-        f"(parameter draws 10–90 %: {pct(cs['critical_shock_p10'])} … "
-        f"{pct(cs['critical_shock_p90'])})"
+        f"(median over {n} parameter draws, each on its own paths; 10–90 %: "
+        f"{pct(cs['critical_shock_p10'])} … {pct(cs['critical_shock_p90'])})"
     )
+    cal = result.get("calibration") or {}
+    if cal.get("prior"):
+        _common.stdout.print(
+            f"liquidity: the prior, not a fit ({cal.get('n_events', 0)} events before this date)"
+        )
 
 
 def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
@@ -562,12 +699,16 @@ def _render_calibrated(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     t = Table(show_header=False, box=None)
-    t.add_row(
-        "[bold]market[/]", f"{result['asset']} at {result['as_of']}, mid {result['mid']:,.2f}"
+    bar = (
+        bar_text(result["bar_open"], result["bar_close"])
+        if result.get("bar_close")
+        else f"at {result['as_of']}"
     )
+    t.add_row("[bold]market[/]", f"{result['asset']} {bar}, mid {result['mid']:,.2f}")
     t.add_row(
         "[bold]extreme move in 24 h[/]",
-        f"{result['move_median']:.2%} (80 %: {result['move_p10']:.2%} … {result['move_p90']:.2%})",
+        f"{_move_text(result, 'move_median')} (80 %: {_move_text(result, 'move_p10')} … "
+        f"{_move_text(result, 'move_p90')})",
     )
     t.add_row(
         "[bold]liquidated[/]",
@@ -598,6 +739,11 @@ def _render_calibrated(result: dict[str, Any]) -> None:
             else " (position book: central fit only)"
         ),
     )
+    if cal.get("prior"):
+        t.add_row(
+            "[bold]liquidity[/]",
+            f"the prior, not a fit ({cal.get('n_events', 0)} events before this date)",
+        )
     oos = result.get("out_of_sample")
     if oos:
         t.add_row("[bold]out of sample[/]", _oos_text(oos))
@@ -616,9 +762,12 @@ def _oos_text(oos: dict[str, Any]) -> str:
         if None not in v.values()
         else ""
     )
+    scope = oos.get("scope")
+    head = "package score, " if scope == "package score" else ""
+    tail = " after the market date" if scope == "events after the market date" else ""
     return (
-        f"event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
-        f"events): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
+        f"{head}event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
+        f"events{tail}): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
         f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
         f"{oos['trigger_baseline_move_mae_pp']:.2f} pp"
         + said

@@ -151,6 +151,7 @@ def detect_events(
     end: Any = None,
     *,
     horizon_hours: int = 24,
+    keep_short: bool = False,
 ) -> pd.DataFrame:
     """Trigger-defined events on hourly bars.
 
@@ -175,7 +176,9 @@ def detect_events(
         (±F), ``bar`` (position of the trigger bar in ``ohlc``), ``realised_move``
         (lowest low / highest high of the bars opening in the 24 h from ``ts``,
         relative to ``prev_close``), ``sigma`` (EWMA hourly volatility
-        at ``prev_close``). Events whose 24 h are not all in the data are dropped.
+        at ``prev_close``). Events whose 24 h are not all in the data are dropped,
+        or with ``keep_short`` kept with a NaN ``realised_move`` (the back-test counts
+        them as not scored); either way the events found are the same.
     """
     if not (math.isfinite(trigger) and 0 < trigger < 1):
         raise InputError(f"trigger must be a fraction in (0, 1) (got {trigger})")
@@ -210,8 +213,10 @@ def detect_events(
         j = int(np.searchsorted(ts_ns, t + horizon_hours * hour, side="left"))
         next_ok = t + 24 * hour
         if j > n or ts_ns[min(j, n) - 1] < t + (horizon_hours - 1) * hour:
-            continue
-        if down:
+            if not keep_short:
+                continue
+            realised = math.nan
+        elif down:
             realised = float(low[i:j].min()) / c - 1.0
         else:
             realised = float(high[i:j].max()) / c - 1.0
@@ -758,12 +763,20 @@ def predict_event(
 def recorded_liquidations(liquidations: pd.DataFrame, ts: pd.Timestamp) -> tuple[float, float]:
     """Recorded long and short liquidations (USD) of the 4-hour bars of the 24 h from ``ts``.
 
-    The bars are the one holding ``ts`` and those opening before ``ts + 24 h``.
+    The bars are the one holding ``ts`` and those opening before ``ts + 24 h``. NaN
+    on both sides unless every one of those bars is in the record with finite values
+    (an event near the record's end, or across a gap, has no full 24 h: a partial sum
+    would be scored as a small recorded value).
     """
     lo = ts.floor("4h")
     hi = ts + pd.Timedelta(hours=24)
     w = liquidations[(liquidations.index >= lo) & (liquidations.index < hi)]
-    return float(w["long_usd"].sum()), float(w["short_usd"].sum())
+    want = pd.date_range(lo, hi - pd.Timedelta(microseconds=1), freq="4h")
+    vals = w[["long_usd", "short_usd"]].to_numpy(np.float64)
+    idx = pd.DatetimeIndex(w.index)
+    if len(idx.unique()) < len(want) or not np.isfinite(vals).all():
+        return float("nan"), float("nan")
+    return float(vals[:, 0].sum()), float(vals[:, 1].sum())
 
 
 #: Trailing window of the liquidation background (days). Chosen on the events before
@@ -879,7 +892,7 @@ class BacktestResult:
             for k in cols[2:]:
                 row[k] = None if row[k] is None or not math.isfinite(row[k]) else float(row[k])
             evs.append(row)
-        return {
+        out = {
             "asset": self.asset,
             "start": self.start,
             "end": self.end,
@@ -888,6 +901,17 @@ class BacktestResult:
             "events": evs,
             "metrics": {k: _num(v) for k, v in self.metrics.items()},
         }
+        for k in (
+            "covered_start",
+            "covered_end",
+            "open_interest_span",
+            "n_skipped",
+            "skipped",
+            "n_without_liquidation_record",
+        ):
+            if k in self.extra:
+                out[k] = self.extra[k]
+        return out
 
 
 def _num(v: float) -> float | None:
@@ -901,12 +925,17 @@ def liquidation_metrics(ev: pd.DataFrame, floor_usd: float = 1.0e5) -> tuple[flo
     (both floored at ``floor_usd``: liquidations are heavy-tailed, a raw correlation
     is one event's); ``liq_within_2x_share`` the share of (event, side) pairs whose
     prediction lies within a factor 2 of the recorded value (pairs with both below
-    the floor count as agreeing).
+    the floor count as agreeing). Events whose recorded value is NaN (no full 24 h of
+    recorded liquidations, :func:`recorded_liquidations`) are left out.
     """
     if ev.empty:
         return float("nan"), float("nan")
     pred = np.concatenate([ev["predicted_long_usd"], ev["predicted_short_usd"]]).astype(float)
     rec = np.concatenate([ev["recorded_long_usd"], ev["recorded_short_usd"]]).astype(float)
+    has = np.isfinite(rec)  # no full 24 h of recorded liquidations: not scored
+    pred, rec = pred[has], rec[has]
+    if rec.size == 0:
+        return float("nan"), float("nan")
     lp = np.log10(np.maximum(pred, floor_usd))
     lr = np.log10(np.maximum(rec, floor_usd))
     corr = float(np.corrcoef(lp, lr)[0, 1]) if lp.std() > 0 and lr.std() > 0 else float("nan")
@@ -1041,11 +1070,16 @@ def run_backtest(
     t0, t1 = _ts(start), _end(end)
     if t1 < t0:
         raise InputError(f"end {end} is before start {start}", param=("end", "start"))
-    all_ev = detect_events(ohlc, f, None, t1)
+    found = detect_events(ohlc, f, None, t1, keep_short=True)
+    all_ev = found[np.isfinite(found["realised_move"].to_numpy(np.float64))]
     pool = pooled_events(ohlc, f, t1)
     resid = standardised_residuals(ohlc)
     before = all_ev[all_ev["ts"] < t0]
-    window = all_ev[all_ev["ts"] >= t0].reset_index(drop=True)
+    window = found[found["ts"] >= t0].reset_index(drop=True)
+    # the span of the open interest the markets need (an EventMarkets knows it)
+    oi_span = getattr(market_at, "span", None)
+    covered = covered_span(ohlc, t0, t1, oi_span)
+    skipped: dict[str, list[pd.Timestamp]] = {r: [] for r in SKIP_REASONS}
     # empirical baseline: median realised / trigger ratio over events before the window
     ratio = {}
     for dname in ("down", "up"):
@@ -1060,6 +1094,15 @@ def run_backtest(
         if advance is not None:
             advance(1)
         ts = pd.Timestamp(e["ts"])
+        if not math.isfinite(e["realised_move"]):
+            skipped["no 24 h of prices after it"].append(ts)
+            continue
+        if oi_span is not None and not (oi_span[0] <= ts <= oi_span[1]):
+            skipped["no open interest"].append(ts)
+            continue
+        if not math.isfinite(e["sigma"]):
+            skipped["no volatility before it"].append(ts)
+            continue
         rec_l, rec_s = recorded_liquidations(liquidations, ts)
         row: dict[str, Any] = {
             "ts": ts,
@@ -1072,7 +1115,8 @@ def run_backtest(
             "empirical_baseline": e["trigger_move"] * ratio[e["direction"]],
         }
         pm = market_at(ts, float(e["prev_close"]))
-        if pm is None or not math.isfinite(e["sigma"]):
+        if pm is None:
+            skipped["no open interest"].append(ts)
             continue
         prior = all_ev[all_ev["ts"] + pd.Timedelta(hours=24) <= ts]
         rule = rule_before(pool, month_start(ts))
@@ -1131,6 +1175,9 @@ def run_backtest(
         rows.append(row)
     ev = pd.DataFrame(rows)
     metrics = _metrics(ev)
+    no_rec = (
+        int((~np.isfinite(ev["recorded_long_usd"].to_numpy(np.float64))).sum()) if len(ev) else 0
+    )
     return BacktestResult(
         asset=a,
         start=t0.isoformat(),
@@ -1138,8 +1185,54 @@ def run_backtest(
         trigger=f,
         events=ev if len(ev) else pd.DataFrame(columns=["ts"]),
         metrics=metrics,
-        extra={"empirical_ratio": ratio, "n_events_before_window": len(before)},
+        extra={
+            "empirical_ratio": ratio,
+            "n_events_before_window": len(before),
+            "covered_start": None if covered is None else covered[0].isoformat(),
+            "covered_end": None if covered is None else covered[1].isoformat(),
+            "open_interest_span": (
+                None if oi_span is None else [pd.Timestamp(x).isoformat() for x in oi_span]
+            ),
+            "n_skipped": {r: len(v) for r, v in skipped.items()},
+            "skipped": [
+                {"reason": r, "n": len(v), "first": v[0].isoformat(), "last": v[-1].isoformat()}
+                for r, v in skipped.items()
+                if v
+            ],
+            "n_without_liquidation_record": no_rec,
+        },
     )
+
+
+#: Why an event of the window is not scored (the keys of ``n_skipped``).
+SKIP_REASONS: tuple[str, ...] = (
+    "no open interest",
+    "no 24 h of prices after it",
+    "no volatility before it",
+)
+
+
+def covered_span(
+    ohlc: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    oi_span: tuple[pd.Timestamp, pd.Timestamp] | None,
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The part of ``[start, end]`` where an event can be scored; None when empty.
+
+    An event needs the previous hour's close and 24 h of hourly prices after it, and,
+    when ``oi_span`` is given (``(first, last)`` close of the open interest's 4-hour
+    bars, :attr:`~liqcascade.cascade._event_markets.EventMarkets.span`), a market: a
+    bar of open interest closed by the event.
+    """
+    idx = pd.DatetimeIndex(ohlc.index)
+    if len(idx) < 2:
+        return None
+    lo = max(start, _ts(idx[1]))
+    hi = min(end, _ts(idx[-1]) - pd.Timedelta(hours=23))
+    if oi_span is not None:
+        lo, hi = max(lo, _ts(oi_span[0])), min(hi, _ts(oi_span[1]))
+    return (lo, hi) if lo <= hi else None
 
 
 def _metrics(ev: pd.DataFrame) -> dict[str, float]:
@@ -1246,6 +1339,76 @@ def move_comparisons(ev: pd.DataFrame, *, lag: int = 0) -> dict[str, float]:
         out[f"move_mae_diff_vs_{b}_pp_p05"] = lo
         out[f"move_mae_diff_vs_{b}_pp_p95"] = hi
         out[f"move_mae_dm_pvalue_vs_{b}"] = dm_pvalue(d, lag)
+    return out
+
+
+#: The per-event columns a stored back-test keeps (``per_event``), enough to score the
+#: move on any subset of its events (:func:`move_scores`).
+PER_EVENT_COLUMNS: tuple[str, ...] = (
+    "realised_move",
+    "predicted_move",
+    "predicted_move_p10",
+    "predicted_move_p90",
+    "empirical_baseline",
+    "trigger_baseline",
+)
+
+
+#: The per-event liquidation columns a stored back-test keeps (USD; a recorded value
+#: is null without a full 24 h of record).
+PER_EVENT_LIQ_COLUMNS: tuple[str, ...] = (
+    "predicted_long_usd",
+    "predicted_short_usd",
+    "recorded_long_usd",
+    "recorded_short_usd",
+)
+
+
+def per_event_record(ev: pd.DataFrame) -> dict[str, list[Any]]:
+    """The back-test's per-event columns as JSON lists (``ts`` ISO, moves fractions, USD).
+
+    :data:`PER_EVENT_COLUMNS` and :data:`PER_EVENT_LIQ_COLUMNS`; NaN is written as null.
+    """
+    cols = (*PER_EVENT_COLUMNS, *PER_EVENT_LIQ_COLUMNS)
+    if ev.empty or "predicted_move" not in ev.columns:
+        return {"ts": [], **{c: [] for c in cols}}
+    out: dict[str, list[Any]] = {"ts": [pd.Timestamp(t).isoformat() for t in ev["ts"]]}
+    for c in cols:
+        out[c] = [float(v) if math.isfinite(v) else None for v in ev[c].to_numpy(np.float64)]
+    return out
+
+
+def move_scores(per_event: dict[str, list[Any]], after: Any = None) -> dict[str, Any]:
+    """The scores of a stored back-test's events at or after ``after``.
+
+    ``move_mae_pp``, both baselines' MAE, ``coverage_80`` and the paired comparisons
+    (:func:`move_comparisons`), ``liq_corr`` and ``liq_within_2x_share``
+    (:func:`liquidation_metrics`, when the liquidation columns are stored), with
+    ``n_events``, ``start`` (``after``, or the first event) and ``end`` (the last
+    event). ``per_event``: :func:`per_event_record`.
+    """
+    liq = all(c in per_event for c in PER_EVENT_LIQ_COLUMNS)
+    cols = (*PER_EVENT_COLUMNS, *(PER_EVENT_LIQ_COLUMNS if liq else ()))
+    ev = pd.DataFrame({c: pd.Series(per_event[c], dtype="float64") for c in cols})
+    ev.insert(0, "ts", pd.to_datetime(pd.Series(per_event["ts"], dtype="object"), utc=True))
+    if after is not None:
+        ev = ev[ev["ts"] >= _ts(after)].reset_index(drop=True)
+    out: dict[str, Any] = {"n_events": len(ev)}
+    if ev.empty:
+        return out
+    real = ev["realised_move"].to_numpy(np.float64)
+    p10 = ev["predicted_move_p10"].to_numpy(np.float64)
+    p90 = ev["predicted_move_p90"].to_numpy(np.float64)
+    lo, hi = np.minimum(p10, p90), np.maximum(p10, p90)
+    out["start"] = (ev["ts"].iloc[0] if after is None else _ts(after)).isoformat()
+    out["end"] = ev["ts"].iloc[-1].isoformat()
+    out["move_mae_pp"] = float(np.abs(ev["predicted_move"] - real).mean() * 100)
+    for b in BASELINES:
+        out[f"{b}_baseline_move_mae_pp"] = float(np.abs(ev[f"{b}_baseline"] - real).mean() * 100)
+    out["coverage_80"] = float(((real >= lo) & (real <= hi)).mean())
+    if liq:
+        out["liq_corr"], out["liq_within_2x_share"] = liquidation_metrics(ev)
+    out.update(move_comparisons(ev))
     return out
 
 

@@ -47,6 +47,7 @@ from liqcascade.cascade._backtest import (
     detect_events,
     fit_grid,
     grid_errors,
+    per_event_record,
     pooled_events,
     run_backtest,
     standardised_residuals,
@@ -241,7 +242,9 @@ def fit_liquidity_document(
     dict
         The shipped layout: ``asset``, ``trigger``, ``trigger_rule``, ``method``,
         ``prior``, ``calibrations`` (one :meth:`Calibration.to_dict` per as-of date,
-        ascending), ``data`` (the span) and, with ``backtest``, ``backtest``.
+        ascending), ``data`` (the span) and, with ``backtest``, ``backtest`` (its
+        metrics, and ``per_event``: each event's moves and baselines, so that a
+        score restricted to the events after a date can be read from it).
     """
     say = progress or (lambda _m: None)
     a = asset.upper()
@@ -324,6 +327,7 @@ def fit_liquidity_document(
         bt = run_backtest(ohlc, liquidations, market_at, cal_at, asset=a, start=bt_start,
                           end=bt_end, trigger=f, n_paths=n_paths)  # fmt: skip
         doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
-                           **bt.to_dict()["metrics"]}  # fmt: skip
+                           **bt.to_dict()["metrics"],
+                           "per_event": per_event_record(bt.events)}  # fmt: skip
         say(f"{a}: back-test {bt.n_events} events")
     return doc

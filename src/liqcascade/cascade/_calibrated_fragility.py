@@ -28,7 +28,13 @@ from liqcascade.cascade._fragility import fragility_curve
 from liqcascade.cascade._prepare import PreparedMarket
 from liqcascade.errors import InputError
 
-__all__ = ["CalibratedFragility", "calibrated_fragility", "static_envelope"]
+__all__ = [
+    "CalibratedFragility",
+    "at_book_edge",
+    "book_edge",
+    "calibrated_fragility",
+    "static_envelope",
+]
 
 #: Default shock grid: falls of 1 … 20 % (fractions).
 DEFAULT_SHOCKS: FloatArray = -np.round(np.arange(0.01, 0.2001, 0.01), 4)
@@ -48,16 +54,29 @@ class CalibratedFragility:
         the index held at the shock price, over the draws: what the static book
         bounds; see :class:`liqcascade.cascade.CalibratedCascade`),
         ``static_bound_move`` (the static book's final move, instant and without
-        refill: the deepest over the book draws, the bound of the carry).
+        refill: the deepest over the book draws, the bound of the carry),
+        ``book_edge_move`` (the move to the order book's last level, :func:`book_edge`)
+        and ``move_median_at_book_edge``, ``move_p10_at_book_edge``,
+        ``move_p90_at_book_edge`` (True where that figure sits at the edge: the
+        modelled book is exhausted there, the figure is a bound, not a move).
     total_move : float
     critical_shock : float
-        Smallest shock (by size) whose median extreme reaches ``total_move`` under
-        the central parameters (interpolated on the grid); NaN if none on the grid.
+        The median over the parameter draws of each draw's critical shock — the
+        smallest shock (by size) whose median extreme move reaches ``total_move``
+        (interpolated on the grid). A draw is one liquidity draw on one position-book
+        draw when ``books`` are given; each runs its own index paths
+        (``max(20, n_paths // 4)``, the same ones across the shock grid). NaN when the
+        median draw has no crossing on the grid.
     critical_shock_p10, critical_shock_p90 : float
-        Range of the critical shock over the parameter draws — each liquidity draw, on
-        each book draw when ``books`` are given (10–90 %; NaN draws — no shock on the
-        grid reaches the move — count as beyond the grid).
+        10 % and 90 % of the same per-draw critical shocks (by size; NaN draws — no
+        shock on the grid reaches the move — count as beyond the grid): the
+        calibration's and the book's uncertainty together with the Monte Carlo noise of
+        each draw's paths. The point lies inside it by construction.
     critical_by_draw : array
+    curve_crossing : float
+        Where the curve's pooled median (``curve.move_median``) crosses
+        ``total_move``: close to ``critical_shock`` but not the same statistic (a
+        median of pooled paths, not of per-draw crossings).
     """
 
     curve: pd.DataFrame
@@ -66,6 +85,7 @@ class CalibratedFragility:
     critical_shock_p10: float
     critical_shock_p90: float
     critical_by_draw: FloatArray = field(repr=False)
+    curve_crossing: float = math.nan
 
     def summary(self) -> dict[str, Any]:
         """The scalar figures (JSON-ready)."""
@@ -75,6 +95,7 @@ class CalibratedFragility:
             "critical_shock_p10": _num(self.critical_shock_p10),
             "critical_shock_p90": _num(self.critical_shock_p90),
             "n_draws": int(self.critical_by_draw.size),
+            "curve_crossing": _num(self.curve_crossing),
         }
 
 
@@ -98,6 +119,29 @@ def _critical(shocks: FloatArray, moves: FloatArray, total_move: float) -> float
         return float(sgn * s[0])
     w = (t - m[k - 1]) / (m[k] - m[k - 1]) if m[k] != m[k - 1] else 1.0
     return float(sgn * (s[k - 1] + w * (s[k] - s[k - 1])))
+
+
+def book_edge(prepared: PreparedMarket, fall: bool) -> float:
+    """The move (fraction of mid) to the order book's last level on one side.
+
+    The deepest bid for a fall, the highest ask for a rise: the parametric book of the
+    estimated market ends at ±40 % of mid (``max_distance``). A path that reaches it
+    has exhausted the modelled book, so a move there is the book's edge, not a
+    modelled move.
+    """
+    b = prepared.book
+    p = b.bid_price if fall else b.ask_price
+    if len(p) == 0:
+        return 0.0
+    return float(p[-1]) / float(b.mid) - 1.0
+
+
+def at_book_edge(moves: Any, edge: float, tol: float = 1e-6) -> Any:
+    """Whether each move (fraction of mid) lies at or beyond ``edge`` (:func:`book_edge`)."""
+    m = np.asarray(moves, dtype=np.float64)
+    if edge == 0.0:
+        return np.zeros(m.shape, dtype=bool)
+    return m <= edge + tol if edge < 0 else m >= edge - tol
 
 
 def static_envelope(
@@ -175,10 +219,12 @@ def calibrated_fragility(
     if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= -1):
         raise InputError("shocks must be finite fractions > -1")
 
-    def run(s: float, book: PreparedMarket, cal: Calibration, n: int, bs: Any = ()) -> Any:
+    def run(
+        s: float, book: PreparedMarket, cal: Calibration, n: int, bs: Any = (), sd: int = seed
+    ) -> Any:
         return calibrated_cascade(
             book, shock=s, calibration=cal, sigma_hourly=sigma_hourly, residuals=residuals,
-            n_paths=n, seed=seed, books=bs,
+            n_paths=n, seed=sd, books=bs,
         )  # fmt: skip
 
     rows = []
@@ -201,28 +247,48 @@ def calibrated_fragility(
         )
     curve = pd.DataFrame(rows)
     curve["static_bound_move"] = static_envelope(prepared, books, grid)
-    crit = _critical(grid, curve["move_median"].to_numpy(), total_move)
+    edge = book_edge(prepared, total_move < 0)
+    curve["book_edge_move"] = edge
+    for c in ("move_median", "move_p10", "move_p90"):
+        curve[f"{c}_at_book_edge"] = at_book_edge(curve[c].to_numpy(np.float64), edge)
+    crossing = _critical(grid, curve["move_median"].to_numpy(), total_move)
     draws = calibration.draws or (calibration.params,)
     per = max(20, n_paths // 4)
     by_draw = []
+    g = 0
     for d in draws:
         one = replace(calibration, params=d, draws=(d,))
         for book in tuple(books) or (prepared,):
-            med = [float(np.median(run(float(s), book, one, per).moves)) for s in grid]
+            g += 1  # each pair its own index paths (the same ones across the shock grid)
+            med = [float(np.median(run(float(s), book, one, per, sd=seed + g).moves)) for s in grid]
             by_draw.append(_critical(grid, np.asarray(med), total_move))
     arr = np.asarray(by_draw, dtype=np.float64)
-    beyond = float(grid[np.argmax(np.abs(grid))]) * 1.5  # NaN: beyond the grid
-    filled = np.where(np.isfinite(arr), arr, beyond)
-    mag = np.abs(filled)
-    lo, hi = np.quantile(mag, [0.1, 0.9])
-    sgn = -1.0 if total_move < 0 else 1.0
-    p10 = sgn * lo if lo <= abs(beyond) - 1e-12 else math.nan
-    p90 = sgn * hi if hi < abs(beyond) - 1e-12 else math.nan
+    point, p10, p90 = _draw_quantiles(arr, grid, total_move)
     return CalibratedFragility(
         curve=curve,
         total_move=float(total_move),
-        critical_shock=crit,
-        critical_shock_p10=float(p10),
-        critical_shock_p90=float(p90),
+        critical_shock=point,
+        critical_shock_p10=p10,
+        critical_shock_p90=p90,
         critical_by_draw=arr,
+        curve_crossing=crossing,
     )
+
+
+def _draw_quantiles(
+    arr: FloatArray, grid: FloatArray, total_move: float
+) -> tuple[float, float, float]:
+    """``(median, p10, p90)`` of the per-draw critical shocks, signed like ``total_move``.
+
+    Quantiles of the magnitudes by the inverted empirical CDF (each one a draw's own
+    value, so ``p10 ≤ median ≤ p90`` in size); a draw with no crossing on the grid
+    (NaN) counts as beyond the grid, and a quantile that falls on such a draw is NaN.
+    """
+    if arr.size == 0:
+        return math.nan, math.nan, math.nan
+    beyond = float(np.max(np.abs(grid))) * 1.5
+    mag = np.abs(np.where(np.isfinite(arr), arr, beyond))
+    qs = np.quantile(mag, [0.5, 0.1, 0.9], method="inverted_cdf")
+    sgn = -1.0 if total_move < 0 else 1.0
+    med, lo, hi = (float(sgn * q) if q < beyond - 1e-12 else math.nan for q in qs)
+    return med, lo, hi

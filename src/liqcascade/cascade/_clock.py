@@ -612,18 +612,48 @@ def liquidity_document(asset: str, store: Any = None) -> tuple[dict[str, Any], s
     return found.doc, found.source
 
 
-def backtest_score(asset: str, store: Any = None) -> dict[str, Any] | None:
+#: Fewest stored back-test events after a market's date for a score of those alone.
+MIN_SCORE_EVENTS = 10
+
+
+def is_prior(cal: Calibration) -> bool:
+    """Whether ``cal`` is the prior (too few events before its date to fit anything)."""
+    return str(cal.note).startswith("prior")
+
+
+def backtest_score(asset: str, store: Any = None, after: Any = None) -> dict[str, Any] | None:
     """The out-of-sample score stored with ``asset``'s calibrated response (event back-test).
 
-    Keys: ``start``, ``end``, ``n_events`` and the back-test metrics; None when the
-    calibration carries none (or there is none). ``store``: as in :func:`load_liquidity`.
+    Keys: ``start``, ``end``, ``n_events``, the back-test metrics and ``scope``; None
+    when the calibration carries none (or there is none). ``store``: as in
+    :func:`load_liquidity`. Every event of the back-test is predicted by the
+    calibration fitted before it. With ``after`` (a market's date) and the stored
+    per-event record, the move scores and ``liq_corr``, ``liq_within_2x_share`` are
+    those of the events at or after ``after`` only (``scope`` "events after the market
+    date"; the other liquidation diagnostics are not kept) when there are at least
+    :data:`MIN_SCORE_EVENTS`; otherwise the whole
+    back-test (``scope`` "package score": its period is ``start`` → ``end``, mostly
+    not the market's).
     """
     try:
         doc, _ = liquidity_document(asset, store)
     except InputError:
         return None
     bt = doc.get("backtest")
-    return dict(bt) if isinstance(bt, dict) else None
+    if not isinstance(bt, dict):
+        return None
+    out = {k: v for k, v in bt.items() if k != "per_event"}
+    out["scope"] = "package score"
+    pe = bt.get("per_event")
+    if after is not None and isinstance(pe, dict):
+        from liqcascade.cascade._backtest import move_scores
+
+        sub = move_scores(pe, after)
+        if sub["n_events"] >= MIN_SCORE_EVENTS:
+            sub["end"] = out["end"]
+            return {**sub, "scope": "events after the market date", "package_n_events":
+                    out.get("n_events")}  # fmt: skip
+    return out
 
 
 #: source -> (the document parsed, its calibrations): parsed once per document read.
@@ -927,6 +957,9 @@ def market_answer(
     -------
     dict
         ``liquidity``, ``asset``, ``as_of``, the :class:`CalibratedCascade` summary,
+        ``book_edge_move`` with ``move_median_at_book_edge``, ``move_p10_at_book_edge``,
+        ``move_p90_at_book_edge`` (a figure at the order book's last level is the
+        book's edge, not a modelled move),
         ``sigma_hourly``, ``calibration`` (with ``n_book_draws``), ``out_of_sample``,
         ``static_upper_bound``.
     """
@@ -945,8 +978,14 @@ def market_answer(
     static = static_bound(
         prepared, books, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund
     )
+    from liqcascade.cascade._calibrated_fragility import at_book_edge, book_edge
+
     out: dict[str, Any] = {"liquidity": "calibrated", "asset": asset.upper(), "as_of": as_of}
     out.update(cc.summary())
+    edge = book_edge(prepared, cc.shock_price <= prepared.book.mid)
+    out["book_edge_move"] = edge
+    for k in ("move_median", "move_p10", "move_p90"):
+        out[f"{k}_at_book_edge"] = bool(at_book_edge(out[k], edge))
     out["sigma_hourly"] = sigma_hourly
     out["calibration"] = {
         "as_of": cal.as_of,
@@ -958,8 +997,10 @@ def market_answer(
         "n_draws": len(cal.draws),
         "n_book_draws": len(books),
         "source": cal.source,
+        "note": cal.note,
+        "prior": is_prior(cal),
     }
-    out["out_of_sample"] = backtest_score(asset, store)
+    out["out_of_sample"] = backtest_score(asset, store, after=as_of)
     out["static_upper_bound"] = {
         "final_price": static.final_price,
         "final_move": static.final_price / static.initial_price - 1.0,

@@ -199,6 +199,16 @@ class EventMarkets:
                             mu[0, walked].copy(), mu[1, walked].copy())  # fmt: skip
 
     # ------------------------------------------------------------------ public
+    @property
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """``(first, last)`` close (UTC) of the open interest's 4-hour bars.
+
+        An event at ``ts`` has a market of its own when a bar closed by ``ts`` and
+        ``ts`` is no later than the last close (the back-test scores no event outside).
+        """
+        idx = pd.DatetimeIndex(self.inputs.open_interest.index)
+        return pd.Timestamp(idx[0]) + _BAR, pd.Timestamp(idx[-1]) + _BAR
+
     def __call__(self, ts: pd.Timestamp, mid: float) -> PreparedMarket | None:
         key = (pd.Timestamp(ts), float(mid))
         if key not in self._cache:

@@ -239,6 +239,7 @@ def run_cascade_request(
         out: dict[str, Any] = r.summary()
         if state is not None:
             out["as_of"] = state.as_of
+            out["bar_open"], out["bar_close"] = state.as_of, state.close_time
             out["market"] = market
         return CascadeRun("cascade", out, state)
     return CascadeRun(
@@ -260,6 +261,8 @@ def _fragility(
     up = next_wave_levels(pos, st, ob.mid, direction="up")
     return {
         "as_of": None if state is None else state.as_of,
+        "bar_open": None if state is None else state.as_of,
+        "bar_close": None if state is None else state.close_time,
         "mid": ob.mid,
         "curve": to_jsonable(fc.to_frame()),
         "critical_shock": cs.summary(),
