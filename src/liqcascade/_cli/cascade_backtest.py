@@ -283,6 +283,15 @@ def _check_trigger(trigger: float | None) -> None:
         _common.fail(f"--trigger must be a fraction in (0, 1) (got {trigger:g})")
 
 
+_JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+_BtTriggerOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--trigger", help="Trigger F, fraction (default the calibration's: 0.02 ETH, 0.015 BTC)."
+    ),
+]
+
+
 def backtest_cmd(
     asset: Annotated[
         str, typer.Option("--asset", help="Asset (bundled ETH, BTC; any asset in the store).")
@@ -291,16 +300,10 @@ def backtest_cmd(
     end: Annotated[str, typer.Option("--end", help="Last event date (UTC, inclusive).")] = (
         "2025-07-31"
     ),
-    trigger: Annotated[
-        float | None,
-        typer.Option(
-            "--trigger",
-            help="Trigger F, fraction (default the calibration's: 0.02 ETH, 0.015 BTC).",
-        ),
-    ] = None,
+    trigger: _BtTriggerOpt = None,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths per event.")] = 200,
     store: _StoreOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    as_json: _JsonOpt = False,
 ) -> None:
     """The event back-test of the calibrated liquidity response.
 
@@ -315,8 +318,7 @@ def backtest_cmd(
     Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
     """
     from liqcascade.cascade._backtest import run_backtest
-    from liqcascade.cascade._clock import liquidity_document, load_liquidity
-    from liqcascade.errors import InputError
+    from liqcascade.cascade._clock import load_liquidity
 
     a = asset.upper()
     _check_trigger(trigger)
@@ -327,13 +329,7 @@ def backtest_cmd(
     if t0 is None or t1 is None:
         _common.fail("--start and --end are required")
     st = _store_arg(store)
-    with _common.progress("loading the market"):
-        ohlc, liq, _ = load_inputs(a, st, market=False)  # the data first: its error is clearer
-        try:
-            doc, _src = liquidity_document(a, st)
-        except InputError as exc:  # say how to make one
-            _common.fail(f"{exc.args[0]} (`liqcascade cascade calibrate --asset {a}`)")
-        ohlc, liq, market_at = load_inputs(a, st)
+    ohlc, liq, market_at, doc = _backtest_inputs(a, st)
     f = trigger if trigger is not None else float(doc.get("trigger", 0.0)) or None
     _check_window(a, ohlc, liq, market_at, start, end)
     res = run_backtest(
@@ -350,6 +346,21 @@ def backtest_cmd(
     if res.n_events == 0 and as_json:  # the text view says it in its own words
         _common.warn(f"no events between --start and --end at trigger {res.trigger:.2%}")
     _common.emit(res.to_dict(), as_json, _render_backtest)
+
+
+def _backtest_inputs(a: str, st: Any) -> tuple[pd.DataFrame, pd.DataFrame, Any, dict[str, Any]]:
+    """Prices, liquidations, ``market_at`` and the liquidity document of ``a`` (or exit 2)."""
+    from liqcascade.cascade._clock import liquidity_document
+    from liqcascade.errors import InputError
+
+    with _common.progress("loading the market"):
+        ohlc, liq, _ = load_inputs(a, st, market=False)  # the data first: its error is clearer
+        try:
+            doc, _src = liquidity_document(a, st)
+        except InputError as exc:  # say how to make one
+            _common.fail(f"{exc.args[0]} (`liqcascade cascade calibrate --asset {a}`)")
+        ohlc, liq, market_at = load_inputs(a, st)
+    return ohlc, liq, market_at, doc
 
 
 def _check_window(a: str, ohlc: Any, liq: Any, market_at: Any, start: str, end: str) -> None:
@@ -374,39 +385,45 @@ def _check_window(a: str, ohlc: Any, liq: Any, market_at: Any, start: str, end: 
     )
 
 
+_CalTriggerOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--trigger",
+        help="Trigger F, fraction (default ETH 0.02, BTC 0.015, other assets the "
+        "volatility rule of docs/liquidity.md).",
+    ),
+]
+_CalStartOpt = Annotated[
+    str | None,
+    typer.Option("--start", help="First as-of month to fit (default the data's first)."),
+]
+_CalEndOpt = Annotated[
+    str | None,
+    typer.Option("--end", help="Last as-of month to fit (default the month after the data)."),
+]
+_CalBacktestOpt = Annotated[
+    bool,
+    typer.Option(
+        "--backtest/--no-backtest",
+        help="Store the event back-test of the fitted calibrations (the out-of-sample "
+        "score every calibrated answer prints).",
+    ),
+]
+_CalOutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Write the calibration to this JSON file instead.")
+]
+
+
 def calibrate_cmd(
     asset: Annotated[str, typer.Option("--asset", help="Asset whose data are in the store.")],
-    trigger: Annotated[
-        float | None,
-        typer.Option(
-            "--trigger",
-            help="Trigger F, fraction (default ETH 0.02, BTC 0.015, other assets the "
-            "volatility rule of docs/liquidity.md).",
-        ),
-    ] = None,
-    start: Annotated[
-        str | None,
-        typer.Option("--start", help="First as-of month to fit (default the data's first)."),
-    ] = None,
-    end: Annotated[
-        str | None,
-        typer.Option("--end", help="Last as-of month to fit (default the month after the data)."),
-    ] = None,
-    backtest: Annotated[
-        bool,
-        typer.Option(
-            "--backtest/--no-backtest",
-            help="Store the event back-test of the fitted calibrations (the out-of-sample "
-            "score every calibrated answer prints).",
-        ),
-    ] = True,
+    trigger: _CalTriggerOpt = None,
+    start: _CalStartOpt = None,
+    end: _CalEndOpt = None,
+    backtest: _CalBacktestOpt = True,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulations.")] = 0,
     store: _StoreOpt = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Write the calibration to this JSON file instead."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    out: _CalOutOpt = None,
+    as_json: _JsonOpt = False,
 ) -> None:
     """Fit the liquidity response of --asset on its data, expanding window, month by month.
 
@@ -419,8 +436,7 @@ def calibrate_cmd(
 
     Example: liqcascade cascade calibrate --asset SOL --store ~/data/sol.duckdb
     """
-    from liqcascade._calibrations import store_calibration_path, write_calibration
-    from liqcascade._paths import write_atomic
+    from liqcascade._calibrations import store_calibration_path
     from liqcascade.cascade._calibrate import calibration_months, fit_liquidity_document
 
     a = asset.strip().upper()
@@ -438,30 +454,21 @@ def calibrate_cmd(
     elif store_calibration_path("liquidity", a, st) is None:
         _common.fail("--store: no store to write beside; give --store or --out")
     ohlc, liq, _ = load_inputs(a, st, market=False)
-    months = calibration_months(ohlc, liq)
-    pick = months
-    if t0 is not None:
-        pick = pick[pick >= t0 - pd.Timedelta(days=t0.day - 1)]
-    if t1 is not None:
-        pick = pick[pick <= t1]
-    if len(pick) == 0:
-        _common.fail(
-            f"--start/--end: no as-of month in range; {a}'s data give "
-            f"{months[0]:%Y-%m-%d} … {months[-1]:%Y-%m-%d}"
-        )
+    pick = _pick_months(a, calibration_months(ohlc, liq), t0, t1)
     _, _, market_at = load_inputs(a, st)
     _common.info(f"calibrating {a}: {len(pick)} as-of months, {pick[0]:%Y-%m} … {pick[-1]:%Y-%m}")
-    doc = fit_liquidity_document(
-        ohlc,
-        liq,
-        market_at,
-        asset=a,
-        trigger=trigger,
-        months=list(pick),
-        seed=seed,
-        backtest=backtest,
-        progress=_common.info,
-    )
+    doc = fit_liquidity_document(ohlc, liq, market_at, asset=a, trigger=trigger,
+                                 months=list(pick), seed=seed, backtest=backtest,
+                                 progress=_common.info)  # fmt: skip
+    written = _write_liquidity(a, doc, st, out)
+    _common.emit(_calibration_summary(a, doc, written), as_json, _render_calibration)
+
+
+def _write_liquidity(a: str, doc: dict[str, Any], st: Any, out: Path | None) -> Path:
+    """Write ``doc`` to ``out``, else as the store's calibration of ``a``; say where."""
+    from liqcascade._calibrations import write_calibration
+    from liqcascade._paths import write_atomic
+
     if out is not None:
         import json
 
@@ -470,7 +477,12 @@ def calibrate_cmd(
     else:
         written = write_calibration("liquidity", a, doc, st)
     _common.info(f"written: {written}")
-    summary = {
+    return written
+
+
+def _calibration_summary(a: str, doc: dict[str, Any], written: Path) -> dict[str, Any]:
+    """What ``cascade calibrate`` prints of a fitted document (``--json``'s object)."""
+    return {
         "asset": a,
         "trigger": doc["trigger"],
         "trigger_rule": doc["trigger_rule"],
@@ -489,7 +501,21 @@ def calibrate_cmd(
         ],
         "backtest": doc.get("backtest"),
     }
-    _common.emit(summary, as_json, _render_calibration)
+
+
+def _pick_months(a: str, months: Any, t0: Any, t1: Any) -> Any:
+    """The as-of months of ``months`` from ``t0``'s month to ``t1`` (or exit 2)."""
+    pick = months
+    if t0 is not None:
+        pick = pick[pick >= t0 - pd.Timedelta(days=t0.day - 1)]
+    if t1 is not None:
+        pick = pick[pick <= t1]
+    if len(pick) == 0:
+        _common.fail(
+            f"--start/--end: no as-of month in range; {a}'s data give "
+            f"{months[0]:%Y-%m-%d} … {months[-1]:%Y-%m-%d}"
+        )
+    return pick
 
 
 def _render_calibration(result: dict[str, Any]) -> None:
@@ -506,7 +532,7 @@ def _render_calibration(result: dict[str, Any]) -> None:
             c["as_of"][:10],
             str(c["n_events"]),
             f"{c['latent_depth']:g}",
-            f"{c['resilience_half_life_s']:g}",
+            "none" if c["resilience_half_life_s"] is None else f"{c['resilience_half_life_s']:g}",
             f"{c['vol_multiplier']:.4f}",
             c["note"],
         )
