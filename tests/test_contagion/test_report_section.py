@@ -20,7 +20,9 @@ def test_section_summary(tmp_path: Path) -> None:
     assert 0 < c["contagion_share"] < 1
     assert c["rounds_to_spread"] >= 1
     assert c["hyperliquid_covered"] is False
-    assert 0.5 < c["btc_eth_beta"] < 1.5
+    # the BTC/ETH beta comes from the 30 days of hourly moves before the crash (OLS, 0.45),
+    # not from the crash hour it is compared against (0.92 there)
+    assert 0.3 < c["btc_eth_beta"] < 0.7
     assert (tmp_path / "report.html").stat().st_size > 10_000
 
 

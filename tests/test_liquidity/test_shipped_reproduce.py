@@ -42,8 +42,8 @@ def test_refit_of_eth_2025_07_reproduces_the_shipped_draws() -> None:
 def test_the_stored_per_event_record_gives_the_stored_scores(asset: str) -> None:
     """A score restricted to later events is read from ``per_event``: on all of them it
     is the stored back-test's own score."""
-    from liqcascade.cascade._backtest import move_scores
     from liqcascade.cascade._clock import backtest_score
+    from liqcascade.cascade._scores import move_scores
 
     bt = json.loads((files("liqcascade.cascade") / "calibrated" / f"{asset}.json").read_text())[
         "backtest"

@@ -96,7 +96,7 @@ def test_evaluate_portfolio_by_hand() -> None:
         ("symbol,side,size,entry_price,leverage\nETH,long,1,abc,10\n", "row 1: entry_price"),
         ("symbol,side,size,entry_price,leverage\nETH,long,1,2000,0.5\n", "row 1: leverage"),
         ("symbol,side,size,entry_price\nETH,long,1,2000\n", "margin or a leverage"),
-        ("symbol,side,size,entry_price,leverage\nETH,long,1,2000,10\nXRP,long,1,1,2\n", "row 2"),
+        ("symbol,side,size,entry_price,leverage\nETH,long,1,2000,10\nXRP,long,-1,1,2\n", "row 2"),
     ],
 )
 def test_bad_portfolio_rows(tmp_path: object, text: str, msg: str) -> None:

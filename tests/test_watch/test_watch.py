@@ -172,7 +172,7 @@ def test_kill_9_in_the_middle_of_a_write_leaves_nothing_half_written(
 
 def test_critical_shock_equals_a_batch_walk_of_the_same_store(clean: tuple) -> None:
     """The incremental books give the market a one-go walk of the store gives."""
-    from liqcascade.book import depth_beta
+    from liqcascade.book._calibrate import beta_for
     from liqcascade.book._live import book_from_snapshot, snapshot_at
     from liqcascade.cascade import critical_shock, prepare_cascade
     from liqcascade.market import load_market_inputs
@@ -200,7 +200,9 @@ def test_critical_shock_equals_a_batch_walk_of_the_same_store(clean: tuple) -> N
     assert inputs.sources["live_depth"].startswith("store:")
     snap = snapshot_at(inputs.live_depth, label + pd.Timedelta(hours=4))
     assert snap is not None and pd.Timestamp(ln["depth_source"][5:]) == snap.index[0]
-    ob = book_from_snapshot(snap, mid, beta=depth_beta("ETH"))
+    # the depth exponent of the bar's date: bars of book totals closed by its close
+    beta, _ = beta_for("ETH", inputs.book_totals, label + pd.Timedelta(hours=4))
+    ob = book_from_snapshot(snap, mid, beta=beta)
     cs = critical_shock(prepare_cascade(ob, ms.positions, ms.stops), total_move=-0.10)
     assert math.isclose(cs.shock, ln["critical_shock"], rel_tol=1e-9, abs_tol=1e-9)
     assert same_value(mid, ln["market_mid"])

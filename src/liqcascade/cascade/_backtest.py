@@ -40,6 +40,12 @@ from liqcascade.cascade._clock import (
 )
 from liqcascade.cascade._event_liquidations import event_liquidations
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
+from liqcascade.cascade._scores import (
+    BASELINES,
+    liquidation_metrics,
+    move_comparisons,
+    move_verdicts,
+)
 from liqcascade.errors import InputError
 from liqcascade.market._params import BINANCE_BOOK_SHARE
 
@@ -816,8 +822,6 @@ def background_liquidations(
 
 # --------------------------------------------------------------------------- the back-test
 
-#: The event back-test's baselines of the move, as named in ``metrics``.
-BASELINES: tuple[str, ...] = ("empirical", "trigger")
 #: The keys :func:`move_comparisons` adds to ``metrics``.
 _COMPARISON_KEYS: tuple[str, ...] = tuple(
     k
@@ -916,31 +920,6 @@ class BacktestResult:
 
 def _num(v: float) -> float | None:
     return None if v is None or not math.isfinite(v) else float(v)
-
-
-def liquidation_metrics(ev: pd.DataFrame, floor_usd: float = 1.0e5) -> tuple[float, float]:
-    """``liq_corr`` and ``liq_within_2x_share`` over events × sides.
-
-    ``liq_corr`` is the Pearson correlation of log10 predicted and recorded notional
-    (both floored at ``floor_usd``: liquidations are heavy-tailed, a raw correlation
-    is one event's); ``liq_within_2x_share`` the share of (event, side) pairs whose
-    prediction lies within a factor 2 of the recorded value (pairs with both below
-    the floor count as agreeing). Events whose recorded value is NaN (no full 24 h of
-    recorded liquidations, :func:`recorded_liquidations`) are left out.
-    """
-    if ev.empty:
-        return float("nan"), float("nan")
-    pred = np.concatenate([ev["predicted_long_usd"], ev["predicted_short_usd"]]).astype(float)
-    rec = np.concatenate([ev["recorded_long_usd"], ev["recorded_short_usd"]]).astype(float)
-    has = np.isfinite(rec)  # no full 24 h of recorded liquidations: not scored
-    pred, rec = pred[has], rec[has]
-    if rec.size == 0:
-        return float("nan"), float("nan")
-    lp = np.log10(np.maximum(pred, floor_usd))
-    lr = np.log10(np.maximum(rec, floor_usd))
-    corr = float(np.corrcoef(lp, lr)[0, 1]) if lp.std() > 0 and lr.std() > 0 else float("nan")
-    within = float((np.abs(lp - lr) <= math.log10(2.0)).mean())
-    return corr, within
 
 
 def known_move_liq_corr(
@@ -1312,122 +1291,6 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
         "known_move_liq_corr": known_move_liq_corr(ev),
         "known_move_with_prediction_liq_corr": known_move_liq_corr(ev, with_prediction=True),
         **move_comparisons(ev),
-    }
-
-
-def move_comparisons(ev: pd.DataFrame, *, lag: int = 0) -> dict[str, float]:
-    """The model's move error against each baseline's, paired per event.
-
-    Per baseline ``b`` (:data:`BASELINES`): ``move_mae_diff_vs_{b}_pp``, the mean over
-    events of ``|predicted − realised| − |baseline − realised|`` (percentage points;
-    negative: the model errs less), ``..._p05`` / ``..._p95`` its 90 % paired-bootstrap
-    interval over events (:func:`liqcascade._significance.paired_mean_interval`,
-    fixed seed), and ``move_mae_dm_pvalue_vs_{b}``, the two-sided Diebold–Mariano
-    p-value on the same differences. ``lag = 0`` (no Newey–West terms): events are at
-    least 24 h apart and each one's 24 h outcome ends before the next begins, so their
-    errors are treated as independent (the paired t-test).
-    """
-    from liqcascade._significance import dm_pvalue, paired_mean_interval
-
-    real = ev["realised_move"].to_numpy(float)
-    err = np.abs(ev["predicted_move"].to_numpy(float) - real) * 100
-    out: dict[str, float] = {}
-    for b in BASELINES:
-        d = err - np.abs(ev[f"{b}_baseline"].to_numpy(float) - real) * 100
-        mean, lo, hi = paired_mean_interval(d)
-        out[f"move_mae_diff_vs_{b}_pp"] = mean
-        out[f"move_mae_diff_vs_{b}_pp_p05"] = lo
-        out[f"move_mae_diff_vs_{b}_pp_p95"] = hi
-        out[f"move_mae_dm_pvalue_vs_{b}"] = dm_pvalue(d, lag)
-    return out
-
-
-#: The per-event columns a stored back-test keeps (``per_event``), enough to score the
-#: move on any subset of its events (:func:`move_scores`).
-PER_EVENT_COLUMNS: tuple[str, ...] = (
-    "realised_move",
-    "predicted_move",
-    "predicted_move_p10",
-    "predicted_move_p90",
-    "empirical_baseline",
-    "trigger_baseline",
-)
-
-
-#: The per-event liquidation columns a stored back-test keeps (USD; a recorded value
-#: is null without a full 24 h of record).
-PER_EVENT_LIQ_COLUMNS: tuple[str, ...] = (
-    "predicted_long_usd",
-    "predicted_short_usd",
-    "recorded_long_usd",
-    "recorded_short_usd",
-)
-
-
-def per_event_record(ev: pd.DataFrame) -> dict[str, list[Any]]:
-    """The back-test's per-event columns as JSON lists (``ts`` ISO, moves fractions, USD).
-
-    :data:`PER_EVENT_COLUMNS` and :data:`PER_EVENT_LIQ_COLUMNS`; NaN is written as null.
-    """
-    cols = (*PER_EVENT_COLUMNS, *PER_EVENT_LIQ_COLUMNS)
-    if ev.empty or "predicted_move" not in ev.columns:
-        return {"ts": [], **{c: [] for c in cols}}
-    out: dict[str, list[Any]] = {"ts": [pd.Timestamp(t).isoformat() for t in ev["ts"]]}
-    for c in cols:
-        out[c] = [float(v) if math.isfinite(v) else None for v in ev[c].to_numpy(np.float64)]
-    return out
-
-
-def move_scores(per_event: dict[str, list[Any]], after: Any = None) -> dict[str, Any]:
-    """The scores of a stored back-test's events at or after ``after``.
-
-    ``move_mae_pp``, both baselines' MAE, ``coverage_80`` and the paired comparisons
-    (:func:`move_comparisons`), ``liq_corr`` and ``liq_within_2x_share``
-    (:func:`liquidation_metrics`, when the liquidation columns are stored), with
-    ``n_events``, ``start`` (``after``, or the first event) and ``end`` (the last
-    event). ``per_event``: :func:`per_event_record`.
-    """
-    liq = all(c in per_event for c in PER_EVENT_LIQ_COLUMNS)
-    cols = (*PER_EVENT_COLUMNS, *(PER_EVENT_LIQ_COLUMNS if liq else ()))
-    ev = pd.DataFrame({c: pd.Series(per_event[c], dtype="float64") for c in cols})
-    ev.insert(0, "ts", pd.to_datetime(pd.Series(per_event["ts"], dtype="object"), utc=True))
-    if after is not None:
-        ev = ev[ev["ts"] >= _ts(after)].reset_index(drop=True)
-    out: dict[str, Any] = {"n_events": len(ev)}
-    if ev.empty:
-        return out
-    real = ev["realised_move"].to_numpy(np.float64)
-    p10 = ev["predicted_move_p10"].to_numpy(np.float64)
-    p90 = ev["predicted_move_p90"].to_numpy(np.float64)
-    lo, hi = np.minimum(p10, p90), np.maximum(p10, p90)
-    out["start"] = (ev["ts"].iloc[0] if after is None else _ts(after)).isoformat()
-    out["end"] = ev["ts"].iloc[-1].isoformat()
-    out["move_mae_pp"] = float(np.abs(ev["predicted_move"] - real).mean() * 100)
-    for b in BASELINES:
-        out[f"{b}_baseline_move_mae_pp"] = float(np.abs(ev[f"{b}_baseline"] - real).mean() * 100)
-    out["coverage_80"] = float(((real >= lo) & (real <= hi)).mean())
-    if liq:
-        out["liq_corr"], out["liq_within_2x_share"] = liquidation_metrics(ev)
-    out.update(move_comparisons(ev))
-    return out
-
-
-def move_verdicts(metrics: dict[str, Any]) -> dict[str, str | None]:
-    """``{baseline: "beats" | "loses" | "ties" | None}``: the move error's verdict.
-
-    See :func:`move_comparisons`.
-
-    "beats": the 90 % interval of the error difference lies entirely below 0;
-    "loses": entirely above; "ties": it straddles 0; None without an interval.
-    Reads a back-test's ``metrics`` (or the stored ``backtest`` of a calibration file).
-    """
-    from liqcascade._significance import verdict
-
-    return {
-        b: verdict(
-            metrics.get(f"move_mae_diff_vs_{b}_pp_p05"), metrics.get(f"move_mae_diff_vs_{b}_pp_p95")
-        )
-        for b in BASELINES
     }
 
 

@@ -47,12 +47,12 @@ from liqcascade.cascade._backtest import (
     detect_events,
     fit_grid,
     grid_errors,
-    per_event_record,
     pooled_events,
     run_backtest,
     standardised_residuals,
 )
 from liqcascade.cascade._clock import Calibration
+from liqcascade.cascade._scores import per_event_record
 from liqcascade.errors import InputError
 
 __all__ = [

@@ -25,7 +25,7 @@ import pandas as pd
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock import Calibration, calibrated_cascade
 from liqcascade.cascade._fragility import fragility_curve
-from liqcascade.cascade._prepare import PreparedMarket
+from liqcascade.cascade._prepare import PreparedMarket, at_book_edge, book_edge
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -119,29 +119,6 @@ def _critical(shocks: FloatArray, moves: FloatArray, total_move: float) -> float
         return float(sgn * s[0])
     w = (t - m[k - 1]) / (m[k] - m[k - 1]) if m[k] != m[k - 1] else 1.0
     return float(sgn * (s[k - 1] + w * (s[k] - s[k - 1])))
-
-
-def book_edge(prepared: PreparedMarket, fall: bool) -> float:
-    """The move (fraction of mid) to the order book's last level on one side.
-
-    The deepest bid for a fall, the highest ask for a rise: the parametric book of the
-    estimated market ends at ±40 % of mid (``max_distance``). A path that reaches it
-    has exhausted the modelled book, so a move there is the book's edge, not a
-    modelled move.
-    """
-    b = prepared.book
-    p = b.bid_price if fall else b.ask_price
-    if len(p) == 0:
-        return 0.0
-    return float(p[-1]) / float(b.mid) - 1.0
-
-
-def at_book_edge(moves: Any, edge: float, tol: float = 1e-6) -> Any:
-    """Whether each move (fraction of mid) lies at or beyond ``edge`` (:func:`book_edge`)."""
-    m = np.asarray(moves, dtype=np.float64)
-    if edge == 0.0:
-        return np.zeros(m.shape, dtype=bool)
-    return m <= edge + tol if edge < 0 else m >= edge - tol
 
 
 def static_envelope(

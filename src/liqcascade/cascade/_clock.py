@@ -646,7 +646,7 @@ def backtest_score(asset: str, store: Any = None, after: Any = None) -> dict[str
     out["scope"] = "package score"
     pe = bt.get("per_event")
     if after is not None and isinstance(pe, dict):
-        from liqcascade.cascade._backtest import move_scores
+        from liqcascade.cascade._scores import move_scores
 
         sub = move_scores(pe, after)
         if sub["n_events"] >= MIN_SCORE_EVENTS:
@@ -978,7 +978,7 @@ def market_answer(
     static = static_bound(
         prepared, books, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund
     )
-    from liqcascade.cascade._calibrated_fragility import at_book_edge, book_edge
+    from liqcascade.cascade._prepare import at_book_edge, book_edge
 
     out: dict[str, Any] = {"liquidity": "calibrated", "asset": asset.upper(), "as_of": as_of}
     out.update(cc.summary())

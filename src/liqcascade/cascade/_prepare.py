@@ -35,7 +35,14 @@ from liqcascade.cascade._prepare_kernels import (
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook, StopBook
 
-__all__ = ["PreparedMarket", "PreparedSide", "packed_argsort", "prepare_cascade"]
+__all__ = [
+    "PreparedMarket",
+    "PreparedSide",
+    "at_book_edge",
+    "book_edge",
+    "packed_argsort",
+    "prepare_cascade",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -394,3 +401,26 @@ def prepare_cascade(
     return PreparedMarket(
         book=book, positions=positions, stops=stops, partial_threshold_usd=thr, down=down, up=up
     )
+
+
+def book_edge(prepared: PreparedMarket, fall: bool) -> float:
+    """The move (fraction of mid) to the order book's last level on one side.
+
+    The deepest bid for a fall, the highest ask for a rise: the parametric book of the
+    estimated market ends at ±40 % of mid (``max_distance``). A path that reaches it
+    has exhausted the modelled book, so a move there is the book's edge, not a
+    modelled move.
+    """
+    b = prepared.book
+    p = b.bid_price if fall else b.ask_price
+    if len(p) == 0:
+        return 0.0
+    return float(p[-1]) / float(b.mid) - 1.0
+
+
+def at_book_edge(moves: Any, edge: float, tol: float = 1e-6) -> Any:
+    """Whether each move (fraction of mid) lies at or beyond ``edge`` (:func:`book_edge`)."""
+    m = np.asarray(moves, dtype=np.float64)
+    if edge == 0.0:
+        return np.zeros(m.shape, dtype=bool)
+    return m <= edge + tol if edge < 0 else m >= edge - tol

@@ -145,7 +145,7 @@ class WatchOptions:
         if a not in have:  # before any network call
             raise InputError(
                 f"asset: no calibrated book for {a} (have: {', '.join(have)}); fit one from "
-                f"the store's data with `liqcascade liqmap calibrate --asset {a}`",
+                f"the store's data (`liqcascade liqmap calibrate`, asset {a})",
                 param="asset",
             )
         if self.since is not None:

@@ -123,7 +123,7 @@ def october_2025_shock(asset: str = "ETH", prices: pd.DataFrame | None = None) -
         span = f"{idx.min():%Y-%m-%d} -> {idx.max():%Y-%m-%d}" if len(idx) else "none"
         raise InputError(
             f"scenario 2025-10-10: no {a} hourly bars on 2025-10-10 (its hourly prices: "
-            f"{span}); give the shock as a number (--scenario name=-0.15)",
+            f"{span}); give the shock as a number (name=-0.15)",
             param="scenario",
         )
     return float(h["low"].min() / h["open"].iloc[0] - 1.0)
