@@ -271,9 +271,10 @@ def calibrated_book(
         Mid price, USD; default the hourly close of the last bar closed by ``as_of``
         (:func:`liqcascade.market.market_inputs`).
     beta : float, optional
-        Depth exponent; default the calibrated futures β of ``asset``
-        (:func:`depth_beta`, 0.73 for ETH) or, for ``market="spot"``, the median of
-        :func:`fit_beta` over the spot totals (0.46 for ETH).
+        Depth exponent; default from the totals bars closed by ``as_of`` only: the
+        futures β of :func:`beta_for` (0.73 for ETH at the end of the bundled data) or,
+        for ``market="spot"``, the median of :func:`fit_beta` over the spot bars (0.46
+        for ETH over the whole bundled period).
     market : {"futures", "spot"}
         Which totals.
     scale : float, default 1.0
@@ -308,11 +309,13 @@ def calibrated_book(
                 when = idx[-1] + (idx[-1] - idx[-2])
             mid = price_at(asset, when)
     row = book_totals_at(totals, as_of)
-    if beta is None:
+    if beta is None:  # from the bars closed by as_of only (no later bar read)
         if market == "futures":
-            beta = beta_for(asset, totals)[0]
+            beta = beta_for(asset, totals, as_of)[0]
         else:
-            beta = float(fit_beta(totals).median())
+            beta = float(fit_beta(_closed_by(totals, as_of)).median())
+            if not np.isfinite(beta):
+                raise InputError(f"as_of {as_of}: no spot book totals closed by it", param="as_of")
     return book_from_totals(
         row, float(mid), beta=beta, scale=scale, tick=tick, n_levels=n_levels,
         max_distance=max_distance,
