@@ -328,6 +328,8 @@ def backtest_cmd(
     t1 = _common.parse_date(end, "--end")
     if t0 is None or t1 is None:
         _common.fail("--start and --end are required")
+    if t1 < t0:
+        _common.fail(f"--end {end} is before --start {start}")
     st = _store_arg(store)
     ohlc, liq, market_at, doc = _backtest_inputs(a, st)
     f = trigger if trigger is not None else float(doc.get("trigger", 0.0)) or None
