@@ -96,3 +96,18 @@ def test_no_bar_closing_after_until_is_read(cut: int, factor: float) -> None:
     a, b = beta_for("SOL", totals, until), beta_for("SOL", changed, until)
     assert a == b
     assert a[0] == round(float(fit_beta(totals.iloc[:cut]).median()), 2)
+
+
+@pytest.mark.parametrize("asset", ["ETH", "BTC"])
+def test_beta_path_equals_beta_for_at_every_instant(asset: str) -> None:
+    from liqcascade.book._calibrate import beta_for, beta_path
+    from liqcascade.data import bundled
+
+    totals = bundled.load_book_totals("futures", asset=asset)
+    idx = pd.DatetimeIndex(totals.index)
+    rng = np.random.default_rng(7)
+    picks = sorted(rng.choice(len(idx), 40, replace=False))
+    # bar opens, closes, a second after, before the first bar, after the last, and None
+    instants = [idx[i] + pd.Timedelta(hours=h) for i in picks for h in (0, 8)]
+    instants += [idx[0] - pd.Timedelta(days=3), idx[-1] + pd.Timedelta(days=30), None]
+    assert beta_path(asset, totals, instants) == [beta_for(asset, totals, t)[0] for t in instants]

@@ -39,6 +39,7 @@ __all__ = [
     "MIN_BETA_BARS",
     "assumed_beta",
     "beta_for",
+    "beta_path",
     "book_from_totals",
     "book_totals_at",
     "calibrated_book",
@@ -153,6 +154,31 @@ def beta_for(
         f"assumed: median of the shipped assets' beta ({shipped}); {a} has {n} book-totals "
         f"bars with base-unit totals{by} (fewer than {MIN_BETA_BARS})"
     )
+
+
+def beta_path(asset: str, totals: pd.DataFrame | None, instants: Any) -> list[float]:
+    """``beta_for(asset, totals, t)[0]`` for each ``t`` of ``instants``, each bar fitted once.
+
+    The same rule as :func:`beta_for` (the median of the per-bar fits closed by each
+    instant, rounded to 2 decimals, or the assumed β with fewer than
+    :data:`MIN_BETA_BARS`), for the books over time (one instant per day): the per-bar
+    fits are computed once instead of once per instant (tested equal).
+    """
+    stamps = list(instants)
+    if totals is None or not {"bids_base", "asks_base"} <= set(totals.columns) or not len(totals):
+        return [beta_for(asset, totals, t)[0] for t in stamps]
+    vals = fit_beta(totals).to_numpy(np.float64)
+    idx = pd.DatetimeIndex(totals.index)
+    closes = idx + (bar_step(idx) if len(idx) >= 2 else pd.Timedelta(days=1))
+    ok = np.isfinite(vals)
+    out = []
+    for t in stamps:
+        mask = ok if t is None else ok & np.asarray(closes <= to_utc(t))
+        if int(mask.sum()) >= MIN_BETA_BARS:
+            out.append(round(float(np.median(vals[mask])), 2))
+        else:
+            out.append(assumed_beta())
+    return out
 
 
 def _closed_by(totals: pd.DataFrame, until: Any) -> pd.DataFrame:

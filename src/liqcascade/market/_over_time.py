@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from liqcascade.book._calibrate import beta_for, book_from_totals, book_totals_at
+from liqcascade.book._calibrate import beta_path, book_from_totals, book_totals_at
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
@@ -163,7 +163,9 @@ def market_books(
         for lab, book in snapshots(frames, params, labs, venue_share=v, symbol=symbol).items():
             whole[lab] = _relabel(book, spec.venue, symbol)
     out = []
-    for lab in labels:
+    # the depth exponent of each date: the book-totals bars closed by then
+    betas = beta_path(inputs.asset, inputs.book_totals, [lab + _BAR for lab in labels])
+    for lab, beta in zip(labels, betas, strict=True):
         book = whole[lab]
         mid = float(hourly["close"][hourly.index < lab + _BAR].iloc[-1])
         if spec.with_stops:
@@ -175,7 +177,6 @@ def market_books(
             pos, st = ms.positions, ms.stops
         else:
             ms, pos, st = None, book, StopBook.empty()
-        beta = beta_for(inputs.asset, inputs.book_totals, lab + _BAR)[0]  # closed by then
         depth = book_from_totals(
             book_totals_at(inputs.book_totals, lab + _BAR), mid, beta=beta, scale=depth_scale
         )
