@@ -17,7 +17,7 @@ from liqcascade.data import load_series
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._store import Store
 
-__all__ = ["NEW_ASSET_SERIES", "relabelled_store"]
+__all__ = ["NEW_ASSET_SERIES", "copy_calibrations", "relabelled_store"]
 
 #: (kind, interval) of the bar series written; the long/short ratios (4h) and the
 #: futures and spot order-book totals (as ``all-venues`` / ``all-venues-spot``) too.
@@ -90,3 +90,25 @@ def relabelled_store(
     with Store(path) as store:
         store.ingest(frames)
     return path
+
+
+def copy_calibrations(
+    store: Path, kinds: tuple[str, ...] = ("book", "liquidity"), symbol: str = "SOLUSDT"
+) -> Path:
+    """Write the package's BTC calibrations as the store's own for the relabelled asset.
+
+    The relabelled asset's series are BTC's, so BTC's shipped fits are the ones its own
+    data give (``liqcascade liqmap calibrate`` and ``liqcascade cascade calibrate``
+    produce them in minutes; the tests of those commands run that path). Returns
+    ``store``.
+    """
+    from liqcascade._calibrations import find_calibration, write_calibration
+    from liqcascade.data._time import base_asset
+
+    asset = base_asset(symbol)
+    for kind in kinds:
+        doc = {**find_calibration(kind, "BTC", False).doc, "asset": asset}
+        if isinstance(doc.get("calibrations"), list):  # the liquidity file's months
+            doc["calibrations"] = [{**c, "asset": asset} for c in doc["calibrations"]]
+        write_calibration(kind, asset, doc, store)
+    return store

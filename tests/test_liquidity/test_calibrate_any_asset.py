@@ -26,7 +26,7 @@ from liqcascade.cascade._calibrate import (
 from liqcascade.cascade._clock import backtest_score, load_liquidity
 from liqcascade.data import load_series
 from liqcascade.errors import InputError
-from newasset import relabelled_store
+from newasset import copy_calibrations, relabelled_store
 
 
 def _shipped(asset: str) -> dict:
@@ -188,10 +188,7 @@ def test_sol_calibrate_backtest_and_answer(sol_store: Path, tmp_path: Path) -> N
     # the events' markets need SOL's position book: SOL's series are BTC's, so BTC's
     # shipped book calibration is the one SOL's own data give (liqmap calibrate fits it
     # in minutes; tests/test_market/test_any_asset.py runs that path)
-    from liqcascade._calibrations import find_calibration, write_calibration
-
-    book = {**find_calibration("book", "BTC", False).doc, "asset": "SOL"}
-    write_calibration("book", "SOL", book, sol_store)
+    copy_calibrations(sol_store, kinds=("book",))
     r = run_cli(
         "cascade", "calibrate", "--asset", "SOL", "--start", "2024-12", "--end", "2025-01",
         "--json", env=env,

@@ -15,24 +15,14 @@ from clihelpers import run_cli
 from floats import assert_same
 from liqcascade.errors import InputError
 from liqcascade.protect import BacktestSettings, backtest_stops, transparency_metrics
-from newasset import relabelled_store
+from newasset import copy_calibrations, relabelled_store
 
 SCALE = 500.0
 
 
 @pytest.fixture(scope="module")
 def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from liqcascade._calibrations import find_calibration, write_calibration
-
-    path = relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb")
-    # SOL's series are BTC's: BTC's shipped fits are the ones SOL's own data give
-    write_calibration("book", "SOL", {**find_calibration("book", "BTC", False).doc,
-                                      "asset": "SOL"}, path)  # fmt: skip
-    liq = find_calibration("liquidity", "BTC", False).doc
-    liq = {**liq, "asset": "SOL", "calibrations": [{**c, "asset": "SOL"} for c in
-                                                    liq["calibrations"]]}  # fmt: skip
-    write_calibration("liquidity", "SOL", liq, path)
-    return path
+    return copy_calibrations(relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb"))
 
 
 def test_backtest_reads_the_store_for_an_unbundled_asset(sol_store: Path) -> None:

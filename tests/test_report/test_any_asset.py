@@ -12,20 +12,14 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.newasset import relabelled_store
+from tests.newasset import copy_calibrations, relabelled_store
 
 from liqcascade.cli import main
 
 
 @pytest.fixture(scope="module")
 def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from liqcascade._calibrations import find_calibration, write_calibration
-
-    path = relabelled_store(tmp_path_factory.mktemp("sol") / "store.duckdb")
-    for kind in ("book", "liquidity"):  # SOL's series are BTC's: BTC's fits are SOL's own
-        doc = {**find_calibration(kind, "BTC", False).doc, "asset": "SOL"}
-        write_calibration(kind, "SOL", doc, path)
-    return path
+    return copy_calibrations(relabelled_store(tmp_path_factory.mktemp("sol") / "store.duckdb"))
 
 
 def test_sol_report_from_the_store(

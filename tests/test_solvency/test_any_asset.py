@@ -13,18 +13,12 @@ from floats import assert_same
 from liqcascade.data import bundled
 from liqcascade.errors import InputError
 from liqcascade.solvency import october_2025_shock
-from newasset import relabelled_store
+from newasset import copy_calibrations, relabelled_store
 
 
 @pytest.fixture(scope="module")
 def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from liqcascade._calibrations import find_calibration, write_calibration
-
-    store = relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb")
-    for kind in ("book", "liquidity"):
-        doc = {**find_calibration(kind, "BTC", False).doc, "asset": "SOL"}
-        write_calibration(kind, "SOL", doc, store)
-    return store
+    return copy_calibrations(relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb"))
 
 
 def test_solvency_runs_on_sols_own_market_and_its_own_october_fall(sol_store: Path) -> None:

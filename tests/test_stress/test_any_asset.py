@@ -19,20 +19,14 @@ from clihelpers import run_cli
 from floats import assert_same
 from liqcascade.data import bundled
 from liqcascade.errors import InputError
-from newasset import relabelled_store
+from newasset import copy_calibrations, relabelled_store
 
 SCALE = 500.0
 
 
 @pytest.fixture(scope="module")
 def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from liqcascade._calibrations import find_calibration, write_calibration
-
-    store = relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb")
-    for kind in ("book", "liquidity"):
-        doc = {**find_calibration(kind, "BTC", False).doc, "asset": "SOL"}
-        write_calibration(kind, "SOL", doc, store)
-    return store
+    return copy_calibrations(relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb"))
 
 
 @pytest.fixture(scope="module")

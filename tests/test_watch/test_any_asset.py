@@ -21,7 +21,7 @@ from liqcascade.data import bundled
 from liqcascade.errors import InputError
 from liqcascade.live import WatchOptions
 from liqcascade.live._watch import Watcher
-from newasset import relabelled_store
+from newasset import copy_calibrations, relabelled_store
 
 from .fake import ReplayExchange
 
@@ -38,12 +38,8 @@ class _Offline(ReplayExchange):
 
 @pytest.fixture(scope="module")
 def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from liqcascade._calibrations import find_calibration, write_calibration
-
     store = relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb")
-    doc = {**find_calibration("book", "BTC", False).doc, "asset": "SOL"}
-    write_calibration("book", "SOL", doc, store)
-    return store
+    return copy_calibrations(store, kinds=("book",))
 
 
 def _ms(at: str) -> int:
