@@ -700,6 +700,11 @@ def _render_calibrated_fragility(result: dict[str, Any]) -> None:
         f"[bold]critical shock[/] for a {cs['total_move']:.0%} move: {pct(cs['critical_shock'])} "
         f"(median over {n} parameter draws, each on its own paths; 10–90 %: "
         f"{pct(cs['critical_shock_p10'])} … {pct(cs['critical_shock_p90'])})"
+        + (
+            f"; the pooled curve's median crosses it at {pct(cs['curve_crossing'])}"
+            if cs.get("curve_crossing") is not None
+            else ""
+        )
     )
     cal = result.get("calibration") or {}
     if cal.get("prior"):
