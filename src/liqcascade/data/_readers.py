@@ -319,6 +319,39 @@ def _put_num(out: dict[str, pd.Series], df: pd.DataFrame, key: str, *names: str)
         out[key] = _num(df, col)
 
 
+_TAKER_PAIRS = (
+    ("taker_buy_volume_usd", "taker_sell_volume_usd"),
+    ("aggregated_buy_volume_usd", "aggregated_sell_volume_usd"),
+)
+
+
+def _taker_rows(raw: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A CoinGlass taker file's rows of the pair it is read from, and a note on the others.
+
+    CoinGlass's taker files hold two column pairs, ``taker_*_volume_usd`` and
+    ``aggregated_*_volume_usd``, each row filling one of them. They are two series, not
+    one renamed: in the BTC file the second pair's values are about 10^6 times the
+    first's. The pair the layout reads (the first present) is kept; rows that carry only
+    the other pair are left out with one note, never read as the same series. A row
+    missing both is kept, so validation refuses it naming its row.
+    """
+    present = [p for p in _TAKER_PAIRS if p[0] in raw.columns and p[1] in raw.columns]
+    if len(present) < 2:
+        return frame, []
+    (b0, s0), (b1, s1) = present[0], present[1]
+    mine = raw[b0].notna() | raw[s0].notna()
+    other = ~mine & (raw[b1].notna() | raw[s1].notna())
+    n = int(other.sum())
+    if n == 0:
+        return frame, []
+    keep = ~other.to_numpy()
+    note = (
+        f"{n} rows carry only {b1}/{s1}, another series than {b0}/{s0} "
+        "(the file holds two): not read"
+    )
+    return frame[keep].reset_index(drop=True), [note]
+
+
 class _Layout:
     """A recognised layout: its name, its kind, and how to build the canonical columns."""
 
@@ -707,6 +740,9 @@ def series_from_raw(
         frame = _book_totals_to_depth(raw, frame)
     if layout.name in ("coinglass-long-short", "long-short-wide"):
         frame = _long_short_rows(frame)
+    dropped: list[str] = []
+    if layout.name == "coinglass-taker":
+        frame, dropped = _taker_rows(raw, frame)
     named = symbol_from_name(name) if symbol is None and scol is None else None
     if named is not None and named != "ETHUSDT":
         symbol = named  # the file name says which market (e.g. BTCUSDT_1d.csv)
@@ -743,7 +779,7 @@ def series_from_raw(
     if venue is not None:
         groups = [(venue, s, f) for _, s, f in groups]
 
-    notes = [f"{name}: {n}" for n in layout.notes]
+    notes = [f"{name}: {n}" for n in (*layout.notes, *dropped)]
     if layout.name == "coinglass-orderbook" and venue is None and vcol is None:
         notes.append(
             f"{name}: no venue given: labelled unknown; say which book it is with --venue: "
