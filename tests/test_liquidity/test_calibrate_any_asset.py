@@ -215,6 +215,9 @@ def test_sol_calibrate_backtest_and_answer(sol_store: Path, tmp_path: Path) -> N
                 "--json", env=env)  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert r.json()["calibration"]["source"] == f"store:{path}"
+    # the score quoted is the store calibration's own, never called the package's
+    oos = r.json().get("out_of_sample")
+    assert oos is None or oos["scope"] in ("store score", "events after the market date")
 
 
 def test_calibrate_out_file(tmp_path: Path) -> None:

@@ -796,7 +796,7 @@ def _oos_text(oos: dict[str, Any]) -> str:
         else ""
     )
     scope = oos.get("scope")
-    head = "package score, " if scope == "package score" else ""
+    head = f"{scope}, " if scope in ("package score", "store score") else ""
     tail = " after the market date" if scope == "events after the market date" else ""
     return (
         f"{head}event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "

@@ -632,18 +632,19 @@ def backtest_score(asset: str, store: Any = None, after: Any = None) -> dict[str
     those of the events at or after ``after`` only (``scope`` "events after the market
     date"; the other liquidation diagnostics are not kept) when there are at least
     :data:`MIN_SCORE_EVENTS`; otherwise the whole
-    back-test (``scope`` "package score": its period is ``start`` → ``end``, mostly
-    not the market's).
+    back-test (``scope`` "package score", or "store score" for a calibration fitted on a
+    store's data: its period is ``start`` → ``end``, mostly not the market's).
     """
     try:
-        doc, _ = liquidity_document(asset, store)
+        doc, source = liquidity_document(asset, store)
     except InputError:
         return None
     bt = doc.get("backtest")
     if not isinstance(bt, dict):
         return None
     out = {k: v for k, v in bt.items() if k != "per_event"}
-    out["scope"] = "package score"
+    # the whole stored back-test: the package's, or the one fitted on a store's data
+    out["scope"] = "store score" if str(source).startswith("store:") else "package score"
     pe = bt.get("per_event")
     if after is not None and isinstance(pe, dict):
         from liqcascade.cascade._scores import move_scores
