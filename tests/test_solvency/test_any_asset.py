@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clihelpers import run_cli
+from clihelpers import run_cli, run_cli_subprocess
 from floats import assert_same
 from liqcascade.data import bundled
 from liqcascade.errors import InputError
@@ -58,3 +58,16 @@ def test_the_october_fall_needs_bars_that_day() -> None:
     assert e.value.param == "scenario"
     # the bundled assets keep their documented falls
     assert_same(october_2025_shock("ETH"), 3435.00 / 4368.09 - 1, rtol=1e-9)
+
+
+def test_a_period_before_2025_10_10_runs_without_that_scenario(tmp_path: Path) -> None:
+    # data ending before the recorded day: the default scenarios are the shocks alone,
+    # with one warning; naming the day keeps refusing it
+    store = copy_calibrations(relabelled_store(tmp_path / "early.duckdb", end="2025-07-31"))
+    env = {"LIQCASCADE_STORE": str(store)}
+    r = run_cli_subprocess("solvency", "--asset", "SOL", "--insurance-fund", "5e6", "--json",
+                           env=env)  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    names = [s["name"] for s in r.json()["scenarios"]]
+    assert "2025-10-10" not in names and "-30%" in names
+    assert "warning: the 2025-10-10 scenario is left out" in r.stderr

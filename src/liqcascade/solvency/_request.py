@@ -148,7 +148,7 @@ def run_solvency_request(
     -------
     SolvencyRun
     """
-    from liqcascade.solvency import Exchange, default_scenarios, run_solvency
+    from liqcascade.solvency import Exchange, run_solvency
 
     policies = _policies(adl_policy)
     if liquidity not in LIQUIDITY_CHOICES:
@@ -175,7 +175,7 @@ def run_solvency_request(
     named = asset if state is None else state.asset
     res = run_solvency(
         ex,
-        list(scenarios) if scenarios else default_scenarios(named),
+        list(scenarios) if scenarios else _defaults(named),
         order_book=order_book,
         policies=policies,  # type: ignore[arg-type]
         engine=engine,  # type: ignore[arg-type]
@@ -192,3 +192,25 @@ def _liquidity(liquidity: str, state: Any) -> str:
     if liquidity == "auto":
         return "static" if state is None else "calibrated"
     return liquidity
+
+
+def _defaults(asset: str) -> list[Any]:
+    """The default scenarios of ``asset``; without its bars of 2025-10-10, the shocks alone.
+
+    A period or an asset whose hourly prices do not cover that day (data ending before
+    it) still gets the fixed shocks; one warning says the recorded day is left out.
+    Naming the day as a scenario keeps refusing it (exit 2, the span its prices cover).
+    """
+    import logging
+
+    from liqcascade.solvency._exchange import default_scenarios
+
+    try:
+        return default_scenarios(asset)
+    except InputError as exc:
+        if "2025-10-10" not in str(exc):
+            raise
+        logging.getLogger("liqcascade.solvency").warning(
+            "warning: the 2025-10-10 scenario is left out: %s", str(exc).split(": ", 1)[-1]
+        )
+        return [s for s in default_scenarios("ETH") if s.name != "2025-10-10"]
