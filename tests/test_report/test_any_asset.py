@@ -9,6 +9,7 @@ sections.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,25 @@ def test_data_section_says_the_history_is_revised_and_where_series_were_read(
     assert {r["source"] for r in d["sources"]} == {"bundled"}
     assert {r["asset"] for r in d["sources"]} == {"ETH", "BTC"}
     assert s["front"]["sources_text"] == "every series from the bundled files"
+
+
+def test_validation_scores_only_months_out_of_sample(
+    sol_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a store calibration whose fits start in 2025-06: the months before it would be
+    # predicted by a fit on data after them, so the validation period starts there
+    from liqcascade._calibrations import find_calibration, write_calibration
+
+    store = tmp_path / "s.duckdb"
+    shutil.copy(sol_store, store)
+    copy_calibrations(store)
+    doc = find_calibration("book", "SOL", store).doc
+    late = [f for f in doc["fits"] if f["month"] >= "2025-06"]
+    write_calibration("book", "SOL", {**doc, "fits": late}, store)
+    monkeypatch.setenv("LIQCASCADE_STORE", str(store))
+    out = tmp_path / "r"
+    args = ["report", "--asset", "SOL", "--quick", "--section", "validation", "--out", str(out)]
+    assert main(args) == 0
+    s = json.loads((out / "summary.json").read_text())["sections"]["validation-sol"]
+    assert s["test_period"] == ["2025-06-01", "2025-07-31"]
+    assert all(m["out_of_sample"] for m in s["assets"]["SOL"]["months"])

@@ -459,8 +459,9 @@ class ReportContext:
     def identified(self, asset: str | None = None) -> Any:
         """The identified book's expanding-window back-test (``BacktestResult``), once per run.
 
-        Every month of :data:`VALIDATION_PERIOD` (cut at the as-of date) is predicted by
-        the shipped fit on the data before it; nothing is re-fitted.
+        Every month of :data:`VALIDATION_PERIOD` (cut at the as-of date, and starting no
+        earlier than the calibration's first fit, so that every month is out of sample)
+        is predicted by the fit on the data before it; nothing is re-fitted.
         """
         from liqcascade._time import to_utc, utc_end
         from liqcascade.positions._backtest import backtest_identified
@@ -471,7 +472,10 @@ class ReportContext:
 
         def run() -> Any:
             cal = load_asset_calibration(a, store=_store())
-            start = to_utc(VALIDATION_PERIOD[0])
+            # months before the calibration's first fit would be predicted by a fit on
+            # data after them (in sample): the period starts at its first fit's month
+            first = min((to_utc(f.month) for f in cal.fits), default=to_utc(VALIDATION_PERIOD[0]))
+            start = max(to_utc(VALIDATION_PERIOD[0]), first)
             return backtest_identified(a, start, end, cal, "package", frames=self.market_frames(a))
 
         return self._once(f"identified.{a}.{end.isoformat()}", run)
