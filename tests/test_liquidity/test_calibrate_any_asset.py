@@ -95,6 +95,8 @@ def test_refit_of_eth_reproduces_shipped_month(tmp_path: Path) -> None:
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert "2025-01-01: 19 events" in r.stderr  # progress on stderr
+    # the events before the book's first fit (2025-03) use a book trained after them
+    assert "are simulated on the position-book fit for 2025-03" in " ".join(r.stderr.split())
     out = r.json()
     path = tmp_path / "eth.calibrations" / "liquidity" / "ETH.json"
     assert out["written"] == str(path) and path.is_file()

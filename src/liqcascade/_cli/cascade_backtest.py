@@ -458,12 +458,35 @@ def calibrate_cmd(
     ohlc, liq, _ = load_inputs(a, st, market=False)
     pick = _pick_months(a, calibration_months(ohlc, liq), t0, t1)
     _, _, market_at = load_inputs(a, st)
+    _warn_in_sample_books(a, market_at, liq)
     _common.info(f"calibrating {a}: {len(pick)} as-of months, {pick[0]:%Y-%m} … {pick[-1]:%Y-%m}")
     doc = fit_liquidity_document(ohlc, liq, market_at, asset=a, trigger=trigger,
                                  months=list(pick), seed=seed, backtest=backtest,
                                  progress=_common.info)  # fmt: skip
     written = _write_liquidity(a, doc, st, out)
     _common.emit(_calibration_summary(a, doc, written), as_json, _render_calibration)
+
+
+def _warn_in_sample_books(a: str, market_at: Any, liq: pd.DataFrame) -> None:
+    """One warning when events precede the position book's first fit (their books are in sample).
+
+    Each event's market walks the book fit of its month; before the calibration's first
+    fit month there is none trained on earlier data, so those events use the first fit,
+    trained on data after them. Their liquidity fits and the stored back-test rest on it.
+    """
+    cal = getattr(market_at, "calibration", None)
+    fits = getattr(cal, "fits", None)
+    if not fits or len(liq) == 0:
+        return
+    first = min(pd.Timestamp(f.month).tz_localize("UTC") for f in fits)
+    start = pd.DatetimeIndex(liq.index)[0]
+    if start < first:
+        _common.warn(
+            f"{a}'s events from {start:%Y-%m-%d} to {first - pd.Timedelta(days=1):%Y-%m-%d} "
+            f"are simulated on the position-book fit for {first:%Y-%m}, trained on data after "
+            "them (in sample); the liquidity fits and the stored back-test of those months "
+            "rest on it"
+        )
 
 
 def _write_liquidity(a: str, doc: dict[str, Any], st: Any, out: Path | None) -> Path:
