@@ -41,6 +41,7 @@ def relabelled_store(
     end: str | None = None,
     *,
     book_totals: bool = True,
+    long_short: bool = True,
 ) -> Path:
     """Write the bundled ``source`` series into a store at ``path`` as ``symbol``.
 
@@ -59,6 +60,8 @@ def relabelled_store(
     book_totals : bool
         Also write the futures and spot order-book totals (False: a store a user has not
         added them to yet).
+    long_short : bool
+        Also write the long/short account ratios.
 
     Returns
     -------
@@ -78,8 +81,9 @@ def relabelled_store(
         frames.append(SeriesFrame(kind, venue, symbol, interval, frame, file="bundled"))
     from liqcascade.data import book_totals_series, load_book_totals, long_short_series
 
-    ls = load_series("long_short", asset=source, store=False, end=end)
-    frames.append(long_short_series(ls, symbol=symbol, venue="binance", file="bundled"))
+    if long_short:
+        ls = load_series("long_short", asset=source, store=False, end=end)
+        frames.append(long_short_series(ls, symbol=symbol, venue="binance", file="bundled"))
     for market, venue in (("futures", "all-venues"), ("spot", "all-venues-spot"))[
         : 2 if book_totals else 0
     ]:

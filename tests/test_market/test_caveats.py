@@ -91,3 +91,17 @@ def test_the_liqmap_view_shows_the_caveats() -> None:
     assert len(shown) == 2 and shown[0].startswith("caveat: position book IN SAMPLE")
     r = run_cli("liqmap")  # the default date: nothing to say
     assert r.exit_code == 0 and "caveat: " not in r.stdout
+
+
+def test_a_fit_weighing_long_short_ratios_says_when_the_data_have_none(tmp_path: Path) -> None:
+    # SOL's fit is BTC's (theta_ls up to 0.47): without the ratio series in the store the
+    # side signal runs without it, and the market says so; with them, no such caveat
+    from newasset import copy_calibrations, relabelled_store
+
+    bare = copy_calibrations(relabelled_store(tmp_path / "bare.duckdb", long_short=False))
+    full = copy_calibrations(relabelled_store(tmp_path / "full.duckdb"))
+    spec = dict(asset="SOL", as_of="2025-07-15")
+    without = estimated_market(MarketSpec(**spec, store=bare)).caveats
+    with_ls = estimated_market(MarketSpec(**spec, store=full)).caveats
+    assert any(c.startswith("long/short ratios missing") for c in without)
+    assert not any(c.startswith("long/short ratios missing") for c in with_ls)

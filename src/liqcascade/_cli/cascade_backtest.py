@@ -360,7 +360,8 @@ def _backtest_inputs(a: str, st: Any) -> tuple[pd.DataFrame, pd.DataFrame, Any, 
         try:
             doc, _src = liquidity_document(a, st)
         except InputError as exc:  # say how to make one
-            _common.fail(f"{exc.args[0]} (`liqcascade cascade calibrate --asset {a}`)")
+            said = str(exc.args[0]).split(" (`liqcascade ", 1)[0]  # the command, once
+            _common.fail(f"{said} (`liqcascade cascade calibrate --asset {a}`)")
         ohlc, liq, market_at = load_inputs(a, st)
     return ohlc, liq, market_at, doc
 

@@ -91,7 +91,9 @@ def recommend_cmd(
     entry: Annotated[float | None, typer.Option(help="Entry price, USD.")] = None,
     size: Annotated[float | None, typer.Option(help="Position size, base units (ETH).")] = None,
     leverage: Annotated[float | None, typer.Option(help="Leverage at entry (1–125).")] = None,
-    asset: Annotated[str, typer.Option(help="Asset (bundled: ETH, BTC).")] = "ETH",
+    asset: Annotated[
+        str, typer.Option(help="Asset: ETH, BTC, or any asset with a market in the store.")
+    ] = "ETH",
     as_of: Annotated[
         str | None,
         typer.Option(help="Date of the market state (UTC; default the last bundled, 2025-07-31)."),
@@ -149,7 +151,11 @@ def backtest_cmd(
     fixed_pct: Annotated[float, typer.Option(help="Fixed policy distance, fraction.")] = 0.05,
     leverage: Annotated[float, typer.Option(help="Position leverage (1–125).")] = 5.0,
     asset: Annotated[
-        str, typer.Option(help="Asset whose hourly path, volatility and depth (ETH, BTC).")
+        str,
+        typer.Option(
+            help="Asset whose hourly path, volatility and depth (ETH, BTC, or any asset "
+            "with hourly prices and book totals in the store)."
+        ),
     ] = "ETH",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:

@@ -564,6 +564,13 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         caveat = _fit_caveat(inputs.asset, fit, label)
         if caveat:
             caveats.append(caveat)
+        theta_ls = float(getattr(params, "theta_ls", 0.0) or 0.0)
+        if theta_ls != 0.0 and inputs.long_short is None:
+            caveats.append(
+                f"long/short ratios missing: the {inputs.asset} book's fit weighs the venue's "
+                f"long/short account ratio (theta_ls {theta_ls:.2f}) but no ratio series is "
+                "in the data; the side signal runs without it"
+            )
         frames = _frames(inputs, oi, bars, label)
 
         def redraw(p: Any) -> tuple[PositionBook | None, PositionBook, StopBook]:
