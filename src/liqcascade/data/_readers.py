@@ -83,8 +83,12 @@ LAYOUTS: dict[str, str] = {
     "(time,aggregated_long_liquidation_usd,aggregated_short_liquidation_usd)",
     "coinglass-oi-ohlc": "CoinGlass open-interest OHLC history (time,open,high,low,close; USD)",
     "coinglass-funding-ohlc": "CoinGlass funding OHLC history (percent per 8 h)",
-    "coinglass-orderbook": "CoinGlass order-book bid/ask totals (bids_usd,asks_usd,...)",
-    "coinglass-taker": "CoinGlass taker buy/sell volume (USD)",
+    "coinglass-orderbook": "CoinGlass order-book bid/ask totals (time,aggregated_bids_usd,"
+    "aggregated_bids_quantity,aggregated_asks_usd,aggregated_asks_quantity; or bids_usd,"
+    "asks_usd with optional bids_quantity/asks_quantity or bids_base/asks_base)",
+    "coinglass-taker": "CoinGlass taker buy/sell volume in USD (time,taker_buy_volume_usd,"
+    "taker_sell_volume_usd; or aggregated_buy_volume_usd,aggregated_sell_volume_usd; or "
+    "buy_usd,sell_usd)",
     "coinglass-long-short": "CoinGlass long/short ratio history (time,<measure>_long_percent,"
     "<measure>_short_percent,<measure>_long_short_ratio; measure global_account, top_account "
     "or top_position)",
