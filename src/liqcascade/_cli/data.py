@@ -40,11 +40,18 @@ def _inserted(advance: _common.Advance) -> Callable[[int, int], None]:
     return _on
 
 
+def _note(message: str) -> None:
+    """An expected, documented conversion: ``note: ...`` on stderr (hidden with ``-q``)."""
+    if _common.STATE.verbosity >= 0:
+        _common.stderr.print(f"note: {message}", highlight=False, markup=False)
+
+
 def _render_ingest(r: dict[str, Any]) -> None:
     for s in r["series"]:
+        dropped = f", {s['rows_dropped']} dropped" if s.get("rows_dropped") else ""
         _common.stdout.print(
             f"{Path(s['file']).name}: {s['layout']} -> {s['kind']} {s['venue']} "
-            f"{s['symbol']} {s['interval']}, {s['rows']} rows, {s['gaps']} gaps",
+            f"{s['symbol']} {s['interval']}, {s['rows']} rows{dropped}, {s['gaps']} gaps",
             highlight=False,
         )
     _common.stdout.print(
@@ -97,19 +104,38 @@ def ingest(
         str | None,
         typer.Option("--interval", help="Bar interval like 1h (default: from the timestamps)."),
     ] = None,
+    drop_missing: Annotated[
+        bool,
+        typer.Option(
+            "--drop-missing",
+            help="Leave out rows missing a required value (counted and named in a warning) "
+            "instead of refusing the file.",
+        ),
+    ] = False,
+    measure: Annotated[
+        str | None,
+        typer.Option(
+            "--measure",
+            help="Binance API long/short files only: global_account|top_account|top_position "
+            "(default: from the file name).",
+        ),
+    ] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Read market files (layout recognised by content) into the store, in one transaction.
 
-    A file failing validation rejects the whole call and leaves the store unchanged.
-    Ingesting the same file twice adds nothing.
+    A file failing validation rejects the whole call and leaves the store unchanged; a
+    row missing a required value does too, unless --drop-missing. Ingesting the same
+    file twice adds nothing. Documented conversions print as `note:` lines (in --json:
+    `notes`); what to check prints as `warning:` lines (`warnings`).
 
     Layouts: generic OHLCV (any capitalisation; ISO, date or epoch s/ms/µs times);
     Binance klines (with or without header), bookDepth, metrics, fundingRate,
-    liquidationSnapshot; ccxt JSON; CoinGlass liquidations, open-interest and funding
-    OHLC, order-book totals, taker volume; Coinalyze OI; funding tables; Hyperliquid
-    daily liquidations. CSV, Parquet or JSON, plain, .gz or .zip. See docs/data.md.
+    liquidationSnapshot, API long/short ratios; ccxt JSON; CoinGlass liquidations,
+    open-interest and funding OHLC, order-book totals, taker volume, long/short ratios;
+    Coinalyze OI; funding tables; Hyperliquid daily liquidations. CSV, Parquet or JSON,
+    plain, .gz or .zip. See docs/data.md.
 
     Example: liqcascade data ingest ETHUSDT-1h-2025-01.zip metrics.csv --venue binance --json
     """
@@ -117,7 +143,11 @@ def ingest(
     with _common.progress("ingesting") as advance:
         result, path = _ops.ingest_files(files, kind=kind, venue=venue, symbol=symbol,
                                          interval=interval, store=store,
-                                         on_progress=_inserted(advance))  # fmt: skip
+                                         on_progress=_inserted(advance),
+                                         drop_missing=drop_missing,
+                                         measure=measure)  # fmt: skip
+    for n in result.notes:
+        _note(n)
     for w in result.warnings:
         _common.warn(w)
     _common.emit({**result.to_dict(), "store": str(path)}, as_json, _render_ingest)

@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["SeriesFrame"]
+__all__ = ["DROPPED_ROWS_SHOWN", "SeriesFrame"]
+
+#: How many dropped row numbers a warning and a summary name (the first, in file order).
+DROPPED_ROWS_SHOWN = 5
 
 
 @dataclass
@@ -27,7 +30,13 @@ class SeriesFrame:
     layout : str
         Name of the recognised layout.
     warnings : list of str
-        Notes raised while reading and validating (dropped duplicates, assumptions).
+        What the user should look at (rows left out or dropped, labels defaulted).
+    notes : list of str
+        Expected, documented conversions of the layout (CoinGlass percent per 8 h read
+        as a fraction, book totals stored at distance 0.01...): nothing to act on.
+    dropped_rows : list of int
+        Data rows (1-based, file order) left out for a missing required value (only with
+        ``drop_missing``).
     gaps : int
         Steps longer than the interval (reported, never filled).
     largest_gap : pandas.Timedelta or None
@@ -42,6 +51,8 @@ class SeriesFrame:
     file: str = ""
     layout: str = ""
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dropped_rows: list[int] = field(default_factory=list)
     gaps: int = 0
     largest_gap: pd.Timedelta | None = None
 
@@ -65,4 +76,6 @@ class SeriesFrame:
             "last": ts.max() if self.rows else None,
             "gaps": self.gaps,
             "largest_gap": str(self.largest_gap) if self.largest_gap is not None else None,
+            "rows_dropped": len(self.dropped_rows),
+            "dropped_rows_first": self.dropped_rows[:DROPPED_ROWS_SHOWN],
         }

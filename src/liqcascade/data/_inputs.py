@@ -6,6 +6,14 @@ market a file is (the all-venue futures book, the spot book, one exchange's perp
 is its **venue label**, given at ingest (``--venue``): the content of CoinGlass's files
 does not say. :func:`load_book_totals` turns the stored rows back into the frame of
 :func:`liqcascade.datasets.load_book_totals`.
+
+Two readers of the one ``depth`` table, on purpose: ``load_series("depth")`` returns
+the rows of one stored depth series as stored (``side``, ``distance``,
+``notional_usd``, ``depth_base``; whichever series matches the venue and interval
+asked: a Binance ``bookDepth`` file, ``watch``'s live snapshots, or book totals at
+distance 0.01), never two series mixed; :func:`load_book_totals` reads only series
+whose every row is at distance 0.01 (book totals), so depth at several distances under
+the same venue label is never taken for totals.
 """
 
 from __future__ import annotations
@@ -62,6 +70,16 @@ def _open(store: str | Path | Store | bool | None) -> tuple[Store | None, bool]:
             raise InputError(f"store: {path}: no such store", param="store")
         return None, False
     return st, True
+
+
+def _is_totals(rows: pd.DataFrame) -> bool:
+    """Whether stored depth rows are order-book totals: every row at :data:`BOOK_DISTANCE`.
+
+    A Binance ``bookDepth`` file or ``watch``'s live snapshots are depth at several
+    distances (their 1 % rows are cumulative depth, not CoinGlass's totals): never
+    read as book totals, even under the same venue label.
+    """
+    return bool(len(rows)) and bool(((rows["distance"] - BOOK_DISTANCE).abs() < 1e-12).all())
 
 
 def _totals_from_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -123,6 +141,9 @@ def load_book_totals(
         rows are merged over the bundled series of the same asset, market and interval
         (stored rows win; bundled rows fill the other times). ``attrs["source"]`` is
         ``"store:PATH"``, ``"store:PATH + bundled:NAME"`` or ``"bundled:NAME"``.
+        Only stored depth series whose every row is at distance 0.01 are read: a
+        ``bookDepth`` file or live snapshots under the same venue label are skipped
+        (read those with ``load_series("depth", venue=..., interval=...)``).
 
     Raises
     ------
@@ -149,6 +170,8 @@ def load_book_totals(
                 stored = st.read("depth", venue=str(r.venue), symbol=str(r.symbol),
                                  interval=str(r.interval), start=start,
                                  end=None if end is None else utc_end(end))  # fmt: skip
+                if not _is_totals(stored):
+                    continue  # depth at several distances: a Binance bookDepth or live book
                 df = _totals_from_rows(stored)
                 if df.empty:
                     continue

@@ -18,6 +18,7 @@ from liqcascade._paths import check_output_file
 from liqcascade.data._kinds import KINDS, kind_of
 from liqcascade.data._readers import read_file
 from liqcascade.data._store import IngestResult, Store, default_store_path, ingest_chunk_rows
+from liqcascade.data._validate import MissingValueError
 from liqcascade.errors import InputError
 
 __all__ = ["export_series", "fetch_into_store", "ingest_files", "list_store", "store_path"]
@@ -51,6 +52,8 @@ def ingest_files(
     interval: str | None = None,
     store: str | Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    drop_missing: bool = False,
+    measure: str | None = None,
 ) -> tuple[IngestResult, Path]:
     """Read market files and add them to the store in one transaction.
 
@@ -67,11 +70,18 @@ def ingest_files(
         The DuckDB store (default :func:`default_store_path`).
     on_progress : callable, optional
         ``(rows_inserted, rows_total)`` while inserting.
+    drop_missing : bool, default False
+        Leave out rows missing a required value (counted per series, ``rows_dropped``,
+        and named in one warning each) instead of refusing the file; by default such a
+        row refuses the call, the message naming the file, the row and this option.
+    measure : str, optional
+        The measure of Binance API long/short ratio files (see :func:`read_file`).
 
     Returns
     -------
     (IngestResult, Path)
-        What was added (``files``, ``series`` and ``warnings`` filled in), and the store.
+        What was added (``files``, ``series``, ``warnings`` and ``notes`` filled in),
+        and the store.
     """
     if kind is not None:
         _kind(kind)
@@ -82,13 +92,21 @@ def ingest_files(
         if not p.is_file():
             raise InputError(f"files: {p}: {'not a file' if p.exists() else 'no such file'}",
                              param="files")  # fmt: skip
-        series.extend(read_file(p, kind=kind, venue=venue, symbol=symbol, interval=interval))
+        try:
+            series.extend(read_file(p, kind=kind, venue=venue, symbol=symbol, interval=interval,
+                                    drop_missing=drop_missing, measure=measure))  # fmt: skip
+        except MissingValueError as exc:
+            raise InputError(
+                f"{exc}; drop_missing leaves such rows out (counted in a warning)",
+                param="drop_missing",
+            ) from None
     st = Store(store_path(store))
     with st:
         result = st.ingest(series, on_progress=on_progress)
     result.files = len(files)
     result.series = [s.summary() for s in series]
     result.warnings = [w for s in series for w in s.warnings] + result.warnings
+    result.notes = [n for s in series for n in s.notes]
     return result, st.path
 
 

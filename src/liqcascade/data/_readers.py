@@ -83,11 +83,19 @@ LAYOUTS: dict[str, str] = {
     "(time,aggregated_long_liquidation_usd,aggregated_short_liquidation_usd)",
     "coinglass-oi-ohlc": "CoinGlass open-interest OHLC history (time,open,high,low,close; USD)",
     "coinglass-funding-ohlc": "CoinGlass funding OHLC history (percent per 8 h)",
-    "coinglass-orderbook": "CoinGlass order-book bid/ask totals (bids_usd,asks_usd,...)",
-    "coinglass-taker": "CoinGlass taker buy/sell volume (USD)",
+    "coinglass-orderbook": "CoinGlass order-book bid/ask totals (time,aggregated_bids_usd,"
+    "aggregated_bids_quantity,aggregated_asks_usd,aggregated_asks_quantity; or bids_usd,"
+    "asks_usd with optional bids_quantity/asks_quantity or bids_base/asks_base)",
+    "coinglass-taker": "CoinGlass taker buy/sell volume in USD (time,taker_buy_volume_usd,"
+    "taker_sell_volume_usd; or aggregated_buy_volume_usd,aggregated_sell_volume_usd; or "
+    "buy_usd,sell_usd)",
     "coinglass-long-short": "CoinGlass long/short ratio history (time,<measure>_long_percent,"
     "<measure>_short_percent,<measure>_long_short_ratio; measure global_account, top_account "
     "or top_position)",
+    "binance-long-short": "Binance API long/short ratios as fractions (timestamp ms,"
+    "longShortRatio,longAccount,shortAccount; from globalLongShortAccountRatio, "
+    "topLongShortAccountRatio or topLongShortPositionRatio: the measure is given, or "
+    "read from the file name; coin-M longPosition,shortPosition = top_position)",
     "long-short-wide": "long/short percent long per measure (ts,global_account_long_pct,"
     "top_account_long_pct,top_position_long_pct), the frame load_series returns",
     "coinalyze-oi": "Coinalyze open-interest OHLC (symbol,timestamp,oi_open,...,oi_close)",
@@ -407,7 +415,9 @@ def _close_as(kind: str, df: pd.DataFrame) -> dict[str, pd.Series]:
     return {"rate": _num(df, c) / 100.0, "interval_hours": pd.Series(8.0, index=df.index)}
 
 
-def _detect(df: pd.DataFrame, headerless: bool, name: str, kind: str | None) -> _Layout:
+def _detect(
+    df: pd.DataFrame, headerless: bool, name: str, kind: str | None, measure: str | None = None
+) -> _Layout:
     cols = set(df.columns)
     if headerless:
         n = df.shape[1]
@@ -434,7 +444,7 @@ def _detect(df: pd.DataFrame, headerless: bool, name: str, kind: str | None) -> 
                 "short_usd": _num(d, "aggregated_short_liquidation_usd"),
             },
         )
-    ls_layout = _long_short_layout(df)
+    ls_layout = _long_short_layout(df) or _binance_long_short_layout(df, name, measure)
     if ls_layout is not None:
         return ls_layout
     if has("side", "original_quantity", "price", "average_price"):
@@ -656,6 +666,8 @@ def read_file(
     venue: str | None = None,
     symbol: str | None = None,
     interval: str | None = None,
+    drop_missing: bool = False,
+    measure: str | None = None,
 ) -> list[SeriesFrame]:
     """Read one file into validated canonical series (one per venue/symbol it holds).
 
@@ -671,11 +683,21 @@ def read_file(
         ``symbol`` selects one of them.
     interval : str, optional
         Bar interval label; inferred from the timestamps when not given.
+    drop_missing : bool, default False
+        Leave out the rows missing a required value (an empty cell) instead of refusing
+        the file; they are counted (``SeriesFrame.dropped_rows``) and named in one
+        warning. See :func:`liqcascade.data.validate`.
+    measure : {"global_account", "top_account", "top_position"}, optional
+        Which ratio a Binance API long/short file holds (its content does not say);
+        by default read from the file name (the endpoint's name, e.g.
+        ``globalLongShortAccountRatio``, or the measure's). Only for that layout.
 
     Returns
     -------
     list of SeriesFrame
-        Each validated (sorted, agreeing duplicates dropped, gaps counted).
+        Each validated (sorted, agreeing duplicates dropped, gaps counted). Their
+        ``warnings`` name what to look at; their ``notes`` the layout's documented
+        conversions.
 
     Raises
     ------
@@ -691,6 +713,8 @@ def read_file(
         venue=venue,
         symbol=symbol,
         interval=interval,
+        drop_missing=drop_missing,
+        measure=measure,
     )
 
 
@@ -703,6 +727,8 @@ def series_from_raw(
     venue: str | None = None,
     symbol: str | None = None,
     interval: str | None = None,
+    drop_missing: bool = False,
+    measure: str | None = None,
 ) -> list[SeriesFrame]:
     """Recognise the layout of a raw frame and return its validated canonical series.
 
@@ -712,7 +738,18 @@ def series_from_raw(
     want = kind_of(kind).name if kind is not None else None
     if interval is not None:
         interval_ms(interval)  # validates the label
-    layout = _detect(raw, headerless, name, want)
+    if measure is not None:
+        measure = _check_measure(measure)
+    layout = _detect(raw, headerless, name, want, measure)
+    if measure is not None and layout.name != "binance-long-short":
+        raise InputError(
+            f"measure is for Binance's long/short ratio files (longShortRatio, longAccount, "
+            f"shortAccount); the file is {LAYOUTS.get(layout.name, layout.name)}",
+            file=name,
+            param="measure",
+        )
+    if layout.name == "binance-long-short":
+        _check_binance_fractions(raw, name)
     if want is not None and layout.kind != want:
         ok = want == "liquidations" and layout.kind == "liquidation_events"
         if not ok:
@@ -779,9 +816,11 @@ def series_from_raw(
     if venue is not None:
         groups = [(venue, s, f) for _, s, f in groups]
 
-    notes = [f"{name}: {n}" for n in (*layout.notes, *dropped)]
+    # notes: the layout's documented conversions; warnings: what the user should look at
+    notes = [f"{name}: {n}" for n in layout.notes]
+    warnings = [f"{name}: {n}" for n in dropped]
     if layout.name == "coinglass-orderbook" and venue is None and vcol is None:
-        notes.append(
+        warnings.append(
             f"{name}: no venue given: labelled unknown; say which book it is with --venue: "
             "all-venues (the all-venue futures book the estimated market reads), "
             "all-venues-spot (spot), or an exchange (binance: its perpetual alone)"
@@ -789,7 +828,7 @@ def series_from_raw(
     if named is not None and named != "ETHUSDT":
         notes.append(f"{name}: no symbol in the file; labelled {named} from the file name")
     elif symbol is None and "_symbol" not in keys:
-        notes.append(f"{name}: no symbol in the file; labelled ETHUSDT (pass --symbol)")
+        warnings.append(f"{name}: no symbol in the file; labelled ETHUSDT (pass --symbol)")
     out: list[SeriesFrame] = []
     for v, sym, f in groups:
         seen = infer_interval(pd.DatetimeIndex(f["ts"].dropna().unique()))
@@ -829,9 +868,10 @@ def series_from_raw(
             frame=f.reset_index(drop=True),
             file=name,
             layout=layout.name,
-            warnings=list(notes),
+            warnings=list(warnings),
+            notes=list(notes),
         )
-        out.append(validate(sf))
+        out.append(validate(sf, drop_missing=drop_missing))
     return out
 
 
@@ -973,3 +1013,129 @@ def _long_short_rows(frame: pd.DataFrame) -> pd.DataFrame:
         out.append(part)
     rows = pd.concat(out, ignore_index=True)
     return rows.sort_values("_row", kind="stable").reset_index(drop=True)
+
+
+#: File-name words naming each measure of Binance's long/short ratio endpoints (the name
+#: lower-cased, anything not a letter or digit removed).
+_BINANCE_LS_NAMES: dict[str, tuple[str, ...]] = {
+    "global_account": ("globallongshortaccountratio", "globalaccount"),
+    "top_account": ("toplongshortaccountratio", "topaccount"),
+    "top_position": ("toplongshortpositionratio", "topposition"),
+}
+#: How far longAccount + shortAccount may be from 1 (the percent rule's 0.5 / 100).
+FRACTION_SUM_TOLERANCE = 0.005
+
+
+def _check_measure(measure: str) -> str:
+    from liqcascade.data._kinds import LONG_SHORT_MEASURES
+
+    m = measure.strip().lower().replace("-", "_")
+    if m not in LONG_SHORT_MEASURES:
+        raise InputError(
+            f"measure must be one of {', '.join(LONG_SHORT_MEASURES)} (got {measure!r})",
+            param="measure",
+        )
+    return m
+
+
+def _measure_from_name(name: str) -> str | None:
+    flat = re.sub(r"[^a-z0-9]", "", Path(name).name.lower())
+    found = [m for m, words in _BINANCE_LS_NAMES.items() if any(w in flat for w in words)]
+    if len(found) > 1:
+        raise InputError(
+            f"measure: the file name names {' and '.join(found)}; give the measure",
+            file=name,
+            param="measure",
+        )
+    return found[0] if found else None
+
+
+def _binance_long_short_layout(df: pd.DataFrame, name: str, measure: str | None) -> _Layout | None:
+    """Binance's API long/short ratios: fractions, one measure a file (not said in it).
+
+    ``/futures/data/globalLongShortAccountRatio``, ``topLongShortAccountRatio`` and
+    ``topLongShortPositionRatio`` (USD-M) return ``symbol, longShortRatio, longAccount,
+    shortAccount, timestamp`` (ms) for all three; COIN-M's position endpoint returns
+    ``pair, longShortRatio, longPosition, shortPosition, timestamp``. The measure is
+    ``measure``, else the one the file name names, else refused.
+    """
+    cols = set(df.columns)
+    if {"long_short_ratio", "long_account", "short_account"} <= cols:
+        long_c, short_c = "long_account", "short_account"
+        m = measure or _measure_from_name(name)
+    elif {"long_short_ratio", "long_position", "short_position"} <= cols:
+        long_c, short_c = "long_position", "short_position"
+        m = measure or "top_position"
+    else:
+        return None
+    if m is None:
+        raise InputError(
+            "a Binance long/short ratio file (longShortRatio, longAccount, shortAccount) "
+            "does not say which ratio it holds: give measure (global_account, top_account "
+            "or top_position), or keep the endpoint's name in the file name "
+            "(globalLongShortAccountRatio, topLongShortAccountRatio, "
+            "topLongShortPositionRatio)",
+            file=name,
+            param="measure",
+        )
+    chosen = m
+
+    def build(d: pd.DataFrame) -> dict[str, pd.Series]:
+        return {
+            "measure": pd.Series(chosen, index=d.index, dtype=object),
+            "long_pct": _num(d, long_c) * 100.0,
+            "short_pct": _num(d, short_c) * 100.0,
+            "long_short_ratio": _num(d, "long_short_ratio"),
+        }
+
+    return _Layout(
+        "binance-long-short",
+        "long_short",
+        build,
+        time="timestamp" if "timestamp" in cols else None,
+        venue="binance",
+        notes=(
+            f"Binance long/short fractions stored as percent ({long_c} x 100 = long_pct) "
+            f"under measure {chosen}",
+        ),
+    )
+
+
+def _check_binance_fractions(raw: pd.DataFrame, name: str) -> None:
+    """Binance's fractions: in [0, 1], long + short = 1, the ratio = long / short.
+
+    Each rule names the first data row breaking it; an empty cell is left to
+    :func:`validate` (refused, or dropped with ``drop_missing``).
+    """
+    from liqcascade.data._validate import RATIO_TOLERANCE
+
+    long_c = "long_account" if "long_account" in raw.columns else "long_position"
+    short_c = "short_account" if "short_account" in raw.columns else "short_position"
+    lo = _num(raw, long_c).to_numpy()
+    sh = _num(raw, short_c).to_numpy()
+    ratio = _num(raw, "long_short_ratio").to_numpy()
+    problems: list[tuple[int, str]] = []  # (0-based row, message)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for c, v in ((long_c, lo), (short_c, sh)):
+            bad = np.flatnonzero(np.isinf(v) | (v < 0) | (v > 1))
+            if bad.size:
+                i = int(bad[0])
+                problems.append((i, f"{c} must be a fraction in [0, 1] (got {v[i]:g}; Binance "
+                                    "gives fractions, a file of percentages is CoinGlass's "
+                                    "layout)"))  # fmt: skip
+        total = lo + sh
+        bad = np.flatnonzero(np.abs(total - 1.0) > FRACTION_SUM_TOLERANCE)
+        if bad.size:
+            i = int(bad[0])
+            problems.append((i, f"{long_c} {lo[i]:g} + {short_c} {sh[i]:g} = {total[i]:g}, "
+                                "not 1"))  # fmt: skip
+        implied = lo / sh
+        off = np.abs(ratio - implied) > np.maximum(RATIO_TOLERANCE, 0.02 * implied)
+        bad = np.flatnonzero(off & np.isfinite(implied))
+        if bad.size:
+            i = int(bad[0])
+            problems.append((i, f"long_short_ratio {ratio[i]:g} does not match "
+                                f"{long_c} / {short_c} = {implied[i]:.4g}"))  # fmt: skip
+    if problems:
+        i, msg = min(problems, key=lambda p: p[0])
+        raise InputError(f"{name}: {row_ref(i + 1)}: {msg}")

@@ -17,8 +17,9 @@ from liqcascade.errors import InputError
 
 __all__ = ["bundled_name", "load_series", "long_short_wide"]
 
-# Notes on a user's file (rows sorted, agreeing duplicates dropped). With no logging
-# configured, Python's last-resort handler prints each as one stderr line.
+# Warnings on a user's file (rows sorted, agreeing duplicates dropped). With no logging
+# configured, Python's last-resort handler prints each as one stderr line; the layout's
+# notes (documented conversions) are logged at INFO, silent unless logging is set up.
 _LOG = logging.getLogger("liqcascade.data")
 
 # (kind, asset, interval, venue or None) -> bundled dataset name (venue None = default).
@@ -263,7 +264,12 @@ def load_series(
         Canonical kind; ``"liquidation_events"`` (or ``interval="events"``) for
         event-level liquidations. ``"long_short"`` returns the wide frame of
         :func:`liqcascade.datasets.load_long_short` (``<measure>_long_pct``, percent),
-        built from the stored rows (one per time and measure).
+        built from the stored rows (one per time and measure). ``"depth"`` returns the
+        long rows of one stored depth series (``side``, ``distance``, ``notional_usd``,
+        ``depth_base``): a Binance ``bookDepth`` file, ``watch``'s live snapshots
+        (``interval="events"``) or CoinGlass book totals (distance 0.01 only), whichever
+        matches ``venue`` / ``interval`` (the largest if several do; give both to
+        choose). Book totals as a wide frame: :func:`liqcascade.data.load_book_totals`.
     asset : str, default "ETH"
         Base asset; store series match when their symbol's base is ``asset``
         (ETHUSDT, ETH/USDT:USDT, ETH-USDT all match ETH).
@@ -417,9 +423,12 @@ def _from_file(
         kinds = sorted({s.kind for s in series})
         raise InputError(f"{path}: holds {', '.join(kinds) or 'nothing'}, not {kind}")
     s = cand[0]
-    notes = [w for w in s.warnings if "no symbol in the file" not in w]  # asset is given
-    for w in notes:  # rows sorted, agreeing duplicates dropped: one stderr line each
+    warns = [w for w in s.warnings if "no symbol in the file" not in w]  # asset is given
+    for w in warns:  # rows sorted, agreeing duplicates dropped: one stderr line each
         _LOG.warning("warning: %s", w)
+    notes = [n for n in s.notes if "no symbol in the file" not in n]
+    for n in notes:  # the layout's documented conversions: silent unless logging is set up
+        _LOG.info("note: %s", n)
     df = _finish(s.frame.drop(columns=["_row"], errors="ignore"), s.kind, ())
     df = _filter_time(df, start, end)
     df.attrs.update(
@@ -429,6 +438,7 @@ def _from_file(
         venue=s.venue,
         symbol=s.symbol,
         interval=s.interval,
-        warnings=notes,
+        warnings=warns,
+        notes=notes,
     )
     return df

@@ -86,7 +86,9 @@ class IngestResult:
     series : list of dict
         One summary per series read (kind, venue, symbol, interval, rows, gaps...).
     warnings : list of str
-        Notes (dropped duplicates, differing rows).
+        What to look at (rows dropped or left out, differing rows, defaulted labels).
+    notes : list of str
+        The layouts' expected, documented conversions (nothing to act on).
     """
 
     files: int = 0
@@ -96,6 +98,7 @@ class IngestResult:
     rows_differing: int = 0
     series: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``liqcascade data ingest --json``."""
@@ -106,7 +109,9 @@ class IngestResult:
             "rows_total": self.rows_total,
             "rows_differing": self.rows_differing,
             "series": self.series,
+            "rows_dropped": sum(int(s.get("rows_dropped", 0)) for s in self.series),
             "warnings": self.warnings,
+            "notes": self.notes,
         }
 
 

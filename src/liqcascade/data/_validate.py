@@ -9,12 +9,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
 from liqcascade.data._kinds import KINDS
 from liqcascade.data._time import count_gaps, row_ref
 from liqcascade.errors import InputError
 
-__all__ = ["check_conflicts", "validate"]
+__all__ = ["MissingValueError", "check_conflicts", "missing_rows", "validate"]
+
+
+class MissingValueError(InputError):
+    """A row lacks a required value (an empty cell, or text that is not a number).
+
+    Raised by :func:`validate` when that is the first problem in file order and rows
+    are not dropped; a caller that offers ``drop_missing`` adds it to the message.
+    """
+
 
 _POSITIVE = ("open", "high", "low", "close", "price", "interval_hours", "long_short_ratio")
 #: Percentages of accounts (or position size) long and short.
@@ -54,7 +63,59 @@ def _first(mask: np.ndarray, rows: np.ndarray) -> int | None:
     return int(rows[mask].min())
 
 
-def validate(s: SeriesFrame) -> SeriesFrame:
+def missing_rows(s: SeriesFrame) -> np.ndarray:
+    """Per row of ``s.frame``: whether a required value is missing.
+
+    Missing means absent (``NaN``/``NaT``/``None``: an empty cell, or text that is not a
+    number): the time, a required column, every column of a kind's ``one_of``, and a
+    long/short ratio's ``short_pct`` / ``long_short_ratio`` when the file has them.
+    An infinite number is not missing (it is refused).
+    """
+    kind = KINDS[s.kind]
+    df = s.frame
+    miss = df["ts"].isna().to_numpy(dtype=bool) if "ts" in df.columns else np.zeros(len(df), bool)
+    for c in kind.required:
+        if c not in df.columns:
+            continue
+        if c in kind.text_columns:
+            miss = miss | df[c].isna().to_numpy(dtype=bool)
+        else:
+            miss = miss | np.isnan(df[c].to_numpy(dtype="float64"))
+    present = [c for c in kind.one_of if c in df.columns]
+    if present:
+        vals = np.column_stack([df[c].to_numpy(dtype="float64") for c in present])
+        miss = miss | np.isnan(vals).all(axis=1)
+    if s.kind == "long_short":
+        for c in _LS_OPTIONAL:
+            if c in df.columns:
+                miss = miss | np.isnan(df[c].to_numpy(dtype="float64"))
+    return miss
+
+
+def _drop_missing(s: SeriesFrame) -> None:
+    """Leave out the rows missing a required value, with one warning naming them."""
+    miss = missing_rows(s)
+    if not miss.any():
+        return
+    rows = s.frame["_row"].to_numpy(dtype=np.int64)
+    dropped = sorted({int(r) for r in rows[miss]})
+    kept = s.frame[~miss].reset_index(drop=True)
+    if kept.empty:
+        raise InputError(
+            f"{s.file}: every data row lacks a required value of {s.kind} "
+            f"({', '.join(KINDS[s.kind].required + KINDS[s.kind].one_of)}): nothing to keep"
+        )
+    first = ", ".join(str(r) for r in dropped[:DROPPED_ROWS_SHOWN])
+    more = ", ..." if len(dropped) > DROPPED_ROWS_SHOWN else ""
+    s.warnings.append(
+        f"{s.file}: dropped {len(dropped)} data rows missing a required value "
+        f"(data rows {first}{more}); {len(set(rows[~miss].tolist()))} kept"
+    )
+    s.dropped_rows = dropped
+    s.frame = kept
+
+
+def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     """Check a series read from a file; sort it, drop agreeing duplicates, count gaps.
 
     Rules: required columns present; no missing values in them; prices > 0;
@@ -66,6 +127,10 @@ def validate(s: SeriesFrame) -> SeriesFrame:
     ----------
     s : SeriesFrame
         The series; its frame must carry ``_row`` (1-based data row in the file).
+    drop_missing : bool, default False
+        Leave out the rows missing a required value (see :func:`missing_rows`) instead
+        of refusing the file: they are counted in ``s.dropped_rows`` and named (the first
+        few) in one warning. Every other rule still refuses the file.
 
     Returns
     -------
@@ -75,44 +140,50 @@ def validate(s: SeriesFrame) -> SeriesFrame:
     Raises
     ------
     InputError
-        ``"FILE: data row N: what is wrong"`` for the first offending row in file order.
+        ``"FILE: data row N: what is wrong"`` for the first offending row in file order
+        (a :class:`MissingValueError` when that row lacks a required value).
     """
     kind = KINDS[s.kind]
-    df = s.frame
     f = s.file
-    seen = [c for c in df.columns if c != "_row"]
-    missing = [c for c in ("ts", *kind.required) if c not in df.columns]
+    seen = [c for c in s.frame.columns if c != "_row"]
+    missing = [c for c in ("ts", *kind.required) if c not in s.frame.columns]
     if missing:
         raise InputError(
             f"{f}: missing required column(s) for {s.kind}: {', '.join(missing)} "
             f"(columns seen: {', '.join(seen)})"
         )
-    if kind.one_of and not any(c in df.columns for c in kind.one_of):
+    if kind.one_of and not any(c in s.frame.columns for c in kind.one_of):
         raise InputError(
             f"{f}: {s.kind} needs one of the columns {', '.join(kind.one_of)} "
             f"(columns seen: {', '.join(seen)})"
         )
+    if drop_missing:
+        _drop_missing(s)
+    df = s.frame
     rows = df["_row"].to_numpy(dtype=np.int64)
     problems: list[tuple[int, str]] = []
+    absent: list[tuple[int, str]] = []  # rows lacking a required value
 
-    def check(mask: np.ndarray, message: str) -> None:
+    def check(mask: np.ndarray, message: str, into: list[tuple[int, str]] = problems) -> None:
         r = _first(mask, rows)
         if r is not None:
-            problems.append((r, message))
+            into.append((r, message))
 
-    check(df["ts"].isna().to_numpy(), "ts is missing or not a time")
+    check(df["ts"].isna().to_numpy(), "ts is missing or not a time", absent)
     for c in kind.required:
         col = df[c]
         if c in kind.text_columns:
-            check(col.isna().to_numpy(), f"{c} is missing")
+            check(col.isna().to_numpy(), f"{c} is missing", absent)
         else:
             v = col.to_numpy(dtype="float64")
-            check(~np.isfinite(v), f"{c} is missing or not a finite number")
+            check(np.isnan(v), f"{c} is missing or not a finite number", absent)
+            check(np.isinf(v), f"{c} is missing or not a finite number")
     present = [c for c in kind.one_of if c in df.columns]
     if present:
         vals = np.column_stack([df[c].to_numpy(dtype="float64") for c in present])
+        check(np.isnan(vals).all(axis=1), f"no value in {' or '.join(present)}", absent)
         check(
-            ~np.isfinite(vals).any(axis=1),
+            ~np.isfinite(vals).any(axis=1) & ~np.isnan(vals).all(axis=1),
             f"no value in {' or '.join(present)}",
         )
     for c in _POSITIVE:
@@ -151,9 +222,18 @@ def validate(s: SeriesFrame) -> SeriesFrame:
     if s.kind == "liquidation_events":
         check(~df["side"].isin(["long", "short"]).to_numpy(), "side must be long or short")
     if s.kind == "long_short":
-        problems.extend(_long_short_problems(df, rows))
-    if problems:
-        r, msg = min(problems, key=lambda p: p[0])
+        ls_absent, ls_problems = _long_short_problems(df, rows)
+        absent.extend(ls_absent)
+        problems.extend(ls_problems)
+    if problems or absent:
+        # the first offending row in file order; a row lacking a value names that first
+        first_absent = min(absent, key=lambda p: p[0]) if absent else None
+        first_other = min(problems, key=lambda p: p[0]) if problems else None
+        if first_absent is not None and (first_other is None or first_absent[0] <= first_other[0]):
+            r, msg = first_absent
+            raise MissingValueError(f"{f}: {row_ref(r)}: {msg}")
+        assert first_other is not None
+        r, msg = first_other
         raise InputError(f"{f}: {row_ref(r)}: {msg}")
 
     # Sort, then duplicates on the key.
@@ -195,15 +275,22 @@ def validate(s: SeriesFrame) -> SeriesFrame:
     return s
 
 
-def _long_short_problems(df: pd.DataFrame, rows: np.ndarray) -> list[tuple[int, str]]:
-    """Percentages in [0, 100] summing to 100; a ratio matching them; no empty cell."""
+def _long_short_problems(
+    df: pd.DataFrame, rows: np.ndarray
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Percentages in [0, 100] summing to 100; a ratio matching them; no empty cell.
+
+    Returns the rows lacking a value and the other problems, apart.
+    """
+    absent: list[tuple[int, str]] = []
     out: list[tuple[int, str]] = []
     vals = {c: df[c].to_numpy(dtype="float64") for c in ("long_pct", *_LS_OPTIONAL) if c in df}
     for c in _LS_OPTIONAL:
         if c in vals:
-            r = _first(~np.isfinite(vals[c]), rows)
-            if r is not None:
-                out.append((r, f"{c} is missing or not a finite number"))
+            for mask, into in ((np.isnan(vals[c]), absent), (np.isinf(vals[c]), out)):
+                r = _first(mask, rows)
+                if r is not None:
+                    into.append((r, f"{c} is missing or not a finite number"))
     for c in _PERCENT:
         if c in vals:
             v = vals[c]
@@ -232,7 +319,7 @@ def _long_short_problems(df: pd.DataFrame, rows: np.ndarray) -> list[tuple[int, 
                 i = int(np.flatnonzero(rows == r)[0])
                 out.append((r, f"long_short_ratio {vals['long_short_ratio'][i]:g} does not "
                             f"match long_pct / short_pct = {implied[i]:.4g}"))  # fmt: skip
-    return out
+    return absent, out
 
 
 _LS_OPTIONAL = ("short_pct", "long_short_ratio")
