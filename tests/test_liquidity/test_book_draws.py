@@ -146,3 +146,41 @@ def test_a_state_walks_its_draws_once(eth: dict[str, Any]) -> None:
     assert st_.draws()[0].draws() == []  # a draw has no draws of its own
     with pytest.raises(InputError, match="n must be >= 0"):
         st_.prepared_draws(n=-1)
+
+
+def test_deepest_draw_is_the_lowest_on_a_fall_and_the_highest_on_a_rise() -> None:
+    from liqcascade.cascade._clock import deepest_draw
+
+    v = np.array([[1.0, 5.0, 2.0], [0.5, 7.0, 2.0], [3.0, 6.0, 1.0]])
+    assert deepest_draw(v, [True, False, False]).tolist() == [1, 1, 0]  # ties: the first
+    assert deepest_draw(v, [False, True, True]).tolist() == [2, 0, 2]
+    rng = np.random.default_rng(3)
+    for _ in range(50):  # twin: the min / max of the rows picked
+        m = rng.normal(size=(rng.integers(1, 8), 9))
+        f = rng.uniform(size=9) < 0.5
+        got = m[deepest_draw(m, f), np.arange(9)]
+        assert_same(got, np.where(f, m.min(axis=0), m.max(axis=0)), rtol=0)
+    with pytest.raises(InputError, match="fall"):
+        deepest_draw(v, [True])
+
+
+def test_the_static_bound_and_its_curve_pick_the_same_draw(eth: dict[str, Any]) -> None:
+    """One definition of "deepest over draws": ETH at 2025-07-31, before and after.
+
+    ``static_envelope`` equals its former formula (min over the draws' curves on a fall,
+    max on a rise) and, shock by shock, ``static_bound``'s deepest run.
+    """
+    from liqcascade.cascade._fragility import fragility_curve
+
+    books = eth["books"]
+    mid = eth["pm"].book.mid
+    grid = np.array([-0.12, -0.07, -0.03, -0.01, 0.01, 0.04, 0.09])
+    env = static_envelope(eth["pm"], books, grid)
+    curves = np.vstack([fragility_curve(b, shocks=grid).frame["final_move"] for b in books])
+    before = np.where(grid <= 0, curves.min(axis=0), curves.max(axis=0))
+    assert_same(env, before, rtol=1e-12)
+    runs = [static_bound(eth["pm"], books, shock=float(s)) for s in grid]
+    assert_same(env, np.array([r.final_price / mid - 1.0 for r in runs]), rtol=1e-9, atol=1e-12)
+    for s, r in zip(grid, runs, strict=True):  # the former pick: lowest / highest final price
+        finals = [simulate_cascade(b, shock=float(s)).final_price for b in books]
+        assert_same(r.final_price, min(finals) if s < 0 else max(finals), rtol=1e-12)

@@ -42,6 +42,9 @@ from liqcascade.cascade._event_liquidations import event_liquidations
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._scores import (
     BASELINES,
+    DIAGNOSTIC_KEYS,
+    known_move_liq_corr,
+    liquidation_diagnostics,
     liquidation_metrics,
     move_comparisons,
     move_verdicts,
@@ -70,6 +73,7 @@ __all__ = [
     "fit_vol_rule",
     "grid_errors",
     "hourly_volatility",
+    "known_move_liq_corr",
     "month_start",
     "move_comparisons",
     "move_verdicts",
@@ -922,50 +926,6 @@ def _num(v: float) -> float | None:
     return None if v is None or not math.isfinite(v) else float(v)
 
 
-def known_move_liq_corr(
-    ev: pd.DataFrame, *, with_prediction: bool = False, floor_usd: float = 1.0e5
-) -> float:
-    """DIAGNOSTIC CEILING, in sample, knowing the outcome: log-correlation reachable from the move.
-
-    The ordinary least-squares fit, over events × sides, of log10 recorded
-    liquidations (floored at ``floor_usd``, USD) on an intercept and a slope on
-    ``log10 |realised_move|`` for each of the four (side, direction) groups (the side
-    the move runs against and the other side, for falls and rises); with
-    ``with_prediction`` also on log10 of the prediction (``predicted_*_usd``,
-    floored). Returns the correlation of the fitted and recorded values (the square
-    root of the in-sample R²), the scale of ``liq_corr``. It is fitted on the very
-    events it scores and reads the realised move: a bound on what an ex-ante
-    forecast of liquidations from the move could reach, never a prediction. NaN with
-    fewer pairs than parameters + 2.
-    """
-    if ev.empty:
-        return float("nan")
-    rec = np.concatenate([ev["recorded_long_usd"], ev["recorded_short_usd"]]).astype(float)
-    y = np.log10(np.maximum(rec, floor_usd))
-    lm = np.log10(np.maximum(np.abs(ev["realised_move"].to_numpy(float)), 1e-6))
-    lm = np.concatenate([lm, lm])
-    down = (ev["direction"] == "down").to_numpy()
-    down2 = np.concatenate([down, down])
-    is_long = np.repeat([True, False], len(ev))
-    cols = []
-    for side in (True, False):
-        for d in (True, False):
-            g = ((is_long == side) & (down2 == d)).astype(float)
-            if g.sum() > 0:
-                cols += [g, g * lm]
-    if with_prediction:
-        pr = np.concatenate([ev["predicted_long_usd"], ev["predicted_short_usd"]]).astype(float)
-        cols.append(np.log10(np.maximum(pr, floor_usd)))
-    x = np.column_stack(cols)
-    ok = np.isfinite(y) & np.isfinite(x).all(axis=1)
-    x, y = x[ok], y[ok]
-    if y.size < x.shape[1] + 2 or y.std() == 0:
-        return float("nan")
-    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
-    fit = x @ beta
-    return float(np.corrcoef(fit, y)[0, 1]) if fit.std() > 0 else float("nan")
-
-
 def month_start(ts: Any) -> pd.Timestamp:
     """00:00 UTC of the first day of ``ts``'s month (when the volatility rule is refitted)."""
     t = _ts(ts).normalize()
@@ -1226,16 +1186,7 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
                 "coverage_80",
                 "liq_corr",
                 "liq_within_2x_share",
-                "book_only_liq_corr",
-                "book_only_liq_within_2x_share",
-                "background_baseline_liq_corr",
-                "background_baseline_liq_within_2x_share",
-                "book_background_liq_corr",
-                "book_background_liq_within_2x_share",
-                "realised_path_liq_corr",
-                "realised_path_liq_within_2x_share",
-                "known_move_liq_corr",
-                "known_move_with_prediction_liq_corr",
+                *DIAGNOSTIC_KEYS,
                 *_COMPARISON_KEYS,
             )
         }
@@ -1244,33 +1195,6 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
     p90 = ev["predicted_move_p90"].to_numpy(float)
     lo, hi = np.minimum(p10, p90), np.maximum(p10, p90)
     corr, within = liquidation_metrics(ev)
-    book_c, book_w = liquidation_metrics(
-        ev.assign(predicted_long_usd=ev["book_long_usd"], predicted_short_usd=ev["book_short_usd"])
-    )
-    has_bg = ev["background_long_usd"].notna() & ev["background_short_usd"].notna()
-    bg_ev = ev[has_bg]
-    bg_c, bg_w = liquidation_metrics(
-        bg_ev.assign(
-            predicted_long_usd=bg_ev["background_long_usd"],
-            predicted_short_usd=bg_ev["background_short_usd"],
-        )
-    )
-    bb_c, bb_w = liquidation_metrics(
-        ev.assign(
-            predicted_long_usd=ev["book_background_long_usd"],
-            predicted_short_usd=ev["book_background_short_usd"],
-        )
-    )
-    # diagnostic ceilings (they read the outcome; never predictions)
-    rp_c = rp_w = float("nan")
-    if "realised_path_long_usd" in ev.columns:
-        rp = ev[ev["realised_path_long_usd"].notna() & ev["realised_path_short_usd"].notna()]
-        rp_c, rp_w = liquidation_metrics(
-            rp.assign(
-                predicted_long_usd=rp["realised_path_long_usd"],
-                predicted_short_usd=rp["realised_path_short_usd"],
-            )
-        )
     return {
         "move_mae_pp": float(np.abs(ev["predicted_move"] - real).mean() * 100),
         "trigger_baseline_move_mae_pp": float(np.abs(ev["trigger_baseline"] - real).mean() * 100),
@@ -1280,16 +1204,7 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
         "coverage_80": float(((real >= lo) & (real <= hi)).mean()),
         "liq_corr": corr,
         "liq_within_2x_share": within,
-        "book_only_liq_corr": book_c,
-        "book_only_liq_within_2x_share": book_w,
-        "background_baseline_liq_corr": bg_c,
-        "background_baseline_liq_within_2x_share": bg_w,
-        "book_background_liq_corr": bb_c,
-        "book_background_liq_within_2x_share": bb_w,
-        "realised_path_liq_corr": rp_c,
-        "realised_path_liq_within_2x_share": rp_w,
-        "known_move_liq_corr": known_move_liq_corr(ev),
-        "known_move_with_prediction_liq_corr": known_move_liq_corr(ev, with_prediction=True),
+        **liquidation_diagnostics(ev),
         **move_comparisons(ev),
     }
 

@@ -24,6 +24,11 @@ then the bundled ones) and writes the result beside the store
    24 h ended by it only; event ``j`` (counted from the first as-of date) is
    simulated with seed ``seed + j`` and the bootstrap draws use ``seed``, so a
    restricted run (``months=``) reproduces the months of a full one.
+5. **The stored back-test** (``backtest``): the fitted months only, from the first
+   as-of date asked for (a restricted run's ``months[0]``; a full run's first month,
+   whose calibration is the prior, as shipped) to the end of the last; each event is
+   predicted by the calibration fitted before it. Its ``start`` / ``end`` /
+   ``scored`` say the period; every answer quoting it prints that period.
 
 Models take frames: the caller loads the prices, liquidations and markets.
 """
@@ -60,6 +65,7 @@ __all__ = [
     "METHOD",
     "TRIGGER_LOOKBACK_DAYS",
     "TRIGGER_MIN_DAYS",
+    "backtest_period_note",
     "calibration_months",
     "calibration_span",
     "default_trigger",
@@ -193,6 +199,18 @@ def default_trigger(asset: str, ohlc: pd.DataFrame, first_as_of: Any) -> tuple[f
     return f, rule
 
 
+def backtest_period_note(start: Any, end: Any) -> str:
+    """The stored back-test's ``scored`` line: which events it scores, and how.
+
+    ``start`` is the first fitted month (events before it are not scored), ``end``
+    the end of the last fitted month or of the data.
+    """
+    return (
+        f"events from {_ts(start):%Y-%m-%d} to {_ts(end):%Y-%m-%d} (the fitted months), "
+        "each predicted by the latest calibration fitted before it"
+    )
+
+
 def fit_liquidity_document(
     ohlc: pd.DataFrame,
     liquidations: pd.DataFrame,
@@ -229,9 +247,12 @@ def fit_liquidity_document(
         Seed of the simulations (event ``j`` uses ``seed + j``) and of the bootstrap.
     backtest : bool
         Also run the event back-test of the fitted calibrations (each event predicted
-        by the calibration before it) from the first as-of date to the end of the
-        last fitted month (or of the data), stored as ``"backtest"``: the
-        out-of-sample score the market answers print.
+        by the calibration before it) over the fitted months only: from the first
+        as-of date asked for (``months[0]``; a full run: the data's first month) to
+        the end of the last fitted month (or of the data), stored as ``"backtest"``
+        with the period scored (``start``, ``end``, ``scored``): the out-of-sample
+        score the market answers print. Events before the first fitted month (which
+        only the prior would predict) are not scored.
     n_paths : int
         Monte Carlo paths per event of that back-test.
     progress : callable, optional
@@ -264,6 +285,8 @@ def fit_liquidity_document(
             )
         # the first month (the prior, no events) always: any earlier date falls back to it
         as_ofs = want.union(all_months[:1])
+    # the first month fitted on request (a full run: the data's first, the prior)
+    fitted_from = as_ofs[0] if months is None else want[0]
     if trigger is None:
         f, rule = default_trigger(a, ohlc, all_months[0])
     else:
@@ -314,8 +337,10 @@ def fit_liquidity_document(
         bt_end = min(
             _end(end_day), as_ofs[-1] + pd.DateOffset(months=1) - pd.Timedelta(microseconds=1)
         )
-        bt_start = as_ofs[0]
-        say(f"{a}: event back-test {bt_start:%Y-%m-%d} → {bt_end:%Y-%m-%d}")
+        # only the fitted months are scored: an event before the first fitted month
+        # would be predicted by the prior, not by any fit of this run
+        bt_start = fitted_from
+        say(f"{a}: event back-test {bt_start:%Y-%m-%d} → {bt_end:%Y-%m-%d} (the fitted months)")
 
         def cal_at(ts: pd.Timestamp) -> Calibration:
             best = cals[0]
@@ -327,6 +352,7 @@ def fit_liquidity_document(
         bt = run_backtest(ohlc, liquidations, market_at, cal_at, asset=a, start=bt_start,
                           end=bt_end, trigger=f, n_paths=n_paths)  # fmt: skip
         doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
+                           "scored": backtest_period_note(bt.start, bt.end),
                            **bt.to_dict()["metrics"],
                            "per_event": per_event_record(bt.events)}  # fmt: skip
         say(f"{a}: back-test {bt.n_events} events")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._typing import FloatArray
-from liqcascade.cascade._clock import Calibration, calibrated_cascade
+from liqcascade.cascade._clock import Calibration, calibrated_cascade, deepest_draw
 from liqcascade.cascade._fragility import fragility_curve
 from liqcascade.cascade._prepare import PreparedMarket, at_book_edge, book_edge
 from liqcascade.errors import InputError
@@ -128,7 +128,11 @@ def static_envelope(
 
     Each draw's calibrated carry is bounded by the static cascade on the same draw, so
     the bound of a carry spread over draws is the deepest static move over them (lowest
-    on a fall, highest on a rise). Without ``books``, the static curve of ``prepared``.
+    on a fall, highest on a rise; :func:`~liqcascade.cascade._clock.deepest_draw`, the
+    one definition). Without ``books``, the static curve of ``prepared``. The curve
+    form of :func:`~liqcascade.cascade._clock.static_bound` (one shock, the deepest
+    draw's whole result): each draw's curve is the vectorised static cascade
+    (:func:`fragility_curve`), one pass over the grid instead of a run per shock.
 
     Parameters
     ----------
@@ -145,7 +149,8 @@ def static_envelope(
     s = np.asarray(shocks, dtype=np.float64)
     runs = tuple(books) or (prepared,)
     moves = np.vstack([fragility_curve(b, shocks=s).frame["final_move"].to_numpy() for b in runs])
-    return np.where(s <= 0, moves.min(axis=0), moves.max(axis=0))
+    pick = deepest_draw(moves, s <= 0)
+    return moves[pick, np.arange(s.size)]
 
 
 def calibrated_fragility(

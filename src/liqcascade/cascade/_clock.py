@@ -51,6 +51,7 @@ __all__ = [
     "LiquidityResponse",
     "backtest_score",
     "calibrated_cascade",
+    "deepest_draw",
     "default_grid",
     "liquidity_document",
     "load_liquidity",
@@ -892,6 +893,37 @@ def calibrated_cascade(
     )
 
 
+def deepest_draw(values: Any, fall: Any) -> np.ndarray:
+    """Index of the deepest book draw per shock: THE definition of "deepest over draws".
+
+    The static bound beside a calibrated carry spread over the position book's draws is
+    the deepest static run over them: each draw's carry is bounded by the static
+    cascade on the same draw. Deepest is the lowest on a fall, the highest on a rise.
+    :func:`static_bound` (one shock, the whole :class:`CascadeResult` of the deepest
+    draw) and :func:`~liqcascade.cascade._calibrated_fragility.static_envelope` (a
+    curve of final moves over a shock grid) both pick their draw here.
+
+    Parameters
+    ----------
+    values : array, shape (n_draws, n_shocks)
+        A quantity increasing with the final price per draw and shock: final prices
+        (USD) or final moves (fractions of mid).
+    fall : array of bool, shape (n_shocks,)
+        Whether each shock is a fall (its price at or below mid).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_shocks,)
+        The row of the deepest draw per shock (the first on ties; NaN wins, as in
+        ``min`` / ``max``).
+    """
+    v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    f = np.asarray(fall, dtype=bool).reshape(-1)
+    if v.shape[1] != f.size:
+        raise InputError(f"values have {v.shape[1]} shocks, fall has {f.size}", param="fall")
+    return np.where(f, v.argmin(axis=0), v.argmax(axis=0))
+
+
 def static_bound(
     prepared: PreparedMarket,
     books: Sequence[PreparedMarket] = (),
@@ -907,6 +939,10 @@ def static_bound(
     bounded by the static cascade on that draw; the bound over all of them is the
     deepest static run (lowest final price on a fall, highest on a rise).
 
+    The deepest is picked by :func:`deepest_draw`, as the fragility's static curve
+    (:func:`~liqcascade.cascade._calibrated_fragility.static_envelope`, the same
+    bound over a grid of shocks, from the vectorised static curve) picks it.
+
     Returns
     -------
     CascadeResult
@@ -919,8 +955,8 @@ def static_bound(
         for b in (tuple(books) or (prepared,))
     ]
     fall = _shock_price(prepared.book.mid, shock, shock_price) <= prepared.book.mid
-    key = [r.final_price if fall else -r.final_price for r in runs]
-    return runs[int(np.argmin(key))]
+    finals = np.array([[r.final_price] for r in runs])
+    return runs[int(deepest_draw(finals, [fall])[0])]
 
 
 def market_answer(

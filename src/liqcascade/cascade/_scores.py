@@ -16,8 +16,12 @@ import pandas as pd
 
 __all__ = [
     "BASELINES",
+    "DIAGNOSTIC_KEYS",
     "PER_EVENT_COLUMNS",
+    "PER_EVENT_DIAGNOSTIC_COLUMNS",
     "PER_EVENT_LIQ_COLUMNS",
+    "known_move_liq_corr",
+    "liquidation_diagnostics",
     "liquidation_metrics",
     "move_comparisons",
     "move_scores",
@@ -57,6 +61,111 @@ def liquidation_metrics(ev: pd.DataFrame, floor_usd: float = 1.0e5) -> tuple[flo
     corr = float(np.corrcoef(lp, lr)[0, 1]) if lp.std() > 0 and lr.std() > 0 else float("nan")
     within = float((np.abs(lp - lr) <= math.log10(2.0)).mean())
     return corr, within
+
+
+def known_move_liq_corr(
+    ev: pd.DataFrame, *, with_prediction: bool = False, floor_usd: float = 1.0e5
+) -> float:
+    """DIAGNOSTIC CEILING, in sample, knowing the outcome: log-correlation reachable from the move.
+
+    The ordinary least-squares fit, over events × sides, of log10 recorded
+    liquidations (floored at ``floor_usd``, USD) on an intercept and a slope on
+    ``log10 |realised_move|`` for each of the four (side, direction) groups (the side
+    the move runs against and the other side, for falls and rises); with
+    ``with_prediction`` also on log10 of the prediction (``predicted_*_usd``,
+    floored). Returns the correlation of the fitted and recorded values (the square
+    root of the in-sample R²), the scale of ``liq_corr``. It is fitted on the very
+    events it scores and reads the realised move: a bound on what an ex-ante
+    forecast of liquidations from the move could reach, never a prediction. NaN with
+    fewer pairs than parameters + 2.
+    """
+    if ev.empty:
+        return float("nan")
+    rec = np.concatenate([ev["recorded_long_usd"], ev["recorded_short_usd"]]).astype(float)
+    y = np.log10(np.maximum(rec, floor_usd))
+    lm = np.log10(np.maximum(np.abs(ev["realised_move"].to_numpy(float)), 1e-6))
+    lm = np.concatenate([lm, lm])
+    down = (ev["direction"] == "down").to_numpy()
+    down2 = np.concatenate([down, down])
+    is_long = np.repeat([True, False], len(ev))
+    cols = []
+    for side in (True, False):
+        for d in (True, False):
+            g = ((is_long == side) & (down2 == d)).astype(float)
+            if g.sum() > 0:
+                cols += [g, g * lm]
+    if with_prediction:
+        pr = np.concatenate([ev["predicted_long_usd"], ev["predicted_short_usd"]]).astype(float)
+        cols.append(np.log10(np.maximum(pr, floor_usd)))
+    x = np.column_stack(cols)
+    ok = np.isfinite(y) & np.isfinite(x).all(axis=1)
+    x, y = x[ok], y[ok]
+    if y.size < x.shape[1] + 2 or y.std() == 0:
+        return float("nan")
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    fit = x @ beta
+    return float(np.corrcoef(fit, y)[0, 1]) if fit.std() > 0 else float("nan")
+
+
+#: The liquidation diagnostics beside ``liq_corr`` (:func:`liquidation_diagnostics`).
+DIAGNOSTIC_KEYS: tuple[str, ...] = (
+    "book_only_liq_corr",
+    "book_only_liq_within_2x_share",
+    "background_baseline_liq_corr",
+    "background_baseline_liq_within_2x_share",
+    "book_background_liq_corr",
+    "book_background_liq_within_2x_share",
+    "realised_path_liq_corr",
+    "realised_path_liq_within_2x_share",
+    "known_move_liq_corr",
+    "known_move_with_prediction_liq_corr",
+)
+
+
+def _as_prediction(ev: pd.DataFrame, prefix: str, *, only_with: bool = False) -> pd.DataFrame:
+    """``ev`` with ``{prefix}_long_usd`` / ``_short_usd`` as the prediction.
+
+    ``only_with``: keep only the events that have both (a baseline or ceiling some
+    events lack); otherwise every event (the book's figures exist for each).
+    """
+    lo, sh = f"{prefix}_long_usd", f"{prefix}_short_usd"
+    sub = ev[ev[lo].notna() & ev[sh].notna()] if only_with else ev
+    return sub.assign(predicted_long_usd=sub[lo], predicted_short_usd=sub[sh])
+
+
+def liquidation_diagnostics(ev: pd.DataFrame) -> dict[str, float]:
+    """The liquidation diagnostics of an event table (:data:`DIAGNOSTIC_KEYS`), not predictions.
+
+    :func:`liquidation_metrics` of the static book alone (``book_*_usd``), of the
+    background baseline alone (``background_*_usd``, events that have one), of the
+    book plus background (``book_background_*_usd``) and of the realised-path ceiling
+    (``realised_path_*_usd``, events that have one; NaN without the column), and the
+    two known-move regression ceilings (:func:`known_move_liq_corr`). One definition
+    for the back-test's own scores and for a stored back-test re-scored on the events
+    after a date (:func:`move_scores`), so that the two cover the same events.
+    """
+    nan = float("nan")
+    if ev.empty:
+        return dict.fromkeys(DIAGNOSTIC_KEYS, nan)
+    book_c, book_w = liquidation_metrics(_as_prediction(ev, "book"))
+    bg_c, bg_w = liquidation_metrics(_as_prediction(ev, "background", only_with=True))
+    bb_c, bb_w = liquidation_metrics(_as_prediction(ev, "book_background"))
+    # diagnostic ceilings (they read the outcome; never predictions)
+    rp_c = rp_w = nan
+    if "realised_path_long_usd" in ev.columns:
+        rp_c, rp_w = liquidation_metrics(_as_prediction(ev, "realised_path", only_with=True))
+    return {
+        "book_only_liq_corr": book_c,
+        "book_only_liq_within_2x_share": book_w,
+        "background_baseline_liq_corr": bg_c,
+        "background_baseline_liq_within_2x_share": bg_w,
+        "book_background_liq_corr": bb_c,
+        "book_background_liq_within_2x_share": bb_w,
+        "realised_path_liq_corr": rp_c,
+        "realised_path_liq_within_2x_share": rp_w,
+        "known_move_liq_corr": known_move_liq_corr(ev),
+        "known_move_with_prediction_liq_corr": known_move_liq_corr(ev, with_prediction=True),
+    }
 
 
 def move_comparisons(ev: pd.DataFrame, *, lag: int = 0) -> dict[str, float]:
@@ -108,15 +217,37 @@ PER_EVENT_LIQ_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: The per-event columns of the liquidation diagnostics (USD; null where an event has
+#: none), stored with ``direction`` so that :func:`liquidation_diagnostics` can be
+#: re-scored on the events after a date. Back-tests stored before session 7 (the
+#: shipped ETH and BTC files) do not have them.
+PER_EVENT_DIAGNOSTIC_COLUMNS: tuple[str, ...] = (
+    "book_long_usd",
+    "book_short_usd",
+    "background_long_usd",
+    "background_short_usd",
+    "book_background_long_usd",
+    "book_background_short_usd",
+    "realised_path_long_usd",
+    "realised_path_short_usd",
+)
+
+
 def per_event_record(ev: pd.DataFrame) -> dict[str, list[Any]]:
     """The back-test's per-event columns as JSON lists (``ts`` ISO, moves fractions, USD).
 
-    :data:`PER_EVENT_COLUMNS` and :data:`PER_EVENT_LIQ_COLUMNS`; NaN is written as null.
+    :data:`PER_EVENT_COLUMNS` and :data:`PER_EVENT_LIQ_COLUMNS`, and, when the table
+    has all of them, ``direction`` and :data:`PER_EVENT_DIAGNOSTIC_COLUMNS`; NaN is
+    written as null.
     """
     cols = (*PER_EVENT_COLUMNS, *PER_EVENT_LIQ_COLUMNS)
     if ev.empty or "predicted_move" not in ev.columns:
         return {"ts": [], **{c: [] for c in cols}}
     out: dict[str, list[Any]] = {"ts": [pd.Timestamp(t).isoformat() for t in ev["ts"]]}
+    diag = "direction" in ev.columns and all(c in ev.columns for c in PER_EVENT_DIAGNOSTIC_COLUMNS)
+    if diag:
+        out["direction"] = [str(d) for d in ev["direction"]]
+        cols = (*cols, *PER_EVENT_DIAGNOSTIC_COLUMNS)
     for c in cols:
         out[c] = [float(v) if math.isfinite(v) else None for v in ev[c].to_numpy(np.float64)]
     return out
@@ -127,14 +258,28 @@ def move_scores(per_event: dict[str, list[Any]], after: Any = None) -> dict[str,
 
     ``move_mae_pp``, both baselines' MAE, ``coverage_80`` and the paired comparisons
     (:func:`move_comparisons`), ``liq_corr`` and ``liq_within_2x_share``
-    (:func:`liquidation_metrics`, when the liquidation columns are stored), with
+    (:func:`liquidation_metrics`, when the liquidation columns are stored) and the
+    other liquidation diagnostics (:func:`liquidation_diagnostics`, when their
+    per-event columns are stored too: back-tests stored from session 7 on), with
     ``n_events``, ``start`` (``after``, or the first event) and ``end`` (the last
-    event). ``per_event``: :func:`per_event_record`.
+    event): every figure covers the same events. ``per_event``:
+    :func:`per_event_record`.
     """
     liq = all(c in per_event for c in PER_EVENT_LIQ_COLUMNS)
-    cols = (*PER_EVENT_COLUMNS, *(PER_EVENT_LIQ_COLUMNS if liq else ()))
+    diag = (
+        liq
+        and "direction" in per_event
+        and all(c in per_event for c in PER_EVENT_DIAGNOSTIC_COLUMNS)
+    )
+    cols = (
+        *PER_EVENT_COLUMNS,
+        *(PER_EVENT_LIQ_COLUMNS if liq else ()),
+        *(PER_EVENT_DIAGNOSTIC_COLUMNS if diag else ()),
+    )
     ev = pd.DataFrame({c: pd.Series(per_event[c], dtype="float64") for c in cols})
     ev.insert(0, "ts", pd.to_datetime(pd.Series(per_event["ts"], dtype="object"), utc=True))
+    if diag:
+        ev["direction"] = pd.Series(per_event["direction"], dtype="object")
     if after is not None:
         ev = ev[ev["ts"] >= _ts(after)].reset_index(drop=True)
     out: dict[str, Any] = {"n_events": len(ev)}
@@ -152,6 +297,8 @@ def move_scores(per_event: dict[str, list[Any]], after: Any = None) -> dict[str,
     out["coverage_80"] = float(((real >= lo) & (real <= hi)).mean())
     if liq:
         out["liq_corr"], out["liq_within_2x_share"] = liquidation_metrics(ev)
+    if diag:
+        out.update(liquidation_diagnostics(ev))
     out.update(move_comparisons(ev))
     return out
 
