@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
-import pytest
-from hypothesis import HealthCheck, settings
+# Isolation from the developer's own data, before anything reads it: without this, a
+# store the user filled with ``data ingest`` or ``watch`` (``$LIQCASCADE_STORE`` or
+# ``~/.liqcascade/store.duckdb``) would be read by every default market, and the suite
+# would test the user's data instead of the bundled files. A path that does not exist
+# means "no store"; tests that need one pass their own (``store_env``, ``--store``,
+# ``monkeypatch.setenv``). Set at import time so that session fixtures and subprocesses
+# (which inherit ``os.environ``) see it too.
+_ISOLATED = Path(tempfile.mkdtemp(prefix="liqcascade-tests-"))
+os.environ["LIQCASCADE_STORE"] = str(_ISOLATED / "no-store.duckdb")
+for _k in ("LIQCASCADE_INGEST_CHUNK", "LIQCASCADE_MEMORY_LIMIT", "LIQCASCADE_POL_THREADS",
+           "LIQCASCADE_POL_HASH"):  # fmt: skip
+    os.environ.pop(_k, None)
 
-from clihelpers import CliResult, run_cli, run_cli_subprocess
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from clihelpers import CliResult, run_cli, run_cli_subprocess  # noqa: E402
 
 __all__ = ["CliResult", "run_cli", "run_cli_subprocess"]
 

@@ -7,7 +7,10 @@ floats with ``==`` passes on the machine that wrote it and fails on a user's. So
 - computed floats are compared with a stated tolerance (``assert_same`` below, or
   ``pytest.approx`` / ``np.testing.assert_allclose`` with the tolerance the maths allows);
 - bit equality is kept for integers, booleans, values read from files or tables, values
-  rounded by design, and the same computation run twice in one process (determinism).
+  rounded by design, and the same computation run twice on one machine: in one process,
+  or split over worker processes or forked lanes that run the same code on the same
+  inputs (the test is that splitting the work changes nothing; it holds as long as no
+  reduction runs in parallel — the kernels parallelise over paths only).
 
 See CONTRIBUTING.md.
 """

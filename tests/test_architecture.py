@@ -316,3 +316,17 @@ def test_library_errors_name_parameters_not_flags() -> None:
     assert not bad, f"library errors naming --flags (use InputError(param=...)): {bad}"
     stale = sorted(ALLOWED_FLAG_MESSAGES - set(found))
     assert not stale, f"no longer naming flags: remove from ALLOWED_FLAG_MESSAGES: {stale}"
+
+
+def test_tests_import_their_helpers_by_module_not_through_a_tests_package() -> None:
+    """``tests`` is on the path (pyproject), not a package: ``from tests.floats`` only
+    resolves when pytest runs from the repository root, so such a file fails to collect
+    under plain ``pytest`` or from another folder."""
+    tests = Path(__file__).resolve().parent
+    bad = [
+        f"{p.relative_to(tests)}:{i}"
+        for p in sorted(tests.rglob("*.py"))
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if re.match(r"\s*(from tests\.|import tests\b)", line)
+    ]
+    assert not bad, "import helpers as `from floats import ...`: " + ", ".join(bad)

@@ -7,11 +7,11 @@ import pandas as pd
 from arch.univariate import Normal
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.test_stress._cases import random_book
 
 from liqcascade.stress import AssetModel, JointModel, PathSpec, StressBook, run_paths
 from liqcascade.stress._kernels import cascade_step
 from liqcascade.stress._result import expected_shortfall, value_at_risk
+from test_stress._cases import random_book
 
 
 @given(

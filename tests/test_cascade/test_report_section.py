@@ -91,8 +91,11 @@ def test_section_headlines_are_calibrated(summary: dict) -> None:
     assert "range baseline" in fs["evidence"]
 
 
-def test_book_data_readme_exists() -> None:
-    assert (Path(__file__).resolve().parents[1] / "data" / "book" / "README.md").exists()
+def test_book_data_readme_names_the_files_it_describes() -> None:
+    folder = Path(__file__).resolve().parents[1] / "data" / "book"
+    text = (folder / "README.md").read_text()
+    files = sorted(p.name for p in folder.iterdir() if p.name != "README.md")
+    assert files and all(f in text for f in files), [f for f in files if f not in text]
 
 
 def test_section_holds_the_history_check(summary: dict) -> None:

@@ -37,8 +37,12 @@ def _set(cfg: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, An
 
 
 def test_preset_builds() -> None:
-    _, setup = build_setup(_given_books(preset_config("oct-2025")), "t.toml", 3800.0)
-    assert setup is not None
+    cfg = _given_books(preset_config("oct-2025"))
+    _, setup = build_setup(cfg, "t.toml", 3800.0)
+    assert [a.name for a in setup.assets] == [a["name"] for a in cfg["assets"]]
+    assert setup.venue.threshold == cfg["venue"]["threshold"]  # read from the preset
+    assert len(setup.accounts) == sum(c["accounts"] for c in cfg["cohorts"]) > 0
+    assert setup.asset("WBETH").half_life_min == cfg["assets"][1]["half_life_min"]
 
 
 @pytest.mark.parametrize(
@@ -66,7 +70,8 @@ def test_collateral_nan_names_the_key(path: tuple[Any, ...], value: Any, message
 
 def test_collateral_inf_where_it_means_none() -> None:
     cfg = _set(_given_books(preset_config("oct-2025")), ("assets", 1, "half_life_min"), math.inf)
-    build_setup(cfg, "t.toml", 3800.0)  # no recovery: allowed
+    _, setup = build_setup(cfg, "t.toml", 3800.0)  # no recovery: allowed
+    assert setup.asset("WBETH").half_life_min == math.inf
 
 
 @pytest.mark.parametrize(

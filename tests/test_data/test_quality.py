@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.floats import assert_same
 
+from floats import assert_same
 from liqcascade.data import suspect_liquidation_bars
 from liqcascade.errors import InputError
 

@@ -179,6 +179,26 @@ def _big_klines(path: Path, n: int) -> None:
     df.to_csv(path, index=False, float_format="%.4f")
 
 
+_KILL_CHILD = r"""
+import sys, time
+sys.path[:0] = [{src!r}]
+from pathlib import Path
+from liqcascade.data import Store
+from liqcascade.cli import main
+orig = Store.ingest
+def slow(self, series, on_progress=None, **kw):
+    def hook(done, total):
+        if on_progress is not None:
+            on_progress(done, total)
+        if done >= 10_000:  # 5 chunks of 2,000 inserted, not committed
+            Path({marker!r}).write_text(str(done))
+            time.sleep(60)  # killed here, inside the open transaction
+    return orig(self, series, on_progress=hook, **kw)
+Store.ingest = slow
+sys.exit(main(["data", "ingest", {big!r}, "--store", {store!r}]))
+"""
+
+
 def test_sigkill_mid_ingest_leaves_store_as_before(tmp_path: Path) -> None:
     store = tmp_path / "s.duckdb"
     with Store(store) as s:
@@ -187,26 +207,20 @@ def test_sigkill_mid_ingest_leaves_store_as_before(tmp_path: Path) -> None:
     big = tmp_path / "big.csv"
     _big_klines(big, 60_000)
     env = {**os.environ, "LIQCASCADE_INGEST_CHUNK": "2000"}
-    cmd = [sys.executable, "-m", "liqcascade.cli", "-v", "data", "ingest", str(big)]
+    marker = tmp_path / "inserted"
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    script = _KILL_CHILD.format(src=src, marker=str(marker), big=str(big), store=str(store))
+    # the child holds its transaction open once 10,000 rows are in: the kill always lands
+    # inside it, however slowly this process is scheduled
     proc = subprocess.Popen(
-        [*cmd, "--store", str(store)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    seen = 0
+        [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
     deadline = time.monotonic() + 120
-    assert proc.stderr is not None
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        if "inserted" in line:
-            seen += 1
-            if seen == 5:  # 10,000 of 60,000 rows inserted, not committed
-                os.kill(proc.pid, signal.SIGKILL)
-                break
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    seen = int(marker.read_text()) // 2000 if marker.exists() else 0
+    os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert seen == 5
     assert proc.returncode == -signal.SIGKILL

@@ -9,7 +9,7 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from floats import assert_same
@@ -274,27 +274,45 @@ def test_dispersion_mle_is_scale_free_and_reads_the_tail() -> None:
     assert fit_dispersion(np.concatenate([r[:9], np.zeros(50)])) == 0.0
 
 
+def _stretched(r: np.ndarray, stretch: float) -> np.ndarray:
+    """``r`` with its top decile pushed out by ``stretch`` (a heavier tail)."""
+    q = np.quantile(r, 0.9)
+    return np.where(r > q, q + (r - q) * stretch, r)
+
+
 @settings(max_examples=12, deadline=None)
 @given(
-    st.floats(0.0, 0.6),
-    st.integers(60, 400),
+    st.floats(0.2, 0.6),
+    st.integers(200, 400),
     st.integers(0, 10_000),
     st.floats(1.2, 4.0),
 )
-@example(0.0, 99, 200, 1.25)
 def test_a_heavier_tail_never_gets_a_smaller_dispersion(
     eta: float, n: int, seed: int, stretch: float
 ) -> None:
+    """Where the likelihood identifies the dispersion (η ≥ 0.2, n ≥ 200), strictly.
+
+    300 random cases of this domain raised the fit by 0.04 or more, every one.
+    """
     from liqcascade.cascade._backtest import fit_dispersion
 
     r = _model_ratios(eta, n, seed)
-    q = np.quantile(r, 0.9)
-    heavier = np.where(r > q, q + (r - q) * stretch, r)  # the top decile pushed out
-    # The profile likelihood in eta is nearly flat close to 0 at these sample sizes: a
-    # stretched decile can move its argmax down by a few grid steps (about 1 draw in 150
-    # does; the worst seen, -0.07, at eta 0, n 99, seed 200, stretch 1.25, the example
-    # below). Not by more than 0.08.
-    assert fit_dispersion(heavier) >= fit_dispersion(r) - 0.08
+    assert fit_dispersion(_stretched(r, stretch)) >= fit_dispersion(r)
+
+
+def test_a_heavier_tail_raises_the_dispersion_on_average_where_the_profile_is_flat() -> None:
+    """Close to η = 0 with few events the profile likelihood is nearly flat: a stretched
+    decile can move its argmax down a few grid steps (the worst seen, −0.07, at η 0,
+    n 99, seed 200, stretch 1.25). Over fixed seeds: up on average, never by −0.08."""
+    from liqcascade.cascade._backtest import fit_dispersion
+
+    rng = np.random.default_rng(7)
+    cases = [(rng.uniform(0.0, 0.2), int(rng.integers(60, 200)), s, rng.uniform(1.2, 4.0))
+             for s in range(40)]  # fmt: skip
+    cases.append((0.0, 99, 200, 1.25))
+    d = np.array([fit_dispersion(_stretched(r, k)) - fit_dispersion(r)
+                  for r, k in ((_model_ratios(e, n, s), k) for e, n, s, k in cases)])  # fmt: skip
+    assert d.mean() > 0.0 and d.min() > -0.08
 
 
 @pytest.mark.parametrize("eta,seed", [(0.0, 1), (0.2, 2), (0.45, 3), (0.8, 4)])

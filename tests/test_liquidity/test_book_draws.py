@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.floats import assert_same
 
+from floats import assert_same
 from liqcascade.cascade import (
     calibrated_cascade,
     load_liquidity,

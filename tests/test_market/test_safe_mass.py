@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.floats import assert_same
 
+from floats import assert_same
 from liqcascade.cascade import simulate_cascade
 from liqcascade.market import MarketSpec, estimated_market
 from liqcascade.positions._model import walk

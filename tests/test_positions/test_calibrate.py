@@ -108,7 +108,8 @@ def test_short_search_reproduces_shipped_parameters(shipped) -> None:
         oi_modes=(p.oi_mode,), close_rules=(p.close_rule,), entry_prices=(p.entry_price,),
         n_bootstrap=0,
     )  # fmt: skip
-    assert res.objective == pytest.approx(shipped.objective, rel=1e-12)
+    # a correlation of ~200 daily sums: 1e-12 is below its rounding noise
+    assert res.objective == pytest.approx(shipped.objective, rel=1e-9)
     for name in ("turnover", "base_long_share", "split_strength", "venue_share"):
         assert getattr(res.params, name) == pytest.approx(getattr(p, name), rel=1e-9, abs=1e-12)
     np.testing.assert_allclose(res.params.leverage_weights, p.leverage_weights, rtol=1e-9)

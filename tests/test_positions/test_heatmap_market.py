@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests.conftest import run_cli
-from tests.floats import assert_same
 
+from clihelpers import run_cli
+from floats import assert_same
 from liqcascade.errors import InputError
 from liqcascade.market import (
     MarketSpec,

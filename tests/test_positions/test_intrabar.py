@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import minimize
-from tests.floats import assert_same
 
+from floats import assert_same
 from liqcascade.positions._expanding import load_asset_calibration
 from liqcascade.positions._likelihood import profile_obs
 from liqcascade.positions._model import (

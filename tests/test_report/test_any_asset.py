@@ -13,9 +13,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.newasset import copy_calibrations, relabelled_store
 
 from liqcascade.cli import main
+from newasset import copy_calibrations, relabelled_store
 
 
 @pytest.fixture(scope="module")

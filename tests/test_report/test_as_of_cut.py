@@ -25,7 +25,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests.floats import assert_same
+
+from floats import assert_same
 
 SECTIONS = (
     "data",
@@ -76,7 +77,8 @@ with open(out, "w") as fh:
 def _run(as_of: str, cut: bool, tmp: Path) -> dict[str, Any]:
     out = tmp / f"{'cut' if cut else 'full'}.json"
     script = _SCRIPT.format(crash=CRASH_DAYS)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(["src", os.environ.get("PYTHONPATH", "")])}
+    src = str(Path(__file__).resolve().parents[2] / "src")  # any working folder
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
     env["LIQCASCADE_STORE"] = str(tmp / "no-store.duckdb")  # bundled data only
     args = [sys.executable, "-c", script, as_of, "1" if cut else "0", str(out)]
     subprocess.run([*args, ",".join(SECTIONS)], check=True, env=env, timeout=900)

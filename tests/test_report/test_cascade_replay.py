@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from tests.floats import assert_same
 
+from floats import assert_same
 from liqcascade.report._cascade_section import MIN_CORR_BARS, Replay, _replay_figure
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from tests.floats import assert_same, same_value
 
+from floats import assert_same, same_value
 from liqcascade.report import build_report
 
 #: The report and the direct call run the same computation by the same route; the Monte

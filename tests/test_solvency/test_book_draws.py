@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tests.floats import assert_same
 
 from clihelpers import run_cli
+from floats import assert_same
 from liqcascade.cascade import CascadeConfig, simulate_cascade
 from liqcascade.positions import PositionBook
 from liqcascade.solvency import Exchange, StressScenario, run_solvency

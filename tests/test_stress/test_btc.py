@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tests.conftest import run_cli
-from tests.floats import assert_same
 
+from clihelpers import run_cli
+from floats import assert_same
 from liqcascade.errors import InputError
 from liqcascade.stress import (
     StressMarket,

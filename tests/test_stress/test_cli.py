@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli, run_cli_subprocess
+
+from clihelpers import run_cli, run_cli_subprocess
 
 KEYS = {
     "scenario",

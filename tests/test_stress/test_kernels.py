@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 from arch.univariate import EGARCH, GARCH
-from tests.test_stress._cases import random_book
 
 from liqcascade.stress import StressBook
 from liqcascade.stress._kernels import (
@@ -20,6 +19,7 @@ from liqcascade.stress._kernels import (
     replay_kernel,
     replay_py,
 )
+from test_stress._cases import random_book
 
 
 @pytest.mark.parametrize("case", range(25))

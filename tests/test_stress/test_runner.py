@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from floats import assert_same
 from liqcascade.stress import (
     CHUNK_PATHS,
     PathSpec,
@@ -29,7 +30,7 @@ def spec(market: StressMarket, fits: Any) -> PathSpec:
 def _same(a: Any, b: Any) -> None:
     for name in ("final", "low", "high", "liq_long_usd", "liq_short_usd"):
         for k in getattr(a, name):
-            np.testing.assert_array_equal(getattr(a, name)[k], getattr(b, name)[k])
+            assert_same(getattr(a, name)[k], getattr(b, name)[k])
 
 
 def test_local_equals_dask_threads(spec: PathSpec) -> None:

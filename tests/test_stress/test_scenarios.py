@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from tests.floats import assert_same
 
+from floats import assert_same
 from liqcascade import datasets
 from liqcascade.errors import InputError
 from liqcascade.stress import (

@@ -209,10 +209,6 @@ def test_critical_shock_equals_a_batch_walk_of_the_same_store(clean: tuple) -> N
 
 
 def test_critical_shock_equals_cascade_fragility_on_the_same_store(clean: tuple) -> None:
-    from liqcascade.market import MarketSpec
-
-    if "book_model" not in MarketSpec.__dataclass_fields__:
-        pytest.skip("the estimated market still runs the 0.1 cohort book (market branch)")
     store, lines = clean
     ln = lines[-1]
     env = {**os.environ, "LIQCASCADE_STORE": str(store), "PYTHONPATH": str(ROOT / "src")}
