@@ -48,7 +48,9 @@ def test_sol_report_from_the_store(
     # the front page names where each series was read
     assert "store (store.duckdb)" in s["front"]["sources_text"]
     src = {r["series"]: r["source"] for r in s["front"]["sources"] if r["asset"] == "SOL"}
-    assert set(src) == {"open_interest 4h", "liquidations 4h", "ohlcv 1h", "ohlcv 1d"}
+    want = {"open_interest 4h", "liquidations 4h", "ohlcv 1h", "ohlcv 1d", "book totals",
+            "funding 4h", "long/short", "book calibration", "liquidity calibration"}  # fmt: skip
+    assert want <= set(src)
     assert all(v.startswith("store") for v in src.values())
     # ETH-only sections are not run for SOL, each with why
     html = (out / "report.html").read_text()
@@ -128,7 +130,9 @@ def test_data_section_says_the_history_is_revised_and_where_series_were_read(
     assert html.count("not point-in-time") == 1  # said once, in the data section
     assert {r["source"] for r in d["sources"]} == {"bundled"}
     assert {r["asset"] for r in d["sources"]} == {"ETH", "BTC"}
-    assert s["front"]["sources_text"] == "every series from the bundled files"
+    assert s["front"]["sources_text"] == (
+        "every series from the bundled files; calibrations from the package"
+    )
 
 
 def test_validation_scores_only_months_out_of_sample(

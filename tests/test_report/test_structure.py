@@ -68,7 +68,7 @@ def test_registry_lookup_and_bad_input() -> None:
     assert ctx.last_oi_bar <= pd.Timestamp("2025-06-30 23:59:59", tz="UTC")
 
 
-def test_data_fingerprint_hashes_the_bundled_files() -> None:
+def test_data_fingerprint_hashes_the_bundled_files_series_and_calibrations() -> None:
     from liqcascade.report._build import data_fingerprint
 
     fp = data_fingerprint()

@@ -972,6 +972,7 @@ def market_answer(
     n_paths: int = 400,
     books: Sequence[PreparedMarket] = (),
     store: Any = None,
+    cascade: CalibratedCascade | None = None,
 ) -> dict[str, Any]:
     """The market-level answer to a shock, as ``liqcascade cascade`` prints it.
 
@@ -989,6 +990,12 @@ def market_answer(
         paths', and the static bound is the deepest over the draws (:func:`static_bound`).
     store : str, Path, Store, bool, optional
         Where the calibration is looked for first (:func:`load_liquidity`).
+    cascade : CalibratedCascade, optional
+        The :func:`calibrated_cascade` of these same inputs (``prepared``, the shock,
+        the calibration :func:`load_liquidity` gives, ``sigma_hourly``, ``residuals``,
+        ``insurance_fund``, ``n_paths``, ``books``, seed 0), already computed by the
+        caller (the report's fragility curve holds this run): it is used instead of
+        running it again. Only its price and shock are checked.
 
     Returns
     -------
@@ -1001,17 +1008,28 @@ def market_answer(
         ``static_upper_bound``.
     """
     cal = load_liquidity(asset, as_of, store)
-    cc = calibrated_cascade(
-        prepared,
-        shock=shock,
-        shock_price=shock_price,
-        calibration=cal,
-        sigma_hourly=sigma_hourly,
-        residuals=residuals,
-        insurance_fund=insurance_fund,
-        n_paths=n_paths,
-        books=books,
-    )
+    if cascade is None:
+        cc = calibrated_cascade(
+            prepared,
+            shock=shock,
+            shock_price=shock_price,
+            calibration=cal,
+            sigma_hourly=sigma_hourly,
+            residuals=residuals,
+            insurance_fund=insurance_fund,
+            n_paths=n_paths,
+            books=books,
+        )
+    else:
+        mid = prepared.book.mid
+        p1 = _shock_price(mid, shock, shock_price)
+        if cascade.mid != mid or not math.isclose(cascade.shock_price, p1, rel_tol=1e-12):
+            raise InputError(
+                f"cascade: computed at mid {cascade.mid} and shock price "
+                f"{cascade.shock_price}, not this market's ({mid}, {p1})",
+                param="cascade",
+            )
+        cc = cascade
     static = static_bound(
         prepared, books, shock=shock, shock_price=shock_price, insurance_fund=insurance_fund
     )

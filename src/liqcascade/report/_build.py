@@ -112,11 +112,9 @@ def _template() -> jinja2.Template:
     return env.from_string(text)
 
 
-def data_fingerprint() -> str:
-    """SHA-256 (first 12 hex digits) of the bundled data files the report reads.
-
-    Every file under the bundle's ``_files`` folder, in name order (name and bytes).
-    """
+@lru_cache(maxsize=1)
+def _bundled_digest() -> str:
+    """SHA-256 (hex) of every file under the bundle's ``_files`` folder (name and bytes)."""
     h = hashlib.sha256()
     for pkg in ("liqcascade.data.bundled", "liqcascade.datasets", "liqcascade.data"):
         try:
@@ -134,6 +132,35 @@ def data_fingerprint() -> str:
                     h.update(f.name.encode())
                     h.update(f.read_bytes())
         break
+    return h.hexdigest()
+
+
+def data_fingerprint(
+    assets: tuple[str, ...] | list[str] = DEFAULT_ASSETS,
+    read: list[dict[str, str]] | None = None,
+) -> str:
+    """SHA-256 (first 12 hex digits) of the data the report read for ``assets``.
+
+    Three parts: every bundled data file (name and bytes; the ETH-only sections read
+    them directly); each series the report read for each asset, hashed as loaded
+    (store rows merged with bundled ones, whole series: the back-tests read past the
+    market date; :func:`liqcascade.report._data.frame_digest`); and the calibration
+    files used (the store's or the package's). Where a series was read is not hashed,
+    only what it holds: the same rows give the same fingerprint.
+
+    Parameters
+    ----------
+    assets : sequence of str
+        The report's assets.
+    read : list of dict, optional
+        :func:`liqcascade.report._data.read_sources` of ``assets``, if already computed.
+    """
+    from liqcascade.report._data import read_sources
+
+    rows = read_sources(assets) if read is None else read
+    h = hashlib.sha256(_bundled_digest().encode())
+    for r in rows:
+        h.update(f"|{r['asset']}|{r['series']}|{r['sha256']}".encode())
     return h.hexdigest()[:12]
 
 
@@ -217,11 +244,11 @@ def _eth_only(ctx: ReportContext, sections: list[Section]) -> list[str]:
 def _front(
     ctx: ReportContext, sections: list[Section], generated: datetime, skipped: list[str]
 ) -> Front:
-    from liqcascade.report._data import series, sources
+    from liqcascade.report._data import read_sources, series
 
     as_of = ctx.last_oi_bar
     prices_to = pd.Timestamp(series("ohlcv", ctx.asset, "1h").index[-1])  # the data's end
-    src = sources(ctx.assets)
+    src = read_sources(ctx.assets)
     groups = _groups(ctx, sections)
     heads = [h for _, hs in groups for h in hs]
     liq = next((s.summary for s in sections if s.id == "liqmap"), {})
@@ -238,7 +265,7 @@ def _front(
         data_age_days=int((pd.Timestamp(generated) - as_of).days),
         generated=f"{generated:%Y-%m-%d %H:%M} UTC",
         version=__version__,
-        fingerprint=data_fingerprint(),
+        fingerprint=data_fingerprint(ctx.assets, src),
         headlines=heads,
         claims=[c for s in sections for c in s.claims],
         clusters_near_price=clusters,
@@ -261,6 +288,30 @@ def _why_skipped(sid: str) -> str:
 
 
 def _sources_text(src: list[dict[str, str]]) -> str:
+    """Where the series and calibrations were read, grouped per asset.
+
+    ``"series read from: SOL store (x.duckdb); ETH, BTC bundled; calibrations: SOL store
+    (x.calibrations); ETH, BTC package"``.
+    """
+    cals = [r for r in src if r["series"].endswith(" calibration")]
+    text = _series_text([r for r in src if not r["series"].endswith(" calibration")])
+    by_asset: dict[str, set[str]] = {}
+    for r in cals:
+        where = r["source"].split(" (")[0]
+        if where == "store":
+            where = "store (" + r["source"].split(" (")[1].split("/")[0] + ")"
+        by_asset.setdefault(r["asset"], set()).add(where)
+    if not by_asset:
+        return text
+    if all(v == {"package"} for v in by_asset.values()):
+        return text + "; calibrations from the package"
+    groups: dict[str, list[str]] = {}
+    for a, v in by_asset.items():
+        groups.setdefault(" + ".join(sorted(v)), []).append(a)
+    return text + "; calibrations: " + "; ".join(f"{', '.join(a)} {k}" for k, a in groups.items())
+
+
+def _series_text(src: list[dict[str, str]]) -> str:
     """Where the series were read, grouped: ``"SOL: store (x.duckdb); ETH, BTC: bundled"``."""
     by_asset: dict[str, list[str]] = {}
     for r in src:

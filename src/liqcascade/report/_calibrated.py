@@ -4,10 +4,11 @@ The report leads with these figures; the static book (instant, no refill) is sho
 beside them as the bound on the cascade's own carry. :func:`calibrated_response` is the
 one place that calls the library: when
 ``liqcascade.cascade`` ships a calibrated fragility curve / critical shock, switch it
-there (today it runs :func:`liqcascade.cascade.market_answer` for the 5 % fall and
-:func:`liqcascade.cascade.calibrated_cascade` on a grid of first falls that holds −5 %,
-every run with :data:`N_PATHS` paths, seed 0 and the same book draws: the headline's 5 %
-fall and the curve's −5 % point are one run, and the critical shock is read off that curve).
+there (today it runs :func:`liqcascade.cascade.calibrated_cascade` on a grid of first
+falls that holds −5 %, every run with :data:`N_PATHS` paths, seed 0 and the same book
+draws, and :func:`liqcascade.cascade.market_answer` for the 5 % fall from the curve's −5 %
+run: the headline's 5 % fall and the curve's −5 % point are one run, computed once, and
+the critical shock is read off that curve).
 """
 
 from __future__ import annotations
@@ -168,13 +169,10 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
     sigma = float(ewma_sigma(h).dropna().iloc[-1])
     resid = standardised_residuals(h)
     asset = str(state.asset).upper()
-    ans = market_answer(
-        pm, asset=asset, as_of=t, shock=FALL, sigma_hourly=sigma, residuals=resid,
-        n_paths=N_PATHS, books=books,
-    )  # fmt: skip
     cal = load_liquidity(asset, t)
-    # one calibrated run per first fall: the curve's -5 % point is the headline's run
-    # (same paths, seed and book draws as market_answer), so the critical shock
+    # one calibrated run per first fall, the -5 % fall among them: the headline's answer
+    # is built from the curve's -5 % run (the same paths, seed 0 and book draws that
+    # market_answer would run), so it is computed once and the critical shock
     # interpolated on the curve and the headline's 5 % fall cannot disagree
     grid = [-0.01, -0.03, FALL, -0.07, TOTAL_MOVE] if quick else np.linspace(-0.01, TOTAL_MOVE, 10)
     shocks = np.union1d(np.round(grid, 6), [FALL])[::-1]
@@ -185,6 +183,10 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         )
         for s in shocks
     ]  # fmt: skip
+    ans = market_answer(
+        pm, asset=asset, as_of=t, shock=FALL, sigma_hourly=sigma, residuals=resid,
+        n_paths=N_PATHS, books=books, cascade=runs[int(np.flatnonzero(shocks == FALL)[0])],
+    )  # fmt: skip
     fine = np.round(np.linspace(0.0, TOTAL_MOVE, 41 if quick else 201), 6)
     return Calibrated(
         answer=ans,

@@ -14,13 +14,25 @@ response, :mod:`liqcascade._calibrations`): :func:`missing` says what an asset l
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["REQUIRED", "missing", "series", "sources", "store_path"]
+__all__ = [
+    "OPTIONAL",
+    "REQUIRED",
+    "calibration_sources",
+    "frame_digest",
+    "missing",
+    "read_sources",
+    "series",
+    "sources",
+    "store_path",
+]
 
 REQUIRED: tuple[tuple[str, str], ...] = (
     ("open_interest", "4h"),
@@ -29,6 +41,11 @@ REQUIRED: tuple[tuple[str, str], ...] = (
     ("ohlcv", "1d"),
 )
 """(kind, interval) of the series every per-asset section reads."""
+
+OPTIONAL: tuple[str, ...] = ("funding 4h", "taker 4h", "book totals", "long/short")
+"""The further series the estimated market reads where the asset has them (the market
+layer's :func:`liqcascade.market.load_market_inputs`): funding, taker volume, the futures
+order-book totals (required by the market) and the long/short account ratios."""
 
 
 def store_path() -> Path | None:
@@ -97,17 +114,107 @@ def series(
     return out
 
 
-def sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
-    """Where each of :data:`REQUIRED` was read for ``assets``: asset, series, source.
+@lru_cache(maxsize=64)
+def _optional(what: str, asset: str, stamp: tuple[str, int]) -> pd.DataFrame | None:
+    """One of :data:`OPTIONAL` as the market layer reads it (None when the asset has none)."""
+    from liqcascade.errors import InputError
+    from liqcascade.market._inputs import book_totals_for, long_short_for
 
-    Read here (once per process), so a forked lane's reads need not be collected.
-    """
-    out = []
-    for a in assets:
-        for kind, interval in REQUIRED:
-            src = str(series(kind, a, interval).attrs.get("source", "bundled"))
-            out.append({"asset": a.upper(), "series": f"{kind} {interval}", "source": _short(src)})
+    store: Any = Path(stamp[0]) if stamp[0] else False
+    try:
+        if what == "book totals":
+            return book_totals_for(asset, store)[0]
+        if what == "long/short":
+            df, src = long_short_for(asset, store)
+            if df is not None and not df.attrs.get("source"):
+                df = df.copy()
+                df.attrs["source"] = src
+            return df
+        kind, interval = what.split()
+        return _load(kind, asset, interval, stamp)
+    except (InputError, KeyError, FileNotFoundError):
+        return None
+
+
+def _frames(asset: str) -> list[tuple[str, pd.DataFrame]]:
+    """``(series name, frame as loaded)`` of every series the report reads for ``asset``."""
+    a, stamp = asset.upper(), _stamp()
+    out = [(f"{k} {i}", _load(k, a, i, stamp)) for k, i in REQUIRED]
+    for what in OPTIONAL:
+        df = _optional(what, a, stamp)
+        if df is not None:
+            out.append((what, df))
     return out
+
+
+def sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    """Where each series the report reads was read for ``assets``: asset, series, source.
+
+    :data:`REQUIRED`, then the :data:`OPTIONAL` series the asset has. Read here (once per
+    process), so a forked lane's reads need not be collected.
+    """
+    return [
+        {"asset": a.upper(), "series": name, "source": _short(str(df.attrs.get("source", "")))}
+        for a in assets
+        for name, df in _frames(a)
+    ]
+
+
+def frame_digest(df: pd.DataFrame) -> str:
+    """SHA-256 (hex) of a frame's rows, index and column names as loaded (no file I/O).
+
+    :func:`pandas.util.hash_pandas_object` of the rows (index included), with the
+    column names and dtypes: the same rows give the same digest wherever they were read.
+    """
+    h = hashlib.sha256()
+    h.update(repr([(str(c), str(t)) for c, t in df.dtypes.items()]).encode())
+    h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def calibration_sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    """The calibration files the report uses for ``assets``: asset, series, source, sha256.
+
+    The identified book's and the liquidity response's
+    (:func:`liqcascade._calibrations.find_calibration`: the default store's own, else the
+    package's); ``sha256`` hashes the parsed document (keys sorted).
+    """
+    from liqcascade._calibrations import CALIBRATION_KINDS, find_calibration
+    from liqcascade.errors import InputError
+
+    store: Any = store_path() or False
+    out = []
+    for a in (x.upper() for x in assets):
+        for kind in CALIBRATION_KINDS:
+            try:
+                cal = find_calibration(kind, a, store)
+            except InputError:
+                continue
+            where, _, name = cal.source.partition(":")
+            if where == "store":
+                f = Path(name)
+                text = f"store ({f.parent.parent.name}/{kind}/{f.name})"
+            else:
+                text = f"package ({CALIBRATION_KINDS[kind][0].replace('.', '/')}/{name})"
+            digest = hashlib.sha256(json.dumps(cal.doc, sort_keys=True).encode()).hexdigest()
+            out.append(
+                {"asset": a, "series": f"{kind} calibration", "source": text, "sha256": digest}
+            )
+    return out
+
+
+def read_sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    """Every source the report reads for ``assets``, with the SHA-256 of what was read.
+
+    The series (:func:`sources`, each frame hashed as loaded by :func:`frame_digest`)
+    and the calibration files (:func:`calibration_sources`).
+    """
+    rows = [
+        {**r, "sha256": frame_digest(df)}
+        for a in assets
+        for r, (_, df) in zip(sources([a]), _frames(a), strict=True)
+    ]
+    return rows + calibration_sources(assets)
 
 
 def _short(source: str) -> str:

@@ -28,6 +28,14 @@ from liqcascade.report._section import (
 )
 
 HORIZON_DAYS = 30
+SAMPLE: tuple[tuple[str, str, float, float], ...] = (
+    ("ETH", "long", 10.0, 20.0),
+    ("BTC", "long", 1.0, 10.0),
+    ("ETH", "short", 5.0, 5.0),
+)
+"""The sample portfolio (asset, side, size in base units, leverage): 10 ETH long 20×,
+1 BTC long 10×, 5 ETH short 5× (:func:`liqcascade.stress.sample_portfolio`)."""
+SAMPLE_TEXT = "10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×"
 SHOCKS: tuple[float, ...] = (-0.02, -0.05, -0.1, -0.2, 0.05, 0.1)
 """The instant shocks of the section (fractions)."""
 
@@ -49,6 +57,12 @@ class StressView:
     egarch: Any = None  # VarBacktest of EGARCH-t (sensitivity; the report leaves it to the docs)
     draw_sides: tuple[tuple[float, float], ...] = ()  # (long, short) USD per book draw
     replay_skipped: str = ""  # why the crash replays did not run (no recorded bars)
+    portfolio_text: str = SAMPLE_TEXT  # which sample portfolio, in words
+
+    @property
+    def own_portfolio(self) -> bool:
+        """True when the sample portfolio is in the section's asset (not ETH/BTC's sample)."""
+        return self.asset not in ("ETH", "BTC")
 
     @property
     def asset(self) -> str:
@@ -115,13 +129,50 @@ def _fits(assets: Any, as_of: Any) -> dict[str, Any]:
     return out
 
 
+def sample_portfolio(prices: dict[str, float], asset: str) -> tuple[Any, str]:
+    """The section's sample portfolio at ``prices`` (USD at the market's close) and its name.
+
+    ETH and BTC: :data:`SAMPLE` as it is (:func:`liqcascade.stress.sample_portfolio`).
+    Any other asset: the same three positions in ``asset``, notional-matched: each
+    position's USD notional is the sample's at the market date (10 ETH, 1 BTC, 5 ETH at
+    their prices then), its size that notional over ``asset``'s price, with the same
+    sides and leverages; so a single-asset report stresses positions in its own asset.
+    """
+    from liqcascade import stress
+    from liqcascade.stress import Portfolio
+
+    a = asset.upper()
+    if a in ("ETH", "BTC"):
+        return stress.sample_portfolio(prices), SAMPLE_TEXT
+    p = prices[a]
+    rows = [
+        {
+            "symbol": f"{a}USDT",
+            "side": side,
+            "size": size * prices[src] / p,
+            "entry_price": p,
+            "leverage": lev,
+            "name": f"{a} {side} {lev:g}x ({size:g} {src}'s notional)",
+        }
+        for src, side, size, lev in SAMPLE
+    ]
+    words = ", ".join(
+        f"{size * prices[src] / p:,.4g} {a} {side} {lev:g}× (${size * prices[src]:,.0f}, "
+        f"as {size:g} {src})"
+        for src, side, size, lev in SAMPLE
+    )
+    text = f"in {a} — the ETH/BTC sample's dollar notionals at the market date: {words} —"
+    return Portfolio.from_frame(pd.DataFrame(rows), source="<sample>"), text
+
+
 def compute(ctx: ReportContext) -> StressView:
     """Run the stress library on the estimated market of ``ctx.asset`` at the as-of date."""
     from liqcascade import stress
     from liqcascade.errors import InputError
 
     market = stress.stress_market(state=ctx.market)
-    pf = stress.sample_portfolio(market.prices)
+    pf, pf_text = sample_portfolio(market.prices, market.asset)
+    held = {market.asset, *pf.assets}
     mc = stress.monte_carlo(
         pf,
         market,
@@ -129,7 +180,7 @@ def compute(ctx: ReportContext) -> StressView:
         horizon_days=HORIZON_DAYS,
         method="fhs",
         seed=20251010,
-        fits=_fits(tuple(market.prices), market.as_of),
+        fits=_fits(tuple(a for a in market.prices if a in held), market.as_of),
     )
     replays: dict[tuple[str, bool], Any] = {}
     skipped = ""
@@ -148,7 +199,7 @@ def compute(ctx: ReportContext) -> StressView:
     # EGARCH-t's back-test (a sensitivity) is left to the stress documentation (time budget)
     eg = None
     sides = tuple(market.draw_sides())
-    return StressView(market, pf, mc, replays, shocks, bt, eg, sides, skipped)
+    return StressView(market, pf, mc, replays, shocks, bt, eg, sides, skipped, pf_text)
 
 
 def figures(v: StressView) -> list[go.Figure]:
@@ -444,7 +495,9 @@ def _headlines(v: StressView) -> list[Headline]:
     return [
         Headline(
             key="var99_30d",
-            label=f"{HORIZON_DAYS}-day 99 % VaR, sample portfolio (ES {usd(s['es_99'])}"
+            label=f"{HORIZON_DAYS}-day 99 % VaR, sample "
+            + (f"{v.asset} " if v.own_portfolio else "")
+            + f"portfolio (ES {usd(s['es_99'])}"
             + (
                 ")"
                 if s["es_99_interval"][0] == s["es_99_interval"][1]
@@ -593,7 +646,9 @@ def prose(v: StressView) -> Prose:
     worst = float(on["es_99"])
     saturated = on["var_99"] >= 0.999 * worst  # the tail is flat: every bad path loses all
     take = [
-        f"A sample portfolio (10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×) has a "
+        "A sample portfolio "
+        + (v.portfolio_text if v.own_portfolio else f"({v.portfolio_text})")
+        + " has a "
         f"{HORIZON_DAYS}-day 95 % VaR of {usd(on['var_95'])} (ES {usd(on['es_95'])})"
         + (
             f"; at 99 % VaR and ES both equal {usd(worst)}, the whole margin: a bound, not an "
@@ -631,14 +686,21 @@ def prose(v: StressView) -> Prose:
     )
     if v.replay_skipped:
         take.append(f"Crash replays not run for {v.asset}: {v.replay_skipped}.")
-    if v.asset != "ETH":
+    if v.own_portfolio:
+        take[0] = (
+            f"Here {v.asset}'s estimated book, from {v.asset}'s own data, is the market that "
+            f"cascades, and the sample portfolio is in {v.asset}: its VaR, ES and position "
+            f"probabilities follow {v.asset}'s own paths. " + take[0]
+        )
+    elif v.asset != "ETH":
         take[0] = (
             f"Here {v.asset}'s estimated book, from {v.asset}'s own data, is the market that "
             "cascades. The Monte Carlo adds no impact to its paths, so the portfolio's VaR, ES "
             "and position probabilities do not depend on which book is stressed; the market "
             f"liquidations, shocks and replays are {v.asset}'s own. " + take[0]
         )
-    return Prose(take, _method(v.asset, _mu_fitted(v), v.market.as_of), [claim], _headlines(v))
+    method = _method(v.asset, _mu_fitted(v), v.market.as_of, own=v.own_portfolio)
+    return Prose(take, method, [claim], _headlines(v))
 
 
 def _mu_fitted(v: StressView) -> float:
@@ -649,8 +711,15 @@ def _mu_fitted(v: StressView) -> float:
         return float("nan")
 
 
-def _method(asset: str, mu_fitted: float = float("nan"), as_of: Any = None) -> list[str]:
+def _method(
+    asset: str, mu_fitted: float = float("nan"), as_of: Any = None, *, own: bool = False
+) -> list[str]:
     other = "BTC" if asset == "ETH" else "ETH"
+    legs = (
+        f"Every leg of the sample portfolio is {asset}'s."
+        if own
+        else f"{other} legs follow {other} paths without a modelled cascade."
+    )
     replays = (
         "2022-06 and 2022-11 hourly, 2024-08-05 Binance 30-minute, 2025-10-10 Bybit 15-minute bars."
         if asset == "ETH"
@@ -670,8 +739,7 @@ def _method(asset: str, mu_fitted: float = float("nan"), as_of: Any = None) -> l
         "farthest liquidation price of the moving side; a price marked 'order book ran out' "
         "reached the edge of the modelled depth on most paths.",
         "Daily closes: intraday extremes are not simulated in the Monte Carlo, which "
-        f"understates liquidations of the portfolio's positions. {other} legs follow {other} "
-        "paths without a modelled cascade.",
+        f"understates liquidations of the portfolio's positions. {legs}",
         "Zero drift: the paths' daily mean is 0 (the risk convention); the constant mean "
         f"fitted on the returns ({mu_fitted:+.3f} % a day, about "
         f"{pct(math.expm1(30 * mu_fitted / 100), 0, signed=True)} over 30 days) is not "
@@ -757,6 +825,30 @@ def summary(v: StressView) -> dict[str, Any]:
         "shocks": sh[cols].to_dict(orient="records"),
         "replays": {w: _replay_summary(v, w) for (w, on_) in v.replays if on_},
         "replays_skipped": v.replay_skipped,
+        "portfolio": {
+            "text": v.portfolio_text,
+            "positions": [
+                {
+                    "name": str(n),
+                    "asset": str(a),
+                    "side": "long" if int(sd) > 0 else "short",
+                    "size": float(z),
+                    "entry_price": float(e),
+                    "margin_usd": float(m),
+                    "liq_price": float(lq),
+                }
+                for n, a, sd, z, e, m, lq in zip(
+                    v.portfolio.names,
+                    v.portfolio.asset,
+                    v.portfolio.side,
+                    v.portfolio.size,
+                    v.portfolio.entry_price,
+                    v.portfolio.margin,
+                    v.portfolio.liq_price,
+                    strict=True,
+                )
+            ],
+        },
     }
 
 

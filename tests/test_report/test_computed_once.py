@@ -1,0 +1,91 @@
+"""The report's 5 % fall is the fragility curve's −5 % run, computed once.
+
+``calibrated_response`` builds the headline's answer (``market_answer``) from the curve's
+−5 % run instead of running the same calibrated cascade (same shock, seed, paths and
+book draws) a second time. The answer must equal both that run and what
+``market_answer`` computes on its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests.floats import assert_same
+
+from liqcascade.cascade import market_answer
+from liqcascade.errors import InputError
+from liqcascade.report._calibrated import FALL, N_PATHS, calibrated_response
+from liqcascade.report._section import ReportContext
+
+MOVES = ("move_median", "move_p10", "move_p90")
+
+
+@pytest.fixture(scope="module")
+def ctx() -> ReportContext:
+    return ReportContext(quick=True, asset="ETH")
+
+
+def _inputs(ctx: ReportContext) -> dict:
+    from liqcascade.cascade._backtest import ewma_sigma, standardised_residuals
+
+    state = ctx.market
+    t = state.close_time
+    h = ctx.hourly[ctx.hourly.index < t]
+    return {
+        "asset": "ETH",
+        "as_of": t,
+        "shock": FALL,
+        "sigma_hourly": float(ewma_sigma(h).dropna().iloc[-1]),
+        "residuals": standardised_residuals(h),
+        "n_paths": N_PATHS,
+        "books": state.prepared_draws(),
+    }
+
+
+def test_answer_is_the_curves_fall_run_and_market_answers_own(ctx: ReportContext) -> None:
+    c = calibrated_response(ctx.market, ctx.hourly, quick=True)
+    i = int(np.flatnonzero(c.shocks == FALL)[0])
+    curve = {"move_median": c.median[i], "move_p10": c.p10[i], "move_p90": c.p90[i]}
+    # the same run in one process: equal to the last bit; the tolerance is RTOL (1e-12)
+    for k in MOVES:
+        assert_same(c.answer[k], curve[k])
+    alone = market_answer(ctx.market.prepare(), **_inputs(ctx))
+    for k in (*MOVES, "liquidated_median", "carry_median", "shock_price"):
+        assert_same(c.answer[k], alone[k])
+    assert c.answer["static_upper_bound"] == pytest.approx(alone["static_upper_bound"], rel=1e-12)
+    assert c.answer["calibration"] == alone["calibration"]
+
+
+def test_a_cascade_of_another_shock_is_refused(ctx: ReportContext) -> None:
+    from liqcascade.cascade import calibrated_cascade, load_liquidity
+
+    kw = _inputs(ctx)
+    pm = ctx.market.prepare()
+    other = calibrated_cascade(
+        pm, shock=-0.03, calibration=load_liquidity("ETH", kw["as_of"]),
+        sigma_hourly=kw["sigma_hourly"], n_paths=8,
+    )  # fmt: skip
+    with pytest.raises(InputError, match="cascade: computed at"):
+        market_answer(pm, **kw, cascade=other)
+    assert isinstance(kw["as_of"], pd.Timestamp)
+
+
+@pytest.mark.parametrize("dists", [("t",), ("normal", "t", "skewt")])
+def test_aic_table_reuses_fits_and_equals_compare_models(dists: tuple[str, ...]) -> None:
+    from liqcascade.datasets import load_ohlcv
+    from liqcascade.report._volatility_section import aic_table
+    from liqcascade.volatility import compare_models, fit_volatility, log_returns
+
+    r = log_returns(load_ohlcv("ETH", "1d")["close"], "2022-01-01", "2025-07-31")
+    models = ("garch", "gjr", "egarch")
+    fitted = {(m, "t"): fit_volatility(r, m, "t", asset="ETH") for m in ("gjr", "egarch")}
+    got, want = aic_table(r, models, dists, fitted), compare_models(r, models, dists)
+    assert list(got.columns) == list(want.columns)
+    assert list(zip(got["model"], got["dist"], strict=True)) == list(
+        zip(want["model"], want["dist"], strict=True)
+    )
+    for c in ("n_params", "converged", "error"):
+        assert got[c].tolist() == want[c].tolist()
+    for c in ("loglik", "aic", "bic", "delta_aic", "delta_bic", "persistence"):
+        assert_same(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-9)
