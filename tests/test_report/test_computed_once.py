@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from tests.floats import assert_same
 
+from floats import assert_same
 from liqcascade.cascade import market_answer
 from liqcascade.errors import InputError
 from liqcascade.report._calibrated import FALL, N_PATHS, calibrated_response

@@ -12,10 +12,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.newasset import copy_calibrations, relabelled_store
 
 from liqcascade.report._build import _sources_text, data_fingerprint
 from liqcascade.report._data import frame_digest, read_sources
+from newasset import copy_calibrations, relabelled_store
 
 
 @pytest.fixture(scope="module")

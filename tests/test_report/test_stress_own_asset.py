@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.floats import assert_same
-from tests.newasset import copy_calibrations, relabelled_store
 
+from floats import assert_same
 from liqcascade.data import load_series
 from liqcascade.report._stress_section import SAMPLE, compute, prose, sample_portfolio, summary
+from newasset import copy_calibrations, relabelled_store
 
 
 @pytest.fixture(scope="module")
