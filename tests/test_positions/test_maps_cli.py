@@ -61,10 +61,10 @@ def test_explicit_file_json(cli, files: Path) -> None:
     assert sum(x["long_liq_usd"] for x in b) == pytest.approx(3810.0 + 1955.0)
     assert d["outside"]["long_liq_usd_below_range"] == pytest.approx(1000.0)
     assert d["cumulative_long_liq_usd"] == pytest.approx(
-        {"-0.05": 5765.0, "-0.10": 5765.0, "-0.20": 5765.0}
+        {"-0.01": 0.0, "-0.02": 0.0, "-0.05": 5765.0, "-0.10": 5765.0, "-0.20": 5765.0}
     )
     assert d["cumulative_short_liq_usd"] == pytest.approx(
-        {"0.05": 6285.0, "0.10": 6285.0, "0.20": 8680.0}
+        {"0.01": 0.0, "0.02": 0.0, "0.05": 6285.0, "0.10": 6285.0, "0.20": 8680.0}
     )
     assert d["clusters"][0]["short_liq_usd"] == pytest.approx(6285.0)
     c = d["concentration"]

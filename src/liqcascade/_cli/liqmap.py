@@ -17,7 +17,27 @@ from rich.table import Table
 from liqcascade._cli import _common
 
 
+def _price(x: float) -> str:
+    """A price to at least 4 significant figures, whole dollars from 1,000 up."""
+    if not (math.isfinite(x) and x > 0):
+        return str(x)
+    return f"{x:,.{max(0, 3 - math.floor(math.log10(x)))}f}"
+
+
+def _band_line(result: dict[str, Any]) -> str:
+    """What the map's intervals are, or why it has none."""
+    b = result.get("band") or {}
+    if b.get("note"):
+        return str(b["note"])
+    return (
+        f"interval: p05–p95 over the book's {b.get('n_draws', 0)} parameter draws "
+        "(bootstrap refits of its fit, the cascade's draws); figures to 3 significant figures"
+    )
+
+
 def _render(result: dict[str, Any]) -> None:
+    from liqcascade.market._mapband import MAP_LEVELS, book_score_text, usd3, value_band_text
+
     out = _common.stdout
     out.print(
         f"[bold]liquidation map[/] as of {result['as_of'] or '–'}  price {result['price']:,.2f}"
@@ -25,29 +45,36 @@ def _render(result: dict[str, Any]) -> None:
     )
     for c in (result.get("market") or {}).get("caveats", []):  # also warned on stderr
         out.print(f"caveat: {c}", highlight=False, markup=False)
-    t = Table(title="cumulative forced orders if price moves to …", box=None)
-    for c in ("move", "long liq (USD)", "sell stops (USD)", "short liq (USD)", "buy stops (USD)"):
-        t.add_column(c, justify="right")
-    for f in ("0.05", "0.10", "0.20"):
-        t.add_row(
-            f"∓{float(f):.0%}",
-            f"{result['cumulative_long_liq_usd']['-' + f]:,.0f}",
-            f"{result['cumulative_sell_stops_usd']['-' + f]:,.0f}",
-            f"{result['cumulative_short_liq_usd'][f]:,.0f}",
-            f"{result['cumulative_buy_stops_usd'][f]:,.0f}",
+    out.print(_band_line(result), highlight=False, markup=False)
+
+    def cell(key: str, level: str) -> str:
+        return value_band_text(
+            result[key][level], result[f"{key}_p05"][level], result[f"{key}_p95"][level]
         )
-    out.print(t)
-    ct = Table(title="largest clusters", box=None)
-    for col in ("price", "range", "distance", "notional (USD)", "liq (USD)", "stops (USD)"):
+
+    for title, (down, up) in (
+        ("liquidations", ("long", "short")),
+        ("stops", ("sell", "buy")),
+    ):
+        kd = f"cumulative_{down}_{'liq' if down == 'long' else 'stops'}_usd"
+        ku = f"cumulative_{up}_{'liq' if up == 'short' else 'stops'}_usd"
+        t = Table(title=f"cumulative {title} if price moves to … (USD)", box=None)
+        for c in ("move", f"{down} (fall)", f"{up} (rise)"):
+            t.add_column(c, justify="right")
+        for f in MAP_LEVELS:
+            t.add_row(f"∓{f:.0%}", cell(kd, f"{-f:.2f}"), cell(ku, f"{f:.2f}"))
+        out.print(t)
+    ct = Table(title="largest clusters (USD)", box=None)
+    for col in ("price", "range", "distance", "notional", "liq", "stops"):
         ct.add_column(col, justify="right")
     for cl in result["clusters"][:10]:
         ct.add_row(
-            f"{cl['price']:,.2f}",
-            f"{cl['price_low']:,.0f}–{cl['price_high']:,.0f}",
+            _price(cl["price"]),
+            f"{_price(cl['price_low'])}–{_price(cl['price_high'])}",
             f"{cl['distance']:+.1%}",
-            f"{cl['notional_usd']:,.0f}",
-            f"{cl['long_liq_usd'] + cl['short_liq_usd']:,.0f}",
-            f"{cl['sell_stops_usd'] + cl['buy_stops_usd']:,.0f}",
+            value_band_text(cl["notional_usd"], cl["notional_usd_p05"], cl["notional_usd_p95"]),
+            usd3(cl["long_liq_usd"] + cl["short_liq_usd"]),
+            usd3(cl["sell_stops_usd"] + cl["buy_stops_usd"]),
         )
     out.print(ct)
     k = result["concentration"]
@@ -60,6 +87,12 @@ def _render(result: dict[str, Any]) -> None:
             f"cluster; HHI over 0.5 % buckets {hhi:.4f} (uniform {k['hhi_uniform']:.4f}, "
             f"effective buckets {k['effective_buckets']:.1f})"
         )
+    oos = result.get("out_of_sample")
+    out.print(
+        book_score_text(oos) if oos else str(result.get("out_of_sample_note") or ""),
+        highlight=False,
+        markup=False,
+    )
     for name, path in result.get("files", {}).items():
         out.print(f"wrote {name}: {path}")
 

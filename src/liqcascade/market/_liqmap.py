@@ -9,7 +9,7 @@ off) and draws :func:`liqcascade.positions.liquidation_map`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +40,22 @@ class LiqmapRun:
         The estimated market (None for a positions file).
     as_of : pandas.Timestamp or None
         The book's time.
+    draw_maps : tuple of LiquidationMap
+        The same map on each of the book's parameter draws
+        (:func:`liqcascade.market._mapband.draw_maps`); empty without draws.
+    score : dict or None
+        The book's out-of-sample score (:func:`liqcascade.market._mapband.book_score`).
+    score_note : str or None
+        Why there is no score, when there is none.
     """
 
     map: Any
     source: str
     state: Any = None
     as_of: pd.Timestamp | None = None
+    draw_maps: tuple[Any, ...] = field(default=())
+    score: dict[str, Any] | None = None
+    score_note: str | None = None
 
     @property
     def estimated(self) -> bool:
@@ -53,12 +63,38 @@ class LiqmapRun:
         return self.state is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``liqcascade liqmap --json`` (without ``files``)."""
-        out: dict[str, Any] = self.map.to_dict()
-        out["source"] = self.source
+        """The JSON object of ``liqcascade liqmap --json`` (without ``files``).
+
+        Beside each point value its band over the book's parameter draws
+        (:func:`liqcascade.market._mapband.map_bands`): ``cumulative_<kind>_p05`` /
+        ``_p95`` beside ``cumulative_<kind>`` (moves ∓1, 2, 5, 10, 20 %),
+        ``totals_p05`` / ``_p95`` beside ``totals``, and in each cluster
+        ``notional_usd_p05`` / ``_p95`` and ``<kind>_p05`` / ``_p95``; ``band`` says
+        over what (``n_draws``; ``note`` "no interval: the book has no parameter
+        draws", the p05 / p95 then null). ``out_of_sample``: the book's back-test
+        score (None, with ``out_of_sample_note``, when there is none).
+        """
+        from liqcascade.market._mapband import MAP_LEVELS, map_bands
+
+        out: dict[str, Any] = self.map.to_dict(MAP_LEVELS)
+        bands = map_bands(self.map, list(self.draw_maps), MAP_LEVELS)
+        ordered: dict[str, Any] = {}
+        for k, v in out.items():
+            ordered[k] = v
+            if f"{k}_p05" in bands:  # each band beside its point values
+                ordered[f"{k}_p05"], ordered[f"{k}_p95"] = bands[f"{k}_p05"], bands[f"{k}_p95"]
+        ordered["clusters"] = [
+            {**c, **b} for c, b in zip(out["clusters"], bands["clusters"], strict=True)
+        ]
+        ordered["band"] = bands["band"]
+        if not self.draw_maps and self.state is None:
+            ordered["band"]["note"] = "no interval: a positions file has no parameter draws"
+        ordered["out_of_sample"] = self.score
+        ordered["out_of_sample_note"] = self.score_note
+        ordered["source"] = self.source
         if self.state is not None:
-            out["market"] = self.state.fingerprint()
-        return out
+            ordered["market"] = self.state.fingerprint()
+        return ordered
 
 
 def _file(path: Path, name: str) -> Path:
@@ -140,7 +176,27 @@ def run_liqmap_request(
             f" + {stops} ({len(st)} stops)" if st is not None else ""
         )
     lmap = liquidation_map(book, st, p, bucket=bucket, range_=range_, as_of=t_book)
-    return LiqmapRun(lmap, source, state, t_book)
+    if state is None:
+        return LiqmapRun(lmap, source, None, t_book, score_note=_FILE_NO_SCORE)
+    from liqcascade.market._mapband import book_score, draw_maps
+
+    maps = draw_maps(state, lmap, None if stops is None else st)
+    score = book_score(state)
+    note = None if score is not None else _no_score_note(state)
+    return LiqmapRun(lmap, source, state, t_book, tuple(maps), score, note)
+
+
+_FILE_NO_SCORE = "no out-of-sample score: the book is a positions file, not the estimated one"
+
+
+def _no_score_note(state: Any) -> str:
+    """Why the estimated market's book has no out-of-sample score."""
+    if state.book_model != "identified":
+        return (
+            "no out-of-sample score here for the legacy cohort book "
+            "(`liqmap backtest --params` scores it)"
+        )
+    return "no out-of-sample score: the book's calibration has no month with recorded liquidations"
 
 
 def check_months(months: Any) -> None:
@@ -201,7 +257,9 @@ def run_asset_calibration(
     (:func:`~liqcascade.positions._expanding.data_start`). ``months`` defaults to the
     months the asset's data span allows (:func:`~liqcascade.positions._expanding.
     expanding_months`: the first with 90 days of data before it, to the last recorded;
-    ETH and BTC: 2025-03 ... 2025-07, the shipped ones). The result's
+    ETH and BTC: 2025-03 ... 2025-07, the shipped ones). The result's ``meta["backtest"]``
+    is its out-of-sample score (:func:`liqcascade.market._mapband.compute_book_score`:
+    the ``liqmap backtest`` of its months), which the map quotes. The result's
     ``to_json(path)`` writes a file that ``MarketSpec(calibration=path)`` and
     ``liqmap backtest --params`` read; :func:`liqcascade._calibrations.write_calibration`
     makes it the store's calibration.
@@ -218,6 +276,7 @@ def run_asset_calibration(
     AssetCalibration
     """
     from liqcascade.market._inputs import load_market_frames
+    from liqcascade.market._mapband import compute_book_score
     from liqcascade.positions._expanding import calibrate_expanding
 
     if n_bootstrap < 0:
@@ -226,7 +285,10 @@ def run_asset_calibration(
     if frames is None:
         frames = load_market_frames(asset, "4h", store)
     t0, ms = calibration_plan(frames, months)
-    return calibrate_expanding(
+    cal = calibrate_expanding(
         frames, ms, fit_start=str(t0.date()), n_bootstrap=n_bootstrap, seed=seed,
         progress=progress, jobs=jobs, announce=announce,
     )  # fmt: skip
+    # the map's out-of-sample score is stored with the fit (the map quotes it)
+    score = compute_book_score(frames, cal)
+    return replace(cal, meta={**cal.meta, "backtest": score}) if score else cal
