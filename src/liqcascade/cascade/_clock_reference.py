@@ -298,3 +298,75 @@ def clock_py(
         "queue_base": sum(queue) + sum(chunk_left),
         "prices": prices,
     }
+
+
+def clock_paths_py(
+    mid: float,
+    levels: Sequence[float],
+    sizes: Sequence[float],
+    pos_liq: Sequence[float],
+    pos_size: Sequence[float],
+    pos_bkr: Sequence[float],
+    pos_large: Sequence[bool],
+    stop_trigger: Sequence[float],
+    stop_size: Sequence[float],
+    shock_price: float,
+    sigma: Sequence[float],
+    z: Sequence[Sequence[float]],
+    dt: Sequence[float],
+    *,
+    down: bool = True,
+    insurance_fund: float = 0.0,
+    **params: float,
+) -> list[tuple[float, float, float, float, float, float]]:
+    """Many cascades on a clock, one per index path, with plain loops.
+
+    The oracle of :func:`liqcascade.cascade._clock_kernels.clock_paths_kernel`.
+    Path ``p``'s index starts at ``shock_price`` (USD) and moves as
+    ``x_t = x_(t−1) · exp(sigma[t] · z[p][t])`` (``sigma[0]`` unused); each path is
+    run by :func:`clock_py` (the other arguments and ``params`` are its own).
+
+    Returns
+    -------
+    list of tuple
+        Per path: extreme price reached in the direction of the move (USD), final
+        price (USD), liquidated USD, the index's furthest price against the move
+        (USD: the highest for a fall, the lowest for a rise), bad debt (USD), book
+        exhausted (1.0 or 0.0).
+    """
+    out = []
+    for zp in z:
+        path = []
+        x = float(shock_price)
+        for t in range(len(dt)):
+            if t > 0:
+                x = x * math.exp(sigma[t] * zp[t])
+            path.append(x)
+        back = max(path) if down else min(path)
+        r = clock_py(
+            mid,
+            levels,
+            sizes,
+            pos_liq,
+            pos_size,
+            pos_bkr,
+            pos_large,
+            stop_trigger,
+            stop_size,
+            path,
+            dt,
+            down=down,
+            insurance_fund=insurance_fund,
+            **params,
+        )
+        out.append(
+            (
+                r["extreme_price"],
+                r["final_price"],
+                r["liquidated_usd"],
+                back,
+                r["bad_debt_usd"],
+                1.0 if r["book_exhausted"] else 0.0,
+            )
+        )
+    return out
