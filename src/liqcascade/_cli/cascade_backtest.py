@@ -192,11 +192,17 @@ SUBSET_LABELS: dict[str, str] = {
 
 def subset_score_text(sm: dict[str, Any]) -> str:
     """One subset's scores: move MAE against both baselines, coverage, liquidations."""
+    from liqcascade.cascade._backtest import move_verdicts
+
+    v = move_verdicts(sm)
+
+    def said(b: str) -> str:
+        w = _VERDICT_WORDS.get(str(v.get(b)))
+        return f"{_f2(sm.get(f'{b}_baseline_move_mae_pp'))}" + (f": {w}" if w else "")
+
     text = (
-        f"move MAE {_f2(sm.get('move_mae_pp'))} pp (empirical baseline "
-        f"{_f2(sm.get('empirical_baseline_move_mae_pp'))}, trigger "
-        f"{_f2(sm.get('trigger_baseline_move_mae_pp'))}), 80 % coverage "
-        f"{_f2(sm.get('coverage_80'))}"
+        f"move MAE {_f2(sm.get('move_mae_pp'))} pp (empirical baseline {said('empirical')}; "
+        f"trigger {said('trigger')}), 80 % coverage {_f2(sm.get('coverage_80'))}"
     )
     if "liq_corr" in sm:
         text += (

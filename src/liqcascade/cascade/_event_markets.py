@@ -270,7 +270,10 @@ class EventMarkets:
 @contextmanager
 def _quiet_market_log() -> Iterator[None]:
     """Drop the ``liqcascade.market`` records (the market's caveats) logged inside the block."""
+    from liqcascade.market import _state
+
     log = logging.getLogger("liqcascade.market")
+    said = set(_state._LOGGED)  # a line dropped here is still said by a later market
 
     def drop(record: logging.LogRecord) -> bool:
         return False
@@ -280,6 +283,7 @@ def _quiet_market_log() -> Iterator[None]:
         yield
     finally:
         log.removeFilter(drop)
+        _state._LOGGED.intersection_update(said)
 
 
 def same_market(a: PreparedMarket, b: PreparedMarket, rtol: float = 1e-6) -> bool:
