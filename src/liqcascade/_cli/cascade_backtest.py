@@ -415,7 +415,10 @@ def backtest_cmd(
     from `liqcascade cascade calibrate`, else the package's). Beside the
     liquidation prediction it shows two diagnostic ceilings that read the outcome and
     are never predictions: the same book on the realised path, and an in-sample fit
-    on the realised move.
+    on the realised move. Events before the position book's first fit use a book
+    trained on data after them (book in sample, liquidity out of sample): they are
+    counted on stderr, flagged per event (book_in_sample) and scored apart from the
+    events with both out of sample (metrics_book_in_sample, metrics_book_out_of_sample).
 
     Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
     """

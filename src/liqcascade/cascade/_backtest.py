@@ -845,7 +845,13 @@ _COMPARISON_KEYS: tuple[str, ...] = tuple(
 class BacktestResult:
     """Predicted against realised, per event, with the metrics and baselines.
 
-    ``to_dict()`` is the JSON of ``liqcascade cascade backtest --json``.
+    ``to_dict()`` is the JSON of ``liqcascade cascade backtest --json``: the pooled
+    ``metrics`` over every scored event and, when the events' position books are known
+    (``book_in_sample`` per event), ``n_book_in_sample``, ``book_out_of_sample_from``
+    and the same scores on the events whose book is in sample
+    (``metrics_book_in_sample``: liquidity out of sample, book in sample) and on the
+    others (``metrics_book_out_of_sample``: both out of sample); ``n_beta_assumed``:
+    events whose market uses the assumed depth exponent (per event ``beta_assumed``).
     """
 
     asset: str

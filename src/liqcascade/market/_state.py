@@ -482,8 +482,10 @@ def _beta_caveat(beta: float, source: str, close: Any = None) -> str | None:
         return None
     text = f"depth exponent beta {beta:.2f} assumed, not fitted: {source[len('assumed: ') :]}"
     span = _shipped_beta_span()
-    if span is not None and close is not None and pd.Timestamp(close) < span[1] + pd.Timedelta(
-        days=1
+    if (
+        span is not None
+        and close is not None
+        and pd.Timestamp(close) < span[1] + pd.Timedelta(days=1)
     ):
         text += (
             f"; those betas are fitted on {span[0]:%Y-%m-%d} -> {span[1]:%Y-%m-%d}: a "
