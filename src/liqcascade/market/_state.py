@@ -475,8 +475,8 @@ def _beta_caveat(beta: float, source: str, close: Any = None) -> str | None:
     The assumed β is the median of the shipped assets' full-period β
     (:func:`liqcascade.book._calibrate.assumed_beta`); for a market whose bar closes
     before those periods end (``close``, UTC) it is said to be a look-ahead: "fitted
-    on 2024-11-21 -> 2025-07-31: a look-ahead for this date" (docs/liquidity.md, "The
-    assumed depth exponent").
+    on 2024-11-21 -> 2025-07-31: a look-ahead for this date" (docs/liquidity.md, "Which
+    events are out of sample").
     """
     if not source.startswith("assumed: "):
         return None
