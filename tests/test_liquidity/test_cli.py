@@ -39,7 +39,10 @@ def test_backtest_json_layout() -> None:
     # issue 18's keys, then the coverage keys (review findings 4, 5): added, never renamed
     assert set(out) == {"asset", "start", "end", "trigger", "n_events", "events", "metrics",
                         "covered_start", "covered_end", "open_interest_span", "n_skipped",
-                        "skipped", "n_without_liquidation_record"}  # fmt: skip
+                        "skipped", "n_without_liquidation_record",
+                        # session 7: the events whose book is in sample, and the split
+                        "n_book_in_sample", "book_out_of_sample_from", "n_beta_assumed",
+                        "metrics_book_in_sample", "metrics_book_out_of_sample"}  # fmt: skip
     assert out["n_skipped"] == {r: 0 for r in out["n_skipped"]} and out["skipped"] == []
     assert out["n_without_liquidation_record"] == 0
     assert out["asset"] == "ETH" and out["trigger"] == 0.02
@@ -58,6 +61,7 @@ def test_backtest_json_layout() -> None:
     parts = {"book_long_usd", "book_short_usd", "background_long_usd", "background_short_usd"}
     parts |= {f"identified_{s}_{q}_usd" for s in ("long", "short") for q in ("p10", "p90")}
     parts |= {"realised_path_long_usd", "realised_path_short_usd"}  # the diagnostic ceiling
+    parts |= {"book_in_sample", "beta_assumed"}  # per event: the book after it, the β assumed
     for e in out["events"]:
         assert set(e) == EVENT_KEYS | parts
         # the prediction is the identified book's record along the paths (test_event_liq.py)
@@ -69,6 +73,10 @@ def test_backtest_json_layout() -> None:
         assert s * e["predicted_move_p90"] >= 0.02 - 1e-12
         assert s * e["realised_move"] >= 0.02 - 1e-12
     assert out["metrics"]["trigger_baseline_move_mae_pp"] > 0
+    # every event of February 2025 uses the 2025-03 book fit: none is strictly out of sample
+    assert out["n_book_in_sample"] == out["n_events"]
+    assert out["metrics_book_out_of_sample"] == {"n_events": 0}
+    assert all(e["book_in_sample"] for e in out["events"])
 
 
 def test_backtest_btc_default_trigger_and_bad_input() -> None:

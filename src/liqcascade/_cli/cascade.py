@@ -177,7 +177,24 @@ def cascade_cmd(
     with _common.progress("fragility curve" if fragility else "cascade"):
         run = run_cascade_request(**kw)
     render = _render_fragility if run.kind == "fragility" else _render_cascade
+    if run.kind != "fragility" and positions is None and refill == 0 and withdrawal == 0:
+        render = _render_static_bound  # the estimated market's static book: a bound
     _common.emit(run.to_dict(), as_json, render)
+
+
+def _render_static_bound(result: dict[str, Any]) -> None:
+    """The static cascade on the estimated market, said to be the bound it is."""
+    _render_cascade(result)
+    _common.stdout.print(STATIC_BOUND_LINE)
+
+
+#: What the static answer on the estimated market is (printed under it): a bound.
+STATIC_BOUND_LINE = (
+    "static book: the displayed book hit at once, nothing refills and the index does not "
+    "move on — the static book's upper bound on the cascade's own carry, not a forecast "
+    "(no interval, no out-of-sample score); the forecast of the 24 h move, with its "
+    "interval and score, is `--liquidity calibrated`"
+)
 
 
 def register(app: typer.Typer) -> None:

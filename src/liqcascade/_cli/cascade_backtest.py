@@ -175,6 +175,108 @@ def _render_backtest(result: dict[str, Any]) -> None:
     )
     _common.stdout.print(_ceiling_text(m))
     _common.stdout.print(verdict_sentence(m))
+    for line in subset_lines(result):
+        _common.stdout.print(line)
+
+
+def _f2(v: Any) -> str:
+    return "n/a" if v is None or not math.isfinite(v) else f"{v:.2f}"
+
+
+#: How each subset of a back-test's events is said (the keys of :func:`book_split`).
+SUBSET_LABELS: dict[str, str] = {
+    "metrics_book_in_sample": "liquidity out of sample, book in sample",
+    "metrics_book_out_of_sample": "both out of sample",
+}
+
+
+def subset_score_text(sm: dict[str, Any]) -> str:
+    """One subset's scores: move MAE against both baselines, coverage, liquidations."""
+    from liqcascade.cascade._backtest import move_verdicts
+
+    v = move_verdicts(sm)
+
+    def said(b: str) -> str:
+        w = _VERDICT_WORDS.get(str(v.get(b)))
+        return f"{_f2(sm.get(f'{b}_baseline_move_mae_pp'))}" + (f": {w}" if w else "")
+
+    text = (
+        f"move MAE {_f2(sm.get('move_mae_pp'))} pp (empirical baseline {said('empirical')}; "
+        f"trigger {said('trigger')}), 80 % coverage {_f2(sm.get('coverage_80'))}"
+    )
+    if "liq_corr" in sm:
+        text += (
+            f", liquidation log-corr {_f2(sm.get('liq_corr'))}, within 2x "
+            f"{_f2(sm.get('liq_within_2x_share'))}"
+        )
+    return text
+
+
+def subset_lines(result: dict[str, Any]) -> list[str]:
+    """One line per subset of the scored events: book in sample, both out of sample.
+
+    Every event's liquidity calibration is fitted on events before it; the events
+    before the position book's first fit use a book trained on data after them
+    (``book_in_sample``). Empty when the result has no split.
+    """
+    first = result.get("book_out_of_sample_from")
+    out = []
+    for key, label in SUBSET_LABELS.items():
+        sm = result.get(key)
+        if not isinstance(sm, dict):
+            continue
+        n = int(sm.get("n_events") or 0)
+        when = ""
+        if first:
+            when = f" before {first[:10]}" if key == "metrics_book_in_sample" else (
+                f" from {first[:10]}"
+            )  # fmt: skip
+        word = "event" if n == 1 else "events"
+        out.append(f"{label}: {n} {word}{when}" + ("" if n == 0 else f": {subset_score_text(sm)}"))
+    return out
+
+
+def in_sample_warnings(result: dict[str, Any]) -> list[str]:
+    """The back-test's look-ahead warnings, counted over the scored events.
+
+    "50 of 125 events before 2025-03-01 use a position book fitted after them (in
+    sample) ..."; the same for the assumed depth exponent β (the median of the shipped
+    assets' β, fitted on bars to 2025-07-31).
+    """
+    n = int(result.get("n_events") or 0)
+    out = []
+    k = int(result.get("n_book_in_sample") or 0)
+    if n and k:
+        first = result.get("book_out_of_sample_from")
+        before = f" before {first[:10]}" if first else ""
+        out.append(
+            f"{k} of {n} events{before} use a position book fitted after them (in sample; "
+            "their liquidity fit is out of sample): the score of the events with both out "
+            "of sample is printed beside the pooled one"
+        )
+    b = int(result.get("n_beta_assumed") or 0)
+    if n and b:
+        from liqcascade.book._calibrate import assumed_beta
+
+        flagged = [e["ts"] for e in result.get("events", []) if e.get("beta_assumed")]
+        last = f" (to {flagged[-1][:10]})" if flagged else ""
+        out.append(
+            f"{b} of {n} events{last} use the assumed depth exponent beta "
+            f"{assumed_beta():.2f} ({_assumed_beta_words()}): too few book-totals bars "
+            "before them for their own fit"
+        )
+    return out
+
+
+def _assumed_beta_words() -> str:
+    """Where the assumed β comes from, with its look-ahead said."""
+    from liqcascade.book._calibrate import depth_calibration
+
+    table = depth_calibration()["depth_beta"]
+    fitted = ", ".join(f"{a} {float(v['beta']):.2f}" for a, v in table.items())
+    ends = [str(v.get("period", "")).split("->")[-1].strip() for v in table.values()]
+    end = max((e for e in ends if e), default="")
+    return f"median of the shipped assets' beta, {fitted}, fitted on bars to {end}: a look-ahead"
 
 
 def _hm(iso: str) -> str:
@@ -313,7 +415,10 @@ def backtest_cmd(
     from `liqcascade cascade calibrate`, else the package's). Beside the
     liquidation prediction it shows two diagnostic ceilings that read the outcome and
     are never predictions: the same book on the realised path, and an in-sample fit
-    on the realised move.
+    on the realised move. Events before the position book's first fit use a book
+    trained on data after them (book in sample, liquidity out of sample): they are
+    counted on stderr, flagged per event (book_in_sample) and scored apart from the
+    events with both out of sample (metrics_book_in_sample, metrics_book_out_of_sample).
 
     Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
     """
@@ -347,7 +452,10 @@ def backtest_cmd(
     )
     if res.n_events == 0 and as_json:  # the text view says it in its own words
         _common.warn(f"no events between --start and --end at trigger {res.trigger:.2%}")
-    _common.emit(res.to_dict(), as_json, _render_backtest)
+    d = res.to_dict()
+    for line in in_sample_warnings(d):
+        _common.warn(line)
+    _common.emit(d, as_json, _render_backtest)
 
 
 def _backtest_inputs(a: str, st: Any) -> tuple[pd.DataFrame, pd.DataFrame, Any, dict[str, Any]]:
@@ -772,6 +880,9 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         f"{result['liquidated_median'] / 1e6:,.1f} M USD "
         f"(80 %: {result['liquidated_p10'] / 1e6:,.1f} … {result['liquidated_p90'] / 1e6:,.1f})",
     )
+    liq_score = _liq_score_text(result.get("out_of_sample") or {})
+    if liq_score:
+        t.add_row("[bold]liquidation score[/]", liq_score)
     if "carry_median" in result:
         t.add_row(
             "[bold]cascade's own carry[/]",
@@ -808,7 +919,12 @@ def _render_calibrated(result: dict[str, Any]) -> None:
 
 
 def _oos_text(oos: dict[str, Any]) -> str:
-    """The calibrated cascade's out-of-sample line: MAE against both baselines."""
+    """The calibrated cascade's out-of-sample line: MAE against both baselines.
+
+    With the book split (:func:`liqcascade.cascade._clock.backtest_score`): how many of
+    the events use a position book fitted after them, and the score of the events
+    with both the book and the liquidity fitted before them beside the pooled one.
+    """
     from liqcascade.cascade._backtest import move_verdicts
 
     v = move_verdicts(oos)
@@ -822,7 +938,7 @@ def _oos_text(oos: dict[str, Any]) -> str:
     scope = oos.get("scope")
     head = f"{scope}, " if scope in ("package score", "store score") else ""
     tail = " after the market date" if scope == "events after the market date" else ""
-    return (
+    text = (
         f"{head}event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
         f"events{tail}): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
         f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
@@ -830,6 +946,72 @@ def _oos_text(oos: dict[str, Any]) -> str:
         + said
         + f"; 80 % coverage {oos['coverage_80']:.2f}"
     )
+    return text + _split_text(oos)
+
+
+def _split_text(oos: dict[str, Any]) -> str:
+    """``. 50 of the 125 events ... in sample; both out of sample (75 events ...): ...``."""
+    k = oos.get("n_book_in_sample")
+    strict = oos.get("metrics_book_out_of_sample")
+    if k is None or not isinstance(strict, dict):
+        return ""
+    n, k = int(oos.get("n_events") or 0), int(k)
+    if k == 0:
+        return f". All {n} events are out of sample for the position book and the liquidity"
+    first = oos.get("book_out_of_sample_from")
+    before = f" (those before {first[:10]})" if first else ""
+    ns = int(strict.get("n_events") or 0)
+    text = (
+        f". {k} of the {n} events{before} use a position book fitted after them (book in "
+        "sample, liquidity out of sample)"
+    )
+    if ns == 0:
+        return text + "; none has both out of sample"
+    return text + f"; both out of sample ({ns} events): {subset_score_text(strict)}"
+
+
+def _liq_score_text(oos: dict[str, Any]) -> str:
+    """The liquidation prediction's back-test score, with its baselines (empty without one).
+
+    ``liq_corr`` and ``liq_within_2x_share`` of the stored event back-test's events,
+    beside the background baseline's and the static book + background's when they are
+    stored for those events, and the events with both out of sample.
+    """
+    if oos.get("liq_corr") is None:
+        return ""
+    scope = oos.get("scope")
+    what = "events after the market date" if scope == "events after the market date" else (
+        "event back-test"
+    )  # fmt: skip
+    text = (
+        f"{what} ({oos['n_events']} events): log-corr {_f2(oos.get('liq_corr'))}, within 2x "
+        f"{_f2(oos.get('liq_within_2x_share'))}"
+    )
+    if oos.get("background_baseline_liq_corr") is not None:
+        text += (
+            f" (background baseline {_f2(oos.get('background_baseline_liq_corr'))}, "
+            f"{_f2(oos.get('background_baseline_liq_within_2x_share'))}; static book + "
+            f"background {_f2(oos.get('book_background_liq_corr'))}, "
+            f"{_f2(oos.get('book_background_liq_within_2x_share'))})"
+        )
+    else:
+        text += " (the baselines' scores are not stored for these events)"
+    strict = oos.get("metrics_book_out_of_sample")
+    if (
+        isinstance(strict, dict)
+        and strict.get("liq_corr") is not None
+        and oos.get("n_book_in_sample")
+    ):
+        text += (
+            f"; both out of sample ({strict['n_events']} events): log-corr "
+            f"{_f2(strict.get('liq_corr'))}, within 2x {_f2(strict.get('liq_within_2x_share'))}"
+        )
+        if strict.get("background_baseline_liq_corr") is not None:
+            text += (
+                f" (background baseline {_f2(strict.get('background_baseline_liq_corr'))}, "
+                f"{_f2(strict.get('background_baseline_liq_within_2x_share'))})"
+            )
+    return text
 
 
 def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:

@@ -39,10 +39,12 @@ from liqcascade.cascade._clock import (
     regime_scales,
 )
 from liqcascade.cascade._event_liquidations import event_liquidations
+from liqcascade.cascade._insample import book_out_of_sample_from
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._scores import (
     BASELINES,
     DIAGNOSTIC_KEYS,
+    book_split,
     known_move_liq_corr,
     liquidation_diagnostics,
     liquidation_metrics,
@@ -843,7 +845,13 @@ _COMPARISON_KEYS: tuple[str, ...] = tuple(
 class BacktestResult:
     """Predicted against realised, per event, with the metrics and baselines.
 
-    ``to_dict()`` is the JSON of ``liqcascade cascade backtest --json``.
+    ``to_dict()`` is the JSON of ``liqcascade cascade backtest --json``: the pooled
+    ``metrics`` over every scored event and, when the events' position books are known
+    (``book_in_sample`` per event), ``n_book_in_sample``, ``book_out_of_sample_from``
+    and the same scores on the events whose book is in sample
+    (``metrics_book_in_sample``: liquidity out of sample, book in sample) and on the
+    others (``metrics_book_out_of_sample``: both out of sample); ``n_beta_assumed``:
+    events whose market uses the assumed depth exponent (per event ``beta_assumed``).
     """
 
     asset: str
@@ -894,11 +902,14 @@ class BacktestResult:
         events = self.events if len(self.events) else self.events.iloc[0:0]
         if not len(events) or any(c not in events.columns for c in cols):
             events = pd.DataFrame(columns=cols)
-        for r in events[cols].itertuples(index=False):
-            row = dict(zip(cols, r, strict=True))
+        flags = [c for c in ("book_in_sample", "beta_assumed") if c in events.columns]
+        for r in events[cols + flags].itertuples(index=False):
+            row = dict(zip(cols + flags, r, strict=True))
             row["ts"] = pd.Timestamp(row["ts"]).isoformat()
             for k in cols[2:]:
                 row[k] = None if row[k] is None or not math.isfinite(row[k]) else float(row[k])
+            for k in flags:  # bool per event: the book fitted after it, the β assumed
+                row[k] = None if row[k] is None or row[k] != row[k] else bool(row[k])
             evs.append(row)
         out = {
             "asset": self.asset,
@@ -916,14 +927,27 @@ class BacktestResult:
             "n_skipped",
             "skipped",
             "n_without_liquidation_record",
+            "n_book_in_sample",
+            "book_out_of_sample_from",
+            "n_beta_assumed",
         ):
             if k in self.extra:
                 out[k] = self.extra[k]
+        for k in ("metrics_book_in_sample", "metrics_book_out_of_sample"):
+            if k in self.extra:
+                out[k] = {m: _jsonable(v) for m, v in self.extra[k].items()}
         return out
 
 
 def _num(v: float) -> float | None:
     return None if v is None or not math.isfinite(v) else float(v)
+
+
+def _jsonable(v: Any) -> Any:
+    """A subset's score as JSON: floats via :func:`_num`, counts as int."""
+    if isinstance(v, bool | int | np.integer):
+        return int(v)
+    return _num(float(v))
 
 
 def month_start(ts: Any) -> pd.Timestamp:
@@ -970,6 +994,7 @@ def run_backtest(
     seed: int = 0,
     advance: Callable[[float], None] | None = None,
     book_at: Callable[[pd.Timestamp], Any] | None = None,
+    book_in_sample: Callable[[pd.Timestamp], bool] | None = None,
 ) -> BacktestResult:
     """The event back-test of ``asset`` over ``[start, end]``.
 
@@ -997,6 +1022,14 @@ def run_backtest(
         (:mod:`liqcascade.cascade._event_liquidations`); on the realised bars, the
         diagnostic ceiling ``realised_path_*_usd`` (it reads the outcome: never a
         prediction).
+    book_in_sample : callable, optional
+        ``book_in_sample(ts)``: whether the event's position book was fitted on data
+        after it (:mod:`liqcascade.cascade._insample`); default
+        ``market_at.book_in_sample`` when ``market_at`` has one. Recorded per event
+        (``book_in_sample``) and splits the scores: ``metrics_book_in_sample``
+        (liquidity out of sample, book in sample) and ``metrics_book_out_of_sample``
+        (both out of sample) beside the pooled ``metrics``
+        (:func:`liqcascade.cascade._scores.book_split`).
 
     Returns
     -------
@@ -1004,6 +1037,9 @@ def run_backtest(
     """
     if book_at is None:
         book_at = getattr(market_at, "book_at", None)
+    if book_in_sample is None:
+        book_in_sample = getattr(market_at, "book_in_sample", None)
+    beta_assumed = getattr(market_at, "beta_assumed", None)
     a = asset.upper()
     f = DEFAULT_TRIGGERS.get(a, 0.02) if trigger is None else float(trigger)
     t0, t1 = _ts(start), _end(end)
@@ -1092,6 +1128,10 @@ def run_backtest(
         row["book_background_long_usd"] = row["predicted_long_usd"]
         row["book_background_short_usd"] = row["predicted_short_usd"]
         row["calibration_as_of"] = None if cal.as_of is None else cal.as_of.isoformat()
+        if book_in_sample is not None:
+            row["book_in_sample"] = bool(book_in_sample(ts))
+        if beta_assumed is not None:
+            row["beta_assumed"] = beta_assumed(ts)
         if book_at is not None:
             row.update(
                 event_liquidations(
@@ -1114,6 +1154,13 @@ def run_backtest(
         rows.append(row)
     ev = pd.DataFrame(rows)
     metrics = _metrics(ev)
+    split: dict[str, Any] = {}
+    if len(ev) and "book_in_sample" in ev.columns:
+        book_cal = getattr(market_at, "calibration", None)
+        first = None if book_cal is None else book_out_of_sample_from(book_cal)
+        split = book_split(ev, ev["book_in_sample"].to_numpy(bool), first)
+    if len(ev) and "beta_assumed" in ev.columns:
+        split["n_beta_assumed"] = int((ev["beta_assumed"] == True).sum())  # noqa: E712
     no_rec = (
         int((~np.isfinite(ev["recorded_long_usd"].to_numpy(np.float64))).sum()) if len(ev) else 0
     )
@@ -1139,6 +1186,7 @@ def run_backtest(
                 if v
             ],
             "n_without_liquidation_record": no_rec,
+            **split,
         },
     )
 

@@ -264,8 +264,11 @@ def fit_liquidity_document(
         The shipped layout: ``asset``, ``trigger``, ``trigger_rule``, ``method``,
         ``prior``, ``calibrations`` (one :meth:`Calibration.to_dict` per as-of date,
         ascending), ``data`` (the span) and, with ``backtest``, ``backtest`` (its
-        metrics, and ``per_event``: each event's moves and baselines, so that a
-        score restricted to the events after a date can be read from it).
+        metrics, the same scores on the events whose position book is in sample and on
+        the others (``n_book_in_sample``, ``metrics_book_in_sample``,
+        ``metrics_book_out_of_sample``), and ``per_event``: each event's moves,
+        baselines and ``book_in_sample`` flag, so that a score restricted to the
+        events after a date can be read from it).
     """
     say = progress or (lambda _m: None)
     a = asset.upper()
@@ -351,9 +354,13 @@ def fit_liquidity_document(
 
         bt = run_backtest(ohlc, liquidations, market_at, cal_at, asset=a, start=bt_start,
                           end=bt_end, trigger=f, n_paths=n_paths)  # fmt: skip
+        bd = bt.to_dict()
+        split = {k: bd[k] for k in ("n_book_in_sample", "book_out_of_sample_from",
+                                    "metrics_book_in_sample", "metrics_book_out_of_sample")
+                 if k in bd}  # fmt: skip
         doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
                            "scored": backtest_period_note(bt.start, bt.end),
-                           **bt.to_dict()["metrics"],
+                           **bd["metrics"], **split,
                            "per_event": per_event_record(bt.events)}  # fmt: skip
         say(f"{a}: back-test {bt.n_events} events")
     return doc

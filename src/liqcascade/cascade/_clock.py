@@ -628,13 +628,28 @@ def backtest_score(asset: str, store: Any = None, after: Any = None) -> dict[str
     Keys: ``start``, ``end``, ``n_events``, the back-test metrics and ``scope``; None
     when the calibration carries none (or there is none). ``store``: as in
     :func:`load_liquidity`. Every event of the back-test is predicted by the
-    calibration fitted before it. With ``after`` (a market's date) and the stored
-    per-event record, the move scores and ``liq_corr``, ``liq_within_2x_share`` are
+    liquidity calibration fitted before it; its position book, though, is in sample
+    for the events before the book calibration's first fit (trained on data after
+    them). With the stored per-event record the score also carries
+    ``n_book_in_sample``, ``book_out_of_sample_from`` and the same scores on those
+    events (``metrics_book_in_sample``: liquidity out of sample, book in sample) and
+    on the others (``metrics_book_out_of_sample``: both out of sample), over the same
+    events as the pooled figures; the flag is the stored one, or, for a back-test
+    stored without it (the shipped files), derived from each event's time and the
+    book calibration's fits (exact: :mod:`liqcascade.cascade._insample`).
+
+    With ``after`` (a market's date) and the stored per-event record, the scores are
     those of the events at or after ``after`` only (``scope`` "events after the market
-    date"; the other liquidation diagnostics are not kept) when there are at least
-    :data:`MIN_SCORE_EVENTS`; otherwise the whole
+    date") when there are at least :data:`MIN_SCORE_EVENTS`; otherwise the whole
     back-test (``scope`` "package score", or "store score" for a calibration fitted on a
-    store's data: its period is ``start`` → ``end``, mostly not the market's).
+    store's data: its period is ``start`` → ``end``, mostly not the market's). For the
+    events after a date, the liquidation diagnostics beside ``liq_corr`` (the
+    background baseline, the static book + background, the ceilings) are re-scored
+    only when their per-event columns are stored: back-tests stored by
+    ``liqcascade cascade calibrate`` from session 7 on; the shipped ETH and BTC files
+    do not have them, so their scores after a date carry ``liq_corr`` and
+    ``liq_within_2x_share`` alone (the whole back-test's diagnostics stay in its
+    stored metrics).
     """
     try:
         doc, source = liquidity_document(asset, store)
@@ -645,16 +660,26 @@ def backtest_score(asset: str, store: Any = None, after: Any = None) -> dict[str
         return None
     out = {k: v for k, v in bt.items() if k != "per_event"}
     # the whole stored back-test: the package's, or the one fitted on a store's data
-    out["scope"] = "store score" if str(source).startswith("store:") else "package score"
+    is_store = str(source).startswith("store:")
+    out["scope"] = "store score" if is_store else "package score"
     pe = bt.get("per_event")
-    if after is not None and isinstance(pe, dict):
-        from liqcascade.cascade._scores import move_scores
+    if not isinstance(pe, dict):
+        return out
+    from liqcascade.cascade._insample import stored_book_in_sample
+    from liqcascade.cascade._scores import move_scores
 
-        sub = move_scores(pe, after)
+    flags, first = stored_book_in_sample(asset, pe, store if is_store else False)
+    if after is not None:
+        sub = move_scores(pe, after, in_sample=flags, first_oos=first)
         if sub["n_events"] >= MIN_SCORE_EVENTS:
             sub["end"] = out["end"]
             return {**sub, "scope": "events after the market date", "package_n_events":
                     out.get("n_events")}  # fmt: skip
+    if flags is not None:  # the split of the whole back-test, over its stored events
+        whole = move_scores(pe, in_sample=flags, first_oos=first)
+        for k in ("n_book_in_sample", "book_out_of_sample_from", "metrics_book_in_sample",
+                  "metrics_book_out_of_sample"):  # fmt: skip
+            out[k] = whole[k]
     return out
 
 

@@ -26,7 +26,10 @@ package would not build.
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -92,6 +95,7 @@ class EventMarkets:
         self._cache: dict[tuple[pd.Timestamp, float], PreparedMarket | None] = {}
         self._check = check
         self.fallback = False
+        self._beta_assumed: dict[pd.Timestamp, bool] = {}
 
     # ------------------------------------------------------------------ book
     def _book_at(self, fit: Any, label: pd.Timestamp) -> Any:
@@ -153,10 +157,12 @@ class EventMarkets:
         assert ms.positions is not None
         t_row = resolve_as_of(label + _BAR, self._totals_index, self._totals_step, option="as_of")
         row: pd.Series = inp.book_totals.loc[t_row]  # type: ignore[assignment]
+        beta, beta_src = beta_for(self.asset, inp.book_totals, label + _BAR)
+        self._beta_assumed[pd.Timestamp(ts)] = beta_src.startswith("assumed: ")
         depth = book_from_totals(
             {"bids_usd": float(row["bids_usd"]), "asks_usd": float(row["asks_usd"])},
             mid,
-            beta=beta_for(self.asset, inp.book_totals, label + _BAR)[0],
+            beta=beta,
             scale=share,
         )
         return prepare_cascade(depth, ms.positions, ms.stops)
@@ -164,8 +170,37 @@ class EventMarkets:
     def _slow(self, ts: pd.Timestamp, mid: float) -> PreparedMarket:
         from liqcascade.market import MarketSpec, estimated_market
 
-        st = estimated_market(MarketSpec(self.asset, as_of=ts, store=self.store))
+        # the market's caveats (book in sample, β assumed) are per event here: the
+        # back-test records them per event and says them once, counted (the CLI)
+        with _quiet_market_log():
+            st = estimated_market(MarketSpec(self.asset, as_of=ts, store=self.store))
+        self._beta_assumed[pd.Timestamp(ts)] = str(st.sources.get("depth_beta", "")).startswith(
+            "assumed: "
+        )
         return prepare_cascade(st.recentred_book(mid), st.positions, st.stops)
+
+    def book_in_sample(self, ts: pd.Timestamp) -> bool:
+        """Whether the market at ``ts`` uses a book fit trained on data after it.
+
+        The fit of the month of the last 4-hour bar closed by ``ts``
+        (:func:`liqcascade.cascade._insample.book_in_sample` with that bar's close);
+        False when no open-interest bar has closed by ``ts`` (no market).
+        """
+        from liqcascade._time import resolve_as_of
+        from liqcascade.cascade._insample import book_in_sample
+
+        try:
+            label = resolve_as_of(ts, pd.DatetimeIndex(self.inputs.open_interest.index), _BAR)
+        except InputError:
+            return False
+        return book_in_sample(self.calibration, ts, label + _BAR)
+
+    def beta_assumed(self, ts: pd.Timestamp) -> bool | None:
+        """Whether the market at ``ts`` uses the assumed depth exponent β (not its own fit).
+
+        Known once the market at ``ts`` was built (None before).
+        """
+        return self._beta_assumed.get(pd.Timestamp(ts))
 
     def book_at(self, ts: pd.Timestamp) -> Any:
         """The identified book after the last 4-hour bar closed by ``ts`` (a ``BookSnapshot``).
@@ -230,6 +265,25 @@ class EventMarkets:
         """
         a, b = self._build(ts, mid), self._slow(ts, mid)
         return same_market(a, b, rtol)
+
+
+@contextmanager
+def _quiet_market_log() -> Iterator[None]:
+    """Drop the ``liqcascade.market`` records (the market's caveats) logged inside the block."""
+    from liqcascade.market import _state
+
+    log = logging.getLogger("liqcascade.market")
+    said = set(_state._LOGGED)  # a line dropped here is still said by a later market
+
+    def drop(record: logging.LogRecord) -> bool:
+        return False
+
+    log.addFilter(drop)
+    try:
+        yield
+    finally:
+        log.removeFilter(drop)
+        _state._LOGGED.intersection_update(said)
 
 
 def same_market(a: PreparedMarket, b: PreparedMarket, rtol: float = 1e-6) -> bool:

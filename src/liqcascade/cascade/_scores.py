@@ -20,6 +20,9 @@ __all__ = [
     "PER_EVENT_COLUMNS",
     "PER_EVENT_DIAGNOSTIC_COLUMNS",
     "PER_EVENT_LIQ_COLUMNS",
+    "SUBSET_KEYS",
+    "book_split",
+    "event_scores",
     "known_move_liq_corr",
     "liquidation_diagnostics",
     "liquidation_metrics",
@@ -195,6 +198,18 @@ def move_comparisons(ev: pd.DataFrame, *, lag: int = 0) -> dict[str, float]:
     return out
 
 
+#: The scores every subset of a back-test's events carries (:func:`event_scores`, with
+#: ``n_events``; more when the table has the columns).
+SUBSET_KEYS: tuple[str, ...] = (
+    "move_mae_pp",
+    "trigger_baseline_move_mae_pp",
+    "empirical_baseline_move_mae_pp",
+    "coverage_80",
+    "liq_corr",
+    "liq_within_2x_share",
+)
+
+
 #: The per-event columns a stored back-test keeps (``per_event``), enough to score the
 #: move on any subset of its events (:func:`move_scores`).
 PER_EVENT_COLUMNS: tuple[str, ...] = (
@@ -238,7 +253,9 @@ def per_event_record(ev: pd.DataFrame) -> dict[str, list[Any]]:
 
     :data:`PER_EVENT_COLUMNS` and :data:`PER_EVENT_LIQ_COLUMNS`, and, when the table
     has all of them, ``direction`` and :data:`PER_EVENT_DIAGNOSTIC_COLUMNS`; NaN is
-    written as null.
+    written as null. ``book_in_sample`` (bool: the event's position book was fitted on
+    data after it, :mod:`liqcascade.cascade._insample`) when the table has it for
+    every event.
     """
     cols = (*PER_EVENT_COLUMNS, *PER_EVENT_LIQ_COLUMNS)
     if ev.empty or "predicted_move" not in ev.columns:
@@ -250,21 +267,13 @@ def per_event_record(ev: pd.DataFrame) -> dict[str, list[Any]]:
         cols = (*cols, *PER_EVENT_DIAGNOSTIC_COLUMNS)
     for c in cols:
         out[c] = [float(v) if math.isfinite(v) else None for v in ev[c].to_numpy(np.float64)]
+    if "book_in_sample" in ev.columns and ev["book_in_sample"].notna().all():
+        out["book_in_sample"] = [bool(v) for v in ev["book_in_sample"]]
     return out
 
 
-def move_scores(per_event: dict[str, list[Any]], after: Any = None) -> dict[str, Any]:
-    """The scores of a stored back-test's events at or after ``after``.
-
-    ``move_mae_pp``, both baselines' MAE, ``coverage_80`` and the paired comparisons
-    (:func:`move_comparisons`), ``liq_corr`` and ``liq_within_2x_share``
-    (:func:`liquidation_metrics`, when the liquidation columns are stored) and the
-    other liquidation diagnostics (:func:`liquidation_diagnostics`, when their
-    per-event columns are stored too: back-tests stored from session 7 on), with
-    ``n_events``, ``start`` (``after``, or the first event) and ``end`` (the last
-    event): every figure covers the same events. ``per_event``:
-    :func:`per_event_record`.
-    """
+def _frame(per_event: dict[str, list[Any]]) -> tuple[pd.DataFrame, bool, bool]:
+    """A stored per-event record as an event table; ``(table, has liq, has diagnostics)``."""
     liq = all(c in per_event for c in PER_EVENT_LIQ_COLUMNS)
     diag = (
         liq
@@ -280,8 +289,20 @@ def move_scores(per_event: dict[str, list[Any]], after: Any = None) -> dict[str,
     ev.insert(0, "ts", pd.to_datetime(pd.Series(per_event["ts"], dtype="object"), utc=True))
     if diag:
         ev["direction"] = pd.Series(per_event["direction"], dtype="object")
-    if after is not None:
-        ev = ev[ev["ts"] >= _ts(after)].reset_index(drop=True)
+    return ev, liq, diag
+
+
+def event_scores(ev: pd.DataFrame) -> dict[str, Any]:
+    """The scores of an event table (the back-test's or a subset of it).
+
+    ``n_events``; ``move_mae_pp``, both baselines' MAE (``{b}_baseline_move_mae_pp``,
+    percentage points), ``coverage_80`` (share of realised moves inside the 80 %
+    interval) and the paired comparisons (:func:`move_comparisons`); ``liq_corr`` and
+    ``liq_within_2x_share`` (:func:`liquidation_metrics`) when the table has the
+    liquidation columns; the other liquidation diagnostics
+    (:func:`liquidation_diagnostics`) when it has theirs and ``direction``. Only
+    ``n_events`` for an empty table.
+    """
     out: dict[str, Any] = {"n_events": len(ev)}
     if ev.empty:
         return out
@@ -289,17 +310,87 @@ def move_scores(per_event: dict[str, list[Any]], after: Any = None) -> dict[str,
     p10 = ev["predicted_move_p10"].to_numpy(np.float64)
     p90 = ev["predicted_move_p90"].to_numpy(np.float64)
     lo, hi = np.minimum(p10, p90), np.maximum(p10, p90)
-    out["start"] = (ev["ts"].iloc[0] if after is None else _ts(after)).isoformat()
-    out["end"] = ev["ts"].iloc[-1].isoformat()
-    out["move_mae_pp"] = float(np.abs(ev["predicted_move"] - real).mean() * 100)
+    pred = ev["predicted_move"].to_numpy(np.float64)
+    out["move_mae_pp"] = float(np.abs(pred - real).mean() * 100)
     for b in BASELINES:
-        out[f"{b}_baseline_move_mae_pp"] = float(np.abs(ev[f"{b}_baseline"] - real).mean() * 100)
+        out[f"{b}_baseline_move_mae_pp"] = float(
+            np.abs(ev[f"{b}_baseline"].to_numpy(np.float64) - real).mean() * 100
+        )
     out["coverage_80"] = float(((real >= lo) & (real <= hi)).mean())
-    if liq:
+    if all(c in ev.columns for c in PER_EVENT_LIQ_COLUMNS):
         out["liq_corr"], out["liq_within_2x_share"] = liquidation_metrics(ev)
-    if diag:
+    if "direction" in ev.columns and all(c in ev.columns for c in PER_EVENT_DIAGNOSTIC_COLUMNS):
         out.update(liquidation_diagnostics(ev))
     out.update(move_comparisons(ev))
+    return out
+
+
+def book_split(ev: pd.DataFrame, in_sample: Any, first_oos: Any = None) -> dict[str, Any]:
+    """The scores of the events whose position book is in sample, and of the others.
+
+    Parameters
+    ----------
+    ev : pandas.DataFrame
+        An event table (:func:`event_scores`).
+    in_sample : array of bool
+        Per event, whether its book fit was trained on data after it
+        (:mod:`liqcascade.cascade._insample`).
+    first_oos : datetime-like, optional
+        The first instant with a book fitted before it (said as ``book_out_of_sample_from``).
+
+    Returns
+    -------
+    dict
+        ``n_book_in_sample``; ``metrics_book_in_sample`` (liquidity out of sample, book
+        in sample) and ``metrics_book_out_of_sample`` (both out of sample: the strict
+        subset), each :func:`event_scores` of its events; ``book_out_of_sample_from``
+        (ISO, or None).
+    """
+    flags = np.asarray(in_sample, dtype=bool)
+    if flags.size != len(ev):
+        raise ValueError(f"in_sample has {flags.size} flags for {len(ev)} events")
+    return {
+        "n_book_in_sample": int(flags.sum()),
+        "book_out_of_sample_from": None if first_oos is None else _ts(first_oos).isoformat(),
+        "metrics_book_in_sample": event_scores(ev[flags].reset_index(drop=True)),
+        "metrics_book_out_of_sample": event_scores(ev[~flags].reset_index(drop=True)),
+    }
+
+
+def move_scores(
+    per_event: dict[str, list[Any]],
+    after: Any = None,
+    *,
+    in_sample: Any = None,
+    first_oos: Any = None,
+) -> dict[str, Any]:
+    """The scores of a stored back-test's events at or after ``after``.
+
+    ``move_mae_pp``, both baselines' MAE, ``coverage_80`` and the paired comparisons
+    (:func:`move_comparisons`), ``liq_corr`` and ``liq_within_2x_share``
+    (:func:`liquidation_metrics`, when the liquidation columns are stored) and the
+    other liquidation diagnostics (:func:`liquidation_diagnostics`, when their
+    per-event columns are stored too: back-tests stored from session 7 on), with
+    ``n_events``, ``start`` (``after``, or the first event) and ``end`` (the last
+    event): every figure covers the same events. ``per_event``:
+    :func:`per_event_record`. With ``in_sample`` (one flag per stored event, e.g.
+    :func:`liqcascade.cascade._insample.stored_book_in_sample`), also
+    :func:`book_split` of the same events.
+    """
+    ev, _, _ = _frame(per_event)
+    flags = None if in_sample is None else np.asarray(in_sample, dtype=bool)
+    if after is not None:
+        keep = (ev["ts"] >= _ts(after)).to_numpy()
+        ev = ev[keep].reset_index(drop=True)
+        flags = None if flags is None else flags[keep]
+    out: dict[str, Any] = {"n_events": len(ev)}
+    if ev.empty:
+        return out
+    out["start"] = (ev["ts"].iloc[0] if after is None else _ts(after)).isoformat()
+    out["end"] = ev["ts"].iloc[-1].isoformat()
+    out.update(event_scores(ev))
+    if flags is not None:
+        out.update(book_split(ev, flags, first_oos))
     return out
 
 

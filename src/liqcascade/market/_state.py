@@ -469,11 +469,43 @@ def _fit_caveat(asset: str, fit: Any, label: pd.Timestamp) -> str | None:
     )
 
 
-def _beta_caveat(beta: float, source: str) -> str | None:
-    """The caveat of a depth exponent assumed rather than fitted by the date."""
+def _beta_caveat(beta: float, source: str, close: Any = None) -> str | None:
+    """The caveat of a depth exponent assumed rather than fitted by the date.
+
+    The assumed β is the median of the shipped assets' full-period β
+    (:func:`liqcascade.book._calibrate.assumed_beta`); for a market whose bar closes
+    before those periods end (``close``, UTC) it is said to be a look-ahead: "fitted
+    on 2024-11-21 -> 2025-07-31: a look-ahead for this date" (docs/liquidity.md, "Which
+    events are out of sample").
+    """
     if not source.startswith("assumed: "):
         return None
-    return f"depth exponent beta {beta:.2f} assumed, not fitted: {source[len('assumed: ') :]}"
+    text = f"depth exponent beta {beta:.2f} assumed, not fitted: {source[len('assumed: ') :]}"
+    span = _shipped_beta_span()
+    if (
+        span is not None
+        and close is not None
+        and pd.Timestamp(close) < span[1] + pd.Timedelta(days=1)
+    ):
+        text += (
+            f"; those betas are fitted on {span[0]:%Y-%m-%d} -> {span[1]:%Y-%m-%d}: a "
+            "look-ahead for this date"
+        )
+    return text
+
+
+def _shipped_beta_span() -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """``(first, last)`` day (UTC) of the bars the shipped assets' β are fitted on."""
+    from liqcascade.book._calibrate import depth_calibration
+
+    ends = []
+    for v in depth_calibration()["depth_beta"].values():
+        parts = [x.strip() for x in str(v.get("period", "")).split("->")]
+        if len(parts) == 2 and all(parts):
+            ends.append((pd.Timestamp(parts[0], tz="UTC"), pd.Timestamp(parts[1], tz="UTC")))
+    if not ends:
+        return None
+    return min(e[0] for e in ends), max(e[1] for e in ends)
 
 
 def log_caveats(state: MarketState) -> None:
@@ -580,7 +612,7 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         model = "identified"
     row = book_totals_at(inputs.book_totals, close)
     beta, sources["depth_beta"] = beta_for(inputs.asset, inputs.book_totals, close)
-    caveat = _beta_caveat(beta, sources["depth_beta"])
+    caveat = _beta_caveat(beta, sources["depth_beta"], close)
     if caveat:
         caveats.append(caveat)
     depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)

@@ -1,0 +1,106 @@
+"""Which back-test events were simulated on a position book fitted after them.
+
+Each event of the event back-test is predicted from the market at its previous close;
+that market's position book is the expanding-window fit of the month of the market's
+4-hour bar (:meth:`liqcascade.positions._expanding.AssetCalibration.fit_for`). Before
+the first fit whose data end by the bar there is no such fit, and the earliest one is
+used: trained on data after the event, which include the event and its outcome. The
+liquidity calibration of every event is fitted on events before it, so those events
+are *liquidity out of sample, book in sample*; the others are out of sample in both.
+
+The flag is a function of the event's time and the book calibration's fits alone, so
+a stored back-test that lacks it (the shipped ETH and BTC files) gets it exactly at
+read time (:func:`stored_book_in_sample`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "book_in_sample",
+    "book_in_sample_flags",
+    "book_out_of_sample_from",
+    "stored_book_in_sample",
+]
+
+_BAR = pd.Timedelta(hours=4)
+_DAY = pd.Timedelta(days=1)
+
+
+def _utc(v: Any) -> pd.Timestamp:
+    t = pd.Timestamp(v)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def book_in_sample(calibration: Any, ts: Any, close: Any = None) -> bool:
+    """Whether the event at ``ts`` is simulated on a book fit trained on data after it.
+
+    Parameters
+    ----------
+    calibration : AssetCalibration
+        The asset's expanding-window book calibration (its ``fits``: ``month``,
+        ``fit_end`` a date whose whole day is in the fit).
+    ts : datetime-like
+        The event's time (its previous hourly close, UTC).
+    close : datetime-like, optional
+        The close of the market's 4-hour bar (default: ``ts`` floored to 4 hours, the
+        market's date rule with every bar present).
+
+    Returns
+    -------
+    bool
+        True when the fit the market uses (that of the bar's month) ends after the
+        bar's close: its data include the event's 24 hours.
+    """
+    c = _utc(ts).floor("4h") if close is None else _utc(close)
+    label = c - _BAR
+    month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
+    fit, oos = calibration.fit_for(month)
+    return (not oos) and _utc(fit.fit_end) + _DAY > c
+
+
+def book_in_sample_flags(calibration: Any, ts: Sequence[Any]) -> list[bool]:
+    """:func:`book_in_sample` of each time of ``ts`` (ISO strings or timestamps)."""
+    return [book_in_sample(calibration, t) for t in ts]
+
+
+def book_out_of_sample_from(calibration: Any) -> pd.Timestamp:
+    """The first instant (UTC) whose market has a book fit trained before it.
+
+    The day after the earliest fit's data end: ``2025-03-01`` for the shipped ETH and
+    BTC calibrations (fit for 2025-03, trained on 2024-11-13 → 2025-02-28).
+    """
+    return min(_utc(f.fit_end) for f in calibration.fits) + _DAY
+
+
+def stored_book_in_sample(
+    asset: str, per_event: dict[str, list[Any]], store: Any = None
+) -> tuple[list[bool] | None, pd.Timestamp | None]:
+    """``(flags, first out-of-sample instant)`` of a stored back-test's events.
+
+    The stored ``book_in_sample`` column when the record has it (back-tests stored
+    from session 7 on); otherwise derived from the events' times and ``asset``'s book
+    calibration (the store's, else the package's: the one the events' markets used;
+    ``store=False`` for a package back-test). ``(None, None)`` when the asset has no
+    book calibration.
+    """
+    from liqcascade._calibrations import find_calibration
+    from liqcascade.errors import InputError
+    from liqcascade.positions._expanding import AssetCalibration
+
+    try:
+        found = find_calibration("book", asset, store)
+        cal = AssetCalibration.from_dict(found.doc, found.source)
+    except InputError:
+        cal = None
+    first = None if cal is None else book_out_of_sample_from(cal)
+    stored = per_event.get("book_in_sample")
+    if isinstance(stored, list) and len(stored) == len(per_event.get("ts", [])):
+        return [bool(x) for x in stored], first
+    if cal is None:
+        return None, None
+    return book_in_sample_flags(cal, per_event.get("ts", [])), first
