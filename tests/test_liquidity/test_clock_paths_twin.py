@@ -146,20 +146,19 @@ def test_a_path_with_no_innovation_is_the_held_run(seed, down, shock, n_steps) -
     down=st.booleans(),
     shock=st.floats(0.002, 0.08),
     k=st.floats(1.0, 3.0),
-    resil=st.one_of(st.just(math.inf), st.floats(10, 1000)),
     latent=st.floats(0, 3),
 )
-def test_extreme_deepens_when_the_adverse_innovations_grow(
-    seed, down, shock, k, resil, latent
-) -> None:
+def test_extreme_deepens_when_the_adverse_innovations_grow(seed, down, shock, k, latent) -> None:
     """Scaling every adverse innovation (z < 0 for a fall, z > 0 for a rise) by k ≥ 1
     moves the index further at every step, so the extreme goes at least as far.
 
-    Asserted with the mechanisms under which the extreme is documented to grow with
-    the move (test_clock_engine's monotone-in-shock set: resilience, latent depth,
-    the index-anchored mark off); the rate limit, chunks and withdrawal make the
-    response path-dependent and are left out.
+    Asserted on a book that does not refill (resilience off): with a finite half-life
+    the response is path-dependent by design — a faster early fall sells into the book
+    sooner and the taken depth refills before the index's trough, so the trough can be
+    shallower (hypothesis found such a path at resilience 10 s, latent depth 0; 3 of 300
+    random cases with a finite half-life, none of 300 without).
     """
+    resil = math.inf
     rng = np.random.default_rng(seed)
     book, pos, stops = _market(rng, n_pos=25, n_stop=10, n_lvl=40)
     pm = prepare_cascade(book, pos, stops)
