@@ -90,11 +90,11 @@ def test_the_rule_at_the_first_fit_boundary() -> None:
 
 @pytest.mark.parametrize("asset", ["ETH", "BTC"])
 def test_the_shipped_scores_split_by_the_book(asset: str) -> None:
-    """The shipped files lack the flag: it is derived at read time, exactly."""
+    """The shipped files store the flag; it equals the rule derived at read time."""
     pe = _stored(asset)["per_event"]
-    assert "book_in_sample" not in pe  # the shipped files are not regenerated
     ts = np.array(pe["ts"])
     before = ts < "2025-03-01"  # independently: the events before the first fit's month
+    assert list(pe["book_in_sample"]) == before.tolist()
     out = backtest_score(asset, False)
     assert out is not None and out["scope"] == "package score"
     assert out["n_book_in_sample"] == int(before.sum()) > 0

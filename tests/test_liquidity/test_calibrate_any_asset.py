@@ -125,11 +125,11 @@ def test_refit_of_eth_reproduces_shipped_month(tmp_path: Path) -> None:
     assert backtest_score("ETH", store) is None  # --no-backtest: no score stored
     score = backtest_score("ETH", False)
     assert score is not None and score["scope"] == "package score"
-    # the stored scores as stored; session 7 adds the book split (test_book_in_sample.py)
+    # the stored scores as stored, the book split (test_book_in_sample.py) included
     split = {"n_book_in_sample", "book_out_of_sample_from", "metrics_book_in_sample",
              "metrics_book_out_of_sample"}  # fmt: skip
     assert split <= set(score)
-    assert {k: v for k, v in score.items() if k not in split | {"scope"}} == {
+    assert {k: v for k, v in score.items() if k != "scope"} == {
         k: v for k, v in ship["backtest"].items() if k != "per_event"
     }
 

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from clihelpers import run_cli
-from floats import assert_same
+from floats import assert_same, same_value
 from liqcascade.cascade._backtest import _metrics
 from liqcascade.cascade._clock import MIN_SCORE_EVENTS, backtest_score
 from liqcascade.cascade._scores import (
@@ -96,18 +96,23 @@ def test_after_a_date_every_diagnostic_covers_the_same_events() -> None:
 
 
 def test_a_record_without_diagnostic_columns_scores_none_of_them() -> None:
-    """The shipped back-tests' record (session 6): the move and liq_corr only."""
+    """A record written before the diagnostics' columns (session 6): the move and
+    liq_corr only, never a diagnostic of another period. The shipped files carry the
+    columns since session 7, so a dated score there carries every diagnostic."""
     for asset in ("ETH", "BTC"):
         bt = json.loads((files("liqcascade.cascade") / "calibrated" / f"{asset}.json").read_text())[
             "backtest"
         ]
-        assert not set(PER_EVENT_DIAGNOSTIC_COLUMNS) & set(bt["per_event"])
-        sub = move_scores(bt["per_event"], "2025-03-01")
+        assert set(PER_EVENT_DIAGNOSTIC_COLUMNS) <= set(bt["per_event"])
+        old = {k: v for k, v in bt["per_event"].items() if k not in PER_EVENT_DIAGNOSTIC_COLUMNS}
+        sub = move_scores(old, "2025-03-01")
         assert "liq_corr" in sub and not set(DIAGNOSTIC_KEYS) & set(sub)
-        # quoted at a date with enough later events: no diagnostic of another period
+        full = move_scores(bt["per_event"], "2025-03-01")
+        assert set(DIAGNOSTIC_KEYS) <= set(full) and same_value(full["liq_corr"], sub["liq_corr"])
+        # quoted at a date with enough later events: the later events' diagnostics
         mid = backtest_score(asset, False, after="2025-03-01")
         assert mid is not None and mid["scope"] == "events after the market date"
-        assert not set(DIAGNOSTIC_KEYS) & set(mid)
+        assert set(DIAGNOSTIC_KEYS) <= set(mid)
 
 
 @pytest.fixture(scope="module")

@@ -1311,6 +1311,30 @@ def grid_errors(
     return err
 
 
+def stable_argmin(values: FloatArray, rtol: float = 1e-9) -> int:
+    """The first index whose value lies within ``rtol`` (relative) of the minimum.
+
+    A grid's mean errors come from long sums of ``exp``/``log``: two grid points can
+    differ by an ulp, and another CPU or libm can flip such a near-tie. Taking the first
+    point within ``rtol`` makes the choice the same on every machine (unless two values
+    straddle the tolerance itself, far rarer than a last-bit tie).
+
+    Parameters
+    ----------
+    values : array
+        Finite values (mean errors, fractions).
+    rtol : float
+        Relative tolerance.
+
+    Returns
+    -------
+    int
+    """
+    v = np.asarray(values, dtype=np.float64)
+    m = float(np.min(v))
+    return int(np.flatnonzero(v <= m + rtol * abs(m))[0])
+
+
 def fit_grid() -> list[tuple[float, float]]:
     """The (latent depth, resilience half-life s) pairs the calibration searches."""
     return [(lat, res) for lat in LATENT_GRID for res in RESILIENCE_GRID]
@@ -1377,14 +1401,14 @@ def calibrate_liquidity(
         )
     e = err[:, cols]
     mean = e.mean(axis=1)
-    best = int(np.argmin(mean))
+    best = stable_argmin(mean)
     lat, res = grid[best]
     params = prior.with_(latent_depth=lat, resilience_half_life_s=res)
     rng = np.random.default_rng(seed)
     draws_l = []
     for _ in range(n_boot):
         pick = rng.integers(0, cols.size, cols.size)
-        g = int(np.argmin(e[:, pick].mean(axis=1)))
+        g = stable_argmin(e[:, pick].mean(axis=1))
         draws_l.append(prior.with_(latent_depth=grid[g][0], resilience_half_life_s=grid[g][1]))
     return Calibration(
         asset,
