@@ -18,6 +18,8 @@ def _render(r: dict[str, Any]) -> None:
         f"{r['n_obs']:,} returns {r['start'][:10]} → {r['end'][:10]}"
         + ("" if r["converged"] else "  [red]NOT CONVERGED[/]")
     )
+    if r.get("data_cut"):
+        out.print(f"data: {r['data_cut']['note']}", soft_wrap=True)
     t = Table(title="parameters (returns in %)", box=None)
     for c in ("param", "estimate", "std_err", "p-value"):
         t.add_column(c, justify="right" if c != "param" else "left")
@@ -91,6 +93,14 @@ def register(app: typer.Typer) -> None:
         end: Annotated[
             str | None, typer.Option(help="Last close used (UTC date, whole day inclusive).")
         ] = None,
+        as_of: Annotated[
+            str | None,
+            typer.Option(
+                "--as-of",
+                help="Use the bars closed by then (UTC; a date: its end). Default: the market "
+                "date of every command (the asset's last open-interest bar).",
+            ),
+        ] = None,
         model: Annotated[
             str, typer.Option(help="Variance model: gjr (default), egarch or garch.")
         ] = "gjr",
@@ -113,22 +123,29 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fit GARCH / GJR-GARCH / EGARCH to percent log returns; test clustering and leverage.
 
-        Returns are 100 × Δlog(close) over the closes from --start to --end (inclusive);
+        Returns are 100 × Δlog(close) over the closes from --start to --end (inclusive)
+        of the bars closed by --as-of (default: the market date every command uses);
         constant mean. The leverage verdict says whether falls raise volatility
         significantly more than rises ("significant"), significantly less ("inverted")
         or neither ("not significant"), at 5 %.
 
         Example: liqcascade vol --asset ETH --interval 1d --model gjr --dist t --by-period
         """
+        import pandas as pd
+
         from liqcascade import volatility as vol
+        from liqcascade._cli._data_cut import closed_bars, data_cut
 
         _common.flag_names(data_file="--data")
         _common.check_dates(start=start, end=end)
+        cut = data_cut(asset, as_of, store, data)
         close = vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store)
+        step = pd.Timedelta(days=1) / vol.bars_per_day(interval)
+        close = closed_bars(close, step, cut, f"the {asset.upper()} {interval} closes")
         with _common.progress(f"fitting {model} ({dist})") as advance:
             study = vol.volatility_study(close, model=model, dist=dist, interval=interval,
                                          start=start, end=end, asset=asset,
                                          by_period=by_period, on_progress=advance)  # fmt: skip
         for w in study.warnings:
             _common.warn(w)
-        _common.emit(study.to_dict(), as_json, _render)
+        _common.emit({**study.to_dict(), "data_cut": cut.to_dict()}, as_json, _render)
