@@ -11,13 +11,24 @@ report's market date: a daily bar enters when it has closed by the cut.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
+import typer
 
 from liqcascade._cli import _common
 
-__all__ = ["DataCut", "closed_bars", "data_cut"]
+__all__ = ["AsOfOption", "DataCut", "closed_bars", "cut_at_as_of", "data_cut"]
+
+#: The ``--as-of`` option of ``vol`` and ``support-study``.
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Use the bars closed by then (UTC; a date: its end). Default: the market "
+        "date of every command (the asset's last open-interest bar).",
+    ),
+]
 
 _OI_STEP = pd.Timedelta(hours=4)
 
@@ -98,3 +109,18 @@ def closed_bars(frame: Any, step: pd.Timedelta, cut: DataCut, what: str) -> Any:
         _common.fail(f"--as-of: {what} starts {idx[0]:%Y-%m-%d %H:%M} UTC: no bar closed by "
                      f"{cut.instant:%Y-%m-%d %H:%M}")  # fmt: skip
     return kept
+
+
+def cut_at_as_of(
+    frame: Any,
+    step: pd.Timedelta,
+    *,
+    asset: str,
+    as_of: str | None,
+    what: str,
+    store: Path | None = None,
+    data_file: Path | None = None,
+) -> tuple[Any, DataCut]:
+    """:func:`data_cut` then :func:`closed_bars`: the bars to use and the cut."""
+    cut = data_cut(asset, as_of, store, data_file)
+    return closed_bars(frame, step, cut, what), cut

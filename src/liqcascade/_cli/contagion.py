@@ -66,6 +66,17 @@ def _render(res: dict[str, Any]) -> None:
         _common.stdout.print(v)
 
 
+_Shock = Annotated[
+    float | None,
+    typer.Option(
+        "--shock",
+        help="Override the first shock: fraction of the venue's mid (-0.05). Default: the "
+        "configuration's [shock]; --preset oct-2025 replays the recorded Binance fall of "
+        "the 2025-10-10 21:00 UTC hour (-12.0 %).",
+    ),
+]
+
+
 def contagion_cmd(
     config: Annotated[
         Path | None, typer.Option("--config", help="TOML configuration (docs/contagion.md).")
@@ -74,15 +85,7 @@ def contagion_cmd(
         str | None,
         typer.Option("--preset", help="Bundled preset: oct-2025 (the 2025-10-10 crash)."),
     ] = None,
-    shock: Annotated[
-        float | None,
-        typer.Option(
-            "--shock",
-            help="Override the first shock: fraction of the venue's mid (-0.05). Default: the "
-            "configuration's [shock]; --preset oct-2025 replays the recorded Binance fall of "
-            "the 2025-10-10 21:00 UTC hour (-12.0 %).",
-        ),
-    ] = None,
+    shock: _Shock = None,
     shock_venue: Annotated[
         str | None, typer.Option("--shock-venue", help="Override the venue the shock hits.")
     ] = None,

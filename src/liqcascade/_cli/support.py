@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
+from liqcascade._cli._data_cut import AsOfOption, cut_at_as_of
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -76,34 +77,27 @@ def _sens_cell(key: str, value: Any) -> str:
     return _common._fmt(value)
 
 
+_Data = Annotated[Path | None, typer.Option("--data", help="OHLCV file (CSV/Parquet) instead.")]
+_Interval = Annotated[str, typer.Option(help="Bar interval: 1d, 4h (from hourly) or 1h.")]
+_End = Annotated[str | None, typer.Option(help="Last day (UTC), inclusive (default: --as-of's).")]
+_ZoneTol = Annotated[
+    float, typer.Option(help="Merge tolerance of swing lows into a zone (fraction).")
+]
+
+
 def register(app: typer.Typer) -> None:
     """Register ``support-study`` on the root app."""
 
     @app.command("support-study")
     def support_study_cmd(
         asset: Annotated[str, typer.Option(help="Bundled asset (ETH or BTC).")] = "ETH",
-        data: Annotated[
-            Path | None, typer.Option("--data", help="OHLCV file (CSV/Parquet) instead.")
-        ] = None,
-        interval: Annotated[
-            str, typer.Option(help="Bar interval: 1d, 4h (from hourly) or 1h.")
-        ] = "1d",
+        data: _Data = None,
+        interval: _Interval = "1d",
         start: Annotated[str, typer.Option(help="First day (UTC).")] = "2022-01-01",
-        end: Annotated[
-            str | None, typer.Option(help="Last day (UTC), inclusive (default: --as-of's).")
-        ] = None,
-        as_of: Annotated[
-            str | None,
-            typer.Option(
-                "--as-of",
-                help="Use the bars closed by then (UTC; a date: its end). Default: the market "
-                "date of every command (the asset's last open-interest bar).",
-            ),
-        ] = None,
+        end: _End = None,
+        as_of: AsOfOption = None,
         pivot: Annotated[int, typer.Option(help="Swing-low half-window, bars.")] = 5,
-        zone_tol: Annotated[
-            float, typer.Option(help="Merge tolerance of swing lows into a zone (fraction).")
-        ] = 0.015,
+        zone_tol: _ZoneTol = 0.015,
         band: Annotated[float, typer.Option(help="Touch band above the zone (fraction).")] = 0.01,
         break_tol: Annotated[
             float, typer.Option(help="Close this far below the zone = broken (fraction).")
@@ -133,7 +127,6 @@ def register(app: typer.Typer) -> None:
         """
         import pandas as pd
 
-        from liqcascade._cli._data_cut import closed_bars, data_cut
         from liqcascade.events import SupportParams, support_study
         from liqcascade.events._load import load_bars
         from liqcascade.events._study import bars_per_day, study_steps
@@ -145,13 +138,13 @@ def register(app: typer.Typer) -> None:
                                min_away=min_away, max_age=max_age,
                                volume_weighted=volume_weighted)  # fmt: skip
         t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
-        cut = data_cut(asset, as_of, None, data)
         bars, source = load_bars(asset, interval, t0, t1, data)
         step = pd.Timedelta(days=1) / bars_per_day(interval)
-        bars = closed_bars(bars, step, cut, f"the {asset.upper()} {interval} bars")
+        bars, cut = cut_at_as_of(bars, step, asset=asset, as_of=as_of, data_file=data,
+                                 what=f"the {asset.upper()} {interval} bars")  # fmt: skip
         grid: dict[str, Any] | None = {} if no_sensitivity else None
         with _common.progress("random levels + sensitivity", study_steps(draws, grid)) as adv:
             study = support_study(bars, params, interval=interval, seed=seed, n_random=draws,
                                   n_boot=boot, grid=grid, on_step=adv)  # fmt: skip
-        out = {**study.to_dict(), "source": source, "data_cut": cut.to_dict()}
-        _common.emit(out, as_json, _render)
+        _common.emit({**study.to_dict(), "source": source, "data_cut": cut.to_dict()}, as_json,
+                     _render)  # fmt: skip

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common
+from liqcascade._cli._data_cut import AsOfOption, cut_at_as_of
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -74,45 +75,42 @@ def _render(r: dict[str, Any]) -> None:
         out.print(pt)
 
 
+_Interval = Annotated[
+    str,
+    typer.Option(
+        help="Bar interval: 1d, 4h, 1h or 30m (bundled: 1d and 1h; 4h and 30m "
+        "from --data or the store)."
+    ),
+]
+_ByPeriod = Annotated[
+    bool,
+    typer.Option(
+        "--by-period", help="Leverage effect per period (2017–2021, 2022–2025, each year)."
+    ),
+]
+
+
 def register(app: typer.Typer) -> None:
     """Register ``vol`` on the root app."""
 
     @app.command("vol")
     def vol_cmd(
         asset: Annotated[str, typer.Option(help="Base asset (bundled: ETH, BTC).")] = "ETH",
-        interval: Annotated[
-            str,
-            typer.Option(
-                help="Bar interval: 1d, 4h, 1h or 30m (bundled: 1d and 1h; 4h and 30m "
-                "from --data or the store)."
-            ),
-        ] = "1d",
+        interval: _Interval = "1d",
         start: Annotated[
             str | None, typer.Option(help="First close used (UTC date, inclusive).")
         ] = None,
         end: Annotated[
             str | None, typer.Option(help="Last close used (UTC date, whole day inclusive).")
         ] = None,
-        as_of: Annotated[
-            str | None,
-            typer.Option(
-                "--as-of",
-                help="Use the bars closed by then (UTC; a date: its end). Default: the market "
-                "date of every command (the asset's last open-interest bar).",
-            ),
-        ] = None,
+        as_of: AsOfOption = None,
         model: Annotated[
             str, typer.Option(help="Variance model: gjr (default), egarch or garch.")
         ] = "gjr",
         dist: Annotated[
             str, typer.Option(help="Error distribution: t (default), normal or skewt.")
         ] = "t",
-        by_period: Annotated[
-            bool,
-            typer.Option(
-                "--by-period", help="Leverage effect per period (2017–2021, 2022–2025, each year)."
-            ),
-        ] = False,
+        by_period: _ByPeriod = False,
         data: Annotated[
             Path | None, typer.Option(help="OHLCV file (CSV/Parquet) instead of bundled data.")
         ] = None,
@@ -134,14 +132,14 @@ def register(app: typer.Typer) -> None:
         import pandas as pd
 
         from liqcascade import volatility as vol
-        from liqcascade._cli._data_cut import closed_bars, data_cut
 
         _common.flag_names(data_file="--data")
         _common.check_dates(start=start, end=end)
-        cut = data_cut(asset, as_of, store, data)
-        close = vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store)
-        step = pd.Timedelta(days=1) / vol.bars_per_day(interval)
-        close = closed_bars(close, step, cut, f"the {asset.upper()} {interval} closes")
+        close, cut = cut_at_as_of(
+            vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store),
+            pd.Timedelta(days=1) / vol.bars_per_day(interval), asset=asset, as_of=as_of,
+            what=f"the {asset.upper()} {interval} closes", store=store, data_file=data,
+        )  # fmt: skip
         with _common.progress(f"fitting {model} ({dist})") as advance:
             study = vol.volatility_study(close, model=model, dist=dist, interval=interval,
                                          start=start, end=end, asset=asset,
