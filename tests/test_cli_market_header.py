@@ -41,14 +41,15 @@ def test_stress_replay_names_the_market_and_the_later_window(tmp_path: Path) -> 
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == HEADER
-    assert lines[1].startswith(f"stress ETH market, replay ({LATER}), 1 path(s)")
+    assert lines[1] == f"portfolio: {pf} (2 positions)"
+    assert lines[2].startswith(f"stress ETH market, replay ({LATER}): 1 deterministic scenario")
     j = run_cli("stress", "--portfolio", str(pf), "--scenario", "replay", "--as-of",
                 "2024-11-25", "--window", "2022-06-13", "--json")  # fmt: skip
     assert j.exit_code == 0, j.stderr
     assert j.json()["market"]["as_of"] == NOV["as_of"]
     t = run_cli("stress", "--portfolio", str(pf), "--scenario", "replay", "--as-of",
                 "2024-11-25", "--window", "2022-06-13")  # fmt: skip
-    assert "replay (2022-06-13)," in t.stdout and "what-if" not in t.stdout
+    assert "replay (2022-06-13):" in t.stdout and "recorded after the market" not in t.stdout
 
 
 def test_solvency_names_the_market_and_the_later_scenario() -> None:

@@ -9,7 +9,10 @@ from liqcascade import datasets
 
 
 def test_json_contract_on_real_eth() -> None:
-    r = run_cli("support-study", "--draws", "50", "--boot", "200", "--json")
+    # through 2025-12-31 (the default is the market date: tests/test_cli_data_cut.py)
+    r = run_cli(
+        "support-study", "--as-of", "2025-12-31", "--draws", "50", "--boot", "200", "--json"
+    )
     assert r.exit_code == 0, r.stderr
     d = r.json()
     assert d["n_tests"] == 80 and d["n_zones"] == 78
@@ -42,6 +45,8 @@ def test_json_contract_on_real_eth() -> None:
 def test_parameters_change_the_count() -> None:
     r = run_cli(
         "support-study",
+        "--as-of",
+        "2025-12-31",
         "--pivot",
         "3",
         "--min-away",
@@ -62,7 +67,8 @@ def test_parameters_change_the_count() -> None:
 
 
 def test_human_output() -> None:
-    r = run_cli("support-study", "--draws", "5", "--boot", "50", "--no-sensitivity")
+    r = run_cli("support-study", "--as-of", "2025-12-31", "--draws", "5", "--boot", "50",
+                "--no-sensitivity")  # fmt: skip
     assert r.exit_code == 0
     assert "80 support tests" in r.stdout and "claim verdict" in r.stdout
 

@@ -11,9 +11,26 @@ from rich.table import Table
 from liqcascade._cli import _common
 
 
+def _shock_line(first: dict[str, Any]) -> str:
+    what = (f"{first['fraction']:+.1%}" if "fraction" in first
+            else f"to price {first['price']:,.2f}")  # fmt: skip
+    return f"first shock {what} on {first['venue']} ({first['source']})"
+
+
+def _spread(iv: dict[str, Any], key: str) -> str:
+    """``p10 … p90`` over the draws, or the one figure when every draw agrees."""
+    lo, hi, n = iv[f"{key}_p10"], iv[f"{key}_p90"], iv.get("n_draws", 0)
+    if abs(hi - lo) <= 1e-9 * max(abs(lo), abs(hi), 1.0):
+        return (f"{lo:,.0f} in every one of the {n} draws (all draws equal: the same "
+                "positions liquidate at each draw's latent depth)")  # fmt: skip
+    return f"80 % over draws {lo:,.0f} … {hi:,.0f}"
+
+
 def _render(res: dict[str, Any]) -> None:
     for line in _input_lines(res.get("inputs", {})):
         _common.stdout.print(line, soft_wrap=True)
+    if "first_shock" in res:
+        _common.stdout.print(_shock_line(res["first_shock"]), soft_wrap=True)
     t = Table(title=f"Cascade from {res['shock_venue']} ({res['rounds']} rounds)")
     for c in ("venue", "initial", "final", "liquidated USD", "rounds"):
         t.add_column(c, justify="right" if c != "venue" else "left")
@@ -25,8 +42,7 @@ def _render(res: dict[str, Any]) -> None:
         iv, ub = res["interval"], res["static_upper_bound"]
         _common.stdout.print(
             f"calibrated liquidity (latent depth {res['calibration']['latent_depth']:g}): CEX "
-            f"liquidated 80 % over draws {iv['cex_liquidated_usd_p10']:,.0f} … "
-            f"{iv['cex_liquidated_usd_p90']:,.0f}; static books (upper bound): CEX "
+            f"liquidated {_spread(iv, 'cex_liquidated_usd')}; static books (upper bound): CEX "
             f"${ub['cex_liquidated_usd']:,.0f}, DeFi ${ub['defi_liquidated_usd']:,.0f}"
         )
     d = res["defi"]
@@ -50,6 +66,17 @@ def _render(res: dict[str, Any]) -> None:
         _common.stdout.print(v)
 
 
+_Shock = Annotated[
+    float | None,
+    typer.Option(
+        "--shock",
+        help="Override the first shock: fraction of the venue's mid (-0.05). Default: the "
+        "configuration's [shock]; --preset oct-2025 replays the recorded Binance fall of "
+        "the 2025-10-10 21:00 UTC hour (-12.0 %).",
+    ),
+]
+
+
 def contagion_cmd(
     config: Annotated[
         Path | None, typer.Option("--config", help="TOML configuration (docs/contagion.md).")
@@ -58,10 +85,7 @@ def contagion_cmd(
         str | None,
         typer.Option("--preset", help="Bundled preset: oct-2025 (the 2025-10-10 crash)."),
     ] = None,
-    shock: Annotated[
-        float | None,
-        typer.Option("--shock", help="Override the shock: fraction of the venue's mid (-0.05)."),
-    ] = None,
+    shock: _Shock = None,
     shock_venue: Annotated[
         str | None, typer.Option("--shock-venue", help="Override the venue the shock hits.")
     ] = None,
@@ -99,6 +123,7 @@ def contagion_cmd(
             res = run_setup(setup, shock_venue=venue, shock=shock, liquidity=liquidity)
         advance(1)
     out = res.summary()
+    out["first_shock"] = _first_shock(setup, preset, shock, config, out["shock_venue"])
     if preset == "oct-2025":
         out["validation"] = validate_oct_2025(res)
     states = [v for k, v in cache.items() if isinstance(k, tuple) and k[0] == "ms"]
@@ -106,6 +131,21 @@ def contagion_cmd(
         out["market"] = states[0].fingerprint()
     out["inputs"] = _inputs(setup.notes)
     _common.emit(out, as_json, _render)
+
+
+def _first_shock(
+    setup: Any, preset: str | None, shock: float | None, config: Path | None, venue: str
+) -> dict[str, Any]:
+    """The first shock the run applied and where it came from."""
+    from liqcascade.contagion._presets import RECORDED_SHOCK_SOURCE, recorded_first_shock
+
+    if shock is not None:
+        return {"fraction": shock, "venue": venue, "source": "--shock"}
+    if preset == "oct-2025":
+        return {"fraction": recorded_first_shock(), "venue": venue,
+                "source": RECORDED_SHOCK_SOURCE}  # fmt: skip
+    where = f"--config {config.name}" if config is not None else f"preset {preset}"
+    return {**setup.shock, "venue": venue, "source": f"[shock] of {where}"}
 
 
 def _inputs(notes: dict[str, Any]) -> dict[str, Any]:

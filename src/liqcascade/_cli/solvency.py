@@ -30,8 +30,17 @@ def _parse_scenario(text: str, asset: str = "ETH") -> Any:
     return StressScenario(name or f"{shock:+.1%}", shock)
 
 
+#: What the text and JSON say when ``--insurance-fund`` is not given.
+FUND_DEFAULT_NOTE = "--insurance-fund not given: none, the report's worst case"
+
 #: A scenario named by a day alone is a recorded episode (``2025-10-10``).
 _RECORDED = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _fund_line(result: dict[str, Any]) -> None:
+    if "insurance_fund_source" in result:
+        fund, why = result["insurance_fund_usd"], result["insurance_fund_source"]
+        _common.stdout.print(f"insurance fund at the start {fund:,.0f} USD ({why})", soft_wrap=True)
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -40,6 +49,7 @@ def _render(result: dict[str, Any]) -> None:
     market = result.get("market") or {}
     if market:
         _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
+    _fund_line(result)
     cal = result.get("liquidity") == "calibrated"
     title = "Exchange stress: can the buffer absorb it?"
     nb = max((s.get("interval", {}).get("n_book_draws", 1) for s in result["scenarios"]), default=1)
@@ -95,7 +105,13 @@ def _render(result: dict[str, Any]) -> None:
         _common.stdout.print("No bad debt in any scenario: ADL is never needed.")
 
 
-_Fund = Annotated[float, typer.Option("--insurance-fund", help="Insurance fund, USD.")]
+_Fund = Annotated[
+    float | None,
+    typer.Option(
+        "--insurance-fund",
+        help="Insurance fund at the start, USD (default 0: none, the report's worst case).",
+    ),
+]
 _Positions = Annotated[
     Path | None,
     typer.Option("--positions", help="Positions file (CSV/Parquet) of the exchange's users."),
@@ -160,7 +176,7 @@ _Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout."
 
 
 def solvency(
-    insurance_fund: _Fund,
+    insurance_fund: _Fund = None,
     positions: _Positions = None,
     asset: _Asset = "ETH",
     as_of: _AsOf = None,
@@ -181,6 +197,10 @@ def solvency(
 ) -> None:
     """Insurance fund, reserve-buffer and auto-deleveraging stress of an exchange.
 
+    With no option it stresses the estimated ETH market of the last bar with no
+    insurance fund (the report's worst case); every figure is then bad debt before
+    any fund.
+
     Example: liqcascade solvency --as-of 2025-07-31 --oi-share 0.2 --insurance-fund 5e6 --json
     """
     from liqcascade.solvency._request import run_solvency_request
@@ -189,14 +209,18 @@ def solvency(
                        liquidation_fee="--liq-fee", liabilities_usd="--liabilities",
                        scenarios="--scenario", policies="--adl-policy")  # fmt: skip
     scenarios = [_parse_scenario(s, asset) for s in scenario] if scenario else None
+    fund_given = insurance_fund is not None
+    insurance_fund = 0.0 if insurance_fund is None else insurance_fund
     kw = {
         k: v
         for k, v in locals().items()
-        if k not in ("as_json", "scenario", "run_solvency_request")
+        if k not in ("as_json", "scenario", "run_solvency_request", "fund_given")
     }
     with _common.progress("stressing the exchange"):
         run = run_solvency_request(**kw)
-    _common.emit(run.to_dict(), as_json, _render)
+    out = run.to_dict()
+    out["insurance_fund_source"] = "--insurance-fund" if fund_given else FUND_DEFAULT_NOTE
+    _common.emit(out, as_json, _render)
 
 
 def register(app: typer.Typer) -> None:

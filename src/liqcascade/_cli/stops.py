@@ -23,12 +23,25 @@ def _render_recommend(res: dict[str, Any]) -> None:
     if market:
         _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
     t = Table(show_header=False, box=None)
-    for k in ("stop_price", "distance", "expected_slippage", "liq_price", "raw_stop_price"):
-        t.add_row(f"[bold]{k}[/]", _common._fmt(res[k]))
+    for k in ("stop_price", "liq_price", "raw_stop_price"):
+        t.add_row(f"[bold]{k}[/]", f"{res[k]:,.2f} USD")
+    # fractions printed in % (the JSON keeps fractions), as in the rationale below
+    t.add_row("[bold]distance[/]", f"{res['distance']:.2%} from entry")
+    t.add_row("[bold]expected_slippage[/]", f"{res['expected_slippage']:.2%}")
     for z in res["avoided_clusters"]:
         t.add_row("[bold]avoided[/]", f"{z['kind']} {z['price_low']:,.2f}–{z['price_high']:,.2f}")
     _common.stdout.print(t)
     _common.stdout.print(res["rationale"])
+
+
+def _require(*options: tuple[str, Any]) -> None:
+    """Fail once naming every required option not given (not one per run)."""
+    missing = [nm for nm, v in options if v is None]
+    if missing:
+        _common.fail(
+            f"missing required option{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
+            "(e.g. --entry 3700 --size 10 --leverage 10)"
+        )
 
 
 def _day(text: Any) -> str:
@@ -121,9 +134,7 @@ def recommend_cmd(
     from liqcascade.market import MarketSpec, estimated_market
     from liqcascade.protect import RecommendSettings, check_position, recommend_stop
 
-    for nm, v in (("--entry", entry), ("--size", size), ("--leverage", leverage)):
-        if v is None:
-            _common.fail(f"{nm} is required")
+    _require(("--entry", entry), ("--size", size), ("--leverage", leverage))
     assert entry is not None and size is not None and leverage is not None
     check_position(side, entry, size, leverage, liquidity)  # before the market is built
     settings = RecommendSettings(horizon_days=horizon_days, k=k, vol_source=vol_source)

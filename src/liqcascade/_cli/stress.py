@@ -1,4 +1,10 @@
-"""CLI command: ``liqcascade stress`` (shocks, crash replays, Monte Carlo with cascades)."""
+"""CLI command: ``liqcascade stress`` (shocks and crash replays with cascades, Monte Carlo).
+
+The shock grid and the replay are deterministic what-ifs: they print each scenario's
+P&L, liquidations and positions hit, never a VaR, ES, quantile or probability. The
+Monte Carlo's paths move by the fitted model's residuals, which already hold
+history's cascades: no cascade is added to them (the book's liquidations are counted).
+"""
 
 from __future__ import annotations
 
@@ -12,24 +18,66 @@ from liqcascade._cli import _common, _market_line
 
 
 def _render(result: dict[str, Any]) -> None:
-    from rich.table import Table
-
     out = _common.stdout
     market = result.get("market") or {}
     if market:
         out.print(_market_line.market_line(market), soft_wrap=True)
+    if result.get("portfolio_file"):
+        out.print(f"portfolio: {result['portfolio_file']} ({result['n_positions']} positions)",
+                  soft_wrap=True)  # fmt: skip
     label = str(result["label"])
     if result["scenario"] == "replay":
         label = _market_line.what_if(label, market)
-    out.print(
-        f"[bold]stress[/] {result['asset']} market, {result['scenario']} ({label}), "
-        f"{result['paths']:,} "
-        f"path(s), seed {result['seed']}",
-        soft_wrap=True,
-    )
+    if result.get("deterministic"):
+        n = result["paths"]
+        out.print(
+            f"[bold]stress[/] {result['asset']} market, {result['scenario']} ({label}): {n} "
+            f"deterministic scenario{'s' if n != 1 else ''} — each a what-if, not a draw: no "
+            "VaR, ES, quantile or probability",
+            soft_wrap=True,
+        )
+        _render_scenarios(result)
+    else:
+        out.print(
+            f"[bold]stress[/] {result['asset']} market, {result['scenario']} ({label}), "
+            f"{result['paths']:,} path(s), seed {result['seed']}",
+            soft_wrap=True,
+        )
+        _render_distribution(result)
+    for row in result.get("shocks", []):
+        out.print(_shock_line(row), soft_wrap=True)
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names) if names else "none"
+
+
+def _render_scenarios(result: dict[str, Any]) -> None:
+    """One row per deterministic scenario: P&L, market liquidations, positions hit."""
+    from rich.table import Table
+
+    t = Table(title="per scenario (P&L: positive = a gain)")
+    for c in ("scenario", "P&L USD", "market liquidations", f"{result['asset']} after",
+              "liquidated", "stopped"):  # fmt: skip
+        t.add_column(c, justify="left" if c in ("scenario", "liquidated", "stopped") else "right")
+    for r in result["scenarios"]:
+        whole = " (whole side)" if r["whole_book"] else ""
+        t.add_row(r["scenario"], f"{r['pnl_usd']:+,.0f}",
+                  f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}",
+                  f"{r['price_after']:,.0f}", _names(r["liquidated"]),
+                  _names(r["stopped"]))  # fmt: skip
+    _common.stdout.print(t)
+
+
+def _render_distribution(result: dict[str, Any]) -> None:
+    """The Monte Carlo: VaR / ES (losses), expected P&L, quantiles, probabilities."""
+    from rich.table import Table
+
     t = Table(show_header=False, box=None)
-    for k in ("var_95", "var_99", "es_95", "es_99", "expected_loss"):
-        t.add_row(f"[bold]{k}[/]", f"{result[k]:,.0f} USD")
+    for k in ("var_95", "var_99", "es_95", "es_99"):
+        t.add_row(f"[bold]{k}[/]", f"{result[k]:,.0f} USD (a loss)")
+    pnl = f"{result['expected_pnl']:+,.0f} USD (mean over paths; positive = a gain)"
+    t.add_row("[bold]expected P&L[/]", pnl)
     m = result["market_liquidations_usd"]
     t.add_row(
         "[bold]market liquidations[/]",
@@ -40,15 +88,13 @@ def _render(result: dict[str, Any]) -> None:
         f"[bold]{result['price_asset']} price[/]",
         f"5–95 % range ${q['p05']:,.0f}–${q['p95']:,.0f} (median ${q['p50']:,.0f})",
     )
-    out.print(t)
+    _common.stdout.print(t)
     p = Table(title="probability of liquidation or stop")
     p.add_column("position")
     p.add_column("p", justify="right")
     for name, v in result["p_liquidation"].items():
         p.add_row(name, f"{v:.1%}")
-    out.print(p)
-    for row in result.get("shocks", []):
-        out.print(_shock_line(row), soft_wrap=True)
+    _common.stdout.print(p)
 
 
 def _shock_line(r: dict[str, Any]) -> str:
@@ -63,7 +109,7 @@ def _shock_line(r: dict[str, Any]) -> str:
         f"cascade's own carry {rng('carry_price_after')}; static book (bounds the carry) "
         f"{r['static_price_after']:,.0f}; liquidations within 24 h "
         f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}; "
-        f"PnL {r['portfolio_pnl_usd']:,.0f} USD"
+        f"P&L {r['portfolio_pnl_usd']:+,.0f} USD"
     )
 
 
@@ -124,7 +170,12 @@ _Model = Annotated[str, typer.Option("--model", help="gjr | egarch | garch.")]
 _Dist = Annotated[str, typer.Option("--dist", help="t | normal | skewt.")]
 _Seed = Annotated[int, typer.Option("--seed", help="Random seed.")]
 _NoCascade = Annotated[
-    bool, typer.Option("--no-cascade", help="Paths without the cascade's price impact.")
+    bool,
+    typer.Option(
+        "--no-cascade",
+        help="Shock / replay without the cascade's price impact (the Monte Carlo adds none "
+        "either way: its residuals hold history's cascades).",
+    ),
 ]
 _Backend = Annotated[str, typer.Option("--backend", help="local | dask.")]
 _Scheduler = Annotated[
@@ -156,7 +207,12 @@ def stress_cmd(
     as_of: _AsOf = None,
     as_json: _Json = False,
 ) -> None:
-    """Stress a portfolio and the market: shocks, crash replays, Monte Carlo with cascades.
+    """Stress a portfolio: shocks and crash replays with cascades; Monte Carlo VaR/ES.
+
+    --scenario shock / replay: deterministic what-ifs, one result per scenario (no
+    VaR, ES or probability). --scenario montecarlo: VaR / ES (losses) and the expected
+    P&L over paths of the fitted return model, whose residuals already hold history's
+    cascades (none is added to the paths; the book's liquidations are counted).
 
     Example: liqcascade stress --portfolio book.csv --scenario montecarlo --paths 20000 --json
     """

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
+from liqcascade._cli._data_cut import AsOfOption, cut_at_as_of
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -18,7 +19,9 @@ def _render(r: dict[str, Any]) -> None:
         f"[bold]{r['n_tests']} support tests[/] ({r['n_event_bars']} distinct bars) on "
         f"{r['n_zones']} zones, {r['interval']} bars {r['start'][:10]} → {r['end'][:10]}"
     )
-    t = Table(title="forward log returns after a test (fractions)")
+    if r.get("data_cut"):
+        _common.stdout.print(f"data: {r['data_cut']['note']}", soft_wrap=True)
+    t = Table(title="forward log returns after a test (%: log return × 100; win rate in %)")
     for col in (
         "days",
         "n",
@@ -49,14 +52,37 @@ def _render(r: dict[str, Any]) -> None:
         )
     _common.stdout.print(t)
     if r["sensitivity"]:
-        s = Table(title="sensitivity")
+        s = Table(title="sensitivity (win rate and mean log return in %)")
         keys = list(r["sensitivity"][0])
         for k in keys:
             s.add_column(k, justify="right")
         for row in r["sensitivity"]:
-            s.add_row(*[_common._fmt(row[k]) for k in keys])
+            s.add_row(*[_sens_cell(k, row[k]) for k in keys])
         _common.stdout.print(s)
     _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
+
+
+#: Sensitivity columns that are fractions (printed in % like the horizon table).
+_PERCENT_COLUMNS = ("win_rate", "mean")
+#: Parameters given as fractions of price (printed as given: they are the options' values).
+_PARAM_COLUMNS = ("zone_tol", "band", "break_tol")
+
+
+def _sens_cell(key: str, value: Any) -> str:
+    """One sensitivity cell: rates and mean returns in %, the rest as given."""
+    if value is None:
+        return "–"
+    if key.startswith(_PERCENT_COLUMNS) and isinstance(value, float):
+        return format(value, "+.2%" if key.startswith("mean") else ".1%")
+    return _common._fmt(value)
+
+
+_Data = Annotated[Path | None, typer.Option("--data", help="OHLCV file (CSV/Parquet) instead.")]
+_Interval = Annotated[str, typer.Option(help="Bar interval: 1d, 4h (from hourly) or 1h.")]
+_End = Annotated[str | None, typer.Option(help="Last day (UTC), inclusive (default: --as-of's).")]
+_ZoneTol = Annotated[
+    float, typer.Option(help="Merge tolerance of swing lows into a zone (fraction).")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -65,18 +91,13 @@ def register(app: typer.Typer) -> None:
     @app.command("support-study")
     def support_study_cmd(
         asset: Annotated[str, typer.Option(help="Bundled asset (ETH or BTC).")] = "ETH",
-        data: Annotated[
-            Path | None, typer.Option("--data", help="OHLCV file (CSV/Parquet) instead.")
-        ] = None,
-        interval: Annotated[
-            str, typer.Option(help="Bar interval: 1d, 4h (from hourly) or 1h.")
-        ] = "1d",
+        data: _Data = None,
+        interval: _Interval = "1d",
         start: Annotated[str, typer.Option(help="First day (UTC).")] = "2022-01-01",
-        end: Annotated[str, typer.Option(help="Last day (UTC), inclusive.")] = "2025-12-31",
+        end: _End = None,
+        as_of: AsOfOption = None,
         pivot: Annotated[int, typer.Option(help="Swing-low half-window, bars.")] = 5,
-        zone_tol: Annotated[
-            float, typer.Option(help="Merge tolerance of swing lows into a zone (fraction).")
-        ] = 0.015,
+        zone_tol: _ZoneTol = 0.015,
         band: Annotated[float, typer.Option(help="Touch band above the zone (fraction).")] = 0.01,
         break_tol: Annotated[
             float, typer.Option(help="Close this far below the zone = broken (fraction).")
@@ -100,11 +121,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Support-level event study: tests of swing-low zones and the returns after them.
 
-        Example: liqcascade support-study --asset ETH --start 2022-01-01 --end 2025-12-31 --json
+        Returns are printed in percent (log returns × 100, win rates in %) in both tables.
+
+        Example: liqcascade support-study --asset ETH --start 2022-01-01 --as-of 2025-07-31 --json
         """
+        import pandas as pd
+
         from liqcascade.events import SupportParams, support_study
         from liqcascade.events._load import load_bars
-        from liqcascade.events._study import study_steps
+        from liqcascade.events._study import bars_per_day, study_steps
 
         _common.flag_names(
             n_random="--draws", n_boot="--boot", ohlcv="--start/--end", data_file="--data"
@@ -114,8 +139,12 @@ def register(app: typer.Typer) -> None:
                                volume_weighted=volume_weighted)  # fmt: skip
         t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
         bars, source = load_bars(asset, interval, t0, t1, data)
+        step = pd.Timedelta(days=1) / bars_per_day(interval)
+        bars, cut = cut_at_as_of(bars, step, asset=asset, as_of=as_of, data_file=data,
+                                 what=f"the {asset.upper()} {interval} bars")  # fmt: skip
         grid: dict[str, Any] | None = {} if no_sensitivity else None
         with _common.progress("random levels + sensitivity", study_steps(draws, grid)) as adv:
             study = support_study(bars, params, interval=interval, seed=seed, n_random=draws,
                                   n_boot=boot, grid=grid, on_step=adv)  # fmt: skip
-        _common.emit({**study.to_dict(), "source": source}, as_json, _render)
+        _common.emit({**study.to_dict(), "source": source, "data_cut": cut.to_dict()}, as_json,
+                     _render)  # fmt: skip

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common
+from liqcascade._cli._data_cut import AsOfOption, cut_at_as_of
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -18,6 +19,8 @@ def _render(r: dict[str, Any]) -> None:
         f"{r['n_obs']:,} returns {r['start'][:10]} → {r['end'][:10]}"
         + ("" if r["converged"] else "  [red]NOT CONVERGED[/]")
     )
+    if r.get("data_cut"):
+        out.print(f"data: {r['data_cut']['note']}", soft_wrap=True)
     t = Table(title="parameters (returns in %)", box=None)
     for c in ("param", "estimate", "std_err", "p-value"):
         t.add_column(c, justify="right" if c != "param" else "left")
@@ -72,37 +75,42 @@ def _render(r: dict[str, Any]) -> None:
         out.print(pt)
 
 
+_Interval = Annotated[
+    str,
+    typer.Option(
+        help="Bar interval: 1d, 4h, 1h or 30m (bundled: 1d and 1h; 4h and 30m "
+        "from --data or the store)."
+    ),
+]
+_ByPeriod = Annotated[
+    bool,
+    typer.Option(
+        "--by-period", help="Leverage effect per period (2017–2021, 2022–2025, each year)."
+    ),
+]
+
+
 def register(app: typer.Typer) -> None:
     """Register ``vol`` on the root app."""
 
     @app.command("vol")
     def vol_cmd(
         asset: Annotated[str, typer.Option(help="Base asset (bundled: ETH, BTC).")] = "ETH",
-        interval: Annotated[
-            str,
-            typer.Option(
-                help="Bar interval: 1d, 4h, 1h or 30m (bundled: 1d and 1h; 4h and 30m "
-                "from --data or the store)."
-            ),
-        ] = "1d",
+        interval: _Interval = "1d",
         start: Annotated[
             str | None, typer.Option(help="First close used (UTC date, inclusive).")
         ] = None,
         end: Annotated[
             str | None, typer.Option(help="Last close used (UTC date, whole day inclusive).")
         ] = None,
+        as_of: AsOfOption = None,
         model: Annotated[
             str, typer.Option(help="Variance model: gjr (default), egarch or garch.")
         ] = "gjr",
         dist: Annotated[
             str, typer.Option(help="Error distribution: t (default), normal or skewt.")
         ] = "t",
-        by_period: Annotated[
-            bool,
-            typer.Option(
-                "--by-period", help="Leverage effect per period (2017–2021, 2022–2025, each year)."
-            ),
-        ] = False,
+        by_period: _ByPeriod = False,
         data: Annotated[
             Path | None, typer.Option(help="OHLCV file (CSV/Parquet) instead of bundled data.")
         ] = None,
@@ -113,22 +121,29 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fit GARCH / GJR-GARCH / EGARCH to percent log returns; test clustering and leverage.
 
-        Returns are 100 × Δlog(close) over the closes from --start to --end (inclusive);
+        Returns are 100 × Δlog(close) over the closes from --start to --end (inclusive)
+        of the bars closed by --as-of (default: the market date every command uses);
         constant mean. The leverage verdict says whether falls raise volatility
         significantly more than rises ("significant"), significantly less ("inverted")
         or neither ("not significant"), at 5 %.
 
         Example: liqcascade vol --asset ETH --interval 1d --model gjr --dist t --by-period
         """
+        import pandas as pd
+
         from liqcascade import volatility as vol
 
         _common.flag_names(data_file="--data")
         _common.check_dates(start=start, end=end)
-        close = vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store)
+        close, cut = cut_at_as_of(
+            vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store),
+            pd.Timedelta(days=1) / vol.bars_per_day(interval), asset=asset, as_of=as_of,
+            what=f"the {asset.upper()} {interval} closes", store=store, data_file=data,
+        )  # fmt: skip
         with _common.progress(f"fitting {model} ({dist})") as advance:
             study = vol.volatility_study(close, model=model, dist=dist, interval=interval,
                                          start=start, end=end, asset=asset,
                                          by_period=by_period, on_progress=advance)  # fmt: skip
         for w in study.warnings:
             _common.warn(w)
-        _common.emit(study.to_dict(), as_json, _render)
+        _common.emit({**study.to_dict(), "data_cut": cut.to_dict()}, as_json, _render)

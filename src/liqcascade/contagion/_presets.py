@@ -20,9 +20,11 @@ from liqcascade.errors import InputError
 
 __all__ = [
     "PRESETS",
+    "RECORDED_SHOCK_SOURCE",
     "load_preset",
     "lowest_prices",
     "oct_2025",
+    "recorded_first_shock",
     "recorded_oct_2025",
     "run_preset",
     "validate_oct_2025",
@@ -31,6 +33,8 @@ __all__ = [
 PRESETS: tuple[str, ...] = tuple(sorted(p.stem for p in PRESETS_DIR.glob("*.toml")))
 CRASH_HOUR = pd.Timestamp("2025-10-10T21:00:00Z")
 DAYS = (pd.Timestamp("2025-10-10", tz="UTC"), pd.Timestamp("2025-10-11", tz="UTC"))
+#: Where :func:`run_preset`'s default first shock for ``oct-2025`` comes from.
+RECORDED_SHOCK_SOURCE = "recorded Binance fall of 2025-10-10 21:00 UTC"
 
 
 def load_preset(name: str) -> ConfigModel:
@@ -92,6 +96,18 @@ def recorded_oct_2025() -> dict[str, Any]:
         for v in ("binance", "bybit", "hyperliquid")
     }  # fmt: skip
     return out
+
+
+def recorded_first_shock(rec: dict[str, Any] | None = None) -> float:
+    """The recorded Binance ETH fall of the 2025-10-10 21:00 UTC hour (fraction, low / open - 1).
+
+    The first shock of the ``oct-2025`` replay (:func:`run_preset`'s default and the
+    report's "2025-10-10 replay"): -0.120 on the bundled hourly bars (open 3,864.76,
+    low 3,400.00).
+    """
+    rec = recorded_oct_2025() if rec is None else rec
+    bar = rec["crash_hour"]["binance"]
+    return float(bar["low"] / bar["open"] - 1.0)
 
 
 def lowest_prices(result: ContagionResult) -> dict[str, float]:
@@ -211,11 +227,17 @@ def run_preset(
 ) -> tuple[ContagionSetup, ContagionResult]:
     """Build a preset and run it (optionally with another fractional shock / venue).
 
-    ``liquidity`` overrides the preset's (``"calibrated"``: the venues' books carry
-    the calibrated response's latent depth, :mod:`liqcascade.contagion._liquidity`).
+    ``oct-2025`` replays the recorded hour by default: with ``shock=None`` the first
+    shock is :func:`recorded_first_shock` (-12.0 % on Binance, the same run as the
+    report's 2025-10-10 replay), not the TOML's ``[shock] fraction`` (which a
+    ``--config`` run of the file uses). ``liquidity`` overrides the preset's
+    (``"calibrated"``: the venues' books carry the calibrated response's latent
+    depth, :mod:`liqcascade.contagion._liquidity`).
     """
     if name != "oct-2025":
         load_preset(name)
     setup = oct_2025(cache) if name == "oct-2025" else build_setup(load_preset(name), name, cache)
+    if name == "oct-2025" and shock is None:
+        shock = recorded_first_shock()
     res = run_setup(setup, shock_venue=shock_venue, shock=shock, liquidity=liquidity)
     return setup, res

@@ -38,6 +38,7 @@ __all__ = [
     "check_position",
     "expected_slippage",
     "liquidation_price",
+    "price_tick",
     "recommend_stop",
     "round_step",
     "vol_distance",
@@ -113,6 +114,25 @@ def round_step(price: float) -> float:
     if not (math.isfinite(price) and price > 0):
         raise InputError(f"price must be > 0 USD (got {price})")
     return float(10.0 ** (math.floor(math.log10(price)) - 1))
+
+
+def price_tick(price: float) -> float:
+    """Price step a recommended stop is quoted in: 1/100,000 of the price's power of ten.
+
+    3,419.53 -> 0.01 USD (ETHUSDT's tick), 115,764 -> 1 USD; a stop moved out of a
+    cluster sits at least one such step beyond the cluster's edge, so the printed stop
+    is never the edge itself.
+    """
+    if not (math.isfinite(price) and price > 0):
+        raise InputError(f"price must be > 0 USD (got {price})")
+    return float(10.0 ** (math.floor(math.log10(price)) - 5))
+
+
+def _beyond(edge: float, direction: int) -> float:
+    """The first tick strictly beyond ``edge`` (``direction`` +1: above, -1: below)."""
+    tick = price_tick(edge)
+    n = math.floor(edge / tick + 1e-9) + 1 if direction > 0 else math.ceil(edge / tick - 1e-9) - 1
+    return round(n * tick, max(0, -math.floor(math.log10(tick))))
 
 
 def liquidation_price(side: int, entry: float, size: float, leverage: float) -> float:
@@ -424,7 +444,11 @@ def _zones(
 def _declutter(
     stop: float, side: int, entry: float, bound: float, zones: list[dict[str, Any]]
 ) -> tuple[float, list[dict[str, Any]], bool]:
-    """Move ``stop`` out of every zone (nearest edge that keeps it between entry and bound)."""
+    """Move ``stop`` out of every zone (nearest edge that keeps it between entry and bound).
+
+    The new stop is the first price tick (:func:`price_tick`) strictly beyond the
+    zone's edge: outside the zone, never on it.
+    """
     avoided: list[dict[str, Any]] = []
     for _ in range(4 * len(zones) + 1):
         hit = next((z for z in zones if z["price_low"] <= stop <= z["price_high"]), None)
@@ -433,7 +457,7 @@ def _declutter(
         if hit not in avoided:
             avoided.append(hit)
         cands = []
-        for c in (hit["price_low"] * (1 - 1e-6), hit["price_high"] * (1 + 1e-6)):
+        for c in (_beyond(hit["price_low"], -1), _beyond(hit["price_high"], +1)):
             ok = (bound < c < entry) if side > 0 else (entry < c < bound)
             if ok:
                 cands.append(c)

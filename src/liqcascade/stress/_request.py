@@ -36,15 +36,22 @@ __all__ = ["StressRun", "run_stress_request"]
 
 @dataclass(frozen=True, eq=False)
 class StressRun:
-    """The result of :func:`run_stress_request`: the scenario result and the market."""
+    """The result of :func:`run_stress_request`: the scenario result and the market.
+
+    ``portfolio_file`` is the portfolio file as given (the JSON's ``portfolio_file``:
+    outputs name the file they read, never "the sample portfolio").
+    """
 
     result: Any
     market: Any
+    portfolio_file: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``liqcascade stress --json``."""
         out: dict[str, Any] = self.result.summary()
         out["market"] = self.market.state.fingerprint()
+        out["portfolio_file"] = self.portfolio_file
+        out["n_positions"] = len(self.result.portfolio)
         # the Binance tier table each asset's liquidation prices used (ETHUSDT's for a
         # contract whose table the package does not ship)
         out["portfolio_tiers"] = dict(getattr(self.result.portfolio, "tiers", {}) or {})
@@ -166,4 +173,4 @@ def run_stress_request(
             model=model.lower(), dist=dist.lower(), seed=seed, cascade=cascade,
             backend=backend, scheduler=scheduler, advance=advance,
         )  # fmt: skip
-    return StressRun(res, market)
+    return StressRun(res, market, str(portfolio))

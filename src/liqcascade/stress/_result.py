@@ -14,6 +14,8 @@ from liqcascade._typing import FloatArray
 from liqcascade.stress._portfolio import Portfolio
 
 __all__ = [
+    "DETERMINISTIC",
+    "DISTRIBUTION_KEYS",
     "FailedScenario",
     "StressResult",
     "es_interval",
@@ -21,6 +23,16 @@ __all__ = [
     "quantile_interval",
     "value_at_risk",
 ]
+
+#: Scenarios whose paths are hand-picked what-ifs, not draws of a distribution.
+DETERMINISTIC: tuple[str, ...] = ("shock", "replay")
+#: Summary keys that describe a distribution of paths (None for a deterministic scenario).
+DISTRIBUTION_KEYS: tuple[str, ...] = (
+    "var_95", "var_99", "es_95", "es_99", "expected_loss", "expected_pnl",
+    "var_95_interval", "var_99_interval", "es_95_interval", "es_99_interval",
+    "p_liquidation", "market_liquidations_usd", "market_liquidations_whole_book",
+    "price_quantiles",
+)  # fmt: skip
 
 #: Bootstrap resamples of an ES interval.
 ES_BOOT: int = 200
@@ -209,9 +221,68 @@ class StressResult:
         hit = self.liquidated | self.stopped
         return {n: float(hit[:, i].mean()) for i, n in enumerate(self.portfolio.names)}
 
+    @property
+    def deterministic(self) -> bool:
+        """Whether the paths are hand-picked scenarios (shock grid, replay), not draws.
+
+        Quantiles, VaR, ES and probabilities over them mean nothing: :meth:`summary`
+        gives them as None and lists each scenario (:meth:`per_scenario`) instead.
+        """
+        return self.scenario in DETERMINISTIC
+
+    def _main(self) -> str:
+        return self.asset if self.asset in self.final_price else next(iter(self.final_price))
+
+    def per_scenario(self) -> list[dict[str, Any]]:
+        """One dict per deterministic scenario (a shock of the grid, or the replay).
+
+        Keys: ``scenario`` (label), ``pnl_usd`` (portfolio P&L, USD; positive = a
+        gain), ``loss_usd`` (= -pnl), ``market_liquidations_usd``, ``whole_book``
+        (the figure is a whole side of the book), ``price_after`` (the market
+        asset's price at the end, USD), ``liquidated`` and ``stopped`` (the names
+        of the positions liquidated / stopped in that scenario).
+        """
+        main = self._main()
+        labels = [self.label] * self.n_paths
+        if self.scenario == "shock" and self.table is not None and "shock" in self.table:
+            labels = [f"shock {x:+.1%}" for x in self.table["shock"].to_numpy(np.float64)]
+        names = self.portfolio.names
+        out = []
+        for i in range(self.n_paths):
+            whole = bool(self.exhausted[i]) if self.exhausted is not None else False
+            out.append(
+                {
+                    "scenario": labels[i],
+                    "pnl_usd": float(self.pnl[i]),
+                    "loss_usd": float(-self.pnl[i]),
+                    "market_liquidations_usd": float(self.market_liq_usd[i]),
+                    "whole_book": whole,
+                    "price_after": float(self.final_price[main][i]),
+                    "liquidated": [n for j, n in enumerate(names) if self.liquidated[i, j]],
+                    "stopped": [n for j, n in enumerate(names) if self.stopped[i, j]],
+                }
+            )
+        return out
+
     def summary(self) -> dict[str, Any]:
-        """The CLI's JSON keys (USD; probabilities as fractions)."""
-        main = self.asset if self.asset in self.final_price else next(iter(self.final_price))
+        """The CLI's JSON keys (USD; probabilities as fractions).
+
+        ``expected_loss`` is the mean loss (positive = a loss; ``expected_pnl`` is its
+        negative, positive = a gain). For the deterministic scenarios (shock grid,
+        replay) the distribution keys (:data:`DISTRIBUTION_KEYS`: VaR, ES, their
+        intervals, the expected loss / P&L, probabilities and quantiles) are None:
+        a few hand-picked what-ifs are not a distribution; ``scenarios`` lists each
+        one (:meth:`per_scenario`).
+        """
+        out = self._summary()
+        out["deterministic"] = self.deterministic
+        if self.deterministic:
+            out.update(dict.fromkeys(DISTRIBUTION_KEYS))
+            out["scenarios"] = self.per_scenario()
+        return out
+
+    def _summary(self) -> dict[str, Any]:
+        main = self._main()
         return {
             "asset": self.asset,
             "scenario": self.scenario,
@@ -223,6 +294,7 @@ class StressResult:
             "es_95": self.es(0.95),
             "es_99": self.es(0.99),
             "expected_loss": float(self.loss.mean()),
+            "expected_pnl": float(self.pnl.mean()),
             "var_95_interval": list(self.var_interval(0.95)),
             "var_99_interval": list(self.var_interval(0.99)),
             "es_95_interval": list(self.es_interval(0.95)),

@@ -1,0 +1,126 @@
+"""Where ``vol`` and ``support-study`` cut their bars: ``--as-of``, else the market date.
+
+Every market command defaults to the market of the asset's last 4-hourly open-interest
+bar (the last bar the estimated position book has; 2025-07-31 20:00 UTC for the bundled
+ETH and BTC) and takes ``--as-of`` as "the bars closed by then"
+(:func:`liqcascade._time.as_of_instant`: a bare date is the close of that day's last
+bar). The price-only studies follow the same rule, so their figures are those of the
+report's market date: a daily bar enters when it has closed by the cut.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from liqcascade._cli import _common
+
+__all__ = ["AsOfOption", "DataCut", "closed_bars", "cut_at_as_of", "data_cut"]
+
+#: The ``--as-of`` option of ``vol`` and ``support-study``.
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Use the bars closed by then (UTC; a date: its end). Default: the market "
+        "date of every command (the asset's last open-interest bar).",
+    ),
+]
+
+_OI_STEP = pd.Timedelta(hours=4)
+
+
+class DataCut:
+    """The instant the bars are cut at and how it was chosen.
+
+    Attributes
+    ----------
+    instant : pandas.Timestamp or None
+        Bars must close at or before it (UTC); ``None``: no cut.
+    source : str
+        ``"--as-of"``, ``"market date"`` or ``"none"``.
+    note : str
+        One line for the text output.
+    """
+
+    def __init__(self, instant: pd.Timestamp | None, source: str, note: str) -> None:
+        self.instant, self.source, self.note = instant, source, note
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"as_of": ISO instant or None, "source": ..., "note": ...}`` for the JSON."""
+        at = None if self.instant is None else self.instant.isoformat()
+        return {"as_of": at, "source": self.source, "note": self.note}
+
+
+def data_cut(
+    asset: str, as_of: str | None, store: Path | None = None, data_file: Path | None = None
+) -> DataCut:
+    """``--as-of``'s instant, or by default the close of ``asset``'s last open-interest bar.
+
+    A user's ``--data`` file is not cut by default (only by an explicit ``--as-of``); an
+    asset with no open interest (no market date) is not cut either.
+    """
+    from liqcascade._time import as_of_instant
+    from liqcascade.errors import InputError
+
+    if as_of is not None:
+        _common.check_dates(as_of=as_of)
+        t = as_of_instant(as_of, "--as-of")
+        return DataCut(t, "--as-of", f"bars closed by {t:%Y-%m-%d %H:%M} UTC (--as-of {as_of})")
+    if data_file is not None:
+        return DataCut(None, "none", f"every bar of {data_file.name} (--as-of to cut it)")
+    from liqcascade.data import load_series
+
+    try:
+        oi = load_series("open_interest", asset=asset, interval="4h", store=store)
+    except InputError:
+        return DataCut(None, "none", f"every bar: no open interest for {asset.upper()}, so no "
+                       "market date (--as-of to cut)")  # fmt: skip
+    t = pd.Timestamp(oi.index[-1]) + _OI_STEP
+    return DataCut(
+        t,
+        "market date",
+        f"bars closed by {t:%Y-%m-%d %H:%M} UTC: the market date of every command (the last "
+        f"{asset.upper()} open-interest bar, {pd.Timestamp(oi.index[-1]):%Y-%m-%d %H:%M}); "
+        "--as-of to change",
+    )
+
+
+def closed_bars(frame: Any, step: pd.Timedelta, cut: DataCut, what: str) -> Any:
+    """The rows of ``frame`` (labelled by bar open) whose bar has closed by ``cut``.
+
+    Fails (exit 2 naming ``--as-of``) when no bar has closed by an explicit ``--as-of``
+    or when it is after the last bar's close (the rule of every command).
+    """
+    if cut.instant is None or len(frame) == 0:
+        return frame
+    idx = pd.DatetimeIndex(frame.index)
+    if idx.tz is None:
+        idx = idx.tz_localize("UTC")
+    kept = frame[idx + step <= cut.instant]
+    last_close = idx[-1] + step
+    if cut.source == "--as-of" and cut.instant > last_close + pd.Timedelta(microseconds=1):
+        _common.fail(f"--as-of: {what} ends {idx[-1]:%Y-%m-%d %H:%M} UTC (its last bar closed "
+                     f"{last_close:%Y-%m-%d %H:%M}): give an earlier date")  # fmt: skip
+    if len(kept) == 0 and cut.source == "--as-of":
+        _common.fail(f"--as-of: {what} starts {idx[0]:%Y-%m-%d %H:%M} UTC: no bar closed by "
+                     f"{cut.instant:%Y-%m-%d %H:%M}")  # fmt: skip
+    return kept
+
+
+def cut_at_as_of(
+    frame: Any,
+    step: pd.Timedelta,
+    *,
+    asset: str,
+    as_of: str | None,
+    what: str,
+    store: Path | None = None,
+    data_file: Path | None = None,
+) -> tuple[Any, DataCut]:
+    """:func:`data_cut` then :func:`closed_bars`: the bars to use and the cut."""
+    cut = data_cut(asset, as_of, store, data_file)
+    return closed_bars(frame, step, cut, what), cut
