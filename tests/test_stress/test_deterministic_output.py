@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
+
+from clihelpers import run_cli
 
 
 @pytest.fixture(scope="module")
