@@ -426,15 +426,7 @@ def backtest_cmd(
     from liqcascade.cascade._clock import load_liquidity
 
     a = asset.upper()
-    _check_trigger(trigger)
-    if paths < 10:
-        _common.fail(f"--paths must be >= 10 (got {paths})")
-    t0 = _common.parse_date(start, "--start")
-    t1 = _common.parse_date(end, "--end")
-    if t0 is None or t1 is None:
-        _common.fail("--start and --end are required")
-    if t1 < t0:
-        _common.fail(f"--end {end} is before --start {start}")
+    _check_backtest_options(trigger, paths, start, end)
     st = _store_arg(store)
     ohlc, liq, market_at, doc = _backtest_inputs(a, st)
     f = trigger if trigger is not None else float(doc.get("trigger", 0.0)) or None
@@ -456,6 +448,19 @@ def backtest_cmd(
     for line in in_sample_warnings(d):
         _common.warn(line)
     _common.emit(d, as_json, _render_backtest)
+
+
+def _check_backtest_options(trigger: float | None, paths: int, start: str, end: str) -> None:
+    """Exit 2 on a bad trigger, too few paths, or a missing or reversed window."""
+    _check_trigger(trigger)
+    if paths < 10:
+        _common.fail(f"--paths must be >= 10 (got {paths})")
+    t0 = _common.parse_date(start, "--start")
+    t1 = _common.parse_date(end, "--end")
+    if t0 is None or t1 is None:
+        _common.fail("--start and --end are required")
+    if t1 < t0:
+        _common.fail(f"--end {end} is before --start {start}")
 
 
 def _backtest_inputs(a: str, st: Any) -> tuple[pd.DataFrame, pd.DataFrame, Any, dict[str, Any]]:

@@ -82,6 +82,24 @@ def _short(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+DropMissingOpt = Annotated[
+    bool,
+    typer.Option(
+        "--drop-missing",
+        help="Leave out rows missing a required value (counted and named in a warning) "
+        "instead of refusing the file.",
+    ),
+]
+MeasureOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--measure",
+        help="Binance API long/short files only: global_account|top_account|top_position "
+        "(default: from the file name).",
+    ),
+]
+
+
 @data_app.command("ingest")
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Files (CSV/Parquet/JSON, .gz/.zip).")],
@@ -104,22 +122,8 @@ def ingest(
         str | None,
         typer.Option("--interval", help="Bar interval like 1h (default: from the timestamps)."),
     ] = None,
-    drop_missing: Annotated[
-        bool,
-        typer.Option(
-            "--drop-missing",
-            help="Leave out rows missing a required value (counted and named in a warning) "
-            "instead of refusing the file.",
-        ),
-    ] = False,
-    measure: Annotated[
-        str | None,
-        typer.Option(
-            "--measure",
-            help="Binance API long/short files only: global_account|top_account|top_position "
-            "(default: from the file name).",
-        ),
-    ] = None,
+    drop_missing: DropMissingOpt = False,
+    measure: MeasureOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
