@@ -77,7 +77,7 @@ OPTIONS = {
     ),
     "entry-missing": (
         lambda t: ["stops", "recommend", "--size", "1", "--leverage", "10"],
-        ("--entry is required",),
+        ("missing required option", "--entry"),
     ),
     "liqmap-as-of-after-the-data": (
         lambda t: ["liqmap", "--as-of", "2026-01-15"],
