@@ -678,7 +678,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             value=float(c.critical), text=pct(c.critical, signed=True),
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (10th / 90th-percentile "
             "paths); "
-            f"static book {_static_critical_text(c)} ({_static_name(c)})",
+            f"static book {_static_critical_text(c)} ({_static_name(c)}; it bounds only the "
+            "cascade's own carry)",
             evidence=history_text(hc, c.critical),
             unit="fraction", low=min(lo, hi), high=max(lo, hi),
         ),
@@ -694,42 +695,10 @@ def _headlines(v: CascadeView) -> list[Headline]:
     ]  # fmt: skip
 
 
-def prose(v: CascadeView) -> Prose:
-    """Takeaways, method, claims and headline numbers."""
-    c, a, r5, h = v.calibrated, v.calibrated.answer, v.fall5, v.history
-    lo, hi = c.critical_range
-    cal = a["calibration"]
-    liq_iv = interval(a["liquidated_p10"], a["liquidated_p90"], usd)
-    sb_move = float(a["static_upper_bound"]["final_move"])
+def _method(v: CascadeView) -> list[str]:
+    """The section's method notes (folded under "Method")."""
+    cal = v.calibrated.answer["calibration"]
     nb = int(cal.get("n_book_draws", 0))
-    sb_over = f": the deepest of the book's {nb} parameter draws" if nb else ""
-    take = [
-        f"On the {v.asset} market of {v.state.as_of:%Y-%m-%d} ({usd(v.state.mid)}), a 5 % fall "
-        f"carries price to a median {pct(a['move_median'], signed=True)} within 24 h (80 %: "
-        f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}) and "
-        f"liquidates {usd(a['liquidated_median'])} ({liq_iv}), by the liquidity response "
-        "calibrated on "
-        f"{cal['n_events']} real events before that date.",
-        _oos_text(c) + ".",
-        f"The critical shock — the smallest first fall whose median path reaches −10 % — is "
-        f"{pct(abs(c.critical))} ({interval(abs(hi), abs(lo), pct)}: {CRITICAL_INTERVAL}); "
-        "the median is over the 24-h paths of every parameter draw pooled, interpolated "
-        "between the grid's first falls. "
-        f"{history_text(v.history_critical, c.critical)}. The "
-        f"cascade's own carry — the index held at the shock — ends a 5 % fall at "
-        f"{_carry_text(a)}; the 24 h move adds the ordinary continuation of price. The static "
-        f"book — no recovery, no depth beyond the visible 1 %, no time — bounds that carry, "
-        f"not the 24 h move: on the central book {pct(r5.move, signed=True)} and "
-        f"{usd(r5.liquidated_long_usd + r5.liquidated_short_usd)} liquidated"
-        + (
-            f" ({pct(sb_move, signed=True)} and "
-            f"{usd(a['static_upper_bound']['liquidated_usd'])}{sb_over})"
-            if nb
-            else ""
-        )
-        + f"; after {h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(r5.move))} "
-        "went as far as the central book's.",
-    ]
     method = [
         "Calibrated response: depth that recovers with a half-life, latent depth beyond the "
         "visible ±1 % that appears as price moves, providers that withdraw when price moves "
@@ -779,7 +748,46 @@ def prose(v: CascadeView) -> Prose:
             f"{usd(tot['long_usd'] + tot['short_usd'])} recorded (longs {usd(tot['long_usd'])}, "
             f"shorts {usd(tot['short_usd'])}) ({fit})."
         )
-    return Prose(take, method, _claims(v), _headlines(v))
+    return method
+
+
+def prose(v: CascadeView) -> Prose:
+    """Takeaways, method, claims and headline numbers."""
+    c, a, r5, h = v.calibrated, v.calibrated.answer, v.fall5, v.history
+    lo, hi = c.critical_range
+    cal = a["calibration"]
+    liq_iv = interval(a["liquidated_p10"], a["liquidated_p90"], usd)
+    sb_move = float(a["static_upper_bound"]["final_move"])
+    nb = int(cal.get("n_book_draws", 0))
+    sb_over = f": the deepest of the book's {nb} parameter draws" if nb else ""
+    take = [
+        f"On the {v.asset} market of {v.state.as_of:%Y-%m-%d} ({usd(v.state.mid)}), a 5 % fall "
+        f"carries price to a median {pct(a['move_median'], signed=True)} within 24 h (80 %: "
+        f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}) and "
+        f"liquidates {usd(a['liquidated_median'])} ({liq_iv}), by the liquidity response "
+        "calibrated on "
+        f"{cal['n_events']} real events before that date.",
+        _oos_text(c) + ".",
+        f"The critical shock — the smallest first fall whose median path reaches −10 % — is "
+        f"{pct(abs(c.critical))} ({interval(abs(hi), abs(lo), pct)}: {CRITICAL_INTERVAL}); "
+        "the median is over the 24-h paths of every parameter draw pooled, interpolated "
+        "between the grid's first falls. "
+        f"{history_text(v.history_critical, c.critical)}. The "
+        f"cascade's own carry — the index held at the shock — ends a 5 % fall at "
+        f"{_carry_text(a)}; the 24 h move adds the ordinary continuation of price. The static "
+        f"book — no recovery, no depth beyond the visible 1 %, no time — bounds that carry, "
+        f"not the 24 h move: on the central book {pct(r5.move, signed=True)} and "
+        f"{usd(r5.liquidated_long_usd + r5.liquidated_short_usd)} liquidated"
+        + (
+            f" ({pct(sb_move, signed=True)} and "
+            f"{usd(a['static_upper_bound']['liquidated_usd'])}{sb_over})"
+            if nb
+            else ""
+        )
+        + f"; after {h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(r5.move))} "
+        "went as far as the central book's.",
+    ]
+    return Prose(take, _method(v), _claims(v), _headlines(v))
 
 
 def summary(v: CascadeView) -> dict[str, Any]:
