@@ -57,6 +57,35 @@ def test_glossary_defines_both_critical_shocks() -> None:
     assert "instant, no refill" in g["Critical shock, static-book"]
 
 
+def test_glossary_covers_the_front_pages_terms() -> None:
+    # every term the front page's cards and claims use (review-product7, F13)
+    terms = {
+        "own carry": "Index held, own carry",
+        "index held": "Index held, own carry",
+        "static book": "Static book, static bound",
+        "static bound": "Static book, static bound",
+        "empirical": "Baselines (empirical, trigger, range, background, EWMA)",
+        "trigger": "Baselines (empirical, trigger, range, background, EWMA)",
+        "range": "Baselines (empirical, trigger, range, background, EWMA)",
+        "background": "Baselines (empirical, trigger, range, background, EWMA)",
+        "pp": "pp",
+        "Kupiec": "Kupiec test",
+        "pinball loss": "Pinball loss",
+        "log-correlation": "Log-correlation",
+        "gap fills": "Gap fills (only)",
+        "latent depth": "Latent depth",
+    }
+    g = dict(GLOSSARY)
+    for word, key in terms.items():
+        assert key in g, key
+        assert word.lower() in (key + " " + g[key]).lower(), word
+    assert "−4.07 pp" in g["pp"] and "not a relative change" in g["pp"]
+    assert "pooled" in g["Critical shock"] and "cascade --fragility" in g["Critical shock"]
+    # in the glossary's order: alphabetical, case aside
+    keys = [k.lower() for k, _ in GLOSSARY]
+    assert keys == sorted(keys, key=lambda k: k.replace("-", ""))
+
+
 def test_transparency_names_the_static_book_and_units() -> None:
     from liqcascade.report import _transparency_section as t
     from liqcascade.report._section import ReportContext

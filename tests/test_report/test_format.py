@@ -16,6 +16,7 @@ from liqcascade.report._format import (
     format_table,
     num,
     pct,
+    pp,
     pvalue,
     usd,
 )
@@ -41,6 +42,19 @@ def test_percentages_pvalues_dates() -> None:
     assert date_text(pd.Timestamp("2025-02-03 00:00:00+00:00")) == "2025-02-03"
     t = pd.Timestamp("2025-07-31 20:00", tz="UTC")
     assert date_text(t, time=True) == "2025-07-31 20:00 UTC"
+    # a 4-hour bar that opens at midnight keeps its hour (the data section's largest bar)
+    assert date_text(pd.Timestamp("2025-02-03 00:00:00+00:00"), bar=True) == (
+        "2025-02-03 00:00 UTC"
+    )
+    assert date_text(t, bar=True) == "2025-07-31 20:00 UTC"
+
+
+def test_percentage_points() -> None:
+    # a difference of two moves: −9.07 % − (−5.00 %) is −4.07 pp, not "−4.07 %"
+    assert pp(-0.0907 - (-0.05)) == "−4.07 pp"
+    assert pp(0.0) == "0.00 pp" and pp(-1e-9) == "0.00 pp"
+    assert pp(0.012, 1) == "+1.2 pp"
+    assert pp(0.012, 1, signed=False) == "1.2 pp"
 
 
 def test_column_names() -> None:

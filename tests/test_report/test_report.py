@@ -145,7 +145,13 @@ const t0 = Date.now();
     }
   }
   const paint = performance.getEntriesByType('paint').map(p => [p.name, p.startTime]);
+  const nav = document.querySelector('nav.menu');
+  const navLinks = Array.from(nav.querySelectorAll('a'));
   done({
+    pageWidth: document.documentElement.scrollWidth, viewWidth: window.innerWidth,
+    navScroll: nav.scrollWidth, navClient: nav.clientWidth,
+    navRight: Math.max(...navLinks.map(a => a.getBoundingClientRect().right)),
+    navLinks: navLinks.length,
     ready, plotly: typeof window.Plotly !== 'undefined',
     asofText: asof ? asof.textContent : '', asofVisible: !!asof && inView(asof),
     cardsVisible: cards.filter(inView).length, cards: cards.length,
@@ -200,6 +206,11 @@ def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: 
     assert state["sections"][: len(summary["sections"])] == list(summary["sections"])
     assert state["asofVisible"] and summary["front"]["as_of_text"] in state["asofText"]
     assert state["cardsVisible"] == state["cards"] >= 5, state
+    # the menu fits one line at 1440 px: no horizontal scroll of the page or of the menu,
+    # and its last link (the glossary) is on screen
+    assert state["viewWidth"] == 1440
+    assert state["pageWidth"] <= 1440 and state["navScroll"] <= state["navClient"], state
+    assert state["navRight"] <= 1440 and state["navLinks"] >= 20, state
     sci = [c for c in state["cells"] if SCI_NOTATION.search(c)]
     assert not sci, sci[:10]
     sci_hover = [h for h in state["hover"] if SCI_NOTATION.search(h)]

@@ -9,7 +9,9 @@ from html import unescape
 
 import pytest
 
+from floats import assert_same
 from liqcascade.report import build_report
+from liqcascade.report._solvency_section import scenario_text
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +32,11 @@ def test_solvency_scenarios_are_categories(built: tuple[str, dict]) -> None:
     fig = _figure(html, "fig-solvency-0")
     assert fig["layout"]["xaxis"]["type"] == "category"
     xs = fig["data"][0]["x"]
-    assert xs == list(summary["sections"]["solvency"]["bad_debt_usd"])
-    assert "-30%" in xs and "2025-10-10" in xs and len(set(xs)) == len(xs) == 7
+    # the summary keeps the library's names; the page typesets them ("-30%" -> "−30 %")
+    names = list(summary["sections"]["solvency"]["bad_debt_usd"])
+    assert xs == [scenario_text(n) for n in names]
+    assert "-30%" in names and "−30 %" in xs and "2025-10-10" in xs
+    assert len(set(xs)) == len(xs) == 7
 
 
 def _section_text(html: str, sid: str) -> str:
@@ -60,12 +65,19 @@ def test_saturated_results_are_labelled_bounds(built: tuple[str, dict]) -> None:
     # no common ceiling: the shocks' liquidations all differ (the issue's 231 M for all)
     liq = [round(r["market_liquidations_usd"]) for r in s["shocks"]]
     assert len(set(liq)) == len(liq)
-    var = summary["front"]["headlines"]["var99_30d"]
+    heads = summary["front"]["headlines"]
     mc = s["montecarlo"]
     flat = mc["var_99"] >= 0.999 * mc["es_99"]  # the whole margin lost beyond 99 %
-    assert var["bound"] == flat
+    # a 99 % VaR that is the whole margin is a bound: the card leads with the 95 % VaR,
+    # which carries information, and says the 99 % is a bound
+    var = heads["var95_30d" if flat else "var99_30d"]
+    assert ("var99_30d" in heads) is not flat
+    assert not var["bound"]
+    assert_same(var["value"], mc["var_95" if flat else "var_99"])
     if flat:
         assert "the whole margin: a bound, not an estimate" in html
+        assert "at 99 % the whole margin is lost" in var["interval"]
+        assert "a bound, not an estimate" in var["interval"]
     # the Monte Carlo samples never reach the page: histograms are binned
     fig = _figure(html, "fig-stress-0")
     assert all(t["type"] != "histogram" for t in fig["data"])
@@ -150,3 +162,180 @@ def test_forced_selling_evidence_quotes_the_shipped_event_backtest(
     )
     ev = summary["front"]["headlines"]["forced_selling_5pct"]["evidence"]
     assert f"log-correlation {doc['backtest']['liq_corr']:.2f} (goal 0.7)" in ev
+
+
+# ----------------------------------------------------------------- the front page's truth
+def test_var_card_scores_its_own_horizon_and_says_when_it_loses(built: tuple[str, dict]) -> None:
+    from liqcascade.report._stress_section import HORIZON_DAYS
+
+    _, summary = built
+    s = summary["sections"]["stress"]
+    mc = s["montecarlo"]
+    flat = mc["var_99"] >= 0.999 * mc["es_99"]
+    level = 0.95 if flat else 0.99
+    card = summary["front"]["headlines"]["var95_30d" if flat else "var99_30d"]
+    rows = [
+        r
+        for r in s["backtest"]["scores"]
+        if r["horizon"] == HORIZON_DAYS and abs(r["level"] - level) < 1e-9
+    ]
+    model = next(r for r in rows if r["method"] == "model")
+    best = min((r for r in rows if r["method"] != "model"), key=lambda r: r["pinball"])
+    ev = card["evidence"]
+    # the card's figure is a 30-day VaR: its score is the 30-day back-test at its level
+    assert f"{HORIZON_DAYS}-day {level:.0%}".replace("%", " %") in ev
+    assert f"{model['n']} windows" in ev and "1-day" not in ev
+    assert f"{1e4 * model['pinball']:.2f} vs {1e4 * best['pinball']:.2f} bp" in ev
+    loses = model["pinball"] > best["pinball"]
+    assert ("loses to the best baseline" in ev) is loses
+    assert ("beats the best baseline" in ev) is (not loses)
+    assert "too few windows" not in ev
+
+
+def test_five_pct_card_says_the_carry_is_small_and_reads_it(built: tuple[str, dict]) -> None:
+    from liqcascade.report._format import pp
+
+    _, summary = built
+    f5 = summary["sections"]["cascade"]["calibrated"]["fall_5pct"]
+    carry = f5["carry_median"] - (-0.05)  # beyond the 5 % fall, read from the answer
+    assert_same(summary["sections"]["cascade"]["carry_beyond_5pct_fall"], carry)
+    iv = summary["front"]["headlines"]["move_5pct"]["interval"]
+    assert "mostly ordinary price continuation" in iv
+    assert f"the cascade's own carry adds {pp(carry)}" in iv
+
+
+def test_forced_selling_card_names_its_baselines_and_the_stops(built: tuple[str, dict]) -> None:
+    from importlib import resources
+
+    from liqcascade.report._format import usd
+
+    _, summary = built
+    doc = json.loads(
+        resources.files("liqcascade.cascade").joinpath("calibrated/ETH.json").read_text()
+    )
+    b = doc["backtest"]
+    card = summary["front"]["headlines"]["forced_selling_5pct"]
+    ev = card["evidence"]
+    assert (
+        f"vs baselines {b['background_baseline_liq_corr']:.2f} (background) and "
+        f"{b['book_background_liq_corr']:.2f} (static book + background)"
+    ) in ev
+    w2 = (
+        f"within 2×: {100 * b['liq_within_2x_share']:.0f} % vs "
+        f"{100 * b['background_baseline_liq_within_2x_share']:.0f} % and "
+        f"{100 * b['book_background_liq_within_2x_share']:.0f} %"
+    )
+    assert w2 in ev
+    fall = summary["sections"]["cascade"]["fall_5pct"]
+    stops = fall["stops_sell_usd"] + fall["stops_buy_usd"]
+    assert_same(summary["sections"]["cascade"]["stops_5pct_static_usd"], stops)
+    assert stops > 0 and f"stop orders add {usd(stops)}" in card["interval"]
+
+
+def _binom_p(k: int, n: int) -> float:
+    """Two-sided exact binomial p-value against 1/2 (plain-Python twin of scipy's)."""
+    from math import comb
+
+    probs = [comb(n, i) / 2**n for i in range(n + 1)]
+    pk = probs[k]
+    return min(1.0, sum(p for p in probs if p <= pk * (1 + 1e-7)))
+
+
+def test_critical_shock_says_its_definition_and_the_history_verdict(
+    built: tuple[str, dict],
+) -> None:
+    html, summary = built
+    c = summary["sections"]["cascade"]
+    h = c["history_after_critical_falls"]["binomial_vs_half"]
+    assert 0 <= h["k"] <= h["n"] and h["n"] > 100  # ETH: 244 falls on the bundled data
+    assert_same(h["share"], h["k"] / h["n"])
+    assert_same(h["p_value"], _binom_p(h["k"], h["n"]), rtol=1e-9)
+    card = summary["front"]["headlines"]["critical_shock"]
+    assert "pooled median path" in card["label"]
+    assert "10th / 90th-percentile paths" in card["interval"]
+    want = "history contradicts the model" if h["p_value"] < 0.05 else "consistent with the model"
+    assert want in card["evidence"]
+    assert f"of {h['n']} real 4-hour falls" in card["evidence"]
+    sec = _section_text(html, "cascade")
+    assert want in sec and "pooled" in sec and "cascade --fragility" in sec
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "verdict", "words"),
+    [
+        (154, 244, "contradicts", "too deep"),  # ETH's 63.1 % of 244
+        (15, 23, "consistent", "consistent with the model"),  # BTC's 65.2 % of 23
+        (60, 200, "contradicts", "too shallow"),
+        (12, 24, "consistent", "consistent with the model"),
+    ],
+)
+def test_history_check_binomial(k: int, n: int, verdict: str, words: str) -> None:
+    import pandas as pd
+
+    from liqcascade.report._cascade_section import history_check, history_text
+
+    class FT:  # the FollowThrough's two members the check reads
+        def __init__(self) -> None:
+            self.events = pd.DataFrame({"total": [-0.12] * k + [-0.07] * (n - k)})
+            self.n = n
+
+    got = history_check(FT())
+    assert (got["k"], got["n"], got["verdict"]) == (k, n, verdict)
+    assert_same(got["p_value"], _binom_p(k, n), rtol=1e-9)
+    assert_same(got["se"], (k / n - 0.5) / (0.25 / n) ** 0.5)
+    assert words in history_text(FT(), -0.054)
+
+
+def test_history_check_without_falls() -> None:
+    import pandas as pd
+
+    from liqcascade.report._cascade_section import history_check, history_text
+
+    class FT:
+        events = pd.DataFrame({"total": []})
+        n = 0
+
+    assert history_check(FT())["verdict"] is None
+    assert "cannot be checked" in history_text(FT(), -0.2)
+
+
+def test_stress_points_to_the_cascade_for_the_5pct_fall(built: tuple[str, dict]) -> None:
+    from liqcascade.report._calibrated import N_PATHS
+    from liqcascade.report._stress_section import SHOCK_PATHS
+
+    html, summary = built
+    sec = _section_text(html, "stress")
+    take = sec.split('<ul class="takeaways">')[1].split("</ul>")[0]
+    five = next(li for li in take.split("<li>") if li.startswith("A 5 % fall"))
+    assert "the cascade section's" in five
+    assert f"{SHOCK_PATHS} paths per shock, against that section's {N_PATHS}" in five
+    # no second figure for the 24-h answer: the cascade section's liquidations are not here
+    assert "liquidated" not in five and "median lowest" not in five
+    # differences of moves in pp, not %
+    assert "pp beyond the shock" in five and "% beyond" not in sec
+    row = next(r for r in summary["sections"]["stress"]["shocks"] if abs(r["shock"] + 0.05) < 1e-9)
+    price = summary["sections"]["stress"]["price"]
+    from liqcascade.report._format import pp
+
+    assert pp(row["static_price_after"] / price - 0.95) + " beyond the shock" in five
+
+
+def test_solvency_card_says_when_the_cascade_adds_nothing(built: tuple[str, dict]) -> None:
+    from liqcascade.report._format import pct
+    from liqcascade.report._solvency_section import _gap_cascade_text
+
+    _, summary = built
+    card = summary["front"]["headlines"]["bad_debt_worst"]
+    s = summary["sections"]["solvency"]
+    w = s["worst_scenario"]
+    assert "-30" not in card["label"]  # the minus typeset
+    assert _gap_cascade_text(0.214, 0.2141) == (
+        "the cascade adds nothing here: 21.4 % either way (gap fills only or not)"
+    )
+    assert _gap_cascade_text(0.20, 0.214) == "20.0 % (gap fills only) – 21.4 % (cascade)"
+    liab = s["bad_debt_usd"][w] / card["value"] if card["value"] else None
+    if liab:
+        gap = s["bad_debt_gap_only_usd"][w] / liab
+        same = pct(gap) == pct(card["value"])
+        assert ("the cascade adds nothing here" in card["interval"]) is same
+        assert (f"{pct(gap)} – {pct(gap)}" in card["interval"]) is False

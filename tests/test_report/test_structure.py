@@ -137,3 +137,30 @@ def test_two_lanes_give_the_same_report_as_one(tmp_path: Path) -> None:
     ]
     parsed = [[json.loads(f.replace("<\\/", "</")) for f in fs] for fs in figs]
     assert parsed[0] == parsed[1] and parsed[0]  # same figures (key order may differ)
+
+
+def test_menu_groups_each_per_asset_section_under_one_name() -> None:
+    from liqcascade.report._build import nav_groups
+    from liqcascade.report._registry import get_section
+    from liqcascade.report._run import Done, plan
+    from liqcascade.report._section import Section
+
+    def done(jobs: list) -> list:
+        return [
+            Done(j, Section(j.sid, j.title), {"id": j.sid, "title": j.title, "menu": j.menu}, 0, 0)
+            for j in jobs
+        ]
+
+    ids = ("data", "liqmap", "cascade", "contagion", "support")
+    jobs, _ = plan([get_section(s) for s in ids], ("ETH", "BTC"))
+    nav = nav_groups(done(jobs))
+    assert [g["label"] for g in nav] == ["", "Liq. map", "Cascade", "", "Support"]
+    assert [[x["text"] for x in g["links"]] for g in nav] == [
+        ["Data"], ["ETH", "BTC"], ["ETH", "BTC"], ["Contagion"], ["ETH", "BTC"],
+    ]  # fmt: skip
+    assert nav[2]["links"][1] == {"href": "cascade-btc", "title": jobs[4].title, "text": "BTC"}
+    # one asset: one link per section, its menu name
+    jobs, _ = plan([get_section(s) for s in ids], ("BTC",))
+    nav = nav_groups(done(jobs))
+    assert all(g["label"] == "" and len(g["links"]) == 1 for g in nav)
+    assert [g["links"][0]["href"] for g in nav] == ["liqmap-btc", "cascade-btc", "support-btc"]

@@ -42,6 +42,7 @@ FRONT_HEADLINES: tuple[str, ...] = (
     "critical_shock",
     "forced_selling_5pct",
     "var99_30d",
+    "var95_30d",
     "bad_debt_worst",
     "contagion_share",
 )
@@ -68,10 +69,23 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
     ("Bad debt", "what liquidations leave unpaid after a position's margin is gone."),
     (
+        "Baselines (empirical, trigger, range, background, EWMA)",
+        "the simple rules a model must beat to be worth its complexity. Empirical: the "
+        "24-h move after a fall predicted by the median ratio of past events. Trigger: the "
+        "first fall alone, nothing added. Range: liquidations predicted from each bar's "
+        "fall below its open times open interest. Background: the trailing 30 days' "
+        "liquidations per side. Static book + background: the static book's liquidations "
+        "plus that background. EWMA: a normal "
+        "VaR with RiskMetrics' exponentially weighted volatility.",
+    ),
+    (
         "Critical shock",
         "the smallest first fall whose calibrated median 24-h path (the cascade with "
         "recovering depth, then price's ordinary moves) reaches 10 % below where it "
-        "started; the headline figure.",
+        "started: the median of every path of every parameter draw pooled; its interval is "
+        "where the 10th- and 90th-percentile paths cross −10 %. The command cascade "
+        "--fragility also prints the median over draws of each draw's own crossing (a "
+        "different statistic).",
     ),
     (
         "Critical shock, static-book",
@@ -86,6 +100,11 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "fitted volatility model to simulate future paths.",
     ),
     (
+        "Gap fills (only)",
+        "the scenario's price reached at once (a gap) and every liquidation filled there, "
+        "with no cascade adding to the move: the lower bound of bad debt.",
+    ),
+    (
         "GJR-GARCH, EGARCH",
         "volatility models in which tomorrow's variance depends on "
         "today's shock; γ measures how much more a fall raises it than a rise.",
@@ -95,10 +114,47 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "Herfindahl–Hirschman index: the sum of squared shares; 1 means everything in "
         "one price bucket, 1/n an even spread over n buckets.",
     ),
+    (
+        "Index held, own carry",
+        "the cascade run with the index price held at the shocked price, so that nothing "
+        "but forced orders moves it: how far the cascade carries price by itself (its own "
+        "carry). The 24-h move adds price's ordinary continuation on top.",
+    ),
+    (
+        "Kupiec test",
+        "checks that a VaR is exceeded as often as it should be (1 % of days for a 99 % "
+        "VaR); a p-value below 0.05 fails it.",
+    ),
+    (
+        "Latent depth",
+        "order-book liquidity beyond the visible ±1 % that appears as price moves toward it "
+        "(a calibrated parameter of the liquidity response).",
+    ),
     ("Liquidation map", "where estimated leveraged positions would be force-closed, by price."),
+    (
+        "Log-correlation",
+        "the correlation of the logarithms of predicted and recorded amounts: it scores "
+        "whether the sizes are right within a factor, not in dollars.",
+    ),
     ("Newey–West", "standard errors that allow for overlapping, autocorrelated returns."),
     ("Out of sample", "measured on a period the model was not fitted on."),
+    (
+        "Pinball loss",
+        "the score of a quantile forecast (such as a VaR): misses weighted by how far and on "
+        "which side; lower is better. It compares a model with its baseline.",
+    ),
+    (
+        "pp",
+        "percentage points: the difference of two percentages (−9.07 % − (−5.00 %) = "
+        "−4.07 pp), not a relative change.",
+    ),
     ("p-value", "how often a result this strong would appear by chance alone."),
+    (
+        "Static book, static bound",
+        "the reference cascade: each round's forced orders walk the order book as it is "
+        "now, with no refill and no time. Its move bounds the cascade's own carry (not the "
+        "24-h move); its liquidations are the static bound.",
+    ),
     ("VaR", "value at risk: the loss not exceeded with 99 % (or 95 %) probability."),
 )
 
@@ -483,6 +539,30 @@ def build_report(
     return write_report(out_dir, ctx, done, skipped)
 
 
+def nav_groups(done: list[Done]) -> list[dict[str, Any]]:
+    """The menu: one entry per section, a section run per asset grouped under its name.
+
+    A section of one asset (or of all) is one link; a per-asset section of a report of
+    several assets is its short name followed by one short link per asset ("Cascade ETH
+    BTC"), so that the menu fits one line at 1440 px.
+    """
+    out: list[dict[str, Any]] = []
+    by_spec: dict[str, dict[str, Any]] = {}
+    for d in done:
+        spec, view = d.job.spec, d.view
+        link = {"href": view["id"], "title": view["title"]}
+        if spec.scope == "asset" and d.job.n_assets > 1:
+            g = by_spec.get(spec.id)
+            if g is None:
+                g = {"label": spec.menu or spec.title, "links": []}
+                by_spec[spec.id] = g
+                out.append(g)
+            g["links"].append({**link, "text": d.job.asset})
+        else:
+            out.append({"label": "", "links": [{**link, "text": view["menu"]}]})
+    return out
+
+
 def write_report(
     out_dir: str | Path, ctx: ReportContext, done: list[Done], skipped: list[str] | None = None
 ) -> dict[str, Path]:
@@ -495,6 +575,7 @@ def write_report(
         claims_source=CLAIMS_SOURCE,
         verdicts=VERDICTS,
         sections=[d.view for d in done],
+        nav=nav_groups(done),
         glossary=GLOSSARY,
         plotly_js=PLOTLY_JS,
     )

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from liqcascade.report._calibrated import Calibrated, calibrated_response, fragility_figure
 from liqcascade.report._figures import LONG, SHORT
-from liqcascade.report._format import interval, pct, usd
+from liqcascade.report._format import interval, pct, pp, usd
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -537,91 +537,168 @@ def _oos_text(c: Calibrated, short: bool = False) -> str:
     )
 
 
+HISTORY_ALPHA = 0.05
+"""Two-sided level of the binomial test of the history check (the model's 50 %)."""
+
+
+def history_check(hc: Any) -> dict[str, Any]:
+    """The history check of the critical shock: the share of real falls that reached −10 %.
+
+    At the critical shock the model's median 24-h path reaches −10 %: half of the
+    paths. Of the real 4-hour falls at least that deep, the share that went on to −10 %
+    within a day is tested against one half (two-sided exact binomial test,
+    ``scipy.stats.binomtest``). The falls are at least as deep as the critical shock, so
+    a share above one half is partly expected of the deeper ones: the test leans
+    against the model, and a share consistent with one half is a pass.
+
+    Returns
+    -------
+    dict
+        ``n``, ``k`` (falls that reached −10 %), ``share``, ``p_value`` (None without
+        falls), ``se`` (the share's distance from one half in binomial standard errors
+        under one half) and ``verdict``: "contradicts" (p < :data:`HISTORY_ALPHA`) or
+        "consistent" (None without falls).
+    """
+    from scipy.stats import binomtest
+
+    n = int(hc.n)
+    if n == 0:
+        return {"n": 0, "k": 0, "share": None, "p_value": None, "se": None, "verdict": None}
+    k = int((hc.events["total"] <= -0.10).sum())
+    p = float(binomtest(k, n, 0.5).pvalue)
+    se = (k / n - 0.5) / math.sqrt(0.25 / n)
+    return {
+        "n": n,
+        "k": k,
+        "share": k / n,
+        "p_value": p,
+        "se": se,
+        "verdict": "contradicts" if p < HISTORY_ALPHA else "consistent",
+    }
+
+
+def history_text(hc: Any, critical: float) -> str:
+    """The history check in words, with its binomial test and verdict."""
+    h = history_check(hc)
+    if h["n"] == 0:
+        return (
+            f"History: no real 4-hour fall of {pct(abs(critical))} or more in the data: the "
+            "critical shock cannot be checked"
+        )
+    p = h["p_value"]
+    ptxt = "p < 0.001" if p < 0.001 else f"p = {p:.2f}"
+    head = (
+        f"History: of {h['n']} real 4-hour falls of {pct(abs(critical))} or more, "
+        f"{pct(h['share'])} reached −10 % within a day vs the model's 50 % "
+        f"(binomial {ptxt}, {abs(h['se']):.1f} s.e.)"
+    )
+    if h["verdict"] == "consistent":
+        return head + ": consistent with the model"
+    if h["share"] > 0.5:
+        why = "its critical shock is too deep"
+    else:
+        why = "its critical shock is too shallow"
+    return head + f": history contradicts the model ({why})"
+
+
+CRITICAL_DEFINITION = (
+    "where the median of the 24-h paths, pooled over every parameter draw, crosses −10 % "
+    "(linear between the grid's first falls)"
+)
+"""What the report's critical shock is, in words (``cascade --fragility`` prints it as "the
+pooled curve's median crosses it" beside the median of per-draw crossings)."""
+
+CRITICAL_INTERVAL = "where the 10th- and 90th-percentile paths cross −10 %"
+"""What the critical shock's interval is, in words."""
+
+
+def carry_beyond(a: dict[str, Any]) -> float:
+    """The cascade's own carry beyond the 5 % fall (index held; fraction of mid, ≤ 0 on a fall)."""
+    from liqcascade.report._calibrated import FALL
+
+    return float(a["carry_median"]) - FALL
+
+
+def liq_baselines_text(o: dict[str, Any]) -> str:
+    """The event back-test's liquidation score against this quantity's own baselines.
+
+    The model's log-correlation and within-2× share beside the background baseline's
+    (liquidations of an ordinary day) and the static book + background's (the book
+    walked instantly plus that background): ``liquidation_diagnostics`` of the stored
+    back-test (:data:`liqcascade.cascade._scores.DIAGNOSTIC_KEYS`). Empty without them.
+    """
+    keys = (
+        "liq_corr",
+        "background_baseline_liq_corr",
+        "book_background_liq_corr",
+        "liq_within_2x_share",
+        "background_baseline_liq_within_2x_share",
+        "book_background_liq_within_2x_share",
+    )
+    if not o or any(o.get(k) is None for k in keys):
+        return ""
+    return (
+        f"Event back-test ({o['n_events']} events): log-correlation {o['liq_corr']:.2f} (goal "
+        f"0.7) vs baselines {o['background_baseline_liq_corr']:.2f} (background) and "
+        f"{o['book_background_liq_corr']:.2f} (static book + background); within 2×: "
+        f"{pct(o['liq_within_2x_share'], 0)} vs "
+        f"{pct(o['background_baseline_liq_within_2x_share'], 0)} and "
+        f"{pct(o['book_background_liq_within_2x_share'], 0)}"
+    )
+
+
 def _headlines(v: CascadeView) -> list[Headline]:
     c, a, hc = v.calibrated, v.calibrated.answer, v.history_critical
     lo, hi = c.critical_range
     sb = a["static_upper_bound"]
     score = v.book_score.text() if v.book_score is not None else "see the validation section"
     o = c.oos or {}
-    liq_score = (
-        f"; event back-test: liquidation log-correlation {o['liq_corr']:.2f} (goal 0.7), "
-        + (
-            f"ceiling {o['realised_path_liq_corr']:.2f} given the realised path, "
-            if o.get("realised_path_liq_corr") is not None
-            else ""
+    base = liq_baselines_text(o)
+    if not base and o:  # a stored back-test without its baselines
+        base = (
+            f"Event back-test: liquidation log-correlation {o['liq_corr']:.2f} (goal 0.7), "
+            f"{pct(o['liq_within_2x_share'], 0)} of event sides within 2× (no baseline stored)"
         )
-        + f"{pct(o['liq_within_2x_share'], 0)} of event sides within 2×"
-        if o
-        else ""
-    )
+    stops = float(v.fall5.stops_sell_usd + v.fall5.stops_buy_usd)
     ex = a["book_exhausted_share"] >= 0.5
     return [
         Headline(
             key="move_5pct", label="How far a 5 % fall carries price (lowest within 24 h)",
             value=float(a["move_median"]), text=pct(a["move_median"], signed=True),
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
-            f" (80 %); own carry {pct(a['carry_median'], 2, signed=True)} (index held), "
-            f"static bound {pct(sb['final_move'], signed=True)} ({_static_name(c)})",
+            f" (80 %); mostly ordinary price continuation: the cascade's own carry adds "
+            f"{pp(carry_beyond(a))} (index held; static bound {pct(sb['final_move'], signed=True)}"
+            f", {_static_name(c)})",
             evidence=_oos_text(c, short=True), unit="fraction", low=float(a["move_p10"]),
             high=float(a["move_p90"]), bound=ex,
         ),
         Headline(
-            key="critical_shock", label="Smallest fall after which the median path reaches −10 %",
+            key="critical_shock",
+            label="Smallest fall whose pooled median path reaches −10 %",
             value=float(c.critical), text=pct(c.critical, signed=True),
-            interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (80 % of paths); "
+            interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (10th / 90th-percentile "
+            "paths); "
             f"static book {_static_critical_text(c)} ({_static_name(c)}; it bounds only the "
             "cascade's own carry)",
-            evidence=(
-                f"History: of {hc.n} real 4-hour falls of {pct(abs(c.critical))} or more, "
-                f"{pct(hc.share_total_beyond(-0.10))} went on to −10 % within a day (the "
-                "model's median path: half)"
-            ),
+            evidence=history_text(hc, c.critical),
             unit="fraction", low=min(lo, hi), high=max(lo, hi),
         ),
         Headline(
             key="forced_selling_5pct", label="Liquidations forced by a 5 % fall (24 h)",
             value=float(a["liquidated_median"]), text=usd(a["liquidated_median"]),
             interval=f"{interval(a['liquidated_p10'], a['liquidated_p90'], usd)} (80 %); "
-            f"static bound {usd(sb['liquidated_usd'])} ({_static_name(c)})",
-            evidence=score + liq_score, unit="usd", low=float(a["liquidated_p10"]),
-            high=float(a["liquidated_p90"]), bound=ex,
+            f"static bound {usd(sb['liquidated_usd'])} ({_static_name(c)}); stop orders add "
+            f"{usd(stops)} (central static book)",
+            evidence=base + (". " if base else "") + score, unit="usd",
+            low=float(a["liquidated_p10"]), high=float(a["liquidated_p90"]), bound=ex,
         ),
     ]  # fmt: skip
 
 
-def prose(v: CascadeView) -> Prose:
-    """Takeaways, method, claims and headline numbers."""
-    c, a, r5, h = v.calibrated, v.calibrated.answer, v.fall5, v.history
-    lo, hi = c.critical_range
-    cal = a["calibration"]
-    liq_iv = interval(a["liquidated_p10"], a["liquidated_p90"], usd)
-    sb_move = float(a["static_upper_bound"]["final_move"])
+def _method(v: CascadeView) -> list[str]:
+    """The section's method notes (folded under "Method")."""
+    cal = v.calibrated.answer["calibration"]
     nb = int(cal.get("n_book_draws", 0))
-    sb_over = f": the deepest of the book's {nb} parameter draws" if nb else ""
-    take = [
-        f"On the {v.asset} market of {v.state.as_of:%Y-%m-%d} ({usd(v.state.mid)}), a 5 % fall "
-        f"carries price to a median {pct(a['move_median'], signed=True)} within 24 h (80 %: "
-        f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}) and "
-        f"liquidates {usd(a['liquidated_median'])} ({liq_iv}), by the liquidity response "
-        "calibrated on "
-        f"{cal['n_events']} real events before that date.",
-        _oos_text(c) + ".",
-        f"The smallest first fall whose median path reaches −10 % is "
-        f"{pct(abs(c.critical))} ({interval(abs(hi), abs(lo), pct)} across paths). The "
-        f"cascade's own carry — the index held at the shock — ends a 5 % fall at "
-        f"{_carry_text(a)}; the 24 h move adds the ordinary continuation of price. The static "
-        f"book — no recovery, no depth beyond the visible 1 %, no time — bounds that carry, "
-        f"not the 24 h move: on the central book {pct(r5.move, signed=True)} and "
-        f"{usd(r5.liquidated_long_usd + r5.liquidated_short_usd)} liquidated"
-        + (
-            f" ({pct(sb_move, signed=True)} and "
-            f"{usd(a['static_upper_bound']['liquidated_usd'])}{sb_over})"
-            if nb
-            else ""
-        )
-        + f"; after {h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(r5.move))} "
-        "went as far as the central book's.",
-    ]
     method = [
         "Calibrated response: depth that recovers with a half-life, latent depth beyond the "
         "visible ±1 % that appears as price moves, providers that withdraw when price moves "
@@ -639,9 +716,17 @@ def prose(v: CascadeView) -> Prose:
         "Calibration: only events whose 24 h ended before the market date (expanding window); "
         "the back-test predicts every event 2024-11 → 2025-07 from a calibration before it.",
         "Critical shock: the median (and the 10 % / 90 % paths) of the lowest price within "
-        "24 h, on a grid of first falls, interpolated where it crosses −10 %; the grid's −5 % "
-        "point is the 5 % fall above (one run: same paths, seed and book draws). The "
-        "static-book critical shock is where the static book's move (instant, no refill, "
+        "24 h over every path of every parameter draw pooled, on a grid of first falls, "
+        "interpolated where it crosses −10 %; the grid's −5 % point is the 5 % fall above "
+        "(one run: same paths, seed and book draws). The command liqcascade cascade "
+        "--fragility prints this pooled crossing beside a second statistic, the median "
+        "over parameter draws of each draw's own crossing, with the 10–90 % range over "
+        "draws (the calibration's uncertainty, not the paths'): the two differ by "
+        "definition, and the pooled one also by its grid and path count. History check: "
+        "the share of real 4-hour falls at least as deep that reached −10 % within a "
+        "day, against the model's one half (two-sided exact binomial test at 5 %); as the "
+        "real falls are at least as deep, the test leans against the model. The static-book "
+        "critical shock is where the static book's move (instant, no refill, "
         "the deepest over the book draws) crosses −10 %.",
         "Static book (the reference semantics): each round's triggered orders walk a static "
         "book as one market order; refill, withdrawal, mark price and an all-venue book are "
@@ -663,7 +748,46 @@ def prose(v: CascadeView) -> Prose:
             f"{usd(tot['long_usd'] + tot['short_usd'])} recorded (longs {usd(tot['long_usd'])}, "
             f"shorts {usd(tot['short_usd'])}) ({fit})."
         )
-    return Prose(take, method, _claims(v), _headlines(v))
+    return method
+
+
+def prose(v: CascadeView) -> Prose:
+    """Takeaways, method, claims and headline numbers."""
+    c, a, r5, h = v.calibrated, v.calibrated.answer, v.fall5, v.history
+    lo, hi = c.critical_range
+    cal = a["calibration"]
+    liq_iv = interval(a["liquidated_p10"], a["liquidated_p90"], usd)
+    sb_move = float(a["static_upper_bound"]["final_move"])
+    nb = int(cal.get("n_book_draws", 0))
+    sb_over = f": the deepest of the book's {nb} parameter draws" if nb else ""
+    take = [
+        f"On the {v.asset} market of {v.state.as_of:%Y-%m-%d} ({usd(v.state.mid)}), a 5 % fall "
+        f"carries price to a median {pct(a['move_median'], signed=True)} within 24 h (80 %: "
+        f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}) and "
+        f"liquidates {usd(a['liquidated_median'])} ({liq_iv}), by the liquidity response "
+        "calibrated on "
+        f"{cal['n_events']} real events before that date.",
+        _oos_text(c) + ".",
+        f"The critical shock — the smallest first fall whose median path reaches −10 % — is "
+        f"{pct(abs(c.critical))} ({interval(abs(hi), abs(lo), pct)}: {CRITICAL_INTERVAL}); "
+        "the median is over the 24-h paths of every parameter draw pooled, interpolated "
+        "between the grid's first falls. "
+        f"{history_text(v.history_critical, c.critical)}. The "
+        f"cascade's own carry — the index held at the shock — ends a 5 % fall at "
+        f"{_carry_text(a)}; the 24 h move adds the ordinary continuation of price. The static "
+        f"book — no recovery, no depth beyond the visible 1 %, no time — bounds that carry, "
+        f"not the 24 h move: on the central book {pct(r5.move, signed=True)} and "
+        f"{usd(r5.liquidated_long_usd + r5.liquidated_short_usd)} liquidated"
+        + (
+            f" ({pct(sb_move, signed=True)} and "
+            f"{usd(a['static_upper_bound']['liquidated_usd'])}{sb_over})"
+            if nb
+            else ""
+        )
+        + f"; after {h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(r5.move))} "
+        "went as far as the central book's.",
+    ]
+    return Prose(take, _method(v), _claims(v), _headlines(v))
 
 
 def summary(v: CascadeView) -> dict[str, Any]:
@@ -706,7 +830,12 @@ def summary(v: CascadeView) -> dict[str, Any]:
         "next_wave_down": v.down.summary(),
         "next_wave_up": v.up.summary(),
         "calibrated": v.calibrated.summary(),
-        "history_after_critical_falls": v.history_critical.summary(),
+        "history_after_critical_falls": v.history_critical.summary()
+        | {"binomial_vs_half": history_check(v.history_critical)},
+        "critical_shock_definition": CRITICAL_DEFINITION,
+        "critical_shock_interval_definition": CRITICAL_INTERVAL,
+        "carry_beyond_5pct_fall": carry_beyond(v.calibrated.answer),
+        "stops_5pct_static_usd": float(r5.stops_sell_usd + r5.stops_buy_usd),
         "history_after_5pct_falls": v.history.summary()
         | {
             "share_reaching_model_move": v.history.share_total_beyond(r5.move),

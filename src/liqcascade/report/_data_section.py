@@ -152,7 +152,7 @@ def tables(v: DataView) -> list[Table]:
     top = v.top_bars()
     t = pd.DataFrame(
         {
-            "bar": [date_text(x, time=True) for x in top.index],
+            "bar": [date_text(x, bar=True) for x in top.index],
             "longs": [usd(x) for x in top["long_usd"]],
             "shorts": [usd(x) for x in top["short_usd"]],
         }
@@ -161,7 +161,7 @@ def tables(v: DataView) -> list[Table]:
     checks = pd.DataFrame(
         {
             "asset": list(s["asset"]),
-            "bar": [date_text(x, time=True) for x in s["ts"]],
+            "bar": [date_text(x, bar=True) for x in s["ts"]],
             "side": list(s["side"]),
             "recorded": [usd(x) for x in s["usd"]],
             "adverse move in the bar": [pct(x, 2) for x in s["move"]],
@@ -207,7 +207,7 @@ def prose(v: DataView) -> Prose:
         f"funding) from {date_text(v.liq.index[0])} to {date_text(v.liq.index[-1])}: the "
         "estimated market cannot be later than that.",
         f"Binance recorded {usd(lo)} of {v.asset} long liquidations and {usd(sh)} of short "
-        f"liquidations; the largest 4-hour bar ({date_text(top.index[0], time=True)}) "
+        f"liquidations; the largest 4-hour bar ({date_text(top.index[0], bar=True)}) "
         f"liquidated {usd(top['total'].iloc[0])}.",
         f"Liquidations come in bursts: the five largest bars hold "
         f"{pct(top['total'].sum() / (lo + sh))} of the total.",
@@ -237,7 +237,7 @@ def _suspects_text(s: pd.DataFrame) -> str:
     return (
         f"{len(s)} recorded bar-side(s) carry far more liquidations than their own move "
         f"explains (table below); the most extreme, {r.asset} {r.side}s on "
-        f"{date_text(r.ts, time=True)}: {usd(r.usd)} on a {pct(r.move, 2)} move, "
+        f"{date_text(r.ts, bar=True)}: {usd(r.usd)} on a {pct(r.move, 2)} move, "
         f"{r.intensity_x:,.0f}× the median intensity. They are kept in every score."
     )
 

@@ -144,6 +144,18 @@ def pct(x: Any, digits: int = 1, *, signed: bool = False) -> str:
     return f"{text} %".replace("-", "−")
 
 
+def pp(x: Any, digits: int = 2, *, signed: bool = True) -> str:
+    """A difference of two percentages (a fraction) in percentage points: ``"−4.07 pp"``.
+
+    ``pp(-0.0407)`` is −9.07 % − (−5.00 %): a difference of percentages, not a relative
+    move (that is :func:`pct` of the ratio).
+
+    >>> pp(-0.0407), pp(0.0), pp(0.012, 1)
+    ('−4.07 pp', '0.00 pp', '+1.2 pp')
+    """
+    return pct(x, digits, signed=signed).replace(" %", " pp")
+
+
 def pvalue(p: Any) -> str:
     """A p-value as read in a paper: ``< 0.001``, ``0.032``, ``0.41``."""
     if p is None or not _finite(p):
@@ -154,14 +166,18 @@ def pvalue(p: Any) -> str:
     return f"{v:.3f}" if v < 0.1 else f"{v:.2f}"
 
 
-def date_text(t: Any, *, time: bool = False) -> str:
-    """A date (``2025-07-31``) or, with ``time``, ``2025-07-31 20:00 UTC``."""
+def date_text(t: Any, *, time: bool = False, bar: bool = False) -> str:
+    """A date (``2025-07-31``) or, with ``time``, ``2025-07-31 20:00 UTC``.
+
+    With ``time`` a midnight prints as the date alone (a daily value); ``bar`` prints
+    the hour always (an intraday bar that opens at 00:00: ``2025-02-03 00:00 UTC``).
+    """
     if t is None or (isinstance(t, float) and not math.isfinite(t)):
         return _DASH
     ts = pd.Timestamp(t)
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC")
-    if time and (ts.hour or ts.minute):
+    if bar or (time and (ts.hour or ts.minute)):
         return f"{ts:%Y-%m-%d %H:%M} UTC"
     return f"{ts:%Y-%m-%d}"
 

@@ -5,7 +5,8 @@ compute (library calls → :class:`LiqmapView`) → figures → prose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -112,6 +113,9 @@ class LiqmapView:
     t_above: pd.Timestamp | None
     stops: dict[str, float]
     asset: str = "ETH"
+    bands: dict[str, Any] = field(default_factory=dict)
+    score: dict[str, Any] | None = None
+    level_band: tuple[float, float] | None = None
 
     @property
     def price(self) -> float:
@@ -165,6 +169,11 @@ def compute(ctx: ReportContext) -> LiqmapView:
         state["book"], state["modelled"].stops, state["price"], bucket=0.005, range_=0.2,
         as_of=last,
     )  # fmt: skip
+    from liqcascade.market._mapband import book_score, draw_maps, map_bands
+
+    # the same map on each of the book's parameter draws: the band beside every figure
+    maps = draw_maps(ctx.market, m)
+    bands = map_bands(m, maps)
     eth = ctx.asset == "ETH"  # the $4,000 level is the commentary's ETH level
     hm = heatmap_from_books(
         [(b.as_of, b.positions, b.stops, b.price) for b in books], bucket=0.005, range_=0.2
@@ -173,8 +182,23 @@ def compute(ctx: ReportContext) -> LiqmapView:
     return LiqmapView(
         as_of=last, state=state, map=m, heatmap=hm, heatmap_days=days,
         level_now=_level_view(state, LEVEL_USD) if eth else {}, level_above=lv_above,
-        t_above=t_above, stops=_stop_geometry(state), asset=ctx.asset,
+        t_above=t_above, stops=_stop_geometry(state), asset=ctx.asset, bands=bands,
+        score=book_score(ctx.market), level_band=_level_band(maps) if eth else None,
     )  # fmt: skip
+
+
+def _forced_buying(mm: Any) -> float:
+    """Short liquidations and buy stops a rise to :data:`LEVEL_USD` triggers on map ``mm``."""
+    short = mm.cumulative_usd(LEVEL_USD, "short_liq_usd")
+    return float(short + mm.cumulative_usd(LEVEL_USD, "buy_stops_usd"))
+
+
+def _level_band(maps: list[Any]) -> tuple[float, float] | None:
+    """5th and 95th percentiles of :func:`_forced_buying` over the draws' maps (None without)."""
+    if not maps:
+        return None
+    vals = [_forced_buying(mm) for mm in maps]
+    return float(np.percentile(vals, 5)), float(np.percentile(vals, 95))
 
 
 def figures(v: LiqmapView) -> list[Any]:
@@ -204,12 +228,22 @@ def tables(v: LiqmapView) -> list[Table]:
                 f"{a:,.0f}–{b:,.0f}" for a, b in zip(c["price_low"], c["price_high"], strict=True)
             ],
             "distance": [pct(d, signed=True) for d in c["distance"]],
-            "notional": [usd(x) for x in c["notional_usd"]],
+            "notional (p05–p95 over draws)": _notional_bands(v, c["notional_usd"]),
             "liquidations": [usd(x) for x in c["long_liq_usd"] + c["short_liq_usd"]],
             "stops": [usd(x) for x in c["sell_stops_usd"] + c["buy_stops_usd"]],
         }
     )
     return [Table("Largest clusters (±20 % of the price)", t)]
+
+
+def _notional_bands(v: LiqmapView, values: Any) -> list[str]:
+    """Each cluster's notional with its band over the draws (same order as the map's)."""
+    rows = v.bands.get("clusters", [])
+    out = []
+    for i, x in enumerate(values):
+        row = rows[i] if i < len(rows) else {}
+        out.append(usd_band(x, row.get("notional_usd_p05"), row.get("notional_usd_p95")))
+    return out
 
 
 def _claims(v: LiqmapView) -> list[Claim]:
@@ -245,24 +279,57 @@ def _claims(v: LiqmapView) -> list[Claim]:
     ]
 
 
+def _first_upper(text: str) -> str:
+    """``text`` with its first letter upper-case and its minus signs typeset ("−0.005")."""
+    return re.sub(r"(?<![\w.])-(?=\d)", "−", text[:1].upper() + text[1:])
+
+
+def usd_band(value: float, p05: float | None, p95: float | None) -> str:
+    """``"$22.5 M (18.0–25.6 M)"``: :func:`~liqcascade.market._mapband.value_band_text` in USD."""
+    from liqcascade.market._mapband import value_band_text
+
+    text = value_band_text(value, p05, p95)
+    return text if text == "–" else "$" + text
+
+
 def prose(v: LiqmapView) -> Prose:
     """Takeaways, method and claims."""
-    s = v.map.summary()
-    lv, la = v.level_now, v.level_above
+    from liqcascade.market._mapband import MAP_LEVELS, book_score_text
+
+    d, b = v.map.to_dict(MAP_LEVELS), v.bands
+    note = b.get("band", {}).get("note")
+
+    def band(kind: str, level: str) -> str:
+        key = f"cumulative_{kind}"
+        return usd_band(
+            d[key][level], b.get(f"{key}_p05", {}).get(level), b.get(f"{key}_p95", {}).get(level)
+        )
+
+    def total(kind: str) -> str:
+        return usd_band(
+            d["totals"][kind], b.get("totals_p05", {}).get(kind), b.get("totals_p95", {}).get(kind)
+        )
+
+    over = (
+        f"({note})" if note else f"(p05–p95 over the book's {b['band']['n_draws']} parameter draws)"
+    )
     take = [
         f"At {v.as_of:%Y-%m-%d %H:%M} UTC ({v.asset} {usd(v.price)}), the estimated book would "
-        f"liquidate {usd(s['long_liq_within_10%_usd'])} of longs on a 10 % fall and "
-        f"{usd(s['short_liq_within_10%_usd'])} of shorts on a 10 % rise; modelled stops add "
-        f"{usd(s['sell_stops_usd'])} of sell and {usd(s['buy_stops_usd'])} of buy stops "
-        "within ±20 %.",
+        f"liquidate {band('long_liq_usd', '-0.10')} of longs on a 10 % fall and "
+        f"{band('short_liq_usd', '0.10')} of shorts on a 10 % rise {over}; modelled stops "
+        f"add {total('sell_stops_usd')} of sell and {total('buy_stops_usd')} of buy stops "
+        f"within ±20 %. The book's size is the least pinned-down part of the estimate: read "
+        f"the band, not the point. {_first_upper(book_score_text(v.score))}.",
         f"The five largest clusters hold {pct(v.top5_share(), 0)} of the notional within ±20 % "
         f"(HHI {v.hhi_ratio:.1f}× an even spread).",
     ]
+    la = v.level_above
     if v.asset == "ETH":
+        lb = v.level_band
         take.append(
             f"A rise to $4,000 ({pct(LEVEL_USD / v.price - 1, signed=True)}) would trigger "
-            f"{usd(lv.get('forced_buying_to_level_usd', 0.0))} of short liquidations and buy "
-            "stops"
+            + usd_band(_forced_buying(v.map), *(lb if lb else (None, None)))
+            + " of short liquidations and buy stops"
             + (
                 f"; when ETH last traded above $4,000 ({v.t_above:%Y-%m-%d}) the book held "
                 f"{usd(la['long_liq_10pct_below_level_usd'])} of long liquidations within 10 % "
@@ -291,7 +358,9 @@ def prose(v: LiqmapView) -> Prose:
 def summary(v: LiqmapView) -> dict[str, Any]:
     """Every number of the section for summary.json."""
     m, book = v.map, v.state["book"]
-    d = m.to_dict()
+    from liqcascade.market._mapband import MAP_LEVELS
+
+    d = m.to_dict(MAP_LEVELS)  # the bands' levels
     opened = book.opened_ms[book.opened_ms >= 0]
     return {
         "as_of": v.as_of.isoformat(),
@@ -303,6 +372,10 @@ def summary(v: LiqmapView) -> dict[str, Any]:
         **{k: x for k, x in m.summary().items() if k != "price"},
         "cumulative_long_liq_usd": d["cumulative_long_liq_usd"],
         "cumulative_short_liq_usd": d["cumulative_short_liq_usd"],
+        "bands": {k: x for k, x in v.bands.items() if k != "clusters"},
+        "cluster_bands": v.bands.get("clusters", []),
+        "level_4000_forced_buying_band": None if v.level_band is None else list(v.level_band),
+        "out_of_sample": v.score,
         "top5_clusters_share": v.top5_share(),
         "largest_clusters": m.clusters_frame().head(8).to_dict(orient="records"),
         "stops": {**v.state["modelled"].summary(), **v.stops},

@@ -75,7 +75,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Where liquidations and stops cluster",
         _P + "_liqmap_section",
         "The liquidation map of the estimated book, its clusters, the $4,000 level.",
-        menu="Liquidation map",
+        menu="Liq. map",
         scope="asset",
     ),
     SectionSpec(
@@ -107,7 +107,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Support tests: what follows them",
         _P + "_support_section",
         "What follows a test of support, against every day and random levels.",
-        menu="Support levels",
+        menu="Support",
         scope="asset",
     ),
     SectionSpec(

@@ -8,6 +8,7 @@ the 2025-10-10 scenario as that asset's own fall that day (hourly bars).
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,29 @@ OCTOBER_CLOSE = pd.Timestamp("2025-10-11", tz="UTC")
 """When the 2025-10-10 day closes. A report dated before it keeps the 2025-10-10
 scenario as a named historical stress (a recorded fall applied to the book at the
 report's date), and says that the fall was recorded after that date."""
+
+
+def scenario_text(name: str) -> str:
+    """A scenario's name as printed: a percentage as the report prints one ("−30 %").
+
+    >>> scenario_text("-30%"), scenario_text("2025-10-10")
+    ('−30 %', '2025-10-10')
+    """
+    m = re.fullmatch(r"([-+]?)(\d+(?:\.\d+)?)%", name.strip())
+    if m is None:
+        return name
+    return f"{'−' if m[1] == '-' else m[1]}{m[2]} %"
+
+
+def _gap_cascade_text(gap: float, cascade: float) -> str:
+    """The worst scenario's bad debt with gap fills only and with the cascade, in words.
+
+    When both print the same (the cascade adds nothing on the worst scenario), one
+    figure and that sentence, not a zero-width range.
+    """
+    if pct(gap) == pct(cascade):
+        return f"the cascade adds nothing here: {pct(cascade)} either way (gap fills only or not)"
+    return f"{pct(gap)} (gap fills only) – {pct(cascade)} (cascade)"
 
 
 def _pol_demo(accounts: pd.DataFrame) -> dict[str, Any]:
@@ -152,7 +176,7 @@ def figures(v: SolvencyView) -> list[go.Figure]:
     ):
         fig.add_trace(
             go.Bar(
-                x=[o.name for o in run.outcomes],
+                x=[scenario_text(o.name) for o in run.outcomes],
                 y=[100 * o.min_buffer for o in run.outcomes],
                 name=name,
                 marker_color=colour,
@@ -208,7 +232,7 @@ def tables(v: SolvencyView) -> list[Table]:
     for c, p in zip(v.cascade.outcomes, v.gap_only.outcomes, strict=True):
         rows.append(
             {
-                "scenario": c.name,
+                "scenario": scenario_text(c.name),
                 "shock": pct(c.shock, signed=True),
                 "final price": usd(c.final_price),
                 "liquidated": usd(c.liquidated_usd),
@@ -257,11 +281,15 @@ def prose(v: SolvencyView) -> Prose:
     take = [
         f"A venue holding {OI_SHARE:.0%} of the estimated {v.asset} open interest "
         f"({usd(L)} of user margin, no insurance fund): the worst of "
-        f"{len(v.cascade.outcomes)} scenarios ({w.name}) leaves {usd(w.bad_debt_usd)} of "
-        f"bad debt, {pct(w.min_buffer)} of liabilities ({pct(g.min_buffer)} with gap "
-        "fills only).",
+        f"{len(v.cascade.outcomes)} scenarios ({scenario_text(w.name)}) leaves "
+        f"{usd(w.bad_debt_usd)} of bad debt, {pct(w.min_buffer)} of liabilities ("
+        + (
+            "the cascade adds nothing: the same with gap fills only)."
+            if pct(g.min_buffer) == pct(w.min_buffer)
+            else f"{pct(g.min_buffer)} with gap fills only)."
+        ),
         f"A 6 % buffer breaks in {len(b6)} scenario(s), a 14 % buffer in {len(b14)}"
-        + (f" ({', '.join(b14)})." if b14 else "."),
+        + (f" ({', '.join(scenario_text(x) for x in b14)})." if b14 else "."),
         f"Liabilities here are only the margin behind these positions; with total balances "
         f"{math.ceil(w.bad_debt_usd / 0.14 / L * 100) / 100:.2f}× that margin (rounded up) a "
         "14 % buffer absorbs the worst case.",
@@ -277,19 +305,19 @@ def prose(v: SolvencyView) -> Prose:
     claim = Claim(
         "Reserve buffers of 6–14 % absorb a liquidation cascade",
         f"Not testable: the model says the claim {model_says} — bad debt depends on the "
-        f"estimated book; worst scenario {w.name} needs {pct(g.min_buffer)} (gap fills only) "
-        f"to {pct(w.min_buffer)} (cascade) of liabilities, {pct(lo)}–{pct(hi)} over the "
-        "parameter draws, against 14 %.",
+        f"estimated book; worst scenario {scenario_text(w.name)} needs "
+        f"{pct(g.min_buffer)} (gap fills only) to {pct(w.min_buffer)} (cascade) of "
+        f"liabilities, {pct(lo)}–{pct(hi)} over the parameter draws, against 14 %.",
         "not testable with these data",
         would_test="venues' published insurance-fund draws and ADL events during past crashes.",
     )
     head = Headline(
         key="bad_debt_worst",
-        label=f"Worst-case bad debt, % of liabilities ({w.name})",
+        label=f"Worst-case bad debt, % of liabilities ({scenario_text(w.name)})",
         value=float(w.min_buffer),
         text=pct(w.min_buffer),
-        interval=f"{pct(g.min_buffer)} (gap fills only) – {pct(w.min_buffer)} (cascade); "
-        f"{pct(lo)}–{pct(hi)} over parameter draws (80 %)",
+        interval=_gap_cascade_text(g.min_buffer, w.min_buffer)
+        + f"; {pct(lo)}–{pct(hi)} over parameter draws (80 %)",
         evidence="Model only: no venue bad-debt record is bundled",
         unit="fraction",
         # the clock books every close on its own as the gap fills do (issue 17's rule,
