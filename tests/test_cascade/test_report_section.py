@@ -72,11 +72,10 @@ def test_section_headlines_are_calibrated(summary: dict) -> None:
     from liqcascade.cascade._backtest import move_verdicts
 
     verdicts = move_verdicts(oos)
-    assert ("does not beat" in mv["evidence"]) == ("loses" in verdicts.values())
+    assert ("model loses" in mv["evidence"]) == ("loses" in verdicts.values())
+    tag = {"beats": "beaten", "loses": "model loses", "ties": "tie"}
     for b, word in verdicts.items():
-        assert f"{word} the {b} baseline" in mv["evidence"].replace(
-            "does not beat (loses to)", "loses"
-        )
+        assert f"({b}: {tag[str(word)]})" in mv["evidence"]
     cs = h["critical_shock"]
     assert cs["value"] == cal["critical_shock"]
     assert cs["low"] <= cs["value"] <= cs["high"] < 0

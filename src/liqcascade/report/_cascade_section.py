@@ -507,14 +507,35 @@ def _oos_text(c: Calibrated, short: bool = False) -> str:
     o = c.oos
     if not o:
         return "Model only: no shipped back-test of the calibrated response"
+    n_in = int(o.get("n_book_in_sample") or 0)
+    before = str(o.get("book_out_of_sample_from"))[:7]
+    sample = (
+        "out of sample"
+        if not n_in
+        else f"book in sample for the {n_in} before {before}"
+        if short
+        else f"liquidity fitted before each event; the position book in sample for the {n_in} "
+        f"before {before}"
+    )
     head = (
-        f"Event back-test, {o['n_events']} events {o['start'][:7]} → {o['end'][:7]}, out of "
-        f"sample: error {o['move_mae_pp']:.2f} pp vs {o['empirical_baseline_move_mae_pp']:.2f} "
+        f"Event back-test, {o['n_events']} events {o['start'][:7]} → {o['end'][:7]} ({sample}): "
+        f"error {o['move_mae_pp']:.2f} pp vs {o['empirical_baseline_move_mae_pp']:.2f} "
         f"pp (empirical) and {o['trigger_baseline_move_mae_pp']:.2f} pp (trigger)"
     )
     v = move_verdicts(o)
+    if short and None not in v.values():  # the front page's card: the same facts, fewer words
+        tag = {"beats": "beaten", "loses": "model loses", "ties": "tie"}
+        return (
+            f"Event back-test, {o['n_events']} events {o['start'][:7]} → {o['end'][:7]}"
+            + (f" (book in sample for {n_in} before {before})" if n_in else ", out of sample")
+            + f": error {o['move_mae_pp']:.2f} pp; baselines "
+            f"{o['empirical_baseline_move_mae_pp']:.2f} (empirical: {tag[str(v['empirical'])]}), "
+            f"{o['trigger_baseline_move_mae_pp']:.2f} (trigger: {tag[str(v['trigger'])]}); "
+            f"{pct(o['coverage_80'], 0)} inside the 80 % interval" + _strict_text(o, short)
+        )
     if None in v.values():  # a back-test stored without the paired comparison
-        return head + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
+        cover = f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
+        return head + cover + _strict_text(o, short)
     words = {"beats": "beats", "loses": "does not beat (loses to)", "ties": "ties"}
 
     def _p(p: float) -> str:
@@ -534,6 +555,29 @@ def _oos_text(c: Calibrated, short: bool = False) -> str:
         + ": it "
         + " and ".join(parts)
         + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
+        + _strict_text(o, short)
+    )
+
+
+def _strict_text(o: dict[str, Any], short: bool = False) -> str:
+    """The score of the events with both the book and the liquidity out of sample."""
+    from liqcascade.cascade._backtest import move_verdicts
+
+    m = o.get("metrics_book_out_of_sample")
+    if not o.get("n_book_in_sample") or not m or not m.get("n_events"):
+        return ""
+    v = move_verdicts(m).get("empirical")
+    verdict = {"beats": "beats it", "loses": "loses to it", "ties": "ties"}.get(str(v), "")
+    if short:
+        tag = {"beats": "beaten", "loses": "model loses", "ties": "tie"}.get(str(v), "")
+        return (
+            f"; {m['n_events']} with both out of sample: {m['move_mae_pp']:.2f} vs "
+            f"{m['empirical_baseline_move_mae_pp']:.2f}" + (f" ({tag})" if tag else "")
+        )
+    return (
+        f"; both out of sample ({m['n_events']} events): {m['move_mae_pp']:.2f} pp vs "
+        f"{m['empirical_baseline_move_mae_pp']:.2f} pp (empirical)"
+        + (f", {verdict}" if verdict else "")
     )
 
 

@@ -1,0 +1,42 @@
+"""The report's back-test evidence says which events had an in-sample position book
+(review finding F1) and gives the score of the events with both fits out of sample."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from liqcascade.cascade._clock import backtest_score
+from liqcascade.report._cascade_section import _oos_text
+
+
+def _text(o: dict[str, Any], short: bool = False) -> str:
+    return _oos_text(SimpleNamespace(oos=o), short=short)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("asset", "n_in", "n_out"), [("ETH", 50, 75), ("BTC", 41, 47)])
+def test_the_back_test_names_its_in_sample_events(asset: str, n_in: int, n_out: int) -> None:
+    o = backtest_score(asset, False)
+    assert o is not None
+    t = " ".join(_text(o).split())
+    assert f"position book in sample for the {n_in} before 2025-03" in t
+    card = " ".join(_text(o, short=True).split())  # the front page's shorter words
+    assert f"book in sample for {n_in} before 2025-03" in card
+    m = o["metrics_book_out_of_sample"]
+    assert f"{n_out} with both out of sample: {m['move_mae_pp']:.2f} vs" in card
+    assert card.endswith("(tie)") and "(empirical: tie)" in card and "(trigger: beaten)" in card
+    assert "), out of sample" not in t and "events 2024-11 → 2025-07, out of" not in t
+    assert m["n_events"] == n_out == o["n_events"] - n_in
+    assert f"both out of sample ({n_out} events): {m['move_mae_pp']:.2f} pp" in t
+    # the strict subset's own verdict against the empirical baseline (a tie on both)
+    assert t.endswith("(empirical), ties")
+
+
+def test_without_in_sample_events_it_is_plainly_out_of_sample() -> None:
+    o = backtest_score("ETH", False)
+    assert o is not None
+    clean = {k: v for k, v in o.items() if not k.startswith(("n_book", "metrics_book"))}
+    t = _text(clean)
+    assert "(out of sample): error" in t and "both out of sample" not in t
