@@ -91,3 +91,15 @@ def test_format_table_has_no_scientific_notation() -> None:
     assert not any(SCI_NOTATION.search(str(c)) for c in cells), cells
     assert out.iloc[0, 1] == "< 0.001" and out.iloc[1, 0] == "$218 M"
     assert out.iloc[0, 3] == "2025-02-03"
+
+
+def test_figure_numbers_are_rounded_to_six_significant_digits() -> None:
+    import math
+
+    from liqcascade.report._build import FIGURE_DIGITS, _rounded
+
+    got = _rounded({"x": [3698.3912345678, -0.0012345678901, 7], "y": {"z": 1e-300 * 3.14159265},
+                    "n": math.inf, "s": "3.14159265"})  # fmt: skip
+    assert FIGURE_DIGITS == 6
+    assert got["x"] == [3698.39, -0.00123457, 7] and isinstance(got["x"][2], int)
+    assert got["y"]["z"] == 3.14159e-300 and got["n"] == math.inf and got["s"] == "3.14159265"
