@@ -306,8 +306,13 @@ def prose(v: SolvencyView) -> Prose:
         "Reserve buffers of 6–14 % absorb a liquidation cascade",
         f"Not testable: the model says the claim {model_says} — bad debt depends on the "
         f"estimated book; worst scenario {scenario_text(w.name)} needs "
-        f"{_gap_cascade_text(g.min_buffer, w.min_buffer)} of liabilities, "
-        f"{pct(lo)}–{pct(hi)} over the parameter draws, against 14 %.",
+        f"{pct(w.min_buffer)} of liabilities with the cascade ("
+        + (
+            "the same with gap fills only: the cascade adds nothing"
+            if pct(g.min_buffer) == pct(w.min_buffer)
+            else f"{pct(g.min_buffer)} with gap fills only"
+        )
+        + f"), {pct(lo)}–{pct(hi)} over the parameter draws, against 14 %.",
         "not testable with these data",
         would_test="venues' published insurance-fund draws and ADL events during past crashes.",
     )
