@@ -60,6 +60,13 @@ def _gap_cascade_text(gap: float, cascade: float) -> str:
     return f"{pct(gap)} (gap fills only) – {pct(cascade)} (cascade)"
 
 
+def _gap_words(gap: float, cascade: float) -> str:
+    """What the gap fills alone need beside the cascade's figure, in words."""
+    if pct(gap) == pct(cascade):
+        return "the same with gap fills only: the cascade adds nothing"
+    return f"{pct(gap)} with gap fills only"
+
+
 def _pol_demo(accounts: pd.DataFrame) -> dict[str, Any]:
     """Proof of liabilities over the exchange's accounts (balances in US cents)."""
     from liqcascade.solvency.pol import build_tree, reserve_ratio, verify_proof
@@ -306,13 +313,8 @@ def prose(v: SolvencyView) -> Prose:
         "Reserve buffers of 6–14 % absorb a liquidation cascade",
         f"Not testable: the model says the claim {model_says} — bad debt depends on the "
         f"estimated book; worst scenario {scenario_text(w.name)} needs "
-        f"{pct(w.min_buffer)} of liabilities with the cascade ("
-        + (
-            "the same with gap fills only: the cascade adds nothing"
-            if pct(g.min_buffer) == pct(w.min_buffer)
-            else f"{pct(g.min_buffer)} with gap fills only"
-        )
-        + f"), {pct(lo)}–{pct(hi)} over the parameter draws, against 14 %.",
+        f"{pct(w.min_buffer)} of liabilities with the cascade ({_gap_words(g.min_buffer, w.min_buffer)}), "
+        f"{pct(lo)}–{pct(hi)} over the parameter draws, against 14 %.",
         "not testable with these data",
         would_test="venues' published insurance-fund draws and ADL events during past crashes.",
     )
