@@ -313,7 +313,8 @@ def prose(v: SolvencyView) -> Prose:
         "Reserve buffers of 6–14 % absorb a liquidation cascade",
         f"Not testable: the model says the claim {model_says} — bad debt depends on the "
         f"estimated book; worst scenario {scenario_text(w.name)} needs "
-        f"{pct(w.min_buffer)} of liabilities with the cascade ({_gap_words(g.min_buffer, w.min_buffer)}), "
+        f"{pct(w.min_buffer)} of liabilities with the cascade "
+        f"({_gap_words(g.min_buffer, w.min_buffer)}), "
         f"{pct(lo)}–{pct(hi)} over the parameter draws, against 14 %.",
         "not testable with these data",
         would_test="venues' published insurance-fund draws and ADL events during past crashes.",
