@@ -31,8 +31,11 @@ report section that needs "the market at a date":
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -508,14 +511,36 @@ def _shipped_beta_span() -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return min(e[0] for e in ends), max(e[1] for e in ends)
 
 
+_CAVEAT_CONTEXT: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "liqcascade_caveat_context", default=""
+)
+
+
+@contextmanager
+def caveat_context(label: str) -> Iterator[None]:
+    """Name what a market built inside this block is for, in its caveat lines.
+
+    A report builds markets for several purposes; a caveat line that says which one
+    ("report, cascade section: replay of 2025-02-03") tells the reader whether a
+    headline is concerned.
+    """
+    token = _CAVEAT_CONTEXT.set(label)
+    try:
+        yield
+    finally:
+        _CAVEAT_CONTEXT.reset(token)
+
+
 def log_caveats(state: MarketState) -> None:
     """Log each of ``state.caveats`` once as ``warning: ...`` (``liqcascade.market``).
 
     A line this process has logged already (the same market built again) is not
-    repeated.
+    repeated. Inside :func:`caveat_context` the line starts with its label.
     """
+    ctx = _CAVEAT_CONTEXT.get()
     for c in state.caveats:
         line = f"{state.asset} market {state.as_of:%Y-%m-%d %H:%M} UTC: {c}"
+        line = f"{ctx}: {line}" if ctx else line
         if line not in _LOGGED:
             _LOGGED.add(line)
             _LOG.warning("warning: %s", line)

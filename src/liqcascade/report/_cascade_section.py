@@ -132,7 +132,10 @@ def _replay(ctx: ReportContext) -> Replay:
     daily = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     day = pd.DatetimeIndex(daily.index)[int(np.argmax(daily.to_numpy()))]
     end = day + pd.Timedelta(hours=23)
-    state = market_state(ctx.asset, day)  # the bars closed by the replay's start
+    from liqcascade.market._state import caveat_context
+
+    with caveat_context(f"report, cascade section: replay of {day:%Y-%m-%d}"):
+        state = market_state(ctx.asset, day)  # the bars closed by the replay's start
     h = closed_by(series("ohlcv", ctx.asset, "1h", start=day, end=end), "1h", ctx.as_of)
     pos = state.positions
     longs = pos.side == 1
