@@ -202,6 +202,23 @@ def test_backtest_scores_match_score(small_bt: VarBacktest) -> None:
     assert (fc["var_99"] >= fc["var_95"] - 1e-12).all()
 
 
+def test_pinball_difference_is_the_difference_of_the_scores(small_bt: VarBacktest) -> None:
+    """Same windows for both methods: the mean per-window difference equals the difference
+    of the two pinball scores, and its 90 % interval holds it; a method against itself is
+    exactly 0 (a tie)."""
+    from liqcascade._significance import verdict
+
+    for h, lv in ((1, 0.95), (1, 0.99), (5, 0.99)):
+        for base in BASELINES:
+            d, lo, hi = small_bt.pinball_difference(h, lv, base)
+            want = small_bt.row(h, lv, "model")["pinball"] - small_bt.row(h, lv, base)["pinball"]
+            assert_same(d, want, rtol=1e-9, atol=1e-15)
+            assert lo <= d <= hi
+    with pytest.raises(InputError):
+        small_bt.pinball_difference(30, 0.99, "hs")  # no such horizon
+    assert verdict(0.0, 0.0) == "ties"
+
+
 def test_backtest_bad_input(eth_close: pd.Series) -> None:
     with pytest.raises(InputError) as e:
         var_backtest(eth_close, drift="up")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._significance import verdict as significance_verdict
 from liqcascade.report._format import interval, pct, pp, usd
 from liqcascade.report._october import OCTOBER_WINDOWS, after_note
 from liqcascade.report._section import (
@@ -549,7 +550,8 @@ def _headline_evidence(v: StressView, level: float = 0.99) -> str:
     The card's figure and its score are for the same horizon (:data:`HORIZON_DAYS`) and
     level; when the back-test has no such row, the nearest it has (1 day) is scored and
     the text says so. Where the model loses to its best baseline on pinball loss, the
-    text says "loses to".
+    text says "loses to" only when the 90 % interval of the per-window difference lies
+    above zero (:meth:`VarBacktest.pinball_difference`), "ties with" when it holds zero.
     """
     if v.backtest is None:
         return "Model only: FHS paths through a GJR-t fit; no VaR back-test in this run"
@@ -561,13 +563,17 @@ def _headline_evidence(v: StressView, level: float = 0.99) -> str:
     b = bt.row(h, lv, best)
     side = "over-cautious" if m["rate"] < m["expected"] else "too many"
     verdict = f"fails Kupiec, {side}" if m["kupiec_p"] < 0.05 else "passes Kupiec"
-    better = "beats" if m["pinball"] <= b["pinball"] else "loses to"
+    d, lo, hi = bt.pinball_difference(h, lv, best)
+    better = {"beats": "beats", "loses": "loses to", "ties": "ties with"}.get(
+        str(significance_verdict(lo, hi)), "ties with"
+    )
     out = (
         f"Out of sample (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']} windows): "
         f"exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}), Kupiec p = "
         f"{m['kupiec_p']:.3f} ({verdict}); the model {better} the best baseline "
         f"({_BASE_NAMES[best]}) on pinball loss, {1e4 * m['pinball']:.2f} vs "
-        f"{1e4 * b['pinball']:.2f} bp"
+        f"{1e4 * b['pinball']:.2f} bp (difference {1e4 * d:+.1f} bp, 90 %: {1e4 * lo:+.1f} … "
+        f"{1e4 * hi:+.1f})"
     )
     if h != HORIZON_DAYS:
         out += f" ({HORIZON_DAYS}-day windows not in this back-test)"

@@ -257,6 +257,38 @@ class VarBacktest:
             )
         return dict(s[m].iloc[0])
 
+    def pinball_difference(
+        self, horizon: int, level: float, baseline: str
+    ) -> tuple[float, float, float]:
+        """Model minus ``baseline`` pinball loss per window: the mean and its 90 % interval.
+
+        The windows of a horizon do not overlap, so they are resampled one by one
+        (:func:`liqcascade._significance.paired_mean_interval`). Negative: the model's
+        loss is lower. Fractions of the position's value (× 1e4 for bp).
+
+        Returns
+        -------
+        (mean, lo, hi)
+        """
+        from liqcascade._significance import paired_mean_interval
+
+        f = self.forecasts[self.forecasts["horizon"] == horizon]
+        col = f"var_{round(100 * level)}"
+        keys = ["start", "loss"]
+        m = f[f["method"] == "model"][[*keys, col]].rename(columns={col: "model"})
+        b = f[f["method"] == baseline][["start", col]].rename(columns={col: "base"})
+        j = m.merge(b, on="start", how="inner")
+        if j.empty:
+            raise InputError(
+                f"no windows of horizon {horizon} for method {baseline}", param="baseline"
+            )
+
+        def rho(v: Any) -> Any:
+            u = j["loss"].to_numpy(np.float64) - np.asarray(v, dtype=np.float64)
+            return np.maximum(level * u, (level - 1.0) * u)
+
+        return paired_mean_interval(rho(j["model"]) - rho(j["base"]))
+
     def best_baseline(self, horizon: int, level: float) -> str:
         """The baseline with the lowest pinball loss at ``horizon`` and ``level``."""
         rows = [self.row(horizon, level, b) for b in BASELINES]
