@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 
 from liqcascade.errors import InputError
@@ -52,8 +53,78 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-stdout = Console(soft_wrap=True)
-stderr = Console(stderr=True, soft_wrap=True)
+def _plain(cell: Any) -> str | None:
+    """The text of a table cell (markup removed), or None for other renderables."""
+    from rich.errors import MarkupError
+    from rich.text import Text
+
+    if isinstance(cell, Text):
+        return cell.plain
+    if isinstance(cell, str):
+        try:
+            return Text.from_markup(cell).plain
+        except MarkupError:  # not markup: measure it as written
+            return cell
+    return None
+
+
+def _longest_word(cells: Any, numbers_only: bool) -> int:
+    longest = 0
+    for cell in cells:
+        text = _plain(cell)
+        for word in (text or "").split():
+            if not numbers_only or any(ch.isdigit() for ch in word):
+                longest = max(longest, cell_len(word))
+    return longest
+
+
+def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
+    """Let no number of a rich ``table`` be cut when the terminal is narrow; returns it.
+
+    Each column's minimum width becomes its longest word holding a digit (``3,513,474``,
+    ``(4,698,874``, ``12.43%``), so numbers never shrink to ``3,513…``; every column
+    folds instead of ending in ``…`` and text wraps at spaces. Within ``width``
+    (the terminal's columns) the minimum grows to the longest word of the column's
+    header where that fits (the shortest growths first), so headers stay whole where
+    there is room. A table that fits
+    is printed exactly as before; one whose numbers cannot fit is wider than the
+    terminal (which wraps its lines) rather than cut.
+    """
+    numbers = [_longest_word(col._cells, True) for col in table.columns]
+    heads = [_longest_word([col.header], False) for col in table.columns]
+    spare = (
+        0
+        if width is None
+        else width
+        - table._extra_width
+        - sum(max(n, 1) + table._get_padding_width(i) for i, n in enumerate(numbers))
+    )
+    grow = [0] * len(numbers)
+    for i in sorted(range(len(numbers)), key=lambda i: heads[i] - numbers[i]):
+        deficit = heads[i] - max(numbers[i], 1)
+        if 0 < deficit <= spare:  # whole header words only, the shortest gaps first
+            grow[i], spare = deficit, spare - deficit
+    for col, n, g in zip(table.columns, numbers, grow, strict=True):
+        if n or g:
+            col.min_width = max(col.min_width or 0, max(n, 1) + g)
+        col.overflow = "fold"
+    return table
+
+
+class _Console(Console):
+    """A console whose tables never cut numbers (:func:`keep_numbers_whole`)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        tables = sys.modules.get("rich.table")
+        if tables is not None:
+            for obj in objects:
+                if isinstance(obj, tables.Table):
+                    keep_numbers_whole(obj, kwargs.get("width") or self.width)
+        super().print(*objects, **kwargs)
+
+
+stdout = _Console(soft_wrap=True)
+stderr = _Console(stderr=True, soft_wrap=True)
 
 
 @dataclass

@@ -30,8 +30,12 @@ def build(
         typer.Option(help="Reserves held, same unit as balances: adds the reserve ratio."),
     ] = None,
     reserve_buffer: Annotated[
-        float, typer.Option(help="Required extra reserves, fraction of liabilities (0.06 = 6 %).")
-    ] = 0.06,
+        float | None,
+        typer.Option(
+            help="Required extra reserves, fraction of liabilities (0.06 = 6 %, the default); "
+            "needs --reserves."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Build the Merkle sum tree of USERS_CSV into --out; print root, total and count.
@@ -51,6 +55,9 @@ def build(
     )
 
     # every check before any work: options, input file, output directory
+    if reserve_buffer is not None and reserves is None:
+        _common.fail("--reserve-buffer needs --reserves (the buffer is checked against them)")
+    reserve_buffer = 0.06 if reserve_buffer is None else reserve_buffer
     if not (math.isfinite(reserve_buffer) and reserve_buffer >= 0):
         _common.fail(f"--reserve-buffer must be a finite number >= 0 (got {reserve_buffer})")
     if reserve_buffer >= 1:  # a percentage given for a fraction

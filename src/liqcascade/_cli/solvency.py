@@ -26,8 +26,28 @@ def _parse_scenario(text: str, asset: str = "ETH") -> Any:
         _common.fail(
             f"--scenario: {text!r} is not a shock (use -0.1, -10%, name=-0.15 or 2025-10-10)"
         )
-    shock = float(m.group(1)) / (100.0 if m.group(2) else 1.0)
+    number, percent = float(m.group(1)), bool(m.group(2))
+    if not percent and not -1 < number < 1:
+        _common.fail(
+            f"--scenario: {text!r} as a fraction is a {number:+.0%} move; write "
+            f"{val.strip()}% or {number / 100:g} for {number:+g} % (a shock without % must be "
+            "in (-1, 1))"
+        )
+    shock = number / 100.0 if percent else number
     return StressScenario(name or f"{shock:+.1%}", shock)
+
+
+def _parse_scenarios(texts: list[str] | None, asset: str) -> list[Any] | None:
+    """Every ``--scenario`` parsed; a name given twice is refused (the outputs key on it)."""
+    if not texts:
+        return None
+    out = [_parse_scenario(s, asset) for s in texts]
+    seen: set[str] = set()
+    for s in out:
+        if s.name in seen:
+            _common.fail(f"--scenario: the name {s.name!r} is given twice (names must differ)")
+        seen.add(s.name)
+    return out
 
 
 #: What the text and JSON say when ``--insurance-fund`` is not given.
@@ -38,6 +58,15 @@ _RECORDED = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _fund_line(result: dict[str, Any]) -> None:
+    """The market (estimated) or the price before the shock (a file), then the fund."""
+    market = result.get("market") or {}
+    if market:
+        _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
+    if "pre_shock_price" in result:
+        p0 = result["pre_shock_price"]
+        _common.stdout.print(
+            f"price before the shock {p0['usd']:,.2f} USD ({p0['source']})", soft_wrap=True
+        )
     if "insurance_fund_source" in result:
         fund, why = result["insurance_fund_usd"], result["insurance_fund_source"]
         _common.stdout.print(f"insurance fund at the start {fund:,.0f} USD ({why})", soft_wrap=True)
@@ -47,8 +76,6 @@ def _render(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     market = result.get("market") or {}
-    if market:
-        _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
     _fund_line(result)
     cal = result.get("liquidity") == "calibrated"
     title = "Exchange stress: can the buffer absorb it?"
@@ -117,14 +144,26 @@ _Positions = Annotated[
     typer.Option("--positions", help="Positions file (CSV/Parquet) of the exchange's users."),
 ]
 _Asset = Annotated[
-    str, typer.Option(help="Estimated market: asset (ETH, BTC or any asset in the store).")
+    str | None,
+    typer.Option(
+        help="Estimated market: asset (ETH, BTC or any asset in the store; default ETH). "
+        "With --positions only with --liquidity calibrated (its calibration)."
+    ),
 ]
 _AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="Estimated market: date (UTC; default the last bar).")
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Estimated market: date (UTC; default the last bar). With --positions as --asset.",
+    ),
 ]
 _OiShare = Annotated[
-    float,
-    typer.Option("--oi-share", help="Estimated market: the exchange's share of open interest."),
+    float | None,
+    typer.Option(
+        "--oi-share",
+        help=f"Estimated market: the exchange's share of open interest (default "
+        f"{EXCHANGE_OI_SHARE:g}; not with --positions).",
+    ),
 ]
 _Buffer = Annotated[float, typer.Option(help="Reserves over liabilities, fraction (0.06 = 6 %).")]
 _Scenario = Annotated[
@@ -150,8 +189,8 @@ _Mid = Annotated[
     float | None,
     typer.Option(
         "--mid",
-        help="Price before the shock, USD (default: the book's mid, else the "
-        "size-weighted entry price of --positions).",
+        help="Price before the shock of --positions with the path engine, USD (default: "
+        "the size-weighted entry price). The cascade engine starts at --book's mid.",
     ),
 ]
 _Engine = Annotated[
@@ -178,9 +217,9 @@ _Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout."
 def solvency(
     insurance_fund: _Fund = None,
     positions: _Positions = None,
-    asset: _Asset = "ETH",
+    asset: _Asset = None,
     as_of: _AsOf = None,
-    oi_share: _OiShare = EXCHANGE_OI_SHARE,
+    oi_share: _OiShare = None,
     reserve_buffer: _Buffer = 0.06,
     scenario: _Scenario = None,
     adl_policy: _Policy = "all",
@@ -208,7 +247,7 @@ def solvency(
     _common.flag_names(share="--oi-share", per_position="--accounts-per-cohort",
                        liquidation_fee="--liq-fee", liabilities_usd="--liabilities",
                        scenarios="--scenario", policies="--adl-policy")  # fmt: skip
-    scenarios = [_parse_scenario(s, asset) for s in scenario] if scenario else None
+    scenarios = _parse_scenarios(scenario, asset or "ETH")
     fund_given = insurance_fund is not None
     insurance_fund = 0.0 if insurance_fund is None else insurance_fund
     kw = {

@@ -181,11 +181,52 @@ def _check_leverage(
     if over.size:
         i = int(over[0])
         where = "" if notional.size == 1 else f"[{i}]"
+        if top[i] <= 0:
+            raise InputError(
+                f"leverage{where} {lev[i]:g}: {_beyond_table(rules, symbol, tiers, notional[i])}",
+                param="leverage",
+            )
         raise InputError(
             f"leverage{where} {lev[i]:g} is above the {rules.name} maximum {top[i]:g}x for a "
             f"notional of {notional[i]:,.0f} USD ({symbol})",
             param="leverage",
         )
+
+
+def _beyond_table(rules: VenueRules, symbol: str, tiers: Any, notional: float) -> str:
+    """Why no leverage is allowed: the notional is past the tier table's last bracket."""
+    table = tiers if isinstance(tiers, TierTable) else load_tiers(tiers or symbol)
+    return (
+        f"the notional of {notional:,.0f} USD exceeds the last bracket of the {rules.name} "
+        f"tier table ({table.symbol or symbol}: up to {float(table.notional_cap[-1]):,.0f} USD); "
+        "no such position can be opened"
+    )
+
+
+def _check_at_entry(
+    side: Any, size: Any, entry_price: Any, leverage: Any, mmr: float | None, res: LiqResult
+) -> None:
+    """Refuse a leverage that leaves the position liquidatable at its entry.
+
+    Its maintenance rate is at or above its initial rate ``1/leverage`` (only an
+    ``mmr`` override can do it: a venue's own rates stay below its maximum leverage's).
+    """
+    s, _, ep, lev = position_arrays(side, size, entry_price, leverage)  # flat, broadcast
+    liq = np.broadcast_to(np.asarray(res.liq_price, dtype=np.float64).ravel(), ep.shape)
+    bad = np.flatnonzero(s * (ep - liq) <= 0)
+    if bad.size == 0:
+        return
+    i = int(bad[0])
+    where = "" if liq.size == 1 else f"[{i}]"
+    rate = "the maintenance rate" if mmr is None else f"mmr {mmr:g}"
+    side_word = "long" if s[i] == 1 else "short"
+    raise InputError(
+        f"{rate} is at or above the initial margin rate {1 / lev[i]:.4g} of "
+        f"leverage{where} {lev[i]:g}: the {side_word} is liquidatable at its entry "
+        f"(liquidation price {liq[i]:,.2f}, entry {ep[i]:,.2f}); lower the leverage or the "
+        "maintenance rate",
+        param=("leverage",) if mmr is None else ("mmr", "leverage"),
+    )
 
 
 def liq_price(
@@ -214,7 +255,9 @@ def liq_price(
         Isolated margin, USD. Exactly one of ``margin`` and ``leverage``.
     leverage : float or array, optional
         Leverage at entry; margin ``= size * entry_price / leverage``. It must not
-        exceed the venue's maximum for the notional (:func:`max_leverage_for`).
+        exceed the venue's maximum for the notional (:func:`max_leverage_for`), nor
+        leave the position liquidatable at its entry (an ``mmr`` at or above
+        ``1/leverage``).
     symbol : str, default "ETHUSDT"
         Contract: picks Binance's packaged tier table and Hyperliquid's max leverage.
     tiers : str, Path or TierTable, optional
@@ -240,7 +283,10 @@ def liq_price(
     InputError
         Naming the parameter (``param``): an unknown venue, both or neither of margin
         and leverage, a bad side/size/price/margin/leverage, leverage above the
-        venue's maximum, ``mmr`` out of range, ``tiers`` on a venue without tiers.
+        venue's maximum (a notional past the tier table's last bracket allows none),
+        a leverage whose position is liquidatable at entry (``param=("mmr",
+        "leverage")`` with an ``mmr`` override), ``mmr`` out of range, ``tiers`` on a
+        venue without tiers.
     """
     rules = venue_rules(venue)
     if (margin is None) == (leverage is None):
@@ -253,6 +299,8 @@ def liq_price(
         margin = margin_from_leverage(q, ep, leverage)
         _check_leverage(rules, symbol, q, ep, leverage, tiers, mmr)
     out = rules.liq_price(side, size, entry_price, margin, symbol=symbol, tiers=tiers, mmr=mmr)
+    if leverage is not None:
+        _check_at_entry(side, size, entry_price, leverage, mmr, out)
     if check_margin and leverage is None:
         _check_margin(rules, symbol, side, size, entry_price, margin, tiers, mmr, out)
     return out
@@ -278,7 +326,9 @@ def _check_margin(
         i = int(bad[0])
         where = "" if notional.size == 1 else f"[{i}]"
         head = f"margin{where} {m[i]:g} USD"
-        if implied[i] > top[i]:
+        if top[i] <= 0:
+            msg = f"{head}: {_beyond_table(rules, symbol, tiers, float(notional[i]))}"
+        elif implied[i] > top[i]:
             need = notional[i] / top[i] if top[i] > 0 else float("inf")
             msg = (
                 f"{head} is {_lev_text(float(implied[i]))} leverage, above the {rules.name} "

@@ -82,8 +82,17 @@ class StressScenario:
     shock: float
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.shock) and self.shock > -1 and self.shock != 0):
-            raise InputError(f"scenario {self.name!r}: shock must be in (-1, inf), not 0")
+        x = self.shock
+        if not np.isfinite(x):
+            why = f"shock must be a finite fraction above -1 (got {x})"
+        elif x <= -1:
+            why = (f"shock {x:g} ({x:.0%}) takes the price to 0 or below: a shock must be "
+                   "above -1 (a fall of less than 100 %)")  # fmt: skip
+        elif x == 0:
+            why = "shock is 0 (nothing moves): give a non-zero shock above -1"
+        else:
+            return
+        raise InputError(f"scenario {self.name!r}: {why}")
 
 
 def october_2025_shock(asset: str = "ETH", prices: pd.DataFrame | None = None) -> float:

@@ -142,11 +142,15 @@ def _balance_error(status: int, row: int, text: str, source: str | None) -> Inpu
 
     where = _where(source, row)
     shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
-    if status == K.BLANK:
+    if status == K.BLANK or not text.strip():
         return InputError(f"{where}: balance is blank")
     if status == K.NOT_DIGITS:
         if text.startswith("-"):
             return InputError(f"{where}: balance must be >= 0 (got {shown!r})")
+        if text.strip() != text and text.strip():
+            return InputError(
+                f"{where}: balance has spaces around it (digits only, no spaces; got {shown!r})"
+            )
         return InputError(
             f"{where}: balance must be a non-negative integer in the smallest unit "
             f"(digits only; got {shown!r})"
@@ -161,7 +165,7 @@ def _parse_balance_texts(texts: Any, source: str | None) -> tuple[np.ndarray, in
 
     from liqcascade.solvency import _pol_kernels as K
 
-    texts = _trimmed(texts.cast(pa.large_string()))
+    texts = texts.cast(pa.large_string())  # not trimmed: digits only, no spaces
     data, off = arrow_string_buffers(texts)
     n = len(texts)
     out = np.zeros((n, SUM_BYTES), dtype=np.uint8)

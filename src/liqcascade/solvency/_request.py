@@ -32,12 +32,20 @@ class SolvencyRun:
 
     result: Any
     state: Any = None
+    pre_shock: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``liqcascade solvency --json`` (``market`` when estimated)."""
+        """The JSON object of ``liqcascade solvency --json``.
+
+        ``market`` when estimated; ``pre_shock_price`` (``usd`` and ``source``: the
+        given mid, the order book's mid or the positions' size-weighted entry price)
+        for a positions file.
+        """
         out: dict[str, Any] = self.result.to_dict()
         if self.state is not None:
             out["market"] = self.state.fingerprint()
+        if self.pre_shock is not None:
+            out["pre_shock_price"] = self.pre_shock
         return out
 
 
@@ -62,6 +70,73 @@ def _file(path: Path, name: str) -> Path:
     return p
 
 
+def _check_file_book(pos: Any, path: Path) -> None:
+    """Refuse an empty positions file, and rows liquidated at their own entry.
+
+    A long whose liquidation price is at or above its entry price (a short: at or
+    below) would be liquidated the moment it opened: a wrong ``liq_price`` column, or
+    a margin below the maintenance margin.
+    """
+    import numpy as np
+
+    if len(pos) == 0:
+        raise InputError(f"{path}: no positions (a header and no rows)", file=str(path))
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(pos.side * (pos.entry_price - pos.liq_price) <= 0)
+    if bad.size:
+        i = int(bad[0])
+        long = pos.side[i] == 1
+        where = "at or above" if long else "at or below"
+        raise InputError(
+            f"liq_price {pos.liq_price[i]:,.2f} is {where} the entry price "
+            f"{pos.entry_price[i]:,.2f} of a {'long' if long else 'short'}: it would be "
+            "liquidated at its entry (a long's liquidation price lies below its entry, a "
+            "short's above; from the file's liq_price, else from its margin)",
+            file=str(path),
+            row=i + 1,
+        )
+
+
+def _check_file_options(
+    positions: Path | None, asset: str | None, as_of: Any, oi_share: float | None,
+    liquidity: str, book: Path | None, engine: str,
+) -> None:  # fmt: skip
+    """Refuse estimated-market options that a positions file would ignore."""
+    if positions is None:
+        return
+    if oi_share is not None:
+        raise InputError(
+            "oi_share goes with the estimated market: a positions file is the whole exchange",
+            param=("oi_share", "positions"),
+        )
+    unused = [n for n, v in (("asset", asset), ("as_of", as_of)) if v is not None]
+    if unused and not (liquidity == "calibrated" and book is not None and engine != "path"):
+        verb, them = ("select", "them") if len(unused) > 1 else ("selects", "it")
+        raise InputError(
+            f"{' and '.join(unused)} with positions only {verb} the calibration of liquidity "
+            f"calibrated on a book; the static book (a file's default) or the path engine "
+            f"would ignore {them}",
+            param=(*unused, "positions", "liquidity", "book"),
+        )
+
+
+def _pre_shock(
+    positions: Path | None, book: Path | None, engine: str, pos: Any, order_book: Any,
+    mid: float | None,
+) -> dict[str, Any] | None:  # fmt: skip
+    """The price before the shock of a positions file, and where it comes from."""
+    import numpy as np
+
+    if positions is None:
+        return None
+    if engine == "cascade" and order_book is not None:
+        return {"usd": float(order_book.mid), "source": f"the mid of the order book {book}"}
+    if mid is not None:
+        return {"usd": float(mid), "source": "mid (given)"}
+    weighted = float(np.sum(pos.entry_price * pos.size) / pos.size.sum())
+    return {"usd": weighted, "source": f"the size-weighted entry price of {positions}"}
+
+
 def _exchange_book(
     positions: Path | None, book: Path | None, asset: str, as_of: Any, oi_share: float,
     accounts_per_cohort: int, mid: float | None, book_model: str,
@@ -78,11 +153,18 @@ def _exchange_book(
             order_book = OrderBook.from_file(_file(book, "book"))
             ref = order_book.mid
         where = f"the mid of {book}" if book is not None else "the mid"
-        pos = read_positions(_file(positions, "positions"), reference_price=ref, reference=where)
+        path = _file(positions, "positions")
+        pos = read_positions(path, reference_price=ref, reference=where)
+        _check_file_book(pos, path)
         return pos, order_book, mid, None
     if book is not None:
         raise InputError(
             "book goes with positions (the estimated market has its own)", param=("book",)
+        )
+    if mid is not None:
+        raise InputError(
+            "mid goes with positions (the estimated market starts at its own order book's mid)",
+            param=("mid", "positions"),
         )
     from liqcascade.market import MarketSpec, estimated_market
     from liqcascade.solvency._market import estimated_exchange_market, split_accounts
@@ -98,9 +180,9 @@ def run_solvency_request(
     insurance_fund: float,
     *,
     positions: Path | None = None,
-    asset: str = "ETH",
+    asset: str | None = None,
     as_of: Any = None,
-    oi_share: float = EXCHANGE_OI_SHARE,
+    oi_share: float | None = None,
     reserve_buffer: float = 0.06,
     scenarios: Sequence[Any] | None = None,
     adl_policy: str = "all",
@@ -124,9 +206,18 @@ def run_solvency_request(
         The exchange's users' positions and its order book (files); without
         ``positions`` the exchange holds ``oi_share`` of the estimated market of
         ``asset`` at ``as_of`` (:func:`liqcascade.market.estimated_market`, no stops).
-    oi_share : float
-        The exchange's share of aggregated open interest (estimated market).
-    reserve_buffer, liq_fee, liabilities, mid, whole_positions
+    asset : str, optional
+        Estimated market's asset (default ETH); with ``positions``, only with
+        ``liquidity="calibrated"`` (it picks the calibration), else refused.
+    as_of : datetime-like, optional
+        Estimated market's date (default the last bar); with ``positions`` as ``asset``.
+    oi_share : float, optional
+        The exchange's share of aggregated open interest (estimated market only;
+        default :data:`~liqcascade.market.EXCHANGE_OI_SHARE`, 0.2).
+    mid : float, optional
+        Price before the shock of the path engine (USD); refused where the cascade
+        engine starts at its order book's mid (the estimated market, ``book``).
+    reserve_buffer, liq_fee, liabilities, whole_positions
         As in :class:`~liqcascade.solvency.Exchange` and
         :func:`~liqcascade.solvency.run_solvency`.
     scenarios : sequence of StressScenario, optional
@@ -161,9 +252,20 @@ def run_solvency_request(
         raise InputError(f"liq_fee must be in [0, 1) (got {liq_fee})", param="liq_fee")
     if mid is not None and not mid > 0:
         raise InputError(f"mid must be > 0 (got {mid})", param="mid")
+    _check_file_options(positions, asset, as_of, oi_share, liquidity, book, engine)
+    if mid is not None and book is not None and engine != "path":
+        raise InputError(
+            "mid with book: the cascade engine starts at the book's mid (mid sets the path "
+            "engine's price)",
+            param=("mid", "book"),
+        )
+    share = EXCHANGE_OI_SHARE if oi_share is None else oi_share
     pos, order_book, mid, state = _exchange_book(
-        positions, book, asset, as_of, oi_share, accounts_per_cohort, mid, book_model
+        positions, book, asset or "ETH", as_of, share, accounts_per_cohort, mid, book_model
     )
+    if engine == "auto":
+        engine = "cascade" if order_book is not None else "path"
+    pre_shock = _pre_shock(positions, book, engine, pos, order_book, mid)
     ex = Exchange(
         pos,
         insurance_fund=insurance_fund,
@@ -172,7 +274,7 @@ def run_solvency_request(
         liabilities_usd=liabilities,
         mid=mid,
     )
-    named = asset if state is None else state.asset
+    named = (asset or "ETH") if state is None else state.asset
     res = run_solvency(
         ex,
         list(scenarios) if scenarios else _defaults(named),
@@ -181,11 +283,11 @@ def run_solvency_request(
         engine=engine,  # type: ignore[arg-type]
         whole_positions=whole_positions,
         liquidity=_liquidity(liquidity, state),
-        asset=asset if state is None else state.asset,
+        asset=(asset or "ETH") if state is None else state.asset,
         as_of=as_of if state is None else state.close_time,
         position_draws=[] if state is None else [d.positions for d in state.draws()],
     )
-    return SolvencyRun(res, state)
+    return SolvencyRun(res, state, pre_shock)
 
 
 def _liquidity(liquidity: str, state: Any) -> str:
