@@ -88,6 +88,35 @@ def test_a_user_config_runs(tmp_path: Path) -> None:
         ('book = "given"', 'book = "given"\ncolour = "red"', "assets[0].colour: unknown key"),
         ("[scenario]", "[scenario]\nspeed = 1", "scenario.speed: unknown key"),
         ('name = "USDE"', 'name = "USDE"\nown_book_weight = -0.1', "own_book_weight must be in"),
+        # contradictions (review-ops7 #9): above the venue's 125x, or above the tier's
+        # maximum at the account's notional ($10M at 30x: tier max 25x)
+        (
+            "leverage = [1.0, 6.0]",
+            "leverage = [0.5, 500.0]",
+            "cohorts[0].leverage: 500x is above the venue's maximum 125x",
+        ),
+        (
+            "leverage = [1.0, 6.0]",
+            "leverage = [30.0, 40.0]",
+            "cohorts[0].leverage: account 0: 30.5x on $30,500,000 of ETH is above the venue's "
+            "maximum 25x at that notional",
+        ),
+        (
+            "[scenario]",
+            '[venue]\ndeposit_halts = [["2025-10-10T22:30:00Z", "2025-10-10T21:00:00Z"]]'
+            "\n\n[scenario]",
+            "venue.deposit_halts[0]: must end after it starts",
+        ),
+        (
+            "mix = { USDE = 1.0 }",
+            "mix = { USDE = 0.9 }",
+            "cohorts[0].mix: shares of the collateral must add to 1 (got 0.9)",
+        ),
+        (
+            'start = "2025-10-10T18:00:00Z"',
+            'start = "2020-01-01T00:00:00Z"',
+            "scenario.start: [2020-01-01 00:00, 2025-10-10 23:00) is not inside the binance-30m",
+        ),
     ],
 )
 def test_bad_configs_exit_2_with_one_line(tmp_path: Path, old: str, new: str, needle: str) -> None:
@@ -98,6 +127,21 @@ def test_bad_configs_exit_2_with_one_line(tmp_path: Path, old: str, new: str, ne
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: bad.toml"), r.stderr
     assert needle in lines[0]
+
+
+def test_a_start_before_the_calibration_bars_names_the_key(tmp_path: Path) -> None:
+    cfg = BASE.replace('book = "given"\ndepth_usd_per_pct = 1e6', 'book = "calibrated"')
+    cfg = cfg.replace("2025-10-10T18:00", "2025-06-01T18:00").replace(
+        "2025-10-10T23", "2025-06-01T23"
+    )
+    p = tmp_path / "earlier.toml"
+    p.write_text(cfg)
+    r = run_cli("collateral", "--config", str(p))
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("error: earlier.toml: scenario.start: USDE's own book is calibrated")
+    assert "got 0 minutes" in lines[0] and str(tmp_path) not in lines[0]
 
 
 def test_usage_errors() -> None:

@@ -59,9 +59,7 @@ def test_the_four_points_sit_on_whole_minutes() -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     n=st.sampled_from([4, 5, 7, 15, 30, 60]),
-    raw=st.lists(
-        st.tuples(*[st.floats(100.0, 5000.0) for _ in range(4)]), min_size=2, max_size=6
-    ),
+    raw=st.lists(st.tuples(*[st.floats(100.0, 5000.0) for _ in range(4)]), min_size=2, max_size=6),
 )
 def test_any_interval_reaches_every_bar_extreme(n: int, raw: list) -> None:
     rows = [(o, max(o, h, lo, c), min(o, h, lo, c), c) for o, h, lo, c in raw]

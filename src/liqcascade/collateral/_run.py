@@ -30,6 +30,15 @@ def prepare(
 ) -> tuple[Any, CollateralSetup, pd.Series]:
     """Scenario, setup and the ETH minute path of a configuration."""
     sc = scenario_of(cfg, where)
+    i = eth_bars.index
+    step = i[1] - i[0] if len(i) > 1 else pd.Timedelta(minutes=1)
+    if i.empty or sc.start < i[0] or sc.end > i[-1] + step:  # the clock must lie in the bars
+        span = "nothing" if i.empty else f"{i[0]:%Y-%m-%d %H:%M} -> {i[-1] + step:%Y-%m-%d %H:%M}"
+        raise InputError(
+            f"{where}: scenario.{'start' if i.empty or sc.start < i[0] else 'end'}: "
+            f"[{sc.start:%Y-%m-%d %H:%M}, {sc.end:%Y-%m-%d %H:%M}) is not inside the "
+            f"{sc.eth_bars} ETH bars ({span})"
+        )
     path = eth_minute_path(eth_bars, sc.start, sc.end)
     sc, setup = build_setup(cfg, where, float(path.iloc[0]), asset_bars)
     return sc, setup, path
