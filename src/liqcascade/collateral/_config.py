@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._time import to_utc
-from liqcascade.collateral._book import calibrate_own_book
+from liqcascade.collateral._book import OwnBookFit, calibrate_own_book
 from liqcascade.collateral._loop import Account, CollateralSetup, VenueRules
 from liqcascade.collateral._registry import (
     PRICING_METHODS,
@@ -242,7 +242,7 @@ def _asset(
     where: str,
     bars: dict[str, pd.DataFrame],
     before: pd.Timestamp,
-    notes: dict[str, Any],
+    fits: dict[str, OwnBookFit],
 ) -> CollateralAsset:
     w = f"{where}: assets[{i}]"
     _keys(d, "assets", w)
@@ -271,7 +271,7 @@ def _asset(
                 f"start ({bars[name].index[0]:%Y-%m-%d %H:%M} onwards): {msg}",
             ) from None
         kw["depth_usd_per_pct"], kw["half_life_min"] = fit.depth_usd_per_pct, fit.half_life_min
-        notes[name] = fit.summary()
+        fits[name] = fit
     elif book == "given":
         kw["depth_usd_per_pct"] = _num(d, "depth_usd_per_pct", w)
         kw["half_life_min"] = _num(d, "half_life_min", w, math.inf)
@@ -400,11 +400,11 @@ def build_setup(
     """
     sc = scenario_of(cfg, where)
     venue = _venue(cfg.get("venue", {}), where)
-    notes: dict[str, Any] = {}
+    fits: dict[str, OwnBookFit] = {}
     raw = cfg.get("assets", [])
     if not isinstance(raw, list) or not raw:
         raise _fail(f"{where}: assets", "give at least one [[assets]] table")
-    assets = [_asset(d, i, where, bars or {}, sc.start, notes) for i, d in enumerate(raw)]
+    assets = [_asset(d, i, where, bars or {}, sc.start, fits) for i, d in enumerate(raw)]
     assets = [replace(a, venue=venue.name) for a in assets]
     names = [a.name for a in assets]
     if len(set(names)) != len(names):
@@ -418,6 +418,7 @@ def build_setup(
     for i, d in enumerate(cfg.get("assumptions", [])):
         _keys(d, "assumptions", f"{where}: assumptions[{i}]")
         assumptions.append({k: str(d.get(k, "")) for k in ("what", "value", "source")})
+    notes = {n: f.summary() for n, f in fits.items()}
     for n, fit in notes.items():
         assumptions.append(
             {
@@ -436,6 +437,6 @@ def build_setup(
         venue=venue,
         accounts=tuple(accounts),
         assumptions=tuple(assumptions),
-        notes={"books": notes},
+        notes={"books": notes, "fits": fits},
     )
     return sc, setup
