@@ -32,10 +32,59 @@ def _render(res: dict[str, Any]) -> None:
     ds = res["depeg_start_minutes_after_low"]
     _common.stdout.print(
         f"collateral liquidated ${res['collateral_liquidated_usd']:,.0f}; accounts liquidated "
-        f"{res['accounts_liquidated']} of {res['accounts']}; depeg start "
-        + ("none" if ds is None else f"{ds:+d} min after ETH's low")
-        + f" ({res['eth_low']:,.2f} at {res['eth_low_at'][11:16]}). {res['note']}"
+        f"{res['accounts_liquidated']} of {res['accounts']}; depeg start {_when(ds)} ETH's low "
+        f"({res['eth_low']:,.2f} at {res['eth_low_at'][11:16]})."
     )
+    for line in _book_lines(res):
+        _common.stdout.print(line)
+    _common.stdout.print(res["note"])
+
+
+def _when(minutes: int | None) -> str:
+    """'5 min before' / '3 min after' / 'at' ETH's low; 'none (no book below 0.99) near'."""
+    if minutes is None:
+        return "none (no own book below 0.99 of fair value) near"
+    if minutes == 0:
+        return "at"
+    return f"{abs(minutes)} min {'before' if minutes < 0 else 'after'}"
+
+
+def _book_lines(res: dict[str, Any]) -> list[str]:
+    """Each calibrated book's out-of-sample verdict, and the result over the depth's IQR."""
+    out = []
+    for n, b in res["books"].items():
+        o = b["out_of_sample"]
+        if o is None:
+            out.append(f"{n} own book: no minutes after the scenario to score it on.")
+            continue
+        verdict = (
+            "beats its baseline"
+            if o["beats_baseline"]
+            else "LOSES to its baseline: the depth is a scenario input, not a validated forecast"
+        )
+        out.append(
+            f"{n} own book out of sample ({o['n']} minutes, {o['start'][:10]} -> "
+            f"{o['end'][:10]}): MAE of the minute's range {o['mae_model']:.1e} vs "
+            f"{o['mae_baseline']:.1e} for the baseline (median calibration range): {verdict}."
+        )
+    d = res["depth_sensitivity"]
+    if d is not None:
+        lo, hi = d["at_depth_q25"], d["at_depth_q75"]
+        depths = ", ".join(
+            f"{n} ${a / 1e6:,.1f}M-${b / 1e6:,.1f}M per 1 %"
+            for n, (a, b) in d["depth_usd_per_pct"].items()
+        )
+        lows = [
+            f"{n} low {lo['min_price'][n]:.3f} / {hi['min_price'][n]:.3f}" for n in lo["min_price"]
+        ]
+        out.append(
+            f"Over the depth's IQR ({depths}; a range, not an interval): collateral "
+            f"liquidated ${lo['collateral_liquidated_usd'] / 1e6:,.1f}M "
+            f"({lo['accounts_liquidated']} accounts) at the low depth, "
+            f"${hi['collateral_liquidated_usd'] / 1e6:,.1f}M ({hi['accounts_liquidated']}) at "
+            f"the high; {', '.join(lows)}."
+        )
+    return out
 
 
 def collateral_cmd(

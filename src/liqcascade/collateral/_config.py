@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._time import to_utc
-from liqcascade.collateral._book import calibrate_own_book
+from liqcascade.collateral._book import OwnBookFit, calibrate_own_book
 from liqcascade.collateral._loop import Account, CollateralSetup, VenueRules
 from liqcascade.collateral._registry import (
     PRICING_METHODS,
@@ -93,6 +93,10 @@ class Scenario:
     end: pd.Timestamp
     eth_bars: str
     pricing: str
+
+
+#: How far a cohort's ``mix`` shares may be from adding to 1 (rounding in a TOML file).
+MIX_TOLERANCE = 1e-6
 
 
 def _fail(where: str, msg: str) -> InputError:
@@ -193,7 +197,13 @@ def _venue(d: dict[str, Any], where: str) -> VenueRules:
         v = d.get(k, [])
         if not isinstance(v, list) or any(not isinstance(x, list) or len(x) != 2 for x in v):
             raise _fail(f"{w}.{k}", "a list of [start, end] pairs")
-        halts[k] = tuple((_ts(a, f"{w}.{k}"), _ts(b, f"{w}.{k}")) for a, b in v)
+        pairs = []
+        for j, (a, b) in enumerate(v):
+            ta, tb = _ts(a, f"{w}.{k}[{j}]"), _ts(b, f"{w}.{k}[{j}]")
+            if not tb > ta:
+                raise _fail(f"{w}.{k}[{j}]", f"must end after it starts (got [{a}, {b}])")
+            pairs.append((ta, tb))
+        halts[k] = tuple(pairs)
     nums = {  # read (and named in errors) before the rules check their ranges
         "threshold": _num(d, "threshold", w, 1.05),
         "transfer_lag_min": _num(d, "transfer_lag_min", w, 0.0),
@@ -232,7 +242,7 @@ def _asset(
     where: str,
     bars: dict[str, pd.DataFrame],
     before: pd.Timestamp,
-    notes: dict[str, Any],
+    fits: dict[str, OwnBookFit],
 ) -> CollateralAsset:
     w = f"{where}: assets[{i}]"
     _keys(d, "assets", w)
@@ -251,9 +261,17 @@ def _asset(
     if book == "calibrated":
         if name not in bars:
             raise _fail(f"{w}.book", f"no bundled one-minute bars for {name} to calibrate from")
-        fit = calibrate_own_book(bars[name], before)
+        try:
+            fit = calibrate_own_book(bars[name], before)
+        except InputError as exc:  # the window before the start is too short: name the key
+            msg = str(exc).removeprefix("bars: ")
+            raise _fail(
+                f"{where}: scenario.start",
+                f"{name}'s own book is calibrated on its bundled one-minute bars before the "
+                f"start ({bars[name].index[0]:%Y-%m-%d %H:%M} onwards): {msg}",
+            ) from None
         kw["depth_usd_per_pct"], kw["half_life_min"] = fit.depth_usd_per_pct, fit.half_life_min
-        notes[name] = fit.summary()
+        fits[name] = fit
     elif book == "given":
         kw["depth_usd_per_pct"] = _num(d, "depth_usd_per_pct", w)
         kw["half_life_min"] = _num(d, "half_life_min", w, math.inf)
@@ -297,9 +315,14 @@ def _cohort(d: dict[str, Any], i: int, where: str, assets: list[str], p0: float)
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < math.inf:
             raise _fail(f"{w}.mix.{k}", f"must be a finite share >= 0 (got {v!r})")
     msum = sum(float(v) for v in mix.values())
+    if abs(msum - 1.0) > MIX_TOLERANCE:
+        raise _fail(
+            f"{w}.mix",
+            f"shares of the collateral must add to 1 (got {msum:g}); the USDT part is usdt_share",
+        )
     usdt_share = _num(d, "usdt_share", w, 0.0)
-    if msum <= 0 or not 0 <= usdt_share < 1:
-        raise _fail(f"{w}.mix", "shares must add to > 0; usdt_share in [0, 1)")
+    if not 0 <= usdt_share < 1:
+        raise _fail(f"{w}.usdt_share", f"must be in [0, 1) (got {usdt_share:g})")
     lev = d.get("leverage", [1.0, 3.0])
     if (
         not isinstance(lev, list)
@@ -319,11 +342,24 @@ def _cohort(d: dict[str, Any], i: int, where: str, assets: list[str], p0: float)
     if src != "transfer" and src.upper() not in assets:
         raise _fail(f"{w}.topup_source", f"'transfer' or an asset (got {src!r})")
     tiers = load_tiers("ETHUSDT")
+    top = float(tiers.max_leverage[0])
+    if lev[1] > top:
+        raise _fail(
+            f"{w}.leverage",
+            f"{lev[1]:g}x is above the venue's maximum {top:g}x (Binance ETHUSDT)",
+        )
     per = total / n
     out = []
     for k in range(n):
         lv = lev[0] + (lev[1] - lev[0]) * (k + 0.5) / n
         notional = lv * per
+        cap = float(tiers.max_leverage_at(notional))
+        if lv > cap:
+            raise _fail(
+                f"{w}.leverage",
+                f"account {k}: {lv:g}x on ${notional:,.0f} of ETH is above the venue's "
+                f"maximum {cap:g}x at that notional (Binance ETHUSDT leverage tiers)",
+            )
         mmr = float(tiers.maintenance_margin(notional)) / notional if notional > 0 else 0.005
         coll = {a.upper(): per * (1 - usdt_share) * float(s) / msum for a, s in mix.items()}
         top = tf * per if math.floor((k + 1) * ts_share) > math.floor(k * ts_share) else 0.0
@@ -364,11 +400,11 @@ def build_setup(
     """
     sc = scenario_of(cfg, where)
     venue = _venue(cfg.get("venue", {}), where)
-    notes: dict[str, Any] = {}
+    fits: dict[str, OwnBookFit] = {}
     raw = cfg.get("assets", [])
     if not isinstance(raw, list) or not raw:
         raise _fail(f"{where}: assets", "give at least one [[assets]] table")
-    assets = [_asset(d, i, where, bars or {}, sc.start, notes) for i, d in enumerate(raw)]
+    assets = [_asset(d, i, where, bars or {}, sc.start, fits) for i, d in enumerate(raw)]
     assets = [replace(a, venue=venue.name) for a in assets]
     names = [a.name for a in assets]
     if len(set(names)) != len(names):
@@ -382,6 +418,7 @@ def build_setup(
     for i, d in enumerate(cfg.get("assumptions", [])):
         _keys(d, "assumptions", f"{where}: assumptions[{i}]")
         assumptions.append({k: str(d.get(k, "")) for k in ("what", "value", "source")})
+    notes = {n: f.summary() for n, f in fits.items()}
     for n, fit in notes.items():
         assumptions.append(
             {
@@ -400,6 +437,6 @@ def build_setup(
         venue=venue,
         accounts=tuple(accounts),
         assumptions=tuple(assumptions),
-        notes={"books": notes},
+        notes={"books": notes, "fits": fits},
     )
     return sc, setup

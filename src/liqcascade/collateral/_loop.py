@@ -168,12 +168,21 @@ class CollateralSetup:
         return replace(self, accounts=accs)
 
 
+def _bar_points(n: int) -> np.ndarray:
+    """Minutes of a bar of ``n`` minutes on which its four prices sit (integers)."""
+    return np.rint(np.linspace(0, n - 1, 4)).astype(np.int64)
+
+
 def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
     """An ETH price per minute from OHLC bars of any interval in ``[start, end)``.
 
     Inside a bar the path runs open -> high -> low -> close when the bar closes down
-    (open -> low -> high -> close when up), linear between the four points at a third
-    of the bar apart: the extremes are exact, their timing within the bar is not.
+    (open -> low -> high -> close when up), linear between the four points, which sit
+    on whole minutes a third of the bar apart (minutes 0, 10, 19, 29 of a 30-minute
+    bar): each bar's open, high, low and close are minutes of the path, so its extremes
+    are exact and their timing within the bar is not known. Bars of 2 or 3 minutes
+    are too short for four points: they keep their extremes (in the same order, after
+    the open for 3 minutes); a one-minute bar gives its close.
     """
     from liqcascade._time import to_utc
 
@@ -182,11 +191,17 @@ def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
     if b.empty:
         raise InputError(f"eth bars: none in [{s}, {e})", param="eth_bars")
     step = (b.index[1] - b.index[0]) if len(b) > 1 else pd.Timedelta(minutes=1)
-    n = int(step / pd.Timedelta(minutes=1))
+    n = max(1, int(step / pd.Timedelta(minutes=1)))
+    at = _bar_points(n)
     vals: list[float] = []
     for o, h, lo, c in b[["open", "high", "low", "close"]].to_numpy(float):
         pts = [o, h, lo, c] if c < o else [o, lo, h, c]
-        vals.extend(np.interp(np.arange(n), np.linspace(0, n - 1, 4), pts))
+        if n >= 4:
+            vals.extend(np.interp(np.arange(n), at, pts))
+        elif n > 1:  # too short for four points: the extremes, in the bar's order
+            vals.extend(([o] if n == 3 else []) + pts[1:3])
+        else:
+            vals.append(c)
     idx = pd.date_range(b.index[0], periods=len(vals), freq="1min")
     return pd.Series(vals, index=idx, name="eth")
 
