@@ -15,7 +15,7 @@ def test_section_quick() -> None:
     json.dumps(to_jsonable(s.summary))
     p = s.summary["pricing"]
     assert p["own-book"]["collateral_liquidated_usd"] > p["redemption"]["collateral_liquidated_usd"]
-    assert "held back" in s.summary["validation"]
+    assert "left out of the bundle" in s.summary["validation"]
     assert len(s.summary["assumptions"]) >= 10
     hc = s.summary["haircut"]
     assert {r["asset"] for r in hc} == {"USDE", "WBETH", "RWUSD", "PAXG"}

@@ -205,7 +205,7 @@ def prose(v: CollateralView) -> Prose:
     word = "beats" if v.oos["beats_baseline"] else "does not beat"
     method = [
         "Not testable against the record: the USDe/USDT bars of 2025-10-10 12:00 → 10-11 12:00 "
-        "are held back from the bundle, and the account population and its collateral mix are "
+        "are left out of the bundle, and the account population and its collateral mix are "
         "not public. Nothing here is fitted to, or compared with, the recorded depeg.",
         "Assumed (see the last table for values and sources): the number of accounts, their "
         "collateral mix and leverage, the venue's collateral ratios and their calendar, the "
@@ -248,7 +248,7 @@ def summary(v: CollateralView) -> dict[str, Any]:
         "usde_book_out_of_sample": v.oos,
         "assumptions": list(v.setup.assumptions),
         "redemption_cut_share": v.drop(),
-        "validation": "window held back; no comparison with the recorded depeg is made",
+        "validation": "window left out of the bundle; no comparison with the recorded depeg is made",
     }
 
 
