@@ -392,3 +392,21 @@ def check_seed(seed: int, option: str = "--seed") -> None:
     """Fail unless ``seed`` is a non-negative integer (numpy's seeds)."""
     if seed < 0:
         fail(f"{option} must be >= 0 (got {seed})")
+
+
+def parse_shock(text: str | float | None) -> float | None:
+    """``--shock`` as a fraction: ``-0.05`` or ``-5%`` (exit 2 on anything else).
+
+    A bare number of 1 or more is refused: ``5`` would be a +500 % move, almost surely a
+    percent typed without its sign.
+    """
+    if text is None or isinstance(text, float | int):
+        return None if text is None else float(text)
+    t = text.strip()
+    try:
+        v = float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
+    except ValueError:
+        fail(f"--shock must be a fraction (-0.05) or a percent (-5%) (got {text!r})")
+    if not t.endswith("%") and abs(v) >= 1:
+        fail(f"--shock {t} as a fraction is a {v:+.0%} move: write -0.05 or -5% for a 5 % fall")
+    return v

@@ -95,7 +95,10 @@ _Mid = Annotated[
     _F, typer.Option("--mid", help="Mid price, USD (default: halfway between best bid and ask).")
 ]
 _ShockPrice = Annotated[_F, typer.Option("--shock-price", help="Shock: target price, USD.")]
-_Shock = Annotated[_F, typer.Option("--shock", help="Shock: fraction of mid (-0.05 = a 5 % fall).")]
+_Shock = Annotated[
+    str | None,
+    typer.Option("--shock", help="Shock: fraction of mid (-0.05 = a 5 % fall) or percent (-5%)."),
+]
 _Sell = Annotated[_F, typer.Option("--shock-sell-usd", help="Shock: exogenous market sell, USD.")]
 _Buy = Annotated[_F, typer.Option("--shock-buy-usd", help="Shock: exogenous market buy, USD.")]
 _Fund = Annotated[float, typer.Option("--insurance-fund", help="Insurance fund at the start, USD.")]
@@ -174,6 +177,7 @@ def cascade_cmd(
     if as_of is not None:
         _common.check_dates(as_of=as_of)
     kw = {k: v for k, v in locals().items() if k not in ("as_json", "run_cascade_request")}
+    kw["shock"] = _common.parse_shock(shock)
     with _common.progress("fragility curve" if fragility else "cascade"):
         run = run_cascade_request(**kw)
     render = _render_fragility if run.kind == "fragility" else _render_cascade

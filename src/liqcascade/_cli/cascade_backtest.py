@@ -1033,6 +1033,7 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
         # every mode: an unknown book model or a zero shock fails before any work
         _common.check_choice("--book-model", kw.get("book_model", "identified"),
                              ("identified", "legacy"))  # fmt: skip
+        kw["shock"] = _common.parse_shock(kw.get("shock"))  # -0.05 or -5%
         if kw.get("shock") is not None and kw["shock"] == 0:  # as stress and solvency
             _common.fail("--shock must be non-zero (a fraction of mid: -0.05 = a 5 % fall)")
         files = any(kw.get(k) is not None for k in ("positions", "book", "stops"))

@@ -248,7 +248,9 @@ def summary(v: CollateralView) -> dict[str, Any]:
         "usde_book_out_of_sample": v.oos,
         "assumptions": list(v.setup.assumptions),
         "redemption_cut_share": v.drop(),
-        "validation": "window left out of the bundle; no comparison with the recorded depeg is made",
+        "validation": (
+            "window left out of the bundle; no comparison with the recorded depeg is made"
+        ),
     }
 
 
