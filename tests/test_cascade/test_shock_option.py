@@ -7,7 +7,6 @@ import pytest
 from clihelpers import run_cli
 from liqcascade._cli._common import parse_shock
 
-
 CASES = [("-0.05", -0.05), ("-5%", -0.05), (" 2.5% ", 0.025), ("0.3", 0.3), ("-150%", -1.5)]
 
 
