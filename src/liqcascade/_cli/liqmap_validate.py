@@ -250,8 +250,13 @@ def register(liqmap_app: typer.Typer) -> None:
             str, typer.Option("--oos-end", help="Last day of the out-of-sample period.")
         ] = "2025-07-31",
         bootstrap: Annotated[
-            int, typer.Option("--bootstrap", help="Block-bootstrap refits for the bands.")
-        ] = 20,
+            int | None,
+            typer.Option(
+                "--bootstrap",
+                help="Block-bootstrap refits for the bands (default 10 with --asset, as "
+                "shipped; 20 without).",
+            ),
+        ] = None,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
         out: Annotated[
             Path | None, typer.Option("--out", help="Write the calibration (params JSON) here.")
@@ -270,7 +275,8 @@ def register(liqmap_app: typer.Typer) -> None:
         |return| x open interest and the uncalibrated default. Takes a few minutes.
 
         With --asset, the identified book's expanding-window calibration of that asset
-        instead, from its own data (--bootstrap refits per month, default 20; --jobs N
+        instead, from its own data (--bootstrap refits per month, default 10 as for the
+        shipped ETH and BTC files; --jobs N
         runs the refits in N processes; --start/--end/--oos-* unused). It is written as
         the store's calibration (<store>.calibrations/book/ASSET.json, read before the
         package's by every command), or to --out instead.
@@ -279,10 +285,11 @@ def register(liqmap_app: typer.Typer) -> None:
         Example: liqcascade liqmap calibrate --asset BTC --out BTC.json --json
         Example: liqcascade liqmap calibrate --asset SOL
         """
-        _check_calibrate(jobs, bootstrap, seed, out)
+        n_boot = bootstrap if bootstrap is not None else (10 if asset is not None else 20)
+        _check_calibrate(jobs, n_boot, seed, out)
         if asset is not None:
-            return _calibrate_asset(asset, month, bootstrap, seed, out, as_json, jobs, store)
-        _calibrate_legacy((start, end, oos_start, oos_end), bootstrap, seed, out, as_json)
+            return _calibrate_asset(asset, month, n_boot, seed, out, as_json, jobs, store)
+        _calibrate_legacy((start, end, oos_start, oos_end), n_boot, seed, out, as_json)
 
     @liqmap_app.command("backtest")
     def backtest_cmd(
