@@ -58,9 +58,22 @@ class VolatilityView:
         if lg.verdict == le.verdict == "inverted":
             return "contradicted"
         hourly = self.hourly_fit.leverage.verdict if self.hourly_fit is not None else None
-        daily = self.daily_periods.to_frame()
-        anything = (daily["verdict"] == "significant").any() or hourly == "significant"
+        anything = self.periods_significant_after_correction() or hourly == "significant"
         return "partly supported" if anything else "not supported"
+
+    def periods_significant_after_correction(self, alpha: float = 0.05) -> bool:
+        """Whether any daily period shows the effect once the periods tested are counted.
+
+        Holm's procedure over the periods' γ p-values (GJR and EGARCH rows alike): it
+        rejects anything only if the smallest p-value lies below ``alpha / m``, ``m``
+        the number of periods tested. One year in eight at p < 0.05 is what chance
+        alone gives, not evidence.
+        """
+        daily = self.daily_periods.to_frame()
+        sig = daily[daily["verdict"].isin(["significant", "inverted"])]
+        p = daily["pvalue"].to_numpy(dtype=float)
+        p = p[np.isfinite(p)]
+        return bool(len(sig)) and p.size > 0 and float(sig["pvalue"].min()) < alpha / p.size
 
     def realised(self) -> pd.DataFrame:
         """Model and realised volatility per day (annualised %), aligned."""
@@ -224,7 +237,14 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
         f"Daily GJR γ = {lg.gamma:.3f} (95 % {lg.ci_low:.3f} to {lg.ci_high:.3f}, p "
         f"{pvalue(lg.pvalue)}): {lg.verdict}; EGARCH {le.verdict}. Years with a significant "
         f"effect: {join_words(yg.loc[yg['verdict'] == 'significant', 'label'])}; inverted: "
-        f"{join_words(yg.loc[yg['verdict'] == 'inverted', 'label'])}."
+        f"{join_words(yg.loc[yg['verdict'] == 'inverted', 'label'])}"
+        + (
+            "."
+            if v.periods_significant_after_correction()
+            or not (yg["verdict"].isin(["significant", "inverted"])).any()
+            else f" — none once the {int(np.isfinite(v.daily_periods.to_frame()['pvalue']).sum())}"
+            " periods tested are counted (Holm)."
+        )
     )
     return clus, lev
 
