@@ -179,7 +179,7 @@ def test_bad_options() -> None:
         (lambda: backtest_stops(start="2025-01-01", end="2025-01-01 10:00"), ("start", "end"),
          "start/end: fewer than 48 hourly bars in 2025-01-01–2025-01-01"),
         (lambda: BacktestSettings(horizon_days=0), ("horizon_days",),
-         "horizon_days must be >= 1 (got 0)"),
+         "horizon_days must be in [1, 365] (got 0)"),
         (lambda: BacktestSettings(leverage=200.0), ("leverage",),
          "leverage must be in [1, 125] (got 200.0)"),
         (lambda: BacktestSettings(n_random=-1), ("n_random",), "n_random must be >= 0 (got -1)"),

@@ -27,11 +27,15 @@ def _render_recommend(res: dict[str, Any]) -> None:
         t.add_row(f"[bold]{k}[/]", f"{res[k]:,.2f} USD")
     # fractions printed in % (the JSON keeps fractions), as in the rationale below
     t.add_row("[bold]distance[/]", f"{res['distance']:.2%} from entry")
-    t.add_row("[bold]expected_slippage[/]", f"{res['expected_slippage']:.2%}")
+    rng = res.get("expected_slippage_range")
+    over = f" (draws {rng[0]:.3%}–{rng[1]:.3%})" if rng else " (no interval)"
+    t.add_row("[bold]expected_slippage[/]", f"{res['expected_slippage']:.3%}{over}")
     for z in res["avoided_clusters"]:
         t.add_row("[bold]avoided[/]", f"{z['kind']} {z['price_low']:,.2f}–{z['price_high']:,.2f}")
     _common.stdout.print(t)
     _common.stdout.print(res["rationale"])
+    for key, note in (res.get("model_figures") or {}).items():
+        _common.stdout.print(f"{key}: {note}", soft_wrap=True)
 
 
 def _require(*options: tuple[str, Any]) -> None:
@@ -85,16 +89,40 @@ def _render_backtest(res: dict[str, Any]) -> None:
         cols = ["policy", "side", "entries", "n", "stop_outs", "avg_loss_on_stop"]
         cols += ["avg_slippage", "total_return", "max_drawdown"]
         for c in cols:
-            t.add_column(c)
+            t.add_column("stop_outs [90%]" if c == "stop_outs" else c)
         for r in rows:
-            t.add_row(*[_common._fmt(r[c]) for c in cols])
+            t.add_row(*[_stop_outs(r) if c == "stop_outs" else _common._fmt(r[c]) for c in cols])
         _common.stdout.print(t)
+    _common.stdout.print(
+        f"stop_outs [90%]: share of entries stopped, {res['stop_outs_interval']} interval",
+        soft_wrap=True,
+    )
     if res["crash_2025_10_10"]:
-        _common.stdout.print(f"best on 2025-10-10: {res['best_on_2025_10_10']}")
+        best = ", ".join(f"{sd} = {pol}" for sd, pol in res["best_on_2025_10_10"].items())
+        _common.stdout.print(
+            f"best on 2025-10-10: {best} ({res['best_on_2025_10_10_note']})", soft_wrap=True
+        )
     else:
         _common.stdout.print(
             "2025-10-10: no entry of 2025-10-05 → 2025-10-10 20:00 in the covered span "
             "(no crash table)"
+        )
+
+
+def _stop_outs(row: dict[str, Any]) -> str:
+    """``0.516 [0.43, 0.60]``: the share and its interval."""
+    return f"{row['stop_outs']:.3f} [{row['stop_outs_lo']:.2f}, {row['stop_outs_hi']:.2f}]"
+
+
+def _warn_fixed_cap(res: dict[str, Any]) -> None:
+    """A ``warning:`` line when the fixed policy's distance was capped."""
+    st = res["settings"]
+    eff = st.get("fixed_pct_effective")
+    if eff is not None and eff < st["fixed_pct"]:
+        _common.warn(
+            f"--fixed-pct {st['fixed_pct']:g} is beyond the cap of a {st['leverage']:g}x "
+            f"position ({st['max_liq_fraction']:.0%} of the way to liquidation): the fixed "
+            f"stops are {eff:.2%} from entry (fixed_pct_effective in --json)"
         )
 
 
@@ -103,7 +131,9 @@ def recommend_cmd(
     side: Annotated[str, typer.Option(help="Position side: long or short.")] = "long",
     entry: Annotated[float | None, typer.Option(help="Entry price, USD.")] = None,
     size: Annotated[float | None, typer.Option(help="Position size, base units (ETH).")] = None,
-    leverage: Annotated[float | None, typer.Option(help="Leverage at entry (1–125).")] = None,
+    leverage: Annotated[
+        float | None, typer.Option(help="Leverage at entry, 1–125 (below 1 is refused).")
+    ] = None,
     asset: Annotated[
         str, typer.Option(help="Asset: ETH, BTC, or any asset with a market in the store.")
     ] = "ETH",
@@ -111,7 +141,7 @@ def recommend_cmd(
         str | None,
         typer.Option(help="Date of the market state (UTC; default the last bundled, 2025-07-31)."),
     ] = None,
-    horizon_days: Annotated[int, typer.Option(help="Holding horizon, days.")] = 5,
+    horizon_days: Annotated[int, typer.Option(help="Holding horizon, days (1–365).")] = 5,
     k: Annotated[float, typer.Option(help="Distance in horizon-volatility units.")] = 1.0,
     vol_source: Annotated[str, typer.Option(help="garch (GJR-GARCH-t) or atr.")] = "garch",
     liquidity: Annotated[
@@ -157,9 +187,15 @@ def backtest_cmd(
     start: Annotated[str, typer.Option(help="First entry date (UTC).")] = "2020-01-01",
     end: Annotated[str, typer.Option(help="Last entry date (UTC).")] = "2025-12-31",
     seed: Annotated[int, typer.Option(help="Seed of the random entries.")] = 0,
-    n_random: Annotated[int, typer.Option(help="Random entries per side.")] = 500,
-    horizon_days: Annotated[int, typer.Option(help="Holding period, days.")] = 5,
-    fixed_pct: Annotated[float, typer.Option(help="Fixed policy distance, fraction.")] = 0.05,
+    n_random: Annotated[int, typer.Option(help="Random entries per side (>= 1).")] = 500,
+    horizon_days: Annotated[int, typer.Option(help="Holding period, days (1–365).")] = 5,
+    fixed_pct: Annotated[
+        float,
+        typer.Option(
+            help="Fixed policy distance, fraction; below 1/leverage (liquidation), capped "
+            "at 80% of it with a warning."
+        ),
+    ] = 0.05,
     leverage: Annotated[float, typer.Option(help="Position leverage (1–125).")] = 5.0,
     asset: Annotated[
         str,
@@ -201,7 +237,9 @@ def backtest_cmd(
     with _common.progress("walking the stop policies over the hourly path") as adv:
         res = backtest_stops(pols, sides, ents, start=t0, end=t1, settings=settings, asset=asset)
         adv(1)
-    _common.emit(res.summary(), as_json, _render_backtest)
+    out = res.summary()
+    _warn_fixed_cap(out)
+    _common.emit(out, as_json, _render_backtest)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,7 @@ transparency metrics (leverage, stop density, concentration, distance to cascade
 """  # noqa: D205
 
 from liqcascade.protect._backtest import (
+    MAX_HORIZON_DAYS,
     POLICIES,
     BacktestSettings,
     FillModel,
@@ -10,8 +11,10 @@ from liqcascade.protect._backtest import (
     backtest_stops,
     declutter_levels,
     depth_series,
+    fixed_distance,
     max_drawdown,
     policy_stops,
+    wilson_interval,
 )
 from liqcascade.protect._recommend import (
     RecommendSettings,
@@ -34,6 +37,7 @@ from liqcascade.protect._transparency import (
 )
 
 __all__ = [
+    "MAX_HORIZON_DAYS",
     "METRICS",
     "POLICIES",
     "BacktestSettings",
@@ -48,6 +52,7 @@ __all__ = [
     "depth_series",
     "early_warning",
     "expected_slippage",
+    "fixed_distance",
     "liquidation_price",
     "max_drawdown",
     "policy_stops",
@@ -58,4 +63,5 @@ __all__ = [
     "top_decile_precision",
     "transparency_metrics",
     "vol_distance",
+    "wilson_interval",
 ]

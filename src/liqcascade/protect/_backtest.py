@@ -36,6 +36,7 @@ from liqcascade.market._params import BINANCE_BOOK_SHARE
 from liqcascade.protect._kernels import fill_batch_nb, fill_batch_py, stop_walk_nb, stop_walk_py
 
 __all__ = [
+    "MAX_HORIZON_DAYS",
     "POLICIES",
     "BacktestSettings",
     "FillModel",
@@ -43,8 +44,10 @@ __all__ = [
     "backtest_stops",
     "declutter_levels",
     "depth_series",
+    "fixed_distance",
     "max_drawdown",
     "policy_stops",
+    "wilson_interval",
 ]
 
 POLICIES: tuple[str, ...] = ("fixed", "vol", "vol-declustered")
@@ -53,6 +56,12 @@ CRASH_DAY = pd.Timestamp("2025-10-10", tz="UTC")
 VOL_FIT_START = pd.Timestamp("2018-01-01", tz="UTC")
 #: Fewest daily returns that fit takes.
 MIN_VOL_RETURNS = 100
+#: Longest holding horizon, days, of the back-test and the recommendation (a year:
+#: past it a daily volatility scaled by √horizon, or a GARCH forecast summed over it,
+#: is the unconditional variance times the days, not a forecast).
+MAX_HORIZON_DAYS = 365
+#: Level of the stop-out shares' Wilson intervals.
+STOP_OUT_LEVEL = 0.9
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,8 @@ class BacktestSettings:
     k : float, default 1.0
         Volatility multiple of the ``vol`` policies.
     horizon_days : int, default 5
-        Holding period, days (the trade closes at the horizon unless stopped).
+        Holding period, days, in [1, :data:`MAX_HORIZON_DAYS`] (the trade closes at the
+        horizon unless stopped).
     leverage : float, default 5.0
         Leverage of the position (the stop stays inside its liquidation price).
     max_liq_fraction : float, default 0.8
@@ -151,9 +161,10 @@ class BacktestSettings:
             raise InputError(f"fixed_pct must be in (0, 1) (got {self.fixed_pct})")
         if not (math.isfinite(self.k) and self.k > 0):
             raise InputError(f"k must be > 0 (got {self.k})")
-        if self.horizon_days < 1:
+        if not 1 <= self.horizon_days <= MAX_HORIZON_DAYS:
             raise InputError(
-                f"horizon_days must be >= 1 (got {self.horizon_days})", param="horizon_days"
+                f"horizon_days must be in [1, {MAX_HORIZON_DAYS}] (got {self.horizon_days})",
+                param="horizon_days",
             )
         if not 1 <= self.leverage <= 125:
             raise InputError(
@@ -168,6 +179,59 @@ class BacktestSettings:
             raise InputError(
                 f"vol_refit must be yearly or whole (got {self.vol_refit!r})", param="vol_refit"
             )
+
+
+def fixed_distance(settings: BacktestSettings) -> float:
+    """The ``fixed`` policy's distance as applied (fraction of entry).
+
+    The stop of a position at ``leverage`` must lie inside its liquidation price: a
+    ``fixed_pct`` at or beyond ``1 / leverage`` (the bankruptcy price of an isolated
+    position; the venue liquidates a little before it) is a contradiction and raises.
+    A ``fixed_pct`` inside it but beyond the policy's cap (``max_liq_fraction /
+    leverage``, 80 % of the way) is capped there like every policy's stop; the result
+    records both (``fixed_pct``, ``fixed_pct_effective``) and says so in ``caveats``.
+
+    Raises
+    ------
+    InputError
+        Naming ``fixed_pct`` and ``leverage``.
+    """
+    liq_d = 1.0 / settings.leverage
+    if settings.fixed_pct >= liq_d:
+        raise InputError(
+            f"fixed_pct {settings.fixed_pct:g} puts the fixed stop {settings.fixed_pct:.2%} "
+            f"from entry, at or beyond the liquidation of a {settings.leverage:g}x position "
+            f"(leverage): its liquidation distance is at most 1/{settings.leverage:g} = "
+            f"{liq_d:.2%} (the bankruptcy price; the venue liquidates a little before it); "
+            f"give a distance of at most {settings.max_liq_fraction * liq_d:.4g} (the "
+            f"policy's cap, {settings.max_liq_fraction:.0%} of the way) or a lower leverage",
+            param=("fixed_pct", "leverage"),
+        )
+    return min(settings.fixed_pct, settings.max_liq_fraction * liq_d)
+
+
+def wilson_interval(k: int, n: int, level: float = STOP_OUT_LEVEL) -> tuple[float, float]:
+    """Wilson score interval of a binomial share ``k / n`` at ``level`` (two-sided).
+
+    ``(nan, nan)`` when ``n == 0``. Used for the stop-out shares, which come from a
+    few dozen to a few hundred entries (overlapping trades are not independent: the
+    interval is a lower bound on the uncertainty).
+    """
+    from scipy.stats import norm
+
+    if n <= 0:
+        return float("nan"), float("nan")
+    if not 0 <= k <= n:
+        raise InputError(f"k must be in [0, n] (got k={k}, n={n})", param="k")
+    z = float(norm.ppf(0.5 + level / 2))
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    # the ends are exact at k = 0 and k = n (the rounding of centre ± half is not)
+    lo = 0.0 if k == 0 else max(0.0, centre - half)
+    hi = 1.0 if k == n else min(1.0, centre + half)
+    return lo, hi
 
 
 def max_drawdown(equity: np.ndarray) -> float:
@@ -240,7 +304,7 @@ def policy_stops(
     liq_d = 1.0 / settings.leverage  # isolated, distance to bankruptcy; liq is a bit inside
     max_d = settings.max_liq_fraction * liq_d
     if policy == "fixed":
-        d = np.full(len(entry), settings.fixed_pct)
+        d = np.full(len(entry), fixed_distance(settings))
     elif policy in ("vol", "vol-declustered"):
         d = settings.k * sigma_h
     else:
@@ -329,7 +393,8 @@ class StopBacktest:
         random / crash), ``entry_ts``, ``entry``, ``stop``, ``moved``, ``stopped``,
         ``exit_ts``, ``trigger``, ``exit`` (USD), ``slippage``, ``ret`` (fractions).
     table : DataFrame
-        Per policy × side × entry set: ``n``, ``stop_outs`` (share), ``avg_loss_on_stop``,
+        Per policy × side × entry set: ``n``, ``stop_outs`` (share) with its Wilson 90 %
+        interval (``stop_outs_lo``, ``stop_outs_hi``), ``avg_loss_on_stop``,
         ``avg_slippage`` (stopped trades), ``total_return`` (sum of returns),
         ``mean_return``, ``max_drawdown`` (of the summed returns, in closing order).
     crash : DataFrame
@@ -375,6 +440,15 @@ class StopBacktest:
                 f"the vol policies' GJR-GARCH fit of {ys} reads returns of that year (fewer "
                 f"than {MIN_VOL_RETURNS} daily returns before it): in sample"
             )
+        eff = m.get("fixed_pct_effective")
+        if eff is not None and eff < self.settings.fixed_pct:
+            out.append(
+                f"the fixed policy's stops are {eff:.2%} from entry, not the "
+                f"{self.settings.fixed_pct:.2%} asked: capped at "
+                f"{self.settings.max_liq_fraction:.0%} of the way to the liquidation of a "
+                f"{self.settings.leverage:g}x position (1/leverage = "
+                f"{1 / self.settings.leverage:.2%})"
+            )
         dr = m.get("depth_ratio")
         if dr:
             out.append(
@@ -409,7 +483,12 @@ class StopBacktest:
             "table": self.table.to_dict(orient="records"),
             "crash_2025_10_10": self.crash.to_dict(orient="records"),
             "best_on_2025_10_10": self.best_on_crash(),
-            "settings": {k: getattr(self.settings, k) for k in self.settings.__dataclass_fields__},
+            "best_on_2025_10_10_note": "one event: not evidence",
+            "stop_outs_interval": f"Wilson {STOP_OUT_LEVEL:.0%} (binomial; trades overlap)",
+            "settings": {
+                **{k: getattr(self.settings, k) for k in self.settings.__dataclass_fields__},
+                "fixed_pct_effective": m.get("fixed_pct_effective"),
+            },
             "fill_model": {k: getattr(self.fill, k) for k in self.fill.__dataclass_fields__},
         }
 
@@ -558,6 +637,7 @@ def _rows(t: pd.DataFrame) -> pd.DataFrame:
     for (pol, sd, ent), g in t.groupby(["policy", "side", "entries"], sort=True):
         st = g["stopped"] > 0
         eq = g.sort_values("exit_ts")["ret"].to_numpy()
+        lo, hi = wilson_interval(int(st.sum()), len(g))
         rows.append(
             {
                 "policy": pol,
@@ -565,6 +645,8 @@ def _rows(t: pd.DataFrame) -> pd.DataFrame:
                 "entries": ent,
                 "n": len(g),
                 "stop_outs": float(st.mean()),
+                "stop_outs_lo": lo,
+                "stop_outs_hi": hi,
                 "avg_loss_on_stop": float(-g.loc[st, "ret"].mean()) if st.any() else float("nan"),
                 "avg_slippage": float(g.loc[st, "slippage"].mean()) if st.any() else float("nan"),
                 "total_return": float(g["ret"].sum()),
@@ -636,6 +718,13 @@ def backtest_stops(
                 raise InputError(
                     f"{name}: each must be one of {', '.join(allowed)} (got {v!r})", param=name
                 )
+    fixed_eff = fixed_distance(s) if "fixed" in policies else None  # before any data
+    if "random" in entries and s.n_random == 0:
+        raise InputError(
+            "n_random is 0: the random entry set would hold no entry (give n_random >= 1, "
+            "or entries support)",
+            param=("n_random", "entries"),
+        )
     t0, t1 = _utc(start), _utc(end)
     if t1 <= t0:
         raise InputError(
@@ -754,7 +843,13 @@ def backtest_stops(
     if trades.empty:
         raise InputError("no entries in the range (try a longer start/end)", param=("start", "end"))
     main = trades[trades["entries"] != "crash"]
-    table = _rows(main) if not main.empty else pd.DataFrame()
+    if main.empty:  # only the crash hours: no table to compare policies on
+        raise InputError(
+            f"entries: no {' or '.join(entries)} entry in {t0:%Y-%m-%d}–{t1:%Y-%m-%d} "
+            "(try a longer start/end or other entries)",
+            param=("entries", "start", "end"),
+        )
+    table = _rows(main)
     crash_tr = trades[trades["entries"] == "crash"]
     crash_tab = _rows(crash_tr) if not crash_tr.empty else pd.DataFrame()
     return StopBacktest(
@@ -774,5 +869,6 @@ def backtest_stops(
             "dropped_past_end": len(asked) - len(in_rng),
             "vol_fit": vol_span,
             "depth_ratio": {"start": ratio_span[0].isoformat(), "end": ratio_span[1].isoformat()},
+            "fixed_pct_effective": fixed_eff,
         },
     )

@@ -30,6 +30,7 @@ from liqcascade.cascade import simulate_cascade
 from liqcascade.errors import InputError
 from liqcascade.market import MarketSpec, MarketState, estimated_market
 from liqcascade.positions import StopBook, liquidation_map
+from liqcascade.protect._backtest import MAX_HORIZON_DAYS
 
 __all__ = [
     "LIQUIDITY",
@@ -56,7 +57,8 @@ class RecommendSettings:
     Parameters
     ----------
     horizon_days : int, default 5
-        Holding horizon, days: the volatility is the forecast over it.
+        Holding horizon, days, in [1, :data:`MAX_HORIZON_DAYS`]: the volatility is the
+        forecast over it.
     k : float, default 1.0
         Stop distance in units of the horizon volatility (1.0: a one-sigma move over
         the horizon, about 8 % for ETH at a 3.5 % daily volatility and 5 days).
@@ -88,9 +90,13 @@ class RecommendSettings:
     window: float = 0.005
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.horizon_days, int | np.integer) and self.horizon_days >= 1):
+        if not (
+            isinstance(self.horizon_days, int | np.integer)
+            and 1 <= self.horizon_days <= MAX_HORIZON_DAYS
+        ):
             raise InputError(
-                f"horizon_days must be an integer >= 1 (got {self.horizon_days})",
+                f"horizon_days must be an integer in [1, {MAX_HORIZON_DAYS}] "
+                f"(got {self.horizon_days})",
                 param="horizon_days",
             )
         if not (math.isfinite(self.k) and self.k > 0):
@@ -332,6 +338,14 @@ class StopRecommendation:
         (cluster / round number), ``price_low``, ``price_high`` (USD), ``notional_usd``.
     rationale : str
         Plain-language explanation.
+    slippage_range : (float, float) or None
+        Calibrated liquidity: the recommended stop's expected slippage under each of
+        the calibration's bootstrap draws, lowest and highest (``slippage_draws`` of
+        them); None for the static book (one model, no draws).
+    model_figures : dict
+        For ``distance``, ``expected_slippage`` and ``avoided_clusters``: what the
+        figure rests on and whether it has an interval (they are model figures; none is
+        validated stop by stop).
     """
 
     stop_price: float
@@ -351,6 +365,9 @@ class StopRecommendation:
     mid: float
     levels: pd.DataFrame = field(repr=False)
     liquidity: str = "calibrated"
+    slippage_range: tuple[float, float] | None = None
+    slippage_draws: int = 0
+    model_figures: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The JSON keys plus the inputs and the raw (un-moved) stop."""
@@ -371,6 +388,11 @@ class StopRecommendation:
             "as_of": self.as_of.isoformat(),
             "mid": self.mid,
             "liquidity": self.liquidity,
+            "expected_slippage_range": (
+                list(self.slippage_range) if self.slippage_range is not None else None
+            ),
+            "expected_slippage_draws": self.slippage_draws,
+            "model_figures": dict(self.model_figures),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -521,11 +543,12 @@ def recommend_stop(
     sd = check_position(side, entry, size, leverage, liquidity)
     if state is None:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
-    params = None
+    params, cal = None, None
     if liquidity == "calibrated":
         from liqcascade.cascade import load_liquidity
 
-        params = load_liquidity(state.asset, state.close_time or state.as_of).params
+        cal = load_liquidity(state.asset, state.close_time or state.as_of)
+        params = cal.params
     kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
     liq = liquidation_price(sd, float(entry), float(size), float(leverage))
     check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
@@ -539,6 +562,13 @@ def recommend_stop(
     stop, avoided, clean = _declutter(raw, sd, float(entry), bound, zones)
     slip_raw = expected_slippage(state, raw, sd, float(size), **kw)
     slip = slip_raw if stop == raw else expected_slippage(state, stop, sd, float(size), **kw)
+    srange = None
+    if cal is not None and cal.draws:  # the calibration's parameter uncertainty
+        by_draw = [
+            expected_slippage(state, stop, sd, float(size), **{**kw, "params": d})["slippage"]
+            for d in cal.draws
+        ]
+        srange = (float(min(by_draw)), float(max(by_draw)))
     # profile of slippage by level between entry and the bound
     grid = np.linspace(entry, bound, n_levels + 1)[1:]
     prof = [expected_slippage(state, float(p), sd, float(size), **kw) for p in grid]
@@ -571,6 +601,7 @@ def recommend_stop(
     if not clean:
         parts.append("no clear level was left between entry and the liquidation bound")
     rationale = "; ".join(parts) + f". Stop {word} entry, inside liquidation at {liq:,.2f}."
+    notes = _model_figures(s, state, cal, srange, liquidity)
     return StopRecommendation(
         stop_price=float(stop),
         distance=abs(entry - stop) / entry,
@@ -592,7 +623,51 @@ def recommend_stop(
         mid=state.mid,
         levels=levels,
         liquidity=liquidity,
+        slippage_range=srange,
+        slippage_draws=len(cal.draws) if srange is not None and cal is not None else 0,
+        model_figures=notes,
     )
+
+
+def _model_figures(
+    s: RecommendSettings, state: MarketState, cal: Any, srange: Any, liquidity: str
+) -> dict[str, str]:
+    """What each printed model figure rests on, and whether it has an interval."""
+    when = f"{pd.Timestamp(state.close_time or state.as_of):%Y-%m-%d %H:%M} UTC"
+    if s.vol_source == "garch":
+        vol = (
+            f"model figure, no interval: the point forecast of a GJR-GARCH(1,1)-t fitted on "
+            f"up to {s.vol_days:,} daily returns to {when} (its parameter uncertainty is "
+            "not carried into the distance)"
+        )
+    else:
+        vol = f"model figure, no interval: Wilder's ATR(14) of the daily bars to {when}"
+    if srange is not None and cal is not None:
+        fitted = f"before {cal.as_of:%Y-%m-%d}" if cal.as_of is not None else "(the prior)"
+        slip = (
+            f"the calibrated liquidity response's central parameters (fitted on "
+            f"{cal.n_events} events {fitted}) on the estimated book; range "
+            f"{srange[0]:.3%}–{srange[1]:.3%} over its {len(cal.draws)} bootstrap draws "
+            "(parameter uncertainty only, not the book's)"
+        )
+    elif liquidity == "calibrated":
+        slip = (
+            "model figure, no interval: the calibrated liquidity response's central "
+            "parameters (the calibration has no draws) on the estimated book"
+        )
+    else:
+        slip = (
+            "model figure, no interval: one round through the estimated book as displayed "
+            "(static: an upper bound)"
+        )
+    return {
+        "distance": vol,
+        "expected_slippage": slip,
+        "avoided_clusters": (
+            "model figure, no interval: clusters of the liquidation map of the estimated "
+            "positions (inferred from open interest) and modelled stops, not observed ones"
+        ),
+    }
 
 
 def check_position(
@@ -613,7 +688,7 @@ def check_position(
     size : float
         Position size, base units (> 0).
     leverage : float
-        Leverage at entry, in (0, 125].
+        Leverage at entry, in [1, 125] (below 1 the position is not levered).
     liquidity : {"calibrated", "static"}
         The slippage model.
 
@@ -633,8 +708,8 @@ def check_position(
             raise InputError(f"{nm} must be a finite number (got {v})", param=nm)
         if not float(v) > 0:
             raise InputError(f"{nm} must be > 0 (got {v:g})", param=nm)
-    if leverage > 125:
-        raise InputError(f"leverage must be <= 125 (got {leverage})", param="leverage")
+    if not 1 <= leverage <= 125:
+        raise InputError(f"leverage must be in [1, 125] (got {leverage:g})", param="leverage")
     if liquidity not in LIQUIDITY:
         raise InputError(_liquidity_message(liquidity), param="liquidity")
     return sd
