@@ -1,7 +1,9 @@
 """The ``liqcascade`` command line (typer + rich).
 
 Exit codes: 0 success; 2 bad input or usage (one line ``error: …`` on stderr);
-3 a proof that does not verify (``pol verify``); 1 an unexpected internal error.
+3 a proof that does not verify (``pol verify``); 4 no live data (``watch`` ran to
+``--max-iterations`` and no venue answered in any interval); 1 an unexpected internal
+error.
 """
 
 from __future__ import annotations

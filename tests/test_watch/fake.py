@@ -150,3 +150,14 @@ FAULTS: dict[str, list[Any]] = {
     "liq": [ccxt.RequestTimeout("binance GET /fapi/v1/forceOrders timed out"), "malformed",
             "duplicate"],
 }  # fmt: skip
+
+
+class OfflineExchange(ReplayExchange):
+    """Every request fails as it does without a network (ccxt's NetworkError)."""
+
+    def _fault(self, method: str) -> Any:
+        raise ccxt.NetworkError(f"binance GET {method}: Temporary failure in name resolution")
+
+    def fetch_order_book(self, symbol: str, limit: Any = None) -> Any:
+        self.calls.append("book")
+        return self._fault("book")

@@ -11,7 +11,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import ccxt
 import pandas as pd
 import pytest
 
@@ -23,17 +22,9 @@ from liqcascade.live import WatchOptions
 from liqcascade.live._watch import Watcher
 from newasset import copy_calibrations, relabelled_store
 
-from .fake import ReplayExchange
+from .fake import OfflineExchange
 
-
-class _Offline(ReplayExchange):
-    """Every request fails as it does without a network (ccxt's NetworkError)."""
-
-    def _fault(self, method: str) -> Any:
-        raise ccxt.NetworkError(f"binance GET {method}: Temporary failure in name resolution")
-
-    def fetch_order_book(self, symbol: str, limit: Any = None) -> Any:
-        return self._fault("book")
+_Offline = OfflineExchange
 
 
 @pytest.fixture(scope="module")

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import ccxt
 import pandas as pd
 
 from liqcascade.live._poll import VenuePoller
 
-from .fake import SYM, ReplayExchange
+from .fake import SYM, OfflineExchange
 
-
-class _Offline(ReplayExchange):
-    """Every request fails as it does without a network (ccxt's NetworkError)."""
-
-    def _fault(self, method: str) -> Any:
-        raise ccxt.NetworkError(f"binance GET {method}: Temporary failure in name resolution")
-
-    def fetch_order_book(self, symbol: str, limit: Any = None) -> Any:
-        self.calls.append("book")
-        return self._fault("book")
+_Offline = OfflineExchange
 
 
 def _poller(now: int, budget: float) -> tuple[VenuePoller, list[float], list[str]]:

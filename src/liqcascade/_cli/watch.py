@@ -11,13 +11,16 @@ import typer
 from liqcascade._cli import _common
 from liqcascade._json import dumps
 
+_MAX_ITERATIONS_HELP = "Stop after N intervals (exit 4 if no venue answered in any of them)."
+
 
 def _line(ln: dict[str, Any]) -> str:
     def pct(x: float) -> str:
         return "n/a" if x != x else f"{x:.2f}%"
 
+    # the static book's: `cascade --fragility` prints the calibrated liquidity's by default
     shock = (
-        f"critical shock {ln['critical_shock']:.2%}"
+        f"critical shock (static book) {ln['critical_shock']:.2%}"
         f" [{ln['critical_shock_p05']:.2%}, {ln['critical_shock_p95']:.2%}]"
         f" (market {ln['market_as_of'][:16]})"
     )
@@ -31,10 +34,15 @@ def _line(ln: dict[str, Any]) -> str:
         f"{ln['time'][:16]}Z {ln['asset']} {ln['price']:,.2f}"
         f"  clusters -{pct(ln['cluster_below_pct'])}"
         f" / +{pct(ln['cluster_above_pct'])}  within 2% {ln['notional_2pct_usd'] / 1e6:,.1f}M"
-        f" 5% {ln['notional_5pct_usd'] / 1e6:,.1f}M  critical shock {ln['critical_shock']:.2%}"
-        f" [{ln['critical_shock_p05']:.2%}, {ln['critical_shock_p95']:.2%}]"
-        f" (market {ln['market_as_of'][:16]})"
+        f" 5% {ln['notional_5pct_usd'] / 1e6:,.1f}M  {shock}"
     )
+
+
+def _alert_text(a: dict[str, Any]) -> str:
+    if a["rule"] == "stale":
+        held = "; ".join(a["rules_not_checked"])
+        return f"ALERT stale: rules not checked on stale data ({held}): {a['stale_reason']}"
+    return f"ALERT {a['rule']}: {a['metric']} = {a['value']:.6g}"
 
 
 def register(app: typer.Typer) -> None:
@@ -66,7 +74,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
         max_iterations: Annotated[
-            int | None, typer.Option("--max-iterations", help="Stop after N intervals.")
+            int | None, typer.Option("--max-iterations", help=_MAX_ITERATIONS_HELP)
         ] = None,
         on_alert: Annotated[
             str | None,
@@ -79,9 +87,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Poll venues, append to the store, advance the estimated book, print risk each interval.
 
+        On a STALE line (no live price or book) no --alert rule is checked:
+        one `stale` alert says why instead.
+
+        Exit 0 at --max-iterations or Ctrl-C; 4 when no venue answered in any
+        interval (no live data); 2 on bad options.
+
         Example: liqcascade watch --asset ETH --interval 60 --alert "critical_shock>-0.03"
         """
-        from liqcascade.live import WatchOptions, run_watch
+        from liqcascade.live import WatchOptions
 
         _common.parse_date(since, "--since")  # the parser every command uses
         opts = WatchOptions(
@@ -91,26 +105,40 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         opts.check()  # bad options: exit 2 before any network call
 
-        faults = _Faults()
+        code = _run(opts, as_json)
+        if code:
+            raise typer.Exit(code)
 
-        def emit(ln: dict[str, Any]) -> None:
-            faults.flush()
+
+def _run(opts: Any, as_json: bool) -> int:
+    """Run the watch, printing each line (text or JSON) and each interval's faults; exit code."""
+    from liqcascade.live import EXIT_NO_LIVE_DATA, run_watch
+
+    faults = _Faults()
+
+    def emit(ln: dict[str, Any]) -> None:
+        faults.flush()
+        if ln.get("stale"):
+            _common.warn(f"STALE: {ln['stale_reason']}; the figures are not current")
+        if as_json:
+            sys.stdout.write(dumps(ln) + "\n")
+        else:
+            typer.echo(_line(ln))
             if ln.get("stale"):
-                _common.warn(f"STALE: {ln['stale_reason']}; the figures are not current")
-            if as_json:
-                sys.stdout.write(dumps(ln) + "\n")
-            else:
-                typer.echo(_line(ln))
-                if ln.get("stale"):
-                    typer.echo(f"STALE {ln['stale_reason']}")
-                for a in ln["alerts"]:
-                    typer.echo(f"ALERT {a['rule']}: {a['metric']} = {a['value']:.6g}")
-            sys.stdout.flush()
+                typer.echo(f"STALE {ln['stale_reason']}")
+            for a in ln["alerts"]:
+                typer.echo(_alert_text(a))
+        sys.stdout.flush()
 
-        try:
-            run_watch(opts, emit=emit, log=faults.add)
-        finally:
-            faults.flush()
+    try:
+        res = run_watch(opts, emit=emit, log=faults.add)
+    finally:
+        faults.flush()
+    if res.no_live_data:
+        _common.warn(f"no live data: no venue answered in {res.intervals} interval(s); "
+                     f"exit {EXIT_NO_LIVE_DATA}")  # fmt: skip
+        return EXIT_NO_LIVE_DATA
+    return 0
 
 
 class _Faults:

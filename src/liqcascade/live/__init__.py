@@ -2,15 +2,25 @@
 
 from liqcascade.live._alerts import ALERT_METRICS, AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import ClosedBars, Malformed, VenuePoller, order_book_depth
-from liqcascade.live._watch import Watcher, WatchOptions, cluster_metrics, refresh, run_watch
+from liqcascade.live._watch import (
+    EXIT_NO_LIVE_DATA,
+    Watcher,
+    WatchOptions,
+    WatchSummary,
+    cluster_metrics,
+    refresh,
+    run_watch,
+)
 
 __all__ = [
     "ALERT_METRICS",
+    "EXIT_NO_LIVE_DATA",
     "AlertRule",
     "ClosedBars",
     "Malformed",
     "VenuePoller",
     "WatchOptions",
+    "WatchSummary",
     "Watcher",
     "cluster_metrics",
     "evaluate",

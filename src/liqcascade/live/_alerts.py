@@ -17,7 +17,7 @@ from typing import Any
 
 from liqcascade.errors import InputError
 
-__all__ = ["ALERT_METRICS", "AlertRule", "evaluate", "parse_rule"]
+__all__ = ["ALERT_METRICS", "CONTEXT", "AlertRule", "evaluate", "parse_rule"]
 
 #: Metrics a rule may name (keys of the watch line), with their unit.
 ALERT_METRICS: dict[str, str] = {
@@ -86,11 +86,32 @@ def parse_rule(text: str) -> AlertRule:
     return AlertRule(name, op, value, text.strip())
 
 
+#: Keys of the watch line every alert carries besides its own (what it was measured on).
+CONTEXT = ("time", "asset", "stale", "stale_reason", "price_as_of", "market_as_of")
+
+
 def evaluate(rules: list[AlertRule], line: dict[str, Any]) -> list[dict[str, Any]]:
-    """The alerts ``rules`` raise on ``line``: one dict per rule that fires."""
+    """The alerts ``rules`` raise on ``line``.
+
+    A line that is not stale: one dict per rule that fires (``rule``, ``metric``,
+    ``value``, ``threshold``). A stale line (``line["stale"]``: no live price or book,
+    see :func:`liqcascade.live._watch.staleness`): no rule is checked, since its figures
+    do not describe the market now; instead one alert ``rule = metric = "stale"``
+    (``value`` True, ``threshold`` None) whose ``rules_not_checked`` lists the rules held
+    back and whose ``stale_reason`` says why. None when there are no rules. Every alert
+    also carries the line's :data:`CONTEXT`: the wall-clock ``time``, ``asset``,
+    ``stale``, ``stale_reason``, and the close of the hourly bar of the price
+    (``price_as_of``) and of the 4-hour bar of the book (``market_as_of``).
+    """
+    if not rules:
+        return []
+    ctx = {k: line.get(k) for k in CONTEXT}
+    if line.get("stale"):
+        return [{"rule": "stale", "metric": "stale", "value": True, "threshold": None, **ctx,
+                 "stale": True, "rules_not_checked": [r.text for r in rules]}]  # fmt: skip
     return [
         {"rule": r.text, "metric": r.metric, "value": line[r.metric], "threshold": r.value,
-         "time": line.get("time"), "asset": line.get("asset")}
+         **ctx, "stale": False}
         for r in rules
         if r.check(line)
     ]  # fmt: skip

@@ -369,11 +369,14 @@ class VenuePoller:
         self.retry_budget_s = retry_budget_s
         self._paused = 0.0
         self._spent = False
+        #: Requests of this interval the venue answered (a page, possibly empty, or a book).
+        self.answered = 0
 
     def start_interval(self) -> None:
         """A new interval: the retry budget is whole again and the venue is tried again."""
         self._paused = 0.0
         self._spent = False
+        self.answered = 0
 
     @property
     def skipped(self) -> bool:
@@ -423,10 +426,12 @@ class VenuePoller:
             return None
         attempt = 0
         try:
-            return fast_series(
+            fast = fast_series(
                 ClosedBars(self.exchange, now_ms, self.log), self.symbol, kind, interval,
                 since_ms, now_ms,
             )  # fmt: skip
+            self.answered += 1
+            return fast
         except NotFast:
             pass
         except Exception as exc:  # malformed pages, invalid rows, anything the venue throws
@@ -446,6 +451,7 @@ class VenuePoller:
                 return None
             except InputError as exc:
                 if f"no {kind} data for" in str(exc):
+                    self.answered += 1
                     return None  # nothing new yet
                 if not self._faulty(what, attempt, exc):
                     return None
@@ -453,6 +459,7 @@ class VenuePoller:
                 if not self._faulty(what, attempt, exc):
                     return None
             else:
+                self.answered += 1
                 return res.series
             attempt += 1
 
@@ -480,7 +487,9 @@ class VenuePoller:
         attempt = 0
         while True:
             try:
-                return self._liquidations(since_ms, now_ms, limit, max_pages)
+                out = self._liquidations(since_ms, now_ms, limit, max_pages)
+                self.answered += 1
+                return out
             except Exception as exc:
                 if not self._faulty("liquidations", attempt, exc):
                     return None
@@ -560,6 +569,7 @@ class VenuePoller:
             try:
                 book = self.exchange.fetch_order_book(self.symbol)
                 _book_sides(book)
+                self.answered += 1
                 return book  # type: ignore[no-any-return]
             except Exception as exc:
                 if not self._faulty("order book", attempt, exc):

@@ -27,9 +27,17 @@ calibrate --asset``) can be watched; its depth exponent is the shipped one or th
 median fit over its own book totals (:func:`liqcascade.book._calibrate.beta_for`).
 
 The market is the one of the last 4-hour open-interest bar closed by now (the package's
-date rule), so ``liqcascade cascade --fragility --as-of NOW`` on the same store prints
-the same critical shock. Cluster distances and windows are measured from the current
-price (the order book's mid when the venue answers, else the last hourly close).
+date rule), so ``liqcascade cascade --fragility --liquidity static --as-of NOW`` on the
+same store prints the same critical shock (without ``--liquidity static``, ``cascade``
+prints the calibrated liquidity's, a different figure).
+
+On a STALE line no alert rule is checked: one ``stale`` alert says why instead
+(:func:`liqcascade.live._alerts.evaluate`). :func:`run_watch` returns a
+:class:`WatchSummary`; a session that ran to ``max_iterations`` without any venue
+answering has ``no_live_data`` (the CLI exits :data:`EXIT_NO_LIVE_DATA`).
+
+Cluster distances and windows are measured from the current price (the order book's
+mid when the venue answers, else the last hourly close).
 """
 
 from __future__ import annotations
@@ -56,7 +64,7 @@ from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import VenuePoller, depth_snapshot, order_book_depth
 
-__all__ = ["WatchOptions", "Watcher", "refresh", "run_watch"]
+__all__ = ["EXIT_NO_LIVE_DATA", "WatchOptions", "WatchSummary", "Watcher", "refresh", "run_watch"]
 
 _BAR = pd.Timedelta(hours=4)
 _HOUR = pd.Timedelta(hours=1)
@@ -248,6 +256,8 @@ class Watcher:
         self._market: dict[str, Any] = {}
         self._bars: pd.DataFrame | None = None
         self._ctx: tuple[Any, pd.DataFrame, Any, pd.Timestamp] | None = None
+        #: Venues that answered at least one request in the last :meth:`poll`.
+        self.venues_answered = 0
         self._resume()
 
     # ------------------------------------------------------------- store
@@ -332,6 +342,7 @@ class Watcher:
             new.append(SeriesFrame(kind="depth", venue=p0.id, symbol=self.symbol,
                                    interval="events", frame=snap, file=f"{p0.id} order book",
                                    layout="ccxt-order-book"))  # fmt: skip
+        self.venues_answered = sum(1 for p in self.pollers if p.answered)
         if not new:
             return 0, depth
         span = [_ms_span(s) for s in new]
@@ -646,7 +657,7 @@ class Watcher:
             "refits, each recomputed in turn after a new bar (refits_per_interval)",
             n_draws=m["n_draws"], n_draws_current=m["n_draws_current"], book_fit=m["fit"],
             depth_source=m["depth_source"],
-            rows_added=added,
+            rows_added=added, venues_answered=self.venues_answered, venues=len(self.pollers),
         )  # fmt: skip
         if depth is not None:
             line.update(depth)
@@ -824,6 +835,37 @@ def _run_on_alert(cmd: str, alert: dict[str, Any], log: Callable[[str], None]) -
         log(f"--on-alert failed: {exc}")
 
 
+#: Exit status of ``liqcascade watch`` when it stopped at ``--max-iterations`` and no
+#: venue answered any request in any interval (no live data: every line was made from
+#: the store's or the bundle's last bars). 2 is bad input; Ctrl-C exits 0.
+EXIT_NO_LIVE_DATA = 4
+
+
+@dataclass(frozen=True)
+class WatchSummary:
+    """How a watch session ended (what :func:`run_watch` returns).
+
+    Attributes
+    ----------
+    intervals : int
+        Intervals done (lines emitted).
+    live_intervals : int
+        Intervals in which at least one venue answered a request (a page, possibly
+        empty, or an order book): the others fetched nothing.
+    interrupted : bool
+        Stopped by Ctrl-C (KeyboardInterrupt) rather than at ``max_iterations``.
+    """
+
+    intervals: int
+    live_intervals: int
+    interrupted: bool
+
+    @property
+    def no_live_data(self) -> bool:
+        """Ran to its end and fetched nothing in any interval (all venues failed)."""
+        return not self.interrupted and self.intervals > 0 and self.live_intervals == 0
+
+
 def run_watch(
     options: WatchOptions,
     *,
@@ -831,14 +873,15 @@ def run_watch(
     clock: Callable[[], int] | None = None,
     sleep: Callable[[float], None] | None = None,
     log: Callable[[str], None] | None = None,
-) -> int:
-    """Run the loop until ``max_iterations`` (or Ctrl-C); returns the intervals done.
+) -> WatchSummary:
+    """Run the loop until ``max_iterations`` (or Ctrl-C); how it ended.
 
     ``emit`` receives each line; each alert runs ``options.on_alert``.
     """
     w = Watcher(options, clock=clock, sleep=sleep, log=log)
     pause = sleep or time.sleep
-    done = 0
+    done = live = 0
+    interrupted = False
     try:
         while options.max_iterations is None or done < options.max_iterations:
             t0 = time.monotonic()
@@ -848,14 +891,15 @@ def run_watch(
                 for a in line["alerts"]:
                     _run_on_alert(options.on_alert, a, w.log)
             done += 1
+            live += line["venues_answered"] > 0
             if options.max_iterations is not None and done >= options.max_iterations:
                 break
             pause(max(0.0, options.interval - (time.monotonic() - t0)))
     except KeyboardInterrupt:
-        pass
+        interrupted = True
     finally:
         w.close()
-    return done
+    return WatchSummary(intervals=done, live_intervals=live, interrupted=interrupted)
 
 
 def refresh(
