@@ -7,7 +7,7 @@ import pytest
 from clihelpers import run_cli
 
 
-@pytest.mark.parametrize("shock", ["-0.5", "5"])
+@pytest.mark.parametrize("shock", ["-0.5", "500%"])  # a +500 % rise: said as a percent
 def test_cascade_past_the_book_books_the_losses(shock: str) -> None:
     r = run_cli("cascade", f"--shock={shock}", "--liquidity", "static", "--json")
     assert r.exit_code == 0, r.stderr
