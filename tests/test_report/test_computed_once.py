@@ -72,15 +72,15 @@ def test_a_cascade_of_another_shock_is_refused(ctx: ReportContext) -> None:
 
 
 @pytest.mark.parametrize("dists", [("t",), ("normal", "t", "skewt")])
-def test_aic_table_reuses_fits_and_equals_compare_models(dists: tuple[str, ...]) -> None:
+def test_compare_models_reuses_given_fits_and_gives_the_same_table(dists: tuple[str, ...]) -> None:
     from liqcascade.datasets import load_ohlcv
-    from liqcascade.report._volatility_section import aic_table
     from liqcascade.volatility import compare_models, fit_volatility, log_returns
 
     r = log_returns(load_ohlcv("ETH", "1d")["close"], "2022-01-01", "2025-07-31")
     models = ("garch", "gjr", "egarch")
     fitted = {(m, "t"): fit_volatility(r, m, "t", asset="ETH") for m in ("gjr", "egarch")}
-    got, want = aic_table(r, models, dists, fitted), compare_models(r, models, dists)
+    got = compare_models(r, models, dists, fitted=fitted)
+    want = compare_models(r, models, dists)
     assert list(got.columns) == list(want.columns)
     assert list(zip(got["model"], got["dist"], strict=True)) == list(
         zip(want["model"], want["dist"], strict=True)

@@ -44,6 +44,7 @@ from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._scores import (
     BASELINES,
     DIAGNOSTIC_KEYS,
+    SUBSET_KEYS,
     book_split,
     known_move_liq_corr,
     liquidation_diagnostics,
@@ -1228,12 +1229,7 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
         return {
             k: nan
             for k in (
-                "move_mae_pp",
-                "trigger_baseline_move_mae_pp",
-                "empirical_baseline_move_mae_pp",
-                "coverage_80",
-                "liq_corr",
-                "liq_within_2x_share",
+                *SUBSET_KEYS,
                 *DIAGNOSTIC_KEYS,
                 *_COMPARISON_KEYS,
             )

@@ -89,6 +89,7 @@ def compute(ctx: ReportContext) -> VolatilityView:
     from liqcascade.report._cut import bars
     from liqcascade.volatility import (
         clustering_test,
+        compare_models,
         fit_volatility,
         leverage_by_period,
         log_returns,
@@ -118,42 +119,14 @@ def compute(ctx: ReportContext) -> VolatilityView:
         daily_periods=leverage_by_period(close_d, models=models, dist="t"),
         hourly_fit=hourly_fit,
         hourly_periods=hourly_periods,
-        aic=aic_table(
-            r_d, ("garch", "gjr", "egarch"), dists, {("gjr", "t"): gjr, ("egarch", "t"): egarch}
+        aic=compare_models(  # the two fits above reused, not refitted
+            r_d,
+            ("garch", "gjr", "egarch"),
+            dists,
+            fitted={("gjr", "t"): gjr, ("egarch", "t"): egarch},
         ),
         quick=ctx.quick,
     )
-
-
-def aic_table(
-    r: pd.Series, models: tuple[str, ...], dists: tuple[str, ...], fitted: dict[Any, Any]
-) -> pd.DataFrame:
-    """:func:`liqcascade.volatility.compare_models` with the fits already made reused.
-
-    ``fitted`` maps ``(model, dist)`` to a fit of the same returns (default interval and
-    minimum); every other pair is fitted by ``compare_models`` itself. The rows, their
-    deltas and their order are ``compare_models``'s (the same fits, not refitted).
-    """
-    from liqcascade.volatility import compare_models
-
-    rows = []
-    for m in models:
-        for d in dists:
-            f = fitted.get((m, d))
-            if f is None:
-                rows.append(compare_models(r, (m,), (d,)).iloc[0].to_dict())
-                continue
-            rows.append(
-                {"model": m, "dist": d, "n_params": len(f.params), "loglik": f.loglik,
-                 "aic": f.aic, "bic": f.bic, "persistence": f.persistence,
-                 "converged": f.converged, "error": ""}
-            )  # fmt: skip
-    df = pd.DataFrame(rows)
-    df["delta_aic"] = df["aic"] - df["aic"].min()
-    df["delta_bic"] = df["bic"] - df["bic"].min()
-    cols = ["model", "dist", "n_params", "loglik", "aic", "bic", "delta_aic", "delta_bic"]
-    cols += ["persistence", "converged", "error"]
-    return df[cols].sort_values("aic", na_position="last").reset_index(drop=True)
 
 
 def _span(close: pd.Series) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ def compare_models(
     interval: str = "1d",
     min_obs: int = MIN_OBS,
     on_progress: Callable[[float], None] | None = None,
+    fitted: Mapping[tuple[str, str], Any] | None = None,
 ) -> pd.DataFrame:
     """Fit every model × distribution on the same returns; rank by AIC and BIC.
 
@@ -35,6 +37,9 @@ def compare_models(
         Fewest returns accepted.
     on_progress : callable, optional
         Called with 1 after each fit.
+    fitted : mapping, optional
+        ``(model, dist)`` -> a fit of the same ``returns`` (same interval and minimum)
+        already made elsewhere: reused, not refitted.
 
     Returns
     -------
@@ -47,7 +52,9 @@ def compare_models(
     for m in models:
         for d in dists:
             try:
-                f = fit_volatility(returns, m, d, interval=interval, min_obs=min_obs)
+                f = (fitted or {}).get((m, d)) or fit_volatility(
+                    returns, m, d, interval=interval, min_obs=min_obs
+                )
                 rows.append(
                     {
                         "model": m,
