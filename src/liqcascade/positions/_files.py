@@ -220,6 +220,39 @@ def check_at_price(
     raise InputError(msg, file=file, row=i + 1)
 
 
+def check_liq_side(
+    side: np.ndarray, entry_price: np.ndarray, liq_price_: np.ndarray, *, file: str
+) -> None:
+    """Refuse rows liquidated at their own entry: a wrong ``liq_price`` or a tiny margin.
+
+    A long whose liquidation price is at or above its entry price (a short: at or
+    below) would be liquidated the moment it opened. NaN prices are not checked.
+
+    Raises
+    ------
+    InputError
+        ``FILE: row N: liq_price ...`` for the first such row in file order.
+    """
+    s = np.asarray(side, dtype=np.float64)
+    e = np.asarray(entry_price, dtype=np.float64)
+    liq = np.asarray(liq_price_, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(s * (e - liq) <= 0)
+    if bad.size == 0:
+        return
+    i = int(bad[0])
+    long = s[i] == 1
+    where = "at or above" if long else "at or below"
+    raise InputError(
+        f"liq_price {liq[i]:,.2f} is {where} the entry price {e[i]:,.2f} of a "
+        f"{'long' if long else 'short'}: it would be liquidated at its entry (a long's "
+        "liquidation price lies below its entry, a short's above; from the file's "
+        "liq_price, else from its margin)",
+        file=file,
+        row=i + 1,
+    )
+
+
 def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference: str) -> None:
     """Refuse stops whose trigger is more than 10x away from ``price`` (a unit error)."""
     trig = np.asarray(stops.trigger, dtype=np.float64)
@@ -380,6 +413,7 @@ def read_positions(
         else:
             account = pd.factorize(acc_raw.astype("string").str.strip())[0].astype(np.int64)
 
+    check_liq_side(side, entry, liq, file=str(p))
     if reference_price is not None:
         check_at_price(side, entry, liq, reference_price, file=str(p), reference=reference,
                        refuse_liquidated=refuse_liquidated)  # fmt: skip

@@ -77,24 +77,11 @@ def _check_file_book(pos: Any, path: Path) -> None:
     below) would be liquidated the moment it opened: a wrong ``liq_price`` column, or
     a margin below the maintenance margin.
     """
-    import numpy as np
+    from liqcascade.positions._files import check_liq_side
 
     if len(pos) == 0:
         raise InputError(f"{path}: no positions (a header and no rows)", file=str(path))
-    with np.errstate(invalid="ignore"):
-        bad = np.flatnonzero(pos.side * (pos.entry_price - pos.liq_price) <= 0)
-    if bad.size:
-        i = int(bad[0])
-        long = pos.side[i] == 1
-        where = "at or above" if long else "at or below"
-        raise InputError(
-            f"liq_price {pos.liq_price[i]:,.2f} is {where} the entry price "
-            f"{pos.entry_price[i]:,.2f} of a {'long' if long else 'short'}: it would be "
-            "liquidated at its entry (a long's liquidation price lies below its entry, a "
-            "short's above; from the file's liq_price, else from its margin)",
-            file=str(path),
-            row=i + 1,
-        )
+    check_liq_side(pos.side, pos.entry_price, pos.liq_price, file=str(path))
 
 
 def _check_file_options(
