@@ -83,6 +83,9 @@ def test_header_only_is_empty_book(tmp_path: Path) -> None:
         ("side,size,entry_price,leverage\nlong,100,2000,101\n",
          "row 1: leverage 101 is above the binance maximum 100x for a notional of 200,000 USD "
          "(ETHUSDT)"),
+        ("side,size,entry_price,leverage\nlong,1000000,2000,1\n",
+         "row 1: leverage 1 cannot be opened: its notional of 2,000,000,000 USD (ETHUSDT) is "
+         "past the last bracket of the binance tier table"),
         ("side,size,entry_price,margin\nlong,1,2000,100\nup,1,2000,100\n",
          "row 2: side must be long or short (got 'up')"),
         ("side,size,entry_price,margin,venue\nlong,1,2000,100,okx\n",
@@ -100,7 +103,7 @@ def test_header_only_is_empty_book(tmp_path: Path) -> None:
         ("side,size,entry_price,margin,symbol\nlong,1,2000,100,DOGEUSDT\n",
          "row 1: no packaged tier table for 'DOGEUSDT'"),
     ],
-    ids=["neg-size", "zero-size", "lev-0", "lev-over-tier1", "lev-over-tier2", "side",
+    ids=["neg-size", "zero-size", "lev-0", "lev-over-tier1", "lev-over-tier2", "past-table", "side",
          "venue", "nan", "empty", "non-numeric", "no-margin", "missing-col", "no-margin-col",
          "neg-liq", "unknown-symbol"],
 )  # fmt: skip

@@ -371,12 +371,14 @@ def read_positions(
         k_over = _first(over)
         if k_over is not None:
             j = int(idx[k_over])
-            raise InputError(
-                f"leverage {lev[j]:g} is above the {v} maximum {top[k_over]:g}x for a notional of "
-                f"{notional[j]:,.0f} USD ({s})",
-                file=str(p),
-                row=j + 1,
+            why = (
+                f"is above the {v} maximum {top[k_over]:g}x for a notional of "
+                f"{notional[j]:,.0f} USD ({s})"
+                if top[k_over] > 0
+                else f"cannot be opened: its notional of {notional[j]:,.0f} USD ({s}) is past "
+                f"the last bracket of the {v} tier table"
             )
+            raise InputError(f"leverage {lev[j]:g} {why}", file=str(p), row=j + 1)
         m_idx = np.where(
             has_margin[idx], margin[idx], notional[idx] / np.where(has_lev[idx], lev[idx], 1.0)
         )
