@@ -83,6 +83,8 @@ def test_mid_with_book_and_cascade_is_refused(tmp_path: Path) -> None:
         (["--as-of", "2025-07-01"], ["--as-of", "--positions"]),
         (["--asset", "BTC", "--as-of", "2025-07-01", "--liquidity", "calibrated"],
          ["--asset", "--as-of", "--book"]),  # calibrated without a book: the path engine
+        (["--accounts-per-cohort", "10"], ["--accounts-per-cohort", "--positions"]),
+        (["--book-model", "legacy"], ["--book-model", "--positions"]),
     ],
 )  # fmt: skip
 def test_estimated_market_options_with_positions_are_refused(

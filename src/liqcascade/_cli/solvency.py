@@ -206,7 +206,19 @@ _Liquidity = Annotated[
     ),
 ]
 _Accounts = Annotated[
-    int, typer.Option(help="Estimated market: accounts per estimated cohort (for ADL spread).")
+    int | None,
+    typer.Option(
+        help="Estimated market: accounts per estimated cohort (for ADL spread; default 50).",
+        show_default=False,
+    ),
+]
+_SolvencyBookModel = Annotated[
+    str | None,
+    typer.Option(
+        "--book-model",
+        help="Position book of the estimated market: identified (default) or legacy (0.1).",
+        show_default=False,
+    ),
 ]
 _Whole = Annotated[
     bool, typer.Option(help="Queue ADL closes whole positions (overshoots the deficit).")
@@ -228,9 +240,9 @@ def solvency(
     book: _Book = None,
     mid: _Mid = None,
     engine: _Engine = "auto",
-    accounts_per_cohort: _Accounts = 50,
+    accounts_per_cohort: _Accounts = None,
     whole_positions: _Whole = False,
-    book_model: _common.BookModel = "identified",
+    book_model: _SolvencyBookModel = None,
     liquidity: _Liquidity = "auto",
     as_json: _Json = False,
 ) -> None:

@@ -17,13 +17,17 @@ from typing import Any
 from liqcascade.errors import InputError
 from liqcascade.market._params import EXCHANGE_OI_SHARE
 
-__all__ = ["ENGINES", "LIQUIDITY_CHOICES", "SolvencyRun", "run_solvency_request"]
+__all__ = [
+    "ACCOUNTS_PER_COHORT", "ENGINES", "LIQUIDITY_CHOICES", "SolvencyRun", "run_solvency_request",
+]  # fmt: skip
 
 #: Engines of :func:`run_solvency_request`.
 ENGINES: tuple[str, ...] = ("auto", "cascade", "path")
 #: ``liquidity`` of :func:`run_solvency_request` (auto: calibrated on the estimated
 #: market, static on files).
 LIQUIDITY_CHOICES: tuple[str, ...] = ("auto", "calibrated", "static")
+#: Accounts each estimated position is split into (the spread of auto-deleveraging).
+ACCOUNTS_PER_COHORT = 50
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,7 +90,7 @@ def _check_file_book(pos: Any, path: Path) -> None:
 
 def _check_file_options(
     positions: Path | None, asset: str | None, as_of: Any, oi_share: float | None,
-    liquidity: str, book: Path | None, engine: str,
+    liquidity: str, book: Path | None, engine: str, estimated: dict[str, Any],
 ) -> None:  # fmt: skip
     """Refuse estimated-market options that a positions file would ignore."""
     if positions is None:
@@ -96,6 +100,13 @@ def _check_file_options(
             "oi_share goes with the estimated market: a positions file is the whole exchange",
             param=("oi_share", "positions"),
         )
+    for name, value in estimated.items():
+        if value is not None:
+            raise InputError(
+                f"{name} goes with the estimated market: a positions file gives its own "
+                "accounts and positions",
+                param=(name, "positions"),
+            )
     unused = [n for n, v in (("asset", asset), ("as_of", as_of)) if v is not None]
     if unused and not (liquidity == "calibrated" and book is not None and engine != "path"):
         verb, them = ("select", "them") if len(unused) > 1 else ("selects", "it")
@@ -178,9 +189,9 @@ def run_solvency_request(
     book: Path | None = None,
     mid: float | None = None,
     engine: str = "auto",
-    accounts_per_cohort: int = 50,
+    accounts_per_cohort: int | None = None,
     whole_positions: bool = False,
-    book_model: str = "identified",
+    book_model: str | None = None,
     liquidity: str = "auto",
 ) -> SolvencyRun:
     """Insurance-fund, reserve-buffer and ADL stress of one exchange.
@@ -212,10 +223,12 @@ def run_solvency_request(
     adl_policy : str
         One registered ADL policy or ``"all"``.
     engine : {"auto", "cascade", "path"}
-    accounts_per_cohort : int
-        Accounts per estimated position (the ADL spread), estimated market only.
-    book_model : {"identified", "legacy"}
-        Position book of the estimated market.
+    accounts_per_cohort : int, optional
+        Accounts per estimated position (the ADL spread), estimated market only
+        (default :data:`ACCOUNTS_PER_COHORT`, 50); refused with ``positions``.
+    book_model : {"identified", "legacy"}, optional
+        Position book of the estimated market (default identified); refused with
+        ``positions``.
     liquidity : {"auto", "calibrated", "static"}
         The cascade's liquidity (:func:`~liqcascade.solvency.run_solvency`): auto is
         the calibrated response on the estimated market (the calibration of its
@@ -239,7 +252,8 @@ def run_solvency_request(
         raise InputError(f"liq_fee must be in [0, 1) (got {liq_fee})", param="liq_fee")
     if mid is not None and not mid > 0:
         raise InputError(f"mid must be > 0 (got {mid})", param="mid")
-    _check_file_options(positions, asset, as_of, oi_share, liquidity, book, engine)
+    estimated = {"accounts_per_cohort": accounts_per_cohort, "book_model": book_model}
+    _check_file_options(positions, asset, as_of, oi_share, liquidity, book, engine, estimated)
     if mid is not None and book is not None and engine != "path":
         raise InputError(
             "mid with book: the cascade engine starts at the book's mid (mid sets the path "
@@ -247,9 +261,11 @@ def run_solvency_request(
             param=("mid", "book"),
         )
     share = EXCHANGE_OI_SHARE if oi_share is None else oi_share
+    per_cohort = ACCOUNTS_PER_COHORT if accounts_per_cohort is None else accounts_per_cohort
     pos, order_book, mid, state = _exchange_book(
-        positions, book, asset or "ETH", as_of, share, accounts_per_cohort, mid, book_model
-    )
+        positions, book, asset or "ETH", as_of, share, per_cohort, mid,
+        "identified" if book_model is None else book_model,
+    )  # fmt: skip
     if engine == "auto":
         engine = "cascade" if order_book is not None else "path"
     pre_shock = _pre_shock(positions, book, engine, pos, order_book, mid)
