@@ -145,3 +145,15 @@ def test_liq_price_on_the_wrong_side_of_entry_is_refused(
     pos.write_text("side,size,entry_price,margin,liq_price\nlong,1,2000,100,1900\n" + row + "\n")
     line = _err(run_cli("solvency", "--positions", str(pos)))
     assert f"{pos}: row 2: liq_price" in line and where in line
+
+
+@pytest.mark.parametrize("engine", [[], ["--engine", "path"]])
+@pytest.mark.parametrize("liquidity", ["calibrated", "static"])
+def test_liquidity_with_the_path_engine_is_refused(
+    tmp_path: Path, engine: list[str], liquidity: str
+) -> None:
+    # the path engine walks no book: a liquidity choice would be silently ignored
+    line = _err(run_cli("solvency", "--positions", str(write_positions(tmp_path)),
+                        "--liquidity", liquidity, *engine))  # fmt: skip
+    assert line.startswith(f"error: --liquidity {liquidity} needs --book"), line
+    assert "--engine cascade" in line

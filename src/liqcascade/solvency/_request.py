@@ -254,6 +254,13 @@ def run_solvency_request(
         raise InputError(f"mid must be > 0 (got {mid})", param="mid")
     estimated = {"accounts_per_cohort": accounts_per_cohort, "book_model": book_model}
     _check_file_options(positions, asset, as_of, oi_share, liquidity, book, engine, estimated)
+    if liquidity != "auto" and (engine == "path" or (positions is not None and book is None)):
+        raise InputError(
+            f"liquidity {liquidity} needs book (an order book) and engine cascade; without "
+            "them the path engine moves price along the scenario and walks no book: leave "
+            "liquidity out",
+            param=("liquidity", "book", "engine"),
+        )
     if mid is not None and book is not None and engine != "path":
         raise InputError(
             "mid with book: the cascade engine starts at the book's mid (mid sets the path "
