@@ -43,3 +43,28 @@ def garch_variance_path_py(params: dict, model: str, resid: list[float], s2_0: f
         else:
             out.append(w + a * e * e + (g * e * e if (model == "gjr" and e < 0) else 0.0) + b * s2)
     return out
+
+
+def garch_forecast_py(returns: list[float], params: dict, model: str, horizon: int,
+                      kappa: float = 0.5) -> list[float]:  # fmt: skip
+    """arch's analytic GARCH/GJR variance forecast from the last bar, written out.
+
+    Residuals ``e = r - mu``; arch's backcast ``bc`` (the 0.94-weighted mean of the first
+    75 squared residuals) stands for every lagged square, and half of it for the lagged
+    negative square: ``s2_0 = omega + (alpha + gamma/2) bc + beta bc``; then the
+    recursion; one step ahead from the last shock; beyond it
+    ``s2_{T+h} = omega + (alpha + kappa gamma + beta) s2_{T+h-1}``.
+    """
+    e = [x - params["mu"] for x in returns]
+    tau = min(75, len(e))
+    w = [0.94**i for i in range(tau)]
+    bc = sum(wi * ei * ei for wi, ei in zip(w, e[:tau], strict=True)) / sum(w)
+    g = params.get("gamma[1]", 0.0) if model == "gjr" else 0.0
+    a, b, om = params["alpha[1]"], params["beta[1]"], params["omega"]
+    s2_0 = om + (a + g / 2) * bc + b * bc
+    path = garch_variance_path_py(params, model, e, s2_0)
+    last = e[-1]
+    out = [om + a * last * last + (g * last * last if last < 0 else 0.0) + b * path[-1]]
+    for _ in range(1, horizon):
+        out.append(om + (a + kappa * g + b) * out[-1])
+    return out

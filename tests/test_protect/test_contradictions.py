@@ -146,7 +146,10 @@ def test_recommend_says_what_its_figures_rest_on() -> None:
             "--leverage", "10")  # fmt: skip
     d = run_cli(*base, "--json").json()
     assert set(d["model_figures"]) == {"distance", "expected_slippage", "avoided_clusters"}
-    assert d["model_figures"]["distance"].startswith("model figure, no interval: ")
+    v_lo, v_hi = d["vol_distance_range"]  # the GJR fit's parameter uncertainty
+    assert v_lo < d["vol_distance"] < v_hi and d["vol_distance_draws"] == 100
+    assert f"p05–p95 {v_lo:.2%}–{v_hi:.2%} over 100 draws" in d["model_figures"]["distance"]
+    assert d["distance"] <= d["vol_distance"] + 1e-12  # the stop: the point, capped
     assert d["model_figures"]["avoided_clusters"].startswith("model figure, no interval: ")
     cal = load_liquidity("ETH", d["as_of"])
     assert d["expected_slippage_draws"] == len(cal.draws) > 0
@@ -157,4 +160,8 @@ def test_recommend_says_what_its_figures_rest_on() -> None:
     assert s["expected_slippage_range"] is None and s["expected_slippage_draws"] == 0
     assert s["model_figures"]["expected_slippage"].startswith("model figure, no interval: ")
     text = run_cli(*base).stdout
-    assert "distance: model figure, no interval" in text and "(draws " in text
+    assert f"vol_distance       {d['vol_distance']:.2%} (p05–p95 {v_lo:.2%}–{v_hi:.2%})" in text
+    assert "(draws " in text
+    atr = run_cli(*base, "--vol-source", "atr", "--json").json()
+    assert atr["vol_distance_range"] is None and atr["vol_distance_draws"] == 0
+    assert atr["model_figures"]["distance"].startswith("model figure, no interval: ")

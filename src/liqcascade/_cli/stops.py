@@ -27,6 +27,9 @@ def _render_recommend(res: dict[str, Any]) -> None:
         t.add_row(f"[bold]{k}[/]", f"{res[k]:,.2f} USD")
     # fractions printed in % (the JSON keeps fractions), as in the rationale below
     t.add_row("[bold]distance[/]", f"{res['distance']:.2%} from entry")
+    vr = res.get("vol_distance_range")
+    band = f" (p05–p95 {vr[0]:.2%}–{vr[1]:.2%})" if vr else " (no interval)"
+    t.add_row("[bold]vol_distance[/]", f"{res['vol_distance']:.2%}{band}")
     rng = res.get("expected_slippage_range")
     over = f" (draws {rng[0]:.3%}–{rng[1]:.3%})" if rng else " (no interval)"
     t.add_row("[bold]expected_slippage[/]", f"{res['expected_slippage']:.3%}{over}")

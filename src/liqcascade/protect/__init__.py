@@ -26,6 +26,7 @@ from liqcascade.protect._recommend import (
     recommend_stop,
     round_step,
     vol_distance,
+    vol_estimate,
 )
 from liqcascade.protect._transparency import (
     METRICS,
@@ -63,5 +64,6 @@ __all__ = [
     "top_decile_precision",
     "transparency_metrics",
     "vol_distance",
+    "vol_estimate",
     "wilson_interval",
 ]

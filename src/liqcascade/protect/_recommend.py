@@ -43,6 +43,7 @@ __all__ = [
     "recommend_stop",
     "round_step",
     "vol_distance",
+    "vol_estimate",
 ]
 
 
@@ -149,6 +150,76 @@ def liquidation_price(side: int, entry: float, size: float, leverage: float) -> 
     return float(np.asarray(r.liq_price, dtype=float).ravel()[0])
 
 
+#: Parameter draws of the GJR-GARCH fit behind the volatility distance's interval.
+VOL_DRAWS = 100
+
+
+@dataclass(frozen=True)
+class VolEstimate:
+    """The volatility distance of :func:`recommend_stop` and its interval.
+
+    ``distance`` is ``k`` × the horizon volatility (fraction of price); ``band`` its
+    p05–p95 over :data:`VOL_DRAWS` draws of the GJR-GARCH parameters from their
+    estimated (robust) covariance (None for ATR, or when the draws fail: a covariance
+    that is not finite, too few stationary draws).
+    """
+
+    distance: float
+    how: str
+    band: tuple[float, float] | None
+    n_draws: int
+
+
+_VOL_CACHE: dict[tuple[Any, ...], VolEstimate] = {}
+
+
+def vol_estimate(
+    asset: str = "ETH", as_of: Any = None, settings: RecommendSettings | None = None
+) -> VolEstimate:
+    """Horizon volatility × ``k``, how it was computed and its parameter interval.
+
+    The same daily bars and settings give the same estimate, computed once per process
+    (a report's long and short stops share it).
+    """
+    from liqcascade.market import bars_until
+
+    s = settings or RecommendSettings()
+    d = bars_until(asset, "1d", as_of)
+    d = d.iloc[-(s.vol_days + 1) :]
+    if len(d) < 200:
+        raise InputError(f"as_of: fewer than 200 daily bars before {as_of}", param="as_of")
+    key = (asset, s.vol_source, s.horizon_days, s.k, s.vol_days, len(d), d.index[-1],
+           float(d["close"].iloc[-1]), float(d["close"].iloc[0]))  # fmt: skip
+    if key not in _VOL_CACHE:
+        _VOL_CACHE.clear()  # one market at a time: no growth in a long process
+        _VOL_CACHE[key] = _vol_estimate(d, asset, s)
+    return _VOL_CACHE[key]
+
+
+def _vol_estimate(d: pd.DataFrame, asset: str, s: RecommendSettings) -> VolEstimate:
+    h = s.horizon_days
+    if s.vol_source == "atr":
+        from liqcascade.positions._stops import wilder_atr
+
+        atr = float(wilder_atr(d, 14)[-1]) / float(d["close"].iloc[-1])
+        how = f"ATR(14) {atr:.2%} of price per day × √{h} days"
+        return VolEstimate(s.k * atr * math.sqrt(h), how, None, 0)
+    from liqcascade.volatility import fit_volatility, log_returns
+    from liqcascade.volatility._param_draws import forecast_variance_draws
+
+    r = log_returns(d["close"])
+    fit = fit_volatility(r, "gjr", "t", interval="1d", asset=asset)
+    var = fit.forecast(h)["variance"].to_numpy(float)
+    sig = math.sqrt(float(var.sum())) / 100.0
+    how = f"GJR-GARCH(1,1)-t forecast: {sig:.2%} over {h} days"
+    draws = forecast_variance_draws(fit, h, n_draws=VOL_DRAWS, seed=0)
+    band = None
+    if len(draws):
+        lo, hi = np.percentile(s.k * np.sqrt(draws.sum(axis=1)) / 100.0, [5.0, 95.0])
+        band = (float(lo), float(hi))
+    return VolEstimate(s.k * sig, how, band, len(draws))
+
+
 def vol_distance(
     asset: str = "ETH",
     as_of: Any = None,
@@ -159,31 +230,11 @@ def vol_distance(
     Returns
     -------
     (float, str)
-        The distance (fraction) and a one-line description.
+        The distance (fraction) and a one-line description; its interval is
+        :func:`vol_estimate`'s ``band``.
     """
-    from liqcascade.market import bars_until
-
-    s = settings or RecommendSettings()
-    d = bars_until(asset, "1d", as_of)
-    d = d.iloc[-(s.vol_days + 1) :]
-    if len(d) < 200:
-        raise InputError(f"as_of: fewer than 200 daily bars before {as_of}", param="as_of")
-    h = s.horizon_days
-    if s.vol_source == "atr":
-        from liqcascade.positions._stops import wilder_atr
-
-        atr = float(wilder_atr(d, 14)[-1]) / float(d["close"].iloc[-1])
-        sig = atr * math.sqrt(h)
-        how = f"ATR(14) {atr:.2%} of price per day × √{h} days"
-    else:
-        from liqcascade.volatility import fit_volatility, log_returns
-
-        r = log_returns(d["close"])
-        fit = fit_volatility(r, "gjr", "t", interval="1d", asset=asset)
-        var = fit.forecast(h)["variance"].to_numpy(float)
-        sig = math.sqrt(float(var.sum())) / 100.0
-        how = f"GJR-GARCH(1,1)-t forecast: {sig:.2%} over {h} days"
-    return s.k * sig, how
+    v = vol_estimate(asset, as_of, settings)
+    return v.distance, v.how
 
 
 def _utc(x: Any) -> pd.Timestamp:
@@ -368,6 +419,8 @@ class StopRecommendation:
     slippage_range: tuple[float, float] | None = None
     slippage_draws: int = 0
     model_figures: dict[str, str] = field(default_factory=dict)
+    vol_distance_range: tuple[float, float] | None = None
+    vol_distance_draws: int = 0
 
     def summary(self) -> dict[str, Any]:
         """The JSON keys plus the inputs and the raw (un-moved) stop."""
@@ -385,6 +438,10 @@ class StopRecommendation:
             "raw_stop_price": self.raw_stop_price,
             "raw_expected_slippage": self.raw_expected_slippage,
             "vol_distance": self.vol_distance,
+            "vol_distance_range": (
+                list(self.vol_distance_range) if self.vol_distance_range is not None else None
+            ),
+            "vol_distance_draws": self.vol_distance_draws,
             "as_of": self.as_of.isoformat(),
             "mid": self.mid,
             "liquidity": self.liquidity,
@@ -553,7 +610,8 @@ def recommend_stop(
     liq = liquidation_price(sd, float(entry), float(size), float(leverage))
     check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
     liq_d = abs(entry - liq) / entry if liq > 0 and math.isfinite(liq) else 1.0
-    dist_v, how = vol_distance(state.asset, state.close_time, s)
+    vol = vol_estimate(state.asset, state.close_time, s)
+    dist_v, how = vol.distance, vol.how
     max_d = s.max_liq_fraction * liq_d
     dist = min(dist_v, max_d)
     raw = entry * (1 - dist) if sd > 0 else entry * (1 + dist)
@@ -580,9 +638,8 @@ def recommend_stop(
         }
     )
     word = "below" if sd > 0 else "above"
-    parts = [
-        f"Volatility distance {dist_v:.2%} ({how}, k = {s.k:g})",
-    ]
+    band = "" if vol.band is None else f"; p05–p95 {vol.band[0]:.2%}–{vol.band[1]:.2%}"
+    parts = [f"Volatility distance {dist_v:.2%} ({how}, k = {s.k:g}{band})"]
     if dist < dist_v:
         parts.append(
             f"capped at {dist:.2%} to stay {s.max_liq_fraction:.0%} of the way to the "
@@ -601,7 +658,7 @@ def recommend_stop(
     if not clean:
         parts.append("no clear level was left between entry and the liquidation bound")
     rationale = "; ".join(parts) + f". Stop {word} entry, inside liquidation at {liq:,.2f}."
-    notes = _model_figures(s, state, cal, srange, liquidity)
+    notes = _model_figures(s, state, cal, srange, liquidity, vol)
     return StopRecommendation(
         stop_price=float(stop),
         distance=abs(entry - stop) / entry,
@@ -619,6 +676,8 @@ def recommend_stop(
         raw_stop_price=float(raw),
         raw_expected_slippage=float(slip_raw["slippage"]),
         vol_distance=float(dist_v),
+        vol_distance_range=vol.band,
+        vol_distance_draws=vol.n_draws if vol.band is not None else 0,
         as_of=state.as_of,
         mid=state.mid,
         levels=levels,
@@ -630,18 +689,29 @@ def recommend_stop(
 
 
 def _model_figures(
-    s: RecommendSettings, state: MarketState, cal: Any, srange: Any, liquidity: str
+    s: RecommendSettings,
+    state: MarketState,
+    cal: Any,
+    srange: Any,
+    liquidity: str,
+    v: VolEstimate,
 ) -> dict[str, str]:
     """What each printed model figure rests on, and whether it has an interval."""
     when = f"{pd.Timestamp(state.close_time or state.as_of):%Y-%m-%d %H:%M} UTC"
-    if s.vol_source == "garch":
+    fitted = f"a GJR-GARCH(1,1)-t fitted on up to {s.vol_days:,} daily returns to {when}"
+    if s.vol_source == "atr":
+        vol = f"model figure, no interval: Wilder's ATR(14) of the daily bars to {when}"
+    elif v.band is None:
         vol = (
-            f"model figure, no interval: the point forecast of a GJR-GARCH(1,1)-t fitted on "
-            f"up to {s.vol_days:,} daily returns to {when} (its parameter uncertainty is "
-            "not carried into the distance)"
+            f"model figure, no interval: the point forecast of {fitted} (its parameter "
+            "draws failed: covariance not finite or too few stationary draws)"
         )
     else:
-        vol = f"model figure, no interval: Wilder's ATR(14) of the daily bars to {when}"
+        vol = (
+            f"the point forecast of {fitted}; p05–p95 {v.band[0]:.2%}–{v.band[1]:.2%} over "
+            f"{v.n_draws} draws of its parameters from their estimated (robust) covariance "
+            "(parameter uncertainty only; the stop itself is placed at the point)"
+        )
     if srange is not None and cal is not None:
         fitted = f"before {cal.as_of:%Y-%m-%d}" if cal.as_of is not None else "(the prior)"
         slip = (

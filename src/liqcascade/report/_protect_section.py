@@ -178,6 +178,7 @@ def tables(v: ProtectView) -> list[Table]:
             {"side": r.side, "entry": usd(r.entry), "leverage": f"{r.leverage:.0f}×",
              "liquidation price": usd(r.liq_price), "raw stop": usd(r.raw_stop_price),
              "raw slippage (% of entry)": _pct(r.raw_expected_slippage),
+             "volatility distance [p05–p95]": _vol_band(r),
              "stop": usd(r.stop_price), "distance (% of entry)": _pct(r.distance),
              "slippage (% of entry)": _pct(r.expected_slippage),
              "avoided": "; ".join(f"{z['kind']} {z['price_low']:,.0f}–{z['price_high']:,.0f}"
@@ -199,6 +200,14 @@ def tables(v: ProtectView) -> list[Table]:
                   "began)", _fmt_policy_table(v.backtest.crash))
         )  # fmt: skip
     return out
+
+
+def _vol_band(r: Any) -> str:
+    """``8.43 % [6.43–9.84 %]``: the volatility distance and its parameter interval."""
+    if r.vol_distance_range is None:
+        return f"{_pct(r.vol_distance)} (no interval)"
+    lo, hi = r.vol_distance_range
+    return f"{_pct(r.vol_distance)} [{lo * 100:.2f}–{hi * 100:.2f} %]"
 
 
 def _position(v: ProtectView) -> str:
