@@ -37,6 +37,26 @@ def test_config_json_contract() -> None:
     assert "validation" not in out
 
 
+@pytest.mark.parametrize(
+    ("shock", "key", "line"),
+    [
+        ("fraction = -0.06", "fraction", "first shock -6.0% on a ([shock] of --config "),
+        ("price = 1900.0", "price", "first shock to price 1,900.00 on a ([shock] of --config "),
+        ("sell_usd = 5e6", "sell_usd", "first shock a market sell of 5,000,000 USD on a ("),
+    ],
+)
+def test_config_text_and_json_name_the_shock_given(
+    tmp_path: Path, shock: str, key: str, line: str
+) -> None:
+    # the text view crashed on every [shock] of a config (KeyError 'price')
+    cfg = _variant(tmp_path, "fraction = -0.06", shock)
+    r = run_cli("contagion", "--config", str(cfg), "--liquidity", "static")
+    assert r.exit_code == 0, r.stderr
+    assert line in r.stdout
+    first = run_cli("contagion", "--config", str(cfg), "--liquidity", "static", "--json")
+    assert set(first.json()["first_shock"]) == {key, "venue", "source"}
+
+
 def test_overrides_change_the_outcome() -> None:
     base = run_cli("contagion", "--config", str(CFG), "--json").json()
     big = run_cli("contagion", "--config", str(CFG), "--json", "--shock", "-0.1").json()

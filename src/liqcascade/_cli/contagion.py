@@ -6,14 +6,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from liqcascade._cli import _common
 
 
+#: ``[shock]`` keys of a contagion setup -> the keys of the JSON's ``first_shock``.
+SHOCK_KEYS = {"shock": "fraction", "shock_price": "price", "shock_sell_usd": "sell_usd",
+              "shock_buy_usd": "buy_usd"}  # fmt: skip
+
+
 def _shock_line(first: dict[str, Any]) -> str:
-    what = (f"{first['fraction']:+.1%}" if "fraction" in first
-            else f"to price {first['price']:,.2f}")  # fmt: skip
+    if "fraction" in first:
+        what = f"{first['fraction']:+.1%}"
+    elif "price" in first:
+        what = f"to price {first['price']:,.2f}"
+    else:
+        side = "sell" if "sell_usd" in first else "buy"
+        what = f"a market {side} of {first[f'{side}_usd']:,.0f} USD"
     return f"first shock {what} on {first['venue']} ({first['source']})"
 
 
@@ -30,7 +41,7 @@ def _render(res: dict[str, Any]) -> None:
     for line in _input_lines(res.get("inputs", {})):
         _common.stdout.print(line, soft_wrap=True)
     if "first_shock" in res:
-        _common.stdout.print(_shock_line(res["first_shock"]), soft_wrap=True)
+        _common.stdout.print(escape(_shock_line(res["first_shock"])), soft_wrap=True)
     t = Table(title=f"Cascade from {res['shock_venue']} ({res['rounds']} rounds)")
     for c in ("venue", "initial", "final", "liquidated USD", "rounds"):
         t.add_column(c, justify="right" if c != "venue" else "left")
@@ -94,7 +105,8 @@ def contagion_cmd(
         typer.Option(
             "--liquidity",
             help="calibrated (venue books with the calibrated latent depth; the default) or "
-            "static (the books as displayed: the upper bound). Overrides [simulation].",
+            "static (the books as displayed: the upper bound). Overrides the config's "
+            "\\[simulation] liquidity.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
@@ -145,7 +157,8 @@ def _first_shock(
         return {"fraction": recorded_first_shock(), "venue": venue,
                 "source": RECORDED_SHOCK_SOURCE}  # fmt: skip
     where = f"--config {config.name}" if config is not None else f"preset {preset}"
-    return {**setup.shock, "venue": venue, "source": f"[shock] of {where}"}
+    given = {SHOCK_KEYS[k]: v for k, v in setup.shock.items()}
+    return {**given, "venue": venue, "source": f"[shock] of {where}"}
 
 
 def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
