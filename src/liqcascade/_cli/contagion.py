@@ -11,7 +11,6 @@ from rich.table import Table
 
 from liqcascade._cli import _common
 
-
 #: ``[shock]`` keys of a contagion setup -> the keys of the JSON's ``first_shock``.
 SHOCK_KEYS = {"shock": "fraction", "shock_price": "price", "shock_sell_usd": "sell_usd",
               "shock_buy_usd": "buy_usd"}  # fmt: skip
