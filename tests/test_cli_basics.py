@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from clihelpers import run_cli, run_cli_subprocess
 
 
@@ -75,3 +77,25 @@ def test_registries_list_every_venue_and_adl_policy() -> None:
         assert venue in margin_help and venue in margin_doc
     for policy in ADL_POLICY_RULES:
         assert policy in solvency_help and f"| `{policy}` |" in solvency_doc
+
+
+def test_an_internal_error_is_one_line_that_says_where_v_goes(monkeypatch) -> None:
+    # a bug (not bad input) is exit 1 and one line; the hint must be one a user can follow
+    # ("-v" after the command name is an unknown option)
+    import liqcascade.margin
+
+    def boom(*a: object, **k: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(liqcascade.margin, "liq_price", boom)
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000",
+                "--leverage", "10")  # fmt: skip
+    assert r.exit_code == 1 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [
+        "error: internal error: RuntimeError: boom (for the traceback, put -v before the "
+        "command: liqcascade -v COMMAND ...)"
+    ]
+    monkeypatch.setenv("LIQCASCADE_DEBUG", "")
+    with pytest.raises(RuntimeError, match="boom"):
+        run_cli("-v", "margin", "liq-price", "--side", "long", "--size", "1", "--entry",
+                "2000", "--leverage", "10")  # fmt: skip

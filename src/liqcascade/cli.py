@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         if _common.STATE.verbosity > 0 or os.environ.get("LIQCASCADE_DEBUG"):
             raise
         _common.stderr.print(
-            f"error: internal error: {type(exc).__name__}: {exc} (run with -v for the traceback)",
+            f"error: internal error: {type(exc).__name__}: {exc} (for the traceback, put -v "
+            "before the command: liqcascade -v COMMAND ...)",
             highlight=False,
             markup=False,
             soft_wrap=True,
