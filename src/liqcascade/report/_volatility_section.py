@@ -219,6 +219,14 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
             " periods tested are counted (Holm)."
         )
     )
+    hl = v.hourly_fit.leverage if v.hourly_fit is not None else None
+    if hl is not None:
+        lev += (
+            f" Hourly GJR γ = {hl.gamma:.4f} (95 % {hl.ci_low:.4f} to {hl.ci_high:.4f}, p "
+            f"{pvalue(hl.pvalue)}): {hl.verdict}"
+            + (" — the hourly fit alone carries the effect." if hl.verdict == "significant"
+               and not v.periods_significant_after_correction() else ".")
+        )  # fmt: skip
     return clus, lev
 
 
