@@ -52,10 +52,36 @@ def test_documented_conversions_are_notes_not_warnings(tmp_path: Path, cli) -> N
     out = j.json()
     assert out["warnings"] == [] and len(out["notes"]) == 3
     assert [n.removeprefix("note: ") for n in notes] == out["notes"]
-    # -q hides notes; a warning (no symbol: labelled ETHUSDT) still shows
-    q = cli("-q", "data", "ingest", str(files[0]), "--store", str(tmp_path / "q.duckdb"))
+    # -q hides notes; a warning (no symbol, and a file name naming no asset) still shows
+    unnamed = tmp_path / "open_interest_4h.csv.gz"
+    unnamed.write_bytes(files[0].read_bytes())
+    q = cli("-q", "data", "ingest", str(unnamed), "--store", str(tmp_path / "q.duckdb"))
     assert q.exit_code == 0 and "note:" not in q.stderr
-    assert "warning:" in q.stderr and "labelled ETHUSDT" in q.stderr
+    assert "warning:" in q.stderr and "labelled ETHUSDT (pass --symbol)" in q.stderr
+
+
+def test_a_file_name_naming_eth_is_a_note_not_a_warning(tmp_path: Path, cli) -> None:
+    """docs/data.md: a name naming the asset labels the file, with a note (ETH as BTC).
+
+    Before, a name naming ETH fell into the no-name branch and warned "pass --symbol".
+    """
+    real = INGEST / "coinglass_ETH_4h_liquidations_binance.csv.gz"
+    r = cli("data", "ingest", str(real), "--venue", "binance", "--store",
+            str(tmp_path / "a.duckdb"), "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert out["warnings"] == []
+    assert [s["symbol"] for s in out["series"]] == ["ETHUSDT"]
+    assert any("labelled ETHUSDT from the file name" in n for n in out["notes"])
+    # the same bytes under a name that names no asset: labelled ETHUSDT with a warning
+    unnamed = tmp_path / "liquidations_4h_binance.csv.gz"
+    unnamed.write_bytes(real.read_bytes())
+    w = cli("data", "ingest", str(unnamed), "--venue", "binance", "--store",
+            str(tmp_path / "b.duckdb"), "--json")  # fmt: skip
+    assert w.exit_code == 0, w.stderr
+    assert [s["symbol"] for s in w.json()["series"]] == ["ETHUSDT"]
+    assert any("labelled ETHUSDT (pass --symbol)" in x for x in w.json()["warnings"])
+    assert not any("from the file name" in n for n in w.json()["notes"])
 
 
 def test_library_reader_keeps_notes_apart() -> None:

@@ -825,7 +825,7 @@ def series_from_raw(
             "all-venues (the all-venue futures book the estimated market reads), "
             "all-venues-spot (spot), or an exchange (binance: its perpetual alone)"
         )
-    if named is not None and named != "ETHUSDT":
+    if named is not None:  # ETHUSDT too: the name said so, nothing for the user to check
         notes.append(f"{name}: no symbol in the file; labelled {named} from the file name")
     elif symbol is None and "_symbol" not in keys:
         warnings.append(f"{name}: no symbol in the file; labelled ETHUSDT (pass --symbol)")
