@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from scipy.stats import spearmanr, ttest_rel
 
 import liqcascade._significance_reference as ref
+from clihelpers import run_cli
 from floats import assert_same, same_value
 from liqcascade._significance import (
     block_indices,
@@ -321,3 +322,30 @@ def test_resampled_ranks_are_scipy_rankdata(case: int) -> None:
     x = rng.integers(0, 6, n).astype(float) if case % 2 else rng.normal(size=n)
     idx = block_indices(n, 30, 7, rng)
     assert_same(resampled_ranks(x, idx), rankdata(x[idx], axis=1))
+
+
+def test_expanding_baseline_uses_only_events_ended_before_each_event() -> None:
+    # the expanding baseline's ratio, recomputed by hand from the back-test's own events:
+    # the median realised/trigger ratio of the same direction over every event whose
+    # 24 h ended before it (all directions when fewer than 10), 1.0 with none
+    import pandas as pd
+
+    from liqcascade.cascade._backtest import detect_events, median_ratio
+    from liqcascade.market import bars_until
+
+    r = run_cli("cascade", "backtest", "--asset", "ETH", "--start", "2025-03-01", "--end",
+                "2025-03-31", "--paths", "20", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    ohlc = bars_until("ETH", "1h", "2025-04-02")
+    found = detect_events(ohlc, 0.02, None, pd.Timestamp("2025-04-01", tz="UTC"), keep_short=True)
+    all_ev = found[found["realised_move"].notna()]
+    for e in out["events"]:
+        ts = pd.Timestamp(e["ts"])
+        prior = all_ev[all_ev["ts"] + pd.Timedelta(hours=24) <= ts]
+        same = prior[prior["direction"] == e["direction"]]
+        src = same if len(same) >= 10 else prior
+        hand = float((src["realised_move"] / src["trigger_move"]).median())
+        assert same_value(e["expanding_baseline"], e["trigger_move"] * hand)
+        assert same_value(median_ratio(prior, e["direction"]), hand)
+    assert median_ratio(all_ev.iloc[0:0], "down") == 1.0

@@ -54,14 +54,17 @@ def test_backtest_json_layout() -> None:
              "realised_path_liq_corr", "realised_path_liq_within_2x_share",
              "known_move_liq_corr", "known_move_with_prediction_liq_corr",
              # the paired comparison with each baseline (test_backtest_significance.py)
-             *(f"move_mae_diff_vs_{b}_pp{x}" for b in ("empirical", "trigger")
+             *(f"move_mae_diff_vs_{b}_pp{x}" for b in ("empirical", "trigger", "expanding")
                for x in ("", "_p05", "_p95")),
-             "move_mae_dm_pvalue_vs_empirical", "move_mae_dm_pvalue_vs_trigger"}  # fmt: skip
+             "move_mae_dm_pvalue_vs_empirical", "move_mae_dm_pvalue_vs_trigger",
+             # session 8: the empirical ratio re-estimated before each event
+             "expanding_baseline_move_mae_pp", "move_mae_dm_pvalue_vs_expanding"}  # fmt: skip
     assert set(out["metrics"]) == METRIC_KEYS | extra
     parts = {"book_long_usd", "book_short_usd", "background_long_usd", "background_short_usd"}
     parts |= {f"identified_{s}_{q}_usd" for s in ("long", "short") for q in ("p10", "p90")}
     parts |= {"realised_path_long_usd", "realised_path_short_usd"}  # the diagnostic ceiling
     parts |= {"book_in_sample", "beta_assumed"}  # per event: the book after it, the β assumed
+    parts |= {"expanding_baseline"}  # per event: the ratio of the events ended before it
     for e in out["events"]:
         assert set(e) == EVENT_KEYS | parts
         # the prediction is the identified book's record along the paths (test_event_liq.py)

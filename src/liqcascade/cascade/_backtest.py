@@ -44,7 +44,9 @@ from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._scores import (
     BASELINES,
     DIAGNOSTIC_KEYS,
+    OPTIONAL_BASELINES,
     SUBSET_KEYS,
+    baselines_in,
     book_split,
     known_move_liq_corr,
     liquidation_diagnostics,
@@ -829,10 +831,22 @@ def background_liquidations(
 
 # --------------------------------------------------------------------------- the back-test
 
+
+def median_ratio(events: pd.DataFrame, direction: str) -> float:
+    """Median realised / trigger move over ``events`` of ``direction``.
+
+    The empirical baseline's ratio: over all of them when that direction has fewer
+    than 10; 1.0 (the trigger baseline) with none.
+    """
+    b = events[events["direction"] == direction]
+    src = b if len(b) >= 10 else events
+    return float((src["realised_move"] / src["trigger_move"]).median()) if len(src) else 1.0
+
+
 #: The keys :func:`move_comparisons` adds to ``metrics``.
 _COMPARISON_KEYS: tuple[str, ...] = tuple(
     k
-    for b in BASELINES
+    for b in (*BASELINES, *OPTIONAL_BASELINES)
     for k in (
         f"move_mae_diff_vs_{b}_pp",
         f"move_mae_diff_vs_{b}_pp_p05",
@@ -894,6 +908,7 @@ class BacktestResult:
                 "identified_short_p90_usd",
                 "realised_path_long_usd",
                 "realised_path_short_usd",
+                "expanding_baseline",
             )
             if c in self.events.columns
         ]
@@ -1057,13 +1072,7 @@ def run_backtest(
     covered = covered_span(ohlc, t0, t1, oi_span)
     skipped: dict[str, list[pd.Timestamp]] = {r: [] for r in SKIP_REASONS}
     # empirical baseline: median realised / trigger ratio over events before the window
-    ratio = {}
-    for dname in ("down", "up"):
-        b = before[before["direction"] == dname]
-        src = b if len(b) >= 10 else before
-        ratio[dname] = (
-            float((src["realised_move"] / src["trigger_move"]).median()) if len(src) else 1.0
-        )
+    ratio = {d: median_ratio(before, d) for d in ("down", "up")}
     rows = []
     liq_memo: dict[Any, Any] = {}
     for i, e in enumerate(window.to_dict("records")):
@@ -1095,6 +1104,7 @@ def run_backtest(
             skipped["no open interest"].append(ts)
             continue
         prior = all_ev[all_ev["ts"] + pd.Timedelta(hours=24) <= ts]
+        row["expanding_baseline"] = e["trigger_move"] * median_ratio(prior, e["direction"])
         rule = rule_before(pool, month_start(ts))
         m = float(rule.multiplier(e["sigma"], e["trigger_move"]))
         lv = fit_interval_levels(prior, rule)
@@ -1245,6 +1255,11 @@ def _metrics(ev: pd.DataFrame) -> dict[str, float]:
         "empirical_baseline_move_mae_pp": float(
             np.abs(ev["empirical_baseline"] - real).mean() * 100
         ),
+        **{
+            f"{b}_baseline_move_mae_pp": float(np.abs(ev[f"{b}_baseline"] - real).mean() * 100)
+            for b in baselines_in(ev)
+            if b in OPTIONAL_BASELINES
+        },
         "coverage_80": float(((real >= lo) & (real <= hi)).mean()),
         "liq_corr": corr,
         "liq_within_2x_share": within,

@@ -17,10 +17,12 @@ import pandas as pd
 __all__ = [
     "BASELINES",
     "DIAGNOSTIC_KEYS",
+    "OPTIONAL_BASELINES",
     "PER_EVENT_COLUMNS",
     "PER_EVENT_DIAGNOSTIC_COLUMNS",
     "PER_EVENT_LIQ_COLUMNS",
     "SUBSET_KEYS",
+    "baselines_in",
     "book_split",
     "event_scores",
     "known_move_liq_corr",
@@ -34,6 +36,16 @@ __all__ = [
 
 #: The event back-test's baselines of the move, as named in ``metrics``.
 BASELINES: tuple[str, ...] = ("empirical", "trigger")
+#: Baselines scored when the event table has their column: ``expanding``, the empirical
+#: ratio re-estimated before each event on every event whose 24 h ended by then (the
+#: information the model's own intervals use; the issue's ``empirical`` freezes the
+#: ratio at the window's start). Back-tests stored before session 8 lack it.
+OPTIONAL_BASELINES: tuple[str, ...] = ("expanding",)
+
+
+def baselines_in(ev: pd.DataFrame) -> tuple[str, ...]:
+    """:data:`BASELINES` and the :data:`OPTIONAL_BASELINES` whose column ``ev`` has."""
+    return (*BASELINES, *(b for b in OPTIONAL_BASELINES if f"{b}_baseline" in ev.columns))
 
 
 def _ts(v: Any) -> pd.Timestamp:
@@ -188,7 +200,7 @@ def move_comparisons(ev: pd.DataFrame, *, lag: int = 0) -> dict[str, float]:
     real = ev["realised_move"].to_numpy(float)
     err = np.abs(ev["predicted_move"].to_numpy(float) - real) * 100
     out: dict[str, float] = {}
-    for b in BASELINES:
+    for b in baselines_in(ev):
         d = err - np.abs(ev[f"{b}_baseline"].to_numpy(float) - real) * 100
         mean, lo, hi = paired_mean_interval(d)
         out[f"move_mae_diff_vs_{b}_pp"] = mean
@@ -260,6 +272,7 @@ def per_event_record(ev: pd.DataFrame) -> dict[str, list[Any]]:
     cols = (*PER_EVENT_COLUMNS, *PER_EVENT_LIQ_COLUMNS)
     if ev.empty or "predicted_move" not in ev.columns:
         return {"ts": [], **{c: [] for c in cols}}
+    cols = (*cols, *(f"{b}_baseline" for b in baselines_in(ev) if b not in BASELINES))
     out: dict[str, list[Any]] = {"ts": [pd.Timestamp(t).isoformat() for t in ev["ts"]]}
     diag = "direction" in ev.columns and all(c in ev.columns for c in PER_EVENT_DIAGNOSTIC_COLUMNS)
     if diag:
@@ -282,6 +295,7 @@ def _frame(per_event: dict[str, list[Any]]) -> tuple[pd.DataFrame, bool, bool]:
     )
     cols = (
         *PER_EVENT_COLUMNS,
+        *(f"{b}_baseline" for b in OPTIONAL_BASELINES if f"{b}_baseline" in per_event),
         *(PER_EVENT_LIQ_COLUMNS if liq else ()),
         *(PER_EVENT_DIAGNOSTIC_COLUMNS if diag else ()),
     )
@@ -312,7 +326,7 @@ def event_scores(ev: pd.DataFrame) -> dict[str, Any]:
     lo, hi = np.minimum(p10, p90), np.maximum(p10, p90)
     pred = ev["predicted_move"].to_numpy(np.float64)
     out["move_mae_pp"] = float(np.abs(pred - real).mean() * 100)
-    for b in BASELINES:
+    for b in baselines_in(ev):
         out[f"{b}_baseline_move_mae_pp"] = float(
             np.abs(ev[f"{b}_baseline"].to_numpy(np.float64) - real).mean() * 100
         )
