@@ -55,6 +55,31 @@ def test_the_book_is_scored_against_its_baseline(runs: dict[str, dict]) -> None:
     # docs/collateral.md: the linear book loses to its baseline (3.3e-4 vs 2.8e-5)
     assert got["beats_baseline"] is False
     assert f"{got['mae_model']:.1e}" == "3.3e-04" and f"{got['mae_baseline']:.1e}" == "2.8e-05"
+    # the paired interval over minutes: the difference is the MAE difference, and here it
+    # lies wholly above 0 (a loss, not a point comparison's accident)
+    assert_same(got["mae_diff"], got["mae_model"] - got["mae_baseline"], rtol=1e-9)
+    assert 0 < got["mae_diff_p05"] < got["mae_diff"] < got["mae_diff_p95"]
+    assert got["verdict"] == "loses"
+
+
+def test_the_verdict_follows_the_paired_interval() -> None:
+    # a book whose depth gives each minute's range exactly beats its baseline (the
+    # calibration window's median range) on the interval, not only on the point
+    import numpy as np
+    import pandas as pd
+
+    from liqcascade.collateral import OwnBookFit, own_book_out_of_sample
+
+    idx = pd.date_range("2025-01-01", periods=400, freq="1min", tz="UTC")
+    rng = np.random.default_rng(1)
+    vol = rng.uniform(1e3, 1e5, 400)
+    span = vol / (100.0 * 2e6)  # the range a 2e6 USD-per-1 % book gives at price 1
+    bars = pd.DataFrame({"open": 1.0, "high": 1.0 + span, "low": 1.0, "close": 1.0,
+                         "volume": vol}, index=idx)  # fmt: skip
+    fit = OwnBookFit(depth_usd_per_pct=2e6, depth_q25=1e6, depth_q75=3e6, half_life_min=5.0,
+                     n_minutes=200, n_informative=200, start=idx[0], end=idx[199])  # fmt: skip
+    exact = own_book_out_of_sample(bars, fit, idx[200])
+    assert exact["verdict"] == "beats" and exact["mae_model"] < 1e-12
 
 
 def test_depth_sensitivity_reruns_at_the_iqr_ends(runs: dict[str, dict]) -> None:

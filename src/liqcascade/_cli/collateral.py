@@ -57,15 +57,20 @@ def _book_lines(res: dict[str, Any]) -> list[str]:
         if o is None:
             out.append(f"{n} own book: no minutes after the scenario to score it on.")
             continue
-        verdict = (
-            "beats its baseline"
-            if o["beats_baseline"]
-            else "LOSES to its baseline: the depth is a scenario input, not a validated forecast"
+        verdict = {
+            "beats": "beats its baseline",
+            "ties": "ties with its baseline: the depth is a scenario input, not a validated "
+            "forecast",
+        }.get(
+            str(o.get("verdict")),
+            "LOSES to its baseline: the depth is a scenario input, not a validated forecast",
         )
         out.append(
             f"{n} own book out of sample ({o['n']} minutes, {o['start'][:10]} -> "
             f"{o['end'][:10]}): MAE of the minute's range {o['mae_model']:.1e} vs "
-            f"{o['mae_baseline']:.1e} for the baseline (median calibration range): {verdict}."
+            f"{o['mae_baseline']:.1e} for the baseline (median calibration range; "
+            f"difference {o['mae_diff']:+.1e}, 90 %: {o['mae_diff_p05']:+.1e} … "
+            f"{o['mae_diff_p95']:+.1e}): {verdict}."
         )
     d = res["depth_sensitivity"]
     if d is not None:

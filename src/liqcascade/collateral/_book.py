@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._significance import paired_mean_interval, verdict
 from liqcascade._time import to_utc
 from liqcascade.errors import InputError
 
@@ -137,7 +138,11 @@ def own_book_out_of_sample(
     Returns
     -------
     dict
-        ``n``, ``mae_model``, ``mae_baseline``, ``beats_baseline``, ``start``, ``end``.
+        ``n``, ``mae_model``, ``mae_baseline`` (price units), ``beats_baseline`` (the
+        point comparison), ``mae_diff`` with its 90 % paired-bootstrap interval
+        ``mae_diff_p05`` / ``mae_diff_p95`` (model − baseline, per minute) and
+        ``verdict`` ("beats", "ties", "loses": the interval below, across, above 0),
+        ``start``, ``end``.
     """
     _check(bars)
     cal = bars[(bars.index >= fit.start) & (bars.index <= fit.end)]
@@ -152,11 +157,18 @@ def own_book_out_of_sample(
     base = float(np.median(crng[crng >= 1.5 * tick]))
     mae_m = float(np.mean(np.abs(pred - rng)))
     mae_b = float(np.mean(np.abs(base - rng)))
+    # paired per minute (informative minutes are sparse: hours to days apart, so they
+    # are resampled as independent cases)
+    d, lo, hi = paired_mean_interval(np.abs(pred - rng) - np.abs(base - rng))
     return {
         "n": len(test),
         "mae_model": mae_m,
         "mae_baseline": mae_b,
         "beats_baseline": mae_m < mae_b,
+        "mae_diff": d,
+        "mae_diff_p05": lo,
+        "mae_diff_p95": hi,
+        "verdict": verdict(lo, hi),
         "start": test.index[0].isoformat(),
         "end": test.index[-1].isoformat(),
     }

@@ -157,7 +157,8 @@ def tables(v: CollateralView) -> list[Table]:
                 "fitted on": f"{fit.start:%Y-%m-%d} → {fit.end:%Y-%m-%d}",
                 "out of sample: error of the minute range": f"{oos['mae_model']:.5f}",
                 "baseline's error": f"{oos['mae_baseline']:.5f}",
-                "beats the baseline": "yes" if oos["beats_baseline"] else "no",
+                "model − baseline [90 %]": f"{oos['mae_diff']:+.5f} [{oos['mae_diff_p05']:+.5f} "
+                f"… {oos['mae_diff_p95']:+.5f}]: {VERDICT_WORDS[oos['verdict']]}",
                 "test minutes": oos["n"],
             }
         ]
@@ -198,11 +199,15 @@ def _takeaways(v: CollateralView) -> list[str]:
     ]
 
 
+#: How the own book's out-of-sample verdict reads (the interval of the error difference).
+VERDICT_WORDS = {"beats": "beats", "ties": "ties with", "loses": "loses to"}
+
+
 def prose(v: CollateralView) -> Prose:
     """Takeaways, method (with the honest list of assumptions) and the claim."""
     s = v.results
     own, red = s["own-book"], s["redemption"]
-    word = "beats" if v.oos["beats_baseline"] else "does not beat"
+    word = VERDICT_WORDS[v.oos["verdict"]]
     method = [
         "Not testable against the record: the USDe/USDT bars of 2025-10-10 12:00 → 10-11 12:00 "
         "are left out of the bundle, and the account population and its collateral mix are "
@@ -211,7 +216,8 @@ def prose(v: CollateralView) -> Prose:
         "collateral mix and leverage, the venue's collateral ratios and their calendar, the "
         "transfer and redemption lags that keep top-ups from arriving, and the wBETH book.",
         "USDe's own book is linear (depth per 1 % move) with a recovery half-life, both fitted "
-        f"on minute bars before the window; out of sample it {word} its baseline. Quiet-minute "
+        f"on minute bars before the window; out of sample it {word} its baseline (90 % paired "
+        "interval of the per-minute error difference). Quiet-minute "
         "ranges are bound by the tick, so the depth rests on the few wider minutes.",
         f"The crash's window here: {OCTOBER_WINDOWS['collateral'].name} "
         f"({OCTOBER_WINDOWS['collateral'].definition}); the stress replay, the solvency "
