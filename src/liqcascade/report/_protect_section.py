@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from liqcascade._prices import price_range, price_text, quantity_text
+from liqcascade._prices import price_decimals, price_range, price_text, quantity_text
 from liqcascade.report._format import pct, usd
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
@@ -114,7 +114,7 @@ def compute(ctx: ReportContext) -> ProtectView:
 
     a = ctx.asset
     state = ctx.market
-    entry = round(state.mid, 2)
+    entry = round(state.mid, max(2, price_decimals(state.mid)))  # >= 4 significant figures
     size = position_size(a, entry)
     long = recommend_stop(
         "long", entry, size, LEVERAGE, state=state, n_levels=21 if ctx.quick else 61
