@@ -33,10 +33,14 @@ def _steps_line(result: dict[str, Any]) -> None:
         d = max(0, -math.floor(math.log10(min(steps))))
         return "/".join(f"${s:,.{d}f}" for s in steps)
 
-    sets = "; ".join(f"{money(u['steps_usd'])} ({u['share']:.0%} of notional)" for u in used)
+    sets = (
+        money(used[0]["steps_usd"])
+        if len(used) == 1
+        else "; ".join(f"{money(u['steps_usd'])} ({u['share']:.0%} of notional)" for u in used)
+    )
     _common.stdout.print(
-        f"modelled stops: round-number steps {sets} (the model's $100/$500/$1,000, shrunk by "
-        "decades below a $1,000 entry, never grown above: stops depend on the price level)",
+        f"modelled stops: round-number steps {sets} on these entries (the model's "
+        "$100/$500/$1,000 from a $1,000 entry up, shrunk by decades below, never grown above)",
         highlight=False,
         markup=False,
     )

@@ -370,7 +370,7 @@ def round_steps_used(
         (tuple(float(f"{s * f:.6g}") for s in base), float(w[scale == f].sum() / w.sum()))
         for f in np.unique(scale)
     ]
-    return sorted(out, key=lambda x: -x[1])
+    return sorted(out, key=lambda x: (-x[1], -x[0][0]))  # ties: the larger steps first
 
 
 def round_steps_text(entry: FloatArray, weight: FloatArray | None = None) -> str:
