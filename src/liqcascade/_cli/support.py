@@ -94,6 +94,14 @@ _SCALED = (
     "× its median daily high-low range over ETH's 4.5 % (rounded to 0.1 %), as in the report."
 )
 
+_Band = Annotated[
+    float | None, typer.Option(help="Touch band above the zone (fraction)." + _SCALED)
+]
+_BreakTol = Annotated[
+    float | None,
+    typer.Option(help="Close this far below the zone = broken (fraction)." + _SCALED),
+]
+
 
 def _params(asset: str, bars: Any, given: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The detection rules: the given options over the asset's scaled defaults.
@@ -138,7 +146,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("support-study")
     def support_study_cmd(
-        asset: Annotated[str, typer.Option(help="Bundled asset (ETH or BTC).")] = "ETH",
+        asset: Annotated[
+            str, typer.Option(help="Asset: ETH, BTC or one whose daily bars are in the store.")
+        ] = "ETH",
         data: _Data = None,
         interval: _Interval = "1d",
         start: Annotated[str, typer.Option(help="First day (UTC).")] = "2022-01-01",
@@ -146,13 +156,8 @@ def register(app: typer.Typer) -> None:
         as_of: AsOfOption = None,
         pivot: Annotated[int, typer.Option(help="Swing-low half-window, bars.")] = 5,
         zone_tol: _ZoneTol = None,
-        band: Annotated[
-            float | None, typer.Option(help="Touch band above the zone (fraction)." + _SCALED)
-        ] = None,
-        break_tol: Annotated[
-            float | None,
-            typer.Option(help="Close this far below the zone = broken (fraction)." + _SCALED),
-        ] = None,
+        band: _Band = None,
+        break_tol: _BreakTol = None,
         min_away: Annotated[
             int, typer.Option(help="Bars above zone·(1+band) before a touch counts.")
         ] = 3,

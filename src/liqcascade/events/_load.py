@@ -18,19 +18,19 @@ def _asset_bars(asset: str, base: str, start: Any, end: Any) -> tuple[pd.DataFra
     either.
     """
     import liqcascade.market._bundled as _bundled
-    from liqcascade.data import bundled
 
     a = asset.upper()
-    if a in bundled.assets():
+    try:
         df = _bundled.ohlcv(a, base, start, end)  # InputError(param="asset") if not bundled
         return df, f"bundled Binance spot {a} {base}"
+    except InputError as exc:
+        not_bundled = exc
     from liqcascade.data import load_series
 
     try:
         df = load_series("ohlcv", asset=a, interval=base, start=start, end=end)
     except InputError:
-        _bundled.ohlcv(a, base, start, end)  # the bundle's message: what it holds
-        raise
+        raise not_bundled from None  # the bundle's message: what it holds
     return df, f"store {a} {base} ({df.attrs.get('source', 'store')})"
 
 
