@@ -100,8 +100,9 @@ def test_store_asset_without_draws(no_draws_store: Path) -> None:
                          "note": "no interval: the book has no parameter draws"}  # fmt: skip
     assert all(v is None for v in j["cumulative_short_liq_usd_p95"].values())
     # SOL is BTC relabelled: the score computed from the store's series is close to BTC's
-    # shipped one (not equal: measured 0.533 vs 0.530, the store's copy of the series
-    # walks the book slightly differently)
+    # shipped one (not equal: measured 0.533 vs 0.530; the stop model's round steps depend
+    # on the price level, $10/$50/$100 at SOL's $232 against $100/$500/$1,000 at BTC's,
+    # docs/liqmap.md)
     from liqcascade.positions._expanding import load_asset_calibration
 
     btc = load_asset_calibration("BTC", store=False).meta["backtest"]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
+from liqcascade._prices import price_range
 
 
 def _render_cascade(result: dict[str, Any]) -> None:
@@ -72,7 +73,7 @@ def _render_fragility(result: dict[str, Any]) -> None:
             t.add_column(c, justify="right")
         for r in result[key]:
             t.add_row(
-                f"{r['level']:,.0f} → {r['next_level']:,.0f}",
+                price_range(r["level"], r["next_level"], result["mid"], sep=" → "),
                 f"{r['liquidations_usd'] / 1e6:,.1f}",
                 f"{r['stops_usd'] / 1e6:,.1f}",
                 f"{r['cumulative_usd'] / 1e6:,.1f}",

@@ -15,13 +15,35 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common
+from liqcascade._prices import price_decimals, price_range, price_text
 
 
-def _price(x: float) -> str:
-    """A price to at least 4 significant figures, whole dollars from 1,000 up."""
-    if not (math.isfinite(x) and x > 0):
-        return str(x)
-    return f"{x:,.{max(0, 3 - math.floor(math.log10(x)))}f}"
+def _price(x: float, ref: float) -> str:
+    """A price with the decimals of 4 significant figures at ``ref``, whole dollars from 1,000."""
+    return price_text(x, ref, dollar=False)
+
+
+def _steps_line(result: dict[str, Any]) -> None:
+    """The round-number steps the modelled stops used (they depend on the price level)."""
+    used = result.get("stop_round_steps") or []
+    if not used:
+        return
+
+    def money(steps: list[float]) -> str:
+        d = max(0, -math.floor(math.log10(min(steps))))
+        return "/".join(f"${s:,.{d}f}" for s in steps)
+
+    sets = (
+        money(used[0]["steps_usd"])
+        if len(used) == 1
+        else "; ".join(f"{money(u['steps_usd'])} ({u['share']:.0%} of notional)" for u in used)
+    )
+    _common.stdout.print(
+        f"modelled stops: round-number steps {sets} on these entries (the model's "
+        "$100/$500/$1,000 from a $1,000 entry up, shrunk by decades below, never grown above)",
+        highlight=False,
+        markup=False,
+    )
 
 
 def _band_line(result: dict[str, Any]) -> str:
@@ -40,7 +62,8 @@ def _render(result: dict[str, Any]) -> None:
 
     out = _common.stdout
     out.print(
-        f"[bold]liquidation map[/] as of {result['as_of'] or '–'}  price {result['price']:,.2f}"
+        f"[bold]liquidation map[/] as of {result['as_of'] or '–'}  price "
+        f"{result['price']:,.{max(2, price_decimals(result['price']))}f}"
         f"  ({result['source']})"
     )
     for c in (result.get("market") or {}).get("caveats", []):  # also warned on stderr
@@ -69,8 +92,8 @@ def _render(result: dict[str, Any]) -> None:
         ct.add_column(col, justify="right")
     for cl in result["clusters"][:10]:
         ct.add_row(
-            _price(cl["price"]),
-            f"{_price(cl['price_low'])}–{_price(cl['price_high'])}",
+            _price(cl["price"], result["price"]),
+            price_range(cl["price_low"], cl["price_high"], result["price"]),
             f"{cl['distance']:+.1%}",
             value_band_text(cl["notional_usd"], cl["notional_usd_p05"], cl["notional_usd_p95"]),
             usd3(cl["long_liq_usd"] + cl["short_liq_usd"]),
@@ -87,6 +110,7 @@ def _render(result: dict[str, Any]) -> None:
             f"cluster; HHI over 0.5 % buckets {hhi:.4f} (uniform {k['hhi_uniform']:.4f}, "
             f"effective buckets {k['effective_buckets']:.1f})"
         )
+    _steps_line(result)
     oos = result.get("out_of_sample")
     out.print(
         book_score_text(oos) if oos else str(result.get("out_of_sample_note") or ""),

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common, _market_line
+from liqcascade._prices import price_decimals
 
 stops_app = typer.Typer(
     help="Dynamic stop placement and stop-policy backtests.\n\n"
@@ -23,8 +24,9 @@ def _render_recommend(res: dict[str, Any]) -> None:
     if market:
         _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
     t = Table(show_header=False, box=None)
+    d = max(2, price_decimals(res["entry"]))  # 4 significant figures at the entry, >= cents
     for k in ("stop_price", "liq_price", "raw_stop_price"):
-        t.add_row(f"[bold]{k}[/]", f"{res[k]:,.2f} USD")
+        t.add_row(f"[bold]{k}[/]", f"{res[k]:,.{d}f} USD")
     # fractions printed in % (the JSON keeps fractions), as in the rationale below
     t.add_row("[bold]distance[/]", f"{res['distance']:.2%} from entry")
     vr = res.get("vol_distance_range")
@@ -34,7 +36,8 @@ def _render_recommend(res: dict[str, Any]) -> None:
     over = f" (draws {rng[0]:.3%}–{rng[1]:.3%})" if rng else " (no interval)"
     t.add_row("[bold]expected_slippage[/]", f"{res['expected_slippage']:.3%}{over}")
     for z in res["avoided_clusters"]:
-        t.add_row("[bold]avoided[/]", f"{z['kind']} {z['price_low']:,.2f}–{z['price_high']:,.2f}")
+        lo, hi = z["price_low"], z["price_high"]
+        t.add_row("[bold]avoided[/]", f"{z['kind']} {lo:,.{d}f}–{hi:,.{d}f}")
     _common.stdout.print(t)
     _common.stdout.print(res["rationale"])
     for key, note in (res.get("model_figures") or {}).items():

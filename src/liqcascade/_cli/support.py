@@ -19,6 +19,8 @@ def _render(r: dict[str, Any]) -> None:
         f"[bold]{r['n_tests']} support tests[/] ({r['n_event_bars']} distinct bars) on "
         f"{r['n_zones']} zones, {r['interval']} bars {r['start'][:10]} → {r['end'][:10]}"
     )
+    if r.get("tolerances"):
+        _common.stdout.print(_tolerance_line(r["tolerances"]), soft_wrap=True)
     if r.get("data_cut"):
         _common.stdout.print(f"data: {r['data_cut']['note']}", soft_wrap=True)
     t = Table(title="forward log returns after a test (%: log return × 100; win rate in %)")
@@ -81,8 +83,62 @@ _Data = Annotated[Path | None, typer.Option("--data", help="OHLCV file (CSV/Parq
 _Interval = Annotated[str, typer.Option(help="Bar interval: 1d, 4h (from hourly) or 1h.")]
 _End = Annotated[str | None, typer.Option(help="Last day (UTC), inclusive (default: --as-of's).")]
 _ZoneTol = Annotated[
-    float, typer.Option(help="Merge tolerance of swing lows into a zone (fraction).")
+    float | None,
+    typer.Option(
+        help="Merge tolerance of swing lows into a zone (fraction); default 0.015 for ETH, "
+        "scaled for another asset (see below)."
+    ),
 ]
+_SCALED = (
+    " Default 0.01 for ETH; another asset's zone_tol, band and break_tol default to ETH's "
+    "× its median daily high-low range over ETH's 4.5 % (rounded to 0.1 %), as in the report."
+)
+
+_Band = Annotated[
+    float | None, typer.Option(help="Touch band above the zone (fraction)." + _SCALED)
+]
+_BreakTol = Annotated[
+    float | None,
+    typer.Option(help="Close this far below the zone = broken (fraction)." + _SCALED),
+]
+
+
+def _params(asset: str, bars: Any, given: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The detection rules: the given options over the asset's scaled defaults.
+
+    Returns the :class:`~liqcascade.events.SupportParams` and what the tolerances are
+    (``scale``, ``median_daily_range``, which were ``given``) for the output.
+    """
+    from dataclasses import replace
+
+    from liqcascade.events import SupportParams, params_for_asset
+
+    tol = {k: given.pop(k) for k in ("zone_tol", "band", "break_tol")}
+    scaled, rng, k = params_for_asset(asset, bars, SupportParams(**given))
+    params = replace(scaled, **{n: x for n, x in tol.items() if x is not None})
+    note = {
+        "asset": asset.upper(),
+        "scale": k,
+        "median_daily_range": rng,
+        "given": sorted(n for n, x in tol.items() if x is not None),
+        **{n: getattr(params, n) for n in tol},
+    }
+    return params, note
+
+
+def _tolerance_line(t: dict[str, Any]) -> str:
+    asset = t["asset"]
+    rule = (
+        "ETH's defaults"
+        if t["scale"] == 1.0
+        else f"ETH's defaults × {t['scale']:.2f}, {asset}'s median daily range "
+        f"{t['median_daily_range']:.1%} over ETH's 4.5 %"
+    )
+    given = f"; given: {', '.join(t['given'])}" if t["given"] else ""
+    return (
+        f"tolerances: zone_tol {t['zone_tol']:g}, band {t['band']:g}, break_tol "
+        f"{t['break_tol']:g} ({rule}{given})"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -90,18 +146,18 @@ def register(app: typer.Typer) -> None:
 
     @app.command("support-study")
     def support_study_cmd(
-        asset: Annotated[str, typer.Option(help="Bundled asset (ETH or BTC).")] = "ETH",
+        asset: Annotated[
+            str, typer.Option(help="Asset: ETH, BTC or one whose daily bars are in the store.")
+        ] = "ETH",
         data: _Data = None,
         interval: _Interval = "1d",
         start: Annotated[str, typer.Option(help="First day (UTC).")] = "2022-01-01",
         end: _End = None,
         as_of: AsOfOption = None,
         pivot: Annotated[int, typer.Option(help="Swing-low half-window, bars.")] = 5,
-        zone_tol: _ZoneTol = 0.015,
-        band: Annotated[float, typer.Option(help="Touch band above the zone (fraction).")] = 0.01,
-        break_tol: Annotated[
-            float, typer.Option(help="Close this far below the zone = broken (fraction).")
-        ] = 0.01,
+        zone_tol: _ZoneTol = None,
+        band: _Band = None,
+        break_tol: _BreakTol = None,
         min_away: Annotated[
             int, typer.Option(help="Bars above zone·(1+band) before a touch counts.")
         ] = 3,
@@ -127,24 +183,24 @@ def register(app: typer.Typer) -> None:
         """
         import pandas as pd
 
-        from liqcascade.events import SupportParams, support_study
+        from liqcascade.events import support_study
         from liqcascade.events._load import load_bars
         from liqcascade.events._study import bars_per_day, study_steps
 
         _common.flag_names(
             n_random="--draws", n_boot="--boot", ohlcv="--start/--end", data_file="--data"
         )
-        params = SupportParams(pivot=pivot, zone_tol=zone_tol, band=band, break_tol=break_tol,
-                               min_away=min_away, max_age=max_age,
-                               volume_weighted=volume_weighted)  # fmt: skip
         t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
         bars, source = load_bars(asset, interval, t0, t1, data)
         step = pd.Timedelta(days=1) / bars_per_day(interval)
         bars, cut = cut_at_as_of(bars, step, asset=asset, as_of=as_of, data_file=data,
                                  what=f"the {asset.upper()} {interval} bars")  # fmt: skip
+        params, tol = _params(asset, bars, dict(
+            pivot=pivot, zone_tol=zone_tol, band=band, break_tol=break_tol, min_away=min_away,
+            max_age=max_age, volume_weighted=volume_weighted))  # fmt: skip
         grid: dict[str, Any] | None = {} if no_sensitivity else None
         with _common.progress("random levels + sensitivity", study_steps(draws, grid)) as adv:
             study = support_study(bars, params, interval=interval, seed=seed, n_random=draws,
                                   n_boot=boot, grid=grid, on_step=adv)  # fmt: skip
-        _common.emit({**study.to_dict(), "source": source, "data_cut": cut.to_dict()}, as_json,
-                     _render)  # fmt: skip
+        _common.emit({**study.to_dict(), "source": source, "data_cut": cut.to_dict(),
+                      "tolerances": tol}, as_json, _render)  # fmt: skip

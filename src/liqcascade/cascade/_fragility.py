@@ -394,9 +394,14 @@ class NextWave:
         """Plotly bar chart: notional released per band."""
         import plotly.graph_objects as go
 
+        from liqcascade._prices import price_range
+
         f = self.frame
         fig = go.Figure()
-        lab = [f"{a:,.0f}→{b:,.0f}" for a, b in zip(f["level"], f["next_level"], strict=True)]
+        lab = [
+            price_range(a, b, self.price, sep="→")
+            for a, b in zip(f["level"], f["next_level"], strict=True)
+        ]
         fig.add_trace(
             go.Bar(
                 x=lab, y=f["liquidations_usd"] / 1e6, name="liquidations", marker_color="#c0392b"

@@ -11,6 +11,29 @@ from liqcascade.errors import InputError
 from liqcascade.events._study import bars_per_day, resample_ohlcv
 
 
+def _asset_bars(asset: str, base: str, start: Any, end: Any) -> tuple[pd.DataFrame, str]:
+    """The bundled bars of ``asset``, else the store's (an asset the package does not bundle).
+
+    Raises the bundle's :class:`InputError` (``param="asset"``) when the store has none
+    either.
+    """
+    import liqcascade.market._bundled as _bundled
+
+    a = asset.upper()
+    try:
+        df = _bundled.ohlcv(a, base, start, end)  # InputError(param="asset") if not bundled
+        return df, f"bundled Binance spot {a} {base}"
+    except InputError as exc:
+        not_bundled = exc
+    from liqcascade.data import load_series
+
+    try:
+        df = load_series("ohlcv", asset=a, interval=base, start=start, end=end)
+    except InputError:
+        raise not_bundled from None  # the bundle's message: what it holds
+    return df, f"store {a} {base} ({df.attrs.get('source', 'store')})"
+
+
 def load_bars(
     asset: str = "ETH",
     interval: str = "1d",
@@ -41,11 +64,7 @@ def load_bars(
         df = load_series("ohlcv", asset=asset, start=start, end=end, data_file=path)
         source = str(path)
     else:
-        import liqcascade.market._bundled as _bundled
-
-        base = "1d" if interval == "1d" else "1h"
-        df = _bundled.ohlcv(asset, base, start, end)  # InputError(param="asset") if not bundled
-        source = f"bundled Binance spot {asset.upper()} {base}"
+        df, source = _asset_bars(asset, "1d" if interval == "1d" else "1h", start, end)
     if end is not None:
         e = pd.Timestamp(end)
         if e == e.normalize():

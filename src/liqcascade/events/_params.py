@@ -86,3 +86,60 @@ class SupportParams:
     def to_dict(self) -> dict[str, Any]:
         """The parameters as a plain dict."""
         return asdict(self)
+
+
+REFERENCE_RANGE: float = 0.045
+"""ETH's median daily high–low range over 2022–2025 (fraction of the close): the range the
+default tolerances of :class:`SupportParams` were set from."""
+
+#: The tolerances :func:`params_for_asset` scales (fractions of price).
+SCALED_TOLERANCES: tuple[str, ...] = ("zone_tol", "band", "break_tol")
+
+
+def median_daily_range(bars: Any) -> float:
+    """Median daily high–low range of OHLCV ``bars`` (any interval), fraction of the close.
+
+    Intraday bars are first grouped into UTC days (high = max, low = min, close = last).
+    """
+    import pandas as pd
+
+    b = bars[["high", "low", "close"]]
+    if len(b) > 1 and (b.index[1:] - b.index[:-1]).min() < pd.Timedelta(days=1):
+        b = b.resample("1D").agg({"high": "max", "low": "min", "close": "last"}).dropna()
+    return float(((b["high"] - b["low"]) / b["close"]).median())
+
+
+def params_for_asset(
+    asset: str, bars: Any, base: SupportParams | None = None
+) -> tuple[SupportParams, float, float]:
+    """Detection rules for ``asset``: the defaults, their tolerances scaled to its range.
+
+    ETH keeps ``base`` (the defaults, set from its own 2022–2025 range,
+    :data:`REFERENCE_RANGE`). Another asset's ``zone_tol``, ``band`` and ``break_tol``
+    are multiplied by its median daily high–low range over ``bars``
+    (:func:`median_daily_range`) divided by ETH's 4.5 %, rounded to 0.1 %, so a level
+    means the same share of a typical day's move on each asset.
+
+    Parameters
+    ----------
+    asset : str
+        Asset symbol (``"ETH"`` keeps the defaults).
+    bars : DataFrame
+        OHLCV bars (columns ``high``, ``low``, ``close``; a DatetimeIndex).
+    base : SupportParams, optional
+        The rules to scale (default :class:`SupportParams`).
+
+    Returns
+    -------
+    params, daily_range, scale
+        The rules, the median daily range (fraction) and the factor on the tolerances.
+    """
+    from dataclasses import replace
+
+    rng = median_daily_range(bars)
+    base = SupportParams() if base is None else base
+    if asset.upper() == "ETH":
+        return base, rng, 1.0
+    k = rng / REFERENCE_RANGE
+    tol = {n: round(getattr(base, n) * k, 3) for n in SCALED_TOLERANCES}
+    return replace(base, **tol), rng, k

@@ -94,7 +94,16 @@ class LiqmapRun:
         ordered["source"] = self.source
         if self.state is not None:
             ordered["market"] = self.state.fingerprint()
+            ordered["stop_round_steps"] = _round_steps(self.state.positions)
         return ordered
+
+
+def _round_steps(book: Any) -> list[dict[str, Any]]:
+    """The modelled stops' round-number steps on ``book``'s entries, USD, share of notional."""
+    from liqcascade.positions import round_steps_used
+
+    used = round_steps_used(book.entry_price, book.size * book.entry_price)
+    return [{"steps_usd": list(steps), "share": share} for steps, share in used]
 
 
 def _file(path: Path, name: str) -> Path:

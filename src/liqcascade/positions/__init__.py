@@ -16,6 +16,8 @@ from liqcascade.positions._stops import (
     default_stop_prices,
     model_stops,
     model_stops_detailed,
+    round_steps_text,
+    round_steps_used,
 )
 
 __all__ = ["BUY", "LONG", "SELL", "SHORT", "PositionBook", "StopBook"]
@@ -32,6 +34,8 @@ __all__ += [
     "liquidation_map",
     "model_stops",
     "model_stops_detailed",
+    "round_steps_text",
+    "round_steps_used",
 ]
 from liqcascade.positions._files import (  # noqa: E402
     check_at_price,

@@ -35,6 +35,7 @@ and are dropped. The model is deterministic: no random numbers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -331,6 +332,64 @@ def round_step_scale(entry: FloatArray) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
         k = np.floor(np.log10(np.where(e > 0, e, ROUND_STEP_PRICE) / ROUND_STEP_PRICE))
     return np.asarray(10.0 ** np.minimum(k, 0.0), dtype=np.float64)
+
+
+def round_steps_used(
+    entry: FloatArray, weight: FloatArray | None = None, steps: tuple[float, ...] | None = None
+) -> list[tuple[tuple[float, ...], float]]:
+    """The round-number steps the stop model uses on these entries, each with its share.
+
+    Reads :func:`round_step_scale` (it changes nothing): the steps depend on the price
+    level, shrunk by decades below :data:`ROUND_STEP_PRICE` and never grown above it: a
+    $100 step is 0.09 % of a $115,000 BTC entry, an entry at $232 gets $10 steps (4.3 %).
+    The same book in another unit of account therefore gets other stops.
+
+    Parameters
+    ----------
+    entry : array of float
+        Entry prices, USD (non-positive entries are ignored).
+    weight : array of float, optional
+        Weight of each entry (e.g. notional, USD); default equal weights.
+    steps : tuple of float, optional
+        The model's steps at $1,000 and above, USD; default
+        :attr:`StopModelWeights.round_steps`.
+
+    Returns
+    -------
+    list of (tuple of float, float)
+        Each distinct set of steps (USD) and its share of the weight, largest share first.
+    """
+    base = StopModelWeights().round_steps if steps is None else tuple(steps)
+    e = np.asarray(entry, dtype=np.float64)
+    w = np.ones_like(e) if weight is None else np.asarray(weight, dtype=np.float64)
+    ok = np.isfinite(e) & (e > 0) & np.isfinite(w) & (w > 0)
+    if not ok.any():
+        return []
+    scale, w = round_step_scale(e[ok]), w[ok]
+    out = [
+        (tuple(float(f"{s * f:.6g}") for s in base), float(w[scale == f].sum() / w.sum()))
+        for f in np.unique(scale)
+    ]
+    return sorted(out, key=lambda x: (-x[1], -x[0][0]))  # ties: the larger steps first
+
+
+def round_steps_text(entry: FloatArray, weight: FloatArray | None = None) -> str:
+    """The steps of :func:`round_steps_used` in words: ``"$10/$50/$100 (100 % of notional)"``.
+
+    One set reads ``"$100/$500/$1,000"``; several add each set's share of ``weight``.
+    """
+
+    def money(steps: tuple[float, ...]) -> str:
+        d = max(0, -math.floor(math.log10(min(steps))))  # the smallest step's decimals
+        return "/".join(f"${s:,.{d}f}" for s in steps)
+
+    used = round_steps_used(entry, weight)
+    if not used:
+        return money(StopModelWeights().round_steps)
+    texts = [money(steps) for steps, _ in used]
+    if len(used) == 1:
+        return texts[0]
+    return "; ".join(f"{t} ({100 * sh:.0f} %)" for t, (_, sh) in zip(texts, used, strict=True))
 
 
 def _round_level(

@@ -638,26 +638,30 @@ def recommend_stop(
         }
     )
     word = "below" if sd > 0 else "above"
+    from liqcascade._prices import price_decimals
+
+    dz = price_decimals(entry)  # 4 significant figures at the entry (zones: whole from $1,000)
+    d = max(2, dz)  # prices: at least cents
     band = "" if vol.band is None else f"; p05–p95 {vol.band[0]:.2%}–{vol.band[1]:.2%}"
     parts = [f"Volatility distance {dist_v:.2%} ({how}, k = {s.k:g}{band})"]
     if dist < dist_v:
         parts.append(
             f"capped at {dist:.2%} to stay {s.max_liq_fraction:.0%} of the way to the "
-            f"liquidation price {liq:,.2f}"
+            f"liquidation price {liq:,.{d}f}"
         )
-    parts.append(f"raw stop {raw:,.2f} (expected slippage {slip_raw['slippage']:.2%})")
+    parts.append(f"raw stop {raw:,.{d}f} (expected slippage {slip_raw['slippage']:.2%})")
     if avoided:
         names = "; ".join(
-            f"{z['kind']} {z['price_low']:,.0f}–{z['price_high']:,.0f}" for z in avoided
+            f"{z['kind']} {z['price_low']:,.{dz}f}–{z['price_high']:,.{dz}f}" for z in avoided
         )
         parts.append(
-            f"moved to {stop:,.2f} out of {names} (expected slippage {slip['slippage']:.2%})"
+            f"moved to {stop:,.{d}f} out of {names} (expected slippage {slip['slippage']:.2%})"
         )
     else:
         parts.append("no modelled cluster or round-number zone at that level")
     if not clean:
         parts.append("no clear level was left between entry and the liquidation bound")
-    rationale = "; ".join(parts) + f". Stop {word} entry, inside liquidation at {liq:,.2f}."
+    rationale = "; ".join(parts) + f". Stop {word} entry, inside liquidation at {liq:,.{d}f}."
     notes = _model_figures(s, state, cal, srange, liquidity, vol)
     return StopRecommendation(
         stop_price=float(stop),

@@ -68,6 +68,12 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "auto-deleveraging: when the insurance fund cannot cover a bankrupt position, "
         "the venue closes profitable opposite positions to cover the loss.",
     ),
+    (
+        "ATR",
+        "average true range: the average over the last 14 bars (here 4-hour bars) of each "
+        "bar's high–low range, widened to the previous close when price gapped; a stop "
+        "1.5 × ATR away sits 1.5 typical bar ranges from entry.",
+    ),
     ("Bad debt", "what liquidations leave unpaid after a position's margin is gone."),
     (
         "Baselines (empirical, trigger, range, background, EWMA)",
@@ -78,6 +84,11 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "liquidations per side. Static book + background: the static book's liquidations "
         "plus that background. EWMA: a normal "
         "VaR with RiskMetrics' exponentially weighted volatility.",
+    ),
+    (
+        "Christoffersen test",
+        "checks that VaR exceedances do not bunch together (an exceedance should not make "
+        "the next one likelier); its p-value (Christoffersen p) below 0.05 fails it.",
     ),
     (
         "Critical shock",
@@ -93,6 +104,11 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "the smallest first fall whose cascade of forced orders through a static book "
         "(instant, no refill, no time) carries price 10 % down; it bounds the cascade's "
         "own carry, not the 24-h path (transparency's distance to cascade).",
+    ),
+    (
+        "D1",
+        "the calibrated order book's depth within 1 % of the price (USD): the unit in which "
+        "the stop back-test sizes the crowd of modelled stops.",
     ),
     ("ES", "expected shortfall: the average loss in the worst 1 % (or 5 %) of outcomes."),
     (
@@ -151,12 +167,22 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
     ("p-value", "how often a result this strong would appear by chance alone."),
     (
+        "s.e.",
+        "standard error: the standard deviation of an estimate; 1.5 s.e. means the "
+        "difference is 1.5 standard errors from zero.",
+    ),
+    (
         "Static book, static bound",
         "the reference cascade: each round's forced orders walk the order book as it is "
         "now, with no refill and no time. Its move bounds the cascade's own carry (not the "
         "24-h move); its liquidations are the static bound.",
     ),
     ("VaR", "value at risk: the loss not exceeded with 99 % (or 95 %) probability."),
+    (
+        "Wilson interval",
+        "a binomial confidence interval for a share (such as a stop-out rate), reliable near "
+        "0 % and 100 %; it treats the trades as independent.",
+    ),
 )
 
 

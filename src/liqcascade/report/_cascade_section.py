@@ -14,9 +14,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from liqcascade._prices import price_range, price_text
 from liqcascade.report._calibrated import Calibrated, calibrated_response, fragility_figure
 from liqcascade.report._figures import LONG, SHORT
-from liqcascade.report._format import interval, pct, pp, usd
+from liqcascade.report._format import interval, pct, pp, usd, usd_sig
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -233,7 +234,10 @@ def _next_wave_figure(v: CascadeView) -> go.Figure:
     )
     for col, nw in ((1, v.down), (2, v.up)):
         f = nw.frame
-        lab = [f"${a:,.0f}→${b:,.0f}" for a, b in zip(f["level"], f["next_level"], strict=True)]
+        lab = [
+            f"{price_text(a, v.state.mid)}→{price_text(b, v.state.mid)}"
+            for a, b in zip(f["level"], f["next_level"], strict=True)
+        ]
         side = "long" if col == 1 else "short"
         for key, name in (("liquidations_usd", "liquidations"), ("stops_usd", "stops")):
             fig.add_trace(
@@ -249,7 +253,8 @@ def _next_wave_figure(v: CascadeView) -> go.Figure:
     fig.update_layout(
         barmode="stack",
         height=380,
-        title=f"What each round-number band releases (USD M at trigger), from ${v.state.mid:,.0f}",
+        title="What each round-number band releases (USD M at trigger), from "
+        f"{price_text(v.state.mid)}",
     )
     fig.update_yaxes(title_text="USD M")
     return fig
@@ -402,11 +407,12 @@ def tables(v: CascadeView) -> list[Table]:
         {
             "direction": nw["direction"],
             "band (USD)": [
-                f"{a:,.0f} → {b:,.0f}" for a, b in zip(nw["level"], nw["next_level"], strict=True)
+                price_range(a, b, v.state.mid, sep=" → ")
+                for a, b in zip(nw["level"], nw["next_level"], strict=True)
             ],
-            "liquidations": [usd(x) for x in nw["liquidations_usd"]],
-            "stops": [usd(x) for x in nw["stops_usd"]],
-            "cumulative from price": [usd(x) for x in nw["cumulative_usd"]],
+            "liquidations": [usd_sig(x) for x in nw["liquidations_usd"]],
+            "stops": [usd_sig(x) for x in nw["stops_usd"]],
+            "cumulative from price": [usd_sig(x) for x in nw["cumulative_usd"]],
         }
     )
     h = v.history

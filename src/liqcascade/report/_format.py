@@ -26,6 +26,7 @@ __all__ = [
     "pct",
     "pvalue",
     "usd",
+    "usd_sig",
 ]
 
 SCI_NOTATION = re.compile(r"\d\.?\d*[eE][+-]?\d+")
@@ -121,6 +122,29 @@ def usd(x: Any, *, signed: bool = False) -> str:
     else:
         body = num(a, 2)
     return f"{sign}${body}"
+
+
+def usd_sig(x: Any) -> str:
+    """An amount to 3 significant figures (a modelled figure's honest precision).
+
+    Below a dollar it reads ``< $1`` (a rounding residue of the model, not an amount);
+    from $1 M up it is :func:`usd`.
+
+    >>> usd_sig(1553.2), usd_sig(0.0081), usd_sig(0.0), usd_sig(12_345_678.0), usd_sig(81.24)
+    ('$1,550', '< $1', '$0', '$12.3 M', '$81.2')
+    """
+    if x is None or not _finite(x):
+        return _DASH
+    v = float(x)
+    if v == 0:
+        return "$0"
+    if abs(v) < 1:
+        return "< $1" if v > 0 else "> −$1"
+    r = float(f"{v:.3g}")
+    if abs(r) >= 1e6:
+        return usd(v if abs(v) >= 1e6 else r)
+    sign = "-" if r < 0 else ""
+    return f"{sign}${num(abs(r), 3)}"
 
 
 def pct(x: Any, digits: int = 1, *, signed: bool = False) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import price_range, price_text
 from liqcascade.report._figures import vline
 from liqcascade.report._format import pct, usd
 from liqcascade.report._section import (
@@ -76,7 +77,13 @@ def _level_view(state: dict[str, Any], level: float) -> dict[str, float]:
 
 
 def _stop_geometry(state: dict[str, Any]) -> dict[str, float]:
-    """Share of modelled stop notional just beyond a round $100 level / a swing level."""
+    """Share of modelled stop notional just beyond the smallest round step at the price.
+
+    The step is the stop model's smallest (:func:`liqcascade.positions.round_steps_used`
+    at the price: $100 from a $1,000 price up, shrunk by decades below).
+    """
+    from liqcascade.positions import round_steps_used
+
     ms = state["modelled"]
     st = ms.stops
     usd = st.size * st.trigger
@@ -84,15 +91,17 @@ def _stop_geometry(state: dict[str, Any]) -> dict[str, float]:
     if tot <= 0:
         return {}
     sell = st.side < 0
-    # within 0.5 % beyond a multiple of $100: sell stops just below, buy stops just above
-    up = np.ceil(st.trigger / 100.0) * 100.0
-    dn = np.floor(st.trigger / 100.0) * 100.0
+    step = min(round_steps_used(np.array([state["price"]]))[0][0])
+    # within 0.5 % beyond a multiple of the step: sell stops just below, buy stops just above
+    up = np.ceil(st.trigger / step) * step
+    dn = np.floor(st.trigger / step) * step
     near_round = np.where(sell, (up - st.trigger) <= 0.005 * up, (st.trigger - dn) <= 0.005 * dn)
     out = {
         "stops_total_usd": tot,
+        "round_step_usd": step,
         "share_within_0p5pct_beyond_round_100": float(usd[near_round].sum() / tot),
-        # a uniform spread would put 0.5 % × price / $100 of it there
-        "share_expected_if_uniform": float(min(1.0, 0.005 * state["price"] / 100.0)),
+        # a uniform spread would put 0.5 % × price / step of it there
+        "share_expected_if_uniform": float(min(1.0, 0.005 * state["price"] / step)),
     }
     for k, name in enumerate(("fixed", "round", "swing", "atr")):
         out[f"component_{name}_share"] = float(usd[ms.component == k].sum() / tot)
@@ -206,7 +215,7 @@ def figures(v: LiqmapView) -> list[Any]:
     fig = v.map.plot()
     fig.layout.shapes = ()
     fig.update_layout(title=f"Liquidation map of the estimated book, {v.as_of:%Y-%m-%d}")
-    vline(fig, v.price, f"{v.asset} now ${v.price:,.0f}")
+    vline(fig, v.price, f"{v.asset} now {price_text(v.price)}")
     if v.asset == "ETH" and abs(LEVEL_USD / v.price - 1) <= 0.2:
         vline(fig, LEVEL_USD, "$4,000", color="#CC79A7")
     if v.heatmap is None:
@@ -223,9 +232,10 @@ def tables(v: LiqmapView) -> list[Table]:
     c = v.map.clusters_frame().head(8)
     t = pd.DataFrame(
         {
-            "price": [usd(x) for x in c["price"]],
+            "price": [price_text(x, v.price) for x in c["price"]],
             "range (USD)": [
-                f"{a:,.0f}–{b:,.0f}" for a, b in zip(c["price_low"], c["price_high"], strict=True)
+                price_range(a, b, v.price)
+                for a, b in zip(c["price_low"], c["price_high"], strict=True)
             ],
             "distance": [pct(d, signed=True) for d in c["distance"]],
             "notional (p05–p95 over draws)": _notional_bands(v, c["notional_usd"]),
@@ -257,7 +267,11 @@ def _claims(v: LiqmapView) -> list[Claim]:
                 f"Estimated book, {v.as_of:%Y-%m-%d}: HHI over 0.5 % buckets {conc.hhi:.3f}, "
                 f"{v.hhi_ratio:.1f}× an even spread; five largest clusters "
                 f"{pct(v.top5_share(), 0)} of the ±20 % notional"
-                + (f"; largest {usd(big.price)} ({pct(big.distance, signed=True)})" if big else "")
+                + (
+                    f"; largest {price_text(big.price, v.price)} ({pct(big.distance, signed=True)})"
+                    if big
+                    else ""
+                )
                 + ". Part of the bunching is the estimate's own (one cohort per opening bar)."
             ),
             verdict="partly supported" if v.hhi_ratio > 2 else "not supported",
@@ -267,7 +281,8 @@ def _claims(v: LiqmapView) -> list[Claim]:
             computed=(
                 "Only the stop model speaks: "
                 f"{pct(g.get('share_within_0p5pct_beyond_round_100'), 0)} "
-                f"of modelled stops sit within 0.5 % beyond a $100 multiple (even spread: "
+                "of modelled stops sit within 0.5 % beyond a "
+                f"{price_text(g.get('round_step_usd', 100.0))} multiple (even spread: "
                 f"{pct(g.get('share_expected_if_uniform'), 0)}) because the model puts them there."
             ),
             verdict="not testable with these data",
@@ -277,6 +292,14 @@ def _claims(v: LiqmapView) -> list[Claim]:
             ),
         ),
     ]
+
+
+def _steps_text(v: LiqmapView) -> str:
+    """The round steps the stop model used on the book's entries (by notional)."""
+    from liqcascade.positions import round_steps_text
+
+    whole = v.state["whole"]
+    return round_steps_text(whole.entry_price, whole.size * whole.entry_price)
 
 
 def _first_upper(text: str) -> str:
@@ -314,8 +337,8 @@ def prose(v: LiqmapView) -> Prose:
         f"({note})" if note else f"(p05–p95 over the book's {b['band']['n_draws']} parameter draws)"
     )
     take = [
-        f"At {v.as_of:%Y-%m-%d %H:%M} UTC ({v.asset} {usd(v.price)}), the estimated book would "
-        f"liquidate {band('long_liq_usd', '-0.10')} of longs on a 10 % fall and "
+        f"At {v.as_of:%Y-%m-%d %H:%M} UTC ({v.asset} {price_text(v.price)}), the estimated book "
+        f"would liquidate {band('long_liq_usd', '-0.10')} of longs on a 10 % fall and "
         f"{band('short_liq_usd', '0.10')} of shorts on a 10 % rise {over}; modelled stops "
         f"add {total('sell_stops_usd')} of sell and {total('buy_stops_usd')} of buy stops "
         f"within ±20 %. The book's size is the least pinned-down part of the estimate: read "
@@ -345,9 +368,13 @@ def prose(v: LiqmapView) -> Prose:
         "interest, fitted to recorded liquidations on data before each month; the stops take "
         "their share of each position, liquidation the rest.",
         "Stop model: 35 % of each position's size on stops, split fixed 2/5/10 % (30 %), just "
-        "beyond $100/$500/$1,000 levels (25 %), just beyond the nearest 7-day swing low/high "
-        "(25 %), 1.5/2/3 × ATR(14, 4 h) (20 %); stops beyond the liquidation price or already "
-        "traded through are dropped. Stop placement is a model: no public data records it.",
+        f"beyond round-number levels (25 %: here {_steps_text(v)}), just beyond the nearest "
+        "7-day swing low/high (25 %), 1.5/2/3 × ATR (the 14-bar average true range of 4-hour "
+        "bars; 20 %); stops beyond the liquidation price or already traded through are "
+        "dropped. The round steps are $100/$500/$1,000 from a $1,000 entry up and shrink by "
+        "decades below it (never grow above): they depend on the price level, so the same "
+        "book in another unit of account gets other stops. Stop placement is a model: no "
+        "public data records it.",
         f"Heatmap: the market's book at each day's last 4-hour bar over the last "
         f"{v.heatmap_days} days (one walk per monthly fit; each day's book is the one the "
         "market holds that day).",

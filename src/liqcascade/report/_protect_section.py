@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._prices import price_decimals, price_range, price_text, quantity_text
 from liqcascade.report._format import pct, usd
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
@@ -31,6 +32,7 @@ def _policy_means(table: pd.DataFrame) -> pd.DataFrame:
             {
                 "policy": pol,
                 "trades": int(n.sum()),
+                "stopped": round(float(stops.sum())),
                 "stop_outs": float(stops.sum() / n.sum()),
                 "avg_loss_on_stop": float(
                     (g["avg_loss_on_stop"].fillna(0) * g["stop_outs"] * g["n"]).sum()
@@ -112,7 +114,7 @@ def compute(ctx: ReportContext) -> ProtectView:
 
     a = ctx.asset
     state = ctx.market
-    entry = round(state.mid, 2)
+    entry = round(state.mid, max(2, price_decimals(state.mid)))  # >= 4 significant figures
     size = position_size(a, entry)
     long = recommend_stop(
         "long", entry, size, LEVERAGE, state=state, n_levels=21 if ctx.quick else 61
@@ -153,6 +155,8 @@ def figures(v: ProtectView) -> list[Any]:
 
 POLICY_COLUMNS: dict[str, str] = {
     "stop_outs": "stop-outs (% of trades)",
+    "stop_outs_lo": "stop-outs, Wilson 90 % low (%)",
+    "stop_outs_hi": "stop-outs, Wilson 90 % high (%)",
     "avg_loss_on_stop": "loss on a stop (% of entry)",
     "avg_slippage": "slippage (% of entry)",
     "total_return": "summed return (% of one entry's notional)",
@@ -175,14 +179,18 @@ def tables(v: ProtectView) -> list[Table]:
     """The recommendations; the policies by side; the 2025-10-10 entries."""
     rec = pd.DataFrame(
         [
-            {"side": r.side, "entry": usd(r.entry), "leverage": f"{r.leverage:.0f}×",
-             "liquidation price": usd(r.liq_price), "raw stop": usd(r.raw_stop_price),
+            {"side": r.side, "entry": price_text(r.entry, r.entry),
+             "leverage": f"{r.leverage:.0f}×",
+             "liquidation price": price_text(r.liq_price, r.entry),
+             "raw stop": price_text(r.raw_stop_price, r.entry),
              "raw slippage (% of entry)": _pct(r.raw_expected_slippage),
              "volatility distance [p05–p95]": _vol_band(r),
-             "stop": usd(r.stop_price), "distance (% of entry)": _pct(r.distance),
+             "stop": price_text(r.stop_price, r.entry),
+             "distance (% of entry)": _pct(r.distance),
              "slippage (% of entry)": _pct(r.expected_slippage),
-             "avoided": "; ".join(f"{z['kind']} {z['price_low']:,.0f}–{z['price_high']:,.0f}"
-                                  for z in r.avoided_clusters) or "—"}
+             "avoided": "; ".join(
+                 f"{z['kind']} {price_range(z['price_low'], z['price_high'], r.entry)}"
+                 for z in r.avoided_clusters) or "—"}
             for r in (v.long, v.short)
         ]
     )  # fmt: skip
@@ -212,18 +220,17 @@ def _vol_band(r: Any) -> str:
 
 def _position(v: ProtectView) -> str:
     """The sample position in words, e.g. ``10 ETH, 10×``."""
-    return f"{v.long.size:g} {v.asset}, {LEVERAGE:.0f}×"
+    return f"{quantity_text(v.long.size)} {v.asset}, {LEVERAGE:.0f}×"
 
 
 def prose(v: ProtectView) -> Prose:
     """Takeaways, method and the claim."""
     r, bt = v.long, v.backtest
     first = (
-        f"At {v.state.as_of:%Y-%m-%d} ({v.asset} {usd(v.state.mid)}), a {LEVERAGE:.0f}× long "
-        f"of {v.long.size:g} {v.asset} gets a "
-        f"stop at {usd(r.stop_price)} ({_pct(r.distance)} below entry; liquidation at "
-        f"{usd(r.liq_price)}), moved out of the crowd: expected slippage "
-        f"{_pct(r.expected_slippage)} of entry instead of {_pct(r.raw_expected_slippage)}."
+        f"At {v.state.as_of:%Y-%m-%d} ({v.asset} {price_text(v.state.mid)}), a "
+        f"{LEVERAGE:.0f}× long of {quantity_text(v.long.size)} {v.asset} gets a stop at "
+        f"{price_text(r.stop_price, r.entry)} ({_pct(r.distance)} below entry; liquidation at "
+        f"{price_text(r.liq_price, r.entry)}), {_moved_text(r)}."
     )
     if bt is None:
         why = f"The stop policies' back-test did not run for {v.asset}: {v.backtest_skipped}."
@@ -233,8 +240,9 @@ def prose(v: ProtectView) -> Prose:
     take = [
         first,
         f"On the real hourly path {bt.meta['start'][:10]} to {bt.meta['end'][:10]}, "
-        f"volatility-scaled stops were hit {_pct(vo['stop_outs'])} of the time against "
-        f"{_pct(f['stop_outs'])} for a fixed 5 % stop, and lost {_pct(vo['avg_loss_on_stop'])} "
+        f"volatility-scaled stops were hit {_hit(vo)} of the time against "
+        f"{_hit(f)} for a fixed 5 % stop (Wilson 90 % intervals, binomial; overlapping trades "
+        f"make them a lower bound on the uncertainty), and lost {_pct(vo['avg_loss_on_stop'])} "
         f"against {_pct(f['avg_loss_on_stop'])} when hit.",
         f"De-clustering changed the slippage on a stop by "
         f"{pct(d['avg_slippage'] - vo['avg_slippage'], 2, signed=True)} of entry: the stop's "
@@ -258,9 +266,14 @@ def prose(v: ProtectView) -> Prose:
     )
     method = [
         "Fill model: a triggered stop sells (buys) with every modelled crowd stop within 0.5 % "
-        "beyond its trigger into the calibrated power-law book (25 % venue share). Crowd: "
-        "0.25 × D1 just beyond each round number, 0.5 × D1 just beyond the 7-day swing "
-        "extreme — assumptions, not observations.",
+        "beyond its trigger into the calibrated power-law book (25 % venue share). D1 is that "
+        "book's depth within 1 % of the price (USD). Crowd: 0.25 × D1 just beyond each round "
+        "number (multiples of a tenth of the price's power of ten: $100 at $3,698, $10,000 "
+        "at $115,000, $10 at $232, so the same at every price level), 0.5 × D1 just beyond "
+        "the 7-day swing extreme — assumptions, not observations.",
+        "Stop-outs are the share of trades stopped; their Wilson 90 % interval (low, high) is "
+        "binomial and treats overlapping trades as independent, so it understates the "
+        "uncertainty.",
         "Volatility: GJR-GARCH(1,1)-t on daily returns (the conditional volatility uses only "
         "past returns, the parameters the whole sample). Stops are capped at 80 % of the way "
         "to the liquidation price of a 5× position.",
@@ -270,6 +283,31 @@ def prose(v: ProtectView) -> Prose:
         _size_note(v),
     ]
     return Prose(take, method, [claim])
+
+
+def _moved_text(r: Any) -> str:
+    """What moving the stop out of the crowd bought: the slippage change, or none measurable."""
+    moved, raw = r.expected_slippage, r.raw_expected_slippage
+    if f"{100 * moved:.2f}" == f"{100 * raw:.2f}":
+        cost = abs(r.stop_price - r.raw_stop_price) / r.entry
+        if cost == 0:
+            return "not moved: it sits in no modelled crowd"
+        return (
+            f"moved out of the crowd, which costs {pct(cost, 2).replace(' %', ' pp')} of "
+            f"distance and gains no measurable slippage (expected {_pct(moved)} of entry either "
+            "way)"
+        )
+    return (
+        f"moved out of the crowd: expected slippage {_pct(moved)} of entry instead of {_pct(raw)}"
+    )
+
+
+def _hit(m: dict[str, float]) -> str:
+    """A policy's pooled stop-out share with its Wilson 90 % interval: ``23.10 % (21.1–25.2 %)``."""
+    from liqcascade.protect import wilson_interval
+
+    lo, hi = wilson_interval(int(m["stopped"]), int(m["trades"]))
+    return f"{_pct(m['stop_outs'])} ({100 * lo:.1f}–{100 * hi:.1f} %)"
 
 
 def _size_note(v: ProtectView) -> str:
@@ -287,7 +325,8 @@ def _size_note(v: ProtectView) -> str:
     return (
         f"The sample position is {usd(SAMPLE_NOTIONAL_USD)} notional (about 10 ETH at ETH's "
         f"price of 2025-07-31; a fixed dollar amount for every asset but ETH) in {v.asset} at "
-        f"{usd(v.long.entry)}: {v.long.size:g} {v.asset} (three significant digits), "
+        f"{price_text(v.long.entry)}: {quantity_text(v.long.size)} {v.asset} (three "
+        "significant digits), "
         f"{LEVERAGE:.0f}×{trades}."
     )
 

@@ -8,7 +8,7 @@ scaled by its own median daily range (see :func:`params_for`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -17,18 +17,16 @@ import plotly.graph_objects as go
 from liqcascade.events import (
     CLAIM_TEXT,
     LONG_HORIZONS,
+    REFERENCE_RANGE,
     SHORT_HORIZONS,
     SupportParams,
+    params_for_asset,
     support_study,
 )
 from liqcascade.report._format import pct, pvalue
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
 START, END = "2022-01-01", "2025-12-31"
-
-REFERENCE_RANGE = 0.045
-"""ETH's median daily high–low range over 2022–2025 (fraction of the close): the range the
-default tolerances of :class:`~liqcascade.events.SupportParams` were set from."""
 
 
 @dataclass(frozen=True)
@@ -54,14 +52,9 @@ def params_for(asset: str, daily: pd.DataFrame) -> tuple[SupportParams, float, f
     Returns
     -------
     params, daily_range, scale
+        :func:`liqcascade.events.params_for_asset` (the rule ``support-study`` applies).
     """
-    rng = float(((daily["high"] - daily["low"]) / daily["close"]).median())
-    base = SupportParams()
-    if asset == "ETH":
-        return base, rng, 1.0
-    k = rng / REFERENCE_RANGE
-    tol = {n: round(getattr(base, n) * k, 3) for n in ("zone_tol", "band", "break_tol")}
-    return replace(base, **tol), rng, k
+    return params_for_asset(asset, daily)
 
 
 def compute(ctx: ReportContext) -> SupportView:
@@ -139,7 +132,8 @@ def prose(v: SupportView) -> Prose:
     sig_short = int((sh["p_value_adj"] < 0.05).sum())
     sig_neg = c["long_horizons_significantly_negative"]
     take = [
-        f"{v.asset} tested support {det.n_tests} times in {_years(v)} at the default rule, "
+        f"{v.asset} tested support {det.n_tests} times{_distinct_days(v)} in {_years(v)} at "
+        f"the section's rule{'' if v.asset == 'ETH' else ' (tolerances scaled to its range)'}, "
         f"but the count is a choice: {lo} to {hi} over {len(study.sensitivity)} reasonable "
         "settings.",
         f"After a test the 1–10 day win rate is {pct(study.win_rate_1_10)}, against "
@@ -167,8 +161,11 @@ def prose(v: SupportView) -> Prose:
     method = [
         f"Zones: swing lows over ±{det.params.pivot} days merged within "
         f"{pct(det.params.zone_tol)}; a test is a daily low back within "
-        f"{_pct_short(det.params.band)} of a zone after {det.params.min_away} days away. "
-        "Returns are log returns from the test bar's close.",
+        f"{_pct_short(det.params.band)} of a zone after {det.params.min_away} days away; a "
+        f"zone is broken (break_tol) by a daily close more than "
+        f"{_pct_short(det.params.break_tol)} below it. Returns are log returns from the test "
+        "bar's close; tests of several zones on one day share that day's returns.",
+        _command(v),
         _tolerance_note(v),
         "Newey–West t uses lag = horizon − 1; with ~70 events it over-rejects, so significance "
         "is judged with an overlap-adjusted, bias-corrected test whose size on random walks "
@@ -182,6 +179,23 @@ def prose(v: SupportView) -> Prose:
             f"its own bars ({v.asset} adds no row to the verdict table)."
         )
     return Prose(take, method, [claim])
+
+
+def _distinct_days(v: SupportView) -> str:
+    """`` on 63 distinct days`` when tests share bars (several zones tested the same day)."""
+    det = v.study.detection
+    days = len(det.event_bars)
+    return f" on {days} distinct days" if days != det.n_tests else ""
+
+
+def _command(v: SupportView) -> str:
+    """The ``support-study`` command that reproduces the section (same bars and rules)."""
+    p = v.study.detection.params
+    return (
+        f"Reproduce with: liqcascade support-study --asset {v.asset} --start "
+        f"{v.first:%Y-%m-%d} --end {v.last:%Y-%m-%d} (it applies the same per-asset "
+        f"tolerances: zone {p.zone_tol:g}, band {p.band:g}, break {p.break_tol:g})."
+    )
 
 
 def _pct_short(x: float) -> str:

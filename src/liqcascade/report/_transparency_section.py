@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.report._format import column_name, pct, pvalue
+from liqcascade.report._format import column_name, join_words, pct, pvalue
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
 
@@ -44,17 +45,58 @@ def _strong(w: pd.DataFrame) -> tuple[bool, float]:
     return bool(w["spearman"].max() > 0.2 and w["binom_p"].min() < bonf), bonf
 
 
+def _rho(x: float) -> str:
+    """A rank correlation with its sign and two decimals: ``+0.12``, ``−0.10``."""
+    return f"{x:+.2f}".replace("-", "−") if x == x else "–"
+
+
+def _same_day_rho(tm: Any, metric: str) -> float:
+    """Spearman of ``metric`` (risk-oriented) with the same day's recorded liquidations."""
+    from scipy import stats
+
+    from liqcascade.protect._transparency import METRICS
+
+    col = "distance_to_cascade" if metric.startswith("fragility") else metric
+    x = METRICS.get(col, 1) * tm.frame[col].to_numpy(float)
+    y = tm.frame["liquidations_usd"].to_numpy(float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    return float(stats.spearmanr(x[ok], y[ok]).statistic) if ok.sum() >= 3 else float("nan")
+
+
+def _negatives(tm: Any) -> str:
+    """Why metrics correlate negatively with the next day's liquidations, when they do."""
+    w = tm.warning.set_index("metric")
+    neg = w[(w["spearman"] < 0) & (w["p_value"] < 0.05)]
+    if not len(neg):
+        return ""
+    names = join_words(f"{column_name(k)} ρ = {_rho(r)}" for k, r in neg["spearman"].items())
+    same = [_same_day_rho(tm, str(k)) for k in neg.index]
+    low_on_busy = sum(1 for r in same if r < 0)
+    liq = tm.frame["liquidations_usd"]
+    persist = float(liq.corr(liq.shift(-1), method="spearman"))
+    head = f" {len(neg)} of {len(w)} correlate significantly negatively (p < 0.05: {names})"
+    if low_on_busy == 0:
+        return head + "; the same metrics do not fall on heavy days, so the sign is unexplained."
+    return (
+        f"{head}: {low_on_busy} of them are also lower on the heavy day itself and heavy days "
+        f"follow heavy days (day-to-day ρ of liquidations {_rho(persist)}), so a low reading "
+        "marks a turbulent spell, not a safe one: a warning that points the wrong way. A "
+        "likely mechanism (not tested): a busy day swells the traded value that divides the "
+        "leverage ratio and clears the stops near the price."
+    )
+
+
 def tables(tm: Any) -> list[Table]:
     """Metric on day t against liquidations on day t+1."""
     w = tm.warning
     t = pd.DataFrame(
         {
             "metric": [column_name(m) for m in w["metric"]],
-            "Spearman ρ": w["spearman"].round(2),
+            "Spearman ρ": [_rho(x) for x in w["spearman"]],
             "p-value": [pvalue(p) for p in w["p_value"]],
             "top-decile precision": [pct(x, 0) for x in w["precision"]],
             "base rate": [pct(x, 0) for x in w["base_rate"]],
-            "lift": w["lift"].round(2),
+            "lift": [f"{x:.2f}" for x in w["lift"]],
             "binomial p": [pvalue(p) for p in w["binom_p"]],
         }
     )
@@ -78,7 +120,7 @@ def prose(tm: Any) -> Prose:
         f"As early warnings they are {'useful' if strong else 'weak'}: "
         f"{int((w['spearman'] > 0).sum())} of {len(w)} metrics rank-correlate positively with "
         f"the next day's liquidations (best {column_name(best)}, "
-        f"ρ = {w.loc[best, 'spearman']:+.2f}).",
+        f"ρ = {_rho(w.loc[best, 'spearman'])}).{_negatives(tm)}",
         f"In its top decile, {column_name(best_p)} preceded a top-decile liquidation day "
         f"{pct(bp['precision'], 0)} of the time against a {pct(bp['base_rate'], 0)} base rate "
         f"(p {pvalue(bp['binom_p'])}; Bonferroni threshold {bonf:.4f}).",
@@ -93,7 +135,7 @@ def prose(tm: Any) -> Prose:
         claim="Transparency on leverage and stop-loss density would warn of liquidation cascades",
         computed=(
             "Spearman with next-day liquidations: "
-            + ", ".join(f"{column_name(k)} {r:+.2f}" for k, r in w["spearman"].items())
+            + ", ".join(f"{column_name(k)} {_rho(r)}" for k, r in w["spearman"].items())
             + f"; best top-decile precision {pct(bp['precision'], 0)} vs "
             f"{pct(bp['base_rate'], 0)} base rate."
         ),

@@ -167,9 +167,28 @@ def figures(v: VolatilityView) -> list[go.Figure]:
     return [nic, lev, rv]
 
 
+def _period_labels(df: pd.DataFrame) -> list[str]:
+    """Each period's label, with the first bar's date when the data start inside the span.
+
+    ``2017–2021`` on hourly bars that begin 2021-04-04 reads ``2017–2021 (bars from
+    2021-04-04; same as 2021)``: the span's fit is then the 2021 row's.
+    """
+    out = []
+    spans = list(zip(df["label"], df["start"], df["end"], strict=True))
+    for label, start, end in spans:
+        first_year = str(label).split("–")[0]
+        if "–" not in str(label) or str(start)[:4] == first_year:
+            out.append(str(label))
+            continue
+        same = [x for x, s, e in spans if (s, e) == (start, end) and "–" not in str(x)]
+        tail = f"; same as {same[0]}" if same else ""
+        out.append(f"{label} (bars from {str(start)[:10]}{tail})")
+    return out
+
+
 def _lev_table(df: pd.DataFrame, interval: str) -> pd.DataFrame:
     return pd.DataFrame(
-        {"period": df["label"], "interval": interval, "model": df["model"], "n": df["n_obs"],
+        {"period": _period_labels(df), "interval": interval, "model": df["model"], "n": df["n_obs"],
          "γ": df["gamma"], "95 % low": df["ci_low"], "95 % high": df["ci_high"],
          "p-value": [pvalue(p) for p in df["pvalue"]], "verdict": df["verdict"]}
     )  # fmt: skip

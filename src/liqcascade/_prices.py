@@ -1,0 +1,87 @@
+"""Prices and quantities as a person reads them, on any price level (CLI and report).
+
+A price keeps :data:`PRICE_DIGITS` significant figures relative to a reference price (the
+asset's own): ETH at $3,698 and BTC at $115,764 print as whole dollars, SOL at $232.41 as
+``$232.4``, an alt-coin at $0.2312 as ``$0.2312``. Every price of one table shares the
+reference, so levels 0.5 % apart stay distinct and columns line up.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["PRICE_DIGITS", "price_decimals", "price_range", "price_text", "quantity_text"]
+
+PRICE_DIGITS: int = 4
+"""Significant figures of a price at the reference level (whole dollars from $1,000 up)."""
+
+_DASH = "–"
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def price_decimals(ref: float) -> int:
+    """Decimals that give :data:`PRICE_DIGITS` significant figures at price ``ref`` (USD).
+
+    >>> [price_decimals(x) for x in (115_764.0, 3698.4, 232.4, 0.23)]
+    [0, 0, 1, 4]
+    """
+    if not _finite(ref) or float(ref) == 0:
+        return 2
+    return min(10, max(0, PRICE_DIGITS - 1 - math.floor(math.log10(abs(float(ref))))))
+
+
+def price_text(x: Any, ref: Any = None, *, dollar: bool = True) -> str:
+    """A price with separators and the reference's decimals: ``$3,698``, ``$232.4``, ``$0.2312``.
+
+    Parameters
+    ----------
+    x : float
+        The price, USD.
+    ref : float, optional
+        The reference price, USD (the asset's price; default ``x`` itself).
+    dollar : bool, default True
+        Prefix ``$``.
+
+    Returns
+    -------
+    str
+        Never scientific notation; a dash for a missing value.
+    """
+    if not _finite(x):
+        return _DASH
+    v = float(x)
+    d = price_decimals(float(ref) if _finite(ref) and float(ref) != 0 else v)
+    body = f"{abs(v):,.{d}f}"
+    sign = "−" if v < 0 and float(body.replace(",", "")) != 0 else ""
+    return f"{sign}{'$' if dollar else ''}{body}"
+
+
+def price_range(lo: Any, hi: Any, ref: Any = None, *, sep: str = "–") -> str:
+    """``"237.4–238.6"``: two prices (no ``$``) with the decimals of ``ref`` (default ``lo``)."""
+    r = ref if _finite(ref) else lo
+    return f"{price_text(lo, r, dollar=False)}{sep}{price_text(hi, r, dollar=False)}"
+
+
+def quantity_text(x: Any) -> str:
+    """A quantity of coins with separators, up to 3 significant figures: ``161,000``, ``0.32``.
+
+    >>> quantity_text(161000.0), quantity_text(10.0), quantity_text(0.3196)
+    ('161,000', '10', '0.32')
+    """
+    if not _finite(x):
+        return _DASH
+    v = float(x)
+    if v == 0:
+        return "0"
+    r = float(f"{v:.3g}")
+    if abs(r) >= 1000 or r == int(r):
+        return f"{r:,.0f}"
+    decimals = min(10, max(0, 2 - math.floor(math.log10(abs(r)))))
+    return f"{r:,.{decimals}f}".rstrip("0").rstrip(".")
