@@ -188,7 +188,13 @@ def backtest_cmd(
     side: Annotated[str, typer.Option(help="long, short or both.")] = "both",
     entries: Annotated[str, typer.Option(help="support, random or both.")] = "both",
     start: Annotated[str, typer.Option(help="First entry date (UTC).")] = "2020-01-01",
-    end: Annotated[str, typer.Option(help="Last entry date (UTC).")] = "2025-12-31",
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="Last entry date (UTC); default 31 December of the last year the asset's "
+            "hourly data run past (2025-12-31 for the bundled ETH and BTC)."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random entries.")] = 0,
     n_random: Annotated[int, typer.Option(help="Random entries per side (>= 1).")] = 500,
     horizon_days: Annotated[int, typer.Option(help="Holding period, days (1–365).")] = 5,
@@ -229,7 +235,7 @@ def backtest_cmd(
     sides = ("long", "short") if side == "both" else (side,)
     ents = ("support", "random") if entries == "both" else (entries,)
     t0 = _common.parse_date(start, "--start")
-    t1 = _common.parse_date(end, "--end")
+    t1 = None if end is None else _common.parse_date(end, "--end")
     settings = BacktestSettings(
         seed=seed,
         n_random=n_random,

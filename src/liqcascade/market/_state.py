@@ -501,12 +501,14 @@ def _stale_liquidity_caveat(asset: str, close: pd.Timestamp, store: Any) -> str 
         cal = load_liquidity(asset, close, store)
     except InputError:  # no calibration: the commands that need one say so
         return None
-    prior = cal.as_of is None or str(cal.note).startswith("prior")
-    if prior or close - cal.as_of <= pd.Timedelta(days=STALE_CALIBRATION_DAYS):
-        return None  # the prior (said where it is used) or recent enough
+    as_of = cal.as_of
+    if as_of is None or str(cal.note).startswith("prior"):
+        return None  # the prior: said where it is used
+    if close - as_of <= pd.Timedelta(days=STALE_CALIBRATION_DAYS):
+        return None
     return (
         f"liquidity response STALE: the {asset} calibration is fitted on events before "
-        f"{cal.as_of:%Y-%m-%d}, {(close - cal.as_of).days} days before this market "
+        f"{as_of:%Y-%m-%d}, {(close - as_of).days} days before this market "
         f"(more than {STALE_CALIBRATION_DAYS} days): refit it on the data to this date "
         f"(`liqcascade cascade calibrate`, asset {asset})"
     )

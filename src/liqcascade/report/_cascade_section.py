@@ -169,7 +169,7 @@ def _all_venue_book(state: Any) -> Any:
     as the market's venue book, times 1 instead of the venue's share.
     """
     from liqcascade.book import calibrated_book
-    from liqcascade.market import book_totals_for
+    from liqcascade.market._inputs import book_totals_for
 
     totals, _ = book_totals_for(state.asset)
     return calibrated_book(

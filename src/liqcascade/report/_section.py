@@ -253,7 +253,6 @@ def validation_window(fits: Any, as_of: Any) -> tuple[pd.Timestamp, pd.Timestamp
     return months[0], min(utc_end(last), utc_end(as_of))
 
 
-
 @dataclass(frozen=True)
 class BookScore:
     """Out-of-sample daily correlations with recorded liquidations: book and range baseline."""

@@ -146,7 +146,7 @@ def _sizing_prices(close: Any) -> tuple[dict[str, float], str]:
     t = pd.Timestamp(close)
     for a in ("ETH", "BTC"):
         h = series("ohlcv", a, "1h")
-        h = h[h.index + pd.Timedelta(hours=1) <= t]
+        h = h[pd.DatetimeIndex(h.index) + pd.Timedelta(hours=1) <= t]
         if not h.empty:
             out[a] = float(h["close"].iloc[-1])
             if h.index[-1] + pd.Timedelta(days=1) < t:
@@ -189,7 +189,8 @@ def sample_portfolio(
         f"as {size:g} {src})"
         for src, side, size, lev in SAMPLE
     )
-    text = f"in {a} — the ETH/BTC sample's dollar notionals {when or 'at the market date'}: {words} —"
+    when = when or "at the market date"
+    text = f"in {a} — the ETH/BTC sample's dollar notionals {when}: {words} —"
     return Portfolio.from_frame(pd.DataFrame(rows), source="<sample>"), text
 
 
