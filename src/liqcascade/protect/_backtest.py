@@ -916,7 +916,7 @@ def _fill_model(
     """The fill model, the asset's futures book totals and where the fill's β came from.
 
     A given ``fill`` is used as it is. Otherwise β is the asset's own
-    (:func:`liqcascade.book.beta_for`: the median per-bar fit over its book-totals bars
+    (``liqcascade.book._calibrate.beta_for``: the median per-bar fit over its book-totals bars
     closed by the entry window's start ``t0``) when enough such bars exist, else the
     default :data:`~liqcascade.book.BETA_FUTURES` (ETH's, fitted on its whole bundled
     totals period), which the caveats then name.
