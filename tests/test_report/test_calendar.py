@@ -1,4 +1,6 @@
-"""The report follows the asset's own data and date, not the bundle's calendar (review-lookahead8 #1, #2).
+"""The report follows the asset's own data and date, not the bundle's calendar.
+
+Review-lookahead8 #1 and #2:
 
 - the cascade section's all-venue book is the report's asset's own totals at the market's
   close (a BTC report walked ETH's totals, one bar before the market's);

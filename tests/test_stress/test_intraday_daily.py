@@ -1,4 +1,6 @@
-"""At an intraday as-of the Monte Carlo reads only the daily bars closed by the market (review-lookahead8 #4).
+"""At an intraday as-of the Monte Carlo reads only daily bars closed by the market.
+
+Review-lookahead8 #4.
 
 A daily bar labelled ``d`` closes at ``d + 1 day``. The market of 2025-02-15 08:00 (its
 4-hour bar closes then) must not fit the GJR model or draw FHS residuals from the bar of
