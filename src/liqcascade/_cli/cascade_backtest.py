@@ -393,27 +393,30 @@ _BtTriggerOpt = Annotated[
     ),
 ]
 
+_BtStartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        help="First event date (UTC); default the first as-of date of the asset's "
+        "liquidity calibration (2024-11-01 for the bundled ETH and BTC).",
+    ),
+]
+_BtEndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--end",
+        help="Last event date (UTC, inclusive); default the day of the asset's last "
+        "liquidation bar (2025-07-31 for the bundled ETH and BTC).",
+    ),
+]
+
 
 def backtest_cmd(
     asset: Annotated[
         str, typer.Option("--asset", help="Asset (bundled ETH, BTC; any asset in the store).")
     ] = "ETH",
-    start: Annotated[
-        str | None,
-        typer.Option(
-            "--start",
-            help="First event date (UTC); default the first as-of date of the asset's "
-            "liquidity calibration (2024-11-01 for the bundled ETH and BTC).",
-        ),
-    ] = None,
-    end: Annotated[
-        str | None,
-        typer.Option(
-            "--end",
-            help="Last event date (UTC, inclusive); default the day of the asset's last "
-            "liquidation bar (2025-07-31 for the bundled ETH and BTC).",
-        ),
-    ] = None,
+    start: _BtStartOpt = None,
+    end: _BtEndOpt = None,
     trigger: _BtTriggerOpt = None,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths per event.")] = 200,
     store: _StoreOpt = None,
