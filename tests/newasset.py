@@ -42,6 +42,7 @@ def relabelled_store(
     *,
     book_totals: bool = True,
     long_short: bool = True,
+    shift_days: int = 0,
 ) -> Path:
     """Write the bundled ``source`` series into a store at ``path`` as ``symbol``.
 
@@ -62,6 +63,9 @@ def relabelled_store(
         added them to yet).
     long_short : bool
         Also write the long/short account ratios.
+    shift_days : int
+        Every timestamp moved this many days later (364 keeps weekdays): the asset's
+        data then lie in a period the bundle does not cover (``end`` cuts before it).
 
     Returns
     -------
@@ -69,6 +73,7 @@ def relabelled_store(
         ``path``.
     """
     frames = []
+    shift = pd.Timedelta(days=shift_days)
     for kind, interval in NEW_ASSET_SERIES:
         df = load_series(kind, asset=source, interval=interval, store=False, end=end).copy()
         if kind == "ohlcv":
@@ -77,17 +82,19 @@ def relabelled_store(
             df["volume"] = df["volume"] * price_scale
         venue = str(df.attrs.get("venue") or "unknown")
         frame = df.reset_index()
-        frame["ts"] = pd.DatetimeIndex(frame["ts"]).tz_convert("UTC").as_unit("us")
+        frame["ts"] = (pd.DatetimeIndex(frame["ts"]).tz_convert("UTC") + shift).as_unit("us")
         frames.append(SeriesFrame(kind, venue, symbol, interval, frame, file="bundled"))
     from liqcascade.data import book_totals_series, load_book_totals, long_short_series
 
     if long_short:
-        ls = load_series("long_short", asset=source, store=False, end=end)
+        ls = load_series("long_short", asset=source, store=False, end=end).copy()
+        ls.index = pd.DatetimeIndex(ls.index) + shift
         frames.append(long_short_series(ls, symbol=symbol, venue="binance", file="bundled"))
     for market, venue in (("futures", "all-venues"), ("spot", "all-venues-spot"))[
         : 2 if book_totals else 0
     ]:
         tot = load_book_totals(source, market, store=False, end=end).copy()
+        tot.index = pd.DatetimeIndex(tot.index) + shift
         for c in ("bids_base", "asks_base"):
             tot[c] = tot[c] * price_scale  # base units scale with prices; USD unchanged
         frames.append(book_totals_series(tot, symbol=symbol, venue=venue, file="bundled"))

@@ -18,6 +18,7 @@ from clihelpers import run_cli
 from floats import assert_same
 from liqcascade.cascade._calibrate import (
     ETH_REFERENCE_SIGMA,
+    ETH_REFERENCE_WINDOW,
     calibration_months,
     calibration_span,
     default_trigger,
@@ -78,6 +79,12 @@ def test_trigger_rule() -> None:
     # doubling every log return doubles the volatility: 2 x 1.67 % -> 3.5 %
     doubled = btc.assign(close=btc["close"] ** 2)
     assert default_trigger("XBT", doubled, "2024-11-01")[0] == 0.035
+    # the rule's words name both windows: the asset's and ETH's reference (2023-11 -> 2024-11)
+    _, rule = default_trigger("XBT", btc, "2025-11-01")
+    assert "XBT's hourly volatility" in rule and "(2024-11-01 -> 2025-11-01)" in rule
+    assert f"({ETH_REFERENCE_WINDOW[0]} -> {ETH_REFERENCE_WINDOW[1]})" in rule
+    assert hourly_return_std(eth, ETH_REFERENCE_WINDOW[1])[0] == sigma
+    assert ETH_REFERENCE_WINDOW[0] == "2023-11-01"
     # only data before the first as-of date count: later bars change nothing
     later = btc[btc.index < pd.Timestamp("2024-11-01", tz="UTC")]
     assert default_trigger("XBT", later, "2024-11-01") == default_trigger("XBT", btc, "2024-11-01")

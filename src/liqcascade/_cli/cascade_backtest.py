@@ -420,15 +420,30 @@ _BtTriggerOpt = Annotated[
     ),
 ]
 
+_BtStartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        help="First event date (UTC); default the first as-of date of the asset's "
+        "liquidity calibration (2024-11-01 for the bundled ETH and BTC).",
+    ),
+]
+_BtEndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--end",
+        help="Last event date (UTC, inclusive); default the day of the asset's last "
+        "liquidation bar (2025-07-31 for the bundled ETH and BTC).",
+    ),
+]
+
 
 def backtest_cmd(
     asset: Annotated[
         str, typer.Option("--asset", help="Asset (bundled ETH, BTC; any asset in the store).")
     ] = "ETH",
-    start: Annotated[str, typer.Option("--start", help="First event date (UTC).")] = "2024-11-01",
-    end: Annotated[str, typer.Option("--end", help="Last event date (UTC, inclusive).")] = (
-        "2025-07-31"
-    ),
+    start: _BtStartOpt = None,
+    end: _BtEndOpt = None,
     trigger: _BtTriggerOpt = None,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths per event.")] = 200,
     store: _StoreOpt = None,
@@ -453,9 +468,11 @@ def backtest_cmd(
     from liqcascade.cascade._clock import load_liquidity
 
     a = asset.upper()
-    _check_backtest_options(trigger, paths, start, end)
+    _check_backtest_options(trigger, paths, start or "2000-01-01", end or "2100-01-01")
     st = _store_arg(store)
     ohlc, liq, market_at, doc = _backtest_inputs(a, st)
+    start, end = _default_window(doc, liq, start, end)
+    _check_backtest_options(trigger, paths, start, end)
     f = trigger if trigger is not None else float(doc.get("trigger", 0.0)) or None
     _check_window(a, ohlc, liq, market_at, start, end)
     res = run_backtest(
@@ -475,6 +492,24 @@ def backtest_cmd(
     for line in in_sample_warnings(d):
         _common.warn(line)
     _common.emit(d, as_json, _render_backtest)
+
+
+def _default_window(
+    doc: dict[str, Any], liq: pd.DataFrame, start: str | None, end: str | None
+) -> tuple[str, str]:
+    """``--start`` / ``--end`` as given, else the asset's own span.
+
+    Start: the first as-of date of the liquidity calibration ``doc`` (the first month
+    the response is fitted on events before it), else the first liquidation bar's day;
+    end: the day of the last liquidation bar.
+    """
+    if start is None:
+        cals = doc.get("calibrations") or []
+        first = cals[0].get("as_of") if cals else None
+        start = str(first)[:10] if first else f"{pd.Timestamp(liq.index[0]):%Y-%m-%d}"
+    if end is None:
+        end = f"{pd.Timestamp(liq.index[-1]):%Y-%m-%d}"
+    return start, end
 
 
 def _check_backtest_options(trigger: float | None, paths: int, start: str, end: str) -> None:

@@ -169,7 +169,10 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
         if k != "venues" and isinstance(v, dict) and "beta" in v
     }
     return {
-        "positions_as_of": {n: v["positions_as_of"] for n, v in venues.items()},
+        "positions_as_of": {
+            n: v["positions_as_of"] for n, v in venues.items() if "positions_as_of" in v
+        },
+        "book_beta": {n: v["book_beta"] for n, v in venues.items() if "book_beta" in v},
         "lending": lending,
     }
 
@@ -187,6 +190,8 @@ def _input_lines(inputs: dict[str, Any]) -> list[str]:
     ]
     for name, b in inputs.get("lending", {}).items():
         lines.append(f"{name}: BTC/ETH beta {b['beta']:.3f} ({b['beta_source']})")
+    for name, note in inputs.get("book_beta", {}).items():
+        lines.append(f"{name}: parametric book's depth exponent {note}")
     return lines
 
 

@@ -232,23 +232,49 @@ def _calibrate_asset(
     _common.emit(result if as_json else summary, as_json)
 
 
+_StartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        help="First day of the fitting period (UTC); default the first day of the recorded "
+        "liquidations (2024-11-13).",
+    ),
+]
+_EndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--end",
+        help="Last day of the fitting period (UTC, inclusive); default the day before "
+        "--oos-start (2025-05-31).",
+    ),
+]
+_OosStartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--oos-start",
+        help="First day of the out-of-sample period; default the first day of the data's "
+        "last two calendar months (2025-06-01).",
+    ),
+]
+_OosEndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--oos-end",
+        help="Last day of the out-of-sample period; default the last day of the recorded "
+        "liquidations (2025-07-31).",
+    ),
+]
+
+
 def register(liqmap_app: typer.Typer) -> None:
     """Register the calibrate/backtest subcommands on the ``liqmap`` group."""
 
     @liqmap_app.command("calibrate")
     def calibrate_cmd(
-        start: Annotated[
-            str, typer.Option("--start", help="First day of the fitting period (UTC).")
-        ] = "2024-11-13",
-        end: Annotated[
-            str, typer.Option("--end", help="Last day of the fitting period (UTC, inclusive).")
-        ] = "2025-05-31",
-        oos_start: Annotated[
-            str, typer.Option("--oos-start", help="First day of the out-of-sample period.")
-        ] = "2025-06-01",
-        oos_end: Annotated[
-            str, typer.Option("--oos-end", help="Last day of the out-of-sample period.")
-        ] = "2025-07-31",
+        start: _StartOpt = None,
+        end: _EndOpt = None,
+        oos_start: _OosStartOpt = None,
+        oos_end: _OosEndOpt = None,
         bootstrap: Annotated[
             int | None,
             typer.Option(
@@ -381,12 +407,33 @@ def _check_backtest(
     return t0, t1
 
 
+def legacy_windows(dates: tuple[str | None, ...], recorded: Any) -> tuple[str, str, str, str]:
+    """The legacy calibration's fitting and out-of-sample windows, given or from the data.
+
+    ``recorded``: the liquidations it is fitted to (bars labelled by their open, UTC).
+    Defaults: fitting from the first recorded day to the day before the out-of-sample
+    period, which is the data's last two calendar months (for the bundled ETH:
+    2024-11-13 → 2025-05-31, then 2025-06-01 → 2025-07-31).
+    """
+    import pandas as pd
+
+    idx = pd.DatetimeIndex(recorded.index)
+    last = idx[-1].floor("1D")
+    two = (last - pd.offsets.MonthBegin(1)).floor("1D") - pd.offsets.MonthBegin(1)
+    start, end, oos_start, oos_end = dates
+    oos_start = oos_start or f"{two:%Y-%m-%d}"
+    end = end or f"{pd.Timestamp(oos_start) - pd.Timedelta(days=1):%Y-%m-%d}"
+    return (start or f"{idx[0]:%Y-%m-%d}", end, oos_start, oos_end or f"{last:%Y-%m-%d}")
+
+
 def _calibrate_legacy(
-    dates: tuple[str, str, str, str], bootstrap: int, seed: int, out: Path | None, as_json: bool
+    dates: tuple[str | None, ...], bootstrap: int, seed: int, out: Path | None, as_json: bool
 ) -> None:
     """The 0.1 cohort book's calibration (``liqmap calibrate`` without ``--asset``)."""
-    from liqcascade.positions._calibrate import calibrate
+    from liqcascade.positions._calibrate import bundled_validation_data, calibrate
 
+    if None in dates:
+        dates = legacy_windows(dates, bundled_validation_data().recorded)
     names = ("--start", "--end", "--oos-start", "--oos-end")
     t0, t1, o0, o1 = (_common.parse_date(d, n) for d, n in zip(dates, names, strict=True))
     assert t0 is not None and t1 is not None and o0 is not None and o1 is not None

@@ -185,13 +185,22 @@ def recommend_cmd(
     _common.emit(out, as_json, _render_recommend)
 
 
+_EndOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Last entry date (UTC); default 31 December of the last year the asset's "
+        "hourly data run past (2025-12-31 for the bundled ETH and BTC)."
+    ),
+]
+
+
 @stops_app.command("backtest")
 def backtest_cmd(
     policy: Annotated[str, typer.Option(help="fixed, vol, vol-declustered or all.")] = "all",
     side: Annotated[str, typer.Option(help="long, short or both.")] = "both",
     entries: Annotated[str, typer.Option(help="support, random or both.")] = "both",
     start: Annotated[str, typer.Option(help="First entry date (UTC).")] = "2020-01-01",
-    end: Annotated[str, typer.Option(help="Last entry date (UTC).")] = "2025-12-31",
+    end: _EndOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the random entries.")] = 0,
     n_random: Annotated[int, typer.Option(help="Random entries per side (>= 1).")] = 500,
     horizon_days: Annotated[int, typer.Option(help="Holding period, days (1–365).")] = 5,
@@ -232,7 +241,7 @@ def backtest_cmd(
     sides = ("long", "short") if side == "both" else (side,)
     ents = ("support", "random") if entries == "both" else (entries,)
     t0 = _common.parse_date(start, "--start")
-    t1 = _common.parse_date(end, "--end")
+    t1 = None if end is None else _common.parse_date(end, "--end")
     settings = BacktestSettings(
         seed=seed,
         n_random=n_random,

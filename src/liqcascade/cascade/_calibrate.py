@@ -91,6 +91,8 @@ TRIGGER_MIN_DAYS = 30
 #: returns (fraction per hour) over the 365 days before ETH's first as-of date
 #: (2023-11-01 → 2024-11-01, bundled data; recomputed by the tests).
 ETH_REFERENCE_SIGMA = 0.006453310151090574
+#: The window ETH's reference volatility is measured on (UTC days, end exclusive).
+ETH_REFERENCE_WINDOW = ("2023-11-01", "2024-11-01")
 #: The trigger rule's grid and bounds (fraction of the previous close).
 TRIGGER_STEP = 0.005
 TRIGGER_BOUNDS = (0.005, 0.10)
@@ -192,9 +194,12 @@ def default_trigger(asset: str, ohlc: pd.DataFrame, first_as_of: Any) -> tuple[f
     lo, hi = TRIGGER_BOUNDS
     f = min(hi, max(lo, round(raw / TRIGGER_STEP) * TRIGGER_STEP))
     f = round(f, 4)
+    start = _ts(first_as_of) - pd.Timedelta(days=TRIGGER_LOOKBACK_DAYS)
     rule = (
-        f"2 % x hourly volatility {sigma:.5f} / ETH's {ETH_REFERENCE_SIGMA:.5f} "
-        f"(365 days before {_ts(first_as_of):%Y-%m-%d}) = {raw:.4f}, rounded to 0.5 %"
+        f"2 % x {a}'s hourly volatility {sigma:.5f} ({start:%Y-%m-%d} -> "
+        f"{_ts(first_as_of):%Y-%m-%d}) / ETH's {ETH_REFERENCE_SIGMA:.5f} "
+        f"({ETH_REFERENCE_WINDOW[0]} -> {ETH_REFERENCE_WINDOW[1]}) = {raw:.4f}, rounded to "
+        "0.5 %; the two windows differ when the asset's data are of another period"
     )
     return f, rule
 

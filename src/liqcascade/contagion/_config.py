@@ -50,6 +50,12 @@ class _M(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
+_DEFAULT_BETA_NOTE = (
+    f"{BETA_FUTURES:.2f}: the default depth exponent, ETH's futures beta fitted on its "
+    "bundled book totals 2024-11-21 -> 2025-07-31 (whole period; give book.beta to change it)"
+)
+
+
 class ParametricBook(_M):
     kind: Literal["parametric"]
     d1_usd_bid: Pos
@@ -471,6 +477,8 @@ def build_setup(
             book = OrderBook.parametric(mid, b.d1_usd_bid, b.d1_usd_ask, beta=b.beta,
                                         n_levels=b.n_levels,
                                         max_distance=b.max_distance)  # fmt: skip
+            if "beta" not in b.model_fields_set:  # the default: say whose it is
+                notes["venues"].setdefault(v.name, {})["book_beta"] = _DEFAULT_BETA_NOTE
         elif isinstance(v.book, FileBook):
             book = OrderBook.from_file(resolve_config_path(base, v.book.path, f"{key}.book.path"),
                                        mid=mid)  # fmt: skip
@@ -494,9 +502,9 @@ def build_setup(
             pos, st = _rebase(ms, mid, share_f / BINANCE_BOOK_SHARE)
             pos = reprice(pos, v.positions.margin_rules)
             stops = st if v.positions.stops else None
-            notes["venues"][v.name] = {"positions_as_of": ms.as_of.isoformat(),
-                                        "share": share_f, "mid": mid,
-                                        "margin_rules": v.positions.margin_rules}  # fmt: skip
+            notes["venues"].setdefault(v.name, {}).update(
+                {"positions_as_of": ms.as_of.isoformat(), "share": share_f, "mid": mid,
+                 "margin_rules": v.positions.margin_rules})  # fmt: skip
         venues.append(Venue(v.name, book, pos, stops, v.insurance_fund,
                             CascadeConfig(refill_fraction=v.refill_fraction,
                                           liquidation_fee=v.liquidation_fee)))  # fmt: skip

@@ -472,6 +472,48 @@ def _fit_caveat(asset: str, fit: Any, label: pd.Timestamp) -> str | None:
     )
 
 
+STALE_CALIBRATION_DAYS = 62
+"""A calibration whose data end more than this many days (about two months) before a
+market's close is said to be stale in the market's caveats. A monthly fit used in its
+own month ends at most a month before; one missed month of fits still passes."""
+
+
+def _stale_fit_caveat(asset: str, fit: Any, close: pd.Timestamp) -> str | None:
+    """The caveat of an identified-book fit whose data end long before ``close``."""
+    if fit is None:
+        return None
+    end = pd.Timestamp(fit.fit_end, tz="UTC") + pd.Timedelta(days=1)  # fit_end is a day
+    if close - end <= pd.Timedelta(days=STALE_CALIBRATION_DAYS):
+        return None
+    return (
+        f"position book STALE: the {asset} book uses the fit for {fit.month}, trained on "
+        f"{fit.fit_start} -> {fit.fit_end}, {(close - end).days} days before this market "
+        f"({close:%Y-%m-%d %H:%M} UTC; more than {STALE_CALIBRATION_DAYS} days): refit it on "
+        f"the data to this date (`liqcascade liqmap calibrate`, asset {asset})"
+    )
+
+
+def _stale_liquidity_caveat(asset: str, close: pd.Timestamp, store: Any) -> str | None:
+    """The caveat of a liquidity calibration fitted on events ending long before ``close``."""
+    from liqcascade.cascade._clock import load_liquidity
+
+    try:
+        cal = load_liquidity(asset, close, store)
+    except InputError:  # no calibration: the commands that need one say so
+        return None
+    as_of = cal.as_of
+    if as_of is None or str(cal.note).startswith("prior"):
+        return None  # the prior: said where it is used
+    if close - as_of <= pd.Timedelta(days=STALE_CALIBRATION_DAYS):
+        return None
+    return (
+        f"liquidity response STALE: the {asset} calibration is fitted on events before "
+        f"{as_of:%Y-%m-%d}, {(close - as_of).days} days before this market "
+        f"(more than {STALE_CALIBRATION_DAYS} days): refit it on the data to this date "
+        f"(`liqcascade cascade calibrate`, asset {asset})"
+    )
+
+
 def _beta_caveat(beta: float, source: str, close: Any = None) -> str | None:
     """The caveat of a depth exponent assumed rather than fitted by the date.
 
@@ -618,7 +660,9 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
         model = "legacy"
     else:
         params, fit, sources["book_calibration"] = _identified_fit(spec, inputs.asset, label)
-        caveat = _fit_caveat(inputs.asset, fit, label)
+        caveat = _fit_caveat(inputs.asset, fit, label) or _stale_fit_caveat(
+            inputs.asset, fit, label + _BAR
+        )
         if caveat:
             caveats.append(caveat)
         theta_ls = float(getattr(params, "theta_ls", 0.0) or 0.0)
@@ -635,6 +679,9 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
 
         whole, positions, stops = redraw(params)
         model = "identified"
+    caveat = _stale_liquidity_caveat(inputs.asset, close, spec.store)
+    if caveat:
+        caveats.append(caveat)
     row = book_totals_at(inputs.book_totals, close)
     beta, sources["depth_beta"] = beta_for(inputs.asset, inputs.book_totals, close)
     caveat = _beta_caveat(beta, sources["depth_beta"], close)

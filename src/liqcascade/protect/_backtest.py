@@ -43,6 +43,7 @@ __all__ = [
     "StopBacktest",
     "backtest_stops",
     "declutter_levels",
+    "default_entry_end",
     "depth_series",
     "fixed_distance",
     "max_drawdown",
@@ -71,8 +72,10 @@ class FillModel:
     Parameters
     ----------
     beta : float, default 0.73
-        Depth-curve exponent (the median fitted to the bundled CoinGlass futures book
-        totals, :data:`liqcascade.book.BETA_FUTURES`).
+        Depth-curve exponent (the median fitted to ETH's bundled CoinGlass futures book
+        totals, 2024-11-21 → 2025-07-31, :data:`liqcascade.book.BETA_FUTURES`;
+        :func:`backtest_stops` uses the asset's own β fitted before its entries when it
+        can, and says so in its caveats when it cannot).
     depth_share : float, default 0.25
         Share of the aggregated depth the stop meets (one venue's book;
         :data:`liqcascade.market.BINANCE_BOOK_SHARE`).
@@ -449,6 +452,17 @@ class StopBacktest:
                 f"{self.settings.leverage:g}x position (1/leverage = "
                 f"{1 / self.settings.leverage:.2%})"
             )
+        fb = m.get("fill_beta") or {}
+        if fb.get("source") == "default":
+            from liqcascade.book._calibrate import depth_calibration
+
+            period = str(depth_calibration()["depth_beta"]["ETH"].get("period", ""))
+            out.append(
+                f"the fill model's depth exponent beta {fb['beta']:.2f} is ETH's, fitted on "
+                f"its book totals {period.replace(' -> ', ' → ')} (whole period), for every "
+                f"entry: {m.get('asset', 'the asset')} has too few book-totals bars before "
+                "the entries to fit its own"
+            )
         dr = m.get("depth_ratio")
         if dr:
             out.append(
@@ -489,7 +503,10 @@ class StopBacktest:
                 **{k: getattr(self.settings, k) for k in self.settings.__dataclass_fields__},
                 "fixed_pct_effective": m.get("fixed_pct_effective"),
             },
-            "fill_model": {k: getattr(self.fill, k) for k in self.fill.__dataclass_fields__},
+            "fill_model": {
+                **{k: getattr(self.fill, k) for k in self.fill.__dataclass_fields__},
+                "beta_source": (m.get("fill_beta") or {}).get("source"),
+            },
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -663,7 +680,7 @@ def backtest_stops(
     entries: tuple[str, ...] | list[str] = ("support", "random"),
     *,
     start: Any = "2020-01-01",
-    end: Any = "2025-12-31",
+    end: Any = None,
     settings: BacktestSettings | None = None,
     fill: FillModel | None = None,
     crash: bool = True,
@@ -684,6 +701,9 @@ def backtest_stops(
         and ``settings.n_random`` seeded random hours per side.
     start, end : datetime-like
         Entry range (UTC); trades run to their horizon (bars after ``end`` included).
+        ``end`` default: :func:`default_entry_end` of the asset's hourly bars (31
+        December of the last calendar year they run past: 2025-12-31 for the bundled
+        ETH and BTC).
         Entries whose horizon would run past the last hourly bar are not entered (no
         trade is cut short); ``meta`` records the entry span covered
         (``entries_first``, ``entries_last``), ``data_end`` and ``dropped_past_end``.
@@ -707,7 +727,6 @@ def backtest_stops(
     """
     a = str(asset).upper()
     s = settings or BacktestSettings()
-    fm = fill or FillModel()
     for name, given, allowed in (
         ("policies", policies, POLICIES),
         ("sides", sides, ("long", "short")),
@@ -725,12 +744,14 @@ def backtest_stops(
             "or entries support)",
             param=("n_random", "entries"),
         )
-    t0, t1 = _utc(start), _utc(end)
-    if t1 <= t0:
+    t0 = _utc(start)
+    if end is not None and _utc(end) <= t0:
         raise InputError(
-            f"end {t1:%Y-%m-%d} must be after start {t0:%Y-%m-%d}", param=("end", "start")
+            f"end {_utc(end):%Y-%m-%d} must be after start {t0:%Y-%m-%d}", param=("end", "start")
         )
     hfull = _load_ohlcv(a, "1h", store)
+    t1 = _utc(end) if end is not None else default_entry_end(pd.DatetimeIndex(hfull.index))
+    fm, totals, fill_beta = _fill_model(fill, a, t0, store)
     h = hfull[hfull.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
     hor = int(s.horizon_days * 24)
     asked = np.flatnonzero((h.index >= t0) & (h.index <= t1))
@@ -757,7 +778,7 @@ def backtest_stops(
     w = fm.swing_days * 24
     swing_lo = pd.Series(lo).rolling(w, min_periods=1).min().to_numpy()
     swing_hi = pd.Series(hi).rolling(w, min_periods=1).max().to_numpy()
-    depth, ratio_span = _depth_and_span(idx, fm, a, t1, hfull, None, store)
+    depth, ratio_span = _depth_and_span(idx, fm, a, t1, hfull, totals, store)
     daily = _load_ohlcv(a, "1d", store)
     vol_span: dict[str, Any] | None = None
     if any(p != "fixed" for p in policies):
@@ -870,5 +891,46 @@ def backtest_stops(
             "vol_fit": vol_span,
             "depth_ratio": {"start": ratio_span[0].isoformat(), "end": ratio_span[1].isoformat()},
             "fixed_pct_effective": fixed_eff,
+            "fill_beta": fill_beta,
         },
     )
+
+
+def default_entry_end(index: pd.DatetimeIndex) -> pd.Timestamp:
+    """The stop back-test's default last entry day (UTC midnight).
+
+    31 December of the last calendar year the hourly bars ``index`` (UTC) run past, so
+    the entries cover whole years (the vol policies refit once a year); the last bar's
+    day when they cover no year end.
+    """
+    last = pd.Timestamp(index[-1])
+    dec = pd.Timestamp(year=last.year, month=12, day=31, tz="UTC")
+    if last < dec + pd.Timedelta(hours=23):  # the year's last hour not in the data
+        dec = pd.Timestamp(year=last.year - 1, month=12, day=31, tz="UTC")
+    return dec if dec > pd.Timestamp(index[0]) else last.floor("1D")
+
+
+def _fill_model(
+    fill: FillModel | None, asset: str, t0: pd.Timestamp, store: Any
+) -> tuple[FillModel, pd.DataFrame | None, dict[str, Any]]:
+    """The fill model, the asset's futures book totals and where the fill's β came from.
+
+    A given ``fill`` is used as it is. Otherwise β is the asset's own
+    (``liqcascade.book._calibrate.beta_for``: the median per-bar fit over its book-totals bars
+    closed by the entry window's start ``t0``) when enough such bars exist, else the
+    default :data:`~liqcascade.book.BETA_FUTURES` (ETH's, fitted on its whole bundled
+    totals period), which the caveats then name.
+    """
+    from liqcascade.book._calibrate import beta_for
+    from liqcascade.data import load_book_totals
+
+    try:
+        totals: pd.DataFrame | None = load_book_totals(asset, "futures", store=store)
+    except InputError:  # _depth_and_span says what is missing
+        totals = None
+    if fill is not None:
+        return fill, totals, {"beta": fill.beta, "source": "given"}
+    beta, source = beta_for(asset, totals, t0) if totals is not None else (BETA_FUTURES, "")
+    if source.startswith("fitted"):
+        return FillModel(beta=beta), totals, {"beta": beta, "source": source}
+    return FillModel(), totals, {"beta": BETA_FUTURES, "source": "default"}

@@ -163,9 +163,28 @@ def _replay(ctx: ReportContext) -> Replay:
     return Replay(day, state.as_of, float(h["open"].iloc[0]), float(h["low"].min()), both, h)
 
 
+def _all_venue_book(state: Any) -> Any:
+    """The market's own asset's all-venue book (unscaled totals) at the market's close.
+
+    The same totals bar (the one closed by ``state.close_time``), mid and depth exponent
+    as the market's venue book, times 1 instead of the venue's share.
+    """
+    from liqcascade.book import calibrated_book
+    from liqcascade.market._inputs import book_totals_for
+
+    totals, _ = book_totals_for(state.asset)
+    return calibrated_book(
+        as_of=state.close_time,
+        mid=state.mid,
+        beta=state.beta,
+        scale=1.0,
+        asset=state.asset,
+        totals=totals,
+    )
+
+
 def compute(ctx: ReportContext) -> CascadeView:
     """Run the library: the 5 % fall, fragility, critical shocks, next waves, history."""
-    from liqcascade.book import calibrated_book
     from liqcascade.cascade import (
         CascadeConfig,
         critical_shock,
@@ -178,9 +197,7 @@ def compute(ctx: ReportContext) -> CascadeView:
 
     state = ctx.market
     pm = state.prepare()
-    full = prepare_cascade(
-        calibrated_book(as_of=state.as_of, mid=state.mid, scale=1.0), state.positions, state.stops
-    )
+    full = prepare_cascade(_all_venue_book(state), state.positions, state.stops)
     assumptions = [
         ("static venue-sized book (reference)", pm, CascadeConfig()),
         ("market makers re-quote 50 % each round", pm, CascadeConfig(refill_fraction=0.5)),

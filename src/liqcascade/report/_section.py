@@ -223,8 +223,34 @@ def verdict_from_interval(lo: float, hi: float, threshold: float) -> str:
     return "interval spans both answers"
 
 
-VALIDATION_PERIOD: tuple[str, str] = ("2025-03-01", "2025-07-31")
-"""Months predicted out of sample by the identified book (each by a fit on data before it)."""
+def validation_window(fits: Any, as_of: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Months the identified book predicts out of sample: ``(start, end)``, inclusive, UTC.
+
+    From the first month an expanding-window fit exists for (each month's fit is
+    trained on data before it) to the end of the last such month, cut at the end of
+    ``as_of`` (the report's date). For ETH and BTC's shipped calibrations (fits for
+    2025-03 → 2025-07) at the default date 2025-07-31 that is 2025-03-01 → 2025-07-31.
+
+    Parameters
+    ----------
+    fits : sequence of MonthlyFit
+        The calibration's fits (``AssetCalibration.fits``).
+    as_of : date, timestamp or str
+        The report's date (a bare date: its whole day).
+
+    Raises
+    ------
+    InputError
+        If there is no fit.
+    """
+    from liqcascade._time import to_utc, utc_end
+    from liqcascade.errors import InputError
+
+    months = sorted(to_utc(f.month) for f in fits)
+    if not months:
+        raise InputError("calibration: it holds no monthly fit", param="calibration")
+    last = (months[-1] + pd.offsets.MonthEnd(0)).strftime("%Y-%m-%d")
+    return months[0], min(utc_end(last), utc_end(as_of))
 
 
 @dataclass(frozen=True)
@@ -459,26 +485,21 @@ class ReportContext:
     def identified(self, asset: str | None = None) -> Any:
         """The identified book's expanding-window back-test (``BacktestResult``), once per run.
 
-        Every month of :data:`VALIDATION_PERIOD` (cut at the as-of date, and starting no
-        earlier than the calibration's first fit, so that every month is out of sample)
-        is predicted by the fit on the data before it; nothing is re-fitted.
+        Every month of :func:`validation_window` (the months the asset's calibration has
+        a fit for, each trained on the data before it, cut at the as-of date) is
+        predicted by the fit on the data before it; nothing is re-fitted.
         """
-        from liqcascade._time import to_utc, utc_end
         from liqcascade.positions._backtest import backtest_identified
         from liqcascade.positions._expanding import load_asset_calibration
 
         a = (asset or self.asset).upper()
-        end = min(utc_end(VALIDATION_PERIOD[1]), utc_end(self.as_of))
+        cal = load_asset_calibration(a, store=_store())
+        start, end = validation_window(cal.fits, self.as_of)
 
         def run() -> Any:
-            cal = load_asset_calibration(a, store=_store())
-            # months before the calibration's first fit would be predicted by a fit on
-            # data after them (in sample): the period starts at its first fit's month
-            first = min((to_utc(f.month) for f in cal.fits), default=to_utc(VALIDATION_PERIOD[0]))
-            start = max(to_utc(VALIDATION_PERIOD[0]), first)
             return backtest_identified(a, start, end, cal, "package", frames=self.market_frames(a))
 
-        return self._once(f"identified.{a}.{end.isoformat()}", run)
+        return self._once(f"identified.{a}.{start.isoformat()}.{end.isoformat()}", run)
 
     @cached_property
     def book_score(self) -> BookScore | None:

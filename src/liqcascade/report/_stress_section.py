@@ -133,7 +133,30 @@ def _fits(assets: Any, as_of: Any) -> dict[str, Any]:
     return out
 
 
-def sample_portfolio(prices: dict[str, float], asset: str) -> tuple[Any, str]:
+def _sizing_prices(close: Any) -> tuple[dict[str, float], str]:
+    """ETH's and BTC's last hourly closes by ``close`` and when: the sample's notionals.
+
+    Only sizes another asset's sample portfolio (:func:`sample_portfolio`); where an
+    asset's hourly prices end more than a day before ``close`` (a store asset in a later
+    period), its last close in the data is used and the words say its date.
+    """
+    from liqcascade.report._data import series
+
+    out, when = {}, "at the market date"
+    t = pd.Timestamp(close)
+    for a in ("ETH", "BTC"):
+        h = series("ohlcv", a, "1h")
+        h = h[pd.DatetimeIndex(h.index) + pd.Timedelta(hours=1) <= t]
+        if not h.empty:
+            out[a] = float(h["close"].iloc[-1])
+            if h.index[-1] + pd.Timedelta(days=1) < t:
+                when = f"at their last prices in the data ({h.index[-1]:%Y-%m-%d})"
+    return out, when
+
+
+def sample_portfolio(
+    prices: dict[str, float], asset: str, when: str = "at the market date"
+) -> tuple[Any, str]:
     """The section's sample portfolio at ``prices`` (USD at the market's close) and its name.
 
     ETH and BTC: :data:`SAMPLE` as it is (:func:`liqcascade.stress.sample_portfolio`).
@@ -141,6 +164,7 @@ def sample_portfolio(prices: dict[str, float], asset: str) -> tuple[Any, str]:
     position's USD notional is the sample's at the market date (10 ETH, 1 BTC, 5 ETH at
     their prices then), its size that notional over ``asset``'s price, with the same
     sides and leverages; so a single-asset report stresses positions in its own asset.
+    ``when`` says when ``prices``' ETH and BTC closes are from (words of the text).
     """
     from liqcascade import stress
     from liqcascade.stress import Portfolio
@@ -165,7 +189,8 @@ def sample_portfolio(prices: dict[str, float], asset: str) -> tuple[Any, str]:
         f"as {size:g} {src})"
         for src, side, size, lev in SAMPLE
     )
-    text = f"in {a} — the ETH/BTC sample's dollar notionals at the market date: {words} —"
+    when = when or "at the market date"
+    text = f"in {a} — the ETH/BTC sample's dollar notionals {when}: {words} —"
     return Portfolio.from_frame(pd.DataFrame(rows), source="<sample>"), text
 
 
@@ -174,8 +199,10 @@ def compute(ctx: ReportContext) -> StressView:
     from liqcascade import stress
     from liqcascade.errors import InputError
 
-    market = stress.stress_market(state=ctx.market)
-    pf, pf_text = sample_portfolio(market.prices, market.asset)
+    own = ctx.market.asset not in ("ETH", "BTC")  # another asset stresses itself only
+    market = stress.stress_market(state=ctx.market, assets=(ctx.market.asset,) if own else None)
+    sizing, when = _sizing_prices(market.state.close_time) if own else ({}, "")
+    pf, pf_text = sample_portfolio({**sizing, **market.prices}, market.asset, when)
     held = {market.asset, *pf.assets}
     mc = stress.monte_carlo(
         pf,
@@ -184,7 +211,7 @@ def compute(ctx: ReportContext) -> StressView:
         horizon_days=HORIZON_DAYS,
         method="fhs",
         seed=20251010,
-        fits=_fits(tuple(a for a in market.prices if a in held), market.as_of),
+        fits=_fits(tuple(a for a in market.prices if a in held), market.last_daily),
     )
     replays: dict[tuple[str, bool], Any] = {}
     skipped = ""

@@ -2,7 +2,8 @@
 
 compute (:func:`liqcascade.events.support_study` → its result) → figures → prose. The
 section runs once per asset of the report (ETH, BTC) on that asset's daily bars from
-2022 to the as-of date. ETH keeps the library's default tolerances; another asset's are
+1 January three years before the as-of date's year (2022 at the default date) to the
+as-of date. ETH keeps the library's default tolerances; another asset's are
 scaled by its own median daily range (see :func:`params_for`).
 """
 
@@ -26,7 +27,18 @@ from liqcascade.events import (
 from liqcascade.report._format import pct, pvalue
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
-START, END = "2022-01-01", "2025-12-31"
+SPAN_YEARS = 3
+"""The study's bars: from 1 January of the year ``SPAN_YEARS`` before the as-of date's
+year to the as-of date (2022-01-01 → 2025-07-31 at the default date; the span moves with
+the date, so a report in another period studies that period's bars)."""
+
+
+def study_start(as_of: Any) -> pd.Timestamp:
+    """First day (UTC) of the support study's bars for a report dated ``as_of``."""
+    from liqcascade._time import to_utc
+
+    return pd.Timestamp(year=to_utc(as_of).year - SPAN_YEARS, month=1, day=1, tz="UTC")
+
 
 
 @dataclass(frozen=True)
@@ -58,11 +70,12 @@ def params_for(asset: str, daily: pd.DataFrame) -> tuple[SupportParams, float, f
 
 
 def compute(ctx: ReportContext) -> SupportView:
-    """The support study of ``ctx.asset`` on daily bars from 2022 to the as-of date."""
+    """The support study of ``ctx.asset`` on daily bars of :data:`SPAN_YEARS` to the as-of date."""
     from liqcascade.report._cut import closed_by
     from liqcascade.report._data import series
 
-    daily = closed_by(series("ohlcv", ctx.asset, "1d", START, END), "1d", ctx.as_of)
+    start = study_start(ctx.as_of)
+    daily = closed_by(series("ohlcv", ctx.asset, "1d", start), "1d", ctx.as_of)
     params, rng, k = params_for(ctx.asset, daily)
     study = support_study(
         daily,

@@ -200,7 +200,9 @@ def fit_joint_model(
     prices : dict
         Start price per asset, USD.
     as_of : pandas.Timestamp
-        Last day of the fitted returns.
+        Last daily bar (label, UTC) of the fitted returns: bars labelled after it are not
+        read (a market's is ``StressMarket.last_daily``, the last bar closed by its
+        close).
     method : {"fhs", "garch"}, default "fhs"
         Innovations (see module docstring). FHS is the default: it keeps the
         recorded fat tails and the joint ETH–BTC tail dependence.

@@ -212,7 +212,8 @@ class StressMarket:
     hourly, daily : dict, optional
         Asset -> its hourly and daily OHLCV (USD; the store's, else the bundled), whole
         series: the crash replays read their recorded window from ``hourly`` and the
-        Monte Carlo fits its daily returns up to ``as_of`` from ``daily``. Empty: the
+        Monte Carlo fits its daily returns from ``daily``'s bars closed by the market's
+        close (:attr:`last_daily`). Empty: the
         bundled series (ETH and BTC only).
     """
 
@@ -230,6 +231,18 @@ class StressMarket:
     def asset(self) -> str:
         """The market's asset (``"ETH"``, ``"BTC"``, any asset of the store): its book cascades."""
         return str(getattr(self.state, "asset", "ETH")).upper()
+
+    @property
+    def last_daily(self) -> pd.Timestamp:
+        """Label (UTC open) of the last daily bar closed by the market's close.
+
+        A daily bar labelled ``d`` closes at ``d + 1 day``; at an intraday market (a
+        4-hour bar closing at 08:00) the day's own bar is still open and is not read.
+        """
+        close = getattr(self.state, "close_time", None)
+        if close is None:  # a state built by hand: its 4-hour bar's close
+            close = self.as_of + pd.Timedelta(hours=4)
+        return pd.Timestamp(close) - pd.Timedelta(days=1)
 
     def liquidity(self) -> Any:
         """The liquidity calibration of the market's asset fitted before its close."""
@@ -743,7 +756,7 @@ def monte_carlo(
     jm = fit_joint_model(
         assets,
         market.prices,
-        as_of=market.as_of,
+        as_of=market.last_daily,  # daily bars closed by the market's close only
         method=method,
         model=model,
         dist=dist,

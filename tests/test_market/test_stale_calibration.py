@@ -1,0 +1,92 @@
+"""A calibration fitted long before the market is said to be stale (review-lookahead8 #3).
+
+The latest book fit and liquidity calibration are used whatever their age; when their
+data end more than ``STALE_CALIBRATION_DAYS`` before the market's close, the market's
+caveats (``market.caveats`` in the JSON, one ``warning:`` line each on stderr) say so
+and name the command that refits them (never a ``--flag``: library words).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from clihelpers import run_cli_subprocess
+from liqcascade.market import MarketSpec, estimated_market
+from liqcascade.market import _state as state_mod
+from newasset import copy_calibrations, relabelled_store
+
+
+@pytest.fixture(autouse=True)
+def fresh_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(state_mod, "_LOGGED", set())
+
+
+@pytest.fixture(scope="module")
+def later_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """BTC's series as SHF, 364 days later (2025-11 → 2026-07), with BTC's calibrations.
+
+    Those calibrations were fitted on data to 2025-06-30 (book) and events before
+    2025-08-01 (liquidity): about a year before SHF's market.
+    """
+    path = tmp_path_factory.mktemp("shf") / "store.duckdb"
+    relabelled_store(path, symbol="SHFUSDT", shift_days=364)
+    return copy_calibrations(path, symbol="SHFUSDT")
+
+
+def _fit(end: str) -> SimpleNamespace:
+    return SimpleNamespace(month="2025-07", fit_start="2024-11-13", fit_end=end)
+
+
+def test_the_rule_is_one_constant_of_days_after_the_fits_data() -> None:
+    close = pd.Timestamp("2025-08-01", tz="UTC")
+    days = state_mod.STALE_CALIBRATION_DAYS
+    assert days == 62
+    # data to 2025-05-31: they end on 2025-06-01, 61 days before the close: not stale
+    assert state_mod._stale_fit_caveat("ETH", _fit("2025-05-31"), close) is None
+    assert state_mod._stale_fit_caveat("ETH", _fit("2025-05-30"), close) is None  # 63 - 1
+    said = state_mod._stale_fit_caveat("ETH", _fit("2025-05-29"), close)
+    assert said is not None and "63 days before this market" in said
+    assert "(`liqcascade liqmap calibrate`, asset ETH)" in said and "--" not in said
+    assert state_mod._stale_fit_caveat("ETH", None, close) is None
+
+
+def test_the_bundled_default_markets_are_not_stale() -> None:
+    for a in ("ETH", "BTC"):
+        m = estimated_market(MarketSpec(a, store=False))
+        assert not [c for c in m.caveats if "STALE" in c], m.caveats
+
+
+def test_a_market_a_year_after_its_calibrations_says_both_are_stale(
+    later_store: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="liqcascade.market"):
+        m = estimated_market(MarketSpec("SHF", store=later_store))
+    assert m.close_time == pd.Timestamp("2026-07-31", tz="UTC")
+    stale = [c for c in m.caveats if "STALE" in c]
+    assert len(stale) == 2, m.caveats
+    book, liq = stale
+    assert book.startswith("position book STALE: the SHF book uses the fit for 2025-07")
+    assert "-> 2025-06-30, 395 days before this market" in book
+    assert "(`liqcascade liqmap calibrate`, asset SHF)" in book
+    assert liq.startswith("liquidity response STALE: the SHF calibration is fitted on events")
+    assert "before 2025-08-01, 364 days before this market" in liq
+    assert "(`liqcascade cascade calibrate`, asset SHF)" in liq
+    assert not any("--" in c for c in stale)  # library words: no flags
+    logged = [r.getMessage() for r in caplog.records if "STALE" in r.getMessage()]
+    assert len(logged) == 2 and all(ln.startswith("warning: SHF market") for ln in logged)
+
+
+def test_the_command_line_warns_once_each_and_the_json_carries_them(later_store: Path) -> None:
+    r = run_cli_subprocess(
+        "liqmap", "--asset", "SHF", "--json", env={"LIQCASCADE_STORE": str(later_store)}
+    )
+    assert r.exit_code == 0, r.stderr
+    caveats = [c for c in r.json()["market"]["caveats"] if "STALE" in c]
+    assert len(caveats) == 2
+    warned = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: ") and "STALE" in ln]
+    assert warned == [f"warning: SHF market 2026-07-30 20:00 UTC: {c}" for c in caveats]
