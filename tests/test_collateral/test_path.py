@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from floats import assert_same
+from floats import assert_same, same_value
 from liqcascade import datasets
 from liqcascade.collateral import ETH_BARS, eth_minute_path
 
@@ -82,3 +82,20 @@ def test_short_bars_keep_their_extremes() -> None:
         g = _per_bar(path, bars)
         np.testing.assert_array_equal(g["high"].to_numpy(), bars["high"].to_numpy())
         np.testing.assert_array_equal(g["low"].to_numpy(), bars["low"].to_numpy())
+
+
+def test_a_missing_bar_keeps_every_later_bar_on_its_own_minutes() -> None:
+    # 30-minute bars with the second one missing (first two bars not adjacent): each
+    # later bar's open still sits on its own open time, and the gap is bridged linearly
+    idx = pd.DatetimeIndex(["2025-10-10 20:00", "2025-10-10 21:00", "2025-10-10 21:30"],
+                           tz="UTC")  # fmt: skip
+    bars = pd.DataFrame({"open": [100.0, 90.0, 80.0], "high": [101.0, 91.0, 81.0],
+                         "low": [99.0, 89.0, 79.0], "close": [100.5, 89.5, 80.5]},
+                        index=idx)  # fmt: skip
+    path = eth_minute_path(bars, idx[0], idx[-1] + pd.Timedelta("30min"))
+    assert path.index.equals(pd.date_range(idx[0], periods=120, freq="1min"))
+    for t, row in bars.iterrows():
+        assert same_value(path[t], row["open"])  # every bar opens on its own minute
+    # the missing 20:30 bar: a straight line from the first bar's close (20:29) to 21:00
+    gap = path["2025-10-10 20:29":"2025-10-10 21:00"].to_numpy()
+    assert_same(np.diff(gap), np.full(31, (90.0 - 100.5) / 31), rtol=1e-9)

@@ -182,7 +182,9 @@ def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
     bar): each bar's open, high, low and close are minutes of the path, so its extremes
     are exact and their timing within the bar is not known. Bars of 2 or 3 minutes
     are too short for four points: they keep their extremes (in the same order, after
-    the open for 3 minutes); a one-minute bar gives its close.
+    the open for 3 minutes); a one-minute bar gives its close. Each bar's minutes start
+    at its own open; a gap between bars (a missing bar) is bridged linearly, minute by
+    minute, from the last price before it to the first after it.
     """
     from liqcascade._time import to_utc
 
@@ -190,20 +192,31 @@ def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
     b = bars[(bars.index >= s) & (bars.index < e)]
     if b.empty:
         raise InputError(f"eth bars: none in [{s}, {e})", param="eth_bars")
-    step = (b.index[1] - b.index[0]) if len(b) > 1 else pd.Timedelta(minutes=1)
+    # the bar interval: the smallest spacing (a missing bar widens one spacing only)
+    step = b.index.to_series().diff().min() if len(b) > 1 else pd.Timedelta(minutes=1)
     n = max(1, int(step / pd.Timedelta(minutes=1)))
     at = _bar_points(n)
     vals: list[float] = []
-    for o, h, lo, c in b[["open", "high", "low", "close"]].to_numpy(float):
+    times: list[pd.Timestamp] = []
+    minute = pd.Timedelta(minutes=1)
+    for t0, (o, h, lo, c) in zip(
+        b.index, b[["open", "high", "low", "close"]].to_numpy(float), strict=True
+    ):
         pts = [o, h, lo, c] if c < o else [o, lo, h, c]
         if n >= 4:
-            vals.extend(np.interp(np.arange(n), at, pts))
+            bar = list(np.interp(np.arange(n), at, pts))
         elif n > 1:  # too short for four points: the extremes, in the bar's order
-            vals.extend(([o] if n == 3 else []) + pts[1:3])
+            bar = ([o] if n == 3 else []) + pts[1:3]
         else:
-            vals.append(c)
-    idx = pd.date_range(b.index[0], periods=len(vals), freq="1min")
-    return pd.Series(vals, index=idx, name="eth")
+            bar = [c]
+        vals.extend(bar)
+        times.extend(t0 + k * minute for k in range(len(bar)))
+    path = pd.Series(vals, index=pd.DatetimeIndex(times), name="eth")
+    path = path[~path.index.duplicated(keep="first")]  # bars closer than their step
+    full = pd.date_range(path.index[0], path.index[-1], freq="1min")
+    if len(full) != len(path):  # missing bars: bridged linearly in time
+        path = path.reindex(full).interpolate(method="time")
+    return path.rename("eth")
 
 
 def eth_shock_path(
