@@ -79,7 +79,7 @@ def test_every_event_closed_gives_the_whole_back_test_and_too_few_are_marked() -
     assert early["n_events_by_market_date"] < MIN_SCORE_EVENTS
     assert early["n_events"] == full["n_events"]
     card = _card(early, "BTC")
-    assert "reading later data" in card
+    assert "reading later data" in card and "re-run" not in card
     assert "not knowable then" in _card(early, "BTC", short=False)
 
 
@@ -105,11 +105,10 @@ def test_the_card_prints_the_command_and_the_later_whole_score() -> None:
         "liqcascade cascade backtest --asset BTC --start 2024-11-01 --end 2025-04-30T00:00"
     )
     card = _card(o, "BTC")
-    assert card.endswith(f"re-run: {cmd}")
     assert f"{o['n_events']} events 2024-11 → 2025-04" in card
-    w = o["package_score"]
-    assert f"all {w['n_events']} to 2025-07 (later data)" in card
+    assert "later data" not in card and "re-run" not in card  # the card links to the section
     full = _card(o, "BTC", short=False)
+    assert full.endswith(f"re-run: {cmd}")
     assert "whose 24 h closed by the market's time, 2025-05-01 00:00 UTC" in full
     assert "reads data after the market date and was not knowable then" in full
     assert "p = 0.00;" not in full and "p = 0.00)" not in full
@@ -118,6 +117,7 @@ def test_the_card_prints_the_command_and_the_later_whole_score() -> None:
     assert whole is not None
     assert backtest_command(whole, "BTC").endswith("--start 2024-11-01 --end 2025-07-31")
     assert "later data" not in _card(whole, "BTC")
+    assert _card(whole, "BTC", short=False).endswith(backtest_command(whole, "BTC"))
 
 
 def test_the_method_sentence_is_true_at_any_date() -> None:

@@ -538,20 +538,18 @@ def _scope_text(o: dict[str, Any], short: bool) -> str:
 
 
 def _package_text(o: dict[str, Any], asset: str, short: bool) -> str:
-    """The pooled back-test beside the events scored to the date: it reads later data."""
+    """The pooled back-test beside the events scored to the date: it reads later data.
+
+    The section's text only (``short``: the front page's card has no line to spare).
+    """
     w = o.get("package_score")
     if not isinstance(w, dict) or not w.get("n_events"):
         return ""
     from liqcascade.cascade._backtest import move_verdicts
 
+    if short:  # the card leaves it to the section
+        return ""
     v = move_verdicts(w)
-    if short:
-        tag = {"beats": "beaten", "loses": "model loses", "ties": "tie"}.get(str(v["empirical"]))
-        return (
-            f"; all {w['n_events']} to {str(w['end'])[:7]} (later data): "
-            f"{w['move_mae_pp']:.2f} vs {w['empirical_baseline_move_mae_pp']:.2f}"
-            + (f", {tag}" if tag else "")
-        )
     word = {"beats": "beats", "loses": "loses to", "ties": "ties"}
     said = " and ".join(
         f"{word[str(v[b])]} the {b} baseline" for b in ("empirical", "trigger") if v[b]
@@ -592,7 +590,9 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
         f"before {before}"
     )
     span = f"{o['n_events']} events {o['start'][:7]} → {o['end'][:7]}{_scope_text(o, short)}"
-    cmd = f"; re-run: {backtest_command(o, asset)}" if asset else ""
+    # the section's text (the card links to it) prints the command and the whole
+    # back-test beside the events scored: the front page has no line to spare (one A4)
+    cmd = f"; re-run: {backtest_command(o, asset)}" if asset and not short else ""
     head = (
         f"Event back-test, {span} ({sample}): "
         f"error {o['move_mae_pp']:.2f} pp vs {o['empirical_baseline_move_mae_pp']:.2f} "
