@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from liqcascade.report._calibrated import Calibrated, calibrated_response, fragility_figure
 from liqcascade.report._figures import LONG, SHORT
-from liqcascade.report._format import interval, pct, pp, pvalue, usd
+from liqcascade.report._format import interval, pct, pp, usd
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -500,6 +500,8 @@ def _claims(v: CascadeView) -> list[Claim]:
 
 def _p_text(p: float) -> str:
     """``p < 0.001`` or ``p = 0.002``: the shared p-value formatter in a sentence."""
+    from liqcascade.report._format import pvalue
+
     t = pvalue(p)
     return f"p {t}" if t.startswith("<") else f"p = {t}"
 
