@@ -622,7 +622,9 @@ def is_prior(cal: Calibration) -> bool:
     return str(cal.note).startswith("prior")
 
 
-def backtest_score(asset: str, store: Any = None, after: Any = None) -> dict[str, Any] | None:
+def backtest_score(
+    asset: str, store: Any = None, after: Any = None, *, before: Any = None
+) -> dict[str, Any] | None:
     """The out-of-sample score stored with ``asset``'s calibrated response (event back-test).
 
     Keys: ``start``, ``end``, ``n_events``, the back-test metrics and ``scope``; None
@@ -650,6 +652,16 @@ def backtest_score(asset: str, store: Any = None, after: Any = None) -> dict[str
     do not have them, so their scores after a date carry ``liq_corr`` and
     ``liq_within_2x_share`` alone (the whole back-test's diagnostics stay in its
     stored metrics).
+
+    With ``before`` (a market's time: what a report at that date could know), the
+    scores are those of the events whose 24 h ended by ``before`` (``scope`` "events
+    closed by the market date", ``scored_by`` the time, ``package_score`` the whole
+    back-test beside them: it reads later data) when at least :data:`MIN_SCORE_EVENTS`
+    of them are and some events are not; with every event closed by then, the whole
+    back-test as without ``before``; with fewer, the whole back-test flagged
+    ``reads_after_market_date`` (with ``n_events_by_market_date``). Each event was
+    predicted by the calibration fitted before it, so ``liqcascade cascade backtest
+    --start START --end (before − 24 h)`` re-runs exactly these events.
     """
     try:
         doc, source = liquidity_document(asset, store)
@@ -669,18 +681,48 @@ def backtest_score(asset: str, store: Any = None, after: Any = None) -> dict[str
     from liqcascade.cascade._scores import move_scores
 
     flags, first = stored_book_in_sample(asset, pe, store if is_store else False)
+    if before is not None:
+        return _score_before(out, pe, before, flags, first)
     if after is not None:
         sub = move_scores(pe, after, in_sample=flags, first_oos=first)
         if sub["n_events"] >= MIN_SCORE_EVENTS:
             sub["end"] = out["end"]
             return {**sub, "scope": "events after the market date", "package_n_events":
                     out.get("n_events")}  # fmt: skip
+    return _whole(out, pe, flags, first)
+
+
+def _whole(out: dict[str, Any], pe: dict[str, Any], flags: Any, first: Any) -> dict[str, Any]:
+    """The whole stored back-test ``out`` with the book split of its stored events."""
+    from liqcascade.cascade._scores import move_scores
+
     if flags is not None:  # the split of the whole back-test, over its stored events
         whole = move_scores(pe, in_sample=flags, first_oos=first)
         for k in ("n_book_in_sample", "book_out_of_sample_from", "metrics_book_in_sample",
                   "metrics_book_out_of_sample"):  # fmt: skip
             out[k] = whole[k]
     return out
+
+
+def _score_before(
+    out: dict[str, Any], pe: dict[str, Any], before: Any, flags: Any, first: Any
+) -> dict[str, Any]:
+    """:func:`backtest_score` with ``before``: the events whose 24 h ended by ``before``."""
+    from liqcascade.cascade._scores import move_scores
+
+    whole = _whole(dict(out), pe, flags, first)
+    sub = move_scores(pe, in_sample=flags, first_oos=first, before=before)
+    by = pd.Timestamp(before)
+    by = by.tz_localize("UTC") if by.tzinfo is None else by.tz_convert("UTC")
+    n, n_all = int(sub["n_events"]), int(whole.get("n_events") or 0)
+    if n >= n_all:  # every event closed by then: the whole back-test
+        return whole
+    if n < MIN_SCORE_EVENTS:
+        return {**whole, "reads_after_market_date": True, "n_events_by_market_date": n,
+                "scored_by": by.isoformat()}  # fmt: skip
+    sub["start"] = whole["start"]  # the back-test's window starts there (not the first event)
+    return {**sub, "scope": "events closed by the market date", "scored_by": by.isoformat(),
+            "package_n_events": n_all, "package_score": whole}  # fmt: skip
 
 
 #: source -> (the document parsed, its calibrations): parsed once per document read.

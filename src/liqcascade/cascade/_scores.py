@@ -377,8 +377,9 @@ def move_scores(
     *,
     in_sample: Any = None,
     first_oos: Any = None,
+    before: Any = None,
 ) -> dict[str, Any]:
-    """The scores of a stored back-test's events at or after ``after``.
+    """The scores of a stored back-test's events at or after ``after`` (and closed by ``before``).
 
     ``move_mae_pp``, both baselines' MAE, ``coverage_80`` and the paired comparisons
     (:func:`move_comparisons`), ``liq_corr`` and ``liq_within_2x_share``
@@ -389,12 +390,17 @@ def move_scores(
     event): every figure covers the same events. ``per_event``:
     :func:`per_event_record`. With ``in_sample`` (one flag per stored event, e.g.
     :func:`liqcascade.cascade._insample.stored_book_in_sample`), also
-    :func:`book_split` of the same events.
+    :func:`book_split` of the same events. With ``before`` (a time), only the events
+    whose 24 h ended by it: those whose outcome was known at that time.
     """
     ev, _, _ = _frame(per_event)
     flags = None if in_sample is None else np.asarray(in_sample, dtype=bool)
+    keep = np.ones(len(ev), dtype=bool)
     if after is not None:
-        keep = (ev["ts"] >= _ts(after)).to_numpy()
+        keep &= (ev["ts"] >= _ts(after)).to_numpy()
+    if before is not None:
+        keep &= (ev["ts"] + pd.Timedelta(hours=24) <= _ts(before)).to_numpy()
+    if after is not None or before is not None:
         ev = ev[keep].reset_index(drop=True)
         flags = None if flags is None else flags[keep]
     out: dict[str, Any] = {"n_events": len(ev)}

@@ -154,7 +154,13 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "whether the sizes are right within a factor, not in dollars.",
     ),
     ("Newey–West", "standard errors that allow for overlapping, autocorrelated returns."),
-    ("Out of sample", "measured on a period the model was not fitted on."),
+    (
+        "Out of sample",
+        "measured on a period the model was not fitted on. At any market date "
+        "the report scores only the periods and events whose outcome was known by that date, "
+        "each predicted by a fit before it; a score that reads later data is marked so, as not "
+        "what was knowable then.",
+    ),
     (
         "Pinball loss",
         "the score of a quantile forecast (such as a VaR): misses weighted by how far and on "

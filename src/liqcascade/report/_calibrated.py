@@ -41,8 +41,10 @@ class Calibrated:
     ----------
     answer : dict
         :func:`liqcascade.cascade.market_answer` for a 5 % fall (moves are fractions of
-        mid, amounts USD; ``out_of_sample`` is the shipped event back-test): the same
-        run as the curve's −5 % point.
+        mid, amounts USD; ``out_of_sample`` is the shipped event back-test scored on
+        the events whose 24 h closed by the market's time,
+        :func:`liqcascade.cascade._clock.backtest_score` with ``before``): the same run
+        as the curve's −5 % point.
     shocks : array
         First falls of the curve (negative fractions, −5 % among them).
     median, p10, p90 : array
@@ -103,7 +105,7 @@ class Calibrated:
 
     @property
     def oos(self) -> dict[str, Any] | None:
-        """The shipped event back-test of the calibrated response (out of sample)."""
+        """The shipped event back-test of the calibrated response, scored to the market date."""
         o = self.answer.get("out_of_sample")
         return dict(o) if isinstance(o, dict) else None
 
@@ -161,6 +163,7 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
     from liqcascade.cascade import calibrated_cascade, load_liquidity, market_answer
     from liqcascade.cascade._backtest import ewma_sigma, standardised_residuals
     from liqcascade.cascade._calibrated_fragility import static_envelope
+    from liqcascade.cascade._clock import backtest_score
 
     pm = state.prepare()
     books = state.prepared_draws()
@@ -187,6 +190,9 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         pm, asset=asset, as_of=t, shock=FALL, sigma_hourly=sigma, residuals=resid,
         n_paths=N_PATHS, books=books, cascade=runs[int(np.flatnonzero(shocks == FALL)[0])],
     )  # fmt: skip
+    # what the report could know at its date: the events whose 24 h closed by then (the
+    # answer's own score is of the events after it, which lie in the report's future)
+    ans["out_of_sample"] = backtest_score(asset, before=t)
     fine = np.round(np.linspace(0.0, TOTAL_MOVE, 41 if quick else 201), 6)
     return Calibrated(
         answer=ans,

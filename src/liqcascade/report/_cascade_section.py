@@ -521,12 +521,83 @@ def _claims(v: CascadeView) -> list[Claim]:
     ]
 
 
-def _oos_text(c: Calibrated, short: bool = False) -> str:
+def _p_text(p: float) -> str:
+    """``p < 0.001`` or ``p = 0.002``: the shared p-value formatter in a sentence."""
+    from liqcascade.report._format import pvalue
+
+    t = pvalue(p)
+    return f"p {t}" if t.startswith("<") else f"p = {t}"
+
+
+def backtest_command(o: dict[str, Any], asset: str) -> str:
+    """The ``cascade backtest`` command that re-runs the scored events of ``o``.
+
+    The stored back-test's window starts at ``o["start"]``; scored to a market date
+    (``scored_by``), the last event is 24 h before it (its outcome known by then);
+    otherwise the window's end date.
+    """
+    start = str(o.get("start", ""))[:10]
+    by = o.get("scored_by") if o.get("scope") == "events closed by the market date" else None
+    end = (
+        f"{pd.Timestamp(by) - pd.Timedelta(hours=24):%Y-%m-%dT%H:%M}"
+        if by
+        else str(o.get("end", ""))[:10]
+    )
+    return f"liqcascade cascade backtest --asset {asset} --start {start} --end {end}"
+
+
+def _scope_text(o: dict[str, Any], short: bool) -> str:
+    """Which events are scored at the market date (one rule: outcomes known by then)."""
+    if o.get("scope") == "events closed by the market date":
+        by = f"{pd.Timestamp(o['scored_by']):%Y-%m-%d %H:%M} UTC"
+        return "" if short else f" whose 24 h closed by the market's time, {by}"
+    if o.get("reads_after_market_date"):
+        n = int(o.get("n_events_by_market_date") or 0)
+        return (
+            f", reading later data ({n} closed by the market date, too few to score)"
+            if short
+            else f" — only {n} closed by the market date, too few to score: this whole "
+            "back-test reads data after that date and was not knowable then"
+        )
+    return ""
+
+
+def _package_text(o: dict[str, Any], asset: str, short: bool) -> str:
+    """The pooled back-test beside the events scored to the date: it reads later data.
+
+    The section's text only (``short``: the front page's card has no line to spare).
+    """
+    w = o.get("package_score")
+    if not isinstance(w, dict) or not w.get("n_events"):
+        return ""
+    from liqcascade.cascade._backtest import move_verdicts
+
+    if short:  # the card leaves it to the section
+        return ""
+    v = move_verdicts(w)
+    word = {"beats": "beats", "loses": "loses to", "ties": "ties"}
+    said = " and ".join(
+        f"{word[str(v[b])]} the {b} baseline" for b in ("empirical", "trigger") if v[b]
+    )
+    return (
+        f". The {str(w.get('scope', 'package score')).split()[0]}'s whole back-test "
+        f"({w['n_events']} events "
+        f"{str(w['start'])[:7]} → {str(w['end'])[:7]}) reads data after the market date and "
+        f"was not knowable then: error {w['move_mae_pp']:.2f} pp vs "
+        f"{w['empirical_baseline_move_mae_pp']:.2f} pp (empirical) and "
+        f"{w['trigger_baseline_move_mae_pp']:.2f} pp (trigger)" + (f"; it {said}" if said else "")
+    )
+
+
+def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
     """The shipped event back-test against both baselines, with the verdict of a paired test.
 
     A baseline is beaten (or lost to) only when the 90 % paired-bootstrap interval of
     the per-event error difference lies entirely below (above) zero; otherwise the
     two tie, and the text says so (``liqcascade.cascade._backtest.move_verdicts``).
+    At an earlier market date only the events whose 24 h closed by then are scored
+    (what was knowable at the date); the whole back-test follows, labelled as reading
+    later data. With ``asset``, the command that re-runs the scored events ends it.
     """
     from liqcascade.cascade._backtest import move_verdicts
 
@@ -543,35 +614,36 @@ def _oos_text(c: Calibrated, short: bool = False) -> str:
         else f"liquidity fitted before each event; the position book in sample for the {n_in} "
         f"before {before}"
     )
+    span = f"{o['n_events']} events {o['start'][:7]} → {o['end'][:7]}{_scope_text(o, short)}"
+    # the section's text (the card links to it) prints the command and the whole
+    # back-test beside the events scored: the front page has no line to spare (one A4)
+    cmd = f"; re-run: {backtest_command(o, asset)}" if asset and not short else ""
     head = (
-        f"Event back-test, {o['n_events']} events {o['start'][:7]} → {o['end'][:7]} ({sample}): "
+        f"Event back-test, {span} ({sample}): "
         f"error {o['move_mae_pp']:.2f} pp vs {o['empirical_baseline_move_mae_pp']:.2f} "
         f"pp (empirical) and {o['trigger_baseline_move_mae_pp']:.2f} pp (trigger)"
     )
+    tail = _strict_text(o, short) + _package_text(o, asset, short) + cmd
     v = move_verdicts(o)
     if short and None not in v.values():  # the front page's card: the same facts, fewer words
         tag = {"beats": "beaten", "loses": "model loses", "ties": "tie"}
         return (
-            f"Event back-test, {o['n_events']} events {o['start'][:7]} → {o['end'][:7]}"
+            f"Event back-test, {span}"
             + (f" (book in sample for {n_in} before {before})" if n_in else ", out of sample")
             + f": error {o['move_mae_pp']:.2f} pp; baselines "
             f"{o['empirical_baseline_move_mae_pp']:.2f} (empirical: {tag[str(v['empirical'])]}), "
             f"{o['trigger_baseline_move_mae_pp']:.2f} (trigger: {tag[str(v['trigger'])]}); "
-            f"{pct(o['coverage_80'], 0)} inside the 80 % interval" + _strict_text(o, short)
+            f"{pct(o['coverage_80'], 0)} inside the 80 % interval" + tail
         )
     if None in v.values():  # a back-test stored without the paired comparison
-        cover = f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
-        return head + cover + _strict_text(o, short)
+        return head + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval" + tail
     words = {"beats": "beats", "loses": "does not beat (loses to)", "ties": "ties"}
-
-    def _p(p: float) -> str:
-        return "p < 0.001" if p < 0.001 else f"p = {p:.2f}"
-
     parts = []
     for b in ("empirical", "trigger"):
         d, lo, hi = (o[f"move_mae_diff_vs_{b}_pp{x}"] for x in ("", "_p05", "_p95"))
         detail = (
-            f" ({d:+.3f} pp, 90 %: {lo:+.2f} … {hi:+.2f}; {_p(o[f'move_mae_dm_pvalue_vs_{b}'])})"
+            f" ({d:+.3f} pp, 90 %: {lo:+.2f} … {hi:+.2f}; "
+            f"{_p_text(o[f'move_mae_dm_pvalue_vs_{b}'])})"
             if not short
             else ""
         )
@@ -581,7 +653,7 @@ def _oos_text(c: Calibrated, short: bool = False) -> str:
         + ": it "
         + " and ".join(parts)
         + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
-        + _strict_text(o, short)
+        + tail
     )
 
 
@@ -656,7 +728,7 @@ def history_text(hc: Any, critical: float) -> str:
             "critical shock cannot be checked"
         )
     p = h["p_value"]
-    ptxt = "p < 0.001" if p < 0.001 else f"p = {p:.2f}"
+    ptxt = _p_text(p)
     head = (
         f"History: of {h['n']} real 4-hour falls of {pct(abs(critical))} or more, "
         f"{pct(h['share'])} reached −10 % within a day vs the model's 50 % "
@@ -739,8 +811,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             f" (80 %); mostly ordinary price continuation: the cascade's own carry adds "
             f"{pp(carry_beyond(a))} (index held; static bound {pct(sb['final_move'], signed=True)}"
             f", {_static_name(c)})",
-            evidence=_oos_text(c, short=True), unit="fraction", low=float(a["move_p10"]),
-            high=float(a["move_p90"]), bound=ex,
+            evidence=_oos_text(c, short=True, asset=v.asset), unit="fraction",
+            low=float(a["move_p10"]), high=float(a["move_p90"]), bound=ex,
         ),
         Headline(
             key="critical_shock",
@@ -765,6 +837,30 @@ def _headlines(v: CascadeView) -> list[Headline]:
     ]  # fmt: skip
 
 
+def _calibration_method(o: dict[str, Any] | None) -> str:
+    """The calibration and the back-test's scoring rule, true at any market date."""
+    head = "Calibration: only events whose 24 h ended before the market date (expanding window)"
+    if not o:
+        return head + "; no back-test is stored with the calibration."
+    pkg = o.get("package_score")
+    w: dict[str, Any] = pkg if isinstance(pkg, dict) else o
+    at = (
+        f"at this date, {o['n_events']} of its {w['n_events']} events"
+        if o.get("scope") == "events closed by the market date"
+        else f"at this date, {o['n_events_by_market_date']} of its {w['n_events']} events "
+        "(too few: the whole back-test is shown, marked as reading later data)"
+        if o.get("reads_after_market_date")
+        else f"at this date, all {w['n_events']}"
+    )
+    return (
+        f"{head}. The back-test predicts every event from {str(w['start'])[:7]} to "
+        f"{str(w['end'])[:7]} from the calibration fitted before it; a report scores only the "
+        f"events whose 24 h closed by its market's time ({at}): later events are in the "
+        "report's future. The pooled back-test is shown beside them only when it reads later "
+        "data, and is marked so."
+    )
+
+
 def _method(v: CascadeView) -> list[str]:
     """The section's method notes (folded under "Method")."""
     cal = v.calibrated.answer["calibration"]
@@ -783,8 +879,7 @@ def _method(v: CascadeView) -> list[str]:
             if nb
             else "on the book's central fit (no book draws)."
         ),
-        "Calibration: only events whose 24 h ended before the market date (expanding window); "
-        "the back-test predicts every event 2024-11 → 2025-07 from a calibration before it.",
+        _calibration_method(v.calibrated.oos),
         "Critical shock: the median (and the 10 % / 90 % paths) of the lowest price within "
         "24 h over every path of every parameter draw pooled, on a grid of first falls, "
         "interpolated where it crosses −10 %; the grid's −5 % point is the 5 % fall above "
@@ -837,7 +932,7 @@ def prose(v: CascadeView) -> Prose:
         f"liquidates {usd(a['liquidated_median'])} ({liq_iv}), by the liquidity response "
         "calibrated on "
         f"{cal['n_events']} real events before that date.",
-        _oos_text(c) + ".",
+        _oos_text(c, asset=v.asset) + ".",
         f"The critical shock — the smallest first fall whose median path reaches −10 % — is "
         f"{pct(abs(c.critical))} ({interval(abs(hi), abs(lo), pct)}: {CRITICAL_INTERVAL}); "
         "the median is over the 24-h paths of every parameter draw pooled, interpolated "

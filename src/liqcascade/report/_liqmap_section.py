@@ -192,8 +192,65 @@ def compute(ctx: ReportContext) -> LiqmapView:
         as_of=last, state=state, map=m, heatmap=hm, heatmap_days=days,
         level_now=_level_view(state, LEVEL_USD) if eth else {}, level_above=lv_above,
         t_above=t_above, stops=_stop_geometry(state), asset=ctx.asset, bands=bands,
-        score=book_score(ctx.market), level_band=_level_band(maps) if eth else None,
+        score=score_at_date(ctx, book_score(ctx.market)),
+        level_band=_level_band(maps) if eth else None,
     )  # fmt: skip
+
+
+#: The scope of the book's score scored to the market date (the validation section's).
+SCOPED = "scored to the market date"
+
+
+def score_at_date(ctx: ReportContext, score: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The book's out-of-sample score a report at its date could know (the validation's).
+
+    The package's (or store's) stored score when its period ends by the market date;
+    otherwise the months to the market date (:meth:`ReportContext.identified`, the
+    validation section's back-test: each month predicted by the fit before it), with the
+    stored score beside it as ``package_score`` (it reads later data). When that
+    back-test cannot run, the stored score flagged ``reads_after_market_date``.
+    """
+    from liqcascade._time import utc_end
+
+    if score is None or utc_end(str(score["end"])[:10]) <= utc_end(ctx.as_of):
+        return score
+    try:
+        bt = ctx.identified(ctx.asset)
+        m = dict(bt.metrics or {})
+        from liqcascade.positions._backtest import range_baseline_verdicts
+
+        verdict = range_baseline_verdicts(m)["corr_daily"]
+        diff = "range_baseline_corr_diff_daily"
+        keys = ("corr_daily", "range_baseline_corr_daily", diff, f"{diff}_p05", f"{diff}_p95")
+        scoped = {k: m[k] for k in keys if m.get(k) is not None}
+        lo, hi = pd.Timestamp(bt.start).normalize(), pd.Timestamp(bt.end).normalize()
+    except Exception:  # the validation section reports the failure itself
+        return {**score, "reads_after_market_date": True}
+    if "corr_daily" not in scoped or "range_baseline_corr_daily" not in scoped:
+        return {**score, "reads_after_market_date": True}
+    return {
+        **scoped, "verdict": verdict, "start": f"{lo:%Y-%m-%d}", "end": f"{hi:%Y-%m-%d}",
+        "days": (hi - lo).days + 1, "scope": SCOPED, "package_score": score,
+    }  # fmt: skip
+
+
+def score_text(score: dict[str, Any] | None) -> str:
+    """The book's score in words; a stored score that reads later data is marked so."""
+    from liqcascade.market._mapband import book_score_text
+
+    text = _first_upper(book_score_text(score))
+    if score is None:
+        return text
+    if score.get("reads_after_market_date"):
+        return text + " (it reads data after the market date: not what was knowable then)"
+    w = score.get("package_score")
+    if not isinstance(w, dict):
+        return text
+    return (
+        f"{text}. The {w.get('scope', 'package score')} ({w['start']} → {w['end']}: "
+        f"{w['corr_daily']:.2f} vs {w['range_baseline_corr_daily']:.2f}) reads data after the "
+        "market date: not what was knowable then"
+    )
 
 
 def _forced_buying(mm: Any) -> float:
@@ -317,7 +374,7 @@ def usd_band(value: float, p05: float | None, p95: float | None) -> str:
 
 def prose(v: LiqmapView) -> Prose:
     """Takeaways, method and claims."""
-    from liqcascade.market._mapband import MAP_LEVELS, book_score_text
+    from liqcascade.market._mapband import MAP_LEVELS
 
     d, b = v.map.to_dict(MAP_LEVELS), v.bands
     note = b.get("band", {}).get("note")
@@ -342,7 +399,7 @@ def prose(v: LiqmapView) -> Prose:
         f"{band('short_liq_usd', '0.10')} of shorts on a 10 % rise {over}; modelled stops "
         f"add {total('sell_stops_usd')} of sell and {total('buy_stops_usd')} of buy stops "
         f"within ±20 %. The book's size is the least pinned-down part of the estimate: read "
-        f"the band, not the point. {_first_upper(book_score_text(v.score))}.",
+        f"the band, not the point. {score_text(v.score)}.",
         f"The five largest clusters hold {pct(v.top5_share(), 0)} of the notional within ±20 % "
         f"(HHI {v.hhi_ratio:.1f}× an even spread).",
     ]

@@ -323,8 +323,8 @@ def _size_note(v: ProtectView) -> str:
         else f"; the back-test trades {usd(v.backtest.settings.notional_usd)} per entry, as ETH's"
     )
     return (
-        f"The sample position is {usd(SAMPLE_NOTIONAL_USD)} notional (about 10 ETH at ETH's "
-        f"price of 2025-07-31; a fixed dollar amount for every asset but ETH) in {v.asset} at "
+        f"The sample position is {usd(SAMPLE_NOTIONAL_USD)} notional (a fixed dollar amount, "
+        f"the same at every date and for every asset but ETH) in {v.asset} at "
         f"{price_text(v.long.entry)}: {quantity_text(v.long.size)} {v.asset} (three "
         "significant digits), "
         f"{LEVERAGE:.0f}×{trades}."
