@@ -23,6 +23,7 @@ from liqcascade.report._section import (
     assemble,
     with_caveats,
 )
+from liqcascade.report._units import book_share, qualifier
 
 LEVEL_USD: float = 4000.0
 """The round level the report examines ($4,000)."""
@@ -116,6 +117,7 @@ class LiqmapView:
     bands: dict[str, Any] = field(default_factory=dict)
     score: dict[str, Any] | None = None
     level_band: tuple[float, float] | None = None
+    book_share: float = float("nan")  # the book's notional over aggregated open interest
 
     @property
     def price(self) -> float:
@@ -184,6 +186,7 @@ def compute(ctx: ReportContext) -> LiqmapView:
         level_now=_level_view(state, LEVEL_USD) if eth else {}, level_above=lv_above,
         t_above=t_above, stops=_stop_geometry(state), asset=ctx.asset, bands=bands,
         score=book_score(ctx.market), level_band=_level_band(maps) if eth else None,
+        book_share=book_share(ctx),
     )  # fmt: skip
 
 
@@ -322,6 +325,7 @@ def prose(v: LiqmapView) -> Prose:
         f"the band, not the point. {_first_upper(book_score_text(v.score))}.",
         f"The five largest clusters hold {pct(v.top5_share(), 0)} of the notional within ±20 % "
         f"(HHI {v.hhi_ratio:.1f}× an even spread).",
+        qualifier(v.asset, v.book_share),
     ]
     la = v.level_above
     if v.asset == "ETH":
