@@ -288,8 +288,8 @@ def _replay_figure(r: Replay) -> go.Figure:
         title=f"Replay of {r.day:%Y-%m-%d}: model vs recorded Binance liquidations, longs and "
         "shorts (4 h)"
         + (
-            f"; {len(r.suspects)} recorded bar(s) flagged as implausible for their move "
-            "(see Method)"
+            f"; {len(r.suspects)} recorded bar-side{'s' if len(r.suspects) > 1 else ''} "
+            "flagged as implausible for its move (see Method)"
             if r.suspects is not None and len(r.suspects)
             else ""
         ),

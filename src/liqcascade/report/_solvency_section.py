@@ -331,8 +331,8 @@ def prose(v: SolvencyView) -> Prose:
     )
     head = Headline(
         key="bad_debt_worst",
-        label=f"Bad debt in the worst scenario ({scenario_text(w.name)}), calibrated cascade, "
-        "% of liabilities",
+        label=f"Bad debt, % of liabilities, worst scenario ({scenario_text(w.name)}): "
+        "calibrated central case",
         value=float(w.min_buffer),
         text=pct(w.min_buffer),
         interval=_gap_cascade_text(g.min_buffer, w.min_buffer)

@@ -488,20 +488,17 @@ said beside it (a bound when it is the whole margin)."""
 def _var99_text(s: dict[str, Any]) -> str:
     """The card's secondary 99 % figure: an estimate, or the whole-margin bound it is."""
     if s["var_99"] >= 0.999 * s["es_99"]:
-        return (
-            f"at 99 % the whole margin is lost ({usd(s['var_99'])} = ES: a bound, not an estimate)"
-        )
+        return f"at 99 % the whole margin is lost ({usd(s['var_99'])}, a bound)"
     lo, hi = s["var_99_interval"]
     return f"99 %: {usd(s['var_99'])} ({interval(lo, hi, usd)}; untestable on 30-day windows)"
 
 
 def _var_label(v: StressView, es: str) -> str:
-    """What the VaR card's portfolio is: the ETH+BTC sample (ETH, BTC) or the asset's own."""
-    what = (
-        f"sample {v.asset} portfolio"
-        if v.own_portfolio
-        else "ETH+BTC sample portfolio (the same in the ETH and BTC reports)"
-    )
+    """What the VaR card's portfolio is: the ETH+BTC sample (ETH, BTC) or the asset's own.
+
+    The ETH+BTC sample is the same in the ETH and BTC reports: the card's interval says so.
+    """
+    what = f"sample {v.asset} portfolio" if v.own_portfolio else "ETH+BTC sample"
     return f"{HORIZON_DAYS}-day 95 % VaR, {what} ({es})"
 
 
@@ -516,7 +513,8 @@ def _headlines(v: StressView) -> list[Headline]:
             label=_var_label(v, f"ES {usd(s['es_95'])}"),
             value=float(s["var_95"]),
             text=usd(s["var_95"]),
-            interval=f"{interval(lo, hi, usd)} (95 %, Monte Carlo sampling); {_var99_text(s)}",
+            interval=f"{interval(lo, hi, usd)} (95 %, Monte Carlo sampling); {_var99_text(s)}"
+            + ("" if v.own_portfolio else "; same in the ETH and BTC reports"),
             evidence=_headline_evidence(v, VAR_LEVEL),
             unit="usd",
             low=lo,

@@ -51,9 +51,8 @@ def front_line(shares: dict[str, float]) -> str:
     """The front page's one line on units, every asset's share of open interest."""
     each = ", ".join(f"{a} {share_text(s).removeprefix('about ')}" for a, s in shares.items())
     return (
-        "Units: book dollars (liquidations, stops, margin, bad debt) are on the scale of "
-        f"Binance's recorded liquidation feed ({each} of aggregated open interest), not the "
-        "market's; prices and order-book depth are market dollars."
+        "Units: book dollars (liquidations, margin, bad debt) are on the scale of Binance's "
+        f"recorded liquidation feed ({each} of open interest); depth is in market dollars."
     )
 
 
@@ -62,8 +61,9 @@ def qualifier(asset: str, share: float) -> str:
     return (
         f"Units: the book's dollars are on the scale of Binance's recorded liquidation feed "
         f"(only venue share × the feed's under-reporting is identified), {share_text(share)} "
-        f"of {asset}'s aggregated open interest at the market bar, not market dollars; ratios "
-        "(% of liabilities, price moves) do not depend on that scale."
+        f"of {asset}'s aggregated open interest at the market bar, not market dollars. Shares "
+        "within the book (% of liabilities) do not depend on that scale except through the "
+        "cascade, which walks the book against order-book depth in market dollars."
     )
 
 

@@ -173,7 +173,8 @@ def _flag_line(av: AssetValidation) -> str:
     if s is None or not len(s):
         return ""
     return (
-        f"{av.asset}: {len(s)} recorded bar-side(s) of the test period are flagged as "
+        f"{av.asset}: {len(s)} recorded bar-side{'s' if len(s) > 1 else ''} of the test "
+        f"period {'are' if len(s) > 1 else 'is'} flagged as "
         f"implausible for their own move ({'; '.join(bar_words(r) for _, r in s.iterrows())}); "
         "the chart's recorded values on those days include them (marked). They are kept in "
         "every score."
