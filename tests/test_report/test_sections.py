@@ -174,7 +174,6 @@ def test_var_card_scores_its_own_horizon_and_says_when_it_loses(built: tuple[str
 
     _, summary = built
     s = summary["sections"]["stress"]
-    mc = s["montecarlo"]
     level = 0.95  # every asset's card: the level the 30-day back-test can test
     card = summary["front"]["headlines"]["var95_30d"]
     rows = [

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+
 from clihelpers import run_cli
 from floats import assert_same
-
 from liqcascade.errors import InputError
 from liqcascade.report._units import cascade_consequence, front_line, qualifier, share_text
 
@@ -152,11 +152,11 @@ def test_fragility_prints_the_reports_statistic_first() -> None:
     result = {
         "as_of": "2025-07-31",
         "curve": curve,
-        "critical_shock": {
-            "total_move": -0.1, "critical_shock": -0.0659, "critical_shock_p10": -0.0574,
-            "critical_shock_p90": -0.0735, "curve_crossing": -0.068, "n_draws": 120,
-        },  # fmt: skip
-    }
+        "critical_shock": dict(
+            total_move=-0.1, critical_shock=-0.0659, critical_shock_p10=-0.0574,
+            critical_shock_p90=-0.0735, curve_crossing=-0.068, n_draws=120,
+        ),
+    }  # fmt: skip
     import io
 
     from rich.console import Console

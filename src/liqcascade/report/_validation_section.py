@@ -172,12 +172,14 @@ def _flag_line(av: AssetValidation) -> str:
     s = av.suspects
     if s is None or not len(s):
         return ""
+    one = len(s) == 1
     return (
-        f"{av.asset}: {len(s)} recorded bar-side{'s' if len(s) > 1 else ''} of the test "
-        f"period {'are' if len(s) > 1 else 'is'} flagged as "
-        f"implausible for their own move ({'; '.join(bar_words(r) for _, r in s.iterrows())}); "
-        "the chart's recorded values on those days include them (marked). They are kept in "
-        "every score."
+        f"{av.asset}: {len(s)} recorded bar-side{'' if one else 's'} of the test period "
+        f"{'is' if one else 'are'} flagged as implausible for "
+        f"{'its' if one else 'their'} own move "
+        f"({'; '.join(bar_words(r) for _, r in s.iterrows())}); the chart's recorded "
+        f"{'value on that day includes it' if one else 'values on those days include them'} "
+        f"(marked). {'It is' if one else 'They are'} kept in every score."
     )
 
 
