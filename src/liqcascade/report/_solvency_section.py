@@ -283,14 +283,13 @@ def tables(v: SolvencyView) -> list[Table]:
     return out
 
 
-def prose(v: SolvencyView) -> Prose:
-    """Takeaways, method, the claim and the headline."""
+def _takeaways(v: SolvencyView) -> list[str]:
+    """The section's takeaways: the worst scenario, the buffers, the static bound, units."""
     w, g = v.worst, v.worst_gap_only()
     L = v.exchange.liabilities
-    lo, hi = _draws_range(w, L)
     breaks = v.cascade.breaks(BUFFERS)
     b6, b14 = breaks["6%"], breaks["14%"]
-    take = [
+    return [
         f"A venue holding {OI_SHARE:.0%} of the estimated {v.asset} book ({usd(L)} of user "
         "margin in the recorded feed's dollars, not market dollars; no insurance fund): the "
         "worst of "
@@ -311,6 +310,14 @@ def prose(v: SolvencyView) -> Prose:
         f"{math.ceil(w.bad_debt_usd / 0.14 / L * 100) / 100:.2f}× that margin (rounded up) a "
         "14 % buffer absorbs the worst case.",
     ]
+
+
+def prose(v: SolvencyView) -> Prose:
+    """Takeaways, method, the claim and the headline."""
+    w, g = v.worst, v.worst_gap_only()
+    L = v.exchange.liabilities
+    lo, hi = _draws_range(w, L)
+    take = _takeaways(v)
     # the report's one rule for claims: a figure resting on the model alone is not a test
     model_says = (
         "would hold"
