@@ -142,20 +142,31 @@ def sample_portfolio(prices: dict[str, float], asset: str) -> tuple[Any, str]:
     their prices then), its size that notional over ``asset``'s price, with the same
     sides and leverages; so a single-asset report stresses positions in its own asset.
     """
-    from liqcascade.stress import sample_portfolio_for
+    from liqcascade import stress
+    from liqcascade.stress import Portfolio
 
     a = asset.upper()
-    pf = sample_portfolio_for(prices, a)
     if a in ("ETH", "BTC"):
-        return pf, SAMPLE_TEXT
+        return stress.sample_portfolio(prices), SAMPLE_TEXT
     p = prices[a]
+    rows = [
+        {
+            "symbol": f"{a}USDT",
+            "side": side,
+            "size": size * prices[src] / p,
+            "entry_price": p,
+            "leverage": lev,
+            "name": f"{a} {side} {lev:g}x ({size:g} {src}'s notional)",
+        }
+        for src, side, size, lev in SAMPLE
+    ]
     words = ", ".join(
         f"{size * prices[src] / p:,.4g} {a} {side} {lev:g}× (${size * prices[src]:,.0f}, "
         f"as {size:g} {src})"
         for src, side, size, lev in SAMPLE
     )
     text = f"in {a} — the ETH/BTC sample's dollar notionals at the market date: {words} —"
-    return pf, text
+    return Portfolio.from_frame(pd.DataFrame(rows), source="<sample>"), text
 
 
 def compute(ctx: ReportContext) -> StressView:
