@@ -6,7 +6,7 @@ compute (library calls → :class:`LiqmapView`) → figures → prose.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -186,7 +186,6 @@ def compute(ctx: ReportContext) -> LiqmapView:
         level_now=_level_view(state, LEVEL_USD) if eth else {}, level_above=lv_above,
         t_above=t_above, stops=_stop_geometry(state), asset=ctx.asset, bands=bands,
         score=book_score(ctx.market), level_band=_level_band(maps) if eth else None,
-        book_share=book_share(ctx),
     )  # fmt: skip
 
 
@@ -398,5 +397,5 @@ def summary(v: LiqmapView) -> dict[str, Any]:
 
 def section(ctx: ReportContext) -> Section:
     """The liquidation map and heatmap of the estimated book with modelled stops."""
-    v = compute(ctx)
+    v = replace(compute(ctx), book_share=book_share(ctx))  # the units line's figure
     return with_caveats(assemble("liqmap", prose(v), figures(v), tables(v), summary(v)), ctx)
