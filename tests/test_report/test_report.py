@@ -49,6 +49,14 @@ def test_report_files_and_summary(report: dict[str, Path]) -> None:
     ]
     for h in front["headlines"].values():
         assert h["interval"] and h["evidence"] and h["section"]
+    # book dollars are said to be the recorded feed's, with each asset's share of the market
+    assert front["units"].startswith("Units: book dollars") and "ETH " in front["units"]
+    assert set(front["book_share_of_oi"]) == {"ETH", "BTC"}
+    assert all(0 < x < 0.05 for x in front["book_share_of_oi"].values())
+    assert "Units: book dollars (liquidations, margin, bad debt)" in html
+    # the bad-debt card names the calibrated central case and shows the static bound
+    bad = front["headlines"]["bad_debt_worst"]
+    assert "calibrated central case" in bad["label"] and "static bound" in bad["interval"]
     # the report leads with the calibrated response; the static book is shown beside it
     assert next(iter(front["headlines"])) == "move_5pct"
     assert "static bound" in front["headlines"]["forced_selling_5pct"]["interval"]

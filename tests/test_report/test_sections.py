@@ -68,16 +68,20 @@ def test_saturated_results_are_labelled_bounds(built: tuple[str, dict]) -> None:
     heads = summary["front"]["headlines"]
     mc = s["montecarlo"]
     flat = mc["var_99"] >= 0.999 * mc["es_99"]  # the whole margin lost beyond 99 %
-    # a 99 % VaR that is the whole margin is a bound: the card leads with the 95 % VaR,
-    # which carries information, and says the 99 % is a bound
-    var = heads["var95_30d" if flat else "var99_30d"]
-    assert ("var99_30d" in heads) is not flat
+    # every asset's card leads with the 95 % VaR (the level the 30-day back-test can
+    # test); the 99 % is said beside it, as the bound it is when it is the whole margin
+    var = heads["var95_30d"]
+    assert "var99_30d" not in heads
     assert not var["bound"]
-    assert_same(var["value"], mc["var_95" if flat else "var_99"])
+    assert_same(var["value"], mc["var_95"])
+    assert var["label"].startswith("30-day 95 % VaR, ETH+BTC sample (ES ")
+    assert "same in the ETH and BTC reports" in var["interval"]
     if flat:
         assert "the whole margin: a bound, not an estimate" in html
         assert "at 99 % the whole margin is lost" in var["interval"]
-        assert "a bound, not an estimate" in var["interval"]
+        assert "a bound)" in var["interval"]
+    else:
+        assert "99 %: " in var["interval"] and "untestable on 30-day windows" in var["interval"]
     # the Monte Carlo samples never reach the page: histograms are binned
     fig = _figure(html, "fig-stress-0")
     assert all(t["type"] != "histogram" for t in fig["data"])
@@ -170,10 +174,8 @@ def test_var_card_scores_its_own_horizon_and_says_when_it_loses(built: tuple[str
 
     _, summary = built
     s = summary["sections"]["stress"]
-    mc = s["montecarlo"]
-    flat = mc["var_99"] >= 0.999 * mc["es_99"]
-    level = 0.95 if flat else 0.99
-    card = summary["front"]["headlines"]["var95_30d" if flat else "var99_30d"]
+    level = 0.95  # every asset's card: the level the 30-day back-test can test
+    card = summary["front"]["headlines"]["var95_30d"]
     rows = [
         r
         for r in s["backtest"]["scores"]

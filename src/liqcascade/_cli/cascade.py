@@ -133,7 +133,12 @@ _AsOf = Annotated[
 ]
 _Fragility = Annotated[
     bool,
-    typer.Option("--fragility", help="The fragility curve, critical shock and next-wave levels."),
+    typer.Option(
+        "--fragility",
+        help="The fragility curve and critical shock (calibrated: the pooled median path's "
+        "crossing, then the median of per-draw crossings); with --liquidity static also "
+        "the next-wave levels.",
+    ),
 ]
 _TotalMove = Annotated[
     float, typer.Option("--total-move", help="With --fragility: total move for the critical shock.")

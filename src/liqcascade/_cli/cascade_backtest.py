@@ -895,15 +895,13 @@ def _render_calibrated_fragility(result: dict[str, Any]) -> None:
         return "beyond the grid" if v is None else f"{v:.2%}"
 
     n = cs.get("n_draws")
+    pooled = cs.get("curve_crossing")
     _common.stdout.print(
-        f"[bold]critical shock[/] for a {cs['total_move']:.0%} move: {pct(cs['critical_shock'])} "
-        f"(median over {n} parameter draws, each on its own paths; 10–90 %: "
-        f"{pct(cs['critical_shock_p10'])} … {pct(cs['critical_shock_p90'])})"
-        + (
-            f"; the pooled curve's median crosses it at {pct(cs['curve_crossing'])}"
-            if cs.get("curve_crossing") is not None
-            else ""
-        )
+        f"[bold]critical shock[/] for a {cs['total_move']:.0%} move (the report's statistic: "
+        f"where the pooled median path crosses it): {pct(pooled)}; other statistic, the "
+        f"median over {n} parameter draws of each draw's own crossing: "
+        f"{pct(cs['critical_shock'])} (10–90 % over draws: {pct(cs['critical_shock_p10'])} … "
+        f"{pct(cs['critical_shock_p90'])})"
     )
     cal = result.get("calibration") or {}
     if cal.get("prior"):

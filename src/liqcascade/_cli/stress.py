@@ -75,7 +75,13 @@ def _render_distribution(result: dict[str, Any]) -> None:
 
     t = Table(show_header=False, box=None)
     for k in ("var_95", "var_99", "es_95", "es_99"):
-        t.add_row(f"[bold]{k}[/]", f"{result[k]:,.0f} USD (a loss)")
+        iv = result.get(f"{k}_interval")
+        within = (
+            f" (95 % interval, Monte Carlo sampling: {iv[0]:,.0f} – {iv[1]:,.0f})"
+            if iv and len(iv) == 2
+            else ""
+        )
+        t.add_row(f"[bold]{k}[/]", f"{result[k]:,.0f} USD (a loss){within}")
     pnl = f"{result['expected_pnl']:+,.0f} USD (mean over paths; positive = a gain)"
     t.add_row("[bold]expected P&L[/]", pnl)
     m = result["market_liquidations_usd"]
@@ -136,7 +142,8 @@ _Portfolio = Annotated[
     typer.Option(
         "--portfolio",
         help="Portfolio file (CSV/Parquet): symbol, side, size, entry_price, margin or "
-        "leverage [, stop_price].",
+        "leverage [, stop_price]; or 'sample': the report's sample portfolio at the market "
+        "date (ETH+BTC for ETH and BTC; its dollar notionals in the asset otherwise).",
     ),
 ]
 _Asset = Annotated[
@@ -213,6 +220,9 @@ def stress_cmd(
     VaR, ES or probability). --scenario montecarlo: VaR / ES (losses) and the expected
     P&L over paths of the fitted return model, whose residuals already hold history's
     cascades (none is added to the paths; the book's liquidations are counted).
+
+    The report's VaR card: --portfolio sample --paths 20000 --seed 20251010 (--asset,
+    --as-of as the report's).
 
     Example: liqcascade stress --portfolio book.csv --scenario montecarlo --paths 20000 --json
     """

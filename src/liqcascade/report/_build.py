@@ -320,6 +320,8 @@ class Front:
     sources: list[dict[str, str]] = field(default_factory=list)
     sources_text: str = "every series from the bundled files"
     caveats: list[str] = field(default_factory=list)
+    units: str = ""
+    book_share_of_oi: dict[str, float] = field(default_factory=dict)
 
 
 def _groups(ctx: ReportContext, sections: list[Section]) -> list[tuple[str, list[Headline]]]:
@@ -350,6 +352,7 @@ def _front(
     ctx: ReportContext, sections: list[Section], generated: datetime, skipped: list[str]
 ) -> Front:
     from liqcascade.report._data import read_sources, series
+    from liqcascade.report._units import front_line
 
     as_of = ctx.last_oi_bar
     prices_to = pd.Timestamp(series("ohlcv", ctx.asset, "1h").index[-1])  # the data's end
@@ -362,6 +365,7 @@ def _front(
         for c in liq.get("largest_clusters", [])[:5]
     ]
     cs = next((h for h in heads if h.key == "critical_shock"), None)
+    shares = _book_shares(ctx)
     return Front(
         assets=list(ctx.assets),
         as_of=as_of.isoformat(),
@@ -382,7 +386,20 @@ def _front(
         sources=src,
         sources_text=_sources_text(src),
         caveats=_caveats(ctx, sections),
+        units=front_line(shares) if shares else "",
+        book_share_of_oi=shares,
     )
+
+
+def _book_shares(ctx: ReportContext) -> dict[str, float]:
+    """Each asset's estimated book over its aggregated open interest (book dollars' scale)."""
+    from liqcascade.errors import InputError
+    from liqcascade.report._units import book_share
+
+    try:
+        return {a: book_share(ctx.for_asset(a)) for a in ctx.assets}
+    except InputError:  # no estimated market (a data-only report of an asset without one)
+        return {}
 
 
 def _why_skipped(sid: str) -> str:

@@ -28,6 +28,9 @@ from liqcascade.report._section import (
     assemble,
     with_caveats,
 )
+from liqcascade.report._suspects import day_flag, suspect_bars, within
+from liqcascade.report._suspects import rows as suspect_rows
+from liqcascade.report._units import book_share, cascade_consequence
 
 LEVEL = 4000.0
 """The round number of the commentary's claim, USD."""
@@ -55,6 +58,8 @@ class Replay:
     low: float
     frame: pd.DataFrame  # 4-hourly: model_long_usd, model_short_usd, long_usd, short_usd
     hours: pd.DataFrame
+    flag: str = ""  # the day's recorded bars flagged as implausible for their move, in words
+    suspects: pd.DataFrame | None = None  # those bars (suspect_liquidation_bars' rows)
 
     @property
     def n_model_bars(self) -> int:
@@ -102,6 +107,7 @@ class CascadeView:
     calibrated: Calibrated
     history_critical: Any  # FollowThrough after falls of the calibrated critical size
     asset: str = "ETH"
+    book_share: float = float("nan")  # the book's notional over aggregated open interest
 
     @property
     def critical(self) -> Any:
@@ -160,7 +166,11 @@ def _replay(ctx: ReportContext) -> Replay:
     ]
     model4 = pd.DataFrame(rows).set_index("ts").resample("4h").sum()
     both = model4.join(liq.loc[day:end, ["long_usd", "short_usd"]], how="outer").fillna(0.0)
-    return Replay(day, state.as_of, float(h["open"].iloc[0]), float(h["low"].min()), both, h)
+    sus = within(suspect_bars([ctx.asset], ctx.as_of), ctx.asset, day, end)
+    flag = day_flag(sus, ctx.asset, day, float(daily.max()))
+    return Replay(
+        day, state.as_of, float(h["open"].iloc[0]), float(h["low"].min()), both, h, flag, sus
+    )
 
 
 def _all_venue_book(state: Any) -> Any:
@@ -240,6 +250,7 @@ def compute(ctx: ReportContext) -> CascadeView:
         calibrated=cal,
         history_critical=follow_through(hourly, drop=min(cal.critical, -0.005)),
         asset=ctx.asset,
+        book_share=book_share(ctx),
     )
 
 
@@ -297,7 +308,13 @@ def _replay_figure(r: Replay) -> go.Figure:
     )
     fig.update_layout(
         title=f"Replay of {r.day:%Y-%m-%d}: model vs recorded Binance liquidations, longs and "
-        "shorts (4 h)",
+        "shorts (4 h)"
+        + (
+            f"; {len(r.suspects)} recorded bar-side{'s' if len(r.suspects) > 1 else ''} "
+            "flagged as implausible for its move (see Method)"
+            if r.suspects is not None and len(r.suspects)
+            else ""
+        ),
         barmode="group",
         height=380,
     )
@@ -747,8 +764,8 @@ CRITICAL_DEFINITION = (
     "where the median of the 24-h paths, pooled over every parameter draw, crosses −10 % "
     "(linear between the grid's first falls)"
 )
-"""What the report's critical shock is, in words (``cascade --fragility`` prints it as "the
-pooled curve's median crosses it" beside the median of per-draw crossings)."""
+"""What the report's critical shock is, in words (``cascade --fragility`` prints it first,
+as "the report's statistic", then the median of per-draw crossings)."""
 
 CRITICAL_INTERVAL = "where the 10th- and 90th-percentile paths cross −10 %"
 """What the critical shock's interval is, in words."""
@@ -884,10 +901,11 @@ def _method(v: CascadeView) -> list[str]:
         "24 h over every path of every parameter draw pooled, on a grid of first falls, "
         "interpolated where it crosses −10 %; the grid's −5 % point is the 5 % fall above "
         "(one run: same paths, seed and book draws). The command liqcascade cascade "
-        "--fragility prints this pooled crossing beside a second statistic, the median "
-        "over parameter draws of each draw's own crossing, with the 10–90 % range over "
-        "draws (the calibration's uncertainty, not the paths'): the two differ by "
-        "definition, and the pooled one also by its grid and path count. History check: "
+        "--fragility prints this statistic first (the pooled median path's crossing, on "
+        "its own grid and path count, so it can differ from the card by a few tenths of a "
+        "point), then another, the median over parameter draws of each draw's own "
+        "crossing, with the 10–90 % range over draws (the calibration's uncertainty, not "
+        "the paths'): the two differ by definition. History check: "
         "the share of real 4-hour falls at least as deep that reached −10 % within a "
         "day, against the model's one half (two-sided exact binomial test at 5 %); as the "
         "real falls are at least as deep, the test leans against the model. The static-book "
@@ -911,7 +929,7 @@ def _method(v: CascadeView) -> list[str]:
             f"liquidates {usd(tot['model_long_usd'] + tot['model_short_usd'])} (longs "
             f"{usd(tot['model_long_usd'])}, shorts {usd(tot['model_short_usd'])}) against "
             f"{usd(tot['long_usd'] + tot['short_usd'])} recorded (longs {usd(tot['long_usd'])}, "
-            f"shorts {usd(tot['short_usd'])}) ({fit})."
+            f"shorts {usd(tot['short_usd'])}) ({fit})" + (f"; {rp.flag}." if rp.flag else ".")
         )
     return method
 
@@ -951,6 +969,7 @@ def prose(v: CascadeView) -> Prose:
         )
         + f"; after {h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(r5.move))} "
         "went as far as the central book's.",
+        cascade_consequence(v.asset, v.book_share),
     ]
     return Prose(take, _method(v), _claims(v), _headlines(v))
 
@@ -1016,6 +1035,7 @@ def summary(v: CascadeView) -> dict[str, Any]:
             **v.replay.totals(),
             "model_usd": float(fr["model_long_usd"].sum() + fr["model_short_usd"].sum()),
             "recorded_usd": float(fr["long_usd"].sum() + fr["short_usd"].sum()),
+            "suspect_bars": suspect_rows(v.replay.suspects),
         }
     return out
 

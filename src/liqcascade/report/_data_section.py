@@ -16,6 +16,7 @@ from liqcascade.report._cut import bars, closed_by
 from liqcascade.report._figures import LONG, SHORT
 from liqcascade.report._format import date_text, pct, usd
 from liqcascade.report._section import Prose, ReportContext, Section, Table, assemble
+from liqcascade.report._suspects import suspect_bars
 
 
 @dataclass(frozen=True)
@@ -49,28 +50,6 @@ def _range(df: pd.DataFrame) -> dict[str, Any]:
     return {"first": idx.min().isoformat(), "last": idx.max().isoformat(), "rows": len(df)}
 
 
-def _suspects(assets: Any, as_of: Any) -> pd.DataFrame:
-    """Recorded liquidation bars their own 4-hour move cannot explain, every asset.
-
-    Every series is cut at ``as_of`` (bars closed by then).
-    """
-    from liqcascade.data import suspect_liquidation_bars
-    from liqcascade.report._data import series
-
-    out = []
-    for a in assets:
-        h = bars(a, "1h", as_of)
-        b4 = h.resample("4h").agg({"open": "first", "high": "max", "low": "min"}).dropna()
-        f = suspect_liquidation_bars(
-            closed_by(series("liquidations", a, "4h"), "4h", as_of),
-            b4,
-            closed_by(series("open_interest", a, "4h"), "4h", as_of),
-        )
-        out.append(f.assign(asset=a))
-    both = pd.concat(out, ignore_index=True)
-    return both.sort_values("intensity_x", ascending=False, ignore_index=True)
-
-
 def compute(ctx: ReportContext) -> DataView:
     """Load the bundled series of the report's asset, cut at the report's date.
 
@@ -83,7 +62,7 @@ def compute(ctx: ReportContext) -> DataView:
     a = ctx.asset
     prov = datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
     return DataView(
-        suspects=_suspects(ctx.assets, ctx.as_of),
+        suspects=suspect_bars(ctx.assets, ctx.as_of),
         asset=a,
         daily=bars(a, "1d", ctx.as_of),
         hourly_range=_range(bars(a, "1h", ctx.as_of)),

@@ -6,7 +6,7 @@ compute (library calls → :class:`LiqmapView`) → figures → prose.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from liqcascade.report._section import (
     assemble,
     with_caveats,
 )
+from liqcascade.report._units import book_share, qualifier
 
 LEVEL_USD: float = 4000.0
 """The round level the report examines ($4,000)."""
@@ -125,6 +126,7 @@ class LiqmapView:
     bands: dict[str, Any] = field(default_factory=dict)
     score: dict[str, Any] | None = None
     level_band: tuple[float, float] | None = None
+    book_share: float = float("nan")  # the book's notional over aggregated open interest
 
     @property
     def price(self) -> float:
@@ -402,6 +404,7 @@ def prose(v: LiqmapView) -> Prose:
         f"the band, not the point. {score_text(v.score)}.",
         f"The five largest clusters hold {pct(v.top5_share(), 0)} of the notional within ±20 % "
         f"(HHI {v.hhi_ratio:.1f}× an even spread).",
+        qualifier(v.asset, v.book_share),
     ]
     la = v.level_above
     if v.asset == "ETH":
@@ -478,5 +481,5 @@ def summary(v: LiqmapView) -> dict[str, Any]:
 
 def section(ctx: ReportContext) -> Section:
     """The liquidation map and heatmap of the estimated book with modelled stops."""
-    v = compute(ctx)
+    v = replace(compute(ctx), book_share=book_share(ctx))  # the units line's figure
     return with_caveats(assemble("liqmap", prose(v), figures(v), tables(v), summary(v)), ctx)

@@ -28,6 +28,7 @@ from liqcascade.report._section import (
     Table,
     assemble,
 )
+from liqcascade.report._units import book_share, qualifier
 
 BUFFERS = (0.06, 0.10, 0.14)
 
@@ -103,6 +104,7 @@ class SolvencyView:
     whole: Any
     pol: dict[str, Any]
     accounts_per_cohort: int
+    book_share: float = float("nan")  # the book's notional over aggregated open interest
 
     @property
     def worst(self) -> Any:
@@ -171,7 +173,9 @@ def compute(ctx: ReportContext) -> SolvencyView:
         as_of=market.close_time,
     )
     accounts = pd.DataFrame({"margin": pos.margin}, index=pos.account)
-    return SolvencyView(ctx.asset, as_of, ex, casc, path, whole, _pol_demo(accounts), per)
+    return SolvencyView(
+        ctx.asset, as_of, ex, casc, path, whole, _pol_demo(accounts), per, book_share(ctx)
+    )
 
 
 def figures(v: SolvencyView) -> list[go.Figure]:
@@ -246,6 +250,7 @@ def tables(v: SolvencyView) -> list[Table]:
                 "bad debt, cascade": usd(c.bad_debt_usd),
                 "80 % over draws": "–".join(usd(x) for x in _draws_usd(c)),
                 "bad debt, gap only": usd(p.bad_debt_usd),
+                "bad debt, static bound": usd(static_bad_debt(c)),
                 "buffer needed": pct(c.min_buffer, 2),
                 **{f"{b:.0%} survives": "yes" if c.min_buffer <= b else "NO" for b in BUFFERS},
             }
@@ -278,16 +283,16 @@ def tables(v: SolvencyView) -> list[Table]:
     return out
 
 
-def prose(v: SolvencyView) -> Prose:
-    """Takeaways, method, the claim and the headline."""
+def _takeaways(v: SolvencyView) -> list[str]:
+    """The section's takeaways: the worst scenario, the buffers, the static bound, units."""
     w, g = v.worst, v.worst_gap_only()
     L = v.exchange.liabilities
-    lo, hi = _draws_range(w, L)
     breaks = v.cascade.breaks(BUFFERS)
     b6, b14 = breaks["6%"], breaks["14%"]
-    take = [
-        f"A venue holding {OI_SHARE:.0%} of the estimated {v.asset} open interest "
-        f"({usd(L)} of user margin, no insurance fund): the worst of "
+    return [
+        f"A venue holding {OI_SHARE:.0%} of the estimated {v.asset} book ({usd(L)} of user "
+        "margin in the recorded feed's dollars, not market dollars; no insurance fund): the "
+        "worst of "
         f"{len(v.cascade.outcomes)} scenarios ({scenario_text(w.name)}) leaves "
         f"{usd(w.bad_debt_usd)} of bad debt, {pct(w.min_buffer)} of liabilities ("
         + (
@@ -297,10 +302,22 @@ def prose(v: SolvencyView) -> Prose:
         ),
         f"A 6 % buffer breaks in {len(b6)} scenario(s), a 14 % buffer in {len(b14)}"
         + (f" ({', '.join(scenario_text(x) for x in b14)})." if b14 else "."),
+        f"The static book (hit at once, nothing refills) bounds that scenario at "
+        f"{usd(static_bad_debt(w))} ({pct(static_bad_debt(w) / L)} of liabilities): the "
+        "figure above is the calibrated cascade's central case, not that bound.",
+        qualifier(v.asset, v.book_share),
         f"Liabilities here are only the margin behind these positions; with total balances "
         f"{math.ceil(w.bad_debt_usd / 0.14 / L * 100) / 100:.2f}× that margin (rounded up) a "
         "14 % buffer absorbs the worst case.",
     ]
+
+
+def prose(v: SolvencyView) -> Prose:
+    """Takeaways, method, the claim and the headline."""
+    w, g = v.worst, v.worst_gap_only()
+    L = v.exchange.liabilities
+    lo, hi = _draws_range(w, L)
+    take = _takeaways(v)
     # the report's one rule for claims: a figure resting on the model alone is not a test
     model_says = (
         "would hold"
@@ -321,11 +338,13 @@ def prose(v: SolvencyView) -> Prose:
     )
     head = Headline(
         key="bad_debt_worst",
-        label=f"Worst-case bad debt, % of liabilities ({scenario_text(w.name)})",
+        label=f"Bad debt, % of liabilities, worst scenario ({scenario_text(w.name)}): "
+        "calibrated central case",
         value=float(w.min_buffer),
         text=pct(w.min_buffer),
         interval=_gap_cascade_text(g.min_buffer, w.min_buffer)
-        + f"; {pct(lo)}–{pct(hi)} over parameter draws (80 %)",
+        + f"; {pct(lo)}–{pct(hi)} over parameter draws (80 %); static bound "
+        f"{pct(static_bad_debt(w) / L)}",
         evidence="Model only: no venue bad-debt record is bundled",
         unit="fraction",
         # the clock books every close on its own as the gap fills do (issue 17's rule,
@@ -355,6 +374,16 @@ def prose(v: SolvencyView) -> Prose:
         "same for every asset. " + _oct_note(v),
     ]
     return Prose(take, method, [claim], [head])
+
+
+def static_bad_debt(o: Any) -> float:
+    """The static book's bad debt of a calibrated scenario (its upper bound), USD.
+
+    The deepest static run over the position-book draws
+    (``ScenarioOutcome.static_upper_bound``); the outcome's own bad debt without one.
+    """
+    ub = getattr(o, "static_upper_bound", None) or {}
+    return float(ub.get("bad_debt_usd", o.bad_debt_usd))
 
 
 def _draws_usd(o: Any) -> tuple[float, float]:
@@ -412,6 +441,7 @@ def summary(v: SolvencyView) -> dict[str, Any]:
         "liabilities_usd": L,
         "bad_debt_usd": {o.name: o.bad_debt_usd for o in v.cascade.outcomes},
         "bad_debt_gap_only_usd": {o.name: o.bad_debt_usd for o in v.gap_only.outcomes},
+        "bad_debt_static_bound_usd": {o.name: static_bad_debt(o) for o in v.cascade.outcomes},
         "bad_debt_interval_usd": {
             o.name: list(_draws_usd(o)) for o in v.cascade.outcomes if o.interval
         },

@@ -27,6 +27,8 @@ from liqcascade.report._section import (
     _store,
     assemble,
 )
+from liqcascade.report._suspects import bar_words, suspect_bars, within
+from liqcascade.report._suspects import rows as suspect_rows
 
 __all__ = ["AssetValidation", "ValidationView", "compute", "figures", "prose", "section"]
 
@@ -68,6 +70,7 @@ class AssetValidation:
     check: pd.DataFrame | None  # notional share per distance bucket: data, model (None:
     # no Hyperliquid positions of the asset are bundled)
     params_latest: dict[str, Any]
+    suspects: pd.DataFrame | None = None  # recorded bars flagged in the test period
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -148,7 +151,36 @@ def compute(ctx: ReportContext) -> ValidationView:
                 params_latest=latest.params.to_dict(),
             )
         )
-    return ValidationView(out)
+    return ValidationView([_with_suspects(av) for av in out])
+
+
+def _with_suspects(av: AssetValidation) -> AssetValidation:
+    """``av`` with the recorded bars of its test period flagged as implausible for their move.
+
+    Checked on every recorded bar of the asset (the chart shows the test period, which
+    may run past the report's date); the bars stay in every score.
+    """
+    from dataclasses import replace
+
+    bt = av.backtest
+    end = pd.Timestamp(bt.end) + pd.Timedelta(hours=23, minutes=59)
+    return replace(av, suspects=within(suspect_bars([av.asset], None), av.asset, bt.start, end))
+
+
+def _flag_line(av: AssetValidation) -> str:
+    """One takeaway naming the flagged bars the validation chart shows, or ``""``."""
+    s = av.suspects
+    if s is None or not len(s):
+        return ""
+    one = len(s) == 1
+    return (
+        f"{av.asset}: {len(s)} recorded bar-side{'' if one else 's'} of the test period "
+        f"{'is' if one else 'are'} flagged as implausible for "
+        f"{'its' if one else 'their'} own move "
+        f"({'; '.join(bar_words(r) for _, r in s.iterrows())}); the chart's recorded "
+        f"{'value on that day includes it' if one else 'values on those days include them'} "
+        f"(marked). {'It is' if one else 'They are'} kept in every score."
+    )
 
 
 def figures(v: ValidationView) -> list[go.Figure]:
@@ -163,6 +195,10 @@ def figures(v: ValidationView) -> list[go.Figure]:
             title=f"{av.asset}: predicted daily liquidations (each month fitted on the data "
             f"before it; 5–95 % band) against recorded Binance liquidations, {lo} → {hi}"
         )
+        for _, r in (av.suspects if av.suspects is not None else pd.DataFrame()).iterrows():
+            day = pd.Timestamp(r["ts"]).floor("1D")
+            fig.add_annotation(x=day, y=1.0, xref="x", yref="paper", showarrow=False,
+                               text=f"flagged bar ({r['side']}s)", font={"size": 10})  # fmt: skip
         out.append(fig)
     checks = {av.asset: av.check for av in v.assets if av.check is not None}
     if checks:
@@ -314,6 +350,7 @@ def prose(v: ValidationView) -> Prose:
         "only; the model is held against the strongest simple baseline (the bar's range × "
         "open interest), fitted the same way.",
         *[_asset_line(av) for av in v.assets],
+        *[x for x in (_flag_line(av) for av in v.assets) if x],
     ]
     hl = "; ".join(
         f"{av.asset}: never liquidated {pct(av.check.loc['none', 'data'], 0)} of notional in the "
@@ -395,6 +432,7 @@ def summary(v: ValidationView) -> dict[str, Any]:
                 if av.check is None
                 else {**av.check.attrs, "table": av.check.to_dict()},
                 "params_latest": av.params_latest,
+                "suspect_bars_in_test_period": suspect_rows(av.suspects),
             }
             for av in v.assets
         },

@@ -17,6 +17,7 @@ from liqcascade.stress._portfolio import (
     evaluate_portfolio,
     read_portfolio,
     sample_portfolio,
+    sample_portfolio_for,
 )
 from liqcascade.stress._result import (
     FailedScenario,
@@ -87,6 +88,7 @@ __all__ = [
     "run_batch",
     "run_paths",
     "sample_portfolio",
+    "sample_portfolio_for",
     "shock_grid",
     "stress_book",
     "stress_market",

@@ -298,6 +298,56 @@ def sample_portfolio(prices: dict[str, float]) -> Portfolio:
     return Portfolio.from_frame(df, source="<sample>")
 
 
+#: The sample's positions: (asset, side, size in base units, leverage).
+SAMPLE_POSITIONS: tuple[tuple[str, str, float, float], ...] = (
+    ("ETH", "long", 10.0, 20.0),
+    ("BTC", "long", 1.0, 10.0),
+    ("ETH", "short", 5.0, 5.0),
+)
+
+
+def sample_portfolio_for(prices: dict[str, float], asset: str) -> Portfolio:
+    """The report's sample portfolio for a market of ``asset``, at ``prices`` (USD).
+
+    ETH and BTC: :func:`sample_portfolio` (the ETH+BTC sample, the same for both). Any
+    other asset: the same three positions in ``asset``, notional-matched: each
+    position's USD notional is the sample's at ``prices`` (10 ETH, 1 BTC, 5 ETH), its
+    size that notional over ``asset``'s price, with the same sides and leverages.
+
+    Parameters
+    ----------
+    prices : dict
+        USD prices of ETH, BTC and ``asset`` at the market's date.
+    asset : str
+        The market's asset.
+
+    Raises
+    ------
+    InputError
+        A price is missing.
+    """
+    a = str(asset).upper()
+    need = {"ETH", "BTC", a}
+    missing = sorted(x for x in need if x not in prices)
+    if missing:
+        raise InputError(f"prices: no price of {', '.join(missing)}", param="prices")
+    if a in ("ETH", "BTC"):
+        return sample_portfolio(prices)
+    p = float(prices[a])
+    rows = [
+        {
+            "symbol": f"{a}USDT",
+            "side": side,
+            "size": size * prices[src] / p,
+            "entry_price": p,
+            "leverage": lev,
+            "name": f"{a} {side} {lev:g}x ({size:g} {src}'s notional)",
+        }
+        for src, side, size, lev in SAMPLE_POSITIONS
+    ]
+    return Portfolio.from_frame(pd.DataFrame(rows), source="<sample>")
+
+
 @dataclass(frozen=True, eq=False)
 class PortfolioOutcome:
     """Per-path portfolio PnL and per-position status.

@@ -31,7 +31,11 @@ from typing import Any
 from liqcascade._limits import check_count, check_seed, stress_path_bytes
 from liqcascade.errors import InputError
 
-__all__ = ["StressRun", "run_stress_request"]
+__all__ = ["SAMPLE", "StressRun", "run_stress_request"]
+
+#: The portfolio name that selects the report's sample portfolio at the market date
+#: (:func:`liqcascade.stress.sample_portfolio_for`) when no file of that name exists.
+SAMPLE = "sample"
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,7 +120,10 @@ def run_stress_request(
     Parameters
     ----------
     portfolio : Path
-        Portfolio file (:func:`liqcascade.stress.read_portfolio`).
+        Portfolio file (:func:`liqcascade.stress.read_portfolio`), or ``"sample"`` (no
+        such file): the report's sample portfolio at the market's prices
+        (:func:`liqcascade.stress.sample_portfolio_for`: the ETH+BTC sample for ETH and
+        BTC, its dollar notionals in the asset for any other).
     scenario : {"shock", "replay", "montecarlo"}
     shocks : sequence of float, optional
         Shock grid (fractions; default :data:`liqcascade.stress.DEFAULT_SHOCKS`).
@@ -150,9 +157,15 @@ def run_stress_request(
     _choice("backend", backend, st.BACKENDS)
     grid = list(shocks) if shocks is not None else list(st.DEFAULT_SHOCKS)
     p = Path(portfolio)
-    if not p.is_file():
+    sample = str(portfolio) == SAMPLE and not p.is_file()
+    if not sample and not p.is_file():
         raise InputError(f"portfolio: {p}: no such file", param="portfolio")
-    pf = st.read_portfolio(p)
+    market = None
+    if sample:  # the report's sample at the market's prices (ETH and BTC priced beside it)
+        market = st.stress_market(as_of, asset=asset)
+        pf = st.sample_portfolio_for(market.prices, asset)
+    else:
+        pf = st.read_portfolio(p)
     if scenario == "montecarlo":  # refused before the market is loaded
         try:
             check_seed(seed, "seed")
@@ -162,7 +175,8 @@ def run_stress_request(
             check_count("paths", paths, stress_path_bytes(len({asset, *pf.assets}), len(pf)))
         except InputError as exc:
             raise _named(exc, "paths") from None
-    market = st.stress_market(as_of, asset=asset, assets=pf.assets)
+    if market is None:
+        market = st.stress_market(as_of, asset=asset, assets=pf.assets)
     if scenario == "shock":
         res = st.shock_grid(pf, market, grid, cascade=cascade)
     elif scenario == "replay":
@@ -173,4 +187,5 @@ def run_stress_request(
             model=model.lower(), dist=dist.lower(), seed=seed, cascade=cascade,
             backend=backend, scheduler=scheduler, advance=advance,
         )  # fmt: skip
-    return StressRun(res, market, str(portfolio))
+    name = f"{SAMPLE} (the report's sample portfolio at the market date)" if sample else str(p)
+    return StressRun(res, market, name)

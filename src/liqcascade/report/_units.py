@@ -1,0 +1,77 @@
+"""What the estimated book's dollars are: the recorded liquidation feed's scale.
+
+The position book is identified from Binance's recorded liquidations: only the product
+``scale`` = venue share × the feed's under-reporting is identified, so every dollar the
+book carries (positions, liquidations, stops, margin, bad debt) is on the scale of that
+record, a small fraction of the market's aggregated open interest; prices, order-book
+depth and open interest are market dollars. :func:`book_share` measures the fraction
+at the report's market; the texts below say it where the report prints book dollars.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from liqcascade.report._format import pct
+
+
+def book_share(ctx: Any) -> float:
+    """The estimated book's notional over the aggregated open interest at the market bar.
+
+    Parameters
+    ----------
+    ctx : ReportContext
+        The report's context (its :attr:`market`).
+
+    Returns
+    -------
+    float
+        Fraction (0.0011 = 0.11 %); NaN without open interest.
+    """
+
+    def run() -> float:
+        f = ctx.market.fingerprint()
+        oi = float(f.get("open_interest_usd", math.nan))
+        book = float(f["long_notional_usd"]) + float(f["short_notional_usd"])
+        return book / oi if oi > 0 else math.nan
+
+    return float(ctx.memo("units.book_share", run))
+
+
+def share_text(share: float) -> str:
+    """``"about 0.11 %"`` (two significant digits), or ``"a fraction"`` without a figure."""
+    if not math.isfinite(share) or share <= 0:
+        return "a fraction"
+    digits = max(0, 1 - math.floor(math.log10(100 * share)))
+    return f"about {pct(share, digits)}"
+
+
+def front_line(shares: dict[str, float]) -> str:
+    """The front page's one line on units, every asset's share of open interest."""
+    each = ", ".join(f"{a} {share_text(s).removeprefix('about ')}" for a, s in shares.items())
+    return (
+        "Units: book dollars (liquidations, margin, bad debt) are on the scale of Binance's "
+        f"recorded liquidation feed ({each} of open interest); depth is in market dollars."
+    )
+
+
+def qualifier(asset: str, share: float) -> str:
+    """One sentence for a section that prints book dollars."""
+    return (
+        f"Units: the book's dollars are on the scale of Binance's recorded liquidation feed "
+        f"(only venue share × the feed's under-reporting is identified), {share_text(share)} "
+        f"of {asset}'s aggregated open interest at the market bar, not market dollars. Shares "
+        "within the book (% of liabilities) do not depend on that scale except through the "
+        "cascade, which walks the book against order-book depth in market dollars."
+    )
+
+
+def cascade_consequence(asset: str, share: float) -> str:
+    """The cascade's consequence: a book in feed dollars walks depth in market dollars."""
+    return (
+        f"Units: the book is in feed dollars ({share_text(share)} of {asset}'s aggregated "
+        "open interest: venue share × the feed's under-reporting) and is walked against "
+        "order-book depth in market dollars; if the feed under-reports, the forced "
+        "selling, and with it the cascade's own carry, are lower bounds."
+    )
