@@ -42,7 +42,6 @@ FRONT_HEADLINES: tuple[str, ...] = (
     "move_5pct",
     "critical_shock",
     "forced_selling_5pct",
-    "var99_30d",
     "var95_30d",
     "bad_debt_worst",
     "contagion_share",
