@@ -405,9 +405,9 @@ def parse_shock(
     refused too (a fall of 100 % or more is left to the command's own bound).
     ``option`` is the flag the messages name.
     """
-    if text is None:
-        return None
-    t = str(text).strip()
+    if text is None or isinstance(text, float | int):  # already a fraction (parsed once)
+        return None if text is None else float(text)
+    t = text.strip()
     try:
         v = float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
     except ValueError:
