@@ -29,6 +29,7 @@ from liqcascade.errors import InputError
 __all__ = [
     "BOOK_LEVEL_BYTES",
     "CONTAGION_LEVEL_BYTES",
+    "MAX_HORIZON_DAYS",
     "PARSE_BYTES_PER_BYTE",
     "SAFETY",
     "SPLIT_ACCOUNT_BYTES",
@@ -42,6 +43,12 @@ __all__ = [
 
 #: Estimates are multiplied by this before they are compared with the memory available.
 SAFETY = 1.5
+
+#: Longest horizon, days, of a daily model's forecast or paths (the stop back-test and
+#: recommendation, the stress Monte Carlo): a year. Past it a daily volatility scaled by
+#: √horizon, or a GARCH forecast summed over it, is the unconditional variance times the
+#: days, not a forecast.
+MAX_HORIZON_DAYS = 365
 #: ``OrderBook.parametric``: bytes per level (both sides, with the temporaries), measured
 #: 83 B with ``tracemalloc`` at 10^6 levels.
 BOOK_LEVEL_BYTES = 96

@@ -533,15 +533,17 @@ def test_ccxt_json_open_interest_and_funding(tmp_path: Path) -> None:
 
 def test_ambiguous_ohlc_needs_kind(tmp_path: Path) -> None:
     p = tmp_path / "amb.csv"
-    p.write_text("time,open,high,low,close\n1731528000000,50,60,40,55\n1731542400000,55,56,50,52\n")
+    # 1 <= |close| < 1e5: open interest in USD or funding in percent (3.5 % per 8 h: still
+    # within the funding bound, MAX_FUNDING_RATE = 5 %)
+    p.write_text("time,open,high,low,close\n1731528000000,3,4,2,3.5\n1731542400000,3.5,3.6,3,3.2\n")
     with pytest.raises(InputError, match="give kind as open_interest or funding") as e:
         read_file(p)
     assert e.value.param == "kind" and str(e.value.file).endswith("amb.csv")
     assert e.value.for_flags({"kind": "--kind"}).endswith("give --kind as open_interest or funding")
     s = one(p, kind="open_interest")
-    assert s.frame["oi_usd"].tolist() == [55.0, 52.0]
+    assert s.frame["oi_usd"].tolist() == [3.5, 3.2]
     s2 = one(p, kind="funding")
-    assert s2.frame["rate"].tolist() == pytest.approx([0.55, 0.52])
+    assert s2.frame["rate"].tolist() == pytest.approx([0.035, 0.032])
 
 
 def test_kind_mismatch_is_an_error(tmp_path: Path) -> None:

@@ -99,7 +99,8 @@ def test_shock_and_replay_json(pf: str) -> None:
     ("args", "msg"),
     [
         (["--paths", "0"], "--paths must be > 0 (got 0)"),
-        (["--horizon-days", "0"], "--horizon-days must be > 0"),
+        (["--horizon-days", "0"], "--horizon-days must be an integer in [1, 365]"),
+        (["--horizon-days", "366"], "--horizon-days must be an integer in [1, 365]"),
         (["--scenario", "doom"], "--scenario must be one of"),
         (["--method", "bootstrap"], "--method must be one of"),
         (["--model", "figarch"], "--model must be one of"),

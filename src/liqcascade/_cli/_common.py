@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Callable, Collection, Iterator
@@ -394,19 +395,27 @@ def check_seed(seed: int, option: str = "--seed") -> None:
         fail(f"{option} must be >= 0 (got {seed})")
 
 
-def parse_shock(text: str | float | None) -> float | None:
-    """``--shock`` as a fraction: ``-0.05`` or ``-5%`` (exit 2 on anything else).
+def parse_shock(
+    text: str | float | None, option: str = "--shock", *, nonzero: bool = False
+) -> float | None:
+    """A shock option as a fraction: ``-0.05`` or ``-5%`` (exit 2 on anything else).
 
     A bare number of 1 or more is refused: ``5`` would be a +500 % move, almost surely a
-    percent typed without its sign.
+    percent typed without its sign; so is a non-finite value. With ``nonzero``, 0 is
+    refused too (a fall of 100 % or more is left to the command's own bound).
+    ``option`` is the flag the messages name.
     """
-    if text is None or isinstance(text, float | int):
+    if text is None or isinstance(text, float | int):  # already a fraction (parsed once)
         return None if text is None else float(text)
     t = text.strip()
     try:
         v = float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
     except ValueError:
-        fail(f"--shock must be a fraction (-0.05) or a percent (-5%) (got {text!r})")
+        fail(f"{option} must be a fraction (-0.05) or a percent (-5%) (got {text!r})")
+    if not math.isfinite(v):
+        fail(f"{option} must be a finite fraction (-0.05) or percent (-5%) (got {text!r})")
     if not t.endswith("%") and abs(v) >= 1:
-        fail(f"--shock {t} as a fraction is a {v:+.0%} move: write -0.05 or -5% for a 5 % fall")
+        fail(f"{option} {t} as a fraction is a {v:+.0%} move: write -0.05 or -5% for a 5 % fall")
+    if nonzero and v == 0:
+        fail(f"{option} must be non-zero (a fraction of mid: -0.05 = a 5 % fall)")
     return v

@@ -77,10 +77,11 @@ def _render(res: dict[str, Any]) -> None:
 
 
 _Shock = Annotated[
-    float | None,
+    str | None,
     typer.Option(
         "--shock",
-        help="Override the first shock: fraction of the venue's mid (-0.05). Default: the "
+        help="Override the first shock: fraction (-0.05) or percent (-5%) of the venue's "
+        "mid; a bare number must be in (-1, 1), as cascade's --shock. Default: the "
         "configuration's [shock]; --preset oct-2025 replays the recorded Binance fall of "
         "the 2025-10-10 21:00 UTC hour (-12.0 %).",
     ),
@@ -118,11 +119,12 @@ def contagion_cmd(
     from liqcascade.contagion._liquidity import run_setup
     from liqcascade.contagion._presets import run_preset, validate_oct_2025
 
-    _check(config, preset, liquidity, shock)
+    fraction = _common.parse_shock(shock, nonzero=True)  # -0.05 or -5%, as cascade reads it
+    _check(config, preset, liquidity, fraction)
     cache: dict[Any, Any] = {}
     with _common.progress("building venues and running the cascade") as advance:
         if preset is not None:
-            setup, res = run_preset(preset, shock, shock_venue, cache, liquidity)
+            setup, res = run_preset(preset, fraction, shock_venue, cache, liquidity)
         else:
             assert config is not None
             path = _common.existing_file(config, "--config")
@@ -131,10 +133,10 @@ def contagion_cmd(
             venue = shock_venue or setup.shock_venue
             if venue not in {v.name for v in setup.venues}:
                 _common.fail(f"--shock-venue: unknown venue {venue!r}")
-            res = run_setup(setup, shock_venue=venue, shock=shock, liquidity=liquidity)
+            res = run_setup(setup, shock_venue=venue, shock=fraction, liquidity=liquidity)
         advance(1)
     out = res.summary()
-    out["first_shock"] = _first_shock(setup, preset, shock, config, out["shock_venue"])
+    out["first_shock"] = _first_shock(setup, preset, fraction, config, out["shock_venue"])
     if preset == "oct-2025":
         out["validation"] = validate_oct_2025(res)
     states = [v for k, v in cache.items() if isinstance(k, tuple) and k[0] == "ms"]

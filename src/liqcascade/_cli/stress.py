@@ -8,7 +8,6 @@ history's cascades: no cascade is added to them (the book's liquidations are cou
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -120,16 +119,15 @@ def _shock_line(r: dict[str, Any]) -> str:
 
 
 def _parse_shocks(text: str) -> list[float]:
+    """``--shocks``: comma-separated fractions or percents, as ``cascade --shock`` reads one."""
     vals = []
     for part in text.split(","):
         s = part.strip()
         if not s:
             continue
-        try:
-            v = float(s[:-1]) / 100 if s.endswith("%") else float(s)
-        except ValueError:
-            _common.fail(f"--shocks: not a number: {s!r}")
-        if not math.isfinite(v) or v <= -1 or v == 0:
+        v = _common.parse_shock(s, "--shocks", nonzero=True)
+        assert v is not None
+        if v <= -1:
             _common.fail(f"--shocks: each shock must be a non-zero fraction > -1 (got {s})")
         vals.append(v)
     if not vals:
@@ -157,13 +155,17 @@ _Asset = Annotated[
 _Scenario = Annotated[str, typer.Option("--scenario", help="shock | replay | montecarlo.")]
 _Shocks = Annotated[
     str | None,
-    typer.Option("--shocks", help="Shock grid, fractions or percents: -0.1,-5%,5%,0.1."),
+    typer.Option(
+        "--shocks",
+        help="Shock grid (with --scenario shock), fractions or percents: -0.1,-5%,5%,0.1.",
+    ),
 ]
 _Window = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--window",
-        help="Replay window: 2022-06-13, 2022-11-08, 2024-08-05, 2025-10-10 or START/END.",
+        help="Replay window (with --scenario replay): 2022-06-13, 2022-11-08, 2024-08-05, "
+        "2025-10-10 (the default) or START/END.",
     ),
 ]
 _Paths = Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")]
@@ -187,7 +189,10 @@ _NoCascade = Annotated[
 _Backend = Annotated[str, typer.Option("--backend", help="local | dask.")]
 _Scheduler = Annotated[
     str | None,
-    typer.Option("--scheduler", help="Dask scheduler address (default: a LocalCluster)."),
+    typer.Option(
+        "--scheduler",
+        help="Dask scheduler address (with --backend dask; default: a LocalCluster).",
+    ),
 ]
 _AsOf = Annotated[
     str | None,
@@ -201,7 +206,7 @@ def stress_cmd(
     asset: _Asset = "ETH",
     scenario: _Scenario = "montecarlo",
     shocks: _Shocks = None,
-    window: _Window = "2025-10-10",
+    window: _Window = None,
     paths: _Paths = 10000,
     horizon_days: _Horizon = 30,
     method: _Method = "fhs",

@@ -23,6 +23,16 @@ def _render(r: dict[str, Any]) -> None:
         _common.stdout.print(_tolerance_line(r["tolerances"]), soft_wrap=True)
     if r.get("data_cut"):
         _common.stdout.print(f"data: {r['data_cut']['note']}", soft_wrap=True)
+    if r["n_tests"] == 0:  # no table of nan: say it plainly
+        _common.stdout.print(
+            "[bold]no support tests found at these settings[/]: no forward returns to "
+            "tabulate (loosen --pivot, --band or --zone-tol, or give a longer range)"
+        )
+        _sensitivity_table(r)
+        _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
+        return
+    if not r.get("n_random"):
+        _common.stdout.print("random-level baseline: none (--draws 0)")
     t = Table(title="forward log returns after a test (%: log return × 100; win rate in %)")
     for col in (
         "days",
@@ -39,7 +49,7 @@ def _render(r: dict[str, Any]) -> None:
     for h, v in r["horizons"].items():
 
         def f(x: Any, fmt: str = "+.2%") -> str:
-            return "–" if x is None else format(x, fmt)
+            return "–" if x is None or x != x else format(x, fmt)  # x != x: NaN
 
         t.add_row(
             h,
@@ -53,6 +63,13 @@ def _render(r: dict[str, Any]) -> None:
             f(v["random_level_win_rate"], ".1%"),
         )
     _common.stdout.print(t)
+    _sensitivity_table(r)
+    _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
+
+
+def _sensitivity_table(r: dict[str, Any]) -> None:
+    from rich.table import Table
+
     if r["sensitivity"]:
         s = Table(title="sensitivity (win rate and mean log return in %)")
         keys = list(r["sensitivity"][0])
@@ -61,7 +78,6 @@ def _render(r: dict[str, Any]) -> None:
         for row in r["sensitivity"]:
             s.add_row(*[_sens_cell(k, row[k]) for k in keys])
         _common.stdout.print(s)
-    _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
 
 
 #: Sensitivity columns that are fractions (printed in % like the horizon table).
@@ -72,7 +88,7 @@ _PARAM_COLUMNS = ("zone_tol", "band", "break_tol")
 
 def _sens_cell(key: str, value: Any) -> str:
     """One sensitivity cell: rates and mean returns in %, the rest as given."""
-    if value is None:
+    if value is None or value != value:  # value != value: NaN (no tests at that point)
         return "–"
     if key.startswith(_PERCENT_COLUMNS) and isinstance(value, float):
         return format(value, "+.2%" if key.startswith("mean") else ".1%")

@@ -219,7 +219,10 @@ def _venue(d: dict[str, Any], where: str) -> VenueRules:
             **nums,
         )
     except InputError as exc:
-        raise _fail(w, str(exc)) from None
+        text, key = str(exc), exc.param
+        if key and text.startswith(f"{key} "):  # "threshold must ..." -> venue.threshold: must
+            raise _fail(f"{w}.{key}", text[len(key) + 1 :]) from None
+        raise _fail(w, text) from None
 
 
 _ASSET_NUMS = (

@@ -32,6 +32,12 @@ __all__ = [
 SELL_MODES = ("all", "debt")
 
 
+#: Largest uniMMR liquidation threshold a venue rule may have. The ratio sits near 1
+#: (Binance's unified margin: 1.05); a threshold above 5 would liquidate accounts holding
+#: five times their maintenance margin, so it can only be a percent (105 for 1.05).
+MAX_THRESHOLD = 5.0
+
+
 @dataclass(frozen=True)
 class Account:
     """One unified-margin account.
@@ -76,7 +82,8 @@ class VenueRules:
     name : str
         Venue.
     threshold : float
-        Liquidation at ``uniMMR <= threshold`` (Binance unified margin: 1.05).
+        Liquidation at ``uniMMR <= threshold`` (Binance unified margin: 1.05), a ratio
+        in (0, :data:`MAX_THRESHOLD`]: a larger value can only be a percent.
     transfer_lag_min : float
         Minutes for a transfer top-up to arrive.
     topup_trigger_drop : float
@@ -102,8 +109,14 @@ class VenueRules:
     sell: str = "all"
 
     def __post_init__(self) -> None:
-        if not self.threshold > 0:
-            raise InputError("threshold must be > 0", param="threshold")
+        if not 0 < self.threshold <= MAX_THRESHOLD:
+            raise InputError(
+                f"threshold must be a uniMMR ratio in (0, {MAX_THRESHOLD:g}] (Binance "
+                f"liquidates at 1.05; got {self.threshold:g}"
+                + (f": a percent? write {self.threshold / 100:g} for {self.threshold:g} %)"
+                   if self.threshold > MAX_THRESHOLD else ")"),
+                param="threshold",
+            )  # fmt: skip
         if self.sell not in SELL_MODES:
             raise InputError(
                 f"sell must be one of {', '.join(SELL_MODES)} (got {self.sell!r})", param="sell"

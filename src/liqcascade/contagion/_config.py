@@ -228,6 +228,11 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
             f"{where}: shock: give exactly one of fraction, price, sell_usd, buy_usd"
             f" (got {', '.join(given) or 'none'})"
         )
+    f = cfg.shock.fraction
+    if f is not None and not (-1 < f < 1 and f != 0):  # as cascade's --shock reads a number
+        why = (f"as a fraction is a {f:+.0%} move: write -0.05 for a 5 % fall"
+               if f != 0 else "must be non-zero")  # fmt: skip
+        raise InputError(f"{where}: shock.fraction {f:g} {why} (a fraction in (-1, 1))")
     for i, v in enumerate(cfg.venues):
         if v.mid is None and v.mid_at is None and v.book.kind != "file":
             raise InputError(f"{where}: venues[{i}].mid: missing parameter (or give mid_at)")
@@ -446,6 +451,26 @@ def _beta(m: LendingModel) -> tuple[float, str]:
     return crash_beta(w), f"BTC/ETH open → low ratio, Binance, {w[0]} → {w[-1]}"
 
 
+def _check_collateral_price(
+    price: float, sources: list[str], venues: list[Venue], key: str
+) -> None:
+    """Refuse a lending market's ETH collateral price 10x from its oracle venues' mid.
+
+    The same unit check as positions against a venue's mid
+    (:data:`liqcascade.positions._files.PRICE_SCALE`): a price in cents or thousands
+    would make every account look safe (or bankrupt) before the shock.
+    """
+    from liqcascade.positions._files import _off_scale, _unit_error
+
+    mids = [v.book.mid for v in venues if v.name in sources]
+    if not mids:
+        return
+    mid = float(np.mean(mids))
+    if bool(_off_scale(np.asarray([price]), np.asarray([mid]))[0]):
+        msg = _unit_error("collateral_price", float(price), mid, "its oracle venues' mean mid")
+        raise InputError(f"{key}.{msg}")
+
+
 def build_setup(
     cfg: ConfigModel, where: str = "config", cache: dict[Any, Any] | None = None
 ) -> ContagionSetup:
@@ -523,6 +548,8 @@ def build_setup(
             asset = "BTC" if res.symbol.upper() in ("WBTC", "CBBTC") else "ETH"
             price = float(_bar("binance", asset, _ts(m.collateral_price_at or "", key),
                                f"{key}.collateral_price_at")["close"])  # fmt: skip
+        if res.symbol.upper() not in ("WBTC", "CBBTC"):  # the venues' own asset (ETH)
+            _check_collateral_price(price, m.oracle.sources, venues, key)
         beta, beta_source = _beta(m)
         coll, debt = _accounts(m, i, base, where)
         n_dropped = 0

@@ -68,8 +68,9 @@ def missing_rows(s: SeriesFrame) -> np.ndarray:
 
     Missing means absent (``NaN``/``NaT``/``None``: an empty cell, or text that is not a
     number): the time, a required column, every column of a kind's ``one_of``, and a
-    long/short ratio's ``short_pct`` / ``long_short_ratio`` when the file has them.
-    An infinite number is not missing (it is refused).
+    long/short ratio's ``short_pct`` / ``long_short_ratio`` when the file has them, and
+    every ``one_of`` column a liquidation file has (an empty or text cell there is not
+    a zero). An infinite number is not missing (it is refused).
     """
     kind = KINDS[s.kind]
     df = s.frame
@@ -84,7 +85,8 @@ def missing_rows(s: SeriesFrame) -> np.ndarray:
     present = [c for c in kind.one_of if c in df.columns]
     if present:
         vals = np.column_stack([df[c].to_numpy(dtype="float64") for c in present])
-        miss = miss | np.isnan(vals).all(axis=1)
+        nan = np.isnan(vals)
+        miss = miss | (nan.any(axis=1) if s.kind in _EVERY_ONE_OF else nan.all(axis=1))
     if s.kind == "long_short":
         for c in _LS_OPTIONAL:
             if c in df.columns:
@@ -182,6 +184,9 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     if present:
         vals = np.column_stack([df[c].to_numpy(dtype="float64") for c in present])
         check(np.isnan(vals).all(axis=1), f"no value in {' or '.join(present)}", absent)
+        if s.kind in _EVERY_ONE_OF:  # each column the file has needs a value in every row
+            for j, c in enumerate(present):
+                check(np.isnan(vals[:, j]), f"{c} is missing or not a finite number", absent)
         check(
             ~np.isfinite(vals).any(axis=1) & ~np.isnan(vals).all(axis=1),
             f"no value in {' or '.join(present)}",
@@ -216,6 +221,18 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
         if r is not None:
             i = int(np.flatnonzero(rows == r)[0])
             problems.append((r, f"low {lo[i]:g} is above min(open, close) = {min(o[i], cl[i]):g}"))
+    if s.kind == "open_interest":
+        problems.extend(_oi_ohlc_problems(df, rows))
+    if s.kind == "funding":
+        v = df["rate"].to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            r = _first(np.abs(v) > MAX_FUNDING_RATE, rows)
+        if r is not None:
+            got = v[rows == r][0]
+            problems.append((r, f"rate {got:g} ({got:+.2%} per funding interval) is beyond "
+                             f"±{MAX_FUNDING_RATE:g} ({MAX_FUNDING_RATE:.0%}), more than any "
+                             "venue's cap: a file of percents? rates are fractions "
+                             "(0.0001 = 0.01 %)"))  # fmt: skip
     if s.kind == "depth":
         bad_side = ~df["side"].isin(["bid", "ask"]).to_numpy()
         check(bad_side, "side must be bid or ask")
@@ -323,6 +340,42 @@ def _long_short_problems(
 
 
 _LS_OPTIONAL = ("short_pct", "long_short_ratio")
+
+#: Kinds whose every ``one_of`` column the file has must hold a value in every row (a
+#: liquidation file's long_usd / short_usd: an empty or text cell is not a zero).
+_EVERY_ONE_OF = ("liquidations",)
+
+MAX_FUNDING_RATE = 0.05
+"""Largest plausible funding rate per interval, a fraction (5 %). No venue's cap exceeds
+it (Binance's widest caps are a few percent per interval, Hyperliquid's 4 % per hour);
+the largest in the bundled data is 0.00375 (0.375 % per 8 h, ETH 2020-2023). A larger
+value is a file of percents read as fractions (1 = 1 %), refused."""
+
+#: The USD open-interest OHLC columns (``oi_usd`` is the bar's close).
+_OI_OHLC = ("oi_open_usd", "oi_high_usd", "oi_low_usd", "oi_usd")
+
+
+def _oi_ohlc_problems(df: pd.DataFrame, rows: np.ndarray) -> list[tuple[int, str]]:
+    """Open-interest OHLC bars whose high is below open/close or low above them."""
+    if "oi_high_usd" not in df.columns and "oi_low_usd" not in df.columns:
+        return []
+    nan = np.full(len(df), np.nan)
+    o, h, lo, cl = (df[c].to_numpy(dtype="float64") if c in df.columns else nan for c in _OI_OHLC)
+    with np.errstate(invalid="ignore"):
+        top = np.fmax(o, cl)  # NaN only when both are
+        bottom = np.fmin(o, cl)
+        bad_h = h < top
+        bad_l = lo > bottom
+    out = []
+    r = _first(bad_h, rows)
+    if r is not None:
+        i = int(np.flatnonzero(rows == r)[0])
+        out.append((r, f"oi_high_usd {h[i]:g} is below max(oi_open_usd, oi_usd) = {top[i]:g}"))
+    r = _first(bad_l, rows)
+    if r is not None:
+        i = int(np.flatnonzero(rows == r)[0])
+        out.append((r, f"oi_low_usd {lo[i]:g} is above min(oi_open_usd, oi_usd) = {bottom[i]:g}"))
+    return out
 
 
 MAX_BAR_JUMP = 100.0

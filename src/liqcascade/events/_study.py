@@ -587,15 +587,26 @@ def assess_claim(
     means = ", ".join(
         f"{h} d {r['mean']:+.2%} (t {r['t_stat_adj']:+.2f})" for h, r in lg.iterrows()
     )
+    rnd = (
+        f"{rnd_wr:.1%} at random pseudo-levels"
+        if math.isfinite(rnd_wr)
+        else "no random pseudo-level baseline (no draws)"
+    )
     notes = (
         f"{n_tests} tests at these parameters (the claim: {CLAIM_N_TESTS}); {count_note}. "
         f"1–10 day win rate "
-        f"{wr:.1%} (claim 55–60 %) against {base_wr:.1%} on every day and {rnd_wr:.1%} at "
-        f"random pseudo-levels; {sig_short} of {len(sh)} short horizons have p < 0.05. "
+        f"{wr:.1%} (claim 55–60 %) against {base_wr:.1%} on every day and {rnd}; "
+        f"{sig_short} of {len(sh)} short horizons have p < 0.05. "
         f"20+ day mean log returns: {means}; significantly negative at {sig_neg} of "
         f"{len(lg)}, significantly positive at {sig_pos} (overlap-adjusted test; plain "
         f"Newey–West, which over-rejects at long horizons, finds {nw_neg} negative)."
     )
+    if n_tests == 0:  # nothing to average: no nan figures, a plain statement
+        notes = (
+            f"no support tests found at these settings (the claim: {CLAIM_N_TESTS}); "
+            f"{count_note}. Nothing to assess: loosen the detection (a smaller pivot, a "
+            "wider band or zone tolerance) or give a longer range."
+        )
     return {
         "n_tests": CLAIM_N_TESTS,
         "win_rate_1_10": list(CLAIM_WIN_RATE),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from liqcascade._time import utc_end
@@ -158,6 +159,8 @@ def run_liqmap_request(
 
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of, book_model=book_model))
         book, st, t_book = state.positions, state.stops, state.as_of
+        if price is not None:  # 10x from the market's mid: a unit error, as with positions
+            _check_price_scale(float(price), float(state.mid))
         p = float(price) if price is not None else state.mid
         what = f"estimated book ({len(book)} positions, {state.book_model})"
         source = f"{what} + modelled stops"
@@ -193,6 +196,14 @@ def run_liqmap_request(
     score = book_score(state)
     note = None if score is not None else _no_score_note(state)
     return LiqmapRun(lmap, source, state, t_book, tuple(maps), score, note)
+
+
+def _check_price_scale(price: float, mid: float) -> None:
+    """Refuse a ``price`` more than ``PRICE_SCALE`` (10) x from ``mid``: a unit error."""
+    from liqcascade.positions._files import _off_scale, _unit_error
+
+    if bool(_off_scale(np.asarray([price]), np.asarray([mid]))[0]):
+        raise InputError(_unit_error("price", price, mid, "the market's mid"), param="price")
 
 
 _FILE_NO_SCORE = "no out-of-sample score: the book is a positions file, not the estimated one"

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade._limits import check_seed
+from liqcascade._limits import MAX_HORIZON_DAYS, check_seed
 from liqcascade.book._calibrate import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market._params import BINANCE_BOOK_SHARE
@@ -57,10 +57,6 @@ CRASH_DAY = pd.Timestamp("2025-10-10", tz="UTC")
 VOL_FIT_START = pd.Timestamp("2018-01-01", tz="UTC")
 #: Fewest daily returns that fit takes.
 MIN_VOL_RETURNS = 100
-#: Longest holding horizon, days, of the back-test and the recommendation (a year:
-#: past it a daily volatility scaled by √horizon, or a GARCH forecast summed over it,
-#: is the unconditional variance times the days, not a forecast).
-MAX_HORIZON_DAYS = 365
 #: Level of the stop-out shares' Wilson intervals.
 STOP_OUT_LEVEL = 0.9
 

@@ -250,9 +250,22 @@ class Portfolio:
                 "binance", side_a[mk], size_a[mk], ep_a[mk], margin=m_a[mk], symbol=tiers[a]
             )
             liq[mk] = res.liq_price
+        stop_a = np.array(stops)
+        with np.errstate(invalid="ignore"):  # NaN stops / liquidations are not checked
+            past = np.flatnonzero(side_a * (stop_a - liq) <= 0)
+        if past.size:  # the venue liquidates first: the stop can never act
+            i = int(past[0])
+            kind = "long" if side_a[i] > 0 else "short"
+            raise InputError(
+                f"{source}: row {i + 1}: stop_price {stop_a[i]:,.2f} is at or beyond the "
+                f"position's liquidation price {liq[i]:,.2f} (a {kind} "
+                f"at {size_a[i] * ep_a[i] / m_a[i]:.3g}x): the venue liquidates it first, so the "
+                "stop can never act; put the stop between the entry and the liquidation price "
+                "or lower the leverage"
+            )
         if len(set(names)) != len(names):
             names = [f"{n} #{i + 1}" for i, n in enumerate(names)]
-        return cls(asset, side_a, size_a, ep_a, m_a, liq, np.array(stops), names, source, tiers)
+        return cls(asset, side_a, size_a, ep_a, m_a, liq, stop_a, names, source, tiers)
 
 
 def read_portfolio(path: str | Path) -> Portfolio:

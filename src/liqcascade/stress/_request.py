@@ -30,6 +30,7 @@ from typing import Any
 
 from liqcascade._limits import check_count, check_seed, stress_path_bytes
 from liqcascade.errors import InputError
+from liqcascade.stress._scenarios import check_horizon_days
 
 __all__ = ["SAMPLE", "StressRun", "run_stress_request"]
 
@@ -92,6 +93,15 @@ def _positive(name: str, value: int) -> None:
         raise InputError(f"{name} must be > 0 (got {value})", param=name)
 
 
+def _only_with(given: bool, name: str, applies: bool, other: str, value: str) -> None:
+    """Refuse ``name`` given when ``other`` is not ``value`` (it would be ignored)."""
+    if given and not applies:
+        raise InputError(
+            f"{name} applies only with {other} {value}: it would be ignored here",
+            param=(name, other),
+        )
+
+
 def _named(exc: InputError, name: str) -> InputError:
     return InputError(str(exc), param=name)
 
@@ -102,7 +112,7 @@ def run_stress_request(
     asset: str = "ETH",
     scenario: str = "montecarlo",
     shocks: Sequence[float] | None = None,
-    window: str = "2025-10-10",
+    window: str | None = None,
     paths: int = 10000,
     horizon_days: int = 30,
     method: str = "fhs",
@@ -126,11 +136,14 @@ def run_stress_request(
         BTC, its dollar notionals in the asset for any other).
     scenario : {"shock", "replay", "montecarlo"}
     shocks : sequence of float, optional
-        Shock grid (fractions; default :data:`liqcascade.stress.DEFAULT_SHOCKS`).
-    window : str
-        Replay window (a named crash or ``START/END``).
+        Shock grid (fractions; default :data:`liqcascade.stress.DEFAULT_SHOCKS`); only
+        with ``scenario="shock"``.
+    window : str, optional
+        Replay window (a named crash or ``START/END``; default ``"2025-10-10"``); only
+        with ``scenario="replay"``.
     paths, horizon_days, method, model, dist, seed, backend, scheduler
-        Monte Carlo settings (:func:`liqcascade.stress.monte_carlo`).
+        Monte Carlo settings (:func:`liqcascade.stress.monte_carlo`); ``scheduler``
+        only with ``backend="dask"``.
     cascade : bool
         Price paths with the cascade's impact.
     asset, as_of
@@ -150,11 +163,14 @@ def run_stress_request(
         raise InputError("asset: give an asset (ETH, BTC or one in the store)", param="asset")
     _choice("scenario", scenario, st.SCENARIOS)
     _positive("paths", paths)
-    _positive("horizon_days", horizon_days)
+    check_horizon_days(horizon_days)
     _choice("method", method, st.METHODS)
     _choice("model", model.lower(), ("gjr", "egarch", "garch"))
     _choice("dist", dist.lower(), ("t", "normal", "skewt"))
     _choice("backend", backend, st.BACKENDS)
+    _only_with(shocks is not None, "shocks", scenario == "shock", "scenario", "shock")
+    _only_with(window is not None, "window", scenario == "replay", "scenario", "replay")
+    _only_with(scheduler is not None, "scheduler", backend == "dask", "backend", "dask")
     grid = list(shocks) if shocks is not None else list(st.DEFAULT_SHOCKS)
     p = Path(portfolio)
     sample = str(portfolio) == SAMPLE and not p.is_file()
@@ -180,7 +196,7 @@ def run_stress_request(
     if scenario == "shock":
         res = st.shock_grid(pf, market, grid, cascade=cascade)
     elif scenario == "replay":
-        res = st.replay(pf, market, window, cascade=cascade)
+        res = st.replay(pf, market, window or "2025-10-10", cascade=cascade)
     else:
         res = st.monte_carlo(
             pf, market, paths=paths, horizon_days=horizon_days, method=method,

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import check_count, check_seed, stress_path_bytes
+from liqcascade._limits import MAX_HORIZON_DAYS, check_count, check_seed, stress_path_bytes
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import replay_kernel
@@ -681,6 +681,20 @@ def replay(
     )
 
 
+def check_horizon_days(horizon_days: int) -> None:
+    """Refuse a Monte Carlo horizon outside [1, :data:`~liqcascade._limits.MAX_HORIZON_DAYS`] days.
+
+    Past a year the daily model's paths are its unconditional variance times the days
+    (expected P&L and VaR then overflow any market), not a forecast.
+    """
+    if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
+        raise InputError(
+            f"horizon_days must be an integer in [1, {MAX_HORIZON_DAYS}] days "
+            f"(got {horizon_days}): the daily model forecasts at most a year",
+            param="horizon_days",
+        )
+
+
 def monte_carlo(
     portfolio: Portfolio,
     market: StressMarket,
@@ -720,6 +734,7 @@ def monte_carlo(
     market : StressMarket
     paths : int, default 10,000
     horizon_days : int, default 30
+        Days of daily steps, in [1, :data:`liqcascade._limits.MAX_HORIZON_DAYS`] (365).
     method : {"fhs", "garch"}, default "fhs"
         Filtered historical simulation or draws from the fitted distribution.
     model : {"gjr", "egarch", "garch"}, default "gjr"
@@ -741,8 +756,7 @@ def monte_carlo(
     _check_pf(portfolio, market)
     if paths <= 0:
         raise InputError(f"paths must be > 0 (got {paths})", param="paths")
-    if horizon_days <= 0:
-        raise InputError(f"horizon_days must be > 0 (got {horizon_days})", param="horizon_days")
+    check_horizon_days(horizon_days)
     main = market.asset
     assets = [main] + [a for a in portfolio.assets if a != main]
     try:
