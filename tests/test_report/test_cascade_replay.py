@@ -62,3 +62,16 @@ def test_figure_draws_both_sides_with_the_texts_totals(short: list[float]) -> No
         assert_same(tot[key], float(r.frame[key].sum()), rtol=1e-12)
     # the recorded total the text prints is both sides
     assert_same(tot["long_usd"] + tot["short_usd"], 115e6 + 29e6, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("asset", "day", "in_sample"),
+                         [("ETH", "2025-02-03", True), ("BTC", "2025-06-12", False)])  # fmt: skip
+def test_replay_says_whether_its_book_is_in_sample(asset: str, day: str, in_sample: bool) -> None:
+    # the replay's book is the fit for the day's month: ETH's of 2025-02-03 was trained
+    # after it (no fit ends before 2025-03), BTC's of 2025-06-12 on data to 2025-05-31
+    from liqcascade.report._cascade_section import _replay
+    from liqcascade.report._section import ReportContext
+
+    r = _replay(ReportContext(asset=asset))
+    assert r.day == pd.Timestamp(day, tz="UTC")
+    assert r.book_in_sample is in_sample

@@ -75,11 +75,12 @@ def _render_distribution(result: dict[str, Any]) -> None:
     t = Table(show_header=False, box=None)
     for k in ("var_95", "var_99", "es_95", "es_99"):
         iv = result.get(f"{k}_interval")
-        within = (
-            f" (95 % interval, Monte Carlo sampling: {iv[0]:,.0f} – {iv[1]:,.0f})"
-            if iv and len(iv) == 2
-            else ""
-        )
+        within = ""
+        if iv and len(iv) == 2 and abs(iv[1] - iv[0]) <= 1e-9 * max(abs(iv[1]), 1.0):
+            # every resample gives the same loss: the tail loses the whole margin
+            within = " (the whole margin: a bound, the same in every resample)"
+        elif iv and len(iv) == 2:
+            within = f" (95 % interval, Monte Carlo sampling: {iv[0]:,.0f} – {iv[1]:,.0f})"
         t.add_row(f"[bold]{k}[/]", f"{result[k]:,.0f} USD (a loss){within}")
     pnl = f"{result['expected_pnl']:+,.0f} USD (mean over paths; positive = a gain)"
     t.add_row("[bold]expected P&L[/]", pnl)

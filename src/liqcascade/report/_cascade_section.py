@@ -60,6 +60,7 @@ class Replay:
     hours: pd.DataFrame
     flag: str = ""  # the day's recorded bars flagged as implausible for their move, in words
     suspects: pd.DataFrame | None = None  # those bars (suspect_liquidation_bars' rows)
+    book_in_sample: bool = False  # the book's fit was trained on data after the day
 
     @property
     def n_model_bars(self) -> int:
@@ -168,9 +169,11 @@ def _replay(ctx: ReportContext) -> Replay:
     both = model4.join(liq.loc[day:end, ["long_usd", "short_usd"]], how="outer").fillna(0.0)
     sus = within(suspect_bars([ctx.asset], ctx.as_of), ctx.asset, day, end)
     flag = day_flag(sus, ctx.asset, day, float(daily.max()))
+    in_sample = any("IN SAMPLE" in c for c in state.caveats)
     return Replay(
-        day, state.as_of, float(h["open"].iloc[0]), float(h["low"].min()), both, h, flag, sus
-    )
+        day, state.as_of, float(h["open"].iloc[0]), float(h["low"].min()), both, h, flag, sus,
+        in_sample,
+    )  # fmt: skip
 
 
 def _all_venue_book(state: Any) -> Any:
@@ -918,10 +921,14 @@ def _method(v: CascadeView) -> list[str]:
     if v.replay is not None:
         rp, fr, tot = v.replay, v.replay.frame, v.replay.totals()
         fit = (
-            f"correlation over {len(fr)} 4-hour bars {rp.corr:.2f}; in sample"
+            f"correlation over {len(fr)} 4-hour bars {rp.corr:.2f}"
             if math.isfinite(rp.corr)
             else f"no correlation: the model liquidates in {rp.n_model_bars} of the {len(fr)} "
             f"4-hour bars, and fewer than {MIN_CORR_BARS} non-zero bars cannot rank the day"
+        ) + (
+            "; the position book in sample: its fit was trained on data after the day"
+            if rp.book_in_sample
+            else "; the position book out of sample: its fit was trained before the day"
         )
         method.append(
             f"Replay of {rp.day:%Y-%m-%d}, the largest recorded liquidation day: the book of "
