@@ -364,10 +364,16 @@ def figures(v: CascadeView) -> list[go.Figure]:
     return out
 
 
-def _static_name(c: Calibrated) -> str:
-    """Which static run a static figure comes from."""
+def _static_name(c: Calibrated, *, critical: bool = False) -> str:
+    """Which static run a static figure comes from.
+
+    The book draw whose move falls farthest; for a critical shock that draw is the most
+    fragile one (its critical shock the smallest).
+    """
     n = c.n_book_draws
-    return f"deepest of {n} book draws" if n else "central book"
+    if not n:
+        return "central book"
+    return f"most fragile of {n} book draws" if critical else f"deepest of {n} book draws"
 
 
 def _static_critical_text(c: Calibrated) -> str:
@@ -840,8 +846,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             value=float(c.critical), text=pct(c.critical, signed=True),
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (10th / 90th-percentile "
             "paths); "
-            f"static book {_static_critical_text(c)} ({_static_name(c)}; it bounds only the "
-            "cascade's own carry)",
+            f"static book {_static_critical_text(c)} ({_static_name(c, critical=True)}; it "
+            "bounds only the cascade's own carry)",
             evidence=history_text(hc, c.critical),
             unit="fraction", low=min(lo, hi), high=max(lo, hi),
         ),

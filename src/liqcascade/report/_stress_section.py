@@ -495,20 +495,31 @@ def _backtest_verdict(v: StressView, h: int, level: float) -> str:
         f"{b['kupiec_p']:.3f}); pinball loss {1e4 * m['pinball']:.2f} bp against "
         f"{1e4 * b['pinball']:.2f} bp"
     )
-    fails = _failures(m, b)
+    _, lo, hi = bt.pinball_difference(h, level, best)
+    word = str(significance_verdict(lo, hi))
+    head += f" (90 % interval of the difference {1e4 * lo:+.1f} … {1e4 * hi:+.1f} bp)".replace(
+        "-", "−"
+    )
+    fails = _failures(m, word)
     if fails:
         return head + ". The model " + " and ".join(fails) + "."
     return head + ": the model passes coverage and beats the best baseline."
 
 
-def _failures(m: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    """How a model score row fails (Kupiec at 5 %, the baseline's pinball), in words."""
+def _failures(m: dict[str, Any], pinball: str) -> list[str]:
+    """How a model score row fails (Kupiec at 5 %, the baseline's pinball), in words.
+
+    ``pinball``: the verdict of the paired interval of the pinball difference ("beats",
+    "ties", "loses").
+    """
     fails = []
     if m["kupiec_p"] < 0.05:
         side = "too few (over-cautious)" if m["rate"] < m["expected"] else "too many"
         fails.append(f"fails Kupiec's coverage test at 5 % ({side} exceedances)")
-    if m["pinball"] > b["pinball"]:
-        fails.append("does not beat the baseline's pinball loss")
+    if pinball == "loses":
+        fails.append("loses to the baseline on pinball loss")
+    elif pinball != "beats":
+        fails.append("ties with the baseline on pinball loss (the difference is inside the noise)")
     return fails
 
 
@@ -595,13 +606,21 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
     better = {"beats": "beats", "loses": "loses to", "ties": "ties with"}.get(
         str(significance_verdict(lo, hi)), "ties with"
     )
+    span = (
+        f"{pd.Timestamp(bt.settings['first_fit']):%Y-%m} → "
+        f"{pd.Timestamp(bt.settings['last_day']):%Y-%m}"
+    )
+
+    def signed(x: float) -> str:
+        return f"{1e4 * x:+.1f}".replace("-", "−")
+
     out = (
-        f"Out of sample (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']} windows): "
-        f"exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}), Kupiec p = "
-        f"{m['kupiec_p']:.3f} ({verdict}); the model {better} the best baseline "
-        f"({_BASE_NAMES[best]}) on pinball loss, {1e4 * m['pinball']:.2f} vs "
-        f"{1e4 * b['pinball']:.2f} bp (difference {1e4 * d:+.1f} bp, 90 %: {1e4 * lo:+.1f} … "
-        f"{1e4 * hi:+.1f})"
+        f"Out of sample (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']} windows "
+        f"{span}): exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}), Kupiec p = "
+        f"{m['kupiec_p']:.3f} ({verdict}); the model {better} the best baseline, "
+        f"{_BASE_NAMES[best]}, on pinball loss, {1e4 * m['pinball']:.2f} vs "
+        f"{1e4 * b['pinball']:.2f} bp (difference {signed(d)} bp, 90 %: {signed(lo)} … "
+        f"{signed(hi)})"
     )
     if h != HORIZON_DAYS:
         out += f" ({HORIZON_DAYS}-day windows not in this back-test)"
@@ -766,7 +785,8 @@ def prose(v: StressView) -> Prose:
             "and position probabilities do not depend on which book is stressed; the market "
             f"liquidations, shocks and replays are {v.asset}'s own. " + take[0]
         )
-    method = _method(v.asset, _mu_fitted(v), v.market.as_of, own=v.own_portfolio)
+    method = _method(v.asset, _mu_fitted(v), v.market.as_of, own=v.own_portfolio,
+                     n_paths=len(v.mc.pnl))  # fmt: skip
     return Prose(take, method, [claim], _headlines(v))
 
 
@@ -779,7 +799,12 @@ def _mu_fitted(v: StressView) -> float:
 
 
 def _method(
-    asset: str, mu_fitted: float = float("nan"), as_of: Any = None, *, own: bool = False
+    asset: str,
+    mu_fitted: float = float("nan"),
+    as_of: Any = None,
+    *,
+    own: bool = False,
+    n_paths: int = 20000,
 ) -> list[str]:
     other = "BTC" if asset == "ETH" else "ETH"
     legs = (
@@ -814,9 +839,9 @@ def _method(
         "rallies. The library keeps it on request (monte_carlo(..., drift='fitted')).",
         "The VaR card leads with the 95 % level on every asset (the level the 30-day "
         "back-test can test) and gives the 99 % beside it. It is reproduced by liqcascade "
-        f"stress --asset {asset} --portfolio sample --paths 20000 --seed 20251010"
+        f"stress --asset {asset} --portfolio sample --paths {n_paths} --seed 20251010"
         + (f" --as-of {pd.Timestamp(as_of):%Y-%m-%d}" if as_of is not None else "")
-        + " (the report's sample portfolio at the market date; a quick report runs 2,000 "
+        + f" (the report's sample portfolio at the market date, on this report's {n_paths:,} "
         "paths), which prints the same VaR, ES and the VaR's 95 % interval.",
         "VaR and ES intervals: for VaR the distribution-free 95 % interval of the quantile "
         "from the Monte Carlo order statistics (binomial ranks); for ES a 95 % bootstrap "

@@ -61,9 +61,10 @@ def qualifier(asset: str, share: float) -> str:
     return (
         f"Units: the book's dollars are on the scale of Binance's recorded liquidation feed "
         f"(only venue share × the feed's under-reporting is identified), {share_text(share)} "
-        f"of {asset}'s aggregated open interest at the market bar, not market dollars. Shares "
-        "within the book (% of liabilities) do not depend on that scale except through the "
-        "cascade, which walks the book against order-book depth in market dollars."
+        f"of {asset}'s aggregated open interest at the market bar, not market dollars. Ratios "
+        "within the book (its shares, bad debt in % of liabilities) do not depend on that "
+        "scale, except through the cascade, which walks the book against order-book depth "
+        "in market dollars."
     )
 
 
