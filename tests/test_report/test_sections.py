@@ -186,12 +186,12 @@ def test_var_card_scores_its_own_horizon_and_says_when_it_loses(built: tuple[str
     ev = card["evidence"]
     # the card's figure is a 30-day VaR: its score is the 30-day back-test at its level
     assert f"{HORIZON_DAYS}-day {level:.0%}".replace("%", " %") in ev
-    assert f"{model['n']} windows" in ev and "1-day" not in ev
+    assert f"{model['n']} windows 20" in ev and "1-day" not in ev  # with its period
     assert f"{1e4 * model['pinball']:.2f} vs {1e4 * best['pinball']:.2f} bp" in ev
     # the verdict is the paired interval's, not the strict comparison of the two scores
-    m = re.search(r"difference ([+-]\d+\.\d) bp, 90 %: ([+-]\d+\.\d) … ([+-]\d+\.\d)\)", ev)
+    m = re.search(r"difference ([+−]\d+\.\d) bp, 90 %: ([+−]\d+\.\d) … ([+−]\d+\.\d)\)", ev)
     assert m is not None, ev
-    d, lo, hi = (float(x) for x in m.groups())
+    d, lo, hi = (float(x.replace("−", "-")) for x in m.groups())
     assert abs(d - 1e4 * (model["pinball"] - best["pinball"])) <= 0.051 and lo <= d <= hi
     word = "loses to" if lo > 0 else "beats" if hi < 0 else "ties with"
     assert f"the model {word} the best baseline" in ev
