@@ -1106,6 +1106,13 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
         if mode == "calibrated":
             if files:
                 _common.fail("--liquidity calibrated needs the estimated market (drop --positions)")
+            if kw.get("total_move") is not None and not kw.get("fragility"):
+                _common.fail(
+                    "--total-move goes with --fragility (the move the critical shock is "
+                    "found for); one cascade takes a shock"
+                )
+            kw["asset"] = kw.get("asset") or "ETH"  # the command's defaults (None: not given)
+            kw["total_move"] = -0.10 if kw.get("total_move") is None else kw["total_move"]
             if kw.get("fragility"):
                 calibrated_fragility_cmd(kw)
                 return
