@@ -43,7 +43,7 @@ def test_non_utf8_file_is_refused(tmp_path: Path, args: list[str]) -> None:
 def test_params_of_the_wrong_type_name_the_key(tmp_path: Path, doc: str, needle: str) -> None:
     f = tmp_path / "params.json"
     f.write_text(doc)
-    with pytest.raises(InputError, match="params.json") as exc:
+    with pytest.raises(InputError, match=r"params\.json") as exc:
         EstimationParams.from_json(f)
     assert needle in str(exc.value)
     r = run_cli("liqmap", "backtest", "--start", "2025-06-01", "--end", "2025-06-10",

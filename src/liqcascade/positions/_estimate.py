@@ -75,7 +75,8 @@ def _check_type(key: str, value: Any, default: Any, where: str) -> None:
     else:
         ok, what = _is_number(value), "a number"
     if not ok:
-        raise InputError(f"{where}: {key} must be {what} (got {json.dumps(value, default=str)[:60]})")
+        shown = json.dumps(value, default=str)[:60]
+        raise InputError(f"{where}: {key} must be {what} (got {shown})")
 
 
 @dataclass(frozen=True)

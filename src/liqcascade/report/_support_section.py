@@ -40,7 +40,6 @@ def study_start(as_of: Any) -> pd.Timestamp:
     return pd.Timestamp(year=to_utc(as_of).year - SPAN_YEARS, month=1, day=1, tz="UTC")
 
 
-
 @dataclass(frozen=True)
 class SupportView:
     """The support study of one asset and the tolerances it ran with."""
