@@ -117,8 +117,8 @@ def _check_front(f: Path, front: dict[str, Any]) -> None:
         for i, c in enumerate(clusters):
             if not isinstance(c, dict):
                 raise bad(f"clusters_near_price[{i}]", "an object with a 'price'", c)
-            p = c.get("price")
-            if "price" in c and not (_is_number(p) and float(p) > 0):
+            p: Any = c.get("price")
+            if "price" in c and not (_is_number(p) and p > 0):
                 raise bad(f"clusters_near_price[{i}].price", "a number > 0", p)
             for name in ("distance", "notional_usd"):
                 x = c.get(name)
