@@ -100,3 +100,87 @@ def test_liqmap_calibrate_mode_options(args: list[str], needle: str) -> None:
     t0 = time.process_time()
     assert_refused(run_cli("liqmap", "calibrate", *args), needle)
     assert time.process_time() - t0 < 10  # before any calibration (minutes)
+
+
+# -- C12: rows that contradict themselves ---------------------------------------------------------
+def _csv(tmp_path: Path, name: str, text: str) -> str:
+    f = tmp_path / name
+    f.write_text(text)
+    return str(f)
+
+
+BOOK_2000 = "side,price,size\nbid,1999,50\nbid,1990,100\nask,2001,50\nask,2010,100\n"
+
+
+@pytest.mark.parametrize("command", ["cascade", "solvency", "liqmap"])
+@pytest.mark.parametrize(
+    ("row", "needles"),
+    [
+        # margin 100 on 2,000 of notional is 20x, not 50x
+        ("long,1,2000,100,50,", ["row 1", "margin 100.00 and leverage 50 disagree", "40.00"]),
+        # 10x long at 2,000: bankrupt at 1,800; a liquidation at 5 contradicts its margin
+        ("long,1,2000,,10,5", ["row 1", "liq_price 5.00 lies below the bankruptcy price 1,800"]),
+        ("short,1,2000,,10,2500", ["row 1", "liq_price 2,500.00 lies above the bankruptcy"]),
+        ("long,1,2000,,0.5,", ["row 1", "leverage 0.5 is below 1x"]),
+    ],
+)
+def test_self_contradicting_rows(
+    tmp_path: Path, command: str, row: str, needles: list[str]
+) -> None:
+    pos = _csv(tmp_path, "p.csv", f"side,size,entry_price,margin,leverage,liq_price\n{row}\n")
+    book = _csv(tmp_path, "b.csv", BOOK_2000)
+    args = {
+        "cascade": ["--book", book, "--shock", "-0.01"],
+        "solvency": [],
+        "liqmap": ["--price", "2000"],
+    }[command]
+    assert_refused(run_cli(command, "--positions", pos, *args), pos, *needles)
+
+
+def test_agreeing_rows_and_over_collateralised_margin_are_accepted(tmp_path: Path) -> None:
+    from liqcascade.positions import read_positions
+
+    rows = [
+        "long,1,2000,200.5,10,",  # within 1 %
+        "long,1,2000,4000,,",  # margin above notional: never liquidated (liq 0)
+        "long,1,2000,,10,1795",  # 0.25 % of entry beyond bankruptcy: within the tolerance
+        "short,1,2000,,10,2150",
+    ]
+    text = "side,size,entry_price,margin,leverage,liq_price\n" + "\n".join(rows) + "\n"
+    book = read_positions(_csv(tmp_path, "p.csv", text))
+    assert len(book) == 4
+    assert book.liq_price[2] == 1795.0 and book.liq_price[3] == 2150.0
+
+
+def test_margin_leverage_below_one_is_refused_as_everywhere() -> None:
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000",
+                "--leverage", "0.5")  # fmt: skip
+    assert_refused(r, "--leverage 0.5 is below 1x", "give the margin instead")
+    ok = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000",
+                 "--margin", "4000")  # fmt: skip
+    assert ok.exit_code == 0, ok.stderr
+    stops = run_cli("stops", "recommend", "--side", "long", "--entry", "3700", "--size", "1",
+                    "--leverage", "0.5")  # fmt: skip
+    assert stops.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("stop", "needle"),
+    [
+        ("sell,2500,1", "a sell stop at 2,500.00 is at or above"),
+        ("sell,2000,1", "a sell stop at 2,000.00 is at or above"),  # at the mid
+        ("buy,1900,1", "a buy stop at 1,900.00 is at or below"),
+    ],
+)
+def test_stop_already_triggered_is_refused(tmp_path: Path, stop: str, needle: str) -> None:
+    pos = _csv(tmp_path, "p.csv", "side,size,entry_price,leverage\nlong,1,2000,10\n")
+    stops = _csv(tmp_path, "s.csv", f"side,trigger_price,size\n{stop}\n")
+    book = _csv(tmp_path, "b.csv", BOOK_2000)
+    r = run_cli("cascade", "--positions", pos, "--book", book, "--stops", stops,
+                "--shock", "-0.01")  # fmt: skip
+    assert_refused(r, stops, "row 1", needle, "already triggered")
+    r = run_cli("liqmap", "--positions", pos, "--stops", stops, "--price", "2000")
+    assert_refused(r, stops, needle.split(" is ")[0], "already triggered")
+    fine = _csv(tmp_path, "ok.csv", "side,trigger_price,size\nsell,1950,1\nbuy,2100,1\n")
+    assert run_cli("cascade", "--positions", pos, "--book", book, "--stops", fine,
+                   "--shock", "-0.01").exit_code == 0  # fmt: skip
