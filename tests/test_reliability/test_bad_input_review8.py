@@ -184,3 +184,47 @@ def test_stop_already_triggered_is_refused(tmp_path: Path, stop: str, needle: st
     fine = _csv(tmp_path, "ok.csv", "side,trigger_price,size\nsell,1950,1\nbuy,2100,1\n")
     assert run_cli("cascade", "--positions", pos, "--book", book, "--stops", fine,
                    "--shock", "-0.01").exit_code == 0  # fmt: skip
+
+
+# -- D13/D14: the real cause, the option's name ---------------------------------------------------
+def test_semicolon_positions_are_read(tmp_path: Path) -> None:
+    from liqcascade.positions import read_positions
+
+    semi = _csv(
+        tmp_path, "p.csv", "side;size;entry_price;leverage\nlong;2;2000;10\nshort;1;2010;5\n"
+    )
+    comma = _csv(
+        tmp_path, "c.csv", "side,size,entry_price,leverage\nlong,2,2000,10\nshort,1,2010,5\n"
+    )
+    a, b = read_positions(semi), read_positions(comma)
+    assert a.size.tolist() == b.size.tolist() == [2.0, 1.0]
+    assert a.liq_price.tolist() == b.liq_price.tolist()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("p.json", b'[{"side":"long","size":1,"entry_price":2000,"leverage":10}]', "a JSON file"),
+        ("p.csv", b"", "the file is empty"),
+        ("p.csv", b"  \n\n", "the file is empty"),
+        ("p.csv", b"side,size,entry_price,leverage,note\nlong,1,2000,10,caf\xe9\n", "not UTF-8"),
+    ],
+)
+def test_positions_file_cause_is_named(
+    tmp_path: Path, name: str, content: bytes, needle: str
+) -> None:
+    f = tmp_path / name
+    f.write_bytes(content)
+    book = _csv(tmp_path, "b.csv", BOOK_2000)
+    r = run_cli("cascade", "--positions", str(f), "--book", book, "--shock", "-0.01")
+    assert "missing column" not in assert_refused(r, str(f), needle)
+
+
+def test_book_file_causes(tmp_path: Path) -> None:
+    pos = _csv(tmp_path, "p.csv", "side,size,entry_price,leverage\nlong,1,2000,10\n")
+    lots = _csv(tmp_path, "lots.csv", "side,price,size\nbid,1999,lots\nask,2001,1\n")
+    bids = _csv(tmp_path, "bids.csv", "side,price,size\nbid,1999,5\nbid,1990,5\n")
+    run = ("cascade", "--positions", pos, "--shock", "-0.01", "--book")
+    assert_refused(run_cli(*run, lots), lots, "row 1: size is not a number (got 'lots')")
+    assert_refused(run_cli(*run, bids), "one-sided book (only bids): give --mid")
+    assert run_cli(*run, bids, "--mid", "2000").exit_code == 0

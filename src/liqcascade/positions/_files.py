@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from liqcascade._tables import read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.margin import (  # noqa: F401
@@ -38,25 +39,8 @@ _NA_WORDS = ("", "nan", "na", "n/a", "null", "none")
 
 def _read_table(path: Path) -> pd.DataFrame:
     """The file as a frame of strings/objects with lower-cased, stripped column names."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a file")
-    try:
-        if path.suffix.lower() in _PARQUET:
-            df = pd.read_parquet(path)
-        else:
-            # default NA parsing: empty cells and NaN/NA/null/None read as missing; numeric
-            # columns parse in C, others stay text and are checked cell by cell below
-            df = pd.read_csv(path, skipinitialspace=True)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: cannot read: {msg}") from exc
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    dup = df.columns[df.columns.duplicated()]
-    if len(dup):
-        raise InputError(f"{path}: duplicate column {dup[0]!r}")
-    return df.reset_index(drop=True)
+    # numeric columns parse in C, others stay text and are checked cell by cell
+    return read_user_table(path)
 
 
 def _blank(col: pd.Series) -> np.ndarray:
