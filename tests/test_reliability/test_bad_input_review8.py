@@ -228,3 +228,30 @@ def test_book_file_causes(tmp_path: Path) -> None:
     assert_refused(run_cli(*run, lots), lots, "row 1: size is not a number (got 'lots')")
     assert_refused(run_cli(*run, bids), "one-sided book (only bids): give --mid")
     assert run_cli(*run, bids, "--mid", "2000").exit_code == 0
+
+
+MARGIN = ("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000")
+
+
+@pytest.mark.parametrize(
+    ("extra", "needles"),
+    [
+        (["--mmr", "0"], ["--mmr must be a fraction in (0, 1)"]),
+        (["--symbol", "FOOUSDT"], ["--symbol 'FOOUSDT'", "--tiers"]),
+        (["--venue", "hyperliquid", "--symbol", "DOGE"], ["--symbol 'DOGE'", "give --mmr"]),
+        (["--symbol", ""], ["--symbol is empty"]),
+        (["--venue", "bybit", "--symbol", " "], ["--symbol is empty"]),
+    ],
+)
+def test_margin_messages_name_the_option(extra: list[str], needles: list[str]) -> None:
+    line = assert_refused(run_cli(*MARGIN, "--leverage", "10", *extra), *needles)
+    for internal in ("package:", "row 1", "fetch_tiers_ccxt", "max_leverage"):
+        assert internal not in line, line
+
+
+def test_margin_tiers_folder(tmp_path: Path) -> None:
+    r = run_cli(*MARGIN, "--leverage", "10", "--tiers", str(tmp_path))
+    assert_refused(r, str(tmp_path), "is a folder, not a tier table file")
+    ok = run_cli(*MARGIN, "--leverage", "10", "--venue", "hyperliquid", "--symbol", "DOGE",
+                 "--mmr", "0.05")  # fmt: skip
+    assert ok.exit_code == 0, ok.stderr

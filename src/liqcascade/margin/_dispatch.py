@@ -308,6 +308,8 @@ def liq_price(
         venue without tiers.
     """
     rules = venue_rules(venue)
+    if not str(symbol).strip():
+        raise InputError("symbol is empty (a contract such as ETHUSDT)", param="symbol")
     if (margin is None) == (leverage is None):
         raise InputError("give exactly one of margin and leverage", param=("margin", "leverage"))
     _check_options(rules, tiers, mmr)
