@@ -245,7 +245,7 @@ MARGIN = ("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "20
 )
 def test_margin_messages_name_the_option(extra: list[str], needles: list[str]) -> None:
     line = assert_refused(run_cli(*MARGIN, "--leverage", "10", *extra), *needles)
-    for internal in ("package:", "row 1", "fetch_tiers_ccxt", "max_leverage"):
+    for internal in ("package:", "row 1", "fetch_tiers_ccxt", "pass max_leverage"):
         assert internal not in line, line
 
 
