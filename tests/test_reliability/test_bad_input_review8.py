@@ -255,3 +255,42 @@ def test_margin_tiers_folder(tmp_path: Path) -> None:
     ok = run_cli(*MARGIN, "--leverage", "10", "--venue", "hyperliquid", "--symbol", "DOGE",
                  "--mmr", "0.05")  # fmt: skip
     assert ok.exit_code == 0, ok.stderr
+
+
+def test_fetch_since_in_the_future_names_since(monkeypatch: pytest.MonkeyPatch) -> None:
+    from liqcascade.data._fetch import fetch_series
+
+    seam = lambda exchange_id: object()  # noqa: E731  (never called: no network)
+    monkeypatch.setattr("liqcascade._cli.data.make_exchange", seam)
+    r = run_cli("data", "fetch", "--exchange", "binance", "--symbol", "ETH/USDT:USDT",
+                "--kind", "ohlcv", "--since", "2030-01-01")  # fmt: skip
+    line = assert_refused(r, "--since (2030-01-01 00:00) is in the future")
+    assert "--until must not" not in line
+    with pytest.raises(InputError, match=r"^since 2030-01-01 00:00 UTC is in the future") as e:
+        fetch_series(object(), "ETH/USDT:USDT", "ohlcv", "2030-01-01")
+    assert e.value.params == ("since",)
+
+
+def test_support_study_start_after_end() -> None:
+    r = run_cli("support-study", "--start", "2025-01-01", "--end", "2024-01-01")
+    assert_refused(r, "--start (2025-01-01) is after --end (2024-01-01)")
+
+
+def test_range_and_engine_messages_name_flags(tmp_path: Path) -> None:
+    r = run_cli("liqmap", "--range", "0.001", "--bucket", "0.01")
+    line = assert_refused(r, "--range must be >= --bucket (got 0.001 < 0.01)")
+    assert "range_" not in line
+    pos = _csv(tmp_path, "p.csv", "side,size,entry_price,leverage\nlong,1,2000,10\n")
+    r = run_cli("solvency", "--positions", pos, "--engine", "cascade")
+    assert_refused(r, "--engine cascade needs an order book: give --book too")
+
+
+def test_backtest_unknown_asset_names_no_library_parameter() -> None:
+    line = assert_refused(
+        run_cli(
+            "cascade", "backtest", "--asset", "DOGE", "--start", "2025-01-01", "--end", "2025-02-01"
+        ),  # fmt: skip
+        "--asset: no hourly prices for DOGE",
+        "data ingest",
+    )
+    assert "data_file" not in line

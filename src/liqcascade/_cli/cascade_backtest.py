@@ -34,7 +34,13 @@ def _series(asset: str, store_key: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     def one(kind: str, interval: str, what: str) -> pd.DataFrame:
         try:
             df = load_series(kind, asset=asset, interval=interval, store=store_key)
-        except (InputError, KeyError) as exc:
+        except InputError as exc:
+            if "store" in exc.params:  # the store is at fault, not the asset: as it is
+                raise
+            # the command reads the store and the bundle only: no file to give it
+            msg = str(exc).replace(" or give its file as data_file", "")
+            raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
+        except KeyError as exc:
             msg = str(exc.args[0]) if exc.args else str(exc)
             raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
         if df is None or len(df) == 0:
