@@ -286,11 +286,7 @@ def test_range_and_engine_messages_name_flags(tmp_path: Path) -> None:
 
 
 def test_backtest_unknown_asset_names_no_library_parameter() -> None:
-    line = assert_refused(
-        run_cli(
-            "cascade", "backtest", "--asset", "DOGE", "--start", "2025-01-01", "--end", "2025-02-01"
-        ),  # fmt: skip
-        "--asset: no hourly prices for DOGE",
-        "data ingest",
-    )
+    args = ("--asset", "DOGE", "--start", "2025-01-01", "--end", "2025-02-01")
+    r = run_cli("cascade", "backtest", *args)
+    line = assert_refused(r, "--asset: no hourly prices for DOGE", "data ingest")
     assert "data_file" not in line
