@@ -290,3 +290,25 @@ def test_backtest_unknown_asset_names_no_library_parameter() -> None:
     r = run_cli("cascade", "backtest", *args)
     line = assert_refused(r, "--asset: no hourly prices for DOGE", "data ingest")
     assert "data_file" not in line
+
+
+def test_pol_out_under_a_file(tmp_path: Path) -> None:
+    users = _csv(tmp_path, "users.csv", "user,balance\nalice,10\nbob,5\n")
+    f = tmp_path / "afile.txt"
+    f.write_text("x")
+    for sub in (f / "sub", f / "a" / "b"):
+        r = run_cli("pol", "build", users, "--out", str(sub))
+        line = assert_refused(r, "--out", f"{f} is a file, not a folder")
+        assert "does not exist" not in line
+
+
+def test_watch_alert_percent() -> None:
+    from liqcascade.live._alerts import parse_rule
+
+    assert parse_rule("critical_shock>-3%").value == pytest.approx(-0.03)
+    assert parse_rule("critical_shock > -0.03").value == pytest.approx(-0.03)
+    assert parse_rule("cluster_within_pct<1%").value == pytest.approx(1.0)
+    with pytest.raises(InputError, match=r"notional_2pct_usd is in USD.*without %"):
+        parse_rule("notional_2pct_usd>5%")
+    r = run_cli("watch", "--alert", "price>5%", "--max-iterations", "1")
+    assert_refused(r, "--alert", "price is in USD", "without %")
