@@ -37,6 +37,7 @@ def test_non_utf8_file_is_refused(tmp_path: Path, args: list[str]) -> None:
         ('{"turnover": "fast"}', 'turnover must be a number (got "fast")'),
         ('{"leverages": [2, "x"]}', "leverages must be a list of numbers"),
         ('{"tiers": 5}', "tiers must be text (got 5)"),
+        ('{"tiers": "FOOUSDT"}', "tiers 'FOOUSDT' is not a tier table"),
         ('{"venue_share": true}', "venue_share must be a number (got true)"),
     ],
 )

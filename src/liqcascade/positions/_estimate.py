@@ -173,6 +173,15 @@ class EstimationParams:
         for name, ok in checks.items():
             if not ok:
                 raise InputError(f"{name} out of range (got {getattr(self, name)!r})")
+        from liqcascade.margin import load_tiers, packaged_symbols
+
+        try:
+            load_tiers(self.tiers)  # packaged tables are cached: cheap
+        except InputError:
+            raise InputError(
+                f"tiers {self.tiers!r} is not a tier table: a packaged symbol "
+                f"({', '.join(packaged_symbols())}) or a tier table file"
+            ) from None
 
     # ------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
