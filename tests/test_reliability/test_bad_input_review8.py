@@ -313,3 +313,12 @@ def test_watch_alert_percent() -> None:
         parse_rule("notional_2pct_usd>5%")
     r = run_cli("watch", "--alert", "price>5%", "--max-iterations", "1")
     assert_refused(r, "--alert", "price is in USD", "without %")
+
+
+def test_cascade_calibrate_store_not_duckdb_names_store(tmp_path: Path) -> None:
+    csv = _csv(tmp_path, "not_a_store.csv", "a,b\n1,2\n")
+    t0 = time.process_time()
+    r = run_cli("cascade", "calibrate", "--asset", "ETH", "--store", csv)
+    line = assert_refused(r, "--store", csv, "not a DuckDB store")
+    assert "--asset" not in line
+    assert time.process_time() - t0 < 30
