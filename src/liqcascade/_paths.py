@@ -213,3 +213,33 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return p
+
+
+def read_utf8(path: str | Path, what: str = "text file") -> str:
+    """The text of a user's file, decoded as UTF-8.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    what : str
+        What the file should be, for the message (``"TOML text file"``, ``"JSON file"``).
+
+    Raises
+    ------
+    InputError
+        Naming the file: missing, a folder, unreadable, or not UTF-8 text.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, not a {what}")
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({_reason(exc)})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not a {what} (not UTF-8 text: {exc.reason})") from None

@@ -36,7 +36,8 @@ def test_from_file_sorts_and_infers_mid(tmp_path: Path) -> None:
         ([("bid", 99, 1), ("ask", 101, -1)], "row 2: size must be > 0"),
         ([("bid", 99, 1), ("bid", 102, 1), ("ask", 101, 1)], "row 2: crossed book"),
         ([("bid", 99, 1), ("hold", 101, 1)], "row 2: side must be bid or ask"),
-        ([("bid", 99, 1), ("ask", "x", 1)], "row 2: price must be a number"),
+        ([("bid", 99, 1), ("ask", "x", 1)], "row 2: price is not a number"),
+        ([("bid", 99, 1), ("ask", 101, "lots")], "row 2: size is not a number .got 'lots'."),
         ([("bid", 99, 1), ("bid", 99, 2), ("ask", 101, 1)], "row 2: duplicate bid price"),
     ],
 )

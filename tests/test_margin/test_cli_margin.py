@@ -76,7 +76,7 @@ def test_human_output() -> None:
         (("--margin", "100", "--venue", "okx"),
          "--venue must be one of binance, bybit, hyperliquid (got 'okx')"),
         (("--margin", "100", "--mmr", "2"), "--mmr must be a fraction in [0, 1) (got 2)"),
-        (("--margin", "100", "--symbol", "XYZUSDT"), "no packaged tier table for 'XYZUSDT'"),
+        (("--margin", "100", "--symbol", "XYZUSDT"), "--symbol 'XYZUSDT': no packaged tier table"),
     ],
     ids=["neither", "both", "lev0", "lev-over", "neg-margin", "venue", "mmr", "symbol"],
 )  # fmt: skip

@@ -78,7 +78,7 @@ def test_bad_tier_files(tmp_path: Path, edit, msg: str) -> None:
 
 
 def test_unknown_symbol_and_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no packaged tier table for 'DOGEUSDT'"):
+    with pytest.raises(InputError, match="symbol 'DOGEUSDT': no packaged tier table"):
         load_tiers("DOGEUSDT")
     with pytest.raises(InputError, match="no such tier file"):
         load_tiers(tmp_path / "nope.csv")
@@ -136,6 +136,9 @@ def test_tier_table_object() -> None:
     assert t.summary()["max_leverage"] == 125
     assert "TierTable" in t._repr_html_()
     np.testing.assert_array_equal(t.tier_index([-1, 0, 49_999.99, 50_000, 2e9]), [0, 0, 0, 1, 11])
-    with pytest.raises(InputError, match=r"mmr must be a fraction in \[0, 1\) \(got 1.5\)") as e:
-        t.with_mmr(1.5)
-    assert e.value.param == "mmr"
+    for bad in (1.5, 0.0):  # a tier's rate is > 0: liquidation before bankruptcy
+        with pytest.raises(
+            InputError, match=rf"mmr must be a fraction in \(0, 1\) .*got {bad:g}"
+        ) as e:
+            t.with_mmr(bad)
+        assert e.value.param == "mmr"

@@ -53,7 +53,7 @@ def test_hyperliquid_hand_worked() -> None:
 def test_hyperliquid_symbols() -> None:
     assert hyperliquid_max_leverage("ETH-PERP") == 25
     assert hyperliquid_max_leverage("BTC/USDC:USDC") == 40
-    with pytest.raises(InputError, match="no Hyperliquid max leverage for 'DOGE'"):
+    with pytest.raises(InputError, match="symbol 'DOGE': no Hyperliquid max leverage known"):
         hyperliquid_max_leverage("DOGE")
 
 

@@ -101,7 +101,7 @@ def test_header_only_is_empty_book(tmp_path: Path) -> None:
         ("side,size,entry_price,margin,liq_price\nlong,1,2000,100,-5\n",
          "row 1: liq_price must be >= 0 (got -5)"),
         ("side,size,entry_price,margin,symbol\nlong,1,2000,100,DOGEUSDT\n",
-         "row 1: no packaged tier table for 'DOGEUSDT'"),
+         "row 1: symbol 'DOGEUSDT': no packaged tier table"),
     ],
     ids=["neg-size", "zero-size", "lev-0", "lev-over-tier1", "lev-over-tier2", "past-table", "side",
          "venue", "nan", "empty", "non-numeric", "no-margin", "missing-col", "no-margin-col",

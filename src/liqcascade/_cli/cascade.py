@@ -125,7 +125,11 @@ _MaxRounds = Annotated[
     int | None, typer.Option("--max-rounds", help="Stop after this many rounds.")
 ]
 _Asset = Annotated[
-    str, typer.Option("--asset", help="Estimated market of this asset (bundled: ETH, BTC).")
+    str | None,
+    typer.Option(
+        "--asset",
+        help="Estimated market of this asset (default ETH; bundled: ETH, BTC). Not with files.",
+    ),
 ]
 _AsOf = Annotated[
     str | None,
@@ -141,7 +145,11 @@ _Fragility = Annotated[
     ),
 ]
 _TotalMove = Annotated[
-    float, typer.Option("--total-move", help="With --fragility: total move for the critical shock.")
+    float | None,
+    typer.Option(
+        "--total-move",
+        help="With --fragility: total move for the critical shock (default -0.10).",
+    ),
 ]
 _Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
 
@@ -162,10 +170,10 @@ def cascade_cmd(
     partial_liquidation: _Partial = False,
     liq_fee: _LiqFee = 0.0,
     max_rounds: _MaxRounds = None,
-    asset: _Asset = "ETH",
+    asset: _Asset = None,
     as_of: _AsOf = None,
     fragility: _Fragility = False,
-    total_move: _TotalMove = -0.10,
+    total_move: _TotalMove = None,
     book_model: _common.BookModel = "identified",
     as_json: _Json = False,
 ) -> None:

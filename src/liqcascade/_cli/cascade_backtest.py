@@ -34,7 +34,13 @@ def _series(asset: str, store_key: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     def one(kind: str, interval: str, what: str) -> pd.DataFrame:
         try:
             df = load_series(kind, asset=asset, interval=interval, store=store_key)
-        except (InputError, KeyError) as exc:
+        except InputError as exc:
+            if "store" in exc.params:  # the store is at fault, not the asset: as it is
+                raise
+            # the command reads the store and the bundle only: no file to give it
+            msg = str(exc).replace(" or give its file as data_file", "")
+            raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
+        except KeyError as exc:
             msg = str(exc.args[0]) if exc.args else str(exc)
             raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
         if df is None or len(df) == 0:
@@ -1104,6 +1110,13 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
         if mode == "calibrated":
             if files:
                 _common.fail("--liquidity calibrated needs the estimated market (drop --positions)")
+            if kw.get("total_move") is not None and not kw.get("fragility"):
+                _common.fail(
+                    "--total-move goes with --fragility (the move the critical shock is "
+                    "found for); one cascade takes a shock"
+                )
+            kw["asset"] = kw.get("asset") or "ETH"  # the command's defaults (None: not given)
+            kw["total_move"] = -0.10 if kw.get("total_move") is None else kw["total_move"]
             if kw.get("fragility"):
                 calibrated_fragility_cmd(kw)
                 return

@@ -218,6 +218,8 @@ def fetch(
     t0 = _common.parse_date(since, "--since")
     t1 = _common.parse_date(until, "--until")
     assert t0 is not None
+    if t1 is None and t0 > pd.Timestamp.now(tz="UTC"):  # before any network
+        _common.fail(f"--since ({t0:%Y-%m-%d %H:%M}) is in the future (--until defaults to now)")
     with _common.progress(f"fetching {symbol} {kind}", total=100) as advance:
         out, warnings = _ops.fetch_into_store(exchange, symbol, kind, t0, t1, interval=interval,
                                               limit=limit, store=store, connect=make_exchange,

@@ -163,17 +163,18 @@ _Stops = Annotated[
     ),
 ]
 _Asset = Annotated[
-    str,
+    str | None,
     typer.Option(
-        help="Asset of the estimated book (bundled: ETH, BTC; any other from the store "
-        "once `liqmap calibrate --asset` has fitted it)."
+        help="Asset of the estimated book (default ETH; bundled: ETH, BTC; any other from "
+        "the store once `liqmap calibrate --asset` has fitted it). Not with --positions."
     ),
 ]
 _AsOf = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="Date/time of the estimated book (UTC); default: last bundled bar (2025-07-31 20:00).",
+        help="Date/time of the estimated book (UTC); default: last bundled bar (2025-07-31 "
+        "20:00). Not with --positions.",
     ),
 ]
 _Price = Annotated[
@@ -184,7 +185,7 @@ _Range = Annotated[
     float, typer.Option("--range", help="Half-range, fraction of price (0.2 = ±20 %).")
 ]
 _HeatmapDays = Annotated[
-    int, typer.Option(help="Days of daily heatmap written by --out (estimated book).")
+    int, typer.Option(help="Days of daily heatmap written by --out (estimated book), 0-365.")
 ]
 _Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
 _Out = Annotated[
@@ -215,7 +216,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         positions: _Positions = None,
         stops: _Stops = None,
-        asset: _Asset = "ETH",
+        asset: _Asset = None,
         as_of: _AsOf = None,
         price: _Price = None,
         bucket: _Bucket = 0.005,
@@ -245,7 +246,7 @@ def register(app: typer.Typer) -> None:
         result = run.to_dict()
         if out is not None:
             result["files"] = _write_figures(
-                out, run.map, asset, run.as_of, heatmap_days, run.state
+                out, run.map, asset or "ETH", run.as_of, heatmap_days, run.state
             )
         _common.emit(result, as_json, _render)
 

@@ -303,7 +303,7 @@ def register(liqmap_app: typer.Typer) -> None:
         With --asset, the identified book's expanding-window calibration of that asset
         instead, from its own data (--bootstrap refits per month, default 10 as for the
         shipped ETH and BTC files; --jobs N
-        runs the refits in N processes; --start/--end/--oos-* unused). It is written as
+        runs the refits in N processes; --start/--end/--oos-* refused). It is written as
         the store's calibration (<store>.calibrations/book/ASSET.json, read before the
         package's by every command), or to --out instead.
 
@@ -312,6 +312,7 @@ def register(liqmap_app: typer.Typer) -> None:
         Example: liqcascade liqmap calibrate --asset SOL
         """
         n_boot = bootstrap if bootstrap is not None else (10 if asset is not None else 20)
+        _check_modes(asset, month, store, (start, end, oos_start, oos_end))
         _check_calibrate(jobs, n_boot, seed, out)
         if asset is not None:
             return _calibrate_asset(asset, month, n_boot, seed, out, as_json, jobs, store)
@@ -376,6 +377,32 @@ def register(liqmap_app: typer.Typer) -> None:
                 raise typer.Exit(1) from None
             result["files"] = {k: str(v) for k, v in paths.items()}
         _common.emit(result, as_json, _render_backtest)
+
+
+def _check_modes(
+    asset: str | None, month: list[str] | None, store: Path | None, dates: tuple[str | None, ...]
+) -> None:
+    """Refuse the options of one calibration mode given to the other (before minutes of fit).
+
+    ``--month`` and ``--store`` belong to the per-asset calibration (``--asset``); the
+    fitting and out-of-sample windows (``--start``, ``--end``, ``--oos-*``) to the legacy one.
+    """
+    flags = ("--start", "--end", "--oos-start", "--oos-end")
+    if asset is None:
+        given = [f for f, v in (("--month", month), ("--store", store)) if v]
+        if given:
+            _common.fail(
+                f"{' and '.join(given)} go{'es' if len(given) == 1 else ''} with --asset (the "
+                "per-asset expanding-window calibration); without --asset the legacy "
+                "calibration of the bundled ETH book runs, which takes neither"
+            )
+    else:
+        given = [f for f, v in zip(flags, dates, strict=True) if v is not None]
+        if given:
+            _common.fail(
+                f"{', '.join(given)}: not with --asset (its expanding windows fit each month "
+                "on the data before it; --month picks the months)"
+            )
 
 
 def _check_calibrate(jobs: int, bootstrap: int, seed: int, out: Path | None) -> None:

@@ -258,7 +258,8 @@ def solvency(
 
     _common.flag_names(share="--oi-share", per_position="--accounts-per-cohort",
                        liquidation_fee="--liq-fee", liabilities_usd="--liabilities",
-                       scenarios="--scenario", policies="--adl-policy")  # fmt: skip
+                       scenarios="--scenario", policies="--adl-policy",
+                       order_book="--book")  # fmt: skip
     scenarios = _parse_scenarios(scenario, asset or "ETH")
     fund_given = insurance_fund is not None
     insurance_fund = 0.0 if insurance_fund is None else insurance_fund

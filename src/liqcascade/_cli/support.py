@@ -207,6 +207,8 @@ def register(app: typer.Typer) -> None:
             n_random="--draws", n_boot="--boot", ohlcv="--start/--end", data_file="--data"
         )
         t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
+        if t0 is not None and t1 is not None and t0 > t1:  # as every other command says it
+            _common.fail(f"--start ({t0:%Y-%m-%d}) is after --end ({t1:%Y-%m-%d})")
         bars, source = load_bars(asset, interval, t0, t1, data)
         step = pd.Timedelta(days=1) / bars_per_day(interval)
         bars, cut = cut_at_as_of(bars, step, asset=asset, as_of=as_of, data_file=data,

@@ -101,18 +101,11 @@ class OrderBook:
             ``"FILE: row N: ..."`` for a bad row (1-based data row), a bid at or above
             mid or an ask at or below it, a crossed book, a size <= 0, a duplicate price.
         """
+        from liqcascade._tables import read_user_table
+
         path = Path(path)
         name = str(path)
-        if not path.is_file():
-            raise InputError(f"{name}: no such file")
-        try:
-            if path.suffix.lower() in (".parquet", ".pq"):
-                df = pd.read_parquet(path)
-            else:
-                df = pd.read_csv(path)
-        except Exception as exc:  # pandas raises many types for unreadable files
-            raise InputError(f"{name}: cannot read: {exc}") from exc
-        df.columns = [str(c).strip().lower() for c in df.columns]
+        df = read_user_table(path, skipinitialspace=False)
         missing = [c for c in ("side", "price", "size") if c not in df.columns]
         if missing:
             raise InputError(f"{name}: missing column(s): {', '.join(missing)}")
@@ -124,10 +117,15 @@ class OrderBook:
             s = side.iloc[i]
             if s not in ("bid", "ask", "bids", "asks", "buy", "sell"):
                 raise InputError(f"{name}: row {row}: side must be bid or ask (got {s!r})")
-            if not math.isfinite(price[i]) or price[i] <= 0:
-                raise InputError(f"{name}: row {row}: price must be a number > 0")
-            if not math.isfinite(size[i]) or size[i] <= 0:
-                raise InputError(f"{name}: row {row}: size must be > 0 (got {df['size'].iloc[i]})")
+            for col, values in (("price", price), ("size", size)):
+                if not math.isfinite(values[i]):
+                    raise InputError(
+                        f"{name}: row {row}: {col} is not a number (got {df[col].iloc[i]!r})"
+                    )
+                if values[i] <= 0:
+                    raise InputError(
+                        f"{name}: row {row}: {col} must be > 0 (got {df[col].iloc[i]})"
+                    )
         is_bid = side.isin(["bid", "bids", "buy"]).to_numpy()
         if not is_bid.any() and not (~is_bid).any():
             raise InputError(f"{name}: no levels")
@@ -143,7 +141,12 @@ class OrderBook:
             if bp.size and ap.size:
                 mid = 0.5 * (bp.max() + ap.min())
             else:
-                raise InputError(f"{name}: one-sided book: give the mid price")
+                one = "bids" if bp.size else "asks"
+                raise InputError(
+                    f"one-sided book (only {one}): give mid, the price between the sides",
+                    file=name,
+                    param="mid",
+                )
         for p, r in zip(bp, br, strict=True):
             if p >= mid:
                 raise InputError(f"{name}: row {r}: bid {p:g} is not below mid {mid:g}")

@@ -126,7 +126,7 @@ def _file(path: Path, name: str) -> Path:
 
 def _market(
     positions: Path | None, stops: Path | None, book: Path | None, mid: float | None,
-    asset: str, as_of: Any, book_model: str,
+    asset: str | None, as_of: Any, book_model: str,
 ) -> tuple[Any, Any, Any, Any]:  # fmt: skip
     """``(order book, positions, stops, state or None)`` from files or the estimated market."""
     if positions is not None or book is not None or stops is not None:
@@ -136,6 +136,7 @@ def _market(
                 param=("positions", "book"),
             )
         _check(as_of is None, "as_of", "as_of applies to the estimated market, not to files")
+        _check(asset is None, "asset", "asset applies to the estimated market, not to files")
         from liqcascade.book import OrderBook
         from liqcascade.positions import read_positions, read_stops
 
@@ -155,7 +156,8 @@ def _market(
     from liqcascade.market import MarketSpec, estimated_market
 
     _check(mid is None, "mid", "mid applies to book files; the estimated market uses its own price")
-    state = estimated_market(MarketSpec(asset=asset, as_of=as_of, book_model=book_model))
+    spec = MarketSpec(asset=asset or "ETH", as_of=as_of, book_model=book_model)
+    state = estimated_market(spec)
     return state.book, state.positions, state.stops, state
 
 
@@ -176,10 +178,10 @@ def run_cascade_request(
     partial_liquidation: bool = False,
     liq_fee: float = 0.0,
     max_rounds: int | None = None,
-    asset: str = "ETH",
+    asset: str | None = None,
     as_of: Any = None,
     fragility: bool = False,
-    total_move: float = -0.10,
+    total_move: float | None = None,
     book_model: str = "identified",
 ) -> CascadeRun:
     """One cascade (or the fragility analysis) from files or the estimated market.
@@ -199,12 +201,12 @@ def run_cascade_request(
     refill, withdrawal, mark_weight, partial_liquidation, liq_fee, max_rounds
         The extensions (:class:`liqcascade.cascade.CascadeConfig`).
     asset, as_of : optional
-        The estimated market's asset and date.
+        The estimated market's asset (default ETH) and date; refused with files.
     fragility : bool
         The fragility curve (shocks -20 % ... +20 %), the critical shock for
         ``total_move`` and the next-wave levels instead of one cascade.
-    total_move : float
-        Non-zero fraction > -1.
+    total_move : float, optional
+        Non-zero fraction > -1, with ``fragility`` only (default -0.10).
     book_model : {"identified", "legacy"}
         Position book of the estimated market.
 
@@ -228,6 +230,15 @@ def run_cascade_request(
     config = _config(refill, withdrawal, mark_weight, partial_liquidation, liq_fee, max_rounds)
     if mid is not None:
         _check(math.isfinite(mid) and mid > 0, "mid", f"mid must be > 0 USD (got {mid:g})")
+    if total_move is None:
+        total_move = -0.10
+    else:
+        if not fragility:
+            raise InputError(
+                "total_move goes with fragility (the move the critical shock is found for); "
+                "one cascade takes a shock",
+                param=("total_move", "fragility"),
+            )
     ok = math.isfinite(total_move) and total_move != 0 and total_move > -1
     _check(ok, "total_move", f"total_move must be a non-zero fraction > -1 (got {total_move:g})")
     ob, pos, st, state = _market(positions, stops, book, mid, asset, as_of, book_model)

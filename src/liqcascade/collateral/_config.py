@@ -160,12 +160,12 @@ def _tiers(d: Any, where: str) -> TierSchedule:
 
 def load_config(path: str | Path) -> dict[str, Any]:
     """Read a TOML configuration (no checks beyond TOML syntax)."""
+    from liqcascade._paths import read_utf8
+
     p = Path(path)
+    text = read_utf8(p, "TOML text file")
     try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read: {exc.strerror}") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p.name}: not valid TOML: {exc}") from None
 

@@ -142,6 +142,11 @@ def fetch_series(
     venue = str(getattr(ex, "id", exchange if isinstance(exchange, str) else "unknown"))
     start_ms = int(to_utc(since).value // 1_000_000)
     end_ms = int(to_utc(until if until is not None else pd.Timestamp.now(tz="UTC")).value // 1e6)
+    if end_ms < start_ms and until is None:
+        raise InputError(
+            f"since {to_utc(since):%Y-%m-%d %H:%M} UTC is in the future (until defaults to now)",
+            param="since",
+        )
     if end_ms < start_ms:
         raise InputError("until must not be before since", param=("until", "since"))
     pause = sleep if sleep is not None else _sleep

@@ -36,7 +36,7 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     ">": operator.gt,
 }
-_RULE = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+]?[0-9.]+(?:e[-+]?[0-9]+)?)\s*$")
+_RULE = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+]?[0-9.]+(?:e[-+]?[0-9]+)?)\s*(%?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,10 @@ class AlertRule:
 
 
 def parse_rule(text: str) -> AlertRule:
-    """Parse ``NAME OP VALUE``.
+    """Parse ``NAME OP VALUE`` or ``NAME OP VALUE%``.
+
+    ``critical_shock>-3%`` is ``-0.03`` (as ``--shock -3%`` elsewhere); on a metric
+    already in percent, ``cluster_within_pct<1%`` is ``1``; USD metrics take no percent.
 
     Raises
     ------
@@ -67,11 +70,11 @@ def parse_rule(text: str) -> AlertRule:
     m = _RULE.match(str(text).lower())
     if m is None:
         raise InputError(
-            f"alert {text!r}: expected NAME OP VALUE, e.g. critical_shock>-0.02 "
-            "(OP one of <, <=, >, >=)",
+            f"alert {text!r}: expected NAME OP VALUE, e.g. critical_shock>-0.02 or "
+            "critical_shock>-2% (OP one of <, <=, >, >=; VALUE a number, or a number and %)",
             param="alert",
         )
-    name, op, raw = m.groups()
+    name, op, raw, percent = m.groups()
     if name not in ALERT_METRICS:
         raise InputError(
             f"alert {text!r}: unknown metric {name!r} (known: {', '.join(ALERT_METRICS)})",
@@ -83,6 +86,15 @@ def parse_rule(text: str) -> AlertRule:
         raise InputError(f"alert {text!r}: {raw!r} is not a number", param="alert") from None
     if not math.isfinite(value):
         raise InputError(f"alert {text!r}: the value must be finite", param="alert")
+    if percent:
+        unit = ALERT_METRICS[name]
+        if unit.startswith("fraction"):
+            value /= 100.0
+        elif not unit.startswith("percent"):
+            raise InputError(
+                f"alert {text!r}: {name} is in {unit}, not a fraction: give it without %",
+                param="alert",
+            )
     return AlertRule(name, op, value, text.strip())
 
 

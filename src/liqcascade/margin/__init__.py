@@ -27,9 +27,11 @@ from liqcascade.margin._binance import binance_cross_liq_price, binance_liq_pric
 from liqcascade.margin._bybit import BYBIT_DEFAULT_MMR, bybit_liq_price
 from liqcascade.margin._dispatch import (
     BYBIT_MAX_LEVERAGE,
+    MIN_LEVERAGE,
     VENUE_RULES,
     VENUES,
     VenueRules,
+    below_min_leverage,
     liq_price,
     max_leverage_for,
     register_venue,
@@ -59,6 +61,7 @@ __all__ = [
     "HYPERLIQUID_MAX_LEVERAGE",
     "MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD",
     "MIN_LEFTOVER_BASE",
+    "MIN_LEVERAGE",
     "RESULT_KEYS",
     "VENUES",
     "VENUE_RULES",
@@ -72,6 +75,7 @@ __all__ = [
     "aave_reserve",
     "as_side",
     "bankruptcy_price",
+    "below_min_leverage",
     "binance_cross_liq_price",
     "binance_liq_price",
     "bybit_liq_price",

@@ -169,6 +169,20 @@ def _check_options(rules: VenueRules, tiers: Any, mmr: float | None) -> None:
         raise InputError(f"tiers applies to venue {with_tiers} only", param=("tiers", "venue"))
 
 
+#: The lowest leverage a position can be opened at (every venue's leverage setting starts
+#: at 1x: margin = notional). One rule for ``margin liq-price``, positions files
+#: (cascade, solvency, liqmap, contagion), stress portfolios and ``stops``.
+MIN_LEVERAGE = 1.0
+
+
+def below_min_leverage(value: float) -> str:
+    """Why a leverage below :data:`MIN_LEVERAGE` is refused (the message's body)."""
+    return (
+        f"{value:g} is below {MIN_LEVERAGE:g}x: a venue's leverage starts at 1x (margin = "
+        "notional); for a position with more margin than its notional give the margin instead"
+    )
+
+
 def _check_leverage(
     rules: VenueRules, symbol: str, q: Any, ep: Any, leverage: Any, tiers: Any, mmr: float | None
 ) -> None:
@@ -176,6 +190,11 @@ def _check_leverage(
         np.atleast_1d(np.asarray(q, dtype=np.float64) * ep),
         np.atleast_1d(np.asarray(leverage, dtype=np.float64)),
     )
+    low = np.flatnonzero(lev < MIN_LEVERAGE)
+    if low.size:
+        i = int(low[0])
+        where = "" if notional.size == 1 else f"[{i}]"
+        raise InputError(f"leverage{where} {below_min_leverage(float(lev[i]))}", param="leverage")
     top = np.broadcast_to(rules.max_leverage(symbol, notional, tiers, mmr), notional.shape)
     over = np.flatnonzero(lev > top)
     if over.size:
@@ -289,6 +308,8 @@ def liq_price(
         venue without tiers.
     """
     rules = venue_rules(venue)
+    if not str(symbol).strip():
+        raise InputError("symbol is empty (a contract such as ETHUSDT)", param="symbol")
     if (margin is None) == (leverage is None):
         raise InputError("give exactly one of margin and leverage", param=("margin", "leverage"))
     _check_options(rules, tiers, mmr)

@@ -29,7 +29,9 @@ def hyperliquid_max_leverage(symbol: str) -> float:
     if coin not in HYPERLIQUID_MAX_LEVERAGE:
         known = ", ".join(sorted(HYPERLIQUID_MAX_LEVERAGE))
         raise InputError(
-            f"no Hyperliquid max leverage for {symbol!r} (known: {known}); pass max_leverage"
+            f"symbol {symbol!r}: no Hyperliquid max leverage known (known: {known}); give "
+            "mmr, its maintenance rate 1 / (2 x max leverage)",
+            param=("symbol", "mmr"),
         )
     return HYPERLIQUID_MAX_LEVERAGE[coin]
 

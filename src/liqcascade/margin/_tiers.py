@@ -104,8 +104,10 @@ class TierTable:
 
     def with_mmr(self, mmr: float) -> TierTable:
         """A one-tier table with a flat maintenance rate ``mmr`` (fraction) and cum 0."""
-        if not (np.isfinite(mmr) and 0 <= mmr < 1):
-            raise InputError(f"mmr must be a fraction in [0, 1) (got {mmr:g})", param="mmr")
+        if not (np.isfinite(mmr) and 0 < mmr < 1):  # a tier's rate is > 0 (liq before bankruptcy)
+            raise InputError(
+                f"mmr must be a fraction in (0, 1) for a tier table (got {mmr:g})", param="mmr"
+            )
         cap = float(self.notional_cap[-1]) if len(self) else np.inf
         lev = float(self.max_leverage[0]) if len(self) else 125.0
         return TierTable(
@@ -198,8 +200,10 @@ def _packaged(symbol: str) -> TierTable:
     res = files("liqcascade.margin") / "tiers" / f"{symbol}.csv"
     if not res.is_file():
         raise InputError(
-            f"no packaged tier table for {symbol!r} (have: {', '.join(packaged_symbols())}); "
-            "pass a CSV file path or use fetch_tiers_ccxt"
+            f"symbol {symbol!r}: no packaged tier table (have: "
+            f"{', '.join(packaged_symbols())}); give the venue's tier table as a file, tiers "
+            "(CSV/Parquet: notional_floor, notional_cap, max_leverage, mmr, cum)",
+            param=("symbol", "tiers"),
         )
     df = pd.read_csv(io.StringIO(res.read_text(encoding="utf-8")), comment="#")
     return _table_from_frame(df, symbol, f"package:{symbol}")
@@ -236,8 +240,12 @@ def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
     if isinstance(symbol_or_path, TierTable):
         return symbol_or_path
     s = str(symbol_or_path)
+    if not s.strip():
+        raise InputError("symbol is empty (a contract such as ETHUSDT)", param="symbol")
     p = Path(s)
     if p.suffix.lower() in (".csv", ".parquet", ".pq") or p.exists():
+        if p.is_dir():
+            raise InputError(f"{s}: is a folder, not a tier table file")
         if not p.is_file():
             raise InputError(f"{s}: no such tier file")
         try:

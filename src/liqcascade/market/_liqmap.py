@@ -114,11 +114,16 @@ def _file(path: Path, name: str) -> Path:
     return p
 
 
+#: The longest heatmap ``liqmap --out`` draws: a year of daily books (each day is one
+#: estimated book; the bundled data span about 260 days).
+MAX_HEATMAP_DAYS = 365
+
+
 def run_liqmap_request(
     *,
     positions: Path | None = None,
     stops: Path | None = None,
-    asset: str = "ETH",
+    asset: str | None = None,
     as_of: Any = None,
     price: float | None = None,
     bucket: float = 0.005,
@@ -131,14 +136,16 @@ def run_liqmap_request(
     Parameters
     ----------
     positions, stops : Path, optional
-        Files; without ``positions`` the estimated market of ``asset`` at ``as_of``
-        (its modelled stops unless ``stops`` is given).
+        Files; without ``positions`` the estimated market of ``asset`` (default ETH)
+        at ``as_of`` (its modelled stops unless ``stops`` is given). ``asset`` and
+        ``as_of`` select the estimated market: with ``positions`` they are refused.
     price : float, optional
         Current price, USD (required with ``positions``; default the market's mid).
     bucket, range_ : float
         Bucket width and half-range, fractions of price.
     heatmap_days : int
-        Days of heatmap the caller will draw (checked here: >= 0).
+        Days of heatmap the caller will draw (checked here: 0 to
+        :data:`MAX_HEATMAP_DAYS`).
     book_model : {"identified", "legacy"}
 
     Returns
@@ -147,8 +154,20 @@ def run_liqmap_request(
     """
     from liqcascade.positions import liquidation_map, read_positions, read_stops
 
-    if heatmap_days < 0:
-        raise InputError(f"heatmap_days must be >= 0 (got {heatmap_days})", param="heatmap_days")
+    if not 0 <= heatmap_days <= MAX_HEATMAP_DAYS:
+        raise InputError(
+            f"heatmap_days must be 0 to {MAX_HEATMAP_DAYS} days (got {heatmap_days})",
+            param="heatmap_days",
+        )
+    if positions is not None:
+        unused = [n for n, v in (("asset", asset), ("as_of", as_of)) if v is not None]
+        if unused:
+            them = " and ".join(unused)
+            raise InputError(
+                f"{them} select{'s' if len(unused) == 1 else ''} the estimated market, "
+                "not a positions file (which is its own book, at its own price)",
+                param=(*unused, "positions"),
+            )
     if price is not None and not price > 0:
         raise InputError(f"price must be > 0 (got {price})", param="price")
     state = None
@@ -157,7 +176,8 @@ def run_liqmap_request(
     if positions is None:
         from liqcascade.market._state import MarketSpec, estimated_market
 
-        state = estimated_market(MarketSpec(asset=asset, as_of=as_of, book_model=book_model))
+        spec = MarketSpec(asset=asset or "ETH", as_of=as_of, book_model=book_model)
+        state = estimated_market(spec)
         book, st, t_book = state.positions, state.stops, state.as_of
         if price is not None:  # 10x from the market's mid: a unit error, as with positions
             _check_price_scale(float(price), float(state.mid))

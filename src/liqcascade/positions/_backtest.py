@@ -703,11 +703,15 @@ __all__ = [
 
 def _params_json(params: str | Path) -> tuple[Path, Any]:
     """The path of a ``params`` file and its parsed JSON (a clear error otherwise)."""
+    from liqcascade._paths import read_utf8
+
     p = Path(params)
-    if not p.is_file():
-        raise InputError(f"params: {p}: no such file", param="params")
     try:
-        return p, json.loads(p.read_text())
+        text = read_utf8(p, "JSON file")
+    except InputError as exc:
+        raise InputError(f"params: {exc}", param="params") from None
+    try:
+        return p, json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})", param="params"

@@ -743,10 +743,11 @@ def load_calibrated(path: str | Path | None = None) -> CalibrationResult:
     if path is None:
         return CalibrationResult.from_dict(json.loads(_shipped_text()), f"package:{_SHIPPED}")
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
+    from liqcascade._paths import read_utf8
+
+    text = read_utf8(p, "JSON file")
     try:
-        d = json.loads(p.read_text())
+        d = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     return CalibrationResult.from_dict(d, str(p))

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._paths import read_utf8
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook
@@ -58,6 +59,24 @@ DEFAULT_LEVERAGES: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 100.0)
 DEFAULT_LEVERAGE_WEIGHTS: tuple[float, ...] = (0.30, 0.30, 0.20, 0.12, 0.08)
 
 _MS_PER_BAR = {"1h": 3_600_000, "4h": 14_400_000, "8h": 28_800_000, "1d": 86_400_000}
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _check_type(key: str, value: Any, default: Any, where: str) -> None:
+    """A settings value of the JSON type its default has (number, list of numbers, text)."""
+    if isinstance(default, tuple):
+        ok = isinstance(value, list | tuple) and all(_is_number(x) for x in value)
+        what = "a list of numbers"
+    elif isinstance(default, str):
+        ok, what = isinstance(value, str), "text"
+    else:
+        ok, what = _is_number(value), "a number"
+    if not ok:
+        shown = json.dumps(value, default=str)[:60]
+        raise InputError(f"{where}: {key} must be {what} (got {shown})")
 
 
 @dataclass(frozen=True)
@@ -154,6 +173,15 @@ class EstimationParams:
         for name, ok in checks.items():
             if not ok:
                 raise InputError(f"{name} out of range (got {getattr(self, name)!r})")
+        from liqcascade.margin import load_tiers, packaged_symbols
+
+        try:
+            load_tiers(self.tiers)  # packaged tables are cached: cheap
+        except InputError:
+            raise InputError(
+                f"tiers {self.tiers!r} is not a tier table: a packaged symbol "
+                f"({', '.join(packaged_symbols())}) or a tier table file"
+            ) from None
 
     # ------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
@@ -171,6 +199,9 @@ class EstimationParams:
         if unknown:
             raise InputError(f"{where}: unknown parameter(s): {', '.join(unknown)}")
         kw = dict(d)
+        defaults = cls()
+        for key, value in kw.items():
+            _check_type(key, value, getattr(defaults, key), where)
         for key in ("leverages", "leverage_weights"):
             if key in kw:
                 kw[key] = tuple(kw[key])
@@ -199,9 +230,7 @@ class EstimationParams:
         if isinstance(path_or_text, Path) or not text.lstrip().startswith("{"):
             p = Path(path_or_text)
             where = str(p)
-            if not p.is_file():
-                raise InputError(f"{p}: no such file")
-            text = p.read_text()
+            text = read_utf8(p, "JSON file")
         try:
             d = json.loads(text)
         except json.JSONDecodeError as exc:

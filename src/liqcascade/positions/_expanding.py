@@ -373,10 +373,11 @@ def load_asset_calibration(
             source = f"package:liqcascade/positions/calibrated/{asset.upper()}.json"
         return replace(AssetCalibration.from_dict(found.doc, source), source=source)
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
+    from liqcascade._paths import read_utf8
+
+    text = read_utf8(p, "JSON file")
     try:
-        d = json.loads(p.read_text())
+        d = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     return replace(AssetCalibration.from_dict(d, str(p)), source=f"file:{p}")

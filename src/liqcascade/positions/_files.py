@@ -19,9 +19,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from liqcascade._tables import read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin import BYBIT_MAX_LEVERAGE, VENUES, liq_price, max_leverage_for  # noqa: F401
+from liqcascade.margin import (  # noqa: F401
+    BYBIT_MAX_LEVERAGE,
+    MIN_LEVERAGE,
+    VENUES,
+    below_min_leverage,
+    liq_price,
+    max_leverage_for,
+)
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
 
 _PARQUET = (".parquet", ".pq")
@@ -31,25 +39,8 @@ _NA_WORDS = ("", "nan", "na", "n/a", "null", "none")
 
 def _read_table(path: Path) -> pd.DataFrame:
     """The file as a frame of strings/objects with lower-cased, stripped column names."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a file")
-    try:
-        if path.suffix.lower() in _PARQUET:
-            df = pd.read_parquet(path)
-        else:
-            # default NA parsing: empty cells and NaN/NA/null/None read as missing; numeric
-            # columns parse in C, others stay text and are checked cell by cell below
-            df = pd.read_csv(path, skipinitialspace=True)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: cannot read: {msg}") from exc
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    dup = df.columns[df.columns.duplicated()]
-    if len(dup):
-        raise InputError(f"{path}: duplicate column {dup[0]!r}")
-    return df.reset_index(drop=True)
+    # numeric columns parse in C, others stay text and are checked cell by cell
+    return read_user_table(path)
 
 
 def _blank(col: pd.Series) -> np.ndarray:
@@ -137,6 +128,13 @@ def _text(df: pd.DataFrame, name: str, default: str, upper: bool = False) -> np.
         t = default if t == "" or t.lower() in _NA_WORDS else t
         labels.append(t.upper() if upper else t.lower())
     return np.asarray(labels, dtype=object)[codes]  # code -1 (missing) -> last = default
+
+
+#: How far a row's ``margin`` may differ from ``size * entry_price / leverage`` when it
+#: gives both (1 %: rounding of an exported margin), and how far (as a fraction of the
+#: entry price) a given ``liq_price`` may lie beyond the bankruptcy price its margin
+#: gives (1 %: fees and funding an export may have netted in).
+AGREE_TOLERANCE = 0.01
 
 
 def _max_leverage(venue: str, symbol: str, notional: FloatArray) -> FloatArray:
@@ -254,7 +252,13 @@ def check_liq_side(
 
 
 def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference: str) -> None:
-    """Refuse stops whose trigger is more than 10x away from ``price`` (a unit error)."""
+    """Refuse stops a market at ``price`` contradicts.
+
+    A trigger more than 10x away from ``price`` is a unit error; a sell stop at or above
+    ``price`` (a buy stop at or below it) has already triggered: it is a market order
+    that would have filled before the shock, not a resting stop (a take-profit above the
+    price is a limit order: it belongs in the order book).
+    """
     trig = np.asarray(stops.trigger, dtype=np.float64)
     bad = np.flatnonzero(_off_scale(trig, np.full(trig.shape, float(price))))
     if bad.size:
@@ -264,6 +268,85 @@ def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference:
             file=file,
             row=i + 1,
         )
+    side = np.asarray(stops.side, dtype=np.float64)  # +1 buy, -1 sell
+    fired = np.flatnonzero(side * (trig - float(price)) <= 0)
+    if fired.size:
+        i = int(fired[0])
+        sell = side[i] < 0
+        raise InputError(
+            f"a {'sell' if sell else 'buy'} stop at {trig[i]:,.2f} is "
+            f"{'at or above' if sell else 'at or below'} {reference} {float(price):,.2f}: it "
+            f"has already triggered (a {'sell' if sell else 'buy'} stop fires when the price "
+            f"{'falls' if sell else 'rises'} to it); a resting take-profit is a limit order "
+            "and belongs in the order book",
+            file=file,
+            row=i + 1,
+        )
+
+
+def _check_margin_agrees(
+    notional: FloatArray,
+    margin: FloatArray,
+    has_margin: np.ndarray,
+    lev: FloatArray,
+    has_lev: np.ndarray,
+    p: Path,
+) -> None:
+    """Refuse a row whose margin and leverage disagree by more than :data:`AGREE_TOLERANCE`."""
+    both = has_margin & has_lev
+    with np.errstate(divide="ignore", invalid="ignore"):
+        implied = notional / lev
+        off = both & (np.abs(margin - implied) > AGREE_TOLERANCE * implied)
+    k = _first(off)
+    if k is None:
+        return
+    raise InputError(
+        f"margin {margin[k]:,.2f} and leverage {lev[k]:g} disagree: leverage {lev[k]:g} gives "
+        f"a margin of size * entry_price / leverage = {implied[k]:,.2f} USD, the margin given "
+        f"is {notional[k] / margin[k]:.3g}x (more than {AGREE_TOLERANCE:.0%} apart); give one "
+        "of them (margin: the isolated USD at stake, including any margin added), or both "
+        "agreeing",
+        file=str(p),
+        row=k + 1,
+    )
+
+
+def _check_liq_within_margin(
+    side: np.ndarray,
+    entry: FloatArray,
+    liq: FloatArray,
+    given: np.ndarray,
+    bank: FloatArray,
+    margin: FloatArray,
+    p: Path,
+) -> None:
+    """Refuse a given ``liq_price`` beyond the bankruptcy price its own margin gives.
+
+    Liquidation comes before bankruptcy (the maintenance margin is >= 0): a long's
+    liquidation price lies between its bankruptcy price ``entry - margin / size`` and its
+    entry, a short's between its entry and ``entry + margin / size``. A long's
+    ``liq_price`` further below (more than :data:`AGREE_TOLERANCE` of the entry) would
+    have its margin run out first: the row contradicts itself. The other bound (a
+    ``liq_price`` nearer the entry than the venue's maintenance rate puts it) is not
+    checked: tier tables change, portfolio-margin and fee settings move it, and only the
+    file knows its venue's rule of the day.
+    """
+    s = np.asarray(side, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        beyond = given & np.isfinite(bank) & (s * (bank - liq) > AGREE_TOLERANCE * entry)
+    k = _first(beyond)
+    if k is None:
+        return
+    long = s[k] > 0
+    raise InputError(
+        f"liq_price {liq[k]:,.2f} lies {'below' if long else 'above'} the bankruptcy price "
+        f"{bank[k]:,.2f} its margin of {margin[k]:,.2f} USD gives (entry_price "
+        f"{'-' if long else '+'} margin / size): the margin would run out before the "
+        "liquidation; correct liq_price or the margin/leverage, or leave liq_price empty "
+        "to compute it",
+        file=str(p),
+        row=k + 1,
+    )
 
 
 def read_positions(
@@ -339,6 +422,10 @@ def read_positions(
     neither = _first(~has_margin & ~has_lev)
     if neither is not None:
         raise InputError("margin or leverage is missing", file=str(p), row=neither + 1)
+    low = _first(has_lev & (lev < MIN_LEVERAGE))
+    if low is not None:
+        raise InputError(f"leverage {below_min_leverage(lev[low])}", file=str(p), row=low + 1)
+    _check_margin_agrees(size * entry, margin, has_margin, lev, has_lev, p)
 
     venues = _text(df, "venue", default_venue)
     bad_v = _first(~np.isin(venues, VENUES))
@@ -390,6 +477,8 @@ def read_positions(
         liq[idx] = r.liq_price
         bank[idx] = r.bankruptcy_price
 
+    margin_bank = bank.copy()  # from the margin, before any bankruptcy_price of the file
+    given_liq = np.zeros(n, dtype=bool)
     for name, target in (("liq_price", liq), ("bankruptcy_price", bank)):
         if name in df.columns:
             given, blank = _numeric(df, name, p, required=False)
@@ -399,6 +488,8 @@ def read_positions(
                     f"{name} must be >= 0 (got {given[neg]:g})", file=str(p), row=neg + 1
                 )
             target[~blank] = given[~blank]
+            if name == "liq_price":
+                given_liq = ~blank
 
     account = np.empty(0, dtype=np.int64)
     if "account" in df.columns:
@@ -416,6 +507,7 @@ def read_positions(
             account = pd.factorize(acc_raw.astype("string").str.strip())[0].astype(np.int64)
 
     check_liq_side(side, entry, liq, file=str(p))
+    _check_liq_within_margin(side, entry, liq, given_liq, margin_bank, margin, p)
     if reference_price is not None:
         check_at_price(side, entry, liq, reference_price, file=str(p), reference=reference,
                        refuse_liquidated=refuse_liquidated)  # fmt: skip

@@ -49,7 +49,7 @@ def _check(price: float, bucket: float, range_: float) -> None:
         raise InputError(f"range_ must be in (0, 1) (got {range_})", param="range_")
     if range_ < bucket:
         raise InputError(
-            f"range_ must be >= bucket (got range_ {range_}, bucket {bucket})",
+            f"range_ must be >= bucket (got {range_} < {bucket})",
             param=("range_", "bucket"),
         )
     if round(range_ / bucket) > 100_000:

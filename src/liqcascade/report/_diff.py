@@ -76,7 +76,54 @@ def load_summary(folder: str | Path) -> dict[str, Any]:
         raise InputError(f"{f}: not a readable summary ({exc.__class__.__name__})") from None
     if not isinstance(data, dict) or not isinstance(data.get("front"), dict):
         raise InputError(f"{f}: no 'front' block (a report of liqcascade 0.2 or newer is needed)")
+    _check_front(f, data["front"])
     return data
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _check_front(f: Path, front: dict[str, Any]) -> None:
+    """Refuse a ``front`` block whose headlines or clusters have the wrong shape.
+
+    A summary edited by hand or cut short must fail as bad input (exit 2), never
+    inside the comparison, where exit 1 would read as an alert.
+    """
+
+    def bad(key: str, what: str, got: Any) -> InputError:
+        return InputError(
+            f"{f}: front.{key} must be {what} (got {json.dumps(got, default=str)[:60]}); "
+            "is this summary.json edited or cut short?"
+        )
+
+    heads = front.get("headlines")
+    if heads is not None:
+        if not isinstance(heads, dict):
+            raise bad("headlines", "an object of headline objects", heads)
+        for k, h in heads.items():
+            if not isinstance(h, dict):
+                raise bad(f"headlines.{k}", "an object with a 'value'", h)
+            v = h.get("value")
+            if v is not None and not _is_number(v):
+                raise bad(f"headlines.{k}.value", "a finite number or null", v)
+            for name in ("label", "unit"):
+                if name in h and not isinstance(h[name], str):
+                    raise bad(f"headlines.{k}.{name}", "text", h[name])
+    clusters = front.get("clusters_near_price")
+    if clusters is not None:
+        if not isinstance(clusters, list):
+            raise bad("clusters_near_price", "a list of cluster objects", clusters)
+        for i, c in enumerate(clusters):
+            if not isinstance(c, dict):
+                raise bad(f"clusters_near_price[{i}]", "an object with a 'price'", c)
+            p: Any = c.get("price")
+            if "price" in c and not (_is_number(p) and p > 0):
+                raise bad(f"clusters_near_price[{i}].price", "a number > 0", p)
+            for name in ("distance", "notional_usd"):
+                x = c.get(name)
+                if x is not None and not _is_number(x):
+                    raise bad(f"clusters_near_price[{i}].{name}", "a finite number or null", x)
 
 
 @dataclass(frozen=True)

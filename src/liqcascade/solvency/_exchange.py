@@ -582,7 +582,10 @@ def run_solvency(
     if engine == "auto":
         engine = "cascade" if order_book is not None else "path"
     if engine == "cascade" and order_book is None:
-        raise InputError("the cascade engine needs an order book")
+        raise InputError(
+            "engine cascade needs an order book: give order_book too, or use the path engine",
+            param=("engine", "order_book"),
+        )
     if liquidity not in LIQUIDITY:
         raise InputError(
             f"liquidity must be calibrated or static (got {liquidity!r})", param="liquidity"

@@ -370,9 +370,7 @@ def check_tree_dir(out: str | Path, option: str = "out") -> Path:
         if not os.access(target, os.W_OK | os.X_OK):
             raise InputError(f"{option}: {raw} is not writable", param=_param(option))
     if not parent.is_dir():
-        raise InputError(
-            f"{option}: parent directory {parent} does not exist", param=_param(option)
-        )
+        raise InputError(f"{option}: {_missing_parent(parent)}", param=_param(option))
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"{option}: cannot write in {parent}", param=_param(option))
     return target
@@ -559,9 +557,7 @@ def check_out_file(out: str | Path, option: str = "out") -> Path:
             raise InputError(f"{option}: {raw} is not writable", param=_param(option))
     parent = target.parent
     if not parent.is_dir():
-        raise InputError(
-            f"{option}: parent directory {parent} does not exist", param=_param(option)
-        )
+        raise InputError(f"{option}: {_missing_parent(parent)}", param=_param(option))
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"{option}: cannot write in {parent}", param=_param(option))
     return target
@@ -617,3 +613,13 @@ def read_json_object(path: str | Path, what: str = "a proof") -> dict[str, Any]:
     if not isinstance(d, dict):
         raise InputError(f"{p}: {what} must be a JSON object")
     return d
+
+
+def _missing_parent(parent: Path) -> str:
+    """Why ``parent`` is not a folder to write in: a file on its path, or missing."""
+    for p in (parent, *parent.parents):
+        if p.exists():
+            if not p.is_dir():
+                return f"{p} is a file, not a folder (the output goes under it)"
+            break
+    return f"parent directory {parent} does not exist"
