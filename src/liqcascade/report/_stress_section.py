@@ -27,13 +27,10 @@ from liqcascade.report._section import (
     Table,
     assemble,
 )
+from liqcascade.stress._portfolio import SAMPLE_POSITIONS
 
 HORIZON_DAYS = 30
-SAMPLE: tuple[tuple[str, str, float, float], ...] = (
-    ("ETH", "long", 10.0, 20.0),
-    ("BTC", "long", 1.0, 10.0),
-    ("ETH", "short", 5.0, 5.0),
-)
+SAMPLE = SAMPLE_POSITIONS
 """The sample portfolio (asset, side, size in base units, leverage): 10 ETH long 20×,
 1 BTC long 10×, 5 ETH short 5× (:func:`liqcascade.stress.sample_portfolio`)."""
 SAMPLE_TEXT = "10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5×"
@@ -166,24 +163,13 @@ def sample_portfolio(
     sides and leverages; so a single-asset report stresses positions in its own asset.
     ``when`` says when ``prices``' ETH and BTC closes are from (words of the text).
     """
-    from liqcascade import stress
-    from liqcascade.stress import Portfolio
+    from liqcascade.stress import sample_portfolio_for
 
     a = asset.upper()
+    pf = sample_portfolio_for(prices, a)  # the library's: `stress --portfolio sample`
     if a in ("ETH", "BTC"):
-        return stress.sample_portfolio(prices), SAMPLE_TEXT
+        return pf, SAMPLE_TEXT
     p = prices[a]
-    rows = [
-        {
-            "symbol": f"{a}USDT",
-            "side": side,
-            "size": size * prices[src] / p,
-            "entry_price": p,
-            "leverage": lev,
-            "name": f"{a} {side} {lev:g}x ({size:g} {src}'s notional)",
-        }
-        for src, side, size, lev in SAMPLE
-    ]
     words = ", ".join(
         f"{size * prices[src] / p:,.4g} {a} {side} {lev:g}× (${size * prices[src]:,.0f}, "
         f"as {size:g} {src})"
@@ -191,7 +177,7 @@ def sample_portfolio(
     )
     when = when or "at the market date"
     text = f"in {a} — the ETH/BTC sample's dollar notionals {when}: {words} —"
-    return Portfolio.from_frame(pd.DataFrame(rows), source="<sample>"), text
+    return pf, text
 
 
 def compute(ctx: ReportContext) -> StressView:
