@@ -157,6 +157,14 @@ def _tolerance_line(t: dict[str, Any]) -> str:
     )
 
 
+def _dates(start: str, end: str | None) -> tuple[Any, Any]:
+    """``--start`` and ``--end`` parsed; a start after the end refused (as every command)."""
+    t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
+    if t0 is not None and t1 is not None and t0 > t1:
+        _common.fail(f"--start ({t0:%Y-%m-%d}) is after --end ({t1:%Y-%m-%d})")
+    return t0, t1
+
+
 def register(app: typer.Typer) -> None:
     """Register ``support-study`` on the root app."""
 
@@ -206,10 +214,7 @@ def register(app: typer.Typer) -> None:
         _common.flag_names(
             n_random="--draws", n_boot="--boot", ohlcv="--start/--end", data_file="--data"
         )
-        t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
-        if t0 is not None and t1 is not None and t0 > t1:  # as every other command says it
-            _common.fail(f"--start ({t0:%Y-%m-%d}) is after --end ({t1:%Y-%m-%d})")
-        bars, source = load_bars(asset, interval, t0, t1, data)
+        bars, source = load_bars(asset, interval, *_dates(start, end), data)
         step = pd.Timedelta(days=1) / bars_per_day(interval)
         bars, cut = cut_at_as_of(bars, step, asset=asset, as_of=as_of, data_file=data,
                                  what=f"the {asset.upper()} {interval} bars")  # fmt: skip
