@@ -481,7 +481,8 @@ def _backtest_verdict(v: StressView, h: int, level: float) -> str:
         f"{b['kupiec_p']:.3f}); pinball loss {1e4 * m['pinball']:.2f} bp against "
         f"{1e4 * b['pinball']:.2f} bp"
     )
-    _, lo, hi = bt.pinball_difference(h, level, best)
+    # 1,000 resamples: a verdict on up to ~2,000 daily windows (the card keeps the default)
+    _, lo, hi = bt.pinball_difference(h, level, best, n_resamples=1000)
     word = str(significance_verdict(lo, hi))
     head += f" (90 % interval of the difference {1e4 * lo:+.1f} … {1e4 * hi:+.1f} bp)".replace(
         "-", "−"
