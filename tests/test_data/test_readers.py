@@ -630,3 +630,28 @@ def test_a_coinglass_taker_file_with_two_column_pairs_reads_one_series(tmp_path:
     p.write_text(head + "\n".join([*rows[:2], f"{t0 + 2 * 14_400_000},,,,", *rows[3:]]) + "\n")
     with pytest.raises(InputError, match="data row 3"):
         read_file(p, symbol="BTCUSDT")
+
+
+def test_a_latin1_csv_is_named_as_not_utf8(tmp_path: Path) -> None:
+    # it was "not a text, Parquet, gzip or zip file": a wrong cause for a text file
+    p = tmp_path / "bars.csv"
+    p.write_bytes("timestamp,open,high,low,close,volume\n2025-01-01 00:00,1,2,0.5,1.5,10\n"
+                  "# café\n".encode("latin-1"))  # fmt: skip
+    with pytest.raises(InputError, match=r"bars\.csv: not UTF-8 text \(byte \d+ is not UTF-8\)"):
+        read_file(p)
+
+
+def test_a_utf8_character_across_the_sniffed_head_is_not_an_error(tmp_path: Path) -> None:
+    # the delimiter is sniffed from the first 4,096 bytes; a two-byte character cut at
+    # that mark is valid UTF-8 and must not be refused as binary
+    head = "timestamp,open,high,low,close,volume,note\n"
+    rows = [f"2025-01-01 {h:02d}:00,1,2,0.5,1.5,10,x\n" for h in range(24)]
+    body = head + "".join(rows)
+    pad = 4095 - len(body.encode()) - len("2025-01-02 00:00,1,2,0.5,1.5,10,")
+    last = "2025-01-02 00:00,1,2,0.5,1.5,10," + "x" * pad + "é\n"
+    data = (body + last).encode()
+    assert data[:4096].endswith("é".encode()[:1])  # the mark cuts the character
+    p = tmp_path / "bars.csv"
+    p.write_bytes(data)
+    (got,) = read_file(p, kind="ohlcv", symbol="ETHUSDT")
+    assert len(got.frame) == 25 and got.kind == "ohlcv"

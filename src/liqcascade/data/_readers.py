@@ -7,6 +7,7 @@ or without header) and JSON (ccxt-shaped lists) are supported.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -262,9 +263,14 @@ def _read_json(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
 
 
 def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
-    try:
-        text_head = data[:4096].decode("utf-8-sig")
+    try:  # incremental: a character cut at the 4,096-byte mark is not an error
+        text_head = codecs.getincrementaldecoder("utf-8-sig")().decode(data[:4096], final=False)
     except UnicodeDecodeError as exc:
+        if b"\x00" not in data[:4096]:  # text in another encoding (Latin-1, cp1252, ...)
+            raise InputError(
+                f"{name}: not UTF-8 text (byte {exc.start + 1} is not UTF-8): save the file "
+                "as UTF-8"
+            ) from exc
         raise InputError(f"{name}: not a text, Parquet, gzip or zip file") from exc
     first = text_head.splitlines()[0] if text_head.splitlines() else ""
     sep = max((",", ";", "\t", "|"), key=first.count)
