@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from clihelpers import run_cli
 from floats import assert_same
 from liqcascade.data import Store, load_book_totals, load_series, read_file
 from liqcascade.data import bundled as datasets
@@ -303,3 +304,16 @@ def test_book_totals_skip_depth_at_several_distances(tmp_path: Path, gen) -> Non
     assert_same(tot["bids_usd"].to_numpy(), bids["notional_usd"].to_numpy())
     depth = load_series("depth", asset="ETH", venue="binance", interval="30s", store=store)
     assert sorted(set(depth["distance"].round(6))) == [0.01, 0.02, 0.03, 0.04, 0.05]
+
+
+@pytest.mark.parametrize("option", ["--symbol", "--venue", "--interval"])
+def test_an_empty_label_is_refused_not_read_as_the_default(tmp_path: Path, option: str) -> None:
+    # `--symbol ""` was stored as ETHUSDT (the default) without a word; nothing is written
+    store = tmp_path / "s.duckdb"
+    f = Path(__file__).parents[2] / "src/liqcascade/data/bundled/_files/eth_oi_4h.parquet"
+    r = run_cli("data", "ingest", str(f), option, " ", env={"LIQCASCADE_STORE": str(store)})
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [
+        f"error: {option} must not be empty (leave it out for the file's own)"
+    ]
+    assert not store.exists()

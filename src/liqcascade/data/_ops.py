@@ -85,6 +85,10 @@ def ingest_files(
     """
     if kind is not None:
         _kind(kind)
+    for name, label in (("venue", venue), ("symbol", symbol), ("interval", interval)):
+        if label is not None and not label.strip():  # "" would silently mean the default
+            raise InputError(f"{name} must not be empty (leave it out for the file's own)",
+                             param=name)  # fmt: skip
     ingest_chunk_rows()  # a bad $LIQCASCADE_INGEST_CHUNK is refused before any file is read
     series = []
     for f in files:
