@@ -243,15 +243,10 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
 
 def load_config(path: str | Path) -> ConfigModel:
     """Read and validate a TOML configuration file."""
+    from liqcascade._paths import read_utf8
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except OSError as e:
-        raise InputError(f"{p}: cannot read ({e.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{p.name}: not a TOML text file (not UTF-8 text)") from None
+    text = read_utf8(p, "TOML text file")  # missing, a folder, unreadable, not UTF-8
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -211,16 +211,8 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     if s.kind == "ohlcv":
         o, h, lo, cl = (df[n].to_numpy(dtype="float64") for n in ("open", "high", "low", "close"))
         with np.errstate(invalid="ignore"):
-            bad_h = h < np.maximum(o, cl)
-            bad_l = lo > np.minimum(o, cl)
-        r = _first(bad_h, rows)
-        if r is not None:
-            i = int(np.flatnonzero(rows == r)[0])
-            problems.append((r, f"high {h[i]:g} is below max(open, close) = {max(o[i], cl[i]):g}"))
-        r = _first(bad_l, rows)
-        if r is not None:
-            i = int(np.flatnonzero(rows == r)[0])
-            problems.append((r, f"low {lo[i]:g} is above min(open, close) = {min(o[i], cl[i]):g}"))
+            top, bottom = np.maximum(o, cl), np.minimum(o, cl)
+        problems.extend(_range_problems(h, lo, top, bottom, rows, ("open", "high", "low", "close")))
     if s.kind == "open_interest":
         problems.extend(_oi_ohlc_problems(df, rows))
     if s.kind == "funding":
@@ -361,20 +353,35 @@ def _oi_ohlc_problems(df: pd.DataFrame, rows: np.ndarray) -> list[tuple[int, str
         return []
     nan = np.full(len(df), np.nan)
     o, h, lo, cl = (df[c].to_numpy(dtype="float64") if c in df.columns else nan for c in _OI_OHLC)
+    top, bottom = np.fmax(o, cl), np.fmin(o, cl)  # NaN only when both are
+    return _range_problems(h, lo, top, bottom, rows, _OI_OHLC)
+
+
+def _range_problems(
+    h: np.ndarray,
+    lo: np.ndarray,
+    top: np.ndarray,
+    bottom: np.ndarray,
+    rows: np.ndarray,
+    names: tuple[str, str, str, str],
+) -> list[tuple[int, str]]:
+    """The first bar whose high is below ``top`` and the first whose low is above ``bottom``.
+
+    ``top``/``bottom``: the larger/smaller of each bar's open and close (NaN: not
+    checked); ``names``: the open, high, low and close columns, as the message says them.
+    """
+    o_name, h_name, l_name, c_name = names
     with np.errstate(invalid="ignore"):
-        top = np.fmax(o, cl)  # NaN only when both are
-        bottom = np.fmin(o, cl)
-        bad_h = h < top
-        bad_l = lo > bottom
+        bad_h, bad_l = h < top, lo > bottom
     out = []
     r = _first(bad_h, rows)
     if r is not None:
         i = int(np.flatnonzero(rows == r)[0])
-        out.append((r, f"oi_high_usd {h[i]:g} is below max(oi_open_usd, oi_usd) = {top[i]:g}"))
+        out.append((r, f"{h_name} {h[i]:g} is below max({o_name}, {c_name}) = {top[i]:g}"))
     r = _first(bad_l, rows)
     if r is not None:
         i = int(np.flatnonzero(rows == r)[0])
-        out.append((r, f"oi_low_usd {lo[i]:g} is above min(oi_open_usd, oi_usd) = {bottom[i]:g}"))
+        out.append((r, f"{l_name} {lo[i]:g} is above min({o_name}, {c_name}) = {bottom[i]:g}"))
     return out
 
 
