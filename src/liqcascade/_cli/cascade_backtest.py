@@ -162,12 +162,13 @@ def _render_backtest(result: dict[str, Any]) -> None:
     for c in ("model", "MAE (pp)", "model − baseline (pp, 90 % interval)", "p (DM)", "verdict"):
         t.add_column(c)
     t.add_row("calibrated liquidity response", f"{m['move_mae_pp']:.2f}", "", "", "")
+    from liqcascade.cascade._backtest import move_verdicts
 
-    verdicts = _baseline_verdicts(m)
+    verdicts = move_verdicts(m)
     for b, label in BASELINE_LABELS.items():
         if f"{b}_baseline_move_mae_pp" in m:
             t.add_row(label, f"{m[f'{b}_baseline_move_mae_pp']:.2f}", *_comparison_cells(m, b),
-                      _VERDICT_WORDS.get(str(verdicts[b]), "n/a"))  # fmt: skip
+                      _VERDICT_WORDS.get(str(verdicts.get(b)), "n/a"))  # fmt: skip
     _common.stdout.print(t)
     if "expanding_baseline_move_mae_pp" in m:
         _common.stdout.print(
@@ -205,7 +206,9 @@ SUBSET_LABELS: dict[str, str] = {
 
 def subset_score_text(sm: dict[str, Any]) -> str:
     """One subset's scores: move MAE against both baselines, coverage, liquidations."""
-    v = _baseline_verdicts(sm)
+    from liqcascade.cascade._backtest import move_verdicts
+
+    v = move_verdicts(sm)
 
     def said(b: str) -> str:
         w = _VERDICT_WORDS.get(str(v.get(b)))
@@ -340,18 +343,6 @@ BASELINE_LABELS: dict[str, str] = {
     "empirical": "baseline: empirical ratio",
     "expanding": "baseline: empirical ratio, expanding",
 }
-
-
-def _baseline_verdicts(m: dict[str, Any]) -> dict[str, str | None]:
-    """:func:`move_verdicts` and, where scored, the expanding baseline's."""
-    from liqcascade._significance import verdict
-    from liqcascade.cascade._backtest import move_verdicts
-
-    out = move_verdicts(m)
-    out["expanding"] = verdict(
-        m.get("move_mae_diff_vs_expanding_pp_p05"), m.get("move_mae_diff_vs_expanding_pp_p95")
-    )
-    return out
 
 
 def _comparison_cells(m: dict[str, Any], b: str) -> tuple[str, str]:

@@ -421,13 +421,16 @@ def move_verdicts(metrics: dict[str, Any]) -> dict[str, str | None]:
 
     "beats": the 90 % interval of the error difference lies entirely below 0;
     "loses": entirely above; "ties": it straddles 0; None without an interval.
-    Reads a back-test's ``metrics`` (or the stored ``backtest`` of a calibration file).
+    Reads a back-test's ``metrics`` (or the stored ``backtest`` of a calibration file):
+    every one of :data:`BASELINES`, and each of :data:`OPTIONAL_BASELINES` the metrics
+    score.
     """
     from liqcascade._significance import verdict
 
+    scored = [b for b in OPTIONAL_BASELINES if f"move_mae_diff_vs_{b}_pp_p05" in metrics]
     return {
         b: verdict(
             metrics.get(f"move_mae_diff_vs_{b}_pp_p05"), metrics.get(f"move_mae_diff_vs_{b}_pp_p95")
         )
-        for b in BASELINES
+        for b in (*BASELINES, *scored)
     }
