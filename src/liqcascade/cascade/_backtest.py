@@ -697,6 +697,18 @@ def _other_side_notional(prepared: PreparedMarket, dirsign: float) -> tuple[Floa
     return liq, cum
 
 
+def event_seed(seed: int, ts: pd.Timestamp) -> int:
+    """The Monte Carlo seed of the event at ``ts``: ``seed`` and the event's hour.
+
+    An event's paths depend on the run's ``seed`` and on the event itself, never on
+    where the requested window starts (a seed per position in the window gave the
+    same event other paths when ``start`` moved). The two numbers are mixed by
+    :class:`numpy.random.SeedSequence`, so nearby seeds or hours give unrelated paths.
+    """
+    hour = int(pd.Timestamp(ts).value // 3_600_000_000_000)
+    return int(np.random.SeedSequence([int(seed), hour]).generate_state(1, np.uint64)[0])
+
+
 def predict_event(
     prepared: PreparedMarket,
     prev_close: float,
@@ -1029,7 +1041,9 @@ def run_backtest(
     asset, start, end, trigger
         The window and the trigger (default :data:`DEFAULT_TRIGGERS`).
     n_paths, seed
-        Monte Carlo paths per event, spread over the calibration's draws.
+        Monte Carlo paths per event, spread over the calibration's draws; the event
+        at ``ts`` draws them with :func:`event_seed` ``(seed, ts)``, so its prediction
+        does not depend on ``start``.
     book_at : callable, optional
         ``book_at(ts)``: the identified book at the event
         (:class:`~liqcascade.cascade._event_liquidations.BookSnapshot`); default
@@ -1075,7 +1089,7 @@ def run_backtest(
     ratio = {d: median_ratio(before, d) for d in ("down", "up")}
     rows = []
     liq_memo: dict[Any, Any] = {}
-    for i, e in enumerate(window.to_dict("records")):
+    for e in window.to_dict("records"):
         if advance is not None:
             advance(1)
         ts = pd.Timestamp(e["ts"])
@@ -1109,6 +1123,7 @@ def run_backtest(
         m = float(rule.multiplier(e["sigma"], e["trigger_move"]))
         lv = fit_interval_levels(prior, rule)
         cal = calibration_at(ts)
+        ev_seed = event_seed(seed, ts)
         row.update(
             predict_event(
                 pm,
@@ -1118,7 +1133,7 @@ def run_backtest(
                 cal,
                 m,
                 n_paths=n_paths,
-                seed=seed + i,
+                seed=ev_seed,
                 residuals=resid[: int(e["bar"])],
                 levels=lv,
                 shock_weight=rule.shock_weight,
@@ -1152,7 +1167,7 @@ def run_backtest(
                     m,
                     resid,
                     n_paths,
-                    seed + i,
+                    ev_seed,
                     liquidations,
                     liq_memo,
                     shock_weight=row.get("shock_weight"),
