@@ -74,3 +74,19 @@ def test_bad_documents_and_kinds_are_clear_errors(tmp_path: Path) -> None:
         find_calibration("depth", "ETH", store)
     with pytest.raises(InputError, match="store"):
         write_calibration("book", "SOL", {}, False)
+
+
+def test_a_latin1_store_calibration_exits_2_with_one_line(tmp_path: Path) -> None:
+    from clihelpers import run_cli
+
+    store = tmp_path / "s.duckdb"
+    path = store_calibration_path("liquidity", "ETH", store)
+    assert path is not None
+    path.parent.mkdir(parents=True)
+    path.write_bytes('{"asset": "ETH", "note": "café"}'.encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8 text"):
+        find_calibration("liquidity", "ETH", store)
+    r = run_cli("cascade", "backtest", "--asset", "ETH", env={"LIQCASCADE_STORE": str(store)})
+    lines = r.stderr.splitlines()
+    assert r.exit_code == 2 and len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"error: {path}: not a calibration file (not UTF-8 text"), lines

@@ -21,7 +21,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from liqcascade._paths import write_atomic
+from liqcascade._paths import read_json, write_atomic
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -103,16 +103,8 @@ class CalibrationDoc:
 
 @lru_cache(maxsize=32)
 def _read(path: str, mtime_ns: int) -> dict[str, Any]:
-    """The parsed JSON at ``path`` (cached per modification time)."""
-    try:
-        doc = json.loads(Path(path).read_text())
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: a calibration is a JSON object")
-    return doc
+    """The parsed JSON object at ``path`` (cached per modification time)."""
+    return read_json(path, "calibration file")
 
 
 @lru_cache(maxsize=16)

@@ -12,19 +12,31 @@
   escape, no symlink out of it); an absolute path must exist and be a regular file.
 - :func:`write_atomic`: a file written whole or not at all (a temporary file beside
   it, then a rename), so a failed write leaves what was there.
+- :func:`read_utf8` / :func:`read_json`: a user's text file, or JSON object, read with
+  one message per cause (missing, a folder, unreadable, not UTF-8, not JSON with its
+  line, not an object, too big), never a traceback.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from liqcascade.errors import InputError
 
-__all__ = ["check_output_dir", "check_output_file", "resolve_config_path", "write_atomic"]
+__all__ = [
+    "check_output_dir",
+    "check_output_file",
+    "read_json",
+    "read_utf8",
+    "resolve_config_path",
+    "write_atomic",
+]
 
 
 def _param(option: str) -> str | None:
@@ -243,3 +255,65 @@ def read_utf8(path: str | Path, what: str = "text file") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{p}: not a {what} (not UTF-8 text: {exc.reason})") from None
+
+
+def _json_kind(doc: Any) -> str:
+    """What a parsed JSON value is, for a message (``"a list"``)."""
+    if isinstance(doc, list):
+        return "a list"
+    if isinstance(doc, str):
+        return "a string"
+    if isinstance(doc, bool):
+        return "true/false"
+    if isinstance(doc, int | float):
+        return "a number"
+    return "null"
+
+
+def read_json(
+    path: str | Path, what: str = "JSON file", *, max_bytes: int | None = None
+) -> dict[str, Any]:
+    """The JSON object in a user's file (UTF-8 text, read by :func:`read_utf8`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    what : str, default "JSON file"
+        What the file should be, for the message (``"calibration file"``, ``"proof"``).
+    max_bytes : int, optional
+        Largest size accepted, bytes; a bigger file is refused before it is read.
+
+    Returns
+    -------
+    dict
+        The parsed object.
+
+    Raises
+    ------
+    InputError
+        Naming the file: missing, a folder, unreadable, bigger than ``max_bytes``, not
+        UTF-8 text, not valid JSON (with the line), nested too deeply, or not a JSON
+        object.
+    """
+    p = Path(path)
+    if max_bytes is not None and p.is_file():
+        try:
+            size = p.stat().st_size
+        except OSError as exc:
+            raise InputError(f"{p}: cannot read ({_reason(exc)})") from None
+        if size > max_bytes:
+            raise InputError(f"{p}: {size:,} bytes; a {what} is at most {max_bytes:,} bytes")
+    text = read_utf8(p, what)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise InputError(f"{p}: not valid JSON (nested too deeply)") from None
+    except ValueError as exc:  # integers over 4,300 digits
+        msg = str(exc).replace("\n", " ")
+        raise InputError(f"{p}: not valid JSON ({msg[:200]})") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{p}: a {what} must be a JSON object ({{...}}), not {_json_kind(doc)}")
+    return doc

@@ -3,23 +3,107 @@
 One reader so that every such file fails the same way, naming the real cause: a
 missing file or a folder, an empty file, a JSON file (not read), text that is not
 UTF-8, and CSV with ``;``, tab or ``|`` between its fields (read as such, as
-``data ingest`` does).
+``data ingest`` does). :func:`decode_utf8`, :func:`sniff_separator` and
+:func:`check_parse_memory` are shared with ``data ingest``'s reader
+(``liqcascade.data``), so both name the same bad byte and pick the same separator.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
+from liqcascade._limits import PARSE_BYTES_PER_BYTE, check_memory, format_bytes
 from liqcascade.errors import InputError
 
-__all__ = ["PARQUET_SUFFIXES", "read_user_table"]
+__all__ = [
+    "PARQUET_ERRORS",
+    "PARQUET_SUFFIXES",
+    "SEPARATORS",
+    "check_parse_memory",
+    "decode_utf8",
+    "read_user_table",
+    "sniff_separator",
+]
 
 #: File name endings read as Parquet.
 PARQUET_SUFFIXES = (".parquet", ".pq")
-_SEPARATORS = (",", ";", "\t", "|")
+#: What reading a damaged Parquet file raises (tried on thousands of randomly damaged
+#: files): pyarrow's errors (its ArrowInvalid is also a ValueError, its IO errors
+#: OSErrors), ValueError (pandas' metadata in the file not JSON, or not UTF-8), and
+#: KeyError / TypeError (that metadata valid JSON with a damaged key or type name).
+PARQUET_ERRORS: tuple[type[Exception], ...] = (
+    pa.ArrowException,
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+)
+#: Field separators a CSV may use; the one its first line holds most of is used.
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def decode_utf8(data: bytes, name: str, *, partial: bool = False) -> str:
+    """The text of a user's file: UTF-8, with or without a byte-order mark (dropped).
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes (or, with ``partial``, its first bytes).
+    name : str
+        The file, for the message.
+    partial : bool, default False
+        ``data`` is the head of a longer file: a character cut at its end is not an
+        error (the text stops before it).
+
+    Returns
+    -------
+    str
+        The decoded text.
+
+    Raises
+    ------
+    InputError
+        ``"NAME: not UTF-8 text (byte N is not UTF-8): ..."``, N counted from 1 from the
+        start of the file (the byte-order mark included).
+    """
+    try:
+        if partial:
+            return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=False)
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0  # not counted
+        raise InputError(
+            f"{name}: not UTF-8 text (byte {exc.start + bom + 1:,} is not UTF-8): save the "
+            "file as UTF-8, or give a Parquet file"
+        ) from None
+
+
+def sniff_separator(first_line: str) -> str:
+    """The field separator of a CSV, from its first line (header row).
+
+    The one of :data:`SEPARATORS` the line holds most of; ``,`` when it holds none.
+    """
+    return max(SEPARATORS, key=first_line.count)
+
+
+def check_parse_memory(n_bytes: int, name: str) -> None:
+    """Refuse a file of ``n_bytes`` (decompressed) whose parse would not fit in memory.
+
+    Raises
+    ------
+    InputError
+        ``"NAME (N MB of data) needs about ... of memory ...; split the file"``.
+    """
+    check_memory(
+        n_bytes * PARSE_BYTES_PER_BYTE,
+        f"{name} ({format_bytes(n_bytes)} of data)",
+        hint="; split the file",
+    )
 
 
 def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.DataFrame:
@@ -47,15 +131,16 @@ def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.Da
     if not p.is_file():
         raise InputError(f"{p}: not a file")
     try:
-        if p.suffix.lower() in PARQUET_SUFFIXES:
-            df = pd.read_parquet(p)
-        else:
-            df = _read_csv(p, skipinitialspace)
+        check_parse_memory(p.stat().st_size, str(p))
+        df = (
+            _read_parquet(p)
+            if p.suffix.lower() in PARQUET_SUFFIXES
+            else _read_csv(p, skipinitialspace)
+        )
     except InputError:
         raise
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{p}: cannot read: {msg}") from exc
+        raise _cannot_read(p, exc) from exc
     df.columns = [str(c).strip().lower() for c in df.columns]
     dup = df.columns[df.columns.duplicated()]
     if len(dup):
@@ -63,21 +148,25 @@ def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.Da
     return df.reset_index(drop=True)
 
 
-def _read_csv(p: Path, skipinitialspace: bool) -> pd.DataFrame:
-    data = p.read_bytes()
+def _cannot_read(p: Path, exc: Exception) -> InputError:
+    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return InputError(f"{p}: cannot read: {msg}")
+
+
+def _read_parquet(p: Path) -> pd.DataFrame:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 "
-            "CSV, or give a Parquet file"
-        ) from None
+        return pd.read_parquet(p)
+    except PARQUET_ERRORS as exc:
+        raise _cannot_read(p, exc) from exc
+
+
+def _read_csv(p: Path, skipinitialspace: bool) -> pd.DataFrame:
+    text = decode_utf8(p.read_bytes(), str(p))
     head = text.lstrip()
     if not head:
         raise InputError(f"{p}: the file is empty (a header row is needed)")
     if head[0] in "[{" or p.suffix.lower() in (".json", ".jsonl", ".ndjson"):
         raise InputError(f"{p}: a JSON file; this table is read from CSV (header row) or Parquet")
-    first = head.splitlines()[0]
-    sep = max(_SEPARATORS, key=first.count)
+    sep = sniff_separator(head.splitlines()[0])
     # default NA parsing: empty cells and NaN/NA/null/None read as missing
     return pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=skipinitialspace)

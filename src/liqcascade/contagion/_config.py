@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
 from liqcascade._limits import check_count
 from liqcascade._paths import resolve_config_path
+from liqcascade._tables import read_user_table
 from liqcascade.book._calibrate import BETA_FUTURES
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.contagion._arbitrage import Link
@@ -360,10 +361,7 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
         return np.array(a.collateral, float), np.array(a.debt_usd, float)
     if isinstance(a, FileAccounts):
         path = resolve_config_path(base, a.path, f"{where}: lending[{i}].accounts.path")
-        try:
-            df = pd.read_csv(path) if path.suffix != ".parquet" else pd.read_parquet(path)
-        except FileNotFoundError:
-            raise InputError(f"{where}: lending[{i}].accounts.path: no such file {path}") from None
+        df = read_user_table(path)  # CSV or Parquet (by suffix), as a positions file
         for col in ("collateral", "debt_usd"):
             if col not in df:
                 raise InputError(f"{path.name}: missing column {col!r}")

@@ -7,7 +7,6 @@ or without header) and JSON (ccxt-shaped lists) are supported.
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import io
 import json
@@ -21,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import PARSE_BYTES_PER_BYTE, check_memory, format_bytes
+from liqcascade._limits import format_bytes
+from liqcascade._tables import PARQUET_ERRORS, check_parse_memory, decode_utf8, sniff_separator
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import kind_of
 from liqcascade.data._time import (
@@ -151,7 +151,7 @@ def _decompress(data: bytes, name: str, on_disk: int | None = None) -> tuple[byt
                 inner = _inflate(gz, name, "gzip", size, limit)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{name}: corrupt gzip data: {exc}") from exc
-        _check_parse_memory(len(inner), name)
+        check_parse_memory(len(inner), name)
         return _decompress(inner, name, size)
     if data[:4] == b"PK\x03\x04":
         try:
@@ -168,18 +168,9 @@ def _decompress(data: bytes, name: str, on_disk: int | None = None) -> tuple[byt
             raise InputError(f"{name}: corrupt zip: {exc}") from exc
         except RuntimeError as exc:  # encrypted member
             raise InputError(f"{name}: unreadable zip: {exc}") from exc
-        _check_parse_memory(len(inner), name)
+        check_parse_memory(len(inner), name)
         return _decompress(inner, name, size)
     return data, name
-
-
-def _check_parse_memory(n_bytes: int, name: str) -> None:
-    """Refuse a file whose text would not fit in memory once parsed."""
-    check_memory(
-        n_bytes * PARSE_BYTES_PER_BYTE,
-        f"{name} ({format_bytes(n_bytes)} of data)",
-        hint="; split the file",
-    )
 
 
 def norm_column(col: Any) -> str:
@@ -211,7 +202,7 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, bool]:
     name = str(path)
     try:
         if p.is_file():
-            _check_parse_memory(p.stat().st_size, name)
+            check_parse_memory(p.stat().st_size, name)
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from exc
@@ -222,7 +213,7 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, bool]:
     if data[:4] == b"PAR1":
         try:
             df = pd.read_parquet(io.BytesIO(data))
-        except Exception as exc:  # pyarrow raises many types
+        except PARQUET_ERRORS as exc:  # a damaged file; a bug of ours still surfaces
             raise InputError(f"{name}: unreadable Parquet: {exc}") from exc
         df = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
     elif data.lstrip()[:1] in (b"[", b"{"):
@@ -263,17 +254,14 @@ def _read_json(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
 
 
 def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
-    try:  # incremental: a character cut at the 4,096-byte mark is not an error
-        text_head = codecs.getincrementaldecoder("utf-8-sig")().decode(data[:4096], final=False)
-    except UnicodeDecodeError as exc:
+    try:  # partial: a character cut at the 4,096-byte mark is not an error
+        text_head = decode_utf8(data[:4096], name, partial=True)
+    except InputError:
         if b"\x00" not in data[:4096]:  # text in another encoding (Latin-1, cp1252, ...)
-            raise InputError(
-                f"{name}: not UTF-8 text (byte {exc.start + 1} is not UTF-8): save the file "
-                "as UTF-8"
-            ) from exc
-        raise InputError(f"{name}: not a text, Parquet, gzip or zip file") from exc
+            raise
+        raise InputError(f"{name}: not a text, Parquet, gzip or zip file") from None
     first = text_head.splitlines()[0] if text_head.splitlines() else ""
-    sep = max((",", ";", "\t", "|"), key=first.count)
+    sep = sniff_separator(first)
     fields = [x.strip().strip('"') for x in first.split(sep)]
     headerless = all(_is_number(x) for x in fields if x) and len(fields) > 1
     try:
@@ -284,7 +272,10 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
             encoding="utf-8-sig",
             low_memory=False,
         )
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:  # past the head: name the byte in the file, not the chunk
+        decode_utf8(data, name)  # raises
+        raise InputError(f"{name}: malformed CSV: {exc}") from exc  # pragma: no cover
+    except (pd.errors.ParserError, ValueError) as exc:
         msg = str(exc).strip().splitlines()[0]
         m = re.search(r"line (\d+)", msg)
         if m:

@@ -12,7 +12,6 @@ calibration.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -367,7 +366,7 @@ def _resolve_params(
     if isinstance(params, EstimationParams):
         return params, [], "custom"
     p, d = _params_json(params)
-    if isinstance(d, dict) and "params" in d and "fit_period" in d:
+    if "params" in d and "fit_period" in d:
         cal = CalibrationResult.from_dict(d, str(p))
         return cal.params, cal.bootstrap_params(), str(p)
     return EstimationParams.from_json(p), [], str(p)
@@ -516,7 +515,7 @@ def _identified_calibration(
         return params, "calibration result"
     if isinstance(params, str | Path):
         p, d = _params_json(params)
-        if isinstance(d, dict) and "fits" in d:
+        if "fits" in d:
             return AssetCalibration.from_dict(d, str(p)), str(p)
     return None
 
@@ -701,18 +700,12 @@ __all__ = [
 ]
 
 
-def _params_json(params: str | Path) -> tuple[Path, Any]:
-    """The path of a ``params`` file and its parsed JSON (a clear error otherwise)."""
-    from liqcascade._paths import read_utf8
+def _params_json(params: str | Path) -> tuple[Path, dict[str, Any]]:
+    """The path of a ``params`` file and its JSON object (a clear error otherwise)."""
+    from liqcascade._paths import read_json
 
     p = Path(params)
     try:
-        text = read_utf8(p, "JSON file")
+        return p, read_json(p, "JSON parameter file")
     except InputError as exc:
         raise InputError(f"params: {exc}", param="params") from None
-    try:
-        return p, json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"params: {p}: not valid JSON ({exc.msg}, line {exc.lineno})", param="params"
-        ) from None

@@ -742,15 +742,10 @@ def load_calibrated(path: str | Path | None = None) -> CalibrationResult:
     """The shipped calibrated parameters (or a calibration file written by ``liqmap calibrate``)."""
     if path is None:
         return CalibrationResult.from_dict(json.loads(_shipped_text()), f"package:{_SHIPPED}")
-    p = Path(path)
-    from liqcascade._paths import read_utf8
+    from liqcascade._paths import read_json
 
-    text = read_utf8(p, "JSON file")
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-    return CalibrationResult.from_dict(d, str(p))
+    p = Path(path)
+    return CalibrationResult.from_dict(read_json(p, "calibration file"), str(p))
 
 
 __all__ = [

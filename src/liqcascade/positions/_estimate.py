@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade._paths import read_utf8
+from liqcascade._paths import read_json
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook
@@ -225,18 +225,18 @@ class EstimationParams:
 
         A file written by ``liqmap calibrate`` (``{"params": {...}, ...}``) is accepted too.
         """
-        where = "params"
         text = str(path_or_text)
         if isinstance(path_or_text, Path) or not text.lstrip().startswith("{"):
             p = Path(path_or_text)
             where = str(p)
-            text = read_utf8(p, "JSON file")
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-        if not isinstance(d, dict):
-            raise InputError(f"{where}: expected a JSON object")
+            d = read_json(p, "JSON settings file")
+        else:  # JSON text: "{" first, so a valid one is an object
+            where = "params"
+            try:
+                d = json.loads(text)
+            except json.JSONDecodeError as exc:
+                msg = f"{where}: not valid JSON ({exc.msg}, line {exc.lineno})"
+                raise InputError(msg) from None
         if "params" in d and isinstance(d["params"], dict):
             d = d["params"]
         return cls.from_dict(d, where)

@@ -372,14 +372,10 @@ def load_asset_calibration(
         if source.startswith("package:"):  # the file inside the package
             source = f"package:liqcascade/positions/calibrated/{asset.upper()}.json"
         return replace(AssetCalibration.from_dict(found.doc, source), source=source)
-    p = Path(path)
-    from liqcascade._paths import read_utf8
+    from liqcascade._paths import read_json
 
-    text = read_utf8(p, "JSON file")
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    p = Path(path)
+    d = read_json(p, "calibration file")
     return replace(AssetCalibration.from_dict(d, str(p)), source=f"file:{p}")
 
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liqcascade._paths import read_json
 from liqcascade.errors import InputError
 from liqcascade.report._format import date_text, pct, usd
 
@@ -70,11 +71,8 @@ def load_summary(folder: str | Path) -> dict[str, Any]:
     f = path / "summary.json" if path.is_dir() else path
     if not f.is_file():
         raise InputError(f"{folder}: no summary.json (not a report folder)")
-    try:
-        data = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{f}: not a readable summary ({exc.__class__.__name__})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("front"), dict):
+    data = read_json(f, "report summary")
+    if not isinstance(data.get("front"), dict):
         raise InputError(f"{f}: no 'front' block (a report of liqcascade 0.2 or newer is needed)")
     _check_front(f, data["front"])
     return data

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade._paths import read_json
 from liqcascade.errors import InputError
 
 MAX_USER_BYTES = 1024
@@ -588,31 +589,12 @@ def write_private_file(target: Path, data: bytes, option: str = "out") -> Path:
     return target
 
 
-def read_json_object(path: str | Path, what: str = "a proof") -> dict[str, Any]:
-    """Read a small JSON object; malformed, huge or deeply nested -> :class:`InputError`."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read ({_why(exc)})") from None
-    if size > MAX_PROOF_BYTES:
-        raise InputError(f"{p}: {size:,} bytes; {what} is at most {MAX_PROOF_BYTES:,} bytes")
-    try:
-        d = json.loads(p.read_bytes().decode("utf-8"))
-    except RecursionError:
-        raise InputError(f"{p}: not valid JSON (nested too deeply)") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not UTF-8 text ({exc.reason})") from None
-    except ValueError as exc:  # JSONDecodeError, integers over 4,300 digits
-        msg = str(exc).replace("\n", " ")
-        raise InputError(f"{p}: not valid JSON ({msg[:200]})") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read ({_why(exc)})") from None
-    if not isinstance(d, dict):
-        raise InputError(f"{p}: {what} must be a JSON object")
-    return d
+def read_json_object(path: str | Path, what: str = "proof") -> dict[str, Any]:
+    """Read a small JSON object; malformed, huge or deeply nested -> :class:`InputError`.
+
+    ``what`` names the file in messages (``"proof"``); at most :data:`MAX_PROOF_BYTES`.
+    """
+    return read_json(path, what, max_bytes=MAX_PROOF_BYTES)
 
 
 def _missing_parent(parent: Path) -> str:

@@ -789,7 +789,7 @@ def read_proof(path: str | Path) -> dict[str, Any]:
         If it is missing, larger than 1 MiB, not UTF-8 JSON, nested too deeply or
         not an object.
     """
-    return io.read_json_object(path, "a proof")
+    return io.read_json_object(path, "proof")
 
 
 # ---------------------------------------------------------------------------- reserves

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._tables import read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -271,6 +272,10 @@ class Portfolio:
 def read_portfolio(path: str | Path) -> Portfolio:
     """Read a portfolio file (CSV or Parquet; DESIGN.md columns).
 
+    Read as a positions file is (:func:`liqcascade._tables.read_user_table`): Parquet by
+    its suffix (``.parquet``/``.pq``), else UTF-8 CSV with ``,``, ``;``, tab or ``|``
+    between its fields.
+
     Columns: ``symbol`` (a USDT perpetual: ETH/ETHUSDT, BTC/BTCUSDT, SOL/SOLUSDT ...),
     ``side`` (long/short), ``size`` (base units), ``entry_price`` (USD), ``margin``
     (isolated, USD) or ``leverage``;
@@ -284,16 +289,9 @@ def read_portfolio(path: str | Path) -> Portfolio:
         ``"FILE: row N: what is wrong"``.
     """
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise InputError(f"portfolio: {p}: no such file", param="portfolio")
-    try:
-        if p.suffix.lower() in (".parquet", ".pq"):
-            df = pd.read_parquet(p)
-        else:
-            df = pd.read_csv(p, skipinitialspace=True)
-    except Exception as exc:
-        raise InputError(f"{p}: cannot read: {exc}") from None
-    return Portfolio.from_frame(df, source=str(p))
+    return Portfolio.from_frame(read_user_table(p), source=str(p))
 
 
 def sample_portfolio(prices: dict[str, float]) -> Portfolio:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._tables import PARQUET_SUFFIXES
 from liqcascade.errors import InputError
 
 INTERVALS: dict[str, float] = {"1d": 1.0, "4h": 6.0, "1h": 24.0, "30m": 48.0}
@@ -95,11 +96,7 @@ def _load_data_file(path: Path) -> pd.Series:
     if not path.exists():
         raise InputError(f"data_file: {path}: no such file", param="data_file")
     try:
-        df = (
-            pd.read_parquet(path)
-            if path.suffix.lower() in {".parquet", ".pq"}
-            else pd.read_csv(path)
-        )
+        df = pd.read_parquet(path) if path.suffix.lower() in PARQUET_SUFFIXES else pd.read_csv(path)
     except Exception as exc:  # pragma: no cover - depends on the file
         raise InputError(f"data_file: {path}: cannot read: {exc}", param="data_file") from exc
     cols = {c.lower().strip(): c for c in df.columns}
