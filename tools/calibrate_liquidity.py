@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from liqcascade._cli.cascade_backtest import bundled_inputs
-from liqcascade.cascade._backtest import per_event_record, run_backtest
-from liqcascade.cascade._calibrate import fit_liquidity_document
+from liqcascade.cascade._backtest import run_backtest
+from liqcascade.cascade._calibrate import backtest_record, fit_liquidity_document
 from liqcascade.cascade._clock import load_liquidity
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "liqcascade" / "cascade" / "calibrated"
@@ -41,17 +41,14 @@ def backtest_only(assets: list[str]) -> None:
         path = OUT / f"{asset}.json"
         doc = json.loads(path.read_text())
         ohlc, liq, market_at = bundled_inputs(asset)
-        cals = doc["calibrations"]
+        old = doc["backtest"]  # the same window: the fitted months
         bt = run_backtest(
             ohlc, liq, market_at, lambda t, a=asset: load_liquidity(a, t, False),
-            asset=asset, start=cals[0]["as_of"], end=doc["data"]["last"][:10]
-            if "data" in doc else "2025-07-31", trigger=float(doc["trigger"]),
+            asset=asset, start=old["start"], end=old["end"], trigger=float(doc["trigger"]),
         )  # fmt: skip
-        doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
-                           **bt.to_dict()["metrics"],
-                           "per_event": per_event_record(bt.events)}  # fmt: skip
+        doc["backtest"] = backtest_record(bt)
         path.write_text(json.dumps(doc, indent=1) + "\n")
-        print(asset, doc["backtest"])
+        print(asset, {k: v for k, v in doc["backtest"].items() if k != "per_event"})
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ import pandas as pd
 from liqcascade.cascade._backtest import (
     DEFAULT_TRIGGERS,
     PRIOR_PARAMS,
+    BacktestResult,
     MarketAt,
     _end,
     _ts,
@@ -359,13 +360,22 @@ def fit_liquidity_document(
 
         bt = run_backtest(ohlc, liquidations, market_at, cal_at, asset=a, start=bt_start,
                           end=bt_end, trigger=f, n_paths=n_paths)  # fmt: skip
-        bd = bt.to_dict()
-        split = {k: bd[k] for k in ("n_book_in_sample", "book_out_of_sample_from",
-                                    "metrics_book_in_sample", "metrics_book_out_of_sample")
-                 if k in bd}  # fmt: skip
-        doc["backtest"] = {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
-                           "scored": backtest_period_note(bt.start, bt.end),
-                           **bd["metrics"], **split,
-                           "per_event": per_event_record(bt.events)}  # fmt: skip
+        doc["backtest"] = backtest_record(bt)
         say(f"{a}: back-test {bt.n_events} events")
     return doc
+
+
+def backtest_record(bt: BacktestResult) -> dict[str, Any]:
+    """The event back-test as a calibration document stores it (its ``backtest`` key).
+
+    The window, the metrics, the split by the position book's sample and the
+    per-event record (:func:`liqcascade.cascade._scores.per_event_record`) that
+    :func:`liqcascade.cascade._clock.backtest_score` re-scores at a market's date.
+    """
+    bd = bt.to_dict()
+    split = {k: bd[k] for k in ("n_book_in_sample", "book_out_of_sample_from",
+                                "metrics_book_in_sample", "metrics_book_out_of_sample")
+             if k in bd}  # fmt: skip
+    return {"start": bt.start, "end": bt.end, "n_events": bt.n_events,
+            "scored": backtest_period_note(bt.start, bt.end),
+            **bd["metrics"], **split, "per_event": per_event_record(bt.events)}  # fmt: skip
