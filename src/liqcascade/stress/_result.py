@@ -119,18 +119,24 @@ class FailedScenario:
     Attributes
     ----------
     scenario : str
+        ``"shock"``, ``"replay"`` or ``"montecarlo"``: the scenario whose function
+        raised; ``"?"`` when the failure came from outside them.
     label : str
     error : str
         The message (``InputError`` text or ``Type: message``).
+    error_type : str, default ""
+        The exception's class name (``"InputError"``, ``"ZeroDivisionError"``).
     """
 
     scenario: str
     label: str
     error: str
+    error_type: str = ""
 
     def summary(self) -> dict[str, Any]:
-        """``{"scenario", "label", "error"}``."""
-        return {"scenario": self.scenario, "label": self.label, "error": self.error}
+        """``{"scenario", "label", "error", "error_type"}``."""
+        return {"scenario": self.scenario, "label": self.label, "error": self.error,
+                "error_type": self.error_type}  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
