@@ -170,6 +170,10 @@ class StressResult:
     asset : str, default "ETH"
         The market whose book cascades (``"ETH"`` or ``"BTC"``): the price figures
         of the summary are its own.
+    mu_fitted : dict of str to float, optional
+        Monte Carlo: each modelled asset's fitted constant mean, percent a day (kept for
+        the record; the paths use ``mu``, 0 under the default zero drift). Empty for the
+        other scenarios.
     """
 
     scenario: str
@@ -186,6 +190,7 @@ class StressResult:
     table: pd.DataFrame | None = None
     exhausted: np.ndarray | None = None
     asset: str = "ETH"
+    mu_fitted: dict[str, float] = field(default_factory=dict)
     _intervals: dict[tuple[str, float], tuple[float, float]] = field(
         default_factory=dict, repr=False
     )

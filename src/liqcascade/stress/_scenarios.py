@@ -826,6 +826,7 @@ def monte_carlo(
         },
         exhausted=exhausted,
         asset=main,
+        mu_fitted={m.asset: float(m.mu_fitted) for m in jm.models},
     )
 
 
