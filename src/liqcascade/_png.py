@@ -43,11 +43,11 @@ class PngExportError(RuntimeError):
 
 
 def _kaleido_version() -> str:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         return version("kaleido")
-    except Exception:  # not installed: the import below says so
+    except PackageNotFoundError:  # not installed: the import below says so
         return "not installed"
 
 

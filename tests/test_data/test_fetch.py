@@ -155,6 +155,14 @@ def test_exchange_error_is_input_error() -> None:
         fetch_series(ex, SYM, "ohlcv", "2025-10-01", "2025-10-02")
 
 
+def test_a_bug_is_not_a_venue_error() -> None:
+    # only ccxt's errors become "venue: ..." InputErrors; a TypeError raises as it is
+    ex = FakeExchange({"ohlcv": [TypeError("unsupported operand")]})
+    with pytest.raises(TypeError, match="unsupported operand"):
+        fetch_series(ex, SYM, "ohlcv", "2025-10-01", "2025-10-02")
+    assert fetch_mod._ccxt_errors() == (ccxt.BaseError,)
+
+
 def test_cli_fetch_into_store(cli, tmp_path: Path, monkeypatch) -> None:
     ex = FakeExchange({"ohlcv": ohlcv_pages()})
     monkeypatch.setattr("liqcascade._cli.data.make_exchange", lambda exchange_id: ex)

@@ -119,14 +119,23 @@ def test_fetch_tiers_ccxt_offline(with_cum: bool) -> None:
 
 
 def test_fetch_tiers_ccxt_errors() -> None:
+    ccxt = pytest.importorskip("ccxt")
+
     class Broken:
         id = "broken"
 
-        def fetch_leverage_tiers(self, symbols: list[str]) -> dict:
-            raise RuntimeError("network down")
+        def __init__(self, exc: Exception) -> None:
+            self.exc = exc
 
-    with pytest.raises(InputError, match=r"ccxt broken: fetch_leverage_tiers.*network down"):
-        fetch_tiers_ccxt(Broken(), "ETH/USDT:USDT")
+        def fetch_leverage_tiers(self, symbols: list[str]) -> dict:
+            raise self.exc
+
+    for down in (ccxt.NetworkError("network down"), ConnectionResetError("network down")):
+        with pytest.raises(InputError, match=r"ccxt broken: fetch_leverage_tiers.*network down"):
+            fetch_tiers_ccxt(Broken(down), "ETH/USDT:USDT")
+    # a bug in the call is not the venue failing: it raises as it is
+    with pytest.raises(TypeError, match="unhashable"):
+        fetch_tiers_ccxt(Broken(TypeError("unhashable type: 'list'")), "ETH/USDT:USDT")
     with pytest.raises(InputError, match="unknown ccxt exchange 'nosuchexchange'"):
         fetch_tiers_ccxt("nosuchexchange", "ETHUSDT")
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from liqcascade.errors import InputError
-from liqcascade.margin import binance_liq_price
+from liqcascade.margin import binance_liq_price, leverage_refusal, liq_price
 from liqcascade.positions import PositionBook, StopBook, read_positions, read_stops
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "positions"
@@ -84,8 +84,8 @@ def test_header_only_is_empty_book(tmp_path: Path) -> None:
          "row 1: leverage 101 is above the binance maximum 100x for a notional of 200,000 USD "
          "(ETHUSDT)"),
         ("side,size,entry_price,leverage\nlong,1000000,2000,1\n",
-         "row 1: leverage 1 cannot be opened: its notional of 2,000,000,000 USD (ETHUSDT) is "
-         "past the last bracket of the binance tier table"),
+         "row 1: leverage 1: the notional of 2,000,000,000 USD exceeds the last bracket of the "
+         "binance tier table (ETHUSDT: up to 1,200,000,000 USD); no such position can be opened"),
         ("side,size,entry_price,margin\nlong,1,2000,100\nup,1,2000,100\n",
          "row 2: side must be long or short (got 'up')"),
         ("side,size,entry_price,margin,venue\nlong,1,2000,100,okx\n",
@@ -113,6 +113,39 @@ def test_bad_positions_name_file_and_row(tmp_path: Path, body: str, msg: str) ->
     with pytest.raises(InputError) as exc:
         read_positions(p)
     assert str(exc.value).startswith(f"{p}: {msg}")
+
+
+@pytest.mark.parametrize(
+    ("venue", "size", "lev"),
+    [("binance", 1.0, 0.5), ("binance", 1.0, 150.0), ("binance", 100.0, 101.0),
+     ("binance", 1e6, 1.0), ("bybit", 1.0, 101.0), ("hyperliquid", 1.0, 26.0)],
+    ids=["below-1x", "over-tier1", "over-tier2", "past-table", "bybit", "hyperliquid"],
+)  # fmt: skip
+def test_file_and_liq_price_refuse_a_leverage_in_the_same_words(
+    tmp_path: Path, venue: str, size: float, lev: float
+) -> None:
+    # one rule (margin.leverage_refusal): the file adds file and row, liq_price the param
+    symbol = "ETH" if venue == "hyperliquid" else "ETHUSDT"
+    refused = leverage_refusal(venue, symbol, lev, size * 2000.0)
+    assert refused is not None and refused[0] == 0
+    body = f"leverage {refused[1]}"
+    with pytest.raises(InputError) as direct:
+        liq_price(venue, "long", size, 2000.0, leverage=lev, symbol=symbol)
+    assert str(direct.value) == body and direct.value.param == "leverage"
+    p = tmp_path / "positions.csv"
+    p.write_text(f"side,size,entry_price,leverage,venue,symbol\nlong,{size:g},2000,{lev:g},"
+                 f"{venue},{symbol}\n")  # fmt: skip
+    with pytest.raises(InputError) as in_file:
+        read_positions(p)
+    assert str(in_file.value) == f"{p}: row 1: {body}"
+    if size == 1e6:  # the notional past the last bracket names the bracket's cap
+        assert "(ETHUSDT: up to 1,200,000,000 USD)" in body
+
+
+def test_leverage_refusal_skips_rows_without_leverage() -> None:
+    assert leverage_refusal("binance", "ETHUSDT", [np.nan, 10.0], [2000.0, 2000.0]) is None
+    refused = leverage_refusal("binance", "ETHUSDT", [np.nan, 126.0], 2000.0)
+    assert refused is not None and refused[0] == 1
 
 
 def test_missing_and_unreadable_files(tmp_path: Path) -> None:

@@ -241,6 +241,23 @@ def test_available_memory_reads_the_machine(monkeypatch) -> None:
     assert _limits.available_memory() == min(avail, 512 * 2**20)
 
 
+def test_psutil_quirks_read_as_unknown_but_a_bug_raises(monkeypatch) -> None:
+    psutil = pytest.importorskip("psutil")
+
+    def quirk() -> object:
+        raise OSError("no /proc/meminfo")
+
+    monkeypatch.setattr(psutil, "virtual_memory", quirk)
+    assert _limits._psutil_available() is None
+
+    def bug() -> object:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(psutil, "virtual_memory", bug)
+    with pytest.raises(TypeError, match="a bug"):
+        _limits._psutil_available()
+
+
 @pytest.mark.parametrize(
     ("n", "text"), [(512, "512 B"), (1536, "1.5 KB"), (3 * 2**30, "3.0 GB"), (74 * 2**30, "74 GB")]
 )

@@ -30,6 +30,7 @@ from liqcascade.report._cascade_section import (
     _p_text,
     backtest_command,
 )
+from liqcascade.report._section import IdentifiedScore
 
 MARKET_TIME = "2025-05-01"  # a report as of 2025-04-30: the market's last bar closes here
 
@@ -150,7 +151,8 @@ def test_liqmap_prints_the_validation_score_at_an_earlier_date() -> None:
         start=pd.Timestamp("2025-03-01", tz="UTC"),
         end=pd.Timestamp("2025-04-30 23:59", tz="UTC"),
     )
-    ctx = SimpleNamespace(as_of="2025-04-30", asset="BTC", identified=lambda a: bt)
+    scored = IdentifiedScore.from_backtest(bt)
+    ctx = SimpleNamespace(as_of="2025-04-30", asset="BTC", identified_score=lambda a: scored)
     got = score_at_date(ctx, package)  # type: ignore[arg-type]
     assert got is not None and got["scope"] == SCOPED and got["package_score"] is package
     assert (got["start"], got["end"], got["days"]) == ("2025-03-01", "2025-04-30", 61)
@@ -159,16 +161,17 @@ def test_liqmap_prints_the_validation_score_at_an_earlier_date() -> None:
     assert "0.84" in text and "2025-03-01 → 2025-04-30" in text
     assert "(2025-03-01 → 2025-07-31: 0.53 vs 0.51) reads data after the market date" in text
     # at or after the stored score's end: the stored score, as before
-    ctx_late = SimpleNamespace(as_of="2025-07-31", asset="BTC", identified=lambda a: bt)
+    ctx_late = SimpleNamespace(as_of="2025-07-31", asset="BTC", identified_score=lambda a: scored)
     assert score_at_date(ctx_late, package) is package  # type: ignore[arg-type]
 
-    def broken(a: str) -> Any:
-        raise ValueError("no months")
-
-    ctx_bad = SimpleNamespace(as_of="2025-02-10", asset="BTC", identified=broken)
+    # no score to the market date: the stored one, flagged, and the section says why
+    why = "the identified book's back-test of BTC cannot run (no open interest)"
+    ctx_bad = SimpleNamespace(as_of="2025-02-10", asset="BTC", identified_score=lambda a: None,
+                              no_identified_score=lambda a: why)  # fmt: skip
     flagged = score_at_date(ctx_bad, package)  # type: ignore[arg-type]
     assert flagged is not None and flagged["reads_after_market_date"] is True
     assert "not what was knowable then" in score_text(flagged)
+    assert f"no score to the market date: {why})" in score_text(flagged)
 
 
 @pytest.mark.slow

@@ -54,6 +54,10 @@ def test_validation_window_is_the_fitted_months_cut_at_the_date() -> None:
     assert end == pd.Timestamp("2025-03-10 08:00", tz=UTC)
     with pytest.raises(InputError, match="no monthly fit"):
         validation_window([], "2025-07-31")
+    # a date before the first fitted month: no month to predict (it said "no open interest")
+    with pytest.raises(InputError, match=r"^as_of 2025-02-10 is before .* \(2025-03\)") as e:
+        validation_window(_fits("2025-03"), "2025-02-10")
+    assert e.value.param == "as_of"
 
 
 def test_the_support_study_spans_a_fixed_number_of_years_before_the_date() -> None:

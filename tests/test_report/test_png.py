@@ -104,3 +104,22 @@ def test_bytes_that_are_not_a_png_are_refused(
     monkeypatch.setattr(_png.time, "sleep", lambda s: None)
     with pytest.raises(PngExportError, match="not a PNG"):
         write_png(_fig(), tmp_path / "f.png", width=100, height=100, attempts=2)
+
+
+def test_the_kaleido_version_reads_not_installed_only_when_it_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.metadata as md
+
+    def missing(name: str) -> str:
+        raise md.PackageNotFoundError(name)
+
+    monkeypatch.setattr(md, "version", missing)
+    assert _png._kaleido_version() == "not installed"
+
+    def broken(name: str) -> str:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(md, "version", broken)
+    with pytest.raises(TypeError, match="a bug"):  # not hidden as "not installed"
+        _png._kaleido_version()

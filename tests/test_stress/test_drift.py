@@ -41,6 +41,12 @@ def test_fitted_drift_lifts_the_median(market: StressMarket, fits: dict[str, Any
     assert mu > 0 and med1 > med0
     assert abs(med0 - 1.0) < 0.03  # zero drift: the median stays near today's price
     assert kept.var(0.95) < zero.var(0.95)  # the forecast gain shrinks the VaR (99 %: capped)
+    # the fitted mean is a typed field of the result, whatever the paths' drift
+    for res in (zero, kept):
+        assert set(res.mu_fitted) == {"ETH", "BTC"}
+        assert_same(res.mu_fitted["ETH"], float(fits["ETH"].params["mu"]))
+        models = res.details["model"]["models"]
+        assert res.mu_fitted == {a: m["mu_fitted"] for a, m in models.items()}
 
 
 def test_drift_rejects_unknown(market: StressMarket, fits: dict[str, Any]) -> None:

@@ -111,3 +111,17 @@ def test_figures_above_the_central_side_are_explained() -> None:
     assert "The Monte Carlo's p99 ($93.6 M) exceeds either side" in text
     assert "both sides together, $163 M" in text
     assert text in _whole_book_takeaway(v2)  # type: ignore[arg-type]
+
+
+def test_the_method_reads_the_typed_fitted_mean() -> None:
+    """The fitted mean comes from ``StressResult.mu_fitted``; a missing one is a bug."""
+    from types import SimpleNamespace as NS
+
+    import pytest
+
+    from liqcascade.report._stress_section import _mu_fitted
+
+    view = NS(asset="BTC", mc=NS(mu_fitted={"ETH": 0.11, "BTC": 0.07}))
+    assert _mu_fitted(view) == 0.07  # type: ignore[arg-type]
+    with pytest.raises(KeyError):  # it printed NaN when the nested keys were renamed
+        _mu_fitted(NS(asset="BTC", mc=NS(mu_fitted={})))  # type: ignore[arg-type]

@@ -124,3 +124,8 @@ def test_batch_keeps_going_after_a_failure() -> None:
     assert all(isinstance(o, FailedScenario) for o in out)
     assert out[0].summary()["error"].startswith("--window")  # type: ignore[union-attr]
     assert out[1].error == "ZeroDivisionError: boom"  # type: ignore[union-attr]
+    # neither came from a scenario function: no scenario to name; the type is kept
+    assert [(o.scenario, o.error_type) for o in out] == [  # type: ignore[union-attr]
+        ("?", "InputError"),
+        ("?", "ZeroDivisionError"),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -102,6 +103,39 @@ def test_bad_runner_options(spec: PathSpec) -> None:
     with pytest.raises(InputError, match=r"^backend must be one of") as e:
         run_paths(spec, 10, seed=1, backend="ray")
     assert e.value.param == "backend"
+
+
+def test_dask_refuses_a_bad_scheduler_address(spec: PathSpec) -> None:
+    from liqcascade.errors import InputError
+
+    with pytest.raises(InputError, match=r"^scheduler garbage: cannot connect") as e:
+        run_paths(spec, 10, seed=1, backend="dask", scheduler="garbage")
+    assert e.value.param == "scheduler"
+
+
+def test_a_bug_in_a_dask_task_raises_at_once(
+    spec: PathSpec, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Only a lost worker's groups are resubmitted; a TypeError is not retried 3 times."""
+    from distributed import Client, LocalCluster
+
+    from liqcascade.stress import _runner
+
+    log = tmp_path / "calls"  # the task is serialised: count its calls in a file
+
+    def broken(*args: Any) -> Any:
+        with log.open("a") as f:
+            f.write("call\n")
+        raise TypeError("a bug in the task")
+
+    monkeypatch.setattr(_runner, "_run_group", broken)
+    with (
+        LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cl,
+        Client(cl) as client,
+    ):
+        with pytest.raises(TypeError, match="a bug in the task"):
+            run_paths(spec, 10, seed=1, backend="dask", client=client)  # one chunk, one task
+    assert log.read_text().splitlines() == ["call"]
 
 
 def test_groups_are_consecutive_near_equal_runs_of_chunks() -> None:

@@ -226,6 +226,17 @@ def test_batch_mixes_results_and_failures(market: StressMarket, pf: Any) -> None
     )
     assert isinstance(out[0], StressResult) and isinstance(out[2], StressResult)
     assert isinstance(out[1], FailedScenario) and out[1].error.startswith("window ")
+    assert (out[1].scenario, out[1].error_type) == ("replay", "InputError")
+    assert out[1].summary()["scenario"] == "replay"
+
+
+def test_batch_names_the_scenario_and_type_of_a_bug(market: StressMarket, pf: Any) -> None:
+    # a programming error inside a scenario is kept (the batch goes on) with its type
+    out = run_batch([("bug", lambda: shock_grid(pf, market, None)),  # type: ignore[arg-type]
+                     ("ok", lambda: shock_grid(pf, market, [-0.05]))])  # fmt: skip
+    assert isinstance(out[0], FailedScenario) and isinstance(out[1], StressResult)
+    assert out[0].scenario == "shock" and out[0].error_type == "TypeError"
+    assert out[0].error.startswith("TypeError: ")
 
 
 def test_bad_options(market: StressMarket, pf: Any) -> None:

@@ -153,11 +153,30 @@ FAULTS: dict[str, list[Any]] = {
 
 
 class OfflineExchange(ReplayExchange):
-    """Every request fails as it does without a network (ccxt's NetworkError)."""
+    """Every request fails as it does without a network (ccxt's NetworkError).
+
+    Before any check of its arguments (the replay's are for ETH's symbol only): the
+    poller retries only the venue's faults, so an AssertionError here would raise.
+    """
 
     def _fault(self, method: str) -> Any:
         raise ccxt.NetworkError(f"binance GET {method}: Temporary failure in name resolution")
 
-    def fetch_order_book(self, symbol: str, limit: Any = None) -> Any:
-        self.calls.append("book")
-        return self._fault("book")
+    def _offline(self, method: str) -> Any:
+        self.calls.append(method)
+        return self._fault(method)
+
+    def fetch_ohlcv(self, *a: Any, **k: Any) -> Any:
+        return self._offline("ohlcv")
+
+    def fetch_open_interest_history(self, *a: Any, **k: Any) -> Any:
+        return self._offline("oi")
+
+    def fetch_funding_rate_history(self, *a: Any, **k: Any) -> Any:
+        return self._offline("funding")
+
+    def fetch_liquidations(self, *a: Any, **k: Any) -> Any:
+        return self._offline("liq")
+
+    def fetch_order_book(self, *a: Any, **k: Any) -> Any:
+        return self._offline("book")

@@ -79,12 +79,13 @@ def _retry_classes() -> tuple[type[BaseException], ...]:
     return (ccxt.RateLimitExceeded, ccxt.NetworkError)
 
 
-def _ccxt_error() -> type[BaseException] | None:
+def _ccxt_errors() -> tuple[type[BaseException], ...]:
+    """The venue's own errors (``ccxt.BaseError``); none without ccxt."""
     try:
         import ccxt
     except ImportError:
-        return None
-    return ccxt.BaseError  # type: ignore[no-any-return]
+        return ()
+    return (ccxt.BaseError,)
 
 
 def fetch_series(
@@ -151,7 +152,7 @@ def fetch_series(
         raise InputError("until must not be before since", param=("until", "since"))
     pause = sleep if sleep is not None else _sleep
     retry_on = _retry_classes()
-    base_err = _ccxt_error()
+    venue_errors = _ccxt_errors()
     rows: list[Any] = []
     cursor = start_ms
     pages = retries = 0
@@ -170,10 +171,8 @@ def fetch_series(
                 pause(backoff_seconds * 2**attempt)
                 attempt += 1
                 retries += 1
-            except Exception as exc:
-                if base_err is not None and isinstance(exc, base_err):
-                    raise InputError(f"{venue}: {type(exc).__name__}: {str(exc)[:200]}") from exc
-                raise
+            except venue_errors as exc:  # anything else is a bug: it raises as it is
+                raise InputError(f"{venue}: {type(exc).__name__}: {str(exc)[:200]}") from exc
         pages += 1
         if not page:
             break

@@ -8,7 +8,9 @@ sent twice or out of order does not reach the store twice). A page that is not i
 ccxt's shape (malformed) fails the fetch; the whole fetch is retried with
 exponential backoff, each fault reported through ``log``, and after ``max_retries``
 the series is skipped for this interval (the next interval starts again from the
-last stored bar, so nothing is lost).
+last stored bar, so nothing is lost). Only the venue's faults are retried (ccxt's
+errors, the network's, a malformed page, a page the reader refuses); any other error
+is a bug in liqcascade and raises.
 """
 
 from __future__ import annotations
@@ -37,6 +39,19 @@ class Malformed(ValueError):
     """A venue's answer is not in ccxt's documented shape."""
 
 
+def _venue_faults() -> tuple[type[BaseException], ...]:
+    """What a poll reports and retries; anything else is a bug and raises.
+
+    The venue's errors (ccxt's, the network's), a page not in ccxt's shape
+    (:class:`Malformed`) and a page the general reader refuses (``InputError``).
+    """
+    try:
+        import ccxt
+    except ImportError:
+        return (OSError, Malformed, InputError)
+    return (ccxt.BaseError, OSError, Malformed, InputError)
+
+
 def _num(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(float(x))
 
@@ -59,32 +74,43 @@ class ClosedBars:
         self.id = getattr(exchange, "id", "unknown")
         self.now_ms = now_ms
         self._log = log
+        self._faults = _venue_faults()
 
     def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        """Call the venue; a fault is reported before it propagates (and is retried)."""
+        """Call the venue; a fault is reported before it propagates (and is retried).
+
+        Any other error (a bug) propagates unreported: it is not retried.
+        """
         try:
             return fn(*args, **kw)
-        except Exception as exc:
+        except self._faults as exc:
             if self._log is not None:
                 first = str(exc).splitlines()[0][:160] if str(exc) else ""
                 self._log(f"{self.id} {what}: {type(exc).__name__}: {first}; retrying")
             raise
 
-    def _clean(self, page: Any, step: int, what: str) -> list[Any]:
+    def _clean(self, page: Any, step: int, what: str, *, candles: bool = False) -> list[Any]:
+        """Closed rows of ``page``, unique and sorted; Malformed for a row not in ccxt's shape.
+
+        ``candles``: rows are ``[t, o, h, l, c, v]`` lists (``fetch_ohlcv``), else records
+        (dicts with a ``timestamp``).
+        """
         if not isinstance(page, list):
             raise Malformed(f"{what}: expected a list of rows, got {type(page).__name__}")
         rows: dict[int, Any] = {}
         for r in page:
-            if isinstance(r, list | tuple):
+            if candles and isinstance(r, list | tuple):
                 if len(r) < 6 or not all(_num(v) for v in r[:6]):
                     raise Malformed(f"{what}: bad candle {r!r:.80}")
                 t = int(r[0])
-            elif isinstance(r, dict):
+            elif not candles and isinstance(r, dict):
                 if not _num(r.get("timestamp")):
                     raise Malformed(f"{what}: row without a timestamp {r!r:.80}")
                 t = int(r["timestamp"])
             else:
                 raise Malformed(f"{what}: bad row {r!r:.80}")
+            if t < 0:
+                raise Malformed(f"{what}: timestamp before 1970 {r!r:.80}")
             if t + step <= self.now_ms:
                 rows[t] = r  # a repeated timestamp: the last copy wins
         return [rows[t] for t in sorted(rows)]
@@ -93,7 +119,7 @@ class ClosedBars:
                     limit: Any = None) -> list[Any]:  # fmt: skip
         page = self._call("ohlcv", self._ex.fetch_ohlcv, symbol, timeframe=timeframe,
                           since=since, limit=limit)  # fmt: skip
-        return self._clean(page, interval_ms(timeframe) or 0, "ohlcv")
+        return self._clean(page, interval_ms(timeframe) or 0, "ohlcv", candles=True)
 
     def fetch_open_interest_history(self, symbol: str, timeframe: str = "1h", since: Any = None,
                                     limit: Any = None) -> list[Any]:  # fmt: skip
@@ -367,6 +393,7 @@ class VenuePoller:
         self.max_retries = max_retries
         self.backoff = backoff_seconds
         self.retry_budget_s = retry_budget_s
+        self._faults = _venue_faults()
         self._paused = 0.0
         self._spent = False
         #: Requests of this interval the venue answered (a page, possibly empty, or a book).
@@ -393,7 +420,8 @@ class VenuePoller:
 
     def _faulty(self, what: str, attempt: int, exc: BaseException) -> bool:
         """Report a fault; True when the fetch should be tried again (after a pause)."""
-        msg = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        first = str(exc).splitlines()[0][:160] if str(exc) else ""
+        msg = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
         if attempt >= self.max_retries:
             self.log(f"{self.id} {what}: {msg}; skipped this interval")
             return False
@@ -434,7 +462,7 @@ class VenuePoller:
             return fast
         except NotFast:
             pass
-        except Exception as exc:  # malformed pages, invalid rows, anything the venue throws
+        except self._faults as exc:  # malformed pages, invalid rows, the venue's errors
             if not self._faulty(what, attempt, exc):
                 return None
             attempt += 1
@@ -455,7 +483,7 @@ class VenuePoller:
                     return None  # nothing new yet
                 if not self._faulty(what, attempt, exc):
                     return None
-            except Exception as exc:  # malformed pages and anything the venue throws
+            except self._faults as exc:  # malformed pages and the venue's errors
                 if not self._faulty(what, attempt, exc):
                     return None
             else:
@@ -490,7 +518,7 @@ class VenuePoller:
                 out = self._liquidations(since_ms, now_ms, limit, max_pages)
                 self.answered += 1
                 return out
-            except Exception as exc:
+            except self._faults as exc:
                 if not self._faulty("liquidations", attempt, exc):
                     return None
             attempt += 1
@@ -571,7 +599,7 @@ class VenuePoller:
                 _book_sides(book)
                 self.answered += 1
                 return book  # type: ignore[no-any-return]
-            except Exception as exc:
+            except self._faults as exc:
                 if not self._faulty("order book", attempt, exc):
                     return None
             attempt += 1

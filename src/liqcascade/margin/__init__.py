@@ -6,6 +6,7 @@ Vectorised over arrays of positions (one entry per position):
   (:func:`binance_liq_price`, numba kernel in ``_kernels.py``),
 - Bybit isolated (:func:`bybit_liq_price`), Hyperliquid (:func:`hyperliquid_liq_price`),
 - :func:`liq_price` dispatching on the venue registry :data:`VENUE_RULES`,
+  :func:`leverage_refusal` (the one rule on which leverages can be opened),
   :func:`bankruptcy_price`,
 - tier tables as package data (:func:`load_tiers`, :func:`fetch_tiers_ccxt`),
 - Aave v3 health factor and liquidation (``_aave.py``).
@@ -32,6 +33,7 @@ from liqcascade.margin._dispatch import (
     VENUES,
     VenueRules,
     below_min_leverage,
+    leverage_refusal,
     liq_price,
     max_leverage_for,
     register_venue,
@@ -84,6 +86,7 @@ __all__ = [
     "hyperliquid_asset",
     "hyperliquid_liq_price",
     "hyperliquid_max_leverage",
+    "leverage_refusal",
     "liq_price",
     "load_tiers",
     "margin_from_leverage",

@@ -183,37 +183,82 @@ def below_min_leverage(value: float) -> str:
     )
 
 
-def _check_leverage(
-    rules: VenueRules, symbol: str, q: Any, ep: Any, leverage: Any, tiers: Any, mmr: float | None
-) -> None:
-    notional, lev = np.broadcast_arrays(
-        np.atleast_1d(np.asarray(q, dtype=np.float64) * ep),
+def leverage_refusal(
+    venue: str,
+    symbol: str,
+    leverage: Any,
+    notional: Any,
+    *,
+    tiers: str | Path | TierTable | None = None,
+    mmr: float | None = None,
+) -> tuple[int, str] | None:
+    """The first leverage ``venue`` cannot open, and why; None when all can be opened.
+
+    One rule for ``liq_price`` and positions files: a leverage below
+    :data:`MIN_LEVERAGE`, above the venue's maximum for the notional, or any leverage
+    for a notional past the tier table's last bracket (the message names its cap).
+
+    Parameters
+    ----------
+    venue : str
+        A registered venue (:data:`VENUES`).
+    symbol : str
+        Contract (picks the Binance tier table when ``tiers`` is None).
+    leverage : float or array-like
+        Leverage per position (x); NaN entries are not checked (no leverage given).
+    notional : float or array-like
+        ``size * entry_price`` per position (USD), broadcast against ``leverage``.
+    tiers : str, Path or TierTable, optional
+        Binance tier table overriding ``symbol``'s.
+    mmr : float, optional
+        Maintenance rate override (fraction; Hyperliquid's cap is ``1/(2*mmr)``).
+
+    Returns
+    -------
+    tuple of (int, str) or None
+        The index of the first refused position (0-based, in the broadcast flat arrays)
+        and the message's body, which starts with the leverage's value: the caller
+        prefixes ``"leverage "`` (and an index, a file or a row).
+    """
+    rules = venue_rules(venue)
+    lev2d, n2d = np.broadcast_arrays(
         np.atleast_1d(np.asarray(leverage, dtype=np.float64)),
+        np.atleast_1d(np.asarray(notional, dtype=np.float64)),
     )
+    lev, n = lev2d.ravel(), n2d.ravel()
     low = np.flatnonzero(lev < MIN_LEVERAGE)
     if low.size:
         i = int(low[0])
-        where = "" if notional.size == 1 else f"[{i}]"
-        raise InputError(f"leverage{where} {below_min_leverage(float(lev[i]))}", param="leverage")
-    top = np.broadcast_to(rules.max_leverage(symbol, notional, tiers, mmr), notional.shape)
+        return i, below_min_leverage(float(lev[i]))
+    top = np.broadcast_to(rules.max_leverage(symbol, n, tiers, mmr), n.shape)
     over = np.flatnonzero(lev > top)
-    if over.size:
-        i = int(over[0])
-        where = "" if notional.size == 1 else f"[{i}]"
-        if top[i] <= 0:
-            raise InputError(
-                f"leverage{where} {lev[i]:g}: {_beyond_table(rules, symbol, tiers, notional[i])}",
-                param="leverage",
-            )
-        raise InputError(
-            f"leverage{where} {lev[i]:g} is above the {rules.name} maximum {top[i]:g}x for a "
-            f"notional of {notional[i]:,.0f} USD ({symbol})",
-            param="leverage",
-        )
+    if over.size == 0:
+        return None
+    i = int(over[0])
+    if top[i] <= 0:
+        return i, f"{lev[i]:g}: {_beyond_table(rules, symbol, tiers, float(n[i]))}"
+    return i, (
+        f"{lev[i]:g} is above the {rules.name} maximum {top[i]:g}x for a notional of "
+        f"{n[i]:,.0f} USD ({symbol})"
+    )
+
+
+def _check_leverage(
+    rules: VenueRules, symbol: str, q: Any, ep: Any, leverage: Any, tiers: Any, mmr: float | None
+) -> None:
+    notional = np.atleast_1d(np.asarray(q, dtype=np.float64) * ep)
+    refused = leverage_refusal(rules.name, symbol, leverage, notional, tiers=tiers, mmr=mmr)
+    if refused is not None:
+        i, why = refused
+        where = "" if np.broadcast(notional, np.atleast_1d(leverage)).size == 1 else f"[{i}]"
+        raise InputError(f"leverage{where} {why}", param="leverage")
 
 
 def _beyond_table(rules: VenueRules, symbol: str, tiers: Any, notional: float) -> str:
-    """Why no leverage is allowed: the notional is past the tier table's last bracket."""
+    """Why no position can be opened: the notional is past the tier table's last bracket.
+
+    For :func:`leverage_refusal` and the margin check of :func:`liq_price`.
+    """
     table = tiers if isinstance(tiers, TierTable) else load_tiers(tiers or symbol)
     return (
         f"the notional of {notional:,.0f} USD exceeds the last bracket of the {rules.name} "

@@ -309,13 +309,18 @@ def fetch_tiers_ccxt(exchange: Any = "binanceusdm", symbol: str = "ETH/USDT:USDT
             if s.endswith(quote) and len(s) > len(quote):
                 symbol = f"{s[: -len(quote)]}/{quote}:{quote}"
                 break
+    # the venue failing (ccxt's errors, the network); any other error is a bug and raises
+    venue_errors: tuple[type[BaseException], ...] = (OSError,)
+    try:
+        import ccxt
+    except ImportError as exc:
+        if isinstance(exchange, str):
+            raise InputError("fetching tiers needs ccxt: pip install 'liqcascade[live]'") from exc
+    else:
+        venue_errors = (ccxt.BaseError, OSError)
     ex = exchange
     name = str(exchange)
     if isinstance(exchange, str):
-        try:
-            import ccxt
-        except ImportError as exc:
-            raise InputError("fetching tiers needs ccxt: pip install 'liqcascade[live]'") from exc
         if not hasattr(ccxt, exchange):
             raise InputError(f"unknown ccxt exchange {exchange!r}")
         ex = getattr(ccxt, exchange)()
@@ -323,7 +328,7 @@ def fetch_tiers_ccxt(exchange: Any = "binanceusdm", symbol: str = "ETH/USDT:USDT
         name = str(getattr(exchange, "id", type(exchange).__name__))
     try:
         raw = ex.fetch_leverage_tiers([symbol])
-    except Exception as exc:
+    except venue_errors as exc:
         raise InputError(f"ccxt {name}: fetch_leverage_tiers({symbol}) failed: {exc}") from exc
     rows = (raw or {}).get(symbol)
     if not rows:

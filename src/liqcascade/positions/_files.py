@@ -22,14 +22,7 @@ import pandas as pd
 from liqcascade._tables import read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin import (  # noqa: F401
-    BYBIT_MAX_LEVERAGE,
-    MIN_LEVERAGE,
-    VENUES,
-    below_min_leverage,
-    liq_price,
-    max_leverage_for,
-)
+from liqcascade.margin import VENUES, leverage_refusal, liq_price
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
 
 #: Cell texts read as missing (besides the empty cell).
@@ -134,10 +127,6 @@ def _text(df: pd.DataFrame, name: str, default: str, upper: bool = False) -> np.
 #: entry price) a given ``liq_price`` may lie beyond the bankruptcy price its margin
 #: gives (1 %: fees and funding an export may have netted in).
 AGREE_TOLERANCE = 0.01
-
-
-def _max_leverage(venue: str, symbol: str, notional: FloatArray) -> FloatArray:
-    return max_leverage_for(venue, symbol, notional)  # the venue registry's cap
 
 
 #: A price more than this many times above (or below 1/this of) the reference price
@@ -421,9 +410,6 @@ def read_positions(
     neither = _first(~has_margin & ~has_lev)
     if neither is not None:
         raise InputError("margin or leverage is missing", file=str(p), row=neither + 1)
-    low = _first(has_lev & (lev < MIN_LEVERAGE))
-    if low is not None:
-        raise InputError(f"leverage {below_min_leverage(lev[low])}", file=str(p), row=low + 1)
     _check_margin_agrees(size * entry, margin, has_margin, lev, has_lev, p)
 
     venues = _text(df, "venue", default_venue)
@@ -450,21 +436,13 @@ def read_positions(
     }
     for (v, s), idx in groups.items():
         try:
-            top = _max_leverage(str(v), str(s), notional[idx])
+            # lev is NaN where not given: those rows are not checked
+            refused = leverage_refusal(str(v), str(s), lev[idx], notional[idx])
         except InputError as exc:
             raise InputError(str(exc), file=str(p), row=int(idx[0]) + 1) from exc
-        over = has_lev[idx] & (lev[idx] > top)
-        k_over = _first(over)
-        if k_over is not None:
-            j = int(idx[k_over])
-            why = (
-                f"is above the {v} maximum {top[k_over]:g}x for a notional of "
-                f"{notional[j]:,.0f} USD ({s})"
-                if top[k_over] > 0
-                else f"cannot be opened: its notional of {notional[j]:,.0f} USD ({s}) is past "
-                f"the last bracket of the {v} tier table"
-            )
-            raise InputError(f"leverage {lev[j]:g} {why}", file=str(p), row=j + 1)
+        if refused is not None:
+            k, why = refused
+            raise InputError(f"leverage {why}", file=str(p), row=int(idx[k]) + 1)
         m_idx = np.where(
             has_margin[idx], margin[idx], notional[idx] / np.where(has_lev[idx], lev[idx], 1.0)
         )

@@ -109,6 +109,7 @@ class CascadeView:
     history_critical: Any  # FollowThrough after falls of the calibrated critical size
     asset: str = "ETH"
     book_share: float = float("nan")  # the book's notional over aggregated open interest
+    no_book_score: str = ""  # why book_score is None (ReportContext.no_identified_score)
 
     @property
     def critical(self) -> Any:
@@ -254,6 +255,7 @@ def compute(ctx: ReportContext) -> CascadeView:
         history_critical=follow_through(hourly, drop=min(cal.critical, -0.005)),
         asset=ctx.asset,
         book_share=book_share(ctx),
+        no_book_score=ctx.no_identified_score(ctx.asset) or "",
     )
 
 
@@ -815,11 +817,18 @@ def liq_baselines_text(o: dict[str, Any]) -> str:
     )
 
 
+def _book_score_text(v: CascadeView) -> str:
+    """The book's out-of-sample score for the forced-selling card, or why there is none."""
+    if v.book_score is not None:
+        return str(v.book_score.text())
+    return f"No out-of-sample score of the book — {v.no_book_score}"
+
+
 def _headlines(v: CascadeView) -> list[Headline]:
     c, a, hc = v.calibrated, v.calibrated.answer, v.history_critical
     lo, hi = c.critical_range
     sb = a["static_upper_bound"]
-    score = v.book_score.text() if v.book_score is not None else "see the validation section"
+    score = _book_score_text(v)
     o = c.oos or {}
     base = liq_baselines_text(o)
     if not base and o:  # a stored back-test without its baselines

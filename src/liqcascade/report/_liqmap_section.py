@@ -207,31 +207,27 @@ def score_at_date(ctx: ReportContext, score: dict[str, Any] | None) -> dict[str,
     """The book's out-of-sample score a report at its date could know (the validation's).
 
     The package's (or store's) stored score when its period ends by the market date;
-    otherwise the months to the market date (:meth:`ReportContext.identified`, the
+    otherwise the months to the market date (:meth:`ReportContext.identified_score`, the
     validation section's back-test: each month predicted by the fit before it), with the
     stored score beside it as ``package_score`` (it reads later data). When that
-    back-test cannot run, the stored score flagged ``reads_after_market_date``.
+    back-test cannot run or scores nothing, the stored score flagged
+    ``reads_after_market_date``, with ``why_not_scored_to_date``
+    (:meth:`ReportContext.no_identified_score`).
     """
     from liqcascade._time import utc_end
 
     if score is None or utc_end(str(score["end"])[:10]) <= utc_end(ctx.as_of):
         return score
-    try:
-        bt = ctx.identified(ctx.asset)
-        m = dict(bt.metrics or {})
-        from liqcascade.positions._backtest import range_baseline_verdicts
-
-        verdict = range_baseline_verdicts(m)["corr_daily"]
-        diff = "range_baseline_corr_diff_daily"
-        keys = ("corr_daily", "range_baseline_corr_daily", diff, f"{diff}_p05", f"{diff}_p95")
-        scoped = {k: m[k] for k in keys if m.get(k) is not None}
-        lo, hi = pd.Timestamp(bt.start).normalize(), pd.Timestamp(bt.end).normalize()
-    except Exception:  # the validation section reports the failure itself
-        return {**score, "reads_after_market_date": True}
-    if "corr_daily" not in scoped or "range_baseline_corr_daily" not in scoped:
-        return {**score, "reads_after_market_date": True}
+    s = ctx.identified_score(ctx.asset)
+    if s is None:
+        why = ctx.no_identified_score(ctx.asset)
+        return {**score, "reads_after_market_date": True, "why_not_scored_to_date": why}
+    lo, hi = s.start.normalize(), s.end.normalize()
+    diff = "range_baseline_corr_diff_daily"
     return {
-        **scoped, "verdict": verdict, "start": f"{lo:%Y-%m-%d}", "end": f"{hi:%Y-%m-%d}",
+        "corr_daily": s.corr_daily, "range_baseline_corr_daily": s.baseline_corr_daily,
+        diff: s.diff_daily, f"{diff}_p05": s.diff_p05, f"{diff}_p95": s.diff_p95,
+        "verdict": s.verdict, "start": f"{lo:%Y-%m-%d}", "end": f"{hi:%Y-%m-%d}",
         "days": (hi - lo).days + 1, "scope": SCOPED, "package_score": score,
     }  # fmt: skip
 
@@ -244,7 +240,11 @@ def score_text(score: dict[str, Any] | None) -> str:
     if score is None:
         return text
     if score.get("reads_after_market_date"):
-        return text + " (it reads data after the market date: not what was knowable then)"
+        why = score.get("why_not_scored_to_date")
+        return (
+            text + " (it reads data after the market date: not what was knowable then"
+            + (f"; no score to the market date: {why})" if why else ")")
+        )  # fmt: skip
     w = score.get("package_score")
     if not isinstance(w, dict):
         return text

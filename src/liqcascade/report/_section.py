@@ -241,7 +241,7 @@ def validation_window(fits: Any, as_of: Any) -> tuple[pd.Timestamp, pd.Timestamp
     Raises
     ------
     InputError
-        If there is no fit.
+        If there is no fit, or ``as_of`` is before the first fit's month.
     """
     from liqcascade._time import to_utc, utc_end
     from liqcascade.errors import InputError
@@ -250,7 +250,14 @@ def validation_window(fits: Any, as_of: Any) -> tuple[pd.Timestamp, pd.Timestamp
     if not months:
         raise InputError("calibration: it holds no monthly fit", param="calibration")
     last = (months[-1] + pd.offsets.MonthEnd(0)).strftime("%Y-%m-%d")
-    return months[0], min(utc_end(last), utc_end(as_of))
+    end = min(utc_end(last), utc_end(as_of))
+    if end < months[0]:
+        raise InputError(
+            f"as_of {to_utc(as_of):%Y-%m-%d} is before the first month with a fit "
+            f"({months[0]:%Y-%m}): no month to predict out of sample",
+            param="as_of",
+        )
+    return months[0], end
 
 
 @dataclass(frozen=True)
@@ -278,6 +285,59 @@ class BookScore:
         return (
             f"Book out of sample ({self.period}): daily correlation {self.model:.2f}, "
             f"{word} the {self.baseline_name}'s {self.baseline:.2f}"
+        )
+
+
+@dataclass(frozen=True)
+class IdentifiedScore:
+    """The identified book's out-of-sample daily score against the range baseline.
+
+    From the expanding-window back-test of :meth:`ReportContext.identified` (each month
+    predicted by the fit trained before it).
+
+    Attributes
+    ----------
+    corr_daily : float
+        Pearson correlation of the book's daily liquidations (USD) with the record's.
+    baseline_corr_daily : float
+        The range baseline's (liquidations in proportion to each bar's range).
+    diff_daily : float
+        ``corr_daily - baseline_corr_daily``.
+    diff_p05, diff_p95 : float
+        The difference's 90 % interval (paired block bootstrap over days).
+    verdict : {"beats", "ties", "loses"} or None
+        The book against the range baseline from that interval; None without one.
+    start, end : Timestamp
+        The period scored (UTC, inclusive).
+    """
+
+    corr_daily: float
+    baseline_corr_daily: float
+    diff_daily: float
+    diff_p05: float
+    diff_p95: float
+    verdict: str | None
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @classmethod
+    def from_backtest(cls, bt: Any) -> IdentifiedScore | None:
+        """The score of a ``BacktestResult``; None when it has no metrics (too few records)."""
+        from liqcascade.positions._backtest import range_baseline_verdicts
+
+        m = bt.metrics
+        if not m:
+            return None
+        diff = "range_baseline_corr_diff_daily"
+        return cls(
+            corr_daily=float(m["corr_daily"]),
+            baseline_corr_daily=float(m["range_baseline_corr_daily"]),
+            diff_daily=float(m[diff]),
+            diff_p05=float(m[f"{diff}_p05"]),
+            diff_p95=float(m[f"{diff}_p95"]),
+            verdict=range_baseline_verdicts(m)["corr_daily"],
+            start=pd.Timestamp(bt.start),
+            end=pd.Timestamp(bt.end),
         )
 
 
@@ -501,22 +561,58 @@ class ReportContext:
 
         return self._once(f"identified.{a}.{start.isoformat()}.{end.isoformat()}", run)
 
+    def identified_score(self, asset: str | None = None) -> IdentifiedScore | None:
+        """The identified book's out-of-sample score (:meth:`identified`), once per run.
+
+        None when the back-test cannot run (no calibration or no data for the asset: an
+        :class:`~liqcascade.errors.InputError`) or scores nothing (too few bars with a
+        recorded liquidation); :meth:`no_identified_score` says which. Any other error
+        is a bug and raises.
+        """
+        got = self._identified_outcome(asset)
+        return got if isinstance(got, IdentifiedScore) else None
+
+    def no_identified_score(self, asset: str | None = None) -> str | None:
+        """Why :meth:`identified_score` is None (a clause for a sentence); None with a score."""
+        got = self._identified_outcome(asset)
+        return got if isinstance(got, str) else None
+
+    def _identified_outcome(self, asset: str | None) -> IdentifiedScore | str:
+        from liqcascade.errors import InputError
+
+        a = (asset or self.asset).upper()
+
+        def run() -> IdentifiedScore | str:
+            try:
+                bt = self.identified(a)
+            except InputError as exc:
+                return f"the identified book's back-test of {a} cannot run: {exc}"
+            score = IdentifiedScore.from_backtest(bt)
+            if score is None:
+                return (
+                    f"too few bars of {bt.start:%Y-%m-%d} → {bt.end:%Y-%m-%d} have a recorded "
+                    f"{a} liquidation to score the identified book"
+                )
+            return score
+
+        got: IdentifiedScore | str = self._once(f"identified_score.{a}", run)
+        return got
+
     @cached_property
     def book_score(self) -> BookScore | None:
-        """Out-of-sample daily correlation of the identified book and the range baseline."""
-        try:
-            bt = self.identified(self.asset)
-            m = bt.metrics or {}
-            from liqcascade.positions._backtest import range_baseline_verdicts
+        """Out-of-sample daily correlation of the identified book and the range baseline.
 
-            return BookScore(
-                model=float(m["corr_daily"]),
-                baseline=float(m["range_baseline_corr_daily"]),
-                period=f"{bt.start:%Y-%m} to {bt.end:%Y-%m}",
-                verdict=range_baseline_verdicts(m)["corr_daily"],
-            )
-        except Exception:  # the validation section reports the failure itself
+        None when :meth:`identified_score` is (:meth:`no_identified_score` says why).
+        """
+        s = self.identified_score(self.asset)
+        if s is None:
             return None
+        return BookScore(
+            model=s.corr_daily,
+            baseline=s.baseline_corr_daily,
+            period=f"{s.start:%Y-%m} to {s.end:%Y-%m}",
+            verdict=s.verdict,
+        )
 
     def _once(self, key: str, fn: Callable[[], Any]) -> Any:
         if key not in self._shared:

@@ -779,10 +779,7 @@ def prose(v: StressView) -> Prose:
 
 def _mu_fitted(v: StressView) -> float:
     """The constant daily mean the GJR-t fit found (percent), not used by the paths."""
-    try:
-        return float(v.mc.details["model"]["models"][v.asset]["mu_fitted"])
-    except (AttributeError, KeyError, TypeError):
-        return float("nan")
+    return float(v.mc.mu_fitted[v.asset])
 
 
 def _method(

@@ -119,18 +119,24 @@ class FailedScenario:
     Attributes
     ----------
     scenario : str
+        ``"shock"``, ``"replay"`` or ``"montecarlo"``: the scenario whose function
+        raised; ``"?"`` when the failure came from outside them.
     label : str
     error : str
         The message (``InputError`` text or ``Type: message``).
+    error_type : str, default ""
+        The exception's class name (``"InputError"``, ``"ZeroDivisionError"``).
     """
 
     scenario: str
     label: str
     error: str
+    error_type: str = ""
 
     def summary(self) -> dict[str, Any]:
-        """``{"scenario", "label", "error"}``."""
-        return {"scenario": self.scenario, "label": self.label, "error": self.error}
+        """``{"scenario", "label", "error", "error_type"}``."""
+        return {"scenario": self.scenario, "label": self.label, "error": self.error,
+                "error_type": self.error_type}  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,6 +170,10 @@ class StressResult:
     asset : str, default "ETH"
         The market whose book cascades (``"ETH"`` or ``"BTC"``): the price figures
         of the summary are its own.
+    mu_fitted : dict of str to float, optional
+        Monte Carlo: each modelled asset's fitted constant mean, percent a day (kept for
+        the record; the paths use ``mu``, 0 under the default zero drift). Empty for the
+        other scenarios.
     """
 
     scenario: str
@@ -180,6 +190,7 @@ class StressResult:
     table: pd.DataFrame | None = None
     exhausted: np.ndarray | None = None
     asset: str = "ETH"
+    mu_fitted: dict[str, float] = field(default_factory=dict)
     _intervals: dict[tuple[str, float], tuple[float, float]] = field(
         default_factory=dict, repr=False
     )

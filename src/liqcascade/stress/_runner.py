@@ -19,6 +19,7 @@ import math
 import os
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -231,7 +232,7 @@ def _run_dask(
     client: Any,
 ) -> list[FloatArray]:
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, KilledWorker, LocalCluster, as_completed
     except ImportError:  # pragma: no cover - dask is a dependency
         raise InputError("backend dask needs the 'distributed' package", param="backend") from None
     own: list[Any] = []
@@ -239,7 +240,7 @@ def _run_dask(
         if scheduler:
             try:
                 client = Client(scheduler, timeout="10s")
-            except Exception as exc:
+            except (OSError, TimeoutError, ValueError) as exc:  # unreachable, a bad address
                 raise InputError(
                     f"scheduler {scheduler}: cannot connect ({exc})", param="scheduler"
                 ) from None
@@ -272,7 +273,7 @@ def _run_dask(
                 g = futs[fut]
                 try:
                     res[g] = fut.result()
-                except Exception:
+                except (CancelledError, KilledWorker):  # its worker was lost; a bug raises
                     if attempt == 2:
                         raise
                     continue

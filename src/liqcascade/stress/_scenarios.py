@@ -20,6 +20,7 @@ market); :class:`liqcascade.stress._request.StressRun` adds the 0.2 names
 from __future__ import annotations
 
 import math
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -825,6 +826,7 @@ def monte_carlo(
         },
         exhausted=exhausted,
         asset=main,
+        mu_fitted={m.asset: float(m.mu_fitted) for m in jm.models},
     )
 
 
@@ -832,6 +834,9 @@ def run_batch(
     scenarios: Sequence[tuple[str, Callable[[], StressResult]]],
 ) -> list[StressResult | FailedScenario]:
     """Run labelled scenario thunks; a failure becomes a :class:`FailedScenario`.
+
+    Any exception is kept (STYLE §3: a batch finishes), with its type and the scenario
+    (``"shock"``, ``"replay"``, ``"montecarlo"``) whose function raised it.
 
     Parameters
     ----------
@@ -842,8 +847,17 @@ def run_batch(
     for label, fn in scenarios:
         try:
             out.append(fn())
-        except InputError as exc:
-            out.append(FailedScenario("?", label, str(exc)))
-        except Exception as exc:
-            out.append(FailedScenario("?", label, f"{type(exc).__name__}: {exc}"))
+        except Exception as exc:  # by design: the batch goes on, the failure is reported
+            error = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+            out.append(FailedScenario(_scenario_of(exc), label, error, type(exc).__name__))
     return out
+
+
+def _scenario_of(exc: BaseException) -> str:
+    """The scenario whose function raised ``exc`` (the outermost on its traceback), or "?"."""
+    kinds = {shock_grid.__code__: "shock", replay.__code__: "replay",
+             monte_carlo.__code__: "montecarlo"}  # fmt: skip
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code in kinds:
+            return kinds[frame.f_code]
+    return "?"
