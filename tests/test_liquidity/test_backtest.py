@@ -317,7 +317,8 @@ def test_a_heavier_tail_raises_the_dispersion_on_average_where_the_profile_is_fl
 
 @pytest.mark.parametrize("eta,seed", [(0.0, 1), (0.2, 2), (0.45, 3), (0.8, 4)])
 def test_the_coarse_to_fine_dispersion_search_equals_the_whole_grid(eta: float, seed: int) -> None:
-    from liqcascade.cascade._backtest import fit_dispersion, fit_dispersion_full
+    from liqcascade.cascade._backtest import fit_dispersion
+    from reference.dispersion_reference import fit_dispersion_full
 
     rng = np.random.default_rng(seed)
     # heavy-ish ratios: a unit-walk-like magnitude times a log-normal regime

@@ -93,15 +93,6 @@ def bundled_inputs(asset: str) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
     return load_inputs(asset, False)
 
 
-def sigma_at(ohlc: pd.DataFrame, ts: pd.Timestamp) -> float:
-    """EWMA hourly volatility known at ``ts`` (the back-test's rule), fraction."""
-    from liqcascade.cascade._backtest import ewma_sigma
-
-    s = ewma_sigma(ohlc)
-    s = s[s.index <= ts].dropna()
-    return float(s.iloc[-1]) if len(s) else float("nan")
-
-
 #: The issue's goal for ``liq_corr`` (issue 18).
 LIQ_CORR_GOAL = 0.7
 

@@ -503,15 +503,6 @@ def fit_dispersion(ratios: FloatArray, dt: FloatArray | None = None) -> float:
     return float(grid[b])
 
 
-def fit_dispersion_full(ratios: FloatArray, dt: FloatArray | None = None) -> float:
-    """:func:`fit_dispersion` on the whole grid (every ``η``): its reference."""
-    r = np.asarray(ratios, dtype=np.float64)
-    if int(np.sum(np.isfinite(r) & (r > 0.0))) < 10:
-        return 0.0
-    etas, ll = dispersion_loglik(r, dt)
-    return float(etas[int(np.argmax(ll))])
-
-
 @dataclass(frozen=True)
 class ShockRule:
     """The volatility of the day after a shock: ``V · k · s^b``.

@@ -558,55 +558,6 @@ def finish_codes_kernel(  # pragma: no cover - compiled
     return order, skey
 
 
-@njit
-def gather_sorted_kernel(  # pragma: no cover - compiled
-    pidx: IntArray, size_all: FloatArray, bkr_all: FloatArray, s: float
-) -> Any:
-    """One pass over sorted positions: size, bankruptcy (frame) and prefix sums.
-
-    Returns ``(size, bkr_x, cum_size, cum_bkr)``; ``cum_bkr`` counts ``bkr_x · size``
-    (0 where ``bkr_x`` is not finite). The sums accumulate in order, as
-    ``numpy.cumsum`` does.
-    """
-    m = pidx.shape[0]
-    size = np.empty(m)
-    bkr_x = np.empty(m)
-    cum_size = np.empty(m + 1)
-    cum_bkr = np.empty(m + 1)
-    cum_size[0] = 0.0
-    cum_bkr[0] = 0.0
-    a = 0.0
-    c = 0.0
-    for j in range(m):
-        i = pidx[j]
-        sz = size_all[i]
-        bx = s * bkr_all[i]
-        size[j] = sz
-        bkr_x[j] = bx
-        bs = bx * sz if np.isfinite(bx) else 0.0
-        a += sz
-        c += bs
-        cum_size[j + 1] = a
-        cum_bkr[j + 1] = c
-    return size, bkr_x, cum_size, cum_bkr
-
-
-@njit
-def gather_stops_kernel(sidx: IntArray, size_all: FloatArray) -> Any:  # pragma: no cover
-    """One pass over sorted stops: ``(size, cum_size)``."""
-    m = sidx.shape[0]
-    size = np.empty(m)
-    cum = np.empty(m + 1)
-    cum[0] = 0.0
-    a = 0.0
-    for j in range(m):
-        sz = size_all[sidx[j]]
-        size[j] = sz
-        a += sz
-        cum[j + 1] = a
-    return size, cum
-
-
 # ----------------------------------------------------------------------------------
 # The same cascade without visiting every closed order (issue 20's speed)
 # ----------------------------------------------------------------------------------

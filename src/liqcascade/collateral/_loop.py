@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade.collateral._kernels import collateral_loop_kernel
-from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset, TierSchedule
+from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -499,8 +499,3 @@ def simulate_collateral(
         pricing=pricing,
         accounts=tuple(a.name for a in setup.accounts),
     )
-
-
-def tiers_scaled(t: TierSchedule, factor: float) -> TierSchedule:
-    """The same brackets with every ratio times ``factor`` (clipped to [0, 1])."""
-    return TierSchedule(t.bounds, tuple(min(1.0, max(0.0, r * factor)) for r in t.ratios))

@@ -58,8 +58,6 @@ OI_MODES: tuple[str, ...] = ("delta", "track")
 DEFAULT_LEVERAGES: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 100.0)
 DEFAULT_LEVERAGE_WEIGHTS: tuple[float, ...] = (0.30, 0.30, 0.20, 0.12, 0.08)
 
-_MS_PER_BAR = {"1h": 3_600_000, "4h": 14_400_000, "8h": 28_800_000, "1d": 86_400_000}
-
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)

@@ -32,7 +32,6 @@ from liqcascade.margin import (  # noqa: F401
 )
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
 
-_PARQUET = (".parquet", ".pq")
 #: Cell texts read as missing (besides the empty cell).
 _NA_WORDS = ("", "nan", "na", "n/a", "null", "none")
 
