@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._crashes import OCT_2025
 from liqcascade.collateral._kernels import collateral_loop_kernel
 from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset
 from liqcascade.errors import InputError
@@ -235,7 +236,7 @@ def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
 def eth_shock_path(
     p0: float,
     shock: float,
-    start: Any = "2025-10-10T21:00:00Z",
+    start: Any = OCT_2025.hour,
     fall_min: int = 30,
     total_min: int = 240,
 ) -> pd.Series:
