@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade.data import bars_per_day as _bars_per_day
 from liqcascade.errors import InputError
 
-INTERVALS: dict[str, float] = {"1d": 1.0, "4h": 6.0, "1h": 24.0, "30m": 48.0}
-"""Bars per day of each supported interval (crypto trades 24/7)."""
+INTERVALS: dict[str, float] = {iv: _bars_per_day(iv) for iv in ("1d", "4h", "1h", "30m")}
+"""Bars per day of each supported interval (:func:`liqcascade.data.bars_per_day`)."""
 
 DAYS_PER_YEAR = 365.0
 """Crypto trades every day: annualisation uses 365 days (8,760 hours)."""
