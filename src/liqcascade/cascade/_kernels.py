@@ -85,6 +85,57 @@ def _take(  # pragma: no cover - compiled
     return filled, notional, need, ib, cur_rem, last
 
 
+@njit(inline="always")
+def _end_round(  # pragma: no cover - compiled
+    v_pos: float,
+    v_stop: float,
+    g_r: float,
+    s_r: float,
+    liq_usd: float,
+    stop_usd: float,
+    left: float,
+    bad: float,
+    gains: float,
+    shortfalls: float,
+    record: bool,
+    trace: FloatArray,
+    k: int,
+    price_abs: float,
+    filled: float,
+    notional: float,
+    q: float,
+    pos_ptr: int,
+    stop_ptr: int,
+    q_pos: float,
+    q_stop: float,
+    close_abs: float,
+    set_pos: int,
+    set_stop: int,
+    settled: float,
+    ran_out: bool,
+) -> Any:
+    """The end of round ``k``, the same in both kernels: its closes booked, the fund, the trace.
+
+    :func:`~liqcascade.cascade._walk.book_round` books the round's ``v_pos`` USD
+    liquidated and ``v_stop`` USD of stops (one addition per round to each total; the
+    shortfalls ``s_r`` draw on the opening fund only); the fund is what is left of it
+    plus the gains (USD); with ``record``, row ``k`` of the trace
+    (:func:`~liqcascade.cascade._walk.trace_round`). Returns ``(liq_usd, stop_usd,
+    left, bad, gains, shortfalls, fund, trace)`` (USD; the trace may be a new, larger
+    matrix).
+    """
+    liq_usd, stop_usd, left, bad, gains, shortfalls = book_round(
+        v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls
+    )
+    fund = left + gains
+    if record:
+        trace = trace_round(
+            trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
+            fund, close_abs, set_pos, set_stop, settled, ran_out,
+        )  # fmt: skip
+    return liq_usd, stop_usd, left, bad, gains, shortfalls, fund, trace
+
+
 @njit
 def cascade_kernel(  # pragma: no cover - compiled
     mid_x: float,
@@ -340,19 +391,12 @@ def cascade_kernel(  # pragma: no cover - compiled
         else:
             set_pos = pos_ptr
             set_stop = stop_ptr
-        # one addition per round to each total; shortfalls draw on the opening fund only
-        liq_usd, stop_usd, left, bad, gains, shortfalls = book_round(
-            v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls
-        )
-        fund = left + gains
-        if record:
-            trace = trace_round(
-                trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
-                fund, close_abs, set_pos, set_stop, settled, ran_out,
-            )  # fmt: skip
-        pos_ptr = set_pos
-        stop_ptr = set_stop
-        k += 1
+        liq_usd, stop_usd, left, bad, gains, shortfalls, fund, trace = _end_round(
+            v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls, record,
+            trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
+            close_abs, set_pos, set_stop, settled, ran_out,
+        )  # fmt: skip
+        pos_ptr, stop_ptr, k = set_pos, set_stop, k + 1
         if ran_out:
             break
         ib, cur_rem = refill_book(refill, filled, last, ib, cur_rem)
@@ -1024,18 +1068,12 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
         else:
             set_pos = pos_ptr
             set_stop = stop_ptr
-        liq_usd, stop_usd, left, bad, gains, shortfalls = book_round(
-            v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls
-        )
-        fund = left + gains
-        if record:
-            trace = trace_round(
-                trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
-                fund, close_abs, set_pos, set_stop, settled, ran_out,
-            )  # fmt: skip
-        pos_ptr = set_pos
-        stop_ptr = set_stop
-        k += 1
+        liq_usd, stop_usd, left, bad, gains, shortfalls, fund, trace = _end_round(
+            v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls, record,
+            trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
+            close_abs, set_pos, set_stop, settled, ran_out,
+        )  # fmt: skip
+        pos_ptr, stop_ptr, k = set_pos, set_stop, k + 1
         if ran_out:
             break
         ib, cur_rem = refill_book(refill, filled, last, ib, cur_rem)
