@@ -232,6 +232,12 @@ def detect_events(
         at ``prev_close``). Events whose 24 h are not all in the data are dropped,
         or with ``keep_short`` kept with a NaN ``realised_move`` (the back-test counts
         them as not scored); either way the events found are the same.
+
+    Raises
+    ------
+    InputError
+        ``trigger`` is not a fraction in (0, 1) (``param="trigger"``), or ``ohlc``
+        lacks a price column.
     """
     check_trigger(trigger)
     need = {"high", "low", "close"}
