@@ -13,6 +13,5 @@ BoolArray: TypeAlias = npt.NDArray[np.bool_]
 Int8Array: TypeAlias = npt.NDArray[np.int8]
 
 Side = Literal["long", "short"]
-StopSide = Literal["sell", "buy"]
 Venue = Literal["binance", "bybit", "hyperliquid"]
 Interval = Literal["1m", "5m", "15m", "30m", "1h", "4h", "8h", "1d"]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from floats import assert_same
 from liqcascade.cascade._backtest import (
+    MIN_PATHS,
     default_grid,
     detect_events,
     fit_interval_levels,
@@ -21,6 +22,7 @@ from liqcascade.cascade._backtest import (
     liquidation_metrics,
     post_shock_sigma,
     recorded_liquidations,
+    run_backtest,
 )
 from liqcascade.cascade._clock import load_liquidity
 from liqcascade.errors import InputError
@@ -317,9 +319,39 @@ def test_a_heavier_tail_raises_the_dispersion_on_average_where_the_profile_is_fl
 
 @pytest.mark.parametrize("eta,seed", [(0.0, 1), (0.2, 2), (0.45, 3), (0.8, 4)])
 def test_the_coarse_to_fine_dispersion_search_equals_the_whole_grid(eta: float, seed: int) -> None:
-    from liqcascade.cascade._backtest import fit_dispersion, fit_dispersion_full
+    from liqcascade.cascade._backtest import fit_dispersion
+    from reference.dispersion_reference import fit_dispersion_full
 
     rng = np.random.default_rng(seed)
     # heavy-ish ratios: a unit-walk-like magnitude times a log-normal regime
     r = np.abs(rng.standard_normal(600)) * np.exp(eta * rng.standard_normal(600))
     assert fit_dispersion(r) == fit_dispersion_full(r)
+
+
+@pytest.mark.parametrize("trigger", [0.0, 1.0, 1.5, -0.02, math.nan, math.inf])
+def test_a_trigger_outside_0_1_is_refused_naming_trigger(trigger: float) -> None:
+    h = _hourly(np.full(30, 100.0))
+    for call in (
+        lambda: detect_events(h, trigger),
+        lambda: run_backtest(h, h, lambda t, m: None, lambda t: None, asset="ETH",
+                             start="2025-01-01", end="2025-01-02", trigger=trigger),
+    ):  # fmt: skip
+        with pytest.raises(InputError, match=r"^trigger must be a fraction in \(0, 1\)") as e:
+            call()
+        assert e.value.param == "trigger"
+
+
+def test_too_few_paths_are_refused_naming_n_paths() -> None:
+    # refused before the data are read (none given here)
+    empty = pd.DataFrame()
+    with pytest.raises(InputError) as e:
+        run_backtest(empty, empty, lambda t, m: None, lambda t: None, asset="ETH",
+                     start="2025-01-01", end="2025-01-02", n_paths=MIN_PATHS - 1)  # fmt: skip
+    assert e.value.param == "n_paths"
+    assert str(e.value) == f"n_paths must be >= 10 (got {MIN_PATHS - 1})"
+    # the calibration's stored back-test: refused before the fit, not after it
+    from liqcascade.cascade._calibrate import fit_liquidity_document
+
+    with pytest.raises(InputError) as e:
+        fit_liquidity_document(empty, empty, lambda t, m: None, asset="ETH", n_paths=3)
+    assert e.value.param == "n_paths"

@@ -90,7 +90,11 @@ def test_backtest_btc_default_trigger_and_bad_input() -> None:
     assert r.exit_code == 0, r.stderr
     assert r.json()["trigger"] == 0.015
     bad = run_cli("cascade", "backtest", "--trigger", "1.5")
-    assert bad.exit_code == 2 and bad.stderr.startswith("error: --trigger")
+    assert bad.exit_code == 2
+    assert bad.stderr.strip() == "error: --trigger must be a fraction in (0, 1) (got 1.5)"
+    # the library's check (n_paths), shown as the command's flag
+    bad = run_cli("cascade", "backtest", "--paths", "5")
+    assert bad.exit_code == 2 and bad.stderr.strip() == "error: --paths must be >= 10 (got 5)"
     bad = run_cli("cascade", "backtest", "--asset", "DOGE")
     assert bad.exit_code == 2 and "error:" in bad.stderr
 

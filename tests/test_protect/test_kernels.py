@@ -93,6 +93,8 @@ def test_fill_kernel_equals_twin_and_closed_form() -> None:
     f2, s2 = fill_batch_py(*args)
     np.testing.assert_allclose(f1, f2, rtol=1e-12)
     np.testing.assert_allclose(s1, s2, rtol=1e-12)
+    # one body: the compiled twin is the plain one's code (its crowd call compiled)
+    assert getattr(fill_batch_nb, "py_func", fill_batch_nb).__code__ is fill_batch_py.__code__
     # no crowd: slippage = beta/(beta+1) * 0.01 * (own/d1)^(1/beta)
     f, s = fill_batch_py(trig, sgn, own, d1, swing, step, 0.73, 0.0, 0.0, 0.001, 0.005, 0.4)
     exp = np.minimum(0.01 * (own / d1) ** (1 / 0.73), 0.4) * 0.73 / 1.73

@@ -69,26 +69,6 @@ def test_scaling_constants() -> None:
     assert e.value.param == "interval"
 
 
-def test_own_file_reader_names_data_file(tmp_path) -> None:
-    # the reader used when liqcascade.data has none: errors name data_file (--data)
-    from liqcascade.volatility._returns import _load_data_file
-
-    f = tmp_path / "px.csv"
-    cases = [
-        ("", f"data_file: {f}: no such file"),
-        ("ts,open\n2024-01-01,1\n", f"data_file: {f}: needs a time column"),
-        ("ts,close\n2024-01-01,1\nnope,2\n", f"data_file: {f}: row 2: bad time 'nope'"),
-        ("ts,close\n2024-01-01,1\n2024-01-02,x\n", f"data_file: {f}: row 2: close is not a"),
-    ]
-    for text, message in cases:
-        if text:
-            f.write_text(text)
-        with pytest.raises(InputError) as e:
-            _load_data_file(f)
-        assert e.value.param == "data_file" and str(e.value).startswith(message), str(e.value)
-        assert e.value.for_flags({"data_file": "--data"}).startswith("--data: ")
-
-
 def test_load_close_bundled_and_data_file(tmp_path) -> None:
     c = load_close("ETH", "1d")
     assert len(c) == 3059 and c.index.tz is not None

@@ -193,23 +193,25 @@ def test_the_watch_recovers_when_another_writer_stored_the_rows_first(tmp_path: 
 
 @pytest.mark.parametrize("asset", ["ETH", "BTC"])
 def test_direct_bars_equal_the_resample(asset: str) -> None:
-    """``ohlc_bars``' direct path (the watch's new bar) is the resample, bit for bit."""
+    """``resample_ohlcv``'s direct path (the watch's new bar) is the resample, bit for bit."""
     import numpy as np
 
     from liqcascade.data import bundled
-    from liqcascade.market._inputs import _bars_direct, _resampled, ohlc_bars
+    from liqcascade.data._frame import _bar_offset, _bars_direct, _resampled
+    from liqcascade.market._inputs import ohlc_bars
 
     def same(x: pd.DataFrame, interval: str = "4h") -> None:
         cols = [c for c in ("open", "high", "low", "close", "volume") if c in x.columns]
-        direct, resampled = ohlc_bars(x, interval), _resampled(x, interval, cols)
+        direct, resampled = ohlc_bars(x, interval), _resampled(x, _bar_offset(interval), cols)
         # values read and aggregated by min/max/first/last and pandas' own group sum
         pd.testing.assert_frame_equal(direct, resampled, check_exact=True, check_freq=True)
         assert direct.attrs == resampled.attrs
 
     h = bundled.load_ohlcv(asset, "1h")
     h.attrs = {"source": "bundled"}
-    assert _bars_direct(h, "4h", ["open", "close"]) is not None  # the direct path is taken
-    for interval in ("4h", "1h", "2h", "30min"):
+    four = _bar_offset("4h")
+    assert _bars_direct(h, four, ["open", "close"]) is not None  # the direct path is taken
+    for interval in ("4h", "1h", "2h", "30min", "30m"):
         same(h, interval)
     rng = np.random.default_rng(16)
     for k in range(100):  # random stretches with missing hours, volumes and prices
@@ -230,12 +232,13 @@ def test_direct_bars_equal_the_resample(asset: str) -> None:
     no_open["open"] = np.nan
     same(no_open)  # every bar dropped
     shuffled = h.iloc[:50].sample(frac=1.0, random_state=1)  # unsorted: the resample itself
-    assert _bars_direct(shuffled, "4h", ["open"]) is None
-    assert _bars_direct(h.tz_localize(None), "4h", ["open"]) is None
-    assert _bars_direct(h, "1D", ["open"]) is None  # a calendar day is not a fixed interval
+    assert _bars_direct(shuffled, four, ["open"]) is None
+    assert _bars_direct(h.tz_localize(None), four, ["open"]) is None
+    day = _bar_offset("1D")
+    assert _bars_direct(h, day, ["open"]) is None  # a calendar day is not a fixed interval
     ints = h.iloc[:40].assign(volume=1)
-    assert _bars_direct(ints, "4h", ["volume"]) is None
-    pd.testing.assert_frame_equal(ohlc_bars(ints), _resampled(ints, "4h", list(ints.columns)))
+    assert _bars_direct(ints, four, ["volume"]) is None
+    pd.testing.assert_frame_equal(ohlc_bars(ints, "4h"), _resampled(ints, four, list(ints.columns)))
 
 
 @pytest.mark.parametrize("fault", [None, "duplicate"])

@@ -93,15 +93,6 @@ def bundled_inputs(asset: str) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
     return load_inputs(asset, False)
 
 
-def sigma_at(ohlc: pd.DataFrame, ts: pd.Timestamp) -> float:
-    """EWMA hourly volatility known at ``ts`` (the back-test's rule), fraction."""
-    from liqcascade.cascade._backtest import ewma_sigma
-
-    s = ewma_sigma(ohlc)
-    s = s[s.index <= ts].dropna()
-    return float(s.iloc[-1]) if len(s) else float("nan")
-
-
 #: The issue's goal for ``liq_corr`` (issue 18).
 LIQ_CORR_GOAL = 0.7
 
@@ -404,11 +395,6 @@ def _store_arg(store: Path | None) -> Any:
     return p
 
 
-def _check_trigger(trigger: float | None) -> None:
-    if trigger is not None and not (math.isfinite(trigger) and 0 < trigger < 1):
-        _common.fail(f"--trigger must be a fraction in (0, 1) (got {trigger:g})")
-
-
 _JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
 _BtTriggerOpt = Annotated[
     float | None,
@@ -461,15 +447,17 @@ def backtest_cmd(
 
     Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
     """
-    from liqcascade.cascade._backtest import run_backtest
+    from liqcascade.cascade._backtest import check_backtest_options, run_backtest
     from liqcascade.cascade._clock import load_liquidity
 
     a = asset.upper()
-    _check_backtest_options(trigger, paths, start or "2000-01-01", end or "2100-01-01")
+    _common.flag_names(n_paths="--paths")
+    check_backtest_options(trigger, paths)  # the library's own checks, before any loading
+    _check_window_dates(start or "2000-01-01", end or "2100-01-01")
     st = _store_arg(store)
     ohlc, liq, market_at, doc = _backtest_inputs(a, st)
     start, end = _default_window(doc, liq, start, end)
-    _check_backtest_options(trigger, paths, start, end)
+    _check_window_dates(start, end)
     f = trigger if trigger is not None else float(doc.get("trigger", 0.0)) or None
     _check_window(a, ohlc, liq, market_at, start, end)
     res = run_backtest(
@@ -509,11 +497,8 @@ def _default_window(
     return start, end
 
 
-def _check_backtest_options(trigger: float | None, paths: int, start: str, end: str) -> None:
-    """Exit 2 on a bad trigger, too few paths, or a missing or reversed window."""
-    _check_trigger(trigger)
-    if paths < 10:
-        _common.fail(f"--paths must be >= 10 (got {paths})")
+def _check_window_dates(start: str, end: str) -> None:
+    """Exit 2 on a missing or reversed window (the trigger and paths: the library's)."""
     t0 = _common.parse_date(start, "--start")
     t1 = _common.parse_date(end, "--end")
     if t0 is None or t1 is None:
@@ -612,12 +597,14 @@ def calibrate_cmd(
     Example: liqcascade cascade calibrate --asset SOL --store ~/data/sol.duckdb
     """
     from liqcascade._calibrations import store_calibration_path
+    from liqcascade.cascade._backtest import check_trigger
     from liqcascade.cascade._calibrate import calibration_months, fit_liquidity_document
 
     a = asset.strip().upper()
     if not a:
         _common.fail("--asset is empty: give an asset like SOL")
-    _check_trigger(trigger)
+    if trigger is not None:
+        check_trigger(trigger)  # the library's own check, before any loading
     _common.check_seed(seed)
     t0 = _common.parse_date(start, "--start")
     t1 = _common.parse_date(end, "--end")

@@ -82,8 +82,6 @@ def _sensitivity_table(r: dict[str, Any]) -> None:
 
 #: Sensitivity columns that are fractions (printed in % like the horizon table).
 _PERCENT_COLUMNS = ("win_rate", "mean")
-#: Parameters given as fractions of price (printed as given: they are the options' values).
-_PARAM_COLUMNS = ("zone_tol", "band", "break_tol")
 
 
 def _sens_cell(key: str, value: Any) -> str:

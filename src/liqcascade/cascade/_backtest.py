@@ -61,12 +61,15 @@ __all__ = [
     "BASELINES",
     "DEFAULT_TRIGGERS",
     "EWMA_HALFLIFE_HOURS",
+    "MIN_PATHS",
     "POOL_TRIGGERS",
     "PRIOR_PARAMS",
     "BacktestResult",
     "MarketAt",
     "ShockRule",
     "calibrate_liquidity",
+    "check_backtest_options",
+    "check_trigger",
     "detect_events",
     "dispersion_loglik",
     "estimated_market_at",
@@ -93,6 +96,8 @@ __all__ = [
 
 #: Default trigger per asset (fraction of the previous close).
 DEFAULT_TRIGGERS: dict[str, float] = {"ETH": 0.02, "BTC": 0.015}
+#: Fewest Monte Carlo paths per event the back-test takes (its quantiles need a spread).
+MIN_PATHS = 10
 
 #: The mechanisms not identified by the events, set by reasoning (docs/liquidity.md),
 #: with the prior of the two fitted ones (latent depth, resilience half-life).
@@ -159,6 +164,39 @@ def hourly_volatility(hourly: pd.DataFrame) -> tuple[float, FloatArray]:
     return sigma, standardised_residuals(hourly)
 
 
+def check_trigger(trigger: float) -> float:
+    """``trigger`` as a float, refused unless a fraction in (0, 1).
+
+    Raises
+    ------
+    InputError
+        ``trigger`` is not a finite fraction strictly between 0 and 1
+        (``param="trigger"``).
+    """
+    f = float(trigger)
+    if not (math.isfinite(f) and 0 < f < 1):
+        raise InputError(f"trigger must be a fraction in (0, 1) (got {f:g})", param="trigger")
+    return f
+
+
+def check_backtest_options(trigger: float | None, n_paths: int) -> None:
+    """:func:`run_backtest`'s checks of its options, which need no data.
+
+    A caller that loads data first (the command line) runs them before it, so that a
+    bad option is refused at once.
+
+    Raises
+    ------
+    InputError
+        ``trigger`` (when given) is not a fraction in (0, 1) (``param="trigger"``), or
+        ``n_paths`` is below :data:`MIN_PATHS` (``param="n_paths"``).
+    """
+    if trigger is not None:
+        check_trigger(trigger)
+    if n_paths < MIN_PATHS:
+        raise InputError(f"n_paths must be >= {MIN_PATHS} (got {n_paths})", param="n_paths")
+
+
 def detect_events(
     ohlc: pd.DataFrame,
     trigger: float,
@@ -194,9 +232,14 @@ def detect_events(
         at ``prev_close``). Events whose 24 h are not all in the data are dropped,
         or with ``keep_short`` kept with a NaN ``realised_move`` (the back-test counts
         them as not scored); either way the events found are the same.
+
+    Raises
+    ------
+    InputError
+        ``trigger`` is not a fraction in (0, 1) (``param="trigger"``), or ``ohlc``
+        lacks a price column.
     """
-    if not (math.isfinite(trigger) and 0 < trigger < 1):
-        raise InputError(f"trigger must be a fraction in (0, 1) (got {trigger})")
+    check_trigger(trigger)
     need = {"high", "low", "close"}
     if not need <= set(ohlc.columns):
         raise InputError(f"hourly prices need columns {sorted(need)}")
@@ -501,15 +544,6 @@ def fit_dispersion(ratios: FloatArray, dt: FloatArray | None = None) -> float:
     b = best_of(range(b - 8, b + 9, 2))
     b = best_of(range(b - 1, b + 2))
     return float(grid[b])
-
-
-def fit_dispersion_full(ratios: FloatArray, dt: FloatArray | None = None) -> float:
-    """:func:`fit_dispersion` on the whole grid (every ``η``): its reference."""
-    r = np.asarray(ratios, dtype=np.float64)
-    if int(np.sum(np.isfinite(r) & (r > 0.0))) < 10:
-        return 0.0
-    etas, ll = dispersion_loglik(r, dt)
-    return float(etas[int(np.argmax(ll))])
 
 
 @dataclass(frozen=True)
@@ -1041,9 +1075,9 @@ def run_backtest(
     asset, start, end, trigger
         The window and the trigger (default :data:`DEFAULT_TRIGGERS`).
     n_paths, seed
-        Monte Carlo paths per event, spread over the calibration's draws; the event
-        at ``ts`` draws them with :func:`event_seed` ``(seed, ts)``, so its prediction
-        does not depend on ``start``.
+        Monte Carlo paths per event (at least :data:`MIN_PATHS`), spread over the
+        calibration's draws; the event at ``ts`` draws them with :func:`event_seed`
+        ``(seed, ts)``, so its prediction does not depend on ``start``.
     book_at : callable, optional
         ``book_at(ts)``: the identified book at the event
         (:class:`~liqcascade.cascade._event_liquidations.BookSnapshot`); default
@@ -1071,6 +1105,7 @@ def run_backtest(
         book_in_sample = getattr(market_at, "book_in_sample", None)
     beta_assumed = getattr(market_at, "beta_assumed", None)
     a = asset.upper()
+    check_backtest_options(trigger, n_paths)
     f = DEFAULT_TRIGGERS.get(a, 0.02) if trigger is None else float(trigger)
     t0, t1 = _ts(start), _end(end)
     if t1 < t0:

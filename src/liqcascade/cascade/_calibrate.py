@@ -50,6 +50,8 @@ from liqcascade.cascade._backtest import (
     _end,
     _ts,
     calibrate_liquidity,
+    check_backtest_options,
+    check_trigger,
     detect_events,
     fit_grid,
     grid_errors,
@@ -260,7 +262,8 @@ def fit_liquidity_document(
         score the market answers print. Events before the first fitted month (which
         only the prior would predict) are not scored.
     n_paths : int
-        Monte Carlo paths per event of that back-test.
+        Monte Carlo paths per event of that back-test (at least
+        :data:`~liqcascade.cascade._backtest.MIN_PATHS`).
     progress : callable, optional
         ``progress(message)``: one line per step (the CLI prints them on stderr).
 
@@ -278,6 +281,8 @@ def fit_liquidity_document(
     """
     say = progress or (lambda _m: None)
     a = asset.upper()
+    if backtest:  # the back-test's own checks, before the fit rather than after it
+        check_backtest_options(trigger, n_paths)
     first, last = calibration_span(ohlc, liquidations)
     all_months = calibration_months(ohlc, liquidations)
     if months is None:
@@ -299,12 +304,7 @@ def fit_liquidity_document(
     if trigger is None:
         f, rule = default_trigger(a, ohlc, all_months[0])
     else:
-        f = float(trigger)
-        if not (math.isfinite(f) and 0 < f < 1):
-            raise InputError(
-                f"trigger must be a fraction in (0, 1) (got {trigger:g})", param="trigger"
-            )
-        rule = "given"
+        f, rule = check_trigger(trigger), "given"
     end_day = last.strftime("%Y-%m-%d")
     say(f"{a}: data {first:%Y-%m-%d} → {end_day}, trigger {f:.2%} ({rule})")
     all_ev = detect_events(ohlc, f, None, end_day)

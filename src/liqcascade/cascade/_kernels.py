@@ -85,6 +85,57 @@ def _take(  # pragma: no cover - compiled
     return filled, notional, need, ib, cur_rem, last
 
 
+@njit(inline="always")
+def _end_round(  # pragma: no cover - compiled
+    v_pos: float,
+    v_stop: float,
+    g_r: float,
+    s_r: float,
+    liq_usd: float,
+    stop_usd: float,
+    left: float,
+    bad: float,
+    gains: float,
+    shortfalls: float,
+    record: bool,
+    trace: FloatArray,
+    k: int,
+    price_abs: float,
+    filled: float,
+    notional: float,
+    q: float,
+    pos_ptr: int,
+    stop_ptr: int,
+    q_pos: float,
+    q_stop: float,
+    close_abs: float,
+    set_pos: int,
+    set_stop: int,
+    settled: float,
+    ran_out: bool,
+) -> Any:
+    """The end of round ``k``, the same in both kernels: its closes booked, the fund, the trace.
+
+    :func:`~liqcascade.cascade._walk.book_round` books the round's ``v_pos`` USD
+    liquidated and ``v_stop`` USD of stops (one addition per round to each total; the
+    shortfalls ``s_r`` draw on the opening fund only); the fund is what is left of it
+    plus the gains (USD); with ``record``, row ``k`` of the trace
+    (:func:`~liqcascade.cascade._walk.trace_round`). Returns ``(liq_usd, stop_usd,
+    left, bad, gains, shortfalls, fund, trace)`` (USD; the trace may be a new, larger
+    matrix).
+    """
+    liq_usd, stop_usd, left, bad, gains, shortfalls = book_round(
+        v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls
+    )
+    fund = left + gains
+    if record:
+        trace = trace_round(
+            trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
+            fund, close_abs, set_pos, set_stop, settled, ran_out,
+        )  # fmt: skip
+    return liq_usd, stop_usd, left, bad, gains, shortfalls, fund, trace
+
+
 @njit
 def cascade_kernel(  # pragma: no cover - compiled
     mid_x: float,
@@ -340,19 +391,12 @@ def cascade_kernel(  # pragma: no cover - compiled
         else:
             set_pos = pos_ptr
             set_stop = stop_ptr
-        # one addition per round to each total; shortfalls draw on the opening fund only
-        liq_usd, stop_usd, left, bad, gains, shortfalls = book_round(
-            v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls
-        )
-        fund = left + gains
-        if record:
-            trace = trace_round(
-                trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
-                fund, close_abs, set_pos, set_stop, settled, ran_out,
-            )  # fmt: skip
-        pos_ptr = set_pos
-        stop_ptr = set_stop
-        k += 1
+        liq_usd, stop_usd, left, bad, gains, shortfalls, fund, trace = _end_round(
+            v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls, record,
+            trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
+            close_abs, set_pos, set_stop, settled, ran_out,
+        )  # fmt: skip
+        pos_ptr, stop_ptr, k = set_pos, set_stop, k + 1
         if ran_out:
             break
         ib, cur_rem = refill_book(refill, filled, last, ib, cur_rem)
@@ -556,55 +600,6 @@ def finish_codes_kernel(  # pragma: no cover - compiled
             order[t] = iv
         j = e
     return order, skey
-
-
-@njit
-def gather_sorted_kernel(  # pragma: no cover - compiled
-    pidx: IntArray, size_all: FloatArray, bkr_all: FloatArray, s: float
-) -> Any:
-    """One pass over sorted positions: size, bankruptcy (frame) and prefix sums.
-
-    Returns ``(size, bkr_x, cum_size, cum_bkr)``; ``cum_bkr`` counts ``bkr_x · size``
-    (0 where ``bkr_x`` is not finite). The sums accumulate in order, as
-    ``numpy.cumsum`` does.
-    """
-    m = pidx.shape[0]
-    size = np.empty(m)
-    bkr_x = np.empty(m)
-    cum_size = np.empty(m + 1)
-    cum_bkr = np.empty(m + 1)
-    cum_size[0] = 0.0
-    cum_bkr[0] = 0.0
-    a = 0.0
-    c = 0.0
-    for j in range(m):
-        i = pidx[j]
-        sz = size_all[i]
-        bx = s * bkr_all[i]
-        size[j] = sz
-        bkr_x[j] = bx
-        bs = bx * sz if np.isfinite(bx) else 0.0
-        a += sz
-        c += bs
-        cum_size[j + 1] = a
-        cum_bkr[j + 1] = c
-    return size, bkr_x, cum_size, cum_bkr
-
-
-@njit
-def gather_stops_kernel(sidx: IntArray, size_all: FloatArray) -> Any:  # pragma: no cover
-    """One pass over sorted stops: ``(size, cum_size)``."""
-    m = sidx.shape[0]
-    size = np.empty(m)
-    cum = np.empty(m + 1)
-    cum[0] = 0.0
-    a = 0.0
-    for j in range(m):
-        sz = size_all[sidx[j]]
-        size[j] = sz
-        a += sz
-        cum[j + 1] = a
-    return size, cum
 
 
 # ----------------------------------------------------------------------------------
@@ -1073,18 +1068,12 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
         else:
             set_pos = pos_ptr
             set_stop = stop_ptr
-        liq_usd, stop_usd, left, bad, gains, shortfalls = book_round(
-            v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls
-        )
-        fund = left + gains
-        if record:
-            trace = trace_round(
-                trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
-                fund, close_abs, set_pos, set_stop, settled, ran_out,
-            )  # fmt: skip
-        pos_ptr = set_pos
-        stop_ptr = set_stop
-        k += 1
+        liq_usd, stop_usd, left, bad, gains, shortfalls, fund, trace = _end_round(
+            v_pos, v_stop, g_r, s_r, liq_usd, stop_usd, left, bad, gains, shortfalls, record,
+            trace, k, price_abs, filled, notional, q, pos_ptr, stop_ptr, q_pos, q_stop,
+            close_abs, set_pos, set_stop, settled, ran_out,
+        )  # fmt: skip
+        pos_ptr, stop_ptr, k = set_pos, set_stop, k + 1
         if ran_out:
             break
         ib, cur_rem = refill_book(refill, filled, last, ib, cur_rem)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._crashes import OCT_2025
 from liqcascade.collateral._loop import CollateralSetup, eth_shock_path, simulate_collateral
 
 __all__ = ["smallest_haircut"]
@@ -25,7 +26,7 @@ def smallest_haircut(
     setup: CollateralSetup,
     shocks: list[float],
     p0: float,
-    start: Any = "2025-10-10T21:00:00Z",
+    start: Any = OCT_2025.hour,
     pricing: str = "own-book",
 ) -> pd.DataFrame:
     """``h*`` per asset and ETH shock, with the haircut in force and the liquidations.
@@ -38,8 +39,9 @@ def smallest_haircut(
         ETH moves, fractions (−0.2 is a 20 % fall).
     p0 : float
         ETH before the shock, USD.
-    start : datetime-like
-        Start of the shock (sets which ratios are in force).
+    start : datetime-like, default 2025-10-10 21:00 UTC
+        Start of the shock (sets which ratios are in force); the default is the crash
+        hour of :data:`liqcascade._crashes.OCT_2025`.
     pricing : str
         Pricing method of the venue.
 

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._crashes import OCT_2025
 from liqcascade.collateral._kernels import collateral_loop_kernel
-from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset, TierSchedule
+from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -235,7 +236,7 @@ def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
 def eth_shock_path(
     p0: float,
     shock: float,
-    start: Any = "2025-10-10T21:00:00Z",
+    start: Any = OCT_2025.hour,
     fall_min: int = 30,
     total_min: int = 240,
 ) -> pd.Series:
@@ -499,8 +500,3 @@ def simulate_collateral(
         pricing=pricing,
         accounts=tuple(a.name for a in setup.accounts),
     )
-
-
-def tiers_scaled(t: TierSchedule, factor: float) -> TierSchedule:
-    """The same brackets with every ratio times ``factor`` (clipped to [0, 1])."""
-    return TierSchedule(t.bounds, tuple(min(1.0, max(0.0, r * factor)) for r in t.ratios))

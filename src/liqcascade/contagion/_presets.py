@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._crashes import OCT_2025
 from liqcascade.contagion._config import (
     PRESETS_DIR,
     ConfigModel,
@@ -31,10 +32,8 @@ __all__ = [
 ]
 
 PRESETS: tuple[str, ...] = tuple(sorted(p.stem for p in PRESETS_DIR.glob("*.toml")))
-CRASH_HOUR = pd.Timestamp("2025-10-10T21:00:00Z")
-DAYS = (pd.Timestamp("2025-10-10", tz="UTC"), pd.Timestamp("2025-10-11", tz="UTC"))
 #: Where :func:`run_preset`'s default first shock for ``oct-2025`` comes from.
-RECORDED_SHOCK_SOURCE = "recorded Binance fall of 2025-10-10 21:00 UTC"
+RECORDED_SHOCK_SOURCE = f"recorded Binance fall of {OCT_2025.hour:%Y-%m-%d %H:%M} UTC"
 
 
 def load_preset(name: str) -> ConfigModel:
@@ -68,28 +67,29 @@ def recorded_oct_2025() -> dict[str, Any]:
     """
     import liqcascade.market._bundled as _bundled
 
+    days = list(OCT_2025.days)
     out: dict[str, Any] = {}
     a = _bundled.dataset("aave_wbtc_collateral_liquidations")
     d = pd.to_datetime(a["date"].astype(str)).dt.tz_localize("UTC")
-    sel = a[d.isin(list(DAYS))]
+    sel = a[d.isin(days)]
     out["aave_wbtc_collateral_liquidated_usd"] = float(sel["amount_usd"].sum())
     out["aave_wbtc_collateral_liquidations_n"] = len(sel)
     c = _bundled.dataset("compound_v3_liquidations")
-    cs = c[pd.DatetimeIndex(c.index).normalize() == DAYS[0]]
+    cs = c[pd.DatetimeIndex(c.index).normalize() == OCT_2025.day]
     out["compound_v3_liquidated_usd"] = float(cs["value_liquidated_usd"].sum())
     out["compound_v3_liquidations_n"] = len(cs)
     h = _bundled.dataset("hyperliquid_liquidations_1d")
     out["hyperliquid_data_end"] = h.index.max().date().isoformat()
-    he = h[(pd.DatetimeIndex(h.index).normalize().isin(list(DAYS))) & (h["asset"] == "ETH")]
+    he = h[(pd.DatetimeIndex(h.index).normalize().isin(days)) & (h["asset"] == "ETH")]
     out["hyperliquid_liquidated_usd"] = float(he["liquidated_usd"].sum()) if len(he) else None
     liq = _bundled.derivatives("liquidations")
     out["coinglass_data_end"] = liq.index.max().date().isoformat()
-    ls = liq[pd.DatetimeIndex(liq.index).normalize().isin(list(DAYS))]
+    ls = liq[pd.DatetimeIndex(liq.index).normalize().isin(days)]
     out["cex_eth_liquidated_usd"] = (
         float(ls[["long_usd", "short_usd"]].sum().sum()) if len(ls) else None
     )
     p = _bundled.dataset("perp_1h_by_venue")
-    p = p[(p.index == CRASH_HOUR) & (p["asset"] == "ETH")]
+    p = p[(p.index == OCT_2025.hour) & (p["asset"] == "ETH")]
     out["crash_hour"] = {
         v: ({"open": float(p.loc[p.venue == v, "open"].iloc[0]),
              "low": float(p.loc[p.venue == v, "low"].iloc[0])} if (p.venue == v).any() else None)

@@ -12,7 +12,7 @@ Examples
 """
 
 from liqcascade.data._fetch import FETCH_KINDS, FetchResult, fetch_series
-from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._frame import SeriesFrame, bars_per_day, resample_ohlcv
 from liqcascade.data._inputs import (
     BOOK_VENUES,
     book_totals_series,
@@ -46,6 +46,7 @@ __all__ = [
     "Kind",
     "SeriesFrame",
     "Store",
+    "bars_per_day",
     "base_asset",
     "book_totals_series",
     "bundled_name",
@@ -57,6 +58,7 @@ __all__ = [
     "long_short_series",
     "long_short_wide",
     "read_file",
+    "resample_ohlcv",
     "suspect_liquidation_bars",
     "validate",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from liqcascade.data import bars_per_day
 from liqcascade.errors import InputError
 
 #: Forward horizons of the event study, in days.
@@ -13,8 +14,8 @@ HORIZONS_DAYS: tuple[int, ...] = (1, 2, 3, 5, 10, 15, 20, 30, 40, 60)
 SHORT_HORIZONS: tuple[int, ...] = (1, 2, 3, 5, 10)
 #: Horizons pooled into "beyond 20 days" (20 included).
 LONG_HORIZONS: tuple[int, ...] = (20, 30, 40, 60)
-#: Bars per day of each supported interval.
-BARS_PER_DAY: dict[str, int] = {"1d": 1, "4h": 6, "1h": 24}
+#: Bars per day of each interval the study supports (:func:`liqcascade.data.bars_per_day`).
+BARS_PER_DAY: dict[str, int] = {iv: int(bars_per_day(iv)) for iv in ("1d", "4h", "1h")}
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,11 @@ def median_daily_range(bars: Any) -> float:
     """
     import pandas as pd
 
+    from liqcascade.data import resample_ohlcv
+
     b = bars[["high", "low", "close"]]
     if len(b) > 1 and (b.index[1:] - b.index[:-1]).min() < pd.Timedelta(days=1):
-        b = b.resample("1D").agg({"high": "max", "low": "min", "close": "last"}).dropna()
+        b = resample_ohlcv(b, "1d")
     return float(((b["high"] - b["low"]) / b["close"]).median())
 
 

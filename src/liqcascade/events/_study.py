@@ -15,6 +15,7 @@ from scipy import stats
 
 from liqcascade._limits import check_seed
 from liqcascade._typing import FloatArray, IntArray
+from liqcascade.data import resample_ohlcv as resample_ohlcv  # re-exported: events.resample_ohlcv
 from liqcascade.errors import InputError
 from liqcascade.events._detect import SupportDetection, _arrays, detect_arrays, detect_support
 from liqcascade.events._kernels import forward_log_returns, scan_zones
@@ -45,27 +46,6 @@ CLAIM_TEXT = (
 )
 CLAIM_N_TESTS = 162
 CLAIM_WIN_RATE = (0.55, 0.60)
-
-
-def resample_ohlcv(ohlcv: pd.DataFrame, interval: str) -> pd.DataFrame:
-    """Aggregate bars to ``interval`` (e.g. ``"4h"``).
-
-    First open, max high, min low, last close, summed volume; bins with no bar are
-    dropped (exchange outages).
-
-    Parameters
-    ----------
-    ohlcv : DataFrame
-        Finer bars indexed by a UTC ``ts`` (bin labels: the bin's start, UTC-aligned).
-    interval : str
-        A pandas frequency such as ``"4h"`` or ``"1D"``.
-    """
-    agg = {"open": "first", "high": "max", "low": "min", "close": "last"}
-    if "volume" in ohlcv.columns:
-        agg["volume"] = "sum"
-    cols = [c for c in agg if c in ohlcv.columns]
-    out = ohlcv[cols].resample(interval, label="left", closed="left").agg({c: agg[c] for c in cols})
-    return out.dropna(subset=["close"])
 
 
 def bars_per_day(interval: str) -> int:

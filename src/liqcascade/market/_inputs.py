@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from liqcascade._time import resolve_as_of
-from liqcascade.data import bundled
+from liqcascade.data import bundled, resample_ohlcv
 from liqcascade.data._series import load_series
 from liqcascade.errors import InputError
 
@@ -197,92 +196,13 @@ def closed_by(frame: pd.DataFrame, instant: pd.Timestamp, step: pd.Timedelta) ->
     return frame[closes <= instant]
 
 
-_OHLC_AGG = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+#: The 4-hour (or any) bars of hourly prices: :func:`liqcascade.data.resample_ohlcv`.
+ohlc_bars = resample_ohlcv
 
 
-def ohlc_bars(hourly: pd.DataFrame, interval: str = "4h") -> pd.DataFrame:
-    """Hourly OHLCV resampled to ``interval`` bars labelled by their UTC-aligned open.
-
-    Per bar: the first and last non-missing open and close, the max high, the min low
-    and the summed volume; bars with a missing price are dropped. Sorted hours on a UTC
-    index with float columns and a fixed ``interval`` (hours, minutes, ...) are binned
-    directly (:func:`_bars_direct`: the resample's values bit for bit, its index and
-    attrs; tested), which costs a fraction of a millisecond for the few bars of a
-    ``watch`` interval; anything else goes through pandas' resample.
-    """
-    cols = [c for c in _OHLC_AGG if c in hourly.columns]
-    out = _bars_direct(hourly, interval, cols)
-    return out if out is not None else _resampled(hourly, interval, cols)
-
-
-def _resampled(hourly: pd.DataFrame, interval: str, cols: list[str]) -> pd.DataFrame:
-    """:func:`ohlc_bars` by pandas' resample (any input)."""
-    agg = {c: _OHLC_AGG[c] for c in cols}
-    out = hourly.resample(interval, label="left", closed="left", origin="epoch").agg(agg)
-    return out.dropna()  # type: ignore[no-any-return]
-
-
-def _bars_direct(hourly: pd.DataFrame, interval: str, cols: list[str]) -> pd.DataFrame | None:
-    """:func:`_resampled` without the resample, or None where it does not apply.
-
-    It applies to a non-empty, sorted UTC index, float64 columns and a fixed interval.
-    Each row's bar is ``floor(ns / step)``; first and last non-missing values by one
-    search in the positions of the non-missing ones, max and min by ``fmax``/``fmin``
-    (NaN skipped), the volume by pandas' own group sum (the resample's compensated
-    sum); bars without rows are not made, those with a missing price are dropped.
-    """
-    idx = hourly.index
-    if not (isinstance(idx, pd.DatetimeIndex) and len(idx) and idx.is_monotonic_increasing):
-        return None
-    if str(idx.tz) != "UTC" or any(hourly[c].dtype != np.float64 for c in cols):
-        return None
-    try:
-        off = pd.tseries.frequencies.to_offset(interval)
-    except ValueError:
-        return None
-    if not isinstance(off, pd.offsets.Tick) or off.nanos <= 0:
-        return None
-    step = int(off.nanos)
-    g = idx.as_unit("ns").asi8 // step
-    starts = np.flatnonzero(np.diff(g, prepend=g[0] - 1))
-    ends = np.append(starts[1:], len(g))
-    out: dict[str, Any] = {}
-    for c in cols:
-        v = hourly[c].to_numpy(np.float64)
-        if c == "volume":  # pandas' own group sum (its compensated order, NaN skipped)
-            out[c] = pd.Series(v).groupby(g, sort=False).sum().to_numpy(np.float64)
-        elif c == "high":
-            out[c] = np.fmax.reduceat(v, starts)
-        elif c == "low":
-            out[c] = np.fmin.reduceat(v, starts)
-        else:  # first (open) or last (close) non-missing value of each bar
-            ok = np.flatnonzero(~np.isnan(v))
-            r = np.full(len(starts), np.nan)
-            if len(ok):
-                if c == "open":  # the first non-missing row at or after the bar's start
-                    k = np.minimum(np.searchsorted(ok, starts), len(ok) - 1)
-                else:  # the last one before its end
-                    k = np.maximum(np.searchsorted(ok, ends) - 1, 0)
-                has = (ok[k] >= starts) & (ok[k] < ends)
-                r[has] = v[ok[k[has]]]
-            out[c] = r
-    keep = np.ones(len(starts), bool)
-    for c in cols:
-        keep &= ~np.isnan(out[c])
-    bins = g[starts][keep]
-    # the resample's index keeps a freq where the bars kept are evenly spaced in its bins
-    # (pandas turns such a mask into a slice): the interval times their spacing
-    d = np.diff(bins)
-    freq: Any = None
-    if len(bins) <= 1:
-        freq = off
-    elif (d == d[0]).all():
-        freq = off * int(d[0])
-    labels = pd.DatetimeIndex(bins * step, tz="UTC").as_unit(idx.unit)
-    frame = pd.DataFrame({c: out[c][keep] for c in cols}, index=labels)
-    frame.index = pd.DatetimeIndex(frame.index, freq=freq, name=idx.name)
-    frame.attrs = dict(hourly.attrs)
-    return frame
+def _ohlc(frame: pd.DataFrame, interval: str) -> pd.DataFrame:
+    """The open, high, low and close of ``frame`` at ``interval`` (USD; no volume)."""
+    return resample_ohlcv(frame[["open", "high", "low", "close"]], interval)
 
 
 def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> float:
@@ -365,7 +285,6 @@ def load_backtest_data(
         If no open interest or no prices exist for ``asset`` at ``interval``.
     """
     from liqcascade.positions._calibrate import ValidationData
-    from liqcascade.positions._estimate import _bars
 
     asset = asset.upper()
     store = _check_store(store)
@@ -377,11 +296,11 @@ def load_backtest_data(
             param="asset",
         )
     price_frames = [
-        _bars(f, interval) for f in _load_both("ohlcv", asset, interval, store) if "close" in f
+        _ohlc(f, interval) for f in _load_both("ohlcv", asset, interval, store) if "close" in f
     ]
     if interval != "1h":
         price_frames += [
-            _bars(f, interval) for f in _load_both("ohlcv", asset, "1h", store) if "close" in f
+            _ohlc(f, interval) for f in _load_both("ohlcv", asset, "1h", store) if "close" in f
         ]
     ohlc, px_src = _merge(price_frames)
     if ohlc is None:
@@ -418,12 +337,11 @@ def load_backtest_data(
 def _bundled_data(asset: str, interval: str) -> Any:
     """The bundled CoinGlass series of ``asset`` (the data layer may not register them yet)."""
     from liqcascade.positions._calibrate import ValidationData
-    from liqcascade.positions._estimate import _bars
 
     a = asset.upper()
     try:
         oi = bundled.load_open_interest(asset=a)
-        px = _bars(bundled.load_ohlcv(a, "1h"), interval)
+        px = _ohlc(bundled.load_ohlcv(a, "1h"), interval)
         rec = bundled.load_liquidations(asset=a)
         fund = bundled.load_funding(asset=a)
         taker = bundled.load_taker(asset=a)

@@ -58,8 +58,6 @@ OI_MODES: tuple[str, ...] = ("delta", "track")
 DEFAULT_LEVERAGES: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 100.0)
 DEFAULT_LEVERAGE_WEIGHTS: tuple[float, ...] = (0.30, 0.30, 0.20, 0.12, 0.08)
 
-_MS_PER_BAR = {"1h": 3_600_000, "4h": 14_400_000, "8h": 28_800_000, "1d": 86_400_000}
-
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
@@ -284,30 +282,16 @@ def liquidation_ratios(params: EstimationParams) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------- market inputs
-def _bars(ohlc: pd.DataFrame, interval: str) -> pd.DataFrame:
-    """Resample OHLC to ``interval`` bars labelled by their UTC-aligned open."""
-    try:
-        step = pd.Timedelta(interval[:-1] + "D" if interval.endswith("d") else interval)
-    except (ValueError, TypeError):
-        raise InputError(f"--interval: not a fixed bar interval: {interval!r}") from None
-    cols = ohlc[["open", "high", "low", "close"]]
-    if step >= pd.Timedelta(days=1):  # days are UTC midnights already
-        agg = cols.resample(interval, label="left", closed="left")
-    else:
-        agg = cols.resample(interval, label="left", closed="left", origin="epoch")
-    out = agg.agg({"open": "first", "high": "max", "low": "min", "close": "last"})
-    return out.dropna()
-
-
 def bundled_ohlc(asset: str = "ETH", interval: str = "4h") -> pd.DataFrame:
     """Bundled hourly prices of ``asset`` resampled to ``interval`` (UTC-aligned), USD."""
     import liqcascade.market._bundled as _bundled
+    from liqcascade.data import resample_ohlcv
 
     try:
         hourly = _bundled.ohlcv(asset, "1h")
     except KeyError as exc:
         raise InputError(f"no bundled prices for {asset}: {exc.args[0]}") from None
-    return _bars(hourly, interval)
+    return resample_ohlcv(hourly[["open", "high", "low", "close"]], interval)
 
 
 def split_signal(params: EstimationParams, index: pd.DatetimeIndex, split_data: Any) -> FloatArray:

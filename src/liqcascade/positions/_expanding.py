@@ -51,8 +51,6 @@ from liqcascade.positions._model import BookParams, MarketFrames, walk
 
 DATA_START = "2024-11-13"
 TEST_MONTHS: tuple[str, ...] = ("2025-03", "2025-04", "2025-05", "2025-06", "2025-07")
-_Z = np.array([-2.326, -1.645, -1.282, -0.842, -0.524, -0.253, 0.0, 0.253, 0.524, 0.842,
-               1.282, 1.645, 2.326])  # fmt: skip
 
 
 # ----------------------------------------------------------------- baselines

@@ -334,14 +334,6 @@ def _nelder_mead(
     return fx, [float(v) for v in x]
 
 
-def _local_search(
-    nll: Callable[[FloatArray], float], x0: Sequence[float], keys: Sequence[str],
-    maxiter: int, restarts: int,
-) -> list[float]:  # fmt: skip
-    """Nelder–Mead from ``x0`` with an explicit simplex, restarted ``restarts`` times."""
-    return _nelder_mead(nll, x0, [_STEP[k] for k in keys], maxiter, restarts)[1]
-
-
 def multistart_minimise(
     nll: Callable[[FloatArray], float],
     lo: Sequence[float] | FloatArray,

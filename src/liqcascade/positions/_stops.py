@@ -739,6 +739,7 @@ def default_stop_prices(asset: str = "ETH", as_of: Any = None, days: int = 400) 
         History kept before ``as_of``, days (covers the oldest positions of the book).
     """
     import liqcascade.market._bundled as _bundled
+    from liqcascade.data import resample_ohlcv
 
     t = None
     if as_of is not None:
@@ -753,6 +754,5 @@ def default_stop_prices(asset: str = "ETH", as_of: Any = None, days: int = 400) 
         raise InputError(f"no bundled hourly prices for {asset}: {exc.args[0]}") from None
     if h.empty:
         raise InputError(f"no bundled {asset} hourly prices up to {as_of}")
-    agg = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
-    bars = h.resample("4h", label="left", closed="left", origin="epoch").agg(agg).dropna()  # type: ignore[arg-type]
+    bars = resample_ohlcv(h, "4h")
     return bars if t is None else bars[bars.index <= t]

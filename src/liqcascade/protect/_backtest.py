@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._crashes import OCT_2025
 from liqcascade._limits import MAX_HORIZON_DAYS, check_seed
 from liqcascade.book._calibrate import BETA_FUTURES
 from liqcascade.errors import InputError
@@ -52,7 +53,9 @@ __all__ = [
 ]
 
 POLICIES: tuple[str, ...] = ("fixed", "vol", "vol-declustered")
-CRASH_DAY = pd.Timestamp("2025-10-10", tz="UTC")
+#: The "crash" entry set's first and last entry bars (UTC open times, inclusive): every
+#: hour of the five days before the 2025-10-10 crash, up to its last calm hour.
+CRASH_ENTRIES = (OCT_2025.day - pd.Timedelta(days=5), OCT_2025.last_calm_bar)
 #: First day of the daily returns the ``vol`` policies' GJR-GARCH fit reads.
 VOL_FIT_START = pd.Timestamp("2018-01-01", tz="UTC")
 #: Fewest daily returns that fit takes.
@@ -792,10 +795,7 @@ def backtest_stops(
         n = min(s.n_random, len(in_rng))
         sets.append(("random", np.sort(rng.choice(in_rng, size=n, replace=False))))
     if crash:
-        cr = np.flatnonzero(
-            (idx >= pd.Timestamp("2025-10-05", tz="UTC"))
-            & (idx <= pd.Timestamp("2025-10-10 20:00", tz="UTC"))
-        )
+        cr = np.flatnonzero((idx >= CRASH_ENTRIES[0]) & (idx <= CRASH_ENTRIES[1]))
         cr = cr[np.isin(cr, in_rng)]
         if len(cr):
             sets.append(("crash", cr))

@@ -21,6 +21,8 @@ lump of ``swing_mass · D1`` USD just beyond the recent swing extreme.
 from __future__ import annotations
 
 import math
+import types
+from typing import Any
 
 import numpy as np
 
@@ -208,40 +210,20 @@ def fill_batch_py(
     return fill, slip
 
 
-@njit
-def fill_batch_nb(  # pragma: no cover - compiled
-    trigger: FloatArray,
-    dirsign: FloatArray,
-    order_usd: FloatArray,
-    d1: FloatArray,
-    swing: FloatArray,
-    step: FloatArray,
-    beta: float,
-    round_mass: float,
-    swing_mass: float,
-    offset: float,
-    window: float,
-    max_distance: float,
-) -> tuple[FloatArray, FloatArray]:
-    """Compiled twin of :func:`fill_batch_py`."""
-    n = len(trigger)
-    fill = np.empty(n, np.float64)
-    slip = np.empty(n, np.float64)
-    for i in range(n):
-        q = order_usd[i] + _crowd_nb(
-            trigger[i],
-            dirsign[i],
-            d1[i],
-            swing[i],
-            step[i],
-            round_mass,
-            swing_mass,
-            offset,
-            window,
-        )
-        dstar = 0.01 * (q / d1[i]) ** (1.0 / beta)
-        dstar = min(dstar, max_distance)
-        s = beta / (beta + 1.0) * dstar
-        slip[i] = s
-        fill[i] = trigger[i] * (1.0 - dirsign[i] * s)
-    return fill, slip
+def _compiled_twin(py: Any, **compiled: Any) -> Any:
+    """``py`` compiled, its calls to the module-level names ``compiled`` going to those.
+
+    One body for both twins: the plain-Python ``py`` calls plain-Python helpers, and
+    its compiled twin is the same code object compiled with those names bound to the
+    helpers' compiled twins (a closure would do the same but defeat numba's on-disk
+    cache: its key pickles the closure's dispatchers, which differ per process).
+    """
+    name = py.__name__.removesuffix("_py") + "_nb"
+    glob = {**py.__globals__, **compiled}
+    f = types.FunctionType(py.__code__, glob, name, py.__defaults__, py.__closure__)
+    f.__qualname__ = name
+    f.__doc__ = f"Compiled twin of :func:`{py.__name__}` (the same code)."
+    return njit(f)
+
+
+fill_batch_nb = _compiled_twin(fill_batch_py, crowd_in_window_py=_crowd_nb)

@@ -20,8 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-CRASH_DAY = pd.Timestamp("2025-10-10", tz="UTC")
-"""The first day of the recorded crash (UTC)."""
+from liqcascade._crashes import OCT_2025
+
+_DAY = f"{OCT_2025.day:%Y-%m-%d}"
+_HOUR = f"{OCT_2025.hour:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -52,26 +54,28 @@ OCTOBER_WINDOWS: dict[str, OctoberWindow] = {
         OctoberWindow(
             "day",
             "UTC day low, Binance spot hourly bars",
-            "lowest hourly low of 2025-10-10 00:00-24:00 UTC / the day's first open - 1",
-            "solvency (the 2025-10-10 scenario); data (the daily bar's open and low)",
+            f"lowest hourly low of {_DAY} 00:00-24:00 UTC / the day's first open - 1",
+            f"solvency (the {OCT_2025.name} scenario); data (the daily bar's open and low)",
         ),
         OctoberWindow(
             "replay",
             "two-day replay, Bybit perpetual 15-minute bars (BTC: hourly)",
-            "2025-10-10 00:00 to 10-11 24:00 UTC; move = last close / first open - 1, "
+            f"{_DAY} 00:00 to {OCT_2025.last_day:%m-%d} 24:00 UTC; "
+            "move = last close / first open - 1, "
             "low = lowest low / first open - 1",
             "stress (recorded crashes replayed on today's book)",
         ),
         OctoberWindow(
             "crash_hour",
-            "crash hour, each venue's perpetual hourly candle of 21:00 UTC",
-            "the 21:00 UTC bar's low / its open - 1, per venue",
+            f"crash hour, each venue's perpetual hourly candle of {_HOUR} UTC",
+            f"the {_HOUR} UTC bar's low / its open - 1, per venue",
             "contagion (the shock on Binance and the recorded lows beside the model's)",
         ),
         OctoberWindow(
             "collateral",
             "24-hour path, Binance spot 30-minute bars",
-            "2025-10-10 12:00 to 10-11 12:00 UTC, each bar walked open-high-low-close",
+            f"{_DAY} 12:00 to {OCT_2025.last_day:%m-%d} 12:00 UTC, "
+            "each bar walked open-high-low-close",
             "collateral (the path that drives the accounts)",
         ),
     )
@@ -100,14 +104,14 @@ def october_move(key: str, asset: str = "ETH") -> dict[str, float]:
 
     a = asset.upper()
     if key == "day":
-        bars = datasets.load_ohlcv(a, "1h").loc["2025-10-10"]
+        bars = datasets.load_ohlcv(a, "1h").loc[_DAY]
     elif key == "replay":
         from liqcascade.stress import replay_bars
 
-        bars = replay_bars("2025-10-10", a)[0]
+        bars = replay_bars(OCT_2025.name, a)[0]
     elif key == "crash_hour":
         p = datasets.load("perp_1h_by_venue")
-        p = p[(p.index == CRASH_DAY + pd.Timedelta(hours=21)) & (p["asset"] == a)]
+        p = p[(p.index == OCT_2025.hour) & (p["asset"] == a)]
         bars = p[p["venue"] == "binance"]
     else:
         raise InputError(f"key: no single move on window {key!r}", param="key")
@@ -126,7 +130,7 @@ def after_note(as_of: Any, what: str = "The 2025-10-10 crash") -> str:
         return f"{what} is a recorded path applied to the book as a named stress scenario."
     t = pd.Timestamp(as_of)
     t = t.tz_localize("UTC") if t.tzinfo is None else t
-    if t < CRASH_DAY:
+    if t < OCT_2025.day:
         return (
             f"{what} was recorded after the market date ({t:%Y-%m-%d}): it is a recorded "
             "path applied to the book at that date as a named stress scenario, not a forecast."

@@ -209,20 +209,6 @@ def with_caveats(sec: Section, ctx: ReportContext) -> Section:
     return sec
 
 
-def verdict_from_interval(lo: float, hi: float, threshold: float) -> str:
-    """Verdict on "the quantity reaches ``threshold``" from the model's interval [lo, hi].
-
-    Returns "supported" when the whole interval reaches it, "not supported" when none
-    of it does, and "interval spans both answers" otherwise.
-    """
-    a, b = sorted((float(lo), float(hi)))
-    if a >= threshold:
-        return "supported"
-    if b < threshold:
-        return "not supported"
-    return "interval spans both answers"
-
-
 def validation_window(fits: Any, as_of: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
     """Months the identified book predicts out of sample: ``(start, end)``, inclusive, UTC.
 

@@ -32,13 +32,13 @@ def suspect_bars(assets: Any, as_of: Any) -> pd.DataFrame:
         ``suspect_liquidation_bars``'s columns (``ts``, ``side``, ``usd`` in USD,
         ``move`` and ``intensity_x``, ``rank``) and ``asset``, most extreme first.
     """
-    from liqcascade.data import suspect_liquidation_bars
+    from liqcascade.data import resample_ohlcv, suspect_liquidation_bars
     from liqcascade.report._data import series
 
     out = []
     for a in assets:
         h = bars(a, "1h", as_of)
-        b4 = h.resample("4h").agg({"open": "first", "high": "max", "low": "min"}).dropna()
+        b4 = resample_ohlcv(h, "4h")[["open", "high", "low"]]
         f = suspect_liquidation_bars(
             closed_by(series("liquidations", a, "4h"), "4h", as_of),
             b4,

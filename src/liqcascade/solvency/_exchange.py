@@ -45,6 +45,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from liqcascade._crashes import OCT_2025
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
 from liqcascade.solvency._adl import ADL_POLICIES, AdlPolicy, AdlResult, allocate_adl
@@ -121,17 +122,17 @@ def october_2025_shock(asset: str = "ETH", prices: pd.DataFrame | None = None) -
             prices = bars_until(a, "1h")
         except InputError:
             raise InputError(
-                f"scenario 2025-10-10: no hourly prices of {a} in the store or the bundle "
+                f"scenario {OCT_2025.name}: no hourly prices of {a} in the store or the bundle "
                 "(the scenario is the asset's own fall that day)",
                 param="scenario",
             ) from None
     idx = pd.DatetimeIndex(prices.index)
-    day = pd.Timestamp("2025-10-10", tz="UTC")
+    day = OCT_2025.day
     h = prices[(idx >= day) & (idx < day + pd.Timedelta(days=1))]
     if len(h) == 0:
         span = f"{idx.min():%Y-%m-%d} -> {idx.max():%Y-%m-%d}" if len(idx) else "none"
         raise InputError(
-            f"scenario 2025-10-10: no {a} hourly bars on 2025-10-10 (its hourly prices: "
+            f"scenario {OCT_2025.name}: no {a} hourly bars on {day:%Y-%m-%d} (its hourly prices: "
             f"{span}); give the shock as a number (name=-0.15)",
             param="scenario",
         )
@@ -146,7 +147,7 @@ def default_scenarios(
     ``prices``: ``asset``'s hourly OHLCV (see :func:`october_2025_shock`).
     """
     out = [StressScenario(f"{s:+.0%}", s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
-    out.append(StressScenario("2025-10-10", october_2025_shock(asset, prices)))
+    out.append(StressScenario(OCT_2025.name, october_2025_shock(asset, prices)))
     return out
 
 

@@ -295,56 +295,23 @@ def replay_kernel(  # pragma: no cover - compiled
     hi = p_start
     pref = p_start
     for k in range(t):
-        x = low[k] * g
-        y, dl, ds = cascade_step(
-            x,
-            pref,
-            lo,
-            hi,
-            trig_dn,
-            cumb_dn,
-            cumliq_dn,
-            dist_dn,
-            depth_dn,
-            trig_up,
-            cumb_up,
-            cumliq_up,
-            dist_up,
-            depth_up,
-            impact,
-            max_rounds,
-        )
-        if y != x:
-            g *= y / x
-        lo = min(lo, y)
-        out[k, 0] = y
-        out[k, 3] = dl
-        out[k, 4] = ds
-        x = high[k] * g
-        y, dl, ds = cascade_step(
-            x,
-            pref,
-            lo,
-            hi,
-            trig_dn,
-            cumb_dn,
-            cumliq_dn,
-            dist_dn,
-            depth_dn,
-            trig_up,
-            cumb_up,
-            cumliq_up,
-            dist_up,
-            depth_up,
-            impact,
-            max_rounds,
-        )
-        if y != x:
-            g *= y / x
-        hi = max(hi, y)
-        out[k, 1] = y
-        out[k, 3] += dl
-        out[k, 4] += ds
+        out[k, 3] = 0.0
+        out[k, 4] = 0.0
+        for j in range(2):  # the bar's low (column 0), then its high (column 1)
+            x = (low[k] if j == 0 else high[k]) * g
+            y, dl, ds = cascade_step(
+                x, pref, lo, hi, trig_dn, cumb_dn, cumliq_dn, dist_dn, depth_dn,
+                trig_up, cumb_up, cumliq_up, dist_up, depth_up, impact, max_rounds,
+            )  # fmt: skip
+            if y != x:
+                g *= y / x
+            if j == 0:
+                lo = min(lo, y)
+            else:
+                hi = max(hi, y)
+            out[k, j] = y
+            out[k, 3] += dl
+            out[k, 4] += ds
         c = close[k] * g
         out[k, 2] = min(max(c, out[k, 0]), out[k, 1])
         pref = out[k, 2]

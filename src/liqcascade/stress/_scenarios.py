@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._crashes import OCT_2025
 from liqcascade._limits import MAX_HORIZON_DAYS, check_count, check_seed, stress_path_bytes
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -103,9 +104,9 @@ WINDOWS: dict[str, CrashWindow] = {
             "yen carry unwind; Binance 30-minute bars",
         ),
         CrashWindow(
-            "2025-10-10",
-            "2025-10-10",
-            "2025-10-11 23:59",
+            OCT_2025.name,
+            f"{OCT_2025.day:%Y-%m-%d}",
+            f"{OCT_2025.last_day:%Y-%m-%d} 23:59",
             "eth_bybit_15m_2025_10",
             "tariff crash; Bybit 15-minute bars (finest bundled)",
         ),

@@ -28,7 +28,6 @@ from scipy import integrate
 from liqcascade._typing import FloatArray
 
 Model = Literal["garch", "gjr", "egarch"]
-Dist = Literal["normal", "t", "skewt"]
 Params: TypeAlias = Mapping[str, float] | pd.Series
 
 MODELS: tuple[str, ...] = ("garch", "gjr", "egarch")

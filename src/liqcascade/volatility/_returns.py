@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from liqcascade._tables import PARQUET_SUFFIXES
+from liqcascade.data import bars_per_day as _bars_per_day
 from liqcascade.errors import InputError
 
-INTERVALS: dict[str, float] = {"1d": 1.0, "4h": 6.0, "1h": 24.0, "30m": 48.0}
-"""Bars per day of each supported interval (crypto trades 24/7)."""
+INTERVALS: dict[str, float] = {iv: _bars_per_day(iv) for iv in ("1d", "4h", "1h", "30m")}
+"""Bars per day of each supported interval (:func:`liqcascade.data.bars_per_day`)."""
 
 DAYS_PER_YEAR = 365.0
 """Crypto trades every day: annualisation uses 365 days (8,760 hours)."""
@@ -91,42 +90,6 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
     return r
 
 
-def _load_data_file(path: Path) -> pd.Series:
-    """Minimal reader of a user's OHLCV file (used when ``liqcascade.data`` has none)."""
-    if not path.exists():
-        raise InputError(f"data_file: {path}: no such file", param="data_file")
-    try:
-        df = pd.read_parquet(path) if path.suffix.lower() in PARQUET_SUFFIXES else pd.read_csv(path)
-    except Exception as exc:  # pragma: no cover - depends on the file
-        raise InputError(f"data_file: {path}: cannot read: {exc}", param="data_file") from exc
-    cols = {c.lower().strip(): c for c in df.columns}
-    tcol = next(
-        (cols[c] for c in ("ts", "timestamp", "time", "date", "open time") if c in cols), None
-    )
-    ccol = cols.get("close")
-    if tcol is None or ccol is None:
-        raise InputError(
-            f"data_file: {path}: needs a time column (ts/timestamp/date) and 'close'",
-            param="data_file",
-        )
-    t = df[tcol]
-    ts = (
-        pd.to_datetime(t, unit="ms", utc=True)
-        if pd.api.types.is_numeric_dtype(t)
-        else pd.to_datetime(t, utc=True, errors="coerce")
-    )
-    if ts.isna().any():
-        row = int(np.argmax(ts.isna())) + 1
-        raise InputError(
-            f"data_file: {path}: row {row}: bad time {t[ts.isna()].iloc[0]!r}", param="data_file"
-        )
-    close = pd.to_numeric(df[ccol], errors="coerce")
-    if close.isna().any():
-        row = int(np.argmax(close.isna())) + 1
-        raise InputError(f"data_file: {path}: row {row}: close is not a number", param="data_file")
-    return pd.Series(close.to_numpy(float), index=pd.DatetimeIndex(ts, name="ts"), name="close")
-
-
 def load_close(
     asset: str = "ETH",
     interval: str = "1d",
@@ -138,44 +101,24 @@ def load_close(
 ) -> pd.Series:
     """Closing prices (USDT) of ``asset`` at ``interval``: ``data_file``, store, or bundled.
 
-    Uses ``liqcascade.data.load_series`` when it is available (precedence: the data
-    file, then the store, then the bundled data); otherwise the bundled
-    :func:`liqcascade.datasets.load_ohlcv` (and a minimal CSV/Parquet reader for
-    ``data_file``). The bounds are applied by :func:`log_returns`, not here, except to
-    trim what is loaded.
+    Reads through :func:`liqcascade.data.load_series` (precedence: the data file, then
+    the store, then the bundled data). The bounds are applied by :func:`log_returns`,
+    not here, except to trim what is loaded.
     """
+    from liqcascade.data import load_series
+
     bars_per_day(interval)  # validates the interval
-    loader = None
-    try:
-        from liqcascade import data as _data
-
-        loader = getattr(_data, "load_series", None)
-    except ImportError:  # pragma: no cover
-        loader = None
-    if loader is not None:
-        df = loader(
-            "ohlcv",
-            asset=asset,
-            interval=interval,
-            start=start,
-            end=end,
-            data_file=data_file,
-            store=store,
-        )
-        close = df["close"] if isinstance(df, pd.DataFrame) else df
-    elif data_file is not None:
-        close = _load_data_file(Path(data_file))
-    else:
-        import liqcascade.market._bundled as _bundled
-
-        # InputError(param="asset") when the series is not bundled
-        close = _bundled.ohlcv(asset, interval)["close"]
+    df = load_series(
+        "ohlcv",
+        asset=asset,
+        interval=interval,
+        start=start,
+        end=end,
+        data_file=data_file,
+        store=store,
+    )
+    close = df["close"] if isinstance(df, pd.DataFrame) else df
     close = close.astype(float).sort_index()
     if close.index.has_duplicates:
         close = close[~close.index.duplicated(keep="last")]
     return close
-
-
-def annualise(vol_per_bar: float | np.ndarray, interval: str) -> Any:
-    """Scale a per-bar volatility (percent) to annual percent: × √(bars per year)."""
-    return vol_per_bar * math.sqrt(bars_per_year(interval))

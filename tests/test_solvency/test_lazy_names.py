@@ -1,0 +1,34 @@
+"""``liqcascade.solvency`` loads its submodules lazily from name lists: they must stay
+equal to the submodules' ``__all__`` (and to the static imports that type checkers read)."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+import liqcascade.solvency as solvency
+from liqcascade.solvency import _adl, _exchange, _ledger
+
+
+def test_the_lazy_name_lists_are_the_submodules_all() -> None:
+    assert solvency._ADL_NAMES == set(_adl.__all__)
+    assert solvency._EXCHANGE_NAMES == set(_exchange.__all__)
+    every = solvency._ADL_NAMES | solvency._EXCHANGE_NAMES | set(_ledger.__all__)
+    assert set(solvency.__all__) == every
+    for name in solvency.__all__:  # each one resolves, to the submodule's object
+        assert getattr(solvency, name) is not None
+
+
+def test_the_type_checking_imports_name_the_same() -> None:
+    tree = ast.parse(inspect.getsource(solvency))
+    block = next(
+        n for n in tree.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test)
+    )
+    by_module = {
+        n.module: {a.name for a in n.names} for n in block.body if isinstance(n, ast.ImportFrom)
+    }
+    assert by_module == {
+        "liqcascade.solvency._adl": set(_adl.__all__),
+        "liqcascade.solvency._exchange": set(_exchange.__all__),
+        "liqcascade.solvency._ledger": set(_ledger.__all__),
+    }
