@@ -24,6 +24,7 @@ from liqcascade.cascade._backtest import (
 )
 from liqcascade.cascade._clock import load_liquidity
 from liqcascade.errors import InputError
+from profiles import examples
 
 
 def _hourly(closes, lows=None, highs=None, start="2025-01-01"):
@@ -280,7 +281,7 @@ def _stretched(r: np.ndarray, stretch: float) -> np.ndarray:
     return np.where(r > q, q + (r - q) * stretch, r)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(
     st.floats(0.2, 0.6),
     st.integers(200, 400),

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liqcascade.cascade._backtest import stable_argmin
+from profiles import examples
 
 
 def test_equals_argmin_when_the_minimum_is_clear() -> None:
@@ -28,7 +29,7 @@ def test_a_near_tie_goes_to_the_first_point() -> None:
     assert int(np.argmin(v)) == 22 and stable_argmin(v) == 20
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.integers(0, 2**32 - 1), st.floats(-1e-12, 1e-12))
 def test_last_bit_noise_does_not_move_the_choice(seed: int, eps: float) -> None:
     rng = np.random.default_rng(seed)
