@@ -23,13 +23,16 @@ import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from clihelpers import CliResult, run_cli, run_cli_subprocess  # noqa: E402
+from profiles import EXPLORE_EXAMPLES, examples  # noqa: E402
 
-__all__ = ["CliResult", "run_cli", "run_cli_subprocess"]
+__all__ = ["CliResult", "examples", "run_cli", "run_cli_subprocess"]
 
 # ``make test`` checks the same examples on every machine (derandomised): a run is
 # reproducible, and a property cannot fail on a newcomer's machine by the luck of a
 # seed. ``LIQCASCADE_HYPOTHESIS=explore`` searches new random examples, more of them —
-# the way to look for counterexamples before committing a property.
+# the way to look for counterexamples before committing a property. A test that sets
+# its own count writes ``@settings(max_examples=examples(n))`` (``profiles.py``): n by
+# default, at least 200 under explore (a bare ``max_examples=n`` would stay n there).
 settings.register_profile(
     "default",
     deadline=None,
@@ -38,7 +41,10 @@ settings.register_profile(
     derandomize=True,
 )
 settings.register_profile(
-    "explore", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
+    "explore",
+    deadline=None,
+    max_examples=EXPLORE_EXAMPLES,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("LIQCASCADE_HYPOTHESIS", "default"))
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from liqcascade.data import Store, read_file
 from liqcascade.data._time import count_gaps, infer_interval
+from profiles import examples
 
 
 def _bars(n: int, step_s: int, seed: int) -> pd.DataFrame:
@@ -32,7 +33,7 @@ def _bars(n: int, step_s: int, seed: int) -> pd.DataFrame:
     )
 
 
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 @given(
     n=st.integers(2, 40),
     step=st.sampled_from([60, 300, 3600, 14400, 86400]),
@@ -77,7 +78,7 @@ def _gaps_py(ms: list[int], step: int) -> tuple[int, int]:
     return count, largest
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(
     steps=st.lists(st.sampled_from([1, 1, 1, 1, 2, 3, 7, 30]), min_size=1, max_size=60),
 )
@@ -95,7 +96,7 @@ def test_gaps_match_plain_loop(steps: list[int]) -> None:
         assert infer_interval(idx) == f"{steps[0]}h"
 
 
-@settings(max_examples=6)
+@settings(max_examples=examples(6))
 @given(seed=st.integers(0, 1000), cut=st.integers(2, 18))
 def test_ingest_idempotent_and_union(seed: int, cut: int) -> None:
     b = _bars(20, 3600, seed)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liqcascade.positions import PositionBook, StopModelWeights, model_stops_detailed
+from profiles import examples
 
 
 def _prices(seed: int, px: float) -> pd.DataFrame:
@@ -22,7 +23,7 @@ def _prices(seed: int, px: float) -> pd.DataFrame:
     return pd.DataFrame({"open": close, "high": high, "low": low, "close": close}, index=idx)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     px=st.floats(50.0, 50_000.0),

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from floats import assert_same
 from liqcascade.events._stats import block_bootstrap_ci, newey_west_mean, overlap_adjusted_mean
+from profiles import examples
 
 
 def _series(seed: int, n: int) -> np.ndarray:
@@ -34,7 +35,7 @@ def _series(seed: int, n: int) -> np.ndarray:
     return x * rng.uniform(0.001, 10.0) + rng.normal(0, 1)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     n=st.integers(2, 150),
@@ -65,7 +66,7 @@ def test_newey_west_invariants(seed, n, lag, c, k) -> None:
     assert_same(newey_west_mean(x, n + 5).se, newey_west_mean(x, n - 1).se, rtol=1e-14)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     n=st.integers(2, 120),
@@ -85,7 +86,7 @@ def test_block_bootstrap_is_equivariant(seed, n, block, c, k) -> None:
     assert_same([lk, hk], [k * lo, k * hi], rtol=1e-10, atol=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     n=st.integers(3, 60),

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from liqcascade.cascade import critical_shock, fragility_curve, prepare_cascade
 from liqcascade.positions._book import PositionBook, StopBook
+from profiles import examples
 from properties.test_cascade_invariants import MID, two_sided_markets
 
 
@@ -47,7 +48,7 @@ def _union(a: Any, b: Any) -> tuple[PositionBook, StopBook]:
     return pos, stops
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(mk=two_sided_markets(), down=st.booleans(), data=st.data())
 def test_the_curve_only_deepens_with_the_shock(mk: Any, down: bool, data: Any) -> None:
     book, pos, stops, f0 = mk
@@ -69,7 +70,7 @@ def test_the_curve_only_deepens_with_the_shock(mk: Any, down: bool, data: Any) -
         assert (f["final_price"] >= f["shock_price"] * (1 - 1e-12)).all()
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     mk=two_sided_markets(),
     extra=two_sided_markets(),

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from floats import assert_same
 from liqcascade.positions._likelihood import _FastProfile, hurdle_lognormal_loglik, profile_obs
+from profiles import examples
 
 
 def _case(seed: int, weighted: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -50,7 +51,7 @@ def _hurdle_sum(mu, y, w, obs) -> float:
 _K = st.floats(1e-3, 1e3).filter(lambda k: abs(math.log(k)) > 1e-3)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), weighted=st.booleans(), k=_K)
 def test_amounts_times_k_scale_the_profile_and_shift_the_loglik(seed, weighted, k) -> None:
     mu, y, w = _case(seed, weighted)
@@ -76,7 +77,7 @@ def test_amounts_times_k_scale_the_profile_and_shift_the_loglik(seed, weighted, 
         assert_same(fobsk["floor_usd"], k * fobs["floor_usd"], rtol=1e-4)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), weighted=st.booleans(), k=_K)
 def test_book_liquidations_times_k_divide_the_scale(seed, weighted, k) -> None:
     mu, y, w = _case(seed, weighted)
@@ -90,7 +91,7 @@ def test_book_liquidations_times_k_divide_the_scale(seed, weighted, k) -> None:
         assert_same(obsk["floor_usd"], obs["floor_usd"], rtol=1e-4)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     weighted=st.booleans(),
@@ -123,7 +124,7 @@ def test_the_profile_is_the_maximum_over_fixed_parameters(
             assert _hurdle_sum(mu, y, w, obs | {"p_zero": p}) < ll
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), perm_seed=st.integers(0, 2**32 - 1))
 def test_bar_order_and_integer_weights(seed, perm_seed) -> None:
     mu, y, w = _case(seed, True)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from floats import assert_same
 from liqcascade.protect import FillModel, declutter_levels
 from liqcascade.protect._kernels import fill_batch_py, stop_walk_nb, stop_walk_py
+from reference.protect_stop_walk import crowd_ref
 
 pos = st.floats(1e3, 1e8, allow_nan=False)
 
@@ -28,10 +29,28 @@ def test_slippage_monotone_in_order_size(a: float, b: float, rm: float, sgn: flo
     assert 0 <= _fill(lo, rm, sgn=sgn) <= _fill(hi, rm, sgn=sgn) <= 0.4
 
 
-@given(pos, st.floats(0, 2), st.floats(0, 2), st.floats(2950, 3050))
-def test_slippage_monotone_in_crowd(q: float, r1: float, r2: float, trig: float) -> None:
+@given(
+    pos, st.floats(0, 2), st.floats(0, 2), st.integers(5, 500), st.floats(0, 0.99),
+    st.sampled_from([1.0, -1.0]),
+)  # fmt: skip
+def test_slippage_monotone_in_crowd(
+    q: float, r1: float, r2: float, k: int, u: float, sgn: float
+) -> None:
+    """More crowd at a round number inside the window never fills better, and strictly
+    worse when there is more of it. The trigger is drawn relative to a round level
+    ``r = 100·k`` so that its crowd lump lies in the window: a sell at
+    ``r·(1 − offset)/(1 + u·window)``, a buy at ``r·(1 + offset)/(1 − u·window)``
+    (a trigger drawn uniformly would have the lump inside in 3 examples of 60)."""
+    off, win = 0.001, 0.005
+    r = 100.0 * k
+    trig = r * (1 - off) / (1 + u * win) if sgn > 0 else r * (1 + off) / (1 - u * win)
+    # the round number's lump is in the batch (the reference enumeration agrees)
+    assert crowd_ref(trig, sgn, 1.0, 0.0, 100.0, 1.0, 0.0, off, win) >= 1.0
     lo, hi = sorted((r1, r2))
-    assert _fill(q, lo, trig) <= _fill(q, hi, trig) + 1e-15
+    a, b = _fill(q, lo, trig, sgn), _fill(q, hi, trig, sgn)
+    assert a <= b
+    if hi - lo > 1e-6:  # at least 10 USD more crowd on a 1e7 USD book: a visible step
+        assert a < b
 
 
 @given(st.integers(0, 2**31 - 1), st.integers(1, 30))

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from liqcascade.cascade import MarketState, market_state
 from liqcascade.errors import InputError
 from liqcascade.protect import RecommendSettings, liquidation_price, recommend_stop, vol_distance
+from profiles import examples
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def _valid(sd: int, entry: float, size: float, lev: float, mid: float) -> bool:
     return sd * (mid - liq) > 0 and (sd < 0 or liq < entry)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     side=st.sampled_from(["long", "short"]),
     rel_entry=st.floats(0.97, 1.03),

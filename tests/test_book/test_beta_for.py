@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from liqcascade.book import depth_beta
 from liqcascade.book._calibrate import MIN_BETA_BARS, assumed_beta, beta_for, fit_beta
 from liqcascade.data import bundled
+from profiles import examples
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_assumed_when_the_totals_do_not_allow_a_fit(btc_totals: pd.DataFrame) ->
     assert beta_for("SOL", btc_totals.iloc[:MIN_BETA_BARS])[1].startswith("fitted")
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(cut=st.integers(MIN_BETA_BARS, 700), factor=st.floats(0.2, 5.0))
 def test_no_bar_closing_after_until_is_read(cut: int, factor: float) -> None:
     totals = bundled.load_book_totals("futures", asset="BTC")

@@ -45,7 +45,8 @@ def test_curve_equals_single_cascades() -> None:
     fc = fragility_curve(pm, shocks=shocks, insurance_fund=1e5)
     for s, row in zip(shocks, fc.frame.itertuples(), strict=True):
         r = simulate_cascade(pm, shock=float(s), insurance_fund=1e5)
-        assert row.final_price == r.final_price
+        # the fragility kernel and simulate_cascade compute the price on two routes
+        assert row.final_price == pytest.approx(r.final_price, rel=1e-12)
         assert row.rounds == r.rounds
         assert row.liquidated_usd == pytest.approx(r.liquidated_usd, rel=1e-12)
         assert row.stops_usd == pytest.approx(r.stops_sell_usd + r.stops_buy_usd, rel=1e-12)
@@ -66,7 +67,7 @@ def test_curve_with_inputs_and_config() -> None:
     cfg = CascadeConfig(refill_fraction=0.3)
     fc = fragility_curve(book, pos, stops, shocks=[-0.05], config=cfg)
     r = simulate_cascade(book, pos, stops, shock=-0.05, config=cfg)
-    assert fc.frame["final_price"].iloc[0] == r.final_price
+    assert fc.frame["final_price"].iloc[0] == pytest.approx(r.final_price, rel=1e-12)
 
 
 def test_critical_shock_is_the_first_crossing() -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from floats import assert_same
 from liqcascade import datasets
 from liqcascade.cascade._history import follow_through
+from profiles import examples
 
 
 def _episodes_py(
@@ -70,7 +71,7 @@ def test_equals_a_plain_loop_on_the_bundled_hourly_bars(asset: str) -> None:
     assert seen == 4  # every definition finds real episodes
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     n=st.integers(0, 300),
@@ -86,7 +87,7 @@ def test_equals_a_plain_loop_on_random_series(seed, n, drop, window, horizon) ->
     _check(pd.DataFrame({"close": close, "low": low}, index=idx), drop, window, horizon)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     drop=st.floats(-0.1, -0.005),

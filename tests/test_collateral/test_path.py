@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from floats import assert_same, same_value
 from liqcascade import datasets
 from liqcascade.collateral import ETH_BARS, eth_minute_path
+from profiles import examples
 
 
 def _per_bar(path: pd.Series, bars: pd.DataFrame) -> pd.DataFrame:
@@ -56,7 +57,7 @@ def test_the_four_points_sit_on_whole_minutes() -> None:
     assert (p[30], p[40], p[49], p[59]) == (90.0, 80.0, 95.0, 92.0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     n=st.sampled_from([4, 5, 7, 15, 30, 60]),
     raw=st.lists(st.tuples(*[st.floats(100.0, 5000.0) for _ in range(4)]), min_size=2, max_size=6),

@@ -20,6 +20,7 @@ from liqcascade.collateral import (
 )
 from liqcascade.collateral._kernels import collateral_loop_kernel
 from liqcascade.collateral._reference import collateral_loop_reference
+from profiles import examples
 
 T0 = pd.Timestamp("2025-10-10T21:00:00Z")
 
@@ -206,7 +207,7 @@ def _path(steps: list[float]) -> pd.Series:
     return pd.Series(v, index=pd.date_range(T0, periods=len(v), freq="1min"))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(accounts_st, path_st, st.floats(0.3, 1.0), st.floats(0.0, 1.0))
 def test_lower_ratio_never_liquidates_fewer_accounts(accs, steps, r_hi, cut) -> None:
     """On a book without recovery (the static reference semantics)."""
@@ -217,7 +218,7 @@ def test_lower_ratio_never_liquidates_fewer_accounts(accs, steps, r_hi, cut) -> 
     assert set(np.nonzero(lo.liq_t >= 0)[0]) >= set(np.nonzero(hi.liq_t >= 0)[0])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(accounts_st, path_st, st.floats(0.3, 1.0))
 def test_redemption_never_shows_a_deeper_depeg_than_own_book(accs, steps, ratio) -> None:
     path = _path(steps)

@@ -25,6 +25,7 @@ from liqcascade.book import OrderBook
 from liqcascade.contagion import LendingMarket, Oracle, Venue, VenueState, cross_venues
 from liqcascade.contagion._lending import LendingState
 from liqcascade.positions import PositionBook
+from profiles import examples
 
 
 def _pair(seed: int, down: bool, gap: float) -> tuple[VenueState, VenueState]:
@@ -56,7 +57,7 @@ _ARB = {
 }
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(**_ARB)
 def test_arbitrage_crossing_invariants(seed, down, gap, c1, c2, b1, b2) -> None:
     lo_c, hi_c = sorted((c1, c2))
@@ -86,7 +87,7 @@ def test_arbitrage_crossing_invariants(seed, down, gap, c1, c2, b1, b2) -> None:
     assert cross_venues(hi2, lo2, lo_c, math.inf) is None
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     drop=st.floats(0.0, 0.6),

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from floats import assert_same
 from liqcascade.data import suspect_liquidation_bars
 from liqcascade.errors import InputError
+from profiles import examples
 
 
 def _frames(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -50,7 +51,7 @@ def _reference(liq: pd.DataFrame, bars: pd.DataFrame, oi: pd.DataFrame, q: float
     return sorted(out, key=lambda r: -r[2])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 10_000), spike=st.floats(20.0, 500.0))
 def test_matches_the_reference_loop(seed: int, spike: float) -> None:
     liq, bars, oi = _frames(300, seed)

@@ -26,6 +26,7 @@ from liqcascade.cascade._backtest import (
 )
 from liqcascade.cascade._clock import load_liquidity
 from liqcascade.errors import InputError
+from profiles import examples
 
 
 def _hourly(closes, lows=None, highs=None, start="2025-01-01"):
@@ -215,6 +216,8 @@ def test_shipped_volatility_rules_are_refits_on_history_before_their_date(asset:
     for as_of in ("2024-11-01", "2025-04-01"):
         cal = load_liquidity(asset, as_of)
         r = rule_before(pool, as_of)
+        # grid points, compared exactly: the choice is the first within 1e-9 of the best
+        # and wins by more than 1e-6 (test_stable_argmin.py), so rounding cannot flip it
         assert cal.vol_exponent == r.b and cal.shock_weight == r.shock_weight
         assert cal.vol_dispersion == r.dispersion
         assert_same(cal.vol_multiplier, r.k)
@@ -282,7 +285,7 @@ def _stretched(r: np.ndarray, stretch: float) -> np.ndarray:
     return np.where(r > q, q + (r - q) * stretch, r)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(
     st.floats(0.2, 0.6),
     st.integers(200, 400),

@@ -32,6 +32,7 @@ from liqcascade._significance import (
 )
 from liqcascade.cascade._backtest import BASELINES, move_comparisons, move_verdicts
 from liqcascade.errors import InputError
+from profiles import examples
 
 TWIN_RTOL = 1e-12
 
@@ -87,7 +88,7 @@ def test_mean_interval_is_deterministic_and_drops_non_finite() -> None:
         paired_mean_interval(d, n_resamples=0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(finite, min_size=2, max_size=40))
 def test_a_model_against_itself_ties_at_zero(err: list[float]) -> None:
     e = np.abs(np.asarray(err))
@@ -97,7 +98,7 @@ def test_a_model_against_itself_ties_at_zero(err: list[float]) -> None:
     assert dm_pvalue(e - e) == 1.0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.tuples(finite, finite), min_size=2, max_size=40))
 def test_swapping_model_and_baseline_negates_the_interval(pairs: list[tuple[float, float]]) -> None:
     a = np.abs(np.array([p[0] for p in pairs]))
@@ -111,7 +112,7 @@ def test_swapping_model_and_baseline_negates_the_interval(pairs: list[tuple[floa
         assert same_value(dm_pvalue(a - b), dm_pvalue(b - a), rtol=1e-12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(st.floats(0.0, 10.0), min_size=2, max_size=40),
     st.lists(st.floats(0.001, 5.0), min_size=40, max_size=40),
@@ -195,7 +196,7 @@ def test_corr_interval_matches_its_twin(case: int, kind: str) -> None:
     assert_same(np.array(got), np.array(want), rtol=1e-10, atol=1e-12)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.integers(0, 10_000), st.sampled_from(["pearson", "spearman"]))
 def test_corr_interval_properties(seed: int, kind: str) -> None:
     rng = np.random.default_rng(seed)

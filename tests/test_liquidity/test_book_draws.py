@@ -27,6 +27,7 @@ from liqcascade.cascade import (
 from liqcascade.cascade._calibrated_fragility import calibrated_fragility, static_envelope
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook, StopBook
+from profiles import examples
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,7 @@ def test_a_book_draw_must_share_the_price(eth: dict[str, Any]) -> None:
         _run(eth, books=[other])
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(shock=st.floats(-0.15, 0.15).filter(lambda s: abs(s) > 0.005))
 def test_static_bound_is_the_deepest_static_run(eth: dict[str, Any], shock: float) -> None:
     books = eth["books"][:4]

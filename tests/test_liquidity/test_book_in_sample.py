@@ -30,6 +30,7 @@ from liqcascade.cascade._insample import (
 )
 from liqcascade.cascade._scores import book_split, event_scores
 from liqcascade.positions._expanding import AssetCalibration
+from profiles import examples
 
 
 def _book_cal(asset: str) -> AssetCalibration:
@@ -125,7 +126,7 @@ _ROW = st.tuples(
 )  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(_ROW, min_size=4, max_size=40))
 def test_the_subsets_partition_the_pooled_scores(rows: list) -> None:
     """MAE and coverage are means: the subsets' count-weighted means are the pooled ones."""

@@ -17,6 +17,7 @@ from liqcascade.cascade._clock_reference import clock_py
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook
+from profiles import examples
 from properties.test_cascade_invariants import two_sided_markets
 
 
@@ -203,7 +204,7 @@ def test_static_params_equal_the_static_engine_on_the_real_market() -> None:
             assert_same(getattr(c, key), getattr(s, key), rtol=1e-9, atol=1e-6)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     a=st.floats(0.002, 0.15),
@@ -340,7 +341,7 @@ def test_a_queued_piece_is_its_own_close() -> None:
     assert_same(r.bad_debt_usd, 0.6, rtol=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), fund=st.floats(0.0, 30.0))
 def test_bad_debt_is_the_shortfalls_beyond_the_opening_fund(seed: int, fund: float) -> None:
     """Random markets and responses (every mechanism): ``bad = max(0, Σ shortfall − F0)``,
@@ -376,7 +377,7 @@ def _surplus_markets(draw):
 
 
 @pytest.mark.parametrize("down", [True, False])
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(data=st.data())
 def test_bad_debt_never_shrinks_as_the_shock_grows_with_every_mechanism_off(down, data) -> None:
     """Every mechanism off (a fee allowed): each step is a static round, so the clock's

@@ -20,6 +20,7 @@ from floats import assert_same
 from liqcascade.cascade import prepare_cascade
 from liqcascade.cascade._clock import LiquidityParams, LiquidityResponse, simulate_clock
 from liqcascade.cascade._clock_reference import clock_paths_py
+from profiles import examples
 from test_liquidity.test_clock_engine import _market, _random_params
 
 
@@ -111,7 +112,7 @@ def test_paths_kernel_columns_by_hand() -> None:
         assert got[2] == 0.0 and got[4] == 0.0 and got[5] == 0.0  # nothing to liquidate
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     down=st.booleans(),
@@ -140,7 +141,7 @@ def test_a_path_with_no_innovation_is_the_held_run(seed, down, shock, n_steps) -
         assert row[5] == float(held.book_exhausted)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     down=st.booleans(),

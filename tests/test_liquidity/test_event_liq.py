@@ -32,6 +32,7 @@ from liqcascade.cascade._event_liquidations import (
     refit_observation,
 )
 from liqcascade.positions._model import BookParams, distance_weights
+from profiles import examples
 
 
 def _random_case(rng: np.random.Generator, n_p: int, n_b: int):
@@ -78,7 +79,7 @@ def test_kernel_equals_twin_on_random_cases() -> None:
             assert np.array_equal(a, b)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(seed=st.integers(0, 10_000), widen=st.floats(0.0, 0.1))
 def test_wider_first_bar_liquidates_no_less(seed: int, widen: float) -> None:
     args = list(_random_case(np.random.default_rng(seed), 3, 2))

@@ -27,6 +27,7 @@ from liqcascade.cascade._event_liquidations import (
     realised_path_liquidations,
 )
 from liqcascade.positions._model import BookParams
+from profiles import examples
 
 H = 0.01
 LOG_P0 = math.log(90.0)
@@ -128,7 +129,7 @@ def _path_hours(
     return pd.concat([known, after])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     offset=st.integers(0, 3),

@@ -17,9 +17,9 @@ def test_liq_price_json_golden() -> None:
     out = r.json()
     assert set(out) == KEYS
     assert out["liq_price"] == pytest.approx(1907.6305, abs=5e-5)
-    assert out["bankruptcy_price"] == 1900.0
+    assert out["bankruptcy_price"] == pytest.approx(1900.0, rel=1e-12)
     assert out["mmr"] == 0.004 and out["maintenance_amount"] == 0 and out["tier"] == 0
-    assert out["notional"] == 2000.0
+    assert out["notional"] == pytest.approx(2000.0, rel=1e-12)
 
 
 def test_bybit_and_hyperliquid_json() -> None:

@@ -30,6 +30,7 @@ from liqcascade.market._mapband import (
 )
 from liqcascade.positions import liquidation_map
 from liqcascade.positions._maps import KINDS
+from profiles import examples
 
 DATE = "2025-07-31"
 
@@ -65,7 +66,7 @@ def _parse_usd(text: str) -> float:
     return float(num.replace(",", "")) * {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9}[unit]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.floats(min_value=1e-3, max_value=1e12, allow_nan=False))
 def test_usd3_is_three_significant_figures(x: float) -> None:
     text = usd3(x)
@@ -75,7 +76,7 @@ def test_usd3_is_three_significant_figures(x: float) -> None:
     assert len(digits) == 3 or back >= 1e12  # exactly 3 significant figures shown
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False))
 def test_sig3_round_trip(x: float) -> None:
     back = float(sig3(x).replace(",", ""))

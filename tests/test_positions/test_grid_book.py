@@ -6,9 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from floats import assert_same
-from liqcascade.positions._grid_kernels import grid_walk_nb, grid_walk_py
+from liqcascade.positions._grid_kernels import grid_advance_nb, grid_walk_nb, grid_walk_py
 from liqcascade.positions._likelihood import hurdle_lognormal_loglik, profile_obs
 from liqcascade.positions._model import BookParams, distance_weights, leverage_mix
 
@@ -37,14 +39,102 @@ def test_kernel_equals_twin(seed: int) -> None:
         assert_same(x, y, rtol=1e-9, atol=1e-6)
 
 
-def test_book_holds_its_target_and_liquidates_only_within_the_range() -> None:
+def test_end_of_bar_book_never_exceeds_its_target() -> None:
+    """Liquidation only removes size, so the end-of-bar book is at most the target (that
+    the book equals it after rebalancing, and that liquidations come only from bins
+    inside the bar's range, is :func:`test_walk_rebalances_to_target_and_liquidates_the_range`)."""
     args = _inputs(3)
     ll, ls, ol, os_, *_ = grid_walk_nb(*args)
     target = args[3]
-    # after rebalancing and before liquidation the book equals the target; liquidation
-    # only removes size, so the end-of-bar book never exceeds it
     assert np.all(ol + os_ <= target * (1 + 1e-9))
     assert np.all(ll >= 0) and np.all(ls >= 0)
+
+
+def _walk_case(
+    seed: int, n: int, flat: int, dist_median: float, dist_sigma: float, turnover: float
+) -> tuple:
+    """Continuous bars (each opens at the previous close), bar ``flat`` with
+    ``low == high == open == close``; the grid reaches 0.8 (log) beyond the range, more
+    than the deepest distance bin (``delta_max`` 0.7)."""
+    rng = np.random.default_rng(seed)
+    step = rng.normal(0, rng.uniform(0.003, 0.05), n)
+    step[flat] = 0.0
+    close = 2000 * np.exp(np.cumsum(step))
+    open_ = np.r_[2000.0, close[:-1]]
+    high = np.maximum(open_, close) * (1 + rng.uniform(0, 0.03, n))
+    low = np.minimum(open_, close) * (1 - rng.uniform(0, 0.03, n))
+    high[flat] = low[flat] = open_[flat]
+    target = rng.uniform(50, 150, n)
+    share = rng.uniform(0.0, 1.0, n)
+    p = BookParams(dist_median=dist_median, dist_sigma=dist_sigma, turnover=turnover)
+    w, safe, j0 = distance_weights(p)
+    h = p.grid_step
+    log_p0 = math.floor((math.log(low.min() * 0.95) - 0.8) / h) * h
+    n_grid = int((math.log(high.max() * 1.05) + 0.8 - log_p0) / h) + 2
+    return open_, low, high, target, share, w, safe, j0, log_p0, h, n_grid, p.turnover
+
+
+@given(
+    st.integers(0, 2**31 - 1), st.integers(2, 40), st.integers(0, 39), st.floats(0.005, 0.3),
+    st.floats(0.3, 2.0), st.floats(0.0, 0.5), st.floats(0.0, 0.05), st.floats(0.0, 0.05),
+)  # fmt: skip
+def test_walk_rebalances_to_target_and_liquidates_the_range(
+    seed: int, n: int, flat: int, dist_median: float, dist_sigma: float, turnover: float,
+    down: float, up: float,
+) -> None:  # fmt: skip
+    """The identified book walk, bar by bar (``grid_advance_nb``), on continuous bars:
+
+    - after rebalancing the book (grid and safe size) equals the bar's target (an excess
+      is scaled down to it, a shortfall opened: the assertion holds whatever the gap);
+    - the bar liquidates exactly the long bins priced at or above its low and the short
+      bins at or below its high, and all of them lie inside ``[low, high]`` (a bin above
+      the high would have gone in an earlier bar, whose low was at most this bar's open);
+    - widening one bar's range never lowers that bar's liquidations;
+    - a bar with ``low == high == open`` liquidates nothing.
+    """
+    flat %= n
+    args = _walk_case(seed, n, flat, dist_median, dist_sigma, turnover)
+    open_, low, high, target, share, w, safe_share, j0, log_p0, h, n_grid, to = args
+    prices = np.exp(log_p0 + np.arange(n_grid) * h)
+    state = [np.zeros(n_grid) for _ in range(4)] + [np.zeros(4)]
+    none = np.zeros((1, 0))
+    # prices outside the grid: a bar that rebalances and liquidates nothing
+    no_low = np.array([math.exp(log_p0 + (n_grid + 1) * h)])
+    no_high = np.array([math.exp(log_p0 - 2 * h)])
+    ll = np.zeros(n)
+    ls = np.zeros(n)
+    for i in range(n):
+        bar = (open_[i : i + 1], low[i : i + 1], high[i : i + 1], target[i : i + 1],
+               share[i : i + 1], w, safe_share, j0, log_p0, h, 1.0 - to, open_[i : i + 1],
+               none, none)  # fmt: skip
+        reb = [a.copy() for a in state]
+        grid_advance_nb(*reb, i == 0, bar[0], no_low, no_high, *bar[3:])
+        lsz, ssz, _le, _se, sf = reb
+        held = lsz.sum() + ssz.sum() + sf[0] + sf[1]
+        assert held == pytest.approx(target[i], rel=1e-9), (i, held, target[i])
+        out = grid_advance_nb(*state, i == 0, *bar)
+        ll[i], ls[i] = out[0][0], out[1][0]
+        eps = 1e-8 * h  # a bin priced at the bar's low or high, to rounding, may go either way
+        in_range = (prices >= low[i] * (1 - eps)) & (prices <= high[i] * (1 + eps))
+        assert ll[i] <= float((lsz * prices)[in_range].sum()) * (1 + 1e-9) + 1e-9
+        assert ls[i] <= float((ssz * prices)[in_range].sum()) * (1 + 1e-9) + 1e-9
+        sure_l = float((lsz * prices)[prices >= low[i] * (1 + eps)].sum())
+        sure_s = float((ssz * prices)[prices <= high[i] * (1 - eps)].sum())
+        assert ll[i] >= sure_l * (1 - 1e-9) - 1e-9
+        assert ls[i] >= sure_s * (1 - 1e-9) - 1e-9
+    assert ll[flat] == 0.0 and ls[flat] == 0.0
+    # the bar-by-bar walk is the one-call walk
+    one = grid_walk_nb(*args)
+    assert_same(one[0], ll, rtol=1e-9, atol=1e-9)
+    assert_same(one[1], ls, rtol=1e-9, atol=1e-9)
+    # widen one bar's range (the others unchanged): its liquidations never fall
+    k = (seed // 7) % n
+    wide_low, wide_high = low.copy(), high.copy()
+    wide_low[k] *= 1 - down
+    wide_high[k] *= 1 + up
+    wide = grid_walk_nb(open_, wide_low, wide_high, *args[3:])
+    assert wide[0][k] >= ll[k] * (1 - 1e-12)
+    assert wide[1][k] >= ls[k] * (1 - 1e-12)
 
 
 def test_one_bar_by_hand() -> None:

@@ -16,6 +16,7 @@ from liqcascade.positions._backtest import load_market_frames
 from liqcascade.positions._expanding import load_asset_calibration
 from liqcascade.positions._incremental import BookState, maps_over_time, snapshots
 from liqcascade.positions._model import BookParams, MarketFrames, walk
+from profiles import examples
 
 
 def _frames(seed: int, n: int = 120, step: str = "4h", vol: float = 0.02) -> MarketFrames:
@@ -114,7 +115,7 @@ def test_twin_equals_kernel_with_growth_and_maps(seed: int) -> None:
         assert_same(x, y, rtol=1e-9, atol=1e-6)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 10_000), cuts=st.lists(st.integers(1, 59), max_size=4))
 def test_any_split_of_the_walk_gives_the_same_book(seed: int, cuts: list[int]) -> None:
     frames = _frames(seed, n=60)

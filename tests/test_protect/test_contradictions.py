@@ -15,6 +15,7 @@ from floats import assert_same
 from liqcascade.cascade import load_liquidity
 from liqcascade.errors import InputError
 from liqcascade.protect import BacktestSettings, fixed_distance, wilson_interval
+from profiles import examples
 
 _WINDOW = ("--start", "2025-09-20", "--end", "2025-10-12", "--entries", "random")
 
@@ -51,7 +52,7 @@ def test_wilson_golden_statsmodels_and_twin() -> None:
         wilson_interval(5, 3)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.integers(1, 5000), st.data(), st.floats(0.5, 0.99))
 def test_wilson_holds_the_share_widens_with_level(n: int, data: st.DataObject, lv: float) -> None:
     k = data.draw(st.integers(0, n))

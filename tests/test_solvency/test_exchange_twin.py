@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from floats import assert_same
 from liqcascade.solvency import Exchange, StressScenario, run_solvency
+from profiles import examples
 from test_liquidity.test_clock_engine import _market
 
 
@@ -88,7 +89,7 @@ def _bad(pos, book, shock: float, fund: float, fee: float, engine: str) -> float
 
 
 @pytest.mark.parametrize("engine", ["path", "cascade"])
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     down=st.booleans(),

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from arch.univariate import EGARCH, GARCH
 
+from floats import assert_same
 from liqcascade.stress import StressBook
 from liqcascade.stress._kernels import (
     MODEL_EGARCH,
@@ -141,3 +142,69 @@ def test_variance_recursion_matches_arch(kind: str) -> None:
     assert out[0, 0] == pytest.approx(2000.0 * math.exp(expected_log[-1]), rel=1e-10)
     assert out[0, 1] == pytest.approx(2000.0 * math.exp(min(0.0, expected_log.min())), rel=1e-10)
     assert out[0, 2] == pytest.approx(2000.0 * math.exp(max(0.0, expected_log.max())), rel=1e-10)
+
+
+def _random_model(rng: np.random.Generator, model: int) -> tuple[float, ...]:
+    """Stationary parameters (``mu, omega, alpha, gamma, beta``, arch's percent units)."""
+    from liqcascade.volatility._param_draws import valid_draw
+
+    name = "gjr" if model == MODEL_GJR else "egarch"
+    while True:
+        mu = float(rng.uniform(-0.3, 0.3))
+        if model == MODEL_GJR:
+            omega = float(10 ** rng.uniform(-3, 1))
+            alpha = float(rng.uniform(0.0, 0.4))
+            gamma = float(rng.uniform(-alpha, 0.5))
+            beta = float(rng.uniform(0.0, 1.0))
+        else:
+            omega = float(rng.uniform(0.0, 0.5))
+            alpha = float(rng.uniform(0.0, 0.6))
+            gamma = float(rng.uniform(-0.3, 0.3))
+            beta = float(rng.uniform(0.5, 1.0))
+        par = {"omega": omega, "alpha[1]": alpha, "gamma[1]": gamma, "beta[1]": beta}
+        if valid_draw(par, name, "normal"):
+            return mu, omega, alpha, gamma, beta
+
+
+def test_mc_kernel_equals_twin_on_random_models() -> None:
+    """200 random stationary models, start variances from 0.01 to 5,000 percent² (so the
+    variance cap binds), impact on and off, 1 to 200 rounds per step."""
+    rng = np.random.default_rng(2024)
+    capped = 0
+    for case in range(200):
+        model = MODEL_GJR if case % 2 == 0 else MODEL_EGARCH
+        params = _random_model(rng, model)
+        book = random_book(rng, int(rng.integers(5, 40)), int(rng.integers(0, 15)))
+        n_paths, n_steps = int(rng.integers(1, 31)), int(rng.integers(1, 41))
+        z = rng.standard_t(4, size=(n_paths, n_steps)) / math.sqrt(2.0)
+        s2_0 = float(10 ** rng.uniform(-2, math.log10(5000.0)))
+        cap = float(rng.choice([25.0, 100.0, 400.0, 1600.0]))
+        impact = float(rng.choice([0.0, 1.0, 3.0]))
+        rounds = int(rng.integers(1, 201))
+        args = (*params, model, s2_0)
+        tail = (*book.kernel_args(), impact, rounds)
+        got = mc_kernel(z, 100.0, *args, cap, *tail)
+        ref = mc_paths_py(z, 100.0, params, model, s2_0, cap, book, impact, rounds)
+        assert_same(got, ref, rtol=1e-9, atol=1e-6)
+        # the cap mattered when lifting it changes the paths
+        free = mc_kernel(z, 100.0, *args, 1e300, *tail)
+        capped += not np.allclose(got, free, rtol=1e-12, atol=0.0)
+    assert capped >= 10, f"the variance cap changed only {capped} of 200 cases"
+
+
+def test_replay_kernel_equals_twin_on_random_paths() -> None:
+    """100 random recorded paths (bar moves up to 15 %, 1 to 40 bars), impact on and off."""
+    rng = np.random.default_rng(2025)
+    for _ in range(100):
+        book = random_book(rng, int(rng.integers(5, 40)), int(rng.integers(0, 15)))
+        n = int(rng.integers(1, 41))
+        vol = float(rng.uniform(0.005, 0.08))
+        close = 100 * np.exp(np.cumsum(rng.normal(0, vol, n)))
+        prev = np.concatenate([[100.0], close[:-1]])
+        low = np.minimum(prev, close) * (1 - rng.uniform(0, vol, n))
+        high = np.maximum(prev, close) * (1 + rng.uniform(0, vol, n))
+        impact = float(rng.choice([0.0, 1.0, 3.0]))
+        rounds = int(rng.integers(1, 201))
+        got = replay_kernel(low, high, close, 100.0, *book.kernel_args(), impact, rounds)
+        ref = replay_py(low, high, close, 100.0, book, impact, rounds)
+        assert_same(got, ref, rtol=1e-9, atol=1e-6)

@@ -202,10 +202,15 @@ def test_monte_carlo_counts_history_cascades_once(market: StressMarket, pf: Any,
     assert 0 < p["ETH long 20x"] < 1 and p["ETH long 20x"] > p["ETH short 5x"]
     # a figure is flagged exactly when the paths beyond it crossed a whole side of the book
     assert on.exhausted is not None
-    whole = (want >= 0.999 * (b.cumliq_dn[-1] + b.cumliq_up[n_up])) | (
-        want >= 0.999 * (b.cumliq_dn[n_dn] + b.cumliq_up[-1])
-    )
-    np.testing.assert_array_equal(on.exhausted, whole)
+    cut_dn = 0.999 * (b.cumliq_dn[-1] + b.cumliq_up[n_up])
+    cut_up = 0.999 * (b.cumliq_dn[n_dn] + b.cumliq_up[-1])
+    whole = (want >= cut_dn) | (want >= cut_up)
+    # a discrete choice made from floats: compared only where no threshold is within a
+    # relative 1e-9 (another route's rounding could flip a path sitting on it)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clear = (np.abs(want / cut_dn - 1) > 1e-9) & (np.abs(want / cut_up - 1) > 1e-9)
+    assert clear.mean() > 0.9
+    np.testing.assert_array_equal(on.exhausted[clear], whole[clear])
     share = float(whole.mean())
     assert s_on["market_liquidations_whole_book"] == {
         "p50": share >= 0.5,

@@ -27,6 +27,7 @@ from liqcascade.stress import (
     var_backtest,
 )
 from liqcascade.stress._var_backtest import christoffersen_py, kupiec_py, pinball_py, score
+from profiles import examples
 
 hits_st = st.lists(st.booleans(), min_size=2, max_size=300)
 
@@ -77,7 +78,7 @@ def test_scores_against_twins(seed: int) -> None:
 # ---- properties ----
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.floats(-0.5, 0.5), min_size=2, max_size=200), st.sampled_from([0.95, 0.99]))
 def test_var_above_every_loss_has_no_exceedance(loss: list[float], level: float) -> None:
     x = np.array(loss)
@@ -88,7 +89,7 @@ def test_var_above_every_loss_has_no_exceedance(loss: list[float], level: float)
     assert s["christoffersen_lr"] == pytest.approx(0.0, abs=1e-12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(hits_st, st.sampled_from([0.9, 0.95, 0.99]), st.randoms(use_true_random=False))
 def test_kupiec_and_pinball_ignore_order(hits: list[bool], level: float, rnd: Any) -> None:
     """Kupiec counts exceedances; the pinball loss is a mean: both ignore the order."""
@@ -103,7 +104,7 @@ def test_kupiec_and_pinball_ignore_order(hits: list[bool], level: float, rnd: An
     assert lr >= 0.0 and 0.0 <= p <= 1.0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(hits_st)
 def test_christoffersen_nonnegative_and_blind_to_flipping(hits: list[bool]) -> None:
     """The Markov ratio is symmetric in the labels: exceedances and calm days swap roles."""
@@ -137,7 +138,7 @@ def test_quantile_interval_covers() -> None:
     assert hit / 400 >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / 400)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=300), st.sampled_from([0.95, 0.99]))
 def test_intervals_bracket_the_estimates(loss: list[float], level: float) -> None:
     x = np.array(loss)

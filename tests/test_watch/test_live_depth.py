@@ -13,6 +13,7 @@ from liqcascade.book._live import SNAPSHOT_MAX_AGE, book_from_snapshot, snapshot
 from liqcascade.errors import InputError
 from liqcascade.live import Malformed
 from liqcascade.live._poll import depth_snapshot
+from profiles import examples
 
 
 def test_snapshot_of_a_small_book_by_hand() -> None:
@@ -79,7 +80,7 @@ def test_book_follows_the_snapshot_then_the_depth_exponent() -> None:
                            3000.0, beta=0.7)  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     inc=st.lists(st.floats(0.0, 5e6), min_size=2, max_size=6),
     beta=st.floats(0.3, 1.5),

@@ -385,20 +385,47 @@ def fit_vol_rule(
     ev = events.dropna(subset=["sigma"])
     if len(ev) < 10:
         return 1.0, 1.0
+    errs, ks = vol_rule_grid(ev, dt, shock_weight=shock_weight, dispersion=dispersion)
+    ok = np.isfinite(errs)
+    if not ok.any():
+        return 1.0, 1.0
+    # the first exponent within a relative 1e-9 of the least error
+    i = stable_argmin(np.where(ok, errs, np.inf))
+    return float(ks[i]), float(VOL_EXPONENTS[i])
+
+
+def vol_rule_grid(
+    events: pd.DataFrame,
+    dt: FloatArray | None = None,
+    *,
+    shock_weight: float | None = None,
+    dispersion: float = 0.0,
+) -> tuple[FloatArray, FloatArray]:
+    """The error and the best ``k`` of each exponent of :data:`VOL_EXPONENTS`.
+
+    What :func:`fit_vol_rule` chooses from (``events`` with a finite ``sigma``; the
+    other parameters as there).
+
+    Returns
+    -------
+    (errors, ks) : arrays, one entry per exponent
+        Mean absolute error of the median further move (log units) and its ``k``.
+    """
     grid = default_grid() if dt is None else dt
     q50 = abs(float(_standard_extremes(grid, dispersion=dispersion)[50]))
-    further = _further(ev)
+    further = _further(events)
     sig = post_shock_sigma(
-        ev["sigma"].to_numpy(np.float64), ev["trigger_move"].to_numpy(np.float64), shock_weight
+        events["sigma"].to_numpy(np.float64),
+        events["trigger_move"].to_numpy(np.float64),
+        shock_weight,
     )
-    best = (math.inf, 1.0, 1.0)
-    for b in VOL_EXPONENTS:
+    errs = np.empty(VOL_EXPONENTS.size)
+    ks = np.empty(VOL_EXPONENTS.size)
+    for i, b in enumerate(VOL_EXPONENTS):
         a = np.power(sig, b) * q50
-        k = _weighted_median(further / a, a)
-        err = float(np.abs(further - k * a).mean())
-        if err < best[0]:
-            best = (err, k, float(b))
-    return best[1], best[2]
+        ks[i] = _weighted_median(further / a, a)
+        errs[i] = float(np.abs(further - ks[i] * a).mean())
+    return errs, ks
 
 
 #: Trigger sizes pooled with the back-test's own for the volatility rule: falls and
@@ -538,7 +565,12 @@ def fit_dispersion(ratios: FloatArray, dt: FloatArray | None = None) -> float:
         if new:
             _, ll = dispersion_loglik(r, dt, [float(grid[i]) for i in new])
             seen.update(zip(new, (float(v) for v in ll), strict=True))
-        return max(sorted(i for i in idx if i in seen), key=lambda i: seen[i])
+        cand = sorted(i for i in idx if i in seen)
+        ll = np.array([seen[i] for i in cand])
+        if not np.isfinite(ll).any():
+            return cand[0]
+        # the smallest η within a relative 1e-9 of the greatest log-likelihood
+        return cand[stable_argmax(np.where(np.isfinite(ll), ll, -np.inf))]
 
     b = best_of(range(0, grid.size, 10))
     b = best_of(range(b - 8, b + 9, 2))
@@ -617,18 +649,41 @@ def median_rule(ev: pd.DataFrame, grid: FloatArray) -> tuple[float, float, float
     ``ratios`` the realised further moves divided by the rule's ``k · s^b`` (what the
     dispersion is fitted on).
     """
-    best: tuple[float, float, float, float] = (math.inf, 1.0, 1.0, EWMA_SHOCK_WEIGHT)
+    errs, rules = shock_weight_grid(ev, grid)
+    ok = np.isfinite(errs)
+    # the first weight within a relative 1e-9 of the least error
+    i = stable_argmin(np.where(ok, errs, np.inf)) if ok.any() else -1
+    (k, b), g = ((1.0, 1.0), EWMA_SHOCK_WEIGHT) if i < 0 else (rules[i], SHOCK_WEIGHTS[i])
+    sig0 = ev["sigma"].to_numpy(np.float64)
+    trig = ev["trigger_move"].to_numpy(np.float64)
+    return k, b, g, _further(ev) / (k * post_shock_sigma(sig0, trig, g) ** b)
+
+
+def shock_weight_grid(
+    ev: pd.DataFrame, grid: FloatArray
+) -> tuple[FloatArray, list[tuple[float, float]]]:
+    """The median's error and its rule ``(k, b)`` for each weight of :data:`SHOCK_WEIGHTS`.
+
+    What :func:`median_rule` chooses from (``ev``: events with a finite ``sigma``;
+    ``grid``: the path's time grid, s).
+
+    Returns
+    -------
+    (errors, rules)
+        Mean absolute error of the median further move (log units) per weight, and the
+        :func:`fit_vol_rule` ``(k, b)`` it was computed with.
+    """
     further = _further(ev)
     sig0 = ev["sigma"].to_numpy(np.float64)
     trig = ev["trigger_move"].to_numpy(np.float64)
     q50 = abs(float(_standard_extremes(grid)[50]))
-    for g in SHOCK_WEIGHTS:
+    errs = np.empty(len(SHOCK_WEIGHTS))
+    rules: list[tuple[float, float]] = []
+    for i, g in enumerate(SHOCK_WEIGHTS):
         k, b = fit_vol_rule(ev, grid, shock_weight=g)
-        err = float(np.abs(further - k * post_shock_sigma(sig0, trig, g) ** b * q50).mean())
-        if err < best[0]:
-            best = (err, k, b, g)
-    _, k, b, g = best
-    return k, b, g, further / (k * post_shock_sigma(sig0, trig, g) ** b)
+        rules.append((k, b))
+        errs[i] = float(np.abs(further - k * post_shock_sigma(sig0, trig, g) ** b * q50).mean())
+    return errs, rules
 
 
 def fit_interval_levels(
@@ -1394,6 +1449,27 @@ def stable_argmin(values: FloatArray, rtol: float = 1e-9) -> int:
     v = np.asarray(values, dtype=np.float64)
     m = float(np.min(v))
     return int(np.flatnonzero(v <= m + rtol * abs(m))[0])
+
+
+def stable_argmax(values: FloatArray, rtol: float = 1e-9) -> int:
+    """The first index whose value lies within ``rtol`` (relative) of the maximum.
+
+    The twin of :func:`stable_argmin` for a grid's log-likelihoods.
+
+    Parameters
+    ----------
+    values : array
+        Finite values.
+    rtol : float
+        Relative tolerance.
+
+    Returns
+    -------
+    int
+    """
+    v = np.asarray(values, dtype=np.float64)
+    m = float(np.max(v))
+    return int(np.flatnonzero(v >= m - rtol * abs(m))[0])
 
 
 def fit_grid() -> list[tuple[float, float]]:

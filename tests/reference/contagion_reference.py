@@ -1,0 +1,458 @@
+"""The multi-venue loop in plain Python, written from docs/contagion.md (no liqcascade imports).
+
+An independent reading of the "Method" section: venues whose books are dicts
+``{price: base}`` (best level first, a level leaves the dict when it is used up), the
+single-venue cascade of DESIGN.md stepped one round at a time (orders in trigger order,
+each at the VWAP of its slice, what the book cannot absorb closes at the exhaustion
+price and ends the venue's cascade; shortfalls on the opening fund, gains after),
+arbitrage across links level by level within a cost and a USD capacity per round, push
+oracles with deviation and heartbeat, and Aave v3.3 liquidation calls whose seized
+collateral is sold on a venue or into a constant-product pool.
+
+Supported: price or market-order shocks, any number of venues and links, lending
+markets with ``beta``, ``deviation``, ``heartbeat`` and ``sell_to``; no cascade
+extensions (refill, fees, partial liquidation) and no protocol fee.
+
+A link's capacity "lasts" while more than a billionth of it is left: the rounding
+residue of a spent budget trades nothing.
+
+Where the doc states the down move only, the up move is its mirror in the shock's
+frame: the venue behind the cascade (the rich one in a fall, the cheap one in a rise)
+is traded on the side the cascade walks, the other on its re-quoted opposite side; a
+trade on the opposite side moves the price back against the cascade and has the cascade
+side re-quoted around the new price.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+#: Sweeps over the links per round.
+MAX_SWEEPS = 50
+#: A link's capacity for the round has run out when less than this share of it is left
+#: (what a spent budget leaves is rounding: ``q = budget / price``, then ``q · price``).
+SPENT = 1e-9
+
+
+class RefVenue:
+    """One venue: books as dicts, positions and stops as lists, the fund."""
+
+    def __init__(
+        self,
+        name: str,
+        mid: float,
+        bids: list[tuple[float, float]],
+        asks: list[tuple[float, float]],
+        positions: list[tuple[int, float, float, float]],
+        stops: list[tuple[int, float, float]],
+        fund: float,
+        down: bool,
+    ) -> None:
+        self.name = name
+        self.mid = mid
+        self.down = down
+        self.price = mid
+        cas, opp = (bids, asks) if down else (asks, bids)
+        # the ladders' shapes (level / mid) that market makers re-quote around a price
+        self.cas_shape = [(p / mid, q) for p, q in cas]
+        self.opp_shape = [(p / mid, q) for p, q in opp]
+        self.cas: dict[float, float] = dict(cas)
+        self.opp: dict[float, float] = {}
+        self.requote_opp()
+        moving = 1 if down else -1  # longs and sell stops fall with a down move
+        # open orders on the side the cascade triggers: [trigger, size, bankruptcy, is_pos]
+        self.orders = [[liq, size, bkr, True] for side, size, liq, bkr in positions
+                       if side == moving]  # fmt: skip
+        self.orders += [[trig, size, 0.0, False] for side, trig, size in stops if side == -moving]
+        self.fund_open = fund
+        self.gains = 0.0
+        self.bad = 0.0
+        self.liq_usd = 0.0
+        self.stop_usd = 0.0
+        self.n_liq = 0
+        self.n_stop = 0
+        self.rounds = 0
+        self.halted = False
+        self.arb_base = 0.0
+
+    # ---- geometry of the frame
+    def beyond(self, p: float, q: float) -> bool:
+        """Price ``p`` is at or beyond ``q`` in the cascade's direction."""
+        return p <= q if self.down else p >= q
+
+    @property
+    def fund(self) -> float:
+        return self.fund_open + self.gains
+
+    def requote_opp(self) -> None:
+        self.opp = {self.price * r: q for r, q in self.opp_shape}
+
+    def requote_cas(self) -> None:
+        self.cas = {self.price * r: q for r, q in self.cas_shape}
+
+    # ---- the books, best level first
+    @staticmethod
+    def best(book: dict[float, float]) -> tuple[float, float] | None:
+        for p, q in book.items():
+            return p, q
+        return None
+
+    def take_cas(self, q: float) -> None:
+        """Trade ``q`` base on the cascade side: price moves there, the other side is re-quoted."""
+        p, rem = next(iter(self.cas.items()))
+        self.price = p
+        if rem - q <= 0.0:
+            del self.cas[p]
+        else:
+            self.cas[p] = rem - q
+        self.requote_opp()
+
+    def take_opp(self, q: float) -> None:
+        """Trade ``q`` base on the opposite side: price moves back, the cascade side re-quoted."""
+        p, rem = next(iter(self.opp.items()))
+        self.price = p
+        if rem - q <= 0.0:
+            del self.opp[p]
+        else:
+            self.opp[p] = rem - q
+        self.requote_cas()
+
+    # ---- one round of the single-venue cascade
+    def cascade_round(self, shock: tuple[str, float] | None) -> dict[str, float]:
+        out = {"triggered": 0.0, "liq_usd": 0.0}
+        if self.halted:
+            return out
+        if shock is not None and shock[0] == "usd":
+            u = shock[1]
+            for p in list(self.cas):
+                if u <= 0.0:
+                    break
+                rem = self.cas[p]
+                self.price = p
+                if rem * p >= u:
+                    if rem - u / p <= 0.0:
+                        del self.cas[p]
+                    else:
+                        self.cas[p] = rem - u / p
+                    u = 0.0
+                else:
+                    u -= rem * p
+                    del self.cas[p]
+            if u > 0.0:  # the order ran the book out: this is the venue's last round
+                self.halted = True
+        else:
+            if shock is not None:
+                self.price = shock[1]
+            # the round starts at the current price: levels before it are gone
+            for p in [p for p in self.cas if p != self.price and self.beyond(self.price, p)]:
+                del self.cas[p]
+        start = self.price
+        fired = [o for o in self.orders if self.beyond(start, o[0])]
+        if not fired:
+            return out
+        for o in fired:
+            self.orders.remove(o)
+        # highest trigger first in a fall (lowest in a rise); positions first on ties
+        fired.sort(key=lambda o: (-o[0] if self.down else o[0], not o[3]))
+        closes: list[tuple[list[Any], float]] = []
+        last = None
+        p_x = start
+        ran_out = False
+        for o in fired:
+            need, usd = o[1], 0.0
+            while need > 0.0 and self.cas:
+                p, rem = next(iter(self.cas.items()))
+                last = p
+                take = min(rem, need)
+                usd += take * p
+                need -= take
+                if rem - take <= 0.0:
+                    del self.cas[p]
+                else:
+                    self.cas[p] = rem - take
+            if need > 0.0 and not ran_out:
+                ran_out = True
+                p_x = last if last is not None else start
+            closes.append((o, usd + need * p_x if need > 0.0 else usd))
+        if last is not None:
+            self.price = last
+        if ran_out:
+            # settlement: what the new price has reached closes there; the cascade ends
+            for o in [o for o in self.orders if self.beyond(self.price, o[0])]:
+                self.orders.remove(o)
+                closes.append((o, o[1] * self.price))
+            self.halted = True
+        shortfall = 0.0
+        round_liq = 0.0
+        for o, val in closes:
+            if not o[3]:
+                self.stop_usd += val
+                self.n_stop += 1
+                continue
+            round_liq += val
+            self.n_liq += 1
+            owed = o[2] * o[1]
+            pnl = val - owed if self.down else owed - val
+            if pnl >= 0.0:
+                self.gains += pnl
+            else:
+                shortfall -= pnl
+        self.liq_usd += round_liq
+        self.bad += max(0.0, shortfall - self.fund_open)
+        self.fund_open = max(0.0, self.fund_open - shortfall)
+        self.rounds += 1
+        out["triggered"] = 1.0
+        out["liq_usd"] = round_liq
+        return out
+
+    def market_sell(self, base: float) -> None:
+        """A liquidator's market sell: the bids (the cascade side in a fall)."""
+        need = base
+        while need > 0.0:
+            book = self.cas if self.down else self.opp
+            lvl = self.best(book)
+            if lvl is None:
+                break
+            q = min(need, lvl[1])
+            if self.down:
+                self.take_cas(q)
+            else:
+                self.take_opp(q)
+            need -= q
+
+
+def cross(x: RefVenue, y: RefVenue, cost: float, budget: float) -> dict[str, Any] | None:
+    """Arbitrage across one link while the sell price beats the buy price by the cost."""
+    if budget <= 0:
+        return None
+    fx = (x.price if x.down else -x.price, y.price if y.down else -y.price)
+    behind, ahead = (x, y) if fx[0] >= fx[1] else (y, x)
+    down = x.down
+    base = buy_usd = sell_usd = 0.0
+    while budget > 0:
+        a = RefVenue.best(behind.cas)
+        b = RefVenue.best(ahead.opp)
+        if a is None or b is None:
+            break
+        sell_px, buy_px = (a[0], b[0]) if down else (b[0], a[0])
+        if not sell_px > buy_px * (1.0 + cost):
+            break
+        q = min(a[1], b[1])
+        if q * buy_px > budget:
+            q = budget / buy_px
+        behind.take_cas(q)
+        ahead.take_opp(q)
+        base += q
+        buy_usd += q * buy_px
+        sell_usd += q * sell_px
+        budget -= q * buy_px
+        if q < min(a[1], b[1]):
+            break
+    if base <= 0:
+        return None
+    buyer, seller = (ahead, behind) if down else (behind, ahead)
+    buyer.arb_base += base
+    seller.arb_base -= base
+    return {"buy_venue": buyer.name, "sell_venue": seller.name, "base": base,
+            "buy_usd": buy_usd, "sell_usd": sell_usd}  # fmt: skip
+
+
+def aave_call(
+    coll: float, debt: float, price: float, lt: float, bonus: float
+) -> tuple[str, float, float, float]:
+    """One Aave v3.3 ``liquidationCall`` (docs/contagion.md, step 3).
+
+    Returns ``(outcome, collateral seized, debt repaid, bad debt)``; ``outcome`` is
+    ``"none"`` (HF >= 1), ``"revert"`` (dust) or ``"ok"``.
+    """
+    hf = coll * price * lt / debt
+    if not hf < 1.0:
+        return "none", 0.0, 0.0, 0.0
+    full = hf <= 0.95 or coll * price < 2000.0 or debt < 2000.0
+    repay = debt if full else 0.5 * debt
+    seize = repay * bonus / price
+    if seize > coll:  # all the collateral goes, the rest of the debt is bad debt
+        return "ok", coll, coll * price / bonus, debt - coll * price / bonus
+    if repay < debt and (debt - repay < 1000.0 or (coll - seize) * price < 1000.0):
+        return "revert", 0.0, 0.0, 0.0
+    return "ok", seize, repay, 0.0
+
+
+class RefLending:
+    """A lending market, its oracle and its DEX pool."""
+
+    def __init__(self, spec: dict[str, Any], source0: float) -> None:
+        self.spec = spec
+        self.coll = list(spec["collateral"])
+        self.debt = list(spec["debt_usd"])
+        self.source0 = source0
+        self.oracle = source0
+        self.last = 0
+        self.dex_x = spec["dex_depth_usd"] / spec["collateral_price"]
+        self.dex_y = spec["dex_depth_usd"]
+        self.liquidated_usd = self.repaid = self.bad = 0.0
+        self.n_liq = self.n_reverted = 0
+
+    @property
+    def price(self) -> float:
+        s = self.spec
+        return max(s["collateral_price"] * (1 + s["beta"] * (self.oracle / self.source0 - 1)),
+                   1e-12)  # fmt: skip
+
+    def update(self, src: float, k: int) -> bool:
+        dev, hb = self.spec["deviation"], self.spec["heartbeat"]
+        moved = abs(src / self.oracle - 1.0) > dev
+        due = hb > 0 and k - self.last >= hb
+        if due:
+            self.last = k
+        if (moved or due) and src != self.oracle:
+            self.oracle = src
+            self.last = k
+            return True
+        return False
+
+    def liquidate(self) -> tuple[float, float]:
+        """Every account below HF 1 gets one call; returns (tokens, USD) seized."""
+        p = self.price
+        tok = usd = 0.0
+        for i in range(len(self.coll)):
+            if not (self.debt[i] > 0 and self.coll[i] > 0):
+                continue
+            what, seize, repay, bad = aave_call(
+                self.coll[i], self.debt[i], p, self.spec["liq_threshold"], self.spec["liq_bonus"]
+            )
+            if what == "revert":
+                self.n_reverted += 1
+            if what != "ok":
+                continue
+            self.coll[i] = max(self.coll[i] - seize, 0.0)
+            self.debt[i] = 0.0 if bad > 0 else max(self.debt[i] - repay, 0.0)
+            self.n_liq += 1
+            tok += seize
+            usd += seize * p
+            self.liquidated_usd += seize * p
+            self.repaid += repay
+            self.bad += bad
+        return tok, usd
+
+    def dex_sell(self, tokens: float) -> None:
+        k = self.dex_x * self.dex_y
+        self.dex_x += tokens
+        self.dex_y = k / self.dex_x
+
+
+def contagion_py(
+    venues: list[dict[str, Any]],
+    links: list[tuple[str, str, float, float]],
+    lending: list[dict[str, Any]],
+    shock_venue: str,
+    shock: tuple[str, float],
+    max_rounds: int = 500,
+) -> dict[str, Any]:
+    """Run the loop of docs/contagion.md.
+
+    Parameters
+    ----------
+    venues : list of dict
+        ``name, mid, bids, asks`` (lists of ``(price, base)`` best first), ``positions``
+        (``(side, size, liq, bankruptcy)``), ``stops`` (``(side, trigger, size)``, side
+        −1 a sell stop), ``fund`` (USD).
+    links : list of ``(a, b, cost, capacity_usd)``
+    lending : list of dict
+        ``collateral, debt_usd, liq_threshold, liq_bonus, collateral_price, beta,
+        sources, deviation, heartbeat, sell_to, dex_depth_usd``.
+    shock : ``("price", P1)`` or ``("usd", amount)`` with ``down`` given by its sign:
+        ``("usd", +x)`` a sell, ``("usd", -x)`` a buy of ``x`` USD.
+    """
+    mid = next(v["mid"] for v in venues if v["name"] == shock_venue)
+    if shock[0] == "price":
+        down = shock[1] <= mid
+        shock_arg = shock
+    else:
+        down = shock[1] > 0
+        shock_arg = ("usd", abs(shock[1]))
+    vs = {v["name"]: RefVenue(v["name"], v["mid"], v["bids"], v["asks"], v["positions"],
+                              v["stops"], v["fund"], down) for v in venues}  # fmt: skip
+
+    def src(m: dict[str, Any]) -> float:
+        return sum(vs[s].price for s in m["sources"]) / len(m["sources"])
+
+    ls = [RefLending(m, src(m)) for m in lending]
+    flows: list[dict[str, Any]] = []
+    rounds = 0
+    spread: int | None = None
+    for k in range(1, max_rounds + 1):
+        active = False
+        outside = False
+        for name, v in vs.items():
+            p0 = v.price
+            r = v.cascade_round(shock_arg if (k == 1 and name == shock_venue) else None)
+            v.requote_opp()  # market makers re-quote after every cascade round
+            active = active or bool(r["triggered"]) or v.price != p0
+            outside = outside or (name != shock_venue and r["liq_usd"] > 0)
+        budgets = [ln[3] for ln in links]
+        for _ in range(MAX_SWEEPS):
+            traded = False
+            for i, (a, b, cost, _cap) in enumerate(links):
+                f = cross(vs[a], vs[b], cost, budgets[i])
+                if f is None:
+                    continue
+                traded = active = True
+                budgets[i] -= f["buy_usd"]
+                if budgets[i] <= SPENT * links[i][3] < math.inf:
+                    budgets[i] = 0.0
+                flows.append({"round": k, "link": i, **f})
+            if not traded:
+                break
+        pending = False
+        for m in ls:
+            sp = src(m.spec)
+            updated = m.update(sp, k)
+            tok, usd = m.liquidate()
+            if tok > 0:
+                active = True
+                if m.spec["sell_to"] == "dex":
+                    m.dex_sell(tok)
+                else:
+                    v = vs[m.spec["sell_to"]]
+                    v.market_sell(usd / v.price)
+            if usd > 0:
+                outside = True
+            active = active or updated
+            pending = pending or (m.spec["heartbeat"] > 0 and sp != m.oracle)
+        if spread is None and outside:
+            spread = k
+        if active:
+            rounds = k
+        elif not pending:
+            break
+    return {
+        "venues": {
+            n: {
+                "final_price": v.price,
+                "liquidated_usd": v.liq_usd,
+                "stops_usd": v.stop_usd,
+                "n_liquidated": v.n_liq,
+                "n_stops": v.n_stop,
+                "rounds": v.rounds,
+                "insurance_fund_end": v.fund,
+                "bad_debt_usd": v.bad,
+                "arb_net_base": v.arb_base,
+            }
+            for n, v in vs.items()
+        },
+        "defi": [
+            {
+                "liquidated_usd": m.liquidated_usd,
+                "debt_repaid_usd": m.repaid,
+                "bad_debt_usd": m.bad,
+                "n_liquidations": m.n_liq,
+                "n_reverted": m.n_reverted,
+            }
+            for m in ls
+        ],
+        "flows": flows,
+        "rounds": rounds,
+        "rounds_to_spread": spread,
+    }
