@@ -74,3 +74,21 @@ def test_validation_claim_and_front_score_agree(ctx: ReportContext) -> None:
     used = any(d["params_latest"].get("intrabar", 0.0) > 0 for d in summary(v)["assets"].values())
     assert ("intrabar" in " ".join(p.method)) == used
     assert ("intrabar" in p.claims[0].computed) == used
+
+
+def test_hyperliquid_check_says_set_against_effective_leverage(ctx: ReportContext) -> None:
+    from liqcascade import datasets
+    from liqcascade.positions._hyperliquid import leverage_gap, leverage_gap_summary
+
+    v = compute(ctx)
+    hl = datasets.load_hyperliquid_positions()
+    line = prose(v).takeaways[-1]
+    assert "more than 50 % away or never" in line
+    assert "Set against effective leverage in the data" in line
+    for av in v.assets:
+        want = leverage_gap_summary(leverage_gap(hl, av.asset))
+        got = summary(v)["assets"][av.asset]["hyperliquid_check"]["set_vs_effective"]
+        assert got == want
+        assert f"{av.asset} set {want['median_set_leverage']:.0f}× against" in line
+        # the data's point: set far above effective (20x set, a few x effective)
+        assert want["median_liq_leverage"] < want["median_set_leverage"] / 4

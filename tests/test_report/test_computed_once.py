@@ -89,3 +89,25 @@ def test_compare_models_reuses_given_fits_and_gives_the_same_table(dists: tuple[
         assert got[c].tolist() == want[c].tolist()
     for c in ("loglik", "aic", "bic", "delta_aic", "delta_bic", "persistence"):
         assert_same(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-9)
+
+
+def test_the_fragility_commands_report_statistic_is_the_reports_critical_shock(
+    ctx: ReportContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cascade --fragility`` labels a figure "the report's statistic": it must be the
+    report's critical shock on the same market (the report's grid, paths, seed and
+    volatility), not the command's own 120-path curve crossing (review acceptance 9)."""
+    import liqcascade.report._calibrated as rc
+    from liqcascade._cli.cascade_backtest import _report_statistic
+    from liqcascade.cascade import load_liquidity
+
+    monkeypatch.setattr(rc, "N_PATHS", 120)  # cost only: both sides read it
+    state = ctx.market
+    want = rc.calibrated_response(state, ctx.hourly, quick=False).critical
+    pm, books = state.prepare(), state.prepared_draws()
+    cal = load_liquidity("ETH", state.close_time)
+    got = _report_statistic(state, pm, cal, books, -0.1)
+    assert got is not None
+    assert_same(got["critical_shock"], want)
+    assert got["n_paths"] == 120 and got["shocks"][0] == pytest.approx(-0.01, abs=1e-12)
+    assert _report_statistic(state, pm, cal, books, -0.15) is None

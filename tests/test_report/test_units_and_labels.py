@@ -140,7 +140,7 @@ def test_static_bad_debt_reads_the_static_upper_bound() -> None:
 
 
 # --------------------------------------------------------- the critical shock's statistic
-def test_fragility_prints_the_reports_statistic_first() -> None:
+def _critical_line(critical: dict) -> str:
     from liqcascade._cli import _common
     from liqcascade._cli.cascade_backtest import _render_calibrated_fragility
 
@@ -149,30 +149,50 @@ def test_fragility_prints_the_reports_statistic_first() -> None:
          "liquidated_median_usd": 1e6, "static_final_move": 1.1 * s}
         for s in (-0.05, -0.1)
     ]  # fmt: skip
-    result = {
-        "as_of": "2025-07-31",
-        "curve": curve,
-        "critical_shock": dict(
-            total_move=-0.1, critical_shock=-0.0659, critical_shock_p10=-0.0574,
-            critical_shock_p90=-0.0735, curve_crossing=-0.068, n_draws=120,
-        ),
-    }  # fmt: skip
+    result = {"as_of": "2025-07-31", "curve": curve, "critical_shock": critical}
     import io
 
     from rich.console import Console
 
     buf = io.StringIO()
     saved = _common.stdout
-    _common.stdout = Console(file=buf, width=400)
+    _common.stdout = Console(file=buf, width=600)
     try:
         _render_calibrated_fragility(result)
     finally:
         _common.stdout = saved
-    out = buf.getvalue()
-    line = next(x for x in out.splitlines() if x.startswith("critical shock"))
-    assert "(the report's statistic: where the pooled median path crosses it): -6.80%" in line
-    assert line.index("-6.80%") < line.index("-6.59%")
+    return next(x for x in buf.getvalue().splitlines() if x.startswith("critical shock"))
+
+
+_PER_DRAW = dict(
+    critical_shock=-0.0659, critical_shock_p10=-0.0574, critical_shock_p90=-0.0735,
+    curve_crossing=-0.068, n_draws=120, curve_n_paths=120,
+)  # fmt: skip
+
+
+def test_fragility_prints_the_reports_statistic_first() -> None:
+    # the figure labelled the report's is the one computed as the report computes it
+    # (review acceptance 9: the label sat on the 120-path curve's crossing, -6.80 %,
+    # while the report printed -6.6 %)
+    report = {
+        "critical_shock": -0.0658, "total_move": -0.1, "n_paths": 360, "seed": 0,
+        "shocks": [-0.01 * k for k in range(1, 11)],
+    }  # fmt: skip
+    line = _critical_line(dict(total_move=-0.1, **_PER_DRAW, report_statistic=report))
+    assert (
+        "(the report's statistic, run as the report runs it: where the median of 360 pooled "
+        "paths crosses it, first falls -1% … -10%, seed 0): -6.58%" in line
+    )
+    assert line.index("-6.58%") < line.index("-6.59%") < line.index("-6.80%")
     assert "other statistic, the median over 120 parameter draws" in line
+    assert "the curve above (120 pooled paths) crosses at -6.80%" in line
+
+
+def test_fragility_off_the_reports_move_claims_no_report_figure() -> None:
+    line = _critical_line(dict(total_move=-0.15, **_PER_DRAW, report_statistic=None))
+    assert "report's statistic" not in line
+    assert "(where the curve's pooled median path crosses it): -6.80%" in line
+    assert "the report gives a critical shock for a -10% move only" in line
 
 
 def test_fragility_help_promises_no_next_wave_levels_it_does_not_print() -> None:

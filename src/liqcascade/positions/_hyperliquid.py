@@ -116,6 +116,141 @@ def distance_check(positions: pd.DataFrame, run: BookRun, asset: str) -> pd.Data
     return out
 
 
+def leverage_gap(positions: pd.DataFrame, asset: str | None = None) -> pd.DataFrame:
+    """Set against effective leverage of each real position (issue 14: the difference).
+
+    The leverage *set* on the venue is a cap on the initial margin; what decides when a
+    position is liquidated is how much margin actually stands behind it. Two effective
+    leverages per position:
+
+    - ``liq_leverage``: the leverage at which a fresh isolated position opened at the
+      mark would be liquidated exactly where this one is: the inverse of Hyperliquid's
+      isolated liquidation price (:func:`liqcascade.margin.hyperliquid_liq_price`),
+      ``1 / (d (1 - s l) + l)`` for distance ``d`` from the mark, side ``s`` (+1 long,
+      -1 short) and maintenance rate ``l = 1 / (2 max leverage)`` (ETH 25x -> 2 %, BTC
+      40x -> 1.25 %). It equals the set leverage for an isolated position holding only
+      its initial margin, and is lower the more margin (a cross account's equity) backs
+      it. NaN when the position has no liquidation price (it cannot be liquidated at any
+      price: effective leverage at most 1).
+    - ``account_net_leverage``: the account's net exposure over its value,
+      ``|sum of signed position values| / account_value``, over the account's positions
+      in the same snapshot (``ts``: a column or the index name; one snapshot when
+      absent), and ``account_gross_leverage`` with absolute values. Only the positions
+      in ``positions`` count (the bundle holds ETH and BTC, not an account's other
+      coins). NaN when ``account_value`` is not positive.
+
+    Parameters
+    ----------
+    positions : DataFrame
+        :func:`liqcascade.datasets.load_hyperliquid_positions` layout: ``address``,
+        ``account_value`` (USD), ``asset``, ``side``, ``mark_price`` (USD), ``liq_price``
+        (USD; NaN: none), ``position_value`` (USD) and ``leverage`` (set, x).
+    asset : str, optional
+        Keep one asset (after the accounts' exposures are summed over every asset).
+
+    Returns
+    -------
+    DataFrame
+        Per position (``positions``' index): ``asset``, ``side``, ``notional_usd``,
+        ``set_leverage``, ``distance`` (fraction of the mark; NaN: none),
+        ``liq_leverage``, ``account_net_leverage``, ``account_gross_leverage`` (x).
+    """
+    from liqcascade.margin._hyperliquid import hyperliquid_max_leverage
+
+    need = {"address", "account_value", "asset", "side", "mark_price", "liq_price",
+            "position_value", "leverage"}  # fmt: skip
+    if not need <= set(positions.columns):
+        raise InputError(f"positions need columns {sorted(need)}")
+    p = positions
+    side = p["side"].astype(str).str.lower()
+    if not side.isin(["long", "short"]).all():
+        raise InputError("positions: side must be 'long' or 'short'")
+    sign = np.where(side == "long", 1.0, -1.0)
+    value = p["position_value"].abs().to_numpy(np.float64)
+    if "ts" in p.columns:
+        snap = p["ts"].to_numpy()
+    elif p.index.name == "ts":
+        snap = p.index.to_numpy()
+    else:
+        snap = np.zeros(len(p))
+    keys = pd.DataFrame({"ts": snap, "address": p["address"].to_numpy()})
+    net = pd.Series(sign * value).groupby([keys["ts"], keys["address"]]).transform("sum")
+    gross = pd.Series(value).groupby([keys["ts"], keys["address"]]).transform("sum")
+    av = p["account_value"].to_numpy(np.float64)
+    av = np.where(av > 0, av, np.nan)
+    coins = p["asset"].astype(str).str.upper()
+    ell = np.array([1.0 / (2.0 * hyperliquid_max_leverage(c)) for c in coins], dtype=np.float64)
+    dist = (
+        sign
+        * (p["mark_price"] - p["liq_price"]).to_numpy(np.float64)
+        / p["mark_price"].to_numpy(np.float64)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        liq_lev = 1.0 / (dist * (1.0 - sign * ell) + ell)
+    out = pd.DataFrame(
+        {
+            "asset": coins.to_numpy(),
+            "side": side.to_numpy(),
+            "notional_usd": value,
+            "set_leverage": p["leverage"].to_numpy(np.float64),
+            "distance": dist,
+            "liq_leverage": liq_lev,
+            "account_net_leverage": np.abs(net.to_numpy()) / av,
+            "account_gross_leverage": gross.to_numpy() / av,
+        },
+        index=p.index,
+    )
+    if asset is not None:
+        out = out[out["asset"] == asset.upper()]
+    return out
+
+
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> float | None:
+    """The notional-weighted median: the smallest value holding half the weight."""
+    ok = np.isfinite(x) & (w > 0)
+    if not ok.any():
+        return None
+    order = np.argsort(x[ok], kind="stable")
+    xs, cw = x[ok][order], np.cumsum(w[ok][order])
+    return float(xs[int(np.searchsorted(cw, 0.5 * cw[-1]))])
+
+
+def leverage_gap_summary(gap: pd.DataFrame) -> dict[str, float | int | None]:
+    """Set vs effective leverage of :func:`leverage_gap`'s table, notional-weighted.
+
+    Returns
+    -------
+    dict
+        ``n_positions``; ``median_set_leverage``, ``median_liq_leverage`` (positions
+        with a liquidation price), ``median_account_net_leverage`` (x, weighted
+        medians); ``share_no_liq_price``; ``share_liq_below_quarter_set`` (liquidation-
+        implied leverage below a quarter of the set one, positions without a
+        liquidation price counted as below); ``share_account_net_below_quarter_set``
+        (shares of notional, in [0, 1]; None on an empty table).
+    """
+    w = gap["notional_usd"].to_numpy(np.float64)
+    tot = float(w.sum())
+    if not len(gap) or tot <= 0:
+        return {"n_positions": len(gap), "median_set_leverage": None,
+                "median_liq_leverage": None, "median_account_net_leverage": None,
+                "share_no_liq_price": None, "share_liq_below_quarter_set": None,
+                "share_account_net_below_quarter_set": None}  # fmt: skip
+    set_lev = gap["set_leverage"].to_numpy(np.float64)
+    liq = gap["liq_leverage"].to_numpy(np.float64)
+    net = gap["account_net_leverage"].to_numpy(np.float64)
+    none = ~np.isfinite(gap["distance"].to_numpy(np.float64))
+    quarter = set_lev / 4.0
+    return {
+        "n_positions": len(gap),
+        "median_set_leverage": _weighted_median(set_lev, w),
+        "median_liq_leverage": _weighted_median(liq, w),
+        "median_account_net_leverage": _weighted_median(net, w),
+        "share_no_liq_price": float(w[none].sum() / tot),
+        "share_liq_below_quarter_set": float(w[none | (liq < quarter)].sum() / tot),
+        "share_account_net_below_quarter_set": float(w[net < quarter].sum() / tot),
+    }
+
+
 def distance_figure(checks: dict[str, pd.DataFrame]) -> go.Figure:
     """Grouped bars: notional share per distance bucket, data vs model, per asset."""
     fig = go.Figure()
@@ -131,4 +266,12 @@ def distance_figure(checks: dict[str, pd.DataFrame]) -> go.Figure:
     return fig
 
 
-__all__ = ["EDGES", "LABELS", "data_distances", "distance_check", "distance_figure"]
+__all__ = [
+    "EDGES",
+    "LABELS",
+    "data_distances",
+    "distance_check",
+    "distance_figure",
+    "leverage_gap",
+    "leverage_gap_summary",
+]

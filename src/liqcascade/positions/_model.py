@@ -24,7 +24,7 @@ with, all known at the bar's open: ``x_f`` the previous bar's funding rate in un
 log return times the sign of its change of open interest (a rise of open interest in
 a rising bar opens longs); ``x_ls`` the venue's global long/short account ratio
 ``(long % - 50) / 25`` clipped to [-1, 1] where it is recorded (0 and its coefficient
-fixed at 0 where it is not).
+fixed at 0 where it is not). Taker flow is not a signal (see :class:`MarketFrames`).
 
 **Observation.** The recorded 4-hour liquidations of one venue are, per side,
 hurdle log-normal: zero with probability ``p_zero``, else
@@ -251,7 +251,12 @@ class MarketFrames:
     long_short : DataFrame, optional
         ``global_account_long_pct`` (percent of accounts net long).
     taker : DataFrame, optional
-        ``buy_usd``, ``sell_usd`` (kept for reports; not a model input).
+        ``buy_usd``, ``sell_usd`` (kept for reports; not a model input: the bundled
+        futures taker series of both assets ends 2025-05-12, inside the test window,
+        and on the calibration window its imbalance adds about one point of R² to the
+        liquidations' side beyond the bar's move, mostly the previous bar's
+        liquidations, which are taker orders; docs/validation.md, "Sides: why taker
+        flow is not an input").
     liquidations : DataFrame, optional
         Recorded ``long_usd``, ``short_usd`` per bar (one venue).
     asset : str

@@ -71,15 +71,8 @@ class Calibrated:
     n_book_draws: int = 0
 
     def _crossing(self, y: np.ndarray) -> float:
-        """First fall whose move reaches :data:`TOTAL_MOVE` (linear between grid points)."""
-        hit = np.nonzero(y <= TOTAL_MOVE)[0]
-        if hit.size == 0:
-            return float(self.shocks[-1])
-        i = int(hit[0])
-        if i == 0:
-            return float(self.shocks[0])
-        x0, x1, y0, y1 = self.shocks[i - 1], self.shocks[i], y[i - 1], y[i]
-        return float(x0 + (TOTAL_MOVE - y0) * (x1 - x0) / (y1 - y0))
+        """First fall whose move reaches :data:`TOTAL_MOVE` (:func:`crossing`)."""
+        return crossing(self.shocks, y)
 
     @property
     def static_critical(self) -> float:
@@ -148,6 +141,153 @@ class Calibrated:
         }
 
 
+def curve_shocks(quick: bool = False) -> np.ndarray:
+    """The first falls of the report's calibrated curve (negative fractions, −1 % first).
+
+    −1 … −10 % by 1 % (quick: −1, −3, −5, −7, −10 %); :data:`FALL` and
+    :data:`TOTAL_MOVE` are points of it. The critical shock is read off this grid
+    (:func:`crossing`).
+    """
+    grid = [-0.01, -0.03, FALL, -0.07, TOTAL_MOVE] if quick else np.linspace(-0.01, TOTAL_MOVE, 10)
+    return np.union1d(np.round(grid, 6), [FALL])[::-1]
+
+
+def curve_runs(
+    prepared: Any,
+    *,
+    calibration: Any,
+    sigma_hourly: float,
+    residuals: Any,
+    books: Any,
+    shocks: np.ndarray,
+) -> list[Any]:
+    """One calibrated cascade per first fall: :data:`N_PATHS` paths, seed 0, the same book draws.
+
+    Parameters
+    ----------
+    prepared : PreparedMarket
+    calibration : Calibration
+        :func:`liqcascade.cascade.load_liquidity` at the market's time.
+    sigma_hourly : float
+        Hourly volatility before the shock, fraction.
+    residuals : array
+        Standardised hourly residuals before the market's time.
+    books : sequence of PreparedMarket
+        The position book's parameter draws.
+    shocks : array
+        First falls (fractions of mid), :func:`curve_shocks`.
+
+    Returns
+    -------
+    list of CalibratedCascade
+        In the order of ``shocks``.
+    """
+    from liqcascade.cascade import calibrated_cascade
+
+    return [
+        calibrated_cascade(
+            prepared, shock=float(s), calibration=calibration, sigma_hourly=sigma_hourly,
+            residuals=residuals, n_paths=N_PATHS, seed=0, books=books,
+        )
+        for s in shocks
+    ]  # fmt: skip
+
+
+def crossing(shocks: np.ndarray, y: np.ndarray) -> float:
+    """First fall whose move reaches :data:`TOTAL_MOVE`, linear between grid points.
+
+    Parameters
+    ----------
+    shocks : array
+        First falls, −1 % first (fractions of mid; :func:`curve_shocks`).
+    y : array
+        The move within 24 h after each (fractions of mid).
+
+    Returns
+    -------
+    float
+        The crossing (negative fraction); the last fall when no point reaches it.
+    """
+    hit = np.nonzero(y <= TOTAL_MOVE)[0]
+    if hit.size == 0:
+        return float(shocks[-1])
+    i = int(hit[0])
+    if i == 0:
+        return float(shocks[0])
+    x0, x1, y0, y1 = shocks[i - 1], shocks[i], y[i - 1], y[i]
+    return float(x0 + (TOTAL_MOVE - y0) * (x1 - x0) / (y1 - y0))
+
+
+def volatility_before(hourly: pd.DataFrame, t: pd.Timestamp) -> tuple[float, np.ndarray]:
+    """The hourly volatility and residuals the report's calibrated runs start from.
+
+    Read from the bars that opened before ``t`` (closed by the market's time: no
+    look-ahead). ``sigma`` is :func:`~liqcascade.cascade._backtest.ewma_sigma` at the
+    last of them, the EWMA known at that bar's *open* (an hour before ``t``; ``cascade
+    --asset`` / ``--fragility`` use the EWMA at its close).
+
+    Parameters
+    ----------
+    hourly : DataFrame
+        Hourly OHLC of the asset, indexed by bar open (UTC).
+    t : Timestamp
+        The market's time (its 4-hour bar's close).
+
+    Returns
+    -------
+    tuple
+        ``(sigma, residuals)``: fraction per hour, and the standardised residuals.
+    """
+    from liqcascade.cascade._backtest import ewma_sigma, standardised_residuals
+
+    h = hourly[hourly.index < t]
+    return float(ewma_sigma(h).dropna().iloc[-1]), standardised_residuals(h)
+
+
+def report_critical_shock(
+    prepared: Any,
+    *,
+    calibration: Any,
+    hourly: pd.DataFrame,
+    close_time: pd.Timestamp,
+    books: Any,
+) -> dict[str, Any]:
+    """The report's critical shock on a market: the pooled median path's crossing of −10 %.
+
+    The statistic and every input of :func:`calibrated_response` (full grid): its
+    grid, path count, seed and volatility (:func:`volatility_before`), without the
+    rest of the report's run. ``liqcascade cascade --fragility`` prints it as "the
+    report's statistic".
+
+    Parameters
+    ----------
+    prepared, calibration, books
+        As :func:`curve_runs`.
+    hourly : DataFrame
+        Hourly OHLC of the asset (bars opened before ``close_time`` are read).
+    close_time : Timestamp
+        The market's time (its 4-hour bar's close).
+
+    Returns
+    -------
+    dict
+        ``critical_shock`` (negative fraction), ``total_move`` (:data:`TOTAL_MOVE`),
+        ``shocks`` (the grid, fractions), ``n_paths`` (paths per first fall, pooled
+        over every pair of a liquidity and a book draw) and ``seed``.
+    """
+    shocks = curve_shocks()
+    sigma, resid = volatility_before(hourly, close_time)
+    runs = curve_runs(prepared, calibration=calibration, sigma_hourly=sigma, residuals=resid,
+                      books=books, shocks=shocks)  # fmt: skip
+    return {
+        "critical_shock": crossing(shocks, np.array([r.move_median for r in runs])),
+        "total_move": TOTAL_MOVE,
+        "shocks": [float(s) for s in shocks],
+        "n_paths": int(runs[0].n_paths),
+        "seed": 0,
+    }
+
+
 def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False) -> Calibrated:
     """The calibrated liquidity response on ``state``'s market (the one function to switch).
 
@@ -160,32 +300,23 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
     quick : bool
         Fewer paths and grid points.
     """
-    from liqcascade.cascade import calibrated_cascade, load_liquidity, market_answer
-    from liqcascade.cascade._backtest import ewma_sigma, standardised_residuals
+    from liqcascade.cascade import load_liquidity, market_answer
     from liqcascade.cascade._calibrated_fragility import static_envelope
     from liqcascade.cascade._clock import backtest_score
 
     pm = state.prepare()
     books = state.prepared_draws()
     t = state.close_time if state.close_time is not None else state.as_of + pd.Timedelta(hours=4)
-    h = hourly[hourly.index < t]  # the bars closed by the market's time: no look-ahead
-    sigma = float(ewma_sigma(h).dropna().iloc[-1])
-    resid = standardised_residuals(h)
+    sigma, resid = volatility_before(hourly, t)
     asset = str(state.asset).upper()
     cal = load_liquidity(asset, t)
     # one calibrated run per first fall, the -5 % fall among them: the headline's answer
     # is built from the curve's -5 % run (the same paths, seed 0 and book draws that
     # market_answer would run), so it is computed once and the critical shock
     # interpolated on the curve and the headline's 5 % fall cannot disagree
-    grid = [-0.01, -0.03, FALL, -0.07, TOTAL_MOVE] if quick else np.linspace(-0.01, TOTAL_MOVE, 10)
-    shocks = np.union1d(np.round(grid, 6), [FALL])[::-1]
-    runs = [
-        calibrated_cascade(
-            pm, shock=float(s), calibration=cal, sigma_hourly=sigma, residuals=resid,
-            n_paths=N_PATHS, seed=0, books=books,
-        )
-        for s in shocks
-    ]  # fmt: skip
+    shocks = curve_shocks(quick)
+    runs = curve_runs(pm, calibration=cal, sigma_hourly=sigma, residuals=resid, books=books,
+                      shocks=shocks)  # fmt: skip
     ans = market_answer(
         pm, asset=asset, as_of=t, shock=FALL, sigma_hourly=sigma, residuals=resid,
         n_paths=N_PATHS, books=books, cascade=runs[int(np.flatnonzero(shocks == FALL)[0])],

@@ -132,7 +132,11 @@ def compute(ctx: ReportContext) -> ValidationView:
     """Back-test every asset of the report that has a calibration; the distance check."""
     from liqcascade import datasets
     from liqcascade.positions._expanding import load_asset_calibration
-    from liqcascade.positions._hyperliquid import distance_check
+    from liqcascade.positions._hyperliquid import (
+        distance_check,
+        leverage_gap,
+        leverage_gap_summary,
+    )
     from liqcascade.positions._model import walk
 
     hl = datasets.load_hyperliquid_positions()
@@ -143,6 +147,8 @@ def compute(ctx: ReportContext) -> ValidationView:
         check = None
         if a in held:  # the bundled Hyperliquid positions hold ETH and BTC only
             check = distance_check(hl, walk(ctx.market_frames(a), latest.params), a)
+            # the data's set against effective leverage (issue 14: the difference)
+            check.attrs["set_vs_effective"] = leverage_gap_summary(leverage_gap(hl, a))
         out.append(
             AssetValidation(
                 asset=a,
@@ -342,6 +348,29 @@ def _verdict_words(av: AssetValidation) -> str:
     )
 
 
+def _leverage_words(v: ValidationView) -> str:
+    """One sentence: the data's set against effective leverage per asset, or ``""``."""
+    parts = []
+    for av in v.assets:
+        g = (av.check.attrs.get("set_vs_effective") if av.check is not None else None) or {}
+        if g.get("median_set_leverage") is None:
+            continue
+        parts.append(
+            f"{av.asset} set {g['median_set_leverage']:.0f}× against "
+            f"{g['median_liq_leverage']:.1f}× implied by the distance to liquidation "
+            f"({g['median_account_net_leverage']:.1f}× the account's net exposure over its "
+            f"value), {pct(g['share_liq_below_quarter_set'], 0)} of notional under a quarter "
+            f"of its set leverage"
+        )
+    if not parts:
+        return ""
+    return (
+        " Set against effective leverage in the data (notional-weighted medians): "
+        + "; ".join(parts)
+        + " — the model's mix is over effective leverage only."
+    )
+
+
 def prose(v: ValidationView) -> Prose:
     """Takeaways (one per asset), method and the heatmap claim."""
     lo, hi = v.period
@@ -362,7 +391,7 @@ def prose(v: ValidationView) -> Prose:
         if av.check is not None and "none" in av.check.index
     )
     if hl:
-        take.append(f"Against real Hyperliquid positions (Feb 2026): {hl}.")
+        take.append(f"Against real Hyperliquid positions (Feb 2026): {hl}.{_leverage_words(v)}")
     no_hl = [av.asset for av in v.assets if av.check is None]
     if no_hl:
         take.append(
@@ -399,7 +428,10 @@ def prose(v: ValidationView) -> Prose:
         "correlations; both are shown.",
         "Hyperliquid: 994 large accounts, Feb 2026 — another venue and period, a comparison, "
         "not a fit input. 'none' is notional that cannot be liquidated (data) or the model's "
-        "never-liquidated share.",
+        "never-liquidated share. Effective leverage of a position: that of a fresh isolated "
+        "position liquidated at the same distance from the mark (Hyperliquid's formula; no "
+        "liquidation price counts as under a quarter of the set one), and its account's net "
+        "ETH + BTC exposure over the account's value.",
     ]
     eth = next((av for av in v.assets if av.asset == "ETH"), v.assets[0])
     m = eth.metrics
