@@ -11,6 +11,7 @@ measures how far real falls went on, the empirical check on the cascade's end pr
 from liqcascade.cascade._backtest import BacktestResult, detect_events, run_backtest
 from liqcascade.cascade._calibrated_fragility import CalibratedFragility, calibrated_fragility
 from liqcascade.cascade._clock import (
+    BOOK_EDGE_SHARE,
     CalibratedCascade,
     Calibration,
     ClockResult,
@@ -46,6 +47,7 @@ from liqcascade.cascade._state import BINANCE_BOOK_SHARE, MarketState, market_st
 
 __all__ = [
     "BINANCE_BOOK_SHARE",
+    "BOOK_EDGE_SHARE",
     "SUMMARY_KEYS",
     "BacktestResult",
     "CalibratedCascade",
