@@ -5,7 +5,9 @@
 ``prepare_cascade`` sorts once for many shocks (``fragility_curve``,
 ``critical_shock``); ``next_wave_levels`` tells what each price level releases;
 ``market_state`` assembles the estimated ETH market of a date; ``follow_through``
-measures how far real falls went on, the empirical check on the cascade's end price.
+measures how far real falls went on, the empirical check on the cascade's end price;
+``calibrated_follow_through`` runs the calibrated cascade after a shock on every date of
+a period beside it (issue 18's history check).
 """
 
 from liqcascade.cascade._backtest import BacktestResult, detect_events, run_backtest
@@ -25,6 +27,7 @@ from liqcascade.cascade._clock import (
 )
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._engine import simulate_cascade
+from liqcascade.cascade._follow_through import calibrated_follow_through
 from liqcascade.cascade._fragility import (
     CriticalShock,
     FragilityCurve,
@@ -67,6 +70,7 @@ __all__ = [
     "NextWave",
     "PreparedMarket",
     "calibrated_cascade",
+    "calibrated_follow_through",
     "calibrated_fragility",
     "cascade_py",
     "critical_shock",
