@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from liqcascade.report import build_report
 
 
 @pytest.fixture(scope="module")
-def summary(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     out = tmp_path_factory.mktemp("cascade_report")
     paths = build_report(out, sections=("cascade",), quick=True, asset="ETH")
-    assert 'id="cascade"' in paths["html"].read_text()
-    return json.loads(paths["summary"].read_text())
+    html = paths["html"].read_text()
+    assert 'id="cascade"' in html
+    return json.loads(paths["summary"].read_text()), html
+
+
+@pytest.fixture(scope="module")
+def summary(built: tuple[dict, str]) -> dict:
+    return built[0]
 
 
 def test_section_summary(summary: dict) -> None:
@@ -106,11 +113,51 @@ def test_section_holds_the_history_check(summary: dict) -> None:
     # the history up to the market date only (the report reads nothing after it)
     ft = follow_through(bars("ETH", "1h", c["as_of"][:10]), drop=-0.05)
     assert h["n_episodes"] == ft.n > 100
-    assert h["model_total_move"] == pytest.approx(c["fall_5pct"]["total_move"])
-    assert h["share_reaching_model_move"] == pytest.approx(
+    # compared with the calibrated 5 % fall of the market ...
+    f5 = c["calibrated"]["fall_5pct"]
+    assert h["calibrated_move_median"] == pytest.approx(f5["move_median"])
+    assert h["share_reaching_calibrated_median"] == pytest.approx(
+        ft.share_total_beyond(f5["move_median"])
+    )
+    assert h["share_reaching_calibrated_p10"] == pytest.approx(
+        ft.share_total_beyond(f5["move_p10"])
+    )
+    assert h["total_median"] == pytest.approx(float(ft.events["total"].median()))
+    # ... the static book kept as the bound it is
+    assert h["static_bound_move"] == pytest.approx(c["fall_5pct"]["total_move"])
+    assert h["share_reaching_static_bound_move"] == pytest.approx(
         ft.share_total_beyond(c["fall_5pct"]["total_move"])
     )
-    assert 0.0 <= h["share_reaching_model_move"] <= 1.0
+
+
+def test_section_holds_the_every_date_check(built: tuple[dict, str]) -> None:
+    """Issue 18 item 5: the calibrated model on every date up to the market's, beside history."""
+    summary, html = built
+    c = summary["sections"]["cascade"]
+    e = c["follow_through_every_date"]
+    h = c["history_after_5pct_falls"]
+    # the quick report: every 7th day from the first with a market, to the market date
+    assert e["every_days"] == 7 and e["asset"] == "ETH"
+    assert e["start"].startswith("2024-11-23T20:00") and e["end"] <= c["as_of"]
+    assert e["n_dates"] == 36
+    # history is the section's own (up to the market date)
+    assert e["history_n_episodes"] == h["n_episodes"]
+    assert e["history_total_median"] == pytest.approx(h["total_median"])
+    assert e["history_share_beyond"] == pytest.approx(h["share_reaching_27pct"])
+    for k in ("median_within_2pp", "beyond_within_2x"):
+        assert isinstance(e[k], bool)
+    assert e["median_within_2pp"] == (
+        abs(e["model_total_median"] - e["history_total_median"]) <= 0.02
+    )
+    # shown: the calibrated model beside history, both verdicts, the static book as a bound
+    text = html.replace("&#39;", "'")
+    assert "calibrated model, every date 2024-11-23" in text
+    assert "calibrated model, this market" in text
+    assert text.count("within 2 points of history:") >= 2  # the table and the takeaway
+    assert text.count("within 2× of history:") >= 2
+    assert "the median lowest price within a day was" in text
+    assert "the bound on the cascade's own carry, not a forecast" in text
+    assert "liqcascade cascade follow-through --asset ETH" in text
 
 
 def test_headline_five_percent_is_the_curves_point(summary: dict) -> None:
@@ -133,3 +180,26 @@ def test_headline_five_percent_is_the_curves_point(summary: dict) -> None:
     else:
         assert crit >= -0.05
     assert summary["front"]["headlines"]["critical_shock"]["value"] == crit
+
+
+def test_the_every_date_run_is_computed_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import liqcascade.cascade as cascade
+    from liqcascade.report import _cascade_section as cs
+    from liqcascade.report._section import ReportContext
+
+    calls: list[dict] = []
+
+    def fake(asset: str, **kw: object) -> str:
+        calls.append({"asset": asset, **kw})
+        return f"run {len(calls)}"
+
+    monkeypatch.setattr(cascade, "calibrated_follow_through", fake)
+    monkeypatch.setattr(cs, "_EVERY_DATE_RUNS", {})
+    a = cs.every_date(ReportContext(quick=True, asset="ETH"))
+    b = cs.every_date(ReportContext(quick=True, asset="ETH"))  # another report, same inputs
+    assert a == b == "run 1" and len(calls) == 1
+    assert calls[0]["every"] == cs.QUICK_EVERY and str(calls[0]["end"]) == "2025-07-31"
+    assert calls[0]["hourly"].index[-1] <= pd.Timestamp("2025-07-31 23:00", tz="UTC")
+    # the full report runs every date: another run
+    assert cs.every_date(ReportContext(quick=False, asset="ETH")) == "run 2"
+    assert calls[1]["every"] == 1

@@ -1204,9 +1204,15 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
 
 
 def register_group(app: typer.Typer, cascade_cmd: Callable[..., None]) -> None:
-    """Register ``liqcascade cascade`` (``--liquidity``), ``cascade backtest`` and ``calibrate``."""
+    """Register ``cascade`` (``--liquidity``) and its subcommands.
+
+    ``cascade backtest``, ``cascade calibrate`` and ``cascade follow-through``.
+    """
+    from liqcascade._cli.cascade_follow import follow_through_cmd
+
     group = typer.Typer(help=cascade_cmd.__doc__, no_args_is_help=False, rich_markup_mode="rich")
     group.command("backtest")(backtest_cmd)
     group.command("calibrate")(calibrate_cmd)
+    group.command("follow-through")(follow_through_cmd)
     group.callback(invoke_without_command=True)(_with_liquidity(cascade_cmd))
     app.add_typer(group, name="cascade")

@@ -43,8 +43,11 @@ def _render(result: dict[str, Any]) -> None:
             soft_wrap=True,
         )
         _render_distribution(result)
-    for row in result.get("shocks", []):
+    rows = result.get("shocks", [])
+    for row in rows:
         out.print(_shock_line(row), soft_wrap=True)
+    if any(_at_book_edge(r) for r in rows):
+        out.print(BOOK_EDGE_LINE, soft_wrap=True)
 
 
 def _names(names: list[str]) -> str:
@@ -59,11 +62,15 @@ def _render_scenarios(result: dict[str, Any]) -> None:
     for c in ("scenario", "P&L USD", "market liquidations", f"{result['asset']} after",
               "liquidated", "stopped"):  # fmt: skip
         t.add_column(c, justify="left" if c in ("scenario", "liquidated", "stopped") else "right")
-    for r in result["scenarios"]:
+    shocks = result.get("shocks") or []
+    if len(shocks) != len(result["scenarios"]):  # a replay: no shock rows to read
+        shocks = [{}] * len(result["scenarios"])
+    for r, sh in zip(result["scenarios"], shocks, strict=True):
         whole = " (whole side)" if r["whole_book"] else ""
+        edge = BOOK_EDGE_MARK if _at_book_edge(sh) else ""
         t.add_row(r["scenario"], f"{r['pnl_usd']:+,.0f}",
                   f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}",
-                  f"{r['price_after']:,.0f}", _names(r["liquidated"]),
+                  f"{r['price_after']:,.0f}{edge}", _names(r["liquidated"]),
                   _names(r["stopped"]))  # fmt: skip
     _common.stdout.print(t)
 
@@ -103,15 +110,38 @@ def _render_distribution(result: dict[str, Any]) -> None:
     _common.stdout.print(p)
 
 
+#: The mark of a shock's 24-h extreme that sits at the modelled order book's edge (the
+#: report's words).
+BOOK_EDGE_MARK = " (order book ran out: a bound)"
+
+#: What the mark means, printed once under the shocks when one is marked.
+BOOK_EDGE_LINE = (
+    "(order book ran out: a bound): on at least half of that shock's paths "
+    "(book_exhausted_share) price reached the edge of the modelled order book, 40 % from "
+    "mid, so the extreme shown sits at that edge: a bound, not a forecast"
+)
+
+
+def _at_book_edge(r: dict[str, Any]) -> bool:
+    """Whether a shock's extreme sits at the modelled order book's edge (the report's rule)."""
+    from liqcascade.cascade import BOOK_EDGE_SHARE
+
+    return float(r.get("book_exhausted_share") or 0.0) >= BOOK_EDGE_SHARE
+
+
 def _shock_line(r: dict[str, Any]) -> str:
-    """One shock: the 24-h extreme, the cascade's own carry, the static book that bounds it."""
+    """One shock: the 24-h extreme, the cascade's own carry, the static book that bounds it.
+
+    An extreme at the modelled order book's edge is marked (:data:`BOOK_EDGE_MARK`).
+    """
 
     def rng(key: str) -> str:
         return f"{r[key]:,.0f} (10–90 %: {r[key + '_p10']:,.0f}–{r[key + '_p90']:,.0f})"
 
     whole = " (the whole book of the side)" if r.get("whole_book_liquidated") else ""
+    edge = BOOK_EDGE_MARK if _at_book_edge(r) else ""
     return (
-        f"  shock {r['shock']:+.0%}: {r['asset']} 24 h extreme {rng('price_after')}; "
+        f"  shock {r['shock']:+.0%}: {r['asset']} 24 h extreme {rng('price_after')}{edge}; "
         f"cascade's own carry {rng('carry_price_after')}; static book (bounds the carry) "
         f"{r['static_price_after']:,.0f}; liquidations within 24 h "
         f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}; "

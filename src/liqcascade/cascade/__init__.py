@@ -5,12 +5,15 @@
 ``prepare_cascade`` sorts once for many shocks (``fragility_curve``,
 ``critical_shock``); ``next_wave_levels`` tells what each price level releases;
 ``market_state`` assembles the estimated ETH market of a date; ``follow_through``
-measures how far real falls went on, the empirical check on the cascade's end price.
+measures how far real falls went on, the empirical check on the cascade's end price;
+``calibrated_follow_through`` runs the calibrated cascade after a shock on every date of
+a period beside it (issue 18's history check).
 """
 
 from liqcascade.cascade._backtest import BacktestResult, detect_events, run_backtest
 from liqcascade.cascade._calibrated_fragility import CalibratedFragility, calibrated_fragility
 from liqcascade.cascade._clock import (
+    BOOK_EDGE_SHARE,
     CalibratedCascade,
     Calibration,
     ClockResult,
@@ -24,6 +27,7 @@ from liqcascade.cascade._clock import (
 )
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._engine import simulate_cascade
+from liqcascade.cascade._follow_through import calibrated_follow_through
 from liqcascade.cascade._fragility import (
     CriticalShock,
     FragilityCurve,
@@ -46,6 +50,7 @@ from liqcascade.cascade._state import BINANCE_BOOK_SHARE, MarketState, market_st
 
 __all__ = [
     "BINANCE_BOOK_SHARE",
+    "BOOK_EDGE_SHARE",
     "SUMMARY_KEYS",
     "BacktestResult",
     "CalibratedCascade",
@@ -65,6 +70,7 @@ __all__ = [
     "NextWave",
     "PreparedMarket",
     "calibrated_cascade",
+    "calibrated_follow_through",
     "calibrated_fragility",
     "cascade_py",
     "critical_shock",

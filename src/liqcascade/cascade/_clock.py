@@ -788,6 +788,13 @@ def load_liquidity(asset: str = "ETH", as_of: Any = None, store: Any = None) -> 
 
 # --------------------------------------------------------------------------- market-level answer
 
+BOOK_EDGE_SHARE = 0.5
+"""Share of paths whose order book ran out (``book_exhausted_share``) at or above which a
+price is shown as sitting at the modelled order book's edge: on most paths the price
+reached the end of the modelled depth (±40 % of mid), so the figure is a bound, not a
+forecast. The report and the ``stress`` command mark such figures with this one
+threshold."""
+
 
 @dataclass(frozen=True)
 class CalibratedCascade:
@@ -805,7 +812,8 @@ class CalibratedCascade:
     static_upper_bound : float or None
         The static book's final move (no response), for reference.
     book_exhausted_share : float
-        Share of paths whose book ran out.
+        Share of paths whose book ran out (at or above :data:`BOOK_EDGE_SHARE` the
+        figures sit at the modelled book's edge: a bound).
     carry_median, carry_p10, carry_p90 : float
         The cascade's own carry: the extreme move (fraction of mid) of the clock
         cascade with the index held at the shock price for the horizon (no

@@ -16,6 +16,9 @@ import pandas as pd
 
 from liqcascade.errors import InputError
 
+DATE_COLUMNS = ["ts", "mid", "sigma", "total_median", "total_p10", "total_p90", "share_beyond"]
+"""Columns of :attr:`ModelFollowThrough.dates` (``seed`` follows when recorded)."""
+
 
 @dataclass(frozen=True)
 class FollowThrough:
@@ -129,6 +132,15 @@ def follow_through(
     return FollowThrough(events, drop, window_hours, horizon_hours)
 
 
+#: The issue's first check: the model's median total fall (median over the dates) lies
+#: within this many points (a fraction) of history's.
+MEDIAN_TOLERANCE = 0.02
+
+#: The issue's second check: the model's chance of reaching the deep level lies within
+#: this factor of history's share (either way).
+CHANCE_FACTOR = 2.0
+
+
 @dataclass(frozen=True)
 class ModelFollowThrough:
     """The calibrated model's follow-through after a shock, date by date, beside history.
@@ -136,39 +148,172 @@ class ModelFollowThrough:
     Attributes
     ----------
     dates : pandas.DataFrame
-        One row per date: ``ts``, ``mid``, ``sigma``, ``total_median`` (median total
-        move within the horizon, a negative fraction for a fall), ``total_p10``,
-        ``total_p90``, ``share_beyond`` (share of paths reaching ``beyond``).
+        One row per date: ``ts``, ``mid`` (USD), ``sigma`` (hourly EWMA volatility,
+        fraction), ``total_median`` (median total move within the horizon, a negative
+        fraction for a fall), ``total_p10``, ``total_p90`` (over the date's paths and
+        parameter draws; p10 the deeper), ``share_beyond`` (share of paths reaching
+        ``beyond``), and ``seed`` when known.
     shock, beyond : float
         The shock (−0.05) and the deep level whose chance is measured (−0.27).
     history : FollowThrough
         The real falls of at least ``shock`` (``follow_through`` on the hourly data).
+    asset : str
+        The asset ("" when the markets were given by the caller).
+    n_paths : int
+        Paths per date (0 when not recorded).
+    history_span : tuple of Timestamp, optional
+        First and last hourly bar (opens, UTC) the history was read from.
     """
 
     dates: pd.DataFrame
     shock: float
     beyond: float
     history: FollowThrough
+    asset: str = ""
+    n_paths: int = 0
+    history_span: tuple[pd.Timestamp, pd.Timestamp] | None = None
+
+    @property
+    def n_dates(self) -> int:
+        """Dates the model ran on."""
+        return len(self.dates)
+
+    @property
+    def model_total_median(self) -> float:
+        """Median over the dates of each date's median total move (fraction; NaN without)."""
+        return float(self.dates["total_median"].median()) if self.n_dates else float("nan")
+
+    @property
+    def model_total_median_range(self) -> tuple[float, float]:
+        """10th and 90th percentile over the dates of each date's median total move."""
+        if not self.n_dates:
+            return float("nan"), float("nan")
+        d = self.dates["total_median"]
+        return float(d.quantile(0.1)), float(d.quantile(0.9))
+
+    @property
+    def model_share_beyond(self) -> float:
+        """The model's chance of reaching ``beyond``: the mean over the dates (fraction)."""
+        return float(self.dates["share_beyond"].mean()) if self.n_dates else float("nan")
+
+    @property
+    def history_total_median(self) -> float:
+        """History's median total fall within the horizon (fraction; NaN without falls)."""
+        h = self.history
+        return float(h.events["total"].median()) if h.n else float("nan")
+
+    @property
+    def history_share_beyond(self) -> float:
+        """Share of history's falls whose total reached ``beyond`` (NaN without falls)."""
+        return self.history.share_total_beyond(self.beyond)
+
+    @property
+    def median_within_2pp(self) -> bool:
+        """Whether the two medians lie within :data:`MEDIAN_TOLERANCE` (False on NaN)."""
+        return bool(abs(self.model_total_median - self.history_total_median) <= MEDIAN_TOLERANCE)
+
+    @property
+    def beyond_within_2x(self) -> bool:
+        """Whether the model's chance lies within :data:`CHANCE_FACTOR` of history's.
+
+        False when history has no fall reaching ``beyond`` (a ratio to zero says nothing).
+        """
+        h, m = self.history_share_beyond, self.model_share_beyond
+        return bool(h > 0 and h / CHANCE_FACTOR <= m <= CHANCE_FACTOR * h)
+
+    def in_period(self) -> FollowThrough:
+        """History's falls between the first and the last date (inclusive)."""
+        h = self.history
+        if not self.n_dates:
+            return FollowThrough(h.events.iloc[:0], h.drop, h.window_hours, h.horizon_hours)
+        t0, t1 = self.dates["ts"].min(), self.dates["ts"].max()
+        ev = h.events[(h.events["ts"] >= t0) & (h.events["ts"] <= t1)]
+        return FollowThrough(ev.reset_index(drop=True), h.drop, h.window_hours, h.horizon_hours)
 
     def summary(self) -> dict[str, Any]:
         """Model and history side by side, and whether the issue's criteria hold."""
-        h = self.history
-        h_med = float(h.events["total"].median()) if h.n else float("nan")
-        h_beyond = h.share_total_beyond(self.beyond)
-        m_med = float(self.dates["total_median"].median()) if len(self.dates) else float("nan")
-        m_beyond = float(self.dates["share_beyond"].mean()) if len(self.dates) else float("nan")
         return {
             "shock": self.shock,
             "beyond": self.beyond,
-            "n_dates": len(self.dates),
-            "model_total_median": m_med,
-            "history_total_median": h_med,
-            "history_n_episodes": h.n,
-            "model_share_beyond": m_beyond,
-            "history_share_beyond": h_beyond,
-            "median_within_2pp": bool(abs(m_med - h_med) <= 0.02),
-            "beyond_within_2x": bool(h_beyond > 0 and 0.5 * h_beyond <= m_beyond <= 2.0 * h_beyond),
+            "n_dates": self.n_dates,
+            "model_total_median": self.model_total_median,
+            "history_total_median": self.history_total_median,
+            "history_n_episodes": self.history.n,
+            "model_share_beyond": self.model_share_beyond,
+            "history_share_beyond": self.history_share_beyond,
+            "median_within_2pp": self.median_within_2pp,
+            "beyond_within_2x": self.beyond_within_2x,
         }
+
+    def to_dict(self, *, dates: bool = True) -> dict[str, Any]:
+        """:meth:`summary` with the period, history's span and the falls inside the period.
+
+        With ``dates``, one record per date (``dates``); JSON-ready.
+        """
+        inside = self.in_period()
+        d = self.dates
+        span = self.history_span
+
+        def iso(t: Any) -> str | None:
+            return None if t is None else pd.Timestamp(t).isoformat()
+
+        out: dict[str, Any] = {
+            "asset": self.asset,
+            "start": iso(d["ts"].min()) if self.n_dates else None,
+            "end": iso(d["ts"].max()) if self.n_dates else None,
+            "n_paths": self.n_paths,
+            **self.summary(),
+            "model_total_median_p10_p90_across_dates": list(self.model_total_median_range),
+            "history_start": iso(span[0]) if span else None,
+            "history_end": iso(span[1]) if span else None,
+            "history_in_period_n": inside.n,
+            "history_in_period_total_median": (
+                float(inside.events["total"].median()) if inside.n else None
+            ),
+        }
+        if dates:
+            out["dates"] = [
+                {k: (iso(v) if k == "ts" else v) for k, v in row.items()}
+                for row in d.to_dict(orient="records")
+            ]
+        return out
+
+
+def date_follow_through(
+    pm: Any,
+    *,
+    calibration: Any,
+    sigma: float,
+    residuals: Any,
+    shock: float,
+    beyond: float,
+    n_paths: int,
+    seed: int,
+) -> dict[str, float]:
+    """One date of :class:`ModelFollowThrough`: the calibrated cascade after ``shock``.
+
+    Returns the row's ``mid`` (USD), ``sigma``, ``total_median``, ``total_p10``,
+    ``total_p90`` (fractions) and ``share_beyond`` (share of paths reaching ``beyond``).
+    """
+    from liqcascade.cascade._clock import calibrated_cascade
+
+    cc = calibrated_cascade(
+        pm,
+        shock=shock,
+        calibration=calibration,
+        sigma_hourly=float(sigma),
+        n_paths=n_paths,
+        seed=seed,
+        residuals=residuals,
+    )
+    return {
+        "mid": cc.mid,
+        "sigma": float(sigma),
+        "total_median": cc.move_median,
+        "total_p10": cc.move_p10,
+        "total_p90": cc.move_p90,
+        "share_beyond": float((cc.moves <= beyond).mean()),
+    }
 
 
 def model_follow_through(
@@ -201,31 +346,21 @@ def model_follow_through(
     -------
     ModelFollowThrough
     """
-    from liqcascade.cascade._clock import calibrated_cascade
-
     rows = []
     for k, (ts, pm, sig, resid) in enumerate(markets):
         if pm is None or not np.isfinite(sig):
             continue
-        cc = calibrated_cascade(
+        row = date_follow_through(
             pm,
-            shock=shock,
             calibration=calibration_at(ts),
-            sigma_hourly=float(sig),
+            sigma=sig,
+            residuals=resid,
+            shock=shock,
+            beyond=beyond,
             n_paths=n_paths,
             seed=seed + k,
-            residuals=resid,
         )
-        rows.append(
-            {
-                "ts": ts,
-                "mid": cc.mid,
-                "sigma": float(sig),
-                "total_median": cc.move_median,
-                "total_p10": cc.move_p10,
-                "total_p90": cc.move_p90,
-                "share_beyond": float((cc.moves <= beyond).mean()),
-            }
-        )
-    cols = ["ts", "mid", "sigma", "total_median", "total_p10", "total_p90", "share_beyond"]
-    return ModelFollowThrough(pd.DataFrame(rows, columns=cols), shock, beyond, history)
+        rows.append({"ts": ts, **row})
+    return ModelFollowThrough(
+        pd.DataFrame(rows, columns=DATE_COLUMNS), shock, beyond, history, n_paths=n_paths
+    )

@@ -38,6 +38,13 @@ LEVEL = 4000.0
 MIN_CORR_BARS = 3
 """Fewest 4-hour bars with model liquidations for the replay's correlation to be shown."""
 
+QUICK_EVERY = 7
+"""The quick report runs the every-date history check on every 7th day only (those days
+get the same paths as in the full run)."""
+
+DEEP = -0.27
+"""The deep level of the history check (fraction): the issue's −27 %."""
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -110,6 +117,10 @@ class CascadeView:
     asset: str = "ETH"
     book_share: float = float("nan")  # the book's notional over aggregated open interest
     no_book_score: str = ""  # why book_score is None (ReportContext.no_identified_score)
+    # the calibrated model after a 5 % fall on every date up to the market's, beside
+    # history (ModelFollowThrough; None when no date before the market has one)
+    every_date: Any = None
+    every_days: int = 1  # the every-date check's step in days (the quick report: 7)
 
     @property
     def critical(self) -> Any:
@@ -256,7 +267,57 @@ def compute(ctx: ReportContext) -> CascadeView:
         asset=ctx.asset,
         book_share=book_share(ctx),
         no_book_score=ctx.no_identified_score(ctx.asset) or "",
+        every_date=every_date(ctx),
+        every_days=QUICK_EVERY if ctx.quick else 1,
     )
+
+
+_EVERY_DATE_RUNS: dict[tuple[Any, ...], Any] = {}
+"""In-process cache of :func:`every_date` (the slowest part of the section: a calibrated
+cascade on every date): a second report of the same asset, date, store and prices in
+one process reuses the run. Bounded by :data:`_EVERY_DATE_KEEP`."""
+
+_EVERY_DATE_KEEP = 8
+
+
+def _stamp(store: Any) -> int | None:
+    """The store file's modification time (ns), None without a store or when unreadable."""
+    from pathlib import Path
+
+    try:
+        return Path(store).stat().st_mtime_ns if store else None
+    except (OSError, TypeError):
+        return None
+
+
+def every_date(ctx: ReportContext) -> Any:
+    """The calibrated model after a 5 % fall on every date up to the market's, beside history.
+
+    :func:`liqcascade.cascade.calibrated_follow_through` on the report's hourly prices
+    (cut at its date: history reads nothing after it) and store; every
+    :data:`QUICK_EVERY`-th day in the quick report. Computed once per process for one
+    asset, date, store and set of prices (:data:`_EVERY_DATE_RUNS`); None when no date
+    up to the market's has a market.
+    """
+    from liqcascade.cascade import calibrated_follow_through
+    from liqcascade.errors import InputError
+    from liqcascade.report._section import _store
+
+    every, store, hourly = QUICK_EVERY if ctx.quick else 1, _store(), ctx.hourly
+    last = (hourly.index[-1], float(hourly["close"].iloc[-1])) if len(hourly) else None
+    stamp = _stamp(store)  # a store written since is another store
+    key = (ctx.asset, str(ctx.as_of), every, str(store), stamp, len(hourly), last)
+    if key not in _EVERY_DATE_RUNS:
+        try:
+            run = calibrated_follow_through(
+                ctx.asset, end=ctx.as_of, every=every, store=store, hourly=hourly
+            )
+        except InputError:  # a market date before the first market: nothing to run
+            run = None
+        while len(_EVERY_DATE_RUNS) >= _EVERY_DATE_KEEP:
+            _EVERY_DATE_RUNS.pop(next(iter(_EVERY_DATE_RUNS)))
+        _EVERY_DATE_RUNS[key] = run
+    return _EVERY_DATE_RUNS[key]
 
 
 def _next_wave_figure(v: CascadeView) -> go.Figure:
@@ -460,22 +521,6 @@ def tables(v: CascadeView) -> list[Table]:
             "cumulative from price": [usd_sig(x) for x in nw["cumulative_usd"]],
         }
     )
-    h = v.history
-    q = h.events["total"].quantile([0.5, 0.1, 0.05, 0.01])
-    hist = pd.DataFrame(
-        {
-            "statistic": [
-                "median total fall",
-                "worst 10 %: at least",
-                "worst 5 %: at least",
-                "worst 1 %: at least",
-                f"share reaching the central static book's {pct(v.fall5.move)}",
-                "share reaching −10 %",
-            ],
-            "value": [pct(x) for x in q.values]
-            + [pct(h.share_total_beyond(v.fall5.move)), pct(h.share_total_beyond(-0.10))],
-        }
-    )
     return [
         Table(
             "A 5 % fall: the calibrated response and the static book",
@@ -488,9 +533,72 @@ def tables(v: CascadeView) -> list[Table]:
         ),
         Table("Next-wave levels (notional at trigger price)", nw),
         Table(
-            f"History: lowest price within 24 h after {h.n} real 4-hour falls of 5 % or more", hist
+            f"History: lowest price within 24 h after {v.history.n} real 4-hour falls of 5 % "
+            "or more, beside the calibrated model after a 5 % fall",
+            _history_table(v),
         ),
     ]
+
+
+def _every_date_name(v: CascadeView) -> str:
+    """The every-date column's name: its period, dates and step."""
+    m = v.every_date
+    d = m.dates["ts"]
+    step = "" if v.every_days == 1 else f", every {v.every_days}th day: the quick report"
+    return (
+        f"calibrated model, every date {d.min():%Y-%m-%d} → {d.max():%Y-%m-%d} "
+        f"({m.n_dates} dates{step}; central book)"
+    )
+
+
+def every_date_checks(m: Any) -> tuple[str, str]:
+    """The every-date check's two verdicts in words: the medians, the chances of −27 %."""
+    gap = abs(m.model_total_median - m.history_total_median) * 100
+    h, p = m.history_share_beyond, m.model_share_beyond
+    ratio = f"{p / h:.2f}× history's" if h > 0 else "history has no such fall"
+    return (
+        f"within 2 points of history: {'met' if m.median_within_2pp else 'missed'}, "
+        f"{gap:.1f} points apart",
+        f"within 2× of history: {'met' if m.beyond_within_2x else 'missed'}, {ratio}",
+    )
+
+
+def _history_table(v: CascadeView) -> pd.DataFrame:
+    """History after real 5 % falls beside the calibrated model.
+
+    The model at this market and on every date of the period (with the issue's two
+    checks); the static book only as the bound it is.
+    """
+    h, a, m = v.history, v.calibrated.answer, v.every_date
+    q = h.events["total"].quantile([0.5, 0.1, 0.05, 0.01]).to_numpy()
+    dash = "—"
+    out = {
+        "lowest price within 24 h": [
+            "median total fall", "worst 10 %: at least", "worst 5 %: at least",
+            "worst 1 %: at least", f"share reaching {pct(DEEP, 0, signed=True)}",
+            "share reaching −10 %",
+            f"share reaching the static book's {pct(v.fall5.move, signed=True)} (central "
+            "book, instant, no refill: the bound on the cascade's own carry, not a forecast)",
+        ],
+        f"history (real falls to {v.state.as_of:%Y-%m-%d})": [pct(x, signed=True) for x in q]
+        + [pct(h.share_total_beyond(DEEP)), pct(h.share_total_beyond(-0.10)),
+           pct(h.share_total_beyond(v.fall5.move))],
+        f"calibrated model, this market ({v.state.as_of:%Y-%m-%d})": [
+            pct(a["move_median"], signed=True), pct(a["move_p10"], signed=True),
+        ] + [dash] * 5,
+    }  # fmt: skip
+    if m is not None and m.n_dates:
+        lo, hi = m.model_total_median_range
+        out[_every_date_name(v)] = [
+            f"{pct(m.model_total_median, signed=True)} (dates' 10–90 %: "
+            f"{interval(lo, hi, lambda x: pct(x, signed=True))}); "
+            + every_date_checks(m)[0],
+            pct(float(m.dates["total_p10"].median()), signed=True) + " (median over dates)",
+            dash, dash,
+            f"{pct(m.model_share_beyond, 2)} (mean over dates); " + every_date_checks(m)[1],
+            dash, dash,
+        ]  # fmt: skip
+    return pd.DataFrame(out)
 
 
 def _claims(v: CascadeView) -> list[Claim]:
@@ -825,6 +933,8 @@ def _book_score_text(v: CascadeView) -> str:
 
 
 def _headlines(v: CascadeView) -> list[Headline]:
+    from liqcascade.cascade import BOOK_EDGE_SHARE
+
     c, a, hc = v.calibrated, v.calibrated.answer, v.history_critical
     lo, hi = c.critical_range
     sb = a["static_upper_bound"]
@@ -837,7 +947,7 @@ def _headlines(v: CascadeView) -> list[Headline]:
             f"{pct(o['liq_within_2x_share'], 0)} of event sides within 2× (no baseline stored)"
         )
     stops = float(v.fall5.stops_sell_usd + v.fall5.stops_buy_usd)
-    ex = a["book_exhausted_share"] >= 0.5
+    ex = a["book_exhausted_share"] >= BOOK_EDGE_SHARE
     return [
         Headline(
             key="move_5pct", label="How far a 5 % fall carries price (lowest within 24 h)",
@@ -928,6 +1038,15 @@ def _method(v: CascadeView) -> list[str]:
         "real falls are at least as deep, the test leans against the model. The static-book "
         "critical shock is where the static book's move (instant, no refill, "
         "the deepest over the book draws) crosses −10 %.",
+        "History after 5 % falls: every real 4-hour fall of 5 % or more in the hourly prices "
+        "up to the market date (close at least 5 % below the close 4 hours earlier; the "
+        "lowest low within the next 24 h, from that earlier close). Beside it the calibrated "
+        "model: at this market (its 5 % fall above) and on every date of the period (each "
+        "day at 20:00 UTC up to the market date, the market estimated then on the central "
+        "position book, the liquidity calibration fitted before it, a 5 % shock, 400 paths; "
+        "the median over dates of each date's median, the mean over dates of each date's "
+        "share of paths reaching −27 %). The issue's checks: the medians within 2 points, "
+        "the chances of −27 % within 2× of each other.",
         "Static book (the reference semantics): each round's triggered orders walk a static "
         "book as one market order; refill, withdrawal, mark price and an all-venue book are "
         "its sensitivities. A run marked 'book exhausted' consumed the whole modelled book.",
@@ -957,7 +1076,7 @@ def _method(v: CascadeView) -> list[str]:
 
 def prose(v: CascadeView) -> Prose:
     """Takeaways, method, claims and headline numbers."""
-    c, a, r5, h = v.calibrated, v.calibrated.answer, v.fall5, v.history
+    c, a, r5 = v.calibrated, v.calibrated.answer, v.fall5
     lo, hi = c.critical_range
     cal = a["calibration"]
     liq_iv = interval(a["liquidated_p10"], a["liquidated_p90"], usd)
@@ -988,11 +1107,68 @@ def prose(v: CascadeView) -> Prose:
             if nb
             else ""
         )
-        + f"; after {h.n} real 4-hour falls of 5 %, {pct(h.share_total_beyond(r5.move))} "
-        "went as far as the central book's.",
+        + f". {history_sentence(v)}",
+        *([every_date_sentence(v)] if v.every_date is not None else []),
         cascade_consequence(v.asset, v.book_share),
     ]
     return Prose(take, _method(v), _claims(v), _headlines(v))
+
+
+def history_summary(v: CascadeView) -> dict[str, Any]:
+    """History after real 5 % falls beside the calibrated model at this market (fractions).
+
+    ``calibrated_move_median`` / ``calibrated_move_p10``: the calibrated 5 % fall's;
+    ``share_reaching_calibrated_median`` / ``_p10``: history's falls that went as far;
+    ``static_bound_move`` and ``share_reaching_static_bound_move``: the central static
+    book's move (the bound on the cascade's own carry, not a forecast).
+    """
+    h, a, r5 = v.history, v.calibrated.answer, v.fall5
+    return h.summary() | {
+        "total_median": float(h.events["total"].median()) if h.n else None,
+        "share_reaching_27pct": h.share_total_beyond(DEEP),
+        "calibrated_move_median": float(a["move_median"]),
+        "calibrated_move_p10": float(a["move_p10"]),
+        "share_reaching_calibrated_median": h.share_total_beyond(float(a["move_median"])),
+        "share_reaching_calibrated_p10": h.share_total_beyond(float(a["move_p10"])),
+        "static_bound_move": r5.move,
+        "share_reaching_static_bound_move": h.share_total_beyond(r5.move),
+    }
+
+
+def history_sentence(v: CascadeView) -> str:
+    """History after real 5 % falls against the calibrated model at this market.
+
+    The static book's share stays beside it, named as the bound it is.
+    """
+    h, a, r5 = v.history, v.calibrated.answer, v.fall5
+    if h.n == 0:
+        return "History holds no real 4-hour fall of 5 % to compare with."
+    med = float(h.events["total"].median())
+    return (
+        f"History: after {h.n} real 4-hour falls of 5 %, the median lowest price within a day "
+        f"was {pct(med, signed=True)} against the calibrated model's "
+        f"{pct(a['move_median'], signed=True)} on this market; "
+        f"{pct(h.share_total_beyond(a['move_p10']))} went beyond the model's 10th-percentile "
+        f"path ({pct(a['move_p10'], signed=True)}), and {pct(h.share_total_beyond(r5.move))} "
+        "as far as the central static book's bound."
+    )
+
+
+def every_date_sentence(v: CascadeView) -> str:
+    """The every-date check (issue 18): the model's median and chance of −27 % vs history's."""
+    m = v.every_date
+    d = m.dates["ts"]
+    med, chance = every_date_checks(m)
+    step = "" if v.every_days == 1 else f", every {v.every_days}th day in this quick report"
+    return (
+        f"On every date from {d.min():%Y-%m-%d} to {d.max():%Y-%m-%d} ({m.n_dates} dates{step}; "
+        "each with the calibration fitted before it), the calibrated model after a 5 % fall "
+        f"has a median total fall of {pct(m.model_total_median, signed=True)} against "
+        f"history's {pct(m.history_total_median, signed=True)} ({med}) and reaches "
+        f"{pct(DEEP, 0, signed=True)} with a chance of {pct(m.model_share_beyond, 2)} against "
+        f"history's {pct(m.history_share_beyond, 2)} ({chance}); `liqcascade cascade "
+        f"follow-through --asset {v.asset}` runs it."
+    )
 
 
 def summary(v: CascadeView) -> dict[str, Any]:
@@ -1041,11 +1217,12 @@ def summary(v: CascadeView) -> dict[str, Any]:
         "critical_shock_interval_definition": CRITICAL_INTERVAL,
         "carry_beyond_5pct_fall": carry_beyond(v.calibrated.answer),
         "stops_5pct_static_usd": float(r5.stops_sell_usd + r5.stops_buy_usd),
-        "history_after_5pct_falls": v.history.summary()
-        | {
-            "share_reaching_model_move": v.history.share_total_beyond(r5.move),
-            "model_total_move": r5.move,
-        },
+        "history_after_5pct_falls": history_summary(v),
+        "follow_through_every_date": (
+            None
+            if v.every_date is None
+            else v.every_date.to_dict(dates=False) | {"every_days": v.every_days}
+        ),
     }
     if v.replay is not None:
         fr = v.replay.frame

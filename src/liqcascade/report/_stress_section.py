@@ -325,9 +325,11 @@ def _price_iv(t: pd.DataFrame, key: str) -> list[str]:
 
 def _shock_table(v: StressView) -> pd.DataFrame:
     """The calibrated 24-h extreme and liquidations lead; the carry and its static bound."""
+    from liqcascade.cascade import BOOK_EDGE_SHARE
+
     sh = v.shocks.table
     ext = _price_iv(sh, "price_after")
-    edge = sh["book_exhausted_share"].to_numpy() >= 0.5
+    edge = sh["book_exhausted_share"].to_numpy() >= BOOK_EDGE_SHARE
     ext = [
         e + (" (order book ran out: a bound)" if x else "") for e, x in zip(ext, edge, strict=True)
     ]

@@ -1,0 +1,254 @@
+"""The calibrated model's follow-through on every date of a period, beside history.
+
+Issue 18's check of the calibrated liquidity response after a shock: on every day of
+the period (at 20:00 UTC, when the day's last 4-hour bar opens), the estimated market
+of that date takes a −5 % shock and the calibrated cascade (the liquidity calibration
+fitted on events before the date) runs its 24-h paths; beside it, history: every real
+4-hour fall of at least the shock in the hourly prices
+(:func:`~liqcascade.cascade._history.follow_through`). The two checks: the model's
+median total fall (median over the dates) within 2 points of history's, and its chance
+of reaching −27 % within 2× of history's share.
+
+:func:`calibrated_follow_through` loads what it needs (hourly prices through
+:func:`liqcascade.data.load_series`, the markets through
+:func:`~liqcascade.cascade._backtest.estimated_market_at`, the calibrations through
+:func:`~liqcascade.cascade._clock.load_liquidity`); each can be given instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from liqcascade.cascade._history import (
+    DATE_COLUMNS,
+    ModelFollowThrough,
+    date_follow_through,
+    follow_through,
+)
+from liqcascade.errors import InputError
+
+__all__ = ["DATE_HOUR", "calibrated_follow_through", "follow_through_dates"]
+
+DATE_HOUR = 20
+"""Each date's time of day (UTC hour): the day's last 4-hour bar opens then, and the
+market of the date is the one closed by it (the 16:00–20:00 bar)."""
+
+_HOUR = pd.Timedelta(hours=1)
+_DAY = pd.Timedelta(days=1)
+
+
+def _utc(value: Any, name: str) -> pd.Timestamp:
+    try:
+        t = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a date (got {value!r})", param=name) from None
+    if t is pd.NaT:
+        raise InputError(f"{name} must be a date (got {value!r})", param=name)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def follow_through_dates(
+    start: Any,
+    end: Any,
+    *,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    every: int = 1,
+) -> pd.DatetimeIndex:
+    """The dates of the check: each day from ``start`` to ``end`` at :data:`DATE_HOUR` UTC.
+
+    Parameters
+    ----------
+    start, end : date-like or None
+        First and last day (inclusive; a time of day is ignored). ``None``: the first
+        and last day that have a market.
+    first, last : Timestamp
+        The earliest and latest time (UTC) a market can be dated (the open interest's
+        first and last 4-hour close, the hourly prices' last close).
+    every : int
+        Keep every ``every``-th day, counted from the first day that has a market (so a
+        later ``start`` keeps the same days).
+
+    Raises
+    ------
+    InputError
+        When ``start`` is after ``end`` or no date of ``[start, end]`` has a market.
+    """
+    if every < 1:
+        raise InputError(f"every must be >= 1 (got {every})", param="every")
+    d0 = (first - pd.Timedelta(hours=DATE_HOUR)).ceil("D") + pd.Timedelta(hours=DATE_HOUR)
+    d1 = (last - pd.Timedelta(hours=DATE_HOUR)).floor("D") + pd.Timedelta(hours=DATE_HOUR)
+    s = d0 if start is None else _utc(start, "start").normalize() + pd.Timedelta(hours=DATE_HOUR)
+    e = d1 if end is None else _utc(end, "end").normalize() + pd.Timedelta(hours=DATE_HOUR)
+    if start is not None and end is not None and e < s:
+        raise InputError(
+            f"end ({e:%Y-%m-%d}) is before start ({s:%Y-%m-%d})", param=("end", "start")
+        )
+    lo, hi = max(s, d0), min(e, d1)
+    if lo > hi:
+        raise InputError(
+            f"start/end: {s:%Y-%m-%d} → {e:%Y-%m-%d} holds no date with a market; the "
+            f"markets run from {d0:%Y-%m-%d} to {d1:%Y-%m-%d} ({DATE_HOUR}:00 UTC)",
+            param=("start", "end"),
+        )
+    days = pd.date_range(d0, hi, freq="D")
+    return pd.DatetimeIndex(days[::every][days[::every] >= lo])
+
+
+def _load_hourly(asset: str, store: Any) -> pd.DataFrame:
+    from liqcascade.data import load_series
+
+    try:
+        h = load_series("ohlcv", asset=asset, interval="1h", store=store)
+    except InputError as exc:
+        if "store" in exc.params:  # the store is at fault, not the asset: as it is
+            raise
+        msg = str(exc).replace(" or give its file as data_file", "")
+        raise InputError(f"asset: no hourly prices for {asset} ({msg})", param="asset") from None
+    except KeyError as exc:
+        raise InputError(f"asset: no hourly prices for {asset} ({exc})", param="asset") from None
+    if h is None or len(h) < 2:
+        raise InputError(f"asset: no hourly prices for {asset}", param="asset")
+    return h
+
+
+def _check_levels(shock: float, beyond: float, n_paths: int) -> None:
+    if not (np.isfinite(shock) and -1.0 < shock < 0.0):
+        raise InputError(
+            f"shock must be a fall: a negative fraction above -1 (got {shock:g})", param="shock"
+        )
+    if not (np.isfinite(beyond) and -1.0 < beyond < shock):
+        raise InputError(
+            f"beyond must be a deeper fall than the shock {shock:g} (got {beyond:g})",
+            param="beyond",
+        )
+    if n_paths < 10:
+        raise InputError(f"n_paths must be >= 10 (got {n_paths})", param="n_paths")
+
+
+def calibrated_follow_through(
+    asset: str = "ETH",
+    start: Any = None,
+    end: Any = None,
+    *,
+    shock: float = -0.05,
+    beyond: float = -0.27,
+    n_paths: int = 400,
+    seed: int = 0,
+    every: int = 1,
+    store: Any = None,
+    hourly: pd.DataFrame | None = None,
+    market_at: Any = None,
+    calibration_at: Callable[[pd.Timestamp], Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ModelFollowThrough:
+    """The calibrated cascade after ``shock`` on every date, beside history's real falls.
+
+    Parameters
+    ----------
+    asset : str
+        The asset (bundled ETH, BTC; any asset with a market and a liquidity calibration).
+    start, end : date-like, optional
+        First and last day (inclusive), each at :data:`DATE_HOUR` UTC. Default: every
+        day with a market (bundled: 2024-11-23 → 2025-07-31).
+    shock : float
+        The first fall, a negative fraction of mid (−0.05); history's falls are the real
+        4-hour falls at least this deep.
+    beyond : float
+        The deep level whose chance is compared (−0.27), a negative fraction.
+    n_paths : int
+        Paths per date (spread over the calibration's parameter draws).
+    seed : int
+        Each date's paths use ``seed`` plus the date's day count from the first day with
+        a market, so a date gets the same paths whatever ``start`` and ``every`` are.
+    every : int
+        Run every ``every``-th day only (1: every day).
+    store : str, Path, bool, optional
+        As in :func:`liqcascade.data.load_series` (``None``: the default store if it
+        exists; ``False``: bundled data only).
+    hourly : pandas.DataFrame, optional
+        Hourly OHLC (USD, indexed by bar open, UTC) instead of the asset's series: the
+        volatility and residuals known at each date, and history. Pass it cut at a
+        date for history to read nothing after it.
+    market_at : callable, optional
+        ``market_at(ts, mid) -> PreparedMarket | None`` with an optional ``span``
+        attribute (first, last 4-hour close of the open interest). Default
+        :func:`~liqcascade.cascade._backtest.estimated_market_at`.
+    calibration_at : callable, optional
+        ``calibration_at(ts) -> Calibration``; default
+        :func:`~liqcascade.cascade._clock.load_liquidity` of ``asset`` at ``ts``.
+    progress : callable, optional
+        ``progress(done, total)`` after each date.
+
+    Returns
+    -------
+    ModelFollowThrough
+        Per date the model's median and 10–90 % total move within 24 h and its share
+        of paths reaching ``beyond`` (``dates``, with each date's ``seed``); history's
+        falls (``history``); the medians, the chances and the two checks
+        (``median_within_2pp``, ``beyond_within_2x``). Dates whose market cannot be
+        estimated, or whose volatility is not known yet, are left out.
+
+    Raises
+    ------
+    InputError
+        On a shock that is not a fall, ``beyond`` not deeper than it, fewer than 10
+        paths, ``end`` before ``start``, or a period without a market.
+    """
+    from liqcascade.cascade._backtest import estimated_market_at, ewma_sigma
+    from liqcascade.cascade._backtest import standardised_residuals as residuals_of
+    from liqcascade.cascade._clock import load_liquidity
+
+    a = asset.upper()
+    _check_levels(shock, beyond, n_paths)
+    ohlc = _load_hourly(a, store) if hourly is None else hourly
+    if market_at is None:
+        market_at = estimated_market_at(asset=a, store=store)
+    if calibration_at is None:
+        calibration_at = lambda ts: load_liquidity(a, ts, store)  # noqa: E731
+    idx = pd.DatetimeIndex(ohlc.index)
+    span = getattr(market_at, "span", None)
+    first = pd.Timestamp(span[0]) if span is not None else idx[0] + _HOUR
+    last = idx[-1] + _HOUR
+    if span is not None:
+        last = min(last, pd.Timestamp(span[1]))
+    origin = (first - pd.Timedelta(hours=DATE_HOUR)).ceil("D") + pd.Timedelta(hours=DATE_HOUR)
+    days = follow_through_dates(start, end, first=first, last=last, every=every)
+    close = ohlc["close"].to_numpy(dtype=np.float64)
+    sig = ewma_sigma(ohlc).to_numpy(dtype=np.float64)
+    resid = residuals_of(ohlc)
+    rows = []
+    for j, ts in enumerate(days):
+        n = int(idx.searchsorted(ts - _HOUR, side="right"))  # bars closed by ts
+        pm = market_at(ts, float(close[n - 1])) if n >= 2 else None
+        s = float(sig[n]) if n < sig.size else _sigma_after(ohlc.iloc[:n])
+        if pm is not None and np.isfinite(s):
+            k = (ts - origin).days  # the same hour each day: whole days
+            row = date_follow_through(
+                pm, calibration=calibration_at(ts), sigma=s, residuals=resid[:n],
+                shock=shock, beyond=beyond, n_paths=n_paths, seed=seed + k,
+            )  # fmt: skip
+            rows.append({"ts": ts, **row, "seed": seed + k})
+        if progress is not None:
+            progress(j + 1, len(days))
+    hist = follow_through(ohlc, drop=shock)
+    return ModelFollowThrough(
+        pd.DataFrame(rows, columns=[*DATE_COLUMNS, "seed"]),
+        shock,
+        beyond,
+        hist,
+        asset=a,
+        n_paths=n_paths,
+        history_span=(pd.Timestamp(idx[0]), pd.Timestamp(idx[-1])),
+    )
+
+
+def _sigma_after(bars: pd.DataFrame) -> float:
+    """The EWMA hourly volatility once the last bar of ``bars`` has closed (fraction)."""
+    from liqcascade.cascade._backtest import hourly_volatility
+
+    return hourly_volatility(bars)[0] if len(bars) > 1 else float("nan")
