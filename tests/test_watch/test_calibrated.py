@@ -219,6 +219,8 @@ def test_the_text_line_names_both_figures(session: tuple) -> None:
     assert f"static-book carry bound {ln['static_critical_shock']:.2%} [" in text
     late = next(x for x in lines if not x["critical_shock_current"])
     assert "the previous bar's: this bar's next interval" in _line(late)
+    assert "liquidity: the prior" not in text
+    assert "; liquidity: the prior, not a fit)" in _line({**ln, "liquidity_prior": True})
     static = {**ln, "liquidity": "static"}
     assert f"critical shock (static book) {ln['static_critical_shock']:.2%} [" in _line(static)
 

@@ -59,6 +59,8 @@ def _shock_text(ln: dict[str, Any]) -> str:
     when = f"market {ln['critical_shock_as_of'][:16]}"
     if not ln["critical_shock_current"]:
         when += ", the previous bar's: this bar's next interval"
+    if ln.get("liquidity_prior"):
+        when += "; liquidity: the prior, not a fit"
     return (
         f"critical shock {fall(ln['critical_shock'])} (paths 10-90%: {fall(lo)} … {fall(hi)};"
         f" {when})  static-book carry bound {static}"
