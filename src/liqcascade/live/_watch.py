@@ -293,6 +293,25 @@ class CalibratedShock:
     ----------
     label : pandas.Timestamp
         Open of the market's 4-hour bar.
+    total_move : float
+        The fall the critical shock must start (fraction, negative).
+    prepared : PreparedMarket
+        The fit's market of the bar (its price and order book are every draw's).
+    books : tuple of PreparedMarket
+        The refits' markets of the bar: the position-book draws (empty: none).
+    calibration : liqcascade.cascade.Calibration
+        The liquidity calibration fitted on events before the bar's close.
+    sigma_hourly : float
+        EWMA hourly volatility known at the bar's close (fraction per hour).
+    residuals : array
+        Standardised hourly residuals before the bar's close.
+    grid : array
+        The falls, fractions of mid, in order of size.
+    median, p10, p90 : list of float
+        The pooled median, 10 % and 90 % extreme moves within 24 h of each fall run so
+        far (fractions of mid).
+    done : bool
+        Every fall needed has run.
     n_books : int
         Position-book draws the paths spread over (0: the fit's book alone).
     n_liquidity_draws : int
@@ -743,7 +762,7 @@ class Watcher:
         return stale
 
     def refresh_refits(self, n: int) -> int:
-        """Recompute the critical shock of up to ``n`` refits not yet at the market's bar.
+        """Recompute the static critical shock of up to ``n`` refits not yet at the market's bar.
 
         The oldest first; returns how many were recomputed.
         """
