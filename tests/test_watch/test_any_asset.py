@@ -1,8 +1,8 @@
 """``watch`` for an asset the package does not bundle, and its price/book gap (review F17).
 
 The store holds BTC's real series relabelled SOL (prices / 500) and BTC's shipped book
-calibration written as SOL's own. The venue is offline (every request fails as without
-a network), so each line is made from the store alone.
+and liquidity calibrations written as SOL's own. The venue is offline (every request
+fails as without a network), so each line is made from the store alone.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from clihelpers import run_cli
 from floats import assert_same
 from liqcascade.data import bundled
 from liqcascade.errors import InputError
-from liqcascade.live import WatchOptions
+from liqcascade.live import WatchOptions, refresh
 from liqcascade.live._watch import Watcher
 from newasset import copy_calibrations, relabelled_store
 
@@ -30,7 +30,7 @@ _Offline = OfflineExchange
 @pytest.fixture(scope="module")
 def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = relabelled_store(tmp_path_factory.mktemp("sol") / "sol.duckdb")
-    return copy_calibrations(store, kinds=("book",))
+    return copy_calibrations(store, kinds=("book", "liquidity"))
 
 
 def _ms(at: str) -> int:
@@ -55,7 +55,9 @@ def test_sol_watch_at_its_books_date_gives_figures_in_sols_scale(sol_store: Path
     assert_same(ln["price"] * 500.0, float(btc["close"].loc["2025-07-31 23:00"]), rtol=1e-9)
     assert 1e5 < ln["notional_5pct_usd"] < 1e10  # USD: BTC's order (the same data)
     assert ln["cluster_below_pct"] > 0 or math.isnan(ln["cluster_below_pct"])
-    assert -0.5 < ln["critical_shock"] < 0
+    assert -0.5 < ln["critical_shock"] < 0 and ln["liquidity"] == "calibrated"
+    assert ln["liquidity_as_of"] is not None and not ln["liquidity_prior"]  # the store's fit
+    assert -0.5 < ln["static_critical_shock"] < 0
 
 
 def test_a_price_far_from_the_book_gives_no_figures_around_it(sol_store: Path) -> None:
@@ -68,6 +70,33 @@ def test_a_price_far_from_the_book_gives_no_figures_around_it(sol_store: Path) -
         assert math.isnan(ln[k]), k
     assert "no cluster or within-2/5 % figures" in ln["stale_reason"]
     assert -0.5 < ln["critical_shock"] < 0  # the book's own, labelled with its date
+    assert ln["critical_shock_as_of"] == ln["market_as_of"]
+
+
+def test_an_asset_without_a_liquidity_calibration_watches_the_static_book_only(
+    tmp_path: Path,
+) -> None:
+    store = copy_calibrations(relabelled_store(tmp_path / "sol.duckdb"), kinds=("book",))
+    with pytest.raises(InputError, match="needs a liquidity calibration for SOL") as e:
+        WatchOptions(asset="SOL", store=store).check()
+    assert e.value.param == "liquidity"
+    assert WatchOptions(asset="SOL", store=store, liquidity="static").check() == []
+    ms = _ms("2025-08-01 00:30")
+    opts = WatchOptions(asset="SOL", exchanges=(_Offline(ms),), store=store, draws=0,
+                        liquidity="static")  # fmt: skip
+    w = Watcher(opts, clock=lambda: ms, sleep=lambda s: None, log=lambda s: None)
+    try:
+        ln = w.tick()
+        assert w.catch_up() is True and w.calibrated_shock is None  # nothing calibrated
+    finally:
+        w.close()
+    assert ln["liquidity"] == "static" and ln["critical_shock"] == ln["static_critical_shock"]
+    # the daily job only fetches: it needs no liquidity calibration
+    assert refresh("SOL", (_Offline(ms),), store=store, clock=lambda: ms, log=lambda s: None) == 0
+    r = run_cli("watch", "--asset", "SOL", "--store", str(store), "--max-iterations", "1")
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code == 2 and len(lines) == 1
+    assert lines[0].startswith("error: --liquidity calibrated needs a liquidity calibration")
 
 
 def test_unknown_asset_and_future_since_are_refused(sol_store: Path) -> None:

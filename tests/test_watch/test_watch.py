@@ -78,8 +78,11 @@ def test_clean_run_prints_one_line_per_interval(clean: tuple) -> None:
     labels = {ln["market_as_of"] for ln in lines}
     assert len(labels) >= 2  # a new 4-hour bar closed during the run: the book advanced
     for ln in lines:
-        assert -0.10 <= ln["critical_shock"] < 0
-        assert ln["critical_shock_p05"] <= ln["critical_shock"] + 1e-12 or ln["n_draws"] < 3
+        assert -0.10 <= ln["critical_shock"] < 0 and ln["liquidity"] == "calibrated"
+        lo, hi = ln["critical_shock_range"]  # the 10 % path reaches -10 % first
+        assert lo >= ln["critical_shock"] >= hi or math.isnan(hi)
+        assert -0.20 <= ln["static_critical_shock"] < 0
+        assert ln["static_critical_shock_p05"] <= ln["static_critical_shock_p95"]
         assert ln["notional_5pct_usd"] >= ln["notional_2pct_usd"] >= 0
         assert ln["cluster_below_pct"] > 0 and ln["cluster_above_pct"] > 0
         assert ln["bid_2pct_usd"] > ln["bid_1pct_usd"] > 0
@@ -184,6 +187,7 @@ def test_critical_shock_equals_a_batch_walk_of_the_same_store(clean: tuple) -> N
     store, lines = clean
     ln = lines[-1]
     label = pd.Timestamp(ln["market_as_of"])
+    assert ln["critical_shock_current"] and ln["critical_shock_as_of"] == ln["market_as_of"]
     inputs = load_market_inputs("ETH", store=store)
     hourly = closed_by(inputs.prices, label + pd.Timedelta(hours=4), pd.Timedelta(hours=1))
     bars = ohlc_bars(hourly, "4h")
@@ -204,11 +208,11 @@ def test_critical_shock_equals_a_batch_walk_of_the_same_store(clean: tuple) -> N
     beta, _ = beta_for("ETH", inputs.book_totals, label + pd.Timedelta(hours=4))
     ob = book_from_snapshot(snap, mid, beta=beta)
     cs = critical_shock(prepare_cascade(ob, ms.positions, ms.stops), total_move=-0.10)
-    assert math.isclose(cs.shock, ln["critical_shock"], rel_tol=1e-9, abs_tol=1e-9)
+    assert math.isclose(cs.shock, ln["static_critical_shock"], rel_tol=1e-9, abs_tol=1e-9)
     assert same_value(mid, ln["market_mid"])
 
 
-def test_critical_shock_equals_cascade_fragility_on_the_same_store(clean: tuple) -> None:
+def test_static_bound_equals_cascade_fragility_static_on_the_same_store(clean: tuple) -> None:
     store, lines = clean
     ln = lines[-1]
     env = {**os.environ, "LIQCASCADE_STORE": str(store), "PYTHONPATH": str(ROOT / "src")}
@@ -222,7 +226,7 @@ def test_critical_shock_equals_cascade_fragility_on_the_same_store(clean: tuple)
     out = json.loads(r.stdout)
     assert pd.Timestamp(out["as_of"]) == pd.Timestamp(ln["market_as_of"])
     assert same_value(out["mid"], ln["market_mid"])
-    assert math.isclose(out["critical_shock"]["shock"], ln["critical_shock"], abs_tol=1e-9)
+    assert math.isclose(out["critical_shock"]["shock"], ln["static_critical_shock"], abs_tol=1e-9)
 
 
 def test_alerts_fire_and_run_the_command(tmp_path: Path) -> None:
@@ -308,12 +312,20 @@ def test_refits_recomputed_in_turn_equal_a_fresh_session(tmp_path: Path) -> None
     line = w.tick()
     assert line["market_as_of"] != first["market_as_of"]
     assert line["n_draws_current"] == 0 and line["n_draws"] == 3
-    assert line["critical_shock_interval_as_of"] == first["market_as_of"]
+    assert line["static_critical_shock_interval_as_of"] == first["market_as_of"]
     for k in (1, 2, 3):
         ex.now_ms += H
-        line = w.tick()
+        line = w.tick()  # no idle time between the ticks: one refit per interval
         assert line["n_draws_current"] == k
-    assert line["critical_shock_interval_as_of"] == line["market_as_of"]
+    assert line["static_critical_shock_interval_as_of"] == line["market_as_of"]
+    # the calibrated critical shock is the idle time's: still the first bar's
+    assert line["critical_shock_as_of"] == first["market_as_of"]
+    assert not line["critical_shock_current"] and same_value(
+        line["critical_shock"], first["critical_shock"]
+    )
+    assert w.catch_up() is True
+    line = w.tick()  # the same hour again: the idle time's figure is on the line
+    assert line["critical_shock_current"] and line["critical_shock_as_of"] == line["market_as_of"]
     w.close()
     # a fresh session on a copy of that store (the same order-book snapshots)
     import shutil
@@ -325,8 +337,10 @@ def test_refits_recomputed_in_turn_equal_a_fresh_session(tmp_path: Path) -> None
     fresh = w2.tick()
     w2.close()
     assert fresh["market_as_of"] == line["market_as_of"]
-    for key in ("critical_shock", "critical_shock_p05", "critical_shock_p95"):
+    for key in ("static_critical_shock", "static_critical_shock_p05",
+                "static_critical_shock_p95", "critical_shock"):  # fmt: skip
         assert same_value(fresh[key], line[key]), key
+    assert_same(np.asarray(fresh["critical_shock_range"]), np.asarray(line["critical_shock_range"]))
     with pytest.raises(InputError, match="refits_per_interval"):
         WatchOptions(refits_per_interval=0).check()
 

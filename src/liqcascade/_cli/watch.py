@@ -12,18 +12,66 @@ from liqcascade._cli import _common
 from liqcascade._json import dumps
 
 _MAX_ITERATIONS_HELP = "Stop after N intervals (exit 4 if no venue answered in any of them)."
+_Asset = Annotated[
+    str,
+    typer.Option(
+        "--asset",
+        help="Base asset with a book calibration (ETH, BTC, or the store's own: "
+        "liqmap calibrate --asset).",
+    ),
+]
+_Exchange = Annotated[
+    list[str] | None,
+    typer.Option("--exchange", help="ccxt exchange id (repeat; the first feeds the book)."),
+]
+_Alert = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--alert",
+        help="Alert rule NAME OP VALUE, e.g. critical_shock>-0.02 (the calibrated figure) or "
+        "static_critical_shock>-0.02 (the static book's).",
+    ),
+]
+_Liquidity = Annotated[
+    str,
+    typer.Option(
+        "--liquidity",
+        help="The critical shock printed and alerted on as critical_shock: calibrated (the "
+        "liquidity response's, computed in the idle time after a new bar) or static (the "
+        "static book's, printed as the carry bound in either mode).",
+    ),
+]
+
+
+def _shock_text(ln: dict[str, Any]) -> str:
+    """The critical shock (what `critical_shock` alerts compare) and the static bound."""
+
+    def fall(x: float | None) -> str:
+        return "beyond -20%" if x is None or x != x else f"{x:.2%}"
+
+    static = (
+        f"{ln['static_critical_shock']:.2%} [{ln['static_critical_shock_p05']:.2%}, "
+        f"{ln['static_critical_shock_p95']:.2%}]"
+    )
+    if ln.get("liquidity") == "static":
+        return f"critical shock (static book) {static} (market {ln['market_as_of'][:16]})"
+    lo, hi = ln["critical_shock_range"]
+    when = f"market {ln['critical_shock_as_of'][:16]}"
+    if not ln["critical_shock_current"]:
+        when += ", the previous bar's: this bar's next interval"
+    if ln.get("liquidity_prior"):
+        when += "; liquidity: the prior, not a fit"
+    return (
+        f"critical shock {fall(ln['critical_shock'])} (paths 10-90%: {fall(lo)} … {fall(hi)};"
+        f" {when})  static-book carry bound {static}"
+    )
 
 
 def _line(ln: dict[str, Any]) -> str:
     def pct(x: float) -> str:
         return "n/a" if x != x else f"{x:.2f}%"
 
-    # the static book's: `cascade --fragility` prints the calibrated liquidity's by default
-    shock = (
-        f"critical shock (static book) {ln['critical_shock']:.2%}"
-        f" [{ln['critical_shock_p05']:.2%}, {ln['critical_shock_p95']:.2%}]"
-        f" (market {ln['market_as_of'][:16]})"
-    )
+    shock = _shock_text(ln)
     if ln.get("figures_at_price") is False:
         # the price and the book are of different dates: nothing measured between them
         return (
@@ -50,25 +98,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("watch")
     def watch(
-        asset: Annotated[
-            str,
-            typer.Option(
-                "--asset",
-                help="Base asset with a book calibration (ETH, BTC, or the store's own: "
-                "liqmap calibrate --asset).",
-            ),
-        ] = "ETH",
-        exchange: Annotated[
-            list[str] | None,
-            typer.Option("--exchange", help="ccxt exchange id (repeat; the first feeds the book)."),
-        ] = None,
+        asset: _Asset = "ETH",
+        exchange: _Exchange = None,
         interval: Annotated[
             float, typer.Option("--interval", help="Seconds between polls.")
         ] = 60.0,
-        alert: Annotated[
-            list[str] | None,
-            typer.Option("--alert", help="Alert rule NAME OP VALUE, e.g. critical_shock>-0.02."),
-        ] = None,
+        alert: _Alert = None,
         store: Annotated[
             Path | None, typer.Option("--store", help="DuckDB store (default $LIQCASCADE_STORE).")
         ] = None,
@@ -84,8 +119,14 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--since", help="First bar fetched into an empty store (not future)."),
         ] = None,
+        liquidity: _Liquidity = "calibrated",
     ) -> None:
         """Poll venues, append to the store, advance the estimated book, print risk each interval.
+
+        The critical shock is the calibrated liquidity response's (as `cascade
+        --fragility`); the static book's is beside it, the bound of the cascade's own
+        carry. A new 4-hour bar's calibrated figure is computed after its line: that
+        line carries the previous bar's, labelled.
 
         On a STALE line (no live price or book) no --alert rule is checked:
         one `stale` alert says why instead.
@@ -101,7 +142,7 @@ def register(app: typer.Typer) -> None:
         opts = WatchOptions(
             asset=asset, exchanges=tuple(exchange or ["binance"]), interval=interval,
             rules=tuple(alert or ()), store=store, max_iterations=max_iterations,
-            on_alert=on_alert, since=since,
+            on_alert=on_alert, since=since, liquidity=liquidity,
         )  # fmt: skip
         opts.check()  # bad options: exit 2 before any network call
 

@@ -2,8 +2,15 @@
 
 Names are keys of the watch line (:data:`ALERT_METRICS`); ``OP`` is one of ``<``,
 ``<=``, ``>``, ``>=``; ``VALUE`` a number (``critical_shock>-0.02``: an alert when a
-fall of less than 2 % carries price 10 %; ``cluster_within_pct<1``: a large cluster
-less than 1 % away).
+fall of less than 2 % starts a 10 % fall within 24 h under the calibrated liquidity
+response; ``static_critical_shock>-0.02``: the same on the static book, the bound;
+``cluster_within_pct<1``: a large cluster less than 1 % away).
+
+``critical_shock`` is the line's calibrated figure, of the bar ``critical_shock_as_of``:
+in the interval in which a new 4-hour bar closes, the previous bar's (the new bar's is
+computed in the idle time after that interval), so its alert can come one interval
+after the bar; every alert carries ``critical_shock_as_of``. With the watch's
+``liquidity="static"`` it is the static book's figure.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ __all__ = ["ALERT_METRICS", "CONTEXT", "AlertRule", "evaluate", "parse_rule"]
 #: Metrics a rule may name (keys of the watch line), with their unit.
 ALERT_METRICS: dict[str, str] = {
     "price": "USD",
-    "critical_shock": "fraction of mid (negative: a fall)",
+    "critical_shock": "fraction of mid (negative: a fall); the calibrated liquidity response's",
+    "static_critical_shock": "fraction of mid (negative: a fall); the static book's, the bound",
     "cluster_within_pct": "percent from price, nearest large cluster either side",
     "cluster_below_pct": "percent below price",
     "cluster_above_pct": "percent above price",
@@ -99,7 +107,15 @@ def parse_rule(text: str) -> AlertRule:
 
 
 #: Keys of the watch line every alert carries besides its own (what it was measured on).
-CONTEXT = ("time", "asset", "stale", "stale_reason", "price_as_of", "market_as_of")
+CONTEXT = (
+    "time",
+    "asset",
+    "stale",
+    "stale_reason",
+    "price_as_of",
+    "market_as_of",
+    "critical_shock_as_of",
+)
 
 
 def evaluate(rules: list[AlertRule], line: dict[str, Any]) -> list[dict[str, Any]]:
@@ -112,8 +128,9 @@ def evaluate(rules: list[AlertRule], line: dict[str, Any]) -> list[dict[str, Any
     (``value`` True, ``threshold`` None) whose ``rules_not_checked`` lists the rules held
     back and whose ``stale_reason`` says why. None when there are no rules. Every alert
     also carries the line's :data:`CONTEXT`: the wall-clock ``time``, ``asset``,
-    ``stale``, ``stale_reason``, and the close of the hourly bar of the price
-    (``price_as_of``) and of the 4-hour bar of the book (``market_as_of``).
+    ``stale``, ``stale_reason``, the close of the hourly bar of the price
+    (``price_as_of``), the open of the 4-hour bar of the book (``market_as_of``) and of
+    the bar whose calibrated critical shock the line carries (``critical_shock_as_of``).
     """
     if not rules:
         return []

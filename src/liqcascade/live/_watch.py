@@ -15,22 +15,41 @@ Each interval the :class:`Watcher`
    builds it (sizing by the fit's scale, stops split off the positions, the calibrated
    order-book depth at that bar);
 4. prints one line: the time, the price, the nearest large liquidation cluster below
-   and above, the USD liquidated within 2 % and 5 %, the critical shock (static book:
-   the smallest fall whose cascade carries price 10 %) with its p05-p95 over the
-   bootstrap refits, and the alerts raised. When the price and the book are more than
-   one 4-hour bar apart (offline: the store's last hour against the last book its open
-   interest allows), the line is STALE and gives no cluster or within-2/5 % figure:
-   they would be distances from one date's price to another date's book.
+   and above, the USD liquidated within 2 % and 5 %, the **critical shock** of the
+   calibrated liquidity response (the smallest fall whose median 24-hour path reaches
+   ``total_move``, -10 %: :class:`CalibratedShock`, the figure ``cascade --fragility``
+   gives as ``curve_crossing``) with its 10-90 % path range, the **static book's**
+   critical shock beside it (the smallest fall whose cascade alone carries price 10 %
+   through a book that never refills, at once: the bound of the cascade's own carry,
+   not of the 24-hour move; p05-p95 over the bootstrap refits), and the alerts raised. When
+   the price and the book are more than one 4-hour bar apart (offline: the store's
+   last hour against the last book its open interest allows), the line is STALE and
+   gives no cluster or within-2/5 % figure: they would be distances from one date's
+   price to another date's book.
+
+The calibrated critical shock takes about ten calibrated cascades of 120 paths (0.3-0.4
+s of CPU with 10 refits), far more than the 50 ms an interval may take, so it is
+computed in the **idle time** after
+an interval (:meth:`Watcher.catch_up`, which :func:`run_watch` calls before it sleeps):
+an interval in which a new 4-hour bar closed prints the previous bar's calibrated
+figure, labelled with its bar (``critical_shock_as_of``, ``critical_shock_current``
+false), and the next interval prints the new bar's. The first interval computes it
+before its line. With ``liquidity="static"`` the critical shock is the static book's
+(the bound) and nothing is computed in the idle time but the refits.
 
 Any asset with a book calibration (the package's, or the store's own from ``liqmap
-calibrate --asset``) can be watched; its depth exponent is the shipped one or the
-median fit over its own book totals (:func:`liqcascade.book._calibrate.beta_for`).
+calibrate --asset``) and a liquidity calibration (the package's, or the store's own
+from ``cascade calibrate --asset``; none needed with ``liquidity="static"``) can be
+watched; its depth exponent is the shipped one or the median fit over its own book
+totals (:func:`liqcascade.book._calibrate.beta_for`).
 
 The market is the one of the last 4-hour open-interest bar closed by now (the package's
-date rule), so ``liqcascade cascade --fragility --liquidity static --as-of NOW`` on the
-same store prints the same critical shock (without ``--liquidity static``, ``cascade``
-prints the calibrated liquidity's, a different figure).
+date rule), so ``liqcascade cascade --fragility --as-of NOW --json`` on the same store
+gives the same calibrated critical shock (``critical_shock.curve_crossing``) and, with
+``--liquidity static``, the same static bound (``critical_shock.shock``).
 
+Alert rules compare the line's figures: ``critical_shock`` is the calibrated one (of
+the bar ``critical_shock_as_of``), ``static_critical_shock`` the bound.
 On a STALE line no alert rule is checked: one ``stale`` alert says why instead
 (:func:`liqcascade.live._alerts.evaluate`). :func:`run_watch` returns a
 :class:`WatchSummary`; a session that ran to ``max_iterations`` without any venue
@@ -50,6 +69,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +84,15 @@ from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import VenuePoller, depth_snapshot, order_book_depth
 
-__all__ = ["EXIT_NO_LIVE_DATA", "WatchOptions", "WatchSummary", "Watcher", "refresh", "run_watch"]
+__all__ = [
+    "EXIT_NO_LIVE_DATA",
+    "CalibratedShock",
+    "WatchOptions",
+    "WatchSummary",
+    "Watcher",
+    "refresh",
+    "run_watch",
+]
 
 _BAR = pd.Timedelta(hours=4)
 _HOUR = pd.Timedelta(hours=1)
@@ -73,6 +101,15 @@ SERIES: tuple[tuple[str, str], ...] = (("ohlcv", "1h"), ("open_interest", "4h"),
 #: Share of a cluster: a bin is "large" when it holds at least this quantile of the
 #: non-empty bins within 30 % of price (USD at liquidation).
 CLUSTER_QUANTILE = 0.9
+#: Liquidity modes of the critical shock: the calibrated response (default) or the
+#: static book alone.
+LIQUIDITY = ("calibrated", "static")
+#: Paths of each calibrated run of the critical shock's grid and their seed: the
+#: defaults of :func:`liqcascade.cascade.calibrated_fragility` (what ``cascade
+#: --fragility`` runs), so the watch's figure is that command's ``curve_crossing``
+#: (tested). The paths are spread over every pair of a liquidity draw and a book draw.
+CALIBRATED_PATHS = 120
+CALIBRATED_SEED = 0
 
 
 def calibrated_assets(store: Any = None) -> tuple[str, ...]:
@@ -114,11 +151,17 @@ class WatchOptions:
     draws : int
         Bootstrap refits for the interval (0: none).
     refits_per_interval : int
-        Bootstrap refits whose critical shock is recomputed in each interval without a
-        new 4-hour bar (the oldest first); an interval with a new bar computes only the
-        fit's (the first interval computes them all). With the default 60 s interval and
-        10 refits the interval is current about 10 minutes after a bar closes; until
-        then the line's ``critical_shock_interval_as_of`` names the oldest bar it uses.
+        Bootstrap refits whose static critical shock is recomputed in each interval
+        without a new 4-hour bar (the oldest first), should the idle time after the
+        previous interval (:meth:`Watcher.catch_up`) not have recomputed them all; an
+        interval with a new bar computes only the fit's (the first interval computes
+        them all). Until every refit is at the market's bar the line's
+        ``static_critical_shock_interval_as_of`` names the oldest bar it uses.
+    liquidity : {"calibrated", "static"}
+        Which critical shock the line's ``critical_shock`` (and its alert rules) is:
+        the calibrated liquidity response's (default; the asset needs a liquidity
+        calibration) or the static book's, which the line gives as
+        ``static_critical_shock`` in either mode.
     """
 
     asset: str = "ETH"
@@ -133,6 +176,7 @@ class WatchOptions:
     total_move: float = -0.10
     draws: int = 10
     refits_per_interval: int = 1
+    liquidity: str = "calibrated"
 
     def check(self, now_ms: int | None = None) -> list[AlertRule]:
         """Validate; return the parsed rules.
@@ -185,6 +229,22 @@ class WatchOptions:
                 f"refits_per_interval must be >= 1 (got {self.refits_per_interval})",
                 param="refits_per_interval",
             )
+        if self.liquidity not in LIQUIDITY:
+            raise InputError(
+                f"liquidity must be one of {', '.join(LIQUIDITY)} (got {self.liquidity!r})",
+                param="liquidity",
+            )
+        if self.liquidity == "calibrated":
+            from liqcascade._calibrations import calibrated_assets as _calibrated
+
+            liq = _calibrated("liquidity", self.store)
+            if a not in liq:  # before any network call
+                raise InputError(
+                    f"liquidity calibrated needs a liquidity calibration for {a} (have: "
+                    f"{', '.join(liq)}); fit one from the store's data (`liqcascade cascade "
+                    f"calibrate`, asset {a}) or watch the static book alone (static)",
+                    param="liquidity",
+                )
         return [parse_rule(r) for r in self.rules]
 
 
@@ -196,15 +256,136 @@ class _Books:
     params: list[Any]
     #: One :class:`BookState` per params (None: not started yet).
     states: list[Any] = field(default_factory=list)
-    #: The last critical shock of each params and the 4-hour bar it is of (None: none yet).
+    #: The last static critical shock of each params, its market prepared for cascades
+    #: and the 4-hour bar they are of (None: none yet).
     shocks: list[float | None] = field(default_factory=list)
+    prepared: list[Any] = field(default_factory=list)
     labels: list[pd.Timestamp | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         n = len(self.params)
         self.states = self.states or [None] * n
         self.shocks = self.shocks or [None] * n
+        self.prepared = self.prepared or [None] * n
         self.labels = self.labels or [None] * n
+
+
+@dataclass
+class CalibratedShock:
+    """The calibrated critical shock of one 4-hour bar's market, built one grid point at a time.
+
+    The definition of :func:`liqcascade.cascade.calibrated_fragility`'s
+    ``curve_crossing`` (``cascade --fragility --json``: ``critical_shock.curve_crossing``):
+    on the grid of falls of 1 ... 20 % (``DEFAULT_SHOCKS``), each fall runs
+    :func:`liqcascade.cascade.calibrated_cascade` (:data:`CALIBRATED_PATHS` index paths
+    over 24 h, seed :data:`CALIBRATED_SEED`, spread over every pair of a liquidity draw
+    and a position-book draw) and the critical shock is where the pooled median of the
+    paths' extreme moves first reaches ``total_move``, linear between grid points.
+    ``critical_range`` is where the pooled 10 % (deeper) and 90 % (shallower) paths
+    first reach it (the report's ``critical_shock_range``; NaN: not within the grid).
+
+    The falls are run in order of size and the run stops at the first fall whose
+    90 % path reaches ``total_move``: every first crossing lies at or before it (at each
+    fall the 10 % path is at or below the median, the median at or below the 90 %
+    path), so the figures equal those of the whole grid.
+
+    Attributes
+    ----------
+    label : pandas.Timestamp
+        Open of the market's 4-hour bar.
+    total_move : float
+        The fall the critical shock must start (fraction, negative).
+    prepared : PreparedMarket
+        The fit's market of the bar (its price and order book are every draw's).
+    books : tuple of PreparedMarket
+        The refits' markets of the bar: the position-book draws (empty: none).
+    calibration : liqcascade.cascade.Calibration
+        The liquidity calibration fitted on events before the bar's close.
+    sigma_hourly : float
+        EWMA hourly volatility known at the bar's close (fraction per hour).
+    residuals : array
+        Standardised hourly residuals before the bar's close.
+    grid : array
+        The falls, fractions of mid, in order of size.
+    median, p10, p90 : list of float
+        The pooled median, 10 % and 90 % extreme moves within 24 h of each fall run so
+        far (fractions of mid).
+    done : bool
+        Every fall needed has run.
+    n_books : int
+        Position-book draws the paths spread over (0: the fit's book alone).
+    n_liquidity_draws : int
+    liquidity_as_of : pandas.Timestamp or None
+        The liquidity calibration's date (fitted on events before it; None: the prior).
+    prior : bool
+        The liquidity calibration is the prior, not a fit.
+    """
+
+    label: pd.Timestamp
+    total_move: float
+    prepared: Any
+    books: tuple[Any, ...]
+    calibration: Any
+    sigma_hourly: float
+    residuals: Any
+    grid: np.ndarray
+    median: list[float] = field(default_factory=list)
+    p10: list[float] = field(default_factory=list)
+    p90: list[float] = field(default_factory=list)
+    done: bool = False
+
+    @property
+    def n_books(self) -> int:
+        return len(self.books)
+
+    @property
+    def n_liquidity_draws(self) -> int:
+        return len(self.calibration.draws) or 1
+
+    @property
+    def liquidity_as_of(self) -> pd.Timestamp | None:
+        return self.calibration.as_of
+
+    @property
+    def prior(self) -> bool:
+        from liqcascade.cascade._clock import is_prior
+
+        return bool(is_prior(self.calibration))
+
+    def step(self) -> bool:
+        """Run the next fall of the grid; True once the critical shock is known."""
+        from liqcascade.cascade import calibrated_cascade
+
+        if self.done:
+            return True
+        s = float(self.grid[len(self.median)])
+        with _one_thread():
+            cc = calibrated_cascade(
+                self.prepared, shock=s, calibration=self.calibration,
+                sigma_hourly=self.sigma_hourly, residuals=self.residuals,
+                n_paths=CALIBRATED_PATHS, seed=CALIBRATED_SEED, books=self.books,
+            )  # fmt: skip
+        self.median.append(cc.move_median)
+        self.p10.append(cc.move_p10)
+        self.p90.append(cc.move_p90)
+        self.done = cc.move_p90 <= self.total_move or len(self.median) == self.grid.size
+        return self.done
+
+    def _crossing(self, moves: list[float]) -> float:
+        from liqcascade.cascade._calibrated_fragility import _critical
+
+        n = len(moves)
+        return _critical(self.grid[:n], np.asarray(moves, np.float64), self.total_move)
+
+    @property
+    def critical_shock(self) -> float:
+        """Smallest fall whose pooled median path reaches ``total_move`` (fraction; NaN: none)."""
+        return self._crossing(self.median)
+
+    @property
+    def critical_range(self) -> tuple[float, float]:
+        """Where the pooled 10 % and 90 % paths reach ``total_move`` (fractions; NaN: none)."""
+        return self._crossing(self.p10), self._crossing(self.p90)
 
 
 class Watcher:
@@ -256,6 +437,12 @@ class Watcher:
         self._market: dict[str, Any] = {}
         self._bars: pd.DataFrame | None = None
         self._ctx: tuple[Any, pd.DataFrame, Any, pd.Timestamp] | None = None
+        #: The calibrated critical shock being computed (of the market's bar) and the
+        #: last one computed (of the market's bar or an earlier one).
+        self._pending: CalibratedShock | None = None
+        self._calibrated: CalibratedShock | None = None
+        #: Seconds the last unit of idle-time work took (a refit or a grid point).
+        self._unit_s = 0.0
         #: Venues that answered at least one request in the last :meth:`poll`.
         self.venues_answered = 0
         self._resume()
@@ -507,7 +694,7 @@ class Watcher:
         return s
 
     def _shock(self, k: int) -> Any:
-        """Critical shock of book ``k`` at the market's bar (advancing it there first)."""
+        """Static critical shock of book ``k`` at the market's bar (advancing it there first)."""
         from liqcascade.cascade import CascadeConfig, critical_shock, prepare_cascade
         from liqcascade.market import BINANCE_BOOK_SHARE
         from liqcascade.positions import model_stops_detailed
@@ -525,14 +712,16 @@ class Watcher:
         pm = prepare_cascade(ob, ms.positions, ms.stops)
         with _one_thread():
             cs = critical_shock(pm, total_move=self.opts.total_move, config=CascadeConfig())
-        b.shocks[k], b.labels[k] = float(cs.shock), label
+        b.shocks[k], b.prepared[k], b.labels[k] = float(cs.shock), pm, label
         return book
 
     def market_at(self, label: pd.Timestamp, *, refits: bool = True) -> dict[str, Any]:
-        """The market of the 4-hour bar ``label``: books advanced, critical shocks, book.
+        """The market of the 4-hour bar ``label``: books advanced, static critical shocks, book.
 
         With ``refits`` False only the fit's book is advanced and measured; the refits'
-        shocks stay those of earlier bars until :meth:`refresh_refits` recomputes them.
+        shocks stay those of earlier bars until :meth:`refresh_refits` or
+        :meth:`catch_up` recomputes them. The calibrated critical shock of the bar is
+        :meth:`catch_up`'s.
         """
         from liqcascade.book._calibrate import beta_for, book_from_totals, book_totals_at
         from liqcascade.book._live import book_from_snapshot, snapshot_at
@@ -562,25 +751,111 @@ class Watcher:
         self._market.update(self._interval())
         return self._market
 
-    def refresh_refits(self, n: int) -> int:
-        """Recompute the critical shock of up to ``n`` refits not yet at the market's bar.
-
-        The oldest first; returns how many were recomputed.
-        """
+    def _stale_refits(self) -> list[int]:
+        """The refits whose static shock is not of the market's bar, the oldest first."""
         b = self._books
         if b is None or self._ctx is None or not self._market:
-            return 0
+            return []
         label = self._ctx[3]
         stale = [k for k in range(1, len(b.params)) if b.labels[k] != label]
         stale.sort(key=lambda k: (b.labels[k] is not None, b.labels[k] or label))
+        return stale
+
+    def refresh_refits(self, n: int) -> int:
+        """Recompute the static critical shock of up to ``n`` refits not yet at the market's bar.
+
+        The oldest first; returns how many were recomputed.
+        """
+        stale = self._stale_refits()
         for k in stale[:n]:
             self._shock(k)
         if stale:
             self._market.update(self._interval())
         return min(n, len(stale))
 
+    @property
+    def calibrated_shock(self) -> CalibratedShock | None:
+        """The last calibrated critical shock computed (None: none yet, or static mode)."""
+        return self._calibrated
+
+    def _calibrated_job(self) -> CalibratedShock:
+        """The calibrated critical shock of the market's bar (started, not run).
+
+        Its paths spread over the fit's book and every refit's, all at the market's bar
+        (:meth:`catch_up` brings the refits there first), and over the liquidity
+        calibration fitted on events before the bar's close; the volatility is the
+        hourly one known at that close (``cascade --fragility``'s, on the same store).
+        """
+        from liqcascade.cascade import load_liquidity
+        from liqcascade.cascade._backtest import hourly_volatility
+        from liqcascade.cascade._calibrated_fragility import DEFAULT_SHOCKS
+
+        b = self._books
+        assert b is not None and self._ctx is not None
+        label = self._ctx[3]
+        close = label + _BAR
+        px = self._load_inputs().prices
+        if px.index.is_monotonic_increasing:  # the hours closed by the bar's close
+            hourly = px.iloc[: px.index.searchsorted(close - _HOUR, side="right")]
+        else:
+            hourly = px[px.index <= close - _HOUR]
+        sigma, resid = hourly_volatility(hourly)
+        cal = load_liquidity(self.asset, close, store=self.store.path)
+        books = tuple(b.prepared[1:])
+        assert all(lb == label for lb in b.labels)
+        return CalibratedShock(
+            label=label, total_move=self.opts.total_move, prepared=b.prepared[0], books=books,
+            calibration=cal, sigma_hourly=sigma, residuals=resid,
+            grid=np.asarray(DEFAULT_SHOCKS, np.float64),
+        )  # fmt: skip
+
+    def catch_up(self, deadline: float | None = None) -> bool:
+        """The work an interval leaves for the idle time after it; True once none is left.
+
+        First the refits not yet at the market's bar (their books advanced and their
+        static critical shocks), then (``liquidity="calibrated"``) the calibrated
+        critical shock of the bar, one grid point at a time (:class:`CalibratedShock`).
+        ``deadline`` (``time.monotonic()`` seconds; None: no limit) stops it before a unit
+        of work that would end after it; the next call goes on where it stopped. The
+        line of the next interval carries what is done.
+        """
+        if not self._market:
+            return True
+
+        def room() -> bool:
+            return deadline is None or time.monotonic() + self._unit_s <= deadline
+
+        def timed(fn: Callable[[], Any]) -> Any:
+            t0 = time.monotonic()
+            out = fn()
+            self._unit_s = time.monotonic() - t0
+            return out
+
+        stale = self._stale_refits()
+        for k in stale:
+            if not room():
+                self._market.update(self._interval())
+                return False
+            timed(partial(self._shock, k))
+        if stale:
+            self._market.update(self._interval())
+        if self.opts.liquidity != "calibrated":
+            return True
+        label = self._market["label"]
+        if self._calibrated is not None and self._calibrated.label == label:
+            return True
+        if self._pending is None or self._pending.label != label:
+            self._pending = self._calibrated_job()
+        job = self._pending
+        while not job.done:
+            if not room():
+                return False
+            timed(job.step)
+        self._calibrated, self._pending = job, None
+        return True
+
     def _interval(self) -> dict[str, Any]:
-        """The fit's critical shock and its p05-p95 over the refits' latest shocks."""
+        """The fit's static critical shock and its p05-p95 over the refits' latest shocks."""
         b = self._books
         assert b is not None and b.shocks[0] is not None
         label = b.labels[0]
@@ -588,9 +863,9 @@ class Watcher:
         arr = np.asarray([b.shocks[0], *(b.shocks[k] for k in done)], dtype=np.float64)
         oldest = min([b.labels[k] for k in done] + [label])  # type: ignore[type-var]
         return {
-            "critical_shock": b.shocks[0],
-            "critical_shock_p05": float(np.percentile(arr, 5)),
-            "critical_shock_p95": float(np.percentile(arr, 95)), "n_draws": len(done),
+            "static_critical_shock": b.shocks[0],
+            "static_critical_shock_p05": float(np.percentile(arr, 5)),
+            "static_critical_shock_p95": float(np.percentile(arr, 95)), "n_draws": len(done),
             "n_draws_current": sum(1 for k in done if b.labels[k] == label),
             "interval_as_of": oldest,
         }  # fmt: skip
@@ -604,7 +879,12 @@ class Watcher:
 
     # ------------------------------------------------------------- one interval
     def tick(self) -> dict[str, Any]:
-        """One interval: poll, append, advance, measure; the watch line."""
+        """One interval: poll, append, advance, measure; the watch line.
+
+        The line's calibrated critical shock is the last one :meth:`catch_up` computed
+        (after an interval with a new bar, the previous bar's: ``critical_shock_as_of``
+        names its bar); the first interval computes it before its line.
+        """
         now_ms = int(self.clock())
         added, depth = self.poll(now_ms)
         label = self._label(now_ms)
@@ -615,6 +895,8 @@ class Watcher:
             self.market_at(label, refits=not self._market)
         else:
             self.refresh_refits(self.opts.refits_per_interval)
+        if self.opts.liquidity == "calibrated" and self._calibrated is None:
+            self.catch_up()  # the first interval: no calibrated figure of any bar yet
         m = self._market
         inputs = self._load_inputs()
         now = pd.Timestamp(now_ms, unit="ms", tz="UTC")
@@ -649,12 +931,15 @@ class Watcher:
         else:
             line.update(cluster_metrics(m["whole"], price))
             line["figures_at_price"] = True
+        line.update(self._critical_fields())
         line.update(
-            critical_shock=m["critical_shock"], critical_shock_p05=m["critical_shock_p05"],
-            critical_shock_p95=m["critical_shock_p95"], total_move=self.opts.total_move,
-            critical_shock_interval_as_of=m["interval_as_of"].isoformat(),
-            critical_shock_model="static book; interval over the calibration's bootstrap "
-            "refits, each recomputed in turn after a new bar (refits_per_interval)",
+            static_critical_shock=m["static_critical_shock"],
+            static_critical_shock_p05=m["static_critical_shock_p05"],
+            static_critical_shock_p95=m["static_critical_shock_p95"],
+            static_critical_shock_interval_as_of=m["interval_as_of"].isoformat(),
+            static_critical_shock_model="static book (instant, never refills): the bound "
+            "of the cascade's own carry; p05-p95 over the book calibration's bootstrap "
+            "refits, each recomputed after a new bar", total_move=self.opts.total_move,
             n_draws=m["n_draws"], n_draws_current=m["n_draws_current"], book_fit=m["fit"],
             depth_source=m["depth_source"],
             rows_added=added, venues_answered=self.venues_answered, venues=len(self.pollers),
@@ -663,6 +948,39 @@ class Watcher:
             line.update(depth)
         line["alerts"] = evaluate(self.rules, line)
         return line
+
+    def _critical_fields(self) -> dict[str, Any]:
+        """The line's ``critical_shock`` (what alert rules compare) and what it is of."""
+        m = self._market
+        if self.opts.liquidity != "calibrated":
+            return {
+                "critical_shock": m["static_critical_shock"],
+                "critical_shock_range": [math.nan, math.nan],
+                "critical_shock_as_of": m["label"].isoformat(),
+                "critical_shock_current": True,
+                "critical_shock_model": "static book (liquidity static): the same figure as "
+                "static_critical_shock",
+                "liquidity": "static",
+            }
+        c = self._calibrated
+        assert c is not None
+        lo, hi = c.critical_range
+        return {
+            "critical_shock": c.critical_shock,
+            "critical_shock_range": [lo, hi],
+            "critical_shock_as_of": c.label.isoformat(),
+            "critical_shock_current": bool(c.label == m["label"]),
+            "critical_shock_model": (
+                "calibrated liquidity response: the smallest fall whose median extreme move "
+                "within 24 h reaches total_move (cascade --fragility's curve_crossing; falls "
+                f"of 1-20 %, {CALIBRATED_PATHS} paths over {c.n_liquidity_draws} liquidity "
+                f"draws x {max(c.n_books, 1)} book draws); range: where the 10 % and 90 % "
+                "paths reach it"
+            ),
+            "liquidity": "calibrated",
+            "liquidity_as_of": None if c.liquidity_as_of is None else c.liquidity_as_of.isoformat(),
+            "liquidity_prior": c.prior,
+        }
 
     def _label_done(self) -> pd.Timestamp | None:
         return self._market.get("label") if self._market else None
@@ -876,7 +1194,9 @@ def run_watch(
 ) -> WatchSummary:
     """Run the loop until ``max_iterations`` (or Ctrl-C); how it ended.
 
-    ``emit`` receives each line; each alert runs ``options.on_alert``.
+    ``emit`` receives each line; each alert runs ``options.on_alert``. Between an
+    interval's line and the next interval, :meth:`Watcher.catch_up` does the work the
+    interval left (the refits and the calibrated critical shock of a new bar).
     """
     w = Watcher(options, clock=clock, sleep=sleep, log=log)
     pause = sleep or time.sleep
@@ -894,6 +1214,9 @@ def run_watch(
             live += line["venues_answered"] > 0
             if options.max_iterations is not None and done >= options.max_iterations:
                 break
+            # the idle time: the refits and the calibrated critical shock of a new bar,
+            # up to a second before the next interval (the rest goes on after it)
+            w.catch_up(deadline=t0 + options.interval - min(1.0, options.interval / 10))
             pause(max(0.0, options.interval - (time.monotonic() - t0)))
     except KeyboardInterrupt:
         interrupted = True
@@ -912,8 +1235,10 @@ def refresh(
     log: Callable[[str], None] | None = None,
 ) -> int:
     """Fetch every series up to now into the store (the daily job); rows added."""
-    w = Watcher(WatchOptions(asset=asset, exchanges=exchanges, store=store, since=since),
-                clock=clock, log=log)  # fmt: skip
+    # it only fetches: no critical shock is computed, so no liquidity calibration is needed
+    opts = WatchOptions(asset=asset, exchanges=exchanges, store=store, since=since,
+                        liquidity="static")  # fmt: skip
+    w = Watcher(opts, clock=clock, log=log)
     try:
         added, _ = w.poll(int(w.clock()))
     finally:
