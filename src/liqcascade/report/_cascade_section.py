@@ -754,40 +754,41 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
     # the section's text (the card links to it) prints the command and the whole
     # back-test beside the events scored: the front page has no line to spare (one A4)
     cmd = f"; re-run: {backtest_command(o, asset)}" if asset and not short else ""
+    v = move_verdicts(o)  # the issue's two baselines, and the expanding one where scored
+    errs = [f"{o[f'{b}_baseline_move_mae_pp']:.2f} pp ({b})" for b in v]
     head = (
-        f"Event back-test, {span} ({sample}): "
-        f"error {o['move_mae_pp']:.2f} pp vs {o['empirical_baseline_move_mae_pp']:.2f} "
-        f"pp (empirical) and {o['trigger_baseline_move_mae_pp']:.2f} pp (trigger)"
+        f"Event back-test, {span} ({sample}): error {o['move_mae_pp']:.2f} pp vs "
+        + ", ".join(errs[:-1])
+        + f" and {errs[-1]}"
     )
     tail = _strict_text(o, short) + _package_text(o, asset, short) + cmd
-    v = move_verdicts(o)
     if short and None not in v.values():  # the front page's card: the same facts, fewer words
         tag = {"beats": "beaten", "loses": "model loses", "ties": "tie"}
         return (
             f"Event back-test, {span}"
             + (f" (book in sample for {n_in} before {before})" if n_in else ", out of sample")
             + f": error {o['move_mae_pp']:.2f} pp; baselines "
-            f"{o['empirical_baseline_move_mae_pp']:.2f} (empirical: {tag[str(v['empirical'])]}), "
-            f"{o['trigger_baseline_move_mae_pp']:.2f} (trigger: {tag[str(v['trigger'])]}); "
-            f"{pct(o['coverage_80'], 0)} inside the 80 % interval" + tail
+            + ", ".join(
+                f"{o[f'{b}_baseline_move_mae_pp']:.2f} ({b}: {tag[str(w)]})" for b, w in v.items()
+            )
+            + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
+            + tail
         )
     if None in v.values():  # a back-test stored without the paired comparison
         return head + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval" + tail
     words = {"beats": "beats", "loses": "does not beat (loses to)", "ties": "ties"}
     parts = []
-    for b in ("empirical", "trigger"):
+    for b in v:
         d, lo, hi = (o[f"move_mae_diff_vs_{b}_pp{x}"] for x in ("", "_p05", "_p95"))
-        detail = (
-            f" ({d:+.3f} pp, 90 %: {lo:+.2f} … {hi:+.2f}; "
-            f"{_p_text(o[f'move_mae_dm_pvalue_vs_{b}'])})"
-            if not short
-            else ""
-        )
+        p = o.get(f"move_mae_dm_pvalue_vs_{b}")  # Diebold-Mariano: the issue's two only
+        dm = "" if p is None else f"; {_p_text(p)}"
+        detail = f" ({d:+.3f} pp, 90 %: {lo:+.2f} … {hi:+.2f}{dm})" if not short else ""
         parts.append(f"{words[str(v[b])]} the {b} baseline{detail}")
     return (
         head
         + ": it "
-        + " and ".join(parts)
+        + ", ".join(parts[:-1])
+        + f" and {parts[-1]}"
         + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
         + tail
     )
