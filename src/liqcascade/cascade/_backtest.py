@@ -461,7 +461,7 @@ def _log_extreme_hist(dt_t: tuple[float, ...]) -> tuple[FloatArray, FloatArray, 
     for _ in range(_DENSITY_WALKS // 20_000):
         z = rng.standard_normal((20_000, dt.size)) * np.sqrt(dt / 3600.0)
         z[:, 0] = 0.0
-        chunks.append(-np.minimum.accumulate(np.cumsum(z, axis=1), axis=1)[:, -1])
+        chunks.append(-np.cumsum(z, axis=1).min(axis=1))  # the running minimum's last value
     m = np.concatenate(chunks)
     pos = m[m > 0.0]
     y = np.log(pos)
