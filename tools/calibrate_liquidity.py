@@ -8,6 +8,12 @@ the bundled data only and writes ``src/liqcascade/cascade/calibrated/<ASSET>.jso
 
 ``--backtest-only`` keeps the shipped calibrations and re-runs only the out-of-sample
 event back-test stored beside them (after a change to the predictions, not the fit).
+``--follow-through-only`` keeps the calibrations and the back-test and re-runs only
+the stored follow-through (the calibrated cascade after −5 % on every date of the
+back-test's period, each with the calibration fitted before it: the rows the report
+reads), after a change to the cascade or a refit of the calibrations::
+
+    PYTHONPATH=src python tools/calibrate_liquidity.py --follow-through-only ETH BTC
 """
 
 from __future__ import annotations
@@ -19,7 +25,11 @@ from pathlib import Path
 
 from liqcascade._cli.cascade_backtest import bundled_inputs
 from liqcascade.cascade._backtest import run_backtest
-from liqcascade.cascade._calibrate import backtest_record, fit_liquidity_document
+from liqcascade.cascade._calibrate import (
+    backtest_record,
+    fit_liquidity_document,
+    follow_through_of,
+)
 from liqcascade.cascade._clock import load_liquidity
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "liqcascade" / "cascade" / "calibrated"
@@ -51,12 +61,40 @@ def backtest_only(assets: list[str]) -> None:
         print(asset, {k: v for k, v in doc["backtest"].items() if k != "per_event"})
 
 
+def follow_through_only(assets: list[str]) -> None:
+    """Re-run the stored follow-through with the shipped calibrations and back-test unchanged.
+
+    The period is the stored back-test's (the fitted months), as a full refit stores it.
+    """
+    for asset in assets:
+        t0 = time.time()
+        path = OUT / f"{asset}.json"
+        doc = json.loads(path.read_text())
+        ohlc, _liq, market_at = bundled_inputs(asset)
+        old = doc["backtest"]
+        rec = follow_through_of(
+            ohlc, market_at, lambda t, a=asset: load_liquidity(a, t, False), asset=asset,
+            start=old["start"], end=old["end"], progress=print,
+        )  # fmt: skip
+        doc.pop("follow_through", None)
+        if rec is not None:
+            doc["follow_through"] = rec
+        path.write_text(json.dumps(doc, indent=1) + "\n")
+        print(asset, {k: v for k, v in (rec or {}).items() if k != "dates"},
+              f"{time.time() - t0:.0f} s")  # fmt: skip
+
+
+MODES = {"--backtest-only": backtest_only, "--follow-through-only": follow_through_only}
+
 if __name__ == "__main__":
     if {"-h", "--help"} & set(sys.argv[1:]):
-        print("usage: calibrate_liquidity.py [--backtest-only] [ETH] [BTC]")
+        print("usage: calibrate_liquidity.py [--backtest-only | --follow-through-only] [ETH] [BTC]")
         sys.exit(0)
-    args = [a for a in sys.argv[1:] if a != "--backtest-only"]
+    args = [a for a in sys.argv[1:] if a not in MODES]
     if bad := [a for a in args if a.startswith("-")]:
         sys.exit(f"error: unknown option {bad[0]}")
+    modes = [a for a in sys.argv[1:] if a in MODES]
+    if len(set(modes)) > 1:
+        sys.exit("error: give one of --backtest-only and --follow-through-only")
     assets = [a.upper() for a in (args or ["ETH", "BTC"])]
-    backtest_only(assets) if "--backtest-only" in sys.argv else main(assets)
+    MODES[modes[0]](assets) if modes else main(assets)

@@ -13,8 +13,22 @@ from liqcascade.report import build_report
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    """The quick report's section, built without running the every-date check.
+
+    The report reads the follow-through stored with the calibration: the live run is
+    made to fail, and the in-process cache is emptied first.
+    """
+    import liqcascade.cascade as cascade
+    from liqcascade.report import _cascade_section as cs
+
+    def live(*_a: object, **_k: object) -> None:
+        raise AssertionError("the report ran the every-date check instead of reading it")
+
     out = tmp_path_factory.mktemp("cascade_report")
-    paths = build_report(out, sections=("cascade",), quick=True, asset="ETH")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cascade, "calibrated_follow_through", live)
+        mp.setattr(cs, "_EVERY_DATE_RUNS", {})
+        paths = build_report(out, sections=("cascade",), quick=True, asset="ETH")
     html = paths["html"].read_text()
     assert 'id="cascade"' in html
     return json.loads(paths["summary"].read_text()), html
@@ -136,10 +150,17 @@ def test_section_holds_the_every_date_check(built: tuple[dict, str]) -> None:
     c = summary["sections"]["cascade"]
     e = c["follow_through_every_date"]
     h = c["history_after_5pct_falls"]
-    # the quick report: every 7th day from the first with a market, to the market date
-    assert e["every_days"] == 7 and e["asset"] == "ETH"
+    # the stored record: every date from the first with a market to the market date,
+    # in the quick report too; its figures are the stored rows'
+    assert e["every_days"] == 1 and e["asset"] == "ETH"
     assert e["start"].startswith("2024-11-23T20:00") and e["end"] <= c["as_of"]
-    assert e["n_dates"] == 36
+    assert e["end"].startswith("2025-07-31T20:00") and e["n_dates"] == 251
+    from liqcascade.cascade import stored_follow_through
+
+    m = stored_follow_through("ETH", False, end="2025-07-31")
+    assert m is not None
+    assert e["model_total_median"] == pytest.approx(m.model_total_median, rel=1e-12)
+    assert e["model_share_beyond"] == pytest.approx(m.model_share_beyond, rel=1e-12)
     # history is the section's own (up to the market date)
     assert e["history_n_episodes"] == h["n_episodes"]
     assert e["history_total_median"] == pytest.approx(h["total_median"])
@@ -151,7 +172,8 @@ def test_section_holds_the_every_date_check(built: tuple[dict, str]) -> None:
     )
     # shown: the calibrated model beside history, both verdicts, the static book as a bound
     text = html.replace("&#39;", "'")
-    assert "calibrated model, every date 2024-11-23" in text
+    assert "calibrated model, every date 2024-11-23 → 2025-07-31 (251 dates; central book)" in text
+    assert "every 7th day" not in text
     assert "calibrated model, this market" in text
     assert text.count("within 2 points of history:") >= 2  # the table and the takeaway
     assert text.count("within 2× of history:") >= 2
@@ -183,6 +205,8 @@ def test_headline_five_percent_is_the_curves_point(summary: dict) -> None:
 
 
 def test_the_every_date_run_is_computed_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a stored record (a store's calibration fitted before records were stored)
+    the check is run: every 7th day in the quick report, once per process."""
     import liqcascade.cascade as cascade
     from liqcascade.report import _cascade_section as cs
     from liqcascade.report._section import ReportContext
@@ -194,6 +218,7 @@ def test_the_every_date_run_is_computed_once_per_process(monkeypatch: pytest.Mon
         return f"run {len(calls)}"
 
     monkeypatch.setattr(cascade, "calibrated_follow_through", fake)
+    monkeypatch.setattr(cascade, "stored_follow_through", lambda *a, **k: None)
     monkeypatch.setattr(cs, "_EVERY_DATE_RUNS", {})
     a = cs.every_date(ReportContext(quick=True, asset="ETH"))
     b = cs.every_date(ReportContext(quick=True, asset="ETH"))  # another report, same inputs
@@ -203,3 +228,41 @@ def test_the_every_date_run_is_computed_once_per_process(monkeypatch: pytest.Mon
     # the full report runs every date: another run
     assert cs.every_date(ReportContext(quick=False, asset="ETH")) == "run 2"
     assert calls[1]["every"] == 1
+
+
+def test_a_calibration_without_a_record_falls_back_to_the_live_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A store's ETH calibration without ``follow_through``: nothing stored, the check runs."""
+    from importlib.resources import files
+
+    import liqcascade.cascade as cascade
+    import liqcascade.report._section as section
+    from liqcascade.report import _cascade_section as cs
+    from liqcascade.report._section import ReportContext
+
+    store = tmp_path / "s.duckdb"  # the calibration lookup does not open the store
+    folder = tmp_path / "s.calibrations" / "liquidity"
+    folder.mkdir(parents=True)
+    doc = json.loads((files("liqcascade.cascade") / "calibrated" / "ETH.json").read_text())
+    del doc["follow_through"]
+    (folder / "ETH.json").write_text(json.dumps(doc))
+    assert cascade.stored_follow_through("ETH", store, end="2025-07-31") is None
+    assert cascade.stored_follow_through("ETH", False, end="2025-07-31") is not None
+    calls: list[dict] = []
+
+    def fake(asset: str, **kw: object) -> str:
+        calls.append({"asset": asset, **kw})
+        return "live"
+
+    monkeypatch.setattr(cascade, "calibrated_follow_through", fake)
+    monkeypatch.setattr(section, "_store", lambda: store)
+    monkeypatch.setattr(cs, "_EVERY_DATE_RUNS", {})
+    ctx = ReportContext(quick=True, asset="ETH")
+    assert cs.every_date(ctx) == "live" and len(calls) == 1
+    assert calls[0]["store"] == store and calls[0]["every"] == cs.QUICK_EVERY
+    # with the record: read, every date, the quick report too (nothing run)
+    monkeypatch.setattr(section, "_store", lambda: False)
+    m = cs.every_date(ctx)
+    assert len(calls) == 1 and m.every == 1 and m.n_dates == 251
+    assert m.source == "package:calibrated/ETH.json"

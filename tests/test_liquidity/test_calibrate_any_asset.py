@@ -16,6 +16,7 @@ import pytest
 
 from clihelpers import run_cli
 from floats import assert_same
+from liqcascade.cascade import calibrated_follow_through, stored_follow_through
 from liqcascade.cascade._calibrate import (
     ETH_REFERENCE_SIGMA,
     ETH_REFERENCE_WINDOW,
@@ -25,6 +26,7 @@ from liqcascade.cascade._calibrate import (
     hourly_return_std,
 )
 from liqcascade.cascade._clock import backtest_score, load_liquidity
+from liqcascade.cascade._follow_through import RECORD_SETTINGS
 from liqcascade.data import load_series
 from liqcascade.errors import InputError
 from newasset import copy_calibrations, relabelled_store
@@ -98,7 +100,7 @@ def test_refit_of_eth_reproduces_shipped_month(tmp_path: Path) -> None:
     relabelled_store(store, symbol="XRPUSDT", end="2024-11-30")  # a store without ETH rows
     r = run_cli(
         "cascade", "calibrate", "--asset", "ETH", "--end", "2025-01-01", "--no-backtest",
-        "--store", str(store), "--json",
+        "--no-follow-through", "--store", str(store), "--json",
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert "2025-01-01: 19 events" in r.stderr  # progress on stderr
@@ -130,6 +132,8 @@ def test_refit_of_eth_reproduces_shipped_month(tmp_path: Path) -> None:
     # after the store's last month its latest fit holds (never a later one)
     assert load_liquidity("ETH", "2025-07-01", store=store).as_of == cal.as_of
     assert backtest_score("ETH", store) is None  # --no-backtest: no score stored
+    assert "follow_through" not in doc  # --no-follow-through: no record
+    assert stored_follow_through("ETH", store) is None
     score = backtest_score("ETH", False)
     assert score is not None and score["scope"] == "package score"
     # the stored scores as stored, the book split (test_book_in_sample.py) included
@@ -217,6 +221,23 @@ def test_sol_calibrate_backtest_and_answer(sol_store: Path, tmp_path: Path) -> N
     assert out["calibrations"][-1]["n_events"] >= 8  # fitted, not the prior
     cal = load_liquidity("SOL", "2025-01-20", store=sol_store)
     assert cal.source == f"store:{path}"
+    # the follow-through of the fitted months, stored with the report's settings
+    assert "SOL: follow-through after a 5 % fall on every date 2024-12-01 → 2025-01-31" in (
+        r.stderr
+    )
+    rec = json.loads(path.read_text())["follow_through"]
+    assert {k: rec[k] for k in RECORD_SETTINGS} == RECORD_SETTINGS
+    assert rec["start"].startswith("2024-12-01T20:00") and rec["end"].startswith("2025-01-31T20")
+    assert rec["n_dates"] == len(rec["dates"]["ts"]) == 62
+    ft = stored_follow_through("SOL", sol_store, end="2025-01-31")
+    assert ft is not None and ft.source == f"store:{path}" and ft.n_dates == 62
+    # a row is a live run on the store's data with the store's calibration before its date
+    live = calibrated_follow_through("SOL", "2025-01-02", "2025-01-02", store=sol_store)
+    row = ft.dates.set_index("ts").loc[live.dates["ts"]]
+    cols = ["mid", "sigma", "total_median", "total_p10", "total_p90", "seed"]
+    assert_same(live.dates[cols].to_numpy(float), row[cols].to_numpy(float), rtol=1e-9)
+    assert_same(live.dates["share_beyond"].to_numpy(float), row["share_beyond"].to_numpy(float),
+                rtol=0.0, atol=1 / 400 + 1e-12)  # fmt: skip
     r = run_cli(
         "cascade", "backtest", "--asset", "SOL", "--start", "2025-01-01", "--end", "2025-01-31",
         "--paths", "40", "--json", env=env,
@@ -238,7 +259,8 @@ def test_calibrate_out_file(tmp_path: Path) -> None:
     out = tmp_path / "deep" / "eth.json"
     r = run_cli(
         "cascade", "calibrate", "--asset", "ETH", "--end", "2024-12-01", "--no-backtest",
-        "--out", str(out), "--json", env={"LIQCASCADE_STORE": str(tmp_path / "none.duckdb")},
+        "--no-follow-through", "--out", str(out), "--json",
+        env={"LIQCASCADE_STORE": str(tmp_path / "none.duckdb")},
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     doc = json.loads(out.read_text())
@@ -246,6 +268,7 @@ def test_calibrate_out_file(tmp_path: Path) -> None:
     assert [c["as_of"][:10] for c in doc["calibrations"]] == ["2024-11-01", "2024-12-01"]
     assert [c["n_events"] for c in doc["calibrations"]] == [0, 3]  # as shipped: the prior
     assert "backtest" not in doc and doc["trigger_rule"].startswith("default for ETH")
+    assert "follow_through" not in doc
     assert not (tmp_path / "none.calibrations").exists()
 
 

@@ -53,6 +53,36 @@ def test_text_names_both_checks() -> None:
     assert "ETH after a −5 % shock: the calibrated model on 3 dates" in out
     assert "within 2 points:" in out and "within 2×:" in out
     assert "history (296 real 4-hour falls of 5 % or more" in out
+    # 48 paths: not the rows the report reads, and it says so
+    assert (
+        "the rows the report reads (stored with the liquidity calibration) are for a "
+        "−5 % shock and 400 paths" in " ".join(out.split())
+    )
+
+
+def test_one_date_reproduces_the_stored_row() -> None:
+    """The command computes; with the defaults it gives the row the report reads."""
+    from liqcascade.cascade import stored_follow_through
+
+    r = run_cli("cascade", "follow-through", "--asset", "ETH", "--start", "2025-07-31",
+                "--end", "2025-07-31", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    (got,) = r.json()["dates"]
+    m = stored_follow_through("ETH", False, end="2025-07-31")
+    assert m is not None
+    want = m.dates.iloc[-1]
+    assert got["ts"] == want["ts"].isoformat() == "2025-07-31T20:00:00+00:00"
+    assert got["seed"] == want["seed"] == 250
+    for k in ("mid", "sigma", "total_median", "total_p10", "total_p90"):
+        assert_same(got[k], float(want[k]), rtol=1e-9, atol=1e-9)
+    assert_same(got["share_beyond"], float(want["share_beyond"]), rtol=0.0, atol=1 / 400 + 1e-12)
+    text = run_cli("cascade", "follow-through", "--asset", "ETH", "--start", "2025-07-31",
+                   "--end", "2025-07-31")  # fmt: skip
+    assert text.exit_code == 0, text.stderr
+    assert (
+        "computed on every date here: this reproduces the rows stored with the liquidity "
+        "calibration, which the report reads" in " ".join(text.stdout.split())
+    )
 
 
 @pytest.mark.parametrize(

@@ -122,7 +122,7 @@ def sol_fit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     copy_calibrations(store, kinds=("book",))
     r = run_cli(
         "cascade", "calibrate", "--asset", "SOL", "--start", "2024-12", "--end", "2025-01",
-        "--json", env={"LIQCASCADE_STORE": str(store)},
+        "--no-follow-through", "--json", env={"LIQCASCADE_STORE": str(store)},
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert "event back-test 2024-12-01 → 2025-01-31 (the fitted months)" in r.stderr

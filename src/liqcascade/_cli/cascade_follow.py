@@ -1,7 +1,10 @@
 """CLI: ``liqcascade cascade follow-through`` — the calibrated model on every date vs history.
 
 One library call, :func:`liqcascade.cascade.calibrated_follow_through`; this module
-parses the options, shows a progress bar over the dates and prints the comparison.
+parses the options, shows a progress bar over the dates and prints the comparison. It
+computes every date (it never reads the stored record): with the default shock and
+paths it reproduces the rows stored with the liquidity calibration, which the report
+reads (:func:`liqcascade.cascade.stored_follow_through`).
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ def follow_through_cmd(
     the median and 10–90 % of the lowest price, and the chance of reaching −27 %.
     History: every real 4-hour fall at least as deep in the hourly prices, its median
     lowest price within a day and its share reaching −27 %. Checks (issue 18): the
-    medians within 2 points; the chances within 2×.
+    medians within 2 points; the chances within 2×. Every date is computed here: with
+    the default --shock and --paths this reproduces the rows stored with the liquidity
+    calibration (`cascade calibrate`), which the report reads instead of running them.
 
     Example: liqcascade cascade follow-through --asset BTC --start 2025-03-01 --json
     """
@@ -117,4 +122,22 @@ def _render(r: dict[str, Any]) -> None:
         f"  history inside the period: {n_in} fall{'s' if n_in != 1 else ''}"
         + (f", median total fall {_pct(med_in)}" if med_in is not None else ""),
         soft_wrap=True,
+    )
+    out.print("  " + stored_note(r), soft_wrap=True)
+
+
+def stored_note(r: dict[str, Any]) -> str:
+    """How this run relates to the rows the report reads (the calibration's stored record)."""
+    from liqcascade.cascade._follow_through import RECORD_SETTINGS as S
+
+    same = math.isclose(r["shock"], S["shock"], abs_tol=1e-12) and r["n_paths"] == S["n_paths"]
+    if same:
+        return (
+            "computed on every date here: this reproduces the rows stored with the liquidity "
+            "calibration, which the report reads (`liqcascade cascade calibrate`; the "
+            "package's: tools/calibrate_liquidity.py --follow-through-only)"
+        )
+    return (
+        "computed on every date here; the rows the report reads (stored with the liquidity "
+        f"calibration) are for a {_pct(S['shock'], 0)} shock and {S['n_paths']} paths"
     )

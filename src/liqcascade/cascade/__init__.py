@@ -7,7 +7,8 @@
 ``market_state`` assembles the estimated ETH market of a date; ``follow_through``
 measures how far real falls went on, the empirical check on the cascade's end price;
 ``calibrated_follow_through`` runs the calibrated cascade after a shock on every date of
-a period beside it (issue 18's history check).
+a period beside it (issue 18's history check), ``stored_follow_through`` reads the rows
+stored with the liquidity calibration.
 """
 
 from liqcascade.cascade._backtest import BacktestResult, detect_events, run_backtest
@@ -27,7 +28,7 @@ from liqcascade.cascade._clock import (
 )
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._engine import simulate_cascade
-from liqcascade.cascade._follow_through import calibrated_follow_through
+from liqcascade.cascade._follow_through import calibrated_follow_through, stored_follow_through
 from liqcascade.cascade._fragility import (
     CriticalShock,
     FragilityCurve,
@@ -88,4 +89,5 @@ __all__ = [
     "simulate_cascade",
     "simulate_clock",
     "static_bound",
+    "stored_follow_through",
 ]

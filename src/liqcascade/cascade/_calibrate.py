@@ -29,6 +29,10 @@ then the bundled ones) and writes the result beside the store
    whose calibration is the prior, as shipped) to the end of the last; each event is
    predicted by the calibration fitted before it. Its ``start`` / ``end`` /
    ``scored`` say the period; every answer quoting it prints that period.
+6. **The stored follow-through** (``follow_through``, :func:`follow_through_of`): the
+   calibrated cascade after −5 % on every date of the same period (the market of the
+   date, the calibration fitted before it), the rows the report shows instead of
+   running it.
 
 Models take frames: the caller loads the prices, liquidations and markets.
 """
@@ -73,6 +77,7 @@ __all__ = [
     "calibration_span",
     "default_trigger",
     "fit_liquidity_document",
+    "follow_through_of",
     "hourly_return_std",
 ]
 
@@ -230,6 +235,7 @@ def fit_liquidity_document(
     seed: int = 0,
     backtest: bool = True,
     n_paths: int = 200,
+    follow_through: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Fit the expanding-window calibrations of ``asset``: the calibration document.
@@ -264,6 +270,14 @@ def fit_liquidity_document(
     n_paths : int
         Monte Carlo paths per event of that back-test (at least
         :data:`~liqcascade.cascade._backtest.MIN_PATHS`).
+    follow_through : bool
+        Also store the follow-through on every date of the same period (the fitted
+        months), as ``"follow_through"`` (:func:`follow_through_of`): each date's row
+        computed by :func:`~liqcascade.cascade._follow_through.calibrated_follow_through`
+        with the settings the report asks
+        (:data:`~liqcascade.cascade._follow_through.RECORD_SETTINGS`), on the market of
+        that date and the calibration fitted before it. The report reads it instead of
+        running the cascade on every date.
     progress : callable, optional
         ``progress(message)``: one line per step (the CLI prints them on stderr).
 
@@ -277,7 +291,9 @@ def fit_liquidity_document(
         the others (``n_book_in_sample``, ``metrics_book_in_sample``,
         ``metrics_book_out_of_sample``), and ``per_event``: each event's moves,
         baselines and ``book_in_sample`` flag, so that a score restricted to the
-        events after a date can be read from it).
+        events after a date can be read from it); with ``follow_through``,
+        ``follow_through`` (:func:`~liqcascade.cascade._follow_through.follow_through_record`;
+        absent when no date of the period has a market).
     """
     say = progress or (lambda _m: None)
     a = asset.upper()
@@ -342,27 +358,77 @@ def fit_liquidity_document(
         "data": {"first": first.isoformat(), "last": last.isoformat()},
         "calibrations": [c.to_dict() for c in cals],
     }
+    # the fitted months: an event or a date before the first fitted month would be
+    # predicted by the prior, not by any fit of this run
+    bt_start = fitted_from
+    bt_end = min(_end(end_day), as_ofs[-1] + pd.DateOffset(months=1) - pd.Timedelta(microseconds=1))
+
+    def cal_at(ts: pd.Timestamp) -> Calibration:
+        best = cals[0]
+        for c in cals:
+            if c.as_of is not None and c.as_of <= ts:
+                best = c
+        return best
+
     if backtest:
-        bt_end = min(
-            _end(end_day), as_ofs[-1] + pd.DateOffset(months=1) - pd.Timedelta(microseconds=1)
-        )
-        # only the fitted months are scored: an event before the first fitted month
-        # would be predicted by the prior, not by any fit of this run
-        bt_start = fitted_from
         say(f"{a}: event back-test {bt_start:%Y-%m-%d} → {bt_end:%Y-%m-%d} (the fitted months)")
-
-        def cal_at(ts: pd.Timestamp) -> Calibration:
-            best = cals[0]
-            for c in cals:
-                if c.as_of is not None and c.as_of <= ts:
-                    best = c
-            return best
-
         bt = run_backtest(ohlc, liquidations, market_at, cal_at, asset=a, start=bt_start,
                           end=bt_end, trigger=f, n_paths=n_paths)  # fmt: skip
         doc["backtest"] = backtest_record(bt)
         say(f"{a}: back-test {bt.n_events} events")
+    if follow_through:
+        rec = follow_through_of(ohlc, market_at, cal_at, asset=a, start=bt_start, end=bt_end,
+                                progress=say)  # fmt: skip
+        if rec is not None:
+            doc["follow_through"] = rec
     return doc
+
+
+def follow_through_of(
+    ohlc: pd.DataFrame,
+    market_at: MarketAt,
+    calibration_at: Callable[[pd.Timestamp], Calibration],
+    *,
+    asset: str,
+    start: Any,
+    end: Any,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any] | None:
+    """The stored follow-through of a calibration document (its ``follow_through`` key).
+
+    :func:`~liqcascade.cascade._follow_through.calibrated_follow_through` on every date
+    from ``start`` to ``end`` with
+    :data:`~liqcascade.cascade._follow_through.RECORD_SETTINGS`: each date's market
+    (``market_at``), the hourly volatility and residuals known then (``ohlc``) and
+    ``calibration_at(date)``, the calibration fitted before it.
+
+    Returns
+    -------
+    dict or None
+        :func:`~liqcascade.cascade._follow_through.follow_through_record`; None when no
+        date of the period has a market.
+    """
+    from liqcascade.cascade._follow_through import (
+        RECORD_SETTINGS,
+        calibrated_follow_through,
+        follow_through_record,
+    )
+
+    say = progress or (lambda _m: None)
+    a = asset.upper()
+    st = RECORD_SETTINGS
+    say(f"{a}: follow-through after a {-st['shock'] * 100:g} % fall on every date "
+        f"{_ts(start):%Y-%m-%d} → {_ts(end):%Y-%m-%d} ({st['n_paths']} paths each)")  # fmt: skip
+    try:
+        m = calibrated_follow_through(
+            a, start, end, shock=st["shock"], beyond=st["beyond"], n_paths=st["n_paths"],
+            seed=st["seed"], hourly=ohlc, market_at=market_at, calibration_at=calibration_at,
+        )  # fmt: skip
+    except InputError as exc:  # no date of the period has a market
+        say(f"{a}: no follow-through stored ({exc})")
+        return None
+    say(f"{a}: follow-through {m.n_dates} dates")
+    return follow_through_record(m, seed=int(st["seed"]))
 
 
 def backtest_record(bt: BacktestResult) -> dict[str, Any]:

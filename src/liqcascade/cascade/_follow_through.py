@@ -13,10 +13,17 @@ of reaching −27 % within 2× of history's share.
 :func:`liqcascade.data.load_series`, the markets through
 :func:`~liqcascade.cascade._backtest.estimated_market_at`, the calibrations through
 :func:`~liqcascade.cascade._clock.load_liquidity`); each can be given instead.
+
+The report does not run it: it reads the rows stored with the liquidity calibration
+(:func:`stored_follow_through`, the document's ``follow_through`` key written by
+:func:`follow_through_record` when the calibration is fitted), each row computed by
+this function on the data the calibration was fitted on; ``liqcascade cascade
+follow-through`` re-computes them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -31,11 +38,29 @@ from liqcascade.cascade._history import (
 )
 from liqcascade.errors import InputError
 
-__all__ = ["DATE_HOUR", "calibrated_follow_through", "follow_through_dates"]
+__all__ = [
+    "DATE_HOUR",
+    "RECORD_SETTINGS",
+    "calibrated_follow_through",
+    "follow_through_dates",
+    "follow_through_record",
+    "stored_follow_through",
+]
 
 DATE_HOUR = 20
 """Each date's time of day (UTC hour): the day's last 4-hour bar opens then, and the
 market of the date is the one closed by it (the 16:00–20:00 bar)."""
+
+#: The settings of the stored record (:func:`follow_through_record`): the check the
+#: report shows, :func:`calibrated_follow_through`'s defaults. A record with other
+#: settings is not read for it (:func:`stored_follow_through` returns None).
+RECORD_SETTINGS: dict[str, Any] = {
+    "shock": -0.05,
+    "beyond": -0.27,
+    "n_paths": 400,
+    "seed": 0,
+    "date_hour": DATE_HOUR,
+}
 
 _HOUR = pd.Timedelta(hours=1)
 _DAY = pd.Timedelta(days=1)
@@ -190,8 +215,9 @@ def calibrated_follow_through(
         Per date the model's median and 10–90 % total move within 24 h and its share
         of paths reaching ``beyond`` (``dates``, with each date's ``seed``); history's
         falls (``history``); the medians, the chances and the two checks
-        (``median_within_2pp``, ``beyond_within_2x``). Dates whose market cannot be
-        estimated, or whose volatility is not known yet, are left out.
+        (``median_within_2pp``, ``beyond_within_2x``); ``every`` and ``period`` (the
+        first and last date asked). Dates whose market cannot be estimated, or whose
+        volatility is not known yet, are left out.
 
     Raises
     ------
@@ -217,6 +243,7 @@ def calibrated_follow_through(
     if span is not None:
         last = min(last, pd.Timestamp(span[1]))
     origin = (first - pd.Timedelta(hours=DATE_HOUR)).ceil("D") + pd.Timedelta(hours=DATE_HOUR)
+    asked = follow_through_dates(start, end, first=first, last=last)
     days = follow_through_dates(start, end, first=first, last=last, every=every)
     close = ohlc["close"].to_numpy(dtype=np.float64)
     sig = ewma_sigma(ohlc).to_numpy(dtype=np.float64)
@@ -244,6 +271,8 @@ def calibrated_follow_through(
         asset=a,
         n_paths=n_paths,
         history_span=(pd.Timestamp(idx[0]), pd.Timestamp(idx[-1])),
+        every=every,
+        period=(pd.Timestamp(asked[0]), pd.Timestamp(asked[-1])),
     )
 
 
@@ -252,3 +281,218 @@ def _sigma_after(bars: pd.DataFrame) -> float:
     from liqcascade.cascade._backtest import hourly_volatility
 
     return hourly_volatility(bars)[0] if len(bars) > 1 else float("nan")
+
+
+# --------------------------------------------------------------------------- the stored record
+
+
+def follow_through_record(m: ModelFollowThrough, *, seed: int) -> dict[str, Any]:
+    """``m`` as a liquidity calibration document stores it (its ``follow_through`` key).
+
+    Parameters
+    ----------
+    m : ModelFollowThrough
+        A :func:`calibrated_follow_through` run with ``every = 1`` (every date of its
+        period).
+    seed : int
+        The run's ``seed`` (each date's own is stored in ``dates["seed"]``).
+
+    Returns
+    -------
+    dict
+        The settings (``shock``, ``beyond`` and the dates' ``total_*`` moves as
+        fractions of mid; ``n_paths``, ``seed``, ``date_hour`` UTC), the period asked
+        (``start``, ``end``: first and last date, ISO), ``n_dates``, and ``dates``: one
+        list per column of :data:`~liqcascade.cascade._history.DATE_COLUMNS` and
+        ``seed`` (``ts`` ISO, ``mid`` USD, NaN written as null). Floats are stored as
+        computed (JSON keeps every digit), so the stored rows are the run's.
+
+    Raises
+    ------
+    InputError
+        When ``m`` skips dates (``every`` above 1) or has no period.
+    """
+    if m.every != 1 or m.period is None:
+        raise InputError(
+            f"every: the stored record holds every date (got a run of every {m.every})",
+            param="every",
+        )
+    d = m.dates
+    cols: dict[str, list[Any]] = {"ts": [pd.Timestamp(t).isoformat() for t in d["ts"]]}
+    for c in DATE_COLUMNS[1:]:
+        cols[c] = [float(v) if np.isfinite(v) else None for v in d[c].to_numpy(np.float64)]
+    cols["seed"] = [int(v) for v in d["seed"]] if "seed" in d else []
+    return {
+        "shock": float(m.shock),
+        "beyond": float(m.beyond),
+        "n_paths": int(m.n_paths),
+        "seed": int(seed),
+        "date_hour": DATE_HOUR,
+        "start": m.period[0].isoformat(),
+        "end": m.period[1].isoformat(),
+        "n_dates": int(m.n_dates),
+        "about": (
+            "the calibrated cascade after the shock on every date of the period (at "
+            "date_hour UTC): the market of that date and the calibration fitted before "
+            "it (calibrated_follow_through; `liqcascade cascade follow-through` "
+            "re-computes it)"
+        ),
+        "dates": cols,
+    }
+
+
+def _last_date(end: Any, idx: pd.DatetimeIndex) -> pd.Timestamp:
+    """The last date (at :data:`DATE_HOUR`) of ``end``'s day whose hour has closed in ``idx``."""
+    last = idx[-1] + _HOUR  # the last close
+    d1 = (last - pd.Timedelta(hours=DATE_HOUR)).floor("D") + pd.Timedelta(hours=DATE_HOUR)
+    if end is None:
+        return pd.Timestamp(d1)
+    e = _utc(end, "end").normalize() + pd.Timedelta(hours=DATE_HOUR)
+    return pd.Timestamp(min(e, d1))
+
+
+def _stored_rows(rec: dict[str, Any], where: str) -> pd.DataFrame:
+    """The record's ``dates`` as a frame (``ts`` UTC), or InputError naming ``where``."""
+    cols = rec.get("dates")
+    need = [*DATE_COLUMNS, "seed"]
+    if not isinstance(cols, dict) or any(not isinstance(cols.get(c), list) for c in need):
+        raise InputError(f"{where}: follow_through.dates needs the lists {', '.join(need)}")
+    if len({len(cols[c]) for c in need}) != 1:
+        raise InputError(f"{where}: follow_through.dates: the lists differ in length")
+    d = pd.DataFrame({c: pd.Series(cols[c], dtype="float64") for c in DATE_COLUMNS[1:]})
+    d.insert(0, "ts", pd.to_datetime(pd.Series(cols["ts"], dtype="object"), utc=True))
+    d["seed"] = pd.Series(cols["seed"], dtype="int64")
+    return d
+
+
+def _record_date(rec: dict[str, Any], key: str, where: str) -> pd.Timestamp:
+    """The record's ``start`` or ``end`` (UTC), or InputError naming ``where``."""
+    try:
+        return _utc(rec[key], key)
+    except (KeyError, InputError):
+        raise InputError(
+            f"{where}: follow_through.{key} must be a date (got {rec.get(key)!r})"
+        ) from None
+
+
+def _same(rec: dict[str, Any], shock: float, beyond: float, n_paths: int, seed: int) -> bool:
+    """Whether the record was computed with these settings (and the dates' hour)."""
+    try:
+        return (
+            math.isclose(float(rec["shock"]), shock, rel_tol=0.0, abs_tol=1e-12)
+            and math.isclose(float(rec["beyond"]), beyond, rel_tol=0.0, abs_tol=1e-12)
+            and int(rec["n_paths"]) == n_paths
+            and int(rec["seed"]) == seed
+            and int(rec["date_hour"]) == DATE_HOUR
+        )
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def stored_follow_through(
+    asset: str = "ETH",
+    store: Any = None,
+    *,
+    end: Any = None,
+    hourly: pd.DataFrame | None = None,
+    shock: float = -0.05,
+    beyond: float = -0.27,
+    n_paths: int = 400,
+    seed: int = 0,
+    extend: bool = False,
+) -> ModelFollowThrough | None:
+    """The stored :func:`calibrated_follow_through` of ``asset`` up to ``end``, beside history.
+
+    The rows stored with the liquidity calibration (its ``follow_through`` key: the
+    store's document first, else the package's, as :func:`load_liquidity` reads them),
+    each computed by :func:`calibrated_follow_through` on the data the calibration was
+    fitted on: the market of its date and the calibration fitted before it. History is
+    computed here from the hourly prices up to ``end`` (cheap).
+
+    Parameters
+    ----------
+    asset : str
+    store : str, Path, bool, optional
+        As in :func:`calibrated_follow_through`.
+    end : date-like, optional
+        The last day (inclusive, at :data:`DATE_HOUR` UTC); the hourly prices are cut at
+        the end of that day. Default: every stored date and every hourly bar.
+    hourly : pandas.DataFrame, optional
+        Hourly OHLC (USD, indexed by bar open, UTC) instead of the asset's series.
+    shock, beyond, n_paths, seed
+        The settings asked (:func:`calibrated_follow_through`'s defaults): a record
+        computed with others is not used.
+    extend : bool
+        Compute the dates after the record's last one up to ``end`` (prices the record
+        was not fitted on) with :func:`calibrated_follow_through` and append them: the
+        same rows a whole run would give (a date's paths do not depend on the period).
+
+    Returns
+    -------
+    ModelFollowThrough or None
+        The stored rows up to ``end`` (``every`` 1, ``period`` from the record's first
+        date to the last date up to ``end``, ``source`` the document's); None when no
+        record is stored, its settings differ from those asked, no stored date lies up
+        to ``end``, or the stored mids are not the closes of ``hourly`` at their dates
+        (a record computed on other prices).
+
+    Raises
+    ------
+    InputError
+        On a malformed record (names the document), or hourly prices that cannot be
+        loaded.
+    """
+    from liqcascade._time import utc_end
+    from liqcascade.cascade._clock import liquidity_document
+
+    a = asset.upper()
+    try:
+        doc, source = liquidity_document(a, store)
+    except InputError:
+        return None
+    rec = doc.get("follow_through")
+    if not isinstance(rec, dict) or not _same(rec, shock, beyond, n_paths, seed):
+        return None
+    where = source.split(":", 1)[-1]
+    rows = _stored_rows(rec, where)
+    ohlc = _load_hourly(a, store) if hourly is None else hourly
+    if end is not None:
+        ohlc = ohlc[ohlc.index <= utc_end(end)]
+    if len(ohlc) < 2:
+        return None
+    idx = pd.DatetimeIndex(ohlc.index)
+    hi = _last_date(end, idx)
+    rows = rows[rows["ts"] <= hi].reset_index(drop=True)
+    if rows.empty:
+        return None
+    # the stored mids are the closes of these prices at their dates (else other data)
+    n = idx.searchsorted(pd.DatetimeIndex(rows["ts"]) - _HOUR, side="right")
+    close = ohlc["close"].to_numpy(np.float64)
+    if (n < 1).any() or not np.allclose(rows["mid"], close[n - 1], rtol=1e-9, atol=0.0):
+        return None
+    rec_end = _record_date(rec, "end", where)
+    if extend and rec_end < hi:
+        try:
+            tail = calibrated_follow_through(
+                a, rec_end + _DAY, end, shock=shock, beyond=beyond, n_paths=n_paths,
+                seed=seed, store=store, hourly=ohlc,
+            )  # fmt: skip
+        except InputError:  # no date after the record has a market
+            tail = None
+        if tail is not None and tail.n_dates:
+            rows = pd.concat([rows, tail.dates], ignore_index=True)
+            source = f"{source}; computed after {rec_end:%Y-%m-%d}"
+        rec_end = hi
+    start = _record_date(rec, "start", where)
+    return ModelFollowThrough(
+        rows[[*DATE_COLUMNS, "seed"]],
+        shock,
+        beyond,
+        follow_through(ohlc, drop=shock),
+        asset=a,
+        n_paths=n_paths,
+        history_span=(pd.Timestamp(idx[0]), pd.Timestamp(idx[-1])),
+        every=1,
+        period=(start, min(rec_end, hi)),
+        source=source,
+    )

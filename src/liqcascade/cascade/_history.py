@@ -163,6 +163,15 @@ class ModelFollowThrough:
         Paths per date (0 when not recorded).
     history_span : tuple of Timestamp, optional
         First and last hourly bar (opens, UTC) the history was read from.
+    every : int
+        The step of the dates, in days (1: every day).
+    period : tuple of Timestamp, optional
+        The first and last date asked (UTC, at the dates' hour; dates without a market
+        inside it have no row).
+    source : str
+        Where the rows were read: ``""`` when computed,
+        ``"package:calibrated/ASSET.json"`` or ``"store:PATH"`` for the rows stored
+        with a liquidity calibration (its ``follow_through`` key).
     """
 
     dates: pd.DataFrame
@@ -172,6 +181,9 @@ class ModelFollowThrough:
     asset: str = ""
     n_paths: int = 0
     history_span: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    every: int = 1
+    period: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    source: str = ""
 
     @property
     def n_dates(self) -> int:

@@ -39,8 +39,8 @@ MIN_CORR_BARS = 3
 """Fewest 4-hour bars with model liquidations for the replay's correlation to be shown."""
 
 QUICK_EVERY = 7
-"""The quick report runs the every-date history check on every 7th day only (those days
-get the same paths as in the full run)."""
+"""Without a stored record, the quick report runs the every-date history check on every
+7th day only (those days get the same paths as in the full run)."""
 
 DEEP = -0.27
 """The deep level of the history check (fraction): the issue's −27 %."""
@@ -249,6 +249,7 @@ def compute(ctx: ReportContext) -> CascadeView:
     row4 = nw4.frame.iloc[0]
     hourly = ctx.hourly
     cal = calibrated_response(state, hourly, quick=ctx.quick)
+    every = every_date(ctx)
     return CascadeView(
         state=state,
         fall5=variants[0].result,
@@ -267,8 +268,8 @@ def compute(ctx: ReportContext) -> CascadeView:
         asset=ctx.asset,
         book_share=book_share(ctx),
         no_book_score=ctx.no_identified_score(ctx.asset) or "",
-        every_date=every_date(ctx),
-        every_days=QUICK_EVERY if ctx.quick else 1,
+        every_date=every,
+        every_days=1 if every is None else every.every,
     )
 
 
@@ -293,13 +294,19 @@ def _stamp(store: Any) -> int | None:
 def every_date(ctx: ReportContext) -> Any:
     """The calibrated model after a 5 % fall on every date up to the market's, beside history.
 
-    :func:`liqcascade.cascade.calibrated_follow_through` on the report's hourly prices
-    (cut at its date: history reads nothing after it) and store; every
-    :data:`QUICK_EVERY`-th day in the quick report. Computed once per process for one
-    asset, date, store and set of prices (:data:`_EVERY_DATE_RUNS`); None when no date
-    up to the market's has a market.
+    The rows stored with the liquidity calibration
+    (:func:`liqcascade.cascade.stored_follow_through`: each computed by
+    :func:`~liqcascade.cascade.calibrated_follow_through` when the calibration was
+    fitted, with the calibration fitted before its date), every date in both reports;
+    the dates after the record up to the market's are computed (a store with later
+    prices). History from the report's hourly prices (cut at its date: it reads
+    nothing after it). Without a stored record (a store's calibration fitted before
+    records were stored), :func:`~liqcascade.cascade.calibrated_follow_through` on the
+    report's prices and store, every :data:`QUICK_EVERY`-th day in the quick report.
+    Computed once per process for one asset, date, store and set of prices
+    (:data:`_EVERY_DATE_RUNS`); None when no date up to the market's has a market.
     """
-    from liqcascade.cascade import calibrated_follow_through
+    from liqcascade.cascade import calibrated_follow_through, stored_follow_through
     from liqcascade.errors import InputError
     from liqcascade.report._section import _store
 
@@ -308,12 +315,14 @@ def every_date(ctx: ReportContext) -> Any:
     stamp = _stamp(store)  # a store written since is another store
     key = (ctx.asset, str(ctx.as_of), every, str(store), stamp, len(hourly), last)
     if key not in _EVERY_DATE_RUNS:
-        try:
-            run = calibrated_follow_through(
-                ctx.asset, end=ctx.as_of, every=every, store=store, hourly=hourly
-            )
-        except InputError:  # a market date before the first market: nothing to run
-            run = None
+        run = stored_follow_through(ctx.asset, store, end=ctx.as_of, hourly=hourly, extend=True)
+        if run is None:  # nothing stored (or for other prices): run it
+            try:
+                run = calibrated_follow_through(
+                    ctx.asset, end=ctx.as_of, every=every, store=store, hourly=hourly
+                )
+            except InputError:  # a market date before the first market: nothing to run
+                run = None
         while len(_EVERY_DATE_RUNS) >= _EVERY_DATE_KEEP:
             _EVERY_DATE_RUNS.pop(next(iter(_EVERY_DATE_RUNS)))
         _EVERY_DATE_RUNS[key] = run
