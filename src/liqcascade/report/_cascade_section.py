@@ -1177,7 +1177,7 @@ def every_date_sentence(v: CascadeView) -> str:
         f"history's {pct(m.history_total_median, signed=True)} ({med}) and reaches "
         f"{pct(DEEP, 0, signed=True)} with a chance of {pct(m.model_share_beyond, 2)} against "
         f"history's {pct(m.history_share_beyond, 2)} ({chance}); `liqcascade cascade "
-        f"follow-through --asset {v.asset}` runs it."
+        f"follow-through --asset {v.asset} --end {d.max():%Y-%m-%d}` recomputes the model's rows."
     )
 
 
