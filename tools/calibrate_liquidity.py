@@ -8,6 +8,8 @@ the bundled data only and writes ``src/liqcascade/cascade/calibrated/<ASSET>.jso
 
 ``--backtest-only`` keeps the shipped calibrations and re-runs only the out-of-sample
 event back-test stored beside them (after a change to the predictions, not the fit).
+``--rule-events-only`` stores, beside each month's volatility rule, the events it was
+fitted on (after checking the rule is their refit), so the back-test reads the rule.
 ``--follow-through-only`` keeps the calibrations and the back-test and re-runs only
 the stored follow-through (the calibrated cascade after −5 % on every date of the
 back-test's period, each with the calibration fitted before it: the rows the report
@@ -84,17 +86,56 @@ def follow_through_only(assets: list[str]) -> None:
               f"{time.time() - t0:.0f} s")  # fmt: skip
 
 
-MODES = {"--backtest-only": backtest_only, "--follow-through-only": follow_through_only}
+def rule_events_only(assets: list[str]) -> None:
+    """Store each shipped calibration's ``rule_events`` (the events its rule was fitted on).
+
+    Refits every month's volatility rule on the bundled events first and refuses to
+    write when a stored rule is not that refit: the back-test then takes the stored
+    rule for those events instead of refitting it.
+    """
+    import math
+
+    import pandas as pd
+
+    from liqcascade.cascade._backtest import pooled_events, rule_before, rule_events
+
+    for asset in assets:
+        path = OUT / f"{asset}.json"
+        doc = json.loads(path.read_text())
+        ohlc, _, _ = bundled_inputs(asset)
+        pool = pooled_events(ohlc, float(doc["trigger"]), doc["data"]["last"])
+        for c in doc["calibrations"]:
+            if c.get("as_of") is None:
+                continue
+            t = pd.Timestamp(c["as_of"])
+            r = rule_before(pool, t)
+            same = (r.b, r.shock_weight, r.dispersion) == (
+                c["vol_exponent"],
+                c["shock_weight"],
+                c["vol_dispersion"],
+            ) and math.isclose(r.k, c["vol_multiplier"], rel_tol=1e-9)
+            if not same:
+                sys.exit(f"error: {asset} {c['as_of']}: the stored rule is not the refit {r}")
+            c["rule_events"] = list(rule_events(pool[pool["ts"] + pd.Timedelta(hours=24) <= t]))
+        path.write_text(json.dumps(doc, indent=1) + "\n")
+        print(asset, [c.get("rule_events") for c in doc["calibrations"]])
+
+
+MODES = {
+    "--backtest-only": backtest_only,
+    "--follow-through-only": follow_through_only,
+    "--rule-events-only": rule_events_only,
+}
 
 if __name__ == "__main__":
     if {"-h", "--help"} & set(sys.argv[1:]):
-        print("usage: calibrate_liquidity.py [--backtest-only | --follow-through-only] [ETH] [BTC]")
+        print(f"usage: calibrate_liquidity.py [{' | '.join(MODES)}] [ETH] [BTC]")
         sys.exit(0)
     args = [a for a in sys.argv[1:] if a not in MODES]
     if bad := [a for a in args if a.startswith("-")]:
         sys.exit(f"error: unknown option {bad[0]}")
     modes = [a for a in sys.argv[1:] if a in MODES]
     if len(set(modes)) > 1:
-        sys.exit("error: give one of --backtest-only and --follow-through-only")
+        sys.exit(f"error: give one of {', '.join(MODES)}")
     assets = [a.upper() for a in (args or ["ETH", "BTC"])]
     MODES[modes[0]](assets) if modes else main(assets)

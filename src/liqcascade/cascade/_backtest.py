@@ -1076,24 +1076,54 @@ def month_start(ts: Any) -> pd.Timestamp:
 _RULES: dict[tuple[int, int, float, float], ShockRule] = {}
 
 
-def rule_before(pool: pd.DataFrame, ts: Any) -> ShockRule:
+def rule_events(prior: pd.DataFrame) -> tuple[int, float, float]:
+    """The events a volatility rule is fitted on, summarised.
+
+    ``(count, Σ |trigger move|, Σ realised move)`` (fractions): what
+    :attr:`Calibration.rule_events` stores.
+    """
+    return (
+        len(prior),
+        float(prior["trigger_move"].abs().sum()),
+        float(prior["realised_move"].sum()),
+    )
+
+
+def _same_events(a: tuple[int, float, float], b: tuple[int, float, float]) -> bool:
+    """The same count and the same two sums within 1e-12 (relative: another machine's sum)."""
+    return a[0] == b[0] and all(
+        math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12) for x, y in zip(a[1:], b[1:], strict=True)
+    )
+
+
+def rule_before(pool: pd.DataFrame, ts: Any, stored: Calibration | None = None) -> ShockRule:
     """:func:`fit_shock_rule` on the events of ``pool`` whose 24 h ended by ``ts``.
 
     ``pool``: :func:`pooled_events` (or single-size events). Fits are cached per
     events used (their number, triggers and realised moves): the calibration tool
-    and the back-test ask for the same dates.
+    and the back-test ask for the same dates. ``stored``: a calibration fitted at
+    ``ts``; when its :attr:`~Calibration.rule_events` are these events, its stored rule
+    is the fit (the same numbers, without the fit's seconds).
     """
     prior = pool[pool["ts"] + pd.Timedelta(hours=24) <= _ts(ts)]
-    key = (
-        len(prior),
-        len(pool),
-        float(prior["trigger_move"].abs().sum()),
-        float(prior["realised_move"].sum()),
-    )
+    used = rule_events(prior)
+    key = (used[0], len(pool), used[1], used[2])
     if key not in _RULES:
         if len(_RULES) > 4096:
             _RULES.clear()
-        _RULES[key] = fit_shock_rule(prior)
+        if (
+            stored is not None
+            and stored.rule_events is not None
+            and stored.as_of is not None
+            and stored.as_of == _ts(ts)
+            and _same_events(stored.rule_events, used)
+        ):
+            _RULES[key] = ShockRule(
+                stored.vol_multiplier, stored.vol_exponent, stored.shock_weight,
+                stored.vol_dispersion,
+            )  # fmt: skip
+        else:
+            _RULES[key] = fit_shock_rule(prior)
     return _RULES[key]
 
 
@@ -1209,10 +1239,10 @@ def run_backtest(
             continue
         prior = all_ev[all_ev["ts"] + pd.Timedelta(hours=24) <= ts]
         row["expanding_baseline"] = e["trigger_move"] * median_ratio(prior, e["direction"])
-        rule = rule_before(pool, month_start(ts))
+        cal = calibration_at(ts)
+        rule = rule_before(pool, month_start(ts), stored=cal)
         m = float(rule.multiplier(e["sigma"], e["trigger_move"]))
         lv = fit_interval_levels(prior, rule)
-        cal = calibration_at(ts)
         ev_seed = event_seed(seed, ts)
         row.update(
             predict_event(
@@ -1517,7 +1547,11 @@ def calibrate_liquidity(
     cols = np.nonzero(done & np.all(np.isfinite(err), axis=0))[0]
     rule = rule_before(all_events, as_of)
     k_now, b_now = rule.k, rule.b
-    extra: dict[str, Any] = {"shock_weight": rule.shock_weight, "vol_dispersion": rule.dispersion}
+    extra: dict[str, Any] = {
+        "shock_weight": rule.shock_weight,
+        "vol_dispersion": rule.dispersion,
+        "rule_events": rule_events(all_events[all_events["ts"] + pd.Timedelta(hours=24) <= as_of]),
+    }
     if cols.size < min_events:
         draws = tuple(
             prior.with_(latent_depth=lat, resilience_half_life_s=res)

@@ -532,6 +532,11 @@ class Calibration:
     source : str
         Where it was read: ``"store:PATH"`` or ``"package:calibrated/ASSET.json"``
         (empty for a calibration fitted in memory; not compared).
+    rule_events : (int, float, float) or None
+        The events the volatility rule was fitted on, as ``(count, Σ |trigger move|,
+        Σ realised move)`` (fractions): the back-test takes the stored rule instead of
+        refitting it when its own events before ``as_of`` are these
+        (:func:`liqcascade.cascade._backtest.rule_before`). None: not stored.
     """
 
     asset: str
@@ -546,6 +551,7 @@ class Calibration:
     shock_weight: float = EWMA_SHOCK_WEIGHT
     vol_dispersion: float = 0.0
     source: str = field(default="", compare=False)
+    rule_events: tuple[int, float, float] | None = field(default=None, compare=False)
 
     def post_sigma(self, sigma_hourly: Any, move: Any) -> Any:
         """:func:`post_shock_sigma` with this calibration's shock weight."""
@@ -569,7 +575,7 @@ class Calibration:
             "vol_dispersion": self.vol_dispersion,
             "n_events": self.n_events,
             "note": self.note,
-        }
+        } | ({} if self.rule_events is None else {"rule_events": list(self.rule_events)})
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> Calibration:
@@ -587,9 +593,21 @@ class Calibration:
                 shock_weight=float(d.get("shock_weight", EWMA_SHOCK_WEIGHT)),
                 vol_dispersion=float(d.get("vol_dispersion", 0.0)),
                 note=str(d.get("note", "")),
+                rule_events=_rule_events(d.get("rule_events"), where),
             )
         except KeyError as exc:
             raise InputError(f"{where}: missing key {exc.args[0]!r}") from None
+
+
+def _rule_events(v: Any, where: str) -> tuple[int, float, float] | None:
+    """A stored ``rule_events`` (``[count, Σ|trigger move|, Σ realised move]``) or None."""
+    if v is None:
+        return None
+    try:
+        n, a, r = v
+        return int(n), float(a), float(r)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: rule_events must be [count, sum, sum] (got {v!r})") from None
 
 
 def liquidity_document(asset: str, store: Any = None) -> tuple[dict[str, Any], str]:
