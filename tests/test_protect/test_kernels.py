@@ -121,15 +121,10 @@ def test_crowd_and_fill_kernels_equal_independent_reference(off: float) -> None:
     assert_same(fill, trig * (1 - sgn * want))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crowd_in_window_py enumerates round numbers r in [lo/step - 1, hi/step + 1], "
-    "but a crowd level r*(1 -/+ offset) lies in the window for r up to hi/(1 - offset) "
-    "(sells) or down to lo/(1 + offset) (buys): with offset * price / step > 1 lumps are "
-    "missed (FillModel(offset=0.05): a sell sent at 9,025 USD, step 100, gets no crowd, "
-    "though the lump of 9,500 sits at 9,500 * 0.95 = 9,025)",
-)
 def test_crowd_kernel_counts_every_lump_with_a_large_offset() -> None:
+    """With ``offset · price / step > 1`` the crowd level of a round number far from the
+    window lands in it (FillModel(offset=0.05): a sell at 9,025, step 100, meets the lump
+    of 9,500 at 9,500 · 0.95); the kernel enumerates the round numbers whose level can."""
     rng = np.random.default_rng(13)
     n, off, win = 600, 0.05, 0.005
     assert crowd_ref(9025.0, 1.0, 1e6, 0.0, 100.0, 0.25, 0.5, off, win) == 0.25e6
@@ -214,3 +209,12 @@ def test_fill_closed_form_matches_cascade_engine(q_usd: float) -> None:
     # engine fills in base units (VWAP over base), the closed form is notional-weighted:
     # equal to first order; the tolerance covers the discretisation and that difference
     assert math.isclose(float(s[0]), eng, rel_tol=0.03)
+
+
+def test_a_crowd_offset_of_one_or_more_is_refused() -> None:
+    from liqcascade.errors import InputError
+    from liqcascade.protect._backtest import FillModel
+
+    FillModel(offset=0.5)
+    with pytest.raises(InputError, match=r"FillModel.offset must be < 1 \(got 1.0\)"):
+        FillModel(offset=1.0)

@@ -112,6 +112,8 @@ class FillModel:
                 raise InputError(f"FillModel.{nm} must be >= 0 (got {v})")
         if not 0 < self.max_distance < 1:
             raise InputError(f"FillModel.max_distance must be in (0, 1) (got {self.max_distance})")
+        if self.offset >= 1:  # a crowd level r·(1 − offset) at or below zero
+            raise InputError(f"FillModel.offset must be < 1 (got {self.offset})")
         if self.swing_days < 1:
             raise InputError(f"FillModel.swing_days must be >= 1 (got {self.swing_days})")
 

@@ -128,8 +128,10 @@ def crowd_in_window_py(
         lo, hi = p0 * (1.0 - window), p0
     total = 0.0
     if step > 0 and round_mass > 0:
-        k0 = math.floor(lo / step) - 1
-        k1 = math.ceil(hi / step) + 1
+        # the round numbers whose crowd level r·(1 ∓ offset) can lie in [lo, hi]
+        shift = 1.0 - offset if dirsign > 0 else 1.0 + offset
+        k0 = math.floor(lo / shift / step) - 1
+        k1 = math.ceil(hi / shift / step) + 1
         for k in range(k0, k1 + 1):
             r = k * step
             if r <= 0:
