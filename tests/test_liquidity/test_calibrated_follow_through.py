@@ -201,7 +201,15 @@ def test_bad_input_names_its_parameter(kw: dict, param: str) -> None:
 
 def test_history_is_follow_through_of_the_prices_given() -> None:
     h = _hourly()
-    m = _run(hourly=h, start="2024-01-05", end="2024-01-05")
+    # without an end: every hourly bar (both falls, days 8 and 14)
+    m = _run(hourly=h, start="2024-01-11")
     ref = follow_through(h, drop=-0.05)
     pd.testing.assert_frame_equal(m.history.events, ref.events)
-    assert m.n_dates == 1
+    assert len(ref.events) == 2
+    # with an end: the prices up to the end of that day only (what a report at that
+    # date reads): the fall of day 8 is history, day 14's is not yet
+    m = _run(hourly=h, start="2024-01-10", end="2024-01-10")
+    cut = h[h.index <= pd.Timestamp("2024-01-10 23:00", tz="UTC")]
+    pd.testing.assert_frame_equal(m.history.events, follow_through(cut, drop=-0.05).events)
+    assert len(m.history.events) == 1 and m.n_dates == 1
+    assert m.history_span[1] == pd.Timestamp("2024-01-10 23:00", tz="UTC")

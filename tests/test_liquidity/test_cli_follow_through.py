@@ -35,8 +35,10 @@ def test_json_keys_and_figures(btc: dict) -> None:
     # the seeds count days from the first date with a market (2024-11-23)
     assert [d["seed"] for d in btc["dates"]] == [248, 249, 250]
     assert isinstance(btc["median_within_2pp"], bool) and isinstance(btc["beyond_within_2x"], bool)
-    # history: every real 4-hour fall of 5 % in BTC's bundled hourly prices
-    assert btc["history_n_episodes"] == 62 and btc["history_start"].startswith("2021-04-04")
+    # history: every real 4-hour fall of 5 % in BTC's bundled hourly prices up to the end
+    # of --end's day (62 in all the prices, to 2026-03; 59 to 2025-07-31)
+    assert btc["history_n_episodes"] == 59 and btc["history_start"].startswith("2021-04-04")
+    assert btc["history_end"].startswith("2025-07-31T23:00")
     meds = sorted(d["total_median"] for d in btc["dates"])
     assert_same(btc["model_total_median"], meds[1])
     share = sum(d["share_beyond"] for d in btc["dates"]) / 3
@@ -52,7 +54,7 @@ def test_text_names_both_checks() -> None:
     out = r.stdout
     assert "ETH after a −5 % shock: the calibrated model on 3 dates" in out
     assert "within 2 points:" in out and "within 2×:" in out
-    assert "history (296 real 4-hour falls of 5 % or more" in out
+    assert "history (280 real 4-hour falls of 5 % or more" in out  # up to 2025-07-31
     # 48 paths: not the rows the report reads, and it says so
     assert (
         "the rows the report reads (stored with the liquidity calibration) are for a "

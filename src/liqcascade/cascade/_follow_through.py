@@ -179,7 +179,9 @@ def calibrated_follow_through(
         The asset (bundled ETH, BTC; any asset with a market and a liquidity calibration).
     start, end : date-like, optional
         First and last day (inclusive), each at :data:`DATE_HOUR` UTC. Default: every
-        day with a market (bundled: 2024-11-23 → 2025-07-31).
+        day with a market (bundled: 2024-11-23 → 2025-07-31). With ``end``, history
+        reads the hourly prices up to the end of that day only (what the report at that
+        date reads); without it, every hourly bar.
     shock : float
         The first fall, a negative fraction of mid (−0.05); history's falls are the real
         4-hour falls at least this deep.
@@ -262,7 +264,8 @@ def calibrated_follow_through(
             rows.append({"ts": ts, **row, "seed": seed + k})
         if progress is not None:
             progress(j + 1, len(days))
-    hist = follow_through(ohlc, drop=shock)
+    past = ohlc if end is None else ohlc[idx <= _history_end(end)]
+    hist = follow_through(past, drop=shock)
     return ModelFollowThrough(
         pd.DataFrame(rows, columns=[*DATE_COLUMNS, "seed"]),
         shock,
@@ -270,10 +273,15 @@ def calibrated_follow_through(
         hist,
         asset=a,
         n_paths=n_paths,
-        history_span=(pd.Timestamp(idx[0]), pd.Timestamp(idx[-1])),
+        history_span=(pd.Timestamp(past.index[0]), pd.Timestamp(past.index[-1])),
         every=every,
         period=(pd.Timestamp(asked[0]), pd.Timestamp(asked[-1])),
     )
+
+
+def _history_end(end: Any) -> pd.Timestamp:
+    """The last hourly bar open history reads for a period ending on ``end`` (its day's)."""
+    return _utc(end, "end").normalize() + pd.Timedelta(days=1) - _HOUR
 
 
 def _sigma_after(bars: pd.DataFrame) -> float:
