@@ -97,7 +97,7 @@ def rule_events_only(assets: list[str]) -> None:
 
     import pandas as pd
 
-    from liqcascade.cascade._backtest import pooled_events, rule_before, rule_events
+    from liqcascade.cascade._backtest import closed_by, pooled_events, rule_before, rule_events
 
     for asset in assets:
         path = OUT / f"{asset}.json"
@@ -116,7 +116,7 @@ def rule_events_only(assets: list[str]) -> None:
             ) and math.isclose(r.k, c["vol_multiplier"], rel_tol=1e-9)
             if not same:
                 sys.exit(f"error: {asset} {c['as_of']}: the stored rule is not the refit {r}")
-            c["rule_events"] = list(rule_events(pool[pool["ts"] + pd.Timedelta(hours=24) <= t]))
+            c["rule_events"] = list(rule_events(closed_by(pool, t)))
         path.write_text(json.dumps(doc, indent=1) + "\n")
         print(asset, [c.get("rule_events") for c in doc["calibrations"]])
 

@@ -32,7 +32,7 @@ def test_the_shipped_months_store_the_events_of_their_rule() -> None:
         cal = load_liquidity("ETH", as_of, False)
         t = pd.Timestamp(as_of, tz="UTC")
         assert cal.as_of == t and cal.rule_events is not None
-        used = bt.rule_events(pool[pool["ts"] + pd.Timedelta(hours=24) <= t])
+        used = bt.rule_events(bt.closed_by(pool, t))
         assert cal.rule_events[0] == used[0] > 1000
         assert same_value(cal.rule_events[1], used[1]) and same_value(cal.rule_events[2], used[2])
 

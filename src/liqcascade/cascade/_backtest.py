@@ -1076,6 +1076,11 @@ def month_start(ts: Any) -> pd.Timestamp:
 _RULES: dict[tuple[int, int, float, float], ShockRule] = {}
 
 
+def closed_by(events: pd.DataFrame, ts: Any) -> pd.DataFrame:
+    """The events whose 24 h ended by ``ts``: what a fit made at ``ts`` may use."""
+    return events[events["ts"] + pd.Timedelta(hours=24) <= _ts(ts)]
+
+
 def rule_events(prior: pd.DataFrame) -> tuple[int, float, float]:
     """The events a volatility rule is fitted on, summarised.
 
@@ -1105,7 +1110,7 @@ def rule_before(pool: pd.DataFrame, ts: Any, stored: Calibration | None = None) 
     ``ts``; when its :attr:`~Calibration.rule_events` are these events, its stored rule
     is the fit (the same numbers, without the fit's seconds).
     """
-    prior = pool[pool["ts"] + pd.Timedelta(hours=24) <= _ts(ts)]
+    prior = closed_by(pool, ts)
     used = rule_events(prior)
     key = (used[0], len(pool), used[1], used[2])
     if key not in _RULES:
@@ -1237,7 +1242,7 @@ def run_backtest(
         if pm is None:
             skipped["no open interest"].append(ts)
             continue
-        prior = all_ev[all_ev["ts"] + pd.Timedelta(hours=24) <= ts]
+        prior = closed_by(all_ev, ts)
         row["expanding_baseline"] = e["trigger_move"] * median_ratio(prior, e["direction"])
         cal = calibration_at(ts)
         rule = rule_before(pool, month_start(ts), stored=cal)
@@ -1550,7 +1555,7 @@ def calibrate_liquidity(
     extra: dict[str, Any] = {
         "shock_weight": rule.shock_weight,
         "vol_dispersion": rule.dispersion,
-        "rule_events": rule_events(all_events[all_events["ts"] + pd.Timedelta(hours=24) <= as_of]),
+        "rule_events": rule_events(closed_by(all_events, as_of)),
     }
     if cols.size < min_events:
         draws = tuple(
