@@ -28,26 +28,12 @@ def _store_key(store: Any) -> Any:
 
 @lru_cache(maxsize=4)
 def _series(asset: str, store_key: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from liqcascade.data import load_series
-    from liqcascade.errors import InputError
+    from liqcascade.cascade._follow_through import asset_series
 
-    def one(kind: str, interval: str, what: str) -> pd.DataFrame:
-        try:
-            df = load_series(kind, asset=asset, interval=interval, store=store_key)
-        except InputError as exc:
-            if "store" in exc.params:  # the store is at fault, not the asset: as it is
-                raise
-            # the command reads the store and the bundle only: no file to give it
-            msg = str(exc).replace(" or give its file as data_file", "")
-            raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
-        except KeyError as exc:
-            msg = str(exc.args[0]) if exc.args else str(exc)
-            raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
-        if df is None or len(df) == 0:
-            raise InputError(f"asset: no {what} for {asset}", param="asset")
-        return df
-
-    return one("ohlcv", "1h", "hourly prices"), one("liquidations", "4h", "4-hour liquidations")
+    return (
+        asset_series("ohlcv", asset, "1h", "hourly prices", store_key),
+        asset_series("liquidations", asset, "4h", "4-hour liquidations", store_key),
+    )
 
 
 @lru_cache(maxsize=4)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import utc_end
 from liqcascade.cascade._history import (
     DATE_COLUMNS,
     ModelFollowThrough,
@@ -124,21 +125,35 @@ def follow_through_dates(
     return pd.DatetimeIndex(days[::every][days[::every] >= lo])
 
 
-def _load_hourly(asset: str, store: Any) -> pd.DataFrame:
+def asset_series(
+    kind: str, asset: str, interval: str, what: str, store: Any, *, min_rows: int = 1
+) -> pd.DataFrame:
+    """``kind`` of ``asset`` through :func:`liqcascade.data.load_series` (store, then bundle).
+
+    An asset without the series is refused naming the asset (``param="asset"``, ``what``
+    the series in words, e.g. "hourly prices"); a fault of the store itself is raised as
+    it is. Fewer than ``min_rows`` rows count as none.
+    """
     from liqcascade.data import load_series
 
     try:
-        h = load_series("ohlcv", asset=asset, interval="1h", store=store)
+        df = load_series(kind, asset=asset, interval=interval, store=store)
     except InputError as exc:
         if "store" in exc.params:  # the store is at fault, not the asset: as it is
             raise
+        # only the store and the bundle are read here: no file to give
         msg = str(exc).replace(" or give its file as data_file", "")
-        raise InputError(f"asset: no hourly prices for {asset} ({msg})", param="asset") from None
+        raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
     except KeyError as exc:
-        raise InputError(f"asset: no hourly prices for {asset} ({exc})", param="asset") from None
-    if h is None or len(h) < 2:
-        raise InputError(f"asset: no hourly prices for {asset}", param="asset")
-    return h
+        msg = str(exc.args[0]) if exc.args else str(exc)
+        raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
+    if df is None or len(df) < min_rows:
+        raise InputError(f"asset: no {what} for {asset}", param="asset")
+    return df
+
+
+def _load_hourly(asset: str, store: Any) -> pd.DataFrame:
+    return asset_series("ohlcv", asset, "1h", "hourly prices", store, min_rows=2)
 
 
 def _check_levels(shock: float, beyond: float, n_paths: int) -> None:
@@ -180,8 +195,9 @@ def calibrated_follow_through(
     start, end : date-like, optional
         First and last day (inclusive), each at :data:`DATE_HOUR` UTC. Default: every
         day with a market (bundled: 2024-11-23 → 2025-07-31). With ``end``, history
-        reads the hourly prices up to the end of that day only (what the report at that
-        date reads); without it, every hourly bar.
+        reads the hourly prices up to ``end`` only (a bare date: the end of that day;
+        :func:`liqcascade._time.utc_end`, as :func:`stored_follow_through` cuts them);
+        without it, every hourly bar.
     shock : float
         The first fall, a negative fraction of mid (−0.05); history's falls are the real
         4-hour falls at least this deep.
@@ -264,7 +280,7 @@ def calibrated_follow_through(
             rows.append({"ts": ts, **row, "seed": seed + k})
         if progress is not None:
             progress(j + 1, len(days))
-    past = ohlc if end is None else ohlc[idx <= _history_end(end)]
+    past = ohlc if end is None else ohlc[idx <= utc_end(end)]
     hist = follow_through(past, drop=shock)
     return ModelFollowThrough(
         pd.DataFrame(rows, columns=[*DATE_COLUMNS, "seed"]),
@@ -277,11 +293,6 @@ def calibrated_follow_through(
         every=every,
         period=(pd.Timestamp(asked[0]), pd.Timestamp(asked[-1])),
     )
-
-
-def _history_end(end: Any) -> pd.Timestamp:
-    """The last hourly bar open history reads for a period ending on ``end`` (its day's)."""
-    return _utc(end, "end").normalize() + pd.Timedelta(days=1) - _HOUR
 
 
 def _sigma_after(bars: pd.DataFrame) -> float:
@@ -450,7 +461,6 @@ def stored_follow_through(
         On a malformed record (names the document), or hourly prices that cannot be
         loaded.
     """
-    from liqcascade._time import utc_end
     from liqcascade.cascade._clock import liquidity_document
 
     a = asset.upper()
