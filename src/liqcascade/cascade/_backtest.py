@@ -1502,9 +1502,7 @@ def stable_argmax(values: FloatArray, rtol: float = 1e-9) -> int:
     -------
     int
     """
-    v = np.asarray(values, dtype=np.float64)
-    m = float(np.max(v))
-    return int(np.flatnonzero(v >= m - rtol * abs(m))[0])
+    return stable_argmin(-np.asarray(values, dtype=np.float64), rtol)
 
 
 def fit_grid() -> list[tuple[float, float]]:
