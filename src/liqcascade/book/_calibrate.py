@@ -69,6 +69,16 @@ def depth_beta(asset: str = "ETH") -> float:
     the asset, rounded to 2 decimals, read from :data:`DEPTH_CALIBRATION_FILE`
     (ETH 0.73, BTC 0.79).
 
+    Parameters
+    ----------
+    asset : str, default "ETH"
+        Base asset symbol (case-insensitive), e.g. ``"ETH"``, ``"BTC"``.
+
+    Returns
+    -------
+    float
+        β, dimensionless (> 0; 1 is a flat depth density).
+
     Raises
     ------
     InputError
@@ -222,6 +232,25 @@ def book_totals_at(totals: pd.DataFrame, as_of: Any = None) -> pd.Series:
 
     The one date rule (:func:`liqcascade._time.resolve_as_of`): a bare date is the
     close of that day's last bar; no bar closing after ``as_of`` is read.
+
+    Parameters
+    ----------
+    totals : DataFrame
+        Book-totals bars indexed by bar open time (UTC), e.g. columns ``bids_usd`` and
+        ``asks_usd`` (USD within 1 % of mid).
+    as_of : date, datetime, Timestamp, str or None, optional
+        The as-of instant (UTC; naive values are read as UTC); ``None`` is the last bar.
+
+    Returns
+    -------
+    Series
+        The row of ``totals`` for that bar (its name is the bar's label).
+
+    Raises
+    ------
+    InputError
+        If ``totals`` is empty, no bar has closed by ``as_of``, or ``as_of`` is after
+        the last bar's close.
     """
     if len(totals) == 0:
         raise InputError("totals: no book-totals bars")

@@ -77,7 +77,15 @@ class OrderBook:
         bids: Sequence[Sequence[float]] | FloatArray,
         asks: Sequence[Sequence[float]] | FloatArray,
     ) -> OrderBook:
-        """Build from unsorted ``[[price, size], ...]`` pairs per side (sorted here)."""
+        """Build from unsorted ``[[price, size], ...]`` pairs per side (sorted here).
+
+        Parameters
+        ----------
+        mid : float
+            Mid price, USD.
+        bids, asks : array-like of shape (n_levels, 2)
+            ``[price, size]`` per level: price in USD, size in base units. Any order.
+        """
         b = np.asarray(bids, dtype=np.float64).reshape(-1, 2)
         a = np.asarray(asks, dtype=np.float64).reshape(-1, 2)
         b = b[np.argsort(-b[:, 0], kind="stable")]
@@ -315,7 +323,20 @@ class OrderBook:
         return int(self.bid_price.size), int(self.ask_price.size)
 
     def notional_within(self, distance: float, side: str = "bid") -> float:
-        """Cumulative notional (USD) of ``side`` levels within ``distance`` (fraction) of mid."""
+        """Cumulative notional (USD) of ``side`` levels within ``distance`` (fraction) of mid.
+
+        Parameters
+        ----------
+        distance : float
+            Distance from mid, fraction of mid (0.01 is 1 %), inclusive.
+        side : {"bid", "ask"}, default "bid"
+            The side of the book.
+
+        Returns
+        -------
+        float
+            Sum of price × size over the levels within ``distance``, USD.
+        """
         if side not in ("bid", "ask"):
             raise InputError(f"side must be 'bid' or 'ask' (got {side!r})")
         p = self.bid_price if side == "bid" else self.ask_price
@@ -364,7 +385,17 @@ class OrderBook:
         return out
 
     def plot(self, max_distance: float = 0.1) -> Any:
-        """Plotly figure of cumulative depth (USD) against price, both sides."""
+        """Plotly figure of cumulative depth (USD) against price, both sides.
+
+        Parameters
+        ----------
+        max_distance : float, default 0.1
+            Levels farther than this from mid (fraction of mid) are not drawn.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
         import plotly.graph_objects as go
 
         fig = go.Figure()

@@ -98,5 +98,25 @@ def binance_cross_liq_price(
     Binance's cross formula reduces to the isolated one with the account's wallet
     balance (USD) as ``WB`` when the account has no other position; this is that
     case. Arguments as :func:`binance_liq_price`.
+
+    Parameters
+    ----------
+    side : int, str or array
+        ``+1`` / ``"long"``, ``-1`` / ``"short"``.
+    size : float or array
+        Position size, base units, > 0.
+    entry_price : float or array
+        Entry price, USD, > 0.
+    wallet_balance : float or array
+        The account's cross wallet balance, USD, >= 0.
+    tiers : str, Path or TierTable, default "ETHUSDT"
+        Leverage brackets (:func:`~liqcascade.margin.load_tiers`).
+    mmr : float, optional
+        Flat maintenance rate (fraction) overriding the tiers, with ``cum = 0``.
+
+    Returns
+    -------
+    LiqResult
+        As :func:`binance_liq_price`, with ``margin`` the wallet balance.
     """
     return binance_liq_price(side, size, entry_price, wallet_balance, tiers, mmr=mmr)

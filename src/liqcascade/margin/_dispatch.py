@@ -65,7 +65,23 @@ VENUE_RULES: dict[str, VenueRules] = {}
 
 
 def register_venue(rules: VenueRules) -> VenueRules:
-    """Register a venue's rules (its name must be new); returns them."""
+    """Register a venue's rules (its name must be new); returns them.
+
+    Parameters
+    ----------
+    rules : VenueRules
+        The venue's rules; ``rules.name`` must not be registered yet.
+
+    Returns
+    -------
+    VenueRules
+        ``rules``, now in :data:`VENUE_RULES`.
+
+    Raises
+    ------
+    ValueError
+        If a venue of that name is already registered.
+    """
     if rules.name in VENUE_RULES:
         raise ValueError(f"venue {rules.name!r} is already registered")
     VENUE_RULES[rules.name] = rules
@@ -73,7 +89,19 @@ def register_venue(rules: VenueRules) -> VenueRules:
 
 
 def venue_rules(venue: str, param: str = "venue") -> VenueRules:
-    """The registered rules of ``venue`` (case-insensitive), or InputError naming ``param``."""
+    """The registered rules of ``venue`` (case-insensitive), or InputError naming ``param``.
+
+    Parameters
+    ----------
+    venue : str
+        Venue name, case-insensitive, surrounding spaces ignored.
+    param : str, default "venue"
+        The parameter's name, for the error message and its ``param``.
+
+    Returns
+    -------
+    VenueRules
+    """
     v = str(venue).strip().lower()
     if v not in VENUE_RULES:
         raise InputError(
@@ -155,6 +183,24 @@ def max_leverage_for(
 
     Binance: the tier table's (``tiers`` or ``symbol``'s); Bybit: 100x; Hyperliquid:
     the coin's listed maximum, or ``1/(2*mmr)`` with an ``mmr`` override.
+
+    Parameters
+    ----------
+    venue : str
+        A registered venue (:data:`VENUES`), case-insensitive.
+    symbol : str
+        Contract (Binance tier table, Hyperliquid coin).
+    notional : float or array-like
+        Position notional, ``size * entry_price``, USD.
+    tiers : str, Path or TierTable, optional
+        Binance tier table overriding ``symbol``'s.
+    mmr : float, optional
+        Maintenance rate override, fraction (Hyperliquid only: cap ``1/(2*mmr)``).
+
+    Returns
+    -------
+    array of float
+        Max leverage (x) per notional, at least 1-D; 0 past a tier table's last cap.
     """
     rules = venue_rules(venue)
     n = np.atleast_1d(np.asarray(notional, dtype=np.float64))
@@ -176,7 +222,18 @@ MIN_LEVERAGE = 1.0
 
 
 def below_min_leverage(value: float) -> str:
-    """Why a leverage below :data:`MIN_LEVERAGE` is refused (the message's body)."""
+    """Why a leverage below :data:`MIN_LEVERAGE` is refused (the message's body).
+
+    Parameters
+    ----------
+    value : float
+        The refused leverage (x).
+
+    Returns
+    -------
+    str
+        The message's body, starting with ``value``.
+    """
     return (
         f"{value:g} is below {MIN_LEVERAGE:g}x: a venue's leverage starts at 1x (margin = "
         "notional); for a position with more margin than its notional give the margin instead"

@@ -15,7 +15,18 @@ HYPERLIQUID_MAX_LEVERAGE: dict[str, float] = {"BTC": 40.0, "ETH": 25.0, "SOL": 2
 
 
 def hyperliquid_asset(symbol: str) -> str:
-    """Coin of a symbol: ``"ETHUSDT"``, ``"ETH-PERP"``, ``"ETH/USDC:USDC"`` -> ``"ETH"``."""
+    """Coin of a symbol: ``"ETHUSDT"``, ``"ETH-PERP"``, ``"ETH/USDC:USDC"`` -> ``"ETH"``.
+
+    Parameters
+    ----------
+    symbol : str
+        A symbol in any of the forms above (case-insensitive).
+
+    Returns
+    -------
+    str
+        The upper-case coin, the quote (USDT, USDC, USD) and ``-PERP`` removed.
+    """
     s = symbol.upper().split("/")[0].split(":")[0].replace("-PERP", "").replace("-", "")
     for quote in ("USDT", "USDC", "USD"):
         if s.endswith(quote) and len(s) > len(quote):
@@ -24,7 +35,23 @@ def hyperliquid_asset(symbol: str) -> str:
 
 
 def hyperliquid_max_leverage(symbol: str) -> float:
-    """Max leverage of a coin from :data:`HYPERLIQUID_MAX_LEVERAGE`, or InputError."""
+    """Max leverage of a coin from :data:`HYPERLIQUID_MAX_LEVERAGE`, or InputError.
+
+    Parameters
+    ----------
+    symbol : str
+        Contract or coin (:func:`hyperliquid_asset` reads the coin).
+
+    Returns
+    -------
+    float
+        Max leverage (x).
+
+    Raises
+    ------
+    InputError
+        If the coin has no listed max leverage (``param=("symbol", "mmr")``).
+    """
     coin = hyperliquid_asset(symbol)
     if coin not in HYPERLIQUID_MAX_LEVERAGE:
         known = ", ".join(sorted(HYPERLIQUID_MAX_LEVERAGE))

@@ -16,6 +16,23 @@ def as_side(side: Any, name: str = "side") -> Int8Array:
     """Sides as an int8 array of ``+1`` (long) / ``-1`` (short).
 
     Accepts ``±1`` numbers or arrays, or the words ``"long"``/``"short"``.
+
+    Parameters
+    ----------
+    side : int, float, str or array-like
+        ``+1`` / ``-1`` or ``"long"`` / ``"short"`` (case-insensitive), one or many.
+    name : str, default "side"
+        The parameter's name, for the error messages and their ``param``.
+
+    Returns
+    -------
+    array of int8
+        Flat, ``+1`` long and ``-1`` short.
+
+    Raises
+    ------
+    InputError
+        On any other value; the message names ``name`` (and the index in an array).
     """
     arr = np.atleast_1d(np.asarray(side))
     if arr.dtype.kind in "USO":

@@ -96,7 +96,19 @@ class LiqResult:
         return self.liq_price / self.entry_price - 1.0
 
     def item(self, i: int = 0) -> dict[str, float | int]:
-        """Position ``i`` as a dict with the keys of ``liqcascade margin liq-price --json``."""
+        """Position ``i`` as a dict with the keys of ``liqcascade margin liq-price --json``.
+
+        Parameters
+        ----------
+        i : int, default 0
+            0-based position index.
+
+        Returns
+        -------
+        dict
+            ``liq_price``, ``bankruptcy_price`` (USD), ``mmr`` (fraction),
+            ``maintenance_amount`` (USD), ``tier`` (0-based) and ``notional`` (USD).
+        """
         return {
             "liq_price": float(self.liq_price[i]),
             "bankruptcy_price": float(self.bankruptcy_price[i]),
@@ -141,7 +153,17 @@ class LiqResult:
         return pd.Series(out)
 
     def plot(self, max_points: int = 2000) -> go.Figure:
-        """Liquidation distance (fraction from entry) against leverage, longs and shorts."""
+        """Liquidation distance (fraction from entry) against leverage, longs and shorts.
+
+        Parameters
+        ----------
+        max_points : int, default 2000
+            At most this many positions are drawn (a fixed-seed random sample beyond it).
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
         import plotly.graph_objects as go
 
         fig = go.Figure()

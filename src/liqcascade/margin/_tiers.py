@@ -85,25 +85,74 @@ class TierTable:
         return int(self.mmr.shape[0])
 
     def tier_index(self, notional: Any) -> IntArray:
-        """0-based tier of each notional (USD); below 0 -> tier 0, above the last cap -> last."""
+        """0-based tier of each notional (USD); below 0 -> tier 0, above the last cap -> last.
+
+        Parameters
+        ----------
+        notional : float or array-like
+            Position notional, USD.
+
+        Returns
+        -------
+        array of int64
+            0-based tier per notional.
+        """
         n = np.asarray(notional, dtype=np.float64)
         k = np.searchsorted(self.notional_floor, n, side="right") - 1
         return np.clip(k, 0, len(self) - 1).astype(np.int64)
 
     def max_leverage_at(self, notional: Any) -> FloatArray:
-        """Highest leverage allowed for a position of this notional (USD); 0 above the last cap."""
+        """Highest leverage allowed for a position of this notional (USD); 0 above the last cap.
+
+        Parameters
+        ----------
+        notional : float or array-like
+            Position notional, USD.
+
+        Returns
+        -------
+        array of float
+            Max leverage (x) per notional; 0 at or above the last cap.
+        """
         n = np.asarray(notional, dtype=np.float64)
         lev = self.max_leverage[self.tier_index(n)]
         return np.where(n >= self.notional_cap[-1], 0.0, lev)
 
     def maintenance_margin(self, notional: Any) -> FloatArray:
-        """Maintenance margin, USD, of a notional (USD): ``notional * mmr - cum`` of its tier."""
+        """Maintenance margin, USD, of a notional (USD): ``notional * mmr - cum`` of its tier.
+
+        Parameters
+        ----------
+        notional : float or array-like
+            Position notional, USD.
+
+        Returns
+        -------
+        array of float
+            Maintenance margin per notional, USD.
+        """
         n = np.asarray(notional, dtype=np.float64)
         k = self.tier_index(n)
         return n * self.mmr[k] - self.cum[k]
 
     def with_mmr(self, mmr: float) -> TierTable:
-        """A one-tier table with a flat maintenance rate ``mmr`` (fraction) and cum 0."""
+        """A one-tier table with a flat maintenance rate ``mmr`` (fraction) and cum 0.
+
+        Parameters
+        ----------
+        mmr : float
+            Maintenance margin rate, fraction of notional in (0, 1) (0.005 = 0.5 %).
+
+        Returns
+        -------
+        TierTable
+            One tier from 0 to this table's last cap, at this table's first-tier max leverage.
+
+        Raises
+        ------
+        InputError
+            If ``mmr`` is not in (0, 1) (``param="mmr"``).
+        """
         if not (np.isfinite(mmr) and 0 < mmr < 1):  # a tier's rate is > 0 (liq before bankruptcy)
             raise InputError(
                 f"mmr must be a fraction in (0, 1) for a tier table (got {mmr:g})", param="mmr"
