@@ -213,7 +213,19 @@ class BacktestResult:
         return None if s.isna().all() else float(s.sum())
 
     def to_dict(self, series: bool = True) -> dict[str, Any]:
-        """The JSON layout of ``liqcascade liqmap backtest --json``."""
+        """The JSON layout of ``liqcascade liqmap backtest --json``.
+
+        Parameters
+        ----------
+        series : bool, default True
+            Include the per-bar ``series`` (USD columns and their 5/95 % band; NaN as
+            null) and, for the identified book, the ``daily`` band.
+
+        Returns
+        -------
+        dict
+            JSON-ready: period, coverage, totals (USD), metrics, sources and months.
+        """
         out: dict[str, Any] = {
             "asset": self.asset,
             "start": self.start.isoformat(),
@@ -266,7 +278,18 @@ class BacktestResult:
         return self.to_dict(series=False)
 
     def plot(self, max_points: int = 1500) -> go.Figure:
-        """Predicted (with the 5-95 % band) vs recorded liquidations, longs and shorts."""
+        """Predicted (with the 5-95 % band) vs recorded liquidations, longs and shorts.
+
+        Parameters
+        ----------
+        max_points : int, default 1500
+            With more bars than this the series are summed to daily bars.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+            Two panels, M USD per bar.
+        """
         f = self.frame
         label = self.interval
         if len(f) > max_points:
@@ -319,6 +342,16 @@ class BacktestResult:
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write ``backtest.html``, ``backtest.png`` and ``backtest_series.csv`` to ``out_dir``.
+
+        Parameters
+        ----------
+        out_dir : str or Path
+            Folder, created if missing; existing files of those names are replaced.
+
+        Returns
+        -------
+        dict of str to Path
+            ``"html"``, ``"png"`` and ``"csv"``: the paths written.
 
         Raises
         ------

@@ -114,7 +114,15 @@ class PositionBook:
 
     @classmethod
     def empty(cls, venue: str = "binance", symbol: str = "ETHUSDT") -> PositionBook:
-        """A book with no positions."""
+        """A book with no positions.
+
+        Parameters
+        ----------
+        venue : str, default "binance"
+            Venue whose margin rules price the book.
+        symbol : str, default "ETHUSDT"
+            Contract.
+        """
         z = np.empty(0)
         return cls(np.empty(0, np.int8), z, z, z, z, z, venue=venue, symbol=symbol)
 
@@ -130,11 +138,33 @@ class PositionBook:
             return self.size * self.entry_price / self.margin
 
     def notional(self, price: float | None = None) -> FloatArray:
-        """Notional per position, USD, at ``price`` (default: entry price)."""
+        """Notional per position, USD, at ``price`` (default: entry price).
+
+        Parameters
+        ----------
+        price : float or array of float, optional
+            Price, USD (one, or one per position); default each position's entry price.
+
+        Returns
+        -------
+        array of float
+            ``size * price`` per position, USD.
+        """
         return self.size * (self.entry_price if price is None else price)
 
     def subset(self, mask: np.ndarray) -> PositionBook:
-        """The positions selected by a boolean mask or an index array."""
+        """The positions selected by a boolean mask or an index array.
+
+        Parameters
+        ----------
+        mask : array of bool or array of int
+            Boolean mask of length ``len(self)``, or 0-based position indices.
+
+        Returns
+        -------
+        PositionBook
+            The selected positions, same venue and symbol.
+        """
         kw: dict[str, Any] = {
             f.name: getattr(self, f.name)[mask]
             for f in fields(self)
@@ -143,7 +173,24 @@ class PositionBook:
         return PositionBook(**kw, venue=self.venue, symbol=self.symbol)
 
     def scaled(self, factor: float) -> PositionBook:
-        """The same book with sizes and margins multiplied by ``factor`` (prices unchanged)."""
+        """The same book with sizes and margins multiplied by ``factor`` (prices unchanged).
+
+        Parameters
+        ----------
+        factor : float
+            Multiplier, > 0 (dimensionless).
+
+        Returns
+        -------
+        PositionBook
+            Sizes (base units) and margins (USD) times ``factor``; prices, accounts and
+            opening times unchanged.
+
+        Raises
+        ------
+        InputError
+            If ``factor`` is not > 0.
+        """
         if not factor > 0:
             raise InputError(f"scale factor must be > 0 (got {factor})")
         return PositionBook(
@@ -154,7 +201,18 @@ class PositionBook:
 
     @staticmethod
     def concat(books: list[PositionBook]) -> PositionBook:
-        """Concatenate books (venue/symbol of the first)."""
+        """Concatenate books (venue/symbol of the first).
+
+        Parameters
+        ----------
+        books : list of PositionBook
+            Books in order; an empty list gives :meth:`empty`.
+
+        Returns
+        -------
+        PositionBook
+            All positions, in the order of ``books``.
+        """
         if not books:
             return PositionBook.empty()
         names = [f.name for f in fields(PositionBook) if f.name not in ("venue", "symbol")]
@@ -235,12 +293,33 @@ class StopBook:
         return cls(np.empty(0, np.int8), np.empty(0), np.empty(0))
 
     def subset(self, mask: np.ndarray) -> StopBook:
-        """The stops selected by a boolean mask or an index array."""
+        """The stops selected by a boolean mask or an index array.
+
+        Parameters
+        ----------
+        mask : array of bool or array of int
+            Boolean mask of length ``len(self)``, or 0-based stop indices.
+
+        Returns
+        -------
+        StopBook
+        """
         return StopBook(self.side[mask], self.trigger[mask], self.size[mask])
 
     @staticmethod
     def concat(books: list[StopBook]) -> StopBook:
-        """Concatenate stop books."""
+        """Concatenate stop books.
+
+        Parameters
+        ----------
+        books : list of StopBook
+            Books in order; an empty list gives :meth:`empty`.
+
+        Returns
+        -------
+        StopBook
+            All stops, in the order of ``books``.
+        """
         if not books:
             return StopBook.empty()
         return StopBook(

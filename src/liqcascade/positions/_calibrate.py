@@ -170,6 +170,9 @@ class ValidationData:
         ``buy_usd``, ``sell_usd`` per bar.
     sources : dict
         Where each series came from.
+    cache : dict
+        Prepared inputs memoised by the validation runs (keyed by the settings that
+        shape them); internal, starts empty.
     """
 
     oi: pd.DataFrame
@@ -181,7 +184,19 @@ class ValidationData:
     cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def split_data(self, params: EstimationParams) -> pd.DataFrame | None:
-        """The series the split of ``params`` reads (empty frame when missing)."""
+        """The series the split of ``params`` reads (empty frame when missing).
+
+        Parameters
+        ----------
+        params : EstimationParams
+            Settings; ``params.split`` picks the series (``"taker"``, ``"funding"``, ``"none"``).
+
+        Returns
+        -------
+        DataFrame or None
+            ``taker`` (``buy_usd``, ``sell_usd``, USD) or ``funding`` (``rate``), or None for
+            ``split="none"``.
+        """
         if params.split == "taker":
             return (
                 self.taker
@@ -522,7 +537,18 @@ class CalibrationResult:
         }
 
     def to_json(self, path: str | Path | None = None) -> str:
-        """JSON text; written to ``path`` when given."""
+        """JSON text; written to ``path`` when given.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            File to write (the text and a newline); default: not written.
+
+        Returns
+        -------
+        str
+            The :meth:`to_dict` object as indented JSON (no NaN).
+        """
         from liqcascade._json import to_jsonable
 
         text = json.dumps(to_jsonable(self.to_dict()), indent=2, allow_nan=False)
@@ -532,7 +558,24 @@ class CalibrationResult:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str = "calibration") -> CalibrationResult:
-        """Read back :meth:`to_dict` output."""
+        """Read back :meth:`to_dict` output.
+
+        Parameters
+        ----------
+        d : dict
+            A :meth:`to_dict` object (a parsed calibration file).
+        where : str, default "calibration"
+            What ``d`` came from (a file name), named by the error messages.
+
+        Returns
+        -------
+        CalibrationResult
+
+        Raises
+        ------
+        InputError
+            ``"WHERE: ..."`` when a key is missing or a parameter is invalid.
+        """
         try:
             fp, op = d["fit_period"], d["oos_period"]
             return cls(
@@ -739,7 +782,22 @@ def _shipped_text() -> str:
 
 
 def load_calibrated(path: str | Path | None = None) -> CalibrationResult:
-    """The shipped calibrated parameters (or a calibration file written by ``liqmap calibrate``)."""
+    """The shipped calibrated parameters (or a calibration file written by ``liqmap calibrate``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A calibration JSON file; default the shipped ``calibrated_params.json``.
+
+    Returns
+    -------
+    CalibrationResult
+
+    Raises
+    ------
+    InputError
+        Naming the file when it is missing, not JSON or not a calibration.
+    """
     if path is None:
         return CalibrationResult.from_dict(json.loads(_shipped_text()), f"package:{_SHIPPED}")
     from liqcascade._paths import read_json

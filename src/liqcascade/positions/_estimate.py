@@ -191,7 +191,24 @@ class EstimationParams:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str = "params") -> EstimationParams:
-        """Settings from a dict (unknown keys are an error naming ``where``)."""
+        """Settings from a dict (unknown keys are an error naming ``where``).
+
+        Parameters
+        ----------
+        d : dict
+            Setting name -> value; missing settings keep their defaults.
+        where : str, default "params"
+            What ``d`` came from (a file name), named by the error messages.
+
+        Returns
+        -------
+        EstimationParams
+
+        Raises
+        ------
+        InputError
+            ``"WHERE: ..."`` for an unknown key, a value of the wrong type or out of range.
+        """
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
@@ -211,7 +228,18 @@ class EstimationParams:
             raise InputError(f"{where}: {exc}") from None
 
     def to_json(self, path: str | Path | None = None) -> str:
-        """JSON text of the settings; written to ``path`` when given."""
+        """JSON text of the settings; written to ``path`` when given.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            File to write (the text and a newline); default: not written.
+
+        Returns
+        -------
+        str
+            The settings as indented JSON.
+        """
         text = json.dumps(self.to_dict(), indent=2)
         if path is not None:
             Path(path).write_text(text + "\n")
@@ -222,6 +250,21 @@ class EstimationParams:
         """Settings from a JSON file (or JSON text).
 
         A file written by ``liqmap calibrate`` (``{"params": {...}, ...}``) is accepted too.
+
+        Parameters
+        ----------
+        path_or_text : str or Path
+            A JSON file, or JSON object text (a string starting with ``{``).
+
+        Returns
+        -------
+        EstimationParams
+
+        Raises
+        ------
+        InputError
+            Naming the file (or ``params``) when it cannot be read, is not valid JSON, or
+            holds an invalid setting.
         """
         text = str(path_or_text)
         if isinstance(path_or_text, Path) or not text.lstrip().startswith("{"):
@@ -240,7 +283,18 @@ class EstimationParams:
         return cls.from_dict(d, where)
 
     def with_(self, **changes: Any) -> EstimationParams:
-        """A copy with some settings changed."""
+        """A copy with some settings changed.
+
+        Parameters
+        ----------
+        **changes
+            Setting name -> new value, in the units of the class's parameters.
+
+        Returns
+        -------
+        EstimationParams
+            A validated copy.
+        """
         return replace(self, **changes)
 
 
@@ -344,6 +398,12 @@ class EstimationRun:
         opened/open/closed/liquidated in base units, entry and liquidation prices USD).
     params : EstimationParams
         The settings used.
+    close : array
+        Close price of each reported bar, USD.
+    warmup_opened_base : float, default 0.0
+        Size opened during the warm-up bars, base units.
+    meta : dict
+        Run details (``n_warmup_bars``: the number of warm-up bars).
     """
 
     ts: pd.DatetimeIndex
@@ -398,7 +458,18 @@ class EstimationRun:
         return _cohorts_to_book(self.cohorts, self.params)
 
     def plot(self, max_points: int = 2000) -> go.Figure:
-        """Predicted long (down) and short (up) liquidations per bar, USD."""
+        """Predicted long (down) and short (up) liquidations per bar, USD.
+
+        Parameters
+        ----------
+        max_points : int, default 2000
+            At most about this many bars are drawn (every k-th bar beyond it).
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+            Bars in M USD, longs negative.
+        """
         df = self.to_frame()
         step = max(1, math.ceil(len(df) / max_points))
         df = df.iloc[::step]

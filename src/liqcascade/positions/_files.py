@@ -246,6 +246,22 @@ def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference:
     ``price`` (a buy stop at or below it) has already triggered: it is a market order
     that would have filled before the shock, not a resting stop (a take-profit above the
     price is a limit order: it belongs in the order book).
+
+    Parameters
+    ----------
+    stops : StopBook
+        The stops read from ``file`` (row ``i + 1`` is stop ``i``).
+    price : float
+        The reference price, USD.
+    file : str
+        The file named in the message.
+    reference : str
+        What ``price`` is, for the message (``"the book's mid"``, ``"--price"``).
+
+    Raises
+    ------
+    InputError
+        ``FILE: row N: ...`` for the first stop that fails either rule.
     """
     trig = np.asarray(stops.trigger, dtype=np.float64)
     bad = np.flatnonzero(_off_scale(trig, np.full(trig.shape, float(price))))

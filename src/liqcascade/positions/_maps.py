@@ -168,7 +168,19 @@ class Concentration:
 
 
 def herfindahl(amounts: FloatArray) -> float:
-    """Herfindahl index ``Σ (a_i / Σ a)²`` of non-negative amounts (NaN if all zero)."""
+    """Herfindahl index ``Σ (a_i / Σ a)²`` of non-negative amounts (NaN if all zero).
+
+    Parameters
+    ----------
+    amounts : array of float
+        Non-negative amounts in any one unit (e.g. USD per bucket).
+
+    Returns
+    -------
+    float
+        Sum of squared shares, in (0, 1] (1 when one entry holds everything); NaN if
+        the total is not > 0.
+    """
     a = np.asarray(amounts, dtype=np.float64)
     tot = float(a.sum())
     if tot <= 0:
@@ -414,6 +426,24 @@ class LiquidationMap:
         (``level < P``). Shorts and buy stops fire on a rise: ``P < trigger <= level``.
         At a bucket edge this is a sum of whole buckets; elsewhere (and beyond the
         range) it is summed over the positions themselves.
+
+        Parameters
+        ----------
+        level : float
+            Target price, USD.
+        kind : str, default "long_liq_usd"
+            One of :data:`KINDS`: ``"long_liq_usd"``, ``"short_liq_usd"``,
+            ``"sell_stops_usd"``, ``"buy_stops_usd"``.
+
+        Returns
+        -------
+        float
+            Notional at the trigger, USD (0 when ``level`` is on the other side of ``P``).
+
+        Raises
+        ------
+        InputError
+            If ``kind`` is not one of :data:`KINDS` (``param="kind"``).
         """
         if kind not in KINDS:
             raise InputError(f"kind must be one of {KINDS} (got {kind!r})", param="kind")
@@ -440,7 +470,19 @@ class LiquidationMap:
         return self.cumulative_usd(self.price * (1 - f if down else 1 + f), kind)
 
     def cumulative_curve(self, kind: str = "long_liq_usd") -> pd.Series:
-        """:meth:`cumulative_usd` at every bucket edge on the kind's side, indexed by price."""
+        """:meth:`cumulative_usd` at every bucket edge on the kind's side, indexed by price.
+
+        Parameters
+        ----------
+        kind : str, default "long_liq_usd"
+            One of :data:`KINDS`; longs and sell stops read the edges below ``P``, shorts
+            and buy stops those above.
+
+        Returns
+        -------
+        Series
+            Cumulative notional, USD, indexed by the edge price (USD), nearest ``P`` first.
+        """
         k = self._centre_index()
         col = self.amounts[:, KINDS.index(kind)]
         if kind in ("long_liq_usd", "sell_stops_usd"):
@@ -469,7 +511,20 @@ class LiquidationMap:
         return pd.DataFrame([c.to_dict() for c in self.clusters], columns=cols)
 
     def to_dict(self, levels: Iterable[float] = (0.05, 0.10, 0.20)) -> dict[str, Any]:
-        """The ``liqcascade liqmap --json`` object."""
+        """The ``liqcascade liqmap --json`` object.
+
+        Parameters
+        ----------
+        levels : iterable of float, default (0.05, 0.10, 0.20)
+            Moves from ``P`` at which the cumulative notional is reported, fractions of ``P``
+            (0.05 is 5 %; down for longs and sell stops, up for shorts and buy stops).
+
+        Returns
+        -------
+        dict
+            JSON-ready: the map's bucket table, cumulative notionals keyed by the signed
+            move (``"-0.05"``), totals, outside, clusters and concentration (USD).
+        """
         lv = list(levels)
         return {
             "as_of": None if self.as_of is None else self.as_of.isoformat(),
@@ -762,7 +817,18 @@ class LiquidationHeatmap:
         return out
 
     def plot(self, max_cells: int = 400_000) -> Any:
-        """Price × time heatmap of forced-order notional with the price line (plotly)."""
+        """Price × time heatmap of forced-order notional with the price line (plotly).
+
+        Parameters
+        ----------
+        max_cells : int, default 400_000
+            Cap on drawn cells: every k-th snapshot is kept so that times × buckets stays
+            under it.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
         import plotly.graph_objects as go
 
         z = self.total() / 1e6
@@ -819,6 +885,25 @@ def heatmap_from_books(
     The price grid is geometric with ratio ``1 + bucket`` from ``min(price)·(1−range_)``
     to ``max(price)·(1+range_)``; each snapshot is binned on it with the map's bucket
     conventions (notional outside it is left out).
+
+    Parameters
+    ----------
+    snapshots : iterable of (timestamp, PositionBook, StopBook or None, float)
+        Snapshot time (naive values read as UTC), positions, stops and the price at
+        that time (USD).
+    bucket : float, default 0.005
+        Relative bucket width, fraction (0.005 is 0.5 %).
+    range_ : float, default 0.2
+        Grid margin below the lowest and above the highest snapshot price, fraction.
+
+    Returns
+    -------
+    LiquidationHeatmap
+
+    Raises
+    ------
+    InputError
+        If ``snapshots`` is empty (``param="snapshots"``).
     """
     snaps = list(snapshots)
     if not snaps:

@@ -172,6 +172,16 @@ class ModelledStops:
         The settings used.
     as_of : pandas.Timestamp or None
         The time the stops are evaluated at.
+    n_fired : int, default 0
+        Number of modelled stops dropped because the path between the position's
+        opening and ``as_of`` already traded through them (a count, not a size).
+    positions : PositionBook or None
+        The residual positions: what each input position keeps off stops (fired or
+        resting), the part liquidation can close. Pass it with ``stops`` downstream.
+    residual_parent : array of int64
+        Index in the input book of each residual position.
+    source_size : array of float
+        Size of each input position, base units.
     """
 
     stops: StopBook
@@ -191,6 +201,16 @@ class ModelledStops:
         high``) close their part; the residual position closes whole if its
         liquidation price is reached. Stops already fired before ``as_of`` count as
         closed. Never more than the input size (the property tests check it).
+
+        Parameters
+        ----------
+        low, high : float
+            Lowest and highest price the path reaches, USD.
+
+        Returns
+        -------
+        array of float
+            Closed size per input position, base units (length of the input book).
         """
         n = self.source_size.shape[0]
         out = np.zeros(n)
@@ -377,6 +397,19 @@ def round_steps_text(entry: FloatArray, weight: FloatArray | None = None) -> str
     """The steps of :func:`round_steps_used` in words: ``"$10/$50/$100 (100 % of notional)"``.
 
     One set reads ``"$100/$500/$1,000"``; several add each set's share of ``weight``.
+
+    Parameters
+    ----------
+    entry : array of float
+        Entry prices, USD (non-positive entries are ignored).
+    weight : array of float, optional
+        Weight of each entry (e.g. notional, USD); default equal weights.
+
+    Returns
+    -------
+    str
+        The step sets in dollars, with each set's share (percent) when there are
+        several; the model's default steps when no entry is usable.
     """
 
     def money(steps: tuple[float, ...]) -> str:
