@@ -195,6 +195,17 @@ def fixed_distance(settings: BacktestSettings) -> float:
     leverage``, 80 % of the way) is capped there like every policy's stop; the result
     records both (``fixed_pct``, ``fixed_pct_effective``) and says so in ``caveats``.
 
+    Parameters
+    ----------
+    settings : BacktestSettings
+        Reads ``fixed_pct`` (fraction of entry), ``leverage`` (x) and
+        ``max_liq_fraction`` (fraction of the way to liquidation).
+
+    Returns
+    -------
+    float
+        The distance, fraction of entry.
+
     Raises
     ------
     InputError
@@ -220,6 +231,25 @@ def wilson_interval(k: int, n: int, level: float = STOP_OUT_LEVEL) -> tuple[floa
     ``(nan, nan)`` when ``n == 0``. Used for the stop-out shares, which come from a
     few dozen to a few hundred entries (overlapping trades are not independent: the
     interval is a lower bound on the uncertainty).
+
+    Parameters
+    ----------
+    k : int
+        Successes (e.g. trades stopped out), in [0, n].
+    n : int
+        Trials (trades).
+    level : float, default 0.9
+        Two-sided confidence level, fraction (0.9 is 90 %).
+
+    Returns
+    -------
+    (float, float)
+        Lower and upper bound of the share, fractions in [0, 1].
+
+    Raises
+    ------
+    InputError
+        If ``k`` is not in [0, n] (``param="k"``).
     """
     from scipy.stats import norm
 
@@ -239,7 +269,19 @@ def wilson_interval(k: int, n: int, level: float = STOP_OUT_LEVEL) -> tuple[floa
 
 
 def max_drawdown(equity: np.ndarray) -> float:
-    """Largest fall from a running peak of ``equity`` (starting from a peak of 0), >= 0."""
+    """Largest fall from a running peak of ``equity`` (starting from a peak of 0), >= 0.
+
+    Parameters
+    ----------
+    equity : array of float
+        Cumulative equity in closing order (here the running sum of trade returns,
+        fractions of the entry notional); the curve starts from 0 before it.
+
+    Returns
+    -------
+    float
+        Largest peak-to-trough fall, in the units of ``equity``, >= 0.
+    """
     e = np.concatenate([[0.0], np.asarray(equity, dtype=np.float64)])
     return float(np.max(np.maximum.accumulate(e) - e))
 
@@ -263,6 +305,30 @@ def declutter_levels(
     and ``swing·(1 − s·offset)``. A stop within ``band`` (relative) of a level goes to
     the nearer zone edge that stays strictly between entry and ``bound``; repeated until
     clear (at most 8 moves). Returns the stops and a 0/1 array of "moved".
+
+    Parameters
+    ----------
+    stop : array of float
+        Stop prices to move, USD.
+    side : array of float
+        ``+1`` long (sell stop below entry), ``-1`` short (buy stop above), per stop.
+    entry : array of float
+        Entry prices, USD.
+    bound : array of float
+        Farthest allowed stop per entry, USD (the policy's cap inside liquidation);
+        a moved stop stays strictly between ``entry`` and ``bound``.
+    swing : array of float
+        Recent swing extreme per entry, USD (swing low for a long, high for a short);
+        ``<= 0`` for none.
+    fill : FillModel
+        Its ``offset`` (fraction) places the crowd beyond each level.
+    band : float
+        Half-width of each crowd zone, fraction of the level.
+
+    Returns
+    -------
+    (array of float, array of int8)
+        The stops (USD) and 1 where a stop was moved, else 0.
     """
     out = np.array(stop, dtype=np.float64, copy=True)
     moved = np.zeros(len(out), np.int8)
@@ -304,6 +370,36 @@ def policy_stops(
     """Stop prices of a policy for entries (USD), and the 0/1 "moved" flags.
 
     ``sigma_h`` is the horizon volatility (fraction) at each entry.
+
+    Parameters
+    ----------
+    policy : {"fixed", "vol", "vol-declustered"}
+        The stop policy (:data:`POLICIES`).
+    side : array of float
+        ``+1`` long, ``-1`` short, per entry.
+    entry : array of float
+        Entry prices, USD.
+    sigma_h : array of float
+        Volatility over the holding horizon at each entry, fraction of price (not
+        percent); read by the ``vol`` policies only.
+    swing : array of float
+        Recent swing extreme per entry, USD (``<= 0`` for none); read by
+        ``vol-declustered`` only.
+    settings : BacktestSettings
+        ``k``, ``fixed_pct``, ``leverage``, ``max_liq_fraction`` and ``band``.
+    fill : FillModel
+        The crowd levels' ``offset`` (``vol-declustered``).
+
+    Returns
+    -------
+    (array of float, array of int8)
+        Stop prices (USD) and 1 where ``vol-declustered`` moved the stop, else 0.
+
+    Raises
+    ------
+    InputError
+        For an unknown ``policy`` (``param="policy"``), or the ``fixed`` policy's
+        contradictions (:func:`fixed_distance`).
     """
     liq_d = 1.0 / settings.leverage  # isolated, distance to bankruptcy; liq is a bit inside
     max_d = settings.max_liq_fraction * liq_d
@@ -347,6 +443,36 @@ def depth_series(
     ``asks_usd``): the asset's frames; when omitted they are read with
     :func:`liqcascade.data.load_series` / :func:`liqcascade.data.load_book_totals`
     from ``store`` (as there: ``None`` the default store, ``False`` bundled only).
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Hourly bar labels (open times, UTC) to give a depth for.
+    close : array of float
+        Close price per bar of ``index``, USD. Not read: the estimate uses the volume
+        and close of ``hourly``.
+    fill : FillModel
+        Its ``depth_share`` (fraction of the aggregated depth) scales the result.
+    asset : str, default "ETH"
+        Whose bars and book totals are read.
+    until : datetime-like, optional
+        Last day (UTC) of the depth/volume ratio.
+    hourly : DataFrame, optional
+        The asset's hourly OHLCV (``volume`` in base units, ``close`` in USD).
+    totals : DataFrame, optional
+        The asset's futures book totals (``bids_usd``, ``asks_usd``: USD within 1 %).
+    store : str, Path, Store, bool, optional
+        Where omitted frames are read from.
+
+    Returns
+    -------
+    array of float
+        Depth within 1 % of mid per bar of ``index``, USD.
+
+    Raises
+    ------
+    InputError
+        If the book totals share no day with the hourly volume (``param="asset"``).
     """
     return _depth_and_span(index, fill, asset, until, hourly, totals, store)[0]
 
@@ -407,6 +533,11 @@ class StopBacktest:
         entries for every policy).
     settings : BacktestSettings
     fill : FillModel
+    meta : dict
+        Run details: ``asset``, the window asked (``start``, ``end``), the entries
+        covered (``entries_first``, ``entries_last``, ``bars``), ``data_end``,
+        ``dropped_past_end``, the volatility fit's span (``vol_fit``), the depth ratio's
+        days (``depth_ratio``), ``fixed_pct_effective`` (fraction) and ``fill_beta``.
     """
 
     trades: pd.DataFrame

@@ -117,7 +117,23 @@ class RecommendSettings:
 
 
 def round_step(price: float) -> float:
-    """Round-number step of a price: a tenth of its power of ten (3,698 → 100 USD)."""
+    """Round-number step of a price: a tenth of its power of ten (3,698 → 100 USD).
+
+    Parameters
+    ----------
+    price : float
+        Price, USD, > 0.
+
+    Returns
+    -------
+    float
+        The step, USD.
+
+    Raises
+    ------
+    InputError
+        If ``price`` is not finite and > 0.
+    """
     if not (math.isfinite(price) and price > 0):
         raise InputError(f"price must be > 0 USD (got {price})")
     return float(10.0 ** (math.floor(math.log10(price)) - 1))
@@ -129,6 +145,21 @@ def price_tick(price: float) -> float:
     3,419.53 -> 0.01 USD (ETHUSDT's tick), 115,764 -> 1 USD; a stop moved out of a
     cluster sits at least one such step beyond the cluster's edge, so the printed stop
     is never the edge itself.
+
+    Parameters
+    ----------
+    price : float
+        Price, USD, > 0.
+
+    Returns
+    -------
+    float
+        The tick, USD.
+
+    Raises
+    ------
+    InputError
+        If ``price`` is not finite and > 0.
     """
     if not (math.isfinite(price) and price > 0):
         raise InputError(f"price must be > 0 USD (got {price})")
@@ -143,7 +174,29 @@ def _beyond(edge: float, direction: int) -> float:
 
 
 def liquidation_price(side: int, entry: float, size: float, leverage: float) -> float:
-    """Binance USDⓈ-M isolated liquidation price of the position, USD (tiered MMR)."""
+    """Binance USDⓈ-M isolated liquidation price of the position, USD (tiered MMR).
+
+    Parameters
+    ----------
+    side : int
+        ``+1`` long, ``-1`` short.
+    entry : float
+        Entry price, USD.
+    size : float
+        Position size, base units.
+    leverage : float
+        Leverage at entry (x); margin is ``size * entry / leverage``.
+
+    Returns
+    -------
+    float
+        Liquidation price, USD (0 for a long that cannot be liquidated).
+
+    Notes
+    -----
+    The tier table is the ``ETHUSDT`` one (:func:`liqcascade.margin.liq_price`'s
+    default symbol) whatever the asset.
+    """
     from liqcascade.margin import liq_price
 
     r = liq_price("binance", side, size, entry, leverage=leverage)
@@ -180,6 +233,27 @@ def vol_estimate(
 
     The same daily bars and settings give the same estimate, computed once per process
     (a report's long and short stops share it).
+
+    Parameters
+    ----------
+    asset : str, default "ETH"
+        Whose daily bars are read.
+    as_of : datetime-like, optional
+        The last daily bar closed by then is the last one read (UTC); default the last
+        bar.
+    settings : RecommendSettings, optional
+        ``vol_source``, ``horizon_days``, ``k`` and ``vol_days``.
+
+    Returns
+    -------
+    VolEstimate
+        ``distance`` (fraction of price), ``how`` (one line), ``band`` (p05–p95 of the
+        distance over the parameter draws, fractions; None for ATR) and ``n_draws``.
+
+    Raises
+    ------
+    InputError
+        With fewer than 200 daily bars before ``as_of`` (``param="as_of"``).
     """
     from liqcascade.market import bars_until
 
@@ -226,6 +300,16 @@ def vol_distance(
     settings: RecommendSettings | None = None,
 ) -> tuple[float, str]:
     """Horizon volatility × ``k`` as a fraction of price, and how it was computed.
+
+    Parameters
+    ----------
+    asset : str, default "ETH"
+        Whose daily bars are read.
+    as_of : datetime-like, optional
+        The last daily bar closed by then is the last one read (UTC); default the last
+        bar.
+    settings : RecommendSettings, optional
+        ``vol_source``, ``horizon_days``, ``k`` and ``vol_days``.
 
     Returns
     -------
@@ -397,6 +481,36 @@ class StopRecommendation:
         For ``distance``, ``expected_slippage`` and ``avoided_clusters``: what the
         figure rests on and whether it has an interval (they are model figures; none is
         validated stop by stop).
+    side : str
+        ``"long"`` or ``"short"``.
+    entry : float
+        Entry price, USD.
+    size : float
+        Position size, base units.
+    leverage : float
+        Leverage at entry (x).
+    liq_price : float
+        Liquidation price of the position, USD.
+    raw_stop_price : float
+        The volatility stop before it was moved out of the zones, USD.
+    raw_expected_slippage : float
+        Expected slippage of the raw stop, fraction of its trigger.
+    vol_distance : float
+        ``k`` × the horizon volatility, fraction of entry (before the liquidation cap).
+    as_of : pandas.Timestamp
+        Time of the market state (UTC).
+    mid : float
+        Mid price of the market state, USD.
+    levels : DataFrame
+        The slippage profile: ``price`` (USD), ``slippage`` (fraction of the trigger),
+        ``round_usd`` (USD).
+    slippage_draws : int
+        Number of calibration draws behind ``slippage_range`` (0 without it).
+    vol_distance_range : (float, float) or None
+        p05–p95 of ``vol_distance`` over draws of the GJR-GARCH parameters, fractions;
+        None for ATR or when the draws fail.
+    vol_distance_draws : int
+        Number of parameter draws behind ``vol_distance_range`` (0 without it).
     """
 
     stop_price: float

@@ -77,7 +77,18 @@ def rankdata_avg(x: np.ndarray) -> np.ndarray:
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman's rank correlation (Pearson on average ranks); NaN pairs dropped."""
+    """Spearman's rank correlation (Pearson on average ranks); NaN pairs dropped.
+
+    Parameters
+    ----------
+    a, b : array of float
+        Paired values, any units; pairs with a non-finite value are dropped.
+
+    Returns
+    -------
+    float
+        Rank correlation in [-1, 1]; NaN with fewer than 3 pairs or a constant side.
+    """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     ok = np.isfinite(a) & np.isfinite(b)
@@ -97,6 +108,22 @@ def top_decile_precision(
 
     Top decile: values ``>=`` the ``q`` quantile (linear interpolation) over the valid
     pairs.
+
+    Parameters
+    ----------
+    metric : array of float
+        The signal per day (higher is the warning).
+    target : array of float
+        The outcome per day (e.g. next-day liquidations, USD); pairs with a
+        non-finite value are dropped.
+    q : float, default 0.9
+        Quantile defining the top group, fraction (0.9 is the top decile).
+
+    Returns
+    -------
+    (float, int)
+        Precision (share of the metric's top days whose target is in its top group,
+        fraction; NaN without such days) and the number of the metric's top days.
     """
     m = np.asarray(metric, dtype=np.float64)
     t = np.asarray(target, dtype=np.float64)
@@ -112,6 +139,14 @@ def top_decile_precision(
 
 def early_warning(frame: pd.DataFrame, liquidations: pd.Series) -> pd.DataFrame:
     """Early-warning table: each metric at ``t`` against liquidations on ``t+1``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Daily rows (UTC day index) with the :data:`METRICS` columns (missing ones are
+        skipped).
+    liquidations : Series
+        Recorded liquidations per day, USD, on the same index.
 
     Returns
     -------
@@ -169,6 +204,9 @@ class TransparencyMetrics:
         columns, ``liquidations_usd`` (recorded that day).
     warning : DataFrame
         :func:`early_warning` of the frame.
+    meta : dict
+        ``asset``, ``hour`` (UTC hour of the daily snapshot) and ``total_move`` (the
+        fall defining the distance to cascade, fraction).
     """
 
     frame: pd.DataFrame
