@@ -64,8 +64,6 @@ NOT_YET_COVERED: frozenset[str] = frozenset(
         "liqcascade.collateral",
         "liqcascade.events",
         "liqcascade.live",
-        "liqcascade.solvency",
-        "liqcascade.solvency.pol",
         "liqcascade.volatility",
     }
 )

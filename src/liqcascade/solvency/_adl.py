@@ -114,7 +114,23 @@ ADL_POLICY_RULES: dict[str, AdlPolicyRules] = {}
 
 
 def register_adl_policy(rules: AdlPolicyRules) -> AdlPolicyRules:
-    """Register an ADL policy (exactly one of ``score`` and ``allocate``); returns it."""
+    """Register an ADL policy (exactly one of ``score`` and ``allocate``); returns it.
+
+    Parameters
+    ----------
+    rules : AdlPolicyRules
+        The policy; its name must be new.
+
+    Returns
+    -------
+    AdlPolicyRules
+        ``rules``, now in :data:`ADL_POLICY_RULES`.
+
+    Raises
+    ------
+    ValueError
+        If the name is taken, or not exactly one of ``score`` and ``allocate`` is given.
+    """
     if rules.name in ADL_POLICY_RULES:
         raise ValueError(f"ADL policy {rules.name!r} is already registered")
     if (rules.score is None) == (rules.allocate is None):
@@ -124,7 +140,19 @@ def register_adl_policy(rules: AdlPolicyRules) -> AdlPolicyRules:
 
 
 def adl_policy(policy: str, param: str = "policy") -> AdlPolicyRules:
-    """The registered rules of ``policy``, or an InputError naming ``param``."""
+    """The registered rules of ``policy``, or an InputError naming ``param``.
+
+    Parameters
+    ----------
+    policy : str
+        Policy name (case-sensitive).
+    param : str, default "policy"
+        The parameter's name, for the error message and its ``param``.
+
+    Returns
+    -------
+    AdlPolicyRules
+    """
     if policy not in ADL_POLICY_RULES:
         raise InputError(
             f"{param} must be one of {', '.join(ADL_POLICY_RULES)} (got {policy!r})", param=param
@@ -133,7 +161,18 @@ def adl_policy(policy: str, param: str = "policy") -> AdlPolicyRules:
 
 
 def gini(x: np.ndarray) -> float:
-    """Gini coefficient of non-negative amounts (0 equal, → 1 concentrated; NaN if all 0)."""
+    """Gini coefficient of non-negative amounts (0 equal, → 1 concentrated; NaN if all 0).
+
+    Parameters
+    ----------
+    x : array of float
+        Non-negative amounts in any one unit (e.g. haircuts, USD).
+
+    Returns
+    -------
+    float
+        In [0, 1); NaN when empty or the total is not > 0.
+    """
     v = np.sort(np.asarray(x, dtype=np.float64))
     n = v.size
     tot = float(v.sum())
@@ -155,6 +194,28 @@ def adl_capacity(
 
     Zero for positions on the loss side, for losing or flat positions, and for
     positions of size 0.
+
+    Parameters
+    ----------
+    side : array of float
+        ``+1`` long, ``-1`` short, per position.
+    size : array of float
+        Position size, base units.
+    entry_price : array of float
+        Entry price, USD.
+    mark_price : float
+        Mark price, USD.
+    loss_side : int
+        Side of the bankrupt positions (``+1`` longs, ``-1`` shorts); winners are on the
+        other side.
+    bankruptcy_price : float, optional
+        Price the winners are closed at, USD; caps the per-unit haircut at
+        ``|mark_price - bankruptcy_price|``. Default none: the whole per-unit profit.
+
+    Returns
+    -------
+    (array of float, array of float)
+        Per-unit haircut ``g`` (USD per base unit) and capacity ``size * g`` (USD).
     """
     s = np.asarray(side, dtype=np.float64)
     q = np.asarray(size, dtype=np.float64)
@@ -179,6 +240,31 @@ def adl_ranking(
     ``binance``: ``(upnl / margin) × notional / (margin + upnl)``;
     ``hyperliquid``: ``(mark / entry)^s × notional / (margin + upnl)``.
     Scores of non-winners are irrelevant (their capacity is 0).
+
+    Parameters
+    ----------
+    policy : {"binance", "hyperliquid"}
+        A queue policy.
+    side : array of float
+        ``+1`` long, ``-1`` short, per position.
+    size : array of float
+        Position size, base units.
+    entry_price : array of float
+        Entry price, USD.
+    margin : array of float
+        Margin (collateral excluding unrealised profit) per position, USD.
+    mark_price : float
+        Mark price, USD.
+
+    Returns
+    -------
+    array of float
+        Score per position, dimensionless.
+
+    Raises
+    ------
+    InputError
+        For an unknown policy or one that is not a queue (``param="policy"``).
     """
     rules = adl_policy(policy)
     if rules.score is None:

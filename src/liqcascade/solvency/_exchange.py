@@ -145,6 +145,18 @@ def default_scenarios(
     """Shocks of -5, -10, -20, -30 %, +10, +20 % and ``asset``'s own 2025-10-10 fall.
 
     ``prices``: ``asset``'s hourly OHLCV (see :func:`october_2025_shock`).
+
+    Parameters
+    ----------
+    asset : str, default "ETH"
+        Whose 2025-10-10 fall is the last scenario.
+    prices : DataFrame, optional
+        ``asset``'s hourly OHLCV, USD (see :func:`october_2025_shock`).
+
+    Returns
+    -------
+    list of StressScenario
+        Shocks as fractions of the price (-0.05 is a 5 % fall).
     """
     out = [StressScenario(f"{s:+.0%}", s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
     out.append(StressScenario(OCT_2025.name, october_2025_shock(asset, prices)))
@@ -285,7 +297,19 @@ class ScenarioOutcome:
     static_upper_bound: dict[str, Any] | None = None
 
     def row(self, policy: str | None = None) -> dict[str, Any]:
-        """The CLI's per-scenario JSON object."""
+        """The CLI's per-scenario JSON object.
+
+        Parameters
+        ----------
+        policy : str, optional
+            ADL policy whose force-closed notional is reported as ``adl_notional_usd``;
+            default the first policy evaluated.
+
+        Returns
+        -------
+        dict
+            The outcome's figures (USD, fractions) without the per-account ADL detail.
+        """
         pol = policy or (next(iter(self.adl)) if self.adl else None)
         adl_notional = self.adl[pol].notional_usd if pol and pol in self.adl else 0.0
         return {
@@ -325,6 +349,14 @@ class SolvencyResult:
         ADL policies evaluated.
     engine : str
         Engine used.
+    notes : list of str
+        Sentences on how to read the figures (book exhausted, calibrated liquidity).
+    liquidity : str
+        ``"calibrated"``, ``"static"`` or ``"path"``.
+    calibration : dict or None
+        Calibrated liquidity only: its ``asset``, ``as_of``, ``n_events``, ``n_draws``,
+        ``latent_depth`` (dimensionless multiple of the displayed depth) and
+        ``resilience_half_life_s`` (seconds).
     """
 
     exchange: Exchange
@@ -359,7 +391,18 @@ class SolvencyResult:
         return {o.name: o.min_buffer for o in self.outcomes}
 
     def breaks(self, buffers: tuple[float, ...] = DEFAULT_BUFFERS) -> dict[str, list[str]]:
-        """Per buffer (as ``"6%"``), the scenarios whose bad debt exceeds it."""
+        """Per buffer (as ``"6%"``), the scenarios whose bad debt exceeds it.
+
+        Parameters
+        ----------
+        buffers : tuple of float, default (0.06, 0.10, 0.14)
+            Reserve buffers, fractions of liabilities (0.06 is 6 %).
+
+        Returns
+        -------
+        dict of str to list of str
+            Buffer as a percent label -> names of the scenarios it does not cover.
+        """
         return {f"{b:.0%}": [o.name for o in self.outcomes if o.min_buffer > b] for b in buffers}
 
     def adl_table(self) -> pd.DataFrame:

@@ -46,6 +46,10 @@ __all__ = ["ExchangeLedger"]
 class ExchangeLedger:
     """Mutable mark-to-market ledger of an exchange's accounts (see the module notes).
 
+    The state fields (Attributes) are normally left at their defaults and changed only
+    by the operations (:meth:`open_account`, :meth:`move`, :meth:`liquidate`,
+    :meth:`adl`).
+
     Parameters
     ----------
     price : float
@@ -54,6 +58,25 @@ class ExchangeLedger:
         Initial fund, USD.
     mmr : float, default 0.005
         Maintenance margin rate, fraction of notional.
+
+    Attributes
+    ----------
+    cash : array of float
+        Cash ``c_i`` per account, USD (settled to market at every move).
+    side : array of float
+        ``+1`` long, ``-1`` short, ``0`` no open position, per account.
+    size : array of float
+        Position size per account, base units (0: no open position).
+    entry : array of float
+        Entry price per account, USD.
+    market_cash : float
+        The outside market's cash ``M``, USD (the mirror of the users' settlement).
+    bad_debt_long, bad_debt_short : float
+        Recorded, unpaid deficit ``B`` left by bankrupt longs / shorts, USD.
+    deposits : float
+        Cash ever paid in (deposits and the initial fund), USD.
+    n_liquidations : int
+        Liquidations so far.
     """
 
     price: float
@@ -103,7 +126,27 @@ class ExchangeLedger:
 
     # ------------------------------------------------------------------ operations
     def open_account(self, deposit: float, side: int = 0, size: float = 0.0) -> int:
-        """Add an account with ``deposit`` USD and optionally a position at the current price."""
+        """Add an account with ``deposit`` USD and optionally a position at the current price.
+
+        Parameters
+        ----------
+        deposit : float
+            Cash paid in, USD, >= 0.
+        side : int, default 0
+            ``+1`` long or ``-1`` short (ignored without a position).
+        size : float, default 0.0
+            Position size, base units, >= 0 (0: no position); entered at the current price.
+
+        Returns
+        -------
+        int
+            The new account's index. An account below maintenance at once is liquidated.
+
+        Raises
+        ------
+        InputError
+            If ``deposit`` < 0, ``size`` < 0, or a position's side is not ±1.
+        """
         if not deposit >= 0:
             raise InputError(f"deposit must be >= 0 (got {deposit})")
         if size < 0 or (size > 0 and side not in (1, -1)):
@@ -117,7 +160,23 @@ class ExchangeLedger:
         return self.n_accounts - 1
 
     def move(self, new_price: float) -> int:
-        """Settle every account to ``new_price`` and liquidate; returns liquidations."""
+        """Settle every account to ``new_price`` and liquidate; returns liquidations.
+
+        Parameters
+        ----------
+        new_price : float
+            New mark price, USD, > 0.
+
+        Returns
+        -------
+        int
+            Number of accounts liquidated at ``new_price``.
+
+        Raises
+        ------
+        InputError
+            If ``new_price`` is not finite and > 0.
+        """
         if not (np.isfinite(new_price) and new_price > 0):
             raise InputError(f"price must be > 0 (got {new_price})")
         pnl = self.side * self.size * (new_price - self.price)
@@ -134,7 +193,19 @@ class ExchangeLedger:
         return int(idx.size)
 
     def liquidate(self, j: int) -> bool:
-        """Liquidate account ``j`` if it is below maintenance; True if it was."""
+        """Liquidate account ``j`` if it is below maintenance; True if it was.
+
+        Parameters
+        ----------
+        j : int
+            Account index (0-based).
+
+        Returns
+        -------
+        bool
+            True if the account was below maintenance (``cash < mmr · size · price``) and was
+            liquidated.
+        """
         if self.size[j] > 0 and self.cash[j] < self.mmr * self.size[j] * self.price:
             self._liquidate(j)
             return True
@@ -160,7 +231,21 @@ class ExchangeLedger:
                 self.bad_debt_short += short - paid
 
     def adl(self, policy: AdlPolicy, whole_positions: bool = False) -> list[AdlResult]:
-        """Close the recorded bad debt by ADL on each side; returns the allocations."""
+        """Close the recorded bad debt by ADL on each side; returns the allocations.
+
+        Parameters
+        ----------
+        policy : {"binance", "hyperliquid", "socialized", "optimal"}
+            A registered ADL policy (:data:`~liqcascade.solvency.ADL_POLICIES`).
+        whole_positions : bool, default False
+            Queue policies: close every queued position in full (the overshoot goes to the
+            fund) instead of the needed part of the last one.
+
+        Returns
+        -------
+        list of AdlResult
+            One per side with bad debt (longs' first), in USD and base units.
+        """
         out: list[AdlResult] = []
         for loss_side in (1, -1):
             deficit = self.bad_debt_long if loss_side > 0 else self.bad_debt_short

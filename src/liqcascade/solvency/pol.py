@@ -130,7 +130,20 @@ def leaf_hash(user: str, salt: bytes, balance: int) -> bytes:
 
 
 def node_hash(h_left: bytes, s_left: int, h_right: bytes, s_right: int) -> bytes:
-    """SHA-256 node commitment ``H(0x01 ‖ h_l ‖ s_l ‖ h_r ‖ s_r)`` (sums as 16 bytes)."""
+    """SHA-256 node commitment ``H(0x01 ‖ h_l ‖ s_l ‖ h_r ‖ s_r)`` (sums as 16 bytes).
+
+    Parameters
+    ----------
+    h_left, h_right : bytes
+        Hashes of the left and right child, 32 bytes each.
+    s_left, s_right : int
+        Sums of the left and right child, smallest unit, each ``<= MAX_SUM``.
+
+    Returns
+    -------
+    bytes
+        32-byte digest.
+    """
     return hashlib.sha256(
         _NODE + h_left + _sum_bytes(s_left) + h_right + _sum_bytes(s_right)
     ).digest()
@@ -202,10 +215,20 @@ def read_users(path: str | Path) -> UsersTable:
 def read_balances(path: str | Path) -> pd.DataFrame:
     """Read and check a ``user,balance`` CSV (see :func:`read_users`) as a frame.
 
+    Parameters
+    ----------
+    path : str or Path
+        CSV file with a header ``user,balance`` (balances in the smallest unit).
+
     Returns
     -------
     DataFrame
         Columns ``user`` (str, NFC) and ``balance`` (Python int, object dtype).
+
+    Raises
+    ------
+    InputError
+        Naming the file and the 1-based data row at fault.
     """
     t = io.users_from_csv(path)
     raw = t.balances.tobytes()
@@ -271,7 +294,24 @@ class InclusionProof:
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
 
     def save(self, path: str | Path) -> Path:
-        """Write the proof as JSON, atomically, mode 0600 (it holds the user's salt)."""
+        """Write the proof as JSON, atomically, mode 0600 (it holds the user's salt).
+
+        Parameters
+        ----------
+        path : str or Path
+            The file; replaced if it exists, its parent must exist.
+
+        Returns
+        -------
+        Path
+            The file written (symlinks resolved).
+
+        Raises
+        ------
+        InputError
+            If ``path`` is a directory, not a regular file, unwritable or has no parent
+            (``param="path"``).
+        """
         target = io.check_out_file(path, "path")
         return io.write_private_file(target, self.to_json().encode("utf-8"), "path")
 
@@ -280,6 +320,21 @@ class LiabilitiesTree:
     """A built Merkle sum tree, held in memory or backed by its directory.
 
     Use :func:`build_tree` to build one and :func:`load_tree` to open a saved one.
+
+    Parameters
+    ----------
+    hashes : list of ndarray
+        Node hashes per level from the leaves up, ``(n_k, 32)`` uint8.
+    sums : list of ndarray
+        Node sums per level, ``(n_k, 16)`` uint8 big-endian (smallest unit).
+    users : pyarrow.Array
+        User ids (NFC), input order.
+    balances : ndarray
+        ``(n, 16)`` uint8 big-endian balances (smallest unit), input order.
+    salts : ndarray
+        ``(n, 32)`` uint8 secret salts, input order.
+    order : ndarray
+        Leaf index (position at level 0) of each input row, int64.
 
     Attributes
     ----------
@@ -328,7 +383,18 @@ class LiabilitiesTree:
         }
 
     def level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Hashes ``(n_k, 32)`` and big-endian sums ``(n_k, 16)`` of level ``k`` (0 = leaves)."""
+        """Hashes ``(n_k, 32)`` and big-endian sums ``(n_k, 16)`` of level ``k`` (0 = leaves).
+
+        Parameters
+        ----------
+        k : int
+            Level, 0 (leaves) to :attr:`depth` (the top node).
+
+        Returns
+        -------
+        (ndarray, ndarray)
+            ``(n_k, 32)`` uint8 hashes and ``(n_k, 16)`` uint8 big-endian sums.
+        """
         return self._hashes[k], self._sums[k]
 
     def _row(self, user: str) -> int:
@@ -341,6 +407,16 @@ class LiabilitiesTree:
 
     def prove(self, user: str) -> InclusionProof:
         """The inclusion proof of ``user`` (trimmed and NFC-normalised first).
+
+        Parameters
+        ----------
+        user : str
+            User id as written in the balances file (any surrounding spaces or Unicode
+            normal form).
+
+        Returns
+        -------
+        InclusionProof
 
         Raises
         ------
@@ -463,7 +539,21 @@ class LiabilitiesTree:
 def build_tree_from(
     table: UsersTable, *, seed: int | None = None, backend: str | None = None
 ) -> LiabilitiesTree:
-    """Build the Merkle sum tree of a checked :class:`UsersTable` (see :func:`build_tree`)."""
+    """Build the Merkle sum tree of a checked :class:`UsersTable` (see :func:`build_tree`).
+
+    Parameters
+    ----------
+    table : UsersTable
+        Checked ids and balances (:func:`read_users`).
+    seed : int, optional
+        Seeds the leaf order and the salts (tests only; default secret random).
+    backend : {"auto", "openssl", "hashlib"}, optional
+        Hashing backend, as in :func:`build_tree`.
+
+    Returns
+    -------
+    LiabilitiesTree
+    """
     from liqcascade.solvency import _pol_kernels as K  # numba: loaded for builds only
 
     n = table.n
@@ -533,6 +623,23 @@ def load_tree(directory: str | Path, *, option: str = "directory") -> Liabilitie
     record against the top level, and the private table's shape. Errors name
     ``option``, the parameter that gave ``directory`` (their ``param``: the command
     line shows its flag).
+
+    Parameters
+    ----------
+    directory : str or Path
+        A directory written by :meth:`LiabilitiesTree.save`.
+    option : str, default "directory"
+        The parameter's name, for the error messages and their ``param``.
+
+    Returns
+    -------
+    LiabilitiesTree
+        Backed by the directory's files.
+
+    Raises
+    ------
+    InputError
+        If the directory is not a tree of this format, or its files disagree.
     """
     param = None if option.startswith("-") else option
     import pyarrow as pa
@@ -782,6 +889,16 @@ def verify_proof(
 
 def read_proof(path: str | Path) -> dict[str, Any]:
     """Read a proof JSON file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A proof file (:meth:`InclusionProof.save`).
+
+    Returns
+    -------
+    dict
+        The JSON object, unchecked (:func:`verify_proof` checks it).
 
     Raises
     ------
