@@ -64,7 +64,6 @@ NOT_YET_COVERED: frozenset[str] = frozenset(
         "liqcascade.collateral",
         "liqcascade.events",
         "liqcascade.live",
-        "liqcascade.volatility",
     }
 )
 

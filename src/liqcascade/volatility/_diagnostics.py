@@ -90,6 +90,18 @@ def ljung_box(x: Any, lags: int) -> float:
     The same statistic as ``statsmodels.stats.diagnostic.acorr_ljungbox`` (checked in
     the tests), computed in O(n·lags) — statsmodels' direct autocovariance is O(n²),
     minutes on 75,000 hourly bars.
+
+    Parameters
+    ----------
+    x : array-like
+        The series (no NaN), e.g. squared percent returns; demeaned here.
+    lags : int
+        Autocorrelation lags summed, >= 1 and < ``len(x)``.
+
+    Returns
+    -------
+    float
+        Q; χ²(``lags``) under the null of no autocorrelation.
     """
     v = np.asarray(x, dtype=float)
     v = v - v.mean()
@@ -103,5 +115,16 @@ def ljung_box(x: Any, lags: int) -> float:
 
 
 def clustering_frame(tests: list[ClusteringTest]) -> pd.DataFrame:
-    """A small table of several :class:`ClusteringTest` results."""
+    """A small table of several :class:`ClusteringTest` results.
+
+    Parameters
+    ----------
+    tests : list of ClusteringTest
+        The results, one row each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns the fields of :class:`ClusteringTest`.
+    """
     return pd.DataFrame([t.to_dict() for t in tests])

@@ -34,7 +34,23 @@ _DIST_NAMES = {"normal": "normal", "t": "Student-t", "skewt": "skew-t (Hansen)"}
 
 
 def check_model(model: str) -> str:
-    """Validate a model name (``garch``, ``gjr``, ``egarch``), case-insensitive."""
+    """Validate a model name (``garch``, ``gjr``, ``egarch``), case-insensitive.
+
+    Parameters
+    ----------
+    model : str
+        ``"garch"``, ``"gjr"`` or ``"egarch"``, any case.
+
+    Returns
+    -------
+    str
+        The lower-case name.
+
+    Raises
+    ------
+    InputError
+        For another name (``param="model"``).
+    """
     m = str(model).lower()
     if m not in F.MODELS:
         raise InputError(
@@ -44,7 +60,23 @@ def check_model(model: str) -> str:
 
 
 def check_dist(dist: str) -> str:
-    """Validate an error distribution (``normal``, ``t``, ``skewt``), case-insensitive."""
+    """Validate an error distribution (``normal``, ``t``, ``skewt``), case-insensitive.
+
+    Parameters
+    ----------
+    dist : str
+        ``"normal"``, ``"t"`` or ``"skewt"``, any case.
+
+    Returns
+    -------
+    str
+        The lower-case name.
+
+    Raises
+    ------
+    InputError
+        For another name (``param="dist"``).
+    """
     d = str(dist).lower()
     if d not in F.DISTS:
         raise InputError(f"dist must be one of {', '.join(F.DISTS)} (got {dist!r})", param="dist")
@@ -52,7 +84,22 @@ def check_dist(dist: str) -> str:
 
 
 def arch_spec(returns: pd.Series, model: str, dist: str) -> Any:
-    """The ``arch`` model liqcascade fits: constant mean, (1,1) orders, no rescaling."""
+    """The ``arch`` model liqcascade fits: constant mean, (1,1) orders, no rescaling.
+
+    Parameters
+    ----------
+    returns : pandas.Series
+        Percent log returns (``100 × Δlog close``) per bar.
+    model : {"garch", "gjr", "egarch"}
+        Variance model.
+    dist : {"normal", "t", "skewt"}
+        Error distribution.
+
+    Returns
+    -------
+    arch.univariate.base.ARCHModel
+        Unfitted.
+    """
     d: Any = check_dist(dist)
     return arch_model(
         returns, mean="Constant", dist=d, rescale=False, **_ARCH_SPEC[check_model(model)]
@@ -345,11 +392,23 @@ class VolatilityFit:
         Analytic for GARCH/GJR (and EGARCH at horizon 1); EGARCH beyond one step by
         ``arch``'s simulation (1,000 paths, ``seed``).
 
+        Parameters
+        ----------
+        horizon : int, default 10
+            Steps ahead, bars, >= 1.
+        seed : int, default 0
+            Seed of the EGARCH simulation (unused otherwise).
+
         Returns
         -------
         pandas.DataFrame
             One row per step ``h``: ``variance`` (percent² per bar), ``vol_pct`` (per
             bar), ``vol_annual_pct``.
+
+        Raises
+        ------
+        InputError
+            If ``horizon`` < 1.
         """
         if horizon < 1:
             raise InputError(f"horizon must be >= 1 (got {horizon})")
@@ -373,7 +432,24 @@ class VolatilityFit:
         )
 
     def simulate(self, horizon: int, n_paths: int, *, method: str = "model", seed: int = 0) -> Any:
-        """Simulated return paths from the last bar (see :func:`simulate_paths`)."""
+        """Simulated return paths from the last bar (see :func:`simulate_paths`).
+
+        Parameters
+        ----------
+        horizon : int
+            Bars per path, > 0.
+        n_paths : int
+            Paths, > 0.
+        method : {"model", "fhs"}, default "model"
+            Shocks from the fitted error distribution, or resampled standardised residuals.
+        seed : int, default 0
+            Seed of the draws.
+
+        Returns
+        -------
+        VolatilityPaths
+            Percent log returns and variances (percent²), ``(n_paths, horizon)``.
+        """
         from liqcascade.volatility._simulate import simulate_paths
 
         return simulate_paths(self, horizon, n_paths, method=method, seed=seed)  # type: ignore[arg-type]

@@ -81,12 +81,40 @@ def negative_share(params: Params, dist: str) -> float:
 
     Exactly 0.5 for the normal and Student-t; for the skew-t it is computed by
     numerical integration (``λ > 0``, a right-skewed error, gives κ < 0.5).
+
+    Parameters
+    ----------
+    params : mapping or pandas.Series
+        Fitted parameters under ``arch``'s names (returns in percent). Only the
+        distribution's shape is read: ``nu`` (``"t"``), ``eta`` and ``lambda``
+        (``"skewt"``).
+    dist : {"normal", "t", "skewt"}
+        Error distribution.
+
+    Returns
+    -------
+    float
+        κ, dimensionless, in (0, 1).
     """
     return _moments(dist, tuple(_dist_params(params, dist)))[0]
 
 
 def expected_abs(params: Params, dist: str) -> float:
-    """E|e| of the standardised error distribution (√(2/π) for the normal)."""
+    """E|e| of the standardised error distribution (√(2/π) for the normal).
+
+    Parameters
+    ----------
+    params : mapping or pandas.Series
+        Fitted parameters under ``arch``'s names (returns in percent). Only the
+        distribution's shape is read (``nu``; ``eta``, ``lambda``).
+    dist : {"normal", "t", "skewt"}
+        Error distribution.
+
+    Returns
+    -------
+    float
+        E|e| of the unit-variance error, dimensionless.
+    """
     return _moments(dist, tuple(_dist_params(params, dist)))[1]
 
 
@@ -96,6 +124,15 @@ def persistence(params: Params, model: str, dist: str = "normal") -> float:
     GARCH: ``α + β``. GJR: ``α + β + κγ`` with ``κ = E[e² 1(e<0)]`` (0.5 for the normal
     and Student-t, numerically integrated for the skew-t). EGARCH: ``β`` (persistence of
     ``ln σ²``).
+
+    Parameters
+    ----------
+    params : mapping or pandas.Series
+        Fitted parameters under ``arch``'s names (returns in percent).
+    model : {"garch", "gjr", "egarch"}
+        Variance model.
+    dist : {"normal", "t", "skewt"}, default "normal"
+        Error distribution (GJR's κ).
     """
     beta = float(params["beta[1]"])
     if model == "egarch":
@@ -107,7 +144,18 @@ def persistence(params: Params, model: str, dist: str = "normal") -> float:
 
 
 def half_life_bars(p: float) -> float:
-    """Bars for a variance shock to halve: ``ln 0.5 / ln p`` (inf when ``p ≥ 1``, 0 if ≤ 0)."""
+    """Bars for a variance shock to halve: ``ln 0.5 / ln p`` (inf when ``p ≥ 1``, 0 if ≤ 0).
+
+    Parameters
+    ----------
+    p : float
+        Persistence per bar (:func:`persistence`), dimensionless.
+
+    Returns
+    -------
+    float
+        Half-life, bars (multiply by the bar length for time).
+    """
     if not math.isfinite(p) or p >= 1.0:
         return math.inf
     if p <= 0.0:
@@ -121,6 +169,15 @@ def unconditional_variance(params: Params, model: str, dist: str = "normal") -> 
     GARCH/GJR: ``ω / (1 − persistence)`` (nan when persistence ≥ 1). EGARCH:
     ``exp(E[ln σ²])`` with ``E[ln σ²] = (ω + α (E|e| − √(2/π))) / (1 − β)`` — the
     geometric-mean level of the variance (below its arithmetic mean, by Jensen).
+
+    Parameters
+    ----------
+    params : mapping or pandas.Series
+        Fitted parameters under ``arch``'s names (returns in percent).
+    model : {"garch", "gjr", "egarch"}
+        Variance model.
+    dist : {"normal", "t", "skewt"}, default "normal"
+        Error distribution.
     """
     p = persistence(params, model, dist)
     if not math.isfinite(p) or p >= 1.0:
@@ -143,6 +200,23 @@ def next_variance(
 
     Vectorised over ``eps`` and ``sigma2_prev`` (broadcast). The news impact curve is
     this function of ``ε`` at a fixed ``σ²_{t-1}``.
+
+    Parameters
+    ----------
+    params : mapping or pandas.Series
+        Fitted parameters under ``arch``'s names (returns in percent). ``gamma[1]`` is
+        read as 0 when absent (GARCH).
+    model : {"garch", "gjr", "egarch"}
+        Variance model.
+    eps : float or array of float
+        Previous shock ``ε_{t-1}`` (return minus ``mu``), percent.
+    sigma2_prev : float or array of float
+        Previous conditional variance ``σ²_{t-1}``, percent², > 0.
+
+    Returns
+    -------
+    array of float
+        ``σ²_t``, percent² per bar (0-d for scalar inputs).
     """
     e = np.asarray(eps, dtype=float)
     sigma2_prev = np.asarray(sigma2_prev, dtype=float)

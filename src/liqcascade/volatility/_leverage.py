@@ -77,7 +77,28 @@ class LeverageEstimate:
     def from_values(
         cls, model: str, dist: str, gamma: float, std_err: float, pvalue: float, level: float = 0.05
     ) -> LeverageEstimate:
-        """Build the estimate, interval and verdict from ``arch``'s numbers."""
+        """Build the estimate, interval and verdict from ``arch``'s numbers.
+
+        Parameters
+        ----------
+        model : {"gjr", "egarch"}
+            The model ``gamma`` comes from.
+        dist : str
+            Error distribution of the fit.
+        gamma : float
+            ``gamma[1]``, dimensionless.
+        std_err : float
+            Its standard error.
+        pvalue : float
+            Its two-sided p-value.
+        level : float, default 0.05
+            Test size, fraction: the interval is at ``1 - level`` confidence (95 %) and the
+            verdict tests at ``level``.
+
+        Returns
+        -------
+        LeverageEstimate
+        """
         z = float(stats.norm.ppf(1 - level / 2))
         return cls(
             model=model,

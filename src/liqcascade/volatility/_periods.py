@@ -19,7 +19,15 @@ from liqcascade.volatility._returns import log_returns
 
 @dataclass(frozen=True)
 class Period:
-    """A named date range (inclusive, UTC days)."""
+    """A named date range (inclusive, UTC days).
+
+    Parameters
+    ----------
+    label : str
+        Name shown in tables (``"2022–2025"``, ``"2024"``).
+    start, end : pandas.Timestamp
+        First and last day (UTC midnight), both included.
+    """
 
     label: str
     start: pd.Timestamp
@@ -27,7 +35,18 @@ class Period:
 
 
 def default_periods(index: pd.DatetimeIndex) -> list[Period]:
-    """2017–2021, 2022–2025, then each calendar year the data touches, clipped to the data."""
+    """2017–2021, 2022–2025, then each calendar year the data touches, clipped to the data.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        The data's bar times (UTC).
+
+    Returns
+    -------
+    list of Period
+        The spans that overlap the data, each cut to its first and last day.
+    """
     first, last = index.min(), index.max()
     spans = [("2017–2021", 2017, 2021), ("2022–2025", 2022, 2025)]
     spans += [(str(y), y, y) for y in range(first.year, last.year + 1)]
@@ -47,6 +66,28 @@ class PeriodLeverage:
     ``verdict`` is one of ``significant``, ``inverted``, ``not significant``, or — when
     no trustworthy estimate exists — ``too few observations``, ``did not converge``,
     ``unreliable (singular Hessian)`` (numbers kept for transparency) or ``failed: …``.
+
+    Parameters
+    ----------
+    label : str
+        The period's label.
+    start, end : str
+        First and last day, ``YYYY-MM-DD`` (UTC).
+    model : {"gjr", "egarch"}
+        The model fitted.
+    dist : str
+        Its error distribution.
+    n_obs : int
+        Returns in the period.
+    gamma, std_err, pvalue : float
+        ``gamma[1]`` (dimensionless, ``arch`` convention), its robust standard error
+        and two-sided p-value.
+    ci_low, ci_high : float
+        95 % Wald interval of ``gamma[1]``.
+    verdict : str
+        As above.
+    converged : bool
+        Whether the optimiser converged.
     """
 
     label: str
@@ -69,7 +110,13 @@ class PeriodLeverage:
 
 
 class LeverageByPeriod:
-    """Leverage-effect estimates over several periods (see :func:`leverage_by_period`)."""
+    """Leverage-effect estimates over several periods (see :func:`leverage_by_period`).
+
+    Parameters
+    ----------
+    rows : list of PeriodLeverage
+        One per period × model, in order.
+    """
 
     def __init__(self, rows: list[PeriodLeverage]) -> None:
         self.rows = rows

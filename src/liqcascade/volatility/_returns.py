@@ -19,7 +19,18 @@ DAYS_PER_YEAR = 365.0
 
 
 def bars_per_day(interval: str) -> float:
-    """Bars per calendar day at ``interval`` (1 for ``1d``, 24 for ``1h``)."""
+    """Bars per calendar day at ``interval`` (1 for ``1d``, 24 for ``1h``).
+
+    Parameters
+    ----------
+    interval : {"1d", "4h", "1h", "30m"}
+        Bar interval.
+
+    Raises
+    ------
+    InputError
+        For another interval (``param="interval"``).
+    """
     if interval not in INTERVALS:
         raise InputError(
             f"interval must be one of {', '.join(INTERVALS)} (got {interval!r})", param="interval"
@@ -28,7 +39,18 @@ def bars_per_day(interval: str) -> float:
 
 
 def bars_per_year(interval: str) -> float:
-    """Bars per year: 365 daily bars or 8,760 hourly bars."""
+    """Bars per year: 365 daily bars or 8,760 hourly bars.
+
+    Parameters
+    ----------
+    interval : {"1d", "4h", "1h", "30m"}
+        Bar interval.
+
+    Raises
+    ------
+    InputError
+        For another interval (``param="interval"``).
+    """
     return DAYS_PER_YEAR * bars_per_day(interval)
 
 
@@ -104,6 +126,30 @@ def load_close(
     Reads through :func:`liqcascade.data.load_series` (precedence: the data file, then
     the store, then the bundled data). The bounds are applied by :func:`log_returns`,
     not here, except to trim what is loaded.
+
+    Parameters
+    ----------
+    asset : str, default "ETH"
+        Base asset.
+    interval : {"1d", "4h", "1h", "30m"}, default "1d"
+        Bar interval.
+    start, end : datetime-like, optional
+        Range (UTC) of the bars loaded.
+    data_file : str or Path, optional
+        A user's OHLCV file (any layout :func:`liqcascade.data.read_file` recognises);
+        when given it is the only source.
+    store : str or Path, optional
+        Path of the data store to look in; ``None`` the default store if it exists.
+
+    Returns
+    -------
+    pandas.Series
+        Closes, USDT, on a sorted UTC index without duplicates (the last kept).
+
+    Raises
+    ------
+    InputError
+        For an unsupported interval, or data that cannot be read.
     """
     from liqcascade.data import load_series
 

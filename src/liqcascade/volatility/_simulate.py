@@ -41,7 +41,18 @@ class VolatilityPaths:
     seed: int
 
     def price_paths(self, last_price: float) -> FloatArray:
-        """Price paths ``last_price · exp(cumsum(r)/100)`` (same units as ``last_price``)."""
+        """Price paths ``last_price · exp(cumsum(r)/100)`` (same units as ``last_price``).
+
+        Parameters
+        ----------
+        last_price : float
+            Price at the end of the sample (e.g. USD).
+
+        Returns
+        -------
+        ndarray
+            ``(n_paths, horizon)`` prices at the end of each bar.
+        """
         return np.asarray(last_price * np.exp(np.cumsum(self.returns, axis=1) / 100.0))
 
     def to_frame(self) -> pd.DataFrame:
