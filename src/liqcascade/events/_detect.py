@@ -95,7 +95,18 @@ class SupportDetection:
         return self.tests.copy()
 
     def plot(self, max_points: int = 2000) -> go.Figure:
-        """Close price with zones (horizontal segments) and tests (held ●, broken ✕)."""
+        """Close price with zones (horizontal segments) and tests (held ●, broken ✕).
+
+        Parameters
+        ----------
+        max_points : int, default 2000
+            The close line is thinned to about this many points (zones and tests are all
+            drawn).
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
         df = self.ohlcv
         step = max(1, len(df) // max_points)
         fig = go.Figure()

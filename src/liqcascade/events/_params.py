@@ -101,6 +101,16 @@ def median_daily_range(bars: Any) -> float:
     """Median daily high–low range of OHLCV ``bars`` (any interval), fraction of the close.
 
     Intraday bars are first grouped into UTC days (high = max, low = min, close = last).
+
+    Parameters
+    ----------
+    bars : DataFrame
+        OHLCV bars (``high``, ``low``, ``close`` in USD) on a UTC DatetimeIndex.
+
+    Returns
+    -------
+    float
+        Median of ``(high − low) / close`` per day, fraction (0.04 is 4 %).
     """
     import pandas as pd
 

@@ -97,6 +97,18 @@ def random_level_draws(
     exactly the same rules (``band``, ``break_tol``, ``min_away``, ``max_age``), without
     merging.
 
+    Parameters
+    ----------
+    low, close : array of float
+        Low and close per bar, USD.
+    zone_bars : array of int
+        0-based bar at which each real support zone opened (confirmed).
+    params : SupportParams
+        The detection rules (``max_age``, ``pivot``, ``band``, ``zone_tol``,
+        ``break_tol``, ``min_away``), the same as for the real zones.
+    rng : numpy.random.Generator
+        Source of the uniform level draws (one uniform per zone).
+
     Returns
     -------
     int64 array
@@ -209,6 +221,8 @@ class SupportStudy:
         Random-level draws.
     claim : dict
         Verdict on the claim (keys of ``seed_claim`` in the CLI JSON).
+    n_boot : int
+        Block-bootstrap resamples behind ``ci_low`` / ``ci_high``.
     """
 
     detection: SupportDetection
@@ -523,6 +537,22 @@ def assess_claim(
     40, 60 day horizons. Both →
     "supported"; one → "partly supported"; neither → "not supported"; "contradicted"
     when, in addition, a 20+ day mean is significantly *positive*.
+
+    Parameters
+    ----------
+    horizons : DataFrame
+        :attr:`SupportStudy.horizons` (indexed by horizon, days), with the
+        overlap-adjusted ``p_value_adj`` and ``t_stat_adj`` columns.
+    n_tests : int
+        Support tests found at the chosen parameters.
+    sens : DataFrame, optional
+        :attr:`SupportStudy.sensitivity`; without it the notes say the grid was not run.
+
+    Returns
+    -------
+    dict
+        The claim's figures beside the computed ones (win rates as fractions), the
+        ``verdict`` and plain-language ``notes``.
     """
     sh = horizons.loc[[h for h in SHORT_HORIZONS if h in horizons.index]]
     lg = horizons.loc[[h for h in LONG_HORIZONS if h in horizons.index]]
