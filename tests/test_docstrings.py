@@ -62,7 +62,6 @@ NOT_YET_COVERED: frozenset[str] = frozenset(
         "liqcascade._tables",
         "liqcascade._time",
         "liqcascade.collateral",
-        "liqcascade.live",
     }
 )
 

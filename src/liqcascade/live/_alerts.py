@@ -49,7 +49,21 @@ _RULE = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+]?[0-9.]+(?:e[-+]?[0-9
 
 @dataclass(frozen=True)
 class AlertRule:
-    """One rule: ``metric op value``."""
+    """One rule: ``metric op value``.
+
+    Parameters
+    ----------
+    metric : str
+        A key of :data:`ALERT_METRICS`.
+    op : {"<", "<=", ">", ">="}
+        Comparison of the line's value with ``value``.
+    value : float
+        Threshold in the metric's unit (:data:`ALERT_METRICS`: a fraction for the
+        critical shocks, percent for the cluster distances, USD otherwise); a ``%``
+        given on a fraction metric is already divided by 100.
+    text : str
+        The rule as written (stripped), quoted by the alerts.
+    """
 
     metric: str
     op: str
@@ -57,7 +71,17 @@ class AlertRule:
     text: str
 
     def check(self, line: dict[str, Any]) -> bool:
-        """Whether the rule fires on a watch line (a missing or NaN metric never fires)."""
+        """Whether the rule fires on a watch line (a missing or NaN metric never fires).
+
+        Parameters
+        ----------
+        line : dict
+            A watch line (metric name -> value).
+
+        Returns
+        -------
+        bool
+        """
         v = line.get(self.metric)
         if v is None or not isinstance(v, int | float) or not math.isfinite(float(v)):
             return False
@@ -69,6 +93,15 @@ def parse_rule(text: str) -> AlertRule:
 
     ``critical_shock>-3%`` is ``-0.03`` (as ``--shock -3%`` elsewhere); on a metric
     already in percent, ``cluster_within_pct<1%`` is ``1``; USD metrics take no percent.
+
+    Parameters
+    ----------
+    text : str
+        The rule, case-insensitive, spaces allowed around the operator.
+
+    Returns
+    -------
+    AlertRule
 
     Raises
     ------
@@ -126,11 +159,23 @@ def evaluate(rules: list[AlertRule], line: dict[str, Any]) -> list[dict[str, Any
     see :func:`liqcascade.live._watch.staleness`): no rule is checked, since its figures
     do not describe the market now; instead one alert ``rule = metric = "stale"``
     (``value`` True, ``threshold`` None) whose ``rules_not_checked`` lists the rules held
-    back and whose ``stale_reason`` says why. None when there are no rules. Every alert
+    back and whose ``stale_reason`` says why. No alert when there are no rules. Every alert
     also carries the line's :data:`CONTEXT`: the wall-clock ``time``, ``asset``,
     ``stale``, ``stale_reason``, the close of the hourly bar of the price
     (``price_as_of``), the open of the 4-hour bar of the book (``market_as_of``) and of
     the bar whose calibrated critical shock the line carries (``critical_shock_as_of``).
+
+    Parameters
+    ----------
+    rules : list of AlertRule
+        The session's rules.
+    line : dict
+        The interval's watch line.
+
+    Returns
+    -------
+    list of dict
+        The alerts; empty when there are no rules or none fires.
     """
     if not rules:
         return []

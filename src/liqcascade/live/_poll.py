@@ -65,6 +65,8 @@ class ClosedBars:
     now_ms : int
         The instant (ms since epoch): a bar labelled ``t`` is closed when
         ``t + interval <= now_ms``; funding rows at ``t <= now_ms``.
+    log : callable, optional
+        Receives one line per venue fault before it propagates (default: none).
     """
 
     def __init__(
@@ -117,12 +119,60 @@ class ClosedBars:
 
     def fetch_ohlcv(self, symbol: str, timeframe: str = "1h", since: Any = None,
                     limit: Any = None) -> list[Any]:  # fmt: skip
+        """The closed candles of one page of ccxt's ``fetch_ohlcv``.
+
+        Parameters
+        ----------
+        symbol : str
+            Unified symbol (``"ETH/USDT:USDT"``).
+        timeframe : str, default "1h"
+            ccxt timeframe; a candle labelled ``t`` is kept once ``t + timeframe <= now_ms``.
+        since : int, optional
+            First bar time, ms since epoch (ccxt's ``since``).
+        limit : int, optional
+            Rows per page (ccxt's ``limit``; default the venue's).
+
+        Returns
+        -------
+        list of list
+            ``[t_ms, open, high, low, close, volume]`` per closed candle (prices in the
+            quote currency, volume in base units), unique and sorted.
+
+        Raises
+        ------
+        Malformed
+            A page or candle not in ccxt's shape.
+        """
         page = self._call("ohlcv", self._ex.fetch_ohlcv, symbol, timeframe=timeframe,
                           since=since, limit=limit)  # fmt: skip
         return self._clean(page, interval_ms(timeframe) or 0, "ohlcv", candles=True)
 
     def fetch_open_interest_history(self, symbol: str, timeframe: str = "1h", since: Any = None,
                                     limit: Any = None) -> list[Any]:  # fmt: skip
+        """The closed rows of one page of ccxt's ``fetch_open_interest_history``.
+
+        Parameters
+        ----------
+        symbol : str
+            Unified symbol.
+        timeframe : str, default "1h"
+            ccxt timeframe; a row at ``t`` is kept once ``t + timeframe <= now_ms``.
+        since : int, optional
+            First time, ms since epoch.
+        limit : int, optional
+            Rows per page.
+
+        Returns
+        -------
+        list of dict
+            ccxt records with ``openInterestValue`` (quote currency) or
+            ``openInterestAmount`` (base units or contracts), unique and sorted by ``timestamp``.
+
+        Raises
+        ------
+        Malformed
+            A row without a timestamp or an amount.
+        """
         page = self._call("open interest", self._ex.fetch_open_interest_history, symbol,
                           timeframe=timeframe, since=since, limit=limit)  # fmt: skip
         rows = self._clean(page, interval_ms(timeframe) or 0, "open interest")
@@ -133,6 +183,28 @@ class ClosedBars:
 
     def fetch_funding_rate_history(self, symbol: str | None = None, since: Any = None,
                                    limit: Any = None) -> list[Any]:  # fmt: skip
+        """The rows up to ``now_ms`` of one page of ccxt's ``fetch_funding_rate_history``.
+
+        Parameters
+        ----------
+        symbol : str, optional
+            Unified symbol.
+        since : int, optional
+            First time, ms since epoch.
+        limit : int, optional
+            Rows per page.
+
+        Returns
+        -------
+        list of dict
+            ccxt records with ``fundingRate`` (fraction per funding interval) at
+            ``timestamp <= now_ms``, unique and sorted.
+
+        Raises
+        ------
+        Malformed
+            A row without a timestamp or a rate.
+        """
         page = self._call("funding", self._ex.fetch_funding_rate_history, symbol, since=since,
                           limit=limit)  # fmt: skip
         rows = self._clean(page, 0, "funding")
@@ -331,6 +403,19 @@ def depth_snapshot(book: Any, distances: tuple[float, ...] = SNAPSHOT_DISTANCES)
 def order_book_depth(book: Any, mid: float | None = None) -> dict[str, float]:
     """Bid and ask notional (USD) within 1 % and 2 % of mid of a ccxt order book.
 
+    Parameters
+    ----------
+    book : dict
+        ccxt ``fetch_order_book`` result (prices in the quote currency, amounts in base
+        units).
+    mid : float, optional
+        Mid price; default the mean of the best bid and ask.
+
+    Returns
+    -------
+    dict
+        ``bid_1pct_usd``, ``ask_1pct_usd``, ``bid_2pct_usd``, ``ask_2pct_usd`` (USD).
+
     Raises
     ------
     Malformed
@@ -411,7 +496,19 @@ class VenuePoller:
         return self._spent
 
     def sleep(self, seconds: float) -> None:
-        """Pause ``seconds`` between retries, or raise :class:`BudgetSpent` past the budget."""
+        """Pause ``seconds`` between retries, or raise :class:`BudgetSpent` past the budget.
+
+        Parameters
+        ----------
+        seconds : float
+            Pause, seconds.
+
+        Raises
+        ------
+        BudgetSpent
+            If the pause would take this interval's pauses past ``retry_budget_s`` (the
+            venue is then skipped until :meth:`start_interval`).
+        """
         if self._spent or self._paused + seconds > self.retry_budget_s:
             self._spent = True
             raise BudgetSpent(f"retry budget of {self.retry_budget_s:g} s spent")
@@ -448,6 +545,20 @@ class VenuePoller:
         ccxt's plain shapes, without its general layout detection); a fault there is
         reported and retried like any other, through ``fetch_series``; a page it does
         not recognise goes to ``fetch_series`` at once.
+
+        Parameters
+        ----------
+        kind : {"ohlcv", "open_interest", "funding"}
+            The series.
+        interval : str
+            Bar interval (``"1h"``, ``"4h"``).
+        since_ms, now_ms : int
+            Window, ms since epoch, both included; bars must have closed by ``now_ms``.
+
+        Returns
+        -------
+        SeriesFrame or None
+            The validated rows.
         """
         what = f"{kind} {interval}"
         if self._spent:
@@ -509,6 +620,21 @@ class VenuePoller:
         the closing order's ``sell``/``buy``: a sell liquidates a long). Records
         without a side are dropped and counted in the log. A page not in that shape
         is malformed: the fetch is retried like the bars'. None when nothing is new.
+
+        Parameters
+        ----------
+        since_ms, now_ms : int
+            Window, ms since epoch, both included.
+        limit : int, default 1000
+            Records per page.
+        max_pages : int, default 50
+            Pages at most per call.
+
+        Returns
+        -------
+        SeriesFrame or None
+            ``liquidation_events``: ``ts``, ``side`` (long/short: the position liquidated),
+            ``price`` (quote currency), ``qty`` (base units).
         """
         if self._spent:
             return None

@@ -183,6 +183,21 @@ class WatchOptions:
 
         ``now_ms``: the session's clock (ms since epoch; default the system clock), which
         a ``since`` may not be after.
+
+        Parameters
+        ----------
+        now_ms : int, optional
+            The session's clock, ms since epoch; default the system clock.
+
+        Returns
+        -------
+        list of AlertRule
+
+        Raises
+        ------
+        InputError
+            Naming the option at fault; the asset's calibrations are checked before any
+            network call.
         """
         if not (math.isfinite(self.interval) and self.interval > 0):
             raise InputError(f"interval must be > 0 s (got {self.interval})", param="interval")
@@ -468,6 +483,17 @@ class Watcher:
         """Fetch what is new from every venue and append it in one transaction.
 
         Returns the rows added and the first venue's order-book depth (or None).
+
+        Parameters
+        ----------
+        now_ms : int
+            Now, ms since epoch: only bars closed by then are fetched.
+
+        Returns
+        -------
+        (int, dict or None)
+            Rows added to the store, and :func:`order_book_depth` of the first venue's
+            book (USD within 1 % and 2 %), None when it could not be fetched.
         """
         since_default = int(
             (pd.Timestamp(self.opts.since, tz="UTC") if self.opts.since is not None
@@ -722,6 +748,21 @@ class Watcher:
         shocks stay those of earlier bars until :meth:`refresh_refits` or
         :meth:`catch_up` recomputes them. The calibrated critical shock of the bar is
         :meth:`catch_up`'s.
+
+        Parameters
+        ----------
+        label : pandas.Timestamp
+            Open time (UTC) of the 4-hour bar.
+        refits : bool, default True
+            Also advance the bootstrap refits' books and recompute their static shocks.
+
+        Returns
+        -------
+        dict
+            ``label``, ``mid`` (USD), ``whole`` (the fit's position book at the bar),
+            ``fit`` (the calibration month used), ``depth_source``, and
+            ``static_critical_shock`` with its p05/p95 over the refits (fractions of mid,
+            negative: a fall).
         """
         from liqcascade.book._calibrate import beta_for, book_from_totals, book_totals_at
         from liqcascade.book._live import book_from_snapshot, snapshot_at
@@ -765,6 +806,15 @@ class Watcher:
         """Recompute the static critical shock of up to ``n`` refits not yet at the market's bar.
 
         The oldest first; returns how many were recomputed.
+
+        Parameters
+        ----------
+        n : int
+            Refits to recompute at most.
+
+        Returns
+        -------
+        int
         """
         stale = self._stale_refits()
         for k in stale[:n]:
@@ -818,6 +868,15 @@ class Watcher:
         ``deadline`` (``time.monotonic()`` seconds; None: no limit) stops it before a unit
         of work that would end after it; the next call goes on where it stopped. The
         line of the next interval carries what is done.
+
+        Parameters
+        ----------
+        deadline : float, optional
+            ``time.monotonic()`` seconds; default no limit.
+
+        Returns
+        -------
+        bool
         """
         if not self._market:
             return True
@@ -1114,6 +1173,23 @@ def cluster_metrics(book: Any, price: float, span: float = 0.30) -> dict[str, fl
     quantile of the non-empty bins of its side (longs below, shorts above) within
     ``span`` (log units) of ``price``. Distances in percent
     of ``price`` (NaN when none).
+
+    Parameters
+    ----------
+    book : PositionBook
+        The grid book (``side``, ``size`` in base units, ``liq_price`` in USD).
+    price : float
+        Current price, USD.
+    span : float, default 0.30
+        Half-width of the window around ``price``, ``|log(liq / price)|``.
+
+    Returns
+    -------
+    dict
+        ``cluster_below_price``, ``cluster_above_price`` (USD), ``cluster_below_pct``,
+        ``cluster_above_pct``, ``cluster_within_pct`` (percent of ``price``),
+        ``cluster_below_threshold_usd``, ``cluster_above_threshold_usd`` (USD; inf when
+        the side is empty), ``notional_2pct_usd``, ``notional_5pct_usd`` (USD).
     """
     usd = book.size * book.liq_price
     liq = book.liq_price
@@ -1197,6 +1273,23 @@ def run_watch(
     ``emit`` receives each line; each alert runs ``options.on_alert``. Between an
     interval's line and the next interval, :meth:`Watcher.catch_up` does the work the
     interval left (the refits and the calibrated critical shock of a new bar).
+
+    Parameters
+    ----------
+    options : WatchOptions
+        The session (validated here).
+    emit : callable
+        Receives each interval's line (a dict).
+    clock : callable, optional
+        Returns now as ms since epoch (default the system clock).
+    sleep : callable, optional
+        Sleeps seconds: between intervals and between retries.
+    log : callable, optional
+        Receives fault and progress lines (default stderr).
+
+    Returns
+    -------
+    WatchSummary
     """
     w = Watcher(options, clock=clock, sleep=sleep, log=log)
     pause = sleep or time.sleep
@@ -1234,7 +1327,28 @@ def refresh(
     clock: Callable[[], int] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> int:
-    """Fetch every series up to now into the store (the daily job); rows added."""
+    """Fetch every series up to now into the store (the daily job); rows added.
+
+    Parameters
+    ----------
+    asset : str, default "ETH"
+        Base asset (symbol ``ASSET/USDT:USDT``).
+    exchanges : sequence of str or ccxt exchanges, default ("binance",)
+        Venues polled; each one's series are stored.
+    store : str or Path, optional
+        The DuckDB store (default ``$LIQCASCADE_STORE`` or ``~/.liqcascade/store.duckdb``).
+    since : datetime-like, optional
+        First bar fetched of a series the store does not hold (default 45 days ago).
+    clock : callable, optional
+        Returns now as ms since epoch (default the system clock).
+    log : callable, optional
+        Receives fault lines (default stderr).
+
+    Returns
+    -------
+    int
+        Rows added to the store.
+    """
     # it only fetches: no critical shock is computed, so no liquidity calibration is needed
     opts = WatchOptions(asset=asset, exchanges=exchanges, store=store, since=since,
                         liquidity="static")  # fmt: skip
