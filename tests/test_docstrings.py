@@ -61,7 +61,6 @@ NOT_YET_COVERED: frozenset[str] = frozenset(
         "liqcascade._significance_reference",
         "liqcascade._tables",
         "liqcascade._time",
-        "liqcascade.collateral",
     }
 )
 

@@ -135,6 +135,17 @@ def own_book_out_of_sample(
     ``volume_usd / (100 · depth) · close`` and the baseline predicts the median such
     range of the calibration window. Both are scored by mean absolute error.
 
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        One-minute OHLCV of the asset (price in USD, volume in units), ``ts`` index.
+    fit : OwnBookFit
+        The fit to score (its window is the baseline's calibration window).
+    after : datetime-like
+        First minute scored (UTC).
+    tick : float, default 1e-4
+        Price tick, USD; an informative minute's range is at least 1.5 ticks.
+
     Returns
     -------
     dict
@@ -143,6 +154,11 @@ def own_book_out_of_sample(
         ``mae_diff_p05`` / ``mae_diff_p95`` (model − baseline, per minute) and
         ``verdict`` ("beats", "ties", "loses": the interval below, across, above 0),
         ``start``, ``end``.
+
+    Raises
+    ------
+    InputError
+        If ``bars`` lacks a column or has no informative minute after ``after``.
     """
     _check(bars)
     cal = bars[(bars.index >= fit.start) & (bars.index <= fit.end)]

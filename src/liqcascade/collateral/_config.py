@@ -86,7 +86,19 @@ _KEYS: dict[str, set[str]] = {
 
 @dataclass(frozen=True)
 class Scenario:
-    """The clock and the ETH path of a configuration."""
+    """The clock and the ETH path of a configuration.
+
+    Parameters
+    ----------
+    name : str
+        Scenario name (default the file name).
+    start, end : pandas.Timestamp
+        The clock, UTC; ``end`` after ``start``.
+    eth_bars : str
+        Key of :data:`ETH_BARS`: the bundled ETH path.
+    pricing : str
+        Key of :data:`~liqcascade.collateral.PRICING_METHODS`.
+    """
 
     name: str
     start: pd.Timestamp
@@ -159,7 +171,23 @@ def _tiers(d: Any, where: str) -> TierSchedule:
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
-    """Read a TOML configuration (no checks beyond TOML syntax)."""
+    """Read a TOML configuration (no checks beyond TOML syntax).
+
+    Parameters
+    ----------
+    path : str or Path
+        A UTF-8 TOML file.
+
+    Returns
+    -------
+    dict
+        The TOML tables.
+
+    Raises
+    ------
+    InputError
+        Naming the file when it cannot be read or is not valid TOML.
+    """
     from liqcascade._paths import read_utf8
 
     p = Path(path)

@@ -132,7 +132,27 @@ class VenueRules:
 
 @dataclass(frozen=True)
 class CollateralSetup:
-    """Assets, venue rules and accounts: everything the loop needs but the ETH path."""
+    """Assets, venue rules and accounts: everything the loop needs but the ETH path.
+
+    Parameters
+    ----------
+    assets : tuple of CollateralAsset
+        The collateral assets, names unique.
+    venue : VenueRules
+        The venue's margin and liquidation rules.
+    accounts : tuple of Account
+        The accounts; each collateral and ``topup_source`` must name an asset.
+    assumptions : tuple of dict, optional
+        ``what``, ``value``, ``source`` of each stated assumption (text, for reports).
+    notes : dict, optional
+        Build details; :func:`~liqcascade.collateral.build_setup` puts the own-book fits
+        there (``"fits"``: asset -> :class:`OwnBookFit`, ``"books"``: their summaries).
+
+    Raises
+    ------
+    InputError
+        For a repeated asset name, or an account naming an unknown asset.
+    """
 
     assets: tuple[CollateralAsset, ...]
     venue: VenueRules
@@ -155,20 +175,57 @@ class CollateralSetup:
                 )
 
     def asset(self, name: str) -> CollateralAsset:
-        """The asset called ``name``."""
+        """The asset called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            Asset name (case-sensitive).
+
+        Returns
+        -------
+        CollateralAsset
+
+        Raises
+        ------
+        InputError
+            If no asset has that name (``param="asset"``).
+        """
         for a in self.assets:
             if a.name == name:
                 return a
         raise InputError(f"unknown asset {name!r}", param="asset")
 
     def with_asset(self, asset: CollateralAsset) -> CollateralSetup:
-        """A copy with ``asset`` replacing the asset of the same name."""
+        """A copy with ``asset`` replacing the asset of the same name.
+
+        Parameters
+        ----------
+        asset : CollateralAsset
+            The replacement; an unknown name changes nothing.
+
+        Returns
+        -------
+        CollateralSetup
+        """
         return replace(
             self, assets=tuple(asset if a.name == asset.name else a for a in self.assets)
         )
 
     def scaled(self, factor: float) -> CollateralSetup:
-        """A copy with every account's positions, balances and collateral times ``factor``."""
+        """A copy with every account's positions, balances and collateral times ``factor``.
+
+        Parameters
+        ----------
+        factor : float
+            Multiplier, dimensionless.
+
+        Returns
+        -------
+        CollateralSetup
+            ETH sizes (ETH), USDT balances, top-ups and collateral (USD at fair value at
+            the start) times ``factor``; assets and venue unchanged.
+        """
         accs = tuple(
             replace(
                 a,
@@ -199,6 +256,23 @@ def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
     the open for 3 minutes); a one-minute bar gives its close. Each bar's minutes start
     at its own open; a gap between bars (a missing bar) is bridged linearly, minute by
     minute, from the last price before it to the first after it.
+
+    Parameters
+    ----------
+    bars : DataFrame
+        ETH OHLC bars (USD) on a UTC index of bar open times.
+    start, end : datetime-like
+        Half-open window ``[start, end)`` of bar open times (UTC).
+
+    Returns
+    -------
+    pandas.Series
+        ETH price per minute, USD, named ``"eth"``.
+
+    Raises
+    ------
+    InputError
+        If no bar opens in the window (``param="eth_bars"``).
     """
     from liqcascade._time import to_utc
 
@@ -240,7 +314,31 @@ def eth_shock_path(
     fall_min: int = 30,
     total_min: int = 240,
 ) -> pd.Series:
-    """ETH falling linearly to ``p0 · (1 + shock)`` over ``fall_min`` minutes, then flat, USD."""
+    """ETH falling linearly to ``p0 · (1 + shock)`` over ``fall_min`` minutes, then flat, USD.
+
+    Parameters
+    ----------
+    p0 : float
+        ETH price at the start, USD.
+    shock : float
+        Total fall, fraction in (-1, 0) (-0.2 is a 20 % fall).
+    start : datetime-like, default 2025-10-10 21:00 UTC
+        First minute (:data:`liqcascade._crashes.OCT_2025`'s crash hour).
+    fall_min : int, default 30
+        Minutes of the fall, in (0, ``total_min``).
+    total_min : int, default 240
+        Minutes of the path.
+
+    Returns
+    -------
+    pandas.Series
+        ``total_min`` prices, USD, one per minute from ``start``.
+
+    Raises
+    ------
+    InputError
+        For a ``shock`` or ``fall_min`` out of range.
+    """
     if not -1 < shock < 0:
         raise InputError(f"shock must be in (-1, 0) (got {shock})", param="shock")
     if not 0 < fall_min < total_min:
@@ -378,6 +476,16 @@ class CollateralResult:
         """Minutes from ETH's low to the first minute any own book is below ``level`` × fair.
 
         Negative: the depeg started before ETH's low; ``None``: no depeg that deep.
+
+        Parameters
+        ----------
+        level : float, default 0.99
+            Book price as a fraction of fair (0.99: 1 % below fair).
+
+        Returns
+        -------
+        int or None
+            Minutes (signed).
         """
         below = np.nonzero(np.any(self.book < level, axis=1))[0]
         if len(below) == 0:

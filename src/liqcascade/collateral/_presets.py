@@ -17,7 +17,23 @@ PRESETS: dict[str, str] = {
 
 
 def preset_config(name: str) -> dict[str, Any]:
-    """The parsed TOML of a bundled preset."""
+    """The parsed TOML of a bundled preset.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`PRESETS` (``"oct-2025"``).
+
+    Returns
+    -------
+    dict
+        The TOML tables, unchecked (:func:`~liqcascade.collateral.build_setup` checks them).
+
+    Raises
+    ------
+    InputError
+        For an unknown name (``param="preset"``).
+    """
     if name not in PRESETS:
         raise InputError(
             f"preset must be one of {', '.join(PRESETS)} (got {name!r})", param="preset"

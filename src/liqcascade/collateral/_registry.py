@@ -61,7 +61,18 @@ PRICING_METHODS: dict[str, PricingMethod] = {}
 def register_pricing(
     name: str, description: str, weight: Callable[[CollateralAsset], float]
 ) -> None:
-    """Register a pricing method (``weight(asset)`` is the own book's share of the index)."""
+    """Register a pricing method (``weight(asset)`` is the own book's share of the index).
+
+    Parameters
+    ----------
+    name : str
+        Registry key (``"own-book"``); an existing key is replaced.
+    description : str
+        One line for docs and ``--help``.
+    weight : callable
+        ``weight(asset) -> w`` in [0, 1], dimensionless: the own book's share of the
+        index.
+    """
     PRICING_METHODS[name] = PricingMethod(name, description, weight)
 
 
@@ -120,6 +131,18 @@ def tiered_value(value_usd: float, tiers: TierSchedule) -> float:
     >>> t = TierSchedule((1.2e6, 2e6), (0.999, 0.975))
     >>> round(tiered_value(1.5e6, t), 2)
     1491300.0
+
+    Parameters
+    ----------
+    value_usd : float
+        Collateral value before the ratios (``index · qty``), USD.
+    tiers : TierSchedule
+        The brackets (upper bounds in USD) and their ratios (fractions).
+
+    Returns
+    -------
+    float
+        Value counted as collateral, USD.
     """
     out, lo = 0.0, 0.0
     for hi, r in zip(tiers.bounds, tiers.ratios, strict=True):
@@ -132,7 +155,15 @@ def tiered_value(value_usd: float, tiers: TierSchedule) -> float:
 
 @dataclass(frozen=True)
 class RatioChange:
-    """A change of an asset's tiers taking effect at ``at`` (a venue's short-notice cut)."""
+    """A change of an asset's tiers taking effect at ``at`` (a venue's short-notice cut).
+
+    Parameters
+    ----------
+    at : pandas.Timestamp
+        When the new tiers take effect (UTC).
+    tiers : TierSchedule
+        The tiers from then on.
+    """
 
     at: pd.Timestamp
     tiers: TierSchedule
@@ -177,6 +208,8 @@ class CollateralAsset:
         USD each allow-listed liquidator can take per minute.
     nav_floor, nav_cap : float
         Bounds on the NAV feed as a fraction of fair (``nav`` pricing).
+    sources : dict of str to str, optional
+        Where figures came from (key -> source); informative, not compared.
     """
 
     name: str
@@ -233,7 +266,17 @@ class CollateralAsset:
             raise InputError(f"{p}.calendar must be sorted by time", param="calendar")
 
     def tiers_at(self, t: pd.Timestamp) -> TierSchedule:
-        """The tiers in force at ``t`` (the last calendar change at or before it)."""
+        """The tiers in force at ``t`` (the last calendar change at or before it).
+
+        Parameters
+        ----------
+        t : pandas.Timestamp
+            The instant (UTC).
+
+        Returns
+        -------
+        TierSchedule
+        """
         out = self.tiers
         for c in self.calendar:
             if c.at <= t:
