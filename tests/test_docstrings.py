@@ -35,11 +35,12 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PKG = SRC / "liqcascade"
 
-#: Public modules whose docstrings are not yet checked (their owners have not finished
-#: them). Only ever remove entries; new modules are covered from the start.
+#: Public modules whose docstrings are not yet checked (other helpers' packages, the
+#: top-level package, the command line and the dataset loaders). Only ever remove
+#: entries (:func:`test_not_yet_covered_still_has_gaps` says when one is complete); new
+#: modules are covered from the start.
 NOT_YET_COVERED: frozenset[str] = frozenset(
     {
-        # owned by other helpers this session
         "liqcascade",
         "liqcascade._calibrations",
         "liqcascade.cascade",
@@ -51,16 +52,6 @@ NOT_YET_COVERED: frozenset[str] = frozenset(
         "liqcascade.market",
         "liqcascade.report",
         "liqcascade.stress",
-        # in progress (docs10)
-        "liqcascade._json",
-        "liqcascade._limits",
-        "liqcascade._numba",
-        "liqcascade._paths",
-        "liqcascade._prices",
-        "liqcascade._significance",
-        "liqcascade._significance_reference",
-        "liqcascade._tables",
-        "liqcascade._time",
     }
 )
 

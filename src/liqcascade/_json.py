@@ -26,6 +26,17 @@ def to_jsonable(obj: Any) -> Any:
     DataFrames (a list of records) are converted recursively; timestamps and dates
     become ISO strings, paths strings; NaN, ±inf and ``NaT`` become ``None``.
     Anything else is returned unchanged.
+
+    Parameters
+    ----------
+    obj : Any
+        The value to convert.
+
+    Returns
+    -------
+    Any
+        ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool`` or ``None`` for the
+        types above; other objects as given.
     """
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
@@ -57,5 +68,23 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def dumps(obj: Any, *, indent: int | None = None) -> str:
-    """``json.dumps(to_jsonable(obj))`` with NaN refused (it is ``null`` already)."""
+    """``json.dumps(to_jsonable(obj))`` with NaN refused (it is ``null`` already).
+
+    Parameters
+    ----------
+    obj : Any
+        The value (converted by :func:`to_jsonable`).
+    indent : int, optional
+        Spaces per level; default one line.
+
+    Returns
+    -------
+    str
+        JSON text.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` holds something :func:`to_jsonable` leaves that ``json`` cannot write.
+    """
     return json.dumps(to_jsonable(obj), indent=indent, allow_nan=False)

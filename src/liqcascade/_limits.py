@@ -74,6 +74,18 @@ def stress_path_bytes(n_assets: int, n_positions: int = 0) -> int:
     held twice while the chunks are stacked; per position two booleans (liquidated,
     stopped); and about nine float64 per path for the P&L, the loss, the quantile copies
     and the portfolio evaluation's temporaries.
+
+    Parameters
+    ----------
+    n_assets : int
+        Assets of the portfolio (at least 1 is counted).
+    n_positions : int, default 0
+        Positions of the portfolio.
+
+    Returns
+    -------
+    int
+        Bytes per path.
     """
     return 8 * (10 * max(1, int(n_assets)) + 9) + 2 * max(0, int(n_positions))
 
@@ -155,7 +167,18 @@ def available_memory() -> int | None:
 
 
 def format_bytes(n: float) -> str:
-    """``3.2e10 -> "30 GB"`` (binary units, 2 significant digits below 10)."""
+    """``3.2e10 -> "30 GB"`` (binary units, 2 significant digits below 10).
+
+    Parameters
+    ----------
+    n : float
+        A size, bytes.
+
+    Returns
+    -------
+    str
+        The size in B, KB, MB, GB or TB (powers of 1,024).
+    """
     for unit, size in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
         if n >= size:
             x = n / size
@@ -244,6 +267,22 @@ def check_seed(seed: int, option: str = "seed") -> int:
     ``option`` is the parameter's name (default ``"seed"``): the error carries it as
     ``param`` for the command line to show as its flag. A name starting with ``-`` (a
     flag, from the command line itself) is only named in the message.
+
+    Parameters
+    ----------
+    seed : int
+        The seed (a bool is refused).
+    option : str, default "seed"
+        The parameter's name, or a command-line flag.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InputError
+        If ``seed`` is not a whole number >= 0.
     """
     param = None if option.startswith("-") else option
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):

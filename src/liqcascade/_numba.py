@@ -20,6 +20,20 @@ def njit(*args: Any, **kwargs: Any) -> Any:
     """``numba.njit`` with ``cache=True`` by default, or a no-op when numba is disabled.
 
     Use as ``@njit`` or ``@njit(parallel=True)``.
+
+    Parameters
+    ----------
+    *args
+        The function to compile, or nothing (then a decorator is returned).
+    **kwargs
+        ``numba.njit`` options (``parallel``, ``fastmath``, ...); ``cache`` defaults to
+        True.
+
+    Returns
+    -------
+    callable
+        The compiled function, or a decorator; the function itself (or an identity
+        decorator) when numba is disabled.
     """
     if NUMBA_DISABLED:
         if len(args) == 1 and callable(args[0]) and not kwargs:
@@ -34,7 +48,17 @@ def njit(*args: Any, **kwargs: Any) -> Any:
 
 
 def prange(*args: Any) -> Any:
-    """``numba.prange`` (``range`` when numba is disabled)."""
+    """``numba.prange`` (``range`` when numba is disabled).
+
+    Parameters
+    ----------
+    *args
+        ``range`` arguments (``stop`` or ``start, stop[, step]``), ints.
+
+    Returns
+    -------
+    range or numba.prange
+    """
     if NUMBA_DISABLED:
         return range(*args)
     import numba

@@ -147,6 +147,19 @@ def check_output_file(path: str | Path, option: str = "out") -> Path:
 
     ``option`` names the parameter as in :func:`check_output_dir`.
 
+    Parameters
+    ----------
+    path : str or Path
+        The file to write (``~`` expanded); missing folders are allowed when the nearest
+        existing one is writable.
+    option : str, default "out"
+        The parameter's name, or a command-line flag (then only named in the message).
+
+    Returns
+    -------
+    Path
+        ``path`` with ``~`` expanded.
+
     Raises
     ------
     InputError
@@ -213,6 +226,18 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     A temporary file in the same folder, made readable like a normal file (``0644``:
     ``mkstemp``'s ``0600`` would hide it from other users), then renamed over ``path``;
     on any failure the temporary file is removed and ``path`` is as it was.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; its folder must exist.
+    data : bytes or str
+        The content (text is encoded as UTF-8).
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     p = Path(path)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")

@@ -31,6 +31,16 @@ def price_decimals(ref: float) -> int:
 
     >>> [price_decimals(x) for x in (115_764.0, 3698.4, 232.4, 0.23)]
     [0, 0, 1, 4]
+
+    Parameters
+    ----------
+    ref : float
+        Reference price, USD (non-finite or 0: 2 decimals).
+
+    Returns
+    -------
+    int
+        Decimals, 0 to 10.
     """
     if not _finite(ref) or float(ref) == 0:
         return 2
@@ -64,7 +74,21 @@ def price_text(x: Any, ref: Any = None, *, dollar: bool = True) -> str:
 
 
 def price_range(lo: Any, hi: Any, ref: Any = None, *, sep: str = "–") -> str:
-    """``"237.4–238.6"``: two prices (no ``$``) with the decimals of ``ref`` (default ``lo``)."""
+    """``"237.4–238.6"``: two prices (no ``$``) with the decimals of ``ref`` (default ``lo``).
+
+    Parameters
+    ----------
+    lo, hi : float
+        The two prices, USD.
+    ref : float, optional
+        Reference price, USD; default ``lo``.
+    sep : str, default "–"
+        Between the two prices.
+
+    Returns
+    -------
+    str
+    """
     r = ref if _finite(ref) else lo
     return f"{price_text(lo, r, dollar=False)}{sep}{price_text(hi, r, dollar=False)}"
 
@@ -74,6 +98,16 @@ def quantity_text(x: Any) -> str:
 
     >>> quantity_text(161000.0), quantity_text(10.0), quantity_text(0.3196)
     ('161,000', '10', '0.32')
+
+    Parameters
+    ----------
+    x : float
+        A quantity, base units (coins).
+
+    Returns
+    -------
+    str
+        A dash for a missing value.
     """
     if not _finite(x):
         return _DASH

@@ -187,6 +187,18 @@ def dm_pvalue(diff: FloatArray, lag: int = 0) -> float:
     See :func:`dm_statistic`. 1.0 when every difference is zero (nothing to tell
     apart), 0.0 when every difference is the same non-zero value; NaN with fewer
     than 2 cases.
+
+    Parameters
+    ----------
+    diff : array of float
+        Loss differences (model − baseline), one per case, any unit; non-finite dropped.
+    lag : int, default 0
+        Newey–West truncation lag, cases.
+
+    Returns
+    -------
+    float
+        In [0, 1].
     """
     stat, df = dm_statistic(diff, lag)
     if math.isnan(stat):
@@ -203,6 +215,17 @@ def block_indices(n: int, n_resamples: int, block: int, rng: np.random.Generator
     Each resample is ``ceil(n / block)`` blocks of ``block`` consecutive cases
     (wrapping past the end), their starts ``rng.integers(0, n, (B, ceil(n / block)))``,
     cut to ``n``.
+
+    Parameters
+    ----------
+    n : int
+        Cases (e.g. days), >= 1.
+    n_resamples : int
+        Resamples ``B``.
+    block : int
+        Block length, cases, >= 1.
+    rng : numpy.random.Generator
+        Source of the block starts.
     """
     k = -(-n // block)
     starts = rng.integers(0, n, size=(n_resamples, k))
@@ -239,6 +262,18 @@ def resampled_ranks(x: FloatArray, idx: np.ndarray) -> FloatArray:
     resample holds only values of ``x``, so a value's rank is the count of smaller
     values drawn plus the mean position among its equals, both read from per-row
     counts of ``x``'s distinct values.
+
+    Parameters
+    ----------
+    x : array of float
+        The series, 1-d (finite).
+    idx : ndarray of int
+        ``(B, m)`` indices into ``x`` (e.g. :func:`block_indices`).
+
+    Returns
+    -------
+    ndarray of float
+        ``(B, m)`` ranks.
     """
     _, codes0 = np.unique(x, return_inverse=True)
     k = int(codes0.max()) + 1 if codes0.size else 0

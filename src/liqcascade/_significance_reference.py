@@ -19,7 +19,19 @@ def _finite(xs: Sequence[float]) -> list[float]:
 
 
 def quantile(xs: Sequence[float], q: float) -> float:
-    """Linear-interpolation quantile (numpy's default method)."""
+    """Linear-interpolation quantile (numpy's default method).
+
+    Parameters
+    ----------
+    xs : sequence of float
+        Values, non-empty.
+    q : float
+        Quantile, fraction in [0, 1].
+
+    Returns
+    -------
+    float
+    """
     s = sorted(xs)
     pos = q * (len(s) - 1)
     lo = math.floor(pos)
@@ -30,7 +42,20 @@ def quantile(xs: Sequence[float], q: float) -> float:
 def paired_mean_interval(
     diff: Sequence[float], *, n_resamples: int, level: float, seed: int
 ) -> tuple[float, float, float]:
-    """Twin of :func:`liqcascade._significance.paired_mean_interval`."""
+    """Twin of :func:`liqcascade._significance.paired_mean_interval`.
+
+    Parameters
+    ----------
+    diff : sequence of float
+        One difference per case, any unit; non-finite dropped.
+    n_resamples, level, seed
+        Resamples, the interval's level (fraction), the seed.
+
+    Returns
+    -------
+    (mean, lo, hi)
+        As the twin, in the unit of ``diff``.
+    """
     d = _finite(diff)
     n = len(d)
     if n < 2:
@@ -48,7 +73,20 @@ def paired_mean_interval(
 
 
 def dm_statistic(diff: Sequence[float], lag: int = 0) -> float:
-    """Twin of :func:`liqcascade._significance.dm_statistic` (the statistic)."""
+    """Twin of :func:`liqcascade._significance.dm_statistic` (the statistic).
+
+    Parameters
+    ----------
+    diff : sequence of float
+        Loss differences, one per case; non-finite dropped; at least 2 left.
+    lag : int, default 0
+        Newey–West truncation lag, cases.
+
+    Returns
+    -------
+    float
+        The statistic only (not its degrees of freedom).
+    """
     d = _finite(diff)
     n = len(d)
     m = sum(d) / n
@@ -60,7 +98,17 @@ def dm_statistic(diff: Sequence[float], lag: int = 0) -> float:
 
 
 def ranks(xs: Sequence[float]) -> list[float]:
-    """Average ranks (1-based; ties share the mean of their ranks)."""
+    """Average ranks (1-based; ties share the mean of their ranks).
+
+    Parameters
+    ----------
+    xs : sequence of float
+        Values.
+
+    Returns
+    -------
+    list of float
+    """
     order = sorted(range(len(xs)), key=lambda i: xs[i])
     out = [0.0] * len(xs)
     i = 0
@@ -75,7 +123,17 @@ def ranks(xs: Sequence[float]) -> list[float]:
 
 
 def pearson(x: Sequence[float], y: Sequence[float]) -> float:
-    """Pearson correlation (NaN when a series is flat)."""
+    """Pearson correlation (NaN when a series is flat).
+
+    Parameters
+    ----------
+    x, y : sequence of float
+        Paired values, the same length.
+
+    Returns
+    -------
+    float
+    """
     n = len(x)
     mx, my = sum(x) / n, sum(y) / n
     sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
@@ -103,7 +161,22 @@ def paired_corr_interval(
     level: float,
     seed: int,
 ) -> tuple[float, float, float]:
-    """Twin of :func:`liqcascade._significance.paired_corr_interval`."""
+    """Twin of :func:`liqcascade._significance.paired_corr_interval`.
+
+    Parameters
+    ----------
+    model, baseline, recorded : sequence of float
+        One value per case; cases with a non-finite value dropped.
+    kind : {"pearson", "spearman"}
+        The correlation.
+    block, n_resamples, level, seed
+        Block length (cases), resamples, the interval's level (fraction), the seed.
+
+    Returns
+    -------
+    (difference, lo, hi)
+        As the twin.
+    """
     rows = [
         (float(a), float(b), float(c))
         for a, b, c in zip(model, baseline, recorded, strict=True)

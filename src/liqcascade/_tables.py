@@ -87,12 +87,29 @@ def sniff_separator(first_line: str) -> str:
     """The field separator of a CSV, from its first line (header row).
 
     The one of :data:`SEPARATORS` the line holds most of; ``,`` when it holds none.
+
+    Parameters
+    ----------
+    first_line : str
+        The header row.
+
+    Returns
+    -------
+    str
+        One of :data:`SEPARATORS`.
     """
     return max(SEPARATORS, key=first_line.count)
 
 
 def check_parse_memory(n_bytes: int, name: str) -> None:
     """Refuse a file of ``n_bytes`` (decompressed) whose parse would not fit in memory.
+
+    Parameters
+    ----------
+    n_bytes : int
+        Size of the data, decompressed, bytes.
+    name : str
+        The file, as named in the message.
 
     Raises
     ------

@@ -15,7 +15,18 @@ _TICK = pd.Timedelta(microseconds=1)
 
 
 def to_utc(value: Any) -> pd.Timestamp:
-    """A :class:`pandas.Timestamp` in UTC (naive input is read as UTC)."""
+    """A :class:`pandas.Timestamp` in UTC (naive input is read as UTC).
+
+    Parameters
+    ----------
+    value : date, datetime, Timestamp, str or int
+        Anything :class:`pandas.Timestamp` reads (an int is ns since epoch).
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``value`` is not a time (pandas' errors).
+    """
     ts = pd.Timestamp(value)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
@@ -25,6 +36,15 @@ def utc_end(value: Any) -> pd.Timestamp:
 
     ``"2025-07-31"`` gives 2025-07-31 23:59:59.999999 UTC, so a range ending on a date
     holds that whole day; any other value is taken as given (:func:`to_utc`).
+
+    Parameters
+    ----------
+    value : date, datetime, Timestamp or str
+        The end bound (naive values are read as UTC).
+
+    Returns
+    -------
+    pandas.Timestamp
     """
     ts = to_utc(value)
     if is_bare_date(value):
@@ -37,6 +57,15 @@ def is_bare_date(value: Any) -> bool:
 
     A :class:`datetime.date` (not a datetime) or a string of a date alone
     (``"2025-07-31"``, 10 characters or fewer) is a bare date.
+
+    Parameters
+    ----------
+    value : Any
+        A date, datetime, Timestamp or string.
+
+    Returns
+    -------
+    bool
     """
     if isinstance(value, str):
         return len(value.strip()) <= 10
@@ -55,6 +84,17 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
     midnight UTC. Anything else (a timestamp, a datetime, a string with a time) is
     taken as given. The inclusive day end of :func:`utc_end` (23:59:59.999999) is the
     same instant as the next midnight for :func:`resolve_as_of`.
+
+    Parameters
+    ----------
+    value : date, datetime, Timestamp or str
+        The as-of (naive values are read as UTC).
+    option : str, default "as_of"
+        The parameter's name, or a command-line flag (then only named in the message).
+
+    Returns
+    -------
+    pandas.Timestamp
 
     Raises
     ------
@@ -77,7 +117,23 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
 
 
 def bar_step(index: pd.DatetimeIndex) -> pd.Timedelta:
-    """The bar interval of ``index``: its most common step between consecutive labels."""
+    """The bar interval of ``index``: its most common step between consecutive labels.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Bar labels, sorted.
+
+    Returns
+    -------
+    pandas.Timedelta
+        The most common positive step (the smallest of equally common ones).
+
+    Raises
+    ------
+    InputError
+        With fewer than two bars.
+    """
     idx = pd.DatetimeIndex(index)
     if len(idx) < 2:
         raise InputError("cannot infer a bar interval from fewer than two bars")
