@@ -40,6 +40,18 @@ def test_liquidation_price_golden() -> None:
     assert liquidation_price(1, 2000.0, 1.0, 20.0) == pytest.approx(1907.6305, abs=1e-3)
 
 
+def test_liquidation_price_uses_the_assets_own_tiers() -> None:
+    # 10 BTC at 100,000, 20x: notional 1M sits in BTCUSDT's tier 3 (mmr 1 %, cum 2,550):
+    # (50,000 + 2,550 - 1,000,000) / (10 * 0.01 - 10) = 95,702.02; ETHUSDT's brackets
+    # (which it used for every asset) give 95,525.92
+    assert liquidation_price(1, 1e5, 10.0, 20.0, "BTC") == pytest.approx(95702.0202, abs=1e-3)
+    assert liquidation_price(1, 1e5, 10.0, 20.0, "ETH") == pytest.approx(95525.9185, abs=1e-3)
+    # an asset without its own table takes the fallback, as the estimated book does
+    assert liquidation_price(1, 1e5, 10.0, 20.0, "SOL") == liquidation_price(
+        1, 1e5, 10.0, 20.0, "ETH"
+    )
+
+
 @pytest.mark.parametrize("side", ["long", "short"])
 def test_recommendation_invariants(state: MarketState, side: str) -> None:
     entry = state.mid

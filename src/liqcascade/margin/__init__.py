@@ -48,7 +48,9 @@ from liqcascade.margin._hyperliquid import (
 from liqcascade.margin._inputs import as_side, bankruptcy_price, margin_from_leverage
 from liqcascade.margin._result import RESULT_KEYS, LiqResult
 from liqcascade.margin._tiers import (
+    FALLBACK_TIERS,
     TierTable,
+    asset_tiers,
     fetch_tiers_ccxt,
     load_tiers,
     max_leverage,
@@ -60,6 +62,7 @@ __all__ = [
     "BYBIT_MAX_LEVERAGE",
     "CLOSE_FACTOR_HF_THRESHOLD",
     "DEFAULT_LIQUIDATION_CLOSE_FACTOR",
+    "FALLBACK_TIERS",
     "HYPERLIQUID_MAX_LEVERAGE",
     "MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD",
     "MIN_LEFTOVER_BASE",
@@ -76,6 +79,7 @@ __all__ = [
     "aave_liquidation_price",
     "aave_reserve",
     "as_side",
+    "asset_tiers",
     "bankruptcy_price",
     "below_min_leverage",
     "binance_cross_liq_price",

@@ -264,6 +264,29 @@ def packaged_symbols() -> list[str]:
     return sorted(p.name[:-4] for p in d.iterdir() if p.name.endswith(".csv"))
 
 
+#: The tier table used for a contract without a packaged one (the table the estimated
+#: market's position book uses for every asset, ``EstimationParams.tiers``).
+FALLBACK_TIERS = "ETHUSDT"
+
+
+def asset_tiers(asset: str) -> str:
+    """The Binance USDⓈ-M tier table applied to ``asset``'s positions.
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (``"ETH"``, ``"BTC"``, ``"SOL"``).
+
+    Returns
+    -------
+    str
+        Its own contract's packaged table (``"BTCUSDT"`` for ``"BTC"``), else
+        :data:`FALLBACK_TIERS` for a contract whose table the package does not ship.
+    """
+    c = f"{asset.upper()}USDT"
+    return c if c in packaged_symbols() else FALLBACK_TIERS
+
+
 def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
     """Load a tier table: a packaged symbol, a CSV/Parquet file, or a table (returned as is).
 

@@ -173,7 +173,9 @@ def _beyond(edge: float, direction: int) -> float:
     return round(n * tick, max(0, -math.floor(math.log10(tick))))
 
 
-def liquidation_price(side: int, entry: float, size: float, leverage: float) -> float:
+def liquidation_price(
+    side: int, entry: float, size: float, leverage: float, asset: str = "ETH"
+) -> float:
     """Binance USDⓈ-M isolated liquidation price of the position, USD (tiered MMR).
 
     Parameters
@@ -186,20 +188,18 @@ def liquidation_price(side: int, entry: float, size: float, leverage: float) -> 
         Position size, base units.
     leverage : float
         Leverage at entry (x); margin is ``size * entry / leverage``.
+    asset : str, default "ETH"
+        Base asset: its own contract's tier table (``BTCUSDT`` for BTC), else the
+        fallback table (:func:`liqcascade.margin.asset_tiers`).
 
     Returns
     -------
     float
         Liquidation price, USD (0 for a long that cannot be liquidated).
-
-    Notes
-    -----
-    The tier table is the ``ETHUSDT`` one (:func:`liqcascade.margin.liq_price`'s
-    default symbol) whatever the asset.
     """
-    from liqcascade.margin import liq_price
+    from liqcascade.margin import asset_tiers, liq_price
 
-    r = liq_price("binance", side, size, entry, leverage=leverage)
+    r = liq_price("binance", side, size, entry, leverage=leverage, symbol=asset_tiers(asset))
     return float(np.asarray(r.liq_price, dtype=float).ravel()[0])
 
 
@@ -721,7 +721,7 @@ def recommend_stop(
         cal = load_liquidity(state.asset, state.close_time or state.as_of)
         params = cal.params
     kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
-    liq = liquidation_price(sd, float(entry), float(size), float(leverage))
+    liq = liquidation_price(sd, float(entry), float(size), float(leverage), state.asset)
     check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
     liq_d = abs(entry - liq) / entry if liq > 0 and math.isfinite(liq) else 1.0
     vol = vol_estimate(state.asset, state.close_time, s)

@@ -14,6 +14,7 @@ import pandas as pd
 from liqcascade._tables import read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
+from liqcascade.margin import FALLBACK_TIERS, asset_tiers
 
 #: Highest leverage accepted (Binance's 125x, the highest tier of any bundled table; the
 #: limit ``margin liq-price`` and the stop tools apply).
@@ -36,9 +37,6 @@ __all__ = [
 #: store's or the bundle's).
 ASSETS: dict[str, str] = {"ETH": "ETHUSDT", "BTC": "BTCUSDT"}
 
-#: The tier table used for a contract without a packaged one (the table the estimated
-#: market's position book uses for every asset, ``EstimationParams.tiers``).
-FALLBACK_TIERS = "ETHUSDT"
 
 _BASE = re.compile(r"[A-Z0-9]{2,15}")
 
@@ -67,10 +65,7 @@ def tier_table(asset: str) -> str:
     :data:`FALLBACK_TIERS`, as the estimated market's book does; the portfolio's
     ``tiers`` says which table each asset got.
     """
-    from liqcascade.margin._tiers import packaged_symbols
-
-    c = contract(asset)
-    return c if c in packaged_symbols() else FALLBACK_TIERS
+    return asset_tiers(asset)
 
 
 @dataclass(frozen=True, eq=False)
