@@ -21,7 +21,8 @@ from liqcascade.errors import InputError
 INGEST = Path(__file__).resolve().parents[1] / "data" / "ingest"
 BUNDLED = Path(__file__).resolve().parents[2] / "src" / "liqcascade" / "data" / "bundled" / "_files"
 
-#: Layout of each real excerpt under tests/data/ingest (None: refused as unrecognised).
+#: Layout of each real excerpt under tests/data/ingest (None: refused as unrecognised;
+#: "refused": recognised, and refused for what it holds).
 INGEST_LAYOUTS: dict[str, str | None] = {
     "BTCUSDT_1d_binance_spot.csv.gz": "ohlcv",
     "BTCUSDT_1h_binance_spot.csv.gz": "ohlcv",
@@ -43,7 +44,7 @@ INGEST_LAYOUTS: dict[str, str | None] = {
     "coinglass_ETH_4h_open_interest_stablecoin_margined.csv.gz": "coinglass-oi-ohlc",
     "coinglass_ETH_4h_spot_orderbook_bids_asks_usd.csv.gz": "coinglass-orderbook",
     "coinglass_ETH_4h_spot_taker_buy_sell.csv.gz": "coinglass-taker",
-    "coinglass_ETH_4h_taker_buy_sell.csv.gz": "coinglass-taker",
+    "coinglass_ETH_4h_taker_buy_sell.csv.gz": "refused",  # coin units, no close to convert at
     "coinglass_ETH_8h_funding_binance.csv.gz": "coinglass-funding-ohlc",
     "coinglass_ETH_8h_funding_bybit.csv.gz": "coinglass-funding-ohlc",
     "coinglass_ETH_8h_funding_hyperliquid.csv.gz": "coinglass-funding-ohlc",
@@ -82,6 +83,7 @@ BUNDLED_LAYOUTS: dict[str, tuple[str, str] | str | None] = {
     "btc_oi_4h_coin.parquet": ("canonical", "open_interest"),
     "btc_oi_4h_stablecoin.parquet": ("canonical", "open_interest"),
     "btc_spot_book_4h.parquet": ("coinglass-orderbook", "depth"),
+    "btc_taker_1d.parquet": ("coinglass-taker", "taker"),
     "btc_taker_4h.parquet": ("coinglass-taker", "taker"),
     "chainlink_eth_usd_1d.parquet": None,
     "coinm_oi_1d.parquet": ("canonical", "open_interest"),
@@ -124,8 +126,7 @@ def _detected(path: Path) -> tuple[str, str] | str | None:
     try:
         layout = detect(raw, headerless, str(path), None)
     except InputError as exc:
-        assert "unrecognised layout" in str(exc)
-        return None
+        return None if "unrecognised layout" in str(exc) else "refused"
     return layout.name, layout.kind
 
 
@@ -165,6 +166,8 @@ def _example(rule: LayoutRule) -> pd.DataFrame:
     extra: dict[str, float] = {}
     if rule.name in ("ohlcv", "binance-klines", "binance-kline-export"):
         extra["volume"] = 10.0
+    if rule.name == "coinglass-taker-coin":
+        extra["close"] = 3000.0
     if rule.name == "coinglass-long-short":
         cols = ["global_account_long_percent"]
     if rule.name == "long-short-wide":
@@ -220,7 +223,7 @@ def test_unrecognised_names_the_file_the_columns_and_the_closest_layouts(tmp_pat
     assert msg.startswith(
         f"{p}: unrecognised layout (columns seen: time, taker_buy_volume_usd, note)"
     )
-    assert "closest: coinglass-taker (lacks taker_sell_volume_usd or " in msg
+    assert "closest: coinglass-taker-coin (lacks taker_sell_volume_usd)" in msg
     assert msg.endswith("see liqcascade.data.LAYOUTS (docs/data.md) for the layouts read")
     # no layout sharing a column: no closest named
     p.write_text("alpha,beta\n1,2\n")

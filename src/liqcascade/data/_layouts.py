@@ -19,6 +19,7 @@ import pandas as pd
 from liqcascade.data import _long_short_layouts as ls
 from liqcascade.data._columns import first_of, num, put_num
 from liqcascade.data._layout import Build, Layout, LayoutRule, Probe, columns, one_of
+from liqcascade.data._time import row_ref
 from liqcascade.errors import InputError
 
 __all__ = ["BINANCE_KLINES", "LAYOUTS", "REGISTRY", "detect"]
@@ -169,17 +170,18 @@ def _book_totals_to_depth(raw: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.Da
     return pd.concat([bids, asks]).sort_index(kind="stable").reset_index(drop=True), []
 
 
-_TAKER_BUY = ("taker_buy_volume_usd", "aggregated_buy_volume_usd", "buy_usd")
-_TAKER_SELL = ("taker_sell_volume_usd", "aggregated_sell_volume_usd", "sell_usd")
-_TAKER_PAIRS = (
-    ("taker_buy_volume_usd", "taker_sell_volume_usd"),
-    ("aggregated_buy_volume_usd", "aggregated_sell_volume_usd"),
-)
+_TAKER_COIN = ("taker_buy_volume_usd", "taker_sell_volume_usd")
+_TAKER_USD_BUY = ("aggregated_buy_volume_usd", "buy_usd")
+_TAKER_USD_SELL = ("aggregated_sell_volume_usd", "sell_usd")
+_TAKER_PAIRS = (_TAKER_COIN, ("aggregated_buy_volume_usd", "aggregated_sell_volume_usd"))
+#: Columns giving each bar's close (USD per coin) to convert a coin-unit taker file at.
+_TAKER_CLOSE = ("close", "price")
 
 
 def _coinglass_taker(p: Probe) -> Layout:
-    buy = first_of(p.df, *_TAKER_BUY) or "buy_usd"
-    sell = first_of(p.df, *_TAKER_SELL) or "sell_usd"
+    """CoinGlass taker volume in USD: ``aggregated_*_volume_usd``, or ``buy_usd, sell_usd``."""
+    buy = first_of(p.df, *_TAKER_USD_BUY) or "buy_usd"
+    sell = first_of(p.df, *_TAKER_USD_SELL) or "sell_usd"
     return Layout(
         "coinglass-taker",
         "taker",
@@ -188,15 +190,63 @@ def _coinglass_taker(p: Probe) -> Layout:
     )
 
 
+def _coinglass_taker_coin(p: Probe) -> Layout:
+    """CoinGlass's futures taker pair ``taker_*_volume_usd``: coin units, converted to USD.
+
+    Despite the names the values are base-coin units: the bundled BTC file's pair, times
+    each 4-hour bar's close and summed over a day, is 0.73 of CoinGlass's own daily USD
+    series (``btc_taker_1d``), a ratio that does not move with the price. They are read
+    as USD only times the bar's close, from a ``close`` (or ``price``) column of the
+    file; without one the file is refused, never stored as dollars.
+    """
+    close = first_of(p.df, *_TAKER_CLOSE)
+    if close is None:
+        raise InputError(
+            "CoinGlass's taker_buy_volume_usd and taker_sell_volume_usd hold coin units, "
+            "not USD (docs/data.md, 'Taker volume units'): add each bar's close (USD per "
+            "coin) as a column close to convert them, or give the volumes in USD as "
+            "buy_usd, sell_usd",
+            file=p.name,
+        )
+    buy, sell = _TAKER_COIN
+
+    def build(d: pd.DataFrame) -> dict[str, pd.Series]:
+        px = num(d, close)
+        return {"buy_usd": num(d, buy) * px, "sell_usd": num(d, sell) * px}
+
+    def check(raw: pd.DataFrame, name: str) -> None:
+        px = num(raw, close).to_numpy()
+        has = (raw[buy].notna() | raw[sell].notna()).to_numpy()
+        with np.errstate(invalid="ignore"):
+            bad = np.flatnonzero(has & ~(np.isfinite(px) & (px > 0)))
+        if bad.size:
+            i = int(bad[0])
+            what = "is missing" if np.isnan(px[i]) else f"{px[i]:g} is not a price > 0"
+            raise InputError(
+                f"{row_ref(i + 1)}: {close} {what} (the taker volumes are coin units, "
+                "converted to USD at the bar's close)",
+                file=name,
+            )
+
+    return Layout(
+        "coinglass-taker-coin",
+        "taker",
+        build,
+        notes=(f"taker volume in coin units converted to USD at each bar's {close}",),
+        reshape=_taker_rows,
+        check=check,
+    )
+
+
 def _taker_rows(raw: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """A CoinGlass taker file's rows of the pair it is read from, and a note on the others.
 
-    CoinGlass's taker files hold two column pairs, ``taker_*_volume_usd`` and
-    ``aggregated_*_volume_usd``, each row filling one of them. They are two series, not
-    one renamed: in the BTC file the second pair's values are about 10^6 times the
-    first's. The pair the layout reads (the first present) is kept; rows that carry only
-    the other pair are left out with one note, never read as the same series. A row
-    missing both is kept, so validation refuses it naming its row.
+    CoinGlass's BTC taker file holds two column pairs, each row filling one of them:
+    ``taker_*_volume_usd`` (4-hourly, coin units) and ``aggregated_*_volume_usd`` (one
+    row a day, USD). They are two series, not one renamed. The pair the layout reads
+    (the first present) is kept; rows that carry only the other pair are left out with
+    one warning, never read as the same series. A row missing both is kept, so
+    validation refuses it naming its row.
     """
     present = [p for p in _TAKER_PAIRS if p[0] in raw.columns and p[1] in raw.columns]
     if len(present) < 2:
@@ -443,12 +493,19 @@ REGISTRY: tuple[LayoutRule, ...] = (
         "asks_usd with optional bids_quantity/asks_quantity or bids_base/asks_base)",
     ),
     LayoutRule(
+        "coinglass-taker-coin",
+        columns(*_TAKER_COIN),
+        _coinglass_taker_coin,
+        describe="CoinGlass futures taker buy/sell volume in coin units despite the names "
+        "(time,taker_buy_volume_usd,taker_sell_volume_usd), converted to USD at a close "
+        "column (USD per coin) the file must have",
+    ),
+    LayoutRule(
         "coinglass-taker",
-        (_TAKER_BUY, _TAKER_SELL),
+        (_TAKER_USD_BUY, _TAKER_USD_SELL),
         _coinglass_taker,
-        describe="CoinGlass taker buy/sell volume in USD (time,taker_buy_volume_usd,"
-        "taker_sell_volume_usd; or aggregated_buy_volume_usd,aggregated_sell_volume_usd; or "
-        "buy_usd,sell_usd)",
+        describe="CoinGlass taker buy/sell volume in USD (time,aggregated_buy_volume_usd,"
+        "aggregated_sell_volume_usd; or buy_usd,sell_usd)",
     ),
     # liqcascade's own columns (as `data export` writes them), one rule per kind
     LayoutRule(
