@@ -300,21 +300,53 @@ def build_coinglass(d: Path, asset: str) -> None:
     df = _cg(d / f"coinglass_{a}_4h_spot_orderbook_bids_asks_usd.csv.gz")
     _write(f"{low}_spot_book_4h", _book_totals(df))
     df = _cg(d / f"coinglass_{a}_4h_taker_buy_sell.csv.gz")
-    _write(
-        f"{low}_taker_4h",
-        pd.DataFrame(
-            {
-                "ts": df["ts"],
-                "buy_usd": df["taker_buy_volume_usd"].astype(float),
-                "sell_usd": df["taker_sell_volume_usd"].astype(float),
-            }
-        ),
-    )
+    _write(f"{low}_taker_4h", _taker_usd(df, _bar_closes(low, "4h")))
+
+
+def _bar_closes(low: str, interval: str) -> pd.Series:
+    """Close of each bar (USDT per coin), from the bundled Binance spot hourly klines.
+
+    A bar's close is the close of its last hour (the 4-hour bar at 08:00 closes with the
+    hour opening at 11:00). Read from the 1 h file this script wrote before.
+    """
+    px = pd.read_parquet(OUT / f"{low}_1h.parquet")
+    close = px.set_index(pd.to_datetime(px["ts"], utc=True))["close"]
+    return close.resample(interval).last()
+
+
+def _taker_usd(df: pd.DataFrame, closes: pd.Series) -> pd.DataFrame:
+    """CoinGlass futures taker buy/sell volume in USD: the file's coin units x the close.
+
+    CoinGlass's ``taker_*_volume_usd`` columns hold base-coin units, not USD, despite
+    their names (docs/data.md, "Taker volume units"; BTC's converted 4-hour series
+    agrees with CoinGlass's own daily USD series, ``btc_taker_1d``). Each 4-hour bar is
+    converted at its close; a row without the pair (BTC's daily rows) stays empty.
+    """
+    close = closes.reindex(pd.DatetimeIndex(df["ts"])).to_numpy()
+    buy = df["taker_buy_volume_usd"].astype(float).to_numpy()
+    sell = df["taker_sell_volume_usd"].astype(float).to_numpy()
+    has = ~np.isnan(buy) | ~np.isnan(sell)
+    if np.isnan(close[has]).any():
+        raise SystemExit("taker: a bar with taker volume has no close to convert it at")
+    return pd.DataFrame({"ts": df["ts"], "buy_usd": buy * close, "sell_usd": sell * close})
 
 
 def build_btc_derivatives(d: Path) -> None:
     """BTC's CoinGlass series (as ETH's), Binance's own BTCUSDT book, long/short ratios."""
     build_coinglass(d, "BTC")
+    # the BTC taker file's other series: CoinGlass's daily futures taker volume in USD
+    df = _cg(d / "coinglass_BTC_4h_taker_buy_sell.csv.gz")
+    daily = df[df["aggregated_buy_volume_usd"].notna() | df["aggregated_sell_volume_usd"].notna()]
+    _write(
+        "btc_taker_1d",
+        pd.DataFrame(
+            {
+                "ts": daily["ts"],
+                "buy_usd": daily["aggregated_buy_volume_usd"].astype(float),
+                "sell_usd": daily["aggregated_sell_volume_usd"].astype(float),
+            }
+        ).reset_index(drop=True),
+    )
     df = _cg(d / "coinglass_BTCUSDT_4h_binance_futures_orderbook_bids_asks_usd.csv.gz")
     _write("btc_binance_book_4h", _book_totals(df))
     # long/short ratios: percent of accounts (or of top traders' positions) long

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liqcascade.data._readers import _BINANCE_KLINES
+from liqcascade.data._layouts import BINANCE_KLINES
 
 INGEST = Path(__file__).resolve().parents[1] / "data" / "ingest"
 
-KLINE_HEADER = list(_BINANCE_KLINES)
+KLINE_HEADER = list(BINANCE_KLINES)
 
 
 def bars(n: int = 48, start: str = "2024-03-01", step: str = "1h", seed: int = 0) -> pd.DataFrame:

@@ -169,15 +169,6 @@ REAL = [
         0.00004776,
     ),
     (
-        "coinglass_ETH_4h_taker_buy_sell.csv.gz",
-        "coinglass-taker",
-        "taker",
-        60,
-        "2024-11-13 20:00",
-        "buy_usd",
-        369873.292,
-    ),
-    (
         "coinglass_ETH_4h_spot_taker_buy_sell.csv.gz",
         "coinglass-taker",
         "taker",
@@ -613,21 +604,22 @@ def test_unit_change_inside_an_ohlcv_file(tmp_path: Path, gen) -> None:
 
 
 def test_a_coinglass_taker_file_with_two_column_pairs_reads_one_series(tmp_path: Path) -> None:
-    # CoinGlass's BTC taker file fills taker_* on some rows and aggregated_* (another
-    # series, ~10^6 times larger) on others: the first pair is read, the other rows left
-    # out with one note; a row with neither pair is refused by its number
+    # CoinGlass's BTC taker file fills taker_* (4-hourly, coin units) on some rows and
+    # aggregated_* (another series: daily, USD) on others: the coin pair is read, at the
+    # close column, the other rows left out with one warning; a row with neither pair is
+    # refused by its number
     head = "time,aggregated_buy_volume_usd,aggregated_sell_volume_usd,taker_buy_volume_usd,"
-    head += "taker_sell_volume_usd\n"
+    head += "taker_sell_volume_usd,close\n"
     t0 = 1733875200000
-    rows = [f"{t0 + i * 14_400_000},,,{100 + i},{90 + i}" for i in range(4)]
-    rows += [f"{t0 + i * 14_400_000},{1e10 + i},{9e9 + i},," for i in range(4, 6)]
+    rows = [f"{t0 + i * 14_400_000},,,{100 + i},{90 + i},2" for i in range(4)]
+    rows += [f"{t0 + i * 14_400_000},{1e10 + i},{9e9 + i},,,2" for i in range(4, 6)]
     p = tmp_path / "coinglass_BTC_4h_taker_buy_sell.csv"
     p.write_text(head + "\n".join(rows) + "\n")
     (s,) = read_file(p, symbol="BTCUSDT")
-    assert s.kind == "taker" and s.rows == 4
-    assert s.frame["buy_usd"].tolist() == [100.0, 101.0, 102.0, 103.0]
+    assert s.kind == "taker" and s.rows == 4 and s.layout == "coinglass-taker-coin"
+    assert s.frame["buy_usd"].tolist() == [200.0, 202.0, 204.0, 206.0]
     assert any("2 rows carry only aggregated_buy_volume_usd" in w for w in s.warnings)
-    p.write_text(head + "\n".join([*rows[:2], f"{t0 + 2 * 14_400_000},,,,", *rows[3:]]) + "\n")
+    p.write_text(head + "\n".join([*rows[:2], f"{t0 + 2 * 14_400_000},,,,,2", *rows[3:]]) + "\n")
     with pytest.raises(InputError, match="data row 3"):
         read_file(p, symbol="BTCUSDT")
 

@@ -62,7 +62,7 @@ _OHLCV = {
 }
 
 #: Assets with the CoinGlass derivatives series (open interest, liquidations, funding,
-#: book totals, taker flow) bundled, 2024-11 -> 2025-07.
+#: book totals, taker flow) bundled, 2024-11 -> 2025-07 (taker flow to 2025-05-12).
 _DERIV_ASSETS = ("ETH", "BTC")
 
 
@@ -159,7 +159,12 @@ def load_liquidations(start: Any = None, end: Any = None, *, asset: str = "ETH")
 
 
 def load_taker(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
-    """Futures taker buy/sell volume, 4-hourly: ``buy_usd``, ``sell_usd`` (USD)."""
+    """Futures taker buy/sell volume, 4-hourly: ``buy_usd``, ``sell_usd`` (USD).
+
+    CoinGlass's source columns hold coin units despite their ``_usd`` names; the bundle
+    converts them at each bar's close (see :func:`provenance`). Values end 2025-05-12
+    16:00 UTC for both assets (BTC's frame runs to 2025-07-31 with empty rows).
+    """
     return load(_deriv(asset, "taker_4h"), start, end)
 
 

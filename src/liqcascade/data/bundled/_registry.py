@@ -292,9 +292,12 @@ DATASETS: dict[str, Dataset] = {
             "4h",
             "all-venues",
             _CG + " (coinglass_ETH_4h_taker_buy_sell.csv.gz)",
-            "2024-11-13 -> 2025-05-12",
-            "USD",
-            "futures taker buy/sell volume",
+            "2024-11-13 20:00 -> 2025-05-12 16:00",
+            "USD (converted: the source's taker_*_volume_usd hold ETH, not USD)",
+            "futures taker buy/sell volume, 1,080 bars, none missing; the source's columns "
+            "are named *_usd but hold coin units (see btc_taker_4h): buy_usd and sell_usd are "
+            "those ETH times the bar's close (Binance spot, eth_1h), the traded value to "
+            "within the bar's price range; the buy/sell imbalance is the source's",
         ),
         Dataset(
             "eth_spot_taker_4h",
@@ -522,10 +525,30 @@ DATASETS: dict[str, Dataset] = {
             "BTC",
             "4h",
             "all-venues",
-            _CG + " (coinglass_BTC_4h_taker_buy_sell.csv.gz)",
-            "2024-11-13 -> 2025-05",
+            _CG + " (coinglass_BTC_4h_taker_buy_sell.csv.gz, its taker_*_volume_usd pair)",
+            "2024-11-13 20:00 -> 2025-05-12 16:00 (rows to 2025-07-31, empty after)",
+            "USD (converted: the source's taker_*_volume_usd hold BTC, not USD)",
+            "futures taker buy/sell volume. The source's columns are named *_usd but hold "
+            "coin units: converted at each bar's close (Binance spot, btc_1h), the 5 bars of "
+            "04:00-24:00 UTC sum to a median 0.73 of CoinGlass's own daily USD series "
+            "(btc_taker_1d; 0.65-0.79 over 80 % of the 152 days both have), and that ratio "
+            "does not move with the price, as it would if the source held USD. 233 rows are "
+            "empty: the 00:00 UTC bar of each day from 2024-12-11 (the source's later "
+            "snapshots hold the daily series there) and every bar after 2025-05-12 16:00, "
+            "though the source file runs to 2025-07-31",
+        ),
+        Dataset(
+            "btc_taker_1d",
+            "taker",
+            "BTC",
+            "1d",
+            "all-venues",
+            _CG + " (coinglass_BTC_4h_taker_buy_sell.csv.gz, its aggregated_*_volume_usd rows)",
+            "2024-12-11 -> 2025-07-31",
             "USD",
-            "futures taker buy/sell volume",
+            "CoinGlass's daily futures taker buy/sell volume, the other series of the BTC "
+            "taker file (one row a day at 00:00 UTC, from later snapshots); kept as the USD "
+            "reference that shows the 4-hourly pair's unit (see btc_taker_4h)",
         ),
         Dataset(
             "btc_long_short_4h",
