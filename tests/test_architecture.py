@@ -182,16 +182,10 @@ LAYERS: dict[str, int] = {
 #: shims, and ``MarketState.prepare`` (which belongs in ``cascade``). This list only
 #: shrinks.
 ALLOWED_UPWARD: set[tuple[str, str]] = {
-    ("liqcascade.book._calibrate", "liqcascade.market._inputs"),
-    ("liqcascade.events._load", "liqcascade.market._bundled"),
-    ("liqcascade.margin._aave", "liqcascade.market._bundled"),
     ("liqcascade.market._state", "liqcascade.cascade._clock"),
     ("liqcascade.market._state", "liqcascade.cascade._config"),
     ("liqcascade.market._state", "liqcascade.cascade._prepare"),
     ("liqcascade.positions._backtest", "liqcascade.market._inputs"),
-    ("liqcascade.positions._calibrate", "liqcascade.market._bundled"),
-    ("liqcascade.positions._estimate", "liqcascade.market._bundled"),
-    ("liqcascade.positions._stops", "liqcascade.market._bundled"),
 }
 
 
