@@ -182,9 +182,6 @@ LAYERS: dict[str, int] = {
 #: shims, and ``MarketState.prepare`` (which belongs in ``cascade``). This list only
 #: shrinks.
 ALLOWED_UPWARD: set[tuple[str, str]] = {
-    ("liqcascade.market._state", "liqcascade.cascade._clock"),
-    ("liqcascade.market._state", "liqcascade.cascade._config"),
-    ("liqcascade.market._state", "liqcascade.cascade._prepare"),
     ("liqcascade.positions._backtest", "liqcascade.market._inputs"),
 }
 
