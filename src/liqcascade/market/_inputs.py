@@ -262,7 +262,7 @@ def load_backtest_data(
     InputError
         If no open interest or no prices exist for ``asset`` at ``interval``.
     """
-    from liqcascade.positions._calibrate import ValidationData
+    from liqcascade.positions import ValidationData
 
     asset = asset.upper()
     store = _check_store(store)
@@ -314,7 +314,7 @@ def load_backtest_data(
 
 def _bundled_data(asset: str, interval: str) -> Any:
     """The bundled CoinGlass series of ``asset`` (the data layer may not register them yet)."""
-    from liqcascade.positions._calibrate import ValidationData
+    from liqcascade.positions import ValidationData
 
     a = asset.upper()
     try:
