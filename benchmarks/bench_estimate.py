@@ -26,7 +26,8 @@ from liqcascade.positions._kernels import estimate_walk_nb, estimate_walk_py
 def _identified() -> list[dict[str, object]]:
     """The identified book's whole back-test of one asset over the bundled period."""
     from liqcascade._time import to_utc
-    from liqcascade.positions._backtest import backtest_identified, load_market_frames
+    from liqcascade.market._inputs import load_market_frames
+    from liqcascade.positions._backtest import backtest_identified
     from liqcascade.positions._expanding import load_asset_calibration
 
     out: list[dict[str, object]] = []

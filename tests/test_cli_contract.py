@@ -60,7 +60,7 @@ def test_cascade_backtest_without_events_is_an_empty_result() -> None:
 def test_empty_backtest_result_to_dict_keeps_its_keys() -> None:
     import pandas as pd
 
-    from liqcascade.cascade._backtest import BacktestResult
+    from liqcascade.cascade import BacktestResult
 
     res = BacktestResult("ETH", "2030-01-01", "2030-06-01", 0.02, pd.DataFrame(), {"x": 1.0})
     d = res.to_dict()
@@ -86,9 +86,9 @@ def test_liqmap_out_on_a_file_fails_before_the_map(
 def test_liqmap_backtest_out_on_a_file_fails_before_the_backtest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import liqcascade.positions._backtest as bt
+    import liqcascade.market as market
 
-    monkeypatch.setattr(bt, "backtest", _never)
+    monkeypatch.setattr(market, "book_backtest", _never)
     f = tmp_path / "a.csv"
     f.write_text("x\n")
     r = run_cli("liqmap", "backtest", "--start", "2025-06-01", "--end", "2025-07-31",
@@ -125,11 +125,12 @@ def test_liqmap_backtest_interval_is_4h_only(interval: str) -> None:
 
 
 def test_backtest_library_refuses_other_intervals_naming_interval() -> None:
-    from liqcascade.positions._backtest import backtest, check_interval
+    from liqcascade.market import book_backtest
+    from liqcascade.positions._backtest import check_interval
 
     check_interval("4h")
     with pytest.raises(InputError) as e:
-        backtest("ETH", "2025-06-01", "2025-07-31", interval="1d")
+        book_backtest("ETH", "2025-06-01", "2025-07-31", interval="1d")
     assert e.value.param == "interval"
 
 

@@ -15,11 +15,14 @@ response's expanding-window fits (:mod:`liqcascade.cascade`).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from liqcascade._paths import read_json, write_atomic
 from liqcascade.errors import InputError
@@ -29,6 +32,7 @@ __all__ = [
     "CalibrationDoc",
     "calibrated_assets",
     "find_calibration",
+    "in_force",
     "shipped_assets",
     "store_calibration_dir",
     "store_calibration_path",
@@ -58,7 +62,7 @@ def _store_path(store: Any) -> Path | None:
     if store is False:
         return None
     if store is None or store is True:
-        from liqcascade.data._store import default_store_path
+        from liqcascade.data import default_store_path
 
         return default_store_path()
     path = getattr(store, "path", store)  # a Store or a path
@@ -163,6 +167,30 @@ def find_calibration(kind: str, asset: str, store: Any = None) -> CalibrationDoc
         f"(`liqcascade {command}`, asset {a})",
         param="asset",
     )
+
+
+def in_force(as_ofs: Sequence[pd.Timestamp | None], when: Any) -> int:
+    """Which of a document's expanding-window fits is in force at ``when``: its index.
+
+    Parameters
+    ----------
+    as_ofs : sequence of Timestamp or None
+        Each fit's date (tz-aware, ascending); None for a fit on no data (the prior).
+    when : datetime-like
+        The date (a naive one is read as UTC).
+
+    Returns
+    -------
+    int
+        The last fit whose date is None or at or before ``when``; 0 when none is.
+    """
+    t = pd.Timestamp(when)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    best = 0
+    for i, a in enumerate(as_ofs):
+        if a is None or a <= t:
+            best = i
+    return best
 
 
 def write_calibration(kind: str, asset: str, doc: dict[str, Any], store: Any = None) -> Path:

@@ -20,13 +20,15 @@ from liqcascade.cascade import (
     load_liquidity,
     market_answer,
     prepare_cascade,
+    prepare_market,
+    prepared_draws,
     simulate_cascade,
     simulate_clock,
     static_bound,
 )
 from liqcascade.cascade._calibrated_fragility import calibrated_fragility, static_envelope
 from liqcascade.errors import InputError
-from liqcascade.positions._book import PositionBook, StopBook
+from liqcascade.positions import PositionBook, StopBook
 from profiles import examples
 
 
@@ -39,8 +41,8 @@ def eth() -> dict[str, Any]:
     ts, sigma, resid = market_volatility(state)
     return {
         "state": state,
-        "pm": state.prepare(),
-        "books": state.prepared_draws(),
+        "pm": prepare_market(state),
+        "books": prepared_draws(state),
         "cal": load_liquidity("ETH", ts),
         "ts": ts,
         "sigma": sigma,
@@ -140,13 +142,13 @@ def test_the_static_bound_over_draws_bounds_every_pairs_carry(eth: dict[str, Any
 def test_a_state_walks_its_draws_once(eth: dict[str, Any]) -> None:
     """The cascade, stress and solvency answers of one state share its draws."""
     st_ = eth["state"]
-    a, b = st_.prepared_draws(), st_.prepared_draws()
+    a, b = prepared_draws(st_), prepared_draws(st_)
     assert a is not b and all(x is y for x, y in zip(a, b, strict=True))  # same, new list
     assert all(x is y for x, y in zip(st_.draws(), st_.draws(), strict=True))
-    assert [p.positions for p in st_.prepared_draws(n=3)] == [d.positions for d in st_.draws(3)]
+    assert [p.positions for p in prepared_draws(st_, n=3)] == [d.positions for d in st_.draws(3)]
     assert st_.draws()[0].draws() == []  # a draw has no draws of its own
     with pytest.raises(InputError, match="n must be >= 0"):
-        st_.prepared_draws(n=-1)
+        prepared_draws(st_, n=-1)
 
 
 def test_deepest_draw_is_the_lowest_on_a_fall_and_the_highest_on_a_rise() -> None:
@@ -171,7 +173,7 @@ def test_the_static_bound_and_its_curve_pick_the_same_draw(eth: dict[str, Any]) 
     ``static_envelope`` equals its former formula (min over the draws' curves on a fall,
     max on a rise) and, shock by shock, ``static_bound``'s deepest run.
     """
-    from liqcascade.cascade._fragility import fragility_curve
+    from liqcascade.cascade import fragility_curve
 
     books = eth["books"]
     mid = eth["pm"].book.mid

@@ -11,6 +11,7 @@ from liqcascade.cascade import (
     calibrated_fragility,
     fragility_curve,
     load_liquidity,
+    prepare_market,
     simulate_clock,
 )
 from liqcascade.cascade._calibrated_fragility import _critical
@@ -38,7 +39,7 @@ def test_static_book_bounds_the_calibrated_carry() -> None:
 
     st = estimated_market(MarketSpec("ETH", "2025-07-31"))
     ts, sigma, resid = market_volatility(st)
-    pm = st.prepare()
+    pm = prepare_market(st)
     grid = np.array([-0.02, -0.05, -0.08, -0.12])
     cf = calibrated_fragility(pm, calibration=load_liquidity("ETH", ts), sigma_hourly=sigma,
                               residuals=resid, shocks=grid, n_paths=60)  # fmt: skip
@@ -63,7 +64,7 @@ def test_calibrated_fragility_on_the_real_market() -> None:
 
     st = estimated_market(MarketSpec("ETH", "2025-07-31"))
     ts, sigma, resid = market_volatility(st)
-    pm = st.prepare()
+    pm = prepare_market(st)
     grid = np.array([-0.02, -0.05, -0.08, -0.12])
     cf = calibrated_fragility(
         pm,

@@ -11,10 +11,15 @@ from hypothesis import strategies as st
 
 from floats import assert_same
 from liqcascade.book import OrderBook
-from liqcascade.cascade import cascade_py, prepare_cascade, simulate_cascade
+from liqcascade.cascade import (
+    CascadeConfig,
+    cascade_py,
+    prepare_cascade,
+    prepare_market,
+    simulate_cascade,
+)
 from liqcascade.cascade._clock import LiquidityParams, default_grid, simulate_clock
 from liqcascade.cascade._clock_reference import clock_py
-from liqcascade.cascade._config import CascadeConfig
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook
 from profiles import examples
@@ -191,7 +196,7 @@ def test_reduces_to_static_reference_when_book_lasts(seed: int) -> None:
 def test_static_params_equal_the_static_engine_on_the_real_market() -> None:
     from liqcascade.cascade import market_state
 
-    pm = market_state("ETH", "2025-03-01").prepare()
+    pm = prepare_market(market_state("ETH", "2025-03-01"))
     for shock in (-0.03, -0.05, 0.04):
         s = simulate_cascade(pm, shock=shock, insurance_fund=1e5)
         if s.book_exhausted:
@@ -238,7 +243,7 @@ def test_extreme_move_monotone_in_shock(seed, a, b, resil, latent, markw) -> Non
 def test_each_mechanism_damps_or_deepens_as_documented() -> None:
     from liqcascade.cascade import market_state
 
-    pm = market_state("ETH", "2025-03-01").prepare()
+    pm = prepare_market(market_state("ETH", "2025-03-01"))
     base = simulate_clock(pm, shock=-0.04).extreme_price
     damp = {
         "resilience_half_life_s": 60.0,

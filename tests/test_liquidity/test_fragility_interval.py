@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from liqcascade.cascade import calibrated_fragility, load_liquidity
+from liqcascade.cascade import calibrated_fragility, load_liquidity, prepare_market, prepared_draws
 from liqcascade.cascade._calibrated_fragility import DEFAULT_SHOCKS, _draw_quantiles
 
 
@@ -45,10 +45,10 @@ def test_critical_shock_inside_its_interval_on_the_real_market(as_of: str) -> No
 
     st = estimated_market(MarketSpec("ETH", as_of, store=False))
     ts, sigma, resid = market_volatility(st)
-    books = st.prepared_draws()
+    books = prepared_draws(st)
     cal = load_liquidity("ETH", ts, False)
     cf = calibrated_fragility(
-        st.prepare(), calibration=cal, sigma_hourly=sigma, residuals=resid, books=books
+        prepare_market(st), calibration=cal, sigma_hourly=sigma, residuals=resid, books=books
     )
     assert cf.critical_by_draw.size == len(cal.draws) * max(1, len(books))
     cs, lo, hi = cf.critical_shock, cf.critical_shock_p10, cf.critical_shock_p90

@@ -13,7 +13,7 @@ from liqcascade._calibrations import write_calibration
 from liqcascade.errors import InputError
 from liqcascade.market._inputs import load_market_frames, long_short_for
 from liqcascade.market._liqmap import calibration_plan
-from liqcascade.positions._backtest import _identified_calibration
+from liqcascade.positions._backtest import identified_calibration
 from liqcascade.positions._expanding import (
     MIN_HISTORY_DAYS,
     TEST_MONTHS,
@@ -73,9 +73,9 @@ def test_a_stores_calibration_wins_and_says_so(tmp_path: Path) -> None:
     assert [f.month for f in cal.fits] == ["2025-03", "2025-04"]
     package = load_asset_calibration("ETH", store=False).source
     assert package == "package:liqcascade/positions/calibrated/ETH.json"
-    shipped = _identified_calibration("ETH", None, False)
+    shipped = identified_calibration("ETH", None, False)
     assert shipped is not None and shipped[1] == "calibrated expanding window (package, ETH)"
-    found = _identified_calibration("ETH", None, store)
+    found = identified_calibration("ETH", None, store)
     assert found is not None and f"store:{path}" in found[1]
     assert json.loads(path.read_text())["asset"] == "ETH"
 

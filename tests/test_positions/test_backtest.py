@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from clihelpers import run_cli
 from floats import same_value
 from liqcascade.errors import InputError
-from liqcascade.positions import backtest, load_calibrated
+from liqcascade.market import book_backtest
+from liqcascade.positions import load_calibrated
 from liqcascade.positions._backtest import BACKTEST_METRICS, SERIES_COLUMNS
 
 
@@ -26,7 +27,7 @@ def shipped():
 def test_backtest_reproduces_calibration_figures(shipped, period: str) -> None:
     a, b = shipped.fit_period if period == "fit" else shipped.oos_period
     ref = (shipped.in_sample if period == "fit" else shipped.out_of_sample)["model"]
-    res = backtest("ETH", a, b, params=load_calibrated(), store=False, bands=False)
+    res = book_backtest("ETH", a, b, params=load_calibrated(), store=False, bands=False)
     assert res.full_metrics is not None and res.metrics is not None
     for k, v in ref.items():
         assert same_value(res.full_metrics[k], v), (k, res.full_metrics[k], v)
@@ -80,7 +81,7 @@ def test_backtest_custom_params_file_has_no_band(tmp_path) -> None:
     p = load_calibrated().params.with_(turnover=0.0)
     path = tmp_path / "p.json"
     p.to_json(path)
-    res = backtest("ETH", "2025-06-01", "2025-06-10", params=path, store=False)
+    res = book_backtest("ETH", "2025-06-01", "2025-06-10", params=path, store=False)
     assert res.params_source == str(path)
     assert res.frame["predicted_long_usd_p05"].isna().all()
     assert res.metrics is not None
@@ -136,8 +137,8 @@ def test_store_extends_the_backtest(tmp_path) -> None:
     )
     assert d["predicted_long_usd"] > 0 and d["metrics"] is not None
     # the bundled period is unchanged by the store (store rows only add bars)
-    a = backtest("ETH", "2025-07-01", "2025-07-10", store=store, bands=False)
-    b = backtest("ETH", "2025-07-01", "2025-07-10", store=False, bands=False)
+    a = book_backtest("ETH", "2025-07-01", "2025-07-10", store=store, bands=False)
+    b = book_backtest("ETH", "2025-07-01", "2025-07-10", store=False, bands=False)
     pd.testing.assert_frame_equal(a.frame, b.frame)
 
 
@@ -169,11 +170,11 @@ def test_register_on_a_throwaway_group() -> None:
 
 def test_backtest_rejects_bad_period_in_api() -> None:
     with pytest.raises(InputError, match="after"):
-        backtest("ETH", "2025-07-02", "2025-07-01", store=False)
+        book_backtest("ETH", "2025-07-02", "2025-07-01", store=False)
 
 
 def test_identified_backtest_reports_both_baselines_and_coverage() -> None:
-    res = backtest("BTC", "2025-07-01", "2025-07-31", store=False)
+    res = book_backtest("BTC", "2025-07-01", "2025-07-31", store=False)
     m = res.metrics
     assert m is not None
     for k in ("spearman_daily", "range_baseline_corr_daily", "range_baseline_spearman_daily",

@@ -9,9 +9,9 @@ import pandas as pd
 
 from floats import same_value
 from liqcascade._significance import verdict
+from liqcascade.market import book_backtest
 from liqcascade.positions._backtest import (
     COMPARISONS,
-    backtest,
     daily_sides,
     range_baseline_comparisons,
     range_baseline_verdicts,
@@ -76,7 +76,7 @@ def test_model_equal_to_its_baseline_ties_everywhere() -> None:
 
 def test_real_backtest_carries_the_intervals() -> None:
     """BTC over the report's period (the bundled data): 18 new keys, the old ones kept."""
-    res = backtest("BTC", "2025-03-01", "2025-07-31", store=False)
+    res = book_backtest("BTC", "2025-03-01", "2025-07-31", store=False)
     m = res.metrics
     assert m is not None
     for k in ("corr_daily", "corr_daily_long", "corr_daily_short", "baseline_corr_daily",

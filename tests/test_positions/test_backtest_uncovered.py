@@ -7,7 +7,7 @@ import pytest
 
 from clihelpers import run_cli
 from liqcascade.data import bundled
-from liqcascade.positions import backtest
+from liqcascade.market import book_backtest
 from liqcascade.positions._backtest import uncovered_line, uncovered_spans
 
 _BAR = pd.Timedelta(hours=4)
@@ -22,7 +22,7 @@ def test_end_two_months_after_the_data_predicts_what_exists(oi_end: pd.Timestamp
     # the window runs two whole months past the last open interest (it used to crash)
     first = (oi_end.normalize() - pd.offsets.MonthBegin(1)).normalize()
     end = (oi_end.normalize() + pd.offsets.MonthEnd(2)).normalize()
-    res = backtest("ETH", first, f"{end:%Y-%m-%d}", store=False, bands=False)
+    res = book_backtest("ETH", first, f"{end:%Y-%m-%d}", store=False, bands=False)
     assert res.covered_start == first
     assert res.covered_end == oi_end
     assert res.bars == int((oi_end - first) / _BAR) + 1
@@ -72,7 +72,7 @@ def test_window_wholly_after_the_data_is_one_error_line(oi_end: pd.Timestamp) ->
 
 def test_window_starting_before_the_data_says_the_covered_span() -> None:
     first = pd.Timestamp(bundled.load_open_interest(asset="ETH").index[0])
-    res = backtest("ETH", "2024-11-01", "2024-12-31", store=False, bands=False)
+    res = book_backtest("ETH", "2024-11-01", "2024-12-31", store=False, bands=False)
     assert res.covered_start == first
     assert res.start == pd.Timestamp("2024-11-01", tz="UTC")
     (span,) = res.uncovered

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from floats import assert_same
 from liqcascade.errors import InputError
-from liqcascade.positions._backtest import load_market_frames
+from liqcascade.market._inputs import load_market_frames
 from liqcascade.positions._expanding import load_asset_calibration
 from liqcascade.positions._incremental import BookState, maps_over_time, snapshots
 from liqcascade.positions._model import BookParams, MarketFrames, walk

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from floats import assert_same
-from liqcascade.cascade import market_answer
+from liqcascade.cascade import market_answer, prepare_market, prepared_draws
 from liqcascade.errors import InputError
+from liqcascade.report import ReportContext
 from liqcascade.report._calibrated import FALL, N_PATHS, calibrated_response
-from liqcascade.report._section import ReportContext
 
 MOVES = ("move_median", "move_p10", "move_p90")
 
@@ -39,7 +39,7 @@ def _inputs(ctx: ReportContext) -> dict:
         "sigma_hourly": float(ewma_sigma(h).dropna().iloc[-1]),
         "residuals": standardised_residuals(h),
         "n_paths": N_PATHS,
-        "books": state.prepared_draws(),
+        "books": prepared_draws(state),
     }
 
 
@@ -50,7 +50,7 @@ def test_answer_is_the_curves_fall_run_and_market_answers_own(ctx: ReportContext
     # the same run in one process: equal to the last bit; the tolerance is RTOL (1e-12)
     for k in MOVES:
         assert_same(c.answer[k], curve[k])
-    alone = market_answer(ctx.market.prepare(), **_inputs(ctx))
+    alone = market_answer(prepare_market(ctx.market), **_inputs(ctx))
     for k in (*MOVES, "liquidated_median", "carry_median", "shock_price"):
         assert_same(c.answer[k], alone[k])
     assert c.answer["static_upper_bound"] == pytest.approx(alone["static_upper_bound"], rel=1e-12)
@@ -61,7 +61,7 @@ def test_a_cascade_of_another_shock_is_refused(ctx: ReportContext) -> None:
     from liqcascade.cascade import calibrated_cascade, load_liquidity
 
     kw = _inputs(ctx)
-    pm = ctx.market.prepare()
+    pm = prepare_market(ctx.market)
     other = calibrated_cascade(
         pm, shock=-0.03, calibration=load_liquidity("ETH", kw["as_of"]),
         sigma_hourly=kw["sigma_hourly"], n_paths=8,
@@ -104,7 +104,7 @@ def test_the_fragility_commands_report_statistic_is_the_reports_critical_shock(
     monkeypatch.setattr(rc, "N_PATHS", 120)  # cost only: both sides read it
     state = ctx.market
     want = rc.calibrated_response(state, ctx.hourly, quick=False).critical
-    pm, books = state.prepare(), state.prepared_draws()
+    pm, books = prepare_market(state), prepared_draws(state)
     cal = load_liquidity("ETH", state.close_time)
     got = _report_statistic(state, pm, cal, books, -0.1)
     assert got is not None

@@ -10,6 +10,7 @@ import pytest
 
 from floats import assert_same
 from liqcascade import datasets
+from liqcascade.cascade import prepare_market, prepared_draws
 from liqcascade.errors import InputError
 from liqcascade.stress import (
     WINDOWS,
@@ -127,13 +128,13 @@ def test_static_book_bounds_the_calibrated_carry_on_the_shock_grid(
     from liqcascade.cascade import calibrated_cascade
 
     cc = calibrated_cascade(
-        m.state.prepare(),
+        prepare_market(m.state),
         shock=-0.1,
         calibration=m.liquidity(),
         sigma_hourly=m.sigma_hourly,
         residuals=m.residuals,
         n_paths=60,
-        books=m.state.prepared_draws(),
+        books=prepared_draws(m.state),
     )
     row = t[t["shock"] == -0.1].iloc[0]
     for k, c in (("", cc.carry_median), ("_p10", cc.carry_p10), ("_p90", cc.carry_p90)):
@@ -183,8 +184,7 @@ def test_monte_carlo_counts_history_cascades_once(market: StressMarket, pf: Any,
     np.testing.assert_array_equal(on.market_liq_usd, off.market_liq_usd)
     # regression of the issue's figure: the 1 % worst 10-day ETH return is the residuals'
     ret = on.final_price["ETH"] / market.prices["ETH"] - 1.0
-    from liqcascade.stress import PathSpec, run_paths
-    from liqcascade.stress._model import fit_joint_model
+    from liqcascade.stress import PathSpec, fit_joint_model, run_paths
 
     jm = fit_joint_model(["ETH", "BTC"], market.prices, as_of=market.as_of, fits=fits)
     bare = run_paths(PathSpec(jm, (market.book, market.book), 10, impact=0.0), 4000, 3)

@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 
 from floats import assert_same, same_value
+from liqcascade.cascade import prepare_market, prepared_draws
 from liqcascade.errors import InputError
 from liqcascade.live import Watcher, WatchOptions, run_watch
 
@@ -87,16 +88,16 @@ def test_the_critical_shock_is_the_librarys_calibrated_one(session: tuple) -> No
     px = load_market_inputs("ETH", store=store).prices
     sigma, resid = hourly_volatility(px[px.index <= close - pd.Timedelta(hours=1)])
     cf = calibrated_fragility(
-        state.prepare(), calibration=load_liquidity("ETH", close, store=store),
+        prepare_market(state), calibration=load_liquidity("ETH", close, store=store),
         sigma_hourly=sigma, residuals=resid, total_move=-0.10,
-        books=state.prepared_draws(n=ln["n_draws"]),
+        books=prepared_draws(state, n=ln["n_draws"]),
     )  # fmt: skip
     assert same_value(ln["critical_shock"], cf.curve_crossing, rtol=1e-9)
     grid = cf.curve["shock"].to_numpy()
     want = [_critical(grid, cf.curve[c].to_numpy(), -0.10) for c in ("move_p10", "move_p90")]
     assert_same(np.asarray(ln["critical_shock_range"]), np.asarray(want), rtol=1e-9)
     # not the static figure: the book refills (here a larger fall is needed)
-    static = critical_shock(state.prepare(), total_move=-0.10).shock
+    static = critical_shock(prepare_market(state), total_move=-0.10).shock
     assert same_value(ln["static_critical_shock"], static, rtol=1e-9)
     assert abs(ln["critical_shock"] - ln["static_critical_shock"]) > 0.005
 

@@ -433,8 +433,8 @@ def backtest_cmd(
 
     Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
     """
+    from liqcascade.cascade import load_liquidity
     from liqcascade.cascade._backtest import check_backtest_options, run_backtest
-    from liqcascade.cascade._clock import load_liquidity
 
     a = asset.upper()
     _common.flag_names(n_paths="--paths")
@@ -734,7 +734,7 @@ def calibrated_cascade_cmd(
     as_json: bool,
 ) -> None:
     """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
-    from liqcascade.cascade._clock import market_answer
+    from liqcascade.cascade import market_answer, prepare_market, prepared_draws
     from liqcascade.market import MarketSpec, estimated_market
 
     with _common.progress("estimating the market state"):
@@ -742,7 +742,7 @@ def calibrated_cascade_cmd(
         ts, sigma, resid = market_volatility(state)
     warn_if_prior(state.asset, ts)
     out = market_answer(
-        state.prepare(),
+        prepare_market(state),
         asset=state.asset,
         as_of=ts,
         shock=shock,
@@ -750,7 +750,7 @@ def calibrated_cascade_cmd(
         sigma_hourly=sigma,
         residuals=resid,
         insurance_fund=insurance_fund,
-        books=state.prepared_draws(),
+        books=prepared_draws(state),
     )
     out["bar_open"], out["bar_close"] = state.as_of, ts
     out["market"] = state.fingerprint()
@@ -787,7 +787,12 @@ def _move_text(result: dict[str, Any], key: str) -> str:
 
 def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
     """``liqcascade cascade --fragility`` with the calibrated response (the default)."""
-    from liqcascade.cascade import calibrated_fragility, load_liquidity
+    from liqcascade.cascade import (
+        calibrated_fragility,
+        load_liquidity,
+        prepare_market,
+        prepared_draws,
+    )
     from liqcascade.market import MarketSpec, estimated_market
 
     given = [k for k in ("shock", "shock_price", "shock_sell_usd", "shock_buy_usd") if kw.get(k)]
@@ -800,10 +805,10 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
     with _common.progress("calibrated fragility"):
         state = estimated_market(MarketSpec(asset=kw["asset"], as_of=kw["as_of"]))
         ts, sigma, resid = market_volatility(state)
-        pm = state.prepare()
+        pm = prepare_market(state)
         cal = load_liquidity(state.asset, ts)
         warn_if_prior(state.asset, ts)
-        books = state.prepared_draws()
+        books = prepared_draws(state)
         cf = calibrated_fragility(
             pm,
             calibration=cal,

@@ -324,7 +324,7 @@ def calibrated_book(
         totals run 2024-11 → 2025-07; later dates use the last bar). Default: the last bar.
     mid : float, optional
         Mid price, USD; default the hourly close of the last bar closed by ``as_of``
-        (:func:`liqcascade.market.market_inputs`).
+        (:func:`liqcascade.data._defaults.price_at`).
     beta : float, optional
         Depth exponent; default from the totals bars closed by ``as_of`` only: the
         futures β of :func:`beta_for` (0.73 for ETH at the end of the bundled data) or,
@@ -341,7 +341,7 @@ def calibrated_book(
         Asset of the totals and prices.
     totals : DataFrame, optional
         Book totals (``bids_usd``, ``asks_usd``, ``bids_base``, ``asks_base``); default
-        the bundled ones, loaded through :mod:`liqcascade.market`.
+        the bundled ones (:mod:`liqcascade.data._defaults`).
 
     Notes
     -----
@@ -353,7 +353,7 @@ def calibrated_book(
     if not (np.isfinite(scale) and scale > 0):
         raise InputError(f"scale must be > 0 (got {scale})")
     if totals is None or mid is None:
-        from liqcascade.market._inputs import bundled_book_totals, price_at
+        from liqcascade.data._defaults import bundled_book_totals, price_at
 
         if totals is None:
             totals = bundled_book_totals(asset, market)

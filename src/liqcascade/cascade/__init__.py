@@ -3,7 +3,8 @@
 ``simulate_cascade`` runs DESIGN.md's reference semantics on a numba kernel;
 ``cascade_py`` is the plain-Python oracle the tests hold it equal to;
 ``prepare_cascade`` sorts once for many shocks (``fragility_curve``,
-``critical_shock``); ``next_wave_levels`` tells what each price level releases;
+``critical_shock``), ``prepare_market`` and ``prepared_draws`` an estimated market and
+its position-book draws; ``next_wave_levels`` tells what each price level releases;
 ``market_state`` assembles the estimated ETH market of a date; ``follow_through``
 measures how far real falls went on, the empirical check on the cascade's end price;
 ``calibrated_follow_through`` runs the calibrated cascade after a shock on every date of
@@ -43,7 +44,12 @@ from liqcascade.cascade._history import (
     follow_through,
     model_follow_through,
 )
-from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
+from liqcascade.cascade._prepare import (
+    PreparedMarket,
+    prepare_cascade,
+    prepare_market,
+    prepared_draws,
+)
 from liqcascade.cascade._reference import cascade_py
 from liqcascade.cascade._request import CascadeRun, run_cascade_request
 from liqcascade.cascade._result import SUMMARY_KEYS, CascadeResult
@@ -84,6 +90,8 @@ __all__ = [
     "model_follow_through",
     "next_wave_levels",
     "prepare_cascade",
+    "prepare_market",
+    "prepared_draws",
     "run_backtest",
     "run_cascade_request",
     "simulate_cascade",

@@ -187,7 +187,7 @@ def calibrated_fragility(
     seed : int
     books : sequence of PreparedMarket, optional
         The position book's parameter draws
-        (:meth:`liqcascade.market.MarketState.prepared_draws`).
+        (:func:`liqcascade.cascade.prepared_draws`).
 
     Returns
     -------

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._calibrations import in_force
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock_kernels import (
     N_PARAMS,
@@ -795,13 +796,7 @@ def load_liquidity(asset: str = "ETH", as_of: Any = None, store: Any = None) -> 
     cals = _calibrations(asset.upper(), store)
     if as_of is None:
         return cals[-1]
-    t = pd.Timestamp(as_of)
-    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-    best = cals[0]
-    for c in cals:
-        if c.as_of is None or c.as_of <= t:
-            best = c
-    return best
+    return cals[in_force([c.as_of for c in cals], as_of)]
 
 
 # --------------------------------------------------------------------------- market-level answer
@@ -893,7 +888,7 @@ def calibrated_cascade(
     every path runs the clock cascade under one of the calibration's parameter
     draws (paths are spread evenly over the draws, so the interval carries both
     the market's and the parameters' uncertainty). With ``books`` — the position
-    book's own parameter draws (:meth:`liqcascade.market.MarketState.prepared_draws`)
+    book's own parameter draws (:func:`liqcascade.cascade.prepared_draws`)
     — paths are spread evenly over every pair of a liquidity draw and a book draw, so
     the interval carries the book's uncertainty (its size and leverage mix) too; the
     central ``prepared`` book then only fixes the price and the order book.
@@ -1078,7 +1073,7 @@ def market_answer(
     ----------
     books : sequence of PreparedMarket, optional
         The position book's parameter draws
-        (:meth:`liqcascade.market.MarketState.prepared_draws`): the interval then
+        (:func:`liqcascade.cascade.prepared_draws`): the interval then
         carries the book's uncertainty as well as the liquidity calibration's and the
         paths', and the static bound is the deepest over the draws (:func:`static_bound`).
     store : str, Path, Store, bool, optional

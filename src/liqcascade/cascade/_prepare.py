@@ -12,13 +12,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from liqcascade._typing import FloatArray, IntArray
-from liqcascade.book._orderbook import OrderBook
+from liqcascade.book import OrderBook
 from liqcascade.cascade._clock_kernels import SUPER, sorted_blocks_kernel
+from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._kernels import (
     BLOCK,
     block_bounds_kernel,
@@ -33,7 +34,10 @@ from liqcascade.cascade._prepare_kernels import (
     side_counts_kernel,
 )
 from liqcascade.errors import InputError
-from liqcascade.positions._book import PositionBook, StopBook
+from liqcascade.positions import PositionBook, StopBook
+
+if TYPE_CHECKING:
+    from liqcascade.market import MarketState
 
 __all__ = [
     "PreparedMarket",
@@ -42,6 +46,8 @@ __all__ = [
     "book_edge",
     "packed_argsort",
     "prepare_cascade",
+    "prepare_market",
+    "prepared_draws",
 ]
 
 
@@ -401,6 +407,55 @@ def prepare_cascade(
     return PreparedMarket(
         book=book, positions=positions, stops=stops, partial_threshold_usd=thr, down=down, up=up
     )
+
+
+def prepare_market(state: MarketState, config: CascadeConfig | None = None) -> PreparedMarket:
+    """An estimated market sorted for repeated cascades: :func:`prepare_cascade` of its book.
+
+    Parameters
+    ----------
+    state : MarketState
+        The market (:func:`liqcascade.market.estimated_market`): its order book,
+        positions and stops.
+    config : CascadeConfig, optional
+        With ``partial_liquidation`` on, positions above its ``partial_threshold_usd``
+        are marked for partial liquidation (default: none marked).
+
+    Returns
+    -------
+    PreparedMarket
+    """
+    cfg = config or CascadeConfig()
+    thr = cfg.partial_threshold_usd if cfg.partial_liquidation else None
+    return prepare_cascade(state.book, state.positions, state.stops, partial_threshold_usd=thr)
+
+
+def prepared_draws(
+    state: MarketState, config: CascadeConfig | None = None, n: int | None = None
+) -> list[PreparedMarket]:
+    """Each of ``state.draws()`` prepared for repeated cascades (same book and price).
+
+    Pass them as ``books=`` to :func:`liqcascade.cascade.calibrated_cascade` or
+    :func:`liqcascade.cascade.market_answer` so that a cascade's interval carries the
+    position book's parameter uncertainty. Each draw is prepared once per state and
+    partial-liquidation threshold (:meth:`MarketState.once`). Empty without draws.
+
+    Parameters
+    ----------
+    state : MarketState
+    config : CascadeConfig, optional
+        As in :func:`prepare_market`.
+    n : int, optional
+        The first ``n`` draws (default all; :meth:`MarketState.draws`).
+
+    Returns
+    -------
+    list of PreparedMarket
+    """
+    cfg = config or CascadeConfig()
+    key = ("prepared", cfg.partial_threshold_usd if cfg.partial_liquidation else None)
+    prepared = state.once(key, lambda: [prepare_market(d, cfg) for d in state.draws()])
+    return prepared[: len(state.draws(n))]  # draws(n) checks n; a new list either way
 
 
 def book_edge(prepared: PreparedMarket, fall: bool) -> float:

@@ -17,7 +17,7 @@ def _asset_bars(asset: str, base: str, start: Any, end: Any) -> tuple[pd.DataFra
     Raises the bundle's :class:`InputError` (``param="asset"``) when the store has none
     either.
     """
-    import liqcascade.market._bundled as _bundled
+    import liqcascade.data._defaults as _bundled
 
     a = asset.upper()
     try:

@@ -15,6 +15,7 @@ Examples
 '2025-07-31T20:00:00+00:00'
 """
 
+from liqcascade.market._book_backtest import book_backtest
 from liqcascade.market._inputs import (
     MarketInputs,
     bars_until,
@@ -41,6 +42,7 @@ __all__ = [
     "MarketSpec",
     "MarketState",
     "bars_until",
+    "book_backtest",
     "bundled_book_totals",
     "estimated_market",
     "load_market_inputs",

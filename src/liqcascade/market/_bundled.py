@@ -1,22 +1,24 @@
-"""The door to the bundled datasets for the models' defaults.
+"""The door to the bundled datasets for the models' defaults, above the data layer.
 
-Models take their frames as arguments (``prices=``, ``oi=``, ``data=`` ...). Where a
-model still offers a default (the bundled real data, so ``liqcascade.stress.fit_joint``
-or ``liqcascade.protect.transparency_metrics`` run without arguments), it loads it here:
-this module is the only model-facing loader, it imports nothing but the data layer, so
-any package may call it (lazily, inside the function) without an import cycle.
-Commands and report sections load through :mod:`liqcascade.market._inputs` and
-:func:`liqcascade.data.load_series`.
+The loaders live in the data layer (:mod:`liqcascade.data._defaults`), so that the
+models below ``market`` (``margin``, ``positions``, ``events`` ...) reach them without
+an upward import; this module re-exports them for the models above it
+(:func:`liqcascade.stress.fit_joint_model`, the stop-policy back-test of ``protect``,
+the contagion presets ...). Commands and report sections load through
+:mod:`liqcascade.market._inputs` and :func:`liqcascade.data.load_series`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
-
-from liqcascade.data import bundled
-from liqcascade.errors import InputError
+from liqcascade.data._defaults import (
+    aave_reserve_params,
+    book_totals,
+    bundled_assets,
+    dataset,
+    dataset_index,
+    derivatives,
+    ohlcv,
+)
 
 __all__ = [
     "aave_reserve_params",
@@ -27,66 +29,3 @@ __all__ = [
     "derivatives",
     "ohlcv",
 ]
-
-
-def ohlcv(
-    asset: str = "ETH", interval: str = "1h", start: Any = None, end: Any = None
-) -> pd.DataFrame:
-    """Bundled Binance spot OHLCV of ``asset`` at ``interval`` (``1d``, ``1h``), USD.
-
-    Raises
-    ------
-    InputError
-        If no such series is bundled (names ``asset``).
-    """
-    try:
-        return bundled.load_ohlcv(asset.upper(), interval, start=start, end=end)
-    except KeyError as exc:
-        raise InputError(f"asset: {exc.args[0]}", param="asset") from None
-
-
-def derivatives(kind: str, asset: str = "ETH") -> pd.DataFrame:
-    """Bundled CoinGlass 4-hourly ``kind`` of ``asset``.
-
-    ``kind``: ``open_interest``, ``liquidations``, ``funding`` (OI-weighted) or ``taker``.
-    """
-    loaders = {
-        "open_interest": bundled.load_open_interest,
-        "liquidations": bundled.load_liquidations,
-        "taker": bundled.load_taker,
-        "funding": lambda asset: bundled.load_funding(asset=asset),
-    }
-    try:
-        return loaders[kind](asset=asset.upper())  # type: ignore[no-any-return, operator]
-    except KeyError as exc:
-        raise InputError(
-            f"asset: no bundled {kind} for {asset} ({exc.args[0]})", param="asset"
-        ) from None
-
-
-def dataset(name: str, start: Any = None, end: Any = None) -> pd.DataFrame:
-    """A bundled dataset by name (:func:`liqcascade.datasets.load`)."""
-    return bundled.load(name, start, end)
-
-
-def dataset_index(name: str) -> pd.DatetimeIndex:
-    """The time index of a bundled dataset."""
-    return pd.DatetimeIndex(bundled.load(name).index)
-
-
-def book_totals(market: str = "futures", asset: str = "ETH") -> pd.DataFrame:
-    """Bundled all-venue order-book totals within 1 % of mid (``bids_usd``, ``asks_usd``)."""
-    try:
-        return bundled.load_book_totals(market, asset=asset.upper())
-    except KeyError as exc:
-        raise InputError(f"asset: {exc.args[0]}", param="asset") from None
-
-
-def aave_reserve_params() -> dict[str, Any]:
-    """Bundled Aave v3 reserve parameters snapshot (per chain)."""
-    return bundled.load_aave_reserve_params()
-
-
-def bundled_assets() -> tuple[str, ...]:
-    """Assets with bundled derivatives series."""
-    return tuple(bundled.assets())

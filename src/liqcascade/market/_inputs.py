@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._time import resolve_as_of
-from liqcascade.data import bundled, resample_ohlcv
-from liqcascade.data._series import load_series
+from liqcascade.data import bundled, load_series, resample_ohlcv
+from liqcascade.data._defaults import bundled_book_totals, price_at
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -76,14 +76,6 @@ def _series(kind: str, asset: str, interval: str, store: StoreArg) -> pd.DataFra
         return load_series(kind, asset=asset, interval=interval, store=store)
     except InputError:
         return None
-
-
-def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataFrame:
-    """The bundled all-venue order-book totals of ``asset`` (``market`` futures or spot)."""
-    try:
-        return bundled.load_book_totals(market, asset=asset)
-    except KeyError as exc:
-        raise InputError(f"asset: {exc.args[0]}", param="asset") from None
 
 
 def book_totals_for(asset: str, store: Any = None) -> tuple[pd.DataFrame, str]:
@@ -205,20 +197,6 @@ def _ohlc(frame: pd.DataFrame, interval: str) -> pd.DataFrame:
     return resample_ohlcv(frame[["open", "high", "low", "close"]], interval)
 
 
-def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> float:
-    """Close of the last hourly bar closed at or before ``as_of`` (USD).
-
-    ``as_of`` None: the last hourly bar. Bundled prices unless ``prices`` is given.
-    """
-    if prices is None:
-        try:
-            prices = bundled.load_ohlcv(asset, "1h")
-        except KeyError as exc:
-            raise InputError(f"asset: {exc.args[0]}", param="asset") from None
-    label = resolve_as_of(as_of, pd.DatetimeIndex(prices.index), "1h")
-    return float(prices["close"].loc[label])
-
-
 def bars_until(
     asset: str, interval: str, as_of: Any = None, *, store: StoreArg = None
 ) -> pd.DataFrame:
@@ -284,7 +262,7 @@ def load_backtest_data(
     InputError
         If no open interest or no prices exist for ``asset`` at ``interval``.
     """
-    from liqcascade.positions._calibrate import ValidationData
+    from liqcascade.positions import ValidationData
 
     asset = asset.upper()
     store = _check_store(store)
@@ -336,7 +314,7 @@ def load_backtest_data(
 
 def _bundled_data(asset: str, interval: str) -> Any:
     """The bundled CoinGlass series of ``asset`` (the data layer may not register them yet)."""
-    from liqcascade.positions._calibrate import ValidationData
+    from liqcascade.positions import ValidationData
 
     a = asset.upper()
     try:

@@ -34,30 +34,28 @@ from __future__ import annotations
 import contextvars
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from liqcascade._time import resolve_as_of
+from liqcascade.book import OrderBook
 from liqcascade.book._calibrate import (
     beta_for,
     book_from_totals,
     book_totals_at,
 )
 from liqcascade.book._live import book_from_snapshot, snapshot_at
-from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
 from liqcascade.market._params import BINANCE_BOOK_SHARE, MARKET_PARAMS_FILE
-from liqcascade.positions._book import PositionBook, StopBook
+from liqcascade.positions import PositionBook, StopBook
 
-if TYPE_CHECKING:
-    from liqcascade.cascade._config import CascadeConfig
-    from liqcascade.cascade._prepare import PreparedMarket
+_T = TypeVar("_T")
 
 __all__ = ["BOOK_MODELS", "SIZINGS", "MarketSpec", "MarketState", "estimated_market", "log_caveats"]
 
@@ -307,32 +305,17 @@ class MarketState:
             "n_draws": float(len(vals) if self._redraw is not None else 0),
         }
 
-    def prepared_draws(
-        self, config: CascadeConfig | None = None, n: int | None = None
-    ) -> list[PreparedMarket]:
-        """Each of :meth:`draws` prepared for repeated cascades (same book and price).
+    def once(self, key: Any, compute: Callable[[], _T]) -> _T:
+        """``compute()``, computed once per state and ``key`` and kept with the state.
 
-        Pass them as ``books=`` to :func:`liqcascade.cascade.calibrated_cascade` or
-        :func:`liqcascade.cascade.market_answer` so that a cascade's interval carries
-        the position book's parameter uncertainty. Empty without draws.
+        For what several answers of one market share: the cascade's prepared draws
+        (:func:`liqcascade.cascade.prepared_draws`), so that the cascade, stress and
+        solvency answers of one state sort each draw once.
         """
-        from liqcascade.cascade._config import CascadeConfig
-
-        cfg = config or CascadeConfig()
-        key = ("prepared", cfg.partial_threshold_usd if cfg.partial_liquidation else None)
         if key not in self._memo:
-            self._memo[key] = [d.prepare(cfg) for d in self.draws()]
-        prepared: list[PreparedMarket] = self._memo[key]
-        return prepared[: len(self.draws(n))]  # draws(n) checks n; a new list either way
-
-    def prepare(self, config: CascadeConfig | None = None) -> PreparedMarket:
-        """The state sorted for repeated cascades (:func:`liqcascade.cascade.prepare_cascade`)."""
-        from liqcascade.cascade._config import CascadeConfig
-        from liqcascade.cascade._prepare import prepare_cascade
-
-        cfg = config or CascadeConfig()
-        thr = cfg.partial_threshold_usd if cfg.partial_liquidation else None
-        return prepare_cascade(self.book, self.positions, self.stops, partial_threshold_usd=thr)
+            self._memo[key] = compute()
+        value: _T = self._memo[key]
+        return value
 
     def recentred_book(self, mid: float, scale: float | None = None) -> OrderBook:
         """The same calibrated depth centred on another ``mid`` (USD), times ``scale``.
@@ -411,7 +394,7 @@ def _legacy_params(spec: MarketSpec, label: pd.Timestamp) -> tuple[Any, str, str
     """``(params, source, caveat or None)`` of the legacy cohort book at ``label``."""
     if spec.params is not None:
         return spec.params, "given", None
-    from liqcascade.positions._calibrate import load_calibrated
+    from liqcascade.positions import load_calibrated
 
     res = load_calibrated()
     a, b = res.fit_period
@@ -425,7 +408,7 @@ def _legacy_params(spec: MarketSpec, label: pd.Timestamp) -> tuple[Any, str, str
 
 
 def _is_legacy(spec: MarketSpec) -> bool:
-    from liqcascade.positions._estimate import EstimationParams
+    from liqcascade.positions import EstimationParams
 
     return spec.book_model == "legacy" or isinstance(spec.params, EstimationParams)
 
@@ -494,15 +477,24 @@ def _stale_fit_caveat(asset: str, fit: Any, close: pd.Timestamp) -> str | None:
 
 
 def _stale_liquidity_caveat(asset: str, close: pd.Timestamp, store: Any) -> str | None:
-    """The caveat of a liquidity calibration fitted on events ending long before ``close``."""
-    from liqcascade.cascade._clock import load_liquidity
+    """The caveat of a liquidity calibration fitted on events ending long before ``close``.
+
+    The calibration is the one :func:`liqcascade.cascade.load_liquidity` takes at
+    ``close`` (the same document and :func:`liqcascade._calibrations.in_force`), read
+    here from its document: the market sits below the cascade and does not import it.
+    """
+    from liqcascade._calibrations import find_calibration, in_force
 
     try:
-        cal = load_liquidity(asset, close, store)
+        fits = find_calibration("liquidity", asset, store).doc["calibrations"]
+        dates = [None if f.get("as_of") is None else pd.Timestamp(f["as_of"]) for f in fits]
+        i = in_force(dates, close)
+        as_of, note = dates[i], str(fits[i].get("note", ""))
     except InputError:  # no calibration: the commands that need one say so
         return None
-    as_of = cal.as_of
-    if as_of is None or str(cal.note).startswith("prior"):
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+        return None  # not a calibration document: load_liquidity says so where it is used
+    if as_of is None or note.startswith("prior"):
         return None  # the prior: said where it is used
     if close - as_of <= pd.Timedelta(days=STALE_CALIBRATION_DAYS):
         return None
@@ -760,9 +752,9 @@ def _identified_book(
     ``scale`` is Binance's share times the feed's reporting rate, only the product is
     identified) or times ``share`` (``sizing="open_interest"``).
     """
+    from liqcascade.positions import model_stops_detailed
     from liqcascade.positions._model import walk
     from liqcascade.positions._safe import safe_book
-    from liqcascade.positions._stops import model_stops_detailed
 
     run = walk(frames, params)
     v = venue_scale(spec, params, share)
@@ -802,8 +794,7 @@ def _legacy_book(
     label: pd.Timestamp, share: float,
 ) -> tuple[PositionBook, StopBook]:  # fmt: skip
     """The 0.1 cohort book and its stops (stops on top of the full book, as in 0.1)."""
-    from liqcascade.positions._estimate import run_estimation
-    from liqcascade.positions._stops import model_stops
+    from liqcascade.positions import model_stops, run_estimation
 
     split = inputs.taker if params.split == "taker" else inputs.funding
     if split is not None:

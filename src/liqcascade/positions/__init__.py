@@ -45,7 +45,7 @@ from liqcascade.positions._files import (  # noqa: E402
 )
 
 __all__ += ["check_at_price", "check_stops_at_price", "read_positions", "read_stops"]
-from liqcascade.positions._backtest import BacktestResult, backtest  # noqa: E402
+from liqcascade.positions._backtest import BacktestResult  # noqa: E402
 from liqcascade.positions._calibrate import (  # noqa: E402
     CalibrationResult,
     ValidationData,
@@ -66,7 +66,6 @@ __all__ += [
     "EstimationParams",
     "EstimationRun",
     "ValidationData",
-    "backtest",
     "calibrate",
     "estimate_book",
     "fit_metrics",

@@ -1,18 +1,21 @@
 """Back-test of the estimated book on any period: predicted vs recorded liquidations.
 
-:func:`backtest` builds the estimated book from the open interest and prices available
-up to the end of the period (the store first, then the bundled data; the store may
-hold series the bundle lacks), warming up from the earliest open interest, predicts
-long and short liquidations bar by bar along the real path, and, where recorded
-liquidations exist (store first, then bundled), compares them with the metrics of
-:func:`liqcascade.positions.fit_metrics`. Confidence bands are the 5th and 95th
-percentiles of the predictions of the bootstrap parameter sets shipped with the
-calibration.
+:func:`backtest_identified` (the identified book, each month predicted by the fit
+before it) and :func:`backtest_cohort` (the 0.1 cohort book) take the series as
+arguments: the book is built from the open interest and prices up to the end of the
+period, warming up from the earliest open interest, long and short liquidations are
+predicted bar by bar along the real path and, where recorded liquidations exist,
+compared with the metrics of :func:`liqcascade.positions.fit_metrics`. Confidence bands
+are the 5th and 95th percentiles of the predictions of the bootstrap parameter sets
+shipped with the calibration. :func:`liqcascade.market.book_backtest` loads the series
+(the store first, then the bundled data; the store may hold series the bundle lacks)
+and picks the book.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,31 +63,6 @@ BACKTEST_METRICS: tuple[str, ...] = (
     "top5pct_hit_rate",
     "baseline_corr_daily",
 )
-
-
-# ----------------------------------------------------------------- data
-# Loading lives in the market layer (the one door to the data); these names stay for
-# callers of 0.1 and load through it.
-def _check_store(store: Any) -> Any:
-    if isinstance(store, str | Path) and not Path(store).exists():
-        raise InputError(f"store: {store}: no such store", param="store")
-    return store
-
-
-def load_backtest_data(
-    asset: str = "ETH", interval: str = "4h", end: Any = None, store: Any = None
-) -> ValidationData:
-    """:func:`liqcascade.market.load_backtest_data` (kept here for 0.1 callers)."""
-    from liqcascade.market._inputs import load_backtest_data as load
-
-    return load(asset, interval, end, store)  # type: ignore[no-any-return]
-
-
-def load_market_frames(asset: str = "ETH", interval: str = "4h", store: Any = None) -> MarketFrames:
-    """:func:`liqcascade.market.load_market_frames` (kept here for 0.1 callers)."""
-    from liqcascade.market._inputs import load_market_frames as load
-
-    return load(asset, interval, store)  # type: ignore[no-any-return]
 
 
 # ----------------------------------------------------------------- result
@@ -386,10 +364,15 @@ class BacktestResult:
         return f"<table>{rows}</table>"
 
 
-# ----------------------------------------------------------------- entry point
-def _resolve_params(
+# ----------------------------------------------------------------- entry points
+def resolve_params(
     params: EstimationParams | CalibrationResult | str | Path | None,
 ) -> tuple[EstimationParams, list[EstimationParams], str]:
+    """The cohort book's parameters, their bootstrap sets and where they came from.
+
+    ``params`` None: the shipped calibration; a path reads a ``liqmap calibrate``
+    output or a plain parameters JSON.
+    """
     if params is None:
         cal = load_calibrated()
         src = f"calibrated (package, fitted {cal.fit_period[0]} -> {cal.fit_period[1]})"
@@ -424,38 +407,53 @@ def check_interval(interval: str) -> None:
         )
 
 
-def backtest(
-    asset: str = "ETH",
-    start: Any = "2025-06-01",
-    end: Any = "2025-07-31",
-    params: EstimationParams | CalibrationResult | str | Path | None = None,
-    interval: str = "4h",
+def backtest_period(start: Any, end: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``(start, end)`` of a back-test as UTC timestamps (a date-only ``end`` is its whole day).
+
+    Raises
+    ------
+    InputError
+        ``start`` after ``end`` (names both).
+    """
+    t0, t1 = _ts(start), _ts(end, end=True)
+    if t0 > t1:
+        raise InputError(f"start ({t0.date()}) is after end ({t1.date()})", param=("start", "end"))
+    return t0, t1
+
+
+def backtest_cohort(
+    asset: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    data: ValidationData,
+    params: EstimationParams,
+    bootstrap: Sequence[EstimationParams] = (),
+    source: str = "custom",
     *,
-    store: Any = None,
-    data: ValidationData | None = None,
+    interval: str = "4h",
     bands: bool = True,
 ) -> BacktestResult:
-    """Predict liquidations bar by bar on ``[start, end]`` and compare with the record.
+    """Back-test of the 0.1 cohort book: predicted vs recorded on ``[start, end]``.
 
     Parameters
     ----------
     asset : str
-        Base asset (bundled: ETH).
-    start, end : date-like
-        Period (inclusive, UTC; a date-only ``end`` includes the whole day).
-    params : EstimationParams, CalibrationResult, path, optional
-        Default: the shipped calibrated parameters (with their bootstrap sets).
-        A path reads a ``liqmap calibrate`` output or a plain parameters JSON.
+        Asset (named in the result).
+    start, end : Timestamp
+        Period (inclusive, UTC; :func:`backtest_period`).
+    data : ValidationData
+        Open interest, prices, recorded liquidations, funding and taker, all bars
+        (:func:`liqcascade.market._inputs.load_backtest_data`).
+    params : EstimationParams
+        The book's parameters (:func:`resolve_params`).
+    bootstrap : sequence of EstimationParams
+        The bootstrap sets of the 5-95 % band (none: no band).
+    source : str
+        Where the parameters came from (shown in the output).
     interval : str
-        Bar interval of the open interest: ``"4h"`` only, the bar of the recorded
-        liquidations and of the calibration (whose turnover and hazards are per 4-hour
-        bar); any other width would compare bars the parameters were not fitted on.
-    store : path, Store, bool, optional
-        Store to read first (``None``: the default store if it exists; ``False``: none).
-    data : ValidationData, optional
-        Inputs given directly (skips loading).
+        Bar interval of the open interest (``"4h"``).
     bands : bool
-        Compute the 5-95 % band over the bootstrap parameter sets.
+        Compute the 5-95 % band over ``bootstrap``.
 
     Returns
     -------
@@ -464,42 +462,26 @@ def backtest(
     Raises
     ------
     InputError
-        ``start`` after ``end``, an unknown asset, an ``interval`` other than 4h, or no
-        open interest in the period.
+        No open interest in the period.
     """
-    check_interval(interval)
-    t0, t1 = _ts(start), _ts(end, end=True)
-    if t0 > t1:
-        raise InputError(f"start ({t0.date()}) is after end ({t1.date()})", param=("start", "end"))
-    _check_store(store)
-    frames = None
-    if params is None:  # the data first: a missing series is the first thing to say
-        frames = load_market_frames(asset, interval, store)
-    cal = _identified_calibration(asset, params, store)
-    if cal is not None:
-        return backtest_identified(asset, t0, t1, cal[0], cal[1], interval=interval,
-                                   store=store, frames=frames)  # fmt: skip
-    p, boot, src = _resolve_params(params)
-    if data is None:
-        data = load_backtest_data(asset, interval, t1, store)
     oi = data.oi
-    in_period = oi[(oi.index >= t0) & (oi.index <= t1)]
+    in_period = oi[(oi.index >= start) & (oi.index <= end)]
     if in_period.empty:
         raise InputError(
-            f"no open interest for {asset.upper()} {interval} between {t0.date()} and "
-            f"{t1.date()} (available: {oi.index[0]:%Y-%m-%d %H:%M} -> "
+            f"no open interest for {asset.upper()} {interval} between {start.date()} and "
+            f"{end.date()} (available: {oi.index[0]:%Y-%m-%d %H:%M} -> "
             f"{oi.index[-1]:%Y-%m-%d %H:%M} UTC; "
             "ingest more with `liqcascade data ingest --kind open_interest FILE`)"
         )
-    _, frame = run_window(p, data, t0, t1)
+    _, frame = run_window(params, data, start, end)
     for c in ("recorded_long_usd", "recorded_short_usd"):
         if c not in frame:
             frame[c] = np.nan
     band_cols = SERIES_COLUMNS[4:]
-    if bands and boot:
+    if bands and bootstrap:
         preds = {"long": [], "short": []}  # type: dict[str, list[np.ndarray]]
-        for pb in boot:
-            _, fb = run_window(pb, data, t0, t1)
+        for pb in bootstrap:
+            _, fb = run_window(pb, data, start, end)
             fb = fb.reindex(frame.index)
             preds["long"].append(fb["predicted_long_usd"].to_numpy())
             preds["short"].append(fb["predicted_short_usd"].to_numpy())
@@ -514,25 +496,25 @@ def backtest(
     full = window_metrics(frame)
     metrics: dict[str, float] | None = None
     if full is not None:
-        base = baseline_metrics(data, (t0, t1), (t0, t1))
+        base = baseline_metrics(data, (start, end), (start, end))
         metrics = {k: full[k] for k in BACKTEST_METRICS if k in full}
         metrics["baseline_corr_daily"] = base["corr_daily"] if base else float("nan")
     return BacktestResult(
         asset=asset.upper(),
         interval=interval,
-        start=t0,
-        end=t1,
-        params_source=src,
+        start=start,
+        end=end,
+        params_source=source,
         frame=frame,
         metrics=metrics,
-        params=p,
+        params=params,
         sources=dict(data.sources),
         full_metrics=full,
-        uncovered=uncovered_spans(pd.DatetimeIndex(oi.index), t0, t1, pd.Timedelta(interval)),
+        uncovered=uncovered_spans(pd.DatetimeIndex(oi.index), start, end, pd.Timedelta(interval)),
     )
 
 
-def _identified_calibration(
+def identified_calibration(
     asset: str, params: Any, store: Any = None
 ) -> tuple[AssetCalibration, str] | None:
     """The expanding-window calibration to use, or None for a legacy parameter set.
@@ -553,6 +535,14 @@ def _identified_calibration(
     return None
 
 
+def check_calibration_asset(cal: AssetCalibration, asset: str) -> None:
+    """Fail (naming ``params``) unless ``cal`` is a calibration of ``asset``."""
+    if cal.asset != asset.upper():
+        raise InputError(
+            f"params: calibration is for {cal.asset}, not {asset.upper()}", param="params"
+        )
+
+
 def backtest_identified(
     asset: str,
     start: pd.Timestamp,
@@ -561,8 +551,7 @@ def backtest_identified(
     source: str = "calibration",
     *,
     interval: str = "4h",
-    store: Any = None,
-    frames: MarketFrames | None = None,
+    frames: MarketFrames,
 ) -> BacktestResult:
     """Back-test of the identified book: each month predicted by the fit before it.
 
@@ -576,10 +565,10 @@ def backtest_identified(
         Expanding-window fits (:func:`liqcascade.positions.load_asset_calibration`).
     source : str
         Where the calibration came from (shown in the output).
-    interval, store : optional
-        Passed to :func:`load_market_frames` when ``frames`` is not given.
-    frames : MarketFrames, optional
-        Inputs given directly (skips loading).
+    interval : str
+        Bar interval of the open interest (``"4h"``).
+    frames : MarketFrames
+        The asset's series (:func:`liqcascade.market._inputs.load_market_frames`).
 
     Returns
     -------
@@ -587,12 +576,7 @@ def backtest_identified(
         ``metrics`` adds ``spearman_daily``, both baselines' daily Pearson and Spearman
         and ``coverage_90_daily``; ``months`` names the fit used for each month.
     """
-    if cal.asset != asset.upper():
-        raise InputError(
-            f"params: calibration is for {cal.asset}, not {asset.upper()}", param="params"
-        )
-    if frames is None:
-        frames = load_market_frames(asset, interval, store)
+    check_calibration_asset(cal, asset)
     oi = frames.oi
     if oi[(oi.index >= start) & (oi.index <= end)].empty:
         raise InputError(
@@ -721,13 +705,16 @@ __all__ = [
     "COMPARISONS",
     "SERIES_COLUMNS",
     "BacktestResult",
-    "backtest",
+    "backtest_cohort",
     "backtest_identified",
+    "backtest_period",
+    "check_calibration_asset",
+    "check_interval",
     "daily_sides",
-    "load_backtest_data",
-    "load_market_frames",
+    "identified_calibration",
     "range_baseline_comparisons",
     "range_baseline_verdicts",
+    "resolve_params",
     "uncovered_line",
     "uncovered_spans",
 ]

@@ -300,12 +300,12 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
     quick : bool
         Fewer paths and grid points.
     """
-    from liqcascade.cascade import load_liquidity, market_answer
+    from liqcascade.cascade import load_liquidity, market_answer, prepare_market, prepared_draws
     from liqcascade.cascade._calibrated_fragility import static_envelope
     from liqcascade.cascade._clock import backtest_score
 
-    pm = state.prepare()
-    books = state.prepared_draws()
+    pm = prepare_market(state)
+    books = prepared_draws(state)
     t = state.close_time if state.close_time is not None else state.as_of + pd.Timedelta(hours=4)
     sigma, resid = volatility_before(hourly, t)
     asset = str(state.asset).upper()

@@ -217,11 +217,12 @@ def compute(ctx: ReportContext) -> CascadeView:
         fragility_curve,
         next_wave_levels,
         prepare_cascade,
+        prepare_market,
         simulate_cascade,
     )
 
     state = ctx.market
-    pm = state.prepare()
+    pm = prepare_market(state)
     full = prepare_cascade(_all_venue_book(state), state.positions, state.stops)
     assumptions = [
         ("static venue-sized book (reference)", pm, CascadeConfig()),

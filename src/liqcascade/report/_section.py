@@ -523,7 +523,7 @@ class ReportContext:
 
     def market_frames(self, asset: str | None = None) -> Any:
         """The frames the identified book reads (``MarketFrames``), loaded once per run."""
-        from liqcascade.positions._backtest import load_market_frames
+        from liqcascade.market._inputs import load_market_frames
 
         a = (asset or self.asset).upper()
         return self._once(f"frames.{a}", lambda: load_market_frames(a, store=_store()))

@@ -412,7 +412,7 @@ def shock_grid(
     (:func:`liqcascade.cascade.calibrated_cascade`: the index starts at the shock and
     walks for 24 h, the book responds on a clock, paths spread over every pair of a
     liquidity-calibration draw and a position-book draw,
-    :meth:`liqcascade.market.MarketState.prepared_draws`). ``price_after`` (of the
+    :func:`liqcascade.cascade.prepared_draws`). ``price_after`` (of the
     market's asset, named in ``asset``) is the median path's extreme (the price a
     position sees), with the 10–90 % range of the paths; market liquidations are the
     median liquidated notional with its range. ``book_exhausted_share`` is the share
@@ -432,7 +432,7 @@ def shock_grid(
     carry is the shock price. The other asset moves by the shock alone. VaR/ES treat
     the shocks as equally likely scenarios (read the table).
     """
-    from liqcascade.cascade import calibrated_cascade, static_bound
+    from liqcascade.cascade import calibrated_cascade, prepare_market, prepared_draws, static_bound
 
     _check_pf(portfolio, market)
     fr = [float(s) for s in shocks]
@@ -443,9 +443,8 @@ def shock_grid(
             raise InputError(
                 f"shocks: each shock must be a non-zero fraction > -1 (got {s})", param="shocks"
             )
-    prep = market.state.prepare()
-    draws = getattr(market.state, "prepared_draws", None)
-    books = draws() if cascade and draws is not None else []
+    prep = prepare_market(market.state)
+    books = prepared_draws(market.state) if cascade else []
     asset = market.asset
     mid = market.prices[asset]
     cal = market.liquidity()
@@ -554,8 +553,7 @@ def _replay_response(
     relative to their index. Returns ``(path (bars, 5) as replay_kernel's, book
     exhausted)``; liquidations per bar on each side.
     """
-    from liqcascade.cascade import LiquidityResponse
-    from liqcascade.cascade._prepare import prepare_cascade
+    from liqcascade.cascade import LiquidityResponse, prepare_cascade
 
     cal = market.liquidity()
     book = market.state.recentred_book(p_start)

@@ -1,0 +1,118 @@
+"""The bundled datasets behind the models' defaults.
+
+Models take their frames as arguments (``prices=``, ``oi=``, ``data=`` ...). Where a
+model still offers a default (the bundled real data, so
+:func:`liqcascade.margin.aave_reserve` or :func:`liqcascade.positions.calibrate` run
+without arguments), it loads it here. This module sits in the data layer and imports
+nothing above it, so a model of any layer may call it; :mod:`liqcascade.market._bundled`
+re-exports it for the layers above ``market``. Commands and report sections load
+through :mod:`liqcascade.market._inputs` and :func:`liqcascade.data.load_series` (store
+first, then bundled).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from liqcascade._time import resolve_as_of
+from liqcascade.data import bundled
+from liqcascade.errors import InputError
+
+__all__ = [
+    "aave_reserve_params",
+    "book_totals",
+    "bundled_assets",
+    "bundled_book_totals",
+    "dataset",
+    "dataset_index",
+    "derivatives",
+    "ohlcv",
+    "price_at",
+]
+
+
+def ohlcv(
+    asset: str = "ETH", interval: str = "1h", start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """Bundled Binance spot OHLCV of ``asset`` at ``interval`` (``1d``, ``1h``), USD.
+
+    Raises
+    ------
+    InputError
+        If no such series is bundled (names ``asset``).
+    """
+    try:
+        return bundled.load_ohlcv(asset.upper(), interval, start=start, end=end)
+    except KeyError as exc:
+        raise InputError(f"asset: {exc.args[0]}", param="asset") from None
+
+
+def derivatives(kind: str, asset: str = "ETH") -> pd.DataFrame:
+    """Bundled CoinGlass 4-hourly ``kind`` of ``asset``.
+
+    ``kind``: ``open_interest``, ``liquidations``, ``funding`` (OI-weighted) or ``taker``.
+    """
+    loaders = {
+        "open_interest": bundled.load_open_interest,
+        "liquidations": bundled.load_liquidations,
+        "taker": bundled.load_taker,
+        "funding": lambda asset: bundled.load_funding(asset=asset),
+    }
+    try:
+        return loaders[kind](asset=asset.upper())  # type: ignore[no-any-return, operator]
+    except KeyError as exc:
+        raise InputError(
+            f"asset: no bundled {kind} for {asset} ({exc.args[0]})", param="asset"
+        ) from None
+
+
+def dataset(name: str, start: Any = None, end: Any = None) -> pd.DataFrame:
+    """A bundled dataset by name (:func:`liqcascade.datasets.load`)."""
+    return bundled.load(name, start, end)
+
+
+def dataset_index(name: str) -> pd.DatetimeIndex:
+    """The time index of a bundled dataset."""
+    return pd.DatetimeIndex(bundled.load(name).index)
+
+
+def book_totals(market: str = "futures", asset: str = "ETH") -> pd.DataFrame:
+    """Bundled all-venue order-book totals within 1 % of mid (``bids_usd``, ``asks_usd``)."""
+    try:
+        return bundled.load_book_totals(market, asset=asset.upper())
+    except KeyError as exc:
+        raise InputError(f"asset: {exc.args[0]}", param="asset") from None
+
+
+def aave_reserve_params() -> dict[str, Any]:
+    """Bundled Aave v3 reserve parameters snapshot (per chain)."""
+    return bundled.load_aave_reserve_params()
+
+
+def bundled_assets() -> tuple[str, ...]:
+    """Assets with bundled derivatives series."""
+    return tuple(bundled.assets())
+
+
+def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataFrame:
+    """The bundled all-venue order-book totals of ``asset`` (``market`` futures or spot)."""
+    try:
+        return bundled.load_book_totals(market, asset=asset)
+    except KeyError as exc:
+        raise InputError(f"asset: {exc.args[0]}", param="asset") from None
+
+
+def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> float:
+    """Close of the last hourly bar closed at or before ``as_of`` (USD).
+
+    ``as_of`` None: the last hourly bar. Bundled prices unless ``prices`` is given.
+    """
+    if prices is None:
+        try:
+            prices = bundled.load_ohlcv(asset, "1h")
+        except KeyError as exc:
+            raise InputError(f"asset: {exc.args[0]}", param="asset") from None
+    label = resolve_as_of(as_of, pd.DatetimeIndex(prices.index), "1h")
+    return float(prices["close"].loc[label])
