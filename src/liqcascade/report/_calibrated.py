@@ -302,7 +302,6 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
     """
     from liqcascade.cascade import load_liquidity, market_answer
     from liqcascade.cascade._calibrated_fragility import static_envelope
-    from liqcascade.cascade._clock import backtest_score
 
     pm = state.prepare()
     books = state.prepared_draws()
@@ -321,9 +320,8 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         pm, asset=asset, as_of=t, shock=FALL, sigma_hourly=sigma, residuals=resid,
         n_paths=N_PATHS, books=books, cascade=runs[int(np.flatnonzero(shocks == FALL)[0])],
     )  # fmt: skip
-    # what the report could know at its date: the events whose 24 h closed by then (the
-    # answer's own score is of the events after it, which lie in the report's future)
-    ans["out_of_sample"] = backtest_score(asset, before=t)
+    # its out_of_sample is what the report could know at its date: the events whose 24 h
+    # closed by then (``market_answer`` scores with ``before=t``, as ``cascade`` does)
     fine = np.round(np.linspace(0.0, TOTAL_MOVE, 41 if quick else 201), 6)
     return Calibrated(
         answer=ans,
