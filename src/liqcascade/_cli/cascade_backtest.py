@@ -857,9 +857,9 @@ def _report_statistic(
     """The report's critical shock on this market, run as the report runs it; None off −10 %.
 
     The curve of :func:`calibrated_fragility` pools fewer paths (:data:`CURVE_PATHS`)
-    from the volatility at the last hourly close, so its own crossing of the same
-    statistic differs from the report's by Monte Carlo noise (BTC 2025-07-31: −6.80 %
-    against −6.58 %).
+    from the same volatility (the hours closed by the market's time), so its own
+    crossing of the same statistic differs from the report's by Monte Carlo noise (BTC
+    2025-07-31: −6.80 % against −6.58 %).
     """
     from liqcascade.market import load_market_inputs
     from liqcascade.report._calibrated import TOTAL_MOVE, report_critical_shock
@@ -949,14 +949,14 @@ def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
     """``(close time, EWMA hourly volatility, standardised residuals)`` of a market state.
 
     Read from the hourly prices closed by the state's ``close_time`` (the market's
-    date rule): the volatility the calibrated response starts from.
+    date rule, :func:`liqcascade.cascade._backtest.volatility_at`, the report's too):
+    the volatility the calibrated response starts from.
     """
-    from liqcascade.cascade._backtest import hourly_volatility
+    from liqcascade.cascade._backtest import volatility_at
     from liqcascade.market import load_market_inputs
 
     ts = pd.Timestamp(state.close_time)
-    px = load_market_inputs(state.asset).prices
-    sigma, resid = hourly_volatility(px[px.index <= ts - pd.Timedelta(hours=1)])
+    sigma, resid = volatility_at(load_market_inputs(state.asset).prices, ts)
     return ts, sigma, resid
 
 

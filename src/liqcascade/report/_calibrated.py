@@ -221,10 +221,9 @@ def crossing(shocks: np.ndarray, y: np.ndarray) -> float:
 def volatility_before(hourly: pd.DataFrame, t: pd.Timestamp) -> tuple[float, np.ndarray]:
     """The hourly volatility and residuals the report's calibrated runs start from.
 
-    Read from the bars that opened before ``t`` (closed by the market's time: no
-    look-ahead). ``sigma`` is :func:`~liqcascade.cascade._backtest.ewma_sigma` at the
-    last of them, the EWMA known at that bar's *open* (an hour before ``t``; ``cascade
-    --asset`` / ``--fragility`` use the EWMA at its close).
+    Read from the bars closed by the market's time ``t`` (no look-ahead) by
+    :func:`liqcascade.cascade._backtest.volatility_at`, as ``liqcascade cascade``
+    reads them: ``sigma`` is the EWMA through the last close at or before ``t``.
 
     Parameters
     ----------
@@ -238,10 +237,10 @@ def volatility_before(hourly: pd.DataFrame, t: pd.Timestamp) -> tuple[float, np.
     tuple
         ``(sigma, residuals)``: fraction per hour, and the standardised residuals.
     """
-    from liqcascade.cascade._backtest import ewma_sigma, standardised_residuals
+    from liqcascade.cascade._backtest import volatility_at
 
-    h = hourly[hourly.index < t]
-    return float(ewma_sigma(h).dropna().iloc[-1]), standardised_residuals(h)
+    sigma, resid = volatility_at(hourly, t)
+    return sigma, resid
 
 
 def report_critical_shock(
