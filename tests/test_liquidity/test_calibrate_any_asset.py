@@ -251,7 +251,8 @@ def test_sol_calibrate_backtest_and_answer(sol_store: Path, tmp_path: Path) -> N
     assert r.json()["calibration"]["source"] == f"store:{path}"
     # the score quoted is the store calibration's own, never called the package's
     oos = r.json().get("out_of_sample")
-    assert oos is None or oos["scope"] in ("store score", "events after the market date")
+    assert oos is None or oos["scope"] in ("store score", "events closed by the market date")
+    assert oos is None or oos.get("package_score", oos)["scope"] == "store score"
 
 
 def test_calibrate_out_file(tmp_path: Path) -> None:

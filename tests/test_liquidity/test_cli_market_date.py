@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from clihelpers import run_cli
+from floats import assert_same
 
 BAR = "bar 2024-11-25 20:00–2024-11-26 00:00 UTC"
 
@@ -21,31 +22,71 @@ def test_cascade_before_any_fit_says_prior_and_names_the_bar() -> None:
     assert pd.Timestamp(out["bar_close"]) == pd.Timestamp("2024-11-26 00:00", tz="UTC")
     assert out["as_of"] == out["bar_close"]  # the key keeps its meaning (the close)
     assert out["calibration"]["prior"] is True and out["calibration"]["n_events"] == 0
-    # the score quoted: the events after this market (the shipped per-event record)
+    # the score quoted: what was knowable at this market; too few events had closed by
+    # then (the shipped per-event record), so the whole back-test, labelled as later data
     oos = out["out_of_sample"]
-    assert oos["scope"] == "events after the market date"
-    assert pd.Timestamp(oos["start"]) == pd.Timestamp(out["bar_close"])
-    assert oos["n_events"] <= oos["package_n_events"]
+    assert oos["scope"] == "package score" and oos["reads_after_market_date"] is True
+    assert oos["n_events_by_market_date"] < 10
+    assert pd.Timestamp(oos["scored_by"]) == pd.Timestamp(out["bar_close"])
     text = run_cli("cascade", "--asset", "ETH", "--as-of", "2024-11-25", "--shock", "-0.05")
     assert text.exit_code == 0, text.stderr
     flat = " ".join(text.stdout.split())
     assert BAR in flat and "the prior, not a fit" in flat
-    assert "events after the market date" in flat
+    assert f"only {oos['n_events_by_market_date']} closed by the market's time" in flat
+    assert "(125 events, reading data after the market date)" in flat
 
 
-def test_a_fitted_date_has_no_warning_and_a_later_score() -> None:
+def test_cascade_scores_the_events_closed_by_its_date_as_the_report_does() -> None:
+    """``cascade --as-of D`` quotes the events whose 24 h closed by its market's time, the
+    report's rule (``backtest_score(before=...)``), never the events after it; the whole
+    back-test follows on its own line, labelled as reading data after the market date."""
+    from liqcascade.cascade._clock import backtest_score
+
+    r = run_cli("cascade", "--asset", "ETH", "--as-of", "2025-03-01", "--shock", "-0.05", "--json")
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    oos = out["out_of_sample"]
+    close = pd.Timestamp(out["bar_close"])
+    assert oos["scope"] == "events closed by the market date"
+    assert pd.Timestamp(oos["scored_by"]) == close
+    assert pd.Timestamp(oos["end"]) + pd.Timedelta(hours=24) <= close  # the last event
+    report = backtest_score("ETH", False, before=close)  # what the report at D scores
+    assert report is not None and oos["n_events"] == report["n_events"] >= 10
+    assert_same(oos["move_mae_pp"], report["move_mae_pp"])
+    whole = oos["package_score"]
+    assert whole["n_events"] == oos["package_n_events"] > oos["n_events"]
+    text = run_cli("cascade", "--asset", "ETH", "--as-of", "2025-03-01", "--shock", "-0.05")
+    flat = " ".join(text.stdout.split())
+    assert (
+        f"the {oos['n_events']} events whose 24 h closed by the market's time, "
+        f"{close:%Y-%m-%d %H:%M} UTC" in flat
+    )
+    assert "re-run: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end" in flat
+    assert f"({oos['n_events']} events closed by the market date)" in flat
+    assert (
+        "whole back-test reads data after the market date, not knowable then: "
+        f"package score, event back-test 2024-11-01 → 2025-07-31 ({whole['n_events']} events)"
+        in flat
+    )
+    assert "events after the market date" not in flat
+
+
+def test_a_fitted_date_has_no_warning_and_scores_the_events_before_it() -> None:
     r = run_cli("cascade", "--asset", "ETH", "--as-of", "2025-05-15", "--shock", "-0.05", "--json")
     assert r.exit_code == 0, r.stderr
     assert "warning:" not in r.stderr
     out = r.json()
     assert out["calibration"]["prior"] is False
     oos = out["out_of_sample"]
-    assert oos["scope"] == "events after the market date" and oos["n_events"] >= 10
-    assert pd.Timestamp(oos["start"]) == pd.Timestamp("2025-05-16", tz="UTC")
-    # at the data's end there are too few later events: the package score, labelled
+    assert oos["scope"] == "events closed by the market date" and oos["n_events"] >= 10
+    assert pd.Timestamp(oos["end"]) <= pd.Timestamp("2025-05-15", tz="UTC")
+    # at the data's end every event has closed: the package score, the whole back-test
     late = run_cli("cascade", "--asset", "ETH", "--as-of", "2025-07-31", "--shock", "-0.05")
     assert late.exit_code == 0, late.stderr
-    assert "package score, event back-test 2024-11-01 → 2025-07-31" in " ".join(late.stdout.split())
+    flat = " ".join(late.stdout.split())
+    assert "package score, event back-test 2024-11-01 → 2025-07-31 (125 events)" in flat
+    assert "every one closed by the market's time" in flat
+    assert "whole back-test reads data after" not in flat
 
 
 def test_moves_at_the_book_edge_are_flagged() -> None:

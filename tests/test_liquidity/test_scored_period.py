@@ -155,11 +155,18 @@ def test_every_answer_prints_the_period_scored(sol_fit: tuple[Path, dict]) -> No
                 "--json", env=env)  # fmt: skip
     assert r.exit_code == 0, r.stderr
     oos = r.json()["out_of_sample"]
-    assert oos["scope"] == "store score" and oos["start"].startswith("2024-12-01")
+    # the events whose 24 h closed by the market's time (2025-02-01 00:00), beside the
+    # store's whole back-test, which reads the last day's later hours
+    assert oos["scope"] == "events closed by the market date"
+    assert oos["start"].startswith("2024-12-01")
+    whole = oos["package_score"]
+    assert whole["scope"] == "store score" and whole["n_events"] > oos["n_events"]
     r = run_cli("cascade", "--asset", "SOL", "--as-of", "2025-01-31", "--shock", "-0.05",
                 env=env)  # fmt: skip
     assert r.exit_code == 0, r.stderr
-    assert "event back-test 2024-12-01 → 2025-01-31" in " ".join(r.stdout.split())
+    flat = " ".join(r.stdout.split())
+    assert f"event back-test 2024-12-01 → {oos['end'][:10]} ({oos['n_events']} events" in flat
+    assert "store score, event back-test 2024-12-01 → 2025-01-31" in flat
 
 
 def test_an_early_date_restricts_every_diagnostic(sol_fit: tuple[Path, dict]) -> None:

@@ -148,6 +148,7 @@ def test_liqmap_prints_the_validation_score_at_an_earlier_date() -> None:
                "range_baseline_corr_diff_daily_p95": 0.04}  # fmt: skip
     bt = SimpleNamespace(
         metrics=metrics,
+        metrics_out_of_sample=metrics,  # every month of the window is out of sample
         start=pd.Timestamp("2025-03-01", tz="UTC"),
         end=pd.Timestamp("2025-04-30 23:59", tz="UTC"),
     )

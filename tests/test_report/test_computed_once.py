@@ -27,17 +27,17 @@ def ctx() -> ReportContext:
 
 
 def _inputs(ctx: ReportContext) -> dict:
-    from liqcascade.cascade._backtest import ewma_sigma, standardised_residuals
+    from liqcascade.cascade._backtest import volatility_at
 
     state = ctx.market
     t = state.close_time
-    h = ctx.hourly[ctx.hourly.index < t]
+    sigma, resid = volatility_at(ctx.hourly, t)  # the hours closed by the market's time
     return {
         "asset": "ETH",
         "as_of": t,
         "shock": FALL,
-        "sigma_hourly": float(ewma_sigma(h).dropna().iloc[-1]),
-        "residuals": standardised_residuals(h),
+        "sigma_hourly": sigma,
+        "residuals": resid,
         "n_paths": N_PATHS,
         "books": prepared_draws(state),
     }

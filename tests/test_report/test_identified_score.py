@@ -30,6 +30,7 @@ METRICS = {
 def _bt(metrics: dict[str, float] | None) -> Any:
     return SimpleNamespace(
         metrics=metrics,
+        metrics_out_of_sample=metrics,  # every month of the window is out of sample
         start=pd.Timestamp("2025-03-01", tz="UTC"),
         end=pd.Timestamp("2025-07-31 23:59", tz="UTC"),
     )

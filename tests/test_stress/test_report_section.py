@@ -125,3 +125,74 @@ def test_the_method_reads_the_typed_fitted_mean() -> None:
     assert _mu_fitted(view) == 0.07  # type: ignore[arg-type]
     with pytest.raises(KeyError):  # it printed NaN when the nested keys were renamed
         _mu_fitted(NS(asset="BTC", mc=NS(mu_fitted={})))  # type: ignore[arg-type]
+
+
+def test_var_card_scores_only_the_windows_closed_by_the_market_date(tmp_path: Path) -> None:
+    """At an earlier market date the VaR card, table and verdicts score only the back-test
+    windows whose last daily close had closed by then; the whole back-test (the bundled
+    closes run to 2025-12-31) is beside them, labelled as reading data after the date."""
+    build_report(
+        tmp_path, modules=("liqcascade.report._stress_section",), quick=True, asset="ETH",
+        as_of="2025-03-31",
+    )  # fmt: skip
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    s = summary["sections"]["stress"]
+    bt, whole = s["backtest"], s["backtest_whole"]
+    assert bt["scope"] == "windows closed by the market date"
+    assert bt["last_day"][:10] <= "2025-03-31" and bt["scored_by"] <= "2025-04-01T00:00:00+00:00"
+    assert not bt["reads_after_market_date"]
+    assert whole["reads_after_market_date"] and whole["last_day"][:10] > "2025-03-31"
+    n30 = {r["n"] for r in bt["scores"] if r["horizon"] == 30}
+    assert len(n30) == 1 and 0 < n30.pop() < next(
+        r["n"] for r in whole["scores"] if r["horizon"] == 30
+    )
+    card = summary["front"]["headlines"]["var95_30d"]["evidence"]
+    assert card.startswith("Out of sample, windows closed by the market date (")
+    assert "→ 2025-03)" in card and "2025-12" not in card
+    html = (tmp_path / "report.html").read_text()
+    assert "reads data after the market date and was not knowable then" in html
+
+
+def test_scored_at_picks_what_was_knowable() -> None:
+    """``scored_at``: the whole back-test when it reads nothing after the date; the windows
+    closed by then beside the whole one; the whole one, labelled, when too few closed."""
+    from types import SimpleNamespace as NS
+
+    import pandas as pd
+
+    from liqcascade import datasets
+    from liqcascade.report._stress_section import (
+        MIN_SCORE_WINDOWS,
+        StressView,
+        _backtest_title,
+        _headline_evidence,
+        _whole_backtest_text,
+        scored_at,
+    )
+    from liqcascade.stress import var_backtest
+
+    c = datasets.load_ohlcv("ETH", "1d")["close"]
+    whole = var_backtest(c[c.index <= "2020-09-30"], horizons=(1, 5), min_days=600, paths=200)
+    assert scored_at(whole, "2020-09-30") == (whole, None)
+    sub, beside = scored_at(whole, "2020-03-20")
+    assert beside is whole and sub.settings["last_day"][:10] == "2020-03-20"
+    first = pd.Timestamp(whole.settings["first_fit"])
+    early = first + pd.Timedelta(days=MIN_SCORE_WINDOWS)  # nine 1-day windows closed
+    assert scored_at(whole, early) == (whole, whole)
+
+    def view(bt: object, w: object) -> StressView:
+        market = NS(asset="ETH")
+        return StressView(market, None, None, {}, None, backtest=bt, backtest_whole=w)
+
+    v = view(sub, whole)
+    assert _headline_evidence(v).startswith("Out of sample, windows closed by the market date")
+    assert "the windows closed by the market date, " in _backtest_title(v)
+    text = _whole_backtest_text(v)
+    assert "reads data after the market date and was not knowable then" in text
+    assert f"{whole.row(1, 0.99, 'model')['n']} 1-day windows" in text
+    flagged = view(whole, whole)
+    assert "reading data after the market date" in _headline_evidence(flagged)
+    assert "reads data after the market date" in _backtest_title(flagged)
+    assert _whole_backtest_text(flagged) == ""
+    alone = view(whole, None)
+    assert _headline_evidence(alone).startswith("Out of sample (unit long ETH")

@@ -230,3 +230,65 @@ def test_backtest_bad_input(eth_close: pd.Series) -> None:
     with pytest.raises(InputError) as e:
         var_backtest(eth_close.iloc[:200])
     assert e.value.param == "close"
+
+
+def test_scored_by_keeps_the_windows_closed_by_the_time(
+    small_bt: VarBacktest, eth_close: pd.Series
+) -> None:
+    """A back-test scored at a market time holds exactly the windows whose last close had
+    closed by then, scored again; its 1-day rows are those of the back-test run on the
+    closes up to that day (the 1-day VaR is exact: no path is drawn)."""
+    day = "2020-03-20"  # a bare date: the end of that day, when its daily bar closes
+    sub = small_bt.scored_by(day)
+    fc = small_bt.forecasts
+    known = pd.DatetimeIndex(fc["end"]) <= pd.Timestamp(day, tz="UTC")
+    assert len(sub.forecasts) == int(known.sum()) > 0
+    assert (pd.DatetimeIndex(sub.forecasts["end"]) <= pd.Timestamp(day, tz="UTC")).all()
+    assert sub.settings["scope"] == "windows closed by the market date"
+    assert sub.settings["last_day"][:10] == day and sub.settings["whole_last_day"] > day
+    assert sub.settings["scored_by"] == "2020-03-21T00:00:00+00:00"
+    assert small_bt.reads_after(day) and not sub.reads_after(day)
+    # the same day's close is known at the next day's 00:00, not an instant before
+    at_close = pd.Timestamp("2020-03-21", tz="UTC")
+    assert len(small_bt.scored_by(at_close).forecasts) == len(sub.forecasts)
+    early = small_bt.scored_by(at_close - pd.Timedelta(microseconds=1))
+    assert len(early.forecasts) < len(sub.forecasts)
+    for h in (1, 5):
+        for lv in (0.95, 0.99):
+            for m in ("model", *BASELINES):
+                f = sub.forecasts[(sub.forecasts["horizon"] == h) & (sub.forecasts["method"] == m)]
+                want = score(f["loss"], f[f"var_{round(100 * lv)}"], lv)
+                got = sub.row(h, lv, m)
+                assert got["n"] == want["n"] and got["exceedances"] == want["exceedances"]
+                assert_same(got["pinball"], want["pinball"], rtol=1e-12)
+    cut = var_backtest(
+        eth_close[eth_close.index <= day], asset="ETH", horizons=(1, 5), min_days=600, paths=300
+    )
+    for lv in (0.95, 0.99):
+        for m in ("model", *BASELINES):
+            a, b = sub.row(1, lv, m), cut.row(1, lv, m)
+            assert a["n"] == b["n"] and a["exceedances"] == b["exceedances"]
+            assert_same(a["pinball"], b["pinball"], rtol=1e-9)
+    assert sub.row(5, 0.95, "model")["n"] == cut.row(5, 0.95, "model")["n"]
+    # before the first window closes: nothing scored (n 0), not an error
+    none = small_bt.scored_by(small_bt.settings["first_fit"])
+    assert none.forecasts.empty and none.row(1, 0.99, "model")["n"] == 0
+
+
+def test_scored_by_reads_no_price_after_the_time(
+    small_bt: VarBacktest, eth_close: pd.Series
+) -> None:
+    """Every close after the market date moved at random: the windows closed by the date
+    keep every forecast, loss and score (multi-day paths included), so a score at the date
+    reads nothing after it."""
+    day = pd.Timestamp("2020-03-20", tz="UTC")
+    rng = np.random.default_rng(3)
+    later = eth_close.index > day
+    moved = eth_close.copy()
+    moved[later] = moved[later] * np.exp(rng.normal(0.0, 0.2, int(later.sum())))
+    other = var_backtest(moved, asset="ETH", horizons=(1, 5), min_days=600, paths=300)
+    a = small_bt.scored_by("2020-03-20")
+    b = other.scored_by("2020-03-20")
+    pd.testing.assert_frame_equal(a.forecasts, b.forecasts, check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(a.scores, b.scores, check_exact=False, rtol=1e-9)
+    assert not small_bt.forecasts.equals(other.forecasts)  # the later windows did change

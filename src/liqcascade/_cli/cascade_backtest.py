@@ -862,9 +862,9 @@ def _report_statistic(
     """The report's critical shock on this market, run as the report runs it; None off −10 %.
 
     The curve of :func:`calibrated_fragility` pools fewer paths (:data:`CURVE_PATHS`)
-    from the volatility at the last hourly close, so its own crossing of the same
-    statistic differs from the report's by Monte Carlo noise (BTC 2025-07-31: −6.80 %
-    against −6.58 %).
+    from the same volatility (the hours closed by the market's time), so its own
+    crossing of the same statistic differs from the report's by Monte Carlo noise (BTC
+    2025-07-31: −6.80 % against −6.58 %).
     """
     from liqcascade.market import load_market_inputs
     from liqcascade.report._calibrated import TOTAL_MOVE, report_critical_shock
@@ -954,14 +954,14 @@ def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
     """``(close time, EWMA hourly volatility, standardised residuals)`` of a market state.
 
     Read from the hourly prices closed by the state's ``close_time`` (the market's
-    date rule): the volatility the calibrated response starts from.
+    date rule, :func:`liqcascade.cascade._backtest.volatility_at`, the report's too):
+    the volatility the calibrated response starts from.
     """
-    from liqcascade.cascade._backtest import hourly_volatility
+    from liqcascade.cascade._backtest import volatility_at
     from liqcascade.market import load_market_inputs
 
     ts = pd.Timestamp(state.close_time)
-    px = load_market_inputs(state.asset).prices
-    sigma, resid = hourly_volatility(px[px.index <= ts - pd.Timedelta(hours=1)])
+    sigma, resid = volatility_at(load_market_inputs(state.asset).prices, ts)
     return ts, sigma, resid
 
 
@@ -1019,8 +1019,47 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         )
     oos = result.get("out_of_sample")
     if oos:
+        t.add_row("[bold]events scored[/]", scored_events_text(oos, result["asset"]))
         t.add_row("[bold]out of sample[/]", _oos_text(oos))
+        whole = oos.get("package_score")
+        if isinstance(whole, dict) and whole.get("n_events"):
+            t.add_row(
+                "[bold]whole back-test[/]",
+                "reads data after the market date, not knowable then: " + _oos_text(whole),
+            )
     _common.stdout.print(t)
+
+
+#: ``backtest_score``'s scope of the events whose 24 h closed by the market's time.
+CLOSED_BY = "events closed by the market date"
+
+
+def scored_events_text(oos: dict[str, Any], asset: str) -> str:
+    """Which events the out-of-sample score covers, and the command that re-runs them.
+
+    The events whose 24 h closed by the market's time (``scored_by``), each predicted by
+    the liquidity calibration fitted before it; the whole back-test when every event
+    had closed by then, or when too few had (then it reads data after the market date).
+    """
+    from liqcascade.report._cascade_section import backtest_command
+
+    n = int(oos.get("n_events") or 0)
+    span = f"{oos['start'][:10]} → {oos['end'][:10]}"
+    cmd = f"; re-run: {backtest_command(oos, asset)}"
+    if oos.get("scope") == CLOSED_BY:
+        return (
+            f"the {n} events whose 24 h closed by the market's time, {_hm(oos['scored_by'])} "
+            f"UTC: from the back-test's start, {oos['start'][:10]}, to the last event, "
+            f"{_hm(oos['end'])} UTC" + cmd
+        )
+    if oos.get("reads_after_market_date"):
+        k = int(oos.get("n_events_by_market_date") or 0)
+        return (
+            f"the whole back-test, {n} events {span}: only {k} closed by the market's time, "
+            f"{_hm(oos['scored_by'])} UTC, too few to score, so it reads data after the "
+            "market date and was not knowable then" + cmd
+        )
+    return f"the whole back-test, {n} events {span}, every one closed by the market's time" + cmd
 
 
 def _oos_text(oos: dict[str, Any]) -> str:
@@ -1042,7 +1081,9 @@ def _oos_text(oos: dict[str, Any]) -> str:
     )
     scope = oos.get("scope")
     head = f"{scope}, " if scope in ("package score", "store score") else ""
-    tail = " after the market date" if scope == "events after the market date" else ""
+    tail = {CLOSED_BY: " closed by the market date"}.get(str(scope), "")
+    if oos.get("reads_after_market_date"):
+        tail = ", reading data after the market date"
     text = (
         f"{head}event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
         f"events{tail}): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
@@ -1084,10 +1125,9 @@ def _liq_score_text(oos: dict[str, Any]) -> str:
     """
     if oos.get("liq_corr") is None:
         return ""
-    scope = oos.get("scope")
-    what = "events after the market date" if scope == "events after the market date" else (
-        "event back-test"
-    )  # fmt: skip
+    what = CLOSED_BY if oos.get("scope") == CLOSED_BY else "event back-test"
+    if oos.get("reads_after_market_date"):
+        what += ", reading data after the market date"
     text = (
         f"{what} ({oos['n_events']} events): log-corr {_f2(oos.get('liq_corr'))}, within 2x "
         f"{_f2(oos.get('liq_within_2x_share'))}"

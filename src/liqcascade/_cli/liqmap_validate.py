@@ -123,20 +123,73 @@ def _render_backtest(result: dict[str, Any]) -> None:
     t.add_row("recorded", _fmt(result["recorded_long_usd"]), _fmt(result["recorded_short_usd"]))
     out.print(t)
     m = result["metrics"]
-    if m:
-        mt = Table(title="fit", show_header=False, box=None)
-        for k, v in m.items():
-            if "_diff_daily" not in k:  # the differences: the table below
-                mt.add_row(k, _fmt(v))
-        out.print(mt)
+    if not m:
+        out.print("no recorded liquidations in the period: nothing to compare")
+    elif not result.get("months"):  # a legacy parameter set: its months are not known
+        _render_fit({"": m}, "fit")
         _render_range_comparison(m)
     else:
-        out.print("no recorded liquidations in the period: nothing to compare")
+        _render_identified_fit(result)
     for name, path in result.get("files", {}).items():
         out.print(f"wrote {name}: {path}")
 
 
-def _render_range_comparison(m: dict[str, Any]) -> None:
+def _months_span(months: list[str]) -> str:
+    """``2025-03 → 2025-07`` (one month: itself)."""
+    return months[0] if len(months) == 1 else f"{months[0]} → {months[-1]}"
+
+
+def _render_fit(blocks: dict[str, dict[str, Any]], title: str) -> None:
+    """One row per metric, one column per block (the differences: the comparison table)."""
+    header = any(blocks)
+    t = Table(title=title, show_header=header, box=None)
+    t.add_column("")
+    for name in blocks:
+        t.add_column(name, justify="right")
+    keys = [k for b in blocks.values() for k in b if "_diff_daily" not in k]
+    for k in dict.fromkeys(keys):
+        t.add_row(k, *(_fmt(b.get(k)) for b in blocks.values()))
+    _common.stdout.print(t)
+
+
+def _render_identified_fit(result: dict[str, Any]) -> None:
+    """The out-of-sample months' figures and verdicts; the in-sample months' apart, labelled.
+
+    The verdicts against the range baseline read the out-of-sample months only (each
+    predicted by the fit trained before it); the months before the calibration's first
+    fit (predicted by a fit trained on data after them) are shown "in sample", never
+    pooled into a verdict.
+    """
+    out = _common.stdout
+    oos, ins = result.get("metrics_out_of_sample"), result.get("metrics_in_sample")
+    mo, mi = result.get("months_out_of_sample") or [], result.get("months_in_sample") or []
+    blocks = {}
+    if oos:
+        blocks[f"out of sample ({_months_span(mo)})"] = oos
+    if ins:
+        blocks[f"in sample ({_months_span(mi)})"] = ins
+    if blocks:
+        title = "fit: each month predicted by the fit trained before it (out of sample)"
+        if ins:
+            title += (
+                "; the months before the first fit, predicted by a fit trained on data after "
+                "them (in sample), beside them"
+            )
+        _render_fit(blocks, title)
+    if oos:
+        _render_range_comparison(oos, "out-of-sample months only")
+    else:
+        why = "no out-of-sample month in the period" if not mo else "too few recorded bars"
+        out.print(f"{why}: no verdict against the range baseline", highlight=False)
+    if ins:
+        out.print(
+            f"in sample ({_months_span(mi)}): predicted by the first fit, trained on data after "
+            "them; shown apart, not in the verdicts",
+            highlight=False,
+        )
+
+
+def _render_range_comparison(m: dict[str, Any], which: str = "") -> None:
     """The six daily comparisons with the range baseline: strict, and with the interval."""
     from liqcascade.positions._backtest import COMPARISONS, range_baseline_verdicts
 
@@ -144,8 +197,9 @@ def _render_range_comparison(m: dict[str, Any]) -> None:
         return
     v = range_baseline_verdicts(m)
     t = Table(
-        title="model vs range baseline: daily correlation with the record; difference "
-        "model − baseline with its 90 % interval (days resampled in 7-day blocks)",
+        title=f"model vs range baseline{', ' + which if which else ''}: daily correlation "
+        "with the record; difference model − baseline with its 90 % interval (days "
+        "resampled in 7-day blocks)",
         box=None,
     )
     for c in ("daily", "model", "range baseline", "strict", "difference (90 %)", "verdict"):

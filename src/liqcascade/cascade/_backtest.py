@@ -81,6 +81,7 @@ __all__ = [
     "fit_vol_rule",
     "grid_errors",
     "hourly_volatility",
+    "hours_closed_by",
     "known_move_liq_corr",
     "month_start",
     "move_comparisons",
@@ -92,6 +93,7 @@ __all__ = [
     "run_backtest",
     "standardised_residuals",
     "vol_multiplier",
+    "volatility_at",
 ]
 
 #: Default trigger per asset (fraction of the previous close).
@@ -162,6 +164,30 @@ def hourly_volatility(hourly: pd.DataFrame) -> tuple[float, FloatArray]:
     var = (r**2).ewm(halflife=EWMA_HALFLIFE_HOURS, min_periods=48).mean()
     sigma = float(np.sqrt(var.iloc[-1])) if len(var) else float("nan")
     return sigma, standardised_residuals(hourly)
+
+
+def hours_closed_by(hourly: pd.DataFrame, ts: Any) -> pd.DataFrame:
+    """The hourly bars of ``hourly`` closed by the market time ``ts``: no look-ahead.
+
+    ``hourly`` is labelled by each bar's UTC open; a bar counts when its close (open
+    + 1 h) is at or before ``ts`` (UTC; naive read as UTC). The one rule of "the hours
+    known at the market's time" for the volatility a calibrated cascade starts from
+    (:func:`volatility_at`): ``liqcascade cascade``, the report and the stress market
+    read the same bars.
+    """
+    idx = pd.DatetimeIndex(hourly.index)
+    return hourly[idx + pd.Timedelta(hours=1) <= _ts(ts)]
+
+
+def volatility_at(hourly: pd.DataFrame, ts: Any) -> tuple[float, FloatArray]:
+    """``(sigma, residuals)`` at the market time ``ts``: :func:`hourly_volatility` of its hours.
+
+    The bars of :func:`hours_closed_by`: ``sigma`` is the EWMA of squared hourly log
+    returns through the last close at or before ``ts`` (fraction per hour, the event
+    back-test's rule: an event's volatility is known at its previous close),
+    ``residuals`` the standardised residuals of the same bars.
+    """
+    return hourly_volatility(hours_closed_by(hourly, ts))
 
 
 def check_trigger(trigger: float) -> float:

@@ -1066,8 +1066,12 @@ def market_answer(
 
     The calibrated cascade (:func:`calibrated_cascade` with the calibration of
     ``asset`` fitted before ``as_of``) with its interval, the calibration used, its
-    shipped out-of-sample score (:func:`backtest_score`) and the static book's result
-    as the upper bound it is.
+    shipped out-of-sample score and the static book's result as the upper bound it is.
+    The score is what was knowable at ``as_of``: :func:`backtest_score` with
+    ``before=as_of``, the events whose 24 h closed by then (each predicted by the
+    calibration fitted before it), with the whole back-test beside them as
+    ``package_score`` (it reads data after ``as_of``); with too few such events, the
+    whole back-test flagged ``reads_after_market_date``.
 
     Parameters
     ----------
@@ -1143,7 +1147,9 @@ def market_answer(
         "note": cal.note,
         "prior": is_prior(cal),
     }
-    out["out_of_sample"] = backtest_score(asset, store, after=as_of)
+    # what a market at ``as_of`` could know: the events whose 24 h closed by then (the
+    # whole back-test beside them, labelled as reading later data)
+    out["out_of_sample"] = backtest_score(asset, store, before=as_of)
     out["static_upper_bound"] = {
         "final_price": static.final_price,
         "final_move": static.final_price / static.initial_price - 1.0,

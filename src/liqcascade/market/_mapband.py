@@ -266,7 +266,7 @@ def compute_book_score(frames: Any, cal: Any) -> dict[str, Any] | None:
     end = pd.Timestamp(f"{months[-1]}-01", tz="UTC") + pd.offsets.MonthBegin(1)
     end = min(end - pd.Timedelta(microseconds=1), pd.Timestamp(frames.oi.index[-1]))
     bt = backtest_identified(cal.asset, start, end, cal, "calibration", frames=frames)
-    m = bt.metrics
+    m = bt.metrics_out_of_sample  # every month from the first fit's is out of sample
     if not m:
         return None
 

@@ -10,6 +10,13 @@ are the 5th and 95th percentiles of the predictions of the bootstrap parameter s
 shipped with the calibration. :func:`liqcascade.market.book_backtest` loads the series
 (the store first, then the bundled data; the store may hold series the bundle lacks)
 and picks the book.
+
+The identified book's back-test (:func:`backtest_identified`) predicts each month with
+the fit trained before it; months before the calibration's first fit have none and
+are predicted by the first fit, trained on data after them: in sample. ``metrics``
+pools every month of the period; ``metrics_out_of_sample`` holds the same figures on
+the out-of-sample months only (with the range-baseline comparisons: the verdicts read
+these) and ``metrics_in_sample`` on the in-sample ones (no comparison, no verdict).
 """
 
 from __future__ import annotations
@@ -139,7 +146,10 @@ class BacktestResult:
         One row per bar: :data:`SERIES_COLUMNS` (USD; recorded and band columns NaN
         where unavailable).
     metrics : dict or None
-        :data:`BACKTEST_METRICS` where recorded liquidations exist, else None.
+        :data:`BACKTEST_METRICS` where recorded liquidations exist, else None. Pooled
+        over every month of the period, in-sample months included (identified book:
+        the metrics of :func:`liqcascade.positions._expanding.metrics_for` and
+        :func:`range_baseline_comparisons`).
     params : EstimationParams
         The parameters used.
     sources : dict
@@ -155,6 +165,17 @@ class BacktestResult:
         Parts of ``[start, end]`` outside the open interest, not predicted: ``start``,
         ``end`` (UTC) and ``reason`` ("no open interest (data start ...)" / "(data
         end ...)"); empty when the data cover the whole period.
+    metrics_out_of_sample : dict or None
+        Identified book: the keys of ``metrics`` on the out-of-sample months only (each
+        predicted by a fit trained before it), the range-baseline comparisons among
+        them: what the verdicts read. Equal to ``metrics`` when no month is in sample;
+        None without an out-of-sample month scored, or for a legacy parameter set (the
+        back-test does not know which months its fit saw).
+    metrics_in_sample : dict or None
+        Identified book: the :func:`~liqcascade.positions._expanding.metrics_for`
+        figures on the in-sample months only (before the calibration's first fit,
+        predicted by a fit trained on data after them), without the range-baseline
+        comparisons; None when no month is in sample (or none is scored).
     """
 
     asset: str
@@ -170,6 +191,16 @@ class BacktestResult:
     months: list[dict[str, Any]] = field(default_factory=list)
     daily: pd.DataFrame | None = None
     uncovered: list[dict[str, Any]] = field(default_factory=list)
+    metrics_out_of_sample: dict[str, float] | None = None
+    metrics_in_sample: dict[str, float] | None = None
+
+    def sample_months(self, out_of_sample: bool) -> list[str]:
+        """The months (``YYYY-MM``) predicted out of sample, or in sample, with bars."""
+        return [
+            str(m["month"])
+            for m in self.months
+            if m.get("bars") and m.get("out_of_sample") is out_of_sample
+        ]
 
     @property
     def bars(self) -> int:
@@ -226,6 +257,10 @@ class BacktestResult:
             "recorded_long_usd": self._total("recorded_long_usd"),
             "recorded_short_usd": self._total("recorded_short_usd"),
             "metrics": self.metrics,
+            "metrics_out_of_sample": self.metrics_out_of_sample,
+            "metrics_in_sample": self.metrics_in_sample,
+            "months_out_of_sample": self.sample_months(True),
+            "months_in_sample": self.sample_months(False),
             "sources": self.sources,
             "months": self.months,
         }
@@ -304,9 +339,11 @@ class BacktestResult:
                                line={"color": colour, "width": 1.3}, showlegend=row == 1),
                     row=row, col=1,
                 )  # fmt: skip
-        m = self.metrics
+        split = bool(self.sample_months(False))  # in-sample months: score the others
+        m = self.metrics_out_of_sample if split else self.metrics
         sub = (
-            f" — daily corr {m['corr_daily']:.2f} (baseline {m['baseline_corr_daily']:.2f})"
+            f" — daily corr{' out of sample' if split else ''} {m['corr_daily']:.2f} "
+            f"(baseline {m['baseline_corr_daily']:.2f})"
             if m and m.get("corr_daily") is not None and m.get("baseline_corr_daily") is not None
             else ""
         )
@@ -574,7 +611,10 @@ def backtest_identified(
     -------
     BacktestResult
         ``metrics`` adds ``spearman_daily``, both baselines' daily Pearson and Spearman
-        and ``coverage_90_daily``; ``months`` names the fit used for each month.
+        and ``coverage_90_daily``, pooled over every month; ``metrics_out_of_sample``
+        the same on the out-of-sample months (the verdicts'), ``metrics_in_sample``
+        on the months before the first fit; ``months`` names the fit used for each
+        month and whether it is out of sample.
     """
     check_calibration_asset(cal, asset)
     oi = frames.oi
@@ -590,6 +630,7 @@ def backtest_identified(
     metrics = metrics_for(bars, days)
     if metrics is not None:
         metrics.update(range_baseline_comparisons(bars))
+    oos, ins = _split_metrics(bars, days, months, metrics)
     m_rows = []
     for m in months:
         if not m["bars"]:  # not predicted (no open interest)
@@ -616,7 +657,32 @@ def backtest_identified(
         months=m_rows,
         daily=days,
         uncovered=uncovered,
+        metrics_out_of_sample=oos,
+        metrics_in_sample=ins,
     )
+
+
+def _split_metrics(
+    bars: pd.DataFrame,
+    days: pd.DataFrame,
+    months: list[dict[str, Any]],
+    pooled: dict[str, float] | None,
+) -> tuple[dict[str, float] | None, dict[str, float] | None]:
+    """``(out_of_sample, in_sample)`` metrics of :func:`backtest_identified`'s bars.
+
+    The out-of-sample months' metrics with the range-baseline comparisons (``pooled``
+    itself when every month is out of sample); the in-sample months' without them.
+    None for a side without a month, or with too few recorded bars to score.
+    """
+    flag = {str(m["month"]): m["out_of_sample"] for m in months if m["bars"]}
+    month = pd.Series(pd.DatetimeIndex(bars.index).strftime("%Y-%m"), index=bars.index)
+    is_oos = month.map(flag).eq(True).to_numpy()
+    if is_oos.all():
+        return (None if pooled is None else dict(pooled)), None
+    oos = metrics_for(bars[is_oos], days) if is_oos.any() else None
+    if oos is not None:
+        oos.update(range_baseline_comparisons(bars[is_oos]))
+    return oos, metrics_for(bars[~is_oos], days)
 
 
 #: The six daily comparisons with the range baseline: ``(side, kind)``; side "" is the

@@ -221,10 +221,9 @@ def crossing(shocks: np.ndarray, y: np.ndarray) -> float:
 def volatility_before(hourly: pd.DataFrame, t: pd.Timestamp) -> tuple[float, np.ndarray]:
     """The hourly volatility and residuals the report's calibrated runs start from.
 
-    Read from the bars that opened before ``t`` (closed by the market's time: no
-    look-ahead). ``sigma`` is :func:`~liqcascade.cascade._backtest.ewma_sigma` at the
-    last of them, the EWMA known at that bar's *open* (an hour before ``t``; ``cascade
-    --asset`` / ``--fragility`` use the EWMA at its close).
+    Read from the bars closed by the market's time ``t`` (no look-ahead) by
+    :func:`liqcascade.cascade._backtest.volatility_at`, as ``liqcascade cascade``
+    reads them: ``sigma`` is the EWMA through the last close at or before ``t``.
 
     Parameters
     ----------
@@ -238,10 +237,10 @@ def volatility_before(hourly: pd.DataFrame, t: pd.Timestamp) -> tuple[float, np.
     tuple
         ``(sigma, residuals)``: fraction per hour, and the standardised residuals.
     """
-    from liqcascade.cascade._backtest import ewma_sigma, standardised_residuals
+    from liqcascade.cascade._backtest import volatility_at
 
-    h = hourly[hourly.index < t]
-    return float(ewma_sigma(h).dropna().iloc[-1]), standardised_residuals(h)
+    sigma, resid = volatility_at(hourly, t)
+    return sigma, resid
 
 
 def report_critical_shock(
@@ -302,7 +301,6 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
     """
     from liqcascade.cascade import load_liquidity, market_answer, prepare_market, prepared_draws
     from liqcascade.cascade._calibrated_fragility import static_envelope
-    from liqcascade.cascade._clock import backtest_score
 
     pm = prepare_market(state)
     books = prepared_draws(state)
@@ -321,9 +319,8 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
         pm, asset=asset, as_of=t, shock=FALL, sigma_hourly=sigma, residuals=resid,
         n_paths=N_PATHS, books=books, cascade=runs[int(np.flatnonzero(shocks == FALL)[0])],
     )  # fmt: skip
-    # what the report could know at its date: the events whose 24 h closed by then (the
-    # answer's own score is of the events after it, which lie in the report's future)
-    ans["out_of_sample"] = backtest_score(asset, before=t)
+    # its out_of_sample is what the report could know at its date: the events whose 24 h
+    # closed by then (``market_answer`` scores with ``before=t``, as ``cascade`` does)
     fine = np.round(np.linspace(0.0, TOTAL_MOVE, 41 if quick else 201), 6)
     return Calibrated(
         answer=ans,

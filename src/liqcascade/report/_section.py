@@ -308,10 +308,14 @@ class IdentifiedScore:
 
     @classmethod
     def from_backtest(cls, bt: Any) -> IdentifiedScore | None:
-        """The score of a ``BacktestResult``; None when it has no metrics (too few records)."""
+        """The score of a ``BacktestResult``'s out-of-sample months; None without one.
+
+        ``metrics_out_of_sample`` (too few records, or no month predicted by a fit
+        trained before it: None).
+        """
         from liqcascade.positions._backtest import range_baseline_verdicts
 
-        m = bt.metrics
+        m = bt.metrics_out_of_sample
         if not m:
             return None
         diff = "range_baseline_corr_diff_daily"

@@ -54,11 +54,21 @@ class StressView:
     mc: Any  # StressResult
     replays: dict[tuple[str, bool], Any]
     shocks: Any  # StressResult of the shock grid
-    backtest: Any = None  # VarBacktest of the stress model (GJR-t) on the asset
+    backtest: Any = None  # VarBacktest of the stress model (GJR-t) the card scores (scored_at)
     egarch: Any = None  # VarBacktest of EGARCH-t (sensitivity; the report leaves it to the docs)
     draw_sides: tuple[tuple[float, float], ...] = ()  # (long, short) USD per book draw
     replay_skipped: str = ""  # why the crash replays did not run (no recorded bars)
     portfolio_text: str = SAMPLE_TEXT  # which sample portfolio, in words
+    backtest_whole: Any = None  # the whole VaR back-test when it reads data after the market date
+
+    @property
+    def backtest_reads_after(self) -> bool:
+        """True when the card's back-test is the whole one and reads data after the market date.
+
+        Too few windows had closed by the market date to score them alone
+        (:data:`MIN_SCORE_WINDOWS`): the card says so.
+        """
+        return self.backtest is not None and self.backtest is self.backtest_whole
 
     @property
     def own_portfolio(self) -> bool:
@@ -106,12 +116,50 @@ def _quantile_interval(x: np.ndarray, q: float) -> tuple[float, float]:
 def _backtest_closes(asset: str) -> pd.Series:
     """Every bundled daily close of ``asset``, for the VaR back-test.
 
-    The back-test reads past the report's date by design: each month is forecast by a
-    fit on the days before it only, and its table says the period it scores.
+    The whole back-test reads past the report's date: each month is forecast by a fit
+    on the days before it only, but the windows after the market date were not
+    knowable then. The card scores the windows closed by the market date
+    (:func:`scored_at`); the whole back-test is shown beside them, labelled.
     """
     from liqcascade.report._data import series
 
     return series("ohlcv", asset, "1d")["close"]
+
+
+MIN_SCORE_WINDOWS = 10
+"""Fewest windows of the card's horizon closed by the market date that the card scores
+alone (the cascade section's rule for events, ``MIN_SCORE_EVENTS``): with fewer, it
+scores the whole back-test and says that it reads data after the market date."""
+
+
+def scored_at(whole: Any, ts: Any) -> tuple[Any, Any]:
+    """The VaR back-test the card scores at the market time ``ts``, and the whole one beside it.
+
+    ``(whole, None)`` when the whole back-test reads nothing after ``ts``; else the
+    windows closed by ``ts`` (:meth:`VarBacktest.scored_by`) and the whole back-test,
+    which the section shows labelled as reading data after the market date; with fewer
+    than :data:`MIN_SCORE_WINDOWS` windows of the card's horizon closed by then,
+    ``(whole, whole)``: the card scores the whole back-test, labelled the same way.
+
+    Parameters
+    ----------
+    whole : VarBacktest
+        :func:`liqcascade.stress.var_backtest` on every daily close.
+    ts : Timestamp
+        The market's time (UTC; a bare date: the end of that day).
+    """
+    if not whole.reads_after(ts):
+        return whole, None
+    sub = whole.scored_by(ts)
+    h = _card_horizon(sub)
+    fc = sub.forecasts
+    n = int(((fc["horizon"] == h) & (fc["method"] == "model")).sum())
+    return (whole, whole) if n < MIN_SCORE_WINDOWS else (sub, whole)
+
+
+def _card_horizon(bt: Any) -> int:
+    """The horizon the card scores: :data:`HORIZON_DAYS`, or 1 day when not back-tested."""
+    return HORIZON_DAYS if HORIZON_DAYS in bt.settings["horizons"] else 1
 
 
 def _fits(assets: Any, as_of: Any) -> dict[str, Any]:
@@ -212,11 +260,12 @@ def compute(ctx: ReportContext) -> StressView:
     shocks = stress.shock_grid(pf, market, list(SHOCKS), n_paths=SHOCK_PATHS)
     close = _backtest_closes(market.asset)
     paths = 500 if ctx.quick else 2000
-    bt = stress.var_backtest(close, asset=market.asset, paths=paths)
+    whole = stress.var_backtest(close, asset=market.asset, paths=paths)
+    bt, whole = scored_at(whole, market.state.close_time)  # what was knowable at the date
     # EGARCH-t's back-test (a sensitivity) is left to the stress documentation (time budget)
     eg = None
     sides = tuple(market.draw_sides())
-    return StressView(market, pf, mc, replays, shocks, bt, eg, sides, skipped, pf_text)
+    return StressView(market, pf, mc, replays, shocks, bt, eg, sides, skipped, pf_text, whole)
 
 
 def figures(v: StressView) -> list[go.Figure]:
@@ -420,16 +469,27 @@ def tables(v: StressView) -> list[Table]:
               _shock_table(v)),
     ]  # fmt: skip
     if v.backtest is not None:
-        st = v.backtest.settings
-        out.append(
-            Table(
-                f"VaR back-test, unit long {v.asset}, out of sample (month-end refits, "
-                f"{st['first_fit'][:10]} to {st['last_day'][:10]}; each month forecast by a "
-                "fit on the days before it, so it runs past the market date)",
-                _backtest_table(v),
-            )
-        )
+        out.append(Table(_backtest_title(v), _backtest_table(v)))
     return out
+
+
+def _backtest_title(v: StressView) -> str:
+    """The VaR back-test table's title: the period and which windows (closed by the date)."""
+    st = v.backtest.settings
+    span = f"{st['first_fit'][:10]} to {st['last_day'][:10]}"
+    if v.backtest_reads_after:
+        which = (
+            f"{span}; it reads data after the market date and was not knowable then: too few "
+            "windows had closed by that date to score them alone"
+        )
+    elif v.backtest_whole is not None:
+        which = f"the windows closed by the market date, {span}"
+    else:
+        which = span
+    return (
+        f"VaR back-test, unit long {v.asset}, out of sample (month-end refits, {which}; "
+        "each window forecast by a fit on the days before it)"
+    )
 
 
 _BASE_NAMES = {
@@ -477,11 +537,11 @@ def _backtest_verdict(v: StressView, h: int, level: float) -> str:
     b = bt.row(h, level, best)
     head = (
         f"{h}-day {pct(level, 0)} VaR of a unit long {v.asset}, out of sample over "
-        f"{m['n']} windows: exceeded {m['exceedances']} times ({pct(m['rate'], 2)}, nominal "
-        f"{pct(m['expected'], 0)}; Kupiec p = {m['kupiec_p']:.3f}); the best baseline, "
-        f"{_BASE_NAMES[best]}, {b['exceedances']} times ({pct(b['rate'], 2)}; Kupiec p = "
-        f"{b['kupiec_p']:.3f}); pinball loss {1e4 * m['pinball']:.2f} bp against "
-        f"{1e4 * b['pinball']:.2f} bp"
+        f"{m['n']} windows{_scope_words(v)}: exceeded {m['exceedances']} times "
+        f"({pct(m['rate'], 2)}, nominal {pct(m['expected'], 0)}; Kupiec p = "
+        f"{m['kupiec_p']:.3f}); the best baseline, {_BASE_NAMES[best]}, "
+        f"{b['exceedances']} times ({pct(b['rate'], 2)}; Kupiec p = {b['kupiec_p']:.3f}); "
+        f"pinball loss {1e4 * m['pinball']:.2f} bp against {1e4 * b['pinball']:.2f} bp"
     )
     # 1,000 resamples: a verdict on up to ~2,000 daily windows (the card keeps the default)
     _, lo, hi = bt.pinball_difference(h, level, best, n_resamples=1000)
@@ -493,6 +553,39 @@ def _backtest_verdict(v: StressView, h: int, level: float) -> str:
     if fails:
         return head + ". The model " + " and ".join(fails) + "."
     return head + ": the model passes coverage and beats the best baseline."
+
+
+def _scope_words(v: StressView) -> str:
+    """Which windows a score covers, for a sentence (empty when the whole back-test is knowable)."""
+    if v.backtest_reads_after:
+        return " (reading data after the market date: too few windows had closed by then)"
+    return " closed by the market date" if v.backtest_whole is not None else ""
+
+
+def _whole_backtest_text(v: StressView) -> str:
+    """The whole VaR back-test beside the windows closed by the market date: it reads later data.
+
+    The card's horizon and level only; empty when the card scores the whole back-test.
+    """
+    bt = v.backtest_whole
+    if bt is None or v.backtest_reads_after:
+        return ""
+    levels = bt.settings["levels"]
+    h, lv = _card_horizon(bt), VAR_LEVEL if VAR_LEVEL in levels else max(levels)
+    m = bt.row(h, lv, "model")
+    best = bt.best_baseline(h, lv)
+    _, lo, hi = bt.pinball_difference(h, lv, best)
+    word = {"beats": "beats", "loses": "loses to", "ties": "ties with"}.get(
+        str(significance_verdict(lo, hi)), "ties with"
+    )
+    return (
+        f"The whole back-test ({bt.settings['first_fit'][:7]} → {bt.settings['last_day'][:7]}, "
+        f"{m['n']} {h}-day windows) reads data after the market date and was not knowable "
+        f"then: the {h}-day {pct(lv, 0)} VaR exceeded {m['exceedances']} times "
+        f"({pct(m['rate'], 2)}; Kupiec p = {m['kupiec_p']:.3f}) and {word} the best baseline, "
+        f"{_BASE_NAMES[best]}, on pinball loss ({1e4 * m['pinball']:.2f} vs "
+        f"{1e4 * bt.row(h, lv, best)['pinball']:.2f} bp)."
+    )
 
 
 def _failures(m: dict[str, Any], pinball: str) -> list[str]:
@@ -519,8 +612,8 @@ def _hourly_note(note: str, asset: str) -> str:
 
 VAR_LEVEL = 0.95
 """The VaR level every asset's card leads with: the one the 30-day back-test can test
-(77 windows hold about four 95 % exceedances, under one 99 % exceedance); the 99 % VaR is
-said beside it (a bound when it is the whole margin)."""
+(72 windows closed by 2025-07-31 hold about four 95 % exceedances, under one 99 % one); the
+99 % VaR is said beside it (a bound when it is the whole margin)."""
 
 
 def _var99_text(s: dict[str, Any]) -> str:
@@ -584,7 +677,7 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
     if v.backtest is None:
         return "Model only: FHS paths through a GJR-t fit; no VaR back-test in this run"
     bt = v.backtest
-    h = HORIZON_DAYS if HORIZON_DAYS in bt.settings["horizons"] else 1
+    h = _card_horizon(bt)
     lv = level if level in bt.settings["levels"] else max(bt.settings["levels"])
     m = bt.row(h, lv, "model")
     best = bt.best_baseline(h, lv)
@@ -604,9 +697,9 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
         return f"{1e4 * x:+.1f}".replace("-", "−")
 
     out = (
-        f"Out of sample (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']} windows "
-        f"{span}): exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}), Kupiec p = "
-        f"{m['kupiec_p']:.3f} ({verdict}); the model {better} the best baseline, "
+        f"Out of sample{_card_scope(v)} (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']} "
+        f"windows {span}): exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}), "
+        f"Kupiec p = {m['kupiec_p']:.3f} ({verdict}); the model {better} the best baseline, "
         f"{_BASE_NAMES[best]}, on pinball loss, {1e4 * m['pinball']:.2f} vs "
         f"{1e4 * b['pinball']:.2f} bp (difference {signed(d)} bp, 90 %: {signed(lo)} … "
         f"{signed(hi)})"
@@ -614,6 +707,13 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
     if h != HORIZON_DAYS:
         out += f" ({HORIZON_DAYS}-day windows not in this back-test)"
     return out
+
+
+def _card_scope(v: StressView) -> str:
+    """Which windows the card scores, in a few words (empty: the whole, all knowable)."""
+    if v.backtest_reads_after:
+        return ", reading data after the market date (too few windows closed by then)"
+    return ", windows closed by the market date" if v.backtest_whole is not None else ""
 
 
 def _shock_takeaway(v: StressView) -> str:
@@ -740,10 +840,8 @@ def prose(v: StressView) -> Prose:
         _whole_book_takeaway(v),
     ]
     if v.backtest is not None:
-        take.insert(
-            2,
-            " ".join(_backtest_verdict(v, h, lv) for h, lv in ((1, 0.99), (10, 0.95), (30, 0.95))),
-        )
+        verdicts = [_backtest_verdict(v, h, lv) for h, lv in ((1, 0.99), (10, 0.95), (30, 0.95))]
+        take.insert(2, " ".join([*verdicts, _whole_backtest_text(v)]).strip())
     claim = Claim(
         claim="Liquidation cascades turn ordinary moves into crashes.",
         computed=(
@@ -843,7 +941,10 @@ def _method(
         "EWMA (RiskMetrics, lambda 0.94). Scores: exceedances, Kupiec's coverage and "
         "Christoffersen's independence tests (p-values, chi-square with 1 d.f.) and the "
         "pinball loss (lower is better). 30-day windows are too few to test a 99 % VaR "
-        "(under one exceedance expected).",
+        "(under one exceedance expected). The card, the table and the verdicts score only "
+        "the windows whose last daily close had closed by the market's time (what was "
+        "knowable then); the whole back-test, which reads the bundled closes after that "
+        "date, is given beside them, labelled as such.",
         "Why GJR-t and not the AIC-best EGARCH-t of the volatility section: GJR-t was the "
         "stress engine's model before the back-test existed, and choosing the model by its "
         "back-test would tune it on the test window. AIC ranks one-day in-sample densities, "
@@ -897,7 +998,10 @@ def summary(v: StressView) -> dict[str, Any]:
         "es99_interval": list(on["es_99_interval"]),
         "drift": v.mc.details.get("drift", "zero"),
         "mu_fitted_pct_per_day": _mu_fitted(v),
-        "backtest": None if v.backtest is None else v.backtest.summary(),
+        "backtest": _backtest_summary(v),
+        "backtest_whole": None
+        if v.backtest_whole is None
+        else {**v.backtest_whole.summary(), "reads_after_market_date": True},
         "backtest_egarch": None if v.egarch is None else v.egarch.summary(),
         "book_draw_sides_usd": [list(d) for d in v.draw_sides],
         "price_quantiles": on["price_quantiles"],
@@ -934,6 +1038,16 @@ def summary(v: StressView) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _backtest_summary(v: StressView) -> dict[str, Any] | None:
+    """The card's VaR back-test for summary.json, with which windows it scores (``scope``)."""
+    if v.backtest is None:
+        return None
+    out = v.backtest.summary()
+    out.setdefault("scope", "whole back-test")
+    out["reads_after_market_date"] = v.backtest_reads_after
+    return out
 
 
 def section(ctx: ReportContext) -> Section:

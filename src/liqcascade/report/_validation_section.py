@@ -74,8 +74,13 @@ class AssetValidation:
 
     @property
     def metrics(self) -> dict[str, Any]:
-        """Pooled out-of-sample metrics (daily correlations, coverage)."""
-        return dict(self.backtest.metrics or {})
+        """The out-of-sample months' pooled metrics (daily correlations, coverage).
+
+        ``BacktestResult.metrics_out_of_sample``: the section's window starts at the
+        first fit's month, so every month is out of sample and these are its
+        ``metrics``; read by name so that an in-sample month could never join them.
+        """
+        return dict(self.backtest.metrics_out_of_sample or {})
 
     def beats(self) -> dict[str, bool]:
         """Does the model beat the range baseline? Pearson and Spearman, per side."""

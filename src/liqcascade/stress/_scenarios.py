@@ -329,7 +329,7 @@ def stress_market(
         ``asset`` without a market (names what is missing), or an asset of ``assets``
         without an hourly price at the market's close.
     """
-    from liqcascade.cascade._backtest import hourly_volatility
+    from liqcascade.cascade._backtest import volatility_at
     from liqcascade.market import MarketSpec, bars_until, estimated_market, price_at
     from liqcascade.stress._portfolio import ASSETS
 
@@ -365,9 +365,7 @@ def stress_market(
                 else f"as_of {st.as_of:%Y-%m-%d}: no {a} hourly prices",
                 param="as_of",
             ) from None
-    px = hourly[main]
-    last_open = close - pd.Timedelta(hours=1)
-    sigma, resid = hourly_volatility(px[px.index <= last_open])
+    sigma, resid = volatility_at(hourly[main], close)  # the hours closed by the market time
     return StressMarket(
         as_of=st.as_of,
         prices=prices,

@@ -27,6 +27,12 @@ unconditional-coverage likelihood ratio, Christoffersen's independence ratio
 loss, which ranks forecasts of the same quantile (lower is better).
 
 Losses are fractions of the position's value: ``1 − P(t+h)/P(t)``.
+
+A report at a market date shows only what was knowable then:
+:meth:`VarBacktest.scored_by` keeps the windows whose last close had closed by the
+market's time and scores them again (each was forecast by the month-end fit before it,
+as in the whole back-test); :meth:`VarBacktest.reads_after` says whether the whole
+back-test reads data after that time.
 """
 
 from __future__ import annotations
@@ -41,12 +47,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from liqcascade._time import is_bare_date, to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
 __all__ = [
     "BASELINES",
     "DRIFTS",
+    "SCOPE_CLOSED_BY",
     "VarBacktest",
     "christoffersen",
     "christoffersen_py",
@@ -233,9 +241,11 @@ class VarBacktest:
         ``"gjr"`` or ``"egarch"`` (with ``dist``).
     forecasts : pandas.DataFrame
         One row per window and method: ``horizon`` (days), ``start`` (the last day
-        before the window), ``fit_date`` (the month-end the model was fitted on),
-        ``loss`` (realised, fraction), ``method`` (``"model"`` or a baseline),
-        ``var_95``, ``var_99`` (fractions).
+        before the window), ``end`` (the day of the window's last close: its outcome
+        is known once that daily bar has closed), ``fit_date`` (the month-end the model
+        was fitted on), ``loss`` (realised, fraction), ``method`` (``"model"`` or a
+        baseline), ``var_95``, ``var_99`` (fractions). Days are the daily bars' UTC
+        open times.
     scores : pandas.DataFrame
         One row per horizon, level and method (see :func:`score`).
     settings : dict
@@ -294,6 +304,47 @@ class VarBacktest:
             return paired_mean_interval(d)
         return paired_mean_interval(d, n_resamples=n_resamples)
 
+    def reads_after(self, ts: Any) -> bool:
+        """True when the back-test reads a daily close not yet closed at ``ts`` (UTC).
+
+        ``ts``: the market's time (a bare date: the end of that day). The last day
+        read is ``settings["last_day"]``; its close is at the next day's 00:00 UTC.
+        """
+        return not _closed_by(pd.DatetimeIndex([self.settings["last_day"]]), ts)[0]
+
+    def scored_by(self, ts: Any) -> VarBacktest:
+        """The windows whose outcome was known at ``ts``, scored again.
+
+        What a report at the market time ``ts`` (UTC; a bare date: the end of that
+        day) can show: the windows whose last daily close (``end``) had closed by
+        then, every method on the same windows. Each was forecast by the month-end
+        fit before it, as in the whole back-test, so the subset is out of sample as
+        the whole is and reads nothing after ``ts``.
+
+        Returns
+        -------
+        VarBacktest
+            Its ``forecasts`` and ``scores`` cover those windows only (a horizon with
+            no such window scores ``n`` 0 and NaN); ``settings`` gain ``scored_by``
+            (the time, ISO), ``scope`` ("windows closed by the market date") and
+            ``whole_last_day`` (the whole back-test's last day), and ``last_day``
+            becomes the last scored window's last day (the first fit's when none).
+        """
+        fc = self.forecasts
+        keep = _closed_by(pd.DatetimeIndex(fc["end"]), ts)
+        sub = fc[keep].reset_index(drop=True)
+        hs, lv = list(self.settings["horizons"]), list(self.settings["levels"])
+        last = pd.Timestamp(sub["end"].max()) if len(sub) else self.settings["first_fit"]
+        settings = {
+            **self.settings,
+            "last_day": pd.Timestamp(last).isoformat(),
+            "whole_last_day": self.settings["last_day"],
+            "fits": int(sub["fit_date"].nunique()) if len(sub) else 0,
+            "scored_by": _instant(ts).isoformat(),
+            "scope": SCOPE_CLOSED_BY,
+        }
+        return VarBacktest(self.asset, self.model, sub, _score_table(sub, hs, lv), settings)
+
     def best_baseline(self, horizon: int, level: float) -> str:
         """The baseline with the lowest pinball loss at ``horizon`` and ``level``."""
         rows = [self.row(horizon, level, b) for b in BASELINES]
@@ -307,6 +358,36 @@ class VarBacktest:
             **self.settings,
             "scores": self.scores.to_dict(orient="records"),
         }
+
+
+#: ``settings["scope"]`` of :meth:`VarBacktest.scored_by`'s back-test.
+SCOPE_CLOSED_BY = "windows closed by the market date"
+
+_DAY = pd.Timedelta(days=1)
+
+
+def _instant(ts: Any) -> pd.Timestamp:
+    """The market time ``ts`` in UTC; a bare date is the end of that day (the next 00:00)."""
+    return to_utc(ts) + _DAY if is_bare_date(ts) else to_utc(ts)
+
+
+def _closed_by(days: pd.DatetimeIndex, ts: Any) -> np.ndarray:
+    """Which daily bars (labelled by their UTC open) have closed by ``ts`` (bare date: its end)."""
+    idx = pd.DatetimeIndex(days)
+    idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+    return np.asarray(idx + _DAY <= _instant(ts), dtype=bool)
+
+
+def _score_table(fc: pd.DataFrame, hs: Sequence[int], lv: Sequence[float]) -> pd.DataFrame:
+    """One :func:`score` row per horizon, level and method of the forecasts ``fc``."""
+    rows = []
+    for h in hs:
+        for x in lv:
+            for name in ("model", *BASELINES):
+                sub = fc[(fc["horizon"] == h) & (fc["method"] == name)]
+                got = score(sub["loss"], sub[_col(x)], x)
+                rows.append({"horizon": h, "level": x, "method": name, **got})
+    return pd.DataFrame(rows)
 
 
 def _fit(r: pd.Series, model: str, dist: str, start: FloatArray | None) -> Any:
@@ -481,6 +562,7 @@ def var_backtest(
                 common = {
                     "horizon": h,
                     "start": dates[s],
+                    "end": dates[s + h],
                     "fit_date": dates[i],
                     "loss": loss,
                 }
@@ -490,24 +572,11 @@ def var_backtest(
                 s += h
             next_start[h] = s
     fc = pd.DataFrame(rows)
-    scores = []
-    for h in hs:
-        for x in lv:
-            for name in ("model", *BASELINES):
-                sub = fc[(fc["horizon"] == h) & (fc["method"] == name)]
-                scores.append(
-                    {
-                        "horizon": h,
-                        "level": x,
-                        "method": name,
-                        **score(sub["loss"], sub[_col(x)], x),
-                    }
-                )
     return VarBacktest(
         asset=asset,
         model=f"{model}-{dist}",
         forecasts=fc,
-        scores=pd.DataFrame(scores),
+        scores=_score_table(fc, hs, lv),
         settings={
             "horizons": hs,
             "levels": lv,
