@@ -13,7 +13,8 @@ import pytest
 
 from clihelpers import run_cli
 from floats import assert_same
-from liqcascade.positions._backtest import BacktestResult, backtest, range_baseline_verdicts
+from liqcascade.market import book_backtest
+from liqcascade.positions._backtest import BacktestResult, range_baseline_verdicts
 
 KEYS = (
     "corr_daily", "corr_daily_long", "corr_daily_short", "baseline_corr_daily",
@@ -26,7 +27,7 @@ KEYS = (
 @pytest.fixture(scope="module")
 def mixed() -> BacktestResult:
     """ETH from before its first fit (2025-03) to the data's end: 4 months in sample."""
-    return backtest("ETH", "2024-11-01", "2025-07-31", store=False)
+    return book_backtest("ETH", "2024-11-01", "2025-07-31", store=False)
 
 
 def _same(a: dict, b: dict, keys: tuple[str, ...]) -> None:
@@ -42,14 +43,14 @@ def test_metrics_are_split_by_sample_and_pooled_keeps_its_meaning(mixed: Backtes
     for m in (oos, ins, pooled):
         assert set(KEYS) <= set(m)
     # the out-of-sample months alone: the back-test of exactly those months
-    alone = backtest("ETH", "2025-03-01", "2025-07-31", store=False)
+    alone = book_backtest("ETH", "2025-03-01", "2025-07-31", store=False)
     assert alone.metrics_in_sample is None and alone.metrics_out_of_sample == alone.metrics
     diffs = tuple(k for k in alone.metrics if "_diff_daily" in k)
     assert diffs  # the range-baseline comparisons, which the verdicts read
     _same(oos, alone.metrics, (*KEYS, *diffs))
     assert oos["days"] == alone.metrics["days"]
     # in sample: the months before the first fit alone, with no comparison
-    early = backtest("ETH", "2024-11-01", "2025-02-28", store=False)
+    early = book_backtest("ETH", "2024-11-01", "2025-02-28", store=False)
     assert early.metrics_out_of_sample is None and early.metrics is not None
     assert early.metrics_in_sample is not None
     _same(ins, early.metrics, KEYS)
