@@ -740,7 +740,6 @@ def book_position(  # pragma: no cover - compiled
     lvl_x: FloatArray,
     lvl_key: FloatArray,
     qc: FloatArray,
-    eps: float,
 ) -> Any:
     """Where the book stands: consumption and prices from the index and the impacts.
 
@@ -749,10 +748,11 @@ def book_position(  # pragma: no cover - compiled
     ``(c_base, c, idx_x, price_x)``: the consumption without and with the
     displacement, the index with the permanent impact (the level holding ``c_base``
     when ``f > eps``, else ``ix``) and the price (the level holding ``c`` when ``e >
-    eps``, else ``idx_x``).
+    eps``, else ``idx_x``); ``eps`` is 1e-12 of the book's effective depth.
     """
     n_lvl = lvl_x.shape[0]
     total = float(qc[n_lvl])
+    eps = 1e-12 * (total if total > 0.0 else 1.0)
     j_i = int(np.searchsorted(lvl_key, -ix, side="left"))
     c_i = float(qc[j_i]) if j_i <= n_lvl else total
     idx_x = ix
@@ -853,7 +853,6 @@ def clock_span(  # pragma: no cover - compiled
     chunk = pars[P_CHUNK]
     chunk_s = pars[P_CHUNK_S]
     fee = pars[P_FEE]
-    eps = 1e-12 * (total if total > 0.0 else 1.0)
     trace = np.empty((n_steps if record else 0, N_TRACE))
     whole = chunk >= 1.0  # large positions join the venue's queue whole at once
     e = st[S_E]
@@ -891,7 +890,7 @@ def clock_span(  # pragma: no cover - compiled
         later = t > 0 or later0
         if later:
             e, f = time_passes(e, f, dt[t], h_a, share, h_r)
-        c_base, c, idx_x, price_x = book_position(index_x[t], f, e, lvl_x, lvl_key, qc, eps)
+        c_base, c, idx_x, price_x = book_position(index_x[t], f, e, lvl_x, lvl_key, qc)
         if price_x < extreme_x:
             extreme_x = price_x
         # ---- providers withdraw when price moves fast

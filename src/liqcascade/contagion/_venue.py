@@ -267,11 +267,13 @@ class VenueState:
             return None
         return float(self.c_abs[self.ib]), self.cur_rem
 
-    def take_cascade(self, q: float) -> None:
+    def take_cascade(self, q: float, forced: bool = False) -> None:
         """Take ``q`` base (<= remaining) from the current cascade-side level.
 
         The price moves to that level and market makers re-quote the opposite side
-        around it.
+        around it. ``forced`` (a liquidator's sale, not arbitrage) makes no difference
+        to a static book; the clock's venue (:mod:`liqcascade.contagion._clock_venue`)
+        counts it as displacement that resilience refills.
         """
         self._materialise()
         price = float(self.c_abs[self.ib])
@@ -315,7 +317,7 @@ class VenueState:
                 break
             q = min(need, lvl[1])
             if self.dirsign > 0:
-                self.take_cascade(q)
+                self.take_cascade(q, forced=True)
             else:
                 self.take_opp(q)
             need -= q
