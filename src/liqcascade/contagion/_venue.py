@@ -56,10 +56,13 @@ class Venue:
     insurance_fund : float, default 0.0
         Insurance fund at the start, USD.
     config : CascadeConfig, optional
-        Cascade extensions. The multi-venue loop supports ``refill_fraction``,
-        ``liquidation_fee`` and the defaults; ``withdrawal_fraction``,
+        Cascade extensions of the static books. The multi-venue loop supports
+        ``refill_fraction``, ``liquidation_fee`` and the defaults; ``withdrawal_fraction``,
         ``mark_price_weight < 1`` and ``partial_liquidation`` carry state across
-        rounds that the one-round kernel call does not keep, so they are refused.
+        rounds that the one-round kernel call does not keep, so they are refused. On the
+        calibrated response's clock (:mod:`liqcascade.contagion._clock_venue`) the
+        calibration's resilience and fee take the place of ``refill_fraction`` and
+        ``liquidation_fee``.
     """
 
     name: str
