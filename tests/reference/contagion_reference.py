@@ -26,6 +26,7 @@ side re-quoted around the new price.
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Any
 
 #: Sweeps over the links per round.
@@ -439,6 +440,459 @@ def contagion_py(
                 "insurance_fund_end": v.fund,
                 "bad_debt_usd": v.bad,
                 "arb_net_base": v.arb_base,
+            }
+            for n, v in vs.items()
+        },
+        "defi": [
+            {
+                "liquidated_usd": m.liquidated_usd,
+                "debt_repaid_usd": m.repaid,
+                "bad_debt_usd": m.bad,
+                "n_liquidations": m.n_liq,
+                "n_reverted": m.n_reverted,
+            }
+            for m in ls
+        ],
+        "flows": flows,
+        "rounds": rounds,
+        "rounds_to_spread": spread,
+    }
+
+
+# --------------------------------------------------------------------------- on the clock
+
+
+class RefClockVenue:
+    """One venue on the calibrated response's clock (docs/contagion.md, "Liquidity").
+
+    Plain lists: the cascade side's levels with their effective sizes (the displayed
+    size times the latent-depth weight), the venue's resting point (a price and the
+    effective base consumed up to it), the displacement ``e`` by forced orders, one
+    queue entry per triggered position. Written from the documentation of the clock
+    (docs/liquidity.md) and of the contagion loop, not from the kernels. The book's
+    state is kept as two consumptions (the resting point's and the current one, whose
+    difference is the displacement), so a level taken whole ends exactly at its end.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        mid: float,
+        bids: list[tuple[float, float]],
+        asks: list[tuple[float, float]],
+        positions: list[tuple[int, float, float, float]],
+        stops: list[tuple[int, float, float]],
+        fund: float,
+        down: bool,
+        params: dict[str, float],
+    ) -> None:
+        self.name = name
+        self.mid = mid
+        self.down = down
+        self.prm = params
+        lam, vis = params["latent_depth"], params["visible_distance"]
+
+        def latent(side: list[tuple[float, float]]) -> list[tuple[float, float]]:
+            out = []
+            for p, q in side:
+                d = abs(p - mid) / mid
+                out.append((p, q * (1.0 + lam * (d / vis - 1.0)) if lam > 0 and d > vis else q))
+            return out
+
+        cas, opp = (latent(bids), latent(asks)) if down else (latent(asks), latent(bids))
+        self.cas_shape = [(p / mid, q) for p, q in cas]
+        self.opp_shape = [(p / mid, q) for p, q in opp]
+        self.levels = [p for p, _ in cas]
+        self.eff = [q for _, q in cas]
+        self.total = 0.0
+        for q in self.eff:
+            self.total += q
+        self.eps = 1e-12 * (self.total if self.total > 0 else 1.0)
+        self.price = mid
+        self.opp: dict[float, float] = {}
+        self.requote_opp()
+        self.rest_price = mid  # where the venue rests without its displacement
+        self.rest_c = 0.0  # effective base consumed up to it
+        self.cons = 0.0  # effective base consumed with the displacement by forced orders
+        self.prev = mid
+        self.later = False
+        moving = 1 if down else -1
+        self.pos = [{"liq": liq, "size": size, "bkr": bkr, "hit": False, "queue": 0.0}
+                    for side, size, liq, bkr in positions if side == moving]  # fmt: skip
+        self.stops = [{"trig": trig, "size": size, "done": False}
+                      for side, trig, size in stops if side == -moving]  # fmt: skip
+        self.opening = fund
+        self.gains = 0.0
+        self.bad = 0.0
+        self.liq_usd = 0.0
+        self.stop_usd = 0.0
+        self.n_liq = 0
+        self.n_stop = 0
+        self.rounds = 0
+        self.halted = False
+        self.exhausted = False
+        self.arb_base = 0.0
+
+    # ---- geometry
+    def beyond(self, p: float, q: float) -> bool:
+        return p <= q if self.down else p >= q
+
+    def further(self, p: float, q: float) -> bool:
+        return p < q if self.down else p > q
+
+    @property
+    def fund(self) -> float:
+        return self.opening + self.gains
+
+    @property
+    def queue(self) -> float:
+        return sum(o["queue"] for o in self.pos)
+
+    def cum(self, j: int) -> float:
+        """Effective base of the first ``j`` levels."""
+        acc = 0.0
+        for k in range(j):
+            acc += self.eff[k]
+        return acc
+
+    def level_at(self, c: float) -> int:
+        """The level holding consumption ``c`` (the last level touched)."""
+        acc = 0.0
+        for j in range(len(self.eff)):
+            acc += self.eff[j]
+            if c <= acc:
+                return j
+        return len(self.eff) - 1
+
+    def notional_to(self, c: float) -> float:
+        acc = usd = 0.0
+        for j in range(len(self.eff)):
+            if c <= acc + self.eff[j]:
+                return usd + (c - acc) * self.levels[j]
+            acc += self.eff[j]
+            usd += self.eff[j] * self.levels[j]
+        return usd
+
+    def consumed(self) -> float:
+        return min(self.cons, self.total)
+
+    def price_now(self) -> float:
+        if self.cons - self.rest_c > self.eps and self.levels:
+            return self.levels[self.level_at(self.consumed())]
+        return self.rest_price
+
+    # ---- the books between rounds
+    def requote_opp(self) -> None:
+        self.opp = {self.price * r: q for r, q in self.opp_shape}
+
+    def requote_cas(self) -> None:
+        """Re-quoted around the price: nothing consumed, nothing displaced."""
+        self.levels = [self.price * r for r, _ in self.cas_shape]
+        self.rest_price = self.price
+        self.rest_c = 0.0
+        self.cons = 0.0
+
+    def next_level(self) -> tuple[int, float] | None:
+        c = self.consumed()
+        acc = 0.0
+        for j in range(len(self.eff)):
+            acc += self.eff[j]
+            if acc > c:
+                return j, acc - c
+        return None
+
+    @property
+    def cas(self) -> dict[float, float]:
+        """The cascade side's next level and what is left on it (what arbitrage reads)."""
+        nxt = self.next_level()
+        return {} if nxt is None else {self.levels[nxt[0]]: nxt[1]}
+
+    def take_cas(self, q: float, forced: bool = False) -> None:
+        nxt = self.next_level()
+        assert nxt is not None
+        j, rem = nxt
+        end = self.cum(j + 1) if q >= rem else self.consumed() + q
+        self.cons = end
+        if not forced:  # arbitrage: the resting point moves where it traded
+            self.rest_c = end
+            self.rest_price = self.levels[j]
+        self.price = self.levels[j]
+        self.requote_opp()
+
+    def take_opp(self, q: float) -> None:
+        p, rem = next(iter(self.opp.items()))
+        self.price = p
+        if rem - q <= 0.0:
+            del self.opp[p]
+        else:
+            self.opp[p] = rem - q
+        self.requote_cas()
+
+    def market_sell(self, base: float) -> None:
+        need = base
+        while need > 0.0:
+            if self.down:
+                nxt = self.next_level()
+                if nxt is None:
+                    break
+                q = min(need, nxt[1])
+                self.take_cas(q, forced=True)
+            else:
+                lvl = RefVenue.best(self.opp)
+                if lvl is None:
+                    break
+                q = min(need, lvl[1])
+                self.take_opp(q)
+            need -= q
+
+    # ---- the round
+    def advance(self, k: int, shock: tuple[str, float] | None, round_s: float) -> None:
+        if self.halted:
+            return
+        if k > 1:
+            self.later = True
+            h = self.prm["resilience_half_life_s"]
+            e = self.cons - self.rest_c
+            if math.isfinite(h) and e > 0.0:
+                self.cons = self.rest_c + e * 2.0 ** (-round_s / h)
+        if shock is not None:
+            if shock[0] == "price":
+                self.rest_price = shock[1]
+                self.rest_c = 0.0
+                for j in range(len(self.levels)):
+                    if self.further(self.rest_price, self.levels[j]):
+                        self.rest_c += self.eff[j]
+            else:  # a market order walks the levels; the venue rests at the last one
+                u = shock[1]
+                c = 0.0
+                for j in range(len(self.levels)):
+                    if u <= 0.0:
+                        break
+                    self.rest_price = self.levels[j]
+                    if self.eff[j] * self.levels[j] >= u:
+                        c += u / self.levels[j]
+                        u = 0.0
+                    else:
+                        u -= self.eff[j] * self.levels[j]
+                        c += self.eff[j]
+                self.rest_c = c
+                self.exhausted = u > 0.0
+            self.cons = self.rest_c
+        self.price = self.price_now()
+
+    def clock_round(self, index: float, round_s: float) -> dict[str, float]:
+        out = {"triggered": 0.0, "liq_usd": 0.0}
+        if self.halted:
+            return out
+        prm = self.prm
+        dt = round_s if self.later else 0.0
+        c = self.consumed()
+        price = self.price_now()
+        omega = 0.0
+        if prm["withdrawal_per_speed"] > 0.0 and self.later:
+            speed = abs(price - self.prev) / self.mid / (dt / 60.0)
+            omega = min(prm["withdrawal_max"], prm["withdrawal_per_speed"] * speed)
+        self.prev = price
+        w = prm["mark_price_weight"]
+        mark = w * price + (1.0 - w) * index
+        for o in self.pos:
+            if not o["hit"] and o["size"] > 0 and self.beyond(mark, o["liq"]):
+                o["hit"] = True
+                o["queue"] = o["size"]
+                self.n_liq += 1
+        fired = []
+        for s in self.stops:
+            if not s["done"] and self.beyond(price, s["trig"]):
+                s["done"] = True
+                self.n_stop += 1
+                fired.append(s)
+        waiting = self.queue
+        frac = 1.0
+        rate = prm["liquidation_rate_usd_s"]
+        if math.isfinite(rate) and waiting > 0.0:
+            cap = rate * dt / abs(price)
+            if cap < waiting:
+                frac = cap / waiting
+        released = []
+        for o in self.pos:
+            if o["queue"] > 0.0:
+                r = o["queue"] * frac
+                o["queue"] -= r
+                if r > 0.0:
+                    released.append((o, r))
+        q = sum(r for _, r in released) + sum(s["size"] for s in fired)
+        if q <= 0.0:
+            self.price = price
+            self.halted = self.exhausted  # a market-order shock ran the book out
+            return out
+        out["triggered"] = 1.0
+        self.rounds += 1
+        need = q / (1.0 - omega)
+        room = self.total - c
+        take = max(0.0, min(need, room))
+        c_new = c + take
+        n0 = self.notional_to(c)
+        n_new = self.notional_to(c_new)
+        filled = take * (1.0 - omega)
+        ran_out = need > room
+        if take > 0.0:
+            price = self.levels[self.level_at(c_new)]
+        self.cons = c_new
+        keep = 1.0 - omega
+        sgn = -1.0 if self.down else 1.0  # trigger order: furthest from the move first
+        orders = [(sgn * o["liq"], 0, i, r) for i, (o, r) in enumerate(released)]
+        orders += [(sgn * s["trig"], 1, i, s["size"]) for i, s in enumerate(fired)]
+        orders.sort()
+        u = v_prev = 0.0
+        fee = prm["liquidation_fee"]
+        round_liq = 0.0
+        for _, kind, i, base in orders:
+            u += base
+            if u < filled:
+                v = keep * (self.notional_to(c + u / keep) - n0)
+            else:
+                v = keep * (n_new - n0) + price * (u - filled)
+            val = v - v_prev
+            v_prev = v
+            if kind == 1:
+                self.stop_usd += val
+                continue
+            round_liq += val
+            self.book(val, base, released[i][0]["bkr"], fee)
+        if ran_out:
+            self.exhausted = True
+            for o in self.pos:
+                left = o["queue"]
+                if not o["hit"] and o["size"] > 0 and self.beyond(price, o["liq"]):
+                    o["hit"] = True
+                    self.n_liq += 1
+                    left = o["size"]
+                if left > 0.0:
+                    o["queue"] = 0.0
+                    round_liq += price * left
+                    self.book(price * left, left, o["bkr"], fee)
+            for s in self.stops:
+                if not s["done"] and self.beyond(price, s["trig"]):
+                    s["done"] = True
+                    self.n_stop += 1
+                    self.stop_usd += price * s["size"]
+        self.liq_usd += round_liq
+        out["liq_usd"] = round_liq
+        self.price = price
+        if ran_out or self.exhausted:
+            self.halted = True
+        return out
+
+    def book(self, val: float, base: float, bkr: float, fee: float) -> None:
+        """A piece closed for ``val`` USD: its surplus after the run, its shortfall now."""
+        pnl = (val - base * bkr) if self.down else (base * bkr - val)
+        pnl += fee * val
+        if pnl >= 0.0:
+            self.gains += pnl
+        else:
+            self.bad += max(0.0, -pnl - self.opening)
+            self.opening = max(0.0, self.opening + pnl)
+
+
+def contagion_clock_py(
+    venues: list[dict[str, Any]],
+    links: list[tuple[str, str, float, float]],
+    lending: list[dict[str, Any]],
+    shock_venue: str,
+    shock: tuple[str, float],
+    params: dict[str, float],
+    round_s: float = 30.0,
+    max_rounds: int = 500,
+) -> dict[str, Any]:
+    """The loop of docs/contagion.md on the calibrated response's clock.
+
+    As :func:`contagion_py`, with ``params`` the response's mechanisms
+    (``latent_depth``, ``visible_distance``, ``resilience_half_life_s``,
+    ``withdrawal_per_speed``, ``withdrawal_max``, ``mark_price_weight``,
+    ``liquidation_rate_usd_s``, ``liquidation_fee``): round ``k`` is at ``(k − 1) ·
+    round_s`` s; before it time passes on every venue and the shock moves the shocked
+    venue's resting point; the index is the median of the venues' prices; each venue
+    runs one step of the clock.
+    """
+    mid = next(v["mid"] for v in venues if v["name"] == shock_venue)
+    if shock[0] == "price":
+        down = shock[1] <= mid
+        shock_arg = shock
+    else:
+        down = shock[1] > 0
+        shock_arg = ("usd", abs(shock[1]))
+    vs = {v["name"]: RefClockVenue(v["name"], v["mid"], v["bids"], v["asks"], v["positions"],
+                                   v["stops"], v["fund"], down, params)
+          for v in venues}  # fmt: skip
+
+    def src(m: dict[str, Any]) -> float:
+        return sum(vs[s].price for s in m["sources"]) / len(m["sources"])
+
+    ls = [RefLending(m, src(m)) for m in lending]
+    flows: list[dict[str, Any]] = []
+    rounds = 0
+    spread: int | None = None
+    for k in range(1, max_rounds + 1):
+        active = False
+        outside = False
+        p0 = {n: v.price for n, v in vs.items()}
+        for name, v in vs.items():
+            v.advance(k, shock_arg if (k == 1 and name == shock_venue) else None, round_s)
+        index = statistics.median(v.price for v in vs.values())
+        for name, v in vs.items():
+            r = v.clock_round(index, round_s)
+            v.requote_opp()
+            active = active or bool(r["triggered"]) or v.price != p0[name]
+            outside = outside or (name != shock_venue and r["liq_usd"] > 0)
+        budgets = [ln[3] for ln in links]
+        for _ in range(MAX_SWEEPS):
+            traded = False
+            for i, (a, b, cost, _cap) in enumerate(links):
+                f = cross(vs[a], vs[b], cost, budgets[i])  # type: ignore[arg-type]
+                if f is None:
+                    continue
+                traded = active = True
+                budgets[i] -= f["buy_usd"]
+                if budgets[i] <= SPENT * links[i][3] < math.inf:
+                    budgets[i] = 0.0
+                flows.append({"round": k, "link": i, **f})
+            if not traded:
+                break
+        pending = any(v.queue > 0.0 for v in vs.values())
+        for m in ls:
+            sp = src(m.spec)
+            updated = m.update(sp, k)
+            tok, usd = m.liquidate()
+            if tok > 0:
+                active = True
+                if m.spec["sell_to"] == "dex":
+                    m.dex_sell(tok)
+                else:
+                    v = vs[m.spec["sell_to"]]
+                    v.market_sell(usd / v.price)
+            if usd > 0:
+                outside = True
+            active = active or updated
+            pending = pending or (m.spec["heartbeat"] > 0 and sp != m.oracle)
+        if spread is None and outside:
+            spread = k
+        if active:
+            rounds = k
+        elif not pending:
+            break
+    return {
+        "venues": {
+            n: {
+                "final_price": v.price,
+                "liquidated_usd": v.liq_usd,
+                "stops_usd": v.stop_usd,
+                "n_liquidated": v.n_liq,
+                "n_stops": v.n_stop,
+                "rounds": v.rounds,
+                "insurance_fund_end": v.fund,
+                "bad_debt_usd": v.bad,
+                "arb_net_base": v.arb_base,
+                "queue_left_base": v.queue,
             }
             for n, v in vs.items()
         },

@@ -32,8 +32,36 @@ def _spread(iv: dict[str, Any], key: str) -> str:
     lo, hi, n = iv[f"{key}_p10"], iv[f"{key}_p90"], iv.get("n_draws", 0)
     if abs(hi - lo) <= 1e-9 * max(abs(lo), abs(hi), 1.0):
         return (f"{lo:,.0f} in every one of the {n} draws (all draws equal: the same "
-                "positions liquidate at each draw's latent depth)")  # fmt: skip
+                "positions liquidate under each draw's parameters)")  # fmt: skip
     return f"80 % over draws {lo:,.0f} … {hi:,.0f}"
+
+
+def _clock_lines(res: dict[str, Any]) -> list[str]:
+    """The calibrated response's clock: the mechanisms it carried and the venues' queues."""
+    clock = res.get("clock") or {}
+    m = clock.get("mechanisms", {})
+    parts = [f"latent depth {m.get('latent_depth', 0):g}"]
+    if m.get("resilience_half_life_s") is not None:
+        parts.append(f"resilience half-life {m['resilience_half_life_s']:g} s")
+    if m.get("withdrawal_per_speed"):
+        parts.append(f"withdrawal up to {100 * m['withdrawal_max']:g} % when price moves fast")
+    w = m.get("mark_price_weight", 1.0)
+    if w < 1:
+        parts.append(f"mark {w:g} × venue + {1 - w:g} × index (the venues' median)")
+    if m.get("liquidation_rate_usd_s") is not None:
+        parts.append(f"liquidation rate ${m['liquidation_rate_usd_s']:,.0f}/s")
+    if m.get("liquidation_fee"):
+        parts.append(f"fee {100 * m['liquidation_fee']:g} %")
+    lines = [f"calibrated liquidity on the clock (rounds of {clock.get('round_s', 0):g} s, "
+             f"last activity at {clock.get('elapsed_s', 0):g} s): {', '.join(parts)}"]  # fmt: skip
+    peak = {n: v.get("queue_peak_usd", 0.0) for n, v in res["venues"].items()}
+    left = {n: v.get("queue_left_base", 0.0) for n, v in res["venues"].items()}
+    if any(peak.values()):
+        worst = max(peak, key=lambda n: peak[n])
+        tail = ("; left at the end: " + ", ".join(f"{n} {b:,.2f} base" for n, b in left.items()
+                if b > 0)) if any(left.values()) else "; none left at the end"  # fmt: skip
+        lines.append(f"liquidation queue: peak ${peak[worst]:,.0f} ({worst}){tail}")
+    return lines
 
 
 def _render(res: dict[str, Any]) -> None:
@@ -50,10 +78,12 @@ def _render(res: dict[str, Any]) -> None:
     _common.stdout.print(t)
     if res.get("liquidity") == "calibrated":
         iv, ub = res["interval"], res["static_upper_bound"]
+        for line in _clock_lines(res):
+            _common.stdout.print(escape(line), soft_wrap=True)
         _common.stdout.print(
-            f"calibrated liquidity (latent depth {res['calibration']['latent_depth']:g}): CEX "
-            f"liquidated {_spread(iv, 'cex_liquidated_usd')}; static books (upper bound): CEX "
-            f"${ub['cex_liquidated_usd']:,.0f}, DeFi ${ub['defi_liquidated_usd']:,.0f}"
+            f"calibrated CEX liquidated {_spread(iv, 'cex_liquidated_usd')}; static books "
+            f"(upper bound): CEX ${ub['cex_liquidated_usd']:,.0f}, DeFi "
+            f"${ub['defi_liquidated_usd']:,.0f}"
         )
     d = res["defi"]
     _common.stdout.print(
@@ -104,9 +134,10 @@ def contagion_cmd(
         str | None,
         typer.Option(
             "--liquidity",
-            help="calibrated (venue books with the calibrated latent depth; the default) or "
-            "static (the books as displayed: the upper bound). Overrides the config's "
-            "\\[simulation] liquidity.",
+            help="calibrated (the calibrated liquidity response on its clock, rounds of 30 s: "
+            "latent depth, resilience, withdrawal, the index-anchored mark, the venue's "
+            "liquidation rate; the default) or static (the books as displayed: the upper "
+            "bound). Overrides the config's \\[simulation] liquidity.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,

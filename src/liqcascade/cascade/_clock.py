@@ -45,6 +45,7 @@ from liqcascade.cascade._prepare import PreparedMarket, PreparedSide
 from liqcascade.errors import InputError
 
 __all__ = [
+    "FINE_STEP_S",
     "LIQUIDITY_MODES",
     "CalibratedCascade",
     "ClockResult",
@@ -230,8 +231,13 @@ class LiquidityParams:
         return replace(self, **changes)
 
 
+#: Seconds per step while the cascade itself plays out (the first hour of
+#: :func:`default_grid`); the contagion loop's rounds on the clock last this long.
+FINE_STEP_S: float = 30.0
+
+
 def default_grid(
-    horizon_hours: float = 24.0, fine_s: float = 30.0, fine_hours: float = 1.0
+    horizon_hours: float = 24.0, fine_s: float = FINE_STEP_S, fine_hours: float = 1.0
 ) -> FloatArray:
     """Step lengths (s): ``fine_s`` steps for the first ``fine_hours``, then hourly.
 

@@ -95,6 +95,81 @@ C_QUEUE = 5  # base waiting in the liquidation queue after the step
 C_OMEGA = 6  # withdrawal fraction of the step
 N_TRACE = 7
 
+# the running state of a clock span (clock_span's ``st``; counts and flags as floats)
+S_E = 0  # displacement by forced orders, effective base
+S_F = 1  # permanent impact carried by arbitrage, effective base
+S_PRICE = 2  # frame price after the last step
+S_PREV = 3  # frame price at the start of the last step (withdrawal's speed)
+S_EXTREME = 4  # furthest frame price reached
+S_LEFT = 5  # opening fund left, USD
+S_GAINS = 6  # surpluses and fees, USD
+S_SHORT = 7  # shortfalls, USD
+S_BAD = 8  # bad debt, USD
+S_LIQ = 9  # liquidated notional, USD
+S_STOP = 10  # stops notional, USD
+S_UNFILLED = 11  # base closed at the price reached past the book
+S_NLIQ = 12  # positions triggered
+S_NSTOP = 13  # stops triggered
+S_POS = 14  # positions triggered so far (prefix end)
+S_STOPP = 15  # stops triggered so far (prefix end)
+S_LARGE = 16  # large positions triggered so far (rank prefix end)
+S_QQ = 17  # venue queue, base
+S_QB = 18  # its bankruptcy_x * size
+S_LQ = 19  # chunk queue, base
+S_LB = 20  # its bankruptcy_x * size
+S_NCO = 21  # live cohorts in co_w
+S_ACTIVE = 22  # steps with orders
+S_EXHAUSTED = 23  # the book ran out (1.0)
+S_STEPS = 24  # steps the last span ran
+S_Q = 25  # base ordered in the last step
+S_FILLED = 26  # base the book filled in the last step
+S_OMEGA = 27  # withdrawn fraction of the last step
+S_IDX = 28  # index of the last step (frame, with the permanent impact)
+N_STATE = 29
+
+
+@njit(inline="always")
+def latent_weight(d: float, latent: float, visible: float) -> float:  # pragma: no cover
+    """Latent depth: how many times its displayed size a level at distance ``d`` holds.
+
+    ``1 + latent · (d / visible − 1)`` beyond the visible distance, 1 within it
+    (``d``, ``visible``: fractions of mid).
+    """
+    if d > visible:
+        return 1.0 + latent * (d / visible - 1.0)
+    return 1.0
+
+
+@njit
+def latent_weights(  # pragma: no cover - compiled
+    dist: FloatArray, latent: float, visible: float
+) -> FloatArray:
+    """:func:`latent_weight` of every distance in ``dist`` (fractions of mid)."""
+    out = np.empty(dist.shape[0])
+    for j in range(dist.shape[0]):
+        out[j] = latent_weight(dist[j], latent, visible)
+    return out
+
+
+@njit(inline="always")
+def time_passes(  # pragma: no cover - compiled
+    e: float, f: float, dt: float, h_a: float, share: float, h_r: float
+) -> Any:
+    """``dt`` seconds pass: arbitrage and resilience act on the displacement ``e``.
+
+    A share ``1 − 2^(−dt / h_a)`` of the displacement (effective base) leaves the
+    venue, ``share`` of it staying as permanent impact ``f``; what is left of ``e``
+    decays by ``2^(−dt / h_r)`` (resilience). ``inf`` half-lives switch either off.
+    Returns ``(e, f)``.
+    """
+    if h_a < np.inf and e > 0.0:
+        moved = e * (1.0 - 2.0 ** (-dt / h_a))
+        e -= moved
+        f += share * moved
+    if h_r < np.inf and e > 0.0:
+        e *= 2.0 ** (-dt / h_r)
+    return e, f
+
 
 @njit
 def effective_depth(  # pragma: no cover - compiled
@@ -113,9 +188,7 @@ def effective_depth(  # pragma: no cover - compiled
     for j in range(n):
         w = 1.0
         if latent > 0.0:
-            d = abs(lvl_x[j] - mid_x) / m
-            if d > visible:
-                w = 1.0 + latent * (d / visible - 1.0)
+            w = latent_weight(abs(lvl_x[j] - mid_x) / m, latent, visible)
         qe = lvl_q[j] * w
         qc[j + 1] = qc[j] + qe
         nc[j + 1] = nc[j] + qe * lvl_abs[j]
@@ -659,8 +732,56 @@ def _close_rest(  # pragma: no cover - compiled
     return g, s
 
 
+@njit(inline="always")
+def book_position(  # pragma: no cover - compiled
+    ix: float,
+    f: float,
+    e: float,
+    lvl_x: FloatArray,
+    lvl_key: FloatArray,
+    qc: FloatArray,
+) -> Any:
+    """Where the book stands: consumption and prices from the index and the impacts.
+
+    The index ``ix`` (frame) has consumed the levels beyond it, the permanent impact
+    ``f`` and the displacement ``e`` (effective base) the units after them. Returns
+    ``(c_base, c, idx_x, price_x)``: the consumption without and with the
+    displacement, the index with the permanent impact (the level holding ``c_base``
+    when ``f > eps``, else ``ix``) and the price (the level holding ``c`` when ``e >
+    eps``, else ``idx_x``); ``eps`` is 1e-12 of the book's effective depth.
+    """
+    n_lvl = lvl_x.shape[0]
+    total = float(qc[n_lvl])
+    eps = 1e-12 * (total if total > 0.0 else 1.0)
+    j_i = int(np.searchsorted(lvl_key, -ix, side="left"))
+    c_i = float(qc[j_i]) if j_i <= n_lvl else total
+    idx_x = ix
+    if f > eps:
+        ci_f = c_i + f
+        if ci_f >= total:
+            ci_f = total
+        idx_x = lvl_x[_level_of(qc, ci_f)]
+        c_base = ci_f
+    else:
+        c_base = c_i
+    c = c_base + e
+    if c >= total:
+        c = total
+    if e > eps and n_lvl > 0:
+        price_x = lvl_x[_level_of(qc, c)]
+    else:
+        price_x = idx_x
+    return c_base, c, idx_x, price_x
+
+
 @njit
-def clock_kernel(  # pragma: no cover - compiled
+def clock_span(  # pragma: no cover - compiled
+    st: FloatArray,
+    co_w: FloatArray,
+    index_x: FloatArray,
+    dt: FloatArray,
+    later0: bool,
+    mark_ix: float,
     mid_x: float,
     lvl_x: FloatArray,
     lvl_abs: FloatArray,
@@ -682,53 +803,42 @@ def clock_kernel(  # pragma: no cover - compiled
     block: int,
     stop_key: FloatArray,
     cum_stop: FloatArray,
-    index_x: FloatArray,
-    dt: FloatArray,
     dirsign: float,
-    f0: float,
     pars: FloatArray,
     record: bool,
-) -> Any:
-    """One cascade on a clock in the down frame.
+) -> FloatArray:
+    """THE steps of the liquidity response, from the state ``st`` (updated in place).
+
+    :func:`clock_kernel` runs one span over a whole index path from a fresh state; the
+    contagion loop (:mod:`liqcascade.contagion._clock_venue`) runs a span of one step
+    per round on each venue, carrying ``st`` and the queue's cohorts ``co_w`` across
+    rounds. Each step: time passes (arbitrage and resilience, :func:`time_passes`; not
+    before the first step unless ``later0``), the book's state and price, withdrawal,
+    triggers on the mark, the queue (chunks, the rate), fills and closes, settlement
+    when the book runs out (then the span stops).
 
     Parameters
     ----------
-    mid_x : float
-        Pre-shock mid, frame coordinates.
-    lvl_x, lvl_abs, lvl_key : arrays
-        Levels best first: frame price, |price| (USD), ``−lvl_x``.
-    qc, nc : arrays (levels + 1)
-        Cumulative effective size and notional (:func:`effective_depth`).
-    pos_key, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr,
-    pos_size, pos_bkr_x, pos_large, blk_max, blk_min, stop_key, cum_stop : arrays
-        The prepared side (see :class:`liqcascade.cascade.PreparedMarket`).
-    srt : array (6, positions)
-        Each block's and each superblock's bankruptcies sorted, with running sums of
-        size (base) and ``bkr_x · size`` (USD)
-        (:meth:`liqcascade.cascade._prepare.PreparedSide.clock_sorted`).
-    block : int
-        Positions per block of ``blk_max`` / ``blk_min`` (bankruptcy bounds).
-    index_x : array (steps)
-        Exogenous index price at each step, frame coordinates (``index_x[0]`` is
-        the shock price).
-    dt : array (steps)
-        Length of each step, seconds.
-    dirsign : float
-        +1 down move, −1 up move.
-    f0 : float
-        Insurance fund at the start, USD.
-    pars : array
-        The parameters (``P_*`` indices).
-    record : bool
-        Keep the per-step trace.
+    st : array (N_STATE,)
+        The running state (``S_*`` indices): read at the start, written at the end.
+        ``S_STEPS`` is set to the steps run; ``S_Q``, ``S_FILLED``, ``S_OMEGA`` and
+        ``S_IDX`` to the last step's base ordered and filled, withdrawn fraction and
+        index (frame).
+    co_w : array (rows, 7)
+        The queue's cohorts (:func:`clock_kernel`), ``S_NCO`` of them live; at least
+        one row per step the cohorts can reach.
+    later0 : bool
+        The span's first step comes after an earlier one (time passes before it and
+        its price speed is measured).
+    mark_ix : float
+        The index liquidations mark against (frame); NaN: the step's own index
+        (``index_x`` with the permanent impact), as in the single-venue cascade.
+    Other parameters : as :func:`clock_kernel`.
 
     Returns
     -------
-    tuple
-        ``(extreme_x, price_x, active_steps, liq_usd, stop_usd, n_liq, n_stop, fund,
-        bad_debt, exhausted, unfilled, queue_left, trace, shortfalls, gains)``: ``fund``
-        is what is left of ``f0`` plus ``gains`` (surpluses and fees, USD),
-        ``bad_debt = max(0, shortfalls − f0)``.
+    array
+        The per-step trace of the steps run (empty unless ``record``).
     """
     n_lvl = lvl_x.shape[0]
     n_steps = index_x.shape[0]
@@ -743,78 +853,56 @@ def clock_kernel(  # pragma: no cover - compiled
     chunk = pars[P_CHUNK]
     chunk_s = pars[P_CHUNK_S]
     fee = pars[P_FEE]
-    eps = 1e-12 * (total if total > 0.0 else 1.0)
     trace = np.empty((n_steps if record else 0, N_TRACE))
-    # the queue's cohorts (the positions triggered in one step, a range in trigger
-    # order): the share of each member's size in the venue's queue (positions closed
-    # whole: co_mn; in chunks: co_ml), in the chunk queue (co_al), released in the step
-    # columns: mn, ml, al, released (whole), released (chunks), first, end (exact floats)
-    co_w = np.empty((n_steps, 7))
     whole = chunk >= 1.0  # large positions join the venue's queue whole at once
-    n_co = 0
-    e = 0.0
-    f = 0.0
-    left = f0  # what is left of the opening fund: shortfalls draw on it only
-    gains = 0.0  # surpluses and fees, credited after the run
-    shortfalls = 0.0
-    bad = 0.0
-    liq_usd = 0.0
-    stop_usd = 0.0
-    unfilled = 0.0
-    n_liq = 0
-    n_stop = 0
-    pos_ptr = 0
-    stop_ptr = 0
-    large_ptr = 0
-    qq = 0.0  # queue of whole positions, base
-    qb = 0.0  # their bankruptcy_x * size
-    lq = 0.0  # queue of partially liquidated positions, base
-    lb = 0.0
-    active = 0
-    exhausted = False
-    price_x = index_x[0] if n_steps > 0 else mid_x
-    prev_x = price_x
-    extreme_x = price_x
+    e = st[S_E]
+    f = st[S_F]
+    price_x = st[S_PRICE]
+    prev_x = st[S_PREV]
+    extreme_x = st[S_EXTREME]
+    left = st[S_LEFT]  # what is left of the opening fund: shortfalls draw on it only
+    gains = st[S_GAINS]  # surpluses and fees, credited after the run
+    shortfalls = st[S_SHORT]
+    bad = st[S_BAD]
+    liq_usd = st[S_LIQ]
+    stop_usd = st[S_STOP]
+    unfilled = st[S_UNFILLED]
+    n_liq = int(st[S_NLIQ])
+    n_stop = int(st[S_NSTOP])
+    pos_ptr = int(st[S_POS])
+    stop_ptr = int(st[S_STOPP])
+    large_ptr = int(st[S_LARGE])
+    qq = st[S_QQ]  # queue of whole positions, base
+    qb = st[S_QB]  # their bankruptcy_x * size
+    lq = st[S_LQ]  # queue of partially liquidated positions, base
+    lb = st[S_LB]
+    n_co = int(st[S_NCO])
+    active = int(st[S_ACTIVE])
+    exhausted = st[S_EXHAUSTED] > 0.0
+    idx_x = st[S_IDX]
+    q = 0.0
+    filled = 0.0
+    omega = 0.0
+    n_run = 0
     for t in range(n_steps):
+        n_run = t + 1
         # ---- time passes: arbitrage and resilience act on the displacement
-        if t > 0:
-            if h_a < np.inf and e > 0.0:
-                moved = e * (1.0 - 2.0 ** (-dt[t] / h_a))
-                e -= moved
-                f += share * moved
-            if h_r < np.inf and e > 0.0:
-                e *= 2.0 ** (-dt[t] / h_r)
-        ix = index_x[t]
-        j_i = int(np.searchsorted(lvl_key, -ix, side="left"))
-        c_i = float(qc[j_i]) if j_i <= n_lvl else total
-        idx_x = ix
-        if f > eps:
-            ci_f = c_i + f
-            if ci_f >= total:
-                ci_f = total
-            idx_x = lvl_x[_level_of(qc, ci_f)]
-            c_base = ci_f
-        else:
-            c_base = c_i
-        c = c_base + e
-        if c >= total:
-            c = total
-        if e > eps and n_lvl > 0:
-            price_x = lvl_x[_level_of(qc, c)]
-        else:
-            price_x = idx_x
+        later = t > 0 or later0
+        if later:
+            e, f = time_passes(e, f, dt[t], h_a, share, h_r)
+        c_base, c, idx_x, price_x = book_position(index_x[t], f, e, lvl_x, lvl_key, qc)
         if price_x < extreme_x:
             extreme_x = price_x
         # ---- providers withdraw when price moves fast
         omega = 0.0
-        if w_speed > 0.0 and t > 0 and dt[t] > 0.0:
+        if w_speed > 0.0 and later and dt[t] > 0.0:
             speed = abs(price_x - prev_x) / abs(mid_x) / (dt[t] / 60.0)
             omega = w_speed * speed
             if omega > w_max:
                 omega = w_max
         prev_x = price_x
         # ---- triggers: liquidations on the mark, stops on the trade price
-        mark_x = mark_w * price_x + (1.0 - mark_w) * idx_x
+        mark_x = mark_w * price_x + (1.0 - mark_w) * (idx_x if mark_ix != mark_ix else mark_ix)
         new_pos, new_stop = triggered(pos_key, stop_key, mark_x, price_x, pos_ptr, stop_ptr)
         new_large = int(np.searchsorted(large_rank, new_pos, side="left"))
         # the queue's live cohorts, then the step's new one
@@ -974,22 +1062,143 @@ def clock_kernel(  # pragma: no cover - compiled
             if record:
                 trace = trace[: t + 1]
             break
+    st[S_E] = e
+    st[S_F] = f
+    st[S_PRICE] = price_x
+    st[S_PREV] = prev_x
+    st[S_EXTREME] = extreme_x
+    st[S_LEFT] = left
+    st[S_GAINS] = gains
+    st[S_SHORT] = shortfalls
+    st[S_BAD] = bad
+    st[S_LIQ] = liq_usd
+    st[S_STOP] = stop_usd
+    st[S_UNFILLED] = unfilled
+    st[S_NLIQ] = n_liq
+    st[S_NSTOP] = n_stop
+    st[S_POS] = pos_ptr
+    st[S_STOPP] = stop_ptr
+    st[S_LARGE] = large_ptr
+    st[S_QQ] = qq
+    st[S_QB] = qb
+    st[S_LQ] = lq
+    st[S_LB] = lb
+    st[S_NCO] = n_co
+    st[S_ACTIVE] = active
+    st[S_EXHAUSTED] = 1.0 if exhausted else 0.0
+    st[S_STEPS] = n_run
+    st[S_Q] = q
+    st[S_FILLED] = filled
+    st[S_OMEGA] = omega
+    st[S_IDX] = idx_x
+    return trace
+
+
+@njit
+def clock_kernel(  # pragma: no cover - compiled
+    mid_x: float,
+    lvl_x: FloatArray,
+    lvl_abs: FloatArray,
+    lvl_key: FloatArray,
+    qc: FloatArray,
+    nc: FloatArray,
+    pos_key: FloatArray,
+    cum_size: FloatArray,
+    cum_bkr: FloatArray,
+    large_rank: IntArray,
+    large_cum_size: FloatArray,
+    large_cum_bkr: FloatArray,
+    pos_size: FloatArray,
+    pos_bkr_x: FloatArray,
+    pos_large: np.ndarray,
+    blk_max: FloatArray,
+    blk_min: FloatArray,
+    srt: FloatArray,
+    block: int,
+    stop_key: FloatArray,
+    cum_stop: FloatArray,
+    index_x: FloatArray,
+    dt: FloatArray,
+    dirsign: float,
+    f0: float,
+    pars: FloatArray,
+    record: bool,
+) -> Any:
+    """One cascade on a clock in the down frame.
+
+    Parameters
+    ----------
+    mid_x : float
+        Pre-shock mid, frame coordinates.
+    lvl_x, lvl_abs, lvl_key : arrays
+        Levels best first: frame price, |price| (USD), ``−lvl_x``.
+    qc, nc : arrays (levels + 1)
+        Cumulative effective size and notional (:func:`effective_depth`).
+    pos_key, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr,
+    pos_size, pos_bkr_x, pos_large, blk_max, blk_min, stop_key, cum_stop : arrays
+        The prepared side (see :class:`liqcascade.cascade.PreparedMarket`).
+    srt : array (6, positions)
+        Each block's and each superblock's bankruptcies sorted, with running sums of
+        size (base) and ``bkr_x · size`` (USD)
+        (:meth:`liqcascade.cascade._prepare.PreparedSide.clock_sorted`).
+    block : int
+        Positions per block of ``blk_max`` / ``blk_min`` (bankruptcy bounds).
+    index_x : array (steps)
+        Exogenous index price at each step, frame coordinates (``index_x[0]`` is
+        the shock price).
+    dt : array (steps)
+        Length of each step, seconds.
+    dirsign : float
+        +1 down move, −1 up move.
+    f0 : float
+        Insurance fund at the start, USD.
+    pars : array
+        The parameters (``P_*`` indices).
+    record : bool
+        Keep the per-step trace.
+
+    Returns
+    -------
+    tuple
+        ``(extreme_x, price_x, active_steps, liq_usd, stop_usd, n_liq, n_stop, fund,
+        bad_debt, exhausted, unfilled, queue_left, trace, shortfalls, gains)``: ``fund``
+        is what is left of ``f0`` plus ``gains`` (surpluses and fees, USD),
+        ``bad_debt = max(0, shortfalls − f0)``.
+    """
+    n_steps = index_x.shape[0]
+    st = np.zeros(N_STATE)
+    st[S_LEFT] = f0
+    price0 = index_x[0] if n_steps > 0 else mid_x
+    st[S_PRICE] = price0
+    st[S_PREV] = price0
+    st[S_EXTREME] = price0
+    # the queue's cohorts (the positions triggered in one step, a range in trigger
+    # order): the share of each member's size in the venue's queue (positions closed
+    # whole: co_mn; in chunks: co_ml), in the chunk queue (co_al), released in the step
+    # columns: mn, ml, al, released (whole), released (chunks), first, end (exact floats)
+    co_w = np.empty((n_steps, 7))
+    trace = clock_span(
+        st, co_w, index_x, dt, False, np.nan, mid_x, lvl_x, lvl_abs, lvl_key, qc, nc,
+        pos_key, cum_size, cum_bkr, large_rank, large_cum_size, large_cum_bkr, pos_size,
+        pos_bkr_x, pos_large, blk_max, blk_min, srt, block, stop_key, cum_stop, dirsign,
+        pars, record,
+    )  # fmt: skip
     return (
-        extreme_x,
-        price_x,
-        active,
-        liq_usd,
-        stop_usd,
-        n_liq,
-        n_stop,
-        left + gains,
-        bad,
-        exhausted,
-        unfilled,
-        qq + lq,
+        st[S_EXTREME],
+        st[S_PRICE],
+        int(st[S_ACTIVE]),
+        st[S_LIQ],
+        st[S_STOP],
+        int(st[S_NLIQ]),
+        int(st[S_NSTOP]),
+        st[S_LEFT] + st[S_GAINS],
+        st[S_BAD],
+        st[S_EXHAUSTED] > 0.0,
+        st[S_UNFILLED],
+        st[S_QQ] + st[S_LQ],
         trace,
-        shortfalls,
-        gains,
+        st[S_SHORT],
+        st[S_GAINS],
     )
 
 
@@ -1089,4 +1298,4 @@ def clock_paths_kernel(  # pragma: no cover - compiled
 
 
 # the kernels that inline the shared steps: compiled again when those changed
-drop_stale_caches(clock_kernel, clock_paths_kernel)
+drop_stale_caches(clock_span, clock_kernel, clock_paths_kernel)

@@ -1,9 +1,10 @@
 """Contagion: several perpetual venues and DeFi lending markets linked by arbitrage and oracles.
 
 ``simulate_contagion`` runs the single-venue cascade of :mod:`liqcascade.cascade`
-on every venue, one round at a time, and links the venues by capacity-limited
-arbitrage and the lending markets by push oracles (deviation threshold and
-heartbeat), with Aave v3.3 liquidation rules; liquidators sell the seized
+on every venue, one round at a time — the static books' rounds, or with ``liquidity``
+(the calibrated response) one 30-s step of its clock per round — and links the venues
+by capacity-limited arbitrage and the lending markets by push oracles (deviation
+threshold and heartbeat), with Aave v3.3 liquidation rules; liquidators sell the seized
 collateral on a venue or a DEX pool. ``load_config`` reads the TOML format
 (``docs/contagion.md``); ``oct_2025`` builds the 2025-10-10 crash preset and
 ``validate_oct_2025`` compares it with what the bundled data recorded.

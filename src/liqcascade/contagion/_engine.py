@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from liqcascade.cascade._clock import FINE_STEP_S, LiquidityParams
 from liqcascade.cascade._engine import resolve_shock
 from liqcascade.contagion._arbitrage import Link, cross_venues
+from liqcascade.contagion._clock_venue import ClockVenueState, latent_book
 from liqcascade.contagion._lending import LendingMarket, LendingState
 from liqcascade.contagion._result import ContagionResult, VenueOutcome
 from liqcascade.contagion._venue import Venue, VenueState
@@ -60,6 +65,8 @@ def simulate_contagion(
     shock_sell_usd: float | None = None,
     shock_buy_usd: float | None = None,
     max_rounds: int = 500,
+    liquidity: LiquidityParams | None = None,
+    round_s: float = FINE_STEP_S,
 ) -> ContagionResult:
     """Run a cascade that starts on one venue and spreads by arbitrage and oracles.
 
@@ -82,6 +89,16 @@ def simulate_contagion(
     lending market selling on a venue, each venue is exactly
     :func:`liqcascade.cascade.simulate_cascade` on its own.
 
+    With ``liquidity`` (the calibrated response) the venues run on its clock
+    (:mod:`liqcascade.contagion._clock_venue`): round ``k`` is at ``(k − 1) ·
+    round_s`` seconds; before it, time passes on every venue (resilience) and the
+    shock moves the shocked venue's resting point; the index is the median of the
+    venues' prices; each venue then runs one step of the single-venue clock (latent
+    depth, withdrawal, liquidations on the mark ``w · price + (1 − w) · index`` queued
+    and released at the venue's rate, chunks, the fee). Step 1 is unchanged; the loop
+    also goes on while a venue's queue is not empty. The lending markets keep their
+    timing in rounds (a heartbeat of ``h`` rounds is ``h · round_s`` seconds).
+
     Parameters
     ----------
     venues : sequence of Venue
@@ -93,6 +110,13 @@ def simulate_contagion(
         Exactly one, as in :func:`liqcascade.cascade.simulate_cascade` (a target
         price in USD, a fraction of the venue's mid, or a market order in USD).
     max_rounds : int, default 500
+    liquidity : LiquidityParams, optional
+        The calibrated liquidity response (:func:`liqcascade.cascade.load_liquidity`'s
+        ``params`` or a draw); its ``arbitrage_half_life_s`` is not used (the links are
+        the arbitrage), its ``liquidation_fee`` replaces the venues' own. None: the
+        static books (the upper bound).
+    round_s : float, default FINE_STEP_S (30)
+        Seconds per round on the clock (with ``liquidity``).
 
     Returns
     -------
@@ -101,10 +125,14 @@ def simulate_contagion(
     _check(venues, links, lending, shock_venue)
     if max_rounds < 1:
         raise InputError(f"max_rounds must be >= 1 (got {max_rounds})")
+    clocked = liquidity is not None
+    if clocked and not (math.isfinite(round_s) and round_s > 0):
+        raise InputError(f"round_s must be > 0 seconds (got {round_s})", param="round_s")
     by_name = {v.name: v for v in venues}
     mid = by_name[shock_venue].book.mid
     dirsign, kind, value = resolve_shock(mid, shock_price, shock, shock_sell_usd, shock_buy_usd)
-    states = {v.name: VenueState(v, dirsign) for v in venues}
+    states = _states(venues, dirsign, liquidity, round_s, max_rounds)
+    clock = {n: s for n, s in states.items() if isinstance(s, ClockVenueState)}
     order = [v.name for v in venues]
 
     def src_price(m: LendingMarket) -> float:
@@ -120,12 +148,20 @@ def simulate_contagion(
     for k in range(1, max_rounds + 1):
         active = False
         rnd: dict[str, dict[str, float]] = {}
+        p0 = {name: states[name].price for name in order}
+        mark_ix = math.nan
+        if clocked:  # time passes, the shock; the index is read at the round's start
+            for name in order:
+                clock[name].advance(k, shock_arg if (k == 1 and name == shock_venue) else None)
+            mark_ix = dirsign * float(np.median([states[n].price for n in order]))
         for name in order:
             st = states[name]
-            p0 = st.price
-            r = st.cascade_round(shock_arg if (k == 1 and name == shock_venue) else None)
+            if clocked:
+                r = clock[name].cascade_round(None, mark_ix)
+            else:
+                r = st.cascade_round(shock_arg if (k == 1 and name == shock_venue) else None)
             st.requote()
-            if r["triggered"] or st.price != p0:
+            if r["triggered"] or st.price != p0[name]:
                 active = True
             rnd[name] = r
         # ---- arbitrage
@@ -178,6 +214,11 @@ def simulate_contagion(
                          "liquidated_usd": r["liq_usd"], "stops_usd": r["stop_usd"],
                          "cascade_filled_base": r["filled_base"], "arb_base": arb[name],
                          "defi_sold_base": defi_sold[name]})  # fmt: skip
+            if clocked:  # the clock: time, index, the venue's queue and withdrawal
+                rows[-1].update({"t_s": (k - 1) * round_s, "index_price": dirsign * mark_ix,
+                                 "queue_base": r["queue_base"],
+                                 "withdrawn": r["withdrawn"]})  # fmt: skip
+                pending = pending or r["queue_base"] > 0.0
         if rounds_to_spread is None:
             outside = any(rnd[n]["liq_usd"] > 0 for n in order if n != shock_venue)
             outside = outside or any(r_["liquidated_usd"] > 0 for r_ in lrows if r_["round"] == k)
@@ -202,6 +243,7 @@ def simulate_contagion(
             book_exhausted=states[n].exhausted,
             unfilled_base=states[n].unfilled,
             arb_net_base=states[n].arb_base,
+            **(clock[n].outcome_extra() if clocked else {}),
         )
         for n in order
     }
@@ -230,4 +272,43 @@ def simulate_contagion(
         _rows=rows,
         _lending_rows=lrows,
         _flows=flows,
+        clock=_clock_info(liquidity, round_s, rounds) if clocked else None,
     )
+
+
+def _states(
+    venues: Sequence[Venue],
+    dirsign: float,
+    liquidity: LiquidityParams | None,
+    round_s: float,
+    max_rounds: int,
+) -> dict[str, VenueState]:
+    """Each venue's state: the static book's, or the clock's on the latent book."""
+    if liquidity is None:
+        return {v.name: VenueState(v, dirsign) for v in venues}
+    p = liquidity
+    out: dict[str, VenueState] = {}
+    for v in venues:
+        lv = dataclasses.replace(v, book=latent_book(v.book, p.latent_depth, p.visible_distance))
+        out[v.name] = ClockVenueState(lv, dirsign, p, round_s, max_rounds)
+    return out
+
+
+def _clock_info(p: LiquidityParams | None, round_s: float, rounds: int) -> dict[str, Any]:
+    """What the clock ran: its step, the time of the last active round, the mechanisms."""
+    assert p is not None
+    return {
+        "round_s": round_s,
+        "elapsed_s": max(0, rounds - 1) * round_s,
+        "index": "median of the venues' prices at the start of each round",
+        "mechanisms": mechanisms(p),
+    }
+
+
+def mechanisms(p: LiquidityParams) -> dict[str, float | None]:
+    """The calibrated mechanisms a clocked contagion run carries (``None``: off / unlimited)."""
+    d = p.to_dict()
+    return {k: d[k] for k in ("latent_depth", "visible_distance", "resilience_half_life_s",
+                              "withdrawal_per_speed", "withdrawal_max", "mark_price_weight",
+                              "liquidation_rate_usd_s", "partial_chunk", "partial_interval_s",
+                              "liquidation_fee")}  # fmt: skip

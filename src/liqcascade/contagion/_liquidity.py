@@ -1,28 +1,30 @@
 """Contagion through the calibrated liquidity response (``liquidity="calibrated"``).
 
-The multi-venue loop runs rounds without a clock (arbitrage links, oracles and DeFi
-liquidators act between rounds), so of the calibrated response's mechanisms
-(docs/liquidity.md) it carries the one that lives in the book itself: **latent
-depth** — a level at distance ``δ`` from the venue's mid beyond the visible distance
-(CoinGlass's ±1 %) holds ``1 + λ · (δ / visible − 1)`` times its displayed size,
-exactly the effective depth of :func:`liqcascade.cascade._clock_kernels.effective_depth`.
-The clock's mechanisms (resilience, withdrawal, the venue's liquidation rate, the
-mark price) are not carried (the rounds have no duration); the calibration's own
-arbitrage is replaced by the explicit links. Each venue's book is scaled so; the run
-under the calibration's central parameters gives the figures, the runs under its
-bootstrap draws the 10–90 % interval, and the static books (no latent depth) run
-beside as the upper bound.
+The multi-venue loop runs on the calibrated response's clock: one engine with the
+single-venue cascade's (:mod:`liqcascade.contagion._clock_venue`). Each venue's book
+carries the latent depth (:func:`latent_book`), and every round — 30 s, the clock's
+fine step — each venue runs one step of the clock
+(:func:`liqcascade.cascade._clock_kernels.clock_span`): resilience refills its
+displacement with the calibrated half-life, providers withdraw depth when price moves
+fast, liquidations trigger on the mark anchored to the index (the median of the
+venues' prices), wait in the venue's queue released at its liquidation rate (large
+positions in chunks) and pay the fee to the venue's insurance fund. The calibration's
+own arbitrage is replaced by the explicit links. The run under the calibration's
+central parameters gives the figures, the runs under its bootstrap draws the 10–90 %
+interval, and the static books (no response: instant, never refilled) run beside as
+the upper bound.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from liqcascade.book._orderbook import OrderBook
+from liqcascade.cascade._clock import FINE_STEP_S, LiquidityParams
+from liqcascade.contagion._clock_venue import latent_book
 from liqcascade.contagion._result import ContagionResult
 from liqcascade.contagion._venue import Venue
 from liqcascade.errors import InputError
@@ -32,40 +34,14 @@ __all__ = ["LIQUIDITY", "latent_book", "run_with_liquidity"]
 #: Liquidity models of the contagion run.
 LIQUIDITY: tuple[str, ...] = ("calibrated", "static")
 
-
-def latent_book(book: OrderBook, latent_depth: float, visible_distance: float) -> OrderBook:
-    """``book`` with the latent depth of the calibrated response (sizes scaled per level).
-
-    Parameters
-    ----------
-    book : OrderBook
-    latent_depth : float
-        ``λ >= 0`` (0: the book unchanged).
-    visible_distance : float
-        Distance from mid (fraction) the displayed book is measured to.
-    """
-    if not (np.isfinite(latent_depth) and latent_depth >= 0):
-        raise InputError(f"latent_depth must be >= 0 (got {latent_depth})")
-    if latent_depth == 0:
-        return book
-    m = book.mid
-
-    def scale(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-        d = np.abs(p - m) / m
-        w = np.where(d > visible_distance, 1.0 + latent_depth * (d / visible_distance - 1.0), 1.0)
-        return np.asarray(q * w, dtype=np.float64)
-
-    return OrderBook(
-        m,
-        book.bid_price,
-        scale(book.bid_price, book.bid_size),
-        book.ask_price,
-        scale(book.ask_price, book.ask_size),
-    )
-
-
-def _venues(venues: Sequence[Venue], latent: float, visible: float) -> list[Venue]:
-    return [dataclasses.replace(v, book=latent_book(v.book, latent, visible)) for v in venues]
+#: What a calibrated contagion run carries of the calibrated response.
+CARRIED = (
+    "the calibrated response on the clock, every venue, rounds of {round_s:g} s: latent "
+    "depth, resilience, withdrawal by price speed, liquidations on the mark anchored to "
+    "the index (the median of the venues' prices), the venue's liquidation rate (a queue "
+    "carried across rounds), partial liquidation of positions marked large, the fee to "
+    "the venue's insurance fund; arbitrage is the links'"
+)
 
 
 def _figures(r: ContagionResult) -> dict[str, float]:
@@ -76,14 +52,18 @@ def _figures(r: ContagionResult) -> dict[str, float]:
 
 
 def run_with_liquidity(
-    run: Any, venues: Sequence[Venue], liquidity: str, calibration: Any
+    run: Callable[[list[Venue], LiquidityParams | None], ContagionResult],
+    venues: Sequence[Venue],
+    liquidity: str,
+    calibration: Any,
 ) -> ContagionResult:
-    """Run ``run(venues)`` (a :func:`simulate_contagion` call) under the liquidity model.
+    """Run ``run(venues, params)`` (a :func:`simulate_contagion` call) under the liquidity model.
 
     Parameters
     ----------
     run : callable
-        ``run(venues) -> ContagionResult`` (links, lending and shock fixed).
+        ``run(venues, params) -> ContagionResult`` (links, lending and shock fixed);
+        ``params`` None runs the static books, else the calibrated response's clock.
     venues : sequence of Venue
         The venues with their displayed books.
     liquidity : {"calibrated", "static"}
@@ -95,39 +75,38 @@ def run_with_liquidity(
     ContagionResult
         ``liquidity`` set; calibrated: ``interval`` (10–90 % over the draws of
         ``cex_liquidated_usd``, ``defi_liquidated_usd`` and each venue's move),
-        ``static_upper_bound`` (the same figures on the displayed books) and
-        ``calibration``.
+        ``static_upper_bound`` (the same figures on the displayed books),
+        ``calibration`` and ``clock``.
     """
     if liquidity not in LIQUIDITY:
         raise InputError(
             f"liquidity must be calibrated or static (got {liquidity!r})", param="liquidity"
         )
-    static = run(list(venues))
+    static = run(list(venues), None)
     if liquidity == "static":
         return dataclasses.replace(static, liquidity="static")
     p = calibration.params
-    res = run(_venues(venues, p.latent_depth, p.visible_distance))
-    cache: dict[tuple[float, float], dict[str, float]] = {}
+    res = run(list(venues), p)
+    cache: dict[LiquidityParams, dict[str, float]] = {p: _figures(res)}
     rows = []
     for d in calibration.draws or (p,):
-        key = (d.latent_depth, d.visible_distance)
-        if key not in cache:
-            cache[key] = _figures(run(_venues(venues, *key)))
-        rows.append(cache[key])
+        if d not in cache:
+            cache[d] = _figures(run(list(venues), d))
+        rows.append(cache[d])
     interval = {}
     for k in rows[0]:
         vals = np.array([r[k] for r in rows])
         interval[f"{k}_p10"] = float(np.quantile(vals, 0.10))
         interval[f"{k}_p90"] = float(np.quantile(vals, 0.90))
     interval["n_draws"] = len(rows)
+    round_s = res.clock["round_s"] if res.clock else FINE_STEP_S
     cal = {
         "asset": calibration.asset,
         "as_of": None if calibration.as_of is None else calibration.as_of.isoformat(),
         "latent_depth": p.latent_depth,
         "visible_distance": p.visible_distance,
         "n_draws": len(rows),
-        "carried": "latent depth (the rounds have no clock: resilience, withdrawal, the "
-        "liquidation rate and the mark price are not carried; arbitrage is the links')",
+        "carried": CARRIED.format(round_s=round_s),
     }
     return dataclasses.replace(
         res,
@@ -174,8 +153,8 @@ def run_setup(
 
         cal = load_liquidity("ETH", setup.liquidity_as_of)
 
-    def run(venues: list[Venue]) -> ContagionResult:
+    def run(venues: list[Venue], params: LiquidityParams | None) -> ContagionResult:
         return simulate_contagion(venues, setup.links, setup.lending, shock_venue=venue,
-                                  max_rounds=setup.max_rounds, **kw)  # type: ignore[arg-type]  # fmt: skip
+                                  max_rounds=setup.max_rounds, liquidity=params, **kw)  # type: ignore[arg-type]  # fmt: skip
 
     return run_with_liquidity(run, setup.venues, mode, cal)

@@ -18,8 +18,13 @@ class VenueOutcome:
     """One venue at the end of a multi-venue cascade (prices and notionals in USD).
 
     ``rounds`` counts the rounds in which something triggered on this venue (the
-    single-venue engine's ``rounds``); ``arb_net_base`` is the base bought by
-    arbitrage on it (negative: sold).
+    single-venue engine's ``rounds``; on the clock, the rounds in which it sent orders
+    to the book); ``arb_net_base`` is the base bought by arbitrage on it (negative:
+    sold). On the clock (``liquidity="calibrated"``) ``liquidated_base`` is the base of
+    the positions closed (the queue's released pieces and the settlement),
+    ``queue_left_base`` the base still in the venue's liquidation queue when the loop
+    ended and ``queue_peak_usd`` the most the queue held (USD at the venue's price);
+    the three are 0 on the static books.
     """
 
     name: str
@@ -35,6 +40,9 @@ class VenueOutcome:
     book_exhausted: bool
     unfilled_base: float
     arb_net_base: float
+    liquidated_base: float = 0.0
+    queue_left_base: float = 0.0
+    queue_peak_usd: float = 0.0
 
     @property
     def move(self) -> float:
@@ -60,6 +68,11 @@ class ContagionResult:
         First round with a liquidation outside the shocked venue (a venue or a
         lending market); None if the cascade never left it.
     hit_max_rounds : bool
+    clock : dict or None
+        On the calibrated response's clock: ``round_s`` (seconds per round),
+        ``elapsed_s`` (time of the last active round), ``index`` (what the mark is
+        anchored to) and ``mechanisms`` (the parameters carried); None on the static
+        books.
     """
 
     venues: dict[str, VenueOutcome]
@@ -76,6 +89,7 @@ class ContagionResult:
     interval: dict[str, float] | None = None
     static_upper_bound: dict[str, float] | None = None
     calibration: dict[str, Any] | None = None
+    clock: dict[str, Any] | None = None
 
     @property
     def cex_liquidated_usd(self) -> float:
@@ -117,6 +131,15 @@ class ContagionResult:
                     "bad_debt_usd": v.bad_debt_usd,
                     "book_exhausted": v.book_exhausted,
                     "arb_net_base": v.arb_net_base,
+                    **(
+                        {
+                            "liquidated_base": v.liquidated_base,
+                            "queue_left_base": v.queue_left_base,
+                            "queue_peak_usd": v.queue_peak_usd,
+                        }
+                        if self.clock is not None
+                        else {}
+                    ),
                 }
                 for n, v in self.venues.items()
             },
@@ -138,15 +161,23 @@ class ContagionResult:
                     ("interval", self.interval),
                     ("static_upper_bound", self.static_upper_bound),
                     ("calibration", self.calibration),
+                    ("clock", self.clock),
                 )
                 if v is not None
             },
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per round per venue: price, liquidations, stops, arbitrage and DeFi flow."""
+        """One row per round per venue: price, liquidations, stops, arbitrage and DeFi flow.
+
+        On the clock also ``t_s`` (seconds from the shock), ``index_price`` (USD, the
+        mark's index), ``queue_base`` (the venue's queue after the round) and
+        ``withdrawn`` (the fraction of depth withdrawn in the round).
+        """
         cols = ["round", "venue", "price", "liquidated_usd", "stops_usd",
                 "cascade_filled_base", "arb_base", "defi_sold_base"]  # fmt: skip
+        if self.clock is not None:
+            cols += ["t_s", "index_price", "queue_base", "withdrawn"]
         return pd.DataFrame(self._rows, columns=cols)
 
     def lending_frame(self) -> pd.DataFrame:

@@ -56,10 +56,13 @@ class Venue:
     insurance_fund : float, default 0.0
         Insurance fund at the start, USD.
     config : CascadeConfig, optional
-        Cascade extensions. The multi-venue loop supports ``refill_fraction``,
-        ``liquidation_fee`` and the defaults; ``withdrawal_fraction``,
+        Cascade extensions of the static books. The multi-venue loop supports
+        ``refill_fraction``, ``liquidation_fee`` and the defaults; ``withdrawal_fraction``,
         ``mark_price_weight < 1`` and ``partial_liquidation`` carry state across
-        rounds that the one-round kernel call does not keep, so they are refused.
+        rounds that the one-round kernel call does not keep, so they are refused. On the
+        calibrated response's clock (:mod:`liqcascade.contagion._clock_venue`) the
+        calibration's resilience and fee take the place of ``refill_fraction`` and
+        ``liquidation_fee``.
     """
 
     name: str
@@ -267,11 +270,13 @@ class VenueState:
             return None
         return float(self.c_abs[self.ib]), self.cur_rem
 
-    def take_cascade(self, q: float) -> None:
+    def take_cascade(self, q: float, forced: bool = False) -> None:
         """Take ``q`` base (<= remaining) from the current cascade-side level.
 
         The price moves to that level and market makers re-quote the opposite side
-        around it.
+        around it. ``forced`` (a liquidator's sale, not arbitrage) makes no difference
+        to a static book; the clock's venue (:mod:`liqcascade.contagion._clock_venue`)
+        counts it as displacement that resilience refills.
         """
         self._materialise()
         price = float(self.c_abs[self.ib])
@@ -315,7 +320,7 @@ class VenueState:
                 break
             q = min(need, lvl[1])
             if self.dirsign > 0:
-                self.take_cascade(q)
+                self.take_cascade(q, forced=True)
             else:
                 self.take_opp(q)
             need -= q

@@ -242,11 +242,13 @@ def prose(v: ContagionView) -> Prose:
     sb = r.static_upper_bound
     if sb:
         take.append(
-            f"These runs use the calibrated liquidity (latent depth fitted on ordinary "
-            f"events). On the books as displayed (static) the same replay leaves Binance "
-            f"at {pct(sb['binance_move'])} after the last round and liquidates "
+            "These runs use the calibrated liquidity response on its clock (rounds of 30 s: "
+            "latent depth and resilience fitted on ordinary events; withdrawal, the mark "
+            "anchored to the venues' median and the venue's liquidation rate at the "
+            "calibration's priors). On the books as displayed (static) the same replay leaves "
+            f"Binance at {pct(sb['binance_move'])} after the last round and liquidates "
             f"{usd(sb['defi_liquidated_usd'])} on Aave: on 2025-10-10 depth withdrew, which "
-            "the calibration, fitted on calmer events, does not carry."
+            "the calibration, fitted on calmer events, carries only at its prior."
         )
     # the share rests on the model alone (one rule across the claims: model-only figures
     # are "not testable"); the record shows every venue and Aave hit in the same hour,
