@@ -1017,17 +1017,22 @@ def _render_calibrated(result: dict[str, Any]) -> None:
             "[bold]liquidity[/]",
             f"the prior, not a fit ({cal.get('n_events', 0)} events before this date)",
         )
-    oos = result.get("out_of_sample")
-    if oos:
-        t.add_row("[bold]events scored[/]", scored_events_text(oos, result["asset"]))
-        t.add_row("[bold]out of sample[/]", _oos_text(oos))
-        whole = oos.get("package_score")
-        if isinstance(whole, dict) and whole.get("n_events"):
-            t.add_row(
-                "[bold]whole back-test[/]",
-                "reads data after the market date, not knowable then: " + _oos_text(whole),
-            )
+    _score_rows(t, result.get("out_of_sample"), result["asset"])
     _common.stdout.print(t)
+
+
+def _score_rows(t: Any, oos: dict[str, Any] | None, asset: str) -> None:
+    """The out-of-sample rows: the events scored, their score, the whole back-test apart."""
+    if not oos:
+        return
+    t.add_row("[bold]events scored[/]", scored_events_text(oos, asset))
+    t.add_row("[bold]out of sample[/]", _oos_text(oos))
+    whole = oos.get("package_score")
+    if isinstance(whole, dict) and whole.get("n_events"):
+        t.add_row(
+            "[bold]whole back-test[/]",
+            "reads data after the market date, not knowable then: " + _oos_text(whole),
+        )
 
 
 #: ``backtest_score``'s scope of the events whose 24 h closed by the market's time.

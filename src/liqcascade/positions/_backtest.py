@@ -195,7 +195,15 @@ class BacktestResult:
     metrics_in_sample: dict[str, float] | None = None
 
     def sample_months(self, out_of_sample: bool) -> list[str]:
-        """The months (``YYYY-MM``) predicted out of sample, or in sample, with bars."""
+        """The months (``YYYY-MM``) predicted out of sample, or in sample, with bars.
+
+        Parameters
+        ----------
+        out_of_sample : bool
+            True: the months each predicted by a fit trained before it; False: the
+            months before the calibration's first fit (predicted by a fit trained on
+            data after them).
+        """
         return [
             str(m["month"])
             for m in self.months
