@@ -61,6 +61,13 @@ def _clock_lines(res: dict[str, Any]) -> list[str]:
         tail = ("; left at the end: " + ", ".join(f"{n} {b:,.2f} base" for n, b in left.items()
                 if b > 0)) if any(left.values()) else "; none left at the end"  # fmt: skip
         lines.append(f"liquidation queue: peak ${peak[worst]:,.0f} ({worst}){tail}")
+    if w < 1:
+        lines.append(
+            "mark rule: a fall on the shocked venue alone moves the index (the venues' median) "
+            "little, so that venue's marks lag its price: fewer of its positions liquidate, and "
+            "the contagion share is higher than with marks at each venue's own price (a model "
+            "consequence, not evidence)"
+        )
     return lines
 
 

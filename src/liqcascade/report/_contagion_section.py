@@ -248,7 +248,10 @@ def prose(v: ContagionView) -> Prose:
             "calibration's priors). On the books as displayed (static) the same replay leaves "
             f"Binance at {pct(sb['binance_move'])} after the last round and liquidates "
             f"{usd(sb['defi_liquidated_usd'])} on Aave: on 2025-10-10 depth withdrew, which "
-            "the calibration, fitted on calmer events, carries only at its prior."
+            "the calibration, fitted on calmer events, carries only at its prior. The mark "
+            "rule moves the share most: a fall on one venue moves the venues' median, and so "
+            "that venue's marks, by only part of it, so fewer of its own positions liquidate "
+            "and the share outside it rises (a model consequence the record cannot test)."
         )
     # the share rests on the model alone (one rule across the claims: model-only figures
     # are "not testable"); the record shows every venue and Aave hit in the same hour,
