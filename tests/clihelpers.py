@@ -27,6 +27,7 @@ class CliResult:
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
     """Run ``liqcascade`` in-process through its real entry point, capturing stdout/stderr."""
+    from liqcascade._cli import _common
     from liqcascade.cli import main
 
     saved = dict(os.environ)
@@ -35,12 +36,16 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 
     out, err = io.StringIO(), io.StringIO()
     try:
-        from liqcascade._cli import _common
-
         # the consoles' own attribute: None means 'the current sys.stdout/stderr', and
         # restoring the resolved stream instead would pin a later test's output to it
         old_out, old_err = _common.stdout._file, _common.stderr._file
         _common.stdout.file, _common.stderr.file = out, err
+        # rich pins a console's width to COLUMNS as it was when the console was made (the
+        # first import, in whichever test or shell that was): this run's COLUMNS, else
+        # the live size
+        old_widths = _common.stdout._width, _common.stderr._width
+        cols = os.environ.get("COLUMNS", "")
+        _common.stdout._width = _common.stderr._width = int(cols) if cols.isdigit() else None
         old_cwd = Path.cwd()
         if cwd is not None:
             os.chdir(cwd)
@@ -49,6 +54,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
                 code = main(list(args))
         finally:
             _common.stdout._file, _common.stderr._file = old_out, old_err
+            _common.stdout._width, _common.stderr._width = old_widths
             _common.STATE.verbosity = 0
             os.chdir(old_cwd)
     finally:

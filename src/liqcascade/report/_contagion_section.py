@@ -209,6 +209,25 @@ def _headline(v: ContagionView) -> Headline:
     )
 
 
+def _clock_take(r: Any) -> list[str]:
+    """The takeaway on the clock's mechanisms, the static books' bound and the mark rule."""
+    sb = r.static_upper_bound
+    if not sb:
+        return []
+    return [
+        "These runs use the calibrated liquidity response on its clock (rounds of 30 s: "
+        "latent depth and resilience fitted on ordinary events; withdrawal, the mark "
+        "anchored to the venues' median and the venue's liquidation rate at the "
+        "calibration's priors). On the books as displayed (static) the same replay leaves "
+        f"Binance at {pct(sb['binance_move'])} after the last round and liquidates "
+        f"{usd(sb['defi_liquidated_usd'])} on Aave: on 2025-10-10 depth withdrew, which "
+        "the calibration, fitted on calmer events, carries only at its prior. The mark "
+        "rule moves the share most: a fall on one venue moves the venues' median, and so "
+        "that venue's marks, by only part of it, so fewer of its own positions liquidate "
+        "and the share outside it rises (a model consequence the record cannot test)."
+    ]
+
+
 def prose(v: ContagionView) -> Prose:
     """Takeaways, method, the claim and the headline."""
     r, a, byb, bnb = v.replay, v.aave, v.bybit(), v.low_row("binance")
@@ -239,20 +258,7 @@ def prose(v: ContagionView) -> Prose:
         + " CEX liquidations cannot be checked (the bundled Hyperliquid series ends "
         f"{v.recorded['hyperliquid_data_end']}, CoinGlass's {v.recorded['coinglass_data_end']}).",
     ]
-    sb = r.static_upper_bound
-    if sb:
-        take.append(
-            "These runs use the calibrated liquidity response on its clock (rounds of 30 s: "
-            "latent depth and resilience fitted on ordinary events; withdrawal, the mark "
-            "anchored to the venues' median and the venue's liquidation rate at the "
-            "calibration's priors). On the books as displayed (static) the same replay leaves "
-            f"Binance at {pct(sb['binance_move'])} after the last round and liquidates "
-            f"{usd(sb['defi_liquidated_usd'])} on Aave: on 2025-10-10 depth withdrew, which "
-            "the calibration, fitted on calmer events, carries only at its prior. The mark "
-            "rule moves the share most: a fall on one venue moves the venues' median, and so "
-            "that venue's marks, by only part of it, so fewer of its own positions liquidate "
-            "and the share outside it rises (a model consequence the record cannot test)."
-        )
+    take += _clock_take(r)
     # the share rests on the model alone (one rule across the claims: model-only figures
     # are "not testable"); the record shows every venue and Aave hit in the same hour,
     # which cannot tell a spreading cascade from one shock hitting them all
