@@ -111,3 +111,60 @@ def test_the_fragility_commands_report_statistic_is_the_reports_critical_shock(
     assert_same(got["critical_shock"], want)
     assert got["n_paths"] == 120 and got["shocks"][0] == pytest.approx(-0.01, abs=1e-12)
     assert _report_statistic(state, pm, cal, books, -0.15) is None
+
+
+def test_a_shared_volatility_fit_is_a_fresh_fit_of_the_same_returns() -> None:
+    """The stress and volatility sections share a daily GJR-t fit per asset and run
+    (``ReportContext.volatility_fit``): the shared fit must equal one made afresh, and
+    other returns must not get it."""
+    from liqcascade.report._data import series
+    from liqcascade.volatility import fit_volatility, log_returns
+
+    ctx = ReportContext(quick=True, asset="ETH", assets=("ETH", "BTC"))
+    close = series("ohlcv", "BTC", "1d")["close"]
+    r = log_returns(close, "2017-08-17", "2025-07-31")
+    got = ctx.volatility_fit(r, "gjr", "t", asset="BTC")
+    # another section, another context of the run, a copy of the same returns: one fit
+    again = ctx.for_asset("BTC").volatility_fit(r.copy(), "gjr", "t", asset="BTC")
+    assert again is got
+    fresh = fit_volatility(r, "gjr", "t", asset="BTC")
+    assert got.n_obs == fresh.n_obs and got.converged == fresh.converged
+    assert list(got.params.index) == list(fresh.params.index)
+    assert_same(got.params.to_numpy(), fresh.params.to_numpy())
+    assert_same(got.std_err.to_numpy(), fresh.std_err.to_numpy())
+    assert_same(got.conditional_volatility.to_numpy(), fresh.conditional_volatility.to_numpy())
+    assert got.loglik == pytest.approx(fresh.loglik, rel=1e-12)
+    shorter = ctx.volatility_fit(r.iloc[:-1], "gjr", "t", asset="BTC")
+    assert shorter is not got and shorter.n_obs == got.n_obs - 1
+    assert ctx.volatility_fit(r, "egarch", "t", asset="BTC") is not got
+
+
+def test_shared_market_books_are_the_books_computed_alone() -> None:
+    """The liquidation map's and the transparency metrics' books over time are computed
+    once per date and run (``ReportContext.market_books``): each equals the book of
+    ``market_books`` asked alone, whatever dates were asked with it."""
+    from liqcascade.market import market_books
+    from liqcascade.protect import transparency_metrics
+
+    ctx = ReportContext(quick=True, asset="BTC")
+    last = ctx.last_oi_bar
+    days = [last - pd.Timedelta(days=k) for k in (3, 2, 1, 0)]
+    first = ctx.market_books(days[2:])
+    both = ctx.market_books(days)
+    assert both[2] is first[0] and both[3] is first[1]  # not computed again
+    assert ctx.market_books([days[1], days[1]]) == [both[1]]  # a repeated date once
+    for got, want in zip(both, market_books(days, asset="BTC"), strict=True):
+        assert got.as_of == want.as_of and got.price == want.price
+        for side in ("whole", "positions"):
+            g, w = getattr(got, side), getattr(want, side)
+            assert_same(g.size, w.size)
+            assert_same(g.liq_price, w.liq_price)
+        assert_same(got.stops.trigger, want.stops.trigger)
+        assert_same(got.stops.size, want.stops.size)
+    # the transparency metrics on the shared books: the same frame as on their own
+    start = last - pd.Timedelta(days=2)
+    shared = transparency_metrics(start, last, asset="BTC", books=ctx.market_books)
+    alone = transparency_metrics(start, last, asset="BTC")
+    pd.testing.assert_frame_equal(shared.frame, alone.frame, rtol=1e-12)
+    with pytest.raises(InputError, match="books"):
+        transparency_metrics(start, last, asset="BTC", books=ctx.market_books, store=False)

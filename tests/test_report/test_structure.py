@@ -164,3 +164,14 @@ def test_menu_groups_each_per_asset_section_under_one_name() -> None:
     nav = nav_groups(done(jobs))
     assert all(g["label"] == "" and len(g["links"]) == 1 for g in nav)
     assert [g["links"][0]["href"] for g in nav] == ["liqmap-btc", "cascade-btc", "support-btc"]
+
+
+def test_the_market_lane_and_the_queues_hints_cover_every_section() -> None:
+    from liqcascade.report._run import COST_HINT, MARKET_LANE, READS_MARKET, USES_ARCH
+
+    ids = {s.id for s in SECTIONS}
+    # every queued section has a cost hint (the queue's order, longest first)
+    assert set(COST_HINT) == ids - MARKET_LANE
+    # the transparency metrics share the liquidation map's books over time
+    assert {"liqmap", "transparency"} <= MARKET_LANE
+    assert READS_MARKET <= set(COST_HINT) and USES_ARCH <= ids

@@ -28,6 +28,7 @@ day is a top-decile liquidation day, against the 10 % base rate.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -267,6 +268,7 @@ def transparency_metrics(
     params: Any = None,
     on_step: Any = None,
     store: Any = None,
+    books: Callable[[pd.DatetimeIndex], Sequence[Any]] | None = None,
 ) -> TransparencyMetrics:
     """Daily transparency metrics over the derivatives period (module docstring).
 
@@ -290,6 +292,11 @@ def transparency_metrics(
     store : str, Path, Store, bool, optional
         Where the series are read (:func:`liqcascade.data.load_series`): ``None`` the
         default store if it exists, ``False`` the bundled data only.
+    books : callable, optional
+        ``books(days)``: the asset's default market's book at each of ``days``, as
+        :func:`liqcascade.market.market_books` gives them, for a caller that already
+        holds some (the report shares them with its liquidation map). Not with
+        ``params`` or ``store``.
 
     Returns
     -------
@@ -301,6 +308,9 @@ def transparency_metrics(
     from liqcascade.positions import liquidation_map
 
     asset = str(asset).upper()
+    if books is not None and (params is not None or store is not None):
+        raise InputError("books: give the books or the market's params and store, not both",
+                         param="books")  # fmt: skip
     inputs = load_market_inputs(asset, store=store)
     oi = inputs.open_interest
     first = oi.index[0].floor("1D")
@@ -314,15 +324,14 @@ def transparency_metrics(
         raise InputError(
             "fewer than 2 days inside the open-interest period", param=("start", "end")
         )
-    books = market_books(
-        days, spec=MarketSpec(asset=asset, params=params, store=store), inputs=inputs
-    )
+    spec = MarketSpec(asset=asset, params=params, store=store)
+    mbs = market_books(days, spec=spec, inputs=inputs) if books is None else books(days)
     h = inputs.prices
     spot = (h["volume"] * h["close"]).resample("1D").sum()
     liq = load_series("liquidations", asset=asset, interval="4h", store=store)
     liq_d = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     rows = []
-    for t, mb in zip(days, books, strict=True):
+    for t, mb in zip(days, mbs, strict=True):
         price = mb.price
         oi_usd = float(oi["oi_usd"][oi.index <= t].iloc[-1])
         stops = mb.stops

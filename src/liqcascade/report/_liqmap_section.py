@@ -167,14 +167,13 @@ def _level_when_above(
 
 def compute(ctx: ReportContext) -> LiqmapView:
     """Map, heatmap and level views of the estimated book at the market date."""
-    from liqcascade.market import market_books
     from liqcascade.positions import heatmap_from_books, liquidation_map
 
     last = ctx.last_oi_bar
     days = 14 if ctx.quick else 90
     # the market's book at each day of the heatmap; the last is the map's (one walk)
     times = [last - pd.Timedelta(days=k) for k in range(days, -1, -1)]
-    books = market_books(times, asset=ctx.asset)
+    books = ctx.market_books(times)  # shared with the transparency section
     state = _state(books[-1], ctx.market.sources.get("book_calibration", "identified book"))
     m = liquidation_map(
         state["book"], state["modelled"].stops, state["price"], bucket=0.005, range_=0.2,

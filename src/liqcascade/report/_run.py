@@ -1,10 +1,12 @@
 """Running the report's sections: one job per section and asset, in one or two lanes.
 
-The sections that stand on the estimated market (liquidation map, validation, cascade)
-run in the main process, so the market, the estimated books and the identified
-back-tests are computed once; when two cores are free, a forked process takes the
-other sections from a shared queue (longest first) and the main process joins it when
-its own sections are done. Each lane runs numba on one
+The sections that stand on the estimated market (liquidation map, validation, cascade,
+transparency) run in the main process, so the market, the estimated books, the books
+over time and the identified back-tests are computed once; when two cores are free, a
+forked process takes the other sections from a shared queue (longest first) and the
+main process joins it when its own sections are done. What both lanes would compute
+(each asset's market and its book draws, `arch`'s import) is computed once before the
+fork, and the forked lane inherits it. Each lane runs numba on one
 thread: the kernels the report calls are single-shock cascades whose parallel launch
 costs more than it gains, and two lanes already keep both cores busy. The figures do not
 depend on the lane.
@@ -23,19 +25,31 @@ from typing import Any
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import Claim, Headline, ReportContext, Section
 
-MARKET_LANE: frozenset[str] = frozenset({"liqmap", "validation", "cascade"})
-"""Sections run in the main process: they share the estimated market's results."""
+MARKET_LANE: frozenset[str] = frozenset({"liqmap", "validation", "cascade", "transparency"})
+"""Sections run in the main process: they share the estimated market's results (the
+liquidation map's books over time are among the transparency metrics' days)."""
 
 COST_HINT: dict[str, float] = {
-    "transparency": 7.5, "volatility": 6.0, "support": 2.0, "stress": 1.0, "data": 1.0,
-    "protect": 0.8, "collateral": 0.5, "solvency": 0.4, "contagion": 0.3,
+    "volatility": 3.4, "stress": 3.0, "support": 0.6, "solvency": 0.5, "protect": 0.5,
+    "data": 0.45, "collateral": 0.45, "contagion": 0.35,
 }  # fmt: skip
-"""CPU seconds each other section took on the bundled data (only orders the shared queue:
-the longest first, so the two lanes end together)."""
+"""CPU seconds each queued section takes per asset on the bundled data (ETH's and BTC's
+mean; only orders the shared queue: the longest first, so the two lanes end together)."""
+
+READS_MARKET: frozenset[str] = frozenset({"stress", "protect", "contagion"})
+"""Queued sections that read the estimated market (``ReportContext.market``): with two
+lanes, each asset's market and its book draws are computed once, before the fork."""
+
+USES_ARCH: frozenset[str] = frozenset({"volatility", "stress", "protect"})
+"""Sections that fit `arch` models: with two lanes, it is imported once, before the fork."""
 
 _NEXT: Any = None
 """Index of the next job of the shared queue (a process-shared integer, set before the
 fork so that the worker inherits it)."""
+
+_CTX: Any = None
+"""The run's context, set before the fork so that the worker inherits it with what was
+computed before the fork (:func:`_before_fork`)."""
 
 
 @dataclass(frozen=True)
@@ -205,15 +219,28 @@ def workers_default() -> int:
     return 2 if n >= 2 and _fork_ok() else 1
 
 
-def _worker_lane(
-    queue: list[Job],
-    quick: bool,
-    as_of: Any,
-    assets: tuple[str, ...],
-    render: Callable[[Section], dict[str, Any]],
-) -> list[Done]:
+def _before_fork(ctx: ReportContext, queued: list[Job]) -> None:
+    """Compute once, before the fork, what both lanes would compute.
+
+    Each asset's market and its book draws (:data:`READS_MARKET`), and `arch`'s import
+    (:data:`USES_ARCH`). The main process's market sections read the markets first
+    anyway, so only the forked lane's copy is saved. An asset without a market is left to
+    its sections.
+    """
+    from liqcascade.errors import InputError
+
+    for a in dict.fromkeys(j.asset for j in queued if j.spec.id in READS_MARKET):
+        try:
+            ctx.for_asset(a).market.draws()
+        except InputError:
+            continue  # its sections say why
+    if any(j.spec.id in USES_ARCH for j in queued):
+        import liqcascade.volatility  # noqa: F401
+
+
+def _worker_lane(queue: list[Job], render: Callable[[Section], dict[str, Any]]) -> list[Done]:
     """The second lane, in a forked process: takes jobs from the shared queue."""
-    ctx = ReportContext(quick, assets[0], as_of, assets=assets)
+    ctx: ReportContext = _CTX
     _one_thread()
     out = []
     while (j := _take(queue)) is not None:
@@ -249,21 +276,21 @@ def run_all(
     sections from one queue, longest first. Returns the finished jobs in the order
     of ``jobs``.
     """
-    global _NEXT
+    global _NEXT, _CTX
     import multiprocessing
 
     two = workers >= 2 and _fork_ok()
+    if two:
+        _before_fork(ctx, [j for j in jobs if j.spec.id not in MARKET_LANE])
+        two = _fork_ok()  # no numba thread was launched
     pinned = [j for j in jobs if j.spec.id in MARKET_LANE] if two else jobs
     queue = [j for j in jobs if j not in pinned]
     queue.sort(key=lambda j: -COST_HINT.get(j.spec.id, 1.0))
     fork = multiprocessing.get_context("fork") if two and queue else None
     _NEXT = fork.Value("i", 0) if fork is not None else None
+    _CTX = ctx
     pool = None if fork is None else ProcessPoolExecutor(1, mp_context=fork)
-    fut = (
-        None
-        if pool is None
-        else pool.submit(_worker_lane, queue, ctx.quick, ctx.requested_as_of, ctx.assets, render)
-    )
+    fut = None if pool is None else pool.submit(_worker_lane, queue, render)
     done: list[Done] = []
     prev = _one_thread()
     try:
@@ -285,7 +312,7 @@ def run_all(
                 on_section(j.sid, done[-1].wall_s)
     finally:
         _restore_threads(prev)
-        _NEXT = None
+        _NEXT = _CTX = None
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     order = {j.sid: i for i, j in enumerate(jobs)}

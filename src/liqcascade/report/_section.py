@@ -10,7 +10,7 @@ into a :class:`Section`. Results shared between sections are typed attributes of
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,9 @@ import plotly.graph_objects as go
 
 if TYPE_CHECKING:
     from liqcascade.cascade import MarketState
+    from liqcascade.market import MarketBook
     from liqcascade.positions import PositionBook
+    from liqcascade.volatility import VolatilityFit
 
 VERDICTS: tuple[str, ...] = (
     "supported",
@@ -603,6 +605,48 @@ class ReportContext:
             period=f"{s.start:%Y-%m} to {s.end:%Y-%m}",
             verdict=s.verdict,
         )
+
+    def market_books(self, times: Iterable[Any]) -> list[MarketBook]:
+        """The market's book at each of ``times``, each date's book computed once per run.
+
+        :func:`liqcascade.market.market_books` of the asset's default market: the
+        liquidation map's 90 days are among the transparency metrics' days, and a
+        date's book does not depend on the other dates asked with it, so the two
+        sections share them.
+        """
+        from liqcascade.market import MarketSpec, load_market_inputs, market_books
+        from liqcascade.market._over_time import _labels
+
+        a = self.asset
+        ts = list(times)
+        inputs = self._once(f"market_inputs.{a}", lambda: load_market_inputs(a))
+        spec = MarketSpec(asset=a)
+        labels = sorted(set(_labels(ts, pd.DatetimeIndex(inputs.open_interest.index))))
+        if not labels:
+            return market_books(ts, spec=spec, inputs=inputs)  # raises: no date in the data
+        done: dict[pd.Timestamp, MarketBook] = self._once(f"market_books.{a}", dict)
+        todo = [t for t in labels if t not in done]
+        if todo:
+            done.update((b.as_of, b) for b in market_books(todo, spec=spec, inputs=inputs))
+        return [done[t] for t in labels]
+
+    def volatility_fit(
+        self, returns: pd.Series, model: str, dist: str, *, asset: str, interval: str = "1d"
+    ) -> VolatilityFit:
+        """:func:`liqcascade.volatility.fit_volatility` of ``returns``, once per run.
+
+        Sections that fit the same model on the same returns (the stress sections'
+        daily GJR-t of ETH and BTC, the volatility section's) share one fit: the key
+        is the returns' digest (index and values), so different returns never share.
+        """
+        from liqcascade.report._data import frame_digest
+        from liqcascade.volatility import fit_volatility
+
+        key = f"vol_fit.{asset}.{model}.{dist}.{interval}.{frame_digest(returns.to_frame())}"
+        fit: VolatilityFit = self._once(
+            key, lambda: fit_volatility(returns, model, dist, interval=interval, asset=asset)
+        )
+        return fit
 
     def _once(self, key: str, fn: Callable[[], Any]) -> Any:
         if key not in self._shared:

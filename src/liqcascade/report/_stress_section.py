@@ -162,19 +162,20 @@ def _card_horizon(bt: Any) -> int:
     return HORIZON_DAYS if HORIZON_DAYS in bt.settings["horizons"] else 1
 
 
-def _fits(assets: Any, as_of: Any) -> dict[str, Any]:
+def _fits(ctx: ReportContext, assets: Any, as_of: Any) -> dict[str, Any]:
     """GJR-t fits of every asset of the stress market, on daily returns to ``as_of``.
 
     Read through the report's loader (the store when it holds the asset, else the
-    bundle), so an asset the package does not bundle is fitted on its own prices.
+    bundle), so an asset the package does not bundle is fitted on its own prices; each
+    fit made once per run (:meth:`ReportContext.volatility_fit`).
     """
     from liqcascade.report._data import series
-    from liqcascade.volatility import fit_volatility, log_returns
+    from liqcascade.volatility import log_returns
 
     out = {}
     for a in assets:
         r = log_returns(series("ohlcv", a, "1d")["close"], "2017-08-17", as_of)
-        out[a] = fit_volatility(r, "gjr", "t", asset=a)
+        out[a] = ctx.volatility_fit(r, "gjr", "t", asset=a)
     return out
 
 
@@ -245,7 +246,7 @@ def compute(ctx: ReportContext) -> StressView:
         horizon_days=HORIZON_DAYS,
         method="fhs",
         seed=20251010,
-        fits=_fits(tuple(a for a in market.prices if a in held), market.last_daily),
+        fits=_fits(ctx, tuple(a for a in market.prices if a in held), market.last_daily),
     )
     replays: dict[tuple[str, bool], Any] = {}
     skipped = ""

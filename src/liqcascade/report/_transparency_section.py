@@ -23,7 +23,7 @@ def compute(ctx: ReportContext) -> Any:
 
     end = ctx.last_oi_bar
     start = ctx.last_oi_bar - pd.Timedelta(days=60) if ctx.quick else None  # the last 2 months
-    return transparency_metrics(start, end, asset=ctx.asset)
+    return transparency_metrics(start, end, asset=ctx.asset, books=ctx.market_books)
 
 
 def figures(tm: Any) -> list[go.Figure]:

@@ -107,7 +107,7 @@ def compute(ctx: ReportContext) -> VolatilityView:
             close_h, models=("gjr",), dist="t", interval="1h"
         ).to_frame()
     dists = ("t",) if ctx.quick else ("normal", "t", "skewt")
-    gjr = fit_volatility(r_d, "gjr", "t", asset=a)
+    gjr = ctx.volatility_fit(r_d, "gjr", "t", asset=a)  # the stress sections' fit
     egarch = fit_volatility(r_d, "egarch", "t", asset=a)
     return VolatilityView(
         asset=a,

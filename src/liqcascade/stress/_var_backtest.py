@@ -526,6 +526,7 @@ def var_backtest(
     fit_pos = [int(i) for i in pos if i >= min_days - 1]
     rng = np.random.default_rng(seed)
     ewma = _ewma_var(r)
+    z_lv = [float(stats.norm.ppf(x)) for x in lv]  # the EWMA VaR's normal quantiles
     from liqcascade.volatility._fit import arch_spec
 
     rows: list[dict[str, Any]] = []
@@ -555,9 +556,7 @@ def var_backtest(
                 base = {
                     "hs": [float(v) for v in np.quantile(past, lv)],
                     "hs_1y": [float(v) for v in np.quantile(recent, lv)],
-                    "ewma": [
-                        float(1.0 - math.exp(-float(stats.norm.ppf(x)) * e_sd / 100.0)) for x in lv
-                    ],
+                    "ewma": [float(1.0 - math.exp(-z * e_sd / 100.0)) for z in z_lv],
                 }
                 common = {
                     "horizon": h,
