@@ -51,7 +51,6 @@ NOT_YET_COVERED: frozenset[str] = frozenset(
         "liqcascade.datasets",
         "liqcascade.market",
         "liqcascade.report",
-        "liqcascade.stress",
     }
 )
 

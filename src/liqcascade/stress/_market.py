@@ -33,6 +33,31 @@ class StressBook:
 
     Build with :func:`stress_book`. ``StressBook.empty()`` is a market without
     positions (no cascade), used for assets without an estimated book.
+
+    Attributes
+    ----------
+    trig_dn, trig_up : array of float
+        Triggers, USD: a long's liquidation price or a sell stop's trigger (down
+        side, descending); a short's liquidation price or a buy stop's trigger (up
+        side, ascending).
+    cumb_dn, cumb_up : array of float
+        Prefix sums of the sorted orders' sizes, base-asset units (length
+        orders + 1, starting at 0).
+    cumliq_dn, cumliq_up : array of float
+        Prefix sums of liquidated notional ``size·liq_price``, USD (positions only;
+        a stop adds 0), length orders + 1.
+    dist_dn, dist_up : array of float
+        Distance of each depth level from the order book's mid, a fraction (0.01 is
+        1 %), starting at 0; ``[0]`` without an order book.
+    depth_dn, depth_up : array of float
+        Cumulative order-book notional (``price·size``) to each ``dist_*`` level,
+        USD, starting at 0; ``[0]`` without an order book.
+    raw_trig_dn, raw_trig_up : array of float
+        The unsorted triggers, USD (positions first, then stops).
+    raw_size_dn, raw_size_up : array of float
+        The unsorted sizes, base-asset units.
+    raw_isliq_dn, raw_isliq_up : array of bool
+        True for a position (a liquidation), False for a stop.
     """
 
     trig_dn: FloatArray
@@ -73,6 +98,11 @@ class StressBook:
         short (buy stop) at or below it, never fires on a path: it was due before the
         path began. They are counted here so a result can say so instead of dropping
         them silently.
+
+        Parameters
+        ----------
+        price : float
+            The paths' start price, USD.
 
         Returns
         -------

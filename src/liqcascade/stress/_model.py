@@ -57,6 +57,9 @@ class AssetModel:
         The fitted one-step-ahead variance at the start, percent².
     dist_params : array
         Parameters of the fitted error distribution (``nu``; ``eta, lambda``).
+    distribution : arch.univariate.distribution.Distribution
+        The fitted standardised error distribution (``arch``'s object; its ``ppf``
+        gives the innovations).
     mu_fitted : float
         The fitted constant mean, percent a day (kept for the record whatever ``mu``).
     """
@@ -80,7 +83,18 @@ class AssetModel:
         return MODEL_EGARCH if self.model == "egarch" else MODEL_GJR
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        """Standardised innovations of the fitted distribution at probabilities ``u``."""
+        """Standardised innovations of the fitted distribution at probabilities ``u``.
+
+        Parameters
+        ----------
+        u : array of float
+            Probabilities, each in (0, 1).
+
+        Returns
+        -------
+        array of float
+            The standardised (unit-variance) innovations, same shape as ``u``.
+        """
         p = self.dist_params if self.dist_params.size else None
         return np.asarray(self.distribution.ppf(u, p), dtype=np.float64)
 
@@ -114,7 +128,24 @@ class JointModel:
     drift: str = "zero"
 
     def innovations(self, rng: np.random.Generator, n: int, horizon: int) -> list[FloatArray]:
-        """Standardised innovations, one (n, horizon) array per asset, from ``rng``."""
+        """Standardised innovations, one (n, horizon) array per asset, from ``rng``.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The random source (the chunk's, so a seed gives the same paths).
+        n : int
+            Number of paths.
+        horizon : int
+            Steps per path (days: the model is fitted on daily returns).
+
+        Returns
+        -------
+        list of 2-D array (n, horizon)
+            One array per asset, in the order of ``assets``: unit-variance draws of
+            the fitted distribution joined by the copula (``"garch"``), or recorded
+            standardised residuals bootstrapped by common day (``"fhs"``).
+        """
         k = len(self.assets)
         if self.method == "fhs":
             idx = rng.integers(0, self.resid.shape[0], size=(n, horizon))

@@ -121,6 +121,17 @@ class Portfolio:
 
         An entry more than 10x away from its price is a unit error (the one check of
         :func:`liqcascade.positions.check_at_price`).
+
+        Parameters
+        ----------
+        prices : dict of str to float
+            Current price per asset, USD; every asset held must have one.
+
+        Raises
+        ------
+        InputError
+            A held asset has no price, or a position is already past its liquidation
+            price or stop (the message names the row).
         """
         from liqcascade.positions import check_at_price
 
@@ -161,7 +172,28 @@ class Portfolio:
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, source: str = "<portfolio>") -> Portfolio:
-        """Validate a frame with DESIGN.md's portfolio columns; errors name the row."""
+        """Validate a frame with DESIGN.md's portfolio columns; errors name the row.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            One row per position, the columns of :func:`read_portfolio` (``symbol``,
+            ``side``, ``size`` in base-asset units, ``entry_price`` in USD, ``margin``
+            in USD or ``leverage`` as a multiple; optional ``stop_price`` in USD and
+            ``name``). Column names are matched case-insensitively.
+        source : str, default "<portfolio>"
+            Where the frame came from (a file name), the prefix of error messages.
+
+        Returns
+        -------
+        Portfolio
+            With liquidation prices computed from the contract's tier table.
+
+        Raises
+        ------
+        InputError
+            ``"SOURCE: row N: what is wrong"``.
+        """
         from liqcascade.margin import liq_price
 
         cols = {str(c).strip().lower(): c for c in df.columns}
@@ -278,6 +310,15 @@ def read_portfolio(path: str | Path) -> Portfolio:
     USDⓈ-M isolated margin with the packaged tier tables (ETHUSDT's for a contract
     without one: :func:`tier_table`).
 
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The portfolio file.
+
+    Returns
+    -------
+    Portfolio
+
     Raises
     ------
     InputError
@@ -290,7 +331,18 @@ def read_portfolio(path: str | Path) -> Portfolio:
 
 
 def sample_portfolio(prices: dict[str, float]) -> Portfolio:
-    """The report's sample: 10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5× at ``prices``."""
+    """The report's sample: 10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5× at ``prices``.
+
+    Parameters
+    ----------
+    prices : dict of str to float
+        Current USD prices; ``"ETH"`` and ``"BTC"`` are read and become the
+        positions' entry prices.
+
+    Returns
+    -------
+    Portfolio
+    """
     df = pd.DataFrame(
         {
             "symbol": ["ETHUSDT", "BTCUSDT", "ETHUSDT"],
@@ -384,6 +436,24 @@ def evaluate_portfolio(
     liquidation price (losing its current equity ``margin + size·(P0 − entry)``),
     else marked to the final price. Shorts mirror. PnL is measured from the current
     price ``P0`` (USD).
+
+    Parameters
+    ----------
+    pf : Portfolio
+        The positions.
+    prices : dict of str to float
+        Current price ``P0`` per asset, USD (the paths' start).
+    final : dict of str to array of float
+        Each path's price at the horizon per asset, USD (:attr:`PathSet.final`).
+    low, high : dict of str to array of float
+        Each path's lowest and highest price per asset over the horizon, USD
+        (:attr:`PathSet.low`, :attr:`PathSet.high`); longs' stops and liquidations
+        are read against ``low``, shorts' against ``high``.
+
+    Returns
+    -------
+    PortfolioOutcome
+        Per-path PnL (USD) and per-position liquidated / stopped flags.
     """
     n = next(iter(final.values())).size
     k = len(pf)

@@ -42,13 +42,38 @@ def value_at_risk(loss: FloatArray, level: float) -> float:
     """VaR at ``level`` (e.g. 0.99): the ``level`` quantile of the loss, USD (positive = loss).
 
     numpy's default (linear-interpolation) quantile.
+
+    Parameters
+    ----------
+    loss : array of float
+        Loss per path, USD (positive = loss, i.e. minus the PnL).
+    level : float
+        Confidence level as a fraction in (0, 1), e.g. 0.99 (not 99).
+
+    Returns
+    -------
+    float
+        The VaR, USD (in the units of ``loss``).
     """
     x = np.asarray(loss, dtype=np.float64)
     return float(np.quantile(x, level))
 
 
 def expected_shortfall(loss: FloatArray, level: float) -> float:
-    """ES at ``level``: the mean of the worst ``ceil(n·(1 − level))`` losses, USD."""
+    """ES at ``level``: the mean of the worst ``ceil(n·(1 − level))`` losses, USD.
+
+    Parameters
+    ----------
+    loss : array of float
+        Loss per path, USD (positive = loss, i.e. minus the PnL).
+    level : float
+        Confidence level as a fraction in (0, 1), e.g. 0.99 (not 99).
+
+    Returns
+    -------
+    float
+        The ES, USD (in the units of ``loss``).
+    """
     x = np.sort(np.asarray(loss, dtype=np.float64))
     k = max(1, math.ceil(x.size * (1.0 - level) - 1e-9))
     return math.fsum(x[-k:].tolist()) / k
@@ -95,6 +120,24 @@ def es_interval(
 
     ``n_boot`` resamples of the paths with replacement (seeded: reruns agree);
     sampling error only, not model error.
+
+    Parameters
+    ----------
+    loss : array of float
+        Loss per path, USD (positive = loss, i.e. minus the PnL).
+    level : float
+        Confidence level as a fraction in (0, 1), e.g. 0.99 (not 99).
+    confidence : float, default 0.95
+        Coverage of the interval, a fraction.
+    n_boot : int, default ES_BOOT (200)
+        Bootstrap resamples.
+    seed : int, default 0
+        Seed of the resampling.
+
+    Returns
+    -------
+    (float, float)
+        Low and high ends, USD (in the units of ``loss``).
     """
     x = np.asarray(loss, dtype=np.float64)
     n = x.size
@@ -206,22 +249,46 @@ class StressResult:
         return int(self.pnl.size)
 
     def var(self, level: float) -> float:
-        """Value at risk at ``level``, USD."""
+        """Value at risk at ``level``, USD.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level as a fraction in (0, 1), e.g. 0.99.
+        """
         return value_at_risk(self.loss, level)
 
     def es(self, level: float) -> float:
-        """Expected shortfall at ``level``, USD."""
+        """Expected shortfall at ``level``, USD.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level as a fraction in (0, 1), e.g. 0.99.
+        """
         return expected_shortfall(self.loss, level)
 
     def var_interval(self, level: float) -> tuple[float, float]:
-        """95 % order-statistic interval of :meth:`var` (Monte Carlo sampling), USD."""
+        """95 % order-statistic interval of :meth:`var` (Monte Carlo sampling), USD.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level as a fraction in (0, 1), e.g. 0.99.
+        """
         key = ("var", float(level))
         if key not in self._intervals:
             self._intervals[key] = quantile_interval(self.loss, level)
         return self._intervals[key]
 
     def es_interval(self, level: float) -> tuple[float, float]:
-        """95 % bootstrap interval of :meth:`es` over the paths (seeded), USD."""
+        """95 % bootstrap interval of :meth:`es` over the paths (seeded), USD.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level as a fraction in (0, 1), e.g. 0.99.
+        """
         key = ("es", float(level))
         if key not in self._intervals:
             self._intervals[key] = es_interval(self.loss, level)

@@ -75,6 +75,18 @@ class PathSet:
 
     ``final``, ``low``, ``high``: USD; ``liq_long_usd``, ``liq_short_usd``: the market
     book's liquidated notional over the horizon, USD.
+
+    Attributes
+    ----------
+    final : dict of str to array of float
+        Each path's price at the end of the horizon (after the last step's cascade),
+        USD.
+    low, high : dict of str to array of float
+        Each path's lowest and highest price among the start price and every
+        step's post-cascade price (daily closes, not intraday extremes), USD.
+    liq_long_usd, liq_short_usd : dict of str to array of float
+        The market book's liquidated long (short) notional over the horizon,
+        ``size·liq_price`` summed, USD.
     """
 
     final: dict[str, FloatArray]

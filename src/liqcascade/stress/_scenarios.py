@@ -142,6 +142,23 @@ def replay_bars(
     whole range (hourly where nothing finer exists); any other asset its hourly bars:
     ``hourly`` (the asset's own, e.g. a store's) or the bundled ones.
 
+    Parameters
+    ----------
+    window : str
+        A name of :data:`WINDOWS` or ``"START/END"``: two dates or timestamps, naive
+        ones read as UTC; an END given as a bare date includes that whole UTC day.
+    asset : str, default "ETH"
+        The base asset whose bars are read.
+    hourly : pandas.DataFrame, optional
+        The asset's hourly bars (``open``, ``high``, ``low``, ``close`` in USD,
+        indexed by UTC bar-open timestamps) to use instead of the bundled ones.
+
+    Returns
+    -------
+    (pandas.DataFrame, str, str)
+        The bars (open, high, low, close; USD; UTC index), the source's name
+        (``"ohlcv_1h"`` or a bundled dataset's) and the window's label.
+
     Raises
     ------
     InputError
@@ -429,6 +446,28 @@ def shock_grid(
     holds the continuation and can go deeper at small shocks. Without the cascade the
     carry is the shock price. The other asset moves by the shock alone. VaR/ES treat
     the shocks as equally likely scenarios (read the table).
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        The positions (every asset held needs a price in ``market``).
+    market : StressMarket
+        Start prices (USD) and the estimated book of the market's asset
+        (:func:`stress_market`).
+    shocks : sequence of float, default DEFAULT_SHOCKS
+        Price moves as fractions of the start price (-0.1 is a 10 % fall, not -10):
+        each finite, non-zero, above -1 and below 10.
+    cascade : bool, default True
+        Run the calibrated cascade on the market's asset; False: the price is the
+        shock price and the market book is only counted.
+    n_paths : int, default 200
+        Paths of the calibrated cascade per shock (split over the calibration's and
+        the position book's draws).
+
+    Returns
+    -------
+    StressResult
+        One "path" per shock; ``table`` holds the per-shock rows.
     """
     from liqcascade.cascade import calibrated_cascade, prepare_market, prepared_draws, static_bound
 
@@ -602,6 +641,31 @@ def replay(
     exactly and liquidations are counted along it. ``details["book_exhausted"]``
     says when the order book ran out and ``details["whole_book_liquidated"]`` when
     the liquidations are the whole position book of a side.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        The positions (every asset held needs a price in ``market``).
+    market : StressMarket
+        Start prices (USD) and the estimated book of the market's asset
+        (:func:`stress_market`).
+    window : str
+        A name of :data:`WINDOWS` or ``"START/END"`` (UTC; see :func:`replay_bars`).
+    cascade : bool, default True
+        The market's book responds (the calibrated response); False: the recorded
+        path exactly, with liquidations counted along it.
+    rebase : bool, default True
+        Scale the recorded bars to the start prices (``price · P0 / first open``);
+        False: the recorded USD prices as they were.
+    max_rounds : int, default 100
+        Round limit per bar of the kernel that counts liquidations along the
+        recorded path (used where the calibrated response is not: ``cascade=False``,
+        or an asset other than the market's).
+
+    Returns
+    -------
+    StressResult
+        One path; ``table`` holds it bar by bar.
     """
     _check_pf(portfolio, market)
     final: dict[str, np.ndarray] = {}

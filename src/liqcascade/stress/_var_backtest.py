@@ -131,6 +131,11 @@ def kupiec_py(hits: Sequence[bool], level: float) -> float:
 def christoffersen(hits: Any) -> tuple[float, float]:
     """Christoffersen's independence test (does an exceedance make the next one likelier).
 
+    Parameters
+    ----------
+    hits : array of bool
+        One per forecast, in time order: the loss exceeded the VaR.
+
     Returns
     -------
     (float, float)
@@ -187,6 +192,20 @@ def pinball(loss: Any, var: Any, level: float) -> float:
 
     ``rho(u) = u·(level − 1{u < 0})`` with ``u = loss − var`` (both fractions of
     the position's value); minimised in expectation by the true ``level`` quantile.
+
+    Parameters
+    ----------
+    loss : array of float
+        Realised losses, fractions of the position's value (positive = loss).
+    var : array of float
+        The VaR forecasts of the same windows, in the units of ``loss``.
+    level : float
+        The VaR's confidence as a fraction in (0, 1), e.g. 0.99.
+
+    Returns
+    -------
+    float
+        The mean pinball loss, in the units of ``loss`` (lower is better).
     """
     u = np.asarray(loss, dtype=np.float64) - np.asarray(var, dtype=np.float64)
     return float(np.mean(np.maximum(level * u, (level - 1.0) * u)))
@@ -258,7 +277,27 @@ class VarBacktest:
     settings: dict[str, Any]
 
     def row(self, horizon: int, level: float, method: str) -> dict[str, Any]:
-        """The score row of one horizon, level and method."""
+        """The score row of one horizon, level and method.
+
+        Parameters
+        ----------
+        horizon : int
+            Window length, days.
+        level : float
+            The VaR's confidence as a fraction: 0.95 or 0.99 (the levels forecast).
+        method : str
+            ``"model"`` or a baseline of :data:`BASELINES`.
+
+        Returns
+        -------
+        dict
+            The row of ``scores`` (see :func:`score`).
+
+        Raises
+        ------
+        InputError
+            No such row.
+        """
         s = self.scores
         m = (s["horizon"] == horizon) & np.isclose(s["level"], level) & (s["method"] == method)
         if not m.any():
@@ -277,6 +316,17 @@ class VarBacktest:
         unless ``n_resamples`` is given: 1-day horizons hold about 2,000 windows).
         Negative: the model's loss is lower. Fractions of the position's value (× 1e4
         for bp).
+
+        Parameters
+        ----------
+        horizon : int
+            Window length, days.
+        level : float
+            The VaR's confidence as a fraction: 0.95 or 0.99 (the levels forecast).
+        baseline : str
+            A baseline of :data:`BASELINES`.
+        n_resamples : int, optional
+            Bootstrap resamples of the interval (default: the helper's own).
 
         Returns
         -------
@@ -309,6 +359,12 @@ class VarBacktest:
 
         ``ts``: the market's time (a bare date: the end of that day). The last day
         read is ``settings["last_day"]``; its close is at the next day's 00:00 UTC.
+
+        Parameters
+        ----------
+        ts : str or datetime-like
+            The market's time, UTC (naive read as UTC); a bare date means the end of
+            that day (the next 00:00 UTC).
         """
         return not _closed_by(pd.DatetimeIndex([self.settings["last_day"]]), ts)[0]
 
@@ -320,6 +376,12 @@ class VarBacktest:
         then, every method on the same windows. Each was forecast by the month-end
         fit before it, as in the whole back-test, so the subset is out of sample as
         the whole is and reads nothing after ``ts``.
+
+        Parameters
+        ----------
+        ts : str or datetime-like
+            The market's time, UTC (naive read as UTC); a bare date means the end of
+            that day (the next 00:00 UTC).
 
         Returns
         -------
@@ -346,7 +408,20 @@ class VarBacktest:
         return VarBacktest(self.asset, self.model, sub, _score_table(sub, hs, lv), settings)
 
     def best_baseline(self, horizon: int, level: float) -> str:
-        """The baseline with the lowest pinball loss at ``horizon`` and ``level``."""
+        """The baseline with the lowest pinball loss at ``horizon`` and ``level``.
+
+        Parameters
+        ----------
+        horizon : int
+            Window length, days.
+        level : float
+            The VaR's confidence as a fraction: 0.95 or 0.99 (the levels forecast).
+
+        Returns
+        -------
+        str
+            A name of :data:`BASELINES`.
+        """
         rows = [self.row(horizon, level, b) for b in BASELINES]
         return str(min(rows, key=lambda r: r["pinball"])["method"])
 
