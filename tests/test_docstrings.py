@@ -49,7 +49,6 @@ NOT_YET_COVERED: frozenset[str] = frozenset(
         "liqcascade.data",
         "liqcascade.data.bundled",
         "liqcascade.datasets",
-        "liqcascade.market",
         "liqcascade.report",
     }
 )

@@ -97,7 +97,26 @@ def bundled_assets() -> tuple[str, ...]:
 
 
 def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataFrame:
-    """The bundled all-venue order-book totals of ``asset`` (``market`` futures or spot)."""
+    """The bundled all-venue order-book totals of ``asset`` (``market`` futures or spot).
+
+    Parameters
+    ----------
+    asset : str, default "ETH"
+        Base asset.
+    market : {"futures", "spot"}, default "futures"
+        Which venues' books.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bids_usd`` and ``asks_usd``: displayed notional within 1 % of mid, USD,
+        UTC index.
+
+    Raises
+    ------
+    InputError
+        No bundled totals of ``asset``.
+    """
     try:
         return bundled.load_book_totals(market, asset=asset)
     except KeyError as exc:
@@ -108,6 +127,22 @@ def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> f
     """Close of the last hourly bar closed at or before ``as_of`` (USD).
 
     ``as_of`` None: the last hourly bar. Bundled prices unless ``prices`` is given.
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (read only for the bundled prices).
+    as_of : datetime-like or None
+        The instant, UTC (naive read as UTC; a bare date: the close of that day's
+        last bar; :func:`liqcascade._time.resolve_as_of`).
+    prices : pandas.DataFrame, optional
+        Hourly bars with a ``close`` column (USD), indexed by UTC bar-open times;
+        default the bundled hourly bars of ``asset``.
+
+    Returns
+    -------
+    float
+        The close, USD.
     """
     if prices is None:
         try:

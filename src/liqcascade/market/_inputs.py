@@ -204,6 +204,25 @@ def bars_until(
 
     Loaded through :func:`liqcascade.data.load_series`; the one date rule of
     :func:`liqcascade._time.resolve_as_of` (a bare date: the close of that day).
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (``"ETH"``, ``"BTC"`` ...).
+    interval : str
+        Bar length (``"1h"``, ``"4h"``, ``"1d"`` ...).
+    as_of : datetime-like, optional
+        The cut-off, UTC (naive read as UTC): bars labelled by their open time are
+        kept when they closed (open + ``interval``) at or before it; None keeps all.
+    store : str, Path, bool, optional
+        The store to look in (``None`` the default store if it exists, ``False``
+        the bundled data only; :func:`liqcascade.data.load_series`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        OHLCV bars (prices USD(T), volume base-asset units), UTC index of bar open
+        times.
     """
     df = load_series("ohlcv", asset=asset, interval=interval, store=store)
     if as_of is None or df.empty:

@@ -292,6 +292,20 @@ class MarketState:
 
         ``fn`` maps a :class:`MarketState` to a float (a cascade's liquidated USD, a
         map's total near price...). Without draws, p05 = p95 = the value.
+
+        Parameters
+        ----------
+        fn : callable
+            ``MarketState -> float``; the band is in ``fn``'s unit.
+        n : int, optional
+            Number of draws (the first ``n`` of :meth:`draws`; default all).
+
+        Returns
+        -------
+        dict of str to float
+            ``value`` (on this market), ``p05`` and ``p95`` (5th and 95th
+            percentiles over the draws, in ``fn``'s unit) and ``n_draws`` (0 when the
+            market has no draws).
         """
         value = float(fn(self))
         vals = [float(fn(d)) for d in self.draws(n)] or [value]
@@ -311,6 +325,18 @@ class MarketState:
         For what several answers of one market share: the cascade's prepared draws
         (:func:`liqcascade.cascade.prepared_draws`), so that the cascade, stress and
         solvency answers of one state sort each draw once.
+
+        Parameters
+        ----------
+        key : hashable
+            Names the computation (one value is kept per key).
+        compute : callable
+            ``() -> value``, called only the first time ``key`` is asked for.
+
+        Returns
+        -------
+        object
+            The value ``compute()`` returned (the kept one on later calls).
         """
         if key not in self._memo:
             self._memo[key] = compute()
@@ -321,6 +347,20 @@ class MarketState:
         """The same calibrated depth centred on another ``mid`` (USD), times ``scale``.
 
         ``scale`` defaults to this state's ``depth_scale``.
+
+        Parameters
+        ----------
+        mid : float
+            The new mid price, USD.
+        scale : float, optional
+            Multiplier of the all-venue depth (a venue's share of it), > 0; default
+            this state's ``depth_scale``.
+
+        Returns
+        -------
+        OrderBook
+            The parametric book whose all-venue bid and ask notional within 1 % of
+            ``mid`` is this state's ``depth_1pct_usd`` (USD) times ``scale``.
         """
         s = self.depth_scale if scale is None else scale
         bid, ask = self.depth_1pct_usd
@@ -598,6 +638,9 @@ def estimated_market(spec: MarketSpec | None = None, **kw: Any) -> MarketState:
     ----------
     spec : MarketSpec, optional
         What to estimate; keyword arguments build one when it is not given.
+    **kw
+        The fields of :class:`MarketSpec` (``asset``, ``as_of``, ...) when ``spec``
+        is not given; giving both is a ``TypeError``.
 
     Returns
     -------
@@ -623,7 +666,25 @@ def estimated_market(spec: MarketSpec | None = None, **kw: Any) -> MarketState:
 
 
 def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
-    """The market of ``spec`` from already loaded ``inputs`` (no data is loaded)."""
+    """The market of ``spec`` from already loaded ``inputs`` (no data is loaded).
+
+    Parameters
+    ----------
+    spec : MarketSpec
+        What to estimate (asset, as-of, venue, ...); its ``store`` is not read.
+    inputs : MarketInputs
+        The asset's loaded series (:func:`load_market_inputs`): open interest,
+        hourly prices and the rest, UTC-indexed.
+
+    Returns
+    -------
+    MarketState
+
+    Raises
+    ------
+    InputError
+        If the inputs do not cover the date (the message names the option).
+    """
     label = _resolve(spec, inputs.open_interest)
     close = label + _BAR
     oi = inputs.open_interest[inputs.open_interest.index <= label]
