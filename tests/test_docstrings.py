@@ -45,7 +45,6 @@ NOT_YET_COVERED: frozenset[str] = frozenset(
         "liqcascade._calibrations",
         "liqcascade.cascade",
         "liqcascade.cli",
-        "liqcascade.contagion",
         "liqcascade.data",
         "liqcascade.data.bundled",
         "liqcascade.datasets",

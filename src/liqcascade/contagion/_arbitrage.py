@@ -46,7 +46,18 @@ class Link:
 
 @dataclass(frozen=True)
 class ArbFlow:
-    """What one crossing moved: base bought on ``buy_venue`` = base sold on ``sell_venue``."""
+    """What one crossing moved: base bought on ``buy_venue`` = base sold on ``sell_venue``.
+
+    Attributes
+    ----------
+    buy_venue, sell_venue : str
+        Where arbitrage bought (the cheap venue) and sold (the rich one).
+    base : float
+        Base-asset units moved (bought on one = sold on the other).
+    buy_usd, sell_usd : float
+        What the purchase cost and the sale brought, USD (level prices × units);
+        ``sell_usd − buy_usd`` is the arbitrageurs' gross gain.
+    """
 
     buy_venue: str
     sell_venue: str
@@ -65,6 +76,16 @@ def cross_venues(x: VenueState, y: VenueState, cost: float, budget_usd: float) -
     venue's asks; for an up move: buy on the cheap venue's asks, sell on the rich
     venue's bids. Trading goes on while ``sell price > buy price · (1 + cost)``
     and the USD budget lasts; each venue's price becomes the last level it traded.
+
+    Parameters
+    ----------
+    x, y : VenueState
+        The two venues (either order); both are traded in place.
+    cost : float
+        Round-trip cost, a fraction of price (0.001 is 10 bp), >= 0.
+    budget_usd : float
+        Most notional bought this call, USD at the buy prices (the link's capacity
+        left for the round); <= 0 trades nothing.
 
     Returns
     -------

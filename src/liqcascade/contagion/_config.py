@@ -185,7 +185,25 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 
 def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
-    """Validate a parsed TOML document; errors name ``where`` and the key."""
+    """Validate a parsed TOML document; errors name ``where`` and the key.
+
+    Parameters
+    ----------
+    data : dict
+        The parsed TOML document (``tomllib.loads``); shock fractions are fractions
+        (-0.05 for a 5 % fall), prices and amounts USD.
+    where : str, default "config"
+        What the document is (a file name), the prefix of error messages.
+
+    Returns
+    -------
+    ConfigModel
+
+    Raises
+    ------
+    InputError
+        ``"WHERE: key: what is wrong"``.
+    """
     try:
         cfg = ConfigModel.model_validate(data)
     except ValidationError as e:
@@ -243,7 +261,22 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
 
 
 def load_config(path: str | Path) -> ConfigModel:
-    """Read and validate a TOML configuration file."""
+    """Read and validate a TOML configuration file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The UTF-8 TOML file; relative paths inside it are resolved from its folder.
+
+    Returns
+    -------
+    ConfigModel
+
+    Raises
+    ------
+    InputError
+        Missing, unreadable or invalid file (the message names the file and key).
+    """
     from liqcascade._paths import read_utf8
 
     p = Path(path)
@@ -260,7 +293,32 @@ def load_config(path: str | Path) -> ConfigModel:
 # ---- building the objects ---------------------------------------------------------------
 @dataclass
 class ContagionSetup:
-    """Everything :func:`simulate_contagion` needs, built from a configuration."""
+    """Everything :func:`simulate_contagion` needs, built from a configuration.
+
+    Attributes
+    ----------
+    venues : list of Venue
+        The venues with their books, positions and stops (prices USD).
+    links : list of Link
+        Arbitrage links.
+    lending : list of LendingMarket
+        Lending markets.
+    shock_venue : str
+        The venue the shock hits.
+    shock : dict of str to float
+        One keyword of :func:`simulate_contagion`: ``shock`` (fraction),
+        ``shock_price`` (USD), ``shock_sell_usd`` or ``shock_buy_usd`` (USD).
+    max_rounds : int
+        Round limit of the loop.
+    notes : dict
+        Where the built values came from (per venue: share, mid, positions' date;
+        per lending market: threshold, bonus, price, beta and its source, accounts).
+    liquidity : {"static", "calibrated"}, default "static"
+        The configuration's liquidity model.
+    liquidity_as_of : pandas.Timestamp, optional
+        The latest venue ``mid_at`` (UTC): the calibration is fitted on events
+        before it; None when no venue gives one.
+    """
 
     venues: list[Venue]
     links: list[Link]
@@ -379,6 +437,16 @@ def snapshot_accounts(version: str = "V3") -> tuple[np.ndarray, np.ndarray]:
     the BTC collateral repeats on each row of an account, so it is taken once (the
     maximum); debt is the sum of the stablecoin rows (priced at $1). Accounts
     without stablecoin debt or without collateral are left out.
+
+    Parameters
+    ----------
+    version : str, default "V3"
+        The snapshot's Aave ``version`` rows to keep; ``"all"`` keeps every row.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        WBTC collateral per account (tokens) and stablecoin debt per account (USD).
     """
     import liqcascade.market._bundled as _bundled
 
@@ -395,7 +463,20 @@ def snapshot_accounts(version: str = "V3") -> tuple[np.ndarray, np.ndarray]:
 
 
 def crash_beta(window: list[str]) -> float:
-    """BTC's relative move over ETH's in the window (hourly open → lowest low), bundled Binance."""
+    """BTC's relative move over ETH's in the window (hourly open → lowest low), bundled Binance.
+
+    Parameters
+    ----------
+    window : list of str
+        The first and last hourly bar labels (open times, UTC; naive read as UTC):
+        the move is from the first bar's open to the lowest low of the bars from the
+        first to the last, both included.
+
+    Returns
+    -------
+    float
+        BTC's fractional move divided by ETH's (dimensionless).
+    """
     start, end = _ts(window[0], "beta_window[0]"), _ts(window[-1], "beta_window[1]")
     out = []
     for asset in ("BTC", "ETH"):
@@ -467,7 +548,28 @@ def _check_collateral_price(
 def build_setup(
     cfg: ConfigModel, where: str = "config", cache: dict[Any, Any] | None = None
 ) -> ContagionSetup:
-    """Build venues, links and lending markets from a validated configuration."""
+    """Build venues, links and lending markets from a validated configuration.
+
+    Parameters
+    ----------
+    cfg : ConfigModel
+        A validated configuration (:func:`parse_config`, :func:`load_config`).
+    where : str, default "config"
+        What the configuration is (a file name), the prefix of error messages.
+    cache : dict, optional
+        Estimated markets by as-of date, shared between calls (filled in place) so
+        venues and runs that use the same date estimate it once.
+
+    Returns
+    -------
+    ContagionSetup
+
+    Raises
+    ------
+    InputError
+        A value the data cannot supply (a missing bar, a price 10x from the venues'
+        mid, an unreadable file); the message names the key.
+    """
     from liqcascade.book import OrderBook
     from liqcascade.margin import aave_reserve
     from liqcascade.positions import read_positions, read_stops

@@ -114,7 +114,19 @@ class LendingMarket:
             raise InputError(f"lending {self.name!r}: beta must be finite")
 
     def health_factors(self, price: float) -> FloatArray:
-        """Health factor of every account at a collateral price (USD)."""
+        """Health factor of every account at a collateral price (USD).
+
+        Parameters
+        ----------
+        price : float
+            Collateral price, USD per token.
+
+        Returns
+        -------
+        array of float
+            ``collateral · price · liq_threshold / debt_usd`` per account
+            (dimensionless; < 1 is liquidatable; inf without debt).
+        """
         with np.errstate(divide="ignore", invalid="ignore"):
             hf = self.collateral * price * self.liq_threshold / self.debt_usd
         return np.where(self.debt_usd > 0, hf, np.inf)
@@ -122,7 +134,30 @@ class LendingMarket:
 
 @dataclass
 class LendingState:
-    """Mutable state of a lending market during the loop."""
+    """Mutable state of a lending market during the loop.
+
+    Attributes
+    ----------
+    market : LendingMarket
+        The market (its arrays are copied, not changed).
+    source0 : float
+        The oracle source's price at the start (mean of the source venues' prices),
+        USD; the collateral price moves ``beta`` times the source's move from it.
+    last_update : int, default 0
+        Round of the oracle's last push.
+    liquidated_usd : float, default 0.0
+        Collateral seized so far, USD at the oracle price.
+    repaid_usd : float, default 0.0
+        Debt repaid by liquidators so far, USD.
+    bad_debt_usd : float, default 0.0
+        Debt left without collateral so far, USD.
+    n_liquidations : int, default 0
+        Executed ``liquidationCall`` calls.
+    n_reverted : int, default 0
+        Calls that reverted (they would have left dust).
+    liquidated_accounts : set of int
+        Indices of the accounts liquidated at least once.
+    """
 
     market: LendingMarket
     source0: float
@@ -160,7 +195,20 @@ class LendingState:
         return self.dex_y / self.dex_x
 
     def update_oracle(self, source_price: float, k: int) -> bool:
-        """Push a new price if the deviation or the heartbeat asks for it; True if updated."""
+        """Push a new price if the deviation or the heartbeat asks for it; True if updated.
+
+        Parameters
+        ----------
+        source_price : float
+            The oracle source's current price (mean of its venues'), USD.
+        k : int
+            The current round (the heartbeat counts rounds).
+
+        Returns
+        -------
+        bool
+            True when a new price was pushed.
+        """
         o = self.market.oracle
         moved = abs(source_price / self.oracle_source - 1.0) > o.deviation
         stale = o.heartbeat > 0 and k - self.last_update >= o.heartbeat
@@ -173,7 +221,19 @@ class LendingState:
         return False
 
     def pending(self, source_price: float) -> bool:
-        """The oracle lags the source (a later heartbeat would move it)."""
+        """The oracle lags the source (a later heartbeat would move it).
+
+        Parameters
+        ----------
+        source_price : float
+            The oracle source's current price, USD.
+
+        Returns
+        -------
+        bool
+            True when the oracle has a heartbeat and its price differs from
+            ``source_price``.
+        """
         o = self.market.oracle
         return o.heartbeat > 0 and source_price != self.oracle_source
 
@@ -220,7 +280,18 @@ class LendingState:
         return s_tok, s_usd, rep, b
 
     def dex_sell(self, tokens: float) -> float:
-        """Sell collateral into the constant-product pool; returns USD received."""
+        """Sell collateral into the constant-product pool; returns USD received.
+
+        Parameters
+        ----------
+        tokens : float
+            Collateral sold, token units (e.g. WBTC); <= 0 sells nothing.
+
+        Returns
+        -------
+        float
+            Stablecoins received, USD (the pool's price moves down).
+        """
         if tokens <= 0:
             return 0.0
         k = self.dex_x * self.dex_y

@@ -37,7 +37,22 @@ RECORDED_SHOCK_SOURCE = f"recorded Binance fall of {OCT_2025.hour:%Y-%m-%d %H:%M
 
 
 def load_preset(name: str) -> ConfigModel:
-    """The validated configuration of a bundled preset (``"oct-2025"``)."""
+    """The validated configuration of a bundled preset (``"oct-2025"``).
+
+    Parameters
+    ----------
+    name : str
+        A name of :data:`PRESETS`.
+
+    Returns
+    -------
+    ConfigModel
+
+    Raises
+    ------
+    InputError
+        Unknown preset.
+    """
     path = PRESETS_DIR / f"{name}.toml"
     if not path.is_file():
         raise InputError(
@@ -49,7 +64,18 @@ def load_preset(name: str) -> ConfigModel:
 
 
 def oct_2025(cache: dict[Any, Any] | None = None) -> ContagionSetup:
-    """The 2025-10-10 crash preset built from the bundled data (see ``presets/oct-2025.toml``)."""
+    """The 2025-10-10 crash preset built from the bundled data (see ``presets/oct-2025.toml``).
+
+    Parameters
+    ----------
+    cache : dict, optional
+        Estimated markets by as-of date, shared between calls (filled in place; see
+        :func:`build_setup`).
+
+    Returns
+    -------
+    ContagionSetup
+    """
     return build_setup(load_preset("oct-2025"), "oct-2025.toml", cache)
 
 
@@ -104,6 +130,16 @@ def recorded_first_shock(rec: dict[str, Any] | None = None) -> float:
     The first shock of the ``oct-2025`` replay (:func:`run_preset`'s default and the
     report's "2025-10-10 replay"): -0.120 on the bundled hourly bars (open 3,864.76,
     low 3,400.00).
+
+    Parameters
+    ----------
+    rec : dict, optional
+        :func:`recorded_oct_2025`'s record (read from the bundled data when None).
+
+    Returns
+    -------
+    float
+        The fall as a fraction (negative).
     """
     rec = recorded_oct_2025() if rec is None else rec
     bar = rec["crash_hour"]["binance"]
@@ -116,6 +152,16 @@ def lowest_prices(result: ContagionResult) -> dict[str, float]:
     The lowest price for a ``"down"`` cascade, the highest for an ``"up"`` one: the
     figure to set beside a recorded low (high), where the final price is where the
     rounds settle after arbitrage and the refill.
+
+    Parameters
+    ----------
+    result : ContagionResult
+        A contagion run.
+
+    Returns
+    -------
+    dict of str to float
+        Venue name -> its extreme price, USD.
     """
     df = result.to_frame()
     pick = min if result.direction == "down" else max
@@ -140,6 +186,19 @@ def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None
     lowest price over the rounds (:func:`lowest_prices`, as a move from the start)
     is set against the recorded 21:00 UTC hour's low; the final move after the
     last round is a separate row with no recorded counterpart.
+
+    Parameters
+    ----------
+    result : ContagionResult
+        A run of the ``oct-2025`` preset.
+    rec : dict, optional
+        :func:`recorded_oct_2025`'s record (read from the bundled data when None).
+
+    Returns
+    -------
+    dict
+        ``rows`` (the list of rows above; liquidations USD, moves fractions) and
+        ``recorded`` (the record used).
     """
     rec = recorded_oct_2025() if rec is None else rec
     rows: list[dict[str, Any]] = []
@@ -233,6 +292,26 @@ def run_preset(
     ``--config`` run of the file uses). ``liquidity`` overrides the preset's
     (``"calibrated"``: the venues' books carry the calibrated response's latent
     depth, :mod:`liqcascade.contagion._liquidity`).
+
+    Parameters
+    ----------
+    name : str
+        A name of :data:`PRESETS`.
+    shock : float, optional
+        The first shock as a fraction of price (-0.12 is a 12 % fall), replacing the
+        preset's (and, for ``oct-2025``, the recorded one).
+    shock_venue : str, optional
+        The venue the shock hits, replacing the preset's.
+    cache : dict, optional
+        Estimated markets by as-of date, shared between calls (filled in place; see
+        :func:`build_setup`).
+    liquidity : {"calibrated", "static"}, optional
+        Replaces the preset's ``[simulation] liquidity``.
+
+    Returns
+    -------
+    (ContagionSetup, ContagionResult)
+        The built preset and its run.
     """
     if name != "oct-2025":
         load_preset(name)

@@ -25,6 +25,38 @@ class VenueOutcome:
     ``queue_left_base`` the base still in the venue's liquidation queue when the loop
     ended and ``queue_peak_usd`` the most the queue held (USD at the venue's price);
     the three are 0 on the static books.
+
+    Attributes
+    ----------
+    name : str
+        The venue.
+    initial_price, final_price : float
+        Mid before the shock and last trade price when the loop ended, USD.
+    liquidated_usd : float
+        Liquidated notional closed on the venue, USD (as the single-venue
+        :class:`~liqcascade.cascade.CascadeResult`'s, both sides).
+    stops_usd : float
+        Stop notional closed, USD.
+    n_liquidated, n_stops : int
+        Positions and stops closed.
+    rounds : int
+        Rounds in which something triggered on this venue (see above).
+    insurance_fund_end : float
+        The venue's insurance fund at the end, USD.
+    bad_debt_usd : float
+        The shortfall the fund could not cover, USD.
+    book_exhausted : bool
+        The venue's moving side of the book ran out.
+    unfilled_base : float
+        Base-asset units closed at the exhaustion price (0 when the book lasted).
+    arb_net_base : float
+        Base-asset units bought by arbitrage on this venue, net (negative: sold).
+    liquidated_base : float, default 0.0
+        On the clock: base-asset units of the positions closed.
+    queue_left_base : float, default 0.0
+        On the clock: base-asset units still queued for liquidation at the end.
+    queue_peak_usd : float, default 0.0
+        On the clock: the most the liquidation queue held, USD at the venue's price.
     """
 
     name: str
@@ -73,6 +105,19 @@ class ContagionResult:
         ``elapsed_s`` (time of the last active round), ``index`` (what the mark is
         anchored to) and ``mechanisms`` (the parameters carried); None on the static
         books.
+    liquidity : {"static", "calibrated"}, default "static"
+        The liquidity model the figures come from.
+    interval : dict of str to float, optional
+        Calibrated only: 10th and 90th percentiles over the calibration's bootstrap
+        draws (``<figure>_p10``, ``<figure>_p90``) of ``cex_liquidated_usd`` and
+        ``defi_liquidated_usd`` (USD) and each venue's ``<venue>_move`` (fraction),
+        plus ``n_draws``.
+    static_upper_bound : dict of str to float, optional
+        Calibrated only: the same figures on the static displayed books (no
+        response), USD and fractions.
+    calibration : dict, optional
+        Calibrated only: the calibration used (``asset``, ``as_of`` ISO UTC,
+        ``latent_depth``, ``visible_distance``, ``n_draws``, ``carried``).
     """
 
     venues: dict[str, VenueOutcome]

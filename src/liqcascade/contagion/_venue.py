@@ -101,6 +101,15 @@ class VenueState:
 
     ``dirsign`` is +1 for a down move (cascade side: bids, longs, sell stops) and
     −1 for an up move; prices in the frame are ``x = dirsign · price``.
+
+    Parameters
+    ----------
+    venue : Venue
+        The venue (book, positions, stops, insurance fund, cascade settings).
+    dirsign : float
+        +1.0 for a down move, -1.0 for an up move.
+    pm : PreparedMarket, optional
+        The venue's sorted book (:meth:`Venue.prepare`), reused when given.
     """
 
     def __init__(self, venue: Venue, dirsign: float, pm: PreparedMarket | None = None) -> None:
@@ -277,6 +286,13 @@ class VenueState:
         around it. ``forced`` (a liquidator's sale, not arbitrage) makes no difference
         to a static book; the clock's venue (:mod:`liqcascade.contagion._clock_venue`)
         counts it as displacement that resilience refills.
+
+        Parameters
+        ----------
+        q : float
+            Base-asset units taken, at most the level's remaining size.
+        forced : bool, default False
+            A forced sale (a liquidator's), not arbitrage.
         """
         self._materialise()
         price = float(self.c_abs[self.ib])
@@ -298,6 +314,11 @@ class VenueState:
 
         The price moves to that level and market makers re-quote the cascade side
         around it (the original ladder's shape, full sizes).
+
+        Parameters
+        ----------
+        q : float
+            Base-asset units taken, at most the level's remaining size.
         """
         price = float(self.opp_anchor * self.opp_rel[self.jb])
         self.cur_opp -= q
@@ -312,6 +333,16 @@ class VenueState:
 
         In a down frame the sell walks the cascade side (the bids the cascade walks);
         in an up frame it takes the re-quoted bids (the opposite side).
+
+        Parameters
+        ----------
+        base : float
+            Base-asset units to sell.
+
+        Returns
+        -------
+        float
+            Base-asset units filled (less than ``base`` when the bids ran out).
         """
         need = base
         while need > 0:
