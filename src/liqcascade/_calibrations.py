@@ -83,7 +83,24 @@ def store_calibration_dir(store: Any = None) -> Path | None:
 
 
 def store_calibration_path(kind: str, asset: str, store: Any = None) -> Path | None:
-    """Where a store's calibration of ``kind`` for ``asset`` is (or would be) written."""
+    """Where a store's calibration of ``kind`` for ``asset`` is (or would be) written.
+
+    Parameters
+    ----------
+    kind : {"book", "liquidity"}
+        A key of :data:`CALIBRATION_KINDS`.
+    asset : str
+        Base asset (any case; the file name is upper case).
+    store : str, Path, Store, bool, optional
+        The store (see :func:`store_calibration_dir`): ``None`` the default store,
+        ``False`` none.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``<store folder>/<store stem>.calibrations/<kind>/<ASSET>.json``; None when
+        ``store`` is False.
+    """
     _kind(kind)
     folder = store_calibration_dir(store)
     return None if folder is None else folder / kind / f"{asset.upper()}.json"
@@ -121,13 +138,37 @@ def _shipped(kind: str, asset: str) -> dict[str, Any] | None:
 
 
 def shipped_assets(kind: str) -> tuple[str, ...]:
-    """The assets whose calibration of ``kind`` ships with the package, sorted."""
+    """The assets whose calibration of ``kind`` ships with the package, sorted.
+
+    Parameters
+    ----------
+    kind : {"book", "liquidity"}
+        A key of :data:`CALIBRATION_KINDS`.
+
+    Returns
+    -------
+    tuple of str
+    """
     folder = files(_kind(kind)[0]) / "calibrated"
     return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json")))
 
 
 def calibrated_assets(kind: str, store: Any = None) -> tuple[str, ...]:
-    """Every asset with a calibration of ``kind``: shipped ones first, then the store's."""
+    """Every asset with a calibration of ``kind``: shipped ones first, then the store's.
+
+    Parameters
+    ----------
+    kind : {"book", "liquidity"}
+        A key of :data:`CALIBRATION_KINDS`.
+    store : str, Path, Store, bool, optional
+        The store (see :func:`store_calibration_dir`): ``None`` the default store,
+        ``False`` none.
+
+    Returns
+    -------
+    tuple of str
+        The shipped assets (sorted), then the store's others (sorted).
+    """
     out = list(shipped_assets(kind))
     folder = store_calibration_dir(store)
     if folder is not None and (folder / kind).is_dir():
@@ -198,6 +239,28 @@ def write_calibration(kind: str, asset: str, doc: dict[str, Any], store: Any = N
 
     Returns the path written. The folder is created if needed; a failed write leaves any
     earlier calibration as it was (:func:`liqcascade._paths.write_atomic`).
+
+    Parameters
+    ----------
+    kind : {"book", "liquidity"}
+        A key of :data:`CALIBRATION_KINDS`.
+    asset : str
+        Base asset (any case).
+    doc : dict
+        The JSON-ready calibration document.
+    store : str, Path, Store, bool, optional
+        The store (see :func:`store_calibration_dir`): ``None`` the default store,
+        ``False`` none.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        ``store`` is False (a calibration is written beside a store).
     """
     path = store_calibration_path(kind, asset, store)
     if path is None:
