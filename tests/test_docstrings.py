@@ -45,8 +45,6 @@ NOT_YET_COVERED: frozenset[str] = frozenset(
         "liqcascade.cascade",
         "liqcascade.cli",
         "liqcascade.data",
-        "liqcascade.data.bundled",
-        "liqcascade.datasets",
         "liqcascade.report",
     }
 )

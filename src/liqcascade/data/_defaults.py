@@ -103,14 +103,15 @@ def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataF
     ----------
     asset : str, default "ETH"
         Base asset.
-    market : {"futures", "spot"}, default "futures"
-        Which venues' books.
+    market : {"futures", "spot", "binance"}, default "futures"
+        All-venue futures or spot books, or Binance's perpetual alone (BTC only).
 
     Returns
     -------
     pandas.DataFrame
-        ``bids_usd`` and ``asks_usd``: displayed notional within 1 % of mid, USD,
-        UTC index.
+        ``bids_usd`` and ``asks_usd``: displayed notional near mid (the band the
+        package takes as ±1 %; CoinGlass's default range, not verified), USD, UTC
+        index.
 
     Raises
     ------

@@ -149,12 +149,50 @@ def load_ohlcv(
 
 
 def load_open_interest(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
-    """Aggregated open interest across venues, 4-hourly, USD (``oi_usd`` = bar close)."""
+    """Aggregated open interest across venues, 4-hourly, USD (``oi_usd`` = bar close).
+
+    Parameters
+    ----------
+    start, end : str or datetime-like, optional
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
+    asset : {"ETH", "BTC"}, default "ETH"
+        Base asset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``ts`` (bar open, UTC).
+
+    Raises
+    ------
+    KeyError
+        No bundled series of ``asset``.
+    """
     return load(_deriv(asset, "oi_4h"), start, end)
 
 
 def load_liquidations(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
-    """Recorded Binance liquidations, 4-hourly: ``long_usd``, ``short_usd`` (USD)."""
+    """Recorded Binance liquidations, 4-hourly: ``long_usd``, ``short_usd`` (USD).
+
+    Parameters
+    ----------
+    start, end : str or datetime-like, optional
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
+    asset : {"ETH", "BTC"}, default "ETH"
+        Base asset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``ts`` (bar open, UTC).
+
+    Raises
+    ------
+    KeyError
+        No bundled series of ``asset``.
+    """
     return load(_deriv(asset, "liquidations_4h"), start, end)
 
 
@@ -164,6 +202,24 @@ def load_taker(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.
     CoinGlass's source columns hold coin units despite their ``_usd`` names; the bundle
     converts them at each bar's close (see :func:`provenance`). Values end 2025-05-12
     16:00 UTC for both assets (BTC's frame runs to 2025-07-31 with empty rows).
+
+    Parameters
+    ----------
+    start, end : str or datetime-like, optional
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
+    asset : {"ETH", "BTC"}, default "ETH"
+        Base asset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``ts`` (bar open, UTC).
+
+    Raises
+    ------
+    KeyError
+        No bundled series of ``asset``.
     """
     return load(_deriv(asset, "taker_4h"), start, end)
 
@@ -174,6 +230,24 @@ def load_long_short(start: Any = None, end: Any = None, *, asset: str = "BTC") -
     Columns ``global_account_long_pct`` (share of all accounts net long),
     ``top_account_long_pct`` (of top traders' accounts) and ``top_position_long_pct``
     (of top traders' position size).
+
+    Parameters
+    ----------
+    start, end : str or datetime-like, optional
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
+    asset : {"BTC"}, default "BTC"
+        Base asset (only BTC is bundled).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``ts`` (bar open, UTC); percent columns (0-100).
+
+    Raises
+    ------
+    KeyError
+        ``asset`` is not BTC.
     """
     if asset.upper() != "BTC":
         raise KeyError(f"no bundled long/short ratios for {asset}; bundled: BTC")
@@ -186,6 +260,16 @@ def load_hyperliquid_positions(asset: str | None = None) -> pd.DataFrame:
     Columns: ``address``, ``account_value`` (USD), ``asset``, ``side`` (long/short),
     ``size`` (base), ``entry_price``, ``leverage`` (as set), ``position_value`` (USD),
     ``mark_price``, ``unrealized_pnl``, ``liq_price`` (NaN: cannot be liquidated).
+
+    Parameters
+    ----------
+    asset : str, optional
+        Keep only this base asset's positions (any case; ``"ETH"``, ``"BTC"``);
+        None keeps all.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     df = load("hyperliquid_positions_2026_02")
     if asset is not None:
@@ -194,7 +278,20 @@ def load_hyperliquid_positions(asset: str | None = None) -> pd.DataFrame:
 
 
 def load_hyperliquid_markets(asset: str | None = None) -> pd.DataFrame:
-    """Hyperliquid market snapshots, Feb 2026: mark, index, open interest, funding."""
+    """Hyperliquid market snapshots, Feb 2026: mark, index, open interest, funding.
+
+    Prices and open interest USD, funding percent per hour (see :func:`provenance`).
+
+    Parameters
+    ----------
+    asset : str, optional
+        Keep only this base asset's rows (any case; ``"ETH"``, ``"BTC"``); None keeps
+        all.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     df = load("hyperliquid_markets_2026_02")
     if asset is not None:
         df = df[df["asset"] == asset.upper()]
@@ -212,8 +309,23 @@ def load_funding(
         ``None`` gives the OI-weighted aggregate (4-hourly, 2024-11 -> 2025-07); a venue
         name gives that venue's history, 2020-2023 and 2024-11 -> 2025-07 joined
         (ETH only).
-    asset : {"ETH", "BTC"}
+    start, end : str or datetime-like, optional
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
+    asset : {"ETH", "BTC"}, default "ETH"
         Base asset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rate`` (a fraction, not percent, per funding interval: 0.0001 is 0.01 %
+        per 8 h) and ``interval_hours`` (that interval, hours), indexed by ``ts``
+        (UTC); per venue, also ``venue``.
+
+    Raises
+    ------
+    KeyError
+        No bundled funding of ``asset`` or ``venue``.
     """
     if venue is None:
         return load(_deriv(asset, "funding_4h_oi_weighted"), start, end)
@@ -242,8 +354,22 @@ def load_book_totals(
     market : {"futures", "spot", "binance"}
         All-venue futures (8-hourly) or spot (4-hourly) books; ``"binance"``: Binance's
         perpetual alone (4-hourly, BTC only).
-    asset : {"ETH", "BTC"}
+    start, end : str or datetime-like, optional
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
+    asset : {"ETH", "BTC"}, default "ETH"
         Base asset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``ts`` (UTC). The band is CoinGlass's default range, believed
+        ±1 % of mid (not verified; see :func:`provenance`).
+
+    Raises
+    ------
+    KeyError
+        Unknown ``market`` or no such bundled series.
     """
     stems = {"futures": "futures_book_8h", "spot": "spot_book_4h", "binance": "binance_book_4h"}
     if market not in stems:
