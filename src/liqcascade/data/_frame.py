@@ -103,6 +103,17 @@ def bars_per_day(interval: str) -> float:
 
     From :func:`liqcascade.data._time.interval_ms` (crypto trades 24/7).
 
+    Parameters
+    ----------
+    interval : str
+        A bar length: a number and a unit, s, m, h, d or w (``"1m"``, ``"4h"``,
+        ``"1d"``, ``"1w"``).
+
+    Returns
+    -------
+    float
+        Bars per 24 hours (fractional for bars longer than a day).
+
     Raises
     ------
     InputError

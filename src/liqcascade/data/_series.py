@@ -53,7 +53,27 @@ _SPOT_VENUES = {None, "binance", "binance-spot", "spot"}
 def bundled_name(
     kind: str, asset: str = "ETH", interval: str | None = None, venue: str | None = None
 ) -> str | None:
-    """Name of the bundled dataset serving ``(kind, asset, interval, venue)``, if any."""
+    """Name of the bundled dataset serving ``(kind, asset, interval, venue)``, if any.
+
+    Parameters
+    ----------
+    kind : str
+        A canonical kind (``"ohlcv"``, ``"open_interest"``, ``"funding"``,
+        ``"liquidations"``, ``"long_short"`` ...).
+    asset : str, default "ETH"
+        Base asset (any case).
+    interval : str, optional
+        Bar length (``"4h"``, ``"1d"`` ...); default the kind's default interval
+        (funding: ``"4h"`` for the aggregate, ``"8h"`` for a venue).
+    venue : str, optional
+        Venue (any case); None is the bundle's default source for the kind.
+
+    Returns
+    -------
+    str or None
+        A name of :func:`liqcascade.datasets.names`; None when nothing bundled
+        serves that series.
+    """
     k = kind_of(kind, "kind").name
     interval = interval if interval is not None else DEFAULT_INTERVAL.get(k)
     if interval is None and k == "funding":

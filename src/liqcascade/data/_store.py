@@ -473,7 +473,18 @@ class Store:
         return df
 
     def count(self, kind: str | None = None) -> int:
-        """Rows stored (in one kind's table, or in all)."""
+        """Rows stored (in one kind's table, or in all).
+
+        Parameters
+        ----------
+        kind : str, optional
+            A canonical kind (a key of ``KINDS``); None counts every kind's table.
+
+        Returns
+        -------
+        int
+            Rows; 0 when the store does not exist yet.
+        """
         con = self._connect()
         if con is None:
             return 0

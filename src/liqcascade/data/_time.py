@@ -259,6 +259,17 @@ def infer_interval(ts: pd.Series | pd.DatetimeIndex) -> str:
     Steps are rounded to the second (funding times a few ms off the hour still give
     ``"8h"``); ties go to the shorter step. Fewer than two distinct times give
     ``"events"`` (no interval can be inferred).
+
+    Parameters
+    ----------
+    ts : pandas.Series or pandas.DatetimeIndex
+        Timestamps (bar labels or event times), any order.
+
+    Returns
+    -------
+    str
+        The step (rounded to the second) as an interval string (``"1h"``, ``"8h"``,
+        ``"1d"``, ``"90s"`` ...), or ``"events"``.
     """
     values = _ms(ts)
     if values.size < 2:
@@ -298,7 +309,19 @@ _QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "USD", "PERP", "EUR")
 
 
 def base_asset(symbol: str) -> str:
-    """Base asset of a market symbol: ETHUSDT, ETH/USDT:USDT, ETH-USDT, ETHUSD_PERP.A -> ETH."""
+    """Base asset of a market symbol: ETHUSDT, ETH/USDT:USDT, ETH-USDT, ETHUSD_PERP.A -> ETH.
+
+    Parameters
+    ----------
+    symbol : str
+        A venue's market symbol (any case; surrounding spaces ignored).
+
+    Returns
+    -------
+    str
+        The upper-case base asset: the part before the first separator, less a quote
+        suffix (USDT, USDC, BUSD, FDUSD, USD, PERP, EUR).
+    """
     s = symbol.strip().upper()
     for sep in ("/", "-", "_", ":", "."):
         if sep in s:
