@@ -284,7 +284,8 @@ class VarBacktest:
         horizon : int
             Window length, days.
         level : float
-            The VaR's confidence as a fraction: 0.95 or 0.99 (the levels forecast).
+            The VaR's confidence as a fraction, one of ``settings["levels"]`` (by
+            default 0.95 and 0.99).
         method : str
             ``"model"`` or a baseline of :data:`BASELINES`.
 
@@ -322,7 +323,8 @@ class VarBacktest:
         horizon : int
             Window length, days.
         level : float
-            The VaR's confidence as a fraction: 0.95 or 0.99 (the levels forecast).
+            The VaR's confidence as a fraction, one of ``settings["levels"]`` (by
+            default 0.95 and 0.99).
         baseline : str
             A baseline of :data:`BASELINES`.
         n_resamples : int, optional
@@ -415,7 +417,8 @@ class VarBacktest:
         horizon : int
             Window length, days.
         level : float
-            The VaR's confidence as a fraction: 0.95 or 0.99 (the levels forecast).
+            The VaR's confidence as a fraction, one of ``settings["levels"]`` (by
+            default 0.95 and 0.99).
 
         Returns
         -------
