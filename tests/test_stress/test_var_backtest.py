@@ -217,6 +217,8 @@ def test_pinball_difference_is_the_difference_of_the_scores(small_bt: VarBacktes
             assert lo <= d <= hi
     with pytest.raises(InputError):
         small_bt.pinball_difference(30, 0.99, "hs")  # no such horizon
+    with pytest.raises(InputError, match="not one of the back-test's levels"):
+        small_bt.pinball_difference(1, 99, "hs")  # a percent for a fraction
     assert verdict(0.0, 0.0) == "ties"
 
 

@@ -333,9 +333,20 @@ class VarBacktest:
         Returns
         -------
         (mean, lo, hi)
+
+        Raises
+        ------
+        InputError
+            ``level`` is not one of the back-test's levels (e.g. a percent, 99).
         """
         from liqcascade._significance import paired_mean_interval
 
+        if not any(np.isclose(level, v) for v in self.settings["levels"]):
+            raise InputError(
+                f"level {level:g} is not one of the back-test's levels "
+                f"({', '.join(f'{v:g}' for v in self.settings['levels'])}; fractions)",
+                param="level",
+            )
         f = self.forecasts[self.forecasts["horizon"] == horizon]
         col = f"var_{round(100 * level)}"
         keys = ["start", "loss"]
