@@ -94,3 +94,22 @@ def test_validation_compares_the_model_low_with_the_recorded_low(replay) -> None
     # the shocked venue's model low is the replay's first-round fall, well below its end
     b = rows["binance lowest price over the rounds vs the hour's low (fraction)"]
     assert b["model"] < res.venues["binance"].move - 0.05
+
+
+def test_an_up_cascade_is_not_set_against_the_recorded_low(replay) -> None:  # type: ignore[no-untyped-def]
+    """A +5 % first shock: each venue's highest price, with no recorded counterpart (the
+    recorded hour fell), never a ratio to the hour's low."""
+    from liqcascade.contagion import lowest_prices, oct_2025, validate_oct_2025
+    from liqcascade.contagion._liquidity import run_setup
+
+    _, rec = replay
+    res = run_setup(oct_2025(), shock=0.05)
+    assert res.direction == "up"
+    rows = validate_oct_2025(res, rec)["rows"]
+    assert not any("lowest" in r["what"] or "hour's low" in r["what"] for r in rows)
+    highs = lowest_prices(res)
+    for n, v in res.venues.items():
+        (row,) = [r for r in rows if r["what"].startswith(f"{n} highest price")]
+        assert row["recorded"] is None and row["ratio"] is None
+        assert row["model"] == pytest.approx(highs[n] / v.initial_price - 1.0, abs=1e-15)
+        assert row["model"] >= v.move - 1e-15  # a high is never below where it ends

@@ -239,16 +239,20 @@ def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None
         }
     )
     lows = lowest_prices(result)
+    up = result.direction != "down"
     for v, o in result.venues.items():
         bar = rec["crash_hour"].get(v)
         low_move = lows[v] / o.initial_price - 1.0
-        if bar is None:
+        if bar is None or up:  # an up cascade has no counterpart in the recorded fall
             rows.append(
                 {
-                    "what": f"{v} lowest price over the rounds, move from the start (fraction)",
+                    "what": f"{v} {'highest' if up else 'lowest'} price over the rounds, move "
+                    "from the start (fraction)",
                     "model": low_move,
                     "recorded": None,
-                    "note": "no bundled candles for this venue on 2025-10-10",
+                    "note": "the recorded 21:00 UTC hour fell: no counterpart to an up cascade"
+                    if up
+                    else "no bundled candles for this venue on 2025-10-10",
                 }
             )
         else:
