@@ -15,6 +15,19 @@ def test_default_periods_cover_the_data(eth_close: pd.Series) -> None:
     assert ps[1].end == pd.Timestamp("2025-12-31", tz="UTC")
 
 
+def test_a_span_clipped_to_one_year_is_that_year_once() -> None:
+    # BTC's hourly data start 2021-04-04: "2017–2021" clipped is exactly "2021"
+    idx = pd.date_range("2021-04-04", "2025-07-31 23:00", freq="h", tz="UTC")
+    ps = default_periods(idx)
+    assert [p.label for p in ps] == ["2022–2025", "2021", "2022", "2023", "2024", "2025"]
+    assert ps[1].start == pd.Timestamp("2021-04-04", tz="UTC")
+    assert len({(p.start, p.end) for p in ps}) == len(ps)
+    # a span longer than a year stays: data from 2020-06 keep "2017–2021" (2020-06 → 2021);
+    # "2022–2025" clipped to 2022-03 is "2022"
+    ps = default_periods(pd.date_range("2020-06-01", "2022-03-01", freq="D", tz="UTC"))
+    assert [p.label for p in ps] == ["2017–2021", "2020", "2021", "2022"]
+
+
 def test_leverage_verdict_on_bundled_eth_daily_each_period(eth_close: pd.Series) -> None:
     eth_daily_periods = leverage_by_period(eth_close, models=("gjr",), dist="t")
     df = eth_daily_periods.to_frame()

@@ -37,6 +37,9 @@ class Period:
 def default_periods(index: pd.DatetimeIndex) -> list[Period]:
     """2017–2021, 2022–2025, then each calendar year the data touches, clipped to the data.
 
+    A multi-year span that the clipping leaves equal to one year (BTC's hourly data start
+    in 2021-04, so "2017–2021" would be 2021-04 → 2021-12) is that year, listed once.
+
     Parameters
     ----------
     index : pandas.DatetimeIndex
@@ -56,7 +59,8 @@ def default_periods(index: pd.DatetimeIndex) -> list[Period]:
         e = min(pd.Timestamp(f"{y1}-12-31", tz="UTC"), last.normalize())
         if s <= e:
             out.append(Period(label, s, e))
-    return out
+    later = [{(p.start, p.end) for p in out[i + 1 :]} for i in range(len(out))]
+    return [p for p, seen in zip(out, later, strict=True) if (p.start, p.end) not in seen]
 
 
 @dataclass(frozen=True)
