@@ -130,3 +130,16 @@ def test_preset_oct_2025_subprocess() -> None:
     # the shock hits Binance; the others move by arbitrage only
     assert out["venues"]["bybit"]["final_price"] < out["venues"]["bybit"]["initial_price"]
     assert out["contagion_share"] > 0
+
+
+def test_static_only_venue_settings_are_named_on_a_calibrated_run(tmp_path: Path) -> None:
+    """A venue's refill_fraction or liquidation_fee is the static books': a calibrated run
+    says it does not use them; a static run, and a config without them, say nothing."""
+    cfg = _variant(tmp_path, 'name = "b"\n', 'name = "b"\nrefill_fraction = 0.3\n')
+    r = run_cli("contagion", "--config", str(cfg), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert "warning: refill_fraction of the venues apply to static runs only" in r.stderr
+    s = run_cli("contagion", "--config", str(cfg), "--json", "--liquidity", "static")
+    assert s.exit_code == 0 and "static runs only" not in s.stderr
+    plain = run_cli("contagion", "--config", str(CFG), "--json")
+    assert plain.exit_code == 0 and "static runs only" not in plain.stderr

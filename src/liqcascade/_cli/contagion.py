@@ -174,6 +174,7 @@ def contagion_cmd(
             res = run_setup(setup, shock_venue=venue, shock=fraction, liquidity=liquidity)
         advance(1)
     out = res.summary()
+    _warn_static_only(setup, out.get("liquidity"))
     out["first_shock"] = _first_shock(setup, preset, fraction, config, out["shock_venue"])
     if preset == "oct-2025":
         out["validation"] = validate_oct_2025(res)
@@ -182,6 +183,20 @@ def contagion_cmd(
         out["market"] = states[0].fingerprint()
     out["inputs"] = _inputs(setup.notes)
     _common.emit(out, as_json, _render)
+
+
+def _warn_static_only(setup: Any, liquidity: str | None) -> None:
+    """Warn when venues set the static books' refill or fee but the run is calibrated."""
+    if liquidity != "calibrated":
+        return
+    keys = sorted({k for v in setup.venues for k in ("refill_fraction", "liquidation_fee")
+                   if getattr(v.config, k, 0.0)})  # fmt: skip
+    if keys:
+        _common.warn(
+            f"{' and '.join(keys)} of the venues apply to static runs only: the calibrated "
+            "run takes resilience and the fee from the liquidity calibration (--liquidity "
+            "static uses them)"
+        )
 
 
 def _first_shock(
