@@ -366,15 +366,44 @@ def contagion_py(
     shock : ``("price", P1)`` or ``("usd", amount)`` with ``down`` given by its sign:
         ``("usd", +x)`` a sell, ``("usd", -x)`` a buy of ``x`` USD.
     """
-    mid = next(v["mid"] for v in venues if v["name"] == shock_venue)
-    if shock[0] == "price":
-        down = shock[1] <= mid
-        shock_arg = shock
-    else:
-        down = shock[1] > 0
-        shock_arg = ("usd", abs(shock[1]))
+    down, shock_arg = _shock_frame(venues, shock_venue, shock)
     vs = {v["name"]: RefVenue(v["name"], v["mid"], v["bids"], v["asks"], v["positions"],
                               v["stops"], v["fund"], down) for v in venues}  # fmt: skip
+
+    def venue_round(k: int) -> tuple[bool, bool]:
+        active = outside = False
+        for name, v in vs.items():
+            p0 = v.price
+            r = v.cascade_round(shock_arg if (k == 1 and name == shock_venue) else None)
+            v.requote_opp()  # market makers re-quote after every cascade round
+            active = active or bool(r["triggered"]) or v.price != p0
+            outside = outside or (name != shock_venue and r["liq_usd"] > 0)
+        return active, outside
+
+    return _rounds(vs, links, lending, max_rounds, venue_round, lambda: False)
+
+
+def _shock_frame(
+    venues: list[dict[str, Any]], shock_venue: str, shock: tuple[str, float]
+) -> tuple[bool, tuple[str, float]]:
+    """``(down, shock)``: the cascade's direction and the shock as a venue round takes it."""
+    mid = next(v["mid"] for v in venues if v["name"] == shock_venue)
+    if shock[0] == "price":
+        return shock[1] <= mid, shock
+    return shock[1] > 0, ("usd", abs(shock[1]))
+
+
+def _rounds(
+    vs: dict[str, Any],
+    links: list[tuple[str, str, float, float]],
+    lending: list[dict[str, Any]],
+    max_rounds: int,
+    venue_round: Any,
+    queued: Any,
+) -> dict[str, Any]:
+    """The rounds of the loop: ``venue_round(k)`` (every venue's step: ``(active,
+    outside)``), then arbitrage over the links, then the lending markets; ``queued()``
+    says whether a venue still holds forced orders (the loop then goes on)."""
 
     def src(m: dict[str, Any]) -> float:
         return sum(vs[s].price for s in m["sources"]) / len(m["sources"])
@@ -384,14 +413,7 @@ def contagion_py(
     rounds = 0
     spread: int | None = None
     for k in range(1, max_rounds + 1):
-        active = False
-        outside = False
-        for name, v in vs.items():
-            p0 = v.price
-            r = v.cascade_round(shock_arg if (k == 1 and name == shock_venue) else None)
-            v.requote_opp()  # market makers re-quote after every cascade round
-            active = active or bool(r["triggered"]) or v.price != p0
-            outside = outside or (name != shock_venue and r["liq_usd"] > 0)
+        active, outside = venue_round(k)
         budgets = [ln[3] for ln in links]
         for _ in range(MAX_SWEEPS):
             traded = False
@@ -406,7 +428,7 @@ def contagion_py(
                 flows.append({"round": k, "link": i, **f})
             if not traded:
                 break
-        pending = False
+        pending = queued()
         for m in ls:
             sp = src(m.spec)
             updated = m.update(sp, k)
@@ -429,20 +451,7 @@ def contagion_py(
         elif not pending:
             break
     return {
-        "venues": {
-            n: {
-                "final_price": v.price,
-                "liquidated_usd": v.liq_usd,
-                "stops_usd": v.stop_usd,
-                "n_liquidated": v.n_liq,
-                "n_stops": v.n_stop,
-                "rounds": v.rounds,
-                "insurance_fund_end": v.fund,
-                "bad_debt_usd": v.bad,
-                "arb_net_base": v.arb_base,
-            }
-            for n, v in vs.items()
-        },
+        "venues": {n: _venue_out(v) for n, v in vs.items()},
         "defi": [
             {
                 "liquidated_usd": m.liquidated_usd,
@@ -457,6 +466,24 @@ def contagion_py(
         "rounds": rounds,
         "rounds_to_spread": spread,
     }
+
+
+def _venue_out(v: Any) -> dict[str, Any]:
+    """A venue's figures at the end (a clocked venue adds the base left in its queue)."""
+    out = {
+        "final_price": v.price,
+        "liquidated_usd": v.liq_usd,
+        "stops_usd": v.stop_usd,
+        "n_liquidated": v.n_liq,
+        "n_stops": v.n_stop,
+        "rounds": v.rounds,
+        "insurance_fund_end": v.fund,
+        "bad_debt_usd": v.bad,
+        "arb_net_base": v.arb_base,
+    }
+    if isinstance(v, RefClockVenue):
+        out["queue_left_base"] = v.queue
+    return out
 
 
 # --------------------------------------------------------------------------- on the clock
@@ -814,27 +841,13 @@ def contagion_clock_py(
     venue's resting point; the index is the median of the venues' prices; each venue
     runs one step of the clock.
     """
-    mid = next(v["mid"] for v in venues if v["name"] == shock_venue)
-    if shock[0] == "price":
-        down = shock[1] <= mid
-        shock_arg = shock
-    else:
-        down = shock[1] > 0
-        shock_arg = ("usd", abs(shock[1]))
+    down, shock_arg = _shock_frame(venues, shock_venue, shock)
     vs = {v["name"]: RefClockVenue(v["name"], v["mid"], v["bids"], v["asks"], v["positions"],
                                    v["stops"], v["fund"], down, params)
           for v in venues}  # fmt: skip
 
-    def src(m: dict[str, Any]) -> float:
-        return sum(vs[s].price for s in m["sources"]) / len(m["sources"])
-
-    ls = [RefLending(m, src(m)) for m in lending]
-    flows: list[dict[str, Any]] = []
-    rounds = 0
-    spread: int | None = None
-    for k in range(1, max_rounds + 1):
-        active = False
-        outside = False
+    def venue_round(k: int) -> tuple[bool, bool]:
+        active = outside = False
         p0 = {n: v.price for n, v in vs.items()}
         for name, v in vs.items():
             v.advance(k, shock_arg if (k == 1 and name == shock_venue) else None, round_s)
@@ -844,69 +857,8 @@ def contagion_clock_py(
             v.requote_opp()
             active = active or bool(r["triggered"]) or v.price != p0[name]
             outside = outside or (name != shock_venue and r["liq_usd"] > 0)
-        budgets = [ln[3] for ln in links]
-        for _ in range(MAX_SWEEPS):
-            traded = False
-            for i, (a, b, cost, _cap) in enumerate(links):
-                f = cross(vs[a], vs[b], cost, budgets[i])  # type: ignore[arg-type]
-                if f is None:
-                    continue
-                traded = active = True
-                budgets[i] -= f["buy_usd"]
-                if budgets[i] <= SPENT * links[i][3] < math.inf:
-                    budgets[i] = 0.0
-                flows.append({"round": k, "link": i, **f})
-            if not traded:
-                break
-        pending = any(v.queue > 0.0 for v in vs.values())
-        for m in ls:
-            sp = src(m.spec)
-            updated = m.update(sp, k)
-            tok, usd = m.liquidate()
-            if tok > 0:
-                active = True
-                if m.spec["sell_to"] == "dex":
-                    m.dex_sell(tok)
-                else:
-                    v = vs[m.spec["sell_to"]]
-                    v.market_sell(usd / v.price)
-            if usd > 0:
-                outside = True
-            active = active or updated
-            pending = pending or (m.spec["heartbeat"] > 0 and sp != m.oracle)
-        if spread is None and outside:
-            spread = k
-        if active:
-            rounds = k
-        elif not pending:
-            break
-    return {
-        "venues": {
-            n: {
-                "final_price": v.price,
-                "liquidated_usd": v.liq_usd,
-                "stops_usd": v.stop_usd,
-                "n_liquidated": v.n_liq,
-                "n_stops": v.n_stop,
-                "rounds": v.rounds,
-                "insurance_fund_end": v.fund,
-                "bad_debt_usd": v.bad,
-                "arb_net_base": v.arb_base,
-                "queue_left_base": v.queue,
-            }
-            for n, v in vs.items()
-        },
-        "defi": [
-            {
-                "liquidated_usd": m.liquidated_usd,
-                "debt_repaid_usd": m.repaid,
-                "bad_debt_usd": m.bad,
-                "n_liquidations": m.n_liq,
-                "n_reverted": m.n_reverted,
-            }
-            for m in ls
-        ],
-        "flows": flows,
-        "rounds": rounds,
-        "rounds_to_spread": spread,
-    }
+        return active, outside
+
+    return _rounds(
+        vs, links, lending, max_rounds, venue_round, lambda: any(v.queue > 0.0 for v in vs.values())
+    )
