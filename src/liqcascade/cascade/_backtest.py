@@ -55,6 +55,7 @@ from liqcascade.cascade._scores import (
     move_verdicts,
 )
 from liqcascade.errors import InputError
+from liqcascade.market._inputs import closed_by as bars_closed_by
 from liqcascade.market._params import BINANCE_BOOK_SHARE
 
 __all__ = [
@@ -175,8 +176,7 @@ def hours_closed_by(hourly: pd.DataFrame, ts: Any) -> pd.DataFrame:
     (:func:`volatility_at`): ``liqcascade cascade``, the report and the stress market
     read the same bars.
     """
-    idx = pd.DatetimeIndex(hourly.index)
-    return hourly[idx + pd.Timedelta(hours=1) <= _ts(ts)]
+    return bars_closed_by(hourly, _ts(ts), pd.Timedelta(hours=1))
 
 
 def volatility_at(hourly: pd.DataFrame, ts: Any) -> tuple[float, FloatArray]:
