@@ -646,14 +646,8 @@ class RefClockVenue:
         self.price = self.levels[j]
         self.requote_opp()
 
-    def take_opp(self, q: float) -> None:
-        p, rem = next(iter(self.opp.items()))
-        self.price = p
-        if rem - q <= 0.0:
-            del self.opp[p]
-        else:
-            self.opp[p] = rem - q
-        self.requote_cas()
+    # the opposite side is a plain dict book, as the static venue's: its trade is the same
+    take_opp = RefVenue.take_opp
 
     def market_sell(self, base: float) -> None:
         need = base
