@@ -122,3 +122,17 @@ def test_calibrated_is_the_default_on_the_estimated_market() -> None:
     assert "rounds" in s.json()
     bad = run_cli("cascade", "--liquidity", "nope", "--shock", "-0.05")
     assert bad.exit_code == 2 and "--liquidity" in bad.stderr
+
+
+def test_backtest_one_scored_event_renders_without_correlations() -> None:
+    # After the last bundled open interest (2025-07-31 20:00) only the event at the
+    # window's first hour can be scored: one event has no liquidation correlation and
+    # no paired comparison, and the table says n/a instead of failing.
+    r = run_cli(
+        "cascade", "backtest", "--asset", "ETH", "--start", "2025-08-01", "--end",
+        "2025-09-30", "--paths", "20",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "1 event scored" in r.stdout
+    assert "log-corr n/a" in r.stdout
+    assert "too few events to compare the model with its baselines" in r.stdout

@@ -125,7 +125,8 @@ def _render_backtest(result: dict[str, Any]) -> None:
     span = "" if cs is None or ce is None else f" (scored span {_hm(cs)} → {_hm(ce)} UTC)"
     _common.stdout.print(
         f"[bold]{result['asset']}[/] events {result['start'][:10]} → {result['end'][:10]}, "
-        f"trigger {result['trigger']:.2%}: {result['n_events']} events scored{span}"
+        f"trigger {result['trigger']:.2%}: {result['n_events']} "
+        f"event{'' if result['n_events'] == 1 else 's'} scored{span}"
     )
     for line in skipped_lines(result):
         _common.stdout.print(line)
@@ -155,14 +156,15 @@ def _render_backtest(result: dict[str, Any]) -> None:
             soft_wrap=True,
         )
     _common.stdout.print(
-        f"80 % interval coverage {m['coverage_80']:.2f} · liquidations (identified book "
-        f"along the paths): log-corr {m['liq_corr']:.2f}, within 2x "
-        f"{m['liq_within_2x_share']:.2f} (static book + background "
-        f"{m['book_background_liq_corr']:.2f}, {m['book_background_liq_within_2x_share']:.2f}; "
-        f"static book alone {m['book_only_liq_corr']:.2f}, "
-        f"{m['book_only_liq_within_2x_share']:.2f}; background alone "
-        f"{m['background_baseline_liq_corr']:.2f}, "
-        f"{m['background_baseline_liq_within_2x_share']:.2f})"
+        f"80 % interval coverage {_f2(m.get('coverage_80'))} · liquidations (identified book "
+        f"along the paths): log-corr {_f2(m.get('liq_corr'))}, within 2x "
+        f"{_f2(m.get('liq_within_2x_share'))} (static book + background "
+        f"{_f2(m.get('book_background_liq_corr'))}, "
+        f"{_f2(m.get('book_background_liq_within_2x_share'))}; "
+        f"static book alone {_f2(m.get('book_only_liq_corr'))}, "
+        f"{_f2(m.get('book_only_liq_within_2x_share'))}; background alone "
+        f"{_f2(m.get('background_baseline_liq_corr'))}, "
+        f"{_f2(m.get('background_baseline_liq_within_2x_share'))})"
     )
     _common.stdout.print(_ceiling_text(m))
     _common.stdout.print(verdict_sentence(m))
