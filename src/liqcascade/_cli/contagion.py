@@ -119,7 +119,7 @@ _Shock = Annotated[
         "--shock",
         help="Override the first shock: fraction (-0.05) or percent (-5%) of the venue's "
         "mid; a bare number must be in (-1, 1), as cascade's --shock. Default: the "
-        "configuration's [shock]; --preset oct-2025 replays the recorded Binance fall of "
+        "configuration's \\[shock]; --preset oct-2025 replays the recorded Binance fall of "
         "the 2025-10-10 21:00 UTC hour (-12.0 %).",
     ),
 ]
