@@ -350,6 +350,7 @@ def contagion_py(
     shock_venue: str,
     shock: tuple[str, float],
     max_rounds: int = 500,
+    scope: str = "venue",
 ) -> dict[str, Any]:
     """Run the loop of docs/contagion.md.
 
@@ -365,8 +366,11 @@ def contagion_py(
         sources, deviation, heartbeat, sell_to, dex_depth_usd``.
     shock : ``("price", P1)`` or ``("usd", amount)`` with ``down`` given by its sign:
         ``("usd", +x)`` a sell, ``("usd", -x)`` a buy of ``x`` USD.
+    scope : ``"venue"`` (the shock hits ``shock_venue``) or ``"market"`` (a price shock:
+        every venue to ``P1 · its mid / shock_venue's mid`` in round 1).
     """
     down, shock_arg = _shock_frame(venues, shock_venue, shock)
+    hits = _hits(venues, shock_venue, shock_arg, scope)
     vs = {v["name"]: RefVenue(v["name"], v["mid"], v["bids"], v["asks"], v["positions"],
                               v["stops"], v["fund"], down) for v in venues}  # fmt: skip
 
@@ -374,7 +378,7 @@ def contagion_py(
         active = outside = False
         for name, v in vs.items():
             p0 = v.price
-            r = v.cascade_round(shock_arg if (k == 1 and name == shock_venue) else None)
+            r = v.cascade_round(hits.get(name) if k == 1 else None)
             v.requote_opp()  # market makers re-quote after every cascade round
             active = active or bool(r["triggered"]) or v.price != p0
             outside = outside or (name != shock_venue and r["liq_usd"] > 0)
@@ -391,6 +395,17 @@ def _shock_frame(
     if shock[0] == "price":
         return shock[1] <= mid, shock
     return shock[1] > 0, ("usd", abs(shock[1]))
+
+
+def _hits(
+    venues: list[dict[str, Any]], shock_venue: str, shock_arg: tuple[str, float], scope: str
+) -> dict[str, tuple[str, float]]:
+    """Round 1's shock by venue: the shocked venue's, or the same relative move on each."""
+    if scope == "venue":
+        return {shock_venue: shock_arg}
+    assert shock_arg[0] == "price", "a market-wide shock is a price move"
+    mid = next(v["mid"] for v in venues if v["name"] == shock_venue)
+    return {v["name"]: ("price", shock_arg[1] * v["mid"] / mid) for v in venues}
 
 
 def _rounds(
@@ -824,6 +839,7 @@ def contagion_clock_py(
     params: dict[str, float],
     round_s: float = 30.0,
     max_rounds: int = 500,
+    scope: str = "venue",
 ) -> dict[str, Any]:
     """The loop of docs/contagion.md on the calibrated response's clock.
 
@@ -833,9 +849,10 @@ def contagion_clock_py(
     ``liquidation_rate_usd_s``, ``liquidation_fee``): round ``k`` is at ``(k − 1) ·
     round_s`` s; before it time passes on every venue and the shock moves the shocked
     venue's resting point; the index is the median of the venues' prices; each venue
-    runs one step of the clock.
+    runs one step of the clock. ``scope`` as in :func:`contagion_py`.
     """
     down, shock_arg = _shock_frame(venues, shock_venue, shock)
+    hits = _hits(venues, shock_venue, shock_arg, scope)
     vs = {v["name"]: RefClockVenue(v["name"], v["mid"], v["bids"], v["asks"], v["positions"],
                                    v["stops"], v["fund"], down, params)
           for v in venues}  # fmt: skip
@@ -844,7 +861,7 @@ def contagion_clock_py(
         active = outside = False
         p0 = {n: v.price for n, v in vs.items()}
         for name, v in vs.items():
-            v.advance(k, shock_arg if (k == 1 and name == shock_venue) else None, round_s)
+            v.advance(k, hits.get(name) if k == 1 else None, round_s)
         index = statistics.median(v.price for v in vs.values())
         for name, v in vs.items():
             r = v.clock_round(index, round_s)

@@ -54,7 +54,7 @@ def test_config_text_and_json_name_the_shock_given(
     assert r.exit_code == 0, r.stderr
     assert line in r.stdout
     first = run_cli("contagion", "--config", str(cfg), "--liquidity", "static", "--json")
-    assert set(first.json()["first_shock"]) == {key, "venue", "source"}
+    assert set(first.json()["first_shock"]) == {key, "venue", "source", "scope"}
 
 
 def test_overrides_change_the_outcome() -> None:

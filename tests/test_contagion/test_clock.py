@@ -24,7 +24,7 @@ from liqcascade.contagion._clock_venue import latent_book
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
 from reference.contagion_reference import contagion_clock_py
-from test_contagion.test_reference import _venue_spec, _world
+from test_contagion.test_reference import _scope, _venue_spec, _world
 
 #: The mechanisms the plain-Python loop takes.
 KEYS = ("latent_depth", "visible_distance", "resilience_half_life_s", "withdrawal_per_speed",
@@ -51,12 +51,12 @@ def _params(seed: int) -> LiquidityParams:
 def test_clocked_loop_equals_plain_python_on_random_worlds(chunk: int) -> None:
     for seed in range(50 * chunk, 50 * (chunk + 1)):
         vs, links, spec, market, shock_kw, shock, fund = _world(seed)
-        p = _params(seed)
+        p, scope = _params(seed), _scope(seed, shock)
         got = simulate_contagion(vs, [Link(*ln) for ln in links], [market], shock_venue="a",
-                                 liquidity=p, **shock_kw)  # fmt: skip
+                                 liquidity=p, scope=scope, **shock_kw)  # fmt: skip
         ref = contagion_clock_py([_venue_spec(v, fund) for v in vs], links, [spec], "a", shock,
-                                 {k: getattr(p, k) for k in KEYS})  # fmt: skip
-        where = f"world {seed}"
+                                 {k: getattr(p, k) for k in KEYS}, scope=scope)  # fmt: skip
+        where = f"world {seed} ({scope})"
         assert got.rounds == ref["rounds"], where
         assert got.rounds_to_spread == ref["rounds_to_spread"], where
         for v in vs:

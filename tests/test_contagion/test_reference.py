@@ -83,14 +83,21 @@ def _world(seed: int) -> tuple:
     return vs, links, spec, market, shock_kw, shock, fund
 
 
+def _scope(seed: int, shock: tuple[str, float]) -> str:
+    """A third of the price-shock worlds shock every venue (``scope="market"``)."""
+    return "market" if shock[0] == "price" and seed % 3 == 0 else "venue"
+
+
 @pytest.mark.parametrize("chunk", range(4))
 def test_engine_equals_plain_python_loop_on_random_worlds(chunk: int) -> None:
     for seed in range(50 * chunk, 50 * (chunk + 1)):
         vs, links, spec, market, shock_kw, shock, fund = _world(seed)
+        scope = _scope(seed, shock)
         got = simulate_contagion(vs, [Link(*ln) for ln in links], [market],
-                                 shock_venue="a", **shock_kw)  # fmt: skip
-        ref = contagion_py([_venue_spec(v, fund) for v in vs], links, [spec], "a", shock)
-        where = f"world {seed}"
+                                 shock_venue="a", scope=scope, **shock_kw)  # fmt: skip
+        ref = contagion_py([_venue_spec(v, fund) for v in vs], links, [spec], "a", shock,
+                           scope=scope)  # fmt: skip
+        where = f"world {seed} ({scope})"
         assert got.rounds == ref["rounds"], where
         assert got.rounds_to_spread == ref["rounds_to_spread"], where
         for v in vs:

@@ -24,7 +24,10 @@ def _shock_line(first: dict[str, Any]) -> str:
     else:
         side = "sell" if "sell_usd" in first else "buy"
         what = f"a market {side} of {first[f'{side}_usd']:,.0f} USD"
-    return f"first shock {what} on {first['venue']} ({first['source']})"
+    where = first["venue"]
+    if first.get("scope") == "market":
+        where = f"every venue at once (a market-wide fall, read on {where}'s mid)"
+    return f"first shock {what} on {where} ({first['source']})"
 
 
 def _spread(iv: dict[str, Any], key: str) -> str:
@@ -61,12 +64,13 @@ def _clock_lines(res: dict[str, Any]) -> list[str]:
         tail = ("; left at the end: " + ", ".join(f"{n} {b:,.2f} base" for n, b in left.items()
                 if b > 0)) if any(left.values()) else "; none left at the end"  # fmt: skip
         lines.append(f"liquidation queue: peak ${peak[worst]:,.0f} ({worst}){tail}")
-    if w < 1:
+    if w < 1 and res.get("scope", "venue") == "venue":
         lines.append(
             "mark rule: a fall on the shocked venue alone moves the index (the venues' median) "
             "little, so that venue's marks lag its price: fewer of its positions liquidate, and "
             "the contagion share is higher than with marks at each venue's own price (a model "
-            "consequence, not evidence)"
+            "consequence, not evidence; --shock-scope market moves every venue, and the index, "
+            "with the shock)"
         )
     return lines
 
@@ -76,7 +80,9 @@ def _render(res: dict[str, Any]) -> None:
         _common.stdout.print(line, soft_wrap=True)
     if "first_shock" in res:
         _common.stdout.print(escape(_shock_line(res["first_shock"])), soft_wrap=True)
-    t = Table(title=f"Cascade from {res['shock_venue']} ({res['rounds']} rounds)")
+    market = res.get("scope") == "market"
+    start = "every venue (market-wide shock)" if market else res["shock_venue"]
+    t = Table(title=f"Cascade from {start} ({res['rounds']} rounds)")
     for c in ("venue", "initial", "final", "liquidated USD", "rounds"):
         t.add_column(c, justify="right" if c != "venue" else "left")
     for n, v in res["venues"].items():
@@ -124,6 +130,17 @@ _Shock = Annotated[
     ),
 ]
 
+_Scope = Annotated[
+    str | None,
+    typer.Option(
+        "--shock-scope",
+        help="Where the first shock lands: venue (the shocked venue alone; the others "
+        "follow through arbitrage, the index and lending; the default) or market (every "
+        "venue's price moves by the same fraction at once: a market-wide fall, its static "
+        "bound shocked the same way). Overrides the config's \\[shock] scope.",
+    ),
+]
+
 
 def contagion_cmd(
     config: Annotated[
@@ -147,35 +164,35 @@ def contagion_cmd(
             "bound). Overrides the config's \\[simulation] liquidity.",
         ),
     ] = None,
+    scope: _Scope = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Cascade across perpetual venues and Aave-style lending, linked by arbitrage and oracles.
 
     Example: liqcascade contagion --preset oct-2025 --shock -0.08 --json
     """
-    from liqcascade.contagion._config import build_setup, load_config
     from liqcascade.contagion._liquidity import run_setup
     from liqcascade.contagion._presets import run_preset, validate_oct_2025
 
     fraction = _common.parse_shock(shock, nonzero=True)  # -0.05 or -5%, as cascade reads it
-    _check(config, preset, liquidity, fraction)
+    _check(config, preset, liquidity, fraction, scope)
     cache: dict[Any, Any] = {}
     with _common.progress("building venues and running the cascade") as advance:
         if preset is not None:
-            setup, res = run_preset(preset, fraction, shock_venue, cache, liquidity)
+            setup, res = run_preset(preset, fraction, shock_venue, cache, liquidity, scope)
         else:
             assert config is not None
-            path = _common.existing_file(config, "--config")
-            with _common.config_file(path):  # errors name the file
-                setup = build_setup(load_config(path), path.name, cache)
+            setup = _config_setup(config, cache)
             venue = shock_venue or setup.shock_venue
             if venue not in {v.name for v in setup.venues}:
                 _common.fail(f"--shock-venue: unknown venue {venue!r}")
-            res = run_setup(setup, shock_venue=venue, shock=fraction, liquidity=liquidity)
+            res = run_setup(setup, shock_venue=venue, shock=fraction, liquidity=liquidity,
+                            scope=scope)  # fmt: skip
         advance(1)
     out = res.summary()
     _warn_static_only(setup, out.get("liquidity"))
-    out["first_shock"] = _first_shock(setup, preset, fraction, config, out["shock_venue"])
+    out["first_shock"] = {**_first_shock(setup, preset, fraction, config, out["shock_venue"]),
+                          "scope": out["scope"]}  # fmt: skip
     if preset == "oct-2025":
         out["validation"] = validate_oct_2025(res)
     states = [v for k, v in cache.items() if isinstance(k, tuple) and k[0] == "ms"]
@@ -183,6 +200,15 @@ def contagion_cmd(
         out["market"] = states[0].fingerprint()
     out["inputs"] = _inputs(setup.notes)
     _common.emit(out, as_json, _render)
+
+
+def _config_setup(config: Path, cache: dict[Any, Any]) -> Any:
+    """The contagion setup of a ``--config`` file (its errors name the file)."""
+    from liqcascade.contagion._config import build_setup, load_config
+
+    path = _common.existing_file(config, "--config")
+    with _common.config_file(path):
+        return build_setup(load_config(path), path.name, cache)
 
 
 def _warn_static_only(setup: Any, liquidity: str | None) -> None:
@@ -251,7 +277,11 @@ def _input_lines(inputs: dict[str, Any]) -> list[str]:
 
 
 def _check(
-    config: Path | None, preset: str | None, liquidity: str | None, shock: float | None
+    config: Path | None,
+    preset: str | None,
+    liquidity: str | None,
+    shock: float | None,
+    scope: str | None = None,
 ) -> None:
     """``contagion``'s options, checked before any venue is built."""
     _common.flag_names(name="--preset")  # run_preset(name=...)
@@ -259,6 +289,8 @@ def _check(
         _common.fail("give exactly one of --config FILE.toml or --preset NAME")
     if liquidity is not None and liquidity not in ("calibrated", "static"):
         _common.fail(f"--liquidity must be calibrated or static (got {liquidity!r})")
+    if scope is not None and scope not in ("venue", "market"):
+        _common.fail(f"--shock-scope must be venue or market (got {scope!r})")
     if shock is not None and not shock > -1:
         _common.fail(f"--shock must be > -1 (a fraction of mid; got {shock})")
 

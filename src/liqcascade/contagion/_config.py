@@ -153,6 +153,7 @@ class LendingModel(_M):
 
 class ShockModel(_M):
     venue: str
+    scope: Literal["venue", "market"] = "venue"
     fraction: Annotated[float, Field(gt=-1)] | None = None
     price: Pos | None = None
     sell_usd: NonNeg | None = None
@@ -252,6 +253,11 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
         why = (f"as a fraction is a {f:+.0%} move: write -0.05 for a 5 % fall"
                if f != 0 else "must be non-zero")  # fmt: skip
         raise InputError(f"{where}: shock.fraction {f:g} {why} (a fraction in (-1, 1))")
+    if cfg.shock.scope == "market" and given[0] in ("sell_usd", "buy_usd"):
+        raise InputError(
+            f"{where}: shock.scope market is a price move on every venue: give fraction or "
+            f"price (got {given[0]})"
+        )
     for i, v in enumerate(cfg.venues):
         if v.mid is None and v.mid_at is None and v.book.kind != "file":
             raise InputError(f"{where}: venues[{i}].mid: missing parameter (or give mid_at)")
@@ -318,6 +324,9 @@ class ContagionSetup:
     liquidity_as_of : pandas.Timestamp, optional
         The latest venue ``mid_at`` (UTC): the calibration is fitted on events
         before it; None when no venue gives one.
+    scope : {"venue", "market"}, default "venue"
+        Where the first shock lands (``[shock] scope``; see
+        :data:`liqcascade.contagion._engine.SCOPES`).
     """
 
     venues: list[Venue]
@@ -329,6 +338,7 @@ class ContagionSetup:
     notes: dict[str, Any] = field(default_factory=dict)
     liquidity: str = "static"
     liquidity_as_of: pd.Timestamp | None = None
+    scope: str = "venue"
 
 
 def _ts(value: str, key: str) -> pd.Timestamp:
@@ -681,4 +691,5 @@ def build_setup(
         shock["shock_buy_usd"] = s.buy_usd
     mids = [_ts(v.mid_at, f"venues[{i}].mid_at") for i, v in enumerate(cfg.venues) if v.mid_at]
     return ContagionSetup(venues, links, lending, s.venue, shock, cfg.simulation.max_rounds, notes,
-                          cfg.simulation.liquidity, max(mids) if mids else None)  # fmt: skip
+                          cfg.simulation.liquidity, max(mids) if mids else None,
+                          s.scope)  # fmt: skip

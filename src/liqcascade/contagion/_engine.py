@@ -29,6 +29,12 @@ MAX_SWEEPS: int = 50
 #: re-quoted their books, in some worlds and not others by the last bit.
 SPENT_SHARE: float = 1e-9
 
+#: Where the first shock lands: ``"venue"``, the shocked venue alone (the others follow
+#: through arbitrage, the index and lending); ``"market"``, every venue's price moves by
+#: the same fraction at once (a market-wide fall: the venues' median, the marks' index,
+#: moves with it).
+SCOPES: tuple[str, ...] = ("venue", "market")
+
 
 def _check(
     venues: Sequence[Venue], links: Sequence[Link], lending: Sequence[LendingMarket], shocked: str
@@ -67,6 +73,7 @@ def simulate_contagion(
     max_rounds: int = 500,
     liquidity: LiquidityParams | None = None,
     round_s: float = FINE_STEP_S,
+    scope: str = "venue",
 ) -> ContagionResult:
     """Run a cascade that starts on one venue and spreads by arbitrage and oracles.
 
@@ -117,6 +124,10 @@ def simulate_contagion(
         static books (the upper bound).
     round_s : float, default FINE_STEP_S (30)
         Seconds per round on the clock (with ``liquidity``).
+    scope : {"venue", "market"}, default "venue"
+        Where the shock lands (:data:`SCOPES`): the shocked venue alone, or every venue
+        at once by the same relative move (``shock`` or ``shock_price``, read as a move
+        of ``shock_venue``'s mid; a market order cannot be market-wide).
 
     Returns
     -------
@@ -128,9 +139,16 @@ def simulate_contagion(
     clocked = liquidity is not None
     if clocked and not (math.isfinite(round_s) and round_s > 0):
         raise InputError(f"round_s must be > 0 seconds (got {round_s})", param="round_s")
+    if scope not in SCOPES:
+        raise InputError(f"scope must be venue or market (got {scope!r})", param="scope")
     by_name = {v.name: v for v in venues}
     mid = by_name[shock_venue].book.mid
     dirsign, kind, value = resolve_shock(mid, shock_price, shock, shock_sell_usd, shock_buy_usd)
+    if scope == "market" and kind != 0:
+        raise InputError(
+            "a market-wide shock is a price move (shock or shock_price), not a market order",
+            param="scope",
+        )
     states = _states(venues, dirsign, liquidity, round_s, max_rounds)
     clock = {n: s for n, s in states.items() if isinstance(s, ClockVenueState)}
     order = [v.name for v in venues]
@@ -145,6 +163,10 @@ def simulate_contagion(
     rounds = 0
     rounds_to_spread: int | None = None
     shock_arg = (kind, dirsign * value if kind == 0 else value)
+    # round 1's shock by venue: the shocked venue's, or the same relative move on each
+    hit = {shock_venue: shock_arg}
+    if scope == "market":
+        hit = {v.name: (kind, dirsign * value * v.book.mid / mid) for v in venues}
     for k in range(1, max_rounds + 1):
         active = False
         rnd: dict[str, dict[str, float]] = {}
@@ -152,14 +174,14 @@ def simulate_contagion(
         mark_ix = math.nan
         if clocked:  # time passes, the shock; the index is read at the round's start
             for name in order:
-                clock[name].advance(k, shock_arg if (k == 1 and name == shock_venue) else None)
+                clock[name].advance(k, hit.get(name) if k == 1 else None)
             mark_ix = dirsign * float(np.median([states[n].price for n in order]))
         for name in order:
             st = states[name]
             if clocked:
                 r = clock[name].cascade_round(None, mark_ix)
             else:
-                r = st.cascade_round(shock_arg if (k == 1 and name == shock_venue) else None)
+                r = st.cascade_round(hit.get(name) if k == 1 else None)
             st.requote()
             if r["triggered"] or st.price != p0[name]:
                 active = True
@@ -265,6 +287,7 @@ def simulate_contagion(
         venues=outcomes,
         defi=defi,
         shock_venue=shock_venue,
+        scope=scope,
         direction="down" if dirsign > 0 else "up",
         rounds=rounds,
         rounds_to_spread=rounds_to_spread,

@@ -124,6 +124,7 @@ def run_setup(
     shock: float | None = None,
     liquidity: str | None = None,
     calibration: Any = None,
+    scope: str | None = None,
 ) -> ContagionResult:
     """Run a built configuration under its liquidity model (or ``liquidity``).
 
@@ -137,6 +138,14 @@ def run_setup(
     calibration : Calibration, optional
         Default ``load_liquidity("ETH", setup.liquidity_as_of)``: fitted on events
         before the venues' price time (the latest calibration when none is given).
+    scope : {"venue", "market"}, optional
+        Override ``[shock] scope``: the shocked venue alone, or every venue by the same
+        relative move (the static bound runs the same scope).
+
+    Returns
+    -------
+    ContagionResult
+        As :func:`run_with_liquidity`.
     """
     from liqcascade.contagion._engine import simulate_contagion
 
@@ -155,6 +164,7 @@ def run_setup(
 
     def run(venues: list[Venue], params: LiquidityParams | None) -> ContagionResult:
         return simulate_contagion(venues, setup.links, setup.lending, shock_venue=venue,
-                                  max_rounds=setup.max_rounds, liquidity=params, **kw)  # type: ignore[arg-type]  # fmt: skip
+                                  max_rounds=setup.max_rounds, liquidity=params,
+                                  scope=scope or setup.scope, **kw)  # type: ignore[arg-type]  # fmt: skip
 
     return run_with_liquidity(run, setup.venues, mode, cal)

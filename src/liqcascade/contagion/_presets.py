@@ -287,6 +287,7 @@ def run_preset(
     shock_venue: str | None = None,
     cache: dict[Any, Any] | None = None,
     liquidity: str | None = None,
+    scope: str | None = None,
 ) -> tuple[ContagionSetup, ContagionResult]:
     """Build a preset and run it (optionally with another fractional shock / venue).
 
@@ -311,6 +312,9 @@ def run_preset(
         :func:`build_setup`).
     liquidity : {"calibrated", "static"}, optional
         Replaces the preset's ``[simulation] liquidity``.
+    scope : {"venue", "market"}, optional
+        Replaces the preset's ``[shock] scope``: the shocked venue alone, or every
+        venue by the same relative move.
 
     Returns
     -------
@@ -322,5 +326,6 @@ def run_preset(
     setup = oct_2025(cache) if name == "oct-2025" else build_setup(load_preset(name), name, cache)
     if name == "oct-2025" and shock is None:
         shock = recorded_first_shock()
-    res = run_setup(setup, shock_venue=shock_venue, shock=shock, liquidity=liquidity)
+    res = run_setup(setup, shock_venue=shock_venue, shock=shock, liquidity=liquidity,
+                    scope=scope)  # fmt: skip
     return setup, res

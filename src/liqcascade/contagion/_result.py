@@ -118,6 +118,11 @@ class ContagionResult:
     calibration : dict, optional
         Calibrated only: the calibration used (``asset``, ``as_of`` ISO UTC,
         ``latent_depth``, ``visible_distance``, ``n_draws``, ``carried``).
+    scope : {"venue", "market"}, default "venue"
+        Where the first shock landed: ``shock_venue`` alone, or every venue by the same
+        relative move (then every venue is shocked: ``contagion_share`` and
+        ``rounds_to_spread`` still measure from ``shock_venue``, whose mid the shock
+        was read on, and say little about spreading).
     """
 
     venues: dict[str, VenueOutcome]
@@ -135,6 +140,7 @@ class ContagionResult:
     static_upper_bound: dict[str, float] | None = None
     calibration: dict[str, Any] | None = None
     clock: dict[str, Any] | None = None
+    scope: str = "venue"
 
     @property
     def cex_liquidated_usd(self) -> float:
@@ -197,6 +203,7 @@ class ContagionResult:
             "rounds": self.rounds,
             "rounds_to_spread": self.rounds_to_spread,
             "shock_venue": self.shock_venue,
+            "scope": self.scope,
             "direction": self.direction,
             "hit_max_rounds": self.hit_max_rounds,
             "liquidity": self.liquidity,
