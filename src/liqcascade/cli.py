@@ -2,8 +2,8 @@
 
 Exit codes: 0 success; 2 bad input or usage (one line ``error: …`` on stderr);
 3 a proof that does not verify (``pol verify``); 4 no live data (``watch`` ran to
-``--max-iterations`` and no venue answered in any interval); 1 an unexpected internal
-error.
+``--max-iterations`` and no venue answered in any interval); 130 aborted or interrupted
+(Ctrl-C); 1 an unexpected internal error.
 """
 
 from __future__ import annotations
@@ -103,7 +103,15 @@ def _modules_for(args: list[str]) -> tuple[str, ...]:
 
 
 def build_app(modules: tuple[str, ...] = _COMMAND_MODULES) -> typer.Typer:
-    """The ``liqcascade`` typer app with the commands of ``modules`` (default: all)."""
+    """The ``liqcascade`` typer app with the commands of ``modules`` (default: all).
+
+    Parameters
+    ----------
+    modules : tuple of str, optional
+        Names of the command modules under ``liqcascade._cli`` (``"report"``,
+        ``"cascade"``, …) whose ``register`` adds their commands, in ``--help`` order;
+        default every module.
+    """
     app = typer.Typer(
         name="liqcascade",
         help=(
@@ -160,7 +168,21 @@ def _track_flags(command: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; map errors to exit codes (2 usage/input, 1 internal)."""
+    """Run the CLI; map errors to exit codes.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 success (or help printed); 2 bad input or usage (one line
+        ``error: …`` on stderr); a command's own code (3 a proof that does not verify,
+        4 no live data); 130 aborted or interrupted; 1 an unexpected internal error
+        (one line; the traceback with ``-v`` or ``LIQCASCADE_DEBUG``).
+    """
     args = sys.argv[1:] if argv is None else argv
     _common.STATE.flags, _common.STATE.aliases = {}, {}
     try:

@@ -244,8 +244,11 @@ def detect_events(
         bar doing both counts as a fall); the next event is searched 24 hours later.
     start, end : datetime-like, optional
         Events whose bar opens within ``[start, end]`` (a bare end date: the whole day).
-    horizon_hours : int
+    horizon_hours : int, default 24
         Hours from the previous close over which the extreme move is measured.
+    keep_short : bool, default False
+        Keep the events whose ``horizon_hours`` run past the data, with a NaN
+        ``realised_move``, instead of dropping them.
 
     Returns
     -------
@@ -253,11 +256,12 @@ def detect_events(
         One row per event: ``ts`` (open of the trigger bar = time of the previous
         close), ``prev_close``, ``direction`` (``"down"``/``"up"``), ``trigger_move``
         (±F), ``bar`` (position of the trigger bar in ``ohlc``), ``realised_move``
-        (lowest low / highest high of the bars opening in the 24 h from ``ts``,
-        relative to ``prev_close``), ``sigma`` (EWMA hourly volatility
-        at ``prev_close``). Events whose 24 h are not all in the data are dropped,
-        or with ``keep_short`` kept with a NaN ``realised_move`` (the back-test counts
-        them as not scored); either way the events found are the same.
+        (lowest low / highest high of the bars opening in the ``horizon_hours`` from
+        ``ts``, relative to ``prev_close``), ``sigma`` (EWMA hourly volatility
+        at ``prev_close``). Events whose ``horizon_hours`` are not all in the data are
+        dropped, or with ``keep_short`` kept with a NaN ``realised_move`` (the back-test
+        counts them as not scored); either way the events found are the same. A bar
+        right after a gap in the hours is never a trigger.
 
     Raises
     ------
@@ -994,6 +998,30 @@ class BacktestResult:
     (``metrics_book_in_sample``: liquidity out of sample, book in sample) and on the
     others (``metrics_book_out_of_sample``: both out of sample); ``n_beta_assumed``:
     events whose market uses the assumed depth exponent (per event ``beta_assumed``).
+
+    Attributes
+    ----------
+    asset : str
+        Upper-case asset.
+    start, end : str
+        The window, ISO timestamps (UTC; a bare end date is the end of its day).
+    trigger : float
+        ``F``, fraction of the previous close.
+    events : pandas.DataFrame
+        One row per scored event: ``ts``, ``direction``, ``trigger_move`` and
+        ``realised_move`` (fractions), the predicted move (``predicted_move`` median,
+        ``predicted_move_p10``, ``predicted_move_p90``), the predicted and recorded
+        liquidations by side (``predicted_long_usd`` … ``recorded_short_usd``, USD),
+        the baselines' moves and the diagnostic columns; events without a score are
+        not rows (``extra["skipped"]`` says why).
+    metrics : dict of str to float
+        The pooled scores over the scored events (``move_mae_pp``, the baselines',
+        ``liq_corr``, …; NaN without events).
+    extra : dict
+        ``empirical_ratio`` per direction, ``n_events_before_window``,
+        ``covered_start`` / ``covered_end``, ``open_interest_span``, ``n_skipped`` and
+        ``skipped`` by reason, ``n_without_liquidation_record``, and the book split
+        (above) when known.
     """
 
     asset: str
@@ -1006,9 +1034,11 @@ class BacktestResult:
 
     @property
     def n_events(self) -> int:
+        """Events scored (the rows of :attr:`events`)."""
         return len(self.events)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``liqcascade cascade backtest --json`` (NaN written as null)."""
         cols = [
             "ts",
             "direction",
@@ -1186,14 +1216,26 @@ def run_backtest(
     market_at : MarketAt
         The prepared market at a time (see :func:`estimated_market_at`).
     calibration_at : callable
-        ``calibration_at(ts)``: the liquidity calibration fitted on events strictly
-        before ``ts`` (e.g. ``lambda t: load_liquidity(asset, t)``).
-    asset, start, end, trigger
-        The window and the trigger (default :data:`DEFAULT_TRIGGERS`).
-    n_paths, seed
+        ``calibration_at(ts)``: the liquidity calibration in force at ``ts``, fitted
+        on events whose 24 h ended by its ``as_of`` (e.g.
+        ``lambda t: load_liquidity(asset, t)``).
+    asset : str
+        The asset (any case): its default trigger, and the label of the result.
+    start, end : datetime-like
+        The window: events whose trigger bar opens in ``[start, end]`` (UTC; a bare
+        end date is the whole day).
+    trigger : float, optional
+        ``F``, fraction of the previous close (default :data:`DEFAULT_TRIGGERS`, 0.02
+        for an asset without one).
+    n_paths : int, default 200
         Monte Carlo paths per event (at least :data:`MIN_PATHS`), spread over the
-        calibration's draws; the event at ``ts`` draws them with :func:`event_seed`
-        ``(seed, ts)``, so its prediction does not depend on ``start``.
+        calibration's draws.
+    seed : int, default 0
+        The event at ``ts`` draws its paths with :func:`event_seed` ``(seed, ts)``, so
+        its prediction does not depend on ``start``.
+    advance : callable, optional
+        Progress: ``advance(1)`` is called once per event of the window, scored or
+        skipped, before it is predicted.
     book_at : callable, optional
         ``book_at(ts)``: the identified book at the event
         (:class:`~liqcascade.cascade._event_liquidations.BookSnapshot`); default

@@ -219,7 +219,22 @@ class LiquidityParams:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str = "liquidity params") -> LiquidityParams:
-        """Inverse of :meth:`to_dict` (``null`` read as ``inf``); unknown keys are errors."""
+        """Inverse of :meth:`to_dict` (``null`` read as ``inf``); unknown keys are errors.
+
+        Parameters
+        ----------
+        d : dict
+            Field name → value in the fields' units (seconds, fractions, USD per
+            second); ``None`` is ``inf``; a missing field takes its default.
+        where : str, default "liquidity params"
+            What ``d`` was read from (a file, a calibration), the start of the error
+            message.
+
+        Raises
+        ------
+        InputError
+            An unknown field, or a value the constructor refuses.
+        """
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
@@ -227,7 +242,13 @@ class LiquidityParams:
         return cls(**{k: (math.inf if v is None else float(v)) for k, v in d.items()})
 
     def with_(self, **changes: Any) -> LiquidityParams:
-        """A copy with some fields changed."""
+        """A copy with some fields changed (checked again, as by the constructor).
+
+        Parameters
+        ----------
+        **changes : Any
+            Field name → new value, in the field's unit (see the class).
+        """
         return replace(self, **changes)
 
 
@@ -258,6 +279,19 @@ class LiquidityResponse:
 
     Build with :meth:`of`; reuse for many paths (the 1 ms target is one
     :meth:`run` after preparation).
+
+    Attributes
+    ----------
+    side : PreparedSide
+        The side of the market the move takes (:meth:`PreparedMarket.side`): its
+        levels, positions and stops sorted in the down frame.
+    params : LiquidityParams
+        The mechanisms this response runs with.
+    qc, nc : numpy.ndarray of float, shape (levels + 1,)
+        Cumulative effective size (base units) and notional (USD) of the side's levels,
+        best first, with ``params``' latent depth (:func:`effective_depth`).
+    pars : numpy.ndarray of float
+        ``params`` as the flat vector the kernels read (:meth:`LiquidityParams.vector`).
     """
 
     side: PreparedSide
@@ -270,7 +304,18 @@ class LiquidityResponse:
     def of(
         cls, prepared: PreparedMarket, dirsign: float, params: LiquidityParams
     ) -> LiquidityResponse:
-        """The response of ``prepared``'s down (+1) or up (−1) side under ``params``."""
+        """The response of ``prepared``'s down (+1) or up (−1) side under ``params``.
+
+        Parameters
+        ----------
+        prepared : PreparedMarket
+            The market (:func:`liqcascade.cascade.prepare_cascade`).
+        dirsign : float
+            +1 for a fall (bids, longs, sell stops), −1 for a rise (asks, shorts, buy
+            stops).
+        params : LiquidityParams
+            The mechanisms.
+        """
         s = prepared.side(dirsign)
         qc, nc = effective_depth(
             s.mid_x, s.lvl_x, s.lvl_abs, s.lvl_q, params.latent_depth, params.visible_distance
@@ -310,7 +355,27 @@ class LiquidityResponse:
         insurance_fund: float = 0.0,
         record: bool = False,
     ) -> tuple[Any, ...]:
-        """The kernel on one index path (USD; converted to the frame here)."""
+        """The kernel on one index path (USD; converted to the frame here).
+
+        Parameters
+        ----------
+        index_path : array of float, shape (steps,)
+            The index price at each step, USD; its first value is the shock price.
+        dt : array of float, shape (steps,)
+            Length of each step, seconds (:func:`default_grid`: the first is 0).
+        insurance_fund : float, default 0.0
+            Fund at the start, USD.
+        record : bool, default False
+            Keep the per-step trace (element 12 of the result; empty otherwise).
+
+        Returns
+        -------
+        tuple
+            :func:`~liqcascade.cascade._clock_kernels.clock_kernel`'s: ``(extreme_x,
+            price_x, active_steps, liq_usd, stop_usd, n_liq, n_stop, fund, bad_debt,
+            exhausted, unfilled, queue_left, trace, shortfalls, gains)``, prices in the
+            down frame (``dirsign · price``, USD), amounts in USD, sizes in base units.
+        """
         d = self.side.dirsign
         return clock_kernel(
             *self.args(),
@@ -330,7 +395,32 @@ class LiquidityResponse:
         dt: FloatArray,
         insurance_fund: float = 0.0,
     ) -> FloatArray:
-        """Many paths (see :func:`clock_paths_kernel`), columns in USD."""
+        """Many paths (see :func:`clock_paths_kernel`), columns in USD.
+
+        The index of each path starts at ``shock_price`` and moves as a zero-drift log
+        walk, ``x_t = x_(t−1) · exp(sigma[t] · z[p, t])``.
+
+        Parameters
+        ----------
+        shock_price : float
+            The index right after the shock, USD.
+        sigma : array of float, shape (steps,)
+            Standard deviation of the index's log return over each step (a fraction
+            per step, not per hour; ``sigma[0]`` unused).
+        z : array of float, shape (paths, steps)
+            Standardised innovations, one row per path.
+        dt : array of float, shape (steps,)
+            Length of each step, seconds.
+        insurance_fund : float, default 0.0
+            Fund at the start, USD.
+
+        Returns
+        -------
+        numpy.ndarray of float, shape (paths, 6)
+            Per path: the extreme price reached in the direction of the move (USD), the
+            final price (USD), liquidated notional (USD), the index's furthest price
+            against the move (USD), bad debt (USD) and whether the book ran out (0/1).
+        """
         d = self.side.dirsign
         return clock_paths_kernel(
             *self.args(),
@@ -354,8 +444,13 @@ class ClockResult:
         USD; ``extreme_price`` is the furthest price reached in the direction of the
         move, ``final_price`` the price at the end of the horizon (after recovery).
     liquidated_usd, stops_usd : float
-        Forced notional on the moving side, USD.
-    n_liquidated, n_stops, active_steps : int
+        Forced notional on the moving side, USD: liquidations the venue released to the
+        book (what is still queued at the end is not counted) and stops.
+    n_liquidated, n_stops : int
+        Positions whose liquidation was triggered (released or still queued) and stops
+        triggered.
+    active_steps : int
+        Steps in which some order (a released liquidation or a stop) reached the book.
     insurance_fund_end, bad_debt_usd : float
         USD: ``max(0, F0 − shortfall_usd) + liquidation_surplus_usd`` and
         ``max(0, shortfall_usd − F0)`` (issue 17's rule, step by step: no netting).
@@ -363,12 +458,19 @@ class ClockResult:
         Σ shortfall of the closes beyond bankruptcy and Σ surplus (margin left and
         fees, credited after the run), USD.
     book_exhausted : bool
+        The moving side of the book ran out (the run then ends).
     unfilled_base, queue_base : float
-        Base closed by the backstop; base still in the venue's queue at the end.
+        Base units closed at the price reached when the book ran out (the part of the
+        step's orders it could not absorb plus the positions and stops settled there);
+        base units still in the venue's liquidation queue at the end.
+    direction : {"down", "up"}
+        ``"down"`` for a shock price at or below mid, else ``"up"``.
     trace : pandas.DataFrame
-        Per step: ``t_s`` (seconds from the shock), ``price``, ``index``,
-        ``filled_base``, ``ordered_base``, ``liquidated_usd``, ``queue_base``,
-        ``withdrawn``.
+        Per step: ``t_s`` (seconds from the shock), ``price`` and ``index`` (USD, the
+        index with the permanent impact arbitrage carried), ``filled_base`` and
+        ``ordered_base`` (base units), ``liquidated_usd`` (cumulative, USD),
+        ``queue_base`` (base units queued after the step), ``withdrawn`` (fraction of
+        depth withdrawn in the step).
     """
 
     initial_price: float
@@ -517,17 +619,27 @@ class Calibration:
     ----------
     asset : str
     as_of : pandas.Timestamp or None
-        Fitted on events strictly before this time (None: the prior, no events).
+        Fitted on the events whose 24 hours had ended by this time (UTC). None: no
+        date (a prior fitted on nothing); a prior at a date (too few events before
+        it) has a date and a ``note`` starting "prior".
     params : LiquidityParams
         Central (best-fit) parameters.
     draws : tuple of LiquidityParams
-        Bootstrap draws (events resampled), the parameter uncertainty.
+        Bootstrap draws (events resampled), the parameter uncertainty; for the prior,
+        six values around it (latent depth 0.5, 1 or 2; resilience half-life 120 or
+        600 s).
     vol_multiplier : float
         ``k`` of the post-trigger volatility rule: hourly volatility
-        ``k · s^vol_exponent``, ``s`` the EWMA volatility after the shock.
+        ``k · s^vol_exponent``, ``s`` the EWMA volatility after the shock (fractions
+        per hour).
     vol_multiplier_draws : tuple of float
+        Draws of ``k``, taken in turn with the parameter draws by
+        :func:`calibrated_cascade` (the fits store one: ``(vol_multiplier,)``).
     n_events : int
         Events the fit used.
+    note : str, default ""
+        How it was fitted, for a reader: ``"grid MAE … pp over N events"``, or
+        ``"prior: …"`` for the prior (:func:`is_prior` reads that prefix).
     vol_exponent : float
         ``b`` of the volatility rule.
     shock_weight : float
@@ -561,15 +673,41 @@ class Calibration:
     rule_events: tuple[int, float, float] | None = field(default=None, compare=False)
 
     def post_sigma(self, sigma_hourly: Any, move: Any) -> Any:
-        """:func:`post_shock_sigma` with this calibration's shock weight."""
+        """:func:`post_shock_sigma` with this calibration's shock weight.
+
+        Parameters
+        ----------
+        sigma_hourly : float or array of float
+            Hourly volatility before the shock (EWMA of hourly log returns), fraction.
+        move : float or array of float
+            The shock, fraction of the price before it (−0.05: a 5 % fall).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Hourly volatility once the shock is observed, fraction.
+        """
         return post_shock_sigma(sigma_hourly, move, self.shock_weight)
 
     def multiplier(self, sigma_post: float, k: float | None = None) -> float:
-        """The multiplier of ``sigma_post`` the volatility rule gives."""
+        """The multiplier of ``sigma_post`` the volatility rule gives.
+
+        ``k · sigma_post^(b − 1)`` (``b`` = :attr:`vol_exponent`), so that the path's
+        hourly volatility is ``multiplier · sigma_post = k · sigma_post^b``.
+
+        Parameters
+        ----------
+        sigma_post : float
+            Hourly volatility after the shock (:meth:`post_sigma`), fraction.
+        k : float, optional
+            The rule's ``k`` (default :attr:`vol_multiplier`; one of
+            :attr:`vol_multiplier_draws`).
+        """
         kk = self.vol_multiplier if k is None else k
         return float(kk * sigma_post ** (self.vol_exponent - 1.0))
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict, as stored in a calibration file (``source`` is not stored)."""
         return {
             "asset": self.asset,
             "as_of": None if self.as_of is None else self.as_of.isoformat(),
@@ -586,6 +724,22 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> Calibration:
+        """Inverse of :meth:`to_dict` (``source`` is left empty).
+
+        Parameters
+        ----------
+        d : dict
+            One entry of a calibration file's ``calibrations`` list; ``vol_exponent``,
+            ``shock_weight``, ``vol_dispersion``, ``note`` and ``rule_events`` may be
+            missing (older files: their defaults).
+        where : str
+            The file it was read from, the start of the error messages.
+
+        Raises
+        ------
+        InputError
+            A required key is missing, or a parameter is unknown or out of range.
+        """
         try:
             as_of = None if d.get("as_of") is None else pd.Timestamp(d["as_of"])
             return cls(
@@ -828,8 +982,6 @@ class CalibratedCascade:
         deeper one: ``move_p10 <= move_median <= move_p90``).
     liquidated_median, liquidated_p10, liquidated_p90 : float
         Liquidated notional on the moving side, USD.
-    static_upper_bound : float or None
-        The static book's final move (no response), for reference.
     book_exhausted_share : float
         Share of paths whose book ran out (at or above :data:`BOOK_EDGE_SHARE` the
         figures sit at the modelled book's edge: a bound).
@@ -840,8 +992,17 @@ class CalibratedCascade:
         what the static book bounds (it carries the same forced orders through a book
         that never refills, at once); the 24-hour move is this carry plus the
         ordinary continuation of price after the shock, which the static book does
-        not model.
-    n_paths, horizon_hours : int, float
+        not model. (The static book's own result, the upper bound, is
+        :func:`static_bound`; :func:`market_answer` reports it beside these figures.)
+    n_paths : int
+        Paths run: the requested number split evenly over the liquidity draws times
+        the book draws, rounded down, at least one per pair.
+    horizon_hours : float
+        Hours the index moves after the shock.
+    moves : numpy.ndarray of float, shape (n_paths,)
+        Per path: the extreme move within the horizon, fraction of mid.
+    liquidated : numpy.ndarray of float, shape (n_paths,)
+        Per path: liquidated notional on the moving side, USD.
     """
 
     mid: float
@@ -862,6 +1023,7 @@ class CalibratedCascade:
     liquidated: FloatArray = field(repr=False)
 
     def summary(self) -> dict[str, Any]:
+        """The scalar fields (not the per-path ``moves`` and ``liquidated``)."""
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
@@ -909,7 +1071,9 @@ def calibrated_cascade(
     sigma_hourly : float
         Pre-shock hourly volatility (EWMA of hourly log returns), fraction.
     residuals : array, optional
-        Standardised hourly residuals before the date (filtered historical simulation).
+        Standardised hourly residuals before the date (filtered historical simulation;
+        used when more than 100 are finite, rescaled to unit variance; else normal
+        innovations).
     n_paths : int
         Paths (split over the draws).
     seed : int
@@ -1037,6 +1201,19 @@ def static_bound(
     (:func:`~liqcascade.cascade._calibrated_fragility.static_envelope`, the same
     bound over a grid of shocks, from the vectorised static curve) picks it.
 
+    Parameters
+    ----------
+    prepared : PreparedMarket
+        The central market: its mid (USD) places the shock; without ``books`` the
+        cascade runs on it.
+    books : sequence of PreparedMarket, optional
+        The position book's parameter draws (:func:`liqcascade.cascade.prepared_draws`),
+        each on the same order book and price as ``prepared``.
+    shock, shock_price : float
+        Exactly one: a fractional move of mid (−0.05: a 5 % fall) or its target, USD.
+    insurance_fund : float, default 0.0
+        Fund at the start, USD.
+
     Returns
     -------
     CascadeResult
@@ -1081,6 +1258,26 @@ def market_answer(
 
     Parameters
     ----------
+    prepared : PreparedMarket
+        The market at ``as_of`` (:func:`liqcascade.cascade.prepare_market`): its order
+        book, central position book and stops.
+    asset : str
+        Whose liquidity calibration is used (any case; reported upper-case).
+    as_of : pandas.Timestamp
+        The market's time (UTC): the calibration in force then
+        (:func:`load_liquidity`) and the score knowable then.
+    shock, shock_price : float
+        Exactly one: a fractional move of mid (−0.05: a 5 % fall) or its target, USD.
+    sigma_hourly : float
+        Hourly volatility before the shock, fraction: the EWMA of the hourly log
+        returns closed by ``as_of`` (:func:`~liqcascade.cascade._backtest.volatility_at`).
+    residuals : array of float, optional
+        Standardised hourly residuals before ``as_of`` (filtered historical
+        simulation, as in :func:`calibrated_cascade`).
+    insurance_fund : float, default 0.0
+        Fund at the start, USD.
+    n_paths : int, default 400
+        Monte Carlo paths, split over the calibration's draws (and the book draws).
     books : sequence of PreparedMarket, optional
         The position book's parameter draws
         (:func:`liqcascade.cascade.prepared_draws`): the interval then

@@ -43,9 +43,11 @@ class CascadeConfig:
         Chunk, fraction of the position size (the last chunk takes the rest).
     liquidation_fee : float, default 0.0
         Fee paid to the insurance fund on each liquidation, fraction of the
-        liquidated notional (added to the fund before the round's shortfalls are
-        drawn). It is charged in addition to the margin surplus; real venues take it
-        out of the surplus, so this is an upper bound on fee income.
+        liquidated notional, added to each close's result: on a close with a surplus
+        it is credited with that surplus after the cascade; a close beyond bankruptcy
+        has its shortfall reduced by it (shortfalls draw on the opening fund only,
+        issue 17). It is charged in addition to the margin surplus; real venues take
+        it out of the surplus, so this is an upper bound on fee income.
     max_rounds : int, optional
         Stop after this many rounds (default: run until nothing triggers).
     """

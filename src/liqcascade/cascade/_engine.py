@@ -107,10 +107,12 @@ def simulate_cascade(
     book : OrderBook or PreparedMarket
         The order book, or a market prepared by :func:`prepare_cascade` (then
         ``positions`` and ``stops`` are taken from it).
-    positions : PositionBook
-        Leveraged positions (liquidation and bankruptcy prices, USD).
+    positions : PositionBook, optional
+        Leveraged positions (liquidation and bankruptcy prices, USD); required with an
+        :class:`OrderBook`, ignored with a :class:`PreparedMarket`.
     stops : StopBook, optional
-        Resting stop-market orders.
+        Resting stop-market orders (none by default); ignored with a
+        :class:`PreparedMarket`.
     shock_price : float, optional
         Target price, USD: bid levels above it (ask levels below it) are consumed.
     shock : float, optional

@@ -100,7 +100,13 @@ class FragilityCurve:
         return self.frame.copy()
 
     def at(self, shock: float) -> pd.Series:
-        """The row whose shock is nearest ``shock``."""
+        """The row whose shock is nearest ``shock`` (the first of two equally near).
+
+        Parameters
+        ----------
+        shock : float
+            Initial shock, fraction of mid (−0.05: a 5 % fall).
+        """
         i = int(np.argmin(np.abs(self.shocks - shock)))
         return self.frame.iloc[i]
 
@@ -346,6 +352,8 @@ class NextWave:
     price : float
         Current price, USD.
     direction : {"down", "up"}
+        Which way price moves: a fall releases longs and sell stops, a rise shorts
+        and buy stops.
     frame : DataFrame
         One row per level, nearest first: ``level`` and ``next_level`` (USD), and for
         triggers in the band between them (``[next_level, level)`` for a fall):
@@ -363,7 +371,18 @@ class NextWave:
         return self.frame.copy()
 
     def at(self, level: float) -> pd.Series:
-        """The row of ``level`` (USD): what breaching it releases, down to the next level."""
+        """The row of ``level`` (USD): what breaching it releases, on to the next level.
+
+        Parameters
+        ----------
+        level : float
+            One of the table's levels, USD (matched to within a relative 1e-9).
+
+        Raises
+        ------
+        InputError
+            ``level`` is not a level of the table.
+        """
         f = self.frame
         i = int(np.argmin(np.abs(f["level"].to_numpy() - level)))
         if not math.isclose(float(f["level"].iloc[i]), level, rel_tol=1e-9):
@@ -371,7 +390,21 @@ class NextWave:
         return f.iloc[i]
 
     def released_between(self, high: float, low: float) -> float:
-        """Forced notional (USD) with triggers in ``[low, high)`` (fall) / ``(low, high]``."""
+        """Forced notional (USD) of the bands with ``level <= high`` and ``next_level >= low``.
+
+        For a fall these are the bands lying wholly inside ``[low, high]``: with two of
+        the table's levels, the notional with triggers in ``[low, high)``; a band cut
+        by ``low`` or ``high`` is left out. For a rise the same test keeps every band
+        that touches ``[low, high]``: with two of the table's levels, the bands of
+        ``(low, high]`` plus the band ending at ``low`` and the one starting at
+        ``high`` (when the table has them).
+
+        Parameters
+        ----------
+        high, low : float
+            The upper and the lower price, USD (``high >= low`` whatever the
+            direction).
+        """
         f = self.frame
         m = (f["level"] <= high) & (f["next_level"] >= low)
         return float(f.loc[m, "released_usd"].sum())

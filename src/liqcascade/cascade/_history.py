@@ -47,7 +47,15 @@ class FollowThrough:
         return len(self.events)
 
     def share_total_beyond(self, total: float) -> float:
-        """Share of episodes whose total fall reached ``total`` (a negative fraction)."""
+        """Share of episodes whose total fall reached ``total`` (NaN without episodes).
+
+        Parameters
+        ----------
+        total : float
+            The level, a negative fraction of the reference close (−0.27: 27 % below
+            the close ``window_hours`` before the trigger); reached when an episode's
+            ``total`` is at or below it.
+        """
         if self.n == 0:
             return float("nan")
         return float((self.events["total"] <= total).mean())
@@ -260,7 +268,13 @@ class ModelFollowThrough:
     def to_dict(self, *, dates: bool = True) -> dict[str, Any]:
         """:meth:`summary` with the period, history's span and the falls inside the period.
 
-        With ``dates``, one record per date (``dates``); JSON-ready.
+        JSON-ready: timestamps as ISO text.
+
+        Parameters
+        ----------
+        dates : bool, default True
+            Add ``dates``: one record per date, the rows of :attr:`dates` (``ts`` as
+            ISO text).
         """
         inside = self.in_period()
         d = self.dates

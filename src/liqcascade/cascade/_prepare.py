@@ -183,7 +183,14 @@ class PreparedMarket:
     up: PreparedSide = field(repr=False)
 
     def side(self, dirsign: float) -> PreparedSide:
-        """The down (+1) or up (−1) side."""
+        """The down (+1) or up (−1) side.
+
+        Parameters
+        ----------
+        dirsign : float
+            Positive: the side a fall takes (bids, longs, sell stops); otherwise the
+            side a rise takes (asks, shorts, buy stops).
+        """
         return self.down if dirsign > 0 else self.up
 
 

@@ -87,11 +87,17 @@ class CascadeResult:
         round's order the book could not absorb plus the positions and stops settled
         there (0 when the book lasted).
     direction : {"down", "up"}
+        Which way the shock moved price: ``"down"`` for a target at or below mid or a
+        market sell, ``"up"`` otherwise; the cascade runs on that side only (longs and
+        sell stops for a fall, shorts and buy stops for a rise).
     insurance_fund_start : float
         ``F0``, USD.
     liquidation_surplus_usd, shortfall_usd : float
         Gross surpluses (margin left on liquidated positions, plus fees) credited after
         the cascade, and gross shortfalls, USD.
+    config : CascadeConfig
+        The extensions the cascade ran with (all off by default); the per-position
+        detail (:meth:`position_outcomes`) reads its partial-liquidation chunks.
     """
 
     initial_price: float

@@ -62,6 +62,11 @@ def parse_alert(text: str) -> Alert:
 def load_summary(folder: str | Path) -> dict[str, Any]:
     """The ``summary.json`` of a report folder.
 
+    Parameters
+    ----------
+    folder : str or Path
+        A report folder (``liqcascade report --out``), or the ``summary.json`` itself.
+
     Raises
     ------
     InputError
@@ -165,7 +170,23 @@ class Change:
 
 @dataclass
 class ReportDiff:
-    """The comparison of two reports."""
+    """The comparison of two reports.
+
+    Parameters
+    ----------
+    old_as_of, new_as_of : str
+        Each summary's ``front.as_of`` as text: the open of the open-interest bar the
+        estimated market was built on (ISO, UTC).
+    changes : list of Change
+        Every headline of the new report (those the old one has first, then the new
+        ones, each in the new report's order), old → new value in its unit.
+    clusters_new, clusters_gone : list of dict
+        Liquidation clusters near the price (``price`` USD, ``distance`` fraction of
+        the price, ``notional_usd``) of the new report with no old cluster within
+        :data:`CLUSTER_MATCH` of its price, and the old ones with no new match.
+    alerts : list of str
+        One line per alert threshold crossed.
+    """
 
     old_as_of: str
     new_as_of: str

@@ -435,7 +435,16 @@ class ReportContext:
         self._shared: dict[str, Any] = {} if shared is None else shared
 
     def for_asset(self, asset: str) -> ReportContext:
-        """The context of ``asset`` in the same run (results across assets shared)."""
+        """The context of ``asset`` in the same run (results across assets shared).
+
+        Same quick mode, as-of date and assets; ``self`` when ``asset`` is this
+        context's own.
+
+        Parameters
+        ----------
+        asset : str
+            Any case.
+        """
         if asset.upper() == self.asset:
             return self
         key = f"ctx.{asset.upper()}"
@@ -450,7 +459,7 @@ class ReportContext:
 
     @cached_property
     def market(self) -> MarketState:
-        """The estimated market (positions, stops, book, price) at the last bundled date."""
+        """The estimated market (positions, stops, book, price) at the as-of date."""
         from liqcascade.cascade import market_state
 
         return market_state(self.asset, self.as_of)
@@ -528,7 +537,13 @@ class ReportContext:
         return self._estimate[1]
 
     def market_frames(self, asset: str | None = None) -> Any:
-        """The frames the identified book reads (``MarketFrames``), loaded once per run."""
+        """The frames the identified book reads (``MarketFrames``), loaded once per run.
+
+        Parameters
+        ----------
+        asset : str, optional
+            Any case; default this context's :attr:`asset`.
+        """
         from liqcascade.market._inputs import load_market_frames
 
         a = (asset or self.asset).upper()
@@ -540,6 +555,11 @@ class ReportContext:
         Every month of :func:`validation_window` (the months the asset's calibration has
         a fit for, each trained on the data before it, cut at the as-of date) is
         predicted by the fit on the data before it; nothing is re-fitted.
+
+        Parameters
+        ----------
+        asset : str, optional
+            Any case; default this context's :attr:`asset`.
         """
         from liqcascade.positions._backtest import backtest_identified
         from liqcascade.positions._expanding import load_asset_calibration
@@ -560,12 +580,23 @@ class ReportContext:
         :class:`~liqcascade.errors.InputError`) or scores nothing (too few bars with a
         recorded liquidation); :meth:`no_identified_score` says which. Any other error
         is a bug and raises.
+
+        Parameters
+        ----------
+        asset : str, optional
+            Any case; default this context's :attr:`asset`.
         """
         got = self._identified_outcome(asset)
         return got if isinstance(got, IdentifiedScore) else None
 
     def no_identified_score(self, asset: str | None = None) -> str | None:
-        """Why :meth:`identified_score` is None (a clause for a sentence); None with a score."""
+        """Why :meth:`identified_score` is None (a clause for a sentence); None with a score.
+
+        Parameters
+        ----------
+        asset : str, optional
+            Any case; default this context's :attr:`asset`.
+        """
         got = self._identified_outcome(asset)
         return got if isinstance(got, str) else None
 
@@ -613,6 +644,17 @@ class ReportContext:
         liquidation map's 90 days are among the transparency metrics' days, and a
         date's book does not depend on the other dates asked with it, so the two
         sections share them.
+
+        Parameters
+        ----------
+        times : iterable of datetime-like
+            Dates (UTC; naive read as UTC). Each is read as the 4-hour open-interest
+            bar opened at or before it; dates before the first bar are left out.
+
+        Returns
+        -------
+        list of MarketBook
+            One per distinct bar, in time order.
         """
         from liqcascade.market import MarketSpec, load_market_inputs, market_books
         from liqcascade.market._over_time import _labels
@@ -638,6 +680,19 @@ class ReportContext:
         Sections that fit the same model on the same returns (the stress sections'
         daily GJR-t of ETH and BTC, the volatility section's) share one fit: the key
         is the returns' digest (index and values), so different returns never share.
+
+        Parameters
+        ----------
+        returns : pandas.Series
+            Percent log returns, UTC DatetimeIndex.
+        model : {"garch", "gjr", "egarch"}
+            Variance model.
+        dist : {"normal", "t", "skewt"}
+            Error distribution.
+        asset : str
+            The fit's label (and part of the key).
+        interval : str, default "1d"
+            Bar interval of ``returns``: the half-life's unit and the annualisation.
         """
         from liqcascade.report._data import frame_digest
         from liqcascade.volatility import fit_volatility
@@ -654,10 +709,18 @@ class ReportContext:
         return self._shared[key]
 
     def memo(self, key: str, fn: Callable[[], Any]) -> Any:
-        """Return ``fn()``, computed once per run under ``key``.
+        """Return ``fn()``, computed once per context under ``key``.
 
         Kept for sections not yet moved to typed results; new code uses the typed
-        attributes above.
+        attributes above. Unlike those, the memo is this context's own: another
+        asset's context (:meth:`for_asset`) does not see it.
+
+        Parameters
+        ----------
+        key : str
+            Names the result within this context.
+        fn : callable
+            Computes it, called with no argument the first time ``key`` is asked.
         """
         if key not in self._memo:
             self._memo[key] = fn()
