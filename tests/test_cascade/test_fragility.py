@@ -129,3 +129,24 @@ def test_next_wave_default_round_levels() -> None:
     assert up.frame["level"].iloc[0] > 2013.0
     assert up.frame["cumulative_usd"].is_monotonic_increasing
     assert len(up.plot().data) == 2
+
+
+def test_released_between_takes_the_bands_inside_in_both_directions() -> None:
+    _, pos, stops = _market()
+    down = next_wave_levels(pos, stops, 2000.0, levels=[1900.0, 1800.0, 1700.0])
+    f = down.frame
+    assert down.released_between(1900.0, 1700.0) == pytest.approx(f["released_usd"].iloc[:2].sum())
+    assert down.released_between(1900.0, 1800.0) == pytest.approx(f["released_usd"].iloc[0])
+    assert down.released_between(1899.0, 1700.0) == pytest.approx(f["released_usd"].iloc[1])
+    # a rise: bands (2100, 2200], (2200, 2300], (2300, 2400]; the band (2200, 2300]
+    # alone lies inside [2200, 2300] (the old test also took the bands ending at 2200
+    # and starting at 2300)
+    up = next_wave_levels(pos, stops, 2000.0, levels=[2100.0, 2200.0, 2300.0], direction="up")
+    g = up.frame
+    assert g["next_level"].tolist() == [2200.0, 2300.0, 2400.0]
+    assert up.released_between(2300.0, 2200.0) == pytest.approx(g["released_usd"].iloc[1])
+    shorts = (pos.side == -1) & (pos.liq_price > 2200) & (pos.liq_price <= 2300)
+    buys = (stops.side == 1) & (stops.trigger > 2200) & (stops.trigger <= 2300)
+    want = (pos.size * pos.liq_price)[shorts].sum() + (stops.size * stops.trigger)[buys].sum()
+    assert up.released_between(2300.0, 2200.0) == pytest.approx(want)
+    assert up.released_between(2400.0, 2100.0) == pytest.approx(g["released_usd"].sum())

@@ -390,14 +390,12 @@ class NextWave:
         return f.iloc[i]
 
     def released_between(self, high: float, low: float) -> float:
-        """Forced notional (USD) of the bands with ``level <= high`` and ``next_level >= low``.
+        """Forced notional (USD) of the bands lying wholly inside ``[low, high]``.
 
-        For a fall these are the bands lying wholly inside ``[low, high]``: with two of
-        the table's levels, the notional with triggers in ``[low, high)``; a band cut
-        by ``low`` or ``high`` is left out. For a rise the same test keeps every band
-        that touches ``[low, high]``: with two of the table's levels, the bands of
-        ``(low, high]`` plus the band ending at ``low`` and the one starting at
-        ``high`` (when the table has them).
+        A band runs from ``level`` to ``next_level`` (down for a fall, up for a rise);
+        with two of the table's levels this is the notional with triggers between them
+        (``[low, high)`` for a fall, ``(low, high]`` for a rise). A band cut by ``low``
+        or ``high`` is left out.
 
         Parameters
         ----------
@@ -406,7 +404,9 @@ class NextWave:
             direction).
         """
         f = self.frame
-        m = (f["level"] <= high) & (f["next_level"] >= low)
+        lo = np.minimum(f["level"], f["next_level"])
+        hi = np.maximum(f["level"], f["next_level"])
+        m = (lo >= low) & (hi <= high)
         return float(f.loc[m, "released_usd"].sum())
 
     def summary(self) -> dict[str, Any]:
