@@ -50,3 +50,19 @@ def test_headline_has_no_interval_and_the_claim_is_model_only(tmp_path: Path) ->
     # Binance starts at the hour's open, 3,864.76: its low is never above its final price
     final = c["venues"]["binance"]["final_price"] / 3864.76 - 1
     assert c["venue_low_moves"]["binance"] <= final + 1e-12
+
+
+def test_the_replay_read_market_wide(tmp_path: Path) -> None:
+    """The replay's shock on every venue at once, beside the venue-only replay."""
+    build_report(tmp_path, modules=("liqcascade.report._contagion_section",), quick=True)
+    s = json.loads((tmp_path / "summary.json").read_text())
+    c = s["sections"]["contagion"]
+    m = c["market_wide"]
+    assert m["scope"] == "market"
+    assert m["cex_liquidated_usd"] <= m["cex_static_bound_usd"]
+    assert m["cex_liquidated_usd"] > c["cex_liquidated_usd"]  # every venue hit directly
+    assert m["aave_ratio"] == pytest.approx(m["defi_liquidated_usd"] / c["aave_recorded_usd"])
+    for move in m["venue_final_moves"].values():
+        assert move <= c["replay_shock"] + 1e-9
+    html = (tmp_path / "report.html").read_text()
+    assert "Read as a market-wide fall" in html

@@ -37,6 +37,7 @@ class ContagionView:
     runs: dict[float, Any]  # shock -> ContagionResult
     validation: dict[str, Any]
     as_of: pd.Timestamp | None = None  # the market date of the positions and books
+    market_wide: Any = None  # the replay's shock on every venue at once (scope "market")
 
     @property
     def replay(self) -> Any:
@@ -122,7 +123,8 @@ def compute(ctx: ReportContext) -> ContagionView:
     # the preset's liquidity model (calibrated by default; static beside it in each result)
     runs = {s: run_setup(setup, shock=s, calibration=cal) for s in shocks}
     val = validate_oct_2025(runs[replay], rec)
-    return ContagionView(setup, rec, replay, runs, val, ctx.last_oi_bar)
+    market = run_setup(setup, shock=replay, calibration=cal, scope="market")
+    return ContagionView(setup, rec, replay, runs, val, ctx.last_oi_bar, market)
 
 
 def _sweep(v: ContagionView) -> pd.DataFrame:
@@ -228,6 +230,25 @@ def _clock_take(r: Any) -> list[str]:
     ]
 
 
+def _market_take(v: ContagionView) -> list[str]:
+    """The replay read as a market-wide fall: every venue shocked at once."""
+    m, r = v.market_wide, v.replay
+    if m is None or not m.static_upper_bound:
+        return []
+    rec = float(v.aave["recorded"])
+    return [
+        f"Read as a market-wide fall — every venue {pct(v.replay_shock)} at once, the marks' "
+        f"index with it — the same hour liquidates {usd(m.cex_liquidated_usd)} on the CEX "
+        f"venues (static bound {usd(m.static_upper_bound['cex_liquidated_usd'])}) against "
+        f"{usd(r.cex_liquidated_usd)} when the fall hits Binance alone, and "
+        f"{usd(m.defi_liquidated_usd)} on Aave (ratio {m.defi_liquidated_usd / rec:.2f} to "
+        "the record): how much a fall liquidates hangs first on whether it hits one venue or "
+        f"all of them. The record's hour hit all of them (Bybit's low "
+        f"{pct(v.bybit().get('recorded'))}); the scope is the scenario's choice, not a "
+        "fitted parameter."
+    ]
+
+
 def prose(v: ContagionView) -> Prose:
     """Takeaways, method, the claim and the headline."""
     r, a, byb, bnb = v.replay, v.aave, v.bybit(), v.low_row("binance")
@@ -258,7 +279,7 @@ def prose(v: ContagionView) -> Prose:
         + " CEX liquidations cannot be checked (the bundled Hyperliquid series ends "
         f"{v.recorded['hyperliquid_data_end']}, CoinGlass's {v.recorded['coinglass_data_end']}).",
     ]
-    take += _clock_take(r)
+    take += _clock_take(r) + _market_take(v)
     # the share rests on the model alone (one rule across the claims: model-only figures
     # are "not testable"); the record shows every venue and Aave hit in the same hour,
     # which cannot tell a spreading cascade from one shock hitting them all
@@ -328,7 +349,23 @@ def summary(v: ContagionView) -> dict[str, Any]:
         "aave_best_shock": best_shock,
         "aave_best_ratio": best.defi_liquidated_usd / float(a["recorded"]),
         "hyperliquid_covered": v.recorded["hyperliquid_liquidated_usd"] is not None,
+        "market_wide": _market_summary(v),
     }  # fmt: skip
+
+
+def _market_summary(v: ContagionView) -> dict[str, Any] | None:
+    """The replay's shock on every venue at once (``scope="market"``), for summary.json."""
+    m = v.market_wide
+    if m is None:
+        return None
+    return {
+        "scope": m.scope,
+        "cex_liquidated_usd": m.cex_liquidated_usd,
+        "cex_static_bound_usd": (m.static_upper_bound or {}).get("cex_liquidated_usd"),
+        "defi_liquidated_usd": m.defi_liquidated_usd,
+        "aave_ratio": m.defi_liquidated_usd / float(v.aave["recorded"]),
+        "venue_final_moves": {n: x.move for n, x in m.venues.items()},
+    }
 
 
 def section(ctx: ReportContext) -> Section:
