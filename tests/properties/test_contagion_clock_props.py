@@ -49,13 +49,16 @@ _shock = st.floats(-0.12, 0.08).filter(lambda x: abs(x) > 0.002)
 
 @settings(max_examples=examples(40), deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 3), p=_params, shock=_shock,
-       cap=st.sampled_from([0.0, 1e5, math.inf]))  # fmt: skip
+       cap=st.sampled_from([0.0, 1e5, math.inf]),
+       scope=st.sampled_from(["venue", "market"]))  # fmt: skip
 def test_conserved_non_negative_and_deterministic(
-    seed: int, n: int, p: LiquidityParams, shock: float, cap: float
+    seed: int, n: int, p: LiquidityParams, shock: float, cap: float, scope: str
 ) -> None:
     vs, links, lend = _world(seed, n, cap)
-    r1 = simulate_contagion(vs, links, lend, shock_venue="a", shock=shock, liquidity=p)
-    r2 = simulate_contagion(vs, links, lend, shock_venue="a", shock=shock, liquidity=p)
+    r1, r2 = (
+        simulate_contagion(vs, links, lend, shock_venue="a", shock=shock, liquidity=p, scope=scope)
+        for _ in range(2)
+    )
     assert r1.summary() == r2.summary()
     assert r1.to_frame().equals(r2.to_frame())
     df = r1.to_frame()
@@ -79,15 +82,17 @@ def test_conserved_non_negative_and_deterministic(
 @settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 3), shock=_shock,
        lam=st.sampled_from([0.0, 4.0, 32.0]), vis=st.sampled_from([0.005, 0.01]),
-       cap=st.sampled_from([0.0, 1e5, math.inf]))  # fmt: skip
+       cap=st.sampled_from([0.0, 1e5, math.inf]),
+       scope=st.sampled_from(["venue", "market"]))  # fmt: skip
 def test_mechanisms_off_is_the_latent_only_run(
-    seed: int, n: int, shock: float, lam: float, vis: float, cap: float
+    seed: int, n: int, shock: float, lam: float, vis: float, cap: float, scope: str
 ) -> None:
     vs, links, lend = _world(seed, n, cap)
     latent = [dataclasses.replace(v, book=latent_book(v.book, lam, vis)) for v in vs]
-    want = simulate_contagion(latent, links, lend, shock_venue="a", shock=shock)
+    want = simulate_contagion(latent, links, lend, shock_venue="a", shock=shock, scope=scope)
     p = LiquidityParams(latent_depth=lam, visible_distance=vis)
-    got = simulate_contagion(vs, links, lend, shock_venue="a", shock=shock, liquidity=p)
+    got = simulate_contagion(vs, links, lend, shock_venue="a", shock=shock, liquidity=p,
+                             scope=scope)  # fmt: skip
     assert got.rounds == want.rounds
     for name, w in want.venues.items():
         o = got.venues[name]
