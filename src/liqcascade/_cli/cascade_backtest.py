@@ -117,6 +117,27 @@ def _ceiling_text(m: dict[str, Any]) -> str:
     return text + ": even the realised path does not reach it, so the book misses too"
 
 
+def _coverage_line(result: dict[str, Any]) -> str:
+    """The interval coverage, then the liquidation scores (or why there are none)."""
+    m = result["metrics"]
+    head = f"80 % interval coverage {_f2(m.get('coverage_80'))} · "
+    if result.get("prices_only"):
+        return head + (
+            "prices only: no book and no liquidation record (the move forecast alone; "
+            "no liquidation prediction)"
+        )
+    return head + (
+        f"liquidations (identified book along the paths): log-corr {_f2(m.get('liq_corr'))}, "
+        f"within 2x {_f2(m.get('liq_within_2x_share'))} (static book + background "
+        f"{_f2(m.get('book_background_liq_corr'))}, "
+        f"{_f2(m.get('book_background_liq_within_2x_share'))}; "
+        f"static book alone {_f2(m.get('book_only_liq_corr'))}, "
+        f"{_f2(m.get('book_only_liq_within_2x_share'))}; background alone "
+        f"{_f2(m.get('background_baseline_liq_corr'))}, "
+        f"{_f2(m.get('background_baseline_liq_within_2x_share'))})"
+    )
+
+
 def _render_backtest(result: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -139,7 +160,10 @@ def _render_backtest(result: dict[str, Any]) -> None:
     t = Table(title="extreme move within 24 h (pp = percentage points)")
     for c in ("model", "MAE (pp)", "model − baseline (pp, 90 % interval)", "p (DM)", "verdict"):
         t.add_column(c)
-    t.add_row("calibrated liquidity response", f"{m['move_mae_pp']:.2f}", "", "", "")
+    label = "calibrated response, prices only" if result.get("prices_only") else (
+        "calibrated liquidity response"
+    )  # fmt: skip
+    t.add_row(label, f"{m['move_mae_pp']:.2f}", "", "", "")
     from liqcascade.cascade._backtest import move_verdicts
 
     verdicts = move_verdicts(m)
@@ -155,17 +179,10 @@ def _render_backtest(result: dict[str, Any]) -> None:
             "empirical baseline fixes the ratio at the window's start",
             soft_wrap=True,
         )
-    _common.stdout.print(
-        f"80 % interval coverage {_f2(m.get('coverage_80'))} · liquidations (identified book "
-        f"along the paths): log-corr {_f2(m.get('liq_corr'))}, within 2x "
-        f"{_f2(m.get('liq_within_2x_share'))} (static book + background "
-        f"{_f2(m.get('book_background_liq_corr'))}, "
-        f"{_f2(m.get('book_background_liq_within_2x_share'))}; "
-        f"static book alone {_f2(m.get('book_only_liq_corr'))}, "
-        f"{_f2(m.get('book_only_liq_within_2x_share'))}; background alone "
-        f"{_f2(m.get('background_baseline_liq_corr'))}, "
-        f"{_f2(m.get('background_baseline_liq_within_2x_share'))})"
-    )
+    _common.stdout.print(_coverage_line(result))
+    if result.get("prices_only"):
+        _common.stdout.print(verdict_sentence(m))
+        return
     _common.stdout.print(_ceiling_text(m))
     _common.stdout.print(verdict_sentence(m))
     for line in subset_lines(result):
@@ -299,7 +316,7 @@ def skipped_lines(result: dict[str, Any]) -> list[str]:
         word = "event" if n == 1 else "events"
         out.append(f"{n} {word} {where} not scored: {sk['reason']}")
     k = int(result.get("n_without_liquidation_record") or 0)
-    if k:
+    if k and not result.get("prices_only"):
         word = "event has" if k == 1 else "events have"
         out.append(
             f"{k} scored {word} no full 24 h of recorded liquidations: left out of the "
@@ -391,6 +408,18 @@ _BtTriggerOpt = Annotated[
     ),
 ]
 
+_PricesOnlyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--prices-only",
+        help="Score the move forecast on prices alone: no estimated book (no positions, "
+        "stops or depth: nothing is forced, the paths are the index's) and no "
+        "liquidation record, so events are scored wherever hourly prices are — past "
+        "the bundled open interest (2025-07-31) to the last hourly bar. The "
+        "liquidation prediction is off.",
+    ),
+]
+
 _BtStartOpt = Annotated[
     str | None,
     typer.Option(
@@ -417,6 +446,7 @@ def backtest_cmd(
     end: _BtEndOpt = None,
     trigger: _BtTriggerOpt = None,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths per event.")] = 200,
+    prices_only: _PricesOnlyOpt = False,
     store: _StoreOpt = None,
     as_json: _JsonOpt = False,
 ) -> None:
@@ -437,28 +467,24 @@ def backtest_cmd(
     """
     from liqcascade.cascade import load_liquidity
     from liqcascade.cascade._backtest import check_backtest_options, run_backtest
+    from liqcascade.cascade._prices_only import run_prices_only_backtest
 
     a = asset.upper()
     _common.flag_names(n_paths="--paths")
     check_backtest_options(trigger, paths)  # the library's own checks, before any loading
     _check_window_dates(start or "2000-01-01", end or "2100-01-01")
     st = _store_arg(store)
-    ohlc, liq, market_at, doc = _backtest_inputs(a, st)
+    ohlc, liq, market_at, doc = _backtest_inputs(a, st, market=not prices_only)
     start, end = _default_window(doc, liq, start, end)
     _check_window_dates(start, end)
     f = trigger if trigger is not None else float(doc.get("trigger", 0.0)) or None
     _check_window(a, ohlc, liq, market_at, start, end)
-    res = run_backtest(
-        ohlc,
-        liq,
-        market_at,
-        lambda ts: load_liquidity(a, ts, st),
-        asset=a,
-        start=start,
-        end=end,
-        trigger=f,
-        n_paths=paths,
-    )
+    kw: dict[str, Any] = {"asset": a, "start": start, "end": end, "trigger": f, "n_paths": paths}
+    cal_at = lambda ts: load_liquidity(a, ts, st)  # noqa: E731
+    if prices_only:
+        res = run_prices_only_backtest(ohlc, cal_at, **kw)
+    else:
+        res = run_backtest(ohlc, liq, market_at, cal_at, **kw)
     if res.n_events == 0 and as_json:  # the text view says it in its own words
         _common.warn(f"no events between --start and --end at trigger {res.trigger:.2%}")
     d = res.to_dict()
@@ -495,8 +521,13 @@ def _check_window_dates(start: str, end: str) -> None:
         _common.fail(f"--end {end} is before --start {start}")
 
 
-def _backtest_inputs(a: str, st: Any) -> tuple[pd.DataFrame, pd.DataFrame, Any, dict[str, Any]]:
-    """Prices, liquidations, ``market_at`` and the liquidity document of ``a`` (or exit 2)."""
+def _backtest_inputs(
+    a: str, st: Any, *, market: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame, Any, dict[str, Any]]:
+    """Prices, liquidations, ``market_at`` (None without ``market``), the calibration doc.
+
+    Exits 2 when the asset has no data or no liquidity calibration.
+    """
     from liqcascade.cascade._clock import liquidity_document
     from liqcascade.errors import InputError
 
@@ -507,7 +538,7 @@ def _backtest_inputs(a: str, st: Any) -> tuple[pd.DataFrame, pd.DataFrame, Any, 
         except InputError as exc:  # say how to make one
             said = str(exc.args[0]).split(" (`liqcascade ", 1)[0]  # the command, once
             _common.fail(f"{said} (`liqcascade cascade calibrate --asset {a}`)")
-        ohlc, liq, market_at = load_inputs(a, st)
+        ohlc, liq, market_at = load_inputs(a, st, market=market)
     return ohlc, liq, market_at, doc
 
 

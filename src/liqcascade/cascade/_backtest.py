@@ -1103,6 +1103,7 @@ class BacktestResult:
             "n_book_in_sample",
             "book_out_of_sample_from",
             "n_beta_assumed",
+            "prices_only",
         ):
             if k in self.extra:
                 out[k] = self.extra[k]
