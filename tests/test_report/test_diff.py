@@ -74,3 +74,16 @@ def test_parse_alert() -> None:
     assert a.relative and a.threshold == pytest.approx(0.2)
     with pytest.raises(InputError):
         parse_alert("=3")
+
+
+def test_an_alert_on_a_headline_the_new_report_dropped_fires(
+    two_reports: tuple[Path, Path],
+) -> None:
+    old, new = (load_summary(p) for p in two_reports)
+    gone = json.loads(json.dumps(new))
+    gone["front"]["headlines"].pop("critical_shock")
+    d = diff_reports(old, gone, [parse_alert("critical_shock=0.5")])
+    was = old["front"]["headlines"]["critical_shock"]["value"]
+    assert d.fired and d.alerts == [f"critical_shock: not in the new report (was {was})"]
+    # an alert on a figure both reports keep, within its threshold, stays quiet
+    assert not diff_reports(old, new, [parse_alert("critical_shock=0.99")]).fired

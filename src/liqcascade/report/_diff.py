@@ -256,7 +256,8 @@ def diff_reports(
     old, new : dict
         Parsed ``summary.json`` files (see :func:`load_summary`).
     alerts : sequence of Alert
-        Thresholds; an alert on a key neither report has is an input error.
+        Thresholds; an alert on a key neither report has is an input error, and an
+        alert on a headline only the old report has fires (the watched figure is gone).
 
     Returns
     -------
@@ -277,6 +278,8 @@ def diff_reports(
             ch = Change(ch.key, ch.label, ch.old, ch.new, ch.unit, alert=True)
             out.alerts.append(f"{key}: {ch.text().removesuffix('  ALERT')}")
         out.changes.append(ch)
+    for key in [k for k in ho if k not in hn and k in by_key]:  # a watched figure vanished
+        out.alerts.append(f"{key}: not in the new report (was {ho[key].get('value')})")
     co, cn = _clusters(old), _clusters(new)
     out.clusters_new = [c for c in cn if not _match(c, co)]
     out.clusters_gone = [c for c in co if not _match(c, cn)]
