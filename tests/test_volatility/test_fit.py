@@ -44,12 +44,17 @@ def test_params_equal_arch_called_directly(
     f = fits[(model, dist)]
     assert f.n_obs == len(r) == 1460
     assert list(f.params.index) == list(ref.params.index)
-    np.testing.assert_allclose(f.params.to_numpy(), ref.params.to_numpy(), rtol=1e-10)
-    np.testing.assert_allclose(f.std_err.to_numpy(), ref.std_err.to_numpy(), rtol=1e-8)
-    np.testing.assert_allclose(f.pvalues.to_numpy(), ref.pvalues.to_numpy(), rtol=1e-6, atol=1e-300)
-    assert f.loglik == pytest.approx(ref.loglikelihood, rel=1e-12)
-    assert f.aic == pytest.approx(ref.aic, rel=1e-12)
-    assert f.bic == pytest.approx(ref.bic, rel=1e-12)
+    # the same model on the same data: arch's likelihood at our estimates is ours
+    fixed = ref.model.fix(f.params.to_numpy())
+    assert f.loglik == pytest.approx(fixed.loglikelihood, rel=1e-12)
+    # the same optimum: we fit with the constraints' exact Jacobians (volatility._slsqp),
+    # arch differences them, so the two SLSQP paths end within the optimiser's tolerance
+    np.testing.assert_allclose(f.params.to_numpy(), ref.params.to_numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(f.std_err.to_numpy(), ref.std_err.to_numpy(), rtol=1e-3)
+    np.testing.assert_allclose(f.pvalues.to_numpy(), ref.pvalues.to_numpy(), rtol=1e-2, atol=1e-12)
+    assert f.loglik == pytest.approx(ref.loglikelihood, rel=1e-9)
+    assert f.aic == pytest.approx(ref.aic, rel=1e-9)
+    assert f.bic == pytest.approx(ref.bic, rel=1e-9)
     names = {"normal": [], "t": ["nu"], "skewt": ["eta", "lambda"]}[dist]
     assert list(f.params.index)[-len(names) or None :] == names or not names
 

@@ -481,13 +481,14 @@ def _score_table(fc: pd.DataFrame, hs: Sequence[int], lv: Sequence[float]) -> pd
 
 def _fit(r: pd.Series, model: str, dist: str, start: FloatArray | None) -> Any:
     from liqcascade.volatility._fit import arch_spec
+    from liqcascade.volatility._slsqp import fit_arch
 
     am = arch_spec(r, model, dist)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = am.fit(disp="off", show_warning=False, starting_values=start)
+        res = fit_arch(am, disp="off", show_warning=False, starting_values=start)
         if start is not None and res.convergence_flag != 0:
-            res = am.fit(disp="off", show_warning=False)
+            res = fit_arch(am, disp="off", show_warning=False)
     return res
 
 

@@ -20,6 +20,7 @@ from liqcascade.volatility import _formulas as F
 from liqcascade.volatility._diagnostics import DEFAULT_LAGS, ClusteringTest, clustering_test
 from liqcascade.volatility._leverage import LeverageEstimate
 from liqcascade.volatility._returns import bars_per_day, bars_per_year
+from liqcascade.volatility._slsqp import fit_arch
 
 MIN_OBS = 100
 """Fewest returns a fit accepts: below this the GARCH likelihood is too flat to trust."""
@@ -480,8 +481,9 @@ class VolatilityFit:
             "persistence": self.persistence,
             "persistence_se": _finite(self.persistence_se),
             "near_integrated": self.near_integrated,
-            "half_life_days": _finite(self.half_life_days),
-            "annualized_vol": _finite(self.annualized_vol),
+            # not identified when a unit root cannot be excluded (near_integrated)
+            "half_life_days": None if self.near_integrated else _finite(self.half_life_days),
+            "annualized_vol": None if self.near_integrated else _finite(self.annualized_vol),
             "sample_annualized_vol": self.sample_annualized_vol,
             "loglik": self.loglik,
             "aic": self.aic,
@@ -681,5 +683,5 @@ def fit_volatility(
     am = arch_spec(r, s.model, s.dist)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence is read from the result below
-        res = am.fit(disp="off", show_warning=False)
+        res = fit_arch(am, disp="off", show_warning=False)
     return VolatilityFit(r, s.model, s.dist, s.interval, res, asset=asset, lags=s.lags)

@@ -1,0 +1,96 @@
+"""`arch`'s fit with the exact Jacobians of its linear parameter constraints.
+
+`arch` fits by SLSQP under linear inequality constraints ``a · θ − b ≥ 0`` (positivity,
+stationarity), one ``{"type": "ineq", "fun": …}`` per row of ``a``
+(``arch.univariate.base.constraint``). It gives no ``jac``, so SciPy approximates the
+Jacobian of each constraint by finite differences at every iteration: a third of a
+GJR fit's time on the bundled series, spent differentiating linear functions whose
+Jacobian is the row of ``a``. :func:`fit_arch` runs ``model.fit`` with the same
+constraints carrying that row as their ``jac``: the same problem, the same optimum,
+reached without the differencing. The optimiser's path moves by the finite
+differences' rounding, so estimates agree with the plain fit to the optimiser's
+tolerance (about 1e-4 relative on the bundled fits; tested), not bit for bit.
+
+If a future `arch` no longer builds its constraints with that module function,
+:func:`fit_arch` is the plain ``model.fit``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["constraints_with_jacobian", "fit_arch"]
+
+_LOCK = threading.Lock()
+
+
+def constraints_with_jacobian(a: Any, b: Any) -> list[dict[str, object]]:
+    """``arch``'s constraints ``a[i] · θ − b[i] ≥ 0``, each with its exact Jacobian.
+
+    Parameters
+    ----------
+    a : ndarray, shape (n_constraints, n_params)
+        Loadings of the linear constraints (dimensionless).
+    b : ndarray, shape (n_constraints,)
+        Their lower bounds.
+
+    Returns
+    -------
+    list of dict
+        One SciPy ``{"type": "ineq", "fun", "jac"}`` per row: ``fun`` is the
+        function ``arch`` builds (``np.dot(a[i], θ) − b[i]``), ``jac`` returns ``a[i]``.
+    """
+    out: list[dict[str, object]] = []
+    for i in range(np.asarray(a).shape[0]):
+        out.append({"type": "ineq", "fun": _row(a[i], b[i]), "jac": _jac(a[i])})
+    return out
+
+
+def _row(coeff: Any, val: float) -> Callable[..., Any]:
+    def fun(params: Any, *args: Any) -> Any:
+        return np.dot(coeff, params) - val
+
+    return fun
+
+
+def _jac(coeff: Any) -> Callable[..., Any]:
+    row = np.asarray(coeff, dtype=np.float64)
+
+    def jac(params: Any, *args: Any) -> Any:
+        return row
+
+    return jac
+
+
+def fit_arch(model: Any, **kwargs: Any) -> Any:
+    """``model.fit(**kwargs)`` with exact constraint Jacobians (see the module docstring).
+
+    Parameters
+    ----------
+    model : arch.univariate.base.ARCHModel
+        The model to fit (``arch_model(...)``).
+    **kwargs
+        Passed to ``model.fit`` (``disp``, ``show_warning``, ``starting_values`` …).
+
+    Returns
+    -------
+    arch.univariate.base.ARCHModelResult
+        The fitted result, as ``model.fit`` returns it.
+    """
+    try:
+        import arch.univariate.base as base
+    except ImportError:  # pragma: no cover - arch is a dependency
+        return model.fit(**kwargs)
+    plain = getattr(base, "constraint", None)
+    if not callable(plain):
+        return model.fit(**kwargs)
+    with _LOCK:  # the module attribute is process-wide: one patched fit at a time
+        base.constraint = constraints_with_jacobian
+        try:
+            return model.fit(**kwargs)
+        finally:
+            base.constraint = plain
