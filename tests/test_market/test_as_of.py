@@ -9,6 +9,7 @@ import pytest
 
 from liqcascade._time import as_of_instant, resolve_as_of, utc_end
 from liqcascade.errors import InputError
+from liqcascade.market._inputs import closed_by, closed_mask
 
 IDX4 = pd.date_range("2025-07-30", "2025-07-31 20:00", freq="4h", tz="UTC")
 IDX1 = pd.date_range("2025-07-30", "2025-07-31 23:00", freq="1h", tz="UTC")
@@ -44,3 +45,15 @@ def test_none_is_the_last_bar_and_errors_name_the_option() -> None:
     with pytest.raises(InputError, match=r"^as_of: not a date") as e:
         resolve_as_of("not a date", IDX4)
     assert e.value.param == "as_of"
+
+
+def test_closed_by_is_the_open_plus_step_cut() -> None:
+    # a bar counts once open + step <= instant: at 12:00 the 08:00 4h bar is in, at 11:59 not
+    frame = pd.DataFrame({"x": range(len(IDX4))}, index=IDX4)
+    step = pd.Timedelta(hours=4)
+    t = pd.Timestamp("2025-07-31 12:00", tz="UTC")
+    mask = closed_mask(IDX4, t, step)
+    assert mask.dtype == bool and int(mask.sum()) == 9 and IDX4[mask][-1] == t - step
+    assert closed_by(frame, t, step).index.equals(IDX4[mask])
+    assert int(closed_mask(IDX4, t - pd.Timedelta(microseconds=1), step).sum()) == 8
+    assert not closed_mask(IDX4, IDX4[0], step).any()
