@@ -42,6 +42,8 @@ def test_vol_as_of_moves_the_cut() -> None:
 def test_as_of_errors_name_the_option() -> None:
     _one_error(run_cli("vol", "--as-of", "2031-01-01"), "--as-of")
     _one_error(run_cli("vol", "--as-of", "notadate"), "--as-of")
+    for bad in ("2025-02-30", "2025-07-31Z", " "):  # read by no date rule: one line each
+        _one_error(run_cli("vol", "--as-of", bad), "--as-of")
     _one_error(run_cli("support-study", "--as-of", "2031-01-01"), "give an earlier date")
 
 

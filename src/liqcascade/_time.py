@@ -55,8 +55,15 @@ def utc_end(value: Any) -> pd.Timestamp:
 def is_bare_date(value: Any) -> bool:
     """Whether ``value`` names a day rather than an instant.
 
-    A :class:`datetime.date` (not a datetime) or a string of a date alone
-    (``"2025-07-31"``, 10 characters or fewer) is a bare date.
+    A :class:`datetime.date` (not a datetime) is a bare date; so is a string that
+    pandas reads as a day and nothing finer: its :class:`pandas.Period` has a daily
+    resolution (``"2025-07-31"``, ``"2025-7-31"``, ``"20250731"``, ``"2025/07/31"``,
+    ``"Jul 31 2025"``, ``"July 31, 2025"``; spaces around it are ignored). A string
+    with a time of day (``"2025-07-31 00:00"``, ``"2025-07-31T00"``), a time alone
+    (``"12:00"``), a month or a year (``"2025-07"``, ``"2025"``), a word pandas reads as
+    the current time (``"now"``, ``"today"``) and a string pandas cannot read are not:
+    the callers take those as the instant pandas reads, or refuse them. A ``T`` with no
+    time after it (``"2025-07-31T"``) is read as the day, as pandas does.
 
     Parameters
     ----------
@@ -68,7 +75,11 @@ def is_bare_date(value: Any) -> bool:
     bool
     """
     if isinstance(value, str):
-        return len(value.strip()) <= 10
+        try:
+            period = pd.Period(value.strip())
+        except (ValueError, TypeError, OverflowError):
+            return False
+        return period is not pd.NaT and period.freqstr == "D"
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 

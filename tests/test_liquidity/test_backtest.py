@@ -53,6 +53,12 @@ def test_events_are_defined_by_the_trigger_alone() -> None:
     assert_same(ev["realised_move"].iloc[1], 0.025)
     # the realised move never stops short of the trigger
     assert (ev["realised_move"].abs() >= 0.02).all()
+    # an end pandas reads as a day holds that whole day (the rise at 01-04 18:00), however
+    # spelled; an end with a time is that instant
+    h = _hourly(close, low, high)
+    for day in ("2025-01-04", "Jan 4, 2025"):
+        assert list(detect_events(h, 0.02, end=day)["bar"]) == [60, 90]
+    assert list(detect_events(h, 0.02, end="2025-01-04 00:00")["bar"]) == [60]
 
 
 def test_events_skip_gaps_and_incomplete_horizons() -> None:

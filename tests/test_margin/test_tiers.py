@@ -7,8 +7,11 @@ import pytest
 
 from liqcascade.errors import InputError
 from liqcascade.margin import (
+    FALLBACK_TIERS,
     TierTable,
+    asset_tiers,
     binance_liq_price,
+    contract_symbol,
     fetch_tiers_ccxt,
     load_tiers,
     packaged_symbols,
@@ -27,6 +30,14 @@ def test_packaged_eth_table_is_design_md_table() -> None:
     np.testing.assert_array_equal(t.cum, ref[:, 4])
     assert {"ETHUSDT", "BTCUSDT"} <= set(packaged_symbols())
     assert load_tiers("eth") is t and load_tiers("ETH/USDT:USDT") is t
+
+
+def test_an_assets_contract_and_its_tier_table() -> None:
+    # the one rule of an asset's contract: <ASSET>USDT, upper case
+    assert contract_symbol("ETH") == "ETHUSDT" and contract_symbol("sol") == "SOLUSDT"
+    # its own packaged table where one ships, else the fallback
+    assert asset_tiers("btc") == "BTCUSDT" and asset_tiers("SOL") == FALLBACK_TIERS == "ETHUSDT"
+    assert all(asset_tiers(s[: -len("USDT")]) == s for s in packaged_symbols())
 
 
 @pytest.mark.parametrize("symbol", ["ETHUSDT", "BTCUSDT"])

@@ -138,6 +138,8 @@ def test_any_usdt_symbol_parses_and_uses_a_tier_table(tmp_path: Path) -> None:
     p = read_portfolio(pf)
     assert list(p.asset) == ["SOL", "SOL", "BTC"] and p.assets == ["BTC", "SOL"]
     assert p.tiers == {"SOL": "ETHUSDT", "BTC": "BTCUSDT"}
+    # unnamed positions are named by their contract (margin.contract_symbol), any spelling
+    assert p.names == ["1:SOLUSDT long 10", "2:SOLUSDT short 5", "3:BTCUSDT long 1"]
     ref = liq_price("binance", [1, -1], [10.0, 5.0], [200.0, 200.0],
                     margin=[100.0, 200.0], symbol="ETHUSDT")  # fmt: skip
     assert_same(p.liq_price[:2], ref.liq_price, rtol=1e-12)

@@ -79,6 +79,9 @@ def test_windows_use_the_finest_bundled_bars() -> None:
     }
     bars, src, _ = replay_bars("2022-12-05/2022-12-06")
     assert src == "eth_1m_2022_12" and len(bars) == 2 * 24 * 60
+    # an END pandas reads as a day takes that whole day, however it is spelled
+    assert replay_bars("2022-12-05/Dec 6, 2022")[0].equals(bars)
+    assert len(replay_bars("2022-12-05/2022-12-06T00:00")[0]) == 24 * 60 + 1
     with pytest.raises(InputError, match=r"^window: not a date range") as e:
         replay_bars("2019-13-01/x")
     assert e.value.param == "window"

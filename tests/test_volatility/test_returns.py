@@ -29,6 +29,12 @@ def test_inclusive_end_date_takes_the_whole_hourly_day() -> None:
     assert r.index.min() > pd.Timestamp("2024-08-05 00:00", tz="UTC")
     assert r.index.max() == pd.Timestamp("2024-08-05 23:00", tz="UTC")
     assert len(r) == len(h.loc["2024-08-05"]) - 1
+    # the day by any spelling pandas reads as a day; a time at midnight is that instant
+    for day in ("2024-8-5", "Aug 5 2024", "August 5, 2024", " 2024-08-05 "):
+        assert log_returns(h, "2024-08-05", day).equals(r)
+    assert log_returns(h, "2024-08-05", "2024-08-06 00:00").index.max() == pd.Timestamp(
+        "2024-08-06 00:00", tz="UTC"
+    )
 
 
 def test_matches_plain_python_reference_on_real_data() -> None:

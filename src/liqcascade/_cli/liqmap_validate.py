@@ -413,10 +413,11 @@ def register(liqmap_app: typer.Typer) -> None:
 
         Example: liqcascade liqmap backtest --asset ETH --start 2025-06-01 --end 2025-07-31 --json
         """
+        from liqcascade._time import is_bare_date
         from liqcascade.market import book_backtest
 
         t0, t1 = _check_backtest(start, end, interval, params, out)
-        end_arg: Any = str(t1.date()) if len(end.strip()) <= 10 else t1
+        end_arg: Any = str(t1.date()) if is_bare_date(end) else t1
         with _common.progress("back-testing"):
             res = book_backtest(
                 asset, t0, end_arg, params=params, interval=interval,

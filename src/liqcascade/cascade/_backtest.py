@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import is_bare_date
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock import (
     EWMA_HALFLIFE_HOURS,
@@ -330,7 +331,7 @@ def _ts(v: Any) -> pd.Timestamp:
 
 def _end(v: Any) -> pd.Timestamp:
     t = _ts(v)
-    if isinstance(v, str) and len(v.strip()) <= 10:
+    if isinstance(v, str) and is_bare_date(v):
         t = t + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     return t
 

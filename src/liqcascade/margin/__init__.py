@@ -8,7 +8,8 @@ Vectorised over arrays of positions (one entry per position):
 - :func:`liq_price` dispatching on the venue registry :data:`VENUE_RULES`,
   :func:`leverage_refusal` (the one rule on which leverages can be opened),
   :func:`bankruptcy_price`,
-- tier tables as package data (:func:`load_tiers`, :func:`fetch_tiers_ccxt`),
+- tier tables as package data (:func:`load_tiers`, :func:`fetch_tiers_ccxt`) and the
+  contract an asset's positions trade (:func:`contract_symbol`, :func:`asset_tiers`),
 - Aave v3 health factor and liquidation (``_aave.py``).
 """
 
@@ -51,6 +52,7 @@ from liqcascade.margin._tiers import (
     FALLBACK_TIERS,
     TierTable,
     asset_tiers,
+    contract_symbol,
     fetch_tiers_ccxt,
     load_tiers,
     max_leverage,
@@ -85,6 +87,7 @@ __all__ = [
     "binance_cross_liq_price",
     "binance_liq_price",
     "bybit_liq_price",
+    "contract_symbol",
     "fetch_tiers_ccxt",
     "health_factor",
     "hyperliquid_asset",

@@ -269,6 +269,22 @@ def packaged_symbols() -> list[str]:
 FALLBACK_TIERS = "ETHUSDT"
 
 
+def contract_symbol(asset: str) -> str:
+    """The Binance USDⓈ-M perpetual contract of a base asset: ``<ASSET>USDT``.
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (``"ETH"``, ``"btc"``, ``"SOL"``; any case).
+
+    Returns
+    -------
+    str
+        The contract's symbol, upper case (``"ETHUSDT"`` for ``"ETH"``).
+    """
+    return f"{asset.upper()}USDT"
+
+
 def asset_tiers(asset: str) -> str:
     """The Binance USDⓈ-M tier table applied to ``asset``'s positions.
 
@@ -283,7 +299,7 @@ def asset_tiers(asset: str) -> str:
         Its own contract's packaged table (``"BTCUSDT"`` for ``"BTC"``), else
         :data:`FALLBACK_TIERS` for a contract whose table the package does not ship.
     """
-    c = f"{asset.upper()}USDT"
+    c = contract_symbol(asset)
     return c if c in packaged_symbols() else FALLBACK_TIERS
 
 
@@ -332,7 +348,7 @@ def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
     if sym.endswith("PERP"):
         sym = sym[: -len("PERP")]
     if sym in ("ETH", "BTC"):
-        sym += "USDT"
+        sym = contract_symbol(sym)
     return _packaged(sym)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from liqcascade._tables import read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin import FALLBACK_TIERS, asset_tiers
+from liqcascade.margin import FALLBACK_TIERS, asset_tiers, contract_symbol
 
 #: Highest leverage accepted (Binance's 125x, the highest tier of any bundled table; the
 #: limit ``margin liq-price`` and the stop tools apply).
@@ -33,9 +33,9 @@ __all__ = [
 
 #: The bundled assets and their Binance USDⓈ-M contracts (listed first in
 #: :attr:`Portfolio.assets`). A portfolio may hold any other asset too (``SOL`` /
-#: ``SOLUSDT``): its contract is ``<ASSET>USDT``, and a run needs its prices (the
-#: store's or the bundle's).
-ASSETS: dict[str, str] = {"ETH": "ETHUSDT", "BTC": "BTCUSDT"}
+#: ``SOLUSDT``): its contract is :func:`liqcascade.margin.contract_symbol`'s
+#: ``<ASSET>USDT``, and a run needs its prices (the store's or the bundle's).
+ASSETS: dict[str, str] = {a: contract_symbol(a) for a in ("ETH", "BTC")}
 
 
 _BASE = re.compile(r"[A-Z0-9]{2,15}")
@@ -51,11 +51,6 @@ def _asset(symbol: str) -> str | None:
             s = s[: -len(quote)]
             break
     return s if _BASE.fullmatch(s) else None
-
-
-def contract(asset: str) -> str:
-    """Binance USDⓈ-M contract of ``asset`` (``ETH`` -> ``ETHUSDT``)."""
-    return ASSETS.get(asset, f"{asset}USDT")
 
 
 def tier_table(asset: str) -> str:
@@ -258,7 +253,7 @@ class Portfolio:
             if "name" in cols and str(r[cols["name"]]).strip() not in ("", "nan", "None"):
                 label = str(r[cols["name"]]).strip()
             names.append(
-                label or f"{i + 1}:{contract(a)} {'long' if side > 0 else 'short'} {size:g}"
+                label or f"{i + 1}:{contract_symbol(a)} {'long' if side > 0 else 'short'} {size:g}"
             )
             assets.append(a)
             sides.append(side)
@@ -394,7 +389,7 @@ def sample_portfolio_for(prices: dict[str, float], asset: str) -> Portfolio:
     p = float(prices[a])
     rows = [
         {
-            "symbol": f"{a}USDT",
+            "symbol": contract_symbol(a),
             "side": side,
             "size": size * prices[src] / p,
             "entry_price": p,

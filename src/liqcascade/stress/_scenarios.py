@@ -30,6 +30,7 @@ import pandas as pd
 
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import MAX_HORIZON_DAYS, check_count, check_seed, stress_path_bytes
+from liqcascade._time import is_bare_date
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import replay_kernel
@@ -182,7 +183,7 @@ def replay_bars(
             raise InputError(f"window: not a date range: {window!r}", param="window") from None
         start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
         end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
-        if len(parts[1].strip()) <= 10:
+        if is_bare_date(parts[1]):
             end = end + pd.Timedelta(days=1) - pd.Timedelta(minutes=1)
         if end <= start:
             raise InputError(f"window: end must be after start (got {window!r})", param="window")

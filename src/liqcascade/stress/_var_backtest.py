@@ -50,6 +50,7 @@ from scipy import stats
 from liqcascade._time import is_bare_date, to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
+from liqcascade.market._inputs import closed_mask
 
 __all__ = [
     "BASELINES",
@@ -461,10 +462,14 @@ def _instant(ts: Any) -> pd.Timestamp:
 
 
 def _closed_by(days: pd.DatetimeIndex, ts: Any) -> np.ndarray:
-    """Which daily bars (labelled by their UTC open) have closed by ``ts`` (bare date: its end)."""
+    """Which daily bars (labelled by their UTC open) have closed by ``ts`` (bare date: its end).
+
+    The market's cut (:func:`liqcascade.market._inputs.closed_mask`) with a one-day step;
+    naive labels (a back-test of closes with a naive index) are read as UTC.
+    """
     idx = pd.DatetimeIndex(days)
     idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
-    return np.asarray(idx + _DAY <= _instant(ts), dtype=bool)
+    return closed_mask(idx, _instant(ts), _DAY)
 
 
 def _score_table(fc: pd.DataFrame, hs: Sequence[int], lv: Sequence[float]) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import is_bare_date
 from liqcascade.data import bars_per_day as _bars_per_day
 from liqcascade.errors import InputError
 
@@ -65,8 +66,8 @@ def _end_bound(value: Any) -> pd.Timestamp | None:
     ts = _utc(value)
     if ts is None:
         return None
-    # A bare date (midnight) as the end includes that whole day.
-    if ts == ts.normalize() and not (isinstance(value, str) and len(value) > 10):
+    # A bare date (is_bare_date), or a midnight datetime, as the end includes that whole day.
+    if ts == ts.normalize() and (is_bare_date(value) or not isinstance(value, str)):
         ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     return ts
 
