@@ -110,8 +110,9 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
     Raises
     ------
     InputError
-        If ``value`` is not a time (the message names ``option``, the parameter's name,
-        which is also the error's ``param``: the command line shows its flag).
+        If ``value`` is not a time, or names a month or a year (``"2025-07"``: which
+        instant of it is meant?); the message names ``option``, the parameter's name,
+        which is also the error's ``param``: the command line shows its flag.
     """
     param = _param(option)
     if isinstance(value, str) and not value.strip():
@@ -122,9 +123,26 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
         raise InputError(f"{option}: not a date or time: {value!r}", param=param) from None
     if ts is pd.NaT:
         raise InputError(f"{option}: not a date or time: {value!r}", param=param)
+    if _coarser_than_a_day(value):
+        raise InputError(
+            f"{option}: {value.strip()!r} is a month, a quarter or a year, not a date: give a day "
+            "(YYYY-MM-DD) or a UTC time",
+            param=param,
+        )
     if is_bare_date(value):
         ts = ts.normalize() + pd.Timedelta(days=1)
     return ts
+
+
+def _coarser_than_a_day(value: Any) -> bool:
+    """Whether ``value`` is a string pandas reads as a month, a quarter or a year."""
+    if not isinstance(value, str):
+        return False
+    try:
+        period = pd.Period(value.strip())
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return period is not pd.NaT and period.end_time - period.start_time > pd.Timedelta(days=1)
 
 
 def bar_step(index: pd.DatetimeIndex) -> pd.Timedelta:

@@ -88,15 +88,22 @@ def test_a_bare_date_is_what_pandas_reads_as_a_day(value: object) -> None:
         ("2025-07-31 00:00", "2025-07-31"),
         ("2025-07-31T00", "2025-07-31"),  # an hour
         ("2025-07-31T00:00Z", "2025-07-31"),
-        ("2025-07", "2025-07-01"),  # a month (7 characters): its first instant, not a day
-        ("2025", "2025-01-01"),
         (pd.Timestamp("2025-07-31"), "2025-07-31"),
         (dt.datetime(2025, 7, 31), "2025-07-31"),
     ],
 )
-def test_a_time_a_month_or_a_year_is_the_instant_pandas_reads(value: object, instant: str) -> None:
+def test_a_time_is_the_instant_pandas_reads(value: object, instant: str) -> None:
     assert not is_bare_date(value)
     assert as_of_instant(value) == utc_end(value) == pd.Timestamp(instant, tz="UTC")
+
+
+@pytest.mark.parametrize("value", ["2025-07", "2025", "2025Q3", " 2025-07 "])
+def test_a_month_a_quarter_or_a_year_is_refused_as_an_as_of(value: str) -> None:
+    # which instant of July is meant? pandas would read its first; a user rarely means it
+    assert not is_bare_date(value)
+    with pytest.raises(InputError, match=r"is a month, a quarter or a year, not a date") as e:
+        as_of_instant(value, "--as-of")
+    assert str(e.value).startswith(f"--as-of: {value.strip()!r}") and e.value.param is None
 
 
 @pytest.mark.parametrize("value", ["12:00", "now", "today", "", " ", "x", "NaT", "2025-02-30",
