@@ -225,9 +225,14 @@ def emit(
 
 
 def _fmt(v: Any) -> str:
+    """A value of a key/value table: numbers compact, NaN and None as "n/a"."""
     import numpy as np
 
+    if v is None:
+        return "n/a"
     if isinstance(v, float | np.floating):
+        if math.isnan(float(v)):
+            return "n/a"
         a = abs(float(v))
         if a >= 1e5:
             return f"{float(v):,.0f}"

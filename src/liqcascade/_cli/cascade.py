@@ -48,37 +48,58 @@ def _render_fragility(result: dict[str, Any]) -> None:
         else (result.get("as_of") or "files")
     )
     _common.stdout.print(f"[bold]market[/] {where}  mid {result['mid']:,.2f} USD")
-    t = Table(title="fragility curve (down shocks)")
-    for c in ("shock", "final move", "amplification", "forced (M USD)", "exhausted"):
+    cs = result["critical_shock"]
+    up = cs["total_move"] > 0
+    t = Table(title=f"fragility curve ({'up' if up else 'down'} shocks)")
+    div, unit = _scale([r["liquidated_usd"] + r["stops_usd"] for r in result["curve"]])
+    for c in ("shock", "final move", "amplification", f"forced ({unit})", "exhausted"):
         t.add_column(c, justify="right")
     for r in result["curve"]:
-        if abs(round(r["shock"] * 100) - r["shock"] * 100) < 1e-9 and r["shock"] < 0:
+        if abs(round(r["shock"] * 100) - r["shock"] * 100) < 1e-9 and (r["shock"] > 0) == up:
             amp = r["amplification"]
             t.add_row(
                 f"{r['shock']:.0%}",
                 f"{r['final_move']:.2%}",
                 "-" if amp is None else f"{amp:.2f}",
-                f"{(r['liquidated_usd'] + r['stops_usd']) / 1e6:,.1f}",
+                f"{(r['liquidated_usd'] + r['stops_usd']) / div:,.1f}",
                 str(r["book_exhausted"]),
             )
     _common.stdout.print(t)
-    cs = result["critical_shock"]
-    _common.stdout.print(
-        f"[bold]critical shock[/] for a {cs['total_move']:.0%} total move: {cs['shock']:.2%} "
-        f"(final {cs['final_price']:,.2f} USD, book exhausted: {cs['book_exhausted']})"
-    )
+    _common.stdout.print(critical_shock_line(cs, result["mid"]))
     for key, title in (("next_wave_down", "below"), ("next_wave_up", "above")):
         t = Table(title=f"what each level {title} releases (notional at trigger)")
-        for c in ("band (USD)", "liquidations (M USD)", "stops (M USD)", "cumulative (M USD)"):
+        div, unit = _scale([r["cumulative_usd"] for r in result[key]])
+        for c in ("band (USD)", f"liquidations ({unit})", f"stops ({unit})",
+                  f"cumulative ({unit})"):  # fmt: skip
             t.add_column(c, justify="right")
         for r in result[key]:
             t.add_row(
                 price_range(r["level"], r["next_level"], result["mid"], sep=" → "),
-                f"{r['liquidations_usd'] / 1e6:,.1f}",
-                f"{r['stops_usd'] / 1e6:,.1f}",
-                f"{r['cumulative_usd'] / 1e6:,.1f}",
+                f"{r['liquidations_usd'] / div:,.1f}",
+                f"{r['stops_usd'] / div:,.1f}",
+                f"{r['cumulative_usd'] / div:,.1f}",
             )
         _common.stdout.print(t)
+
+
+def _scale(values: list[float]) -> tuple[float, str]:
+    """``(1e6, "M USD")`` for market-sized notionals, ``(1, "USD")`` below $100,000."""
+    return (1e6, "M USD") if max(values, default=0.0) >= 1e5 else (1.0, "USD")
+
+
+def critical_shock_line(cs: dict[str, Any], mid: float) -> str:
+    """The critical shock, said as what it is when the book runs out before the move."""
+    final = cs["final_price"] / mid - 1.0
+    head = f"[bold]critical shock[/] for a {cs['total_move']:.0%} total move: {cs['shock']:.2%}"
+    if cs.get("reached", True):
+        return (
+            f"{head} (final {cs['final_price']:,.2f} USD, {final:+.1%}; book exhausted: "
+            f"{cs['book_exhausted']})"
+        )
+    return (
+        f"{head}, where the displayed book runs out (final {cs['final_price']:,.2f} USD, "
+        f"{final:+.1%}): no cascade on this book reaches {cs['total_move']:.0%}"
+    )
 
 
 _Path = Path | None

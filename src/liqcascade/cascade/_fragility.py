@@ -252,8 +252,20 @@ class CriticalShock:
     def __float__(self) -> float:
         return float(self.shock)
 
+    @property
+    def reached(self) -> bool:
+        """Whether the cascade at the critical shock reaches ``total_move``.
+
+        False when the book runs out first: no shock's cascade reaches the move on this
+        book, and the critical shock is the smallest that exhausts it.
+        """
+        start = self.shock_price / (1.0 + self.shock)  # the mid the moves are of
+        move = self.final_price / start - 1.0
+        return bool(move <= self.total_move + 1e-12 if self.total_move < 0 else
+                    move >= self.total_move - 1e-12)  # fmt: skip
+
     def summary(self) -> dict[str, Any]:
-        """The attributes as a dict."""
+        """The attributes as a dict, with ``reached`` (:attr:`reached`)."""
         return {
             "shock": self.shock,
             "total_move": self.total_move,
@@ -261,6 +273,7 @@ class CriticalShock:
             "final_price": self.final_price,
             "book_exhausted": self.book_exhausted,
             "amplification": self.amplification,
+            "reached": self.reached,
         }
 
 
@@ -462,6 +475,7 @@ def next_wave_levels(
     *,
     direction: str = "down",
     max_distance: float = 0.25,
+    from_price: bool = False,
 ) -> NextWave:
     """For each price level beyond ``price``, the notional released once it is breached.
 
@@ -480,6 +494,10 @@ def next_wave_levels(
         Which way price moves.
     max_distance : float, default 0.25
         Range of the default levels, fraction of ``price``.
+    from_price : bool, default False
+        Also a first row for the band between ``price`` and the first level (its
+        ``level`` is ``price``): what the move releases before any level is breached.
+        Without it that band is only in ``cumulative_usd``.
 
     Returns
     -------
@@ -530,6 +548,8 @@ def next_wave_levels(
     snot = stops.size[sm] * trig
     gap = abs(lv[0] - lv[1]) if lv.size > 1 else _nice_step(price, max_distance)
     nxt = np.append(lv[1:], max(lv[-1] - gap, 0.0) if down else lv[-1] + gap)
+    if from_price:  # the band from the price to the first level
+        lv, nxt = np.append(price, lv), np.append(lv[0], nxt)
     rows = []
     for a, b in zip(lv, nxt, strict=True):
         if down:

@@ -75,9 +75,9 @@ def _check_shock(shocks: dict[str, float | None], fragility: bool) -> None:
                 param=("fragility", *given),
             )
     elif len(given) != 1:
-        raise InputError(
+        raise InputError(  # each name once: the command line shows each as its flag
             f"give exactly one of {', '.join(SHOCK_PARAMS)}"
-            + (f" (got {', '.join(given)})" if given else ""),
+            + (f" ({len(given)} were given)" if given else " (none was given)"),
             param=SHOCK_PARAMS,
         )
     sp, sh = shocks["shock_price"], shocks["shock"]
@@ -268,8 +268,8 @@ def _fragility(
 
     fc = fragility_curve(pm, shocks=FRAGILITY_GRID, insurance_fund=fund, config=config)
     cs = critical_shock(pm, total_move=total_move, insurance_fund=fund, config=config)
-    down = next_wave_levels(pos, st, ob.mid, direction="down")
-    up = next_wave_levels(pos, st, ob.mid, direction="up")
+    down = next_wave_levels(pos, st, ob.mid, direction="down", from_price=True)
+    up = next_wave_levels(pos, st, ob.mid, direction="up", from_price=True)
     return {
         "as_of": None if state is None else state.as_of,
         "bar_open": None if state is None else state.as_of,

@@ -1,0 +1,75 @@
+"""``liqcascade cascade`` at the edges a reviewer tried: a zero shock, a book that runs
+out before the asked move, the band next to the price, small notionals, two shocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clihelpers import run_cli
+from liqcascade.cascade import critical_shock, next_wave_levels, prepare_cascade
+from liqcascade.positions import PositionBook
+from liqcascade.positions._book import StopBook
+from test_cascade.test_cli import FILES
+from test_cascade.test_fragility import _market
+
+
+def test_a_zero_shock_prints_no_amplification() -> None:
+    r = run_cli("cascade", *FILES, "--shock-sell-usd", "0")
+    assert r.exit_code == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if "amplification" in x)
+    assert line.split()[-1] == "n/a" and "nan" not in r.stdout
+
+
+def test_the_critical_shock_says_when_the_book_runs_out_first() -> None:
+    book, pos, stops = _market()
+    pm = prepare_cascade(book, pos, stops)
+    cs = critical_shock(pm, total_move=-0.5)
+    assert cs.book_exhausted and not cs.reached  # the parametric book ends at -30 %
+    assert cs.summary()["reached"] is False
+    ok = critical_shock(pm, total_move=-0.05)
+    assert ok.reached and ok.final_price <= book.mid * 0.95 + 1e-9
+    r = run_cli("cascade", *FILES, "--fragility", "--total-move=-0.5")
+    assert r.exit_code == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("critical shock"))
+    assert "where the displayed book runs out" in line
+    assert "no cascade on this book reaches -50%" in line
+
+
+def test_the_band_next_to_the_price_is_a_row() -> None:
+    _, pos, stops = _market()
+    plain = next_wave_levels(pos, stops, 2013.0)
+    near = next_wave_levels(pos, stops, 2013.0, from_price=True)
+    f, g = plain.frame, near.frame
+    assert g["level"].iloc[0] == 2013.0 and g["next_level"].iloc[0] == f["level"].iloc[0]
+    pd_rows = g.iloc[1:].reset_index(drop=True)
+    assert np.allclose(pd_rows["released_usd"], f["released_usd"])
+    # the rows now add up to the cumulative column
+    assert np.allclose(np.cumsum(g["released_usd"]), g["cumulative_usd"])
+    longs = (pos.side == 1) & (pos.liq_price < 2013.0) & (pos.liq_price >= 2000.0)
+    sells = (stops.side == -1) & (stops.trigger < 2013.0) & (stops.trigger >= 2000.0)
+    want = (pos.size * pos.liq_price)[longs].sum() + (stops.size * stops.trigger)[sells].sum()
+    assert g["released_usd"].iloc[0] == pytest.approx(want)
+
+
+def test_small_notionals_print_in_usd_and_the_up_curve_for_a_rise() -> None:
+    r = run_cli("cascade", *FILES, "--fragility", "--total-move", "0.05")
+    assert r.exit_code == 0, r.stderr
+    assert "fragility curve (up shocks)" in r.stdout
+    assert "liquidations (USD)" in r.stdout and "(M USD)" not in r.stdout
+    rows = [x for x in r.stdout.splitlines() if "→" in x and "100.0 →" in x]
+    assert rows and any(float(c.replace(",", "")) > 0 for c in rows[0].split("│")[2:5])
+
+
+def test_two_shocks_name_each_flag_once() -> None:
+    r = run_cli("cascade", *FILES, "--shock", "-0.05", "--shock-price", "98")
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (
+        "error: give exactly one of --shock-price, --shock, --shock-sell-usd, "
+        "--shock-buy-usd (2 were given)"
+    )
+
+
+def test_an_empty_book_has_no_next_wave_rows_past_the_price() -> None:
+    empty = next_wave_levels(PositionBook.empty(), StopBook.empty(), 100.0, from_price=True)
+    assert (empty.frame["released_usd"] == 0).all() and empty.frame["level"].iloc[0] == 100.0
