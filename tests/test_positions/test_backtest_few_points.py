@@ -1,0 +1,93 @@
+"""``liqmap backtest`` on periods too short to score, and ``--no-bands``.
+
+A daily correlation over fewer than three days is +1, -1 or undefined whatever the
+data, and the interval of a difference with the range baseline needs two 7-day
+blocks: the back-test says "too few" instead of printing ``nan`` or a comparison made
+on NaN. One bar with a recorded liquidation is "too few to score", not "no recorded
+liquidations".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from clihelpers import run_cli
+from liqcascade.positions._backtest import (
+    MIN_INTERVAL_DAYS,
+    MIN_SCORE_DAYS,
+    unscored_reason,
+)
+
+WIDE = {"COLUMNS": "250"}
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_one_day_prints_no_nan_and_no_verdict() -> None:
+    r = run_cli("liqmap", "backtest", "--asset", "ETH", "--start", "2025-07-31",
+                "--end", "2025-07-31", env=WIDE)  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert not re.search(r"\bnan\b", r.stdout), r.stdout
+    rows = {ln.split()[0]: ln.split()[1:] for ln in r.stdout.splitlines() if ln.strip()}
+    assert rows["corr_daily"] == ["n/a"] and rows["range_baseline_corr_daily"] == ["n/a"]
+    assert rows["days"] == ["1"]
+    flat = _flat(r.stdout)
+    assert (
+        "out of sample: 1 day with a recorded liquidation: too few days to score (a daily "
+        f"correlation needs at least {MIN_SCORE_DAYS}); no verdict against the range baseline"
+    ) in flat
+    # no comparison table, so no "model ≤" made on NaN
+    assert "model vs range baseline" not in flat and "model ≤" not in flat
+
+
+def test_a_few_days_compare_strictly_but_give_no_verdict() -> None:
+    r = run_cli("liqmap", "backtest", "--asset", "BTC", "--start", "2025-07-01",
+                "--end", "2025-07-05", env=WIDE)  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert not re.search(r"\bnan\b", r.stdout), r.stdout
+    row = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("total, Pearson"))
+    assert row.split()[-1] == "n/a" and "n/a (n/a … n/a)" in row
+    assert (
+        f"out of sample: 5 days, too few for the interval of a difference (at least "
+        f"{MIN_INTERVAL_DAYS}, two 7-day blocks): no verdict"
+    ) in _flat(r.stdout)
+
+
+def test_one_bar_is_too_few_to_score_not_unrecorded() -> None:
+    r = run_cli("liqmap", "backtest", "--asset", "BTC", "--start", "2025-07-01T12:00",
+                "--end", "2025-07-01T13:00", env=WIDE)  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "2025-07-01: 1 bar (" in r.stdout  # not "1 bars"
+    assert "1 bar with a recorded liquidation: too few to score (at least 3)" in r.stdout
+    assert "no recorded liquidation" not in r.stdout
+    j = run_cli("liqmap", "backtest", "--asset", "BTC", "--start", "2025-07-01T12:00",
+                "--end", "2025-07-01T13:00", "--json").json()  # fmt: skip
+    assert (j["bars"], j["recorded_bars"], j["metrics"]) == (1, 1, None)
+
+
+@pytest.mark.parametrize(
+    ("metrics", "bars", "said"),
+    [
+        (None, 0, "no recorded liquidation in the period"),
+        (None, 2, "2 bars with a recorded liquidation: too few to score (at least 3)"),
+        ({"days": 1.0, "corr_daily": math.nan}, 6,
+         "1 day with a recorded liquidation: too few days to score (a daily correlation "
+         "needs at least 3)"),
+        ({"days": 2.0, "corr_daily": math.nan}, 12, "2 days with a recorded liquidation"),
+        ({"days": 3.0, "corr_daily": 0.5}, 18, None),
+        # the cohort book's metrics carry no day count: its NaN correlation says it
+        ({"corr_daily": math.nan}, 6, "too few days with a recorded liquidation to score"),
+        ({"corr_daily": 0.7}, 60, None),
+    ],
+)  # fmt: skip
+def test_unscored_reason(metrics: dict | None, bars: int, said: str | None) -> None:
+    got = unscored_reason(metrics, bars)
+    if said is None:
+        assert got is None
+    else:
+        assert got is not None and got.startswith(said)
