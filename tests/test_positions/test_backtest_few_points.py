@@ -4,7 +4,8 @@ A daily correlation over fewer than three days is +1, -1 or undefined whatever t
 data, and the interval of a difference with the range baseline needs two 7-day
 blocks: the back-test says "too few" instead of printing ``nan`` or a comparison made
 on NaN. One bar with a recorded liquidation is "too few to score", not "no recorded
-liquidations".
+liquidations". ``--no-bands`` leaves the band out for the identified book too (it was
+silently ignored: the band and ``coverage_90_daily`` printed as without it).
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import math
 import re
 
+import pandas as pd
 import pytest
 
 from clihelpers import run_cli
+from liqcascade.market import book_backtest
 from liqcascade.positions._backtest import (
     MIN_INTERVAL_DAYS,
     MIN_SCORE_DAYS,
+    BacktestResult,
     unscored_reason,
 )
 
@@ -91,3 +95,43 @@ def test_unscored_reason(metrics: dict | None, bars: int, said: str | None) -> N
         assert got is None
     else:
         assert got is not None and got.startswith(said)
+
+
+@pytest.fixture(scope="module")
+def week() -> BacktestResult:
+    return book_backtest("ETH", "2025-07-01", "2025-07-07", store=False)
+
+
+def test_without_bands_drops_the_band_and_its_score_only(week: BacktestResult) -> None:
+    bare = week.without_bands()
+    assert week.frame["predicted_long_usd_p05"].notna().all()  # the original is untouched
+    assert bare.frame.filter(regex="_p05$|_p95$").isna().all().all()
+    assert week.daily is not None and bare.daily is not None
+    assert bare.daily[["predicted_usd_p05", "predicted_usd_p95"]].isna().all().all()
+    pd.testing.assert_series_equal(bare.daily["predicted_usd"], week.daily["predicted_usd"])
+    cols = ["predicted_long_usd", "predicted_short_usd", "recorded_long_usd"]
+    pd.testing.assert_frame_equal(bare.frame[cols], week.frame[cols])
+    for a, b in ((week.metrics, bare.metrics), (week.metrics_out_of_sample,
+                                                 bare.metrics_out_of_sample)):  # fmt: skip
+        assert a is not None and b is not None
+        assert math.isfinite(a["coverage_90_daily"]) and math.isnan(b["coverage_90_daily"])
+        assert {k: v for k, v in a.items() if k != "coverage_90_daily"} == {
+            k: v for k, v in b.items() if k != "coverage_90_daily"
+        }
+    assert all(math.isnan(m["metrics"]["coverage_90_daily"]) for m in bare.months)
+
+
+def test_no_bands_is_honoured_for_the_identified_book() -> None:
+    args = ("liqmap", "backtest", "--asset", "ETH", "--start", "2025-07-01",
+            "--end", "2025-07-07", "--json")  # fmt: skip
+    with_band, without = run_cli(*args).json(), run_cli(*args, "--no-bands").json()
+    assert with_band["metrics"]["coverage_90_daily"] is not None
+    assert without["metrics"]["coverage_90_daily"] is None
+    assert with_band["series"][0]["predicted_long_usd_p05"] is not None
+    assert all(r["predicted_long_usd_p05"] is None for r in without["series"])
+    assert all(d["predicted_usd_p95"] is None for d in without["daily"])
+    assert without["predicted_long_usd"] == with_band["predicted_long_usd"]
+    assert without["metrics"]["corr_daily"] == with_band["metrics"]["corr_daily"]
+    text = run_cli(*args[:-1], "--no-bands", env=WIDE).stdout
+    row = next(ln for ln in text.splitlines() if ln.strip().startswith("coverage_90_daily"))
+    assert row.split()[1:] == ["n/a"]

@@ -442,7 +442,12 @@ def register(liqmap_app: typer.Typer) -> None:
             typer.Option("--store", help="Store to read first (default: the default store)."),
         ] = None,
         no_bands: Annotated[
-            bool, typer.Option("--no-bands", help="Skip the bootstrap confidence band.")
+            bool,
+            typer.Option(
+                "--no-bands",
+                help="Leave out the 5-95 % band (and, for the identified book, "
+                "coverage_90_daily, its score).",
+            ),
         ] = False,
         out: Annotated[
             Path | None, typer.Option("--out", help="Write the chart (HTML, PNG) and CSV here.")
@@ -468,6 +473,8 @@ def register(liqmap_app: typer.Typer) -> None:
                 asset, t0, end_arg, params=params, interval=interval,
                 store=store, bands=not no_bands,
             )  # fmt: skip
+        if no_bands:  # the identified book's band comes with its prediction: dropped here
+            res = res.without_bands()
         result = res.to_dict()
         if out is not None:
             try:

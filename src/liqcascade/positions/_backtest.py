@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -363,6 +363,39 @@ class BacktestResult:
                     for ts, r in self.daily.iterrows()
                 ]
         return out
+
+    def without_bands(self) -> BacktestResult:
+        """The same back-test without its 5-95 % band.
+
+        The band columns of ``frame`` and of ``daily`` are NaN, and
+        ``coverage_90_daily`` (the share of days inside the daily band: the band's own
+        score) is NaN in every metrics block, the months' included; the predictions and
+        every other metric are unchanged. What ``liqmap backtest --no-bands`` shows:
+        the identified book draws its band with its prediction, so it is dropped after.
+        """
+        frame = self.frame.copy()
+        frame[list(SERIES_COLUMNS[4:])] = np.nan
+        daily = None
+        if self.daily is not None:
+            daily = self.daily.copy()
+            daily[[c for c in daily.columns if c.endswith(("_p05", "_p95"))]] = np.nan
+
+        def drop(m: dict[str, Any] | None) -> dict[str, Any] | None:
+            if m is None or "coverage_90_daily" not in m:
+                return m
+            return {**m, "coverage_90_daily": float("nan")}
+
+        metrics = drop(self.metrics)
+        return replace(
+            self,
+            frame=frame,
+            daily=daily,
+            metrics=metrics,
+            full_metrics=metrics if self.full_metrics is self.metrics else self.full_metrics,
+            metrics_out_of_sample=drop(self.metrics_out_of_sample),
+            metrics_in_sample=drop(self.metrics_in_sample),
+            months=[{**r, "metrics": drop(r.get("metrics"))} for r in self.months],
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The series, one row per bar (USD)."""
