@@ -59,6 +59,7 @@ def _band_line(result: dict[str, Any]) -> str:
 
 def _render(result: dict[str, Any]) -> None:
     from liqcascade.market._mapband import MAP_LEVELS, book_score_text, usd3, value_band_text
+    from liqcascade.report._liqmap_section import after_date_note
 
     out = _common.stdout
     out.print(
@@ -113,12 +114,51 @@ def _render(result: dict[str, Any]) -> None:
     _steps_line(result)
     oos = result.get("out_of_sample")
     out.print(
-        book_score_text(oos) if oos else str(result.get("out_of_sample_note") or ""),
+        book_score_text(oos) + after_date_note(oos)
+        if oos
+        else str(result.get("out_of_sample_note") or ""),
         highlight=False,
         markup=False,
     )
     for name, path in result.get("files", {}).items():
         out.print(f"wrote {name}: {path}")
+
+
+def _score_to_date(run: Any, score: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The book's score as the report's liquidation-map section gives it at this date.
+
+    The stored score when its period ends by the market's time (the close of the bar
+    the book stands on); else the back-test of the months from the calibration's first
+    fit to that time, each predicted by the fit before it, with the stored score
+    beside it (it reads later data); without one (a date before the first fit, too
+    few days), the stored score flagged as reading data after the market date, with
+    why (:func:`liqcascade.report._liqmap_section.dated_score`).
+    """
+    if score is None or run.state is None:
+        return score
+    from liqcascade.report._liqmap_section import dated_score
+    from liqcascade.report._section import score_outcome, validation_window
+
+    state = run.state
+    end = pd.Timestamp(state.close_time) - pd.Timedelta(microseconds=1)  # bars closed by then
+
+    def backtest() -> Any:
+        from liqcascade.market._inputs import load_market_frames
+        from liqcascade.positions._backtest import backtest_identified
+        from liqcascade.positions._expanding import load_asset_calibration
+
+        where = str(score.get("source", ""))  # the calibration the stored score is of
+        path = where.split(":", 1)[1] if where.startswith(("store:", "file:")) else None
+        cal = load_asset_calibration(state.asset, path, store=False)
+        t0, t1 = validation_window(cal.fits, end)
+        frames = load_market_frames(state.asset, "4h", None)
+        return backtest_identified(state.asset, t0, t1, cal, where, frames=frames)
+
+    def outcome() -> Any:
+        with _common.progress("scoring the book to the market date", total=None):
+            return score_outcome(backtest, state.asset)
+
+    return dated_score(score, end, outcome)
 
 
 def _write_figures(
@@ -244,6 +284,7 @@ def register(app: typer.Typer) -> None:
         if run.estimated and len(run.state.positions) == 0:
             _common.warn(f"the estimated book is empty at {run.as_of:%Y-%m-%d %H:%M} UTC")
         result = run.to_dict()
+        result["out_of_sample"] = _score_to_date(run, result.get("out_of_sample"))
         if out is not None:
             result["files"] = _write_figures(
                 out, run.map, asset or "ETH", run.as_of, heatmap_days, run.state
