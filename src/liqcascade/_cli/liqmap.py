@@ -57,8 +57,38 @@ def _band_line(result: dict[str, Any]) -> str:
     )
 
 
+#: Marks a figure outside its own draws' p05–p95 (:func:`_band_cell`).
+OUTSIDE = "*"
+
+
+def _band_cell(value: float, p05: float | None, p95: float | None) -> str:
+    """``"3.34 M* (1.99–3.27 M)"``: the value and its band, marked when outside it.
+
+    The figure is the main fit's book; the band the spread of the same figure over the
+    fit's bootstrap refits (each a book of its own), which need not hold the main
+    fit's: with 10 refits the main fit lies beyond them now and then.
+    """
+    from liqcascade.market._mapband import value_band_text
+
+    text = value_band_text(value, p05, p95)
+    if p05 is None or p95 is None or p05 <= value <= p95:
+        return text
+    head, sep, band = text.partition(" (")
+    return f"{head}{OUTSIDE}{sep}{band}"
+
+
+def _outside_line(result: dict[str, Any]) -> str:
+    """The footnote of :data:`OUTSIDE`, printed when a figure carries it."""
+    n = (result.get("band") or {}).get("n_draws", 0)
+    return (
+        f"{OUTSIDE} outside its interval: the figure is the main fit's book, the interval "
+        f"the spread of the same figure over the fit's {n} bootstrap refits, which need "
+        "not hold it"
+    )
+
+
 def _render(result: dict[str, Any]) -> None:
-    from liqcascade.market._mapband import MAP_LEVELS, book_score_text, usd3, value_band_text
+    from liqcascade.market._mapband import MAP_LEVELS, book_score_text, usd3
     from liqcascade.report._liqmap_section import after_date_note
 
     out = _common.stdout
@@ -71,10 +101,16 @@ def _render(result: dict[str, Any]) -> None:
         out.print(f"caveat: {c}", highlight=False, markup=False)
     out.print(_band_line(result), highlight=False, markup=False)
 
+    marked: list[str] = []  # the figures printed outside their interval
+
+    def band(value: float, p05: float | None, p95: float | None) -> str:
+        text = _band_cell(value, p05, p95)
+        if OUTSIDE in text:
+            marked.append(text)
+        return text
+
     def cell(key: str, level: str) -> str:
-        return value_band_text(
-            result[key][level], result[f"{key}_p05"][level], result[f"{key}_p95"][level]
-        )
+        return band(result[key][level], result[f"{key}_p05"][level], result[f"{key}_p95"][level])
 
     for title, (down, up) in (
         ("liquidations", ("long", "short")),
@@ -96,7 +132,7 @@ def _render(result: dict[str, Any]) -> None:
             _price(cl["price"], result["price"]),
             price_range(cl["price_low"], cl["price_high"], result["price"]),
             f"{cl['distance']:+.1%}",
-            value_band_text(cl["notional_usd"], cl["notional_usd_p05"], cl["notional_usd_p95"]),
+            band(cl["notional_usd"], cl["notional_usd_p05"], cl["notional_usd_p95"]),
             usd3(cl["long_liq_usd"] + cl["short_liq_usd"]),
             usd3(cl["sell_stops_usd"] + cl["buy_stops_usd"]),
         )
@@ -111,6 +147,8 @@ def _render(result: dict[str, Any]) -> None:
             f"cluster; HHI over 0.5 % buckets {hhi:.4f} (uniform {k['hhi_uniform']:.4f}, "
             f"effective buckets {k['effective_buckets']:.1f})"
         )
+    if marked:
+        out.print(_outside_line(result), highlight=False, markup=False)
     _steps_line(result)
     oos = result.get("out_of_sample")
     out.print(
