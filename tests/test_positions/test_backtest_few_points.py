@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from clihelpers import run_cli
+from liqcascade import positions
 from liqcascade.market import book_backtest
 from liqcascade.positions._backtest import (
     MIN_INTERVAL_DAYS,
@@ -72,6 +74,17 @@ def test_one_bar_is_too_few_to_score_not_unrecorded() -> None:
     j = run_cli("liqmap", "backtest", "--asset", "BTC", "--start", "2025-07-01T12:00",
                 "--end", "2025-07-01T13:00", "--json").json()  # fmt: skip
     assert (j["bars"], j["recorded_bars"], j["metrics"]) == (1, 1, None)
+
+
+def test_a_cohort_parameter_set_says_too_few_days_too() -> None:
+    params = Path(positions.__file__).parent / "calibrated_params.json"  # the 0.1 cohort book's
+    r = run_cli("liqmap", "backtest", "--asset", "ETH", "--start", "2025-07-31",
+                "--end", "2025-07-31", "--params", str(params), env=WIDE)  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert not re.search(r"\bnan\b", r.stdout), r.stdout
+    assert (
+        "too few days with a recorded liquidation to score (a daily correlation needs at least 3)"
+    ) in _flat(r.stdout)
 
 
 @pytest.mark.parametrize(

@@ -135,6 +135,9 @@ def _render_backtest(result: dict[str, Any]) -> None:
     elif not result.get("months"):  # a legacy parameter set: its months are not known
         _render_fit({"": m}, "fit")
         _render_range_comparison(m)
+        few = unscored_reason(m)
+        if few:
+            out.print(few, highlight=False, markup=False)
     else:
         _render_identified_fit(result)
     for name, path in result.get("files", {}).items():
