@@ -57,8 +57,39 @@ def _band_line(result: dict[str, Any]) -> str:
     )
 
 
+#: Marks a figure outside its own draws' p05–p95 (:func:`_band_cell`).
+OUTSIDE = "*"
+
+
+def _band_cell(value: float, p05: float | None, p95: float | None) -> str:
+    """``"3.34 M* (1.99–3.27 M)"``: the value and its band, marked when outside it.
+
+    The figure is the main fit's book; the band the spread of the same figure over the
+    fit's bootstrap refits (each a book of its own), which need not hold the main
+    fit's: with 10 refits the main fit lies beyond them now and then.
+    """
+    from liqcascade.market._mapband import value_band_text
+
+    text = value_band_text(value, p05, p95)
+    if p05 is None or p95 is None or p05 <= value <= p95:
+        return text
+    head, sep, band = text.partition(" (")
+    return f"{head}{OUTSIDE}{sep}{band}"
+
+
+def _outside_line(result: dict[str, Any]) -> str:
+    """The footnote of :data:`OUTSIDE`, printed when a figure carries it."""
+    n = (result.get("band") or {}).get("n_draws", 0)
+    return (
+        f"{OUTSIDE} outside its interval: the figure is the main fit's book, the interval "
+        f"the spread of the same figure over the fit's {n} bootstrap refits, which need "
+        "not hold it"
+    )
+
+
 def _render(result: dict[str, Any]) -> None:
-    from liqcascade.market._mapband import MAP_LEVELS, book_score_text, usd3, value_band_text
+    from liqcascade.market._mapband import MAP_LEVELS, book_score_text, usd3
+    from liqcascade.report._liqmap_section import after_date_note
 
     out = _common.stdout
     out.print(
@@ -70,10 +101,16 @@ def _render(result: dict[str, Any]) -> None:
         out.print(f"caveat: {c}", highlight=False, markup=False)
     out.print(_band_line(result), highlight=False, markup=False)
 
+    marked: list[str] = []  # the figures printed outside their interval
+
+    def band(value: float, p05: float | None, p95: float | None) -> str:
+        text = _band_cell(value, p05, p95)
+        if OUTSIDE in text:
+            marked.append(text)
+        return text
+
     def cell(key: str, level: str) -> str:
-        return value_band_text(
-            result[key][level], result[f"{key}_p05"][level], result[f"{key}_p95"][level]
-        )
+        return band(result[key][level], result[f"{key}_p05"][level], result[f"{key}_p95"][level])
 
     for title, (down, up) in (
         ("liquidations", ("long", "short")),
@@ -95,7 +132,7 @@ def _render(result: dict[str, Any]) -> None:
             _price(cl["price"], result["price"]),
             price_range(cl["price_low"], cl["price_high"], result["price"]),
             f"{cl['distance']:+.1%}",
-            value_band_text(cl["notional_usd"], cl["notional_usd_p05"], cl["notional_usd_p95"]),
+            band(cl["notional_usd"], cl["notional_usd_p05"], cl["notional_usd_p95"]),
             usd3(cl["long_liq_usd"] + cl["short_liq_usd"]),
             usd3(cl["sell_stops_usd"] + cl["buy_stops_usd"]),
         )
@@ -110,15 +147,56 @@ def _render(result: dict[str, Any]) -> None:
             f"cluster; HHI over 0.5 % buckets {hhi:.4f} (uniform {k['hhi_uniform']:.4f}, "
             f"effective buckets {k['effective_buckets']:.1f})"
         )
+    if marked:
+        out.print(_outside_line(result), highlight=False, markup=False)
     _steps_line(result)
     oos = result.get("out_of_sample")
     out.print(
-        book_score_text(oos) if oos else str(result.get("out_of_sample_note") or ""),
+        book_score_text(oos) + after_date_note(oos)
+        if oos
+        else str(result.get("out_of_sample_note") or ""),
         highlight=False,
         markup=False,
     )
     for name, path in result.get("files", {}).items():
         out.print(f"wrote {name}: {path}")
+
+
+def _score_to_date(run: Any, score: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The book's score as the report's liquidation-map section gives it at this date.
+
+    The stored score when its period ends by the market's time (the close of the bar
+    the book stands on); else the back-test of the months from the calibration's first
+    fit to that time, each predicted by the fit before it, with the stored score
+    beside it (it reads later data); without one (a date before the first fit, too
+    few days), the stored score flagged as reading data after the market date, with
+    why (:func:`liqcascade.report._liqmap_section.dated_score`).
+    """
+    if score is None or run.state is None:
+        return score
+    from liqcascade.report._liqmap_section import dated_score
+    from liqcascade.report._section import score_outcome, validation_window
+
+    state = run.state
+    end = pd.Timestamp(state.close_time) - pd.Timedelta(microseconds=1)  # bars closed by then
+
+    def backtest() -> Any:
+        from liqcascade.market._inputs import load_market_frames
+        from liqcascade.positions._backtest import backtest_identified
+        from liqcascade.positions._expanding import load_asset_calibration
+
+        where = str(score.get("source", ""))  # the calibration the stored score is of
+        path = where.split(":", 1)[1] if where.startswith(("store:", "file:")) else None
+        cal = load_asset_calibration(state.asset, path, store=False)
+        t0, t1 = validation_window(cal.fits, end)
+        frames = load_market_frames(state.asset, "4h", None)
+        return backtest_identified(state.asset, t0, t1, cal, where, frames=frames)
+
+    def outcome() -> Any:
+        with _common.progress("scoring the book to the market date", total=None):
+            return score_outcome(backtest, state.asset)
+
+    return dated_score(score, end, outcome)
 
 
 def _write_figures(
@@ -244,6 +322,7 @@ def register(app: typer.Typer) -> None:
         if run.estimated and len(run.state.positions) == 0:
             _common.warn(f"the estimated book is empty at {run.as_of:%Y-%m-%d %H:%M} UTC")
         result = run.to_dict()
+        result["out_of_sample"] = _score_to_date(run, result.get("out_of_sample"))
         if out is not None:
             result["files"] = _write_figures(
                 out, run.map, asset or "ETH", run.as_of, heatmap_days, run.state

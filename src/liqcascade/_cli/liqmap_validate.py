@@ -7,6 +7,7 @@ predicted liquidations against the recorded ones on any period.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -56,9 +57,12 @@ _CalStoreOpt = Annotated[
 
 
 def _fmt(v: Any, pct: bool = False) -> str:
+    """A metric as printed: "–" when absent, "n/a" when not computed (NaN: too few points)."""
     if v is None:
         return "–"
     if isinstance(v, float):
+        if not math.isfinite(v):
+            return "n/a"
         if pct:
             return f"{v:.1%}"
         return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.3f}"
@@ -101,7 +105,7 @@ def _render_calibration(result: dict[str, Any]) -> None:
 
 
 def _render_backtest(result: dict[str, Any]) -> None:
-    from liqcascade.positions._backtest import uncovered_line
+    from liqcascade.positions._backtest import count_text, uncovered_line, unscored_reason
 
     out = _common.stdout
     covered = ""
@@ -110,7 +114,8 @@ def _render_backtest(result: dict[str, Any]) -> None:
         covered = f", covering {a} -> {b} (bar opens)"
     out.print(
         f"[bold]back-test[/] {result['asset']} {result['interval']} {result['start'][:10]} -> "
-        f"{result['end'][:10]}: {result['bars']} bars{covered} ({result['params_source']})",
+        f"{result['end'][:10]}: {count_text(result['bars'], 'bar')}{covered} "
+        f"({result['params_source']})",
         highlight=False,
     )
     for span in result.get("uncovered", []):
@@ -123,11 +128,16 @@ def _render_backtest(result: dict[str, Any]) -> None:
     t.add_row("recorded", _fmt(result["recorded_long_usd"]), _fmt(result["recorded_short_usd"]))
     out.print(t)
     m = result["metrics"]
-    if not m:
-        out.print("no recorded liquidations in the period: nothing to compare")
+    if not m:  # no record, or too few bars with one to score
+        n = int(result.get("recorded_bars") or 0)
+        why = str(unscored_reason(None, n)) + (": nothing to compare" if n == 0 else "")
+        out.print(why, highlight=False, markup=False)
     elif not result.get("months"):  # a legacy parameter set: its months are not known
         _render_fit({"": m}, "fit")
         _render_range_comparison(m)
+        few = unscored_reason(m)
+        if few:
+            out.print(few, highlight=False, markup=False)
     else:
         _render_identified_fit(result)
     for name, path in result.get("files", {}).items():
@@ -148,8 +158,14 @@ def _render_fit(blocks: dict[str, dict[str, Any]], title: str) -> None:
         t.add_column(name, justify="right")
     keys = [k for b in blocks.values() for k in b if "_diff_daily" not in k]
     for k in dict.fromkeys(keys):
-        t.add_row(k, *(_fmt(b.get(k)) for b in blocks.values()))
+        fmt = _fmt_days if k == "days" else _fmt
+        t.add_row(k, *(fmt(b.get(k)) for b in blocks.values()))
     _common.stdout.print(t)
+
+
+def _fmt_days(v: Any) -> str:
+    """A count of days, whole."""
+    return _fmt(v) if v is None or not math.isfinite(v) else f"{v:.0f}"
 
 
 def _render_identified_fit(result: dict[str, Any]) -> None:
@@ -176,15 +192,43 @@ def _render_identified_fit(result: dict[str, Any]) -> None:
                 "them (in sample), beside them"
             )
         _render_fit(blocks, title)
-    if oos:
-        _render_range_comparison(oos, "out-of-sample months only")
-    else:
-        why = "no out-of-sample month in the period" if not mo else "too few recorded bars"
-        out.print(f"{why}: no verdict against the range baseline", highlight=False)
+    _render_oos_verdicts(oos, mo)
     if ins:
         out.print(
             f"in sample ({_months_span(mi)}): predicted by the first fit, trained on data after "
             "them; shown apart, not in the verdicts",
+            highlight=False,
+        )
+
+
+def _render_oos_verdicts(oos: dict[str, Any] | None, months: list[str]) -> None:
+    """The comparison with the range baseline of the out-of-sample months, or why none.
+
+    Too few days to score (a daily correlation needs 3): that, no table; too few for the
+    interval (14 days): the table, its verdicts "n/a", and that said under it.
+    """
+    from liqcascade.positions._backtest import (
+        MIN_INTERVAL_DAYS,
+        count_text,
+        scored_days,
+        unscored_reason,
+    )
+
+    out = _common.stdout
+    if not oos:
+        none = "no out-of-sample month in the period" if not months else "too few recorded bars"
+        out.print(f"{none}: no verdict against the range baseline", highlight=False)
+        return
+    why = unscored_reason(oos)  # it holds enough bars: only the days can be too few
+    if why:
+        out.print(f"out of sample: {why}; no verdict against the range baseline", highlight=False)
+        return
+    _render_range_comparison(oos, "out-of-sample months only")
+    days = scored_days(oos)
+    if days is not None and days < MIN_INTERVAL_DAYS:
+        out.print(
+            f"out of sample: {count_text(days, 'day')}, too few for the interval of a "
+            f"difference (at least {MIN_INTERVAL_DAYS}, two 7-day blocks): no verdict",
             highlight=False,
         )
 
@@ -209,13 +253,17 @@ def _render_range_comparison(m: dict[str, Any], which: str = "") -> None:
     def num(x: Any, fmt: str) -> str:
         if x is None:
             return "–"
+        if not math.isfinite(x):  # too few days for the figure
+            return "n/a"
         return format(x, "+.4f") if fmt == "+.3f" and 0 < abs(x) < 5e-4 else format(x, fmt)
 
     for side, kind in COMPARISONS:
         a = m.get(("corr" if kind == "corr" else "spearman") + f"_daily{side}")
         b = m.get(f"range_baseline_{kind}_daily{side}")
         k = f"range_baseline_{kind}_diff_daily{side}"
-        strict = "–" if a is None or b is None else ("model >" if a > b else "model ≤")
+        strict = "–"  # either not computed (too few days): no comparison
+        if a is not None and b is not None and math.isfinite(a) and math.isfinite(b):
+            strict = "model >" if a > b else "model ≤"
         t.add_row(
             f"{names[side]}, {'Pearson' if kind == 'corr' else 'Spearman'}",
             num(a, ".3f"),
@@ -397,7 +445,12 @@ def register(liqmap_app: typer.Typer) -> None:
             typer.Option("--store", help="Store to read first (default: the default store)."),
         ] = None,
         no_bands: Annotated[
-            bool, typer.Option("--no-bands", help="Skip the bootstrap confidence band.")
+            bool,
+            typer.Option(
+                "--no-bands",
+                help="Leave out the 5-95 % band (and, for the identified book, "
+                "coverage_90_daily, its score).",
+            ),
         ] = False,
         out: Annotated[
             Path | None, typer.Option("--out", help="Write the chart (HTML, PNG) and CSV here.")
@@ -423,6 +476,8 @@ def register(liqmap_app: typer.Typer) -> None:
                 asset, t0, end_arg, params=params, interval=interval,
                 store=store, bands=not no_bands,
             )  # fmt: skip
+        if no_bands:  # the identified book's band comes with its prediction: dropped here
+            res = res.without_bands()
         result = res.to_dict()
         if out is not None:
             try:

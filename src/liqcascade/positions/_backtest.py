@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from liqcascade._significance import BLOCK_DAYS
 from liqcascade.errors import InputError
 from liqcascade.positions._calibrate import (
     CalibrationResult,
@@ -44,6 +45,7 @@ from liqcascade.positions._calibrate import (
 )
 from liqcascade.positions._estimate import EstimationParams
 from liqcascade.positions._expanding import (
+    MIN_SCORE_POINTS,
     AssetCalibration,
     expanding_predictions,
     load_asset_calibration,
@@ -70,6 +72,70 @@ BACKTEST_METRICS: tuple[str, ...] = (
     "top5pct_hit_rate",
     "baseline_corr_daily",
 )
+
+#: The fewest bars with a recorded liquidation the back-test scores (fewer: no metrics).
+MIN_SCORE_BARS: int = MIN_SCORE_POINTS
+#: The fewest days its daily correlations are scored on (fewer: NaN, "too few days").
+MIN_SCORE_DAYS: int = MIN_SCORE_POINTS
+#: The fewest days the interval of a difference with the range baseline is drawn on:
+#: two 7-day blocks (:func:`liqcascade._significance.paired_corr_interval`); fewer, no
+#: interval and no verdict.
+MIN_INTERVAL_DAYS: int = 2 * BLOCK_DAYS
+
+
+def count_text(n: int, unit: str) -> str:
+    """``"1 day"``, ``"3 days"``: a count with its unit, plural when not one."""
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def scored_days(metrics: dict[str, Any] | None) -> int | None:
+    """The days a back-test's daily scores were computed on (None when not known).
+
+    ``days`` of the identified book's metrics; the cohort book's carry none.
+    """
+    d = (metrics or {}).get("days")
+    return None if d is None or not math.isfinite(float(d)) else int(d)
+
+
+def unscored_reason(metrics: dict[str, Any] | None, recorded_bars: int = 0) -> str | None:
+    """Why a back-test's daily correlations are not scored, in words; None when they are.
+
+    Parameters
+    ----------
+    metrics : dict or None
+        ``BacktestResult.metrics`` (or its out-of-sample or in-sample part): None
+        with fewer than :data:`MIN_SCORE_BARS` bars with a recorded liquidation.
+    recorded_bars : int, default 0
+        Bars of the period with a recorded liquidation (read when ``metrics`` is None).
+
+    Returns
+    -------
+    str or None
+        ``"no recorded liquidation in the period"``, ``"2 bars with a recorded
+        liquidation: too few to score (at least 3)"`` or ``"1 day with a recorded
+        liquidation: too few days to score (a daily correlation needs at least 3)"``;
+        None when the daily correlation is scored.
+    """
+    if metrics is None:
+        if recorded_bars == 0:
+            return "no recorded liquidation in the period"
+        return (
+            f"{count_text(recorded_bars, 'bar')} with a recorded liquidation: too few to "
+            f"score (at least {MIN_SCORE_BARS})"
+        )
+    days = scored_days(metrics)
+    corr = metrics.get("corr_daily")
+    if days is not None and days < MIN_SCORE_DAYS:
+        return (
+            f"{count_text(days, 'day')} with a recorded liquidation: too few days to score "
+            f"(a daily correlation needs at least {MIN_SCORE_DAYS})"
+        )
+    if days is None and (corr is None or not math.isfinite(float(corr))):
+        return (
+            "too few days with a recorded liquidation to score (a daily correlation needs "
+            f"at least {MIN_SCORE_DAYS})"
+        )
+    return None
 
 
 # ----------------------------------------------------------------- result
@@ -216,6 +282,12 @@ class BacktestResult:
         return len(self.frame)
 
     @property
+    def recorded_bars(self) -> int:
+        """Bars of the period with a recorded liquidation (long and short both known)."""
+        f = self.frame
+        return int((f["recorded_long_usd"].notna() & f["recorded_short_usd"].notna()).sum())
+
+    @property
     def covered_start(self) -> pd.Timestamp | None:
         """Open time (UTC) of the first bar predicted (None without bars)."""
         return pd.Timestamp(self.frame.index[0]) if len(self.frame) else None
@@ -241,7 +313,8 @@ class BacktestResult:
         Returns
         -------
         dict
-            JSON-ready: period, coverage, totals (USD), metrics, sources and months.
+            JSON-ready: period, coverage, ``bars`` and ``recorded_bars`` (those with a
+            recorded liquidation), totals (USD), metrics, sources and months.
         """
         out: dict[str, Any] = {
             "asset": self.asset,
@@ -260,6 +333,7 @@ class BacktestResult:
             "interval": self.interval,
             "params_source": self.params_source,
             "bars": self.bars,
+            "recorded_bars": self.recorded_bars,
             "predicted_long_usd": self._total("predicted_long_usd"),
             "predicted_short_usd": self._total("predicted_short_usd"),
             "recorded_long_usd": self._total("recorded_long_usd"),
@@ -289,6 +363,39 @@ class BacktestResult:
                     for ts, r in self.daily.iterrows()
                 ]
         return out
+
+    def without_bands(self) -> BacktestResult:
+        """The same back-test without its 5-95 % band.
+
+        The band columns of ``frame`` and of ``daily`` are NaN, and
+        ``coverage_90_daily`` (the share of days inside the daily band: the band's own
+        score) is NaN in every metrics block, the months' included; the predictions and
+        every other metric are unchanged. What ``liqmap backtest --no-bands`` shows:
+        the identified book draws its band with its prediction, so it is dropped after.
+        """
+        frame = self.frame.copy()
+        frame[list(SERIES_COLUMNS[4:])] = np.nan
+        daily = None
+        if self.daily is not None:
+            daily = self.daily.copy()
+            daily[[c for c in daily.columns if c.endswith(("_p05", "_p95"))]] = np.nan
+
+        def drop(m: dict[str, Any] | None) -> dict[str, Any] | None:
+            if m is None or "coverage_90_daily" not in m:
+                return m
+            return {**m, "coverage_90_daily": float("nan")}
+
+        metrics = drop(self.metrics)
+        return replace(
+            self,
+            frame=frame,
+            daily=daily,
+            metrics=metrics,
+            full_metrics=metrics if self.full_metrics is self.metrics else self.full_metrics,
+            metrics_out_of_sample=drop(self.metrics_out_of_sample),
+            metrics_in_sample=drop(self.metrics_in_sample),
+            months=[{**r, "metrics": drop(r.get("metrics"))} for r in self.months],
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The series, one row per bar (USD)."""
@@ -349,10 +456,14 @@ class BacktestResult:
                 )  # fmt: skip
         split = bool(self.sample_months(False))  # in-sample months: score the others
         m = self.metrics_out_of_sample if split else self.metrics
+        scored = m and all(
+            m.get(k) is not None and math.isfinite(m[k])
+            for k in ("corr_daily", "baseline_corr_daily")
+        )  # too few days: no correlation to show
         sub = (
             f" — daily corr{' out of sample' if split else ''} {m['corr_daily']:.2f} "
             f"(baseline {m['baseline_corr_daily']:.2f})"
-            if m and m.get("corr_daily") is not None and m.get("baseline_corr_daily") is not None
+            if m and scored
             else ""
         )
         fig.update_layout(
@@ -777,6 +888,9 @@ def range_baseline_verdicts(metrics: dict[str, Any] | None) -> dict[str, str | N
 __all__ = [
     "BACKTEST_METRICS",
     "COMPARISONS",
+    "MIN_INTERVAL_DAYS",
+    "MIN_SCORE_BARS",
+    "MIN_SCORE_DAYS",
     "SERIES_COLUMNS",
     "BacktestResult",
     "backtest_cohort",
@@ -784,13 +898,16 @@ __all__ = [
     "backtest_period",
     "check_calibration_asset",
     "check_interval",
+    "count_text",
     "daily_sides",
     "identified_calibration",
     "range_baseline_comparisons",
     "range_baseline_verdicts",
     "resolve_params",
+    "scored_days",
     "uncovered_line",
     "uncovered_spans",
+    "unscored_reason",
 ]
 
 

@@ -432,10 +432,17 @@ def expanding_months(
 
 
 # ----------------------------------------------------------------- prediction
+#: The fewest points a correlation of the back-test is computed on (days for the daily
+#: scores, bars with a record for the back-test as a whole): over two points a
+#: correlation is +1 or -1 whatever the data (over one, undefined), so it says nothing
+#: before three; with fewer the correlation is NaN and the back-test says "too few".
+MIN_SCORE_POINTS: int = 3
+
+
 def _corr(a: Any, b: Any) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    if a.size < 3 or np.std(a) == 0.0 or np.std(b) == 0.0:
+    if a.size < MIN_SCORE_POINTS or np.std(a) == 0.0 or np.std(b) == 0.0:
         return float("nan")
     return float(np.corrcoef(a, b)[0, 1])
 
@@ -443,7 +450,7 @@ def _corr(a: Any, b: Any) -> float:
 def _spearman(a: Any, b: Any) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    if a.size < 3 or np.std(a) == 0.0 or np.std(b) == 0.0:
+    if a.size < MIN_SCORE_POINTS or np.std(a) == 0.0 or np.std(b) == 0.0:
         return float("nan")
     return float(spearmanr(a, b).statistic)
 
@@ -630,9 +637,13 @@ def predict_month(
 
 
 def metrics_for(frame: pd.DataFrame, days: pd.DataFrame) -> dict[str, float] | None:
-    """Model vs both baselines, per bar and per day, on the bars with a record."""
+    """Model vs both baselines, per bar and per day, on the bars with a record.
+
+    None with fewer than :data:`MIN_SCORE_POINTS` such bars; a daily correlation over
+    fewer than that many days is NaN (``days`` says how many were scored).
+    """
     f = frame.dropna(subset=["recorded_long_usd", "recorded_short_usd"])
-    if len(f) < 3:
+    if len(f) < MIN_SCORE_POINTS:
         return None
     idx = pd.DatetimeIndex(f.index)
     d = f[["predicted_long_usd", "predicted_short_usd", "recorded_long_usd",
@@ -746,6 +757,7 @@ def expanding_predictions(
 __all__ = [
     "DATA_START",
     "MIN_HISTORY_DAYS",
+    "MIN_SCORE_POINTS",
     "TEST_MONTHS",
     "AssetCalibration",
     "MonthlyFit",

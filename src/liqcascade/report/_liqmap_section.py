@@ -6,6 +6,7 @@ compute (library calls → :class:`LiqmapView`) → figures → prose.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -205,22 +206,51 @@ SCOPED = "scored to the market date"
 def score_at_date(ctx: ReportContext, score: dict[str, Any] | None) -> dict[str, Any] | None:
     """The book's out-of-sample score a report at its date could know (the validation's).
 
-    The package's (or store's) stored score when its period ends by the market date;
-    otherwise the months to the market date (:meth:`ReportContext.identified_score`, the
-    validation section's back-test: each month predicted by the fit before it), with the
-    stored score beside it as ``package_score`` (it reads later data). When that
-    back-test cannot run or scores nothing, the stored score flagged
-    ``reads_after_market_date``, with ``why_not_scored_to_date``
-    (:meth:`ReportContext.no_identified_score`).
+    :func:`dated_score` with the validation section's back-test
+    (:meth:`ReportContext.identified_score`, each month predicted by the fit before
+    it), or why it has none (:meth:`ReportContext.no_identified_score`).
+    """
+
+    def outcome() -> Any:
+        s = ctx.identified_score(ctx.asset)
+        return s if s is not None else ctx.no_identified_score(ctx.asset)
+
+    return dated_score(score, ctx.as_of, outcome)
+
+
+def dated_score(
+    score: dict[str, Any] | None, as_of: Any, outcome: Callable[[], Any]
+) -> dict[str, Any] | None:
+    """The stored score when it ends by ``as_of``; else the score to ``as_of``, or it flagged.
+
+    Parameters
+    ----------
+    score : dict or None
+        The book's stored out-of-sample score
+        (:func:`liqcascade.market._mapband.book_score`).
+    as_of : date-like
+        The market date (a bare date: its whole day).
+    outcome : callable
+        Called only when ``score`` reads data after ``as_of``: the identified book's
+        score over the months to ``as_of`` (an
+        :class:`~liqcascade.report._section.IdentifiedScore`), or why there is none
+        (a clause, :func:`liqcascade.report._section.score_outcome`).
+
+    Returns
+    -------
+    dict or None
+        ``score`` itself when its period ends by ``as_of``; else the score to the
+        market date (scope :data:`SCOPED`) with ``score`` beside it as
+        ``package_score`` (it reads later data); without one, ``score`` flagged
+        ``reads_after_market_date`` with ``why_not_scored_to_date``.
     """
     from liqcascade._time import utc_end
 
-    if score is None or utc_end(str(score["end"])[:10]) <= utc_end(ctx.as_of):
+    if score is None or utc_end(str(score["end"])[:10]) <= utc_end(as_of):
         return score
-    s = ctx.identified_score(ctx.asset)
-    if s is None:
-        why = ctx.no_identified_score(ctx.asset)
-        return {**score, "reads_after_market_date": True, "why_not_scored_to_date": why}
+    s = outcome()
+    if s is None or isinstance(s, str):
+        return {**score, "reads_after_market_date": True, "why_not_scored_to_date": s}
     lo, hi = s.start.normalize(), s.end.normalize()
     diff = "range_baseline_corr_diff_daily"
     return {
@@ -235,20 +265,30 @@ def score_text(score: dict[str, Any] | None) -> str:
     """The book's score in words; a stored score that reads later data is marked so."""
     from liqcascade.market._mapband import book_score_text
 
-    text = _first_upper(book_score_text(score))
+    return _first_upper(book_score_text(score)) + after_date_note(score)
+
+
+def after_date_note(score: dict[str, Any] | None) -> str:
+    """What follows the score's words when it or its package score reads later data.
+
+    ``""`` for a score knowable at the market date with nothing beside it; for a
+    stored score flagged ``reads_after_market_date`` (:func:`dated_score`), that it is
+    not what was knowable then and why there is no score to the date; for a score to
+    the market date, that the package score beside it reads later data.
+    """
     if score is None:
-        return text
+        return ""
     if score.get("reads_after_market_date"):
         why = score.get("why_not_scored_to_date")
         return (
-            text + " (it reads data after the market date: not what was knowable then"
+            " (it reads data after the market date: not what was knowable then"
             + (f"; no score to the market date: {why})" if why else ")")
         )  # fmt: skip
     w = score.get("package_score")
     if not isinstance(w, dict):
-        return text
+        return ""
     return (
-        f"{text}. The {w.get('scope', 'package score')} ({w['start']} → {w['end']}: "
+        f". The {w.get('scope', 'package score')} ({w['start']} → {w['end']}: "
         f"{w['corr_daily']:.2f} vs {w['range_baseline_corr_daily']:.2f}) reads data after the "
         "market date: not what was knowable then"
     )

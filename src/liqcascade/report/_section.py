@@ -9,6 +9,7 @@ into a :class:`Section`. Results shared between sections are typed attributes of
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -313,13 +314,16 @@ class IdentifiedScore:
         """The score of a ``BacktestResult``'s out-of-sample months; None without one.
 
         ``metrics_out_of_sample`` (too few records, or no month predicted by a fit
-        trained before it: None).
+        trained before it: None); None too when its daily correlations are not
+        defined (fewer than three days with a record: :func:`score_outcome` says so).
         """
         from liqcascade.positions._backtest import range_baseline_verdicts
 
         m = bt.metrics_out_of_sample
         if not m:
             return None
+        if not all(math.isfinite(float(m[k])) for k in ("corr_daily", "range_baseline_corr_daily")):
+            return None  # too few days (or a flat series): no daily correlation to score
         diff = "range_baseline_corr_diff_daily"
         return cls(
             corr_daily=float(m["corr_daily"]),
@@ -331,6 +335,54 @@ class IdentifiedScore:
             start=pd.Timestamp(bt.start),
             end=pd.Timestamp(bt.end),
         )
+
+
+def score_outcome(backtest: Callable[[], Any], asset: str) -> IdentifiedScore | str:
+    """The identified book's out-of-sample score, or why there is none (a clause).
+
+    Parameters
+    ----------
+    backtest : callable
+        Runs the back-test (a ``BacktestResult``; :meth:`ReportContext.identified`).
+        Only an :class:`~liqcascade.errors.InputError` (no calibration, no data, a date
+        before the first fit) is turned into a reason; any other error is a bug and
+        raises.
+    asset : str
+        Named in the reason (upper case).
+
+    Returns
+    -------
+    IdentifiedScore or str
+        The score; else why not: the back-test cannot run, too few bars with a record,
+        or too few days for a daily correlation (fewer than
+        :data:`liqcascade.positions._backtest.MIN_SCORE_DAYS`).
+    """
+    from liqcascade.errors import InputError
+    from liqcascade.positions._backtest import MIN_SCORE_DAYS, count_text, scored_days
+
+    try:
+        bt = backtest()
+    except InputError as exc:
+        return f"the identified book's back-test of {asset} cannot run: {exc}"
+    score = IdentifiedScore.from_backtest(bt)
+    if score is not None:
+        return score
+    span = f"{bt.start:%Y-%m-%d} → {bt.end:%Y-%m-%d}"
+    m = bt.metrics_out_of_sample
+    if not m:
+        return (
+            f"too few bars of {span} have a recorded {asset} liquidation to score the "
+            "identified book"
+        )
+    days = scored_days(m)
+    if days is None or days < MIN_SCORE_DAYS:
+        n = "too few days" if days is None else f"only {count_text(days, 'day')}"
+        return (
+            f"{n} of {span} {'has' if days == 1 else 'have'} a recorded {asset} liquidation: "
+            f"too few to score the identified book (a daily correlation needs at least "
+            f"{MIN_SCORE_DAYS} days)"
+        )
+    return f"the identified book's daily correlation over {span} is not defined (a flat series)"
 
 
 def market_date(asset: str) -> str:
@@ -601,24 +653,10 @@ class ReportContext:
         return got if isinstance(got, str) else None
 
     def _identified_outcome(self, asset: str | None) -> IdentifiedScore | str:
-        from liqcascade.errors import InputError
-
         a = (asset or self.asset).upper()
-
-        def run() -> IdentifiedScore | str:
-            try:
-                bt = self.identified(a)
-            except InputError as exc:
-                return f"the identified book's back-test of {a} cannot run: {exc}"
-            score = IdentifiedScore.from_backtest(bt)
-            if score is None:
-                return (
-                    f"too few bars of {bt.start:%Y-%m-%d} → {bt.end:%Y-%m-%d} have a recorded "
-                    f"{a} liquidation to score the identified book"
-                )
-            return score
-
-        got: IdentifiedScore | str = self._once(f"identified_score.{a}", run)
+        got: IdentifiedScore | str = self._once(
+            f"identified_score.{a}", lambda: score_outcome(lambda: self.identified(a), a)
+        )
         return got
 
     @cached_property

@@ -11,6 +11,7 @@ Hyperliquid positions.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,9 +52,11 @@ _ROWS: tuple[tuple[str, str, str, str, str | None, str, str], ...] = (
 
 
 def _r(m: dict[str, Any] | None, k: str | None) -> float | None:
+    """``m[k]`` as a float; None when absent or not computed (NaN: too few days)."""
     if not m or k is None or m.get(k) is None:
         return None
-    return float(m[k])
+    x = float(m[k])
+    return x if math.isfinite(x) else None
 
 
 def _c(x: float | None, digits: int = 3) -> str:
@@ -82,14 +85,31 @@ class AssetValidation:
         """
         return dict(self.backtest.metrics_out_of_sample or {})
 
-    def beats(self) -> dict[str, bool]:
-        """Does the model beat the range baseline? Pearson and Spearman, per side."""
+    def beats(self) -> dict[str, bool | None]:
+        """Does the model beat the range baseline? Pearson and Spearman, per side.
+
+        The strict comparison of the two correlations; None where either is not
+        computed (fewer than three days with a record).
+        """
         m, out = self.metrics, {}
         for label, mp, ms, _, _, rp, rs in _ROWS:
             for kind, a, b in (("pearson", mp, rp), ("spearman", ms, rs)):
                 x, y = _r(m, a), _r(m, b)
-                out[f"{label}_{kind}"] = x is not None and y is not None and x > y
+                out[f"{label}_{kind}"] = None if x is None or y is None else x > y
         return out
+
+    def unscored(self) -> str | None:
+        """Why the out-of-sample months carry no daily score, a clause; None when they do."""
+        from liqcascade.positions._backtest import unscored_reason
+
+        bt = self.backtest
+        return unscored_reason(bt.metrics_out_of_sample or None, bt.recorded_bars)
+
+    def days(self) -> int | None:
+        """Days of the out-of-sample months with a recorded liquidation (None: unknown)."""
+        from liqcascade.positions._backtest import scored_days
+
+        return scored_days(self.metrics)
 
     def verdicts(self) -> dict[str, str | None]:
         """Beats, ties or loses to the range baseline, from the 90 % block-bootstrap interval.
@@ -116,7 +136,7 @@ class AssetValidation:
         return [
             f"{k.split('_')[0]} ({names[k.split('_')[1]]})"
             for k, v in self.beats().items()
-            if not v
+            if v is False
         ]
 
 
@@ -255,13 +275,18 @@ def _versus(av: AssetValidation) -> pd.DataFrame:
                     "daily": f"{label}, {kind}",
                     "model": _c(_r(m, a)),
                     "range baseline": _c(_r(m, b)),
-                    "model > baseline (strict)": "yes" if strict[name] else "no",
+                    "model > baseline (strict)": _yes_no(strict[name]),
                     "difference (90 % interval)": f"{_d(_r(m, k))} ({_d(_r(m, k + '_p05'))} … "
                     f"{_d(_r(m, k + '_p95'))})",
                     "verdict": v[name] or "–",
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _yes_no(x: bool | None) -> str:
+    """``"yes"`` / ``"no"``; a dash when not compared."""
+    return "–" if x is None else ("yes" if x else "no")
 
 
 def _months(bt: Any) -> pd.DataFrame:
@@ -315,6 +340,9 @@ def tables(v: ValidationView) -> list[Table]:
 
 def _asset_line(av: AssetValidation) -> str:
     m = av.metrics
+    why = av.unscored()
+    if why:  # too few days: no correlation, no comparison
+        return f"{av.asset}: out of sample, {why}; no comparison with the baselines."
     miss = av.misses()
     return (
         f"{av.asset}: daily correlation {_c(_r(m, 'corr_daily'), 2)} against the range "
@@ -327,6 +355,20 @@ def _asset_line(av: AssetValidation) -> str:
             else f"Does not beat the range baseline on {join_words(miss)} (strictly)."
         )
         + _verdict_words(av)
+        + _no_interval_words(av)
+    )
+
+
+def _no_interval_words(av: AssetValidation) -> str:
+    """That the period is too short for the interval of a difference, or ``""``."""
+    from liqcascade.positions._backtest import MIN_INTERVAL_DAYS, count_text
+
+    days = av.days()
+    if days is None or days >= MIN_INTERVAL_DAYS:
+        return ""
+    return (
+        f" Over {count_text(days, 'day')}, too few for the interval of a difference (at "
+        f"least {MIN_INTERVAL_DAYS}, two 7-day blocks): the strict comparison only, no verdict."
     )
 
 
@@ -438,13 +480,48 @@ def prose(v: ValidationView) -> Prose:
         "liquidation price counts as under a quarter of the set one), and its account's net "
         "ETH + BTC exposure over the account's value.",
     ]
+    return Prose(take, method, [_claim(v, intrabar)])
+
+
+#: The claim of the validation section (liquidation heatmaps), as the table states it.
+HEATMAP_CLAIM = (
+    "Liquidation heatmaps (open interest × assumed leverage) show where and how much will be "
+    "liquidated."
+)
+
+
+def _claim(v: ValidationView, intrabar: bool) -> Claim:
+    """The heatmap claim against ETH's out-of-sample score (the first asset without ETH).
+
+    "partly supported" (the book's daily liquidations follow the record, but only its
+    scale is identified) needs the score and its interval: over fewer days than the
+    interval needs (:data:`~liqcascade.positions._backtest.MIN_INTERVAL_DAYS`) the
+    claim is not testable, and the row says how many days there were.
+    """
+    from liqcascade.positions._backtest import MIN_INTERVAL_DAYS, count_text
+
+    lo, hi = v.period
     eth = next((av for av in v.assets if av.asset == "ETH"), v.assets[0])
-    m = eth.metrics
-    claim = Claim(
-        claim="Liquidation heatmaps (open interest × assumed leverage) show where and how much "
-        "will be liquidated.",
+    m, days, why = eth.metrics, eth.days(), eth.unscored()
+    head = f"{eth.asset}, out of sample {lo[:7]} → {hi[:7]}: "
+    if why is None and days is not None and days < MIN_INTERVAL_DAYS:
+        why = (
+            f"{count_text(days, 'day')} with a recorded liquidation: too few to test the "
+            f"book against the range baseline (the interval of a difference needs at least "
+            f"{MIN_INTERVAL_DAYS})"
+        )
+    if why is not None:
+        return Claim(
+            claim=HEATMAP_CLAIM,
+            computed=f"{head}{why}.",
+            verdict="not testable with these data",
+            would_test=f"a later report date: at least {MIN_INTERVAL_DAYS} days with a "
+            f"recorded liquidation from {lo} on.",
+        )
+    return Claim(
+        claim=HEATMAP_CLAIM,
         computed=(
-            f"{eth.asset}, out of sample {lo[:7]} → {hi[:7]}: the identified book's "
+            f"{head}the identified book's "
             + ("forecast (book + intrabar term) " if intrabar else "")
             + f"daily correlation {_c(_r(m, 'corr_daily'), 2)} vs "
             f"{_c(_r(m, 'range_baseline_corr_daily'), 2)}"
@@ -452,7 +529,6 @@ def prose(v: ValidationView) -> Prose:
         ),
         verdict="partly supported",
     )
-    return Prose(take, method, [claim])
 
 
 def summary(v: ValidationView) -> dict[str, Any]:
