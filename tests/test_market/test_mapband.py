@@ -235,3 +235,13 @@ def test_run_to_dict_keys() -> None:
     assert keys[keys.index("totals") + 1] == "totals_p05"
     assert {"notional_usd_p05", "notional_usd_p95", "long_liq_usd_p05"} <= set(d["clusters"][0])
     assert d["out_of_sample"]["scope"] == "package score" and d["out_of_sample_note"] is None
+
+
+def test_book_score_text_with_too_few_days_says_so() -> None:
+    from liqcascade.market._mapband import book_score_text
+
+    one = {"start": "2025-03-01", "end": "2025-03-01", "days": 1, "corr_daily": float("nan"),
+           "range_baseline_corr_daily": None}  # fmt: skip
+    text = book_score_text(one)
+    assert "1 day," in text and "correlate n/a" in text and text.endswith("too few days to score")
+    assert "nan" not in text

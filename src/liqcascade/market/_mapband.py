@@ -359,10 +359,21 @@ def book_score_text(score: dict[str, Any] | None) -> str:
             else "the model does not beat the range baseline (no interval)"
         )
     days = score.get("days")
-    n = f", {days:.0f} days" if days else ""
+    n = f", {days:.0f} day{'' if round(days) == 1 else 's'}" if days else ""
+    m, b = score.get("corr_daily"), score.get("range_baseline_corr_daily")
+    if not (_finite(m) and _finite(b)):  # too few days for a correlation
+        said = "too few days to score"
     return (
         f"out of sample ({score.get('scope', 'score')}, {score['start']} → {score['end']}{n}, "
         "each month predicted by the fit before it): the book's daily liquidations correlate "
-        f"{score['corr_daily']:.2f} with the record, the range baseline's "
-        f"{score['range_baseline_corr_daily']:.2f} — {said}"
+        f"{_two(m)} with the record, the range baseline's {_two(b)} — {said}"
     )
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, int | float) and math.isfinite(v)
+
+
+def _two(v: Any) -> str:
+    """A correlation to two decimals, or n/a."""
+    return f"{v:.2f}" if _finite(v) else "n/a"
