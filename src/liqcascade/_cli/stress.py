@@ -81,14 +81,7 @@ def _render_distribution(result: dict[str, Any]) -> None:
 
     t = Table(show_header=False, box=None)
     for k in ("var_95", "var_99", "es_95", "es_99"):
-        iv = result.get(f"{k}_interval")
-        within = ""
-        if iv and len(iv) == 2 and abs(iv[1] - iv[0]) <= 1e-9 * max(abs(iv[1]), 1.0):
-            # every resample gives the same loss: the tail loses the whole margin
-            within = " (the whole margin: a bound, the same in every resample)"
-        elif iv and len(iv) == 2:
-            within = f" (95 % interval, Monte Carlo sampling: {iv[0]:,.0f} – {iv[1]:,.0f})"
-        t.add_row(f"[bold]{k}[/]", f"{result[k]:,.0f} USD (a loss){within}")
+        t.add_row(f"[bold]{k}[/]", _tail_text(result, k))
     pnl = f"{result['expected_pnl']:+,.0f} USD (mean over paths; positive = a gain)"
     t.add_row("[bold]expected P&L[/]", pnl)
     m = result["market_liquidations_usd"]
@@ -108,6 +101,33 @@ def _render_distribution(result: dict[str, Any]) -> None:
     for name, v in result["p_liquidation"].items():
         p.add_row(name, f"{v:.1%}")
     _common.stdout.print(p)
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
+
+
+def _tail_text(result: dict[str, Any], key: str) -> str:
+    """A VaR / ES: its sign in words, its interval, or the whole-margin bound it is.
+
+    n/a below the paths the level needs (``min_paths``: with fewer, the sample cannot
+    place the quantile). "The whole margin" only when the figure is the portfolio's
+    equity (``whole_margin_usd``); a negative figure is a gain at that level.
+    """
+    v = result[key]
+    if v is None:
+        need = (result.get("min_paths") or {}).get(key)
+        return f"n/a (too few paths to estimate: {result['paths']:,} < {need:,})"
+    sign = "a loss" if v > 0 else "a gain" if v < 0 else "no loss"
+    head = f"{v:,.0f} USD ({sign})"
+    lo, hi = result[f"{key}_interval"]
+    interval = f"95 % interval, Monte Carlo sampling: {lo:,.0f} – {hi:,.0f}"
+    whole = result.get("whole_margin_usd")
+    if whole is not None and whole > 0 and _same(v, whole):
+        if _same(lo, hi):
+            return f"{head} (the whole margin: a bound, the same in every resample)"
+        return f"{head} (the whole margin: a bound; {interval})"
+    return f"{head} ({interval})"
 
 
 #: The mark of a shock's 24-h extreme that sits at the modelled order book's edge (the
