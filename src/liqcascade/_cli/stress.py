@@ -35,6 +35,9 @@ def _render(result: dict[str, Any]) -> None:
             "VaR, ES, quantile or probability",
             soft_wrap=True,
         )
+        cut = _cut_line(result.get("details") or {})
+        if cut:
+            out.print(cut, soft_wrap=True)
         _render_scenarios(result)
     else:
         out.print(
@@ -48,6 +51,20 @@ def _render(result: dict[str, Any]) -> None:
         out.print(_shock_line(row), soft_wrap=True)
     if any(_at_book_edge(r) for r in rows):
         out.print(BOOK_EDGE_LINE, soft_wrap=True)
+
+
+def _cut_line(details: dict[str, Any]) -> str | None:
+    """A replay window cut to the recorded bars: the window asked, the range replayed."""
+    asked = details.get("window_asked")
+    if not asked:
+        return None
+    got = {k.removesuffix("_window"): v for k, v in details.items()
+           if k.endswith("_window") and k != "window_asked"}  # fmt: skip
+    ranges = ", ".join(f"{a} {w}" for a, w in got.items())
+    return (
+        f"window cut to the recorded bars: asked {asked}, replayed {ranges} (the bars stop "
+        "inside the window)"
+    )
 
 
 def _names(names: list[str]) -> str:
