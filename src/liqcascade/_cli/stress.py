@@ -236,16 +236,25 @@ _Window = Annotated[
         "2025-10-10 (the default) or START/END.",
     ),
 ]
-_Paths = Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")]
+_Paths = Annotated[int | None, typer.Option("--paths", help="Monte Carlo paths (default 10000).")]
 _Horizon = Annotated[
-    int, typer.Option("--horizon-days", help="Monte Carlo horizon, days (daily steps).")
+    int | None,
+    typer.Option("--horizon-days", help="Monte Carlo horizon, days (daily steps; default 30)."),
 ]
 _Method = Annotated[
-    str, typer.Option("--method", help="fhs (filtered historical) | garch (model draws).")
+    str | None,
+    typer.Option(
+        "--method", help="Monte Carlo: fhs (filtered historical; the default) | garch (model "
+        "draws).",
+    ),
+]  # fmt: skip
+_Model = Annotated[
+    str | None, typer.Option("--model", help="Monte Carlo: gjr (the default) | egarch | garch.")
 ]
-_Model = Annotated[str, typer.Option("--model", help="gjr | egarch | garch.")]
-_Dist = Annotated[str, typer.Option("--dist", help="t | normal | skewt.")]
-_Seed = Annotated[int, typer.Option("--seed", help="Random seed.")]
+_Dist = Annotated[
+    str | None, typer.Option("--dist", help="Monte Carlo: t (the default) | normal | skewt.")
+]
+_Seed = Annotated[int | None, typer.Option("--seed", help="Monte Carlo random seed (default 0).")]
 _NoCascade = Annotated[
     bool,
     typer.Option(
@@ -254,7 +263,9 @@ _NoCascade = Annotated[
         "either way: its residuals hold history's cascades).",
     ),
 ]
-_Backend = Annotated[str, typer.Option("--backend", help="local | dask.")]
+_Backend = Annotated[
+    str | None, typer.Option("--backend", help="Monte Carlo: local (the default) | dask.")
+]
 _Scheduler = Annotated[
     str | None,
     typer.Option(
@@ -275,14 +286,14 @@ def stress_cmd(
     scenario: _Scenario = "montecarlo",
     shocks: _Shocks = None,
     window: _Window = None,
-    paths: _Paths = 10000,
-    horizon_days: _Horizon = 30,
-    method: _Method = "fhs",
-    model: _Model = "gjr",
-    dist: _Dist = "t",
-    seed: _Seed = 0,
+    paths: _Paths = None,
+    horizon_days: _Horizon = None,
+    method: _Method = None,
+    model: _Model = None,
+    dist: _Dist = None,
+    seed: _Seed = None,
     no_cascade: _NoCascade = False,
-    backend: _Backend = "local",
+    backend: _Backend = None,
     scheduler: _Scheduler = None,
     as_of: _AsOf = None,
     as_json: _Json = False,
@@ -299,10 +310,11 @@ def stress_cmd(
 
     Example: liqcascade stress --portfolio book.csv --scenario montecarlo --paths 20000 --json
     """
-    from liqcascade.stress._request import run_stress_request
+    from liqcascade.stress._request import MONTE_CARLO_DEFAULTS, run_stress_request
 
     grid = _parse_shocks(shocks) if shocks is not None else None
-    total = paths if scenario == "montecarlo" and paths > 0 else None
+    n = MONTE_CARLO_DEFAULTS["paths"] if paths is None else paths
+    total = n if scenario == "montecarlo" and n > 0 else None
     with _common.progress("paths", total=total) as advance:
         run = run_stress_request(
             portfolio, asset=asset, scenario=scenario, shocks=grid, window=window,
