@@ -209,10 +209,7 @@ def contagion_cmd(
         else:
             assert config is not None
             setup = _config_setup(config, cache)
-            venue = shock_venue or setup.shock_venue
-            if venue not in {v.name for v in setup.venues}:
-                _common.fail(f"--shock-venue: unknown venue {venue!r}")
-            res = run_setup(setup, shock_venue=venue, shock=fraction, liquidity=liquidity,
+            res = run_setup(setup, shock_venue=shock_venue, shock=fraction, liquidity=liquidity,
                             scope=scope)  # fmt: skip
         advance(1)
     out = res.summary()

@@ -136,7 +136,8 @@ def run_setup(
     ----------
     setup : ContagionSetup
     shock_venue, shock : optional
-        Override the configuration's venue and (fractional) shock.
+        Override the configuration's venue (one of its venues' names) and (fractional)
+        shock.
     liquidity : {"calibrated", "static"}, optional
         Override ``[simulation] liquidity``.
     calibration : Calibration, optional
@@ -159,6 +160,13 @@ def run_setup(
             f"liquidity must be calibrated or static (got {mode!r})", param="liquidity"
         )
     venue = shock_venue or setup.shock_venue
+    names = [v.name for v in setup.venues]
+    if venue not in names:  # named before the engine's check, whose words are its own
+        where = "shock_venue" if shock_venue else "[shock] venue"
+        raise InputError(
+            f"{where}: unknown venue {venue!r} (venues: {', '.join(names)})",
+            param="shock_venue" if shock_venue else None,
+        )
     kw = {"shock": shock} if shock is not None else dict(setup.shock)
     cal = calibration
     if mode == "calibrated" and cal is None:
