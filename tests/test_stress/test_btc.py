@@ -153,8 +153,8 @@ def test_unknown_asset_is_refused(data_dir: Path) -> None:
 
 def test_cli_btc_montecarlo(data_dir: Path) -> None:
     pf = str(data_dir / "stress" / "portfolio.csv")
-    args = ["stress", "--portfolio", pf, "--asset", "BTC", "--paths", "2000"]
-    r = run_cli(*args, "--horizon-days", "5", "--seed", "4", "--json")
+    args = ["stress", "--portfolio", pf, "--asset", "BTC"]
+    r = run_cli(*args, "--paths", "2000", "--horizon-days", "5", "--seed", "4", "--json")
     assert r.exit_code == 0, r.stderr
     out = r.json()
     assert out["asset"] == "BTC" and out["price_asset"] == "BTC"

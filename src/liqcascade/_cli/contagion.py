@@ -75,6 +75,30 @@ def _clock_lines(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+#: Why a venue's static figure is below its calibrated one (``static_bound``'s codes).
+_STATIC_WHY = {
+    "book_ran_out": "its displayed book ran out and the venue halted there (positions past the "
+    "book's end were never liquidated on it)",
+    "lower_fill_prices": "the static fall went deeper and closed as many positions at lower "
+    "prices (liquidations count at their fill prices)",
+    "fewer_positions": "fewer of its positions were liquidated on the static books",
+}
+
+
+def _static_text(ub: dict[str, Any], bound: dict[str, Any]) -> str:
+    """The static books' figures: the upper bound, or where and why they are not one."""
+    cex, defi = ub["cex_liquidated_usd"], ub["defi_liquidated_usd"]
+    ok = {k: bound.get(k, True) for k in ("cex_liquidated_usd", "defi_liquidated_usd")}
+    if all(ok.values()):
+        return f"static books (upper bound): CEX ${cex:,.0f}, DeFi ${defi:,.0f}"
+    below = " (below the calibrated run: not a bound here)"
+    c_note = "" if ok["cex_liquidated_usd"] else below
+    d_note = " (upper bound)" if ok["defi_liquidated_usd"] else below
+    text = f"static books: CEX ${cex:,.0f}{c_note}, DeFi ${defi:,.0f}{d_note}"
+    why = [f"{n}: {_STATIC_WHY[c]}" for n, c in (bound.get("venues") or {}).items()]
+    return text + (f" — {'; '.join(why)}" if why else "")
+
+
 def _render(res: dict[str, Any]) -> None:
     for line in _input_lines(res.get("inputs", {})):
         _common.stdout.print(line, soft_wrap=True)
@@ -94,9 +118,9 @@ def _render(res: dict[str, Any]) -> None:
         for line in _clock_lines(res):
             _common.stdout.print(escape(line), soft_wrap=True)
         _common.stdout.print(
-            f"calibrated CEX liquidated {_spread(iv, 'cex_liquidated_usd')}; static books "
-            f"(upper bound): CEX ${ub['cex_liquidated_usd']:,.0f}, DeFi "
-            f"${ub['defi_liquidated_usd']:,.0f}"
+            f"calibrated CEX liquidated {_spread(iv, 'cex_liquidated_usd')}; "
+            f"{_static_text(ub, res.get('static_bound') or {})}",
+            soft_wrap=True,
         )
     d = res["defi"]
     _common.stdout.print(
@@ -161,7 +185,9 @@ def contagion_cmd(
             help="calibrated (the calibrated liquidity response on its clock, rounds of 30 s: "
             "latent depth, resilience, withdrawal, the index-anchored mark, the venue's "
             "liquidation rate; the default) or static (the books as displayed: the upper "
-            "bound). Overrides the config's \\[simulation] liquidity.",
+            "bound, unless a displayed book runs out or a deeper fall closes the same "
+            "positions for fewer dollars; the output says so). Overrides the config's "
+            "\\[simulation] liquidity.",
         ),
     ] = None,
     scope: _Scope = None,
@@ -183,10 +209,7 @@ def contagion_cmd(
         else:
             assert config is not None
             setup = _config_setup(config, cache)
-            venue = shock_venue or setup.shock_venue
-            if venue not in {v.name for v in setup.venues}:
-                _common.fail(f"--shock-venue: unknown venue {venue!r}")
-            res = run_setup(setup, shock_venue=venue, shock=fraction, liquidity=liquidity,
+            res = run_setup(setup, shock_venue=shock_venue, shock=fraction, liquidity=liquidity,
                             scope=scope)  # fmt: skip
         advance(1)
     out = res.summary()

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from liqcascade._cli import _common
+
 
 def register(app: typer.Typer) -> None:
     """Register ``diff`` on the root app."""
@@ -39,6 +41,8 @@ def register(app: typer.Typer) -> None:
         alerts = [parse_alert(a) for a in alert or []]
         so, sn = load_summary(old), load_summary(new)
         d = diff_reports(so, sn, alerts)
+        for w in d.warnings:
+            _common.warn(w)
         if as_json:
             typer.echo(json.dumps(d.to_dict(), indent=2, allow_nan=False))
         else:
@@ -63,7 +67,9 @@ def _label_assets(d: Any, *summaries: dict[str, Any]) -> None:
     }
     if len({a for a in asset.values() if a}) < 2:
         return
-    d.changes = [
-        replace(ch, label=f"{asset[ch.key]}: {ch.label}") if asset.get(ch.key) else ch
-        for ch in d.changes
-    ]
+
+    def labelled(ch: Any) -> Any:
+        return replace(ch, label=f"{asset[ch.key]}: {ch.label}") if asset.get(ch.key) else ch
+
+    d.changes = [labelled(ch) for ch in d.changes]
+    d.gone = [labelled(ch) for ch in d.gone]

@@ -128,8 +128,34 @@ def _render(result: dict[str, Any]) -> None:
                 else f"{r['bottom_quartile_share']:.2%}",
             )
         _common.stdout.print(a)
+        note = _uncovered_note(result)
+        if note:
+            _common.stdout.print(note, soft_wrap=True)
     else:
         _common.stdout.print("No bad debt in any scenario: ADL is never needed.")
+
+
+def _uncovered_note(result: dict[str, Any]) -> str | None:
+    """What the ADL table's haircut is when it cannot close the bad debt; None when it can.
+
+    Every policy covers ``min(bad debt, winners' capacity)``: once the bad debt exceeds
+    what the winning side can give (its unrealised profit), each takes all of it — the
+    same haircut whatever the policy — and the rest stays uncovered.
+    """
+    rows = list(result["adl"].values())
+    left = max(float(r.get("uncovered_usd", 0.0)) for r in rows)
+    if left <= 0:
+        return None
+    r = max(rows, key=lambda x: float(x.get("uncovered_usd", 0.0)))
+    deficit = float(r.get("deficit_usd", r["haircut_usd"] + left))
+    covered = float(r.get("covered_usd", deficit - left))
+    return (
+        f"ADL on {result['adl_scenario']}: the bad debt {deficit:,.0f} USD is more than the "
+        f"winning side can give; the haircut, {covered:,.0f} USD, is all it can give (its "
+        "profit, closed at the loss's bankruptcy price: what ADL recovers; every policy takes "
+        f"all of it, so they agree), and {left:,.0f} USD stays uncovered (bad debt no ADL "
+        "policy closes)"
+    )
 
 
 _Fund = Annotated[

@@ -35,6 +35,9 @@ def _render(result: dict[str, Any]) -> None:
             "VaR, ES, quantile or probability",
             soft_wrap=True,
         )
+        cut = _cut_line(result.get("details") or {})
+        if cut:
+            out.print(cut, soft_wrap=True)
         _render_scenarios(result)
     else:
         out.print(
@@ -48,6 +51,20 @@ def _render(result: dict[str, Any]) -> None:
         out.print(_shock_line(row), soft_wrap=True)
     if any(_at_book_edge(r) for r in rows):
         out.print(BOOK_EDGE_LINE, soft_wrap=True)
+
+
+def _cut_line(details: dict[str, Any]) -> str | None:
+    """A replay window cut to the recorded bars: the window asked, the range replayed."""
+    asked = details.get("window_asked")
+    if not asked:
+        return None
+    got = {k.removesuffix("_window"): v for k, v in details.items()
+           if k.endswith("_window") and k != "window_asked"}  # fmt: skip
+    ranges = ", ".join(f"{a} {w}" for a, w in got.items())
+    return (
+        f"window cut to the recorded bars: asked {asked}, replayed {ranges} (the bars stop "
+        "inside the window)"
+    )
 
 
 def _names(names: list[str]) -> str:
@@ -81,14 +98,7 @@ def _render_distribution(result: dict[str, Any]) -> None:
 
     t = Table(show_header=False, box=None)
     for k in ("var_95", "var_99", "es_95", "es_99"):
-        iv = result.get(f"{k}_interval")
-        within = ""
-        if iv and len(iv) == 2 and abs(iv[1] - iv[0]) <= 1e-9 * max(abs(iv[1]), 1.0):
-            # every resample gives the same loss: the tail loses the whole margin
-            within = " (the whole margin: a bound, the same in every resample)"
-        elif iv and len(iv) == 2:
-            within = f" (95 % interval, Monte Carlo sampling: {iv[0]:,.0f} – {iv[1]:,.0f})"
-        t.add_row(f"[bold]{k}[/]", f"{result[k]:,.0f} USD (a loss){within}")
+        t.add_row(f"[bold]{k}[/]", _tail_text(result, k))
     pnl = f"{result['expected_pnl']:+,.0f} USD (mean over paths; positive = a gain)"
     t.add_row("[bold]expected P&L[/]", pnl)
     m = result["market_liquidations_usd"]
@@ -108,6 +118,33 @@ def _render_distribution(result: dict[str, Any]) -> None:
     for name, v in result["p_liquidation"].items():
         p.add_row(name, f"{v:.1%}")
     _common.stdout.print(p)
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
+
+
+def _tail_text(result: dict[str, Any], key: str) -> str:
+    """A VaR / ES: its sign in words, its interval, or the whole-margin bound it is.
+
+    n/a below the paths the level needs (``min_paths``: with fewer, the sample cannot
+    place the quantile). "The whole margin" only when the figure is the portfolio's
+    equity (``whole_margin_usd``); a negative figure is a gain at that level.
+    """
+    v = result[key]
+    if v is None:
+        need = (result.get("min_paths") or {}).get(key)
+        return f"n/a (too few paths to estimate: {result['paths']:,} < {need:,})"
+    sign = "a loss" if v > 0 else "a gain" if v < 0 else "no loss"
+    head = f"{v:,.0f} USD ({sign})"
+    lo, hi = result[f"{key}_interval"]
+    interval = f"95 % interval, Monte Carlo sampling: {lo:,.0f} – {hi:,.0f}"
+    whole = result.get("whole_margin_usd")
+    if whole is not None and whole > 0 and _same(v, whole):
+        if _same(lo, hi):
+            return f"{head} (the whole margin: a bound, the same in every resample)"
+        return f"{head} (the whole margin: a bound; {interval})"
+    return f"{head} ({interval})"
 
 
 #: The mark of a shock's 24-h extreme that sits at the modelled order book's edge (the
@@ -199,16 +236,25 @@ _Window = Annotated[
         "2025-10-10 (the default) or START/END.",
     ),
 ]
-_Paths = Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")]
+_Paths = Annotated[int | None, typer.Option("--paths", help="Monte Carlo paths (default 10000).")]
 _Horizon = Annotated[
-    int, typer.Option("--horizon-days", help="Monte Carlo horizon, days (daily steps).")
+    int | None,
+    typer.Option("--horizon-days", help="Monte Carlo horizon, days (daily steps; default 30)."),
 ]
 _Method = Annotated[
-    str, typer.Option("--method", help="fhs (filtered historical) | garch (model draws).")
+    str | None,
+    typer.Option(
+        "--method", help="Monte Carlo: fhs (filtered historical; the default) | garch (model "
+        "draws).",
+    ),
+]  # fmt: skip
+_Model = Annotated[
+    str | None, typer.Option("--model", help="Monte Carlo: gjr (the default) | egarch | garch.")
 ]
-_Model = Annotated[str, typer.Option("--model", help="gjr | egarch | garch.")]
-_Dist = Annotated[str, typer.Option("--dist", help="t | normal | skewt.")]
-_Seed = Annotated[int, typer.Option("--seed", help="Random seed.")]
+_Dist = Annotated[
+    str | None, typer.Option("--dist", help="Monte Carlo: t (the default) | normal | skewt.")
+]
+_Seed = Annotated[int | None, typer.Option("--seed", help="Monte Carlo random seed (default 0).")]
 _NoCascade = Annotated[
     bool,
     typer.Option(
@@ -217,7 +263,9 @@ _NoCascade = Annotated[
         "either way: its residuals hold history's cascades).",
     ),
 ]
-_Backend = Annotated[str, typer.Option("--backend", help="local | dask.")]
+_Backend = Annotated[
+    str | None, typer.Option("--backend", help="Monte Carlo: local (the default) | dask.")
+]
 _Scheduler = Annotated[
     str | None,
     typer.Option(
@@ -238,14 +286,14 @@ def stress_cmd(
     scenario: _Scenario = "montecarlo",
     shocks: _Shocks = None,
     window: _Window = None,
-    paths: _Paths = 10000,
-    horizon_days: _Horizon = 30,
-    method: _Method = "fhs",
-    model: _Model = "gjr",
-    dist: _Dist = "t",
-    seed: _Seed = 0,
+    paths: _Paths = None,
+    horizon_days: _Horizon = None,
+    method: _Method = None,
+    model: _Model = None,
+    dist: _Dist = None,
+    seed: _Seed = None,
     no_cascade: _NoCascade = False,
-    backend: _Backend = "local",
+    backend: _Backend = None,
     scheduler: _Scheduler = None,
     as_of: _AsOf = None,
     as_json: _Json = False,
@@ -262,10 +310,11 @@ def stress_cmd(
 
     Example: liqcascade stress --portfolio book.csv --scenario montecarlo --paths 20000 --json
     """
-    from liqcascade.stress._request import run_stress_request
+    from liqcascade.stress._request import MONTE_CARLO_DEFAULTS, run_stress_request
 
     grid = _parse_shocks(shocks) if shocks is not None else None
-    total = paths if scenario == "montecarlo" and paths > 0 else None
+    n = MONTE_CARLO_DEFAULTS["paths"] if paths is None else paths
+    total = n if scenario == "montecarlo" and n > 0 else None
     with _common.progress("paths", total=total) as advance:
         run = run_stress_request(
             portfolio, asset=asset, scenario=scenario, shocks=grid, window=window,

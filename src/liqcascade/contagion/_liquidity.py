@@ -12,7 +12,9 @@ positions in chunks) and pay the fee to the venue's insurance fund. The calibrat
 own arbitrage is replaced by the explicit links. The run under the calibration's
 central parameters gives the figures, the runs under its bootstrap draws the 10–90 %
 interval, and the static books (no response: instant, never refilled) run beside as
-the upper bound.
+the upper bound — usually: a static book that runs out halts its venue, and a deeper
+fall closes the same positions for fewer dollars
+(:meth:`~liqcascade.contagion.ContagionResult.static_bound` says when it is not).
 """
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ def run_with_liquidity(
     ContagionResult
         ``liquidity`` set; calibrated: ``interval`` (10–90 % over the draws of
         ``cex_liquidated_usd``, ``defi_liquidated_usd`` and each venue's move),
-        ``static_upper_bound`` (the same figures on the displayed books),
+        ``static_upper_bound`` (the same figures on the displayed books) and
+        ``static_venues`` (each venue's outcome on them),
         ``calibration`` and ``clock``.
     """
     if liquidity not in LIQUIDITY:
@@ -113,6 +116,7 @@ def run_with_liquidity(
         liquidity="calibrated",
         interval=interval,
         static_upper_bound=_figures(static),
+        static_venues=dict(static.venues),
         calibration=cal,
     )
 
@@ -132,7 +136,8 @@ def run_setup(
     ----------
     setup : ContagionSetup
     shock_venue, shock : optional
-        Override the configuration's venue and (fractional) shock.
+        Override the configuration's venue (one of its venues' names) and (fractional)
+        shock.
     liquidity : {"calibrated", "static"}, optional
         Override ``[simulation] liquidity``.
     calibration : Calibration, optional
@@ -155,6 +160,13 @@ def run_setup(
             f"liquidity must be calibrated or static (got {mode!r})", param="liquidity"
         )
     venue = shock_venue or setup.shock_venue
+    names = [v.name for v in setup.venues]
+    if venue not in names:  # named before the engine's check, whose words are its own
+        where = "shock_venue" if shock_venue else "[shock] venue"
+        raise InputError(
+            f"{where}: unknown venue {venue!r} (venues: {', '.join(names)})",
+            param="shock_venue" if shock_venue else None,
+        )
     kw = {"shock": shock} if shock is not None else dict(setup.shock)
     cal = calibration
     if mode == "calibrated" and cal is None:

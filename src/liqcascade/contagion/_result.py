@@ -114,7 +114,11 @@ class ContagionResult:
         plus ``n_draws``.
     static_upper_bound : dict of str to float, optional
         Calibrated only: the same figures on the static displayed books (no
-        response), USD and fractions.
+        response), USD and fractions. Usually above the calibrated figures, not always
+        (:meth:`static_bound`).
+    static_venues : dict of str to VenueOutcome, optional
+        Calibrated only: each venue's outcome on the static books (what
+        :meth:`static_bound` reads).
     calibration : dict, optional
         Calibrated only: the calibration used (``asset``, ``as_of`` ISO UTC,
         ``latent_depth``, ``visible_distance``, ``n_draws``, ``carried``).
@@ -138,6 +142,7 @@ class ContagionResult:
     liquidity: str = "static"
     interval: dict[str, float] | None = None
     static_upper_bound: dict[str, float] | None = None
+    static_venues: dict[str, VenueOutcome] | None = None
     calibration: dict[str, Any] | None = None
     clock: dict[str, Any] | None = None
     scope: str = "venue"
@@ -168,8 +173,55 @@ class ContagionResult:
             return 0.0
         return (total - self.venues[self.shock_venue].liquidated_usd) / total
 
+    def static_bound(self) -> dict[str, Any] | None:
+        """Whether the static books' figures bound the calibrated run's, and why not.
+
+        The static books (no response) let price fall further, so they reach at least
+        the positions the calibrated run reaches — usually. Two things break the
+        bound in dollars: a venue whose displayed book runs out halts there (the
+        positions past the book's end are never liquidated on it), and liquidations
+        are counted at their fill prices, so the same positions closed lower count
+        fewer dollars.
+
+        Returns
+        -------
+        dict or None
+            None unless calibrated. ``cex_liquidated_usd``, ``defi_liquidated_usd``:
+            whether the static figure is at least the calibrated one and the
+            interval's 90th percentile (True: a bound). ``venues``: each venue whose
+            static figure is below its calibrated one, with why: ``"book_ran_out"``
+            (its static book ran out and it liquidated fewer positions),
+            ``"lower_fill_prices"`` (as many positions or more, closed at lower
+            prices) or ``"fewer_positions"`` (fewer positions, its book did not run
+            out).
+        """
+        if self.static_upper_bound is None:
+            return None
+        iv = self.interval or {}
+        own = {"cex_liquidated_usd": self.cex_liquidated_usd,
+               "defi_liquidated_usd": self.defi_liquidated_usd}  # fmt: skip
+        out: dict[str, Any] = {
+            k: bool(self.static_upper_bound[k] >= max(v, iv.get(f"{k}_p90", v)) * (1 - 1e-9))
+            for k, v in own.items()
+        }
+        why: dict[str, str] = {}
+        for n, st in (self.static_venues or {}).items():
+            cal = self.venues[n]
+            if st.liquidated_usd >= cal.liquidated_usd * (1 - 1e-9):
+                continue
+            if st.n_liquidated >= cal.n_liquidated:
+                why[n] = "lower_fill_prices"
+            else:
+                why[n] = "book_ran_out" if st.book_exhausted else "fewer_positions"
+        out["venues"] = why
+        return out
+
     def summary(self) -> dict[str, Any]:
-        """The CLI's JSON: per-venue outcome, the DeFi leg, contagion share, rounds."""
+        """The CLI's JSON: per-venue outcome, the DeFi leg, contagion share, rounds.
+
+        Calibrated: also ``static_upper_bound`` and ``static_bound``
+        (:meth:`static_bound`: whether it bounds, and why not).
+        """
         return {
             "venues": {
                 n: {
@@ -212,6 +264,7 @@ class ContagionResult:
                 for k, v in (
                     ("interval", self.interval),
                     ("static_upper_bound", self.static_upper_bound),
+                    ("static_bound", self.static_bound()),
                     ("calibration", self.calibration),
                     ("clock", self.clock),
                 )

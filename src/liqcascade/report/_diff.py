@@ -18,7 +18,15 @@ from liqcascade._paths import read_json
 from liqcascade.errors import InputError
 from liqcascade.report._format import date_text, pct, usd
 
-__all__ = ["Alert", "Change", "ReportDiff", "diff_reports", "load_summary", "parse_alert"]
+__all__ = [
+    "Alert",
+    "Change",
+    "ReportDiff",
+    "diff_reports",
+    "load_summary",
+    "parse_alert",
+    "report_assets",
+]
 
 CLUSTER_MATCH = 0.005
 """Two clusters are the same when their prices are within 0.5 % of each other."""
@@ -147,22 +155,23 @@ class Change:
             return None
         return self.new - self.old
 
+    def value_text(self, x: float | None, signed: bool = False) -> str:
+        """A value (or, ``signed``, a move) in this headline's unit; "–" when missing."""
+        if x is None:
+            return "–"
+        if self.unit == "usd":
+            return usd(x, signed=signed)
+        if self.unit == "fraction":
+            return (
+                f"{100 * x:+.2f} pp".replace("-0.00", "0.00").replace("+0.00", "0.00")
+                if signed
+                else pct(x, 2)
+            )
+        return f"{x:+,.4g}" if signed else f"{x:,.4g}"
+
     def text(self) -> str:
         """``label: old → new (delta)``."""
-
-        def f(x: float | None, signed: bool = False) -> str:
-            if x is None:
-                return "–"
-            if self.unit == "usd":
-                return usd(x, signed=signed)
-            if self.unit == "fraction":
-                return (
-                    f"{100 * x:+.2f} pp".replace("-0.00", "0.00").replace("+0.00", "0.00")
-                    if signed
-                    else pct(x, 2)
-                )
-            return f"{x:+,.4g}" if signed else f"{x:,.4g}"
-
+        f = self.value_text
         flag = "  ALERT" if self.alert else ""
         d = self.delta
         return f"{self.label}: {f(self.old)} → {f(self.new)} ({f(d, True)}){flag}"
@@ -180,6 +189,12 @@ class ReportDiff:
     changes : list of Change
         Every headline of the new report (those the old one has first, then the new
         ones, each in the new report's order), old → new value in its unit.
+    gone : list of Change
+        The headlines only the old report has (``new`` None), in its order.
+    old_assets, new_assets : list of str
+        The assets each report covers (``front.assets``, else its headlines' assets).
+    warnings : list of str
+        What makes the comparison weaker: the reports cover different assets.
     clusters_new, clusters_gone : list of dict
         Liquidation clusters near the price (``price`` USD, ``distance`` fraction of
         the price, ``notional_usd``) of the new report with no old cluster within
@@ -191,6 +206,10 @@ class ReportDiff:
     old_as_of: str
     new_as_of: str
     changes: list[Change] = field(default_factory=list)
+    gone: list[Change] = field(default_factory=list)
+    old_assets: list[str] = field(default_factory=list)
+    new_assets: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     clusters_new: list[dict[str, float]] = field(default_factory=list)
     clusters_gone: list[dict[str, float]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
@@ -205,7 +224,11 @@ class ReportDiff:
         return {
             "old_as_of": self.old_as_of,
             "new_as_of": self.new_as_of,
+            "old_assets": self.old_assets,
+            "new_assets": self.new_assets,
+            "warnings": self.warnings,
             "changes": [asdict(c) | {"delta": c.delta} for c in self.changes],
+            "gone": [asdict(c) for c in self.gone],
             "clusters_new": self.clusters_new,
             "clusters_gone": self.clusters_gone,
             "alerts": self.alerts,
@@ -219,6 +242,8 @@ class ReportDiff:
             f"{date_text(self.new_as_of, time=True)}"
         ]
         out += [c.text() for c in self.changes]
+        out += [f"gone: {c.label}: was {c.value_text(c.old)} (not in the new report)"
+                for c in self.gone]  # fmt: skip
         for title, xs in (("new cluster", self.clusters_new), ("gone", self.clusters_gone)):
             out += [
                 f"{title}: {usd(c['price'])} ({pct(c.get('distance'), 1, signed=True)}), "
@@ -227,6 +252,27 @@ class ReportDiff:
             ]
         out += [f"ALERT {a}" for a in self.alerts]
         return out
+
+
+def report_assets(summary: dict[str, Any]) -> list[str]:
+    """The assets a report covers: ``front.assets``, else its headlines' ``asset`` fields.
+
+    Parameters
+    ----------
+    summary : dict
+        A parsed ``summary.json`` (:func:`load_summary`).
+
+    Returns
+    -------
+    list of str
+        In the report's order (``front.assets``) or sorted; empty when it says none.
+    """
+    front = summary.get("front", {})
+    listed = front.get("assets")
+    if isinstance(listed, list) and listed and all(isinstance(a, str) for a in listed):
+        return list(listed)
+    heads = front.get("headlines") or {}
+    return sorted({str(h["asset"]) for h in heads.values() if isinstance(h.get("asset"), str)})
 
 
 def _clusters(s: dict[str, Any]) -> list[dict[str, float]]:
@@ -270,6 +316,13 @@ def diff_reports(
             raise InputError(f"alert: unknown key {a.key!r}; known: {', '.join(sorted(known))}")
     by_key = {a.key: a for a in alerts}
     out = ReportDiff(str(old["front"].get("as_of")), str(new["front"].get("as_of")))
+    out.old_assets, out.new_assets = report_assets(old), report_assets(new)
+    if out.old_assets and out.new_assets and set(out.old_assets) != set(out.new_assets):
+        out.warnings.append(
+            f"the reports cover different assets (old: {', '.join(out.old_assets)}; new: "
+            f"{', '.join(out.new_assets)}): the headlines of an asset only one covers show as "
+            "new or gone, not as moves"
+        )
     for key in [k for k in hn if k in ho] + [k for k in hn if k not in ho]:
         h_new, h_old = hn[key], ho.get(key, {})
         ch = Change(key, h_new.get("label", key), h_old.get("value"), h_new.get("value"),
@@ -278,8 +331,12 @@ def diff_reports(
             ch = Change(ch.key, ch.label, ch.old, ch.new, ch.unit, alert=True)
             out.alerts.append(f"{key}: {ch.text().removesuffix('  ALERT')}")
         out.changes.append(ch)
-    for key in [k for k in ho if k not in hn and k in by_key]:  # a watched figure vanished
-        out.alerts.append(f"{key}: not in the new report (was {ho[key].get('value')})")
+    for key in [k for k in ho if k not in hn]:
+        h_old = ho[key]
+        out.gone.append(Change(key, h_old.get("label", key), h_old.get("value"), None,
+                               h_old.get("unit", "number")))  # fmt: skip
+        if key in by_key:  # a watched figure vanished
+            out.alerts.append(f"{key}: not in the new report (was {h_old.get('value')})")
     co, cn = _clusters(old), _clusters(new)
     out.clusters_new = [c for c in cn if not _match(c, co)]
     out.clusters_gone = [c for c in co if not _match(c, cn)]

@@ -440,6 +440,8 @@ class SolvencyResult:
                     for k, v in r.summary().items()
                     if k
                     in (
+                        "deficit_usd",
+                        "covered_usd",
                         "n_accounts",
                         "notional_usd",
                         "haircut_usd",

@@ -149,6 +149,25 @@ class Portfolio:
                     f"{row}: stop_price {sp:,.2f} already reached at the current price {p:,.2f}"
                 )
 
+    def equity(self, prices: dict[str, float]) -> FloatArray:
+        """Each position's equity at ``prices``: ``margin + side·size·(P − entry)``, USD.
+
+        What a liquidation at those prices would lose (isolated margin: the most the
+        position can lose from there).
+
+        Parameters
+        ----------
+        prices : dict of str to float
+            Price per asset, USD; every asset held must have one.
+
+        Returns
+        -------
+        array of float
+            One equity per position, USD.
+        """
+        at = np.array([prices[str(a)] for a in self.asset], dtype=np.float64)
+        return np.asarray(self.margin + self.side * self.size * (at - self.entry_price), float)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per position (USD, base units)."""
         return pd.DataFrame(
@@ -455,12 +474,13 @@ def evaluate_portfolio(
     pnl = np.zeros(n)
     liq = np.zeros((n, k), dtype=bool)
     stp = np.zeros((n, k), dtype=bool)
+    equity = pf.equity(prices)
     for i in range(k):
         a = str(pf.asset[i])
         p0 = prices[a]
         s = int(pf.side[i])
         size, lp, sp = pf.size[i], pf.liq_price[i], pf.stop_price[i]
-        equity0 = pf.margin[i] + s * size * (p0 - pf.entry_price[i])
+        equity0 = equity[i]
         extreme = low[a] if s > 0 else high[a]
         has_stop = math.isfinite(sp) and s * (sp - lp) > 0
         # reached: the extreme is at or beyond the level in the adverse direction

@@ -32,7 +32,7 @@ from liqcascade._limits import check_count, check_seed, stress_path_bytes
 from liqcascade.errors import InputError
 from liqcascade.stress._scenarios import check_horizon_days
 
-__all__ = ["SAMPLE", "StressRun", "run_stress_request"]
+__all__ = ["MONTE_CARLO_DEFAULTS", "SAMPLE", "StressRun", "run_stress_request"]
 
 #: The portfolio name that selects the report's sample portfolio at the market date
 #: (:func:`liqcascade.stress.sample_portfolio_for`) when no file of that name exists.
@@ -106,6 +106,21 @@ def _named(exc: InputError, name: str) -> InputError:
     return InputError(str(exc), param=name)
 
 
+#: The Monte Carlo's settings when not given (only the Monte Carlo reads them: given
+#: with a shock grid or a replay they are refused, as they would be ignored).
+MONTE_CARLO_DEFAULTS: dict[str, Any] = {
+    "paths": 10000, "horizon_days": 30, "method": "fhs", "model": "gjr", "dist": "t",
+    "seed": 0, "backend": "local",
+}  # fmt: skip
+
+
+def _monte_carlo_settings(scenario: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The Monte Carlo's settings, defaults filled; any given outside it is refused."""
+    for name, value in given.items():
+        _only_with(value is not None, name, scenario == "montecarlo", "scenario", "montecarlo")
+    return {k: MONTE_CARLO_DEFAULTS[k] if v is None else v for k, v in given.items()}
+
+
 def run_stress_request(
     portfolio: Path,
     *,
@@ -113,14 +128,14 @@ def run_stress_request(
     scenario: str = "montecarlo",
     shocks: Sequence[float] | None = None,
     window: str | None = None,
-    paths: int = 10000,
-    horizon_days: int = 30,
-    method: str = "fhs",
-    model: str = "gjr",
-    dist: str = "t",
-    seed: int = 0,
+    paths: int | None = None,
+    horizon_days: int | None = None,
+    method: str | None = None,
+    model: str | None = None,
+    dist: str | None = None,
+    seed: int | None = None,
     cascade: bool = True,
-    backend: str = "local",
+    backend: str | None = None,
     scheduler: str | None = None,
     as_of: Any = None,
     advance: Callable[[float], None] | None = None,
@@ -142,7 +157,9 @@ def run_stress_request(
         Replay window (a named crash or ``START/END``; default ``"2025-10-10"``); only
         with ``scenario="replay"``.
     paths, horizon_days, method, model, dist, seed, backend, scheduler
-        Monte Carlo settings (:func:`liqcascade.stress.monte_carlo`); ``scheduler``
+        Monte Carlo settings (:func:`liqcascade.stress.monte_carlo`; None:
+        :data:`MONTE_CARLO_DEFAULTS`, 10,000 paths of 30 days, fhs gjr-t, seed 0,
+        local), refused with the other scenarios (they would be ignored); ``scheduler``
         only with ``backend="dask"``.
     cascade : bool
         Price paths with the cascade's impact.
@@ -162,6 +179,12 @@ def run_stress_request(
     if not asset:
         raise InputError("asset: give an asset (ETH, BTC or one in the store)", param="asset")
     _choice("scenario", scenario, st.SCENARIOS)
+    mc = _monte_carlo_settings(scenario, {
+        "paths": paths, "horizon_days": horizon_days, "method": method, "model": model,
+        "dist": dist, "seed": seed, "backend": backend,
+    })  # fmt: skip
+    paths, horizon_days, seed = int(mc["paths"]), int(mc["horizon_days"]), int(mc["seed"])
+    method, model, dist, backend = (str(mc[k]) for k in ("method", "model", "dist", "backend"))
     _positive("paths", paths)
     check_horizon_days(horizon_days)
     _choice("method", method, st.METHODS)

@@ -20,6 +20,7 @@ __all__ = [
     "StressResult",
     "es_interval",
     "expected_shortfall",
+    "min_paths",
     "quantile_interval",
     "value_at_risk",
 ]
@@ -31,8 +32,14 @@ DISTRIBUTION_KEYS: tuple[str, ...] = (
     "var_95", "var_99", "es_95", "es_99", "expected_loss", "expected_pnl",
     "var_95_interval", "var_99_interval", "es_95_interval", "es_99_interval",
     "p_liquidation", "market_liquidations_usd", "market_liquidations_whole_book",
-    "price_quantiles",
+    "price_quantiles", "min_paths",
 )  # fmt: skip
+
+#: The VaR / ES figures of a Monte Carlo, in the summary's order.
+_TAIL_KEYS: tuple[str, ...] = ("var_95", "var_99", "es_95", "es_99")
+
+#: Coverage of the VaR's order-statistic interval (:func:`quantile_interval`).
+INTERVAL_CONFIDENCE: float = 0.95
 
 #: Bootstrap resamples of an ES interval.
 ES_BOOT: int = 200
@@ -77,6 +84,31 @@ def expected_shortfall(loss: FloatArray, level: float) -> float:
     x = np.sort(np.asarray(loss, dtype=np.float64))
     k = max(1, math.ceil(x.size * (1.0 - level) - 1e-9))
     return math.fsum(x[-k:].tolist()) / k
+
+
+def min_paths(level: float, confidence: float = INTERVAL_CONFIDENCE) -> int:
+    """Fewest paths that estimate a VaR / ES at ``level``: 72 at 95 %, 368 at 99 %.
+
+    The distribution-free interval of the ``level`` quantile (:func:`quantile_interval`)
+    ends at the sample's largest path only while ``level**n > (1 − confidence)/2``:
+    with fewer paths the true quantile lies above every path more often than the
+    interval allows, so the sample cannot say where the VaR is (one path gives its own
+    P&L as "the VaR"). At this minimum the tail beyond the VaR holds
+    ``ceil(n·(1 − level))`` = 4 paths, the fewest an ES averages.
+
+    Parameters
+    ----------
+    level : float
+        Confidence level of the VaR / ES, a fraction in (0, 1).
+    confidence : float, default 0.95
+        Coverage of the VaR's interval, a fraction.
+
+    Returns
+    -------
+    int
+        Paths.
+    """
+    return math.ceil(math.log((1.0 - confidence) / 2.0) / math.log(level) - 1e-9)
 
 
 def quantile_interval(x: FloatArray, q: float, confidence: float = 0.95) -> tuple[float, float]:
@@ -350,7 +382,10 @@ class StressResult:
         replay) the distribution keys (:data:`DISTRIBUTION_KEYS`: VaR, ES, their
         intervals, the expected loss / P&L, probabilities and quantiles) are None:
         a few hand-picked what-ifs are not a distribution; ``scenarios`` lists each
-        one (:meth:`per_scenario`).
+        one (:meth:`per_scenario`). A Monte Carlo of fewer paths than a level needs
+        (``min_paths``, :func:`min_paths`: 72 at 95 %, 368 at 99 %) gives that level's
+        VaR, ES and intervals as None. ``whole_margin_usd`` is the most the portfolio
+        can lose (:attr:`whole_margin`).
         """
         out = self._summary()
         out["deterministic"] = self.deterministic
@@ -359,24 +394,43 @@ class StressResult:
             out["scenarios"] = self.per_scenario()
         return out
 
+    @property
+    def whole_margin(self) -> float:
+        """The portfolio's equity at the start prices, USD: the most it can lose.
+
+        Every position liquidated loses its whole isolated margin (plus its unrealised
+        P&L at the start): a VaR or ES equal to it is a bound, not an estimate.
+        """
+        return math.fsum(self.portfolio.equity(self.prices).tolist())
+
+    def _tail(self) -> dict[str, Any]:
+        """VaR / ES at 95 and 99 % and their intervals; None below :func:`min_paths`."""
+        out: dict[str, Any] = {}
+        for pct, level in (("95", 0.95), ("99", 0.99)):
+            ok = self.n_paths >= min_paths(level)
+            out[f"var_{pct}"] = self.var(level) if ok else None
+            out[f"es_{pct}"] = self.es(level) if ok else None
+            out[f"var_{pct}_interval"] = list(self.var_interval(level)) if ok else None
+            out[f"es_{pct}_interval"] = list(self.es_interval(level)) if ok else None
+        out["min_paths"] = {f"{k}_{pct}": min_paths(level) for pct, level in
+                            (("95", 0.95), ("99", 0.99)) for k in ("var", "es")}  # fmt: skip
+        return out
+
     def _summary(self) -> dict[str, Any]:
         main = self._main()
+        tail = self._tail()
         return {
             "asset": self.asset,
             "scenario": self.scenario,
             "label": self.label,
             "paths": self.n_paths,
             "seed": self.seed,
-            "var_95": self.var(0.95),
-            "var_99": self.var(0.99),
-            "es_95": self.es(0.95),
-            "es_99": self.es(0.99),
+            **{k: tail[k] for k in _TAIL_KEYS},
             "expected_loss": float(self.loss.mean()),
             "expected_pnl": float(self.pnl.mean()),
-            "var_95_interval": list(self.var_interval(0.95)),
-            "var_99_interval": list(self.var_interval(0.99)),
-            "es_95_interval": list(self.es_interval(0.95)),
-            "es_99_interval": list(self.es_interval(0.99)),
+            **{f"{k}_interval": tail[f"{k}_interval"] for k in _TAIL_KEYS},
+            "min_paths": tail["min_paths"],
+            "whole_margin_usd": self.whole_margin,
             "p_liquidation": self.p_liquidation(),
             "market_liquidations_usd": _q(
                 self.market_liq_usd, {"p50": 0.5, "p95": 0.95, "p99": 0.99}
@@ -439,7 +493,8 @@ class StressResult:
     def _repr_html_(self) -> str:
         s = self.summary()
         rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{s[k]:,.0f}</td></tr>"
+            f"<tr><td>{html.escape(k)}</td><td>"
+            f"{'n/a' if s[k] is None else format(s[k], ',.0f')}</td></tr>"
             for k in ("var_95", "var_99", "es_95", "es_99", "expected_loss")
         )
         return f"<b>StressResult {html.escape(self.scenario)}</b><table>{rows}</table>"

@@ -52,6 +52,7 @@ __all__ = [
     "run_batch",
     "shock_grid",
     "stress_market",
+    "window_bars",
 ]
 
 SCENARIOS: tuple[str, ...] = ("shock", "replay", "montecarlo")
@@ -141,7 +142,10 @@ def replay_bars(
 
     Returns ``(bars, source, label)``. ETH uses the finest bundled bars covering the
     whole range (hourly where nothing finer exists); any other asset its hourly bars:
-    ``hourly`` (the asset's own, e.g. a store's) or the bundled ones.
+    ``hourly`` (the asset's own, e.g. a store's) or the bundled ones. A window that runs
+    past the bars (before the first or after the last, by a bar or more) is cut to them:
+    ``label`` is then the range the bars cover (:func:`window_bars` also gives the range
+    asked).
 
     Parameters
     ----------
@@ -165,38 +169,70 @@ def replay_bars(
     InputError
         Unknown name, unparsable range, or no bars of ``asset`` covering it.
     """
+    bars, source, label, _asked = window_bars(window, asset, hourly=hourly)
+    return bars, source, label
+
+
+def _range_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    return f"{start:%Y-%m-%d %H:%M}/{end:%Y-%m-%d %H:%M}"
+
+
+def _window_range(window: str, asset: str) -> tuple[pd.Timestamp, pd.Timestamp, str, str]:
+    """``(start, end, source, label)`` of a window: inclusive UTC bounds as asked."""
     if window in WINDOWS:
         w = WINDOWS[window]
         start, end = pd.Timestamp(w.start, tz="UTC"), pd.Timestamp(w.end, tz="UTC")
-        source = w.source if asset == "ETH" else "ohlcv_1h"
-        label = w.name
-    else:
-        parts = window.split("/")
-        if len(parts) != 2:
-            raise InputError(
-                f"window must be one of {', '.join(WINDOWS)} or START/END (got {window!r})",
-                param="window",
-            )
-        try:
-            start, end = (pd.Timestamp(p.strip()) for p in parts)
-        except (ValueError, TypeError):
-            raise InputError(f"window: not a date range: {window!r}", param="window") from None
-        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
-        end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
-        if is_bare_date(parts[1]):
-            end = end + pd.Timedelta(days=1) - pd.Timedelta(minutes=1)
-        if end <= start:
-            raise InputError(f"window: end must be after start (got {window!r})", param="window")
-        source = "ohlcv_1h"
-        if asset == "ETH":
-            import liqcascade.market._bundled as _bundled
+        return start, end, (w.source if asset == "ETH" else "ohlcv_1h"), w.name
+    parts = window.split("/")
+    if len(parts) != 2:
+        raise InputError(
+            f"window must be one of {', '.join(WINDOWS)} or START/END (got {window!r})",
+            param="window",
+        )
+    try:
+        start, end = (pd.Timestamp(p.strip()) for p in parts)
+    except (ValueError, TypeError):
+        raise InputError(f"window: not a date range: {window!r}", param="window") from None
+    start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+    if is_bare_date(parts[1]):
+        end = end + pd.Timedelta(days=1) - pd.Timedelta(minutes=1)
+    if end <= start:
+        raise InputError(f"window: end must be after start (got {window!r})", param="window")
+    source = "ohlcv_1h"
+    if asset == "ETH":
+        import liqcascade.market._bundled as _bundled
 
-            for name in _FINE_SOURCES:
-                idx = _bundled.dataset_index(name)
-                if idx[0] <= start and idx[-1] >= end - pd.Timedelta(hours=1):
-                    source = name
-                    break
-        label = f"{start:%Y-%m-%d %H:%M}/{end:%Y-%m-%d %H:%M}"
+        for name in _FINE_SOURCES:
+            idx = _bundled.dataset_index(name)
+            if idx[0] <= start and idx[-1] >= end - pd.Timedelta(hours=1):
+                source = name
+                break
+    return start, end, source, _range_label(start, end)
+
+
+def window_bars(
+    window: str, asset: str = "ETH", *, hourly: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, str, str, str]:
+    """:func:`replay_bars` and the window's label as asked: ``(bars, source, label, asked)``.
+
+    ``label == asked`` unless the bars stop a bar or more inside the window (the
+    data begins after its start or ends before its end): then ``label`` is the range
+    the bars cover, from the first bar's open to the last bar's close less a minute
+    (the labels' inclusive ends), UTC.
+
+    Parameters
+    ----------
+    window, asset, hourly
+        As :func:`replay_bars`.
+
+    Returns
+    -------
+    (pandas.DataFrame, str, str, str)
+        The bars, the source's name, the label of the range replayed and the label of
+        the window asked.
+    """
+    start, end, source, asked = _window_range(window, asset)
     bars = _load_source(source, asset, start, end, hourly)
     if len(bars) < 2:
         where = "bundled" if hourly is None else "hourly"
@@ -207,7 +243,13 @@ def replay_bars(
         raise InputError(
             f"window {window}: no {where} {asset} bars in that range{span}", param="window"
         )
-    return bars[["open", "high", "low", "close"]].astype(float), source, label
+    idx = pd.DatetimeIndex(bars.index)
+    step = idx.to_series().diff().median()
+    first, last = idx[0], idx[-1] + step - pd.Timedelta(minutes=1)
+    label = asked
+    if first - start >= step or end - last >= step:  # the data stops inside the window
+        label = _range_label(max(first, start), min(last, end))
+    return bars[["open", "high", "low", "close"]].astype(float), source, label, asked
 
 
 @dataclass(frozen=True, eq=False)
@@ -641,7 +683,10 @@ def replay(
     :mod:`liqcascade.cascade`). With ``cascade=False`` the path is the recorded one
     exactly and liquidations are counted along it. ``details["book_exhausted"]``
     says when the order book ran out and ``details["whole_book_liquidated"]`` when
-    the liquidations are the whole position book of a side.
+    the liquidations are the whole position book of a side. A window that runs past
+    an asset's bars is cut to them (:func:`window_bars`): ``details["window_asked"]``
+    is then the window asked and ``details["<asset>_window"]`` the range replayed, and
+    the label is the market asset's range.
 
     Parameters
     ----------
@@ -683,7 +728,10 @@ def replay(
     label = window
     starts: dict[str, float] = {}
     for a in sorted(set(portfolio.assets) | {main}):
-        bars, source, label_a = replay_bars(window, a, hourly=market.hourly.get(a))
+        bars, source, label_a, asked = window_bars(window, a, hourly=market.hourly.get(a))
+        if label_a != asked:  # the bars stop inside the window: cut to them, and said
+            details["window_asked"] = asked
+            details[f"{a}_window"] = label_a
         scale = market.prices[a] / float(bars["open"].iloc[0]) if rebase else 1.0
         book = market.book if a == main else StressBook.empty()
         lo_r = np.ascontiguousarray(bars["low"].to_numpy() * scale)
