@@ -121,7 +121,8 @@ def simulate_contagion(
         The calibrated liquidity response (:func:`liqcascade.cascade.load_liquidity`'s
         ``params`` or a draw); its ``arbitrage_half_life_s`` is not used (the links are
         the arbitrage), its ``liquidation_fee`` replaces the venues' own. None: the
-        static books (the upper bound).
+        static books (the upper bound in general, not always: a venue whose displayed
+        book runs out halts there; :meth:`ContagionResult.static_bound` says per figure).
     round_s : float, default FINE_STEP_S (30)
         Seconds per round on the clock (with ``liquidity``).
     scope : {"venue", "market"}, default "venue"
