@@ -236,10 +236,13 @@ def _market_take(v: ContagionView) -> list[str]:
     if m is None or not m.static_upper_bound:
         return []
     rec = float(v.aave["recorded"])
+    bounds = (m.static_bound() or {}).get("cex_liquidated_usd", True)
+    static = usd(m.static_upper_bound["cex_liquidated_usd"])
+    static = f"static bound {static}" if bounds else f"static books {static}, not a bound here"
     return [
         f"Read as a market-wide fall — every venue {pct(v.replay_shock)} at once, the marks' "
         f"index with it — the same hour liquidates {usd(m.cex_liquidated_usd)} on the CEX "
-        f"venues (static bound {usd(m.static_upper_bound['cex_liquidated_usd'])}) against "
+        f"venues ({static}) against "
         f"{usd(r.cex_liquidated_usd)} when the fall hits Binance alone, and "
         f"{usd(m.defi_liquidated_usd)} on Aave (ratio {m.defi_liquidated_usd / rec:.2f} to "
         "the record): how much a fall liquidates hangs first on whether it hits one venue or "
