@@ -645,10 +645,11 @@ def calibrate_cmd(
     elif store_calibration_path("liquidity", a, st) is None:
         _common.fail("--store: no store to write beside; give --store or --out")
     ohlc, liq, _ = load_inputs(a, st, market=False)
-    pick = _pick_months(a, calibration_months(ohlc, liq), t0, t1)
+    months = calibration_months(ohlc, liq)
+    pick = _pick_months(a, months, t0, t1)
     _, _, market_at = load_inputs(a, st)
     _warn_in_sample_books(a, market_at, liq)
-    _common.info(f"calibrating {a}: {len(pick)} as-of months, {pick[0]:%Y-%m} … {pick[-1]:%Y-%m}")
+    _common.info(f"calibrating {a}: {_months_text(months, pick)}")
     doc = fit_liquidity_document(ohlc, liq, market_at, asset=a, trigger=trigger,
                                  months=list(pick), seed=seed, backtest=backtest,
                                  follow_through=follow_through,
@@ -731,6 +732,22 @@ def _pick_months(a: str, months: Any, t0: Any, t1: Any) -> Any:
             f"{months[0]:%Y-%m-%d} … {months[-1]:%Y-%m-%d}"
         )
     return pick
+
+
+def _months_text(months: Any, pick: Any) -> str:
+    """The as-of months a calibration fits: those picked and the first (the prior).
+
+    ``fit_liquidity_document`` always fits the data's first month (no event before it:
+    the prior, which every earlier date falls back to), so it is counted and named
+    when the pick starts later: the count is the rows of the table printed after.
+    """
+    n = len(pick) + (months[0] not in pick)
+    text = f"{n} as-of month{'' if n == 1 else 's'}, "
+    if months[0] not in pick:
+        text = f"{n} as-of months: {months[0]:%Y-%m} (the first, the prior: always fitted) and "
+    if len(pick) == 1:
+        return text + f"{pick[0]:%Y-%m}"
+    return text + f"{pick[0]:%Y-%m} … {pick[-1]:%Y-%m}"
 
 
 def _render_calibration(result: dict[str, Any]) -> None:

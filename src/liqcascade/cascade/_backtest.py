@@ -254,9 +254,10 @@ def detect_events(
     Returns
     -------
     pandas.DataFrame
-        One row per event: ``ts`` (open of the trigger bar = time of the previous
-        close), ``prev_close``, ``direction`` (``"down"``/``"up"``), ``trigger_move``
-        (±F), ``bar`` (position of the trigger bar in ``ohlc``), ``realised_move``
+        One row per event (typed columns, also when there is none): ``ts`` (open of
+        the trigger bar = time of the previous close), ``prev_close``, ``direction``
+        (``"down"``/``"up"``), ``trigger_move`` (±F), ``bar`` (position of the trigger
+        bar in ``ohlc``), ``realised_move``
         (lowest low / highest high of the bars opening in the ``horizon_hours`` from
         ``ts``, relative to ``prev_close``), ``sigma`` (EWMA hourly volatility
         at ``prev_close``). Events whose ``horizon_hours`` are not all in the data are
@@ -321,7 +322,12 @@ def detect_events(
             }
         )
     cols = ["ts", "bar", "prev_close", "direction", "trigger_move", "realised_move", "sigma"]
-    return pd.DataFrame(rows, columns=cols)
+    # typed even when empty (no bar reached the trigger): an untyped empty frame has
+    # object columns, and ``ts + 24 h <= as_of`` on it fails instead of selecting none
+    return pd.DataFrame(rows, columns=cols).astype(
+        {"ts": idx.dtype, "bar": "int64", "direction": "str"}
+        | dict.fromkeys(("prev_close", "trigger_move", "realised_move", "sigma"), "float64")
+    )
 
 
 def _ts(v: Any) -> pd.Timestamp:
