@@ -141,6 +141,8 @@ def _coverage_line(result: dict[str, Any]) -> str:
 def _render_backtest(result: dict[str, Any]) -> None:
     from rich.table import Table
 
+    from liqcascade.cascade._scores import MIN_COMPARISON_EVENTS
+
     m = result["metrics"]
     cs, ce = result.get("covered_start"), result.get("covered_end")
     span = "" if cs is None or ce is None else f" (scored span {_hm(cs)} → {_hm(ce)} UTC)"
@@ -167,10 +169,11 @@ def _render_backtest(result: dict[str, Any]) -> None:
     from liqcascade.cascade._backtest import move_verdicts
 
     verdicts = move_verdicts(m)
+    few = "too few events" if result["n_events"] < MIN_COMPARISON_EVENTS else "n/a"
     for b, label in BASELINE_LABELS.items():
         if f"{b}_baseline_move_mae_pp" in m:
             t.add_row(label, f"{m[f'{b}_baseline_move_mae_pp']:.2f}", *_comparison_cells(m, b),
-                      _VERDICT_WORDS.get(str(verdicts.get(b)), "n/a"))  # fmt: skip
+                      _VERDICT_WORDS.get(str(verdicts.get(b)), few))  # fmt: skip
     _common.stdout.print(t)
     if "expanding_baseline_move_mae_pp" in m:
         _common.stdout.print(
@@ -366,10 +369,14 @@ def verdict_sentence(m: dict[str, Any]) -> str:
     difference lies below zero; a difference inside the noise is a tie, said as one.
     """
     from liqcascade.cascade._backtest import move_verdicts
+    from liqcascade.cascade._scores import MIN_COMPARISON_EVENTS
 
     v = move_verdicts(m)
     if any(x is None for x in v.values()):
-        return "too few events to compare the model with its baselines"
+        return (
+            "too few events to compare the model with its baselines (a paired comparison "
+            f"needs at least {MIN_COMPARISON_EVENTS})"
+        )
     parts = []
     for b in ("empirical", "trigger"):
         word = {"beats": "beats", "loses": "loses to", "ties": "ties"}[v[b] or "ties"]
