@@ -20,7 +20,7 @@ from scipy.stats import t as student_t
 
 from clihelpers import CliResult, run_cli
 from liqcascade._significance import LEVEL
-from liqcascade.cascade._backtest import detect_events, move_comparisons
+from liqcascade.cascade._backtest import detect_events, move_comparisons, trigger_text
 from liqcascade.cascade._scores import (
     MIN_COMPARISON_EVENTS,
     MIN_CORR_PAIRS,
@@ -184,3 +184,51 @@ def test_prices_only_backtest_of_four_events_has_no_verdict() -> None:
     assert "4 events scored" in r.stdout
     assert "model beats" not in r.stdout and "0.032" not in r.stdout
     assert "too few events to compare the model with its baselines" in r.stdout
+    # the one unscored event: "at" its hour, not "between" it and itself
+    assert "1 event at 2026-03-31 01:00 not scored: no 24 h of prices after it" in r.stdout
+
+
+# ------------------------------------------------------------------ finding 5: wording
+
+
+def test_trigger_text_keeps_the_digits_it_needs() -> None:
+    assert trigger_text(0.02) == "2.00%" and trigger_text(0.015) == "1.50%"
+    assert trigger_text(0.5) == "50.00%"
+    assert trigger_text(1e-6) == "0.0001%"  # it printed 0.00%
+    assert trigger_text(0.01234) == "1.234%"
+
+
+def test_an_empty_subset_has_no_line() -> None:
+    from liqcascade._cli.cascade_backtest import subset_lines
+
+    sub = {"n_events": 2, "move_mae_pp": 1.0, "empirical_baseline_move_mae_pp": 1.2,
+           "trigger_baseline_move_mae_pp": 1.5, "coverage_80": 1.0}  # fmt: skip
+    res = {
+        "book_out_of_sample_from": "2025-03-01T00:00:00+00:00",
+        "metrics_book_in_sample": {"n_events": 0},
+        "metrics_book_out_of_sample": sub,
+    }
+    lines = subset_lines(res)
+    assert len(lines) == 1 and lines[0].startswith("both out of sample: 2 events from 2025-03-01")
+
+
+def test_no_event_before_the_window_says_the_empirical_ratio_is_one() -> None:
+    r = run_cli(
+        "cascade", "backtest", "--asset", "ETH", "--prices-only", "--start", "2000-01-01",
+        "--end", "2017-08-31", "--paths", "20",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert (
+        "no events before the window: the empirical ratio is 1 (the empirical baseline is the "
+        "trigger baseline)" in r.stdout
+    )
+    j = run_cli(
+        "cascade", "backtest", "--asset", "ETH", "--prices-only", "--start", "2000-01-01",
+        "--end", "2017-08-31", "--paths", "20", "--json",
+    )  # fmt: skip
+    d = j.json()
+    assert d["n_events_before_window"] == 0
+    m = d["metrics"]
+    assert m["empirical_baseline_move_mae_pp"] == pytest.approx(
+        m["trigger_baseline_move_mae_pp"], rel=1e-12
+    )

@@ -141,6 +141,7 @@ def _coverage_line(result: dict[str, Any]) -> str:
 def _render_backtest(result: dict[str, Any]) -> None:
     from rich.table import Table
 
+    from liqcascade.cascade._backtest import trigger_text
     from liqcascade.cascade._scores import MIN_COMPARISON_EVENTS
 
     m = result["metrics"]
@@ -148,7 +149,7 @@ def _render_backtest(result: dict[str, Any]) -> None:
     span = "" if cs is None or ce is None else f" (scored span {_hm(cs)} → {_hm(ce)} UTC)"
     _common.stdout.print(
         f"[bold]{result['asset']}[/] events {result['start'][:10]} → {result['end'][:10]}, "
-        f"trigger {result['trigger']:.2%}: {result['n_events']} "
+        f"trigger {trigger_text(result['trigger'])}: {result['n_events']} "
         f"event{'' if result['n_events'] == 1 else 's'} scored{span}"
     )
     for line in skipped_lines(result):
@@ -175,6 +176,11 @@ def _render_backtest(result: dict[str, Any]) -> None:
             t.add_row(label, f"{m[f'{b}_baseline_move_mae_pp']:.2f}", *_comparison_cells(m, b),
                       _VERDICT_WORDS.get(str(verdicts.get(b)), few))  # fmt: skip
     _common.stdout.print(t)
+    if result.get("n_events_before_window") == 0:
+        _common.stdout.print(
+            "no events before the window: the empirical ratio is 1 (the empirical baseline "
+            "is the trigger baseline)"
+        )
     if "expanding_baseline_move_mae_pp" in m:
         _common.stdout.print(
             "expanding: the empirical ratio re-estimated before each event on every event "
@@ -231,7 +237,8 @@ def subset_lines(result: dict[str, Any]) -> list[str]:
 
     Every event's liquidity calibration is fitted on events before it; the events
     before the position book's first fit use a book trained on data after them
-    (``book_in_sample``). Empty when the result has no split.
+    (``book_in_sample``). Empty when the result has no split; a subset without events
+    has no line.
     """
     first = result.get("book_out_of_sample_from")
     out = []
@@ -245,8 +252,10 @@ def subset_lines(result: dict[str, Any]) -> list[str]:
             when = f" before {first[:10]}" if key == "metrics_book_in_sample" else (
                 f" from {first[:10]}"
             )  # fmt: skip
+        if n == 0:  # an empty subset has no score to print
+            continue
         word = "event" if n == 1 else "events"
-        out.append(f"{label}: {n} {word}{when}" + ("" if n == 0 else f": {subset_score_text(sm)}"))
+        out.append(f"{label}: {n} {word}{when}: {subset_score_text(sm)}")
     return out
 
 
@@ -308,16 +317,9 @@ def skipped_lines(result: dict[str, Any]) -> list[str]:
     out = []
     oi = result.get("open_interest_span")
     for sk in result.get("skipped") or []:
-        first, last, n = pd.Timestamp(sk["first"]), pd.Timestamp(sk["last"]), int(sk["n"])
-        where = f"between {_hm(sk['first'])} and {_hm(sk['last'])}"
-        if sk["reason"] == "no open interest" and oi:
-            lo, hi = pd.Timestamp(oi[0]) - _BAR, pd.Timestamp(oi[1]) - _BAR
-            if first > hi:
-                where = f"after {hi:%Y-%m-%d %H:%M}"
-            elif last < lo + _BAR:
-                where = f"before {lo + _BAR:%Y-%m-%d %H:%M} (the first open-interest bar's close)"
+        n = int(sk["n"])
         word = "event" if n == 1 else "events"
-        out.append(f"{n} {word} {where} not scored: {sk['reason']}")
+        out.append(f"{n} {word} {_skip_when(sk, oi)} not scored: {sk['reason']}")
     k = int(result.get("n_without_liquidation_record") or 0)
     if k and not result.get("prices_only"):
         word = "event has" if k == 1 else "events have"
@@ -326,6 +328,26 @@ def skipped_lines(result: dict[str, Any]) -> list[str]:
             "liquidation scores (their moves are scored)"
         )
     return out
+
+
+def _skip_when(sk: dict[str, Any], oi: Any) -> str:
+    """When a group of unscored events lies: "at …", "between … and …", "after …", "before …".
+
+    For the events without open interest, the side of the open interest's span they lie
+    on (``oi``: its first and last bar's close, ISO) when they are all on one side.
+    """
+    first, last = pd.Timestamp(sk["first"]), pd.Timestamp(sk["last"])
+    where = (
+        f"at {_hm(sk['first'])}" if first == last
+        else f"between {_hm(sk['first'])} and {_hm(sk['last'])}"
+    )  # fmt: skip
+    if sk["reason"] == "no open interest" and oi:
+        lo, hi = pd.Timestamp(oi[0]) - _BAR, pd.Timestamp(oi[1]) - _BAR
+        if first > hi:
+            where = f"after {hi:%Y-%m-%d %H:%M}"
+        elif last < lo + _BAR:
+            where = f"before {lo + _BAR:%Y-%m-%d %H:%M} (the first open-interest bar's close)"
+    return where
 
 
 _BAR = pd.Timedelta(hours=4)
@@ -473,7 +495,7 @@ def backtest_cmd(
     Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
     """
     from liqcascade.cascade import load_liquidity
-    from liqcascade.cascade._backtest import check_backtest_options, run_backtest
+    from liqcascade.cascade._backtest import check_backtest_options, run_backtest, trigger_text
     from liqcascade.cascade._prices_only import run_prices_only_backtest
 
     a = asset.upper()
@@ -493,7 +515,7 @@ def backtest_cmd(
     else:
         res = run_backtest(ohlc, liq, market_at, cal_at, **kw)
     if res.n_events == 0 and as_json:  # the text view says it in its own words
-        _common.warn(f"no events between --start and --end at trigger {res.trigger:.2%}")
+        _common.warn(f"no events between --start and --end at trigger {trigger_text(res.trigger)}")
     d = res.to_dict()
     for line in in_sample_warnings(d):
         _common.warn(line)
@@ -760,9 +782,11 @@ def _months_text(months: Any, pick: Any) -> str:
 def _render_calibration(result: dict[str, Any]) -> None:
     from rich.table import Table
 
+    from liqcascade.cascade._backtest import trigger_text
+
     t = Table(
-        title=f"{result['asset']} liquidity calibration, trigger {result['trigger']:.2%} "
-        f"({result['trigger_rule']})"
+        title=f"{result['asset']} liquidity calibration, trigger "
+        f"{trigger_text(result['trigger'])} ({result['trigger_rule']})"
     )
     for c in ("as of", "events", "latent depth", "resilience (s)", "k", "note"):
         t.add_column(c)

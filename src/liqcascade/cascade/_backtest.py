@@ -94,6 +94,7 @@ __all__ = [
     "rule_before",
     "run_backtest",
     "standardised_residuals",
+    "trigger_text",
     "vol_multiplier",
     "volatility_at",
 ]
@@ -204,6 +205,24 @@ def check_trigger(trigger: float) -> float:
     if not (math.isfinite(f) and 0 < f < 1):
         raise InputError(f"trigger must be a fraction in (0, 1) (got {f:g})", param="trigger")
     return f
+
+
+def trigger_text(trigger: float) -> str:
+    """The trigger as printed: a percent with two decimals (``1.50%``), more when needed.
+
+    A trigger those two decimals do not give back (``1e-6``: ``0.00%``) is printed with
+    four significant digits instead (``0.0001%``).
+
+    Parameters
+    ----------
+    trigger : float
+        Fraction of the previous close.
+    """
+    f = float(trigger)
+    text = f"{f:.2%}"
+    if math.isclose(float(text[:-1]) / 100.0, f, rel_tol=1e-9, abs_tol=0.0):
+        return text
+    return f"{f * 100.0:.4g}%"
 
 
 def check_backtest_options(trigger: float | None, n_paths: int) -> None:
@@ -1101,6 +1120,7 @@ class BacktestResult:
             "metrics": {k: _num(v) for k, v in self.metrics.items()},
         }
         for k in (
+            "n_events_before_window",
             "covered_start",
             "covered_end",
             "open_interest_span",
