@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -186,6 +187,39 @@ def test_prices_only_backtest_of_four_events_has_no_verdict() -> None:
     assert "too few events to compare the model with its baselines" in r.stdout
     # the one unscored event: "at" its hour, not "between" it and itself
     assert "1 event at 2026-03-31 01:00 not scored: no 24 h of prices after it" in r.stdout
+
+
+# ------------------------------------------------------------------ finding 3: unscorable
+
+
+@pytest.mark.parametrize(
+    "start,end,where",
+    [("2025-08-01", "2026-03-31", "after 2025-07-31 20:00"),
+     ("2024-11-01", "2024-11-20", "before 2024-11-23 00:00")],
+)  # fmt: skip
+def test_events_found_but_none_scorable_is_one_error(start: str, end: str, where: str) -> None:
+    for extra in ((), ("--json",)):
+        line = _one_error(run_cli("cascade", "backtest", "--asset", "BTC", "--start", start,
+                                  "--end", end, *extra))  # fmt: skip
+        assert line.startswith(f"error: --start/--end: {start} → {end} has ")
+        assert re.search(r"has \d+ events at trigger 1\.50% but none the back-test can score", line)
+        assert re.search(rf"\(\d+ {re.escape(where)}", line) and ": no open interest" in line
+        assert "open interest 2024-11-22 20:00 → 2025-07-31 20:00" in line
+        assert line.endswith("--prices-only scores the move on prices alone, wherever hourly "
+                             "prices are")  # fmt: skip
+        assert "no bar moved the trigger" not in line
+
+
+def test_a_window_no_bar_triggers_says_so() -> None:
+    args = ("cascade", "backtest", "--start", "2025-02-01", "--end", "2025-02-10",
+            "--trigger", "0.5")  # fmt: skip
+    t = run_cli(*args)
+    assert t.exit_code == 0, t.stderr
+    said = "no events in this range: no bar moved the trigger 50.00% from the previous close"
+    assert said in t.stdout and "outside the data" not in t.stdout
+    j = run_cli(*args, "--json")
+    assert j.exit_code == 0 and j.json()["n_events"] == 0
+    assert f"warning: {said}" in j.stderr
 
 
 # ------------------------------------------------------------------ finding 5: wording

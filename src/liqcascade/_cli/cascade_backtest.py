@@ -155,10 +155,7 @@ def _render_backtest(result: dict[str, Any]) -> None:
     for line in skipped_lines(result):
         _common.stdout.print(line)
     if result["n_events"] == 0:
-        _common.stdout.print(
-            "no events in this range: no bar moved the trigger from the previous close "
-            "(or the dates lie outside the data), so there is nothing to score"
-        )
+        _common.stdout.print(f"{no_events_text(result['trigger'])}, so there is nothing to score")
         return
     t = Table(title="extreme move within 24 h (pp = percentage points)")
     for c in ("model", "MAE (pp)", "model − baseline (pp, 90 % interval)", "p (DM)", "verdict"):
@@ -350,6 +347,16 @@ def _skip_when(sk: dict[str, Any], oi: Any) -> str:
     return where
 
 
+def no_events_text(trigger: float) -> str:
+    """Why a window holds no event: no bar reached the trigger (the window has prices)."""
+    from liqcascade.cascade._backtest import trigger_text
+
+    return (
+        f"no events in this range: no bar moved the trigger {trigger_text(trigger)} from the "
+        "previous close"
+    )
+
+
 _BAR = pd.Timedelta(hours=4)
 
 
@@ -495,7 +502,7 @@ def backtest_cmd(
     Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
     """
     from liqcascade.cascade import load_liquidity
-    from liqcascade.cascade._backtest import check_backtest_options, run_backtest, trigger_text
+    from liqcascade.cascade._backtest import check_backtest_options, run_backtest
     from liqcascade.cascade._prices_only import run_prices_only_backtest
 
     a = asset.upper()
@@ -514,9 +521,9 @@ def backtest_cmd(
         res = run_prices_only_backtest(ohlc, cal_at, **kw)
     else:
         res = run_backtest(ohlc, liq, market_at, cal_at, **kw)
-    if res.n_events == 0 and as_json:  # the text view says it in its own words
-        _common.warn(f"no events between --start and --end at trigger {trigger_text(res.trigger)}")
     d = res.to_dict()
+    if res.n_events == 0:
+        _none_scored(a, d, ohlc, liq, market_at, as_json)
     for line in in_sample_warnings(d):
         _common.warn(line)
     _common.emit(d, as_json, _render_backtest)
@@ -572,24 +579,65 @@ def _backtest_inputs(
 
 
 def _check_window(a: str, ohlc: Any, liq: Any, market_at: Any, start: str, end: str) -> None:
-    """Exit 2 when ``[start, end]`` holds no hour the back-test can score.
+    """Exit 2 when ``[start, end]`` holds no hour with the prices an event needs.
 
-    The line names the span the asset's open interest, recorded liquidations and
-    hourly prices cover (as ``liqmap backtest`` does).
+    An event needs the previous hour's close and 24 h of hourly prices after it; a
+    window without such an hour can hold no event (the events found but not scored,
+    for want of open interest, are said after the run: :func:`_none_scored`). The line
+    names the spans the asset's data cover (:func:`_data_spans`).
     """
     from liqcascade.cascade._backtest import _end, _ts, covered_span
 
-    span = getattr(market_at, "span", None)
-    if covered_span(ohlc, _ts(start), _end(end), span) is not None:
+    if covered_span(ohlc, _ts(start), _end(end), None) is not None:
         return
+    _common.fail(
+        f"--start/--end: {start} → {end} holds no event the back-test can score; "
+        f"{_data_spans(a, ohlc, liq, market_at)}"
+    )
+
+
+def _data_spans(a: str, ohlc: Any, liq: Any, market_at: Any) -> str:
+    """``ETH's open interest …, recorded liquidations … and hourly prices … (UTC, bar opens)``."""
+    span = getattr(market_at, "span", None)
     li, px = pd.DatetimeIndex(liq.index), pd.DatetimeIndex(ohlc.index)
     oi = "" if span is None else (
         f"open interest {span[0] - _BAR:%Y-%m-%d %H:%M} → {span[1] - _BAR:%Y-%m-%d %H:%M}, "
     )  # fmt: skip
+    return (
+        f"{a}'s {oi}recorded liquidations {li[0]:%Y-%m-%d %H:%M} → {li[-1]:%Y-%m-%d %H:%M} "
+        f"and hourly prices {px[0]:%Y-%m-%d} → {px[-1]:%Y-%m-%d} (UTC, bar opens)"
+    )
+
+
+def _none_scored(
+    a: str, d: dict[str, Any], ohlc: Any, liq: Any, market_at: Any, as_json: bool
+) -> None:
+    """A back-test ``d`` that scored no event: exit 2 when it found some, else say why.
+
+    Events found but none scorable (no open interest, no 24 h of prices after them):
+    one line with their count, each reason, the data's spans and, when open interest
+    was missing, ``--prices-only``. No event found: the window has prices but no bar
+    reached the trigger, a valid empty result (said on stderr beside the JSON; the
+    text view says it itself).
+    """
+    from liqcascade.cascade._backtest import trigger_text
+
+    skipped = d.get("skipped") or []
+    if not skipped:
+        if as_json:
+            _common.warn(no_events_text(d["trigger"]))
+        return
+    n = sum(int(sk["n"]) for sk in skipped)
+    why = "; ".join(
+        f"{sk['n']} {_skip_when(sk, d.get('open_interest_span'))}: {sk['reason']}" for sk in skipped
+    )
+    hint = ""
+    if any(sk["reason"] == "no open interest" for sk in skipped) and not d.get("prices_only"):
+        hint = "; --prices-only scores the move on prices alone, wherever hourly prices are"
     _common.fail(
-        f"--start/--end: {start} → {end} holds no event the back-test can score; {a}'s "
-        f"{oi}recorded liquidations {li[0]:%Y-%m-%d %H:%M} → {li[-1]:%Y-%m-%d %H:%M} and "
-        f"hourly prices {px[0]:%Y-%m-%d} → {px[-1]:%Y-%m-%d} (UTC, bar opens)"
+        f"--start/--end: {d['start'][:10]} → {d['end'][:10]} has {n} "
+        f"event{'' if n == 1 else 's'} at trigger {trigger_text(d['trigger'])} but none the "
+        f"back-test can score ({why}); {_data_spans(a, ohlc, liq, market_at)}{hint}"
     )
 
 
