@@ -222,6 +222,17 @@ def test_a_window_no_bar_triggers_says_so() -> None:
     assert f"warning: {said}" in j.stderr
 
 
+# ------------------------------------------------------------------ finding 4: --shock
+
+
+def test_follow_through_shock_deeper_than_the_deep_level_names_shock() -> None:
+    for shock in ("--shock=-0.3", "--shock=-27%"):
+        line = _one_error(run_cli("cascade", "follow-through", shock))
+        assert line.startswith("error: --shock must be a shallower fall than −27 %, the level "
+                               "whose chance is compared (got −")  # fmt: skip
+        assert "beyond" not in line
+
+
 # ------------------------------------------------------------------ finding 5: wording
 
 
