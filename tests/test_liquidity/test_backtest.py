@@ -90,8 +90,19 @@ def test_liquidation_metrics_by_hand() -> None:
     corr, within = liquidation_metrics(ev)
     # pairs: 1/1.5 (in), 4/1 (out), 1/3 (out), both below the floor (in)
     assert within == 0.5
-    lp = np.log10([1e6, 4e6, 1e6, 1e5])
-    lr = np.log10([1.5e6, 1e6, 3e6, 1e5])
+    # two events' four pairs: too few for a correlation (MIN_CORR_PAIRS)
+    assert math.isnan(corr)
+    more = pd.DataFrame(
+        {
+            "predicted_long_usd": [1e6, 4e6, 2e6, 8e6, 5e5],
+            "predicted_short_usd": [1e6, 0.0, 3e6, 1e6, 2e7],
+            "recorded_long_usd": [1.5e6, 1e6, 2e6, 9e6, 4e5],
+            "recorded_short_usd": [3e6, 0.0, 1e6, 2e6, 1e7],
+        }
+    )
+    corr, _ = liquidation_metrics(more)
+    lp = np.log10([1e6, 4e6, 2e6, 8e6, 5e5, 1e6, 1e5, 3e6, 1e6, 2e7])
+    lr = np.log10([1.5e6, 1e6, 2e6, 9e6, 4e5, 3e6, 1e5, 1e6, 2e6, 1e7])
     assert_same(corr, np.corrcoef(lp, lr)[0, 1])
 
 

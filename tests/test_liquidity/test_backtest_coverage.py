@@ -158,10 +158,7 @@ def test_skipped_lines_name_the_side_of_the_open_interest() -> None:
         "13 events before 2024-11-23 00:00 (the first open-interest bar's close) not scored: "
         "no open interest"
     )
-    assert lines[1] == (
-        "1 event between 2026-03-31 02:00 and 2026-03-31 02:00 not scored: "
-        "no 24 h of prices after it"
-    )
+    assert lines[1] == "1 event at 2026-03-31 02:00 not scored: no 24 h of prices after it"
     assert lines[2].startswith("2 scored events have no full 24 h of recorded liquidations")
     res["skipped"][0].update(first="2025-08-02T00:00:00+00:00", last="2025-09-30T00:00:00+00:00")
     assert skipped_lines(res)[0] == "13 events after 2025-07-31 20:00 not scored: no open interest"

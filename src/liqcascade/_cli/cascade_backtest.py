@@ -141,21 +141,21 @@ def _coverage_line(result: dict[str, Any]) -> str:
 def _render_backtest(result: dict[str, Any]) -> None:
     from rich.table import Table
 
+    from liqcascade.cascade._backtest import trigger_text
+    from liqcascade.cascade._scores import MIN_COMPARISON_EVENTS
+
     m = result["metrics"]
     cs, ce = result.get("covered_start"), result.get("covered_end")
     span = "" if cs is None or ce is None else f" (scored span {_hm(cs)} → {_hm(ce)} UTC)"
     _common.stdout.print(
         f"[bold]{result['asset']}[/] events {result['start'][:10]} → {result['end'][:10]}, "
-        f"trigger {result['trigger']:.2%}: {result['n_events']} "
+        f"trigger {trigger_text(result['trigger'])}: {result['n_events']} "
         f"event{'' if result['n_events'] == 1 else 's'} scored{span}"
     )
     for line in skipped_lines(result):
         _common.stdout.print(line)
     if result["n_events"] == 0:
-        _common.stdout.print(
-            "no events in this range: no bar moved the trigger from the previous close "
-            "(or the dates lie outside the data), so there is nothing to score"
-        )
+        _common.stdout.print(f"{no_events_text(result['trigger'])}, so there is nothing to score")
         return
     t = Table(title="extreme move within 24 h (pp = percentage points)")
     for c in ("model", "MAE (pp)", "model − baseline (pp, 90 % interval)", "p (DM)", "verdict"):
@@ -167,11 +167,17 @@ def _render_backtest(result: dict[str, Any]) -> None:
     from liqcascade.cascade._backtest import move_verdicts
 
     verdicts = move_verdicts(m)
+    few = "too few events" if result["n_events"] < MIN_COMPARISON_EVENTS else "n/a"
     for b, label in BASELINE_LABELS.items():
         if f"{b}_baseline_move_mae_pp" in m:
             t.add_row(label, f"{m[f'{b}_baseline_move_mae_pp']:.2f}", *_comparison_cells(m, b),
-                      _VERDICT_WORDS.get(str(verdicts.get(b)), "n/a"))  # fmt: skip
+                      _VERDICT_WORDS.get(str(verdicts.get(b)), few))  # fmt: skip
     _common.stdout.print(t)
+    if result.get("n_events_before_window") == 0:
+        _common.stdout.print(
+            "no events before the window: the empirical ratio is 1 (the empirical baseline "
+            "is the trigger baseline)"
+        )
     if "expanding_baseline_move_mae_pp" in m:
         _common.stdout.print(
             "expanding: the empirical ratio re-estimated before each event on every event "
@@ -228,7 +234,8 @@ def subset_lines(result: dict[str, Any]) -> list[str]:
 
     Every event's liquidity calibration is fitted on events before it; the events
     before the position book's first fit use a book trained on data after them
-    (``book_in_sample``). Empty when the result has no split.
+    (``book_in_sample``). Empty when the result has no split; a subset without events
+    has no line.
     """
     first = result.get("book_out_of_sample_from")
     out = []
@@ -242,8 +249,10 @@ def subset_lines(result: dict[str, Any]) -> list[str]:
             when = f" before {first[:10]}" if key == "metrics_book_in_sample" else (
                 f" from {first[:10]}"
             )  # fmt: skip
+        if n == 0:  # an empty subset has no score to print
+            continue
         word = "event" if n == 1 else "events"
-        out.append(f"{label}: {n} {word}{when}" + ("" if n == 0 else f": {subset_score_text(sm)}"))
+        out.append(f"{label}: {n} {word}{when}: {subset_score_text(sm)}")
     return out
 
 
@@ -305,16 +314,9 @@ def skipped_lines(result: dict[str, Any]) -> list[str]:
     out = []
     oi = result.get("open_interest_span")
     for sk in result.get("skipped") or []:
-        first, last, n = pd.Timestamp(sk["first"]), pd.Timestamp(sk["last"]), int(sk["n"])
-        where = f"between {_hm(sk['first'])} and {_hm(sk['last'])}"
-        if sk["reason"] == "no open interest" and oi:
-            lo, hi = pd.Timestamp(oi[0]) - _BAR, pd.Timestamp(oi[1]) - _BAR
-            if first > hi:
-                where = f"after {hi:%Y-%m-%d %H:%M}"
-            elif last < lo + _BAR:
-                where = f"before {lo + _BAR:%Y-%m-%d %H:%M} (the first open-interest bar's close)"
+        n = int(sk["n"])
         word = "event" if n == 1 else "events"
-        out.append(f"{n} {word} {where} not scored: {sk['reason']}")
+        out.append(f"{n} {word} {_skip_when(sk, oi)} not scored: {sk['reason']}")
     k = int(result.get("n_without_liquidation_record") or 0)
     if k and not result.get("prices_only"):
         word = "event has" if k == 1 else "events have"
@@ -323,6 +325,36 @@ def skipped_lines(result: dict[str, Any]) -> list[str]:
             "liquidation scores (their moves are scored)"
         )
     return out
+
+
+def _skip_when(sk: dict[str, Any], oi: Any) -> str:
+    """When a group of unscored events lies: "at …", "between … and …", "after …", "before …".
+
+    For the events without open interest, the side of the open interest's span they lie
+    on (``oi``: its first and last bar's close, ISO) when they are all on one side.
+    """
+    first, last = pd.Timestamp(sk["first"]), pd.Timestamp(sk["last"])
+    where = (
+        f"at {_hm(sk['first'])}" if first == last
+        else f"between {_hm(sk['first'])} and {_hm(sk['last'])}"
+    )  # fmt: skip
+    if sk["reason"] == "no open interest" and oi:
+        lo, hi = pd.Timestamp(oi[0]) - _BAR, pd.Timestamp(oi[1]) - _BAR
+        if first > hi:
+            where = f"after {hi:%Y-%m-%d %H:%M}"
+        elif last < lo + _BAR:
+            where = f"before {lo + _BAR:%Y-%m-%d %H:%M} (the first open-interest bar's close)"
+    return where
+
+
+def no_events_text(trigger: float) -> str:
+    """Why a window holds no event: no bar reached the trigger (the window has prices)."""
+    from liqcascade.cascade._backtest import trigger_text
+
+    return (
+        f"no events in this range: no bar moved the trigger {trigger_text(trigger)} from the "
+        "previous close"
+    )
 
 
 _BAR = pd.Timedelta(hours=4)
@@ -366,10 +398,14 @@ def verdict_sentence(m: dict[str, Any]) -> str:
     difference lies below zero; a difference inside the noise is a tie, said as one.
     """
     from liqcascade.cascade._backtest import move_verdicts
+    from liqcascade.cascade._scores import MIN_COMPARISON_EVENTS
 
     v = move_verdicts(m)
     if any(x is None for x in v.values()):
-        return "too few events to compare the model with its baselines"
+        return (
+            "too few events to compare the model with its baselines (a paired comparison "
+            f"needs at least {MIN_COMPARISON_EVENTS})"
+        )
     parts = []
     for b in ("empirical", "trigger"):
         word = {"beats": "beats", "loses": "loses to", "ties": "ties"}[v[b] or "ties"]
@@ -485,9 +521,9 @@ def backtest_cmd(
         res = run_prices_only_backtest(ohlc, cal_at, **kw)
     else:
         res = run_backtest(ohlc, liq, market_at, cal_at, **kw)
-    if res.n_events == 0 and as_json:  # the text view says it in its own words
-        _common.warn(f"no events between --start and --end at trigger {res.trigger:.2%}")
     d = res.to_dict()
+    if res.n_events == 0:
+        _none_scored(a, d, ohlc, liq, market_at, as_json)
     for line in in_sample_warnings(d):
         _common.warn(line)
     _common.emit(d, as_json, _render_backtest)
@@ -543,24 +579,65 @@ def _backtest_inputs(
 
 
 def _check_window(a: str, ohlc: Any, liq: Any, market_at: Any, start: str, end: str) -> None:
-    """Exit 2 when ``[start, end]`` holds no hour the back-test can score.
+    """Exit 2 when ``[start, end]`` holds no hour with the prices an event needs.
 
-    The line names the span the asset's open interest, recorded liquidations and
-    hourly prices cover (as ``liqmap backtest`` does).
+    An event needs the previous hour's close and 24 h of hourly prices after it; a
+    window without such an hour can hold no event (the events found but not scored,
+    for want of open interest, are said after the run: :func:`_none_scored`). The line
+    names the spans the asset's data cover (:func:`_data_spans`).
     """
     from liqcascade.cascade._backtest import _end, _ts, covered_span
 
-    span = getattr(market_at, "span", None)
-    if covered_span(ohlc, _ts(start), _end(end), span) is not None:
+    if covered_span(ohlc, _ts(start), _end(end), None) is not None:
         return
+    _common.fail(
+        f"--start/--end: {start} → {end} holds no event the back-test can score; "
+        f"{_data_spans(a, ohlc, liq, market_at)}"
+    )
+
+
+def _data_spans(a: str, ohlc: Any, liq: Any, market_at: Any) -> str:
+    """``ETH's open interest …, recorded liquidations … and hourly prices … (UTC, bar opens)``."""
+    span = getattr(market_at, "span", None)
     li, px = pd.DatetimeIndex(liq.index), pd.DatetimeIndex(ohlc.index)
     oi = "" if span is None else (
         f"open interest {span[0] - _BAR:%Y-%m-%d %H:%M} → {span[1] - _BAR:%Y-%m-%d %H:%M}, "
     )  # fmt: skip
+    return (
+        f"{a}'s {oi}recorded liquidations {li[0]:%Y-%m-%d %H:%M} → {li[-1]:%Y-%m-%d %H:%M} "
+        f"and hourly prices {px[0]:%Y-%m-%d} → {px[-1]:%Y-%m-%d} (UTC, bar opens)"
+    )
+
+
+def _none_scored(
+    a: str, d: dict[str, Any], ohlc: Any, liq: Any, market_at: Any, as_json: bool
+) -> None:
+    """A back-test ``d`` that scored no event: exit 2 when it found some, else say why.
+
+    Events found but none scorable (no open interest, no 24 h of prices after them):
+    one line with their count, each reason, the data's spans and, when open interest
+    was missing, ``--prices-only``. No event found: the window has prices but no bar
+    reached the trigger, a valid empty result (said on stderr beside the JSON; the
+    text view says it itself).
+    """
+    from liqcascade.cascade._backtest import trigger_text
+
+    skipped = d.get("skipped") or []
+    if not skipped:
+        if as_json:
+            _common.warn(no_events_text(d["trigger"]))
+        return
+    n = sum(int(sk["n"]) for sk in skipped)
+    why = "; ".join(
+        f"{sk['n']} {_skip_when(sk, d.get('open_interest_span'))}: {sk['reason']}" for sk in skipped
+    )
+    hint = ""
+    if any(sk["reason"] == "no open interest" for sk in skipped) and not d.get("prices_only"):
+        hint = "; --prices-only scores the move on prices alone, wherever hourly prices are"
     _common.fail(
-        f"--start/--end: {start} → {end} holds no event the back-test can score; {a}'s "
-        f"{oi}recorded liquidations {li[0]:%Y-%m-%d %H:%M} → {li[-1]:%Y-%m-%d %H:%M} and "
-        f"hourly prices {px[0]:%Y-%m-%d} → {px[-1]:%Y-%m-%d} (UTC, bar opens)"
+        f"--start/--end: {d['start'][:10]} → {d['end'][:10]} has {n} "
+        f"event{'' if n == 1 else 's'} at trigger {trigger_text(d['trigger'])} but none the "
+        f"back-test can score ({why}); {_data_spans(a, ohlc, liq, market_at)}{hint}"
     )
 
 
@@ -645,10 +722,11 @@ def calibrate_cmd(
     elif store_calibration_path("liquidity", a, st) is None:
         _common.fail("--store: no store to write beside; give --store or --out")
     ohlc, liq, _ = load_inputs(a, st, market=False)
-    pick = _pick_months(a, calibration_months(ohlc, liq), t0, t1)
+    months = calibration_months(ohlc, liq)
+    pick = _pick_months(a, months, t0, t1)
     _, _, market_at = load_inputs(a, st)
     _warn_in_sample_books(a, market_at, liq)
-    _common.info(f"calibrating {a}: {len(pick)} as-of months, {pick[0]:%Y-%m} … {pick[-1]:%Y-%m}")
+    _common.info(f"calibrating {a}: {_months_text(months, pick)}")
     doc = fit_liquidity_document(ohlc, liq, market_at, asset=a, trigger=trigger,
                                  months=list(pick), seed=seed, backtest=backtest,
                                  follow_through=follow_through,
@@ -733,12 +811,30 @@ def _pick_months(a: str, months: Any, t0: Any, t1: Any) -> Any:
     return pick
 
 
+def _months_text(months: Any, pick: Any) -> str:
+    """The as-of months a calibration fits: those picked and the first (the prior).
+
+    ``fit_liquidity_document`` always fits the data's first month (no event before it:
+    the prior, which every earlier date falls back to), so it is counted and named
+    when the pick starts later: the count is the rows of the table printed after.
+    """
+    n = len(pick) + (months[0] not in pick)
+    text = f"{n} as-of month{'' if n == 1 else 's'}, "
+    if months[0] not in pick:
+        text = f"{n} as-of months: {months[0]:%Y-%m} (the first, the prior: always fitted) and "
+    if len(pick) == 1:
+        return text + f"{pick[0]:%Y-%m}"
+    return text + f"{pick[0]:%Y-%m} … {pick[-1]:%Y-%m}"
+
+
 def _render_calibration(result: dict[str, Any]) -> None:
     from rich.table import Table
 
+    from liqcascade.cascade._backtest import trigger_text
+
     t = Table(
-        title=f"{result['asset']} liquidity calibration, trigger {result['trigger']:.2%} "
-        f"({result['trigger_rule']})"
+        title=f"{result['asset']} liquidity calibration, trigger "
+        f"{trigger_text(result['trigger'])} ({result['trigger_rule']})"
     )
     for c in ("as of", "events", "latent depth", "resilience (s)", "k", "note"):
         t.add_column(c)

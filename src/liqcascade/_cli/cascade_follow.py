@@ -29,7 +29,11 @@ _EndOpt = Annotated[
 ]
 _ShockOpt = Annotated[
     str,
-    typer.Option("--shock", help="The first fall: a negative fraction (-0.05) or percent (-5%)."),
+    typer.Option(
+        "--shock",
+        help="The first fall: a negative fraction (-0.05) or percent (-5%), shallower than "
+        "-27 % (the deep level whose chance is compared).",
+    ),
 ]
 _PathsOpt = Annotated[int, typer.Option("--paths", help="Monte Carlo paths per date.")]
 _JsonOpt = Annotated[
@@ -59,6 +63,7 @@ def follow_through_cmd(
     Example: liqcascade cascade follow-through --asset BTC --start 2025-03-01 --json
     """
     from liqcascade.cascade import calibrated_follow_through
+    from liqcascade.cascade._follow_through import RECORD_SETTINGS
 
     _common.flag_names(n_paths="--paths")
     t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
@@ -66,6 +71,12 @@ def follow_through_cmd(
         _common.fail(f"--end {end} is before --start {start}")
     f = _common.parse_shock(shock, "--shock", nonzero=True)
     assert f is not None
+    beyond = float(RECORD_SETTINGS["beyond"])  # the deep level whose chance is compared
+    if f < 0 and f <= beyond:
+        _common.fail(
+            f"--shock must be a shallower fall than {_pct(beyond, 0)}, the level whose chance "
+            f"is compared (got {_pct(f)})"
+        )
     if paths < 10:
         _common.fail(f"--paths must be >= 10 (got {paths})")
     with _common.progress(f"{asset.upper()} follow-through: dates") as advance:
@@ -75,7 +86,9 @@ def follow_through_cmd(
                 advance.set_total(total)
             advance(1)
 
-        res = calibrated_follow_through(asset, start, end, shock=f, n_paths=paths, progress=step)
+        res = calibrated_follow_through(
+            asset, start, end, shock=f, beyond=beyond, n_paths=paths, progress=step
+        )
     _common.emit(res.to_dict(), as_json, _render)
 
 

@@ -94,6 +94,7 @@ __all__ = [
     "rule_before",
     "run_backtest",
     "standardised_residuals",
+    "trigger_text",
     "vol_multiplier",
     "volatility_at",
 ]
@@ -206,6 +207,24 @@ def check_trigger(trigger: float) -> float:
     return f
 
 
+def trigger_text(trigger: float) -> str:
+    """The trigger as printed: a percent with two decimals (``1.50%``), more when needed.
+
+    A trigger those two decimals do not give back (``1e-6``: ``0.00%``) is printed with
+    four significant digits instead (``0.0001%``).
+
+    Parameters
+    ----------
+    trigger : float
+        Fraction of the previous close.
+    """
+    f = float(trigger)
+    text = f"{f:.2%}"
+    if math.isclose(float(text[:-1]) / 100.0, f, rel_tol=1e-9, abs_tol=0.0):
+        return text
+    return f"{f * 100.0:.4g}%"
+
+
 def check_backtest_options(trigger: float | None, n_paths: int) -> None:
     """:func:`run_backtest`'s checks of its options, which need no data.
 
@@ -254,9 +273,10 @@ def detect_events(
     Returns
     -------
     pandas.DataFrame
-        One row per event: ``ts`` (open of the trigger bar = time of the previous
-        close), ``prev_close``, ``direction`` (``"down"``/``"up"``), ``trigger_move``
-        (±F), ``bar`` (position of the trigger bar in ``ohlc``), ``realised_move``
+        One row per event (typed columns, also when there is none): ``ts`` (open of
+        the trigger bar = time of the previous close), ``prev_close``, ``direction``
+        (``"down"``/``"up"``), ``trigger_move`` (±F), ``bar`` (position of the trigger
+        bar in ``ohlc``), ``realised_move``
         (lowest low / highest high of the bars opening in the ``horizon_hours`` from
         ``ts``, relative to ``prev_close``), ``sigma`` (EWMA hourly volatility
         at ``prev_close``). Events whose ``horizon_hours`` are not all in the data are
@@ -321,7 +341,12 @@ def detect_events(
             }
         )
     cols = ["ts", "bar", "prev_close", "direction", "trigger_move", "realised_move", "sigma"]
-    return pd.DataFrame(rows, columns=cols)
+    # typed even when empty (no bar reached the trigger): an untyped empty frame has
+    # object columns, and ``ts + 24 h <= as_of`` on it fails instead of selecting none
+    return pd.DataFrame(rows, columns=cols).astype(
+        {"ts": idx.dtype, "bar": "int64", "direction": "str"}
+        | dict.fromkeys(("prev_close", "trigger_move", "realised_move", "sigma"), "float64")
+    )
 
 
 def _ts(v: Any) -> pd.Timestamp:
@@ -1095,6 +1120,7 @@ class BacktestResult:
             "metrics": {k: _num(v) for k, v in self.metrics.items()},
         }
         for k in (
+            "n_events_before_window",
             "covered_start",
             "covered_end",
             "open_interest_span",

@@ -62,6 +62,7 @@ from liqcascade.cascade._backtest import (
     pooled_events,
     run_backtest,
     standardised_residuals,
+    trigger_text,
 )
 from liqcascade.cascade._clock import Calibration
 from liqcascade.cascade._scores import per_event_record
@@ -322,7 +323,7 @@ def fit_liquidity_document(
     else:
         f, rule = check_trigger(trigger), "given"
     end_day = last.strftime("%Y-%m-%d")
-    say(f"{a}: data {first:%Y-%m-%d} → {end_day}, trigger {f:.2%} ({rule})")
+    say(f"{a}: data {first:%Y-%m-%d} → {end_day}, trigger {trigger_text(f)} ({rule})")
     all_ev = detect_events(ohlc, f, None, end_day)
     ev = all_ev[all_ev["ts"] >= all_months[0]].reset_index(drop=True)
     pool = pooled_events(ohlc, f, end_day)

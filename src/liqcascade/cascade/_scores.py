@@ -17,6 +17,8 @@ import pandas as pd
 __all__ = [
     "BASELINES",
     "DIAGNOSTIC_KEYS",
+    "MIN_COMPARISON_EVENTS",
+    "MIN_CORR_PAIRS",
     "OPTIONAL_BASELINES",
     "PER_EVENT_COLUMNS",
     "PER_EVENT_DIAGNOSTIC_COLUMNS",
@@ -43,6 +45,22 @@ BASELINES: tuple[str, ...] = ("empirical", "trigger")
 OPTIONAL_BASELINES: tuple[str, ...] = ("expanding",)
 
 
+#: Fewest events for a paired comparison of the model with a baseline (the 90 %
+#: interval of the error difference, the Diebold–Mariano p-value and so the verdict).
+#: With ``n`` events, even when every one of them favours the model the chance of that
+#: under no difference (a fair sign per event) is ``2⁻ⁿ``: 1/16 for 4 events, above the
+#: interval's 5 % tail, so below 5 events a bootstrap interval wholly below zero (which
+#: 2 events of the same sign always give) is the resampling's artefact, not evidence.
+MIN_COMPARISON_EVENTS = 5
+
+#: Fewest (event, side) pairs for a liquidation log-correlation: the two sides of
+#: :data:`MIN_COMPARISON_EVENTS` events. One event's two sides give ±1 by construction,
+#: and below 9 points a correlation at the goal of 0.7 cannot be told from zero at the
+#: 5 % level (the two-sided critical ``|r|`` of 8 points is 0.71); the two sides of one
+#: event are not independent points, so whole events are counted.
+MIN_CORR_PAIRS = 2 * MIN_COMPARISON_EVENTS
+
+
 def baselines_in(ev: pd.DataFrame) -> tuple[str, ...]:
     """:data:`BASELINES` and the :data:`OPTIONAL_BASELINES` whose column ``ev`` has."""
     return (*BASELINES, *(b for b in OPTIONAL_BASELINES if f"{b}_baseline" in ev.columns))
@@ -61,7 +79,8 @@ def liquidation_metrics(ev: pd.DataFrame, floor_usd: float = 1.0e5) -> tuple[flo
     is one event's); ``liq_within_2x_share`` the share of (event, side) pairs whose
     prediction lies within a factor 2 of the recorded value (pairs with both below
     the floor count as agreeing). Events whose recorded value is NaN (no full 24 h of
-    recorded liquidations, :func:`recorded_liquidations`) are left out.
+    recorded liquidations, :func:`recorded_liquidations`) are left out. ``liq_corr`` is
+    NaN with fewer than :data:`MIN_CORR_PAIRS` pairs (too few to mean anything).
     """
     if ev.empty:
         return float("nan"), float("nan")
@@ -73,7 +92,8 @@ def liquidation_metrics(ev: pd.DataFrame, floor_usd: float = 1.0e5) -> tuple[flo
         return float("nan"), float("nan")
     lp = np.log10(np.maximum(pred, floor_usd))
     lr = np.log10(np.maximum(rec, floor_usd))
-    corr = float(np.corrcoef(lp, lr)[0, 1]) if lp.std() > 0 and lr.std() > 0 else float("nan")
+    enough = rec.size >= MIN_CORR_PAIRS and lp.std() > 0 and lr.std() > 0
+    corr = float(np.corrcoef(lp, lr)[0, 1]) if enough else float("nan")
     within = float((np.abs(lp - lr) <= math.log10(2.0)).mean())
     return corr, within
 
@@ -92,7 +112,7 @@ def known_move_liq_corr(
     root of the in-sample R²), the scale of ``liq_corr``. It is fitted on the very
     events it scores and reads the realised move: a bound on what an ex-ante
     forecast of liquidations from the move could reach, never a prediction. NaN with
-    fewer pairs than parameters + 2.
+    fewer pairs than parameters + 2 or than :data:`MIN_CORR_PAIRS`.
     """
     if ev.empty:
         return float("nan")
@@ -115,7 +135,7 @@ def known_move_liq_corr(
     x = np.column_stack(cols)
     ok = np.isfinite(y) & np.isfinite(x).all(axis=1)
     x, y = x[ok], y[ok]
-    if y.size < x.shape[1] + 2 or y.std() == 0:
+    if y.size < max(x.shape[1] + 2, MIN_CORR_PAIRS) or y.std() == 0:
         return float("nan")
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
     fit = x @ beta
@@ -193,15 +213,22 @@ def move_comparisons(ev: pd.DataFrame, *, lag: int = 0) -> dict[str, float]:
     fixed seed), and ``move_mae_dm_pvalue_vs_{b}``, the two-sided Diebold–Mariano
     p-value on the same differences. ``lag = 0`` (no Newey–West terms): events are at
     least 24 h apart and each one's 24 h outcome ends before the next begins, so their
-    errors are treated as independent (the paired t-test).
+    errors are treated as independent (the paired t-test). All four are NaN with fewer
+    than :data:`MIN_COMPARISON_EVENTS` events with a finite difference: no verdict.
     """
     from liqcascade._significance import dm_pvalue, paired_mean_interval
 
     real = ev["realised_move"].to_numpy(float)
     err = np.abs(ev["predicted_move"].to_numpy(float) - real) * 100
     out: dict[str, float] = {}
+    nan = float("nan")
     for b in baselines_in(ev):
         d = err - np.abs(ev[f"{b}_baseline"].to_numpy(float) - real) * 100
+        if int(np.isfinite(d).sum()) < MIN_COMPARISON_EVENTS:
+            out.update(dict.fromkeys((f"move_mae_diff_vs_{b}_pp", f"move_mae_diff_vs_{b}_pp_p05",
+                                      f"move_mae_diff_vs_{b}_pp_p95",
+                                      f"move_mae_dm_pvalue_vs_{b}"), nan))  # fmt: skip
+            continue
         mean, lo, hi = paired_mean_interval(d)
         out[f"move_mae_diff_vs_{b}_pp"] = mean
         out[f"move_mae_diff_vs_{b}_pp_p05"] = lo
