@@ -73,3 +73,11 @@ def test_two_shocks_name_each_flag_once() -> None:
 def test_an_empty_book_has_no_next_wave_rows_past_the_price() -> None:
     empty = next_wave_levels(PositionBook.empty(), StopBook.empty(), 100.0, from_price=True)
     assert (empty.frame["released_usd"] == 0).all() and empty.frame["level"].iloc[0] == 100.0
+
+
+def test_a_shock_past_the_books_edge_is_said_as_the_shock() -> None:
+    r = run_cli("cascade", "--asset", "ETH", "--shock=-0.99")
+    assert r.exit_code == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert "-99.00% — the shock alone passes the modelled book's edge (-40%)" in text
+    assert "≤ -40% — beyond the modelled book" not in text

@@ -909,6 +909,8 @@ def _move_text(result: dict[str, Any], key: str) -> str:
     v = result[key]
     if result.get(f"{key}_at_book_edge"):
         edge = float(result.get("book_edge_move", v))
+        if abs(v) > abs(edge) + 1e-12:  # the shock itself lies past the book's last level
+            return f"{v:.2%} — the shock alone passes the modelled book's edge ({edge:+.0%})"
         sign = "≤" if edge < 0 else "≥"
         return f"{sign} {edge:+.0%} — beyond the modelled book"
     return f"{v:.2%}"
