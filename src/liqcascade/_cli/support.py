@@ -16,8 +16,9 @@ def _render(r: dict[str, Any]) -> None:
 
     c = r["seed_claim"]
     _common.stdout.print(
-        f"[bold]{r['n_tests']} support tests[/] ({r['n_event_bars']} distinct bars) on "
-        f"{r['n_zones']} zones, {r['interval']} bars {r['start'][:10]} → {r['end'][:10]}"
+        f"[bold]{_count(r['n_tests'], 'support test')}[/] "
+        f"({_count(r['n_event_bars'], 'distinct bar')}) on {_count(r['n_zones'], 'zone')}, "
+        f"{r['interval']} bars {r['start'][:10]} → {r['end'][:10]}"
     )
     if r.get("tolerances"):
         _common.stdout.print(_tolerance_line(r["tolerances"]), soft_wrap=True)
@@ -65,6 +66,11 @@ def _render(r: dict[str, Any]) -> None:
     _common.stdout.print(t)
     _sensitivity_table(r)
     _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 zone"``, ``"5 zones"``: a count with its noun in the right number."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _sensitivity_table(r: dict[str, Any]) -> None:
