@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from liqcascade._cli import _common
 from liqcascade._cli._data_cut import AsOfOption, cut_at_as_of
@@ -16,8 +17,8 @@ def _render(r: dict[str, Any]) -> None:
     out = _common.stdout
     out.print(
         f"[bold]{r['asset']} {r['interval']}[/] {r['model']} ({r['dist']} errors), "
-        f"{r['n_obs']:,} returns {r['start'][:10]} → {r['end'][:10]}"
-        + ("" if r["converged"] else "  [red]NOT CONVERGED[/]")
+        f"{r['n_obs']:,} return{'' if r['n_obs'] == 1 else 's'} {r['start'][:10]} → "
+        f"{r['end'][:10]}" + ("" if r["converged"] else "  [red]NOT CONVERGED[/]")
     )
     if r.get("data_cut"):
         out.print(f"data: {r['data_cut']['note']}", soft_wrap=True)
@@ -28,8 +29,7 @@ def _render(r: dict[str, Any]) -> None:
         t.add_row(k, f"{v:.5g}", f"{r['std_err'][k]:.3g}", f"{r['pvalues'][k]:.3g}")
     out.print(t)
 
-    def f(v: Any, fmt: str) -> str:
-        return "–" if v is None else format(v, fmt)
+    f = _num
 
     se = r["persistence_se"]
     persistence = f"persistence {r['persistence']:.4f}" + ("" if se is None else f" ± {se:.4f}")
@@ -68,11 +68,23 @@ def _render(r: dict[str, Any]) -> None:
                 p["label"],
                 str(p["n_obs"]),
                 f(p["gamma"], ".4f"),
-                f"[{f(p['ci_low'], '.3f')}, {f(p['ci_high'], '.3f')}]",
+                _interval(p["ci_low"], p["ci_high"]),
                 f(p["pvalue"], ".3g"),
                 p["verdict"],
             )
         out.print(pt)
+
+
+def _num(v: Any, fmt: str) -> str:
+    """``v`` formatted, or ``n/a`` when there is no estimate (None or NaN)."""
+    return "n/a" if v is None or v != v else format(v, fmt)  # v != v: NaN
+
+
+def _interval(lo: Any, hi: Any) -> Text:
+    """``[-0.063, 0.015]`` as plain text (rich would read the brackets as markup), or n/a."""
+    if _num(lo, "") == "n/a" or _num(hi, "") == "n/a":
+        return Text("n/a")
+    return Text(f"[{lo:.3f}, {hi:.3f}]")
 
 
 _Interval = Annotated[
