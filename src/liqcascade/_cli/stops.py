@@ -31,6 +31,8 @@ def _render_recommend(res: dict[str, Any]) -> None:
     t.add_row("[bold]distance[/]", f"{res['distance']:.2%} from entry")
     vr = res.get("vol_distance_range")
     band = f" (p05–p95 {vr[0]:.2%}–{vr[1]:.2%})" if vr else " (no interval)"
+    if res.get("vol_distance_range_capped"):  # a long's: 100 % below entry is zero
+        band = band[:-1] + ", upper end capped: a long's stop cannot lie 100 % below entry)"
     t.add_row("[bold]vol_distance[/]", f"{res['vol_distance']:.2%}{band}")
     rng = res.get("expected_slippage_range")
     over = f" (draws {rng[0]:.3%}–{rng[1]:.3%})" if rng else " (no interval)"
