@@ -276,7 +276,7 @@ def _vol_estimate(d: pd.DataFrame, asset: str, s: RecommendSettings) -> VolEstim
         from liqcascade.positions._stops import wilder_atr
 
         atr = float(wilder_atr(d, 14)[-1]) / float(d["close"].iloc[-1])
-        how = f"ATR(14) {atr:.2%} of price per day × √{h} days"
+        how = f"ATR(14) {atr:.2%} of price per day × √{h} day{'' if h == 1 else 's'}"
         return VolEstimate(s.k * atr * math.sqrt(h), how, None, 0)
     from liqcascade.volatility import fit_volatility, log_returns
     from liqcascade.volatility._param_draws import forecast_variance_draws
@@ -285,7 +285,7 @@ def _vol_estimate(d: pd.DataFrame, asset: str, s: RecommendSettings) -> VolEstim
     fit = fit_volatility(r, "gjr", "t", interval="1d", asset=asset)
     var = fit.forecast(h)["variance"].to_numpy(float)
     sig = math.sqrt(float(var.sum())) / 100.0
-    how = f"GJR-GARCH(1,1)-t forecast: {sig:.2%} over {h} days"
+    how = f"GJR-GARCH(1,1)-t forecast: {sig:.2%} over {h} day{'' if h == 1 else 's'}"
     draws = forecast_variance_draws(fit, h, n_draws=VOL_DRAWS, seed=0)
     band = None
     if len(draws):
