@@ -62,7 +62,7 @@ def test_differing_values_kept_and_warned(tmp_path: Path, cli, store_path: Path,
     p2 = gen.write_csv(tmp_path / "b.csv", b2)
     r = cli("data", "ingest", str(p2), "--store", str(store_path), "--json")
     assert r.json()["rows_added"] == 0 and r.json()["rows_differing"] == 1
-    assert "1 rows were already stored with different values" in r.stderr
+    assert "1 row was already stored with different values" in r.stderr
     with Store(store_path, read_only=True) as s:
         assert s.read("ohlcv")["volume"].iloc[3] == b["volume"].iloc[3]
 

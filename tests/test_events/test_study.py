@@ -216,5 +216,5 @@ def test_series_without_support_tests() -> None:
     s = support_study(df, n_random=5, n_boot=10)
     assert s.detection.n_tests == 0 and s.detection.n_zones == 0
     assert s.horizons["n"].eq(0).all()
-    assert s.claim["verdict"] == "not supported"
+    assert s.claim["verdict"] == "not testable with these data"  # nothing to score
     assert s.sensitivity["n_tests"].eq(0).all()

@@ -178,7 +178,7 @@ def test_helpers() -> None:
         ((1, 0.0, 2000.0, 100.0), "size must be > 0 (got 0)"),
         ((1, [1.0, 0.0], 2000.0, 100.0), "size[1] must be finite and > 0"),
         ((1, 1.0, -5.0, 100.0), "entry_price must be > 0 (got -5)"),
-        ((1, 1.0, 2000.0, np.nan), "margin must be >= 0 (got nan)"),
+        ((1, 1.0, 2000.0, np.nan), "margin must be a finite number >= 0 (got nan)"),
         ((2, 1.0, 2000.0, 100.0), "side must be +1 (long) or -1 (short)"),
         (("up", 1.0, 2000.0, 100.0), "side must be long or short (got 'up')"),
         ((["long", "up"], 1.0, 2000.0, 100.0), "side[1]: unknown side 'up'"),

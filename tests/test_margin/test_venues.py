@@ -99,5 +99,5 @@ def test_leverage_above_the_venue_maximum_is_refused() -> None:
     with pytest.raises(InputError, match="tiers applies to venue binance only") as e:
         liq_price("bybit", 1, 1.0, 2000.0, 100.0, tiers="ETHUSDT")
     assert e.value.params == ("tiers", "venue")
-    with pytest.raises(InputError, match=r"mmr must be in \(0, 0.5\) for hyperliquid"):
+    with pytest.raises(InputError, match=r"mmr must be a fraction in \(0, 0.5\) for hyperliquid"):
         liq_price("hyperliquid", 1, 1.0, 2000.0, 100.0, mmr=0.6)

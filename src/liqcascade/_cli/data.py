@@ -51,7 +51,8 @@ def _render_ingest(r: dict[str, Any]) -> None:
         dropped = f", {s['rows_dropped']} dropped" if s.get("rows_dropped") else ""
         _common.stdout.print(
             f"{Path(s['file']).name}: {s['layout']} -> {s['kind']} {s['venue']} "
-            f"{s['symbol']} {s['interval']}, {s['rows']} rows{dropped}, {s['gaps']} gaps",
+            f"{s['symbol']} {s['interval']}, {_count(s['rows'], 'row')}{dropped}, "
+            f"{_count(s['gaps'], 'gap')}",
             highlight=False,
         )
     _common.stdout.print(
@@ -63,17 +64,43 @@ def _render_ingest(r: dict[str, Any]) -> None:
 
 def _render_list(r: dict[str, Any]) -> None:
     if not r["series"]:
-        _common.stdout.print(f"{r['store']}: empty")
+        absent = not Path(r["store"]).exists()  # the default store before any ingest
+        what = "no store yet (`liqcascade data ingest` creates it)" if absent else "empty"
+        _common.stdout.print(f"{r['store']}: {what}", highlight=False, markup=False)
         return
     _common.stdout.print(f"[bold]{r['store']}[/]")
     _common.stdout.print("kind venue symbol interval first -> last rows gaps", style="dim")
     for s in r["series"]:
+        gaps = "" if s["gaps"] is None else f" {_count(s['gaps'], 'gap')}"
         _common.stdout.print(
             f"{s['kind']} {s['venue']} {s['symbol']} {s['interval']} "
-            f"{_short(s['first'])} -> {_short(s['last'])} {s['rows']} rows "
-            f"{_short(s['gaps'])} gaps",
+            f"{_short(s['first'])} -> {_short(s['last'])} {_count(s['rows'], 'row')}{gaps}",
             highlight=False,
         )
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 row"``, ``"2 rows"``: a count with its noun in the right number."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _render_export(r: dict[str, Any]) -> None:
+    """The export's rows; without rows, the range and the series' span instead of None."""
+    from rich.table import Table
+
+    t = Table(show_header=False, box=None)
+    for k in ("out", "kind", "venue", "symbol", "interval", "rows"):
+        t.add_row(f"[bold]{k}[/]", _common._fmt(r[k]))
+    if r["rows"]:
+        t.add_row("[bold]first[/]", _short(r["first"]))
+        t.add_row("[bold]last[/]", _short(r["last"]))
+    else:
+        t.add_row(
+            "[bold]first / last[/]",
+            f"no rows in the range (the series runs {_short(r['series_first'])} -> "
+            f"{_short(r['series_last'])} UTC)",
+        )
+    _common.stdout.print(t, highlight=False)
 
 
 def _short(v: Any) -> str:
@@ -189,9 +216,9 @@ def export(
         _common.fail(f"--start ({t0:%Y-%m-%d %H:%M}) is after --end ({t1:%Y-%m-%d %H:%M})")
     result = _ops.export_series(kind, out, symbol=symbol, venue=venue, interval=interval,
                                 start=t0, end=t1, store=store)  # fmt: skip
-    if result["rows"] == 0:
-        _common.warn(f"no stored rows between --start and --end: {out} holds no rows")
-    _common.emit(result, as_json)
+    if result["rows"] == 0:  # exit 0 like every empty answer of `data` (list, ingest)
+        _common.warn(f"no stored rows between --start and --end: {out} holds the header only")
+    _common.emit(result, as_json, _render_export)
 
 
 @data_app.command("fetch")

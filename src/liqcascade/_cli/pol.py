@@ -72,7 +72,7 @@ def build(
             tree = build_tree_from(table)
         tree.save(out, stage=stage)  # outside the bar: an error here prints one line
     result = _build_summary(tree, out, reserves, reserve_buffer)
-    _common.emit(result, as_json)
+    _common.emit(result, as_json, _render_build)
 
 
 @pol_app.command("prove")
@@ -125,7 +125,7 @@ def verify(
     _common.existing_file(proof_file, "PROOF")
     d = read_proof(proof_file)
     res = verify_proof(d, root, total, source=str(proof_file))
-    _common.emit(res.to_dict(), as_json)
+    _common.emit(res.to_dict(), as_json, lambda r: _render_verify(r, total is not None))
     if not res.valid:
         raise typer.Exit(3)
 
@@ -154,9 +154,47 @@ def _build_summary(
         result.update(
             {
                 "reserves": reserves,
-                "reserve_ratio": rr.ratio,
+                # no liabilities (every balance 0): no ratio (null), whatever the reserves
+                "reserve_ratio": rr.ratio if tree.total_liabilities > 0 else None,
                 "reserve_buffer": reserve_buffer,
                 "meets_buffer": rr.meets_buffer,
             }
         )
     return result
+
+
+def _rows(rows: list[tuple[str, str]]) -> None:
+    """``key  value`` rows, as :func:`_common.emit` prints a result without a renderer."""
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None)
+    for k, v in rows:
+        table.add_row(f"[bold]{k}[/]", v)
+    _common.stdout.print(table)
+
+
+def _render_build(r: dict[str, Any]) -> None:
+    """``pol build``'s rows; a reserve ratio without liabilities reads n/a, not inf."""
+    rows = []
+    for k, v in r.items():
+        if k == "reserve_ratio" and v is None:
+            rows.append((k, "n/a (no liabilities: every balance is 0)"))
+        else:
+            rows.append((k, _common._fmt(v)))
+    _rows(rows)
+
+
+def _render_verify(r: dict[str, Any], total_given: bool) -> None:
+    """``pol verify``'s rows: on success what was checked (not an empty reason)."""
+    rows = [(k, str(r[k])) for k in ("valid", "user", "balance", "total_liabilities")]
+    if r["valid"]:
+        what = "the recomputed root matches --root"
+        what += (
+            " and the recomputed total matches --total"
+            if total_given
+            else "; the published total was not checked (no --total)"
+        )
+        rows.append(("checked", what))
+    else:
+        rows.append(("reason", r["reason"]))
+    _rows(rows)

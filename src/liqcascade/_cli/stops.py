@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 import typer
@@ -31,6 +32,8 @@ def _render_recommend(res: dict[str, Any]) -> None:
     t.add_row("[bold]distance[/]", f"{res['distance']:.2%} from entry")
     vr = res.get("vol_distance_range")
     band = f" (p05–p95 {vr[0]:.2%}–{vr[1]:.2%})" if vr else " (no interval)"
+    if res.get("vol_distance_range_capped"):  # a long's: 100 % below entry is zero
+        band = band[:-1] + ", upper end capped: a long's stop cannot lie 100 % below entry)"
     t.add_row("[bold]vol_distance[/]", f"{res['vol_distance']:.2%}{band}")
     rng = res.get("expected_slippage_range")
     over = f" (draws {rng[0]:.3%}–{rng[1]:.3%})" if rng else " (no interval)"
@@ -132,6 +135,28 @@ def _warn_fixed_cap(res: dict[str, Any]) -> None:
         )
 
 
+def _default_fixed_pct(leverage: float) -> float:
+    """``--fixed-pct`` when not given: 0.05, or the policy's cap where 0.05 is refused.
+
+    An explicit distance at or beyond the liquidation (``1/leverage``) is refused: the
+    user asked for a stop that cannot fire. The default was not asked for: at a leverage
+    where it would be refused (above 20x) it takes the cap every policy's stop has (80 %
+    of the way to liquidation), with a ``warning:`` line saying so.
+    """
+    from liqcascade.protect import BacktestSettings
+
+    base = BacktestSettings()
+    if not (math.isfinite(leverage) and 1 <= leverage <= 125) or base.fixed_pct < 1 / leverage:
+        return base.fixed_pct  # a bad --leverage is refused by the settings, naming it
+    cap = base.max_liq_fraction / leverage
+    _common.warn(
+        f"--fixed-pct not given: its default {base.fixed_pct:g} is at or beyond the "
+        f"liquidation of a {leverage:g}x position (1/{leverage:g} = {1 / leverage:.2%}): the "
+        f"fixed stops are at the policy's cap, {cap:.2%} from entry (--fixed-pct to choose)"
+    )
+    return cap
+
+
 @stops_app.command("recommend")
 def recommend_cmd(
     side: Annotated[str, typer.Option(help="Position side: long or short.")] = "long",
@@ -194,6 +219,17 @@ _EndOpt = Annotated[
 ]
 
 
+_FixedPctOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Fixed policy distance, fraction of entry (default 0.05). Beyond 0.8/--leverage "
+        "(80% of the way to liquidation) it is capped there with a warning; at or beyond "
+        "1/--leverage (the liquidation) it is refused, unless not given: the default then "
+        "takes the cap, with a warning."
+    ),
+]
+
+
 @stops_app.command("backtest")
 def backtest_cmd(
     policy: Annotated[str, typer.Option(help="fixed, vol, vol-declustered or all.")] = "all",
@@ -204,13 +240,7 @@ def backtest_cmd(
     seed: Annotated[int, typer.Option(help="Seed of the random entries.")] = 0,
     n_random: Annotated[int, typer.Option(help="Random entries per side (>= 1).")] = 500,
     horizon_days: Annotated[int, typer.Option(help="Holding period, days (1–365).")] = 5,
-    fixed_pct: Annotated[
-        float,
-        typer.Option(
-            help="Fixed policy distance, fraction; below 1/leverage (liquidation), capped "
-            "at 80% of it with a warning."
-        ),
-    ] = 0.05,
+    fixed_pct: _FixedPctOpt = None,
     leverage: Annotated[float, typer.Option(help="Position leverage (1–125).")] = 5.0,
     asset: Annotated[
         str,
@@ -246,7 +276,7 @@ def backtest_cmd(
         seed=seed,
         n_random=n_random,
         horizon_days=horizon_days,
-        fixed_pct=fixed_pct,
+        fixed_pct=_default_fixed_pct(leverage) if fixed_pct is None else fixed_pct,
         leverage=leverage,
     )
     with _common.progress("walking the stop policies over the hourly path") as adv:

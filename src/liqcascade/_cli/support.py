@@ -9,6 +9,7 @@ import typer
 
 from liqcascade._cli import _common
 from liqcascade._cli._data_cut import AsOfOption, cut_at_as_of
+from liqcascade._cli.vol import beyond_the_cut
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -16,8 +17,9 @@ def _render(r: dict[str, Any]) -> None:
 
     c = r["seed_claim"]
     _common.stdout.print(
-        f"[bold]{r['n_tests']} support tests[/] ({r['n_event_bars']} distinct bars) on "
-        f"{r['n_zones']} zones, {r['interval']} bars {r['start'][:10]} → {r['end'][:10]}"
+        f"[bold]{_count(r['n_tests'], 'support test')}[/] "
+        f"({_count(r['n_event_bars'], 'distinct bar')}) on {_count(r['n_zones'], 'zone')}, "
+        f"{r['interval']} bars {r['start'][:10]} → {r['end'][:10]}"
     )
     if r.get("tolerances"):
         _common.stdout.print(_tolerance_line(r["tolerances"]), soft_wrap=True)
@@ -65,6 +67,11 @@ def _render(r: dict[str, Any]) -> None:
     _common.stdout.print(t)
     _sensitivity_table(r)
     _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 zone"``, ``"5 zones"``: a count with its noun in the right number."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _sensitivity_table(r: dict[str, Any]) -> None:
@@ -212,15 +219,16 @@ def register(app: typer.Typer) -> None:
         _common.flag_names(
             n_random="--draws", n_boot="--boot", ohlcv="--start/--end", data_file="--data"
         )
-        bars, source = load_bars(asset, interval, *_dates(start, end), data)
+        raw, source = load_bars(asset, interval, *_dates(start, end), data)
         step = pd.Timedelta(days=1) / bars_per_day(interval)
-        bars, cut = cut_at_as_of(bars, step, asset=asset, as_of=as_of, data_file=data,
+        bars, cut = cut_at_as_of(raw, step, asset=asset, as_of=as_of, data_file=data,
                                  what=f"the {asset.upper()} {interval} bars")  # fmt: skip
         params, tol = _params(asset, bars, dict(
             pivot=pivot, zone_tol=zone_tol, band=band, break_tol=break_tol, min_away=min_away,
             max_age=max_age, volume_weighted=volume_weighted))  # fmt: skip
         grid: dict[str, Any] | None = {} if no_sensitivity else None
-        with _common.progress("random levels + sensitivity", study_steps(draws, grid)) as adv:
+        steps = ("random levels + sensitivity", study_steps(draws, grid))
+        with beyond_the_cut(raw, bars, cut), _common.progress(*steps) as adv:
             study = support_study(bars, params, interval=interval, seed=seed, n_random=draws,
                                   n_boot=boot, grid=grid, on_step=adv)  # fmt: skip
         _common.emit({**study.to_dict(), "source": source, "data_cut": cut.to_dict(),

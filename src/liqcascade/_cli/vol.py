@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from liqcascade._cli import _common
-from liqcascade._cli._data_cut import AsOfOption, cut_at_as_of
+from liqcascade._cli._data_cut import AsOfOption, DataCut, cut_at_as_of
+from liqcascade.errors import InputError
 
 
 def _render(r: dict[str, Any]) -> None:
     out = _common.stdout
     out.print(
         f"[bold]{r['asset']} {r['interval']}[/] {r['model']} ({r['dist']} errors), "
-        f"{r['n_obs']:,} returns {r['start'][:10]} → {r['end'][:10]}"
-        + ("" if r["converged"] else "  [red]NOT CONVERGED[/]")
+        f"{r['n_obs']:,} return{'' if r['n_obs'] == 1 else 's'} {r['start'][:10]} → "
+        f"{r['end'][:10]}" + ("" if r["converged"] else "  [red]NOT CONVERGED[/]")
     )
     if r.get("data_cut"):
         out.print(f"data: {r['data_cut']['note']}", soft_wrap=True)
@@ -28,8 +33,7 @@ def _render(r: dict[str, Any]) -> None:
         t.add_row(k, f"{v:.5g}", f"{r['std_err'][k]:.3g}", f"{r['pvalues'][k]:.3g}")
     out.print(t)
 
-    def f(v: Any, fmt: str) -> str:
-        return "–" if v is None else format(v, fmt)
+    f = _num
 
     se = r["persistence_se"]
     persistence = f"persistence {r['persistence']:.4f}" + ("" if se is None else f" ± {se:.4f}")
@@ -68,11 +72,49 @@ def _render(r: dict[str, Any]) -> None:
                 p["label"],
                 str(p["n_obs"]),
                 f(p["gamma"], ".4f"),
-                f"[{f(p['ci_low'], '.3f')}, {f(p['ci_high'], '.3f')}]",
+                _interval(p["ci_low"], p["ci_high"]),
                 f(p["pvalue"], ".3g"),
                 p["verdict"],
             )
         out.print(pt)
+
+
+def _num(v: Any, fmt: str) -> str:
+    """``v`` formatted, or ``n/a`` when there is no estimate (None or NaN)."""
+    return "n/a" if v is None or v != v else format(v, fmt)  # v != v: NaN
+
+
+def _interval(lo: Any, hi: Any) -> Text:
+    """``[-0.063, 0.015]`` as plain text (rich would read the brackets as markup), or n/a."""
+    if _num(lo, "") == "n/a" or _num(hi, "") == "n/a":
+        return Text("n/a")
+    return Text(f"[{lo:.3f}, {hi:.3f}]")
+
+
+@contextmanager
+def beyond_the_cut(bars: Any, kept: Any, cut: DataCut) -> Iterator[None]:
+    """Errors raised inside (too few bars) say what the default cut left out.
+
+    And how to use those bars: ``--as-of`` the last bar's date. Only errors about the
+    range (``start``/``end``, the bars), when the cut is the default market date
+    (``--as-of`` not given) and it left bars of the range out; others pass unchanged.
+    (``vol`` and ``support-study`` cut the same way: ``_data_cut.cut_at_as_of``.)
+    """
+    try:
+        yield
+    except InputError as exc:
+        left_out = len(bars) - len(kept)
+        about_the_range = bool(set(exc.params) & {"start", "end", "ohlcv", "returns"})
+        if not about_the_range or cut.source != "market date" or left_out <= 0:
+            raise
+        assert cut.instant is not None  # a market date is an instant
+        last = pd.Timestamp(bars.index[-1])
+        raise InputError(
+            f"{_common.error_line(exc)}; the default cut at the market date (bars closed by "
+            f"{cut.instant:%Y-%m-%d %H:%M} UTC) left out the {left_out:,} later "
+            f"bar{'' if left_out == 1 else 's'} of the range: --as-of {last:%Y-%m-%d} to use "
+            f"{'it' if left_out == 1 else 'them'}"
+        ) from None
 
 
 _Interval = Annotated[
@@ -129,21 +171,19 @@ def register(app: typer.Typer) -> None:
 
         Example: liqcascade vol --asset ETH --interval 1d --model gjr --dist t --by-period
         """
-        import pandas as pd
-
         from liqcascade import volatility as vol
 
         _common.flag_names(data_file="--data")
         _common.check_dates(start=start, end=end)
+        raw = vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store)
         close, cut = cut_at_as_of(
-            vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store),
-            pd.Timedelta(days=1) / vol.bars_per_day(interval), asset=asset, as_of=as_of,
+            raw, pd.Timedelta(days=1) / vol.bars_per_day(interval), asset=asset, as_of=as_of,
             what=f"the {asset.upper()} {interval} closes", store=store, data_file=data,
         )  # fmt: skip
-        with _common.progress(f"fitting {model} ({dist})") as advance:
+        with beyond_the_cut(raw, close, cut), _common.progress(f"fitting {model} ({dist})") as adv:
             study = vol.volatility_study(close, model=model, dist=dist, interval=interval,
                                          start=start, end=end, asset=asset,
-                                         by_period=by_period, on_progress=advance)  # fmt: skip
+                                         by_period=by_period, on_progress=adv)  # fmt: skip
         for w in study.warnings:
             _common.warn(w)
         _common.emit({**study.to_dict(), "data_cut": cut.to_dict()}, as_json, _render)

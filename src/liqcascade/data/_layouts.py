@@ -259,7 +259,8 @@ def _taker_rows(raw: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, l
         return frame, []
     keep = ~other.to_numpy()
     note = (
-        f"{n} rows carry only {b1}/{s1}, another series than {b0}/{s0} "
+        f"{n} {'row carries' if n == 1 else 'rows carry'} only {b1}/{s1}, another series "
+        f"than {b0}/{s0} "
         "(the file holds two): not read"
     )
     return frame[keep].reset_index(drop=True), [note]

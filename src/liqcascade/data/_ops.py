@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._paths import check_output_file
-from liqcascade.data._kinds import KINDS, kind_of
+from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
 from liqcascade.data._readers import read_file
 from liqcascade.data._store import IngestResult, Store, default_store_path, ingest_chunk_rows
 from liqcascade.data._validate import MissingValueError
@@ -27,12 +27,20 @@ __all__ = ["export_series", "fetch_into_store", "ingest_files", "list_store", "s
 def store_path(store: str | Path | None = None, *, must_exist: bool = False) -> Path:
     """The store file: ``store``, else :func:`default_store_path`.
 
-    With ``must_exist`` a missing file is an :class:`InputError` naming ``store``.
+    With ``must_exist`` a missing file is an :class:`InputError` naming where the path
+    came from: ``store`` (``param``), or ``$LIQCASCADE_STORE``, or the default store.
     """
     path = Path(store) if store is not None else default_store_path()
     if must_exist and not path.exists():
-        raise InputError(f"store: {path}: no such store", param="store")
+        if store is not None:
+            raise InputError(f"store: {path}: no such store", param="store")
+        raise InputError(f"{_named_by()}: {path}: no such store (nothing was ingested there)")
     return path
+
+
+def _named_by() -> str:
+    """Where the default store's path comes from: ``$LIQCASCADE_STORE`` or the default."""
+    return "$LIQCASCADE_STORE" if os.environ.get("LIQCASCADE_STORE") else "the default store"
 
 
 def _kind(name: str) -> str:
@@ -117,10 +125,13 @@ def ingest_files(
 def list_store(store: str | Path | None = None) -> tuple[Path, pd.DataFrame]:
     """The series in the store (kind, venue, symbol, interval, first, last, rows, gaps).
 
-    A ``store`` given and missing is an :class:`InputError`; the default store may be
-    absent (then empty).
+    A store someone named and missing is an :class:`InputError`, whether ``store`` or
+    ``$LIQCASCADE_STORE`` named it (the same path, the same answer); only the built-in
+    default (``~/.liqcascade/store.duckdb``, nothing ingested yet) may be absent: then
+    the listing is empty.
     """
-    path = store_path(store, must_exist=store is not None)
+    named = store is not None or bool(os.environ.get("LIQCASCADE_STORE"))
+    path = store_path(store, must_exist=named)
     with Store(path, read_only=True) as st:
         return path, st.list_series()
 
@@ -154,7 +165,9 @@ def export_series(
     Returns
     -------
     dict
-        ``out, kind, venue, symbol, interval, rows, first, last``.
+        ``out, kind, venue, symbol, interval, rows, first, last`` (the rows written:
+        ``None`` when none), ``series_first, series_last`` (the stored series' span).
+        The file is written even without rows (the header: an empty range is an answer).
     """
     k = _kind(kind)
     out = Path(out)
@@ -179,6 +192,8 @@ def export_series(
         "rows": len(df),
         "first": df["ts"].min() if len(df) else None,
         "last": df["ts"].max() if len(df) else None,
+        "series_first": row["first"],
+        "series_last": row["last"],
     }
 
 
@@ -199,14 +214,28 @@ def _one_series(listing: pd.DataFrame, k: str, **labels: str | None) -> pd.Serie
 
 
 def _export_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Drop the kind's all-empty value columns; key columns first."""
-    empty = [c for c in KINDS[table].value_columns if c in df.columns and df[c].isna().all()]
+    """Drop the kind's all-empty value columns; key columns first.
+
+    Without rows every column is "all empty": the kind's required columns stay (the
+    header of an empty range is the series' own), its optional ones go.
+    """
+    kind = KINDS[table]
+    empty = [
+        c
+        for c in kind.value_columns
+        if c in df.columns and df[c].isna().all() and (len(df) or c in kind.optional)
+    ]
     df = df.drop(columns=empty)
     front = ["ts", "venue", "symbol", "interval"]
     return df[front + [c for c in df.columns if c not in front]]
 
 
 def _atomic_write(df: pd.DataFrame, out: Path) -> None:
+    """Write ``df`` to ``out`` through a temporary file in its folder, then rename.
+
+    The file gets the mode of any new file (``0666`` less the umask): ``mkstemp``'s
+    ``0600`` would hide market data, which is not secret, from the user's group.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     os.close(fd)
@@ -217,10 +246,35 @@ def _atomic_write(df: pd.DataFrame, out: Path) -> None:
             d = df.copy()
             d["ts"] = pd.DatetimeIndex(d["ts"]).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             d.to_csv(tmp, index=False)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _fetch_kind(name: str) -> str:
+    """The canonical kind of ``name`` if ccxt can fetch it, else one InputError naming ``kind``.
+
+    One list whatever the name (unknown, or a kind only files provide): the kinds a fetch
+    can download, and where the others come from.
+    """
+    from liqcascade.data._fetch import FETCH_KINDS
+
+    try:
+        k = kind_of(name, option="kind").name
+    except InputError:
+        k = ""
+    if k in FETCH_KINDS:
+        return k
+    others = ", ".join(x for x in PUBLIC_KINDS if x not in FETCH_KINDS)
+    raise InputError(
+        f"kind must be one of {', '.join(FETCH_KINDS)} (got {name!r}); {others} come from "
+        "files (`liqcascade data ingest`)",
+        param="kind",
+    )
 
 
 def fetch_into_store(
@@ -268,11 +322,7 @@ def fetch_into_store(
     """
     from liqcascade.data import _fetch
 
-    k = _kind(kind)
-    if k not in _fetch.FETCH_KINDS:
-        raise InputError(
-            f"kind must be one of {', '.join(_fetch.FETCH_KINDS)} (got {kind!r})", param="kind"
-        )
+    k = _fetch_kind(kind)
     if limit is not None and limit <= 0:
         raise InputError(f"limit must be > 0 (got {limit})", param="limit")
     t1 = until if until is not None else pd.Timestamp.now(tz="UTC")

@@ -324,8 +324,9 @@ class Store:
         result.rows_total = sum(after.values())
         if result.rows_differing:
             result.warnings.append(
-                f"{result.rows_differing} rows were already stored with different values; "
-                "the stored values were kept"
+                f"{result.rows_differing} "
+                + ("row was" if result.rows_differing == 1 else "rows were")
+                + " already stored with different values; the stored values were kept"
             )
         return result
 

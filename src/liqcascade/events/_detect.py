@@ -152,7 +152,10 @@ class SupportDetection:
                 )
             )
         fig.update_layout(
-            title=f"Support zones and tests ({self.n_zones} zones, {self.n_tests} tests)",
+            title=(
+                f"Support zones and tests ({self.n_zones} zone{'' if self.n_zones == 1 else 's'}, "
+                f"{self.n_tests} test{'' if self.n_tests == 1 else 's'})"
+            ),
             yaxis_title="price (USD)",
             height=480,
             margin={"t": 50, "l": 60, "r": 20, "b": 30},

@@ -47,6 +47,26 @@ CLAIM_TEXT = (
 CLAIM_N_TESTS = 162
 CLAIM_WIN_RATE = (0.55, 0.60)
 
+#: Fewest test days (events with a forward return at every short horizon) behind a
+#: verdict. The claim's win rate is a band 5 points wide (55–60 %); over ``n`` test days a
+#: win rate moves in steps of ``1/n``, so below 20 days a single test moves it by the
+#: whole width of the band and whether it lands inside is chance, not evidence (and the
+#: overlap-adjusted test of the 20+ day means is not even defined below 3 events).
+MIN_TEST_DAYS = 20
+
+#: The verdict below :data:`MIN_TEST_DAYS` (the report's legend word for it).
+NOT_TESTABLE = "not testable with these data"
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 test"``, ``"2 tests"``: a count with its noun in the right number."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _num(x: float, fmt: str) -> str:
+    """``x`` formatted, or ``"n/a"`` when it is not a finite number (no nan in prose)."""
+    return format(x, fmt) if math.isfinite(x) else "n/a"
+
 
 def bars_per_day(interval: str) -> int:
     """Bars per day of a supported interval (``1d``, ``4h``, ``1h``)."""
@@ -536,7 +556,9 @@ def assess_claim(
     p < 0.05 (the overlap-adjusted test, ``p_value_adj``) at a majority of the 20, 30,
     40, 60 day horizons. Both →
     "supported"; one → "partly supported"; neither → "not supported"; "contradicted"
-    when, in addition, a 20+ day mean is significantly *positive*.
+    when, in addition, a 20+ day mean is significantly *positive*. Fewer than
+    :data:`MIN_TEST_DAYS` test days at a short horizon (none found, or a short range):
+    :data:`NOT_TESTABLE`, whatever the figures, which the notes still give.
 
     Parameters
     ----------
@@ -565,7 +587,10 @@ def assess_claim(
     nw_neg = int(((lg["mean"] < 0) & (lg["p_value"] < 0.05)).sum())
     win_ok = CLAIM_WIN_RATE[0] <= wr <= CLAIM_WIN_RATE[1]
     neg_ok = sig_neg > len(lg) / 2
-    if win_ok and neg_ok:
+    test_days = int(sh["n"].min()) if len(sh) else 0
+    if test_days < MIN_TEST_DAYS:
+        verdict = NOT_TESTABLE
+    elif win_ok and neg_ok:
         verdict = "supported"
     elif win_ok or neg_ok:
         verdict = "partly supported"
@@ -595,7 +620,8 @@ def assess_claim(
         lo = hi = n_tests
         count_note = "sensitivity grid not run"
     means = ", ".join(
-        f"{h} d {r['mean']:+.2%} (t {r['t_stat_adj']:+.2f})" for h, r in lg.iterrows()
+        f"{h} d {_num(r['mean'], '+.2%')} (t {_num(r['t_stat_adj'], '+.2f')})"
+        for h, r in lg.iterrows()
     )
     rnd = (
         f"{rnd_wr:.1%} at random pseudo-levels"
@@ -603,9 +629,10 @@ def assess_claim(
         else "no random pseudo-level baseline (no draws)"
     )
     notes = (
-        f"{n_tests} tests at these parameters (the claim: {CLAIM_N_TESTS}); {count_note}. "
-        f"1–10 day win rate "
-        f"{wr:.1%} (claim 55–60 %) against {base_wr:.1%} on every day and {rnd}; "
+        f"{_count(n_tests, 'test')} at these parameters (the claim: {CLAIM_N_TESTS}); "
+        f"{count_note}. 1–10 day win rate "
+        f"{_num(wr, '.1%')} (claim 55–60 %) against {_num(base_wr, '.1%')} on every day and "
+        f"{rnd}; "
         f"{sig_short} of {len(sh)} short horizons have p < 0.05. "
         f"20+ day mean log returns: {means}; significantly negative at {sig_neg} of "
         f"{len(lg)}, significantly positive at {sig_pos} (overlap-adjusted test; plain "
@@ -616,6 +643,13 @@ def assess_claim(
             f"no support tests found at these settings (the claim: {CLAIM_N_TESTS}); "
             f"{count_note}. Nothing to assess: loosen the detection (a smaller pivot, a "
             "wider band or zone tolerance) or give a longer range."
+        )
+    elif verdict == NOT_TESTABLE:
+        notes = (
+            f"Too few test days to score the claim: the 1–10 day win rates rest on "
+            f"{_count(test_days, 'test day')}, at least {MIN_TEST_DAYS} are needed (below "
+            "that, one test moves a win rate by more than the width of the claimed 55–60 % "
+            f"band); the figures that follow describe these tests only. {notes}"
         )
     return {
         "n_tests": CLAIM_N_TESTS,
@@ -695,8 +729,8 @@ def support_study(
     longest = max(HORIZONS_DAYS) * bpd
     if len(ohlcv) <= longest:
         raise InputError(
-            f"ohlcv: {len(ohlcv)} {interval} bars in the range, fewer than the longest "
-            f"horizon ({max(HORIZONS_DAYS)} days = {longest} bars) needs",
+            f"ohlcv: {_count(len(ohlcv), f'{interval} bar')} in the range, fewer than the "
+            f"longest horizon ({max(HORIZONS_DAYS)} days = {longest} bars) needs",
             param="ohlcv",
         )
     check_seed(seed, "seed")
@@ -767,10 +801,11 @@ def support_study(
         }
         cc = result.claim["closest_to_claimed_count"]
         result.claim["notes"] += (
-            f" At the grid point closest to the claimed count ({cc['n_tests']} tests: pivot "
-            f"{p2.pivot}, zone_tol {p2.zone_tol}, band {p2.band}, min_away {p2.min_away}) "
-            f"the 1–10 day win rate is {cc['win_rate_1_10']:.1%}, the 20+ day mean "
-            f"{cc['mean_20_plus']:+.2%}, significantly negative at "
+            f" At the grid point closest to the claimed count "
+            f"({_count(cc['n_tests'], 'test')}: pivot {p2.pivot}, zone_tol {p2.zone_tol}, "
+            f"band {p2.band}, min_away {p2.min_away}) the 1–10 day win rate is "
+            f"{_num(cc['win_rate_1_10'], '.1%')}, the 20+ day mean "
+            f"{_num(cc['mean_20_plus'], '+.2%')}, significantly negative at "
             f"{cc['long_horizons_significantly_negative']} of {len(LONG_HORIZONS)} horizons "
             f"(verdict there: {cc['verdict_at_these_params']})."
         )

@@ -51,6 +51,9 @@ class VenueRules:
         of that notional (USD) may be opened at.
     uses_tiers : bool
         Whether a tier table (``tiers``) applies.
+    mmr_range : (float, float, bool)
+        The ``mmr`` override's bounds ``(low, high, low_open)``: ``low < mmr < high``
+        when ``low_open``, else ``low <= mmr < high``.
     """
 
     name: str
@@ -58,6 +61,7 @@ class VenueRules:
     liq_price: LiqFormula
     max_leverage: LeverageCap
     uses_tiers: bool = False
+    mmr_range: tuple[float, float, bool] = (0.0, 1.0, False)
 
 
 VENUE_RULES: dict[str, VenueRules] = {}
@@ -154,6 +158,7 @@ register_venue(VenueRules(
     "Binance USDⓈ-M isolated: tier table by notional (MMR and cum), re-evaluated at the "
     "liquidation price",
     _binance, _binance_cap, uses_tiers=True,
+    mmr_range=(0.0, 1.0, True),  # a tier's rate is > 0: liquidation before bankruptcy
 ))  # fmt: skip
 register_venue(VenueRules(
     "bybit",
@@ -165,6 +170,7 @@ register_venue(VenueRules(
     "hyperliquid",
     "Hyperliquid: maintenance half the initial margin at the coin's max leverage",
     _hyperliquid, _hyperliquid_cap,
+    mmr_range=(0.0, 0.5, True),  # max leverage 1/(2·mmr) >= 1
 ))  # fmt: skip
 
 VENUES: tuple[str, ...] = tuple(VENUE_RULES)
@@ -208,8 +214,14 @@ def max_leverage_for(
 
 
 def _check_options(rules: VenueRules, tiers: Any, mmr: float | None) -> None:
-    if mmr is not None and not (math.isfinite(mmr) and 0 <= mmr < 1):
-        raise InputError(f"mmr must be a fraction in [0, 1) (got {mmr:g})", param="mmr")
+    if mmr is not None:  # one message per venue, with its own bounds
+        lo, hi, lo_open = rules.mmr_range
+        if not (math.isfinite(mmr) and (mmr > lo if lo_open else mmr >= lo) and mmr < hi):
+            raise InputError(
+                f"mmr must be a fraction in {'(' if lo_open else '['}{lo:g}, {hi:g}) for "
+                f"{rules.name} (got {mmr:g})",
+                param="mmr",
+            )
     if tiers is not None and not rules.uses_tiers:
         with_tiers = ", ".join(v.name for v in VENUE_RULES.values() if v.uses_tiers)
         raise InputError(f"tiers applies to venue {with_tiers} only", param=("tiers", "venue"))
@@ -304,11 +316,29 @@ def _check_leverage(
     rules: VenueRules, symbol: str, q: Any, ep: Any, leverage: Any, tiers: Any, mmr: float | None
 ) -> None:
     notional = np.atleast_1d(np.asarray(q, dtype=np.float64) * ep)
+    _check_size(rules, symbol, q, notional, tiers, mmr)
     refused = leverage_refusal(rules.name, symbol, leverage, notional, tiers=tiers, mmr=mmr)
     if refused is not None:
         i, why = refused
         where = "" if np.broadcast(notional, np.atleast_1d(leverage)).size == 1 else f"[{i}]"
         raise InputError(f"leverage{where} {why}", param="leverage")
+
+
+def _check_size(
+    rules: VenueRules, symbol: str, q: Any, notional: Any, tiers: Any, mmr: float | None
+) -> None:
+    """Refuse a size whose notional is past the tier table's last bracket (``param="size"``).
+
+    No leverage (and no margin) opens such a position: the size is the cause.
+    """
+    q = np.broadcast_to(np.atleast_1d(np.asarray(q, dtype=np.float64)), notional.shape)
+    top = np.broadcast_to(rules.max_leverage(symbol, notional, tiers, mmr), notional.shape)
+    past = np.flatnonzero(top <= 0)
+    if past.size:
+        i = int(past[0])
+        where = "" if notional.size == 1 else f"[{i}]"
+        why = _beyond_table(rules, symbol, tiers, float(notional[i]))
+        raise InputError(f"size{where} {q[i]:g}: {why}", param="size")
 
 
 def _beyond_table(rules: VenueRules, symbol: str, tiers: Any, notional: float) -> str:
@@ -440,6 +470,7 @@ def _check_margin(
     """Refuse a margin that makes the position liquidatable at once (``param="margin"``)."""
     s, q, ep, m = position_arrays(side, size, entry_price, margin)
     notional = q * ep
+    _check_size(rules, symbol, q, notional, tiers, mmr)
     top = np.broadcast_to(rules.max_leverage(symbol, notional, tiers, mmr), notional.shape)
     with np.errstate(divide="ignore"):
         implied = np.where(m > 0, notional / np.where(m > 0, m, 1.0), np.inf)

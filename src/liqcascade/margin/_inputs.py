@@ -64,8 +64,9 @@ def _check(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
     if bad.size:
         rule = ">= 0" if allow_zero else "> 0"
         i = int(bad[0])
-        if arr.size == 1:
-            raise InputError(f"{name} must be {rule} (got {arr[i]:g})", param=name)
+        if arr.size == 1:  # inf and nan fail for not being finite: the message says so
+            what = rule if np.isfinite(arr[i]) else f"a finite number {rule}"
+            raise InputError(f"{name} must be {what} (got {arr[i]:g})", param=name)
         raise InputError(f"{name}[{i}] must be finite and {rule} (got {arr[i]})", param=name)
 
 

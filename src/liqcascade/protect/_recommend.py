@@ -276,7 +276,7 @@ def _vol_estimate(d: pd.DataFrame, asset: str, s: RecommendSettings) -> VolEstim
         from liqcascade.positions._stops import wilder_atr
 
         atr = float(wilder_atr(d, 14)[-1]) / float(d["close"].iloc[-1])
-        how = f"ATR(14) {atr:.2%} of price per day × √{h} days"
+        how = f"ATR(14) {atr:.2%} of price per day × √{h} day{'' if h == 1 else 's'}"
         return VolEstimate(s.k * atr * math.sqrt(h), how, None, 0)
     from liqcascade.volatility import fit_volatility, log_returns
     from liqcascade.volatility._param_draws import forecast_variance_draws
@@ -285,7 +285,7 @@ def _vol_estimate(d: pd.DataFrame, asset: str, s: RecommendSettings) -> VolEstim
     fit = fit_volatility(r, "gjr", "t", interval="1d", asset=asset)
     var = fit.forecast(h)["variance"].to_numpy(float)
     sig = math.sqrt(float(var.sum())) / 100.0
-    how = f"GJR-GARCH(1,1)-t forecast: {sig:.2%} over {h} days"
+    how = f"GJR-GARCH(1,1)-t forecast: {sig:.2%} over {h} day{'' if h == 1 else 's'}"
     draws = forecast_variance_draws(fit, h, n_draws=VOL_DRAWS, seed=0)
     band = None
     if len(draws):
@@ -508,9 +508,12 @@ class StopRecommendation:
         Number of calibration draws behind ``slippage_range`` (0 without it).
     vol_distance_range : (float, float) or None
         p05–p95 of ``vol_distance`` over draws of the GJR-GARCH parameters, fractions;
-        None for ATR or when the draws fail.
+        None for ATR or when the draws fail. A long's upper end is capped at 1.0 (a stop
+        100 % below entry is at zero): ``vol_distance_range_capped``.
     vol_distance_draws : int
         Number of parameter draws behind ``vol_distance_range`` (0 without it).
+    vol_distance_range_capped : bool
+        Whether ``vol_distance_range``'s upper end was capped at 1.0 (a long only).
     """
 
     stop_price: float
@@ -535,6 +538,7 @@ class StopRecommendation:
     model_figures: dict[str, str] = field(default_factory=dict)
     vol_distance_range: tuple[float, float] | None = None
     vol_distance_draws: int = 0
+    vol_distance_range_capped: bool = False
 
     def summary(self) -> dict[str, Any]:
         """The JSON keys plus the inputs and the raw (un-moved) stop."""
@@ -556,6 +560,7 @@ class StopRecommendation:
                 list(self.vol_distance_range) if self.vol_distance_range is not None else None
             ),
             "vol_distance_draws": self.vol_distance_draws,
+            "vol_distance_range_capped": self.vol_distance_range_capped,
             "as_of": self.as_of.isoformat(),
             "mid": self.mid,
             "liquidity": self.liquidity,
@@ -709,6 +714,13 @@ def recommend_stop(
     Returns
     -------
     StopRecommendation
+
+    Raises
+    ------
+    InputError
+        Naming the parameter: a bad position (:func:`check_position`), an entry far
+        from the market (:func:`check_entry_at_mid`), or a long whose volatility
+        distance is 100 % or more (``k`` and ``horizon_days``).
     """
     s = settings or RecommendSettings()
     sd = check_position(side, entry, size, leverage, liquidity)
@@ -726,6 +738,7 @@ def recommend_stop(
     liq_d = abs(entry - liq) / entry if liq > 0 and math.isfinite(liq) else 1.0
     vol = vol_estimate(state.asset, state.close_time, s)
     dist_v, how = vol.distance, vol.how
+    vband, vband_capped = _long_band(sd, dist_v, vol, s)
     max_d = s.max_liq_fraction * liq_d
     dist = min(dist_v, max_d)
     raw = entry * (1 - dist) if sd > 0 else entry * (1 + dist)
@@ -756,7 +769,7 @@ def recommend_stop(
 
     dz = price_decimals(entry)  # 4 significant figures at the entry (zones: whole from $1,000)
     d = max(2, dz)  # prices: at least cents
-    band = "" if vol.band is None else f"; p05–p95 {vol.band[0]:.2%}–{vol.band[1]:.2%}"
+    band = "" if vband is None else f"; p05–p95 {_band_text(vband, vband_capped)}"
     parts = [f"Volatility distance {dist_v:.2%} ({how}, k = {s.k:g}{band})"]
     if dist < dist_v:
         parts.append(
@@ -776,7 +789,7 @@ def recommend_stop(
     if not clean:
         parts.append("no clear level was left between entry and the liquidation bound")
     rationale = "; ".join(parts) + f". Stop {word} entry, inside liquidation at {liq:,.{d}f}."
-    notes = _model_figures(s, state, cal, srange, liquidity, vol)
+    notes = _model_figures(s, state, cal, srange, liquidity, vol, vband, vband_capped)
     return StopRecommendation(
         stop_price=float(stop),
         distance=abs(entry - stop) / entry,
@@ -794,7 +807,8 @@ def recommend_stop(
         raw_stop_price=float(raw),
         raw_expected_slippage=float(slip_raw["slippage"]),
         vol_distance=float(dist_v),
-        vol_distance_range=vol.band,
+        vol_distance_range=vband,
+        vol_distance_range_capped=vband_capped,
         vol_distance_draws=vol.n_draws if vol.band is not None else 0,
         as_of=state.as_of,
         mid=state.mid,
@@ -806,6 +820,40 @@ def recommend_stop(
     )
 
 
+def _long_band(
+    side: int, dist_v: float, vol: VolEstimate, s: RecommendSettings
+) -> tuple[tuple[float, float] | None, bool]:
+    """The volatility distance's interval as it applies to ``side``, and whether capped.
+
+    A long's stop cannot lie 100 % or more below entry (at or below a price of zero):
+    a point distance that far is refused (naming ``k`` and ``horizon_days``); an
+    interval reaching it is capped at 100 % (and flagged). A short's stop can lie any
+    distance above entry (its liquidation bounds it).
+    """
+    if side < 0 or vol.band is None:
+        return vol.band, False
+    if dist_v >= 1.0:
+        sigma = dist_v / s.k
+        raise InputError(
+            f"k {s.k:g} × the {s.horizon_days}-day volatility {sigma:.2%} = {dist_v:.2%} puts "
+            f"a long's stop 100 % or more below entry (at or below zero): give a k of at most "
+            f"{math.floor(100 / sigma) / 100:.2f}, or a shorter horizon_days",
+            param=("k", "horizon_days"),
+        )
+    lo, hi = vol.band
+    if hi < 1.0:
+        return vol.band, False
+    return (lo, 1.0), True
+
+
+def _band_text(band: tuple[float, float], capped: bool) -> str:
+    """``6.42%–9.84%``; a capped upper end reads ``100.00% (capped: ...)``."""
+    text = f"{band[0]:.2%}–{band[1]:.2%}"
+    if capped:
+        text += " (upper end capped: a long's stop cannot lie 100 % or more below entry)"
+    return text
+
+
 def _model_figures(
     s: RecommendSettings,
     state: MarketState,
@@ -813,6 +861,8 @@ def _model_figures(
     srange: Any,
     liquidity: str,
     v: VolEstimate,
+    band: tuple[float, float] | None = None,
+    capped: bool = False,
 ) -> dict[str, str]:
     """What each printed model figure rests on, and whether it has an interval."""
     when = f"{pd.Timestamp(state.close_time or state.as_of):%Y-%m-%d %H:%M} UTC"
@@ -826,7 +876,7 @@ def _model_figures(
         )
     else:
         vol = (
-            f"the point forecast of {fitted}; p05–p95 {v.band[0]:.2%}–{v.band[1]:.2%} over "
+            f"the point forecast of {fitted}; p05–p95 {_band_text(band or v.band, capped)} over "
             f"{v.n_draws} draws of its parameters from their estimated (robust) covariance "
             "(parameter uncertainty only; the stop itself is placed at the point)"
         )

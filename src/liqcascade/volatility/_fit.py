@@ -678,7 +678,9 @@ def fit_volatility(
     r = returns.dropna()
     if len(r) < s.min_obs:
         raise InputError(
-            f"too few observations: {len(r)} returns (need >= {s.min_obs})", param="returns"
+            f"too few observations: {len(r)} return{'' if len(r) == 1 else 's'} "
+            f"(need >= {s.min_obs})",
+            param="returns",
         )
     am = arch_spec(r, s.model, s.dist)
     with warnings.catch_warnings():

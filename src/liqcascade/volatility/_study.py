@@ -116,7 +116,8 @@ def volatility_study(
     returns = log_returns(close, start, end)
     if len(returns) < settings.min_obs:
         raise InputError(
-            f"start/end: too few observations: {len(returns)} returns of {label or 'the series'} "
+            f"start/end: too few observations: {len(returns)} "
+            f"return{'' if len(returns) == 1 else 's'} of {label or 'the series'} "
             f"{interval} in the range (need >= {settings.min_obs})",
             param=("start", "end"),
         )
