@@ -55,10 +55,10 @@ def test_fragility_from_files() -> None:
     [
         (("--shock", "-0.05", "--shock-price", "90"), "exactly one of --shock-price, --shock"),
         ((), "exactly one of --shock-price, --shock, --shock-sell-usd, --shock-buy-usd"),
-        (("--shock", "-0.05", "--refill", "2"), "--refill must be in [0, 1]"),
+        (("--shock", "-0.05", "--refill", "2"), "--refill must be a finite number in [0, 1]"),
         (("--shock", "-0.05", "--mark-weight", "0"), "--mark-weight must be in (0, 1]"),
         (("--shock-price", "-3"), "--shock-price must be > 0"),
-        (("--shock-sell-usd", "-3"), "--shock-sell-usd must be >= 0"),
+        (("--shock-sell-usd", "-3"), "--shock-sell-usd must be a finite number >= 0"),
         (("--fragility", "--shock", "-0.05"), "--fragility runs a grid of shocks"),
     ],
 )

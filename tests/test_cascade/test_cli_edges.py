@@ -81,3 +81,20 @@ def test_a_shock_past_the_books_edge_is_said_as_the_shock() -> None:
     text = " ".join(r.stdout.split())
     assert "-99.00% — the shock alone passes the modelled book's edge (-40%)" in text
     assert "≤ -40% — beyond the modelled book" not in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--withdrawal", "1"), "error: --withdrawal must be a fraction in [0, 1) (got 1)"),
+        (("--withdrawal", "nan"), "error: --withdrawal must be a fraction in [0, 1) (got nan)"),
+        (
+            ("--shock-sell-usd", "inf"),
+            "error: --shock-sell-usd must be a finite number >= 0 (got inf)",
+        ),
+    ],
+)
+def test_one_range_per_option(args: tuple[str, ...], message: str) -> None:
+    extra = () if "--shock-sell-usd" in args else ("--shock", "-0.05")
+    r = run_cli("cascade", *FILES, *extra, *args)
+    assert r.exit_code == 2 and r.stderr.strip() == message

@@ -109,7 +109,8 @@ def _render(r: dict[str, Any]) -> None:
     hs, he = (r["history_start"] or "")[:10], (r["history_end"] or "")[:10]
     out.print(
         f"[bold]{r['asset']}[/] after a {_pct(r['shock'], 0)} shock: the calibrated model on "
-        f"{r['n_dates']} dates ({(r['start'] or '')[:10]} → {(r['end'] or '')[:10]}, 20:00 "
+        f"{r['n_dates']} date{'' if r['n_dates'] == 1 else 's'} ({(r['start'] or '')[:10]} → "
+        f"{(r['end'] or '')[:10]}, 20:00 "
         f"UTC; {r['n_paths']} paths each, the calibration fitted before each date) beside "
         f"history ({r['history_n_episodes']} real 4-hour falls of "
         f"{_pct(-r['shock'], 0, signed=False)} or more, hourly prices {hs} → {he})",

@@ -62,7 +62,7 @@ def _nonneg(value: float | None, name: str, upper: float | None = None) -> None:
     if value is None:
         return
     bad = not math.isfinite(value) or value < 0 or (upper is not None and value > upper)
-    rng = f"in [0, {upper:g}]" if upper is not None else ">= 0"
+    rng = f"a finite number in [0, {upper:g}]" if upper is not None else "a finite number >= 0"
     _check(not bad, name, f"{name} must be {rng} (got {value:g})")
 
 
@@ -100,8 +100,8 @@ def _config(
     from liqcascade.cascade._config import CascadeConfig
 
     _nonneg(refill, "refill", 1.0)
-    _nonneg(withdrawal, "withdrawal", 1.0)
-    _check(withdrawal < 1.0, "withdrawal", f"withdrawal must be < 1 (got {withdrawal:g})")
+    ok = math.isfinite(withdrawal) and 0.0 <= withdrawal < 1.0
+    _check(ok, "withdrawal", f"withdrawal must be a fraction in [0, 1) (got {withdrawal:g})")
     ok = math.isfinite(mark_weight) and 0 < mark_weight <= 1
     _check(ok, "mark_weight", f"mark_weight must be in (0, 1] (got {mark_weight:g})")
     _nonneg(liq_fee, "liq_fee", 1.0)

@@ -557,7 +557,7 @@ def _every_date_name(v: CascadeView) -> str:
     step = "" if v.every_days == 1 else f", every {v.every_days}th day: the quick report"
     return (
         f"calibrated model, every date {d.min():%Y-%m-%d} → {d.max():%Y-%m-%d} "
-        f"({m.n_dates} dates{step}; central book)"
+        f"({m.n_dates} date{'' if m.n_dates == 1 else 's'}{step}; central book)"
     )
 
 
@@ -1171,8 +1171,9 @@ def every_date_sentence(v: CascadeView) -> str:
     d = m.dates["ts"]
     med, chance = every_date_checks(m)
     step = "" if v.every_days == 1 else f", every {v.every_days}th day in this quick report"
+    n = f"{m.n_dates} date{'' if m.n_dates == 1 else 's'}"
     return (
-        f"On every date from {d.min():%Y-%m-%d} to {d.max():%Y-%m-%d} ({m.n_dates} dates{step}; "
+        f"On every date from {d.min():%Y-%m-%d} to {d.max():%Y-%m-%d} ({n}{step}; "
         "each with the calibration fitted before it), the calibrated model after a 5 % fall "
         f"has a median total fall of {pct(m.model_total_median, signed=True)} against "
         f"history's {pct(m.history_total_median, signed=True)} ({med}) and reaches "
