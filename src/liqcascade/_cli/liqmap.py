@@ -87,8 +87,38 @@ def _outside_line(result: dict[str, Any]) -> str:
     )
 
 
+def _print_clusters(result: dict[str, Any], band: Any) -> None:
+    """The largest clusters' table and the concentration line (``band``: a figure's cell)."""
+    from liqcascade.market._mapband import usd3
+
+    out = _common.stdout
+    ct = Table(title="largest clusters (USD)", box=None)
+    for col in ("price", "range", "distance", "notional", "liq", "stops"):
+        ct.add_column(col, justify="right")
+    for cl in result["clusters"][:10]:
+        ct.add_row(
+            _price(cl["price"], result["price"]),
+            price_range(cl["price_low"], cl["price_high"], result["price"]),
+            f"{cl['distance']:+.1%}",
+            band(cl["notional_usd"], cl["notional_usd_p05"], cl["notional_usd_p95"]),
+            usd3(cl["long_liq_usd"] + cl["short_liq_usd"]),
+            usd3(cl["sell_stops_usd"] + cl["buy_stops_usd"]),
+        )
+    out.print(ct)
+    k = result["concentration"]
+    share, hhi = k["share_near_largest_cluster"], k["hhi"]
+    if share is None or hhi is None or math.isnan(share) or math.isnan(hhi):
+        out.print("concentration: no notional in range, no cluster")
+    else:
+        out.print(
+            f"concentration: {share:.1%} of the in-range notional within ±0.5 % of the largest "
+            f"cluster; HHI over 0.5 % buckets {hhi:.4f} (uniform {k['hhi_uniform']:.4f}, "
+            f"effective buckets {k['effective_buckets']:.1f})"
+        )
+
+
 def _render(result: dict[str, Any]) -> None:
-    from liqcascade.market._mapband import MAP_LEVELS, book_score_text, usd3
+    from liqcascade.market._mapband import MAP_LEVELS, book_score_text
     from liqcascade.report._liqmap_section import after_date_note
 
     out = _common.stdout
@@ -124,29 +154,7 @@ def _render(result: dict[str, Any]) -> None:
         for f in MAP_LEVELS:
             t.add_row(f"∓{f:.0%}", cell(kd, f"{-f:.2f}"), cell(ku, f"{f:.2f}"))
         out.print(t)
-    ct = Table(title="largest clusters (USD)", box=None)
-    for col in ("price", "range", "distance", "notional", "liq", "stops"):
-        ct.add_column(col, justify="right")
-    for cl in result["clusters"][:10]:
-        ct.add_row(
-            _price(cl["price"], result["price"]),
-            price_range(cl["price_low"], cl["price_high"], result["price"]),
-            f"{cl['distance']:+.1%}",
-            band(cl["notional_usd"], cl["notional_usd_p05"], cl["notional_usd_p95"]),
-            usd3(cl["long_liq_usd"] + cl["short_liq_usd"]),
-            usd3(cl["sell_stops_usd"] + cl["buy_stops_usd"]),
-        )
-    out.print(ct)
-    k = result["concentration"]
-    share, hhi = k["share_near_largest_cluster"], k["hhi"]
-    if share is None or hhi is None or math.isnan(share) or math.isnan(hhi):
-        out.print("concentration: no notional in range, no cluster")
-    else:
-        out.print(
-            f"concentration: {share:.1%} of the in-range notional within ±0.5 % of the largest "
-            f"cluster; HHI over 0.5 % buckets {hhi:.4f} (uniform {k['hhi_uniform']:.4f}, "
-            f"effective buckets {k['effective_buckets']:.1f})"
-        )
+    _print_clusters(result, band)
     if marked:
         out.print(_outside_line(result), highlight=False, markup=False)
     _steps_line(result)

@@ -368,6 +368,31 @@ _OosEndOpt = Annotated[
 ]
 
 
+_BtParams = Annotated[
+    Path | None,
+    typer.Option(
+        "--params",
+        help="Parameters JSON (default: the store's calibration of the asset, "
+        "else the shipped one).",
+    ),
+]
+_BtInterval = Annotated[
+    str,
+    typer.Option(
+        "--interval",
+        help="Bar interval: 4h only (the recorded liquidations' and the calibration's).",
+    ),
+]
+_BtNoBands = Annotated[
+    bool,
+    typer.Option(
+        "--no-bands",
+        help="Leave out the 5-95 % band (and, for the identified book, "
+        "coverage_90_daily, its score).",
+    ),
+]
+
+
 def register(liqmap_app: typer.Typer) -> None:
     """Register the calibrate/backtest subcommands on the ``liqmap`` group."""
 
@@ -425,33 +450,13 @@ def register(liqmap_app: typer.Typer) -> None:
         start: Annotated[str, typer.Option("--start", help="First day (UTC).")],
         end: Annotated[str, typer.Option("--end", help="Last day (UTC, inclusive).")],
         asset: Annotated[str, typer.Option("--asset", help="Base asset.")] = "ETH",
-        params: Annotated[
-            Path | None,
-            typer.Option(
-                "--params",
-                help="Parameters JSON (default: the store's calibration of the asset, "
-                "else the shipped one).",
-            ),
-        ] = None,
-        interval: Annotated[
-            str,
-            typer.Option(
-                "--interval",
-                help="Bar interval: 4h only (the recorded liquidations' and the calibration's).",
-            ),
-        ] = "4h",
+        params: _BtParams = None,
+        interval: _BtInterval = "4h",
         store: Annotated[
             Path | None,
             typer.Option("--store", help="Store to read first (default: the default store)."),
         ] = None,
-        no_bands: Annotated[
-            bool,
-            typer.Option(
-                "--no-bands",
-                help="Leave out the 5-95 % band (and, for the identified book, "
-                "coverage_90_daily, its score).",
-            ),
-        ] = False,
+        no_bands: _BtNoBands = False,
         out: Annotated[
             Path | None, typer.Option("--out", help="Write the chart (HTML, PNG) and CSV here.")
         ] = None,

@@ -111,6 +111,13 @@ def _render(result: dict[str, Any]) -> None:
             _common.stdout.print(
                 f"* {_market_line.what_if(str(s['name']), market)}", soft_wrap=True
             )
+    _print_adl(result)
+
+
+def _print_adl(result: dict[str, Any]) -> None:
+    """The ADL policies' table, or the line saying ADL is never needed."""
+    from rich.table import Table
+
     if result["adl"]:
         a = Table(title=f"ADL policies on {result['adl_scenario']}")
         for c in ("policy", "accounts", "notional (USD)", "haircut (USD)", "gini",
