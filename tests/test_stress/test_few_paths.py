@@ -56,9 +56,14 @@ def test_a_negative_var_is_a_gain_and_never_the_whole_margin() -> None:
 
 
 def test_whole_margin_only_when_the_figure_is_the_margin() -> None:
-    # a collapsed interval that is not the margin: an interval, no bound
+    # a collapsed interval that is not the margin: the paths' worst loss (stops keep the
+    # rest of the margin), a bound; not a zero-width sampling interval
     text = _tail_text(_result(9000.0, 9000.0, 9000.0), "var_95")
-    assert "whole margin" not in text and "9,000 – 9,000" in text
+    assert "whole margin" not in text and "9,000 – 9,000" not in text
+    assert text == (
+        "9,000 USD (a loss) (the paths' worst loss, the same in every resample: a bound; "
+        "stops keep part of the margin)"
+    )
     # the margin, every resample the same: the bound
     text = _tail_text(_result(17124.0, 17124.0, 17124.0), "var_95")
     assert text == "17,124 USD (a loss) (the whole margin: a bound, the same in every resample)"

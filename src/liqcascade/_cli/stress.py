@@ -129,7 +129,9 @@ def _tail_text(result: dict[str, Any], key: str) -> str:
 
     n/a below the paths the level needs (``min_paths``: with fewer, the sample cannot
     place the quantile). "The whole margin" only when the figure is the portfolio's
-    equity (``whole_margin_usd``); a negative figure is a gain at that level.
+    equity (``whole_margin_usd``); a loss the same in every resample that is not the
+    whole margin is the paths' worst (stops keep part of the margin); a negative figure is
+    a gain at that level.
     """
     v = result[key]
     if v is None:
@@ -144,6 +146,11 @@ def _tail_text(result: dict[str, Any], key: str) -> str:
         if _same(lo, hi):
             return f"{head} (the whole margin: a bound, the same in every resample)"
         return f"{head} (the whole margin: a bound; {interval})"
+    if _same(lo, hi) and v > 0:  # every resample's tail is the same worst outcome
+        return (
+            f"{head} (the paths' worst loss, the same in every resample: a bound; stops "
+            "keep part of the margin)"
+        )
     return f"{head} ({interval})"
 
 
