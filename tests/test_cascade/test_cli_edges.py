@@ -98,3 +98,21 @@ def test_one_range_per_option(args: tuple[str, ...], message: str) -> None:
     extra = () if "--shock-sell-usd" in args else ("--shock", "-0.05")
     r = run_cli("cascade", *FILES, *extra, *args)
     assert r.exit_code == 2 and r.stderr.strip() == message
+
+
+@pytest.mark.parametrize(
+    ("args", "flags"),
+    [
+        (("--withdrawal", "0.5"), "--withdrawal applies"),
+        (("--refill", "0.2", "--liq-fee", "0.01"), "--refill, --liq-fee apply"),
+        (("--partial-liquidation",), "--partial-liquidation applies"),
+    ],
+)
+def test_static_extensions_are_refused_on_a_calibrated_run(
+    args: tuple[str, ...], flags: str
+) -> None:
+    r = run_cli("cascade", "--asset", "ETH", "--shock", "-0.05", *args)
+    assert r.exit_code == 2
+    assert r.stderr.strip().startswith(f"error: {flags} to --liquidity static only")
+    ok = run_cli("cascade", "--asset", "ETH", "--shock", "-0.05", "--liquidity", "static", *args)
+    assert ok.exit_code == 0, ok.stderr
