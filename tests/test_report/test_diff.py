@@ -84,6 +84,12 @@ def test_an_alert_on_a_headline_the_new_report_dropped_fires(
     gone["front"]["headlines"].pop("critical_shock")
     d = diff_reports(old, gone, [parse_alert("critical_shock=0.5")])
     was = old["front"]["headlines"]["critical_shock"]["value"]
-    assert d.fired and d.alerts == [f"critical_shock: not in the new report (was {was})"]
+    assert d.fired and len(d.alerts) == 1
+    # the value in the headline's unit (a fraction: a percent), not a raw float
+    from liqcascade.report._diff import Change
+
+    shown = Change("critical_shock", "", was, None, "fraction").value_text(was)
+    assert d.alerts == [f"critical_shock: not in the new report (was {shown})"]
+    assert shown.endswith("%") and repr(was) not in d.alerts[0]
     # an alert on a figure both reports keep, within its threshold, stays quiet
     assert not diff_reports(old, new, [parse_alert("critical_shock=0.99")]).fired

@@ -336,7 +336,8 @@ def diff_reports(
         out.gone.append(Change(key, h_old.get("label", key), h_old.get("value"), None,
                                h_old.get("unit", "number")))  # fmt: skip
         if key in by_key:  # a watched figure vanished
-            out.alerts.append(f"{key}: not in the new report (was {h_old.get('value')})")
+            was = out.gone[-1].value_text(out.gone[-1].old)
+            out.alerts.append(f"{key}: not in the new report (was {was})")
     co, cn = _clusters(old), _clusters(new)
     out.clusters_new = [c for c in cn if not _match(c, co)]
     out.clusters_gone = [c for c in co if not _match(c, cn)]
