@@ -70,3 +70,15 @@ def test_whole_margin_only_when_the_figure_is_the_margin() -> None:
     # the margin, the interval wider: the bound and its interval
     text = _tail_text(_result(17124.0, 16382.0, 17124.0), "var_95")
     assert "the whole margin: a bound; 95 % interval" in text and "16,382 – 17,124" in text
+
+
+def test_the_reports_flat_tail_is_the_whole_margin_only_when_it_is_the_equity() -> None:
+    from liqcascade.report._stress_section import _var99_text, _worst_words
+
+    whole = {"var_99": 17124.0, "es_99": 17124.0, "whole_margin_usd": 17124.0}
+    assert _worst_words(whole) == "the whole margin"
+    assert _var99_text(whole) == "at 99 % the whole margin is lost ($17,124, a bound)"
+    stops = {"var_99": 16256.0, "es_99": 16256.0, "whole_margin_usd": 18756.0}
+    assert _worst_words(stops) == "the paths' worst loss (stops keep part of the margin)"
+    assert "whole margin" not in _var99_text(stops)
+    assert _worst_words({"var_99": 12000.0, "es_99": 14000.0, "whole_margin_usd": 18756.0}) is None

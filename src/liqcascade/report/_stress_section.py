@@ -617,10 +617,29 @@ VAR_LEVEL = 0.95
 99 % VaR is said beside it (a bound when it is the whole margin)."""
 
 
+def _worst_words(s: dict[str, Any]) -> str | None:
+    """What a flat 99 % tail is: "the whole margin", "the paths' worst loss", or None.
+
+    The tail is flat when the 99 % VaR equals the ES (every bad path loses the same);
+    that loss is the whole margin when it is the portfolio's equity
+    (``whole_margin_usd``), else the most the paths lose (stops keep part of the margin).
+    """
+    v, es = s.get("var_99"), s.get("es_99")
+    if v is None or es is None or v < 0.999 * es:
+        return None
+    whole = s.get("whole_margin_usd")
+    if whole is None or abs(v - whole) <= 1e-6 * max(abs(whole), 1.0):
+        return "the whole margin"
+    return "the paths' worst loss (stops keep part of the margin)"
+
+
 def _var99_text(s: dict[str, Any]) -> str:
-    """The card's secondary 99 % figure: an estimate, or the whole-margin bound it is."""
-    if s["var_99"] >= 0.999 * s["es_99"]:
+    """The card's secondary 99 % figure: an estimate, or the bound it is."""
+    words = _worst_words(s)
+    if words == "the whole margin":
         return f"at 99 % the whole margin is lost ({usd(s['var_99'])}, a bound)"
+    if words is not None:
+        return f"at 99 %: {usd(s['var_99'])}, {words}: a bound"
     lo, hi = s["var_99_interval"]
     return f"99 %: {usd(s['var_99'])} ({interval(lo, hi, usd)}; untestable on 30-day windows)"
 
@@ -820,16 +839,15 @@ def prose(v: StressView) -> Prose:
     on = v.mc.summary()
     q = on["price_quantiles"]
     worst = float(on["es_99"])
-    saturated = on["var_99"] >= 0.999 * worst  # the tail is flat: every bad path loses all
+    flat = _worst_words(on)  # the tail is flat: every bad path loses the same
     take = [
         "A sample portfolio "
         + (v.portfolio_text if v.own_portfolio else f"({v.portfolio_text})")
         + " has a "
         f"{HORIZON_DAYS}-day 95 % VaR of {usd(on['var_95'])} (ES {usd(on['es_95'])})"
         + (
-            f"; at 99 % VaR and ES both equal {usd(worst)}, the whole margin: a bound, not an "
-            "estimate."
-            if saturated
+            f"; at 99 % VaR and ES both equal {usd(worst)}, {flat}: a bound, not an estimate."
+            if flat
             else f"; 99 % VaR {usd(on['var_99'])}, ES {usd(on['es_99'])}."
         ),
         f"{v.asset}'s 5–95 % range after {HORIZON_DAYS} days is {usd(q['p05'])}–{usd(q['p95'])}, "
