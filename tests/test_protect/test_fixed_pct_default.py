@@ -38,3 +38,16 @@ def test_help_states_both_rules() -> None:
         "(the liquidation) it is refused, unless not given: the default then takes the cap, "
         "with a warning."
     ) in text
+
+
+def test_the_cap_warning_names_the_default_when_no_fixed_pct_was_given() -> None:
+    # at 18x the default 0.05 is past 80 % of the way to liquidation (0.8/18 = 4.4 %) but
+    # not past it: capped, and the warning says it was the default, not a --fixed-pct
+    r = run_cli("stops", "backtest", "--policy", "fixed", "--leverage", "18", *_WINDOW, "--json")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("warning: the default fixed distance 0.05 is beyond the cap")
+    given = run_cli("stops", "backtest", "--policy", "fixed", "--leverage", "18",
+                    "--fixed-pct", "0.05", *_WINDOW, "--json")  # fmt: skip
+    assert given.stderr.strip().startswith("warning: --fixed-pct 0.05 is beyond the cap")

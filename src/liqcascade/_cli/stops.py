@@ -123,13 +123,17 @@ def _stop_outs(row: dict[str, Any]) -> str:
     return f"{row['stop_outs']:.3f} [{row['stop_outs_lo']:.2f}, {row['stop_outs_hi']:.2f}]"
 
 
-def _warn_fixed_cap(res: dict[str, Any]) -> None:
-    """A ``warning:`` line when the fixed policy's distance was capped."""
+def _warn_fixed_cap(res: dict[str, Any], given: bool = True) -> None:
+    """A ``warning:`` line when the fixed policy's distance was capped.
+
+    ``given``: whether the user gave ``--fixed-pct`` (else the line names the default).
+    """
     st = res["settings"]
     eff = st.get("fixed_pct_effective")
     if eff is not None and eff < st["fixed_pct"]:
+        what = "--fixed-pct" if given else "the default fixed distance"
         _common.warn(
-            f"--fixed-pct {st['fixed_pct']:g} is beyond the cap of a {st['leverage']:g}x "
+            f"{what} {st['fixed_pct']:g} is beyond the cap of a {st['leverage']:g}x "
             f"position ({st['max_liq_fraction']:.0%} of the way to liquidation): the fixed "
             f"stops are {eff:.2%} from entry (fixed_pct_effective in --json)"
         )
@@ -283,7 +287,7 @@ def backtest_cmd(
         res = backtest_stops(pols, sides, ents, start=t0, end=t1, settings=settings, asset=asset)
         adv(1)
     out = res.summary()
-    _warn_fixed_cap(out)
+    _warn_fixed_cap(out, given=fixed_pct is not None)
     _common.emit(out, as_json, _render_backtest)
 
 
