@@ -10,6 +10,8 @@ report's market date: a daily bar enters when it has closed by the cut.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,8 +19,9 @@ import pandas as pd
 import typer
 
 from liqcascade._cli import _common
+from liqcascade.errors import InputError
 
-__all__ = ["AsOfOption", "DataCut", "closed_bars", "cut_at_as_of", "data_cut"]
+__all__ = ["AsOfOption", "DataCut", "beyond_the_cut", "closed_bars", "cut_at_as_of", "data_cut"]
 
 #: The ``--as-of`` option of ``vol`` and ``support-study``.
 AsOfOption = Annotated[
@@ -124,3 +127,29 @@ def cut_at_as_of(
     """:func:`data_cut` then :func:`closed_bars`: the bars to use and the cut."""
     cut = data_cut(asset, as_of, store, data_file)
     return closed_bars(frame, step, cut, what), cut
+
+
+@contextmanager
+def beyond_the_cut(bars: Any, kept: Any, cut: DataCut) -> Iterator[None]:
+    """Errors raised inside (too few bars) say what the default cut left out.
+
+    And how to use those bars: ``--as-of`` the last bar's date. Only errors about the
+    range (``start``/``end``, the bars), when the cut is the default market date
+    (``--as-of`` not given) and it left bars of the range out; others pass unchanged.
+    (``vol`` and ``support-study`` cut the same way: ``_data_cut.cut_at_as_of``.)
+    """
+    try:
+        yield
+    except InputError as exc:
+        left_out = len(bars) - len(kept)
+        about_the_range = bool(set(exc.params) & {"start", "end", "ohlcv", "returns"})
+        if not about_the_range or cut.source != "market date" or left_out <= 0:
+            raise
+        assert cut.instant is not None  # a market date is an instant
+        last = pd.Timestamp(bars.index[-1])
+        raise InputError(
+            f"{_common.error_line(exc)}; the default cut at the market date (bars closed by "
+            f"{cut.instant:%Y-%m-%d %H:%M} UTC) left out the {left_out:,} later "
+            f"bar{'' if left_out == 1 else 's'} of the range: --as-of {last:%Y-%m-%d} to use "
+            f"{'it' if left_out == 1 else 'them'}"
+        ) from None

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
-from liqcascade._cli._data_cut import AsOfOption, cut_at_as_of
-from liqcascade._cli.vol import beyond_the_cut
+from liqcascade._cli._data_cut import AsOfOption, beyond_the_cut, cut_at_as_of
 
 
 def _render(r: dict[str, Any]) -> None:

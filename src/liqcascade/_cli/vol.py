@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,8 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from liqcascade._cli import _common
-from liqcascade._cli._data_cut import AsOfOption, DataCut, cut_at_as_of
-from liqcascade.errors import InputError
+from liqcascade._cli._data_cut import AsOfOption, beyond_the_cut, cut_at_as_of
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -89,32 +86,6 @@ def _interval(lo: Any, hi: Any) -> Text:
     if _num(lo, "") == "n/a" or _num(hi, "") == "n/a":
         return Text("n/a")
     return Text(f"[{lo:.3f}, {hi:.3f}]")
-
-
-@contextmanager
-def beyond_the_cut(bars: Any, kept: Any, cut: DataCut) -> Iterator[None]:
-    """Errors raised inside (too few bars) say what the default cut left out.
-
-    And how to use those bars: ``--as-of`` the last bar's date. Only errors about the
-    range (``start``/``end``, the bars), when the cut is the default market date
-    (``--as-of`` not given) and it left bars of the range out; others pass unchanged.
-    (``vol`` and ``support-study`` cut the same way: ``_data_cut.cut_at_as_of``.)
-    """
-    try:
-        yield
-    except InputError as exc:
-        left_out = len(bars) - len(kept)
-        about_the_range = bool(set(exc.params) & {"start", "end", "ohlcv", "returns"})
-        if not about_the_range or cut.source != "market date" or left_out <= 0:
-            raise
-        assert cut.instant is not None  # a market date is an instant
-        last = pd.Timestamp(bars.index[-1])
-        raise InputError(
-            f"{_common.error_line(exc)}; the default cut at the market date (bars closed by "
-            f"{cut.instant:%Y-%m-%d %H:%M} UTC) left out the {left_out:,} later "
-            f"bar{'' if left_out == 1 else 's'} of the range: --as-of {last:%Y-%m-%d} to use "
-            f"{'it' if left_out == 1 else 'them'}"
-        ) from None
 
 
 _Interval = Annotated[
