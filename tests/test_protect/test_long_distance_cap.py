@@ -50,3 +50,13 @@ def test_interval_past_zero_is_capped_and_flagged(state: MarketState) -> None:
     # the default horizon is far from the cap
     d = recommend_stop("long", 3700.0, 10.0, 10.0, state=state, n_levels=3)
     assert d.vol_distance_range[1] < 1.0 and not d.vol_distance_range_capped
+
+
+def test_a_moved_stop_is_never_shown_inside_the_zone_it_left() -> None:
+    # the cluster's high (3,419.53) and the stop (3,419.54) round to the same whole
+    # dollar: the zone is then printed at the stop's precision
+    r = run_cli("stops", "recommend", "--side", "long", "--entry", "3700", "--size", "10",
+                "--leverage", "10", "--k", "10")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert "moved to 3,419.54 out of cluster 3,367.11–3,419.53" in text

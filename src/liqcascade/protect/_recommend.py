@@ -778,8 +778,14 @@ def recommend_stop(
         )
     parts.append(f"raw stop {raw:,.{d}f} (expected slippage {slip_raw['slippage']:.2%})")
     if avoided:
+        # the zones at the zones' precision, unless rounding puts the stop inside one
+        inside = any(
+            round(z["price_low"], dz) <= round(stop, dz) <= round(z["price_high"], dz)
+            for z in avoided
+        )
+        zd = d if inside else dz
         names = "; ".join(
-            f"{z['kind']} {z['price_low']:,.{dz}f}–{z['price_high']:,.{dz}f}" for z in avoided
+            f"{z['kind']} {z['price_low']:,.{zd}f}–{z['price_high']:,.{zd}f}" for z in avoided
         )
         parts.append(
             f"moved to {stop:,.{d}f} out of {names} (expected slippage {slip['slippage']:.2%})"
