@@ -116,3 +116,12 @@ def test_static_extensions_are_refused_on_a_calibrated_run(
     assert r.stderr.strip().startswith(f"error: {flags} to --liquidity static only")
     ok = run_cli("cascade", "--asset", "ETH", "--shock", "-0.05", "--liquidity", "static", *args)
     assert ok.exit_code == 0, ok.stderr
+
+
+def test_the_static_curve_runs_nearest_first_without_a_zero_row() -> None:
+    r = run_cli("cascade", *FILES, "--fragility")
+    assert r.exit_code == 0, r.stderr
+    shocks = [x.split("│")[1].strip() for x in r.stdout.splitlines()
+              if x.startswith("│") and x.split("│")[1].strip().endswith("%")
+              and "→" not in x]  # fmt: skip
+    assert shocks[:3] == ["-1%", "-2%", "-3%"] and "0%" not in shocks

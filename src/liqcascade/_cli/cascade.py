@@ -54,8 +54,12 @@ def _render_fragility(result: dict[str, Any]) -> None:
     div, unit = _scale([r["liquidated_usd"] + r["stops_usd"] for r in result["curve"]])
     for c in ("shock", "final move", "amplification", f"forced ({unit})", "exhausted"):
         t.add_column(c, justify="right")
-    for r in result["curve"]:
-        if abs(round(r["shock"] * 100) - r["shock"] * 100) < 1e-9 and (r["shock"] > 0) == up:
+    for r in sorted(result["curve"], key=lambda r: abs(r["shock"])):  # nearest first
+        if (
+            abs(round(r["shock"] * 100) - r["shock"] * 100) < 1e-9
+            and r["shock"] != 0
+            and (r["shock"] > 0) == up
+        ):
             amp = r["amplification"]
             t.add_row(
                 f"{r['shock']:.0%}",
