@@ -5,11 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from liqcascade._typing import BoolArray
 from liqcascade.errors import InputError
 
-__all__ = ["as_of_instant", "bar_step", "is_bare_date", "resolve_as_of", "to_utc", "utc_end"]
+__all__ = [
+    "as_of_instant",
+    "bar_step",
+    "closed_mask",
+    "is_bare_date",
+    "resolve_as_of",
+    "to_utc",
+    "utc_end",
+]
 
 _TICK = pd.Timedelta(microseconds=1)
 
@@ -256,3 +266,26 @@ def _given(value: Any) -> str:
     if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
         return value.isoformat()
     return str(value)
+
+
+def closed_mask(opens: Any, instant: pd.Timestamp, step: pd.Timedelta) -> BoolArray:
+    """Which bars (labelled by open time ``opens``, ``step`` long) closed by ``instant``.
+
+    The one cut of "closed by": a bar counts once its close (open + ``step``) is at or
+    before ``instant``. Labels and ``instant`` must both be UTC-aware or both naive.
+
+    Parameters
+    ----------
+    opens : DatetimeIndex or array-like of datetimes
+        Each bar's open time.
+    instant : pandas.Timestamp
+        The cut-off.
+    step : pandas.Timedelta
+        The bars' length.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for a bar closed by ``instant``, one per label.
+    """
+    return np.asarray(pd.DatetimeIndex(opens) + step <= instant, dtype=bool)

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._time import bar_step, resolve_as_of, to_utc
+from liqcascade._time import bar_step, closed_mask, resolve_as_of, to_utc
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
 
@@ -196,10 +196,9 @@ def _closed_by(totals: pd.DataFrame, until: Any) -> pd.DataFrame:
     if until is None or len(totals) == 0:
         return totals
     idx = pd.DatetimeIndex(totals.index)
-    end = to_utc(until)
-    if len(idx) < 2:  # no step to infer: a lone bar counts once the day after it opened
-        return totals[idx + pd.Timedelta(days=1) <= end]
-    return totals[idx + bar_step(idx) <= end]
+    # no step to infer from a lone bar: it counts once the day after it opened
+    step = pd.Timedelta(days=1) if len(idx) < 2 else bar_step(idx)
+    return totals[closed_mask(idx, to_utc(until), step)]
 
 
 #: Calibrated futures depth exponent of ETH (:func:`depth_beta`; 0.73).

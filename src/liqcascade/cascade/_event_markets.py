@@ -38,6 +38,7 @@ import pandas as pd
 
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.errors import InputError
+from liqcascade.margin import contract_symbol
 
 __all__ = ["EventMarkets"]
 
@@ -147,7 +148,7 @@ class EventMarkets:
         fit, _ = self.calibration.fit_for(month)
         st = self._book_at(fit, label)
         share = BINANCE_BOOK_SHARE
-        symbol = f"{self.asset}USDT"
+        symbol = contract_symbol(self.asset)
         book = st.book(venue_share=float(fit.params.scale) * share / BINANCE_BOOK_SHARE,
                        symbol=symbol)  # fmt: skip
         bars = self.bars[self.bars.index <= label]

@@ -83,6 +83,7 @@ from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import VenuePoller, depth_snapshot, order_book_depth
+from liqcascade.margin import contract_symbol
 
 __all__ = [
     "EXIT_NO_LIVE_DATA",
@@ -732,7 +733,7 @@ class Watcher:
         state = self._advance(k, frames, label)
         share = BINANCE_BOOK_SHARE
         vs = float(p.scale) * share / BINANCE_BOOK_SHARE  # as estimated_market sizes it
-        book = state.book(venue_share=vs, symbol=f"{self.asset}USDT")
+        book = state.book(venue_share=vs, symbol=contract_symbol(self.asset))
         ms = model_stops_detailed(book, bars, as_of=label)
         assert ms.positions is not None
         pm = prepare_cascade(ob, ms.positions, ms.stops)

@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from liqcascade._time import resolve_as_of
-from liqcascade._typing import BoolArray
+from liqcascade._time import closed_mask, resolve_as_of
 from liqcascade.data import bundled, load_series, resample_ohlcv
 from liqcascade.data._defaults import bundled_book_totals, price_at
 from liqcascade.errors import InputError
@@ -183,29 +181,6 @@ def long_short_for(asset: str, store: Any = None) -> tuple[pd.DataFrame | None, 
         return df, str(df.attrs.get("source", "")) or "data layer"
     df = bundled_long_short(a)
     return df, (f"bundled:{a.lower()}_long_short_4h" if df is not None else "none")
-
-
-def closed_mask(opens: Any, instant: pd.Timestamp, step: pd.Timedelta) -> BoolArray:
-    """Which bars (labelled by open time ``opens``, ``step`` long) closed by ``instant``.
-
-    The one cut of "closed by": a bar counts once its close (open + ``step``) is at or
-    before ``instant``. Labels and ``instant`` must both be UTC-aware or both naive.
-
-    Parameters
-    ----------
-    opens : DatetimeIndex or array-like of datetimes
-        Each bar's open time.
-    instant : pandas.Timestamp
-        The cut-off.
-    step : pandas.Timedelta
-        The bars' length.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        True for a bar closed by ``instant``, one per label.
-    """
-    return np.asarray(pd.DatetimeIndex(opens) + step <= instant, dtype=bool)
 
 
 def closed_by(frame: pd.DataFrame, instant: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:

@@ -25,6 +25,7 @@ import pandas as pd
 from liqcascade.book._calibrate import beta_path, book_from_totals, book_totals_at
 from liqcascade.book._orderbook import OrderBook
 from liqcascade.errors import InputError
+from liqcascade.margin import contract_symbol
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
 from liqcascade.market._params import BINANCE_BOOK_SHARE
 from liqcascade.market._state import (
@@ -149,7 +150,7 @@ def market_books(
     bars_all = ohlc_bars(hourly, "4h")
     share = BINANCE_BOOK_SHARE if spec.share is None else float(spec.share)
     depth_scale = share if spec.depth_scale is None else float(spec.depth_scale)
-    symbol = f"{inputs.asset}USDT"
+    symbol = contract_symbol(inputs.asset)
     groups: dict[Any, tuple[Any, list[pd.Timestamp]]] = {}
     for lab in labels:  # one walk per fitted parameter set (per fit, not per date)
         params, fit, _ = _identified_fit(spec, inputs.asset, lab)

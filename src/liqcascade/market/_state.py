@@ -51,6 +51,7 @@ from liqcascade.book._calibrate import (
 )
 from liqcascade.book._live import book_from_snapshot, snapshot_at
 from liqcascade.errors import InputError
+from liqcascade.margin import contract_symbol
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
 from liqcascade.market._params import BINANCE_BOOK_SHARE, MARKET_PARAMS_FILE
 from liqcascade.positions import PositionBook, StopBook
@@ -697,7 +698,7 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
     bars = ohlc_bars(hourly, "4h")
     bars = bars[bars.index <= label]
     share = BINANCE_BOOK_SHARE if spec.share is None else float(spec.share)
-    symbol = f"{inputs.asset}USDT"
+    symbol = contract_symbol(inputs.asset)
     sources = dict(inputs.sources)
     redraw = None
     fit = None
