@@ -85,12 +85,18 @@ def is_bare_date(value: Any) -> bool:
     bool
     """
     if isinstance(value, str):
-        try:
-            period = pd.Period(value.strip())
-        except (ValueError, TypeError, OverflowError):
-            return False
-        return period is not pd.NaT and period.freqstr == "D"
+        period = _period(value)
+        return period is not None and period.freqstr == "D"
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def _period(text: str) -> pd.Period | None:
+    """The period pandas reads ``text`` as (a day, a month, an hour …); None if it cannot."""
+    try:
+        period = pd.Period(text.strip())
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return None if period is pd.NaT else period
 
 
 def _param(option: str) -> str | None:
@@ -146,13 +152,8 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
 
 def _coarser_than_a_day(value: Any) -> bool:
     """Whether ``value`` is a string pandas reads as a month, a quarter or a year."""
-    if not isinstance(value, str):
-        return False
-    try:
-        period = pd.Period(value.strip())
-    except (ValueError, TypeError, OverflowError):
-        return False
-    return period is not pd.NaT and period.end_time - period.start_time > pd.Timedelta(days=1)
+    period = _period(value) if isinstance(value, str) else None
+    return period is not None and period.end_time - period.start_time > pd.Timedelta(days=1)
 
 
 def bar_step(index: pd.DatetimeIndex) -> pd.Timedelta:
