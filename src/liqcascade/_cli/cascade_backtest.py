@@ -1295,15 +1295,19 @@ def _liq_score_text(oos: dict[str, Any]) -> str:
     return text
 
 
-#: The static book's extensions and their defaults: the calibrated response carries its
-#: own refill (resilience), withdrawal, mark, partial liquidation and fee, calibrated.
-STATIC_ONLY = {"refill": 0.0, "withdrawal": 0.0, "mark_weight": 1.0,
-               "partial_liquidation": False, "liq_fee": 0.0, "max_rounds": None}  # fmt: skip
+#: The static book's extensions: the calibrated response carries its own refill
+#: (resilience), withdrawal, mark, partial liquidation and fee, calibrated.
+STATIC_ONLY: tuple[str, ...] = (
+    "refill", "withdrawal", "mark_weight", "partial_liquidation", "liq_fee", "max_rounds",
+)  # fmt: skip
 
 
-def _static_only(kw: dict[str, Any]) -> None:
-    """Refuse the static book's extensions on a calibrated run (they would be ignored)."""
-    given = [k for k, d in STATIC_ONLY.items() if k in kw and kw[k] != d]
+def _static_only(kw: dict[str, Any], sig: inspect.Signature) -> None:
+    """Refuse the static book's extensions on a calibrated run (they would be ignored).
+
+    An extension counts as given when it differs from the command's own default.
+    """
+    given = [k for k in STATIC_ONLY if k in kw and kw[k] != sig.parameters[k].default]
     if given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         _common.fail(
@@ -1343,7 +1347,7 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
                     "--total-move goes with --fragility (the move the critical shock is "
                     "found for); one cascade takes a shock"
                 )
-            _static_only(kw)
+            _static_only(kw, sig)
             kw["asset"] = kw.get("asset") or "ETH"  # the command's defaults (None: not given)
             kw["total_move"] = -0.10 if kw.get("total_move") is None else kw["total_move"]
             if kw.get("fragility"):
