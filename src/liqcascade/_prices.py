@@ -11,7 +11,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["PRICE_DIGITS", "price_decimals", "price_range", "price_text", "quantity_text"]
+__all__ = [
+    "PRICE_DIGITS",
+    "is_finite",
+    "price_decimals",
+    "price_range",
+    "price_text",
+    "quantity_text",
+]
 
 PRICE_DIGITS: int = 4
 """Significant figures of a price at the reference level (whole dollars from $1,000 up)."""
@@ -19,7 +26,18 @@ PRICE_DIGITS: int = 4
 _DASH = "–"
 
 
-def _finite(x: Any) -> bool:
+def is_finite(x: Any) -> bool:
+    """Whether ``x`` is a finite number (False for None, NaN, inf and non-numbers).
+
+    Parameters
+    ----------
+    x : Any
+        A value that may be a number.
+
+    Returns
+    -------
+    bool
+    """
     try:
         return math.isfinite(float(x))
     except (TypeError, ValueError):
@@ -42,7 +60,7 @@ def price_decimals(ref: float) -> int:
     int
         Decimals, 0 to 10.
     """
-    if not _finite(ref) or float(ref) == 0:
+    if not is_finite(ref) or float(ref) == 0:
         return 2
     return min(10, max(0, PRICE_DIGITS - 1 - math.floor(math.log10(abs(float(ref))))))
 
@@ -64,10 +82,10 @@ def price_text(x: Any, ref: Any = None, *, dollar: bool = True) -> str:
     str
         Never scientific notation; a dash for a missing value.
     """
-    if not _finite(x):
+    if not is_finite(x):
         return _DASH
     v = float(x)
-    d = price_decimals(float(ref) if _finite(ref) and float(ref) != 0 else v)
+    d = price_decimals(float(ref) if is_finite(ref) and float(ref) != 0 else v)
     body = f"{abs(v):,.{d}f}"
     sign = "−" if v < 0 and float(body.replace(",", "")) != 0 else ""
     return f"{sign}{'$' if dollar else ''}{body}"
@@ -89,7 +107,7 @@ def price_range(lo: Any, hi: Any, ref: Any = None, *, sep: str = "–") -> str:
     -------
     str
     """
-    r = ref if _finite(ref) else lo
+    r = ref if is_finite(ref) else lo
     return f"{price_text(lo, r, dollar=False)}{sep}{price_text(hi, r, dollar=False)}"
 
 
@@ -109,7 +127,7 @@ def quantity_text(x: Any) -> str:
     str
         A dash for a missing value.
     """
-    if not _finite(x):
+    if not is_finite(x):
         return _DASH
     v = float(x)
     if v == 0:

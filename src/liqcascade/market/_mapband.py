@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import is_finite
+
 __all__ = [
     "BAND_KINDS",
     "MAP_LEVELS",
@@ -361,7 +363,7 @@ def book_score_text(score: dict[str, Any] | None) -> str:
     days = score.get("days")
     n = f", {days:.0f} day{'' if round(days) == 1 else 's'}" if days else ""
     m, b = score.get("corr_daily"), score.get("range_baseline_corr_daily")
-    if not (_finite(m) and _finite(b)):  # too few days for a correlation
+    if not (is_finite(m) and is_finite(b)):  # too few days for a correlation
         said = "too few days to score"
     return (
         f"out of sample ({score.get('scope', 'score')}, {score['start']} → {score['end']}{n}, "
@@ -370,10 +372,6 @@ def book_score_text(score: dict[str, Any] | None) -> str:
     )
 
 
-def _finite(v: Any) -> bool:
-    return isinstance(v, int | float) and math.isfinite(v)
-
-
 def _two(v: Any) -> str:
     """A correlation to two decimals, or n/a."""
-    return f"{v:.2f}" if _finite(v) else "n/a"
+    return f"{v:.2f}" if is_finite(v) else "n/a"

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import is_finite
+
 __all__ = [
     "SCI_NOTATION",
     "column_name",
@@ -55,13 +57,6 @@ _WORDS = {
 }
 
 
-def _finite(x: Any) -> bool:
-    try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
-
-
 def num(x: Any, digits: int = 3) -> str:
     """A plain number with thousands separators and about ``digits`` significant digits.
 
@@ -77,7 +72,7 @@ def num(x: Any, digits: int = 3) -> str:
     str
         ``"105,300"``, ``"0.0123"``, ``"–"``; never scientific notation.
     """
-    if x is None or not _finite(x):
+    if x is None or not is_finite(x):
         return _DASH
     v = float(x)
     if v == 0:
@@ -103,7 +98,7 @@ def usd(x: Any, *, signed: bool = False) -> str:
     signed : bool, default False
         Prefix ``+`` on positive amounts.
     """
-    if x is None or not _finite(x):
+    if x is None or not is_finite(x):
         return _DASH
     v = float(x)
     sign = "-" if v < 0 else ("+" if signed and v > 0 else "")
@@ -133,7 +128,7 @@ def usd_sig(x: Any) -> str:
     >>> usd_sig(1553.2), usd_sig(0.0081), usd_sig(0.0), usd_sig(12_345_678.0), usd_sig(81.24)
     ('$1,550', '< $1', '$0', '$12.3 M', '$81.2')
     """
-    if x is None or not _finite(x):
+    if x is None or not is_finite(x):
         return _DASH
     v = float(x)
     if v == 0:
@@ -159,7 +154,7 @@ def pct(x: Any, digits: int = 1, *, signed: bool = False) -> str:
     signed : bool, default False
         Show ``+`` on positive values (moves, returns).
     """
-    if x is None or not _finite(x):
+    if x is None or not is_finite(x):
         return _DASH
     v = 100.0 * float(x)
     text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
@@ -182,7 +177,7 @@ def pp(x: Any, digits: int = 2, *, signed: bool = True) -> str:
 
 def pvalue(p: Any) -> str:
     """A p-value as read in a paper: ``< 0.001``, ``0.032``, ``0.41``."""
-    if p is None or not _finite(p):
+    if p is None or not is_finite(p):
         return "n/a"
     v = float(p)
     if v < 0.001:
@@ -208,7 +203,7 @@ def date_text(t: Any, *, time: bool = False, bar: bool = False) -> str:
 
 def interval(lo: Any, hi: Any, fmt: Any = num) -> str:
     """``"lo – hi"`` with both ends formatted by ``fmt`` (sorted)."""
-    if not (_finite(lo) and _finite(hi)):
+    if not (is_finite(lo) and is_finite(hi)):
         return _DASH
     a, b = sorted((float(lo), float(hi)))
     return f"{fmt(a)} {_DASH} {fmt(b)}"
