@@ -164,6 +164,9 @@ const t0 = Date.now();
     asofText: asof ? asof.textContent : '', asofVisible: !!asof && inView(asof),
     cardsVisible: cards.filter(inView).length, cards: cards.length,
     cells: Array.from(document.querySelectorAll('td, th')).map(c => c.textContent),
+    wideTables: Array.from(document.querySelectorAll('table')).filter(
+      t => t.scrollWidth > t.parentElement.clientWidth + 2).map(
+      t => (t.closest('section') || {}).id + ': ' + t.rows[0].textContent.slice(0, 80)),
     hover, catDate, paint, dateRanges,
     sections: Array.from(document.querySelectorAll('section.report-section')).map(s => s.id),
     plots: plots.map(p => ({id: p.id, svg: !!p.querySelector('.main-svg'),
@@ -219,6 +222,9 @@ def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: 
     assert state["viewWidth"] == 1440
     assert state["pageWidth"] <= 1440 and state["navScroll"] <= state["navClient"], state
     assert state["navRight"] <= 1440 and state["navLinks"] >= 20, state
+    # every table fits its section at 1440 px: none is cut at the card's edge (the data
+    # section's provenance table was, by its file names, before they could break)
+    assert not state["wideTables"], state["wideTables"]
     sci = [c for c in state["cells"] if SCI_NOTATION.search(c)]
     assert not sci, sci[:10]
     sci_hover = [h for h in state["hover"] if SCI_NOTATION.search(h)]

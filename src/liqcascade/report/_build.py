@@ -21,7 +21,7 @@ from liqcascade._json import to_jsonable
 from liqcascade._paths import write_atomic
 from liqcascade._version import __version__
 from liqcascade.report._figures import finish
-from liqcascade.report._format import date_text, format_table
+from liqcascade.report._format import date_text, table_html
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import (
     VERDICTS,
@@ -274,10 +274,6 @@ def _fig_view(fig: Any, div_id: str) -> dict[str, str]:
     return {"id": div_id, "caption": caption, "json": spec.replace("</", "<\\/")}
 
 
-def _table_html(df: pd.DataFrame) -> str:
-    return str(format_table(df).to_html(index=False, border=0, na_rep="–", escape=True))
-
-
 def render_section(s: Section) -> dict[str, Any]:
     """The page's view of a section: formatted takeaways, figures as JSON, tables as HTML."""
     takeaways = s.takeaways or ([s.finding] if s.finding else [])
@@ -288,7 +284,7 @@ def render_section(s: Section) -> dict[str, Any]:
         "takeaways": takeaways,
         "method": s.notes,
         "figures": [_fig_view(f, f"fig-{s.id}-{i}") for i, f in enumerate(s.figures)],
-        "tables": [(c, _table_html(t)) for c, t in s.tables],
+        "tables": [(c, table_html(t)) for c, t in s.tables],
     }
 
 

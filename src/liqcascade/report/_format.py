@@ -7,6 +7,7 @@ Nothing here ever prints scientific notation. Amounts in US dollars read ``$1.2 
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ __all__ = [
     "num",
     "pct",
     "pvalue",
+    "table_html",
     "usd",
     "usd_sig",
 ]
@@ -272,6 +274,87 @@ def format_table(df: pd.DataFrame, *, rename: bool = True) -> pd.DataFrame:
     cols = [str(c) for c in out.columns]
     data = {c: [_cell(v, c) for v in out.iloc[:, i].tolist()] for i, c in enumerate(cols)}
     return pd.DataFrame(data, columns=cols)
+
+
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_LONG_TOKEN = re.compile(r"\S{21,}")
+_BREAK_AFTER = re.compile(r"([_/.])(?=\S)")
+_NOT_WORDS = re.compile(r"\bUTC\b")
+
+
+def _wordy(cell: str) -> bool:
+    """Whether a cell reads as words (a run of 3+ letters; the ``UTC`` of a time is not)."""
+    return bool(_WORD.search(_NOT_WORDS.sub("", cell)))
+
+
+def _breakable(text: str) -> str:
+    """``text`` HTML-escaped, with a break chance inside each long file name.
+
+    After each ``_``, ``/`` or ``.`` of a token of 21+ characters, so a prose cell can
+    be narrower than its longest file name.
+    """
+    out, last = [], 0
+    for m in _LONG_TOKEN.finditer(text):
+        out.append(html.escape(text[last : m.start()], quote=False))
+        out.append(_BREAK_AFTER.sub(r"\1<wbr>", html.escape(m.group(0), quote=False)))
+        last = m.end()
+    out.append(html.escape(text[last:], quote=False))
+    return "".join(out)
+
+
+def _column_kinds(t: pd.DataFrame) -> list[str]:
+    """Per column: ``"t"`` prose, ``"k"`` names (words without spaces), ``""`` figures.
+
+    A column is of words when most of its filled cells hold a word of 3+ letters, and
+    prose when most of those cells also hold a space.
+    """
+    out = []
+    for i in range(t.shape[1]):
+        cells = [c for c in t.iloc[:, i].tolist() if c and c != _DASH]
+        words = [c for c in cells if _wordy(c)]
+        if not cells or 2 * len(words) <= len(cells):
+            out.append("")
+        else:
+            out.append("t" if 2 * sum(" " in c for c in words) > len(words) else "k")
+    return out
+
+
+def table_html(df: pd.DataFrame) -> str:
+    """A table as the page shows it: figures right-aligned, columns of words left-aligned.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as computed; :func:`format_table` writes every cell.
+
+    Returns
+    -------
+    str
+        ``<table class="dataframe">`` with a header row. Cells of a column of prose
+        (most filled cells hold a word of 3+ letters and a space) carry ``class="t"``:
+        left-aligned, with a break chance (``<wbr>``) after each ``_``, ``/`` and ``.``
+        of a long file name, so a long source or caveat wraps instead of pushing the
+        table past the page; a column of names (words without spaces,
+        ``eth_1h``) carries ``class="k"``: left-aligned, kept whole, as figures are.
+        Every cell is HTML-escaped.
+    """
+    t = format_table(df)
+    kinds = _column_kinds(t)
+
+    def cell(tag: str, value: str, i: int) -> str:
+        cls = f' class="{kinds[i]}"' if kinds[i] else ""
+        body = _breakable(value) if kinds[i] == "t" else html.escape(value, quote=False)
+        return f"<{tag}{cls}>{body}</{tag}>"
+
+    head = "".join(cell("th", str(c), i) for i, c in enumerate(t.columns))
+    rows = "".join(
+        "<tr>" + "".join(cell("td", str(v), i) for i, v in enumerate(r)) + "</tr>\n"
+        for r in t.itertuples(index=False, name=None)
+    )
+    return (
+        f'<table class="dataframe">\n<thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n{rows}</tbody>\n</table>"
+    )
 
 
 def join_words(items: Iterable[str], empty: str = "none") -> str:

@@ -1,0 +1,76 @@
+"""The report's tables as HTML: alignment by column kind, escaping, file names that break."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from liqcascade.report._format import format_table, table_html
+
+
+def _cells(markup: str, tag: str) -> list[tuple[str, str]]:
+    """(class, text) of every ``tag`` cell, text with ``<wbr>`` removed and unescaped."""
+    found = re.findall(rf'<{tag}(?: class="(\w)")?>(.*?)</{tag}>', markup, flags=re.S)
+    return [(c, html.unescape(t.replace("<wbr>", ""))) for c, t in found]
+
+
+def test_columns_of_prose_names_and_figures() -> None:
+    df = pd.DataFrame(
+        {
+            "name": ["eth_1h", "btc_oi_4h", "usde_1m"],
+            "rows": [75417, 1507, 182685],
+            "range": ["2017-08-17 -> 2026-03-31", "2024-11-22 -> 2025-07-31", "2025-09-09 -> 2026"],
+            "source": ["Binance spot klines", "CoinGlass API, merged", None],
+            "amount_usd": [1.5e6, 2.0e5, float("nan")],
+        }
+    )
+    out = table_html(df)
+    heads = _cells(out, "th")
+    assert [c for c, _ in heads] == ["k", "", "", "t", ""]
+    assert [t for _, t in heads] == list(format_table(df).columns)
+    rows = _cells(out, "td")
+    assert [c for c, _ in rows[:5]] == ["k", "", "", "t", ""]
+    assert rows[0][1] == "eth_1h" and rows[1][1] == "75,417" and rows[3][1] == "Binance spot klines"
+    assert rows[4][1] == "$1.5 M" and rows[-1][1] == "–"  # NaN reads as a dash
+    assert out.startswith('<table class="dataframe">') and out.count("<tr>") == 4
+
+
+def test_a_time_is_not_a_word_and_a_mixed_column_follows_its_majority() -> None:
+    df = pd.DataFrame(
+        {
+            "bar": ["2025-02-03 00:00 UTC", "2025-02-03 04:00 UTC", "2025-02-03 08:00 UTC"],
+            "verdict": ["ties", "beats", "1.2"],
+            "x": ["1.2", "3.4", "ties"],
+        }
+    )
+    assert [c for c, _ in _cells(table_html(df), "th")] == ["", "k", ""]
+
+
+def test_long_file_names_in_prose_get_break_chances_names_do_not() -> None:
+    src = "CoinGlass API (coinglass_ETH_4h_open_interest_all_venues_usd.csv.gz)"
+    df = pd.DataFrame({"name": ["eth_oi_4h_stablecoin_margined"], "source": [src]})
+    out = table_html(df)
+    assert "coinglass_<wbr>ETH_<wbr>4h_<wbr>" in out and "usd.<wbr>csv.<wbr>gz)" in out
+    assert "CoinGlass API (" in out  # short words untouched
+    assert '<td class="k">eth_oi_4h_stablecoin_margined</td>' in out
+    assert _cells(out, "td")[1][1] == src
+
+
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=0, max_size=40),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_every_cell_reads_back_as_formatted(values: list[str]) -> None:
+    df = pd.DataFrame({"what": values, "n": list(range(len(values)))})
+    out = table_html(df)
+    assert "<script" not in out.lower() or "&lt;script" in out.lower()
+    texts = [t for _, t in _cells(out, "td")]
+    assert texts[0::2] == format_table(df)["what"].tolist()
+    assert texts[1::2] == [str(i) for i in range(len(values))]
