@@ -69,6 +69,7 @@ def test_lead_sentence_prints_the_band_and_the_verdict(built: tuple[str, dict]) 
 
 def test_level_and_clusters_are_banded(built: tuple[str, dict]) -> None:
     from liqcascade.market._mapband import value_band_text
+    from liqcascade.report._format import NBSP
 
     html, s = built
     lo, hi = s["level_4000_forced_buying_band"]
@@ -82,7 +83,7 @@ def test_level_and_clusters_are_banded(built: tuple[str, dict]) -> None:
     cell = "$" + value_band_text(
         c0["notional_usd"], row0["notional_usd_p05"], row0["notional_usd_p95"]
     )
-    assert f"<td>{cell}</td>" in html
+    assert f"<td>{cell}</td>" in html.replace(NBSP, " ")  # a table joins figure and unit
     assert "notional (p05–p95 over draws)" in html
     assert (
         np.isfinite(row0["notional_usd_p05"])

@@ -9,13 +9,13 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liqcascade.report._format import format_table, table_html
+from liqcascade.report._format import NBSP, format_table, table_html
 
 
 def _cells(markup: str, tag: str) -> list[tuple[str, str]]:
     """(class, text) of every ``tag`` cell, text with ``<wbr>`` removed and unescaped."""
     found = re.findall(rf'<{tag}(?: class="(\w)")?>(.*?)</{tag}>', markup, flags=re.S)
-    return [(c, html.unescape(t.replace("<wbr>", ""))) for c, t in found]
+    return [(c, html.unescape(t.replace("<wbr>", "")).replace(NBSP, " ")) for c, t in found]
 
 
 def test_columns_of_prose_names_and_figures() -> None:
@@ -60,6 +60,16 @@ def test_long_file_names_in_prose_get_break_chances_names_do_not() -> None:
     assert _cells(out, "td")[1][1] == src
 
 
+def test_a_figure_keeps_its_unit_on_its_line() -> None:
+    df = pd.DataFrame({"band": ["$12.0 M – $40.1 M", "−19.8 % – −5.3 %", "2.6× (1.2 bn)"]})
+    cells = re.findall(r"<td>(.*?)</td>", table_html(df))
+    assert cells == [
+        f"$12.0{NBSP}M – $40.1{NBSP}M",
+        f"−19.8{NBSP}% – −5.3{NBSP}%",
+        f"2.6× (1.2{NBSP}bn)",
+    ]
+
+
 @given(
     st.lists(
         st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=0, max_size=40),
@@ -72,5 +82,5 @@ def test_every_cell_reads_back_as_formatted(values: list[str]) -> None:
     out = table_html(df)
     assert "<script" not in out.lower() or "&lt;script" in out.lower()
     texts = [t for _, t in _cells(out, "td")]
-    assert texts[0::2] == format_table(df)["what"].tolist()
+    assert texts[0::2] == [t.replace(NBSP, " ") for t in format_table(df)["what"]]
     assert texts[1::2] == [str(i) for i in range(len(values))]

@@ -20,6 +20,7 @@ import pandas as pd
 from liqcascade._prices import is_finite
 
 __all__ = [
+    "NBSP",
     "SCI_NOTATION",
     "column_name",
     "date_text",
@@ -37,6 +38,8 @@ SCI_NOTATION = re.compile(r"\d\.?\d*[eE][+-]?\d+")
 """What scientific notation looks like (``1.053e+05``, ``2E-7``): must never be shown."""
 
 _DASH = "–"
+NBSP = "\u00a0"
+"""The no-break space that joins a figure and its unit in a table cell."""
 
 # words that read better in capitals or with their symbol in a column header
 _WORDS = {
@@ -278,6 +281,8 @@ def format_table(df: pd.DataFrame, *, rename: bool = True) -> pd.DataFrame:
 
 _WORD = re.compile(r"[A-Za-z]{3,}")
 _LONG_TOKEN = re.compile(r"\S{21,}")
+_UNIT_GAP = re.compile(r"(?<=\d) (?=(?:M|bn|k|%|pp|x|×|USD|UTC)\b|[%×])")
+"""The space between a figure and its unit (``$12.0 M``, ``5.3 %``): never a line break."""
 _BREAK_AFTER = re.compile(r"([_/.])(?=\S)")
 _NOT_WORDS = re.compile(r"\bUTC\b")
 
@@ -336,7 +341,9 @@ def table_html(df: pd.DataFrame) -> str:
         of a long file name, so a long source or caveat wraps instead of pushing the
         table past the page; a column of names (words without spaces,
         ``eth_1h``) carries ``class="k"``: left-aligned, kept whole, as figures are.
-        Every cell is HTML-escaped.
+        A figure keeps its unit on its line (``$12.0 M`` joined by a no-break space,
+        :data:`NBSP`), so a cell breaks only between figures. Every cell is
+        HTML-escaped.
     """
     t = format_table(df)
     kinds = _column_kinds(t)
@@ -344,7 +351,7 @@ def table_html(df: pd.DataFrame) -> str:
     def cell(tag: str, value: str, i: int) -> str:
         cls = f' class="{kinds[i]}"' if kinds[i] else ""
         body = _breakable(value) if kinds[i] == "t" else html.escape(value, quote=False)
-        return f"<{tag}{cls}>{body}</{tag}>"
+        return f"<{tag}{cls}>{_UNIT_GAP.sub(NBSP, body)}</{tag}>"
 
     head = "".join(cell("th", str(c), i) for i, c in enumerate(t.columns))
     rows = "".join(
