@@ -372,7 +372,7 @@ class SupportStudy:
         _horizon_layout(
             fig,
             title="Mean forward log return after a support test",
-            yaxis_title="mean log return (fraction)",
+            yaxis_title="mean log return (%)",
             yaxis_tickformat=".1%",
             height=420,
         )
