@@ -20,6 +20,7 @@ import pandas as pd
 from liqcascade._prices import is_finite
 
 __all__ = [
+    "MINUS",
     "NBSP",
     "SCI_NOTATION",
     "column_name",
@@ -38,6 +39,8 @@ SCI_NOTATION = re.compile(r"\d\.?\d*[eE][+-]?\d+")
 """What scientific notation looks like (``1.053e+05``, ``2E-7``): must never be shown."""
 
 _DASH = "–"
+MINUS = "\u2212"
+"""The minus sign every negative figure of the page reads with (``−$5.0 M``, ``−0.58``)."""
 NBSP = "\u00a0"
 """The no-break space that joins a figure and its unit in a table cell."""
 
@@ -75,7 +78,8 @@ def num(x: Any, digits: int = 3) -> str:
     Returns
     -------
     str
-        ``"105,300"``, ``"0.0123"``, ``"–"``; never scientific notation.
+        ``"105,300"``, ``"0.0123"``, ``"−0.58"`` (a minus sign, not a hyphen), ``"–"``;
+        never scientific notation.
     """
     if x is None or not is_finite(x):
         return _DASH
@@ -90,7 +94,7 @@ def num(x: Any, digits: int = 3) -> str:
     text = f"{v:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return "0" if text in ("-0", "") else text.replace("-", MINUS)
 
 
 def usd(x: Any, *, signed: bool = False) -> str:
@@ -106,7 +110,7 @@ def usd(x: Any, *, signed: bool = False) -> str:
     if x is None or not is_finite(x):
         return _DASH
     v = float(x)
-    sign = "-" if v < 0 else ("+" if signed and v > 0 else "")
+    sign = MINUS if v < 0 else ("+" if signed and v > 0 else "")
     a = abs(v)
     if a >= 1e9:
         body = f"{a / 1e9:,.2f} bn"
@@ -143,7 +147,7 @@ def usd_sig(x: Any) -> str:
     r = float(f"{v:.3g}")
     if abs(r) >= 1e6:
         return usd(v if abs(v) >= 1e6 else r)
-    sign = "-" if r < 0 else ""
+    sign = MINUS if r < 0 else ""
     return f"{sign}${num(abs(r), 3)}"
 
 
@@ -165,7 +169,7 @@ def pct(x: Any, digits: int = 1, *, signed: bool = False) -> str:
     text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
     if float(text) == 0:
         text = text.replace("-", "").replace("+", "")
-    return f"{text} %".replace("-", "−")
+    return f"{text} %".replace("-", MINUS)
 
 
 def pp(x: Any, digits: int = 2, *, signed: bool = True) -> str:
@@ -341,8 +345,8 @@ def table_html(df: pd.DataFrame) -> str:
         of a long file name, so a long source or caveat wraps instead of pushing the
         table past the page; a column of names (words without spaces,
         ``eth_1h``) carries ``class="k"``: left-aligned, kept whole, as figures are.
-        A figure keeps its unit on its line (``$12.0 M`` joined by a no-break space,
-        :data:`NBSP`), so a cell breaks only between figures. Every cell is
+        A figure of a body cell keeps its unit on its line (``$12.0 M`` joined by a
+        no-break space, :data:`NBSP`), so a cell breaks only between figures. Every cell is
         HTML-escaped.
     """
     t = format_table(df)
@@ -351,7 +355,9 @@ def table_html(df: pd.DataFrame) -> str:
     def cell(tag: str, value: str, i: int) -> str:
         cls = f' class="{kinds[i]}"' if kinds[i] else ""
         body = _breakable(value) if kinds[i] == "t" else html.escape(value, quote=False)
-        return f"<{tag}{cls}>{_UNIT_GAP.sub(NBSP, body)}</{tag}>"
+        if tag == "td":
+            body = _UNIT_GAP.sub(NBSP, body)
+        return f"<{tag}{cls}>{body}</{tag}>"
 
     head = "".join(cell("th", str(c), i) for i, c in enumerate(t.columns))
     rows = "".join(
