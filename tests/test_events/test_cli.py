@@ -122,7 +122,7 @@ def test_library_errors_name_the_flags(tmp_path: Path) -> None:
     r = run_cli("support-study", "--data", str(f), "--interval", "4h", "--no-sensitivity")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip().splitlines() == [
-        "error: --interval 4h: the bars are coarser (1 days 00:00:00) than 4h"
+        "error: --interval 4h: the bars are 1 day apart (median step), coarser than 4h"
     ]
     r = run_cli("support-study", "--asset", "DOGE", "--no-sensitivity")
     assert r.exit_code == 2 and r.stdout == ""

@@ -193,6 +193,29 @@ def test_bad_inputs(eth: pd.DataFrame) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("step", "words"),
+    [
+        (pd.Timedelta(days=1), "1 day"),
+        (pd.Timedelta(days=2), "2 days"),
+        (pd.Timedelta(hours=4), "4 hours"),
+        (pd.Timedelta(hours=1), "1 hour"),
+        (pd.Timedelta(hours=36), "36 hours"),
+        (pd.Timedelta(minutes=90), "90 minutes"),
+        (pd.Timedelta(minutes=1), "1 minute"),
+        (pd.Timedelta(seconds=30), "30 seconds"),
+        (pd.Timedelta(seconds=1), "1 second"),
+        (pd.Timedelta(days=1, seconds=1), "1 day"),  # 3 significant figures of a day
+        (pd.Timedelta(days=1, hours=12, seconds=30), "1.5 days"),
+        (pd.Timedelta(milliseconds=1500), "1.5 seconds"),
+    ],
+)
+def test_a_step_in_words(step: pd.Timedelta, words: str) -> None:
+    from liqcascade.events._load import in_words
+
+    assert in_words(step) == words
+
+
 def test_load_bars_names_its_parameters(tmp_path) -> None:
     from liqcascade.events._load import load_bars
 
@@ -202,7 +225,7 @@ def test_load_bars_names_its_parameters(tmp_path) -> None:
     with pytest.raises(InputError) as e:
         load_bars("ETH", "4h", data_file=f)
     assert e.value.param == "interval"
-    assert str(e.value) == "interval 4h: the bars are coarser (1 days 00:00:00) than 4h"
+    assert str(e.value) == "interval 4h: the bars are 1 day apart (median step), coarser than 4h"
     with pytest.raises(InputError) as e:
         load_bars("DOGE", "1d")
     assert e.value.param == "asset" and str(e.value).startswith("asset: ")

@@ -202,8 +202,14 @@ def test_events_found_but_none_scorable_is_one_error(start: str, end: str, where
         line = _one_error(run_cli("cascade", "backtest", "--asset", "BTC", "--start", start,
                                   "--end", end, *extra))  # fmt: skip
         assert line.startswith(f"error: --start/--end: {start} → {end} has ")
-        assert re.search(r"has \d+ events at trigger 1\.50% but none the back-test can score", line)
-        assert re.search(rf"\(\d+ {re.escape(where)}", line) and ": no open interest" in line
+        assert re.search(r"has \d+ events at trigger 1\.50%, none the back-test can score: ", line)
+        assert re.search(rf"score: \d+ {re.escape(where)}( \([^()]*\))? have no open interest",
+                         line)  # fmt: skip
+        depth, deepest = 0, 0  # one plain line: no bracket inside another
+        for ch in line:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            deepest = max(deepest, depth)
+        assert deepest == 1 and depth == 0, line
         assert "open interest 2024-11-22 20:00 → 2025-07-31 20:00" in line
         assert line.endswith("--prices-only scores the move on prices alone, wherever hourly "
                              "prices are")  # fmt: skip

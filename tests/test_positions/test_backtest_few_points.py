@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -131,6 +132,38 @@ def test_without_bands_drops_the_band_and_its_score_only(week: BacktestResult) -
         assert {k: v for k, v in a.items() if k != "coverage_90_daily"} == {
             k: v for k, v in b.items() if k != "coverage_90_daily"
         }
+    assert all(math.isnan(m["metrics"]["coverage_90_daily"]) for m in bare.months)
+
+
+def test_bands_false_skips_the_band_work(
+    week: BacktestResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``bands=False`` walks the main fit only and draws nothing; same as without_bands()."""
+    from liqcascade.positions import _expanding
+
+    walked: list[int] = []
+    real = _expanding._set_medians
+
+    def counting(frames: Any, sets: Any, start: Any, end: Any) -> Any:
+        walked.append(len(sets))
+        return real(frames, sets, start, end)
+
+    def no_draws(*a: Any, **k: Any) -> Any:
+        raise AssertionError("bands=False drew the band")
+
+    monkeypatch.setattr(_expanding, "_set_medians", counting)
+    monkeypatch.setattr(_expanding, "predictive_draws", no_draws)
+    bare = book_backtest("ETH", "2025-07-01", "2025-07-07", store=False, bands=False)
+    assert walked and set(walked) == {1}  # the main fit, not its bootstrap refits
+    dropped = week.without_bands()
+    pd.testing.assert_frame_equal(bare.frame, dropped.frame)
+    assert bare.daily is not None and dropped.daily is not None
+    pd.testing.assert_frame_equal(bare.daily, dropped.daily)
+    for a, b in ((bare.metrics, dropped.metrics),
+                 (bare.metrics_out_of_sample, dropped.metrics_out_of_sample)):  # fmt: skip
+        assert a is not None and b is not None and a.keys() == b.keys()
+        for k in a:
+            assert a[k] == pytest.approx(b[k], rel=1e-12, nan_ok=True), k
     assert all(math.isnan(m["metrics"]["coverage_90_daily"]) for m in bare.months)
 
 

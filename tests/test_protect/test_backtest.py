@@ -195,3 +195,20 @@ def test_bad_options() -> None:
         backtest_stops(start="2024-01-01", end="2023-01-01")
     flags = {"start": "--start", "end": "--end"}
     assert e.value.for_flags(flags) == "--end 2023-01-01 must be after --start 2024-01-01"
+
+
+def test_depth_series_takes_no_close() -> None:
+    """The close per bar was never read (the quote volume is the hourly frame's): gone."""
+    import inspect
+
+    from liqcascade.data import load_book_totals
+    from liqcascade.protect import depth_series
+
+    assert "close" not in inspect.signature(depth_series).parameters
+    idx = pd.date_range("2025-03-03", periods=3, freq="1h", tz="UTC")
+    fm = FillModel()
+    got = depth_series(idx, fm, "ETH", store=False)
+    tot = load_book_totals("ETH", "futures", store=False)
+    day = ((tot["bids_usd"] + tot["asks_usd"]) / 2).resample("1D").mean()
+    want = float(day.loc["2025-03-03"]) * fm.depth_share  # inside the totals period
+    np.testing.assert_allclose(got, [want] * 3, rtol=1e-12)

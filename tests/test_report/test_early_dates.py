@@ -172,6 +172,29 @@ def test_a_date_before_the_first_fit_is_refused_before_any_work(
     assert built and built[0]["sections"] == ("cascade",)
 
 
+def test_build_report_refuses_a_date_before_the_first_fit_before_any_section(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The library's entry point checks it too, in words without a CLI flag."""
+    from liqcascade.errors import InputError
+    from liqcascade.report import _run, build_report
+
+    def run_all(*a: Any, **k: Any) -> Any:
+        raise AssertionError("a section ran before the date was refused")
+
+    monkeypatch.setattr(_run, "run_all", run_all)
+    with pytest.raises(InputError) as exc:
+        build_report(tmp_path / "r", asset="ETH", as_of="2024-11-23", workers=1)
+    assert str(exc.value) == (
+        "as_of 2024-11-23 is before the first month with a fit (2025-03): no month to "
+        "predict out of sample"
+    )
+    assert "--" not in str(exc.value)
+    with pytest.raises(InputError, match="before the first month with a fit"):
+        build_report(tmp_path / "r", asset="ETH", as_of="2024-11-23",
+                     sections=("validation",), workers=1)  # fmt: skip
+
+
 def test_as_of_help_names_the_earliest_date() -> None:
     r = run_cli("report", "--help", env={"COLUMNS": "300"})
     flat = " ".join(r.stdout.replace("│", " ").split())

@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -251,6 +252,26 @@ def test_salts_are_random_and_private() -> None:
     # a proof reveals one user's balance and sibling subtotals only
     d = build_tree(["x", "y", "z", "w"], [1, 2, 3, 4], seed=3).prove("x").to_dict()
     assert "y" not in json.dumps(d["path"])
+
+
+def test_reserve_ratio_without_liabilities() -> None:
+    """Positive reserves over no liabilities are unbounded; 0/0 is undefined (NaN)."""
+    assert reserve_ratio(5, 0, 0.06).ratio == math.inf
+    none = reserve_ratio(0, 0, 0.06)
+    assert math.isnan(none.ratio)
+    assert none.required == 0 and none.surplus == 0 and none.meets_buffer
+
+
+def test_report_pol_demo_without_liabilities_writes_null() -> None:
+    import pandas as pd
+
+    from liqcascade._json import to_jsonable
+    from liqcascade.report._solvency_section import _pol_demo
+
+    pol = _pol_demo(pd.DataFrame({"margin": [0.0, 0.0, 0.0]}))
+    assert pol["pol_total_liabilities_cents"] == 0
+    assert math.isnan(pol["pol_reserve_ratio_at_6pct"])
+    assert to_jsonable(pol)["pol_reserve_ratio_at_6pct"] is None
 
 
 def test_reserve_ratio() -> None:

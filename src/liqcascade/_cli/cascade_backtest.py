@@ -628,16 +628,19 @@ def _none_scored(
             _common.warn(no_events_text(d["trigger"]))
         return
     n = sum(int(sk["n"]) for sk in skipped)
-    why = "; ".join(
-        f"{sk['n']} {_skip_when(sk, d.get('open_interest_span'))}: {sk['reason']}" for sk in skipped
+    # one level of brackets: _skip_when's own "(the first open-interest bar's close)"
+    why = ", ".join(
+        f"{sk['n']} {_skip_when(sk, d.get('open_interest_span'))} "
+        f"{'has' if int(sk['n']) == 1 else 'have'} {sk['reason']}"
+        for sk in skipped
     )
     hint = ""
     if any(sk["reason"] == "no open interest" for sk in skipped) and not d.get("prices_only"):
         hint = "; --prices-only scores the move on prices alone, wherever hourly prices are"
     _common.fail(
         f"--start/--end: {d['start'][:10]} → {d['end'][:10]} has {n} "
-        f"event{'' if n == 1 else 's'} at trigger {trigger_text(d['trigger'])} but none the "
-        f"back-test can score ({why}); {_data_spans(a, ohlc, liq, market_at)}{hint}"
+        f"event{'' if n == 1 else 's'} at trigger {trigger_text(d['trigger'])}, none the "
+        f"back-test can score: {why}; {_data_spans(a, ohlc, liq, market_at)}{hint}"
     )
 
 

@@ -481,8 +481,6 @@ def register(liqmap_app: typer.Typer) -> None:
                 asset, t0, end_arg, params=params, interval=interval,
                 store=store, bands=not no_bands,
             )  # fmt: skip
-        if no_bands:  # the identified book's band comes with its prediction: dropped here
-            res = res.without_bands()
         result = res.to_dict()
         if out is not None:
             try:

@@ -139,6 +139,7 @@ def _build_summary(
     tree: Any, out: Path, reserves: int | None, reserve_buffer: float
 ) -> dict[str, Any]:
     """What ``pol build`` prints: root, total, count, and the reserve ratio if given."""
+    from liqcascade._prices import is_finite
     from liqcascade.solvency.pol import FORMAT, reserve_ratio
 
     result: dict[str, Any] = {
@@ -154,8 +155,8 @@ def _build_summary(
         result.update(
             {
                 "reserves": reserves,
-                # no liabilities (every balance 0): no ratio (null), whatever the reserves
-                "reserve_ratio": rr.ratio if tree.total_liabilities > 0 else None,
+                # no liabilities (every balance 0): +inf or NaN (0/0), neither a ratio: null
+                "reserve_ratio": rr.ratio if is_finite(rr.ratio) else None,
                 "reserve_buffer": reserve_buffer,
                 "meets_buffer": rr.meets_buffer,
             }

@@ -28,25 +28,6 @@ _AsOfOpt = Annotated[
 ]
 
 
-def _check_first_fit(kw: dict[str, Any]) -> None:
-    """Refuse, before any work, a date the validation section cannot score.
-
-    The validation section back-tests the months from the first one each asset's
-    calibration has a fit for (:func:`liqcascade.report._section.validation_window`);
-    a report date before it fails there, after the sections before it have run.
-    Checked only when the validation section runs (every section, or ``--section
-    validation``).
-    """
-    ids = kw["sections"]
-    if kw["as_of"] is None or (ids is not None and "validation" not in ids):
-        return
-    from liqcascade.positions._expanding import load_asset_calibration
-    from liqcascade.report._section import _store, validation_window
-
-    for a in kw["asset"]:
-        validation_window(load_asset_calibration(a, store=_store()).fits, kw["as_of"])
-
-
 def register(app: typer.Typer) -> None:
     """Register ``report`` on the root app."""
 
@@ -82,7 +63,6 @@ def register(app: typer.Typer) -> None:
         check_output_dir(out, "--out", files=("report.html", "summary.json"))  # before the work
         parse_date(as_of, "--as-of")  # a readable date, or exit 2
         kw: dict[str, Any] = report_options(asset, as_of, section)
-        _check_first_fit(kw)
         if refresh:
             from liqcascade.live import refresh as fetch_up_to_now
 

@@ -27,6 +27,9 @@ def _render_recommend(res: dict[str, Any]) -> None:
     t = Table(show_header=False, box=None)
     d = max(2, price_decimals(res["entry"]))  # 4 significant figures at the entry, >= cents
     for k in ("stop_price", "liq_price", "raw_stop_price"):
+        if k == "liq_price" and not res[k] > 0:  # the library's 0: a long that cannot be
+            t.add_row(f"[bold]{k}[/]", f"none (no liquidation price at {res['leverage']:g}x)")
+            continue  # liquidated (1x), not a price of 0
         t.add_row(f"[bold]{k}[/]", f"{res[k]:,.{d}f} USD")
     # fractions printed in % (the JSON keeps fractions), as in the rationale below
     t.add_row("[bold]distance[/]", f"{res['distance']:.2%} from entry")

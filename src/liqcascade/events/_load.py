@@ -34,6 +34,40 @@ def _asset_bars(asset: str, base: str, start: Any, end: Any) -> tuple[pd.DataFra
     return df, f"store {a} {base} ({df.attrs.get('source', 'store')})"
 
 
+_UNITS: tuple[tuple[str, int], ...] = (("day", 86_400), ("hour", 3_600), ("minute", 60))
+
+
+def in_words(step: pd.Timedelta) -> str:
+    """A bar step in words: ``1 day``, ``4 hours``, ``90 minutes``, ``1.5 seconds``.
+
+    The largest unit (day, hour, minute) that holds a whole number of it; a step no
+    such unit divides reads as the largest unit it reaches, to 3 significant figures
+    (``1.5 days``); a step under a minute in seconds.
+
+    Parameters
+    ----------
+    step : Timedelta
+        A positive step.
+
+    Returns
+    -------
+    str
+    """
+
+    def count(x: float, name: str) -> str:
+        text = f"{x:.0f}" if x == int(x) else f"{x:.3g}"
+        return f"{text} {name}" + ("" if text == "1" else "s")
+
+    sec = step.total_seconds()
+    for name, size in _UNITS:
+        if sec >= size and sec % size == 0:
+            return count(sec // size, name)
+    for name, size in _UNITS:
+        if sec >= size:
+            return count(sec / size, name)
+    return count(sec, "second")
+
+
 def load_bars(
     asset: str = "ETH",
     interval: str = "1d",
@@ -76,7 +110,8 @@ def load_bars(
         spacing = pd.Timedelta(pd.Series(df.index).diff().median())
         if spacing > step * 1.01:
             raise InputError(
-                f"interval {interval}: the bars are coarser ({spacing}) than {interval}",
+                f"interval {interval}: the bars are {in_words(spacing)} apart (median step), "
+                f"coarser than {interval}",
                 param="interval",
             )
         if spacing < step * 0.99:

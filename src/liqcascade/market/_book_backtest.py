@@ -62,7 +62,9 @@ def book_backtest(
     data : ValidationData, optional
         The cohort book's inputs given directly (skips loading them).
     bands : bool
-        Compute the cohort book's 5-95 % band over its bootstrap parameter sets.
+        Compute the 5-95 % band (the identified book's: its bootstrap refits' walks and
+        predictive draws; the cohort book's: its bootstrap parameter sets). False skips
+        that work: the band columns and ``coverage_90_daily`` are NaN, the rest the same.
 
     Returns
     -------
@@ -86,7 +88,7 @@ def book_backtest(
         if frames is None:
             frames = load_market_frames(asset, interval, store)
         return backtest_identified(asset, t0, t1, cal[0], cal[1], interval=interval,
-                                   frames=frames)  # fmt: skip
+                                   frames=frames, bands=bands)  # fmt: skip
     p, boot, src = resolve_params(params)
     if data is None:
         data = load_backtest_data(asset, interval, t1, store)

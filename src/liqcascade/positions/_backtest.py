@@ -370,8 +370,8 @@ class BacktestResult:
         The band columns of ``frame`` and of ``daily`` are NaN, and
         ``coverage_90_daily`` (the share of days inside the daily band: the band's own
         score) is NaN in every metrics block, the months' included; the predictions and
-        every other metric are unchanged. What ``liqmap backtest --no-bands`` shows:
-        the identified book draws its band with its prediction, so it is dropped after.
+        every other metric are unchanged: what ``bands=False`` gives without drawing
+        the band (``liqmap backtest --no-bands``).
         """
         frame = self.frame.copy()
         frame[list(SERIES_COLUMNS[4:])] = np.nan
@@ -708,6 +708,7 @@ def backtest_identified(
     *,
     interval: str = "4h",
     frames: MarketFrames,
+    bands: bool = True,
 ) -> BacktestResult:
     """Back-test of the identified book: each month predicted by the fit before it.
 
@@ -725,6 +726,11 @@ def backtest_identified(
         Bar interval of the open interest (``"4h"``).
     frames : MarketFrames
         The asset's series (:func:`liqcascade.market._inputs.load_market_frames`).
+    bands : bool
+        Draw the 5-95 % band (the bootstrap refits' walks and the predictive draws).
+        False skips that work and returns what :meth:`BacktestResult.without_bands`
+        returns: the same predictions and metrics, the band and its
+        ``coverage_90_daily`` NaN.
 
     Returns
     -------
@@ -744,7 +750,7 @@ def backtest_identified(
             f"{oi.index[-1]:%Y-%m-%d %H:%M} UTC; "
             "ingest more with `liqcascade data ingest --kind open_interest FILE`)"
         )
-    bars, days, months = expanding_predictions(frames, cal, start, end)
+    bars, days, months = expanding_predictions(frames, cal, start, end, bands=bands)
     uncovered = uncovered_spans(pd.DatetimeIndex(oi.index), start, end, pd.Timedelta(interval))
     metrics = metrics_for(bars, days)
     if metrics is not None:

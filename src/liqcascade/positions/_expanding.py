@@ -593,9 +593,12 @@ def calibrate_day_share(
 
 def predict_month(
     frames: MarketFrames, fit: MonthlyFit, start: pd.Timestamp, end: pd.Timestamp,
-    *, draws_per_set: int = 200,
+    *, draws_per_set: int = 200, bands: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Per-bar and per-day predictions on ``[start, end]`` with the fit's bands (USD).
+
+    ``bands=False`` walks the main fit only (not its bootstrap refits) and draws
+    nothing: the ``_p05`` / ``_p95`` columns are NaN, the predictions the same.
 
     Returns
     -------
@@ -604,7 +607,7 @@ def predict_month(
         ``_p05`` / ``_p95``, ``fit_month``, ``fit_end``; ``days``: ``predicted_usd``
         (total) with ``predicted_usd_p05`` / ``_p95`` (see the module docstring).
     """
-    sets = [fit.params, *fit.bootstrap]
+    sets = [fit.params, *fit.bootstrap] if bands else [fit.params]
     ts, meds = _set_medians(frames, sets, start, end)
     main = fit.params
     g = math.exp(0.5 * main.sigma**2)
@@ -613,26 +616,30 @@ def predict_month(
     out["predicted_short_usd"] = meds[0][:, 1] * g
     day_ts = ts.normalize()
     day = pd.factorize(day_ts)[0]
-    seed = int(fit.month.replace("-", "")) if fit.month.replace("-", "").isdigit() else 0
-    rng = np.random.default_rng([seed, int(start.value // 86_400_000_000_000)])
-    draws = predictive_draws(meds, sets, day, fit.day_share, draws_per_set, rng)
-    for k, side in ((0, "long"), (1, "short")):
-        out[f"predicted_{side}_usd_p05"] = np.percentile(draws[:, :, k], 5, axis=0)
-        out[f"predicted_{side}_usd_p95"] = np.percentile(draws[:, :, k], 95, axis=0)
-    out["fit_month"] = fit.month
-    out["fit_end"] = fit.fit_end
     n_days = int(day.max()) + 1 if len(day) else 0
-    tot = draws.sum(axis=2)  # (draws, bars)
-    daily = np.stack([tot[:, day == d].sum(axis=1) for d in range(n_days)], axis=1)
     pt = (out["predicted_long_usd"] + out["predicted_short_usd"]).to_numpy()
     days = pd.DataFrame(
-        {
-            "predicted_usd": [float(pt[day == d].sum()) for d in range(n_days)],
-            "predicted_usd_p05": np.percentile(daily, 5, axis=0) if n_days else [],
-            "predicted_usd_p95": np.percentile(daily, 95, axis=0) if n_days else [],
-        },
+        {"predicted_usd": [float(pt[day == d].sum()) for d in range(n_days)]},
         index=pd.DatetimeIndex(pd.unique(day_ts), name="ts"),
     )
+    if not bands:
+        for side in ("long", "short"):
+            out[f"predicted_{side}_usd_p05"] = np.nan
+            out[f"predicted_{side}_usd_p95"] = np.nan
+        days["predicted_usd_p05"] = days["predicted_usd_p95"] = np.nan
+    else:
+        seed = int(fit.month.replace("-", "")) if fit.month.replace("-", "").isdigit() else 0
+        rng = np.random.default_rng([seed, int(start.value // 86_400_000_000_000)])
+        draws = predictive_draws(meds, sets, day, fit.day_share, draws_per_set, rng)
+        for k, side in ((0, "long"), (1, "short")):
+            out[f"predicted_{side}_usd_p05"] = np.percentile(draws[:, :, k], 5, axis=0)
+            out[f"predicted_{side}_usd_p95"] = np.percentile(draws[:, :, k], 95, axis=0)
+        tot = draws.sum(axis=2)  # (draws, bars)
+        daily = np.stack([tot[:, day == d].sum(axis=1) for d in range(n_days)], axis=1)
+        days["predicted_usd_p05"] = np.percentile(daily, 5, axis=0) if n_days else []
+        days["predicted_usd_p95"] = np.percentile(daily, 95, axis=0) if n_days else []
+    out["fit_month"] = fit.month
+    out["fit_end"] = fit.fit_end
     return out, days
 
 
@@ -694,9 +701,16 @@ def metrics_for(frame: pd.DataFrame, days: pd.DataFrame) -> dict[str, float] | N
 
 
 def expanding_predictions(
-    frames: MarketFrames, cal: AssetCalibration, start: pd.Timestamp, end: pd.Timestamp
+    frames: MarketFrames,
+    cal: AssetCalibration,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    bands: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
     """Bars and days of ``[start, end]``, each month predicted by the fit before it.
+
+    ``bands=False``: no band (NaN ``_p05`` / ``_p95``; see :func:`predict_month`).
 
     Returns
     -------
@@ -727,7 +741,7 @@ def expanding_predictions(
                            "note": "no open interest"})  # fmt: skip
             m = nxt
             continue
-        fr, dd = predict_month(frames, fit, a, b)
+        fr, dd = predict_month(frames, fit, a, b, bands=bands)
         if len(fr):
             s = fit.baseline_scales
             base = baseline_signals(frames).reindex(fr.index)

@@ -422,7 +422,6 @@ def policy_stops(
 
 def depth_series(
     index: pd.DatetimeIndex,
-    close: np.ndarray,
     fill: FillModel,
     asset: str = "ETH",
     until: Any = None,
@@ -447,10 +446,8 @@ def depth_series(
     Parameters
     ----------
     index : pandas.DatetimeIndex
-        Hourly bar labels (open times, UTC) to give a depth for.
-    close : array of float
-        Close price per bar of ``index``, USD. Not read: the estimate uses the volume
-        and close of ``hourly``.
+        Hourly bar labels (open times, UTC) to give a depth for (the quote volume is
+        the volume × close of ``hourly``: no price is given here).
     fill : FillModel
         Its ``depth_share`` (fraction of the aggregated depth) scales the result.
     asset : str, default "ETH"

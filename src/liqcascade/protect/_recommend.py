@@ -73,7 +73,8 @@ class RecommendSettings:
         sells), fraction.
     max_liq_fraction : float, default 0.8
         The stop never lies more than this fraction of the way from entry to the
-        liquidation price.
+        liquidation price (for a long without one, at 1x: to a price of zero), in
+        (0, 1].
     vol_days : int, default 1000
         Daily returns used to fit the GARCH model (ending at ``as_of``).
     window : float, default 0.005
@@ -490,7 +491,9 @@ class StopRecommendation:
     leverage : float
         Leverage at entry (x).
     liq_price : float
-        Liquidation price of the position, USD.
+        Liquidation price of the position, USD; 0 for a long that cannot be liquidated
+        (1x: :func:`liquidation_price`), whose stop is then bounded by the way to a price
+        of zero instead (the rationale says "no liquidation price at 1x").
     raw_stop_price : float
         The volatility stop before it was moved out of the zones, USD.
     raw_expected_slippage : float
@@ -735,7 +738,8 @@ def recommend_stop(
     kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
     liq = liquidation_price(sd, float(entry), float(size), float(leverage), state.asset)
     check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
-    liq_d = abs(entry - liq) / entry if liq > 0 and math.isfinite(liq) else 1.0
+    no_liq = not (liq > 0 and math.isfinite(liq))  # a long that cannot be liquidated (1x)
+    liq_d = 1.0 if no_liq else abs(entry - liq) / entry  # no liquidation: the way to zero
     vol = vol_estimate(state.asset, state.close_time, s)
     dist_v, how = vol.distance, vol.how
     vband, vband_capped = _long_band(sd, dist_v, vol, s)
@@ -754,8 +758,10 @@ def recommend_stop(
             for d in cal.draws
         ]
         srange = (float(min(by_draw)), float(max(by_draw)))
-    # profile of slippage by level between entry and the bound
+    # profile of slippage by level between entry and the bound; a long's above a price of
+    # zero (no liquidation and max_liq_fraction 1: the bound is 0, where no stop can sit)
     grid = np.linspace(entry, bound, n_levels + 1)[1:]
+    grid = grid[grid > 0]
     prof = [expected_slippage(state, float(p), sd, float(size), **kw) for p in grid]
     levels = pd.DataFrame(
         {
@@ -771,11 +777,10 @@ def recommend_stop(
     d = max(2, dz)  # prices: at least cents
     band = "" if vband is None else f"; p05–p95 {_band_text(vband, vband_capped)}"
     parts = [f"Volatility distance {dist_v:.2%} ({how}, k = {s.k:g}{band})"]
+    liq_words = f"no liquidation price at {leverage:g}x"
     if dist < dist_v:
-        parts.append(
-            f"capped at {dist:.2%} to stay {s.max_liq_fraction:.0%} of the way to the "
-            f"liquidation price {liq:,.{d}f}"
-        )
+        to = "a price of zero" if no_liq else f"the liquidation price {liq:,.{d}f}"
+        parts.append(f"capped at {dist:.2%} to stay {s.max_liq_fraction:.0%} of the way to {to}")
     parts.append(f"raw stop {raw:,.{d}f} (expected slippage {slip_raw['slippage']:.2%})")
     if avoided:
         # the zones at the zones' precision, unless rounding puts the stop inside one
@@ -794,7 +799,8 @@ def recommend_stop(
         parts.append("no modelled cluster or round-number zone at that level")
     if not clean:
         parts.append("no clear level was left between entry and the liquidation bound")
-    rationale = "; ".join(parts) + f". Stop {word} entry, inside liquidation at {liq:,.{d}f}."
+    liq_clause = liq_words if no_liq else f"inside liquidation at {liq:,.{d}f}"
+    rationale = "; ".join(parts) + f". Stop {word} entry, {liq_clause}."
     notes = _model_figures(s, state, cal, srange, liquidity, vol, vband, vband_capped)
     return StopRecommendation(
         stop_price=float(stop),

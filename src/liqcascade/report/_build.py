@@ -528,6 +528,29 @@ def assets_of(asset: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...
     return out
 
 
+def check_first_fit(assets: tuple[str, ...], as_of: Any, specs: list[SectionSpec]) -> None:
+    """Refuse, before any work, a date the validation section cannot score.
+
+    The validation section back-tests the months from the first one each asset's
+    calibration has a fit for (:func:`liqcascade.report._section.validation_window`);
+    a report date before it would fail there, after the sections before it have run.
+    Checked only for a date given (``as_of`` not None) and when the validation section
+    is among ``specs``.
+
+    Raises
+    ------
+    liqcascade.errors.InputError
+        Naming ``as_of`` and the first month with a fit.
+    """
+    if as_of is None or not any(s.id == "validation" for s in specs):
+        return
+    from liqcascade.positions._expanding import load_asset_calibration
+    from liqcascade.report._section import _store, validation_window
+
+    for a in assets:
+        validation_window(load_asset_calibration(a, store=_store()).fits, as_of)
+
+
 def report_options(asset: str, as_of: Any, sections: list[str] | None) -> dict[str, Any]:
     """``build_report`` keywords from ``asset`` (comma-separated), ``as_of`` and ``sections``.
 
@@ -537,7 +560,8 @@ def report_options(asset: str, as_of: Any, sections: list[str] | None) -> dict[s
     ------
     liqcascade.errors.InputError
         Naming the parameter (``asset``, ``sections``, ``as_of``): an unknown asset or
-        section, a date before the data.
+        section, a date before the data or, with the validation section, before the
+        first month with a fit (:func:`check_first_fit`).
     """
     from liqcascade.report._registry import get_section
 
@@ -546,6 +570,7 @@ def report_options(asset: str, as_of: Any, sections: list[str] | None) -> dict[s
     if as_of is not None:
         for a in assets:
             check_as_of(a, as_of)
+    check_first_fit(assets, as_of, _specs(ids, None))
     return {"asset": assets, "as_of": as_of, "sections": ids}
 
 
@@ -587,14 +612,22 @@ def build_report(
     -------
     dict
         ``{"html": path, "summary": path, "plotly": path}``.
+
+    Raises
+    ------
+    liqcascade.errors.InputError
+        Before any section runs: an unknown asset or section, an ``as_of`` outside the
+        data or, with the validation section, before the first month with a fit.
     """
     from liqcascade.report._run import plan, run_all, workers_default
 
     assets = assets_of(asset)
     ctx = ReportContext(quick=quick, asset=assets[0], as_of=as_of, assets=assets)
+    specs = _specs(sections, modules)
     for a in assets:  # a bad as_of fails before the work
         check_as_of(a, ctx.as_of)
-    jobs, skipped = plan(_specs(sections, modules), assets)
+    check_first_fit(assets, as_of, specs)
+    jobs, skipped = plan(specs, assets)
     n = workers_default() if workers is None else workers
     done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)
     return write_report(out_dir, ctx, done, skipped)

@@ -923,7 +923,9 @@ class ReserveRatio:
     buffer : float
         Required extra reserves as a fraction of liabilities (0.06 = 6 %).
     ratio : float
-        ``reserves / liabilities`` (inf when liabilities are 0).
+        ``reserves / liabilities``; with no liabilities +inf for positive reserves and
+        NaN (undefined, numpy's 0/0) for none. Printers show a ratio that is not finite
+        as n/a (JSON null).
     required : float
         ``liabilities * (1 + buffer)``.
     surplus : float
@@ -952,6 +954,13 @@ def reserve_ratio(reserves: float, liabilities: float, buffer: float = 0.0) -> R
         Users' balances (e.g. ``tree.total_liabilities``), >= 0.
     buffer : float, default 0
         Extra reserves required, fraction of liabilities (0.06 = 6 %), >= 0.
+
+    Returns
+    -------
+    ReserveRatio
+        ``ratio`` is +inf for positive reserves against no liabilities and NaN for no
+        reserves against none (0/0 is undefined); ``meets_buffer`` is then True (the
+        requirement is 0).
     """
     for name, v in (("reserves", reserves), ("liabilities", liabilities), ("buffer", buffer)):
         try:
@@ -966,7 +975,10 @@ def reserve_ratio(reserves: float, liabilities: float, buffer: float = 0.0) -> R
             f"{buffer / 100:g})",
             param="buffer",
         )
-    ratio = float("inf") if liabilities == 0 else float(reserves) / float(liabilities)
+    if liabilities == 0:  # a positive amount over nothing is unbounded; 0/0 is undefined
+        ratio = math.inf if reserves > 0 else math.nan
+    else:
+        ratio = float(reserves) / float(liabilities)
     required = float(liabilities) * (1.0 + buffer)
     return ReserveRatio(
         float(reserves),
