@@ -48,11 +48,17 @@ def test_params_equal_arch_called_directly(
     fixed = ref.model.fix(f.params.to_numpy())
     assert f.loglik == pytest.approx(fixed.loglikelihood, rel=1e-12)
     # the same optimum: we fit with the constraints' exact Jacobians (volatility._slsqp),
-    # arch differences them, so the two SLSQP paths end within the optimiser's tolerance
-    np.testing.assert_allclose(f.params.to_numpy(), ref.params.to_numpy(), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(f.std_err.to_numpy(), ref.std_err.to_numpy(), rtol=1e-3)
-    np.testing.assert_allclose(f.pvalues.to_numpy(), ref.pvalues.to_numpy(), rtol=1e-2, atol=1e-12)
+    # arch differences them, so the two SLSQP paths end within the optimiser's tolerance.
+    # The likelihood is what the optimiser pins down (1e-9; seen ≤ 7e-11); along the
+    # likelihood's flat ridges the estimates, and more so the robust standard errors,
+    # move further, and how far depends on the machine: the BLAS thread count changes
+    # the paths' last bits (docs/design.md, "Thread counts and reproducibility"). Seen
+    # at 1–8 BLAS threads, worst GARCH-t at one thread: params 8.8e-4, std_err 1.2e-2
+    # relative, p-values 4.5e-3 absolute; the bounds below leave a factor 4 or more.
     assert f.loglik == pytest.approx(ref.loglikelihood, rel=1e-9)
+    np.testing.assert_allclose(f.params.to_numpy(), ref.params.to_numpy(), rtol=5e-3, atol=1e-6)
+    np.testing.assert_allclose(f.std_err.to_numpy(), ref.std_err.to_numpy(), rtol=5e-2)
+    np.testing.assert_allclose(f.pvalues.to_numpy(), ref.pvalues.to_numpy(), rtol=0, atol=2e-2)
     assert f.aic == pytest.approx(ref.aic, rel=1e-9)
     assert f.bic == pytest.approx(ref.bic, rel=1e-9)
     names = {"normal": [], "t": ["nu"], "skewt": ["eta", "lambda"]}[dist]

@@ -9,7 +9,9 @@ Jacobian is the row of ``a``. :func:`fit_arch` runs ``model.fit`` with the same
 constraints carrying that row as their ``jac``: the same problem, the same optimum,
 reached without the differencing. The optimiser's path moves by the finite
 differences' rounding, so estimates agree with the plain fit to the optimiser's
-tolerance (about 1e-4 relative on the bundled fits; tested), not bit for bit.
+tolerance, not bit for bit: about 1e-4 relative on the bundled fits with two BLAS
+threads, up to 1e-3 along a flat likelihood with one (the thread count changes the
+last bits each path computes; docs/design.md); tested.
 
 If a future `arch` no longer builds its constraints with that module function,
 :func:`fit_arch` is the plain ``model.fit``.
