@@ -50,14 +50,14 @@ class VolatilityView:
 
     def verdict(self) -> str:
         """Verdict on "the asset shows a pronounced leverage effect"."""
-        lg, le = self.gjr.leverage, self.egarch.leverage
         years = self.yearly()
         share = float((years["verdict"] == "significant").mean()) if len(years) else 0.0
-        if lg.verdict == le.verdict == "significant" and share >= 0.5:
+        vg, ve = self.gjr.leverage_verdict, self.egarch.leverage_verdict
+        if vg == ve == "significant" and share >= 0.5:
             return "supported"
-        if lg.verdict == le.verdict == "inverted":
+        if vg == ve == "inverted":
             return "contradicted"
-        hourly = self.hourly_fit.leverage.verdict if self.hourly_fit is not None else None
+        hourly = self.hourly_fit.leverage_verdict if self.hourly_fit is not None else None
         anything = self.periods_significant_after_correction() or hourly == "significant"
         return "partly supported" if anything else "not supported"
 
@@ -218,7 +218,7 @@ def tables(v: VolatilityView) -> list[Table]:
 
 def _texts(v: VolatilityView) -> tuple[str, str]:
     raw, std = v.gjr.diagnostics_raw, v.gjr.diagnostics_std
-    lg, le = v.gjr.leverage, v.egarch.leverage
+    lg = v.gjr.leverage
     yg = v.yearly()
     clus = (
         f"ARCH-LM on daily returns {raw.arch_lm_stat:,.0f} (p {pvalue(raw.arch_lm_pvalue)}), "
@@ -227,7 +227,8 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
     )
     lev = (
         f"Daily GJR γ = {lg.gamma:.3f} (95 % {lg.ci_low:.3f} to {lg.ci_high:.3f}, p "
-        f"{pvalue(lg.pvalue)}): {lg.verdict}; EGARCH {le.verdict}. Years with a significant "
+        f"{pvalue(lg.pvalue)}): {v.gjr.leverage_verdict}; EGARCH {v.egarch.leverage_verdict}. "
+        "Years with a significant "
         f"effect: {join_words(yg.loc[yg['verdict'] == 'significant', 'label'])}; inverted: "
         f"{join_words(yg.loc[yg['verdict'] == 'inverted', 'label'])}"
         + (
@@ -238,12 +239,14 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
             " periods tested are counted (Holm)."
         )
     )
-    hl = v.hourly_fit.leverage if v.hourly_fit is not None else None
-    if hl is not None:
+    hf = v.hourly_fit
+    hl = hf.leverage if hf is not None else None
+    if hf is not None and hl is not None:
+        said = hf.leverage_verdict
         lev += (
             f" Hourly GJR γ = {hl.gamma:.4f} (95 % {hl.ci_low:.4f} to {hl.ci_high:.4f}, p "
-            f"{pvalue(hl.pvalue)}): {hl.verdict}"
-            + (" — the hourly fit alone carries the effect." if hl.verdict == "significant"
+            f"{pvalue(hl.pvalue)}): {said}"
+            + (" — the hourly fit alone carries the effect." if said == "significant"
                and not v.periods_significant_after_correction() else ".")
         )  # fmt: skip
     return clus, lev
@@ -287,7 +290,7 @@ def prose(v: VolatilityView) -> Prose:
         )
         + clus,
         f"The leverage effect is {_strength(v.verdict())}: a fall raises next-day variance "
-        f"{asym:.2f}× as much as an equal rise (GJR, {lg.verdict}), and the yearly "
+        f"{asym:.2f}× as much as an equal rise (GJR, {v.gjr.leverage_verdict}), and the yearly "
         "estimate is negative in "
         f"{int((yg['gamma'] < 0).sum())} of {len(yg)} years.",
         f"Best model by AIC: {str(best['model']).upper()}-{best['dist']}; its volatility "

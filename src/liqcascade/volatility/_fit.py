@@ -136,6 +136,10 @@ class VolatilityFit:
         Label.
     lags : int, default 10
         Lags of the clustering diagnostics.
+    settled : bool, default False
+        The optimiser stopped on its line search (SLSQP exit 8) and a restart from that
+        point stopped at the same point (:func:`settle`): the point is taken as the
+        optimum to the optimiser's precision, and :attr:`converged` is True.
     """
 
     def __init__(
@@ -147,6 +151,7 @@ class VolatilityFit:
         result: Any,
         asset: str | None = None,
         lags: int = DEFAULT_LAGS,
+        settled: bool = False,
     ) -> None:
         self.returns = returns
         self.model = model
@@ -155,6 +160,7 @@ class VolatilityFit:
         self.result = result
         self.asset = asset
         self.lags = lags
+        self.settled = settled
 
     # --- estimates ---------------------------------------------------------------
     @property
@@ -197,8 +203,8 @@ class VolatilityFit:
 
     @property
     def converged(self) -> bool:
-        """Whether the optimiser reported convergence (``convergence_flag == 0``)."""
-        return int(self.result.convergence_flag) == 0
+        """Whether the optimiser converged: ``convergence_flag == 0``, or :attr:`settled`."""
+        return int(self.result.convergence_flag) == 0 or self.settled
 
     @cached_property
     def reliable(self) -> bool:
@@ -230,8 +236,11 @@ class VolatilityFit:
 
     @property
     def convergence_message(self) -> str:
-        """The optimiser's message."""
-        return str(getattr(self.result.optimization_result, "message", ""))
+        """The optimiser's message (and, when :attr:`settled`, why it is accepted)."""
+        msg = str(getattr(self.result.optimization_result, "message", ""))
+        if self.settled:
+            msg += " (a restart from that point stops at the same point: its optimum)"
+        return msg
 
     @cached_property
     def persistence(self) -> float:
@@ -337,6 +346,18 @@ class VolatilityFit:
             float(self.std_err["gamma[1]"]),
             float(self.pvalues["gamma[1]"]),
         )
+
+    @property
+    def leverage_verdict(self) -> str | None:
+        """The leverage verdict a reader may trust.
+
+        :attr:`leverage`'s verdict when the fit is :attr:`reliable`, else its
+        :attr:`status` (``"did not converge"`` …); None for symmetric GARCH.
+        """
+        lev = self.leverage
+        if lev is None:
+            return None
+        return str(lev.verdict) if self.reliable else self.status
 
     @cached_property
     def diagnostics_raw(self) -> ClusteringTest:
@@ -477,7 +498,7 @@ class VolatilityFit:
             "leverage_gamma": lev.gamma if lev else None,
             "leverage_pvalue": lev.pvalue if lev else None,
             "leverage_ci": [lev.ci_low, lev.ci_high] if lev else None,
-            "leverage_verdict": lev.verdict if lev else None,
+            "leverage_verdict": self.leverage_verdict,
             "persistence": self.persistence,
             "persistence_se": _finite(self.persistence_se),
             "near_integrated": self.near_integrated,
@@ -686,4 +707,67 @@ def fit_volatility(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence is read from the result below
         res = fit_arch(am, disp="off", show_warning=False)
-    return VolatilityFit(r, s.model, s.dist, s.interval, res, asset=asset, lags=s.lags)
+    res, settled = settle(am, res)
+    return VolatilityFit(
+        r, s.model, s.dist, s.interval, res, asset=asset, lags=s.lags, settled=settled
+    )
+
+
+SLSQP_LINE_SEARCH = 8
+"""SLSQP's exit "Positive directional derivative for linesearch": no step improves."""
+SLSQP_ITERATIONS = 9
+"""SLSQP's exit "Iteration limit reached"."""
+SAME_POINT_RTOL = 1e-9
+"""Relative agreement of log-likelihoods (and 1e-6 of parameters) that makes a
+restart's end point the same point as the first fit's."""
+
+
+def settle(model: Any, result: Any) -> tuple[Any, bool]:
+    """One restart from where the optimiser stopped, when a restart can answer its flag.
+
+    SLSQP's convergence flag depends on the last bits of the likelihood it evaluates,
+    and those change with the machine's BLAS thread count and CPU (docs/design.md,
+    "Thread counts and reproducibility"): the same fit can end "converged" on one
+    machine and on exit 8 (the line search finds no improving step) on another, at
+    the same optimum. Two exits are answered by restarting from the end point:
+
+    - exit 9 (iteration limit): the restart continues; it is kept when it converges
+      at a log-likelihood no lower than the first fit's (a restart that leaves for a
+      worse point, as EGARCH on a single year can, is not an answer);
+    - exit 8: if the restart converges (as above), it is kept; if it stops on exit 8
+      at the same point (log-likelihood within :data:`SAME_POINT_RTOL`, parameters
+      within 1e-6 relative), no step from there improves the likelihood: the point is
+      accepted as the optimum to the optimiser's precision (``settled``).
+
+    Any other flag (0, or a failure a restart does not answer) is returned as it is.
+
+    Parameters
+    ----------
+    model : arch.univariate.base.ARCHModel
+        The model fitted.
+    result : arch.univariate.base.ARCHModelResult
+        Its first fit.
+
+    Returns
+    -------
+    (result, settled)
+        The result kept, and whether it is accepted as converged despite exit 8.
+    """
+    flag = int(result.convergence_flag)
+    if flag not in (SLSQP_LINE_SEARCH, SLSQP_ITERATIONS):
+        return result, False
+    start = np.asarray(result.params, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = fit_arch(model, disp="off", show_warning=False, starting_values=start)
+    ll, ll2 = float(result.loglikelihood), float(again.loglikelihood)
+    tol = SAME_POINT_RTOL * max(1.0, abs(ll))
+    if int(again.convergence_flag) == 0 and ll2 >= ll - tol:
+        return again, False
+    same = (
+        flag == SLSQP_LINE_SEARCH
+        and int(again.convergence_flag) == SLSQP_LINE_SEARCH
+        and abs(ll2 - ll) <= tol
+        and bool(np.allclose(np.asarray(again.params, dtype=float), start, rtol=1e-6, atol=0))
+    )
+    return result, same

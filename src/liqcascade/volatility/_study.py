@@ -50,9 +50,7 @@ class VolatilityStudy:
                 leverage_gamma=lev.gamma,
                 leverage_pvalue=lev.pvalue,
                 leverage_ci=[lev.ci_low, lev.ci_high],
-                leverage_verdict=(
-                    lev.verdict if self.leverage_fit.reliable else self.leverage_fit.status
-                ),
+                leverage_verdict=self.leverage_fit.leverage_verdict,
             )
         elif not fit.reliable:
             out["leverage_verdict"] = fit.status
