@@ -93,8 +93,7 @@ def _ceiling_text(m: dict[str, Any]) -> str:
     """
 
     def f(k: str) -> str:
-        v = m.get(k)
-        return "n/a" if v is None or not math.isfinite(v) else f"{v:.2f}"
+        return _f2(m.get(k))
 
     pred, ceil = m.get("liq_corr"), m.get("realised_path_liq_corr")
     text = (
@@ -196,7 +195,10 @@ def _render_backtest(result: dict[str, Any]) -> None:
 
 
 def _f2(v: Any) -> str:
-    return "n/a" if v is None or not math.isfinite(v) else f"{v:.2f}"
+    """Two decimals, or n/a (:func:`liqcascade._prices.fmt_or_na`)."""
+    from liqcascade._prices import fmt_or_na
+
+    return fmt_or_na(v, ".2f")
 
 
 #: How each subset of a back-test's events is said (the keys of :func:`book_split`).
