@@ -866,6 +866,7 @@ def calibrated_cascade_cmd(
 ) -> None:
     """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
     from liqcascade.cascade import market_answer, prepare_market, prepared_draws
+    from liqcascade.cascade._request import market_times
     from liqcascade.market import MarketSpec, estimated_market
 
     with _common.progress("estimating the market state"):
@@ -883,7 +884,7 @@ def calibrated_cascade_cmd(
         insurance_fund=insurance_fund,
         books=prepared_draws(state),
     )
-    out["bar_open"], out["bar_close"] = state.as_of, ts
+    out.update(market_times(state))  # as_of: the bar's close, as every cascade view
     out["market"] = state.fingerprint()
     _common.emit(out, as_json, _render_calibrated)
 
@@ -934,6 +935,7 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
     if kw.get("mid") is not None:
         _common.fail("--mid applies to --book files; the estimated market uses its own price")
     from liqcascade.cascade._clock import is_prior
+    from liqcascade.cascade._request import market_times
 
     with _common.progress("calibrated fragility"):
         state = estimated_market(MarketSpec(asset=kw["asset"], as_of=kw["as_of"]))
@@ -956,9 +958,7 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
     curve = cf.curve.rename(columns={"static_bound_move": "static_final_move"})
     out = {
         "liquidity": "calibrated",
-        "as_of": state.as_of,
-        "bar_open": state.as_of,
-        "bar_close": ts,
+        **market_times(state),
         "mid": state.mid,
         "curve": _common.to_jsonable(curve),
         "critical_shock": cf.summary()
