@@ -114,7 +114,7 @@ def copy_calibrations(
     ``store``.
     """
     from liqcascade._calibrations import find_calibration, write_calibration
-    from liqcascade.data._time import base_asset
+    from liqcascade.data import base_asset
 
     asset = base_asset(symbol)
     for kind in kinds:

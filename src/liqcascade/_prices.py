@@ -1,5 +1,8 @@
 """Prices and quantities as a person reads them, on any price level (CLI and report).
 
+Also the one "n/a" rule of printed figures (:func:`fmt_or_na`): what is not a finite
+number prints ``n/a``, never ``nan``, ``inf`` or ``None``.
+
 A price keeps :data:`PRICE_DIGITS` significant figures relative to a reference price (the
 asset's own): ETH at $3,698 and BTC at $115,764 print as whole dollars, SOL at $232.41 as
 ``$232.4``, an alt-coin at $0.2312 as ``$0.2312``. Every price of one table shares the
@@ -9,10 +12,13 @@ reference, so levels 0.5 % apart stay distinct and columns line up.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
+    "NA",
     "PRICE_DIGITS",
+    "fmt_or_na",
     "is_finite",
     "price_decimals",
     "price_range",
@@ -42,6 +48,42 @@ def is_finite(x: Any) -> bool:
         return math.isfinite(float(x))
     except (TypeError, ValueError):
         return False
+
+
+#: How a figure that is not a finite number prints (:func:`fmt_or_na`).
+NA: str = "n/a"
+
+
+def fmt_or_na(x: Any, spec: str | Callable[[float], str] = "") -> str:
+    """``x`` formatted by ``spec``, or ``"n/a"`` when it is not a finite number.
+
+    The one rule of every printed figure: None, NaN, ±inf and non-numbers are
+    :data:`NA` (:func:`is_finite`), so no text says ``nan``, ``inf`` or ``None``. A
+    formatter whose form a format spec cannot say (a percent with a typographic minus, a
+    size-dependent form) passes a function and gets the same rule.
+
+    >>> fmt_or_na(0.4567, ".2f"), fmt_or_na(None, ".2f"), fmt_or_na(float("inf"), ".1%")
+    ('0.46', 'n/a', 'n/a')
+    >>> fmt_or_na(-0.05, lambda v: f"{v * 100:+.1f} %")
+    '-5.0 %'
+
+    Parameters
+    ----------
+    x : Any
+        The figure (a number, numpy scalar, None or NaN).
+    spec : str or callable, default ""
+        A format spec for :func:`format` (``".2f"``, ``"+.1%"``, ``",.0f"``), or a
+        function of the figure as a float that returns its text.
+
+    Returns
+    -------
+    str
+    """
+    if not is_finite(x):
+        return NA
+    if callable(spec):
+        return spec(float(x))
+    return format(x if isinstance(x, int | float) else float(x), spec)
 
 
 def price_decimals(ref: float) -> int:

@@ -108,9 +108,25 @@ def test_estimated_state_json() -> None:
     assert r.exit_code == 0, r.stderr
     out = r.json()
     assert set(SUMMARY_KEYS) <= set(out)
-    assert out["as_of"].startswith("2025-07-31")
+    assert out["as_of"] == "2025-08-01T00:00:00+00:00"  # the bar closed by the date
     assert out["final_price"] <= out["shock_price"] < out["initial_price"]
     assert out["shock_price"] == pytest.approx(0.95 * out["initial_price"])
+
+
+@pytest.mark.parametrize(
+    "view",
+    [("--shock", "-0.05"), ("--shock", "-0.05", "--liquidity", "static"),
+     ("--fragility", "--liquidity", "static")],
+    ids=["calibrated", "static", "static-fragility"],
+)  # fmt: skip
+def test_as_of_is_the_instant_the_market_is_known(view: tuple[str, ...]) -> None:
+    # the date rule (docs/design.md): --as-of 2025-07-31 is the 4-hour bar 20:00-24:00,
+    # known at its close; the calibrated run gave the close, the static ones the open
+    r = run_cli("cascade", "--asset", "ETH", "--as-of", "2025-07-31", *view, "--json")
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    assert out["as_of"] == "2025-08-01T00:00:00+00:00" == out["bar_close"]
+    assert out["bar_open"] == "2025-07-31T20:00:00+00:00" == out["market"]["as_of"]
 
 
 def test_estimated_fragility_subprocess() -> None:

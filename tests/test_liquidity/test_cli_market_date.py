@@ -109,6 +109,8 @@ def test_fragility_names_the_bar_flags_the_edge_and_reads_its_interval() -> None
     assert r.exit_code == 0, r.stderr
     out = r.json()
     assert pd.Timestamp(out["bar_open"]) == pd.Timestamp("2024-11-25 20:00", tz="UTC")
+    assert out["as_of"] == out["bar_close"]  # the close, as every cascade view (was the open)
+    assert pd.Timestamp(out["bar_close"]) == pd.Timestamp("2024-11-26 00:00", tz="UTC")
     assert out["calibration"]["prior"] is True
     assert sum("warning:" in ln for ln in r.stderr.splitlines()) == 1
     deep = [c for c in out["curve"] if c["move_p10_at_book_edge"]]

@@ -45,8 +45,12 @@ def test_json_gives_none_below_each_levels_minimum() -> None:
     assert out["whole_margin_usd"] == pytest.approx(17123.993, abs=0.01)
 
 
-def _result(v: float, lo: float, hi: float, whole: float = 17124.0) -> dict:
-    return {"paths": 10000, "var_95": v, "var_95_interval": [lo, hi], "whole_margin_usd": whole}
+def _result(
+    v: float, lo: float, hi: float, whole: float = 17124.0, es: float | None = None
+) -> dict:
+    """A summary whose 95 % VaR is ``v`` (interval ``lo``–``hi``); its ES ``v`` unless given."""
+    return {"paths": 10000, "var_95": v, "var_95_interval": [lo, hi], "es_95": v if es is None
+            else es, "whole_margin_usd": whole}  # fmt: skip
 
 
 def test_a_negative_var_is_a_gain_and_never_the_whole_margin() -> None:
@@ -70,6 +74,9 @@ def test_whole_margin_only_when_the_figure_is_the_margin() -> None:
     # the margin, the interval wider: the bound and its interval
     text = _tail_text(_result(17124.0, 16382.0, 17124.0), "var_95")
     assert "the whole margin: a bound; 95 % interval" in text and "16,382 – 17,124" in text
+    # a collapsed interval with paths beyond it losing more (ES above the VaR): no bound
+    text = _tail_text(_result(9000.0, 9000.0, 9000.0, es=11000.0), "var_95")
+    assert text == "9,000 USD (a loss) (95 % interval, Monte Carlo sampling: 9,000 – 9,000)"
 
 
 def test_the_reports_flat_tail_is_the_whole_margin_only_when_it_is_the_equity() -> None:

@@ -225,18 +225,13 @@ def emit(
 
 
 def _fmt(v: Any) -> str:
-    """A value of a key/value table: numbers compact, NaN and None as "n/a"."""
+    """A value of a key/value table: numbers compact, None and non-finite floats "n/a"."""
     import numpy as np
 
-    if v is None:
-        return "n/a"
-    if isinstance(v, float | np.floating):
-        if math.isnan(float(v)):
-            return "n/a"
-        a = abs(float(v))
-        if a >= 1e5:
-            return f"{float(v):,.0f}"
-        return f"{float(v):.6g}"
+    from liqcascade._prices import fmt_or_na
+
+    if v is None or isinstance(v, float | np.floating):
+        return fmt_or_na(v, lambda x: f"{x:,.0f}" if abs(x) >= 1e5 else f"{x:.6g}")
     return str(v)
 
 

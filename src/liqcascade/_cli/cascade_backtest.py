@@ -93,8 +93,7 @@ def _ceiling_text(m: dict[str, Any]) -> str:
     """
 
     def f(k: str) -> str:
-        v = m.get(k)
-        return "n/a" if v is None or not math.isfinite(v) else f"{v:.2f}"
+        return _f2(m.get(k))
 
     pred, ceil = m.get("liq_corr"), m.get("realised_path_liq_corr")
     text = (
@@ -196,7 +195,10 @@ def _render_backtest(result: dict[str, Any]) -> None:
 
 
 def _f2(v: Any) -> str:
-    return "n/a" if v is None or not math.isfinite(v) else f"{v:.2f}"
+    """Two decimals, or n/a (:func:`liqcascade._prices.fmt_or_na`)."""
+    from liqcascade._prices import fmt_or_na
+
+    return fmt_or_na(v, ".2f")
 
 
 #: How each subset of a back-test's events is said (the keys of :func:`book_split`).
@@ -867,6 +869,7 @@ def calibrated_cascade_cmd(
 ) -> None:
     """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
     from liqcascade.cascade import market_answer, prepare_market, prepared_draws
+    from liqcascade.cascade._request import market_times
     from liqcascade.market import MarketSpec, estimated_market
 
     with _common.progress("estimating the market state"):
@@ -884,7 +887,7 @@ def calibrated_cascade_cmd(
         insurance_fund=insurance_fund,
         books=prepared_draws(state),
     )
-    out["bar_open"], out["bar_close"] = state.as_of, ts
+    out.update(market_times(state))  # as_of: the bar's close, as every cascade view
     out["market"] = state.fingerprint()
     _common.emit(out, as_json, _render_calibrated)
 
@@ -935,6 +938,7 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
     if kw.get("mid") is not None:
         _common.fail("--mid applies to --book files; the estimated market uses its own price")
     from liqcascade.cascade._clock import is_prior
+    from liqcascade.cascade._request import market_times
 
     with _common.progress("calibrated fragility"):
         state = estimated_market(MarketSpec(asset=kw["asset"], as_of=kw["as_of"]))
@@ -957,9 +961,7 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
     curve = cf.curve.rename(columns={"static_bound_move": "static_final_move"})
     out = {
         "liquidity": "calibrated",
-        "as_of": state.as_of,
-        "bar_open": state.as_of,
-        "bar_close": ts,
+        **market_times(state),
         "mid": state.mid,
         "curve": _common.to_jsonable(curve),
         "critical_shock": cf.summary()

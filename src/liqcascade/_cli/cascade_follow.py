@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
+from liqcascade._prices import fmt_or_na
 
 _AssetOpt = Annotated[
     str, typer.Option("--asset", help="Asset (bundled ETH, BTC; any asset in the store).")
@@ -93,10 +94,8 @@ def follow_through_cmd(
 
 
 def _pct(x: Any, nd: int = 1, *, signed: bool = True) -> str:
-    """A fraction as a percent (``−10.0 %``); ``n/a`` when missing."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    return f"{x * 100:{'+' if signed else ''}.{nd}f} %".replace("-", "−")
+    """A fraction as a percent (``−10.0 %``); ``n/a`` when missing (:func:`fmt_or_na`)."""
+    return fmt_or_na(x, lambda v: f"{v * 100:{'+' if signed else ''}.{nd}f} %".replace("-", "−"))
 
 
 def _yes(b: bool) -> str:

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common
+from liqcascade._prices import fmt_or_na
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,11 +62,9 @@ def _fmt(v: Any, pct: bool = False) -> str:
     if v is None:
         return "–"
     if isinstance(v, float):
-        if not math.isfinite(v):
-            return "n/a"
-        if pct:
-            return f"{v:.1%}"
-        return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.3f}"
+        return fmt_or_na(
+            v, ".1%" if pct else lambda x: f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.3f}"
+        )
     return str(v)
 
 
@@ -164,8 +163,8 @@ def _render_fit(blocks: dict[str, dict[str, Any]], title: str) -> None:
 
 
 def _fmt_days(v: Any) -> str:
-    """A count of days, whole."""
-    return _fmt(v) if v is None or not math.isfinite(v) else f"{v:.0f}"
+    """A count of days, whole: "–" when absent, "n/a" when not computed."""
+    return "–" if v is None else fmt_or_na(v, ".0f")
 
 
 def _render_identified_fit(result: dict[str, Any]) -> None:
@@ -253,9 +252,10 @@ def _render_range_comparison(m: dict[str, Any], which: str = "") -> None:
     def num(x: Any, fmt: str) -> str:
         if x is None:
             return "–"
-        if not math.isfinite(x):  # too few days for the figure
-            return "n/a"
-        return format(x, "+.4f") if fmt == "+.3f" and 0 < abs(x) < 5e-4 else format(x, fmt)
+        # n/a: too few days for the figure
+        return fmt_or_na(
+            x, lambda v: format(v, "+.4f" if fmt == "+.3f" and 0 < abs(v) < 5e-4 else fmt)
+        )
 
     for side, kind in COMPARISONS:
         a = m.get(("corr" if kind == "corr" else "spearman") + f"_daily{side}")

@@ -120,19 +120,18 @@ def _render_distribution(result: dict[str, Any]) -> None:
     _common.stdout.print(p)
 
 
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
-
-
 def _tail_text(result: dict[str, Any], key: str) -> str:
-    """A VaR / ES: its sign in words, its interval, or the whole-margin bound it is.
+    """A VaR / ES: its sign in words, its interval, or the bound it is.
 
     n/a below the paths the level needs (``min_paths``: with fewer, the sample cannot
-    place the quantile). "The whole margin" only when the figure is the portfolio's
-    equity (``whole_margin_usd``); a loss the same in every resample that is not the
-    whole margin is the paths' worst (stops keep part of the margin); a negative figure is
-    a gain at that level.
+    place the quantile). Whether the level's tail is the whole margin, the paths' worst
+    loss (stops keep part of the margin) or an estimate is
+    :func:`liqcascade.stress.tail_bound`'s rule (the report's too); a bound's
+    interval is said only when the resamples differ. A negative figure is a gain at
+    that level.
     """
+    from liqcascade.stress._result import same_loss, tail_bound
+
     v = result[key]
     if v is None:
         need = (result.get("min_paths") or {}).get(key)
@@ -141,16 +140,19 @@ def _tail_text(result: dict[str, Any], key: str) -> str:
     head = f"{v:,.0f} USD ({sign})"
     lo, hi = result[f"{key}_interval"]
     interval = f"95 % interval, Monte Carlo sampling: {lo:,.0f} – {hi:,.0f}"
-    whole = result.get("whole_margin_usd")
-    if whole is not None and whole > 0 and _same(v, whole):
-        if _same(lo, hi):
+    same = same_loss(lo, hi)  # every resample the same
+    bound = tail_bound(result, int(key.rsplit("_", 1)[1]) / 100)
+    if bound == "whole_margin":
+        if same:
             return f"{head} (the whole margin: a bound, the same in every resample)"
         return f"{head} (the whole margin: a bound; {interval})"
-    if _same(lo, hi) and v > 0:  # every resample's tail is the same worst outcome
-        return (
-            f"{head} (the paths' worst loss, the same in every resample: a bound; stops "
-            "keep part of the margin)"
-        )
+    if bound == "worst_loss":
+        if same:
+            return (
+                f"{head} (the paths' worst loss, the same in every resample: a bound; stops "
+                "keep part of the margin)"
+            )
+        return f"{head} (the paths' worst loss: a bound; stops keep part of the margin; {interval})"
     return f"{head} ({interval})"
 
 

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from liqcascade._cli import _common
 from liqcascade._cli._data_cut import AsOfOption, beyond_the_cut, cut_at_as_of
+from liqcascade._prices import fmt_or_na, is_finite
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -30,7 +31,7 @@ def _render(r: dict[str, Any]) -> None:
         t.add_row(k, f"{v:.5g}", f"{r['std_err'][k]:.3g}", f"{r['pvalues'][k]:.3g}")
     out.print(t)
 
-    f = _num
+    f = fmt_or_na
 
     se = r["persistence_se"]
     persistence = f"persistence {r['persistence']:.4f}" + ("" if se is None else f" ± {se:.4f}")
@@ -76,14 +77,9 @@ def _render(r: dict[str, Any]) -> None:
         out.print(pt)
 
 
-def _num(v: Any, fmt: str) -> str:
-    """``v`` formatted, or ``n/a`` when there is no estimate (None or NaN)."""
-    return "n/a" if v is None or v != v else format(v, fmt)  # v != v: NaN
-
-
 def _interval(lo: Any, hi: Any) -> Text:
     """``[-0.063, 0.015]`` as plain text (rich would read the brackets as markup), or n/a."""
-    if _num(lo, "") == "n/a" or _num(hi, "") == "n/a":
+    if not (is_finite(lo) and is_finite(hi)):
         return Text("n/a")
     return Text(f"[{lo:.3f}, {hi:.3f}]")
 

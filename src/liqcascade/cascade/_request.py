@@ -20,7 +20,7 @@ import numpy as np
 from liqcascade._json import to_jsonable
 from liqcascade.errors import InputError
 
-__all__ = ["SHOCK_PARAMS", "CascadeRun", "run_cascade_request"]
+__all__ = ["SHOCK_PARAMS", "CascadeRun", "market_times", "run_cascade_request"]
 
 #: The four ways of giving the shock, exactly one per cascade.
 SHOCK_PARAMS: tuple[str, ...] = ("shock_price", "shock", "shock_sell_usd", "shock_buy_usd")
@@ -37,8 +37,9 @@ class CascadeRun:
     ----------
     kind : {"cascade", "fragility"}
     data : dict
-        The command's JSON object (cascade summary with ``as_of`` and ``market`` for an
-        estimated market; or ``as_of, mid, curve, critical_shock, next_wave_down,
+        The command's JSON object (cascade summary with ``as_of``, ``bar_open``,
+        ``bar_close`` (:func:`market_times`) and ``market`` for an estimated market; or
+        ``as_of, bar_open, bar_close, mid, curve, critical_shock, next_wave_down,
         next_wave_up, summary, market`` for the fragility analysis).
     state : MarketState or None
         The estimated market (None for files).
@@ -51,6 +52,29 @@ class CascadeRun:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``liqcascade cascade --json``."""
         return dict(self.data)
+
+
+def market_times(state: Any) -> dict[str, Any]:
+    """When an estimated market stands: the top-level times of ``cascade --json``.
+
+    ``as_of`` is the instant the market is known, the close of its 4-hour open-interest
+    bar (the date rule, docs/design.md: ``--as-of 2025-07-31`` is the bar closed by
+    2025-08-01 00:00 UTC, and nothing after that close is read); ``bar_open`` and
+    ``bar_close`` name the bar by both ends (its open is its label,
+    :attr:`MarketState.as_of`). Every view of ``liqcascade cascade`` (static or
+    calibrated, one cascade or the fragility) gives these three.
+
+    Parameters
+    ----------
+    state : MarketState
+        The estimated market.
+
+    Returns
+    -------
+    dict
+        ``{"as_of": close, "bar_open": open, "bar_close": close}`` (UTC timestamps).
+    """
+    return {"as_of": state.close_time, "bar_open": state.as_of, "bar_close": state.close_time}
 
 
 def _check(ok: bool, name: str, message: str) -> None:
@@ -249,8 +273,7 @@ def run_cascade_request(
         r = simulate_cascade(pm, **shocks, insurance_fund=insurance_fund, config=config)  # type: ignore[arg-type]
         out: dict[str, Any] = r.summary()
         if state is not None:
-            out["as_of"] = state.as_of
-            out["bar_open"], out["bar_close"] = state.as_of, state.close_time
+            out.update(market_times(state))
             out["market"] = market
         return CascadeRun("cascade", out, state)
     return CascadeRun(
@@ -271,9 +294,11 @@ def _fragility(
     down = next_wave_levels(pos, st, ob.mid, direction="down", from_price=True)
     up = next_wave_levels(pos, st, ob.mid, direction="up", from_price=True)
     return {
-        "as_of": None if state is None else state.as_of,
-        "bar_open": None if state is None else state.as_of,
-        "bar_close": None if state is None else state.close_time,
+        **(
+            dict.fromkeys(("as_of", "bar_open", "bar_close"))
+            if state is None
+            else market_times(state)
+        ),
         "mid": ob.mid,
         "curve": to_jsonable(fc.to_frame()),
         "critical_shock": cs.summary(),

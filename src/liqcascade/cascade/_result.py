@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import fmt_or_na
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._prepare import PreparedMarket
@@ -459,6 +460,7 @@ def _outcomes(
 
 
 def _fmt(v: Any) -> str:
+    """A summary value of the notebook table: a float compact, or n/a (never nan)."""
     if isinstance(v, float):
-        return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.6g}"
+        return fmt_or_na(v, lambda x: f"{x:,.2f}" if abs(x) >= 1000 else f"{x:.6g}")
     return str(v)

@@ -11,6 +11,7 @@ Examples
 'bundled:eth_oi_4h'
 """
 
+from liqcascade._symbols import base_asset, contract_symbol, split_symbol
 from liqcascade.data._fetch import FETCH_KINDS, FetchResult, fetch_series
 from liqcascade.data._frame import SeriesFrame, bars_per_day, resample_ohlcv
 from liqcascade.data._inputs import (
@@ -30,7 +31,7 @@ from liqcascade.data._quality import suspect_liquidation_bars
 from liqcascade.data._readers import LAYOUTS, read_file
 from liqcascade.data._series import bundled_name, load_series, long_short_wide
 from liqcascade.data._store import IngestResult, Store, default_store_path
-from liqcascade.data._time import base_asset, infer_interval
+from liqcascade.data._time import infer_interval
 from liqcascade.data._validate import validate
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "base_asset",
     "book_totals_series",
     "bundled_name",
+    "contract_symbol",
     "default_store_path",
     "fetch_series",
     "infer_interval",
@@ -59,6 +61,7 @@ __all__ = [
     "long_short_wide",
     "read_file",
     "resample_ohlcv",
+    "split_symbol",
     "suspect_liquidation_bars",
     "validate",
 ]

@@ -23,12 +23,12 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._symbols import base_asset, contract_symbol
 from liqcascade._time import utc_end
 from liqcascade.data import bundled as datasets
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._readers import series_from_raw
 from liqcascade.data._store import Store
-from liqcascade.data._time import base_asset
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -208,7 +208,7 @@ def load_book_totals(
         f"no {what} order-book totals for {a}: not in the store and not bundled "
         f"(bundled: {', '.join(datasets.assets())}); ingest CoinGlass's {what} order-book "
         f"totals (time, bids_usd, asks_usd) with `liqcascade data ingest FILE`, venue "
-        f"{label}, symbol {a}USDT{hint}",
+        f"{label}, symbol {contract_symbol(a)}{hint}",
         param="asset",
     )
 

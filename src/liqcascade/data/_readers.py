@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import format_bytes
+from liqcascade._symbols import contract_symbol
 from liqcascade._tables import PARQUET_ERRORS, check_parse_memory, decode_utf8, sniff_separator
 from liqcascade.data._columns import first_of
 from liqcascade.data._frame import SeriesFrame
@@ -489,7 +490,7 @@ def symbol_from_name(name: str) -> str | None:
             file=name,
             param="symbol",
         )
-    return f"{bases[0]}USDT"
+    return contract_symbol(bases[0])
 
 
 def _check_declared_interval(declared: str, seen: str, name: str, venue: str, symbol: str) -> None:

@@ -8,11 +8,12 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._symbols import base_asset, contract_symbol
 from liqcascade._time import utc_end
 from liqcascade.data import bundled as datasets
 from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, LONG_SHORT_MEASURES, kind_of
 from liqcascade.data._store import Store
-from liqcascade.data._time import base_asset, to_utc
+from liqcascade.data._time import to_utc
 from liqcascade.errors import InputError
 
 __all__ = ["bundled_name", "load_series", "long_short_wide"]
@@ -407,7 +408,7 @@ def load_series(
         kind=k,
         asset=asset,
         venue=attrs.get("venue"),
-        symbol=symbol or f"{asset}USDT",
+        symbol=symbol or contract_symbol(asset),
         interval=want_interval,
     )
     return df

@@ -1,4 +1,4 @@
-"""Timestamps: parsing any column to UTC, bar intervals, gaps, symbols."""
+"""Timestamps: parsing any column to UTC, bar intervals, gaps."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from liqcascade._time import to_utc
 from liqcascade.errors import InputError
 
 __all__ = [
-    "base_asset",
     "count_gaps",
     "format_interval",
     "infer_interval",
@@ -303,30 +302,3 @@ def count_gaps(ts: pd.Series | pd.DatetimeIndex, interval: str) -> tuple[int, pd
     if gaps.size == 0:
         return 0, None
     return int(gaps.size), pd.Timedelta(milliseconds=int(gaps.max()))
-
-
-_QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "USD", "PERP", "EUR")
-
-
-def base_asset(symbol: str) -> str:
-    """Base asset of a market symbol: ETHUSDT, ETH/USDT:USDT, ETH-USDT, ETHUSD_PERP.A -> ETH.
-
-    Parameters
-    ----------
-    symbol : str
-        A venue's market symbol (any case; surrounding spaces ignored).
-
-    Returns
-    -------
-    str
-        The upper-case base asset: the part before the first separator, less a quote
-        suffix (USDT, USDC, BUSD, FDUSD, USD, PERP, EUR).
-    """
-    s = symbol.strip().upper()
-    for sep in ("/", "-", "_", ":", "."):
-        if sep in s:
-            s = s.split(sep, 1)[0]
-    for q in _QUOTES:
-        if s.endswith(q) and len(s) > len(q):
-            return s[: -len(q)]
-    return s

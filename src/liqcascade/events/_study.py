@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from liqcascade._limits import check_seed
+from liqcascade._prices import fmt_or_na
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.data import resample_ohlcv as resample_ohlcv  # re-exported: events.resample_ohlcv
 from liqcascade.errors import InputError
@@ -61,11 +62,6 @@ NOT_TESTABLE = "not testable with these data"
 def _count(n: int, noun: str) -> str:
     """``"1 test"``, ``"2 tests"``: a count with its noun in the right number."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
-def _num(x: float, fmt: str) -> str:
-    """``x`` formatted, or ``"n/a"`` when it is not a finite number (no nan in prose)."""
-    return format(x, fmt) if math.isfinite(x) else "n/a"
 
 
 def bars_per_day(interval: str) -> int:
@@ -620,7 +616,7 @@ def assess_claim(
         lo = hi = n_tests
         count_note = "sensitivity grid not run"
     means = ", ".join(
-        f"{h} d {_num(r['mean'], '+.2%')} (t {_num(r['t_stat_adj'], '+.2f')})"
+        f"{h} d {fmt_or_na(r['mean'], '+.2%')} (t {fmt_or_na(r['t_stat_adj'], '+.2f')})"
         for h, r in lg.iterrows()
     )
     rnd = (
@@ -631,7 +627,8 @@ def assess_claim(
     notes = (
         f"{_count(n_tests, 'test')} at these parameters (the claim: {CLAIM_N_TESTS}); "
         f"{count_note}. 1–10 day win rate "
-        f"{_num(wr, '.1%')} (claim 55–60 %) against {_num(base_wr, '.1%')} on every day and "
+        f"{fmt_or_na(wr, '.1%')} (claim 55–60 %) against {fmt_or_na(base_wr, '.1%')} on every "
+        "day and "
         f"{rnd}; "
         f"{sig_short} of {len(sh)} short horizons have p < 0.05. "
         f"20+ day mean log returns: {means}; significantly negative at {sig_neg} of "
@@ -804,8 +801,8 @@ def support_study(
             f" At the grid point closest to the claimed count "
             f"({_count(cc['n_tests'], 'test')}: pivot {p2.pivot}, zone_tol {p2.zone_tol}, "
             f"band {p2.band}, min_away {p2.min_away}) the 1–10 day win rate is "
-            f"{_num(cc['win_rate_1_10'], '.1%')}, the 20+ day mean "
-            f"{_num(cc['mean_20_plus'], '+.2%')}, significantly negative at "
+            f"{fmt_or_na(cc['win_rate_1_10'], '.1%')}, the 20+ day mean "
+            f"{fmt_or_na(cc['mean_20_plus'], '+.2%')}, significantly negative at "
             f"{cc['long_horizons_significantly_negative']} of {len(LONG_HORIZONS)} horizons "
             f"(verdict there: {cc['verdict_at_these_params']})."
         )

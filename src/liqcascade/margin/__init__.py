@@ -9,10 +9,12 @@ Vectorised over arrays of positions (one entry per position):
   :func:`leverage_refusal` (the one rule on which leverages can be opened),
   :func:`bankruptcy_price`,
 - tier tables as package data (:func:`load_tiers`, :func:`fetch_tiers_ccxt`) and the
-  contract an asset's positions trade (:func:`contract_symbol`, :func:`asset_tiers`),
+  contract an asset's positions trade (:func:`contract_symbol`, :func:`asset_tiers`;
+  the symbol rule both ways lives in ``liqcascade._symbols``, re-exported here),
 - Aave v3 health factor and liquidation (``_aave.py``).
 """
 
+from liqcascade._symbols import contract_symbol
 from liqcascade.margin._aave import (
     CLOSE_FACTOR_HF_THRESHOLD,
     DEFAULT_LIQUIDATION_CLOSE_FACTOR,
@@ -52,7 +54,6 @@ from liqcascade.margin._tiers import (
     FALLBACK_TIERS,
     TierTable,
     asset_tiers,
-    contract_symbol,
     fetch_tiers_ccxt,
     load_tiers,
     max_leverage,

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade._symbols import base_asset
 from liqcascade.errors import InputError
 from liqcascade.margin._inputs import _bankruptcy, position_arrays
 from liqcascade.margin._result import LiqResult
@@ -17,6 +18,9 @@ HYPERLIQUID_MAX_LEVERAGE: dict[str, float] = {"BTC": 40.0, "ETH": 25.0, "SOL": 2
 def hyperliquid_asset(symbol: str) -> str:
     """Coin of a symbol: ``"ETHUSDT"``, ``"ETH-PERP"``, ``"ETH/USDC:USDC"`` -> ``"ETH"``.
 
+    :func:`liqcascade._symbols.base_asset` (the one symbol -> asset rule), under the
+    name Hyperliquid's functions use.
+
     Parameters
     ----------
     symbol : str
@@ -25,13 +29,9 @@ def hyperliquid_asset(symbol: str) -> str:
     Returns
     -------
     str
-        The upper-case coin, the quote (USDT, USDC, USD) and ``-PERP`` removed.
+        The upper-case coin, the quote (USDT, USDC, USD) and ``PERP`` removed.
     """
-    s = symbol.upper().split("/")[0].split(":")[0].replace("-PERP", "").replace("-", "")
-    for quote in ("USDT", "USDC", "USD"):
-        if s.endswith(quote) and len(s) > len(quote):
-            return s[: -len(quote)]
-    return s
+    return base_asset(symbol)
 
 
 def hyperliquid_max_leverage(symbol: str) -> float:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._symbols import contract_symbol, split_symbol
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
 
@@ -269,22 +270,6 @@ def packaged_symbols() -> list[str]:
 FALLBACK_TIERS = "ETHUSDT"
 
 
-def contract_symbol(asset: str) -> str:
-    """The Binance USDⓈ-M perpetual contract of a base asset: ``<ASSET>USDT``.
-
-    Parameters
-    ----------
-    asset : str
-        Base asset (``"ETH"``, ``"btc"``, ``"SOL"``; any case).
-
-    Returns
-    -------
-    str
-        The contract's symbol, upper case (``"ETHUSDT"`` for ``"ETH"``).
-    """
-    return f"{asset.upper()}USDT"
-
-
 def asset_tiers(asset: str) -> str:
     """The Binance USDⓈ-M tier table applied to ``asset``'s positions.
 
@@ -309,8 +294,10 @@ def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
     Parameters
     ----------
     symbol_or_path : str, Path or TierTable, default "ETHUSDT"
-        ``"ETHUSDT"`` / ``"BTCUSDT"`` (packaged snapshots, case-insensitive; ``"ETH"``
-        means ``"ETHUSDT"``), or a file with columns ``notional_floor, notional_cap,
+        ``"ETHUSDT"`` / ``"BTCUSDT"`` (packaged snapshots; any spelling of a USDT
+        perpetual, read by :func:`liqcascade._symbols.split_symbol`: ``"eth/usdt:usdt"``,
+        ``"ETH-PERP"``; an asset alone is its contract, ``"ETH"`` is ``"ETHUSDT"``), or
+        a file with columns ``notional_floor, notional_cap,
         max_leverage, mmr, cum`` (notional in USD, rates as fractions; ``#`` comment
         lines allowed in CSV).
 
@@ -344,12 +331,10 @@ def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
         except (OSError, ValueError) as exc:
             raise InputError(f"{s}: cannot read tier table: {exc}") from exc
         return _table_from_frame(df, p.stem.upper(), s)
-    sym = s.upper().replace("/", "").replace("-", "").replace(":USDT", "")
-    if sym.endswith("PERP"):
-        sym = sym[: -len("PERP")]
-    if sym in ("ETH", "BTC"):
-        sym = contract_symbol(sym)
-    return _packaged(sym)
+    base, quote = split_symbol(s)
+    # a USDT perpetual in any spelling, or a bare asset: its contract; else as named
+    usdt = quote in ("USDT", "PERP", "")
+    return _packaged(contract_symbol(base) if usdt else f"{base}{quote}")
 
 
 def max_leverage(notional: Any, tiers: str | Path | TierTable = "ETHUSDT") -> FloatArray:
@@ -392,11 +377,9 @@ def fetch_tiers_ccxt(exchange: Any = "binanceusdm", symbol: str = "ETH/USDT:USDT
         ccxt missing, the exchange failing, or no tiers for the symbol.
     """
     if "/" not in symbol:
-        s = symbol.upper()
-        for quote in ("USDT", "USDC", "USD"):
-            if s.endswith(quote) and len(s) > len(quote):
-                symbol = f"{s[: -len(quote)]}/{quote}:{quote}"
-                break
+        base, quote = split_symbol(symbol)
+        if quote in ("USDT", "USDC", "USD"):
+            symbol = f"{base}/{quote}:{quote}"
     # the venue failing (ccxt's errors, the network); any other error is a bug and raises
     venue_errors: tuple[type[BaseException], ...] = (OSError,)
     try:

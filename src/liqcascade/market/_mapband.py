@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._prices import is_finite
+from liqcascade._prices import fmt_or_na, is_finite
 
 __all__ = [
     "BAND_KINDS",
@@ -368,10 +368,6 @@ def book_score_text(score: dict[str, Any] | None) -> str:
     return (
         f"out of sample ({score.get('scope', 'score')}, {score['start']} → {score['end']}{n}, "
         "each month predicted by the fit before it): the book's daily liquidations correlate "
-        f"{_two(m)} with the record, the range baseline's {_two(b)} — {said}"
+        f"{fmt_or_na(m, '.2f')} with the record, the range baseline's {fmt_or_na(b, '.2f')} — "
+        f"{said}"
     )
-
-
-def _two(v: Any) -> str:
-    """A correlation to two decimals, or n/a."""
-    return f"{v:.2f}" if is_finite(v) else "n/a"

@@ -620,15 +620,18 @@ VAR_LEVEL = 0.95
 def _worst_words(s: dict[str, Any]) -> str | None:
     """What a flat 99 % tail is: "the whole margin", "the paths' worst loss", or None.
 
-    The tail is flat when the 99 % VaR equals the ES (every bad path loses the same);
-    that loss is the whole margin when it is the portfolio's equity
+    :func:`liqcascade.stress.tail_bound`'s rule (the ``stress`` command's too):
+    the tail is flat when the 99 % VaR and ES are the same loss (every bad path loses
+    it); that loss is the whole margin when it is the portfolio's equity
     (``whole_margin_usd``), else the most the paths lose (stops keep part of the margin).
+    None: the 99 % figures are estimates.
     """
-    v, es = s.get("var_99"), s.get("es_99")
-    if v is None or es is None or v < 0.999 * es:
+    from liqcascade.stress import tail_bound
+
+    bound = tail_bound(s, 0.99)
+    if bound is None:
         return None
-    whole = s.get("whole_margin_usd")
-    if whole is None or abs(v - whole) <= 1e-6 * max(abs(whole), 1.0):
+    if bound == "whole_margin":
         return "the whole margin"
     return "the paths' worst loss (stops keep part of the margin)"
 

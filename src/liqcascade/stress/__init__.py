@@ -25,6 +25,7 @@ from liqcascade.stress._result import (
     es_interval,
     expected_shortfall,
     quantile_interval,
+    tail_bound,
     value_at_risk,
 )
 from liqcascade.stress._runner import BACKENDS, CHUNK_PATHS, PathSet, PathSpec, run_paths
@@ -92,6 +93,7 @@ __all__ = [
     "shock_grid",
     "stress_book",
     "stress_market",
+    "tail_bound",
     "value_at_risk",
     "var_backtest",
 ]

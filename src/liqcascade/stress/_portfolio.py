@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._symbols import split_symbol
 from liqcascade._tables import read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -41,16 +42,19 @@ ASSETS: dict[str, str] = {a: contract_symbol(a) for a in ("ETH", "BTC")}
 _BASE = re.compile(r"[A-Z0-9]{2,15}")
 
 
+#: The quotes of a symbol the portfolio reads as a USDT perpetual's (``""``: a bare asset;
+#: ``PERP``: ``ETH-PERP``; ``USD``: ``ETHUSD``, read as the asset's contract too).
+_USDT_QUOTES = ("USDT", "USD", "PERP", "")
+
+
 def _asset(symbol: str) -> str | None:
-    """The base asset of a USDT-margined perpetual's symbol (None: not one)."""
-    s = str(symbol).strip().upper().replace("/", "").replace("-", "").replace(":USDT", "")
-    if s.endswith("PERP"):
-        s = s[: -len("PERP")]
-    for quote in ("USDT", "USD"):
-        if s.endswith(quote) and len(s) > len(quote):
-            s = s[: -len(quote)]
-            break
-    return s if _BASE.fullmatch(s) else None
+    """The base asset of a USDT-margined perpetual's symbol (None: not one).
+
+    :func:`liqcascade._symbols.split_symbol` reads the symbol; it is a USDT perpetual's
+    when its quote is one of :data:`_USDT_QUOTES` and its base a plausible asset name.
+    """
+    base, quote = split_symbol(symbol)
+    return base if quote in _USDT_QUOTES and _BASE.fullmatch(base) else None
 
 
 def tier_table(asset: str) -> str:

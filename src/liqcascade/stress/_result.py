@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,10 +19,13 @@ __all__ = [
     "DISTRIBUTION_KEYS",
     "FailedScenario",
     "StressResult",
+    "TailBound",
     "es_interval",
     "expected_shortfall",
     "min_paths",
     "quantile_interval",
+    "same_loss",
+    "tail_bound",
     "value_at_risk",
 ]
 
@@ -181,6 +185,73 @@ def es_interval(
         es[b] = float(np.mean(np.partition(y, n - k)[n - k :]))
     a = (1.0 - confidence) / 2.0
     return float(np.quantile(es, a)), float(np.quantile(es, 1.0 - a))
+
+
+#: Relative difference under which two USD figures of a summary are the same loss (float
+#: rounding: a VaR interpolated between two equal paths, the equity summed in another order).
+SAME_LOSS_RTOL: float = 1e-9
+
+#: What a flat tail is (:func:`tail_bound`).
+TailBound = Literal["whole_margin", "worst_loss"]
+
+
+def same_loss(a: float, b: float) -> bool:
+    """Whether two USD figures are the same loss, to :data:`SAME_LOSS_RTOL` relative.
+
+    Parameters
+    ----------
+    a, b : float
+        Losses (or any two figures of a summary), USD.
+
+    Returns
+    -------
+    bool
+    """
+    return abs(a - b) <= SAME_LOSS_RTOL * max(abs(a), abs(b), 1.0)
+
+
+def tail_bound(summary: Mapping[str, Any], level: float) -> TailBound | None:
+    """Whether a Monte Carlo's tail at ``level`` is a bound, and which: the one rule.
+
+    The command line (``stress``) and the report's stress section both say a VaR / ES
+    through this rule:
+
+    - The tail is **flat** when the level's VaR and ES are the same loss (> 0 USD, equal
+      to :data:`SAME_LOSS_RTOL` relative): the ES averages the paths beyond the VaR, so
+      every one of them loses exactly that much and none loses more. The figure is then
+      the paths' worst loss, a bound, not an estimate of a quantile.
+    - A flat tail is ``"whole_margin"`` when that loss is the portfolio's equity at the
+      start prices (``whole_margin_usd``, same tolerance): every position's whole isolated
+      margin is lost, the most the portfolio can lose.
+    - Otherwise a flat tail is ``"worst_loss"``: the paths' worst loss is below the whole
+      margin (stops keep part of it), or the summary has no ``whole_margin_usd``.
+    - None when the tail is not flat (an estimate: say it with its sampling interval),
+      when the VaR or ES is None (fewer paths than :func:`min_paths`; a deterministic
+      scenario) and when the flat figure is not a loss (a gain or zero).
+
+    The sampling intervals play no part: a collapsed interval alone says the paths near
+    the quantile tie, not that no path loses more.
+
+    Parameters
+    ----------
+    summary : mapping
+        :meth:`StressResult.summary` or the JSON of ``liqcascade stress --json``: the keys
+        ``var_<pct>``, ``es_<pct>`` (USD, positive = a loss) and ``whole_margin_usd``.
+    level : float
+        Confidence level as a fraction, 0.95 or 0.99 (the summary's levels).
+
+    Returns
+    -------
+    {"whole_margin", "worst_loss"} or None
+    """
+    pct = round(level * 100)
+    var, es = summary.get(f"var_{pct}"), summary.get(f"es_{pct}")
+    if var is None or es is None or not (var > 0 and same_loss(var, es)):
+        return None
+    whole = summary.get("whole_margin_usd")
+    if whole is not None and whole > 0 and same_loss(var, whole):
+        return "whole_margin"
+    return "worst_loss"
 
 
 def _q(x: FloatArray, qs: dict[str, float]) -> dict[str, float]:
@@ -402,6 +473,23 @@ class StressResult:
         P&L at the start): a VaR or ES equal to it is a bound, not an estimate.
         """
         return math.fsum(self.portfolio.equity(self.prices).tolist())
+
+    def tail_bound(self, level: float) -> TailBound | None:
+        """Whether the tail at ``level`` is the whole margin, the paths' worst loss or neither.
+
+        :func:`tail_bound` on :meth:`summary` (the rule is stated there).
+
+        Parameters
+        ----------
+        level : float
+            Confidence level as a fraction, 0.95 or 0.99.
+
+        Returns
+        -------
+        {"whole_margin", "worst_loss"} or None
+            None: the VaR / ES is an estimate with an interval (or n/a).
+        """
+        return tail_bound(self.summary(), level)
 
     def _tail(self) -> dict[str, Any]:
         """VaR / ES at 95 and 99 % and their intervals; None below :func:`min_paths`."""

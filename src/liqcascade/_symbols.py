@@ -1,0 +1,98 @@
+"""Market symbols and base assets, both ways, for every layer: one rule each way.
+
+Symbol -> asset: :func:`split_symbol` (and :func:`base_asset`, its base) reads every
+venue's spelling (``ETHUSDT``, ``ETH/USDT:USDT``, ``ETH-PERP``, ``ETHUSD_PERP``).
+Asset -> symbol: :func:`contract_symbol` gives the Binance USDⓈ-M perpetual
+(``<ASSET>USDT``). The data layer re-exports them (``liqcascade.data.base_asset``), the
+margin layer too (``liqcascade.margin.contract_symbol``, ``hyperliquid_asset``); the
+stress portfolio and the tier tables read symbols through them. Pure string work: no
+import beyond the standard library, so any layer (and a light command) may use it.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["PERP", "QUOTES", "base_asset", "contract_symbol", "split_symbol"]
+
+#: Quote currencies a symbol may end with (checked in this order: USDT before USD).
+QUOTES: tuple[str, ...] = ("USDT", "USDC", "BUSD", "FDUSD", "USD", "EUR")
+
+#: The perpetual's mark some venues add (``ETH-PERP``, ``ETHUSDTPERP``).
+PERP = "PERP"
+
+#: Separators between a symbol's parts (``ETH/USDT:USDT``, ``ETH-PERP``, ``ETHUSD_PERP.A``).
+_SEPARATORS = re.compile(r"[/\-_:.]")
+
+
+def split_symbol(symbol: str) -> tuple[str, str]:
+    """Base asset and quote of a market symbol, upper case.
+
+    The rule: spaces around dropped, upper case; the symbol is cut at its first
+    separator (``/ - _ : .``); of the part before it a trailing ``PERP`` is dropped, then
+    a quote suffix (:data:`QUOTES`) when something is left before it. Without a quote
+    suffix the quote is the first word after the separator (``ETH/USDT:USDT``: USDT;
+    ``ETH-PERP``: PERP), else ``PERP`` when one was dropped, else ``""`` (a bare asset).
+
+    >>> [split_symbol(s) for s in ("ETHUSDT", "eth/usdt:usdt", "ETH-PERP", "ETHUSD_PERP")]
+    [('ETH', 'USDT'), ('ETH', 'USDT'), ('ETH', 'PERP'), ('ETH', 'USD')]
+    >>> split_symbol("SOL"), split_symbol("1000PEPEUSDT"), split_symbol("ETH/USDC:USDC")
+    (('SOL', ''), ('1000PEPE', 'USDT'), ('ETH', 'USDC'))
+
+    Parameters
+    ----------
+    symbol : str
+        A venue's market symbol or a bare asset (any case).
+
+    Returns
+    -------
+    (str, str)
+        The base asset and the quote (``""`` when the symbol names none). The base is not
+        checked: a caller that needs a valid asset name checks it (the stress portfolio).
+    """
+    s = str(symbol).strip().upper()
+    head, *rest = _SEPARATORS.split(s, maxsplit=1)
+    perp = head.endswith(PERP) and len(head) > len(PERP)
+    if perp:
+        head = head[: -len(PERP)]
+    for q in QUOTES:
+        if head.endswith(q) and len(head) > len(q):
+            return head[: -len(q)], q
+    after = _SEPARATORS.split(rest[0], maxsplit=1)[0] if rest else ""
+    return head, after or (PERP if perp else "")
+
+
+def base_asset(symbol: str) -> str:
+    """Base asset of a market symbol: ETHUSDT, ETH/USDT:USDT, ETH-USDT, ETHUSD_PERP.A -> ETH.
+
+    :func:`split_symbol`'s base (the rule is stated there).
+
+    Parameters
+    ----------
+    symbol : str
+        A venue's market symbol (any case; surrounding spaces ignored).
+
+    Returns
+    -------
+    str
+        The upper-case base asset.
+    """
+    return split_symbol(symbol)[0]
+
+
+def contract_symbol(asset: str) -> str:
+    """The Binance USDⓈ-M perpetual contract of a base asset: ``<ASSET>USDT``.
+
+    The inverse of :func:`base_asset` on it: ``base_asset(contract_symbol(a)) == a.upper()``.
+
+    Parameters
+    ----------
+    asset : str
+        Base asset (``"ETH"``, ``"btc"``, ``"SOL"``; any case).
+
+    Returns
+    -------
+    str
+        The contract's symbol, upper case (``"ETHUSDT"`` for ``"ETH"``).
+    """
+    return f"{asset.strip().upper()}USDT"
