@@ -112,6 +112,14 @@ def test_no_file_users_lack_is_cited(built: tuple[str, dict]) -> None:
     assert "DESIGN.md" not in html and "docs/" not in html
 
 
+def test_a_single_exceedance_reads_once(built: tuple[str, dict]) -> None:
+    from liqcascade.report._stress_section import _times
+
+    assert [_times(n) for n in (0, 1, 2, 12)] == ["0 times", "once", "2 times", "12 times"]
+    html, _ = built
+    assert " 1 times" not in html and "exceeded 2 times (2.78 %" in html
+
+
 def test_stress_shocks_lead_with_calibrated_figures_and_bound_the_carry(
     built: tuple[str, dict],
 ) -> None:

@@ -254,5 +254,7 @@ def test_critical_shock_equals_cascade_fragility_on_the_same_store(tmp_path: Pat
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["liquidity"] == "calibrated" and out["calibration"]["n_book_draws"] == 10
-    assert pd.Timestamp(out["as_of"]) == pd.Timestamp(ln["market_as_of"])
+    # the watch labels its market by the bar's open; the cascade's as_of is its close
+    assert pd.Timestamp(out["bar_open"]) == pd.Timestamp(ln["market_as_of"])
+    assert pd.Timestamp(out["as_of"]) == pd.Timestamp(at)
     assert same_value(out["critical_shock"]["curve_crossing"], ln["critical_shock"], rtol=1e-9)

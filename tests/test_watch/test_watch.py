@@ -224,7 +224,9 @@ def test_static_bound_equals_cascade_fragility_static_on_the_same_store(clean: t
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert pd.Timestamp(out["as_of"]) == pd.Timestamp(ln["market_as_of"])
+    # the watch labels its market by the bar's open; the cascade's as_of is its close
+    assert pd.Timestamp(out["bar_open"]) == pd.Timestamp(ln["market_as_of"])
+    assert pd.Timestamp(out["as_of"]) == pd.Timestamp(at)
     assert same_value(out["mid"], ln["market_mid"])
     assert math.isclose(out["critical_shock"]["shock"], ln["static_critical_shock"], abs_tol=1e-9)
 

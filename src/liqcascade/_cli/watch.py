@@ -10,6 +10,7 @@ import typer
 
 from liqcascade._cli import _common
 from liqcascade._json import dumps
+from liqcascade._prices import fmt_or_na, is_finite
 
 _MAX_ITERATIONS_HELP = "Stop after N intervals (exit 4 if no venue answered in any of them)."
 _Asset = Annotated[
@@ -69,7 +70,7 @@ def _shock_text(ln: dict[str, Any]) -> str:
 
 def _line(ln: dict[str, Any]) -> str:
     def pct(x: float) -> str:
-        return "n/a" if x != x else f"{x:.2f}%"
+        return fmt_or_na(x, ".2f") + ("%" if is_finite(x) else "")
 
     shock = _shock_text(ln)
     if ln.get("figures_at_price") is False:

@@ -311,7 +311,7 @@ def _fix_trace(fig: go.Figure, i: int, axis_kind: dict[str, str]) -> None:
 def _fix_axes(fig: go.Figure, axis_kind: dict[str, str]) -> None:
     layout = fig.layout
     names = {k for k in layout.to_plotly_json() if _AXIS.match(k)} | set(axis_kind)
-    for ax in names:
+    for ax in sorted(names):  # a set's order varies by run: the page's JSON must not
         kind = axis_kind.get(ax)
         upd: dict[str, Any] = {"exponentformat": "none", "separatethousands": True}
         if kind == "category":

@@ -106,6 +106,11 @@ class StressView:
         return out
 
 
+def _times(n: Any) -> str:
+    """``"once"``, ``"2 times"``: how often a VaR was exceeded."""
+    return "once" if int(n) == 1 else f"{int(n)} times"
+
+
 def _quantile_interval(x: np.ndarray, q: float) -> tuple[float, float]:
     """Distribution-free 95 % interval of the ``q`` quantile of ``x`` (order statistics)."""
     from liqcascade.stress import quantile_interval
@@ -538,10 +543,10 @@ def _backtest_verdict(v: StressView, h: int, level: float) -> str:
     b = bt.row(h, level, best)
     head = (
         f"{h}-day {pct(level, 0)} VaR of a unit long {v.asset}, out of sample over "
-        f"{m['n']} windows{_scope_words(v)}: exceeded {m['exceedances']} times "
+        f"{m['n']} windows{_scope_words(v)}: exceeded {_times(m['exceedances'])} "
         f"({pct(m['rate'], 2)}, nominal {pct(m['expected'], 0)}; Kupiec p = "
         f"{m['kupiec_p']:.3f}); the best baseline, {_BASE_NAMES[best]}, "
-        f"{b['exceedances']} times ({pct(b['rate'], 2)}; Kupiec p = {b['kupiec_p']:.3f}); "
+        f"{_times(b['exceedances'])} ({pct(b['rate'], 2)}; Kupiec p = {b['kupiec_p']:.3f}); "
         f"pinball loss {1e4 * m['pinball']:.2f} bp against {1e4 * b['pinball']:.2f} bp"
     )
     # 1,000 resamples: a verdict on up to ~2,000 daily windows (the card keeps the default)
@@ -582,7 +587,7 @@ def _whole_backtest_text(v: StressView) -> str:
     return (
         f"The whole back-test ({bt.settings['first_fit'][:7]} → {bt.settings['last_day'][:7]}, "
         f"{m['n']} {h}-day windows) reads data after the market date and was not knowable "
-        f"then: the {h}-day {pct(lv, 0)} VaR exceeded {m['exceedances']} times "
+        f"then: the {h}-day {pct(lv, 0)} VaR exceeded {_times(m['exceedances'])} "
         f"({pct(m['rate'], 2)}; Kupiec p = {m['kupiec_p']:.3f}) and {word} the best baseline, "
         f"{_BASE_NAMES[best]}, on pinball loss ({1e4 * m['pinball']:.2f} vs "
         f"{1e4 * bt.row(h, lv, best)['pinball']:.2f} bp)."
