@@ -179,3 +179,16 @@ def test_bad_input() -> None:
     with pytest.raises(InputError, match=r"^liquidity must be calibrated or static") as e:
         run_solvency(ex, liquidity="deep")
     assert e.value.param == "liquidity"
+
+
+def test_zero_liabilities_are_refused_unless_given() -> None:
+    b = _book()
+    free = PositionBook(
+        side=b.side, size=b.size, entry_price=b.entry_price, margin=np.zeros(3),
+        liq_price=b.liq_price, bankruptcy_price=b.bankruptcy_price,
+    )  # fmt: skip
+    with pytest.raises(InputError, match=r"liabilities \(its positions' margin\) are 0") as e:
+        Exchange(free, 0.0)
+    assert e.value.param == "liabilities_usd"
+    assert Exchange(free, 0.0, liabilities_usd=1e6).liabilities == 1e6
+    assert Exchange(b, 0.0).liabilities == pytest.approx(700.0)

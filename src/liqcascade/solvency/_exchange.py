@@ -219,6 +219,13 @@ class Exchange:
                 f"liabilities_usd must be > 0 (got {self.liabilities_usd})",
                 param="liabilities_usd",
             )
+        if self.liabilities_usd is None and not float(self.positions.margin.sum()) > 0:
+            # every ratio of the test (min_buffer, reserve_ratio_end) is over L
+            raise InputError(
+                "the exchange's liabilities (its positions' margin) are 0 USD: give "
+                "liabilities_usd",
+                param="liabilities_usd",
+            )
 
     @property
     def liabilities(self) -> float:
