@@ -179,6 +179,31 @@ def test_the_two_checks_on_hand_set_figures() -> None:
     assert empty.n_dates == 0 and not empty.median_within_2pp and not empty.beyond_within_2x
 
 
+def _clopper_pearson(k: int, n: int) -> tuple[float, float]:
+    """The exact interval from its definition: Beta quantiles (plain reference)."""
+    from scipy.stats import beta
+
+    lo = 0.0 if k == 0 else float(beta.ppf(0.025, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(0.975, k + 1, n - k))
+    return lo, hi
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 4), (1, 4), (4, 4), (1, 59), (3, 62), (13, 280)])
+def test_history_share_interval_is_the_exact_binomial_one(k: int, n: int) -> None:
+    totals = [-0.30] * k + [-0.08] * (n - k)
+    hist = FollowThrough(pd.DataFrame({"ts": [T0] * n, "total": totals}), -0.05, 4, 24)
+    d = pd.DataFrame({"ts": [T0], "total_median": [-0.1], "share_beyond": [0.0072]})
+    m = ModelFollowThrough(d, -0.05, -0.27, hist)
+    lo, hi = m.history_share_beyond_interval
+    rlo, rhi = _clopper_pearson(k, n)
+    assert lo == pytest.approx(rlo, abs=1e-9) and hi == pytest.approx(rhi, abs=1e-9)
+    assert lo <= m.history_share_beyond <= hi
+    assert m.model_inside_history_interval == (rlo <= 0.0072 <= rhi)
+    assert m.summary()["history_share_beyond_ci95"] == [lo, hi]
+    if (k, n) == (1, 59):  # BTC to 2025-07-31: 1.69 % of 59, the model's 0.72 % inside
+        assert (round(lo, 5), round(hi, 4)) == (0.00043, 0.0909) and m.model_inside_history_interval
+
+
 @pytest.mark.parametrize(
     ("kw", "param"),
     [

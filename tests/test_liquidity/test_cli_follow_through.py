@@ -10,7 +10,8 @@ from floats import assert_same
 KEYS = {
     "asset", "start", "end", "n_paths", "shock", "beyond", "n_dates", "model_total_median",
     "history_total_median", "history_n_episodes", "model_share_beyond", "history_share_beyond",
-    "median_within_2pp", "beyond_within_2x", "model_total_median_p10_p90_across_dates",
+    "median_within_2pp", "beyond_within_2x", "history_share_beyond_ci95",
+    "model_inside_history_ci95", "model_total_median_p10_p90_across_dates",
     "history_start", "history_end", "history_in_period_n", "history_in_period_total_median",
     "dates",
 }  # fmt: skip
@@ -54,6 +55,7 @@ def test_text_names_both_checks() -> None:
     out = r.stdout
     assert "ETH after a −5 % shock: the calibrated model on 3 dates" in out
     assert "within 2 points:" in out and "within 2×:" in out
+    assert "history's chance is a count of few falls: 95 % interval" in out
     assert "history (280 real 4-hour falls of 5 % or more" in out  # up to 2025-07-31
     # 48 paths: not the rows the report reads, and it says so
     assert (

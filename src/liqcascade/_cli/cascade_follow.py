@@ -130,6 +130,14 @@ def _render(r: dict[str, Any]) -> None:
         f"{_yes(r['beyond_within_2x'])} ({ratio})",
         soft_wrap=True,
     )
+    lo, hi = r["history_share_beyond_ci95"]
+    if r["history_n_episodes"]:
+        out.print(
+            f"  history's chance is a count of few falls: 95 % interval "
+            f"{_pct(lo, 2, signed=False)} … {_pct(hi, 2, signed=False)} (exact binomial), "
+            f"which {'holds' if r['model_inside_history_ci95'] else 'does not hold'} the model's",
+            soft_wrap=True,
+        )
     n_in, med_in = r["history_in_period_n"], r["history_in_period_total_median"]
     out.print(
         f"  history inside the period: {n_in} fall{'s' if n_in != 1 else ''}"

@@ -228,6 +228,29 @@ class ModelFollowThrough:
         return self.history.share_total_beyond(self.beyond)
 
     @property
+    def history_share_beyond_interval(self) -> tuple[float, float]:
+        """95 % interval of history's share reaching ``beyond`` (exact, Clopper–Pearson).
+
+        History's share is a count over few falls (BTC to 2025-07: 1 of 59), so the
+        issue's "within 2× of history" compares the model with an estimate that may be
+        far from the true chance; the interval says how far. NaN without falls.
+        """
+        n = self.history.n
+        if n == 0:
+            return float("nan"), float("nan")
+        from scipy.stats import binomtest
+
+        k = int((self.history.events["total"] <= self.beyond).sum())
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+        return float(ci.low), float(ci.high)
+
+    @property
+    def model_inside_history_interval(self) -> bool:
+        """Whether the model's chance lies inside :attr:`history_share_beyond_interval`."""
+        lo, hi = self.history_share_beyond_interval
+        return bool(lo <= self.model_share_beyond <= hi)
+
+    @property
     def median_within_2pp(self) -> bool:
         """Whether the two medians lie within :data:`MEDIAN_TOLERANCE` (False on NaN)."""
         return bool(abs(self.model_total_median - self.history_total_median) <= MEDIAN_TOLERANCE)
@@ -261,6 +284,8 @@ class ModelFollowThrough:
             "history_n_episodes": self.history.n,
             "model_share_beyond": self.model_share_beyond,
             "history_share_beyond": self.history_share_beyond,
+            "history_share_beyond_ci95": list(self.history_share_beyond_interval),
+            "model_inside_history_ci95": self.model_inside_history_interval,
             "median_within_2pp": self.median_within_2pp,
             "beyond_within_2x": self.beyond_within_2x,
         }

@@ -566,11 +566,21 @@ def every_date_checks(m: Any) -> tuple[str, str]:
     gap = abs(m.model_total_median - m.history_total_median) * 100
     h, p = m.history_share_beyond, m.model_share_beyond
     ratio = f"{p / h:.2f}× history's" if h > 0 else "history has no such fall"
+    lo, hi = m.history_share_beyond_interval
+    inside = "holds" if m.model_inside_history_interval else "does not hold"
     return (
         f"within 2 points of history: {'met' if m.median_within_2pp else 'missed'}, "
         f"{gap:.1f} points apart",
-        f"within 2× of history: {'met' if m.beyond_within_2x else 'missed'}, {ratio}",
+        f"within 2× of history: {'met' if m.beyond_within_2x else 'missed'}, {ratio}; "
+        f"history's share is {history_count(m)}, 95 % interval {pct(lo, 2)} – {pct(hi, 2)}, "
+        f"which {inside} the model's",
     )
+
+
+def history_count(m: Any) -> str:
+    """``"1 fall of 59"``: how many of history's falls reached the deep level."""
+    k = int((m.history.events["total"] <= m.beyond).sum())
+    return f"{k} fall{'' if k == 1 else 's'} of {m.history.n}"
 
 
 def _history_table(v: CascadeView) -> pd.DataFrame:
