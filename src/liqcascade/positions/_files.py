@@ -375,7 +375,8 @@ def read_positions(
     reference_price : float, optional
         The market price the positions meet (USD; the book's mid): when given, the rows
         are checked against it with :func:`check_at_price` (entry more than 10x away: a
-        unit error).
+        unit error) before the leverage and margin checks (a wrong unit would make those
+        misleading).
     reference : str, default "the book's mid"
         What ``reference_price`` is, for messages.
     refuse_liquidated : bool, default False
@@ -399,7 +400,8 @@ def read_positions(
         ``FILE: row N: ...`` for a missing/NaN or non-numeric value, size, entry
         price or margin <= 0, leverage <= 0 or above the venue's maximum for the
         notional (Binance: the tier table), an unknown side or venue, a negative
-        given price; ``FILE: ...`` for missing columns or an unreadable file.
+        given price, with ``reference_price`` an entry 10x from it;
+        ``FILE: ...`` for missing columns or an unreadable file.
     """
     p = Path(path)
     default_venue = str(venue).strip().lower()
@@ -426,7 +428,6 @@ def read_positions(
     neither = _first(~has_margin & ~has_lev)
     if neither is not None:
         raise InputError("margin or leverage is missing", file=str(p), row=neither + 1)
-    _check_margin_agrees(size * entry, margin, has_margin, lev, has_lev, p)
 
     venues = _text(df, "venue", default_venue)
     bad_v = _first(~np.isin(venues, VENUES))
@@ -437,6 +438,12 @@ def read_positions(
             row=bad_v + 1,
         )
     symbols = _text(df, "symbol", symbol, upper=True)
+    if reference_price is not None:
+        # a wrong unit makes the leverage, margin and liquidation checks below
+        # meaningless, so it comes first
+        check_at_price(side, entry, np.full(n, np.nan), reference_price, file=str(p),
+                       reference=reference, refuse_liquidated=False)  # fmt: skip
+    _check_margin_agrees(size * entry, margin, has_margin, lev, has_lev, p)
 
     notional = size * entry
     liq = np.full(n, np.nan)
