@@ -1,6 +1,7 @@
 """Bad analysis input files of sweep 13: the real fault named, not a consequence of it.
 
-A positions file in cents got a leverage-tier message.
+A positions file in cents got a leverage-tier message; a file of another asset (the
+Hyperliquid positions export's ``asset`` column) was judged as Binance ETHUSDT.
 """
 
 from __future__ import annotations
@@ -25,3 +26,19 @@ def test_positions_in_cents_get_the_unit_error_not_a_leverage_one(tmp_path: Path
     r = run_cli("contagion", "--config", str(tmp_path / "two_venues.toml"))
     line = assert_refused(r, "positions_a.csv: row 1: entry_price", "venues[0]'s mid 2,000")
     assert "unit error" in line and "leverage" not in line
+
+
+def test_asset_column_names_the_contract_and_one_asset_per_file(tmp_path: Path) -> None:
+    rows = "asset,side,size,entry_price,leverage\nBTC,long,1,76000,30\nBTC,short,1,76000,30\n"
+    f = tmp_path / "hl.csv"
+    f.write_text(rows)
+    r = run_cli("liqmap", "--positions", str(f), "--price", "76000", "--json")
+    assert r.exit_code == 0, r.stderr
+    big = tmp_path / "big.csv"  # 13 M USD at 29x: Binance BTCUSDT's cap there is 20x
+    big.write_text("asset,side,size,entry_price,leverage\nBTC,long,173.6,76000,29\n")
+    assert_refused(run_cli("liqmap", "--positions", str(big), "--price", "76000"),
+                   "big.csv: row 1: leverage 29", "(BTCUSDT)")  # fmt: skip
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(rows + "ETH,long,10,2300,10\n")
+    assert_refused(run_cli("liqmap", "--positions", str(mixed), "--price", "76000"),
+                   "mixed.csv: row 3: asset: ETH, another asset than row 1's BTC")  # fmt: skip

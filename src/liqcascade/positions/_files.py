@@ -3,7 +3,8 @@
 Positions file columns (DESIGN.md): ``side`` (long/short), ``size`` (base units),
 ``entry_price`` (USD), and ``margin`` (isolated USD) or ``leverage``; optional
 ``liq_price`` and ``bankruptcy_price`` (USD, used as given where present, computed
-where empty), ``account``, ``venue`` (binance/bybit/hyperliquid), ``symbol``.
+where empty), ``account``, ``venue`` (binance/bybit/hyperliquid), ``symbol`` (else
+``asset`` or ``coin``: ``BTC`` is read as ``BTCUSDT``).
 
 Stops file columns: ``side`` (sell/buy), ``trigger_price`` (USD), ``size`` (base units).
 
@@ -22,7 +23,7 @@ import pandas as pd
 from liqcascade._tables import read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin import VENUES, leverage_refusal, liq_price
+from liqcascade.margin import VENUES, contract_symbol, leverage_refusal, liq_price
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
 
 #: Cell texts read as missing (besides the empty cell).
@@ -353,6 +354,54 @@ def _check_liq_within_margin(
     )
 
 
+#: Columns read as a row's base asset where the file has no ``symbol`` column (the
+#: Hyperliquid positions export's ``asset``, the Hyperliquid API's ``coin``).
+ASSET_COLUMNS = ("asset", "coin")
+
+
+def _row_symbols(df: pd.DataFrame, default: str) -> np.ndarray:
+    """Each row's contract: ``symbol``, else ``asset``/``coin`` as its USDⓈ-M contract.
+
+    An asset cell (``BTC``; a symbol there is read as its base,
+    :func:`liqcascade.data.base_asset`) is read as its Binance USDⓈ-M perpetual
+    (:func:`liqcascade.margin.contract_symbol`: ``BTCUSDT``), whose tier table prices the
+    row; blank cells take ``default``.
+    """
+    if "symbol" in df.columns:
+        return _text(df, "symbol", default, upper=True)
+    col = next((c for c in ASSET_COLUMNS if c in df.columns), None)
+    if col is None:
+        return _text(df, "symbol", default, upper=True)
+    from liqcascade.data import base_asset
+
+    assets = _text(df, col, "", upper=True)
+    return np.asarray(
+        [default.upper() if a == "" else contract_symbol(base_asset(a)) for a in assets],
+        dtype=object,
+    )
+
+
+def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
+    """Refuse a file whose rows name two base assets: it is read as one market."""
+    from liqcascade.data import base_asset
+
+    assets = np.asarray([base_asset(str(s)) for s in symbols], dtype=object)
+    other = _first(assets != assets[0])
+    if other is None:
+        return
+    col = (
+        "symbol"
+        if "symbol" in df.columns
+        else next((c for c in ASSET_COLUMNS if c in df.columns), "symbol")
+    )
+    raise InputError(
+        f"{col}: {assets[other]}, another asset than row 1's {assets[0]}: the file is read as "
+        "one market at one price, so it must hold one asset's positions (split it by asset)",
+        file=str(p),
+        row=other + 1,
+    )
+
+
 def read_positions(
     path: str | Path,
     venue: str = "binance",
@@ -371,12 +420,16 @@ def read_positions(
     venue : {"binance", "bybit", "hyperliquid"}, default "binance"
         Margin rules for rows without a ``venue`` value.
     symbol : str, default "ETHUSDT"
-        Contract for rows without a ``symbol`` value (picks the Binance tier table).
+        Contract for rows without a ``symbol`` value (picks the Binance tier table). A
+        file without a ``symbol`` column but with an ``asset`` or ``coin`` one (the
+        Hyperliquid positions export) has each row's asset read as its USDⓈ-M contract
+        (``BTC`` -> ``BTCUSDT``, :func:`liqcascade.margin.contract_symbol`).
     reference_price : float, optional
-        The market price the positions meet (USD; the book's mid): when given, the rows
-        are checked against it with :func:`check_at_price` (entry more than 10x away: a
-        unit error) before the leverage and margin checks (a wrong unit would make those
-        misleading).
+        The market price the positions meet (USD; the book's mid): when given, the file
+        is read as one market at that price: rows of two assets are refused, then the
+        rows are checked against it with :func:`check_at_price` (entry more than 10x
+        away: a unit error) before the leverage and margin checks (a wrong unit would
+        make those misleading).
     reference : str, default "the book's mid"
         What ``reference_price`` is, for messages.
     refuse_liquidated : bool, default False
@@ -400,7 +453,7 @@ def read_positions(
         ``FILE: row N: ...`` for a missing/NaN or non-numeric value, size, entry
         price or margin <= 0, leverage <= 0 or above the venue's maximum for the
         notional (Binance: the tier table), an unknown side or venue, a negative
-        given price, with ``reference_price`` an entry 10x from it;
+        given price, with ``reference_price`` a second asset or an entry 10x from it;
         ``FILE: ...`` for missing columns or an unreadable file.
     """
     p = Path(path)
@@ -437,10 +490,11 @@ def read_positions(
             file=str(p),
             row=bad_v + 1,
         )
-    symbols = _text(df, "symbol", symbol, upper=True)
+    symbols = _row_symbols(df, symbol)
     if reference_price is not None:
-        # a wrong unit makes the leverage, margin and liquidation checks below
-        # meaningless, so it comes first
+        # one price for the whole file: one asset, in its unit; a wrong unit makes the
+        # leverage, margin and liquidation checks below meaningless, so it comes first
+        _check_one_asset(df, symbols, p)
         check_at_price(side, entry, np.full(n, np.nan), reference_price, file=str(p),
                        reference=reference, refuse_liquidated=False)  # fmt: skip
     _check_margin_agrees(size * entry, margin, has_margin, lev, has_lev, p)
