@@ -47,6 +47,14 @@ class OrderBook:
     -----
     Use :meth:`from_file`, :meth:`from_ccxt`, :meth:`from_book_depth` or
     :meth:`parametric` to build one; the constructor expects sorted levels.
+
+    A side may hold no levels (a one-sided book), and so may both: a cascade whose
+    orders meet a side with no levels left is exhausted at once (``book_exhausted``):
+    the price stays where the round started (after a target-price shock, that price)
+    and every triggered position and stop closes there (docs/cascade.md,
+    "Settlement"). A book with no levels at all is a market with no liquidity, not an
+    error; :meth:`from_file` refuses a file with no levels (a header only), which is
+    almost surely a mistake.
     """
 
     mid: float

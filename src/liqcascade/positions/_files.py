@@ -16,6 +16,7 @@ Every problem raises :class:`~liqcascade.errors.InputError` naming the file, the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,6 +149,24 @@ def _unit_error(column: str, value: float, ref: float, reference: str) -> str:
     )
 
 
+def _reference(price: Any, name: str) -> FloatArray:
+    """A reference price (one, or one per row) checked finite and > 0 USD.
+
+    A NaN reference would switch the unit check off without a word (every ratio to it
+    is NaN), a negative one print "-105x": both are refused, naming ``name``.
+    """
+    try:
+        p = np.asarray(price, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a price in USD (got {price!r})", param=name) from None
+    bad = np.flatnonzero(~(np.isfinite(p) & (p > 0)))
+    if bad.size:
+        where = "" if p.ndim == 0 else f"[{int(bad[0])}]"
+        got = float(p.ravel()[bad[0]])
+        raise InputError(f"{name}{where} must be a finite price > 0 USD (got {got:g})", param=name)
+    return p
+
+
 def check_at_price(
     side: np.ndarray,
     entry_price: np.ndarray,
@@ -176,7 +195,7 @@ def check_at_price(
     entry_price, liq_price_ : ndarray of float
         Per row, USD (NaN entries are not checked).
     price : float or ndarray
-        The reference price, USD (one, or one per row).
+        The reference price, USD (one, or one per row), finite and > 0.
     file : str
         The file named in the message.
     reference : str, default "the book's mid"
@@ -187,12 +206,13 @@ def check_at_price(
     Raises
     ------
     InputError
-        ``FILE: row N: ...`` for the first row in file order that fails either rule.
+        ``FILE: row N: ...`` for the first row in file order that fails either rule;
+        naming ``price`` (and its index) when it is not a finite price > 0.
     """
     s = np.asarray(side, dtype=np.float64)
     e = np.asarray(entry_price, dtype=np.float64)
     liq = np.asarray(liq_price_, dtype=np.float64)
-    p = np.broadcast_to(np.asarray(price, dtype=np.float64), s.shape)
+    p = np.broadcast_to(_reference(price, "price"), s.shape)
     scale = _off_scale(e, p)
     with np.errstate(invalid="ignore"):
         beyond = np.isfinite(liq) & (s * (p - liq) <= 0) & refuse_liquidated
@@ -253,7 +273,7 @@ def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference:
     stops : StopBook
         The stops read from ``file`` (row ``i + 1`` is stop ``i``).
     price : float
-        The reference price, USD.
+        The reference price, USD, finite and > 0.
     file : str
         The file named in the message.
     reference : str
@@ -262,10 +282,12 @@ def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference:
     Raises
     ------
     InputError
-        ``FILE: row N: ...`` for the first stop that fails either rule.
+        ``FILE: row N: ...`` for the first stop that fails either rule; naming
+        ``price`` when it is not a finite price > 0.
     """
+    price = float(_reference(price, "price"))
     trig = np.asarray(stops.trigger, dtype=np.float64)
-    bad = np.flatnonzero(_off_scale(trig, np.full(trig.shape, float(price))))
+    bad = np.flatnonzero(_off_scale(trig, np.full(trig.shape, price)))
     if bad.size:
         i = int(bad[0])
         raise InputError(
@@ -425,11 +447,11 @@ def read_positions(
         Hyperliquid positions export) has each row's asset read as its USDⓈ-M contract
         (``BTC`` -> ``BTCUSDT``, :func:`liqcascade.margin.contract_symbol`).
     reference_price : float, optional
-        The market price the positions meet (USD; the book's mid): when given, the file
-        is read as one market at that price: rows of two assets are refused, then the
-        rows are checked against it with :func:`check_at_price` (entry more than 10x
-        away: a unit error) before the leverage and margin checks (a wrong unit would
-        make those misleading).
+        The market price the positions meet (USD, finite and > 0; the book's mid): when
+        given, the file is read as one market at that price: rows of two assets are
+        refused, then the rows are checked against it with :func:`check_at_price` (entry
+        more than 10x away: a unit error) before the leverage and margin checks (a wrong
+        unit would make those misleading).
     reference : str, default "the book's mid"
         What ``reference_price`` is, for messages.
     refuse_liquidated : bool, default False
@@ -457,6 +479,8 @@ def read_positions(
         ``FILE: ...`` for missing columns or an unreadable file.
     """
     p = Path(path)
+    if reference_price is not None:
+        reference_price = float(_reference(reference_price, "reference_price"))
     default_venue = str(venue).strip().lower()
     if default_venue not in VENUES:
         raise InputError(f"unknown venue {venue!r} (expected one of: {', '.join(VENUES)})")
@@ -592,8 +616,8 @@ def read_stops(
         ``trigger_price`` (USD, > 0; ``trigger`` accepted as an alias) and ``size``
         (base units, > 0).
     reference_price : float, optional
-        The market price (USD; the book's mid): a trigger more than 10x away from it is
-        refused as a unit error (:func:`check_stops_at_price`).
+        The market price (USD, finite and > 0; the book's mid): a trigger more than 10x
+        away from it is refused as a unit error (:func:`check_stops_at_price`).
     reference : str, default "the book's mid"
         What ``reference_price`` is, for messages.
 
@@ -609,6 +633,8 @@ def read_stops(
         side), or ``FILE: missing column(s): ...``.
     """
     p = Path(path)
+    if reference_price is not None:
+        reference_price = float(_reference(reference_price, "reference_price"))
     df = _read_table(p)
     if "trigger_price" not in df.columns and "trigger" in df.columns:
         df = df.rename(columns={"trigger": "trigger_price"})
