@@ -135,9 +135,7 @@ class OrderBook:
                 raise InputError(f"{name}: row {row}: side must be bid or ask (got {s!r})")
             for col, values in (("price", price), ("size", size)):
                 if not math.isfinite(values[i]):
-                    raise InputError(
-                        f"{name}: row {row}: {col} is not a number (got {df[col].iloc[i]!r})"
-                    )
+                    raise InputError(f"{name}: row {row}: {_not_finite(col, df[col].iloc[i])}")
                 if values[i] <= 0:
                     raise InputError(
                         f"{name}: row {row}: {col} must be > 0 (got {df[col].iloc[i]})"
@@ -439,6 +437,26 @@ class OrderBook:
     def __repr__(self) -> str:
         nb, na = self.n_levels
         return f"OrderBook(mid={self.mid:g}, {nb} bid levels, {na} ask levels)"
+
+
+#: Cell texts a table reader turns into NaN: an empty cell, or one of these words.
+_EMPTY_WORDS = ("", "nan", "na", "n/a", "null", "none")
+
+
+def _not_finite(col: str, cell: Any) -> str:
+    """Why a book file's cell is no finite number, in the file's words (no numpy repr).
+
+    An empty cell reaches here as NaN (the table reader parses it so): it is said to be
+    empty, not "not a number (got np.float64(nan))".
+    """
+    text = "" if cell is None else str(cell).strip()
+    if text.lower() in _EMPTY_WORDS:
+        return f"{col} is missing (the cell is empty or NaN)"
+    try:
+        value = float(text)
+    except ValueError:
+        return f"{col} is not a number (got {text!r})"
+    return f"{col} must be a finite number > 0 (got {value:g})"
 
 
 def _check_side(side: str, p: FloatArray, q: FloatArray, mid: float) -> None:
