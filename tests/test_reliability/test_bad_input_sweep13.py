@@ -42,3 +42,28 @@ def test_asset_column_names_the_contract_and_one_asset_per_file(tmp_path: Path) 
     mixed.write_text(rows + "ETH,long,10,2300,10\n")
     assert_refused(run_cli("liqmap", "--positions", str(mixed), "--price", "76000"),
                    "mixed.csv: row 3: asset: ETH, another asset than row 1's BTC")  # fmt: skip
+
+
+BOM = b"\xef\xbb\xbf"  # Windows Notepad's UTF-8
+
+
+def test_a_toml_config_with_a_byte_order_mark_reads_as_without(tmp_path: Path) -> None:
+    """CSVs with a BOM were read; a TOML config was refused at line 1, column 1."""
+    from liqcascade.collateral import load_config as load_collateral
+
+    for f in CONTAGION.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    plain = tmp_path / "two_venues.toml"
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(BOM + plain.read_bytes())
+    a = run_cli("contagion", "--config", str(plain), "--json")
+    b = run_cli("contagion", "--config", str(bom), "--json")
+    assert a.exit_code == 0 and b.exit_code == 0, b.stderr
+    assert b.json()["venues"] == a.json()["venues"]
+    preset = Path(__file__).resolve().parents[2] / "src/liqcascade/collateral/presets/oct-2025.toml"
+    coll = tmp_path / "coll.toml"
+    coll.write_bytes(BOM + preset.read_bytes())
+    assert load_collateral(coll) == load_collateral(preset)
+    broken = tmp_path / "broken.toml"  # a BOM is skipped, a real syntax error still said
+    broken.write_bytes(BOM + b"[scenario\n")
+    assert_refused(run_cli("contagion", "--config", str(broken)), "broken.toml: not valid TOML")
