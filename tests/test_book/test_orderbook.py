@@ -50,6 +50,25 @@ def test_from_file_errors_name_file_and_row(
     assert str(p) in str(e.value)
 
 
+@pytest.mark.parametrize(
+    ("cells", "msg"),
+    [("bid,,2", "row 1: price is missing (the cell is empty or NaN)"),
+     ("bid,NaN,2", "row 1: price is missing (the cell is empty or NaN)"),
+     ("bid,99,", "row 1: size is missing (the cell is empty or NaN)"),
+     ("bid,99,inf", "row 1: size must be a finite number > 0 (got inf)"),
+     ("bid,abc,2", "row 1: price is not a number (got 'abc')")],
+)  # fmt: skip
+def test_a_cell_that_is_no_number_is_said_in_the_files_words(
+    tmp_path: Path, cells: str, msg: str
+) -> None:
+    """An empty price used to read ``price is not a number (got np.float64(nan))``."""
+    p = tmp_path / "b.csv"
+    p.write_text(f"side,price,size\n{cells}\nask,101,1\n")
+    with pytest.raises(InputError) as e:
+        OrderBook.from_file(p)
+    assert str(e.value) == f"{p}: {msg}"
+
+
 def test_from_file_bid_above_given_mid(tmp_path: Path) -> None:
     p = _write(tmp_path, [("bid", 99, 1), ("ask", 101, 1)])
     with pytest.raises(InputError, match=r"row 1: bid 99 is not below mid 98"):

@@ -125,3 +125,37 @@ def test_the_static_curve_runs_nearest_first_without_a_zero_row() -> None:
               if x.startswith("│") and x.split("│")[1].strip().endswith("%")
               and "→" not in x]  # fmt: skip
     assert shocks[:3] == ["-1%", "-2%", "-3%"] and "0%" not in shocks
+
+
+def test_the_library_and_the_command_line_take_one_shock_range() -> None:
+    """``shock=1.5`` (+150 %) runs in both; only the CLI's notation differs (``150%``)."""
+    from liqcascade.book import OrderBook
+    from liqcascade.cascade import simulate_cascade
+    from liqcascade.positions import read_positions, read_stops
+    from test_cascade.test_cli import D
+
+    ob = OrderBook.from_file(D / "book.csv", mid=100.0)
+    lib = simulate_cascade(ob, read_positions(D / "positions.csv"), read_stops(D / "stops.csv"),
+                           shock=1.5)  # fmt: skip
+    r = run_cli("cascade", *FILES, "--shock", "150%", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["shock_price"] == pytest.approx(250.0) == lib.shock_price
+    assert r.json()["final_price"] == pytest.approx(lib.final_price)
+    typo = run_cli("cascade", *FILES, "--shock", "1.5")  # a bare 1.5: the notation guard
+    assert typo.exit_code == 2 and "write -0.05 or -5%" in typo.stderr
+    for bad in ("-100%", "-150%"):  # the one lower bound, > -1, in both
+        out = run_cli("cascade", *FILES, f"--shock={bad}")
+        assert out.exit_code == 2 and "--shock must be a fraction > -1" in out.stderr, out.stderr
+
+
+def test_a_book_with_no_levels_closes_every_triggered_order_at_the_shock_price() -> None:
+    """Documented (OrderBook, Notes): no liquidity, not an error."""
+    from liqcascade.book import OrderBook
+    from liqcascade.cascade import simulate_cascade
+
+    pos = PositionBook(side=[1, 1, -1], size=[1.0, 2.0, 1.0], entry_price=[100.0] * 3,
+                       margin=[5.0, 5.0, 5.0], liq_price=[96.0, 98.0, 104.0],
+                       bankruptcy_price=[95.0, 97.5, 105.0])  # fmt: skip
+    r = simulate_cascade(OrderBook.from_levels(100.0, [], []), pos, shock=-0.03)
+    assert r.book_exhausted and r.final_price == pytest.approx(97.0)
+    assert r.n_liquidated == 1 and r.liquidated_long_usd == pytest.approx(2.0 * 97.0)

@@ -213,3 +213,49 @@ def test_parquet_nan_names_row(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_positions(q)
     assert str(exc.value) == f"{q}: row 2: size is missing or NaN"
+
+
+@pytest.mark.parametrize("column", ["asset", "coin"])
+def test_asset_column_is_read_as_the_symbol(tmp_path: Path, column: str) -> None:
+    """The Hyperliquid positions export names its coin in ``asset``: not ETHUSDT's rows."""
+    p = tmp_path / "hl.csv"
+    p.write_text(f"{column},side,size,entry_price,margin\n"
+                 "BTC,long,10,60000,30000\nbtc,short,20,60000,60000\n")  # fmt: skip
+    book = read_positions(p, reference_price=60_000.0)
+    assert book.symbol == "BTCUSDT"
+    args = ([1, -1], [10.0, 20.0], 60_000.0, [30_000.0, 60_000.0])
+    ref = binance_liq_price(*args, tiers="BTCUSDT")
+    np.testing.assert_allclose(book.liq_price, ref.liq_price, rtol=1e-12)
+    # 600k and 1.2M USD: BTCUSDT's tier 3 (1 %), ETHUSDT's (0.65 %): the tables differ
+    assert not np.allclose(book.liq_price, binance_liq_price(*args, tiers="ETHUSDT").liq_price)
+    # a symbol column, where there is one, names the contract; blanks take the default
+    q = tmp_path / "both.csv"
+    q.write_text(f"{column},symbol,side,size,entry_price,margin\nBTC,ETHUSDT,long,1,2000,100\n")
+    assert read_positions(q).symbol == "ETHUSDT"
+    b = tmp_path / "blank.csv"
+    b.write_text(f"{column},side,size,entry_price,margin\n,long,1,2000,100\n")
+    assert read_positions(b).symbol == "ETHUSDT"
+
+
+@pytest.mark.parametrize(
+    ("header", "cells", "words"),
+    [("asset", ("BTC", "ETH"), "asset: ETH, another asset than row 1's BTC"),
+     ("symbol", ("BTCUSDT", "ETH-PERP"), "symbol: ETH, another asset than row 1's BTC")],
+)  # fmt: skip
+def test_a_file_mixing_assets_is_not_read_as_one_market(
+    tmp_path: Path, header: str, cells: tuple[str, str], words: str
+) -> None:
+    p = tmp_path / "mixed.csv"
+    p.write_text(f"{header},side,size,entry_price,margin\n{cells[0]},long,1,60000,3000\n"
+                 f"{cells[0]},long,1,60000,3000\n{cells[1]},long,1,2000,100\n")  # fmt: skip
+    with pytest.raises(InputError) as exc:
+        read_positions(p, reference_price=60_000.0)
+    assert str(exc.value).startswith(f"{p}: row 3: {words}: the file is read as one market")
+    # read without a price (per-row margin maths only), the book says "mixed"
+    assert read_positions(p).symbol == "mixed"
+    # ETH and ETHUSDT are one asset
+    q = tmp_path / "eth.csv"
+    q.write_text(
+        "symbol,side,size,entry_price,margin\nETH,long,1,2000,100\nETHUSDT,long,1,2000,90\n"
+    )
+    assert len(read_positions(q, reference_price=2000.0)) == 2

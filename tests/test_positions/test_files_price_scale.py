@@ -76,3 +76,26 @@ def test_cli_refuses_unit_errors(tmp_path: Path, args: tuple[str, ...], start: s
     r = run_cli(*(a.format(**names) for a in args), "--json")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.startswith(start.format(**names)) and r.stderr.count("\n") == 1, r.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [  # in cents against a mid of 2,000: every later check would mislead
+        ("side,size,entry_price,leverage\nlong,1,2000,10\nlong,60,201346,50\n",
+         "row 2: entry_price 201,346 is 101x the book's mid 2,000"),  # was: leverage tier
+        ("side,size,entry_price,margin,leverage\nlong,1,200000,100,20\n",
+         "row 1: entry_price 200,000 is 100x the book's mid 2,000"),  # was: margin vs leverage
+        ("side,size,entry_price,margin,liq_price\nlong,1,200000,100,1900\n",
+         "row 1: entry_price 200,000 is 100x the book's mid 2,000"),  # was: liq below bankruptcy
+    ],
+    ids=["leverage-tier", "margin-agrees", "liq-within-margin"],
+)  # fmt: skip
+def test_price_scale_is_checked_before_leverage_and_margin(
+    tmp_path: Path, body: str, words: str
+) -> None:
+    p = tmp_path / "cents.csv"
+    p.write_text(body)
+    with pytest.raises(InputError) as exc:
+        read_positions(p, reference_price=2000.0)
+    assert str(exc.value).startswith(f"{p}: {words}"), exc.value
+    assert "unit error" in str(exc.value)

@@ -21,9 +21,9 @@ def _with_row(tmp_path: Path, row: str) -> Path:
     return f
 
 
-@pytest.mark.parametrize(("row", "words"), [
-    ("long,1,2000,100,2500", "at or above the entry price 2,000.00 of a long"),
-    ("short,1,2000,100,1900", "at or below the entry price 2,000.00 of a short"),
+@pytest.mark.parametrize(("row", "words"), [  # entries near the book's mid (100)
+    ("long,1,100,5,125", "at or above the entry price 100.00 of a long"),
+    ("short,1,100,5,95", "at or below the entry price 100.00 of a short"),
 ])  # fmt: skip
 def test_wrong_side_liq_price_is_refused_naming_the_row(
     tmp_path: Path, row: str, words: str

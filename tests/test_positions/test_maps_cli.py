@@ -191,6 +191,32 @@ def test_estimated_book_default_and_as_of(cli) -> None:
     assert d2["as_of"].startswith("2025-03-01T20:00") and 1800 < d2["price"] < 2600
 
 
+def test_stops_on_the_estimated_book_are_checked_against_its_price(cli, tmp_path: Path) -> None:
+    """``--stops`` without ``--positions``: the same unit and side rules as with a file.
+
+    Stops in cents used to be accepted and vanish outside the map's range.
+    """
+    cents = tmp_path / "cents.csv"
+    cents.write_text("side,trigger_price,size\nsell,350000,1\nbuy,390000,2\n")
+    r = cli("liqmap", "--stops", str(cents), "--json")
+    err = r.stderr.strip()
+    assert r.exit_code == 2 and "\n" not in err, r.stderr
+    assert "cents.csv: row 1: trigger_price 350,000 is" in err and "the market's mid" in err, err
+    r = cli("liqmap", "--stops", str(cents), "--price", "3600", "--json")
+    assert r.exit_code == 2 and "350,000 is 97.2x the price given 3,600" in r.stderr, r.stderr
+    fired = tmp_path / "fired.csv"  # a buy stop far below the price has already triggered
+    fired.write_text("side,trigger_price,size\nsell,3500,1\nbuy,2050,2\n")
+    r = cli("liqmap", "--stops", str(fired), "--json")
+    assert r.exit_code == 2 and "fired.csv: row 2: a buy stop at 2,050.00" in r.stderr, r.stderr
+    good = tmp_path / "good.csv"
+    good.write_text("side,trigger_price,size\nsell,3500,1\nbuy,3900,2\n")
+    r = cli("liqmap", "--stops", str(good), "--json")
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["totals"]["sell_stops_usd"] == pytest.approx(3500.0)
+    assert d["totals"]["buy_stops_usd"] == pytest.approx(7800.0)
+
+
 def test_out_writes_html_and_png(cli, files: Path, tmp_path: Path) -> None:
     r = cli(
         "liqmap", "--as-of", "2025-05-01", "--heatmap-days", "3", "--out", str(tmp_path), "--json"

@@ -68,6 +68,21 @@ def test_wrong_shape_exits_2_naming_file_and_key(
     assert str(Path(bad) / "summary.json") in err and key in err, err
 
 
+@pytest.mark.parametrize("as_of", ["not a date", "2025-13-45", "", 5, None, "absent"])
+def test_as_of_that_is_not_a_date_exits_2(tmp_path: Path, as_of: Any) -> None:
+    """``front.as_of`` is printed as a date: text that is none used to exit 1 (an alert)."""
+    good = _report(tmp_path, "good", GOOD["front"])
+    front = {k: v for k, v in GOOD["front"].items() if k != "as_of"}
+    bad = _report(tmp_path, "bad", front if as_of == "absent" else {**front, "as_of": as_of})
+    r = run_cli("diff", good, bad, "--alert", "critical_shock=0.01")
+    err = r.stderr.strip()
+    assert r.exit_code == 2, r.stderr
+    assert err.startswith("error:") and "\n" not in err, err
+    assert f"{Path(bad) / 'summary.json'}: front.as_of must be a date" in err, err
+    if as_of == "not a date":
+        assert '(got "not a date")' in err, err
+
+
 def test_null_values_and_a_good_pair_still_compare(tmp_path: Path) -> None:
     good = _report(tmp_path, "good", GOOD["front"])
     nulls = _report(

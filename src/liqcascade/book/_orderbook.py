@@ -47,6 +47,14 @@ class OrderBook:
     -----
     Use :meth:`from_file`, :meth:`from_ccxt`, :meth:`from_book_depth` or
     :meth:`parametric` to build one; the constructor expects sorted levels.
+
+    A side may hold no levels (a one-sided book), and so may both: a cascade whose
+    orders meet a side with no levels left is exhausted at once (``book_exhausted``):
+    the price stays where the round started (after a target-price shock, that price)
+    and every triggered position and stop closes there (docs/cascade.md,
+    "Settlement"). A book with no levels at all is a market with no liquidity, not an
+    error; :meth:`from_file` refuses a file with no levels (a header only), which is
+    almost surely a mistake.
     """
 
     mid: float
@@ -127,9 +135,7 @@ class OrderBook:
                 raise InputError(f"{name}: row {row}: side must be bid or ask (got {s!r})")
             for col, values in (("price", price), ("size", size)):
                 if not math.isfinite(values[i]):
-                    raise InputError(
-                        f"{name}: row {row}: {col} is not a number (got {df[col].iloc[i]!r})"
-                    )
+                    raise InputError(f"{name}: row {row}: {_not_finite(col, df[col].iloc[i])}")
                 if values[i] <= 0:
                     raise InputError(
                         f"{name}: row {row}: {col} must be > 0 (got {df[col].iloc[i]})"
@@ -431,6 +437,26 @@ class OrderBook:
     def __repr__(self) -> str:
         nb, na = self.n_levels
         return f"OrderBook(mid={self.mid:g}, {nb} bid levels, {na} ask levels)"
+
+
+#: Cell texts a table reader turns into NaN: an empty cell, or one of these words.
+_EMPTY_WORDS = ("", "nan", "na", "n/a", "null", "none")
+
+
+def _not_finite(col: str, cell: Any) -> str:
+    """Why a book file's cell is no finite number, in the file's words (no numpy repr).
+
+    An empty cell reaches here as NaN (the table reader parses it so): it is said to be
+    empty, not "not a number (got np.float64(nan))".
+    """
+    text = "" if cell is None else str(cell).strip()
+    if text.lower() in _EMPTY_WORDS:
+        return f"{col} is missing (the cell is empty or NaN)"
+    try:
+        value = float(text)
+    except ValueError:
+        return f"{col} is not a number (got {text!r})"
+    return f"{col} must be a finite number > 0 (got {value:g})"
 
 
 def _check_side(side: str, p: FloatArray, q: FloatArray, mid: float) -> None:

@@ -116,7 +116,11 @@ def simulate_cascade(
     shock_price : float, optional
         Target price, USD: bid levels above it (ask levels below it) are consumed.
     shock : float, optional
-        Fractional move: ``shock_price = mid · (1 + shock)`` (−0.05 is a 5 % fall).
+        Fractional move: ``shock_price = mid · (1 + shock)`` (−0.05 is a 5 % fall), any
+        finite fraction > −1 (1.5 is a rise of 150 %). The command line's ``--shock``
+        takes the same range; there a bare number of 1 or more must be written as a
+        percent (``150%``), because ``5`` is likelier a percent typed without its sign
+        than a +500 % move: a guard on the notation, not a narrower range.
     shock_sell_usd, shock_buy_usd : float, optional
         An exogenous market sell / buy of this many USD walking the book.
     insurance_fund : float, default 0.0

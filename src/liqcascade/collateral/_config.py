@@ -176,7 +176,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
     Parameters
     ----------
     path : str or Path
-        A UTF-8 TOML file.
+        A UTF-8 TOML file (with or without a byte-order mark).
 
     Returns
     -------
@@ -192,8 +192,8 @@ def load_config(path: str | Path) -> dict[str, Any]:
 
     p = Path(path)
     text = read_utf8(p, "TOML text file")
-    try:
-        return tomllib.loads(text)
+    try:  # a byte-order mark (Windows Notepad's UTF-8) is no TOML statement: skipped
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p.name}: not valid TOML: {exc}") from None
 

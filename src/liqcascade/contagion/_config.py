@@ -272,7 +272,8 @@ def load_config(path: str | Path) -> ConfigModel:
     Parameters
     ----------
     path : str or pathlib.Path
-        The UTF-8 TOML file; relative paths inside it are resolved from its folder.
+        The UTF-8 TOML file (with or without a byte-order mark); relative paths inside it
+        are resolved from its folder.
 
     Returns
     -------
@@ -287,8 +288,8 @@ def load_config(path: str | Path) -> ConfigModel:
 
     p = Path(path)
     text = read_utf8(p, "TOML text file")  # missing, a folder, unreadable, not UTF-8
-    try:
-        data = tomllib.loads(text)
+    try:  # a byte-order mark (Windows Notepad's UTF-8) is no TOML statement: skipped
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{p.name}: not valid TOML ({e})") from None
     cfg = parse_config(data, p.name)

@@ -184,8 +184,9 @@ def run_liqmap_request(
         p = float(price) if price is not None else state.mid
         what = f"estimated book ({len(book)} positions, {state.book_model})"
         source = f"{what} + modelled stops"
-        if stops is not None:
-            st = read_stops(_file(stops, "stops"))
+        if stops is not None:  # 10x from the price the map is drawn at: a unit error
+            given = "the price given" if price is not None else "the market's mid"
+            st = read_stops(_file(stops, "stops"), reference_price=p, reference=given)
             source = f"{what} + stops from {stops}"
     else:
         ref = float(price) if price is not None else None  # 10x away from it: a unit error

@@ -7,6 +7,7 @@ consumes them. Public constructors validate; kernels downstream trust them.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -22,8 +23,46 @@ SELL: int = -1
 BUY: int = 1
 
 
-def _f64(x: Any) -> FloatArray:
-    return np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+def _f64(x: Any, label: str, what: str = "is not a number") -> FloatArray:
+    """``x`` as float64, its entries checked before the cast: text is refused, not cast.
+
+    ``np.asarray(["1.5"], dtype=float)`` would read text as a number and ``["a"]`` raise
+    numpy's ValueError; an entry that is not a real number (text, None, a complex or a
+    date) is an InputError naming ``label[i]``, the first such entry.
+    """
+    raw = np.asarray(x)
+    if raw.dtype.kind not in "biuf":
+        for i, v in enumerate(raw.ravel()):
+            if isinstance(v, str | bytes) or not isinstance(v, numbers.Real):
+                raise InputError(f"{label}[{i}] {what} (got {str(v)!r})")
+    return np.ascontiguousarray(raw, dtype=np.float64)
+
+
+def _first_bad(ok: np.ndarray) -> int | None:
+    """The first index where ``ok`` is False (None when it holds everywhere)."""
+    bad = np.flatnonzero(~ok)
+    return int(bad[0]) if bad.size else None
+
+
+def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
+    """InputError ``label[i] must be rule (got v)`` at the first index where ``ok`` fails."""
+    i = _first_bad(ok)
+    if i is not None:
+        raise InputError(f"{label}[{i}] must be {rule} (got {values[i]:g})")
+
+
+def _sides(x: Any, label: str, words: str, allowed: tuple[int, int]) -> Int8Array:
+    """Sides as int8, each checked to be one of ``allowed`` before the cast.
+
+    A cast first would wrap 255 to -1 and truncate 1.7 to 1; text is refused naming the
+    entry (``label[i]``).
+    """
+    raw = np.asarray(x)
+    if raw.ndim != 1:
+        raise InputError(f"{label} must be one-dimensional (got shape {raw.shape})")
+    vals = _f64(raw, label, f"must be {words}")
+    _require(np.isin(vals, allowed), vals, label, words)
+    return np.ascontiguousarray(vals.astype(np.int8))
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,11 +111,11 @@ class PositionBook:
     symbol: str = "ETHUSDT"
 
     def __post_init__(self) -> None:
-        side = np.ascontiguousarray(np.asarray(self.side, dtype=np.int8))
+        side = _sides(self.side, "PositionBook.side", "+1 (long) or -1 (short)", (LONG, SHORT))
         n = side.shape[0]
         object.__setattr__(self, "side", side)
         for name in ("size", "entry_price", "margin", "liq_price", "bankruptcy_price"):
-            arr = _f64(getattr(self, name))
+            arr = _f64(getattr(self, name), f"PositionBook.{name}")
             if arr.shape != (n,):
                 raise InputError(f"PositionBook.{name} has shape {arr.shape}, expected ({n},)")
             object.__setattr__(self, name, arr)
@@ -90,21 +129,24 @@ class PositionBook:
             raise InputError("PositionBook.account and opened_ms must have one entry per position")
         object.__setattr__(self, "account", acc)
         object.__setattr__(self, "opened_ms", opened)
-        if n and not np.all(np.isin(side, (LONG, SHORT))):
-            raise InputError("PositionBook.side must be +1 (long) or -1 (short)")
-        if n and not (np.all(np.isfinite(self.size)) and np.all(self.size > 0)):
-            raise InputError("PositionBook.size must be finite and > 0 (base units)")
-        if n and not (np.all(np.isfinite(self.entry_price)) and np.all(self.entry_price > 0)):
-            raise InputError("PositionBook.entry_price must be finite and > 0 (USD)")
-        if n and (np.any(np.isnan(self.liq_price)) or np.any(np.isnan(self.bankruptcy_price))):
-            raise InputError("PositionBook.liq_price and bankruptcy_price must not be NaN")
+        for name, rule, ok in (
+            ("size", "finite and > 0 (base units)", lambda a: np.isfinite(a) & (a > 0)),
+            ("entry_price", "finite and > 0 (USD)", lambda a: np.isfinite(a) & (a > 0)),
+            ("margin", "finite and >= 0 (USD)", lambda a: np.isfinite(a) & (a >= 0)),
+            ("liq_price", "a number (USD)", lambda a: ~np.isnan(a)),
+            ("bankruptcy_price", "a number (USD)", lambda a: ~np.isnan(a)),
+        ):
+            arr = getattr(self, name)
+            _require(ok(arr), arr, f"PositionBook.{name}", rule)
         can_trigger = np.where(side == LONG, self.liq_price > 0, np.isfinite(self.liq_price))
-        if n and np.any(can_trigger & ~np.isfinite(self.bankruptcy_price)):
+        i = _first_bad(~(can_trigger & ~np.isfinite(self.bankruptcy_price)))
+        if i is not None:
             # an infinite bankruptcy price is only meaningful for a position that never
             # triggers (a long at liq_price <= 0, a short at +inf); the accounting would
             # book a short's whole close as a shortfall
             raise InputError(
-                "PositionBook.bankruptcy_price must be finite where liq_price is finite",
+                "PositionBook.bankruptcy_price must be finite where liq_price is finite "
+                f"(index {i}: {self.bankruptcy_price[i]:g} at liq_price {self.liq_price[i]:g})",
                 param="bankruptcy_price",
             )
 
@@ -269,20 +311,17 @@ class StopBook:
     size: FloatArray
 
     def __post_init__(self) -> None:
-        side = np.ascontiguousarray(np.asarray(self.side, dtype=np.int8))
+        side = _sides(self.side, "StopBook.side", "-1 (sell) or +1 (buy)", (SELL, BUY))
         n = side.shape[0]
         object.__setattr__(self, "side", side)
-        for name in ("trigger", "size"):
-            arr = _f64(getattr(self, name))
+        for name, unit in (("trigger", "USD"), ("size", "base units")):
+            arr = _f64(getattr(self, name), f"StopBook.{name}")
             if arr.shape != (n,):
                 raise InputError(f"StopBook.{name} has shape {arr.shape}, expected ({n},)")
             object.__setattr__(self, name, arr)
-        if n and not np.all(np.isin(side, (SELL, BUY))):
-            raise InputError("StopBook.side must be -1 (sell) or +1 (buy)")
-        if n and not (np.all(np.isfinite(self.trigger)) and np.all(self.trigger > 0)):
-            raise InputError("StopBook.trigger must be finite and > 0 (USD)")
-        if n and not (np.all(np.isfinite(self.size)) and np.all(self.size > 0)):
-            raise InputError("StopBook.size must be finite and > 0 (base units)")
+            _require(
+                np.isfinite(arr) & (arr > 0), arr, f"StopBook.{name}", f"finite and > 0 ({unit})"
+            )
 
     def __len__(self) -> int:
         return int(self.side.shape[0])

@@ -3,7 +3,8 @@
 Positions file columns (DESIGN.md): ``side`` (long/short), ``size`` (base units),
 ``entry_price`` (USD), and ``margin`` (isolated USD) or ``leverage``; optional
 ``liq_price`` and ``bankruptcy_price`` (USD, used as given where present, computed
-where empty), ``account``, ``venue`` (binance/bybit/hyperliquid), ``symbol``.
+where empty), ``account``, ``venue`` (binance/bybit/hyperliquid), ``symbol`` (else
+``asset`` or ``coin``: ``BTC`` is read as ``BTCUSDT``).
 
 Stops file columns: ``side`` (sell/buy), ``trigger_price`` (USD), ``size`` (base units).
 
@@ -15,6 +16,7 @@ Every problem raises :class:`~liqcascade.errors.InputError` naming the file, the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +24,7 @@ import pandas as pd
 from liqcascade._tables import read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin import VENUES, leverage_refusal, liq_price
+from liqcascade.margin import VENUES, contract_symbol, leverage_refusal, liq_price
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
 
 #: Cell texts read as missing (besides the empty cell).
@@ -147,6 +149,24 @@ def _unit_error(column: str, value: float, ref: float, reference: str) -> str:
     )
 
 
+def _reference(price: Any, name: str) -> FloatArray:
+    """A reference price (one, or one per row) checked finite and > 0 USD.
+
+    A NaN reference would switch the unit check off without a word (every ratio to it
+    is NaN), a negative one print "-105x": both are refused, naming ``name``.
+    """
+    try:
+        p = np.asarray(price, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a price in USD (got {price!r})", param=name) from None
+    bad = np.flatnonzero(~(np.isfinite(p) & (p > 0)))
+    if bad.size:
+        where = "" if p.ndim == 0 else f"[{int(bad[0])}]"
+        got = float(p.ravel()[bad[0]])
+        raise InputError(f"{name}{where} must be a finite price > 0 USD (got {got:g})", param=name)
+    return p
+
+
 def check_at_price(
     side: np.ndarray,
     entry_price: np.ndarray,
@@ -175,7 +195,7 @@ def check_at_price(
     entry_price, liq_price_ : ndarray of float
         Per row, USD (NaN entries are not checked).
     price : float or ndarray
-        The reference price, USD (one, or one per row).
+        The reference price, USD (one, or one per row), finite and > 0.
     file : str
         The file named in the message.
     reference : str, default "the book's mid"
@@ -186,12 +206,13 @@ def check_at_price(
     Raises
     ------
     InputError
-        ``FILE: row N: ...`` for the first row in file order that fails either rule.
+        ``FILE: row N: ...`` for the first row in file order that fails either rule;
+        naming ``price`` (and its index) when it is not a finite price > 0.
     """
     s = np.asarray(side, dtype=np.float64)
     e = np.asarray(entry_price, dtype=np.float64)
     liq = np.asarray(liq_price_, dtype=np.float64)
-    p = np.broadcast_to(np.asarray(price, dtype=np.float64), s.shape)
+    p = np.broadcast_to(_reference(price, "price"), s.shape)
     scale = _off_scale(e, p)
     with np.errstate(invalid="ignore"):
         beyond = np.isfinite(liq) & (s * (p - liq) <= 0) & refuse_liquidated
@@ -252,7 +273,7 @@ def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference:
     stops : StopBook
         The stops read from ``file`` (row ``i + 1`` is stop ``i``).
     price : float
-        The reference price, USD.
+        The reference price, USD, finite and > 0.
     file : str
         The file named in the message.
     reference : str
@@ -261,10 +282,12 @@ def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference:
     Raises
     ------
     InputError
-        ``FILE: row N: ...`` for the first stop that fails either rule.
+        ``FILE: row N: ...`` for the first stop that fails either rule; naming
+        ``price`` when it is not a finite price > 0.
     """
+    price = float(_reference(price, "price"))
     trig = np.asarray(stops.trigger, dtype=np.float64)
-    bad = np.flatnonzero(_off_scale(trig, np.full(trig.shape, float(price))))
+    bad = np.flatnonzero(_off_scale(trig, np.full(trig.shape, price)))
     if bad.size:
         i = int(bad[0])
         raise InputError(
@@ -353,6 +376,54 @@ def _check_liq_within_margin(
     )
 
 
+#: Columns read as a row's base asset where the file has no ``symbol`` column (the
+#: Hyperliquid positions export's ``asset``, the Hyperliquid API's ``coin``).
+ASSET_COLUMNS = ("asset", "coin")
+
+
+def _row_symbols(df: pd.DataFrame, default: str) -> np.ndarray:
+    """Each row's contract: ``symbol``, else ``asset``/``coin`` as its USDⓈ-M contract.
+
+    An asset cell (``BTC``; a symbol there is read as its base,
+    :func:`liqcascade.data.base_asset`) is read as its Binance USDⓈ-M perpetual
+    (:func:`liqcascade.margin.contract_symbol`: ``BTCUSDT``), whose tier table prices the
+    row; blank cells take ``default``.
+    """
+    if "symbol" in df.columns:
+        return _text(df, "symbol", default, upper=True)
+    col = next((c for c in ASSET_COLUMNS if c in df.columns), None)
+    if col is None:
+        return _text(df, "symbol", default, upper=True)
+    from liqcascade.data import base_asset
+
+    assets = _text(df, col, "", upper=True)
+    return np.asarray(
+        [default.upper() if a == "" else contract_symbol(base_asset(a)) for a in assets],
+        dtype=object,
+    )
+
+
+def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
+    """Refuse a file whose rows name two base assets: it is read as one market."""
+    from liqcascade.data import base_asset
+
+    assets = np.asarray([base_asset(str(s)) for s in symbols], dtype=object)
+    other = _first(assets != assets[0])
+    if other is None:
+        return
+    col = (
+        "symbol"
+        if "symbol" in df.columns
+        else next((c for c in ASSET_COLUMNS if c in df.columns), "symbol")
+    )
+    raise InputError(
+        f"{col}: {assets[other]}, another asset than row 1's {assets[0]}: the file is read as "
+        "one market at one price, so it must hold one asset's positions (split it by asset)",
+        file=str(p),
+        row=other + 1,
+    )
+
+
 def read_positions(
     path: str | Path,
     venue: str = "binance",
@@ -371,11 +442,16 @@ def read_positions(
     venue : {"binance", "bybit", "hyperliquid"}, default "binance"
         Margin rules for rows without a ``venue`` value.
     symbol : str, default "ETHUSDT"
-        Contract for rows without a ``symbol`` value (picks the Binance tier table).
+        Contract for rows without a ``symbol`` value (picks the Binance tier table). A
+        file without a ``symbol`` column but with an ``asset`` or ``coin`` one (the
+        Hyperliquid positions export) has each row's asset read as its USDⓈ-M contract
+        (``BTC`` -> ``BTCUSDT``, :func:`liqcascade.margin.contract_symbol`).
     reference_price : float, optional
-        The market price the positions meet (USD; the book's mid): when given, the rows
-        are checked against it with :func:`check_at_price` (entry more than 10x away: a
-        unit error).
+        The market price the positions meet (USD, finite and > 0; the book's mid): when
+        given, the file is read as one market at that price: rows of two assets are
+        refused, then the rows are checked against it with :func:`check_at_price` (entry
+        more than 10x away: a unit error) before the leverage and margin checks (a wrong
+        unit would make those misleading).
     reference : str, default "the book's mid"
         What ``reference_price`` is, for messages.
     refuse_liquidated : bool, default False
@@ -399,9 +475,12 @@ def read_positions(
         ``FILE: row N: ...`` for a missing/NaN or non-numeric value, size, entry
         price or margin <= 0, leverage <= 0 or above the venue's maximum for the
         notional (Binance: the tier table), an unknown side or venue, a negative
-        given price; ``FILE: ...`` for missing columns or an unreadable file.
+        given price, with ``reference_price`` a second asset or an entry 10x from it;
+        ``FILE: ...`` for missing columns or an unreadable file.
     """
     p = Path(path)
+    if reference_price is not None:
+        reference_price = float(_reference(reference_price, "reference_price"))
     default_venue = str(venue).strip().lower()
     if default_venue not in VENUES:
         raise InputError(f"unknown venue {venue!r} (expected one of: {', '.join(VENUES)})")
@@ -426,7 +505,6 @@ def read_positions(
     neither = _first(~has_margin & ~has_lev)
     if neither is not None:
         raise InputError("margin or leverage is missing", file=str(p), row=neither + 1)
-    _check_margin_agrees(size * entry, margin, has_margin, lev, has_lev, p)
 
     venues = _text(df, "venue", default_venue)
     bad_v = _first(~np.isin(venues, VENUES))
@@ -436,7 +514,14 @@ def read_positions(
             file=str(p),
             row=bad_v + 1,
         )
-    symbols = _text(df, "symbol", symbol, upper=True)
+    symbols = _row_symbols(df, symbol)
+    if reference_price is not None:
+        # one price for the whole file: one asset, in its unit; a wrong unit makes the
+        # leverage, margin and liquidation checks below meaningless, so it comes first
+        _check_one_asset(df, symbols, p)
+        check_at_price(side, entry, np.full(n, np.nan), reference_price, file=str(p),
+                       reference=reference, refuse_liquidated=False)  # fmt: skip
+    _check_margin_agrees(size * entry, margin, has_margin, lev, has_lev, p)
 
     notional = size * entry
     liq = np.full(n, np.nan)
@@ -531,8 +616,8 @@ def read_stops(
         ``trigger_price`` (USD, > 0; ``trigger`` accepted as an alias) and ``size``
         (base units, > 0).
     reference_price : float, optional
-        The market price (USD; the book's mid): a trigger more than 10x away from it is
-        refused as a unit error (:func:`check_stops_at_price`).
+        The market price (USD, finite and > 0; the book's mid): a trigger more than 10x
+        away from it is refused as a unit error (:func:`check_stops_at_price`).
     reference : str, default "the book's mid"
         What ``reference_price`` is, for messages.
 
@@ -548,6 +633,8 @@ def read_stops(
         side), or ``FILE: missing column(s): ...``.
     """
     p = Path(path)
+    if reference_price is not None:
+        reference_price = float(_reference(reference_price, "reference_price"))
     df = _read_table(p)
     if "trigger_price" not in df.columns and "trigger" in df.columns:
         df = df.rename(columns={"trigger": "trigger_price"})

@@ -95,8 +95,17 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def _is_date(text: str) -> bool:
+    """True when ``text`` reads as a date or time (the way the diff prints it)."""
+    try:
+        date_text(text, time=True)
+    except (ValueError, TypeError, OverflowError):  # pandas' parse errors are ValueErrors
+        return False
+    return True
+
+
 def _check_front(f: Path, front: dict[str, Any]) -> None:
-    """Refuse a ``front`` block whose headlines or clusters have the wrong shape.
+    """Refuse a ``front`` block whose date, headlines or clusters have the wrong shape.
 
     A summary edited by hand or cut short must fail as bad input (exit 2), never
     inside the comparison, where exit 1 would read as an alert.
@@ -108,6 +117,9 @@ def _check_front(f: Path, front: dict[str, Any]) -> None:
             "is this summary.json edited or cut short?"
         )
 
+    as_of = front.get("as_of")
+    if not (isinstance(as_of, str) and _is_date(as_of)):
+        raise bad("as_of", "a date such as 2025-07-31T20:00:00+00:00", as_of)
     heads = front.get("headlines")
     if heads is not None:
         if not isinstance(heads, dict):

@@ -1,0 +1,91 @@
+"""``PositionBook`` / ``StopBook`` and the reference price of the file readers: values
+checked before they are cast, InputErrors naming the field and the first bad index.
+
+Sweep 13 finding 12: side 255 became a short (an int8 cast wraps), 1.7 a long, text
+raised numpy's ValueError, a NaN or negative margin passed, and a NaN reference price
+switched the unit check off.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.positions import PositionBook, StopBook, check_at_price, read_positions, read_stops
+
+BOOK_DATA = Path(__file__).resolve().parents[1] / "data" / "book"
+ONE = {"size": [1.0], "entry_price": [100.0], "margin": [5.0], "liq_price": [96.0],
+       "bankruptcy_price": [95.0]}  # fmt: skip
+
+
+def _two(**kw: Any) -> dict[str, Any]:
+    base = {k: v * 2 for k, v in ONE.items()}
+    return {**base, **kw}
+
+
+@pytest.mark.parametrize(
+    ("side", "got"),
+    [(np.array([1, 255]), "255"), (np.array([1, 257]), "257"), (np.array([1.0, 1.7]), "1.7"),
+     (np.array([1.0, np.nan]), "nan"), (np.array(["long", "x"]), "'long'"), ([1, "short"], "'1'")],
+)  # fmt: skip
+def test_side_is_checked_before_the_cast(side: Any, got: str) -> None:
+    with pytest.raises(InputError) as e:
+        PositionBook(side=side, **_two())
+    msg = str(e.value)
+    assert msg.startswith("PositionBook.side[") and "must be +1 (long) or -1 (short)" in msg
+    assert msg.endswith(f"(got {got})"), msg
+
+
+def test_the_first_bad_index_is_named() -> None:
+    with pytest.raises(InputError, match=r"^PositionBook\.side\[1\] .* \(got 255\)$"):
+        PositionBook(side=np.array([-1, 255]), **_two())
+
+
+@pytest.mark.parametrize(
+    ("field", "values", "message"),
+    [("size", np.array(["1", "a"]), "PositionBook.size[0] is not a number (got '1')"),
+     ("entry_price", [100.0, None], "PositionBook.entry_price[1] is not a number (got 'None')"),
+     ("margin", [5.0, np.nan], "PositionBook.margin[1] must be finite and >= 0 (USD) (got nan)"),
+     ("margin", [5.0, -6.0], "PositionBook.margin[1] must be finite and >= 0 (USD) (got -6)"),
+     ("margin", [np.inf, 5.0], "PositionBook.margin[0] must be finite and >= 0 (USD) (got inf)"),
+     ("size", [1.0, -1.0], "PositionBook.size[1] must be finite and > 0 (base units) (got -1)"),
+     ("liq_price", [np.nan, 96.0], "PositionBook.liq_price[0] must be a number (USD) (got nan)")],
+)  # fmt: skip
+def test_values_name_the_field_and_index(field: str, values: Any, message: str) -> None:
+    with pytest.raises(InputError) as e:
+        PositionBook(side=[1, 1], **_two(**{field: values}))
+    assert str(e.value) == message
+
+
+def test_good_books_are_unchanged() -> None:
+    b = PositionBook(side=np.array([1.0, -1.0]), **_two(margin=[0.0, 5.0]))
+    assert b.side.dtype == np.int8 and b.side.tolist() == [1, -1]
+    assert b.margin.tolist() == [0.0, 5.0] and b.leverage[0] == np.inf  # margin 0: documented
+    assert len(PositionBook.empty()) == 0 and len(StopBook.empty()) == 0
+
+
+def test_stop_book_sides_and_values() -> None:
+    with pytest.raises(
+        InputError, match=r"^StopBook\.side\[0\] must be -1 \(sell\) or \+1 \(buy\) \(got 255\)$"
+    ):
+        StopBook(np.array([255]), [100.0], [1.0])
+    with pytest.raises(InputError, match=r"^StopBook\.trigger\[1\] is not a number \(got 'x'\)$"):
+        StopBook([-1, 1], np.array([99.0, "x"], dtype=object), [1.0, 1.0])
+    with pytest.raises(InputError, match=r"^StopBook\.size\[1\] must be finite and > 0"):
+        StopBook([-1, 1], [99.0, 101.0], [1.0, np.nan])
+
+
+@pytest.mark.parametrize("ref", [float("nan"), float("inf"), -1.0, 0.0])
+def test_a_reference_price_that_is_no_price_is_refused(ref: float) -> None:
+    for read, name in ((read_positions, "positions.csv"), (read_stops, "stops.csv")):
+        with pytest.raises(InputError) as e:
+            read(BOOK_DATA / name, reference_price=ref)  # type: ignore[operator]
+        assert str(e.value) == f"reference_price must be a finite price > 0 USD (got {ref:g})"
+        assert e.value.param == "reference_price"
+    with pytest.raises(InputError, match=r"^price\[1\] must be a finite price > 0 USD"):
+        check_at_price(np.array([1, 1]), np.array([100.0, 100.0]), np.full(2, np.nan),
+                       np.array([100.0, ref]), file="f.csv")  # fmt: skip
