@@ -253,7 +253,10 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
 
 
 def read_utf8(path: str | Path, what: str = "text file") -> str:
-    """The text of a user's file, decoded as UTF-8.
+    """The text of a user's file, decoded as UTF-8 (a leading byte-order mark dropped).
+
+    A file saved by Windows Notepad starts with the mark; CSVs with one are read, so
+    every text file is (TOML and JSON parsers refuse it at line 1, column 1).
 
     Parameters
     ----------
@@ -277,7 +280,7 @@ def read_utf8(path: str | Path, what: str = "text file") -> str:
     except OSError as exc:
         raise InputError(f"{p}: cannot read ({_reason(exc)})") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{p}: not a {what} (not UTF-8 text: {exc.reason})") from None
 

@@ -6,6 +6,7 @@ Hyperliquid positions export's ``asset`` column) was judged as Binance ETHUSDT.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -67,3 +68,16 @@ def test_a_toml_config_with_a_byte_order_mark_reads_as_without(tmp_path: Path) -
     broken = tmp_path / "broken.toml"  # a BOM is skipped, a real syntax error still said
     broken.write_bytes(BOM + b"[scenario\n")
     assert_refused(run_cli("contagion", "--config", str(broken)), "broken.toml: not valid TOML")
+
+
+def test_a_json_file_with_a_byte_order_mark_reads_as_without(tmp_path: Path) -> None:
+    """Every user text file goes through one reader (``_paths.read_utf8``): a summary
+    saved by Notepad compares as the file it was."""
+    from liqcascade._paths import read_json, read_utf8
+
+    doc = {"front": {"as_of": "2025-07-31T20:00:00+00:00", "headlines": {}}}
+    plain, bom = tmp_path / "plain.json", tmp_path / "bom.json"
+    plain.write_text(json.dumps(doc))
+    bom.write_bytes(BOM + plain.read_bytes())
+    assert read_utf8(bom) == read_utf8(plain) and not read_utf8(bom).startswith("\ufeff")
+    assert read_json(bom) == read_json(plain) == doc

@@ -193,7 +193,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     text = read_utf8(p, "TOML text file")
     try:  # a byte-order mark (Windows Notepad's UTF-8) is no TOML statement: skipped
-        return tomllib.loads(text.removeprefix("\ufeff"))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p.name}: not valid TOML: {exc}") from None
 

@@ -289,7 +289,7 @@ def load_config(path: str | Path) -> ConfigModel:
     p = Path(path)
     text = read_utf8(p, "TOML text file")  # missing, a folder, unreadable, not UTF-8
     try:  # a byte-order mark (Windows Notepad's UTF-8) is no TOML statement: skipped
-        data = tomllib.loads(text.removeprefix("\ufeff"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{p.name}: not valid TOML ({e})") from None
     cfg = parse_config(data, p.name)
