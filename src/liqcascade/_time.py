@@ -133,18 +133,18 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
     param = _param(option)
     if isinstance(value, str) and not value.strip():
         raise InputError(f"{option} is empty: give a date (YYYY-MM-DD) or a UTC time", param=param)
+    if _coarser_than_a_day(value):  # before pd.Timestamp, which deprecates reading "2025Q3"
+        raise InputError(
+            f"{option}: {value.strip()!r} is a month, a quarter or a year, not a date: give a day "
+            "(YYYY-MM-DD) or a UTC time",
+            param=param,
+        )
     try:
         ts = to_utc(value)
     except (ValueError, TypeError):
         raise InputError(f"{option}: not a date or time: {value!r}", param=param) from None
     if ts is pd.NaT:
         raise InputError(f"{option}: not a date or time: {value!r}", param=param)
-    if _coarser_than_a_day(value):
-        raise InputError(
-            f"{option}: {value.strip()!r} is a month, a quarter or a year, not a date: give a day "
-            "(YYYY-MM-DD) or a UTC time",
-            param=param,
-        )
     if is_bare_date(value):
         ts = ts.normalize() + pd.Timedelta(days=1)
     return ts
