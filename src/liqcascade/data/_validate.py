@@ -277,8 +277,8 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
         n_drop = int(df.duplicated(keys, keep="first").sum())
         df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)
         s.warnings.append(f"{f}: dropped {n_drop} duplicate rows that agree")
-    if s.kind == "ohlcv":
-        _check_level_jumps(df, f)
+    if s.kind in ("ohlcv", "open_interest"):
+        _check_level_jumps(df, f, s.kind)
     s.frame = df
     s.gaps, s.largest_gap = count_gaps(pd.DatetimeIndex(df["ts"].unique()), s.interval)
     return s
@@ -385,29 +385,109 @@ def _range_problems(
     return out
 
 
-MAX_BAR_JUMP = 100.0
-"""Largest plausible ratio between a bar's close and the close before it; a larger jump
-is a unit change inside the file (prices ×1000 from some row on), never a market move."""
+MAX_BAR_JUMP = 5.0
+"""Ratio (either way: ×5 or 1/5) from which two neighbouring levels of one series are a
+unit error, never a market move.
+
+Unit mistakes come in factors of 10, 100 and 1000 (cents, thousands, milli-units), while
+a liquid asset's largest one-bar move is far smaller: in the bundled data the largest
+close-to-close ratio is 1.8 (ETH daily), a high over its bar's max(open, close) 2.9 (ETH
+perpetual, hourly), min(open, close) over the low 2.1, and open interest 1.6 from one
+bar to the next. 5 sits between the two: a switch to ×10 units is caught unless that bar
+itself halves, a ×100 switch unless it falls 95 %. A real move of 5× within one bar (an
+asset's collapse, LUNA's in May 2022 in daily bars; one venue's flash-crash print; open
+interest in a market's first hours) is refused too: the rule compares neighbours inside
+one file, so such a file goes in as two files split at that bar."""
 
 
-def _check_level_jumps(df: pd.DataFrame, f: str) -> None:
-    """Refuse consecutive bars (in time order, per series) whose closes differ > 100×."""
-    if len(df) < 2:
+def _ratio_text(r: float) -> str:
+    """``"99.8×"`` for a ratio of 1 or more, ``"1/99.8 of"`` below 1."""
+    return f"{r:.3g}×" if r >= 1 else f"1/{1 / r:.3g} of"
+
+
+def _off(value: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``value / ref`` and where it is :data:`MAX_BAR_JUMP` or more away from 1, either way.
+
+    Pairs with a missing, zero or negative side are not compared (open interest may be 0).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = value / ref
+    ok = np.isfinite(r) & (r > 0)
+    return r, ok & ((r >= MAX_BAR_JUMP) | (r <= 1.0 / MAX_BAR_JUMP))
+
+
+def _step_problem(
+    g: pd.DataFrame, col: str, before: str, rows: np.ndarray
+) -> tuple[int, str] | None:
+    """The first bar whose ``col`` is 5× or more away from ``before`` of the bar before it."""
+    if len(g) < 2 or col not in g.columns or before not in g.columns:
+        return None
+    v, p = g[col].to_numpy(dtype="float64"), g[before].to_numpy(dtype="float64")
+    r, bad = _off(v[1:], p[:-1])
+    if not bad.any():
+        return None
+    i = int(np.flatnonzero(bad)[0]) + 1
+    return int(rows[i]), (
+        f"{col} {v[i]:g} is {_ratio_text(r[i - 1])} the {before} of the bar before it "
+        f"({p[i - 1]:g} at {row_ref(int(rows[i - 1]))}); a step of {MAX_BAR_JUMP:g}× or more "
+        "between bars is a unit change inside the file, never a market move"
+    )
+
+
+def _bar_problem(
+    v: np.ndarray, bound: np.ndarray, col: str, bound_name: str, rows: np.ndarray
+) -> tuple[int, str] | None:
+    """The first bar whose ``col`` is 5× or more away from its own ``bound`` (open/close)."""
+    r, bad = _off(v, bound)
+    if not bad.any():
+        return None
+    i = int(np.flatnonzero(bad)[0])
+    return int(rows[i]), (
+        f"{col} {v[i]:g} is {_ratio_text(r[i])} {bound_name} = {bound[i]:g} in the same bar; "
+        f"{MAX_BAR_JUMP:g}× or more away from the bar's own open and close is a unit error "
+        "in that cell, never a market move"
+    )
+
+
+def _level_problems(g: pd.DataFrame, kind: str) -> list[tuple[int, str]]:
+    """Unit changes inside one series (time order): every check's first row at fault."""
+    rows = g["_row"].to_numpy(dtype=np.int64)
+    nan = np.full(len(g), np.nan)
+
+    def col(c: str) -> np.ndarray:
+        return g[c].to_numpy(dtype="float64") if c in g.columns else nan
+
+    if kind == "ohlcv":
+        o, h, lo, c = (col(n) for n in ("open", "high", "low", "close"))
+        steps = [("close", "close"), ("open", "close")]
+        names = ("open", "high", "low", "close")
+    else:  # open interest: USD OHLC (oi_usd is the close) and coins
+        o, h, lo, c = (col(n) for n in _OI_OHLC)
+        steps = [("oi_usd", "oi_usd"), ("oi_base", "oi_base"), ("oi_open_usd", "oi_usd")]
+        names = _OI_OHLC
+    with np.errstate(invalid="ignore"):
+        top, bottom = np.fmax(o, c), np.fmin(o, c)
+    found = [_step_problem(g, a, b, rows) for a, b in steps]
+    found.append(_bar_problem(h, top, names[1], f"max({names[0]}, {names[3]})", rows))
+    found.append(_bar_problem(lo, bottom, names[2], f"min({names[0]}, {names[3]})", rows))
+    return [p for p in found if p is not None]
+
+
+def _check_level_jumps(df: pd.DataFrame, f: str, kind: str) -> None:
+    """Refuse a unit change inside a price or open-interest series (:data:`MAX_BAR_JUMP`).
+
+    In time order, per series: a close (open interest: ``oi_usd``, ``oi_base``) 5× or
+    more away from the bar before it, an open 5× or more away from the close before it,
+    and a high or low 5× or more away from its own bar's open and close. The first row
+    at fault in file order is named, with the value it was compared with.
+    """
+    if df.empty:
         return
     groups = [df] if "venue" not in df.columns else [g for _, g in df.groupby("venue", sort=False)]
-    for g in groups:
-        cl = g["close"].to_numpy(dtype="float64")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = cl[1:] / cl[:-1]
-        bad = (ratio > MAX_BAR_JUMP) | (ratio < 1.0 / MAX_BAR_JUMP)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0]) + 1
-            rows = g["_row"].to_numpy(dtype=np.int64)
-            raise InputError(
-                f"{f}: {row_ref(int(rows[i]))}: close {cl[i]:g} is {ratio[i - 1]:.3g}× the "
-                f"close before it ({cl[i - 1]:g} at {row_ref(int(rows[i - 1]))}); a jump "
-                f"beyond {MAX_BAR_JUMP:g}× is a unit change inside the file"
-            )
+    found = [p for g in groups for p in _level_problems(g, kind)]
+    if found:
+        r, msg = min(found, key=lambda p: p[0])
+        raise InputError(f"{f}: {row_ref(r)}: {msg}")
 
 
 def check_conflicts(series: list[SeriesFrame]) -> None:
