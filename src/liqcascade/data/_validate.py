@@ -14,7 +14,13 @@ from liqcascade.data._kinds import KINDS
 from liqcascade.data._time import count_gaps, row_ref
 from liqcascade.errors import InputError
 
-__all__ = ["MissingValueError", "check_conflicts", "missing_rows", "validate"]
+__all__ = [
+    "MissingValueError",
+    "check_conflicts",
+    "missing_rows",
+    "optional_numbers",
+    "validate",
+]
 
 
 class MissingValueError(InputError):
@@ -92,6 +98,52 @@ def missing_rows(s: SeriesFrame) -> np.ndarray:
             if c in df.columns:
                 miss = miss | np.isnan(df[c].to_numpy(dtype="float64"))
     return miss
+
+
+def optional_numbers(kind: str) -> tuple[str, ...]:
+    """The numeric columns of ``kind`` whose cell a row may leave empty.
+
+    Those :func:`missing_rows` does not require: a kind's optional columns and its
+    ``one_of`` columns (each row needs one of them), less a liquidation file's (every one
+    it has is required) and a long/short ratio's ``short_pct`` / ``long_short_ratio``.
+    Text that is not a number is refused in these (an empty cell is kept, counted in a
+    warning); in a required column it is a missing value (:func:`validate`).
+    """
+    k = KINDS[kind]
+    cols = [*k.optional, *(() if kind in _EVERY_ONE_OF else k.one_of)]
+    skip = set(k.text_columns) | set(k.required) | set(_LS_OPTIONAL if kind == "long_short" else ())
+    return tuple(c for c in dict.fromkeys(cols) if c not in skip)
+
+
+def _empty_cells(s: SeriesFrame) -> None:
+    """One warning counting the empty cells of optional numeric columns, if any.
+
+    A column empty in every row is not counted: the file does not give it (it is not
+    stored). The first few rows of each column are named.
+    """
+    df = s.frame
+    rows = df["_row"].to_numpy(dtype=np.int64)
+    parts, total = [], 0
+    for c in optional_numbers(s.kind):
+        if c not in df.columns:
+            continue
+        empty = np.isnan(df[c].to_numpy(dtype="float64"))
+        if not empty.any() or empty.all():
+            continue
+        where = sorted({int(r) for r in rows[empty]})
+        total += len(where)
+        if len(where) == 1:
+            parts.append(f"{c} in data row {where[0]}")
+            continue
+        shown = ", ".join(str(r) for r in where[:DROPPED_ROWS_SHOWN])
+        more = ", ..." if len(where) > DROPPED_ROWS_SHOWN else ""
+        parts.append(f"{c} in {len(where)} data rows ({shown}{more})")
+    if parts:
+        cells = "cell" if total == 1 else "cells"
+        s.warnings.append(
+            f"{s.file}: {total} empty {cells} in optional columns, stored as no value: "
+            + "; ".join(parts)
+        )
 
 
 def _drop_missing(s: SeriesFrame) -> None:
@@ -280,6 +332,7 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     if s.kind in ("ohlcv", "open_interest"):
         _check_level_jumps(df, f, s.kind)
     s.frame = df
+    _empty_cells(s)
     s.gaps, s.largest_gap = count_gaps(pd.DatetimeIndex(df["ts"].unique()), s.interval)
     return s
 
