@@ -127,6 +127,41 @@ def long_short_wide(rows: pd.DataFrame) -> pd.DataFrame:
     return table.astype("float64").sort_index(kind="stable")
 
 
+def _check_bounds(start: Any, end: Any) -> None:
+    """Refuse a ``start`` or ``end`` that is not a time, and a ``start`` after ``end``.
+
+    The bounds read as :func:`_filter_time` reads them (UTC; a date-only ``end`` is the
+    end of that day). Raises :class:`InputError` naming the parameter.
+    """
+    when: dict[str, pd.Timestamp] = {}
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            continue
+        if isinstance(value, str) and not value.strip():
+            raise InputError(f"{name} is empty: give a date (YYYY-MM-DD) or a UTC time", param=name)
+        try:
+            t = to_utc(value) if name == "start" else utc_end(value)
+        except (ValueError, TypeError, OverflowError):
+            t = None
+        if t is None or t is pd.NaT:
+            raise InputError(f"{name}: not a date or time: {value!r}", param=name)
+        when[name] = t
+    if len(when) == 2 and when["start"] > when["end"]:
+        raise InputError(
+            f"start ({_show_time(when['start'])}) is after end ({_show_time(when['end'])})",
+            param=("start", "end"),
+        )
+
+
+def _show_time(t: pd.Timestamp) -> str:
+    """A bound as a date, or a date and time when it is not midnight (UTC)."""
+    if t == t.normalize():
+        return f"{t:%Y-%m-%d}"
+    if t + pd.Timedelta(microseconds=1) == (t + pd.Timedelta(microseconds=1)).normalize():
+        return f"{t:%Y-%m-%d}"  # a date-only end: the last instant of that day
+    return f"{t:%Y-%m-%d %H:%M}"
+
+
 def _filter_time(df: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
     if start is not None:
         df = df[df.index >= to_utc(start)]
@@ -322,7 +357,8 @@ def load_series(
     Raises
     ------
     InputError
-        If no source holds the series (the message says what is missing).
+        If no source holds the series (the message says what is missing), ``start`` or
+        ``end`` is not a time, or ``start`` is after ``end``.
 
     Notes
     -----
@@ -333,6 +369,7 @@ def load_series(
     (``source`` then reads ``"store:PATH + bundled:NAME"``).
     """
     k = kind_of(kind, "kind").name
+    _check_bounds(start, end)
     if interval is not None and interval.lower() == "events" and k == "liquidations":
         k = "liquidation_events"
     want_interval = interval if interval is not None else DEFAULT_INTERVAL.get(k)
