@@ -6,17 +6,22 @@ Rows are named ``data row N``: the N-th row after the header, counted from 1 (se
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
 from liqcascade.data._kinds import KINDS
-from liqcascade.data._time import count_gaps, row_ref
+from liqcascade.data._time import count_gaps, format_interval, row_ref
 from liqcascade.errors import InputError
 
 __all__ = [
+    "MAX_LEVEL_RATIO",
+    "LevelGap",
     "MissingValueError",
     "check_conflicts",
+    "level_gap",
     "missing_rows",
     "optional_numbers",
     "validate",
@@ -541,6 +546,123 @@ def _check_level_jumps(df: pd.DataFrame, f: str, kind: str) -> None:
     if found:
         r, msg = min(found, key=lambda p: p[0])
         raise InputError(f"{f}: {row_ref(r)}: {msg}")
+
+
+MAX_LEVEL_RATIO = MAX_BAR_JUMP
+"""Ratio (either way) from which two sources of one series are not the same market.
+
+A file against the store or the bundled data, the stored rows against the bundled ones:
+where they cover the same times their levels differ only by revisions (CoinGlass revises
+old bars by up to ~15 %), by a venue's basis (prices agree across venues within a few
+percent) or, for neighbouring bars, by one bar's move (below :data:`MAX_BAR_JUMP`). A
+level 5× or more apart is a file in other units (cents, thousands: factors of 10 and
+more) or another asset's data under this label."""
+
+#: How far apart in time a bar and a reference bar may be to be compared, per kind: a
+#: price or open interest moves less than 5x in a day; volumes (taker) only at one bar.
+LEVEL_NEAR: dict[str, pd.Timedelta] = {
+    "ohlcv": pd.Timedelta(days=1),
+    "open_interest": pd.Timedelta(days=1),
+    "taker": pd.Timedelta(0),
+}
+
+
+@dataclass(frozen=True)
+class LevelGap:
+    """Two sources of one series whose levels are :data:`MAX_LEVEL_RATIO` or more apart.
+
+    Parameters
+    ----------
+    what : str
+        The level compared (``"close"``, ``"oi_usd"``, ``"buy_usd + sell_usd"``).
+    ratio : float
+        Median, over the bars compared, of the first source's level over the other's.
+    bars : int
+        Bars compared.
+    mine, theirs : float
+        Median level of each source over those bars (the column's unit).
+    near : pandas.Timedelta
+        How far apart two bars compared may be (:data:`LEVEL_NEAR`).
+    """
+
+    what: str
+    ratio: float
+    bars: int
+    mine: float
+    theirs: float
+    near: pd.Timedelta
+
+    def describe(self, mine: str, theirs: str) -> str:
+        """``"median close 230,706 in X is 100× the 2,302 of Y at the same times (…)"``."""
+        ms = self.near // pd.Timedelta(milliseconds=1)
+        within = f", each beside the nearest within {format_interval(ms)}" if ms else ""
+        return (
+            f"median {self.what} {self.mine:,.6g} in {mine} is {_ratio_text(self.ratio)} the "
+            f"{self.theirs:,.6g} of {theirs} at the same times ({self.bars} "
+            f"{'bar' if self.bars == 1 else 'bars'} compared{within})"
+        )
+
+
+def _level(df: pd.DataFrame, kind: str, col: str) -> pd.Series:
+    """The level of ``kind`` a frame indexed by time holds (NaN where it has none)."""
+    if kind == "taker":
+        return (df["buy_usd"] + df["sell_usd"]).astype("float64")
+    return df[col].astype("float64")
+
+
+def _level_column(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> str | None:
+    """The column both frames give a level in: close, oi_usd (else oi_base), taker totals."""
+    if kind == "taker":
+        need = ("buy_usd", "sell_usd")
+        return "buy_usd + sell_usd" if all(c in f for c in need for f in (mine, ref)) else None
+    names = {"ohlcv": ("close",), "open_interest": ("oi_usd", "oi_base")}.get(kind, ())
+    for c in names:
+        if c in mine and c in ref and mine[c].notna().any() and ref[c].notna().any():
+            return c
+    return None
+
+
+def level_gap(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> LevelGap | None:
+    """How far ``mine``'s level is from ``ref``'s, when :data:`MAX_LEVEL_RATIO` or more.
+
+    Each bar of ``mine`` is set beside the nearest bar of ``ref`` within
+    :data:`LEVEL_NEAR` (the same bar for volumes); the median of their ratios is the
+    gap. Bars with no positive level are not compared.
+
+    Parameters
+    ----------
+    mine, ref : pandas.DataFrame
+        Two sources of one series, each indexed by UTC time, columns of ``kind``.
+    kind : str
+        ``"ohlcv"`` (close), ``"open_interest"`` (``oi_usd``, else ``oi_base``) or
+        ``"taker"`` (buy + sell USD); other kinds are not compared.
+
+    Returns
+    -------
+    LevelGap or None
+        None when the levels agree (within the ratio), or nothing could be compared.
+    """
+    near = LEVEL_NEAR.get(kind)
+    col = _level_column(mine, ref, kind) if near is not None else None
+    if near is None or col is None:
+        return None
+    sides = []
+    for name, df in (("mine", mine), ("ref", ref)):
+        v = _level(df, kind, col)
+        v = v[np.isfinite(v.to_numpy()) & (v.to_numpy() > 0)]
+        ts = pd.DatetimeIndex(v.index).tz_convert("UTC").as_unit("us")
+        sides.append(pd.DataFrame({"ts": ts, name: v.to_numpy()}).sort_values("ts"))
+    if sides[0].empty or sides[1].empty:
+        return None
+    both = pd.merge_asof(sides[0], sides[1], on="ts", direction="nearest", tolerance=near)
+    both = both.dropna()
+    if both.empty:
+        return None
+    ratio = float(np.median(both["mine"] / both["ref"]))
+    if 1.0 / MAX_LEVEL_RATIO < ratio < MAX_LEVEL_RATIO:
+        return None
+    return LevelGap(col, ratio, len(both), float(both["mine"].median()),
+                    float(both["ref"].median()), near)  # fmt: skip
 
 
 def check_conflicts(series: list[SeriesFrame]) -> None:
