@@ -151,3 +151,14 @@ def test_every_bundled_price_and_open_interest_series_passes() -> None:
         f["_row"] = np.arange(1, len(f) + 1)
         s = validate(SeriesFrame(kind, "v", "S", "1h", f, file=label))
         assert s.rows == len(f), label
+
+
+def test_an_empty_cell_between_does_not_hide_the_step(tmp_path: Path) -> None:
+    t = pd.date_range("2025-01-01", periods=5, freq="4h", tz="UTC").strftime("%Y-%m-%d %H:%M")
+    f = tmp_path / "oi.csv"
+    usd = [3.3e9, 3.31e9, 3.32e9, 3.3e9, 3.31e9]
+    coins = [1e6, 1.01e6, None, 1.0e3, 1.01e3]  # row 3 gives only oi_usd
+    pd.DataFrame({"ts": t, "oi_usd": usd, "oi_base": coins}).to_csv(f, index=False)
+    want = r"data row 4: oi_base 1000 is 1/1\.01e\+03 of the oi_base of the bar before it "
+    with pytest.raises(InputError, match=want + r"\(1\.01e\+06 at data row 2\)"):
+        read_file(f)

@@ -477,17 +477,25 @@ def _off(value: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _step_problem(
     g: pd.DataFrame, col: str, before: str, rows: np.ndarray
 ) -> tuple[int, str] | None:
-    """The first bar whose ``col`` is 5× or more away from ``before`` of the bar before it."""
+    """The first bar whose ``col`` is 5× or more away from ``before`` of the bar before it.
+
+    The bar before is the last earlier one with a value of ``before`` (an empty cell
+    between them does not hide the step).
+    """
     if len(g) < 2 or col not in g.columns or before not in g.columns:
         return None
     v, p = g[col].to_numpy(dtype="float64"), g[before].to_numpy(dtype="float64")
-    r, bad = _off(v[1:], p[:-1])
+    has = pd.Series(np.where(np.isfinite(p), np.arange(len(p)), np.nan))
+    prev = has.ffill().shift(1).to_numpy()  # position of the last earlier value
+    ok = ~np.isnan(prev)
+    j = np.where(ok, prev, 0).astype(np.int64)
+    r, bad = _off(v, np.where(ok, p[j], np.nan))
     if not bad.any():
         return None
-    i = int(np.flatnonzero(bad)[0]) + 1
+    i = int(np.flatnonzero(bad)[0])
     return int(rows[i]), (
-        f"{col} {v[i]:g} is {_ratio_text(r[i - 1])} the {before} of the bar before it "
-        f"({p[i - 1]:g} at {row_ref(int(rows[i - 1]))}); a step of {MAX_BAR_JUMP:g}× or more "
+        f"{col} {v[i]:g} is {_ratio_text(r[i])} the {before} of the bar before it "
+        f"({p[j[i]]:g} at {row_ref(int(rows[j[i]]))}); a step of {MAX_BAR_JUMP:g}× or more "
         "between bars is a unit change inside the file, never a market move"
     )
 
