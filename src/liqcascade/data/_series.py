@@ -1,4 +1,9 @@
-"""``load_series``: one series from a user's file, else the store, else the bundled data."""
+"""``load_series``: one series from a user's file, else the store, else the bundled data.
+
+Also where a series meets the ones already held: :func:`check_reference_levels` compares
+a file's levels with the stored and bundled series before it is stored, and the merge of
+stored with bundled rows compares theirs (a whole file in cents is never the same market).
+"""
 
 from __future__ import annotations
 
