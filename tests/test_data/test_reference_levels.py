@@ -87,6 +87,8 @@ def test_the_store_is_a_reference_too_and_is_left_as_it_was(tmp_path: Path) -> N
         e.value
     )
     assert f"unknown/SOLUSDT/1h ({store}) at the same times (24 bars compared" in str(e.value)
+    with Store(store) as st, pytest.raises(InputError, match=r"is 99\.6× the 140\.517"):
+        check_reference_levels(read_file(later), st)  # the store about to be written: read
     check_reference_levels(read_file(_bars(tmp_path / "ok.csv", "2025-03-03", 24, 141.0)), store)
     # a week later nothing is near enough to compare: passes
     check_reference_levels(read_file(_bars(tmp_path / "far.csv", "2025-03-10", 24, 14e3)), store)
