@@ -14,7 +14,7 @@ from liqcascade.data import Store
 from test_reliability._helpers import assert_refused, file_hash
 
 HEADER = "ts,open,high,low,close,volume"
-BAR = "1,2,0.5,1.5,10"
+BAR = "2300,2310,2290,2305,10"  # near ETH's price: the files are labelled ETHUSDT
 T0_S = 1_704_067_200  # 2024-01-01 00:00 UTC
 
 
