@@ -596,9 +596,9 @@ def test_unit_change_inside_an_ohlcv_file(tmp_path: Path, gen) -> None:
     shuffled = gen.write_csv(tmp_path / "s.csv", df.iloc[::-1])
     with pytest.raises(InputError, match=r"data row 18: close .* unit change"):
         read_file(shuffled)
-    # a 50x move (below the 100x bound) is kept
+    # a 4x move in one bar (beyond any liquid asset's, below the 5x bound) is kept
     df2 = gen.bars(30, seed=4)
-    df2.loc[12:, ["open", "high", "low", "close"]] *= 50
+    df2.loc[12:, ["open", "high", "low", "close"]] *= 4
     df2.loc[12, "open"] = df2.loc[12, "low"] = df2.loc[11, "close"]
     assert one(gen.write_csv(tmp_path / "ok.csv", df2)).rows == 30
 

@@ -218,3 +218,28 @@ def test_data_file_sorted_with_one_warning(tmp_path: Path, gen, caplog) -> None:
         f"warning: {src}: dropped 1 duplicate rows that agree",
     ]
     assert out.attrs["warnings"] == [m.removeprefix("warning: ") for m in msgs]
+
+
+@pytest.mark.parametrize(
+    ("bounds", "message", "params"),
+    [
+        ({"start": "nope"}, "start: not a date or time: 'nope'", ("start",)),
+        ({"end": "2025-13-40"}, "end: not a date or time: '2025-13-40'", ("end",)),
+        ({"start": " "}, "start is empty: give a date (YYYY-MM-DD) or a UTC time", ("start",)),
+        ({"start": "2025-01-01", "end": "2024-01-01"},
+         "start (2025-01-01) is after end (2024-01-01)", ("start", "end")),
+        ({"start": "2025-01-01 12:00", "end": "2025-01-01 11:00"},
+         "start (2025-01-01 12:00) is after end (2025-01-01 11:00)", ("start", "end")),
+    ],
+)  # fmt: skip
+def test_bad_bounds_are_input_errors(bounds: dict, message: str, params: tuple) -> None:
+    # pandas' DateParseError, and an empty frame for start > end, before
+    with pytest.raises(InputError) as e:
+        load_series("ohlcv", asset="ETH", store=False, **bounds)
+    assert str(e.value) == message and e.value.params == params
+
+
+def test_a_date_only_end_still_includes_its_day() -> None:
+    df = load_series("ohlcv", asset="ETH", interval="1h", start="2024-01-01 12:00",
+                     end="2024-01-01", store=False)  # fmt: skip
+    assert len(df) == 12 and df.index[-1] == pd.Timestamp("2024-01-01 23:00", tz="UTC")

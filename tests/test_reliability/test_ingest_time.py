@@ -14,7 +14,7 @@ from liqcascade.data import Store
 from test_reliability._helpers import assert_refused, file_hash
 
 HEADER = "ts,open,high,low,close,volume"
-BAR = "1,2,0.5,1.5,10"
+BAR = "2300,2310,2290,2305,10"  # near ETH's price: the files are labelled ETHUSDT
 T0_S = 1_704_067_200  # 2024-01-01 00:00 UTC
 
 
@@ -107,6 +107,32 @@ CASES = [
         ("data row 4: ts: not a time: 'not-a-date'",),
     ),
     (
+        "day-first-and-month-first-rows",
+        ["13/01/2024 00:00", "14/01/2024 00:00", "01/15/2024 00:00"],
+        (),
+        (
+            "data row 3: ts '01/15/2024 00:00' can only be month-first (MM/DD/YYYY) but data row "
+            "1's '13/01/2024 00:00' can only be day-first",
+            "write ISO 8601 times",
+        ),
+    ),
+    (
+        "day-and-month-undecidable",
+        ["02/01/2024 00:00", "03/01/2024 00:00", "05/01/2024 00:00"],  # uneven either way
+        (),
+        (
+            "data row 1: ts '02/01/2024 00:00': day and month cannot be told apart",
+            "neither reading gives sorted, evenly spaced times",
+            "write ISO 8601 times",
+        ),
+    ),
+    (
+        "day-month-dates-among-iso-times",
+        ["02/01/2024 00:00", "2024-01-02 01:00"],
+        (),
+        ("data row 2: ts: '2024-01-02 01:00' is not written like data row 1's '02/01/2024 00:00'",),
+    ),
+    (
         "interval-0h",
         _hourly(6),
         ("--interval", "0h"),
@@ -185,3 +211,70 @@ def test_real_entry_point_prints_one_line(tmp_path: Path, seeded: Path) -> None:
     )
     assert r.exit_code == 2 and r.stdout == ""
     assert file_hash(seeded) == before
+
+
+# -- dates with the day and the month as numbers: one reading for the whole column -------------
+REAL_1H = Path(__file__).resolve().parents[1] / "data" / "ingest" / "ETHUSDT_1h_binance_spot.csv.gz"
+
+
+def _rewritten(tmp_path: Path, fmt: str, name: str) -> tuple[Path, pd.Series]:
+    """The real 46-bar hourly file with its times written as ``fmt``; and the true times."""
+    e = pd.read_csv(REAL_1H)
+    true = pd.to_datetime(e["ts"], utc=True)
+    e["ts"] = true.dt.strftime(fmt)
+    e.to_csv(tmp_path / name, index=False)
+    return tmp_path / name, true.astype("datetime64[us, UTC]")
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d.%m.%y %H:%M"])
+def test_day_month_dates_are_stored_at_their_true_times(tmp_path: Path, fmt: str) -> None:
+    # 2023-12-30 .. 2024-01-02: `02/01/2024` was read as February 1 (one cell at a time)
+    # while `30/12/2023` was read day-first; the bars of 2024-01-02 moved a month
+    f, true = _rewritten(tmp_path, fmt, "dmy.csv")
+    store = tmp_path / "s.duckdb"
+    r = run_cli("data", "ingest", str(f), "--symbol", "ETHUSDT", "--store", str(store), "--json")
+    assert r.exit_code == 0, r.stderr
+    (series,) = r.json()["series"]
+    assert (series["rows"], series["gaps"]) == (46, 1)  # the real 28 h seam, nothing else
+    with Store(store, read_only=True) as s:
+        stored = s.read("ohlcv")["ts"]
+    pd.testing.assert_series_equal(
+        stored.reset_index(drop=True), true.sort_values().reset_index(drop=True), check_names=False
+    )
+
+
+def test_day_first_reading_says_so_in_a_note() -> None:
+    from liqcascade.data._time import parse_times
+
+    notes: list[str] = []
+    out = parse_times(pd.Series(["30/12/2023 23:00", "02/01/2024 00:00"]), "f.csv", "ts", notes)
+    assert list(out) == [pd.Timestamp("2023-12-30 23:00", tz="UTC"),
+                         pd.Timestamp("2024-01-02 00:00", tz="UTC")]  # fmt: skip
+    assert notes == [
+        "f.csv: ts read day-first (DD/MM/YYYY) for the whole column: data row 1's "
+        "'30/12/2023 23:00' has a day above 12"
+    ]
+    notes.clear()  # month-first told by a second field above 12: nothing to note
+    parse_times(pd.Series(["12/30/2023 23:00", "01/02/2024 00:00"]), "f.csv", "ts", notes)
+    assert notes == []
+
+
+@pytest.mark.parametrize(("fmt", "way"), [("%d/%m/%Y %H:%M", "day"), ("%m/%d/%Y %H:%M", "month")])
+def test_every_field_at_most_12_is_read_by_its_even_spacing(fmt: str, way: str) -> None:
+    from liqcascade.data._time import parse_times
+
+    # 1..12 January hourly: both readings are dates; only the true one is evenly spaced
+    true = pd.date_range("2024-01-01", periods=12 * 24, freq="h", tz="UTC")
+    notes: list[str] = []
+    out = parse_times(pd.Series(true.strftime(fmt)), "f.csv", "ts", notes)
+    assert (pd.DatetimeIndex(out) == true).all()
+    assert len(notes) == 1 and f"read {way}-first" in notes[0]
+    assert "only this reading gives sorted, evenly spaced times" in notes[0]
+
+
+def test_iso_times_are_never_ambiguous() -> None:
+    from liqcascade.data._time import parse_times
+
+    notes: list[str] = []
+    out = parse_times(pd.Series(["2024-01-02 03:00", "2024/01/03 03:00"]), "f.csv", "ts", notes)
+    assert list(out.dt.day) == [2, 3] and notes == []

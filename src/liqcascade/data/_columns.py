@@ -1,23 +1,47 @@
 """Column access on a raw frame (normalised names): numbers, and the first present name.
 
-The readers and the layouts read a file's columns through these three helpers, so a
-number is parsed one way everywhere: numeric columns as float64, text stripped and
-coerced (a cell that is not a number becomes NaN, which validation then names).
+The readers and the layouts read a file's columns through these helpers, so a number is
+parsed one way everywhere: numeric columns as float64, text stripped and coerced (a cell
+that is not a number becomes NaN). Text that is not a number is not lost there:
+:func:`text_cells` finds it in the raw column, and the layouts refuse it where an empty
+cell would be accepted (validation names it where a value is required).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["first_of", "num", "put_num"]
+__all__ = ["first_of", "num", "put_num", "text_cells"]
+
+#: Text pandas itself reads as "no number" (as ``read_csv`` does): not text at fault.
+_NAN_WORDS = frozenset({"nan", "-nan", "+nan", "na", "n/a", "null", "none", "<na>", "#n/a"})
 
 
 def num(df: pd.DataFrame, col: str) -> pd.Series:
-    """Column ``col`` of ``df`` as float64 (text stripped; not a number -> NaN)."""
+    """Column ``col`` of ``df`` as float64 (text stripped; not a number -> NaN).
+
+    The result keeps the raw column's name, which tells the layouts where a NaN came
+    from (see :func:`text_cells`).
+    """
     s = df[col]
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
     return pd.to_numeric(s.astype("string").str.strip(), errors="coerce").astype("float64")
+
+
+def text_cells(raw: pd.Series) -> np.ndarray:
+    """Per cell of a raw column: whether it holds text that is not a number.
+
+    An empty cell, a missing value and the words pandas reads as missing (``NaN``,
+    ``N/A``, ``null``...) are not text; ``"many"``, ``"1,234"`` or ``"$5"`` are.
+    """
+    if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
+        return np.zeros(len(raw), dtype=bool)
+    text = raw.astype("string").str.strip()
+    filled = text.notna() & (text != "") & ~text.str.lower().isin(_NAN_WORDS)
+    not_number = pd.to_numeric(text, errors="coerce").isna()
+    return (filled & not_number).fillna(False).to_numpy(dtype=bool)
 
 
 def first_of(df: pd.DataFrame, *names: str) -> str | None:

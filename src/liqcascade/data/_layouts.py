@@ -13,13 +13,17 @@ without a header), never by file name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from liqcascade.data import _long_short_layouts as ls
-from liqcascade.data._columns import first_of, num, put_num
+from liqcascade.data._columns import first_of, num, put_num, text_cells
 from liqcascade.data._layout import Build, Layout, LayoutRule, Probe, columns, one_of
 from liqcascade.data._time import row_ref
+from liqcascade.data._validate import optional_numbers
 from liqcascade.errors import InputError
 
 __all__ = ["BINANCE_KLINES", "LAYOUTS", "REGISTRY", "detect"]
@@ -142,6 +146,7 @@ def _coinglass_book(p: Probe) -> Layout:
             "range, believed +/-1 % of mid, not verified)",
         ),
         reshape=_book_totals_to_depth,
+        check=_no_text(*_BOOK_QUANTITIES),
         venue_hint=(
             "no venue given: labelled unknown; say which book it is with --venue: "
             "all-venues (the all-venue futures book the estimated market reads), "
@@ -150,10 +155,40 @@ def _coinglass_book(p: Probe) -> Layout:
     )
 
 
+_BIDS_BASE = ("aggregated_bids_quantity", "bids_quantity", "bids_base")
+_ASKS_BASE = ("aggregated_asks_quantity", "asks_quantity", "asks_base")
+_BOOK_QUANTITIES = (*_BIDS_BASE, *_ASKS_BASE)
+
+
+def _no_text(*cols: str) -> Callable[[pd.DataFrame, str], None]:
+    """A layout check refusing text that is not a number in the raw columns ``cols``.
+
+    For optional columns read outside ``build`` (a book's quantities, read when its
+    totals become depth rows): an empty cell is no value, text is refused.
+    """
+
+    def check(raw: pd.DataFrame, name: str) -> None:
+        _refuse_text(raw, {c: text_cells(raw[c]) for c in cols if c in raw.columns}, name)
+
+    return check
+
+
+def _refuse_text(raw: pd.DataFrame, text: dict[str, np.ndarray], name: str) -> None:
+    """Refuse the first text cell in file order among ``text`` (raw column -> mask)."""
+    hits = [(int(b[0]), c) for c, m in text.items() if (b := np.flatnonzero(m)).size]
+    if hits:
+        i, c = min(hits)
+        raise InputError(
+            f"{row_ref(i + 1)}: {c}: {str(raw[c].iloc[i]).strip()!r} is not a number "
+            "(an empty cell is read as no value; text is refused)",
+            file=name,
+        )
+
+
 def _book_totals_to_depth(raw: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Each row's bid and ask totals as two depth rows at distance 0.01."""
-    bq = first_of(raw, "aggregated_bids_quantity", "bids_quantity", "bids_base")
-    aq = first_of(raw, "aggregated_asks_quantity", "asks_quantity", "asks_base")
+    bq = first_of(raw, *_BIDS_BASE)
+    aq = first_of(raw, *_ASKS_BASE)
     base = frame.drop(columns=["_bid", "_ask"])
     bids = base.assign(
         side="bid",
@@ -626,7 +661,7 @@ def detect(
             layout = rule.read(probe)
             if layout.header is not None:
                 df.columns = pd.Index(layout.header)
-            return layout
+            return replace(layout, build=_refusing_text(layout, name))
     if headerless:
         raise InputError(
             f"{name}: unrecognised layout: no header and {df.shape[1]} columns "
@@ -637,6 +672,30 @@ def detect(
         f"{_closest(probe.columns)}; see liqcascade.data.LAYOUTS (docs/data.md) for the "
         "layouts read"
     )
+
+
+def _refusing_text(layout: Layout, name: str) -> Build:
+    """``layout.build``, refusing text that is not a number where a cell may be empty.
+
+    A cell of an optional column (trades, quote volume, one of ``oi_usd``/``oi_base``...;
+    :func:`~liqcascade.data._validate.optional_numbers`) holding ``"many"`` used to be
+    stored as no value. Each built column of those is traced to its raw column by name
+    (:func:`~liqcascade.data._columns.num` keeps it); the first text cell in file order
+    is an :class:`InputError` naming the file, the row and the file's column. Text in a
+    required column stays a missing value, which validation names (and ``drop_missing``
+    may leave out).
+    """
+    inner = layout.build
+    optional = set(optional_numbers(layout.kind))
+
+    def build(raw: pd.DataFrame) -> dict[str, pd.Series]:
+        values = inner(raw)
+        traced = {str(v.name): v for k, v in values.items() if k in optional and v.name in raw}
+        _refuse_text(raw, {c: text_cells(raw[c]) & v.isna().to_numpy(bool)
+                           for c, v in traced.items()}, name)  # fmt: skip
+        return values
+
+    return build
 
 
 def _closest(cols: frozenset[str], top: int = 3) -> str:

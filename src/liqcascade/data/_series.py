@@ -1,8 +1,14 @@
-"""``load_series``: one series from a user's file, else the store, else the bundled data."""
+"""``load_series``: one series from a user's file, else the store, else the bundled data.
+
+Also where a series meets the ones already held: :func:`check_reference_levels` compares
+a file's levels with the stored and bundled series before it is stored, and the merge of
+stored with bundled rows compares theirs (a whole file in cents is never the same market).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +17,14 @@ import pandas as pd
 from liqcascade._symbols import base_asset, contract_symbol
 from liqcascade._time import utc_end
 from liqcascade.data import bundled as datasets
+from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, LONG_SHORT_MEASURES, kind_of
 from liqcascade.data._store import Store
 from liqcascade.data._time import to_utc
+from liqcascade.data._validate import LEVEL_NEAR, MAX_LEVEL_RATIO, level_gap
 from liqcascade.errors import InputError
 
-__all__ = ["bundled_name", "load_series", "long_short_wide"]
+__all__ = ["bundled_name", "check_reference_levels", "load_series", "long_short_wide"]
 
 # Warnings on a user's file (rows sorted, agreeing duplicates dropped). With no logging
 # configured, Python's last-resort handler prints each as one stderr line; the layout's
@@ -128,6 +136,41 @@ def long_short_wide(rows: pd.DataFrame) -> pd.DataFrame:
     return table.astype("float64").sort_index(kind="stable")
 
 
+def _check_bounds(start: Any, end: Any) -> None:
+    """Refuse a ``start`` or ``end`` that is not a time, and a ``start`` after ``end``.
+
+    The bounds read as :func:`_filter_time` reads them (UTC; a date-only ``end`` is the
+    end of that day). Raises :class:`InputError` naming the parameter.
+    """
+    when: dict[str, pd.Timestamp] = {}
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            continue
+        if isinstance(value, str) and not value.strip():
+            raise InputError(f"{name} is empty: give a date (YYYY-MM-DD) or a UTC time", param=name)
+        try:
+            t = to_utc(value) if name == "start" else utc_end(value)
+        except (ValueError, TypeError, OverflowError):
+            t = None
+        if t is None or t is pd.NaT:
+            raise InputError(f"{name}: not a date or time: {value!r}", param=name)
+        when[name] = t
+    if len(when) == 2 and when["start"] > when["end"]:
+        raise InputError(
+            f"start ({_show_time(when['start'])}) is after end ({_show_time(when['end'])})",
+            param=("start", "end"),
+        )
+
+
+def _show_time(t: pd.Timestamp) -> str:
+    """A bound as a date, or a date and time when it is not midnight (UTC)."""
+    if t == t.normalize():
+        return f"{t:%Y-%m-%d}"
+    if t + pd.Timedelta(microseconds=1) == (t + pd.Timedelta(microseconds=1)).normalize():
+        return f"{t:%Y-%m-%d}"  # a date-only end: the last instant of that day
+    return f"{t:%Y-%m-%d %H:%M}"
+
+
 def _filter_time(df: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
     if start is not None:
         df = df[df.index >= to_utc(start)]
@@ -211,12 +254,14 @@ def _fill_from_bundled(
     interval: str,
     start: Any,
     end: Any,
+    stored_source: str = "the store",
 ) -> tuple[pd.DataFrame, str]:
     """``stored`` extended by the bundled rows of the same series at the times it lacks.
 
     Stored rows win where both hold a bar (a bundled value only fills a cell the stored
     row leaves empty); bundled rows fill the rest. Returns the merged frame and the
-    bundled source (``""`` when no bundled row was added).
+    bundled source (``""`` when no bundled row was added). Before merging, the two
+    sources' levels are compared (:func:`_check_seam`).
     """
     bundled = _from_bundled(kind, asset, venue, interval, start, end)
     if bundled is None or bundled.empty:
@@ -226,11 +271,184 @@ def _fill_from_bundled(
     b.index = pd.DatetimeIndex(b.index).as_unit(pd.DatetimeIndex(stored.index).unit)
     if b.index.isin(stored.index).all():
         return stored, ""
+    _check_seam(stored, b, kind, f"{kind} {asset} {interval}", stored_source, src)
     merged = stored.combine_first(b)
     merged = merged[[c for c in stored.columns] + [c for c in b.columns if c not in stored]]
     merged = merged[~merged.index.duplicated(keep="first")].sort_index(kind="stable")
     merged.index.name = "ts"
     return merged, src
+
+
+def _check_seam(
+    stored: pd.DataFrame, bundled: pd.DataFrame, kind: str, what: str, mine: str, theirs: str
+) -> None:
+    """Stored rows about to be merged with bundled ones: their levels must agree.
+
+    The stored rows are compared with the bundled rows where both hold bars, or meet
+    (:func:`~liqcascade.data._validate.level_gap`). A price 5× or more apart is refused:
+    prices of one asset agree on every venue, so one source is in other units (or is
+    another asset's), and every figure of the merged series would be wrong. Open
+    interest or taker volume that far apart is a warning: the store may hold one venue's
+    series, which the merge sets beside the bundle's all-venue one, and refusing would
+    leave it unreadable (no command removes a stored series).
+
+    Raises
+    ------
+    InputError
+        A price gap, naming both sources and their levels.
+    """
+    gap = level_gap(stored, bundled, kind)
+    if gap is None:
+        return
+    msg = f"{what}: {gap.describe(f'the stored rows ({mine})', theirs)}"
+    if kind == "ohlcv":
+        raise InputError(
+            f"{msg}: one of them is in other units (cents, thousands) or another asset's "
+            "prices; the store keeps rows once written: read from another store (or none), "
+            "or ingest the file again, in USD, into a new one"
+        )
+    _LOG.warning(
+        "warning: %s: in other units, or one venue's series beside an all-venue one; the "
+        "merged series mixes the two levels",
+        msg,
+    )
+
+
+def check_reference_levels(
+    series: Sequence[SeriesFrame], store: str | Path | Store | None = None
+) -> None:
+    """Refuse a series 5× or more off the same series already held, before it is stored.
+
+    A file of prices in cents (or in thousands, or another asset's labelled as this
+    one) passes every rule inside the file, is stored, and is then merged with the
+    bundled series of the asset. Here each series is compared, where it overlaps or
+    meets them (:data:`~liqcascade.data._validate.LEVEL_NEAR`), with:
+
+    - prices (``ohlcv`` closes): every stored price series of the same base asset, and
+      the bundled daily prices of it (any venue: prices agree across venues);
+    - open interest (``oi_usd``, else ``oi_base``) and taker volume (buy + sell, the same
+      bars only): the stored series of the same venue, symbol and interval, and the
+      bundled all-venue series when the file's venue is ``unknown``, ``all-venues`` or
+      ``coinglass`` (or the bundle's own venue): one venue's open interest is a
+      fraction of all venues', not a unit error.
+
+    Other kinds are not compared. A median ratio of :data:`MAX_LEVEL_RATIO` or more
+    either way is refused.
+
+    Parameters
+    ----------
+    series : sequence of SeriesFrame
+        Validated series (as :func:`~liqcascade.data.read_file` returns them).
+    store : str, Path or Store, optional
+        The store the series are about to go in (read only; a path that does not exist
+        holds nothing); None compares with the bundled data alone.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the series, both levels and the source compared with.
+    """
+    st: Store | None
+    owned = False
+    if isinstance(store, Store):
+        st = store if store.exists else None
+    elif store is not None and Path(store).exists():
+        st, owned = Store(Path(store), read_only=True), True
+    else:
+        st = None
+    try:
+        for s in series:
+            if s.kind in LEVEL_NEAR and not s.frame.empty:
+                _check_against_references(s, st)
+    finally:
+        if owned and st is not None:
+            st.close()
+
+
+def _check_against_references(s: SeriesFrame, st: Store | None) -> None:
+    """:func:`check_reference_levels` for one series."""
+    mine = _finish(s.frame.drop(columns=["_row"], errors="ignore"), s.kind, ())
+    pad = LEVEL_NEAR[s.kind]
+    lo, hi = mine.index.min() - pad, mine.index.max() + pad
+    asset = base_asset(s.symbol)
+    for label, ref in _references(s, asset, st, lo, hi):
+        gap = level_gap(mine, ref, s.kind)
+        if gap is None:
+            continue
+        raise InputError(
+            f"{s.file}: {s.kind} {s.symbol} {s.interval}: {gap.describe('the file', label)}: "
+            f"{MAX_LEVEL_RATIO:g}× or more apart is {_what_else(s)}",
+            param=_what_else_param(s),
+        )
+
+
+def _what_else(s: SeriesFrame) -> str:
+    """What a level 5× off the known one means for ``s``, and what to give."""
+    if s.kind == "ohlcv":
+        what = ("a file in other units (cents, thousands) or another asset's prices, never the "
+                "same market")  # fmt: skip
+        if _symbol_defaulted(s):
+            what += f"; the file does not say which market it is (labelled {s.symbol}): give symbol"
+        return what
+    return (
+        "a file in other units (cents, thousands) or another series of the asset (one venue's, "
+        "spot, one margin type) under the same label: give venue to store it apart"
+    )
+
+
+def _what_else_param(s: SeriesFrame) -> str | None:
+    if s.kind != "ohlcv":
+        return "venue"
+    return "symbol" if _symbol_defaulted(s) else None
+
+
+def _symbol_defaulted(s: SeriesFrame) -> bool:
+    """Whether ``s`` was labelled with the default symbol (neither the file nor the caller said)."""
+    return any("no symbol in the file" in w for w in s.warnings)
+
+
+def _references(
+    s: SeriesFrame, asset: str, st: Store | None, lo: pd.Timestamp, hi: pd.Timestamp
+) -> list[tuple[str, pd.DataFrame]]:
+    """The sources ``s`` is compared with: (label, frame indexed by time) each."""
+    out: list[tuple[str, pd.DataFrame]] = []
+    if st is not None:
+        listing = st.list_series()
+        rows = listing[listing["kind"] == s.kind] if not listing.empty else listing
+        if s.kind == "ohlcv":
+            rows = rows[rows["symbol"].map(base_asset) == asset]
+        else:
+            rows = rows[(rows["venue"] == s.venue) & (rows["symbol"] == s.symbol)
+                        & (rows["interval"] == s.interval)]  # fmt: skip
+        for _, r in rows.iterrows():
+            key = {"venue": str(r["venue"]), "symbol": str(r["symbol"]),
+                   "interval": str(r["interval"])}  # fmt: skip
+            df = st.read(s.kind, **key, start=lo, end=hi)
+            if not df.empty:
+                label = f"the stored {s.kind} {'/'.join(key.values())} ({st.path})"
+                out.append((label, _finish(df, s.kind, ("venue", "symbol", "interval"))))
+    interval = "1d" if s.kind == "ohlcv" else s.interval
+    b = _from_bundled(s.kind, asset, None, interval, lo, hi)
+    if b is not None and not b.empty and _same_venue(s, str(b.attrs.get("venue", ""))):
+        out.append(
+            (str(b.attrs.get("source", "bundled")).replace(":", " "), _finish(b, s.kind, ()))
+        )
+    return out
+
+
+def _same_venue(s: SeriesFrame, bundled_venue: str) -> bool:
+    """Whether a bundled series of ``s``'s kind is the same market as ``s``'s file.
+
+    Prices agree on every venue; open interest and volumes only within one: the bundle's
+    all-venue series stands for a file labelled ``unknown`` (a CoinGlass download),
+    ``all-venues`` or ``coinglass``.
+    """
+    if s.kind == "ohlcv":
+        return True
+    v = s.venue.lower()
+    if bundled_venue == "all-venues":
+        return v in ("unknown", "all-venues", "coinglass")
+    return v == bundled_venue.lower()
 
 
 def _interval_ms(interval: str) -> int | None:
@@ -323,7 +541,8 @@ def load_series(
     Raises
     ------
     InputError
-        If no source holds the series (the message says what is missing).
+        If no source holds the series (the message says what is missing), ``start`` or
+        ``end`` is not a time, or ``start`` is after ``end``.
 
     Notes
     -----
@@ -334,6 +553,7 @@ def load_series(
     (``source`` then reads ``"store:PATH + bundled:NAME"``).
     """
     k = kind_of(kind, "kind").name
+    _check_bounds(start, end)
     if interval is not None and interval.lower() == "events" and k == "liquidations":
         k = "liquidation_events"
     want_interval = interval if interval is not None else DEFAULT_INTERVAL.get(k)
@@ -372,7 +592,7 @@ def load_series(
                     source = f"store:{st.path}"
                     if want_interval is not None and str(row["interval"]) == want_interval:
                         df, extra = _fill_from_bundled(
-                            df, k, asset, venue, want_interval, start, end
+                            df, k, asset, venue, want_interval, start, end, source
                         )
                         if extra:
                             source += f" + {extra}"

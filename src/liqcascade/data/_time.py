@@ -141,12 +141,18 @@ def _check_range(out: pd.Series, file: str, name: str, raw: pd.Series) -> None:
 _NUMBER = r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?"
 
 
-def parse_times(col: pd.Series, file: str, name: str) -> pd.Series:
+def parse_times(col: pd.Series, file: str, name: str, notes: list[str] | None = None) -> pd.Series:
     """Parse a time column (ISO text, date, or epoch s/ms/µs/ns) to UTC, checked.
 
     One form per column: epoch numbers in one unit (seconds, milliseconds,
     microseconds or nanoseconds, told apart by magnitude), or text times. Every time
     must lie in :func:`plausible_range` (2009-01-01 .. now + 1 day).
+
+    Dates written with the day and the month as numbers (``02/01/2024 03:00``,
+    ``2.1.2024``, ``02-01-24``) are read one way for the whole column, never guessed
+    cell by cell: day-first when some first field is above 12, month-first when some
+    second field is; when every field is 12 or less, the one reading that gives sorted,
+    evenly spaced times, else the column is refused (see :func:`_day_month_iso`).
 
     Parameters
     ----------
@@ -154,6 +160,9 @@ def parse_times(col: pd.Series, file: str, name: str) -> pd.Series:
         Raw column, in file order (position ``i`` is data row ``i + 1``).
     file, name : str
         File and column name, for error messages.
+    notes : list of str, optional
+        Receives a ``"FILE: …"`` note when the reading was a choice the user should
+        know of (dates read day-first, or month-first told by the spacing of the times).
 
     Returns
     -------
@@ -164,7 +173,8 @@ def parse_times(col: pd.Series, file: str, name: str) -> pd.Series:
     ------
     InputError
         ``"FILE: data row N: …"`` for the first row at fault: not a time, a unit or form
-        other than the rest of the column's, or a time outside the plausible range.
+        other than the rest of the column's, a date whose day and month cannot be told
+        apart, or a time outside the plausible range.
     """
     if pd.api.types.is_datetime64_any_dtype(col):
         out = pd.to_datetime(col, utc=True).astype("datetime64[us, UTC]")
@@ -194,16 +204,149 @@ def parse_times(col: pd.Series, file: str, name: str) -> pd.Series:
     try:
         out = pd.to_datetime(text, utc=True, format="ISO8601")
     except (ValueError, TypeError, OverflowError):
+        iso = _day_month_iso(text, file, name, notes)
+        readable = text if iso is None else iso
         try:
-            out = pd.to_datetime(text, utc=True, format="mixed")
+            out = _parse_text(readable)
         except (ValueError, TypeError, OverflowError) as exc:
-            bad = _first_bad_time(text)
+            bad = _first_bad_time(readable)
             raise InputError(
                 f"{file}: {row_ref(bad + 1)}: {name}: not a time: {text.iloc[bad]!r}"
             ) from exc
     out = out.astype("datetime64[us, UTC]")
     _check_range(out, file, name, text)
     return out
+
+
+def _parse_text(text: pd.Series) -> pd.Series:
+    """Text times to UTC: ISO 8601 for the whole column, else pandas' reading of each."""
+    try:
+        return pd.to_datetime(text, utc=True, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        return pd.to_datetime(text, utc=True, format="mixed")
+
+
+#: A date with the day and the month as numbers, the year last (4 or 2 digits), one
+#: separator (``/``, ``.`` or ``-``), then anything (the time of day, an offset).
+_DAY_MONTH = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(.*)$"
+_ACCEPTED = (
+    "write ISO 8601 times (2024-01-02 03:00, never ambiguous), or DD/MM/YYYY or "
+    "MM/DD/YYYY dates in a column where some day is above 12"
+)
+
+
+def _day_month_iso(
+    text: pd.Series, file: str, name: str, notes: list[str] | None
+) -> pd.Series | None:
+    """A column of ``DD/MM/YYYY`` or ``MM/DD/YYYY`` dates rewritten as ISO, read one way.
+
+    pandas' ``format="mixed"`` guesses each cell on its own: ``30/12/2023`` day-first
+    but ``02/01/2024`` month-first (February 1), so a day-first file silently moved
+    bars by months. Here the whole column is read one way: day-first when some first
+    field is above 12, month-first when some second field is (both: refused). When every
+    field is 12 or less both readings are valid dates; the one giving sorted, evenly
+    spaced times is taken if exactly one does, else the column is refused naming its
+    first row the two readings disagree on. A two-digit year is 20YY.
+
+    Returns
+    -------
+    pandas.Series or None
+        The column as ``YYYY-MM-DD…`` text (time of day kept); None when no value is
+        such a date (the column is left to pandas).
+
+    Raises
+    ------
+    InputError
+        Such dates mixed with other forms, both layouts present, or the layout not
+        decidable.
+    """
+    parts = text.str.extract(_DAY_MONTH, expand=True)
+    present = text.notna().to_numpy(dtype=bool)
+    hit = parts[0].notna().to_numpy(dtype=bool)
+    if not hit.any():
+        return None
+    if (present & ~hit).any():
+        first = int(np.flatnonzero(present)[0])
+        i = int(np.flatnonzero(present & (hit != hit[first]))[0])
+        raise InputError(
+            f"{file}: {row_ref(i + 1)}: {name}: {text.iloc[i]!r} is not written like "
+            f"{row_ref(first + 1)}'s {text.iloc[first]!r} (one time format per file)"
+        )
+    rows = np.flatnonzero(hit)
+    first_f = parts[0].iloc[rows].astype("int64").to_numpy()
+    second_f = parts[2].iloc[rows].astype("int64").to_numpy()
+    year = parts[3].iloc[rows].astype("int64").to_numpy()
+    year = np.where(parts[3].iloc[rows].str.len().to_numpy() == 2, 2000 + year, year)
+    rest = parts[4].iloc[rows].to_numpy(dtype=object)
+    day_rows, month_rows = rows[first_f > 12], rows[second_f > 12]
+    if day_rows.size and month_rows.size:
+        d, m = int(day_rows[0]), int(month_rows[0])
+        if d == m:  # both fields above 12: no date at all
+            raise InputError(f"{file}: {row_ref(d + 1)}: {name}: not a time: {text.iloc[d]!r}")
+        late, early = (d, m) if d > m else (m, d)
+        ways = {d: "day-first (DD/MM/YYYY)", m: "month-first (MM/DD/YYYY)"}
+        raise InputError(
+            f"{file}: {row_ref(late + 1)}: {name} {text.iloc[late]!r} can only be "
+            f"{ways[late]} but {row_ref(early + 1)}'s {text.iloc[early]!r} can only be "
+            f"{ways[early]}: one layout per column; {_ACCEPTED}"
+        )
+    by_day = _iso_text(text.index[rows], year, second_f, first_f, rest)
+    by_month = _iso_text(text.index[rows], year, first_f, second_f, rest)
+    day_first: bool
+    if day_rows.size:
+        i = int(day_rows[0])
+        day_first = True
+        why = f"{row_ref(i + 1)}'s {text.iloc[i]!r} has a day above 12"
+    elif month_rows.size or (first_f == second_f).all():
+        day_first, why = False, ""  # month-first for sure, or both readings the same
+    else:
+        ok_day, ok_month = _even(by_day), _even(by_month)
+        if ok_day == ok_month:
+            k = int(rows[first_f != second_f][0])
+            both = "both readings give" if ok_day else "neither reading gives"
+            raise InputError(
+                f"{file}: {row_ref(k + 1)}: {name} {text.iloc[k]!r}: day and month cannot "
+                f"be told apart (no field above 12 in the column, and {both} sorted, evenly "
+                f"spaced times); {_ACCEPTED}"
+            )
+        day_first = ok_day
+        why = (
+            "every day and month is 12 or less, and only this reading gives sorted, evenly "
+            "spaced times"
+        )
+    if why and notes is not None:
+        way = "day-first (DD/MM/YYYY)" if day_first else "month-first (MM/DD/YYYY)"
+        notes.append(f"{file}: {name} read {way} for the whole column: {why}")
+    out = pd.Series(pd.NA, index=text.index, dtype="string")
+    out.iloc[rows] = (by_day if day_first else by_month).to_numpy()
+    return out
+
+
+def _iso_text(
+    index: pd.Index, year: np.ndarray, month: np.ndarray, day: np.ndarray, rest: np.ndarray
+) -> pd.Series:
+    """``YYYY-MM-DD`` + the rest of each value (its time of day), as text."""
+
+    def digits(v: np.ndarray, width: int) -> pd.Series:
+        return pd.Series(v, index=index).astype("string").str.zfill(width)
+
+    return (
+        digits(year, 4) + "-" + digits(month, 2) + "-" + digits(day, 2)
+        + pd.Series(rest, index=index, dtype="string")
+    )  # fmt: skip
+
+
+def _even(text: pd.Series) -> bool:
+    """Whether ISO ``text`` parses to sorted times, every step between them the same."""
+    try:
+        t = _parse_text(text)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    v = pd.DatetimeIndex(t).as_unit("us").asi8
+    if v.size < 2:
+        return True
+    d = np.diff(v)
+    return bool((d >= 0).all()) and np.unique(d[d > 0]).size <= 1
 
 
 def _first_bad_time(text: pd.Series) -> int:

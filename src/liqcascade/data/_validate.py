@@ -6,15 +6,26 @@ Rows are named ``data row N``: the N-th row after the header, counted from 1 (se
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
 from liqcascade.data._kinds import KINDS
-from liqcascade.data._time import count_gaps, row_ref
+from liqcascade.data._time import count_gaps, format_interval, row_ref
 from liqcascade.errors import InputError
 
-__all__ = ["MissingValueError", "check_conflicts", "missing_rows", "validate"]
+__all__ = [
+    "MAX_LEVEL_RATIO",
+    "LevelGap",
+    "MissingValueError",
+    "check_conflicts",
+    "level_gap",
+    "missing_rows",
+    "optional_numbers",
+    "validate",
+]
 
 
 class MissingValueError(InputError):
@@ -92,6 +103,52 @@ def missing_rows(s: SeriesFrame) -> np.ndarray:
             if c in df.columns:
                 miss = miss | np.isnan(df[c].to_numpy(dtype="float64"))
     return miss
+
+
+def optional_numbers(kind: str) -> tuple[str, ...]:
+    """The numeric columns of ``kind`` whose cell a row may leave empty.
+
+    Those :func:`missing_rows` does not require: a kind's optional columns and its
+    ``one_of`` columns (each row needs one of them), less a liquidation file's (every one
+    it has is required) and a long/short ratio's ``short_pct`` / ``long_short_ratio``.
+    Text that is not a number is refused in these (an empty cell is kept, counted in a
+    warning); in a required column it is a missing value (:func:`validate`).
+    """
+    k = KINDS[kind]
+    cols = [*k.optional, *(() if kind in _EVERY_ONE_OF else k.one_of)]
+    skip = set(k.text_columns) | set(k.required) | set(_LS_OPTIONAL if kind == "long_short" else ())
+    return tuple(c for c in dict.fromkeys(cols) if c not in skip)
+
+
+def _empty_cells(s: SeriesFrame) -> None:
+    """One warning counting the empty cells of optional numeric columns, if any.
+
+    A column empty in every row is not counted: the file does not give it (it is not
+    stored). The first few rows of each column are named.
+    """
+    df = s.frame
+    rows = df["_row"].to_numpy(dtype=np.int64)
+    parts, total = [], 0
+    for c in optional_numbers(s.kind):
+        if c not in df.columns:
+            continue
+        empty = np.isnan(df[c].to_numpy(dtype="float64"))
+        if not empty.any() or empty.all():
+            continue
+        where = sorted({int(r) for r in rows[empty]})
+        total += len(where)
+        if len(where) == 1:
+            parts.append(f"{c} in data row {where[0]}")
+            continue
+        shown = ", ".join(str(r) for r in where[:DROPPED_ROWS_SHOWN])
+        more = ", ..." if len(where) > DROPPED_ROWS_SHOWN else ""
+        parts.append(f"{c} in {len(where)} data rows ({shown}{more})")
+    if parts:
+        cells = "cell" if total == 1 else "cells"
+        s.warnings.append(
+            f"{s.file}: {total} empty {cells} in optional columns, stored as no value: "
+            + "; ".join(parts)
+        )
 
 
 def _drop_missing(s: SeriesFrame) -> None:
@@ -277,9 +334,10 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
         n_drop = int(df.duplicated(keys, keep="first").sum())
         df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)
         s.warnings.append(f"{f}: dropped {n_drop} duplicate rows that agree")
-    if s.kind == "ohlcv":
-        _check_level_jumps(df, f)
+    if s.kind in ("ohlcv", "open_interest"):
+        _check_level_jumps(df, f, s.kind)
     s.frame = df
+    _empty_cells(s)
     s.gaps, s.largest_gap = count_gaps(pd.DatetimeIndex(df["ts"].unique()), s.interval)
     return s
 
@@ -385,29 +443,234 @@ def _range_problems(
     return out
 
 
-MAX_BAR_JUMP = 100.0
-"""Largest plausible ratio between a bar's close and the close before it; a larger jump
-is a unit change inside the file (prices ×1000 from some row on), never a market move."""
+MAX_BAR_JUMP = 5.0
+"""Ratio (either way: ×5 or 1/5) from which two neighbouring levels of one series are a
+unit error, never a market move.
+
+Unit mistakes come in factors of 10, 100 and 1000 (cents, thousands, milli-units), while
+a liquid asset's largest one-bar move is far smaller: in the bundled data the largest
+close-to-close ratio is 1.8 (ETH daily), a high over its bar's max(open, close) 2.9 (ETH
+perpetual, hourly), min(open, close) over the low 2.1, and open interest 1.6 from one
+bar to the next. 5 sits between the two: a switch to ×10 units is caught unless that bar
+itself halves, a ×100 switch unless it falls 95 %. A real move of 5× within one bar (an
+asset's collapse, LUNA's in May 2022 in daily bars; one venue's flash-crash print; open
+interest in a market's first hours) is refused too: the rule compares neighbours inside
+one file, so such a file goes in as two files split at that bar."""
 
 
-def _check_level_jumps(df: pd.DataFrame, f: str) -> None:
-    """Refuse consecutive bars (in time order, per series) whose closes differ > 100×."""
-    if len(df) < 2:
+def _ratio_text(r: float) -> str:
+    """``"99.8×"`` for a ratio of 1 or more, ``"1/99.8 of"`` below 1."""
+    return f"{r:.3g}×" if r >= 1 else f"1/{1 / r:.3g} of"
+
+
+def _off(value: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``value / ref`` and where it is :data:`MAX_BAR_JUMP` or more away from 1, either way.
+
+    Pairs with a missing, zero or negative side are not compared (open interest may be 0).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = value / ref
+    ok = np.isfinite(r) & (r > 0)
+    return r, ok & ((r >= MAX_BAR_JUMP) | (r <= 1.0 / MAX_BAR_JUMP))
+
+
+def _step_problem(
+    g: pd.DataFrame, col: str, before: str, rows: np.ndarray
+) -> tuple[int, str] | None:
+    """The first bar whose ``col`` is 5× or more away from ``before`` of the bar before it.
+
+    The bar before is the last earlier one with a value of ``before`` (an empty cell
+    between them does not hide the step).
+    """
+    if len(g) < 2 or col not in g.columns or before not in g.columns:
+        return None
+    v, p = g[col].to_numpy(dtype="float64"), g[before].to_numpy(dtype="float64")
+    has = pd.Series(np.where(np.isfinite(p), np.arange(len(p)), np.nan))
+    prev = has.ffill().shift(1).to_numpy()  # position of the last earlier value
+    ok = ~np.isnan(prev)
+    j = np.where(ok, prev, 0).astype(np.int64)
+    r, bad = _off(v, np.where(ok, p[j], np.nan))
+    if not bad.any():
+        return None
+    i = int(np.flatnonzero(bad)[0])
+    return int(rows[i]), (
+        f"{col} {v[i]:g} is {_ratio_text(r[i])} the {before} of the bar before it "
+        f"({p[j[i]]:g} at {row_ref(int(rows[j[i]]))}); a step of {MAX_BAR_JUMP:g}× or more "
+        "between bars is a unit change inside the file, never a market move"
+    )
+
+
+def _bar_problem(
+    v: np.ndarray, bound: np.ndarray, col: str, bound_name: str, rows: np.ndarray
+) -> tuple[int, str] | None:
+    """The first bar whose ``col`` is 5× or more away from its own ``bound`` (open/close)."""
+    r, bad = _off(v, bound)
+    if not bad.any():
+        return None
+    i = int(np.flatnonzero(bad)[0])
+    return int(rows[i]), (
+        f"{col} {v[i]:g} is {_ratio_text(r[i])} {bound_name} = {bound[i]:g} in the same bar; "
+        f"{MAX_BAR_JUMP:g}× or more away from the bar's own open and close is a unit error "
+        "in that cell, never a market move"
+    )
+
+
+def _level_problems(g: pd.DataFrame, kind: str) -> list[tuple[int, str]]:
+    """Unit changes inside one series (time order): every check's first row at fault."""
+    rows = g["_row"].to_numpy(dtype=np.int64)
+    nan = np.full(len(g), np.nan)
+
+    def col(c: str) -> np.ndarray:
+        return g[c].to_numpy(dtype="float64") if c in g.columns else nan
+
+    if kind == "ohlcv":
+        o, h, lo, c = (col(n) for n in ("open", "high", "low", "close"))
+        steps = [("close", "close"), ("open", "close")]
+        names = ("open", "high", "low", "close")
+    else:  # open interest: USD OHLC (oi_usd is the close) and coins
+        o, h, lo, c = (col(n) for n in _OI_OHLC)
+        steps = [("oi_usd", "oi_usd"), ("oi_base", "oi_base"), ("oi_open_usd", "oi_usd")]
+        names = _OI_OHLC
+    with np.errstate(invalid="ignore"):
+        top, bottom = np.fmax(o, c), np.fmin(o, c)
+    found = [_step_problem(g, a, b, rows) for a, b in steps]
+    found.append(_bar_problem(h, top, names[1], f"max({names[0]}, {names[3]})", rows))
+    found.append(_bar_problem(lo, bottom, names[2], f"min({names[0]}, {names[3]})", rows))
+    return [p for p in found if p is not None]
+
+
+def _check_level_jumps(df: pd.DataFrame, f: str, kind: str) -> None:
+    """Refuse a unit change inside a price or open-interest series (:data:`MAX_BAR_JUMP`).
+
+    In time order, per series: a close (open interest: ``oi_usd``, ``oi_base``) 5× or
+    more away from the bar before it, an open 5× or more away from the close before it,
+    and a high or low 5× or more away from its own bar's open and close. The first row
+    at fault in file order is named, with the value it was compared with.
+    """
+    if df.empty:
         return
     groups = [df] if "venue" not in df.columns else [g for _, g in df.groupby("venue", sort=False)]
-    for g in groups:
-        cl = g["close"].to_numpy(dtype="float64")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = cl[1:] / cl[:-1]
-        bad = (ratio > MAX_BAR_JUMP) | (ratio < 1.0 / MAX_BAR_JUMP)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0]) + 1
-            rows = g["_row"].to_numpy(dtype=np.int64)
-            raise InputError(
-                f"{f}: {row_ref(int(rows[i]))}: close {cl[i]:g} is {ratio[i - 1]:.3g}× the "
-                f"close before it ({cl[i - 1]:g} at {row_ref(int(rows[i - 1]))}); a jump "
-                f"beyond {MAX_BAR_JUMP:g}× is a unit change inside the file"
-            )
+    found = [p for g in groups for p in _level_problems(g, kind)]
+    if found:
+        r, msg = min(found, key=lambda p: p[0])
+        raise InputError(f"{f}: {row_ref(r)}: {msg}")
+
+
+MAX_LEVEL_RATIO = MAX_BAR_JUMP
+"""Ratio (either way) from which two sources of one series are not the same market.
+
+A file against the store or the bundled data, the stored rows against the bundled ones:
+where they cover the same times their levels differ only by revisions (CoinGlass revises
+old bars by up to ~15 %), by a venue's basis (prices agree across venues within a few
+percent) or, for neighbouring bars, by one bar's move (below :data:`MAX_BAR_JUMP`). A
+level 5× or more apart is a file in other units (cents, thousands: factors of 10 and
+more) or another asset's data under this label."""
+
+#: How far apart in time a bar and a reference bar may be to be compared, per kind: a
+#: price or open interest moves less than 5x in a day; volumes (taker) only at one bar.
+LEVEL_NEAR: dict[str, pd.Timedelta] = {
+    "ohlcv": pd.Timedelta(days=1),
+    "open_interest": pd.Timedelta(days=1),
+    "taker": pd.Timedelta(0),
+}
+
+
+@dataclass(frozen=True)
+class LevelGap:
+    """Two sources of one series whose levels are :data:`MAX_LEVEL_RATIO` or more apart.
+
+    Parameters
+    ----------
+    what : str
+        The level compared (``"close"``, ``"oi_usd"``, ``"buy_usd + sell_usd"``).
+    ratio : float
+        Median, over the bars compared, of the first source's level over the other's.
+    bars : int
+        Bars compared.
+    mine, theirs : float
+        Median level of each source over those bars (the column's unit).
+    near : pandas.Timedelta
+        How far apart two bars compared may be (:data:`LEVEL_NEAR`).
+    """
+
+    what: str
+    ratio: float
+    bars: int
+    mine: float
+    theirs: float
+    near: pd.Timedelta
+
+    def describe(self, mine: str, theirs: str) -> str:
+        """``"median close 230,706 in X is 100× the 2,302 of Y at the same times (…)"``."""
+        ms = self.near // pd.Timedelta(milliseconds=1)
+        within = f", each beside the nearest within {format_interval(ms)}" if ms else ""
+        return (
+            f"median {self.what} {self.mine:,.6g} in {mine} is {_ratio_text(self.ratio)} the "
+            f"{self.theirs:,.6g} of {theirs} at the same times ({self.bars} "
+            f"{'bar' if self.bars == 1 else 'bars'} compared{within})"
+        )
+
+
+def _level(df: pd.DataFrame, kind: str, col: str) -> pd.Series:
+    """The level of ``kind`` a frame indexed by time holds (NaN where it has none)."""
+    if kind == "taker":
+        return (df["buy_usd"] + df["sell_usd"]).astype("float64")
+    return df[col].astype("float64")
+
+
+def _level_column(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> str | None:
+    """The column both frames give a level in: close, oi_usd (else oi_base), taker totals."""
+    if kind == "taker":
+        need = ("buy_usd", "sell_usd")
+        return "buy_usd + sell_usd" if all(c in f for c in need for f in (mine, ref)) else None
+    names = {"ohlcv": ("close",), "open_interest": ("oi_usd", "oi_base")}.get(kind, ())
+    for c in names:
+        if c in mine and c in ref and mine[c].notna().any() and ref[c].notna().any():
+            return c
+    return None
+
+
+def level_gap(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> LevelGap | None:
+    """How far ``mine``'s level is from ``ref``'s, when :data:`MAX_LEVEL_RATIO` or more.
+
+    Each bar of ``mine`` is set beside the nearest bar of ``ref`` within
+    :data:`LEVEL_NEAR` (the same bar for volumes); the median of their ratios is the
+    gap. Bars with no positive level are not compared.
+
+    Parameters
+    ----------
+    mine, ref : pandas.DataFrame
+        Two sources of one series, each indexed by UTC time, columns of ``kind``.
+    kind : str
+        ``"ohlcv"`` (close), ``"open_interest"`` (``oi_usd``, else ``oi_base``) or
+        ``"taker"`` (buy + sell USD); other kinds are not compared.
+
+    Returns
+    -------
+    LevelGap or None
+        None when the levels agree (within the ratio), or nothing could be compared.
+    """
+    near = LEVEL_NEAR.get(kind)
+    col = _level_column(mine, ref, kind) if near is not None else None
+    if near is None or col is None:
+        return None
+    sides = []
+    for name, df in (("mine", mine), ("ref", ref)):
+        v = _level(df, kind, col)
+        v = v[np.isfinite(v.to_numpy()) & (v.to_numpy() > 0)]
+        ts = pd.DatetimeIndex(v.index).tz_convert("UTC").as_unit("us")
+        sides.append(pd.DataFrame({"ts": ts, name: v.to_numpy()}).sort_values("ts"))
+    if sides[0].empty or sides[1].empty:
+        return None
+    both = pd.merge_asof(sides[0], sides[1], on="ts", direction="nearest", tolerance=near)
+    both = both.dropna()
+    if both.empty:
+        return None
+    ratio = float(np.median(both["mine"] / both["ref"]))
+    if 1.0 / MAX_LEVEL_RATIO < ratio < MAX_LEVEL_RATIO:
+        return None
+    return LevelGap(col, ratio, len(both), float(both["mine"].median()),
+                    float(both["ref"].median()), near)  # fmt: skip
 
 
 def check_conflicts(series: list[SeriesFrame]) -> None:
