@@ -17,7 +17,13 @@ import pandas as pd
 from liqcascade._paths import check_output_file
 from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
 from liqcascade.data._readers import read_file
-from liqcascade.data._store import IngestResult, Store, default_store_path, ingest_chunk_rows
+from liqcascade.data._store import (
+    IngestResult,
+    Store,
+    default_store_path,
+    default_store_source,
+    ingest_chunk_rows,
+)
 from liqcascade.data._validate import MissingValueError
 from liqcascade.errors import InputError
 
@@ -34,13 +40,10 @@ def store_path(store: str | Path | None = None, *, must_exist: bool = False) -> 
     if must_exist and not path.exists():
         if store is not None:
             raise InputError(f"store: {path}: no such store", param="store")
-        raise InputError(f"{_named_by()}: {path}: no such store (nothing was ingested there)")
+        raise InputError(
+            f"{default_store_source()}: {path}: no such store (nothing was ingested there)"
+        )
     return path
-
-
-def _named_by() -> str:
-    """Where the default store's path comes from: ``$LIQCASCADE_STORE`` or the default."""
-    return "$LIQCASCADE_STORE" if os.environ.get("LIQCASCADE_STORE") else "the default store"
 
 
 def _kind(name: str) -> str:
@@ -112,7 +115,7 @@ def ingest_files(
                 f"{exc}; drop_missing leaves such rows out (counted in a warning)",
                 param="drop_missing",
             ) from None
-    st = Store(store_path(store))
+    st = Store(store)  # None: the default store (errors then name what chose it)
     with st:
         result = st.ingest(series, on_progress=on_progress)
     result.files = len(files)
@@ -131,9 +134,9 @@ def list_store(store: str | Path | None = None) -> tuple[Path, pd.DataFrame]:
     the listing is empty.
     """
     named = store is not None or bool(os.environ.get("LIQCASCADE_STORE"))
-    path = store_path(store, must_exist=named)
-    with Store(path, read_only=True) as st:
-        return path, st.list_series()
+    store_path(store, must_exist=named)
+    with Store(store, read_only=True) as st:
+        return st.path, st.list_series()
 
 
 def export_series(
@@ -175,8 +178,8 @@ def export_series(
     if suffix not in (".parquet", ".csv"):
         raise InputError(f"out must end in .parquet or .csv (got {out.name!r})", param="out")
     check_output_file(out, "out")
-    path = store_path(store, must_exist=True)
-    with Store(path, read_only=True) as st:
+    store_path(store, must_exist=True)
+    with Store(store, read_only=True) as st:
         row = _one_series(st.list_series(), k, symbol=symbol, venue=venue, interval=interval)
         table = "liquidation_events" if (k == "liquidations" and row["interval"] == "events") else k
         df = st.read(table, venue=row["venue"], symbol=row["symbol"], interval=row["interval"],
@@ -338,7 +341,7 @@ def fetch_into_store(
         done[0] = pct
 
     res = _fetch.fetch_series(ex, symbol, k, since, t1, interval, limit=limit, on_progress=_pages)
-    st = Store(store_path(store))
+    st = Store(store)
     with st:
         ing = st.ingest([res.series])
     warnings = [w for w in res.series.warnings + ing.warnings if "no symbol in the file" not in w]

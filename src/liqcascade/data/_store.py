@@ -24,7 +24,13 @@ from liqcascade.data._time import count_gaps, to_utc
 from liqcascade.data._validate import check_conflicts
 from liqcascade.errors import InputError
 
-__all__ = ["IngestResult", "Store", "default_store_path", "ingest_chunk_rows"]
+__all__ = [
+    "IngestResult",
+    "Store",
+    "default_store_path",
+    "default_store_source",
+    "ingest_chunk_rows",
+]
 
 _SERIES = ("venue", "symbol", "interval")
 _CHUNK = 50_000
@@ -65,6 +71,14 @@ def default_store_path() -> Path:
     if env:
         return Path(env).expanduser()
     return Path.home() / ".liqcascade" / "store.duckdb"
+
+
+def default_store_source() -> str:
+    """What chose :func:`default_store_path`, as errors name it.
+
+    ``"$LIQCASCADE_STORE"`` when the variable is set, else ``"the default store"``.
+    """
+    return "$LIQCASCADE_STORE" if os.environ.get("LIQCASCADE_STORE") else "the default store"
 
 
 @dataclass
@@ -132,27 +146,26 @@ def _q(col: str) -> str:
     return f'"{col}"'
 
 
-def _check_duckdb_file(path: Path) -> None:
+def _check_duckdb_file(path: Path, fail: Callable[[str], InputError]) -> None:
     """A store path that exists must be a DuckDB database file (magic ``DUCK`` at byte 8).
 
     DuckDB itself opens some other files (a CSV, say) without complaint and writes
-    nothing to them, so an ingest into one would report rows stored nowhere.
+    nothing to them, so an ingest into one would report rows stored nowhere. ``fail``
+    turns what is wrong into the error (naming the path and what chose it).
     """
     if path.is_dir():
-        raise InputError(f"store: {path}: is a folder, not a DuckDB store", param="store")
+        raise fail("is a folder, not a DuckDB store")
     if not path.exists() or path.stat().st_size == 0:
         return
     try:
         with path.open("rb") as fh:
             head = fh.read(12)
     except OSError as exc:
-        raise InputError(f"store: {path}: cannot open: {exc}", param="store") from exc
+        raise fail(f"cannot open: {exc}") from exc
     if head[8:12] != b"DUCK":
-        raise InputError(
-            f"store: {path}: cannot open: not a DuckDB store (the file exists and is "
-            "something else); "
-            "give a new path or an existing store",
-            param="store",
+        raise fail(
+            "cannot open: not a DuckDB store (the file exists and is something else); "
+            "give a new path or an existing store"
         )
 
 
@@ -167,6 +180,12 @@ class Store:
     read_only : bool, default False
         Open without writing; a missing file then reads as an empty store.
 
+    Notes
+    -----
+    Errors about the file name what chose it: ``store: PATH: …`` (``param="store"``)
+    for a ``path`` given, ``$LIQCASCADE_STORE: PATH: …`` or ``the default store:
+    PATH: …`` when it was left out.
+
     Examples
     --------
     >>> from liqcascade.data import Store
@@ -177,6 +196,8 @@ class Store:
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         self.read_only = read_only
+        #: what chose ``path``, for errors: the ``store`` parameter, or the default's source
+        self._named_by = "store" if path is not None else default_store_source()
         self._con: duckdb.DuckDBPyConnection | None = None
 
     # -- connection ---------------------------------------------------------------------
@@ -185,30 +206,33 @@ class Store:
         """Whether the store file exists."""
         return self.path.exists()
 
+    def _error(self, what: str) -> InputError:
+        """An :class:`InputError` about the store file: ``SOURCE: PATH: what``.
+
+        ``SOURCE`` is what chose the path: ``store`` (the parameter, ``param="store"``),
+        ``$LIQCASCADE_STORE`` or ``the default store``.
+        """
+        if self._named_by == "store":
+            return InputError(f"store: {self.path}: {what}", param="store")
+        return InputError(f"{self._named_by}: {self.path}: {what}")
+
     def _connect(self) -> duckdb.DuckDBPyConnection | None:
         if self._con is not None:
             return self._con
         if self.read_only and not self.exists:
             return None
-        _check_duckdb_file(self.path)
+        _check_duckdb_file(self.path, self._error)
         if not self.read_only:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise InputError(
-                    f"store: {self.path}: cannot create folder: {exc}", param="store"
-                ) from exc
+                raise self._error(f"cannot create folder: {exc}") from exc
         try:
             self._con = duckdb.connect(str(self.path), read_only=self.read_only)
         except duckdb.IOException as exc:
-            raise InputError(
-                f"store: {self.path}: cannot open: {_first_line(exc)}", param="store"
-            ) from exc
+            raise self._error(f"cannot open: {_first_line(exc)}") from exc
         except duckdb.Error as exc:
-            raise InputError(
-                f"store: {self.path}: not a readable DuckDB store: {_first_line(exc)}",
-                param="store",
-            ) from exc
+            raise self._error(f"not a readable DuckDB store: {_first_line(exc)}") from exc
         if not self.read_only:
             for kind in KINDS.values():
                 self._con.execute(_ddl(kind)).fetchall()
@@ -264,7 +288,7 @@ class Store:
             Counts; ``files`` is left for the caller to set.
         """
         if self.read_only:
-            raise InputError(f"store: {self.path}: opened read-only", param="store")
+            raise self._error("opened read-only")
         check_conflicts(list(series))
         size = ingest_chunk_rows()
         con = self._connect()
