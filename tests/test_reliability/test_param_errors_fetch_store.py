@@ -84,6 +84,21 @@ def test_store_errors_name_the_file_and_the_parameter(tmp_path: Path) -> None:
     assert e.value.param == "store"
 
 
+def test_an_unknown_kind_of_the_store_lists_its_tables(tmp_path: Path) -> None:
+    """``Store.read('prices')`` was a bare ``KeyError: 'prices'``."""
+    from liqcascade.data import Store
+
+    st = Store(tmp_path / "none.duckdb", read_only=True)
+    tables = "ohlcv, open_interest, funding, liquidations, liquidation_events, depth, taker"
+    for call in (lambda: st.read("prices"), lambda: st.count("prices")):
+        with pytest.raises(InputError, match=rf"^kind must be one of the store's tables {tables}"):
+            call()
+    with pytest.raises(InputError, match=r"\(got 'prices'\)$") as e:
+        st.read("prices")
+    assert e.value.param == "kind"
+    assert st.count("ohlcv") == 0 and st.read("liquidation_events").empty  # the names still work
+
+
 def test_a_store_the_variable_chose_is_named_by_the_variable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

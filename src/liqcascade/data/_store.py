@@ -461,7 +461,8 @@ class Store:
         Parameters
         ----------
         kind : str
-            Table name (a key of :data:`KINDS`).
+            Table name (a key of :data:`KINDS`; another name is an :class:`InputError`
+            listing them).
         venue, symbol, interval : str, optional
             Exact filters.
         start, end : datetime-like, optional
@@ -472,7 +473,7 @@ class Store:
         pandas.DataFrame
             ``ts`` is ``datetime64[us, UTC]``; sorted by series then ``ts``.
         """
-        k = KINDS[kind]
+        k = _table(kind)
         con = self._connect()
         cols = ["venue", "symbol", "interval", *k.columns]
         if con is None or k.name not in self._tables(con):
@@ -503,22 +504,34 @@ class Store:
         Parameters
         ----------
         kind : str, optional
-            A canonical kind (a key of ``KINDS``); None counts every kind's table.
+            A canonical kind (a key of ``KINDS``; another name is an :class:`InputError`
+            listing them); None counts every kind's table.
 
         Returns
         -------
         int
             Rows; 0 when the store does not exist yet.
         """
+        kinds = [_table(kind).name] if kind is not None else list(KINDS)
         con = self._connect()
         if con is None:
             return 0
         tables = self._tables(con)
-        kinds = [kind] if kind is not None else list(KINDS)
         return sum(self._count(con, k) for k in kinds if k in tables)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, read_only={self.read_only})"
+
+
+def _table(kind: str) -> Kind:
+    """The kind whose table is ``kind``, or an :class:`InputError` listing the tables."""
+    k = KINDS.get(kind) if isinstance(kind, str) else None
+    if k is None:
+        raise InputError(
+            f"kind must be one of the store's tables {', '.join(KINDS)} (got {kind!r})",
+            param="kind",
+        )
+    return k
 
 
 def _to_table_frame(s: SeriesFrame, kind: Kind) -> pd.DataFrame:
