@@ -238,11 +238,18 @@ def _atomic_write(df: pd.DataFrame, out: Path) -> None:
 
     The file gets the mode of any new file (``0666`` less the umask): ``mkstemp``'s
     ``0600`` would hide market data, which is not secret, from the user's group.
+
+    Raises
+    ------
+    InputError
+        The write failed (disk full, a file-size limit, no permission): naming ``out``
+        (``param="out"``) and the cause; ``out`` is as it was, the temporary file gone.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
+    tmp = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+        os.close(fd)
         if out.suffix.lower() == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
@@ -253,8 +260,14 @@ def _atomic_write(df: pd.DataFrame, out: Path) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, out)
+    except OSError as exc:
+        cause = os.strerror(exc.errno) if exc.errno else str(exc)
+        kept = " (the file there is as it was)" if out.exists() else ""
+        raise InputError(
+            f"out: {out}: cannot write: {cause}; nothing was written{kept}", param="out"
+        ) from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
 
 

@@ -3,12 +3,15 @@
 Ingest is idempotent (rows whose key is already stored are skipped) and atomic: every
 series of one call goes in within a single transaction, so a failure, or a process
 killed mid-way, leaves the store exactly as it was (DuckDB's write-ahead log only
-holds committed transactions).
+holds committed transactions). A write that fails (disk full) is an ``InputError``
+naming the store and saying whether the rows were stored, checked by counting them; a
+store file the failed call created is removed.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +172,17 @@ def _check_duckdb_file(path: Path, fail: Callable[[str], InputError]) -> None:
         )
 
 
+@dataclass
+class _Transaction:
+    """What one ingest's transaction has done so far (for telling what a failure left)."""
+
+    con: duckdb.DuckDBPyConnection | None = None
+    open: bool = False  # BEGIN went through
+    added: int = 0  # rows inserted (not yet committed)
+    staged: dict[str, int] = field(default_factory=dict)  # rows per table, seen before COMMIT
+    committing: bool = False  # COMMIT was issued
+
+
 class Store:
     """A DuckDB file holding canonical series.
 
@@ -273,8 +287,10 @@ class Store:
         on_progress : callable, optional
             Called as ``on_progress(rows_done, rows_total)`` after each chunk.
         count_total : bool, default True
-            Count the rows of the whole store for ``rows_total`` (one more query; the
-            watch, which appends every interval, turns it off: ``rows_total`` is then 0).
+            Count the rows of the whole store for ``rows_total`` (the watch, which
+            appends every interval, turns it off: ``rows_total`` is then 0, and only the
+            tables written to are counted, which tells a failed COMMIT from one that
+            took effect).
         after_last : sequence of bool, optional
             Per series, the caller's word that every row is after the last row stored
             in its series (the watch keeps track of that): the query that checks it is
@@ -286,66 +302,45 @@ class Store:
         -------
         IngestResult
             Counts; ``files`` is left for the caller to set.
+
+        Raises
+        ------
+        InputError
+            Series of one call that disagree, a bad ``$LIQCASCADE_INGEST_CHUNK``, or a
+            store that cannot be opened or written (disk full, a file-size limit, no
+            permission): the message names the store and says whether the rows were
+            stored. A failed write stores nothing, and a store file this call created
+            is then removed (with its ``.wal``).
         """
         if self.read_only:
             raise self._error("opened read-only")
         check_conflicts(list(series))
         size = ingest_chunk_rows()
-        con = self._connect()
-        assert con is not None
-        total_rows = sum(s.rows for s in series)
-        result = IngestResult(rows_read=total_rows)
-        done = 0
-        con.execute("BEGIN TRANSACTION").fetchall()
+        if after_last is not None and len(after_last) != len(series):
+            raise InputError("after_last: one flag per series", param="after_last")
+        created = self._con is None and not self.path.exists()
+        txn = _Transaction()
         try:
-            # append-only series (every row after the last stored one) cannot differ
-            # from a stored row: their overlap check is skipped
-            if after_last is not None and len(after_last) != len(series):
-                raise InputError("after_last: one flag per series", param="after_last")
-            ask = [s for k, s in enumerate(series) if after_last is None or not after_last[k]]
-            known = iter(self._after_last(con, ask))
-            fresh = [
-                True if after_last is not None and after_last[k] else next(known)
-                for k in range(len(series))
-            ]
-            added = 0
-            keys = [(s.kind, s.venue, s.symbol, s.interval) for s in series]
-            for s, key, new_only in zip(series, keys, fresh, strict=True):
-                kind = KINDS[s.kind]
-                alone = keys.count(key) == 1  # no other series of this call shares its key
-                if new_only and alone and 0 < s.rows <= min(size, _VALUES_ROWS):
-                    # after the last stored row: no key can clash, a plain insert suffices
-                    added += _insert_values(con, s, kind)
-                    done += s.rows
-                    if on_progress is not None:
-                        on_progress(done, total_rows)
-                    continue
-                df = _to_table_frame(s, kind)
-                cols = ", ".join(_q(c) for c in df.columns)
-                for start in range(0, len(df), size):
-                    chunk = df.iloc[start : start + size]
-                    con.register("_incoming", chunk)
-                    if not new_only:
-                        result.rows_differing += self._differing(con, kind)
-                    out = con.execute(
-                        f"INSERT INTO {kind.name} ({cols}) SELECT {cols} FROM _incoming "
-                        "ON CONFLICT DO NOTHING"
-                    ).fetchall()
-                    added += int(out[0][0]) if out else 0  # rows inserted (conflicts skipped)
-                    con.unregister("_incoming")
-                    done += len(chunk)
-                    if on_progress is not None:
-                        on_progress(done, total_rows)
-            after = self._counts(con, list(KINDS)) if count_total else {}
-            con.execute("COMMIT").fetchall()
-        except BaseException:
-            try:
-                con.execute("ROLLBACK").fetchall()
-            except duckdb.Error:
-                pass
-            raise
-        result.rows_added = added
-        result.rows_total = sum(after.values())
+            txn.con = self._connect()
+            assert txn.con is not None
+            txn.con.execute("BEGIN TRANSACTION").fetchall()
+            txn.open = True
+            result = self._insert(txn, series, size, on_progress, after_last)
+            # the rows as this transaction sees them: after a failed COMMIT, the same
+            # counts mean it took effect (see _abort)
+            touched = list(KINDS) if count_total else sorted({s.kind for s in series})
+            txn.staged = self._counts(txn.con, touched if count_total or txn.added else [])
+            txn.committing = True
+            txn.con.execute("COMMIT").fetchall()
+        except BaseException as exc:
+            stored = self._abort(txn)
+            removed = created and stored is False and self._discard()
+            mapped = self._failure(exc, txn, stored, removed)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        result.rows_added = txn.added
+        result.rows_total = sum(txn.staged.values()) if count_total else 0
         if result.rows_differing:
             result.warnings.append(
                 f"{result.rows_differing} "
@@ -353,6 +348,118 @@ class Store:
                 + " already stored with different values; the stored values were kept"
             )
         return result
+
+    def _insert(
+        self,
+        txn: _Transaction,
+        series: Sequence[SeriesFrame],
+        size: int,
+        on_progress: Callable[[int, int], None] | None,
+        after_last: Sequence[bool] | None,
+    ) -> IngestResult:
+        """Insert every series inside the open transaction ``txn`` (rows added: ``txn.added``)."""
+        con = txn.con
+        assert con is not None
+        total_rows = sum(s.rows for s in series)
+        result = IngestResult(rows_read=total_rows)
+        done = 0
+        # append-only series (every row after the last stored one) cannot differ
+        # from a stored row: their overlap check is skipped
+        ask = [s for k, s in enumerate(series) if after_last is None or not after_last[k]]
+        known = iter(self._after_last(con, ask))
+        fresh = [
+            True if after_last is not None and after_last[k] else next(known)
+            for k in range(len(series))
+        ]
+        keys = [(s.kind, s.venue, s.symbol, s.interval) for s in series]
+        for s, key, new_only in zip(series, keys, fresh, strict=True):
+            kind = KINDS[s.kind]
+            alone = keys.count(key) == 1  # no other series of this call shares its key
+            if new_only and alone and 0 < s.rows <= min(size, _VALUES_ROWS):
+                # after the last stored row: no key can clash, a plain insert suffices
+                txn.added += _insert_values(con, s, kind)
+                done += s.rows
+                if on_progress is not None:
+                    on_progress(done, total_rows)
+                continue
+            df = _to_table_frame(s, kind)
+            cols = ", ".join(_q(c) for c in df.columns)
+            for start in range(0, len(df), size):
+                chunk = df.iloc[start : start + size]
+                con.register("_incoming", chunk)
+                if not new_only:
+                    result.rows_differing += self._differing(con, kind)
+                out = con.execute(
+                    f"INSERT INTO {kind.name} ({cols}) SELECT {cols} FROM _incoming "
+                    "ON CONFLICT DO NOTHING"
+                ).fetchall()
+                txn.added += int(out[0][0]) if out else 0  # rows inserted (conflicts skipped)
+                con.unregister("_incoming")
+                done += len(chunk)
+                if on_progress is not None:
+                    on_progress(done, total_rows)
+        return result
+
+    def _abort(self, txn: _Transaction) -> bool | None:
+        """Roll back what ``txn`` left open; whether its rows are in the store after all.
+
+        False when the transaction never reached COMMIT, or added no row; when COMMIT
+        was issued, the rows are counted again: the counts the transaction saw mean the
+        commit took effect (True), others that it did not (False); None when the store
+        can no longer be asked.
+        """
+        con = txn.con
+        if con is None or not txn.open:
+            return False
+        try:
+            con.execute("ROLLBACK").fetchall()
+        except duckdb.Error:
+            pass  # no transaction open: the COMMIT ended it (taking effect or not)
+        if not txn.committing or not txn.added:
+            return False
+        try:
+            return self._counts(con, list(txn.staged)) == txn.staged
+        except duckdb.Error:
+            return None
+
+    def _discard(self) -> bool:
+        """Remove the store file (and its ``.wal``) a failed ingest created; whether it is gone."""
+        try:
+            self.close()
+        except duckdb.Error:
+            self._con = None
+        for p in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                if p.is_file():
+                    p.unlink()
+            except OSError:  # left behind: the error being raised matters more
+                pass
+        return not self.path.exists()
+
+    def _failure(
+        self, exc: BaseException, txn: _Transaction, stored: bool | None, removed: bool
+    ) -> BaseException | None:
+        """The error to raise for ``exc`` (None: ``exc`` itself, unchanged).
+
+        DuckDB failing to write (an I/O error, or any error of COMMIT: disk full, a
+        file-size limit, no permission) is an :class:`InputError` naming the store and
+        saying whether the rows were stored. A key conflict stays as it is (the watch
+        retries on it).
+        """
+        if isinstance(exc, duckdb.ConstraintException):
+            return None
+        at_commit = txn.committing and isinstance(exc, duckdb.Error)
+        if not (isinstance(exc, duckdb.IOException) or at_commit):
+            return None
+        if stored is None:
+            outcome = "whether the rows were stored could not be checked"
+        elif stored:
+            outcome = f"the {txn.added:,} rows were stored nonetheless"
+        elif removed:
+            outcome = "nothing was stored (the new store file was removed)"
+        else:
+            outcome = "nothing was stored (the store's rows are as they were)"
+        return self._error(f"cannot write: {_write_cause(exc)}; {outcome}")
 
     def _after_last(
         self, con: duckdb.DuckDBPyConnection, series: Sequence[SeriesFrame]
@@ -589,6 +696,19 @@ def _insert_values(con: duckdb.DuckDBPyConnection, s: SeriesFrame, kind: Kind) -
     params = [v for row in zip(*cols, strict=True) for v in row]
     con.execute(sql, params).fetchall()
     return n
+
+
+def _write_cause(exc: BaseException) -> str:
+    """What DuckDB says went wrong in a write, without its prefixes and the file name.
+
+    ``'Failed to commit: Could not write file "/s.duckdb": File too large'`` gives
+    ``'File too large'`` (the store's path is named once, by the caller).
+    """
+    line = _first_line(exc)
+    m = re.search(r'"[^"]*":\s*(.+)$', line)
+    if m is not None:
+        return m.group(1).strip()
+    return re.sub(r"^(\w+ )*Error:\s*", "", line)
 
 
 def _first_line(exc: BaseException) -> str:
