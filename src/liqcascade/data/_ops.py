@@ -18,6 +18,7 @@ from liqcascade._paths import check_output_file
 from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
 from liqcascade.data._readers import read_file
 from liqcascade.data._store import (
+    IngestInterrupted,
     IngestResult,
     Store,
     default_store_path,
@@ -93,6 +94,11 @@ def ingest_files(
     (IngestResult, Path)
         What was added (``files``, ``series``, ``warnings`` and ``notes`` filled in),
         and the store.
+
+    Raises
+    ------
+    IngestInterrupted
+        Ctrl-C, saying whether anything was stored (see :meth:`Store.ingest`).
     """
     if kind is not None:
         _kind(kind)
@@ -115,6 +121,8 @@ def ingest_files(
                 f"{exc}; drop_missing leaves such rows out (counted in a warning)",
                 param="drop_missing",
             ) from None
+        except KeyboardInterrupt:  # before the store is opened: it is as it was
+            raise IngestInterrupted(f"interrupted while reading {p}; nothing was stored") from None
     st = Store(store)  # None: the default store (errors then name what chose it)
     with st:
         result = st.ingest(series, on_progress=on_progress)

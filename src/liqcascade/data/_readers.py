@@ -222,6 +222,10 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
         raise InputError(f"{name}: malformed CSV: {exc}") from exc  # pragma: no cover
     except (pd.errors.ParserError, ValueError) as exc:
         msg = str(exc).strip().splitlines()[0]
+        if "Calling read(nbytes) on source failed" in msg:
+            # reading bytes in memory fails only when the (Python-level) utf-8-sig
+            # decoder is stopped: Ctrl-C, which pandas turns into this ParserError
+            raise KeyboardInterrupt from exc
         m = re.search(r"line (\d+)", msg)
         if m:
             line = int(m.group(1))

@@ -28,11 +28,13 @@ from liqcascade.data._validate import check_conflicts
 from liqcascade.errors import InputError
 
 __all__ = [
+    "IngestInterrupted",
     "IngestResult",
     "Store",
     "default_store_path",
     "default_store_source",
     "ingest_chunk_rows",
+    "is_interrupt",
 ]
 
 _SERIES = ("venue", "symbol", "interval")
@@ -172,6 +174,50 @@ def _check_duckdb_file(path: Path, fail: Callable[[str], InputError]) -> None:
         )
 
 
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) during :meth:`Store.ingest`, saying whether the rows were stored.
+
+    A :class:`KeyboardInterrupt`, so code that stops on Ctrl-C stops on it as before;
+    its message says what the interrupt left: ``"interrupted; nothing was stored in
+    PATH"`` (the transaction was rolled back), or that the commit had taken effect.
+
+    Parameters
+    ----------
+    message : str
+        What was interrupted and what it left in the store.
+    stored : bool or None, default False
+        Whether the call's rows are in the store: False (rolled back, or never begun),
+        True (the interrupt came as the commit took effect), None (could not be checked).
+    """
+
+    def __init__(self, message: str, stored: bool | None = False) -> None:
+        super().__init__(message)
+        self.stored = stored
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl-C, as Python or DuckDB raise it.
+
+    DuckDB checks for signals while a query runs; on SIGINT it stops the query and
+    raises a plain ``RuntimeError: Query interrupted`` (``InterruptException`` in some
+    versions). A Ctrl-C that lands in Python code DuckDB calls (reading a registered
+    pandas frame) comes back as a ``duckdb.Error`` whose message is that
+    ``KeyboardInterrupt``'s traceback.
+    """
+    if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException):
+        return True
+    if type(exc) is RuntimeError:
+        return str(exc) == "Query interrupted"
+    if type(exc) is duckdb.Error:
+        lines = str(exc).strip().splitlines()
+        return (
+            len(lines) > 1
+            and lines[0].startswith("Traceback")
+            and (lines[-1].split(":", 1)[0] == "KeyboardInterrupt")
+        )
+    return False
+
+
 @dataclass
 class _Transaction:
     """What one ingest's transaction has done so far (for telling what a failure left)."""
@@ -181,6 +227,7 @@ class _Transaction:
     added: int = 0  # rows inserted (not yet committed)
     staged: dict[str, int] = field(default_factory=dict)  # rows per table, seen before COMMIT
     committing: bool = False  # COMMIT was issued
+    committed: bool = False  # COMMIT returned
 
 
 class Store:
@@ -311,6 +358,9 @@ class Store:
             permission): the message names the store and says whether the rows were
             stored. A failed write stores nothing, and a store file this call created
             is then removed (with its ``.wal``).
+        IngestInterrupted
+            Ctrl-C (Python's or DuckDB's): rolled back, unless it came as or after the
+            commit took effect (the rows are counted to tell); the message says which.
         """
         if self.read_only:
             raise self._error("opened read-only")
@@ -332,6 +382,15 @@ class Store:
             txn.staged = self._counts(txn.con, touched if count_total or txn.added else [])
             txn.committing = True
             txn.con.execute("COMMIT").fetchall()
+            txn.committed = True
+            result.rows_added = txn.added
+            result.rows_total = sum(txn.staged.values()) if count_total else 0
+            if result.rows_differing:
+                result.warnings.append(
+                    f"{result.rows_differing} "
+                    + ("row was" if result.rows_differing == 1 else "rows were")
+                    + " already stored with different values; the stored values were kept"
+                )
         except BaseException as exc:
             stored = self._abort(txn)
             removed = created and stored is False and self._discard()
@@ -339,14 +398,6 @@ class Store:
             if mapped is None:
                 raise
             raise mapped from exc
-        result.rows_added = txn.added
-        result.rows_total = sum(txn.staged.values()) if count_total else 0
-        if result.rows_differing:
-            result.warnings.append(
-                f"{result.rows_differing} "
-                + ("row was" if result.rows_differing == 1 else "rows were")
-                + " already stored with different values; the stored values were kept"
-            )
         return result
 
     def _insert(
@@ -403,14 +454,16 @@ class Store:
     def _abort(self, txn: _Transaction) -> bool | None:
         """Roll back what ``txn`` left open; whether its rows are in the store after all.
 
-        False when the transaction never reached COMMIT, or added no row; when COMMIT
-        was issued, the rows are counted again: the counts the transaction saw mean the
-        commit took effect (True), others that it did not (False); None when the store
-        can no longer be asked.
+        False when the transaction never reached COMMIT, or added no row; True when
+        COMMIT returned; when COMMIT failed, the rows are counted again: the counts the
+        transaction saw mean the commit took effect (True), others that it did not
+        (False); None when the store can no longer be asked.
         """
         con = txn.con
         if con is None or not txn.open:
             return False
+        if txn.committed:
+            return txn.added > 0
         try:
             con.execute("ROLLBACK").fetchall()
         except duckdb.Error:
@@ -436,16 +489,33 @@ class Store:
                 pass
         return not self.path.exists()
 
+    def _interrupted(self, txn: _Transaction, stored: bool | None, removed: bool) -> str:
+        """What an interrupt left, in one line."""
+        if stored is None:
+            return (
+                f"interrupted during the commit; whether its {txn.added:,} rows were stored "
+                f"in {self.path} could not be checked (list the store to see)"
+            )
+        if stored:
+            return (
+                f"interrupted, but the commit had taken effect: {txn.added:,} rows were "
+                f"added to {self.path}"
+            )
+        gone = " (the new store file was removed)" if removed else ""
+        return f"interrupted; nothing was stored in {self.path}{gone}"
+
     def _failure(
         self, exc: BaseException, txn: _Transaction, stored: bool | None, removed: bool
     ) -> BaseException | None:
         """The error to raise for ``exc`` (None: ``exc`` itself, unchanged).
 
-        DuckDB failing to write (an I/O error, or any error of COMMIT: disk full, a
-        file-size limit, no permission) is an :class:`InputError` naming the store and
-        saying whether the rows were stored. A key conflict stays as it is (the watch
-        retries on it).
+        An interrupt is an :class:`IngestInterrupted` saying what it left. DuckDB failing
+        to write (an I/O error, or any error of COMMIT: disk full, a file-size limit, no
+        permission) is an :class:`InputError` naming the store and saying whether the
+        rows were stored. A key conflict stays as it is (the watch retries on it).
         """
+        if is_interrupt(exc):
+            return IngestInterrupted(self._interrupted(txn, stored, removed), stored)
         if isinstance(exc, duckdb.ConstraintException):
             return None
         at_commit = txn.committing and isinstance(exc, duckdb.Error)
