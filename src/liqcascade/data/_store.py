@@ -44,6 +44,8 @@ _MIN_CHUNK = 100
 #: one parameterised ``INSERT ... VALUES`` (no frame to register: a live append of a
 #: few bars costs about a third of the registered-frame path).
 _VALUES_ROWS = 256
+#: How many differing rows (already stored with other values) a warning names.
+_DIFFERING_SHOWN = 3
 
 
 def ingest_chunk_rows() -> int:
@@ -385,12 +387,6 @@ class Store:
             txn.committed = True
             result.rows_added = txn.added
             result.rows_total = sum(txn.staged.values()) if count_total else 0
-            if result.rows_differing:
-                result.warnings.append(
-                    f"{result.rows_differing} "
-                    + ("row was" if result.rows_differing == 1 else "rows were")
-                    + " already stored with different values; the stored values were kept"
-                )
         except BaseException as exc:
             stored = self._abort(txn)
             removed = created and stored is False and self._discard()
@@ -435,11 +431,15 @@ class Store:
                 continue
             df = _to_table_frame(s, kind)
             cols = ", ".join(_q(c) for c in df.columns)
+            differing: list[tuple[Any, ...]] = []  # the first few, (ts, column, stored, new)
+            n_differing = 0
             for start in range(0, len(df), size):
                 chunk = df.iloc[start : start + size]
                 con.register("_incoming", chunk)
                 if not new_only:
-                    result.rows_differing += self._differing(con, kind)
+                    n, first = self._differing(con, kind, _DIFFERING_SHOWN - len(differing))
+                    n_differing += n
+                    differing += first
                 out = con.execute(
                     f"INSERT INTO {kind.name} ({cols}) SELECT {cols} FROM _incoming "
                     "ON CONFLICT DO NOTHING"
@@ -449,6 +449,9 @@ class Store:
                 done += len(chunk)
                 if on_progress is not None:
                     on_progress(done, total_rows)
+            if n_differing:
+                result.rows_differing += n_differing
+                result.warnings.append(_differing_warning(s, n_differing, differing))
         return result
 
     def _abort(self, txn: _Transaction) -> bool | None:
@@ -569,17 +572,36 @@ class Store:
         rows = con.execute(f"SELECT count(*) FROM {kind}").fetchall()
         return int(rows[0][0]) if rows else 0
 
-    def _differing(self, con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
+    def _differing(
+        self, con: duckdb.DuckDBPyConnection, kind: Kind, show: int
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        """Rows of ``_incoming`` whose key is stored with other values, and the first.
+
+        Returns how many, and the first ``show`` of them (time order) as ``(ts, column,
+        stored, new)``, the column being the row's first that differs.
+        """
         keys = [*_SERIES, *kind.keys]
         on = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in keys)
         diff = " OR ".join(
             f"(i.{_q(c)} IS NOT NULL AND t.{_q(c)} IS DISTINCT FROM i.{_q(c)})"
             for c in kind.value_columns
         )
-        row = con.execute(
-            f"SELECT count(*) FROM _incoming i JOIN {kind.name} t ON {on} WHERE {diff}"
-        ).fetchall()
-        return int(row[0][0]) if row else 0
+        join = f"FROM _incoming i JOIN {kind.name} t ON {on} WHERE {diff}"
+        row = con.execute(f"SELECT count(*) {join}").fetchall()
+        n = int(row[0][0]) if row else 0
+        if not n or show <= 0:
+            return n, []
+        values = kind.value_columns
+        pairs = ", ".join(f"t.{_q(c)}, i.{_q(c)}" for c in values)
+        rows = con.execute(f"SELECT i.ts, {pairs} {join} ORDER BY i.ts LIMIT {int(show)}")
+        first = []
+        for r in rows.fetchall():
+            for j, c in enumerate(values):
+                stored, new = r[1 + 2 * j], r[2 + 2 * j]
+                if new is not None and (stored is None or stored != new):
+                    first.append((r[0], c, stored, new))
+                    break
+        return n, first
 
     # -- reading -------------------------------------------------------------------------
     def list_series(self) -> pd.DataFrame:
@@ -698,6 +720,40 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, read_only={self.read_only})"
+
+
+def _differing_warning(s: SeriesFrame, n: int, first: Sequence[tuple[Any, ...]]) -> str:
+    """The warning for ``n`` rows of ``s`` stored before with other values (kept).
+
+    Names the file, the series, the first times and one value as stored and as read.
+    """
+    times = ", ".join(_when(t) for t, *_ in first)
+    if n > len(first):
+        times += f" and {n - len(first):,} more"
+    detail = ""
+    if first:
+        ts, col, stored, new = first[0]
+        detail = f"; at {_when(ts)} {col} is {_value(stored)} stored, {_value(new)} in the file"
+    rows = "row was" if n == 1 else "rows were"
+    return (
+        f"{s.file}: {n:,} {rows} already stored with different values ({s.kind} "
+        f"{s.venue}/{s.symbol}/{s.interval} at {times}{detail}); the stored values were kept"
+    )
+
+
+def _when(ts: Any) -> str:
+    """A stored time (naive UTC) as ``2024-03-01 03:00`` (seconds when it has them)."""
+    t = pd.Timestamp(ts)
+    return f"{t:%Y-%m-%d %H:%M:%S}" if t.second or t.microsecond else f"{t:%Y-%m-%d %H:%M}"
+
+
+def _value(v: Any) -> str:
+    """A stored or read value for a message: numbers in full (10 significant digits)."""
+    if v is None:
+        return "empty"
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return repr(v)
 
 
 def _table(kind: str) -> Kind:
