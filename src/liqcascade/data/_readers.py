@@ -355,6 +355,8 @@ def series_from_raw(
             )
     tcol = _time_col(raw, name, layout.time)
     ts = parse_times(raw[tcol], name, tcol)
+    if len(ts) and ts.isna().all():  # nothing to infer an interval from, nothing to store
+        raise InputError(f"{name}: the time column {tcol!r} is empty: no row has a time")
     values = layout.build(raw)
     frame = pd.DataFrame({"ts": ts, **values})
     frame["_row"] = np.arange(1, len(raw) + 1, dtype=np.int64)
@@ -437,9 +439,12 @@ def series_from_raw(
                     param="interval",
                 )
             f = f.assign(interval_hours=step / 3_600_000.0)
+        # rows without a time, refused by validate (naming the first), are the fault
+        # before the interval they leave too few times to infer
+        untimed = not drop_missing and bool(f["ts"].isna().any())
         if kind_name == "liquidation_events":
             iv = "events"
-        elif iv == "events" and kind_name != "depth":
+        elif iv == "events" and kind_name != "depth" and not untimed:
             raise InputError(
                 "interval must be given (e.g. 1h): cannot infer the bar interval from a "
                 "single timestamp",
