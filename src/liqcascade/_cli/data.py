@@ -193,7 +193,6 @@ def ingest(
 
     Example: liqcascade data ingest ETHUSDT-1h-2025-01.zip metrics.csv --venue binance --json
     """
-    _common.flag_names(files="FILE")
     with _interrupt_says_what_was_stored() as stored:
         with _common.progress("ingesting") as advance:
             result, path = _ops.ingest_files(files, kind=kind, venue=venue, symbol=symbol,

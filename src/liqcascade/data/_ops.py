@@ -25,6 +25,7 @@ from liqcascade.data._store import (
     default_store_source,
     ingest_chunk_rows,
 )
+from liqcascade.data._time import format_interval, interval_ms
 from liqcascade.data._validate import MissingValueError
 from liqcascade.errors import InputError
 
@@ -111,8 +112,7 @@ def ingest_files(
     for f in files:
         p = Path(f)
         if not p.is_file():
-            raise InputError(f"files: {p}: {'not a file' if p.exists() else 'no such file'}",
-                             param="files")  # fmt: skip
+            raise InputError("not a file" if p.exists() else "no such file", file=str(p))
         try:
             series.extend(read_file(p, kind=kind, venue=venue, symbol=symbol, interval=interval,
                                     drop_missing=drop_missing, measure=measure))  # fmt: skip
@@ -167,7 +167,9 @@ def export_series(
     out : path
         Output file ending in ``.parquet`` or ``.csv``.
     symbol, venue, interval : str, optional
-        Narrow the stored series to exactly one (case-insensitive).
+        Narrow the stored series to exactly one (case-insensitive; ``interval`` is a
+        label like ``1h``, ``60m`` finding it too, or ``events``: another is an
+        :class:`InputError`).
     start, end : Timestamp, optional
         Inclusive time bounds (UTC).
     store : path, optional
@@ -181,6 +183,9 @@ def export_series(
         The file is written even without rows (the header: an empty range is an answer).
     """
     k = _kind(kind)
+    if interval is not None:  # a label like 1h (60m finds it too), or events
+        ms = interval_ms(interval)
+        interval = format_interval(ms) if ms else interval.strip().lower()
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
