@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # an internal error: one line, traceback only with -v
+        if _duckdb_interrupt(exc):  # Ctrl-C while DuckDB ran a query
+            return 130
         if _common.STATE.verbosity > 0 or os.environ.get("LIQCASCADE_DEBUG"):
             raise
         _common.stderr.print(
@@ -220,6 +222,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _duckdb_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's answer to Ctrl-C (``RuntimeError: Query interrupted``…).
+
+    DuckDB raises its own errors instead of :class:`KeyboardInterrupt` (see
+    :func:`liqcascade.data._store.is_interrupt`); a run that never loaded duckdb
+    cannot have had one (and does not load it to ask: the startup stays light).
+    """
+    if "duckdb" not in sys.modules:
+        return False
+    from liqcascade.data._store import is_interrupt
+
+    return is_interrupt(exc)
 
 
 def _entry() -> None:

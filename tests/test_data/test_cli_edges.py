@@ -96,3 +96,26 @@ def test_one_row_one_gap_in_the_singular(tmp_path: Path) -> None:
     assert ", 1 row, 0 gaps" in r.stdout
     r = run_cli("data", "list", "--store", s)
     assert " 1 row 0 gaps" in r.stdout
+
+
+def test_export_interval_is_checked_and_read_as_a_duration(store: Path, tmp_path: Path) -> None:
+    """``--interval 7x`` said "no stored ohlcv series matches"; 60m found nothing either."""
+    out = tmp_path / "e.csv"
+    export = ("data", "export", "--kind", "ohlcv", "--out", str(out), "--store", str(store))
+    r = run_cli(*export, "--interval", "7x")
+    assert r.exit_code == 2 and r.stdout == "" and not out.exists()
+    assert r.stderr.strip() == "error: --interval: not an interval like 1m, 4h, 1d: '7x'"
+    r = run_cli(*export, "--interval", "60m", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert (r.json()["interval"], r.json()["rows"]) == ("1h", 46)
+
+
+def test_a_missing_ingest_file_is_named_without_a_placeholder(tmp_path: Path) -> None:
+    """It read ``error: FILE: /tmp/nope.csv: no such file``."""
+    store = tmp_path / "s.duckdb"
+    nope = tmp_path / "nope.csv"
+    r = run_cli("data", "ingest", str(nope), "--store", str(store))
+    assert r.exit_code == 2 and r.stderr.strip() == f"error: {nope}: no such file"
+    r = run_cli("data", "ingest", str(tmp_path), "--store", str(store))
+    assert r.exit_code == 2 and r.stderr.strip() == f"error: {tmp_path}: not a file"
+    assert not store.exists()

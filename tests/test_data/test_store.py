@@ -62,7 +62,24 @@ def test_differing_values_kept_and_warned(tmp_path: Path, cli, store_path: Path,
     p2 = gen.write_csv(tmp_path / "b.csv", b2)
     r = cli("data", "ingest", str(p2), "--store", str(store_path), "--json")
     assert r.json()["rows_added"] == 0 and r.json()["rows_differing"] == 1
-    assert "1 row was already stored with different values" in r.stderr
+    old, new = b["volume"].iloc[3], 999999
+    # the file, the series, the time and one value both ways (it named none of them)
+    assert f"warning: {p2}: 1 row was already stored with different values (ohlcv " in r.stderr
+    assert (
+        f"unknown/ETHUSDT/1h at 2024-03-01 03:00; at 2024-03-01 03:00 volume is {old:.10g} "
+        f"stored, {new} in the file); the stored values were kept"
+    ) in r.stderr
+    b3 = b.copy()
+    b3["close"] = b3["close"] + 1  # every row differs: the first three times, then a count
+    b3["high"] = b3[["high", "close"]].max(axis=1)
+    p3 = gen.write_csv(tmp_path / "c.csv", b3)
+    r = cli("data", "ingest", str(p3), "--store", str(store_path), "--json")
+    (w,) = [w for w in r.json()["warnings"] if "different values" in w]
+    assert w.startswith(
+        f"{p3}: 10 rows were already stored with different values (ohlcv unknown/ETHUSDT/1h "
+        "at 2024-03-01 00:00, 2024-03-01 01:00, 2024-03-01 02:00 and 7 more; at 2024-03-01 "
+        "00:00 "
+    )
     with Store(store_path, read_only=True) as s:
         assert s.read("ohlcv")["volume"].iloc[3] == b["volume"].iloc[3]
 

@@ -144,6 +144,24 @@ CASES = [
         ("--interval", "1d"),
         ("--interval 1d: the timestamps are 1h apart", "give 1h, or leave it out"),
     ),
+    (  # was "--interval must be given: cannot infer the bar interval from a single timestamp"
+        "time-column-empty",
+        ["", "", ""],
+        (),
+        ("the time column 'ts' is empty: no row has a time",),
+    ),
+    (
+        "time-column-empty-even-with-an-interval",
+        ["", "", ""],
+        ("--interval", "1h", "--drop-missing"),
+        ("the time column 'ts' is empty: no row has a time",),
+    ),
+    (  # the rows without a time are the fault, not the interval they leave unknown
+        "one-time-then-blanks",
+        ["2024-01-01 00:00", "", ""],
+        (),
+        ("data row 2: ts is missing or not a time", "--drop-missing leaves such rows out"),
+    ),
     (
         "interval-1h-on-daily-bars",
         [str(T0_S + 86_400 * i) for i in range(10)],

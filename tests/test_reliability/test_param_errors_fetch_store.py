@@ -84,6 +84,44 @@ def test_store_errors_name_the_file_and_the_parameter(tmp_path: Path) -> None:
     assert e.value.param == "store"
 
 
+def test_an_unknown_kind_of_the_store_lists_its_tables(tmp_path: Path) -> None:
+    """``Store.read('prices')`` was a bare ``KeyError: 'prices'``."""
+    from liqcascade.data import Store
+
+    st = Store(tmp_path / "none.duckdb", read_only=True)
+    tables = "ohlcv, open_interest, funding, liquidations, liquidation_events, depth, taker"
+    for call in (lambda: st.read("prices"), lambda: st.count("prices")):
+        with pytest.raises(InputError, match=rf"^kind must be one of the store's tables {tables}"):
+            call()
+    with pytest.raises(InputError, match=r"\(got 'prices'\)$") as e:
+        st.read("prices")
+    assert e.value.param == "kind"
+    assert st.count("ohlcv") == 0 and st.read("liquidation_events").empty  # the names still work
+
+
+def test_a_store_the_variable_chose_is_named_by_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ``store`` given: the error names ``$LIQCASCADE_STORE`` (or the default), no param."""
+    from liqcascade.data import Store
+
+    bad = _not_duckdb(tmp_path)
+    monkeypatch.setenv("LIQCASCADE_STORE", str(bad))
+    want = rf"^\$LIQCASCADE_STORE: {re.escape(str(bad))}: cannot open: not a DuckDB store"
+    with pytest.raises(InputError, match=want) as e:
+        Store().count()
+    assert e.value.params == ()
+    monkeypatch.setenv("LIQCASCADE_STORE", str(tmp_path))
+    with pytest.raises(InputError, match=r"^\$LIQCASCADE_STORE: .*: is a folder, not a DuckDB"):
+        Store().ingest([])
+    monkeypatch.delenv("LIQCASCADE_STORE")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".liqcascade").mkdir()
+    (tmp_path / ".liqcascade" / "store.duckdb").write_text("not a DuckDB file\n")
+    with pytest.raises(InputError, match=r"^the default store: .*store\.duckdb: cannot open"):
+        Store(read_only=True).count()
+
+
 # -- the command line: the flag the user typed, one line, exit 2 ---------------------------------
 def test_contagion_prints_the_preset_flag() -> None:
     assert_refused(
@@ -131,6 +169,20 @@ def test_store_errors_print_the_store_flag(tmp_path: Path) -> None:
     bad = _not_duckdb(tmp_path)
     for args in (("data", "list"), ("vol",)):
         assert_refused(run_cli(*args, "--store", str(bad)), f"error: --store: {bad}: cannot open")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("data", "ingest", "h.csv"), ("data", "list"), ("vol",), ("cascade", "backtest"),
+     ("data", "export", "--kind", "ohlcv", "--out", "x.csv")],
+)  # fmt: skip
+def test_store_errors_name_the_variable_that_chose_it(tmp_path: Path, args: tuple) -> None:
+    """No --store given: a bad $LIQCASCADE_STORE is blamed on the variable, not --store."""
+    (tmp_path / "h.csv").write_text(HOURLY)
+    bad = _not_duckdb(tmp_path)
+    r = run_cli(*args, env={"LIQCASCADE_STORE": str(bad)}, cwd=tmp_path)
+    line = assert_refused(r, f"$LIQCASCADE_STORE: {bad}: cannot open: not a DuckDB store")
+    assert "--store" not in line
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ import pandas as pd
 import typer
 
 from liqcascade._cli import _common
-from liqcascade.data import _ops
+from liqcascade.data import IngestInterrupted, _ops
 from liqcascade.data._kinds import PUBLIC_KINDS
 
 data_app = typer.Typer(
@@ -38,6 +39,28 @@ def _inserted(advance: _common.Advance) -> Callable[[int, int], None]:
             _common.info(f"ingest: inserted {done}/{n} rows (not yet committed)")
 
     return _on
+
+
+@contextmanager
+def _interrupt_says_what_was_stored() -> Iterator[list[str]]:
+    """Ctrl-C during an ingest: one line saying whether anything was stored, exit 130.
+
+    Yields a list: once the rows are stored, the caller puts there what was stored, for
+    an interrupt that comes after (while the result prints).
+    """
+    stored: list[str] = []
+    try:
+        yield stored
+    except IngestInterrupted as exc:
+        line = str(exc)
+    except KeyboardInterrupt:
+        if not stored:
+            raise
+        line = f"interrupted after the ingest: {stored[0]}"
+    else:
+        return
+    _common.stderr.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(130)
 
 
 def _note(message: str) -> None:
@@ -170,18 +193,19 @@ def ingest(
 
     Example: liqcascade data ingest ETHUSDT-1h-2025-01.zip metrics.csv --venue binance --json
     """
-    _common.flag_names(files="FILE")
-    with _common.progress("ingesting") as advance:
-        result, path = _ops.ingest_files(files, kind=kind, venue=venue, symbol=symbol,
-                                         interval=interval, store=store,
-                                         on_progress=_inserted(advance),
-                                         drop_missing=drop_missing,
-                                         measure=measure)  # fmt: skip
-    for n in result.notes:
-        _note(n)
-    for w in result.warnings:
-        _common.warn(w)
-    _common.emit({**result.to_dict(), "store": str(path)}, as_json, _render_ingest)
+    with _interrupt_says_what_was_stored() as stored:
+        with _common.progress("ingesting") as advance:
+            result, path = _ops.ingest_files(files, kind=kind, venue=venue, symbol=symbol,
+                                             interval=interval, store=store,
+                                             on_progress=_inserted(advance),
+                                             drop_missing=drop_missing,
+                                             measure=measure)  # fmt: skip
+        stored.append(f"{_count(result.rows_added, 'row')} added to {path}")
+        for n in result.notes:
+            _note(n)
+        for w in result.warnings:
+            _common.warn(w)
+        _common.emit({**result.to_dict(), "store": str(path)}, as_json, _render_ingest)
 
 
 @data_app.command("list")
@@ -247,7 +271,10 @@ def fetch(
     assert t0 is not None
     if t1 is None and t0 > pd.Timestamp.now(tz="UTC"):  # before any network
         _common.fail(f"--since ({t0:%Y-%m-%d %H:%M}) is in the future (--until defaults to now)")
-    with _common.progress(f"fetching {symbol} {kind}", total=100) as advance:
+    with (
+        _interrupt_says_what_was_stored(),
+        _common.progress(f"fetching {symbol} {kind}", total=100) as advance,
+    ):
         out, warnings = _ops.fetch_into_store(exchange, symbol, kind, t0, t1, interval=interval,
                                               limit=limit, store=store, connect=make_exchange,
                                               on_progress=advance)  # fmt: skip

@@ -30,7 +30,7 @@ from liqcascade.data._kinds import (
 from liqcascade.data._quality import suspect_liquidation_bars
 from liqcascade.data._readers import LAYOUTS, read_file
 from liqcascade.data._series import bundled_name, load_series, long_short_wide
-from liqcascade.data._store import IngestResult, Store, default_store_path
+from liqcascade.data._store import IngestInterrupted, IngestResult, Store, default_store_path
 from liqcascade.data._time import infer_interval
 from liqcascade.data._validate import validate
 
@@ -43,6 +43,7 @@ __all__ = [
     "LONG_SHORT_MEASURES",
     "PUBLIC_KINDS",
     "FetchResult",
+    "IngestInterrupted",
     "IngestResult",
     "Kind",
     "SeriesFrame",

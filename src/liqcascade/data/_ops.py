@@ -17,7 +17,15 @@ import pandas as pd
 from liqcascade._paths import check_output_file
 from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
 from liqcascade.data._readers import read_file
-from liqcascade.data._store import IngestResult, Store, default_store_path, ingest_chunk_rows
+from liqcascade.data._store import (
+    IngestInterrupted,
+    IngestResult,
+    Store,
+    default_store_path,
+    default_store_source,
+    ingest_chunk_rows,
+)
+from liqcascade.data._time import format_interval, interval_ms
 from liqcascade.data._validate import MissingValueError
 from liqcascade.errors import InputError
 
@@ -34,13 +42,10 @@ def store_path(store: str | Path | None = None, *, must_exist: bool = False) -> 
     if must_exist and not path.exists():
         if store is not None:
             raise InputError(f"store: {path}: no such store", param="store")
-        raise InputError(f"{_named_by()}: {path}: no such store (nothing was ingested there)")
+        raise InputError(
+            f"{default_store_source()}: {path}: no such store (nothing was ingested there)"
+        )
     return path
-
-
-def _named_by() -> str:
-    """Where the default store's path comes from: ``$LIQCASCADE_STORE`` or the default."""
-    return "$LIQCASCADE_STORE" if os.environ.get("LIQCASCADE_STORE") else "the default store"
 
 
 def _kind(name: str) -> str:
@@ -90,6 +95,11 @@ def ingest_files(
     (IngestResult, Path)
         What was added (``files``, ``series``, ``warnings`` and ``notes`` filled in),
         and the store.
+
+    Raises
+    ------
+    IngestInterrupted
+        Ctrl-C, saying whether anything was stored (see :meth:`Store.ingest`).
     """
     if kind is not None:
         _kind(kind)
@@ -102,8 +112,7 @@ def ingest_files(
     for f in files:
         p = Path(f)
         if not p.is_file():
-            raise InputError(f"files: {p}: {'not a file' if p.exists() else 'no such file'}",
-                             param="files")  # fmt: skip
+            raise InputError("not a file" if p.exists() else "no such file", file=str(p))
         try:
             series.extend(read_file(p, kind=kind, venue=venue, symbol=symbol, interval=interval,
                                     drop_missing=drop_missing, measure=measure))  # fmt: skip
@@ -112,7 +121,9 @@ def ingest_files(
                 f"{exc}; drop_missing leaves such rows out (counted in a warning)",
                 param="drop_missing",
             ) from None
-    st = Store(store_path(store))
+        except KeyboardInterrupt:  # before the store is opened: it is as it was
+            raise IngestInterrupted(f"interrupted while reading {p}; nothing was stored") from None
+    st = Store(store)  # None: the default store (errors then name what chose it)
     with st:
         result = st.ingest(series, on_progress=on_progress)
     result.files = len(files)
@@ -131,9 +142,9 @@ def list_store(store: str | Path | None = None) -> tuple[Path, pd.DataFrame]:
     the listing is empty.
     """
     named = store is not None or bool(os.environ.get("LIQCASCADE_STORE"))
-    path = store_path(store, must_exist=named)
-    with Store(path, read_only=True) as st:
-        return path, st.list_series()
+    store_path(store, must_exist=named)
+    with Store(store, read_only=True) as st:
+        return st.path, st.list_series()
 
 
 def export_series(
@@ -156,7 +167,9 @@ def export_series(
     out : path
         Output file ending in ``.parquet`` or ``.csv``.
     symbol, venue, interval : str, optional
-        Narrow the stored series to exactly one (case-insensitive).
+        Narrow the stored series to exactly one (case-insensitive; ``interval`` is a
+        label like ``1h``, ``60m`` finding it too, or ``events``: another is an
+        :class:`InputError`).
     start, end : Timestamp, optional
         Inclusive time bounds (UTC).
     store : path, optional
@@ -170,13 +183,16 @@ def export_series(
         The file is written even without rows (the header: an empty range is an answer).
     """
     k = _kind(kind)
+    if interval is not None:  # a label like 1h (60m finds it too), or events
+        ms = interval_ms(interval)
+        interval = format_interval(ms) if ms else interval.strip().lower()
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
         raise InputError(f"out must end in .parquet or .csv (got {out.name!r})", param="out")
     check_output_file(out, "out")
-    path = store_path(store, must_exist=True)
-    with Store(path, read_only=True) as st:
+    store_path(store, must_exist=True)
+    with Store(store, read_only=True) as st:
         row = _one_series(st.list_series(), k, symbol=symbol, venue=venue, interval=interval)
         table = "liquidation_events" if (k == "liquidations" and row["interval"] == "events") else k
         df = st.read(table, venue=row["venue"], symbol=row["symbol"], interval=row["interval"],
@@ -235,11 +251,18 @@ def _atomic_write(df: pd.DataFrame, out: Path) -> None:
 
     The file gets the mode of any new file (``0666`` less the umask): ``mkstemp``'s
     ``0600`` would hide market data, which is not secret, from the user's group.
+
+    Raises
+    ------
+    InputError
+        The write failed (disk full, a file-size limit, no permission): naming ``out``
+        (``param="out"``) and the cause; ``out`` is as it was, the temporary file gone.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
+    tmp = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+        os.close(fd)
         if out.suffix.lower() == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
@@ -250,8 +273,14 @@ def _atomic_write(df: pd.DataFrame, out: Path) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, out)
+    except OSError as exc:
+        cause = os.strerror(exc.errno) if exc.errno else str(exc)
+        kept = " (the file there is as it was)" if out.exists() else ""
+        raise InputError(
+            f"out: {out}: cannot write: {cause}; nothing was written{kept}", param="out"
+        ) from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
 
 
@@ -338,7 +367,7 @@ def fetch_into_store(
         done[0] = pct
 
     res = _fetch.fetch_series(ex, symbol, k, since, t1, interval, limit=limit, on_progress=_pages)
-    st = Store(store_path(store))
+    st = Store(store)
     with st:
         ing = st.ingest([res.series])
     warnings = [w for w in res.series.warnings + ing.warnings if "no symbol in the file" not in w]

@@ -223,6 +223,10 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
         raise InputError(f"{name}: malformed CSV: {exc}") from exc  # pragma: no cover
     except (pd.errors.ParserError, ValueError) as exc:
         msg = str(exc).strip().splitlines()[0]
+        if "Calling read(nbytes) on source failed" in msg:
+            # reading bytes in memory fails only when the (Python-level) utf-8-sig
+            # decoder is stopped: Ctrl-C, which pandas turns into this ParserError
+            raise KeyboardInterrupt from exc
         m = re.search(r"line (\d+)", msg)
         if m:
             line = int(m.group(1))
@@ -352,6 +356,8 @@ def series_from_raw(
             )
     tcol = _time_col(raw, name, layout.time)
     ts = parse_times(raw[tcol], name, tcol)
+    if len(ts) and ts.isna().all():  # nothing to infer an interval from, nothing to store
+        raise InputError(f"{name}: the time column {tcol!r} is empty: no row has a time")
     values = layout.build(raw)
     frame = pd.DataFrame({"ts": ts, **values})
     frame["_row"] = np.arange(1, len(raw) + 1, dtype=np.int64)
@@ -434,9 +440,12 @@ def series_from_raw(
                     param="interval",
                 )
             f = f.assign(interval_hours=step / 3_600_000.0)
+        # rows without a time, refused by validate (naming the first), are the fault
+        # before the interval they leave too few times to infer
+        untimed = not drop_missing and bool(f["ts"].isna().any())
         if kind_name == "liquidation_events":
             iv = "events"
-        elif iv == "events" and kind_name != "depth":
+        elif iv == "events" and kind_name != "depth" and not untimed:
             raise InputError(
                 "interval must be given (e.g. 1h): cannot infer the bar interval from a "
                 "single timestamp",

@@ -3,12 +3,15 @@
 Ingest is idempotent (rows whose key is already stored are skipped) and atomic: every
 series of one call goes in within a single transaction, so a failure, or a process
 killed mid-way, leaves the store exactly as it was (DuckDB's write-ahead log only
-holds committed transactions).
+holds committed transactions). A write that fails (disk full) is an ``InputError``
+naming the store and saying whether the rows were stored, checked by counting them; a
+store file the failed call created is removed.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +27,15 @@ from liqcascade.data._time import count_gaps, to_utc
 from liqcascade.data._validate import check_conflicts
 from liqcascade.errors import InputError
 
-__all__ = ["IngestResult", "Store", "default_store_path", "ingest_chunk_rows"]
+__all__ = [
+    "IngestInterrupted",
+    "IngestResult",
+    "Store",
+    "default_store_path",
+    "default_store_source",
+    "ingest_chunk_rows",
+    "is_interrupt",
+]
 
 _SERIES = ("venue", "symbol", "interval")
 _CHUNK = 50_000
@@ -33,6 +44,8 @@ _MIN_CHUNK = 100
 #: one parameterised ``INSERT ... VALUES`` (no frame to register: a live append of a
 #: few bars costs about a third of the registered-frame path).
 _VALUES_ROWS = 256
+#: How many differing rows (already stored with other values) a warning names.
+_DIFFERING_SHOWN = 3
 
 
 def ingest_chunk_rows() -> int:
@@ -65,6 +78,14 @@ def default_store_path() -> Path:
     if env:
         return Path(env).expanduser()
     return Path.home() / ".liqcascade" / "store.duckdb"
+
+
+def default_store_source() -> str:
+    """What chose :func:`default_store_path`, as errors name it.
+
+    ``"$LIQCASCADE_STORE"`` when the variable is set, else ``"the default store"``.
+    """
+    return "$LIQCASCADE_STORE" if os.environ.get("LIQCASCADE_STORE") else "the default store"
 
 
 @dataclass
@@ -132,28 +153,83 @@ def _q(col: str) -> str:
     return f'"{col}"'
 
 
-def _check_duckdb_file(path: Path) -> None:
+def _check_duckdb_file(path: Path, fail: Callable[[str], InputError]) -> None:
     """A store path that exists must be a DuckDB database file (magic ``DUCK`` at byte 8).
 
     DuckDB itself opens some other files (a CSV, say) without complaint and writes
-    nothing to them, so an ingest into one would report rows stored nowhere.
+    nothing to them, so an ingest into one would report rows stored nowhere. ``fail``
+    turns what is wrong into the error (naming the path and what chose it).
     """
     if path.is_dir():
-        raise InputError(f"store: {path}: is a folder, not a DuckDB store", param="store")
+        raise fail("is a folder, not a DuckDB store")
     if not path.exists() or path.stat().st_size == 0:
         return
     try:
         with path.open("rb") as fh:
             head = fh.read(12)
     except OSError as exc:
-        raise InputError(f"store: {path}: cannot open: {exc}", param="store") from exc
+        raise fail(f"cannot open: {exc}") from exc
     if head[8:12] != b"DUCK":
-        raise InputError(
-            f"store: {path}: cannot open: not a DuckDB store (the file exists and is "
-            "something else); "
-            "give a new path or an existing store",
-            param="store",
+        raise fail(
+            "cannot open: not a DuckDB store (the file exists and is something else); "
+            "give a new path or an existing store"
         )
+
+
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) during :meth:`Store.ingest`, saying whether the rows were stored.
+
+    A :class:`KeyboardInterrupt`, so code that stops on Ctrl-C stops on it as before;
+    its message says what the interrupt left: ``"interrupted; nothing was stored in
+    PATH"`` (the transaction was rolled back), or that the commit had taken effect.
+
+    Parameters
+    ----------
+    message : str
+        What was interrupted and what it left in the store.
+    stored : bool or None, default False
+        Whether the call's rows are in the store: False (rolled back, or never begun),
+        True (the interrupt came as the commit took effect), None (could not be checked).
+    """
+
+    def __init__(self, message: str, stored: bool | None = False) -> None:
+        super().__init__(message)
+        self.stored = stored
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is Ctrl-C, as Python or DuckDB raise it.
+
+    DuckDB checks for signals while a query runs; on SIGINT it stops the query and
+    raises a plain ``RuntimeError: Query interrupted`` (``InterruptException`` in some
+    versions). A Ctrl-C that lands in Python code DuckDB calls (reading a registered
+    pandas frame) comes back as a ``duckdb.Error`` whose message is that
+    ``KeyboardInterrupt``'s traceback.
+    """
+    if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException):
+        return True
+    if type(exc) is RuntimeError:
+        return str(exc) == "Query interrupted"
+    if type(exc) is duckdb.Error:
+        lines = str(exc).strip().splitlines()
+        return (
+            len(lines) > 1
+            and lines[0].startswith("Traceback")
+            and (lines[-1].split(":", 1)[0] == "KeyboardInterrupt")
+        )
+    return False
+
+
+@dataclass
+class _Transaction:
+    """What one ingest's transaction has done so far (for telling what a failure left)."""
+
+    con: duckdb.DuckDBPyConnection | None = None
+    open: bool = False  # BEGIN went through
+    added: int = 0  # rows inserted (not yet committed)
+    staged: dict[str, int] = field(default_factory=dict)  # rows per table, seen before COMMIT
+    committing: bool = False  # COMMIT was issued
+    committed: bool = False  # COMMIT returned
 
 
 class Store:
@@ -167,6 +243,12 @@ class Store:
     read_only : bool, default False
         Open without writing; a missing file then reads as an empty store.
 
+    Notes
+    -----
+    Errors about the file name what chose it: ``store: PATH: …`` (``param="store"``)
+    for a ``path`` given, ``$LIQCASCADE_STORE: PATH: …`` or ``the default store:
+    PATH: …`` when it was left out.
+
     Examples
     --------
     >>> from liqcascade.data import Store
@@ -177,6 +259,8 @@ class Store:
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         self.read_only = read_only
+        #: what chose ``path``, for errors: the ``store`` parameter, or the default's source
+        self._named_by = "store" if path is not None else default_store_source()
         self._con: duckdb.DuckDBPyConnection | None = None
 
     # -- connection ---------------------------------------------------------------------
@@ -185,30 +269,33 @@ class Store:
         """Whether the store file exists."""
         return self.path.exists()
 
+    def _error(self, what: str) -> InputError:
+        """An :class:`InputError` about the store file: ``SOURCE: PATH: what``.
+
+        ``SOURCE`` is what chose the path: ``store`` (the parameter, ``param="store"``),
+        ``$LIQCASCADE_STORE`` or ``the default store``.
+        """
+        if self._named_by == "store":
+            return InputError(f"store: {self.path}: {what}", param="store")
+        return InputError(f"{self._named_by}: {self.path}: {what}")
+
     def _connect(self) -> duckdb.DuckDBPyConnection | None:
         if self._con is not None:
             return self._con
         if self.read_only and not self.exists:
             return None
-        _check_duckdb_file(self.path)
+        _check_duckdb_file(self.path, self._error)
         if not self.read_only:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise InputError(
-                    f"store: {self.path}: cannot create folder: {exc}", param="store"
-                ) from exc
+                raise self._error(f"cannot create folder: {exc}") from exc
         try:
             self._con = duckdb.connect(str(self.path), read_only=self.read_only)
         except duckdb.IOException as exc:
-            raise InputError(
-                f"store: {self.path}: cannot open: {_first_line(exc)}", param="store"
-            ) from exc
+            raise self._error(f"cannot open: {_first_line(exc)}") from exc
         except duckdb.Error as exc:
-            raise InputError(
-                f"store: {self.path}: not a readable DuckDB store: {_first_line(exc)}",
-                param="store",
-            ) from exc
+            raise self._error(f"not a readable DuckDB store: {_first_line(exc)}") from exc
         if not self.read_only:
             for kind in KINDS.values():
                 self._con.execute(_ddl(kind)).fetchall()
@@ -249,8 +336,10 @@ class Store:
         on_progress : callable, optional
             Called as ``on_progress(rows_done, rows_total)`` after each chunk.
         count_total : bool, default True
-            Count the rows of the whole store for ``rows_total`` (one more query; the
-            watch, which appends every interval, turns it off: ``rows_total`` is then 0).
+            Count the rows of the whole store for ``rows_total`` (the watch, which
+            appends every interval, turns it off: ``rows_total`` is then 0, and only the
+            tables written to are counted, which tells a failed COMMIT from one that
+            took effect).
         after_last : sequence of bool, optional
             Per series, the caller's word that every row is after the last row stored
             in its series (the watch keeps track of that): the query that checks it is
@@ -262,73 +351,188 @@ class Store:
         -------
         IngestResult
             Counts; ``files`` is left for the caller to set.
+
+        Raises
+        ------
+        InputError
+            Series of one call that disagree, a bad ``$LIQCASCADE_INGEST_CHUNK``, or a
+            store that cannot be opened or written (disk full, a file-size limit, no
+            permission): the message names the store and says whether the rows were
+            stored. A failed write stores nothing, and a store file this call created
+            is then removed (with its ``.wal``).
+        IngestInterrupted
+            Ctrl-C (Python's or DuckDB's): rolled back, unless it came as or after the
+            commit took effect (the rows are counted to tell); the message says which.
         """
         if self.read_only:
-            raise InputError(f"store: {self.path}: opened read-only", param="store")
+            raise self._error("opened read-only")
         check_conflicts(list(series))
         size = ingest_chunk_rows()
-        con = self._connect()
+        if after_last is not None and len(after_last) != len(series):
+            raise InputError("after_last: one flag per series", param="after_last")
+        created = self._con is None and not self.path.exists()
+        txn = _Transaction()
+        try:
+            txn.con = self._connect()
+            assert txn.con is not None
+            txn.con.execute("BEGIN TRANSACTION").fetchall()
+            txn.open = True
+            result = self._insert(txn, series, size, on_progress, after_last)
+            # the rows as this transaction sees them: after a failed COMMIT, the same
+            # counts mean it took effect (see _abort)
+            touched = list(KINDS) if count_total else sorted({s.kind for s in series})
+            txn.staged = self._counts(txn.con, touched if count_total or txn.added else [])
+            txn.committing = True
+            txn.con.execute("COMMIT").fetchall()
+            txn.committed = True
+            result.rows_added = txn.added
+            result.rows_total = sum(txn.staged.values()) if count_total else 0
+        except BaseException as exc:
+            stored = self._abort(txn)
+            removed = created and stored is False and self._discard()
+            mapped = self._failure(exc, txn, stored, removed)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return result
+
+    def _insert(
+        self,
+        txn: _Transaction,
+        series: Sequence[SeriesFrame],
+        size: int,
+        on_progress: Callable[[int, int], None] | None,
+        after_last: Sequence[bool] | None,
+    ) -> IngestResult:
+        """Insert every series inside the open transaction ``txn`` (rows added: ``txn.added``)."""
+        con = txn.con
         assert con is not None
         total_rows = sum(s.rows for s in series)
         result = IngestResult(rows_read=total_rows)
         done = 0
-        con.execute("BEGIN TRANSACTION").fetchall()
-        try:
-            # append-only series (every row after the last stored one) cannot differ
-            # from a stored row: their overlap check is skipped
-            if after_last is not None and len(after_last) != len(series):
-                raise InputError("after_last: one flag per series", param="after_last")
-            ask = [s for k, s in enumerate(series) if after_last is None or not after_last[k]]
-            known = iter(self._after_last(con, ask))
-            fresh = [
-                True if after_last is not None and after_last[k] else next(known)
-                for k in range(len(series))
-            ]
-            added = 0
-            keys = [(s.kind, s.venue, s.symbol, s.interval) for s in series]
-            for s, key, new_only in zip(series, keys, fresh, strict=True):
-                kind = KINDS[s.kind]
-                alone = keys.count(key) == 1  # no other series of this call shares its key
-                if new_only and alone and 0 < s.rows <= min(size, _VALUES_ROWS):
-                    # after the last stored row: no key can clash, a plain insert suffices
-                    added += _insert_values(con, s, kind)
-                    done += s.rows
-                    if on_progress is not None:
-                        on_progress(done, total_rows)
-                    continue
-                df = _to_table_frame(s, kind)
-                cols = ", ".join(_q(c) for c in df.columns)
-                for start in range(0, len(df), size):
-                    chunk = df.iloc[start : start + size]
-                    con.register("_incoming", chunk)
-                    if not new_only:
-                        result.rows_differing += self._differing(con, kind)
-                    out = con.execute(
-                        f"INSERT INTO {kind.name} ({cols}) SELECT {cols} FROM _incoming "
-                        "ON CONFLICT DO NOTHING"
-                    ).fetchall()
-                    added += int(out[0][0]) if out else 0  # rows inserted (conflicts skipped)
-                    con.unregister("_incoming")
-                    done += len(chunk)
-                    if on_progress is not None:
-                        on_progress(done, total_rows)
-            after = self._counts(con, list(KINDS)) if count_total else {}
-            con.execute("COMMIT").fetchall()
-        except BaseException:
-            try:
-                con.execute("ROLLBACK").fetchall()
-            except duckdb.Error:
-                pass
-            raise
-        result.rows_added = added
-        result.rows_total = sum(after.values())
-        if result.rows_differing:
-            result.warnings.append(
-                f"{result.rows_differing} "
-                + ("row was" if result.rows_differing == 1 else "rows were")
-                + " already stored with different values; the stored values were kept"
-            )
+        # append-only series (every row after the last stored one) cannot differ
+        # from a stored row: their overlap check is skipped
+        ask = [s for k, s in enumerate(series) if after_last is None or not after_last[k]]
+        known = iter(self._after_last(con, ask))
+        fresh = [
+            True if after_last is not None and after_last[k] else next(known)
+            for k in range(len(series))
+        ]
+        keys = [(s.kind, s.venue, s.symbol, s.interval) for s in series]
+        for s, key, new_only in zip(series, keys, fresh, strict=True):
+            kind = KINDS[s.kind]
+            alone = keys.count(key) == 1  # no other series of this call shares its key
+            if new_only and alone and 0 < s.rows <= min(size, _VALUES_ROWS):
+                # after the last stored row: no key can clash, a plain insert suffices
+                txn.added += _insert_values(con, s, kind)
+                done += s.rows
+                if on_progress is not None:
+                    on_progress(done, total_rows)
+                continue
+            df = _to_table_frame(s, kind)
+            cols = ", ".join(_q(c) for c in df.columns)
+            differing: list[tuple[Any, ...]] = []  # the first few, (ts, column, stored, new)
+            n_differing = 0
+            for start in range(0, len(df), size):
+                chunk = df.iloc[start : start + size]
+                con.register("_incoming", chunk)
+                if not new_only:
+                    n, first = self._differing(con, kind, _DIFFERING_SHOWN - len(differing))
+                    n_differing += n
+                    differing += first
+                out = con.execute(
+                    f"INSERT INTO {kind.name} ({cols}) SELECT {cols} FROM _incoming "
+                    "ON CONFLICT DO NOTHING"
+                ).fetchall()
+                txn.added += int(out[0][0]) if out else 0  # rows inserted (conflicts skipped)
+                con.unregister("_incoming")
+                done += len(chunk)
+                if on_progress is not None:
+                    on_progress(done, total_rows)
+            if n_differing:
+                result.rows_differing += n_differing
+                result.warnings.append(_differing_warning(s, n_differing, differing))
         return result
+
+    def _abort(self, txn: _Transaction) -> bool | None:
+        """Roll back what ``txn`` left open; whether its rows are in the store after all.
+
+        False when the transaction never reached COMMIT, or added no row; True when
+        COMMIT returned; when COMMIT failed, the rows are counted again: the counts the
+        transaction saw mean the commit took effect (True), others that it did not
+        (False); None when the store can no longer be asked.
+        """
+        con = txn.con
+        if con is None or not txn.open:
+            return False
+        if txn.committed:
+            return txn.added > 0
+        try:
+            con.execute("ROLLBACK").fetchall()
+        except duckdb.Error:
+            pass  # no transaction open: the COMMIT ended it (taking effect or not)
+        if not txn.committing or not txn.added:
+            return False
+        try:
+            return self._counts(con, list(txn.staged)) == txn.staged
+        except duckdb.Error:
+            return None
+
+    def _discard(self) -> bool:
+        """Remove the store file (and its ``.wal``) a failed ingest created; whether it is gone."""
+        try:
+            self.close()
+        except duckdb.Error:
+            self._con = None
+        for p in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                if p.is_file():
+                    p.unlink()
+            except OSError:  # left behind: the error being raised matters more
+                pass
+        return not self.path.exists()
+
+    def _interrupted(self, txn: _Transaction, stored: bool | None, removed: bool) -> str:
+        """What an interrupt left, in one line."""
+        if stored is None:
+            return (
+                f"interrupted during the commit; whether its {txn.added:,} rows were stored "
+                f"in {self.path} could not be checked (list the store to see)"
+            )
+        if stored:
+            return (
+                f"interrupted, but the commit had taken effect: {txn.added:,} rows were "
+                f"added to {self.path}"
+            )
+        gone = " (the new store file was removed)" if removed else ""
+        return f"interrupted; nothing was stored in {self.path}{gone}"
+
+    def _failure(
+        self, exc: BaseException, txn: _Transaction, stored: bool | None, removed: bool
+    ) -> BaseException | None:
+        """The error to raise for ``exc`` (None: ``exc`` itself, unchanged).
+
+        An interrupt is an :class:`IngestInterrupted` saying what it left. DuckDB failing
+        to write (an I/O error, or any error of COMMIT: disk full, a file-size limit, no
+        permission) is an :class:`InputError` naming the store and saying whether the
+        rows were stored. A key conflict stays as it is (the watch retries on it).
+        """
+        if is_interrupt(exc):
+            return IngestInterrupted(self._interrupted(txn, stored, removed), stored)
+        if isinstance(exc, duckdb.ConstraintException):
+            return None
+        at_commit = txn.committing and isinstance(exc, duckdb.Error)
+        if not (isinstance(exc, duckdb.IOException) or at_commit):
+            return None
+        if stored is None:
+            outcome = "whether the rows were stored could not be checked"
+        elif stored:
+            outcome = f"the {txn.added:,} rows were stored nonetheless"
+        elif removed:
+            outcome = "nothing was stored (the new store file was removed)"
+        else:
+            outcome = "nothing was stored (the store's rows are as they were)"
+        return self._error(f"cannot write: {_write_cause(exc)}; {outcome}")
 
     def _after_last(
         self, con: duckdb.DuckDBPyConnection, series: Sequence[SeriesFrame]
@@ -368,17 +572,36 @@ class Store:
         rows = con.execute(f"SELECT count(*) FROM {kind}").fetchall()
         return int(rows[0][0]) if rows else 0
 
-    def _differing(self, con: duckdb.DuckDBPyConnection, kind: Kind) -> int:
+    def _differing(
+        self, con: duckdb.DuckDBPyConnection, kind: Kind, show: int
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        """Rows of ``_incoming`` whose key is stored with other values, and the first.
+
+        Returns how many, and the first ``show`` of them (time order) as ``(ts, column,
+        stored, new)``, the column being the row's first that differs.
+        """
         keys = [*_SERIES, *kind.keys]
         on = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in keys)
         diff = " OR ".join(
             f"(i.{_q(c)} IS NOT NULL AND t.{_q(c)} IS DISTINCT FROM i.{_q(c)})"
             for c in kind.value_columns
         )
-        row = con.execute(
-            f"SELECT count(*) FROM _incoming i JOIN {kind.name} t ON {on} WHERE {diff}"
-        ).fetchall()
-        return int(row[0][0]) if row else 0
+        join = f"FROM _incoming i JOIN {kind.name} t ON {on} WHERE {diff}"
+        row = con.execute(f"SELECT count(*) {join}").fetchall()
+        n = int(row[0][0]) if row else 0
+        if not n or show <= 0:
+            return n, []
+        values = kind.value_columns
+        pairs = ", ".join(f"t.{_q(c)}, i.{_q(c)}" for c in values)
+        rows = con.execute(f"SELECT i.ts, {pairs} {join} ORDER BY i.ts LIMIT {int(show)}")
+        first = []
+        for r in rows.fetchall():
+            for j, c in enumerate(values):
+                stored, new = r[1 + 2 * j], r[2 + 2 * j]
+                if new is not None and (stored is None or stored != new):
+                    first.append((r[0], c, stored, new))
+                    break
+        return n, first
 
     # -- reading -------------------------------------------------------------------------
     def list_series(self) -> pd.DataFrame:
@@ -437,7 +660,8 @@ class Store:
         Parameters
         ----------
         kind : str
-            Table name (a key of :data:`KINDS`).
+            Table name (a key of :data:`KINDS`; another name is an :class:`InputError`
+            listing them).
         venue, symbol, interval : str, optional
             Exact filters.
         start, end : datetime-like, optional
@@ -448,7 +672,7 @@ class Store:
         pandas.DataFrame
             ``ts`` is ``datetime64[us, UTC]``; sorted by series then ``ts``.
         """
-        k = KINDS[kind]
+        k = _table(kind)
         con = self._connect()
         cols = ["venue", "symbol", "interval", *k.columns]
         if con is None or k.name not in self._tables(con):
@@ -479,22 +703,68 @@ class Store:
         Parameters
         ----------
         kind : str, optional
-            A canonical kind (a key of ``KINDS``); None counts every kind's table.
+            A canonical kind (a key of ``KINDS``; another name is an :class:`InputError`
+            listing them); None counts every kind's table.
 
         Returns
         -------
         int
             Rows; 0 when the store does not exist yet.
         """
+        kinds = [_table(kind).name] if kind is not None else list(KINDS)
         con = self._connect()
         if con is None:
             return 0
         tables = self._tables(con)
-        kinds = [kind] if kind is not None else list(KINDS)
         return sum(self._count(con, k) for k in kinds if k in tables)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, read_only={self.read_only})"
+
+
+def _differing_warning(s: SeriesFrame, n: int, first: Sequence[tuple[Any, ...]]) -> str:
+    """The warning for ``n`` rows of ``s`` stored before with other values (kept).
+
+    Names the file, the series, the first times and one value as stored and as read.
+    """
+    times = ", ".join(_when(t) for t, *_ in first)
+    if n > len(first):
+        times += f" and {n - len(first):,} more"
+    detail = ""
+    if first:
+        ts, col, stored, new = first[0]
+        detail = f"; at {_when(ts)} {col} is {_value(stored)} stored, {_value(new)} in the file"
+    rows = "row was" if n == 1 else "rows were"
+    return (
+        f"{s.file}: {n:,} {rows} already stored with different values ({s.kind} "
+        f"{s.venue}/{s.symbol}/{s.interval} at {times}{detail}); the stored values were kept"
+    )
+
+
+def _when(ts: Any) -> str:
+    """A stored time (naive UTC) as ``2024-03-01 03:00`` (seconds when it has them)."""
+    t = pd.Timestamp(ts)
+    return f"{t:%Y-%m-%d %H:%M:%S}" if t.second or t.microsecond else f"{t:%Y-%m-%d %H:%M}"
+
+
+def _value(v: Any) -> str:
+    """A stored or read value for a message: numbers in full (10 significant digits)."""
+    if v is None:
+        return "empty"
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return repr(v)
+
+
+def _table(kind: str) -> Kind:
+    """The kind whose table is ``kind``, or an :class:`InputError` listing the tables."""
+    k = KINDS.get(kind) if isinstance(kind, str) else None
+    if k is None:
+        raise InputError(
+            f"kind must be one of the store's tables {', '.join(KINDS)} (got {kind!r})",
+            param="kind",
+        )
+    return k
 
 
 def _to_table_frame(s: SeriesFrame, kind: Kind) -> pd.DataFrame:
@@ -552,6 +822,19 @@ def _insert_values(con: duckdb.DuckDBPyConnection, s: SeriesFrame, kind: Kind) -
     params = [v for row in zip(*cols, strict=True) for v in row]
     con.execute(sql, params).fetchall()
     return n
+
+
+def _write_cause(exc: BaseException) -> str:
+    """What DuckDB says went wrong in a write, without its prefixes and the file name.
+
+    ``'Failed to commit: Could not write file "/s.duckdb": File too large'`` gives
+    ``'File too large'`` (the store's path is named once, by the caller).
+    """
+    line = _first_line(exc)
+    m = re.search(r'"[^"]*":\s*(.+)$', line)
+    if m is not None:
+        return m.group(1).strip()
+    return re.sub(r"^(\w+ )*Error:\s*", "", line)
 
 
 def _first_line(exc: BaseException) -> str:
