@@ -91,7 +91,7 @@ def test_one_row_one_gap_in_the_singular(tmp_path: Path) -> None:
     f = tmp_path / "one.csv"
     f.write_text("ts,open,high,low,close,volume\n2025-01-01T00:00:00Z,1,2,0.5,1.5,3\n")
     s = str(tmp_path / "one.duckdb")
-    r = run_cli("data", "ingest", str(f), "--interval", "1h", "--store", s)
+    r = run_cli("data", "ingest", str(f), "--interval", "1h", "--symbol", "TESTUSDT", "--store", s)
     assert r.exit_code == 0, r.stderr
     assert ", 1 row, 0 gaps" in r.stdout
     r = run_cli("data", "list", "--store", s)

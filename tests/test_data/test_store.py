@@ -212,7 +212,7 @@ def slow(self, series, on_progress=None, **kw):
             time.sleep(60)  # killed here, inside the open transaction
     return orig(self, series, on_progress=hook, **kw)
 Store.ingest = slow
-sys.exit(main(["data", "ingest", {big!r}, "--store", {store!r}]))
+sys.exit(main(["data", "ingest", {big!r}, "--symbol", "TESTUSDT", "--store", {store!r}]))
 """
 
 
@@ -258,12 +258,19 @@ def test_two_files_same_label_different_data_rejected(tmp_path: Path, cli, gen) 
     btc_bars[["open", "high", "low", "close"]] *= 20
     btc = gen.write_csv(tmp_path / "second.csv", btc_bars)
     r = cli("data", "ingest", str(eth), str(btc), "--store", str(store))
+    assert r.exit_code == 2  # labelled ETHUSDT, 20x the bundled ETH prices: a level refusal
+    assert r.stderr.strip().startswith(f"error: {btc}: ohlcv ETHUSDT 1h: median close")
+    assert "give --symbol" in r.stderr and not store.exists()
+    near = gen.bars(10, seed=2)  # another market at ETH's level: the label conflict
+    near[["open", "high", "low", "close"]] *= 1.2
+    btc = gen.write_csv(tmp_path / "second.csv", near)
+    r = cli("data", "ingest", str(eth), str(btc), "--store", str(store))
     assert r.exit_code == 2
     assert r.stderr.strip().startswith(f"error: {btc}: conflicts with {eth} at 2024-03-01")
     assert "ohlcv/unknown/ETHUSDT/1h" in r.stderr
     assert "give --symbol/--venue to tell them apart" in r.stderr  # the flags, not params
     assert not store.exists()
-    r = cli("data", "ingest", str(btc), "--symbol", "BTCUSDT", "--store", str(store), "--json")
+    r = cli("data", "ingest", str(btc), "--symbol", "TESTUSDT", "--store", str(store), "--json")
     assert r.exit_code == 0 and r.json()["rows_added"] == 10
 
 

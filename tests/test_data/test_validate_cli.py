@@ -183,8 +183,8 @@ def test_negative_sizes_in_other_kinds(tmp_path, cli, seeded):
 
 
 def test_agreeing_duplicates_dropped_with_warning(tmp_path, cli, store_path):
-    p = csv(tmp_path, [*ROWS, ROWS[2], ROWS[4]])
-    r = cli("data", "ingest", str(p), "--store", str(store_path), "--json")
+    p = csv(tmp_path, [*ROWS, ROWS[2], ROWS[4]])  # toy prices: a market with no bundled series
+    r = cli("data", "ingest", str(p), "--symbol", "TESTUSDT", "--store", str(store_path), "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json()["rows_read"] == 6 and r.json()["rows_added"] == 6
     assert "dropped 2 duplicate rows that agree" in r.stderr
@@ -193,7 +193,7 @@ def test_agreeing_duplicates_dropped_with_warning(tmp_path, cli, store_path):
 def test_unsorted_is_sorted_and_rows_refer_to_file_order(tmp_path, cli, store_path):
     rows = list(reversed(ROWS))
     p = csv(tmp_path, rows)
-    r = cli("data", "ingest", str(p), "--store", str(store_path), "--json")
+    r = cli("data", "ingest", str(p), "--symbol", "TESTUSDT", "--store", str(store_path), "--json")
     assert r.exit_code == 0
     assert "not sorted" in r.stderr
     with Store(store_path, read_only=True) as s:
@@ -201,13 +201,15 @@ def test_unsorted_is_sorted_and_rows_refer_to_file_order(tmp_path, cli, store_pa
     assert ts.is_monotonic_increasing and len(ts) == 6
     bad = list(rows)
     bad[1] = "2024-01-01 04:00:00,103,106,102,104,-2"  # 2nd line of the file as given
-    r = cli("data", "ingest", str(csv(tmp_path, bad, name="b2.csv")), "--store", str(store_path))
+    b2 = str(csv(tmp_path, bad, name="b2.csv"))
+    r = cli("data", "ingest", b2, "--symbol", "TESTUSDT", "--store", str(store_path))
     assert r.exit_code == 2 and "data row 2: volume must be >= 0" in r.stderr
 
 
 def test_gaps_reported_not_filled(tmp_path, cli, store_path):
     rows = [r for i, r in enumerate(ROWS) if i not in (2, 3)]
-    r = cli("data", "ingest", str(csv(tmp_path, rows)), "--store", str(store_path), "--json")
+    p = str(csv(tmp_path, rows))
+    r = cli("data", "ingest", p, "--symbol", "TESTUSDT", "--store", str(store_path), "--json")
     s = r.json()["series"][0]
     assert (s["gaps"], s["largest_gap"], s["rows"]) == (1, "0 days 03:00:00", 4)
     r = cli("data", "list", "--store", str(store_path), "--json")

@@ -136,7 +136,13 @@ def test_gzip_bomb_leaves_an_existing_store_unchanged(tmp_path: Path) -> None:
     good = tmp_path / "good.csv"
     good.write_bytes(HEADER + b"".join(LINE.replace(b"00:00", f"{h:02d}:00".encode(), 1)
                                        for h in range(10)))  # fmt: skip
-    assert run_cli("data", "ingest", str(good), "--store", str(store)).exit_code == 0
+    # toy prices (1-2 USD): a market with no bundled series, not ETH's
+    assert (
+        run_cli(
+            "data", "ingest", str(good), "--symbol", "TESTUSDT", "--store", str(store)
+        ).exit_code
+        == 0
+    )
     before = file_hash(store)
     bomb = _gzip_bomb(tmp_path / "bomb.csv.gz", 100 * 2**20)
     assert_refused(run_cli("data", "ingest", str(bomb), "--store", str(store)), "bomb")
@@ -152,7 +158,7 @@ def test_small_repetitive_gzip_within_the_floor_is_read(tmp_path: Path) -> None:
     f = tmp_path / "rep.csv.gz"
     f.write_bytes(gzip.compress(HEADER + rows, 9))
     store = tmp_path / "store.duckdb"
-    r = run_cli("data", "ingest", str(f), "--store", str(store), "--json")
+    r = run_cli("data", "ingest", str(f), "--symbol", "TESTUSDT", "--store", str(store), "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json()["rows_added"] == 24 * 28
 

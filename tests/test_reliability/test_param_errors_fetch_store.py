@@ -162,7 +162,7 @@ def test_store_errors_print_the_store_flag(tmp_path: Path) -> None:
     f = tmp_path / "h.csv"
     f.write_text(HOURLY)
     nested = _under_a_file(tmp_path)
-    ingest = ("data", "ingest", str(f), "--venue", "binance", "--symbol", "ETHUSDT")
+    ingest = ("data", "ingest", str(f), "--venue", "binance", "--symbol", "TESTUSDT")
     assert_refused(
         run_cli(*ingest, "--store", str(nested)), f"error: --store: {nested}: cannot create folder"
     )

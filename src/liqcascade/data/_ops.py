@@ -17,6 +17,7 @@ import pandas as pd
 from liqcascade._paths import check_output_file
 from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
 from liqcascade.data._readers import read_file
+from liqcascade.data._series import check_reference_levels
 from liqcascade.data._store import (
     IngestInterrupted,
     IngestResult,
@@ -125,6 +126,7 @@ def ingest_files(
             raise IngestInterrupted(f"interrupted while reading {p}; nothing was stored") from None
     st = Store(store)  # None: the default store (errors then name what chose it)
     with st:
+        check_reference_levels(series, st)  # reads only (a new store: the bundle only)
         result = st.ingest(series, on_progress=on_progress)
     result.files = len(files)
     result.series = [s.summary() for s in series]

@@ -355,7 +355,8 @@ def series_from_raw(
                 param="kind",
             )
     tcol = _time_col(raw, name, layout.time)
-    ts = parse_times(raw[tcol], name, tcol)
+    time_notes: list[str] = []  # a day-first (or spacing-told) reading of day/month dates
+    ts = parse_times(raw[tcol], name, tcol, time_notes)
     if len(ts) and ts.isna().all():  # nothing to infer an interval from, nothing to store
         raise InputError(f"{name}: the time column {tcol!r} is empty: no row has a time")
     values = layout.build(raw)
@@ -410,7 +411,7 @@ def series_from_raw(
         groups = [(venue, s, f) for _, s, f in groups]
 
     # notes: the layout's documented conversions; warnings: what the user should look at
-    notes = [f"{name}: {n}" for n in layout.notes]
+    notes = [f"{name}: {n}" for n in layout.notes] + time_notes
     warnings = [f"{name}: {n}" for n in dropped]
     if layout.venue_hint is not None and venue is None and vcol is None:
         warnings.append(f"{name}: {layout.venue_hint}")
