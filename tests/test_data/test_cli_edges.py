@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +120,20 @@ def test_a_missing_ingest_file_is_named_without_a_placeholder(tmp_path: Path) ->
     r = run_cli("data", "ingest", str(tmp_path), "--store", str(store))
     assert r.exit_code == 2 and r.stderr.strip() == f"error: {tmp_path}: not a file"
     assert not store.exists()
+
+
+def test_a_liquidation_side_that_is_not_a_side_is_named(tmp_path: Path, gen: Any) -> None:
+    """``side = HOLD`` said "side is missing": it is there, and not a side."""
+    d = gen.liquidation_snapshot()
+    d.loc[2, "side"] = "HOLD"
+    f = tmp_path / "liq.csv"
+    d.to_csv(f, index=False)
+    r = run_cli("data", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"))
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.strip() == (
+        f"error: {f}: data row 3: side 'HOLD' is not a side (SELL, BUY, LONG or SHORT)"
+    )
+    d.loc[2, "side"] = None  # an empty side is still a missing value
+    d.to_csv(f, index=False)
+    r = run_cli("data", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"))
+    assert r.exit_code == 2 and "side is missing" in r.stderr

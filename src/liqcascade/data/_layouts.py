@@ -80,9 +80,30 @@ def _with_volume(p: Probe) -> bool:
     return first_of(p.df, *_VOLUME) is not None or p.kind == "ohlcv"
 
 
+_SNAPSHOT_SIDES = {"SELL": "long", "BUY": "short", "LONG": "long", "SHORT": "short"}
+
+
+def _check_snapshot_sides(raw: pd.DataFrame, name: str) -> None:
+    """Refuse a side that is there but none of SELL, BUY, LONG, SHORT, naming it.
+
+    An empty side is left to the missing-value rule (which ``--drop-missing`` applies).
+    """
+    side = raw["side"].astype("string").str.strip().str.upper()
+    bad = np.flatnonzero(
+        (side.notna() & (side != "") & ~side.isin(list(_SNAPSHOT_SIDES))).to_numpy()
+    )
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{row_ref(i + 1)}: side {str(raw['side'].iloc[i]).strip()!r} is not a side "
+            "(SELL, BUY, LONG or SHORT)",
+            file=name,
+        )
+
+
 def _liquidation_snapshot(d: pd.DataFrame) -> dict[str, pd.Series]:
     side = d["side"].astype("string").str.strip().str.upper()
-    mapped = side.map({"SELL": "long", "BUY": "short", "LONG": "long", "SHORT": "short"})
+    mapped = side.map(_SNAPSHOT_SIDES)
     out: dict[str, pd.Series] = {
         "side": mapped.astype(object).where(mapped.notna(), None),
         "price": num(d, "price"),
@@ -452,6 +473,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
             _liquidation_snapshot,
             venue="binance",
             notes=("side = the liquidated position (a SELL order liquidates a long)",),
+            check=_check_snapshot_sides,
         ),
         describe="Binance liquidationSnapshot (time,side,order_type,...)",
     ),
