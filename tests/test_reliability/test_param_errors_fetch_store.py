@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from clihelpers import run_cli
+from clihelpers import run_cli, run_cli_subprocess
 from liqcascade.errors import InputError
 from test_reliability._helpers import assert_refused
 from test_solvency._helpers import write_positions
@@ -177,10 +177,16 @@ def test_store_errors_print_the_store_flag(tmp_path: Path) -> None:
      ("data", "export", "--kind", "ohlcv", "--out", "x.csv")],
 )  # fmt: skip
 def test_store_errors_name_the_variable_that_chose_it(tmp_path: Path, args: tuple) -> None:
-    """No --store given: a bad $LIQCASCADE_STORE is blamed on the variable, not --store."""
+    """No --store given: a bad $LIQCASCADE_STORE is blamed on the variable, not --store.
+
+    In a fresh process: in this one, an earlier test's cached series of the default
+    store may answer without opening the store at all (a store chosen by the variable
+    is read once per process in real use).
+    """
     (tmp_path / "h.csv").write_text(HOURLY)
     bad = _not_duckdb(tmp_path)
-    r = run_cli(*args, env={"LIQCASCADE_STORE": str(bad)}, cwd=tmp_path)
+    args = tuple(str(tmp_path / a) if a.endswith(".csv") else a for a in args)
+    r = run_cli_subprocess(*args, env={"LIQCASCADE_STORE": str(bad)})
     line = assert_refused(r, f"$LIQCASCADE_STORE: {bad}: cannot open: not a DuckDB store")
     assert "--store" not in line
 
