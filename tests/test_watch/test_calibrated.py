@@ -258,3 +258,20 @@ def test_critical_shock_equals_cascade_fragility_on_the_same_store(tmp_path: Pat
     assert pd.Timestamp(out["bar_open"]) == pd.Timestamp(ln["market_as_of"])
     assert pd.Timestamp(out["as_of"]) == pd.Timestamp(at)
     assert same_value(out["critical_shock"]["curve_crossing"], ln["critical_shock"], rtol=1e-9)
+
+
+def test_a_bad_store_chosen_by_the_variable_is_blamed_on_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No store option: the default store's errors name $LIQCASCADE_STORE, not --store."""
+    bad = tmp_path / "notduck.csv"
+    bad.write_text("a,b\n1,2\n")
+    monkeypatch.setenv("LIQCASCADE_STORE", str(bad))
+    ex = ReplayExchange(START)
+    with pytest.raises(InputError, match=r"\$LIQCASCADE_STORE: .*notduck\.csv: cannot open") as e:
+        w = Watcher(WatchOptions(exchanges=[ex], since=SINCE), **_quiet(ex))
+        try:
+            w.tick()
+        finally:
+            w.close()
+    assert "--store" not in str(e.value) and "store:" not in str(e.value).split("$")[0]

@@ -436,9 +436,8 @@ class Watcher:
         self.pollers = [
             VenuePoller(ex, self.symbol, log=self.log, sleep=self.sleep) for ex in options.exchanges
         ]
-        from liqcascade.data._store import default_store_path
-
-        self.store = Store(options.store if options.store is not None else default_store_path())
+        # None: the default store (its errors then name what chose it, not --store)
+        self.store = Store(options.store)
         self._last: dict[tuple[str, str], int] = {}
         #: The last stored ``ts`` (ms) of each series (venue, kind, interval) this
         #: session knows of: rows after it go in without the store's own check.

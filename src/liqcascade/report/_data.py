@@ -65,7 +65,8 @@ def _stamp() -> tuple[str, int]:
 def _load(kind: str, asset: str, interval: str, stamp: tuple[str, int]) -> pd.DataFrame:
     from liqcascade.data import load_series
 
-    store: Any = Path(stamp[0]) if stamp[0] else False
+    # the default store (None: its errors name what chose it), or none when it has no file
+    store: Any = None if stamp[0] else False
     return load_series(kind, asset=asset, interval=interval, store=store)
 
 
