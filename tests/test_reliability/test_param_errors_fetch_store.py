@@ -204,3 +204,22 @@ def test_store_errors_name_the_variable_that_chose_it(tmp_path: Path, args: tupl
 def test_solvency_prints_its_flags(tmp_path: Path, args: list[str], line: str) -> None:
     f = write_positions(tmp_path)
     assert_refused(run_cli("solvency", "--positions", str(f), *args), line)
+
+
+def test_a_broken_store_is_not_read_as_missing_series(tmp_path: Path) -> None:
+    """The market swallowed every store error as "absent": a broken default store made
+    ETH's bundled open interest read as "not in the store and not bundled"."""
+    bad = _not_duckdb(tmp_path)
+    r = run_cli_subprocess("liqmap", "--asset", "ETH", env={"LIQCASCADE_STORE": str(bad)})
+    line = assert_refused(r, f"$LIQCASCADE_STORE: {bad}: cannot open: not a DuckDB store")
+    assert "not bundled" not in line
+
+
+def test_a_series_nobody_holds_is_still_absent() -> None:
+    from liqcascade.data import SeriesNotFound
+    from liqcascade.errors import InputError
+    from liqcascade.market._inputs import _series
+
+    assert issubclass(SeriesNotFound, InputError)
+    assert _series("taker", "NOSUCH", "4h", False) is None
+    assert _series("open_interest", "ETH", "4h", False) is not None

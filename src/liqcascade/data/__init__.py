@@ -29,7 +29,7 @@ from liqcascade.data._kinds import (
 )
 from liqcascade.data._quality import suspect_liquidation_bars
 from liqcascade.data._readers import LAYOUTS, read_file
-from liqcascade.data._series import bundled_name, load_series, long_short_wide
+from liqcascade.data._series import SeriesNotFound, bundled_name, load_series, long_short_wide
 from liqcascade.data._store import IngestInterrupted, IngestResult, Store, default_store_path
 from liqcascade.data._time import infer_interval
 from liqcascade.data._validate import validate
@@ -47,6 +47,7 @@ __all__ = [
     "IngestResult",
     "Kind",
     "SeriesFrame",
+    "SeriesNotFound",
     "Store",
     "bars_per_day",
     "base_asset",

@@ -24,7 +24,13 @@ from liqcascade.data._time import to_utc
 from liqcascade.data._validate import LEVEL_NEAR, MAX_LEVEL_RATIO, level_gap
 from liqcascade.errors import InputError
 
-__all__ = ["bundled_name", "check_reference_levels", "load_series", "long_short_wide"]
+__all__ = [
+    "SeriesNotFound",
+    "bundled_name",
+    "check_reference_levels",
+    "load_series",
+    "long_short_wide",
+]
 
 # Warnings on a user's file (rows sorted, agreeing duplicates dropped). With no logging
 # configured, Python's last-resort handler prints each as one stderr line; the layout's
@@ -57,6 +63,15 @@ _BUNDLED: dict[tuple[str, str, str, str | None], str] = {
 }
 
 _SPOT_VENUES = {None, "binance", "binance-spot", "spot"}
+
+
+class SeriesNotFound(InputError):
+    """No such series in the store or the bundle (not a broken store, not bad rows).
+
+    The one error a reader of optional series may take as "absent": every other
+    :class:`InputError` of :func:`load_series` (a store that cannot be opened, stored
+    rows at another level than the bundled ones) is the user's to see.
+    """
 
 
 def bundled_name(
@@ -616,7 +631,7 @@ def load_series(
             + (f" {venue}" if venue else "")
             + (f" {want_interval}" if want_interval else "")
         )
-        raise InputError(
+        raise SeriesNotFound(
             f"no {what} data: not in the store and not bundled; "
             "ingest it with `liqcascade data ingest FILE` or give its file as data_file",
             param="data_file",

@@ -15,6 +15,7 @@ import pandas as pd
 from liqcascade._time import closed_mask, resolve_as_of
 from liqcascade.data import bundled, load_series, resample_ohlcv
 from liqcascade.data._defaults import bundled_book_totals, price_at
+from liqcascade.data._series import SeriesNotFound
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -73,9 +74,13 @@ class MarketInputs:
 
 
 def _series(kind: str, asset: str, interval: str, store: StoreArg) -> pd.DataFrame | None:
+    """The series, or None when neither the store nor the bundle holds it.
+
+    A store that cannot be read, or stored rows at another level, raise: not "absent".
+    """
     try:
         return load_series(kind, asset=asset, interval=interval, store=store)
-    except InputError:
+    except SeriesNotFound:
         return None
 
 
@@ -152,7 +157,7 @@ def _live_depth(asset: str, store: StoreArg) -> pd.DataFrame | None:
     """Binance's stored live depth snapshots of ``asset`` (never bundled data), or None."""
     try:
         df = load_series("depth", asset=asset, venue="binance", interval="events", store=store)
-    except InputError:
+    except SeriesNotFound:
         return None
     return df if str(df.attrs.get("source", "")).startswith("store:") else None
 
