@@ -71,6 +71,11 @@ class SeriesNotFound(InputError):
     The one error a reader of optional series may take as "absent": every other
     :class:`InputError` of :func:`load_series` (a store that cannot be opened, stored
     rows at another level than the bundled ones) is the user's to see.
+
+    Parameters
+    ----------
+    message, file, row, param
+        As :class:`~liqcascade.errors.InputError`.
     """
 
 
