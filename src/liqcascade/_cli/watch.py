@@ -10,7 +10,7 @@ import typer
 
 from liqcascade._cli import _common
 from liqcascade._json import dumps
-from liqcascade._prices import fmt_or_na, is_finite
+from liqcascade._prices import fmt_or_na
 
 _MAX_ITERATIONS_HELP = "Stop after N intervals (exit 4 if no venue answered in any of them)."
 _Asset = Annotated[
@@ -70,7 +70,7 @@ def _shock_text(ln: dict[str, Any]) -> str:
 
 def _line(ln: dict[str, Any]) -> str:
     def pct(x: float) -> str:
-        return fmt_or_na(x, ".2f") + ("%" if is_finite(x) else "")
+        return fmt_or_na(x, lambda v: f"{v:.2f}%")
 
     shock = _shock_text(ln)
     if ln.get("figures_at_price") is False:

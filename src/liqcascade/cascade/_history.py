@@ -228,6 +228,11 @@ class ModelFollowThrough:
         return self.history.share_total_beyond(self.beyond)
 
     @property
+    def history_beyond_count(self) -> int:
+        """How many of history's falls reached ``beyond`` (the count behind its share)."""
+        return int((self.history.events["total"] <= self.beyond).sum())
+
+    @property
     def history_share_beyond_interval(self) -> tuple[float, float]:
         """95 % interval of history's share reaching ``beyond`` (exact, Clopper–Pearson).
 
@@ -240,7 +245,7 @@ class ModelFollowThrough:
             return float("nan"), float("nan")
         from scipy.stats import binomtest
 
-        k = int((self.history.events["total"] <= self.beyond).sum())
+        k = self.history_beyond_count
         ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
         return float(ci.low), float(ci.high)
 

@@ -579,7 +579,7 @@ def every_date_checks(m: Any) -> tuple[str, str]:
 
 def history_count(m: Any) -> str:
     """``"1 fall of 59"``: how many of history's falls reached the deep level."""
-    k = int((m.history.events["total"] <= m.beyond).sum())
+    k = m.history_beyond_count
     return f"{k} fall{'' if k == 1 else 's'} of {m.history.n}"
 
 
