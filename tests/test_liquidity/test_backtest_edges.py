@@ -283,3 +283,41 @@ def test_no_event_before_the_window_says_the_empirical_ratio_is_one() -> None:
     assert m["empirical_baseline_move_mae_pp"] == pytest.approx(
         m["trigger_baseline_move_mae_pp"], rel=1e-12
     )
+
+
+def test_the_empirical_baseline_reads_only_events_closed_when_the_window_opens() -> None:
+    """An event triggered in the last 24 h before the window ends inside it: not history.
+
+    ETH's 2024-10-31 14:00 fall (trigger 2 %) closes 2024-11-01 14:00, 14 h into a
+    window opening 2024-11-01: the baseline's ratio must not read it. Recomputed here
+    from the events (plain median over those whose 24 h closed by the window's start).
+    """
+    from liqcascade import datasets
+
+    r = run_cli(
+        "cascade", "backtest", "--asset", "ETH", "--prices-only", "--start", "2024-11-01",
+        "--end", "2024-11-30", "--paths", "20", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    ev = detect_events(datasets.load_ohlcv("ETH", "1h"), 0.02, None, "2024-11-30 23:59")
+    ev = ev[np.isfinite(ev["realised_move"].to_numpy(float))]
+    t0 = pd.Timestamp("2024-11-01", tz=UTC)
+    closed = ev[ev["ts"] + pd.Timedelta(hours=24) <= t0]
+    straddling = ev[(ev["ts"] < t0) & (ev["ts"] + pd.Timedelta(hours=24) > t0)]
+    assert len(straddling) >= 1  # the case the rule is about exists in the data
+    assert d["n_events_before_window"] == len(closed)
+
+    def ratio(hist: pd.DataFrame, direction: str) -> float:
+        b = hist[hist["direction"] == direction]
+        src = b if len(b) >= 10 else hist
+        return float(np.median(src["realised_move"] / src["trigger_move"]))
+
+    def mae(hist: pd.DataFrame) -> float:
+        err = [abs(e["trigger_move"] * ratio(hist, e["direction"]) - e["realised_move"])
+               for e in d["events"]]  # fmt: skip
+        return 100 * float(np.mean(err))
+
+    got = d["metrics"]["empirical_baseline_move_mae_pp"]
+    assert got == pytest.approx(mae(closed), rel=1e-9)
+    assert mae(ev[ev["ts"] < t0]) != pytest.approx(got, rel=1e-9)  # the old rule differs

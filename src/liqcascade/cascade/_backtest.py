@@ -11,7 +11,8 @@ predicted paths (:mod:`liqcascade.cascade._event_liquidations`; the previous for
 the static book's crossings plus a trailing 30-day background per side,
 :func:`background_liquidations`, is kept beside it for comparison). Baselines:
 ``trigger`` (the move stops at the trigger) and ``empirical`` (the trigger times the
-median ratio of realised to trigger move over the events before the window).
+median ratio of realised to trigger move over the events whose 24 h closed before the
+window).
 
 Models take frames; the CLI (``liqcascade cascade backtest``) loads the bundled data.
 """
@@ -1300,13 +1301,15 @@ def run_backtest(
     all_ev = found[np.isfinite(found["realised_move"].to_numpy(np.float64))]
     pool = pooled_events(ohlc, f, t1)
     resid = standardised_residuals(ohlc)
-    before = all_ev[all_ev["ts"] < t0]
+    # the events whose 24 h had closed when the window opens: an event triggered in the
+    # last 24 h before it ends inside the window (its outcome is not yet known at t0)
+    before = closed_by(all_ev, t0)
     window = found[found["ts"] >= t0].reset_index(drop=True)
     # the span of the open interest the markets need (an EventMarkets knows it)
     oi_span = getattr(market_at, "span", None)
     covered = covered_span(ohlc, t0, t1, oi_span)
     skipped: dict[str, list[pd.Timestamp]] = {r: [] for r in SKIP_REASONS}
-    # empirical baseline: median realised / trigger ratio over events before the window
+    # empirical baseline: median realised / trigger ratio over the events closed by then
     ratio = {d: median_ratio(before, d) for d in ("down", "up")}
     rows = []
     liq_memo: dict[Any, Any] = {}

@@ -440,7 +440,8 @@ def backtest_record(bt: BacktestResult) -> dict[str, Any]:
     :func:`liqcascade.cascade._clock.backtest_score` re-scores at a market's date.
     """
     bd = bt.to_dict()
-    split = {k: bd[k] for k in ("n_book_in_sample", "book_out_of_sample_from",
+    split = {k: bd[k] for k in ("covered_start", "covered_end", "n_skipped",
+                                "n_book_in_sample", "book_out_of_sample_from",
                                 "metrics_book_in_sample", "metrics_book_out_of_sample")
              if k in bd}  # fmt: skip
     return {"start": bt.start, "end": bt.end, "n_events": bt.n_events,

@@ -900,6 +900,9 @@ def _score_before(
         return {**whole, "reads_after_market_date": True, "n_events_by_market_date": n,
                 "scored_by": by.isoformat()}  # fmt: skip
     sub["start"] = whole["start"]  # the back-test's window starts there (not the first event)
+    for k in ("covered_start", "n_skipped"):  # what the window could not score, and why
+        if k in whole:
+            sub[k] = whole[k]
     return {**sub, "scope": "events closed by the market date", "scored_by": by.isoformat(),
             "package_n_events": n_all, "package_score": whole}  # fmt: skip
 
