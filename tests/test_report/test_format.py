@@ -19,6 +19,7 @@ from liqcascade.report._format import (
     pct,
     pp,
     pvalue,
+    signed_num,
     usd,
 )
 
@@ -104,3 +105,19 @@ def test_figure_numbers_are_rounded_to_six_significant_digits() -> None:
     assert FIGURE_DIGITS == 6
     assert got["x"] == [3698.39, -0.00123457, 7] and isinstance(got["x"][2], int)
     assert got["y"]["z"] == 3.14159e-300 and got["n"] == math.inf and got["s"] == "3.14159265"
+
+
+def test_signed_num_writes_the_sign_with_the_minus_sign() -> None:
+    assert signed_num(0.0123, 3) == "+0.012"
+    assert signed_num(-1.0957, 3) == f"{MINUS}1.096"
+    assert signed_num(-0.0004, 3) == "0.000"  # rounds to zero: no signed zero
+    assert signed_num(float("nan"), 2) == signed_num(None, 2) == "–"
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), st.integers(0, 5))
+def test_signed_num_reads_back_as_the_rounded_figure(x: float, d: int) -> None:
+    text = signed_num(x, d)
+    assert "-" not in text and "e" not in text
+    back = float(text.replace(MINUS, "-"))
+    assert abs(back - x) <= 0.5 * 10.0**-d * (1 + 1e-9) + 1e-9 * abs(x)
+    assert text[0] in "+" + MINUS or back == 0

@@ -109,7 +109,10 @@ def test_period_labels_and_correlations() -> None:
     ]  # fmt: skip
     daily = df.assign(start=["2017-08-17", "2022-01-01", "2021-01-01", "2022-01-01"])
     assert _period_labels(daily)[0] == "2017–2021"
-    assert [_rho(x) for x in (-0.1, 0.267, 0.0)] == ["−0.10", "+0.27", "+0.00"]
+    # a value that rounds to zero carries no sign (never "−0.00"); NaN is the dash
+    assert [_rho(x) for x in (-0.1, 0.267, 0.0, -0.001, float("nan"))] == [
+        "−0.10", "+0.27", "0.00", "0.00", "–",
+    ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade.report._figures import RECORDED
-from liqcascade.report._format import pct, usd
+from liqcascade.report._format import pct, signed_num, usd
 from liqcascade.report._october import OCTOBER_WINDOWS
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
@@ -157,8 +157,9 @@ def tables(v: CollateralView) -> list[Table]:
                 "fitted on": f"{fit.start:%Y-%m-%d} → {fit.end:%Y-%m-%d}",
                 "out of sample: error of the minute range": f"{oos['mae_model']:.5f}",
                 "baseline's error": f"{oos['mae_baseline']:.5f}",
-                "model − baseline [90 %]": f"{oos['mae_diff']:+.5f} [{oos['mae_diff_p05']:+.5f} "
-                f"… {oos['mae_diff_p95']:+.5f}]: {VERDICT_WORDS[oos['verdict']]}",
+                "model − baseline [90 %]": f"{signed_num(oos['mae_diff'], 5)} "
+                f"[{signed_num(oos['mae_diff_p05'], 5)} … {signed_num(oos['mae_diff_p95'], 5)}]: "
+                f"{VERDICT_WORDS[oos['verdict']]}",
                 "test minutes": oos["n"],
             }
         ]

@@ -30,6 +30,7 @@ __all__ = [
     "num",
     "pct",
     "pvalue",
+    "signed_num",
     "table_html",
     "usd",
     "usd_sig",
@@ -95,6 +96,27 @@ def num(x: Any, digits: int = 3) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text.replace("-", MINUS)
+
+
+def signed_num(x: Any, decimals: int) -> str:
+    """A figure with its sign always written: ``+0.012``, ``−1.10`` (the minus sign).
+
+    Parameters
+    ----------
+    x : float
+        The figure (any unit: the caller names it).
+    decimals : int
+        Digits after the point.
+
+    A value that rounds to zero prints unsigned (``0.00``), never ``−0.00``; a
+    missing or non-finite value prints the dash.
+    """
+    if x is None or not is_finite(x):
+        return _DASH
+    text = f"{float(x):+.{decimals}f}"
+    if float(text) == 0:
+        return text[1:]
+    return text.replace("-", MINUS)
 
 
 def usd(x: Any, *, signed: bool = False) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._significance import verdict as significance_verdict
-from liqcascade.report._format import interval, pct, pp, usd
+from liqcascade.report._format import interval, pct, pp, signed_num, usd
 from liqcascade.report._october import OCTOBER_WINDOWS, after_note
 from liqcascade.report._section import (
     Claim,
@@ -552,8 +552,9 @@ def _backtest_verdict(v: StressView, h: int, level: float) -> str:
     # 1,000 resamples: a verdict on up to ~2,000 daily windows (the card keeps the default)
     _, lo, hi = bt.pinball_difference(h, level, best, n_resamples=1000)
     word = str(significance_verdict(lo, hi))
-    head += f" (90 % interval of the difference {1e4 * lo:+.1f} … {1e4 * hi:+.1f} bp)".replace(
-        "-", "−"
+    head += (
+        f" (90 % interval of the difference {signed_num(1e4 * lo, 1)} … "
+        f"{signed_num(1e4 * hi, 1)} bp)"
     )
     fails = _failures(m, word)
     if fails:
@@ -722,7 +723,7 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
     )
 
     def signed(x: float) -> str:
-        return f"{1e4 * x:+.1f}".replace("-", "−")
+        return signed_num(1e4 * x, 1)
 
     out = (
         f"Out of sample{_card_scope(v)} (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']} "
@@ -944,7 +945,7 @@ def _method(
         "Daily closes: intraday extremes are not simulated in the Monte Carlo, which "
         f"understates liquidations of the portfolio's positions. {legs}",
         "Zero drift: the paths' daily mean is 0 (the risk convention); the constant mean "
-        f"fitted on the returns ({mu_fitted:+.3f} % a day, about "
+        f"fitted on the returns ({signed_num(mu_fitted, 3)} % a day, about "
         f"{pct(math.expm1(30 * mu_fitted / 100), 0, signed=True)} over 30 days) is not "
         "used: it would put the 30-day median above today's price on the strength of past "
         "rallies. The library keeps it on request (monte_carlo(..., drift='fitted')).",

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.report._format import column_name, join_words, pct, pvalue
+from liqcascade.report._format import column_name, join_words, pct, pvalue, signed_num
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
 
@@ -47,7 +47,7 @@ def _strong(w: pd.DataFrame) -> tuple[bool, float]:
 
 def _rho(x: float) -> str:
     """A rank correlation with its sign and two decimals: ``+0.12``, ``−0.10``."""
-    return f"{x:+.2f}".replace("-", "−") if x == x else "–"
+    return signed_num(x, 2)
 
 
 def _same_day_rho(tm: Any, metric: str) -> float:

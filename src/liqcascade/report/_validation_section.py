@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.report._format import join_words, pct
+from liqcascade.report._format import join_words, pct, signed_num
 from liqcascade.report._section import (
     Claim,
     Prose,
@@ -258,7 +258,7 @@ def _d(x: float | None) -> str:
     """A correlation difference, signed; 4 decimals when 3 would print a signed zero."""
     if x is None:
         return "–"
-    return f"{x:+.4f}" if 0 < abs(x) < 5e-4 else f"{x:+.3f}"
+    return signed_num(x, 4 if 0 < abs(x) < 5e-4 else 3)
 
 
 def _versus(av: AssetValidation) -> pd.DataFrame:
