@@ -106,7 +106,8 @@ def test_the_card_prints_the_command_and_the_later_whole_score() -> None:
         "liqcascade cascade backtest --asset BTC --start 2024-11-01 --end 2025-04-30T00:00"
     )
     card = _card(o, "BTC")
-    assert f"{o['n_events']} events 2024-11 → 2025-04" in card
+    # the scored events start where the open interest does, not at the window's start
+    assert f"{o['n_events']} events 2024-11-23 → 2025-04" in card
     assert "later data" not in card and "re-run" not in card  # the card links to the section
     full = _card(o, "BTC", short=False)
     assert full.endswith(f"re-run: {cmd}")

@@ -39,7 +39,13 @@ def test_the_back_test_names_its_in_sample_events(asset: str, n_in: int, n_out: 
     assert f"both out of sample ({n_out} events): {m['move_mae_pp']:.2f} pp" in t
     # the strict subset's own verdict against the empirical baseline
     word = {"beats": "beats it", "loses": "loses to it", "ties": "ties"}[str(sub)]
-    assert t.endswith(f"(empirical), {word}")
+    # then the window's triggers that could not be scored, by reason: the open interest
+    # starts 2024-11-23, so the triggers of 2024-11-01 → 22 are counted, not dropped
+    k = int(o["n_skipped"]["no open interest"])
+    assert k > 0 and "events 2024-11-23 → 2025-07" in t
+    assert t.endswith(
+        f"(empirical), {word}; {k} triggers of the window are not scored (no open interest: {k})"
+    )
 
 
 def test_without_in_sample_events_it_is_plainly_out_of_sample() -> None:

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from liqcascade._prices import price_range, price_text
 from liqcascade.report._calibrated import Calibrated, calibrated_response, fragility_figure
 from liqcascade.report._figures import LONG, SHORT
-from liqcascade.report._format import interval, pct, pp, usd, usd_sig
+from liqcascade.report._format import interval, pct, pp, signed_num, usd, usd_sig
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -718,6 +718,25 @@ def _scope_text(o: dict[str, Any], short: bool) -> str:
     return ""
 
 
+def _first_day(o: dict[str, Any]) -> str:
+    """Where the scored events start: the window's month, or the day the data allow.
+
+    A window opening before the open interest (2024-11-01; the record starts
+    2024-11-23) scores no event before it: the span names that day, not the month.
+    """
+    first = str(o.get("covered_start") or o["start"])
+    return first[:7] if first[:10] == str(o["start"])[:10] else first[:10]
+
+
+def _skipped_text(o: dict[str, Any]) -> str:
+    """The window's events left unscored, by reason (the section's text only)."""
+    n = {str(k): int(v) for k, v in (o.get("n_skipped") or {}).items() if int(v)}
+    if not n:
+        return ""
+    why = ", ".join(f"{k}: {v}" for k, v in n.items())
+    return f"; {sum(n.values())} triggers of the window are not scored ({why})"
+
+
 def _package_text(o: dict[str, Any], asset: str, short: bool) -> str:
     """The pooled back-test beside the events scored to the date: it reads later data.
 
@@ -770,7 +789,7 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
         else f"liquidity fitted before each event; the position book in sample for the {n_in} "
         f"before {before}"
     )
-    span = f"{o['n_events']} events {o['start'][:7]} → {o['end'][:7]}{_scope_text(o, short)}"
+    span = f"{o['n_events']} events {_first_day(o)} → {o['end'][:7]}{_scope_text(o, short)}"
     # the section's text (the card links to it) prints the command and the whole
     # back-test beside the events scored: the front page has no line to spare (one A4)
     cmd = f"; re-run: {backtest_command(o, asset)}" if asset and not short else ""
@@ -781,7 +800,12 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
         + ", ".join(errs[:-1])
         + f" and {errs[-1]}"
     )
-    tail = _strict_text(o, short) + _package_text(o, asset, short) + cmd
+    tail = (
+        _strict_text(o, short)
+        + ("" if short else _skipped_text(o))
+        + _package_text(o, asset, short)
+        + cmd
+    )
     if short and None not in v.values():  # the front page's card: the same facts, fewer words
         tag = {"beats": "beaten", "loses": "model loses", "ties": "tie"}
         return (
@@ -802,7 +826,11 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
         d, lo, hi = (o[f"move_mae_diff_vs_{b}_pp{x}"] for x in ("", "_p05", "_p95"))
         p = o.get(f"move_mae_dm_pvalue_vs_{b}")  # Diebold-Mariano: the issue's two only
         dm = "" if p is None else f"; {_p_text(p)}"
-        detail = f" ({d:+.3f} pp, 90 %: {lo:+.2f} … {hi:+.2f}{dm})" if not short else ""
+        detail = (
+            f" ({signed_num(d, 3)} pp, 90 %: {signed_num(lo, 2)} … {signed_num(hi, 2)}{dm})"
+            if not short
+            else ""
+        )
         parts.append(f"{words[str(v[b])]} the {b} baseline{detail}")
     return (
         head
