@@ -225,16 +225,16 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
         f"hourly {v.raw_h.arch_lm_stat:,.0f} (p {pvalue(v.raw_h.arch_lm_pvalue)}); none left "
         f"after the GJR-t fit (p {pvalue(std.arch_lm_pvalue)})."
     )
+    years = pd.concat([yg, v.yearly("egarch")])
     lev = (
         f"Daily GJR γ = {lg.gamma:.3f} (95 % {lg.ci_low:.3f} to {lg.ci_high:.3f}, p "
         f"{pvalue(lg.pvalue)}): {v.gjr.leverage_verdict}; EGARCH {v.egarch.leverage_verdict}. "
-        "Years with a significant "
-        f"effect: {join_words(yg.loc[yg['verdict'] == 'significant', 'label'])}; inverted: "
-        f"{join_words(yg.loc[yg['verdict'] == 'inverted', 'label'])}"
+        f"Years with a significant effect: {_years(v, 'significant')}; inverted: "
+        f"{_years(v, 'inverted')}"
         + (
             "."
             if v.periods_significant_after_correction()
-            or not (yg["verdict"].isin(["significant", "inverted"])).any()
+            or not (years["verdict"].isin(["significant", "inverted"])).any()
             else f" — none once the {int(np.isfinite(v.daily_periods.to_frame()['pvalue']).sum())}"
             " periods tested are counted (Holm)."
         )
@@ -250,6 +250,17 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
                and not v.periods_significant_after_correction() else ".")
         )  # fmt: skip
     return clus, lev
+
+
+def _years(v: VolatilityView, verdict: str) -> str:
+    """The calendar years whose daily fit gives ``verdict``, by model ("GJR 2022, EGARCH 2024")."""
+    parts = []
+    for model in ("gjr", "egarch"):
+        y = v.yearly(model)
+        labels = list(y.loc[y["verdict"] == verdict, "label"])
+        if labels:
+            parts.append(f"{model.upper()} {join_words(labels)}")
+    return ", ".join(parts) if parts else "none"
 
 
 def _persistence_note(fit: Any) -> str:
@@ -293,8 +304,9 @@ def prose(v: VolatilityView) -> Prose:
         f"{asym:.2f}× as much as an equal rise (GJR, {v.gjr.leverage_verdict}), and the yearly "
         "estimate is negative in "
         f"{int((yg['gamma'] < 0).sum())} of {len(yg)} years.",
-        f"Best model by AIC: {str(best['model']).upper()}-{best['dist']}; its volatility "
-        f"tracks realised volatility from hourly bars (log correlation {corr:.2f}).",
+        f"Best model by AIC: {str(best['model']).upper()}-{best['dist']}. GJR-t's volatility "
+        "(the fit the stress sections use) tracks realised volatility from hourly bars (log "
+        f"correlation {corr:.2f}).",
     ]
     verdict = v.verdict()
     claims = [
