@@ -167,6 +167,7 @@ def prose(v: SupportView) -> Prose:
             f"rate {pct(study.win_rate_1_10)} vs {pct(c['baseline_win_rate_1_10'])} any day; "
             f"20+ d mean {pct(study.mean_20_plus, 2, signed=True)}, significantly negative at "
             f"{sig_neg} of {len(LONG_HORIZONS)} horizons."
+            + _closest_text(c.get("closest_to_claimed_count") or {})
         ),
         verdict=c["verdict"],
     )
@@ -191,6 +192,24 @@ def prose(v: SupportView) -> Prose:
             f"its own bars ({v.asset} adds no row to the verdict table)."
         )
     return Prose(take, method, [claim])
+
+
+def _closest_text(cc: dict[str, Any]) -> str:
+    """The study at the grid point whose test count is closest to the claim's 162.
+
+    The claim counts 162 tests; the default settings count fewer. Its verdict at the
+    settings that reproduce its count is printed beside the default's, whichever way
+    it goes (``""`` when the grid was not run).
+    """
+    if not cc or "n_tests" not in cc:
+        return ""
+    p = cc["params"]
+    return (
+        f" At the grid point closest to the claimed count ({cc['n_tests']} tests: pivot "
+        f"{p['pivot']}, zone {_pct_short(p['zone_tol'])}, band {_pct_short(p['band'])}, "
+        f"{p['min_away']} d away) the 1–10 d win rate is {pct(cc['win_rate_1_10'])}: "
+        f"{cc['verdict_at_these_params']} there."
+    )
 
 
 def _distinct_days(v: SupportView) -> str:
