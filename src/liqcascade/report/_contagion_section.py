@@ -268,7 +268,8 @@ def prose(v: ContagionView) -> Prose:
         "spreads only part of the fall to Bybit. After the last round, with arbitrage and the "
         f"book's refill, Binance ends {pct(r.venues['binance'].move)} and Bybit "
         f"{pct(r.venues['bybit'].move)} (no recorded counterpart).",
-        f"The Aave WBTC leg liquidates {usd(r.defi_liquidated_usd)} against {usd(a['recorded'])} "
+        f"The Aave BTC-collateral leg (WBTC and cbBTC) liquidates {usd(r.defi_liquidated_usd)} "
+        f"against {usd(a['recorded'])} "
         f"recorded (ratio {a['ratio']:.2f}); "
         + (
             f"no first shock of the sweep (down to the recorded {pct(v.replay_shock)}) brings it "
@@ -291,9 +292,9 @@ def prose(v: ContagionView) -> Prose:
         computed=(
             f"Not testable: the model says {pct(r.contagion_share, 0)} of liquidations in the "
             f"2025-10-10 replay happen outside the shocked venue; the record shows Bybit's low "
-            f"at {pct(byb.get('recorded'))} and {usd(a['recorded'])} of Aave WBTC liquidations "
-            f"the same days (model/recorded {a['ratio']:.2f}), which a common shock would "
-            "also give; CEX venue liquidations are not covered by the bundled data."
+            f"at {pct(byb.get('recorded'))} and {usd(a['recorded'])} of Aave WBTC and cbBTC "
+            f"liquidations the same days (model/recorded {a['ratio']:.2f}), which a common "
+            "shock would also give; CEX venue liquidations are not covered by the bundled data."
         ),
         verdict="not testable with these data",
         would_test=(

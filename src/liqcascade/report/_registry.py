@@ -133,7 +133,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "The crash replayed across venues and a DeFi lending market.",
         menu="Contagion",
         why_eth_only="the 2025-10-10 contagion preset is an ETH scenario (ETH perpetual "
-        "venues' crash-hour candles, the Aave WBTC leg moving with ETH); no preset for "
+        "venues' crash-hour candles, the Aave BTC-collateral leg moving with ETH); no preset for "
         "another asset is bundled",
     ),
     SectionSpec(
