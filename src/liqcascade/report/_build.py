@@ -387,14 +387,24 @@ def _front(
 
 
 def _book_shares(ctx: ReportContext) -> dict[str, float]:
-    """Each asset's estimated book over its aggregated open interest (book dollars' scale)."""
+    """Each asset's estimated book over its aggregated open interest (book dollars' scale).
+
+    An asset the package does not bundle may have no estimated market (its sections say
+    why, :func:`liqcascade.report._run._build`): it has no share. A bundled asset's error
+    raises, as its sections' do; one asset's error never drops the others' shares.
+    """
+    from liqcascade.data import bundled
     from liqcascade.errors import InputError
     from liqcascade.report._units import book_share
 
-    try:
-        return {a: book_share(ctx.for_asset(a)) for a in ctx.assets}
-    except InputError:  # no estimated market (a data-only report of an asset without one)
-        return {}
+    out: dict[str, float] = {}
+    for a in ctx.assets:
+        try:
+            out[a] = book_share(ctx.for_asset(a))
+        except InputError:
+            if a in bundled.assets():
+                raise
+    return out
 
 
 def _why_skipped(sid: str) -> str:
