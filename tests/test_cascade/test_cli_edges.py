@@ -145,7 +145,42 @@ def test_the_library_and_the_command_line_take_one_shock_range() -> None:
     assert typo.exit_code == 2 and "write -0.05 or -5%" in typo.stderr
     for bad in ("-100%", "-150%"):  # the one lower bound, > -1, in both
         out = run_cli("cascade", *FILES, f"--shock={bad}")
-        assert out.exit_code == 2 and "--shock must be a fraction > -1" in out.stderr, out.stderr
+        assert out.exit_code == 2, out.stderr
+        assert "--shock must be a fraction > -1 (got -1" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "flag", "text"),
+    [
+        ("shock", -1.0, "--shock", "-100%"),
+        ("shock", -1.5, "--shock", "-150%"),
+        ("shock_price", -3.0, "--shock-price", "-3"),
+        ("shock_price", 0.0, "--shock-price", "0"),
+        ("shock_sell_usd", float("inf"), "--shock-sell-usd", "inf"),
+        ("shock_buy_usd", -5.0, "--shock-buy-usd", "-5"),
+    ],
+)
+def test_the_library_and_the_command_line_check_a_shock_by_one_rule(
+    name: str, value: float, flag: str, text: str
+) -> None:
+    """Each bound was written twice (simulate_cascade's and the request's), in two
+    wordings: ``shock must be > -1 (a fraction of mid; …)`` against ``shock must be a
+    fraction > -1 (…)``, ``must be finite`` against ``must be a finite number >= 0``; the
+    library's errors carried no ``param``."""
+    from liqcascade.book import OrderBook
+    from liqcascade.cascade import simulate_cascade
+    from liqcascade.errors import InputError
+    from liqcascade.positions import read_positions, read_stops
+    from test_cascade.test_cli import D
+
+    ob = OrderBook.from_file(D / "book.csv", mid=100.0)
+    with pytest.raises(InputError) as e:
+        simulate_cascade(ob, read_positions(D / "positions.csv"), read_stops(D / "stops.csv"),
+                         **{name: value})  # fmt: skip
+    assert e.value.param == name and "--" not in str(e.value)
+    r = run_cli("cascade", *FILES, f"{flag}={text}")
+    assert r.exit_code == 2
+    assert r.stderr.strip() == f"error: {e.value.for_flags({name: flag})}"
 
 
 def test_a_book_with_no_levels_closes_every_triggered_order_at_the_shock_price() -> None:

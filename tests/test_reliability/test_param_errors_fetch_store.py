@@ -223,3 +223,30 @@ def test_a_series_nobody_holds_is_still_absent() -> None:
     assert issubclass(SeriesNotFound, InputError)
     assert _series("taker", "NOSUCH", "4h", False) is None
     assert _series("open_interest", "ETH", "4h", False) is not None
+
+
+@pytest.mark.parametrize("loader", ["long_short_for", "load_backtest_data", "load_market_frames"])
+def test_the_position_book_frames_do_not_read_a_broken_store_as_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loader: str
+) -> None:
+    """The identified book's frames took every error of a store as "absent" and fell back
+    on the bundle: a default store that is not a DuckDB file gave ETH's bundled series
+    (and ``(None, "none")`` long/short ratios) without a word."""
+    from liqcascade.market import _inputs
+
+    bad = _not_duckdb(tmp_path)
+    monkeypatch.setenv("LIQCASCADE_STORE", str(bad))
+    with pytest.raises(InputError, match=r"cannot open: not a DuckDB store") as e:
+        getattr(_inputs, loader)("ETH")
+    assert "not bundled" not in str(e.value)
+    with pytest.raises(InputError, match=rf"store: {re.escape(str(bad))}: cannot open"):
+        getattr(_inputs, loader)("ETH", store=bad)
+
+
+def test_a_long_short_series_nobody_holds_is_still_absent() -> None:
+    from liqcascade.market._inputs import load_market_frames, long_short_for
+
+    assert long_short_for("ETH", store=False) == (None, "none")  # none bundled for ETH
+    assert long_short_for("BTC", store=False)[1] == "bundled:btc_long_short_4h"
+    frames = load_market_frames("ETH", store=False)
+    assert frames.long_short is None and frames.sources["open_interest"] == "bundled:eth_oi_4h"

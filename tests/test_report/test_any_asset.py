@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -155,3 +156,26 @@ def test_validation_scores_only_months_out_of_sample(
     s = json.loads((out / "summary.json").read_text())["sections"]["validation-sol"]
     assert s["test_period"] == ["2025-06-01", "2025-07-31"]
     assert all(m["out_of_sample"] for m in s["assets"]["SOL"]["months"])
+
+
+def test_one_asset_without_a_market_drops_only_its_book_share(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The front page's book shares were all or nothing: one asset without an estimated
+    market (any InputError) dropped every asset's share, a bundled asset's error too."""
+    from types import SimpleNamespace
+
+    from liqcascade.errors import InputError
+    from liqcascade.report import _build, _units
+
+    def share(ctx: Any) -> float:
+        if ctx.asset != "ETH":
+            raise InputError(f"asset: no market for {ctx.asset}", param="asset")
+        return 0.0011
+
+    monkeypatch.setattr(_units, "book_share", share)
+    ctx = SimpleNamespace(assets=("ETH", "XYZ"), for_asset=lambda a: SimpleNamespace(asset=a))
+    assert _build._book_shares(ctx) == {"ETH": 0.0011}  # type: ignore[arg-type]
+    ctx.assets = ("ETH", "BTC")  # a bundled asset always has one: its error is the user's
+    with pytest.raises(InputError, match="no market for BTC"):
+        _build._book_shares(ctx)  # type: ignore[arg-type]

@@ -146,16 +146,16 @@ def test_report_at_the_first_fit_day_prints_no_nan(tmp_path: Path) -> None:
 def test_a_date_before_the_first_fit_is_refused_before_any_work(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import liqcascade.report as report
+    from liqcascade.report import _build
 
     built: list[Any] = []
 
-    def build(out: Any, **kw: Any) -> dict[str, Path]:
-        built.append(kw)
+    def build(out: Any, options: Any, **kw: Any) -> dict[str, Path]:
+        built.append(options)
         (tmp_path / "x.html").write_text("")
         return {"html": tmp_path / "x.html", "summary": tmp_path / "x.html"}
 
-    monkeypatch.setattr(report, "build_report", build)
+    monkeypatch.setattr(_build, "run_report", build)
     r = run_cli("report", "--as-of", "2024-11-23", "--out", str(tmp_path / "r"))
     assert r.exit_code == 2 and built == []
     assert r.stderr.strip() == (
@@ -169,7 +169,39 @@ def test_a_date_before_the_first_fit_is_refused_before_any_work(
     r = run_cli("report", "--as-of", "2024-11-23", "--out", str(tmp_path / "r"),
                 "--section", "cascade")  # fmt: skip
     assert r.exit_code == 0, r.stderr
-    assert built and built[0]["sections"] == ("cascade",)
+    assert built and built[0].sections == ("cascade",)
+
+
+@pytest.mark.parametrize("section", [(), ("--section", "validation")])
+def test_the_report_checks_its_date_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, section: tuple[str, ...]
+) -> None:
+    """The command checked the date (check_as_of, check_first_fit) in report_options,
+    before --refresh, and build_report checked it all again: each ran twice a report."""
+    from liqcascade.errors import InputError
+    from liqcascade.report import _build, _run
+
+    calls: list[str] = []
+    for name in ("check_as_of", "check_first_fit"):
+
+        def count(*a: Any, _f: Any = getattr(_build, name), _n: str = name) -> Any:
+            calls.append(_n)
+            return _f(*a)
+
+        monkeypatch.setattr(_build, name, count)
+
+    def run_all(*a: Any, **k: Any) -> Any:
+        raise InputError("stopped before the sections")
+
+    monkeypatch.setattr(_run, "run_all", run_all)
+    r = run_cli("report", "--as-of", "2025-06-30", "--asset", "ETH,BTC",
+                "--out", str(tmp_path / "r"), *section)  # fmt: skip
+    assert r.stderr.strip() == "error: stopped before the sections"
+    assert sorted(calls) == ["check_as_of", "check_as_of", "check_first_fit"]
+    calls.clear()  # the default date is the report's, checked when it runs
+    r = run_cli("report", "--asset", "ETH,BTC", "--out", str(tmp_path / "r"), *section)
+    assert r.stderr.strip() == "error: stopped before the sections"
+    assert sorted(calls) == ["check_as_of", "check_as_of", "check_first_fit"]
 
 
 def test_build_report_refuses_a_date_before_the_first_fit_before_any_section(

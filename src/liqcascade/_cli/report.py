@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -56,27 +56,26 @@ def register(app: typer.Typer) -> None:
         Example: liqcascade report --out report --asset ETH,BTC --as-of 2025-06-30
         """
         from liqcascade._paths import check_output_dir
-        from liqcascade.report import build_report
-        from liqcascade.report._build import report_options
+        from liqcascade.report._build import report_options, run_report
 
         flag_names(sections="--section")
         check_output_dir(out, "--out", files=("report.html", "summary.json"))  # before the work
         parse_date(as_of, "--as-of")  # a readable date, or exit 2
-        kw: dict[str, Any] = report_options(asset, as_of, section)
+        options = report_options(asset, as_of, section or None)  # checked once, here
         if refresh:
             from liqcascade.live import refresh as fetch_up_to_now
 
-            for a in kw["asset"]:
+            for a in options.assets:
                 info(f"refresh {a}: {fetch_up_to_now(a, [exchange], log=info):,} rows added")
         if STATE.verbosity < 0 or not stderr.is_terminal:
-            paths = build_report(out, quick=quick, **kw)
+            paths = run_report(out, options, quick=quick)
         else:
             with stderr.status("[bold blue]report[/] running sections") as st:
 
                 def done(sid: str, s: float) -> None:
                     st.update(f"[bold blue]report[/] done: {sid} ({s:.1f}s)")
 
-                paths = build_report(out, quick=quick, on_section=done, **kw)
+                paths = run_report(out, options, quick=quick, on_section=done)
         html, summary = paths["html"].resolve(), paths["summary"].resolve()
         if as_json:
             emit({"report": str(html), "summary": str(summary)}, True)

@@ -15,7 +15,7 @@ from liqcascade.cascade._result import CascadeResult
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook, StopBook
 
-__all__ = ["ensure_prepared", "resolve_shock", "simulate_cascade"]
+__all__ = ["check_shock", "ensure_prepared", "resolve_shock", "simulate_cascade"]
 
 
 def ensure_prepared(
@@ -37,6 +37,38 @@ def ensure_prepared(
     return prepare_cascade(market, positions, stops, partial_threshold_usd=thr)
 
 
+def check_shock(name: str, value: float) -> float:
+    """The one rule on a shock's value; returns it as a float.
+
+    ``shock_price`` (USD) must be > 0, ``shock`` (a fraction of mid: -0.05 is -5 %) > -1,
+    ``shock_sell_usd`` and ``shock_buy_usd`` (market orders, USD) >= 0; each finite.
+    :func:`resolve_shock` (the library) and the cascade request (the command line)
+    both apply it.
+
+    Parameters
+    ----------
+    name : {"shock_price", "shock", "shock_sell_usd", "shock_buy_usd"}
+        The way the shock is given.
+    value : float
+        Its value (USD, or a fraction of mid for ``shock``).
+
+    Raises
+    ------
+    InputError
+        Naming ``name`` (``param=name``) and the value.
+    """
+    v = float(value)
+    if name in ("shock_sell_usd", "shock_buy_usd"):
+        ok, rule = math.isfinite(v) and v >= 0, f"a finite number >= 0 (got {v:g})"
+    elif name == "shock":
+        ok, rule = math.isfinite(v) and v > -1.0, f"a fraction > -1 (got {v:g})"
+    else:
+        ok, rule = math.isfinite(v) and v > 0, f"> 0 USD (got {v:g})"
+    if not ok:
+        raise InputError(f"{name} must be {rule}", param=name)
+    return v
+
+
 def resolve_shock(
     mid: float,
     shock_price: float | None,
@@ -47,7 +79,8 @@ def resolve_shock(
     """Check that exactly one shock is given; return ``(dirsign, kind, value)``.
 
     ``kind`` 0 is a target price (``value`` in USD), 1 a market order (``value`` USD).
-    A target at or below ``mid`` is a down move.
+    A target at or below ``mid`` is a down move. The value's rule is
+    :func:`check_shock`.
     """
     given = {
         "shock_price": shock_price,
@@ -62,19 +95,11 @@ def resolve_shock(
             f" (got {', '.join(named) if named else 'none'})"
         )
     name = named[0]
-    value = float(given[name])  # type: ignore[arg-type]
-    if not math.isfinite(value):
-        raise InputError(f"{name} must be finite (got {value})")
+    value = check_shock(name, given[name])  # type: ignore[arg-type]
     if name == "shock":
-        if value <= -1.0:
-            raise InputError(f"shock must be > -1 (a fraction of mid; got {value})")
         name, value = "shock_price", mid * (1.0 + value)
     if name == "shock_price":
-        if value <= 0:
-            raise InputError(f"shock_price must be > 0 USD (got {value})")
         return (1.0 if value <= mid else -1.0), 0, value
-    if value < 0:
-        raise InputError(f"{name} must be >= 0 USD (got {value})")
     return (1.0 if name == "shock_sell_usd" else -1.0), 1, value
 
 

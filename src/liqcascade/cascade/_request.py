@@ -104,17 +104,11 @@ def _check_shock(shocks: dict[str, float | None], fragility: bool) -> None:
             + (f" ({len(given)} were given)" if given else " (none was given)"),
             param=SHOCK_PARAMS,
         )
-    sp, sh = shocks["shock_price"], shocks["shock"]
-    if sp is not None:
-        _check(
-            math.isfinite(sp) and sp > 0, "shock_price", f"shock_price must be > 0 USD (got {sp:g})"
-        )
-    if sh is not None:
-        _check(
-            math.isfinite(sh) and sh > -1, "shock", f"shock must be a fraction > -1 (got {sh:g})"
-        )
-    _nonneg(shocks["shock_sell_usd"], "shock_sell_usd")
-    _nonneg(shocks["shock_buy_usd"], "shock_buy_usd")
+    from liqcascade.cascade._engine import check_shock  # the library's one rule
+
+    for name, value in shocks.items():
+        if value is not None:
+            check_shock(name, value)
 
 
 def _config(

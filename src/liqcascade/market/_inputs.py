@@ -163,10 +163,14 @@ def _live_depth(asset: str, store: StoreArg) -> pd.DataFrame | None:
 
 
 def bundled_long_short(asset: str) -> pd.DataFrame | None:
-    """The bundled long/short account ratios of ``asset`` (percent long), or None."""
+    """The bundled long/short account ratios of ``asset`` (percent long), or None.
+
+    None only for an asset without them (the loader's ``KeyError``); a bundled file
+    that cannot be read is a broken install and raises.
+    """
     try:
         return bundled.load_long_short(asset=asset.upper())
-    except (KeyError, InputError, FileNotFoundError, ValueError):
+    except KeyError:
         return None
 
 
@@ -176,11 +180,13 @@ def long_short_for(asset: str, store: Any = None) -> tuple[pd.DataFrame | None, 
     Through the data layer first (a ``long_short`` kind of
     :func:`liqcascade.data.load_series`: store, then bundled), else the bundled loader
     (BTC only); ``(None, "none")`` when neither has them (ETH has none bundled).
+    Only a series nobody holds (:class:`~liqcascade.data.SeriesNotFound`) reads as
+    absent: a store that cannot be opened, or stored rows refused at read, raise.
     """
     a = asset.upper()
     try:
         df = load_series("long_short", asset=a, interval="4h", store=store)
-    except (InputError, KeyError):
+    except SeriesNotFound:
         df = None
     if df is not None and "global_account_long_pct" in df.columns:
         return df, str(df.attrs.get("source", "")) or "data layer"
@@ -247,18 +253,23 @@ def _check_store(store: Any) -> Any:
 
 
 def _load_both(kind: str, asset: str, interval: str | None, store: Any) -> list[pd.DataFrame]:
-    """The series from the store (if it holds it) and from the bundle, store first."""
+    """The series from the store (if it holds it) and from the bundle, store first.
+
+    A source that does not hold the series (:class:`~liqcascade.data.SeriesNotFound`)
+    adds nothing; any other error of :func:`~liqcascade.data.load_series` (a store that
+    cannot be opened, stored rows refused at read) raises.
+    """
     out: list[pd.DataFrame] = []
     if store is not False:
         try:
             s = load_series(kind, asset=asset, interval=interval, store=store)
             if str(s.attrs.get("source", "")).startswith(("store:", "file:")):
                 out.append(s)
-        except InputError:
+        except SeriesNotFound:
             pass
     try:
         out.append(load_series(kind, asset=asset, interval=interval, store=False))
-    except InputError:
+    except SeriesNotFound:
         pass
     return out
 
@@ -339,29 +350,6 @@ def load_backtest_data(
     )
 
 
-def _bundled_data(asset: str, interval: str) -> Any:
-    """The bundled CoinGlass series of ``asset`` (the data layer may not register them yet)."""
-    from liqcascade.positions import ValidationData
-
-    a = asset.upper()
-    try:
-        oi = bundled.load_open_interest(asset=a)
-        px = _ohlc(bundled.load_ohlcv(a, "1h"), interval)
-        rec = bundled.load_liquidations(asset=a)
-        fund = bundled.load_funding(asset=a)
-        taker = bundled.load_taker(asset=a)
-    except KeyError as exc:
-        raise InputError(
-            f"asset: no open interest for {a} at {interval}: {exc.args[0]}", param="asset"
-        ) from None
-    return ValidationData(
-        oi=oi[["oi_usd"]], ohlc=px, recorded=rec[["long_usd", "short_usd"]], funding=fund,
-        taker=taker,
-        sources={k: f"bundled:{a.lower()}_{k}" for k in
-                 ("open_interest", "prices", "liquidations", "funding", "taker")},
-    )  # fmt: skip
-
-
 def load_market_frames(asset: str = "ETH", interval: str = "4h", store: Any = None) -> Any:
     """The frames the identified book reads, for ``asset`` (store first, then bundled).
 
@@ -369,15 +357,17 @@ def load_market_frames(asset: str = "ETH", interval: str = "4h", store: Any = No
     :func:`load_backtest_data`, plus the venue's long/short account ratio where one is
     bundled (BTC). Returns a :class:`liqcascade.positions._model.MarketFrames`; the
     model functions take it as an argument.
+
+    Raises
+    ------
+    InputError
+        As :func:`load_backtest_data`: no open interest or prices for ``asset``, a
+        store that cannot be opened, or stored rows refused at read (never read as
+        "absent": the bundle is not put in their place).
     """
     from liqcascade.positions._model import MarketFrames
 
-    try:
-        v = load_backtest_data(asset, interval, None, store)
-    except InputError:
-        if asset.upper() not in bundled.assets():  # nothing bundled to fall back on
-            raise
-        v = _bundled_data(asset, interval)
+    v = load_backtest_data(asset, interval, None, store)  # store first, then bundled
     long_short, ls_src = long_short_for(asset, store)
     sources = dict(v.sources)
     sources["long_short"] = ls_src

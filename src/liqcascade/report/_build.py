@@ -387,14 +387,24 @@ def _front(
 
 
 def _book_shares(ctx: ReportContext) -> dict[str, float]:
-    """Each asset's estimated book over its aggregated open interest (book dollars' scale)."""
+    """Each asset's estimated book over its aggregated open interest (book dollars' scale).
+
+    An asset the package does not bundle may have no estimated market (its sections say
+    why, :func:`liqcascade.report._run._build`): it has no share. A bundled asset's error
+    raises, as its sections' do; one asset's error never drops the others' shares.
+    """
+    from liqcascade.data import bundled
     from liqcascade.errors import InputError
     from liqcascade.report._units import book_share
 
-    try:
-        return {a: book_share(ctx.for_asset(a)) for a in ctx.assets}
-    except InputError:  # no estimated market (a data-only report of an asset without one)
-        return {}
+    out: dict[str, float] = {}
+    for a in ctx.assets:
+        try:
+            out[a] = book_share(ctx.for_asset(a))
+        except InputError:
+            if a in bundled.assets():
+                raise
+    return out
 
 
 def _why_skipped(sid: str) -> str:
@@ -551,27 +561,90 @@ def check_first_fit(assets: tuple[str, ...], as_of: Any, specs: list[SectionSpec
         validation_window(load_asset_calibration(a, store=_store()).fits, as_of)
 
 
-def report_options(asset: str, as_of: Any, sections: list[str] | None) -> dict[str, Any]:
-    """``build_report`` keywords from ``asset`` (comma-separated), ``as_of`` and ``sections``.
+@dataclass(frozen=True)
+class ReportOptions:
+    """A report's options, checked once before any work: made by :func:`report_options`.
 
-    Checked before any work.
+    Attributes
+    ----------
+    assets : tuple of str
+        The assets, upper case, in the order asked.
+    as_of : date, timestamp, str or None
+        The market date asked (None: the first asset's last open-interest bar, taken when
+        the report runs, after ``--refresh``).
+    specs : tuple of SectionSpec
+        The sections to run, in report order.
+    """
+
+    assets: tuple[str, ...]
+    as_of: Any
+    specs: tuple[SectionSpec, ...]
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """The ids of :attr:`specs`."""
+        return tuple(s.id for s in self.specs)
+
+
+def report_options(
+    asset: str | tuple[str, ...] | list[str] | None,
+    as_of: Any,
+    sections: tuple[str, ...] | list[str] | None = None,
+    modules: tuple[str, ...] | None = None,
+) -> ReportOptions:
+    """Check a report's options, each once, before any work (and before ``--refresh``).
+
+    Parameters
+    ----------
+    asset, as_of, sections, modules
+        As in :func:`build_report` (``sections`` None: every section, or those of
+        ``modules``).
+
+    Returns
+    -------
+    ReportOptions
+        What :func:`run_report` runs.
 
     Raises
     ------
     liqcascade.errors.InputError
         Naming the parameter (``asset``, ``sections``, ``as_of``): an unknown asset or
-        section, a date before the data or, with the validation section, before the
+        section, a date outside the data or, with the validation section, before the
         first month with a fit (:func:`check_first_fit`).
     """
-    from liqcascade.report._registry import get_section
-
     assets = assets_of(asset)
-    ids = None if not sections else tuple(get_section(s.strip()).id for s in sections)
+    specs = _specs(None if sections is None else tuple(s.strip() for s in sections), modules)
     if as_of is not None:
         for a in assets:
             check_as_of(a, as_of)
-    check_first_fit(assets, as_of, _specs(ids, None))
-    return {"asset": assets, "as_of": as_of, "sections": ids}
+    check_first_fit(assets, as_of, specs)
+    return ReportOptions(assets, as_of, tuple(specs))
+
+
+def run_report(
+    out_dir: str | Path,
+    options: ReportOptions,
+    *,
+    quick: bool = False,
+    on_section: Callable[[str, float], None] | None = None,
+    workers: int | None = None,
+) -> dict[str, Path]:
+    """Run the sections of checked ``options`` and write the report (:func:`build_report`).
+
+    The options' checks are not made again; the default date (``as_of`` None), known
+    only now, is checked here, before any section.
+    """
+    from liqcascade.report._run import plan, run_all, workers_default
+
+    assets = options.assets
+    ctx = ReportContext(quick=quick, asset=assets[0], as_of=options.as_of, assets=assets)
+    if options.as_of is None:  # the first asset's last bar, for every asset
+        for a in assets:
+            check_as_of(a, ctx.as_of)
+    jobs, skipped = plan(list(options.specs), assets)
+    n = workers_default() if workers is None else workers
+    done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)
+    return write_report(out_dir, ctx, done, skipped)
 
 
 def build_report(
@@ -619,18 +692,8 @@ def build_report(
         Before any section runs: an unknown asset or section, an ``as_of`` outside the
         data or, with the validation section, before the first month with a fit.
     """
-    from liqcascade.report._run import plan, run_all, workers_default
-
-    assets = assets_of(asset)
-    ctx = ReportContext(quick=quick, asset=assets[0], as_of=as_of, assets=assets)
-    specs = _specs(sections, modules)
-    for a in assets:  # a bad as_of fails before the work
-        check_as_of(a, ctx.as_of)
-    check_first_fit(assets, as_of, specs)
-    jobs, skipped = plan(specs, assets)
-    n = workers_default() if workers is None else workers
-    done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)
-    return write_report(out_dir, ctx, done, skipped)
+    options = report_options(asset, as_of, sections, modules)  # before any section
+    return run_report(out_dir, options, quick=quick, on_section=on_section, workers=workers)
 
 
 def nav_groups(done: list[Done]) -> list[dict[str, Any]]:
