@@ -22,5 +22,13 @@ def test_support_section(tmp_path: Path) -> None:
     (claim,) = summary["claims"]
     assert "162" in claim["claim"] and claim["verdict"] == "not supported"
     assert "71 tests" in claim["computed"]
+    # the study at the claim's own count is printed beside the default's, with its verdict
+    cc = s["closest_to_claimed_count"]
+    assert cc["n_tests"] == 162 and abs(cc["win_rate_1_10"] - 0.5532) < 5e-4
+    assert claim["computed"].endswith(
+        "At the grid point closest to the claimed count (162 tests: pivot 3, zone 1 %, band "
+        f"2 %, 1 d away) the 1–10 d win rate is 55.3 %: {cc['verdict_at_these_params']} there."
+    )
+    assert cc["verdict_at_these_params"] == "partly supported"
     html = Path(out["html"]).read_text()
     assert "Support tests" in html

@@ -34,3 +34,25 @@ def test_volatility_section_quick(tmp_path: Path) -> None:
     assert f"{lev['gamma']:.3f}" in lc["computed"]
     html = out["html"].read_text()
     assert "News impact curve" in html and "Leverage effect by period" in html
+
+
+def test_the_years_named_are_each_models_own() -> None:
+    """ "Years with a significant effect" names every model's years (EGARCH 2024 was lost)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from liqcascade.report._volatility_section import _years
+
+    rows = pd.DataFrame(
+        {
+            "label": ["2021", "2022", "2023", "2022", "2024", "2019"],
+            "model": ["gjr", "gjr", "gjr", "egarch", "egarch", "egarch"],
+            "verdict": ["not significant", "significant", "significant", "significant",
+                        "significant", "inverted"],
+        }
+    )  # fmt: skip
+    v = SimpleNamespace(yearly=lambda model="gjr": rows[rows["model"] == model])
+    assert _years(v, "significant") == "GJR 2022 and 2023, EGARCH 2022 and 2024"  # type: ignore[arg-type]
+    assert _years(v, "inverted") == "EGARCH 2019"  # type: ignore[arg-type]
+    assert _years(v, "did not converge") == "none"  # type: ignore[arg-type]
