@@ -19,6 +19,7 @@ from liqcascade.errors import InputError
 from liqcascade.volatility import _formulas as F
 from liqcascade.volatility._diagnostics import DEFAULT_LAGS, ClusteringTest, clustering_test
 from liqcascade.volatility._leverage import LeverageEstimate
+from liqcascade.volatility._multistart import best_of, start_points
 from liqcascade.volatility._returns import bars_per_day, bars_per_year
 from liqcascade.volatility._slsqp import fit_arch
 
@@ -140,6 +141,12 @@ class VolatilityFit:
         The optimiser stopped on its line search (SLSQP exit 8) and a restart from that
         point stopped at the same point (:func:`settle`): the point is taken as the
         optimum to the optimiser's precision, and :attr:`converged` is True.
+    starts : int, default 1
+        Starts the optimiser ran from (:func:`fit_volatility`: 1 for GARCH and GJR, 4
+        for EGARCH).
+    starts_agreed : int, default 1
+        How many of them ended at this fit's optimum (log-likelihood within 0.01 nats,
+        ``_multistart.AGREE_LOGLIK``).
     """
 
     def __init__(
@@ -152,6 +159,8 @@ class VolatilityFit:
         asset: str | None = None,
         lags: int = DEFAULT_LAGS,
         settled: bool = False,
+        starts: int = 1,
+        starts_agreed: int = 1,
     ) -> None:
         self.returns = returns
         self.model = model
@@ -161,6 +170,8 @@ class VolatilityFit:
         self.asset = asset
         self.lags = lags
         self.settled = settled
+        self.starts = starts
+        self.starts_agreed = starts_agreed
 
     # --- estimates ---------------------------------------------------------------
     @property
@@ -207,14 +218,40 @@ class VolatilityFit:
         return int(self.result.convergence_flag) == 0 or self.settled
 
     @cached_property
-    def reliable(self) -> bool:
-        """Converged, and the Hessian-based covariance has a positive finite diagonal.
+    def filter_lyapunov(self) -> float:
+        """EGARCH: the sample Lyapunov exponent of the variance filter at the estimate.
 
-        A fit can "converge" to a degenerate point (e.g. EGARCH on ETH 2023) where the
-        Hessian is singular: its robust standard errors are then meaningless (tiny), so
-        tests and verdicts from such a fit are not to be trusted.
+        See :func:`liqcascade.volatility._formulas.egarch_lyapunov`: negative when the
+        filter is invertible (it forgets its start), positive when it amplifies a change
+        in the parameters at every step. NaN for GARCH and GJR, whose filter
+        ``σ²_t = … + β σ²_{t-1}`` contracts by ``β < 1`` whatever the data.
         """
-        if not self.converged:
+        if self.model != "egarch":
+            return math.nan
+        return F.egarch_lyapunov(self.params, np.asarray(self.result.std_resid, dtype=float))
+
+    @property
+    def invertible(self) -> bool:
+        """Whether the variance filter is invertible at the estimate.
+
+        Always for GARCH and GJR; for EGARCH when :attr:`filter_lyapunov` < 0. Outside
+        that region the likelihood is a comb of needles (at the highest end of BTC's
+        daily 2025 EGARCH, lowering ``omega`` by 1e-5 costs 840 nats): its highest needle
+        is found or missed by the machine's last bits, and no standard error applies.
+        """
+        return self.model != "egarch" or bool(self.filter_lyapunov < 0.0)
+
+    @cached_property
+    def reliable(self) -> bool:
+        """Converged, invertible, and the Hessian-based covariance has a positive finite
+        diagonal.
+
+        A fit can "converge" to a degenerate point (a parameter on a bound, a flat
+        direction) where the Hessian is singular: its robust standard errors are then
+        meaningless (tiny), so tests and verdicts from such a fit are not to be trusted.
+        An EGARCH fit whose filter is not :attr:`invertible` is no estimate either.
+        """  # noqa: D205
+        if not self.converged or not self.invertible:
             return False
         try:
             with warnings.catch_warnings():
@@ -229,9 +266,13 @@ class VolatilityFit:
 
     @property
     def status(self) -> str:
-        """``"ok"``, ``"did not converge"`` or ``"unreliable (singular Hessian)"``."""
+        """``"ok"``, ``"did not converge"``, ``"unreliable (non-invertible filter)"`` or
+        ``"unreliable (singular Hessian)"``.
+        """  # noqa: D205
         if not self.converged:
             return "did not converge"
+        if not self.invertible:
+            return "unreliable (non-invertible filter)"
         return "ok" if self.reliable else "unreliable (singular Hessian)"
 
     @property
@@ -491,6 +532,8 @@ class VolatilityFit:
             "converged": self.converged,
             "reliable": self.reliable,
             "status": self.status,
+            "starts": self.starts,
+            "starts_agreed": self.starts_agreed,
             "params": {k: float(v) for k, v in self.params.items()},
             "std_err": {k: float(v) for k, v in self.std_err.items()},
             "pvalues": {k: float(v) for k, v in self.pvalues.items()},
@@ -664,9 +707,13 @@ def fit_volatility(
 ) -> VolatilityFit:
     """Fit a GARCH-family model to percent log returns with ``arch``.
 
-    Equivalent to ``arch_model(returns, mean="Constant", vol=…, p=1, o=…, q=1,
-    dist=dist, rescale=False).fit(disp="off")`` — no re-implementation of the
-    likelihood; the wrapper adds the derived quantities, diagnostics and verdicts.
+    ``arch_model(returns, mean="Constant", vol=…, p=1, o=…, q=1, dist=dist,
+    rescale=False).fit(disp="off")`` — no re-implementation of the likelihood; the
+    wrapper adds the derived quantities, diagnostics and verdicts. GARCH and GJR are
+    fitted from arch's start. EGARCH is fitted from arch's start and three more (a
+    persistence grid, :mod:`liqcascade.volatility._multistart`), and the best reliable
+    end is kept (:func:`fit_from_starts`): on a single year its likelihood has several
+    optima, and arch's start alone ends at one or another by the machine's thread count.
 
     Parameters
     ----------
@@ -704,13 +751,67 @@ def fit_volatility(
             param="returns",
         )
     am = arch_spec(r, s.model, s.dist)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence is read from the result below
-        res = fit_arch(am, disp="off", show_warning=False)
-    res, settled = settle(am, res)
-    return VolatilityFit(
-        r, s.model, s.dist, s.interval, res, asset=asset, lags=s.lags, settled=settled
-    )
+    return fit_from_starts(r, s, start_points(am, r, s.model), asset=asset, model=am)
+
+
+def fit_from_starts(
+    returns: pd.Series,
+    settings: FitSettings,
+    starts: list[np.ndarray | None],
+    *,
+    asset: str | None = None,
+    model: Any = None,
+) -> VolatilityFit:
+    """Fit from each start (each answered by :func:`settle`) and keep the best end.
+
+    The kept end is the reliable one with the highest log-likelihood; when no end is
+    reliable, the converged one; when none converged, the highest
+    (:func:`liqcascade.volatility._multistart.best_of`: the order of ``starts`` does
+    not matter). Its :attr:`VolatilityFit.starts` and
+    :attr:`VolatilityFit.starts_agreed` say how many starts ran and ended there.
+
+    Parameters
+    ----------
+    returns : pandas.Series
+        Percent log returns, no NaN, at least ``settings.min_obs``.
+    settings : FitSettings
+        Model, distribution, interval, diagnostics lags.
+    starts : list of (array or None)
+        Parameter vectors in ``arch``'s order; ``None`` is arch's own start. A vector
+        ``arch`` refuses (outside its bounds or constraints) is replaced by arch's own
+        start, as ``arch`` does.
+    asset : str, optional
+        Label.
+    model : arch.univariate.base.ARCHModel, optional
+        The model to fit (default :func:`arch_spec` of ``returns``).
+
+    Returns
+    -------
+    VolatilityFit
+        The kept end.
+
+    Raises
+    ------
+    ValueError
+        If ``starts`` is empty.
+    """
+    s = settings
+    am = arch_spec(returns, s.model, s.dist) if model is None else model
+    ends = []
+    for start in starts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence is read from the result below
+            res = fit_arch(am, disp="off", show_warning=False, starting_values=start)
+        res, settled = settle(am, res)
+        ends.append(
+            VolatilityFit(
+                returns, s.model, s.dist, s.interval, res, asset=asset, lags=s.lags,
+                settled=settled, starts=len(starts),
+            )
+        )  # fmt: skip
+    kept, agreed = best_of(ends)
+    kept.starts_agreed = agreed
+    return kept
 
 
 SLSQP_LINE_SEARCH = 8
