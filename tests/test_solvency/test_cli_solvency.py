@@ -220,3 +220,26 @@ def test_solvency_cli_estimated_market() -> None:
     assert d["reserves_usd"] == pytest.approx(d["liabilities_usd"] * 1.06)
     r = run_cli("solvency", "--as-of", "2030-01-01", "--insurance-fund", "0", "--oi-share", "2")
     assert r.exit_code == 2 and "--oi-share" in r.stderr
+
+
+def test_the_hyperliquid_layout_notes_its_venue_on_the_command_line(tmp_path: Path) -> None:
+    f = tmp_path / "hl.csv"
+    f.write_text("address,asset,side,size,entry_price,leverage\n0xa,ETH,long,10,2000,10\n"
+                 "0xb,ETH,short,20,2000,20\n")  # fmt: skip
+    r = run_cli_subprocess("solvency", "--positions", str(f), "--insurance-fund", "5",
+                           "--scenario", "-9.5%", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.strip().startswith(
+        f"note: {f}: no venue column, and an asset column with no symbol (the Hyperliquid "
+        "positions layout): read with Hyperliquid's margin rules"
+    )
+    # the long's Hyperliquid liquidation price (l = 1/50), 2000 - 160 / 0.98 = 1836.73, is
+    # passed at 1810 (-9.5 %): 10 ETH liquidated there; Binance's (0.5 % maintenance),
+    # 18000 / 9.95 = 1809.05, is not
+    assert r.json()["scenarios"][0]["liquidated_usd"] == pytest.approx(18_100.0)
+    b = tmp_path / "binance.csv"
+    b.write_text(f.read_text().replace("asset,", "asset,venue,").replace("ETH,", "ETH,binance,"))
+    r = run_cli("solvency", "--positions", str(b), "--insurance-fund", "5", "--scenario",
+                "-9.5%", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["scenarios"][0]["liquidated_usd"] == 0.0
