@@ -459,6 +459,38 @@ def _layout_venue(df: pd.DataFrame, p: Path) -> tuple[str, str | None]:
     )
 
 
+def positions_asset(path: str | Path, symbol: str = "ETHUSDT") -> str | None:
+    """The base asset of a positions file's first row, as :func:`read_positions` reads it.
+
+    For a caller that needs the market price of the file's asset before reading it
+    against that price (``read_positions(reference_price=...)`` then refuses a second
+    asset and checks the unit before any leverage or margin rule).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (header required) or Parquet positions file.
+    symbol : str, default "ETHUSDT"
+        Contract of a row without a ``symbol`` (or ``asset``/``coin``) value.
+
+    Returns
+    -------
+    str or None
+        The upper-case base asset (``"ETH"``); None for a file with no rows.
+
+    Raises
+    ------
+    InputError
+        ``FILE: ...`` for a file that cannot be read.
+    """
+    from liqcascade.data import base_asset
+
+    df = _read_table(Path(path))
+    if df.empty:
+        return None
+    return base_asset(str(_row_symbols(df.iloc[:1], symbol)[0]))
+
+
 def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
     """Refuse a file whose rows name two base assets: it is read as one market."""
     from liqcascade.data import base_asset
