@@ -1,8 +1,9 @@
 """Unit changes inside one file (``MAX_BAR_JUMP``): prices, highs, lows and open interest.
 
 A switch to cents (×100) was caught only when that bar rose (the ratio 99.8 of a falling
-bar is not "> 100"), open interest and the high/low were never compared. Every bundled
-price and open-interest series must still pass: the bound is checked against them.
+bar is not "> 100"), open interest was never compared. A high or low far from its own
+bar's open and close is a wick (a flash crash), kept with a warning. Every bundled price
+and open-interest series must still pass: the bound is checked against them.
 """
 
 from __future__ import annotations
@@ -79,21 +80,78 @@ def test_open_interest_coins_changing_unit_is_refused(tmp_path: Path) -> None:
         read_file(f)
 
 
-def test_a_high_or_low_in_other_units_is_refused(tmp_path: Path) -> None:
+def test_a_wick_far_from_its_bar_is_kept_with_a_warning(tmp_path: Path) -> None:
+    # a flash-crash print (ETH at $0.10 on GDAX, June 2017) leaves open and close alone:
+    # a unit switch would move them too (and they are compared with the bar before)
     df = pd.read_csv(SPOT_1H)
+    df.loc[6, "low"] = 0.10
+    df.loc[9, "low"] = df.loc[9, "low"] / 100
     df.loc[4, "high"] = 1e300
-    df.to_csv(tmp_path / "high.csv", index=False)
-    with pytest.raises(InputError) as e:
-        read_file(tmp_path / "high.csv")
-    assert (
-        "data row 5: high 1e+300 is 4.33e+296× max(open, close) = 2307.93 in the same bar"
-        in str(e.value)
+    df.to_csv(tmp_path / "wick.csv", index=False)
+    (s,) = read_file(tmp_path / "wick.csv", symbol="ETHUSDT")
+    assert s.rows == len(df)
+    assert s.frame["low"].min() == pytest.approx(0.10, rel=1e-12)
+    (w,) = [w for w in s.warnings if "wick" in w]
+    assert w == (
+        f"{tmp_path / 'wick.csv'}: kept 3 bars whose high or low is 5× or more away from the "
+        "bar's own open and close (data rows 5, 7, 10; first, data row 5: high 1e+300 is "
+        "4.33e+296× max(open, close) = 2307.93): a flash-crash wick is kept as printed; if "
+        "it is a unit error in that cell, correct the file"
     )
+
+
+def test_a_wick_is_a_warning_on_the_command_line(tmp_path: Path) -> None:
     df = pd.read_csv(SPOT_1H)
-    df.loc[6, "low"] = df.loc[6, "low"] / 100
-    df.to_csv(tmp_path / "low.csv", index=False)
-    with pytest.raises(InputError, match=r"data row 7: low \S+ is 1/1\d\d of min\(open, close\)"):
-        read_file(tmp_path / "low.csv")
+    df.loc[6, "low"] = 0.10
+    f = tmp_path / "wick.csv"
+    df.to_csv(f, index=False)
+    r = run_cli("data", "ingest", str(f), "--symbol", "ETHUSDT", "--store", str(tmp_path / "s"))
+    assert r.exit_code == 0, r.stderr
+    assert (
+        f"warning: {f}: kept 1 bar whose high or low is 5× or more away from the bar's own "
+        "open and close (data row 7: low 0.1 is 1/2.3e+04 of min(open, close) = 2295.68)"
+    ) in r.stderr
+
+
+def test_an_open_interest_wick_is_kept_with_a_warning(tmp_path: Path) -> None:
+    t = pd.date_range("2025-01-01", periods=4, freq="4h", tz="UTC").strftime("%Y-%m-%d %H:%M")
+    usd = np.array([3.3e9, 3.31e9, 3.32e9, 3.3e9])
+    f = tmp_path / "oi.csv"
+    pd.DataFrame(
+        {"ts": t, "oi_open_usd": usd, "oi_high_usd": usd * [1, 1, 10, 1], "oi_low_usd": usd,
+         "oi_usd": usd}
+    ).to_csv(f, index=False)  # fmt: skip
+    (s,) = read_file(f)
+    assert s.rows == 4
+    assert any(
+        "kept 1 bar whose oi_high_usd or oi_low_usd is 5× or more away from the bar's own "
+        "oi_open_usd and oi_usd (data row 3: oi_high_usd 3.32e+10 is 10× max(oi_open_usd, "
+        "oi_usd) = 3.32e+09)" in w
+        for w in s.warnings
+    )
+
+
+@pytest.mark.parametrize(
+    ("col", "value", "message"),
+    [
+        ("high", "low/100", r"data row 5: high \S+ is below max\(open, close\)"),
+        ("low", "high*100", r"data row 5: low \S+ is above min\(open, close\)"),
+        ("high", "inf", r"data row 5: high is missing or not a finite number"),
+        ("low", "0", r"data row 5: low must be > 0 \(got 0\)"),
+        ("low", "-1", r"data row 5: low must be > 0 \(got -1\)"),
+    ],
+)
+def test_a_wick_beyond_the_other_side_or_not_positive_is_refused(
+    tmp_path: Path, col: str, value: str, message: str
+) -> None:
+    df = pd.read_csv(SPOT_1H)
+    df[col] = df[col].astype(float)
+    row = df.loc[4]
+    v = {"low/100": row["low"] / 100, "high*100": row["high"] * 100}.get(value)
+    df.loc[4, col] = float(value) if v is None else v
+    df.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(InputError, match=message):
+        read_file(tmp_path / "bad.csv")
 
 
 def test_one_row_wholly_in_other_units_is_refused(tmp_path: Path) -> None:

@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from liqcascade.errors import InputError
-from liqcascade.margin import binance_liq_price, leverage_refusal, liq_price
+from liqcascade.margin import (
+    binance_liq_price,
+    hyperliquid_liq_price,
+    leverage_refusal,
+    liq_price,
+)
 from liqcascade.positions import PositionBook, StopBook, read_positions, read_stops
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "positions"
@@ -219,8 +224,8 @@ def test_parquet_nan_names_row(tmp_path: Path) -> None:
 def test_asset_column_is_read_as_the_symbol(tmp_path: Path, column: str) -> None:
     """The Hyperliquid positions export names its coin in ``asset``: not ETHUSDT's rows."""
     p = tmp_path / "hl.csv"
-    p.write_text(f"{column},side,size,entry_price,margin\n"
-                 "BTC,long,10,60000,30000\nbtc,short,20,60000,60000\n")  # fmt: skip
+    p.write_text(f"{column},venue,side,size,entry_price,margin\n"
+                 "BTC,binance,long,10,60000,30000\nbtc,binance,short,20,60000,60000\n")  # fmt: skip
     book = read_positions(p, reference_price=60_000.0)
     assert book.symbol == "BTCUSDT"
     args = ([1, -1], [10.0, 20.0], 60_000.0, [30_000.0, 60_000.0])
@@ -235,6 +240,45 @@ def test_asset_column_is_read_as_the_symbol(tmp_path: Path, column: str) -> None
     b = tmp_path / "blank.csv"
     b.write_text(f"{column},side,size,entry_price,margin\n,long,1,2000,100\n")
     assert read_positions(b).symbol == "ETHUSDT"
+
+
+@pytest.mark.parametrize("column", ["asset", "coin"])
+def test_the_hyperliquid_layout_takes_hyperliquid_margin_rules(
+    tmp_path: Path, column: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the Hyperliquid export has no venue column: its rows were priced with Binance's
+    # tiers (and its 25x ETH rows above $50M refused as over Binance's 20x)
+    p = tmp_path / "hl.csv"
+    p.write_text(f"address,{column},side,size,entry_price,leverage\n"
+                 "0xa,ETH,long,10,2000,10\n0xb,ETH,short,30000,2000,25\n")  # fmt: skip
+    with caplog.at_level("WARNING", logger="liqcascade.positions"):
+        book = read_positions(p, reference_price=2000.0)
+    assert book.venue == "hyperliquid" and book.symbol == "ETHUSDT"
+    want = hyperliquid_liq_price([1, -1], [10.0, 30_000.0], 2000.0, [2000.0, 2.4e6], "ETH")
+    np.testing.assert_allclose(book.liq_price, want.liq_price, rtol=1e-12)
+    # l = 1/50 for ETH: the long's (2000 - (2000 - 400) / 10 / 0.98)
+    assert book.liq_price[0] == pytest.approx(2000 - 160 / 0.98, rel=1e-12)
+    (note,) = [r.getMessage() for r in caplog.records]
+    assert note == (
+        f"note: {p}: no venue column, and an {column} column with no symbol (the Hyperliquid "
+        "positions layout): read with Hyperliquid's margin rules (maintenance half the "
+        "initial margin at the coin's listed max leverage: BTC 40x, ETH 25x, SOL 20x); a "
+        "venue column (binance, bybit, hyperliquid) chooses another venue's"
+    )
+    # a venue named by the caller, or in every row, is used and says nothing
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="liqcascade.positions"):
+        small = tmp_path / "small.csv"
+        small.write_text(f"{column},side,size,entry_price,leverage\nETH,long,10,2000,10\n")
+        assert read_positions(small, venue="binance").venue == "binance"
+        q = tmp_path / "venue.csv"
+        q.write_text(f"{column},venue,side,size,entry_price,leverage\nETH,bybit,long,10,2000,10\n")
+        assert read_positions(q).venue == "bybit"
+    assert not caplog.records
+    # a file with a symbol column keeps Binance's rules
+    r = tmp_path / "cex.csv"
+    r.write_text("symbol,side,size,entry_price,leverage\nETHUSDT,long,10,2000,10\n")
+    assert read_positions(r).venue == "binance"
 
 
 @pytest.mark.parametrize(

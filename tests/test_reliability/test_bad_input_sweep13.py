@@ -35,10 +35,17 @@ def test_asset_column_names_the_contract_and_one_asset_per_file(tmp_path: Path) 
     f.write_text(rows)
     r = run_cli("liqmap", "--positions", str(f), "--price", "76000", "--json")
     assert r.exit_code == 0, r.stderr
-    big = tmp_path / "big.csv"  # 13 M USD at 29x: Binance BTCUSDT's cap there is 20x
-    big.write_text("asset,side,size,entry_price,leverage\nBTC,long,173.6,76000,29\n")
+    # the Hyperliquid layout (asset, no symbol) takes Hyperliquid's rules: BTC's 40x cap;
+    # with a venue column, that venue's (13 M USD at 29x: Binance BTCUSDT's cap is 20x)
+    big = tmp_path / "big.csv"
+    big.write_text("asset,side,size,entry_price,leverage\nBTC,long,173.6,76000,41\n")
     assert_refused(run_cli("liqmap", "--positions", str(big), "--price", "76000"),
-                   "big.csv: row 1: leverage 29", "(BTCUSDT)")  # fmt: skip
+                   "big.csv: row 1: leverage 41 is above the hyperliquid maximum 40x")  # fmt: skip
+    cex = tmp_path / "cex.csv"
+    cex.write_text("asset,venue,side,size,entry_price,leverage\nBTC,binance,long,173.6,76000,29\n")
+    assert_refused(run_cli("liqmap", "--positions", str(cex), "--price", "76000"),
+                   "cex.csv: row 1: leverage 29 is above the binance maximum 20x",
+                   "(BTCUSDT)")  # fmt: skip
     mixed = tmp_path / "mixed.csv"
     mixed.write_text(rows + "ETH,long,10,2300,10\n")
     assert_refused(run_cli("liqmap", "--positions", str(mixed), "--price", "76000"),

@@ -220,3 +220,97 @@ def test_solvency_cli_estimated_market() -> None:
     assert d["reserves_usd"] == pytest.approx(d["liabilities_usd"] * 1.06)
     r = run_cli("solvency", "--as-of", "2030-01-01", "--insurance-fund", "0", "--oi-share", "2")
     assert r.exit_code == 2 and "--oi-share" in r.stderr
+
+
+def _cents(tmp_path: Path) -> Path:
+    """The three positions of :func:`write_positions` with every price x 100 (cents)."""
+    f = tmp_path / "cents.csv"
+    f.write_text(
+        "side,size,entry_price,margin,liq_price,bankruptcy_price,account\n"
+        "long,1,200000,10000,191000,190000,a\n"
+        "long,2,200000,40000,181000,180000,b\n"
+        "short,1,200000,20000,219000,220000,c\n"
+    )
+    return f
+
+
+def test_positions_without_book_or_mid_are_checked_against_the_market_mid(
+    tmp_path: Path,
+) -> None:
+    # no reference price: positions in cents ran (their size-weighted entry, 200,000 USD,
+    # as the price before the shock); now the ETH market's mid checks their unit
+    f = _cents(tmp_path)
+    r = run_cli("solvency", "--positions", str(f), "--insurance-fund", "50")
+    assert r.exit_code == 2, r.stdout
+    assert r.stderr.strip() == (
+        f"error: {f}: row 1: entry_price 200,000 is 54.1x the ETH market's mid "
+        "(2025-08-01 00:00 UTC) 3,698.39: more than 10x away from it is a unit error (prices "
+        "are USD per coin)"
+    )
+    # and a file of two assets is one market at one price no more
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("symbol,side,size,entry_price,margin\nETHUSDT,long,1,2000,200\n"
+                     "BTCUSDT,long,1,60000,6000\n")  # fmt: skip
+    r = run_cli("solvency", "--positions", str(mixed), "--insurance-fund", "50")
+    assert r.exit_code == 2 and r.stderr.startswith(
+        f"error: {mixed}: row 2: symbol: BTC, another asset than row 1's ETH"
+    )
+    # a mid given is the reference, as before
+    r = run_cli("solvency", "--positions", str(f), "--insurance-fund", "50", "--mid", "2000")
+    assert r.exit_code == 2 and "54.1x" not in r.stderr and "100x the mid 2,000" in r.stderr
+    # the right unit still runs, its price before the shock the file's own
+    r = run_cli("solvency", "--positions", str(write_positions(tmp_path)), "--insurance-fund",
+                "50", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["pre_shock_price"]["usd"] == pytest.approx(2000.0)
+
+
+def test_positions_of_an_asset_with_no_market_are_read_unchecked_with_a_note(
+    tmp_path: Path,
+) -> None:
+    f = tmp_path / "doge.csv"
+    f.write_text("symbol,venue,side,size,entry_price,margin\nDOGEUSDT,bybit,long,1000,0.2,20\n")
+    r = run_cli_subprocess("solvency", "--positions", str(f), "--insurance-fund", "5",
+                           "--scenario", "-10%", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.strip() == (
+        f"note: {f}: no DOGE market to check its prices against (no 4-hourly open interest "
+        "for DOGE: not in the store and not bundled (bundled: ETH, BTC)): read unchecked; a "
+        "mid price given checks them (10x from it is a unit error)"
+    )
+
+
+def test_the_hyperliquid_layout_notes_its_venue_on_the_command_line(tmp_path: Path) -> None:
+    f = tmp_path / "hl.csv"
+    f.write_text("address,asset,side,size,entry_price,leverage\n0xa,ETH,long,10,2000,10\n"
+                 "0xb,ETH,short,20,2000,20\n")  # fmt: skip
+    r = run_cli_subprocess("solvency", "--positions", str(f), "--insurance-fund", "5",
+                           "--scenario", "-9.5%", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr.strip().startswith(
+        f"note: {f}: no venue column, and an asset column with no symbol (the Hyperliquid "
+        "positions layout): read with Hyperliquid's margin rules"
+    )
+    # the long's Hyperliquid liquidation price (l = 1/50), 2000 - 160 / 0.98 = 1836.73, is
+    # passed at 1810 (-9.5 %): 10 ETH liquidated there; Binance's (0.5 % maintenance),
+    # 18000 / 9.95 = 1809.05, is not
+    assert r.json()["scenarios"][0]["liquidated_usd"] == pytest.approx(18_100.0)
+    b = tmp_path / "binance.csv"
+    b.write_text(f.read_text().replace("asset,", "asset,venue,").replace("ETH,", "ETH,binance,"))
+    r = run_cli("solvency", "--positions", str(b), "--insurance-fund", "5", "--scenario",
+                "-9.5%", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["scenarios"][0]["liquidated_usd"] == 0.0
+
+
+def test_the_market_mid_of_a_positions_file_logs_no_book_caveat(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the estimated book's caveats (a fit in sample at this date) are about a book the
+    # file replaces: only its mid is read
+    from liqcascade.solvency._request import _market_mid
+
+    with caplog.at_level("WARNING"):
+        ref, where, note = _market_mid(write_positions(tmp_path), "2024-12-01")
+    assert not caplog.records and note is None
+    assert where == "the ETH market's mid (2024-12-02 00:00 UTC)" and ref > 0

@@ -336,6 +336,9 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
         s.warnings.append(f"{f}: dropped {n_drop} duplicate rows that agree")
     if s.kind in ("ohlcv", "open_interest"):
         _check_level_jumps(df, f, s.kind)
+        wicks = _wick_warning(df, f, s.kind)
+        if wicks is not None:
+            s.warnings.append(wicks)
     s.frame = df
     _empty_cells(s)
     s.gaps, s.largest_gap = count_gaps(pd.DatetimeIndex(df["ts"].unique()), s.interval)
@@ -449,13 +452,20 @@ unit error, never a market move.
 
 Unit mistakes come in factors of 10, 100 and 1000 (cents, thousands, milli-units), while
 a liquid asset's largest one-bar move is far smaller: in the bundled data the largest
-close-to-close ratio is 1.8 (ETH daily), a high over its bar's max(open, close) 2.9 (ETH
-perpetual, hourly), min(open, close) over the low 2.1, and open interest 1.6 from one
-bar to the next. 5 sits between the two: a switch to ×10 units is caught unless that bar
-itself halves, a ×100 switch unless it falls 95 %. A real move of 5× within one bar (an
-asset's collapse, LUNA's in May 2022 in daily bars; one venue's flash-crash print; open
-interest in a market's first hours) is refused too: the rule compares neighbours inside
-one file, so such a file goes in as two files split at that bar."""
+close-to-close ratio is 1.8 (ETH daily) and open interest 1.6 from one bar to the next.
+5 sits between the two: a switch to ×10 units is caught unless that bar itself halves,
+a ×100 switch unless it falls 95 %. A real move of 5× between bars (an asset's
+collapse, LUNA's in May 2022 in daily bars; open interest in a market's first hours) is
+refused too: the rule compares neighbours inside one file, so such a file goes in as
+two files split at that bar.
+
+A high or low 5× or more away from its own bar's open and close is kept, with a
+warning (:func:`_wick_warning`): a unit switch moves the open and close with it (and
+they are compared with the bar before), so a bar whose open and close agree with its
+neighbours while its high or low is far off is a wick, such as a venue's flash-crash
+print (ETH traded at $0.10 on GDAX on 21 June 2017, from about $320), which a risk
+tool must keep. The bundled data's largest are a high 2.9× its bar's max(open, close)
+(ETH perpetual, hourly) and min(open, close) 2.1× the low."""
 
 
 def _ratio_text(r: float) -> str:
@@ -500,42 +510,57 @@ def _step_problem(
     )
 
 
-def _bar_problem(
-    v: np.ndarray, bound: np.ndarray, col: str, bound_name: str, rows: np.ndarray
-) -> tuple[int, str] | None:
-    """The first bar whose ``col`` is 5× or more away from its own ``bound`` (open/close)."""
-    r, bad = _off(v, bound)
-    if not bad.any():
+def _wick_warning(df: pd.DataFrame, f: str, kind: str) -> str | None:
+    """One warning naming the bars whose high or low is 5× or more from their open/close.
+
+    Such bars are kept (see :data:`MAX_BAR_JUMP`): the count, the first few data rows
+    and the first row's value and the level it was compared with are named. ``df`` has
+    passed every other rule (high ≥ max(open, close) ≥ min(open, close) ≥ low, finite).
+    """
+    if df.empty:
         return None
-    i = int(np.flatnonzero(bad)[0])
-    return int(rows[i]), (
-        f"{col} {v[i]:g} is {_ratio_text(r[i])} {bound_name} = {bound[i]:g} in the same bar; "
-        f"{MAX_BAR_JUMP:g}× or more away from the bar's own open and close is a unit error "
-        "in that cell, never a market move"
+    nan = np.full(len(df), np.nan)
+    names = ("open", "high", "low", "close") if kind == "ohlcv" else _OI_OHLC
+    o, h, lo, c = (df[n].to_numpy(dtype="float64") if n in df.columns else nan for n in names)
+    with np.errstate(invalid="ignore"):
+        top, bottom = np.fmax(o, c), np.fmin(o, c)
+    r_hi, hi = _off(h, top)
+    r_lo, low = _off(lo, bottom)
+    if not (hi.any() or low.any()):
+        return None
+    rows = df["_row"].to_numpy(dtype=np.int64)
+    where = sorted({int(r) for r in rows[hi | low]})
+    i = int(np.flatnonzero(rows == where[0])[0])
+    if hi[i]:
+        first = f"{names[1]} {h[i]:g} is {_ratio_text(r_hi[i])} max({names[0]}, {names[3]}) = "
+        first += f"{top[i]:g}"
+    else:
+        first = f"{names[2]} {lo[i]:g} is {_ratio_text(r_lo[i])} min({names[0]}, {names[3]}) = "
+        first += f"{bottom[i]:g}"
+    if len(where) == 1:
+        bars, which = "1 bar", f"{row_ref(where[0])}: {first}"
+    else:
+        shown = ", ".join(str(r) for r in where[:DROPPED_ROWS_SHOWN])
+        more = ", ..." if len(where) > DROPPED_ROWS_SHOWN else ""
+        bars, which = (
+            f"{len(where)} bars",
+            f"data rows {shown}{more}; first, {row_ref(where[0])}: {first}",
+        )
+    return (
+        f"{f}: kept {bars} whose {names[1]} or {names[2]} is {MAX_BAR_JUMP:g}× or more away "
+        f"from the bar's own {names[0]} and {names[3]} ({which}): a flash-crash wick is kept "
+        "as printed; if it is a unit error in that cell, correct the file"
     )
 
 
 def _level_problems(g: pd.DataFrame, kind: str) -> list[tuple[int, str]]:
     """Unit changes inside one series (time order): every check's first row at fault."""
     rows = g["_row"].to_numpy(dtype=np.int64)
-    nan = np.full(len(g), np.nan)
-
-    def col(c: str) -> np.ndarray:
-        return g[c].to_numpy(dtype="float64") if c in g.columns else nan
-
     if kind == "ohlcv":
-        o, h, lo, c = (col(n) for n in ("open", "high", "low", "close"))
         steps = [("close", "close"), ("open", "close")]
-        names = ("open", "high", "low", "close")
-    else:  # open interest: USD OHLC (oi_usd is the close) and coins
-        o, h, lo, c = (col(n) for n in _OI_OHLC)
+    else:  # open interest: USD (oi_usd is the close) and coins
         steps = [("oi_usd", "oi_usd"), ("oi_base", "oi_base"), ("oi_open_usd", "oi_usd")]
-        names = _OI_OHLC
-    with np.errstate(invalid="ignore"):
-        top, bottom = np.fmax(o, c), np.fmin(o, c)
     found = [_step_problem(g, a, b, rows) for a, b in steps]
-    found.append(_bar_problem(h, top, names[1], f"max({names[0]}, {names[3]})", rows))
-    found.append(_bar_problem(lo, bottom, names[2], f"min({names[0]}, {names[3]})", rows))
     return [p for p in found if p is not None]
 
 
@@ -543,9 +568,9 @@ def _check_level_jumps(df: pd.DataFrame, f: str, kind: str) -> None:
     """Refuse a unit change inside a price or open-interest series (:data:`MAX_BAR_JUMP`).
 
     In time order, per series: a close (open interest: ``oi_usd``, ``oi_base``) 5× or
-    more away from the bar before it, an open 5× or more away from the close before it,
-    and a high or low 5× or more away from its own bar's open and close. The first row
-    at fault in file order is named, with the value it was compared with.
+    more away from the bar before it, and an open 5× or more away from the close before
+    it. The first row at fault in file order is named, with the value it was compared
+    with. A high or low far from its own bar is a wick, kept (:func:`_wick_warning`).
     """
     if df.empty:
         return

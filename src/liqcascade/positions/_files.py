@@ -3,8 +3,10 @@
 Positions file columns (DESIGN.md): ``side`` (long/short), ``size`` (base units),
 ``entry_price`` (USD), and ``margin`` (isolated USD) or ``leverage``; optional
 ``liq_price`` and ``bankruptcy_price`` (USD, used as given where present, computed
-where empty), ``account``, ``venue`` (binance/bybit/hyperliquid), ``symbol`` (else
-``asset`` or ``coin``: ``BTC`` is read as ``BTCUSDT``).
+where empty), ``account``, ``venue`` (binance/bybit/hyperliquid; a row without one
+takes the caller's venue, else Hyperliquid's rules in the Hyperliquid layout and
+Binance's in any other file), ``symbol`` (else ``asset`` or ``coin``: ``BTC`` is read
+as ``BTCUSDT``).
 
 Stops file columns: ``side`` (sell/buy), ``trigger_price`` (USD), ``size`` (base units).
 
@@ -15,6 +17,7 @@ Every problem raises :class:`~liqcascade.errors.InputError` naming the file, the
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +27,19 @@ import pandas as pd
 from liqcascade._tables import read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin import VENUES, contract_symbol, leverage_refusal, liq_price
+from liqcascade.margin import (
+    HYPERLIQUID_MAX_LEVERAGE,
+    VENUES,
+    contract_symbol,
+    leverage_refusal,
+    liq_price,
+)
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
+
+# Notes on how a file was read (the venue assumed), one ``note: ...`` record each. Logged
+# at WARNING: with no logging configured (the command line), Python's last-resort handler
+# prints each as one stderr line, as :mod:`liqcascade.market` does for its caveats.
+_LOG = logging.getLogger("liqcascade.positions")
 
 #: Cell texts read as missing (besides the empty cell).
 _NA_WORDS = ("", "nan", "na", "n/a", "null", "none")
@@ -386,8 +400,8 @@ def _row_symbols(df: pd.DataFrame, default: str) -> np.ndarray:
 
     An asset cell (``BTC``; a symbol there is read as its base,
     :func:`liqcascade.data.base_asset`) is read as its Binance USDⓈ-M perpetual
-    (:func:`liqcascade.margin.contract_symbol`: ``BTCUSDT``), whose tier table prices the
-    row; blank cells take ``default``.
+    (:func:`liqcascade.margin.contract_symbol`: ``BTCUSDT``), whose tier table prices a
+    Binance row (a Hyperliquid row reads its coin); blank cells take ``default``.
     """
     if "symbol" in df.columns:
         return _text(df, "symbol", default, upper=True)
@@ -401,6 +415,80 @@ def _row_symbols(df: pd.DataFrame, default: str) -> np.ndarray:
         [default.upper() if a == "" else contract_symbol(base_asset(a)) for a in assets],
         dtype=object,
     )
+
+
+def is_hyperliquid_layout(columns: Any) -> bool:
+    """Whether a positions file's columns are the Hyperliquid positions layout.
+
+    No ``symbol`` column and an ``asset`` or ``coin`` one (:data:`ASSET_COLUMNS`): the
+    Hyperliquid positions export names each row's coin (``BTC``) where a centralised
+    exchange's export names its contract (``BTCUSDT``).
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The file's column names, lower-cased and stripped.
+
+    Returns
+    -------
+    bool
+    """
+    cols = set(columns)
+    return "symbol" not in cols and any(c in cols for c in ASSET_COLUMNS)
+
+
+def _layout_venue(df: pd.DataFrame, p: Path) -> tuple[str, str | None]:
+    """The margin rules of rows without a ``venue`` value when the caller names none.
+
+    ``hyperliquid`` for the Hyperliquid layout (:func:`is_hyperliquid_layout`), with the
+    ``note:`` to log once the file is read when some row takes it; ``binance`` for any
+    other file (no note).
+    """
+    if not is_hyperliquid_layout(df.columns):
+        return "binance", None
+    if not len(df) or ("venue" in df.columns and not _blank(df["venue"]).any()):
+        return "hyperliquid", None
+    col = next(c for c in ASSET_COLUMNS if c in df.columns)
+    which = "no venue column" if "venue" not in df.columns else "rows without a venue"
+    listed = ", ".join(f"{c} {m:g}x" for c, m in HYPERLIQUID_MAX_LEVERAGE.items())
+    return "hyperliquid", (
+        f"{p}: {which}, and an {col} column with no symbol (the Hyperliquid positions "
+        "layout): read with Hyperliquid's margin rules (maintenance half the initial margin "
+        f"at the coin's listed max leverage: {listed}); a venue column "
+        f"({', '.join(VENUES)}) chooses another venue's"
+    )
+
+
+def positions_asset(path: str | Path, symbol: str = "ETHUSDT") -> str | None:
+    """The base asset of a positions file's first row, as :func:`read_positions` reads it.
+
+    For a caller that needs the market price of the file's asset before reading it
+    against that price (``read_positions(reference_price=...)`` then refuses a second
+    asset and checks the unit before any leverage or margin rule).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (header required) or Parquet positions file.
+    symbol : str, default "ETHUSDT"
+        Contract of a row without a ``symbol`` (or ``asset``/``coin``) value.
+
+    Returns
+    -------
+    str or None
+        The upper-case base asset (``"ETH"``); None for a file with no rows.
+
+    Raises
+    ------
+    InputError
+        ``FILE: ...`` for a file that cannot be read.
+    """
+    from liqcascade.data import base_asset
+
+    df = _read_table(Path(path))
+    if df.empty:
+        return None
+    return base_asset(str(_row_symbols(df.iloc[:1], symbol)[0]))
 
 
 def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
@@ -426,7 +514,7 @@ def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
 
 def read_positions(
     path: str | Path,
-    venue: str = "binance",
+    venue: str | None = None,
     symbol: str = "ETHUSDT",
     *,
     reference_price: float | None = None,
@@ -439,13 +527,17 @@ def read_positions(
     ----------
     path : str or Path
         CSV (header required) or Parquet (``.parquet``/``.pq``) file.
-    venue : {"binance", "bybit", "hyperliquid"}, default "binance"
-        Margin rules for rows without a ``venue`` value.
+    venue : {"binance", "bybit", "hyperliquid"}, optional
+        Margin rules for rows without a ``venue`` value. Default: ``"hyperliquid"``
+        for the Hyperliquid positions layout (no ``symbol`` column, an ``asset`` or
+        ``coin`` one: :func:`is_hyperliquid_layout`), with a ``note:`` logged (logger
+        ``liqcascade.positions``) when rows take it; ``"binance"`` for any other file.
     symbol : str, default "ETHUSDT"
         Contract for rows without a ``symbol`` value (picks the Binance tier table). A
         file without a ``symbol`` column but with an ``asset`` or ``coin`` one (the
         Hyperliquid positions export) has each row's asset read as its USDⓈ-M contract
-        (``BTC`` -> ``BTCUSDT``, :func:`liqcascade.margin.contract_symbol`).
+        (``BTC`` -> ``BTCUSDT``, :func:`liqcascade.margin.contract_symbol`), which
+        names the coin to Hyperliquid's rules and the tier table to Binance's.
     reference_price : float, optional
         The market price the positions meet (USD, finite and > 0; the book's mid): when
         given, the file is read as one market at that price: rows of two assets are
@@ -481,8 +573,8 @@ def read_positions(
     p = Path(path)
     if reference_price is not None:
         reference_price = float(_reference(reference_price, "reference_price"))
-    default_venue = str(venue).strip().lower()
-    if default_venue not in VENUES:
+    chosen = None if venue is None else str(venue).strip().lower()
+    if chosen is not None and chosen not in VENUES:
         raise InputError(f"unknown venue {venue!r} (expected one of: {', '.join(VENUES)})")
     df = _read_table(p)
     missing = [c for c in ("side", "size", "entry_price") if c not in df.columns]
@@ -490,6 +582,7 @@ def read_positions(
         raise InputError(f"{p}: missing column(s): {', '.join(missing)}")
     if "margin" not in df.columns and "leverage" not in df.columns:
         raise InputError(f"{p}: needs a margin or a leverage column")
+    default_venue, note = (chosen, None) if chosen else _layout_venue(df, p)
     n = len(df)
     if n == 0:
         return PositionBook.empty(venue=default_venue, symbol=symbol)
@@ -589,6 +682,8 @@ def read_positions(
     if reference_price is not None:
         check_at_price(side, entry, liq, reference_price, file=str(p), reference=reference,
                        refuse_liquidated=refuse_liquidated)  # fmt: skip
+    if note is not None:  # after every check: a refused file prints its error alone
+        _LOG.warning("note: %s", note)
     uv = pd.unique(venues)
     us = pd.unique(symbols)
     return PositionBook(

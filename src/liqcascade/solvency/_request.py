@@ -135,6 +135,44 @@ def _pre_shock(
     return {"usd": weighted, "source": f"the size-weighted entry price of {positions}"}
 
 
+def _market_mid(path: Path, as_of: Any) -> tuple[float | None, str, str | None]:
+    """The mid of the file's asset's market at ``as_of``, what it is, and a note or None.
+
+    The price every command reads positions against when none is given: the estimated
+    market's mid (:func:`liqcascade.market.estimated_market`, as ``liqmap --stops`` and
+    ``stops recommend``), the last hourly close by the market date (default: the
+    asset's last open-interest bar). It only checks the file (a position in cents, a
+    second asset); the price before the shock stays the file's own. The estimated
+    book's caveats are not logged: the file is the book. An asset with no market in the
+    data (none bundled or stored) is read unchecked, with a note saying so; a file with
+    no rows needs no price.
+    """
+    from liqcascade.cascade._event_markets import _quiet_market_log
+    from liqcascade.market import MarketSpec, estimated_market
+    from liqcascade.positions import positions_asset
+
+    asset = positions_asset(path)
+    if asset is None:
+        return None, "the mid", None
+    try:
+        with _quiet_market_log():
+            state = estimated_market(MarketSpec(asset, as_of, with_stops=False))
+    except InputError as exc:
+        if "asset" not in exc.params:
+            raise
+        why = str(exc).split(": ", 1)[-1].split("; ")[0]
+        return (
+            None,
+            "the mid",
+            (
+                f"{path}: no {asset} market to check its prices against ({why}): read unchecked; "
+                "a mid price given checks them (10x from it is a unit error)"
+            ),
+        )
+    when = state.as_of if state.close_time is None else state.close_time
+    return state.mid, f"the {asset} market's mid ({when:%Y-%m-%d %H:%M} UTC)", None
+
+
 def _exchange_book(
     positions: Path | None, book: Path | None, asset: str, as_of: Any, oi_share: float,
     accounts_per_cohort: int, mid: float | None, book_model: str,
@@ -152,8 +190,15 @@ def _exchange_book(
             ref = order_book.mid
         where = f"the mid of {book}" if book is not None else "the mid"
         path = _file(positions, "positions")
+        note = None
+        if ref is None:  # neither book nor mid: the market's mid checks the file's unit
+            ref, where, note = _market_mid(path, as_of)
         pos = read_positions(path, reference_price=ref, reference=where)
         _check_file_book(pos, path)
+        if note is not None:  # once the file is read: a refused file prints its error alone
+            import logging
+
+            logging.getLogger("liqcascade.solvency").warning("note: %s", note)
         return pos, order_book, mid, None
     if book is not None:
         raise InputError(
