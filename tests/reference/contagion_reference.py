@@ -427,8 +427,17 @@ def _rounds(
     flows: list[dict[str, Any]] = []
     rounds = 0
     spread: int | None = None
+    # each venue's extreme price: the start, after every round's cascade step, every end
+    extreme = {n: v.price for n, v in vs.items()}
+
+    def read_extremes() -> None:
+        for n, v in vs.items():
+            if (v.price < extreme[n]) if v.down else (v.price > extreme[n]):
+                extreme[n] = v.price
+
     for k in range(1, max_rounds + 1):
         active, outside = venue_round(k)
+        read_extremes()
         budgets = [ln[3] for ln in links]
         for _ in range(MAX_SWEEPS):
             traded = False
@@ -459,6 +468,7 @@ def _rounds(
                 outside = True
             active = active or updated
             pending = pending or (m.spec["heartbeat"] > 0 and sp != m.oracle)
+        read_extremes()
         if spread is None and outside:
             spread = k
         if active:
@@ -466,7 +476,7 @@ def _rounds(
         elif not pending:
             break
     return {
-        "venues": {n: _venue_out(v) for n, v in vs.items()},
+        "venues": {n: _venue_out(v) | {"extreme_price": extreme[n]} for n, v in vs.items()},
         "defi": [
             {
                 "liquidated_usd": m.liquidated_usd,

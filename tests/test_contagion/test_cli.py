@@ -143,3 +143,23 @@ def test_static_only_venue_settings_are_named_on_a_calibrated_run(tmp_path: Path
     assert s.exit_code == 0 and "static runs only" not in s.stderr
     plain = run_cli("contagion", "--config", str(CFG), "--json")
     assert plain.exit_code == 0 and "static runs only" not in plain.stderr
+
+
+def test_an_up_shock_names_a_rise_in_the_mark_rule() -> None:
+    """The mark-rule note said "a fall on the shocked venue" for an up shock too."""
+    up = run_cli("contagion", "--config", str(CFG), "--shock=+5%")
+    assert up.exit_code == 0, up.stderr
+    assert "mark rule: a rise on the shocked venue alone" in up.stdout
+    assert "a fall on the shocked venue" not in up.stdout
+    down = run_cli("contagion", "--config", str(CFG), "--shock=-5%")
+    assert "mark rule: a fall on the shocked venue alone" in down.stdout
+
+
+@pytest.mark.parametrize(
+    ("shock", "shown"), [("-99.99%", "-99.99%"), ("-0.0004%", "-0.0004%"), ("-0.12", "-12.0%")]
+)
+def test_the_first_shock_line_never_rounds_to_a_refused_value(shock: str, shown: str) -> None:
+    """``--shock=-99.99%`` printed ``first shock -100.0%``, which the command refuses."""
+    r = run_cli("contagion", "--config", str(CFG), f"--shock={shock}", "--liquidity", "static")
+    assert r.exit_code == 0, r.stderr
+    assert f"first shock {shown} on a (--shock)" in r.stdout

@@ -19,7 +19,7 @@ import pytest
 from floats import assert_same
 from liqcascade.book import OrderBook
 from liqcascade.cascade._clock import FINE_STEP_S, LiquidityParams
-from liqcascade.contagion import Link, Venue, simulate_contagion
+from liqcascade.contagion import Link, Venue, lowest_prices, simulate_contagion
 from liqcascade.contagion._clock_venue import latent_book
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
@@ -66,6 +66,8 @@ def test_clocked_loop_equals_plain_python_on_random_worlds(chunk: int) -> None:
             for key in ("final_price", "liquidated_usd", "stops_usd", "insurance_fund_end",
                         "bad_debt_usd", "arb_net_base", "queue_left_base"):  # fmt: skip
                 assert_same(getattr(out, key), want[key], rtol=1e-7, atol=1e-5)
+            low = lowest_prices(got)[v.name]  # the start, each step and each round's end
+            assert_same(low, want["extreme_price"], rtol=1e-7, atol=1e-5)
         d, w = got.defi["m"], ref["defi"][0]
         for key in ("n_liquidations", "n_reverted"):
             assert d[key] == w[key], (where, key)

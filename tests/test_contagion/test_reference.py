@@ -14,7 +14,14 @@ import numpy as np
 import pytest
 
 from floats import assert_same
-from liqcascade.contagion import LendingMarket, Link, Oracle, Venue, simulate_contagion
+from liqcascade.contagion import (
+    LendingMarket,
+    Link,
+    Oracle,
+    Venue,
+    lowest_prices,
+    simulate_contagion,
+)
 from reference.contagion_cases import random_venue
 from reference.contagion_reference import SPENT, contagion_py
 
@@ -107,6 +114,8 @@ def test_engine_equals_plain_python_loop_on_random_worlds(chunk: int) -> None:
             for key in ("final_price", "liquidated_usd", "stops_usd", "insurance_fund_end",
                         "bad_debt_usd", "arb_net_base"):  # fmt: skip
                 assert_same(getattr(out, key), want[key], rtol=1e-9, atol=1e-6)
+            extreme = lowest_prices(got)[v.name]
+            assert_same(extreme, want["extreme_price"], rtol=1e-9, atol=1e-6)
         d, w = got.defi["m"], ref["defi"][0]
         for key in ("n_liquidations", "n_reverted"):
             assert d[key] == w[key], (where, key)

@@ -132,3 +132,26 @@ def test_cli_shock_scope() -> None:
     bad = run_cli("contagion", "--preset", "oct-2025", "--shock-scope", "global")
     assert bad.exit_code == 2
     assert bad.stderr.strip() == "error: --shock-scope must be venue or market (got 'global')"
+
+
+def test_the_lowest_price_includes_the_first_shock_arbitrage_lifts_back() -> None:
+    """A shock to 97 on venue a, linked to b at no cost: a's low is the shock (97).
+
+    Round 1's cascade step takes a to 97 (and its long at 97.5 liquidates there); the
+    arbitrage then buys a and sells b until their prices meet, so a ends round 1 above
+    97. The lows read only at the ends of the rounds missed the shock; reading each
+    round after its cascade step too, a's low is 97 and b's is where it was sold down to.
+    """
+    from liqcascade.contagion import Link, lowest_prices
+
+    vs = _hand_world()
+    r = simulate_contagion(vs, [Link("a", "b")], shock_venue="a", shock_price=97.0)
+    df = r.to_frame()
+    a1 = df.query("venue == 'a' and round == 1")
+    assert a1["cascade_price"].item() == 97.0 and a1["price"].item() > 97.0
+    lows = lowest_prices(r)
+    assert lows["a"] == 97.0
+    assert lows["b"] == min(100.0, df.loc[df.venue == "b", ["price", "cascade_price"]].min().min())
+    # market-wide: both venues are shocked to 97, and both lows are 97
+    m = simulate_contagion(vs, [Link("a", "b")], shock_venue="a", shock_price=97.0, scope="market")
+    assert lowest_prices(m) == {"a": 97.0, "b": 97.0}

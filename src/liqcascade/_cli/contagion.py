@@ -16,9 +16,23 @@ SHOCK_KEYS = {"shock": "fraction", "shock_price": "price", "shock_sell_usd": "se
               "shock_buy_usd": "buy_usd"}  # fmt: skip
 
 
+def _fraction_text(x: float) -> str:
+    """A shock fraction as a signed percentage, with as many decimals as it needs.
+
+    One decimal unless it would print a value the command refuses (−0.9999 read as
+    −100.0 %, −0.0004 as −0.0 %): then more, up to six, then twelve significant figures.
+    """
+    for d in range(1, 7):
+        text = f"{x:+.{d}%}"
+        shown = float(text.rstrip("%")) / 100
+        if shown != 0 and shown > -1:
+            return text
+    return f"{100 * x:+.12g}%"
+
+
 def _shock_line(first: dict[str, Any]) -> str:
     if "fraction" in first:
-        what = f"{first['fraction']:+.1%}"
+        what = _fraction_text(first["fraction"])
     elif "price" in first:
         what = f"to price {first['price']:,.2f}"
     else:
@@ -65,8 +79,9 @@ def _clock_lines(res: dict[str, Any]) -> list[str]:
                 if b > 0)) if any(left.values()) else "; none left at the end"  # fmt: skip
         lines.append(f"liquidation queue: peak ${peak[worst]:,.0f} ({worst}){tail}")
     if w < 1 and res.get("scope", "venue") == "venue":
+        move = "a rise" if res.get("direction") == "up" else "a fall"
         lines.append(
-            "mark rule: a fall on the shocked venue alone moves the index (the venues' median) "
+            f"mark rule: {move} on the shocked venue alone moves the index (the venues' median) "
             "little, so that venue's marks lag its price: fewer of its positions liquidate, and "
             "the contagion share is higher than with marks at each venue's own price (a model "
             "consequence, not evidence; --shock-scope market moves every venue, and the index, "

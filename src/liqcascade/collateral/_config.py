@@ -110,6 +110,11 @@ class Scenario:
 #: How far a cohort's ``mix`` shares may be from adding to 1 (rounding in a TOML file).
 MIX_TOLERANCE = 1e-6
 
+#: Most collateral one cohort may hold, USD. Binance's users hold about $150 bn in all
+#: (its proof of reserves, 2025); a trillion dollars is several venues' whole client
+#: assets, and larger amounts printed in messages run to hundreds of digits.
+MAX_COHORT_USD = 1e12
+
 
 def _fail(where: str, msg: str) -> InputError:
     return InputError(f"{where}: {msg}")
@@ -291,7 +296,7 @@ def _asset(
     book = d.get("book", "given")
     if book == "calibrated":
         if name not in bars:
-            raise _fail(f"{w}.book", f"no bundled one-minute bars for {name} to calibrate from")
+            bars[name] = _bundled_minute_bars(name, f"{w}.book")
         try:
             fit = calibrate_own_book(bars[name], before)
         except InputError as exc:  # the window before the start is too short: name the key
@@ -325,6 +330,20 @@ def _asset(
         raise _fail(w, str(exc)) from None
 
 
+def _bundled_minute_bars(name: str, where: str) -> pd.DataFrame:
+    """The bundled one-minute bars of ``name`` (a ``book = "calibrated"`` asset's data)."""
+    from liqcascade.data._defaults import ohlcv
+
+    try:
+        return ohlcv(name, "1m")
+    except InputError:
+        raise _fail(
+            where,
+            f"'calibrated' needs one-minute bars of {name} to calibrate from: none are bundled "
+            "(bundled: USDE) and none were given (bars=)",
+        ) from None
+
+
 def _cohort(d: dict[str, Any], i: int, where: str, assets: list[str], p0: float) -> list[Account]:
     from liqcascade.margin import load_tiers
 
@@ -335,8 +354,13 @@ def _cohort(d: dict[str, Any], i: int, where: str, assets: list[str], p0: float)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise _fail(f"{w}.accounts", f"must be an integer >= 1 (got {n!r})")
     total = _num(d, "collateral_usd", w)
-    if total <= 0:
-        raise _fail(f"{w}.collateral_usd", "must be > 0")
+    if not 0 < total <= MAX_COHORT_USD:
+        raise _fail(
+            f"{w}.collateral_usd",
+            f"must be > 0 and at most {MAX_COHORT_USD:.0e} USD (got {total:.4g})"
+            if total > 0
+            else "must be > 0",
+        )
     mix = d.get("mix")
     if not isinstance(mix, dict) or not mix:
         raise _fail(f"{w}.mix", "a table asset = share")
@@ -385,6 +409,14 @@ def _cohort(d: dict[str, Any], i: int, where: str, assets: list[str], p0: float)
         lv = lev[0] + (lev[1] - lev[0]) * (k + 0.5) / n
         notional = lv * per
         cap = float(tiers.max_leverage_at(notional))
+        largest = float(tiers.notional_cap[-1])
+        if notional > largest:  # past the last tier: no leverage at all, not "0x"
+            raise _fail(
+                f"{w}.leverage",
+                f"account {k}: {lv:g}x on ${notional:,.0f} of ETH is above the largest "
+                f"position the venue's tiers allow (${largest:,.0f}, Binance ETHUSDT leverage "
+                "tiers); spread the collateral over more accounts",
+            )
         if lv > cap:
             raise _fail(
                 f"{w}.leverage",
@@ -427,7 +459,27 @@ def build_setup(
         ETH at the start of the clock, USD (positions open there).
     bars : dict, optional
         Asset -> one-minute bars, for assets with ``book = "calibrated"`` (fitted on
-        bars strictly before the scenario's start).
+        bars strictly before the scenario's start). An asset not in it is calibrated on
+        its bundled bars (USDe's), which are added to the dict when one is given.
+
+    Returns
+    -------
+    (Scenario, CollateralSetup)
+
+    Raises
+    ------
+    InputError
+        Naming the file and the key: a bad value, or a calibrated asset with no bars
+        given and none bundled.
+
+    Examples
+    --------
+    The preset, its USDe book calibrated on the bundled bars (ETH at 3,864.76 USD, the
+    2025-10-10 21:00 UTC open), then the smallest haircuts for ETH falls of 10 and 20 %:
+
+    >>> from liqcascade.collateral import build_setup, preset_config, smallest_haircut
+    >>> sc, setup = build_setup(preset_config("oct-2025"), "oct-2025.toml", 3864.76)
+    >>> h = smallest_haircut(setup, [-0.1, -0.2], p0=3864.76)  # doctest: +SKIP
     """
     sc = scenario_of(cfg, where)
     venue = _venue(cfg.get("venue", {}), where)
@@ -435,7 +487,8 @@ def build_setup(
     raw = cfg.get("assets", [])
     if not isinstance(raw, list) or not raw:
         raise _fail(f"{where}: assets", "give at least one [[assets]] table")
-    assets = [_asset(d, i, where, bars or {}, sc.start, fits) for i, d in enumerate(raw)]
+    bars = {} if bars is None else bars
+    assets = [_asset(d, i, where, bars, sc.start, fits) for i, d in enumerate(raw)]
     assets = [replace(a, venue=venue.name) for a in assets]
     names = [a.name for a in assets]
     if len(set(names)) != len(names):

@@ -186,7 +186,7 @@ def simulate_contagion(
             st.requote()
             if r["triggered"] or st.price != p0[name]:
                 active = True
-            rnd[name] = r
+            rnd[name] = r | {"cascade_price": st.price}
         # ---- arbitrage
         arb: dict[str, float] = dict.fromkeys(order, 0.0)
         budgets = [ln.capacity_usd for ln in links]
@@ -234,6 +234,7 @@ def simulate_contagion(
             st = states[name]
             r = rnd[name]
             rows.append({"round": k, "venue": name, "price": st.price,
+                         "cascade_price": r["cascade_price"],
                          "liquidated_usd": r["liq_usd"], "stops_usd": r["stop_usd"],
                          "cascade_filled_base": r["filled_base"], "arb_base": arb[name],
                          "defi_sold_base": defi_sold[name]})  # fmt: skip

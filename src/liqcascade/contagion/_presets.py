@@ -151,7 +151,15 @@ def lowest_prices(result: ContagionResult) -> dict[str, float]:
 
     The lowest price for a ``"down"`` cascade, the highest for an ``"up"`` one: the
     figure to set beside a recorded low (high), where the final price is where the
-    rounds settle after arbitrage and the refill.
+    rounds settle after arbitrage and the refill. Each round is read twice: after its
+    cascade step (``cascade_price``: the first shock and the liquidations and stops it
+    fills, before arbitrage pulls the venue back) and at its end (``price``: after
+    arbitrage and the lending markets' sales). The cascade step only moves a price in the
+    cascade's direction, so the shocked venue's extreme is at least its first shock;
+    arbitrage moves a venue one way unless its links both buy and sell on it in the
+    round (then a turn within the sweeps is not read). Reading only the ends of the
+    rounds missed the shock itself: round 1's arbitrage had already lifted the shocked
+    venue back.
 
     Parameters
     ----------
@@ -167,8 +175,8 @@ def lowest_prices(result: ContagionResult) -> dict[str, float]:
     pick = min if result.direction == "down" else max
     out: dict[str, float] = {}
     for name, v in result.venues.items():
-        prices = df.loc[df["venue"] == name, "price"].to_numpy(dtype=float)
-        out[name] = float(pick([v.initial_price, *prices.tolist()]))
+        rows = df.loc[df["venue"] == name, ["price", "cascade_price"]]
+        out[name] = float(pick([v.initial_price, *rows.to_numpy(dtype=float).ravel().tolist()]))
     return out
 
 
@@ -185,7 +193,9 @@ def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None
     not cover it), ``ratio`` (model / recorded) and ``note``. Per venue, the
     lowest price over the rounds (:func:`lowest_prices`, as a move from the start)
     is set against the recorded 21:00 UTC hour's low; the final move after the
-    last round is a separate row with no recorded counterpart.
+    last round is a separate row with no recorded counterpart. A shocked venue's low
+    includes the imposed first shock (its note says so): with the recorded fall as that
+    shock, its ratio is at least 1 by construction, not a test of the model.
 
     Parameters
     ----------
@@ -256,6 +266,7 @@ def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None
                 }
             )
         else:
+            shocked = result.scope == "market" or v == result.shock_venue
             rows.append(
                 {
                     "what": f"{v} lowest price over the rounds vs the hour's low (fraction)",
@@ -264,6 +275,11 @@ def validate_oct_2025(result: ContagionResult, rec: dict[str, Any] | None = None
                     "note": (
                         f"model low {lows[v]:,.2f} from {o.initial_price:,.2f}; recorded "
                         f"21:00 UTC hour: open {bar['open']:,.2f}, low {bar['low']:,.2f}"
+                        + (
+                            "; the first shock is imposed here, so the low includes it"
+                            if shocked
+                            else ""
+                        )
                     ),
                 }
             )

@@ -275,11 +275,16 @@ class ContagionResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per round per venue: price, liquidations, stops, arbitrage and DeFi flow.
 
+        ``price`` is the venue's price at the end of the round (USD, after arbitrage and
+        the lending markets' sales), ``cascade_price`` its price after the round's
+        cascade step (USD, before arbitrage: in round 1 the shocked venue's first shock
+        and what it filled, the round's extreme).
+
         On the clock also ``t_s`` (seconds from the shock), ``index_price`` (USD, the
         mark's index), ``queue_base`` (the venue's queue after the round) and
         ``withdrawn`` (the fraction of depth withdrawn in the round).
         """
-        cols = ["round", "venue", "price", "liquidated_usd", "stops_usd",
+        cols = ["round", "venue", "price", "cascade_price", "liquidated_usd", "stops_usd",
                 "cascade_filled_base", "arb_base", "defi_sold_base"]  # fmt: skip
         if self.clock is not None:
             cols += ["t_s", "index_price", "queue_base", "withdrawn"]

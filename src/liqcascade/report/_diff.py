@@ -16,7 +16,7 @@ from typing import Any
 
 from liqcascade._paths import read_json
 from liqcascade.errors import InputError
-from liqcascade.report._format import date_text, pct, usd
+from liqcascade.report._format import MINUS, date_text, pct, pp, usd
 
 __all__ = [
     "Alert",
@@ -30,6 +30,14 @@ __all__ = [
 
 CLUSTER_MATCH = 0.005
 """Two clusters are the same when their prices are within 0.5 % of each other."""
+
+MAX_ABS = 1e15
+"""Largest magnitude a summary's number may have (USD, or a fraction, or a count).
+
+No report figure comes near it: the whole crypto market is worth a few 1e12 USD, and a
+fraction or a count is far smaller still. A larger number is an edited or corrupt
+summary, and printed in dollars it would run to hundreds of digits.
+"""
 
 
 @dataclass(frozen=True)
@@ -45,12 +53,12 @@ def parse_alert(text: str) -> Alert:
     """Parse ``KEY=VALUE`` or ``KEY=VALUE%`` (relative change).
 
     ``KEY`` is a headline key (``critical_shock``, ``forced_selling_5pct``, …) or
-    ``clusters`` (a new cluster near the price of at least VALUE USD).
+    ``clusters`` (a new cluster near the price of at least VALUE USD; never relative).
 
     Raises
     ------
     InputError
-        If the text is not of that form.
+        If the text is not of that form, or is ``clusters=VALUE%``.
     """
     key, sep, value = text.partition("=")
     try:
@@ -64,6 +72,11 @@ def parse_alert(text: str) -> Alert:
         raise InputError(
             f"alert: expected KEY=VALUE or KEY=VALUE% with VALUE ≥ 0 (got {text!r})"
         ) from None
+    if rel and key.strip() == "clusters":
+        raise InputError(
+            f"alert: clusters takes a USD amount (a new cluster near the price of at least "
+            f"VALUE USD), not a relative VALUE% (got {text!r})"
+        )
     return Alert(key.strip(), v / 100 if rel else v, rel)
 
 
@@ -92,7 +105,13 @@ def load_summary(folder: str | Path) -> dict[str, Any]:
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+    """A finite int or float no larger in magnitude than :data:`MAX_ABS`."""
+    return (
+        isinstance(x, int | float)
+        and not isinstance(x, bool)
+        and math.isfinite(x)
+        and abs(x) <= MAX_ABS
+    )
 
 
 def _is_date(text: str) -> bool:
@@ -129,7 +148,7 @@ def _check_front(f: Path, front: dict[str, Any]) -> None:
                 raise bad(f"headlines.{k}", "an object with a 'value'", h)
             v = h.get("value")
             if v is not None and not _is_number(v):
-                raise bad(f"headlines.{k}.value", "a finite number or null", v)
+                raise bad(f"headlines.{k}.value", "a finite number (|x| ≤ 1e15) or null", v)
             for name in ("label", "unit"):
                 if name in h and not isinstance(h[name], str):
                     raise bad(f"headlines.{k}.{name}", "text", h[name])
@@ -142,11 +161,12 @@ def _check_front(f: Path, front: dict[str, Any]) -> None:
                 raise bad(f"clusters_near_price[{i}]", "an object with a 'price'", c)
             p: Any = c.get("price")
             if "price" in c and not (_is_number(p) and p > 0):
-                raise bad(f"clusters_near_price[{i}].price", "a number > 0", p)
+                raise bad(f"clusters_near_price[{i}].price", "a number > 0 (≤ 1e15)", p)
             for name in ("distance", "notional_usd"):
                 x = c.get(name)
                 if x is not None and not _is_number(x):
-                    raise bad(f"clusters_near_price[{i}].{name}", "a finite number or null", x)
+                    what = "a finite number (|x| ≤ 1e15) or null"
+                    raise bad(f"clusters_near_price[{i}].{name}", what, x)
 
 
 @dataclass(frozen=True)
@@ -174,12 +194,8 @@ class Change:
         if self.unit == "usd":
             return usd(x, signed=signed)
         if self.unit == "fraction":
-            return (
-                f"{100 * x:+.2f} pp".replace("-0.00", "0.00").replace("+0.00", "0.00")
-                if signed
-                else pct(x, 2)
-            )
-        return f"{x:+,.4g}" if signed else f"{x:,.4g}"
+            return pp(x, 2) if signed else pct(x, 2)
+        return (f"{x:+,.4g}" if signed else f"{x:,.4g}").replace("-", MINUS)
 
     def text(self) -> str:
         """``label: old → new (delta)``."""
@@ -296,12 +312,27 @@ def _match(c: dict[str, float], others: list[dict[str, float]]) -> bool:
 
 
 def _crossed(ch: Change, a: Alert) -> bool:
-    d = ch.delta
-    if d is None:
-        return False
+    """True when the move of ``ch`` crosses ``a``.
+
+    A value that became or stopped being available (null on one side only) crosses any
+    threshold: the watched figure changed in a way no threshold can bound. So does a
+    relative alert on a move away from 0 (an infinite relative move); 0 → 0 does not.
+    """
+    if ch.old is None or ch.new is None:
+        return (ch.old is None) != (ch.new is None)
+    d = ch.new - ch.old
     if a.relative:
-        return ch.old not in (None, 0) and abs(d / float(ch.old or 1)) > a.threshold
+        return d != 0 if ch.old == 0 else abs(d / ch.old) > a.threshold
     return abs(d) > a.threshold
+
+
+def _alert_text(ch: Change) -> str:
+    """The ALERT line of a crossed headline; a value gone null or back says so."""
+    if ch.new is None:
+        return f"{ch.key}: no value in the new report (was {ch.value_text(ch.old)})"
+    if ch.old is None:
+        return f"{ch.key}: {ch.value_text(ch.new)} (no value in the old report)"
+    return f"{ch.key}: {ch.text().removesuffix('  ALERT')}"
 
 
 def diff_reports(
@@ -315,7 +346,8 @@ def diff_reports(
         Parsed ``summary.json`` files (see :func:`load_summary`).
     alerts : sequence of Alert
         Thresholds; an alert on a key neither report has is an input error, and an
-        alert on a headline only the old report has fires (the watched figure is gone).
+        alert on a headline only the old report has fires (the watched figure is gone),
+        as does one on a headline whose value is null in one report only.
 
     Returns
     -------
@@ -339,9 +371,9 @@ def diff_reports(
         h_new, h_old = hn[key], ho.get(key, {})
         ch = Change(key, h_new.get("label", key), h_old.get("value"), h_new.get("value"),
                     h_new.get("unit", "number"))  # fmt: skip
-        if key in by_key and _crossed(ch, by_key[key]):
+        if key in ho and key in by_key and _crossed(ch, by_key[key]):
             ch = Change(ch.key, ch.label, ch.old, ch.new, ch.unit, alert=True)
-            out.alerts.append(f"{key}: {ch.text().removesuffix('  ALERT')}")
+            out.alerts.append(_alert_text(ch))
         out.changes.append(ch)
     for key in [k for k in ho if k not in hn]:
         h_old = ho[key]

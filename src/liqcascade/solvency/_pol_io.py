@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import stat
+import sys
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -593,8 +594,37 @@ def read_json_object(path: str | Path, what: str = "proof") -> dict[str, Any]:
     """Read a small JSON object; malformed, huge or deeply nested -> :class:`InputError`.
 
     ``what`` names the file in messages (``"proof"``); at most :data:`MAX_PROOF_BYTES`.
+    An integer too long for Python to parse (over ``sys.get_int_max_str_digits()``
+    digits, 4,300 by default) is refused as out of range for a proof, whose numbers are
+    below ``2**128`` (39 digits), not with Python's advice to raise that limit.
     """
-    return read_json(path, what, max_bytes=MAX_PROOF_BYTES)
+    try:
+        return read_json(path, what, max_bytes=MAX_PROOF_BYTES)
+    except InputError:
+        digits = _longest_int(path)
+        if digits > sys.get_int_max_str_digits() > 0:
+            raise InputError(
+                f"{path}: a number of {digits:,} digits; a {what}'s numbers are below "
+                f"2**128 (at most {len(str(MAX_SUM))} digits)"
+            ) from None
+        raise
+
+
+def _longest_int(path: str | Path) -> int:
+    """Digits of the longest JSON integer in ``path`` (0 when it cannot be read or parsed).
+
+    Parsed with ``parse_int`` seeing each integer's text, so no conversion limit applies.
+    """
+    longest = 0
+
+    def see(text: str) -> int:
+        nonlocal longest
+        longest = max(longest, len(text.lstrip("-")))
+        return 0
+
+    with contextlib.suppress(OSError, ValueError, RecursionError):
+        json.loads(Path(path).read_text(encoding="utf-8-sig"), parse_int=see)
+    return longest
 
 
 def _missing_parent(parent: Path) -> str:
