@@ -56,3 +56,26 @@ def test_the_years_named_are_each_models_own() -> None:
     assert _years(v, "significant") == "GJR 2022 and 2023, EGARCH 2022 and 2024"  # type: ignore[arg-type]
     assert _years(v, "inverted") == "EGARCH 2019"  # type: ignore[arg-type]
     assert _years(v, "did not converge") == "none"  # type: ignore[arg-type]
+
+
+def test_holm_counts_only_the_periods_a_fit_tested() -> None:
+    """An unreliable or non-converged fit tests nothing: its p-value is not in m."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from liqcascade.report._volatility_section import VolatilityView
+
+    frame = pd.DataFrame(
+        {
+            "verdict": ["significant", "not significant", "unreliable (singular Hessian)",
+                        "did not converge", "not significant"],
+            "pvalue": [0.012, 0.4, 0.0, float("nan"), 0.7],
+        }
+    )  # fmt: skip
+    v = SimpleNamespace(daily_periods=SimpleNamespace(to_frame=lambda: frame))
+    v.tested = lambda: VolatilityView.tested(v)  # type: ignore[arg-type]
+    assert len(VolatilityView.tested(v)) == 3  # type: ignore[arg-type]
+    # a p-value the count decides: 0.05 / 3 = 0.0167 > 0.015 > 0.0125 = 0.05 / 4 (or / 5)
+    frame.loc[0, "pvalue"] = 0.015
+    assert VolatilityView.periods_significant_after_correction(v)  # type: ignore[arg-type]

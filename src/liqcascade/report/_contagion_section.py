@@ -261,11 +261,13 @@ def prose(v: ContagionView) -> Prose:
         f"Bybit- and Hyperliquid-like venues within {r.rounds_to_spread} round(s); "
         f"{pct(r.contagion_share, 0)} of modelled liquidations happen outside the shocked venue "
         f"(model only; {_sensitivity_text(v)}).",
-        f"Prices, low against low: Binance's lowest modelled price is {pct(bnb.get('model'))} "
-        f"against the hour's recorded low of {pct(bnb.get('recorded'))} (ratio "
-        f"{bnb.get('ratio', float('nan')):.2f}), Bybit's {pct(byb.get('model'))} against "
-        f"{pct(byb.get('recorded'))} (ratio {byb.get('ratio', float('nan')):.2f}): arbitrage "
-        "spreads only part of the fall to Bybit. After the last round, with arbitrage and the "
+        f"Prices, low against low: Binance's lowest modelled price is {pct(bnb.get('model'))}, "
+        f"the hour's recorded low of {pct(bnb.get('recorded'))} imposed there as the first "
+        "shock (so its ratio, "
+        f"{bnb.get('ratio', float('nan')):.2f}, tests nothing); Bybit's is {pct(byb.get('model'))} "
+        f"against {pct(byb.get('recorded'))} recorded (ratio "
+        f"{byb.get('ratio', float('nan')):.2f}): arbitrage spreads only part of the fall to "
+        "Bybit. After the last round, with arbitrage and the "
         f"book's refill, Binance ends {pct(r.venues['binance'].move)} and Bybit "
         f"{pct(r.venues['bybit'].move)} (no recorded counterpart).",
         f"The Aave BTC-collateral leg (WBTC and cbBTC) liquidates {usd(r.defi_liquidated_usd)} "
@@ -273,8 +275,7 @@ def prose(v: ContagionView) -> Prose:
         f"recorded (ratio {a['ratio']:.2f}); "
         + (
             f"no first shock of the sweep (down to the recorded {pct(v.replay_shock)}) brings it "
-            "nearer: the DeFi leg falls short even where Binance's lowest price is within "
-            f"{pct(abs(1.0 - float(bnb.get('ratio') or 0.0)), 0)} of the recorded low."
+            "nearer: the DeFi leg falls short even with Binance at its recorded low."
             if best_shock == v.replay_shock
             else f"it comes closest to the record at a {pct(best_shock)} first leg, where "
             f"Binance's lowest price is {pct(v.low_move(best_shock, 'binance'))}: the model "

@@ -30,7 +30,7 @@ MARKET_LANE: frozenset[str] = frozenset({"liqmap", "validation", "cascade", "tra
 liquidation map's books over time are among the transparency metrics' days)."""
 
 COST_HINT: dict[str, float] = {
-    "volatility": 3.4, "stress": 3.0, "support": 0.6, "solvency": 0.5, "protect": 0.5,
+    "volatility": 4.5, "stress": 3.0, "support": 0.6, "solvency": 0.5, "protect": 0.5,
     "data": 0.45, "collateral": 0.45, "contagion": 0.35,
 }  # fmt: skip
 """CPU seconds each queued section takes per asset on the bundled data (ETH's and BTC's

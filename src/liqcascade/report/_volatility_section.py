@@ -66,14 +66,24 @@ class VolatilityView:
 
         Holm's procedure over the periods' γ p-values (GJR and EGARCH rows alike): it
         rejects anything only if the smallest p-value lies below ``alpha / m``, ``m``
-        the number of periods tested. One year in eight at p < 0.05 is what chance
-        alone gives, not evidence.
+        the number of periods tested (:meth:`tested`). One year in eight at p < 0.05 is
+        what chance alone gives, not evidence.
+        """
+        tested = self.tested()
+        sig = tested[tested["verdict"].isin(["significant", "inverted"])]
+        m = len(tested)
+        return bool(len(sig)) and float(sig["pvalue"].min()) < alpha / m
+
+    def tested(self) -> pd.DataFrame:
+        """The daily periods whose fit gives a test of γ: a reliable fit with a p-value.
+
+        A fit that did not converge or is unreliable (a singular Hessian, a
+        non-invertible EGARCH filter) tests nothing: its p-value is not counted in
+        the correction's ``m``.
         """
         daily = self.daily_periods.to_frame()
-        sig = daily[daily["verdict"].isin(["significant", "inverted"])]
-        p = daily["pvalue"].to_numpy(dtype=float)
-        p = p[np.isfinite(p)]
-        return bool(len(sig)) and p.size > 0 and float(sig["pvalue"].min()) < alpha / p.size
+        ok = daily["verdict"].isin(["significant", "inverted", "not significant"])
+        return daily[ok & np.isfinite(daily["pvalue"].to_numpy(dtype=float))]
 
     def realised(self) -> pd.DataFrame:
         """Model and realised volatility per day (annualised %), aligned."""
@@ -235,8 +245,7 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
             "."
             if v.periods_significant_after_correction()
             or not (years["verdict"].isin(["significant", "inverted"])).any()
-            else f" — none once the {int(np.isfinite(v.daily_periods.to_frame()['pvalue']).sum())}"
-            " periods tested are counted (Holm)."
+            else f" — none once the {len(v.tested())} periods tested are counted (Holm)."
         )
     )
     hf = v.hourly_fit
