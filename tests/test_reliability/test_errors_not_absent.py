@@ -1,0 +1,88 @@
+"""A loader's error is "absent" only when nobody holds the series or the calibration.
+
+Where a caller reads a failed load as "the series (or calibration) is absent", only
+``data.SeriesNotFound`` (or the loader's one "not found" error) may be caught: a store
+that cannot be opened, stored rows refused at read, a calibration file that cannot be
+parsed reach the user (exit 2, one line naming the store or file). Each site below
+caught every ``InputError`` and went on as if the data were missing, with a wrong
+message ("not in the store and not bundled" for bundled ETH) or silently (ETH's
+support study uncut, a report's liquidity caveat dropped).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from clihelpers import run_cli_subprocess
+from liqcascade.errors import InputError
+from test_reliability._helpers import assert_refused
+
+CANNOT_OPEN = "cannot open: not a DuckDB store"
+
+
+def _not_duckdb(tmp_path: Path) -> Path:
+    bad = tmp_path / "bad.duckdb"
+    bad.write_text("not a DuckDB file\n")
+    return bad
+
+
+def _bad_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    bad = _not_duckdb(tmp_path)
+    monkeypatch.setenv("LIQCASCADE_STORE", str(bad))
+    return bad
+
+
+def _malformed_calibrations(tmp_path: Path, *kinds: str) -> Path:
+    """A store file whose own ETH calibrations of ``kinds`` are not JSON; returns the store."""
+    store = tmp_path / "store.duckdb"
+    store.write_text("a store file (its calibrations sit beside it)\n")
+    for kind in kinds:
+        folder = tmp_path / "store.calibrations" / kind
+        folder.mkdir(parents=True)
+        (folder / "ETH.json").write_text("{not json\n")
+    return store
+
+
+# -- the command line: the store is named, not a missing series -----------------------------------
+@pytest.mark.parametrize(
+    ("args", "old"),
+    [
+        (("stops", "backtest", "--asset", "ETH"), "not in the store and not bundled"),
+    ],
+)
+def test_a_broken_default_store_is_named_not_read_as_a_missing_series(
+    tmp_path: Path, args: tuple[str, ...], old: str
+) -> None:
+    bad = _not_duckdb(tmp_path)
+    args = tuple(str(tmp_path / "out") if a == "OUT" else a for a in args)
+    r = run_cli_subprocess(*args, env={"LIQCASCADE_STORE": str(bad)})
+    line = assert_refused(r, f"$LIQCASCADE_STORE: {bad}: {CANNOT_OPEN}")
+    assert old not in line
+
+
+# -- the data readers of the commands --------------------------------------------------------------
+def test_the_stop_backtest_loaders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from liqcascade.book import BETA_FUTURES
+    from liqcascade.protect._backtest import _fill_model, _load_ohlcv
+
+    bad = _bad_default_store(tmp_path, monkeypatch)
+    t0 = pd.Timestamp("2025-01-01", tz="UTC")
+    for call in (
+        lambda: _load_ohlcv("ETH", "1h", None),
+        lambda: _fill_model(None, "ETH", t0, None),
+    ):
+        with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: {CANNOT_OPEN}") as e:
+            call()
+        assert "not bundled" not in str(e.value)
+    # nobody holds them: the asset is refused, and its book totals read as none
+    with pytest.raises(InputError, match=r"^asset: no 1h prices for NOSUCH: not in the store"):
+        _load_ohlcv("NOSUCH", "1h", False)
+    _, totals, beta = _fill_model(None, "NOSUCH", t0, False)
+    assert totals is None and beta == {"beta": BETA_FUTURES, "source": "default"}
+
