@@ -54,6 +54,7 @@ def _malformed_calibrations(tmp_path: Path, *kinds: str) -> Path:
     ("args", "old"),
     [
         (("stops", "backtest", "--asset", "ETH"), "not in the store and not bundled"),
+        (("support-study", "--asset", "SOL"), "no bundled OHLCV for SOL"),
     ],
 )
 def test_a_broken_default_store_is_named_not_read_as_a_missing_series(
@@ -64,6 +65,14 @@ def test_a_broken_default_store_is_named_not_read_as_a_missing_series(
     r = run_cli_subprocess(*args, env={"LIQCASCADE_STORE": str(bad)})
     line = assert_refused(r, f"$LIQCASCADE_STORE: {bad}: {CANNOT_OPEN}")
     assert old not in line
+
+
+def test_the_support_study_of_eth_is_not_uncut_by_a_broken_store(tmp_path: Path) -> None:
+    """It ran on every bar, saying "no open interest for ETH, so no market date"."""
+    bad = _not_duckdb(tmp_path)
+    r = run_cli_subprocess("support-study", "--asset", "ETH", env={"LIQCASCADE_STORE": str(bad)})
+    assert_refused(r, f"$LIQCASCADE_STORE: {bad}: {CANNOT_OPEN}")
+    assert "no market date" not in r.stdout
 
 
 # -- the data readers of the commands --------------------------------------------------------------
@@ -85,4 +94,23 @@ def test_the_stop_backtest_loaders(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         _load_ohlcv("NOSUCH", "1h", False)
     _, totals, beta = _fill_model(None, "NOSUCH", t0, False)
     assert totals is None and beta == {"beta": BETA_FUTURES, "source": "default"}
+
+
+def test_the_support_study_bars_and_the_data_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liqcascade._cli._data_cut import data_cut
+    from liqcascade.events._load import _asset_bars
+
+    with pytest.raises(InputError, match=r"^asset: no bundled OHLCV for SOL 1d"):
+        _asset_bars("SOL", "1d", None, None)  # no store file: nobody holds it
+    assert data_cut("NOSUCH", None).source == "none"
+    assert data_cut("ETH", None).source == "market date"
+    bad = _bad_default_store(tmp_path, monkeypatch)
+    with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: {CANNOT_OPEN}"):
+        _asset_bars("SOL", "1d", None, None)
+    with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: {CANNOT_OPEN}"):
+        data_cut("ETH", None)
+    with pytest.raises(InputError, match=rf"^store: {re.escape(str(bad))}: {CANNOT_OPEN}"):
+        data_cut("ETH", None, bad)
 
