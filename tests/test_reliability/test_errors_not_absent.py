@@ -114,3 +114,18 @@ def test_the_support_study_bars_and_the_data_cut(
     with pytest.raises(InputError, match=rf"^store: {re.escape(str(bad))}: {CANNOT_OPEN}"):
         data_cut("ETH", None, bad)
 
+
+def test_the_stress_market_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store error was 'no hourly prices of ETH in the store or the bundle'; the daily
+    bars' was read as none (the hours resampled in their place)."""
+    from liqcascade.stress._scenarios import _daily, stress_market
+
+    bad = _bad_default_store(tmp_path, monkeypatch)
+    t = pd.Timestamp("2025-07-01", tz="UTC")
+    state: Any = SimpleNamespace(asset="ETH", close_time=t, mid=2500.0, as_of=t)
+    with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: {CANNOT_OPEN}") as e:
+        stress_market(state=state, assets=["ETH"])
+    assert "in the store or the bundle" not in str(e.value)
+    with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: {CANNOT_OPEN}"):
+        _daily("ETH", pd.DataFrame())
+
