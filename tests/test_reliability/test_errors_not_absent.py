@@ -55,6 +55,7 @@ def _malformed_calibrations(tmp_path: Path, *kinds: str) -> Path:
     [
         (("stops", "backtest", "--asset", "ETH"), "not in the store and not bundled"),
         (("support-study", "--asset", "SOL"), "no bundled OHLCV for SOL"),
+        (("report", "--asset", "SOL", "--out", "OUT"), "no open interest 4h"),
     ],
 )
 def test_a_broken_default_store_is_named_not_read_as_a_missing_series(
@@ -128,4 +129,39 @@ def test_the_stress_market_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "in the store or the bundle" not in str(e.value)
     with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: {CANNOT_OPEN}"):
         _daily("ETH", pd.DataFrame())
+
+
+# -- the report's readers --------------------------------------------------------------------------
+def test_the_report_series_readers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from liqcascade.report import _data
+
+    assert "open interest 4h" in _data.missing("NOSUCH")  # no store file: nobody holds it
+    assert _data._optional("taker 4h", "NOSUCH", ("", 0)) is None
+    assert _data._optional("book totals", "NOSUCH", ("", 0)) is None
+    bad = _bad_default_store(tmp_path, monkeypatch)
+    stamp = (str(bad), 1)
+    with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: {CANNOT_OPEN}"):
+        _data.missing("SOL")
+    for what in ("funding 4h", "book totals"):
+        with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: {CANNOT_OPEN}"):
+            _data._optional(what, "ETH", stamp)
+
+
+def test_the_report_solvency_scenarios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store error read as 'no hourly prices of ETH in the store or the bundle'; the
+    2025-10-10 fall is now taken from the bars the report reads."""
+    from liqcascade.report import _data
+    from liqcascade.report._solvency_section import _scenarios
+
+    eth = _scenarios("ETH")
+    assert [s.name for s in eth][-1] == "2025-10-10"
+    assert eth[-1].shock == pytest.approx(3435.00 / 4368.09 - 1.0, abs=1e-9)  # -21.4 %
+    hours = _data.series("ohlcv", "ETH", "1h", "2025-01-01", "2025-01-31")
+    real = _data.series
+    monkeypatch.setattr(_data, "series", lambda k, a, i, *r: hours if a == "SOL" else real(k, a, i))
+    assert [s.name for s in _scenarios("SOL")] == [s.name for s in eth[:-1]]  # no bar that day
+    monkeypatch.undo()
+    bad = _bad_default_store(tmp_path, monkeypatch)
+    with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: {CANNOT_OPEN}"):
+        _scenarios("SOL")
 
