@@ -165,3 +165,41 @@ def test_the_report_solvency_scenarios(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(InputError, match=rf"{re.escape(str(bad))}: {CANNOT_OPEN}"):
         _scenarios("SOL")
 
+
+def test_a_malformed_calibration_is_not_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The back-test score, the stored follow-through, the book's in-sample flags and the
+    report's calibration rows and caveats read a calibration file that is not JSON as
+    "no calibration"."""
+    from liqcascade.cascade._clock import backtest_score
+    from liqcascade.cascade._follow_through import stored_follow_through
+    from liqcascade.cascade._insample import stored_book_in_sample
+    from liqcascade.report import _data
+    from liqcascade.report._section import ReportContext
+
+    store = _malformed_calibrations(tmp_path, "liquidity", "book")
+    liq = store.parent / "store.calibrations" / "liquidity" / "ETH.json"
+    book = store.parent / "store.calibrations" / "book" / "ETH.json"
+    for call, f in [
+        (lambda: backtest_score("ETH", store), liq),
+        (lambda: stored_follow_through("ETH", store), liq),
+        (lambda: stored_book_in_sample("ETH", {"ts": ["2025-01-01"]}, store), book),
+    ]:
+        with pytest.raises(InputError, match=rf"^{re.escape(str(f))}: not valid JSON"):
+            call()
+    # an asset without one is still none
+    assert backtest_score("SOL", store) is None and stored_follow_through("SOL", store) is None
+    assert stored_book_in_sample("SOL", {"ts": ["2025-01-01"]}, store) == (None, None)
+    assert _data.calibration_sources(["SOL"]) == []  # no store file: the package has none
+
+    monkeypatch.setenv("LIQCASCADE_STORE", str(store))
+    with pytest.raises(InputError, match=rf"^{re.escape(str(book))}: not valid JSON"):
+        _data.calibration_sources(["ETH"])
+    market = SimpleNamespace(
+        caveats=(), sources={}, close_time=pd.Timestamp("2025-06-01", tz="UTC")
+    )
+    ctx: Any = SimpleNamespace(market=market, asset="ETH")
+    with pytest.raises(InputError, match=rf"^{re.escape(str(liq))}: not valid JSON"):
+        ReportContext.caveats.func(ctx)
+

@@ -458,16 +458,16 @@ def stored_follow_through(
     Raises
     ------
     InputError
-        On a malformed record (names the document), or hourly prices that cannot be
-        loaded.
+        On a calibration file that cannot be read or a malformed record (names the
+        document), or hourly prices that cannot be loaded.
     """
-    from liqcascade.cascade._clock import liquidity_document
+    from liqcascade.cascade._clock import liquidity_document_if_any
 
     a = asset.upper()
-    try:
-        doc, source = liquidity_document(a, store)
-    except InputError:
+    found = liquidity_document_if_any(a, store)
+    if found is None:
         return None
+    doc, source = found
     rec = doc.get("follow_through")
     if not isinstance(rec, dict) or not _same(rec, shock, beyond, n_paths, seed):
         return None
