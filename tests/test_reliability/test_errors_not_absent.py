@@ -131,6 +131,21 @@ def test_the_stress_market_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         _daily("ETH", pd.DataFrame())
 
 
+def test_the_follow_through_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store chosen by ``$LIQCASCADE_STORE`` (no param) that cannot be opened was
+    rewrapped as 'asset: no hourly prices for ETH (…)'; only a missing series is."""
+    from liqcascade.cascade._follow_through import asset_series
+
+    with pytest.raises(InputError, match=r"^asset: no hourly prices for NOSUCH \(no ohlcv") as e:
+        asset_series("ohlcv", "NOSUCH", "1h", "hourly prices", False)
+    assert e.value.param == "asset"
+    bad = _bad_default_store(tmp_path, monkeypatch)
+    with pytest.raises(
+        InputError, match=rf"^\$LIQCASCADE_STORE: {re.escape(str(bad))}: {CANNOT_OPEN}"
+    ):
+        asset_series("ohlcv", "ETH", "1h", "hourly prices", None)
+
+
 # -- the report's readers --------------------------------------------------------------------------
 def test_the_report_series_readers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from liqcascade.report import _data

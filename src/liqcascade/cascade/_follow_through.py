@@ -130,17 +130,17 @@ def asset_series(
 ) -> pd.DataFrame:
     """``kind`` of ``asset`` through :func:`liqcascade.data.load_series` (store, then bundle).
 
-    An asset without the series is refused naming the asset (``param="asset"``, ``what``
-    the series in words, e.g. "hourly prices"); a fault of the store itself is raised as
-    it is. Fewer than ``min_rows`` rows count as none.
+    An asset without the series (:class:`~liqcascade.data.SeriesNotFound`) is refused
+    naming the asset (``param="asset"``, ``what`` the series in words, e.g. "hourly
+    prices"); a fault of the store itself (one that cannot be opened, whether given or
+    chosen by ``$LIQCASCADE_STORE``, or stored rows refused at read) is raised as it is.
+    Fewer than ``min_rows`` rows count as none.
     """
-    from liqcascade.data import load_series
+    from liqcascade.data import SeriesNotFound, load_series
 
     try:
         df = load_series(kind, asset=asset, interval=interval, store=store)
-    except InputError as exc:
-        if "store" in exc.params:  # the store is at fault, not the asset: as it is
-            raise
+    except SeriesNotFound as exc:
         # only the store and the bundle are read here: no file to give
         msg = str(exc).replace(" or give its file as data_file", "")
         raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
