@@ -218,3 +218,65 @@ def test_a_malformed_calibration_is_not_none(
     with pytest.raises(InputError, match=rf"^{re.escape(str(liq))}: not valid JSON"):
         ReportContext.caveats.func(ctx)
 
+
+# -- "no market at that date": only that ---------------------------------------------------------
+def test_only_a_date_without_a_market_reads_as_no_market(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liqcascade.cascade import _follow_through as ft
+    from liqcascade.cascade._backtest import estimated_market_at
+
+    def build(err: InputError) -> Any:
+        def f(spec: Any) -> Any:
+            raise err
+
+        return f
+
+    outside = InputError("as_of 2024-01-01: the ETH open interest starts …", param="as_of")
+    broken = InputError("store: x.duckdb: cannot open: not a DuckDB store", param="store")
+    assert estimated_market_at(build(outside), asset="ETH")(pd.Timestamp("2024-01-01"), 1.0) is None
+    with pytest.raises(InputError, match="cannot open"):
+        estimated_market_at(build(broken), asset="ETH")(pd.Timestamp("2024-01-01"), 1.0)
+
+    # the dates after the stored record: only a period without a market is "no tail"
+    with pytest.raises(ft.NoMarketDate, match="holds no date with a market"):
+        ft.follow_through_dates("2026-01-01", "2026-01-02", first=pd.Timestamp("2024-11-23",
+                                tz="UTC"), last=pd.Timestamp("2025-08-01", tz="UTC"))  # fmt: skip
+
+    def fails(*a: Any, **k: Any) -> Any:
+        raise broken
+
+    # the shipped record ends before the bundled hourly prices do: the dates after it are
+    # computed (none has a market: the bundled open interest ends 2025-08-01)
+    monkeypatch.setattr(ft, "calibrated_follow_through", fails)
+    with pytest.raises(InputError, match="cannot open"):
+        ft.stored_follow_through("ETH", False, extend=True)
+
+
+def test_the_report_follow_through_runs_unless_no_date_has_a_market(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from liqcascade.cascade import _follow_through as ft
+    from liqcascade.report import _cascade_section as cs
+
+    calls: list[Any] = []
+
+    def run(err: Exception) -> Any:
+        def f(*a: Any, **k: Any) -> Any:
+            calls.append(a)
+            raise err
+
+        return f
+
+    monkeypatch.setattr("liqcascade.cascade.stored_follow_through", lambda *a, **k: None)
+    ctx: Any = SimpleNamespace(quick=True, asset="ETH", hourly=pd.DataFrame({"close": []}))
+    ctx.as_of = "2001-01-01"
+    monkeypatch.setattr("liqcascade.cascade.calibrated_follow_through",
+                        run(ft.NoMarketDate("start/end: no date with a market")))  # fmt: skip
+    assert cs.every_date(ctx) is None and calls
+    ctx.as_of = "2001-01-02"
+    broken = InputError("x.json: not valid JSON (line 1)")
+    monkeypatch.setattr("liqcascade.cascade.calibrated_follow_through", run(broken))
+    with pytest.raises(InputError, match="not valid JSON"):
+        cs.every_date(ctx)
+

@@ -42,6 +42,7 @@ from liqcascade.errors import InputError
 __all__ = [
     "DATE_HOUR",
     "RECORD_SETTINGS",
+    "NoMarketDate",
     "calibrated_follow_through",
     "follow_through_dates",
     "follow_through_record",
@@ -65,6 +66,20 @@ RECORD_SETTINGS: dict[str, Any] = {
 
 _HOUR = pd.Timedelta(hours=1)
 _DAY = pd.Timedelta(days=1)
+
+
+class NoMarketDate(InputError):
+    """No date of the period asked has a market (:func:`follow_through_dates`).
+
+    The one error of :func:`calibrated_follow_through` a caller may read as "nothing to
+    run" (a report's date before the first market); every other one (a store that
+    cannot be read, a calibration file that cannot be parsed) is the user's to see.
+
+    Parameters
+    ----------
+    message, file, row, param
+        As :class:`~liqcascade.errors.InputError`.
+    """
 
 
 def _utc(value: Any, name: str) -> pd.Timestamp:
@@ -102,7 +117,8 @@ def follow_through_dates(
     Raises
     ------
     InputError
-        When ``start`` is after ``end`` or no date of ``[start, end]`` has a market.
+        When ``start`` is after ``end``; :class:`NoMarketDate` when no date of
+        ``[start, end]`` has a market.
     """
     if every < 1:
         raise InputError(f"every must be >= 1 (got {every})", param="every")
@@ -116,7 +132,7 @@ def follow_through_dates(
         )
     lo, hi = max(s, d0), min(e, d1)
     if lo > hi:
-        raise InputError(
+        raise NoMarketDate(
             f"start/end: {s:%Y-%m-%d} → {e:%Y-%m-%d} holds no date with a market; the "
             f"markets run from {d0:%Y-%m-%d} to {d1:%Y-%m-%d} ({DATE_HOUR}:00 UTC)",
             param=("start", "end"),
@@ -241,7 +257,8 @@ def calibrated_follow_through(
     ------
     InputError
         On a shock that is not a fall, ``beyond`` not deeper than it, fewer than 10
-        paths, ``end`` before ``start``, or a period without a market.
+        paths, ``end`` before ``start``; :class:`NoMarketDate` on a period without a
+        market.
     """
     from liqcascade.cascade._backtest import estimated_market_at, ewma_sigma
     from liqcascade.cascade._backtest import standardised_residuals as residuals_of
@@ -495,7 +512,7 @@ def stored_follow_through(
                 a, rec_end + _DAY, end, shock=shock, beyond=beyond, n_paths=n_paths,
                 seed=seed, store=store, hourly=ohlc,
             )  # fmt: skip
-        except InputError:  # no date after the record has a market
+        except NoMarketDate:  # no date after the record has a market
             tail = None
         if tail is not None and tail.n_dates:
             rows = pd.concat([rows, tail.dates], ignore_index=True)
