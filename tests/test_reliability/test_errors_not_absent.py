@@ -146,6 +146,24 @@ def test_the_follow_through_prices(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         asset_series("ohlcv", "ETH", "1h", "hourly prices", None)
 
 
+def test_a_tier_file_is_refused_with_its_own_row(tmp_path: Path) -> None:
+    """A tier file's row error read 'is not a tier table: a packaged symbol … or a file'."""
+    from liqcascade.positions import EstimationParams
+
+    f = tmp_path / "tiers.csv"
+    f.write_text(
+        "notional_floor,notional_cap,max_leverage,mmr,cum\n0,50000,125,0.004,0\n"
+        "60000,100000,100,0.005,50\n"
+    )
+    with pytest.raises(InputError) as e:
+        EstimationParams(tiers=str(f))
+    assert str(e.value) == (
+        f"{f}: row 2: notional_floor 60000 must equal the previous notional_cap 50000"
+    )
+    with pytest.raises(InputError, match=r"^tiers 'NOPEUSDT' is not a tier table: a packaged"):
+        EstimationParams(tiers="NOPEUSDT")
+
+
 # -- the report's readers --------------------------------------------------------------------------
 def test_the_report_series_readers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from liqcascade.report import _data
