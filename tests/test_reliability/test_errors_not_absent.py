@@ -298,3 +298,21 @@ def test_the_report_follow_through_runs_unless_no_date_has_a_market(
     with pytest.raises(InputError, match="not valid JSON"):
         cs.every_date(ctx)
 
+
+def test_the_calibrated_cascade_checks_its_shock_by_the_one_rule() -> None:
+    """``_shock_price`` had its own wording ('got -1.0') and no ``param``."""
+    from liqcascade.cascade._clock import _shock_price
+    from liqcascade.cascade._engine import check_shock
+
+    for name, value, kw in [("shock", -1.0, {"shock": -1.0, "shock_price": None}),
+                            ("shock", float("nan"), {"shock": float("nan"), "shock_price": None}),
+                            ("shock_price", 0.0, {"shock": None, "shock_price": 0.0})]:  # fmt: skip
+        with pytest.raises(InputError) as want:
+            check_shock(name, value)
+        with pytest.raises(InputError) as got:
+            _shock_price(100.0, **kw)
+        assert str(got.value) == str(want.value) and got.value.param == name
+    with pytest.raises(InputError, match=r"^shock must be a fraction > -1 \(got -1\)$"):
+        _shock_price(100.0, -1.0, None)
+    assert _shock_price(100.0, -0.05, None) == pytest.approx(95.0)
+    assert _shock_price(100.0, None, 90.0) == 90.0

@@ -506,16 +506,15 @@ class ClockResult:
 
 
 def _shock_price(mid: float, shock: float | None, shock_price: float | None) -> float:
+    """The shock's target price (USD); its value's rule is :func:`~._engine.check_shock`."""
+    from liqcascade.cascade._engine import check_shock
+
     if (shock is None) == (shock_price is None):
         raise InputError("give exactly one of shock, shock_price (the calibrated response)")
     if shock is not None:
-        if not (math.isfinite(shock) and shock > -1):
-            raise InputError(f"shock must be a fraction > -1 (got {shock})")
-        return mid * (1.0 + shock)
+        return mid * (1.0 + check_shock("shock", shock))
     assert shock_price is not None
-    if not (math.isfinite(shock_price) and shock_price > 0):
-        raise InputError(f"shock_price must be > 0 USD (got {shock_price})")
-    return float(shock_price)
+    return check_shock("shock_price", shock_price)
 
 
 def simulate_clock(
