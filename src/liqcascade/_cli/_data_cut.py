@@ -64,10 +64,11 @@ def data_cut(
     """``--as-of``'s instant, or by default the close of ``asset``'s last open-interest bar.
 
     A user's ``--data`` file is not cut by default (only by an explicit ``--as-of``); an
-    asset with no open interest (no market date) is not cut either.
+    asset with no open interest (no market date: nobody holds the series) is not cut
+    either. A store that cannot be opened, or stored rows refused at read, fail as they
+    are: they are not "no open interest".
     """
     from liqcascade._time import as_of_instant
-    from liqcascade.errors import InputError
 
     if as_of is not None:
         _common.check_dates(as_of=as_of)
@@ -75,11 +76,11 @@ def data_cut(
         return DataCut(t, "--as-of", f"bars closed by {t:%Y-%m-%d %H:%M} UTC (--as-of {as_of})")
     if data_file is not None:
         return DataCut(None, "none", f"every bar of {data_file.name} (--as-of to cut it)")
-    from liqcascade.data import load_series
+    from liqcascade.data import SeriesNotFound, load_series
 
     try:
         oi = load_series("open_interest", asset=asset, interval="4h", store=store)
-    except InputError:
+    except SeriesNotFound:
         return DataCut(None, "none", f"every bar: no open interest for {asset.upper()}, so no "
                        "market date (--as-of to cut)")  # fmt: skip
     t = pd.Timestamp(oi.index[-1]) + _OI_STEP

@@ -805,7 +805,9 @@ def estimated_market_at(
     date rule, the last 4-hour bar closed at or before ``ts`` (no look-ahead), and
     re-centres its calibrated depth on ``mid`` (the previous hourly close). Markets
     are cached per ``(ts, mid)``: the calibration tool and the back-test ask for the
-    same events many times.
+    same events many times. A ``ts`` outside the data (the market's refusal naming
+    ``as_of``) has no market (None); any other error of ``build`` (a store that cannot
+    be read, a calibration file that cannot be parsed) raises.
     """
     from liqcascade.market import MarketSpec, estimated_market
 
@@ -821,8 +823,10 @@ def estimated_market_at(
         if key not in cache:
             try:
                 st = make(MarketSpec(asset, as_of=key[0], store=store))
-            except InputError:
-                cache[key] = None
+            except InputError as exc:
+                if "as_of" not in exc.params:  # a store or calibration fault: not "no market"
+                    raise
+                cache[key] = None  # the date is outside the data: no market then
             else:
                 book = st.recentred_book(key[1])
                 cache[key] = prepare_cascade(book, st.positions, st.stops)

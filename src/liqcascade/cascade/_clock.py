@@ -56,6 +56,7 @@ __all__ = [
     "deepest_draw",
     "default_grid",
     "liquidity_document",
+    "liquidity_document_if_any",
     "load_liquidity",
     "market_answer",
     "post_shock_sigma",
@@ -505,16 +506,15 @@ class ClockResult:
 
 
 def _shock_price(mid: float, shock: float | None, shock_price: float | None) -> float:
+    """The shock's target price (USD); its value's rule is :func:`~._engine.check_shock`."""
+    from liqcascade.cascade._engine import check_shock
+
     if (shock is None) == (shock_price is None):
         raise InputError("give exactly one of shock, shock_price (the calibrated response)")
     if shock is not None:
-        if not (math.isfinite(shock) and shock > -1):
-            raise InputError(f"shock must be a fraction > -1 (got {shock})")
-        return mid * (1.0 + shock)
+        return mid * (1.0 + check_shock("shock", shock))
     assert shock_price is not None
-    if not (math.isfinite(shock_price) and shock_price > 0):
-        raise InputError(f"shock_price must be > 0 USD (got {shock_price})")
-    return float(shock_price)
+    return check_shock("shock_price", shock_price)
 
 
 def simulate_clock(
@@ -792,6 +792,31 @@ def liquidity_document(asset: str, store: Any = None) -> tuple[dict[str, Any], s
     return found.doc, found.source
 
 
+def liquidity_document_if_any(asset: str, store: Any = None) -> tuple[dict[str, Any], str] | None:
+    """:func:`liquidity_document`, or None when neither the store nor the package has one.
+
+    Only an asset without a calibration reads as none
+    (:func:`liqcascade._calibrations.calibrated_assets`): a calibration file that cannot
+    be read or parsed raises (naming the file), it is not "no calibration".
+
+    Parameters
+    ----------
+    asset : str
+    store : str, Path, Store, bool, optional
+        As in :func:`liquidity_document`.
+
+    Returns
+    -------
+    tuple of (dict, str) or None
+        ``(document, source)``.
+    """
+    from liqcascade._calibrations import calibrated_assets
+
+    if asset.upper() not in calibrated_assets("liquidity", store):
+        return None
+    return liquidity_document(asset, store)
+
+
 #: Fewest stored back-test events after a market's date for a score of those alone.
 MIN_SCORE_EVENTS = 10
 
@@ -807,11 +832,11 @@ def backtest_score(
     """The out-of-sample score stored with ``asset``'s calibrated response (event back-test).
 
     Keys: ``start``, ``end``, ``n_events``, the back-test metrics and ``scope``; None
-    when the calibration carries none (or there is none). ``store``: as in
-    :func:`load_liquidity`. Every event of the back-test is predicted by the
-    liquidity calibration fitted before it; its position book, though, is in sample
-    for the events before the book calibration's first fit (trained on data after
-    them). With the stored per-event record the score also carries
+    when the calibration carries none (or there is none; a calibration file that cannot
+    be read raises). ``store``: as in :func:`load_liquidity`. Every event of the
+    back-test is predicted by the liquidity calibration fitted before it; its position
+    book, though, is in sample for the events before the book calibration's first fit
+    (trained on data after them). With the stored per-event record the score also carries
     ``n_book_in_sample``, ``book_out_of_sample_from`` and the same scores on those
     events (``metrics_book_in_sample``: liquidity out of sample, book in sample) and
     on the others (``metrics_book_out_of_sample``: both out of sample), over the same
@@ -842,10 +867,10 @@ def backtest_score(
     predicted by the calibration fitted before it, so ``liqcascade cascade backtest
     --start START --end (before − 24 h)`` re-runs exactly these events.
     """
-    try:
-        doc, source = liquidity_document(asset, store)
-    except InputError:
+    found = liquidity_document_if_any(asset, store)
+    if found is None:
         return None
+    doc, source = found
     bt = doc.get("backtest")
     if not isinstance(bt, dict):
         return None

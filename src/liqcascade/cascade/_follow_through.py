@@ -42,6 +42,7 @@ from liqcascade.errors import InputError
 __all__ = [
     "DATE_HOUR",
     "RECORD_SETTINGS",
+    "NoMarketDate",
     "calibrated_follow_through",
     "follow_through_dates",
     "follow_through_record",
@@ -65,6 +66,20 @@ RECORD_SETTINGS: dict[str, Any] = {
 
 _HOUR = pd.Timedelta(hours=1)
 _DAY = pd.Timedelta(days=1)
+
+
+class NoMarketDate(InputError):
+    """No date of the period asked has a market (:func:`follow_through_dates`).
+
+    The one error of :func:`calibrated_follow_through` a caller may read as "nothing to
+    run" (a report's date before the first market); every other one (a store that
+    cannot be read, a calibration file that cannot be parsed) is the user's to see.
+
+    Parameters
+    ----------
+    message, file, row, param
+        As :class:`~liqcascade.errors.InputError`.
+    """
 
 
 def _utc(value: Any, name: str) -> pd.Timestamp:
@@ -102,7 +117,8 @@ def follow_through_dates(
     Raises
     ------
     InputError
-        When ``start`` is after ``end`` or no date of ``[start, end]`` has a market.
+        When ``start`` is after ``end``; :class:`NoMarketDate` when no date of
+        ``[start, end]`` has a market.
     """
     if every < 1:
         raise InputError(f"every must be >= 1 (got {every})", param="every")
@@ -116,7 +132,7 @@ def follow_through_dates(
         )
     lo, hi = max(s, d0), min(e, d1)
     if lo > hi:
-        raise InputError(
+        raise NoMarketDate(
             f"start/end: {s:%Y-%m-%d} → {e:%Y-%m-%d} holds no date with a market; the "
             f"markets run from {d0:%Y-%m-%d} to {d1:%Y-%m-%d} ({DATE_HOUR}:00 UTC)",
             param=("start", "end"),
@@ -130,17 +146,17 @@ def asset_series(
 ) -> pd.DataFrame:
     """``kind`` of ``asset`` through :func:`liqcascade.data.load_series` (store, then bundle).
 
-    An asset without the series is refused naming the asset (``param="asset"``, ``what``
-    the series in words, e.g. "hourly prices"); a fault of the store itself is raised as
-    it is. Fewer than ``min_rows`` rows count as none.
+    An asset without the series (:class:`~liqcascade.data.SeriesNotFound`) is refused
+    naming the asset (``param="asset"``, ``what`` the series in words, e.g. "hourly
+    prices"); a fault of the store itself (one that cannot be opened, whether given or
+    chosen by ``$LIQCASCADE_STORE``, or stored rows refused at read) is raised as it is.
+    Fewer than ``min_rows`` rows count as none.
     """
-    from liqcascade.data import load_series
+    from liqcascade.data import SeriesNotFound, load_series
 
     try:
         df = load_series(kind, asset=asset, interval=interval, store=store)
-    except InputError as exc:
-        if "store" in exc.params:  # the store is at fault, not the asset: as it is
-            raise
+    except SeriesNotFound as exc:
         # only the store and the bundle are read here: no file to give
         msg = str(exc).replace(" or give its file as data_file", "")
         raise InputError(f"asset: no {what} for {asset} ({msg})", param="asset") from None
@@ -241,7 +257,8 @@ def calibrated_follow_through(
     ------
     InputError
         On a shock that is not a fall, ``beyond`` not deeper than it, fewer than 10
-        paths, ``end`` before ``start``, or a period without a market.
+        paths, ``end`` before ``start``; :class:`NoMarketDate` on a period without a
+        market.
     """
     from liqcascade.cascade._backtest import estimated_market_at, ewma_sigma
     from liqcascade.cascade._backtest import standardised_residuals as residuals_of
@@ -458,16 +475,16 @@ def stored_follow_through(
     Raises
     ------
     InputError
-        On a malformed record (names the document), or hourly prices that cannot be
-        loaded.
+        On a calibration file that cannot be read or a malformed record (names the
+        document), or hourly prices that cannot be loaded.
     """
-    from liqcascade.cascade._clock import liquidity_document
+    from liqcascade.cascade._clock import liquidity_document_if_any
 
     a = asset.upper()
-    try:
-        doc, source = liquidity_document(a, store)
-    except InputError:
+    found = liquidity_document_if_any(a, store)
+    if found is None:
         return None
+    doc, source = found
     rec = doc.get("follow_through")
     if not isinstance(rec, dict) or not _same(rec, shock, beyond, n_paths, seed):
         return None
@@ -495,7 +512,7 @@ def stored_follow_through(
                 a, rec_end + _DAY, end, shock=shock, beyond=beyond, n_paths=n_paths,
                 seed=seed, store=store, hourly=ohlc,
             )  # fmt: skip
-        except InputError:  # no date after the record has a market
+        except NoMarketDate:  # no date after the record has a market
             tail = None
         if tail is not None and tail.n_dates:
             rows = pd.concat([rows, tail.dates], ignore_index=True)

@@ -15,7 +15,8 @@ def _asset_bars(asset: str, base: str, start: Any, end: Any) -> tuple[pd.DataFra
     """The bundled bars of ``asset``, else the store's (an asset the package does not bundle).
 
     Raises the bundle's :class:`InputError` (``param="asset"``) when the store has none
-    either.
+    either (:class:`~liqcascade.data.SeriesNotFound`); a store that cannot be opened, or
+    stored rows refused at read, raise as they are (they name the store).
     """
     import liqcascade.data._defaults as _bundled
 
@@ -25,11 +26,11 @@ def _asset_bars(asset: str, base: str, start: Any, end: Any) -> tuple[pd.DataFra
         return df, f"bundled Binance spot {a} {base}"
     except InputError as exc:
         not_bundled = exc
-    from liqcascade.data import load_series
+    from liqcascade.data import SeriesNotFound, load_series
 
     try:
         df = load_series("ohlcv", asset=a, interval=base, start=start, end=end)
-    except InputError:
+    except SeriesNotFound:
         raise not_bundled from None  # the bundle's message: what it holds
     return df, f"store {a} {base} ({df.attrs.get('source', 'store')})"
 

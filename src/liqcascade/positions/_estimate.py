@@ -175,7 +175,9 @@ class EstimationParams:
 
         try:
             load_tiers(self.tiers)  # packaged tables are cached: cheap
-        except InputError:
+        except InputError as exc:
+            if "symbol" not in exc.params:  # a tier file's own error names the file and row
+                raise
             raise InputError(
                 f"tiers {self.tiers!r} is not a tier table: a packaged symbol "
                 f"({', '.join(packaged_symbols())}) or a tier table file"

@@ -669,13 +669,18 @@ def _utc(x: Any) -> pd.Timestamp:
 
 
 def _load_ohlcv(asset: str, interval: str, store: Any) -> pd.DataFrame:
-    """``asset``'s OHLCV bars (USD): the store's, else the bundled ones."""
-    from liqcascade.data import load_series
+    """``asset``'s OHLCV bars (USD): the store's, else the bundled ones.
+
+    Only a series nobody holds (:class:`~liqcascade.data.SeriesNotFound`) is refused as
+    missing; a store that cannot be opened, or stored rows refused at read, raise as
+    they are (they name the store).
+    """
+    from liqcascade.data import SeriesNotFound, load_series
     from liqcascade.market._bundled import bundled_assets
 
     try:
         return load_series("ohlcv", asset=asset, interval=interval, store=store)
-    except InputError:
+    except SeriesNotFound:
         raise InputError(
             f"asset: no {interval} prices for {asset}: not in the store and not bundled "
             f"(bundled: {', '.join(bundled_assets())}); ingest its bars with "
@@ -1045,14 +1050,18 @@ def _fill_model(
     (``liqcascade.book._calibrate.beta_for``: the median per-bar fit over its book-totals bars
     closed by the entry window's start ``t0``) when enough such bars exist, else the
     default :data:`~liqcascade.book.BETA_FUTURES` (ETH's, fitted on its whole bundled
-    totals period), which the caveats then name.
+    totals period), which the caveats then name. Only totals nobody holds read as
+    none: :func:`~liqcascade.data.load_book_totals`'s one error naming the asset; a
+    store that cannot be read raises as it is.
     """
     from liqcascade.book._calibrate import beta_for
     from liqcascade.data import load_book_totals
 
     try:
         totals: pd.DataFrame | None = load_book_totals(asset, "futures", store=store)
-    except InputError:  # _depth_and_span says what is missing
+    except InputError as exc:  # _depth_and_span says what is missing
+        if "asset" not in exc.params:  # the store's fault, not an asset without totals
+            raise
         totals = None
     if fill is not None:
         return fill, totals, {"beta": fill.beta, "source": "given"}

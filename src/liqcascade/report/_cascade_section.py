@@ -308,7 +308,7 @@ def every_date(ctx: ReportContext) -> Any:
     (:data:`_EVERY_DATE_RUNS`); None when no date up to the market's has a market.
     """
     from liqcascade.cascade import calibrated_follow_through, stored_follow_through
-    from liqcascade.errors import InputError
+    from liqcascade.cascade._follow_through import NoMarketDate
     from liqcascade.report._section import _store
 
     every, store, hourly = QUICK_EVERY if ctx.quick else 1, _store(), ctx.hourly
@@ -322,7 +322,7 @@ def every_date(ctx: ReportContext) -> Any:
                 run = calibrated_follow_through(
                     ctx.asset, end=ctx.as_of, every=every, store=store, hourly=hourly
                 )
-            except InputError:  # a market date before the first market: nothing to run
+            except NoMarketDate:  # a market date before the first market: nothing to run
                 run = None
         while len(_EVERY_DATE_RUNS) >= _EVERY_DATE_KEEP:
             _EVERY_DATE_RUNS.pop(next(iter(_EVERY_DATE_RUNS)))

@@ -117,23 +117,34 @@ def series(
 
 @lru_cache(maxsize=64)
 def _optional(what: str, asset: str, stamp: tuple[str, int]) -> pd.DataFrame | None:
-    """One of :data:`OPTIONAL` as the market layer reads it (None when the asset has none)."""
+    """One of :data:`OPTIONAL` as the market layer reads it (None when the asset has none).
+
+    Only a series nobody holds reads as none (:class:`~liqcascade.data.SeriesNotFound`;
+    for book totals, :func:`~liqcascade.data.load_book_totals`'s error naming the asset);
+    a store that cannot be opened, or stored rows refused at read, raise as they are.
+    """
+    from liqcascade.data import SeriesNotFound
     from liqcascade.errors import InputError
     from liqcascade.market._inputs import book_totals_for, long_short_for
 
     store: Any = Path(stamp[0]) if stamp[0] else False
-    try:
-        if what == "book totals":
+    if what == "book totals":
+        try:
             return book_totals_for(asset, store)[0]
-        if what == "long/short":
-            df, src = long_short_for(asset, store)
-            if df is not None and not df.attrs.get("source"):
-                df = df.copy()
-                df.attrs["source"] = src
-            return df
-        kind, interval = what.split()
+        except InputError as exc:
+            if "asset" not in exc.params:  # the store's fault, not an asset without them
+                raise
+            return None
+    if what == "long/short":
+        df, src = long_short_for(asset, store)  # (None, "none") when nobody holds them
+        if df is not None and not df.attrs.get("source"):
+            df = df.copy()
+            df.attrs["source"] = src
+        return df
+    kind, interval = what.split()
+    try:
         return _load(kind, asset, interval, stamp)
-    except (InputError, KeyError, FileNotFoundError):
+    except SeriesNotFound:
         return None
 
 
@@ -178,19 +189,19 @@ def calibration_sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, s
 
     The identified book's and the liquidity response's
     (:func:`liqcascade._calibrations.find_calibration`: the default store's own, else the
-    package's); ``sha256`` hashes the parsed document (keys sorted).
+    package's); ``sha256`` hashes the parsed document (keys sorted). An asset without
+    one (:func:`~liqcascade._calibrations.calibrated_assets`) has no row; a calibration
+    file that cannot be read or parsed raises (it names the file).
     """
-    from liqcascade._calibrations import CALIBRATION_KINDS, find_calibration
-    from liqcascade.errors import InputError
+    from liqcascade._calibrations import CALIBRATION_KINDS, calibrated_assets, find_calibration
 
     store: Any = store_path() or False
     out = []
     for a in (x.upper() for x in assets):
         for kind in CALIBRATION_KINDS:
-            try:
-                cal = find_calibration(kind, a, store)
-            except InputError:
+            if a not in calibrated_assets(kind, store):
                 continue
+            cal = find_calibration(kind, a, store)
             where, _, name = cal.source.partition(":")
             if where == "store":
                 f = Path(name)
@@ -228,16 +239,20 @@ def _short(source: str) -> str:
 
 
 def missing(asset: str) -> list[str]:
-    """What ``asset`` lacks for the report: series (store or bundle) and calibrations."""
+    """What ``asset`` lacks for the report: series (store or bundle) and calibrations.
+
+    A series is lacking when nobody holds it (:class:`~liqcascade.data.SeriesNotFound`);
+    a store that cannot be opened, or stored rows refused at read, raise as they are.
+    """
     from liqcascade._calibrations import calibrated_assets
-    from liqcascade.errors import InputError
+    from liqcascade.data import SeriesNotFound
 
     a = asset.upper()
     out = []
     for kind, interval in REQUIRED:
         try:
             _load(kind, a, interval, _stamp())
-        except InputError:
+        except SeriesNotFound:
             out.append(f"{kind.replace('_', ' ')} {interval}")
     for kind, what in (("book", "book calibration"), ("liquidity", "liquidity calibration")):
         if a not in calibrated_assets(kind, None if store_path() else False):

@@ -532,10 +532,11 @@ class ReportContext:
         The market's own caveats (``MarketState.caveats`` where the market layer gives
         them), a position-book fit trained after the market (its source says "IN
         SAMPLE"), and a liquidity response that is the prior (no event before the
-        market to fit it on).
+        market to fit it on). An asset without a liquidity calibration has no such
+        caveat; a calibration file that cannot be read or parsed raises (names the file).
         """
+        from liqcascade._calibrations import calibrated_assets
         from liqcascade.cascade import load_liquidity
-        from liqcascade.errors import InputError
 
         m = self.market
         out = [str(c) for c in getattr(m, "caveats", ())]
@@ -551,10 +552,12 @@ class ReportContext:
                 f"position book IN SAMPLE: {what}, after this market "
                 f"({m.close_time:%Y-%m-%d %H:%M} UTC); no fit ends before it"
             )
-        try:
-            cal = load_liquidity(self.asset, m.close_time, store=_store())
-        except InputError:
-            cal = None
+        store = _store()
+        cal = (
+            load_liquidity(self.asset, m.close_time, store=store)
+            if self.asset.upper() in calibrated_assets("liquidity", store)
+            else None
+        )
         if cal is not None and (cal.as_of is None or str(cal.note).startswith("prior")):
             out.append(
                 f"liquidity response: the prior, not a fit ({cal.note}); no {self.asset} "

@@ -117,25 +117,24 @@ class SolvencyView:
 
 
 def _scenarios(asset: str) -> list[Any]:
-    """The library's default scenarios; the 2025-10-10 fall from the asset's own bars.
+    """The library's default scenarios; the 2025-10-10 fall from the bars the report reads.
 
-    Where the library cannot read ``asset``'s hourly bars (an asset of the store only),
-    its fall that day is computed from the bars the report reads (the store's); an asset
-    with no bar that day runs without that scenario.
+    The asset's hourly bars are the report's (:func:`liqcascade.report._data.series`:
+    the default store's, else the bundled ones; a store that cannot be read raises
+    there); an asset with no bar that day runs without that scenario (the library's
+    refusal naming the scenario), every other error raises.
     """
     from liqcascade.errors import InputError
     from liqcascade.report._data import series
-    from liqcascade.solvency import StressScenario, default_scenarios
+    from liqcascade.solvency import default_scenarios
 
     try:
-        return list(default_scenarios(asset))
-    except InputError:
-        base = [s for s in default_scenarios("ETH") if s.name != "2025-10-10"]
-    h = series("ohlcv", asset, "1h", "2025-10-10", "2025-10-10")
-    if len(h) == 0:
-        return base
-    fall = float(h["low"].min() / h["open"].iloc[0] - 1.0)
-    return [*base, StressScenario("2025-10-10", fall)]
+        return list(default_scenarios(asset, series("ohlcv", asset, "1h")))
+    except InputError as exc:
+        if "scenario" not in exc.params:
+            raise
+    fixed = default_scenarios("ETH", series("ohlcv", "ETH", "1h"))
+    return [s for s in fixed if s.name != "2025-10-10"]
 
 
 def compute(ctx: ReportContext) -> SolvencyView:

@@ -390,6 +390,7 @@ def stress_market(
         without an hourly price at the market's close.
     """
     from liqcascade.cascade._backtest import volatility_at
+    from liqcascade.data import SeriesNotFound
     from liqcascade.market import MarketSpec, bars_until, estimated_market, price_at
     from liqcascade.stress._portfolio import ASSETS
 
@@ -407,7 +408,7 @@ def stress_market(
     for a in [main, *(o for o in others if o != main)]:
         try:
             px = bars_until(a, "1h")
-        except InputError:
+        except SeriesNotFound:  # a store that cannot be read raises as it is
             raise InputError(
                 f"asset: no hourly prices of {a} in the store or the bundle", param="asset"
             ) from None
@@ -439,12 +440,17 @@ def stress_market(
 
 
 def _daily(asset: str, hourly: pd.DataFrame) -> pd.DataFrame:
-    """``asset``'s daily OHLCV: the recorded daily bars, else its hours resampled (UTC days)."""
+    """``asset``'s daily OHLCV: the recorded daily bars, else its hours resampled (UTC days).
+
+    "Else" is only where nobody holds daily bars of ``asset``
+    (:class:`~liqcascade.data.SeriesNotFound`): a store that cannot be read raises.
+    """
+    from liqcascade.data import SeriesNotFound
     from liqcascade.market import bars_until, ohlc_bars
 
     try:
         return bars_until(asset, "1d")
-    except InputError:
+    except SeriesNotFound:
         return ohlc_bars(hourly, "1D")
 
 
