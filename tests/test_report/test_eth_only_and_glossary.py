@@ -59,27 +59,47 @@ def test_glossary_defines_both_critical_shocks() -> None:
 
 def test_glossary_covers_the_front_pages_terms() -> None:
     # every term the front page's cards and claims use (review-product7, F13)
+    B = "Baselines (empirical, expanding, trigger, range, background, EWMA)"
     terms = {
         "own carry": "Index held, own carry",
         "index held": "Index held, own carry",
         "static book": "Static book, static bound",
         "static bound": "Static book, static bound",
-        "empirical": "Baselines (empirical, trigger, range, background, EWMA)",
-        "trigger": "Baselines (empirical, trigger, range, background, EWMA)",
-        "range": "Baselines (empirical, trigger, range, background, EWMA)",
-        "background": "Baselines (empirical, trigger, range, background, EWMA)",
+        "empirical": B,
+        "trigger": B,
+        "range": B,
+        "background": B,
         "pp": "pp",
         "Kupiec": "Kupiec test",
         "pinball loss": "Pinball loss",
         "log-correlation": "Log-correlation",
         "gap fills": "Gap fills (only)",
         "latent depth": "Latent depth",
+        # review14 item 22: every term the cards, claims and tables use undefined before
+        "expanding": B,
+        "Binance's recorded liquidation feed": "Book dollars, feed dollars",
+        "bankruptcy price": "Bankruptcy price",
+        "Gini": "Gini",
+        "haircut": "Haircut, overshoot (ADL)",
+        "overshoot": "Haircut, overshoot (ADL)",
+        "health factor": "HF (health factor)",
+        "mark": "Mark price, index price",
+        "Spearman": "Pearson, Spearman",
+        "AIC": "AIC, BIC",
+        "Holm": "Holm, Bonferroni",
+        "ARCH-LM": "ARCH-LM test",
+        "Ljung–Box": "Ljung–Box test",
+        "uniMMR": "uniMMR",
     }
     g = dict(GLOSSARY)
     for word, key in terms.items():
         assert key in g, key
         assert word.lower() in (key + " " + g[key]).lower(), word
     assert "−4.07 pp" in g["pp"] and "not a relative change" in g["pp"]
+    # review14 item 11: out of sample on data as revised later, not point-in-time
+    assert "revised" in g["Out of sample"] and "not point-in-time" in g["Out of sample"]
+    assert "median of 178 days" in g["Out of sample"]
+    assert "frozen at the back-test's start" in g[B] and "re-estimated before each event" in g[B]
     assert "pooled" in g["Critical shock"] and "cascade --fragility" in g["Critical shock"]
     # in the glossary's order: alphabetical, case aside
     keys = [k.lower() for k, _ in GLOSSARY]

@@ -41,12 +41,20 @@ def test_report_files_and_summary(report: dict[str, Path]) -> None:
     assert front["as_of"].startswith("2025-07-31") and len(front["fingerprint"]) == 12
     eth = [h for h in front["headlines"].values() if h["asset"] == "ETH"]
     btc = [h for h in front["headlines"].values() if h["asset"] == "BTC"]
-    assert 5 <= len(eth) <= 6 and len(btc) == 3
+    assert 5 <= len(eth) <= 6 and len(btc) == 4
     assert [h["key"] for h in btc] == [
         "move_5pct_btc",
         "critical_shock_btc",
         "forced_selling_5pct_btc",
+        "bad_debt_worst_btc",  # review14 item 3: BTC's venue risk is on the front page
     ]
+    # three cards per further asset (a fourth would not fit 1440 x 900 nor one A4 page):
+    # the bad debt is a line under them, linked to its section
+    assert 'class="card" id="headline-forced_selling_5pct_btc"' in html
+    line = html.split('id="headline-bad_debt_worst_btc"')[1].split("</p>")[0]
+    assert 'href="#solvency-btc"' in line and "BTC: Bad debt, % of liabilities" in line
+    # the market is 491 days old: the front page says so and how to get today's
+    assert front["stale"].startswith("Not today's market: for today's, run liqcascade report")
     for h in front["headlines"].values():
         assert h["interval"] and h["evidence"] and h["section"]
     # book dollars are said to be the recorded feed's, with each asset's share of the market

@@ -78,7 +78,12 @@ def test_saturated_results_are_labelled_bounds(built: tuple[str, dict]) -> None:
     assert not var["bound"]
     assert_same(var["value"], mc["var_95"])
     assert var["label"].startswith("30-day 95 % VaR, ETH+BTC sample (ES ")
-    assert "same in the ETH and BTC reports" in var["interval"]
+    # one report, two sections (review14 item 20); the reader's own book over a weekend
+    assert "same in the ETH and BTC sections" in var["interval"]
+    assert (
+        "your own book, 3 days: liqcascade stress --portfolio FILE --horizon-days 3"
+        in (var["interval"])
+    )
     if flat:
         assert "the whole margin: a bound, not an estimate" in html
         assert "at 99 % the whole margin is lost" in var["interval"]
@@ -219,6 +224,15 @@ def test_five_pct_card_says_the_carry_is_small_and_reads_it(built: tuple[str, di
     iv = summary["front"]["headlines"]["move_5pct"]["interval"]
     assert "mostly ordinary price continuation" in iv
     assert f"the cascade's own carry adds {pp(carry)}" in iv
+    # the carry is a lower bound, and the card says why (review14 item 1)
+    from liqcascade.report._units import CARRY_LOWER_BOUND as why
+
+    assert why == "a lower bound: feed-dollar book, market-dollar depth"
+    assert iv.endswith(why), iv
+    claim = next(c for c in summary["claims"] if c["claim"].startswith("Liquidation cascades"))
+    ev = claim["computed"]
+    assert f"goes {pp(carry)} beyond the shock (index held; the static book, its bound, " in ev
+    assert f"), {why}; the cascade section's event back-test" in ev
 
 
 def test_forced_selling_card_names_its_baselines_and_the_stops(built: tuple[str, dict]) -> None:
@@ -268,11 +282,16 @@ def test_critical_shock_says_its_definition_and_the_history_verdict(
     assert_same(h["share"], h["k"] / h["n"])
     assert_same(h["p_value"], _binom_p(h["k"], h["n"]), rtol=1e-9)
     card = summary["front"]["headlines"]["critical_shock"]
-    assert "pooled median path" in card["label"]
+    assert card["label"] == (
+        "Critical shock: smallest first fall that takes the median 24-h path to −10 %"
+    )
     assert "10th / 90th-percentile paths" in card["interval"]
     want = "history contradicts the model" if h["p_value"] < 0.05 else "consistent with the model"
     assert want in card["evidence"]
     assert f"of {h['n']} real 4-hour falls" in card["evidence"]
+    if h["p_value"] < 0.05:  # the history side's reading, said in words (review14 item 14)
+        side = "shallower" if h["share"] > 0.5 else "deeper"
+        assert f"the real threshold is {side}" in card["evidence"]
     sec = _section_text(html, "cascade")
     assert want in sec and "pooled" in sec and "cascade --fragility" in sec
 
@@ -280,9 +299,9 @@ def test_critical_shock_says_its_definition_and_the_history_verdict(
 @pytest.mark.parametrize(
     ("k", "n", "verdict", "words"),
     [
-        (154, 244, "contradicts", "too deep"),  # ETH's 63.1 % of 244
+        (154, 244, "contradicts", "shallower: the critical shock is too deep"),  # ETH 63.1 %
         (15, 23, "consistent", "consistent with the model"),  # BTC's 65.2 % of 23
-        (60, 200, "contradicts", "too shallow"),
+        (60, 200, "contradicts", "deeper: the critical shock is too shallow"),
         (12, 24, "consistent", "consistent with the model"),
     ],
 )
@@ -301,6 +320,9 @@ def test_history_check_binomial(k: int, n: int, verdict: str, words: str) -> Non
     assert_same(got["p_value"], _binom_p(k, n), rtol=1e-9)
     assert_same(got["se"], (k / n - 0.5) / (0.25 / n) ** 0.5)
     assert words in history_text(FT(), -0.054)
+    if verdict == "contradicts":
+        side = "shallower" if k / n > 0.5 else "deeper"
+        assert f"the real threshold is {side}" in history_text(FT(), -0.054)
 
 
 def test_history_check_without_falls() -> None:
@@ -356,3 +378,73 @@ def test_solvency_card_says_when_the_cascade_adds_nothing(built: tuple[str, dict
         same = pct(gap) == pct(card["value"])
         assert ("the cascade adds nothing here" in card["interval"]) is same
         assert (f"{pct(gap)} – {pct(gap)}" in card["interval"]) is False
+
+
+# ------------------------------------------------------------ review14: words and numbers
+def test_book_dollars_are_said_beside_market_dollar_claims(built: tuple[str, dict]) -> None:
+    # the claims are in market dollars; the model's figures are the feed's (item 4)
+    _, summary = built
+    card = summary["front"]["headlines"]["forced_selling_5pct"]
+    assert card["label"] == "Forced liquidations, 5 % fall, 24 h (Binance-feed dollars)"
+    share = summary["front"]["book_share_of_oi"]["ETH"]
+    from liqcascade.report._units import share_text
+
+    want = (
+        f"Binance-feed dollars ({share_text(share).removeprefix('about ')} of open interest): "
+        "the market-wide amount is not identified by the data"
+    )
+    rows = {c["claim"][:20]: c["computed"] for c in summary["claims"]}
+    assert want in rows["A 5 % fall in ETH fo"] and want in rows["A break of $4,000 re"]
+
+
+def test_var_card_and_section_quote_one_pinball_interval(built: tuple[str, dict]) -> None:
+    # the card and the section's 30-day verdict quote the same interval (item 5)
+    html, summary = built
+    ev = summary["front"]["headlines"]["var95_30d"]["evidence"]
+    card = re.search(r"90 %: ([+−]\d+\.\d) … ([+−]\d+\.\d)\)", ev)
+    assert card is not None, ev
+    sec = _section_text(html, "stress")
+    verdict = next(x for x in sec.split(". ") if "30-day 95 % VaR of a unit long" in x)
+    rest = sec[sec.index(verdict) :]
+    m = re.search(r"90 % interval of the difference ([+−]\d+\.\d) … ([+−]\d+\.\d) bp", rest)
+    assert m is not None and m.groups() == card.groups(), (m and m.groups(), card.groups())
+
+
+def test_stress_says_how_to_stress_your_own_book(built: tuple[str, dict]) -> None:
+    html, _ = built
+    sec = _section_text(html, "stress")
+    assert (
+        "Your own portfolio, or a weekend: liqcascade stress --portfolio FILE --horizon-days 3 "
+        "--asset ETH" in sec
+    )
+    assert "its VaR back-test scores 1-day, 10-day and 30-day windows" in sec
+
+
+def test_solvency_says_what_its_venue_book_is(built: tuple[str, dict]) -> None:
+    # 20 % of open interest is 0.8x the identified (Binance, 25 %) book, without stops
+    html, summary = built
+    sec = _section_text(html, "solvency")
+    assert "A venue holding 20 % of ETH's aggregated open interest: 0.8× the " in sec
+    assert "Binance-identified book, on the recorded feed's scale (not market dollars), " in sec
+    assert "positions without stop orders" in sec
+    from liqcascade.report._format import usd
+
+    liq = summary["sections"]["solvency"]["liquidated_usd"]["-10%"]
+    assert "Three '10 % fall' figures of this report differ by design: here the −10 % " in sec
+    assert f"scenario liquidates {usd(liq)} (the price at once" in sec
+    assert "with 35 % of each position resting on stop orders instead" in sec
+    card = summary["front"]["headlines"]["bad_debt_worst"]
+    br = summary["sections"]["solvency"]["breaks"]
+    assert (
+        f"a 6 % buffer breaks in {len(br['6%'])} of 7 scenarios, 14 % in {len(br['14%'])}"
+        in (card["interval"])
+    )
+
+
+def test_cascade_and_solvency_say_how_the_leverage_mix_errs(built: tuple[str, dict]) -> None:
+    # the mix is the least-checked input; both sections say which way it errs (item 13)
+    html, _ = built
+    for sid in ("cascade", "solvency"):
+        sec = _section_text(html, sid)
+        assert "The book's leverage mix is its least-checked input: against real " in sec, sid
+        assert "of notional within 10 % of liquidation against " in sec, sid

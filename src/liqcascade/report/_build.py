@@ -20,6 +20,7 @@ import pandas as pd
 from liqcascade._json import to_jsonable
 from liqcascade._paths import write_atomic
 from liqcascade._version import __version__
+from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._figures import finish
 from liqcascade.report._format import date_text, table_html
 from liqcascade.report._registry import SECTIONS, SectionSpec
@@ -48,8 +49,22 @@ FRONT_HEADLINES: tuple[str, ...] = (
 )
 """Keys of the front page's headline numbers of the first asset, in order (at most six)."""
 
-ASSET_HEADLINES: tuple[str, ...] = ("move_5pct", "critical_shock", "forced_selling_5pct")
-"""Headline numbers shown for every further asset (keys suffixed ``_btc``)."""
+ASSET_HEADLINES: tuple[str, ...] = (
+    "move_5pct",
+    "critical_shock",
+    "forced_selling_5pct",
+    "bad_debt_worst",
+)
+"""Headline numbers of every further asset (keys suffixed ``_btc``): the first
+:data:`ASSET_CARDS` as cards, the rest as one line each under them."""
+
+FIRST_CARDS = 6
+"""Cards of the first asset's block (two rows of three)."""
+
+ASSET_CARDS = 3
+"""Cards of a further asset's block (one row of three): a fourth card would start a row
+of its own and push the cards below the first screen (1440 × 900) and the front page
+onto a second A4 page, so the further headlines are one line each under the cards."""
 
 DEFAULT_ASSETS: tuple[str, ...] = ("ETH", "BTC")
 """Assets of the report by default (bundled, with shipped calibrations); any asset of the
@@ -68,6 +83,16 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "the venue closes profitable opposite positions to cover the loss.",
     ),
     (
+        "AIC, BIC",
+        "Akaike's and the Bayesian information criteria: a model's fit (its log-likelihood) "
+        "penalised for its number of parameters; lower is better, and BIC penalises more.",
+    ),
+    (
+        "ARCH-LM test",
+        "Engle's Lagrange-multiplier test for volatility clustering: squared returns "
+        "regressed on their own past values; a small p-value means large moves cluster.",
+    ),
+    (
         "ATR",
         "average true range: the average over the last 14 bars (here 4-hour bars) of each "
         "bar's high–low range, widened to the previous close when price gapped; a stop "
@@ -75,14 +100,29 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
     ("Bad debt", "what liquidations leave unpaid after a position's margin is gone."),
     (
-        "Baselines (empirical, trigger, range, background, EWMA)",
+        "Bankruptcy price",
+        "the price at which a position's margin is used up; a liquidation that fills "
+        "beyond it leaves bad debt.",
+    ),
+    (
+        "Baselines (empirical, expanding, trigger, range, background, EWMA)",
         "the simple rules a model must beat to be worth its complexity. Empirical: the "
-        "24-h move after a fall predicted by the median ratio of past events. Trigger: the "
+        "24-h move after a fall predicted by the median ratio of past events, frozen at the "
+        "back-test's start. Expanding: the same ratio re-estimated before each event from "
+        "every event whose 24 h had ended by then. Trigger: the "
         "first fall alone, nothing added. Range: liquidations predicted from each bar's "
         "fall below its open times open interest. Background: the trailing 30 days' "
         "liquidations per side. Static book + background: the static book's liquidations "
         "plus that background. EWMA: a normal "
         "VaR with RiskMetrics' exponentially weighted volatility.",
+    ),
+    (
+        "Book dollars, feed dollars",
+        "dollars on the scale of Binance's recorded liquidation feed. The estimated book is "
+        "identified only up to venue share × the feed's under-reporting, so its positions, "
+        "liquidations, stops, margin and bad debt are a small fraction of the market's (the "
+        "front page gives it per asset); prices, order-book depth and open interest are "
+        "market dollars.",
     ),
     (
         "Christoffersen test",
@@ -121,14 +161,36 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "with no cascade adding to the move: the lower bound of bad debt.",
     ),
     (
+        "Gini",
+        "the Gini coefficient of ADL haircuts across accounts: 0 when every account "
+        "bears the same share, near 1 when one account bears all of it.",
+    ),
+    (
         "GJR-GARCH, EGARCH",
         "volatility models in which tomorrow's variance depends on "
         "today's shock; γ measures how much more a fall raises it than a rise.",
     ),
     (
+        "Haircut, overshoot (ADL)",
+        "the profit auto-deleveraging takes from an account to cover bad debt; the "
+        "overshoot is what a policy takes beyond the bad debt (closing whole positions), "
+        "credited to the insurance fund.",
+    ),
+    (
+        "HF (health factor)",
+        "Aave's safety measure of a loan: collateral value × its liquidation threshold ÷ "
+        "debt; below 1 the loan can be liquidated.",
+    ),
+    (
         "HHI",
         "Herfindahl–Hirschman index: the sum of squared shares; 1 means everything in "
         "one price bucket, 1/n an even spread over n buckets.",
+    ),
+    (
+        "Holm, Bonferroni",
+        "corrections for testing many hypotheses at once, so that one 'significant' result "
+        "among many is not found by chance: Bonferroni divides the 5 % level by the number "
+        "of tests; Holm does so step by step (less strict, the same guarantee).",
     ),
     (
         "Index held, own carry",
@@ -148,9 +210,20 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
     ("Liquidation map", "where estimated leveraged positions would be force-closed, by price."),
     (
+        "Ljung–Box test",
+        "tests whether a series' autocorrelations up to a lag are all zero; on a fit's "
+        "squared residuals, a large p-value means the fit left no volatility clustering.",
+    ),
+    (
         "Log-correlation",
         "the correlation of the logarithms of predicted and recorded amounts: it scores "
         "whether the sizes are right within a factor, not in dollars.",
+    ),
+    (
+        "Mark price, index price",
+        "the index is an average of spot prices across venues; the mark, the index plus the "
+        "venue's premium, values positions and triggers liquidations, so a fall on one "
+        "venue moves its marks by only part of it.",
     ),
     ("Newey–West", "standard errors that allow for overlapping, autocorrelated returns."),
     (
@@ -158,7 +231,13 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "measured on a period the model was not fitted on. At any market date "
         "the report scores only the periods and events whose outcome was known by that date, "
         "each predicted by a fit before it; a score that reads later data is marked so, as not "
-        "what was knowable then.",
+        "what was knowable then. The fits and scores read the CoinGlass history as revised "
+        f"later ({REVISED_CLAUSE}): not point-in-time.",
+    ),
+    (
+        "Pearson, Spearman",
+        "correlations: Pearson's of the values themselves (a few large days can drive it), "
+        "Spearman's of their ranks (whether the larger days are predicted larger).",
     ),
     (
         "Pinball loss",
@@ -181,6 +260,12 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "the reference cascade: each round's forced orders walk the order book as it is "
         "now, with no refill and no time. Its move bounds the cascade's own carry (not the "
         "24-h move); its liquidations are the static bound.",
+    ),
+    (
+        "uniMMR",
+        "Binance's unified maintenance margin ratio: an account's collateral, each asset "
+        "valued at its collateral ratio, over the maintenance margin of all its positions; "
+        "the account is liquidated at 1.05 or below.",
     ),
     ("VaR", "value at risk: the loss not exceeded with 99 % (or 95 %) probability."),
     (
@@ -317,6 +402,9 @@ class Front:
     caveats: list[str] = field(default_factory=list)
     units: str = ""
     book_share_of_oi: dict[str, float] = field(default_factory=dict)
+    stale: str = ""
+    first_cards: int = FIRST_CARDS
+    asset_cards: int = ASSET_CARDS
 
 
 def _groups(ctx: ReportContext, sections: list[Section]) -> list[tuple[str, list[Headline]]]:
@@ -325,7 +413,7 @@ def _groups(ctx: ReportContext, sections: list[Section]) -> list[tuple[str, list
     for i, a in enumerate(ctx.assets):
         suffix = "" if a == "ETH" else f"_{a.lower()}"
         keys = FRONT_HEADLINES if i == 0 else ASSET_HEADLINES
-        heads = [by_key[k + suffix] for k in keys if k + suffix in by_key][:6]
+        heads = [by_key[k + suffix] for k in keys if k + suffix in by_key][:FIRST_CARDS]
         if heads:
             out.append((a, heads))
     return out
@@ -383,7 +471,33 @@ def _front(
         caveats=_caveats(ctx, sections),
         units=front_line(shares) if shares else "",
         book_share_of_oi=shares,
+        stale=stale_text(int((pd.Timestamp(generated) - as_of).days), ctx.requested_as_of),
     )
+
+
+STALE_DAYS = 3
+"""A market older than this many days is not today's (a weekend and a day of slack: the
+daily refresh job keeps a live store within a day)."""
+
+REFRESH_COMMAND = "liqcascade report --refresh"
+
+
+def stale_text(age_days: int, asked: Any = None) -> str:
+    """What the front page says of a market that is not today's, or ``""``.
+
+    Parameters
+    ----------
+    age_days : int
+        Days from the market date to the report's generation.
+    asked : date-like or None
+        The market date asked for (None: the data's last bar, which is then stale): an
+        asked date is the reader's choice, and no refresh is offered.
+    """
+    if age_days <= STALE_DAYS:
+        return ""
+    if asked is not None:
+        return "This is the market of the date asked, not today's."
+    return f"Not today's market: for today's, run {REFRESH_COMMAND} (network)."
 
 
 def _book_shares(ctx: ReportContext) -> dict[str, float]:

@@ -18,6 +18,7 @@ from liqcascade._prices import price_range, price_text
 from liqcascade.report._calibrated import Calibrated, calibrated_response, fragility_figure
 from liqcascade.report._figures import LONG, SHORT
 from liqcascade.report._format import interval, pct, pp, signed_num, usd, usd_sig
+from liqcascade.report._leverage_check import distance_check, mix_line
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -30,7 +31,12 @@ from liqcascade.report._section import (
 )
 from liqcascade.report._suspects import day_flag, suspect_bars, within
 from liqcascade.report._suspects import rows as suspect_rows
-from liqcascade.report._units import book_share, cascade_consequence
+from liqcascade.report._units import (
+    CARRY_LOWER_BOUND,
+    book_share,
+    cascade_consequence,
+    feed_dollars,
+)
 
 LEVEL = 4000.0
 """The round number of the commentary's claim, USD."""
@@ -121,6 +127,7 @@ class CascadeView:
     # history (ModelFollowThrough; None when no date before the market has one)
     every_date: Any = None
     every_days: int = 1  # the every-date check's step in days (the quick report: 7)
+    leverage_mix: str = ""  # which way the book's leverage mix errs against real positions
 
     @property
     def critical(self) -> Any:
@@ -271,6 +278,7 @@ def compute(ctx: ReportContext) -> CascadeView:
         no_book_score=ctx.no_identified_score(ctx.asset) or "",
         every_date=every,
         every_days=1 if every is None else every.every,
+        leverage_mix=mix_line(ctx.asset, distance_check(ctx, ctx.asset)),
     )
 
 
@@ -640,12 +648,11 @@ def _claims(v: CascadeView) -> list[Claim]:
             claim="A 5 % fall in ETH force-sells hundreds of millions of dollars.",
             computed=(
                 f"Not testable: the model says {usd(a['liquidated_median'])} liquidated within "
-                f"24 h (80 %: {usd(lo)}–{usd(hi)}; calibrated response on the market of "
-                f"{v.state.as_of:%Y-%m-%d}); the static book (instant, no refill, "
-                f"{_static_name(v.calibrated)}) liquidates "
-                f"{usd(a['static_upper_bound']['liquidated_usd'])}. Stop orders are not "
-                "counted: on the central static book they add "
-                f"{usd(v.fall5.stops_sell_usd + v.fall5.stops_buy_usd)}."
+                f"24 h (80 %: {usd(lo)}–{usd(hi)}; market of {v.state.as_of:%Y-%m-%d}), in "
+                f"{feed_dollars(v.book_share)}; the static book (instant, no refill) "
+                f"liquidates {usd(a['static_upper_bound']['liquidated_usd'])}; stop orders, "
+                "not counted, add "
+                f"{usd(v.fall5.stops_sell_usd + v.fall5.stops_buy_usd)} on the central one."
                 + (
                     f" The liquidation forecast's event back-test: log-correlation "
                     f"{o['liq_corr']:.2f} against a 0.7 goal."
@@ -664,8 +671,7 @@ def _claims(v: CascadeView) -> list[Claim]:
             computed=(
                 f"$4,000 is {pct(abs(LEVEL / v.state.mid - 1))} {where} the price; the "
                 f"estimated book holds {usd(v.level_released)} of {what} in the 5 % beyond "
-                "it — but only the model speaks: the book's scale is not pinned down by the "
-                "data (see the validation section)."
+                f"it, in {feed_dollars(v.book_share)}."
             ),
             verdict="not testable with these data",
             would_test=(
@@ -922,10 +928,29 @@ def history_text(hc: Any, critical: float) -> str:
     if h["verdict"] == "consistent":
         return head + ": consistent with the model"
     if h["share"] > 0.5:
-        why = "its critical shock is too deep"
+        why = "the real threshold is shallower: the critical shock is too deep"
     else:
-        why = "its critical shock is too shallow"
+        why = "the real threshold is deeper: the critical shock is too shallow"
     return head + f": history contradicts the model ({why})"
+
+
+def _why_checks_differ(v: CascadeView) -> str:
+    """Why the history check can fail while the follow-through check is met, or ``""``.
+
+    The history check counts real falls crossing −10 % (a threshold: a small shift of
+    the median near it moves the count a lot); the follow-through check compares the
+    median falls after 5 % falls, within 2 points. Said only where they disagree.
+    """
+    m = v.every_date
+    if m is None or not m.n_dates or history_check(v.history_critical)["n"] == 0:
+        return ""
+    if history_check(v.history_critical)["verdict"] != "contradicts" or not m.median_within_2pp:
+        return ""
+    gap = abs(m.model_total_median - m.history_total_median) * 100
+    return (
+        f". The follow-through check is met (median falls {gap:.1f} points apart): a count of "
+        "−10 % crossings moves far more with a small shift"
+    )
 
 
 CRITICAL_DEFINITION = (
@@ -1003,24 +1028,24 @@ def _headlines(v: CascadeView) -> list[Headline]:
             value=float(a["move_median"]), text=pct(a["move_median"], signed=True),
             interval=f"{interval(a['move_p10'], a['move_p90'], lambda x: pct(x, signed=True))}"
             f" (80 %); mostly ordinary price continuation: the cascade's own carry adds "
-            f"{pp(carry_beyond(a))} (index held; static bound {pct(sb['final_move'], signed=True)}"
-            f", {_static_name(c)})",
+            f"{pp(carry_beyond(a))} (index held; static bound "
+            f"{pct(sb['final_move'], signed=True)}), {CARRY_LOWER_BOUND}",
             evidence=_oos_text(c, short=True, asset=v.asset), unit="fraction",
             low=float(a["move_p10"]), high=float(a["move_p90"]), bound=ex,
         ),
         Headline(
             key="critical_shock",
-            label="Smallest fall whose pooled median path reaches −10 %",
+            label="Critical shock: smallest first fall that takes the median 24-h path to −10 %",
             value=float(c.critical), text=pct(c.critical, signed=True),
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (10th / 90th-percentile "
             "paths); "
-            f"static book {_static_critical_text(c)} ({_static_name(c, critical=True)}; it "
-            "bounds only the cascade's own carry)",
-            evidence=history_text(hc, c.critical),
+            f"static book {_static_critical_text(c)} (it bounds only the cascade's own carry)",
+            evidence=history_text(hc, c.critical) + _why_checks_differ(v),
             unit="fraction", low=min(lo, hi), high=max(lo, hi),
         ),
         Headline(
-            key="forced_selling_5pct", label="Liquidations forced by a 5 % fall (24 h)",
+            key="forced_selling_5pct",
+            label="Forced liquidations, 5 % fall, 24 h (Binance-feed dollars)",
             value=float(a["liquidated_median"]), text=usd(a["liquidated_median"]),
             interval=f"{interval(a['liquidated_p10'], a['liquidated_p90'], usd)} (80 %); "
             f"static bound {usd(sb['liquidated_usd'])} ({_static_name(c)}); stop orders add "
@@ -1094,8 +1119,8 @@ def _method(v: CascadeView) -> list[str]:
         "day at 20:00 UTC up to the market date, the market estimated then on the central "
         "position book, the liquidity calibration fitted before it, a 5 % shock, 400 paths; "
         "the median over dates of each date's median, the mean over dates of each date's "
-        "share of paths reaching −27 %). The issue's checks: the medians within 2 points, "
-        "the chances of −27 % within 2× of each other.",
+        "share of paths reaching −27 %). The targets, set in the model's specification: "
+        "the medians within 2 points, the chances of −27 % within 2× of each other.",
         "Static book (the reference semantics): each round's triggered orders walk a static "
         "book as one market order; refill, withdrawal, mark price and an all-venue book are "
         "its sensitivities. A run marked 'book exhausted' consumed the whole modelled book.",
@@ -1159,6 +1184,7 @@ def prose(v: CascadeView) -> Prose:
         + f". {history_sentence(v)}",
         *([every_date_sentence(v)] if v.every_date is not None else []),
         cascade_consequence(v.asset, v.book_share),
+        *([v.leverage_mix] if v.leverage_mix else []),
     ]
     return Prose(take, _method(v), _claims(v), _headlines(v))
 

@@ -193,6 +193,17 @@ def _sweep_short(v: ContagionView) -> str:
     )
 
 
+AAVE_WITHIN = 2.0
+"""The Aave leg passes its check within this factor of the record (the report's
+"within 2×" rule for liquidation amounts)."""
+
+
+def aave_check_word(ratio: float) -> str:
+    """``"passes"`` within :data:`AAVE_WITHIN` of the record, else ``"fails"``."""
+    ok = math.isfinite(ratio) and 1.0 / AAVE_WITHIN <= ratio <= AAVE_WITHIN
+    return "passes" if ok else "fails"
+
+
 def _headline(v: ContagionView) -> Headline:
     r, a = v.replay, v.aave
     # no low/high: the sweep over first shocks is a sensitivity, not an uncertainty
@@ -203,9 +214,10 @@ def _headline(v: ContagionView) -> Headline:
         text=pct(r.contagion_share, 0),
         interval=f"no interval (model only); {_sweep_short(v)}",
         evidence=(
-            f"Model only for the share; the Aave leg is checked: model "
-            f"{usd(r.defi_liquidated_usd)} vs recorded {usd(a['recorded'])} (ratio "
-            f"{a['ratio']:.2f}); CEX venues cannot be checked with the bundled data"
+            f"Model only for the share; the Aave leg {aave_check_word(a['ratio'])} its check: "
+            f"model {usd(r.defi_liquidated_usd)} vs recorded {usd(a['recorded'])} "
+            f"({a['ratio']:.2f} of the record); CEX venues cannot be checked with the "
+            "bundled data"
         ),
         unit="fraction",
     )
@@ -315,9 +327,12 @@ def prose(v: ContagionView) -> Prose:
         f"({OCTOBER_WINDOWS['crash_hour'].definition}); the stress replay and the solvency "
         "scenario measure the same crash on other windows (two days of 15-minute bars; the "
         "UTC day's hourly low), so their moves differ.",
-        f"Aave: bundled WBTC-collateral snapshot (V3 accounts, stablecoin debt only, undated; "
+        f"Aave: bundled WBTC-collateral snapshot (V3 accounts, stablecoin debt only; the "
+        "bundled file does not record the snapshot's date; "
         f"{notes.get('n_dropped_initially_liquidatable')} accounts already below HF 1 dropped); "
-        "WBTC moves beta × the ETH venues' move; seized WBTC sold into a $100 M pool.",
+        "WBTC moves beta × the ETH venues' move; seized WBTC sold into a $100 M pool. ETH "
+        "collateral (WETH) is not modelled, though its Aave parameters are bundled: the "
+        "leg holds only BTC collateral.",
         "Bybit and Hyperliquid positions are the Binance estimate re-priced with their margin "
         "formulas; no Hyperliquid partial liquidation, backstop vault or ADL.",
     ]

@@ -174,6 +174,12 @@ REVISED = (
 )
 """The data section's one statement that the bundled CoinGlass history is revised."""
 
+REVISED_CLAUSE = (
+    "each bundled bar was collected a median of 178 days after it, and CoinGlass revises "
+    "past bars by up to ~15 %"
+)
+""":data:`REVISED` in a clause, for the texts that score fits on that history."""
+
 
 def prose(v: DataView) -> Prose:
     """Takeaways and method."""

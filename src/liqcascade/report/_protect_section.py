@@ -8,6 +8,7 @@ by the as-of date when one is given).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,7 +231,7 @@ def prose(v: ProtectView) -> Prose:
         f"At {v.state.as_of:%Y-%m-%d} ({v.asset} {price_text(v.state.mid)}), a "
         f"{LEVERAGE:.0f}× long of {quantity_text(v.long.size)} {v.asset} gets a stop at "
         f"{price_text(r.stop_price, r.entry)} ({_pct(r.distance)} below entry; liquidation at "
-        f"{price_text(r.liq_price, r.entry)}), {_moved_text(r)}."
+        f"{price_text(r.liq_price, r.entry)}), {_moved_text(r)}. {what_sets_the_stop(r, v.asset)}"
     )
     if bt is None:
         why = f"The stop policies' back-test did not run for {v.asset}: {v.backtest_skipped}."
@@ -244,6 +245,7 @@ def prose(v: ProtectView) -> Prose:
         f"{_hit(f)} for a fixed 5 % stop (Wilson 90 % intervals, binomial; overlapping trades "
         f"make them a lower bound on the uncertainty), and lost {_pct(vo['avg_loss_on_stop'])} "
         f"against {_pct(f['avg_loss_on_stop'])} when hit.",
+        _trade_off(f, vo, bt),
         f"De-clustering changed the slippage on a stop by "
         f"{pct(d['avg_slippage'] - vo['avg_slippage'], 2, signed=True)} of entry: the stop's "
         "distance matters far more than the crowd it avoids.",
@@ -275,14 +277,83 @@ def prose(v: ProtectView) -> Prose:
         "binomial and treats overlapping trades as independent, so it understates the "
         "uncertainty.",
         "Volatility: GJR-GARCH(1,1)-t on daily returns (the conditional volatility uses only "
-        "past returns, the parameters the whole sample). Stops are capped at 80 % of the way "
-        "to the liquidation price of a 5× position.",
+        "past returns, the parameters the whole sample). " + _cap_rules(v),
         "Returns, losses and slippage are unlevered percentages of the entry notional; the "
         "summed return and the drawdown add the trades in closing order, in percent of one "
         "entry's notional. The back-test's trades all close by the market date.",
         _size_note(v),
     ]
     return Prose(take, method, [claim])
+
+
+def max_fitting_leverage(r: Any, asset: str, fraction: float) -> int | None:
+    """The highest whole leverage at which the volatility stop fits inside the cap.
+
+    The cap is ``fraction`` of the way from entry to the position's liquidation price
+    (:func:`liqcascade.protect.liquidation_price`, the asset's margin tiers), at the
+    recommendation's entry and size. None when it fits at no leverage from 1× up.
+    """
+    from liqcascade.protect import liquidation_price
+
+    side = 1 if r.side == "long" else -1
+    for lev in range(int(r.leverage), 0, -1):
+        liq = liquidation_price(side, r.entry, r.size, float(lev), asset)
+        room = 1.0 if not (liq > 0 and math.isfinite(liq)) else abs(r.entry - liq) / r.entry
+        if r.vol_distance <= fraction * room:
+            return lev
+    return None
+
+
+def what_sets_the_stop(r: Any, asset: str) -> str:
+    """Whether volatility or the leverage cap sets the recommended stop, in one sentence."""
+    from liqcascade.protect import RecommendSettings
+
+    frac = RecommendSettings().max_liq_fraction
+    cap = frac * abs(r.entry - r.liq_price) / r.entry if r.liq_price > 0 else frac
+    if r.vol_distance <= cap:
+        return (
+            f"Volatility sets it: the volatility distance, {_pct(r.vol_distance)}, fits inside "
+            f"the cap of {pct(frac, 0)} of the way to liquidation ({_pct(cap)})."
+        )
+    fits = max_fitting_leverage(r, asset, frac)
+    at = (
+        f"at {fits}× or less the volatility stop fits"
+        if fits
+        else "the volatility stop fits at no leverage"
+    )
+    return (
+        f"At {r.leverage:.0f}× your leverage, not volatility, sets this stop: the volatility "
+        f"distance, {_pct(r.vol_distance)}, lies beyond the cap of {pct(frac, 0)} of the way to "
+        f"liquidation ({_pct(cap)}), so the stop sits at the cap ({at})."
+    )
+
+
+def _trade_off(f: dict[str, float], vo: dict[str, float], bt: Any) -> str:
+    """The net outcome of fixed 5 % against volatility stops: summed return, drawdown."""
+    return (
+        f"Net of how often and how much: over {bt.meta['start'][:4]}–{bt.meta['end'][:4]} "
+        f"the fixed 5 % stops summed {_pct(f['total_return'])} of one entry against "
+        f"{_pct(vo['total_return'])} for volatility stops, with a worst drawdown of "
+        f"{_pct(f['worst_max_drawdown'])} against {_pct(vo['worst_max_drawdown'])}."
+    )
+
+
+def _cap_rules(v: ProtectView) -> str:
+    """The two caps: the recommendation's (its own leverage), the back-test's (its setting)."""
+    from liqcascade.protect import RecommendSettings
+
+    rec = RecommendSettings().max_liq_fraction
+    text = (
+        f"Two caps: the recommendation's stop lies at most {pct(rec, 0)} of the way to the "
+        f"position's own liquidation price (here {LEVERAGE:.0f}×)"
+    )
+    if v.backtest is None:
+        return text + "."
+    st = v.backtest.settings
+    return (
+        text + f"; the back-test's stops at most {pct(st.max_liq_fraction, 0)} of the way to "
+        f"the liquidation price of a {st.leverage:g}× position (its setting, for every trade)."
+    )
 
 
 def _moved_text(r: Any) -> str:

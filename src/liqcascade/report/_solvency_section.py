@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from liqcascade.market import EXCHANGE_OI_SHARE as OI_SHARE  # one venue's share of OI
 from liqcascade.report._format import pct, usd
+from liqcascade.report._leverage_check import distance_check, mix_line
 from liqcascade.report._october import OCTOBER_WINDOWS
 from liqcascade.report._section import (
     Claim,
@@ -105,6 +106,7 @@ class SolvencyView:
     pol: dict[str, Any]
     accounts_per_cohort: int
     book_share: float = float("nan")  # the book's notional over aggregated open interest
+    leverage_mix: str = ""  # which way the book's leverage mix errs against real positions
 
     @property
     def worst(self) -> Any:
@@ -172,8 +174,9 @@ def compute(ctx: ReportContext) -> SolvencyView:
         as_of=market.close_time,
     )
     accounts = pd.DataFrame({"margin": pos.margin}, index=pos.account)
+    mix = mix_line(ctx.asset, distance_check(ctx, ctx.asset))
     return SolvencyView(
-        ctx.asset, as_of, ex, casc, path, whole, _pol_demo(accounts), per, book_share(ctx)
+        ctx.asset, as_of, ex, casc, path, whole, _pol_demo(accounts), per, book_share(ctx), mix
     )
 
 
@@ -289,9 +292,8 @@ def _takeaways(v: SolvencyView) -> list[str]:
     breaks = v.cascade.breaks(BUFFERS)
     b6, b14 = breaks["6%"], breaks["14%"]
     return [
-        f"A venue holding {OI_SHARE:.0%} of the estimated {v.asset} book ({usd(L)} of user "
-        "margin in the recorded feed's dollars, not market dollars; no insurance fund): the "
-        "worst of "
+        f"A venue holding {pct(OI_SHARE, 0)} of {v.asset}'s aggregated open interest: "
+        f"{venue_scale_words()} ({usd(L)} of user margin; no insurance fund): the worst of "
         f"{len(v.cascade.outcomes)} scenarios ({scenario_text(w.name)}) leaves "
         f"{usd(w.bad_debt_usd)} of bad debt, {pct(w.min_buffer)} of liabilities ("
         + (
@@ -305,10 +307,60 @@ def _takeaways(v: SolvencyView) -> list[str]:
         f"{usd(static_bad_debt(w))} ({pct(static_bad_debt(w) / L)} of liabilities): the "
         "figure above is the calibrated cascade's central case, not that bound.",
         qualifier(v.asset, v.book_share),
+        *([v.leverage_mix] if v.leverage_mix else []),
+        *([ten] if (ten := _ten_pct_words(v)) else []),
         f"Liabilities here are only the margin behind these positions; with total balances "
         f"{math.ceil(w.bad_debt_usd / 0.14 / L * 100) / 100:.2f}× that margin (rounded up) a "
         "14 % buffer absorbs the worst case.",
     ]
+
+
+def _breaks_words(v: SolvencyView) -> str:
+    """``"a 6 % buffer breaks in 6 of 7 scenarios, 14 % in 4"``."""
+    br, n = v.cascade.breaks(BUFFERS), len(v.cascade.outcomes)
+    lo, hi = f"{BUFFERS[0]:.0%}", f"{BUFFERS[-1]:.0%}"
+    return (
+        f"a {pct(BUFFERS[0], 0)} buffer breaks in {len(br[lo])} of {n} scenarios, "
+        f"{pct(BUFFERS[-1], 0)} in {len(br[hi])}"
+    )
+
+
+def venue_scale_words() -> str:
+    """What the venue's book is: a multiple of the identified book, without stop orders.
+
+    The identified book is Binance's, taken to hold :data:`BINANCE_BOOK_SHARE` of open
+    interest; a venue of :data:`OI_SHARE` holds ``OI_SHARE / BINANCE_BOOK_SHARE`` of it
+    (``MarketSpec(share=...)``), on the recorded feed's scale.
+    """
+    from liqcascade.market import BINANCE_BOOK_SHARE
+
+    return (
+        f"{OI_SHARE / BINANCE_BOOK_SHARE:.2g}× the Binance-identified book, on the recorded "
+        "feed's scale (not market dollars), positions without stop orders"
+    )
+
+
+def _ten_pct_words(v: SolvencyView) -> str:
+    """Why this section's 10 % fall liquidates more or less than the others', or ``""``.
+
+    The scenario here is the price at once then the calibrated cascade on the venue's
+    book without stop orders; the liquidation map counts the whole identified book at
+    the price, part of each position closed by its stop first; the stress section's
+    shock runs 24 h of price after it.
+    """
+    from liqcascade.positions._stops import StopModelWeights
+
+    o = next((o for o in v.cascade.outcomes if o.name == "-10%"), None)
+    if o is None:
+        return ""
+    return (
+        f"Three '10 % fall' figures of this report differ by design: here the −10 % "
+        f"scenario liquidates {usd(o.liquidated_usd)} (the price at once, then the cascade; "
+        f"no stops, so every position is liquidated rather than stopped); the liquidation "
+        f"map's is the whole identified book at that price, with "
+        f"{pct(StopModelWeights().stop_share, 0)} of each position resting on stop orders "
+        "instead; the stress section's −10 % shock adds 24 h of price moves after it."
+    )
 
 
 def prose(v: SolvencyView) -> Prose:
@@ -343,7 +395,7 @@ def prose(v: SolvencyView) -> Prose:
         text=pct(w.min_buffer),
         interval=_gap_cascade_text(g.min_buffer, w.min_buffer)
         + f"; {pct(lo)}–{pct(hi)} over parameter draws (80 %); static bound "
-        f"{pct(static_bad_debt(w) / L)}",
+        f"{pct(static_bad_debt(w) / L)}; {_breaks_words(v)}",
         evidence="Model only: no venue bad-debt record is bundled",
         unit="fraction",
         # the clock books every close on its own as the gap fills do (issue 17's rule,
@@ -369,7 +421,7 @@ def prose(v: SolvencyView) -> Prose:
         "cascade is the calibrated liquidity response fitted on events before that date; "
         f"its 80 % interval spans {_n_draws(v)['liquidity']} liquidity draws × "
         f"{_n_draws(v)['book']} position-book draws (the book's bootstrap refits).",
-        f"The venue's share ({OI_SHARE:.0%}) is the market parameter `exchange_oi_share`, the "
+        f"The venue's share ({pct(OI_SHARE, 0)}) is the market parameter `exchange_oi_share`, the "
         "same for every asset. " + _oct_note(v),
     ]
     return Prose(take, method, [claim], [head])
@@ -438,6 +490,7 @@ def summary(v: SolvencyView) -> dict[str, Any]:
         "as_of": v.as_of.isoformat(),
         "oi_share": OI_SHARE,
         "liabilities_usd": L,
+        "liquidated_usd": {o.name: o.liquidated_usd for o in v.cascade.outcomes},
         "bad_debt_usd": {o.name: o.bad_debt_usd for o in v.cascade.outcomes},
         "bad_debt_gap_only_usd": {o.name: o.bad_debt_usd for o in v.gap_only.outcomes},
         "bad_debt_static_bound_usd": {o.name: static_bad_debt(o) for o in v.cascade.outcomes},

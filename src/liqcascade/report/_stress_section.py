@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._significance import verdict as significance_verdict
-from liqcascade.report._format import interval, pct, pp, signed_num, usd
+from liqcascade.report._format import interval, join_words, pct, pp, signed_num, usd
 from liqcascade.report._october import OCTOBER_WINDOWS, after_note
 from liqcascade.report._section import (
     Claim,
@@ -27,6 +27,7 @@ from liqcascade.report._section import (
     Table,
     assemble,
 )
+from liqcascade.report._units import CARRY_LOWER_BOUND
 from liqcascade.stress._portfolio import SAMPLE_POSITIONS
 
 HORIZON_DAYS = 30
@@ -504,6 +505,8 @@ _BASE_NAMES = {
     "hs_1y": "historical simulation (last year)",
     "ewma": "normal EWMA (RiskMetrics)",
 }
+_CARD_NAMES = {**_BASE_NAMES, "ewma": "normal EWMA"}
+"""The baselines as the front card names them (the glossary says what EWMA is)."""
 
 
 def _backtest_table(v: StressView) -> pd.DataFrame:
@@ -549,8 +552,7 @@ def _backtest_verdict(v: StressView, h: int, level: float) -> str:
         f"{_times(b['exceedances'])} ({pct(b['rate'], 2)}; Kupiec p = {b['kupiec_p']:.3f}); "
         f"pinball loss {1e4 * m['pinball']:.2f} bp against {1e4 * b['pinball']:.2f} bp"
     )
-    # 1,000 resamples: a verdict on up to ~2,000 daily windows (the card keeps the default)
-    _, lo, hi = bt.pinball_difference(h, level, best, n_resamples=1000)
+    _, lo, hi = pinball_interval(bt, h, level, best)
     word = str(significance_verdict(lo, hi))
     head += (
         f" (90 % interval of the difference {signed_num(1e4 * lo, 1)} … "
@@ -560,6 +562,17 @@ def _backtest_verdict(v: StressView, h: int, level: float) -> str:
     if fails:
         return head + ". The model " + " and ".join(fails) + "."
     return head + ": the model passes coverage and beats the best baseline."
+
+
+def pinball_interval(bt: Any, h: int, level: float, baseline: str) -> tuple[float, float, float]:
+    """The model's pinball loss minus ``baseline``'s: mean and 90 % interval, one rule.
+
+    Every text of the report that quotes this difference (the card, the section's
+    verdicts, the whole back-test's line) reads it here, with the bootstrap's default
+    resamples and seed (:meth:`VarBacktest.pinball_difference`), so that one horizon and
+    level never print two intervals. Fractions of the position's value (× 1e4 for bp).
+    """
+    return bt.pinball_difference(h, level, baseline)  # type: ignore[no-any-return]
 
 
 def _scope_words(v: StressView) -> str:
@@ -581,7 +594,7 @@ def _whole_backtest_text(v: StressView) -> str:
     h, lv = _card_horizon(bt), VAR_LEVEL if VAR_LEVEL in levels else max(levels)
     m = bt.row(h, lv, "model")
     best = bt.best_baseline(h, lv)
-    _, lo, hi = bt.pinball_difference(h, lv, best)
+    _, lo, hi = pinball_interval(bt, h, lv, best)
     word = {"beats": "beats", "loses": "loses to", "ties": "ties with"}.get(
         str(significance_verdict(lo, hi)), "ties with"
     )
@@ -653,10 +666,33 @@ def _var99_text(s: dict[str, Any]) -> str:
     return f"99 %: {usd(s['var_99'])} ({interval(lo, hi, usd)}; untestable on 30-day windows)"
 
 
+OWN_BOOK_COMMAND = "liqcascade stress --portfolio FILE --horizon-days 3"
+"""The command that stresses a reader's own portfolio over a weekend (3 days)."""
+
+
+def own_book_text(asset: str, horizons: Any = None) -> str:
+    """Why the report has no weekend (3-day) VaR, and the command that gives one.
+
+    ``horizons``: the VaR back-test's window lengths, days (None: no back-test ran).
+    """
+    why = (
+        "its VaR back-test scores "
+        + join_words([f"{int(h)}-day" for h in sorted(horizons)])
+        + " windows, so a 3-day figure here would be untested"
+        if horizons
+        else "no VaR back-test ran, so no horizon of it is tested"
+    )
+    return (
+        f"Your own portfolio, or a weekend: {OWN_BOOK_COMMAND} --asset {asset} (a CSV of "
+        "symbol, side, size, entry price, margin or leverage). The report's sample runs "
+        f"{HORIZON_DAYS} days only: {why}."
+    )
+
+
 def _var_label(v: StressView, es: str) -> str:
     """What the VaR card's portfolio is: the ETH+BTC sample (ETH, BTC) or the asset's own.
 
-    The ETH+BTC sample is the same in the ETH and BTC reports: the card's interval says so.
+    The ETH+BTC sample is the same in the ETH and BTC sections: the card's interval says so.
     """
     what = f"sample {v.asset} portfolio" if v.own_portfolio else "ETH+BTC sample"
     return f"{HORIZON_DAYS}-day 95 % VaR, {what} ({es})"
@@ -674,7 +710,8 @@ def _headlines(v: StressView) -> list[Headline]:
             value=float(s["var_95"]),
             text=usd(s["var_95"]),
             interval=f"{interval(lo, hi, usd)} (95 %, Monte Carlo sampling); {_var99_text(s)}"
-            + ("" if v.own_portfolio else "; same in the ETH and BTC reports"),
+            + ("" if v.own_portfolio else "; same in the ETH and BTC sections")
+            + f"; your own book, 3 days: {OWN_BOOK_COMMAND}",
             evidence=_headline_evidence(v, VAR_LEVEL),
             unit="usd",
             low=lo,
@@ -713,7 +750,7 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
     b = bt.row(h, lv, best)
     side = "over-cautious" if m["rate"] < m["expected"] else "too many"
     verdict = f"fails Kupiec, {side}" if m["kupiec_p"] < 0.05 else "passes Kupiec"
-    d, lo, hi = bt.pinball_difference(h, lv, best)
+    d, lo, hi = pinball_interval(bt, h, lv, best)
     better = {"beats": "beats", "loses": "loses to", "ties": "ties with"}.get(
         str(significance_verdict(lo, hi)), "ties with"
     )
@@ -729,7 +766,7 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
         f"Out of sample{_card_scope(v)} (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']} "
         f"windows {span}): exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}), "
         f"Kupiec p = {m['kupiec_p']:.3f} ({verdict}); the model {better} the best baseline, "
-        f"{_BASE_NAMES[best]}, on pinball loss, {1e4 * m['pinball']:.2f} vs "
+        f"{_CARD_NAMES[best]}, on pinball loss, {1e4 * m['pinball']:.2f} vs "
         f"{1e4 * b['pinball']:.2f} bp (difference {signed(d)} bp, 90 %: {signed(lo)} … "
         f"{signed(hi)})"
     )
@@ -866,6 +903,7 @@ def prose(v: StressView) -> Prose:
         "stays 0.",
         _shock_takeaway(v),
         _whole_book_takeaway(v),
+        own_book_text(v.asset, None if v.backtest is None else v.backtest.settings["horizons"]),
     ]
     if v.backtest is not None:
         verdicts = [_backtest_verdict(v, h, lv) for h, lv in ((1, 0.99), (10, 0.95), (30, 0.95))]
@@ -874,10 +912,10 @@ def prose(v: StressView) -> Prose:
         claim="Liquidation cascades turn ordinary moves into crashes.",
         computed=(
             f"Model only: after a 5 % fall the calibrated cascade's own carry goes "
-            f"{pp(_carry_beyond(v, -0.05))} beyond the shock with the index "
-            "held (the static book, its bound, goes "
-            f"{pp(_static_beyond(v, -0.05))} beyond it); the cascade section's event "
-            "back-test and history check test the 24-h move after real falls."
+            f"{pp(_carry_beyond(v, -0.05))} beyond the shock (index held; the static book, "
+            f"its bound, {pp(_static_beyond(v, -0.05))}), {CARRY_LOWER_BOUND}; "
+            "the cascade section's event back-test and history check test the 24-h move "
+            "after real falls."
         ),
         verdict="not testable with these data",
         would_test=(

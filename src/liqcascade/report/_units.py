@@ -76,3 +76,19 @@ def cascade_consequence(asset: str, share: float) -> str:
         "order-book depth in market dollars; if the feed under-reports, the forced "
         "selling, and with it the cascade's own carry, are lower bounds."
     )
+
+
+CARRY_LOWER_BOUND = "a lower bound: feed-dollar book, market-dollar depth"
+"""Why the cascade's own carry is a lower bound, in a clause for a card or a claim: the
+book is on the scale of Binance's recorded feed (the front page's units line gives its
+share of open interest; the glossary's "Book dollars, feed dollars") and is walked
+through the order book's whole depth in market dollars (:func:`cascade_consequence`)."""
+
+
+def feed_dollars(share: float) -> str:
+    """What a book-dollar figure is, in a clause beside a claim made in market dollars."""
+    share_words = share_text(share).removeprefix("about ")
+    return (
+        f"Binance-feed dollars ({share_words} of open interest): the market-wide amount is "
+        "not identified by the data"
+    )

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._format import join_words, pct, signed_num
 from liqcascade.report._section import (
     Claim,
@@ -157,23 +158,22 @@ def compute(ctx: ReportContext) -> ValidationView:
     """Back-test every asset of the report that has a calibration; the distance check."""
     from liqcascade import datasets
     from liqcascade.positions._expanding import load_asset_calibration
-    from liqcascade.positions._hyperliquid import (
-        distance_check,
-        leverage_gap,
-        leverage_gap_summary,
-    )
-    from liqcascade.positions._model import walk
+    from liqcascade.positions._hyperliquid import leverage_gap, leverage_gap_summary
+    from liqcascade.report._leverage_check import distance_check
 
     hl = datasets.load_hyperliquid_positions()
-    held = set(hl["asset"].astype(str).str.upper())
     out = []
     for a in ctx.assets:  # every asset of the report, from its own frames and calibration
         latest = load_asset_calibration(a, store=_store()).latest
-        check = None
-        if a in held:  # the bundled Hyperliquid positions hold ETH and BTC only
-            check = distance_check(hl, walk(ctx.market_frames(a), latest.params), a)
-            # the data's set against effective leverage (issue 14: the difference)
-            check.attrs["set_vs_effective"] = leverage_gap_summary(leverage_gap(hl, a))
+        # the bundled Hyperliquid positions hold ETH and BTC only (None otherwise); the
+        # run's one check, which the cascade and solvency sections read too
+        check = distance_check(ctx, a)
+        if check is not None:
+            check = check.copy()  # the data's set against effective leverage beside it
+            check.attrs = {
+                **check.attrs,
+                "set_vs_effective": leverage_gap_summary(leverage_gap(hl, a)),
+            }
         out.append(
             AssetValidation(
                 asset=a,
@@ -318,8 +318,8 @@ def tables(v: ValidationView) -> list[Table]:
             out.append(
                 Table(
                     f"{av.asset}: the model against the range baseline — the strict comparison "
-                    "of the issue's target, and the difference with its 90 % interval (days "
-                    "resampled in 7-day blocks)",
+                    "(the specification's target: the model's correlation above the baseline's) "
+                    "and the difference with its 90 % interval (days resampled in 7-day blocks)",
                     _versus(av),
                 )
             )
@@ -348,7 +348,7 @@ def _asset_line(av: AssetValidation) -> str:
         f"{av.asset}: daily correlation {_c(_r(m, 'corr_daily'), 2)} against the range "
         f"baseline's {_c(_r(m, 'range_baseline_corr_daily'), 2)} (|return| × OI "
         f"{_c(_r(m, 'baseline_corr_daily'), 2)}); shorts {_c(_r(m, 'corr_daily_short'), 2)}; "
-        f"{pct(_r(m, 'coverage_90_daily'), 0)} of days inside the 5–95 % band. "
+        f"{coverage_words(_r(m, 'coverage_90_daily'), av.days())}. "
         + (
             "Beats the range baseline on all six comparisons (strictly)."
             if not miss
@@ -357,6 +357,31 @@ def _asset_line(av: AssetValidation) -> str:
         + _verdict_words(av)
         + _no_interval_words(av)
     )
+
+
+COVERAGE_NOMINAL = 0.90
+"""The share of days a 5–95 % band should hold."""
+
+
+def coverage_words(cov: float | None, days: int | None) -> str:
+    """``"97 % of days inside the 5–95 % band (nominal 90 %: the band is too wide)"``.
+
+    The band is called too wide (too narrow) when an exact two-sided binomial test of
+    the days inside it against 90 % rejects at 5 %, treating days as independent (they
+    are not quite: it leans toward a verdict); otherwise only the nominal is given.
+    Without the number of days, no verdict.
+    """
+    if cov is None:
+        return "no band coverage (no band)"
+    head = f"{pct(cov, 0)} of days inside the 5–95 % band (nominal {pct(COVERAGE_NOMINAL, 0)}"
+    if not days:
+        return head + ")"
+    from scipy.stats import binomtest
+
+    p = binomtest(round(cov * days), days, COVERAGE_NOMINAL).pvalue
+    if p >= 0.05:
+        return head + ")"
+    return head + f": the band is too {'wide' if cov > COVERAGE_NOMINAL else 'narrow'})"
 
 
 def _no_interval_words(av: AssetValidation) -> str:
@@ -423,8 +448,9 @@ def prose(v: ValidationView) -> Prose:
     lo, hi = v.period
     take = [
         f"Every month from {lo[:7]} to {hi[:7]} is predicted by a fit on the data before it "
-        "only; the model is held against the strongest simple baseline (the bar's range × "
-        "open interest), fitted the same way.",
+        "only, on the CoinGlass history as revised later (not point-in-time: "
+        f"{REVISED_CLAUSE}); the model is held against the strongest simple baseline (the "
+        "bar's range × open interest), fitted the same way.",
         *[_asset_line(av) for av in v.assets],
         *[x for x in (_flag_line(av) for av in v.assets) if x],
     ]
@@ -471,8 +497,8 @@ def prose(v: ValidationView) -> Prose:
         f"bootstrap over days (7-day blocks, {N_RESAMPLES_DAILY:,} resamples, fixed seed): the "
         "model beats "
         "the baseline when the whole interval lies above 0, loses when it lies below, and "
-        "ties otherwise. The issue's target is the strict comparison of the two "
-        "correlations; both are shown.",
+        "ties otherwise. The specification's target is the strict comparison: the model's "
+        "correlation above the baseline's; both are shown.",
         "Hyperliquid: 994 large accounts, Feb 2026 — another venue and period, a comparison, "
         "not a fit input. 'none' is notional that cannot be liquidated (data) or the model's "
         "never-liquidated share. Effective leverage of a position: that of a fresh isolated "

@@ -1,0 +1,109 @@
+"""Words that say what the numbers are: a stale market, a band's coverage against its
+nominal, a failed check called one, what sets a stop, which way the leverage mix errs."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from liqcascade.report._build import STALE_DAYS, stale_text
+from liqcascade.report._contagion_section import aave_check_word
+from liqcascade.report._leverage_check import mix_line, near_shares
+from liqcascade.report._protect_section import max_fitting_leverage, what_sets_the_stop
+from liqcascade.report._validation_section import coverage_words
+
+
+def test_an_old_market_says_it_is_not_todays_and_how_to_get_todays() -> None:
+    assert stale_text(0) == "" and stale_text(STALE_DAYS) == ""
+    assert stale_text(491) == (
+        "Not today's market: for today's, run liqcascade report --refresh (network)."
+    )
+    # a date the reader asked for is their choice: no refresh is offered
+    assert stale_text(491, "2025-06-30") == "This is the market of the date asked, not today's."
+
+
+@pytest.mark.parametrize(
+    ("cov", "days", "want"),
+    [
+        # ETH 2025-03 -> 2025-07: 148 of 153 days inside (binomial p ~ 0.003 vs 90 %)
+        (
+            148 / 153,
+            153,
+            "97 % of days inside the 5–95 % band (nominal 90 %: the band is too wide)",
+        ),
+        # BTC: 88 % of 153 days, inside the binomial noise of 90 %
+        (0.88, 153, "88 % of days inside the 5–95 % band (nominal 90 %)"),
+        (0.70, 153, "70 % of days inside the 5–95 % band (nominal 90 %: the band is too narrow)"),
+        (0.97, None, "97 % of days inside the 5–95 % band (nominal 90 %)"),  # no verdict
+        (None, 153, "no band coverage (no band)"),
+    ],
+)
+def test_band_coverage_is_read_against_its_nominal(
+    cov: float | None, days: int | None, want: str
+) -> None:
+    assert coverage_words(cov, days) == want
+
+
+def test_the_aave_leg_is_said_to_fail_outside_2x() -> None:
+    assert aave_check_word(0.02) == "fails"  # the 2025-10-10 replay: $981,194 vs $43.1 M
+    assert aave_check_word(0.5) == aave_check_word(2.0) == aave_check_word(1.3) == "passes"
+    assert aave_check_word(2.1) == "fails" and aave_check_word(math.nan) == "fails"
+
+
+def _rec(leverage: float, vol: float) -> SimpleNamespace:
+    from liqcascade.protect import liquidation_price
+
+    entry, size = 3698.0, 10.0
+    liq = liquidation_price(1, entry, size, leverage, "ETH")
+    return SimpleNamespace(
+        side="long", entry=entry, size=size, leverage=leverage, vol_distance=vol, liq_price=liq
+    )
+
+
+def _room(lev: int) -> float:
+    from liqcascade.protect import liquidation_price
+
+    liq = liquidation_price(1, 3698.0, 10.0, float(lev), "ETH")
+    return 1.0 if liq <= 0 else (3698.0 - liq) / 3698.0
+
+
+def test_the_leverage_cap_not_volatility_sets_a_10x_stop() -> None:
+    # the report's 10x long of 10 ETH at $3,698: an 8.43 % volatility distance lies beyond
+    # 80 % of the 9.6 % way to liquidation; the highest leverage whose room holds it
+    r = _rec(10.0, 0.0843)
+    lev = max_fitting_leverage(r, "ETH", 0.8)
+    assert lev is not None and 1 <= lev < 10
+    assert 0.0843 <= 0.8 * _room(lev) and 0.0843 > 0.8 * _room(lev + 1)
+    text = what_sets_the_stop(r, "ETH")
+    assert text.startswith("At 10× your leverage, not volatility, sets this stop: the ")
+    assert "volatility distance, 8.43 %, lies beyond the cap of 80 % of the way" in text
+    assert f"(at {lev}× or less the volatility stop fits)" in text
+    # at 3x the volatility distance fits inside the cap: volatility sets the stop
+    assert what_sets_the_stop(_rec(3.0, 0.0843), "ETH").startswith("Volatility sets it: ")
+
+
+def _check(data: list[float], model: list[float]) -> pd.DataFrame:
+    idx = ["<2%", "2-5%", "5-10%", "10-20%", "20-50%", ">50%", "none"]
+    return pd.DataFrame({"data": data, "model": model}, index=idx)
+
+
+def test_the_leverage_mix_line_says_which_way_the_model_errs() -> None:
+    # BTC on the bundled data: the model 55 % within 10 % of liquidation, the data 9 %
+    btc = _check(
+        [0.0073, 0.0208, 0.0635, 0.1666, 0.2804, 0.3916, 0.0698],
+        [0.0998, 0.2210, 0.2342, 0.2060, 0.1642, 0.0301, 0.0446],
+    )
+    d, m = near_shares(btc)
+    assert d == pytest.approx(0.0916) and m == pytest.approx(0.5550)
+    line = mix_line("BTC", btc)
+    assert "the model puts 55 % of notional within 10 % of liquidation against 9 % in " in line
+    assert "so it is more fragile near the price" in line
+    assert "it holds 4 % of notional that is never liquidated against 7 % in the data" in line
+    less = mix_line(
+        "ETH", _check([0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.1], [0, 0, 0.1, 0.3, 0.3, 0.2, 0.1])
+    )
+    assert "so it is less fragile near the price" in less
+    assert mix_line("SOL", None) == ""
