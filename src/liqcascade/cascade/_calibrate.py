@@ -411,6 +411,7 @@ def follow_through_of(
     """
     from liqcascade.cascade._follow_through import (
         RECORD_SETTINGS,
+        NoMarketDate,
         calibrated_follow_through,
         follow_through_record,
     )
@@ -425,7 +426,7 @@ def follow_through_of(
             a, start, end, shock=st["shock"], beyond=st["beyond"], n_paths=st["n_paths"],
             seed=st["seed"], hourly=ohlc, market_at=market_at, calibration_at=calibration_at,
         )  # fmt: skip
-    except InputError as exc:  # no date of the period has a market
+    except NoMarketDate as exc:  # no date of the period has a market
         say(f"{a}: no follow-through stored ({exc})")
         return None
     say(f"{a}: follow-through {m.n_dates} dates")

@@ -116,11 +116,12 @@ def october_2025_shock(asset: str = "ETH", prices: pd.DataFrame | None = None) -
     """
     a = asset.upper()
     if prices is None:
+        from liqcascade.data import SeriesNotFound
         from liqcascade.market import bars_until
 
         try:
             prices = bars_until(a, "1h")
-        except InputError:
+        except SeriesNotFound:  # nobody holds them; a store that cannot be read says so itself
             raise InputError(
                 f"scenario {OCT_2025.name}: no hourly prices of {a} in the store or the bundle "
                 "(the scenario is the asset's own fall that day)",
