@@ -438,6 +438,8 @@ class Watcher:
         ]
         # None: the default store (its errors then name what chose it, not --store)
         self.store = Store(options.store)
+        #: Rows this session added to the store.
+        self.rows_stored = 0
         self._last: dict[tuple[str, str], int] = {}
         #: The last stored ``ts`` (ms) of each series (venue, kind, interval) this
         #: session knows of: rows after it go in without the store's own check.
@@ -568,6 +570,7 @@ class Watcher:
             res = self.store.ingest(new, count_total=False, after_last=after)  # all or nothing
         except duckdb.ConstraintException:
             res = self.store.ingest(new, count_total=False)
+        self.rows_stored += res.rows_added
         for s, (_, last) in zip(new, span, strict=True):
             key = (s.venue, s.kind)
             self._last[key] = max(self._last.get(key, last), last)
@@ -1231,7 +1234,7 @@ def _run_on_alert(cmd: str, alert: dict[str, Any], log: Callable[[str], None]) -
 
 #: Exit status of ``liqcascade watch`` when it stopped at ``--max-iterations`` and no
 #: venue answered any request in any interval (no live data: every line was made from
-#: the store's or the bundle's last bars). 2 is bad input; Ctrl-C exits 0.
+#: the store's or the bundle's last bars). 2 is bad input; Ctrl-C exits 130.
 EXIT_NO_LIVE_DATA = 4
 
 
@@ -1247,12 +1250,24 @@ class WatchSummary:
         Intervals in which at least one venue answered a request (a page, possibly
         empty, or an order book): the others fetched nothing.
     interrupted : bool
-        Stopped by Ctrl-C (KeyboardInterrupt) rather than at ``max_iterations``.
+        Stopped by Ctrl-C (KeyboardInterrupt, or DuckDB's interrupt of a query) rather
+        than at ``max_iterations``, at any point: while the session started, in an
+        interval, in the idle time or the pause.
+    rows_stored : int
+        Rows the session added to the store (every interval's in one transaction).
+    store : str
+        The store's path.
+    interrupted_write : str or None
+        When the interrupt came during an interval's write: what it left
+        (:class:`~liqcascade.data.IngestInterrupted`'s message); else None.
     """
 
     intervals: int
     live_intervals: int
     interrupted: bool
+    rows_stored: int = 0
+    store: str = ""
+    interrupted_write: str | None = None
 
     @property
     def no_live_data(self) -> bool:
@@ -1290,12 +1305,24 @@ def run_watch(
     Returns
     -------
     WatchSummary
+        Also when Ctrl-C stopped it, whenever that came (``interrupted``; the store
+        holds every interval's rows up to the last whole one).
+
+    Raises
+    ------
+    InputError
+        A bad option (before any network call), or a store that cannot be written.
     """
-    w = Watcher(options, clock=clock, sleep=sleep, log=log)
+    from liqcascade.data import IngestInterrupted
+    from liqcascade.data._store import is_interrupt
+
+    w: Watcher | None = None
     pause = sleep or time.sleep
     done = live = 0
     interrupted = False
+    write: str | None = None
     try:
+        w = Watcher(options, clock=clock, sleep=sleep, log=log)
         while options.max_iterations is None or done < options.max_iterations:
             t0 = time.monotonic()
             line = w.tick()
@@ -1311,11 +1338,22 @@ def run_watch(
             # up to a second before the next interval (the rest goes on after it)
             w.catch_up(deadline=t0 + options.interval - min(1.0, options.interval / 10))
             pause(max(0.0, options.interval - (time.monotonic() - t0)))
+    except IngestInterrupted as exc:
+        interrupted, write = True, str(exc)
     except KeyboardInterrupt:
         interrupted = True
+    except Exception as exc:
+        if not is_interrupt(exc):  # DuckDB's answer to Ctrl-C during a query
+            raise
+        interrupted = True
     finally:
-        w.close()
-    return WatchSummary(intervals=done, live_intervals=live, interrupted=interrupted)
+        if w is not None:
+            w.close()
+    path = w.store.path if w is not None else Store(options.store).path
+    return WatchSummary(
+        intervals=done, live_intervals=live, interrupted=interrupted,
+        rows_stored=0 if w is None else w.rows_stored, store=str(path), interrupted_write=write,
+    )  # fmt: skip
 
 
 def refresh(
