@@ -50,10 +50,7 @@ def _shock_text(ln: dict[str, Any]) -> str:
     def fall(x: float | None) -> str:
         return "beyond -20%" if x is None or x != x else f"{x:.2%}"
 
-    static = (
-        f"{ln['static_critical_shock']:.2%} [{ln['static_critical_shock_p05']:.2%}, "
-        f"{ln['static_critical_shock_p95']:.2%}]"
-    )
+    static = f"{ln['static_critical_shock']:.2%} [{_static_bracket(ln)}]"
     if ln.get("liquidity") == "static":
         return f"critical shock (static book) {static} (market {ln['market_as_of'][:16]})"
     lo, hi = ln["critical_shock_range"]
@@ -66,6 +63,24 @@ def _shock_text(ln: dict[str, Any]) -> str:
         f"critical shock {fall(ln['critical_shock'])} (paths 10-90%: {fall(lo)} … {fall(hi)};"
         f" {when})  static-book carry bound {static}"
     )
+
+
+def _static_bracket(ln: dict[str, Any]) -> str:
+    """The static bound's p05-p95 over the refits, labelled when some are of an earlier bar.
+
+    After a new 4-hour bar the fit's figure is the new bar's at once, the refits' only
+    once the idle time has recomputed them: until then the bracket is (partly) of the
+    bar ``static_critical_shock_interval_as_of``, and the fit's figure may lie outside it.
+    """
+    lo, hi = ln["static_critical_shock_p05"], ln["static_critical_shock_p95"]
+    text = f"{lo:.2%}, {hi:.2%}"
+    n, current = ln.get("n_draws", 0), ln.get("n_draws_current", 0)
+    if current < n:
+        text += (
+            f"; {n - current} of {n} refits of market "
+            f"{ln['static_critical_shock_interval_as_of'][:16]}: next interval"
+        )
+    return text
 
 
 def _line(ln: dict[str, Any]) -> str:

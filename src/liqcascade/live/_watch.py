@@ -1006,8 +1006,8 @@ class Watcher:
             depth_source=m["depth_source"],
             rows_added=added, venues_answered=self.venues_answered, venues=len(self.pollers),
         )  # fmt: skip
-        if depth is not None:
-            line.update(depth)
+        # the book's depth, null when the venue's book could not be fetched
+        line.update(dict.fromkeys(DEPTH_KEYS) if depth is None else depth)
         line["alerts"] = evaluate(self.rules, line)
         return line
 
@@ -1057,6 +1057,8 @@ class Watcher:
 #: or missed bar is not stale, no live data at all (offline: the bundle's last bars) is.
 STALE_PRICE = 2 * _HOUR
 STALE_MARKET = 2 * _BAR
+#: The order book's depth fields of a line (:func:`order_book_depth`'s keys, USD).
+DEPTH_KEYS = ("bid_1pct_usd", "ask_1pct_usd", "bid_2pct_usd", "ask_2pct_usd")
 
 
 def staleness(now: pd.Timestamp, price_close: pd.Timestamp, market_close: pd.Timestamp) -> dict:
