@@ -129,7 +129,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         on_alert: Annotated[
             str | None,
-            typer.Option("--on-alert", help="Command run with each alert's JSON on stdin."),
+            typer.Option(
+                "--on-alert",
+                help="Command run with each alert's JSON on stdin (waited for, up to 60 s).",
+            ),
         ] = None,
         since: Annotated[
             str | None,
