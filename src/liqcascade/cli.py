@@ -58,10 +58,13 @@ def _interrupt_line(exc: BaseException | None) -> str:
     return text if isinstance(exc, KeyboardInterrupt) and text else "interrupted"
 
 
-#: Whether a command's own code is running (set by the callbacks :func:`_track_flags`
-#: wraps): an exit 130 that typer returns while it is not came from a Ctrl-C that no
-#: command saw (during parsing), one while it is from the command itself.
-_RUNNING = {"command": False}
+#: Whether a command's own code has started and is running (set by the callbacks
+#: :func:`_track_flags` wraps): an exit 130 that typer returns while none runs came
+#: from a Ctrl-C that no command saw (while parsing), one while it runs from the
+#: command itself.
+_RUNNING = {"started": False, "command": False}
+#: The line of a Ctrl-C that came before the command's own code started.
+_BEFORE_START = "interrupted before the command started: nothing was done"
 
 # Each module registers its commands on the app; order is the order of --help. A run
 # imports only the module of the command it runs (the startup stays light: `--version`
@@ -187,10 +190,12 @@ def _track_flags(command: Any) -> None:
     callback = getattr(command, "callback", None)
     if callback is not None:
         flags = _option_flags(command)
+        group = bool(getattr(command, "commands", None))  # the root: options only
 
         @functools.wraps(callback)
         def run(*args: Any, **kwargs: Any) -> Any:
             _common.STATE.flags = flags
+            _RUNNING["started"] = _RUNNING["started"] or not group
             _RUNNING["command"] = True
             try:
                 out = callback(*args, **kwargs)
@@ -225,20 +230,22 @@ def main(argv: list[str] | None = None) -> int:
     Ctrl-C (SIGINT) is one rule for every command: exit 130 and one line on stderr,
     ``error: `` and the interrupt's message (what a command's own interrupt says, such
     as :class:`~liqcascade.data.IngestInterrupted`'s "interrupted; nothing was stored
-    in PATH") or ``error: interrupted``, whether it comes while the arguments are
-    parsed, while the command runs (in Python or inside a DuckDB query) or as it
-    prints. A command that handles Ctrl-C itself prints its line and exits 130.
+    in PATH") or ``error: interrupted``, whether it comes while the command runs (in
+    Python or inside a DuckDB query) or as it prints; before the command's own code
+    started (while it loads or its arguments are parsed), ``error: interrupted before
+    the command started: nothing was done``. A command that handles Ctrl-C itself
+    prints its line and exits 130.
     """
     args = sys.argv[1:] if argv is None else argv
     _common.STATE.flags, _common.STATE.aliases = {}, {}
-    _RUNNING["command"] = False
+    _RUNNING["started"] = _RUNNING["command"] = False
     try:
         command = typer.main.get_command(build_app(_modules_for(args)))
         _track_flags(command)
         rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
         if rv == EXIT_INTERRUPTED and not _RUNNING["command"]:
             # typer's answer to a Ctrl-C outside any command's code (while parsing)
-            return _interrupted(None)
+            return _interrupted(None if _RUNNING["started"] else _BEFORE_START)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command
             return rv
     except _Interrupted as exc:
@@ -258,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except _EXITS as exc:
         return int(exc.exit_code)
-    except KeyboardInterrupt as exc:  # before the command was built or parsed
-        return _interrupted(_interrupt_line(exc))
+    except KeyboardInterrupt:  # before the command was built or parsed
+        return _interrupted(_BEFORE_START)
     except Exception as exc:  # an internal error: one line, traceback only with -v
         if _duckdb_interrupt(exc):  # Ctrl-C while DuckDB ran a query
             return _interrupted(None)
