@@ -3,7 +3,9 @@
 Exit codes: 0 success; 2 bad input or usage (one line ``error: …`` on stderr);
 3 a proof that does not verify (``pol verify``); 4 no live data (``watch`` ran to
 ``--max-iterations`` and no venue answered in any interval); 130 aborted or interrupted
-(Ctrl-C); 1 an unexpected internal error.
+(Ctrl-C, SIGINT: one line ``error: interrupted…`` on stderr, whatever the command and
+whenever it comes; see :func:`main`); 1 an unexpected internal error, and ``diff`` when
+an alert fires.
 """
 
 from __future__ import annotations
@@ -32,6 +34,37 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     pass
 _ABORTS = (click.exceptions.Abort, typer.Abort)
 _EXITS = (click.exceptions.Exit, typer.Exit)
+#: The exit code of Ctrl-C (SIGINT), as shells give it: 128 + 2.
+EXIT_INTERRUPTED = 130
+
+
+class _Interrupted(Exception):
+    """Ctrl-C inside a command, carried past typer to :func:`main` with its line.
+
+    typer turns a :class:`KeyboardInterrupt` raised by a command into a silent exit
+    130; this one it lets through. ``line`` is the interrupt's own message (an
+    :class:`~liqcascade.data.IngestInterrupted` says what was stored) or
+    ``"interrupted"``.
+    """
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _interrupt_line(exc: BaseException | None) -> str:
+    """What a Ctrl-C prints after ``error: ``: the interrupt's message, else ``interrupted``."""
+    text = "" if exc is None else str(exc).strip()
+    return text if isinstance(exc, KeyboardInterrupt) and text else "interrupted"
+
+
+#: Whether a command's own code has started and is running (set by the callbacks
+#: :func:`_track_flags` wraps): an exit 130 that typer returns while none runs came
+#: from a Ctrl-C that no command saw (while parsing), one while it runs from the
+#: command itself.
+_RUNNING = {"started": False, "command": False}
+#: The line of a Ctrl-C that came before the command's own code started.
+_BEFORE_START = "interrupted before the command started: nothing was done"
 
 # Each module registers its commands on the app; order is the order of --help. A run
 # imports only the module of the command it runs (the startup stays light: `--version`
@@ -151,16 +184,25 @@ def _track_flags(command: Any) -> None:
     """Make every command record its options' flags in ``_common.STATE`` when it runs.
 
     So an :class:`InputError` naming a library parameter (``param="as_of"``) prints
-    with the flag of the command that ran (``--as-of``).
+    with the flag of the command that ran (``--as-of``). A Ctrl-C inside the command
+    leaves it as :class:`_Interrupted`, which :func:`main` prints as one line.
     """
     callback = getattr(command, "callback", None)
     if callback is not None:
         flags = _option_flags(command)
+        group = bool(getattr(command, "commands", None))  # the root: options only
 
         @functools.wraps(callback)
         def run(*args: Any, **kwargs: Any) -> Any:
             _common.STATE.flags = flags
-            return callback(*args, **kwargs)
+            _RUNNING["started"] = _RUNNING["started"] or not group
+            _RUNNING["command"] = True
+            try:
+                out = callback(*args, **kwargs)
+            except KeyboardInterrupt as exc:
+                raise _Interrupted(_interrupt_line(exc)) from None
+            _RUNNING["command"] = False
+            return out
 
         command.callback = run
     for sub in (getattr(command, "commands", None) or {}).values():
@@ -180,24 +222,41 @@ def main(argv: list[str] | None = None) -> int:
     int
         The exit code: 0 success (or help printed); 2 bad input or usage (one line
         ``error: …`` on stderr); a command's own code (3 a proof that does not verify,
-        4 no live data); 130 aborted or interrupted; 1 an unexpected internal error
-        (one line; the traceback with ``-v`` or ``LIQCASCADE_DEBUG``).
+        4 no live data, 1 ``diff``'s alert); 130 aborted or interrupted; 1 an unexpected
+        internal error (one line; the traceback with ``-v`` or ``LIQCASCADE_DEBUG``).
+
+    Notes
+    -----
+    Ctrl-C (SIGINT) is one rule for every command: exit 130 and one line on stderr,
+    ``error: `` and the interrupt's message (what a command's own interrupt says, such
+    as :class:`~liqcascade.data.IngestInterrupted`'s "interrupted; nothing was stored
+    in PATH") or ``error: interrupted``, whether it comes while the command runs (in
+    Python or inside a DuckDB query) or as it prints; before the command's own code
+    started (while it loads or its arguments are parsed), ``error: interrupted before
+    the command started: nothing was done``. A command that handles Ctrl-C itself
+    prints its line and exits 130.
     """
     args = sys.argv[1:] if argv is None else argv
     _common.STATE.flags, _common.STATE.aliases = {}, {}
+    _RUNNING["started"] = _RUNNING["command"] = False
     try:
         command = typer.main.get_command(build_app(_modules_for(args)))
         _track_flags(command)
         rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
+        if rv == EXIT_INTERRUPTED and not _RUNNING["command"]:
+            # typer's answer to a Ctrl-C outside any command's code (while parsing)
+            return _interrupted(None if _RUNNING["started"] else _BEFORE_START)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command
             return rv
+    except _Interrupted as exc:
+        return _interrupted(exc.line)
     except InputError as exc:
         line = _common.error_line(exc)
         _common.stderr.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
         return 2
     except _ABORTS:
         _common.stderr.print("error: aborted", highlight=False, markup=False)
-        return 130
+        return EXIT_INTERRUPTED
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value
         msg = str(getattr(exc, "format_message", exc.__str__)()).replace("\n", " ").strip()
         if not msg:  # no arguments: help was printed
@@ -206,11 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except _EXITS as exc:
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt:  # before the command was built or parsed
+        return _interrupted(_BEFORE_START)
     except Exception as exc:  # an internal error: one line, traceback only with -v
         if _duckdb_interrupt(exc):  # Ctrl-C while DuckDB ran a query
-            return 130
+            return _interrupted(None)
         if _common.STATE.verbosity > 0 or os.environ.get("LIQCASCADE_DEBUG"):
             raise
         _common.stderr.print(
@@ -222,6 +281,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _interrupted(line: str | None) -> int:
+    """Print the one line of a Ctrl-C (``error: interrupted`` without one); exit 130."""
+    _common.stderr.print(
+        f"error: {line or 'interrupted'}", highlight=False, markup=False, soft_wrap=True
+    )
+    return EXIT_INTERRUPTED
 
 
 def _duckdb_interrupt(exc: BaseException) -> bool:

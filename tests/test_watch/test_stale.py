@@ -5,7 +5,7 @@ last bars: ETH's price of 2026-04 against the book its open interest allows (202
 No alert rule is checked on such a line; one ``stale`` alert per interval says why,
 and every alert carries ``stale``, ``stale_reason``, ``price_as_of`` and ``market_as_of``
 besides the wall-clock ``time``. A session that ran to ``max_iterations`` without any
-venue answering exits 4 from the CLI (Ctrl-C stays 0).
+venue answering exits 4 from the CLI (Ctrl-C is 130: tests/test_watch/test_stop.py).
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def test_a_stale_line_checks_no_rule_and_raises_one_stale_alert(tmp_path: Path) 
     # the hook received the payload with its dates and the reason (the last interval's)
     got = json.loads(out.read_text())
     assert got == json.loads(json.dumps(lines[-1]["alerts"][0], default=str))
-    assert res == WatchSummary(intervals=2, live_intervals=0, interrupted=False)
+    assert res == WatchSummary(intervals=2, live_intervals=0, interrupted=False,
+                               store=str(tmp_path / "s.duckdb"))  # fmt: skip
     assert res.no_live_data
 
 
@@ -112,7 +113,8 @@ def test_live_alerts_carry_the_dates_they_were_measured_on(tmp_path: Path) -> No
                 assert a[k] == ln[k], k
             assert a["value"] == ln[a["metric"]]
     assert lines[0]["alerts"][0]["price_as_of"] == "2025-07-20T00:00:00+00:00"
-    assert res == WatchSummary(intervals=2, live_intervals=2, interrupted=False)
+    assert (res.intervals, res.live_intervals, res.interrupted) == (2, 2, False)
+    assert res.rows_stored > 0 and res.interrupted_write is None
     assert not res.no_live_data
 
 
@@ -145,7 +147,8 @@ def test_ctrl_c_is_not_no_live_data(tmp_path: Path) -> None:
     opts = WatchOptions(exchanges=[ex], store=tmp_path / "s.duckdb", max_iterations=3, draws=0)
     res = run_watch(opts, emit=emit, clock=lambda: ex.now_ms, sleep=lambda s: None,
                     log=lambda s: None)  # fmt: skip
-    assert res == WatchSummary(intervals=0, live_intervals=0, interrupted=True)
+    assert res == WatchSummary(intervals=0, live_intervals=0, interrupted=True,
+                               store=str(tmp_path / "s.duckdb"))  # fmt: skip
     assert not res.no_live_data
 
 
@@ -167,8 +170,11 @@ def test_cli_offline_exits_4_pages_nothing_and_labels_both_critical_shocks(
     r = run_cli("watch", "--store", str(tmp_path / "s.duckdb"), "--max-iterations", "1",
                 "--alert", "price<1e9", "--alert", "critical_shock>-0.07",
                 "--on-alert", f"cat > {out}")  # fmt: skip
-    if venue == "ctrl-c":  # stopped mid-interval: a clean stop, no line
-        assert r.exit_code == 0 and r.stdout == "" and not out.exists(), r.stderr
+    if venue == "ctrl-c":  # stopped mid-interval: no line, no hook run, one line why
+        assert r.exit_code == 130 and r.stdout == "" and not out.exists(), r.stderr
+        assert r.stderr == (
+            "error: interrupted: the watch stopped before its first line; nothing was stored\n"
+        )
         return
     assert r.exit_code == EXIT_NO_LIVE_DATA == 4, r.stderr
     lines = r.stdout.splitlines()

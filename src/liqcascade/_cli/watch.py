@@ -50,10 +50,7 @@ def _shock_text(ln: dict[str, Any]) -> str:
     def fall(x: float | None) -> str:
         return "beyond -20%" if x is None or x != x else f"{x:.2%}"
 
-    static = (
-        f"{ln['static_critical_shock']:.2%} [{ln['static_critical_shock_p05']:.2%}, "
-        f"{ln['static_critical_shock_p95']:.2%}]"
-    )
+    static = f"{ln['static_critical_shock']:.2%} [{_static_bracket(ln)}]"
     if ln.get("liquidity") == "static":
         return f"critical shock (static book) {static} (market {ln['market_as_of'][:16]})"
     lo, hi = ln["critical_shock_range"]
@@ -66,6 +63,24 @@ def _shock_text(ln: dict[str, Any]) -> str:
         f"critical shock {fall(ln['critical_shock'])} (paths 10-90%: {fall(lo)} … {fall(hi)};"
         f" {when})  static-book carry bound {static}"
     )
+
+
+def _static_bracket(ln: dict[str, Any]) -> str:
+    """The static bound's p05-p95 over the refits, labelled when some are of an earlier bar.
+
+    After a new 4-hour bar the fit's figure is the new bar's at once, the refits' only
+    once the idle time has recomputed them: until then the bracket is (partly) of the
+    bar ``static_critical_shock_interval_as_of``, and the fit's figure may lie outside it.
+    """
+    lo, hi = ln["static_critical_shock_p05"], ln["static_critical_shock_p95"]
+    text = f"{lo:.2%}, {hi:.2%}"
+    n, current = ln.get("n_draws", 0), ln.get("n_draws_current", 0)
+    if current < n:
+        text += (
+            f"; {n - current} of {n} refits of market "
+            f"{ln['static_critical_shock_interval_as_of'][:16]}: next interval"
+        )
+    return text
 
 
 def _line(ln: dict[str, Any]) -> str:
@@ -114,7 +129,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         on_alert: Annotated[
             str | None,
-            typer.Option("--on-alert", help="Command run with each alert's JSON on stdin."),
+            typer.Option(
+                "--on-alert",
+                help="Command run with each alert's JSON on stdin (waited for, up to 60 s).",
+            ),
         ] = None,
         since: Annotated[
             str | None,
@@ -132,12 +150,16 @@ def register(app: typer.Typer) -> None:
         On a STALE line (no live price or book) no --alert rule is checked:
         one `stale` alert says why instead.
 
-        Exit 0 at --max-iterations or Ctrl-C; 4 when no venue answered in any
-        interval (no live data); 2 on bad options.
+        Exit 0 at --max-iterations; 4 when no venue answered in any interval (no
+        live data); 2 on bad options; 130 on Ctrl-C, at any time, with one line
+        saying how many intervals ran and how many rows were stored.
 
         Example: liqcascade watch --asset ETH --interval 60 --alert "critical_shock>-0.03"
         """
-        from liqcascade.live import WatchOptions
+        try:  # a Ctrl-C while the library loads ends as one in the session does
+            from liqcascade.live import WatchOptions
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(_stopped_text(None)) from None
 
         _common.parse_date(since, "--since")  # the parser every command uses
         opts = WatchOptions(
@@ -145,8 +167,8 @@ def register(app: typer.Typer) -> None:
             rules=tuple(alert or ()), store=store, max_iterations=max_iterations,
             on_alert=on_alert, since=since, liquidity=liquidity,
         )  # fmt: skip
-        opts.check()  # bad options: exit 2 before any network call
-
+        # run_watch checks the options first (bad ones: exit 2 before any network call),
+        # inside its Ctrl-C handling, so an interrupt at any time ends the same way
         code = _run(opts, as_json)
         if code:
             raise typer.Exit(code)
@@ -174,13 +196,42 @@ def _run(opts: Any, as_json: bool) -> int:
 
     try:
         res = run_watch(opts, emit=emit, log=faults.add)
-    finally:
-        faults.flush()
+    except Exception:
+        faults.flush()  # the faults before an error say why
+        raise
+    if res.interrupted:
+        # the unfinished interval's faults are dropped (-v prints them as they come);
+        # the CLI's rule for Ctrl-C (cli.main) prints this one line and exits 130
+        raise KeyboardInterrupt(_stopped_text(res))
+    faults.flush()
     if res.no_live_data:
         _common.warn(f"no live data: no venue answered in {res.intervals} interval(s); "
                      f"exit {EXIT_NO_LIVE_DATA}")  # fmt: skip
         return EXIT_NO_LIVE_DATA
     return 0
+
+
+def _stopped_text(res: Any) -> str:
+    """What a Ctrl-C left: the intervals done and the rows the session stored.
+
+    ``res``: the session's :class:`~liqcascade.live.WatchSummary` (None: stopped before
+    the session began).
+    """
+    n = 0 if res is None else res.intervals
+    done = f"after {n:,} interval{'s' * (n != 1)}" if n else "before its first line"
+    rows = 0 if res is None else res.rows_stored
+    write = None if res is None else res.interrupted_write
+    parts = [f"interrupted: the watch stopped {done}"]
+    if rows:
+        parts.append(
+            f"{rows:,} row{'s' * (rows != 1)} stored in {res.store} this session (each "
+            "interval's in one transaction: none half-written)"
+        )
+    if write:  # what the interrupted write left (IngestInterrupted's line)
+        parts.append(f"the interval being written: {write}")
+    elif not rows:
+        parts.append("nothing was stored")
+    return "; ".join(parts)
 
 
 class _Faults:

@@ -63,8 +63,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -79,6 +82,7 @@ import pandas as pd
 
 from liqcascade.data import Store
 from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._store import default_store_source
 from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
@@ -111,6 +115,15 @@ LIQUIDITY = ("calibrated", "static")
 #: (tested). The paths are spread over every pair of a liquidity draw and a book draw.
 CALIBRATED_PATHS = 120
 CALIBRATED_SEED = 0
+#: The longest ``interval`` (s): one day. A line is of the last closed 4-hour bar and
+#: turns stale two hours after its price, so a watch polling less often than daily
+#: prints mostly stale lines (the daily fetch is ``report --refresh``'s job); and
+#: ``time.sleep`` cannot wait beyond about 9.2e9 s (it raised OverflowError after the
+#: first line).
+MAX_INTERVAL_S = 86_400.0
+#: The longest an ``--on-alert`` command may run (s): the watch waits for it (the
+#: interval's time includes it), then stops it and every process it started.
+ON_ALERT_TIMEOUT_S = 60.0
 
 
 def calibrated_assets(store: Any = None) -> tuple[str, ...]:
@@ -136,7 +149,7 @@ class WatchOptions:
     symbol : str, optional
         Unified symbol (default ``ASSET/USDT:USDT``).
     interval : float
-        Seconds between polls (> 0).
+        Seconds between polls (> 0, at most :data:`MAX_INTERVAL_S`: one day).
     rules : sequence of str
         Alert rules (``critical_shock>-0.02``), parsed once.
     store : str or Path, optional
@@ -200,8 +213,12 @@ class WatchOptions:
             Naming the option at fault; the asset's calibrations are checked before any
             network call.
         """
-        if not (math.isfinite(self.interval) and self.interval > 0):
-            raise InputError(f"interval must be > 0 s (got {self.interval})", param="interval")
+        if not (math.isfinite(self.interval) and 0 < self.interval <= MAX_INTERVAL_S):
+            raise InputError(
+                f"interval must be > 0 s and at most {MAX_INTERVAL_S:,.0f} s, one day: a line "
+                f"turns stale two hours after its price (got {self.interval:g})",
+                param="interval",
+            )
         if self.max_iterations is not None and self.max_iterations < 1:
             raise InputError(
                 f"max_iterations must be >= 1 (got {self.max_iterations})", param="max_iterations"
@@ -210,6 +227,8 @@ class WatchOptions:
             raise InputError("exchange: give at least one venue", param="exchange")
         have = calibrated_assets(self.store)
         a = str(self.asset).strip().upper()
+        if not a:
+            raise InputError(f"asset: give an asset name (have: {', '.join(have)})", param="asset")
         if a not in have:  # before any network call
             raise InputError(
                 f"asset: no calibrated book for {a} (have: {', '.join(have)}); fit one from "
@@ -438,6 +457,8 @@ class Watcher:
         ]
         # None: the default store (its errors then name what chose it, not --store)
         self.store = Store(options.store)
+        #: Rows this session added to the store.
+        self.rows_stored = 0
         self._last: dict[tuple[str, str], int] = {}
         #: The last stored ``ts`` (ms) of each series (venue, kind, interval) this
         #: session knows of: rows after it go in without the store's own check.
@@ -464,8 +485,13 @@ class Watcher:
 
     # ------------------------------------------------------------- store
     def _resume(self) -> None:
-        """The last stored bar of each series this session writes (restart = resume)."""
+        """The last stored bar of each series this session writes (restart = resume).
+
+        A store that does not exist yet must be one this session can create: checked
+        here, before any network call (an error names the store).
+        """
         if not self.store.exists:
+            _check_creatable(self.store, self.opts.store is not None)
             return
         ls = self.store.list_series()
         for _, r in ls.iterrows():
@@ -568,6 +594,7 @@ class Watcher:
             res = self.store.ingest(new, count_total=False, after_last=after)  # all or nothing
         except duckdb.ConstraintException:
             res = self.store.ingest(new, count_total=False)
+        self.rows_stored += res.rows_added
         for s, (_, last) in zip(new, span, strict=True):
             key = (s.venue, s.kind)
             self._last[key] = max(self._last.get(key, last), last)
@@ -1003,8 +1030,8 @@ class Watcher:
             depth_source=m["depth_source"],
             rows_added=added, venues_answered=self.venues_answered, venues=len(self.pollers),
         )  # fmt: skip
-        if depth is not None:
-            line.update(depth)
+        # the book's depth, null when the venue's book could not be fetched
+        line.update(dict.fromkeys(DEPTH_KEYS) if depth is None else depth)
         line["alerts"] = evaluate(self.rules, line)
         return line
 
@@ -1054,6 +1081,8 @@ class Watcher:
 #: or missed bar is not stale, no live data at all (offline: the bundle's last bars) is.
 STALE_PRICE = 2 * _HOUR
 STALE_MARKET = 2 * _BAR
+#: The order book's depth fields of a line (:func:`order_book_depth`'s keys, USD).
+DEPTH_KEYS = ("bid_1pct_usd", "ask_1pct_usd", "bid_2pct_usd", "ask_2pct_usd")
 
 
 def staleness(now: pd.Timestamp, price_close: pd.Timestamp, market_close: pd.Timestamp) -> dict:
@@ -1217,21 +1246,79 @@ def cluster_metrics(book: Any, price: float, span: float = 0.30) -> dict[str, fl
     return out
 
 
-def _run_on_alert(cmd: str, alert: dict[str, Any], log: Callable[[str], None]) -> None:
+def _check_creatable(store: Store, given: bool) -> None:
+    """An error naming the store when its file could not be created (folder, permission).
+
+    ``given``: the store was a parameter (else the default, named by what chose it).
+
+    Creates the store's folder as the first write would, then a scratch file in it
+    (removed at once), so a store that cannot be made fails before any network call
+    rather than after the first interval's fetches.
+    """
+    folder = store.path.parent
     try:
-        r = subprocess.run(
-            cmd, shell=True, input=json.dumps(alert, default=str), text=True, timeout=60,
-            capture_output=True,
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        msg = f"{store.path}: cannot create the store in {folder}: {exc.strerror or exc}"
+        if given:  # named as the store names it: the parameter, or what chose the default
+            raise InputError(f"store: {msg}", param="store") from exc
+        raise InputError(f"{default_store_source()}: {msg}") from exc
+
+
+def _run_on_alert(
+    cmd: str, alert: dict[str, Any], log: Callable[[str], None],
+    timeout: float = ON_ALERT_TIMEOUT_S,
+) -> None:  # fmt: skip
+    """Run ``cmd`` (a shell command) with ``alert`` as JSON on stdin; wait up to ``timeout`` s.
+
+    The command runs in a process group of its own: past ``timeout`` the whole group
+    (the shell and what it started) is killed, so nothing it started is left running.
+    A non-zero exit or a timeout is one line to ``log``; the watch goes on.
+    """
+    try:
+        proc = subprocess.Popen(
+            cmd, shell=True, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, start_new_session=True,
         )  # fmt: skip
-        if r.returncode != 0:
-            log(f"--on-alert exited {r.returncode}: {r.stderr.strip()[:200]}")
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except OSError as exc:
         log(f"--on-alert failed: {exc}")
+        return
+    try:
+        _, err = proc.communicate(json.dumps(alert, default=str), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        log(f"--on-alert timed out after {timeout:g} s: stopped it and every process it "
+            f"started ({cmd})")  # fmt: skip
+        return
+    except BaseException:  # Ctrl-C: its own session does not get the terminal's
+        _kill_group(proc)
+        raise
+    if proc.returncode != 0:
+        detail = (err or "").strip()[:200]
+        log(f"--on-alert exited {proc.returncode}"
+            + (f": {detail}" if detail else " (nothing on stderr)"))  # fmt: skip
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    """Kill ``proc``'s process group (it leads one) and reap ``proc``."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # gone already
+    for f in (proc.stdin, proc.stderr):
+        if f is not None:
+            try:
+                f.close()
+            except OSError:
+                pass
+    proc.wait()
 
 
 #: Exit status of ``liqcascade watch`` when it stopped at ``--max-iterations`` and no
 #: venue answered any request in any interval (no live data: every line was made from
-#: the store's or the bundle's last bars). 2 is bad input; Ctrl-C exits 0.
+#: the store's or the bundle's last bars). 2 is bad input; Ctrl-C exits 130.
 EXIT_NO_LIVE_DATA = 4
 
 
@@ -1247,12 +1334,24 @@ class WatchSummary:
         Intervals in which at least one venue answered a request (a page, possibly
         empty, or an order book): the others fetched nothing.
     interrupted : bool
-        Stopped by Ctrl-C (KeyboardInterrupt) rather than at ``max_iterations``.
+        Stopped by Ctrl-C (KeyboardInterrupt, or DuckDB's interrupt of a query) rather
+        than at ``max_iterations``, at any point: while the session started, in an
+        interval, in the idle time or the pause.
+    rows_stored : int
+        Rows the session added to the store (every interval's in one transaction).
+    store : str
+        The store's path.
+    interrupted_write : str or None
+        When the interrupt came during an interval's write: what it left
+        (:class:`~liqcascade.data.IngestInterrupted`'s message); else None.
     """
 
     intervals: int
     live_intervals: int
     interrupted: bool
+    rows_stored: int = 0
+    store: str = ""
+    interrupted_write: str | None = None
 
     @property
     def no_live_data(self) -> bool:
@@ -1290,12 +1389,24 @@ def run_watch(
     Returns
     -------
     WatchSummary
+        Also when Ctrl-C stopped it, whenever that came (``interrupted``; the store
+        holds every interval's rows up to the last whole one).
+
+    Raises
+    ------
+    InputError
+        A bad option (before any network call), or a store that cannot be written.
     """
-    w = Watcher(options, clock=clock, sleep=sleep, log=log)
+    from liqcascade.data import IngestInterrupted
+    from liqcascade.data._store import is_interrupt
+
+    w: Watcher | None = None
     pause = sleep or time.sleep
     done = live = 0
     interrupted = False
+    write: str | None = None
     try:
+        w = Watcher(options, clock=clock, sleep=sleep, log=log)
         while options.max_iterations is None or done < options.max_iterations:
             t0 = time.monotonic()
             line = w.tick()
@@ -1311,11 +1422,22 @@ def run_watch(
             # up to a second before the next interval (the rest goes on after it)
             w.catch_up(deadline=t0 + options.interval - min(1.0, options.interval / 10))
             pause(max(0.0, options.interval - (time.monotonic() - t0)))
+    except IngestInterrupted as exc:
+        interrupted, write = True, str(exc)
     except KeyboardInterrupt:
         interrupted = True
+    except Exception as exc:
+        if not is_interrupt(exc):  # DuckDB's answer to Ctrl-C during a query
+            raise
+        interrupted = True
     finally:
-        w.close()
-    return WatchSummary(intervals=done, live_intervals=live, interrupted=interrupted)
+        if w is not None:
+            w.close()
+    path = w.store.path if w is not None else Store(options.store).path
+    return WatchSummary(
+        intervals=done, live_intervals=live, interrupted=interrupted,
+        rows_stored=0 if w is None else w.rows_stored, store=str(path), interrupted_write=write,
+    )  # fmt: skip
 
 
 def refresh(

@@ -1,0 +1,133 @@
+"""Ctrl-C is one rule for every command: exit 130 and one line on stderr (live14 finding 5).
+
+It was exit 130 with nothing said for every command but ``data ingest`` (typer turns a
+KeyboardInterrupt inside a command into a silent exit 130), and the same for DuckDB's
+own answer to Ctrl-C (``RuntimeError: Query interrupted``). Now ``cli.main`` prints
+``error: `` and the interrupt's message, or ``error: interrupted``, whenever it comes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clihelpers import run_cli
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+BEFORE = "error: interrupted before the command started: nothing was done\n"
+
+
+def _raise(exc: BaseException) -> Any:
+    def f(*_: Any, **__: Any) -> Any:
+        raise exc
+
+    return f
+
+
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        (KeyboardInterrupt(), "error: interrupted"),
+        # DuckDB stops a query on SIGINT and raises this instead (was: silent 130)
+        (RuntimeError("Query interrupted"), "error: interrupted"),
+        # an interrupt that says what it left prints its own message
+        (KeyboardInterrupt("interrupted; nothing was stored in x.duckdb"),
+         "error: interrupted; nothing was stored in x.duckdb"),
+    ],
+)  # fmt: skip
+def test_ctrl_c_inside_a_command_is_130_and_one_line(
+    exc: BaseException, line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb  # noqa: F401  (loaded, as by any command that read a store)
+
+    import liqcascade.report._diff as diff
+
+    monkeypatch.setattr(diff, "load_summary", _raise(exc))
+    r = run_cli("diff", "a", "b")
+    assert (r.exit_code, r.stdout, r.stderr) == (130, "", line + "\n")
+
+
+def test_ctrl_c_while_the_arguments_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """typer answers it with a silent exit 130 (no command's code has run)."""
+    import typer.core
+
+    monkeypatch.setattr(typer.core.TyperGroup, "make_context", _raise(KeyboardInterrupt()))
+    r = run_cli("diff", "a", "b")
+    assert (r.exit_code, r.stdout, r.stderr) == (130, "", BEFORE)
+
+
+def test_ctrl_c_while_the_command_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import liqcascade.cli as cli
+
+    monkeypatch.setattr(cli, "build_app", _raise(KeyboardInterrupt()))
+    r = run_cli("diff", "a", "b")
+    assert (r.exit_code, r.stdout, r.stderr) == (130, "", BEFORE)
+
+
+def test_a_command_that_exits_130_itself_is_not_reported_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``data ingest`` prints its own line (what was stored) and exits 130."""
+    import typer
+
+    import liqcascade.report._diff as diff
+
+    def own(*_: Any) -> Any:
+        typer.echo("error: its own line", err=True)
+        raise typer.Exit(130)
+
+    monkeypatch.setattr(diff, "load_summary", own)
+    r = run_cli("diff", "a", "b")
+    assert (r.exit_code, r.stderr) == (130, "error: its own line\n")
+
+
+_CHILD = """
+import sys
+sys.path.insert(0, {src!r})
+import liqcascade.cli as cli
+from pathlib import Path
+Path({marker!r}).write_text("ready")  # past Python's own start-up: main answers
+sys.exit(cli.main({args!r}))
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["contagion", "--preset", "oct-2025"],
+        ["watch", "--interval", "1", "--store", "{tmp}/new/s.duckdb"],
+    ],
+)
+def test_a_real_sigint_gives_130_and_one_line(args: list[str], tmp_path: Path) -> None:
+    """Was exit 130 and nothing on stderr (the watch: 130 or 0 by timing, silent)."""
+    args = [a.format(tmp=tmp_path) for a in args]
+    marker = tmp_path / "ready"
+    env = {**os.environ, "LIQCASCADE_STORE": str(tmp_path / "none.duckdb"),
+           "HOME": str(tmp_path)}  # fmt: skip
+    code = _CHILD.format(src=str(SRC), marker=str(marker), args=args)
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    t0 = time.monotonic()
+    # into the command's own work (the watch: it made the new store's folder)
+    started = tmp_path / "new" if args[0] == "watch" else marker
+    while not started.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() - t0 < 120
+        time.sleep(0.02)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: interrupted"), err
+    if args[0] == "watch":
+        assert lines[0] == (
+            "error: interrupted: the watch stopped before its first line; nothing was stored"
+        )
