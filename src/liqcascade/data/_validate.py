@@ -473,6 +473,16 @@ def _ratio_text(r: float) -> str:
     return f"{r:.3g}×" if r >= 1 else f"1/{1 / r:.3g} of"
 
 
+def _apart(r: np.ndarray, limit: float) -> np.ndarray:
+    """Where the ratio ``r`` is positive, finite and ``limit`` or more away from 1, either way.
+
+    The one rule of "a unit apart" for a bar against its neighbour (:data:`MAX_BAR_JUMP`)
+    and a series against another source (:data:`MAX_LEVEL_RATIO`).
+    """
+    ok = np.isfinite(r) & (r > 0)
+    return ok & ((r >= limit) | (r <= 1.0 / limit))
+
+
 def _off(value: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``value / ref`` and where it is :data:`MAX_BAR_JUMP` or more away from 1, either way.
 
@@ -480,8 +490,7 @@ def _off(value: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         r = value / ref
-    ok = np.isfinite(r) & (r > 0)
-    return r, ok & ((r >= MAX_BAR_JUMP) | (r <= 1.0 / MAX_BAR_JUMP))
+    return r, _apart(r, MAX_BAR_JUMP)
 
 
 def _step_problem(
@@ -692,7 +701,7 @@ def level_gap(mine: pd.DataFrame, ref: pd.DataFrame, kind: str) -> LevelGap | No
     if both.empty:
         return None
     ratio = float(np.median(both["mine"] / both["ref"]))
-    if 1.0 / MAX_LEVEL_RATIO < ratio < MAX_LEVEL_RATIO:
+    if not _apart(np.asarray(ratio), MAX_LEVEL_RATIO):
         return None
     return LevelGap(col, ratio, len(both), float(both["mine"].median()),
                     float(both["ref"].median()), near)  # fmt: skip
