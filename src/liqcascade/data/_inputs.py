@@ -28,6 +28,7 @@ from liqcascade._time import utc_end
 from liqcascade.data import bundled as datasets
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._readers import series_from_raw
+from liqcascade.data._series import SeriesNotFound
 from liqcascade.data._store import Store
 from liqcascade.errors import InputError
 
@@ -147,9 +148,11 @@ def load_book_totals(
 
     Raises
     ------
-    InputError
+    SeriesNotFound
         Neither the store nor the bundle holds them (the message names the asset and
-        what to ingest).
+        what to ingest): the one error a caller may read as "no totals".
+    InputError
+        A store that cannot be opened or read.
     """
     a = asset.strip().upper()
     venues = _venues(market)
@@ -204,7 +207,7 @@ def load_book_totals(
         if unlabelled
         else ""
     )
-    raise InputError(
+    raise SeriesNotFound(
         f"no {what} order-book totals for {a}: not in the store and not bundled "
         f"(bundled: {', '.join(datasets.assets())}); ingest CoinGlass's {what} order-book "
         f"totals (time, bids_usd, asks_usd) with `liqcascade data ingest FILE`, venue "

@@ -1051,17 +1051,15 @@ def _fill_model(
     closed by the entry window's start ``t0``) when enough such bars exist, else the
     default :data:`~liqcascade.book.BETA_FUTURES` (ETH's, fitted on its whole bundled
     totals period), which the caveats then name. Only totals nobody holds read as
-    none: :func:`~liqcascade.data.load_book_totals`'s one error naming the asset; a
+    none: :func:`~liqcascade.data.load_book_totals`'s ``SeriesNotFound``; a
     store that cannot be read raises as it is.
     """
     from liqcascade.book._calibrate import beta_for
-    from liqcascade.data import load_book_totals
+    from liqcascade.data import SeriesNotFound, load_book_totals
 
     try:
         totals: pd.DataFrame | None = load_book_totals(asset, "futures", store=store)
-    except InputError as exc:  # _depth_and_span says what is missing
-        if "asset" not in exc.params:  # the store's fault, not an asset without totals
-            raise
+    except SeriesNotFound:  # nobody holds them (_depth_and_span says what is missing)
         totals = None
     if fill is not None:
         return fill, totals, {"beta": fill.beta, "source": "given"}

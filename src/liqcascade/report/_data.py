@@ -120,20 +120,17 @@ def _optional(what: str, asset: str, stamp: tuple[str, int]) -> pd.DataFrame | N
     """One of :data:`OPTIONAL` as the market layer reads it (None when the asset has none).
 
     Only a series nobody holds reads as none (:class:`~liqcascade.data.SeriesNotFound`;
-    for book totals, :func:`~liqcascade.data.load_book_totals`'s error naming the asset);
+    for book totals, :func:`~liqcascade.data.load_book_totals`'s ``SeriesNotFound``);
     a store that cannot be opened, or stored rows refused at read, raise as they are.
     """
     from liqcascade.data import SeriesNotFound
-    from liqcascade.errors import InputError
     from liqcascade.market._inputs import book_totals_for, long_short_for
 
     store: Any = Path(stamp[0]) if stamp[0] else False
     if what == "book totals":
         try:
             return book_totals_for(asset, store)[0]
-        except InputError as exc:
-            if "asset" not in exc.params:  # the store's fault, not an asset without them
-                raise
+        except SeriesNotFound:  # nobody holds them; a store's own error reaches the user
             return None
     if what == "long/short":
         df, src = long_short_for(asset, store)  # (None, "none") when nobody holds them
