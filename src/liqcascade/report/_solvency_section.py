@@ -301,7 +301,6 @@ def _adl_figure(v: SolvencyView, adl: pd.DataFrame) -> go.Figure:
         title=f"{v.asset}: ADL policies side by side, scenario "
         f"{scenario_text(v.cascade.adl_outcome.name)}: whom each policy hits{tail}",
         height=max(300, 230 * rows),
-        margin={"l": 190},
     )
     return fig
 
