@@ -248,3 +248,71 @@ def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: 
     assert not severe, severe
     pages = _pdf_pages(pdf)
     assert pages == 1, f"the front page prints on {pages} A4 pages"
+
+
+_PHONE_PROBE = r"""
+const done = arguments[arguments.length - 1];
+const t0 = Date.now();
+(function poll() {
+  if (document.body.getAttribute('data-figures') !== 'ready' && Date.now() - t0 < 90000) {
+    setTimeout(poll, 200); return;
+  }
+  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+  const vw = window.innerWidth;
+  done({
+    vw, pageWidth: document.documentElement.scrollWidth,
+    noteHidden: document.getElementById('nojs-front').hidden,
+    cards: Array.from(document.querySelectorAll('.card')).map(
+      c => Math.round(c.getBoundingClientRect().width)),
+    claimRight: Math.max(...Array.from(document.querySelectorAll('table.verdicts td')).map(
+      td => td.getBoundingClientRect().right)),
+    legends: plots.filter(gd => gd._fullLayout.showlegend).map(
+      gd => gd.id + ':' + gd._fullLayout.legend.orientation),
+    sideBySide: plots.filter(gd => Object.keys(gd._fullLayout).some(
+      k => /^xaxis\d*$/.test(k) && !gd._fullLayout[k].overlaying &&
+           gd._fullLayout[k].domain[1] - gd._fullLayout[k].domain[0] < 0.9)).map(gd => gd.id),
+  });
+})();
+"""
+
+
+@pytest.mark.browser
+def test_report_on_a_phone(report: dict[str, Path], tmp_path: Path) -> None:
+    """At 390 px (review14 item 9): the cards were three columns of 85 px, the claims ran past
+    the card (page 481 px wide), legends covered plots and side-by-side panels overlapped."""
+    driver = _chrome_driver(tmp_path)
+    try:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+        )
+        driver.get(report["html"].resolve().as_uri())
+        driver.set_script_timeout(120)
+        state = driver.execute_async_script(_PHONE_PROBE)
+    finally:
+        driver.quit()
+    assert state["vw"] == 390 and state["pageWidth"] <= 390, state
+    assert state["noteHidden"]  # plotly.js loaded: no note about it
+    assert state["cards"] and min(state["cards"]) > 300, state["cards"]  # one column
+    assert state["claimRight"] <= 390, state
+    assert state["legends"] and all(x.endswith(":h") for x in state["legends"]), state
+    assert not state["sideBySide"], state["sideBySide"]  # panels stacked, full width
+
+
+@pytest.mark.browser
+def test_report_without_plotly_js_says_so_on_top(report: dict[str, Path], tmp_path: Path) -> None:
+    """report.html forwarded alone: one note on the front page says what is missing."""
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(report["html"], alone / "report.html")
+    driver = _chrome_driver(tmp_path)
+    try:
+        driver.get((alone / "report.html").resolve().as_uri())
+        note = driver.execute_script(
+            "const n = document.getElementById('nojs-front');"
+            "return [n.hidden, n.textContent, n.closest('.front') !== null];"
+        )
+    finally:
+        driver.quit()
+    assert note[0] is False and note[2], note
+    assert "forward the whole folder" in note[1] and "plotly-cartesian" in note[1]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from liqcascade.volatility import Period, default_periods, leverage_by_period
@@ -70,3 +72,38 @@ def test_too_few_observations_is_a_row_not_an_error(eth_close: pd.Series) -> Non
     df = leverage_by_period(eth_close, models=("garch",), periods=p).to_frame()
     assert df["verdict"].tolist() == ["too few observations"]
     assert df["model"].tolist() == ["gjr"]  # garch has no asymmetry term
+
+
+def _row(label: str, model: str, gamma: float, lo: float, hi: float, verdict: str) -> Any:
+    from liqcascade.volatility._periods import PeriodLeverage
+
+    return PeriodLeverage(
+        label=label, start=f"{label}-01-01", end=f"{label}-12-31", model=model, dist="t",
+        n_obs=364, gamma=gamma, std_err=(hi - lo) / 3.92, pvalue=0.5, ci_low=lo, ci_high=hi,
+        verdict=verdict, converged=verdict != "did not converge",
+    )  # fmt: skip
+
+
+def test_plot_leaves_unreliable_rows_off_the_axis() -> None:
+    """BTC 2025's EGARCH fit (singular Hessian, interval ±3.4 M) once set the y-axis to
+    ±3,000,000 and flattened every other estimate; it is now an "n/a" mark on zero."""
+    from liqcascade.volatility._periods import LeverageByPeriod
+
+    rows = [
+        _row("2024", "gjr", 0.08, -0.15, 0.31, "not significant"),
+        _row("2024", "egarch", -0.07, -0.26, 0.11, "not significant"),
+        _row("2025", "gjr", 0.14, -0.73, 1.01, "not significant"),
+        _row("2025", "egarch", 76.18, -3.41e6, 3.41e6, "unreliable (singular Hessian)"),
+        _row("2021", "egarch", -0.015, -0.0155, -0.0145, "did not converge"),
+    ]
+    fig = LeverageByPeriod(rows).plot()
+    lo, hi = fig.layout.yaxis.range
+    assert -0.85 < lo < -0.73 and 1.01 < hi < 1.15, (lo, hi)
+    names = [t.name for t in fig.data]
+    assert names == ["GJR γ", "EGARCH γ", "EGARCH: no reliable estimate"]
+    na = fig.data[2]
+    assert list(na.x) == ["2025", "2021"] and list(na.y) == [0, 0]
+    assert list(na.customdata) == ["unreliable (singular Hessian)", "did not converge"]
+    assert list(fig.data[1].x) == ["2024"]  # the unreliable rows draw no interval
+    # the periods keep their order though the first series has no 2021
+    assert list(fig.layout.xaxis.categoryarray) == ["2024", "2025", "2021"]

@@ -17,7 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade.market import EXCHANGE_OI_SHARE as OI_SHARE  # one venue's share of OI
-from liqcascade.report._format import pct, usd
+from liqcascade.report._figures import PALETTE
+from liqcascade.report._format import join_words, num, pct, usd
 from liqcascade.report._leverage_check import distance_check, mix_line
 from liqcascade.report._october import OCTOBER_WINDOWS
 from liqcascade.report._section import (
@@ -182,51 +183,128 @@ def compute(ctx: ReportContext) -> SolvencyView:
 
 def figures(v: SolvencyView) -> list[go.Figure]:
     """Bad debt against buffers by scenario (categorical axis), ADL policies."""
-    fig = go.Figure()
-    for run, name, colour in (
-        (v.cascade, "cascade through the book", "#D55E00"),
-        (v.gap_only, "gap fills only (lower bound)", "#F0A877"),
-    ):
-        fig.add_trace(
-            go.Bar(
-                x=[scenario_text(o.name) for o in run.outcomes],
-                y=[100 * o.min_buffer for o in run.outcomes],
-                name=name,
-                marker_color=colour,
-                text=[f"{100 * o.min_buffer:.1f} %" for o in run.outcomes],
-                textposition="outside",
-                hovertemplate="%{x}: %{y:.2f} % of liabilities<extra>%{fullData.name}</extra>",
-            )
-        )
-    for b, col in zip(BUFFERS, ("#009E73", "#E69F00", "#CC79A7"), strict=True):
-        fig.add_hline(
-            y=100 * b,
-            line_dash="dash",
-            line_color=col,
-            annotation_text=f"{b:.0%} buffer",
-            annotation_position="top left",
-        )
-    fig.update_layout(
-        title=f"{v.asset}: bad debt with no insurance fund, % of liabilities, against reserve "
-        "buffers",
-        yaxis_title="% of liabilities (users' margin)",
-        xaxis_title="scenario",
-        barmode="group",
-        height=440,
-    )
-    figs = [fig]
+    figs = [_bad_debt_figure(v)]
     adl = _adl_frame(v)
     if len(adl):
-        f2 = go.Figure()
-        for col, name in (("haircut_usd", "haircut"), ("notional_usd", "notional closed")):
-            f2.add_trace(go.Bar(x=list(adl["policy"]), y=adl[col] / 1e6, name=f"{name} (USD M)"))
-        f2.update_layout(
-            title=f"{v.asset}: ADL policies side by side, scenario {v.cascade.adl_outcome.name}",
-            barmode="group",
-            height=400,
-        )
-        figs.append(f2)
+        figs.append(_adl_figure(v, adl))
     return figs
+
+
+def _bad_debt_figure(v: SolvencyView) -> go.Figure:
+    """One bar per scenario: the cascade's central case, its 80 % interval, the static bound.
+
+    The gap fills (the lower bound) are drawn only where they print differently from the
+    cascade; where they print the same everywhere the caption says so (two identical bars
+    per scenario said nothing).
+    """
+    L = v.exchange.liabilities
+    out = v.cascade.outcomes
+    xs = [scenario_text(o.name) for o in out]
+    mid = [100 * o.min_buffer for o in out]
+    lo, hi = zip(*(_draws_range(o, L) for o in out), strict=True)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=xs, y=mid, name="cascade through the book (central case)", marker_color="#D55E00",
+            text=[pct(o.min_buffer) for o in out], textposition="inside",
+            insidetextanchor="start", textfont={"color": "white"},
+            error_y={"type": "data", "symmetric": False,
+                     "array": [max(0.0, 100 * h - m) for h, m in zip(hi, mid, strict=True)],
+                     "arrayminus": [max(0.0, m - 100 * x) for x, m in zip(lo, mid, strict=True)],
+                     "color": "#1d2733", "thickness": 1.5, "width": 6},
+            customdata=[f"{pct(a)}–{pct(b)}" for a, b in zip(lo, hi, strict=True)],
+            hovertemplate="%{x}: %{y:.2f} % of liabilities; 80 % over parameter draws "
+            "%{customdata}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=xs, y=[100 * static_bad_debt(o) / L for o in out], mode="markers",
+            name="static book, hit at once (upper bound)",
+            marker={"symbol": "line-ew-open", "size": 34, "color": "#1d2733", "line": {"width": 3}},
+            hovertemplate="%{x}: static bound %{y:.2f} % of liabilities<extra></extra>",
+        )
+    )  # fmt: skip
+    gap = [(x, 100 * g.min_buffer) for x, g, c in zip(xs, v.gap_only.outcomes, out, strict=True)
+           if pct(g.min_buffer) != pct(c.min_buffer)]  # fmt: skip
+    if gap:
+        fig.add_trace(
+            go.Scatter(
+                x=[g[0] for g in gap], y=[g[1] for g in gap], mode="markers",
+                name="gap fills only (lower bound)",
+                marker={"symbol": "line-ew-open", "size": 34, "color": "#56B4E9",
+                        "line": {"width": 3}},
+            )
+        )  # fmt: skip
+    # the buffers in the legend, each its own dash (6, 10 and 14 % lie 8 px apart when a
+    # scenario's static bound sets the axis near 200 %: labels on the lines overlapped)
+    dashes = ("dot", "dash", "longdash")
+    for b, col, dash in zip(BUFFERS, ("#009E73", "#E69F00", "#CC79A7"), dashes, strict=True):
+        fig.add_hline(
+            y=100 * b, line_dash=dash, line_color=col, line_width=1.5, name=f"{b:.0%} buffer",
+            showlegend=True, layer="below",
+        )  # fmt: skip
+    same = "" if gap else "; gap fills alone give the same as the cascade in every scenario"
+    fig.update_layout(
+        title=f"{v.asset}: bad debt with no insurance fund, % of liabilities, against reserve "
+        "buffers — the calibrated cascade's central case (bar), 80 % over parameter draws "
+        f"(whisker), the static book's bound (—){same}",
+        yaxis_title="% of liabilities (users' margin)",
+        xaxis_title="scenario",
+        height=440,
+        uniformtext={"minsize": 10, "mode": "hide"},  # a label that does not fit: hover
+    )
+    return fig
+
+
+ADL_METRICS: tuple[tuple[str, str, float], ...] = (
+    ("n_accounts", "accounts hit", 1.0),
+    ("gini", "Gini of haircuts (0 = even)", 1.0),
+    ("bottom_quartile_haircut_to_equity", "bottom-quartile haircut / equity (%)", 100.0),
+    ("max_haircut_to_equity", "max haircut / equity (%)", 100.0),
+    ("haircut_usd", "haircut (USD M)", 1e-6),
+    ("notional_usd", "notional closed (USD M)", 1e-6),
+)
+"""The ADL columns a figure may draw: column, panel title, scale."""
+
+
+def _varies(x: pd.Series) -> bool:
+    """Whether a column differs across the policies by more than 0.5 % of its largest value."""
+    top = float(x.abs().max())
+    return top > 0 and float(x.max() - x.min()) > 0.005 * top
+
+
+def _adl_figure(v: SolvencyView, adl: pd.DataFrame) -> go.Figure:
+    """The ADL columns that differ across policies, one panel each (horizontal bars).
+
+    The policies close the same notional for the same haircut (both are set by the
+    deficit); they differ in whom they hit: those are the panels. A column equal under
+    every policy is named in the caption with its value instead of drawn.
+    """
+    from plotly.subplots import make_subplots
+
+    shown = [m for m in ADL_METRICS if _varies(adl[m[0]])]
+    same = [f"{t.split(' (')[0]} {usd(adl[c].iloc[0]) if s == 1e-6 else num(adl[c].iloc[0])}"
+            for c, t, s in ADL_METRICS if (c, t, s) not in shown]  # fmt: skip
+    cols = 2 if len(shown) > 1 else 1
+    rows = max(1, math.ceil(len(shown) / cols))
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, horizontal_spacing=0.04,
+                        vertical_spacing=0.16, subplot_titles=[t for _, t, _ in shown])  # fmt: skip
+    for i, (c, t, s) in enumerate(shown):
+        fig.add_trace(
+            go.Bar(y=list(adl["policy"]), x=adl[c] * s, orientation="h", name=t,
+                   marker_color=PALETTE[i % len(PALETTE)], showlegend=False,
+                   hovertemplate="%{y}: %{x:,.4~r}<extra>" + t + "</extra>"),
+            row=i // cols + 1, col=i % cols + 1,
+        )  # fmt: skip
+    fig.update_yaxes(autorange="reversed")
+    tail = f"; the same under every policy: {join_words(same)}" if same else ""
+    fig.update_layout(
+        title=f"{v.asset}: ADL policies side by side, scenario "
+        f"{scenario_text(v.cascade.adl_outcome.name)}: whom each policy hits{tail}",
+        height=max(300, 230 * rows),
+    )
+    return fig
 
 
 def _adl_frame(v: SolvencyView) -> pd.DataFrame:

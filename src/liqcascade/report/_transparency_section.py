@@ -27,17 +27,49 @@ def compute(ctx: ReportContext) -> Any:
 
 
 def figures(tm: Any) -> list[go.Figure]:
-    """The daily series, one panel each, with readable panel titles."""
+    """The daily series, one panel each, with readable panel titles and the refit dates.
+
+    The book behind the metrics is refitted each month (each month's fit trained on the
+    data before it): a dotted line at every month start, across all panels, so that a
+    level shift there (ETH's mean leverage 7.7× → 18.6× on 2025-04-01 and back on
+    2025-05-01) reads as the refit it is, not as a leverage regime.
+    """
     fig = tm.plot()
     a = tm.meta.get("asset", "ETH")
-    fig.update_layout(title=f"{a}: transparency metrics and recorded liquidations (USD M), daily")
+    for m in refit_dates(pd.DatetimeIndex(tm.frame.index)):
+        fig.add_shape(
+            type="line", x0=f"{m:%Y-%m-%d}", x1=f"{m:%Y-%m-%d}", xref="x", yref="paper",
+            y0=0, y1=1, line={"color": "#999999", "width": 1, "dash": "dot"}, layer="below",
+        )  # fmt: skip
+    fig.update_layout(
+        title=f"{a}: transparency metrics and recorded liquidations (USD M), daily; dotted "
+        "lines: month starts, where the estimated book is refitted (a level that shifts at "
+        "a line is the refit, not the market)"
+    )
     names = {
         "liquidations_usd": "recorded liquidations (USD M)",  # plotted in millions
         "distance_to_cascade": "distance to cascade (static-book critical shock)",
     }
     for ann in fig.layout.annotations:
         ann.text = names.get(ann.text, column_name(ann.text))
+    for tr in fig.data:  # "recorded" draws in the report's one colour for the data
+        if tr.name == "liquidations_usd":
+            tr.name = names["liquidations_usd"]
     return [fig]
+
+
+def refit_dates(days: pd.DatetimeIndex) -> list[pd.Timestamp]:
+    """Month starts after the first day and up to the last: where the book's fit changes.
+
+    >>> days = pd.date_range("2025-02-20 20:00", "2025-04-03 20:00", freq="D", tz="UTC")
+    >>> [f"{m:%Y-%m-%d}" for m in refit_dates(days)]
+    ['2025-03-01', '2025-04-01']
+    """
+    if len(days) == 0:
+        return []
+    first, last = days.min(), days.max()
+    starts = pd.date_range(first.normalize(), last, freq="MS")
+    return [m for m in starts if m > first]
 
 
 def _strong(w: pd.DataFrame) -> tuple[bool, float]:

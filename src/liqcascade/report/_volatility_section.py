@@ -160,7 +160,8 @@ def figures(v: VolatilityView) -> list[go.Figure]:
     lev = v.daily_periods.plot()
     lev.update_layout(
         title=f"Leverage effect by period ({v.asset}, daily): γ with 95 % interval "
-        "(GJR > 0 or EGARCH < 0 = falls raise volatility more)"
+        "(GJR > 0 or EGARCH < 0 = falls raise volatility more); n/a: no reliable estimate "
+        "(the fit did not converge or its Hessian is singular)"
     )
     both = v.realised()
     rv = go.Figure()

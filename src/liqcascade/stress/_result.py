@@ -258,6 +258,28 @@ def _q(x: FloatArray, qs: dict[str, float]) -> dict[str, float]:
     return {k: float(np.quantile(x, v)) for k, v in qs.items()}
 
 
+PLOT_QUANTILES: tuple[float, float] = (0.005, 0.995)
+"""The quantiles between which :meth:`StressResult.plot` draws the paths (fractions)."""
+
+MAX_PLOT_SAMPLES = 20_000
+"""Most samples handed to a histogram (every ``k``-th of the sorted kept paths beyond)."""
+
+
+def _central(x: FloatArray) -> FloatArray:
+    """The finite values of ``x`` between the :data:`PLOT_QUANTILES`, sorted.
+
+    At most :data:`MAX_PLOT_SAMPLES` of them: an even thinning of the sorted values.
+    """
+    v = np.sort(np.asarray(x, dtype=float)[np.isfinite(x)])
+    if v.size == 0:
+        return v
+    lo, hi = np.quantile(v, PLOT_QUANTILES)
+    v = v[(v >= lo) & (v <= hi)]
+    step = max(1, v.size // MAX_PLOT_SAMPLES)
+    out: FloatArray = v[::step]
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class FailedScenario:
     """A scenario of a batch that could not run (the batch goes on).
@@ -551,26 +573,38 @@ class StressResult:
         return df
 
     def plot(self) -> Any:
-        """Loss distribution with VaR/ES marks, and market liquidations (plotly)."""
+        """Loss distribution with VaR marks, and market liquidations (plotly).
+
+        Each histogram shows the paths between the 0.5 % and 99.5 % quantiles
+        (:data:`PLOT_QUANTILES`), binned over that range: a levered portfolio's rare large
+        gains (negative losses) otherwise stretch the axis to several times the losses
+        and squeeze every loss into one bar. The axis titles say so; the VaR and
+        expected shortfall are computed on every path.
+        """
         import plotly.graph_objects as go
         from plotly.subplots import make_subplots
 
+        lo_q, hi_q = PLOT_QUANTILES
+        kept = f"paths {100 * lo_q:g}–{100 * hi_q:g} % shown"
         fig = make_subplots(
             rows=1,
             cols=2,
             subplot_titles=("Portfolio loss (USD)", "Market liquidations (USD)"),
         )
-        loss = self.loss
-        liq = self.market_liq_usd
-        if loss.size > 20000:
-            step = loss.size // 20000
-            loss, liq = loss[::step], liq[::step]
+        loss, liq = _central(self.loss), _central(self.market_liq_usd)
         fig.add_trace(go.Histogram(x=loss, nbinsx=80, name="loss"), row=1, col=1)
-        for lvl, dash in ((0.95, "dash"), (0.99, "dot")):
+        for lvl, dash, pos, shift in (
+            (0.95, "dash", "top left", 0),
+            (0.99, "dot", "top right", -14),
+        ):
             fig.add_vline(
-                x=self.var(lvl), line_dash=dash, annotation_text=f"VaR {lvl:.0%}", row=1, col=1
-            )
+                x=self.var(lvl), line_dash=dash, annotation_text=f"VaR {lvl:.0%}",
+                annotation_position=pos, annotation_yshift=shift, row=1, col=1,
+            )  # fmt: skip
         fig.add_trace(go.Histogram(x=liq, nbinsx=80, name="liquidations"), row=1, col=2)
+        fig.update_xaxes(title_text=f"negative: a gain; {kept}", row=1, col=1)
+        fig.update_xaxes(title_text=kept, row=1, col=2)
+        fig.update_yaxes(title_text="paths", row=1, col=1)
         fig.update_layout(
             title=f"Stress: {self.scenario} ({self.label}), {self.n_paths:,} paths",
             showlegend=False,

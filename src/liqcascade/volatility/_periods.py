@@ -113,6 +113,13 @@ class PeriodLeverage:
         return asdict(self)
 
 
+RELIABLE_VERDICTS = frozenset({"significant", "inverted", "not significant"})
+"""Verdicts of a row with a trustworthy estimate (the others have none to draw)."""
+
+_MODEL_STYLE = {"gjr": ("GJR", "#D55E00"), "egarch": ("EGARCH", "#0072B2")}
+"""Each model's name in the figure and its colour (Okabe–Ito)."""
+
+
 class LeverageByPeriod:
     """Leverage-effect estimates over several periods (see :func:`leverage_by_period`).
 
@@ -138,33 +145,64 @@ class LeverageByPeriod:
         return self.to_frame()["verdict"].value_counts().rename("periods")
 
     def plot(self) -> go.Figure:
-        """``gamma[1]`` with 95 % intervals by period (one marker series per model)."""
+        """``gamma[1]`` with 95 % intervals by period, one marker series per model.
+
+        Only estimates with a leverage verdict (``significant``, ``inverted``, ``not
+        significant``) are drawn with their interval, and the y-axis spans those
+        intervals. A row without a trustworthy estimate (``unreliable (singular
+        Hessian)``, ``did not converge``, too few observations, failed) is marked "n/a"
+        on the zero line: its interval (BTC 2025's EGARCH: ±3.4 million) would otherwise
+        set the axis and flatten every other estimate to a dot.
+        """
         df = self.to_frame()
         fig = go.Figure()
-        colours = {"gjr": "#c0392b", "egarch": "#2980b9"}
+        ok = (
+            df["verdict"].isin(RELIABLE_VERDICTS)
+            & np.isfinite(df["ci_low"])
+            & np.isfinite(df["ci_high"])
+        )
         for model, g in df.groupby("model", sort=False):
+            name, colour = _MODEL_STYLE.get(str(model), (str(model), "#999999"))
+            good, bad = g[ok.loc[g.index]], g[~ok.loc[g.index]]
             fig.add_trace(
                 go.Scatter(
-                    x=g["label"],
-                    y=g["gamma"],
-                    mode="markers",
-                    name=f"{model} gamma[1]",
-                    marker={"color": colours.get(str(model), "#7f8c8d"), "size": 9},
-                    error_y={
-                        "type": "data",
-                        "symmetric": False,
-                        "array": (g["ci_high"] - g["gamma"]).to_numpy(),
-                        "arrayminus": (g["gamma"] - g["ci_low"]).to_numpy(),
-                    },
-                    text=g["verdict"],
+                    x=good["label"], y=good["gamma"], mode="markers", name=f"{name} γ",
+                    offsetgroup=str(model), legendgroup=str(model),
+                    marker={"color": colour, "size": 9},
+                    error_y={"type": "data", "symmetric": False,
+                             "array": (good["ci_high"] - good["gamma"]).to_numpy(),
+                             "arrayminus": (good["gamma"] - good["ci_low"]).to_numpy()},
+                    text=good["verdict"],
+                    hovertemplate="%{x}: γ = %{y:.3f} (%{text})<extra>" + name + "</extra>",
                 )
-            )
-        fig.add_hline(y=0, line_dash="dot", line_color="#7f8c8d")
+            )  # fmt: skip
+            if len(bad):
+                fig.add_trace(
+                    go.Scatter(
+                        x=bad["label"], y=np.zeros(len(bad)), mode="markers+text",
+                        name=f"{name}: no reliable estimate", offsetgroup=str(model),
+                        legendgroup=str(model), text=["n/a"] * len(bad),
+                        textposition="top center", textfont={"size": 10, "color": colour},
+                        marker={"color": colour, "size": 10, "symbol": "x-thin-open",
+                                "line": {"width": 2, "color": colour}},
+                        customdata=bad["verdict"],
+                        hovertemplate="%{x}: no reliable estimate (%{customdata})<extra>"
+                        + name + "</extra>",
+                    )
+                )  # fmt: skip
+        fig.add_hline(y=0, line_dash="dot", line_color="#999999")
+        lo = float(min(0.0, df.loc[ok, "ci_low"].min())) if ok.any() else -1.0
+        hi = float(max(0.0, df.loc[ok, "ci_high"].max())) if ok.any() else 1.0
+        pad = 0.06 * max(hi - lo, 1e-9)
         fig.update_layout(
-            title="Leverage effect by period: gamma[1] and 95 % interval "
+            title="Leverage effect by period: γ (gamma[1]) and 95 % interval "
             "(GJR: > 0 = falls raise vol more; EGARCH: < 0 = falls raise vol more)",
             height=420,
             margin={"t": 60, "l": 60, "r": 20, "b": 40},
+            scattermode="group",
+            yaxis={"range": [lo - pad, hi + pad], "title": {"text": "γ (dimensionless)"}},
+            # the periods in their own order, whichever series draws a period first
+            xaxis={"categoryorder": "array", "categoryarray": list(dict.fromkeys(df["label"]))},
         )
         return fig
 
