@@ -128,7 +128,8 @@ def test_data_section_says_the_history_is_revised_and_where_series_were_read(
     d = s["sections"]["data"]
     assert "values as revised up to ~6 months later; not point-in-time" in d["revised_history"]
     html = paths["html"].read_text()
-    assert html.count("not point-in-time") == 1  # said once, in the data section
+    # said once in the data section (not once per asset) and once in the glossary
+    assert html.count("not point-in-time") == 2
     assert {r["source"] for r in d["sources"]} == {"bundled"}
     assert {r["asset"] for r in d["sources"]} == {"ETH", "BTC"}
     assert s["front"]["sources_text"] == (

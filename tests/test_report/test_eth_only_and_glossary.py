@@ -116,7 +116,7 @@ def test_transparency_names_the_static_book_and_units() -> None:
     assert "recorded liquidations (USD M)" in texts
     assert not any(x.endswith("(USD)") for x in texts)
     # the panel holds millions: its largest value is the frame's maximum over 1e6
-    liq = next(tr for tr in fig.data if tr.name == "liquidations_usd")
+    liq = next(tr for tr in fig.data if tr.name == "recorded liquidations (USD M)")
     assert max(liq.y) == pytest.approx(tm.frame["liquidations_usd"].max() / 1e6, rel=1e-12)
     p = t.prose(tm)
     assert "static-book critical shock" in p.takeaways[0]

@@ -14,6 +14,7 @@ from liqcascade.report._format import (
     SCI_NOTATION,
     column_name,
     date_text,
+    dec,
     format_table,
     num,
     pct,
@@ -121,3 +122,12 @@ def test_signed_num_reads_back_as_the_rounded_figure(x: float, d: int) -> None:
     back = float(text.replace(MINUS, "-"))
     assert abs(back - x) <= 0.5 * 10.0**-d * (1 + 1e-9) + 1e-9 * abs(x)
     assert text[0] in "+" + MINUS or back == 0
+
+
+def test_negative_figures_read_with_the_minus_sign_at_every_size() -> None:
+    # a log-likelihood of −8,150 and an integer cell printed ASCII hyphens
+    assert num(-8150.3) == f"{MINUS}8,150"
+    table = format_table(pd.DataFrame({"loglik": [-8150.3], "n": [-67504], "k": [-4]}))
+    assert table.iloc[0].tolist() == [f"{MINUS}8,150", f"{MINUS}67,504", f"{MINUS}4"]
+    assert dec(-0.0634, 3) == f"{MINUS}0.063" and dec(0.0078, 3) == "0.008"
+    assert dec(-0.0001, 3) == "0.000" and dec(float("inf"), 2) == "–"

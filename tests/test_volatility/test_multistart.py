@@ -30,6 +30,7 @@ from liqcascade.volatility._multistart import (
     best_of,
     start_points,
 )
+from profiles import examples
 
 SETTINGS = FitSettings(model="egarch", dist="t", interval="1d")
 
@@ -102,7 +103,7 @@ def test_the_starts_order_does_not_change_the_fit(name: str, fragile: dict[str, 
 
 
 @given(order=st.permutations(range(4)), year=st.sampled_from(["BTC 2019", "BTC 2025"]))
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 def test_best_of_any_order_keeps_the_same_end(
     order: list[int], year: str, ends: dict[str, list[VolatilityFit]]
 ) -> None:

@@ -1039,7 +1039,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
             value=float(c.critical), text=pct(c.critical, signed=True),
             interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (10th / 90th-percentile "
             "paths); "
-            f"static book {_static_critical_text(c)} (it bounds only the cascade's own carry)",
+            f"static book {_static_critical_text(c)} ({_static_name(c, critical=True)}; it "
+            "bounds only the cascade's own carry)",
             evidence=history_text(hc, c.critical) + _why_checks_differ(v),
             unit="fraction", low=min(lo, hi), high=max(lo, hi),
         ),

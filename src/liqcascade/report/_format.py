@@ -25,6 +25,7 @@ __all__ = [
     "SCI_NOTATION",
     "column_name",
     "date_text",
+    "dec",
     "format_table",
     "interval",
     "num",
@@ -89,7 +90,7 @@ def num(x: Any, digits: int = 3) -> str:
         return "0"
     a = abs(v)
     if a >= 1000:
-        return f"{v:,.0f}"
+        return f"{v:,.0f}".replace("-", MINUS)
     decimals = max(0, digits - 1 - math.floor(math.log10(a)))
     decimals = min(decimals, 8)
     text = f"{v:,.{decimals}f}"
@@ -98,8 +99,8 @@ def num(x: Any, digits: int = 3) -> str:
     return "0" if text in ("-0", "") else text.replace("-", MINUS)
 
 
-def signed_num(x: Any, decimals: int) -> str:
-    """A figure with its sign always written: ``+0.012``, ``−1.10`` (the minus sign).
+def dec(x: Any, decimals: int) -> str:
+    """A figure to ``decimals`` places with the minus sign: ``0.008``, ``−0.063``.
 
     Parameters
     ----------
@@ -108,15 +109,27 @@ def signed_num(x: Any, decimals: int) -> str:
     decimals : int
         Digits after the point.
 
-    A value that rounds to zero prints unsigned (``0.00``), never ``−0.00``; a
-    missing or non-finite value prints the dash.
+    A value that rounds to zero prints unsigned (``0.000``); a missing or non-finite
+    value prints the dash.
     """
     if x is None or not is_finite(x):
         return _DASH
-    text = f"{float(x):+.{decimals}f}"
-    if float(text) == 0:
-        return text[1:]
-    return text.replace("-", MINUS)
+    text = f"{float(x):.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0 else text.replace("-", MINUS)
+
+
+def signed_num(x: Any, decimals: int) -> str:
+    """:func:`dec` with the sign always written: ``+0.012``, ``−1.10``.
+
+    Parameters
+    ----------
+    x, decimals
+        As :func:`dec` (zero prints unsigned, never ``−0.00``; missing, the dash).
+    """
+    text = dec(x, decimals)
+    if text == _DASH or text.startswith(MINUS) or float(text) == 0:
+        return text
+    return "+" + text
 
 
 def usd(x: Any, *, signed: bool = False) -> str:
@@ -264,7 +277,8 @@ def _cell(v: Any, column: str) -> str:
     if isinstance(v, pd.Timestamp | datetime | date | np.datetime64):
         return date_text(v, time=True)
     if isinstance(v, int | np.integer):
-        return f"{int(v):,}" if abs(int(v)) >= 10_000 else str(int(v))
+        text = f"{int(v):,}" if abs(int(v)) >= 10_000 else str(int(v))
+        return text.replace("-", MINUS)
     if isinstance(v, float | np.floating):
         if not math.isfinite(float(v)):
             return _DASH

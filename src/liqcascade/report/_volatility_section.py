@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.report._format import join_words, pvalue
+from liqcascade.report._format import dec, join_words, pvalue
 from liqcascade.report._section import (
     Claim,
     Prose,
@@ -238,7 +238,7 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
     )
     years = pd.concat([yg, v.yearly("egarch")])
     lev = (
-        f"Daily GJR γ = {lg.gamma:.3f} (95 % {lg.ci_low:.3f} to {lg.ci_high:.3f}, p "
+        f"Daily GJR γ = {dec(lg.gamma, 3)} (95 % {dec(lg.ci_low, 3)} to {dec(lg.ci_high, 3)}, p "
         f"{pvalue(lg.pvalue)}): {v.gjr.leverage_verdict}; EGARCH {v.egarch.leverage_verdict}. "
         f"Years with a significant effect: {_years(v, 'significant')}; inverted: "
         f"{_years(v, 'inverted')}"
@@ -254,8 +254,8 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
     if hf is not None and hl is not None:
         said = hf.leverage_verdict
         lev += (
-            f" Hourly GJR γ = {hl.gamma:.4f} (95 % {hl.ci_low:.4f} to {hl.ci_high:.4f}, p "
-            f"{pvalue(hl.pvalue)}): {said}"
+            f" Hourly GJR γ = {dec(hl.gamma, 4)} (95 % {dec(hl.ci_low, 4)} to "
+            f"{dec(hl.ci_high, 4)}, p {pvalue(hl.pvalue)}): {said}"
             + (" — the hourly fit alone carries the effect." if said == "significant"
                and not v.periods_significant_after_correction() else ".")
         )  # fmt: skip
