@@ -87,6 +87,10 @@ def test_a_fitted_date_has_no_warning_and_scores_the_events_before_it() -> None:
     assert "package score, event back-test 2024-11-01 → 2025-07-31 (125 events)" in flat
     assert "every one closed by the market's time" in flat
     assert "whole back-test reads data after" not in flat
+    # the scored events start where the open interest does; the window's earlier
+    # triggers are counted, not dropped silently
+    assert "the whole back-test, 125 events 2024-11-23 → 2025-07-31" in flat
+    assert "13 triggers of the window are not scored (no open interest: 13)" in flat
 
 
 def test_moves_at_the_book_edge_are_flagged() -> None:

@@ -734,7 +734,7 @@ def _first_day(o: dict[str, Any]) -> str:
     return first[:7] if first[:10] == str(o["start"])[:10] else first[:10]
 
 
-def _skipped_text(o: dict[str, Any]) -> str:
+def skipped_text(o: dict[str, Any]) -> str:
     """The window's events left unscored, by reason (the section's text only)."""
     n = {str(k): int(v) for k, v in (o.get("n_skipped") or {}).items() if int(v)}
     if not n:
@@ -808,7 +808,7 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
     )
     tail = (
         _strict_text(o, short)
-        + ("" if short else _skipped_text(o))
+        + ("" if short else skipped_text(o))
         + _package_text(o, asset, short)
         + cmd
     )
