@@ -34,7 +34,8 @@ def test_preset_keys_and_honesty(runs: dict[str, dict]) -> None:
     assert "nothing is compared with the recorded depeg" in own["note"]
     assert "validation" not in own["note"]
     srcs = " ".join(x["source"] for x in own["assumptions"])
-    assert "issue 19" in srcs and "assumed" in srcs and "calibrated on the bundled USDE" in srcs
+    assert "Binance announcements" in srcs and "assumed" in srcs
+    assert "calibrated on the bundled USDE" in srcs
     # the USDe book was fitted strictly before the scenario's start
     assert own["books"]["USDE"]["end"] < "2025-10-10T12:00"
     # the depeg is real in the scenario: USDe's own book falls below 0.95

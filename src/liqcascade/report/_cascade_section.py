@@ -351,12 +351,16 @@ def _next_wave_figure(v: CascadeView) -> go.Figure:
             for a, b in zip(f["level"], f["next_level"], strict=True)
         ]
         side = "long" if col == 1 else "short"
-        for key, name in (("liquidations_usd", "liquidations"), ("stops_usd", "stops")):
+        # the report's side colours (its side pattern added by finish); stops a lighter tint
+        dark, light = (LONG, "#F0A877") if col == 1 else (SHORT, "#56B4E9")
+        for key, name, colour in (("liquidations_usd", "liquidations", dark),
+                                  ("stops_usd", "stops", light)):  # fmt: skip
             fig.add_trace(
                 go.Bar(
                     x=lab,
                     y=f[key] / 1e6,
                     name=f"{name} ({side}s)",
+                    marker_color=colour,
                     hovertemplate="%{x}: $%{y:,.1f} M<extra>%{fullData.name}</extra>",
                 ),
                 row=1,

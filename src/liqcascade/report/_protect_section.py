@@ -225,7 +225,7 @@ POLICY_COLUMNS: dict[str, str] = {
     "stop_outs_lo": "stop-outs, Wilson 90 % low (%)",
     "stop_outs_hi": "stop-outs, Wilson 90 % high (%)",
     "avg_loss_on_stop": "loss on a stop (% of entry)",
-    "avg_slippage": "slippage (% of entry)",
+    "avg_slippage": "slippage (% of the stop price)",
     "total_return": "summed return (% of one entry's notional)",
     "mean_return": "mean return (% of entry)",
     "max_drawdown": "max drawdown (% of one entry's notional)",
@@ -250,11 +250,11 @@ def tables(v: ProtectView) -> list[Table]:
              "leverage": f"{r.leverage:.0f}×",
              "liquidation price": price_text(r.liq_price, r.entry),
              "raw stop": price_text(r.raw_stop_price, r.entry),
-             "raw slippage (% of entry)": _pct(r.raw_expected_slippage),
+             "raw slippage (% of the stop price)": _pct(r.raw_expected_slippage),
              "volatility distance [p05–p95]": _vol_band(r),
              "stop": price_text(r.stop_price, r.entry),
              "distance (% of entry)": _pct(r.distance),
-             "slippage (% of entry)": _pct(r.expected_slippage),
+             "slippage (% of the stop price)": _pct(r.expected_slippage),
              "avoided": "; ".join(
                  f"{z['kind']} {price_range(z['price_low'], z['price_high'], r.entry)}"
                  for z in r.avoided_clusters) or "—"}
@@ -343,8 +343,11 @@ def prose(v: ProtectView) -> Prose:
         "binomial and treats overlapping trades as independent, so it understates the "
         "uncertainty.",
         "Volatility: GJR-GARCH(1,1)-t on daily returns (the conditional volatility uses only "
-        "past returns, the parameters the whole sample). " + _cap_rules(v),
-        "Returns, losses and slippage are unlevered percentages of the entry notional; the "
+        "past returns); the recommendation's parameters are fitted on every return to the "
+        "market date, the back-test's refitted before each calendar year of entries on the "
+        "returns before it. " + _cap_rules(v),
+        "Returns and losses are unlevered percentages of the entry notional, slippage a "
+        "percentage of the stop's trigger price (the fill's distance beyond it); the "
         "summed return and the drawdown add the trades in closing order, in percent of one "
         "entry's notional. The back-test's trades all close by the market date.",
         _size_note(v),

@@ -305,9 +305,12 @@ def figures(v: StressView) -> list[go.Figure]:
     fig2.add_vline(x=v.price, line_dash="dot", annotation_text=f"today ${v.price:,.0f}")
     fig2.update_layout(
         title=f"{a} after {HORIZON_DAYS} days (FHS GJR-t paths): share of paths below each price",
-        xaxis_title=f"{a} price (USD)",
+        xaxis_title=f"{a} price (USD; the 0.5–99.5 % of paths)",
         yaxis_title="share of paths",
         yaxis_tickformat=".0%",
+        # the axis spans the bulk of the paths (as the histograms do): a few far paths
+        # stretched it to $16,000 and squeezed the curve into a sliver
+        xaxis_range=[float(np.quantile(x, 0.005)), float(np.quantile(x, 0.995))],
     )
     figs = [fig, fig2]
     if v.backtest is not None:
