@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from liqcascade._limits import PARSE_BYTES_PER_BYTE, check_memory, format_bytes
+from liqcascade._paths import read_parquet_bytes
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -172,7 +173,7 @@ def _cannot_read(p: Path, exc: Exception) -> InputError:
 
 def _read_parquet(p: Path) -> pd.DataFrame:
     try:
-        return pd.read_parquet(p)
+        return read_parquet_bytes(p.read_bytes())
     except PARQUET_ERRORS as exc:
         raise _cannot_read(p, exc) from exc
 

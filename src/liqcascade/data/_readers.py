@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import format_bytes
+from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol
 from liqcascade._tables import PARQUET_ERRORS, check_parse_memory, decode_utf8, sniff_separator
 from liqcascade.data._columns import first_of
@@ -158,7 +159,7 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, bool]:
     headerless = False
     if data[:4] == b"PAR1":
         try:
-            df = pd.read_parquet(io.BytesIO(data))
+            df = read_parquet_bytes(data)
         except PARQUET_ERRORS as exc:  # a damaged file; a bug of ours still surfaces
             raise InputError(f"{name}: unreadable Parquet: {exc}") from exc
         df = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df

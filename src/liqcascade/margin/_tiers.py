@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol, split_symbol
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
@@ -325,7 +326,7 @@ def load_tiers(symbol_or_path: str | Path | TierTable = "ETHUSDT") -> TierTable:
             raise InputError(f"{s}: no such tier file")
         try:
             if p.suffix.lower() in (".parquet", ".pq"):
-                df = pd.read_parquet(p)
+                df = read_parquet_bytes(p.read_bytes())
             else:
                 df = pd.read_csv(p, comment="#")
         except (OSError, ValueError) as exc:

@@ -181,7 +181,10 @@ def prose(tm: Any) -> Prose:
         "|static-book critical shock|: the smallest first fall whose static cascade (central "
         "book, instant, no refill) carries price 10 % down.",
         "All metrics come from the estimated book (one venue, calibrated to Binance's recorded "
-        "liquidations), not observed positions.",
+        "liquidations), not observed positions. The book is refitted at each month start "
+        "(each fit on the data before it): a level that shifts there, such as the mean "
+        "leverage, is the refit, not the market, and those shifts enter the early-warning "
+        "correlations as they are.",
     ]
     return Prose(take, method, [claim])
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._paths import read_parquet_bytes
 from liqcascade._time import to_utc, utc_end
 from liqcascade.data.bundled._registry import (
     AAVE_HORIZON_PARAMS_FILE,
@@ -88,8 +89,7 @@ def names() -> list[str]:
 @lru_cache(maxsize=64)
 def _read(name: str) -> pd.DataFrame:
     path = files("liqcascade.data.bundled") / "_files" / DATASETS[name].file
-    with path.open("rb") as fh:
-        df = pd.read_parquet(fh)
+    df = read_parquet_bytes(path.read_bytes())
     if "ts" in df.columns:
         df["ts"] = pd.to_datetime(df["ts"], utc=True)
         df = df.set_index("ts")
