@@ -45,6 +45,26 @@ def test_the_pages_have_runnable_snippets() -> None:
     assert found["data.md"] == 3
 
 
+DONE = "__snippet ran to its end__"
+"""Printed after a snippet's last line: the snippet itself completed."""
+
+
+def _aborted_at_exit(r: subprocess.CompletedProcess[str]) -> bool:
+    """A run that completed, then aborted in interpreter teardown (SIGABRT from Arrow).
+
+    pandas 3 runs string and parquet work on pyarrow's thread pools; about 1 process in
+    100 on a loaded machine then aborts *after* the last line, while Python tears down
+    ("terminate called without an active exception": apache/arrow#34314, #50482). The
+    snippet ran as written (its end marker is printed); the abort is upstream's, and is
+    named in the project's notes, not hidden: any other failure still fails here.
+    """
+    return (
+        r.returncode == -6
+        and r.stdout.rstrip().endswith(DONE)
+        and "terminate called without an active exception" in r.stderr
+    )
+
+
 @pytest.mark.parametrize("page", [p for p in PAGES if snippets(p)], ids=lambda p: p.name)
 def test_snippets_run_as_written(page: Path, tmp_path: Path) -> None:
     (tmp_path / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
@@ -57,7 +77,7 @@ def test_snippets_run_as_written(page: Path, tmp_path: Path) -> None:
     }
     for line, code in snippets(page):
         r = subprocess.run(
-            [sys.executable, "-c", code],
+            [sys.executable, "-c", code + f"\nprint({DONE!r}, flush=True)\n"],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -65,5 +85,8 @@ def test_snippets_run_as_written(page: Path, tmp_path: Path) -> None:
             timeout=900,
         )
         tail = r.stderr.strip().splitlines()[-3:]
+        if _aborted_at_exit(r):  # the snippet ran whole; Arrow's teardown aborted after it
+            continue
         assert r.returncode == 0, f"{page.name}:{line}: {' | '.join(tail)}"
+        assert r.stdout.rstrip().endswith(DONE)
     assert not (tmp_path / "none.duckdb").exists()  # only bundled data was read
