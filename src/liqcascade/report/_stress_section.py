@@ -572,8 +572,6 @@ PINBALL_RESAMPLES = 1000
 tails hold 50 resamples each, enough for a verdict; the library's default (more) cost
 the report ~1.5 s of CPU per asset for the 8 intervals it quotes."""
 
-_PINBALL: dict[tuple[int, int, float, str], tuple[float, float, float]] = {}
-
 
 def pinball_interval(bt: Any, h: int, level: float, baseline: str) -> tuple[float, float, float]:
     """The model's pinball loss minus ``baseline``'s: mean and 90 % interval, one rule.
@@ -582,19 +580,12 @@ def pinball_interval(bt: Any, h: int, level: float, baseline: str) -> tuple[floa
     verdicts, the whole back-test's line) reads it here, with
     :data:`PINBALL_RESAMPLES` and the bootstrap's seed
     (:meth:`VarBacktest.pinball_difference`), so that one horizon and level never
-    print two intervals; computed once per back-test, horizon, level and baseline.
-    Fractions of the position's value (× 1e4 for bp).
+    print two intervals (the back-test computes each once). Fractions of the
+    position's value (× 1e4 for bp).
     """
-    key = (id(bt), int(h), float(level), str(baseline))
-    hit = _PINBALL.get(key)
-    if hit is None or _PINBALL_OWNER.get(key) is not bt:
-        hit = bt.pinball_difference(h, level, baseline, n_resamples=PINBALL_RESAMPLES)
-        _PINBALL[key], _PINBALL_OWNER[key] = hit, bt
-    return hit
-
-
-_PINBALL_OWNER: dict[tuple[int, int, float, str], Any] = {}
-"""The back-test each cached interval belongs to (an ``id`` can be reused after one dies)."""
+    return bt.pinball_difference(  # type: ignore[no-any-return]
+        h, level, baseline, n_resamples=PINBALL_RESAMPLES
+    )
 
 
 def _scope_words(v: StressView) -> str:

@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -276,6 +276,10 @@ class VarBacktest:
     forecasts: pd.DataFrame
     scores: pd.DataFrame
     settings: dict[str, Any]
+    _intervals: dict[tuple[Any, ...], tuple[float, float, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """:meth:`pinball_difference`'s results, by its arguments (the object is frozen)."""
 
     def row(self, horizon: int, level: float, method: str) -> dict[str, Any]:
         """The score row of one horizon, level and method.
@@ -316,6 +320,8 @@ class VarBacktest:
         The windows of a horizon do not overlap, so they are resampled one by one
         (:func:`liqcascade._significance.paired_mean_interval`, its default resamples
         unless ``n_resamples`` is given: 1-day horizons hold about 2,000 windows).
+        Computed once per argument set (the bootstrap's seed is fixed: a repeat call
+        would give the same interval).
         Negative: the model's loss is lower. Fractions of the position's value (× 1e4
         for bp).
 
@@ -340,6 +346,15 @@ class VarBacktest:
         InputError
             ``level`` is not one of the back-test's levels (e.g. a percent, 99).
         """
+        key = (int(horizon), float(level), str(baseline), n_resamples)
+        if key not in self._intervals:
+            self._intervals[key] = self._pinball_difference(horizon, level, baseline, n_resamples)
+        return self._intervals[key]
+
+    def _pinball_difference(
+        self, horizon: int, level: float, baseline: str, n_resamples: int | None
+    ) -> tuple[float, float, float]:
+        """:meth:`pinball_difference`, computed (its bootstrap has a fixed seed)."""
         from liqcascade._significance import paired_mean_interval
 
         if not any(np.isclose(level, v) for v in self.settings["levels"]):
