@@ -43,24 +43,21 @@ def _inserted(advance: _common.Advance) -> Callable[[int, int], None]:
 
 @contextmanager
 def _interrupt_says_what_was_stored() -> Iterator[list[str]]:
-    """Ctrl-C during an ingest: one line saying whether anything was stored, exit 130.
+    """Ctrl-C after the rows are stored (while the result prints) says what was stored.
 
-    Yields a list: once the rows are stored, the caller puts there what was stored, for
-    an interrupt that comes after (while the result prints).
+    Yields a list: once the rows are stored, the caller puts there what was stored. An
+    interrupt is printed as one line, exit 130, by the command line's one rule
+    (``liqcascade.cli.main``, the interrupt's message); during the ingest that message
+    is the library's :class:`~liqcascade.data.IngestInterrupted` (stored or not), after
+    it the line this adds.
     """
     stored: list[str] = []
     try:
         yield stored
-    except IngestInterrupted as exc:
-        line = str(exc)
-    except KeyboardInterrupt:
-        if not stored:
+    except KeyboardInterrupt as exc:
+        if not stored or isinstance(exc, IngestInterrupted):
             raise
-        line = f"interrupted after the ingest: {stored[0]}"
-    else:
-        return
-    _common.stderr.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
-    raise typer.Exit(130)
+        raise KeyboardInterrupt(f"interrupted after the ingest: {stored[0]}") from None
 
 
 def _note(message: str) -> None:
