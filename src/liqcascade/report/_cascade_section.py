@@ -945,10 +945,10 @@ def _why_checks_differ(v: CascadeView) -> str:
     the median near it moves the count a lot); the follow-through check compares the
     median falls after 5 % falls, within 2 points. Said only where they disagree.
     """
-    m = v.every_date
-    if m is None or not m.n_dates or history_check(v.history_critical)["n"] == 0:
+    m, h = v.every_date, history_check(v.history_critical)
+    if m is None or not m.n_dates or h["n"] == 0:
         return ""
-    if history_check(v.history_critical)["verdict"] != "contradicts" or not m.median_within_2pp:
+    if h["verdict"] != "contradicts" or not m.median_within_2pp:
         return ""
     gap = abs(m.model_total_median - m.history_total_median) * 100
     return (
