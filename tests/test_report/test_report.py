@@ -271,6 +271,14 @@ const t0 = Date.now();
     sideBySide: plots.filter(gd => Object.keys(gd._fullLayout).some(
       k => /^xaxis\d*$/.test(k) && !gd._fullLayout[k].overlaying &&
            gd._fullLayout[k].domain[1] - gd._fullLayout[k].domain[0] < 0.9)).map(gd => gd.id),
+    overlaps: plots.flatMap(gd => {
+      const r = Array.from(gd.querySelectorAll('g.annotation')).map(a => [
+        a.textContent, a.getBoundingClientRect()]).filter(([, b]) => b.width > 0);
+      return r.flatMap(([ta, a], i) => r.slice(i + 1).filter(([, b]) =>
+        Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+        Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1).map(
+        ([tb]) => gd.id + ': ' + ta + ' / ' + tb));
+    }),
   });
 })();
 """
@@ -279,7 +287,8 @@ const t0 = Date.now();
 @pytest.mark.browser
 def test_report_on_a_phone(report: dict[str, Path], tmp_path: Path) -> None:
     """At 390 px (review14 item 9): the cards were three columns of 85 px, the claims ran past
-    the card (page 481 px wide), legends covered plots and side-by-side panels overlapped."""
+    the card (page 481 px wide), legends covered plots, side-by-side panels overlapped and
+    chart labels a few per cent apart covered each other."""
     driver = _chrome_driver(tmp_path)
     try:
         driver.execute_cdp_cmd(
@@ -297,6 +306,8 @@ def test_report_on_a_phone(report: dict[str, Path], tmp_path: Path) -> None:
     assert state["claimRight"] <= 390, state
     assert state["legends"] and all(x.endswith(":h") for x in state["legends"]), state
     assert not state["sideBySide"], state["sideBySide"]  # panels stacked, full width
+    # no two labels of a chart cover each other (the map's "ETH now" and "$4,000" did)
+    assert state["overlaps"] == [], state["overlaps"]
 
 
 @pytest.mark.browser

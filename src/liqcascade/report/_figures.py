@@ -98,9 +98,8 @@ def vline(fig: go.Figure, x: float, text: str, *, color: str = "#444444", **kw: 
         line_color=color,
         line_width=1.5,
         annotation_text=text,
-        annotation_position="top",
         annotation_font_size=11,
-        **kw,
+        **({"annotation_position": "top"} | kw),
     )
 
 

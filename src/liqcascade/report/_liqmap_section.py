@@ -313,9 +313,14 @@ def figures(v: LiqmapView) -> list[Any]:
     fig = v.map.plot()
     fig.layout.shapes = ()
     fig.update_layout(title=f"Liquidation map of the estimated book, {v.as_of:%Y-%m-%d}")
-    vline(fig, v.price, f"{v.asset} now {price_text(v.price)}")
-    if v.asset == "ETH" and abs(LEVEL_USD / v.price - 1) <= 0.2:
-        vline(fig, LEVEL_USD, "$4,000", color="#CC79A7")
+    level = v.asset == "ETH" and abs(LEVEL_USD / v.price - 1) <= 0.2
+    # the two labels lean away from each other: a few per cent apart they would
+    # overlap on a phone's narrow chart
+    below = "top left" if level and LEVEL_USD > v.price else "top right"
+    above = "top right" if below == "top left" else "top left"
+    vline(fig, v.price, f"{v.asset} now {price_text(v.price)}", annotation_position=below)
+    if level:
+        vline(fig, LEVEL_USD, "$4,000", color="#CC79A7", annotation_position=above)
     if v.heatmap is None:
         return [fig]
     hm = v.heatmap.plot()
