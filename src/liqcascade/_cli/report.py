@@ -41,6 +41,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
         quick: Annotated[bool, typer.Option("--quick", help="Fewer paths, coarser grids.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print the paths as JSON.")] = False,
+        single_file: Annotated[
+            bool,
+            typer.Option(
+                "--single-file",
+                help="Put plotly.js inside report.html (+1.5 MB) so the page can be forwarded "
+                "alone.",
+            ),
+        ] = False,
         refresh: Annotated[
             bool, typer.Option("--refresh", help="First fetch every series up to now (ccxt).")
         ] = False,
@@ -68,14 +76,16 @@ def register(app: typer.Typer) -> None:
             for a in options.assets:
                 info(f"refresh {a}: {fetch_up_to_now(a, [exchange], log=info):,} rows added")
         if STATE.verbosity < 0 or not stderr.is_terminal:
-            paths = run_report(out, options, quick=quick)
+            paths = run_report(out, options, quick=quick, single_file=single_file)
         else:
             with stderr.status("[bold blue]report[/] running sections") as st:
 
                 def done(sid: str, s: float) -> None:
                     st.update(f"[bold blue]report[/] done: {sid} ({s:.1f}s)")
 
-                paths = run_report(out, options, quick=quick, on_section=done)
+                paths = run_report(
+                    out, options, quick=quick, on_section=done, single_file=single_file
+                )
         html, summary = paths["html"].resolve(), paths["summary"].resolve()
         if as_json:
             emit({"report": str(html), "summary": str(summary)}, True)

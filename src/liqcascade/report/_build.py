@@ -742,6 +742,7 @@ def run_report(
     quick: bool = False,
     on_section: Callable[[str, float], None] | None = None,
     workers: int | None = None,
+    single_file: bool = False,
 ) -> dict[str, Path]:
     """Run the sections of checked ``options`` and write the report (:func:`build_report`).
 
@@ -758,7 +759,7 @@ def run_report(
     jobs, skipped = plan(list(options.specs), assets)
     n = workers_default() if workers is None else workers
     done = run_all(jobs, ctx, render_section, workers=n, on_section=on_section)
-    return write_report(out_dir, ctx, done, skipped)
+    return write_report(out_dir, ctx, done, skipped, single_file=single_file)
 
 
 def build_report(
@@ -771,6 +772,7 @@ def build_report(
     as_of: Any = None,
     on_section: Callable[[str, float], None] | None = None,
     workers: int | None = None,
+    single_file: bool = False,
 ) -> dict[str, Path]:
     """Run the registered sections and write ``report.html`` and ``summary.json``.
 
@@ -794,11 +796,15 @@ def build_report(
     workers : int, optional
         1 runs every section in this process; 2 runs the sections that do not need the
         estimated market in a forked process (default: 2 when two cores are free).
+    single_file : bool, default False
+        Put plotly.js inside report.html (+1.5 MB) instead of beside it, so that the
+        page shows its figures when forwarded alone.
 
     Returns
     -------
     dict
-        ``{"html": path, "summary": path, "plotly": path}``.
+        ``{"html": path, "summary": path, "plotly": path}`` (no ``"plotly"`` with
+        ``single_file``).
 
     Raises
     ------
@@ -807,7 +813,14 @@ def build_report(
         data or, with the validation section, before the first month with a fit.
     """
     options = report_options(asset, as_of, sections, modules)  # before any section
-    return run_report(out_dir, options, quick=quick, on_section=on_section, workers=workers)
+    return run_report(
+        out_dir,
+        options,
+        quick=quick,
+        on_section=on_section,
+        workers=workers,
+        single_file=single_file,
+    )
 
 
 def nav_groups(done: list[Done]) -> list[dict[str, Any]]:
@@ -834,10 +847,34 @@ def nav_groups(done: list[Done]) -> list[dict[str, Any]]:
     return out
 
 
+def plotly_source() -> str:
+    """The vendored plotly.js bundle's text, safe to place inside an inline ``<script>``.
+
+    Raises
+    ------
+    RuntimeError
+        If the bundle holds ``</script`` (it would end the inline element early).
+    """
+    text = (files("liqcascade.report") / "_assets" / PLOTLY_JS).read_text(encoding="utf-8")
+    if "</script" in text.lower():
+        raise RuntimeError(f"{PLOTLY_JS} holds '</script' and cannot be inlined")
+    return text
+
+
 def write_report(
-    out_dir: str | Path, ctx: ReportContext, done: list[Done], skipped: list[str] | None = None
+    out_dir: str | Path,
+    ctx: ReportContext,
+    done: list[Done],
+    skipped: list[str] | None = None,
+    *,
+    single_file: bool = False,
 ) -> dict[str, Path]:
-    """Render finished sections into ``out_dir`` (report.html, summary.json, plotly.js)."""
+    """Render finished sections into ``out_dir`` (report.html, summary.json, plotly.js).
+
+    With ``single_file`` the plotly.js bundle (1.5 MB) goes inside report.html, which
+    then shows its figures alone (forwarded by mail, opened from a download folder);
+    no plotly.js file is written and the returned dict has no ``"plotly"`` key.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     front = _front(ctx, [d.section for d in done], datetime.now(UTC), skipped or [])
@@ -849,12 +886,15 @@ def write_report(
         nav=nav_groups(done),
         glossary=GLOSSARY,
         plotly_js=PLOTLY_JS,
+        plotly_inline=plotly_source() if single_file else None,
     )
-    html_path, summary_path, js_path = out / "report.html", out / "summary.json", out / PLOTLY_JS
-    with (files("liqcascade.report") / "_assets" / PLOTLY_JS).open("rb") as src:
-        with open(js_path, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-    write_atomic(html_path, html)
+    paths = {"html": out / "report.html", "summary": out / "summary.json"}
+    if not single_file:
+        paths["plotly"] = out / PLOTLY_JS
+        with (files("liqcascade.report") / "_assets" / PLOTLY_JS).open("rb") as src:
+            with open(paths["plotly"], "wb") as dst:
+                shutil.copyfileobj(src, dst)
+    write_atomic(paths["html"], html)
     summary = _summary(front, done)
-    write_atomic(summary_path, json.dumps(to_jsonable(summary), indent=2, allow_nan=False))
-    return {"html": html_path, "summary": summary_path, "plotly": js_path}
+    write_atomic(paths["summary"], json.dumps(to_jsonable(summary), indent=2, allow_nan=False))
+    return paths
