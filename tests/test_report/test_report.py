@@ -327,3 +327,4 @@ def test_report_without_plotly_js_says_so_on_top(report: dict[str, Path], tmp_pa
         driver.quit()
     assert note[0] is False and note[2], note
     assert "forward the whole folder" in note[1] and "plotly-cartesian" in note[1]
+    assert "liqcascade report --single-file" in note[1]
