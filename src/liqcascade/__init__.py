@@ -6,11 +6,17 @@ subpackages (``data``, ``margin``, ``positions``, ``book``, ``cascade``,
 ``report``), laid out as in DESIGN.md.
 """
 
-from typing import TYPE_CHECKING, Any
+# Light on purpose: the console script (``liqcascade.__main__``) imports this package
+# before it can install its Ctrl-C rule, so this imports nothing but the version (not
+# even ``typing``: annotations stay strings, ``TYPE_CHECKING`` is mypy's constant).
+from __future__ import annotations
 
 from liqcascade._version import __version__
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from liqcascade.cascade import CascadeConfig, CascadeResult, simulate_cascade
 
 

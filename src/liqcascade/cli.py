@@ -14,13 +14,13 @@ import functools
 import importlib
 import os
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import click
 import typer
 import typer.main
 
-from liqcascade._cli import _common
+from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common
 from liqcascade._version import __version__
 from liqcascade.errors import InputError
 
@@ -34,8 +34,6 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     pass
 _ABORTS = (click.exceptions.Abort, typer.Abort)
 _EXITS = (click.exceptions.Exit, typer.Exit)
-#: The exit code of Ctrl-C (SIGINT), as shells give it: 128 + 2.
-EXIT_INTERRUPTED = 130
 
 
 class _Interrupted(Exception):
@@ -63,8 +61,6 @@ def _interrupt_line(exc: BaseException | None) -> str:
 #: from a Ctrl-C that no command saw (while parsing), one while it runs from the
 #: command itself.
 _RUNNING = {"started": False, "command": False}
-#: The line of a Ctrl-C that came before the command's own code started.
-_BEFORE_START = "interrupted before the command started: nothing was done"
 
 # Each module registers its commands on the app; order is the order of --help. A run
 # imports only the module of the command it runs (the startup stays light: `--version`
@@ -245,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
         if rv == EXIT_INTERRUPTED and not _RUNNING["command"]:
             # typer's answer to a Ctrl-C outside any command's code (while parsing)
-            return _interrupted(None if _RUNNING["started"] else _BEFORE_START)
+            return _interrupted(None if _RUNNING["started"] else BEFORE_START)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command
             return rv
     except _Interrupted as exc:
@@ -266,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     except _EXITS as exc:
         return int(exc.exit_code)
     except KeyboardInterrupt:  # before the command was built or parsed
-        return _interrupted(_BEFORE_START)
+        return _interrupted(BEFORE_START)
     except Exception as exc:  # an internal error: one line, traceback only with -v
         if _duckdb_interrupt(exc):  # Ctrl-C while DuckDB ran a query
             return _interrupted(None)
@@ -305,8 +301,77 @@ def _duckdb_interrupt(exc: BaseException) -> bool:
     return is_interrupt(exc)
 
 
+def leave(code: int) -> NoReturn:
+    """End the process with ``code`` once the output is written, without interpreter teardown.
+
+    For the console script only, after :func:`main` returned (tests call :func:`main`
+    in-process and never this). Flushes stdout and stderr, runs
+    :func:`logging.shutdown` (as its ``atexit`` hook would), then :func:`os._exit`:
+    pyarrow's thread pools can abort the interpreter at exit ("terminate called
+    without an active exception", SIGABRT, exit 134; apache/arrow#34314, #50482) after
+    a command printed its complete output, so ``liqcascade report && upload`` would
+    fail after a good run. Output that cannot be written (the reader of a pipe went
+    away) makes a success exit 1, with one line on stderr.
+
+    Parameters
+    ----------
+    code : int
+        The exit code, :func:`main`'s.
+
+    Notes
+    -----
+    What the skipped teardown would have done, and why nothing is lost (checked
+    command by command: the ``atexit`` hooks, ``weakref.finalize`` objects, threads
+    and child processes alive after :func:`main` returned):
+
+    - DuckDB stores: every command closes its :class:`~liqcascade.data.Store` before
+      it returns (``with Store(...)``, ``finally: close()``; ``watch`` and ``refresh``
+      close their watcher), and a committed DuckDB transaction is durable without a
+      clean exit anyway. duckdb's own ``atexit`` hooks close its default connection,
+      which the package never uses.
+    - Worker processes and threads: ``report``'s forked lane
+      (``ProcessPoolExecutor``, shut down in a ``finally``), ``liqmap`` bootstrap refits
+      (``with ProcessPoolExecutor``), ``stress``'s dask cluster (closed in a
+      ``finally``) and ``pol``'s ``ThreadPoolExecutor`` are all joined before the
+      command returns; the cascade's preparation thread (``liqcascade-prep``) is idle
+      (every job it runs is awaited), and ``concurrent.futures``' exit hook would only
+      join it. ``pol``'s numba warm-up thread is a daemon: teardown does not wait for it
+      either.
+    - ``watch --on-alert``: each alert command is waited for, or its process group
+      killed at its timeout or on Ctrl-C, inside the command.
+    - Temporary files and folders: removed or moved into place by the code that made
+      them (``pol``'s staged tree, the atomic writes of ``_paths``, ``data export``);
+      none is left to a ``TemporaryDirectory`` finalizer.
+    - numba: its cache files are written when a kernel compiles (each written to a
+      temporary name and renamed); its and llvmlite's exit hooks only release memory.
+    - logging: :func:`logging.shutdown` runs here. pyarrow's S3 finalizer: no command
+      uses S3.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError) as exc:  # a closed pipe (`| head`), a closed file
+            if stream is sys.stdout:
+                why = getattr(exc, "strerror", None) or exc
+                _write_stderr(f"error: cannot write the output to stdout: {why}")
+                code = code or 1
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    os._exit(code)
+
+
+def _write_stderr(line: str) -> None:
+    """``line`` on file descriptor 2, unbuffered; nothing if stderr is gone too."""
+    try:
+        os.write(2, f"{line}\n".encode())
+    except OSError:
+        pass
+
+
 def _entry() -> None:
-    sys.exit(main())
+    """The console script of installs older than ``liqcascade.__main__:main`` (same exit)."""
+    leave(main())
 
 
 if __name__ == "__main__":
