@@ -18,12 +18,25 @@ from liqcascade.collateral._loop import (
 from liqcascade.collateral._registry import PRICING_METHODS
 from liqcascade.errors import InputError
 
-__all__ = ["SCENARIO_NOTE", "book_checks", "depth_sensitivity", "prepare", "run_collateral"]
+__all__ = [
+    "SCENARIO_NOTE",
+    "book_checks",
+    "depth_sensitivity",
+    "prepare",
+    "run_collateral",
+    "scenario_note",
+]
 
 SCENARIO_NOTE = (
     "The account population is assumed (not public), so the figures are a scenario, not a "
     "replay; nothing is compared with the recorded depeg (the bundled USDe/USDT bars leave "
     "out 2025-10-10 12:00 -> 10-11 12:00)."
+)
+#: The USDe/USDT minutes the bundle leaves out (the 2025-10-10 depeg): [start, end), UTC.
+HELD_OUT = (pd.Timestamp("2025-10-10 12:00", tz="UTC"), pd.Timestamp("2025-10-11 12:00", tz="UTC"))
+OTHER_WINDOW_NOTE = (
+    "The accounts are the configuration's cohorts, so the figures are a scenario, not a "
+    "replay; nothing is compared with a recorded depeg."
 )
 BOOK_NOTE = (
     "{names}: own book calibrated on bars before the start and scored on the minutes after "
@@ -86,8 +99,19 @@ def run_collateral(
     out["depth_sensitivity"] = depth_sensitivity(setup, path, res.pricing, fits)
     out["assumptions"] = list(setup.assumptions)
     note = BOOK_NOTE.format(names=", ".join(fits)) + " " if fits else ""
-    out["note"] = note + SCENARIO_NOTE
+    out["note"] = note + scenario_note(sc.start, sc.end)
     return res, out
+
+
+def scenario_note(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """What a run's figures are, for a scenario clock ``[start, end)`` (UTC).
+
+    A clock that meets the 2025-10-10 window the bundle leaves out (:data:`HELD_OUT`)
+    gets :data:`SCENARIO_NOTE`, which names it; any other window gets
+    :data:`OTHER_WINDOW_NOTE`: the held-out USDe minutes say nothing about it.
+    """
+    lo, hi = HELD_OUT
+    return SCENARIO_NOTE if start < hi and end > lo else OTHER_WINDOW_NOTE
 
 
 def book_checks(

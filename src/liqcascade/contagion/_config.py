@@ -353,11 +353,20 @@ def _ts(value: str, key: str) -> pd.Timestamp:
 def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:
     import liqcascade.market._bundled as _bundled
 
-    p = _bundled.dataset("perp_1h_by_venue")
-    p = p[(p["venue"] == venue) & (p["asset"] == asset)]
+    every = _bundled.dataset("perp_1h_by_venue")
+    p = every[(every["venue"] == venue) & (every["asset"] == asset)]
+    if p.empty:  # the venue's own name, not a bundled venue: say which are and how to pick one
+        known = ", ".join(sorted(every.loc[every["asset"] == asset, "venue"].unique()))
+        raise InputError(
+            f"{key}: no bundled {asset} hourly bars of a venue named {venue!r} (bundled: "
+            f"{known}); give data_venue = one of them, or mid = the price in USD"
+        )
     if at not in p.index:
-        lo, hi = (p.index.min(), p.index.max()) if len(p) else (None, None)
-        raise InputError(f"{key}: no bundled {venue} {asset} hourly bar at {at} ({lo} → {hi})")
+        lo, hi = p.index.min(), p.index.max()
+        raise InputError(
+            f"{key}: no bundled {venue} {asset} hourly bar at {at:%Y-%m-%d %H:%M} UTC (its bars "
+            f"run {lo:%Y-%m-%d %H:%M} → {hi:%Y-%m-%d %H:%M}, on the hour)"
+        )
     row: pd.Series = p.loc[at]  # type: ignore[assignment]
     return row
 

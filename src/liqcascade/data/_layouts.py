@@ -691,9 +691,37 @@ def detect(
         )
     raise InputError(
         f"{name}: unrecognised layout (columns seen: {', '.join(map(str, df.columns))})"
-        f"{_closest(probe.columns)}; see liqcascade.data.LAYOUTS (docs/data.md) for the "
-        "layouts read"
+        f"{_not_market(probe.columns) or _closest(probe.columns)}; see liqcascade.data.LAYOUTS "
+        "(docs/data.md) for the layouts read"
     )
+
+
+#: Files the commands read as they are, never through the store: what, the columns that
+#: tell it (each group: any one of its names), and where the docs describe it.
+_POSITIONS_DOC = 'docs/margin.md, "Positions and stops files"'
+NOT_MARKET: tuple[tuple[str, tuple[tuple[str, ...], ...], str], ...] = (
+    ("a positions file", (("side",), ("size",), ("entry_price",)), _POSITIONS_DOC),
+    ("a stops file", (("side",), ("size",), ("trigger_price", "trigger")), _POSITIONS_DOC),
+    ("an order book", (("side",), ("size",), ("price",)), 'docs/cascade.md, "Order books"'),
+)
+
+
+def _not_market(cols: frozenset[str]) -> str:
+    """``"; it is a positions file …"`` when the columns are a file no store keeps, else ``""``.
+
+    A positions, stops or order-book file given to ingest is not a market series: the
+    commands that take one read it directly. Naming the closest market layouts (the
+    canonical liquidation events share ``side`` and ``price``) would send the user the
+    wrong way.
+    """
+    for what, groups, where in NOT_MARKET:
+        if all(any(c in cols for c in g) for g in groups):
+            named = ", ".join(next(c for c in g if c in cols) for g in groups)
+            return (
+                f"; it is {what} ({named}), which the store does not keep: the commands that "
+                f"take one read it as it is ({where})"
+            )
+    return ""
 
 
 def _refusing_text(layout: Layout, name: str) -> Build:

@@ -99,7 +99,10 @@ def load_summary(folder: str | Path) -> dict[str, Any]:
         raise InputError(f"{folder}: no summary.json (not a report folder)")
     data = read_json(f, "report summary")
     if not isinstance(data.get("front"), dict):
-        raise InputError(f"{f}: no 'front' block (a report of liqcascade 0.2 or newer is needed)")
+        raise InputError(
+            f"{f}: no 'front' block: not the summary.json of a liqcascade report (the diff "
+            "compares two report folders; one written before liqcascade 0.2 has none either)"
+        )
     _check_front(f, data["front"])
     return data
 
