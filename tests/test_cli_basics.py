@@ -21,6 +21,29 @@ def test_unknown_option_is_one_error_line_exit_2() -> None:
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        # click suggested unrelated options from a difflib ratio of 0.6
+        (
+            ["report", "--store", "x"],
+            "error: No such option: --store; this command reads the "
+            "store that LIQCASCADE_STORE names (default ~/.liqcascade/store.duckdb)",
+        ),
+        (["liqmap", "--frobnicate"], "error: No such option: --frobnicate"),
+        (["liqmap", "--asett", "BTC"], "error: No such option: --asett (did you mean --asset?)"),
+        (
+            ["stress", "--horizon", "3"],
+            "error: No such option: --horizon (did you mean --horizon-days?)",
+        ),
+    ],
+)
+def test_unknown_option_suggests_only_close_names(args: list[str], line: str) -> None:
+    r = run_cli(*args)
+    assert r.exit_code == 2
+    assert r.stderr.strip() == line
+
+
 def test_unknown_command_exit_2() -> None:
     r = run_cli_subprocess("frobnicate")
     assert r.exit_code == 2

@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         _common.stderr.print("error: aborted", highlight=False, markup=False)
         return EXIT_INTERRUPTED
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value
-        msg = str(getattr(exc, "format_message", exc.__str__)()).replace("\n", " ").strip()
+        msg = _usage_message(exc)
         if not msg:  # no arguments: help was printed
             return 0
         _common.stderr.print(f"error: {msg}", highlight=False, markup=False, soft_wrap=True)
@@ -285,6 +285,36 @@ def _interrupted(line: str | None) -> int:
         f"error: {line or 'interrupted'}", highlight=False, markup=False, soft_wrap=True
     )
     return EXIT_INTERRUPTED
+
+
+#: How close (difflib's ratio) an option must be to an unknown one to be suggested: click
+#: suggests from 0.6, which offered ``--json`` for ``report --store`` and ``--price`` for
+#: ``--frobnicate``; typos (``--shok``, ``--as_of``, ``--out-dir``) stay at 0.7 or more.
+SUGGEST_RATIO = 0.7
+
+
+def _usage_message(exc: Exception) -> str:
+    """Click's usage error as one line, its suggestions kept only when they are close.
+
+    An unknown ``--store`` gets a note on where the commands without that option find
+    the store (``LIQCASCADE_STORE``).
+    """
+    name = getattr(exc, "option_name", None)
+    found = getattr(exc, "possibilities", None)
+    if name is None or found is None:
+        return str(getattr(exc, "format_message", exc.__str__)()).replace("\n", " ").strip()
+    from difflib import SequenceMatcher
+
+    close = [p for p in found if SequenceMatcher(None, name, p).ratio() >= SUGGEST_RATIO]
+    msg = str(getattr(exc, "message", "")).strip()
+    if close:
+        msg += f" (did you mean {' or '.join(close)}?)"
+    if name == "--store":
+        msg += (
+            "; this command reads the store that LIQCASCADE_STORE names (default "
+            "~/.liqcascade/store.duckdb)"
+        )
+    return msg
 
 
 def _duckdb_interrupt(exc: BaseException) -> bool:
