@@ -32,6 +32,31 @@ def test_market_line_and_what_if() -> None:
     assert not after_market("2025-10-10", {})
 
 
+def test_a_store_read_is_named_and_bundled_data_are_not() -> None:
+    """journey15 F8: a store's prices moved liqmap's price (3,698.39 -> 3,700.27) silently."""
+    from liqcascade._cli._market_line import store_note
+
+    mixed = {**NOV, "sources": {
+        "open_interest": "bundled:eth_oi_4h",
+        "prices": "store:/home/u/acme.duckdb + bundled:eth_1h",
+        "book_calibration": "package:liqcascade/positions/calibrated/ETH.json (fit 2025-07)",
+        "depth_beta": "fitted: median of fit_beta over 759 ETH book-totals bars",
+    }}  # fmt: skip
+    assert store_note(mixed) == "series from the store (acme.duckdb): prices"
+    assert market_line(mixed) == HEADER + "; series from the store (acme.duckdb): prices"
+    own = {"sources": {
+        "prices": "store:/s/sol.duckdb", "taker": "store:/s/sol.duckdb",
+        "book_calibration": "store:/s/sol.calibrations/book/SOL.json (fit 2025-03: ...)",
+    }}  # fmt: skip
+    assert store_note(own) == (
+        "series from the store (sol.duckdb): prices, taker; "
+        "book calibration from the store (sol.calibrations/book/SOL.json)"
+    )
+    bundled = {"sources": {k: v for k, v in mixed["sources"].items() if k != "prices"}}
+    assert store_note(bundled) is None and store_note({}) is None
+    assert market_line({**NOV, **bundled}) == HEADER
+
+
 def test_stress_replay_names_the_market_and_the_later_window(tmp_path: Path) -> None:
     pf = tmp_path / "pf.csv"
     pf.write_text(

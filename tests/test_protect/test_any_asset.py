@@ -31,6 +31,12 @@ def test_backtest_reads_the_store_for_an_unbundled_asset(sol_store: Path) -> Non
                          store=sol_store, **kw)  # fmt: skip
     btc = backtest_stops(("fixed", "vol"), ("long",), ("random",), asset="BTC", store=False, **kw)
     assert sol.summary()["asset"] == "SOL"
+    # where each series was read, in the summary (and the text's header)
+    assert sol.summary()["sources"] == {
+        "hourly_prices": f"store:{sol_store}", "daily_prices": f"store:{sol_store}",
+        "book_totals": f"store:{sol_store}",
+    }  # fmt: skip
+    assert all(v.startswith("bundled:") for v in btc.summary()["sources"].values())
     a, b = sol.trades, btc.trades
     assert list(a["entry_ts"]) == list(b["entry_ts"])
     # SOL's prices are BTC's / 500: the same entries and stops at 1/500 of the scale
@@ -67,6 +73,8 @@ def test_stops_commands_run_on_sol(sol_store: Path) -> None:
     assert text.exit_code == 0, text.stderr
     assert text.stdout.startswith(
         f"market SOL at 2025-03-31 20:00 UTC (bar closed 2025-04-01 00:00), mid {m['mid']:,.2f}"
+        "; series from the store (sol.duckdb): open interest, prices, book totals, funding, "
+        "taker, long short; book calibration from the store (sol.calibrations/book/SOL.json)\n"
     )
     r = run_cli("stops", "backtest", "--asset", "SOL", "--start", "2025-01-01", "--end",
                 "2025-06-30", "--n-random", "30", "--json", env=env)  # fmt: skip
@@ -74,6 +82,7 @@ def test_stops_commands_run_on_sol(sol_store: Path) -> None:
     b = r.json()
     assert b["asset"] == "SOL" and b["table"]
     assert b["entries_first"][:10] == "2025-01-01" and b["dropped_past_end"] == 0
+    assert set(b["sources"].values()) == {f"store:{sol_store}"}
 
 
 def test_no_trade_is_cut_at_the_data_end() -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["after_market", "market_line", "what_if"]
+__all__ = ["after_market", "market_line", "store_note", "what_if"]
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -44,7 +44,37 @@ def market_line(market: Mapping[str, Any]) -> str:
     closed = f" (bar closed {close:%Y-%m-%d %H:%M})" if close is not None else ""
     mid = market.get("mid")
     at = f", mid {float(mid):,.2f}" if mid is not None else ""
-    return f"market {market.get('asset', '?')} at {when}{closed}{at}"
+    note = store_note(market)
+    return f"market {market.get('asset', '?')} at {when}{closed}{at}" + (
+        f"; {note}" if note else ""
+    )
+
+
+def store_note(market: Mapping[str, Any]) -> str | None:
+    """``series from the store (x.duckdb): prices`` when the market read a store, else None.
+
+    ``market``: a market fingerprint, whose ``sources`` map each series to where it was
+    read (``"store:/path/x.duckdb + bundled:eth_1h"``: the store's rows, the bundle's
+    before them). Bundled data and the package's calibrations are the default and are
+    not named; a store is, so that a figure that moved with a user's data says why.
+    """
+    from pathlib import PurePath
+
+    series: dict[str, list[str]] = {}
+    files: list[str] = []
+    for what, src in (market.get("sources") or {}).items():
+        name = str(what).replace("_", " ")
+        for part in str(src).split(" + "):
+            where, _, path = part.partition(":")
+            if where != "store":
+                continue
+            f = PurePath(path.split(" (")[0])
+            if f.suffix == ".duckdb":
+                series.setdefault(f.name, []).append(name)
+            else:  # a calibration file beside the store: <store>.calibrations/<kind>/<A>.json
+                files.append(f"{name} from the store ({'/'.join(f.parts[-3:])})")
+    out = [f"series from the store ({n}): {', '.join(w)}" for n, w in series.items()] + files
+    return "; ".join(out) or None
 
 
 def after_market(label: str, market: Mapping[str, Any]) -> bool:

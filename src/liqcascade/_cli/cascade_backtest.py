@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from liqcascade._cli import _common
+from liqcascade._cli import _common, _market_line
 
 
 def _store_key(store: Any) -> Any:
@@ -1111,6 +1111,11 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         else f"at {result['as_of']}"
     )
     t.add_row("[bold]market[/]", f"{result['asset']} {bar}, mid {result['mid']:,.2f}")
+    note = _market_line.store_note(result.get("market") or {})
+    if note:
+        from rich.markup import escape
+
+        t.add_row("[bold]data[/]", escape(note))
     t.add_row(
         "[bold]extreme move in 24 h[/]",
         f"{_move_text(result, 'move_median')} (80 %: {_move_text(result, 'move_p10')} … "

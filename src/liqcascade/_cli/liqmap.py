@@ -14,7 +14,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from liqcascade._cli import _common
+from liqcascade._cli import _common, _market_line
 from liqcascade._prices import price_decimals, price_range, price_text
 
 
@@ -127,6 +127,9 @@ def _render(result: dict[str, Any]) -> None:
         f"{result['price']:,.{max(2, price_decimals(result['price']))}f}"
         f"  ({result['source']})"
     )
+    note = _market_line.store_note(result.get("market") or {})
+    if note:
+        out.print(note, highlight=False, markup=False, soft_wrap=True)
     for c in (result.get("market") or {}).get("caveats", []):  # also warned on stderr
         out.print(f"caveat: {c}", highlight=False, markup=False)
     out.print(_band_line(result), highlight=False, markup=False)

@@ -86,6 +86,9 @@ def backtest_header(res: dict[str, Any]) -> list[str]:
             "vol policies: GJR-GARCH(1,1)-t refitted before each year of entries on the daily "
             f"returns from {str(vf['start'])[:10]} to the year's start (expanding)"
         )
+    note = _market_line.store_note({"sources": res.get("sources") or {}})
+    if note:
+        lines.append(note)
     lines += [f"caveat: {c}" for c in res.get("caveats", ())]
     return lines
 

@@ -607,8 +607,9 @@ class StopBacktest:
         Also the window asked (``start``, ``end``), the entry span covered
         (``entries_first``, ``entries_last``), the hourly data's last bar (``data_end``),
         the entries not taken because their horizon runs past it (``dropped_past_end``),
-        the spans of the whole-window estimates (``vol_fit``, ``depth_ratio``) and
-        ``caveats``.
+        the spans of the whole-window estimates (``vol_fit``, ``depth_ratio``),
+        ``caveats`` and where each series was read (``sources``: hourly and daily prices,
+        book totals; ``"store:PATH + bundled:NAME"`` when a store's rows come first).
         """
         m = self.meta
         return {
@@ -622,6 +623,7 @@ class StopBacktest:
             "vol_fit": m.get("vol_fit"),
             "depth_ratio": m.get("depth_ratio"),
             "caveats": self.caveats(),
+            "sources": m.get("sources", {}),
             "n_trades": len(self.trades),
             "table": self.table.to_dict(orient="records"),
             "crash_2025_10_10": self.crash.to_dict(orient="records"),
@@ -1023,6 +1025,11 @@ def backtest_stops(
             "depth_ratio": {"start": ratio_span[0].isoformat(), "end": ratio_span[1].isoformat()},
             "fixed_pct_effective": fixed_eff,
             "fill_beta": fill_beta,
+            "sources": {
+                "hourly_prices": str(hfull.attrs.get("source", "")),
+                "daily_prices": str(daily.attrs.get("source", "")),
+                "book_totals": "none" if totals is None else str(totals.attrs.get("source", "")),
+            },
         },
     )
 
