@@ -35,7 +35,7 @@ def _once(frames: Any, engine: str) -> tuple[Any, list[Any]]:
 
 
 def run() -> list[dict[str, object]]:
-    from liqcascade.market._inputs import load_market_frames
+    from liqcascade.market import load_market_frames
 
     frames = load_market_frames("ETH", "4h", None)
     out: dict[str, Any] = {}

@@ -21,7 +21,7 @@ from liqcascade.cascade import (
     prepare_cascade,
     simulate_cascade,
 )
-from liqcascade.positions._book import PositionBook, StopBook
+from liqcascade.positions import PositionBook, StopBook
 
 MID = 3000.0
 

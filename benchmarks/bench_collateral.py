@@ -7,9 +7,13 @@ from benchmarks._timing import best_of
 
 def run() -> list[dict]:
     from liqcascade import datasets
-    from liqcascade.collateral import ETH_BARS, preset_config, simulate_collateral
-    from liqcascade.collateral._config import scenario_of
-    from liqcascade.collateral._run import prepare
+    from liqcascade.collateral import (
+        ETH_BARS,
+        prepare,
+        preset_config,
+        scenario_of,
+        simulate_collateral,
+    )
 
     cfg = preset_config("oct-2025")
     sc = scenario_of(cfg, "oct-2025")

@@ -11,8 +11,7 @@ from benchmarks._timing import best_of
 
 def run() -> list[dict]:
     from liqcascade.cascade import simulate_cascade
-    from liqcascade.contagion import Link, simulate_contagion
-    from liqcascade.contagion._presets import oct_2025
+    from liqcascade.contagion import Link, oct_2025, simulate_contagion
 
     rows: list[dict] = []
     t0 = time.perf_counter()

@@ -26,9 +26,8 @@ from liqcascade.positions._kernels import estimate_walk_nb, estimate_walk_py
 def _identified() -> list[dict[str, object]]:
     """The identified book's whole back-test of one asset over the bundled period."""
     from liqcascade._time import to_utc
-    from liqcascade.market._inputs import load_market_frames
-    from liqcascade.positions._backtest import backtest_identified
-    from liqcascade.positions._expanding import load_asset_calibration
+    from liqcascade.market import load_market_frames
+    from liqcascade.positions import backtest_identified, load_asset_calibration
 
     out: list[dict[str, object]] = []
     for asset in ("ETH", "BTC"):
@@ -66,7 +65,7 @@ def _candles_5m(n: int) -> Any:
     import pandas as pd
 
     from liqcascade.data import bundled
-    from liqcascade.positions._model import MarketFrames
+    from liqcascade.positions import MarketFrames
 
     cols = ["open", "high", "low", "close"]
     a = bundled.load("eth_5m_2025_08")[cols]
@@ -85,9 +84,8 @@ def _incremental() -> list[dict[str, object]]:
     """The identified book as a running state on 5-minute candles (issue 20 item 2)."""
     import pandas as pd
 
-    from liqcascade.positions._expanding import load_asset_calibration
+    from liqcascade.positions import load_asset_calibration, prepare
     from liqcascade.positions._incremental import BookState, maps_over_time
-    from liqcascade.positions._model import prepare
 
     fit, _ = load_asset_calibration("ETH").fit_for(pd.Timestamp("2025-07-01", tz="UTC"))
     p = fit.params.with_(seed_days=0.0)

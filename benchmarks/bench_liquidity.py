@@ -17,14 +17,13 @@ import numpy as np
 
 from benchmarks._timing import best_of
 from benchmarks.bench_cascade import _market
-from liqcascade.cascade import prepare_cascade
-from liqcascade.cascade._clock import LiquidityResponse, default_grid, load_liquidity
+from liqcascade.cascade import LiquidityResponse, default_grid, load_liquidity, prepare_cascade
 
 
 def run() -> list[dict[str, object]]:
     """Time one calibrated cascade and the ETH event back-test."""
     from liqcascade._cli.cascade_backtest import bundled_inputs
-    from liqcascade.cascade._backtest import run_backtest
+    from liqcascade.cascade import run_backtest
 
     book, pos, stops = _market(1_000_000, 200_000)
     pm = prepare_cascade(book, pos, stops)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade.positions._book import PositionBook
+from liqcascade.positions import PositionBook
 from liqcascade.stress import (
     PathSpec,
     StressBook,

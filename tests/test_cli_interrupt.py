@@ -47,7 +47,7 @@ def test_ctrl_c_inside_a_command_is_130_and_one_line(
 ) -> None:
     import duckdb  # noqa: F401  (loaded, as by any command that read a store)
 
-    import liqcascade.report._diff as diff
+    import liqcascade.report as diff  # `liqcascade diff` reads load_summary there
 
     monkeypatch.setattr(diff, "load_summary", _raise(exc))
     r = run_cli("diff", "a", "b")
@@ -77,7 +77,7 @@ def test_a_command_that_exits_130_itself_is_not_reported_twice(
     """``data ingest`` prints its own line (what was stored) and exits 130."""
     import typer
 
-    import liqcascade.report._diff as diff
+    import liqcascade.report as diff  # `liqcascade diff` reads load_summary there
 
     def own(*_: Any) -> Any:
         typer.echo("error: its own line", err=True)

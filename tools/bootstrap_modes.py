@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from liqcascade.positions._expanding import load_asset_calibration
+from liqcascade.positions import load_asset_calibration
 
 
 def rows(asset: str, directory: str | None, split: float) -> list[dict[str, object]]:

@@ -26,13 +26,12 @@ import time
 from pathlib import Path
 
 from liqcascade._cli.cascade_backtest import bundled_inputs
-from liqcascade.cascade._backtest import run_backtest
+from liqcascade.cascade import load_liquidity, run_backtest
 from liqcascade.cascade._calibrate import (
     backtest_record,
     fit_liquidity_document,
     follow_through_of,
 )
-from liqcascade.cascade._clock import load_liquidity
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "liqcascade" / "cascade" / "calibrated"
 

@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._time import to_utc
-from liqcascade.market._inputs import load_market_frames
-from liqcascade.positions._expanding import load_asset_calibration
+from liqcascade.market import load_market_frames
+from liqcascade.positions import load_asset_calibration
 from liqcascade.positions._likelihood import (
     _STEP,
     _to_x,

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from liqcascade.market._inputs import load_market_frames
-from liqcascade.positions._model import BookParams, prepare
+from liqcascade.market import load_market_frames
+from liqcascade.positions import BookParams, prepare
 
 END = pd.Timestamp("2025-03-01", tz="UTC")
 

@@ -326,7 +326,7 @@ def _duckdb_interrupt(exc: BaseException) -> bool:
     """
     if "duckdb" not in sys.modules:
         return False
-    from liqcascade.data._store import is_interrupt
+    from liqcascade.data import is_interrupt
 
     return is_interrupt(exc)
 

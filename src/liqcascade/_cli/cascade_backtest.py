@@ -28,7 +28,7 @@ def _store_key(store: Any) -> Any:
 
 @lru_cache(maxsize=4)
 def _series(asset: str, store_key: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from liqcascade.cascade._follow_through import asset_series
+    from liqcascade.cascade import asset_series
 
     return (
         asset_series("ohlcv", asset, "1h", "hourly prices", store_key),
@@ -38,7 +38,7 @@ def _series(asset: str, store_key: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @lru_cache(maxsize=4)
 def _market_at(asset: str, store_key: Any) -> Any:
-    from liqcascade.cascade._backtest import estimated_market_at
+    from liqcascade.cascade import estimated_market_at
 
     return estimated_market_at(asset=asset, store=store_key)
 
@@ -140,8 +140,7 @@ def _coverage_line(result: dict[str, Any]) -> str:
 def _render_backtest(result: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from liqcascade.cascade._backtest import trigger_text
-    from liqcascade.cascade._scores import MIN_COMPARISON_EVENTS
+    from liqcascade.cascade import MIN_COMPARISON_EVENTS, trigger_text
 
     m = result["metrics"]
     cs, ce = result.get("covered_start"), result.get("covered_end")
@@ -163,7 +162,7 @@ def _render_backtest(result: dict[str, Any]) -> None:
         "calibrated liquidity response"
     )  # fmt: skip
     t.add_row(label, f"{m['move_mae_pp']:.2f}", "", "", "")
-    from liqcascade.cascade._backtest import move_verdicts
+    from liqcascade.cascade import move_verdicts
 
     verdicts = move_verdicts(m)
     few = "too few events" if result["n_events"] < MIN_COMPARISON_EVENTS else "n/a"
@@ -210,7 +209,7 @@ SUBSET_LABELS: dict[str, str] = {
 
 def subset_score_text(sm: dict[str, Any]) -> str:
     """One subset's scores: move MAE against both baselines, coverage, liquidations."""
-    from liqcascade.cascade._backtest import move_verdicts
+    from liqcascade.cascade import move_verdicts
 
     v = move_verdicts(sm)
 
@@ -278,7 +277,7 @@ def in_sample_warnings(result: dict[str, Any]) -> list[str]:
         )
     b = int(result.get("n_beta_assumed") or 0)
     if n and b:
-        from liqcascade.book._calibrate import assumed_beta
+        from liqcascade.book import assumed_beta
 
         flagged = [e["ts"] for e in result.get("events", []) if e.get("beta_assumed")]
         last = f" (to {flagged[-1][:10]})" if flagged else ""
@@ -292,7 +291,7 @@ def in_sample_warnings(result: dict[str, Any]) -> list[str]:
 
 def _assumed_beta_words() -> str:
     """Where the assumed β comes from, with its look-ahead said."""
-    from liqcascade.book._calibrate import depth_calibration
+    from liqcascade.book import depth_calibration
 
     table = depth_calibration()["depth_beta"]
     fitted = ", ".join(f"{a} {float(v['beta']):.2f}" for a, v in table.items())
@@ -351,7 +350,7 @@ def _skip_when(sk: dict[str, Any], oi: Any) -> str:
 
 def no_events_text(trigger: float) -> str:
     """Why a window holds no event: no bar reached the trigger (the window has prices)."""
-    from liqcascade.cascade._backtest import trigger_text
+    from liqcascade.cascade import trigger_text
 
     return (
         f"no events in this range: no bar moved the trigger {trigger_text(trigger)} from the "
@@ -399,8 +398,7 @@ def verdict_sentence(m: dict[str, Any]) -> str:
     A baseline is beaten only when the 90 % paired-bootstrap interval of the error
     difference lies below zero; a difference inside the noise is a tie, said as one.
     """
-    from liqcascade.cascade._backtest import move_verdicts
-    from liqcascade.cascade._scores import MIN_COMPARISON_EVENTS
+    from liqcascade.cascade import MIN_COMPARISON_EVENTS, move_verdicts
 
     v = move_verdicts(m)
     if any(x is None for x in v.values()):
@@ -503,9 +501,12 @@ def backtest_cmd(
 
     Example: liqcascade cascade backtest --asset ETH --start 2024-11-01 --end 2025-07-31 --json
     """
-    from liqcascade.cascade import load_liquidity
-    from liqcascade.cascade._backtest import check_backtest_options, run_backtest
-    from liqcascade.cascade._prices_only import run_prices_only_backtest
+    from liqcascade.cascade import (
+        check_backtest_options,
+        load_liquidity,
+        run_backtest,
+        run_prices_only_backtest,
+    )
 
     a = asset.upper()
     _common.flag_names(n_paths="--paths")
@@ -566,7 +567,7 @@ def _backtest_inputs(
 
     Exits 2 when the asset has no data or no liquidity calibration.
     """
-    from liqcascade.cascade._clock import liquidity_document
+    from liqcascade.cascade import liquidity_document
     from liqcascade.errors import InputError
 
     with _common.progress("loading the market"):
@@ -588,7 +589,9 @@ def _check_window(a: str, ohlc: Any, liq: Any, market_at: Any, start: str, end: 
     for want of open interest, are said after the run: :func:`_none_scored`). The line
     names the spans the asset's data cover (:func:`_data_spans`).
     """
-    from liqcascade.cascade._backtest import _end, _ts, covered_span
+    from liqcascade._time import to_utc as _ts
+    from liqcascade._time import utc_end as _end
+    from liqcascade.cascade import covered_span
 
     if covered_span(ohlc, _ts(start), _end(end), None) is not None:
         return
@@ -622,7 +625,7 @@ def _none_scored(
     reached the trigger, a valid empty result (said on stderr beside the JSON; the
     text view says it itself).
     """
-    from liqcascade.cascade._backtest import trigger_text
+    from liqcascade.cascade import trigger_text
 
     skipped = d.get("skipped") or []
     if not skipped:
@@ -708,8 +711,7 @@ def calibrate_cmd(
     Example: liqcascade cascade calibrate --asset SOL --store ~/data/sol.duckdb
     """
     from liqcascade._calibrations import store_calibration_path
-    from liqcascade.cascade._backtest import check_trigger
-    from liqcascade.cascade._calibrate import calibration_months, fit_liquidity_document
+    from liqcascade.cascade import calibration_months, check_trigger, fit_liquidity_document
 
     a = asset.strip().upper()
     if not a:
@@ -835,7 +837,7 @@ def _months_text(months: Any, pick: Any) -> str:
 def _render_calibration(result: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from liqcascade.cascade._backtest import trigger_text
+    from liqcascade.cascade import trigger_text
 
     t = Table(
         title=f"{result['asset']} liquidity calibration, trigger "
@@ -868,8 +870,7 @@ def calibrated_cascade_cmd(
     as_json: bool,
 ) -> None:
     """``liqcascade cascade --liquidity calibrated`` on the estimated market of ``asset``."""
-    from liqcascade.cascade import market_answer, prepare_market, prepared_draws
-    from liqcascade.cascade._request import market_times
+    from liqcascade.cascade import market_answer, market_times, prepare_market, prepared_draws
     from liqcascade.market import MarketSpec, estimated_market
 
     with _common.progress("estimating the market state"):
@@ -900,7 +901,7 @@ def bar_text(bar_open: Any, bar_close: Any) -> str:
 
 def warn_if_prior(asset: str, ts: Any) -> None:
     """One ``warning:`` line on stderr when the liquidity calibration at ``ts`` is the prior."""
-    from liqcascade.cascade._clock import is_prior, load_liquidity
+    from liqcascade.cascade import is_prior, load_liquidity
 
     cal = load_liquidity(asset, ts)
     if is_prior(cal):
@@ -937,8 +938,7 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
         _common.fail("--fragility runs a grid of shocks: drop --" + given[0].replace("_", "-"))
     if kw.get("mid") is not None:
         _common.fail("--mid applies to --book files; the estimated market uses its own price")
-    from liqcascade.cascade._clock import is_prior
-    from liqcascade.cascade._request import market_times
+    from liqcascade.cascade import is_prior, market_times
 
     with _common.progress("calibrated fragility"):
         state = estimated_market(MarketSpec(asset=kw["asset"], as_of=kw["as_of"]))
@@ -1003,7 +1003,7 @@ def _report_statistic(
     2025-07-31: −6.80 % against −6.58 %).
     """
     from liqcascade.market import load_market_inputs
-    from liqcascade.report._calibrated import TOTAL_MOVE, report_critical_shock
+    from liqcascade.report import TOTAL_MOVE, report_critical_shock
 
     if not math.isclose(total_move, TOTAL_MOVE, rel_tol=0.0, abs_tol=1e-12):
         return None
@@ -1093,7 +1093,7 @@ def market_volatility(state: Any) -> tuple[pd.Timestamp, float, Any]:
     date rule, :func:`liqcascade.cascade._backtest.volatility_at`, the report's too):
     the volatility the calibrated response starts from.
     """
-    from liqcascade.cascade._backtest import volatility_at
+    from liqcascade.cascade import volatility_at
     from liqcascade.market import load_market_inputs
 
     ts = pd.Timestamp(state.close_time)
@@ -1187,7 +1187,7 @@ def scored_events_text(oos: dict[str, Any], asset: str) -> str:
     the liquidity calibration fitted before it; the whole back-test when every event
     had closed by then, or when too few had (then it reads data after the market date).
     """
-    from liqcascade.report._cascade_section import backtest_command, skipped_text
+    from liqcascade.report import backtest_command, skipped_text
 
     n = int(oos.get("n_events") or 0)
     # the scored events start where the data let them (the window's first triggers may
@@ -1217,7 +1217,7 @@ def _oos_text(oos: dict[str, Any]) -> str:
     the events use a position book fitted after them, and the score of the events
     with both the book and the liquidity fitted before them beside the pooled one.
     """
-    from liqcascade.cascade._backtest import move_verdicts
+    from liqcascade.cascade import move_verdicts
 
     v = move_verdicts(oos)
     w = {"beats": "beats", "ties": "ties", "loses": "loses to"}

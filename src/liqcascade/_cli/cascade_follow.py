@@ -63,8 +63,7 @@ def follow_through_cmd(
 
     Example: liqcascade cascade follow-through --asset BTC --start 2025-03-01 --json
     """
-    from liqcascade.cascade import calibrated_follow_through
-    from liqcascade.cascade._follow_through import RECORD_SETTINGS
+    from liqcascade.cascade import RECORD_SETTINGS, calibrated_follow_through
 
     _common.flag_names(n_paths="--paths")
     t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
@@ -149,7 +148,7 @@ def _render(r: dict[str, Any]) -> None:
 
 def stored_note(r: dict[str, Any]) -> str:
     """How this run relates to the rows the report reads (the calibration's stored record)."""
-    from liqcascade.cascade._follow_through import RECORD_SETTINGS as S
+    from liqcascade.cascade import RECORD_SETTINGS as S
 
     same = math.isclose(r["shock"], S["shock"], abs_tol=1e-12) and r["n_paths"] == S["n_paths"]
     if same:

@@ -110,9 +110,13 @@ def collateral_cmd(
     Example: liqcascade collateral --preset oct-2025 --pricing redemption --json
     """
     from liqcascade import datasets
-    from liqcascade.collateral import ETH_BARS, load_config, preset_config
-    from liqcascade.collateral._config import scenario_of
-    from liqcascade.collateral._run import run_collateral
+    from liqcascade.collateral import (
+        ETH_BARS,
+        load_config,
+        preset_config,
+        run_collateral,
+        scenario_of,
+    )
 
     if (config is None) == (preset is None):
         _common.fail("give exactly one of --config FILE.toml or --preset NAME")

@@ -212,8 +212,7 @@ def contagion_cmd(
 
     Example: liqcascade contagion --preset oct-2025 --shock -0.08 --json
     """
-    from liqcascade.contagion._liquidity import run_setup
-    from liqcascade.contagion._presets import run_preset, validate_oct_2025
+    from liqcascade.contagion import run_preset, run_setup, validate_oct_2025
 
     fraction = _common.parse_shock(shock, nonzero=True)  # -0.05 or -5%, as cascade reads it
     _check(config, preset, liquidity, fraction, scope)
@@ -242,7 +241,7 @@ def contagion_cmd(
 
 def _config_setup(config: Path, cache: dict[Any, Any]) -> Any:
     """The contagion setup of a ``--config`` file (its errors name the file)."""
-    from liqcascade.contagion._config import build_setup, load_config
+    from liqcascade.contagion import build_setup, load_config
 
     path = _common.existing_file(config, "--config")
     with _common.config_file(path):
@@ -267,7 +266,7 @@ def _first_shock(
     setup: Any, preset: str | None, shock: float | None, config: Path | None, venue: str
 ) -> dict[str, Any]:
     """The first shock the run applied and where it came from."""
-    from liqcascade.contagion._presets import RECORDED_SHOCK_SOURCE, recorded_first_shock
+    from liqcascade.contagion import RECORDED_SHOCK_SOURCE, recorded_first_shock
 
     if shock is not None:
         return {"fraction": shock, "venue": venue, "source": "--shock"}

@@ -11,8 +11,7 @@ import pandas as pd
 import typer
 
 from liqcascade._cli import _common
-from liqcascade.data import IngestInterrupted, _ops
-from liqcascade.data._kinds import PUBLIC_KINDS
+from liqcascade.data import PUBLIC_KINDS, IngestInterrupted, _ops
 
 data_app = typer.Typer(
     help=(
@@ -282,7 +281,7 @@ def fetch(
 
 def make_exchange(exchange_id: str) -> Any:
     """Create the ccxt exchange (a seam the tests replace with a recorded fake)."""
-    from liqcascade.data._fetch import make_exchange as _make
+    from liqcascade.data import make_exchange as _make
 
     return _make(exchange_id)
 

@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
 
         Example: liqcascade diff report-2025-07-30 report --alert critical_shock=0.005
         """
-        from liqcascade.report._diff import diff_reports, load_summary, parse_alert
+        from liqcascade.report import diff_reports, load_summary, parse_alert
 
         alerts = [parse_alert(a) for a in alert or []]
         so, sn = load_summary(old), load_summary(new)

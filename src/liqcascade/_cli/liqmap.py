@@ -68,7 +68,7 @@ def _band_cell(value: float, p05: float | None, p95: float | None) -> str:
     fit's bootstrap refits (each a book of its own), which need not hold the main
     fit's: with 10 refits the main fit lies beyond them now and then.
     """
-    from liqcascade.market._mapband import value_band_text
+    from liqcascade.market import value_band_text
 
     text = value_band_text(value, p05, p95)
     if p05 is None or p95 is None or p05 <= value <= p95:
@@ -89,7 +89,7 @@ def _outside_line(result: dict[str, Any]) -> str:
 
 def _print_clusters(result: dict[str, Any], band: Any) -> None:
     """The largest clusters' table and the concentration line (``band``: a figure's cell)."""
-    from liqcascade.market._mapband import usd3
+    from liqcascade.market import usd3
 
     out = _common.stdout
     ct = Table(title="largest clusters (USD)", box=None)
@@ -118,8 +118,8 @@ def _print_clusters(result: dict[str, Any], band: Any) -> None:
 
 
 def _render(result: dict[str, Any]) -> None:
-    from liqcascade.market._mapband import MAP_LEVELS, book_score_text
-    from liqcascade.report._liqmap_section import after_date_note
+    from liqcascade.market import MAP_LEVELS, book_score_text
+    from liqcascade.report import after_date_note
 
     out = _common.stdout
     out.print(
@@ -185,16 +185,14 @@ def _score_to_date(run: Any, score: dict[str, Any] | None) -> dict[str, Any] | N
     """
     if score is None or run.state is None:
         return score
-    from liqcascade.report._liqmap_section import dated_score
-    from liqcascade.report._section import score_outcome, validation_window
+    from liqcascade.report import dated_score, score_outcome, validation_window
 
     state = run.state
     end = pd.Timestamp(state.close_time) - pd.Timedelta(microseconds=1)  # bars closed by then
 
     def backtest() -> Any:
-        from liqcascade.market._inputs import load_market_frames
-        from liqcascade.positions._backtest import backtest_identified
-        from liqcascade.positions._expanding import load_asset_calibration
+        from liqcascade.market import load_market_frames
+        from liqcascade.positions import backtest_identified, load_asset_calibration
 
         where = str(score.get("source", ""))  # the calibration the stored score is of
         path = where.split(":", 1)[1] if where.startswith(("store:", "file:")) else None
@@ -321,7 +319,7 @@ def register(app: typer.Typer) -> None:
         """
         if ctx.invoked_subcommand is not None:
             return
-        from liqcascade.market._liqmap import run_liqmap_request
+        from liqcascade.market import run_liqmap_request
 
         _common.parse_as_of(as_of, "--as-of")
         if out is not None:  # before the map: a bad folder fails at once

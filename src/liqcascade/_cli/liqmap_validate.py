@@ -104,7 +104,7 @@ def _render_calibration(result: dict[str, Any]) -> None:
 
 
 def _render_backtest(result: dict[str, Any]) -> None:
-    from liqcascade.positions._backtest import count_text, uncovered_line, unscored_reason
+    from liqcascade.positions import count_text, uncovered_line, unscored_reason
 
     out = _common.stdout
     covered = ""
@@ -206,12 +206,7 @@ def _render_oos_verdicts(oos: dict[str, Any] | None, months: list[str]) -> None:
     Too few days to score (a daily correlation needs 3): that, no table; too few for the
     interval (14 days): the table, its verdicts "n/a", and that said under it.
     """
-    from liqcascade.positions._backtest import (
-        MIN_INTERVAL_DAYS,
-        count_text,
-        scored_days,
-        unscored_reason,
-    )
+    from liqcascade.positions import MIN_INTERVAL_DAYS, count_text, scored_days, unscored_reason
 
     out = _common.stdout
     if not oos:
@@ -234,7 +229,7 @@ def _render_oos_verdicts(oos: dict[str, Any] | None, months: list[str]) -> None:
 
 def _render_range_comparison(m: dict[str, Any], which: str = "") -> None:
     """The six daily comparisons with the range baseline: strict, and with the interval."""
-    from liqcascade.positions._backtest import COMPARISONS, range_baseline_verdicts
+    from liqcascade.positions import COMPARISONS, range_baseline_verdicts
 
     if not any(f"range_baseline_{k}_diff_daily{s}" in m for s, k in COMPARISONS):
         return
@@ -292,8 +287,7 @@ def _calibrate_asset(
         store_calibration_path,
         write_calibration,
     )
-    from liqcascade.market import _liqmap
-    from liqcascade.market._inputs import load_market_frames
+    from liqcascade.market import _liqmap, load_market_frames
 
     _common.flag_names(months="--month")
     a = asset.upper()
@@ -533,7 +527,7 @@ def _check_backtest(
     start: str, end: str, interval: str, params: Path | None, out: Path | None
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``liqmap backtest``'s options, checked before the back-test; ``(start, end)``."""
-    from liqcascade.positions._backtest import check_interval
+    from liqcascade.positions import check_interval
 
     check_interval(interval)
     t0 = _common.parse_date(start, "--start")
@@ -570,7 +564,7 @@ def _calibrate_legacy(
     dates: tuple[str | None, ...], bootstrap: int, seed: int, out: Path | None, as_json: bool
 ) -> None:
     """The 0.1 cohort book's calibration (``liqmap calibrate`` without ``--asset``)."""
-    from liqcascade.positions._calibrate import bundled_validation_data, calibrate
+    from liqcascade.positions import bundled_validation_data, calibrate
 
     if None in dates:
         dates = legacy_windows(dates, bundled_validation_data().recorded)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
-from liqcascade.margin._dispatch import VENUES
+from liqcascade.margin import VENUES
 
 margin_app = typer.Typer(
     help="Exchange margin maths: liquidation and bankruptcy prices.\n\n"

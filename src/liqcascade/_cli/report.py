@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         Example: liqcascade report --out report --asset ETH,BTC --as-of 2025-06-30
         """
         from liqcascade._paths import check_output_dir
-        from liqcascade.report._build import report_options, run_report
+        from liqcascade.report import report_options, run_report
 
         flag_names(sections="--section")
         check_output_dir(out, "--out", files=("report.html", "summary.json"))  # before the work

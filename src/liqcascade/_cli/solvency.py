@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common, _market_line
-from liqcascade.market._params import EXCHANGE_OI_SHARE
-from liqcascade.solvency._adl import ADL_POLICIES as _POLICIES
+from liqcascade.market import EXCHANGE_OI_SHARE
+from liqcascade.solvency import ADL_POLICIES as _POLICIES
 
 
 def _parse_scenario(text: str, asset: str = "ETH") -> Any:
@@ -289,7 +289,7 @@ def solvency(
 
     Example: liqcascade solvency --as-of 2025-07-31 --oi-share 0.2 --insurance-fund 5e6 --json
     """
-    from liqcascade.solvency._request import run_solvency_request
+    from liqcascade.solvency import run_solvency_request
 
     _common.flag_names(share="--oi-share", per_position="--accounts-per-cohort",
                        liquidation_fee="--liq-fee", liabilities_usd="--liabilities",

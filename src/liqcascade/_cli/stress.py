@@ -130,7 +130,7 @@ def _tail_text(result: dict[str, Any], key: str) -> str:
     interval is said only when the resamples differ. A negative figure is a gain at
     that level.
     """
-    from liqcascade.stress._result import same_loss, tail_bound
+    from liqcascade.stress import same_loss, tail_bound
 
     v = result[key]
     if v is None:
@@ -319,7 +319,7 @@ def stress_cmd(
 
     Example: liqcascade stress --portfolio book.csv --scenario montecarlo --paths 20000 --json
     """
-    from liqcascade.stress._request import MONTE_CARLO_DEFAULTS, run_stress_request
+    from liqcascade.stress import MONTE_CARLO_DEFAULTS, run_stress_request
 
     grid = _parse_shocks(shocks) if shocks is not None else None
     n = MONTE_CARLO_DEFAULTS["paths"] if paths is None else paths

@@ -211,9 +211,7 @@ def register(app: typer.Typer) -> None:
         """
         import pandas as pd
 
-        from liqcascade.events import support_study
-        from liqcascade.events._load import load_bars
-        from liqcascade.events._study import bars_per_day, study_steps
+        from liqcascade.events import bars_per_day, load_bars, study_steps, support_study
 
         _common.flag_names(
             n_random="--draws", n_boot="--boot", ohlcv="--start/--end", data_file="--data"

@@ -1,10 +1,17 @@
 """Order books: L2 snapshots, depth curves (Binance bookDepth, parametric, calibrated).
 
+Also public: :func:`beta_for`, :func:`assumed_beta` and :func:`depth_calibration`
+(the calibrated depth exponent and its document), :func:`snapshot_at`,
+:func:`book_from_snapshot` and :data:`SNAPSHOT_DISTANCES` (books from recorded L2
+snapshots).
+
 >>> from liqcascade.book import OrderBook
 >>> ob = OrderBook.parametric(2000.0, 50e6, beta=1.0, n_levels=100, max_distance=0.05)
 >>> round(ob.notional_within(0.01) / 1e6, 1)
 50.0
 """
+
+from typing import TYPE_CHECKING, Any
 
 from liqcascade.book._calibrate import (
     BETA_FUTURES,
@@ -16,6 +23,15 @@ from liqcascade.book._calibrate import (
 )
 from liqcascade.book._orderbook import OrderBook
 
+if TYPE_CHECKING:
+    from liqcascade.book._calibrate import assumed_beta as assumed_beta
+    from liqcascade.book._calibrate import beta_for as beta_for
+    from liqcascade.book._calibrate import beta_path as beta_path
+    from liqcascade.book._calibrate import depth_calibration as depth_calibration
+    from liqcascade.book._live import SNAPSHOT_DISTANCES as SNAPSHOT_DISTANCES
+    from liqcascade.book._live import book_from_snapshot as book_from_snapshot
+    from liqcascade.book._live import snapshot_at as snapshot_at
+
 __all__ = [
     "BETA_FUTURES",
     "OrderBook",
@@ -25,3 +41,39 @@ __all__ = [
     "depth_beta",
     "fit_beta",
 ]
+
+__all__ += [
+    "SNAPSHOT_DISTANCES",
+    "assumed_beta",
+    "beta_for",
+    "book_from_snapshot",
+    "depth_calibration",
+    "snapshot_at",
+]
+
+# Re-exported for the other packages of liqcascade, which never import this package's
+# private modules (tests/test_architecture.py). Loaded on first use (PEP 562): importing
+# the package costs nothing more, and a test's monkeypatch of the private module is seen.
+# The names outside __all__ are shared internals (their numpydoc is not complete).
+_LAZY: dict[str, tuple[str, str]] = {
+    "SNAPSHOT_DISTANCES": ("_live", "SNAPSHOT_DISTANCES"),
+    "assumed_beta": ("_calibrate", "assumed_beta"),
+    "beta_for": ("_calibrate", "beta_for"),
+    "beta_path": ("_calibrate", "beta_path"),
+    "book_from_snapshot": ("_live", "book_from_snapshot"),
+    "depth_calibration": ("_calibrate", "depth_calibration"),
+    "snapshot_at": ("_live", "snapshot_at"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module, attr = _LAZY.get(name, ("", ""))
+    if module == "_calibrate":
+        from liqcascade.book import _calibrate
+
+        return getattr(_calibrate, attr)
+    if module == "_live":
+        from liqcascade.book import _live
+
+        return getattr(_live, attr)
+    raise AttributeError(f"module 'liqcascade.book' has no attribute {name!r}")

@@ -352,7 +352,7 @@ def calibrated_book(
     if not (np.isfinite(scale) and scale > 0):
         raise InputError(f"scale must be > 0 (got {scale})")
     if totals is None or mid is None:
-        from liqcascade.data._defaults import bundled_book_totals, price_at
+        from liqcascade.data import bundled_book_totals, price_at
 
         if totals is None:
             totals = bundled_book_totals(asset, market)

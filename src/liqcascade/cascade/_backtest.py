@@ -57,8 +57,8 @@ from liqcascade.cascade._scores import (
     move_verdicts,
 )
 from liqcascade.errors import InputError
-from liqcascade.market._inputs import closed_by as bars_closed_by
-from liqcascade.market._params import BINANCE_BOOK_SHARE
+from liqcascade.market import BINANCE_BOOK_SHARE
+from liqcascade.market import closed_by as bars_closed_by
 
 __all__ = [
     "BASELINES",

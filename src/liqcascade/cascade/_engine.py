@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade.book._orderbook import OrderBook
+from liqcascade.book import OrderBook
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._kernels import cascade_fast_kernel, cascade_kernel
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.cascade._result import CascadeResult
 from liqcascade.errors import InputError
-from liqcascade.positions._book import PositionBook, StopBook
+from liqcascade.positions import PositionBook, StopBook
 
 __all__ = ["check_shock", "ensure_prepared", "resolve_shock", "simulate_cascade"]
 

@@ -44,7 +44,7 @@ import pandas as pd
 
 from liqcascade._numba import njit
 from liqcascade._typing import FloatArray
-from liqcascade.positions._grid_kernels import TwinGrid, grid_advance_nb, grid_advance_py
+from liqcascade.positions import TwinGrid, grid_advance_nb, grid_advance_py
 
 __all__ = [
     "BookSnapshot",
@@ -259,7 +259,7 @@ def refit_observation(
     ``profile_obs`` itself. Returns ``(params, bars used)``; the calibration's
     values when fewer than :data:`MIN_REFIT_BARS` bars carry a record.
     """
-    from liqcascade.positions._likelihood import profile_obs
+    from liqcascade.positions import profile_obs
 
     if liquidations is None or len(snap.mu_index) == 0:
         return snap.params, 0
@@ -378,7 +378,7 @@ def window_records(
         Long and short: the window's summed per-bar medians of the observation law
         (USD), the form of :func:`predict_book_liquidations`.
     """
-    from liqcascade.positions._model import distance_weights
+    from liqcascade.positions import distance_weights
 
     p = params
     # the kernel trusts its inputs: widen the grid (empty bins) to hold every path's

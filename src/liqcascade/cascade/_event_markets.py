@@ -71,9 +71,8 @@ class EventMarkets:
     ) -> None:
         from liqcascade._calibrations import find_calibration
         from liqcascade._time import bar_step
-        from liqcascade.market import load_market_inputs
-        from liqcascade.market._inputs import ohlc_bars
-        from liqcascade.positions._expanding import AssetCalibration
+        from liqcascade.market import load_market_inputs, ohlc_bars
+        from liqcascade.positions import AssetCalibration
 
         self.asset = asset.upper()
         self.store = store
@@ -101,8 +100,7 @@ class EventMarkets:
     # ------------------------------------------------------------------ book
     def _book_at(self, fit: Any, label: pd.Timestamp) -> Any:
         """The identified book (aggregated grid state) after the bar ``label``."""
-        from liqcascade.positions._incremental import BookState
-        from liqcascade.positions._model import MarketFrames, prepare
+        from liqcascade.positions import BookState, MarketFrames, prepare
 
         key = str(fit.month)
         if key not in self._books:
@@ -136,9 +134,9 @@ class EventMarkets:
 
     def _build(self, ts: pd.Timestamp, mid: float) -> PreparedMarket:
         from liqcascade._time import resolve_as_of
-        from liqcascade.book._calibrate import beta_for, book_from_totals
-        from liqcascade.market._params import BINANCE_BOOK_SHARE
-        from liqcascade.positions._stops import model_stops_detailed
+        from liqcascade.book import beta_for, book_from_totals
+        from liqcascade.market import BINANCE_BOOK_SHARE
+        from liqcascade.positions import model_stops_detailed
 
         inp = self.inputs
         label = resolve_as_of(ts, pd.DatetimeIndex(inp.open_interest.index), _BAR)

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._typing import FloatArray
-from liqcascade.book._orderbook import OrderBook
+from liqcascade.book import OrderBook
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._engine import ensure_prepared
 from liqcascade.cascade._kernels import N_GRID, fragility_kernel
 from liqcascade.cascade._prepare import PreparedMarket
 from liqcascade.errors import InputError
-from liqcascade.positions._book import PositionBook, StopBook
+from liqcascade.positions import PositionBook, StopBook
 
 __all__ = [
     "CriticalShock",

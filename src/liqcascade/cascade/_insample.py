@@ -90,7 +90,7 @@ def stored_book_in_sample(
     file that cannot be read or parsed raises (naming the file), it is not "none".
     """
     from liqcascade._calibrations import calibrated_assets, find_calibration
-    from liqcascade.positions._expanding import AssetCalibration
+    from liqcascade.positions import AssetCalibration
 
     cal = None
     if asset.upper() in calibrated_assets("book", store):

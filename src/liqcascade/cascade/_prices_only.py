@@ -19,11 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from liqcascade.book._orderbook import OrderBook
+from liqcascade.book import OrderBook
 from liqcascade.cascade._backtest import BacktestResult, run_backtest
 from liqcascade.cascade._clock import Calibration
 from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
-from liqcascade.positions._book import PositionBook, StopBook
+from liqcascade.positions import PositionBook, StopBook
 
 __all__ = ["PricesOnlyMarkets", "run_prices_only_backtest"]
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from liqcascade.market._params import BINANCE_BOOK_SHARE
-from liqcascade.market._state import MarketSpec, MarketState, estimated_market
+from liqcascade.market import BINANCE_BOOK_SHARE, MarketSpec, MarketState, estimated_market
 
 __all__ = ["BINANCE_BOOK_SHARE", "MarketState", "market_state"]
 

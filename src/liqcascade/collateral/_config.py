@@ -332,7 +332,7 @@ def _asset(
 
 def _bundled_minute_bars(name: str, where: str) -> pd.DataFrame:
     """The bundled one-minute bars of ``name`` (a ``book = "calibrated"`` asset's data)."""
-    from liqcascade.data._defaults import ohlcv
+    from liqcascade.data import ohlcv
 
     try:
         return ohlcv(name, "1m")

@@ -8,7 +8,12 @@ threshold and heartbeat), with Aave v3.3 liquidation rules; liquidators sell the
 collateral on a venue or a DEX pool. ``load_config`` reads the TOML format
 (``docs/contagion.md``); ``oct_2025`` builds the 2025-10-10 crash preset and
 ``validate_oct_2025`` compares it with what the bundled data recorded.
+
+``run_setup`` runs a built setup under its liquidity model; ``PRESETS_DIR`` and
+``RECORDED_SHOCK_SOURCE`` name where the presets and the recorded first shock come from.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from liqcascade.contagion._arbitrage import ArbFlow, Link, cross_venues
 from liqcascade.contagion._config import (
@@ -33,6 +38,11 @@ from liqcascade.contagion._presets import (
 )
 from liqcascade.contagion._result import ContagionResult, VenueOutcome
 from liqcascade.contagion._venue import Venue, VenueState
+
+if TYPE_CHECKING:
+    from liqcascade.contagion._liquidity import run_setup as run_setup
+    from liqcascade.contagion._presets import PRESETS_DIR as PRESETS_DIR
+    from liqcascade.contagion._presets import RECORDED_SHOCK_SOURCE as RECORDED_SHOCK_SOURCE
 
 __all__ = [
     "PRESETS",
@@ -61,3 +71,27 @@ __all__ = [
     "snapshot_accounts",
     "validate_oct_2025",
 ]
+
+__all__ += ["PRESETS_DIR", "RECORDED_SHOCK_SOURCE", "run_setup"]
+
+# Re-exported for the other packages of liqcascade, which never import this package's
+# private modules (tests/test_architecture.py). Loaded on first use (PEP 562): importing
+# the package costs nothing more, and a test's monkeypatch of the private module is seen.
+_LAZY: dict[str, tuple[str, str]] = {
+    "PRESETS_DIR": ("_presets", "PRESETS_DIR"),
+    "RECORDED_SHOCK_SOURCE": ("_presets", "RECORDED_SHOCK_SOURCE"),
+    "run_setup": ("_liquidity", "run_setup"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module, attr = _LAZY.get(name, ("", ""))
+    if module == "_liquidity":
+        from liqcascade.contagion import _liquidity
+
+        return getattr(_liquidity, attr)
+    if module == "_presets":
+        from liqcascade.contagion import _presets
+
+        return getattr(_presets, attr)
+    raise AttributeError(f"module 'liqcascade.contagion' has no attribute {name!r}")

@@ -43,9 +43,9 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade.book._orderbook import OrderBook
-from liqcascade.cascade._clock import LiquidityParams
-from liqcascade.cascade._clock_kernels import (
+from liqcascade.book import OrderBook
+from liqcascade.cascade import (
+    BLOCK,
     N_STATE,
     P_ARB,
     P_RESIL,
@@ -71,15 +71,15 @@ from liqcascade.cascade._clock_kernels import (
     S_QQ,
     S_STOP,
     S_UNFILLED,
+    LiquidityParams,
+    PreparedMarket,
     book_position,
     clock_span,
     effective_depth,
     latent_weights,
+    shock_walk,
     time_passes,
 )
-from liqcascade.cascade._kernels import BLOCK
-from liqcascade.cascade._prepare import PreparedMarket
-from liqcascade.cascade._walk import shock_walk
 from liqcascade.contagion._venue import Venue, VenueState
 from liqcascade.errors import InputError
 

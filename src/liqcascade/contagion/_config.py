@@ -21,13 +21,13 @@ from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
 from liqcascade._limits import check_count
 from liqcascade._paths import resolve_config_path
 from liqcascade._tables import read_user_table
-from liqcascade.book._calibrate import BETA_FUTURES
-from liqcascade.cascade._config import CascadeConfig
+from liqcascade.book import BETA_FUTURES
+from liqcascade.cascade import CascadeConfig
 from liqcascade.contagion._arbitrage import Link
 from liqcascade.contagion._lending import LendingMarket, Oracle
 from liqcascade.contagion._venue import Venue
 from liqcascade.errors import InputError
-from liqcascade.market._params import BINANCE_BOOK_SHARE
+from liqcascade.market import BINANCE_BOOK_SHARE
 
 __all__ = [
     "ContagionSetup",
@@ -351,7 +351,7 @@ def _ts(value: str, key: str) -> pd.Timestamp:
 
 
 def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:
-    import liqcascade.market._bundled as _bundled
+    import liqcascade.data as _bundled
 
     every = _bundled.dataset("perp_1h_by_venue")
     p = every[(every["venue"] == venue) & (every["asset"] == asset)]
@@ -372,7 +372,7 @@ def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:
 
 
 def _volume_share(venue: str, at: pd.Timestamp, days: int = 30) -> float:
-    import liqcascade.market._bundled as _bundled
+    import liqcascade.data as _bundled
 
     p = _bundled.dataset("perp_1h_by_venue")
     w = p[(p.index >= at - pd.Timedelta(days=days)) & (p.index <= at) & (p["asset"] == "ETH")]
@@ -413,8 +413,7 @@ def reprice(pos: Any, rules: str) -> Any:
     (:func:`liqcascade.margin.hyperliquid_liq_price`); a position levered beyond 25x
     cannot exist there, so its margin is raised to the 25x initial margin.
     """
-    from liqcascade.margin import bybit_liq_price, hyperliquid_liq_price
-    from liqcascade.margin._hyperliquid import hyperliquid_max_leverage
+    from liqcascade.margin import bybit_liq_price, hyperliquid_liq_price, hyperliquid_max_leverage
     from liqcascade.positions import PositionBook
 
     if rules == "binance" or len(pos) == 0:
@@ -468,7 +467,7 @@ def snapshot_accounts(version: str = "V3") -> tuple[np.ndarray, np.ndarray]:
     (numpy.ndarray, numpy.ndarray)
         WBTC collateral per account (tokens) and stablecoin debt per account (USD).
     """
-    import liqcascade.market._bundled as _bundled
+    import liqcascade.data as _bundled
 
     df = _bundled.dataset("aave_wbtc_collateral_open_positions")
     if version != "all":
@@ -514,7 +513,7 @@ def hourly_beta(window: list[str]) -> tuple[float, int]:
     moves are close-to-close between consecutive bars of the window. Returns the beta
     and the number of moves (at least 24).
     """
-    import liqcascade.market._bundled as _bundled
+    import liqcascade.data as _bundled
 
     start, end = _ts(window[0], "beta_window[0]"), _ts(window[-1], "beta_window[1]")
     if end <= start:
@@ -554,7 +553,8 @@ def _check_collateral_price(
     (:data:`liqcascade.positions._files.PRICE_SCALE`): a price in cents or thousands
     would make every account look safe (or bankrupt) before the shock.
     """
-    from liqcascade.positions._files import _off_scale, _unit_error
+    from liqcascade.positions import off_scale as _off_scale
+    from liqcascade.positions import unit_error as _unit_error
 
     mids = [v.book.mid for v in venues if v.name in sources]
     if not mids:

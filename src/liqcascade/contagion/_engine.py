@@ -9,8 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade.cascade._clock import FINE_STEP_S, LiquidityParams
-from liqcascade.cascade._engine import resolve_shock
+from liqcascade.cascade import FINE_STEP_S, LiquidityParams, resolve_shock
 from liqcascade.contagion._arbitrage import Link, cross_venues
 from liqcascade.contagion._clock_venue import ClockVenueState, latent_book
 from liqcascade.contagion._lending import LendingMarket, LendingState

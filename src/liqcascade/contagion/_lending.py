@@ -9,7 +9,7 @@ import numpy as np
 
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin._aave import aave_liquidation
+from liqcascade.margin import aave_liquidation
 
 __all__ = ["LendingMarket", "LendingState", "Oracle"]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade.cascade._clock import FINE_STEP_S, LiquidityParams
+from liqcascade.cascade import FINE_STEP_S, LiquidityParams
 from liqcascade.contagion._clock_venue import latent_book
 from liqcascade.contagion._result import ContagionResult
 from liqcascade.contagion._venue import Venue

@@ -91,7 +91,7 @@ def recorded_oct_2025() -> dict[str, Any]:
         2025-07), per-venue ``crash_hour`` open and low of ETH (None where not bundled),
         and the coverage end dates.
     """
-    import liqcascade.market._bundled as _bundled
+    import liqcascade.data as _bundled
 
     days = list(OCT_2025.days)
     out: dict[str, Any] = {}

@@ -25,13 +25,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from liqcascade.book._orderbook import OrderBook
-from liqcascade.cascade._config import CascadeConfig
-from liqcascade.cascade._kernels import cascade_kernel
-from liqcascade.cascade._prepare import PreparedMarket, PreparedSide, prepare_cascade
-from liqcascade.cascade._walk import T_FILLED, T_QPOS, T_VWAP
+from liqcascade.book import OrderBook
+from liqcascade.cascade import (
+    T_FILLED,
+    T_QPOS,
+    T_VWAP,
+    CascadeConfig,
+    PreparedMarket,
+    PreparedSide,
+    cascade_kernel,
+    prepare_cascade,
+)
 from liqcascade.errors import InputError
-from liqcascade.positions._book import PositionBook, StopBook
+from liqcascade.positions import PositionBook, StopBook
 
 __all__ = ["Venue", "VenueState"]
 

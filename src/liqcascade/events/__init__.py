@@ -6,6 +6,8 @@ band of an active zone after time away; the event study measures the forward log
 returns from each test's close against every day and against random pseudo-levels
 (Osler 2000's control).
 
+:func:`load_bars` loads the bars a study runs on (store, else bundled).
+
 Examples
 --------
 >>> from liqcascade import datasets
@@ -15,6 +17,8 @@ Examples
 >>> study.detection.n_tests > 0
 True
 """
+
+from typing import TYPE_CHECKING, Any
 
 from liqcascade.events._detect import SupportDetection, detect_support
 from liqcascade.events._params import (
@@ -45,6 +49,11 @@ from liqcascade.events._study import (
     support_study,
 )
 
+if TYPE_CHECKING:
+    from liqcascade.events._load import load_bars as load_bars
+    from liqcascade.events._study import bars_per_day as bars_per_day
+    from liqcascade.events._study import study_steps as study_steps
+
 __all__ = [
     "BARS_PER_DAY",
     "CLAIM_TEXT",
@@ -70,3 +79,28 @@ __all__ = [
     "sensitivity_grid",
     "support_study",
 ]
+
+__all__ += ["load_bars"]
+
+# Re-exported for the other packages of liqcascade, which never import this package's
+# private modules (tests/test_architecture.py). Loaded on first use (PEP 562): importing
+# the package costs nothing more, and a test's monkeypatch of the private module is seen.
+# The names outside __all__ are shared internals (their numpydoc is not complete).
+_LAZY: dict[str, tuple[str, str]] = {
+    "bars_per_day": ("_study", "bars_per_day"),
+    "load_bars": ("_load", "load_bars"),
+    "study_steps": ("_study", "study_steps"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module, attr = _LAZY.get(name, ("", ""))
+    if module == "_load":
+        from liqcascade.events import _load
+
+        return getattr(_load, attr)
+    if module == "_study":
+        from liqcascade.events import _study
+
+        return getattr(_study, attr)
+    raise AttributeError(f"module 'liqcascade.events' has no attribute {name!r}")

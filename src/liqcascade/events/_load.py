@@ -18,7 +18,7 @@ def _asset_bars(asset: str, base: str, start: Any, end: Any) -> tuple[pd.DataFra
     either (:class:`~liqcascade.data.SeriesNotFound`); a store that cannot be opened, or
     stored rows refused at read, raise as they are (they name the store).
     """
-    import liqcascade.data._defaults as _bundled
+    import liqcascade.data as _bundled
 
     a = asset.upper()
     try:

@@ -23,10 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade.book._live import SNAPSHOT_DISTANCES
-from liqcascade.data._fetch import fetch_series, make_exchange
-from liqcascade.data._frame import SeriesFrame
-from liqcascade.data._time import interval_ms
+from liqcascade.book import SNAPSHOT_DISTANCES
+from liqcascade.data import SeriesFrame, fetch_series, interval_ms, make_exchange
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -257,8 +255,8 @@ def fast_series(
     Malformed
         A row ``fetch_series`` would refuse (invalid prices, sizes, interval).
     """
-    from liqcascade.data._fetch import _funding_hours
-    from liqcascade.data._time import count_gaps, format_interval, infer_interval
+    from liqcascade.data import count_gaps, format_interval, infer_interval
+    from liqcascade.data import funding_hours as _funding_hours
 
     step = interval_ms(interval)
     if kind not in ("ohlcv", "open_interest", "funding") or not step:

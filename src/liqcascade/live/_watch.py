@@ -80,10 +80,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from liqcascade.data import Store
-from liqcascade.data._frame import SeriesFrame
-from liqcascade.data._store import default_store_source
-from liqcascade.data._time import interval_ms
+from liqcascade.data import SeriesFrame, Store, default_store_source, interval_ms
 from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import VenuePoller, depth_snapshot, order_book_depth
@@ -383,7 +380,7 @@ class CalibratedShock:
 
     @property
     def prior(self) -> bool:
-        from liqcascade.cascade._clock import is_prior
+        from liqcascade.cascade import is_prior
 
         return bool(is_prior(self.calibration))
 
@@ -407,7 +404,7 @@ class CalibratedShock:
         return self.done
 
     def _crossing(self, moves: list[float]) -> float:
-        from liqcascade.cascade._calibrated_fragility import _critical
+        from liqcascade.cascade import critical_crossing as _critical
 
         n = len(moves)
         return _critical(self.grid[:n], np.asarray(moves, np.float64), self.total_move)
@@ -660,8 +657,8 @@ class Watcher:
         return self._inputs
 
     def _frames(self, inputs: Any, label: pd.Timestamp) -> tuple[Any, pd.DataFrame, float]:
-        from liqcascade.market._inputs import closed_by, ohlc_bars
-        from liqcascade.positions._model import MarketFrames
+        from liqcascade.market import closed_by, ohlc_bars
+        from liqcascade.positions import MarketFrames
 
         close = label + _BAR
         prices = inputs.prices
@@ -705,7 +702,7 @@ class Watcher:
 
     def _books_for(self, label: pd.Timestamp) -> _Books:
         """The running books of the calibration fit that applies at ``label``."""
-        from liqcascade.positions._expanding import load_asset_calibration
+        from liqcascade.positions import load_asset_calibration
 
         month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
         if self._calibration is None:  # parsed once a session
@@ -722,7 +719,7 @@ class Watcher:
         A book walks every bar in order whenever it is advanced, so its state at
         ``label`` does not depend on when (or in how many steps) it got there.
         """
-        from liqcascade.positions._incremental import BookState
+        from liqcascade.positions import BookState
 
         b = self._books
         assert b is not None
@@ -791,8 +788,13 @@ class Watcher:
             ``static_critical_shock`` with its p05/p95 over the refits (fractions of mid,
             negative: a fall).
         """
-        from liqcascade.book._calibrate import beta_for, book_from_totals, book_totals_at
-        from liqcascade.book._live import book_from_snapshot, snapshot_at
+        from liqcascade.book import (
+            beta_for,
+            book_from_snapshot,
+            book_from_totals,
+            book_totals_at,
+            snapshot_at,
+        )
         from liqcascade.market import BINANCE_BOOK_SHARE
 
         inputs = self._load_inputs()
@@ -863,9 +865,7 @@ class Watcher:
         calibration fitted on events before the bar's close; the volatility is the
         hourly one known at that close (``cascade --fragility``'s, on the same store).
         """
-        from liqcascade.cascade import load_liquidity
-        from liqcascade.cascade._backtest import hourly_volatility
-        from liqcascade.cascade._calibrated_fragility import DEFAULT_SHOCKS
+        from liqcascade.cascade import DEFAULT_SHOCKS, hourly_volatility, load_liquidity
 
         b = self._books
         assert b is not None and self._ctx is not None
@@ -986,7 +986,7 @@ class Watcher:
         m = self._market
         inputs = self._load_inputs()
         now = pd.Timestamp(now_ms, unit="ms", tz="UTC")
-        from liqcascade.market._inputs import closed_by
+        from liqcascade.market import closed_by
 
         hourly = closed_by(inputs.prices, now, _HOUR)
         price = float(hourly["close"].iloc[-1]) if len(hourly) else m["mid"]
@@ -1119,7 +1119,7 @@ def _step_bars(state: Any, frames: Any) -> bool:
     bar (a walk of several bars extends the price grid once, not bar by bar), or the
     bar is one ``step`` refuses (low above open or close): ``advance`` reads them.
     """
-    from liqcascade.positions._model import _aligned
+    from liqcascade.positions import aligned_column as _aligned
 
     oi, px = frames.oi, frames.ohlc
     for f in (oi, px):
@@ -1397,8 +1397,7 @@ def run_watch(
     InputError
         A bad option (before any network call), or a store that cannot be written.
     """
-    from liqcascade.data import IngestInterrupted
-    from liqcascade.data._store import is_interrupt
+    from liqcascade.data import IngestInterrupted, is_interrupt
 
     w: Watcher | None = None
     pause = sleep or time.sleep

@@ -110,7 +110,7 @@ def aave_reserve(symbol: str, chain: str = "ethereum") -> AaveReserve:
     >>> (r.ltv, r.liquidation_threshold, r.liquidation_bonus)
     (0.805, 0.83, 1.05)
     """
-    from liqcascade.data._defaults import aave_reserve_params as load_aave_reserve_params
+    from liqcascade.data import aave_reserve_params as load_aave_reserve_params
 
     data = load_aave_reserve_params()["data"]
     if chain not in data:

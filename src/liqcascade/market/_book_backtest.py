@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from liqcascade.market._inputs import _check_store, load_backtest_data, load_market_frames
-from liqcascade.positions import CalibrationResult, EstimationParams, ValidationData
-from liqcascade.positions._backtest import (
+from liqcascade.positions import (
     BacktestResult,
+    CalibrationResult,
+    EstimationParams,
+    ValidationData,
     backtest_cohort,
     backtest_identified,
     backtest_period,

@@ -10,7 +10,7 @@ the contagion presets ...). Commands and report sections load through
 
 from __future__ import annotations
 
-from liqcascade.data._defaults import (
+from liqcascade.data import (
     aave_reserve_params,
     book_totals,
     bundled_assets,

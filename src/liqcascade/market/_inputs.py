@@ -13,9 +13,14 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._time import closed_mask, resolve_as_of
-from liqcascade.data import bundled, load_series, resample_ohlcv
-from liqcascade.data._defaults import bundled_book_totals, price_at
-from liqcascade.data._series import SeriesNotFound
+from liqcascade.data import (
+    SeriesNotFound,
+    bundled,
+    bundled_book_totals,
+    load_series,
+    price_at,
+    resample_ohlcv,
+)
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -365,7 +370,7 @@ def load_market_frames(asset: str = "ETH", interval: str = "4h", store: Any = No
         store that cannot be opened, or stored rows refused at read (never read as
         "absent": the bundle is not put in their place).
     """
-    from liqcascade.positions._model import MarketFrames
+    from liqcascade.positions import MarketFrames
 
     v = load_backtest_data(asset, interval, None, store)  # store first, then bundled
     long_short, ls_src = long_short_for(asset, store)

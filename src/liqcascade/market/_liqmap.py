@@ -221,7 +221,8 @@ def run_liqmap_request(
 
 def _check_price_scale(price: float, mid: float) -> None:
     """Refuse a ``price`` more than ``PRICE_SCALE`` (10) x from ``mid``: a unit error."""
-    from liqcascade.positions._files import _off_scale, _unit_error
+    from liqcascade.positions import off_scale as _off_scale
+    from liqcascade.positions import unit_error as _unit_error
 
     if bool(_off_scale(np.asarray([price]), np.asarray([mid]))[0]):
         raise InputError(_unit_error("price", price, mid, "the market's mid"), param="price")
@@ -260,7 +261,7 @@ def calibration_plan(frames: Any, months: Any = None) -> tuple[pd.Timestamp, tup
         No recorded liquidations (names ``asset``), or a month outside the data
         (names ``months``).
     """
-    from liqcascade.positions._expanding import data_start, expanding_months
+    from liqcascade.positions import data_start, expanding_months
 
     check_months(months)
     t0 = data_start(frames)  # raises when no liquidations are recorded
@@ -318,7 +319,7 @@ def run_asset_calibration(
     """
     from liqcascade.market._inputs import load_market_frames
     from liqcascade.market._mapband import compute_book_score
-    from liqcascade.positions._expanding import calibrate_expanding
+    from liqcascade.positions import calibrate_expanding
 
     if n_bootstrap < 0:
         raise InputError(f"bootstrap must be >= 0 (got {n_bootstrap})", param="bootstrap")

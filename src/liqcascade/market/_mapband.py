@@ -261,7 +261,7 @@ def compute_book_score(frames: Any, cal: Any) -> dict[str, Any] | None:
         interval) and the metrics of :data:`_SCORE_KEYS` (correlations, ``days``);
         None when no recorded liquidation falls in the period.
     """
-    from liqcascade.positions._backtest import backtest_identified, range_baseline_verdicts
+    from liqcascade.positions import backtest_identified, range_baseline_verdicts
 
     months = sorted(f.month for f in cal.fits)
     start = pd.Timestamp(f"{months[0]}-01", tz="UTC")
@@ -305,7 +305,7 @@ def book_score(state: Any, store: Any = None) -> dict[str, Any] | None:
     fit = getattr(state, "book_fit", None)
     if state is None or fit is None or state.book_model != "identified":
         return None
-    from liqcascade.positions._expanding import load_asset_calibration
+    from liqcascade.positions import load_asset_calibration
 
     where = state.sources.get("book_calibration", "").split(" (fit ", 1)[0]
     if where.startswith("package:"):

@@ -22,8 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from liqcascade.book._calibrate import beta_path, book_from_totals, book_totals_at
-from liqcascade.book._orderbook import OrderBook
+from liqcascade.book import OrderBook, beta_path, book_from_totals, book_totals_at
 from liqcascade.errors import InputError
 from liqcascade.margin import contract_symbol
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
@@ -38,7 +37,7 @@ from liqcascade.market._state import (
     _relabel,
     venue_scale,
 )
-from liqcascade.positions._book import PositionBook, StopBook
+from liqcascade.positions import PositionBook, StopBook
 
 __all__ = ["MarketBook", "market_books", "market_heatmap"]
 
@@ -124,8 +123,7 @@ def market_books(
     list of MarketBook
         In time order.
     """
-    from liqcascade.positions._incremental import snapshots
-    from liqcascade.positions._stops import model_stops_detailed
+    from liqcascade.positions import model_stops_detailed, snapshots
 
     spec = MarketSpec(asset=asset) if spec is None else spec
     if _is_legacy(spec):
@@ -135,7 +133,7 @@ def market_books(
     if inputs is None:
         inputs = load_market_inputs(spec.asset, store=spec.store)
     if spec.params is None:  # read the calibration file once, not once per date
-        from liqcascade.positions._expanding import load_asset_calibration
+        from liqcascade.positions import load_asset_calibration
 
         cal = load_asset_calibration(inputs.asset, spec.calibration, store=spec.store)
         spec = replace(spec, params=cal, calibration=None)
@@ -221,7 +219,7 @@ def market_heatmap(
     -------
     LiquidationHeatmap
     """
-    from liqcascade.positions._maps import heatmap_from_books
+    from liqcascade.positions import heatmap_from_books
 
     spec = MarketSpec(asset=asset) if spec is None else spec
     if inputs is None:

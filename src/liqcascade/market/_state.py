@@ -43,13 +43,14 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from liqcascade._time import resolve_as_of
-from liqcascade.book import OrderBook
-from liqcascade.book._calibrate import (
+from liqcascade.book import (
+    OrderBook,
     beta_for,
+    book_from_snapshot,
     book_from_totals,
     book_totals_at,
+    snapshot_at,
 )
-from liqcascade.book._live import book_from_snapshot, snapshot_at
 from liqcascade.errors import InputError
 from liqcascade.margin import contract_symbol
 from liqcascade.market._inputs import MarketInputs, closed_by, load_market_inputs, ohlc_bars
@@ -460,8 +461,7 @@ def _identified_fit(spec: MarketSpec, asset: str, label: pd.Timestamp) -> tuple[
     The source ends ``IN SAMPLE: no fit ends before this month`` when the fit was
     trained on data after ``label`` (:func:`_fit_caveat` words it for the caveats).
     """
-    from liqcascade.positions._expanding import AssetCalibration, load_asset_calibration
-    from liqcascade.positions._model import BookParams
+    from liqcascade.positions import AssetCalibration, BookParams, load_asset_calibration
 
     if isinstance(spec.params, BookParams):
         return spec.params, None, "given"
@@ -574,7 +574,7 @@ def _beta_caveat(beta: float, source: str, close: Any = None) -> str | None:
 
 def _shipped_beta_span() -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """``(first, last)`` day (UTC) of the bars the shipped assets' β are fitted on."""
-    from liqcascade.book._calibrate import depth_calibration
+    from liqcascade.book import depth_calibration
 
     ends = []
     for v in depth_calibration()["depth_beta"].values():
@@ -787,7 +787,7 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
 
 def _frames(inputs: MarketInputs, oi: pd.DataFrame, bars: pd.DataFrame, label: pd.Timestamp) -> Any:
     """The identified book's inputs, cut at ``label`` (nothing after it)."""
-    from liqcascade.positions._model import MarketFrames
+    from liqcascade.positions import MarketFrames
 
     def cut(f: pd.DataFrame | None) -> pd.DataFrame | None:
         return None if f is None else f[f.index <= label]
@@ -814,9 +814,7 @@ def _identified_book(
     ``scale`` is Binance's share times the feed's reporting rate, only the product is
     identified) or times ``share`` (``sizing="open_interest"``).
     """
-    from liqcascade.positions import model_stops_detailed
-    from liqcascade.positions._model import walk
-    from liqcascade.positions._safe import safe_book
+    from liqcascade.positions import model_stops_detailed, safe_book, walk
 
     run = walk(frames, params)
     v = venue_scale(spec, params, share)

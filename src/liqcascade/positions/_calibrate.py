@@ -211,7 +211,7 @@ class ValidationData:
 @lru_cache(maxsize=1)
 def bundled_validation_data() -> ValidationData:
     """The bundled ETH series: 4h open interest, 4h prices, Binance liquidations, funding."""
-    import liqcascade.data._defaults as _bundled
+    import liqcascade.data as _bundled
 
     return ValidationData(
         oi=_bundled.derivatives("open_interest"),

@@ -340,7 +340,7 @@ def liquidation_ratios(params: EstimationParams) -> pd.DataFrame:
 # ----------------------------------------------------------------- market inputs
 def bundled_ohlc(asset: str = "ETH", interval: str = "4h") -> pd.DataFrame:
     """Bundled hourly prices of ``asset`` resampled to ``interval`` (UTC-aligned), USD."""
-    import liqcascade.data._defaults as _bundled
+    import liqcascade.data as _bundled
     from liqcascade.data import resample_ohlcv
 
     try:
@@ -355,7 +355,7 @@ def split_signal(params: EstimationParams, index: pd.DatetimeIndex, split_data: 
     if params.split == "none":
         return np.zeros(len(index))
     if split_data is None:
-        import liqcascade.data._defaults as _bundled
+        import liqcascade.data as _bundled
 
         split_data = (
             _bundled.dataset("eth_taker_4h")
@@ -696,7 +696,7 @@ def shipped_params() -> EstimationParams:
 
 def default_inputs(asset: str = "ETH", interval: str = "4h") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Bundled aggregated open interest and bundled prices resampled to ``interval``."""
-    import liqcascade.data._defaults as _bundled
+    import liqcascade.data as _bundled
 
     if asset.upper() != "ETH":
         raise InputError(f"no bundled open interest for {asset} (bundled: ETH)")

@@ -155,7 +155,7 @@ def leverage_gap(positions: pd.DataFrame, asset: str | None = None) -> pd.DataFr
         ``set_leverage``, ``distance`` (fraction of the mark; NaN: none),
         ``liq_leverage``, ``account_net_leverage``, ``account_gross_leverage`` (x).
     """
-    from liqcascade.margin._hyperliquid import hyperliquid_max_leverage
+    from liqcascade.margin import hyperliquid_max_leverage
 
     need = {"address", "account_value", "asset", "side", "mark_price", "liq_price",
             "position_value", "leverage"}  # fmt: skip

@@ -771,7 +771,7 @@ def default_stop_prices(asset: str = "ETH", as_of: Any = None, days: int = 400) 
     days : int, default 400
         History kept before ``as_of``, days (covers the oldest positions of the book).
     """
-    import liqcascade.data._defaults as _bundled
+    import liqcascade.data as _bundled
     from liqcascade.data import resample_ohlcv
 
     t = None

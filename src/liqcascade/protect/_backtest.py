@@ -31,9 +31,9 @@ import plotly.graph_objects as go
 
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import MAX_HORIZON_DAYS, check_seed
-from liqcascade.book._calibrate import BETA_FUTURES
+from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
-from liqcascade.market._params import BINANCE_BOOK_SHARE
+from liqcascade.market import BINANCE_BOOK_SHARE
 from liqcascade.protect._kernels import fill_batch_nb, fill_batch_py, stop_walk_nb, stop_walk_py
 
 __all__ = [
@@ -583,7 +583,7 @@ class StopBacktest:
             )
         fb = m.get("fill_beta") or {}
         if fb.get("source") == "default":
-            from liqcascade.book._calibrate import depth_calibration
+            from liqcascade.book import depth_calibration
 
             period = str(depth_calibration()["depth_beta"]["ETH"].get("period", ""))
             out.append(
@@ -677,8 +677,7 @@ def _load_ohlcv(asset: str, interval: str, store: Any) -> pd.DataFrame:
     missing; a store that cannot be opened, or stored rows refused at read, raise as
     they are (they name the store).
     """
-    from liqcascade.data import SeriesNotFound, load_series
-    from liqcascade.market._bundled import bundled_assets
+    from liqcascade.data import SeriesNotFound, bundled_assets, load_series
 
     try:
         return load_series("ohlcv", asset=asset, interval=interval, store=store)
@@ -713,8 +712,7 @@ def _sigma_daily(
     """
     import warnings
 
-    from liqcascade.volatility import fit_volatility, log_returns
-    from liqcascade.volatility._fit import arch_spec
+    from liqcascade.volatility import arch_spec, fit_volatility, log_returns
 
     d = daily[(daily.index >= VOL_FIT_START) & (daily.index <= end)]
     r = log_returns(d["close"])
@@ -1061,7 +1059,7 @@ def _fill_model(
     none: :func:`~liqcascade.data.load_book_totals`'s ``SeriesNotFound``; a
     store that cannot be read raises as it is.
     """
-    from liqcascade.book._calibrate import beta_for
+    from liqcascade.book import beta_for
     from liqcascade.data import SeriesNotFound, load_book_totals
 
     try:

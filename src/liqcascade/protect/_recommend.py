@@ -274,13 +274,12 @@ def vol_estimate(
 def _vol_estimate(d: pd.DataFrame, asset: str, s: RecommendSettings) -> VolEstimate:
     h = s.horizon_days
     if s.vol_source == "atr":
-        from liqcascade.positions._stops import wilder_atr
+        from liqcascade.positions import wilder_atr
 
         atr = float(wilder_atr(d, 14)[-1]) / float(d["close"].iloc[-1])
         how = f"ATR(14) {atr:.2%} of price per day × √{h} day{'' if h == 1 else 's'}"
         return VolEstimate(s.k * atr * math.sqrt(h), how, None, 0)
-    from liqcascade.volatility import fit_volatility, log_returns
-    from liqcascade.volatility._param_draws import forecast_variance_draws
+    from liqcascade.volatility import fit_volatility, forecast_variance_draws, log_returns
 
     r = log_returns(d["close"])
     fit = fit_volatility(r, "gjr", "t", interval="1d", asset=asset)
@@ -436,8 +435,7 @@ def _calibrated_fill(
     state: MarketState, book: Any, positions: Any, stops: StopBook, stop_price: float, params: Any
 ) -> tuple[float, float, float]:
     """``(fill, USD traded in the first step, furthest price in 24 h)``, calibrated."""
-    from liqcascade.cascade import LiquidityResponse, load_liquidity, prepare_cascade
-    from liqcascade.cascade._clock import default_grid
+    from liqcascade.cascade import LiquidityResponse, default_grid, load_liquidity, prepare_cascade
 
     if params is None:
         when = getattr(state, "close_time", None) or state.as_of
@@ -977,7 +975,7 @@ def check_entry_at_mid(side: int, entry: float, liq: float, mid: float, asset: s
     InputError
         Naming ``entry`` (``--entry``).
     """
-    from liqcascade.positions._files import PRICE_SCALE
+    from liqcascade.positions import PRICE_SCALE
 
     ratio = entry / mid
     if ratio > PRICE_SCALE or ratio < 1.0 / PRICE_SCALE:

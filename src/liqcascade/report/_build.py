@@ -668,7 +668,7 @@ def check_first_fit(assets: tuple[str, ...], as_of: Any, specs: list[SectionSpec
     """
     if as_of is None or not any(s.id == "validation" for s in specs):
         return
-    from liqcascade.positions._expanding import load_asset_calibration
+    from liqcascade.positions import load_asset_calibration
     from liqcascade.report._section import _store, validation_window
 
     for a in assets:

@@ -116,7 +116,7 @@ class Calibrated:
 
     def verdicts(self) -> dict[str, str | None] | None:
         """``{baseline: "beats" | "ties" | "loses"}``: the error difference's 90 % interval."""
-        from liqcascade.cascade._backtest import move_verdicts
+        from liqcascade.cascade import move_verdicts
 
         o = self.oos
         return move_verdicts(o) if o else None
@@ -237,7 +237,7 @@ def volatility_before(hourly: pd.DataFrame, t: pd.Timestamp) -> tuple[float, np.
     tuple
         ``(sigma, residuals)``: fraction per hour, and the standardised residuals.
     """
-    from liqcascade.cascade._backtest import volatility_at
+    from liqcascade.cascade import volatility_at
 
     sigma, resid = volatility_at(hourly, t)
     return sigma, resid
@@ -299,8 +299,13 @@ def calibrated_response(state: Any, hourly: pd.DataFrame, *, quick: bool = False
     quick : bool
         Fewer paths and grid points.
     """
-    from liqcascade.cascade import load_liquidity, market_answer, prepare_market, prepared_draws
-    from liqcascade.cascade._calibrated_fragility import static_envelope
+    from liqcascade.cascade import (
+        load_liquidity,
+        market_answer,
+        prepare_market,
+        prepared_draws,
+        static_envelope,
+    )
 
     pm = prepare_market(state)
     books = prepared_draws(state)

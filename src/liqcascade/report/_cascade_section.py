@@ -159,7 +159,7 @@ def _replay(ctx: ReportContext) -> Replay:
     daily = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
     day = pd.DatetimeIndex(daily.index)[int(np.argmax(daily.to_numpy()))]
     end = day + pd.Timedelta(hours=23)
-    from liqcascade.market._state import caveat_context
+    from liqcascade.market import caveat_context
 
     with caveat_context(f"report, cascade section: replay of {day:%Y-%m-%d}"):
         state = market_state(ctx.asset, day)  # the bars closed by the replay's start
@@ -202,7 +202,7 @@ def _all_venue_book(state: Any) -> Any:
     as the market's venue book, times 1 instead of the venue's share.
     """
     from liqcascade.book import calibrated_book
-    from liqcascade.market._inputs import book_totals_for
+    from liqcascade.market import book_totals_for
 
     totals, _ = book_totals_for(state.asset)
     return calibrated_book(
@@ -315,8 +315,7 @@ def every_date(ctx: ReportContext) -> Any:
     Computed once per process for one asset, date, store and set of prices
     (:data:`_EVERY_DATE_RUNS`); None when no date up to the market's has a market.
     """
-    from liqcascade.cascade import calibrated_follow_through, stored_follow_through
-    from liqcascade.cascade._follow_through import NoMarketDate
+    from liqcascade.cascade import NoMarketDate, calibrated_follow_through, stored_follow_through
     from liqcascade.report._section import _store
 
     every, store, hourly = QUICK_EVERY if ctx.quick else 1, _store(), ctx.hourly
@@ -755,7 +754,7 @@ def _package_text(o: dict[str, Any], asset: str, short: bool) -> str:
     w = o.get("package_score")
     if not isinstance(w, dict) or not w.get("n_events"):
         return ""
-    from liqcascade.cascade._backtest import move_verdicts
+    from liqcascade.cascade import move_verdicts
 
     if short:  # the card leaves it to the section
         return ""
@@ -784,7 +783,7 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
     (what was knowable at the date); the whole back-test follows, labelled as reading
     later data. With ``asset``, the command that re-runs the scored events ends it.
     """
-    from liqcascade.cascade._backtest import move_verdicts
+    from liqcascade.cascade import move_verdicts
 
     o = c.oos
     if not o:
@@ -854,7 +853,7 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
 
 def _strict_text(o: dict[str, Any], short: bool = False) -> str:
     """The score of the events with both the book and the liquidity out of sample."""
-    from liqcascade.cascade._backtest import move_verdicts
+    from liqcascade.cascade import move_verdicts
 
     m = o.get("metrics_book_out_of_sample")
     if not o.get("n_book_in_sample") or not m or not m.get("n_events"):

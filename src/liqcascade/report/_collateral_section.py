@@ -58,12 +58,12 @@ def compute(ctx: ReportContext) -> CollateralView:
         ETH_BARS,
         calibrate_own_book,
         own_book_out_of_sample,
+        prepare,
         preset_config,
+        scenario_of,
         simulate_collateral,
         smallest_haircut,
     )
-    from liqcascade.collateral._config import scenario_of
-    from liqcascade.collateral._run import prepare
 
     cfg = preset_config("oct-2025")
     sc = scenario_of(cfg, "oct-2025.toml")

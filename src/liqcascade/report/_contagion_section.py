@@ -60,7 +60,7 @@ class ContagionView:
 
     def low_move(self, shock: float, venue: str) -> float:
         """``venue``'s lowest price over the rounds of the run at ``shock``, as a move."""
-        from liqcascade.contagion._presets import lowest_prices
+        from liqcascade.contagion import lowest_prices
 
         r = self.runs[shock]
         return lowest_prices(r)[venue] / r.venues[venue].initial_price - 1.0
@@ -86,8 +86,7 @@ def _setup_at(ctx: ReportContext) -> Any:
     the positions and books are the estimate of the report's date (its last
     open-interest bar), re-based to those prices.
     """
-    from liqcascade.contagion._config import build_setup
-    from liqcascade.contagion._presets import PRESETS_DIR, load_preset
+    from liqcascade.contagion import PRESETS_DIR, build_setup, load_preset
 
     cfg = load_preset("oct-2025")
     when = str(ctx.as_of)  # a bare date: every bar closed by the end of that day
@@ -111,8 +110,7 @@ def compute(ctx: ReportContext) -> ContagionView:
     scenario, see :func:`liqcascade.report._october.after_note`).
     """
     from liqcascade.cascade import load_liquidity
-    from liqcascade.contagion._liquidity import run_setup
-    from liqcascade.contagion._presets import recorded_oct_2025, validate_oct_2025
+    from liqcascade.contagion import recorded_oct_2025, run_setup, validate_oct_2025
 
     setup = _setup_at(ctx)
     cal = load_liquidity("ETH", ctx.market.close_time or ctx.last_oi_bar)

@@ -124,7 +124,7 @@ def _optional(what: str, asset: str, stamp: tuple[str, int]) -> pd.DataFrame | N
     a store that cannot be opened, or stored rows refused at read, raise as they are.
     """
     from liqcascade.data import SeriesNotFound
-    from liqcascade.market._inputs import book_totals_for, long_short_for
+    from liqcascade.market import book_totals_for, long_short_for
 
     store: Any = Path(stamp[0]) if stamp[0] else False
     if what == "book totals":

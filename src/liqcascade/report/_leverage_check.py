@@ -45,9 +45,8 @@ def distance_check(ctx: Any, asset: str) -> pd.DataFrame | None:
 
     def run() -> pd.DataFrame | None:
         from liqcascade import datasets
-        from liqcascade.positions._expanding import load_asset_calibration
-        from liqcascade.positions._hyperliquid import distance_check as check
-        from liqcascade.positions._model import walk
+        from liqcascade.positions import distance_check as check
+        from liqcascade.positions import load_asset_calibration, walk
         from liqcascade.report._section import _store
 
         hl = datasets.load_hyperliquid_positions()

@@ -180,7 +180,7 @@ def compute(ctx: ReportContext) -> LiqmapView:
         state["book"], state["modelled"].stops, state["price"], bucket=0.005, range_=0.2,
         as_of=last,
     )  # fmt: skip
-    from liqcascade.market._mapband import book_score, draw_maps, map_bands
+    from liqcascade.market import book_score, draw_maps, map_bands
 
     # the same map on each of the book's parameter draws: the band beside every figure
     maps = draw_maps(ctx.market, m)
@@ -263,7 +263,7 @@ def dated_score(
 
 def score_text(score: dict[str, Any] | None) -> str:
     """The book's score in words; a stored score that reads later data is marked so."""
-    from liqcascade.market._mapband import book_score_text
+    from liqcascade.market import book_score_text
 
     return _first_upper(book_score_text(score)) + after_date_note(score)
 
@@ -412,7 +412,7 @@ def _first_upper(text: str) -> str:
 
 def usd_band(value: float, p05: float | None, p95: float | None) -> str:
     """``"$22.5 M (18.0–25.6 M)"``: :func:`~liqcascade.market._mapband.value_band_text` in USD."""
-    from liqcascade.market._mapband import value_band_text
+    from liqcascade.market import value_band_text
 
     text = value_band_text(value, p05, p95)
     return text if text == "–" else "$" + text
@@ -420,7 +420,7 @@ def usd_band(value: float, p05: float | None, p95: float | None) -> str:
 
 def prose(v: LiqmapView) -> Prose:
     """Takeaways, method and claims."""
-    from liqcascade.market._mapband import MAP_LEVELS
+    from liqcascade.market import MAP_LEVELS
 
     d, b = v.map.to_dict(MAP_LEVELS), v.bands
     note = b.get("band", {}).get("note")
@@ -489,7 +489,7 @@ def prose(v: LiqmapView) -> Prose:
 def summary(v: LiqmapView) -> dict[str, Any]:
     """Every number of the section for summary.json."""
     m, book = v.map, v.state["book"]
-    from liqcascade.market._mapband import MAP_LEVELS
+    from liqcascade.market import MAP_LEVELS
 
     d = m.to_dict(MAP_LEVELS)  # the bands' levels
     opened = book.opened_ms[book.opened_ms >= 0]

@@ -317,7 +317,7 @@ class IdentifiedScore:
         trained before it: None); None too when its daily correlations are not
         defined (fewer than three days with a record: :func:`score_outcome` says so).
         """
-        from liqcascade.positions._backtest import range_baseline_verdicts
+        from liqcascade.positions import range_baseline_verdicts
 
         m = bt.metrics_out_of_sample
         if not m:
@@ -358,7 +358,7 @@ def score_outcome(backtest: Callable[[], Any], asset: str) -> IdentifiedScore | 
         :data:`liqcascade.positions._backtest.MIN_SCORE_DAYS`).
     """
     from liqcascade.errors import InputError
-    from liqcascade.positions._backtest import MIN_SCORE_DAYS, count_text, scored_days
+    from liqcascade.positions import MIN_SCORE_DAYS, count_text, scored_days
 
     try:
         bt = backtest()
@@ -599,7 +599,7 @@ class ReportContext:
         asset : str, optional
             Any case; default this context's :attr:`asset`.
         """
-        from liqcascade.market._inputs import load_market_frames
+        from liqcascade.market import load_market_frames
 
         a = (asset or self.asset).upper()
         return self._once(f"frames.{a}", lambda: load_market_frames(a, store=_store()))
@@ -616,8 +616,7 @@ class ReportContext:
         asset : str, optional
             Any case; default this context's :attr:`asset`.
         """
-        from liqcascade.positions._backtest import backtest_identified
-        from liqcascade.positions._expanding import load_asset_calibration
+        from liqcascade.positions import backtest_identified, load_asset_calibration
 
         a = (asset or self.asset).upper()
         cal = load_asset_calibration(a, store=_store())
@@ -698,7 +697,7 @@ class ReportContext:
             One per distinct bar, in time order.
         """
         from liqcascade.market import MarketSpec, load_market_inputs, market_books
-        from liqcascade.market._over_time import _labels
+        from liqcascade.market import bar_labels as _labels
 
         a = self.asset
         ts = list(times)

@@ -147,8 +147,8 @@ def compute(ctx: ReportContext) -> SolvencyView:
         ADL_QUEUE_POLICIES,
         Exchange,
         run_solvency,
+        split_accounts,
     )
-    from liqcascade.solvency._market import split_accounts
 
     spec = MarketSpec(ctx.asset, as_of=ctx.as_of, share=OI_SHARE, with_stops=False)
     market = estimated_market(spec)
@@ -426,7 +426,7 @@ def _ten_pct_words(v: SolvencyView) -> str:
     the price, part of each position closed by its stop first; the stress section's
     shock runs 24 h of price after it.
     """
-    from liqcascade.positions._stops import StopModelWeights
+    from liqcascade.positions import StopModelWeights
 
     o = next((o for o in v.cascade.outcomes if o.name == "-10%"), None)
     if o is None:

@@ -28,7 +28,7 @@ from liqcascade.report._section import (
     assemble,
 )
 from liqcascade.report._units import CARRY_LOWER_BOUND
-from liqcascade.stress._portfolio import SAMPLE_POSITIONS
+from liqcascade.stress import SAMPLE_POSITIONS
 
 HORIZON_DAYS = 30
 SAMPLE = SAMPLE_POSITIONS

@@ -86,7 +86,7 @@ def _same_day_rho(tm: Any, metric: str) -> float:
     """Spearman of ``metric`` (risk-oriented) with the same day's recorded liquidations."""
     from scipy import stats
 
-    from liqcascade.protect._transparency import METRICS
+    from liqcascade.protect import METRICS
 
     col = "distance_to_cascade" if metric.startswith("fragility") else metric
     x = METRICS.get(col, 1) * tm.frame[col].to_numpy(float)

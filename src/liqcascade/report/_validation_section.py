@@ -101,14 +101,14 @@ class AssetValidation:
 
     def unscored(self) -> str | None:
         """Why the out-of-sample months carry no daily score, a clause; None when they do."""
-        from liqcascade.positions._backtest import unscored_reason
+        from liqcascade.positions import unscored_reason
 
         bt = self.backtest
         return unscored_reason(bt.metrics_out_of_sample or None, bt.recorded_bars)
 
     def days(self) -> int | None:
         """Days of the out-of-sample months with a recorded liquidation (None: unknown)."""
-        from liqcascade.positions._backtest import scored_days
+        from liqcascade.positions import scored_days
 
         return scored_days(self.metrics)
 
@@ -120,7 +120,7 @@ class AssetValidation:
         7-day blocks (:func:`liqcascade.positions._backtest.range_baseline_verdicts`).
         None when the back-test carries no interval.
         """
-        from liqcascade.positions._backtest import range_baseline_verdicts
+        from liqcascade.positions import range_baseline_verdicts
 
         v = range_baseline_verdicts(self.metrics)
         names = {"": "total", "_long": "longs", "_short": "shorts"}
@@ -157,8 +157,7 @@ class ValidationView:
 def compute(ctx: ReportContext) -> ValidationView:
     """Back-test every asset of the report that has a calibration; the distance check."""
     from liqcascade import datasets
-    from liqcascade.positions._expanding import load_asset_calibration
-    from liqcascade.positions._hyperliquid import leverage_gap, leverage_gap_summary
+    from liqcascade.positions import leverage_gap, leverage_gap_summary, load_asset_calibration
     from liqcascade.report._leverage_check import distance_check
 
     hl = datasets.load_hyperliquid_positions()
@@ -216,7 +215,7 @@ def _flag_line(av: AssetValidation) -> str:
 
 def figures(v: ValidationView) -> list[go.Figure]:
     """Predicted (band) vs recorded, per asset; distance to liquidation, model vs data."""
-    from liqcascade.positions._hyperliquid import distance_figure
+    from liqcascade.positions import distance_figure
 
     lo, hi = v.period
     out = []
@@ -386,7 +385,7 @@ def coverage_words(cov: float | None, days: int | None) -> str:
 
 def _no_interval_words(av: AssetValidation) -> str:
     """That the period is too short for the interval of a difference, or ``""``."""
-    from liqcascade.positions._backtest import MIN_INTERVAL_DAYS, count_text
+    from liqcascade.positions import MIN_INTERVAL_DAYS, count_text
 
     days = av.days()
     if days is None or days >= MIN_INTERVAL_DAYS:
@@ -471,7 +470,7 @@ def prose(v: ValidationView) -> Prose:
             f"{join_words(no_hl)}: no Hyperliquid positions are bundled (ETH and BTC only), "
             "so no distance-to-liquidation check."
         )
-    from liqcascade.positions._backtest import N_RESAMPLES_DAILY
+    from liqcascade.positions import N_RESAMPLES_DAILY
 
     intrabar = any(float(av.params_latest.get("intrabar", 0.0)) > 0 for av in v.assets)
     method = [
@@ -524,7 +523,7 @@ def _claim(v: ValidationView, intrabar: bool) -> Claim:
     interval needs (:data:`~liqcascade.positions._backtest.MIN_INTERVAL_DAYS`) the
     claim is not testable, and the row says how many days there were.
     """
-    from liqcascade.positions._backtest import MIN_INTERVAL_DAYS, count_text
+    from liqcascade.positions import MIN_INTERVAL_DAYS, count_text
 
     lo, hi = v.period
     eth = next((av for av in v.assets if av.asset == "ETH"), v.assets[0])

@@ -6,6 +6,8 @@
 - :func:`allocate_adl` allocates a deficit across profitable opposite positions
   (Binance, Hyperliquid, socialised, optimal).
 - :class:`ExchangeLedger` is the mark-to-market ledger the invariants are stated on.
+- :func:`run_solvency_request` runs ``liqcascade solvency``'s request on the estimated
+  market; :func:`split_accounts` splits each cohort position into log-normal accounts.
 - :mod:`liqcascade.solvency.pol`: proof of liabilities (Merkle sum tree).
 """
 
@@ -37,9 +39,11 @@ if TYPE_CHECKING:
         run_solvency,
     )
     from liqcascade.solvency._ledger import ExchangeLedger
+    from liqcascade.solvency._market import split_accounts
+    from liqcascade.solvency._request import run_solvency_request
 
-# _exchange (and the positions and cascade packages under it), _adl (pandas, scipy) and
-# _ledger load on first use, so that `liqcascade.solvency.pol` (`pol build` /
+# _exchange (and the positions and cascade packages under it), _adl (pandas, scipy),
+# _ledger, _market and _request load on first use, so that `liqcascade.solvency.pol` (`pol build` /
 # `pol verify`) starts without them
 _ADL_NAMES = frozenset(
     {
@@ -84,6 +88,14 @@ def __getattr__(name: str) -> Any:
         from liqcascade.solvency._ledger import ExchangeLedger
 
         return ExchangeLedger
+    if name == "split_accounts":
+        from liqcascade.solvency._market import split_accounts
+
+        return split_accounts
+    if name == "run_solvency_request":
+        from liqcascade.solvency._request import run_solvency_request
+
+        return run_solvency_request
     raise AttributeError(f"module 'liqcascade.solvency' has no attribute {name!r}")
 
 
@@ -109,4 +121,6 @@ __all__ = [
     "october_2025_shock",
     "register_adl_policy",
     "run_solvency",
+    "run_solvency_request",
+    "split_accounts",
 ]

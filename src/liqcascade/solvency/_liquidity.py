@@ -22,9 +22,15 @@ from typing import Any
 import numpy as np
 
 from liqcascade._typing import FloatArray
-from liqcascade.cascade._clock import Calibration, LiquidityParams, LiquidityResponse, default_grid
-from liqcascade.cascade._clock_kernels import C_INDEX, C_PRICE
-from liqcascade.cascade._prepare import PreparedMarket
+from liqcascade.cascade import (
+    C_INDEX,
+    C_PRICE,
+    Calibration,
+    LiquidityParams,
+    LiquidityResponse,
+    PreparedMarket,
+    default_grid,
+)
 
 __all__ = ["CalibratedRun", "calibrated_exchange_run"]
 

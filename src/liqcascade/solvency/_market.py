@@ -7,11 +7,10 @@ from typing import Any
 import numpy as np
 
 from liqcascade._limits import SPLIT_ACCOUNT_BYTES, check_count, check_seed
-from liqcascade.book._orderbook import OrderBook
+from liqcascade.book import OrderBook
 from liqcascade.errors import InputError
-from liqcascade.market._params import EXCHANGE_OI_SHARE
-from liqcascade.market._state import MarketSpec, MarketState, estimated_market
-from liqcascade.positions._book import PositionBook
+from liqcascade.market import EXCHANGE_OI_SHARE, MarketSpec, MarketState, estimated_market
+from liqcascade.positions import PositionBook
 
 __all__ = ["estimated_exchange_market", "split_accounts"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from liqcascade.errors import InputError
-from liqcascade.market._params import EXCHANGE_OI_SHARE
+from liqcascade.market import EXCHANGE_OI_SHARE
 
 __all__ = [
     "ACCOUNTS_PER_COHORT", "ENGINES", "LIQUIDITY_CHOICES", "SolvencyRun", "run_solvency_request",
@@ -81,7 +81,7 @@ def _check_file_book(pos: Any, path: Path) -> None:
     below) would be liquidated the moment it opened: a wrong ``liq_price`` column, or
     a margin below the maintenance margin.
     """
-    from liqcascade.positions._files import check_liq_side
+    from liqcascade.positions import check_liq_side
 
     if len(pos) == 0:
         raise InputError(f"{path}: no positions (a header and no rows)", file=str(path))
@@ -147,7 +147,7 @@ def _market_mid(path: Path, as_of: Any) -> tuple[float | None, str, str | None]:
     data (none bundled or stored) is read unchecked, with a note saying so; a file with
     no rows needs no price.
     """
-    from liqcascade.cascade._event_markets import _quiet_market_log
+    from liqcascade.cascade import quiet_market_log as _quiet_market_log
     from liqcascade.market import MarketSpec, estimated_market
     from liqcascade.positions import positions_asset
 

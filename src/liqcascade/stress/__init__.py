@@ -6,7 +6,12 @@ in Monte Carlo, feed the next step's volatility. Outputs: VaR and ES at 95 and 9
 each position's probability of liquidation or stop, expected loss, the distribution
 of market-wide liquidations and of the post-cascade price. Paths run locally (numba,
 all cores) or on Dask, identically for the same seed.
+
+``run_stress_request`` (:data:`MONTE_CARLO_DEFAULTS`) runs ``liqcascade stress``'s
+request; ``same_loss`` compares two losses; ``SAMPLE_POSITIONS`` is the sample portfolio.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from liqcascade.stress._market import StressBook, stress_book
 from liqcascade.stress._model import METHODS, AssetModel, JointModel, fit_joint_model
@@ -51,6 +56,12 @@ from liqcascade.stress._var_backtest import (
     pinball,
     var_backtest,
 )
+
+if TYPE_CHECKING:
+    from liqcascade.stress._portfolio import SAMPLE_POSITIONS as SAMPLE_POSITIONS
+    from liqcascade.stress._request import MONTE_CARLO_DEFAULTS as MONTE_CARLO_DEFAULTS
+    from liqcascade.stress._request import run_stress_request as run_stress_request
+    from liqcascade.stress._result import same_loss as same_loss
 
 __all__ = [
     "ASSETS",
@@ -97,3 +108,32 @@ __all__ = [
     "value_at_risk",
     "var_backtest",
 ]
+
+__all__ += ["MONTE_CARLO_DEFAULTS", "SAMPLE_POSITIONS", "run_stress_request", "same_loss"]
+
+# Re-exported for the other packages of liqcascade, which never import this package's
+# private modules (tests/test_architecture.py). Loaded on first use (PEP 562): importing
+# the package costs nothing more, and a test's monkeypatch of the private module is seen.
+_LAZY: dict[str, tuple[str, str]] = {
+    "MONTE_CARLO_DEFAULTS": ("_request", "MONTE_CARLO_DEFAULTS"),
+    "SAMPLE_POSITIONS": ("_portfolio", "SAMPLE_POSITIONS"),
+    "run_stress_request": ("_request", "run_stress_request"),
+    "same_loss": ("_result", "same_loss"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module, attr = _LAZY.get(name, ("", ""))
+    if module == "_portfolio":
+        from liqcascade.stress import _portfolio
+
+        return getattr(_portfolio, attr)
+    if module == "_request":
+        from liqcascade.stress import _request
+
+        return getattr(_request, attr)
+    if module == "_result":
+        from liqcascade.stress import _result
+
+        return getattr(_result, attr)
+    raise AttributeError(f"module 'liqcascade.stress' has no attribute {name!r}")

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from liqcascade._typing import FloatArray
-from liqcascade.book._orderbook import OrderBook
+from liqcascade.book import OrderBook
 from liqcascade.errors import InputError
-from liqcascade.positions._book import PositionBook, StopBook
+from liqcascade.positions import PositionBook, StopBook
 
 __all__ = ["StressBook", "stress_book"]
 

@@ -256,7 +256,7 @@ def fit_joint_model(
     -------
     JointModel
     """
-    import liqcascade.market._bundled as _bundled
+    import liqcascade.data as _bundled
     from liqcascade.volatility import check_dist, check_model, fit_volatility, log_returns
 
     if method not in METHODS:

@@ -127,7 +127,7 @@ _FINE_SOURCES: tuple[str, ...] = (
 def _load_source(
     source: str, asset: str, start: Any, end: Any, hourly: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    import liqcascade.market._bundled as _bundled
+    import liqcascade.data as _bundled
 
     if source == "ohlcv_1h":
         df = _bundled.ohlcv(asset, "1h") if hourly is None else hourly
@@ -201,7 +201,7 @@ def _window_range(window: str, asset: str) -> tuple[pd.Timestamp, pd.Timestamp, 
         raise InputError(f"window: end must be after start (got {window!r})", param="window")
     source = "ohlcv_1h"
     if asset == "ETH":
-        import liqcascade.market._bundled as _bundled
+        import liqcascade.data as _bundled
 
         for name in _FINE_SOURCES:
             idx = _bundled.dataset_index(name)
@@ -389,7 +389,7 @@ def stress_market(
         ``asset`` without a market (names what is missing), or an asset of ``assets``
         without an hourly price at the market's close.
     """
-    from liqcascade.cascade._backtest import volatility_at
+    from liqcascade.cascade import volatility_at
     from liqcascade.data import SeriesNotFound
     from liqcascade.market import MarketSpec, bars_until, estimated_market, price_at
     from liqcascade.stress._portfolio import ASSETS

@@ -47,10 +47,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from liqcascade._time import is_bare_date, to_utc
+from liqcascade._time import closed_mask, is_bare_date, to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.market._inputs import closed_mask
 
 __all__ = [
     "BASELINES",
@@ -500,8 +499,7 @@ def _score_table(fc: pd.DataFrame, hs: Sequence[int], lv: Sequence[float]) -> pd
 
 
 def _fit(r: pd.Series, model: str, dist: str, start: FloatArray | None) -> Any:
-    from liqcascade.volatility._fit import arch_spec
-    from liqcascade.volatility._slsqp import fit_arch
+    from liqcascade.volatility import arch_spec, fit_arch
 
     am = arch_spec(r, model, dist)
     with warnings.catch_warnings():
@@ -637,7 +635,7 @@ def var_backtest(
     rng = np.random.default_rng(seed)
     ewma = _ewma_var(r)
     z_lv = [float(stats.norm.ppf(x)) for x in lv]  # the EWMA VaR's normal quantiles
-    from liqcascade.volatility._fit import arch_spec
+    from liqcascade.volatility import arch_spec
 
     rows: list[dict[str, Any]] = []
     start_vals: FloatArray | None = None

@@ -3,6 +3,9 @@ leverage effect (by period, with a plain verdict), realised volatility and forec
 
 Returns are ``100 × Δlog close`` (percent) over the closes inside ``[start, end]``.
 
+Also public: :func:`fit_arch` (the SLSQP fit under ``arch``) and
+:func:`forecast_variance_draws` (variance forecasts over parameter draws).
+
 Examples
 --------
 >>> from liqcascade import volatility as vol
@@ -13,6 +16,8 @@ True
 """  # noqa: D205
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from liqcascade.volatility._compare import compare_models
 from liqcascade.volatility._diagnostics import (
@@ -62,6 +67,12 @@ from liqcascade.volatility._returns import (
 from liqcascade.volatility._simulate import VolatilityPaths, simulate_paths
 from liqcascade.volatility._study import VolatilityStudy, volatility_study
 
+if TYPE_CHECKING:
+    from liqcascade.volatility._param_draws import (
+        forecast_variance_draws as forecast_variance_draws,
+    )
+    from liqcascade.volatility._slsqp import fit_arch as fit_arch
+
 __all__ = [
     "DISTS",
     "LEVERAGE_SIGN",
@@ -101,3 +112,26 @@ __all__ = [
     "unconditional_variance",
     "volatility_study",
 ]
+
+__all__ += ["fit_arch", "forecast_variance_draws"]
+
+# Re-exported for the other packages of liqcascade, which never import this package's
+# private modules (tests/test_architecture.py). Loaded on first use (PEP 562): importing
+# the package costs nothing more, and a test's monkeypatch of the private module is seen.
+_LAZY: dict[str, tuple[str, str]] = {
+    "fit_arch": ("_slsqp", "fit_arch"),
+    "forecast_variance_draws": ("_param_draws", "forecast_variance_draws"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module, attr = _LAZY.get(name, ("", ""))
+    if module == "_param_draws":
+        from liqcascade.volatility import _param_draws
+
+        return getattr(_param_draws, attr)
+    if module == "_slsqp":
+        from liqcascade.volatility import _slsqp
+
+        return getattr(_slsqp, attr)
+    raise AttributeError(f"module 'liqcascade.volatility' has no attribute {name!r}")
