@@ -3,12 +3,15 @@
 One warm-up run first (numba's on-disk cache filled, as after installation and a first
 run), then the timed run: Python start, imports, every section of both assets, the page
 and summary.json written. The row also states the process's CPU seconds (the report
-runs in two lanes on a 2-core machine) and the slowest sections from summary.json.
+runs in two lanes on a 2-core machine), each lane's section CPU seconds, the slowest
+sections from summary.json and the machine's 1-minute load average when the timed run
+started (other jobs' load stretches the wall time: compare CPU seconds then).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -34,16 +37,24 @@ def _run_once(out: Path) -> tuple[float, float]:
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         _run_once(Path(tmp) / "warm")  # fills numba's cache if it is cold
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         wall, cpu = _run_once(Path(tmp) / "timed")
         timings = json.loads((Path(tmp) / "timed" / "summary.json").read_text())["timings"]
     slow = sorted(timings.items(), key=lambda kv: -kv[1]["cpu_s"])[:3]
     top = ", ".join(f"{k} {v['cpu_s']:.1f} s" for k, v in slow)
+    lanes = " + ".join(
+        f"{sum(v['cpu_s'] for v in timings.values() if v['lane'] == n):.1f}"
+        for n in sorted({v["lane"] for v in timings.values()})
+    )
     return [
         {
             "name": "liqcascade report, end to end (ETH + BTC, every section, subprocess)",
             "seconds": wall,
             "target_seconds": 15.0,
             "repeats": 1,
-            "notes": f"CPU {cpu:.1f} s over two lanes; slowest sections (CPU): {top}",
+            "notes": (
+                f"CPU {cpu:.1f} s over two lanes (sections {lanes} s by lane); slowest "
+                f"sections (CPU): {top}; load average {load:.1f} at the start"
+            ),
         }
     ]

@@ -5,9 +5,9 @@ transparency) run in the main process, so the market, the estimated books, the b
 over time and the identified back-tests are computed once; when two cores are free, a
 forked process takes the other sections from a shared queue (longest first) and the
 main process joins it when its own sections are done. What both lanes would compute
-(each asset's market and its book draws, `arch`'s import) is computed once before the
-fork, and the forked lane inherits it. Each lane runs numba on one
-thread: the kernels the report calls are single-shock cascades whose parallel launch
+(each asset's market and its book draws, its leverage-mix check, `arch`'s import) is
+computed once before the fork, and the forked lane inherits it. Each lane runs numba on
+one thread: the kernels the report calls are single-shock cascades whose parallel launch
 costs more than it gains, and two lanes already keep both cores busy. The figures do not
 depend on the lane.
 """
@@ -42,6 +42,12 @@ lanes, each asset's market and its book draws are computed once, before the fork
 
 USES_ARCH: frozenset[str] = frozenset({"volatility", "stress", "protect"})
 """Sections that fit `arch` models: with two lanes, it is imported once, before the fork."""
+
+READS_LEVERAGE_CHECK: frozenset[str] = frozenset({"solvency"})
+"""Queued sections that state the leverage-mix check
+(:func:`liqcascade.report._leverage_check.distance_check`, also read by the market lane's
+cascade and validation sections): with two lanes, each asset's check is computed once,
+before the fork, so the forked lane does not walk the book for it again."""
 
 _NEXT: Any = None
 """Index of the next job of the shared queue (a process-shared integer, set before the
@@ -222,16 +228,23 @@ def workers_default() -> int:
 def _before_fork(ctx: ReportContext, queued: list[Job]) -> None:
     """Compute once, before the fork, what both lanes would compute.
 
-    Each asset's market and its book draws (:data:`READS_MARKET`), and `arch`'s import
-    (:data:`USES_ARCH`). The main process's market sections read the markets first
-    anyway, so only the forked lane's copy is saved. An asset without a market is left to
-    its sections.
+    Each asset's market and its book draws (:data:`READS_MARKET`), its leverage-mix
+    check (:data:`READS_LEVERAGE_CHECK`), and `arch`'s import (:data:`USES_ARCH`). The
+    main process's market sections read the markets and the checks anyway, so only the
+    forked lane's copy is saved. An asset without a market or a check is left to its
+    sections.
     """
     from liqcascade.errors import InputError
+    from liqcascade.report._leverage_check import distance_check
 
     for a in dict.fromkeys(j.asset for j in queued if j.spec.id in READS_MARKET):
         try:
             ctx.for_asset(a).market.draws()
+        except InputError:
+            continue  # its sections say why
+    for a in dict.fromkeys(j.asset for j in queued if j.spec.id in READS_LEVERAGE_CHECK):
+        try:
+            distance_check(ctx, a)
         except InputError:
             continue  # its sections say why
     if any(j.spec.id in USES_ARCH for j in queued):
