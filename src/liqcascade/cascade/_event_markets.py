@@ -40,7 +40,7 @@ from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.errors import InputError
 from liqcascade.margin import contract_symbol
 
-__all__ = ["EventMarkets"]
+__all__ = ["EventMarkets", "no_market"]
 
 _BAR = pd.Timedelta(hours=4)
 _HOUR = pd.Timedelta(hours=1)
@@ -246,6 +246,12 @@ class EventMarkets:
         return pd.Timestamp(idx[0]) + _BAR, pd.Timestamp(idx[-1]) + _BAR
 
     def __call__(self, ts: pd.Timestamp, mid: float) -> PreparedMarket | None:
+        """The prepared market at ``ts`` re-centred on ``mid`` (USD); None when there is none.
+
+        None only when the data have no market at ``ts`` (:func:`no_market`); any other
+        :class:`~liqcascade.errors.InputError` of the build (a calibration that cannot be
+        used, a store that cannot be read) raises.
+        """
         key = (pd.Timestamp(ts), float(mid))
         if key not in self._cache:
             try:
@@ -254,7 +260,9 @@ class EventMarkets:
                     self.fallback = not self.check(key[0], key[1])
                 build = self._slow if self.fallback else self._build
                 self._cache[key] = build(key[0], key[1])
-            except InputError:
+            except InputError as exc:
+                if not no_market(exc):  # a store or calibration fault: the user's to see
+                    raise
                 self._cache[key] = None
         return self._cache[key]
 
@@ -266,6 +274,21 @@ class EventMarkets:
         """
         a, b = self._build(ts, mid), self._slow(ts, mid)
         return same_market(a, b, rtol)
+
+
+def no_market(exc: InputError) -> bool:
+    """Whether a market build's error means "no market at this date", not a fault.
+
+    The date outside the data (the refusal naming ``as_of``: no open-interest bar closed
+    by then, the series ended before it, no prices or order-book totals by then, as
+    :func:`liqcascade.cascade._backtest.estimated_market_at` reads it) or a series
+    nobody holds (:class:`~liqcascade.data.SeriesNotFound`). Every other
+    :class:`~liqcascade.errors.InputError` (a calibration that cannot be read or does
+    not fit the data, a store that cannot be opened) is a fault the user must see.
+    """
+    from liqcascade.data import SeriesNotFound
+
+    return isinstance(exc, SeriesNotFound) or "as_of" in exc.params
 
 
 @contextmanager
