@@ -567,13 +567,13 @@ def _backtest_inputs(
     Exits 2 when the asset has no data or no liquidity calibration.
     """
     from liqcascade.cascade._clock import liquidity_document
-    from liqcascade.errors import InputError
+    from liqcascade.errors import CalibrationNotFound
 
     with _common.progress("loading the market"):
         ohlc, liq, _ = load_inputs(a, st, market=False)  # the data first: its error is clearer
         try:
             doc, _src = liquidity_document(a, st)
-        except InputError as exc:  # say how to make one
+        except CalibrationNotFound as exc:  # say how to make one (a broken file says itself)
             said = str(exc.args[0]).split(" (`liqcascade ", 1)[0]  # the command, once
             _common.fail(f"{said} (`liqcascade cascade calibrate --asset {a}`)")
         ohlc, liq, market_at = load_inputs(a, st, market=market)
