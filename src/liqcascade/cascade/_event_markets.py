@@ -26,10 +26,7 @@ package would not build.
 
 from __future__ import annotations
 
-import logging
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -169,11 +166,11 @@ class EventMarkets:
         return prepare_cascade(depth, ms.positions, ms.stops)
 
     def _slow(self, ts: pd.Timestamp, mid: float) -> PreparedMarket:
-        from liqcascade.market import MarketSpec, estimated_market
+        from liqcascade.market import MarketSpec, estimated_market, quiet_caveats
 
         # the market's caveats (book in sample, β assumed) are per event here: the
         # back-test records them per event and says them once, counted (the CLI)
-        with _quiet_market_log():
+        with quiet_caveats():
             st = estimated_market(MarketSpec(self.asset, as_of=ts, store=self.store))
         self._beta_assumed[pd.Timestamp(ts)] = str(st.sources.get("depth_beta", "")).startswith(
             "assumed: "
@@ -289,25 +286,6 @@ def no_market(exc: InputError) -> bool:
     from liqcascade.data import SeriesNotFound
 
     return isinstance(exc, SeriesNotFound) or "as_of" in exc.params
-
-
-@contextmanager
-def _quiet_market_log() -> Iterator[None]:
-    """Drop the ``liqcascade.market`` records (the market's caveats) logged inside the block."""
-    from liqcascade.market import _state
-
-    log = logging.getLogger("liqcascade.market")
-    said = set(_state._LOGGED)  # a line dropped here is still said by a later market
-
-    def drop(record: logging.LogRecord) -> bool:
-        return False
-
-    log.addFilter(drop)
-    try:
-        yield
-    finally:
-        log.removeFilter(drop)
-        _state._LOGGED.intersection_update(said)
 
 
 def same_market(a: PreparedMarket, b: PreparedMarket, rtol: float = 1e-6) -> bool:

@@ -31,7 +31,13 @@ from liqcascade.market._params import (
     MARKET_PARAMS_FILE,
     market_params,
 )
-from liqcascade.market._state import MarketSpec, MarketState, estimated_market, market_from_inputs
+from liqcascade.market._state import (
+    MarketSpec,
+    MarketState,
+    estimated_market,
+    market_from_inputs,
+    quiet_caveats,
+)
 
 __all__ = [
     "BINANCE_BOOK_SHARE",
@@ -52,4 +58,5 @@ __all__ = [
     "market_params",
     "ohlc_bars",
     "price_at",
+    "quiet_caveats",
 ]

@@ -147,15 +147,14 @@ def _market_mid(path: Path, as_of: Any) -> tuple[float | None, str, str | None]:
     data (none bundled or stored) is read unchecked, with a note saying so; a file with
     no rows needs no price.
     """
-    from liqcascade.cascade._event_markets import _quiet_market_log
-    from liqcascade.market import MarketSpec, estimated_market
+    from liqcascade.market import MarketSpec, estimated_market, quiet_caveats
     from liqcascade.positions import positions_asset
 
     asset = positions_asset(path)
     if asset is None:
         return None, "the mid", None
     try:
-        with _quiet_market_log():
+        with quiet_caveats():
             state = estimated_market(MarketSpec(asset, as_of, with_stops=False))
     except InputError as exc:
         if "asset" not in exc.params:
