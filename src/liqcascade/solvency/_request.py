@@ -75,17 +75,14 @@ def _file(path: Path, name: str) -> Path:
 
 
 def _check_file_book(pos: Any, path: Path) -> None:
-    """Refuse an empty positions file, and rows liquidated at their own entry.
+    """Refuse an empty positions file.
 
-    A long whose liquidation price is at or above its entry price (a short: at or
-    below) would be liquidated the moment it opened: a wrong ``liq_price`` column, or
-    a margin below the maintenance margin.
+    Rows liquidated at their own entry are refused by
+    :func:`liqcascade.positions.read_positions` itself (except a cross row's stated
+    liquidation price, which rests on its account: it is not checked again here).
     """
-    from liqcascade.positions._files import check_liq_side
-
     if len(pos) == 0:
         raise InputError(f"{path}: no positions (a header and no rows)", file=str(path))
-    check_liq_side(pos.side, pos.entry_price, pos.liq_price, file=str(path))
 
 
 def _check_file_options(
