@@ -183,8 +183,6 @@ ALLOWED_PRIVATE_IMPORTS: set[tuple[str, str]] = {
     ("liqcascade._cli.data", "liqcascade.data._ops"),
     ("liqcascade._cli.liqmap_validate", "liqcascade.market._liqmap"),
     ("liqcascade._cli.pol", "liqcascade.solvency._pol_io"),
-    # cascade.quiet_market_log edits market._state._LOGGED: market's job, belongs there
-    ("liqcascade.cascade._event_markets", "liqcascade.market._state"),
 }
 
 

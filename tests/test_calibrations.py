@@ -90,3 +90,61 @@ def test_a_latin1_store_calibration_exits_2_with_one_line(tmp_path: Path) -> Non
     lines = r.stderr.splitlines()
     assert r.exit_code == 2 and len(lines) == 1, r.stderr
     assert lines[0].startswith(f"error: {path}: not a calibration file (not UTF-8 text"), lines
+
+
+def test_an_absent_calibration_is_its_own_error_naming_what_exists(tmp_path: Path) -> None:
+    from liqcascade.errors import CalibrationNotFound
+
+    store = tmp_path / "s.duckdb"
+    write_calibration("liquidity", "SOL", {"asset": "SOL"}, store)
+    with pytest.raises(CalibrationNotFound) as got:
+        find_calibration("liquidity", "xrp", store)
+    folder = tmp_path / "s.calibrations" / "liquidity"
+    assert str(got.value) == (
+        "asset: no calibrated liquidity response for XRP in the package (shipped: BTC, ETH) "
+        f"or in {folder} (the store's: SOL); fit one on the store's data first "
+        "(`liqcascade cascade calibrate`, asset XRP)"
+    )
+    assert got.value.param == "asset"
+    with pytest.raises(CalibrationNotFound) as got:
+        find_calibration("book", "XRP", False)  # no store: the package's only
+    assert str(got.value) == (
+        "asset: no calibrated identified position book for XRP in the package (shipped: BTC, "
+        "ETH); fit one on the store's data first (`liqcascade liqmap calibrate`, asset XRP)"
+    )
+
+
+def test_a_broken_calibration_is_not_read_as_absent(tmp_path: Path) -> None:
+    from liqcascade.cascade._clock import liquidity_document_if_any
+    from liqcascade.cascade._insample import stored_book_in_sample
+    from liqcascade.errors import CalibrationNotFound
+
+    store = tmp_path / "s.duckdb"
+    assert liquidity_document_if_any("SOL", store) is None
+    assert stored_book_in_sample("SOL", {"ts": []}, store) == (None, None)
+    for kind in ("liquidity", "book"):
+        path = store_calibration_path(kind, "SOL", store)
+        assert path is not None
+        path.parent.mkdir(parents=True)
+        path.write_text("{not json")
+    with pytest.raises(InputError, match="not valid JSON") as got:
+        liquidity_document_if_any("SOL", store)
+    assert not isinstance(got.value, CalibrationNotFound)
+    with pytest.raises(InputError, match="not valid JSON"):
+        stored_book_in_sample("SOL", {"ts": []}, store)
+
+
+def test_cli_a_broken_calibration_is_not_told_to_fit_one(tmp_path: Path) -> None:
+    from clihelpers import run_cli
+
+    store = tmp_path / "s.duckdb"
+    path = store_calibration_path("liquidity", "ETH", store)
+    assert path is not None
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    r = run_cli("cascade", "backtest", "--asset", "ETH", env={"LIQCASCADE_STORE": str(store)})
+    assert r.exit_code == 2, r.stderr
+    assert r.stderr == (
+        f"error: {path}: not valid JSON (Expecting property name enclosed in double quotes, "
+        "line 1)\n"
+    )

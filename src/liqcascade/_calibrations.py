@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._paths import read_json, write_atomic
-from liqcascade.errors import InputError
+from liqcascade.errors import CalibrationNotFound, InputError
 
 __all__ = [
     "CALIBRATION_KINDS",
@@ -190,8 +190,12 @@ def find_calibration(kind: str, asset: str, store: Any = None) -> CalibrationDoc
 
     Raises
     ------
+    CalibrationNotFound
+        If neither the store nor the package has one: names ``asset`` and the assets
+        that have one (the package's, and the store's own).
     InputError
-        If neither the store nor the package has one (names ``asset``).
+        A store's calibration file that cannot be read or parsed (names the file), an
+        unknown ``kind``.
     """
     _, what, command = _kind(kind)
     a = asset.upper()
@@ -201,10 +205,14 @@ def find_calibration(kind: str, asset: str, store: Any = None) -> CalibrationDoc
     doc = _shipped(kind, a)
     if doc is not None:
         return CalibrationDoc(doc, f"package:calibrated/{a}.json")
-    where = "" if path is None else f" or in {path.parent}"
-    raise InputError(
+    shipped = shipped_assets(kind)
+    where = ""
+    if path is not None:
+        own = [x for x in calibrated_assets(kind, store) if x not in shipped]
+        where = f" or in {path.parent} (the store's: {', '.join(own) or 'none'})"
+    raise CalibrationNotFound(
         f"asset: no calibrated {what} for {a} in the package (shipped: "
-        f"{', '.join(shipped_assets(kind))}){where}; fit one on the store's data first "
+        f"{', '.join(shipped)}){where}; fit one on the store's data first "
         f"(`liqcascade {command}`, asset {a})",
         param="asset",
     )

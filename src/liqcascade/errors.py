@@ -99,3 +99,17 @@ class InputError(LiqcascadeError, ValueError):
             if flag:
                 body = _name_pattern(name).sub(flag, body, count=1)
         return self._prefix + body
+
+
+class CalibrationNotFound(InputError):
+    """No calibration of a kind for an asset, in the store or the package.
+
+    The one error of :func:`liqcascade._calibrations.find_calibration` a caller may read
+    as "this asset has none"; every other :class:`InputError` it raises (a calibration
+    file that cannot be read or parsed, an unknown kind) is the user's to see.
+
+    Parameters
+    ----------
+    message, file, row, param
+        As :class:`InputError`.
+    """

@@ -86,7 +86,7 @@ def test_a_wick_far_from_its_bar_is_kept_with_a_warning(tmp_path: Path) -> None:
     df = pd.read_csv(SPOT_1H)
     df.loc[6, "low"] = 0.10
     df.loc[9, "low"] = df.loc[9, "low"] / 100
-    df.loc[4, "high"] = 1e300
+    df.loc[4, "high"] = 2.28e8  # 98,790× max(open, close): inside the 100,000× bound, kept
     df.to_csv(tmp_path / "wick.csv", index=False)
     (s,) = read_file(tmp_path / "wick.csv", symbol="ETHUSDT")
     assert s.rows == len(df)
@@ -94,9 +94,54 @@ def test_a_wick_far_from_its_bar_is_kept_with_a_warning(tmp_path: Path) -> None:
     (w,) = [w for w in s.warnings if "wick" in w]
     assert w == (
         f"{tmp_path / 'wick.csv'}: kept 3 bars whose high or low is 5× or more away from the "
-        "bar's own open and close (data rows 5, 7, 10; first, data row 5: high 1e+300 is "
-        "4.33e+296× max(open, close) = 2307.93): a flash-crash wick is kept as printed; if "
+        "bar's own open and close (data rows 5, 7, 10; first, data row 5: high 2.28e+08 "
+        "is 9.88e+04× max(open, close) = 2307.93): a flash-crash wick is kept as printed; if "
         "it is a unit error in that cell, correct the file"
+    )
+
+
+_BEYOND = (
+    "not a price of this bar (100,000× or more from its open and close, either way, is "
+    "beyond any recorded wick; the largest, ETH at $0.10 on GDAX in 2017, was 1/3,200 of "
+    "its price); correct the cell"
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "col", "value", "said"),
+    [
+        (4, "high", 1e300, "data row 5: high 1e+300 is 4.33e+296× max(open, close) = 2307.93"),
+        (6, "low", 0.01, "data row 7: low 0.01 is 1/2.3e+05 of min(open, close) = 2295.68"),
+    ],
+)
+def test_a_value_beyond_any_wick_is_refused(
+    tmp_path: Path, row: int, col: str, value: float, said: str
+) -> None:
+    df = pd.read_csv(SPOT_1H)
+    df.loc[row, col] = value
+    df.loc[2, "low"] = 0.10  # a real-sized wick before it is still kept (not the error)
+    f = tmp_path / "beyond.csv"
+    df.to_csv(f, index=False)
+    with pytest.raises(InputError) as got:
+        read_file(f, symbol="ETHUSDT")
+    assert str(got.value) == f"{f}: {said}: {_BEYOND}"
+
+
+def test_an_open_interest_level_beyond_any_wick_is_refused(tmp_path: Path) -> None:
+    t = pd.date_range("2025-01-01", periods=3, freq="4h", tz="UTC").strftime("%Y-%m-%d %H:%M")
+    usd = np.array([3.3e9, 3.31e9, 3.32e9])
+    f = tmp_path / "oi.csv"
+    pd.DataFrame(
+        {"ts": t, "oi_open_usd": usd, "oi_high_usd": usd * [1, 1e6, 1], "oi_low_usd": usd,
+         "oi_usd": usd}
+    ).to_csv(f, index=False)  # fmt: skip
+    with pytest.raises(InputError) as got:
+        read_file(f)
+    assert str(got.value) == (
+        f"{f}: data row 2: oi_high_usd 3.31e+15 is 1e+06× max(oi_open_usd, oi_usd) = 3.31e+09: "
+        "not a level of this bar (100,000× or more from its open and close, either way, is "
+        "beyond any recorded wick; the largest, ETH at $0.10 on GDAX in 2017, was 1/3,200 of "
+        "its price); correct the cell"
     )
 
 

@@ -105,3 +105,19 @@ def test_a_fit_weighing_long_short_ratios_says_when_the_data_have_none(tmp_path:
     with_ls = estimated_market(MarketSpec(**spec, store=full)).caveats
     assert any(c.startswith("long/short ratios missing") for c in without)
     assert not any(c.startswith("long/short ratios missing") for c in with_ls)
+
+
+def test_quiet_caveats_logs_nothing_and_a_later_market_still_says_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from liqcascade.market import quiet_caveats
+
+    spec = MarketSpec("ETH", "2024-11-25", store=False)  # beta assumed: one caveat at least
+    with caplog.at_level(logging.WARNING, logger="liqcascade.market"):
+        with quiet_caveats():
+            quiet = estimated_market(spec)
+        assert quiet.caveats and _warnings(caplog) == []
+        loud = estimated_market(spec)
+    assert _warnings(caplog) == [
+        f"warning: ETH market {loud.as_of:%Y-%m-%d %H:%M} UTC: {c}" for c in loud.caveats
+    ]

@@ -303,3 +303,105 @@ def test_a_file_mixing_assets_is_not_read_as_one_market(
         "symbol,side,size,entry_price,margin\nETH,long,1,2000,100\nETHUSDT,long,1,2000,90\n"
     )
     assert len(read_positions(q, reference_price=2000.0)) == 2
+
+
+# ----------------------------------------------------- margin mode (real Hyperliquid exports)
+
+#: A cross long whose stated liquidation price lies far below what its own margin gives
+#: (the account's equity holds it), and a cross short liquidated below its entry (the
+#: account is losing elsewhere): both as Hyperliquid's API states them.
+_CROSS_ROWS = "0xa,ETH,long,10,2000,20,1200\n0xb,ETH,short,5,2900,20,2429.66\n"
+
+
+def test_hyperliquid_cross_rows_keep_their_stated_liquidation_price(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    p = tmp_path / "hl.csv"
+    p.write_text("address,asset,side,size,entry_price,leverage,liq_price\n" + _CROSS_ROWS)
+    with caplog.at_level("WARNING", logger="liqcascade.positions"):
+        book = read_positions(p)
+    np.testing.assert_array_equal(book.liq_price, [1200.0, 2429.66])
+    # the long's own margin (2000 / 20 per coin) goes bankrupt at 1900, before its stated
+    # liquidation: no shortfall is booked before the venue's price (bankruptcy = it)
+    assert book.bankruptcy_price[0] == 1200.0
+    # the short's own-margin bankruptcy, 2900 * 1.05 = 3045, lies beyond 2429.66: kept
+    assert book.bankruptcy_price[1] == pytest.approx(3045.0, rel=1e-12)
+    assert [r.getMessage() for r in caplog.records][-1] == (
+        f"note: {p}: rows without a margin_mode read as cross (Hyperliquid's default): a "
+        "stated liq_price is used as given, not checked against the row's own margin; a "
+        "margin_mode column (isolated, cross) says otherwise"
+    )
+
+
+@pytest.mark.parametrize("column", ["margin_mode", "leverage_type"])
+def test_an_isolated_row_is_still_checked_against_its_margin(tmp_path: Path, column: str) -> None:
+    p = tmp_path / "hl.csv"
+    p.write_text(
+        f"address,asset,side,size,entry_price,leverage,liq_price,{column}\n"
+        "0xa,ETH,long,10,2000,20,1200,Isolated\n0xb,ETH,short,5,2900,20,2429.66,\n"
+    )
+    with pytest.raises(InputError) as got:
+        read_positions(p)
+    assert str(got.value) == (
+        f"{p}: row 1: liq_price 1,200.00 lies below the bankruptcy price 1,900.00 its margin "
+        "of 1,000.00 USD gives (entry_price - margin / size): the margin would run out before "
+        "the liquidation; correct liq_price or the margin/leverage, or leave liq_price empty "
+        "to compute it"
+    )
+    # cross in the cell: the same row is read as stated
+    p.write_text(p.read_text().replace("Isolated", "cross"))
+    assert read_positions(p).liq_price[0] == 1200.0
+
+
+def test_margin_mode_in_any_file_and_its_bad_values(tmp_path: Path) -> None:
+    p = tmp_path / "cex.csv"
+    p.write_text("symbol,side,size,entry_price,leverage,liq_price,margin_mode\n"
+                 "ETHUSDT,short,5,2900,20,2429.66,\n")  # fmt: skip
+    with pytest.raises(InputError, match=r"row 1: liq_price 2,429.66 is at or below the entry"):
+        read_positions(p)  # a file of another layout: isolated unless it says cross
+    p.write_text(p.read_text().replace("2429.66,", "2429.66,CROSS"))
+    assert read_positions(p).liq_price[0] == 2429.66
+    p.write_text(p.read_text().replace("CROSS", "portfolio"))
+    with pytest.raises(InputError) as got:
+        read_positions(p)
+    assert str(got.value) == f"{p}: row 1: margin_mode must be isolated or cross (got 'portfolio')"
+
+
+def test_a_hyperliquid_coin_without_a_known_rule_says_what_to_do(tmp_path: Path) -> None:
+    p = tmp_path / "account.csv"
+    p.write_text("address,coin,side,size,entry_price,leverage,liq_price\n"
+                 "0xa,ETH,long,10,2000,20,1200\n0xa,HYPE,long,100,30,5,\n")  # fmt: skip
+    with pytest.raises(InputError) as got:
+        read_positions(p)
+    assert str(got.value) == (
+        f"{p}: row 2: coin HYPE: Hyperliquid's margin rule (its maintenance rate) is known "
+        "here for BTC (40x), ETH (25x), SOL (20x) only, so this row's liquidation cannot be "
+        "priced; keep the rows of those coins (filter the export on its coin column: a "
+        "positions file is read as one market's book)"
+    )
+
+
+def test_the_bundled_hyperliquid_export_reads_with_its_stated_prices(tmp_path: Path) -> None:
+    from liqcascade.datasets import load_hyperliquid_positions
+
+    df = load_hyperliquid_positions("ETH").reset_index()
+    df = df[df["ts"] == df["ts"].max()]
+    p = tmp_path / "hl_eth.csv"
+    df.to_csv(p, index=False)
+    book = read_positions(p)
+    assert len(book) == len(df) == 260
+    stated = df["liq_price"].notna().to_numpy()
+    np.testing.assert_array_equal(book.liq_price[stated], df["liq_price"].to_numpy()[stated])
+
+
+def test_solvency_reads_a_hyperliquid_cross_export(tmp_path: Path) -> None:
+    from clihelpers import run_cli
+
+    p = tmp_path / "hl.csv"
+    p.write_text("address,asset,side,size,entry_price,leverage,liq_price\n" + _CROSS_ROWS)
+    r = run_cli("solvency", "--positions", str(p), "--mid", "2100", "--insurance-fund", "5",
+                "--scenario", "-10%", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    # the short's stated 2,429.66 (below its entry) is not refused again by solvency; at
+    # 2100 -10 % = 1890 neither row is liquidated (the long's stated price is 1200)
+    assert r.json()["scenarios"][0]["liquidated_usd"] == 0.0

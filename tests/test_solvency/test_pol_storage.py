@@ -400,3 +400,42 @@ def test_build_into_an_existing_empty_directory(tmp_path: Path) -> None:
     out.mkdir()
     built = _build(_users(tmp_path), out)
     _assert_intact(out, built, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("--total", "9" * 5000), "error: --total must be between 0 and 2**128 - 1 (got a "
+         "5,000-digit number)"),
+        (("--total", str(1 << 128)), "error: --total must be between 0 and 2**128 - 1 (got "
+         "340282366920938463463374607431768211456)"),
+        (("--total", "-" + "9" * 5000), "error: --total must be >= 0 (got a 5,000-digit "
+         "negative number)"),
+        (("--total", "12ab"), "error: --total must be a whole number in the smallest unit "
+         "(got '12ab')"),
+    ],
+)  # fmt: skip
+def test_pol_verify_total_beyond_any_sum_is_one_line_naming_it(
+    tmp_path: Path, args: tuple[str, ...], line: str
+) -> None:
+    built = _build(_users(tmp_path), tmp_path / "tree")
+    r = run_cli("pol", "verify", str(tmp_path / "none.json"), "--root", built["root"], *args)
+    assert r.exit_code == 2 and r.stderr == line + "\n", r.stderr
+
+
+def test_pol_amount_options_read_leading_zeros_and_refuse_huge_reserves(tmp_path: Path) -> None:
+    users = _users(tmp_path)
+    r = run_cli("pol", "build", str(users), "--out", str(tmp_path / "t"), "--reserves",
+                "9" * 5000)  # fmt: skip
+    assert r.exit_code == 2 and r.stderr == (
+        "error: --reserves must be between 0 and 2**128 - 1 (got a 5,000-digit number)\n"
+    )
+    assert not (tmp_path / "t").exists()
+    built = _build(users, tmp_path / "t")
+    proof = tmp_path / "p.json"
+    r = run_cli("pol", "prove", "--tree", str(tmp_path / "t"), "--user", "u3", "--out", str(proof))
+    assert r.exit_code == 0, r.stderr
+    total = "0" * 5000 + str(built["total_liabilities"])  # the number it spells
+    r = run_cli("pol", "verify", str(proof), "--root", built["root"], "--total", total, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["valid"] is True

@@ -568,13 +568,13 @@ def _backtest_inputs(
     Exits 2 when the asset has no data or no liquidity calibration.
     """
     from liqcascade.cascade import liquidity_document
-    from liqcascade.errors import InputError
+    from liqcascade.errors import CalibrationNotFound
 
     with _common.progress("loading the market"):
         ohlc, liq, _ = load_inputs(a, st, market=False)  # the data first: its error is clearer
         try:
             doc, _src = liquidity_document(a, st)
-        except InputError as exc:  # say how to make one
+        except CalibrationNotFound as exc:  # say how to make one (a broken file says itself)
             said = str(exc.args[0]).split(" (`liqcascade ", 1)[0]  # the command, once
             _common.fail(f"{said} (`liqcascade cascade calibrate --asset {a}`)")
         ohlc, liq, market_at = load_inputs(a, st, market=market)
@@ -1187,18 +1187,18 @@ def scored_events_text(oos: dict[str, Any], asset: str) -> str:
     the liquidity calibration fitted before it; the whole back-test when every event
     had closed by then, or when too few had (then it reads data after the market date).
     """
+    from liqcascade.cascade import scored_from
     from liqcascade.report import backtest_command, skipped_text
 
     n = int(oos.get("n_events") or 0)
     # the scored events start where the data let them (the window's first triggers may
     # have no open interest): that day, and the count left out, by reason
-    span = f"{str(oos.get('covered_start') or oos['start'])[:10]} → {oos['end'][:10]}"
+    span = f"{scored_from(oos)} → {oos['end'][:10]}"
     cmd = skipped_text(oos) + f"; re-run: {backtest_command(oos, asset)}"
     if oos.get("scope") == CLOSED_BY:
         return (
             f"the {n} events whose 24 h closed by the market's time, {_hm(oos['scored_by'])} "
-            f"UTC: from the back-test's start, {oos['start'][:10]}, to the last event, "
-            f"{_hm(oos['end'])} UTC" + cmd
+            f"UTC: from {scored_from(oos)} to the last event, {_hm(oos['end'])} UTC" + cmd
         )
     if oos.get("reads_after_market_date"):
         k = int(oos.get("n_events_by_market_date") or 0)

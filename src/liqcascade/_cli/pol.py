@@ -26,8 +26,11 @@ def build(
     ],
     out: Annotated[Path, typer.Option("--out", help="Directory to write the tree to.")],
     reserves: Annotated[
-        int | None,
-        typer.Option(help="Reserves held, same unit as balances: adds the reserve ratio."),
+        str | None,
+        typer.Option(
+            metavar="INTEGER",
+            help="Reserves held, same unit as balances: adds the reserve ratio.",
+        ),
     ] = None,
     reserve_buffer: Annotated[
         float | None,
@@ -48,14 +51,11 @@ def build(
     import math
 
     from liqcascade.solvency import _pol_io
-    from liqcascade.solvency.pol import (
-        MAX_SUM,
-        build_tree_from,
-        read_users,
-    )
+    from liqcascade.solvency.pol import build_tree_from, read_users
 
     # every check before any work: options, input file, output directory
-    if reserve_buffer is not None and reserves is None:
+    held = _amount_option(reserves, "--reserves")
+    if reserve_buffer is not None and held is None:
         _common.fail("--reserve-buffer needs --reserves (the buffer is checked against them)")
     reserve_buffer = 0.06 if reserve_buffer is None else reserve_buffer
     if not (math.isfinite(reserve_buffer) and reserve_buffer >= 0):
@@ -63,15 +63,13 @@ def build(
     if reserve_buffer >= 1:  # a percentage given for a fraction
         _common.fail(f"--reserve-buffer must be a fraction in [0, 1) (got {reserve_buffer:g}; "
                      f"for {reserve_buffer:g} % give {reserve_buffer / 100:g})")  # fmt: skip
-    if reserves is not None and not 0 <= reserves <= MAX_SUM:
-        _common.fail(f"--reserves must be between 0 and 2**128 - 1 (got {reserves})")
     _common.existing_file(users_csv, "USERS_CSV")
     with _pol_io.TreeStage(out, "out") as stage:
         table = read_users(users_csv)
         with _common.progress(f"hashing {table.n:,} users"):
             tree = build_tree_from(table)
         tree.save(out, stage=stage)  # outside the bar: an error here prints one line
-    result = _build_summary(tree, out, reserves, reserve_buffer)
+    result = _build_summary(tree, out, held, reserve_buffer)
     _common.emit(result, as_json, _render_build)
 
 
@@ -110,7 +108,10 @@ def verify(
     proof_file: Annotated[Path, typer.Argument(help="Proof JSON written by `pol prove`.")],
     root: Annotated[str, typer.Option("--root", help="Published root hash (hex).")],
     total: Annotated[
-        int | None, typer.Option("--total", help="Published total liabilities (smallest unit).")
+        str | None,
+        typer.Option(
+            "--total", metavar="INTEGER", help="Published total liabilities (smallest unit)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
@@ -120,14 +121,40 @@ def verify(
     """
     from liqcascade.solvency.pol import read_proof, verify_proof
 
-    if total is not None and total < 0:  # a total of liabilities is never negative
-        _common.fail(f"--total must be >= 0 (got {total})")
+    published = _amount_option(total, "--total")
     _common.existing_file(proof_file, "PROOF")
     d = read_proof(proof_file)
-    res = verify_proof(d, root, total, source=str(proof_file))
-    _common.emit(res.to_dict(), as_json, lambda r: _render_verify(r, total is not None))
+    res = verify_proof(d, root, published, source=str(proof_file))
+    _common.emit(res.to_dict(), as_json, lambda r: _render_verify(r, published is not None))
     if not res.valid:
         raise typer.Exit(3)
+
+
+def _amount_option(value: str | None, option: str) -> int | None:
+    """An amount option (smallest unit) as an int in [0, 2**128 - 1]; exit 2 naming it.
+
+    Read here, not by typer: a number of thousands of digits is past Python's limit on
+    converting text to int (typer's message named no rule); it is refused by its count of
+    digits before any conversion. Leading zeros are the number they spell, as in the
+    users file; ``_`` separators are accepted as Python reads them.
+    """
+    if value is None:
+        return None
+    from liqcascade.solvency.pol import MAX_SUM
+
+    text = value.strip().replace("_", "")
+    sign = text[:1] if text[:1] in "+-" else ""
+    digits = text[len(sign) :].lstrip("0") or "0"
+    if not (text[len(sign) :].isascii() and text[len(sign) :].isdigit()):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        _common.fail(f"{option} must be a whole number in the smallest unit (got {shown!r})")
+    if sign == "-" and digits != "0":  # an amount is never negative
+        shown = value.strip() if len(digits) <= 40 else f"a {len(digits):,}-digit negative number"
+        _common.fail(f"{option} must be >= 0 (got {shown})")
+    if len(digits) > len(str(MAX_SUM)) or int(digits) > MAX_SUM:
+        shown = digits if len(digits) <= 40 else f"a {len(digits):,}-digit number"
+        _common.fail(f"{option} must be between 0 and 2**128 - 1 (got {shown})")
+    return int(digits)
 
 
 def register(app: typer.Typer) -> None:

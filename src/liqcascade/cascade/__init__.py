@@ -116,7 +116,6 @@ if TYPE_CHECKING:
     from liqcascade.cascade._clock_kernels import latent_weights as latent_weights
     from liqcascade.cascade._clock_kernels import time_passes as time_passes
     from liqcascade.cascade._engine import resolve_shock as resolve_shock
-    from liqcascade.cascade._event_markets import _quiet_market_log as quiet_market_log  # noqa: F401
     from liqcascade.cascade._follow_through import RECORD_SETTINGS as RECORD_SETTINGS
     from liqcascade.cascade._follow_through import NoMarketDate as NoMarketDate
     from liqcascade.cascade._follow_through import asset_series as asset_series
@@ -126,6 +125,7 @@ if TYPE_CHECKING:
     from liqcascade.cascade._prices_only import run_prices_only_backtest as run_prices_only_backtest
     from liqcascade.cascade._request import market_times as market_times
     from liqcascade.cascade._scores import MIN_COMPARISON_EVENTS as MIN_COMPARISON_EVENTS
+    from liqcascade.cascade._scores import scored_from as scored_from
     from liqcascade.cascade._walk import T_FILLED as T_FILLED
     from liqcascade.cascade._walk import T_QPOS as T_QPOS
     from liqcascade.cascade._walk import T_VWAP as T_VWAP
@@ -252,9 +252,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "liquidity_document": ("_clock", "liquidity_document"),
     "market_times": ("_request", "market_times"),
     "move_verdicts": ("_backtest", "move_verdicts"),
-    "quiet_market_log": ("_event_markets", "_quiet_market_log"),
     "resolve_shock": ("_engine", "resolve_shock"),
     "run_prices_only_backtest": ("_prices_only", "run_prices_only_backtest"),
+    "scored_from": ("_scores", "scored_from"),
     "shock_walk": ("_walk", "shock_walk"),
     "static_envelope": ("_calibrated_fragility", "static_envelope"),
     "time_passes": ("_clock_kernels", "time_passes"),

@@ -796,7 +796,7 @@ def liquidity_document_if_any(asset: str, store: Any = None) -> tuple[dict[str, 
     """:func:`liquidity_document`, or None when neither the store nor the package has one.
 
     Only an asset without a calibration reads as none
-    (:func:`liqcascade._calibrations.calibrated_assets`): a calibration file that cannot
+    (:class:`~liqcascade.errors.CalibrationNotFound`): a calibration file that cannot
     be read or parsed raises (naming the file), it is not "no calibration".
 
     Parameters
@@ -810,11 +810,12 @@ def liquidity_document_if_any(asset: str, store: Any = None) -> tuple[dict[str, 
     tuple of (dict, str) or None
         ``(document, source)``.
     """
-    from liqcascade._calibrations import calibrated_assets
+    from liqcascade.errors import CalibrationNotFound
 
-    if asset.upper() not in calibrated_assets("liquidity", store):
+    try:
+        return liquidity_document(asset, store)
+    except CalibrationNotFound:
         return None
-    return liquidity_document(asset, store)
 
 
 #: Fewest stored back-test events after a market's date for a score of those alone.

@@ -26,10 +26,7 @@ package would not build.
 
 from __future__ import annotations
 
-import logging
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -40,7 +37,7 @@ from liqcascade.cascade._prepare import PreparedMarket, prepare_cascade
 from liqcascade.errors import InputError
 from liqcascade.margin import contract_symbol
 
-__all__ = ["EventMarkets"]
+__all__ = ["EventMarkets", "no_market"]
 
 _BAR = pd.Timedelta(hours=4)
 _HOUR = pd.Timedelta(hours=1)
@@ -167,11 +164,11 @@ class EventMarkets:
         return prepare_cascade(depth, ms.positions, ms.stops)
 
     def _slow(self, ts: pd.Timestamp, mid: float) -> PreparedMarket:
-        from liqcascade.market import MarketSpec, estimated_market
+        from liqcascade.market import MarketSpec, estimated_market, quiet_caveats
 
         # the market's caveats (book in sample, β assumed) are per event here: the
         # back-test records them per event and says them once, counted (the CLI)
-        with _quiet_market_log():
+        with quiet_caveats():
             st = estimated_market(MarketSpec(self.asset, as_of=ts, store=self.store))
         self._beta_assumed[pd.Timestamp(ts)] = str(st.sources.get("depth_beta", "")).startswith(
             "assumed: "
@@ -244,6 +241,12 @@ class EventMarkets:
         return pd.Timestamp(idx[0]) + _BAR, pd.Timestamp(idx[-1]) + _BAR
 
     def __call__(self, ts: pd.Timestamp, mid: float) -> PreparedMarket | None:
+        """The prepared market at ``ts`` re-centred on ``mid`` (USD); None when there is none.
+
+        None only when the data have no market at ``ts`` (:func:`no_market`); any other
+        :class:`~liqcascade.errors.InputError` of the build (a calibration that cannot be
+        used, a store that cannot be read) raises.
+        """
         key = (pd.Timestamp(ts), float(mid))
         if key not in self._cache:
             try:
@@ -252,7 +255,9 @@ class EventMarkets:
                     self.fallback = not self.check(key[0], key[1])
                 build = self._slow if self.fallback else self._build
                 self._cache[key] = build(key[0], key[1])
-            except InputError:
+            except InputError as exc:
+                if not no_market(exc):  # a store or calibration fault: the user's to see
+                    raise
                 self._cache[key] = None
         return self._cache[key]
 
@@ -266,23 +271,19 @@ class EventMarkets:
         return same_market(a, b, rtol)
 
 
-@contextmanager
-def _quiet_market_log() -> Iterator[None]:
-    """Drop the ``liqcascade.market`` records (the market's caveats) logged inside the block."""
-    from liqcascade.market import _state
+def no_market(exc: InputError) -> bool:
+    """Whether a market build's error means "no market at this date", not a fault.
 
-    log = logging.getLogger("liqcascade.market")
-    said = set(_state._LOGGED)  # a line dropped here is still said by a later market
+    The date outside the data (the refusal naming ``as_of``: no open-interest bar closed
+    by then, the series ended before it, no prices or order-book totals by then, as
+    :func:`liqcascade.cascade._backtest.estimated_market_at` reads it) or a series
+    nobody holds (:class:`~liqcascade.data.SeriesNotFound`). Every other
+    :class:`~liqcascade.errors.InputError` (a calibration that cannot be read or does
+    not fit the data, a store that cannot be opened) is a fault the user must see.
+    """
+    from liqcascade.data import SeriesNotFound
 
-    def drop(record: logging.LogRecord) -> bool:
-        return False
-
-    log.addFilter(drop)
-    try:
-        yield
-    finally:
-        log.removeFilter(drop)
-        _state._LOGGED.intersection_update(said)
+    return isinstance(exc, SeriesNotFound) or "as_of" in exc.params
 
 
 def same_market(a: PreparedMarket, b: PreparedMarket, rtol: float = 1e-6) -> bool:

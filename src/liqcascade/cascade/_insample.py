@@ -86,15 +86,19 @@ def stored_book_in_sample(
     from session 7 on); otherwise derived from the events' times and ``asset``'s book
     calibration (the store's, else the package's: the one the events' markets used;
     ``store=False`` for a package back-test). ``(None, None)`` when the asset has no
-    book calibration (:func:`liqcascade._calibrations.calibrated_assets`); a calibration
+    book calibration (:class:`~liqcascade.errors.CalibrationNotFound`); a calibration
     file that cannot be read or parsed raises (naming the file), it is not "none".
     """
-    from liqcascade._calibrations import calibrated_assets, find_calibration
+    from liqcascade._calibrations import find_calibration
+    from liqcascade.errors import CalibrationNotFound
     from liqcascade.positions import AssetCalibration
 
     cal = None
-    if asset.upper() in calibrated_assets("book", store):
+    try:
         found = find_calibration("book", asset, store)
+    except CalibrationNotFound:
+        pass
+    else:
         cal = AssetCalibration.from_dict(found.doc, found.source)
     first = None if cal is None else book_out_of_sample_from(cal)
     stored = per_event.get("book_in_sample")

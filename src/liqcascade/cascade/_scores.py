@@ -9,6 +9,7 @@ tables; no simulation.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "move_scores",
     "move_verdicts",
     "per_event_record",
+    "scored_from",
 ]
 
 #: The event back-test's baselines of the move, as named in ``metrics``.
@@ -461,3 +463,31 @@ def move_verdicts(metrics: dict[str, Any]) -> dict[str, str | None]:
         )
         for b in (*BASELINES, *scored)
     }
+
+
+def scored_from(summary: Mapping[str, Any], *, month: bool = False) -> str:
+    """The first day of a back-test summary's scored events, as every text prints it.
+
+    The one rule of where the scored events start: ``covered_start`` (the first instant
+    the data let an event be scored: an hour of prices before it, an open-interest bar
+    closed by it), else the window's ``start`` (summaries stored without it).
+
+    Parameters
+    ----------
+    summary : mapping
+        A back-test summary (``BacktestResult.summary()``, a stored record's
+        ``out_of_sample``): ``start`` and optionally ``covered_start`` (ISO strings, UTC).
+    month : bool, default False
+        The month (``"2024-11"``) when the scored events start at the window's own start
+        (a window of whole months); the day where the data cut the window
+        (``"2024-11-23"``: the open interest starts then). Default the day always.
+
+    Returns
+    -------
+    str
+        ``YYYY-MM-DD`` (or ``YYYY-MM``).
+    """
+    first = str(summary.get("covered_start") or summary["start"])
+    if month and first[:10] == str(summary["start"])[:10]:
+        return first[:7]
+    return first[:10]

@@ -18,6 +18,7 @@ from liqcascade.errors import InputError
 
 __all__ = [
     "MAX_LEVEL_RATIO",
+    "MAX_WICK_RATIO",
     "LevelGap",
     "MissingValueError",
     "check_conflicts",
@@ -269,7 +270,9 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
         o, h, lo, cl = (df[n].to_numpy(dtype="float64") for n in ("open", "high", "low", "close"))
         with np.errstate(invalid="ignore"):
             top, bottom = np.maximum(o, cl), np.minimum(o, cl)
-        problems.extend(_range_problems(h, lo, top, bottom, rows, ("open", "high", "low", "close")))
+        names = ("open", "high", "low", "close")
+        problems.extend(_range_problems(h, lo, top, bottom, rows, names))
+        problems.extend(_beyond_wick_problems(h, lo, top, bottom, rows, names))
     if s.kind == "open_interest":
         problems.extend(_oi_ohlc_problems(df, rows))
     if s.kind == "funding":
@@ -415,7 +418,9 @@ def _oi_ohlc_problems(df: pd.DataFrame, rows: np.ndarray) -> list[tuple[int, str
     nan = np.full(len(df), np.nan)
     o, h, lo, cl = (df[c].to_numpy(dtype="float64") if c in df.columns else nan for c in _OI_OHLC)
     top, bottom = np.fmax(o, cl), np.fmin(o, cl)  # NaN only when both are
-    return _range_problems(h, lo, top, bottom, rows, _OI_OHLC)
+    return _range_problems(h, lo, top, bottom, rows, _OI_OHLC) + _beyond_wick_problems(
+        h, lo, top, bottom, rows, _OI_OHLC
+    )
 
 
 def _range_problems(
@@ -465,7 +470,52 @@ they are compared with the bar before), so a bar whose open and close agree with
 neighbours while its high or low is far off is a wick, such as a venue's flash-crash
 print (ETH traded at $0.10 on GDAX on 21 June 2017, from about $320), which a risk
 tool must keep. The bundled data's largest are a high 2.9× its bar's max(open, close)
-(ETH perpetual, hourly) and min(open, close) 2.1× the low."""
+(ETH perpetual, hourly) and min(open, close) 2.1× the low. A high or low
+:data:`MAX_WICK_RATIO` or more away is refused: no wick reaches it."""
+
+MAX_WICK_RATIO = 100_000.0
+"""Ratio (either way: ×100,000 or 1/100,000) from which a high or low is not a price of its
+bar at all, refused (a wick below it is kept with a warning, :func:`_wick_warning`).
+
+The largest recorded wicks are far inside it: ETH at $0.10 on GDAX on 21 June 2017, from
+about $320 (1/3,200 of the bar's price); BTC at $0.01 on Mt. Gox on 19 June 2011, from
+about $17.50 (1/1,750); SYS/BTC on Binance on 4 July 2019, about 300× its price. A print
+at a venue's minimum price scales with the price level, so the low side keeps a wide
+margin (ETH at $3,000 may print $0.03; BTC at $100,000, $1). A value beyond it (a high of
+1e300, a price in wei, an exponent typed wrong) is a broken cell, not a market."""
+
+
+def _beyond_wick_problems(
+    h: np.ndarray,
+    lo: np.ndarray,
+    top: np.ndarray,
+    bottom: np.ndarray,
+    rows: np.ndarray,
+    names: tuple[str, str, str, str],
+) -> list[tuple[int, str]]:
+    """The first bar whose high (low) is :data:`MAX_WICK_RATIO` or more from its own bar.
+
+    ``top``/``bottom``: the larger/smaller of each bar's open and close (NaN, or a zero
+    open interest: not compared); ``names``: the open, high, low and close columns.
+    """
+    o_name, h_name, l_name, c_name = names
+    noun = "price" if h_name == "high" else "level"
+    out = []
+    for v, ref, name, what in ((h, top, h_name, "max"), (lo, bottom, l_name, "min")):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = v / ref
+        far = r >= MAX_WICK_RATIO if what == "max" else r <= 1.0 / MAX_WICK_RATIO
+        k = _first(far & _apart(r, MAX_WICK_RATIO), rows)
+        if k is None:
+            continue
+        i = int(np.flatnonzero(rows == k)[0])
+        out.append((k, (
+            f"{name} {v[i]:g} is {_ratio_text(r[i])} {what}({o_name}, {c_name}) = {ref[i]:g}: "
+            f"not a {noun} of this bar ({MAX_WICK_RATIO:,.0f}× or more from its open and "
+            "close, either way, is beyond any recorded wick; the largest, ETH at $0.10 on "
+            "GDAX in 2017, was 1/3,200 of its price); correct the cell"
+        )))  # fmt: skip
+    return out
 
 
 def _ratio_text(r: float) -> str:

@@ -36,7 +36,13 @@ from liqcascade.market._params import (
     MARKET_PARAMS_FILE,
     market_params,
 )
-from liqcascade.market._state import MarketSpec, MarketState, estimated_market, market_from_inputs
+from liqcascade.market._state import (
+    MarketSpec,
+    MarketState,
+    estimated_market,
+    market_from_inputs,
+    quiet_caveats,
+)
 
 if TYPE_CHECKING:
     from liqcascade.market._inputs import book_totals_for as book_totals_for
@@ -73,6 +79,7 @@ __all__ = [
     "market_params",
     "ohlc_bars",
     "price_at",
+    "quiet_caveats",
 ]
 
 __all__ += ["MAP_LEVELS", "book_score", "draw_maps", "map_bands"]

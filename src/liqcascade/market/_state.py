@@ -59,7 +59,15 @@ from liqcascade.positions import PositionBook, StopBook
 
 _T = TypeVar("_T")
 
-__all__ = ["BOOK_MODELS", "SIZINGS", "MarketSpec", "MarketState", "estimated_market", "log_caveats"]
+__all__ = [
+    "BOOK_MODELS",
+    "SIZINGS",
+    "MarketSpec",
+    "MarketState",
+    "estimated_market",
+    "log_caveats",
+    "quiet_caveats",
+]
 
 #: Position-book models of :class:`MarketSpec`: the identified book (issue 14) and the
 #: 0.1 cohort book (kept for comparisons).
@@ -606,12 +614,35 @@ def caveat_context(label: str) -> Iterator[None]:
         _CAVEAT_CONTEXT.reset(token)
 
 
+_QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("liqcascade_quiet", default=False)
+
+
+@contextmanager
+def quiet_caveats() -> Iterator[None]:
+    """Log none of the caveats of the markets built inside this block.
+
+    For a caller that reports the caveats its own way (the event back-test counts them
+    over its events; a positions file read against the market's mid is the book, not
+    the estimated one). A line not logged here is not marked as said: a market built
+    later, outside the block, still logs it. The caveats stay on each
+    :class:`MarketState` (``caveats``).
+    """
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
 def log_caveats(state: MarketState) -> None:
     """Log each of ``state.caveats`` once as ``warning: ...`` (``liqcascade.market``).
 
     A line this process has logged already (the same market built again) is not
-    repeated. Inside :func:`caveat_context` the line starts with its label.
+    repeated. Inside :func:`caveat_context` the line starts with its label; inside
+    :func:`quiet_caveats` nothing is logged.
     """
+    if _QUIET.get():
+        return
     ctx = _CAVEAT_CONTEXT.get()
     for c in state.caveats:
         line = f"{state.asset} market {state.as_of:%Y-%m-%d %H:%M} UTC: {c}"

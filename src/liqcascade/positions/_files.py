@@ -6,7 +6,10 @@ Positions file columns (DESIGN.md): ``side`` (long/short), ``size`` (base units)
 where empty), ``account``, ``venue`` (binance/bybit/hyperliquid; a row without one
 takes the caller's venue, else Hyperliquid's rules in the Hyperliquid layout and
 Binance's in any other file), ``symbol`` (else ``asset`` or ``coin``: ``BTC`` is read
-as ``BTCUSDT``).
+as ``BTCUSDT``), ``margin_mode`` (``isolated``/``cross``; ``leverage_type``, the
+Hyperliquid API's name, is read alike; a row without one is cross in the Hyperliquid
+layout, isolated in any other file): a cross row's given ``liq_price`` depends on its
+account and is used as stated, not checked against the row's own margin.
 
 Stops file columns: ``side`` (sell/buy), ``trigger_price`` (USD), ``size`` (base units).
 
@@ -395,6 +398,63 @@ def _check_liq_within_margin(
 ASSET_COLUMNS = ("asset", "coin")
 
 
+#: Columns read as a row's margin mode (``isolated``/``cross``): ours, and the
+#: Hyperliquid API's ``leverage.type`` as an export flattens it.
+MODE_COLUMNS = ("margin_mode", "leverage_type")
+
+
+def _cross_rows(df: pd.DataFrame, p: Path, hyperliquid: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows are cross margin, and which took the file's default mode.
+
+    A row's ``margin_mode`` (else ``leverage_type``) cell, ``isolated`` or ``cross``
+    (any case); a blank cell or no such column takes the default: cross in the
+    Hyperliquid layout (Hyperliquid's default mode; its export records none, and 92 % of
+    the bundled export's stated liquidation prices lie beyond what the position's own
+    margin gives), isolated in any other file.
+    """
+    col = next((c for c in MODE_COLUMNS if c in df.columns), None)
+    if col is None:
+        return np.full(len(df), hyperliquid), np.ones(len(df), dtype=bool)
+    raw = df[col].astype("string").str.strip().str.lower()
+    blank = _blank(df[col])
+    bad = _first(~blank & ~raw.isin(["isolated", "cross"]).fillna(False).to_numpy(dtype=bool))
+    if bad is not None:
+        raise InputError(
+            f"{col} must be isolated or cross (got {str(df[col].iloc[bad]).strip()!r})",
+            file=str(p),
+            row=bad + 1,
+        )
+    cross = np.where(blank, hyperliquid, (raw == "cross").fillna(False).to_numpy(dtype=bool))
+    return cross.astype(bool), blank
+
+
+def _check_hyperliquid_coins(
+    df: pd.DataFrame, venues: np.ndarray, symbols: np.ndarray, p: Path
+) -> None:
+    """Refuse a Hyperliquid row of a coin whose margin rule is not known, saying what to do."""
+    from liqcascade.data import base_asset
+
+    hl = np.flatnonzero(venues == "hyperliquid")
+    coins = np.asarray([base_asset(str(s)) for s in symbols[hl]], dtype=object)
+    k = _first(~np.isin(coins, list(HYPERLIQUID_MAX_LEVERAGE)))
+    if k is None:
+        return
+    col = (
+        "symbol"
+        if "symbol" in df.columns
+        else next((c for c in ASSET_COLUMNS if c in df.columns), "symbol")
+    )
+    known = ", ".join(f"{c} ({m:g}x)" for c, m in HYPERLIQUID_MAX_LEVERAGE.items())
+    raise InputError(
+        f"{col} {coins[k]}: Hyperliquid's margin rule (its maintenance rate) is known here "
+        f"for {known} only, so this row's liquidation cannot be priced; keep the rows of "
+        f"those coins (filter the export on its {col} column: a positions file is read as "
+        "one market's book)",
+        file=str(p),
+        row=int(hl[k]) + 1,
+    )
+
+
 def _row_symbols(df: pd.DataFrame, default: str) -> np.ndarray:
     """Each row's contract: ``symbol``, else ``asset``/``coin`` as its USDⓈ-M contract.
 
@@ -555,7 +615,9 @@ def read_positions(
     PositionBook
         One entry per row, in file order. ``liq_price``/``bankruptcy_price`` are taken
         from the file where given, else computed with the row's venue rules
-        (:func:`liqcascade.margin.liq_price`). ``margin`` is taken from the file, or
+        (:func:`liqcascade.margin.liq_price`). A cross row's given ``liq_price``
+        (``margin_mode``, see the module docstring) is not checked against its own
+        margin, and its bankruptcy price is not before it. ``margin`` is taken from the file, or
         ``size * entry_price / leverage`` where only leverage is given (margin wins
         where both are). ``account`` is the file's integer account, its string ids
         numbered in order of appearance, or ``0..n-1``. ``venue``/``symbol`` of the
@@ -566,8 +628,9 @@ def read_positions(
     InputError
         ``FILE: row N: ...`` for a missing/NaN or non-numeric value, size, entry
         price or margin <= 0, leverage <= 0 or above the venue's maximum for the
-        notional (Binance: the tier table), an unknown side or venue, a negative
-        given price, with ``reference_price`` a second asset or an entry 10x from it;
+        notional (Binance: the tier table), an unknown side, venue or margin mode, a
+        Hyperliquid row of a coin without a known margin rule, a negative given price,
+        with ``reference_price`` a second asset or an entry 10x from it;
         ``FILE: ...`` for missing columns or an unreadable file.
     """
     p = Path(path)
@@ -608,6 +671,8 @@ def read_positions(
             row=bad_v + 1,
         )
     symbols = _row_symbols(df, symbol)
+    _check_hyperliquid_coins(df, venues, symbols, p)
+    cross, default_mode = _cross_rows(df, p, is_hyperliquid_layout(df.columns))
     if reference_price is not None:
         # one price for the whole file: one asset, in its unit; a wrong unit makes the
         # leverage, margin and liquidation checks below meaningless, so it comes first
@@ -650,7 +715,11 @@ def read_positions(
 
     margin_bank = bank.copy()  # from the margin, before any bankruptcy_price of the file
     given_liq = np.zeros(n, dtype=bool)
-    for name, target in (("liq_price", liq), ("bankruptcy_price", bank)):
+    given_bank = np.zeros(n, dtype=bool)
+    for name, target, mask in (
+        ("liq_price", liq, given_liq),
+        ("bankruptcy_price", bank, given_bank),
+    ):
         if name in df.columns:
             given, blank = _numeric(df, name, p, required=False)
             neg = _first(~blank & ~(given >= 0))
@@ -659,8 +728,14 @@ def read_positions(
                     f"{name} must be >= 0 (got {given[neg]:g})", file=str(p), row=neg + 1
                 )
             target[~blank] = given[~blank]
-            if name == "liq_price":
-                given_liq = ~blank
+            mask[:] = ~blank
+    # a cross row's stated liquidation price rests on its account's equity, not on the
+    # row's own margin: its bankruptcy is not before it (no shortfall booked before the
+    # liquidation the venue stated)
+    stated = cross & given_liq
+    with np.errstate(invalid="ignore"):
+        before = stated & ~given_bank & (side * (bank - liq) > 0)
+    bank[before] = liq[before]
 
     account = np.empty(0, dtype=np.int64)
     if "account" in df.columns:
@@ -677,13 +752,21 @@ def read_positions(
         else:
             account = pd.factorize(acc_raw.astype("string").str.strip())[0].astype(np.int64)
 
-    check_liq_side(side, entry, liq, file=str(p))
-    _check_liq_within_margin(side, entry, liq, given_liq, margin_bank, margin, p)
+    # a cross row's stated price is the venue's, from the account: not checked here
+    check_liq_side(side, entry, np.where(stated, np.nan, liq), file=str(p))
+    _check_liq_within_margin(side, entry, liq, given_liq & ~cross, margin_bank, margin, p)
     if reference_price is not None:
         check_at_price(side, entry, liq, reference_price, file=str(p), reference=reference,
                        refuse_liquidated=refuse_liquidated)  # fmt: skip
     if note is not None:  # after every check: a refused file prints its error alone
         _LOG.warning("note: %s", note)
+    if is_hyperliquid_layout(df.columns) and (stated & default_mode).any():
+        _LOG.warning(
+            "note: %s: rows without a margin_mode read as cross (Hyperliquid's default): a "
+            "stated liq_price is used as given, not checked against the row's own margin; "
+            "a margin_mode column (isolated, cross) says otherwise",
+            p,
+        )
     uv = pd.unique(venues)
     us = pd.unique(symbols)
     return PositionBook(

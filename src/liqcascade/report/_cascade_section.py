@@ -727,16 +727,6 @@ def _scope_text(o: dict[str, Any], short: bool) -> str:
     return ""
 
 
-def _first_day(o: dict[str, Any]) -> str:
-    """Where the scored events start: the window's month, or the day the data allow.
-
-    A window opening before the open interest (2024-11-01; the record starts
-    2024-11-23) scores no event before it: the span names that day, not the month.
-    """
-    first = str(o.get("covered_start") or o["start"])
-    return first[:7] if first[:10] == str(o["start"])[:10] else first[:10]
-
-
 def skipped_text(o: dict[str, Any]) -> str:
     """The window's events left unscored, by reason (the section's text only)."""
     n = {str(k): int(v) for k, v in (o.get("n_skipped") or {}).items() if int(v)}
@@ -783,7 +773,7 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
     (what was knowable at the date); the whole back-test follows, labelled as reading
     later data. With ``asset``, the command that re-runs the scored events ends it.
     """
-    from liqcascade.cascade import move_verdicts
+    from liqcascade.cascade import move_verdicts, scored_from
 
     o = c.oos
     if not o:
@@ -798,7 +788,8 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
         else f"liquidity fitted before each event; the position book in sample for the {n_in} "
         f"before {before}"
     )
-    span = f"{o['n_events']} events {_first_day(o)} → {o['end'][:7]}{_scope_text(o, short)}"
+    first = scored_from(o, month=True)  # the day where the data cut the window's month
+    span = f"{o['n_events']} events {first} → {o['end'][:7]}{_scope_text(o, short)}"
     # the section's text (the card links to it) prints the command and the whole
     # back-test beside the events scored: the front page has no line to spare (one A4)
     cmd = f"; re-run: {backtest_command(o, asset)}" if asset and not short else ""

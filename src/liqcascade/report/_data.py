@@ -187,18 +187,20 @@ def calibration_sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, s
     The identified book's and the liquidity response's
     (:func:`liqcascade._calibrations.find_calibration`: the default store's own, else the
     package's); ``sha256`` hashes the parsed document (keys sorted). An asset without
-    one (:func:`~liqcascade._calibrations.calibrated_assets`) has no row; a calibration
+    one (:class:`~liqcascade.errors.CalibrationNotFound`) has no row; a calibration
     file that cannot be read or parsed raises (it names the file).
     """
-    from liqcascade._calibrations import CALIBRATION_KINDS, calibrated_assets, find_calibration
+    from liqcascade._calibrations import CALIBRATION_KINDS, find_calibration
+    from liqcascade.errors import CalibrationNotFound
 
     store: Any = store_path() or False
     out = []
     for a in (x.upper() for x in assets):
         for kind in CALIBRATION_KINDS:
-            if a not in calibrated_assets(kind, store):
+            try:
+                cal = find_calibration(kind, a, store)
+            except CalibrationNotFound:  # the asset has none: no row
                 continue
-            cal = find_calibration(kind, a, store)
             where, _, name = cal.source.partition(":")
             if where == "store":
                 f = Path(name)

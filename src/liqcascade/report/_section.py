@@ -535,8 +535,8 @@ class ReportContext:
         market to fit it on). An asset without a liquidity calibration has no such
         caveat; a calibration file that cannot be read or parsed raises (names the file).
         """
-        from liqcascade._calibrations import calibrated_assets
         from liqcascade.cascade import load_liquidity
+        from liqcascade.errors import CalibrationNotFound
 
         m = self.market
         out = [str(c) for c in getattr(m, "caveats", ())]
@@ -553,11 +553,10 @@ class ReportContext:
                 f"({m.close_time:%Y-%m-%d %H:%M} UTC); no fit ends before it"
             )
         store = _store()
-        cal = (
-            load_liquidity(self.asset, m.close_time, store=store)
-            if self.asset.upper() in calibrated_assets("liquidity", store)
-            else None
-        )
+        try:
+            cal = load_liquidity(self.asset, m.close_time, store=store)
+        except CalibrationNotFound:  # the asset has none: no caveat
+            cal = None
         if cal is not None and (cal.as_of is None or str(cal.note).startswith("prior")):
             out.append(
                 f"liquidity response: the prior, not a fit ({cal.note}); no {self.asset} "

@@ -75,17 +75,14 @@ def _file(path: Path, name: str) -> Path:
 
 
 def _check_file_book(pos: Any, path: Path) -> None:
-    """Refuse an empty positions file, and rows liquidated at their own entry.
+    """Refuse an empty positions file.
 
-    A long whose liquidation price is at or above its entry price (a short: at or
-    below) would be liquidated the moment it opened: a wrong ``liq_price`` column, or
-    a margin below the maintenance margin.
+    Rows liquidated at their own entry are refused by
+    :func:`liqcascade.positions.read_positions` itself (except a cross row's stated
+    liquidation price, which rests on its account: it is not checked again here).
     """
-    from liqcascade.positions import check_liq_side
-
     if len(pos) == 0:
         raise InputError(f"{path}: no positions (a header and no rows)", file=str(path))
-    check_liq_side(pos.side, pos.entry_price, pos.liq_price, file=str(path))
 
 
 def _check_file_options(
@@ -147,15 +144,14 @@ def _market_mid(path: Path, as_of: Any) -> tuple[float | None, str, str | None]:
     data (none bundled or stored) is read unchecked, with a note saying so; a file with
     no rows needs no price.
     """
-    from liqcascade.cascade import quiet_market_log as _quiet_market_log
-    from liqcascade.market import MarketSpec, estimated_market
+    from liqcascade.market import MarketSpec, estimated_market, quiet_caveats
     from liqcascade.positions import positions_asset
 
     asset = positions_asset(path)
     if asset is None:
         return None, "the mid", None
     try:
-        with _quiet_market_log():
+        with quiet_caveats():
             state = estimated_market(MarketSpec(asset, as_of, with_stops=False))
     except InputError as exc:
         if "asset" not in exc.params:
