@@ -31,7 +31,7 @@ def test_round_step() -> None:
     assert round_step(3698.39) == 100.0
     assert round_step(250.0) == 10.0
     assert round_step(12000.0) == 1000.0
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="price must be > 0 USD"):
         round_step(0.0)
 
 
