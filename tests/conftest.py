@@ -15,6 +15,11 @@ from pathlib import Path
 # (which inherit ``os.environ``) see it too.
 _ISOLATED = Path(tempfile.mkdtemp(prefix="liqcascade-tests-"))
 os.environ["LIQCASCADE_STORE"] = str(_ISOLATED / "no-store.duckdb")
+# The terminal's width, fixed: rich wraps tables and lines to $COLUMNS, else to the
+# terminal pytest runs in (with -s) -- a developer's narrow window or an exported COLUMNS
+# broke tests that read a line whole. 80 is what a run without a terminal (CI, pytest -n)
+# gets; a test that wants another width passes its own (run_cli(..., env={"COLUMNS": ..})).
+os.environ["COLUMNS"] = "80"
 for _k in ("LIQCASCADE_INGEST_CHUNK", "LIQCASCADE_MEMORY_LIMIT", "LIQCASCADE_POL_THREADS",
            "LIQCASCADE_POL_HASH"):  # fmt: skip
     os.environ.pop(_k, None)
