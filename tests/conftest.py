@@ -20,6 +20,10 @@ os.environ["LIQCASCADE_STORE"] = str(_ISOLATED / "no-store.duckdb")
 # broke tests that read a line whole. 80 is what a run without a terminal (CI, pytest -n)
 # gets; a test that wants another width passes its own (run_cli(..., env={"COLUMNS": ..})).
 os.environ["COLUMNS"] = "80"
+# Plain text, as in a pipe: FORCE_COLOR (a common CI setting) or TTY_COMPATIBLE made rich
+# write colour and cursor codes into the captured output that tests read as text.
+for _k in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+    os.environ.pop(_k, None)
 for _k in ("LIQCASCADE_INGEST_CHUNK", "LIQCASCADE_MEMORY_LIMIT", "LIQCASCADE_POL_THREADS",
            "LIQCASCADE_POL_HASH"):  # fmt: skip
     os.environ.pop(_k, None)
