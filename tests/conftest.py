@@ -15,6 +15,15 @@ from pathlib import Path
 # (which inherit ``os.environ``) see it too.
 _ISOLATED = Path(tempfile.mkdtemp(prefix="liqcascade-tests-"))
 os.environ["LIQCASCADE_STORE"] = str(_ISOLATED / "no-store.duckdb")
+# The terminal's width, fixed: rich wraps tables and lines to $COLUMNS, else to the
+# terminal pytest runs in (with -s) -- a developer's narrow window or an exported COLUMNS
+# broke tests that read a line whole. 80 is what a run without a terminal (CI, pytest -n)
+# gets; a test that wants another width passes its own (run_cli(..., env={"COLUMNS": ..})).
+os.environ["COLUMNS"] = "80"
+# Plain text, as in a pipe: FORCE_COLOR (a common CI setting) or TTY_COMPATIBLE made rich
+# write colour and cursor codes into the captured output that tests read as text.
+for _k in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+    os.environ.pop(_k, None)
 for _k in ("LIQCASCADE_INGEST_CHUNK", "LIQCASCADE_MEMORY_LIMIT", "LIQCASCADE_POL_THREADS",
            "LIQCASCADE_POL_HASH", "LIQCASCADE_DEBUG"):  # fmt: skip
     os.environ.pop(_k, None)

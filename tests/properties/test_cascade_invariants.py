@@ -228,6 +228,50 @@ def test_fund_and_bad_debt_identity(mk: Any, shock: float, f0: float) -> None:
     assert np.isclose(r.liquidation_surplus_usd, gains, rtol=1e-9, atol=1e-7)
 
 
+@pytest.mark.parametrize("down", [True, False])
+@given(data=st.data())
+def test_fills_and_the_fund_add_up_on_either_side(down: bool, data: Any) -> None:
+    """The two tests above on two-sided markets, rises too: ``markets()`` holds longs and
+    sell stops only and they take falls only, so a short's fills or its bankruptcy
+    arithmetic (its loss is ``bankruptcy x base - close notional``) were never checked."""
+    book, pos, stops, f0 = data.draw(two_sided_markets())
+    shock = data.draw(st.floats(-0.99, -1e-6) if down else st.floats(1e-6, 5.0))
+    r = simulate_cascade(book, pos, stops, shock=shock, insurance_fund=f0)
+    assert r.direction == ("down" if down else "up")
+    p1 = r.shock_price
+    price, after = r.book_after()
+    before = book.bid_size if down else book.ask_size
+    assert_same(price, book.bid_price if down else book.ask_price)
+    keep = price <= p1 if down else price >= p1  # what the shock left to the cascade
+    consumed_usd = float(((before - after) * price)[keep].sum())
+    filled_usd = sum(t["filled_base"] * t["vwap"] for t in r.trace)
+    assert np.isclose(filled_usd, consumed_usd, rtol=1e-9, atol=1e-9)
+    liq_usd, stop_usd = (
+        (r.liquidated_long_usd, r.stops_sell_usd)
+        if down
+        else (r.liquidated_short_usd, r.stops_buy_usd)
+    )
+    assert (r.liquidated_short_usd if down else r.liquidated_long_usd) == 0.0
+    assert np.isclose(liq_usd + stop_usd, filled_usd + r.unfilled_base * r.final_price,
+                      rtol=1e-9, atol=1e-9)  # fmt: skip
+    po, so = r.position_outcomes(), r.stop_outcomes()
+    book_base = po["book_base"].sum() + so["book_base"].sum()
+    assert np.isclose(book_base, float((before - after)[keep].sum()), rtol=1e-9, atol=1e-9)
+    closed = po["closed_base"].sum() + so["closed_base"].sum()
+    assert np.isclose(closed, book_base + r.unfilled_base, rtol=1e-9, atol=1e-9)
+    assert np.isclose(po["notional_usd"].sum(), liq_usd, rtol=1e-9, atol=1e-9)
+    # the fund: a long loses when it closes below bankruptcy, a short above it
+    notional, base = po["notional_usd"].to_numpy(), po["closed_base"].to_numpy()
+    pnl = pos.side * (notional - pos.bankruptcy_price * base)
+    gains, shortfalls = float(pnl[pnl > 0].sum()), float(-pnl[pnl < 0].sum())
+    scale = max(1.0, f0, gains, shortfalls)
+    assert r.bad_debt_usd == pytest.approx(max(0.0, shortfalls - f0), rel=1e-9, abs=1e-9 * scale)
+    assert r.insurance_fund_end == pytest.approx(
+        max(0.0, f0 - shortfalls) + gains, rel=1e-9, abs=1e-9 * scale
+    )
+    assert r.liquidation_surplus_usd == pytest.approx(gains, rel=1e-9, abs=1e-9 * scale)
+
+
 @given(markets(), st.floats(-0.35, 0.35))
 def test_deterministic(mk: Any, shock: float) -> None:
     book, pos, stops = mk

@@ -32,6 +32,7 @@ def test_deeper_shock_never_liquidates_less(seed: int, a: float, b: float, impac
     u1, _, s1 = cascade_step(200 - shallow, 100.0, 100.0, 100.0, *book.kernel_args(), impact, 200)
     u2, _, s2 = cascade_step(200 - deep, 100.0, 100.0, 100.0, *book.kernel_args(), impact, 200)
     assert s2 >= s1 - 1e-9 and u2 >= u1 - 1e-9
+    assert u1 >= 200 - shallow - 1e-12  # nor back down on a rise
 
 
 def _spec(seed: int) -> PathSpec:

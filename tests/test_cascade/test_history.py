@@ -40,9 +40,9 @@ def test_episodes_do_not_overlap_and_no_fall_gives_none() -> None:
 
 
 def test_bad_options() -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"drop must be a negative fraction \(got 0.05\)"):
         follow_through(_bars([1.0, 1.0], [1.0, 1.0]), drop=0.05)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="window_hours and horizon_hours must be >= 1"):
         follow_through(_bars([1.0, 1.0], [1.0, 1.0]), window_hours=0)
 
 

@@ -50,5 +50,10 @@ def test_the_kernels_have_the_cache_the_guard_reads() -> None:
     from liqcascade.cascade._kernels import cascade_fast_kernel, cascade_kernel
 
     for k in (cascade_kernel, cascade_fast_kernel, clock_kernel):
-        assert isinstance(k._cache._cache_file._index_path, str)
+        index = k._cache._cache_file._index_path
+        # the index of this kernel's own cache (numba names it <module>.<function>-<line>
+        # .pyXY.nbi, in __pycache__ or NUMBA_CACHE_DIR): the file whose age the guard reads
+        module = k.py_func.__module__.rsplit(".", 1)[-1]
+        name = os.path.basename(index)
+        assert name.startswith(f"{module}.{k.py_func.__name__}-") and name.endswith(".nbi"), index
         assert callable(k._cache.flush)

@@ -46,10 +46,14 @@ def test_liq_price_lines(args: tuple[str, ...], line: str) -> None:
 
 
 def test_bybit_accepts_a_zero_rate() -> None:
-    assert (
-        run_cli(*LIQ, "--size", "1", "--leverage", "2", "--venue", "bybit", "--mmr", "0").exit_code
-        == 0
-    )
+    r = run_cli(*LIQ, "--size", "1", "--leverage", "2", "--venue", "bybit", "--mmr", "0", "--json")
+    assert r.exit_code == 0, r.stderr
+    out = r.json()
+    # by hand: IM = 2,000 x 1 / 2 = 1,000 USD, MM = 0, so LP = EP - (IM - MM)/size = 1,000:
+    # with no maintenance margin the liquidation price is the bankruptcy price
+    assert out["mmr"] == 0.0
+    assert out["liq_price"] == pytest.approx(1000.0, rel=1e-12)
+    assert out["bankruptcy_price"] == pytest.approx(1000.0, rel=1e-12)
 
 
 def test_library_names_size_and_files_keep_the_leverage_rule() -> None:

@@ -48,5 +48,5 @@ def test_resolve_as_of_names_the_series_given() -> None:
     # one microsecond after the last close is outside; the close itself is inside
     last_close = idx[-1] + pd.Timedelta(hours=4)
     assert resolve_as_of(last_close, idx) == idx[-1]
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"the series ends .*: give an earlier date"):
         resolve_as_of(last_close + pd.Timedelta(microseconds=2), idx)

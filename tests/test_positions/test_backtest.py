@@ -146,6 +146,9 @@ def test_backtest_out_writes_chart_and_csv(tmp_path) -> None:
     out = tmp_path / "out"
     r = run_cli("-q", "liqmap", "backtest", "--start", "2025-07-20", "--end", "2025-07-31",
                 "--no-bands", "--out", str(out), "--json")  # fmt: skip
+    if r.exit_code == 1 and "kaleido found no Chrome" in r.stderr:  # make browser installs one
+        assert {p.name for p in out.iterdir()} == {"backtest.html", "backtest_series.csv"}
+        pytest.skip("no Chrome/Chromium on this machine for the PNG")
     assert r.exit_code == 0, r.stderr
     paths = {k: Path(v) for k, v in r.json()["files"].items()}
     csv = pd.read_csv(paths["csv"])

@@ -48,7 +48,7 @@ def test_wilson_golden_statsmodels_and_twin() -> None:
     # half 1.644854 · √(0.00274425 + 0.00008168) / 1.029731 = 0.084915
     assert_same(wilson_interval(47, 91), (0.431093, 0.600923), rtol=0, atol=2e-6)
     assert all(math.isnan(v) for v in wilson_interval(0, 0))
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"k must be in \[0, n\] \(got k=5, n=3\)"):
         wilson_interval(5, 3)
 
 

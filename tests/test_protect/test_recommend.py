@@ -31,7 +31,7 @@ def test_round_step() -> None:
     assert round_step(3698.39) == 100.0
     assert round_step(250.0) == 10.0
     assert round_step(12000.0) == 1000.0
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="price must be > 0 USD"):
         round_step(0.0)
 
 
@@ -90,9 +90,24 @@ def test_higher_leverage_tightens_the_cap(state: MarketState) -> None:
 
 
 def test_atr_source(state: MarketState) -> None:
+    from liqcascade.market import bars_until
+
     s = RecommendSettings(vol_source="atr", k=0.5)
     r = recommend_stop("long", state.mid, 1.0, 3.0, state=state, settings=s, n_levels=2)
     assert "ATR" in r.rationale
+    # the raw stop by hand: Wilder's ATR(14) of the last vol_days + 1 daily bars (the
+    # textbook recursion ATR_t = ATR_t-1 + (TR_t - ATR_t-1) / 14; its seed weighs
+    # (13/14)^1000 ~ 1e-32 by the last bar), as a fraction of the last close, x k x
+    # sqrt(horizon days); at 3x leverage it is far inside the cap short of liquidation
+    d = bars_until(state.asset, "1d", state.close_time).iloc[-(s.vol_days + 1) :]
+    prev = d["close"].shift(1)
+    tr = pd.concat(
+        [d["high"] - d["low"], (d["high"] - prev).abs(), (d["low"] - prev).abs()], axis=1
+    ).max(axis=1)
+    atr = float(tr.ewm(alpha=1 / 14, adjust=False).mean().iloc[-1])
+    dist = s.k * atr / float(d["close"].iloc[-1]) * np.sqrt(s.horizon_days)
+    assert 0.005 < dist < 0.5 * abs(state.mid - r.liq_price) / state.mid
+    assert r.raw_stop_price == pytest.approx(state.mid * (1 - dist), rel=1e-9)
 
 
 def _synthetic(cluster_eth: float, level: float, as_of: pd.Timestamp) -> MarketState:

@@ -16,7 +16,7 @@ def test_price_tick_golden() -> None:
     assert price_tick(3419.53) == pytest.approx(0.01)
     assert price_tick(115_764.08) == pytest.approx(1.0)
     assert price_tick(0.36) == pytest.approx(1e-6)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="price must be > 0 USD"):
         price_tick(0.0)
 
 

@@ -81,5 +81,5 @@ def test_short_real_run(short_run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_out_of_period() -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="fewer than 2 days inside the open-interest period"):
         transparency_metrics("2020-01-01", "2020-02-01")

@@ -261,14 +261,16 @@ def test_margin_tiers_folder(tmp_path: Path) -> None:
 def test_fetch_since_in_the_future_names_since(monkeypatch: pytest.MonkeyPatch) -> None:
     from liqcascade.data._fetch import fetch_series
 
+    # a date the clock cannot reach (2030 would stop being "the future" in 2030; pandas
+    # timestamps end in 2262)
     seam = lambda exchange_id: object()  # noqa: E731  (never called: no network)
     monkeypatch.setattr("liqcascade._cli.data.make_exchange", seam)
     r = run_cli("data", "fetch", "--exchange", "binance", "--symbol", "ETH/USDT:USDT",
-                "--kind", "ohlcv", "--since", "2030-01-01")  # fmt: skip
-    line = assert_refused(r, "--since (2030-01-01 00:00) is in the future")
+                "--kind", "ohlcv", "--since", "2200-01-01")  # fmt: skip
+    line = assert_refused(r, "--since (2200-01-01 00:00) is in the future")
     assert "--until must not" not in line
-    with pytest.raises(InputError, match=r"^since 2030-01-01 00:00 UTC is in the future") as e:
-        fetch_series(object(), "ETH/USDT:USDT", "ohlcv", "2030-01-01")
+    with pytest.raises(InputError, match=r"^since 2200-01-01 00:00 UTC is in the future") as e:
+        fetch_series(object(), "ETH/USDT:USDT", "ohlcv", "2200-01-01")
     assert e.value.params == ("since",)
 
 

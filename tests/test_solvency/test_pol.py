@@ -178,8 +178,8 @@ def test_malformed_proofs_raise() -> None:
     with pytest.raises(InputError, match="balance must be an integer"):
         verify_proof(c, tree.root)
     c = copy.deepcopy(d)
-    c["balance"] = True
-    with pytest.raises(InputError):
+    c["balance"] = True  # a bool is an int to Python, not a balance
+    with pytest.raises(InputError, match="balance must be an integer"):
         verify_proof(c, tree.root)
     with pytest.raises(InputError, match=r"^root: not a 64-character hex") as e:
         verify_proof(d, "xyz")
@@ -281,5 +281,5 @@ def test_reserve_ratio() -> None:
     assert r.surplus == pytest.approx(20)
     assert r.meets_buffer
     assert not reserve_ratio(1_050, 1_000, 0.06).meets_buffer
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"reserves must be a finite number >= 0 \(got -1\)"):
         reserve_ratio(-1, 1)
