@@ -22,16 +22,10 @@ os.environ["LIQCASCADE_STORE"] = str(_ISOLATED / "no-store.duckdb")
 os.environ["COLUMNS"] = "80"
 # Plain text, as in a pipe: FORCE_COLOR (a common CI setting) or TTY_COMPATIBLE made rich
 # write colour and cursor codes into the captured output that tests read as text.
-for _k in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+for _k in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "LINES"):
     os.environ.pop(_k, None)
 for _k in ("LIQCASCADE_INGEST_CHUNK", "LIQCASCADE_MEMORY_LIMIT", "LIQCASCADE_POL_THREADS",
            "LIQCASCADE_POL_HASH", "LIQCASCADE_DEBUG"):  # fmt: skip
-    os.environ.pop(_k, None)
-# The same text on every terminal: rich sizes and colours its output from these (a
-# developer's exported COLUMNS=120 re-wrapped the tables that tests read row by row;
-# FORCE_COLOR would put escape codes in captured text). Tests that want a width pass
-# their own COLUMNS.
-for _k in ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
     os.environ.pop(_k, None)
 
 import pytest  # noqa: E402
