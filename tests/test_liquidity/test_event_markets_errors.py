@@ -30,12 +30,12 @@ def test_a_date_before_the_data_has_no_market(markets) -> None:
 
 
 def test_a_broken_depth_calibration_is_not_read_as_no_market(markets, monkeypatch) -> None:
-    from liqcascade.book import _calibrate
+    import liqcascade.book as book
 
     def broken(*args, **kwargs):
         raise InputError("depth_calibration.json: depth_beta ETH is not a number", file="x")
 
-    monkeypatch.setattr(_calibrate, "book_from_totals", broken)
+    monkeypatch.setattr(book, "book_from_totals", broken)  # the name the event markets read
     with pytest.raises(InputError) as got:
         markets(_T, 2380.0)
     assert str(got.value) == "x: depth_calibration.json: depth_beta ETH is not a number"

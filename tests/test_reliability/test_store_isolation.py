@@ -52,4 +52,6 @@ def test_a_filled_home_store_is_not_read(tmp_path: Path, monkeypatch: pytest.Mon
     # the store is real: pointed at explicitly, it is read (the same command sees $3,000)
     s = run_cli(*args, env={"LIQCASCADE_STORE": str(store)})
     assert s.exit_code == 0, s.stderr
-    assert s.stdout.splitlines()[0].endswith("mid 3,000.00")
+    assert s.stdout.splitlines()[0].endswith(
+        "mid 3,000.00; series from the store (store.duckdb): prices"
+    )
