@@ -479,7 +479,7 @@ bar at all, refused (a wick below it is kept with a warning, :func:`_wick_warnin
 
 The largest recorded wicks are far inside it: ETH at $0.10 on GDAX on 21 June 2017, from
 about $320 (1/3,200 of the bar's price); BTC at $0.01 on Mt. Gox on 19 June 2011, from
-about $17.50 (1/1,750); upward pump wicks on thin spot pairs are of the same order. A print
+about $17.50 (1/1,750). A print
 at a venue's minimum price scales with the price level, so the low side keeps a wide
 margin (ETH at $3,000 may print $0.03; BTC at $100,000, $1). A value beyond it (a high of
 1e300, a price in wei, an exponent typed wrong) is a broken cell, not a market."""
