@@ -16,6 +16,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from liqcascade._blas import pin_blas
+
+pin_blas()  # as the command line runs, before any benchmark imports numpy
 HERE = Path(__file__).resolve().parent
 
 

@@ -6,6 +6,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from liqcascade._blas import pin_blas
+
+# One BLAS thread, as the command line runs (liqcascade._blas): the suite's fits end
+# where the CLI's do, on any number of cores. Set before numpy loads (nothing above
+# imports it; tests/test_blas.py checks that numpy's BLAS really runs on one thread).
+pin_blas(override=True)
+
 # Isolation from the developer's own data, before anything reads it: without this, a
 # store the user filled with ``data ingest`` or ``watch`` (``$LIQCASCADE_STORE`` or
 # ``~/.liqcascade/store.duckdb``) would be read by every default market, and the suite

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 
+from liqcascade._blas import pin_blas
 from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED
 
 TYPE_CHECKING = False
@@ -51,11 +52,13 @@ def main() -> NoReturn:
     line loads: exit 130, ``error: interrupted before the command started: nothing
     was done``; after the command returned (while its output is written out): exit
     130, ``error: interrupted``. A process started with SIGINT ignored (a background
-    job of a shell script) keeps it ignored.
+    job of a shell script) keeps it ignored. numpy's and scipy's BLAS run on one thread
+    unless the environment says otherwise (:mod:`liqcascade._blas`).
     """
     ours = signal.getsignal(signal.SIGINT) is signal.default_int_handler
     if ours:
         signal.signal(signal.SIGINT, _exit_at_once(BEFORE_START))
+    pin_blas()  # before numpy loads: the same figures on any number of cores
     from liqcascade import cli
 
     if ours:  # the command's code: KeyboardInterrupt, which cli.main turns into its line
