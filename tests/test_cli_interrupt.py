@@ -91,6 +91,12 @@ def test_a_command_that_exits_130_itself_is_not_reported_twice(
 _CHILD = """
 import sys
 sys.path.insert(0, {src!r})
+sys.path.insert(0, {tests!r})
+if {offline!r}:  # the watch as without a network, on any machine (a networked one could
+    import time  # print the first line before the signal)
+    import liqcascade.live._poll as poll
+    from test_watch.fake import OfflineExchange
+    poll.make_exchange = lambda _id: OfflineExchange(int(time.time() * 1000))
 import liqcascade.cli as cli
 from pathlib import Path
 Path({marker!r}).write_text("ready")  # past Python's own start-up: main answers
@@ -111,7 +117,8 @@ def test_a_real_sigint_gives_130_and_one_line(args: list[str], tmp_path: Path) -
     marker = tmp_path / "ready"
     env = {**os.environ, "LIQCASCADE_STORE": str(tmp_path / "none.duckdb"),
            "HOME": str(tmp_path)}  # fmt: skip
-    code = _CHILD.format(src=str(SRC), marker=str(marker), args=args)
+    code = _CHILD.format(src=str(SRC), tests=str(SRC.parent / "tests"), marker=str(marker),
+                         args=args, offline=args[0] == "watch")  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     t0 = time.monotonic()
