@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,7 @@ __all__ = [
     "SEPARATORS",
     "check_parse_memory",
     "decode_utf8",
+    "norm_column",
     "read_user_table",
     "sniff_separator",
 ]
@@ -124,8 +126,29 @@ def check_parse_memory(n_bytes: int, name: str) -> None:
     )
 
 
+def norm_column(col: object) -> str:
+    """Normalise a column name: camelCase, spaces and punctuation to lower snake case.
+
+    ``"Entry Price"``, ``"entryPrice"`` and ``"entry_price"`` all read as
+    ``entry_price``; what ``data ingest`` and every user table share.
+
+    Parameters
+    ----------
+    col : object
+        A header cell (its ``str``).
+
+    Returns
+    -------
+    str
+        The name in lower snake case.
+    """
+    s = str(col).strip()
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)  # camelCase -> snake
+    return re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
+
+
 def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.DataFrame:
-    """The file as a frame with lower-cased, stripped column names.
+    """The file as a frame with normalised column names (:func:`norm_column`).
 
     Parameters
     ----------
@@ -159,10 +182,10 @@ def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.Da
         raise
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise _cannot_read(p, exc) from exc
-    df.columns = [str(c).strip().lower() for c in df.columns]
+    df.columns = [norm_column(c) for c in df.columns]
     dup = df.columns[df.columns.duplicated()]
     if len(dup):
-        raise InputError(f"{p}: duplicate column {dup[0]!r}")
+        raise InputError(f"{p}: duplicate column {dup[0]!r} (once its name is normalised)")
     return df.reset_index(drop=True)
 
 

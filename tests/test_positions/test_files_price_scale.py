@@ -10,6 +10,7 @@ import pytest
 from clihelpers import run_cli
 from liqcascade.errors import InputError
 from liqcascade.positions import check_at_price, read_positions, read_stops
+from liqcascade.positions._files import more_rows
 
 BOOK = "side,price,size\nbid,3699,20\nbid,3650,50\nask,3701,20\nask,3750,50\n"
 POSITIONS = "side,size,entry_price,leverage\nlong,2,3700,10\nshort,3,3800,10\n"
@@ -48,6 +49,24 @@ def test_beyond_liquidation_is_the_one_check() -> None:
                        r"3,650\.00 at the current price 3,700\.00$"):  # fmt: skip
         check_at_price(side, entry, liq, 3700.0, file="f.csv", reference="the current price")
     check_at_price(side, entry, liq, 3700.0, file="f.csv", refuse_liquidated=False)
+
+
+def test_a_rule_failed_by_many_rows_counts_them() -> None:
+    """journey15 F9: 641 of 3,000 rows past their liquidation price took 641 runs to find."""
+    n = 12
+    side = np.ones(n, dtype=np.int8)
+    entry = np.full(n, 3700.0)
+    liq = np.where(np.arange(n) % 2 == 1, 3650.0, 3000.0)  # rows 2, 4, ..., 12 are past it
+    with pytest.raises(InputError) as got:
+        check_at_price(side, entry, liq, 3600.0, file="f.csv", reference="the current price")
+    assert str(got.value) == (
+        "f.csv: row 2: already beyond its liquidation price 3,650.00 at the current price "
+        "3,600.00; 5 more rows like it (rows 4, 6, 8, 10, 12)"
+    )
+    liq[[5, 7, 9, 11]] = 3000.0  # rows 2 and 4 left
+    with pytest.raises(InputError, match=r"row 2: .*; 1 more row like it \(row 4\)$"):
+        check_at_price(side, entry, liq, 3600.0, file="f.csv")
+    assert more_rows(np.arange(9)) == "; 8 more rows like it (rows 2, 3, 4, 5, 6, …)"
 
 
 @pytest.mark.parametrize(

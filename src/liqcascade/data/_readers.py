@@ -24,7 +24,13 @@ import pandas as pd
 from liqcascade._limits import format_bytes
 from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol
-from liqcascade._tables import PARQUET_ERRORS, check_parse_memory, decode_utf8, sniff_separator
+from liqcascade._tables import (
+    PARQUET_ERRORS,
+    check_parse_memory,
+    decode_utf8,
+    norm_column,
+    sniff_separator,
+)
 from liqcascade.data._columns import first_of
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import kind_of
@@ -118,14 +124,6 @@ def _decompress(data: bytes, name: str, on_disk: int | None = None) -> tuple[byt
         check_parse_memory(len(inner), name)
         return _decompress(inner, name, size)
     return data, name
-
-
-def norm_column(col: Any) -> str:
-    """Normalise a column name: camelCase and spaces to lower snake case."""
-    s = str(col).strip()
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)  # camelCase -> snake
-    s = re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
-    return s
 
 
 def _is_number(text: str) -> bool:

@@ -239,9 +239,27 @@ def check_at_price(
     i = int(bad[0])
     if scale[i]:
         msg = _unit_error("entry_price", float(e[i]), float(p[i]), reference)
+        same = np.flatnonzero(scale)
     else:
         msg = f"already beyond its liquidation price {liq[i]:,.2f} at {reference} {p[i]:,.2f}"
-    raise InputError(msg, file=file, row=i + 1)
+        same = np.flatnonzero(beyond)
+    raise InputError(msg + more_rows(same), file=file, row=i + 1)
+
+
+def more_rows(bad: np.ndarray, shown: int = 5) -> str:
+    """``"; 640 more rows like it (rows 12, 15, 18, 20, 33, …)"`` after a row's message.
+
+    ``bad``: the 0-based indices of every row that fails the same rule, the reported
+    one first; ``""`` when it is the only one. A file with hundreds of such rows needs
+    one fix, not hundreds of runs.
+    """
+    rest = np.asarray(bad)[1:]
+    if rest.size == 0:
+        return ""
+    rows = ", ".join(str(int(k) + 1) for k in rest[:shown]) + (", …" if rest.size > shown else "")
+    if rest.size == 1:
+        return f"; 1 more row like it (row {rows})"
+    return f"; {rest.size:,} more rows like it (rows {rows})"
 
 
 def check_liq_side(
@@ -271,7 +289,7 @@ def check_liq_side(
         f"liq_price {liq[i]:,.2f} is {where} the entry price {e[i]:,.2f} of a "
         f"{'long' if long else 'short'}: it would be liquidated at its entry (a long's "
         "liquidation price lies below its entry, a short's above; from the file's "
-        "liq_price, else from its margin)",
+        f"liq_price, else from its margin){more_rows(bad)}",
         file=file,
         row=i + 1,
     )
@@ -396,6 +414,45 @@ def _check_liq_within_margin(
 #: Columns read as a row's base asset where the file has no ``symbol`` column (the
 #: Hyperliquid positions export's ``asset``, the Hyperliquid API's ``coin``).
 ASSET_COLUMNS = ("asset", "coin")
+
+
+#: The columns a positions file's rows are read from (names normalised as
+#: :func:`liqcascade._tables.norm_column` does).
+READ_COLUMNS = frozenset({
+    "side", "size", "entry_price", "margin", "leverage", "liq_price", "bankruptcy_price",
+    "symbol", "venue", "margin_mode", "leverage_type", "asset", "coin", "account",
+})  # fmt: skip
+#: Columns an export carries for its own bookkeeping (the Hyperliquid positions layout's
+#: among them): not read, and not worth a note.
+BOOKKEEPING_COLUMNS = frozenset({
+    "ts", "time", "timestamp", "address", "account_id", "user", "id",
+    "position_id", "account_value", "position_value", "notional", "mark_price",
+    "unrealized_pnl", "pnl",
+})  # fmt: skip
+#: Columns that look like stop orders: a positions file does not place them.
+_STOP_LIKE = ("stop", "sl", "take_profit", "tp", "trigger")
+
+
+def _note_unread(columns: Any, p: Path) -> None:
+    """One ``note:`` naming the columns no rule reads (an export's ``stop_price`` vanished).
+
+    Stop-like columns get the reason: stops are a stops file's (side, trigger_price,
+    size), placed by the cascade and maps beside the positions.
+    """
+    unread = [c for c in columns if c not in READ_COLUMNS | BOOKKEEPING_COLUMNS]
+    if not unread:
+        return
+    stops = [c for c in unread if any(w in c.split("_") for w in _STOP_LIKE)]
+    why = (
+        f" ({', '.join(stops)}: stops are read from a stops file of side, trigger_price "
+        "and size, not from the positions)"
+        if stops
+        else ""
+    )
+    _LOG.warning(
+        "note: %s: column(s) not read: %s%s; a positions file reads %s",
+        p, ", ".join(unread), why, ", ".join(sorted(READ_COLUMNS)),
+    )  # fmt: skip
 
 
 #: Columns read as a row's margin mode (``isolated``/``cross``): ours, and the
@@ -767,6 +824,7 @@ def read_positions(
             "a margin_mode column (isolated, cross) says otherwise",
             p,
         )
+    _note_unread(df.columns, p)
     uv = pd.unique(venues)
     us = pd.unique(symbols)
     return PositionBook(
