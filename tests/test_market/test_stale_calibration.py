@@ -90,3 +90,19 @@ def test_the_command_line_warns_once_each_and_the_json_carries_them(later_store:
     assert len(caveats) == 2
     warned = [ln for ln in r.stderr.splitlines() if ln.startswith("warning: ") and "STALE" in ln]
     assert warned == [f"warning: SHF market 2026-07-30 20:00 UTC: {c}" for c in caveats]
+
+
+def test_an_unreadable_liquidity_calibration_is_said_not_read_as_none(tmp_path: Path) -> None:
+    """A broken store calibration was read as "no calibration" (no caveat at all)."""
+    from liqcascade._calibrations import find_calibration
+
+    store = copy_calibrations(tmp_path / "s.duckdb", kinds=("liquidity",), symbol="SHFUSDT")
+    close = pd.Timestamp("2026-07-31", tz="UTC")
+    said = state_mod._stale_liquidity_caveat("SHF", close, store)
+    assert said is not None and said.startswith("liquidity response STALE")
+    f = Path(find_calibration("liquidity", "SHF", store).source.split(":", 1)[1])
+    f.write_text("{not json")
+    said = state_mod._stale_liquidity_caveat("SHF", close, store)
+    assert said is not None and said.startswith(f"liquidity calibration unreadable ({f}")
+    assert said.endswith("): its figures cannot be computed")
+    assert state_mod._stale_liquidity_caveat("XYZ", close, store) is None  # none at all

@@ -533,14 +533,17 @@ def _stale_liquidity_caveat(asset: str, close: pd.Timestamp, store: Any) -> str 
     here from its document: the market sits below the cascade and does not import it.
     """
     from liqcascade._calibrations import find_calibration, in_force
+    from liqcascade.errors import CalibrationNotFound
 
     try:
         fits = find_calibration("liquidity", asset, store).doc["calibrations"]
         dates = [None if f.get("as_of") is None else pd.Timestamp(f["as_of"]) for f in fits]
         i = in_force(dates, close)
         as_of, note = dates[i], str(fits[i].get("note", ""))
-    except InputError:  # no calibration: the commands that need one say so
+    except CalibrationNotFound:  # none: the commands that need one say so
         return None
+    except InputError as exc:  # a broken file: said here, raised where it is used
+        return f"liquidity calibration unreadable ({exc}): its figures cannot be computed"
     except (KeyError, IndexError, TypeError, AttributeError, ValueError):
         return None  # not a calibration document: load_liquidity says so where it is used
     if as_of is None or note.startswith("prior"):
