@@ -65,7 +65,7 @@ def test_cascade_scores_the_events_closed_by_its_date_as_the_report_does() -> No
     assert f"({oos['n_events']} events closed by the market date)" in flat
     assert (
         "whole back-test reads data after the market date, not knowable then: "
-        f"package score, event back-test 2024-11-01 → 2025-07-31 ({whole['n_events']} events)"
+        f"package score, event back-test 2024-11-23 → 2025-07-31 ({whole['n_events']} events)"
         in flat
     )
     assert "events after the market date" not in flat
@@ -84,7 +84,7 @@ def test_a_fitted_date_has_no_warning_and_scores_the_events_before_it() -> None:
     late = run_cli("cascade", "--asset", "ETH", "--as-of", "2025-07-31", "--shock", "-0.05")
     assert late.exit_code == 0, late.stderr
     flat = " ".join(late.stdout.split())
-    assert "package score, event back-test 2024-11-01 → 2025-07-31 (125 events)" in flat
+    assert "package score, event back-test 2024-11-23 → 2025-07-31 (125 events)" in flat
     assert "every one closed by the market's time" in flat
     assert "whole back-test reads data after" not in flat
     # the scored events start where the open interest does; the window's earlier

@@ -1217,7 +1217,7 @@ def _oos_text(oos: dict[str, Any]) -> str:
     the events use a position book fitted after them, and the score of the events
     with both the book and the liquidity fitted before them beside the pooled one.
     """
-    from liqcascade.cascade import move_verdicts
+    from liqcascade.cascade import move_verdicts, scored_from
 
     v = move_verdicts(oos)
     w = {"beats": "beats", "ties": "ties", "loses": "loses to"}
@@ -1233,7 +1233,7 @@ def _oos_text(oos: dict[str, Any]) -> str:
     if oos.get("reads_after_market_date"):
         tail = ", reading data after the market date"
     text = (
-        f"{head}event back-test {oos['start'][:10]} → {oos['end'][:10]} ({oos['n_events']} "
+        f"{head}event back-test {scored_from(oos)} → {oos['end'][:10]} ({oos['n_events']} "
         f"events{tail}): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
         f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
         f"{oos['trigger_baseline_move_mae_pp']:.2f} pp"
