@@ -333,6 +333,38 @@ def test_hyperliquid_cross_rows_keep_their_stated_liquidation_price(
     )
 
 
+def test_a_hyperliquid_cross_long_without_a_liquidation_price_is_never_liquidated(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The export leaves liq_price empty where the account cannot be liquidated (2.8 % of
+    the bundled ETH notional, 7.0 % of BTC's, all longs): it was priced at its set
+    leverage's isolated liquidation, 20x from the entry, which overstated liquidations."""
+    p = tmp_path / "hl.csv"
+    p.write_text(
+        "address,asset,side,size,entry_price,leverage,liq_price\n"
+        "0xa,ETH,long,10,2000,20,\n0xb,ETH,short,5,2900,20,\n0xc,ETH,long,1,2000,20,1500\n"
+    )
+    with caplog.at_level("WARNING", logger="liqcascade.positions"):
+        book = read_positions(p)
+    assert book.liq_price[0] == 0.0 and book.bankruptcy_price[0] == 0.0  # never
+    # a short has no price that never liquidates it: its own margin's, as before
+    want = hyperliquid_liq_price([-1], [5.0], 2900.0, [2900.0 * 5 / 20], "ETH")
+    assert book.liq_price[1] == pytest.approx(want.liq_price[0], rel=1e-12)
+    assert book.liq_price[2] == 1500.0  # stated
+    notes = [r.getMessage() for r in caplog.records if "never liquidated" in r.getMessage()]
+    assert notes == [
+        f"note: {p}: 1 cross long row(s) without a liq_price read as never liquidated "
+        "(Hyperliquid leaves it empty where the account cannot be liquidated)"
+    ]
+    # another file's layout, or no liq_price column at all: computed from the row's margin
+    rows = "long,10,2000,20,\nshort,5,2900,20,\n"
+    p.write_text("symbol,side,size,entry_price,leverage,liq_price\n" + rows.replace("l", "ETH,l")
+                 .replace("s", "ETH,s"))  # fmt: skip
+    assert read_positions(p).liq_price[0] > 1800.0
+    p.write_text("asset,side,size,entry_price,leverage\nETH,long,10,2000,20\n")
+    assert read_positions(p).liq_price[0] > 1800.0
+
+
 @pytest.mark.parametrize("column", ["margin_mode", "leverage_type"])
 def test_an_isolated_row_is_still_checked_against_its_margin(tmp_path: Path, column: str) -> None:
     p = tmp_path / "hl.csv"

@@ -9,7 +9,9 @@ Binance's in any other file), ``symbol`` (else ``asset`` or ``coin``: ``BTC`` is
 as ``BTCUSDT``), ``margin_mode`` (``isolated``/``cross``; ``leverage_type``, the
 Hyperliquid API's name, is read alike; a row without one is cross in the Hyperliquid
 layout, isolated in any other file): a cross row's given ``liq_price`` depends on its
-account and is used as stated, not checked against the row's own margin.
+account and is used as stated, not checked against the row's own margin; in the
+Hyperliquid layout a cross long without one is never liquidated (``liq_price`` 0: the
+export leaves it empty where the account cannot be liquidated).
 
 Stops file columns: ``side`` (sell/buy), ``trigger_price`` (USD), ``size`` (base units).
 
@@ -793,6 +795,14 @@ def read_positions(
     with np.errstate(invalid="ignore"):
         before = stated & ~given_bank & (side * (bank - liq) > 0)
     bank[before] = liq[before]
+    # Hyperliquid's export leaves liq_price empty where the account cannot be liquidated
+    # (every such row of the bundled snapshots is a long of a cross account): such a long
+    # is never liquidated (0, as a 1x long), not at its set leverage's isolated price; a
+    # file with no liq_price column states none, and its rows are computed as before
+    export = is_hyperliquid_layout(df.columns) and "liq_price" in df.columns
+    never = export & cross & ~given_liq & (side == LONG)
+    liq[never] = 0.0
+    bank[never & ~given_bank] = 0.0
 
     account = np.empty(0, dtype=np.int64)
     if "account" in df.columns:
@@ -817,6 +827,12 @@ def read_positions(
                        refuse_liquidated=refuse_liquidated)  # fmt: skip
     if note is not None:  # after every check: a refused file prints its error alone
         _LOG.warning("note: %s", note)
+    if never.any():
+        _LOG.warning(
+            "note: %s: %d cross long row(s) without a liq_price read as never liquidated "
+            "(Hyperliquid leaves it empty where the account cannot be liquidated)",
+            p, int(never.sum()),
+        )  # fmt: skip
     if is_hyperliquid_layout(df.columns) and (stated & default_mode).any():
         _LOG.warning(
             "note: %s: rows without a margin_mode read as cross (Hyperliquid's default): a "
