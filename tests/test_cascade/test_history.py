@@ -40,10 +40,13 @@ def test_episodes_do_not_overlap_and_no_fall_gives_none() -> None:
 
 
 def test_bad_options() -> None:
-    with pytest.raises(InputError, match=r"drop must be a negative fraction \(got 0.05\)"):
+    with pytest.raises(InputError, match=r"drop must be a negative fraction \(got 0.05\)") as e:
         follow_through(_bars([1.0, 1.0], [1.0, 1.0]), drop=0.05)
-    with pytest.raises(InputError, match="window_hours and horizon_hours must be >= 1"):
-        follow_through(_bars([1.0, 1.0], [1.0, 1.0]), window_hours=0)
+    assert e.value.param == "drop"  # the CLI names its own option from it
+    for name in ("window_hours", "horizon_hours"):
+        with pytest.raises(InputError, match=rf"^{name} must be >= 1 \(got 0\)$") as e:
+            follow_through(_bars([1.0, 1.0], [1.0, 1.0]), **{name: 0})
+        assert e.value.param == name
 
 
 def test_real_eth_hourly() -> None:

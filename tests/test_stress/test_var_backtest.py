@@ -215,8 +215,11 @@ def test_pinball_difference_is_the_difference_of_the_scores(small_bt: VarBacktes
             want = small_bt.row(h, lv, "model")["pinball"] - small_bt.row(h, lv, base)["pinball"]
             assert_same(d, want, rtol=1e-9, atol=1e-15)
             assert lo <= d <= hi
-    with pytest.raises(InputError, match="no windows of horizon 30 for method hs"):
+    with pytest.raises(
+        InputError, match=r"no windows of horizon 30 for method hs \(horizons: "
+    ) as e:
         small_bt.pinball_difference(30, 0.99, "hs")  # no such horizon
+    assert e.value.param == "horizon"  # the horizon is at fault, not the baseline
     with pytest.raises(InputError, match="not one of the back-test's levels"):
         small_bt.pinball_difference(1, 99, "hs")  # a percent for a fraction
     assert verdict(0.0, 0.0) == "ties"

@@ -110,9 +110,10 @@ def follow_through(
     quantiles.
     """
     if not drop < 0:
-        raise InputError(f"drop must be a negative fraction (got {drop})")
-    if window_hours < 1 or horizon_hours < 1:
-        raise InputError("window_hours and horizon_hours must be >= 1")
+        raise InputError(f"drop must be a negative fraction (got {drop})", param="drop")
+    for name, hours in (("window_hours", window_hours), ("horizon_hours", horizon_hours)):
+        if hours < 1:
+            raise InputError(f"{name} must be >= 1 (got {hours})", param=name)
     close = ohlc["close"].to_numpy(dtype=np.float64)
     low = ohlc["low"].to_numpy(dtype=np.float64)
     n = close.shape[0]

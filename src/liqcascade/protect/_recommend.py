@@ -136,7 +136,7 @@ def round_step(price: float) -> float:
         If ``price`` is not finite and > 0.
     """
     if not (math.isfinite(price) and price > 0):
-        raise InputError(f"price must be > 0 USD (got {price})")
+        raise InputError(f"price must be > 0 USD (got {price})", param="price")
     return float(10.0 ** (math.floor(math.log10(price)) - 1))
 
 
@@ -163,7 +163,7 @@ def price_tick(price: float) -> float:
         If ``price`` is not finite and > 0.
     """
     if not (math.isfinite(price) and price > 0):
-        raise InputError(f"price must be > 0 USD (got {price})")
+        raise InputError(f"price must be > 0 USD (got {price})", param="price")
     return float(10.0 ** (math.floor(math.log10(price)) - 5))
 
 

@@ -368,9 +368,12 @@ class VarBacktest:
         m = f[f["method"] == "model"][[*keys, col]].rename(columns={col: "model"})
         b = f[f["method"] == baseline][["start", col]].rename(columns={col: "base"})
         j = m.merge(b, on="start", how="inner")
-        if j.empty:
+        if j.empty:  # the horizon the back-test never ran, else a method it never ran
+            ran = (self.forecasts["horizon"] == horizon).any()
             raise InputError(
-                f"no windows of horizon {horizon} for method {baseline}", param="baseline"
+                f"no windows of horizon {horizon} for method {baseline}"
+                + ("" if ran else f" (horizons: {sorted(set(self.forecasts['horizon']))})"),
+                param="baseline" if ran else "horizon",
             )
 
         def rho(v: Any) -> Any:
