@@ -57,6 +57,21 @@ def _bare_env() -> dict[str, str]:
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads /proc/self/maps")
+def test_python_m_liqcascade_cli_takes_the_same_entry() -> None:
+    """review15 #2: ``python -m liqcascade.cli`` (and older installs' console script)
+    called cli.main without the pin."""
+    code = """
+    import sys
+    import liqcascade.cli as cli
+    cli.main = lambda argv=None: 0
+    cli.leave = lambda code: None
+    cli._entry()
+    """
+    found = _threads_in(code, _bare_env())
+    assert set(found.values()) == {1}, found
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads /proc/self/maps")
 def test_the_console_entry_runs_blas_on_one_thread() -> None:
     """What ``liqcascade`` does before the command line loads, then numpy and scipy."""
     code = """

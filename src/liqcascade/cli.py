@@ -400,8 +400,14 @@ def _write_stderr(line: str) -> None:
 
 
 def _entry() -> None:
-    """The console script of installs older than ``liqcascade.__main__:main`` (same exit)."""
-    leave(main())
+    """The console script of older installs, and ``python -m liqcascade.cli``: the same entry.
+
+    :func:`liqcascade.__main__.main`: one-thread BLAS, the early Ctrl-C rule, the exit
+    without teardown (importing this module loads no numpy, so the pin still holds).
+    """
+    from liqcascade.__main__ import main as entry
+
+    entry()
 
 
 if __name__ == "__main__":

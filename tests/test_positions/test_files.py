@@ -365,6 +365,28 @@ def test_a_hyperliquid_cross_long_without_a_liquidation_price_is_never_liquidate
     assert read_positions(p).liq_price[0] > 1800.0
 
 
+def test_hyperliquids_export_rules_are_its_rows_only(tmp_path: Path) -> None:
+    """review15 #1: an asset column with Binance rows (a venue cell, or the caller's venue)
+    took Hyperliquid's cross default and its 'never liquidated' empty liq_price."""
+    p = tmp_path / "mixed.csv"
+    p.write_text(
+        "side,size,entry_price,leverage,asset,venue,liq_price\n"
+        "long,1,3000,10,ETH,binance,\nlong,1,3000,10,ETH,hyperliquid,\n"
+    )
+    book = read_positions(p)
+    # Binance's isolated price for the first (as at 7010471), never for Hyperliquid's
+    want = liq_price("binance", np.array([1]), np.array([1.0]), np.array([3000.0]),
+                     np.array([300.0]), symbol="ETHUSDT")  # fmt: skip
+    assert book.liq_price[0] == pytest.approx(want.liq_price[0], rel=1e-12)
+    assert book.liq_price[1] == 0.0
+    q = tmp_path / "hl.csv"  # the export's layout, read with another venue's rules
+    q.write_text("asset,side,size,entry_price,leverage,liq_price\nETH,long,1,3000,10,\n")
+    assert read_positions(q, venue="binance").liq_price[0] == pytest.approx(
+        want.liq_price[0], rel=1e-12
+    )
+    assert read_positions(q).liq_price[0] == 0.0
+
+
 @pytest.mark.parametrize("column", ["margin_mode", "leverage_type"])
 def test_an_isolated_row_is_still_checked_against_its_margin(tmp_path: Path, column: str) -> None:
     p = tmp_path / "hl.csv"

@@ -52,3 +52,16 @@ def test_columns_not_read_are_named(tmp_path: Path, caplog: pytest.LogCaptureFix
             _write(tmp_path, "side,size,entry_price,leverage,address\nlong,2,3700,10,x\n")
         )
     assert not [r for r in caplog.records if "not read" in r.getMessage()]  # bookkeeping only
+
+
+def test_a_book_the_package_wrote_reads_back_without_a_note(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """review15 #3: PositionBook.to_frame() writes opened_ms, which read back as 'not read'."""
+    book = read_positions(_write(tmp_path, "side,size,entry_price,leverage\nlong,2,3700,10\n"))
+    f = tmp_path / "saved.csv"
+    book.to_frame().to_csv(f, index=False)
+    with caplog.at_level(logging.WARNING, logger="liqcascade.positions"):
+        again = read_positions(f)
+    assert not [r for r in caplog.records if "not read" in r.getMessage()]
+    np.testing.assert_allclose(again.liq_price, book.liq_price, rtol=1e-12)  # via CSV text

@@ -245,7 +245,7 @@ def test_positions_without_book_or_mid_are_checked_against_the_market_mid(
     assert r.stderr.strip() == (
         f"error: {f}: row 1: entry_price 200,000 is 54.1x the ETH market's mid "
         "(2025-08-01 00:00 UTC) 3,698.39: more than 10x away from it is a unit error (prices "
-        "are USD per coin)"
+        "are USD per coin); 2 more rows like it (rows 2, 3)"
     )
     # and a file of two assets is one market at one price no more
     mixed = tmp_path / "mixed.csv"

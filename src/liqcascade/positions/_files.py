@@ -429,7 +429,7 @@ READ_COLUMNS = frozenset({
 BOOKKEEPING_COLUMNS = frozenset({
     "ts", "time", "timestamp", "address", "account_id", "user", "id",
     "position_id", "account_value", "position_value", "notional", "mark_price",
-    "unrealized_pnl", "pnl",
+    "unrealized_pnl", "pnl", "opened_ms",
 })  # fmt: skip
 #: Columns that look like stop orders: a positions file does not place them.
 _STOP_LIKE = ("stop", "sl", "take_profit", "tp", "trigger")
@@ -462,14 +462,17 @@ def _note_unread(columns: Any, p: Path) -> None:
 MODE_COLUMNS = ("margin_mode", "leverage_type")
 
 
-def _cross_rows(df: pd.DataFrame, p: Path, hyperliquid: bool) -> tuple[np.ndarray, np.ndarray]:
+def _cross_rows(
+    df: pd.DataFrame, p: Path, hyperliquid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Which rows are cross margin, and which took the file's default mode.
 
     A row's ``margin_mode`` (else ``leverage_type``) cell, ``isolated`` or ``cross``
-    (any case); a blank cell or no such column takes the default: cross in the
-    Hyperliquid layout (Hyperliquid's default mode; its export records none, and 92 % of
-    the bundled export's stated liquidation prices lie beyond what the position's own
-    margin gives), isolated in any other file.
+    (any case); a blank cell or no such column takes the default: cross for the
+    ``hyperliquid`` rows (those of the Hyperliquid layout priced with Hyperliquid's
+    rules: its default mode; its export records none, and 92 % of the bundled export's
+    stated liquidation prices lie beyond what the position's own margin gives), isolated
+    for any other row (another venue's, by its venue cell or the caller's).
     """
     col = next((c for c in MODE_COLUMNS if c in df.columns), None)
     if col is None:
@@ -731,7 +734,10 @@ def read_positions(
         )
     symbols = _row_symbols(df, symbol)
     _check_hyperliquid_coins(df, venues, symbols, p)
-    cross, default_mode = _cross_rows(df, p, is_hyperliquid_layout(df.columns))
+    # Hyperliquid's export rules (cross by default, an empty liq_price) are its rows' only:
+    # a row of another venue (its venue cell, or the caller's) in that layout is not one
+    hl_rows = is_hyperliquid_layout(df.columns) & (venues == "hyperliquid")
+    cross, default_mode = _cross_rows(df, p, hl_rows)
     if reference_price is not None:
         # one price for the whole file: one asset, in its unit; a wrong unit makes the
         # leverage, margin and liquidation checks below meaningless, so it comes first
@@ -799,8 +805,7 @@ def read_positions(
     # (every such row of the bundled snapshots is a long of a cross account): such a long
     # is never liquidated (0, as a 1x long), not at its set leverage's isolated price; a
     # file with no liq_price column states none, and its rows are computed as before
-    export = is_hyperliquid_layout(df.columns) and "liq_price" in df.columns
-    never = export & cross & ~given_liq & (side == LONG)
+    never = hl_rows & ("liq_price" in df.columns) & cross & ~given_liq & (side == LONG)
     liq[never] = 0.0
     bank[never & ~given_bank] = 0.0
 
@@ -833,7 +838,7 @@ def read_positions(
             "(Hyperliquid leaves it empty where the account cannot be liquidated)",
             p, int(never.sum()),
         )  # fmt: skip
-    if is_hyperliquid_layout(df.columns) and (stated & default_mode).any():
+    if (stated & default_mode & hl_rows).any():
         _LOG.warning(
             "note: %s: rows without a margin_mode read as cross (Hyperliquid's default): a "
             "stated liq_price is used as given, not checked against the row's own margin; "
