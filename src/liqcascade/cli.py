@@ -400,14 +400,16 @@ def _write_stderr(line: str) -> None:
 
 
 def _entry() -> None:
-    """The console script of older installs, and ``python -m liqcascade.cli``: the same entry.
+    """The console script of older installs, and ``python -m liqcascade.cli``.
 
-    :func:`liqcascade.__main__.main`: one-thread BLAS, the early Ctrl-C rule, the exit
-    without teardown (importing this module loads no numpy, so the pin still holds).
+    As :func:`liqcascade.__main__.main` (not imported: it imports this module): BLAS on
+    one thread (importing this module loads no numpy, so the pin still holds), then the
+    exit without teardown. The early Ctrl-C rule is the console script's only.
     """
-    from liqcascade.__main__ import main as entry
+    from liqcascade._blas import pin_blas
 
-    entry()
+    pin_blas()
+    leave(main())
 
 
 if __name__ == "__main__":
