@@ -501,11 +501,7 @@ def _check_hyperliquid_coins(
     k = _first(~np.isin(coins, list(HYPERLIQUID_MAX_LEVERAGE)))
     if k is None:
         return
-    col = (
-        "symbol"
-        if "symbol" in df.columns
-        else next((c for c in ASSET_COLUMNS if c in df.columns), "symbol")
-    )
+    col = _symbol_column(df.columns) or "symbol"
     known = ", ".join(f"{c} ({m:g}x)" for c, m in HYPERLIQUID_MAX_LEVERAGE.items())
     raise InputError(
         f"{col} {coins[k]}: Hyperliquid's margin rule (its maintenance rate) is known here "
@@ -517,6 +513,13 @@ def _check_hyperliquid_coins(
     )
 
 
+def _symbol_column(columns: Any) -> str | None:
+    """The column naming each row's contract: ``symbol``, else ``asset``/``coin``, else None."""
+    if "symbol" in columns:
+        return "symbol"
+    return next((c for c in ASSET_COLUMNS if c in columns), None)
+
+
 def _row_symbols(df: pd.DataFrame, default: str) -> np.ndarray:
     """Each row's contract: ``symbol``, else ``asset``/``coin`` as its USDⓈ-M contract.
 
@@ -525,10 +528,8 @@ def _row_symbols(df: pd.DataFrame, default: str) -> np.ndarray:
     (:func:`liqcascade.margin.contract_symbol`: ``BTCUSDT``), whose tier table prices a
     Binance row (a Hyperliquid row reads its coin); blank cells take ``default``.
     """
-    if "symbol" in df.columns:
-        return _text(df, "symbol", default, upper=True)
-    col = next((c for c in ASSET_COLUMNS if c in df.columns), None)
-    if col is None:
+    col = _symbol_column(df.columns)
+    if col in (None, "symbol"):
         return _text(df, "symbol", default, upper=True)
     from liqcascade.data import base_asset
 
@@ -621,11 +622,7 @@ def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
     other = _first(assets != assets[0])
     if other is None:
         return
-    col = (
-        "symbol"
-        if "symbol" in df.columns
-        else next((c for c in ASSET_COLUMNS if c in df.columns), "symbol")
-    )
+    col = _symbol_column(df.columns) or "symbol"
     raise InputError(
         f"{col}: {assets[other]}, another asset than row 1's {assets[0]}: the file is read as "
         "one market at one price, so it must hold one asset's positions (split it by asset)",
