@@ -18,7 +18,7 @@ import signal
 import sys
 
 from liqcascade._blas import pin_blas
-from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED
+from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, write_stderr_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: this module loads nothing it does not need
@@ -36,10 +36,7 @@ def _exit_at_once(line: str) -> Callable[[int, FrameType | None], None]:
     """
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        try:
-            os.write(2, f"error: {line}\n".encode())
-        except OSError:
-            pass
+        write_stderr_line(f"error: {line}")
         os._exit(EXIT_INTERRUPTED)
 
     return handler

@@ -20,7 +20,7 @@ import click
 import typer
 import typer.main
 
-from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common
+from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common, write_stderr_line
 from liqcascade._version import __version__
 from liqcascade.errors import InputError
 
@@ -384,19 +384,11 @@ def leave(code: int) -> NoReturn:
         except (OSError, ValueError) as exc:  # a closed pipe (`| head`), a closed file
             if stream is sys.stdout:
                 why = getattr(exc, "strerror", None) or exc
-                _write_stderr(f"error: cannot write the output to stdout: {why}")
+                write_stderr_line(f"error: cannot write the output to stdout: {why}")
                 code = code or 1
     if "logging" in sys.modules:
         sys.modules["logging"].shutdown()
     os._exit(code)
-
-
-def _write_stderr(line: str) -> None:
-    """``line`` on file descriptor 2, unbuffered; nothing if stderr is gone too."""
-    try:
-        os.write(2, f"{line}\n".encode())
-    except OSError:
-        pass
 
 
 def _entry() -> None:

@@ -1,11 +1,26 @@
 """Command modules of the ``liqcascade`` CLI; each exposes ``register(app)``.
 
-Also the two constants of the command line's Ctrl-C rule, here (a module that imports
-nothing) so that the console script (``liqcascade.__main__``) prints the same line
-before it loads the command line as ``liqcascade.cli.main`` prints after.
+Also the two constants of the command line's Ctrl-C rule and the one writer of a line
+to stderr outside Python's streams, here (a module that imports nothing when loaded) so
+that the console script (``liqcascade.__main__``) prints the same line before it loads
+the command line as ``liqcascade.cli.main`` prints after.
 """
 
 #: The exit code of Ctrl-C (SIGINT), as shells give it: 128 + 2.
 EXIT_INTERRUPTED = 130
 #: The line (after ``error: ``) of a Ctrl-C that came before the command's own code started.
 BEFORE_START = "interrupted before the command started: nothing was done"
+
+
+def write_stderr_line(line: str) -> None:
+    """``line`` on file descriptor 2, unbuffered; nothing if stderr is gone too.
+
+    For the console's moments outside Python's streams (a signal handler, the exit
+    without teardown).
+    """
+    import os
+
+    try:
+        os.write(2, f"{line}\n".encode())
+    except OSError:
+        pass
