@@ -68,7 +68,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 
 
 # One branch per module, each an import statement (not importlib): the architecture
-# test reads these imports to check that no package reaches a layer above its own.
+# tests build the import graph from these statements (its cycles are refused).
 def __getattr__(name: str) -> Any:
     module, attr = _LAZY.get(name, ("", ""))
     if module == "_build":
