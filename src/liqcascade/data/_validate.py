@@ -272,7 +272,6 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
             top, bottom = np.maximum(o, cl), np.minimum(o, cl)
         names = ("open", "high", "low", "close")
         problems.extend(_range_problems(h, lo, top, bottom, rows, names))
-        problems.extend(_beyond_wick_problems(h, lo, top, bottom, rows, names))
     if s.kind == "open_interest":
         problems.extend(_oi_ohlc_problems(df, rows))
     if s.kind == "funding":
@@ -418,9 +417,7 @@ def _oi_ohlc_problems(df: pd.DataFrame, rows: np.ndarray) -> list[tuple[int, str
     nan = np.full(len(df), np.nan)
     o, h, lo, cl = (df[c].to_numpy(dtype="float64") if c in df.columns else nan for c in _OI_OHLC)
     top, bottom = np.fmax(o, cl), np.fmin(o, cl)  # NaN only when both are
-    return _range_problems(h, lo, top, bottom, rows, _OI_OHLC) + _beyond_wick_problems(
-        h, lo, top, bottom, rows, _OI_OHLC
-    )
+    return _range_problems(h, lo, top, bottom, rows, _OI_OHLC)
 
 
 def _range_problems(
@@ -431,10 +428,12 @@ def _range_problems(
     rows: np.ndarray,
     names: tuple[str, str, str, str],
 ) -> list[tuple[int, str]]:
-    """The first bar whose high is below ``top`` and the first whose low is above ``bottom``.
+    """The first bars whose high or low lies outside the bar's own open and close.
 
-    ``top``/``bottom``: the larger/smaller of each bar's open and close (NaN: not
-    checked); ``names``: the open, high, low and close columns, as the message says them.
+    The first high below ``top`` and the first low above ``bottom``, then those of
+    :func:`_beyond_wick_problems` (a high or low no wick reaches). ``top``/``bottom``:
+    the larger/smaller of each bar's open and close (NaN: not checked); ``names``: the
+    open, high, low and close columns, as the message says them.
     """
     o_name, h_name, l_name, c_name = names
     with np.errstate(invalid="ignore"):
@@ -448,7 +447,7 @@ def _range_problems(
     if r is not None:
         i = int(np.flatnonzero(rows == r)[0])
         out.append((r, f"{l_name} {lo[i]:g} is above min({o_name}, {c_name}) = {bottom[i]:g}"))
-    return out
+    return out + _beyond_wick_problems(h, lo, top, bottom, rows, names)
 
 
 MAX_BAR_JUMP = 5.0
@@ -502,10 +501,8 @@ def _beyond_wick_problems(
     noun = "price" if h_name == "high" else "level"
     out = []
     for v, ref, name, what in ((h, top, h_name, "max"), (lo, bottom, l_name, "min")):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = v / ref
-        far = r >= MAX_WICK_RATIO if what == "max" else r <= 1.0 / MAX_WICK_RATIO
-        k = _first(far & _apart(r, MAX_WICK_RATIO), rows)
+        r, off = _off(v, ref, MAX_WICK_RATIO)
+        k = _first(off & ((r > 1) if what == "max" else (r < 1)), rows)
         if k is None:
             continue
         i = int(np.flatnonzero(rows == k)[0])
@@ -533,14 +530,17 @@ def _apart(r: np.ndarray, limit: float) -> np.ndarray:
     return ok & ((r >= limit) | (r <= 1.0 / limit))
 
 
-def _off(value: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``value / ref`` and where it is :data:`MAX_BAR_JUMP` or more away from 1, either way.
+def _off(
+    value: np.ndarray, ref: np.ndarray, limit: float = MAX_BAR_JUMP
+) -> tuple[np.ndarray, np.ndarray]:
+    """``value / ref`` and where it is ``limit`` (:data:`MAX_BAR_JUMP`) or more away from 1.
 
-    Pairs with a missing, zero or negative side are not compared (open interest may be 0).
+    Either way; pairs with a missing, zero or negative side are not compared (open
+    interest may be 0).
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         r = value / ref
-    return r, _apart(r, MAX_BAR_JUMP)
+    return r, _apart(r, limit)
 
 
 def _step_problem(
