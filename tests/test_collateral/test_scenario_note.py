@@ -9,24 +9,14 @@ import pandas as pd
 from clihelpers import run_cli
 from liqcascade.collateral._run import OTHER_WINDOW_NOTE, SCENARIO_NOTE, scenario_note
 
-APRIL = """
-[scenario]
-start = "2025-04-06T12:00:00Z"
-end = "2025-04-07T12:00:00Z"
+from .test_cli import BASE
 
-[[assets]]
-name = "USDE"
-book = "given"
-depth_usd_per_pct = 1e6
-tiers = { bounds = [1e7, inf], ratios = [0.95, 0.9] }
-
-[[cohorts]]
-name = "c"
-accounts = 10
-collateral_usd = 1e7
-mix = { USDE = 1.0 }
-leverage = [1.0, 6.0]
-"""
+#: test_cli's user configuration, its clock moved to April 2025 (far from the held-out
+#: 2025-10-10 window).
+APRIL = BASE.replace('start = "2025-10-10T18:00:00Z"', 'start = "2025-04-06T12:00:00Z"').replace(
+    'end = "2025-10-10T23:00:00Z"', 'end = "2025-04-07T12:00:00Z"'
+)
+assert APRIL.count("2025-04-0") == 2
 
 
 def _t(text: str) -> pd.Timestamp:
