@@ -21,6 +21,7 @@ import typer
 import typer.main
 
 from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common, write_stderr_line
+from liqcascade._cli._help import HelpGroup
 from liqcascade._version import __version__
 from liqcascade.errors import InputError
 
@@ -151,6 +152,7 @@ def build_app(modules: tuple[str, ...] = _COMMAND_MODULES) -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
         rich_markup_mode="rich",
+        cls=HelpGroup,  # every help text reflows to the terminal's width
     )
     app.callback()(_root)
     for name in modules:
