@@ -109,7 +109,12 @@ def critical_shock_line(cs: dict[str, Any], mid: float) -> str:
 _Path = Path | None
 _F = float | None
 _Positions = Annotated[
-    _Path, typer.Option("--positions", help="Positions file (CSV/Parquet; see DESIGN.md layout).")
+    _Path,
+    typer.Option(
+        "--positions",
+        help="Positions file (CSV/Parquet): side (long/short), size, entry_price, and margin "
+        "(isolated USD) or leverage; the optional columns: docs/design.md.",
+    ),
 ]
 _Stops = Annotated[
     _Path, typer.Option("--stops", help="Stops file: side (sell/buy), trigger_price, size.")
@@ -205,7 +210,7 @@ def cascade_cmd(
     """One liquidation cascade through the order book, from files or the estimated market.
 
     A shock moves price; liquidations and stops it reaches sell (buy) into the book
-    round after round until nothing more triggers (DESIGN.md semantics). Without
+    round after round until nothing more triggers (the rules: docs/cascade.md). Without
     --positions the market is the estimated state of --asset at --as-of (the identified
     position book with its stops split off, calibrated order book).
 
