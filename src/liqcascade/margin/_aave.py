@@ -16,8 +16,9 @@ point and USD (the base currency; Aave's oracle prices are USD with 8 decimals):
 - Protocol fee: a share of the bonus part of the seized collateral goes to the
   treasury (``liquidation_protocol_fee``, default 0 here).
 - Dust rule: a partial liquidation (not all debt, not all collateral) must leave
-  >= $1,000 (``MIN_LEFTOVER_BASE``) of both the reserve's debt and collateral, or
-  the call reverts (``MUST_NOT_LEAVE_DUST``): flagged as ``leaves_dust``.
+  >= $1,000 (``MIN_LEFTOVER_BASE``) of both the reserve's debt and collateral (the
+  collateral left is the balance minus what the liquidator and the treasury's fee
+  take), or the call reverts (``MUST_NOT_LEAVE_DUST``): flagged as ``leaves_dust``.
 - Bad debt (v3.3 deficit): if the seized collateral was the account's whole
   collateral, the remaining debt is written off as deficit.
 """
@@ -389,8 +390,9 @@ def aave_liquidation(
     seized = seized_total - fee
 
     partial_call = (repaid < d) & (seized_total < c)
+    # the collateral left is the balance minus the liquidator's part and the treasury's fee
     dust = partial_call & (
-        ((d - repaid) * dp < MIN_LEFTOVER_BASE) | ((c - seized) * cp < MIN_LEFTOVER_BASE)
+        ((d - repaid) * dp < MIN_LEFTOVER_BASE) | ((c - seized_total) * cp < MIN_LEFTOVER_BASE)
     )
     no_coll_left = np.isclose(seized_total * cp, tot_coll, rtol=1e-12, atol=1e-9)
     bad = np.where(no_coll_left, np.maximum(tot_debt - repaid * dp, 0.0), 0.0)
