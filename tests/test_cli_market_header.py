@@ -54,6 +54,12 @@ def test_a_store_read_is_named_and_bundled_data_are_not() -> None:
     )
     bundled = {"sources": {k: v for k, v in mixed["sources"].items() if k != "prices"}}
     assert store_note(bundled) is None and store_note({}) is None
+    # a store path holding " (" or " + " is read whole (liqcascade.data.source_parts)
+    odd = {"sources": {
+        "prices": "store:/home/u/my data (old)/acme.duckdb + bundled:eth_1h",
+        "taker": "store:/home/u/a + b/acme.duckdb",
+    }}  # fmt: skip
+    assert store_note(odd) == ("series from the store (acme.duckdb): prices, taker")
     assert market_line({**NOV, **bundled}) == HEADER
 
 

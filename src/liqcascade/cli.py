@@ -22,6 +22,7 @@ import typer.main
 
 from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common, write_stderr_line
 from liqcascade._cli._help import HelpGroup
+from liqcascade._cli._int_options import guard_int_options
 from liqcascade._version import __version__
 from liqcascade.errors import InputError
 
@@ -240,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = typer.main.get_command(build_app(_modules_for(args)))
         _track_flags(command)
+        guard_int_options(command)  # a 5000-digit --seed: our line, not typer's
         rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
         if rv == EXIT_INTERRUPTED and not _RUNNING["command"]:
             # typer's answer to a Ctrl-C outside any command's code (while parsing)

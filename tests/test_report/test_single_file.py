@@ -70,3 +70,20 @@ def test_cli_single_file(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["report"] == str((out / "report.html").resolve())
     assert sorted(p.name for p in out.iterdir()) == ["report.html", "summary.json"]
+
+
+def test_both_modes_read_the_one_located_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundle beside report.html and the one inside it are both ``plotly_asset()``'s."""
+    from liqcascade.report import _build
+
+    fake = tmp_path / "plotly.js"
+    fake.write_text("/* a stand-in bundle */ var Plotly = {};\n", encoding="utf-8")
+    monkeypatch.setattr(_build, "plotly_asset", lambda: fake)
+    beside = build_report(tmp_path / "a", sections=("data",), quick=True, workers=1)
+    assert beside["plotly"].read_bytes() == fake.read_bytes()
+    inside = build_report(
+        tmp_path / "b", sections=("data",), quick=True, workers=1, single_file=True
+    )
+    assert inside["html"].read_text().count(fake.read_text()) == 1

@@ -60,15 +60,16 @@ def store_note(market: Mapping[str, Any]) -> str | None:
     """
     from pathlib import PurePath
 
+    from liqcascade.data import source_parts
+
     series: dict[str, list[str]] = {}
     files: list[str] = []
     for what, src in (market.get("sources") or {}).items():
         name = str(what).replace("_", " ")
-        for part in str(src).split(" + "):
-            where, _, path = part.partition(":")
-            if where != "store":
+        for part in source_parts(str(src)):
+            if part.where != "store":
                 continue
-            f = PurePath(path.split(" (")[0])
+            f = PurePath(part.name)
             if f.suffix == ".duckdb":
                 series.setdefault(f.name, []).append(name)
             else:  # a calibration file beside the store: <store>.calibrations/<kind>/<A>.json

@@ -36,6 +36,7 @@ from liqcascade.data._kinds import (
 from liqcascade.data._quality import suspect_liquidation_bars
 from liqcascade.data._readers import LAYOUTS, read_file
 from liqcascade.data._series import SeriesNotFound, bundled_name, load_series, long_short_wide
+from liqcascade.data._source import SourcePart, source_parts
 from liqcascade.data._store import IngestInterrupted, IngestResult, Store, default_store_path
 from liqcascade.data._time import infer_interval
 from liqcascade.data._validate import validate
@@ -72,6 +73,7 @@ __all__ = [
     "Kind",
     "SeriesFrame",
     "SeriesNotFound",
+    "SourcePart",
     "Store",
     "bars_per_day",
     "base_asset",
@@ -87,6 +89,7 @@ __all__ = [
     "long_short_wide",
     "read_file",
     "resample_ohlcv",
+    "source_parts",
     "split_symbol",
     "suspect_liquidation_bars",
     "validate",

@@ -19,6 +19,7 @@ from liqcascade._time import utc_end
 from liqcascade.data import bundled as datasets
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, LONG_SHORT_MEASURES, kind_of
+from liqcascade.data._source import SOURCE_JOIN
 from liqcascade.data._store import Store
 from liqcascade.data._time import to_utc
 from liqcascade.data._validate import LEVEL_NEAR, MAX_LEVEL_RATIO, level_gap
@@ -615,7 +616,7 @@ def load_series(
                             df, k, asset, venue, want_interval, start, end, source
                         )
                         if extra:
-                            source += f" + {extra}"
+                            source += f"{SOURCE_JOIN}{extra}"
                     df.attrs.update(
                         source=source,
                         kind=k,

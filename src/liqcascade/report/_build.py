@@ -34,6 +34,8 @@ from liqcascade.report._section import (
 )
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
     from liqcascade.report._run import Done
 
 PLOTLY_JS = "plotly-cartesian-4.1.1.min.js"
@@ -847,6 +849,11 @@ def nav_groups(done: list[Done]) -> list[dict[str, Any]]:
     return out
 
 
+def plotly_asset() -> Traversable:
+    """The vendored plotly.js bundle (:data:`PLOTLY_JS`) in the installed package."""
+    return files("liqcascade.report") / "_assets" / PLOTLY_JS
+
+
 def plotly_source() -> str:
     """The vendored plotly.js bundle's text, safe to place inside an inline ``<script>``.
 
@@ -855,7 +862,7 @@ def plotly_source() -> str:
     RuntimeError
         If the bundle holds ``</script`` (it would end the inline element early).
     """
-    text = (files("liqcascade.report") / "_assets" / PLOTLY_JS).read_text(encoding="utf-8")
+    text = plotly_asset().read_text(encoding="utf-8")
     if "</script" in text.lower():
         raise RuntimeError(f"{PLOTLY_JS} holds '</script' and cannot be inlined")
     return text
@@ -891,7 +898,7 @@ def write_report(
     paths = {"html": out / "report.html", "summary": out / "summary.json"}
     if not single_file:
         paths["plotly"] = out / PLOTLY_JS
-        with (files("liqcascade.report") / "_assets" / PLOTLY_JS).open("rb") as src:
+        with plotly_asset().open("rb") as src:
             with open(paths["plotly"], "wb") as dst:
                 shutil.copyfileobj(src, dst)
     write_atomic(paths["html"], html)

@@ -230,11 +230,12 @@ def read_sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
 
 def _short(source: str) -> str:
     """``store:/long/path.duckdb + bundled:x`` -> ``store (path.duckdb) + bundled``."""
-    parts = []
-    for p in source.split(" + "):
-        where, _, name = p.partition(":")
-        parts.append(f"store ({Path(name).name})" if where == "store" else where)
-    return " + ".join(parts)
+    from liqcascade.data import source_parts
+
+    return " + ".join(
+        f"store ({Path(p.name).name})" if p.where == "store" else p.where
+        for p in source_parts(source)
+    )
 
 
 def missing(asset: str) -> list[str]:
