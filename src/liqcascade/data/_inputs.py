@@ -29,6 +29,7 @@ from liqcascade.data import bundled as datasets
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._readers import series_from_raw
 from liqcascade.data._series import SeriesNotFound
+from liqcascade.data._source import SOURCE_JOIN
 from liqcascade.data._store import Store
 from liqcascade.errors import InputError
 
@@ -185,7 +186,7 @@ def load_book_totals(
                     b.index = pd.DatetimeIndex(b.index).as_unit(pd.DatetimeIndex(df.index).unit)
                     if not b.index.isin(df.index).all():
                         df = df.combine_first(b)[list(_BOOK_COLUMNS)]
-                        source += f" + bundled:{_bundled_name(a, market)}"
+                        source += f"{SOURCE_JOIN}bundled:{_bundled_name(a, market)}"
                 df.attrs.update(source=source, asset=a, market=market, venue=str(r.venue),
                                 symbol=str(r.symbol), interval=str(r.interval))  # fmt: skip
                 return df
