@@ -103,7 +103,9 @@ def test_open_interest_in_other_units_is_refused_unless_another_venue(tmp_path: 
         check_reference_levels(read_file(f), None)
     msg = str(e.value)
     assert "open_interest ETHUSDT 4h: median oi_usd" in msg and "of bundled eth_oi_4h" in msg
-    assert msg.endswith("under the same label: give venue to store it apart")
+    assert "under the same label: give venue, a label of its own, to store it apart" in msg
+    assert msg.endswith("(a command that names no venue reads the asset's series with the most "
+                        "rows, whatever its label)")  # fmt: skip
     assert e.value.param == "venue"
     # one venue's open interest is a fraction of all venues': not compared with the bundle
     check_reference_levels(read_file(f, venue="okx"), None)

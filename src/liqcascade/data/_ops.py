@@ -17,7 +17,7 @@ import pandas as pd
 from liqcascade._paths import check_output_file
 from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
 from liqcascade.data._readers import read_file
-from liqcascade.data._series import check_reference_levels
+from liqcascade.data._series import check_reference_levels, competing_series
 from liqcascade.data._store import (
     IngestInterrupted,
     IngestResult,
@@ -128,6 +128,8 @@ def ingest_files(
     with st:
         check_reference_levels(series, st)  # reads only (a new store: the bundle only)
         result = st.ingest(series, on_progress=on_progress)
+        if result.rows_added:  # what readers take when an asset's kind has two series
+            result.warnings += competing_series(st.list_series(), series)
     result.files = len(files)
     result.series = [s.summary() for s in series]
     result.warnings = [w for s in series for w in s.warnings] + result.warnings

@@ -29,6 +29,7 @@ __all__ = [
     "SeriesNotFound",
     "bundled_name",
     "check_reference_levels",
+    "competing_series",
     "load_series",
     "long_short_wide",
 ]
@@ -412,8 +413,10 @@ def _what_else(s: SeriesFrame) -> str:
             what += f"; the file does not say which market it is (labelled {s.symbol}): give symbol"
         return what
     return (
-        "a file in other units (cents, thousands) or another series of the asset (one venue's, "
-        "spot, one margin type) under the same label: give venue to store it apart"
+        "a file in other units (cents, thousands) or another series of the asset (one "
+        "exchange's, spot, one margin type) under the same label: give venue, a label of its "
+        "own, to store it apart, or use a store of its own (a command that names no venue "
+        "reads the asset's series with the most rows, whatever its label)"
     )
 
 
@@ -476,6 +479,61 @@ def _interval_ms(interval: str) -> int | None:
     from liqcascade.data._time import interval_ms
 
     return interval_ms(interval)
+
+
+#: Kinds whose readers take one stored series by asset and interval, whatever its venue
+#: (the largest when several match; depth is found by its venue label instead).
+_ANY_VENUE_KINDS = ("ohlcv", "open_interest", "funding", "liquidations", "taker", "long_short")
+
+
+def competing_series(listing: pd.DataFrame, series: Sequence[SeriesFrame]) -> list[str]:
+    """Warnings for stored series that share an asset, kind and interval with ``series``.
+
+    Readers not given a venue (the estimated market, the back-tests, the report) take
+    the series with the most rows among those of one kind, base asset and interval
+    (:func:`_store_series`), so a second open-interest file stored under a venue label
+    of its own (coin-margined, one exchange's) replaces the all-venue one wherever it
+    holds more rows. One warning per such group that ``series`` wrote to, naming every
+    series with its rows and the one read.
+
+    Parameters
+    ----------
+    listing : pandas.DataFrame
+        :meth:`Store.list_series` after the ingest.
+    series : sequence of SeriesFrame
+        The series just ingested.
+
+    Returns
+    -------
+    list of str
+        One line per group of two or more series; empty when every group has one.
+    """
+    if listing.empty:
+        return []
+    out: list[str] = []
+    seen: set[tuple[str, str, str]] = set()
+    for s in series:
+        key = (s.kind, base_asset(s.symbol), s.interval)
+        if s.kind not in _ANY_VENUE_KINDS or s.interval == "events" or key in seen:
+            continue
+        seen.add(key)
+        rows = listing[(listing["kind"] == s.kind) & (listing["interval"] == s.interval)
+                       & (listing["symbol"].map(base_asset) == key[1])]  # fmt: skip
+        if len(rows) < 2:
+            continue
+        rows = rows.sort_values("rows", ascending=False, kind="stable")
+        counts = rows["rows"].astype(int).tolist()
+        labels = (rows["venue"] + "/" + rows["symbol"]).tolist()
+        names = [f"{label} ({n:,} rows)" for label, n in zip(labels, counts, strict=True)]
+        read = rows.iloc[0]
+        out.append(
+            f"the store now holds {len(rows)} {s.kind} {key[1]} {s.interval} series: "
+            f"{', '.join(names)}; a command that names no venue reads the one with the most "
+            f"rows, {read['venue']}/{read['symbol']}, for {key[1]} (other series of the "
+            "asset under another label are read only where their venue is asked): keep one "
+            "series per kind in a store, or ingest the others into a store of their own"
+        )
+    return out
 
 
 def _store_series(
