@@ -70,3 +70,28 @@ def test_in_the_bundle_the_book_moves_the_forecast_little() -> None:
     diff = 100 * (both["predicted_move"] - both["predicted_move_free"]).abs()
     assert float(diff.mean()) < 0.5 and float(diff.max()) < 2.0
     np.testing.assert_array_equal(both["realised_move"], both["realised_move_free"])
+
+
+def test_a_store_read_is_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """newasset16: the back-test read a store's prices without a word of it."""
+    from liqcascade import datasets
+
+    bars = datasets.load("eth_1h")
+    bars = bars[(bars.index >= "2025-08-01") & (bars.index < "2025-08-11")]
+    csv = tmp_path / "ETHUSDT_1h_binance_spot_2025-08.csv"
+    frame = bars[["open", "high", "low", "close", "volume"]].rename_axis("timestamp")
+    frame.reset_index().to_csv(csv, index=False)
+    store = tmp_path / "own.duckdb"
+    env = {"LIQCASCADE_STORE": str(store)}
+    r = run_cli("data", "ingest", str(csv), "--venue", "binance", env=env)
+    assert r.exit_code == 0, r.stderr
+    args = ("cascade", "backtest", "--asset", "ETH", "--start", "2025-08-01", "--end",
+            "2025-08-09", "--paths", "20", "--prices-only")  # fmt: skip
+    d = run_cli(*args, "--json", env=env).json()
+    assert d["sources"]["prices"].startswith(f"store:{store}")
+    assert d["sources"]["prices"].endswith("bundled:eth_1h")  # the bundle fills the rest
+    text = run_cli(*args, env=env)
+    assert "series from the store (own.duckdb): prices" in text.stdout
+    bundled = run_cli(*args, "--json").json()  # the suite's store does not exist
+    assert bundled["sources"]["prices"] == "bundled:eth_1h"
+    assert bundled["events"] == d["events"]  # the same bars: the same events and figures

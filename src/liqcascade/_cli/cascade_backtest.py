@@ -19,28 +19,39 @@ import typer
 from liqcascade._cli import _common, _market_line
 
 
-def _store_key(store: Any) -> Any:
-    """A hashable stand-in for ``store`` (a path's resolved text, or None/False)."""
-    if store is None or store is False or store is True:
-        return store
-    return str(Path(getattr(store, "path", store)).expanduser().resolve())
+def _store_key(store: Any) -> tuple[Any, Any]:
+    """``(store, stamp)``: the store as ``load_series`` takes it, and its file's stamp.
+
+    ``store`` is a path's resolved text, or None/True/False as given; the stamp (the
+    file's path and modification time) lets the caches below tell apart a default
+    store that ``$LIQCASCADE_STORE`` moved, or a store written since.
+    """
+    from liqcascade.data import default_store_path
+
+    if store is False:
+        return store, None
+    path = default_store_path() if store is None or store is True else Path(
+        getattr(store, "path", store)
+    ).expanduser().resolve()  # fmt: skip
+    stamp = (str(path), path.stat().st_mtime_ns if path.exists() else None)
+    return (store if store is None or store is True else str(path)), stamp
 
 
 @lru_cache(maxsize=4)
-def _series(asset: str, store_key: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _series(asset: str, key: tuple[Any, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     from liqcascade.cascade import asset_series
 
     return (
-        asset_series("ohlcv", asset, "1h", "hourly prices", store_key),
-        asset_series("liquidations", asset, "4h", "4-hour liquidations", store_key),
+        asset_series("ohlcv", asset, "1h", "hourly prices", key[0]),
+        asset_series("liquidations", asset, "4h", "4-hour liquidations", key[0]),
     )
 
 
 @lru_cache(maxsize=4)
-def _market_at(asset: str, store_key: Any) -> Any:
+def _market_at(asset: str, key: tuple[Any, Any]) -> Any:
     from liqcascade.cascade import estimated_market_at
 
-    return estimated_market_at(asset=asset, store=store_key)
+    return estimated_market_at(asset=asset, store=key[0])
 
 
 def load_inputs(
@@ -150,6 +161,9 @@ def _render_backtest(result: dict[str, Any]) -> None:
         f"trigger {trigger_text(result['trigger'])}: {result['n_events']} "
         f"event{'' if result['n_events'] == 1 else 's'} scored{span}"
     )
+    note = _market_line.store_note({"sources": result.get("sources") or {}})
+    if note:
+        _common.stdout.print(note, markup=False)
     for line in skipped_lines(result):
         _common.stdout.print(line)
     if result["n_events"] == 0:
@@ -524,12 +538,21 @@ def backtest_cmd(
         res = run_prices_only_backtest(ohlc, cal_at, **kw)
     else:
         res = run_backtest(ohlc, liq, market_at, cal_at, **kw)
-    d = res.to_dict()
+    d = {**res.to_dict(), "sources": _sources(ohlc, liq)}
     if res.n_events == 0:
         _none_scored(a, d, ohlc, liq, market_at, as_json)
     for line in in_sample_warnings(d):
         _common.warn(line)
     _common.emit(d, as_json, _render_backtest)
+
+
+def _sources(ohlc: pd.DataFrame, liq: pd.DataFrame) -> dict[str, str]:
+    """Where the back-test read its series (``load_series``'s ``source`` of each)."""
+    return {
+        what: str(frame.attrs["source"])
+        for what, frame in (("prices", ohlc), ("liquidations", liq))
+        if frame.attrs.get("source")
+    }
 
 
 def _default_window(
