@@ -254,7 +254,8 @@ def resolve_as_of(
     if instant > last_close + _TICK:
         raise InputError(
             f"{option} {_given(value)}: {what} ends {idx[-1]:%Y-%m-%d %H:%M} UTC (its last bar "
-            f"closed {last_close:%Y-%m-%d %H:%M}{why}): give an earlier date",
+            f"closed {last_close:%Y-%m-%d %H:%M}{why}): give an earlier date, or ingest "
+            "data that reach it into the store",
             param=param,
         )
     return pd.Timestamp(idx[n - 1])

@@ -240,7 +240,8 @@ def test_market_and_solvency_commands_print_the_flag() -> None:
     assert_refused(
         run_cli("liqmap", "--as-of", "2030-01-01"),
         "error: --as-of 2030-01-01: the ETH open interest ends 2025-07-31 20:00 UTC",
-        "the estimated market needs it): give an earlier date",
+        "the estimated market needs it): give an earlier date, or ingest data that reach it "
+        "into the store",
     )
     assert_refused(
         run_cli("solvency", "--insurance-fund", "1e6", "--accounts-per-cohort", "0"),

@@ -108,7 +108,8 @@ def closed_bars(frame: Any, step: pd.Timedelta, cut: DataCut, what: str) -> Any:
     last_close = idx[-1] + step
     if cut.source == "--as-of" and cut.instant > last_close + pd.Timedelta(microseconds=1):
         _common.fail(f"--as-of: {what} ends {idx[-1]:%Y-%m-%d %H:%M} UTC (its last bar closed "
-                     f"{last_close:%Y-%m-%d %H:%M}): give an earlier date")  # fmt: skip
+                     f"{last_close:%Y-%m-%d %H:%M}): give an earlier date, or ingest data "
+                     "that reach it into the store (`liqcascade data ingest`)")  # fmt: skip
     if len(kept) == 0 and cut.source == "--as-of":
         _common.fail(f"--as-of: {what} starts {idx[0]:%Y-%m-%d %H:%M} UTC: no bar closed by "
                      f"{cut.instant:%Y-%m-%d %H:%M}")  # fmt: skip
