@@ -351,7 +351,7 @@ def test_ctrl_c_while_reading_says_nothing_was_stored(
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("liqcascade.data._ops.read_file", interrupted)
+    monkeypatch.setattr("liqcascade.data._ops.read_raw", interrupted)
     store = tmp_path / "s.duckdb"
     r = run_cli("data", "ingest", str(OI), "--store", str(store))
     assert r.exit_code == 130 and r.stdout == ""

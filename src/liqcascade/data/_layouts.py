@@ -26,7 +26,16 @@ from liqcascade.data._time import row_ref
 from liqcascade.data._validate import optional_numbers
 from liqcascade.errors import InputError
 
-__all__ = ["BINANCE_KLINES", "LAYOUTS", "REGISTRY", "detect"]
+__all__ = [
+    "BINANCE_KLINES",
+    "HOUR_CLOSE",
+    "LAYOUTS",
+    "REGISTRY",
+    "TAKER_COIN_UNITS",
+    "TAKER_REMEDY",
+    "NoTakerClose",
+    "detect",
+]
 
 #: Binance public-data kline columns (the names a headerless kline file is given).
 BINANCE_KLINES = (
@@ -232,6 +241,34 @@ _TAKER_USD_SELL = ("aggregated_sell_volume_usd", "sell_usd")
 _TAKER_PAIRS = (_TAKER_COIN, ("aggregated_buy_volume_usd", "aggregated_sell_volume_usd"))
 #: Columns giving each bar's close (USD per coin) to convert a coin-unit taker file at.
 _TAKER_CLOSE = ("close", "price")
+#: The column of each bar's close (USD per coin) that a caller added to a coin-unit taker
+#: file without one, from hourly prices (``data ingest`` does, from the store or the
+#: bundle: :mod:`liqcascade.data._taker_close`). No file's column is named so: a header's
+#: leading underscore does not survive :func:`~liqcascade._tables.norm_column`.
+HOUR_CLOSE = "_hour_close"
+#: What a coin-unit taker file is, and what converts it, as refusals say.
+TAKER_COIN_UNITS = (
+    "CoinGlass's taker_buy_volume_usd and taker_sell_volume_usd hold coin units, not USD "
+    "(docs/data.md, 'Taker volume units')"
+)
+TAKER_REMEDY = (
+    "add each bar's close (USD per coin) as a column close to convert them, or give the "
+    "volumes in USD as buy_usd, sell_usd"
+)
+
+
+class NoTakerClose(InputError):
+    """A CoinGlass futures taker file (coin units) with no close to convert it at.
+
+    :func:`~liqcascade.data.ingest_files` takes it as the cue to add each bar's close
+    from the hourly prices the commands read (:mod:`liqcascade.data._taker_close`);
+    every other reader refuses the file with its message.
+
+    Parameters
+    ----------
+    message, file, row, param
+        As :class:`~liqcascade.errors.InputError`.
+    """
 
 
 def _coinglass_taker(p: Probe) -> Layout:
@@ -253,18 +290,21 @@ def _coinglass_taker_coin(p: Probe) -> Layout:
     each 4-hour bar's close and summed over a day, is 0.73 of CoinGlass's own daily USD
     series (``btc_taker_1d``), a ratio that does not move with the price. They are read
     as USD only times the bar's close, from a ``close`` (or ``price``) column of the
-    file; without one the file is refused, never stored as dollars.
+    file, else from the column :data:`HOUR_CLOSE` a caller added (a bar without a close
+    there is left empty: validation names its row, or ``drop_missing`` leaves it out);
+    without either the file is refused (:class:`NoTakerClose`), never stored as dollars.
     """
     close = first_of(p.df, *_TAKER_CLOSE)
-    if close is None:
-        raise InputError(
-            "CoinGlass's taker_buy_volume_usd and taker_sell_volume_usd hold coin units, "
-            "not USD (docs/data.md, 'Taker volume units'): add each bar's close (USD per "
-            "coin) as a column close to convert them, or give the volumes in USD as "
-            "buy_usd, sell_usd",
-            file=p.name,
-        )
     buy, sell = _TAKER_COIN
+    if close is None and HOUR_CLOSE in p.df.columns:
+
+        def at_hours(d: pd.DataFrame) -> dict[str, pd.Series]:
+            px = num(d, HOUR_CLOSE).to_numpy()
+            return {"buy_usd": num(d, buy) * px, "sell_usd": num(d, sell) * px}
+
+        return Layout("coinglass-taker-coin", "taker", at_hours, reshape=_taker_rows)
+    if close is None:
+        raise NoTakerClose(f"{TAKER_COIN_UNITS}: {TAKER_REMEDY}", file=p.name)
 
     def build(d: pd.DataFrame) -> dict[str, pd.Series]:
         px = num(d, close)
@@ -556,7 +596,8 @@ REGISTRY: tuple[LayoutRule, ...] = (
         _coinglass_taker_coin,
         describe="CoinGlass futures taker buy/sell volume in coin units despite the names "
         "(time,taker_buy_volume_usd,taker_sell_volume_usd), converted to USD at a close "
-        "column (USD per coin) the file must have",
+        "column (USD per coin); without one, data ingest takes each bar's close from the "
+        "asset's hourly prices held (the store's, then the bundle's)",
     ),
     LayoutRule(
         "coinglass-taker",

@@ -15,8 +15,10 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._paths import check_output_file
+from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
-from liqcascade.data._readers import read_file
+from liqcascade.data._layouts import NoTakerClose
+from liqcascade.data._readers import read_raw, series_from_raw
 from liqcascade.data._series import check_reference_levels, competing_series
 from liqcascade.data._store import (
     IngestInterrupted,
@@ -26,6 +28,7 @@ from liqcascade.data._store import (
     default_store_source,
     ingest_chunk_rows,
 )
+from liqcascade.data._taker_close import add_hour_closes
 from liqcascade.data._time import format_interval, interval_ms
 from liqcascade.data._validate import MissingValueError
 from liqcascade.errors import InputError
@@ -115,8 +118,9 @@ def ingest_files(
         if not p.is_file():
             raise InputError("not a file" if p.exists() else "no such file", file=str(p))
         try:
-            series.extend(read_file(p, kind=kind, venue=venue, symbol=symbol, interval=interval,
-                                    drop_missing=drop_missing, measure=measure))  # fmt: skip
+            series.extend(_read(p, store, kind=kind, venue=venue, symbol=symbol,
+                                interval=interval, drop_missing=drop_missing,
+                                measure=measure))  # fmt: skip
         except MissingValueError as exc:
             raise InputError(
                 f"{exc}; drop_missing leaves such rows out (counted in a warning)",
@@ -135,6 +139,43 @@ def ingest_files(
     result.warnings = [w for s in series for w in s.warnings] + result.warnings
     result.notes = [n for s in series for n in s.notes]
     return result, st.path
+
+
+def _read(
+    p: Path,
+    store: str | Path | None,
+    *,
+    kind: str | None,
+    venue: str | None,
+    symbol: str | None,
+    interval: str | None,
+    drop_missing: bool,
+    measure: str | None,
+) -> list[SeriesFrame]:
+    """The series of file ``p``, as :func:`~liqcascade.data.read_file` reads them.
+
+    A CoinGlass futures taker file in coin units without a close column is converted at
+    each bar's close from the asset's hourly prices the commands read, the store's
+    (``store``) filled by the bundle's (:func:`add_hour_closes`), with a note saying whose.
+    """
+    raw, headerless = read_raw(p)
+
+    def series(frame: pd.DataFrame) -> list[SeriesFrame]:
+        return series_from_raw(frame, headerless, str(p), kind=kind, venue=venue, symbol=symbol,
+                               interval=interval, drop_missing=drop_missing,
+                               measure=measure)  # fmt: skip
+
+    try:
+        return series(raw)
+    except NoTakerClose:
+        path = store_path(store)
+        raw, note = add_hour_closes(raw, str(p), symbol=symbol, interval=interval,
+                                    store=path if path.exists() else None,
+                                    drop_missing=drop_missing)  # fmt: skip
+    out = series(raw)
+    for s in out:
+        s.notes.append(f"{p}: {note}")
+    return out
 
 
 def list_store(store: str | Path | None = None) -> tuple[Path, pd.DataFrame]:
