@@ -3,7 +3,7 @@
 The common entry points live at the top level; everything else is in the
 subpackages (``data``, ``margin``, ``positions``, ``book``, ``cascade``,
 ``volatility``, ``events``, ``stress``, ``solvency``, ``contagion``, ``protect``,
-``report``), laid out as in DESIGN.md.
+``report``), laid out as in docs/design.md.
 """
 
 # Light on purpose: the console script (``liqcascade.__main__``) imports this package

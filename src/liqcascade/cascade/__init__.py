@@ -1,6 +1,6 @@
 """The cascade engine: liquidations and stops through the order book.
 
-``simulate_cascade`` runs DESIGN.md's reference semantics on a numba kernel;
+``simulate_cascade`` runs docs/design.md's reference semantics on a numba kernel;
 ``cascade_py`` is the plain-Python oracle the tests hold it equal to;
 ``prepare_cascade`` sorts once for many shocks (``fragility_curve``,
 ``critical_shock``), ``prepare_market`` and ``prepared_draws`` an estimated market and

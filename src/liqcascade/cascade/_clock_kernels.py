@@ -48,7 +48,7 @@ splits by one search; only the other blocks go position by position.
 With every mechanism off (no decay, no latent depth, no withdrawal, ``w = 1``,
 infinite rate) each step is one round of the static semantics (the same closes, bad
 debt and fund; the tests hold the two equal, also past the book's end). When the
-book runs out, what it cannot absorb closes at the price reached (DESIGN.md's
+book runs out, what it cannot absorb closes at the price reached (docs/design.md's
 settlement) and the run ends.
 
 Everything runs in the down frame (``x = dirsign · price``), like the static kernel.

@@ -1,4 +1,4 @@
-"""Settings of the cascade engine: the extensions of DESIGN.md, all off by default."""
+"""Settings of the cascade engine: the extensions of docs/design.md, all off by default."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ __all__ = ["CascadeConfig"]
 
 @dataclass(frozen=True)
 class CascadeConfig:
-    """Extensions of the reference cascade; the defaults give DESIGN.md's semantics exactly.
+    """Extensions of the reference cascade; the defaults give docs/design.md's semantics exactly.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""``simulate_cascade``: one cascade through the order book (DESIGN.md semantics)."""
+"""``simulate_cascade``: one cascade through the order book (docs/design.md semantics)."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ def simulate_cascade(
     moves to the last level touched; the next round triggers whatever that price
     reaches; until nothing triggers or the book runs out (what it cannot absorb
     closes at the price reached). Shortfalls draw on the opening fund only; surpluses
-    and fees are credited after the cascade. DESIGN.md's "reference semantics" with
+    and fees are credited after the cascade. docs/design.md's "reference semantics" with
     the default config, as changed by issue 17 (fills by trigger priority, gains
     credited after the cascade).
 

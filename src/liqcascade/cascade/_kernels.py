@@ -12,7 +12,7 @@ Fills by trigger priority (issue 17): within a round the triggered orders take t
 book one after another in that sorted order (positions before stops on equal keys),
 each at the VWAP of its own slice of the walk; the part the book cannot absorb closes
 at the exhaustion price ``P_x``. Every position and stop still open whose trigger is
-at or beyond ``P_x`` closes at ``P_x`` in the same round (DESIGN.md, "Settlement").
+at or beyond ``P_x`` closes at ``P_x`` in the same round (docs/design.md, "Settlement").
 Accounting: each close's shortfall (beyond bankruptcy) is drawn on the opening fund
 ``F0`` only, the excess is bad debt; surpluses and fees are credited after the
 cascade. :func:`cascade_kernel` visits every closed order (O(orders closed + levels
@@ -170,7 +170,7 @@ def cascade_kernel(  # pragma: no cover - compiled
     Each closes at the VWAP of its own slice of the walk; what the book cannot absorb
     closes at the exhaustion price ``P_x``. Shortfalls (a close beyond bankruptcy) are
     drawn on the opening fund ``f0`` only; surpluses and fees are credited after the
-    cascade (DESIGN.md "Fills" and "Accounting" as changed by issue 17).
+    cascade (docs/design.md "Fills" and "Accounting" as changed by issue 17).
 
     Parameters
     ----------

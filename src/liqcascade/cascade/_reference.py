@@ -1,6 +1,6 @@
-"""The cascade in plain Python, written straight from DESIGN.md (the oracle).
+"""The cascade in plain Python, written straight from docs/design.md (the oracle).
 
-Issue 17 changed two of DESIGN.md's rules: within a round the triggered orders take
+Issue 17 changed two of docs/design.md's rules: within a round the triggered orders take
 the book one after another in trigger order (each at the VWAP of its own slice; what
 the book cannot absorb at the exhaustion price), and shortfalls are drawn on the
 opening fund only while surpluses and fees are credited after the cascade.
@@ -68,7 +68,7 @@ def cascade_py(
     insurance_fund : float
         Fund at the start, USD.
     refill_fraction, withdrawal_fraction, mark_price_weight, liquidation_fee, max_rounds
-        Extensions (see ``CascadeConfig``); the defaults are DESIGN.md's semantics.
+        Extensions (see ``CascadeConfig``); the defaults are docs/design.md's semantics.
     partial_threshold_usd, chunk_fractions
         Positions with ``size · liq_price > partial_threshold_usd`` sell
         ``chunk_fractions[j] · size`` in the j-th round after they trigger.
@@ -76,7 +76,7 @@ def cascade_py(
     Returns
     -------
     dict
-        DESIGN.md's keys, ``liquidation_surplus_usd`` (gross surpluses and fees credited
+        docs/design.md's keys, ``liquidation_surplus_usd`` (gross surpluses and fees credited
         to the fund after the cascade) and ``shortfall_usd`` (gross closes beyond
         bankruptcy, drawn on the opening fund), plus, per position, ``pos_round``
         (round it closed, 0 never),

@@ -35,7 +35,7 @@ from liqcascade.cascade._walk import (
 
 __all__ = ["SUMMARY_KEYS", "CascadeResult"]
 
-#: Keys of :meth:`CascadeResult.summary` (DESIGN.md's, plus ``amplification``).
+#: Keys of :meth:`CascadeResult.summary` (docs/design.md's, plus ``amplification``).
 SUMMARY_KEYS: tuple[str, ...] = (
     "initial_price",
     "shock_price",
@@ -59,7 +59,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
 
 @dataclass(frozen=True, eq=False)
 class CascadeResult:
-    """One cascade: DESIGN.md's results as attributes, with per-round and per-order detail.
+    """One cascade: docs/design.md's results as attributes, with per-round and per-order detail.
 
     Attributes
     ----------
@@ -70,7 +70,7 @@ class CascadeResult:
         Rounds in which something triggered.
     liquidated_long_usd, liquidated_short_usd : float
         Liquidated notional closed, USD: what the book filled plus what it could not
-        absorb, at the price reached (DESIGN.md, "Fills" and "Settlement").
+        absorb, at the price reached (docs/design.md, "Fills" and "Settlement").
     n_liquidated, n_stops : int
         Positions / stops closed (the settlement at the exhaustion price included).
     stops_sell_usd, stops_buy_usd : float
@@ -176,7 +176,7 @@ class CascadeResult:
         ]
 
     def summary(self) -> dict[str, Any]:
-        """DESIGN.md's keys (also those of ``liqcascade cascade --json``) plus ``amplification``."""
+        """The keys of docs/design.md (and of ``liqcascade cascade --json``) + ``amplification``."""
         return {
             "initial_price": float(self.initial_price),
             "shock_price": float(self.shock_price),

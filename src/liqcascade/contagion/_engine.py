@@ -78,7 +78,7 @@ def simulate_contagion(
 
     Each round ``k``:
 
-    1. every venue runs one round of the single-venue cascade (DESIGN.md
+    1. every venue runs one round of the single-venue cascade (docs/design.md
        semantics, the cascade package's kernel) at its current price; the shocked
        venue's first round starts with the shock;
     2. arbitrage: every link whose price gap exceeds its cost trades, level by

@@ -1,6 +1,6 @@
 """Readers of explicit positions and stops files (CSV or Parquet, header required).
 
-Positions file columns (DESIGN.md): ``side`` (long/short), ``size`` (base units),
+Positions file columns (docs/design.md): ``side`` (long/short), ``size`` (base units),
 ``entry_price`` (USD), and ``margin`` (isolated USD) or ``leverage``; optional
 ``liq_price`` and ``bankruptcy_price`` (USD, used as given where present, computed
 where empty), ``account``, ``venue`` (binance/bybit/hyperliquid; a row without one

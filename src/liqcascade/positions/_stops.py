@@ -1,7 +1,7 @@
 """Stop-loss placement models: where the stops of a position book probably rest.
 
 Where stop orders are not given, they are modelled as a documented mixture of the
-placement rules traders use (DESIGN.md "Stop-loss clusters"):
+placement rules traders use (docs/design.md "Stop-loss clusters"):
 
 * **fixed** fractions from entry (2 %, 5 %, 10 %);
 * **round** numbers: just beyond the nearest multiple of $100, $500 and $1,000 on the
@@ -12,7 +12,7 @@ placement rules traders use (DESIGN.md "Stop-loss clusters"):
   (short) — the support and resistance levels of the chart;
 * **atr**: volatility multiples, entry ∓ 1.5, 2 and 3 × ATR(14).
 
-**Stops belong to positions** (DESIGN.md "The position book"): a position that puts
+**Stops belong to positions** (docs/design.md "The position book"): a position that puts
 ``stop_share`` of its size on stops is split in two. The stop-protected part *is* the
 stop orders (each stop closes that part of its parent position when it fires); the
 rest stays a position (:attr:`ModelledStops.positions`, with

@@ -9,7 +9,7 @@ When a stop triggers at ``P0`` the book is taken as the parametric depth curve
 ``D(δ) = D1 · (δ / 0.01)^β`` (cumulative USD within distance ``δ`` of ``P0``) on the
 side the order hits. The order is batched with every crowd stop whose trigger lies
 within ``window`` beyond ``P0`` on the side price came from (orders triggered within
-the same move execute together, as one cascade round of DESIGN.md). The batch of
+the same move execute together, as one cascade round of docs/design.md). The batch of
 ``Q`` USD walks the book to ``δ* = 0.01 · (Q / D1)^(1/β)``; since price is linear in
 ``δ`` the notional-weighted average price is ``P0 · (1 − s · β/(β+1) · δ*)``
 (``s`` = +1 for a sell). The slippage is ``β/(β+1) · δ*`` (fraction of ``P0``).

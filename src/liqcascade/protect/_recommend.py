@@ -11,7 +11,7 @@ market falls to the level and the stop sells with everything triggered with it.
 With ``liquidity="calibrated"`` (the default) that is the first step of the
 calibrated liquidity response (docs/liquidity.md: the displayed book with its latent
 depth; liquidations join at the venue's finite rate, stops at once); with
-``"static"`` one round of DESIGN.md's static book, everything triggered together.
+``"static"`` one round of docs/design.md's static book, everything triggered together.
 The stop fills at its close price (what the book cannot absorb closes at the price
 reached).
 """
@@ -416,7 +416,7 @@ def expected_slippage(
             raise InputError("the stop did not fire (book empty at the level)")
         row = tr.iloc[rnd - 1]
         # the stop's own close price: the round's VWAP for what the book filled and the
-        # price reached for what it could not absorb (DESIGN.md, "Fills")
+        # price reached for what it could not absorb (docs/design.md, "Fills")
         fill = float(out["close_price"].iloc[-1])
         round_usd = float(row["filled_base"]) * float(row["vwap"])
         final = float(r.final_price)

@@ -17,7 +17,7 @@ Two engines:
   held at the shocked price for 24 h, the interval over the calibration's parameter
   draws) and the static book runs beside it as the upper bound; with
   ``liquidity="static"`` it is :func:`liqcascade.cascade.simulate_cascade`
-  (DESIGN.md's reference semantics) alone.
+  (docs/design.md's reference semantics) alone.
 - ``"path"``: a gap to the shocked price ``P1 = P0 (1 + shock)`` where every triggered
   position fills at ``P1`` with no further impact — the cascade on an infinitely deep
   book (never more bad debt than the static cascade: each triggered position closes
@@ -274,7 +274,7 @@ class ScenarioOutcome:
     book_exhausted : bool
         The cascade ran through the whole book: what it could not absorb, and every
         position whose liquidation price the exhaustion price reached, closed at that
-        price, losses booked (DESIGN.md, "Fills" and "Settlement").
+        price, losses booked (docs/design.md, "Fills" and "Settlement").
     liquidity : str
         ``"calibrated"`` (then ``final_price`` is the furthest price reached within
         the horizon), ``"static"`` or ``"path"``.
@@ -543,7 +543,7 @@ def _cascade_outcome(
     )
     mask = np.asarray(res.liquidated_mask, dtype=bool)
     # per-position close price: the book's fills, and the exhaustion price for what the
-    # book could not absorb (DESIGN.md, "Fills" and "Settlement")
+    # book could not absorb (docs/design.md, "Fills" and "Settlement")
     close = res.position_outcomes()["close_price"].to_numpy(dtype=np.float64)
     fill = np.where(np.isfinite(close), close, float(res.final_price))
     return _Run(
@@ -606,7 +606,7 @@ def run_solvency(
         The cascade engine's liquidity: the calibrated response (default; figures
         from the calibration's central parameters, ``interval`` over its draws, the
         static book beside it as ``static_upper_bound``) or the static book
-        (DESIGN.md's reference semantics, the upper bound). Ignored by ``"path"``.
+        (docs/design.md's reference semantics, the upper bound). Ignored by ``"path"``.
     calibration : Calibration, optional
         The liquidity calibration; default
         ``liqcascade.cascade.load_liquidity(asset, as_of)`` (pass the market's date

@@ -15,7 +15,7 @@ also holds the insurance fund ``F >= 0`` and the recorded bad debt ``B >= 0``
   the opposite; then every account whose cash is below its maintenance margin
   ``mmr · q_i · P'`` is liquidated (below).
 - liquidation of ``j`` at the current price: the position is closed against the
-  market (no cash moves: it is already settled). DESIGN.md's accounting: the
+  market (no cash moves: it is already settled). docs/design.md's accounting: the
   remaining cash goes to the fund (``F += c_j``) when positive; a negative cash is a
   shortfall drawn from the fund, and what the fund cannot pay is recorded as bad debt
   ``B``, by side of the loss. ``c_j`` becomes 0.

@@ -10,7 +10,7 @@ the interval (10–90 %) from its bootstrap draws — on each of the position bo
 parameter draws when they are given, every pair equally weighted (the parameters'
 uncertainty, the liquidity's and the book's; no volatility is added, so the scenario
 keeps its meaning). The static book (:func:`simulate_cascade`,
-DESIGN.md's semantics) runs beside it as the upper bound.
+docs/design.md's semantics) runs beside it as the upper bound.
 """
 
 from __future__ import annotations

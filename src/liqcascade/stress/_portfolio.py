@@ -190,7 +190,7 @@ class Portfolio:
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, source: str = "<portfolio>") -> Portfolio:
-        """Validate a frame with DESIGN.md's portfolio columns; errors name the row.
+        """Validate a frame with docs/design.md's portfolio columns; errors name the row.
 
         Parameters
         ----------
@@ -315,7 +315,7 @@ class Portfolio:
 
 
 def read_portfolio(path: str | Path) -> Portfolio:
-    """Read a portfolio file (CSV or Parquet; DESIGN.md columns).
+    """Read a portfolio file (CSV or Parquet; docs/design.md columns).
 
     Read as a positions file is (:func:`liqcascade._tables.read_user_table`): Parquet by
     its suffix (``.parquet``/``.pq``), else UTF-8 CSV with ``,``, ``;``, tab or ``|``

@@ -487,7 +487,7 @@ def shock_grid(
     fewer dollars). ``carry_price_after`` (with ``_p10``/``_p90``, the range over the
     calibration's parameter draws) is the cascade's own carry: the calibrated cascade
     with the index held at the shock price (no ordinary continuation of price). The
-    static book (DESIGN.md's reference semantics, ``static_*``: instant, no refill; the
+    static book (docs/design.md's reference semantics, ``static_*``: instant, no refill; the
     deepest run over the position book's draws, :func:`liqcascade.cascade.static_bound`)
     is shown beside it as the bound it is — of the carry, which it never undershoots
     (``static_price_after <= carry_price_after_p10`` for a fall, ``>=

@@ -2,7 +2,7 @@
 
 Every time-series loader returns a :class:`pandas.DataFrame` indexed by a tz-aware
 UTC :class:`pandas.DatetimeIndex` named ``ts``, in the canonical layouts of
-DESIGN.md, and takes ``start``/``end`` (inclusive; anything
+docs/design.md, and takes ``start``/``end`` (inclusive; anything
 :func:`pandas.Timestamp` accepts, read as UTC).
 
 Examples
