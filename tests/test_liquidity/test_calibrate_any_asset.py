@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from clihelpers import run_cli
-from floats import assert_same
+from floats import assert_same, same_value
 from liqcascade.cascade import calibrated_follow_through, stored_follow_through
 from liqcascade.cascade._calibrate import (
     ETH_REFERENCE_SIGMA,
@@ -140,9 +140,18 @@ def test_refit_of_eth_reproduces_shipped_month(tmp_path: Path) -> None:
     split = {"n_book_in_sample", "book_out_of_sample_from", "metrics_book_in_sample",
              "metrics_book_out_of_sample"}  # fmt: skip
     assert split <= set(score)
-    assert {k: v for k, v in score.items() if k != "scope"} == {
-        k: v for k, v in ship["backtest"].items() if k != "per_event"
-    }
+    got = {k: v for k, v in score.items() if k != "scope"}
+    want = {k: v for k, v in ship["backtest"].items() if k != "per_event"}
+    assert got.keys() == want.keys()
+    for k, v in want.items():
+        if not k.startswith("metrics_book_"):
+            assert got[k] == v, k  # read from the file
+            continue
+        # the split's scores are recomputed from the per-event record: a correlation's last
+        # bits move with numpy's release (5e-16 relative on numpy 2.5), so 1e-12 relative
+        assert got[k].keys() == v.keys(), k
+        for m, x in v.items():
+            assert same_value(got[k][m], x), (k, m, got[k][m], x)
 
 
 def test_default_store_is_read_through_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,9 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from floats import assert_same
+from liqcascade.book import OrderBook
 from liqcascade.cascade import prepare_cascade
 from liqcascade.cascade._clock import LiquidityParams, LiquidityResponse, simulate_clock
 from liqcascade.cascade._clock_reference import clock_paths_py
+from liqcascade.positions import PositionBook, StopBook
 from profiles import examples
 from test_liquidity.test_clock_engine import _market, _random_params
 
@@ -177,3 +179,28 @@ def test_extreme_deepens_when_the_adverse_innovations_grow(seed, down, shock, k,
         assert np.all(b[:, 0] <= a[:, 0] * (1 + 1e-12))
     else:
         assert np.all(b[:, 0] >= a[:, 0] * (1 - 1e-12))
+
+
+def test_a_book_taken_to_its_last_level_leaves_no_room() -> None:
+    """The index lies past every level: the whole book is taken, no room is left and the
+    price is the index's, in the kernel and in the twin.
+
+    Ten levels of 0.1 base add up, left to right, to 0.9999999999999999; Python 3.12's
+    compensated ``sum()`` makes it 1.0, and a twin whose book depth used it had one ulp
+    of room, filled it at the last level and ended there (99.0 for a fall, not 95.0).
+    """
+    steps = 0.1 * np.arange(1, 11)
+    book = OrderBook(100.0, 100.0 - steps, np.full(10, 0.1), 100.0 + steps, np.full(10, 0.1))
+    one = np.ones(1)
+    pos = PositionBook(
+        np.array([1, -1], np.int8), 5.0 * np.ones(2), 100.0 * np.ones(2), 50.0 * np.ones(2),
+        np.array([99.95, 100.05]), np.array([99.0, 101.0]),
+    )  # fmt: skip
+    stops = StopBook(np.array([], np.int8), np.array([]), np.array([]))
+    pm = prepare_cascade(book, pos, stops)
+    for down, p1 in ((True, 95.0), (False, 105.0)):
+        got = _paths(pm, LiquidityParams(), p1, 0 * one, 0 * one[None, :], 0 * one, down, 0.0)
+        want = _twin_paths(pm, LiquidityParams(), p1, 0 * one, 0 * one[None, :], 0 * one, down, 0.0)
+        assert got[0, 5] == want[0, 5] == 1.0  # the book ran out
+        assert_same(got[0, :2], [p1, p1])  # extreme and final price: the index
+        assert_same(want, got, rtol=1e-12)

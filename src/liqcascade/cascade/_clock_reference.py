@@ -96,7 +96,12 @@ def clock_py(
         if latent_depth > 0.0 and d > visible_distance:
             w = 1.0 + latent_depth * (d / visible_distance - 1.0)
         eff.append(sizes[j] * w)
-    total = sum(eff)
+    # The whole book's depth is the running sum that level_at and c_i accumulate, added
+    # left to right: Python 3.12's sum() compensates, and a total one ulp above the
+    # running sum leaves a book taken to its last level with room to fill.
+    total = 0.0
+    for v in eff:
+        total += v
     eps = 1e-12 * (total if total > 0 else 1.0)
 
     def level_at(c: float) -> int:

@@ -323,11 +323,11 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
                 lambda x: x.astype("string").fillna("<NA>").nunique()
             )
             conflict = (nunique > 1).any(axis=1).to_numpy()
-            bad = d[conflict].sort_values("_row", kind="stable")
+            conflicting = d[conflict].sort_values("_row", kind="stable")
             # The offending row is the first, in file order, that repeats an earlier key.
-            later = bad[bad.duplicated(keys, keep="first")]
+            later = conflicting[conflicting.duplicated(keys, keep="first")]
             first = later.iloc[0]
-            same = bad[(bad[keys] == first[keys]).all(axis=1)]
+            same = conflicting[(conflicting[keys] == first[keys]).all(axis=1)]
             earlier = int(same["_row"].min())
             raise InputError(
                 f"{f}: {row_ref(int(first['_row']))}: duplicate timestamp {first['ts']} with "

@@ -630,7 +630,7 @@ def var_backtest(
             param="close",
         )
     dates = r_all.index
-    r = r_all.to_numpy(np.float64)
+    r = np.asarray(r_all, dtype=np.float64)
     logp = np.log(c.loc[dates].to_numpy(np.float64))  # log close on each return's day
     month_ends = pd.Series(dates, index=dates).resample("ME").last().dropna()
     pos = np.searchsorted(dates.to_numpy(), month_ends.to_numpy())  # last day of each month
