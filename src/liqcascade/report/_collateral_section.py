@@ -22,9 +22,8 @@ __all__ = ["CollateralView", "compute", "figures", "prose", "section", "summary"
 PRICINGS = ("own-book", "index", "redemption")
 """How the venue values collateral: its own book (Binance before 2025-10-14), an
 external index, the issuer's redemption ratio."""
-_PRIVATE = re.compile(r"(DESIGN\.md|docs/[\w.-]+\.md),?\s*")
-"""Names of files a reader of the report does not have (the repository's docs; dropped
-from the sources)."""
+_PRIVATE = re.compile(r"DESIGN\.md,?\s*")
+"""Names of files a reader of the report does not have (dropped from the sources)."""
 _LABEL = {"own-book": "own book", "index": "external index", "redemption": "redemption ratio"}
 
 

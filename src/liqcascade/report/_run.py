@@ -30,11 +30,12 @@ MARKET_LANE: frozenset[str] = frozenset({"liqmap", "validation", "cascade", "tra
 liquidation map's books over time are among the transparency metrics' days)."""
 
 COST_HINT: dict[str, float] = {
-    "volatility": 4.5, "stress": 3.0, "support": 0.6, "solvency": 0.5, "protect": 0.5,
-    "data": 0.45, "collateral": 0.45, "contagion": 0.35,
+    "volatility": 4.1, "stress": 3.1, "data": 1.05, "collateral": 0.9, "solvency": 0.6,
+    "contagion": 0.5, "protect": 0.45, "support": 0.35,
 }  # fmt: skip
 """CPU seconds each queued section takes per asset on the bundled data (ETH's and BTC's
-mean; only orders the shared queue: the longest first, so the two lanes end together)."""
+mean, two-lane runs of the default report; only orders the shared queue: the longest
+first, so that the last jobs are the shortest and the two lanes end together)."""
 
 READS_MARKET: frozenset[str] = frozenset({"stress", "protect", "contagion"})
 """Queued sections that read the estimated market (``ReportContext.market``): with two
@@ -197,6 +198,13 @@ def _take(queue: list[Job]) -> Job | None:
     return queue[i]
 
 
+def _empty(queue: list[Job]) -> None:
+    """Leave no job of the shared queue to take (the run stops)."""
+    if _NEXT is not None:
+        with _NEXT.get_lock():
+            _NEXT.value = len(queue)
+
+
 def _fork_ok() -> bool:
     """Can this process fork safely? Not on Windows, nor once numba launched its threads.
 
@@ -323,6 +331,9 @@ def run_all(
             done.append(run_job(j, ctx, render))  # a lost worker's jobs, run here
             if on_section is not None:
                 on_section(j.sid, done[-1].wall_s)
+    except BaseException:  # an error or Ctrl-C here: the worker ends with its current job
+        _empty(queue)
+        raise
     finally:
         _restore_threads(prev)
         _NEXT = _CTX = None
