@@ -31,6 +31,11 @@ def _raise(exc: BaseException) -> Any:
     return f
 
 
+def _caused(exc: BaseException, cause: BaseException) -> BaseException:
+    exc.__cause__ = cause
+    return exc
+
+
 @pytest.mark.parametrize(
     ("exc", "line"),
     [
@@ -40,6 +45,9 @@ def _raise(exc: BaseException) -> Any:
         # an interrupt that says what it left prints its own message
         (KeyboardInterrupt("interrupted; nothing was stored in x.duckdb"),
          "error: interrupted; nothing was stored in x.duckdb"),
+        # a numba kernel that returned with the interrupt pending (was: exit 1, internal)
+        (_caused(SystemError("CPUDispatcher(<function grid_walk_nb>) returned a result with "
+                             "an exception set"), KeyboardInterrupt()), "error: interrupted"),
     ],
 )  # fmt: skip
 def test_ctrl_c_inside_a_command_is_130_and_one_line(
@@ -138,3 +146,15 @@ def test_a_real_sigint_gives_130_and_one_line(args: list[str], tmp_path: Path) -
         assert lines[0] == (
             "error: interrupted: the watch stopped before its first line; nothing was stored"
         )
+
+
+def test_a_system_error_not_caused_by_ctrl_c_stays_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import liqcascade.report as diff
+
+    exc = _caused(SystemError("returned a result with an exception set"), ValueError("x"))
+    monkeypatch.setattr(diff, "load_summary", _raise(exc))
+    r = run_cli("diff", "a", "b")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: internal error: SystemError: returned a result")

@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # before the command was built or parsed
         return _interrupted(BEFORE_START)
     except Exception as exc:  # an internal error: one line, traceback only with -v
-        if _duckdb_interrupt(exc):  # Ctrl-C while DuckDB ran a query
+        if _duckdb_interrupt(exc) or _kernel_interrupt(exc):  # Ctrl-C in DuckDB or numba
             return _interrupted(None)
         if _common.STATE.verbosity > 0 or os.environ.get("LIQCASCADE_DEBUG"):
             raise
@@ -319,6 +319,19 @@ def _usage_message(exc: Exception) -> str:
             "~/.liqcascade/store.duckdb)"
         )
     return msg
+
+
+def _kernel_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is a compiled function's report of a Ctrl-C that landed in it.
+
+    A numba dispatcher that returns while a :class:`KeyboardInterrupt` is pending makes
+    Python raise ``SystemError: CPUDispatcher(...) returned a result with an exception
+    set``, caused by that interrupt (perf16 saw exit 1 and this line for a Ctrl-C during
+    the report's cascades).
+    """
+    return isinstance(exc, SystemError) and isinstance(
+        exc.__cause__ or exc.__context__, KeyboardInterrupt
+    )
 
 
 def _duckdb_interrupt(exc: BaseException) -> bool:
