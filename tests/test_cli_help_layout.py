@@ -228,6 +228,16 @@ def test_the_app_renders_reflowed_texts() -> None:
     assert "\nExample: liqcascade liqmap calibrate --asset BTC" in cmd.help
 
 
+def test_a_mark_alone_on_its_line_stays_an_item_when_reflowed_again() -> None:
+    # hypothesis found it: "- " kept on its line is right-stripped to "-", which the
+    # second pass read as no item and joined to the line above ("Body -")
+    for mark in ("-", "*", "•", "1.", "2)", "$"):
+        text = f"Summary.\n\nBody\n{mark} \n{mark} \nnext"
+        once = reflow(text)
+        assert once == f"Summary.\n\nBody\n{mark}\n{mark} next"
+        assert reflow(once) == once
+
+
 _words = st.text(alphabet="abc -*1.)$:\\[]", min_size=1, max_size=8)
 
 

@@ -6,7 +6,7 @@ Run from the repository root with the shared data folder beside it::
 
 This is a maintainer's tool: nothing in the package or its tests reads the shared
 folder. It writes ``src/liqcascade/data/bundled/_files/<name>.parquet`` (zstd) in the
-canonical layouts of DESIGN.md, one file per dataset named in
+canonical layouts of docs/design.md ("Canonical data"), one file per dataset named in
 ``liqcascade.data.bundled._registry``.
 """
 

@@ -26,10 +26,12 @@ from typing import Any
 
 from typer.core import TyperGroup
 
-#: A line that starts a line of its own: an example, or a list item.
-_LINE_START = re.compile(r"(Examples?:|\$ |[-*•] |\d+[.)] )")
+#: A line that starts a line of its own: an example, or a list item. A mark may end the
+#: line ("- " with nothing after it, kept and right-stripped to "-", is still an item:
+#: reflowing a reflowed text changes nothing).
+_LINE_START = re.compile(r"(Examples?:|\$( |$)|[-*•]( |$)|\d+[.)]( |$))")
 #: A list item (its indented lines continue it).
-_ITEM = re.compile(r"([-*•] |\d+[.)] )")
+_ITEM = re.compile(r"([-*•]( |$)|\d+[.)]( |$))")
 #: A blank line (spaces allowed): the break between paragraphs.
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 

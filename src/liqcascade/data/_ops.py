@@ -133,7 +133,7 @@ def ingest_files(
         check_reference_levels(series, st)  # reads only (a new store: the bundle only)
         result = st.ingest(series, on_progress=on_progress)
         if result.rows_added:  # what readers take when an asset's kind has two series
-            result.warnings += competing_series(st.list_series(), series)
+            result.warnings += competing_series(st.list_series(gaps=False), series)
     result.files = len(files)
     result.series = [s.summary() for s in series]
     result.warnings = [w for s in series for w in s.warnings] + result.warnings

@@ -437,7 +437,7 @@ def _references(
     """The sources ``s`` is compared with: (label, frame indexed by time) each."""
     out: list[tuple[str, pd.DataFrame]] = []
     if st is not None:
-        listing = st.list_series()
+        listing = st.list_series(gaps=False)  # the labels: no gaps counted
         rows = listing[listing["kind"] == s.kind] if not listing.empty else listing
         if s.kind == "ohlcv":
             rows = rows[rows["symbol"].map(base_asset) == asset]
