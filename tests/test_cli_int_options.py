@@ -1,8 +1,9 @@
-"""Integer options refuse a value of thousands of digits with the command line's own line.
+"""Integer options refuse a value beyond a 64-bit integer with the command line's own line.
 
 A 5000-digit ``--seed`` printed typer's reader's message ("Unable to parse input string
 as an integer, exceeded maximum size"; Python's "Exceeds the limit (4300 digits) for
-integer string conversion" with older typer), not ``error: --seed: ...``.
+integer string conversion" with older typer), not ``error: --seed: ...``; a 23-digit
+``--paths`` or ``--max-rounds`` read, then ended in an internal error (exit 1).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 import typer.main
 
 from clihelpers import run_cli
-from liqcascade._cli._int_options import MAX_DIGITS, int_params, max_digits
+from liqcascade._cli._int_options import INT64_MAX, int_params
 from liqcascade.cli import build_app
 
 HUGE = "1" * 5000
@@ -70,28 +71,33 @@ def test_every_int_option_is_found_and_guarded() -> None:
 def test_a_value_of_thousands_of_digits_is_one_error_line(path: tuple[str, ...], flag: str) -> None:
     r = run_cli(*path, flag, HUGE)
     assert r.exit_code == 2, (r.stdout, r.stderr[:300])
-    assert r.stderr == f"error: {flag}: too long for an integer: 5000 digits (at most 4300)\n"
+    assert (
+        r.stderr == f"error: {flag}: too large: 5000 digits (at most {INT64_MAX:,} in magnitude)\n"
+    )
     assert r.stdout == ""
     neg = run_cli(*path, flag, "-" + HUGE)
     assert neg.exit_code == 2 and neg.stderr == r.stderr
 
 
-def test_the_limit_is_where_reading_fails_and_values_within_it_read_as_before(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    assert max_digits() == MAX_DIGITS == 4300
-    # 4300 digits is read (the missing portfolio is what stress says next), 4301 is not
-    within = run_cli("stress", "--seed", "1" * 4300)
-    assert within.exit_code == 2 and "--portfolio" in within.stderr, within.stderr[:300]
-    over = run_cli("stress", "--seed", "1" * 4301)
-    assert over.stderr == "error: --seed: too long for an integer: 4301 digits (at most 4300)\n"
+def test_the_limit_is_a_64_bit_integer_and_values_within_it_read_as_before() -> None:
+    top = str(INT64_MAX)
+    # the largest 64-bit integer is read (the missing portfolio is what stress says next)
+    within = run_cli("stress", "--seed", top)
+    assert within.exit_code == 2 and "--portfolio" in within.stderr, within.stderr
+    over = run_cli("stress", "--seed", str(INT64_MAX + 1))
+    assert over.stderr == (
+        f"error: --seed: too large: {INT64_MAX + 1} (at most {INT64_MAX:,} in magnitude)\n"
+    )
+    below = run_cli("stress", "--seed", str(-INT64_MAX - 1))
+    assert below.exit_code == 2 and "too large" in below.stderr
+    # the values that ended in an internal error (exit 1) before
+    paths = run_cli("cascade", "backtest", "--paths", "99999999999999999999999")
+    assert (paths.exit_code, paths.stderr.count("\n")) == (2, 1)
+    assert paths.stderr.startswith("error: --paths: too large: 99999999999999999999999 ")
+    rounds = run_cli(
+        "cascade", "--liquidity", "static", "--max-rounds", "1" + "0" * 23, "--shock", "-0.1"
+    )
+    assert rounds.exit_code == 2 and rounds.stderr.startswith("error: --max-rounds: too large")
     # a value that is not a number is typer's to refuse, as before
     word = run_cli("stress", "--seed", "abc")
-    assert word.exit_code == 2 and "too long" not in word.stderr
-    # a lower limit of Python's own (PYTHONINTMAXSTRDIGITS) is the one said
-    monkeypatch.setattr("sys.get_int_max_str_digits", lambda: 640)
-    assert max_digits() == 640
-    low = run_cli("stress", "--paths", "1" * 641)
-    assert low.stderr == "error: --paths: too long for an integer: 641 digits (at most 640)\n"
-    monkeypatch.setattr("sys.get_int_max_str_digits", lambda: 0)  # 0: Python has no limit
-    assert max_digits() == MAX_DIGITS
+    assert word.exit_code == 2 and "too large" not in word.stderr

@@ -1,36 +1,58 @@
-"""Integer options refuse a value too long to be read as a number, with the CLI's own line.
+"""Integer options refuse a value beyond a 64-bit integer, with the CLI's own line.
 
-Python reads at most 4,300 digits into an ``int`` (``sys.get_int_max_str_digits``), and
-typer's readers answer a longer value with their own message (click's ``int()``:
-"Exceeds the limit (4300 digits) for integer string conversion"; pydantic's: "Unable
-to parse input string as an integer, exceeded maximum size"). :func:`guard_int_options`
-makes every integer option of a command tree refuse it before they read it: exit 2 and
-one line, ``error: --seed: too long for an integer: 5000 digits (at most 4300)``.
+typer's readers answer a value of thousands of digits with their own message
+(pydantic's "Unable to parse input string as an integer, exceeded maximum size";
+click's ``int()``: "Exceeds the limit (4300 digits) for integer string conversion"),
+and a value that reads but exceeds what numpy and the compiled kernels hold ended in
+an internal error (exit 1). :func:`guard_int_options` makes every integer option of a
+command tree refuse both before typer reads them: exit 2 and one line, ``error: --seed:
+too large: 5000 digits (at most 9,223,372,036,854,775,807 in magnitude)``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any, get_args, get_origin
 
 from liqcascade.errors import InputError
 
-__all__ = ["MAX_DIGITS", "guard_int_options", "int_params", "max_digits"]
+__all__ = ["INT64_MAX", "guard_int_options", "int_params", "int_problem"]
 
-#: Digits of an integer option's value at most: Python's default limit of ``int(str)``,
-#: and pydantic's (typer >= 0.2x reads values with pydantic).
-MAX_DIGITS = 4300
+#: The largest magnitude an integer option takes: a 64-bit integer's, what numpy and the
+#: compiled kernels hold (``--max-rounds`` of 10**23 ended in numba's "Int value is too
+#: large", ``--paths`` in numpy's "Maximum allowed dimension exceeded": exit 1).
+INT64_MAX = 2**63 - 1
+
+#: Digits of :data:`INT64_MAX`: a value with more is beyond it, read or not.
+_MAX_DIGITS = len(str(INT64_MAX))
 
 
-def max_digits() -> int:
-    """Digits an integer option takes at most: :data:`MAX_DIGITS`, or Python's lower limit.
+def int_problem(flag: str, text: str) -> str | None:
+    """What is wrong with ``text`` as the value of the integer option ``flag``, or None.
 
-    Python's limit is lower when ``PYTHONINTMAXSTRDIGITS`` (or ``-X int_max_str_digits``)
-    sets it so; 0 there means no limit, and :data:`MAX_DIGITS` holds.
+    Only its size: a value beyond :data:`INT64_MAX` in magnitude (a long one is not
+    read: Python refuses to read more than 4,300 digits, and is slow near it) is named
+    by its digits when it is long; anything else, a word included, is left to typer.
+
+    Examples
+    --------
+    >>> int_problem("--seed", "1" * 5000)
+    '--seed: too large: 5000 digits (at most 9,223,372,036,854,775,807 in magnitude)'
+    >>> int_problem("--paths", "-99999999999999999999") is not None
+    True
+    >>> int_problem("--paths", "9223372036854775807") is None
+    True
     """
-    limit = sys.get_int_max_str_digits()
-    return min(MAX_DIGITS, limit) if limit else MAX_DIGITS
+    v = text.strip()
+    digits = sum(ch.isdecimal() for ch in v)
+    if digits <= _MAX_DIGITS:
+        try:
+            if abs(int(v.replace("_", ""))) <= INT64_MAX:
+                return None
+        except ValueError:  # not an integer: typer's own message
+            return None
+    shown = v if len(v) <= 2 * _MAX_DIGITS else f"{digits} digits"
+    return f"{flag}: too large: {shown} (at most {INT64_MAX:,} in magnitude)"
 
 
 def _is_int_type(annotation: Any) -> bool:
@@ -75,30 +97,25 @@ def _flag(param: Any) -> str:
 
 
 def _guard(param: Any) -> None:
-    """Make ``param`` refuse a value of more than :func:`max_digits` digits."""
+    """Make ``param`` refuse a value beyond a 64-bit integer (:func:`int_problem`)."""
     read = param.process_value
     flag = _flag(param)
 
     def process_value(ctx: Any, value: Any) -> Any:
-        limit = max_digits()
         for v in value if isinstance(value, list | tuple) else (value,):
-            if isinstance(v, str):
-                n = sum(ch.isdecimal() for ch in v)
-                if n > limit:
-                    raise InputError(
-                        f"{flag}: too long for an integer: {n} digits (at most {limit})"
-                    )
+            if isinstance(v, str) and (problem := int_problem(flag, v)) is not None:
+                raise InputError(problem)
         return read(ctx, value)
 
     param.process_value = process_value
 
 
 def guard_int_options(command: Any) -> None:
-    """Make every integer option of the click ``command`` tree refuse too long a value.
+    """Make every integer option of the click ``command`` tree refuse too large a value.
 
-    A value with more digits than :func:`max_digits` raises
-    :class:`~liqcascade.errors.InputError` (``--seed: too long for an integer: 5000
-    digits (at most 4300)``) before typer reads it; other values are read as before.
+    A value beyond :data:`INT64_MAX` in magnitude raises
+    :class:`~liqcascade.errors.InputError` (:func:`int_problem`'s line) before typer
+    reads it; other values are read as before.
 
     Parameters
     ----------

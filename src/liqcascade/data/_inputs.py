@@ -161,7 +161,7 @@ def load_book_totals(
     unlabelled: list[str] = []
     try:
         if st is not None:
-            listing = st.list_series()
+            listing = st.list_series(gaps=False)
             rows = listing[(listing["kind"] == "depth")] if not listing.empty else listing
             if not rows.empty:
                 rows = rows[rows["symbol"].map(base_asset) == a]

@@ -238,7 +238,9 @@ def export_series(
     check_output_file(out, "out")
     store_path(store, must_exist=True)
     with Store(store, read_only=True) as st:
-        row = _one_series(st.list_series(), k, symbol=symbol, venue=venue, interval=interval)
+        row = _one_series(
+            st.list_series(gaps=False), k, symbol=symbol, venue=venue, interval=interval
+        )
         table = "liquidation_events" if (k == "liquidations" and row["interval"] == "events") else k
         df = st.read(table, venue=row["venue"], symbol=row["symbol"], interval=row["interval"],
                      start=start, end=end)  # fmt: skip

@@ -539,7 +539,7 @@ def competing_series(listing: pd.DataFrame, series: Sequence[SeriesFrame]) -> li
 def _store_series(
     store: Store, kind: str, asset: str, venue: str | None, symbol: str | None, interval: str | None
 ) -> pd.Series | None:
-    listing = store.list_series()
+    listing = store.list_series(gaps=False)
     if listing.empty:
         return None
     table_kind = "liquidations" if kind == "liquidation_events" else kind
