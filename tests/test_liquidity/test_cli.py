@@ -44,7 +44,11 @@ def test_backtest_json_layout() -> None:
                         "n_book_in_sample", "book_out_of_sample_from", "n_beta_assumed",
                         "metrics_book_in_sample", "metrics_book_out_of_sample",
                         # the events the empirical baseline's ratio is read from (0: ratio 1)
-                        "n_events_before_window"}  # fmt: skip
+                        "n_events_before_window",
+                        # session 16: where the prices and the record were read
+                        "sources"}  # fmt: skip
+    assert out["sources"] == {"prices": "bundled:eth_1h",
+                              "liquidations": "bundled:eth_liquidations_4h"}  # fmt: skip
     assert out["n_skipped"] == {r: 0 for r in out["n_skipped"]} and out["skipped"] == []
     assert out["n_without_liquidation_record"] == 0
     assert out["asset"] == "ETH" and out["trigger"] == 0.02
