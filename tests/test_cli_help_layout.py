@@ -250,3 +250,26 @@ def test_reflow_keeps_every_word_and_is_idempotent(lines: list[tuple[str, str]])
     once = reflow(text)
     assert once.split() == text.split()
     assert reflow(once) == once
+
+
+#: The longest unbroken word an option's help may hold: at 80 columns the help column
+#: of an option table is about 44 characters wide, and rich cuts a longer word with "…".
+LONGEST_WORD = 30
+
+
+def test_no_option_help_holds_a_word_too_long_to_wrap() -> None:
+    """`data ingest --kind`'s list (``ohlcv|open_interest|…``) was cut with "…" at 80 columns."""
+
+    def words(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+        for p in cmd.params:
+            for word in (getattr(p, "help", None) or "").split():
+                yield " ".join((*path, max(p.opts, key=len))), word
+        for name, sub in (getattr(cmd, "commands", None) or {}).items():
+            yield from words(sub, (*path, name))
+
+    seen = list(words(typer.main.get_command(app)))
+    assert len(seen) > 1000  # every option's help was read
+    long = [(where, w) for where, w in seen if len(w) > LONGEST_WORD]
+    assert long == []
+    out = run_cli("data", "ingest", "--help", env={"COLUMNS": "80"}).stdout
+    assert "open_interest, funding" in out and "…" not in out

@@ -140,7 +140,7 @@ MeasureOpt = Annotated[
     str | None,
     typer.Option(
         "--measure",
-        help="Binance API long/short files only: global_account|top_account|top_position "
+        help="Binance API long/short files only: global_account, top_account or top_position "
         "(default: from the file name).",
     ),
 ]
@@ -153,7 +153,7 @@ def ingest(
         str | None,
         typer.Option(
             "--kind",
-            help=f"Force the kind ({'|'.join(PUBLIC_KINDS)}) when the content is ambiguous.",
+            help=f"Force the kind ({', '.join(PUBLIC_KINDS)}) when the content is ambiguous.",
         ),
     ] = None,
     venue: Annotated[
@@ -217,7 +217,7 @@ def list_(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
 
 @data_app.command("export")
 def export(
-    kind: Annotated[str, typer.Option("--kind", help=f"Kind: {'|'.join(PUBLIC_KINDS)}.")],
+    kind: Annotated[str, typer.Option("--kind", help=f"Kind: {', '.join(PUBLIC_KINDS)}.")],
     out: Annotated[Path, typer.Option("--out", help="Output file, .parquet or .csv.")],
     symbol: Annotated[str | None, typer.Option("--symbol", help="Symbol to export.")] = None,
     venue: Annotated[str | None, typer.Option("--venue", help="Venue to export.")] = None,
