@@ -238,7 +238,7 @@ def test_the_private_import_check_sees_a_reach_in() -> None:
     }
 
 
-#: DESIGN.md's data flow: data -> (margin, book, positions) -> market -> cascade ->
+#: docs/design.md's data flow: data -> (margin, book, positions) -> market -> cascade ->
 #: (stress, solvency, contagion, protect) -> report; volatility and events read data
 #: only. The rank of each subpackage: a module never imports a higher rank's.
 LAYERS: dict[str, int] = {

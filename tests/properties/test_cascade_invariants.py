@@ -1,4 +1,4 @@
-"""Invariants of the cascade engine (DESIGN.md semantics as changed by issue 17, default config)."""
+"""Invariants of the cascade engine (docs/design.md semantics after issue 17, default config)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Random cascade cases and the comparison of the kernel with the plain-Python reference.
 
-The reference (`liqcascade.cascade.cascade_py`) is written straight from DESIGN.md; the
+The reference (`liqcascade.cascade.cascade_py`) is written straight from docs/design.md; the
 generator draws small books, positions, stops and shocks that exercise every branch:
 both directions, each shock type, book exhaustion, nothing triggered, partial fills,
 bad debt, and (optionally) every extension.

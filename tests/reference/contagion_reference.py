@@ -2,7 +2,7 @@
 
 An independent reading of the "Method" section: venues whose books are dicts
 ``{price: base}`` (best level first, a level leaves the dict when it is used up), the
-single-venue cascade of DESIGN.md stepped one round at a time (orders in trigger order,
+single-venue cascade of docs/design.md stepped one round at a time (orders in trigger order,
 each at the VWAP of its slice, what the book cannot absorb closes at the exhaustion
 price and ends the venue's cascade; shortfalls on the opening fund, gains after),
 arbitrage across links level by level within a cost and a USD capacity per round, push

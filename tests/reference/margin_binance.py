@@ -9,7 +9,7 @@ This does not use the tier re-evaluation iteration of the kernel at all.
 
 from __future__ import annotations
 
-# Binance ETHUSDT brackets, 2024-10-24 (DESIGN.md): floor, cap, max leverage, mmr, cum.
+# Binance ETHUSDT brackets, 2024-10-24 (docs/design.md): floor, cap, max leverage, mmr, cum.
 ETH_TIERS: list[tuple[float, float, float, float, float]] = [
     (0, 50e3, 125, 0.004, 0),
     (50e3, 600e3, 100, 0.005, 50),

@@ -1,4 +1,4 @@
-"""Small cases worked by hand from DESIGN.md's semantics (values computed in the comments)."""
+"""Small cases worked by hand from docs/design.md's semantics (values computed in the comments)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_book_exhaustion_partial_fill() -> None:
     assert r.final_price == 95.0
 
 
-# DESIGN.md "Fills" and "Settlement" worked by hand on a tiny book: mid 100, bids 99 x1 and
+# docs/design.md "Fills" and "Settlement" worked by hand on a tiny book: mid 100, bids 99 x1 and
 # 97 x1. Long A: 3 @ liq 99.5, bankrupt 99.2; long B: 2 @ liq 98, bankrupt 97.5; a sell
 # stop 0.5 @ 97.5 and one 1 @ 96. Fund F0 = 1.
 TINY = OrderBook(100.0, [99.0, 97.0], [1.0, 1.0], [101.0], [1.0])

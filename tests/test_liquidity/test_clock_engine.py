@@ -149,7 +149,7 @@ def test_kernel_equals_twin_on_random_cases() -> None:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_reduces_to_static_reference_when_book_lasts(seed: int) -> None:
-    """Every mechanism off: each step is one round of DESIGN.md's static semantics."""
+    """Every mechanism off: each step is one round of docs/design.md's static semantics."""
     rng = np.random.default_rng(100 + seed)
     checked = 0
     for _ in range(150):

@@ -24,7 +24,7 @@ def test_margin_above_the_maximum_leverage(margin: float, lev: str) -> None:
 
 def test_margin_within_the_maximum_passes() -> None:
     r = liq_price("binance", "long", 1.0, 2000.0, 100.0, check_margin=True)
-    assert r.item(0)["liq_price"] == pytest.approx(1907.6305, abs=1e-3)  # DESIGN.md golden
+    assert r.item(0)["liq_price"] == pytest.approx(1907.6305, abs=1e-3)  # docs/design.md golden
     r = liq_price("bybit", "short", 1.0, 2000.0, 20.0, check_margin=True)  # exactly 100x
     assert r.item(0)["liq_price"] > 2000.0
 

@@ -25,7 +25,7 @@ def test_read_positions_sample_file() -> None:
     assert book.venue == "mixed" and book.symbol == "mixed"
     np.testing.assert_array_equal(book.side, [1, -1, 1, 1, -1, 1])
     np.testing.assert_array_equal(book.account, [0, 1, 2, 3, 4, 5])
-    # row 1: DESIGN.md golden value
+    # row 1: docs/design.md golden value
     assert book.liq_price[0] == pytest.approx(1907.6305, abs=5e-5)
     assert book.bankruptcy_price[0] == pytest.approx(1900.0, rel=1e-12)
     # row 2: short 2.5 ETH at 2100, 10x -> margin 525; (525 + 5250) / (2.5 * 1.004)

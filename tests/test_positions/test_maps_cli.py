@@ -104,7 +104,7 @@ def test_computed_liquidation_prices(cli, files: Path) -> None:
     m = liquidation_map(book, price=2000.0)
     got = np.array([x["long_liq_usd"] + x["short_liq_usd"] for x in r.json()["buckets"]])
     np.testing.assert_allclose(got, m.long_liq_usd + m.short_liq_usd)
-    # DESIGN.md golden value: long 1 ETH at 2,000 with 100 USD margin liquidates at 1,907.63
+    # docs/design.md golden value: long 1 ETH at 2,000 with 100 USD margin liquidates at 1,907.63
     assert r.json()["cumulative_long_liq_usd"]["-0.05"] >= 1907.6305 - 1e-6
 
 

@@ -36,7 +36,7 @@ def test_round_step() -> None:
 
 
 def test_liquidation_price_golden() -> None:
-    # DESIGN.md: long 1 ETH at 2,000 with 100 USD margin (20x) -> 1,907.6305
+    # docs/design.md: long 1 ETH at 2,000 with 100 USD margin (20x) -> 1,907.6305
     assert liquidation_price(1, 2000.0, 1.0, 20.0) == pytest.approx(1907.6305, abs=1e-3)
 
 
@@ -196,7 +196,7 @@ def test_static_fill_is_the_stops_own_slice_inside_the_book(state: MarketState) 
 
     for p in _levels(state, 1)[::2]:
         s = expected_slippage(state, float(p), 1, 50.0, liquidity="static")
-        # orders take the book in trigger order (DESIGN.md "Fills", issue 17): the stop,
+        # orders take the book in trigger order (docs/design.md "Fills", issue 17): the stop,
         # triggering at the shock price itself and added last, takes the last 50 ETH of
         # round 1's walk; its fill is that slice's VWAP, computed here from the bids.
         book = state.recentred_book(float(p) / (1 - 1e-4))
@@ -246,7 +246,7 @@ def test_static_fill_past_the_book_closes_at_the_price_reached(state: MarketStat
     assert r.book_exhausted
     vwap = float(r.to_frame()["vwap"].iloc[0])
     # the round's VWAP counts only what the book filled; the stop closes mostly at the
-    # price reached (DESIGN.md, "Fills")
+    # price reached (docs/design.md, "Fills")
     assert s["fill_price"] < vwap
     assert s["fill_price"] == pytest.approx(0.1 * vwap + 0.9 * r.final_price, rel=1e-9)
     assert s["slippage"] > (level - vwap) / level

@@ -1,6 +1,6 @@
 """The order books built from a depth curve hold the curve they were built from.
 
-:meth:`OrderBook.parametric` lays levels on ``D(δ) = D1 · (δ / 1 %)^β`` (DESIGN.md,
+:meth:`OrderBook.parametric` lays levels on ``D(δ) = D1 · (δ / 1 %)^β`` (docs/design.md,
 docs/liquidity.md): the cumulative notional through every level must be the curve at
 that level's distance, on both sides, whatever the mid, ``D1``, ``β``, tick or range.
 :meth:`OrderBook.from_book_depth` spreads each band of Binance's cumulative
