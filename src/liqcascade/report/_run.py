@@ -37,7 +37,7 @@ COST_HINT: dict[str, float] = {
 mean, two-lane runs of the default report; only orders the shared queue: the longest
 first, so that the last jobs are the shortest and the two lanes end together)."""
 
-READS_MARKET: frozenset[str] = frozenset({"stress", "protect", "contagion"})
+READS_MARKET: frozenset[str] = frozenset({"stress", "protect", "contagion", "solvency"})
 """Queued sections that read the estimated market (``ReportContext.market``): with two
 lanes, each asset's market and its book draws are computed once, before the fork."""
 
