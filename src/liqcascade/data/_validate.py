@@ -75,6 +75,12 @@ def _first(mask: np.ndarray, rows: np.ndarray) -> int | None:
     return int(rows[mask].min())
 
 
+def _first_at(mask: np.ndarray, rows: np.ndarray) -> tuple[int, int] | None:
+    """:func:`_first`'s row and its position in ``rows`` (to read the row's values)."""
+    r = _first(mask, rows)
+    return None if r is None else (r, int(np.flatnonzero(rows == r)[0]))
+
+
 def missing_rows(s: SeriesFrame) -> np.ndarray:
     """Per row of ``s.frame``: whether a required value is missing.
 
@@ -374,9 +380,9 @@ def _long_short_problems(
     if "short_pct" in vals:
         total = vals["long_pct"] + vals["short_pct"]
         with np.errstate(invalid="ignore"):
-            r = _first(np.abs(total - 100.0) > PERCENT_SUM_TOLERANCE, rows)
-        if r is not None:
-            i = int(np.flatnonzero(rows == r)[0])
+            at = _first_at(np.abs(total - 100.0) > PERCENT_SUM_TOLERANCE, rows)
+        if at is not None:
+            r, i = at
             out.append((r, f"long_pct {vals['long_pct'][i]:g} + short_pct "
                         f"{vals['short_pct'][i]:g} = {total[i]:g}, not 100 (percent expected; "
                         "a file of fractions needs multiplying by 100)"))  # fmt: skip
@@ -386,9 +392,9 @@ def _long_short_problems(
                 off = np.abs(vals["long_short_ratio"] - implied) > np.maximum(
                     RATIO_TOLERANCE, 0.02 * implied
                 )
-            r = _first(off & np.isfinite(implied), rows)
-            if r is not None:
-                i = int(np.flatnonzero(rows == r)[0])
+            at = _first_at(off & np.isfinite(implied), rows)
+            if at is not None:
+                r, i = at
                 out.append((r, f"long_short_ratio {vals['long_short_ratio'][i]:g} does not "
                             f"match long_pct / short_pct = {implied[i]:.4g}"))  # fmt: skip
     return absent, out
@@ -439,13 +445,11 @@ def _range_problems(
     with np.errstate(invalid="ignore"):
         bad_h, bad_l = h < top, lo > bottom
     out = []
-    r = _first(bad_h, rows)
-    if r is not None:
-        i = int(np.flatnonzero(rows == r)[0])
+    if (at := _first_at(bad_h, rows)) is not None:
+        r, i = at
         out.append((r, f"{h_name} {h[i]:g} is below max({o_name}, {c_name}) = {top[i]:g}"))
-    r = _first(bad_l, rows)
-    if r is not None:
-        i = int(np.flatnonzero(rows == r)[0])
+    if (at := _first_at(bad_l, rows)) is not None:
+        r, i = at
         out.append((r, f"{l_name} {lo[i]:g} is above min({o_name}, {c_name}) = {bottom[i]:g}"))
     return out + _beyond_wick_problems(h, lo, top, bottom, rows, names)
 
@@ -502,10 +506,10 @@ def _beyond_wick_problems(
     out = []
     for v, ref, name, what in ((h, top, h_name, "max"), (lo, bottom, l_name, "min")):
         r, off = _off(v, ref, MAX_WICK_RATIO)
-        k = _first(off & ((r > 1) if what == "max" else (r < 1)), rows)
-        if k is None:
+        at = _first_at(off & ((r > 1) if what == "max" else (r < 1)), rows)
+        if at is None:
             continue
-        i = int(np.flatnonzero(rows == k)[0])
+        k, i = at
         out.append((k, (
             f"{name} {v[i]:g} is {_ratio_text(r[i])} {what}({o_name}, {c_name}) = {ref[i]:g}: "
             f"not a {noun} of this bar ({MAX_WICK_RATIO:,.0f}× or more from its open and "
