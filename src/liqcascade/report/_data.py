@@ -191,6 +191,7 @@ def calibration_sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, s
     file that cannot be read or parsed raises (it names the file).
     """
     from liqcascade._calibrations import CALIBRATION_KINDS, find_calibration
+    from liqcascade.data import source_parts
     from liqcascade.errors import CalibrationNotFound
 
     store: Any = store_path() or False
@@ -201,7 +202,7 @@ def calibration_sources(assets: tuple[str, ...] | list[str]) -> list[dict[str, s
                 cal = find_calibration(kind, a, store)
             except CalibrationNotFound:  # the asset has none: no row
                 continue
-            where, _, name = cal.source.partition(":")
+            where, name, _ = source_parts(cal.source)[0]
             if where == "store":
                 f = Path(name)
                 text = f"store ({f.parent.parent.name}/{kind}/{f.name})"
