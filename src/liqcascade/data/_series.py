@@ -517,11 +517,9 @@ def competing_series(listing: pd.DataFrame, series: Sequence[SeriesFrame]) -> li
         if s.kind not in _ANY_VENUE_KINDS or s.interval == "events" or key in seen:
             continue
         seen.add(key)
-        rows = listing[(listing["kind"] == s.kind) & (listing["interval"] == s.interval)
-                       & (listing["symbol"].map(base_asset) == key[1])]  # fmt: skip
+        rows = _candidates(listing, s.kind, key[1], interval=s.interval)
         if len(rows) < 2:
             continue
-        rows = rows.sort_values("rows", ascending=False, kind="stable")
         counts = rows["rows"].astype(int).tolist()
         labels = (rows["venue"] + "/" + rows["symbol"]).tolist()
         names = [f"{label} ({n:,} rows)" for label, n in zip(labels, counts, strict=True)]
@@ -542,6 +540,26 @@ def _store_series(
     listing = store.list_series(gaps=False)
     if listing.empty:
         return None
+    rows = _candidates(listing, kind, asset, venue=venue, symbol=symbol, interval=interval)
+    return None if rows.empty else rows.iloc[0]
+
+
+def _candidates(
+    listing: pd.DataFrame,
+    kind: str,
+    asset: str,
+    *,
+    venue: str | None = None,
+    symbol: str | None = None,
+    interval: str | None = None,
+) -> pd.DataFrame:
+    """The stored series (rows of ``listing``) a reader of ``kind`` chooses from, in order.
+
+    The one rule of which series a reader takes: those of the kind, the asset (or the
+    symbol), the venue and the interval asked, the one with the most rows first (listing
+    order among equals). :func:`_store_series` reads the first; :func:`competing_series`
+    warns when a group holds more than one.
+    """
     table_kind = "liquidations" if kind == "liquidation_events" else kind
     rows = listing[listing["kind"] == table_kind]
     if kind == "liquidation_events":
@@ -556,9 +574,7 @@ def _store_series(
         rows = rows[rows["venue"].str.lower() == venue.lower()]
     if interval is not None:
         rows = rows[rows["interval"] == interval]
-    if rows.empty:
-        return None
-    return rows.sort_values("rows", ascending=False, kind="stable").iloc[0]
+    return rows.sort_values("rows", ascending=False, kind="stable")
 
 
 def load_series(
