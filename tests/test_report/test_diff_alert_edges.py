@@ -56,11 +56,11 @@ def test_an_alert_fires_when_a_value_turns_null_or_back() -> None:
     assert not diff_reports(_summary(n=1.0), _summary(n=1.0, critical_shock=-0.05), a).fired
 
 
-def test_the_cli_exits_1_on_a_value_turned_null(tmp_path: Path) -> None:
+def test_the_cli_exits_3_on_a_value_turned_null(tmp_path: Path) -> None:
     old = _folder(tmp_path, "old", _summary(critical_shock=-0.054))
     new = _folder(tmp_path, "new", _summary(critical_shock=None))
     r = run_cli("diff", old, new, "--alert", "critical_shock=0.001", "--json")
-    assert r.exit_code == 1, r.stderr
+    assert r.exit_code == 3, r.stderr
     assert r.json()["alerts"] == ["critical_shock: no value in the new report (was −5.40 %)"]
 
 

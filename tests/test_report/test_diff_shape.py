@@ -97,4 +97,4 @@ def test_null_values_and_a_good_pair_still_compare(tmp_path: Path) -> None:
     r = run_cli("diff", good, nulls)
     assert r.exit_code == 0, r.stderr
     assert "crit: −5.00 % → –" in r.stdout
-    assert run_cli("diff", good, nulls, "--alert", "clusters=1").exit_code == 1
+    assert run_cli("diff", good, nulls, "--alert", "clusters=1").exit_code == 3

@@ -11,6 +11,12 @@ import typer
 
 from liqcascade._cli import _common
 
+#: Exit status of ``liqcascade diff`` when an ``--alert`` threshold is crossed: the
+#: status of a check that says no, as ``pol verify``'s for a proof that does not verify.
+#: Not 1, the command line's status for an unexpected internal error: a script that
+#: pages someone on an alert must tell an alert from a crash.
+EXIT_ALERT = 3
+
 
 def register(app: typer.Typer) -> None:
     """Register ``diff`` on the root app."""
@@ -23,7 +29,7 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option(
                 "--alert",
-                help="KEY=VALUE (absolute) or KEY=VALUE% (relative): exit 1 when KEY moves "
+                help="KEY=VALUE (absolute) or KEY=VALUE% (relative): exit 3 when KEY moves "
                 "by more. KEY: a headline key, or 'clusters' (new cluster near the price of at "
                 "least VALUE USD). Repeatable.",
             ),
@@ -32,7 +38,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compare two report folders: critical shock, clusters near price, headline numbers.
 
-        Exit code 1 when an --alert threshold is crossed, 0 otherwise, 2 on a bad folder.
+        Exit code 3 when an --alert threshold is crossed, 0 otherwise, 2 on a bad folder
+        (1 is an internal error).
 
         Example: liqcascade diff report-2025-07-30 report --alert critical_shock=0.005
         """
@@ -50,7 +57,7 @@ def register(app: typer.Typer) -> None:
             for line in d.lines():
                 typer.echo(line)
         if d.fired:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_ALERT)
 
 
 def _label_assets(d: Any, *summaries: dict[str, Any]) -> None:
