@@ -356,6 +356,12 @@ def test_a_hyperliquid_cross_long_without_a_liquidation_price_is_never_liquidate
         f"note: {p}: 1 cross long row(s) without a liq_price read as never liquidated "
         "(Hyperliquid leaves it empty where the account cannot be liquidated)"
     ]
+    shorts = [r.getMessage() for r in caplog.records if "cross short" in r.getMessage()]
+    assert shorts == [
+        f"note: {p}: 1 cross short row(s) without a liq_price priced from their own margin "
+        "at the set leverage (a short's losses have no bound: the account's own liquidation "
+        "price is not in the file)"
+    ]
     # another file's layout, or no liq_price column at all: computed from the row's margin
     rows = "long,10,2000,20,\nshort,5,2900,20,\n"
     p.write_text("symbol,side,size,entry_price,leverage,liq_price\n" + rows.replace("l", "ETH,l")

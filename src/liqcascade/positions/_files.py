@@ -803,6 +803,9 @@ def read_positions(
     # is never liquidated (0, as a 1x long), not at its set leverage's isolated price; a
     # file with no liq_price column states none, and its rows are computed as before
     never = hl_rows & ("liq_price" in df.columns) & cross & ~given_liq & (side == LONG)
+    # a short has no price that never liquidates it: an empty cell is priced from the
+    # row's own margin at its set leverage (none in the bundled snapshots), and said
+    own_short = hl_rows & ("liq_price" in df.columns) & cross & ~given_liq & (side != LONG)
     liq[never] = 0.0
     bank[never & ~given_bank] = 0.0
 
@@ -834,6 +837,13 @@ def read_positions(
             "note: %s: %d cross long row(s) without a liq_price read as never liquidated "
             "(Hyperliquid leaves it empty where the account cannot be liquidated)",
             p, int(never.sum()),
+        )  # fmt: skip
+    if own_short.any():
+        _LOG.warning(
+            "note: %s: %d cross short row(s) without a liq_price priced from their own "
+            "margin at the set leverage (a short's losses have no bound: the account's own "
+            "liquidation price is not in the file)",
+            p, int(own_short.sum()),
         )  # fmt: skip
     if (stated & default_mode & hl_rows).any():
         _LOG.warning(
