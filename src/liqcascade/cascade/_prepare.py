@@ -8,6 +8,7 @@ ties keep the input order (the result is ``argsort(kind="stable")``'s, exactly).
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -251,6 +252,22 @@ def _pool() -> ThreadPoolExecutor:
         if not _POOL:
             _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="liqcascade-prep"))
         return _POOL[0]
+
+
+def _forget_pool_in_child() -> None:
+    """In a forked child: drop the parent's pool, whose thread the child does not have.
+
+    A fork copies only the calling thread; the copied executor would queue the child's
+    up side for a thread that never runs it (the child waited forever). The child
+    starts its own thread when it first needs one.
+    """
+    global _POOL_LOCK
+    _POOL_LOCK = threading.Lock()  # the parent's may have been held by another thread
+    _POOL.clear()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 def _scratch(n: int) -> FloatArray:

@@ -825,9 +825,11 @@ def bootstrap_fits(
     uncertainty of the book's scale.
 
     ``engine`` (:data:`ENGINES`) and ``jobs`` change how fast, not what: with
-    ``jobs > 1`` the refits run in that many worker processes; the resamples are
-    drawn first, in order, from the one generator, so the refits are those of
-    ``jobs=1`` whatever ``jobs``.
+    ``jobs > 1`` the refits run in that many worker processes, spawned on every
+    platform (:func:`liqcascade._procs.pool_context`; a script that asks for them needs
+    ``if __name__ == "__main__":``, else the refits run here after a warning); the
+    resamples are drawn first, in order, from the one generator, so the refits are
+    those of ``jobs=1`` whatever ``jobs``.
 
     Raises
     ------
@@ -854,19 +856,12 @@ def bootstrap_fits(
               "restarts": restarts}  # fmt: skip
     tasks = [(cut, t0, t1, best, w, search, engine) for w in weights]
     refits: list[BookParams] = []
-    if jobs == 1 or n <= 1:
-        for task in tasks:
-            refits.append(_refit(task))
-            if progress:
-                progress(1)
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
-            for p in pool.map(_refit, tasks):
-                refits.append(p)
-                if progress:
-                    progress(1)
+    if jobs > 1 and n > 1:
+        refits = _refits_in_workers(tasks, min(jobs, n), progress)
+    for task in tasks[len(refits) :]:
+        refits.append(_refit(task))
+        if progress:
+            progress(1)
     out = []
     for i, p in enumerate(refits):
         if not valid_fit(p):
@@ -875,6 +870,41 @@ def bootstrap_fits(
                 f"(scale {p.scale:.3g}, sigma {p.sigma:.3g})"
             )
         out.append(p)
+    return out
+
+
+def _refits_in_workers(
+    tasks: list[tuple[Any, ...]], workers: int, progress: Callable[[float], None] | None
+) -> list[BookParams]:
+    """The refits of ``tasks`` in ``workers`` spawned processes, in order.
+
+    The pool's start method is the package's one (:func:`liqcascade._procs.pool_context`:
+    ``"spawn"`` on every platform). When the workers die before the last refit (a
+    script that starts them without ``if __name__ == "__main__":``, a killed worker),
+    the refits returned so far are kept and a ``RuntimeWarning`` says so; the caller
+    runs the rest in this process (the same refits: each is a function of its task).
+    """
+    import warnings
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from liqcascade._procs import pool_context
+
+    out: list[BookParams] = []
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+            for p in pool.map(_refit, tasks):
+                out.append(p)
+                if progress:
+                    progress(1)
+    except BrokenProcessPool as exc:
+        warnings.warn(
+            f"bootstrap refits: the worker processes stopped ({exc}); the other "
+            f"{len(tasks) - len(out)} refit(s) run in this process (a script that asks for "
+            'workers needs `if __name__ == "__main__":` around its top level)',
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return out
 
 

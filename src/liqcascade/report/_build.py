@@ -797,7 +797,9 @@ def build_report(
         Called as ``on_section(section_id, seconds)`` after each section (progress).
     workers : int, optional
         1 runs every section in this process; 2 runs the sections that do not need the
-        estimated market in a forked process (default: 2 when two cores are free).
+        estimated market in a forked process (default: 2 when two cores are free and
+        the process may fork, :func:`liqcascade._procs.fork_refusal`; on macOS and
+        Windows one lane runs every section whatever ``workers``).
     single_file : bool, default False
         Put plotly.js inside report.html (+1.5 MB) instead of beside it, so that the
         page shows its figures when forwarded alone.

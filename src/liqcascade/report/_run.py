@@ -6,16 +6,16 @@ over time and the identified back-tests are computed once; when two cores are fr
 forked process takes the other sections from a shared queue (longest first) and the
 main process joins it when its own sections are done. What both lanes would compute
 (each asset's market and its book draws, its leverage-mix check, `arch`'s import) is
-computed once before the fork, and the forked lane inherits it. Each lane runs numba on
-one thread: the kernels the report calls are single-shock cascades whose parallel launch
-costs more than it gains, and two lanes already keep both cores busy. The figures do not
-depend on the lane.
+computed once before the fork, and the forked lane inherits it. The second lane is
+forked only on Linux while no other thread runs (:mod:`liqcascade._procs`); elsewhere
+one lane runs every section. Each lane runs numba on one thread: the kernels the report
+calls are single-shock cascades whose parallel launch costs more than it gains, and two
+lanes already keep both cores busy. The figures do not depend on the lane.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -205,32 +205,19 @@ def _empty(queue: list[Job]) -> None:
             _NEXT.value = len(queue)
 
 
-def _fork_ok() -> bool:
-    """Can this process fork safely? Not on Windows, nor once numba launched its threads.
-
-    numba's OpenMP layer aborts a child forked after its threads started, so a process
-    that already ran a parallel kernel (a notebook, a test session) runs one lane.
-    """
-    import multiprocessing
-
-    if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
-        return False
-    try:
-        import numba
-
-        numba.threading_layer()  # raises ValueError while no thread was launched
-    except (ImportError, ValueError):
-        return True
-    return False
-
-
 def workers_default() -> int:
-    """Two lanes when two cores are available to this process (and fork exists), else one."""
+    """Two lanes when two cores are available to this process and it may fork, else one.
+
+    Whether it may fork: :func:`liqcascade._procs.fork_refusal` (Linux only, no other
+    thread running, numba's threads not started).
+    """
+    from liqcascade._procs import fork_refusal
+
     try:
         n = len(os.sched_getaffinity(0))
     except AttributeError:
         n = os.cpu_count() or 1
-    return 2 if n >= 2 and _fork_ok() else 1
+    return 2 if n >= 2 and fork_refusal() is None else 1
 
 
 def _before_fork(ctx: ReportContext, queued: list[Job]) -> None:
@@ -295,19 +282,22 @@ def run_all(
 
     The main process runs the market sections, then both processes take the other
     sections from one queue, longest first. Returns the finished jobs in the order
-    of ``jobs``.
+    of ``jobs``. The second lane is forked (it inherits what :func:`_before_fork`
+    computed), whatever multiprocessing's default start method; where the process may
+    not fork (:func:`liqcascade._procs.fork_refusal`: not Linux, another thread
+    running, numba's threads started) every job runs here, with the same figures.
     """
     global _NEXT, _CTX
-    import multiprocessing
+    from liqcascade._procs import fork_context, fork_refusal
 
-    two = workers >= 2 and _fork_ok()
+    two = workers >= 2 and fork_refusal() is None
     if two:
         _before_fork(ctx, [j for j in jobs if j.spec.id not in MARKET_LANE])
-        two = _fork_ok()  # no numba thread was launched
+        two = fork_refusal() is None  # no numba thread nor other thread was started
     pinned = [j for j in jobs if j.spec.id in MARKET_LANE] if two else jobs
     queue = [j for j in jobs if j not in pinned]
     queue.sort(key=lambda j: -COST_HINT.get(j.spec.id, 1.0))
-    fork = multiprocessing.get_context("fork") if two and queue else None
+    fork = fork_context() if two and queue else None
     _NEXT = fork.Value("i", 0) if fork is not None else None
     _CTX = ctx
     pool = None if fork is None else ProcessPoolExecutor(1, mp_context=fork)

@@ -1,0 +1,244 @@
+"""Worker processes: one start-method rule (``liqcascade._procs``) and its call sites.
+
+The bootstrap refits run in spawned workers on every platform and equal the serial
+refits; a pool whose workers die leaves the rest to the calling process. The report's
+second lane is forked, whatever multiprocessing's default start method (``"spawn"`` on
+macOS and Windows, ``"forkserver"`` on Linux from Python 3.14), only where a fork is
+sound, and otherwise the report runs one lane with the same results. The cascade's
+preparation thread survives a fork. Small inputs: about 10 s in all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import types
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from floats import assert_same
+from liqcascade import _procs
+from liqcascade._time import to_utc
+from liqcascade.positions import _likelihood
+from liqcascade.report._registry import SectionSpec
+from liqcascade.report._run import plan, run_all
+from liqcascade.report._section import ReportContext, Section
+
+ROOT = Path(__file__).resolve().parents[1]
+LINUX = sys.platform.startswith("linux")
+
+# ---------------------------------------------------------------- the rule
+
+
+def test_pools_spawn_on_every_platform() -> None:
+    assert _procs.pool_context().get_start_method() == "spawn"
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32", "freebsd14"])
+def test_no_fork_off_linux(monkeypatch: pytest.MonkeyPatch, platform: str) -> None:
+    monkeypatch.setattr(_procs.sys, "platform", platform)
+    assert _procs.fork_refusal() == f"no safe fork on {platform} (Linux only)"
+    assert _procs.fork_context() is None
+
+
+@pytest.mark.skipif(not LINUX, reason="the thread rule is checked where a fork may happen")
+def test_no_fork_while_another_thread_runs() -> None:
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait, name="stand-in-thread", daemon=True)
+    t.start()
+    try:
+        assert _procs.fork_refusal() == "other threads are running (stand-in-thread)"
+        assert _procs.fork_context() is None
+    finally:
+        stop.set()
+        t.join()
+
+
+@pytest.mark.skipif(not LINUX, reason="the numba rule is checked where a fork may happen")
+def test_no_fork_once_numba_started_its_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    numba = pytest.importorskip("numba")
+    monkeypatch.setattr(numba, "threading_layer", lambda: "omp")
+    assert _procs.fork_refusal() == "numba's omp threads are running"
+
+
+# ---------------------------------------------------------------- bootstrap refits
+
+_SMALL = {"n_sobol": 8, "n_local": 2, "maxiter": 40, "restarts": 0}
+
+
+@pytest.fixture(scope="module")
+def eth_fit() -> tuple[Any, Any, Any, Any]:
+    from liqcascade.market._inputs import load_market_frames
+
+    eth = load_market_frames("ETH", "4h", None)
+    t0, t1 = to_utc("2024-11-13"), to_utc("2025-01-01") - pd.Timedelta(microseconds=1)
+    fit = _likelihood.fit_book(eth, t0, t1, **_SMALL)  # type: ignore[arg-type]
+    return eth, t0, t1, fit.params
+
+
+def _values(fits: list[Any]) -> list[list[float]]:
+    return [list(p.to_dict().values()) for p in fits]
+
+
+def test_refits_in_spawned_workers_equal_the_serial_ones(
+    eth_fit: tuple[Any, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eth, t0, t1, best = eth_fit
+    asked: list[str] = []
+    real = _procs.pool_context
+
+    def spy() -> Any:
+        ctx = real()
+        asked.append(ctx.get_start_method())
+        return ctx
+
+    monkeypatch.setattr(_procs, "pool_context", spy)
+    kw = {"n": 2, "seed": 3, **_SMALL}
+    serial = _likelihood.bootstrap_fits(eth, t0, t1, best, **kw)  # type: ignore[arg-type]
+    assert asked == []  # jobs=1: no pool
+    pooled = _likelihood.bootstrap_fits(eth, t0, t1, best, jobs=2, **kw)  # type: ignore[arg-type]
+    assert asked == ["spawn"]
+    # the same code on the same task in a fresh interpreter: equal up to the last bits
+    # a different CPU dispatch could move (none here: the kernels do not reduce in parallel)
+    assert_same(_values(pooled), _values(serial), rtol=1e-12)
+    assert pooled[0].scale != pooled[1].scale  # two resamples, two refits
+
+
+_PARENT = os.getpid()
+_REAL_REFIT = _likelihood._refit
+
+
+def _dying_refit(task: tuple[Any, ...]) -> Any:
+    """A worker's refit that kills its worker (pickled by name; runs in a forked child)."""
+    if os.getpid() != _PARENT:
+        os._exit(3)
+    return _REAL_REFIT(task)
+
+
+@pytest.mark.skipif(not LINUX, reason="a forked pool carries the stand-in into its workers")
+def test_a_broken_pool_leaves_the_refits_to_this_process(
+    eth_fit: tuple[Any, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    eth, t0, t1, best = eth_fit
+    kw = {"n": 2, "seed": 3, **_SMALL}
+    serial = _likelihood.bootstrap_fits(eth, t0, t1, best, **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(_procs, "pool_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(_likelihood, "_refit", _dying_refit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: fork with threads
+        with pytest.warns(RuntimeWarning, match=r"the other 2 refit\(s\) run in this process"):
+            got = _likelihood.bootstrap_fits(eth, t0, t1, best, jobs=2, **kw)  # type: ignore[arg-type]
+    assert _values(got) == _values(serial)  # the same refits, all run here
+
+
+# ---------------------------------------------------------------- the report's lanes
+
+
+def _stand_in_jobs(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """A market-lane section and four queued ones, each returning its process id."""
+
+    def section(ctx: ReportContext) -> Section:
+        return Section(id="x", title="", summary={"pid": os.getpid(), "asset": ctx.asset})
+
+    mod = types.ModuleType("stand_in_lane_sections")
+    mod.section = section  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, mod.__name__, mod)
+    specs = [SectionSpec("cascade", "C", mod.__name__, "", scope="asset")] + [
+        SectionSpec(f"q{i}", "Q", mod.__name__, "", scope="asset") for i in range(2)
+    ]
+    return plan(specs, ("ETH", "BTC"))[0]
+
+
+def _render(section: Section) -> dict[str, Any]:
+    return {}
+
+
+def test_one_lane_off_linux_runs_every_job_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = _stand_in_jobs(monkeypatch)
+    monkeypatch.setattr(_procs.sys, "platform", "darwin")
+    ctx = ReportContext(asset="ETH", assets=("ETH", "BTC"))
+    done = run_all(jobs, ctx, _render, workers=2)
+    assert [d.job.sid for d in done] == [j.sid for j in jobs]
+    assert {d.lane for d in done} == {0}
+    assert {d.section.summary["pid"] for d in done} == {os.getpid()}
+    assert [d.section.summary["asset"] for d in done] == [j.asset for j in jobs]
+
+
+LANES_SCRIPT = r"""
+import json, multiprocessing, os, sys, types
+
+multiprocessing.set_start_method(sys.argv[1], force=True)  # the default the report ignores
+
+from liqcascade.report._registry import SectionSpec
+from liqcascade.report._run import plan, run_all
+from liqcascade.report._section import ReportContext, Section
+
+
+def section(ctx):
+    return Section(id="x", title="", summary={"pid": os.getpid()})
+
+
+def render(section):  # module-level: the forked lane's call is pickled
+    return {}
+
+
+mod = types.ModuleType("stand_in_lane_sections")
+mod.section = section
+sys.modules[mod.__name__] = mod
+specs = [SectionSpec("cascade", "C", mod.__name__, "", scope="asset")] + [
+    SectionSpec(f"q{i}", "Q", mod.__name__, "", scope="asset") for i in range(2)
+]
+jobs, _ = plan(specs, ("ETH", "BTC"))
+done = run_all(jobs, ReportContext(asset="ETH", assets=("ETH", "BTC")), render, workers=2)
+pids = {d.job.sid: d.section.summary["pid"] for d in done}
+print(json.dumps({"main": os.getpid(), "pids": pids, "lanes": {d.job.sid: d.lane for d in done}}))
+"""
+
+
+@pytest.mark.skipif(not LINUX, reason="the report forks its second lane on Linux only")
+def test_the_report_forks_its_lane_whatever_the_default_start_method(tmp_path: Path) -> None:
+    # Python 3.14 makes "forkserver" Linux's default; "spawn" is macOS's and Windows'
+    out = subprocess.run(
+        [sys.executable, "-c", LANES_SCRIPT, "forkserver"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["lanes"]["cascade"] == 0 and got["lanes"]["cascade-btc"] == 0
+    assert got["pids"]["cascade"] == got["main"]
+    forked = {sid for sid, lane in got["lanes"].items() if lane == 1}
+    assert forked, "the second lane took no section"  # 4 queued sections, 2 lanes
+    assert {got["pids"][s] for s in forked} - {got["main"]}  # in another process
+
+
+# ---------------------------------------------------------------- the cascade's thread
+
+
+@pytest.mark.skipif(not LINUX, reason="os.fork")
+def test_the_cascades_preparation_thread_survives_a_fork() -> None:
+    from liqcascade.cascade import _prepare
+
+    assert _prepare._pool().submit(int, "1").result() == 1  # the parent's thread exists
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: fork with threads
+        pid = os.fork()
+    if pid == 0:  # the child: before the at-fork rule, its submit waited forever
+        ok = False
+        try:
+            ok = _prepare._pool().submit(int, "2").result(timeout=10) == 2
+        except BaseException:
+            pass
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
