@@ -41,6 +41,36 @@ def test_pools_spawn_on_every_platform() -> None:
     assert _procs.pool_context().get_start_method() == "spawn"
 
 
+_INTERRUPTED_WORKER = """
+import os, signal, time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from liqcascade._procs import pool_context, quiet_worker
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor(1, mp_context=pool_context(), initializer=quiet_worker) as pool:
+        pid = pool.submit(os.getpid).result()
+        task = pool.submit(time.sleep, 60)
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGINT)  # what a Ctrl-C at the terminal sends the worker
+        try:
+            task.result(timeout=60)
+        except BrokenProcessPool:
+            print("worker ended")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "kill") or sys.platform == "win32", reason="POSIX signals")
+def test_a_ctrl_c_ends_a_pool_worker_without_its_traceback(tmp_path: Path) -> None:
+    """Each worker printed its KeyboardInterrupt traceback under the command's one line."""
+    script = tmp_path / "workers.py"
+    script.write_text(_INTERRUPTED_WORKER)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *sys.path])}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)  # fmt: skip
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "worker ended\n", "")
+
+
 @pytest.mark.parametrize("platform", ["darwin", "win32", "freebsd14"])
 def test_no_fork_off_linux(monkeypatch: pytest.MonkeyPatch, platform: str) -> None:
     monkeypatch.setattr(_procs.sys, "platform", platform)

@@ -26,11 +26,12 @@ threads) are not processes and are not chosen here.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 import threading
 from multiprocessing.context import BaseContext
 
-__all__ = ["POOL_START_METHOD", "fork_context", "fork_refusal", "pool_context"]
+__all__ = ["POOL_START_METHOD", "fork_context", "fork_refusal", "pool_context", "quiet_worker"]
 
 #: Start method of every process pool of the package (see the module's docstring).
 POOL_START_METHOD = "spawn"
@@ -45,6 +46,17 @@ def pool_context() -> BaseContext:
         Pass it as ``ProcessPoolExecutor(mp_context=...)``.
     """
     return multiprocessing.get_context(POOL_START_METHOD)
+
+
+def quiet_worker() -> None:
+    """A pool worker's initializer: a Ctrl-C ends the worker without a word.
+
+    A Ctrl-C at the terminal reaches every process of the foreground group, the workers
+    too; each printed its ``KeyboardInterrupt`` traceback under the command's one line
+    (``error: interrupted``, exit 130). The worker takes the signal's default action
+    instead (it ends), and the parent, interrupted as well, says what happened.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def fork_refusal() -> str | None:

@@ -888,11 +888,13 @@ def _refits_in_workers(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from liqcascade._procs import pool_context
+    from liqcascade._procs import pool_context, quiet_worker
 
     out: list[BookParams] = []
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=pool_context(), initializer=quiet_worker
+        ) as pool:
             for p in pool.map(_refit, tasks):
                 out.append(p)
                 if progress:
