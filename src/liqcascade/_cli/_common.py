@@ -327,6 +327,28 @@ def progress(description: str, total: float | None = None) -> Iterator[Advance]:
         advance.stop()
 
 
+#: The control characters of a line (C0 and DEL): a user's newline or escape sequence.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def error(line: str) -> None:
+    r"""Print ``error: line`` on stderr as one line, every character as written.
+
+    The one printer of the command line's ``error:`` lines. ``line`` is plain text (no
+    markup: a user's ``[bold]`` prints as typed); a control character in it (a newline
+    or an escape sequence in a path or an asset) prints as its escape (``\n``,
+    ``\x1b``), so the line stays one line and the terminal takes no command from it.
+    """
+
+    def shown(m: re.Match[str]) -> str:
+        c = m.group(0)
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c, f"\\x{ord(c):02x}")
+
+    stderr.print(
+        f"error: {_CONTROL.sub(shown, line)}", highlight=False, markup=False, soft_wrap=True
+    )
+
+
 def info(message: str) -> None:
     """A note on stderr (hidden with ``-q``); ``message`` is plain text, printed as written."""
     if STATE.verbosity >= 0:
