@@ -10,6 +10,7 @@ an alert fires.
 
 from __future__ import annotations
 
+import errno
 import functools
 import importlib
 import os
@@ -269,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an internal error: one line, traceback only with -v
         if _duckdb_interrupt(exc) or _kernel_interrupt(exc):  # Ctrl-C in DuckDB or numba
             return _interrupted(None)
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:  # a user's path
+            _common.error(f"{exc.filename}: {exc.strerror} (a path the system cannot hold)")
+            return 2
         if _common.STATE.verbosity > 0 or os.environ.get("LIQCASCADE_DEBUG"):
             raise
         _common.error(

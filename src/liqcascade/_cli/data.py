@@ -272,7 +272,7 @@ def _formula_cells(out: Path) -> str | None:
         return None
     i, j = min(hits)  # the first row's first such cell
     c = df.columns[j]
-    v = df.at[i, c]
+    v = str(df.at[i, c])
     shown = repr(v if len(v) <= 40 else v[:40] + "…")
     more = f" (and {len(hits) - 1:,} more cells)" if len(hits) > 1 else ""
     return (
