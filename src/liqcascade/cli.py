@@ -10,6 +10,7 @@ an alert fires.
 
 from __future__ import annotations
 
+import errno
 import functools
 import importlib
 import os
@@ -251,17 +252,16 @@ def main(argv: list[str] | None = None) -> int:
     except _Interrupted as exc:
         return _interrupted(exc.line)
     except InputError as exc:
-        line = _common.error_line(exc)
-        _common.stderr.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
+        _common.error(_common.error_line(exc))
         return 2
     except _ABORTS:
-        _common.stderr.print("error: aborted", highlight=False, markup=False)
+        _common.error("aborted")
         return EXIT_INTERRUPTED
     except _CLICK_ERRORS as exc:  # usage errors: unknown option, bad value
         msg = _usage_message(exc)
         if not msg:  # no arguments: help was printed
             return 0
-        _common.stderr.print(f"error: {msg}", highlight=False, markup=False, soft_wrap=True)
+        _common.error(msg)
         return 2
     except _EXITS as exc:
         return int(exc.exit_code)
@@ -270,14 +270,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an internal error: one line, traceback only with -v
         if _duckdb_interrupt(exc) or _kernel_interrupt(exc):  # Ctrl-C in DuckDB or numba
             return _interrupted(None)
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:  # a user's path
+            _common.error(f"{exc.filename}: {exc.strerror} (a path the system cannot hold)")
+            return 2
         if _common.STATE.verbosity > 0 or os.environ.get("LIQCASCADE_DEBUG"):
             raise
-        _common.stderr.print(
-            f"error: internal error: {type(exc).__name__}: {exc} (for the traceback, put -v "
-            "before the command: liqcascade -v COMMAND ...)",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
+        _common.error(
+            f"internal error: {type(exc).__name__}: {exc} (for the traceback, put -v "
+            "before the command: liqcascade -v COMMAND ...)"
         )
         return 1
     return 0
@@ -285,9 +285,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _interrupted(line: str | None) -> int:
     """Print the one line of a Ctrl-C (``error: interrupted`` without one); exit 130."""
-    _common.stderr.print(
-        f"error: {line or 'interrupted'}", highlight=False, markup=False, soft_wrap=True
-    )
+    _common.error(line or "interrupted")
     return EXIT_INTERRUPTED
 
 

@@ -124,8 +124,33 @@ class _Console(Console):
         super().print(*objects, **kwargs)
 
 
-stdout = _Console(soft_wrap=True)
-stderr = _Console(stderr=True, soft_wrap=True)
+# emoji off: rich would print a user's ``:smile:`` (a symbol, a path) as an emoji, even
+# with markup off
+stdout = _Console(soft_wrap=True, emoji=False)
+stderr = _Console(stderr=True, soft_wrap=True, emoji=False)
+
+#: A tag as rich's markup reads it, with the backslashes before it (rich.markup's pattern).
+_TAG = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+
+
+def esc(value: object) -> str:
+    """``value`` as text for rich markup that prints exactly as written.
+
+    The one rule for user strings on the terminal: an asset, venue, symbol, series name,
+    scenario or position name, a file or store path, a note read from a file, anything a
+    user or a user's file controls, goes through ``esc`` wherever it is put into a
+    string that rich reads as markup (``print`` without ``markup=False``, a table cell,
+    a table title). Else rich reads ``[bold]x[/]`` in it as markup (swallowed) and
+    ``x[/]`` as a broken tag (a ``MarkupError``, exit 1). A whole line with no markup of
+    its own may instead be printed with ``markup=False``.
+
+    Unlike :func:`rich.markup.escape`, a trailing backslash stays one backslash whatever
+    follows it in the markup (rich doubles it, right only before a tag): it is doubled
+    and followed by an empty ``[none]`` span, so it always precedes a tag.
+    """
+    text = _TAG.sub(lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", str(value))
+    trailing = len(text) - len(text.rstrip("\\"))
+    return text + "\\" * trailing + "[none][/none]" if trailing else text
 
 
 @dataclass
@@ -220,19 +245,23 @@ def emit(
     for k, v in result.items():
         if isinstance(v, dict | list):
             continue
-        table.add_row(f"[bold]{k}[/]", _fmt(v))
+        table.add_row(f"[bold]{esc(k)}[/]", _fmt(v))
     stdout.print(table)
 
 
 def _fmt(v: Any) -> str:
-    """A value of a key/value table: numbers compact, None and non-finite floats "n/a"."""
+    """A table cell of a value: numbers compact, None and non-finite floats "n/a".
+
+    Any other value (a path, an asset, a name) as its text, escaped (:func:`esc`): the
+    cell is markup.
+    """
     import numpy as np
 
     from liqcascade._prices import fmt_or_na
 
     if v is None or isinstance(v, float | np.floating):
         return fmt_or_na(v, lambda x: f"{x:,.0f}" if abs(x) >= 1e5 else f"{x:.6g}")
-    return str(v)
+    return esc(v)
 
 
 class Advance:
@@ -289,7 +318,7 @@ def progress(description: str, total: float | None = None) -> Iterator[Advance]:
         console=stderr,
         transient=True,
     )
-    advance = Advance(bar, bar.add_task(description, total=total))
+    advance = Advance(bar, bar.add_task(esc(description), total=total))  # markup: a symbol
     if stderr.is_terminal:
         advance(0)
     try:
@@ -298,15 +327,37 @@ def progress(description: str, total: float | None = None) -> Iterator[Advance]:
         advance.stop()
 
 
+#: The control characters of a line (C0 and DEL): a user's newline or escape sequence.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def error(line: str) -> None:
+    r"""Print ``error: line`` on stderr as one line, every character as written.
+
+    The one printer of the command line's ``error:`` lines. ``line`` is plain text (no
+    markup: a user's ``[bold]`` prints as typed); a control character in it (a newline
+    or an escape sequence in a path or an asset) prints as its escape (``\n``,
+    ``\x1b``), so the line stays one line and the terminal takes no command from it.
+    """
+
+    def shown(m: re.Match[str]) -> str:
+        c = m.group(0)
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c, f"\\x{ord(c):02x}")
+
+    stderr.print(
+        f"error: {_CONTROL.sub(shown, line)}", highlight=False, markup=False, soft_wrap=True
+    )
+
+
 def info(message: str) -> None:
-    """A note on stderr (hidden with ``-q``)."""
+    """A note on stderr (hidden with ``-q``); ``message`` is plain text, printed as written."""
     if STATE.verbosity >= 0:
-        stderr.print(message)
+        stderr.print(message, markup=False)
 
 
 def warn(message: str) -> None:
-    """A warning on stderr (always shown)."""
-    stderr.print(f"[yellow]warning:[/] {message}", highlight=False)
+    """A warning on stderr (always shown); ``message`` is plain text, printed as written."""
+    stderr.print(f"[yellow]warning:[/] {esc(message)}", highlight=False)
 
 
 def parse_date(value: str | None, option: str) -> pd.Timestamp | None:

@@ -157,7 +157,8 @@ def _render_backtest(result: dict[str, Any]) -> None:
     cs, ce = result.get("covered_start"), result.get("covered_end")
     span = "" if cs is None or ce is None else f" (scored span {_hm(cs)} → {_hm(ce)} UTC)"
     _common.stdout.print(
-        f"[bold]{result['asset']}[/] events {result['start'][:10]} → {result['end'][:10]}, "
+        f"[bold]{_common.esc(result['asset'])}[/] events {result['start'][:10]} → "
+        f"{result['end'][:10]}, "
         f"trigger {trigger_text(result['trigger'])}: {result['n_events']} "
         f"event{'' if result['n_events'] == 1 else 's'} scored{span}"
     )
@@ -863,7 +864,7 @@ def _render_calibration(result: dict[str, Any]) -> None:
     from liqcascade.cascade import trigger_text
 
     t = Table(
-        title=f"{result['asset']} liquidity calibration, trigger "
+        title=f"{_common.esc(result['asset'])} liquidity calibration, trigger "
         f"{trigger_text(result['trigger'])} ({result['trigger_rule']})"
     )
     for c in ("as of", "events", "latent depth", "resilience (s)", "k", "note"):
@@ -875,13 +876,13 @@ def _render_calibration(result: dict[str, Any]) -> None:
             f"{c['latent_depth']:g}",
             "none" if c["resilience_half_life_s"] is None else f"{c['resilience_half_life_s']:g}",
             f"{c['vol_multiplier']:.4f}",
-            c["note"],
+            _common.esc(c["note"]),
         )
     _common.stdout.print(t)
     bt = result.get("backtest")
     if bt and bt.get("n_events"):
         _common.stdout.print(_oos_text(bt))
-    _common.stdout.print(f"written to {result['written']}")
+    _common.stdout.print(f"written to {result['written']}", markup=False)
 
 
 def calibrated_cascade_cmd(
@@ -1133,12 +1134,10 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         if result.get("bar_close")
         else f"at {result['as_of']}"
     )
-    t.add_row("[bold]market[/]", f"{result['asset']} {bar}, mid {result['mid']:,.2f}")
+    t.add_row("[bold]market[/]", _common.esc(f"{result['asset']} {bar}, mid {result['mid']:,.2f}"))
     note = _market_line.store_note(result.get("market") or {})
     if note:
-        from rich.markup import escape
-
-        t.add_row("[bold]data[/]", escape(note))
+        t.add_row("[bold]data[/]", _common.esc(note))
     t.add_row(
         "[bold]extreme move in 24 h[/]",
         f"{_move_text(result, 'move_median')} (80 %: {_move_text(result, 'move_p10')} … "
@@ -1189,7 +1188,7 @@ def _score_rows(t: Any, oos: dict[str, Any] | None, asset: str) -> None:
     """The out-of-sample rows: the events scored, their score, the whole back-test apart."""
     if not oos:
         return
-    t.add_row("[bold]events scored[/]", scored_events_text(oos, asset))
+    t.add_row("[bold]events scored[/]", _common.esc(scored_events_text(oos, asset)))
     t.add_row("[bold]out of sample[/]", _oos_text(oos))
     whole = oos.get("package_score")
     if isinstance(whole, dict) and whole.get("n_events"):

@@ -106,7 +106,8 @@ def _render(r: dict[str, Any]) -> None:
     lo, hi = r["model_total_median_p10_p90_across_dates"]
     hs, he = (r["history_start"] or "")[:10], (r["history_end"] or "")[:10]
     out.print(
-        f"[bold]{r['asset']}[/] after a {_pct(r['shock'], 0)} shock: the calibrated model on "
+        f"[bold]{_common.esc(r['asset'])}[/] after a {_pct(r['shock'], 0)} shock: the "
+        f"calibrated model on "
         f"{r['n_dates']} date{'' if r['n_dates'] == 1 else 's'} ({(r['start'] or '')[:10]} → "
         f"{(r['end'] or '')[:10]}, 20:00 "
         f"UTC; {r['n_paths']} paths each, the calibration fitted before each date) beside "

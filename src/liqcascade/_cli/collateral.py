@@ -21,7 +21,7 @@ def _render(res: dict[str, Any]) -> None:
         t.add_column(c, justify="right" if c != "asset" else "left")
     for n, a in res["assets"].items():
         t.add_row(
-            n,
+            _common.esc(n),  # the configuration's asset names
             f"{a['min_price']:.4f}",
             f"{a['min_index']:.4f}",
             str(a["minutes_below_0_95"]),
@@ -36,8 +36,8 @@ def _render(res: dict[str, Any]) -> None:
         f"({res['eth_low']:,.2f} at {res['eth_low_at'][11:16]})."
     )
     for line in _book_lines(res):
-        _common.stdout.print(line)
-    _common.stdout.print(res["note"])
+        _common.stdout.print(line, markup=False)
+    _common.stdout.print(res["note"], markup=False)
 
 
 def _when(minutes: int | None) -> str:

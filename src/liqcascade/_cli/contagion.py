@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from liqcascade._cli import _common
@@ -115,33 +114,36 @@ def _static_text(ub: dict[str, Any], bound: dict[str, Any]) -> str:
 
 
 def _render(res: dict[str, Any]) -> None:
+    esc = _common.esc  # venue and lending names are the configuration's
     for line in _input_lines(res.get("inputs", {})):
-        _common.stdout.print(line, soft_wrap=True)
+        _common.stdout.print(line, soft_wrap=True, markup=False)
     if "first_shock" in res:
-        _common.stdout.print(escape(_shock_line(res["first_shock"])), soft_wrap=True)
+        _common.stdout.print(_shock_line(res["first_shock"]), soft_wrap=True, markup=False)
     market = res.get("scope") == "market"
-    start = "every venue (market-wide shock)" if market else res["shock_venue"]
+    start = "every venue (market-wide shock)" if market else esc(res["shock_venue"])
     t = Table(title=f"Cascade from {start} ({res['rounds']} rounds)")
     for c in ("venue", "initial", "final", "liquidated USD", "rounds"):
         t.add_column(c, justify="right" if c != "venue" else "left")
     for n, v in res["venues"].items():
-        t.add_row(n, f"{v['initial_price']:,.2f}", f"{v['final_price']:,.2f}",
+        t.add_row(esc(n), f"{v['initial_price']:,.2f}", f"{v['final_price']:,.2f}",
                   f"{v['liquidated_usd']:,.0f}", str(v["rounds"]))  # fmt: skip
     _common.stdout.print(t)
     if res.get("liquidity") == "calibrated":
         iv, ub = res["interval"], res["static_upper_bound"]
         for line in _clock_lines(res):
-            _common.stdout.print(escape(line), soft_wrap=True)
+            _common.stdout.print(line, soft_wrap=True, markup=False)
         _common.stdout.print(
             f"calibrated CEX liquidated {_spread(iv, 'cex_liquidated_usd')}; "
             f"{_static_text(ub, res.get('static_bound') or {})}",
             soft_wrap=True,
+            markup=False,
         )
     d = res["defi"]
     _common.stdout.print(
         f"DeFi liquidated ${d['liquidated_usd']:,.0f}, bad debt ${d['bad_debt_usd']:,.0f}; "
         f"contagion share {res['contagion_share']:.1%}; first liquidation outside "
-        f"{res['shock_venue']} in round {res['rounds_to_spread']}"
+        f"{res['shock_venue']} in round {res['rounds_to_spread']}",
+        markup=False,
     )
     if "validation" in res:
         v = Table(title="Model vs recorded (2025-10-10)")
@@ -153,7 +155,7 @@ def _render(res: dict[str, Any]) -> None:
                 _common._fmt(r["model"]) if r["model"] is not None else "—",
                 _common._fmt(r["recorded"]) if r["recorded"] is not None else "not covered",
                 f"{r['ratio']:.3g}" if r["ratio"] is not None else "—",
-                r["note"],
+                esc(r["note"]),
             )
         _common.stdout.print(v)
 

@@ -125,7 +125,7 @@ def _render(result: dict[str, Any]) -> None:
     out.print(
         f"[bold]liquidation map[/] as of {result['as_of'] or '–'}  price "
         f"{result['price']:,.{max(2, price_decimals(result['price']))}f}"
-        f"  ({result['source']})"
+        f"  ({_common.esc(result['source'])})"  # a positions file's path
     )
     note = _market_line.store_note(result.get("market") or {})
     if note:
@@ -170,7 +170,7 @@ def _render(result: dict[str, Any]) -> None:
         markup=False,
     )
     for name, path in result.get("files", {}).items():
-        out.print(f"wrote {name}: {path}")
+        out.print(f"wrote {name}: {path}", markup=False)
 
 
 def _score_to_date(run: Any, score: dict[str, Any] | None) -> dict[str, Any] | None:

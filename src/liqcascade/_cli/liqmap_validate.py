@@ -100,7 +100,7 @@ def _render_calibration(result: dict[str, Any]) -> None:
     verdict = "beats" if result["beats_baselines_oos"] else "does NOT beat"
     out.print(f"out of sample the calibrated model {verdict} both baselines on daily correlation")
     if result.get("out"):
-        out.print(f"wrote {result['out']}")
+        out.print(f"wrote {result['out']}", markup=False)
 
 
 def _render_backtest(result: dict[str, Any]) -> None:
@@ -112,9 +112,9 @@ def _render_backtest(result: dict[str, Any]) -> None:
         a, b = (result[k][:16].replace("T", " ") for k in ("covered_start", "covered_end"))
         covered = f", covering {a} -> {b} (bar opens)"
     out.print(
-        f"[bold]back-test[/] {result['asset']} {result['interval']} {result['start'][:10]} -> "
-        f"{result['end'][:10]}: {count_text(result['bars'], 'bar')}{covered} "
-        f"({result['params_source']})",
+        f"[bold]back-test[/] {_common.esc(result['asset'])} {_common.esc(result['interval'])} "
+        f"{result['start'][:10]} -> {result['end'][:10]}: "
+        f"{count_text(result['bars'], 'bar')}{covered} ({_common.esc(result['params_source'])})",
         highlight=False,
     )
     for span in result.get("uncovered", []):
@@ -140,7 +140,7 @@ def _render_backtest(result: dict[str, Any]) -> None:
     else:
         _render_identified_fit(result)
     for name, path in result.get("files", {}).items():
-        out.print(f"wrote {name}: {path}")
+        out.print(f"wrote {name}: {path}", markup=False)
 
 
 def _months_span(months: list[str]) -> str:
@@ -480,7 +480,7 @@ def register(liqmap_app: typer.Typer) -> None:
             try:
                 paths = res.write(out)
             except RuntimeError as exc:
-                _common.stderr.print(f"error: {exc}", highlight=False, markup=False)
+                _common.error(str(exc))
                 raise typer.Exit(1) from None
             result["files"] = {k: str(v) for k, v in paths.items()}
         _common.emit(result, as_json, _render_backtest)

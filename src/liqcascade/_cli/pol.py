@@ -192,7 +192,10 @@ def _build_summary(
 
 
 def _rows(rows: list[tuple[str, str]]) -> None:
-    """``key  value`` rows, as :func:`_common.emit` prints a result without a renderer."""
+    """``key  value`` rows, as :func:`_common.emit` prints a result without a renderer.
+
+    The values are markup: a user's text in them escaped (:func:`_common.esc`).
+    """
     from rich.table import Table
 
     table = Table(show_header=False, box=None)
@@ -214,7 +217,7 @@ def _render_build(r: dict[str, Any]) -> None:
 
 def _render_verify(r: dict[str, Any], total_given: bool) -> None:
     """``pol verify``'s rows: on success what was checked (not an empty reason)."""
-    rows = [(k, str(r[k])) for k in ("valid", "user", "balance", "total_liabilities")]
+    rows = [(k, _common.esc(r[k])) for k in ("valid", "user", "balance", "total_liabilities")]
     if r["valid"]:
         what = "the recomputed root matches --root"
         what += (
@@ -224,5 +227,5 @@ def _render_verify(r: dict[str, Any], total_given: bool) -> None:
         )
         rows.append(("checked", what))
     else:
-        rows.append(("reason", r["reason"]))
+        rows.append(("reason", _common.esc(r["reason"])))
     _rows(rows)

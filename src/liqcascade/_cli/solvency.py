@@ -61,15 +61,19 @@ def _fund_line(result: dict[str, Any]) -> None:
     """The market (estimated) or the price before the shock (a file), then the fund."""
     market = result.get("market") or {}
     if market:
-        _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
+        _common.stdout.print(_market_line.market_line(market), soft_wrap=True, markup=False)
     if "pre_shock_price" in result:
         p0 = result["pre_shock_price"]
         _common.stdout.print(
-            f"price before the shock {p0['usd']:,.2f} USD ({p0['source']})", soft_wrap=True
+            f"price before the shock {p0['usd']:,.2f} USD ({p0['source']})",
+            soft_wrap=True,
+            markup=False,
         )
     if "insurance_fund_source" in result:
         fund, why = result["insurance_fund_usd"], result["insurance_fund_source"]
-        _common.stdout.print(f"insurance fund at the start {fund:,.0f} USD ({why})", soft_wrap=True)
+        _common.stdout.print(
+            f"insurance fund at the start {fund:,.0f} USD ({why})", soft_wrap=True, markup=False
+        )
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -97,7 +101,7 @@ def _render(result: dict[str, Any]) -> None:
         later = _RECORDED.fullmatch(str(s["name"])) and _market_line.after_market(
             str(s["name"]), market
         )
-        name = f"{s['name']} *" if later else s["name"]
+        name = _common.esc(f"{s['name']} *" if later else s["name"])  # --scenario NAME=…
         row = [name, f"{s['final_price']:,.2f}", f"{s['liquidated_usd']:,.0f}",
                f"{s['fund_end_usd']:,.0f}", bad, f"{s['min_buffer']:.2%}",
                f"{s['reserve_ratio_end']:.4f}",
@@ -109,7 +113,7 @@ def _render(result: dict[str, Any]) -> None:
     for s in result["scenarios"]:
         if _RECORDED.fullmatch(str(s["name"])) and _market_line.after_market(s["name"], market):
             _common.stdout.print(
-                f"* {_market_line.what_if(str(s['name']), market)}", soft_wrap=True
+                f"* {_market_line.what_if(str(s['name']), market)}", soft_wrap=True, markup=False
             )
     _print_adl(result)
 
@@ -119,7 +123,7 @@ def _print_adl(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     if result["adl"]:
-        a = Table(title=f"ADL policies on {result['adl_scenario']}")
+        a = Table(title=f"ADL policies on {_common.esc(result['adl_scenario'])}")
         for c in ("policy", "accounts", "notional (USD)", "haircut (USD)", "gini",
                   "bottom-quartile share"):  # fmt: skip
             a.add_column(c, justify="right")

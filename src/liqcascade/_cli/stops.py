@@ -23,7 +23,7 @@ _KEYS = ("stop_price", "distance", "expected_slippage", "avoided_clusters", "rat
 def _render_recommend(res: dict[str, Any]) -> None:
     market = res.get("market") or {}
     if market:
-        _common.stdout.print(_market_line.market_line(market), soft_wrap=True)
+        _common.stdout.print(_market_line.market_line(market), soft_wrap=True, markup=False)
     t = Table(show_header=False, box=None)
     d = max(2, price_decimals(res["entry"]))  # 4 significant figures at the entry, >= cents
     for k in ("stop_price", "liq_price", "raw_stop_price"):
@@ -45,9 +45,9 @@ def _render_recommend(res: dict[str, Any]) -> None:
         lo, hi = z["price_low"], z["price_high"]
         t.add_row("[bold]avoided[/]", f"{z['kind']} {lo:,.{d}f}–{hi:,.{d}f}")
     _common.stdout.print(t)
-    _common.stdout.print(res["rationale"])
+    _common.stdout.print(res["rationale"], markup=False)
     for key, note in (res.get("model_figures") or {}).items():
-        _common.stdout.print(f"{key}: {note}", soft_wrap=True)
+        _common.stdout.print(f"{key}: {note}", soft_wrap=True, markup=False)
 
 
 def _require(*options: tuple[str, Any]) -> None:
@@ -94,13 +94,13 @@ def backtest_header(res: dict[str, Any]) -> list[str]:
 
 
 def _render_backtest(res: dict[str, Any]) -> None:
-    for line in backtest_header(res):
-        _common.stdout.print(line, soft_wrap=True)
+    for line in backtest_header(res):  # the asset, the store's path: printed as written
+        _common.stdout.print(line, soft_wrap=True, markup=False)
     tables = [("all entries", res["table"])]
     if res["crash_2025_10_10"]:
         tables.append(("entries open into 2025-10-10", res["crash_2025_10_10"]))
     for title, rows in tables:
-        t = Table(title=f"Stop policies on {res['asset']} — {title}")
+        t = Table(title=f"Stop policies on {_common.esc(res['asset'])} — {title}")
         cols = ["policy", "side", "entries", "n", "stop_outs", "avg_loss_on_stop"]
         cols += ["avg_slippage", "total_return", "max_drawdown"]
         for c in cols:

@@ -17,38 +17,39 @@ from liqcascade._cli import _common, _market_line
 
 
 def _render(result: dict[str, Any]) -> None:
-    out = _common.stdout
+    out, esc = _common.stdout, _common.esc
     market = result.get("market") or {}
     if market:
-        out.print(_market_line.market_line(market), soft_wrap=True)
+        out.print(_market_line.market_line(market), soft_wrap=True, markup=False)
     if result.get("portfolio_file"):
         out.print(f"portfolio: {result['portfolio_file']} ({result['n_positions']} positions)",
-                  soft_wrap=True)  # fmt: skip
+                  soft_wrap=True, markup=False)  # fmt: skip
     label = str(result["label"])
     if result["scenario"] == "replay":
         label = _market_line.what_if(label, market)
+    label, asset = esc(label), esc(result["asset"])
     if result.get("deterministic"):
         n = result["paths"]
         out.print(
-            f"[bold]stress[/] {result['asset']} market, {result['scenario']} ({label}): {n} "
+            f"[bold]stress[/] {asset} market, {result['scenario']} ({label}): {n} "
             f"deterministic scenario{'s' if n != 1 else ''} — each a what-if, not a draw: no "
             "VaR, ES, quantile or probability",
             soft_wrap=True,
         )
         cut = _cut_line(result.get("details") or {})
         if cut:
-            out.print(cut, soft_wrap=True)
+            out.print(cut, soft_wrap=True, markup=False)
         _render_scenarios(result)
     else:
         out.print(
-            f"[bold]stress[/] {result['asset']} market, {result['scenario']} ({label}), "
+            f"[bold]stress[/] {asset} market, {result['scenario']} ({label}), "
             f"{result['paths']:,} path(s), seed {result['seed']}",
             soft_wrap=True,
         )
         _render_distribution(result)
     rows = result.get("shocks", [])
     for row in rows:
-        out.print(_shock_line(row), soft_wrap=True)
+        out.print(_shock_line(row), soft_wrap=True, markup=False)
     if any(_at_book_edge(r) for r in rows):
         out.print(BOOK_EDGE_LINE, soft_wrap=True)
 
@@ -68,7 +69,8 @@ def _cut_line(details: dict[str, Any]) -> str | None:
 
 
 def _names(names: list[str]) -> str:
-    return ", ".join(names) if names else "none"
+    """The positions' names for a table cell (a portfolio's ``name`` column: escaped)."""
+    return _common.esc(", ".join(names)) if names else "none"
 
 
 def _render_scenarios(result: dict[str, Any]) -> None:
@@ -76,7 +78,7 @@ def _render_scenarios(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     t = Table(title="per scenario (P&L: positive = a gain)")
-    for c in ("scenario", "P&L USD", "market liquidations", f"{result['asset']} after",
+    for c in ("scenario", "P&L USD", "market liquidations", f"{_common.esc(result['asset'])} after",
               "liquidated", "stopped"):  # fmt: skip
         t.add_column(c, justify="left" if c in ("scenario", "liquidated", "stopped") else "right")
     shocks = result.get("shocks") or []
@@ -85,7 +87,7 @@ def _render_scenarios(result: dict[str, Any]) -> None:
     for r, sh in zip(result["scenarios"], shocks, strict=True):
         whole = " (whole side)" if r["whole_book"] else ""
         edge = BOOK_EDGE_MARK if _at_book_edge(sh) else ""
-        t.add_row(r["scenario"], f"{r['pnl_usd']:+,.0f}",
+        t.add_row(_common.esc(r["scenario"]), f"{r['pnl_usd']:+,.0f}",
                   f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}",
                   f"{r['price_after']:,.0f}{edge}", _names(r["liquidated"]),
                   _names(r["stopped"]))  # fmt: skip
@@ -108,7 +110,7 @@ def _render_distribution(result: dict[str, Any]) -> None:
     )
     q = result["price_quantiles"]
     t.add_row(
-        f"[bold]{result['price_asset']} price[/]",
+        f"[bold]{_common.esc(result['price_asset'])} price[/]",
         f"5–95 % range ${q['p05']:,.0f}–${q['p95']:,.0f} (median ${q['p50']:,.0f})",
     )
     _common.stdout.print(t)
@@ -116,7 +118,7 @@ def _render_distribution(result: dict[str, Any]) -> None:
     p.add_column("position")
     p.add_column("p", justify="right")
     for name, v in result["p_liquidation"].items():
-        p.add_row(name, f"{v:.1%}")
+        p.add_row(_common.esc(name), f"{v:.1%}")
     _common.stdout.print(p)
 
 

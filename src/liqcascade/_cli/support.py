@@ -18,12 +18,12 @@ def _render(r: dict[str, Any]) -> None:
     _common.stdout.print(
         f"[bold]{_count(r['n_tests'], 'support test')}[/] "
         f"({_count(r['n_event_bars'], 'distinct bar')}) on {_count(r['n_zones'], 'zone')}, "
-        f"{r['interval']} bars {r['start'][:10]} → {r['end'][:10]}"
+        f"{_common.esc(r['interval'])} bars {r['start'][:10]} → {r['end'][:10]}"
     )
     if r.get("tolerances"):
-        _common.stdout.print(_tolerance_line(r["tolerances"]), soft_wrap=True)
+        _common.stdout.print(_tolerance_line(r["tolerances"]), soft_wrap=True, markup=False)
     if r.get("data_cut"):
-        _common.stdout.print(f"data: {r['data_cut']['note']}", soft_wrap=True)
+        _common.stdout.print(f"data: {r['data_cut']['note']}", soft_wrap=True, markup=False)
     if r["n_tests"] == 0:  # no table of nan: say it plainly
         _common.stdout.print(
             "[bold]no support tests found at these settings[/]: no forward returns to "

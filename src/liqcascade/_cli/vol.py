@@ -16,14 +16,14 @@ from liqcascade._prices import fmt_or_na, is_finite
 
 
 def _render(r: dict[str, Any]) -> None:
-    out = _common.stdout
+    out, esc = _common.stdout, _common.esc
     out.print(
-        f"[bold]{r['asset']} {r['interval']}[/] {r['model']} ({r['dist']} errors), "
+        f"[bold]{esc(r['asset'])} {esc(r['interval'])}[/] {r['model']} ({r['dist']} errors), "
         f"{r['n_obs']:,} return{'' if r['n_obs'] == 1 else 's'} {r['start'][:10]} → "
         f"{r['end'][:10]}" + ("" if r["converged"] else "  [red]NOT CONVERGED[/]")
     )
     if r.get("data_cut"):
-        out.print(f"data: {r['data_cut']['note']}", soft_wrap=True)
+        out.print(f"data: {r['data_cut']['note']}", soft_wrap=True, markup=False)
     t = Table(title="parameters (returns in %)", box=None)
     for c in ("param", "estimate", "std_err", "p-value"):
         t.add_column(c, justify="right" if c != "param" else "left")

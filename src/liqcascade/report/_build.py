@@ -22,7 +22,7 @@ from liqcascade._paths import write_atomic
 from liqcascade._version import __version__
 from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._figures import finish
-from liqcascade.report._format import date_text, table_html
+from liqcascade.report._format import date_text, script_json, table_html
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import (
     VERDICTS,
@@ -358,7 +358,7 @@ def _rounded(x: Any) -> Any:
 def _fig_view(fig: Any, div_id: str) -> dict[str, str]:
     caption, fig = finish(fig)
     spec = json.dumps(_rounded(json.loads(fig.to_json(validate=False))), separators=(",", ":"))
-    return {"id": div_id, "caption": caption, "json": spec.replace("</", "<\\/")}
+    return {"id": div_id, "caption": caption, "json": script_json(spec)}
 
 
 def render_section(s: Section) -> dict[str, Any]:

@@ -31,6 +31,7 @@ __all__ = [
     "num",
     "pct",
     "pvalue",
+    "script_json",
     "signed_num",
     "table_html",
     "usd",
@@ -404,6 +405,30 @@ def table_html(df: pd.DataFrame) -> str:
         f'<table class="dataframe">\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n{rows}</tbody>\n</table>"
     )
+
+
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+
+
+def script_json(text: str) -> str:
+    r"""JSON text made safe inside the page's ``<script type="application/json">``.
+
+    Parameters
+    ----------
+    text : str
+        JSON as :func:`json.dumps` writes it (a figure's spec, whose trace names and
+        hover text may hold a user's asset or file name).
+
+    Returns
+    -------
+    str
+        The same JSON with every ``<``, ``>`` and ``&`` written as its ``\u`` escape
+        (only strings can hold them, and ``JSON.parse`` reads them back unchanged), so
+        no text in it ends the script element (``</script>``) or turns the HTML
+        parser's script states (``<!--<script>``, which would make the element's own
+        end tag not end it and swallow the page after it).
+    """
+    return re.sub(r"[<>&]", lambda m: _SCRIPT_UNSAFE[m.group(0)], text)
 
 
 def join_words(items: Iterable[str], empty: str = "none") -> str:

@@ -1,0 +1,308 @@
+"""User-controlled strings reach the outputs as written: terminal, JSON, CSV, HTML.
+
+Each hostile but legal string (rich markup, a broken tag, HTML, quotes, a newline,
+non-ASCII, 5,000 characters, a spreadsheet formula, a trailing backslash, an emoji
+code) goes in as an asset, a venue, a symbol, a scenario or user name, a file or store
+path, and must come out exactly as given (escaped where the medium needs it), with the
+exit code the command has for any other value: never rich's MarkupError (exit 1), a
+swallowed ``[bold]``, a second line of an ``error:`` line, or HTML of the user's.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from clihelpers import run_cli
+
+HOSTILE = {
+    "markup": "[bold]x[/]",
+    "open-tag": "[red",
+    "close-tag": "x[/]",
+    "html": "<script>alert(1)</script>",
+    "quotes": '"quoted"',
+    "newline": "a\nb",
+    "unicode": "é😀",
+    "long": "x" * 5000,
+    "formula": "=cmd|' /C calc'!A0",
+    "backslash": "C:\\data\\",
+    "emoji-code": ":smile:",
+}
+STRINGS = pytest.mark.parametrize("s", list(HOSTILE.values()), ids=list(HOSTILE))
+# the strings that break rich markup (the rest print as written anyway)
+MARKUP = pytest.mark.parametrize(
+    "s", [HOSTILE[k] for k in ("markup", "close-tag", "backslash", "emoji-code")]
+)
+INGEST = Path(__file__).parent / "data" / "ingest" / "ETHUSDT_1d_binance_spot.csv.gz"
+
+
+def squash(text: str) -> str:
+    """``text`` without whitespace: a table folds a long cell over several lines."""
+    return re.sub(r"\s+", "", text)
+
+
+def one_line(s: str) -> str:
+    """How an ``error:`` line shows ``s``: its newline as ``\\n`` (the line stays one)."""
+    return s.replace("\n", "\\n")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the same daily bars once per hostile string, as venue and symbol."""
+    path = tmp_path_factory.mktemp("store") / "s.duckdb"
+    for s in HOSTILE.values():
+        r = run_cli("data", "ingest", str(INGEST), "--venue", s, "--symbol", s,
+                    "--store", str(path))  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+        assert f"ohlcv {s} {s} 1d, 60 rows" in r.stdout  # the ingest's own line
+    return path
+
+
+@STRINGS
+def test_data_list_prints_venue_and_symbol_as_written(store: Path, s: str) -> None:
+    r = run_cli("data", "list", "--store", str(store))
+    assert r.exit_code == 0, r.stderr
+    assert f"ohlcv {s} {s} 1d 2017-08-17 00:00 -> 2017-10-15 00:00 60 rows" in r.stdout
+    j = run_cli("data", "list", "--store", str(store), "--json")
+    series = [x for x in j.json()["series"] if x["symbol"] == s]  # one valid JSON object
+    assert len(j.stdout.strip().splitlines()) == 1
+    assert [x["venue"] for x in series] == [s]
+
+
+@STRINGS
+def test_data_export_names_the_series_as_written(store: Path, tmp_path: Path, s: str) -> None:
+    out = tmp_path / "e.csv"
+    r = run_cli("data", "export", "--kind", "ohlcv", "--symbol", s, "--venue", s,
+                "--out", str(out), "--store", str(store))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    for value in (s, str(out)):
+        assert squash(value) in squash(r.stdout)  # table cells fold, never swallow
+    rows = list(csv.DictReader(out.open(newline="")))
+    assert {(x["venue"], x["symbol"]) for x in rows} == {(s, s)}  # the values unchanged
+    warned = "a spreadsheet opening this CSV may run it as a formula" in r.stderr
+    assert warned == s.startswith("="), r.stderr
+
+
+def test_a_formula_cell_is_named_once_with_the_count_of_the_others(
+    store: Path, tmp_path: Path
+) -> None:
+    s = HOSTILE["formula"]
+    out = tmp_path / "f.csv"
+    r = run_cli("data", "export", "--kind", "ohlcv", "--symbol", s, "--venue", s,
+                "--out", str(out), "--store", str(store), "--json")  # fmt: skip
+    assert r.exit_code == 0
+    assert r.json()["symbol"] == s
+    # 60 rows, venue and symbol each: the first row's venue, then 119 more cells
+    assert r.stderr.strip() == (
+        f"warning: {out}: the venue of data row 1 starts with '=', \"{s}\" (and 119 more "
+        "cells): a spreadsheet opening this CSV may run it as a formula; cells are written "
+        "as stored"
+    )
+    # Parquet is not a spreadsheet's: no warning
+    r = run_cli("data", "export", "--kind", "ohlcv", "--symbol", s, "--venue", s,
+                "--out", str(tmp_path / "f.parquet"), "--store", str(store))  # fmt: skip
+    assert r.exit_code == 0 and "formula" not in r.stderr
+
+
+@STRINGS
+def test_an_error_line_shows_the_string_on_one_line(s: str) -> None:
+    r = run_cli("vol", "--asset", s)
+    assert r.exit_code == 2
+    assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1
+    assert f"no ohlcv {one_line(s.upper())} 1d data" in r.stderr
+
+
+@STRINGS
+def test_a_store_path_prints_as_written(tmp_path: Path, s: str) -> None:
+    """A path component too long for the system is bad input (exit 2), not an internal error."""
+    path = tmp_path / s / "x.duckdb"
+    r = run_cli("data", "list", "--store", str(path))
+    assert r.exit_code == 2, r.stderr
+    assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1
+    assert one_line(str(path)) in r.stderr
+
+
+def test_an_escape_sequence_in_an_error_line_is_shown_not_sent() -> None:
+    r = run_cli("vol", "--asset", "a\x1b[31mb")
+    assert r.exit_code == 2 and "\x1b" not in r.stderr
+    assert "no ohlcv A\\x1b[31MB 1d" in r.stderr
+
+
+@MARKUP
+def test_vol_prints_the_asset_and_the_file_as_written(tmp_path: Path, s: str) -> None:
+    import numpy as np
+    import pandas as pd
+
+    n = 200
+    c = 2000 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.02, n)))
+    days = pd.date_range("2023-01-01", periods=n, freq="D").strftime("%Y-%m-%d")
+    f = tmp_path / "[bold]d[" / "]o.csv"  # the path holds "[bold]d[/]o.csv"
+    f.parent.mkdir()
+    pd.DataFrame({"timestamp": days, "open": c, "high": c * 1.01, "low": c * 0.99,
+                  "close": c, "volume": 1000.0}).to_csv(f, index=False)  # fmt: skip
+    r = run_cli("vol", "--asset", s, "--data", str(f))
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith(f"{s.upper()} 1d gjr (t errors), {n - 1} returns")
+    assert f"data: every bar of {f.name} (--as-of to cut it)" in r.stdout
+
+
+def test_liqmap_prints_the_positions_file_and_out_folder_as_written(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    d = tmp_path / "[bold]p[" / "]x :smile: é😀"
+    d.mkdir(parents=True)
+    pos = d / "p [red].csv"
+    pos.write_bytes((data_dir / "liqmap" / "positions.csv").read_bytes())
+    out = d / "out [i]"
+    r = run_cli("liqmap", "--positions", str(pos), "--price", "2000", "--out", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert f"({pos} (" in r.stdout.splitlines()[0]
+    assert f"wrote liqmap_html: {out / 'liqmap.html'}" in r.stdout
+
+
+@pytest.mark.parametrize("s", [HOSTILE[k] for k in ("markup", "close-tag", "quotes", "unicode")])
+def test_contagion_prints_venue_and_lending_names_as_written(
+    tmp_path: Path, data_dir: Path, s: str
+) -> None:
+    src = data_dir / "contagion"
+    for f in ("positions_a.csv", "positions_b.csv"):
+        (tmp_path / f).write_bytes((src / f).read_bytes())
+    name = json.dumps(s, ensure_ascii=False)  # a TOML basic string
+    text = (src / "two_venues.toml").read_text()
+    text = text.replace('"a"', name).replace('"aave-weth"', json.dumps(f"L{s}", ensure_ascii=False))
+    cfg = tmp_path / "c[red].toml"
+    cfg.write_text(text)
+    r = run_cli("contagion", "--config", str(cfg), "--liquidity", "static")
+    assert r.exit_code == 0, r.stderr
+    assert f"first shock -6.0% on {s} ([shock] of --config c[red].toml)" in r.stdout
+    assert f"Cascade from {s} (" in r.stdout
+    assert f"L{s}: BTC/ETH beta" in r.stdout
+    assert f"first liquidation outside {s} in round" in r.stdout
+    j = run_cli("contagion", "--config", str(cfg), "--liquidity", "static", "--json")
+    assert j.json()["shock_venue"] == s
+
+
+@pytest.mark.parametrize("s", [HOSTILE[k] for k in ("markup", "close-tag", "formula", "long")])
+def test_solvency_prints_a_scenario_name_as_written(s: str) -> None:
+    args = ("solvency", "--scenario", f"{s}=-0.1", "--liquidity", "static")
+    r = run_cli(*args)
+    assert r.exit_code == 0, r.stderr
+    assert squash(s) in squash(r.stdout)
+    assert [x["name"] for x in run_cli(*args, "--json").json()["scenarios"]] == [s]
+
+
+@pytest.mark.parametrize("s", [HOSTILE[k] for k in ("markup", "close-tag", "html", "newline")])
+def test_pol_prints_a_user_id_as_written(tmp_path: Path, s: str) -> None:
+    users = tmp_path / "u.csv"
+    with users.open("w", newline="") as fh:
+        csv.writer(fh).writerows([["user", "balance"], [s, "100"], ["bob", "5"]])
+    tree, proof = tmp_path / "tree", tmp_path / "p.json"
+    root = run_cli("pol", "build", str(users), "--out", str(tree), "--json").json()["root"]
+    r = run_cli("pol", "prove", "--tree", str(tree), "--user", s, "--out", str(proof))
+    assert r.exit_code == 0, r.stderr
+    assert squash(s) in squash(r.stdout)
+    r = run_cli("pol", "verify", str(proof), "--root", root)
+    assert r.exit_code == 0, r.stderr
+    assert squash(s) in squash(r.stdout)
+
+
+def test_esc_prints_every_string_as_written_in_any_markup() -> None:
+    from rich.text import Text
+
+    from liqcascade._cli._common import esc
+
+    for s in [*HOSTILE.values(), "a\\\\", "\\[bold]x", "[none]", "[link=http://a]b[/link]"]:
+        for template, plain in (
+            ("{}", "{}"),
+            ("[bold]{}[/]", "{}"),
+            ("{} and more", "{} and more"),
+            ("[red]{}[/red]!", "{}!"),
+        ):
+            shown = Text.from_markup(template.format(esc(s)), emoji=False).plain
+            assert shown == plain.format(s), (s, template)
+
+
+class _Page(HTMLParser):
+    """The tags and text of a page, as a browser's parser splits them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        (self.scripts if self._in_script else self.text).append(data)
+
+
+def _page(out: Path, s: str) -> tuple[str, _Page]:
+    """A report page of one section whose every text (and a figure's) holds ``s``."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from liqcascade.report._build import render_section, write_report
+    from liqcascade.report._registry import get_section
+    from liqcascade.report._run import Done, plan
+    from liqcascade.report._section import ReportContext, Section
+
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[1, 2], name=s, hovertemplate=s + "<extra></extra>"))
+    fig.update_layout(title=s)  # the page shows it as the figure's caption
+    table = pd.DataFrame({"venue": [s, "b"], "n": [1.0, 2.0]})
+    sec = Section("data", s, takeaways=[s], figures=[fig], tables=[(s, table)], notes=[s])
+    jobs, _ = plan([get_section("data")], ("ETH",))
+    done = [Done(jobs[0], sec, render_section(sec), 0, 0)]
+    text = write_report(out, ReportContext(asset="ETH"), done)["html"].read_text()
+    page = _Page()
+    page.feed(text)
+    return text, page
+
+
+# a newline in the page's text is whitespace the parser keeps; the others are exact
+@pytest.mark.parametrize(
+    "s", [v for k, v in HOSTILE.items() if k != "long"] + ["<!--<script>x", "</script>"]
+)
+def test_the_report_shows_a_string_as_text_and_its_figure_reads_it_back(
+    tmp_path: Path, s: str
+) -> None:
+    text, page = _page(tmp_path, s)
+    clean = _page(tmp_path / "clean", "x")[1]
+    assert page.tags == clean.tags  # no tag of the string's: the page's structure is the same
+    # title, takeaway, caption of the figure and of the table, table cell, method note
+    assert sum(t == s for t in page.text) >= 6
+    assert html.escape(s, quote=False) in text
+    figures = [x for x in page.scripts if x.startswith('{"data"')]
+    # no "<" at all in a figure's JSON: no "</script>" ends it, and no "<!--<script>"
+    # turns a browser's script states so that its own end tag does not (html.parser,
+    # which has no such states, would not see that)
+    assert figures and not any("<" in x for x in figures)
+    assert json.loads(figures[0])["data"][0]["name"] == s  # JSON.parse reads it back whole
+
+
+def test_the_report_names_a_hostile_store_file_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "<b>s</b> [bold]y["  # the path holds "<b>s</b>" and "[bold]y[/]"
+    folder.mkdir(parents=True)
+    store = folder / "] <i>&amp; é.duckdb"
+    r = run_cli("data", "ingest", str(INGEST), "--venue", "<script>alert(1)</script>",
+                "--store", str(store))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert f"({store})" in r.stdout
+    monkeypatch.setenv("LIQCASCADE_STORE", str(store))
+    text, page = _page(tmp_path / "out", "x")
+    assert f"ohlcv 1d store ({store.name}) + bundled" in "".join(page.text)
+    assert "<i>" not in text and "<script>alert" not in text
