@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -319,12 +320,14 @@ class ContagionResult:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{n}</td><td>{v.final_price:,.2f}</td><td>{v.liquidated_usd:,.0f}</td>"
+            f"<tr><td>{html.escape(n)}</td><td>{v.final_price:,.2f}</td>"
+            f"<td>{v.liquidated_usd:,.0f}</td>"
             f"<td>{v.rounds}</td></tr>"
             for n, v in self.venues.items()
         )
         return (
-            f"<b>ContagionResult</b> shock on {self.shock_venue}, {self.rounds} rounds, "
+            f"<b>ContagionResult</b> shock on {html.escape(self.shock_venue)}, "
+            f"{self.rounds} rounds, "
             f"contagion share {self.contagion_share:.1%}, DeFi liquidated "
             f"${self.defi_liquidated_usd:,.0f}, bad debt ${self.defi_bad_debt_usd:,.0f}"
             "<table><tr><th>venue</th><th>final price</th><th>liquidated USD</th>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -188,4 +189,4 @@ class LiqResult:
 
     def _repr_html_(self) -> str:
         head = self.to_frame().head(20).to_html(index=False)
-        return f"<b>LiqResult</b> ({self.venue}, {len(self)} positions){head}"
+        return f"<b>LiqResult</b> ({html.escape(str(self.venue))}, {len(self)} positions){head}"

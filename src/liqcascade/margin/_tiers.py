@@ -14,6 +14,7 @@ live through ccxt (:func:`fetch_tiers_ccxt`, optional extra ``[live]``).
 
 from __future__ import annotations
 
+import html
 import io
 from dataclasses import dataclass
 from functools import lru_cache
@@ -184,9 +185,8 @@ class TierTable:
         }
 
     def _repr_html_(self) -> str:
-        return f"<b>TierTable {self.symbol}</b> ({self.source})" + self.to_frame().to_html(
-            index=False
-        )
+        head = f"<b>TierTable {html.escape(self.symbol)}</b> ({html.escape(self.source)})"
+        return head + self.to_frame().to_html(index=False)
 
 
 def _validate(t: TierTable, where: str) -> None:

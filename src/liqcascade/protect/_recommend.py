@@ -18,6 +18,7 @@ reached).
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -593,7 +594,7 @@ class StopRecommendation:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><th>{k}</th><td>{v}</td></tr>"
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
             for k, v in self.summary().items()
             if k != "avoided_clusters"
         )
