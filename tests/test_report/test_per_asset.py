@@ -57,7 +57,7 @@ def _array(x: Any) -> np.ndarray:
 
 def _caption(html: str, fid: str) -> str:
     """The caption above a figure (the report moves a figure's title there)."""
-    m = re.search(rf'<div class="figcap">([^<]*)</div><div class="figure" id="{fid}"', html)
+    m = re.search(rf'<h3 class="figcap">([^<]*)</h3><div class="figure" id="{fid}"', html)
     assert m, fid
     return unescape(m.group(1))
 
@@ -277,7 +277,7 @@ def test_btc_sections_name_btc_in_titles_and_captions(built: tuple[str, dict[str
             assert "BTC" in cap and _no_eth(cap), (sid, k, cap)
             assert _figure(html, f"fig-{sid}-{k}")["data"], (sid, k)
         sec = _section_text(html, sid)
-        tabcaps = re.findall(r'<div class="caption">([^<]*)</div>', sec)
+        tabcaps = re.findall(r'<h3 class="caption" id="[^"]*">([^<]*)</h3>', sec)
         assert tabcaps and all(c.startswith("BTC") and _no_eth(c) for c in tabcaps), tabcaps
         assert "ETH only" not in sec
     # ETH's figures name ETH

@@ -12,17 +12,11 @@ from typing import Any
 
 import pytest
 
-from liqcascade.report import SECTIONS, build_report
+from liqcascade.report import SECTIONS
 from liqcascade.report._format import SCI_NOTATION
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 MAX_BYTES = 2.5e6
-
-
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("report")
-    return build_report(out, quick=True)
 
 
 def test_report_files_and_summary(report: dict[str, Path]) -> None:

@@ -21,6 +21,7 @@ from liqcascade._json import to_jsonable
 from liqcascade._paths import write_atomic
 from liqcascade._version import __version__
 from liqcascade.report._data_section import REVISED_CLAUSE
+from liqcascade.report._describe import describe
 from liqcascade.report._figures import finish
 from liqcascade.report._format import date_text, script_json, table_html
 from liqcascade.report._registry import SECTIONS, SectionSpec
@@ -357,8 +358,14 @@ def _rounded(x: Any) -> Any:
 
 def _fig_view(fig: Any, div_id: str) -> dict[str, str]:
     caption, fig = finish(fig)
-    spec = json.dumps(_rounded(json.loads(fig.to_json(validate=False))), separators=(",", ":"))
-    return {"id": div_id, "caption": caption, "json": script_json(spec)}
+    data = _rounded(json.loads(fig.to_json(validate=False)))
+    spec = json.dumps(data, separators=(",", ":"))
+    return {
+        "id": div_id,
+        "caption": caption,
+        "json": script_json(spec),
+        "summary": describe(data),  # the chart in words: its accessible name on the page
+    }
 
 
 def render_section(s: Section) -> dict[str, Any]:
@@ -371,7 +378,10 @@ def render_section(s: Section) -> dict[str, Any]:
         "takeaways": takeaways,
         "method": s.notes,
         "figures": [_fig_view(f, f"fig-{s.id}-{i}") for i, f in enumerate(s.figures)],
-        "tables": [(c, table_html(t)) for c, t in s.tables],
+        "tables": [  # (caption, its id, the table named by it)
+            (c, f"tab-{s.id}-{i}", table_html(t, labelled_by=f"tab-{s.id}-{i}" if c else None))
+            for i, (c, t) in enumerate(s.tables)
+        ],
     }
 
 

@@ -365,13 +365,16 @@ def _column_kinds(t: pd.DataFrame) -> list[str]:
     return out
 
 
-def table_html(df: pd.DataFrame) -> str:
+def table_html(df: pd.DataFrame, *, labelled_by: str | None = None) -> str:
     """A table as the page shows it: figures right-aligned, columns of words left-aligned.
 
     Parameters
     ----------
     df : DataFrame
         The table as computed; :func:`format_table` writes every cell.
+    labelled_by : str, optional
+        The id of the element that names the table (its caption above it): written as
+        ``aria-labelledby``, so a screen reader announces the table by its caption.
 
     Returns
     -------
@@ -401,8 +404,9 @@ def table_html(df: pd.DataFrame) -> str:
         "<tr>" + "".join(cell("td", str(v), i) for i, v in enumerate(r)) + "</tr>\n"
         for r in t.itertuples(index=False, name=None)
     )
+    label = f' aria-labelledby="{html.escape(labelled_by)}"' if labelled_by else ""
     return (
-        f'<table class="dataframe">\n<thead><tr>{head}</tr></thead>\n'
+        f'<table class="dataframe"{label}>\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n{rows}</tbody>\n</table>"
     )
 

@@ -203,9 +203,10 @@ def _bad_debt_figure(v: SolvencyView) -> go.Figure:
     mid = [100 * o.min_buffer for o in out]
     lo, hi = zip(*(_draws_range(o, L) for o in out), strict=True)
     fig = go.Figure()
+    # dark vermillion: the bars' white labels read at 6.5:1 (WCAG AA; #D55E00 gave 3.9:1)
     fig.add_trace(
         go.Bar(
-            x=xs, y=mid, name="cascade through the book (central case)", marker_color="#D55E00",
+            x=xs, y=mid, name="cascade through the book (central case)", marker_color="#A04000",
             text=[pct(o.min_buffer) for o in out], textposition="inside",
             insidetextanchor="start", textfont={"color": "white"},
             error_y={"type": "data", "symmetric": False,
