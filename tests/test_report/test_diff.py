@@ -47,7 +47,7 @@ def test_cli_exit_codes(two_reports: tuple[Path, Path], capsys: pytest.CaptureFi
     assert main(["diff", old, new]) == 0
     out = capsys.readouterr().out
     assert "market as of" in out and "Critical shock: smallest first fall" in out
-    assert main(["diff", old, new, "--alert", "forced_selling_5pct=0%", "--json"]) == 1
+    assert main(["diff", old, new, "--alert", "forced_selling_5pct=0%", "--json"]) == 3
     payload = json.loads(capsys.readouterr().out)
     assert payload["fired"] and payload["alerts"]
     assert main(["diff", old, new, "--alert", "critical_shock=1"]) == 0
