@@ -107,3 +107,24 @@ def test_plot_leaves_unreliable_rows_off_the_axis() -> None:
     assert list(fig.data[1].x) == ["2024"]  # the unreliable rows draw no interval
     # the periods keep their order though the first series has no 2021
     assert list(fig.layout.xaxis.categoryarray) == ["2024", "2025", "2021"]
+
+
+def test_the_na_labels_are_readable_on_white() -> None:
+    """GJR's "n/a" was drawn in its marker orange, 3.9:1 on white (a11y17); text needs
+    4.5:1 (WCAG AA)."""
+    from liqcascade.volatility._periods import LeverageByPeriod
+
+    def luminance(hex_colour: str) -> float:
+        c = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    rows = [
+        _row("2024", "gjr", 0.08, -0.15, 0.31, "did not converge"),
+        _row("2024", "egarch", 76.18, -3.41e6, 3.41e6, "unreliable (singular Hessian)"),
+    ]
+    labels = [t for t in LeverageByPeriod(rows).plot().data if t.mode == "markers+text"]
+    assert len(labels) == 2
+    for t in labels:
+        ratio = 1.05 / (luminance(t.textfont.color) + 0.05)
+        assert ratio >= 4.5, (t.name, t.textfont.color, ratio)

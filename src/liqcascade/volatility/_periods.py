@@ -119,6 +119,10 @@ RELIABLE_VERDICTS = frozenset({"significant", "inverted", "not significant"})
 _MODEL_STYLE = {"gjr": ("GJR", "#D55E00"), "egarch": ("EGARCH", "#0072B2")}
 """Each model's name in the figure and its colour (Okabe–Ito)."""
 
+#: The colour of a model's "n/a" label, where its marker colour is too light for text on
+#: white (GJR's orange is 3.9:1; WCAG AA asks 4.5:1): the same hue, darker (6.5:1).
+_LABEL_COLOUR = {"gjr": "#A04000"}
+
 
 class LeverageByPeriod:
     """Leverage-effect estimates over several periods (see :func:`leverage_by_period`).
@@ -182,7 +186,8 @@ class LeverageByPeriod:
                         x=bad["label"], y=np.zeros(len(bad)), mode="markers+text",
                         name=f"{name}: no reliable estimate", offsetgroup=str(model),
                         legendgroup=str(model), text=["n/a"] * len(bad),
-                        textposition="top center", textfont={"size": 10, "color": colour},
+                        textposition="top center", textfont={"size": 10,
+                                  "color": _LABEL_COLOUR.get(str(model), colour)},
                         marker={"color": colour, "size": 10, "symbol": "x-thin-open",
                                 "line": {"width": 2, "color": colour}},
                         customdata=bad["verdict"],
