@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         from liqcascade._paths import check_output_dir
         from liqcascade.report import report_options, run_report
 
-        flag_names(sections="--section")
+        flag_names(sections="--section", out_dir="--out")
         check_output_dir(out, "--out", files=("report.html", "summary.json"))  # before the work
         parse_date(as_of, "--as-of")  # a readable date, or exit 2
         options = report_options(asset, as_of, section or None)  # checked once, here

@@ -27,6 +27,7 @@ from liqcascade.data._store import (
     default_store_path,
     default_store_source,
     ingest_chunk_rows,
+    is_interrupt,
 )
 from liqcascade.data._taker_close import add_hour_closes
 from liqcascade.data._time import format_interval, interval_ms
@@ -130,7 +131,15 @@ def ingest_files(
             raise IngestInterrupted(f"interrupted while reading {p}; nothing was stored") from None
     st = Store(store)  # None: the default store (errors then name what chose it)
     with st:
-        check_reference_levels(series, st)  # reads only (a new store: the bundle only)
+        try:
+            check_reference_levels(series, st)  # reads only (a new store: the bundle only)
+        except BaseException as exc:  # Ctrl-C before the transaction: the store is as it was
+            if not is_interrupt(exc):
+                raise
+            raise IngestInterrupted(
+                f"interrupted while comparing the files with the stored series; nothing was "
+                f"stored in {st.path}"
+            ) from None
         result = st.ingest(series, on_progress=on_progress)
         if result.rows_added:  # what readers take when an asset's kind has two series
             result.warnings += competing_series(st.list_series(gaps=False), series)

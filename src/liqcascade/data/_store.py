@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -293,13 +294,33 @@ class Store:
         try:
             self._con = duckdb.connect(str(self.path), read_only=self.read_only)
         except duckdb.IOException as exc:
-            raise self._error(f"cannot open: {_first_line(exc)}") from exc
+            raise self._error(f"cannot open: {_open_cause(exc)}") from exc
         except duckdb.Error as exc:
-            raise self._error(f"not a readable DuckDB store: {_first_line(exc)}") from exc
+            raise self._error(f"not a readable DuckDB store: {_cause(exc)}") from exc
         if not self.read_only:
-            for kind in KINDS.values():
-                self._con.execute(_ddl(kind)).fetchall()
+            try:
+                with self._reading():
+                    for kind in KINDS.values():
+                        self._con.execute(_ddl(kind)).fetchall()
+            except BaseException:
+                self.close()
+                raise
         return self._con
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """DuckDB finding the file damaged or cut short is an :class:`InputError` naming it.
+
+        A store copied only in part, or overwritten in the middle, opens (DuckDB reads
+        its header) and fails on the first query reading a lost block: ``Could not read
+        enough bytes``, ``Corrupt database file``. Other errors, and Ctrl-C, pass.
+        """
+        try:
+            yield
+        except duckdb.Error as exc:
+            if not _damaged(exc):
+                raise
+            raise self._error(_DAMAGED + _cause(exc)) from exc
 
     def close(self) -> None:
         """Close the connection (the store stays on disk)."""
@@ -461,6 +482,11 @@ class Store:
         COMMIT returned; when COMMIT failed, the rows are counted again: the counts the
         transaction saw mean the commit took effect (True), others that it did not
         (False); None when the store can no longer be asked.
+
+        A COMMIT that fails writing the file (a file-size limit, a full disk) leaves
+        DuckDB's database "invalidated": the connection answers nothing more. The
+        rows are then counted on a new, read-only connection (which replays what the
+        write-ahead log holds without writing).
         """
         con = txn.con
         if con is None or not txn.open:
@@ -476,7 +502,25 @@ class Store:
         try:
             return self._counts(con, list(txn.staged)) == txn.staged
         except duckdb.Error:
+            pass
+        return self._recount(txn.staged)
+
+    def _recount(self, staged: dict[str, int]) -> bool | None:
+        """Whether the store, opened anew read-only, holds ``staged``'s counts (None: unknown)."""
+        try:
+            self.close()
+        except duckdb.Error:
+            self._con = None
+        try:
+            fresh = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error:
             return None
+        try:
+            return self._counts(fresh, list(staged)) == staged
+        except duckdb.Error:
+            return None
+        finally:
+            fresh.close()
 
     def _discard(self) -> bool:
         """Remove the store file (and its ``.wal``) a failed ingest created; whether it is gone."""
@@ -521,6 +565,8 @@ class Store:
             return IngestInterrupted(self._interrupted(txn, stored, removed), stored)
         if isinstance(exc, duckdb.ConstraintException):
             return None
+        if _damaged(exc) and stored is False:
+            return self._error(f"{_DAMAGED}{_cause(exc)}; nothing was stored")
         at_commit = txn.committing and isinstance(exc, duckdb.Error)
         if not (isinstance(exc, duckdb.IOException) or at_commit):
             return None
@@ -622,6 +668,12 @@ class Store:
         con = self._connect()
         if con is None:
             return pd.DataFrame(columns=[*cols, "largest_gap"])
+        with self._reading():
+            rows = self._list_rows(con, gaps)
+        return pd.DataFrame(rows, columns=[*cols, "largest_gap"])
+
+    def _list_rows(self, con: duckdb.DuckDBPyConnection, gaps: bool) -> list[dict[str, Any]]:
+        """:meth:`list_series`'s rows, one dict per stored series."""
         tables = self._tables(con)
         rows: list[dict[str, Any]] = []
         for kind in KINDS.values():
@@ -654,7 +706,7 @@ class Store:
                         "largest_gap": str(largest) if largest is not None else None,
                     }
                 )
-        return pd.DataFrame(rows, columns=[*cols, "largest_gap"])
+        return rows
 
     def read(
         self,
@@ -686,8 +738,9 @@ class Store:
         k = _table(kind)
         con = self._connect()
         cols = ["venue", "symbol", "interval", *k.columns]
-        if con is None or k.name not in self._tables(con):
-            return pd.DataFrame(columns=cols)
+        with self._reading():
+            if con is None or k.name not in self._tables(con):
+                return pd.DataFrame(columns=cols)
         where: list[str] = []
         params: list[Any] = []
         for name, val in (("venue", venue), ("symbol", symbol), ("interval", interval)):
@@ -704,7 +757,8 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += ' ORDER BY venue, symbol, "interval", ' + ", ".join(_q(c) for c in k.keys)
-        df = con.execute(sql, params).df()
+        with self._reading():
+            df = con.execute(sql, params).df()
         df["ts"] = pd.to_datetime(df["ts"]).dt.tz_localize("UTC").astype("datetime64[us, UTC]")
         return df
 
@@ -726,8 +780,9 @@ class Store:
         con = self._connect()
         if con is None:
             return 0
-        tables = self._tables(con)
-        return sum(self._count(con, k) for k in kinds if k in tables)
+        with self._reading():
+            tables = self._tables(con)
+            return sum(self._count(con, k) for k in kinds if k in tables)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, read_only={self.read_only})"
@@ -846,6 +901,53 @@ def _write_cause(exc: BaseException) -> str:
     if m is not None:
         return m.group(1).strip()
     return re.sub(r"^(\w+ )*Error:\s*", "", line)
+
+
+#: How an error about a damaged store starts (after ``SOURCE: PATH: ``).
+_DAMAGED = "not a readable DuckDB store (damaged, or cut short): "
+
+
+def _damaged(exc: BaseException) -> bool:
+    """Whether DuckDB's ``exc`` says the store file is damaged or cut short.
+
+    A lost block (``Could not read enough bytes``), a block whose checksum fails
+    (``Corrupt database file``) or a catalog that cannot be decoded
+    (``SerializationException``); never Ctrl-C, a failed write or a lock.
+    """
+    if not isinstance(exc, duckdb.Error) or is_interrupt(exc):
+        return False
+    if isinstance(exc, duckdb.SerializationException):
+        return True
+    text = _first_line(exc)
+    return "Could not read enough bytes" in text or "Corrupt database file" in text
+
+
+def _cause(exc: BaseException) -> str:
+    """DuckDB's message without its ``… Error:`` prefix and the quoted file name.
+
+    ``'IO Error: Could not read enough bytes from file "/s.duckdb": attempted to read
+    4096 bytes from location 8192'`` gives ``'Could not read enough bytes from file:
+    attempted to read 4096 bytes from location 8192'`` (the caller names the store).
+    """
+    line = re.sub(r'\s*"[^"]*"', "", _first_line(exc))
+    return re.sub(r"^(\w+ )*Error:\s*", "", line).strip()
+
+
+def _open_cause(exc: BaseException) -> str:
+    """Why DuckDB could not open the store: another process holding it, or the cause.
+
+    DuckDB lets one process open a store to write, and then no other process open it
+    at all (to read or write); its message names that process's id.
+    """
+    text = _first_line(exc)
+    if "Could not set lock" not in text:
+        return _cause(exc)
+    m = re.search(r"\(PID (\d+)\)", text)
+    who = f"another process (PID {m.group(1)})" if m else "another process"
+    return (
+        f"{who} has it open; a store is written by one process at a time, and read by "
+        "none while one writes: try again when that process is done"
+    )
 
 
 def _first_line(exc: BaseException) -> str:

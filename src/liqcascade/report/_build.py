@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +19,6 @@ import jinja2
 import pandas as pd
 
 from liqcascade._json import to_jsonable
-from liqcascade._paths import write_atomic
 from liqcascade._version import __version__
 from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._describe import describe
@@ -908,12 +908,63 @@ def write_report(
         plotly_inline=plotly_source() if single_file else None,
     )
     paths = {"html": out / "report.html", "summary": out / "summary.json"}
+    summary = json.dumps(to_jsonable(_summary(front, done)), indent=2, allow_nan=False)
+    contents = {paths["html"]: html.encode("utf-8"), paths["summary"]: summary.encode("utf-8")}
     if not single_file:
         paths["plotly"] = out / PLOTLY_JS
-        with plotly_asset().open("rb") as src:
-            with open(paths["plotly"], "wb") as dst:
-                shutil.copyfileobj(src, dst)
-    write_atomic(paths["html"], html)
-    summary = _summary(front, done)
-    write_atomic(paths["summary"], json.dumps(to_jsonable(summary), indent=2, allow_nan=False))
+        contents = {paths["plotly"]: plotly_asset().read_bytes(), **contents}
+    _write_outputs(out, contents)
     return paths
+
+
+def _write_outputs(out: Path, contents: dict[Path, bytes]) -> None:
+    """Write a report's files into the folder ``out``, all of them or none.
+
+    Each file is written to a temporary file beside it (``.NAME.XXXX.tmp``, mode
+    ``0644``); only when every one is whole are they renamed into place, in the order
+    given (report.html before summary.json), one right after the other. A file already
+    holding the same bytes (plotly.js, from an earlier report) is left as it is.
+
+    Parameters
+    ----------
+    out : Path
+        The folder (created if missing).
+    contents : dict of Path to bytes
+        Each file's path (in ``out``) and bytes.
+
+    Raises
+    ------
+    InputError
+        A write that fails (a full disk, a file-size limit, no permission), naming
+        ``out_dir`` and saying what the folder holds: the previous report as it was
+        (nothing written), or, were a rename to fail, which files were replaced. Ctrl-C
+        leaves the previous report as it was too. No temporary file is left behind.
+    """
+    from liqcascade.errors import InputError
+
+    staged: dict[Path, str] = {}
+    replaced: list[str] = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for path, data in contents.items():
+            if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+                continue
+            fd, staged[path] = tempfile.mkstemp(dir=out, prefix=f".{path.name}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(staged[path], 0o644)
+        for path, tmp in staged.items():
+            os.replace(tmp, path)
+            replaced.append(path.name)
+    except OSError as exc:
+        cause = exc.strerror or str(exc)
+        if replaced:
+            left = f"only {', '.join(replaced)} replaced: run the report again"
+        elif (out / "report.html").is_file():
+            left = "nothing was written (the report there is as it was)"
+        else:
+            left = "nothing was written"
+        raise InputError(f"out_dir: {out}: cannot write: {cause}; {left}", param="out_dir") from exc
+    finally:
+        for tmp in staged.values():
+            Path(tmp).unlink(missing_ok=True)

@@ -258,6 +258,24 @@ def _worker_lane(queue: list[Job], render: Callable[[Section], dict[str, Any]]) 
     return out
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In the forked lane: a thread that ends this process once ``parent`` is gone.
+
+    A report killed with SIGKILL or SIGTERM (``timeout``, a stopped service) runs no
+    ``finally``: its forked lane, waiting on the pool's queue for work that never comes,
+    would live on, orphaned, holding its memory and the report's stdout and stderr
+    (a pipe reading them never ended). Its parent id changes when the parent dies.
+    """
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="liqcascade-lane-watch", daemon=True).start()
+
+
 def _worker_result(fut: Any) -> list[Done]:
     """The worker's finished jobs ([] when there is none or it died)."""
     from concurrent.futures.process import BrokenProcessPool
@@ -300,7 +318,11 @@ def run_all(
     fork = fork_context() if two and queue else None
     _NEXT = fork.Value("i", 0) if fork is not None else None
     _CTX = ctx
-    pool = None if fork is None else ProcessPoolExecutor(1, mp_context=fork)
+    pool = None
+    if fork is not None:
+        pool = ProcessPoolExecutor(
+            1, mp_context=fork, initializer=_exit_with_parent, initargs=(os.getpid(),)
+        )
     fut = None if pool is None else pool.submit(_worker_lane, queue, render)
     done: list[Done] = []
     prev = _one_thread()
