@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._typing import FloatArray, Int8Array, IntArray
+from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import BUY, LONG, SELL, PositionBook, StopBook
 
@@ -266,9 +266,18 @@ def wilder_atr(prices: pd.DataFrame, period: int = 14) -> FloatArray:
     period : int, default 14
         Window, bars.
     """
-    h = prices["high"].to_numpy(np.float64)
-    lo = prices["low"].to_numpy(np.float64)
-    c = prices["close"].to_numpy(np.float64)
+    return _wilder_atr(
+        prices["high"].to_numpy(np.float64),
+        prices["low"].to_numpy(np.float64),
+        prices["close"].to_numpy(np.float64),
+        period,
+    )
+
+
+def _wilder_atr(h: FloatArray, lo: FloatArray, c: FloatArray, period: int) -> FloatArray:
+    """:func:`wilder_atr` on the bars' high, low and close arrays (USD)."""
+    from liqcascade.positions._atr_kernels import wilder_smooth_nb
+
     n = h.shape[0]
     tr = h - lo
     if n > 1:
@@ -279,10 +288,8 @@ def wilder_atr(prices: pd.DataFrame, period: int = 14) -> FloatArray:
         return atr
     m = min(period, n)
     atr[:m] = np.cumsum(tr[:m]) / np.arange(1, m + 1)
-    a = atr[m - 1]
-    for t in range(m, n):  # short loop (bars, not positions)
-        a = a + (tr[t] - a) / period
-        atr[t] = a
+    if n > m:  # the recursion, compiled (the loop in Python cost ~0.4 s per report)
+        wilder_smooth_nb(tr, atr, m, int(period))
     return atr
 
 
@@ -324,9 +331,10 @@ def _check_prices(prices: pd.DataFrame) -> pd.DataFrame:
         raise InputError("prices: no bars")
     if not prices.index.is_monotonic_increasing:
         prices = prices.sort_index()
-    vals = prices[["high", "low", "close"]].to_numpy(np.float64)
-    if not np.all(np.isfinite(vals)) or np.any(vals <= 0):
-        raise InputError("prices: high, low, close must be finite and > 0")
+    for c in ("high", "low", "close"):  # column by column: no three-column frame copied
+        vals = prices[c].to_numpy(np.float64)
+        if not (np.isfinite(vals).all() and (vals > 0).all()):
+            raise InputError("prices: high, low, close must be finite and > 0")
     return prices
 
 
@@ -487,17 +495,40 @@ def _swing_for_groups(
     return np.where(sign > 0, lo, hi)
 
 
+@dataclass(frozen=True)
+class _Chart:
+    """What the stop model reads of the bars, taken from the frame once per book.
+
+    Attributes
+    ----------
+    low, high, close : array of float
+        Per bar, USD.
+    atr : array of float
+        Wilder's ATR per bar, USD (:func:`wilder_atr` with the model's period).
+    """
+
+    low: FloatArray
+    high: FloatArray
+    close: FloatArray
+    atr: FloatArray
+
+    @classmethod
+    def of(cls, prices: pd.DataFrame, w: StopModelWeights) -> _Chart:
+        """The arrays of ``prices`` (checked by :func:`_check_prices`)."""
+        h = prices["high"].to_numpy(np.float64)
+        lo = prices["low"].to_numpy(np.float64)
+        c = prices["close"].to_numpy(np.float64)
+        return cls(lo, h, c, _wilder_atr(h, lo, c, w.atr_period))
+
+
 def _candidate_levels(
     entry: FloatArray,
     sign: FloatArray,
     bar: IntArray,
-    prices: pd.DataFrame,
+    chart: _Chart,
     w: StopModelWeights,
 ) -> tuple[FloatArray, FloatArray, Int8Array]:
     """Trigger matrix (n × K), per-column weight (K,), per-column component (K,)."""
-    low = prices["low"].to_numpy(np.float64)
-    high = prices["high"].to_numpy(np.float64)
-    atr = wilder_atr(prices, w.atr_period)
     cols: list[FloatArray] = []
     cw: list[float] = []
     comp: list[int] = []
@@ -511,10 +542,11 @@ def _candidate_levels(
         cols.append(r * (1.0 - sign * w.round_offset))
         cw.append(w.round / len(w.round_steps))
         comp.append(1)
-    sw = _swing_for_groups(entry, sign, bar, low, high, w)
+    sw = _swing_for_groups(entry, sign, bar, chart.low, chart.high, w)
     cols.append(sw * (1.0 - sign * w.swing_offset))
     cw.append(w.swing)
     comp.append(2)
+    atr = chart.atr
     a = atr[np.clip(bar, 0, atr.shape[0] - 1)]
     for m in w.atr_multiples:
         cols.append(entry - sign * m * a)
@@ -529,16 +561,23 @@ def _stops_for(
     liq: FloatArray,
     size: FloatArray,
     bar: IntArray,
-    prices: pd.DataFrame,
+    chart: _Chart,
     w: StopModelWeights,
     share: float,
-) -> tuple[FloatArray, FloatArray, FloatArray, Int8Array, IntArray, int]:
-    """Flattened stops for positions: (sign, trigger, size, component, position, n_fired)."""
+) -> tuple[FloatArray, FloatArray, FloatArray, Int8Array, IntArray, int, BoolArray]:
+    """Flattened stops for positions, and which positions have a valid stop level.
+
+    Returns ``(sign, trigger, size, component, position, n_fired, has_valid)``: one
+    entry per stop for the first five, the count of stops already fired, and per
+    position whether any component with a weight > 0 gives it a valid level (then its
+    stop share is placed, fired or resting).
+    """
     n = entry.shape[0]
     if n == 0:
         e = np.empty(0)
-        return e, e, e, np.empty(0, np.int8), np.empty(0, np.int64), 0
-    trig, cw, comp = _candidate_levels(entry, sign, bar, prices, w)
+        z = np.empty(0, np.int64)
+        return e, e, e, np.empty(0, np.int8), z, 0, np.zeros(0, dtype=bool)
+    trig, cw, comp = _candidate_levels(entry, sign, bar, chart, w)
     s = sign[:, None]
     with np.errstate(invalid="ignore"):
         valid = (
@@ -548,14 +587,13 @@ def _stops_for(
             & (s * (trig - liq[:, None]) > 0)  # before the liquidation price
         )
     wm = np.where(valid, cw[None, :], 0.0)
-    tot = wm.sum(axis=1, keepdims=True)
+    tot = wm.sum(axis=1, keepdims=True)  # > 0 iff a valid level has a weight > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(tot > 0, wm / tot, 0.0)
     # fired: the path after the opening bar (or the price at as_of) traded through it
-    low = prices["low"].to_numpy(np.float64)
-    high = prices["high"].to_numpy(np.float64)
+    low, high = chart.low, chart.high
     nb = low.shape[0]
-    last = float(prices["close"].iloc[-1])  # the price at as_of: stops beyond it have fired
+    last = float(chart.close[-1])  # the price at as_of: stops beyond it have fired
     suf_min = np.minimum(np.append(np.minimum.accumulate(low[::-1])[::-1], np.inf), last)
     suf_max = np.maximum(np.append(np.maximum.accumulate(high[::-1])[::-1], -np.inf), last)
     after = np.clip(bar + 1, 0, nb)
@@ -565,7 +603,8 @@ def _stops_for(
     keep = valid & ~fired & (frac > 0)
     i, k = np.nonzero(keep)
     out_size = share * size[i] * frac[i, k]
-    return sign[i], trig[i, k], out_size, comp[k], i.astype(np.int64), int(fired.sum())
+    has_valid = tot[:, 0] > 0
+    return sign[i], trig[i, k], out_size, comp[k], i.astype(np.int64), int(fired.sum()), has_valid
 
 
 def model_stops_detailed(
@@ -617,19 +656,20 @@ def model_stops_detailed(
     # unknown opening time: placed at as_of; opened before the first bar: the first bar
     bar = np.where(opened < 0, nb - 1, np.maximum(bar, 0))
     sign = np.where(positions.side == LONG, 1.0, -1.0)
-    sg, trig, size, comp, pos, n_fired = _stops_for(
+    chart = _Chart.of(prices, w)
+    sg, trig, size, comp, pos, n_fired, has_valid = _stops_for(
         positions.entry_price,
         sign,
         positions.liq_price,
         positions.size,
         bar,
-        prices,
+        chart,
         w,
         w.stop_share,
     )
     parts_sg, parts_tr, parts_sz, parts_c, parts_p = [sg], [trig], [size], [comp], [pos]
     if w.spot_share > 0 and len(positions):
-        close = prices["close"].to_numpy(np.float64)
+        close = chart.close
         vol = (
             prices["volume"].to_numpy(np.float64)
             if "volume" in prices.columns
@@ -644,13 +684,13 @@ def model_stops_detailed(
         spot_usd = w.spot_share * long_notional
         spot_size = spot_usd * (vw / vw.sum()) / close[-1]
         ok = spot_size > 0
-        sg2, tr2, sz2, c2, _, nf2 = _stops_for(
+        sg2, tr2, sz2, c2, _, nf2, _ = _stops_for(
             close[b][ok],
             np.ones(int(ok.sum())),
             np.zeros(int(ok.sum())),
             spot_size[ok],
             b[ok],
-            prices,
+            chart,
             w,
             1.0,
         )
@@ -665,7 +705,6 @@ def model_stops_detailed(
     on_stops = np.zeros(n_pos)
     own_keep = pos >= 0
     np.add.at(on_stops, pos[own_keep], size[own_keep])
-    has_valid = _has_valid_stop(positions, sign, bar, prices, w)
     placed = np.where(has_valid, w.stop_share * positions.size, 0.0)
     resid_size = positions.size - np.maximum(placed, on_stops)
     rmask = resid_size > 1e-12 * positions.size
@@ -688,25 +727,6 @@ def model_stops_detailed(
         residual_parent=residual_parent,
         source_size=positions.size.copy(),
     )
-
-
-def _has_valid_stop(
-    positions: PositionBook, sign: FloatArray, bar: IntArray, prices: pd.DataFrame,
-    w: StopModelWeights,
-) -> np.ndarray:  # fmt: skip
-    """Whether any stop component gives a valid level for each position."""
-    if len(positions) == 0:
-        return np.zeros(0, dtype=bool)
-    trig, cw, _ = _candidate_levels(positions.entry_price, sign, bar, prices, w)
-    s = sign[:, None]
-    with np.errstate(invalid="ignore"):
-        valid = (
-            np.isfinite(trig)
-            & (trig > 0)
-            & (s * (positions.entry_price[:, None] - trig) > 0)
-            & (s * (trig - positions.liq_price[:, None]) > 0)
-        )
-    return np.asarray(((valid * (cw[None, :] > 0)).sum(axis=1) > 0), dtype=bool)
 
 
 def _with_size(book: PositionBook, size: FloatArray) -> PositionBook:
