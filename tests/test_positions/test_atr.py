@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from floats import assert_same
 from liqcascade.positions import PositionBook, StopModelWeights, model_stops_detailed, wilder_atr
 from liqcascade.positions._atr_kernels import wilder_smooth_nb, wilder_smooth_py
-from liqcascade.positions._stops import _candidate_levels, _Chart
+from liqcascade.positions._stops import _candidate_levels, _Chart, _check_prices
 from profiles import examples
 
 
@@ -121,7 +121,9 @@ def test_residual_keeps_its_whole_size_only_without_a_valid_level(seed: int) -> 
     bar = np.searchsorted(idx.as_unit("ms").asi8, opened, side="right") - 1
     bar = np.where(opened < 0, len(idx) - 1, np.maximum(bar, 0))
     sign = np.where(side == 1, 1.0, -1.0)
-    trig, cw, _ = _candidate_levels(entry, sign, bar, _Chart.of(prices, w), w)
+    trig, cw, _ = _candidate_levels(
+        entry, sign, bar, _Chart.of(_check_prices(prices)[1], None, w), w
+    )
     with np.errstate(invalid="ignore"):
         valid = (
             np.isfinite(trig)

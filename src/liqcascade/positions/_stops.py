@@ -321,7 +321,8 @@ def swing_levels(low: FloatArray, high: FloatArray, width: int) -> tuple[IntArra
     ).astype(np.int64)
 
 
-def _check_prices(prices: pd.DataFrame) -> pd.DataFrame:
+def _check_prices(prices: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, FloatArray]]:
+    """``prices`` sorted by time, and its high, low and close as arrays (USD), checked."""
     missing = [c for c in ("high", "low", "close") if c not in prices.columns]
     if missing:
         raise InputError(f"prices: missing columns {missing} (need high, low, close)")
@@ -331,11 +332,15 @@ def _check_prices(prices: pd.DataFrame) -> pd.DataFrame:
         raise InputError("prices: no bars")
     if not prices.index.is_monotonic_increasing:
         prices = prices.sort_index()
-    for c in ("high", "low", "close"):  # column by column: no three-column frame copied
-        vals = prices[c].to_numpy(np.float64)
-        if not (np.isfinite(vals).all() and (vals > 0).all()):
-            raise InputError("prices: high, low, close must be finite and > 0")
-    return prices
+    cols = {c: prices[c].to_numpy(np.float64) for c in ("high", "low", "close")}
+    if not all(np.isfinite(v).all() and (v > 0).all() for v in cols.values()):
+        raise InputError("prices: high, low, close must be finite and > 0")
+    return prices, cols
+
+
+def _cut(values: FloatArray, keep: BoolArray | None) -> FloatArray:
+    """``values`` at the bars kept (all of them when ``keep`` is None)."""
+    return values if keep is None else values[keep]
 
 
 def _bar_ms(index: pd.DatetimeIndex) -> IntArray:
@@ -513,11 +518,9 @@ class _Chart:
     atr: FloatArray
 
     @classmethod
-    def of(cls, prices: pd.DataFrame, w: StopModelWeights) -> _Chart:
-        """The arrays of ``prices`` (checked by :func:`_check_prices`)."""
-        h = prices["high"].to_numpy(np.float64)
-        lo = prices["low"].to_numpy(np.float64)
-        c = prices["close"].to_numpy(np.float64)
+    def of(cls, cols: dict[str, FloatArray], keep: BoolArray | None, w: StopModelWeights) -> _Chart:
+        """The chart of the bars kept, from the arrays :func:`_check_prices` gives."""
+        h, lo, c = (_cut(cols[k], keep) for k in ("high", "low", "close"))
         return cls(lo, h, c, _wilder_atr(h, lo, c, w.atr_period))
 
 
@@ -636,27 +639,28 @@ def model_stops_detailed(
         source position of each.
     """
     w = weights or StopModelWeights()
-    prices = _check_prices(prices)
-    ts = None
+    prices, cols = _check_prices(prices)
+    pidx = pd.DatetimeIndex(prices.index)
+    keep: BoolArray | None = None  # the bars up to as_of: arrays are cut, not the frame
     if as_of is not None:
         ts = pd.Timestamp(as_of)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        pidx = pd.DatetimeIndex(prices.index)
         idx = pidx if pidx.tz is not None else pidx.tz_localize("UTC")
-        prices = prices[idx <= ts]
-        if len(prices) == 0:
+        keep = np.asarray(idx <= ts)
+        if not keep.any():
             raise InputError(f"prices: no bars at or before as_of {ts.isoformat()}")
+        pidx = pidx[keep]
     else:
-        last = prices.index[-1]
+        last = pidx[-1]
         ts = last.tz_localize("UTC") if last.tzinfo is None else last
-    bar_ms = _bar_ms(pd.DatetimeIndex(prices.index))
+    chart = _Chart.of(cols, keep, w)
+    bar_ms = _bar_ms(pidx)
     nb = bar_ms.shape[0]
     opened = positions.opened_ms
     bar = np.searchsorted(bar_ms, opened, side="right").astype(np.int64) - 1
     # unknown opening time: placed at as_of; opened before the first bar: the first bar
     bar = np.where(opened < 0, nb - 1, np.maximum(bar, 0))
     sign = np.where(positions.side == LONG, 1.0, -1.0)
-    chart = _Chart.of(prices, w)
     sg, trig, size, comp, pos, n_fired, has_valid = _stops_for(
         positions.entry_price,
         sign,
@@ -671,7 +675,7 @@ def model_stops_detailed(
     if w.spot_share > 0 and len(positions):
         close = chart.close
         vol = (
-            prices["volume"].to_numpy(np.float64)
+            _cut(prices["volume"].to_numpy(np.float64), keep)
             if "volume" in prices.columns
             else np.ones(close.shape[0])
         )
