@@ -167,7 +167,8 @@ def bar_step(index: pd.DatetimeIndex) -> pd.Timedelta:
     Returns
     -------
     pandas.Timedelta
-        The most common positive step (the smallest of equally common ones).
+        The most common positive step (the smallest of equally common ones); NaT
+        when no step is positive.
 
     Raises
     ------
@@ -177,9 +178,15 @@ def bar_step(index: pd.DatetimeIndex) -> pd.Timedelta:
     idx = pd.DatetimeIndex(index)
     if len(idx) < 2:
         raise InputError("cannot infer a bar interval from fewer than two bars")
-    steps = pd.Series(idx[1:] - idx[:-1])
-    steps = steps[steps > pd.Timedelta(0)]
-    return pd.Timedelta(steps.mode().min())
+    # on the integers (the index's unit): a Series' mode cost ~0.3 ms, once per as-of
+    v = idx.asi8
+    nat = np.iinfo(np.int64).min  # NaT: no step to or from it
+    steps = (v[1:] - v[:-1])[(v[1:] != nat) & (v[:-1] != nat)]
+    steps = steps[steps > 0]
+    if steps.size == 0:  # no positive step: NaT
+        return pd.Timedelta(np.timedelta64("NaT", idx.unit))
+    values, counts = np.unique(steps, return_counts=True)
+    return pd.Timedelta(np.timedelta64(int(values[counts == counts.max()].min()), idx.unit))
 
 
 def resolve_as_of(

@@ -124,3 +124,10 @@ def test_bundle_size_under_budget() -> None:
 
     total = sum(p.stat().st_size for p in (files("liqcascade.data.bundled") / "_files").iterdir())  # type: ignore[attr-defined]
     assert total < 20e6
+
+
+def test_provenance_rows_are_the_rows_loaded() -> None:
+    # the table counts rows from each file's Parquet footer, without reading the data
+    p = datasets.provenance().set_index("name")
+    for name in datasets.names():
+        assert p.loc[name, "rows"] == len(datasets.load(name)), name

@@ -216,3 +216,33 @@ def test_position_opened_before_the_first_bar_uses_the_first_bar() -> None:
     ms = model_stops_detailed(_book([1], [1.0], [2000.0], [2.0], opened=[before]), px)
     trig = np.sort(ms.stops.trigger[ms.component == 0])
     np.testing.assert_allclose(trig, [1800.0, 1900.0])  # the 1,960 stop fired
+
+
+def test_as_of_cut_equals_the_bars_cut_beforehand() -> None:
+    # the model cuts its price arrays at as_of (not the frame): the same stops as a
+    # frame that ends at as_of, volume and the spot crowd included
+    rng = np.random.default_rng(11)
+    n = 150
+    close = 2000 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    idx = pd.date_range("2025-01-01", periods=n, freq="4h", tz="UTC")
+    px = pd.DataFrame(
+        {
+            "high": close * (1 + rng.uniform(0, 0.01, n)),
+            "low": close * (1 - rng.uniform(0, 0.01, n)),
+            "close": close,
+            "volume": rng.uniform(1, 10, n),
+        },
+        index=idx,
+    )
+    t = idx[100]
+    opened = rng.choice(np.r_[idx.as_unit("ms").asi8[:100], -1], 60)
+    book = _book(rng.choice([1, -1], 60), rng.uniform(0.1, 2, 60), close[100] *
+                 rng.uniform(0.97, 1.03, 60), rng.choice([2.0, 5.0, 20.0], 60), opened)  # fmt: skip
+    w = StopModelWeights(spot_share=0.5)
+    a = model_stops_detailed(book, px, as_of=t, weights=w)
+    b = model_stops_detailed(book, px[px.index <= t], weights=w)
+    assert a.as_of == b.as_of == t and a.n_fired == b.n_fired
+    np.testing.assert_array_equal(a.position, b.position)
+    np.testing.assert_allclose(a.stops.trigger, b.stops.trigger, rtol=1e-12)
+    np.testing.assert_allclose(a.stops.size, b.stops.size, rtol=1e-12)
+    assert (a.position == -1).any()  # the spot crowd is there

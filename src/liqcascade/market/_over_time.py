@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from liqcascade.book import OrderBook, beta_path, book_from_totals, book_totals_at
@@ -164,14 +165,17 @@ def market_books(
     out = []
     # the depth exponent of each date: the book-totals bars closed by then
     betas = beta_path(inputs.asset, inputs.book_totals, [lab + _BAR for lab in labels])
+    # read once, cut per date (arrays and positional slices: no frame copied per date)
+    h_close, h_ts = hourly["close"].to_numpy(np.float64), pd.DatetimeIndex(hourly.index)
+    bar_ts = pd.DatetimeIndex(bars_all.index)  # sorted: resampled bars
     for lab, beta in zip(labels, betas, strict=True):
         book = whole[lab]
-        mid = float(hourly["close"][hourly.index < lab + _BAR].iloc[-1])
+        mid = float(h_close[np.asarray(h_ts < lab + _BAR)][-1])
         if spec.with_stops:
-            bars = bars_all[bars_all.index <= lab]
-            if (book.opened_ms < 0).all():  # every stop is placed on the chart at the date
-                bars = bars.iloc[-_STOP_BARS:]
-            ms = model_stops_detailed(book, bars, as_of=lab)
+            n = int(bar_ts.searchsorted(lab, side="right"))  # the bars up to lab
+            # every stop placed on the chart at the date: the last _STOP_BARS bars do
+            first = max(0, n - _STOP_BARS) if (book.opened_ms < 0).all() else 0
+            ms = model_stops_detailed(book, bars_all.iloc[first:n], as_of=lab)
             assert ms.positions is not None
             pos, st = ms.positions, ms.stops
         else:

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._typing import FloatArray, Int8Array, IntArray
+from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import BUY, LONG, SELL, PositionBook, StopBook
 
@@ -266,9 +266,18 @@ def wilder_atr(prices: pd.DataFrame, period: int = 14) -> FloatArray:
     period : int, default 14
         Window, bars.
     """
-    h = prices["high"].to_numpy(np.float64)
-    lo = prices["low"].to_numpy(np.float64)
-    c = prices["close"].to_numpy(np.float64)
+    return _wilder_atr(
+        prices["high"].to_numpy(np.float64),
+        prices["low"].to_numpy(np.float64),
+        prices["close"].to_numpy(np.float64),
+        period,
+    )
+
+
+def _wilder_atr(h: FloatArray, lo: FloatArray, c: FloatArray, period: int) -> FloatArray:
+    """:func:`wilder_atr` on the bars' high, low and close arrays (USD)."""
+    from liqcascade.positions._atr_kernels import wilder_smooth_nb
+
     n = h.shape[0]
     tr = h - lo
     if n > 1:
@@ -279,10 +288,8 @@ def wilder_atr(prices: pd.DataFrame, period: int = 14) -> FloatArray:
         return atr
     m = min(period, n)
     atr[:m] = np.cumsum(tr[:m]) / np.arange(1, m + 1)
-    a = atr[m - 1]
-    for t in range(m, n):  # short loop (bars, not positions)
-        a = a + (tr[t] - a) / period
-        atr[t] = a
+    if n > m:  # the recursion, compiled (the loop in Python cost ~0.4 s per report)
+        wilder_smooth_nb(tr, atr, m, int(period))
     return atr
 
 
@@ -314,7 +321,8 @@ def swing_levels(low: FloatArray, high: FloatArray, width: int) -> tuple[IntArra
     ).astype(np.int64)
 
 
-def _check_prices(prices: pd.DataFrame) -> pd.DataFrame:
+def _check_prices(prices: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, FloatArray]]:
+    """``prices`` sorted by time, and its high, low and close as arrays (USD), checked."""
     missing = [c for c in ("high", "low", "close") if c not in prices.columns]
     if missing:
         raise InputError(f"prices: missing columns {missing} (need high, low, close)")
@@ -324,10 +332,15 @@ def _check_prices(prices: pd.DataFrame) -> pd.DataFrame:
         raise InputError("prices: no bars")
     if not prices.index.is_monotonic_increasing:
         prices = prices.sort_index()
-    vals = prices[["high", "low", "close"]].to_numpy(np.float64)
-    if not np.all(np.isfinite(vals)) or np.any(vals <= 0):
+    cols = {c: prices[c].to_numpy(np.float64) for c in ("high", "low", "close")}
+    if not all(np.isfinite(v).all() and (v > 0).all() for v in cols.values()):
         raise InputError("prices: high, low, close must be finite and > 0")
-    return prices
+    return prices, cols
+
+
+def _cut(values: FloatArray, keep: BoolArray | None) -> FloatArray:
+    """``values`` at the bars kept (all of them when ``keep`` is None)."""
+    return values if keep is None else values[keep]
 
 
 def _bar_ms(index: pd.DatetimeIndex) -> IntArray:
@@ -487,17 +500,38 @@ def _swing_for_groups(
     return np.where(sign > 0, lo, hi)
 
 
+@dataclass(frozen=True)
+class _Chart:
+    """What the stop model reads of the bars, taken from the frame once per book.
+
+    Attributes
+    ----------
+    low, high, close : array of float
+        Per bar, USD.
+    atr : array of float
+        Wilder's ATR per bar, USD (:func:`wilder_atr` with the model's period).
+    """
+
+    low: FloatArray
+    high: FloatArray
+    close: FloatArray
+    atr: FloatArray
+
+    @classmethod
+    def of(cls, cols: dict[str, FloatArray], keep: BoolArray | None, w: StopModelWeights) -> _Chart:
+        """The chart of the bars kept, from the arrays :func:`_check_prices` gives."""
+        h, lo, c = (_cut(cols[k], keep) for k in ("high", "low", "close"))
+        return cls(lo, h, c, _wilder_atr(h, lo, c, w.atr_period))
+
+
 def _candidate_levels(
     entry: FloatArray,
     sign: FloatArray,
     bar: IntArray,
-    prices: pd.DataFrame,
+    chart: _Chart,
     w: StopModelWeights,
 ) -> tuple[FloatArray, FloatArray, Int8Array]:
     """Trigger matrix (n × K), per-column weight (K,), per-column component (K,)."""
-    low = prices["low"].to_numpy(np.float64)
-    high = prices["high"].to_numpy(np.float64)
-    atr = wilder_atr(prices, w.atr_period)
     cols: list[FloatArray] = []
     cw: list[float] = []
     comp: list[int] = []
@@ -511,10 +545,11 @@ def _candidate_levels(
         cols.append(r * (1.0 - sign * w.round_offset))
         cw.append(w.round / len(w.round_steps))
         comp.append(1)
-    sw = _swing_for_groups(entry, sign, bar, low, high, w)
+    sw = _swing_for_groups(entry, sign, bar, chart.low, chart.high, w)
     cols.append(sw * (1.0 - sign * w.swing_offset))
     cw.append(w.swing)
     comp.append(2)
+    atr = chart.atr
     a = atr[np.clip(bar, 0, atr.shape[0] - 1)]
     for m in w.atr_multiples:
         cols.append(entry - sign * m * a)
@@ -529,16 +564,23 @@ def _stops_for(
     liq: FloatArray,
     size: FloatArray,
     bar: IntArray,
-    prices: pd.DataFrame,
+    chart: _Chart,
     w: StopModelWeights,
     share: float,
-) -> tuple[FloatArray, FloatArray, FloatArray, Int8Array, IntArray, int]:
-    """Flattened stops for positions: (sign, trigger, size, component, position, n_fired)."""
+) -> tuple[FloatArray, FloatArray, FloatArray, Int8Array, IntArray, int, BoolArray]:
+    """Flattened stops for positions, and which positions have a valid stop level.
+
+    Returns ``(sign, trigger, size, component, position, n_fired, has_valid)``: one
+    entry per stop for the first five, the count of stops already fired, and per
+    position whether any component with a weight > 0 gives it a valid level (then its
+    stop share is placed, fired or resting).
+    """
     n = entry.shape[0]
     if n == 0:
         e = np.empty(0)
-        return e, e, e, np.empty(0, np.int8), np.empty(0, np.int64), 0
-    trig, cw, comp = _candidate_levels(entry, sign, bar, prices, w)
+        z = np.empty(0, np.int64)
+        return e, e, e, np.empty(0, np.int8), z, 0, np.zeros(0, dtype=bool)
+    trig, cw, comp = _candidate_levels(entry, sign, bar, chart, w)
     s = sign[:, None]
     with np.errstate(invalid="ignore"):
         valid = (
@@ -548,14 +590,13 @@ def _stops_for(
             & (s * (trig - liq[:, None]) > 0)  # before the liquidation price
         )
     wm = np.where(valid, cw[None, :], 0.0)
-    tot = wm.sum(axis=1, keepdims=True)
+    tot = wm.sum(axis=1, keepdims=True)  # > 0 iff a valid level has a weight > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(tot > 0, wm / tot, 0.0)
     # fired: the path after the opening bar (or the price at as_of) traded through it
-    low = prices["low"].to_numpy(np.float64)
-    high = prices["high"].to_numpy(np.float64)
+    low, high = chart.low, chart.high
     nb = low.shape[0]
-    last = float(prices["close"].iloc[-1])  # the price at as_of: stops beyond it have fired
+    last = float(chart.close[-1])  # the price at as_of: stops beyond it have fired
     suf_min = np.minimum(np.append(np.minimum.accumulate(low[::-1])[::-1], np.inf), last)
     suf_max = np.maximum(np.append(np.maximum.accumulate(high[::-1])[::-1], -np.inf), last)
     after = np.clip(bar + 1, 0, nb)
@@ -565,7 +606,8 @@ def _stops_for(
     keep = valid & ~fired & (frac > 0)
     i, k = np.nonzero(keep)
     out_size = share * size[i] * frac[i, k]
-    return sign[i], trig[i, k], out_size, comp[k], i.astype(np.int64), int(fired.sum())
+    has_valid = tot[:, 0] > 0
+    return sign[i], trig[i, k], out_size, comp[k], i.astype(np.int64), int(fired.sum()), has_valid
 
 
 def model_stops_detailed(
@@ -597,41 +639,43 @@ def model_stops_detailed(
         source position of each.
     """
     w = weights or StopModelWeights()
-    prices = _check_prices(prices)
-    ts = None
+    prices, cols = _check_prices(prices)
+    pidx = pd.DatetimeIndex(prices.index)
+    keep: BoolArray | None = None  # the bars up to as_of: arrays are cut, not the frame
     if as_of is not None:
         ts = pd.Timestamp(as_of)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        pidx = pd.DatetimeIndex(prices.index)
         idx = pidx if pidx.tz is not None else pidx.tz_localize("UTC")
-        prices = prices[idx <= ts]
-        if len(prices) == 0:
+        keep = np.asarray(idx <= ts)
+        if not keep.any():
             raise InputError(f"prices: no bars at or before as_of {ts.isoformat()}")
+        pidx = pidx[keep]
     else:
-        last = prices.index[-1]
+        last = pidx[-1]
         ts = last.tz_localize("UTC") if last.tzinfo is None else last
-    bar_ms = _bar_ms(pd.DatetimeIndex(prices.index))
+    chart = _Chart.of(cols, keep, w)
+    bar_ms = _bar_ms(pidx)
     nb = bar_ms.shape[0]
     opened = positions.opened_ms
     bar = np.searchsorted(bar_ms, opened, side="right").astype(np.int64) - 1
     # unknown opening time: placed at as_of; opened before the first bar: the first bar
     bar = np.where(opened < 0, nb - 1, np.maximum(bar, 0))
     sign = np.where(positions.side == LONG, 1.0, -1.0)
-    sg, trig, size, comp, pos, n_fired = _stops_for(
+    sg, trig, size, comp, pos, n_fired, has_valid = _stops_for(
         positions.entry_price,
         sign,
         positions.liq_price,
         positions.size,
         bar,
-        prices,
+        chart,
         w,
         w.stop_share,
     )
     parts_sg, parts_tr, parts_sz, parts_c, parts_p = [sg], [trig], [size], [comp], [pos]
     if w.spot_share > 0 and len(positions):
-        close = prices["close"].to_numpy(np.float64)
+        close = chart.close
         vol = (
-            prices["volume"].to_numpy(np.float64)
+            _cut(prices["volume"].to_numpy(np.float64), keep)
             if "volume" in prices.columns
             else np.ones(close.shape[0])
         )
@@ -644,13 +688,13 @@ def model_stops_detailed(
         spot_usd = w.spot_share * long_notional
         spot_size = spot_usd * (vw / vw.sum()) / close[-1]
         ok = spot_size > 0
-        sg2, tr2, sz2, c2, _, nf2 = _stops_for(
+        sg2, tr2, sz2, c2, _, nf2, _ = _stops_for(
             close[b][ok],
             np.ones(int(ok.sum())),
             np.zeros(int(ok.sum())),
             spot_size[ok],
             b[ok],
-            prices,
+            chart,
             w,
             1.0,
         )
@@ -665,7 +709,6 @@ def model_stops_detailed(
     on_stops = np.zeros(n_pos)
     own_keep = pos >= 0
     np.add.at(on_stops, pos[own_keep], size[own_keep])
-    has_valid = _has_valid_stop(positions, sign, bar, prices, w)
     placed = np.where(has_valid, w.stop_share * positions.size, 0.0)
     resid_size = positions.size - np.maximum(placed, on_stops)
     rmask = resid_size > 1e-12 * positions.size
@@ -688,25 +731,6 @@ def model_stops_detailed(
         residual_parent=residual_parent,
         source_size=positions.size.copy(),
     )
-
-
-def _has_valid_stop(
-    positions: PositionBook, sign: FloatArray, bar: IntArray, prices: pd.DataFrame,
-    w: StopModelWeights,
-) -> np.ndarray:  # fmt: skip
-    """Whether any stop component gives a valid level for each position."""
-    if len(positions) == 0:
-        return np.zeros(0, dtype=bool)
-    trig, cw, _ = _candidate_levels(positions.entry_price, sign, bar, prices, w)
-    s = sign[:, None]
-    with np.errstate(invalid="ignore"):
-        valid = (
-            np.isfinite(trig)
-            & (trig > 0)
-            & (s * (positions.entry_price[:, None] - trig) > 0)
-            & (s * (trig - positions.liq_price[:, None]) > 0)
-        )
-    return np.asarray(((valid * (cw[None, :] > 0)).sum(axis=1) > 0), dtype=bool)
 
 
 def _with_size(book: PositionBook, size: FloatArray) -> PositionBook:
