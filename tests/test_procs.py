@@ -272,3 +272,37 @@ def test_the_cascades_preparation_thread_survives_a_fork() -> None:
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_the_report_command_on_a_terminal_leaves_its_lane_free_to_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal the command showed rich's status spinner, whose refresh thread ran
+    through the report: ``fork_refusal`` saw it and every interactive report ran one
+    lane (the second lane's sections, about half the CPU, waited for the first); piped or
+    with -q it ran two."""
+    import liqcascade.report
+    from clihelpers import run_cli
+    from liqcascade._cli import _common
+
+    def threads() -> set[str]:
+        return {t.name for t in threading.enumerate()}
+
+    before, seen = threads(), []  # the session's own threads (an earlier test's, pytest's)
+
+    def stand_in(out: Path, options: Any, **kwargs: Any) -> dict[str, Path]:
+        seen.append(threads() - before)
+        kwargs["on_section"]("data", 0.25)  # the status line follows the sections
+        seen.append(threads() - before)
+        out.mkdir()
+        for name in ("report.html", "summary.json"):
+            (out / name).write_text("{}")
+        return {"html": out / "report.html", "summary": out / "summary.json"}
+
+    monkeypatch.setattr(liqcascade.report, "run_report", stand_in)
+    monkeypatch.setattr(_common.stderr, "_force_terminal", True)
+    monkeypatch.setattr(_common.stderr, "is_interactive", True)  # rich draws the status
+    r = run_cli("report", "--section", "data", "--out", str(tmp_path / "r"))
+    assert r.exit_code == 0, r.stderr
+    assert seen == [set(), set()]  # no thread of its own: the report may fork its lane
+    assert "report" in r.stderr and "done: data (0.2s)" in r.stderr  # the status was shown
