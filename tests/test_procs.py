@@ -204,7 +204,7 @@ def test_one_lane_off_linux_runs_every_job_here(monkeypatch: pytest.MonkeyPatch)
 
 
 LANES_SCRIPT = r"""
-import json, multiprocessing, os, sys, types
+import json, multiprocessing, os, sys, time, types
 
 multiprocessing.set_start_method(sys.argv[1], force=True)  # the default the report ignores
 
@@ -217,14 +217,23 @@ def section(ctx):
     return Section(id="x", title="", summary={"pid": os.getpid()})
 
 
+def pinned(ctx):  # a market-lane section: it ends once the forked lane took a queued one
+    from liqcascade.report import _run
+
+    deadline = time.monotonic() + 60  # instant sections: the main lane took them all first
+    while _run._NEXT is not None and _run._NEXT.value == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return section(ctx)
+
+
 def render(section):  # module-level: the forked lane's call is pickled
     return {}
 
 
 mod = types.ModuleType("stand_in_lane_sections")
-mod.section = section
+mod.section, mod.pinned = section, pinned
 sys.modules[mod.__name__] = mod
-specs = [SectionSpec("cascade", "C", mod.__name__, "", scope="asset")] + [
+specs = [SectionSpec("cascade", "C", mod.__name__, "", builder="pinned", scope="asset")] + [
     SectionSpec(f"q{i}", "Q", mod.__name__, "", scope="asset") for i in range(2)
 ]
 jobs, _ = plan(specs, ("ETH", "BTC"))
