@@ -153,7 +153,9 @@ def main_lane(ctx):
 
 
 def forked(ctx):
-    pid_file.write_text(str(os.getpid()))
+    tmp = pid_file.with_suffix(".tmp")
+    tmp.write_text(str(os.getpid()))
+    os.replace(tmp, pid_file)  # whole when it appears
     time.sleep(60)
     return Section(id="y", title="")
 
@@ -197,7 +199,6 @@ def test_a_killed_report_leaves_no_forked_lane(tmp_path: Path, sig: signal.Signa
         deadline = time.monotonic() + 120
         while not pid_file.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(0.1)  # the pid written whole
         forked = int(pid_file.read_text())
         assert forked != proc.pid and _alive(forked)
         proc.send_signal(sig)
