@@ -204,7 +204,7 @@ def test_one_lane_off_linux_runs_every_job_here(monkeypatch: pytest.MonkeyPatch)
 
 
 LANES_SCRIPT = r"""
-import json, multiprocessing, os, sys, types
+import json, multiprocessing, os, sys, time, types
 
 multiprocessing.set_start_method(sys.argv[1], force=True)  # the default the report ignores
 
@@ -217,14 +217,23 @@ def section(ctx):
     return Section(id="x", title="", summary={"pid": os.getpid()})
 
 
+def pinned(ctx):  # a market-lane section: it ends once the forked lane took a queued one
+    from liqcascade.report import _run
+
+    deadline = time.monotonic() + 60  # instant sections: the main lane took them all first
+    while _run._NEXT is not None and _run._NEXT.value == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return section(ctx)
+
+
 def render(section):  # module-level: the forked lane's call is pickled
     return {}
 
 
 mod = types.ModuleType("stand_in_lane_sections")
-mod.section = section
+mod.section, mod.pinned = section, pinned
 sys.modules[mod.__name__] = mod
-specs = [SectionSpec("cascade", "C", mod.__name__, "", scope="asset")] + [
+specs = [SectionSpec("cascade", "C", mod.__name__, "", builder="pinned", scope="asset")] + [
     SectionSpec(f"q{i}", "Q", mod.__name__, "", scope="asset") for i in range(2)
 ]
 jobs, _ = plan(specs, ("ETH", "BTC"))
@@ -272,3 +281,37 @@ def test_the_cascades_preparation_thread_survives_a_fork() -> None:
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_the_report_command_on_a_terminal_leaves_its_lane_free_to_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal the command showed rich's status spinner, whose refresh thread ran
+    through the report: ``fork_refusal`` saw it and every interactive report ran one
+    lane (the second lane's sections, about half the CPU, waited for the first); piped or
+    with -q it ran two."""
+    import liqcascade.report
+    from clihelpers import run_cli
+    from liqcascade._cli import _common
+
+    def threads() -> set[str]:
+        return {t.name for t in threading.enumerate()}
+
+    before, seen = threads(), []  # the session's own threads (an earlier test's, pytest's)
+
+    def stand_in(out: Path, options: Any, **kwargs: Any) -> dict[str, Path]:
+        seen.append(threads() - before)
+        kwargs["on_section"]("data", 0.25)  # the status line follows the sections
+        seen.append(threads() - before)
+        out.mkdir()
+        for name in ("report.html", "summary.json"):
+            (out / name).write_text("{}")
+        return {"html": out / "report.html", "summary": out / "summary.json"}
+
+    monkeypatch.setattr(liqcascade.report, "run_report", stand_in)
+    monkeypatch.setattr(_common.stderr, "_force_terminal", True)
+    monkeypatch.setattr(_common.stderr, "is_interactive", True)  # rich draws the status
+    r = run_cli("report", "--section", "data", "--out", str(tmp_path / "r"))
+    assert r.exit_code == 0, r.stderr
+    assert seen == [set(), set()]  # no thread of its own: the report may fork its lane
+    assert "report" in r.stderr and "done: data (0.2s)" in r.stderr  # the status was shown

@@ -1,11 +1,11 @@
 """The ``liqcascade`` command line (typer + rich).
 
 Exit codes: 0 success; 2 bad input or usage (one line ``error: …`` on stderr);
-3 a proof that does not verify (``pol verify``); 4 no live data (``watch`` ran to
-``--max-iterations`` and no venue answered in any interval); 130 aborted or interrupted
+3 a check that says no (a proof ``pol verify`` refuses, an alert ``diff`` fires); 4 no
+live data (``watch`` ran to ``--max-iterations`` and no venue answered in any interval);
+130 aborted or interrupted
 (Ctrl-C, SIGINT: one line ``error: interrupted…`` on stderr, whatever the command and
-whenever it comes; see :func:`main`); 1 an unexpected internal error, and ``diff`` when
-an alert fires.
+whenever it comes; see :func:`main`); 1 an unexpected internal error, and nothing else.
 """
 
 from __future__ import annotations
@@ -221,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     -------
     int
         The exit code: 0 success (or help printed); 2 bad input or usage (one line
-        ``error: …`` on stderr); a command's own code (3 a proof that does not verify,
-        4 no live data, 1 ``diff``'s alert); 130 aborted or interrupted; 1 an unexpected
+        ``error: …`` on stderr); a command's own code (3 a proof that does not verify or
+        ``diff``'s alert, 4 no live data); 130 aborted or interrupted; 1 an unexpected
         internal error (one line; the traceback with ``-v`` or ``LIQCASCADE_DEBUG``).
 
     Notes

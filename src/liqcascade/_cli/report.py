@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from liqcascade._cli._common import STATE, emit, flag_names, info, parse_date, stderr
+from liqcascade._cli._common import STATE, emit, esc, flag_names, info, parse_date, stderr
 
 _AssetsOpt = Annotated[
     str,
@@ -78,11 +80,7 @@ def register(app: typer.Typer) -> None:
         if STATE.verbosity < 0 or not stderr.is_terminal:
             paths = run_report(out, options, quick=quick, single_file=single_file)
         else:
-            with stderr.status("[bold blue]report[/] running sections") as st:
-
-                def done(sid: str, s: float) -> None:
-                    st.update(f"[bold blue]report[/] done: {sid} ({s:.1f}s)")
-
+            with _status() as done:
                 paths = run_report(
                     out, options, quick=quick, on_section=done, single_file=single_file
                 )
@@ -92,3 +90,24 @@ def register(app: typer.Typer) -> None:
         else:
             info(f"summary: {summary}")
             typer.echo(f"report written to {html}")
+
+
+@contextmanager
+def _status() -> Iterator[Callable[[str, float], None]]:
+    """A status line on the terminal while the report runs; yields its ``on_section``.
+
+    Redrawn when a section ends, by no thread of its own: rich's ``status`` refreshes
+    from a thread, and a running thread keeps the report from forking its second lane
+    (:func:`liqcascade._procs.fork_refusal`), so every report on a terminal ran one.
+    """
+    from rich.live import Live
+    from rich.spinner import Spinner
+
+    spinner = Spinner("dots", "[bold blue]report[/] running sections", style="status.spinner")
+    with Live(spinner, console=stderr, auto_refresh=False, transient=True) as live:
+
+        def done(sid: str, seconds: float) -> None:
+            spinner.update(text=f"[bold blue]report[/] done: {esc(sid)} ({seconds:.1f}s)")
+            live.refresh()
+
+        yield done

@@ -130,7 +130,7 @@ def _check_front(f: Path, front: dict[str, Any]) -> None:
     """Refuse a ``front`` block whose date, headlines or clusters have the wrong shape.
 
     A summary edited by hand or cut short must fail as bad input (exit 2), never
-    inside the comparison, where exit 1 would read as an alert.
+    inside the comparison, where it would be an internal error (exit 1).
     """
 
     def bad(key: str, what: str, got: Any) -> InputError:
