@@ -134,6 +134,15 @@ def test_an_escape_sequence_in_an_error_line_is_shown_not_sent() -> None:
     assert "no ohlcv A\\x1b[31MB 1d" in r.stderr
 
 
+def test_c1_controls_and_bidi_overrides_in_an_error_line_are_shown_not_sent() -> None:
+    """review17: only C0 and DEL were shown as escapes; ``\\x9b`` (the 8-bit CSI) and a
+    right-to-left override (which shows a path's text in another order) went through."""
+    r = run_cli("vol", "--asset", "a\x9b31mb\u202ec")
+    assert r.exit_code == 2
+    assert "\x9b" not in r.stderr and "\u202e" not in r.stderr
+    assert "no ohlcv A\\x9b31MB\\u202eC 1d" in r.stderr
+
+
 @MARKUP
 def test_vol_prints_the_asset_and_the_file_as_written(tmp_path: Path, s: str) -> None:
     import numpy as np

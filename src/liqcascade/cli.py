@@ -270,7 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an internal error: one line, traceback only with -v
         if _duckdb_interrupt(exc) or _kernel_interrupt(exc):  # Ctrl-C in DuckDB or numba
             return _interrupted(None)
-        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:  # a user's path
+        if (  # a user's path; one the package built with no name attached stays internal
+            isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG and exc.filename
+        ):
             _common.error(f"{exc.filename}: {exc.strerror} (a path the system cannot hold)")
             return 2
         if _common.STATE.verbosity > 0 or os.environ.get("LIQCASCADE_DEBUG"):

@@ -327,8 +327,11 @@ def progress(description: str, total: float | None = None) -> Iterator[Advance]:
         advance.stop()
 
 
-#: The control characters of a line (C0 and DEL): a user's newline or escape sequence.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: The characters of a line a terminal may act on or that reorder it: C0, DEL and C1
+#: controls (a newline, an escape sequence, ``\x9b`` the 8-bit CSI) and Unicode's
+#: bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+#: which show a path's text in another order than the one it has.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def error(line: str) -> None:
@@ -336,13 +339,15 @@ def error(line: str) -> None:
 
     The one printer of the command line's ``error:`` lines. ``line`` is plain text (no
     markup: a user's ``[bold]`` prints as typed); a control character in it (a newline
-    or an escape sequence in a path or an asset) prints as its escape (``\n``,
-    ``\x1b``), so the line stays one line and the terminal takes no command from it.
+    or an escape sequence in a path or an asset, a bidirectional override) prints as its
+    escape (``\n``, ``\x1b``, ``\u202e``), so the line stays one line, in its order, and
+    the terminal takes no command from it.
     """
 
     def shown(m: re.Match[str]) -> str:
         c = m.group(0)
-        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c, f"\\x{ord(c):02x}")
+        named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+        return named.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
 
     stderr.print(
         f"error: {_CONTROL.sub(shown, line)}", highlight=False, markup=False, soft_wrap=True
