@@ -25,7 +25,7 @@ import errno
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ __all__ = [
     "read_json",
     "read_utf8",
     "resolve_config_path",
+    "write_all_atomic",
     "write_atomic",
 ]
 
@@ -227,7 +228,8 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
 
     A temporary file in the same folder, made readable like a normal file (``0644``:
     ``mkstemp``'s ``0600`` would hide it from other users), then renamed over ``path``;
-    on any failure the temporary file is removed and ``path`` is as it was.
+    on any failure the temporary file is removed and ``path`` is as it was. The one-file
+    case of :func:`write_all_atomic`.
 
     Parameters
     ----------
@@ -242,16 +244,58 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
         ``path``.
     """
     p = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_all_atomic({p: data})
     return p
+
+
+def write_all_atomic(
+    contents: Mapping[Path, bytes | str],
+    *,
+    skip_same: bool = False,
+    replaced: list[Path] | None = None,
+) -> None:
+    """Write several files, all of them or none: staged whole, then renamed in order.
+
+    Each file is written to a temporary file beside it (``.NAME.XXXX.tmp``, mode
+    ``0644``); only when every one is whole are they renamed into place, in the order
+    of ``contents``, one right after the other. No temporary file is left behind,
+    whatever happens (an error, Ctrl-C).
+
+    Parameters
+    ----------
+    contents : mapping of Path to bytes or str
+        Each file's path (its folder must exist) and content (text as UTF-8).
+    skip_same : bool, default False
+        Leave a file that already holds the same bytes as it is (not rewritten).
+    replaced : list of Path, optional
+        Appended with each file as it is renamed into place: after a failure it says
+        which files were replaced (none, unless a rename itself failed).
+
+    Raises
+    ------
+    OSError
+        The failing write or rename, as the system raised it.
+    """
+    staged: dict[Path, str] = {}
+    try:
+        for path, content in contents.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            if skip_same and path.is_file() and path.stat().st_size == len(data):
+                if path.read_bytes() == data:
+                    continue
+            fd, staged[path] = tempfile.mkstemp(
+                dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+            )
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(staged[path], 0o644)
+        for path, tmp in staged.items():
+            os.replace(tmp, path)
+            if replaced is not None:
+                replaced.append(path)
+    finally:
+        for tmp in staged.values():
+            Path(tmp).unlink(missing_ok=True)
 
 
 def read_utf8(path: str | Path, what: str = "text file") -> str:

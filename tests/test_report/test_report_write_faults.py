@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from liqcascade import _paths
 from liqcascade.errors import InputError
 from liqcascade.report import _build
 
@@ -81,7 +82,7 @@ def test_a_failure_writing_the_second_file_replaces_none(
     out = tmp_path / "rep"
     old = _previous(out)
     made: list[int] = []
-    real = _build.tempfile.mkstemp
+    real = _paths.tempfile.mkstemp
 
     def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
         made.append(1)
@@ -89,7 +90,7 @@ def test_a_failure_writing_the_second_file_replaces_none(
             raise error if error is not None else KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(_build.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(_paths.tempfile, "mkstemp", mkstemp)
     with pytest.raises(InputError if error is not None else KeyboardInterrupt) as e:
         _build._write_outputs(out, _contents(out))
     if error is not None:
@@ -113,7 +114,7 @@ def test_a_rename_that_fails_says_which_files_were_replaced(
             raise OSError(errno.EIO, "Input/output error")
         real(src, dst)
 
-    monkeypatch.setattr(_build.os, "replace", replace)
+    monkeypatch.setattr(_paths.os, "replace", replace)
     with pytest.raises(InputError) as e:
         _build._write_outputs(out, _contents(out))
     assert str(e.value) == (

@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -920,10 +918,9 @@ def write_report(
 def _write_outputs(out: Path, contents: dict[Path, bytes]) -> None:
     """Write a report's files into the folder ``out``, all of them or none.
 
-    Each file is written to a temporary file beside it (``.NAME.XXXX.tmp``, mode
-    ``0644``); only when every one is whole are they renamed into place, in the order
-    given (report.html before summary.json), one right after the other. A file already
-    holding the same bytes (plotly.js, from an earlier report) is left as it is.
+    :func:`liqcascade._paths.write_all_atomic`: each file staged whole beside it, then
+    all renamed into place in the order given (report.html before summary.json). A file
+    already holding the same bytes (plotly.js, from an earlier report) is left as it is.
 
     Parameters
     ----------
@@ -940,31 +937,19 @@ def _write_outputs(out: Path, contents: dict[Path, bytes]) -> None:
         (nothing written), or, were a rename to fail, which files were replaced. Ctrl-C
         leaves the previous report as it was too. No temporary file is left behind.
     """
+    from liqcascade._paths import write_all_atomic
     from liqcascade.errors import InputError
 
-    staged: dict[Path, str] = {}
-    replaced: list[str] = []
+    replaced: list[Path] = []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for path, data in contents.items():
-            if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-                continue
-            fd, staged[path] = tempfile.mkstemp(dir=out, prefix=f".{path.name}.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(staged[path], 0o644)
-        for path, tmp in staged.items():
-            os.replace(tmp, path)
-            replaced.append(path.name)
+        write_all_atomic(contents, skip_same=True, replaced=replaced)
     except OSError as exc:
         cause = exc.strerror or str(exc)
         if replaced:
-            left = f"only {', '.join(replaced)} replaced: run the report again"
+            left = f"only {', '.join(p.name for p in replaced)} replaced: run the report again"
         elif (out / "report.html").is_file():
             left = "nothing was written (the report there is as it was)"
         else:
             left = "nothing was written"
         raise InputError(f"out_dir: {out}: cannot write: {cause}; {left}", param="out_dir") from exc
-    finally:
-        for tmp in staged.values():
-            Path(tmp).unlink(missing_ok=True)
