@@ -11,24 +11,15 @@ sections that only read the check.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from test_report.lanes import ROOT, run_lanes
 
 SCRIPT = r"""
-import json, os, sys, time, types
-from pathlib import Path
-
 import liqcascade.positions._hyperliquid as hl
 from liqcascade.report._leverage_check import distance_check
-from liqcascade.report._registry import SectionSpec
-from liqcascade.report._run import plan, run_all
-from liqcascade.report._section import ReportContext, Section
 
-log = Path(sys.argv[1])
+log, forked = Path(sys.argv[1]), Path(sys.argv[2])
 real = hl.distance_check
 
 
@@ -43,22 +34,18 @@ hl.distance_check = spy  # what _leverage_check's run() calls, once per computat
 
 def market_section(ctx):
     distance_check(ctx, ctx.asset)
-    time.sleep(1.5)  # long enough for the forked lane to take the queued sections
+    wait_for(forked, lines=2)  # the forked lane took both queued sections
     return Section(id="x", title="")
 
 
 def queued_section(ctx):
     distance_check(ctx, ctx.asset)
+    with forked.open("a") as f:
+        f.write(f"{os.getpid()}\n")
     return Section(id="x", title="")
 
 
-def render(section):  # module-level: the forked lane's call is pickled
-    return {}
-
-
-mod = types.ModuleType("stand_in_sections")
-mod.market_section, mod.queued_section = market_section, queued_section
-sys.modules["stand_in_sections"] = mod
+stand_in(market_section=market_section, queued_section=queued_section)
 specs = [
     SectionSpec("cascade", "C", "stand_in_sections", "", builder="market_section", scope="asset"),
     SectionSpec("solvency", "S", "stand_in_sections", "", builder="queued_section", scope="asset"),
@@ -72,13 +59,7 @@ print(json.dumps({"main": os.getpid(), "lanes": {d.job.sid: d.lane for d in done
 
 def test_two_lanes_compute_the_leverage_check_once_per_asset(tmp_path: Path) -> None:
     log = tmp_path / "calls.txt"
-    out = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(log)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-    )
+    out = run_lanes(SCRIPT, log, tmp_path / "forked.txt")
     got = json.loads(out.stdout.strip().splitlines()[-1])
     # the forked lane did run the solvency sections (else the test shows nothing)
     assert got["lanes"] == {"cascade": 0, "cascade-btc": 0, "solvency": 1, "solvency-btc": 1}

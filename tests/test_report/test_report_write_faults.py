@@ -22,10 +22,10 @@ import pytest
 from liqcascade import _paths
 from liqcascade.errors import InputError
 from liqcascade.report import _build
+from test_report.lanes import PRELUDE, ROOT
 
 resource = pytest.importorskip("resource")  # file-size limits: POSIX only
 
-ROOT = Path(__file__).resolve().parents[2]
 PLOTLY = _build.PLOTLY_JS
 
 
@@ -138,13 +138,6 @@ def test_outputs_are_readable_by_others_and_plotly_is_left_when_the_same(tmp_pat
 
 
 _LANES = r"""
-import os, sys, time, types
-from pathlib import Path
-
-from liqcascade.report._registry import SectionSpec
-from liqcascade.report._run import plan, run_all
-from liqcascade.report._section import ReportContext, Section
-
 pid_file = Path(sys.argv[1])
 
 
@@ -161,13 +154,7 @@ def forked(ctx):
     return Section(id="y", title="")
 
 
-def render(section):  # module-level: the forked lane's call is pickled
-    return {}
-
-
-mod = types.ModuleType("stand_in_sections")
-mod.main_lane, mod.forked = main_lane, forked
-sys.modules["stand_in_sections"] = mod
+stand_in(main_lane=main_lane, forked=forked)
 specs = [
     SectionSpec("cascade", "C", "stand_in_sections", "", builder="main_lane"),
     SectionSpec("q", "Q", "stand_in_sections", "", builder="forked"),
@@ -192,7 +179,7 @@ def test_a_killed_report_leaves_no_forked_lane(tmp_path: Path, sig: signal.Signa
     waited on the pool's queue), holding its memory and the report's stdout."""
     pid_file = tmp_path / "forked.pid"
     proc = subprocess.Popen(
-        [sys.executable, "-c", _LANES, str(pid_file)], stdout=subprocess.DEVNULL,
+        [sys.executable, "-c", PRELUDE + _LANES, str(pid_file)], stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )  # fmt: skip
     forked = 0
