@@ -35,6 +35,13 @@ HOSTILE = {
     "emoji-code": ":smile:",
 }
 STRINGS = pytest.mark.parametrize("s", list(HOSTILE.values()), ids=list(HOSTILE))
+#: the strings a series may be labelled with: ingest refuses a venue or symbol with a
+#: control character or over 64 characters (no market's name; a misread cell)
+REFUSED_LABELS = ("newline", "long")
+LABELS = pytest.mark.parametrize(
+    "s", [v for k, v in HOSTILE.items() if k not in REFUSED_LABELS],
+    ids=[k for k in HOSTILE if k not in REFUSED_LABELS],
+)  # fmt: skip
 # the strings that break rich markup (the rest print as written anyway)
 MARKUP = pytest.mark.parametrize(
     "s", [HOSTILE[k] for k in ("markup", "close-tag", "backslash", "emoji-code")]
@@ -56,7 +63,9 @@ def one_line(s: str) -> str:
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding the same daily bars once per hostile string, as venue and symbol."""
     path = tmp_path_factory.mktemp("store") / "s.duckdb"
-    for s in HOSTILE.values():
+    for k, s in HOSTILE.items():
+        if k in REFUSED_LABELS:
+            continue
         r = run_cli("data", "ingest", str(INGEST), "--venue", s, "--symbol", s,
                     "--store", str(path))  # fmt: skip
         assert r.exit_code == 0, r.stderr
@@ -64,7 +73,36 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@STRINGS
+@pytest.mark.parametrize("option", ["--venue", "--symbol"])
+@pytest.mark.parametrize("key", REFUSED_LABELS)
+def test_a_label_no_market_carries_is_refused_naming_the_option(
+    tmp_path: Path, key: str, option: str
+) -> None:
+    """A newline or 5,000 characters in a venue or symbol was stored as the label."""
+    path = tmp_path / "s.duckdb"
+    r = run_cli("data", "ingest", str(INGEST), option, HOSTILE[key], "--store", str(path))
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1, r.stderr
+    why = "holds a control character" if key == "newline" else "is 5,000 characters long"
+    assert f"{INGEST}: {option} " in r.stderr and why in r.stderr
+    assert not path.exists()  # nothing stored, no store made
+
+
+def test_a_label_cell_with_a_control_character_is_refused_by_its_row(tmp_path: Path) -> None:
+    f = tmp_path / "bars.csv"
+    f.write_text(
+        "ts,open,high,low,close,volume,venue\n"
+        "2025-01-01T00:00:00Z,1,2,0.5,1.5,10,binance\n"
+        '2025-01-01T01:00:00Z,1,2,0.5,1.5,10,"bin\tance"\n'
+    )
+    r = run_cli("data", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"))
+    assert r.exit_code == 2, r.stderr
+    assert r.stderr == (
+        f"error: {f}: data row 2: venue 'bin\\tance' holds a control character (a newline, "
+        "a tab, an escape)\n"
+    )
+
+
+@LABELS
 def test_data_list_prints_venue_and_symbol_as_written(store: Path, s: str) -> None:
     r = run_cli("data", "list", "--store", str(store))
     assert r.exit_code == 0, r.stderr
@@ -75,7 +113,7 @@ def test_data_list_prints_venue_and_symbol_as_written(store: Path, s: str) -> No
     assert [x["venue"] for x in series] == [s]
 
 
-@STRINGS
+@LABELS
 def test_data_export_names_the_series_as_written(store: Path, tmp_path: Path, s: str) -> None:
     out = tmp_path / "e.csv"
     r = run_cli("data", "export", "--kind", "ohlcv", "--symbol", s, "--venue", s,

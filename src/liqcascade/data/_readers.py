@@ -312,6 +312,32 @@ def read_file(
     )
 
 
+#: The longest venue or symbol label a series may carry (characters): ``ETH/USDT:USDT``
+#: is 13; a longer one is a misread cell, not a market's name.
+MAX_LABEL = 64
+
+_LABEL_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _check_label(what: str, label: str, name: str, row: int | None) -> None:
+    """Refuse a venue or symbol label no market carries: a control character, too long.
+
+    ``row`` is the first data row of the label's series when the file's column gave it,
+    None when the caller's option did (the error then names the option).
+    """
+    problem = None
+    if _LABEL_CONTROL.search(label):
+        problem = "holds a control character (a newline, a tab, an escape)"
+    elif len(label) > MAX_LABEL:
+        problem = f"is {len(label):,} characters long (at most {MAX_LABEL})"
+    if problem is None:
+        return
+    shown = repr(label if len(label) <= 40 else label[:40] + "…")
+    if row is None:
+        raise InputError(f"{what} {shown} {problem}", file=name, param=what)
+    raise InputError(f"{name}: {row_ref(row)}: {what} {shown} {problem}")
+
+
 def series_from_raw(
     raw: pd.DataFrame,
     headerless: bool,
@@ -408,6 +434,11 @@ def series_from_raw(
             groups = [(v, symbol, f) for v, _, f in groups]
     if venue is not None:
         groups = [(venue, s, f) for _, s, f in groups]
+    for v, sym, f in groups:
+        rows = f["_row"] if "_row" in f.columns else pd.Series(dtype=np.int64)
+        first = int(rows.min()) if len(rows) else None
+        _check_label("venue", v, name, None if venue is not None else first)
+        _check_label("symbol", sym, name, None if symbol is not None else first)
 
     # notes: the layout's documented conversions; warnings: what the user should look at
     notes = [f"{name}: {n}" for n in layout.notes] + time_notes
