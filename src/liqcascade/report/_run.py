@@ -308,14 +308,15 @@ def run_all(
     global _NEXT, _CTX
     from liqcascade._procs import fork_context, fork_refusal
 
-    two = workers >= 2 and fork_refusal() is None
-    if two:
+    fork = None
+    if workers >= 2 and fork_refusal() is None:
         _before_fork(ctx, [j for j in jobs if j.spec.id not in MARKET_LANE])
-        two = fork_refusal() is None  # no numba thread nor other thread was started
-    pinned = [j for j in jobs if j.spec.id in MARKET_LANE] if two else jobs
+        fork = fork_context()  # None if a thread (numba's or another) started meanwhile
+    pinned = [j for j in jobs if j.spec.id in MARKET_LANE] if fork is not None else jobs
     queue = [j for j in jobs if j not in pinned]
     queue.sort(key=lambda j: -COST_HINT.get(j.spec.id, 1.0))
-    fork = fork_context() if two and queue else None
+    if not queue:
+        fork = None  # nothing for a second lane to take
     _NEXT = fork.Value("i", 0) if fork is not None else None
     _CTX = ctx
     pool = None
