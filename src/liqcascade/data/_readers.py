@@ -435,8 +435,7 @@ def series_from_raw(
     if venue is not None:
         groups = [(venue, s, f) for _, s, f in groups]
     for v, sym, f in groups:
-        rows = f["_row"] if "_row" in f.columns else pd.Series(dtype=np.int64)
-        first = int(rows.min()) if len(rows) else None
+        first = int(f["_row"].min()) if len(f) else None  # the series' first data row
         _check_label("venue", v, name, None if venue is not None else first)
         _check_label("symbol", sym, name, None if symbol is not None else first)
 
