@@ -179,7 +179,8 @@ def leverage_gap(positions: pd.DataFrame, asset: str | None = None) -> pd.DataFr
     av = p["account_value"].to_numpy(np.float64)
     av = np.where(av > 0, av, np.nan)
     coins = p["asset"].astype(str).str.upper()
-    ell = np.array([1.0 / (2.0 * hyperliquid_max_leverage(c)) for c in coins], dtype=np.float64)
+    codes, uniq = pd.factorize(coins)  # one rate per coin, not per row
+    ell = np.array([0.5 / hyperliquid_max_leverage(c) for c in uniq], dtype=np.float64)[codes]
     dist = (
         sign
         * (p["mark_price"] - p["liq_price"]).to_numpy(np.float64)
