@@ -137,15 +137,17 @@ def test_a_formula_cell_is_named_once_with_the_count_of_the_others(
     assert r.exit_code == 0
     assert r.json()["symbol"] == s
     # 60 rows, venue and symbol each: the first row's venue, then 119 more cells
-    assert r.stderr.strip() == (
-        f"warning: {out}: the venue of data row 1 starts with '=', \"{s}\" (and 119 more "
+    line = (
+        f"{out}: the venue of data row 1 starts with '=', \"{s}\" (and 119 more "
         "cells): a spreadsheet opening this CSV may run it as a formula; cells are written "
         "as stored"
     )
+    assert r.stderr.strip() == f"warning: {line}"
+    assert r.json()["warnings"] == [line]  # the library's result carries it (no read-back)
     # Parquet is not a spreadsheet's: no warning
     r = run_cli("data", "export", "--kind", "ohlcv", "--symbol", s, "--venue", s,
-                "--out", str(tmp_path / "f.parquet"), "--store", str(store))  # fmt: skip
-    assert r.exit_code == 0 and "formula" not in r.stderr
+                "--out", str(tmp_path / "f.parquet"), "--store", str(store), "--json")  # fmt: skip
+    assert r.exit_code == 0 and "formula" not in r.stderr and r.json()["warnings"] == []
 
 
 @STRINGS

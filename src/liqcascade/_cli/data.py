@@ -241,44 +241,9 @@ def export(
                                 start=t0, end=t1, store=store)  # fmt: skip
     if result["rows"] == 0:  # exit 0 like every empty answer of `data` (list, ingest)
         _common.warn(f"no stored rows between --start and --end: {out} holds the header only")
-    formula = _formula_cells(out) if result["rows"] else None
-    if formula:
-        _common.warn(formula)
+    for w in result["warnings"]:
+        _common.warn(w)
     _common.emit(result, as_json, _render_export)
-
-
-#: What a spreadsheet reads as the start of a formula in a CSV cell (OWASP's list).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _formula_cells(out: Path) -> str | None:
-    """The warning of a CSV export with a text cell a spreadsheet would run as a formula.
-
-    The text columns (venue, symbol, interval and the kinds' text columns) are read
-    back; a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
-    named (its column, row and value), with the count of the others. The values are
-    written as stored, unchanged (docs/data.md, "Exports and spreadsheets"); None for a
-    Parquet file or a CSV without such a cell.
-    """
-    from liqcascade.data import KINDS
-
-    if out.suffix.lower() != ".csv":
-        return None
-    text = {"venue", "symbol", "interval"}.union(*(k.text_columns for k in KINDS.values()))
-    df = pd.read_csv(out, dtype=str, keep_default_na=False, usecols=lambda c: c in text)
-    hits = [(i, j) for j, c in enumerate(df.columns)
-            for i in df.index[df[c].str.startswith(FORMULA_START)]]  # fmt: skip
-    if not hits:
-        return None
-    i, j = min(hits)  # the first row's first such cell
-    c = df.columns[j]
-    v = str(df.at[i, c])
-    shown = repr(v if len(v) <= 40 else v[:40] + "…")
-    more = f" (and {len(hits) - 1:,} more cells)" if len(hits) > 1 else ""
-    return (
-        f"{out}: the {c} of data row {i + 1} starts with {v[0]!r}, {shown}{more}: a "
-        "spreadsheet opening this CSV may run it as a formula; cells are written as stored"
-    )
 
 
 @data_app.command("fetch")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from liqcascade._paths import check_output_file
@@ -233,8 +234,10 @@ def export_series(
     -------
     dict
         ``out, kind, venue, symbol, interval, rows, first, last`` (the rows written:
-        ``None`` when none), ``series_first, series_last`` (the stored series' span).
-        The file is written even without rows (the header: an empty range is an answer).
+        ``None`` when none), ``series_first, series_last`` (the stored series' span),
+        ``warnings`` (what to check: a CSV text cell a spreadsheet would run as a
+        formula). The file is written even without rows (the header: an empty range is
+        an answer).
     """
     k = _kind(kind)
     if interval is not None:  # a label like 1h (60m finds it too), or events
@@ -255,6 +258,7 @@ def export_series(
                      start=start, end=end)  # fmt: skip
     df = _export_frame(df, table)
     _atomic_write(df, out)
+    formula = _formula_cells(df, out) if suffix == ".csv" else None
     return {
         "out": str(out),
         "kind": k,
@@ -266,7 +270,45 @@ def export_series(
         "last": df["ts"].max() if len(df) else None,
         "series_first": row["first"],
         "series_last": row["last"],
+        "warnings": [formula] if formula else [],
     }
+
+
+#: What a spreadsheet reads as the start of a formula in a CSV cell (OWASP's list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_cells(df: pd.DataFrame, out: Path) -> str | None:
+    """The warning of a CSV export with a text cell a spreadsheet would run as a formula.
+
+    The text columns of the frame written (venue, symbol, interval and the kinds' text
+    columns) are searched; a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return is named (its column, data row and value), with the count of the
+    others. The values are written as stored, unchanged (docs/data.md, "Exports and
+    spreadsheets"); None without such a cell.
+    """
+    text = {"venue", "symbol", "interval"}.union(*(k.text_columns for k in KINDS.values()))
+    cols = [c for c in df.columns if c in text and _starts_formula(pd.unique(df[c])).any()]
+    starts = [  # the rows, only in a column that has such a cell
+        df[c].astype("str").str.startswith(FORMULA_START, na=False).to_numpy(bool) for c in cols
+    ]
+    hits = [(i, j) for j, m in enumerate(starts) for i in np.flatnonzero(m)]
+    if not hits:
+        return None
+    i, j = min(hits)  # the first row's first such cell
+    v = str(df[cols[j]].iloc[i])
+    shown = repr(v if len(v) <= 40 else v[:40] + "…")
+    more = f" (and {len(hits) - 1:,} more cells)" if len(hits) > 1 else ""
+    return (
+        f"{out}: the {cols[j]} of data row {i + 1} starts with {v[0]!r}, {shown}{more}: a "
+        "spreadsheet opening this CSV may run it as a formula; cells are written as stored"
+    )
+
+
+def _starts_formula(values: Any) -> np.ndarray:
+    """Which of ``values`` (a text column's cells; NaN for none) start as a formula."""
+    return np.fromiter((isinstance(v, str) and v.startswith(FORMULA_START) for v in values),
+                       dtype=bool, count=len(values))  # fmt: skip
 
 
 def _one_series(listing: pd.DataFrame, k: str, **labels: str | None) -> pd.Series:
