@@ -5,12 +5,22 @@ their content is docs/design.md. The help texts are checked in
 tests/test_cli_help_markup.py; here the pages (``docs/*.md``, ``README.md``), the
 package's files (docstrings, messages, presets) and the maintainer's tools. docs/data.md's
 first sentence still sent its reader to ``DESIGN.md`` after the change that moved them.
+
+And what the pages name exists today (session 18): every command line they quote (a
+fenced ``$ liqcascade …`` line, an inline ```cascade --shock -0.05```) names a command
+and options that command has; every option named alone is some command's (or a tool's);
+every ``liqcascade.x.y`` imports; every link, anchor and repository path resolves. The
+figures the pages quote are not compared here (machines differ in the last digits).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The name of the design notes a clone does not have (``docs/design.md`` is fine).
@@ -41,3 +51,389 @@ def test_no_page_or_package_file_names_the_design_notes_a_clone_lacks() -> None:
 def test_the_pattern_tells_the_two_apart() -> None:
     text = "see DESIGN.md; rules: docs/design.md; (DESIGN.md, 'Fills')"
     assert [m.start() for m in _MISSING.finditer(text)] == [4, 39]
+
+
+# --- what the pages name exists: commands and their options, library names, files ---
+
+#: Words a command line may hold before its command: the root's own flags.
+_ROOT_WORDS = {"-q", "--quiet", "-v", "-vv", "-vvv", "--verbose"}
+#: A command line of a fenced block (``$ liqcascade …`` or ``liqcascade …``).
+_FENCED_COMMAND = re.compile(r"^\s*(?:\$ )?liqcascade(?= |$)(.*)$")
+#: An inline code span.
+_SPAN = re.compile(r"`([^`\n]+)`")
+#: A long option at the start of a word (``--shock=-0.05``, ``[--json]``, ``--start/--end``).
+_LONG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+
+
+@functools.cache
+def _command_tree() -> dict[tuple[str, ...], tuple[set[str], set[str]]]:
+    """Every command's path -> (its options' flags, its subcommands' names)."""
+    import typer
+
+    from liqcascade.cli import build_app
+
+    tree: dict[tuple[str, ...], tuple[set[str], set[str]]] = {}
+
+    def walk(cmd: object, path: tuple[str, ...]) -> None:
+        opts = {
+            o
+            for p in getattr(cmd, "params", ())
+            if getattr(p, "param_type_name", "") == "option"
+            for o in [*p.opts, *getattr(p, "secondary_opts", ())]
+        }
+        subs: dict[str, object] = getattr(cmd, "commands", None) or {}
+        tree[path] = ({*opts, "--help"}, set(subs))
+        for name, sub in subs.items():
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(build_app()), ())
+    return tree
+
+
+def _lines_of(text: str, start: int) -> int:
+    return text.count("\n", 0, start) + 1
+
+
+def _command_mentions(text: str, top: set[str]) -> list[tuple[int, list[str]]]:
+    """The command lines a page quotes: (line, words after ``liqcascade``).
+
+    The lines of fenced blocks that start with ``liqcascade`` (``\\`` continues one)
+    and the inline spans that start with ``liqcascade`` or with a command's name and
+    name an option (```cascade --shock -0.05```). A comment (``# …``) or a shell
+    separator (``;``, ``|`` alone, ``&&``) ends the command.
+    """
+    found: list[tuple[int, str]] = []
+    lines = text.splitlines()
+    fenced = False
+    i = 0
+    while i < len(lines):
+        if lines[i].lstrip().startswith("```"):
+            fenced = not fenced
+        elif fenced and (m := _FENCED_COMMAND.match(lines[i])):
+            first, words = i + 1, m.group(1)
+            while words.rstrip().endswith("\\") and i + 1 < len(lines):
+                i += 1
+                words = words.rstrip()[:-1] + " " + lines[i].strip()
+            found.append((first, words))
+        i += 1
+    for m in _SPAN.finditer(text):
+        span = m.group(1).split()
+        if span and span[0] == "liqcascade":
+            found.append((_lines_of(text, m.start()), " ".join(span[1:])))
+        elif span and span[0] in top and "--" in m.group(1):
+            found.append((_lines_of(text, m.start()), m.group(1)))
+    out = []
+    for line, words in found:
+        kept = []
+        for w in words.split():
+            if w.startswith("#") or w in {"|", "&&", "||"}:
+                break
+            kept.append(w.rstrip(";"))
+            if w.endswith(";"):
+                break
+        out.append((line, kept))
+    return out
+
+
+def _unknown_options(
+    words: list[str], tree: dict[tuple[str, ...], tuple[set[str], set[str]]]
+) -> list[str]:
+    """What in one command line is not the CLI's: a command or an option it lacks."""
+    i = 0
+    while i < len(words) and words[i] in _ROOT_WORDS:
+        i += 1
+    path: tuple[str, ...] = ()
+    while i < len(words) and words[i] in tree[path][1]:
+        path, i = (*path, words[i]), i + 1
+    if not path and i < len(words) and words[i] in {"…", "..."}:
+        return []  # any command (``liqcascade … --json``)
+    if not path and i < len(words) and re.fullmatch(r"[a-z][a-z-]+", words[i]):
+        return [f"no command {words[i]!r}"]
+    options = tree[path][0]
+    name = " ".join(("liqcascade", *path))
+    return [
+        f"{name}: no option {flag}"
+        for w in words[i:]
+        if w.lstrip("[").startswith("--")
+        for flag in _LONG.findall(w)
+        if flag not in options
+    ]
+
+
+def test_every_command_and_option_a_page_quotes_exists() -> None:
+    tree = _command_tree()
+    top = tree[()][1]
+    pages = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
+    mentions = {
+        page.name: _command_mentions(page.read_text(encoding="utf-8"), top) for page in pages
+    }
+    assert sum(map(len, mentions.values())) > 300  # the pages' command lines were read
+    stale = [
+        f"{name}:{line}: {problem}"
+        for name, found in mentions.items()
+        for line, words in found
+        for problem in _unknown_options(words, tree)
+    ]
+    assert stale == []
+
+
+def test_the_command_check_finds_what_it_should() -> None:
+    tree = _command_tree()
+    text = (
+        "Run `cascade --shock -0.05 --no-such` or `liqcascade stops recommend --k 2`.\n"
+        "```text\n$ liqcascade -q vol --asset ETH \\\n  --modle gjr   # --not-read\n"
+        "liqcascade 0.3.0\n$ liqcascade nosuch --json\n$ liqcascade … --jsn\n```\n"
+    )
+    found = _command_mentions(text, tree[()][1])
+    assert [(line, w[:2]) for line, w in found] == [
+        (3, ["-q", "vol"]), (5, ["0.3.0"]), (6, ["nosuch", "--json"]), (7, ["…", "--jsn"]),
+        (1, ["cascade", "--shock"]), (1, ["stops", "recommend"]),
+    ]  # fmt: skip
+    assert [p for _, w in found for p in _unknown_options(w, tree)] == [
+        "liqcascade vol: no option --modle",
+        "no command 'nosuch'",
+        "liqcascade cascade: no option --no-such",
+    ]
+
+
+def test_every_option_a_page_names_alone_exists() -> None:
+    """A span that is an option alone (```--liquidity static```) names a real one.
+
+    Any command's, or a maintainer tool's (``tools/*.py``'s ``"--backtest-only"``).
+    """
+    tree = _command_tree()
+    known = {o for options, _ in tree.values() for o in options}
+    for tool in (ROOT / "tools").glob("*.py"):
+        known |= set(re.findall(r"[\"'](--[a-z][a-z0-9-]*)[\"']", tool.read_text("utf-8")))
+    unknown = [
+        f"{page.name}:{_lines_of(text, m.start())}: {flag}"
+        for page in [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
+        for text in [page.read_text(encoding="utf-8")]
+        for m in _SPAN.finditer(text)
+        if m.group(1).startswith("--")
+        for flag in _LONG.findall(m.group(1))[:1]
+        if flag not in known
+    ]
+    assert "--backtest-only" in known and "--as-of" in known
+    assert unknown == []
+
+
+#: A dotted name under the package (``liqcascade.cascade.stored_follow_through``).
+_LIBRARY_NAME = re.compile(r"(?<![\w./])liqcascade(?:\.[A-Za-z_]\w*)+")
+#: Names the pages quote as gone, in docs/design.md's tables of what changed ("was").
+_GONE = {"liqcascade.positions.backtest", "liqcascade.market._bundled"}
+
+
+def _resolves(name: str) -> bool:
+    """Whether ``name`` is a module of the package or an attribute of one."""
+    parts = name.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:i]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[i:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
+def test_every_library_name_a_page_quotes_imports() -> None:
+    named: dict[str, list[str]] = {}
+    for page in [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]:
+        text = page.read_text(encoding="utf-8")
+        for m in _LIBRARY_NAME.finditer(text):
+            named.setdefault(m.group(0), []).append(f"{page.name}:{_lines_of(text, m.start())}")
+    assert len(named) > 50 and "liqcascade.cascade.stored_follow_through" in named
+    missing = {n: where for n, where in named.items() if n not in _GONE and not _resolves(n)}
+    assert missing == {}
+    assert not any(map(_resolves, _GONE)) and _GONE <= set(named)  # still gone, still quoted
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's anchors of a page's headings (``## The store`` -> ``the-store``)."""
+    seen: dict[str, int] = {}
+    fenced = False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and (m := re.match(r"#{1,6}\s+(.*)", line)):
+            slug = re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-")
+            n = seen.get(slug, 0)
+            seen[slug] = n + 1
+            seen.setdefault(slug if n == 0 else f"{slug}-{n}", 0)
+    return set(seen)
+
+
+#: A link's target (``[text](liqmap.md#the-map)``) and a path of the repository a page
+#: names (``docs/data.md#the-store``, ``tests/data/ingest/``).
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+_REPO_PATH = re.compile(r"(?<![\w./~-])((?:docs|tests|src|benchmarks|tools)/[\w./*-]*\w)(#[\w-]+)?")
+
+
+def test_every_link_and_repository_path_a_page_names_resolves() -> None:
+    broken, checked = [], 0
+    for page in [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]:
+        text = page.read_text(encoding="utf-8")
+        targets = [
+            (m.start(), (page.parent / f).resolve() if f else page, a)
+            for m in _LINK.finditer(text)
+            if not m.group(1).startswith(("http://", "https://", "mailto:"))
+            for f, _, a in [m.group(1).partition("#")]
+        ] + [
+            (m.start(), ROOT / m.group(1), (m.group(2) or "#")[1:])
+            for m in _REPO_PATH.finditer(text)
+            if not re.search(r"/[A-Z]+(?:[./]|$)", m.group(1))  # a placeholder: …/ASSET.json
+        ]
+        checked += len(targets)
+        for start, target, anchor in targets:
+            exists = target.exists() or any(target.parent.glob(target.name))
+            if not exists or (anchor and target.suffix == ".md" and anchor not in _anchors(target)):
+                where = f"{page.name}:{_lines_of(text, start)}"
+                broken.append(f"{where}: {target.relative_to(ROOT)}#{anchor}")
+    assert checked > 200  # the pages' links and paths were read
+    assert broken == []
+
+
+def test_the_anchors_are_githubs() -> None:
+    anchors = _anchors(ROOT / "docs" / "data.md")
+    assert {"the-store", "load_series-and-precedence", "live-fetch-live-extra"} <= anchors
+
+
+# --- quoted output that a fast, deterministic command still prints ---------------------
+
+#: The quoted commands re-run here, per page: the folder they run in (relative to the
+#: repository; "" a scratch folder holding a link to ``tests/``) and the commands, as the
+#: page quotes them after ``liqcascade``. Fast (margin maths, files of ``tests/data``, a
+#: scratch store) and deterministic: no Monte Carlo, no fit. They run in the page's
+#: order, in one folder per page (data.md's ingest, then list, then export of one store).
+_INGEST = "tests/data/ingest/coinglass_ETH_4h_liquidations_binance.csv.gz"
+_QUOTED_RUNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "margin.md": ("", (
+        "margin liq-price --side long --size 1 --entry 2000 --margin 100",
+        "margin liq-price --side long --size 10000 --entry 2971.64 --leverage 20 --json",
+        "margin liq-price --venue bybit --symbol BTCUSDT --side long --size 1 --entry 20000"
+        " --leverage 50 --json",
+        "margin liq-price --side long --size 1 --entry 2000 --margin 100 --leverage 20;"
+        " echo $?",
+        "margin liq-price --side long --size 1 --entry 2000 --leverage 125 --mmr 0.01",
+    )),
+    "cascade.md": ("tests/data/book", (
+        "cascade --positions positions.csv --stops stops.csv --book book.csv --mid 100"
+        " --shock-price 98.9 --insurance-fund 0.5 --json",
+    )),
+    "liqmap.md": ("tests/data/liqmap", (
+        "liqmap --positions bad_leverage_above_max.csv --price 2000",
+        "liqmap --positions positions.csv --stops stops.csv --price 2000 --json",
+    )),
+    "data.md": ("", (
+        f"data ingest {_INGEST} tests/data/ingest/ETHUSDT_1h_binance_spot.csv.gz"
+        " --venue binance --store d.duckdb --json",
+        f"data ingest {_INGEST} --venue binance --store d.duckdb",
+        "data list --store d.duckdb",
+        "data export --kind liquidations --out liq.parquet --store d.duckdb --json",
+        "data export --kind ohlcv --out e.csv --start 2030-01-01 --store d.duckdb",
+        "data list --store missing.duckdb",
+    )),
+}  # fmt: skip
+
+#: A number as printed: ``-1,907.6305``, ``2867.258163265306``, ``1e+06``.
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
+#: What a page's reflowing (and a terminal's width) changes: whitespace, table rules.
+_LAYOUT = re.compile(r"[\s│┃┏┓┗┛┡┩━─┳┻╇╋└┘┌┐├┤┬┴┼]+")
+
+
+def _quoted_outputs(page: Path) -> dict[str, str]:
+    """A page's ``$ liqcascade …`` lines (``\\`` joined) -> the output quoted under each."""
+    out: dict[str, str] = {}
+    lines = page.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        if line.startswith("$ liqcascade"):
+            command = line[2:]
+            while command.endswith("\\") and i + 1 < len(lines):
+                i += 1
+                command = command[:-1].rstrip() + " " + lines[i].strip()
+            j = i + 1
+            while j < len(lines) and not lines[j].strip().startswith(("$ ", "```")):
+                j += 1
+            out[" ".join(command.split())] = "\n".join(lines[i + 1 : j])
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _agrees(quoted: str, printed: str) -> list[str]:
+    """Where ``quoted`` (``…`` or ``...`` elide) is not in ``printed``, in order.
+
+    Layout aside, the words must be the printed ones, in order, and each number the
+    printed one to the digits the page shows (``0.3067`` for ``0.30666016``).
+    """
+    text = _LAYOUT.sub(" ", printed)
+    pos, problems = 0, []
+    for piece in re.split(r"…|\.\.\.", quoted):
+        piece = _LAYOUT.sub(" ", piece).strip()
+        if not piece:
+            continue
+        numbers = _NUMBER.findall(piece)
+        pattern = "".join(
+            re.escape(part) + ("(" + _NUMBER.pattern + ")" if k < len(numbers) else "")
+            for k, part in enumerate(_NUMBER.split(piece))
+        )
+        matches, start = [], pos
+        while (m := re.compile(pattern).search(text, start)) is not None:
+            matches.append(m)  # the same words further on may hold the quoted numbers
+            start = m.start() + 1
+        if not matches:
+            problems.append(f"not printed: {piece[:200]}")
+            continue
+        off = [[_differs(w, g) for w, g in zip(numbers, m.groups(), strict=True)] for m in matches]
+        best = next((k for k, o in enumerate(off) if not any(o)), 0)
+        pos = matches[best].end()
+        problems += [f"{d} where the command prints {g}: {piece[:120]}" for d, g in
+                     zip(off[best], matches[best].groups(), strict=True) if d]  # fmt: skip
+    return problems
+
+
+def _differs(want: str, got: str) -> str:
+    """``want`` when the printed ``got`` is not it to the digits ``want`` shows, else ""."""
+    w, g = float(want.replace(",", "")), float(got.replace(",", ""))
+    shown = len(want.partition(".")[2]) if "." in want and "e" not in want else 0
+    return want if abs(g - w) > 0.5 * 10.0**-shown * (1 + 1e-9) + 1e-9 * abs(w) else ""
+
+
+def test_the_agreement_rule_reads_layout_elisions_and_shown_digits() -> None:
+    printed = " liq_price   1,907.6305 USD\n share 0.30666016, hhi 0.2186\n rows 60  gaps 0\n"
+    assert _agrees("liq_price 1,907.6305 USD\n…\nrows 60 gaps 0", printed) == []
+    assert _agrees("share 0.3067, hhi 0.2186", printed) == []
+    assert _agrees("share 0.3066, hhi 0.2186", printed) == [
+        "0.3066 where the command prints 0.30666016: share 0.3066, hhi 0.2186"
+    ]
+    assert _agrees("rows 60 gaps 0 … liq_price", printed) == ["not printed: liq_price"]
+    assert _agrees("rows 61 gaps", printed)[0].startswith("61 where")
+
+
+@pytest.mark.parametrize("page", sorted(_QUOTED_RUNS))
+def test_quoted_output_is_what_the_command_prints(page: str, tmp_path: Path) -> None:
+    from clihelpers import run_cli
+
+    quoted = _quoted_outputs(ROOT / "docs" / page)
+    (tmp_path / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
+    folder, commands = _QUOTED_RUNS[page]
+    problems = []
+    for command in commands:
+        assert f"liqcascade {command}" in quoted, f"{page} no longer quotes: {command}"
+        args, _, tail = command.partition(";")
+        r = run_cli(*args.split(), cwd=ROOT / folder if folder else tmp_path,
+                    env={"COLUMNS": "200"})  # fmt: skip
+        code = f"\n{r.exit_code}\n" if "echo $?" in tail else ""
+        assert r.exit_code in (0, 2), f"{page}: {command}: exit {r.exit_code}"
+        # a terminal shows stderr and stdout in the order they were written: either
+        found = [_agrees(quoted[f"liqcascade {command}"], a + b + code) for a, b in
+                 ((r.stdout, r.stderr), (r.stderr, r.stdout))]  # fmt: skip
+        problems += [f"{page}: {command}: {p}" for p in min(found, key=len)]
+    assert problems == []
