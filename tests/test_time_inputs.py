@@ -1,0 +1,146 @@
+"""Time as users bring it (session 18's sweep): files' time columns and date options.
+
+Each case here was read silently at the wrong time before: a time of day with no date
+stored at today's date, a time without an offset among times with one read as UTC, and
+an option date such as ``01.07.2025`` read as 7 January while ``31.07.2025`` is 31 July.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clihelpers import run_cli
+from liqcascade.data._time import parse_times
+from liqcascade.errors import InputError
+from profiles import examples
+from test_reliability._helpers import assert_refused
+
+HEADER = "ts,open,high,low,close,volume"
+BAR = "2300,2310,2290,2305,10"  # near ETH's price: the files are labelled ETHUSDT
+HOURS = pd.date_range("2024-01-01", periods=6, freq="h", tz="UTC")
+
+
+def _parse(values: list[str]) -> pd.Series:
+    return parse_times(pd.Series(values), "f.csv", "ts")
+
+
+# -- a file's time column -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("values", "row", "shown"),
+    [
+        (["00:00", "01:00", "02:00"], 1, "'00:00'"),
+        (["1:00 PM", "2:00 PM"], 1, "'1:00 PM'"),
+        (["2024-01-01 00:00", "01:00:00.5"], 2, "'01:00:00.5'"),
+        (["13:45:10+02:00"], 1, "'13:45:10+02:00'"),
+    ],
+    ids=["hh:mm", "12-hour", "one-row-among-dates", "with-offset"],
+)
+def test_a_time_of_day_without_a_date_is_refused(values: list[str], row: int, shown: str) -> None:
+    # pandas reads '00:00' as today at midnight: the bars were stored at the day of the run
+    lead = re.escape(f"f.csv: data row {row}: ts: {shown} is a time of day with no date")
+    with pytest.raises(InputError, match=f"^{lead}"):
+        _parse(values)
+
+
+@pytest.mark.parametrize("word", ["now", "today", " Today "])
+def test_a_word_for_the_current_time_is_refused(word: str) -> None:
+    with pytest.raises(InputError, match=r"^f\.csv: data row 2: ts: .* is not a date"):
+        _parse(["2024-01-01 00:00", word])
+
+
+def test_a_file_with_date_and_time_columns_is_refused_not_stored_today(tmp_path: Path) -> None:
+    # `time` comes before `date` among the time columns: the time of day alone was read
+    f = tmp_path / "split.csv"
+    rows = [f"{t:%Y-%m-%d},{t:%H:%M},{BAR}" for t in HOURS]
+    f.write_text("date,time,open,high,low,close,volume\n" + "\n".join(rows) + "\n")
+    store = tmp_path / "s.duckdb"
+    r = run_cli("data", "ingest", str(f), "--symbol", "ETHUSDT", "--store", str(store))
+    assert_refused(r, f"{f}: data row 1: time: '00:00' is a time of day with no date")
+    assert not store.exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "row", "shown", "other"),
+    [
+        (["2025-01-01T00:00+01:00", "2025-01-01T01:00+01:00", "2025-01-01T02:00"], 3,
+         "'2025-01-01T02:00' has no UTC offset", "'2025-01-01T00:00+01:00' has one"),
+        (["2025-01-01 00:00", "2025-01-01 01:00", "2025-01-01 02:00Z"], 3,
+         "'2025-01-01 02:00Z' has a UTC offset", "'2025-01-01 00:00' has none"),
+        (["2025-01-01", "2025-01-02 00:00:00 +0000", "2025-01-03 00:00:00 +0000"], 1,
+         "'2025-01-01' has no UTC offset", "'2025-01-02 00:00:00 +0000' has one"),
+    ],
+    ids=["naive-among-offsets", "offset-among-naive", "date-among-offsets"],
+)  # fmt: skip
+def test_times_with_and_without_an_offset_in_one_file_are_refused(
+    values: list[str], row: int, shown: str, other: str
+) -> None:
+    # a time without an offset is read as UTC; beside times with +01:00 it is most likely
+    # the same local time, and was moved an hour
+    with pytest.raises(InputError) as e:
+        _parse(values)
+    msg = str(e.value)
+    assert msg.startswith(f"f.csv: data row {row}: ts {shown}"), msg
+    assert other in msg and "one time format per file" in msg
+
+
+def test_offsets_across_a_dst_change_are_each_honoured() -> None:
+    # Berlin local times written with their offsets, through the autumn change: the
+    # 02:00 hour occurs twice (+02:00, then +01:00) and the UTC bars are even
+    true = pd.date_range("2025-10-25 22:00", periods=8, freq="h", tz="UTC")
+    text = [t.tz_convert("Europe/Berlin").isoformat() for t in true]
+    assert text[2:4] == ["2025-10-26T02:00:00+02:00", "2025-10-26T02:00:00+01:00"]
+    assert list(_parse(text)) == list(true)
+
+
+def test_times_each_with_an_offset_or_each_without_are_read() -> None:
+    assert list(_parse(["2025-01-01T01:00+01:00", "2025-01-01T02:00:00.000+0100"])) == [
+        pd.Timestamp("2025-01-01 00:00", tz="UTC"),
+        pd.Timestamp("2025-01-01 01:00", tz="UTC"),
+    ]
+    assert list(_parse(["2025-01-01", "2025-01-02"])) == [
+        pd.Timestamp("2025-01-01", tz="UTC"),
+        pd.Timestamp("2025-01-02", tz="UTC"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("numbers", "hint"),
+    [
+        ([20250101, 20250102, 20250103], "YYYYMMDD: 20250101 is 2025-01-01"),
+        ([45658, 45659, 45660], "spreadsheet day numbers: 45658 is 2025-01-01"),
+    ],
+    ids=["yyyymmdd", "excel-serial"],
+)
+def test_dates_as_numbers_are_refused_with_what_they_look_like(
+    numbers: list[int], hint: str
+) -> None:
+    with pytest.raises(InputError) as e:
+        parse_times(pd.Series(numbers), "f.csv", "ts")
+    assert hint in str(e.value) and "write the dates as text (2025-01-01)" in str(e.value)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.integers(min_value=-(2**62), max_value=2**62).map(float),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_numbers_are_read_or_refused_as_input(numbers: list[float]) -> None:
+    # a hint on a refused number computed a date from it: 1e19 overflowed pandas (exit 1)
+    try:
+        out = parse_times(pd.Series(numbers, dtype="float64"), "f.csv", "ts")
+    except InputError:
+        return
+    lo, hi = pd.Timestamp("2009-01-01", tz="UTC"), pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=2)
+    assert ((out.dropna() >= lo) & (out.dropna() <= hi)).all()
