@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clihelpers import run_cli
+from liqcascade._time import as_of_instant, to_utc, utc_end
 from liqcascade.data._time import parse_times
 from liqcascade.errors import InputError
 from profiles import examples
@@ -123,6 +124,51 @@ def test_dates_as_numbers_are_refused_with_what_they_look_like(
     with pytest.raises(InputError) as e:
         parse_times(pd.Series(numbers), "f.csv", "ts")
     assert hint in str(e.value) and "write the dates as text (2025-01-01)" in str(e.value)
+
+
+# -- date options -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text", ["01.07.2025", "01/07/2025", "07/01/2025", "01-07-2025", "01.07.25"]
+)
+def test_an_option_date_whose_day_and_month_cannot_be_told_apart_is_refused(text: str) -> None:
+    # pandas reads '01.07.2025' month-first (7 January) and '31.07.2025' day-first
+    with pytest.raises(InputError) as e:
+        as_of_instant(text)
+    msg = str(e.value)
+    assert msg.startswith(f"as_of: {text!r}: day and month cannot be told apart"), msg
+    assert "2025-07-01" in msg and "2025-01-07" in msg and "write it as YYYY-MM-DD" in msg
+    assert e.value.param == "as_of"
+    with pytest.raises(InputError, match="day and month cannot be told apart"):
+        to_utc(text)  # every library route that reads a date refuses it
+    with pytest.raises(InputError, match="day and month cannot be told apart"):
+        utc_end(text)
+
+
+def test_one_day_written_in_any_form_is_one_instant() -> None:
+    want = pd.Timestamp("2025-08-01", tz="UTC")  # the close of 31 July's last bar
+    for text in ("2025-07-31", "20250731", "2025/07/31", "31.07.2025", "07/31/2025",
+                 "31/07/2025", "Jul 31 2025", "2025-08-01T00:00Z", "2025-08-01T05:00+05:00",
+                 "2025-07-31T19:00-05:00"):  # fmt: skip
+        assert as_of_instant(text) == want, text
+    assert as_of_instant("05.05.2025") == pd.Timestamp("2025-05-06", tz="UTC")  # day == month
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("liqmap", "--as-of", "01.07.2025"),
+        ("data", "export", "--kind", "ohlcv", "--start", "01/07/2025"),
+        ("vol", "--start", "01.07.2025"),
+    ],
+    ids=["liqmap-as-of", "data-export-start", "vol-start"],
+)
+def test_the_command_line_refuses_an_ambiguous_date_naming_the_flag(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    env = {"LIQCASCADE_STORE": str(tmp_path / "none.duckdb")}
+    extra = ("--out", str(tmp_path / "x.csv")) if args[:2] == ("data", "export") else ()
+    r = run_cli(*args, *extra, env=env)
+    assert_refused(r, f"{args[-2]}: '{args[-1]}': day and month cannot be told apart")
 
 
 @settings(max_examples=examples(100), deadline=None)

@@ -373,6 +373,12 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
         fail(f"{option} is empty: give a date like 2025-07-31")
     import pandas as pd
 
+    from liqcascade._time import check_day_month
+
+    try:
+        check_day_month(value, option)
+    except InputError as e:
+        fail(str(e))
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
