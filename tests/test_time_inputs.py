@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clihelpers import run_cli
-from liqcascade._time import as_of_instant, to_utc, utc_end
+from liqcascade._time import as_of_instant, resolve_as_of, to_utc, utc_end
 from liqcascade.data._time import parse_times
 from liqcascade.errors import InputError
 from profiles import examples
@@ -190,3 +190,33 @@ def test_any_numbers_are_read_or_refused_as_input(numbers: list[float]) -> None:
         return
     lo, hi = pd.Timestamp("2009-01-01", tz="UTC"), pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=2)
     assert ((out.dropna() >= lo) & (out.dropna() <= hi)).all()
+
+
+# -- instants pandas holds but the package's microsecond bars do not ---------------------------
+IDX4 = pd.date_range("2025-07-30", "2025-07-31 20:00", freq="4h", tz="UTC").as_unit("us")
+
+
+def test_a_sub_microsecond_as_of_reads_as_its_microsecond() -> None:
+    # '...59.9999999Z' is 100 ns before midnight: searching the µs bar labels for it was an
+    # internal error (pandas cannot convert it losslessly), exit 1 in solvency --as-of
+    t = as_of_instant("2025-07-31T23:59:59.9999999Z")
+    assert t == pd.Timestamp("2025-07-31 23:59:59.999999", tz="UTC")
+    # the inclusive day end (23:59:59.999999) counts as the next midnight: 20:00's bar is in
+    assert resolve_as_of("2025-07-31T23:59:59.9999999Z", IDX4) == IDX4[-1]
+    assert resolve_as_of("2025-07-31T23:59:59.9999989Z", IDX4) == IDX4[-2]
+    assert resolve_as_of(pd.Timestamp("2025-07-31 12:00:00.000000001", tz="UTC"), IDX4) == IDX4[-4]
+    assert to_utc("2025-07-31T12:00:00.0000009") == pd.Timestamp("2025-07-31 12:00", tz="UTC")
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "2300-01-01T00:00Z"])
+def test_an_as_of_beyond_2262_is_after_the_data_not_an_internal_error(text: str) -> None:
+    # 9999-12-31's close (10000-01-01) is beyond Python's datetime: formatting it crashed
+    with pytest.raises(InputError, match=rf"^as_of {text}: the series ends 2025-07-31 20:00"):
+        resolve_as_of(text, IDX4)
+    assert as_of_instant(text) <= pd.Timestamp.max.tz_localize("UTC")
+
+
+def test_support_study_as_of_9999_is_refused_in_one_line(tmp_path: Path) -> None:
+    r = run_cli("support-study", "--as-of", "9999-12-31",
+                env={"LIQCASCADE_STORE": str(tmp_path / "none.duckdb")})  # fmt: skip
+    assert_refused(r, "--as-of: the ETH 1d bars ends", "give an earlier date")

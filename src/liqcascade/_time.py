@@ -24,10 +24,18 @@ __all__ = [
 ]
 
 _TICK = pd.Timedelta(microseconds=1)
+#: The latest instant an as-of is read as (pandas' last nanosecond timestamp, to the µs):
+#: every series ends long before it, and a later one (``9999-12-31``'s close, the year
+#: 10000) is beyond what Python's datetime formats.
+_LATEST = pd.Timestamp.max.tz_localize("UTC").floor("us")
 
 
 def to_utc(value: Any) -> pd.Timestamp:
-    """A :class:`pandas.Timestamp` in UTC (naive input is read as UTC).
+    """A :class:`pandas.Timestamp` in UTC (naive input is read as UTC), to the microsecond.
+
+    The package's times are microseconds (``datetime64[us, UTC]``): a finer value is
+    floored to its microsecond, which keeps every "at or before" comparison with them
+    (a bar closed by ``12:00:00.0000009`` is a bar closed by 12:00).
 
     Parameters
     ----------
@@ -44,6 +52,8 @@ def to_utc(value: Any) -> pd.Timestamp:
     """
     check_day_month(value)
     ts = pd.Timestamp(value)
+    if ts is not pd.NaT and ts.nanosecond:
+        ts = ts.floor("us")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
@@ -163,7 +173,9 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
     A bare date (:func:`is_bare_date`) is the close of that day's last bar: the next
     midnight UTC. Anything else (a timestamp, a datetime, a string with a time) is
     taken as given. The inclusive day end of :func:`utc_end` (23:59:59.999999) is the
-    same instant as the next midnight for :func:`resolve_as_of`.
+    same instant as the next midnight for :func:`resolve_as_of`. An instant after
+    2262-04-11 23:47:16.854775 (pandas' last nanosecond time) is read as that instant:
+    after every series' last bar either way.
 
     Parameters
     ----------
@@ -201,7 +213,7 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
         raise InputError(f"{option}: not a date or time: {value!r}", param=param)
     if is_bare_date(value):
         ts = ts.normalize() + pd.Timedelta(days=1)
-    return ts
+    return min(ts, _LATEST)
 
 
 def _coarser_than_a_day(value: Any) -> bool:
