@@ -220,3 +220,52 @@ def test_support_study_as_of_9999_is_refused_in_one_line(tmp_path: Path) -> None
     r = run_cli("support-study", "--as-of", "9999-12-31",
                 env={"LIQCASCADE_STORE": str(tmp_path / "none.duckdb")})  # fmt: skip
     assert_refused(r, "--as-of: the ETH 1d bars ends", "give an earlier date")
+
+
+# -- an end given as a day holds that whole day, on every route ---------------------------------
+def test_support_study_end_day_holds_its_intraday_bars(tmp_path: Path) -> None:
+    # --end 2024-06-30 was parsed to the instant 00:00 before the library saw it: the 4h
+    # study stopped at the day's first bar (help: "Last day (UTC), inclusive")
+    env = {"LIQCASCADE_STORE": str(tmp_path / "none.duckdb")}
+    runs = {}
+    for end in ("2024-06-30", "2024-06-30T20:00Z", "30 Jun 2024"):
+        r = run_cli("support-study", "--interval", "4h", "--start", "2024-01-01", "--end", end,
+                    "--json", env=env)  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+        runs[end] = r.json()
+    assert runs["2024-06-30"]["end"] == "2024-06-30T20:00:00+00:00"
+    assert runs["2024-06-30"]["n_bars"] == runs["2024-06-30T20:00Z"]["n_bars"]
+    assert runs["30 Jun 2024"] == runs["2024-06-30"]
+
+
+def test_load_bars_reads_dates_given_as_text() -> None:
+    from liqcascade.events import load_bars
+
+    # a naive end was compared with the UTC bars: TypeError (an internal error)
+    df, _ = load_bars("ETH", "1h", "2024-06-29", "2024-06-30")
+    assert df.index[0] == pd.Timestamp("2024-06-29", tz="UTC")
+    assert df.index[-1] == pd.Timestamp("2024-06-30 23:00", tz="UTC")
+    df, _ = load_bars("ETH", "1h", "2024-06-29", "2024-06-30T05:00+05:00")  # 00:00 UTC
+    assert df.index[-1] == pd.Timestamp("2024-06-30 00:00", tz="UTC")
+
+
+def test_data_export_end_day_holds_its_hours(tmp_path: Path) -> None:
+    from liqcascade.data import Store
+
+    f = tmp_path / "h.csv"
+    hours = pd.date_range("2024-01-01", periods=48, freq="h", tz="UTC")
+    f.write_text(HEADER + "\n" + "\n".join(f"{t:%Y-%m-%d %H:%M},{BAR}" for t in hours) + "\n")
+    store = tmp_path / "s.duckdb"
+    assert (
+        run_cli("data", "ingest", str(f), "--symbol", "ETHUSDT", "--store", str(store)).exit_code
+        == 0
+    )
+    for end, rows in (("2024-01-01", 24), ("2024-01-01T05:00", 6), ("2024-01-01T05:00+01:00", 5)):
+        out = tmp_path / "x.csv"
+        r = run_cli("data", "export", "--kind", "ohlcv", "--end", end, "--out", str(out),
+                    "--store", str(store))  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+        assert len(pd.read_csv(out)) == rows, end
+    with Store(store, read_only=True) as s:  # the library's bound reads a day as a day too
+        assert len(s.read("ohlcv", end="2024-01-01")) == 24
+        assert len(s.read("ohlcv", end=pd.Timestamp("2024-01-01", tz="UTC"))) == 1  # an instant

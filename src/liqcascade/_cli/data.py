@@ -234,7 +234,7 @@ def export(
 
     Example: liqcascade data export --kind ohlcv --symbol ETHUSDT --interval 1h --out eth.parquet
     """
-    t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
+    t0, t1 = _common.parse_date(start, "--start"), _common.parse_end(end, "--end")
     if t0 is not None and t1 is not None and t0 > t1:
         _common.fail(f"--start ({t0:%Y-%m-%d %H:%M}) is after --end ({t1:%Y-%m-%d %H:%M})")
     result = _ops.export_series(kind, out, symbol=symbol, venue=venue, interval=interval,
