@@ -269,3 +269,30 @@ def test_data_export_end_day_holds_its_hours(tmp_path: Path) -> None:
     with Store(store, read_only=True) as s:  # the library's bound reads a day as a day too
         assert len(s.read("ohlcv", end="2024-01-01")) == 24
         assert len(s.read("ohlcv", end=pd.Timestamp("2024-01-01", tz="UTC"))) == 1  # an instant
+
+
+def _window(text: str) -> object:
+    from liqcascade.stress._scenarios import window_bars
+
+    return window_bars(text, "ETH")
+
+
+def _returns(text: str) -> object:
+    from liqcascade.volatility._returns import log_returns
+
+    close = pd.Series([1.0, 2.0], index=pd.date_range("2025-01-01", periods=2, tz="UTC"))
+    return log_returns(close, start=text)
+
+
+def _stops(text: str) -> object:
+    from liqcascade.protect import backtest_stops
+
+    return backtest_stops(start=text)
+
+
+@pytest.mark.parametrize("call", [_window, _returns, _stops], ids=["window", "vol", "stops"])
+def test_library_routes_that_read_dates_refuse_an_ambiguous_one(call: object) -> None:
+    # each read its dates with its own pd.Timestamp: 01.02.2024 was 2 January
+    text = "01.02.2024/05.02.2024" if call is _window else "01.02.2024"
+    with pytest.raises(InputError, match=r"'01\.02\.2024': day and month cannot be told apart"):
+        call(text)  # type: ignore[operator]
