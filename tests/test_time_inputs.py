@@ -296,3 +296,14 @@ def test_library_routes_that_read_dates_refuse_an_ambiguous_one(call: object) ->
     text = "01.02.2024/05.02.2024" if call is _window else "01.02.2024"
     with pytest.raises(InputError, match=r"'01\.02\.2024': day and month cannot be told apart"):
         call(text)  # type: ignore[operator]
+
+
+def test_fetch_until_a_day_holds_that_day() -> None:
+    from liqcascade.data import fetch_series
+    from test_data.test_fetch import SYM, T0, FakeExchange, kline
+
+    h = 3_600_000  # 30 hourly bars from 2025-10-01 00:00; until the day 2025-10-01: 24
+    ex = FakeExchange({"ohlcv": [[kline(T0 + i * h, 4000 + i) for i in range(30)]]})
+    res = fetch_series(ex, SYM, "ohlcv", "2025-10-01", "2025-10-01", "1h", sleep=lambda s: None)
+    assert res.series.rows == 24
+    assert res.series.frame["ts"].iloc[-1] == pd.Timestamp("2025-10-01 23:00", tz="UTC")
