@@ -307,3 +307,32 @@ def test_fetch_until_a_day_holds_that_day() -> None:
     res = fetch_series(ex, SYM, "ohlcv", "2025-10-01", "2025-10-01", "1h", sleep=lambda s: None)
     assert res.series.rows == 24
     assert res.series.frame["ts"].iloc[-1] == pd.Timestamp("2025-10-01 23:00", tz="UTC")
+
+
+# -- bar labels: open times, one bar length ----------------------------------------------------
+def _ohlcv_file(path: Path, stamps: list[str], time_col: str = "ts") -> Path:
+    rows = "\n".join(f"{t},{BAR}" for t in stamps)
+    path.write_text(HEADER.replace("ts", time_col, 1) + "\n" + rows + "\n")
+    return path
+
+
+def test_a_file_stamped_only_by_close_time_is_refused(tmp_path: Path) -> None:
+    # `close_time` was taken as the bar label (any column naming a time): every bar moved
+    # one interval later than it traded
+    hours = pd.date_range("2024-01-01 01:00", periods=24, freq="h", tz="UTC")
+    f = _ohlcv_file(tmp_path / "c.csv", [f"{t:%Y-%m-%d %H:%M}" for t in hours], "close_time")
+    r = run_cli("data", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"))
+    assert_refused(r, f"{f}: the only time column, 'close_time', is each bar's close time")
+
+
+def test_bars_closer_than_their_interval_are_refused_naming_the_row(tmp_path: Path) -> None:
+    # two bars at hh:30 among hourly bars overlap their neighbours; they were stored
+    hours = list(pd.date_range("2024-01-01", periods=24, freq="h", tz="UTC"))
+    hours.insert(6, pd.Timestamp("2024-01-01 05:30", tz="UTC"))
+    f = _ohlcv_file(tmp_path / "o.csv", [f"{t:%Y-%m-%d %H:%M}" for t in hours])
+    r = run_cli("data", "ingest", str(f), "--store", str(tmp_path / "s.duckdb"))
+    assert_refused(
+        r,
+        f"{f}: data row 7: ts 2024-01-01 05:30 is 30m after the bar before it (data row 6, "
+        "2024-01-01 05:00), less than the 1h bars",
+    )
