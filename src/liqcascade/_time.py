@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from liqcascade.errors import InputError
 __all__ = [
     "as_of_instant",
     "bar_step",
+    "check_day_month",
     "closed_mask",
     "is_bare_date",
     "resolve_as_of",
@@ -22,10 +24,18 @@ __all__ = [
 ]
 
 _TICK = pd.Timedelta(microseconds=1)
+#: The latest instant an as-of is read as (pandas' last nanosecond timestamp, to the µs):
+#: every series ends long before it, and a later one (``9999-12-31``'s close, the year
+#: 10000) is beyond what Python's datetime formats.
+_LATEST = pd.Timestamp.max.tz_localize("UTC").floor("us")
 
 
 def to_utc(value: Any) -> pd.Timestamp:
-    """A :class:`pandas.Timestamp` in UTC (naive input is read as UTC).
+    """A :class:`pandas.Timestamp` in UTC (naive input is read as UTC), to the microsecond.
+
+    The package's times are microseconds (``datetime64[us, UTC]``): a finer value is
+    floored to its microsecond, which keeps every "at or before" comparison with them
+    (a bar closed by ``12:00:00.0000009`` is a bar closed by 12:00).
 
     Parameters
     ----------
@@ -34,10 +44,16 @@ def to_utc(value: Any) -> pd.Timestamp:
 
     Raises
     ------
+    InputError
+        If ``value`` is a date whose day and month cannot be told apart
+        (:func:`check_day_month`).
     ValueError, TypeError
         If ``value`` is not a time (pandas' errors).
     """
+    check_day_month(value)
     ts = pd.Timestamp(value)
+    if ts is not pd.NaT and ts.nanosecond:
+        ts = ts.floor("us")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
@@ -60,6 +76,53 @@ def utc_end(value: Any) -> pd.Timestamp:
     if is_bare_date(value):
         ts = ts + pd.Timedelta(days=1) - _TICK
     return ts
+
+
+#: A date with the day and the month as numbers and the year last (4 or 2 digits):
+#: ``01.07.2025``, ``01/07/2025``, ``01-07-25``, then anything (a time of day).
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
+
+
+def check_day_month(value: Any, option: str = "date") -> None:
+    """Refuse a date whose day and month are both numbers of 12 or less, and differ.
+
+    pandas reads ``"01.07.2025"`` month-first (7 January) but ``"31.07.2025"``
+    day-first (31 July): a user's date was read one way or the other by its day. A
+    date written with the day and the month as numbers is taken only when they can be
+    told apart (a field above 12, or both the same); otherwise it is refused naming
+    both readings. ISO 8601 (``2025-07-01``) is never ambiguous. Values that are not
+    such strings pass unchecked.
+
+    Parameters
+    ----------
+    value : Any
+        A date, datetime, Timestamp or string.
+    option : str, default "date"
+        The parameter's name (the error's ``param``), or a command-line flag (then only
+        named in the message).
+
+    Raises
+    ------
+    InputError
+        ``"as_of: '01.07.2025': day and month cannot be told apart (2025-07-01
+        day-first, 2025-01-07 month-first): write it as YYYY-MM-DD"``.
+    """
+    if not isinstance(value, str):
+        return
+    m = _DAY_MONTH.match(value)
+    if m is None:
+        return
+    first, second = int(m.group(1)), int(m.group(3))
+    if first > 12 or second > 12 or first == second or 0 in (first, second):
+        return
+    year = int(m.group(4)) + (2000 if len(m.group(4)) == 2 else 0)
+    by_day = dt.date(year, second, first)
+    by_month = dt.date(year, first, second)
+    raise InputError(
+        f"{option}: {value.strip()!r}: day and month cannot be told apart ({by_day:%Y-%m-%d} "
+        f"day-first, {by_month:%Y-%m-%d} month-first): write it as YYYY-MM-DD",
+        param=None if option == "date" else _param(option),
+    )
 
 
 def is_bare_date(value: Any) -> bool:
@@ -110,7 +173,9 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
     A bare date (:func:`is_bare_date`) is the close of that day's last bar: the next
     midnight UTC. Anything else (a timestamp, a datetime, a string with a time) is
     taken as given. The inclusive day end of :func:`utc_end` (23:59:59.999999) is the
-    same instant as the next midnight for :func:`resolve_as_of`.
+    same instant as the next midnight for :func:`resolve_as_of`. An instant after
+    2262-04-11 23:47:16.854775 (pandas' last nanosecond time) is read as that instant:
+    after every series' last bar either way.
 
     Parameters
     ----------
@@ -133,6 +198,7 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
     param = _param(option)
     if isinstance(value, str) and not value.strip():
         raise InputError(f"{option} is empty: give a date (YYYY-MM-DD) or a UTC time", param=param)
+    check_day_month(value, option)
     if _coarser_than_a_day(value):  # before pd.Timestamp, which deprecates reading "2025Q3"
         raise InputError(
             f"{option}: {value.strip()!r} is a month, a quarter or a year, not a date: give a day "
@@ -147,7 +213,7 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
         raise InputError(f"{option}: not a date or time: {value!r}", param=param)
     if is_bare_date(value):
         ts = ts.normalize() + pd.Timedelta(days=1)
-    return ts
+    return min(ts, _LATEST)
 
 
 def _coarser_than_a_day(value: Any) -> bool:

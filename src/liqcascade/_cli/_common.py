@@ -373,6 +373,12 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
         fail(f"{option} is empty: give a date like 2025-07-31")
     import pandas as pd
 
+    from liqcascade._time import check_day_month
+
+    try:
+        check_day_month(value, option)
+    except InputError as e:
+        fail(str(e))
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
@@ -397,6 +403,17 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> pd.Timestamp | No
 
     ``--as-of 2025-07-31`` is the market as it stood at the day's last bar, the same
     for every command; a full timestamp is taken as given.
+    """
+    return parse_end(value, option)
+
+
+def parse_end(value: str | None, option: str = "--end") -> pd.Timestamp | None:
+    """Parse an inclusive end bound (UTC): a bare date is the last instant of that day.
+
+    ``--end 2024-06-30`` holds that day's every bar (23:59:59.999999 UTC), as the
+    library reads a date given to it (:func:`liqcascade._time.utc_end`);
+    :func:`parse_date` alone would give the instant 00:00, the day's first bar only.
+    A time (``2024-06-30T12:00``, ``...+05:00``) is taken as given.
     """
     from liqcascade._time import utc_end
 

@@ -226,7 +226,9 @@ def export(
     venue: Annotated[str | None, typer.Option("--venue", help="Venue to export.")] = None,
     interval: Annotated[str | None, typer.Option("--interval", help="Interval to export.")] = None,
     start: Annotated[str | None, typer.Option("--start", help="First time (UTC).")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last time (UTC).")] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Last time (UTC; a date: its whole day).")
+    ] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -234,7 +236,7 @@ def export(
 
     Example: liqcascade data export --kind ohlcv --symbol ETHUSDT --interval 1h --out eth.parquet
     """
-    t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
+    t0, t1 = _common.parse_date(start, "--start"), _common.parse_end(end, "--end")
     if t0 is not None and t1 is not None and t0 > t1:
         _common.fail(f"--start ({t0:%Y-%m-%d %H:%M}) is after --end ({t1:%Y-%m-%d %H:%M})")
     result = _ops.export_series(kind, out, symbol=symbol, venue=venue, interval=interval,
@@ -253,7 +255,8 @@ def fetch(
     kind: Annotated[str, typer.Option("--kind", help="ohlcv|open_interest|funding.")],
     since: Annotated[str, typer.Option("--since", help="First time (UTC date or ISO time).")],
     until: Annotated[
-        str | None, typer.Option("--until", help="Last time (UTC; default now).")
+        str | None,
+        typer.Option("--until", help="Last time (UTC; a date: its whole day; default now)."),
     ] = None,
     interval: Annotated[str, typer.Option("--interval", help="Bar interval (timeframe).")] = "1h",
     limit: Annotated[int | None, typer.Option("--limit", help="Page size (rows).")] = None,
@@ -268,7 +271,7 @@ def fetch(
     --kind ohlcv --since 2025-10-01 --until 2025-10-15
     """
     t0 = _common.parse_date(since, "--since")
-    t1 = _common.parse_date(until, "--until")
+    t1 = _common.parse_end(until, "--until")
     assert t0 is not None
     if t1 is None and t0 > pd.Timestamp.now(tz="UTC"):  # before any network
         _common.fail(f"--since ({t0:%Y-%m-%d %H:%M}) is in the future (--until defaults to now)")

@@ -163,7 +163,7 @@ def _tolerance_line(t: dict[str, Any]) -> str:
 
 def _dates(start: str, end: str | None) -> tuple[Any, Any]:
     """``--start`` and ``--end`` parsed; a start after the end refused (as every command)."""
-    t0, t1 = _common.parse_date(start, "--start"), _common.parse_date(end, "--end")
+    t0, t1 = _common.parse_date(start, "--start"), _common.parse_end(end, "--end")
     if t0 is not None and t1 is not None and t0 > t1:
         _common.fail(f"--start ({t0:%Y-%m-%d}) is after --end ({t1:%Y-%m-%d})")
     return t0, t1

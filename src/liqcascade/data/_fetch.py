@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._readers import norm_column, series_from_raw
 from liqcascade.data._time import interval_ms, to_utc
@@ -114,7 +115,8 @@ def fetch_series(
     kind : {"ohlcv", "open_interest", "funding"}
         What to download.
     since, until : datetime-like
-        Inclusive bounds (UTC); ``until`` defaults to now.
+        Inclusive bounds (UTC); ``until`` defaults to now; an ``until`` given as a
+        date (``"2025-10-15"``) holds that whole day.
     interval : str, default "1h"
         Bar interval (ccxt timeframe) for OHLCV and open interest.
     limit : int, optional
@@ -142,7 +144,8 @@ def fetch_series(
     ex = make_exchange(exchange) if isinstance(exchange, str) else exchange
     venue = str(getattr(ex, "id", exchange if isinstance(exchange, str) else "unknown"))
     start_ms = int(to_utc(since).value // 1_000_000)
-    end_ms = int(to_utc(until if until is not None else pd.Timestamp.now(tz="UTC")).value // 1e6)
+    end = utc_end(until) if until is not None else pd.Timestamp.now(tz="UTC")
+    end_ms = int(end.value // 1_000_000)
     if end_ms < start_ms and until is None:
         raise InputError(
             f"since {to_utc(since):%Y-%m-%d %H:%M} UTC is in the future (until defaults to now)",

@@ -63,6 +63,9 @@ _TIME_COLUMNS = (
     "t",
 )
 
+#: A column naming a bar's close or end time (``close_time``, ``end_date``): never a label.
+_CLOSE_TIME = re.compile(r"(^|_)(close|end)(_|$)")
+
 # -- opening --------------------------------------------------------------------------------
 #: Compressed input may expand at most this many times its size on disk (over every layer
 #: of a ``.gz`` / ``.zip``), or to :data:`MIN_EXPANDED_LIMIT`, whichever is larger. Market
@@ -246,9 +249,15 @@ def _time_col(df: pd.DataFrame, name: str, prefer: str | None = None) -> str:
     for c in _TIME_COLUMNS:
         if c in df.columns:
             return c
-    for c in df.columns:
-        if "time" in c or "date" in c:
+    named = [c for c in df.columns if "time" in c or "date" in c]
+    for c in named:
+        if not _CLOSE_TIME.search(c):
             return c
+    if named:  # read as open times, every bar would move one interval later
+        raise InputError(
+            f"{name}: the only time column, {named[0]!r}, is each bar's close time: bars are "
+            "labelled by their open time; give an open-time column (ts, open_time)"
+        )
     raise InputError(f"{name}: no time column (columns seen: {', '.join(map(str, df.columns))})")
 
 

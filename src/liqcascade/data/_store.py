@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import KINDS, Kind
 from liqcascade.data._time import count_gaps, to_utc
@@ -728,7 +729,8 @@ class Store:
         venue, symbol, interval : str, optional
             Exact filters.
         start, end : datetime-like, optional
-            Inclusive bounds on ``ts`` (UTC).
+            Inclusive bounds on ``ts`` (UTC); an ``end`` given as a date (``"2024-06-30"``)
+            holds that whole day, as :func:`load_series` reads it.
 
         Returns
         -------
@@ -752,7 +754,7 @@ class Store:
             params.append(to_utc(start).tz_localize(None).to_pydatetime())
         if end is not None:
             where.append("ts <= ?")
-            params.append(to_utc(end).tz_localize(None).to_pydatetime())
+            params.append(utc_end(end).tz_localize(None).to_pydatetime())
         sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {k.name}"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -75,7 +75,7 @@ def _from_epoch(col: pd.Series, file: str, name: str) -> pd.Series:
     if finite.any() and np.nanmedian(np.abs(vals[finite])) < 1e7:
         raise InputError(
             f"{file}: column {name!r}: numbers too small to be epoch times "
-            f"(e.g. {vals[finite][0]:g})"
+            f"(e.g. {vals[finite][0]:g}){_date_number_hint(vals[finite][0])}"
         )
     unit = epoch_unit(vals)
     codes = _unit_codes(vals)
@@ -103,7 +103,7 @@ def _from_epoch(col: pd.Series, file: str, name: str) -> pd.Series:
         raise InputError(
             f"{file}: {row_ref(i + 1)}: {name} {_show(col.iloc[i])} (epoch "
             f"{_UNIT_NAMES[unit]}) is {_when(us_f[i])}, outside the plausible range "
-            f"{lo:%Y-%m-%d} .. {hi:%Y-%m-%d}"
+            f"{lo:%Y-%m-%d} .. {hi:%Y-%m-%d}{_date_number_hint(vals[i])}"
         )
     if us is None:
         ints = np.where(finite, np.round(np.where(finite, us_f, 0.0)), 0).astype("int64")
@@ -112,6 +112,35 @@ def _from_epoch(col: pd.Series, file: str, name: str) -> pd.Series:
     idx = pd.to_datetime(ints, unit="us", utc=True).as_unit("us")
     out = pd.Series(idx.where(finite), index=col.index)  # not finite -> NaT
     return out.astype("datetime64[us, UTC]")
+
+
+#: Day 0 of spreadsheets' day numbers (Excel's, LibreOffice's): 45658 is 2025-01-01.
+_SPREADSHEET_EPOCH = pd.Timestamp("1899-12-30", tz="UTC")
+
+
+def _date_number_hint(v: float) -> str:
+    """What a number refused as an epoch time looks like, if a date: ``"; they look …"``.
+
+    A date written as the number ``20250101`` (YYYYMMDD) or a spreadsheet's day number
+    (``45658``, days since 1899-12-30) within the plausible range; ``""`` otherwise.
+    """
+    if not np.isfinite(v) or v < 0:
+        return ""
+    lo, hi = plausible_range()
+    advice = ": write the dates as text (2025-01-01)"
+    if float(v).is_integer() and 10_000_000 <= v < 100_000_000:
+        try:
+            day = pd.Timestamp(f"{int(v)}", tz="UTC")
+        except (ValueError, TypeError):
+            day = None
+        if day is not None and lo <= day <= hi:
+            return f"; they look like dates written YYYYMMDD: {int(v)} is {day:%Y-%m-%d}{advice}"
+    if v >= 1_000_000:  # days: far beyond any plausible date (and pandas' range)
+        return ""
+    day = _SPREADSHEET_EPOCH + pd.Timedelta(days=float(v))
+    if lo <= day <= hi:
+        return f"; they look like spreadsheet day numbers: {v:g} is {day:%Y-%m-%d}{advice}"
+    return ""
 
 
 def _show(v: object) -> str:
@@ -201,6 +230,8 @@ def parse_times(col: pd.Series, file: str, name: str, notes: list[str] | None = 
         )
     if n_num:
         return _from_epoch(pd.to_numeric(text), file, name)
+    _check_dated(text, file, name)
+    _check_offsets(text, present, file, name)
     try:
         out = pd.to_datetime(text, utc=True, format="ISO8601")
     except (ValueError, TypeError, OverflowError):
@@ -216,6 +247,69 @@ def parse_times(col: pd.Series, file: str, name: str, notes: list[str] | None = 
     out = out.astype("datetime64[us, UTC]")
     _check_range(out, file, name, text)
     return out
+
+
+#: A time of day with no date (``00:00``, ``13:45:10.5``, ``1:00 PM``, ``12:00+02:00``).
+_TIME_ONLY = (
+    r"(?i)T?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?:[ap]\.?m\.?)?\s*"
+    r"(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?"
+)
+#: Words pandas reads as the current time, or a day relative to it.
+_NOW_WORDS = ("now", "today", "tomorrow", "yesterday")
+#: A time of day, then a UTC offset (``Z``, ``UTC``, ``GMT``, ``+02:00``, ``+0200``, ``-05``)
+#: ending the value.
+_OFFSET = (
+    r"(?i)(?:\d:\d{2}(?::\d{2})?|T\d{4}(?:\d{2})?)(?:[.,]\d+)?\s*(?:[ap]\.?m\.?\s*)?"
+    r"(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?)$"
+)
+
+
+def _check_dated(text: pd.Series, file: str, name: str) -> None:
+    """Refuse a value with no date in it: a time of day alone, or a word such as ``now``.
+
+    pandas reads ``"00:00"`` as midnight of the day it runs and ``"now"`` as the moment
+    it runs, both within the plausible range: a file of times of day (its dates in
+    another column) was stored at the day of the ingest.
+    """
+    alone = text.str.fullmatch(_TIME_ONLY).fillna(False).to_numpy(dtype=bool)
+    word = text.str.lower().isin(_NOW_WORDS).fillna(False).to_numpy(dtype=bool)
+    if alone.any() or word.any():
+        i = int(np.flatnonzero(alone | word)[0])
+        what = (
+            "is a time of day with no date (it would be read as today's)"
+            if alone[i]
+            else "is not a date (it would be read as the time of the ingest)"
+        )
+        raise InputError(
+            f"{file}: {row_ref(i + 1)}: {name}: {text.iloc[i]!r} {what}; give each row's "
+            "date and time in one column (2024-01-02 03:00)"
+        )
+
+
+def _check_offsets(text: pd.Series, present: np.ndarray, file: str, name: str) -> None:
+    """Refuse a column where some times carry a UTC offset and others do not.
+
+    A time without an offset is read as UTC; beside times written with ``+01:00`` it is
+    most likely the same local time, and would be moved by the offset. Every time with
+    an offset (any offsets: a local time across a DST change), or none, is read.
+    """
+    aware = text.str.contains(_OFFSET).fillna(False).to_numpy(dtype=bool)
+    naive = present & ~aware
+    if not aware.any() or not naive.any():
+        return
+    # name the first row of the fewer (of equally many, the form the first row lacks)
+    first = int(np.flatnonzero(present)[0])
+    n_aware, n_naive = int(aware.sum()), int(naive.sum())
+    odd_aware = n_aware < n_naive or (n_aware == n_naive and not aware[first])
+    i = int(np.flatnonzero(aware if odd_aware else naive)[0])
+    j = int(np.flatnonzero(naive if odd_aware else aware)[0])
+    has = "has a UTC offset" if odd_aware else "has no UTC offset"
+    other = "has none" if odd_aware else "has one"
+    raise InputError(
+        f"{file}: {row_ref(i + 1)}: {name} {text.iloc[i]!r} {has} but {row_ref(j + 1)}'s "
+        f"{text.iloc[j]!r} {other}: a time without an offset is read as UTC (one time "
+        "format per file: give every time its offset, or none)"
+    )
 
 
 def _parse_text(text: pd.Series) -> pd.Series:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
 from liqcascade.data._kinds import KINDS
-from liqcascade.data._time import count_gaps, format_interval, row_ref
+from liqcascade.data._time import count_gaps, format_interval, interval_ms, row_ref
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -342,6 +342,8 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
         n_drop = int(df.duplicated(keys, keep="first").sum())
         df = df.drop_duplicates(keys, keep="first").reset_index(drop=True)
         s.warnings.append(f"{f}: dropped {n_drop} duplicate rows that agree")
+    if s.kind == "ohlcv":
+        _check_bar_steps(df, f, s.interval)
     if s.kind in ("ohlcv", "open_interest"):
         _check_level_jumps(df, f, s.kind)
         wicks = _wick_warning(df, f, s.kind)
@@ -351,6 +353,34 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     _empty_cells(s)
     s.gaps, s.largest_gap = count_gaps(pd.DatetimeIndex(df["ts"].unique()), s.interval)
     return s
+
+
+def _check_bar_steps(df: pd.DataFrame, f: str, interval: str) -> None:
+    """Refuse price bars that start less than one bar length after the bar before them.
+
+    An OHLCV bar spans ``interval`` from its label: a label 30 minutes after an hourly
+    one (``05:30`` among ``05:00`` and ``06:00``) is a bar overlapping its neighbours, two
+    bar lengths mixed in one file, never one series. Steps are compared rounded to the
+    second, as :func:`~liqcascade.data._time.infer_interval` measures the interval.
+    Longer steps are gaps (counted, never filled).
+    """
+    step = interval_ms(interval)
+    if step is None or len(df) < 2:
+        return
+    ms = pd.DatetimeIndex(df["ts"]).as_unit("ms").asi8
+    d = np.round(np.diff(ms) / 1000.0) * 1000
+    short = np.flatnonzero((d > 0) & (d < step))
+    if short.size == 0:
+        return
+    i = int(short[0]) + 1
+    t0, t1 = pd.Timestamp(df["ts"].iloc[i - 1]), pd.Timestamp(df["ts"].iloc[i])
+    raise InputError(
+        f"{f}: {row_ref(int(df['_row'].iloc[i]))}: ts {t1:%Y-%m-%d %H:%M} is "
+        f"{format_interval(int(d[i - 1]))} after the bar before it "
+        f"({row_ref(int(df['_row'].iloc[i - 1]))}, {t0:%Y-%m-%d %H:%M}), less than the "
+        f"{interval} bars' length: bars that overlap are not one series (one bar length per "
+        "file)"
+    )
 
 
 def _long_short_problems(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._time import to_utc, utc_end
 from liqcascade.errors import InputError
 from liqcascade.events._study import bars_per_day, resample_ohlcv
 
@@ -86,7 +87,9 @@ def load_bars(
         Bar interval. Finer bars are aggregated to it (UTC-aligned bins; the bundled
         hourly ETH gives ``4h``); coarser bars are an error.
     start, end : datetime-like, optional
-        Inclusive range (UTC); a midnight ``end`` includes that whole day.
+        Inclusive range (UTC; naive values are read as UTC); an ``end`` given as a date
+        (``"2024-06-30"``, a :class:`datetime.date`) holds that whole day, a time is
+        taken as given.
     data_file : path, optional
         A user OHLCV file, read by :func:`liqcascade.data.load_series` (any layout the
         ingestion layer recognises).
@@ -101,12 +104,9 @@ def load_bars(
     else:
         df, source = _asset_bars(asset, "1d" if interval == "1d" else "1h", start, end)
     if end is not None:
-        e = pd.Timestamp(end)
-        if e == e.normalize():
-            e = e + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-        df = df[df.index <= e]
+        df = df[df.index <= utc_end(end)]
     if start is not None:
-        df = df[df.index >= pd.Timestamp(start)]
+        df = df[df.index >= to_utc(start)]
     if len(df) > 1:
         spacing = pd.Timedelta(pd.Series(df.index).diff().median())
         if spacing > step * 1.01:

@@ -31,6 +31,7 @@ import plotly.graph_objects as go
 
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import MAX_HORIZON_DAYS, check_seed
+from liqcascade._time import to_utc
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
@@ -498,8 +499,8 @@ def _depth_and_span(
             "(the depth/volume ratio needs both)",
             param="asset",
         )
-    if until is not None and (ratio.index <= _utc(until)).any():
-        ratio = ratio[ratio.index <= _utc(until)]
+    if until is not None and (ratio.index <= to_utc(until)).any():
+        ratio = ratio[ratio.index <= to_utc(until)]
     r = float(ratio.median())
     day = index.floor("1D")
     est = qv30.reindex(day).to_numpy(np.float64) * r
@@ -663,11 +664,6 @@ class StopBacktest:
 
     def _repr_html_(self) -> str:
         return str(self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
-
-
-def _utc(x: Any) -> pd.Timestamp:
-    t = pd.Timestamp(x)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
 def _load_ohlcv(asset: str, interval: str, store: Any) -> pd.DataFrame:
@@ -878,13 +874,13 @@ def backtest_stops(
             "or entries support)",
             param=("n_random", "entries"),
         )
-    t0 = _utc(start)
-    if end is not None and _utc(end) <= t0:
+    t0 = to_utc(start)
+    if end is not None and to_utc(end) <= t0:
         raise InputError(
-            f"end {_utc(end):%Y-%m-%d} must be after start {t0:%Y-%m-%d}", param=("end", "start")
+            f"end {to_utc(end):%Y-%m-%d} must be after start {t0:%Y-%m-%d}", param=("end", "start")
         )
     hfull = _load_ohlcv(a, "1h", store)
-    t1 = _utc(end) if end is not None else default_entry_end(pd.DatetimeIndex(hfull.index))
+    t1 = to_utc(end) if end is not None else default_entry_end(pd.DatetimeIndex(hfull.index))
     fm, totals, fill_beta = _fill_model(fill, a, t0, store)
     h = hfull[hfull.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
     hor = int(s.horizon_days * 24)

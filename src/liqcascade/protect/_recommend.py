@@ -322,11 +322,6 @@ def vol_distance(
     return v.distance, v.how
 
 
-def _utc(x: Any) -> pd.Timestamp:
-    t = pd.Timestamp(x)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-
-
 def expected_slippage(
     state: MarketState,
     stop_price: float,

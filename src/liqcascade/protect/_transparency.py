@@ -37,6 +37,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from liqcascade._time import to_utc
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -315,8 +316,8 @@ def transparency_metrics(
     oi = inputs.open_interest
     first = oi.index[0].floor("1D")
     last = oi.index[-1]
-    s = first if start is None else _utc(start)
-    e = last if end is None else _utc(end)
+    s = first if start is None else to_utc(start)
+    e = last if end is None else to_utc(end)
     s, e = max(s, first), min(e + pd.Timedelta(hours=23), last)
     days = pd.date_range(s.floor("1D") + pd.Timedelta(hours=hour), e, freq="1D")
     days = days[days >= oi.index[0]]
@@ -369,8 +370,3 @@ def transparency_metrics(
         warning=warn,
         meta={"total_move": total_move, "hour": hour, "asset": asset},
     )
-
-
-def _utc(x: Any) -> pd.Timestamp:
-    t = pd.Timestamp(x)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")

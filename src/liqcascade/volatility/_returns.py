@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._time import is_bare_date
+from liqcascade._time import is_bare_date, to_utc
 from liqcascade.data import bars_per_day as _bars_per_day
 from liqcascade.errors import InputError
 
@@ -56,10 +56,7 @@ def bars_per_year(interval: str) -> float:
 
 
 def _utc(value: Any) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return None if value is None else to_utc(value)
 
 
 def _end_bound(value: Any) -> pd.Timestamp | None:
