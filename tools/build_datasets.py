@@ -110,7 +110,10 @@ def build(src: Path) -> None:
     )
     frames = []
     for venue in ("binance", "bybit", "okx", "hyperliquid"):
-        f = _funding(_cg(d / f"coinglass_ETH_8h_funding_{venue}.csv.gz"))
+        f = _funding(
+            _cg(d / f"coinglass_ETH_8h_funding_{venue}.csv.gz"),
+            hours=1.0 if venue == "hyperliquid" else 8.0,  # sampled every 8 h, rate per hour
+        )
         f.insert(1, "venue", venue)
         frames.append(f)
     _write("eth_funding_8h_by_venue", pd.concat(frames, ignore_index=True))
@@ -235,10 +238,17 @@ def _cg(path: Path) -> pd.DataFrame:
     return df.sort_values("ts").drop_duplicates("ts", keep="last").reset_index(drop=True)
 
 
-def _funding(df: pd.DataFrame) -> pd.DataFrame:
-    """CoinGlass funding OHLC in percent per 8 h -> fraction per 8 h interval (bar close)."""
+def _funding(df: pd.DataFrame, hours: float = 8.0) -> pd.DataFrame:
+    """CoinGlass funding OHLC in percent per ``hours`` -> a fraction per that interval.
+
+    The bar's close. CoinGlass quotes each venue's rate per the venue's own funding
+    interval: 8 h for the aggregates, Binance, Bybit and OKX; 1 h for Hyperliquid, which
+    pays hourly (its 0.00125 % is Hyperliquid's hourly baseline, not 0.00125 % per 8 h: on
+    2025-03-08 -> 2025-07-31 these rows equal Hyperliquid's own hourly rates, median
+    ratio 1.00, in funding_by_venue_2025-03_2026-03.parquet).
+    """
     return pd.DataFrame(
-        {"ts": df["ts"], "rate": df["close"].astype(float) / 100.0, "interval_hours": 8.0}
+        {"ts": df["ts"], "rate": df["close"].astype(float) / 100.0, "interval_hours": hours}
     )
 
 

@@ -91,6 +91,25 @@ def test_funding_by_venue_joins_histories() -> None:
         datasets.load_funding("nowhere")
 
 
+def test_hyperliquid_funding_is_one_rate_per_hour_across_the_seam() -> None:
+    """CoinGlass's Hyperliquid rows (to 2025-07) and Hyperliquid's own (from 2025-03-08).
+
+    Hyperliquid pays hourly, and CoinGlass quotes that hourly rate (sampled every 8 h):
+    labelled per 8 h, it read 8x too low beside the venue's own hourly series.
+    """
+    f = datasets.load_funding("hyperliquid")
+    per_hour = f["rate"] / f["interval_hours"]
+    cg = per_hour[f.index < pd.Timestamp("2025-03-08 09:00", tz="UTC")]
+    own = per_hour[f.index >= pd.Timestamp("2025-03-08 09:00", tz="UTC")]
+    assert len(cg) > 200 and len(own) > 3000
+    assert (f.loc[cg.index, "interval_hours"] == 1).all()
+    # the baseline rate, 0.00125 % an hour, is the median of both
+    assert cg.median() == pytest.approx(1.25e-5, rel=0.05)
+    assert own.median() == pytest.approx(1.25e-5, rel=0.05)
+    # an 8-hourly venue keeps its 8 h interval
+    assert (datasets.load_funding("bybit").loc[:"2025-03-01", "interval_hours"] == 8).all()
+
+
 def test_unknown_names_raise() -> None:
     with pytest.raises(KeyError, match="unknown dataset"):
         datasets.load("nope")

@@ -259,7 +259,9 @@ DATASETS: dict[str, Dataset] = {
             "binance,bybit,okx,hyperliquid",
             _CG + " (coinglass_ETH_8h_funding_{venue}.csv.gz)",
             "2024-11 -> 2025-07",
-            "rate: fraction per 8 h (source: percent)",
+            "rate: fraction per interval_hours (source: percent); 8 h, but 1 h for "
+            "hyperliquid, which pays hourly (CoinGlass quotes its hourly rate, sampled "
+            "every 8 h)",
             "long frame with a venue column",
         ),
         Dataset(
