@@ -353,3 +353,106 @@ def test_the_report_names_a_hostile_store_file_as_text(
     text, page = _page(tmp_path / "out", "x")
     assert f"ohlcv 1d store ({store.name}) + bundled" in "".join(page.text)
     assert "<i>" not in text and "<script>alert" not in text
+
+
+#: escape sequences a terminal acts on: a title set (OSC), a screen clear (CSI), the
+#: 8-bit CSI, a right-to-left override
+SEQUENCES = "\x1b]0;pwned\x07 \x1b[2J \x9b31m \u202eab"
+SHOWN = "\\x1b]0;pwned\\x07 \\x1b[2J \\x9b31m \\u202eab"
+
+
+def _no_terminal_command(text: str) -> bool:
+    return not any(c in text for c in "\x1b\x07\x9b\u202e")
+
+
+def test_a_stored_symbol_with_an_escape_sequence_is_shown_not_sent(tmp_path: Path) -> None:
+    """A store an older version wrote (ingest now refuses such labels) printed its
+    symbol's escape sequences to the terminal in ``data list``'s lines."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    r = run_cli("data", "ingest", str(INGEST), "--venue", "v", "--symbol", "s",
+                "--store", str(path))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE ohlcv SET symbol = ?", [SEQUENCES])
+    r = run_cli("data", "list", "--store", str(path))
+    assert r.exit_code == 0, r.stderr
+    assert _no_terminal_command(r.stdout)
+    assert f"ohlcv v {SHOWN} 1d 2017-08-17 00:00" in r.stdout
+    j = run_cli("data", "list", "--store", str(path), "--json")
+    assert [x["symbol"] for x in j.json()["series"]] == [SEQUENCES]  # JSON keeps the value
+
+
+def test_a_store_path_with_an_escape_sequence_is_shown_in_ordinary_lines(tmp_path: Path) -> None:
+    folder = tmp_path / "\x1b[2J\x9b1m\u202e"
+    folder.mkdir()
+    path = folder / "s.duckdb"
+    r = run_cli("data", "ingest", str(INGEST), "--store", str(path))
+    assert r.exit_code == 0, r.stderr
+    assert _no_terminal_command(r.stdout + r.stderr)
+    assert f"{tmp_path}/\\x1b[2J\\x9b1m\\u202e/s.duckdb" in r.stdout
+    r = run_cli("data", "list", "--store", str(path))
+    assert r.exit_code == 0 and _no_terminal_command(r.stdout + r.stderr)
+    assert f"{tmp_path}/\\x1b[2J\\x9b1m\\u202e/s.duckdb" in r.stdout
+
+
+def test_contagion_shows_an_escape_sequence_in_a_config_name(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    src = data_dir / "contagion"
+    for f in ("positions_a.csv", "positions_b.csv"):
+        (tmp_path / f).write_bytes((src / f).read_bytes())
+    cfg = tmp_path / "c.toml"
+    cfg.write_text((src / "two_venues.toml").read_text().replace('"a"', json.dumps(SEQUENCES)))
+    r = run_cli("contagion", "--config", str(cfg), "--liquidity", "static")
+    assert r.exit_code == 0, r.stderr
+    assert _no_terminal_command(r.stdout + r.stderr)
+    assert f"Cascade from {SHOWN} (" in r.stdout
+    assert run_cli("contagion", "--config", str(cfg), "--liquidity", "static",
+                   "--json").json()["shock_venue"] == SEQUENCES  # fmt: skip
+
+
+@pytest.mark.parametrize("console", ["stdout", "stderr"])
+def test_every_console_line_shows_control_characters_and_keeps_its_newlines(
+    console: str,
+) -> None:
+    """Plain lines, markup, table cells, rich's own Text (a spinner's, a progress bar's)
+    and the result lines (:func:`line`: ``watch``, ``diff``, ``report``) alike."""
+    import io
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from liqcascade._cli import _common
+
+    con = getattr(_common, console)
+    buf, old = io.StringIO(), con._file
+    con.file = buf
+    try:
+        con.print(f"plain {SEQUENCES}\nsecond", markup=False)
+        con.print(f"[bold]markup {_common.esc(SEQUENCES)}[/]")
+        table = Table("cell")
+        table.add_row("\x1b[2J\x9b1m")
+        con.print(table)
+        con.print(Text(f"text {SEQUENCES}"))
+        if console == "stdout":
+            _common.line(f"line {SEQUENCES}\ttab")
+    finally:
+        con._file = old
+    out = buf.getvalue()
+    assert _no_terminal_command(out) and "\t" not in out
+    assert f"plain {SHOWN}\nsecond\n" in out  # the line's own newline stays a line break
+    assert f"markup {SHOWN}\n" in out
+    assert "│ \\x1b[2J\\x9b1m │" in out
+    # rich's Text drops a bell (and a carriage return) itself: the rest is shown
+    assert "text \\x1b]0;pwned \\x1b[2J \\x9b31m \\u202eab\n" in out
+    assert console == "stderr" or f"line {SHOWN}\\ttab\n" in out
+
+
+def test_shown_is_the_one_rule_of_the_error_lines_and_the_others() -> None:
+    from liqcascade._cli._common import shown
+
+    assert shown("a\nb\x1b[1m\x7f\u2066") == "a\\nb\\x1b[1m\\x7f\\u2066"
+    assert shown("a\nb\x1b", one_line=False) == "a\nb\\x1b"
+    assert shown("é😀 [bold]x[/] \\") == "é😀 [bold]x[/] \\"  # nothing else changes
