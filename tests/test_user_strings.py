@@ -456,3 +456,60 @@ def test_shown_is_the_one_rule_of_the_error_lines_and_the_others() -> None:
     assert shown("a\nb\x1b[1m\x7f\u2066") == "a\\nb\\x1b[1m\\x7f\\u2066"
     assert shown("a\nb\x1b", one_line=False) == "a\nb\\x1b"
     assert shown("é😀 [bold]x[/] \\") == "é😀 [bold]x[/] \\"  # nothing else changes
+
+
+#: strings plotly would read as its own tags: bold, a link, a line break, a styled span
+PLOTLY_TAGS = [
+    "<B>X</B>",
+    '<a href="https://example.com">x</a>',
+    "a<br>b",
+    "<span style='color:red'>r</span>",
+    "&lt;i&gt;",
+]
+
+
+@pytest.mark.parametrize("s", [*PLOTLY_TAGS, *HOSTILE.values()])
+def test_plain_figure_text_reads_back_as_written(s: str) -> None:
+    from liqcascade._plotly_text import plain, text_of
+
+    shown = plain(s)
+    assert "<" not in shown and ">" not in shown  # no tag left for plotly to read
+    assert text_of(shown) == s  # what plotly draws (its entities decoded once)
+
+
+@pytest.mark.parametrize("s", PLOTLY_TAGS)
+def test_contagion_plot_shows_venue_names_not_plotly_tags(
+    tmp_path: Path, data_dir: Path, s: str
+) -> None:
+    """A venue named ``<B>X</B>`` in a contagion config was bold in the legend and the
+    title; ``<a href>`` made a link."""
+    from liqcascade._plotly_text import text_of
+    from liqcascade.contagion import build_setup, load_config, run_setup
+
+    src = data_dir / "contagion"
+    for f in ("positions_a.csv", "positions_b.csv"):
+        (tmp_path / f).write_bytes((src / f).read_bytes())
+    cfg = tmp_path / "c.toml"
+    cfg.write_text((src / "two_venues.toml").read_text().replace('"a"', json.dumps(s)))
+    res = run_setup(build_setup(load_config(cfg), cfg.name, {}), liquidity="static")
+    fig = json.loads(res.plot().to_json())
+    names = [t["name"] for t in fig["data"]]
+    assert not any("<" in n for n in names) and s in [text_of(n) for n in names]
+    title = fig["layout"]["title"]["text"]
+    assert "<" not in title and text_of(title) == f"Cascade from {s}: price by round"
+
+
+def test_the_report_caption_of_a_plain_title_is_the_string(tmp_path: Path) -> None:
+    """A section's title puts a user's asset through plain(); its caption (HTML, outside
+    plotly) shows the string itself, escaped once by the page."""
+    import plotly.graph_objects as go
+
+    from liqcascade._plotly_text import plain
+    from liqcascade.report._figures import finish
+
+    s = "<B>X</B> & é"
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[1, 2], name=plain(s)))
+    fig.update_layout(title=f"{plain(s)} price")
+    caption, fig = finish(fig)
+    assert caption == f"{s} price"
+    assert fig.data[0].name == "&lt;B&gt;X&lt;/B&gt; &amp; é"

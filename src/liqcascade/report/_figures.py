@@ -25,6 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from liqcascade._plotly_text import text_of
 from liqcascade.report._format import SCI_NOTATION, num
 
 __all__ = ["LONG", "MAX_POINTS", "PALETTE", "SHORT", "finish", "hline", "vline"]
@@ -342,7 +343,8 @@ def finish(fig: go.Figure) -> tuple[str, go.Figure]:
     """
     title = ""
     if fig.layout.title is not None and fig.layout.title.text:
-        title = _clean_text(re.sub(r"<br\s*/?>", " ", str(fig.layout.title.text)))
+        # plotly text: a user string in it was plain()'d; the page escapes it as HTML
+        title = _clean_text(text_of(re.sub(r"<br\s*/?>", " ", str(fig.layout.title.text))))
         fig.layout.title.text = None
     data = list(fig.data)
     for t in data:
