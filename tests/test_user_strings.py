@@ -355,3 +355,163 @@ def test_the_report_names_a_hostile_store_file_as_text(
     text, page = _page(tmp_path / "out", "x")
     assert f"ohlcv 1d store ({store.name}) + bundled" in "".join(page.text)
     assert "<i>" not in text and "<script>alert" not in text
+
+
+#: escape sequences a terminal acts on: a title set (OSC), a screen clear (CSI), the
+#: 8-bit CSI, a right-to-left override
+SEQUENCES = "\x1b]0;pwned\x07 \x1b[2J \x9b31m \u202eab"
+SHOWN = "\\x1b]0;pwned\\x07 \\x1b[2J \\x9b31m \\u202eab"
+
+
+def _no_terminal_command(text: str) -> bool:
+    return not any(c in text for c in "\x1b\x07\x9b\u202e")
+
+
+def test_a_stored_symbol_with_an_escape_sequence_is_shown_not_sent(tmp_path: Path) -> None:
+    """A store an older version wrote (ingest now refuses such labels) printed its
+    symbol's escape sequences to the terminal in ``data list``'s lines."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    r = run_cli("data", "ingest", str(INGEST), "--venue", "v", "--symbol", "s",
+                "--store", str(path))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE ohlcv SET symbol = ?", [SEQUENCES])
+    r = run_cli("data", "list", "--store", str(path))
+    assert r.exit_code == 0, r.stderr
+    assert _no_terminal_command(r.stdout)
+    assert f"ohlcv v {SHOWN} 1d 2017-08-17 00:00" in r.stdout
+    j = run_cli("data", "list", "--store", str(path), "--json")
+    assert [x["symbol"] for x in j.json()["series"]] == [SEQUENCES]  # JSON keeps the value
+
+
+def test_a_store_path_with_an_escape_sequence_is_shown_in_ordinary_lines(tmp_path: Path) -> None:
+    folder = tmp_path / "\x1b[2J\x9b1m\u202e"
+    folder.mkdir()
+    path = folder / "s.duckdb"
+    r = run_cli("data", "ingest", str(INGEST), "--store", str(path))
+    assert r.exit_code == 0, r.stderr
+    assert _no_terminal_command(r.stdout + r.stderr)
+    assert f"{tmp_path}/\\x1b[2J\\x9b1m\\u202e/s.duckdb" in r.stdout
+    r = run_cli("data", "list", "--store", str(path))
+    assert r.exit_code == 0 and _no_terminal_command(r.stdout + r.stderr)
+    assert f"{tmp_path}/\\x1b[2J\\x9b1m\\u202e/s.duckdb" in r.stdout
+
+
+def test_contagion_shows_an_escape_sequence_in_a_config_name(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    src = data_dir / "contagion"
+    for f in ("positions_a.csv", "positions_b.csv"):
+        (tmp_path / f).write_bytes((src / f).read_bytes())
+    cfg = tmp_path / "c.toml"
+    cfg.write_text((src / "two_venues.toml").read_text().replace('"a"', json.dumps(SEQUENCES)))
+    r = run_cli("contagion", "--config", str(cfg), "--liquidity", "static")
+    assert r.exit_code == 0, r.stderr
+    assert _no_terminal_command(r.stdout + r.stderr)
+    assert f"Cascade from {SHOWN} (" in r.stdout
+    assert run_cli("contagion", "--config", str(cfg), "--liquidity", "static",
+                   "--json").json()["shock_venue"] == SEQUENCES  # fmt: skip
+
+
+@pytest.mark.parametrize("console", ["stdout", "stderr"])
+def test_every_console_line_shows_control_characters_and_keeps_its_newlines(
+    console: str,
+) -> None:
+    """Plain lines, markup, table cells, rich's own Text (a spinner's, a progress bar's)
+    and the result lines (:func:`line`: ``watch``, ``diff``, ``report``) alike."""
+    import io
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from liqcascade._cli import _common
+
+    con = getattr(_common, console)
+    buf, old = io.StringIO(), con._file
+    con.file = buf
+    try:
+        con.print(f"plain {SEQUENCES}\nsecond", markup=False)
+        con.print(f"[bold]markup {_common.esc(SEQUENCES)}[/]")
+        table = Table("cell")
+        table.add_row("\x1b[2J\x9b1m")
+        con.print(table)
+        con.print(Text(f"text {SEQUENCES}"))
+        if console == "stdout":
+            _common.line(f"line {SEQUENCES}\ttab")
+    finally:
+        con._file = old
+    out = buf.getvalue()
+    assert _no_terminal_command(out) and "\t" not in out
+    assert f"plain {SHOWN}\nsecond\n" in out  # the line's own newline stays a line break
+    assert f"markup {SHOWN}\n" in out
+    assert "│ \\x1b[2J\\x9b1m │" in out
+    # rich's Text drops a bell (and a carriage return) itself: the rest is shown
+    assert "text \\x1b]0;pwned \\x1b[2J \\x9b31m \\u202eab\n" in out
+    assert console == "stderr" or f"line {SHOWN}\\ttab\n" in out
+
+
+def test_shown_is_the_one_rule_of_the_error_lines_and_the_others() -> None:
+    from liqcascade._cli._common import shown
+
+    assert shown("a\nb\x1b[1m\x7f\u2066") == "a\\nb\\x1b[1m\\x7f\\u2066"
+    assert shown("a\nb\x1b", one_line=False) == "a\nb\\x1b"
+    assert shown("é😀 [bold]x[/] \\") == "é😀 [bold]x[/] \\"  # nothing else changes
+
+
+#: strings plotly would read as its own tags: bold, a link, a line break, a styled span
+PLOTLY_TAGS = [
+    "<B>X</B>",
+    '<a href="https://example.com">x</a>',
+    "a<br>b",
+    "<span style='color:red'>r</span>",
+    "&lt;i&gt;",
+]
+
+
+@pytest.mark.parametrize("s", [*PLOTLY_TAGS, *HOSTILE.values()])
+def test_plain_figure_text_reads_back_as_written(s: str) -> None:
+    from liqcascade._plotly_text import plain, text_of
+
+    shown = plain(s)
+    assert "<" not in shown and ">" not in shown  # no tag left for plotly to read
+    assert text_of(shown) == s  # what plotly draws (its entities decoded once)
+
+
+@pytest.mark.parametrize("s", PLOTLY_TAGS)
+def test_contagion_plot_shows_venue_names_not_plotly_tags(
+    tmp_path: Path, data_dir: Path, s: str
+) -> None:
+    """A venue named ``<B>X</B>`` in a contagion config was bold in the legend and the
+    title; ``<a href>`` made a link."""
+    from liqcascade._plotly_text import text_of
+    from liqcascade.contagion import build_setup, load_config, run_setup
+
+    src = data_dir / "contagion"
+    for f in ("positions_a.csv", "positions_b.csv"):
+        (tmp_path / f).write_bytes((src / f).read_bytes())
+    cfg = tmp_path / "c.toml"
+    cfg.write_text((src / "two_venues.toml").read_text().replace('"a"', json.dumps(s)))
+    res = run_setup(build_setup(load_config(cfg), cfg.name, {}), liquidity="static")
+    fig = json.loads(res.plot().to_json())
+    names = [t["name"] for t in fig["data"]]
+    assert not any("<" in n for n in names) and s in [text_of(n) for n in names]
+    title = fig["layout"]["title"]["text"]
+    assert "<" not in title and text_of(title) == f"Cascade from {s}: price by round"
+
+
+def test_the_report_caption_of_a_plain_title_is_the_string(tmp_path: Path) -> None:
+    """A section's title puts a user's asset through plain(); its caption (HTML, outside
+    plotly) shows the string itself, escaped once by the page."""
+    import plotly.graph_objects as go
+
+    from liqcascade._plotly_text import plain
+    from liqcascade.report._figures import finish
+
+    s = "<B>X</B> & é"
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[1, 2], name=plain(s)))
+    fig.update_layout(title=f"{plain(s)} price")
+    caption, fig = finish(fig)
+    assert caption == f"{s} price"
+    assert fig.data[0].name == "&lt;B&gt;X&lt;/B&gt; &amp; é"

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liqcascade.data import Store, read_file
+from clihelpers import run_cli
+from liqcascade.data import Store, _store, read_file
 
 INGEST = Path(__file__).resolve().parents[1] / "data" / "ingest"
 HOURLY = INGEST / "ETHUSDT_1h_binance_spot.csv.gz"
@@ -248,6 +249,84 @@ def test_sigkill_mid_ingest_leaves_store_as_before(tmp_path: Path) -> None:
     with Store(store) as s:  # the store still takes writes
         assert s.count() == 106
         assert s.ingest(read_file(OI)).rows_added == 60
+
+
+def _killed_mid_ingest(tmp_path: Path, store: Path) -> subprocess.CompletedProcess[str]:
+    """A ``data ingest`` of 60,000 bars into ``store``, SIGKILLed inside its transaction."""
+    big = tmp_path / "big.csv"
+    _big_klines(big, 60_000)
+    env = {**os.environ, "LIQCASCADE_INGEST_CHUNK": "2000"}
+    marker = tmp_path / "inserted"
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    script = _KILL_CHILD.format(src=src, marker=str(marker), big=str(big), store=str(store))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), proc.stderr.read() if proc.stderr else ""
+    os.kill(proc.pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL and out == ""  # never reported success
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_sigkill_mid_ingest_into_a_new_store_leaves_no_store(tmp_path: Path) -> None:
+    """The store file was created first and filled in the transaction: a kill left an
+    empty store, which ``data list`` then listed as one holding nothing (exit 0)."""
+    store = tmp_path / "new" / "s.duckdb"
+    _killed_mid_ingest(tmp_path, store)
+    assert not store.exists() and not store.with_name("s.duckdb.wal").exists()
+    left = sorted(p.name for p in store.parent.iterdir())
+    assert left and all(n.startswith(".s.duckdb.") and ".partial" in n for n in left), left
+    r = run_cli("data", "list", "--store", str(store))
+    assert r.exit_code == 2 and r.stderr == f"error: --store: {store}: no such store\n"
+    # the next ingest into it makes the store, and removes what the killed one left
+    r = run_cli("data", "ingest", str(OI), "--store", str(store))
+    assert r.exit_code == 0, r.stderr
+    assert sorted(p.name for p in store.parent.iterdir()) == ["s.duckdb"]
+    with Store(store, read_only=True) as s:
+        assert s.count() == 60
+
+
+def test_reading_a_missing_store_creates_none(tmp_path: Path) -> None:
+    """A writable Store's first read made the file (an empty store, as a kill left)."""
+    store = tmp_path / "s.duckdb"
+    with Store(store) as s:
+        assert s.list_series().empty and s.count() == 0 and s.read("ohlcv").empty
+    assert not store.exists()
+    with Store(store) as s:
+        assert s.ingest(read_file(OI)).rows_added == 60
+        assert s.count() == 60  # the same object reads the store it made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb"]  # no .wal, no partial
+
+
+def test_a_new_store_another_process_made_meanwhile_takes_the_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two ingests into one new path: the second to finish adds its rows to the first's
+    store rather than replacing it."""
+    store = tmp_path / "s.duckdb"
+    orig = _store.Store._publish
+
+    def first_made_by_another(self: Store, temp: Path, final: Path) -> bool:
+        if not final.exists():  # another process's ingest commits its store now
+            code = "import sys; from liqcascade.cli import main; sys.exit(main(sys.argv[1:]))"
+            subprocess.run(
+                [sys.executable, "-c", code, "data", "ingest", str(LIQ), "--store", str(final)],
+                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")},
+                check=True, capture_output=True,
+            )  # fmt: skip
+        return orig(self, temp, final)
+
+    monkeypatch.setattr(_store.Store, "_publish", first_made_by_another)
+    with Store(store) as s:
+        assert s.ingest(read_file(OI)).rows_added == 60
+    with Store(store, read_only=True) as s:
+        assert s.count("open_interest") == 60 and s.count("liquidations") == 60
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb"]
 
 
 def test_two_files_same_label_different_data_rejected(tmp_path: Path, cli, gen) -> None:

@@ -71,8 +71,8 @@ def commit_fails(monkeypatch: pytest.MonkeyPatch):
     def arm(took_effect: bool, error: BaseException = DISK_FULL) -> None:
         orig = Store._connect
 
-        def connect(self: Store) -> Any:
-            con = orig(self)
+        def connect(self: Store, create: bool = False) -> Any:
+            con = orig(self, create)
             return None if con is None else _CommitFails(con, took_effect, error)
 
         monkeypatch.setattr(Store, "_connect", connect)
@@ -317,8 +317,8 @@ def test_ctrl_c_while_duckdb_reads_the_frame_is_an_interrupt(
         def __getattr__(self, name: str) -> Any:
             return getattr(self._con, name)
 
-    def connect(self: Store) -> Any:
-        con = orig(self)
+    def connect(self: Store, create: bool = False) -> Any:
+        con = orig(self, create)
         return None if con is None else Registering(con)
 
     monkeypatch.setattr(Store, "_connect", connect)

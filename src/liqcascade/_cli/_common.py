@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +30,7 @@ from liqcascade.errors import InputError
 if TYPE_CHECKING:  # numpy, pandas and the rest load when a command needs them
     import pandas as pd
     from rich.progress import Progress
+    from rich.segment import Segment
 
     from liqcascade._json import to_jsonable  # noqa: F401 - re-exported
 
@@ -112,8 +113,46 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
     return table
 
 
+#: The characters of a line a terminal may act on or that reorder it: C0, DEL and C1
+#: controls (a newline, an escape sequence, ``\x9b`` the 8-bit CSI) and Unicode's
+#: bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+#: which show a path's text in another order than the one it has.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: The same but the newline: the control characters of a line of ordinary output.
+_CONTROL_IN_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group(0)
+    return _NAMED.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def shown(text: str, *, one_line: bool = True) -> str:
+    r"""``text`` with each control character shown as its escape: what a terminal may print.
+
+    The one rule for the terminal's safety: a C0 or C1 control character, DEL or a
+    bidirectional override or isolate in ``text`` (an escape sequence in a path, a
+    stored symbol, a file's note) becomes the text of its escape (``\x1b``, ``\x9b``,
+    ``\u202e``; ``\n``, ``\r``, ``\t`` by name), so the terminal takes no command from
+    it and shows the text in its order. With ``one_line`` (the ``error:`` lines) a
+    newline is shown as ``\n`` too; else it stays a line break. The result holds no
+    new ``[`` and no backslash before one: it may be shown as rich markup as well.
+    """
+    return (_CONTROL if one_line else _CONTROL_IN_LINES).sub(_escape, text)
+
+
 class _Console(Console):
-    """A console whose tables never cut numbers (:func:`keep_numbers_whole`)."""
+    """A console whose tables never cut numbers and whose text sends no terminal commands.
+
+    Tables: :func:`keep_numbers_whole`. Text: every string it prints, and every cell,
+    title or header of a table, passes through :func:`shown` (newlines kept) before
+    rich lays it out, so a control character a user's string carries (an escape
+    sequence in a stored symbol, a path, a file's note) prints as its escape; text
+    rich builds without it (a spinner's, a progress bar's) is shown the same way as it
+    is written out. Rich's own controls (colours, a live display's cursor moves) are
+    untouched.
+    """
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         tables = sys.modules.get("rich.table")
@@ -122,6 +161,18 @@ class _Console(Console):
                 if isinstance(obj, tables.Table):
                     keep_numbers_whole(obj, kwargs.get("width") or self.width)
         super().print(*objects, **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        """Rich's :meth:`~rich.console.Console.render_str` of ``text`` shown (:func:`shown`)."""
+        return super().render_str(shown(text, one_line=False), **kwargs)
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        from rich.segment import Segment
+
+        return super()._render_buffer(
+            seg if seg.control else Segment(shown(seg.text, one_line=False), seg.style)
+            for seg in buffer
+        )
 
 
 # emoji off: rich would print a user's ``:smile:`` (a symbol, a path) as an emoji, even
@@ -327,31 +378,25 @@ def progress(description: str, total: float | None = None) -> Iterator[Advance]:
         advance.stop()
 
 
-#: The characters of a line a terminal may act on or that reorder it: C0, DEL and C1
-#: controls (a newline, an escape sequence, ``\x9b`` the 8-bit CSI) and Unicode's
-#: bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
-#: which show a path's text in another order than the one it has.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def error(line: str) -> None:
     r"""Print ``error: line`` on stderr as one line, every character as written.
 
     The one printer of the command line's ``error:`` lines. ``line`` is plain text (no
     markup: a user's ``[bold]`` prints as typed); a control character in it (a newline
     or an escape sequence in a path or an asset, a bidirectional override) prints as its
-    escape (``\n``, ``\x1b``, ``\u202e``), so the line stays one line, in its order, and
-    the terminal takes no command from it.
+    escape (``\n``, ``\x1b``, ``\u202e``: :func:`shown`), so the line stays one line, in
+    its order, and the terminal takes no command from it.
     """
+    stderr.print(f"error: {shown(line)}", highlight=False, markup=False, soft_wrap=True)
 
-    def shown(m: re.Match[str]) -> str:
-        c = m.group(0)
-        named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-        return named.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
 
-    stderr.print(
-        f"error: {_CONTROL.sub(shown, line)}", highlight=False, markup=False, soft_wrap=True
-    )
+def line(text: str) -> None:
+    """A line of plain text on stdout (a result's line), printed as written.
+
+    ``text`` is no markup; control characters print as escapes, as on every line of
+    the consoles (:class:`_Console`).
+    """
+    stdout.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 def info(message: str) -> None:

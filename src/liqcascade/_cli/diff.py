@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
         else:
             _label_assets(d, so, sn)
             for line in d.lines():
-                typer.echo(line)
+                _common.line(line)
         if d.fired:
             raise typer.Exit(EXIT_ALERT)
 

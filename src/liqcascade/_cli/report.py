@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from liqcascade._cli._common import STATE, emit, esc, flag_names, info, parse_date, stderr
+from liqcascade._cli._common import STATE, emit, esc, flag_names, info, line, parse_date, stderr
 
 _AssetsOpt = Annotated[
     str,
@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
             emit({"report": str(html), "summary": str(summary)}, True)
         else:
             info(f"summary: {summary}")
-            typer.echo(f"report written to {html}")
+            line(f"report written to {html}")
 
 
 @contextmanager

@@ -187,11 +187,11 @@ def _run(opts: Any, as_json: bool) -> int:
         if as_json:
             sys.stdout.write(dumps(ln) + "\n")
         else:
-            typer.echo(_line(ln))
+            _common.line(_line(ln))
             if ln.get("stale"):
-                typer.echo(f"STALE {ln['stale_reason']}")
+                _common.line(f"STALE {ln['stale_reason']}")
             for a in ln["alerts"]:
-                typer.echo(_alert_text(a))
+                _common.line(_alert_text(a))
         sys.stdout.flush()
 
     try:

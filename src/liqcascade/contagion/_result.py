@@ -304,15 +304,17 @@ class ContagionResult:
         """Price per venue by round (and the oracle-implied collateral price, dashed)."""
         import plotly.graph_objects as go
 
+        from liqcascade._plotly_text import plain
+
         fig = go.Figure()
         df = self.to_frame()
         for name, g in df.groupby("venue", sort=False):
             v = self.venues[str(name)]
             x = [0, *g["round"].tolist()]
             y = [v.initial_price, *g["price"].tolist()]
-            fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=str(name)))
+            fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=plain(name)))
         fig.update_layout(
-            title=f"Cascade from {self.shock_venue}: price by round",
+            title=f"Cascade from {plain(self.shock_venue)}: price by round",
             xaxis_title="round",
             yaxis_title="price (USD)",
         )

@@ -241,7 +241,11 @@ class Store:
     ----------
     path : str or Path, optional
         The DuckDB file; default :func:`default_store_path` (``$LIQCASCADE_STORE`` or
-        ``~/.liqcascade/store.duckdb``). Created on first write.
+        ``~/.liqcascade/store.duckdb``). Created by the first ingest, whole: the
+        ingest writes a hidden file beside it (``.NAME.PID.partial``) and gives it the
+        store's name once its rows are committed, so a store that exists was written
+        (a kill or a failure in between leaves no store; reading a missing store
+        creates none).
     read_only : bool, default False
         Open without writing; a missing file then reads as an empty store.
 
@@ -264,6 +268,11 @@ class Store:
         #: what chose ``path``, for errors: the ``store`` parameter, or the default's source
         self._named_by = "store" if path is not None else default_store_source()
         self._con: duckdb.DuckDBPyConnection | None = None
+        #: the store's own path while an ingest writes a new store under ``path`` (a
+        #: hidden file beside it): what messages name
+        self._final: Path | None = None
+        #: whether the last failed transaction's rows are in its file (:meth:`_write`)
+        self._left: bool | None = False
 
     # -- connection ---------------------------------------------------------------------
     @property
@@ -278,13 +287,19 @@ class Store:
         ``$LIQCASCADE_STORE`` or ``the default store``.
         """
         if self._named_by == "store":
-            return InputError(f"store: {self.path}: {what}", param="store")
-        return InputError(f"{self._named_by}: {self.path}: {what}")
+            return InputError(f"store: {self._shown}: {what}", param="store")
+        return InputError(f"{self._named_by}: {self._shown}: {what}")
 
-    def _connect(self) -> duckdb.DuckDBPyConnection | None:
+    @property
+    def _shown(self) -> Path:
+        """The store's path as messages name it (not the hidden file a new store is)."""
+        return self._final or self.path
+
+    def _connect(self, create: bool = False) -> duckdb.DuckDBPyConnection | None:
+        """The open connection; None for a missing file unless ``create`` (an ingest)."""
         if self._con is not None:
             return self._con
-        if self.read_only and not self.exists:
+        if not self.exists and (self.read_only or not create):
             return None
         _check_duckdb_file(self.path, self._error)
         if not self.read_only:
@@ -392,10 +407,119 @@ class Store:
         size = ingest_chunk_rows()
         if after_last is not None and len(after_last) != len(series):
             raise InputError("after_last: one flag per series", param="after_last")
-        created = self._con is None and not self.path.exists()
-        txn = _Transaction()
+        if self._con is None and not self.path.exists():
+            return self._create(series, size, on_progress, count_total, after_last)
+        return self._write(series, size, on_progress, count_total, after_last, False)
+
+    def _create(
+        self,
+        series: Sequence[SeriesFrame],
+        size: int,
+        on_progress: Callable[[int, int], None] | None,
+        count_total: bool,
+        after_last: Sequence[bool] | None,
+    ) -> IngestResult:
+        """Ingest into a store that does not exist yet, creating it whole.
+
+        The rows are written to a hidden file beside the store (``.NAME.PID.partial``),
+        committed and checkpointed there, and the file then takes the store's name (a
+        hard link, which fails if a store of that name appeared meanwhile; where links
+        are not supported, a rename). A kill before that leaves no store (the hidden
+        file is removed by the next ingest into the same path); a failure removes it.
+        A store another process created meanwhile gets the rows instead (one ingest
+        into it).
+        """
+        final = self.path
+        _check_duckdb_file(final, self._error)
         try:
-            txn.con = self._connect()
+            final.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._error(f"cannot create folder: {exc}") from exc
+        _remove_stale_partials(final)
+        temp = final.with_name(f".{final.name}.{os.getpid()}.partial")
+        _remove_files(temp)
+        self.path, self._final = temp, final
+        try:
+            try:
+                result = self._write(series, size, on_progress, count_total, after_last, True)
+            except BaseException as exc:
+                # the commit took effect (or may have) before the failure: the rows are
+                # the new store's, as the error says, once it has its name
+                if self._left is not False and not self._published(temp, final):
+                    raise self._unpublished(exc) from exc
+                raise
+            moved = self._publish(temp, final)
+        finally:
+            self.close()
+            self.path, self._final = final, None
+            _remove_files(temp)
+        if moved:
+            return result
+        # a store of that name appeared meanwhile: the rows go into it
+        return self._write(series, size, on_progress, count_total, after_last, False)
+
+    def _published(self, temp: Path, final: Path) -> bool:
+        """:meth:`_publish` after a failure: whether the store now has ``temp``'s rows."""
+        try:
+            return self._publish(temp, final)
+        except (InputError, duckdb.Error, OSError):
+            return False
+
+    def _unpublished(self, exc: BaseException) -> BaseException:
+        """The error for ``exc`` when its committed rows never became the store."""
+        lost = f"nothing was stored in {self._shown} (no store was made)"
+        if is_interrupt(exc):
+            return IngestInterrupted(f"interrupted; {lost}", False)
+        return self._error(f"cannot write: {_write_cause(exc)}; {lost}")
+
+    def _publish(self, temp: Path, final: Path) -> bool:
+        """Give the committed file ``temp`` the store's name ``final``; False if taken."""
+        try:
+            con = self._con if self._con is not None else duckdb.connect(str(temp))
+            self._con = con
+            con.execute("CHECKPOINT").fetchall()  # every row in the file, no .wal
+            self.close()
+        except (duckdb.Error, OSError) as exc:
+            raise self._error(
+                f"cannot write: {_write_cause(exc)}; nothing was stored (no store was made)"
+            ) from exc
+        if _wal(temp).exists():  # not merged: the file alone would lack rows
+            raise self._error("cannot write: the new store was not checkpointed; nothing "
+                              "was stored (no store was made)")  # fmt: skip
+        try:
+            os.link(temp, final)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:
+            pass  # no hard links on this file system
+        if final.exists():
+            return False
+        try:
+            os.replace(temp, final)
+        except OSError as exc:
+            raise self._error(
+                f"cannot write: {exc}; nothing was stored (no store was made)"
+            ) from exc
+        return True
+
+    def _write(
+        self,
+        series: Sequence[SeriesFrame],
+        size: int,
+        on_progress: Callable[[int, int], None] | None,
+        count_total: bool,
+        after_last: Sequence[bool] | None,
+        created: bool,
+    ) -> IngestResult:
+        """The ingest's one transaction into the file ``path`` (``created``: made by it).
+
+        On a failure ``_left`` says whether the rows are in the file (as :meth:`_abort`).
+        """
+        txn = _Transaction()
+        self._left = False
+        try:
+            txn.con = self._connect(create=True)
             assert txn.con is not None
             txn.con.execute("BEGIN TRANSACTION").fetchall()
             txn.open = True
@@ -410,7 +534,7 @@ class Store:
             result.rows_added = txn.added
             result.rows_total = sum(txn.staged.values()) if count_total else 0
         except BaseException as exc:
-            stored = self._abort(txn)
+            stored = self._left = self._abort(txn)
             removed = created and stored is False and self._discard()
             mapped = self._failure(exc, txn, stored, removed)
             if mapped is None:
@@ -529,12 +653,7 @@ class Store:
             self.close()
         except duckdb.Error:
             self._con = None
-        for p in (self.path, self.path.with_name(self.path.name + ".wal")):
-            try:
-                if p.is_file():
-                    p.unlink()
-            except OSError:  # left behind: the error being raised matters more
-                pass
+        _remove_files(self.path)
         return not self.path.exists()
 
     def _interrupted(self, txn: _Transaction, stored: bool | None, removed: bool) -> str:
@@ -542,15 +661,15 @@ class Store:
         if stored is None:
             return (
                 f"interrupted during the commit; whether its {txn.added:,} rows were stored "
-                f"in {self.path} could not be checked (list the store to see)"
+                f"in {self._shown} could not be checked (list the store to see)"
             )
         if stored:
             return (
                 f"interrupted, but the commit had taken effect: {txn.added:,} rows were "
-                f"added to {self.path}"
+                f"added to {self._shown}"
             )
         gone = " (the new store file was removed)" if removed else ""
-        return f"interrupted; nothing was stored in {self.path}{gone}"
+        return f"interrupted; nothing was stored in {self._shown}{gone}"
 
     def _failure(
         self, exc: BaseException, txn: _Transaction, stored: bool | None, removed: bool
@@ -788,6 +907,41 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, read_only={self.read_only})"
+
+
+def _wal(path: Path) -> Path:
+    """DuckDB's write-ahead log of the database file ``path``."""
+    return path.with_name(path.name + ".wal")
+
+
+def _remove_files(path: Path) -> None:
+    """Remove the database file ``path`` and its ``.wal`` where they are files."""
+    for p in (path, _wal(path)):
+        try:
+            if p.is_file():
+                p.unlink()
+        except OSError:  # left behind: the error being raised matters more
+            pass
+
+
+def _remove_stale_partials(final: Path) -> None:
+    """Remove the hidden files of new stores of ``final`` whose ingest was killed.
+
+    ``.NAME.PID.partial`` of a process that no longer runs (POSIX; elsewhere they stay:
+    Windows has no harmless way to ask whether a process runs).
+    """
+    if os.name != "posix":
+        return
+    for p in final.parent.glob(f".{final.name}.*.partial"):
+        pid = p.name[len(final.name) + 2 : -len(".partial")]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            _remove_files(p)
+        except OSError:
+            pass  # running (another user's), or unknown: left alone
 
 
 def _differing_warning(s: SeriesFrame, n: int, first: Sequence[tuple[Any, ...]]) -> str:

@@ -32,6 +32,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from liqcascade._plotly_text import plain
 from liqcascade._significance import BLOCK_DAYS
 from liqcascade.errors import InputError
 from liqcascade.positions._calibrate import (
@@ -467,7 +468,7 @@ class BacktestResult:
             else ""
         )
         fig.update_layout(
-            title=f"{self.asset} liquidations, estimated book vs recorded, "
+            title=f"{plain(self.asset)} liquidations, estimated book vs recorded, "
             f"{self.start.date()} -> {self.end.date()}{sub}",
             height=620,
             margin={"t": 70, "l": 60, "r": 20, "b": 30},

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._plotly_text import plain
 from liqcascade.errors import InputError
 from liqcascade.positions._model import BookRun
 
@@ -256,8 +257,8 @@ def distance_figure(checks: dict[str, pd.DataFrame]) -> go.Figure:
     """Grouped bars: notional share per distance bucket, data vs model, per asset."""
     fig = go.Figure()
     for asset, df in checks.items():
-        fig.add_bar(x=list(df.index), y=df["data"], name=f"{asset} Hyperliquid positions")
-        fig.add_bar(x=list(df.index), y=df["model"], name=f"{asset} model book")
+        fig.add_bar(x=list(df.index), y=df["data"], name=f"{plain(asset)} Hyperliquid positions")
+        fig.add_bar(x=list(df.index), y=df["model"], name=f"{plain(asset)} model book")
     fig.update_layout(
         title="Distance to liquidation (notional share): model book vs real positions",
         barmode="group",

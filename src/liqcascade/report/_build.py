@@ -20,7 +20,7 @@ from liqcascade._json import to_jsonable
 from liqcascade._version import __version__
 from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._describe import describe
-from liqcascade.report._figures import finish
+from liqcascade.report._figures import TEMPLATE, compact, finish
 from liqcascade.report._format import date_text, script_json, table_html
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import (
@@ -354,10 +354,16 @@ def _rounded(x: Any) -> Any:
     return x
 
 
+def page_template() -> dict[str, Any]:
+    """The report's plotly template as each figure's JSON holds it (the page holds it once)."""
+    out: dict[str, Any] = _rounded(json.loads(json.dumps(TEMPLATE.to_plotly_json())))
+    return out
+
+
 def _fig_view(fig: Any, div_id: str) -> dict[str, str]:
     caption, fig = finish(fig)
     data = _rounded(json.loads(fig.to_json(validate=False)))
-    spec = json.dumps(data, separators=(",", ":"))
+    spec = json.dumps(compact(data, page_template()), separators=(",", ":"))
     return {
         "id": div_id,
         "caption": caption,
@@ -904,6 +910,7 @@ def write_report(
         glossary=GLOSSARY,
         plotly_js=PLOTLY_JS,
         plotly_inline=plotly_source() if single_file else None,
+        figure_template=script_json(json.dumps(page_template(), separators=(",", ":"))),
     )
     paths = {"html": out / "report.html", "summary": out / "summary.json"}
     summary = json.dumps(to_jsonable(_summary(front, done)), indent=2, allow_nan=False)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._plotly_text import plain
 from liqcascade.report._figures import LONG, RECORDED, vline
 
 TOTAL_MOVE = -0.10
@@ -380,8 +381,8 @@ def fragility_figure(c: Calibrated, asset: str) -> go.Figure:
     cs = c.critical * 100
     vline(fig, cs, f"critical shock {cs:.1f} %", color=LONG)
     fig.update_layout(
-        title=f"{asset}: how far a first fall carries price within 24 h — calibrated response, "
-        "its own carry and the static bound",
+        title=f"{plain(asset)}: how far a first fall carries price within 24 h — "
+        "calibrated response, its own carry and the static bound",
         xaxis_title="first fall (%)",
         yaxis_title="lowest price within 24 h (% from start)",
         height=400,

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from liqcascade._plotly_text import plain
 from liqcascade._prices import price_range, price_text
 from liqcascade.report._calibrated import Calibrated, calibrated_response, fragility_figure
 from liqcascade.report._figures import LONG, SHORT
@@ -431,8 +432,8 @@ def figures(v: CascadeView) -> list[go.Figure]:
     """Calibrated vs static fragility, the static 5 % fall by round, next waves, replay."""
     f5 = v.fall5.plot()
     f5.update_layout(
-        title=f"The static book (no refill, no time): a 5 % fall on the {v.asset} market, round by "
-        "round"
+        title=f"The static book (no refill, no time): a 5 % fall on the "
+        f"{plain(v.asset)} market, round by round"
     )
     fc = fragility_figure(v.calibrated, v.asset)
     fr = v.fragility.frame

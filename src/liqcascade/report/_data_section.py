@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from liqcascade._plotly_text import plain
 from liqcascade.report._cut import bars, closed_by
 from liqcascade.report._figures import LONG, SHORT
 from liqcascade.report._format import date_text, pct, usd
@@ -81,7 +82,7 @@ def figures(v: DataView) -> list[go.Figure]:
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.03
     )
     fig.add_trace(
-        go.Scatter(x=eth.index, y=eth["close"], mode="lines", name=f"{v.asset} daily close",
+        go.Scatter(x=eth.index, y=eth["close"], mode="lines", name=f"{plain(v.asset)} daily close",
                    hovertemplate="%{x|%Y-%m-%d}: $%{y:,.0f}<extra></extra>"),
         row=1, col=1,
     )  # fmt: skip
@@ -91,7 +92,7 @@ def figures(v: DataView) -> list[go.Figure]:
         row=2, col=1,
     )  # fmt: skip
     fig.update_layout(
-        title=f"{v.asset} price (log scale) and traded value, Binance spot, daily, "
+        title=f"{plain(v.asset)} price (log scale) and traded value, Binance spot, daily, "
         f"{eth.index[0]:%Y-%m} to {eth.index[-1]:%Y-%m}",
         height=520,
         showlegend=False,

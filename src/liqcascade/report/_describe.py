@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade.report._figures import _decode
+from liqcascade.report._figures import _decode, drawn
 from liqcascade.report._format import date_text, num
 
 __all__ = ["MAX_SERIES", "describe"]
@@ -169,7 +169,8 @@ def describe(spec: dict[str, Any]) -> str:
     ----------
     spec : dict
         The figure as embedded in the page (plotly JSON: ``data`` and ``layout``;
-        arrays as lists or as plotly's base64 typed arrays).
+        arrays as lists or as plotly's base64 typed arrays, or as a start and a step,
+        ``x0``/``dx``).
 
     Returns
     -------
@@ -183,7 +184,8 @@ def describe(spec: dict[str, Any]) -> str:
         series (notional per bucket (M USD)), over price (USD) from 2,968 to 4,429.").
     """
     layout = spec.get("layout") or {}
-    named = [t for t in spec.get("data") or [] if t.get("name") or t.get("type") == "heatmap"]
+    traces = [drawn(t) for t in spec.get("data") or []]  # x0/dx: the coordinates drawn
+    named = [t for t in traces if t.get("name") or t.get("type") == "heatmap"]
     if not named:
         return "Chart without named series."
     read = [_trace(t, layout) for t in named[:MAX_SERIES]]

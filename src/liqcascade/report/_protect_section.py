@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._plotly_text import plain
 from liqcascade._prices import price_decimals, price_range, price_text, quantity_text
 from liqcascade.report._format import pct, usd
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
@@ -147,7 +148,9 @@ def figures(v: ProtectView) -> list[Any]:
     if v.backtest is None:
         return [rec]
     bt = v.backtest.plot()
-    bt.update_layout(title=f"{v.asset}: stop policies on the real hourly path, summed returns")
+    bt.update_layout(
+        title=f"{plain(v.asset)}: stop policies on the real hourly path, summed returns"
+    )
     return [rec, bt]
 
 
@@ -199,9 +202,9 @@ def _stop_figure(v: ProtectView) -> Any:
     pad = 0.02 * (hi - lo)
     peak = _peak_text(float(slip.max()) / 100) if slip.size else "n/a"
     fig.update_layout(
-        title=f"{v.asset}: where a {LEVERAGE:.0f}× long's stop goes, {v.state.as_of:%Y-%m-%d}: "
-        f"expected slippage by stop level, {peak} of the stop price anywhere from "
-        "entry to the cap (cascade engine)",
+        title=f"{plain(v.asset)}: where a {LEVERAGE:.0f}× long's stop goes, "
+        f"{v.state.as_of:%Y-%m-%d}: expected slippage by stop level, {peak} of the stop price "
+        "anywhere from entry to the cap (cascade engine)",
         xaxis={"title": {"text": "stop price (USD)"}, "range": [lo - pad, hi + pad]},
         yaxis={"title": {"text": "expected slippage (% of the stop price)"}, "range": [0, top]},
         height=380,

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._plotly_text import plain
 from liqcascade.market import EXCHANGE_OI_SHARE as OI_SHARE  # one venue's share of OI
 from liqcascade.report._figures import PALETTE
 from liqcascade.report._format import join_words, num, pct, usd
@@ -247,9 +248,9 @@ def _bad_debt_figure(v: SolvencyView) -> go.Figure:
         )  # fmt: skip
     same = "" if gap else "; gap fills alone give the same as the cascade in every scenario"
     fig.update_layout(
-        title=f"{v.asset}: bad debt with no insurance fund, % of liabilities, against reserve "
-        "buffers — the calibrated cascade's central case (bar), 80 % over parameter draws "
-        f"(whisker), the static book's bound (—){same}",
+        title=f"{plain(v.asset)}: bad debt with no insurance fund, % of liabilities, "
+        "against reserve buffers — the calibrated cascade's central case (bar), 80 % over "
+        f"parameter draws (whisker), the static book's bound (—){same}",
         yaxis_title="% of liabilities (users' margin)",
         xaxis_title="scenario",
         height=440,
@@ -301,7 +302,7 @@ def _adl_figure(v: SolvencyView, adl: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     tail = f"; the same under every policy: {join_words(same)}" if same else ""
     fig.update_layout(
-        title=f"{v.asset}: ADL policies side by side, scenario "
+        title=f"{plain(v.asset)}: ADL policies side by side, scenario "
         f"{scenario_text(v.cascade.adl_outcome.name)}: whom each policy hits{tail}",
         height=max(300, 230 * rows),
     )

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._plotly_text import plain
 from liqcascade._significance import verdict as significance_verdict
 from liqcascade.report._format import interval, join_words, pct, pp, signed_num, usd
 from liqcascade.report._october import OCTOBER_WINDOWS, after_note
@@ -279,7 +280,8 @@ def figures(v: StressView) -> list[go.Figure]:
     """Loss and liquidation distributions (binned), the 30-day price distribution."""
     fig = v.mc.plot()
     fig.update_layout(
-        title=f"Sample portfolio, {HORIZON_DAYS} days: loss and {v.asset} market liquidations"
+        title=f"Sample portfolio, {HORIZON_DAYS} days: loss and {plain(v.asset)} market "
+        "liquidations"
     )
     for k, ann in enumerate(a for a in fig.layout.annotations if str(a.text).startswith("VaR")):
         ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k)

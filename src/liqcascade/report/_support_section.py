@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._plotly_text import plain
 from liqcascade.events import (
     CLAIM_TEXT,
     LONG_HORIZONS,
@@ -94,7 +95,7 @@ def figures(v: SupportView) -> list[go.Figure]:
     """Zones and tests on the price; forward returns; win rates."""
     figs = [v.study.detection.plot(), v.study.plot(), v.study.plot_win_rate()]
     for f in figs:
-        f.update_layout(title=f"{v.asset}: {f.layout.title.text}")
+        f.update_layout(title=f"{plain(v.asset)}: {f.layout.title.text}")
     return figs
 
 

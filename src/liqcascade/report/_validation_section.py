@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._plotly_text import plain
 from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._format import join_words, pct, signed_num
 from liqcascade.report._section import (
@@ -222,7 +223,7 @@ def figures(v: ValidationView) -> list[go.Figure]:
     for av in v.assets:
         fig = av.backtest.plot(max_points=DAILY_ABOVE)  # daily sums, as the scores are
         fig.update_layout(
-            title=f"{av.asset}: predicted daily liquidations (each month fitted on the data "
+            title=f"{plain(av.asset)}: predicted daily liquidations (each month fitted on the data "
             f"before it; 5–95 % band) against recorded Binance liquidations, {lo} → {hi}"
         )
         for _, r in (av.suspects if av.suspects is not None else pd.DataFrame()).iterrows():

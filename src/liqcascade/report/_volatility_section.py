@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._plotly_text import plain
 from liqcascade.report._format import dec, join_words, pvalue
 from liqcascade.report._section import (
     Claim,
@@ -151,7 +152,7 @@ def figures(v: VolatilityView) -> list[go.Figure]:
         c = fit.news_impact(n=161, span=4.0)
         nic.add_trace(go.Scatter(x=c["shock_pct"], y=c["vol_annual_pct"], name=name, mode="lines"))
     nic.update_layout(
-        title=f"News impact curve ({v.asset}): next-day volatility after a shock "
+        title=f"News impact curve ({plain(v.asset)}): next-day volatility after a shock "
         "(symmetric = no leverage effect)",
         xaxis_title="today's return surprise (%)",
         yaxis_title="next-day volatility, annualised %",
@@ -159,7 +160,7 @@ def figures(v: VolatilityView) -> list[go.Figure]:
     )
     lev = v.daily_periods.plot()
     lev.update_layout(
-        title=f"Leverage effect by period ({v.asset}, daily): γ with 95 % interval "
+        title=f"Leverage effect by period ({plain(v.asset)}, daily): γ with 95 % interval "
         "(GJR > 0 or EGARCH < 0 = falls raise volatility more); n/a: no reliable estimate "
         "(the fit did not converge or its Hessian is singular)"
     )
@@ -171,7 +172,7 @@ def figures(v: VolatilityView) -> list[go.Figure]:
             go.Scatter(x=both.index, y=both[col], name=name, mode="lines", line={"width": width})
         )
     rv.update_layout(
-        title=f"{v.asset} volatility: model vs realised from intraday bars (annualised %)",
+        title=f"{plain(v.asset)} volatility: model vs realised from intraday bars (annualised %)",
         yaxis_title="annualised %",
         height=400,
     )

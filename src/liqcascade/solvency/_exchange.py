@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
+from liqcascade._plotly_text import plain
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
 from liqcascade.solvency._adl import ADL_POLICIES, AdlPolicy, AdlResult, allocate_adl
@@ -478,7 +479,11 @@ class SolvencyResult:
         df = self.to_frame()
         L = self.exchange.liabilities
         fig = go.Figure(
-            go.Bar(x=df["name"], y=df["bad_debt_usd"] / 1e6, name="bad debt after the fund")
+            go.Bar(
+                x=[plain(n) for n in df["name"]],
+                y=df["bad_debt_usd"] / 1e6,
+                name="bad debt after the fund",
+            )
         )
         for b, col in zip(DEFAULT_BUFFERS, ("#27ae60", "#f39c12", "#c0392b"), strict=True):
             fig.add_hline(

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from liqcascade._plotly_text import plain
 from liqcascade._typing import FloatArray
 from liqcascade.stress._portfolio import Portfolio
 
@@ -606,7 +607,7 @@ class StressResult:
         fig.update_xaxes(title_text=kept, row=1, col=2)
         fig.update_yaxes(title_text="paths", row=1, col=1)
         fig.update_layout(
-            title=f"Stress: {self.scenario} ({self.label}), {self.n_paths:,} paths",
+            title=f"Stress: {plain(self.scenario)} ({plain(self.label)}), {self.n_paths:,} paths",
             showlegend=False,
             template="plotly_white",
         )

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from arch import arch_model
 from plotly.subplots import make_subplots
 
+from liqcascade._plotly_text import plain
 from liqcascade.errors import InputError
 from liqcascade.volatility import _formulas as F
 from liqcascade.volatility._diagnostics import DEFAULT_LAGS, ClusteringTest, clustering_test
@@ -632,7 +633,7 @@ class VolatilityFit:
         fig.update_layout(
             height=420,
             margin={"t": 50, "l": 60, "r": 20, "b": 40},
-            title=f"{self.asset or ''} {self.interval} — {_MODEL_NAMES[self.model]}, "
+            title=f"{plain(self.asset or '')} {self.interval} — {_MODEL_NAMES[self.model]}, "
             f"{_DIST_NAMES[self.dist]} errors",
         )
         return fig
