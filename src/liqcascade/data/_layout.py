@@ -80,6 +80,10 @@ class Layout:
         content does not say which book or market it is).
     takes_measure : bool
         Whether the caller's ``measure`` applies to this layout.
+    for_venue : callable, optional
+        ``for_venue(venue, frame) -> (frame, note or None)``: the values of one series
+        once its venue is known, for a layout whose units depend on the venue
+        (CoinGlass quotes each venue's funding per that venue's own interval).
     """
 
     name: str
@@ -93,6 +97,7 @@ class Layout:
     check: Callable[[pd.DataFrame, str], None] | None = None
     venue_hint: str | None = None
     takes_measure: bool = False
+    for_venue: Callable[[str, pd.DataFrame], tuple[pd.DataFrame, str | None]] | None = None
 
 
 @dataclass(frozen=True)

@@ -396,6 +396,20 @@ def _coinglass_funding(d: pd.DataFrame) -> dict[str, pd.Series]:
     return {"rate": close / 100.0, "interval_hours": pd.Series(8.0, index=d.index)}
 
 
+#: Venues that pay funding more often than every 8 h, and the interval CoinGlass quotes
+#: their rate per (hours): Hyperliquid pays hourly, and CoinGlass's "8h" history of it
+#: holds the hourly rate (0.00125 %, Hyperliquid's baseline), sampled every 8 h.
+COINGLASS_FUNDING_HOURS: dict[str, float] = {"hyperliquid": 1.0}
+
+
+def _coinglass_venue_hours(venue: str, f: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    hours = COINGLASS_FUNDING_HOURS.get(venue.lower())
+    if hours is None:
+        return f, None
+    note = f"{venue}: the rate is per {hours:g} h, the venue's funding interval (not per 8 h)"
+    return f.assign(interval_hours=hours), note
+
+
 # canonical ---------------------------------------------------------------------------------
 def _canonical_events(d: pd.DataFrame) -> dict[str, pd.Series]:
     out: dict[str, pd.Series] = {
@@ -683,9 +697,10 @@ REGISTRY: tuple[LayoutRule, ...] = (
             "funding",
             _coinglass_funding,
             notes=("funding OHLC read as CoinGlass percent per 8 h; rate = close / 100",),
+            for_venue=_coinglass_venue_hours,
         ),
         when=lambda p: _ohlc_kind(p) == "funding",
-        describe="CoinGlass funding OHLC history (percent per 8 h)",
+        describe="CoinGlass funding OHLC history (percent per 8 h; per hour for Hyperliquid)",
     ),
 )
 

@@ -459,6 +459,9 @@ def series_from_raw(
         warnings.append(f"{name}: no symbol in the file; labelled ETHUSDT (pass --symbol)")
     out: list[SeriesFrame] = []
     for v, sym, f in groups:
+        if layout.for_venue is not None:
+            f, note = layout.for_venue(v, f)
+            notes += [f"{name}: {note}"] if note else []
         seen = infer_interval(pd.DatetimeIndex(f["ts"].dropna().unique()))
         if interval is not None and kind_name != "liquidation_events":
             _check_declared_interval(interval, seen, name, v, sym)
