@@ -5,8 +5,8 @@
   generic OHLCV layout), each into a new store;
 - ``liqcascade report --quick`` (the larger of its two lanes).
 
-The peak is ``wait4``'s ``ru_maxrss`` (:mod:`benchmarks._memory`); the row's seconds are
-the wall time of that one run. The files are written in a temporary folder; nothing
+The peak is read inside the child (:mod:`benchmarks._memory`); the row's seconds are the
+wall time of that one run. The files are written in a temporary folder; nothing
 outside the package is read.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks._memory import peak_mib, run_child
+from benchmarks._memory import run_child
 from benchmarks.bench_data import _write_hourly
 
 MINUTES = 5 * 525_600
@@ -53,27 +53,27 @@ def run() -> list[dict[str, object]]:
             (_write_minutes(folder), f"5 years of 1-minute bars, CSV.gz, {MINUTES:,} rows"),
         ):
             env = {"LIQCASCADE_STORE": str(folder / f"{path.stem}.duckdb")}
-            wall, usage = run_child(["data", "ingest", str(path), "--venue", "binance"], env)
+            wall, _, peak = run_child(["data", "ingest", str(path), "--venue", "binance"], env)
             mib = path.stat().st_size / 2**20
             rows.append(
                 {
                     "name": f"data ingest, {what}, into a new store: peak memory",
                     "seconds": wall,
                     "repeats": 1,
-                    "peak_rss_mib": peak_mib(usage),
+                    "peak_rss_mib": peak,
                     "notes": f"file {mib:.0f} MiB on disk; peak RSS of the process",
                 }
             )
         env = {"LIQCASCADE_STORE": str(folder / "none.duckdb")}  # the bundled data only
         report = ["report", "--quick", "--out", str(folder / "report")]
         run_child(report, env)  # fills numba's cache if it is cold (compiling takes memory)
-        wall, usage = run_child(report, env)
+        wall, _, peak = run_child(report, env)
         rows.append(
             {
                 "name": "liqcascade report --quick: peak memory (the larger lane)",
                 "seconds": wall,
                 "repeats": 1,
-                "peak_rss_mib": peak_mib(usage),
+                "peak_rss_mib": peak,
                 "notes": "bundled data only (an empty store); after a warm-up run (numba's "
                 "cache filled)",
             }

@@ -16,13 +16,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from benchmarks._memory import peak_mib, run_child
+from benchmarks._memory import run_child
 
 
-def _run_once(out: Path) -> tuple[float, float, float]:
+def _run_once(out: Path) -> tuple[float, float, float | None]:
     """Wall seconds, CPU seconds (both lanes) and peak RSS in MiB (the larger lane)."""
-    wall, usage = run_child(["report", "--out", str(out)])
-    return wall, usage.ru_utime + usage.ru_stime, peak_mib(usage)
+    wall, usage, peak = run_child(["report", "--out", str(out)])
+    return wall, usage.ru_utime + usage.ru_stime, peak
 
 
 def run() -> list[dict]:
