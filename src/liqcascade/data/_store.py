@@ -744,22 +744,31 @@ class Store:
                 return pd.DataFrame(columns=cols)
         where: list[str] = []
         params: list[Any] = []
+        # a label the filter fixes is not fetched: each row's would be the same text
+        # (DuckDB's sort and result then carried three text columns: 2.6 M one-minute
+        # bars peaked 1.46 GiB above the process, 0.68 without them)
+        fixed: dict[str, str] = {}
         for name, val in (("venue", venue), ("symbol", symbol), ("interval", interval)):
             if val is not None:
                 where.append(f"{_q(name)} = ?")
                 params.append(val)
+                fixed[name] = val
         if start is not None:
             where.append("ts >= ?")
             params.append(to_utc(start).tz_localize(None).to_pydatetime())
         if end is not None:
             where.append("ts <= ?")
             params.append(to_utc(end).tz_localize(None).to_pydatetime())
-        sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {k.name}"
+        sql = f"SELECT {', '.join(_q(c) for c in cols if c not in fixed)} FROM {k.name}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += ' ORDER BY venue, symbol, "interval", ' + ", ".join(_q(c) for c in k.keys)
+        order = [c for c in ("venue", "symbol", "interval") if c not in fixed] + list(k.keys)
+        sql += " ORDER BY " + ", ".join(_q(c) for c in order)
         with self._reading():
             df = con.execute(sql, params).df()
+        for name, val in fixed.items():  # pandas gives it the dtype DuckDB's text gets
+            df[name] = pd.Series(np.full(len(df), val, dtype=object), index=df.index)
+        df = df[cols]
         df["ts"] = pd.to_datetime(df["ts"]).dt.tz_localize("UTC").astype("datetime64[us, UTC]")
         return df
 
