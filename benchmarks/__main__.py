@@ -2,8 +2,9 @@
 
 Each benchmark module exposes ``run() -> list[dict]``; each dict has ``name``,
 ``seconds`` (best of the repeats), and optionally ``target_seconds``,
-``reference_seconds`` (the pure-Python twin on the same input), ``repeats`` and
-``notes``. Usage: ``python -m benchmarks [name-filter]``.
+``reference_seconds`` (the pure-Python twin on the same input), ``peak_rss_mib`` (the
+peak resident memory of the run, MiB), ``repeats`` and ``notes``. Usage:
+``python -m benchmarks [name-filter]``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ def main(argv: list[str]) -> int:
         for r in mod.run():
             r.setdefault("module", name)
             rows.append(r)
-            print(f"  {r['name']}: {float(r['seconds']):.4f} s", flush=True)
+            peak = r.get("peak_rss_mib")
+            rss = "" if peak is None else f", peak {float(peak):,.0f} MiB"  # type: ignore[arg-type]
+            print(f"  {r['name']}: {float(r['seconds']):.4f} s{rss}", flush=True)
         print(f"  ({time.perf_counter() - t0:.1f} s)", flush=True)
     lines = [
         "# Benchmark results",
@@ -67,8 +70,8 @@ def main(argv: list[str]) -> int:
         "- command: `make bench` (`python -m benchmarks`); best of the repeats, wall-clock seconds",
         "",
         "| module | benchmark | seconds | target (s) | meets target "
-        "| pure-Python reference (s) | speed-up | notes |",
-        "|---|---|---:|---:|:---:|---:|---:|---|",
+        "| pure-Python reference (s) | speed-up | peak memory (MiB) | notes |",
+        "|---|---|---:|---:|:---:|---:|---:|---:|---|",
     ]
     for r in rows:
         sec = float(r["seconds"])  # type: ignore[arg-type]
@@ -76,9 +79,11 @@ def main(argv: list[str]) -> int:
         ref = r.get("reference_seconds")
         meets = "" if tgt is None else ("yes" if sec <= float(tgt) else "**no**")  # type: ignore[arg-type]
         speed = "" if not ref else f"{float(ref) / sec:,.0f}×"  # type: ignore[arg-type]
+        rss = r.get("peak_rss_mib")
         lines.append(
             f"| {r['module']} | {r['name']} | {sec:.4g} | {'' if tgt is None else tgt} | {meets} | "
-            f"{'' if not ref else f'{float(ref):.4g}'} | {speed} | {r.get('notes', '')} |"  # type: ignore[arg-type]
+            f"{'' if not ref else f'{float(ref):.4g}'} | {speed} | "  # type: ignore[arg-type]
+            f"{'' if rss is None else f'{float(rss):,.0f}'} | {r.get('notes', '')} |"  # type: ignore[arg-type]
         )
     if pattern:
         print("(filtered run: RESULTS.md not rewritten; printed only)")

@@ -5,40 +5,31 @@ run), then the timed run: Python start, imports, every section of both assets, t
 and summary.json written. The row also states the process's CPU seconds (the report
 runs in two lanes on a 2-core machine), each lane's section CPU seconds, the slowest
 sections from summary.json and the machine's 1-minute load average when the timed run
-started (other jobs' load stretches the wall time: compare CPU seconds then).
+started (other jobs' load stretches the wall time: compare CPU seconds then), and the
+peak memory of the larger lane (:mod:`benchmarks._memory`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
+from benchmarks._memory import run_child
 
-def _run_once(out: Path) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "liqcascade.cli", "-q", "report", "--out", str(out)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+
+def _run_once(out: Path) -> tuple[float, float, float | None]:
+    """Wall seconds, CPU seconds (both lanes) and peak RSS in MiB (the larger lane)."""
+    wall, usage, peak = run_child(["report", "--out", str(out)])
+    return wall, usage.ru_utime + usage.ru_stime, peak
 
 
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         _run_once(Path(tmp) / "warm")  # fills numba's cache if it is cold
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        wall, cpu = _run_once(Path(tmp) / "timed")
+        wall, cpu, peak = _run_once(Path(tmp) / "timed")
         timings = json.loads((Path(tmp) / "timed" / "summary.json").read_text())["timings"]
     slow = sorted(timings.items(), key=lambda kv: -kv[1]["cpu_s"])[:3]
     top = ", ".join(f"{k} {v['cpu_s']:.1f} s" for k, v in slow)
@@ -52,6 +43,7 @@ def run() -> list[dict]:
             "seconds": wall,
             "target_seconds": 15.0,
             "repeats": 1,
+            "peak_rss_mib": peak,
             "notes": (
                 f"CPU {cpu:.1f} s over two lanes (sections {lanes} s by lane); slowest "
                 f"sections (CPU): {top}; load average {load:.1f} at the start"

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade.data import _long_short_layouts as ls
-from liqcascade.data._columns import first_of, num, put_num, text_cells
+from liqcascade.data._columns import first_of, num, objects, put_num, text_cells
 from liqcascade.data._layout import Build, Layout, LayoutRule, Probe, columns, one_of
 from liqcascade.data._time import row_ref
 from liqcascade.data._validate import optional_numbers
@@ -114,14 +114,14 @@ def _liquidation_snapshot(d: pd.DataFrame) -> dict[str, pd.Series]:
     side = d["side"].astype("string").str.strip().str.upper()
     mapped = side.map(_SNAPSHOT_SIDES)
     out: dict[str, pd.Series] = {
-        "side": mapped.astype(object).where(mapped.notna(), None),
+        "side": objects(mapped).where(mapped.notna(), None),
         "price": num(d, "price"),
         "qty": num(d, "original_quantity"),
         "average_price": num(d, "average_price"),
     }
     put_num(out, d, "filled_qty", "accumulated_fill_quantity")
     if "order_status" in d.columns:
-        out["status"] = d["order_status"].astype(object)
+        out["status"] = objects(d["order_status"])
     return out
 
 
@@ -413,25 +413,25 @@ def _coinglass_venue_hours(venue: str, f: pd.DataFrame) -> tuple[pd.DataFrame, s
 # canonical ---------------------------------------------------------------------------------
 def _canonical_events(d: pd.DataFrame) -> dict[str, pd.Series]:
     out: dict[str, pd.Series] = {
-        "side": d["side"].astype(object),
+        "side": objects(d["side"]),
         "price": num(d, "price"),
         "qty": num(d, "qty"),
     }
     out.update({c: num(d, c) for c in ("average_price", "filled_qty") if c in d})
     if "status" in d:
-        out["status"] = d["status"].astype(object)
+        out["status"] = objects(d["status"])
     return out
 
 
 def _canonical_long_short(d: pd.DataFrame) -> dict[str, pd.Series]:
-    out = {"measure": d["measure"].astype(object).where(d["measure"].notna(), None)}
+    out = {"measure": objects(d["measure"]).where(d["measure"].notna(), None)}
     out.update({c: num(d, c) for c in ("long_pct", "short_pct", "long_short_ratio") if c in d})
     return out
 
 
 def _canonical_depth(d: pd.DataFrame) -> dict[str, pd.Series]:
     out = {
-        "side": d["side"].astype(object),
+        "side": objects(d["side"]),
         "distance": num(d, "distance"),
         "notional_usd": num(d, "notional_usd"),
     }

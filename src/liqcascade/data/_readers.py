@@ -81,14 +81,18 @@ def _expanded_limit(compressed: int) -> int:
 
 
 def _inflate(stream: Any, name: str, what: str, on_disk: int, limit: int) -> bytes:
-    """Read a decompressing stream in chunks, refusing past ``limit`` bytes."""
-    out = bytearray()
+    """Read a decompressing stream in chunks, refusing past ``limit`` bytes.
+
+    The chunks are gathered in a :class:`io.BytesIO`, whose ``getvalue()`` hands over
+    its buffer without a copy (``bytes(bytearray)`` held the data twice at the end).
+    """
+    out = io.BytesIO()
     while True:
         chunk = stream.read(_READ_CHUNK)
         if not chunk:
-            return bytes(out)
-        out += chunk
-        if len(out) > limit:
+            return out.getvalue()
+        out.write(chunk)
+        if out.tell() > limit:
             raise InputError(
                 f"{name}: {what} data expands past {format_bytes(limit)} from "
                 f"{format_bytes(on_disk)} on disk (more than {MAX_EXPANSION_RATIO}x, or "
