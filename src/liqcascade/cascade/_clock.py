@@ -555,8 +555,9 @@ def simulate_clock(
     p = params if params is not None else LiquidityParams.static()
     mid = prepared.book.mid
     p1 = _shock_price(mid, shock, shock_price)
-    if not (math.isfinite(insurance_fund) and insurance_fund >= 0):
-        raise InputError(f"insurance_fund must be >= 0 USD (got {insurance_fund})")
+    from liqcascade.cascade._engine import check_insurance_fund
+
+    insurance_fund = check_insurance_fund(insurance_fund)
     steps = default_grid() if dt is None else np.asarray(dt, dtype=np.float64)
     if index_path is None:
         path = np.full(steps.size, p1)
