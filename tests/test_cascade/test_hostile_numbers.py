@@ -13,13 +13,16 @@ import pytest
 
 from liqcascade.book import OrderBook
 from liqcascade.cascade import (
+    calibrated_cascade,
     critical_shock,
     fragility_curve,
+    load_liquidity,
     next_wave_levels,
     prepare_cascade,
     simulate_cascade,
     simulate_clock,
 )
+from liqcascade.cascade._clock import default_grid
 from liqcascade.cascade._kernels import N_GRID
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook
@@ -161,3 +164,41 @@ def test_next_wave_refuses_given_levels_that_are_not_positive_prices(
     with pytest.raises(InputError, match="levels must be finite prices > 0") as e:
         next_wave_levels(pos, stops, 3000.0, levels=[bad, 2900.0])
     assert e.value.param == "levels"
+
+
+@pytest.mark.parametrize("horizon", [NAN, INF, 0.0, -1.0, 24.0 * 366])
+def test_the_clock_grid_refuses_a_horizon_outside_a_year(horizon: float) -> None:
+    # inf raised OverflowError (math.ceil), a horizon of 10^9 hours allocated 10^9 steps
+    with pytest.raises(InputError, match="horizon_hours must be") as e:
+        default_grid(horizon)
+    assert e.value.param == "horizon_hours"
+
+
+def test_the_clock_grid_keeps_a_year() -> None:
+    dt = default_grid(24.0 * 365)
+    assert float(dt.sum()) == pytest.approx(365 * 86400.0, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kw", "param"),
+    [
+        ({"insurance_fund": NAN}, "insurance_fund"),
+        ({"insurance_fund": -1.0}, "insurance_fund"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"horizon_hours": INF}, "horizon_hours"),
+        ({"horizon_hours": NAN}, "horizon_hours"),
+    ],
+)
+def test_calibrated_cascade_refuses_numbers_outside_their_domain(
+    market: tuple[OrderBook, PositionBook, StopBook], kw: dict[str, float], param: str
+) -> None:
+    # a NaN fund reached the clock kernel, seed -1 raised numpy's ValueError, an
+    # infinite horizon OverflowError
+    book, pos, stops = market
+    pm = prepare_cascade(book, pos, stops)
+    with pytest.raises(InputError) as e:
+        calibrated_cascade(
+            pm, shock=-0.05, calibration=load_liquidity("ETH"), sigma_hourly=0.006, **kw
+        )
+    assert e.value.param == param

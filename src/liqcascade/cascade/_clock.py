@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._calibrations import in_force
+from liqcascade._limits import MAX_HORIZON_DAYS, check_seed
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock_kernels import (
     N_PARAMS,
@@ -266,8 +267,22 @@ def default_grid(
     The cascade itself plays out in seconds to minutes (fine steps); the rest of the
     horizon is where volatility moves the index (hourly steps). The first step has
     length 0 (the shock).
+
+    Raises
+    ------
+    InputError
+        ``horizon_hours`` not finite, > 0 and at most a year
+        (:data:`~liqcascade._limits.MAX_HORIZON_DAYS` days: past it the hourly steps are
+        no forecast, and an infinite one allocated without end), or the fine steps
+        outside it.
     """
-    if not (horizon_hours > 0 and fine_s > 0 and 0 <= fine_hours <= horizon_hours):
+    if not (math.isfinite(horizon_hours) and 0 < horizon_hours <= 24 * MAX_HORIZON_DAYS):
+        raise InputError(
+            f"horizon_hours must be a finite number of hours in (0, {24 * MAX_HORIZON_DAYS}] "
+            f"(got {horizon_hours})",
+            param="horizon_hours",
+        )
+    if not (fine_s > 0 and 0 <= fine_hours <= horizon_hours):
         raise InputError("need horizon_hours > 0, fine_s > 0 and 0 <= fine_hours <= horizon")
     n_fine = round(fine_hours * 3600 / fine_s)
     n_coarse = math.ceil((horizon_hours - fine_hours) - 1e-9)
@@ -1115,10 +1130,14 @@ def calibrated_cascade(
         ``prepared`` (positions and stops differ). Empty: every path runs on
         ``prepared``.
     """
+    from liqcascade.cascade._engine import check_insurance_fund
+
     if not (math.isfinite(sigma_hourly) and sigma_hourly >= 0):
-        raise InputError(f"sigma_hourly must be >= 0 (got {sigma_hourly})")
+        raise InputError(f"sigma_hourly must be >= 0 (got {sigma_hourly})", param="sigma_hourly")
     if n_paths < 1:
-        raise InputError(f"n_paths must be >= 1 (got {n_paths})")
+        raise InputError(f"n_paths must be >= 1 (got {n_paths})", param="n_paths")
+    seed = check_seed(seed)
+    insurance_fund = check_insurance_fund(insurance_fund)
     mid = prepared.book.mid
     for j, b in enumerate(books):
         if b.book.mid != mid:
