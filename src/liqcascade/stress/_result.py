@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
 from liqcascade.stress._portfolio import Portfolio
 
 __all__ = [
@@ -20,8 +21,10 @@ __all__ = [
     "FailedScenario",
     "StressResult",
     "TailBound",
+    "check_level",
     "es_interval",
     "expected_shortfall",
+    "loss_array",
     "min_paths",
     "quantile_interval",
     "same_loss",
@@ -49,6 +52,69 @@ INTERVAL_CONFIDENCE: float = 0.95
 ES_BOOT: int = 200
 
 
+def check_level(level: float, name: str = "level") -> float:
+    """A confidence level: a finite fraction strictly between 0 and 1 (0.99, not 99).
+
+    Parameters
+    ----------
+    level : float
+        The level.
+    name : str, default "level"
+        The parameter's name, for the error and its ``param``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        If ``level`` is not a number in (0, 1).
+    """
+    try:
+        v = float(level)
+    except (TypeError, ValueError):
+        v = math.nan
+    if not 0.0 < v < 1.0:  # NaN fails too
+        raise InputError(
+            f"{name} must be a fraction in (0, 1), e.g. 0.99 (got {level!r})", param=name
+        )
+    return v
+
+
+def loss_array(loss: Any, name: str = "loss") -> FloatArray:
+    """Losses per path as a flat float64 array: at least one, each finite (USD).
+
+    Parameters
+    ----------
+    loss : array-like
+        Loss per path.
+    name : str, default "loss"
+        The parameter's name, for the error and its ``param``.
+
+    Returns
+    -------
+    array of float64
+
+    Raises
+    ------
+    InputError
+        Empty, not numbers, or an entry NaN or infinite (a NaN loss made the VaR NaN; an
+        empty sample raised numpy's IndexError or gave an ES of 0).
+    """
+    try:
+        x = np.asarray(loss, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be numbers, USD", param=name) from None
+    if x.size == 0:
+        raise InputError(f"{name} is empty: a VaR or ES needs at least one path", param=name)
+    bad = np.flatnonzero(~np.isfinite(x))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"{name}[{i}] must be a finite number, USD (got {x[i]:g})", param=name)
+    return x
+
+
 def value_at_risk(loss: FloatArray, level: float) -> float:
     """VaR at ``level`` (e.g. 0.99): the ``level`` quantile of the loss, USD (positive = loss).
 
@@ -65,9 +131,14 @@ def value_at_risk(loss: FloatArray, level: float) -> float:
     -------
     float
         The VaR, USD (in the units of ``loss``).
+
+    Raises
+    ------
+    InputError
+        ``loss`` empty or with a NaN or infinite entry, ``level`` not in (0, 1).
     """
-    x = np.asarray(loss, dtype=np.float64)
-    return float(np.quantile(x, level))
+    x = loss_array(loss)
+    return float(np.quantile(x, check_level(level)))
 
 
 def expected_shortfall(loss: FloatArray, level: float) -> float:
@@ -84,8 +155,14 @@ def expected_shortfall(loss: FloatArray, level: float) -> float:
     -------
     float
         The ES, USD (in the units of ``loss``).
+
+    Raises
+    ------
+    InputError
+        ``loss`` empty or with a NaN or infinite entry, ``level`` not in (0, 1).
     """
-    x = np.sort(np.asarray(loss, dtype=np.float64))
+    x = np.sort(loss_array(loss))
+    level = check_level(level)
     k = max(1, math.ceil(x.size * (1.0 - level) - 1e-9))
     return math.fsum(x[-k:].tolist()) / k
 
@@ -111,7 +188,14 @@ def min_paths(level: float, confidence: float = INTERVAL_CONFIDENCE) -> int:
     -------
     int
         Paths.
+
+    Raises
+    ------
+    InputError
+        ``level`` or ``confidence`` not a fraction in (0, 1).
     """
+    level = check_level(level)
+    confidence = check_level(confidence, "confidence")
     return math.ceil(math.log((1.0 - confidence) / 2.0) / math.log(level) - 1e-9)
 
 
@@ -134,10 +218,18 @@ def quantile_interval(x: FloatArray, q: float, confidence: float = 0.95) -> tupl
     -------
     (float, float)
         Low and high ends, in the units of ``x``.
+
+    Raises
+    ------
+    InputError
+        ``x`` empty or with a NaN or infinite entry, ``q`` or ``confidence`` not in
+        (0, 1).
     """
     from scipy import stats
 
-    s = np.sort(np.asarray(x, dtype=np.float64))
+    s = np.sort(loss_array(x, "x"))
+    q = check_level(q, "q")
+    confidence = check_level(confidence, "confidence")
     n = s.size
     lo = int(stats.binom.ppf((1.0 - confidence) / 2.0, n, q))
     hi = int(stats.binom.ppf((1.0 + confidence) / 2.0, n, q)) + 1
@@ -174,11 +266,23 @@ def es_interval(
     -------
     (float, float)
         Low and high ends, USD (in the units of ``loss``).
+
+    Raises
+    ------
+    InputError
+        ``loss`` empty or with a NaN or infinite entry, ``level`` or ``confidence`` not
+        in (0, 1), ``n_boot`` not a whole number >= 1, ``seed`` not one >= 0.
     """
-    x = np.asarray(loss, dtype=np.float64)
+    from liqcascade._limits import check_seed
+
+    x = loss_array(loss)
+    level = check_level(level)
+    confidence = check_level(confidence, "confidence")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
+        raise InputError(f"n_boot must be a whole number >= 1 (got {n_boot!r})", param="n_boot")
     n = x.size
     k = max(1, math.ceil(n * (1.0 - level) - 1e-9))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     es = np.empty(n_boot)
     for b in range(n_boot):
         y = x[rng.integers(0, n, size=n)]
