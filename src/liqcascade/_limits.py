@@ -35,6 +35,7 @@ __all__ = [
     "SPLIT_ACCOUNT_BYTES",
     "available_memory",
     "check_count",
+    "check_level",
     "check_memory",
     "check_seed",
     "format_bytes",
@@ -290,3 +291,32 @@ def check_seed(seed: int, option: str = "seed") -> int:
     if seed < 0:
         raise InputError(f"{option} must be >= 0 (got {seed})", param=param)
     return int(seed)
+
+
+def check_level(level: float, name: str = "level") -> float:
+    """A confidence level: a finite fraction strictly between 0 and 1 (0.99, not 99).
+
+    Parameters
+    ----------
+    level : float
+        The level.
+    name : str, default "level"
+        The parameter's name, for the error and its ``param``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        If ``level`` is not a number in (0, 1).
+    """
+    try:
+        v = float(level)
+        got = f"{v:g}"
+    except (TypeError, ValueError):
+        v, got = math.nan, repr(level)
+    if isinstance(level, bool) or not 0.0 < v < 1.0:  # NaN fails too
+        raise InputError(f"{name} must be a fraction in (0, 1), e.g. 0.99 (got {got})", param=name)
+    return v

@@ -30,7 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import MAX_HORIZON_DAYS, check_seed
+from liqcascade._limits import MAX_HORIZON_DAYS, check_level, check_seed
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
@@ -249,11 +249,15 @@ def wilson_interval(k: int, n: int, level: float = STOP_OUT_LEVEL) -> tuple[floa
     Raises
     ------
     InputError
-        If ``k`` is not in [0, n] (``param="k"``).
+        If ``k`` is not in [0, n] (``param="k"``), ``n`` is negative (``param="n"``) or
+        ``level`` is not a fraction in (0, 1) (``param="level"``; NaN gave (0, 1)).
     """
     from scipy.stats import norm
 
-    if n <= 0:
+    level = check_level(level)
+    if not n >= 0:
+        raise InputError(f"n must be a count >= 0 (got {n})", param="n")
+    if n == 0:
         return float("nan"), float("nan")
     if not 0 <= k <= n:
         raise InputError(f"k must be in [0, n] (got k={k}, n={n})", param="k")
@@ -281,8 +285,16 @@ def max_drawdown(equity: np.ndarray) -> float:
     -------
     float
         Largest peak-to-trough fall, in the units of ``equity``, >= 0.
+
+    Raises
+    ------
+    InputError
+        ``param="equity"``: an entry that is not finite (NaN made the drawdown NaN).
     """
-    e = np.concatenate([[0.0], np.asarray(equity, dtype=np.float64)])
+    e = np.concatenate([[0.0], np.asarray(equity, dtype=np.float64).ravel()])
+    if not np.isfinite(e).all():
+        i = int(np.argmin(np.isfinite(e))) - 1
+        raise InputError(f"equity[{i}] must be a finite number (got {e[i + 1]:g})", param="equity")
     return float(np.max(np.maximum.accumulate(e) - e))
 
 

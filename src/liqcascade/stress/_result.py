@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import check_level
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._portfolio import Portfolio
@@ -21,7 +22,6 @@ __all__ = [
     "FailedScenario",
     "StressResult",
     "TailBound",
-    "check_level",
     "es_interval",
     "expected_shortfall",
     "loss_array",
@@ -50,36 +50,6 @@ INTERVAL_CONFIDENCE: float = 0.95
 
 #: Bootstrap resamples of an ES interval.
 ES_BOOT: int = 200
-
-
-def check_level(level: float, name: str = "level") -> float:
-    """A confidence level: a finite fraction strictly between 0 and 1 (0.99, not 99).
-
-    Parameters
-    ----------
-    level : float
-        The level.
-    name : str, default "level"
-        The parameter's name, for the error and its ``param``.
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    InputError
-        If ``level`` is not a number in (0, 1).
-    """
-    try:
-        v = float(level)
-    except (TypeError, ValueError):
-        v = math.nan
-    if not 0.0 < v < 1.0:  # NaN fails too
-        raise InputError(
-            f"{name} must be a fraction in (0, 1), e.g. 0.99 (got {level!r})", param=name
-        )
-    return v
 
 
 def loss_array(loss: Any, name: str = "loss") -> FloatArray:

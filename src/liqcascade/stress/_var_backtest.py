@@ -47,10 +47,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from liqcascade._limits import check_level
 from liqcascade._time import closed_mask, is_bare_date, to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.stress._result import check_level
 
 __all__ = [
     "BASELINES",
