@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from liqcascade._limits import check_level
 from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,12 @@ class MeanTest:
     lag: int
 
 
+def _whole(name: str, value: Any, least: int) -> None:
+    """Refuse ``value`` unless it is a whole number >= ``least`` (``param=name``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise InputError(f"{name} must be a whole number >= {least} (got {value!r})", param=name)
+
+
 def newey_west_mean(x: FloatArray, lag: int) -> MeanTest:
     """Mean of ``x`` and its Newey–West t-statistic (Bartlett kernel).
 
@@ -52,7 +62,17 @@ def newey_west_mean(x: FloatArray, lag: int) -> MeanTest:
         Observations in time order (NaNs dropped).
     lag : int
         Maximum lag ``L`` (>= 0); capped at ``n − 1``.
+
+    Returns
+    -------
+    MeanTest
+
+    Raises
+    ------
+    InputError
+        ``lag`` not a whole number >= 0 (a negative lag was taken as 0).
     """
+    _whole("lag", lag, 0)
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x)]
     n = len(x)
@@ -100,7 +120,16 @@ def block_bootstrap_ci(
     -------
     (low, high) : tuple of float
         NaN when fewer than 2 observations.
+
+    Raises
+    ------
+    InputError
+        ``block`` or ``n_boot`` not a whole number >= 1 (a block of 0 or less was taken
+        as 1; ``n_boot`` 0 raised numpy's reshape error), ``level`` not in (0, 1).
     """
+    _whole("block", block, 1)
+    _whole("n_boot", n_boot, 1)
+    level = check_level(level)
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x)]
     n = len(x)
@@ -171,8 +200,25 @@ def overlap_adjusted_mean(x: FloatArray, bars: npt.ArrayLike, h: int) -> Adjuste
         Event bar positions (same length as ``x``).
     h : int
         Horizon in bars (>= 1).
+
+    Returns
+    -------
+    AdjustedMeanTest
+
+    Raises
+    ------
+    InputError
+        ``h`` not a whole number >= 1; ``bars`` not one per observation.
     """
     from scipy import stats
+
+    _whole("h", h, 1)
+    if np.shape(bars) != np.shape(x):
+        raise InputError(
+            f"bars must hold one bar per observation (got shape {np.shape(bars)} for "
+            f"{np.shape(x)})",
+            param="bars",
+        )
 
     x = np.asarray(x, dtype=np.float64)
     b = np.asarray(bars, dtype=np.float64)
