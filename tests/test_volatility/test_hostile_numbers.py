@@ -1,0 +1,55 @@
+"""Volatility-clustering diagnostics under numbers outside their domain (api18).
+
+``ljung_box`` summed no lags for ``lags`` 0 or negative (Q = 0: "no clustering"),
+raised ZeroDivisionError for lags past the series or a constant series, and took NaN
+into Q; ``clustering_test`` passed a too-short series to statsmodels' own errors.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.volatility import clustering_test, ljung_box
+
+X = np.random.default_rng(5).standard_normal(200)
+
+
+@pytest.mark.parametrize("lags", [0, -1, 200, 10**6, 2.5, True])
+def test_ljung_box_refuses_lags_outside_the_series(lags: object) -> None:
+    with pytest.raises(InputError, match="lags must be a whole number in") as e:
+        ljung_box(X, lags)  # type: ignore[arg-type]
+    assert e.value.param == "lags"
+
+
+def test_ljung_box_refuses_a_series_with_nan() -> None:
+    x = X.copy()
+    x[3] = math.nan
+    with pytest.raises(InputError, match="x must be finite") as e:
+        ljung_box(x, 5)
+    assert e.value.param == "x"
+
+
+def test_ljung_box_of_a_constant_series_is_nan_and_of_white_noise_small() -> None:
+    assert math.isnan(ljung_box(np.full(50, 2.0), 5))
+    # 200 normal draws: Q ~ chi2(10), below its 99.9 % quantile 29.6 for this seed
+    assert 0.0 < ljung_box(X, 10) < 29.6
+
+
+@pytest.mark.parametrize(("n", "lags"), [(20, 10), (2, 1)])
+def test_clustering_test_refuses_a_series_too_short_for_its_lags(n: int, lags: int) -> None:
+    # 2 x lags values or fewer: statsmodels raised "maximum of maxlag should be < nobs" or
+    # returned NaN statistics from a rank-deficient regression
+    with pytest.raises(InputError, match="more than 2 x lags") as e:
+        clustering_test(X[:n], lags=lags)
+    assert e.value.params == ("x", "lags")
+
+
+@pytest.mark.parametrize("lags", [0, -2, 1.5])
+def test_clustering_test_refuses_lags_that_are_not_a_count(lags: object) -> None:
+    with pytest.raises(InputError, match="lags must be a whole number >= 1") as e:
+        clustering_test(X, lags=lags)  # type: ignore[arg-type]
+    assert e.value.param == "lags"
