@@ -13,6 +13,7 @@ import pytest
 
 from liqcascade.book import OrderBook
 from liqcascade.cascade import (
+    CascadeConfig,
     calibrated_cascade,
     critical_shock,
     fragility_curve,
@@ -202,3 +203,50 @@ def test_calibrated_cascade_refuses_numbers_outside_their_domain(
             pm, shock=-0.05, calibration=load_liquidity("ETH"), sigma_hourly=0.006, **kw
         )
     assert e.value.param == param
+
+
+@pytest.mark.parametrize("rounds", [NAN, INF, 2.5, 0, True])
+def test_the_config_refuses_max_rounds_that_are_not_a_count(rounds: object) -> None:
+    # NaN / inf passed the config and failed in the engine's int(); 2.5 ran 2 rounds
+    with pytest.raises(InputError, match="max_rounds must be") as e:
+        CascadeConfig(max_rounds=rounds)  # type: ignore[arg-type]
+    assert e.value.param == "max_rounds"
+
+
+@pytest.mark.parametrize("flag", [NAN, 1, "yes"])
+def test_the_config_refuses_a_partial_liquidation_flag_that_is_not_a_bool(flag: object) -> None:
+    # NaN is truthy: it turned partial liquidation on
+    with pytest.raises(InputError, match="partial_liquidation must be True or False") as e:
+        CascadeConfig(partial_liquidation=flag)  # type: ignore[arg-type]
+    assert e.value.param == "partial_liquidation"
+
+
+@pytest.mark.parametrize("threshold", [NAN, -1.0, -INF])
+def test_prepare_refuses_a_partial_threshold_below_zero(
+    market: tuple[OrderBook, PositionBook, StopBook], threshold: float
+) -> None:
+    book, pos, stops = market
+    with pytest.raises(InputError, match="partial_threshold_usd must be >= 0") as e:
+        prepare_cascade(book, pos, stops, partial_threshold_usd=threshold)
+    assert e.value.param == "partial_threshold_usd"
+
+
+@pytest.mark.parametrize("dt", [np.ones((3, 4)), np.array([])], ids=["2-D", "empty"])
+def test_the_clock_refuses_steps_that_are_not_a_flat_nonempty_array(
+    market: tuple[OrderBook, PositionBook, StopBook], dt: np.ndarray
+) -> None:
+    # 2-D raised numba's TypingError; no steps returned the mid as the final price of a
+    # -5 % shock
+    book, pos, stops = market
+    with pytest.raises(InputError, match="dt must be a one-dimensional array") as e:
+        simulate_clock(prepare_cascade(book, pos, stops), shock=-0.05, dt=dt)
+    assert e.value.param == "dt"
+
+
+def test_the_clock_with_one_step_lands_on_the_shock_price(
+    market: tuple[OrderBook, PositionBook, StopBook],
+) -> None:
+    book, pos, stops = market
+    r = simulate_clock(prepare_cascade(book, pos, stops), shock=-0.05, dt=np.array([0.0]))
+    assert r.shock_price == pytest.approx(2850.0, rel=1e-12)
+    assert r.final_price <= r.shock_price * (1 + 1e-12)

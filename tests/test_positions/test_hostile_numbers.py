@@ -68,3 +68,14 @@ def test_liquidation_map_refuses_a_prominence_outside_zero_one(prominence: float
     with pytest.raises(InputError, match="min_prominence must be") as e:
         liquidation_map(pos, None, 3000.0, min_prominence=prominence)
     assert e.value.param == "min_prominence"
+
+
+@pytest.mark.parametrize("mask", [np.array([True, False, True]), np.array([0, 7]), np.array([0.5])])
+def test_subset_refuses_a_mask_that_does_not_fit_the_book(mask: np.ndarray) -> None:
+    # numpy's IndexError from inside subset before
+    pos = PositionBook([1, -1], [1.0, 1.0], [3000.0, 3000.0], [300.0, 300.0],
+                       [2750.0, 3250.0], [2700.0, 3300.0])  # fmt: skip
+    with pytest.raises(InputError, match="mask must be") as e:
+        pos.subset(mask)
+    assert e.value.param == "mask"
+    assert len(pos.subset(np.array([False, True]))) == 1

@@ -574,16 +574,23 @@ def simulate_clock(
 
     insurance_fund = check_insurance_fund(insurance_fund)
     steps = default_grid() if dt is None else np.asarray(dt, dtype=np.float64)
+    if steps.ndim != 1 or steps.size == 0:  # 2-D failed numba's typing; none ran no shock
+        raise InputError(
+            f"dt must be a one-dimensional array of at least one step (got shape {steps.shape})",
+            param="dt",
+        )
     if index_path is None:
         path = np.full(steps.size, p1)
     else:
         path = np.asarray(index_path, dtype=np.float64)
         if path.shape != steps.shape:
-            raise InputError(f"index_path has {path.size} steps, dt has {steps.size}")
+            raise InputError(
+                f"index_path has {path.size} steps, dt has {steps.size}", param="index_path"
+            )
         if not (np.all(np.isfinite(path)) and np.all(path > 0)):
-            raise InputError("index_path must be finite and > 0 USD")
+            raise InputError("index_path must be finite and > 0 USD", param="index_path")
     if np.any(~np.isfinite(steps)) or np.any(steps < 0):
-        raise InputError("dt must be finite and >= 0 seconds")
+        raise InputError("dt must be finite and >= 0 seconds", param="dt")
     d = 1.0 if p1 <= mid else -1.0
     resp = LiquidityResponse.of(prepared, d, p)
     r = resp.run(path, steps, insurance_fund, record=True)
