@@ -38,6 +38,7 @@ __all__ = [
     "check_level",
     "check_memory",
     "check_seed",
+    "check_whole",
     "format_bytes",
     "stress_path_bytes",
 ]
@@ -320,3 +321,30 @@ def check_level(level: float, name: str = "level") -> float:
     if isinstance(level, bool) or not 0.0 < v < 1.0:  # NaN fails too
         raise InputError(f"{name} must be a fraction in (0, 1), e.g. 0.99 (got {got})", param=name)
     return v
+
+
+def check_whole(value: int, name: str, least: int = 1) -> int:
+    """A count: a whole number (not a bool, not a float) >= ``least``, or InputError.
+
+    Parameters
+    ----------
+    value : int
+        The count (paths, bars, lags, resamples).
+    name : str
+        The parameter's name, for the error and its ``param``.
+    least : int, default 1
+        The smallest count allowed.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InputError
+        ``"NAME must be a whole number >= LEAST (got VALUE)"``: a float such as 2.5 or
+        NaN, a bool, text, or a count below ``least``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise InputError(f"{name} must be a whole number >= {least} (got {value!r})", param=name)
+    return int(value)

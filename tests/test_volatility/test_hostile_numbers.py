@@ -10,10 +10,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from liqcascade.errors import InputError
-from liqcascade.volatility import clustering_test, ljung_box
+from liqcascade.volatility import (
+    VolatilityFit,
+    clustering_test,
+    fit_volatility,
+    forecast_variance_draws,
+    ljung_box,
+    simulate_paths,
+)
 
 X = np.random.default_rng(5).standard_normal(200)
 
@@ -53,3 +61,48 @@ def test_clustering_test_refuses_lags_that_are_not_a_count(lags: object) -> None
     with pytest.raises(InputError, match="lags must be a whole number >= 1") as e:
         clustering_test(X, lags=lags)  # type: ignore[arg-type]
     assert e.value.param == "lags"
+
+
+@pytest.fixture(scope="module")
+def garch(eth_returns_2022_2025: pd.Series) -> VolatilityFit:
+    return fit_volatility(eth_returns_2022_2025, "garch", "normal")
+
+
+@pytest.mark.parametrize(("kw", "param"), [
+    ({"horizon": 2.5}, "horizon"), ({"horizon": 0}, "horizon"), ({"n_paths": 2.5}, "n_paths"),
+    ({"n_paths": True}, "n_paths"), ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"),
+])  # fmt: skip
+def test_simulate_paths_refuses_counts_and_seeds_outside_their_domain(
+    garch: VolatilityFit, kw: dict[str, object], param: str
+) -> None:
+    # 2.5 raised numpy's TypeError, seed -1 its ValueError
+    args = {"horizon": 5, "n_paths": 10} | kw
+    with pytest.raises(InputError) as e:
+        simulate_paths(garch, **args)  # type: ignore[arg-type]
+    assert e.value.param == param
+
+
+def test_path_and_draw_counts_beyond_the_memory_are_refused(
+    garch: VolatilityFit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 10^12 paths raised numpy's MemoryError after trying to allocate 36 TiB
+    monkeypatch.setenv("LIQCASCADE_MEMORY_LIMIT", "100MB")
+    with pytest.raises(InputError, match="needs about") as e:
+        simulate_paths(garch, 5, 10**12)
+    assert e.value.param == "n_paths"
+    with pytest.raises(InputError, match="needs about") as e:
+        forecast_variance_draws(garch, 5, n_draws=10**12)
+    assert e.value.param == "n_draws"
+    with pytest.raises(InputError, match="needs about") as e:
+        garch.forecast(10**12)
+    assert e.value.param == "horizon"
+
+
+@pytest.mark.parametrize("horizon", [2.5, 0, -1])
+def test_forecasts_refuse_a_horizon_that_is_not_a_count(
+    garch: VolatilityFit, horizon: object
+) -> None:
+    for call in (lambda: garch.forecast(horizon), lambda: forecast_variance_draws(garch, horizon)):
+        with pytest.raises(InputError, match="horizon must be a whole number >= 1") as e:
+            call()  # type: ignore[arg-type]
+        assert e.value.param == "horizon"

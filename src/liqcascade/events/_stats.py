@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from liqcascade._limits import check_level
+from liqcascade._limits import check_level, check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -43,12 +41,6 @@ class MeanTest:
     lag: int
 
 
-def _whole(name: str, value: Any, least: int) -> None:
-    """Refuse ``value`` unless it is a whole number >= ``least`` (``param=name``)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-        raise InputError(f"{name} must be a whole number >= {least} (got {value!r})", param=name)
-
-
 def newey_west_mean(x: FloatArray, lag: int) -> MeanTest:
     """Mean of ``x`` and its Newey–West t-statistic (Bartlett kernel).
 
@@ -72,7 +64,7 @@ def newey_west_mean(x: FloatArray, lag: int) -> MeanTest:
     InputError
         ``lag`` not a whole number >= 0 (a negative lag was taken as 0).
     """
-    _whole("lag", lag, 0)
+    check_whole(lag, "lag", 0)
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x)]
     n = len(x)
@@ -127,8 +119,8 @@ def block_bootstrap_ci(
         ``block`` or ``n_boot`` not a whole number >= 1 (a block of 0 or less was taken
         as 1; ``n_boot`` 0 raised numpy's reshape error), ``level`` not in (0, 1).
     """
-    _whole("block", block, 1)
-    _whole("n_boot", n_boot, 1)
+    check_whole(block, "block")
+    check_whole(n_boot, "n_boot")
     level = check_level(level)
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x)]
@@ -212,7 +204,7 @@ def overlap_adjusted_mean(x: FloatArray, bars: npt.ArrayLike, h: int) -> Adjuste
     """
     from scipy import stats
 
-    _whole("h", h, 1)
+    check_whole(h, "h")
     if np.shape(bars) != np.shape(x):
         raise InputError(
             f"bars must hold one bar per observation (got shape {np.shape(bars)} for "
