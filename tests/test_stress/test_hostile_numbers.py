@@ -15,6 +15,7 @@ import pytest
 
 from liqcascade.errors import InputError
 from liqcascade.stress import (
+    Portfolio,
     es_interval,
     expected_shortfall,
     kupiec,
@@ -77,3 +78,43 @@ def test_the_figures_on_a_valid_sample_are_the_order_statistics() -> None:
     assert expected_shortfall(LOSS, 0.99) == pytest.approx(398.5, rel=1e-12)
     assert value_at_risk(LOSS, 0.99) == pytest.approx(np.quantile(LOSS, 0.99), rel=1e-12)
     assert min_paths(0.99) == 368
+
+
+def _portfolio(**bad: tuple[int, float]) -> dict[str, object]:
+    kw: dict[str, object] = {
+        "asset": np.array(["ETH", "ETH"]),
+        "side": np.array([1, -1], np.int8),
+        "size": np.array([1.0, 2.0]),
+        "entry_price": np.array([3000.0, 3000.0]),
+        "margin": np.array([300.0, 600.0]),
+        "liq_price": np.array([2715.0, 3285.0]),
+        "stop_price": np.array([np.nan, 3200.0]),
+        "names": ["a", "b"],
+    }
+    for name, (i, v) in bad.items():
+        arr = np.array(kw[name], dtype=np.float64)
+        arr[i] = v
+        kw[name] = arr
+    return kw
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("size", NAN), ("size", -1.0), ("entry_price", INF), ("entry_price", 0.0),
+    ("margin", NAN), ("liq_price", NAN), ("stop_price", -5.0), ("side", 0.0),
+])  # fmt: skip
+def test_a_portfolio_built_from_arrays_refuses_entries_outside_their_domain(
+    name: str, value: float
+) -> None:
+    # from_frame checked a file's rows; arrays given directly reached the paths as NaN P&L
+    with pytest.raises(InputError, match=rf"Portfolio.{name}\[1\] must be") as e:
+        Portfolio(**_portfolio(**{name: (1, value)}))  # type: ignore[arg-type]
+    assert e.value.param == name
+
+
+def test_a_portfolio_built_from_arrays_needs_one_entry_per_position() -> None:
+    kw = _portfolio()
+    kw["margin"] = np.array([300.0])
+    with pytest.raises(InputError, match="one entry per position") as e:
+        Portfolio(**kw)  # type: ignore[arg-type]
+    assert e.value.param == "margin"
+    assert len(Portfolio(**_portfolio())) == 2  # type: ignore[arg-type]
