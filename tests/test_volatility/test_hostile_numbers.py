@@ -20,6 +20,7 @@ from liqcascade.volatility import (
     fit_volatility,
     forecast_variance_draws,
     ljung_box,
+    realized_volatility,
     simulate_paths,
 )
 
@@ -106,3 +107,14 @@ def test_forecasts_refuse_a_horizon_that_is_not_a_count(
         with pytest.raises(InputError, match="horizon must be a whole number >= 1") as e:
             call()  # type: ignore[arg-type]
         assert e.value.param == "horizon"
+
+
+@pytest.mark.parametrize("bad", [math.nan, -1.0, 0.0, math.inf])
+def test_realized_volatility_refuses_a_close_that_is_not_a_price(bad: float) -> None:
+    # a NaN or negative close dropped two returns of its day (RV biased low), 0 made it inf
+    idx = pd.date_range("2025-01-01", periods=96, freq="h", tz="UTC")
+    close = pd.Series(3000 * np.exp(np.cumsum(np.full(96, 0.001))), index=idx)
+    close.iloc[30] = bad
+    with pytest.raises(InputError, match="intraday_close must be a positive price") as e:
+        realized_volatility(close)
+    assert e.value.param == "intraday_close"
