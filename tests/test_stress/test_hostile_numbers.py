@@ -118,3 +118,17 @@ def test_a_portfolio_built_from_arrays_needs_one_entry_per_position() -> None:
         Portfolio(**kw)  # type: ignore[arg-type]
     assert e.value.param == "margin"
     assert len(Portfolio(**_portfolio())) == 2  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("n", [1.5, True])
+def test_path_counts_and_horizons_must_be_whole(n: object) -> None:
+    # monte_carlo(paths=1.5) ran 1 path and horizon_days=1.5 one day's paths, silently
+    from liqcascade.stress import run_paths
+    from liqcascade.stress._scenarios import check_horizon_days
+
+    with pytest.raises(InputError, match="n_paths must be a whole number") as e:
+        run_paths(None, n, 0)  # type: ignore[arg-type]
+    assert e.value.param == "n_paths"
+    with pytest.raises(InputError, match="horizon_days must be an integer") as e:
+        check_horizon_days(n)  # type: ignore[arg-type]
+    assert e.value.param == "horizon_days"
