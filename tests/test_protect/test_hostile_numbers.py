@@ -61,3 +61,36 @@ def test_max_drawdown_refuses_an_equity_point_that_is_not_finite(bad: float) -> 
 def test_max_drawdown_of_a_rising_curve_is_zero_and_of_a_fall_its_depth() -> None:
     assert max_drawdown(np.array([0.1, 0.2, 0.3])) == 0.0
     assert max_drawdown(np.array([0.1, -0.2, 0.05])) == pytest.approx(0.3, abs=1e-12)
+
+
+@pytest.mark.parametrize(("kw", "param"), [
+    ({"max_liq_fraction": NAN}, "max_liq_fraction"),
+    ({"max_liq_fraction": 1.5}, "max_liq_fraction"),
+    ({"notional_usd": NAN}, "notional_usd"), ({"notional_usd": INF}, "notional_usd"),
+    ({"band": NAN}, "band"), ({"band": -0.01}, "band"),
+    ({"n_random": NAN}, "n_random"), ({"n_random": 2.5}, "n_random"),
+    ({"horizon_days": 2.5}, "horizon_days"),
+])  # fmt: skip
+def test_backtest_settings_refuse_numbers_outside_their_domain(
+    kw: dict[str, float], param: str
+) -> None:
+    # each was accepted (NaN fails every comparison) and reached the back-test
+    from liqcascade.protect import BacktestSettings
+
+    with pytest.raises(InputError) as e:
+        BacktestSettings(**kw)  # type: ignore[arg-type]
+    assert e.value.param == param
+
+
+@pytest.mark.parametrize(("kw", "param"), [
+    ({"vol_days": NAN}, "vol_days"), ({"vol_days": INF}, "vol_days"),
+    ({"window": NAN}, "window"), ({"window": -0.01}, "window"), ({"window": 0.5}, "window"),
+])  # fmt: skip
+def test_recommend_settings_refuse_numbers_outside_their_domain(
+    kw: dict[str, float], param: str
+) -> None:
+    from liqcascade.protect import RecommendSettings
+
+    with pytest.raises(InputError) as e:
+        RecommendSettings(**kw)  # type: ignore[arg-type]
+    assert e.value.param == param

@@ -30,7 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import MAX_HORIZON_DAYS, check_level, check_seed
+from liqcascade._limits import MAX_HORIZON_DAYS, check_level, check_seed, check_whole
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
@@ -165,7 +165,10 @@ class BacktestSettings:
             raise InputError(f"fixed_pct must be in (0, 1) (got {self.fixed_pct})")
         if not (math.isfinite(self.k) and self.k > 0):
             raise InputError(f"k must be > 0 (got {self.k})")
-        if not 1 <= self.horizon_days <= MAX_HORIZON_DAYS:
+        whole = isinstance(self.horizon_days, int | np.integer) and not isinstance(
+            self.horizon_days, bool
+        )
+        if not (whole and 1 <= self.horizon_days <= MAX_HORIZON_DAYS):
             raise InputError(
                 f"horizon_days must be in [1, {MAX_HORIZON_DAYS}] (got {self.horizon_days})",
                 param="horizon_days",
@@ -174,10 +177,20 @@ class BacktestSettings:
             raise InputError(
                 f"leverage must be in [1, 125] (got {self.leverage})", param="leverage"
             )
-        if self.notional_usd <= 0:
-            raise InputError(f"notional_usd must be > 0 (got {self.notional_usd})")
+        if not (math.isfinite(self.notional_usd) and self.notional_usd > 0):
+            raise InputError(
+                f"notional_usd must be > 0 (got {self.notional_usd})", param="notional_usd"
+            )
+        if not 0 < self.max_liq_fraction <= 1:  # NaN fails too
+            raise InputError(
+                f"max_liq_fraction must be in (0, 1] (got {self.max_liq_fraction})",
+                param="max_liq_fraction",
+            )
+        if not (math.isfinite(self.band) and 0 <= self.band < 0.2):
+            raise InputError(f"band must be in [0, 0.2) (got {self.band})", param="band")
         if self.n_random < 0:
             raise InputError(f"n_random must be >= 0 (got {self.n_random})", param="n_random")
+        check_whole(self.n_random, "n_random", 0)  # NaN, inf and 2.5 passed "< 0"
         check_seed(self.seed, "seed")
         if self.vol_refit not in ("yearly", "whole"):
             raise InputError(
