@@ -93,3 +93,36 @@ def test_margin_from_leverage_refuses_a_size_or_price_not_above_zero(
 def test_margin_from_leverage_is_notional_over_leverage() -> None:
     got = margin_from_leverage([1.0, 2.0], [3000.0, 1500.0], [10.0, 20.0])
     np.testing.assert_allclose(got, [300.0, 150.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize(("kw", "param"), [
+    ({"liq_threshold": 83.0}, "liq_threshold"),
+    ({"liquidation_protocol_fee": 10.0}, "liquidation_protocol_fee"),
+    ({"health_factor": NAN}, "health_factor"),
+    ({"health_factor": -1.0}, "health_factor"),
+])  # fmt: skip
+def test_aave_liquidation_refuses_a_percent_for_a_fraction_and_a_nan_health_factor(
+    kw: dict[str, float], param: str
+) -> None:
+    # LT 83 (a percent) made every account safe, a fee share of 10 paid the treasury ten
+    # times the bonus, a NaN health factor read as "not liquidatable"
+    from liqcascade.margin import aave_liquidation
+
+    args = {"liq_threshold": 0.83, **kw}
+    lt = args.pop("liq_threshold")
+    with pytest.raises(InputError) as e:
+        aave_liquidation(10.0, 2000.0, 17_000.0, 1.0, lt, 1.05, **args)
+    assert e.value.param == param
+
+
+def test_health_factor_refuses_a_threshold_above_one() -> None:
+    from liqcascade.margin import aave_liquidation_price, health_factor
+
+    with pytest.raises(
+        InputError, match=r"liq_thresholds\[0\] must be finite and >= 0 and <= 1"
+    ) as e:
+        health_factor([10.0], [2000.0], [83.0], [17_000.0], [1.0])
+    assert e.value.param == "liq_thresholds"
+    with pytest.raises(InputError) as e:
+        aave_liquidation_price(10.0, 83.0, 17_000.0)
+    assert e.value.param == "liq_threshold"
