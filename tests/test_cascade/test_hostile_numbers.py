@@ -250,3 +250,18 @@ def test_the_clock_with_one_step_lands_on_the_shock_price(
     r = simulate_clock(prepare_cascade(book, pos, stops), shock=-0.05, dt=np.array([0.0]))
     assert r.shock_price == pytest.approx(2850.0, rel=1e-12)
     assert r.final_price <= r.shock_price * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("max_distance", [1e-300, 1e-15])
+@pytest.mark.parametrize("direction", ["down", "up"])
+def test_next_wave_refuses_a_range_below_the_price_resolution(
+    market: tuple[OrderBook, PositionBook, StopBook], max_distance: float, direction: str
+) -> None:
+    # 1e-300 raised numpy's "Maximum allowed size exceeded"; 1e-15 returned levels a
+    # step apart that were the same float
+    _, pos, stops = market
+    with pytest.raises(InputError, match=r"max_distance .* is too small") as e:
+        next_wave_levels(pos, stops, 3000.0, max_distance=max_distance, direction=direction)
+    assert e.value.param == "max_distance"
+    fine = next_wave_levels(pos, stops, 3000.0, max_distance=1e-11, direction=direction)
+    assert fine.frame["level"].is_unique and len(fine.frame) >= 1

@@ -58,3 +58,13 @@ def test_overlap_adjusted_mean_refuses_unpaired_bars() -> None:
     with pytest.raises(InputError, match="one bar per observation") as e:
         overlap_adjusted_mean(X, np.arange(59), 5)
     assert e.value.param == "bars"
+
+
+def test_block_bootstrap_refuses_resamples_beyond_the_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 10^12 resamples raised numpy's MemoryError after asking for 36 TiB
+    monkeypatch.setenv("LIQCASCADE_MEMORY_LIMIT", "100MB")
+    with pytest.raises(InputError, match="n_boot 1000000000000 needs about") as e:
+        block_bootstrap_ci(X, 5, np.random.default_rng(0), 10**12)
+    assert e.value.param == "n_boot"

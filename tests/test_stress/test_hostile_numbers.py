@@ -132,3 +132,12 @@ def test_path_counts_and_horizons_must_be_whole(n: object) -> None:
     with pytest.raises(InputError, match="horizon_days must be an integer") as e:
         check_horizon_days(n)  # type: ignore[arg-type]
     assert e.value.param == "horizon_days"
+
+
+def test_kupiec_refuses_a_level_whose_complement_rounds_to_one() -> None:
+    # 1e-300: 1 - level is 1.0 and log(1 - p) = log(0) raised "math domain error"
+    with pytest.raises(InputError, match="1 - level can tell from 1") as e:
+        kupiec([True, False], 1e-300)
+    assert e.value.param == "level"
+    lr, p = kupiec([True] + [False] * 99, 0.99)  # one hit in 100 at 99 %: a perfect fit
+    assert lr == pytest.approx(0.0, abs=1e-12) and p == pytest.approx(1.0, abs=1e-12)

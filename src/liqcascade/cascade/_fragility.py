@@ -565,6 +565,12 @@ def next_wave_levels(
     if levels is None:
         step = _nice_step(price, max_distance)
         eps = 1e-9 * step  # relative: an absolute 1e-9 USD spans ~10^291 steps at 1e-300
+        if step < 4 * math.ulp(price):  # levels a step apart would be the same float
+            raise InputError(
+                f"max_distance {max_distance:g} is too small: the levels' step "
+                f"({step:g} USD) is below the resolution of the price {price:g}",
+                param="max_distance",
+            )
         if down:
             top = math.floor(price / step) * step
             if top >= price:

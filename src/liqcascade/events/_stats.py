@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from liqcascade._limits import check_level, check_whole
+from liqcascade._limits import check_count, check_level, check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -127,6 +127,7 @@ def block_bootstrap_ci(
     n = len(x)
     if n < 2:
         return math.nan, math.nan
+    check_count("n_boot", n_boot, 24.0 * (n + block))  # the resample indices and values
     b = int(max(1, min(block, n)))
     nb = -(-n // b)
     starts = rng.integers(0, n, size=(n_boot, nb))

@@ -104,6 +104,11 @@ def kupiec(hits: Any, level: float) -> tuple[float, float]:
         gave a ratio of 0 and a p-value of 1: a perfect score).
     """
     level = check_level(level)
+    if not 0.0 < 1.0 - level < 1.0:  # 1e-300: 1 - level rounds to 1 and log(0) failed
+        raise InputError(
+            f"level must be a fraction in (0, 1) that 1 - level can tell from 1 (got {level:g})",
+            param="level",
+        )
     h = np.asarray(hits, dtype=bool)
     n, x = int(h.size), int(h.sum())
     if n == 0:
