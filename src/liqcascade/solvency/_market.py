@@ -63,7 +63,7 @@ def split_accounts(
     if per_position < 1:
         raise InputError(f"per_position must be >= 1 (got {per_position})", param="per_position")
     if not (math.isfinite(sigma) and sigma >= 0):
-        raise InputError(f"sigma must be a finite number >= 0 (got {sigma})", param="sigma")
+        raise InputError(f"sigma must be >= 0 and finite (got {sigma})", param="sigma")
     if not (math.isfinite(min_notional) and min_notional >= 0):
         raise InputError(
             f"min_notional must be a finite number >= 0 USD (got {min_notional})",
