@@ -35,8 +35,10 @@ __all__ = [
     "SPLIT_ACCOUNT_BYTES",
     "available_memory",
     "check_count",
+    "check_level",
     "check_memory",
     "check_seed",
+    "check_whole",
     "format_bytes",
     "stress_path_bytes",
 ]
@@ -290,3 +292,59 @@ def check_seed(seed: int, option: str = "seed") -> int:
     if seed < 0:
         raise InputError(f"{option} must be >= 0 (got {seed})", param=param)
     return int(seed)
+
+
+def check_level(level: float, name: str = "level") -> float:
+    """A confidence level: a finite fraction strictly between 0 and 1 (0.99, not 99).
+
+    Parameters
+    ----------
+    level : float
+        The level.
+    name : str, default "level"
+        The parameter's name, for the error and its ``param``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        If ``level`` is not a number in (0, 1).
+    """
+    try:
+        v = float(level)
+        got = f"{v:g}"
+    except (TypeError, ValueError):
+        v, got = math.nan, repr(level)
+    if isinstance(level, bool) or not 0.0 < v < 1.0:  # NaN fails too
+        raise InputError(f"{name} must be a fraction in (0, 1), e.g. 0.99 (got {got})", param=name)
+    return v
+
+
+def check_whole(value: int, name: str, least: int = 1) -> int:
+    """A count: a whole number (not a bool, not a float) >= ``least``, or InputError.
+
+    Parameters
+    ----------
+    value : int
+        The count (paths, bars, lags, resamples).
+    name : str
+        The parameter's name, for the error and its ``param``.
+    least : int, default 1
+        The smallest count allowed.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InputError
+        ``"NAME must be a whole number >= LEAST (got VALUE)"``: a float such as 2.5 or
+        NaN, a bool, text, or a count below ``least``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise InputError(f"{name} must be a whole number >= {least} (got {value!r})", param=name)
+    return int(value)

@@ -7,13 +7,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from floats import assert_same
 from liqcascade.book import OrderBook
 from liqcascade.cascade import prepare_cascade, simulate_cascade
 from liqcascade.positions._book import PositionBook, StopBook
+from profiles import examples
 
 MID = 100.0
 
@@ -278,3 +279,24 @@ def test_deterministic(mk: Any, shock: float) -> None:
     a = simulate_cascade(book, pos, stops, shock=shock).summary()
     b = simulate_cascade(book, pos, stops, shock=shock).summary()
     assert repr(a) == repr(b)
+
+
+@settings(max_examples=examples(60))
+@given(two_sided_markets(), st.sampled_from(["shock", "shock_sell_usd", "shock_buy_usd", "at_mid"]))
+def test_a_zero_shock_on_a_market_with_nothing_triggered_changes_nothing(mk: Any, how: str) -> None:
+    """api18: shock 0 (each way of giving it) is legal and degenerate: nothing happens.
+
+    Only where no order triggers at the mid itself: a long already at or below its
+    liquidation price (the strategy draws some up to 2 % inside the mid) or a stop at
+    the mid closes at the first round of any shock, a zero one included.
+    """
+    book, pos, stops, f0 = mk
+    long_, sell = pos.side == 1, stops.side == -1
+    assume(bool(np.all(np.where(long_, pos.liq_price < MID, pos.liq_price > MID))))
+    assume(bool(np.all(np.where(sell, stops.trigger < MID, stops.trigger > MID))))
+    kw = {"shock_price": MID} if how == "at_mid" else {how: 0.0}
+    r = simulate_cascade(book, pos, stops, insurance_fund=f0, **kw)  # type: ignore[arg-type]
+    assert r.shock_price == MID and r.final_price == MID  # no arithmetic: the mid itself
+    assert r.rounds == 0 and r.n_liquidated == 0 and r.n_stops == 0
+    assert r.liquidated_usd == 0.0 and r.bad_debt_usd == 0.0
+    assert r.insurance_fund_end == f0

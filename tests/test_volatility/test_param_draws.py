@@ -73,9 +73,9 @@ def test_egarch_and_bad_arguments_are_refused(eth_1000: pd.Series, gjr) -> None:
     eg = fit_volatility(eth_1000, "egarch", "t", interval="1d", asset="ETH")
     with pytest.raises(InputError, match="analytic forecast"):
         forecast_variance_draws(eg, H)
-    with pytest.raises(InputError, match="horizon must be >= 1"):
+    with pytest.raises(InputError, match="horizon must be a whole number >= 1"):
         forecast_variance_draws(gjr, 0)
-    with pytest.raises(InputError, match="n_draws must be >= 1"):
+    with pytest.raises(InputError, match="n_draws must be a whole number >= 1"):
         forecast_variance_draws(gjr, H, n_draws=0)
 
 

@@ -39,7 +39,7 @@ def test_seeded_and_validated(gjr) -> None:
     assert np.array_equal(a.returns, b.returns) and not np.array_equal(a.returns, c.returns)
     assert a.price_paths(2000.0).shape == (100, 5)
     assert len(a.to_frame()) == 5 and a.summary()["paths"] == 100
-    with pytest.raises(InputError, match="n_paths must be > 0"):
+    with pytest.raises(InputError, match="n_paths must be a whole number >= 1"):
         simulate_paths(gjr, 5, 0)
-    with pytest.raises(InputError, match="horizon must be > 0"):
+    with pytest.raises(InputError, match="horizon must be a whole number >= 1"):
         simulate_paths(gjr, 0, 5)

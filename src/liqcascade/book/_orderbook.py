@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,7 @@ class OrderBook:
     def __post_init__(self) -> None:
         mid = float(self.mid)
         if not (math.isfinite(mid) and mid > 0):
-            raise InputError(f"order book mid must be finite and > 0 (got {self.mid})")
+            raise InputError(f"order book mid must be finite and > 0 (got {self.mid})", param="mid")
         object.__setattr__(self, "mid", mid)
         for side in ("bid", "ask"):
             p = _arr(getattr(self, f"{side}_price"))
@@ -94,8 +95,22 @@ class OrderBook:
         bids, asks : array-like of shape (n_levels, 2)
             ``[price, size]`` per level: price in USD, size in base units. Any order.
         """
-        b = np.asarray(bids, dtype=np.float64).reshape(-1, 2)
-        a = np.asarray(asks, dtype=np.float64).reshape(-1, 2)
+        sides = []
+        for name, levels in (("bids", bids), ("asks", asks)):
+            try:
+                arr = np.asarray(levels, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"{name} must be [price, size] pairs of numbers", param=name
+                ) from None
+            if not (arr.size == 0 or (arr.ndim == 2 and arr.shape[1] == 2)):
+                raise InputError(
+                    f"{name} must have shape (n_levels, 2): [price, size] per level "
+                    f"(got shape {arr.shape})",
+                    param=name,
+                )
+            sides.append(arr.reshape(-1, 2))
+        b, a = sides
         b = b[np.argsort(-b[:, 0], kind="stable")]
         a = a[np.argsort(a[:, 0], kind="stable")]
         return cls(mid, b[:, 0], b[:, 1], a[:, 0], a[:, 1])
@@ -226,8 +241,21 @@ class OrderBook:
         dep = pd.to_numeric(frame[cols["depth"]], errors="coerce").to_numpy(np.float64)
         if not (np.isfinite(pct).all() and np.isfinite(dep).all()):
             raise InputError("bookDepth frame: non-numeric percentage or depth")
-        if levels_per_percent < 1:
-            raise InputError(f"levels_per_percent must be >= 1 (got {levels_per_percent})")
+        if (
+            isinstance(levels_per_percent, bool)
+            or not isinstance(levels_per_percent, numbers.Integral)
+            or levels_per_percent < 1
+        ):
+            raise InputError(
+                f"levels_per_percent must be a whole number >= 1 (got {levels_per_percent!r})",
+                param="levels_per_percent",
+            )
+        if not (math.isfinite(mid) and mid > 0):
+            raise InputError(f"mid must be a finite price > 0 USD (got {mid})", param="mid")
+        span = float(np.abs(pct).max()) if pct.size else 0.0
+        check_count(
+            "levels_per_percent", int(levels_per_percent), 2 * BOOK_LEVEL_BYTES * (span + 1)
+        )
         sides: dict[str, tuple[FloatArray, FloatArray]] = {}
         for label, sign in (("bid", -1.0), ("ask", 1.0)):
             m = np.sign(pct) == sign
@@ -287,25 +315,40 @@ class OrderBook:
             Levels per side (ignored when ``tick`` is given).
         max_distance : float, default 0.25
             Distance of the deepest level from mid, fraction.
+
+        Raises
+        ------
+        InputError
+            Naming the parameter: ``mid``, ``d1_usd_bid``/``d1_usd_ask``, ``beta`` or
+            ``tick`` not finite and > 0, ``max_distance`` outside (0, 1), ``n_levels``
+            not a whole number >= 1 (or past the memory).
         """
+        if not (math.isfinite(mid) and mid > 0):
+            raise InputError(f"mid must be a finite price > 0 USD (got {mid})", param="mid")
         d1b = float(d1_usd_bid)
         d1a = d1b if d1_usd_ask is None else float(d1_usd_ask)
         for nm, v in (("d1_usd_bid", d1b), ("d1_usd_ask", d1a)):
             if not (math.isfinite(v) and v > 0):
-                raise InputError(f"{nm} must be > 0 USD (got {v})")
+                raise InputError(f"{nm} must be > 0 USD (got {v})", param=nm)
         if not (math.isfinite(beta) and beta > 0):
-            raise InputError(f"beta must be > 0 (got {beta})")
+            raise InputError(f"beta must be > 0 (got {beta})", param="beta")
         if not 0 < max_distance < 1:
-            raise InputError(f"max_distance must be in (0, 1) (got {max_distance})")
+            raise InputError(
+                f"max_distance must be in (0, 1) (got {max_distance})", param="max_distance"
+            )
         if tick is None:
+            if isinstance(n_levels, bool) or not isinstance(n_levels, numbers.Integral):
+                raise InputError(
+                    f"n_levels must be a whole number >= 1 (got {n_levels!r})", param="n_levels"
+                )
             if n_levels < 1:
-                raise InputError(f"n_levels must be >= 1 (got {n_levels})")
+                raise InputError(f"n_levels must be >= 1 (got {n_levels})", param="n_levels")
             tick = mid * max_distance / n_levels
         if not (math.isfinite(tick) and tick > 0):
-            raise InputError(f"tick must be > 0 USD (got {tick})")
+            raise InputError(f"tick must be > 0 USD (got {tick})", param="tick")
         n = math.floor(mid * max_distance / tick + 1e-9)
         if n < 1:
-            raise InputError("tick is larger than max_distance * mid: no levels")
+            raise InputError("tick is larger than max_distance * mid: no levels", param="tick")
         check_count("n_levels", n, BOOK_LEVEL_BYTES)  # refused before any allocation
         k = np.arange(1, n + 1, dtype=np.float64)
         dist = k * tick / mid
@@ -342,9 +385,17 @@ class OrderBook:
         -------
         float
             Sum of price × size over the levels within ``distance``, USD.
+
+        Raises
+        ------
+        InputError
+            ``distance`` not a fraction >= 0 (NaN and negative distances gave 0 USD), or
+            ``side`` neither ``"bid"`` nor ``"ask"``.
         """
         if side not in ("bid", "ask"):
-            raise InputError(f"side must be 'bid' or 'ask' (got {side!r})")
+            raise InputError(f"side must be 'bid' or 'ask' (got {side!r})", param="side")
+        if not distance >= 0:  # NaN fails too; inf takes every level
+            raise InputError(f"distance must be a fraction >= 0 (got {distance})", param="distance")
         p = self.bid_price if side == "bid" else self.ask_price
         q = self.bid_size if side == "bid" else self.ask_size
         m = np.abs(p / self.mid - 1.0) <= distance + 1e-12

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._calibrations import in_force
+from liqcascade._limits import MAX_HORIZON_DAYS, check_seed
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock_kernels import (
     N_PARAMS,
@@ -266,8 +267,22 @@ def default_grid(
     The cascade itself plays out in seconds to minutes (fine steps); the rest of the
     horizon is where volatility moves the index (hourly steps). The first step has
     length 0 (the shock).
+
+    Raises
+    ------
+    InputError
+        ``horizon_hours`` not finite, > 0 and at most a year
+        (:data:`~liqcascade._limits.MAX_HORIZON_DAYS` days: past it the hourly steps are
+        no forecast, and an infinite one allocated without end), or the fine steps
+        outside it.
     """
-    if not (horizon_hours > 0 and fine_s > 0 and 0 <= fine_hours <= horizon_hours):
+    if not (math.isfinite(horizon_hours) and 0 < horizon_hours <= 24 * MAX_HORIZON_DAYS):
+        raise InputError(
+            f"horizon_hours must be a finite number of hours in (0, {24 * MAX_HORIZON_DAYS}] "
+            f"(got {horizon_hours})",
+            param="horizon_hours",
+        )
+    if not (fine_s > 0 and 0 <= fine_hours <= horizon_hours):
         raise InputError("need horizon_hours > 0, fine_s > 0 and 0 <= fine_hours <= horizon")
     n_fine = round(fine_hours * 3600 / fine_s)
     n_coarse = math.ceil((horizon_hours - fine_hours) - 1e-9)
@@ -555,19 +570,27 @@ def simulate_clock(
     p = params if params is not None else LiquidityParams.static()
     mid = prepared.book.mid
     p1 = _shock_price(mid, shock, shock_price)
-    if not (math.isfinite(insurance_fund) and insurance_fund >= 0):
-        raise InputError(f"insurance_fund must be >= 0 USD (got {insurance_fund})")
+    from liqcascade.cascade._engine import check_insurance_fund
+
+    insurance_fund = check_insurance_fund(insurance_fund)
     steps = default_grid() if dt is None else np.asarray(dt, dtype=np.float64)
+    if steps.ndim != 1 or steps.size == 0:  # 2-D failed numba's typing; none ran no shock
+        raise InputError(
+            f"dt must be a one-dimensional array of at least one step (got shape {steps.shape})",
+            param="dt",
+        )
     if index_path is None:
         path = np.full(steps.size, p1)
     else:
         path = np.asarray(index_path, dtype=np.float64)
         if path.shape != steps.shape:
-            raise InputError(f"index_path has {path.size} steps, dt has {steps.size}")
+            raise InputError(
+                f"index_path has {path.size} steps, dt has {steps.size}", param="index_path"
+            )
         if not (np.all(np.isfinite(path)) and np.all(path > 0)):
-            raise InputError("index_path must be finite and > 0 USD")
+            raise InputError("index_path must be finite and > 0 USD", param="index_path")
     if np.any(~np.isfinite(steps)) or np.any(steps < 0):
-        raise InputError("dt must be finite and >= 0 seconds")
+        raise InputError("dt must be finite and >= 0 seconds", param="dt")
     d = 1.0 if p1 <= mid else -1.0
     resp = LiquidityResponse.of(prepared, d, p)
     r = resp.run(path, steps, insurance_fund, record=True)
@@ -1114,10 +1137,14 @@ def calibrated_cascade(
         ``prepared`` (positions and stops differ). Empty: every path runs on
         ``prepared``.
     """
+    from liqcascade.cascade._engine import check_insurance_fund
+
     if not (math.isfinite(sigma_hourly) and sigma_hourly >= 0):
-        raise InputError(f"sigma_hourly must be >= 0 (got {sigma_hourly})")
+        raise InputError(f"sigma_hourly must be >= 0 (got {sigma_hourly})", param="sigma_hourly")
     if n_paths < 1:
-        raise InputError(f"n_paths must be >= 1 (got {n_paths})")
+        raise InputError(f"n_paths must be >= 1 (got {n_paths})", param="n_paths")
+    seed = check_seed(seed)
+    insurance_fund = check_insurance_fund(insurance_fund)
     mid = prepared.book.mid
     for j, b in enumerate(books):
         if b.book.mid != mid:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
+
+import numpy as np
 
 from liqcascade.errors import InputError
 
@@ -67,21 +70,35 @@ class CascadeConfig:
             ok = math.isfinite(v) and (v > lo if lo_open else v >= lo) and v <= hi
             if not ok:
                 br = "(" if lo_open else "["
-                raise InputError(f"{name} must be in {br}{lo:g}, {hi:g}] (got {v})")
+                raise InputError(f"{name} must be in {br}{lo:g}, {hi:g}] (got {v})", param=name)
 
         check("refill_fraction", 0.0, 1.0)
         check("withdrawal_fraction", 0.0, 1.0)
         if self.withdrawal_fraction >= 1.0:
-            raise InputError(f"withdrawal_fraction must be < 1 (got {self.withdrawal_fraction})")
+            raise InputError(
+                f"withdrawal_fraction must be < 1 (got {self.withdrawal_fraction})",
+                param="withdrawal_fraction",
+            )
         check("mark_price_weight", 0.0, 1.0, lo_open=True)
         check("partial_chunk", 0.0, 1.0, lo_open=True)
         check("liquidation_fee", 0.0, 1.0)
         if not (math.isfinite(self.partial_threshold_usd) and self.partial_threshold_usd >= 0):
             raise InputError(
-                f"partial_threshold_usd must be >= 0 (got {self.partial_threshold_usd})"
+                f"partial_threshold_usd must be >= 0 (got {self.partial_threshold_usd})",
+                param="partial_threshold_usd",
             )
-        if self.max_rounds is not None and self.max_rounds < 1:
-            raise InputError(f"max_rounds must be >= 1 (got {self.max_rounds})")
+        mr = self.max_rounds
+        if mr is not None and (
+            isinstance(mr, bool) or not isinstance(mr, numbers.Integral) or mr < 1
+        ):  # NaN and inf failed in the kernel's int(), 2.5 ran 2 rounds
+            raise InputError(
+                f"max_rounds must be a whole number >= 1 or None (got {mr!r})", param="max_rounds"
+            )
+        if not isinstance(self.partial_liquidation, bool | np.bool_):  # NaN is truthy
+            raise InputError(
+                f"partial_liquidation must be True or False (got {self.partial_liquidation!r})",
+                param="partial_liquidation",
+            )
 
     @property
     def n_chunks(self) -> int:

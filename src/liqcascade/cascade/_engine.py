@@ -15,7 +15,13 @@ from liqcascade.cascade._result import CascadeResult
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook
 
-__all__ = ["check_shock", "ensure_prepared", "resolve_shock", "simulate_cascade"]
+__all__ = [
+    "check_insurance_fund",
+    "check_shock",
+    "ensure_prepared",
+    "resolve_shock",
+    "simulate_cascade",
+]
 
 
 def ensure_prepared(
@@ -35,6 +41,39 @@ def ensure_prepared(
     if positions is None:
         raise InputError("positions are required with an OrderBook (or pass a PreparedMarket)")
     return prepare_cascade(market, positions, stops, partial_threshold_usd=thr)
+
+
+def check_insurance_fund(value: float) -> float:
+    """The insurance fund at the start of a cascade: a finite number >= 0 USD.
+
+    Every entry point that hands a fund to a kernel applies it once (a NaN fund would
+    flow through the kernels' sums into ``bad_debt_usd`` and ``insurance_fund_end``).
+
+    Parameters
+    ----------
+    value : float
+        Fund, USD.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        ``param="insurance_fund"``, if it is not a finite number >= 0.
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"insurance_fund must be a number >= 0 USD (got {value!r})", param="insurance_fund"
+        ) from None
+    if not (math.isfinite(v) and v >= 0):
+        raise InputError(
+            f"insurance_fund must be a finite number >= 0 USD (got {v:g})", param="insurance_fund"
+        )
+    return v
 
 
 def check_shock(name: str, value: float) -> float:
@@ -176,8 +215,7 @@ def simulate_cascade(
     cfg = config if config is not None else CascadeConfig()
     if not isinstance(cfg, CascadeConfig):
         raise InputError(f"config must be a CascadeConfig (got {type(cfg).__name__})")
-    if not (math.isfinite(insurance_fund) and insurance_fund >= 0):
-        raise InputError(f"insurance_fund must be >= 0 USD (got {insurance_fund})")
+    insurance_fund = check_insurance_fund(insurance_fund)
     pm = ensure_prepared(book, positions, stops, cfg)
     mid = pm.book.mid
     dirsign, kind, value = resolve_shock(mid, shock_price, shock, shock_sell_usd, shock_buy_usd)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import check_count
 from liqcascade._typing import FloatArray
 from liqcascade.book import OrderBook
 from liqcascade.cascade._config import CascadeConfig
-from liqcascade.cascade._engine import ensure_prepared
+from liqcascade.cascade._engine import check_insurance_fund, ensure_prepared
 from liqcascade.cascade._kernels import N_GRID, fragility_kernel
 from liqcascade.cascade._prepare import PreparedMarket
 from liqcascade.errors import InputError
@@ -39,6 +41,20 @@ _COLS = (
     "n_liquidated",
     "unfilled_base",
 )
+
+
+def _shock_grid(shocks: Any) -> FloatArray:
+    """``shocks`` as a flat float64 array of finite fractions > -1 (``param="shocks"``)."""
+    raw = np.asarray(shocks)
+    try:
+        if raw.dtype.kind in "USV":
+            raise TypeError(raw.dtype)
+        s = np.ascontiguousarray(raw, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise InputError("shocks must be numbers (fractions of mid)", param="shocks") from None
+    if s.size == 0 or not np.isfinite(s).all() or (s <= -1).any():
+        raise InputError("shocks must be finite fractions > -1", param="shocks")
+    return s
 
 
 def _run_grid(
@@ -198,14 +214,18 @@ def fragility_curve(
     Returns
     -------
     FragilityCurve
+
+    Raises
+    ------
+    InputError
+        ``shocks`` empty or not finite fractions > -1, ``insurance_fund`` not a finite
+        number >= 0 (each naming its parameter).
     """
     cfg = config if config is not None else CascadeConfig()
+    fund = check_insurance_fund(insurance_fund)
     pm = ensure_prepared(market, positions, stops, cfg)
-    s = np.linspace(-0.15, 0.0, 301) if shocks is None else np.asarray(shocks, dtype=np.float64)
-    s = np.ascontiguousarray(s.ravel())
-    if s.size == 0 or not np.isfinite(s).all() or (s <= -1).any():
-        raise InputError("shocks must be finite fractions > -1")
-    out = _run_grid(pm, s, insurance_fund, cfg)
+    s = np.linspace(-0.15, 0.0, 301) if shocks is None else _shock_grid(shocks)
+    out = _run_grid(pm, s, fund, cfg)
     mid = pm.book.mid
     frame = pd.DataFrame(out, columns=list(_COLS))
     frame.insert(0, "shock", s)
@@ -307,12 +327,28 @@ def critical_shock(
     config : CascadeConfig, optional
         Extensions.
     grid : int, default 400
-        Grid points before bisection.
+        Grid points before bisection, >= 1.
     tol : float, default 1e-6
-        Bisection tolerance, fraction of mid.
+        Bisection tolerance, fraction of mid, > 0 (a tol below the spacing of floats
+        near the answer stops there).
+
+    Raises
+    ------
+    InputError
+        Naming the parameter: ``total_move`` not a non-zero fraction > -1, ``grid`` not a
+        whole number >= 1 (or too many points for the memory), ``tol`` not finite and
+        > 0, ``insurance_fund`` not a finite number >= 0.
     """
     if not (math.isfinite(total_move) and total_move != 0 and total_move > -1):
-        raise InputError(f"total_move must be a non-zero fraction > -1 (got {total_move})")
+        raise InputError(
+            f"total_move must be a non-zero fraction > -1 (got {total_move})", param="total_move"
+        )
+    if isinstance(grid, bool) or not isinstance(grid, numbers.Integral) or grid < 1:
+        raise InputError(f"grid must be a whole number >= 1 (got {grid!r})", param="grid")
+    check_count("grid", int(grid), 8.0 * (N_GRID + 3))  # the grid's rows, refused before
+    if not (math.isfinite(tol) and tol > 0):
+        raise InputError(f"tol must be a finite fraction > 0 (got {tol})", param="tol")
+    insurance_fund = check_insurance_fund(insurance_fund)
     cfg = config if config is not None else CascadeConfig()
     pm = ensure_prepared(market, positions, stops, cfg)
     mid = pm.book.mid
@@ -331,6 +367,8 @@ def critical_shock(
     lo = 0.0 if i == 0 else float(s[i - 1])
     while abs(hi - lo) > tol:
         midpoint = 0.5 * (lo + hi)
+        if not (min(lo, hi) < midpoint < max(lo, hi)):
+            break  # lo and hi are adjacent floats: a tol below their spacing is reached
         r = _run_grid(pm, np.array([midpoint]), insurance_fund, cfg)
         if hits(r)[0]:
             hi = midpoint
@@ -505,27 +543,52 @@ def next_wave_levels(
         Notional is valued at each order's trigger price (``size · trigger``, USD).
         This is the static release map: it ignores the book (see
         :func:`simulate_cascade` for how far a breach carries).
+
+    Raises
+    ------
+    InputError
+        Naming the parameter: ``price`` not finite and > 0, ``max_distance`` not a
+        finite fraction > 0, ``levels`` not finite prices > 0 on the move's side of
+        ``price``, ``direction`` neither ``"down"`` nor ``"up"``.
     """
     if direction not in ("down", "up"):
-        raise InputError(f"direction must be 'down' or 'up' (got {direction!r})")
+        raise InputError(f"direction must be 'down' or 'up' (got {direction!r})", param="direction")
     if not (math.isfinite(price) and price > 0):
-        raise InputError(f"price must be > 0 USD (got {price})")
+        raise InputError(f"price must be > 0 USD (got {price})", param="price")
+    if not (math.isfinite(max_distance) and max_distance > 0):
+        raise InputError(
+            f"max_distance must be a finite fraction > 0 (got {max_distance})",
+            param="max_distance",
+        )
     down = direction == "down"
     stops = StopBook.empty() if stops is None else stops
     if levels is None:
         step = _nice_step(price, max_distance)
+        eps = 1e-9 * step  # relative: an absolute 1e-9 USD spans ~10^291 steps at 1e-300
+        if step < 4 * math.ulp(price):  # levels a step apart would be the same float
+            raise InputError(
+                f"max_distance {max_distance:g} is too small: the levels' step "
+                f"({step:g} USD) is below the resolution of the price {price:g}",
+                param="max_distance",
+            )
         if down:
             top = math.floor(price / step) * step
             if top >= price:
                 top -= step
-            lv = np.arange(top, price * (1 - max_distance) - 1e-9, -step)
+            lv = np.arange(top, price * (1 - max_distance) - eps, -step)
         else:
             bot = math.ceil(price / step) * step
             if bot <= price:
                 bot += step
-            lv = np.arange(bot, price * (1 + max_distance) + 1e-9, step)
+            lv = np.arange(bot, price * (1 + max_distance) + eps, step)
     else:
-        lv = np.asarray(levels, dtype=np.float64).ravel()
+        try:
+            lv = np.asarray(levels, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise InputError("levels must be prices, USD (numbers)", param="levels") from None
+        if not (np.isfinite(lv).all() and (lv > 0).all()):
+            bad = lv[~(np.isfinite(lv) & (lv > 0))][0]
+            raise InputError(f"levels must be finite prices > 0 USD (got {bad:g})", param="levels")
         lv = np.sort(lv)[::-1] if down else np.sort(lv)
         bad = lv >= price if down else lv <= price
         if bad.any():

@@ -418,6 +418,11 @@ def prepare_cascade(
     if bad >= 0:
         raise InputError(f"positions: row {bad + 1}: liq_price is NaN")
     thr = np.inf if partial_threshold_usd is None else float(partial_threshold_usd)
+    if not thr >= 0:  # NaN fails too (it marked no position); inf marks none
+        raise InputError(
+            f"partial_threshold_usd must be >= 0 USD (got {partial_threshold_usd})",
+            param="partial_threshold_usd",
+        )
     n_buy, n_sell, _ = side_counts_kernel(stops.side, stops.size, stops.trigger)
     args = (book, positions, stops, thr)
     if min(n_long + n_sell, n_short + n_buy) >= _THREADED_FROM:

@@ -9,6 +9,8 @@ pricing and cuts every other account's margin.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
+from liqcascade._limits import check_count
+from liqcascade._time import to_utc
 from liqcascade.collateral._kernels import collateral_loop_kernel
 from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset
 from liqcascade.errors import InputError
@@ -72,6 +76,28 @@ class Account:
     mmr: float = 0.005
     topup_usd: float = 0.0
     topup_source: str = "transfer"
+
+    def __post_init__(self) -> None:
+        """Refuse a number the loop's kernel would carry as NaN or inf (``param`` = field)."""
+        rules: tuple[tuple[str, Any, bool, str], ...] = (
+            ("eth_size", self.eth_size, _finite(self.eth_size), "a finite number of ETH"),
+            ("eth_entry", self.eth_entry, _finite(self.eth_entry) and self.eth_entry > 0,
+             "a finite price > 0 USD"),
+            ("usdt", self.usdt, _finite(self.usdt), "a finite number of USD"),
+            ("mmr", self.mmr, _finite(self.mmr) and 0 <= self.mmr < 1,
+             "a fraction in [0, 1)"),
+            ("topup_usd", self.topup_usd, _finite(self.topup_usd) and self.topup_usd >= 0,
+             "a finite number >= 0 USD"),
+        )  # fmt: skip
+        for key, value in self.collateral.items():
+            ok = _finite(value) and float(value) >= 0
+            rules += ((f"collateral[{key!r}]", value, ok, "a finite number >= 0 USD"),)
+        for name, value, ok, rule in rules:
+            if not ok:
+                param = "collateral" if name.startswith("collateral") else name
+                raise InputError(
+                    f"account {self.name!r}: {name} must be {rule} (got {value!r})", param=param
+                )
 
 
 @dataclass(frozen=True)
@@ -225,7 +251,15 @@ class CollateralSetup:
         CollateralSetup
             ETH sizes (ETH), USDT balances, top-ups and collateral (USD at fair value at
             the start) times ``factor``; assets and venue unchanged.
+
+        Raises
+        ------
+        InputError
+            ``param="factor"``, if ``factor`` is not a finite number > 0 (a negative one
+            turned longs into shorts and collateral into debt).
         """
+        if not (_finite(factor) and factor > 0):
+            raise InputError(f"factor must be a finite number > 0 (got {factor!r})", param="factor")
         accs = tuple(
             replace(
                 a,
@@ -237,6 +271,11 @@ class CollateralSetup:
             for a in self.accounts
         )
         return replace(self, accounts=accs)
+
+
+def _finite(value: Any) -> bool:
+    """Whether ``value`` is a real number (not a bool or text) and finite."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _bar_points(n: int) -> np.ndarray:
@@ -337,15 +376,24 @@ def eth_shock_path(
     Raises
     ------
     InputError
-        For a ``shock`` or ``fall_min`` out of range.
+        For a ``p0`` that is not a finite price > 0, a ``shock`` or ``fall_min`` out of
+        range, or a ``total_min`` that is not a whole number or too long for the memory.
     """
+    if not (_finite(p0) and p0 > 0):
+        raise InputError(f"p0 must be a finite price > 0 USD (got {p0!r})", param="p0")
     if not -1 < shock < 0:
         raise InputError(f"shock must be in (-1, 0) (got {shock})", param="shock")
+    for name, value in (("fall_min", fall_min), ("total_min", total_min)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise InputError(
+                f"{name} must be a whole number of minutes (got {value!r})", param=name
+            )
     if not 0 < fall_min < total_min:
         raise InputError("fall_min must be in (0, total_min)", param="fall_min")
+    check_count("total_min", int(total_min), _PATH_MINUTE_BYTES)
     t = np.arange(total_min)
     v = p0 * (1 + shock * np.minimum(t / fall_min, 1.0))
-    return pd.Series(v, index=pd.date_range(pd.Timestamp(start), periods=total_min, freq="1min"))
+    return pd.Series(v, index=pd.date_range(to_utc(start), periods=total_min, freq="1min"))
 
 
 def _fair(asset: CollateralAsset, eth: np.ndarray, pricing: str) -> np.ndarray:
@@ -523,6 +571,43 @@ class CollateralResult:
         }
 
 
+#: Bytes per minute of a shock path (the minutes, the prices and their time index).
+_PATH_MINUTE_BYTES = 32
+
+
+def _minute_path(eth_path: Any) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """The prices (USD) and UTC minutes of an ETH path, checked (``param="eth_path"``).
+
+    A naive index is read as UTC. The minutes must follow each other one minute apart:
+    the loop's rates are per minute (liquidator capacity, impact decay), so a path out
+    of order, with a repeated minute or on another interval ran silently at the wrong
+    speed.
+    """
+    if (
+        not isinstance(eth_path, pd.Series)
+        or len(eth_path) < 2
+        or not isinstance(eth_path.index, pd.DatetimeIndex)
+    ):
+        raise InputError("eth_path must be a series on a minute DatetimeIndex", param="eth_path")
+    try:
+        eth = eth_path.to_numpy(np.float64)
+    except (TypeError, ValueError):
+        raise InputError("eth_path must be prices (numbers), USD", param="eth_path") from None
+    if not np.all(np.isfinite(eth)) or np.any(eth <= 0):
+        raise InputError("eth_path must be finite and > 0", param="eth_path")
+    ts = eth_path.index
+    ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
+    off = np.asarray((ts[1:] - ts[:-1]) != pd.Timedelta(minutes=1))
+    if off.any():
+        i = int(np.argmax(off)) + 1
+        raise InputError(
+            f"eth_path must hold one price per minute in time order (row {i + 1} at {ts[i]} "
+            f"follows {ts[i - 1]})",
+            param="eth_path",
+        )
+    return eth, ts
+
+
 def simulate_collateral(
     setup: CollateralSetup, eth_path: pd.Series, pricing: str = "own-book"
 ) -> CollateralResult:
@@ -546,12 +631,7 @@ def simulate_collateral(
             f"pricing must be one of {', '.join(PRICING_METHODS)} (got {pricing!r})",
             param="pricing",
         )
-    if len(eth_path) < 2 or not isinstance(eth_path.index, pd.DatetimeIndex):
-        raise InputError("eth_path must be a series on a minute DatetimeIndex", param="eth_path")
-    eth = eth_path.to_numpy(float)
-    if not np.all(np.isfinite(eth)) or np.any(eth <= 0):
-        raise InputError("eth_path must be finite and > 0", param="eth_path")
-    ts = eth_path.index
+    eth, ts = _minute_path(eth_path)
     n_t, assets, v = len(ts), setup.assets, setup.venue
     method = PRICING_METHODS[pricing]
     fair = np.column_stack([_fair(a, eth, pricing) for a in assets])

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade._limits import check_count, check_whole
 from liqcascade.cascade import FINE_STEP_S, LiquidityParams, resolve_shock
 from liqcascade.contagion._arbitrage import Link, cross_venues
 from liqcascade.contagion._clock_venue import ClockVenueState, latent_book
@@ -134,9 +135,10 @@ def simulate_contagion(
     ContagionResult
     """
     _check(venues, links, lending, shock_venue)
-    if max_rounds < 1:
-        raise InputError(f"max_rounds must be >= 1 (got {max_rounds})")
+    max_rounds = check_whole(max_rounds, "max_rounds")  # 2.5 raised range()'s TypeError
     clocked = liquidity is not None
+    if clocked:  # each clocked venue keeps 7 float64 per round, allocated up front
+        check_count("max_rounds", max_rounds, 56.0 * len(venues))
     if clocked and not (math.isfinite(round_s) and round_s > 0):
         raise InputError(f"round_s must be > 0 seconds (got {round_s})", param="round_s")
     if scope not in SCOPES:

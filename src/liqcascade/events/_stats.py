@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from liqcascade._limits import check_count, check_level, check_whole
 from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,17 @@ def newey_west_mean(x: FloatArray, lag: int) -> MeanTest:
         Observations in time order (NaNs dropped).
     lag : int
         Maximum lag ``L`` (>= 0); capped at ``n − 1``.
+
+    Returns
+    -------
+    MeanTest
+
+    Raises
+    ------
+    InputError
+        ``lag`` not a whole number >= 0 (a negative lag was taken as 0).
     """
+    check_whole(lag, "lag", 0)
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x)]
     n = len(x)
@@ -100,12 +112,22 @@ def block_bootstrap_ci(
     -------
     (low, high) : tuple of float
         NaN when fewer than 2 observations.
+
+    Raises
+    ------
+    InputError
+        ``block`` or ``n_boot`` not a whole number >= 1 (a block of 0 or less was taken
+        as 1; ``n_boot`` 0 raised numpy's reshape error), ``level`` not in (0, 1).
     """
+    check_whole(block, "block")
+    check_whole(n_boot, "n_boot")
+    level = check_level(level)
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x)]
     n = len(x)
     if n < 2:
         return math.nan, math.nan
+    check_count("n_boot", n_boot, 24.0 * (n + block))  # the resample indices and values
     b = int(max(1, min(block, n)))
     nb = -(-n // b)
     starts = rng.integers(0, n, size=(n_boot, nb))
@@ -171,8 +193,25 @@ def overlap_adjusted_mean(x: FloatArray, bars: npt.ArrayLike, h: int) -> Adjuste
         Event bar positions (same length as ``x``).
     h : int
         Horizon in bars (>= 1).
+
+    Returns
+    -------
+    AdjustedMeanTest
+
+    Raises
+    ------
+    InputError
+        ``h`` not a whole number >= 1; ``bars`` not one per observation.
     """
     from scipy import stats
+
+    check_whole(h, "h")
+    if np.shape(bars) != np.shape(x):
+        raise InputError(
+            f"bars must hold one bar per observation (got shape {np.shape(bars)} for "
+            f"{np.shape(x)})",
+            param="bars",
+        )
 
     x = np.asarray(x, dtype=np.float64)
     b = np.asarray(bars, dtype=np.float64)

@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import signal
 import subprocess
@@ -1219,7 +1220,17 @@ def cluster_metrics(book: Any, price: float, span: float = 0.30) -> dict[str, fl
         ``cluster_above_pct``, ``cluster_within_pct`` (percent of ``price``),
         ``cluster_below_threshold_usd``, ``cluster_above_threshold_usd`` (USD; inf when
         the side is empty), ``notional_2pct_usd``, ``notional_5pct_usd`` (USD).
+
+    Raises
+    ------
+    InputError
+        ``price`` not a finite price > 0 or ``span`` not a finite number > 0 (either
+        gave "no cluster" and 0 USD near the price, whatever the book).
     """
+    if not (isinstance(price, numbers.Real) and math.isfinite(price) and price > 0):
+        raise InputError(f"price must be a finite price > 0 USD (got {price!r})", param="price")
+    if not (isinstance(span, numbers.Real) and math.isfinite(span) and span > 0):
+        raise InputError(f"span must be a finite number > 0 (got {span!r})", param="span")
     usd = book.size * book.liq_price
     liq = book.liq_price
     below = (book.side == 1) & (liq < price)

@@ -49,14 +49,20 @@ MIN_LEFTOVER_BASE: float = MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD / 2
 _ALIASES = {"ETH": "WETH", "BTC": "WBTC"}
 
 
-def _arr(x: Any, name: str, *, positive: bool = False) -> FloatArray:
+def _arr(x: Any, name: str, *, positive: bool = False, at_most: float | None = None) -> FloatArray:
     a = np.asarray(x, dtype=np.float64)
     bad = ~np.isfinite(a) | ((a <= 0) if positive else (a < 0))
+    if at_most is not None:  # a fraction: a threshold or a share above 1 is a percent
+        bad |= a > at_most
     if np.any(bad):
         first = np.argwhere(bad)[0]
         where = f"[{', '.join(str(int(i)) for i in first)}]" if a.ndim else ""
         rule = "> 0" if positive else ">= 0"
-        raise InputError(f"{name}{where} must be finite and {rule} (got {a[tuple(first)]})")
+        if at_most is not None:
+            rule += f" and <= {at_most:g}"
+        raise InputError(
+            f"{name}{where} must be finite and {rule} (got {a[tuple(first)]})", param=name
+        )
     return a
 
 
@@ -162,7 +168,7 @@ def health_factor(
     """
     c = _arr(collateral_amounts, "collateral_amounts")
     p = _arr(collateral_prices, "collateral_prices")
-    lt = _arr(liq_thresholds, "liq_thresholds")
+    lt = _arr(liq_thresholds, "liq_thresholds", at_most=1.0)
     d = _arr(debt_amounts, "debt_amounts")
     q = _arr(debt_prices, "debt_prices")
     weighted = np.sum(c * p * lt, axis=-1)
@@ -198,7 +204,7 @@ def aave_liquidation_price(
         at or below it. 0 where the other collateral alone covers the debt.
     """
     c = _arr(collateral_amount, "collateral_amount", positive=True)
-    lt = _arr(liq_threshold, "liq_threshold", positive=True)
+    lt = _arr(liq_threshold, "liq_threshold", positive=True, at_most=1.0)
     debt = _arr(debt_usd, "debt_usd")
     other = _arr(other_weighted_collateral_usd, "other_weighted_collateral_usd")
     return np.atleast_1d(np.maximum((debt - other) / (c * lt), 0.0))
@@ -346,14 +352,18 @@ def aave_liquidation(
     cp = np.atleast_1d(_arr(collateral_price, "collateral_price", positive=True))
     d = np.atleast_1d(_arr(debt_amount, "debt_amount"))
     dp = np.atleast_1d(_arr(debt_price, "debt_price", positive=True))
-    lt = np.atleast_1d(_arr(liq_threshold, "liq_threshold"))
+    lt = np.atleast_1d(_arr(liq_threshold, "liq_threshold", at_most=1.0))
     bonus = np.atleast_1d(_arr(liq_bonus, "liq_bonus", positive=True))
     if np.any(bonus < 1):
-        raise InputError("liq_bonus is a multiplier and must be >= 1 (1.05 = 5 % bonus)")
+        raise InputError(
+            "liq_bonus is a multiplier and must be >= 1 (1.05 = 5 % bonus)", param="liq_bonus"
+        )
     cover = np.atleast_1d(np.asarray(debt_to_cover, dtype=np.float64))
     if np.any(np.isnan(cover) | (cover < 0)):
-        raise InputError("debt_to_cover must be >= 0")
-    fee_share = np.atleast_1d(_arr(liquidation_protocol_fee, "liquidation_protocol_fee"))
+        raise InputError("debt_to_cover must be >= 0", param="debt_to_cover")
+    fee_share = np.atleast_1d(
+        _arr(liquidation_protocol_fee, "liquidation_protocol_fee", at_most=1.0)
+    )
     c, cp, d, dp, lt, bonus, cover, fee_share = np.broadcast_arrays(
         c, cp, d, dp, lt, bonus, cover, fee_share
     )
@@ -368,8 +378,8 @@ def aave_liquidation(
     if health_factor is None:
         with np.errstate(divide="ignore", invalid="ignore"):
             hf = np.where(debt_usd > 0, coll_usd * lt / np.where(debt_usd > 0, debt_usd, 1), np.inf)
-    else:
-        hf = np.broadcast_to(np.asarray(health_factor, dtype=np.float64), c.shape).copy()
+    else:  # a NaN health factor read as "not liquidatable"
+        hf = np.broadcast_to(_arr(health_factor, "health_factor"), c.shape).copy()
     liquidatable = (hf < 1.0) & (d > 0) & (c > 0)
 
     partial = (

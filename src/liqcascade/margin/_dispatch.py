@@ -23,7 +23,7 @@ from liqcascade.margin._bybit import BYBIT_DEFAULT_MMR, bybit_liq_price
 from liqcascade.margin._hyperliquid import hyperliquid_liq_price, hyperliquid_max_leverage
 from liqcascade.margin._inputs import margin_from_leverage, position_arrays
 from liqcascade.margin._result import LiqResult
-from liqcascade.margin._tiers import TierTable, load_tiers
+from liqcascade.margin._tiers import TierTable, load_tiers, notional_array
 
 #: Highest leverage Bybit's ETHUSDT/BTCUSDT perpetuals allow (first risk limit).
 BYBIT_MAX_LEVERAGE: float = 100.0
@@ -207,9 +207,15 @@ def max_leverage_for(
     -------
     array of float
         Max leverage (x) per notional, at least 1-D; 0 past a tier table's last cap.
+
+    Raises
+    ------
+    InputError
+        ``param="notional"``: a notional that is NaN, infinite or negative (it was
+        given the first or last tier's leverage, or the venue's cap, without a word).
     """
     rules = venue_rules(venue)
-    n = np.atleast_1d(np.asarray(notional, dtype=np.float64))
+    n = np.atleast_1d(notional_array(notional))
     return rules.max_leverage(symbol, n, tiers, mmr)
 
 
@@ -288,11 +294,17 @@ def leverage_refusal(
         The index of the first refused position (0-based, in the broadcast flat arrays)
         and the message's body, which starts with the leverage's value: the caller
         prefixes ``"leverage "`` (and an index, a file or a row).
+
+    Raises
+    ------
+    InputError
+        ``param="notional"``: a notional that is NaN, infinite or negative (a NaN
+        one passed any leverage on Bybit and Hyperliquid).
     """
     rules = venue_rules(venue)
     lev2d, n2d = np.broadcast_arrays(
         np.atleast_1d(np.asarray(leverage, dtype=np.float64)),
-        np.atleast_1d(np.asarray(notional, dtype=np.float64)),
+        np.atleast_1d(notional_array(notional)),
     )
     lev, n = lev2d.ravel(), n2d.ravel()
     low = np.flatnonzero(lev < MIN_LEVERAGE)

@@ -101,10 +101,26 @@ def margin_from_leverage(size: Any, entry_price: Any, leverage: Any) -> FloatArr
         USD.
     leverage : float or array
         Notional / margin, > 0.
+
+    Returns
+    -------
+    array of float
+        Margin per position, USD, at least 1-D.
+
+    Raises
+    ------
+    InputError
+        Naming ``size``, ``entry_price`` or ``leverage``: an entry that is not finite
+        and > 0 (NaN, inf or a negative size came back as a NaN, inf or negative
+        margin).
     """
+    q = np.atleast_1d(np.asarray(size, dtype=np.float64))
+    ep = np.atleast_1d(np.asarray(entry_price, dtype=np.float64))
     lev = np.atleast_1d(np.asarray(leverage, dtype=np.float64))
-    _check(lev, "leverage", allow_zero=False)
-    return np.atleast_1d(np.asarray(size, dtype=np.float64) * entry_price / lev)
+    _check(q.ravel(), "size", allow_zero=False)
+    _check(ep.ravel(), "entry_price", allow_zero=False)
+    _check(lev.ravel(), "leverage", allow_zero=False)
+    return np.atleast_1d(q * ep / lev)
 
 
 def bankruptcy_price(side: Any, size: Any, entry_price: Any, margin: Any) -> FloatArray:

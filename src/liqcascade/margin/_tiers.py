@@ -42,6 +42,42 @@ TIER_COLUMNS: tuple[str, ...] = (
 _CUM_RTOL = 1e-6
 
 
+def notional_array(notional: Any, name: str = "notional", *, nan_only: bool = False) -> FloatArray:
+    """``notional`` as float64 (its shape kept), each entry finite and >= 0 USD.
+
+    Parameters
+    ----------
+    notional : float or array-like
+        Position notional(s), USD.
+    name : str, default "notional"
+        The parameter's name, for the error and its ``param``.
+    nan_only : bool, default False
+        Refuse NaN only (a tier table's own lookups clamp any other number to its first
+        or last tier).
+
+    Returns
+    -------
+    array of float64
+
+    Raises
+    ------
+    InputError
+        On an entry that is not a number or NaN, or (without ``nan_only``) infinite or
+        negative; naming ``name`` and the index in an array.
+    """
+    try:
+        n = np.asarray(notional, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number, USD (got {notional!r})", param=name) from None
+    bad = np.isnan(n) if nan_only else ~(np.isfinite(n) & (n >= 0))
+    if bad.any():
+        first = np.argwhere(bad)[0]
+        where = f"[{', '.join(str(int(i)) for i in first)}]" if n.ndim else ""
+        rule = "a number (USD)" if nan_only else "a finite number >= 0 USD"
+        raise InputError(f"{name}{where} must be {rule} (got {n[tuple(first)]:g})", param=name)
+    return n
+
+
 @dataclass(frozen=True, eq=False)
 class TierTable:
     """Leverage brackets of one contract.
@@ -99,8 +135,14 @@ class TierTable:
         -------
         array of int64
             0-based tier per notional.
+
+        Raises
+        ------
+        InputError
+            ``param="notional"``: a NaN notional (it took the last tier: the table's
+            lowest leverage and highest rate for no notional at all).
         """
-        n = np.asarray(notional, dtype=np.float64)
+        n = notional_array(notional, nan_only=True)
         k = np.searchsorted(self.notional_floor, n, side="right") - 1
         return np.clip(k, 0, len(self) - 1).astype(np.int64)
 
@@ -117,7 +159,7 @@ class TierTable:
         array of float
             Max leverage (x) per notional; 0 at or above the last cap.
         """
-        n = np.asarray(notional, dtype=np.float64)
+        n = notional_array(notional, nan_only=True)
         lev = self.max_leverage[self.tier_index(n)]
         return np.where(n >= self.notional_cap[-1], 0.0, lev)
 
@@ -134,7 +176,7 @@ class TierTable:
         array of float
             Maintenance margin per notional, USD.
         """
-        n = np.asarray(notional, dtype=np.float64)
+        n = notional_array(notional, nan_only=True)
         k = self.tier_index(n)
         return n * self.mmr[k] - self.cum[k]
 
@@ -352,8 +394,14 @@ def max_leverage(notional: Any, tiers: str | Path | TierTable = "ETHUSDT") -> Fl
     -------
     array of float
         Max leverage per notional (0 above the table's last cap).
+
+    Raises
+    ------
+    InputError
+        ``param="notional"``: a notional that is NaN, infinite or negative (NaN was
+        given 1x, a negative notional 125x).
     """
-    return load_tiers(tiers).max_leverage_at(np.atleast_1d(np.asarray(notional, dtype=float)))
+    return load_tiers(tiers).max_leverage_at(np.atleast_1d(notional_array(notional)))
 
 
 def fetch_tiers_ccxt(exchange: Any = "binanceusdm", symbol: str = "ETH/USDT:USDT") -> TierTable:

@@ -51,6 +51,21 @@ def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
         raise InputError(f"{label}[{i}] must be {rule} (got {values[i]:g})")
 
 
+def _selection(mask: Any, n: int) -> IntArray:
+    """The 0-based indices ``mask`` selects among ``n`` entries (``param="mask"``).
+
+    A boolean mask of another length, an index out of range or anything else numpy
+    cannot index with raised numpy's IndexError from inside ``subset``.
+    """
+    try:
+        return np.arange(n, dtype=np.int64)[np.asarray(mask)]
+    except (IndexError, TypeError, ValueError) as exc:
+        raise InputError(
+            f"mask must be a boolean mask of length {n} or indices in [0, {n}): {exc}",
+            param="mask",
+        ) from None
+
+
 def _sides(x: Any, label: str, words: str, allowed: tuple[int, int]) -> Int8Array:
     """Sides as int8, each checked to be one of ``allowed`` before the cast.
 
@@ -207,8 +222,9 @@ class PositionBook:
         PositionBook
             The selected positions, same venue and symbol.
         """
+        idx = _selection(mask, len(self))
         kw: dict[str, Any] = {
-            f.name: getattr(self, f.name)[mask]
+            f.name: getattr(self, f.name)[idx]
             for f in fields(self)
             if isinstance(getattr(self, f.name), np.ndarray)
         }
@@ -234,7 +250,7 @@ class PositionBook:
             If ``factor`` is not > 0.
         """
         if not factor > 0:
-            raise InputError(f"scale factor must be > 0 (got {factor})")
+            raise InputError(f"scale factor must be > 0 (got {factor})", param="factor")
         return PositionBook(
             self.side, self.size * factor, self.entry_price, self.margin * factor,
             self.liq_price, self.bankruptcy_price, self.account, self.opened_ms,
@@ -343,7 +359,8 @@ class StopBook:
         -------
         StopBook
         """
-        return StopBook(self.side[mask], self.trigger[mask], self.size[mask])
+        idx = _selection(mask, len(self))
+        return StopBook(self.side[idx], self.trigger[idx], self.size[idx])
 
     @staticmethod
     def concat(books: list[StopBook]) -> StopBook:

@@ -17,6 +17,7 @@ silently (:attr:`LiquidationMap.outside`); positions that cannot be liquidated
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -660,11 +661,18 @@ def liquidation_map(
     as_of : datetime-like, optional
         Time of the book (labels only).
     min_prominence : float, default 0.1
-        Cluster prominence threshold, fraction of the tallest bucket.
+        Cluster prominence threshold, fraction of the tallest bucket, in [0, 1].
 
     Returns
     -------
     LiquidationMap
+
+    Raises
+    ------
+    InputError
+        Naming the parameter: ``price`` not finite and > 0, ``bucket`` outside
+        (0, 0.5], ``range_`` outside (0, 1) or below ``bucket``, ``min_prominence``
+        outside [0, 1] (NaN kept every peak, above 1 none).
 
     Notes
     -----
@@ -677,6 +685,12 @@ def liquidation_map(
         raise InputError("price is required (the current price, USD)")
     price = float(price)
     _check(price, bucket, range_)
+    if not (math.isfinite(min_prominence) and 0 <= min_prominence <= 1):
+        raise InputError(
+            f"min_prominence must be a fraction in [0, 1] of the tallest bucket "
+            f"(got {min_prominence})",
+            param="min_prominence",
+        )
     edges = _edges(price, bucket, range_)
     amounts, out = _bin_all(positions, stops, edges)
     outside: dict[str, float] = {}

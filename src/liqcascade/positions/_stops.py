@@ -36,6 +36,7 @@ and are dropped. The model is deterministic: no random numbers.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,16 +263,43 @@ def wilder_atr(prices: pd.DataFrame, period: int = 14) -> FloatArray:
     Parameters
     ----------
     prices : pandas.DataFrame
-        Columns ``high``, ``low``, ``close`` (USD).
+        Columns ``high``, ``low``, ``close`` (USD), in time order (no bars: an empty
+        array).
     period : int, default 14
-        Window, bars.
+        Window, bars, a whole number >= 1.
+
+    Returns
+    -------
+    array of float
+        ATR per bar, USD, in the order of ``prices``.
+
+    Raises
+    ------
+    InputError
+        ``period`` not a whole number >= 1 (0 raised ZeroDivisionError); ``prices``
+        missing a column, with a price that is not finite and > 0, a low above its high
+        (a NaN price made the ATR NaN from that bar on, a low above the high made it
+        negative), or a time index out of order.
     """
-    return _wilder_atr(
-        prices["high"].to_numpy(np.float64),
-        prices["low"].to_numpy(np.float64),
-        prices["close"].to_numpy(np.float64),
-        period,
-    )
+    if isinstance(period, bool) or not isinstance(period, numbers.Integral) or period < 1:
+        raise InputError(f"period must be a whole number >= 1 (got {period!r})", param="period")
+    missing = [c for c in ("high", "low", "close") if c not in prices.columns]
+    if missing:
+        raise InputError(
+            f"prices: missing columns {missing} (need high, low, close)", param="prices"
+        )
+    if isinstance(prices.index, pd.DatetimeIndex) and not prices.index.is_monotonic_increasing:
+        raise InputError("prices: bars must be in time order", param="prices")
+    h, lo, c = (prices[k].to_numpy(np.float64) for k in ("high", "low", "close"))
+    ok = np.isfinite(h) & np.isfinite(lo) & np.isfinite(c) & (lo > 0) & (c > 0) & (lo <= h)
+    if not ok.all():
+        i = int(np.argmin(ok))
+        raise InputError(
+            f"prices: bar {i + 1}: high, low and close must be finite and > 0 with low <= high "
+            f"(got high {h[i]:g}, low {lo[i]:g}, close {c[i]:g})",
+            param="prices",
+        )
+    return _wilder_atr(h, lo, c, int(period))
 
 
 def _wilder_atr(h: FloatArray, lo: FloatArray, c: FloatArray, period: int) -> FloatArray:

@@ -30,7 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import MAX_HORIZON_DAYS, check_seed
+from liqcascade._limits import MAX_HORIZON_DAYS, check_level, check_seed, check_whole
 from liqcascade._time import to_utc
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
@@ -166,7 +166,10 @@ class BacktestSettings:
             raise InputError(f"fixed_pct must be in (0, 1) (got {self.fixed_pct})")
         if not (math.isfinite(self.k) and self.k > 0):
             raise InputError(f"k must be > 0 (got {self.k})")
-        if not 1 <= self.horizon_days <= MAX_HORIZON_DAYS:
+        whole = isinstance(self.horizon_days, int | np.integer) and not isinstance(
+            self.horizon_days, bool
+        )
+        if not (whole and 1 <= self.horizon_days <= MAX_HORIZON_DAYS):
             raise InputError(
                 f"horizon_days must be in [1, {MAX_HORIZON_DAYS}] (got {self.horizon_days})",
                 param="horizon_days",
@@ -175,10 +178,20 @@ class BacktestSettings:
             raise InputError(
                 f"leverage must be in [1, 125] (got {self.leverage})", param="leverage"
             )
-        if self.notional_usd <= 0:
-            raise InputError(f"notional_usd must be > 0 (got {self.notional_usd})")
+        if not (math.isfinite(self.notional_usd) and self.notional_usd > 0):
+            raise InputError(
+                f"notional_usd must be > 0 (got {self.notional_usd})", param="notional_usd"
+            )
+        if not 0 < self.max_liq_fraction <= 1:  # NaN fails too
+            raise InputError(
+                f"max_liq_fraction must be in (0, 1] (got {self.max_liq_fraction})",
+                param="max_liq_fraction",
+            )
+        if not (math.isfinite(self.band) and 0 <= self.band < 0.2):
+            raise InputError(f"band must be in [0, 0.2) (got {self.band})", param="band")
         if self.n_random < 0:
             raise InputError(f"n_random must be >= 0 (got {self.n_random})", param="n_random")
+        check_whole(self.n_random, "n_random", 0)  # NaN, inf and 2.5 passed "< 0"
         check_seed(self.seed, "seed")
         if self.vol_refit not in ("yearly", "whole"):
             raise InputError(
@@ -250,11 +263,15 @@ def wilson_interval(k: int, n: int, level: float = STOP_OUT_LEVEL) -> tuple[floa
     Raises
     ------
     InputError
-        If ``k`` is not in [0, n] (``param="k"``).
+        If ``k`` is not in [0, n] (``param="k"``), ``n`` is negative (``param="n"``) or
+        ``level`` is not a fraction in (0, 1) (``param="level"``; NaN gave (0, 1)).
     """
     from scipy.stats import norm
 
-    if n <= 0:
+    level = check_level(level)
+    if not n >= 0:
+        raise InputError(f"n must be a count >= 0 (got {n})", param="n")
+    if n == 0:
         return float("nan"), float("nan")
     if not 0 <= k <= n:
         raise InputError(f"k must be in [0, n] (got k={k}, n={n})", param="k")
@@ -282,8 +299,16 @@ def max_drawdown(equity: np.ndarray) -> float:
     -------
     float
         Largest peak-to-trough fall, in the units of ``equity``, >= 0.
+
+    Raises
+    ------
+    InputError
+        ``param="equity"``: an entry that is not finite (NaN made the drawdown NaN).
     """
-    e = np.concatenate([[0.0], np.asarray(equity, dtype=np.float64)])
+    e = np.concatenate([[0.0], np.asarray(equity, dtype=np.float64).ravel()])
+    if not np.isfinite(e).all():
+        i = int(np.argmin(np.isfinite(e))) - 1
+        raise InputError(f"equity[{i}] must be a finite number (got {e[i + 1]:g})", param="equity")
     return float(np.max(np.maximum.accumulate(e) - e))
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._limits import check_whole
 from liqcascade.cascade import simulate_cascade
 from liqcascade.errors import InputError
 from liqcascade.market import MarketSpec, MarketState, estimated_market
@@ -114,8 +115,9 @@ class RecommendSettings:
                 raise InputError(f"{nm} must be in [0, 0.2) (got {v})")
         if not 0 < self.max_liq_fraction <= 1:
             raise InputError(f"max_liq_fraction must be in (0, 1] (got {self.max_liq_fraction})")
-        if self.vol_days < 200:
-            raise InputError(f"vol_days must be >= 200 (got {self.vol_days})")
+        check_whole(self.vol_days, "vol_days", 200)  # NaN and inf passed "< 200"
+        if not (math.isfinite(self.window) and 0 <= self.window < 0.5):  # expected_slippage's
+            raise InputError(f"window must be in [0, 0.5) (got {self.window})", param="window")
 
 
 def round_step(price: float) -> float:

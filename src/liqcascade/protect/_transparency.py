@@ -37,6 +37,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from liqcascade._limits import check_level
 from liqcascade._time import to_utc
 from liqcascade.errors import InputError
 
@@ -90,9 +91,19 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     -------
     float
         Rank correlation in [-1, 1]; NaN with fewer than 3 pairs or a constant side.
+
+    Raises
+    ------
+    InputError
+        If ``a`` and ``b`` differ in shape (numpy's broadcast error before).
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise InputError(
+            f"a and b must be paired: the same shape (got {a.shape} and {b.shape})",
+            param=("a", "b"),
+        )
     ok = np.isfinite(a) & np.isfinite(b)
     if ok.sum() < 3:
         return float("nan")
@@ -126,9 +137,21 @@ def top_decile_precision(
     (float, int)
         Precision (share of the metric's top days whose target is in its top group,
         fraction; NaN without such days) and the number of the metric's top days.
+
+    Raises
+    ------
+    InputError
+        ``q`` not a fraction in (0, 1) (numpy's ValueError before); ``metric`` and
+        ``target`` of different shapes.
     """
+    q = check_level(q, "q")
     m = np.asarray(metric, dtype=np.float64)
     t = np.asarray(target, dtype=np.float64)
+    if m.shape != t.shape:
+        raise InputError(
+            f"metric and target must be paired: the same shape (got {m.shape} and {t.shape})",
+            param=("metric", "target"),
+        )
     ok = np.isfinite(m) & np.isfinite(t)
     m, t = m[ok], t[ok]
     if len(m) == 0:

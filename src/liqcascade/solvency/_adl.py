@@ -46,6 +46,8 @@ insurance fund.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -182,6 +184,47 @@ def gini(x: np.ndarray) -> float:
     return float((2.0 * np.sum(i * v) / (n * tot)) - (n + 1.0) / n)
 
 
+def _adl_inputs(
+    side: Any, size: Any, entry_price: Any, margin: Any, mark_price: float
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
+    """The ADL functions' arrays as float64, checked once (each error names its parameter).
+
+    ``side`` is +1, -1 or 0 (a closed slot), ``size`` finite and >= 0, ``entry_price``
+    finite and > 0 where a position is open, ``margin`` (when given) finite and >= 0, all
+    of one length; ``mark_price`` finite and > 0. A NaN or infinite entry, margin or mark
+    price came back as a NaN ranking or capacity, or as a zero capacity that dropped the
+    position from the queue without a word.
+    """
+    if not (isinstance(mark_price, numbers.Real) and math.isfinite(mark_price) and mark_price > 0):
+        raise InputError(f"mark_price must be > 0 (got {mark_price})", param="mark_price")
+    s = np.asarray(side, dtype=np.float64)
+    q = np.asarray(size, dtype=np.float64)
+    e = np.asarray(entry_price, dtype=np.float64)
+    m = None if margin is None else np.asarray(margin, dtype=np.float64)
+    n = s.shape[0] if s.ndim == 1 else -1
+    arrays = [("side", s), ("size", q), ("entry_price", e)] + ([] if m is None else [("margin", m)])
+    if n < 0 or any(a.shape != (n,) for _, a in arrays):
+        names = ", ".join(k for k, _ in arrays)
+        raise InputError(
+            f"{names} must be one-dimensional with the same length",
+            param=tuple(k for k, _ in arrays),
+        )
+    open_ = q > 0
+    checks = [
+        ("side", s, np.isin(s, (-1.0, 0.0, 1.0)), "+1, -1 or 0"),
+        ("size", q, np.isfinite(q) & (q >= 0), "finite and >= 0 (base units)"),
+        ("entry_price", e, ~open_ | (np.isfinite(e) & (e > 0)), "finite and > 0 USD"),
+    ]
+    if m is not None:
+        checks.append(("margin", m, np.isfinite(m) & (m >= 0), "finite and >= 0 USD"))
+    for name, arr, ok, rule in checks:
+        bad = np.flatnonzero(~ok)
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(f"{name}[{i}] must be {rule} (got {arr[i]:g})", param=name)
+    return s, q, e, m
+
+
 def adl_capacity(
     side: np.ndarray,
     size: np.ndarray,
@@ -216,10 +259,25 @@ def adl_capacity(
     -------
     (array of float, array of float)
         Per-unit haircut ``g`` (USD per base unit) and capacity ``size * g`` (USD).
+
+    Raises
+    ------
+    InputError
+        Naming the parameter: arrays of different lengths, a ``side`` other than +1, -1
+        or 0, a ``size`` not finite and >= 0, an open position's ``entry_price`` not
+        finite and > 0, a ``mark_price`` or ``bankruptcy_price`` not finite and > 0
+        (>= 0 for the bankruptcy price), a ``loss_side`` other than +1 or -1.
     """
-    s = np.asarray(side, dtype=np.float64)
-    q = np.asarray(size, dtype=np.float64)
-    u = s * (mark_price - np.asarray(entry_price, dtype=np.float64))
+    s, q, e, _ = _adl_inputs(side, size, entry_price, None, mark_price)
+    _check_loss_side(loss_side)
+    if bankruptcy_price is not None and not (
+        math.isfinite(bankruptcy_price) and bankruptcy_price >= 0
+    ):
+        raise InputError(
+            f"bankruptcy_price must be a finite price >= 0 USD (got {bankruptcy_price})",
+            param="bankruptcy_price",
+        )
+    u = s * (mark_price - e)
     winner = (s == -loss_side) & (u > 0) & (q > 0)
     g = np.where(winner, u, 0.0)
     if bankruptcy_price is not None:
@@ -264,18 +322,21 @@ def adl_ranking(
     Raises
     ------
     InputError
-        For an unknown policy or one that is not a queue (``param="policy"``).
+        For an unknown policy or one that is not a queue (``param="policy"``); for
+        arrays or a mark price outside their domain (as :func:`adl_capacity`; ``margin``
+        finite and >= 0), naming the parameter.
     """
     rules = adl_policy(policy)
     if rules.score is None:
         raise InputError(f"policy {policy!r} is not a queue policy", param="policy")
-    return rules.score(
-        np.asarray(side, dtype=np.float64),
-        np.asarray(size, dtype=np.float64),
-        np.asarray(entry_price, dtype=np.float64),
-        np.asarray(margin, dtype=np.float64),
-        mark_price,
-    )
+    s, q, e, m = _adl_inputs(side, size, entry_price, margin, mark_price)
+    assert m is not None
+    return rules.score(s, q, e, m, float(mark_price))
+
+
+def _check_loss_side(loss_side: Any) -> None:
+    if isinstance(loss_side, bool) or loss_side not in (1, -1):
+        raise InputError(f"loss_side must be +1 or -1 (got {loss_side})", param="loss_side")
 
 
 def _pnl_and_leverage(
@@ -624,24 +685,27 @@ def allocate_adl(
     Returns
     -------
     AdlResult
+
+    Raises
+    ------
+    InputError
+        Naming the parameter: ``deficit`` not finite and >= 0, ``account`` not one id
+        per position, or any of the inputs of :func:`adl_ranking` and
+        :func:`adl_capacity` outside its domain.
     """
     rules = adl_policy(policy)
     if not (np.isfinite(deficit) and deficit >= 0):
-        raise InputError(f"deficit must be finite and >= 0 (got {deficit})")
-    if loss_side not in (1, -1):
-        raise InputError(f"loss_side must be +1 or -1 (got {loss_side})")
-    if not (np.isfinite(mark_price) and mark_price > 0):
-        raise InputError(f"mark_price must be > 0 (got {mark_price})")
-    s = np.asarray(side, dtype=np.float64)
-    q = np.asarray(size, dtype=np.float64)
-    e = np.asarray(entry_price, dtype=np.float64)
-    m = np.asarray(margin, dtype=np.float64)
+        raise InputError(f"deficit must be finite and >= 0 (got {deficit})", param="deficit")
+    _check_loss_side(loss_side)
+    s, q, e, m = _adl_inputs(side, size, entry_price, margin, mark_price)
+    assert m is not None
     n = s.shape[0]
-    if not (q.shape == e.shape == m.shape == (n,)):
-        raise InputError("side, size, entry_price and margin must have the same length")
-    if n and (np.any(q < 0) or not np.all(np.isfinite(q))):
-        raise InputError("size must be finite and >= 0")
     acc = np.arange(n, dtype=np.int64) if account is None else np.asarray(account, np.int64)
+    if acc.shape != (n,):
+        raise InputError(
+            f"account must hold one id per position ({n}; got shape {acc.shape})",
+            param="account",
+        )
     g, cap = adl_capacity(s, q, e, mark_price, loss_side, bankruptcy_price)
     covered = float(min(deficit, cap.sum()))
     if rules.score is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -50,17 +51,35 @@ def split_accounts(
     -------
     PositionBook
         Up to ``len(book) * per_position`` positions with account ids ``0..``.
+
+    Raises
+    ------
+    InputError
+        Naming the parameter: ``per_position`` below 1 or past the memory, ``sigma``
+        not finite and >= 0 (or so large the weights overflow), ``min_notional`` not
+        finite and >= 0, ``seed`` not a whole number >= 0 (a NaN ``min_notional`` or an
+        infinite ``sigma`` returned an empty book).
     """
     if per_position < 1:
         raise InputError(f"per_position must be >= 1 (got {per_position})", param="per_position")
-    if not sigma >= 0:
-        raise InputError(f"sigma must be >= 0 (got {sigma})", param="sigma")
+    if not (math.isfinite(sigma) and sigma >= 0):
+        raise InputError(f"sigma must be >= 0 and finite (got {sigma})", param="sigma")
+    if not (math.isfinite(min_notional) and min_notional >= 0):
+        raise InputError(
+            f"min_notional must be a finite number >= 0 USD (got {min_notional})",
+            param="min_notional",
+        )
     n = len(book)
     k = int(per_position)
     check_count("per_position", k, n * SPLIT_ACCOUNT_BYTES)  # before allocating
     rng = np.random.default_rng(check_seed(seed, "seed"))
-    w = np.exp(sigma * rng.standard_normal((n, k)))
-    w /= w.sum(axis=1, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
+        w = np.exp(sigma * rng.standard_normal((n, k)))
+        w /= w.sum(axis=1, keepdims=True)
+    if not np.isfinite(w).all():  # exp overflowed: inf / inf dropped every account
+        raise InputError(
+            f"sigma {sigma:g} is too large: the account weights overflow", param="sigma"
+        )
     rep = np.repeat(np.arange(n), k)
     wf = w.ravel()
     size = book.size[rep] * wf

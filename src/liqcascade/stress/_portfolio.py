@@ -106,6 +106,41 @@ class Portfolio:
     source: str = "<portfolio>"
     tiers: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """Refuse arrays the path evaluation would turn into NaN P&L (``param`` = field).
+
+        :meth:`from_frame` checks a file's rows and names them; a Portfolio built
+        directly (a notebook's arrays) is held to the same domain here: one entry per
+        position, sides +1/-1, sizes and entry prices finite and > 0, margins finite and
+        >= 0, liquidation prices not NaN, stops NaN (none) or finite and > 0.
+        """
+        n = np.shape(self.size)
+        for name in ("asset", "side", "size", "entry_price", "margin", "liq_price", "stop_price"):
+            if np.shape(getattr(self, name)) != n or len(n) != 1:
+                raise InputError(
+                    f"Portfolio.{name} must hold one entry per position (shape {n}; got "
+                    f"{np.shape(getattr(self, name))})",
+                    param=name,
+                )
+        side, size = np.asarray(self.side, np.float64), np.asarray(self.size, np.float64)
+        ep, m = np.asarray(self.entry_price, np.float64), np.asarray(self.margin, np.float64)
+        lp, sp = np.asarray(self.liq_price, np.float64), np.asarray(self.stop_price, np.float64)
+        for name, values, ok, rule in (
+            ("side", side, np.isin(side, (-1.0, 1.0)), "+1 (long) or -1 (short)"),
+            ("size", size, np.isfinite(size) & (size > 0), "finite and > 0 (base units)"),
+            ("entry_price", ep, np.isfinite(ep) & (ep > 0), "finite and > 0 USD"),
+            ("margin", m, np.isfinite(m) & (m >= 0), "finite and >= 0 USD"),
+            ("liq_price", lp, ~np.isnan(lp), "a price (USD), not NaN"),
+            ("stop_price", sp, np.isnan(sp) | (np.isfinite(sp) & (sp > 0)),
+             "NaN (no stop) or finite and > 0 USD"),
+        ):  # fmt: skip
+            bad = np.flatnonzero(~ok)
+            if bad.size:
+                i = int(bad[0])
+                raise InputError(
+                    f"Portfolio.{name}[{i}] must be {rule} (got {values[i]:g})", param=name
+                )
+
     def __len__(self) -> int:
         return int(self.size.size)
 

@@ -11,8 +11,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import check_level
 from liqcascade._plotly_text import plain
 from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
 from liqcascade.stress._portfolio import Portfolio
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "TailBound",
     "es_interval",
     "expected_shortfall",
+    "loss_array",
     "min_paths",
     "quantile_interval",
     "same_loss",
@@ -50,6 +53,39 @@ INTERVAL_CONFIDENCE: float = 0.95
 ES_BOOT: int = 200
 
 
+def loss_array(loss: Any, name: str = "loss") -> FloatArray:
+    """Losses per path as a flat float64 array: at least one, each finite (USD).
+
+    Parameters
+    ----------
+    loss : array-like
+        Loss per path.
+    name : str, default "loss"
+        The parameter's name, for the error and its ``param``.
+
+    Returns
+    -------
+    array of float64
+
+    Raises
+    ------
+    InputError
+        Empty, not numbers, or an entry NaN or infinite (a NaN loss made the VaR NaN; an
+        empty sample raised numpy's IndexError or gave an ES of 0).
+    """
+    try:
+        x = np.asarray(loss, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be numbers, USD", param=name) from None
+    if x.size == 0:
+        raise InputError(f"{name} is empty: a VaR or ES needs at least one path", param=name)
+    bad = np.flatnonzero(~np.isfinite(x))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"{name}[{i}] must be a finite number, USD (got {x[i]:g})", param=name)
+    return x
+
+
 def value_at_risk(loss: FloatArray, level: float) -> float:
     """VaR at ``level`` (e.g. 0.99): the ``level`` quantile of the loss, USD (positive = loss).
 
@@ -66,9 +102,14 @@ def value_at_risk(loss: FloatArray, level: float) -> float:
     -------
     float
         The VaR, USD (in the units of ``loss``).
+
+    Raises
+    ------
+    InputError
+        ``loss`` empty or with a NaN or infinite entry, ``level`` not in (0, 1).
     """
-    x = np.asarray(loss, dtype=np.float64)
-    return float(np.quantile(x, level))
+    x = loss_array(loss)
+    return float(np.quantile(x, check_level(level)))
 
 
 def expected_shortfall(loss: FloatArray, level: float) -> float:
@@ -85,8 +126,14 @@ def expected_shortfall(loss: FloatArray, level: float) -> float:
     -------
     float
         The ES, USD (in the units of ``loss``).
+
+    Raises
+    ------
+    InputError
+        ``loss`` empty or with a NaN or infinite entry, ``level`` not in (0, 1).
     """
-    x = np.sort(np.asarray(loss, dtype=np.float64))
+    x = np.sort(loss_array(loss))
+    level = check_level(level)
     k = max(1, math.ceil(x.size * (1.0 - level) - 1e-9))
     return math.fsum(x[-k:].tolist()) / k
 
@@ -112,7 +159,14 @@ def min_paths(level: float, confidence: float = INTERVAL_CONFIDENCE) -> int:
     -------
     int
         Paths.
+
+    Raises
+    ------
+    InputError
+        ``level`` or ``confidence`` not a fraction in (0, 1).
     """
+    level = check_level(level)
+    confidence = check_level(confidence, "confidence")
     return math.ceil(math.log((1.0 - confidence) / 2.0) / math.log(level) - 1e-9)
 
 
@@ -135,10 +189,18 @@ def quantile_interval(x: FloatArray, q: float, confidence: float = 0.95) -> tupl
     -------
     (float, float)
         Low and high ends, in the units of ``x``.
+
+    Raises
+    ------
+    InputError
+        ``x`` empty or with a NaN or infinite entry, ``q`` or ``confidence`` not in
+        (0, 1).
     """
     from scipy import stats
 
-    s = np.sort(np.asarray(x, dtype=np.float64))
+    s = np.sort(loss_array(x, "x"))
+    q = check_level(q, "q")
+    confidence = check_level(confidence, "confidence")
     n = s.size
     lo = int(stats.binom.ppf((1.0 - confidence) / 2.0, n, q))
     hi = int(stats.binom.ppf((1.0 + confidence) / 2.0, n, q)) + 1
@@ -175,11 +237,23 @@ def es_interval(
     -------
     (float, float)
         Low and high ends, USD (in the units of ``loss``).
+
+    Raises
+    ------
+    InputError
+        ``loss`` empty or with a NaN or infinite entry, ``level`` or ``confidence`` not
+        in (0, 1), ``n_boot`` not a whole number >= 1, ``seed`` not one >= 0.
     """
-    x = np.asarray(loss, dtype=np.float64)
+    from liqcascade._limits import check_seed
+
+    x = loss_array(loss)
+    level = check_level(level)
+    confidence = check_level(confidence, "confidence")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
+        raise InputError(f"n_boot must be a whole number >= 1 (got {n_boot!r})", param="n_boot")
     n = x.size
     k = max(1, math.ceil(n * (1.0 - level) - 1e-9))
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     es = np.empty(n_boot)
     for b in range(n_boot):
         y = x[rng.integers(0, n, size=n)]

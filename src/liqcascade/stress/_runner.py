@@ -16,6 +16,7 @@ by the Dask threads on that host, so worker processes do not oversubscribe the c
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -161,6 +162,8 @@ def run_paths(
     client : distributed.Client, optional
         An existing client (``backend="dask"``); overrides ``scheduler``.
     """
+    if isinstance(n_paths, bool) or not isinstance(n_paths, numbers.Integral):
+        raise InputError(f"n_paths must be a whole number > 0 (got {n_paths!r})", param="n_paths")
     if n_paths <= 0:
         raise InputError(f"n_paths must be > 0 (got {n_paths})", param="n_paths")
     try:

@@ -20,6 +20,7 @@ market); :class:`liqcascade.stress._request.StressRun` adds the 0.2 names
 from __future__ import annotations
 
 import math
+import numbers
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -804,7 +805,8 @@ def check_horizon_days(horizon_days: int) -> None:
     Past a year the daily model's paths are its unconditional variance times the days
     (expected P&L and VaR then overflow any market), not a forecast.
     """
-    if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
+    whole = isinstance(horizon_days, numbers.Integral) and not isinstance(horizon_days, bool)
+    if not (whole and 1 <= horizon_days <= MAX_HORIZON_DAYS):  # 1.5 ran 1 day's paths
         raise InputError(
             f"horizon_days must be an integer in [1, {MAX_HORIZON_DAYS}] days "
             f"(got {horizon_days}): the daily model forecasts at most a year",
@@ -871,6 +873,8 @@ def monte_carlo(
         constant mean fitted on the returns (see :func:`fit_joint_model`).
     """
     _check_pf(portfolio, market)
+    if isinstance(paths, bool) or not isinstance(paths, numbers.Integral):  # 1.5 ran 1 path
+        raise InputError(f"paths must be a whole number > 0 (got {paths!r})", param="paths")
     if paths <= 0:
         raise InputError(f"paths must be > 0 (got {paths})", param="paths")
     check_horizon_days(horizon_days)

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from liqcascade._limits import check_level
 from liqcascade._time import closed_mask, is_bare_date, to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -95,7 +96,19 @@ def kupiec(hits: Any, level: float) -> tuple[float, float]:
     -------
     (float, float)
         The likelihood ratio ``-2 log[L(p) / L(x/n)]`` and its chi-square(1) p-value.
+
+    Raises
+    ------
+    InputError
+        ``level`` not a fraction in (0, 1) (0 or below raised "math domain error", NaN
+        gave a ratio of 0 and a p-value of 1: a perfect score).
     """
+    level = check_level(level)
+    if not 0.0 < 1.0 - level < 1.0:  # 1e-300: 1 - level rounds to 1 and log(0) failed
+        raise InputError(
+            f"level must be a fraction in (0, 1) that 1 - level can tell from 1 (got {level:g})",
+            param="level",
+        )
     h = np.asarray(hits, dtype=bool)
     n, x = int(h.size), int(h.sum())
     if n == 0:
@@ -206,7 +219,13 @@ def pinball(loss: Any, var: Any, level: float) -> float:
     -------
     float
         The mean pinball loss, in the units of ``loss`` (lower is better).
+
+    Raises
+    ------
+    InputError
+        ``level`` not a fraction in (0, 1).
     """
+    level = check_level(level)
     u = np.asarray(loss, dtype=np.float64) - np.asarray(var, dtype=np.float64)
     return float(np.mean(np.maximum(level * u, (level - 1.0) * u)))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -9,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.diagnostic import het_arch
+
+from liqcascade.errors import InputError
 
 DEFAULT_LAGS = 10
 """Lags of both tests: two trading weeks of daily bars, the usual choice in the literature."""
@@ -66,9 +70,26 @@ def clustering_test(
     demean : bool, default True
         Subtract the sample mean first (returns); standardised residuals are tested as
         they are.
+
+    Returns
+    -------
+    ClusteringTest
+
+    Raises
+    ------
+    InputError
+        ``lags`` not a whole number >= 1, or ``x`` with no more than ``2 * lags`` finite
+        values (statsmodels' own errors before).
     """
-    v = np.asarray(x, dtype=float)
+    v = np.asarray(x, dtype=float).ravel()
     v = v[np.isfinite(v)]
+    if isinstance(lags, bool) or not isinstance(lags, numbers.Integral) or lags < 1:
+        raise InputError(f"lags must be a whole number >= 1 (got {lags!r})", param="lags")
+    if v.size <= 2 * lags:  # het_arch regresses on lags lagged squares: more rows than lags
+        raise InputError(
+            f"x has {v.size} finite values: more than 2 x lags ({2 * lags}) are needed",
+            param=("x", "lags"),
+        )
     if demean:
         v = v - v.mean()
     lm, lm_p, _, _ = het_arch(v, nlags=lags, result_object=False)
@@ -101,12 +122,29 @@ def ljung_box(x: Any, lags: int) -> float:
     Returns
     -------
     float
-        Q; χ²(``lags``) under the null of no autocorrelation.
+        Q; χ²(``lags``) under the null of no autocorrelation; NaN for a constant
+        series (no variance: no autocorrelation to measure).
+
+    Raises
+    ------
+    InputError
+        ``lags`` not a whole number in [1, len(x)) (0 gave Q = 0, a negative count
+        too, one past the series raised ZeroDivisionError); ``x`` with a NaN or
+        infinite entry.
     """
-    v = np.asarray(x, dtype=float)
-    v = v - v.mean()
+    v = np.asarray(x, dtype=float).ravel()
     n = v.size
+    if isinstance(lags, bool) or not isinstance(lags, numbers.Integral) or not 1 <= lags < n:
+        raise InputError(
+            f"lags must be a whole number in [1, {n}) for a series of {n} (got {lags!r})",
+            param="lags",
+        )
+    if not np.isfinite(v).all():
+        raise InputError("x must be finite (drop the NaN first)", param="x")
+    v = v - v.mean()
     denom = float(v @ v)
+    if denom == 0.0:
+        return math.nan
     q = 0.0
     for k in range(1, lags + 1):
         rho = float(v[k:] @ v[:-k]) / denom

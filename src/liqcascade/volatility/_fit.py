@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from arch import arch_model
 from plotly.subplots import make_subplots
 
+from liqcascade._limits import check_count, check_whole
 from liqcascade._plotly_text import plain
 from liqcascade.errors import InputError
 from liqcascade.volatility import _formulas as F
@@ -472,10 +473,11 @@ class VolatilityFit:
         Raises
         ------
         InputError
-            If ``horizon`` < 1.
+            If ``horizon`` is not a whole number >= 1 (2.5 raised arch's ValueError) or
+            too long for the memory.
         """
-        if horizon < 1:
-            raise InputError(f"horizon must be >= 1 (got {horizon})")
+        horizon = check_whole(horizon, "horizon")
+        check_count("horizon", horizon, 8 * 4)  # the forecast's arrays, before arch's
         method = "analytic" if (self.model != "egarch" or horizon == 1) else "simulation"
         kw: dict[str, Any] = {}
         if method == "simulation":

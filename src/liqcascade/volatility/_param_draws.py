@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from liqcascade._limits import check_count, check_seed, check_whole
 from liqcascade.errors import InputError
 from liqcascade.volatility import _formulas as F
 
@@ -82,7 +83,9 @@ def forecast_variance_draws(
     Raises
     ------
     InputError
-        EGARCH (no analytic multi-step forecast), ``horizon`` < 1, ``n_draws`` < 1.
+        EGARCH (no analytic multi-step forecast), ``horizon`` or ``n_draws`` not a whole
+        number >= 1 (or more draws x bars than the memory holds), ``seed`` not a whole
+        number >= 0.
     """
     if fit.model not in DRAW_MODELS:
         raise InputError(
@@ -90,10 +93,10 @@ def forecast_variance_draws(
             f"({', '.join(DRAW_MODELS)})",
             param="model",
         )
-    if horizon < 1:
-        raise InputError(f"horizon must be >= 1 (got {horizon})", param="horizon")
-    if n_draws < 1:
-        raise InputError(f"n_draws must be >= 1 (got {n_draws})", param="n_draws")
+    horizon = check_whole(horizon, "horizon")
+    n_draws = check_whole(n_draws, "n_draws")
+    seed = check_seed(seed)
+    check_count("n_draws", n_draws, 8 * (horizon + len(fit.params) + 4))
     names = list(fit.params.index)
     mean = fit.params.to_numpy(dtype=float)
     cov = np.asarray(fit.result.param_cov, dtype=float)

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from liqcascade.errors import InputError
 from liqcascade.volatility._returns import DAYS_PER_YEAR
 
 
@@ -33,8 +34,23 @@ def realized_volatility(
     -------
     pandas.Series
         Indexed by UTC day, named ``"realized_vol_pct"``.
+
+    Raises
+    ------
+    InputError
+        ``param="intraday_close"``: a close that is not a finite price > 0 (a NaN or
+        negative close dropped two returns from its day without a word, biasing it low;
+        a zero one made it infinite), naming its time.
     """
     s = intraday_close.sort_index().astype(float)
+    values = s.to_numpy()
+    bad = ~np.isfinite(values) | (values <= 0)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(
+            f"intraday_close must be a positive price (got {values[i]} at {s.index[i]})",
+            param="intraday_close",
+        )
     r = pd.Series(100.0 * np.diff(np.log(s.to_numpy())), index=s.index[1:])
     day = pd.DatetimeIndex(r.index).floor("D")
     g = (r**2).groupby(day)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import check_count, check_seed, check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.volatility._formulas import next_variance
@@ -91,6 +92,11 @@ class VolatilityPaths:
         return f"<h4>{html.escape(self.method)} paths</h4>" + self.summary().to_frame().to_html()
 
 
+#: Bytes per path and bar of a simulation at its peak (the shocks, variances, returns and
+#: the draw's temporaries, float64).
+_PATH_BAR_BYTES = 48
+
+
 def simulate_paths(
     fit: VolatilityFit,
     horizon: int,
@@ -119,14 +125,24 @@ def simulate_paths(
         Shock source.
     seed : int, default 0
         Seed (``numpy.random.default_rng``): equal seeds give equal paths.
+
+    Returns
+    -------
+    VolatilityPaths
+
+    Raises
+    ------
+    InputError
+        Naming the parameter: ``horizon`` or ``n_paths`` not a whole number >= 1 (2.5
+        raised numpy's TypeError) or more paths x bars than the memory holds (numpy's
+        MemoryError), ``seed`` not a whole number >= 0, an unknown ``method``.
     """
-    if horizon <= 0:
-        raise InputError(f"horizon must be > 0 (got {horizon})", param="horizon")
-    if n_paths <= 0:
-        raise InputError(f"n_paths must be > 0 (got {n_paths})", param="n_paths")
+    horizon = check_whole(horizon, "horizon")
+    n_paths = check_whole(n_paths, "n_paths")
     if method not in ("model", "fhs"):
         raise InputError(f"method must be 'model' or 'fhs' (got {method!r})", param="method")
-    rng = np.random.default_rng(seed)
+    check_count("n_paths", n_paths, _PATH_BAR_BYTES * horizon)
+    rng = np.random.default_rng(check_seed(seed))
     p = fit.params
     mu = float(p["mu"])
     if method == "model":

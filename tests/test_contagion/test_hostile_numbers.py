@@ -1,0 +1,40 @@
+"""The contagion engine's round count under numbers outside its domain (api18).
+
+``max_rounds=2.5`` raised ``range()``'s TypeError from inside the loop; on the clock each
+venue allocates seven float64 per round up front, so a count of 10^9 asked for 56 GB
+per venue before a single round ran.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from liqcascade.cascade import LiquidityParams
+from liqcascade.contagion import build_setup, load_config, simulate_contagion
+from liqcascade.errors import InputError
+
+CFG = Path(__file__).resolve().parents[1] / "data" / "contagion" / "two_venues.toml"
+
+
+@pytest.mark.parametrize("rounds", [2.5, 0, -1, True])
+def test_max_rounds_must_be_a_positive_count(rounds: object) -> None:
+    setup = build_setup(load_config(CFG))
+    with pytest.raises(InputError, match="max_rounds must be a whole number >= 1") as e:
+        simulate_contagion(setup.venues, shock_venue="a", shock=-0.06, max_rounds=rounds)  # type: ignore[arg-type]
+    assert e.value.param == "max_rounds"
+
+
+def test_clocked_rounds_beyond_the_memory_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIQCASCADE_MEMORY_LIMIT", "100MB")
+    setup = build_setup(load_config(CFG))
+    with pytest.raises(InputError, match="max_rounds 1000000000 needs about") as e:
+        simulate_contagion(
+            setup.venues, shock_venue="a", shock=-0.06, max_rounds=10**9,
+            liquidity=LiquidityParams.static(),
+        )  # fmt: skip
+    assert e.value.param == "max_rounds"
+    # unclocked, a large count costs nothing: the loop ends when nothing moves
+    r = simulate_contagion(setup.venues, shock_venue="a", shock=-0.06, max_rounds=10**9)
+    assert r.hit_max_rounds is False and r.rounds < 10**9

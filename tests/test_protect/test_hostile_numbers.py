@@ -1,0 +1,96 @@
+"""The stop back-test's and transparency metrics' statistics under hostile numbers (api18).
+
+``top_decile_precision`` raised numpy's "Quantiles must be in the range [0, 1]" for a
+``q`` outside it; ``wilson_interval`` gave (0, 1) for a NaN level and (nan, nan) for a
+negative count; ``spearman`` raised numpy's broadcast error on unpaired arrays;
+``max_drawdown`` turned a NaN equity point into a NaN drawdown.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.protect import max_drawdown, spearman, top_decile_precision, wilson_interval
+
+NAN, INF = math.nan, math.inf
+
+
+@pytest.mark.parametrize("q", [NAN, INF, -0.1, 0.0, 1.0, 90.0])
+def test_top_decile_precision_refuses_a_quantile_outside_zero_one(q: float) -> None:
+    rng = np.random.default_rng(0)
+    with pytest.raises(InputError, match=r"q must be a fraction in \(0, 1\)") as e:
+        top_decile_precision(rng.random(50), rng.random(50), q)
+    assert e.value.param == "q"
+
+
+def test_top_decile_precision_and_spearman_refuse_unpaired_arrays() -> None:
+    with pytest.raises(InputError, match="the same shape") as e:
+        top_decile_precision(np.arange(5.0), np.arange(4.0))
+    assert e.value.params == ("metric", "target")
+    with pytest.raises(InputError, match="the same shape") as e:
+        spearman(np.arange(5.0), np.arange(4.0))
+    assert e.value.params == ("a", "b")
+
+
+@pytest.mark.parametrize("level", [NAN, 0.0, 1.0, -0.5, 90.0])
+def test_wilson_interval_refuses_a_level_outside_zero_one(level: float) -> None:
+    with pytest.raises(InputError, match="level must be") as e:
+        wilson_interval(3, 10, level)
+    assert e.value.param == "level"
+
+
+def test_wilson_interval_refuses_a_negative_count_and_keeps_nan_for_none() -> None:
+    with pytest.raises(InputError, match="n must be a count") as e:
+        wilson_interval(0, -1)
+    assert e.value.param == "n"
+    lo, hi = wilson_interval(0, 0)  # documented: no trials, no interval
+    assert math.isnan(lo) and math.isnan(hi)
+
+
+@pytest.mark.parametrize("bad", [NAN, INF, -INF])
+def test_max_drawdown_refuses_an_equity_point_that_is_not_finite(bad: float) -> None:
+    with pytest.raises(InputError, match=r"equity\[1\] must be a finite number") as e:
+        max_drawdown(np.array([0.1, bad, 0.2]))
+    assert e.value.param == "equity"
+
+
+def test_max_drawdown_of_a_rising_curve_is_zero_and_of_a_fall_its_depth() -> None:
+    assert max_drawdown(np.array([0.1, 0.2, 0.3])) == 0.0
+    assert max_drawdown(np.array([0.1, -0.2, 0.05])) == pytest.approx(0.3, abs=1e-12)
+
+
+@pytest.mark.parametrize(("kw", "param"), [
+    ({"max_liq_fraction": NAN}, "max_liq_fraction"),
+    ({"max_liq_fraction": 1.5}, "max_liq_fraction"),
+    ({"notional_usd": NAN}, "notional_usd"), ({"notional_usd": INF}, "notional_usd"),
+    ({"band": NAN}, "band"), ({"band": -0.01}, "band"),
+    ({"n_random": NAN}, "n_random"), ({"n_random": 2.5}, "n_random"),
+    ({"horizon_days": 2.5}, "horizon_days"),
+])  # fmt: skip
+def test_backtest_settings_refuse_numbers_outside_their_domain(
+    kw: dict[str, float], param: str
+) -> None:
+    # each was accepted (NaN fails every comparison) and reached the back-test
+    from liqcascade.protect import BacktestSettings
+
+    with pytest.raises(InputError) as e:
+        BacktestSettings(**kw)  # type: ignore[arg-type]
+    assert e.value.param == param
+
+
+@pytest.mark.parametrize(("kw", "param"), [
+    ({"vol_days": NAN}, "vol_days"), ({"vol_days": INF}, "vol_days"),
+    ({"window": NAN}, "window"), ({"window": -0.01}, "window"), ({"window": 0.5}, "window"),
+])  # fmt: skip
+def test_recommend_settings_refuse_numbers_outside_their_domain(
+    kw: dict[str, float], param: str
+) -> None:
+    from liqcascade.protect import RecommendSettings
+
+    with pytest.raises(InputError) as e:
+        RecommendSettings(**kw)  # type: ignore[arg-type]
+    assert e.value.param == param
