@@ -8,6 +8,7 @@ an option date such as ``01.07.2025`` read as 7 January while ``31.07.2025`` is 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +18,13 @@ from hypothesis import strategies as st
 
 from clihelpers import run_cli
 from liqcascade._time import as_of_instant, resolve_as_of, to_utc, utc_end
+from liqcascade.data import Store
+from liqcascade.data._ops import ingest_files
 from liqcascade.data._time import parse_times
 from liqcascade.errors import InputError
+from liqcascade.events import load_bars
+from liqcascade.protect import backtest_stops
+from liqcascade.volatility import log_returns
 from profiles import examples
 from test_reliability._helpers import assert_refused
 
@@ -336,3 +342,47 @@ def test_bars_closer_than_their_interval_are_refused_naming_the_row(tmp_path: Pa
         f"{f}: data row 7: ts 2024-01-01 05:30 is 30m after the bar before it (data row 6, "
         "2024-01-01 05:00), less than the 1h bars",
     )
+
+
+def test_an_iso_column_is_read_without_the_row_by_row_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the offset and time-of-day patterns cost about a second per million rows (6x the
+    # reading itself): a column ISO 8601 reads whole, one offset or none, skips them
+    import liqcascade.data._time as t
+
+    def called(*_: object) -> None:
+        raise AssertionError("row-by-row check ran")
+
+    monkeypatch.setattr(t, "_check_offsets", called)
+    naive = [f"{h:%Y-%m-%d %H:%M:%S}" for h in HOURS]
+    aware = [h.tz_convert("Europe/Berlin").isoformat() for h in HOURS]
+    assert list(_parse(naive)) == list(HOURS)
+    assert list(_parse(aware)) == list(HOURS)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda v: log_returns(pd.Series([1.0, 2.0], index=HOURS[:2]), start=v), "start"),
+        (lambda v: log_returns(pd.Series([1.0, 2.0], index=HOURS[:2]), end=v), "end"),
+        (lambda v: Store("s.duckdb", read_only=True).read("ohlcv", start=v), "start"),
+        (lambda v: Store("s.duckdb", read_only=True).read("ohlcv", end=v), "end"),
+        (lambda v: load_bars("ETH", "1d", start=v), "start"),
+        (lambda v: backtest_stops(start=v), "start"),
+    ],
+    ids=["log_returns-start", "log_returns-end", "read-start", "read-end", "load_bars", "stops"],
+)
+def test_a_library_date_whose_day_and_month_cannot_be_told_apart_names_its_parameter(
+    call: Callable[[str], object], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # to_utc refused it as "date: ..." with no param: the caller's parameter is named
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bars.csv").write_text(
+        f"{HEADER}\n" + "\n".join(f"{t:%Y-%m-%d %H:%M},{BAR}" for t in HOURS)
+    )
+    ingest_files([tmp_path / "bars.csv"], store="s.duckdb", symbol="ETHUSDT")
+    with pytest.raises(InputError) as e:
+        call("01.07.2025")
+    assert e.value.param == name
+    assert str(e.value).startswith(f"{name}: '01.07.2025': day and month cannot be told apart")

@@ -23,6 +23,7 @@ import numbers
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from liqcascade.errors import InputError
 
@@ -40,6 +41,7 @@ __all__ = [
     "check_seed",
     "check_whole",
     "format_bytes",
+    "real_number",
     "stress_path_bytes",
 ]
 
@@ -292,6 +294,32 @@ def check_seed(seed: int, option: str = "seed") -> int:
     if seed < 0:
         raise InputError(f"{option} must be >= 0 (got {seed})", param=param)
     return int(seed)
+
+
+def real_number(value: Any) -> float | None:
+    """``value`` as a float when it is one real number, else None.
+
+    A Python or numpy integer or float, or a zero-dimensional numpy array of one (what
+    ``np.asarray(price)`` gives), is a number; a bool, text, a longer array or anything
+    else is not. Whether it is finite, or in range, is the caller's rule.
+
+    Parameters
+    ----------
+    value : Any
+        The value given.
+
+    Returns
+    -------
+    float or None
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    dtype = getattr(value, "dtype", None)  # a 0-d array (numpy's bool_ has kind "b")
+    if getattr(value, "shape", None) == () and getattr(dtype, "kind", "") in ("f", "i", "u"):
+        return float(value)
+    return None
 
 
 def check_level(level: float, name: str = "level") -> float:

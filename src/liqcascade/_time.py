@@ -30,7 +30,7 @@ _TICK = pd.Timedelta(microseconds=1)
 _LATEST = pd.Timestamp.max.tz_localize("UTC").floor("us")
 
 
-def to_utc(value: Any) -> pd.Timestamp:
+def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
     """A :class:`pandas.Timestamp` in UTC (naive input is read as UTC), to the microsecond.
 
     The package's times are microseconds (``datetime64[us, UTC]``): a finer value is
@@ -41,6 +41,9 @@ def to_utc(value: Any) -> pd.Timestamp:
     ----------
     value : date, datetime, Timestamp, str or int
         Anything :class:`pandas.Timestamp` reads (an int is ns since epoch).
+    option : str, default "date"
+        The parameter ``value`` was given as (``"start"``, ``"end"``), which a refusal
+        names (:func:`check_day_month`).
 
     Raises
     ------
@@ -50,14 +53,14 @@ def to_utc(value: Any) -> pd.Timestamp:
     ValueError, TypeError
         If ``value`` is not a time (pandas' errors).
     """
-    check_day_month(value)
+    check_day_month(value, option)
     ts = pd.Timestamp(value)
     if ts is not pd.NaT and ts.nanosecond:
         ts = ts.floor("us")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def utc_end(value: Any) -> pd.Timestamp:
+def utc_end(value: Any, option: str = "date") -> pd.Timestamp:
     """An inclusive end bound in UTC: a bare date string means the end of that day.
 
     ``"2025-07-31"`` gives 2025-07-31 23:59:59.999999 UTC, so a range ending on a date
@@ -67,12 +70,14 @@ def utc_end(value: Any) -> pd.Timestamp:
     ----------
     value : date, datetime, Timestamp or str
         The end bound (naive values are read as UTC).
+    option : str, default "date"
+        The parameter ``value`` was given as, named by a refusal (:func:`to_utc`).
 
     Returns
     -------
     pandas.Timestamp
     """
-    ts = to_utc(value)
+    ts = to_utc(value, option)
     if is_bare_date(value):
         ts = ts + pd.Timedelta(days=1) - _TICK
     return ts

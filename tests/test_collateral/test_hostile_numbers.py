@@ -133,3 +133,13 @@ def test_eth_shock_path_refuses_minutes_that_are_not_whole(name: str, value: flo
     with pytest.raises(InputError, match=f"{name} must be a whole number") as e:
         eth_shock_path(3864.76, -0.2, **{name: value})  # type: ignore[arg-type]
     assert e.value.param == name
+
+
+def test_an_account_takes_numbers_held_as_numpy_numbers() -> None:
+    # a zero-dimensional array or a numpy float is a number, as it was before api18
+    acc = Account("N", eth_size=np.array(10.0), eth_entry=np.float32(1000.0),
+                  collateral={"USDE": np.array(1000.0)}, mmr=np.float64(0.01))  # fmt: skip
+    assert acc.eth_size == 10.0 and acc.collateral["USDE"] == 1000.0
+    with pytest.raises(InputError, match="eth_entry must be a finite price > 0") as e:
+        Account("N", eth_size=10.0, eth_entry=np.array(np.nan), collateral={})
+    assert e.value.param == "eth_entry"

@@ -73,6 +73,20 @@ def test_the_ranking_and_capacity_refuse_a_mark_price_not_above_zero(mark: float
     assert e.value.param == "mark_price"
 
 
+def test_the_mark_price_may_be_a_numpy_number() -> None:
+    # a zero-dimensional array is one number, as it was before api18's check (which
+    # refused np.array(2900.0) as "mark_price must be > 0 (got 2900.0)")
+    want = adl_ranking("binance", SIDE, SIZE, ENTRY, MARGIN, 2900.0)
+    for mark in (np.array(2900.0), np.float32(2900.0), np.int64(2900)):
+        got = adl_ranking("binance", SIDE, SIZE, ENTRY, MARGIN, mark)  # type: ignore[arg-type]
+        assert np.array_equal(got, want)  # the same computation: bit for bit
+        _, cap = adl_capacity(SIDE, SIZE, ENTRY, mark, 1)  # type: ignore[arg-type]
+        assert np.array_equal(cap, adl_capacity(SIDE, SIZE, ENTRY, 2900.0, 1)[1])
+    with pytest.raises(InputError, match="mark_price must be") as e:
+        adl_ranking("binance", SIDE, SIZE, ENTRY, MARGIN, True)  # type: ignore[arg-type]
+    assert e.value.param == "mark_price"
+
+
 @pytest.mark.parametrize("pb", [NAN, INF, -1.0])
 def test_a_bankruptcy_price_outside_its_domain_is_refused(pb: float) -> None:
     with pytest.raises(InputError, match="bankruptcy_price must be") as e:

@@ -42,3 +42,20 @@ def test_cluster_metrics_refuses_a_span_that_is_not_positive(span: float) -> Non
 def test_a_narrow_span_still_sees_the_clusters_inside_it() -> None:
     m = cluster_metrics(_book(), 100.0, span=0.05)  # |log(liq / 100)| <= 5 %: 97 .. 104
     assert m["cluster_below_price"] == 97.0 and m["cluster_above_price"] == 104.0
+
+
+def test_cluster_metrics_takes_a_price_and_span_held_as_numpy_numbers() -> None:
+    # a zero-dimensional array or a numpy float is a number (they were, before api18's
+    # check, which refused np.array(100.0) as "not a finite price > 0 (got 100.0)")
+    want = cluster_metrics(_book(), 100.0, 0.3)
+    assert cluster_metrics(_book(), np.array(100.0), np.array(0.3)) == want
+    assert cluster_metrics(_book(), np.float32(100.0), np.int64(1)) == cluster_metrics(
+        _book(), 100.0, 1.0
+    )
+
+
+@pytest.mark.parametrize("price", [True, "100", np.array([100.0])])
+def test_cluster_metrics_refuses_a_price_that_is_no_number(price: object) -> None:
+    with pytest.raises(InputError, match="price must be a finite price > 0") as e:
+        cluster_metrics(_book(), price)  # type: ignore[arg-type]
+    assert e.value.param == "price"

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import BOOK_LEVEL_BYTES, check_count
+from liqcascade._limits import BOOK_LEVEL_BYTES, check_count, check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -241,15 +241,7 @@ class OrderBook:
         dep = pd.to_numeric(frame[cols["depth"]], errors="coerce").to_numpy(np.float64)
         if not (np.isfinite(pct).all() and np.isfinite(dep).all()):
             raise InputError("bookDepth frame: non-numeric percentage or depth")
-        if (
-            isinstance(levels_per_percent, bool)
-            or not isinstance(levels_per_percent, numbers.Integral)
-            or levels_per_percent < 1
-        ):
-            raise InputError(
-                f"levels_per_percent must be a whole number >= 1 (got {levels_per_percent!r})",
-                param="levels_per_percent",
-            )
+        check_whole(levels_per_percent, "levels_per_percent")
         if not (math.isfinite(mid) and mid > 0):
             raise InputError(f"mid must be a finite price > 0 USD (got {mid})", param="mid")
         span = float(np.abs(pct).max()) if pct.size else 0.0

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import check_count
+from liqcascade._limits import check_count, check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.book import OrderBook
 from liqcascade.cascade._config import CascadeConfig
@@ -343,9 +342,8 @@ def critical_shock(
         raise InputError(
             f"total_move must be a non-zero fraction > -1 (got {total_move})", param="total_move"
         )
-    if isinstance(grid, bool) or not isinstance(grid, numbers.Integral) or grid < 1:
-        raise InputError(f"grid must be a whole number >= 1 (got {grid!r})", param="grid")
-    check_count("grid", int(grid), 8.0 * (N_GRID + 3))  # the grid's rows, refused before
+    grid = check_whole(grid, "grid")
+    check_count("grid", grid, 8.0 * (N_GRID + 3))  # the grid's rows, refused before
     if not (math.isfinite(tol) and tol > 0):
         raise InputError(f"tol must be a finite fraction > 0 (got {tol})", param="tol")
     insurance_fund = check_insurance_fund(insurance_fund)

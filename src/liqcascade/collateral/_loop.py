@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import check_count
+from liqcascade._limits import check_count, real_number
 from liqcascade._time import to_utc
 from liqcascade.collateral._kernels import collateral_loop_kernel
 from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset
@@ -275,7 +275,8 @@ class CollateralSetup:
 
 def _finite(value: Any) -> bool:
     """Whether ``value`` is a real number (not a bool or text) and finite."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    v = real_number(value)
+    return v is not None and math.isfinite(v)
 
 
 def _bar_points(n: int) -> np.ndarray:

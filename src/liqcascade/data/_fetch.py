@@ -143,8 +143,8 @@ def fetch_series(
         raise InputError(f"interval: not a bar interval: {interval!r}", param="interval")
     ex = make_exchange(exchange) if isinstance(exchange, str) else exchange
     venue = str(getattr(ex, "id", exchange if isinstance(exchange, str) else "unknown"))
-    start_ms = int(to_utc(since).value // 1_000_000)
-    end = utc_end(until) if until is not None else pd.Timestamp.now(tz="UTC")
+    start_ms = int(to_utc(since, "since").value // 1_000_000)
+    end = utc_end(until, "until") if until is not None else pd.Timestamp.now(tz="UTC")
     end_ms = int(end.value // 1_000_000)
     if end_ms < start_ms and until is None:
         raise InputError(

@@ -876,10 +876,10 @@ class Store:
                 fixed[name] = val
         if start is not None:
             where.append("ts >= ?")
-            params.append(to_utc(start).tz_localize(None).to_pydatetime())
+            params.append(to_utc(start, "start").tz_localize(None).to_pydatetime())
         if end is not None:
             where.append("ts <= ?")
-            params.append(utc_end(end).tz_localize(None).to_pydatetime())
+            params.append(utc_end(end, "end").tz_localize(None).to_pydatetime())
         sql = f"SELECT {', '.join(_q(c) for c in cols if c not in fixed)} FROM {k.name}"
         if where:
             sql += " WHERE " + " AND ".join(where)

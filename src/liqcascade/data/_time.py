@@ -230,21 +230,14 @@ def parse_times(col: pd.Series, file: str, name: str, notes: list[str] | None = 
         )
     if n_num:
         return _from_epoch(pd.to_numeric(text), file, name)
-    _check_dated(text, file, name)
-    _check_offsets(text, present, file, name)
-    try:
-        out = pd.to_datetime(text, utc=True, format="ISO8601")
-    except (ValueError, TypeError, OverflowError):
-        iso = _day_month_iso(text, file, name, notes)
-        readable = text if iso is None else iso
-        try:
-            out = _parse_text(readable)
-        except (ValueError, TypeError, OverflowError) as exc:
-            bad = _first_bad_time(readable)
-            raise InputError(
-                f"{file}: {row_ref(bad + 1)}: {name}: not a time: {text.iloc[bad]!r}"
-            ) from exc
-    out = out.astype("datetime64[us, UTC]")
+    iso = _iso_one_offset(text)
+    if iso is not None:  # no time of day alone, no mixed offsets: ISO refuses them
+        _check_dated(text, file, name, words_only=True)
+    else:
+        _check_dated(text, file, name)
+        _check_offsets(text, present, file, name)
+    read = iso if iso is not None else _read_text_times(text, file, name, notes)
+    out = read.astype("datetime64[us, UTC]")
     _check_range(out, file, name, text)
     return out
 
@@ -264,15 +257,58 @@ _OFFSET = (
 )
 
 
-def _check_dated(text: pd.Series, file: str, name: str) -> None:
+def _read_text_times(text: pd.Series, file: str, name: str, notes: list[str] | None) -> pd.Series:
+    """Text times to UTC: ISO 8601 (offsets each honoured), else day and month told apart."""
+    try:
+        return pd.to_datetime(text, utc=True, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        iso = _day_month_iso(text, file, name, notes)
+        readable = text if iso is None else iso
+        try:
+            return _parse_text(readable)
+        except (ValueError, TypeError, OverflowError) as exc:
+            bad = _first_bad_time(readable)
+            raise InputError(
+                f"{file}: {row_ref(bad + 1)}: {name}: not a time: {text.iloc[bad]!r}"
+            ) from exc
+
+
+def _iso_one_offset(text: pd.Series) -> pd.Series | None:
+    """``text`` read as ISO 8601 in UTC when every time is, all with one offset or none.
+
+    One pass of pandas' ISO reader without ``utc=True``, which refuses a time of day
+    with no date and a column mixing offsets (or times with and without one): None
+    then, and :func:`parse_times` runs its row-by-row checks, which name the row. The
+    checks' patterns cost about a second per million rows; this reading, what the
+    column costs anyway.
+    """
+    try:
+        out = pd.to_datetime(text, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if not isinstance(out.dtype, pd.DatetimeTZDtype):
+        return out.dt.tz_localize("UTC")
+    return out.dt.tz_convert("UTC")
+
+
+def _check_dated(text: pd.Series, file: str, name: str, *, words_only: bool = False) -> None:
     """Refuse a value with no date in it: a time of day alone, or a word such as ``now``.
 
     pandas reads ``"00:00"`` as midnight of the day it runs and ``"now"`` as the moment
     it runs, both within the plausible range: a file of times of day (its dates in
-    another column) was stored at the day of the ingest.
+    another column) was stored at the day of the ingest. ``words_only``: the words
+    alone are looked for (a column ISO 8601 read whole has no time of day alone), among
+    the values short enough to be one.
     """
-    alone = text.str.fullmatch(_TIME_ONLY).fillna(False).to_numpy(dtype=bool)
-    word = text.str.lower().isin(_NOW_WORDS).fillna(False).to_numpy(dtype=bool)
+    n = len(text)
+    word = np.zeros(n, dtype=bool)
+    if words_only:
+        alone = word.copy()
+        short = np.flatnonzero(text.str.len().fillna(0).to_numpy() <= max(map(len, _NOW_WORDS)))
+        word[short] = text.iloc[short].str.lower().isin(_NOW_WORDS).fillna(False).to_numpy(bool)
+    else:
+        alone = text.str.fullmatch(_TIME_ONLY).fillna(False).to_numpy(dtype=bool)
+        word[:] = text.str.lower().isin(_NOW_WORDS).fillna(False).to_numpy(dtype=bool)
     if alone.any() or word.any():
         i = int(np.flatnonzero(alone | word)[0])
         what = (

@@ -104,9 +104,9 @@ def load_bars(
     else:
         df, source = _asset_bars(asset, "1d" if interval == "1d" else "1h", start, end)
     if end is not None:
-        df = df[df.index <= utc_end(end)]
+        df = df[df.index <= utc_end(end, "end")]
     if start is not None:
-        df = df[df.index >= to_utc(start)]
+        df = df[df.index >= to_utc(start, "start")]
     if len(df) > 1:
         spacing = pd.Timedelta(pd.Series(df.index).diff().median())
         if spacing > step * 1.01:

@@ -63,7 +63,6 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
 import signal
 import subprocess
@@ -81,6 +80,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import real_number
 from liqcascade.data import SeriesFrame, Store, default_store_source, interval_ms
 from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
@@ -1227,10 +1227,12 @@ def cluster_metrics(book: Any, price: float, span: float = 0.30) -> dict[str, fl
         ``price`` not a finite price > 0 or ``span`` not a finite number > 0 (either
         gave "no cluster" and 0 USD near the price, whatever the book).
     """
-    if not (isinstance(price, numbers.Real) and math.isfinite(price) and price > 0):
+    p, s = real_number(price), real_number(span)
+    if p is None or not (math.isfinite(p) and p > 0):
         raise InputError(f"price must be a finite price > 0 USD (got {price!r})", param="price")
-    if not (isinstance(span, numbers.Real) and math.isfinite(span) and span > 0):
+    if s is None or not (math.isfinite(s) and s > 0):
         raise InputError(f"span must be a finite number > 0 (got {span!r})", param="span")
+    price, span = p, s
     usd = book.size * book.liq_price
     liq = book.liq_price
     below = (book.side == 1) & (liq < price)

@@ -36,13 +36,13 @@ and are dropped. The model is deterministic: no random numbers.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import check_whole
 from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import BUY, LONG, SELL, PositionBook, StopBook
@@ -281,8 +281,7 @@ def wilder_atr(prices: pd.DataFrame, period: int = 14) -> FloatArray:
         (a NaN price made the ATR NaN from that bar on, a low above the high made it
         negative), or a time index out of order.
     """
-    if isinstance(period, bool) or not isinstance(period, numbers.Integral) or period < 1:
-        raise InputError(f"period must be a whole number >= 1 (got {period!r})", param="period")
+    period = check_whole(period, "period")
     missing = [c for c in ("high", "low", "close") if c not in prices.columns]
     if missing:
         raise InputError(
@@ -299,7 +298,7 @@ def wilder_atr(prices: pd.DataFrame, period: int = 14) -> FloatArray:
             f"(got high {h[i]:g}, low {lo[i]:g}, close {c[i]:g})",
             param="prices",
         )
-    return _wilder_atr(h, lo, c, int(period))
+    return _wilder_atr(h, lo, c, period)
 
 
 def _wilder_atr(h: FloatArray, lo: FloatArray, c: FloatArray, period: int) -> FloatArray:

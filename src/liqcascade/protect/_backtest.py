@@ -899,8 +899,8 @@ def backtest_stops(
             "or entries support)",
             param=("n_random", "entries"),
         )
-    t0 = to_utc(start)
-    if end is not None and to_utc(end) <= t0:
+    t0 = to_utc(start, "start")
+    if end is not None and to_utc(end, "end") <= t0:
         raise InputError(
             f"end {to_utc(end):%Y-%m-%d} must be after start {t0:%Y-%m-%d}", param=("end", "start")
         )

@@ -339,8 +339,8 @@ def transparency_metrics(
     oi = inputs.open_interest
     first = oi.index[0].floor("1D")
     last = oi.index[-1]
-    s = first if start is None else to_utc(start)
-    e = last if end is None else to_utc(end)
+    s = first if start is None else to_utc(start, "start")
+    e = last if end is None else to_utc(end, "end")
     s, e = max(s, first), min(e + pd.Timedelta(hours=23), last)
     days = pd.date_range(s.floor("1D") + pd.Timedelta(hours=hour), e, freq="1D")
     days = days[days >= oi.index[0]]

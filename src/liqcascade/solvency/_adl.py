@@ -47,7 +47,6 @@ insurance fund.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -55,6 +54,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import real_number
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
 
@@ -195,7 +195,8 @@ def _adl_inputs(
     price came back as a NaN ranking or capacity, or as a zero capacity that dropped the
     position from the queue without a word.
     """
-    if not (isinstance(mark_price, numbers.Real) and math.isfinite(mark_price) and mark_price > 0):
+    mark = real_number(mark_price)
+    if mark is None or not (math.isfinite(mark) and mark > 0):
         raise InputError(f"mark_price must be > 0 (got {mark_price})", param="mark_price")
     s = np.asarray(side, dtype=np.float64)
     q = np.asarray(size, dtype=np.float64)

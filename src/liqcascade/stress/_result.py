@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import check_level
+from liqcascade._limits import check_level, check_whole
 from liqcascade._plotly_text import plain
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -249,8 +249,7 @@ def es_interval(
     x = loss_array(loss)
     level = check_level(level)
     confidence = check_level(confidence, "confidence")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1:
-        raise InputError(f"n_boot must be a whole number >= 1 (got {n_boot!r})", param="n_boot")
+    n_boot = check_whole(n_boot, "n_boot")
     n = x.size
     k = max(1, math.ceil(n * (1.0 - level) - 1e-9))
     rng = np.random.default_rng(check_seed(seed))

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.diagnostic import het_arch
 
+from liqcascade._limits import check_whole
 from liqcascade.errors import InputError
 
 DEFAULT_LAGS = 10
@@ -83,8 +84,7 @@ def clustering_test(
     """
     v = np.asarray(x, dtype=float).ravel()
     v = v[np.isfinite(v)]
-    if isinstance(lags, bool) or not isinstance(lags, numbers.Integral) or lags < 1:
-        raise InputError(f"lags must be a whole number >= 1 (got {lags!r})", param="lags")
+    check_whole(lags, "lags")
     if v.size <= 2 * lags:  # het_arch regresses on lags lagged squares: more rows than lags
         raise InputError(
             f"x has {v.size} finite values: more than 2 x lags ({2 * lags}) are needed",

@@ -55,12 +55,12 @@ def bars_per_year(interval: str) -> float:
     return DAYS_PER_YEAR * bars_per_day(interval)
 
 
-def _utc(value: Any) -> pd.Timestamp | None:
-    return None if value is None else to_utc(value)
+def _utc(value: Any, option: str = "start") -> pd.Timestamp | None:
+    return None if value is None else to_utc(value, option)
 
 
 def _end_bound(value: Any) -> pd.Timestamp | None:
-    ts = _utc(value)
+    ts = _utc(value, "end")
     if ts is None:
         return None
     # A bare date (is_bare_date), or a midnight datetime, as the end includes that whole day.
