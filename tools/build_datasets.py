@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from liqcascade.data._layouts import COINGLASS_FUNDING_HOURS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "liqcascade" / "data" / "bundled" / "_files"
 
@@ -110,10 +112,9 @@ def build(src: Path) -> None:
     )
     frames = []
     for venue in ("binance", "bybit", "okx", "hyperliquid"):
-        f = _funding(
-            _cg(d / f"coinglass_ETH_8h_funding_{venue}.csv.gz"),
-            hours=1.0 if venue == "hyperliquid" else 8.0,  # sampled every 8 h, rate per hour
-        )
+        # the venue's own interval (Hyperliquid: its hourly rate, sampled every 8 h)
+        hours = COINGLASS_FUNDING_HOURS.get(venue, 8.0)
+        f = _funding(_cg(d / f"coinglass_ETH_8h_funding_{venue}.csv.gz"), hours=hours)
         f.insert(1, "venue", venue)
         frames.append(f)
     _write("eth_funding_8h_by_venue", pd.concat(frames, ignore_index=True))
