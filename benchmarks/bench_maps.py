@@ -136,7 +136,9 @@ def _atr_row(px: pd.DataFrame) -> dict[str, Any]:
     from liqcascade.positions import wilder_atr
     from liqcascade.positions._atr_kernels import wilder_smooth_nb, wilder_smooth_py
 
-    bars = pd.concat([px] * 2).iloc[:1200]  # the market's book reads the last 1,200 bars
+    # the market's book reads the last 1,200 bars; the window repeated, in order of position
+    # (wilder_atr refuses a time index out of order)
+    bars = pd.concat([px] * 2).iloc[:1200].reset_index(drop=True)
     tr = (bars["high"] - bars["low"]).to_numpy()
     a, b = np.empty_like(tr), np.empty_like(tr)
     a[13] = b[13] = tr[:14].mean()
