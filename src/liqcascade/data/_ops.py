@@ -288,10 +288,9 @@ def _formula_cells(df: pd.DataFrame, out: Path) -> str | None:
     spreadsheets"); None without such a cell.
     """
     text = {"venue", "symbol", "interval"}.union(*(k.text_columns for k in KINDS.values()))
+    # the distinct values first (a series' labels are one value), its rows only on a hit
     cols = [c for c in df.columns if c in text and _starts_formula(pd.unique(df[c])).any()]
-    starts = [  # the rows, only in a column that has such a cell
-        df[c].astype("str").str.startswith(FORMULA_START, na=False).to_numpy(bool) for c in cols
-    ]
+    starts = [_starts_formula(df[c]) for c in cols]
     hits = [(i, j) for j, m in enumerate(starts) for i in np.flatnonzero(m)]
     if not hits:
         return None
@@ -307,8 +306,8 @@ def _formula_cells(df: pd.DataFrame, out: Path) -> str | None:
 
 def _starts_formula(values: Any) -> np.ndarray:
     """Which of ``values`` (a text column's cells; NaN for none) start as a formula."""
-    return np.fromiter((isinstance(v, str) and v.startswith(FORMULA_START) for v in values),
-                       dtype=bool, count=len(values))  # fmt: skip
+    cells = pd.Series(values, copy=False).astype("str")
+    return cells.str.startswith(FORMULA_START, na=False).to_numpy(bool)
 
 
 def _one_series(listing: pd.DataFrame, k: str, **labels: str | None) -> pd.Series:
