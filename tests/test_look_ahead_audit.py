@@ -282,8 +282,8 @@ def test_stop_backtest_entries_and_stops_before_the_cut_do_not_move(
     strict=True,
     reason="look-ahead: the fill's depth on a day without book totals is the hourly volume "
     "times the median depth/volume ratio over every book-totals day up to the back-test's "
-    "end, after the trade (protect/_backtest.py _depth_and_span); reported, not fixed: a "
-    "fix changes the shipped back-test figures",
+    "end, after the trade (protect/_backtest.py _depth_and_span; docs/protect.md, Caveats); "
+    "reported, not fixed: a fix changes the shipped back-test figures",
 )
 def test_stop_backtest_fills_before_the_cut_do_not_move(stop_runs: list[pd.DataFrame]) -> None:
     real, other = stop_runs
