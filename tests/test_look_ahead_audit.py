@@ -10,7 +10,8 @@ shuffled), and the figures for windows or events that end by the cut must be the
 check can fail). The cuts are month starts inside the bundle's derivatives period
 (2024-11 -> 2025-07), where every series the models read exists.
 
-Audited: the market at a date (``estimated_market``), the position book's monthly
+Audited: the market at a date (``estimated_market``) and the stress Monte Carlo on it
+(``stress``), the position book's monthly
 expanding-window back-test (``liqmap backtest``, ETH and BTC, with its bands), the
 liquidity response's event back-test (``cascade backtest``, ETH and BTC), the VaR
 back-test (``stress``), the support detection the study and the stop back-test enter
@@ -106,13 +107,24 @@ def _market_arrays(m: object) -> dict[str, np.ndarray]:
     return out
 
 
-@pytest.mark.parametrize("asset", ["ETH", "BTC"])
-def test_market_at_a_date_reads_nothing_after_it(future: Path, asset: str) -> None:
+@pytest.fixture(scope="module")
+def markets(future: Path) -> dict[str, tuple[object, object]]:
+    """Each asset's market at :data:`CUT` (its 2025-04-30 20:00 bar closes there): real, other."""
     from liqcascade.market import MarketSpec, estimated_market
 
-    as_of = CUT  # stands on the 2025-04-30 20:00 bar, closed at the cut
-    real = estimated_market(MarketSpec(asset=asset, as_of=as_of, store=False))
-    other = estimated_market(MarketSpec(asset=asset, as_of=as_of, store=future))
+    return {
+        a: tuple(estimated_market(MarketSpec(asset=a, as_of=CUT, store=s)) for s in (False, future))
+        for a in ("ETH", "BTC")
+    }
+
+
+@pytest.mark.parametrize("asset", ["ETH", "BTC"])
+def test_market_at_a_date_reads_nothing_after_it(
+    future: Path, markets: dict[str, tuple[object, object]], asset: str
+) -> None:
+    from liqcascade.market import MarketSpec, estimated_market
+
+    real, other = markets[asset]
     assert real.close_time == CUT
     a, b = _market_arrays(real), _market_arrays(other)
     for k in a:
@@ -130,6 +142,31 @@ def test_market_at_a_date_reads_nothing_after_it(future: Path, asset: str) -> No
     later = estimated_market(MarketSpec(asset=asset, as_of=CUT + 20 * DAY, store=future))
     truth = estimated_market(MarketSpec(asset=asset, as_of=CUT + 20 * DAY, store=False))
     assert _changed(later.mid, truth.mid)  # the market after the cut does read the change
+
+
+def test_stress_monte_carlo_at_a_date_reads_nothing_after_it(
+    future: Path, markets: dict[str, tuple[object, object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liqcascade import stress
+
+    results = []
+    for state, store in zip(markets["ETH"], (None, future), strict=True):
+        if store is not None:  # the stress market reads the default store's prices
+            monkeypatch.setenv("LIQCASCADE_STORE", str(store))
+        market = stress.stress_market(state=state)
+        if store is not None:
+            assert str(market.hourly["ETH"].attrs["source"]).startswith("store:")
+        pf = stress.sample_portfolio(market.prices)
+        results.append((market, stress.monte_carlo(pf, market, paths=100, horizon_days=10, seed=1)))
+    (m_real, real), (m_other, other) = results
+    assert_same(other.pnl, real.pnl)
+    assert_same(other.market_liq_usd, real.market_liq_usd)
+    for a in real.final_price:
+        assert_same(other.final_price[a], real.final_price[a])
+        assert_same(other.mu_fitted[a], real.mu_fitted[a])
+    # the stress market holds the changed days after its date: it does not read them
+    after = [m.daily["ETH"].loc[CUT:, "close"] for m in (m_real, m_other)]
+    assert _changed(after[1], after[0])
 
 
 # -- the position book's expanding-window back-test (liqmap backtest) -------------------
