@@ -23,9 +23,10 @@ NEAR: tuple[str, ...] = ("<2%", "2-5%", "5-10%")
 def distance_check(ctx: Any, asset: str) -> pd.DataFrame | None:
     """Share of notional by distance to liquidation, the data's and the model's, once per run.
 
-    The model is the book walked to the market bar with the asset's latest fit (as the
-    validation section compares it). None when no Hyperliquid position of ``asset`` is
-    bundled (ETH and BTC only).
+    The model is the book walked to the market bar (the last open-interest bar closed by
+    the report's date: nothing after it is read) with the fit the market uses there (the
+    latest trained before the bar's month). None when no Hyperliquid position of
+    ``asset`` is bundled (ETH and BTC only).
 
     Parameters
     ----------
@@ -52,10 +53,31 @@ def distance_check(ctx: Any, asset: str) -> pd.DataFrame | None:
         hl = datasets.load_hyperliquid_positions()
         if a not in set(hl["asset"].astype(str).str.upper()):
             return None
-        latest = load_asset_calibration(a, store=_store()).latest
-        return check(hl, walk(ctx.market_frames(a), latest.params), a)
+        label = actx.last_oi_bar
+        month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
+        fit, _ = load_asset_calibration(a, store=_store()).fit_for(month)
+        return check(hl, walk(frames_until(ctx.market_frames(a), label), fit.params), a)
 
     return actx.memo("leverage_check.distance", run)  # type: ignore[no-any-return]
+
+
+def frames_until(frames: Any, label: pd.Timestamp) -> Any:
+    """``frames`` (``MarketFrames``) without the bars opened after ``label`` (UTC)."""
+    from liqcascade.positions import MarketFrames
+
+    def cut(f: pd.DataFrame | None) -> pd.DataFrame | None:
+        return None if f is None else f[f.index <= label]
+
+    return MarketFrames(
+        oi=cut(frames.oi),
+        ohlc=cut(frames.ohlc),
+        funding=cut(frames.funding),
+        long_short=cut(frames.long_short),
+        taker=cut(frames.taker),
+        liquidations=cut(frames.liquidations),
+        asset=frames.asset,
+        sources=dict(frames.sources),
+    )
 
 
 def near_shares(check: pd.DataFrame) -> tuple[float, float]:
