@@ -69,8 +69,8 @@ def frames_until(frames: Any, label: pd.Timestamp) -> Any:
         return None if f is None else f[f.index <= label]
 
     return MarketFrames(
-        oi=cut(frames.oi),
-        ohlc=cut(frames.ohlc),
+        oi=frames.oi[frames.oi.index <= label],
+        ohlc=frames.ohlc[frames.ohlc.index <= label],
         funding=cut(frames.funding),
         long_short=cut(frames.long_short),
         taker=cut(frames.taker),
