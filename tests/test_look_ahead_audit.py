@@ -15,8 +15,7 @@ Audited: the market at a date (``estimated_market``) and the stress Monte Carlo 
 expanding-window back-test (``liqmap backtest``, ETH and BTC, with its bands), the
 liquidity response's event back-test (``cascade backtest``, ETH and BTC), the VaR
 back-test (``stress``), the support detection the study and the stop back-test enter
-on, the stop back-test (``protect``: its entries and stops; its fills read a
-depth/volume ratio measured after the trade, an xfail below), the collateral own
+on, the stop back-test (``protect``: its entries, stops and fills), the collateral own
 book's fit (``collateral``), and the shipped calibrations' windows against the months
 they predict. docs/validation.md, "The look-ahead audit".
 """
@@ -339,13 +338,6 @@ def test_stop_backtest_entries_and_stops_before_the_cut_do_not_move(
     _same_rows(other, real, cols)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="look-ahead: the fill's depth on a day without book totals is the hourly volume "
-    "times the median depth/volume ratio over every book-totals day up to the back-test's "
-    "end, after the trade (protect/_backtest.py _depth_and_span; docs/protect.md, Caveats); "
-    "reported, not fixed: a fix changes the shipped back-test figures",
-)
 def test_stop_backtest_fills_before_the_cut_do_not_move(stop_runs: list[pd.DataFrame]) -> None:
     real, other = stop_runs
     _same_rows(other, real, ["exit", "slippage", "ret"])

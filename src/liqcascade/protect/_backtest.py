@@ -63,6 +63,9 @@ VOL_FIT_START = pd.Timestamp("2018-01-01", tz="UTC")
 MIN_VOL_RETURNS = 100
 #: Level of the stop-out shares' Wilson intervals.
 STOP_OUT_LEVEL = 0.9
+#: Fewest depth/volume ratio days before a fill's day for the fill to read their median
+#: (otherwise the first this many days'; as the depth exponent's ``MIN_BETA_BARS``).
+MIN_RATIO_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -526,13 +529,45 @@ def _depth_and_span(
         )
     if until is not None and (ratio.index <= to_utc(until)).any():
         ratio = ratio[ratio.index <= to_utc(until)]
-    r = float(ratio.median())
     day = index.floor("1D")
+    r, last = _ratio_before(ratio, day)
     est = qv30.reindex(day).to_numpy(np.float64) * r
     inside = d1.reindex(day).to_numpy(np.float64)
     out = np.where(np.isfinite(inside), inside, est)
     out = np.where(np.isfinite(out) & (out > 0), out, np.nanmedian(out))
-    return out * fill.depth_share, (ratio.index[0], ratio.index[-1])
+    return out * fill.depth_share, (ratio.index[0], last)
+
+
+def _ratio_before(ratio: pd.Series, day: pd.DatetimeIndex) -> tuple[np.ndarray, pd.Timestamp]:
+    """The depth/volume ratio each day's fill may use, and the last ratio day read.
+
+    The median over the ratio days before the day, where there are at least
+    :data:`MIN_RATIO_DAYS` of them; otherwise the median of the first
+    :data:`MIN_RATIO_DAYS` ratio days, the measurement nearest to the days before the
+    book totals begin (an assumption taken from after those entries; the caveats say
+    so). Nothing a day's fill reads depends on the data after it or on the window's end
+    once the first days are measured.
+
+    Parameters
+    ----------
+    ratio : Series
+        Daily depth (USD) / 30-day mean traded value (USD per day), on a sorted index.
+    day : DatetimeIndex
+        The days (UTC midnight) of the fills.
+
+    Returns
+    -------
+    ndarray, Timestamp
+        The ratio per day (days per 1) and the last ratio day any of them read.
+    """
+    first = min(MIN_RATIO_DAYS, len(ratio))
+    early = float(ratio.iloc[:first].median())
+    running = ratio.expanding().median().to_numpy(np.float64)
+    before = ratio.index.searchsorted(day, side="left")  # ratio days before each day
+    own = before >= MIN_RATIO_DAYS
+    r = np.where(own, running[np.maximum(before, 1) - 1], early)
+    read = max(first, int(before[own].max()) if own.any() else 0)
+    return r, ratio.index[read - 1]
 
 
 @dataclass
@@ -622,8 +657,10 @@ class StopBacktest:
         if dr:
             out.append(
                 f"outside the book-totals days the fill depth is the 30-day spot volume × "
-                f"one depth/volume ratio, the median over {dr['start'][:10]} → "
-                f"{dr['end'][:10]} (after the entries that precede it)"
+                f"a depth/volume ratio, the median over the ratio days before the fill "
+                f"(days read: {dr['start'][:10]} → {dr['end'][:10]}); before "
+                f"{MIN_RATIO_DAYS} such days, the first {MIN_RATIO_DAYS} from "
+                f"{dr['start'][:10]}, after the entries that precede them"
             )
         return out
 
