@@ -222,6 +222,31 @@ def is_interrupt(exc: BaseException) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _WriteRequest:
+    """What one :meth:`Store.ingest` call writes, and how (its arguments, checked).
+
+    Parameters
+    ----------
+    series : sequence of SeriesFrame
+        The validated series, in the call's order.
+    size : int
+        Rows per INSERT batch (:func:`ingest_chunk_rows`).
+    on_progress : callable or None
+        Called as ``on_progress(rows_done, rows_total)`` after each batch.
+    count_total : bool
+        Count the whole store's rows for ``rows_total``.
+    after_last : sequence of bool or None
+        Per series, the caller's word that every row is after the last stored one.
+    """
+
+    series: Sequence[SeriesFrame]
+    size: int
+    on_progress: Callable[[int, int], None] | None
+    count_total: bool
+    after_last: Sequence[bool] | None
+
+
 @dataclass
 class _Transaction:
     """What one ingest's transaction has done so far (for telling what a failure left)."""
@@ -271,8 +296,6 @@ class Store:
         #: the store's own path while an ingest writes a new store under ``path`` (a
         #: hidden file beside it): what messages name
         self._final: Path | None = None
-        #: whether the last failed transaction's rows are in its file (:meth:`_write`)
-        self._left: bool | None = False
 
     # -- connection ---------------------------------------------------------------------
     @property
@@ -407,27 +430,22 @@ class Store:
         size = ingest_chunk_rows()
         if after_last is not None and len(after_last) != len(series):
             raise InputError("after_last: one flag per series", param="after_last")
+        req = _WriteRequest(series, size, on_progress, count_total, after_last)
         if self._con is None and not self.path.exists():
-            return self._create(series, size, on_progress, count_total, after_last)
-        return self._write(series, size, on_progress, count_total, after_last, False)
+            return self._create(req)
+        return self._write(req)
 
-    def _create(
-        self,
-        series: Sequence[SeriesFrame],
-        size: int,
-        on_progress: Callable[[int, int], None] | None,
-        count_total: bool,
-        after_last: Sequence[bool] | None,
-    ) -> IngestResult:
+    def _create(self, req: _WriteRequest) -> IngestResult:
         """Ingest into a store that does not exist yet, creating it whole.
 
         The rows are written to a hidden file beside the store (``.NAME.PID.partial``),
         committed and checkpointed there, and the file then takes the store's name (a
         hard link, which fails if a store of that name appeared meanwhile; where links
         are not supported, a rename). A kill before that leaves no store (the hidden
-        file is removed by the next ingest into the same path); a failure removes it.
-        A store another process created meanwhile gets the rows instead (one ingest
-        into it).
+        file is removed by the next ingest into the same path); a failure removes it,
+        unless the commit took effect as it failed and the file, read afresh, holds the
+        rows (see :meth:`_write`). A store another process created meanwhile gets the
+        rows instead (one ingest into it).
         """
         final = self.path
         _check_duckdb_file(final, self._error)
@@ -440,14 +458,7 @@ class Store:
         _remove_files(temp)
         self.path, self._final = temp, final
         try:
-            try:
-                result = self._write(series, size, on_progress, count_total, after_last, True)
-            except BaseException as exc:
-                # the commit took effect (or may have) before the failure: the rows are
-                # the new store's, as the error says, once it has its name
-                if self._left is not False and not self._published(temp, final):
-                    raise self._unpublished(exc) from exc
-                raise
+            result = self._write(req, new=True)
             moved = self._publish(temp, final)
         finally:
             self.close()
@@ -456,7 +467,7 @@ class Store:
         if moved:
             return result
         # a store of that name appeared meanwhile: the rows go into it
-        return self._write(series, size, on_progress, count_total, after_last, False)
+        return self._write(req)
 
     def _published(self, temp: Path, final: Path) -> bool:
         """:meth:`_publish` after a failure: whether the store now has ``temp``'s rows."""
@@ -503,56 +514,51 @@ class Store:
             ) from exc
         return True
 
-    def _write(
-        self,
-        series: Sequence[SeriesFrame],
-        size: int,
-        on_progress: Callable[[int, int], None] | None,
-        count_total: bool,
-        after_last: Sequence[bool] | None,
-        created: bool,
-    ) -> IngestResult:
-        """The ingest's one transaction into the file ``path`` (``created``: made by it).
+    def _write(self, req: _WriteRequest, new: bool = False) -> IngestResult:
+        """The ingest's one transaction into the file ``path``.
 
-        On a failure ``_left`` says whether the rows are in the file (as :meth:`_abort`).
+        ``new``: ``path`` is the hidden file of a new store (:meth:`_create`). On a
+        failure its rows count only if the file, opened afresh read-only, holds them
+        (whatever the failed commit's own outcome said, known or not): it then takes
+        the store's name; otherwise it is removed and nothing was stored.
         """
         txn = _Transaction()
-        self._left = False
         try:
             txn.con = self._connect(create=True)
             assert txn.con is not None
             txn.con.execute("BEGIN TRANSACTION").fetchall()
             txn.open = True
-            result = self._insert(txn, series, size, on_progress, after_last)
+            result = self._insert(txn, req)
             # the rows as this transaction sees them: after a failed COMMIT, the same
             # counts mean it took effect (see _abort)
-            touched = list(KINDS) if count_total else sorted({s.kind for s in series})
-            txn.staged = self._counts(txn.con, touched if count_total or txn.added else [])
+            touched = list(KINDS) if req.count_total else sorted({s.kind for s in req.series})
+            txn.staged = self._counts(txn.con, touched if req.count_total or txn.added else [])
             txn.committing = True
             txn.con.execute("COMMIT").fetchall()
             txn.committed = True
             result.rows_added = txn.added
-            result.rows_total = sum(txn.staged.values()) if count_total else 0
+            result.rows_total = sum(txn.staged.values()) if req.count_total else 0
         except BaseException as exc:
-            stored = self._left = self._abort(txn)
-            removed = created and stored is False and self._discard()
+            stored = self._abort(txn)
+            if new and stored is not False:
+                assert self._final is not None
+                stored = self._recount(txn.staged) is True  # the file decides
+                if stored and not self._published(self.path, self._final):
+                    self._discard()
+                    raise self._unpublished(exc) from exc
+            removed = new and stored is False and self._discard()
             mapped = self._failure(exc, txn, stored, removed)
             if mapped is None:
                 raise
             raise mapped from exc
         return result
 
-    def _insert(
-        self,
-        txn: _Transaction,
-        series: Sequence[SeriesFrame],
-        size: int,
-        on_progress: Callable[[int, int], None] | None,
-        after_last: Sequence[bool] | None,
-    ) -> IngestResult:
+    def _insert(self, txn: _Transaction, req: _WriteRequest) -> IngestResult:
         """Insert every series inside the open transaction ``txn`` (rows added: ``txn.added``)."""
         con = txn.con
         assert con is not None
+        series, size, on_progress = req.series, req.size, req.on_progress
+        after_last = req.after_last
         total_rows = sum(s.rows for s in series)
         result = IngestResult(rows_read=total_rows)
         done = 0
