@@ -10,8 +10,10 @@ store file the failed call created is removed.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from liqcascade._paths import is_stale
 from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import KINDS, Kind
@@ -267,10 +270,10 @@ class Store:
     path : str or Path, optional
         The DuckDB file; default :func:`default_store_path` (``$LIQCASCADE_STORE`` or
         ``~/.liqcascade/store.duckdb``). Created by the first ingest, whole: the
-        ingest writes a hidden file beside it (``.NAME.PID.partial``) and gives it the
-        store's name once its rows are committed, so a store that exists was written
-        (a kill or a failure in between leaves no store; reading a missing store
-        creates none).
+        ingest writes a hidden file beside it (``.NAME.PID-XXXXXXXX.partial``) and gives
+        it the store's name once its rows are committed, so a store that exists was
+        written (a kill or a failure in between leaves no store; reading a missing
+        store creates none).
     read_only : bool, default False
         Open without writing; a missing file then reads as an empty store.
 
@@ -438,11 +441,12 @@ class Store:
     def _create(self, req: _WriteRequest) -> IngestResult:
         """Ingest into a store that does not exist yet, creating it whole.
 
-        The rows are written to a hidden file beside the store (``.NAME.PID.partial``),
-        committed and checkpointed there, and the file then takes the store's name (a
-        hard link, which fails if a store of that name appeared meanwhile; where links
-        are not supported, a rename). A kill before that leaves no store (the hidden
-        file is removed by the next ingest into the same path); a failure removes it,
+        The rows are written to a hidden file beside the store
+        (``.NAME.PID-XXXXXXXX.partial``), committed and checkpointed there, and the file
+        then takes the store's name (a hard link, which fails if a store of that name
+        appeared meanwhile; where links are not supported, a rename). A kill before that
+        leaves no store (the hidden file, once no process holds it open, is removed by
+        the next ingest into the same path); a failure removes it,
         unless the commit took effect as it failed and the file, read afresh, holds the
         rows (see :meth:`_write`). A store another process created meanwhile gets the
         rows instead (one ingest into it).
@@ -454,7 +458,9 @@ class Store:
         except OSError as exc:
             raise self._error(f"cannot create folder: {exc}") from exc
         _remove_stale_partials(final)
-        temp = final.with_name(f".{final.name}.{os.getpid()}.partial")
+        # the PID says who wrote it; the random part keeps two hosts' writers (or two
+        # PID namespaces') apart on a shared volume, where PIDs can be the same
+        temp = final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
         _remove_files(temp)
         self.path, self._final = temp, final
         try:
@@ -943,21 +949,21 @@ def _remove_files(path: Path) -> None:
 def _remove_stale_partials(final: Path) -> None:
     """Remove the hidden files of new stores of ``final`` whose ingest was killed.
 
-    ``.NAME.PID.partial`` of a process that no longer runs (POSIX; elsewhere they stay:
-    Windows has no harmless way to ask whether a process runs).
+    ``.NAME.PID-XXXXXXXX.partial`` (with its ``.wal``) that no process has open: DuckDB
+    holds a lock on a database file from the moment it makes it until it closes it
+    (:func:`liqcascade._paths.is_stale`). The lock, not the PID, tells: on a shared
+    volume (NFS, a container with its own PID namespace) a live writer's PID may not
+    exist here, and a killed one's may have been reused. This process's own are left
+    (its locks do not stop it; probing them would drop DuckDB's). POSIX only: elsewhere
+    they stay.
     """
-    if os.name != "posix":
-        return
-    for p in final.parent.glob(f".{final.name}.*.partial"):
-        pid = p.name[len(final.name) + 2 : -len(".partial")]
-        if not pid.isdigit() or int(pid) == os.getpid():
+    own = f".{final.name}.{os.getpid()}"
+    for p in final.parent.glob(f".{glob.escape(final.name)}.*.partial"):
+        rest = p.name[len(own) :]
+        if p.name.startswith(own) and rest[:1] in ("-", "."):
             continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if is_stale(p, older_than=0.0, duckdb=True):
             _remove_files(p)
-        except OSError:
-            pass  # running (another user's), or unknown: left alone
 
 
 def _differing_warning(s: SeriesFrame, n: int, first: Sequence[tuple[Any, ...]]) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade._paths import read_json
+from liqcascade._paths import read_json, staged_file
 from liqcascade.errors import InputError
 
 MAX_USER_BYTES = 1024
@@ -571,13 +571,13 @@ def write_private_file(target: Path, data: bytes, option: str = "out") -> Path:
     Errors name ``option``, the parameter that gave ``target`` (their ``param``).
     """
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = staged_file(target)  # locked while written; a killed write's is removed
     except OSError as exc:
         raise InputError(
             f"{option}: cannot write in {target.parent} ({_why(exc)})", param=_param(option)
         ) from None
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "wb", closefd=False) as fh:
             fh.write(data)
         os.chmod(tmp, PRIVATE_FILE_MODE)
         os.replace(tmp, target)
@@ -587,6 +587,8 @@ def write_private_file(target: Path, data: bytes, option: str = "out") -> Path:
         raise InputError(
             f"{option}: cannot write {target} ({_why(exc)})", param=_param(option)
         ) from None
+    finally:
+        os.close(fd)
     return target
 
 
