@@ -175,3 +175,29 @@ def test_a_pol_file_write_removes_a_killed_one_s_tmp(tmp_path: Path) -> None:
     write_private_file(target, b"{}")
     assert target.read_bytes() == b"{}" and target.stat().st_mode & 0o777 == PRIVATE_FILE_MODE
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pol.json"]
+
+
+def test_a_calibration_written_to_a_file_is_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``to_json(path)`` (``liqmap calibrate --out``, the estimation settings) wrote the
+    file in place: a kill mid-write left it cut short, the previous one lost. It goes
+    through a staged ``.NAME.XXXX.tmp`` renamed over it, as every atomic write."""
+    from liqcascade import _paths
+    from liqcascade.positions._estimate import EstimationParams
+
+    out = tmp_path / "params.json"
+    out.write_text("old\n")
+    staged: list[str] = []
+    real = _paths.staged_file
+
+    def seen(path: Path) -> tuple[int, str]:
+        fd, tmp = real(path)
+        staged.append(Path(tmp).name)
+        return fd, tmp
+
+    monkeypatch.setattr(_paths, "staged_file", seen)
+    text = EstimationParams().to_json(out)
+    assert out.read_text() == text + "\n"
+    assert len(staged) == 1 and staged[0].startswith(".params.json.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.json"]
