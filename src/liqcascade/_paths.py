@@ -45,6 +45,7 @@ __all__ = [
     "STALE_AFTER_S",
     "check_output_dir",
     "check_output_file",
+    "hold_lock",
     "is_stale",
     "read_json",
     "read_utf8",
@@ -313,6 +314,38 @@ def remove_stale(target: Path, suffix: str = ".tmp", **stale: Any) -> list[Path]
                 continue
             removed.append(p)
     return removed
+
+
+def hold_lock(path: Path) -> int:
+    """Open ``path`` (a file or a folder) and hold it locked (``flock``, exclusive).
+
+    What :func:`is_stale` looks for: the lock is held until the returned descriptor is
+    closed (or the process ends). -1 where it cannot be taken (no locks here, or a
+    folder on NFS, whose emulated lock needs a file open for writing): the caller's
+    file then has its other guards only.
+
+    Parameters
+    ----------
+    path : Path
+        The file or folder.
+
+    Returns
+    -------
+    int
+        The open descriptor holding the lock, or -1.
+    """
+    if fcntl is None:
+        return -1
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return -1
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return -1
+    return fd
 
 
 def staged_file(path: Path) -> tuple[int, str]:

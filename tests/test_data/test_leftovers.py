@@ -28,13 +28,13 @@ fcntl = pytest.importorskip("fcntl")  # POSIX locks
 ELSEWHERE = 4_194_305
 
 _HOLD = """
-import fcntl, sys, time
+import fcntl, os, sys, time
 import duckdb
 if sys.argv[2] == "duckdb":
     con = duckdb.connect(sys.argv[1])  # DuckDB locks its file as an ingest's partial is
 else:
-    fh = open(sys.argv[1], "rb")
-    fcntl.flock(fh, fcntl.LOCK_EX)  # as an atomic write holds its temporary file
+    fd = os.open(sys.argv[1], os.O_RDONLY)  # a file or a folder
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as an atomic write or a pol build holds it
 print("held", flush=True)
 time.sleep(300)
 """
@@ -201,3 +201,25 @@ def test_a_calibration_written_to_a_file_is_written_whole(
     assert out.read_text() == text + "\n"
     assert len(staged) == 1 and staged[0].startswith(".params.json.")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.json"]
+
+
+def test_a_live_pol_build_s_tree_elsewhere_is_kept(tmp_path: Path) -> None:
+    """A pol build stages its tree in ``.NAME.pol-build-PID-XXXX``; another build of the
+    same target removed it when that PID did not run here, as a build in another PID
+    namespace's does not. The build holds the tree locked: kept while it runs, removed
+    once it is gone."""
+    from liqcascade.solvency._pol_io import TreeStage
+
+    target = tmp_path / "tree"
+    other = tmp_path / f".tree.pol-build-{ELSEWHERE}-x1y2"
+    other.mkdir()
+    holder = _held(other, "flock")
+    try:
+        with TreeStage(target) as stage:
+            assert is_stale(stage.path, older_than=0.0) is False  # its own, held
+        assert other.is_dir(), "a live build's tree was removed"
+    finally:
+        _stop(holder)
+    with TreeStage(target):
+        assert not other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
