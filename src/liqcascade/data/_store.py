@@ -524,9 +524,10 @@ class Store:
         """The ingest's one transaction into the file ``path``.
 
         ``new``: ``path`` is the hidden file of a new store (:meth:`_create`). On a
-        failure its rows count only if the file, opened afresh read-only, holds them
-        (whatever the failed commit's own outcome said, known or not): it then takes
-        the store's name; otherwise it is removed and nothing was stored.
+        failure that may have come after the commit took effect (:meth:`_abort` says
+        so, or cannot tell), the rows count only if the file, opened afresh read-only,
+        holds them: it then takes the store's name; otherwise it is removed and nothing
+        was stored (never a store published empty or in part).
         """
         txn = _Transaction()
         try:
