@@ -12,6 +12,9 @@
   escape, no symlink out of it); an absolute path must exist and be a regular file.
 - :func:`write_atomic`: a file written whole or not at all (a temporary file beside
   it, then a rename), so a failed write leaves what was there.
+- :func:`staged_file` / :func:`is_stale` / :func:`remove_stale`: the temporary file a
+  write stages beside its target (``.NAME.XXXX.tmp``) is locked while written; one a
+  killed write left (no process holds its lock) is removed by the next write to NAME.
 - :func:`read_utf8` / :func:`read_json`: a user's text file, or JSON object, read with
   one message per cause (missing, a folder, unreadable, not UTF-8, not JSON with its
   line, not an object, too big), never a traceback.
@@ -22,24 +25,40 @@
 from __future__ import annotations
 
 import errno
+import glob
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from liqcascade.errors import InputError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock to tell a live writer's file by
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = [
+    "STALE_AFTER_S",
     "check_output_dir",
     "check_output_file",
+    "hold_lock",
+    "is_stale",
     "read_json",
     "read_utf8",
+    "remove_stale",
     "resolve_config_path",
+    "staged_file",
     "write_all_atomic",
     "write_atomic",
 ]
+
+STALE_AFTER_S = 60.0
+"""Seconds a staged temporary file must have gone unmodified, besides being unlocked,
+before another write removes it (one just made by ``mkstemp`` is not locked yet)."""
 
 
 def _param(option: str) -> str | None:
@@ -223,6 +242,145 @@ def resolve_config_path(base: str | Path, value: str, key: str) -> Path:
     return p
 
 
+def is_stale(path: Path, *, older_than: float = STALE_AFTER_S, duckdb: bool = False) -> bool:
+    """Whether a temporary file beside a target was left by a write that is gone.
+
+    Stale: no process holds the file's lock (``flock``, as :func:`staged_file` takes it;
+    with ``duckdb``, the ``fcntl`` lock DuckDB holds on a database file it has open) and
+    it has gone unmodified for ``older_than`` seconds. The lock, not a process id, tells:
+    on a shared volume (NFS, a container with its own PID namespace) a live writer's
+    PID may not exist here, and a dead one's may be another process's. Anything that
+    cannot be checked (no locks on this system or file system, the file gone) is not
+    stale: left alone.
+
+    Parameters
+    ----------
+    path : Path
+        The temporary file.
+    older_than : float, default STALE_AFTER_S
+        Seconds since its last modification, at least.
+    duckdb : bool, default False
+        Probe DuckDB's lock (a database file) rather than ``flock``. Never for a file
+        this process has open in DuckDB: closing the probe would drop DuckDB's lock.
+
+    Returns
+    -------
+    bool
+    """
+    if fcntl is None:
+        return False
+    try:
+        if time.time() - path.stat().st_mtime < older_than:
+            return False
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        if duckdb:
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return False  # held by a live writer, or locks unsupported here
+    finally:
+        os.close(fd)
+    return True
+
+
+def remove_stale(target: Path, suffix: str = ".tmp", **stale: Any) -> list[Path]:
+    """Remove the stale temporary files of ``target`` (``.NAME.*SUFFIX`` beside it).
+
+    Parameters
+    ----------
+    target : Path
+        The file the temporary files were staged for.
+    suffix : str, default ".tmp"
+        How their names end.
+    **stale
+        Passed to :func:`is_stale` (``older_than``, ``duckdb``).
+
+    Returns
+    -------
+    list of Path
+        The files removed (a file that could not be removed is left, unnamed).
+    """
+    removed = []
+    pattern = f".{glob.escape(target.name)}.*{glob.escape(suffix)}"
+    for p in target.parent.glob(pattern):
+        if is_stale(p, **stale):
+            try:
+                p.unlink()
+            except OSError:
+                continue
+            removed.append(p)
+    return removed
+
+
+def hold_lock(path: Path) -> int:
+    """Open ``path`` (a file or a folder) and hold it locked (``flock``, exclusive).
+
+    What :func:`is_stale` looks for: the lock is held until the returned descriptor is
+    closed (or the process ends). -1 where it cannot be taken (no locks here, or a
+    folder on NFS, whose emulated lock needs a file open for writing): the caller's
+    file then has its other guards only.
+
+    Parameters
+    ----------
+    path : Path
+        The file or folder.
+
+    Returns
+    -------
+    int
+        The open descriptor holding the lock, or -1.
+    """
+    if fcntl is None:
+        return -1
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return -1
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return -1
+    return fd
+
+
+def staged_file(path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path`` (``.NAME.XXXX.tmp``), locked, its fd and name.
+
+    Stale ones (:func:`is_stale`) a killed write to ``path`` left are removed first. The
+    file is held locked (``flock``, exclusive) until ``fd`` is closed, so no other
+    write removes it meanwhile; the caller writes it, renames it over ``path`` and
+    closes ``fd`` (or removes it on a failure).
+
+    Parameters
+    ----------
+    path : Path
+        The target; its folder must exist.
+
+    Returns
+    -------
+    tuple of (int, str)
+        The open file descriptor and the temporary file's path.
+
+    Raises
+    ------
+    OSError
+        The file could not be made.
+    """
+    remove_stale(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: its age alone protects it
+            pass
+    return fd, tmp
+
+
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
     """Write ``data`` (bytes, or text as UTF-8) to ``path`` whole or not at all.
 
@@ -257,9 +415,10 @@ def write_all_atomic(
     """Write several files, all of them or none: staged whole, then renamed in order.
 
     Each file is written to a temporary file beside it (``.NAME.XXXX.tmp``, mode
-    ``0644``); only when every one is whole are they renamed into place, in the order
-    of ``contents``, one right after the other. No temporary file is left behind,
-    whatever happens (an error, Ctrl-C).
+    ``0644``, locked while written: :func:`staged_file`); only when every one is whole
+    are they renamed into place, in the order of ``contents``, one right after the
+    other. No temporary file is left behind, whatever happens (an error, Ctrl-C); one
+    a SIGKILL left is removed by the next write to the same file.
 
     Parameters
     ----------
@@ -277,16 +436,16 @@ def write_all_atomic(
         The failing write or rename, as the system raised it.
     """
     staged: dict[Path, str] = {}
+    held: list[int] = []  # the staged files' descriptors, each holding its file's lock
     try:
         for path, content in contents.items():
             data = content.encode("utf-8") if isinstance(content, str) else content
             if skip_same and path.is_file() and path.stat().st_size == len(data):
                 if path.read_bytes() == data:
                     continue
-            fd, staged[path] = tempfile.mkstemp(
-                dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-            )
-            with os.fdopen(fd, "wb") as fh:
+            fd, staged[path] = staged_file(path)
+            held.append(fd)
+            with os.fdopen(fd, "wb", closefd=False) as fh:  # fd stays open: its lock
                 fh.write(data)
             os.chmod(staged[path], 0o644)
         for path, tmp in staged.items():
@@ -296,6 +455,8 @@ def write_all_atomic(
     finally:
         for tmp in staged.values():
             Path(tmp).unlink(missing_ok=True)
+        for fd in held:  # the locks go with them
+            os.close(fd)
 
 
 def read_utf8(path: str | Path, what: str = "text file") -> str:

@@ -1,12 +1,20 @@
-"""CoinGlass quotes each venue's funding per the venue's own interval (Hyperliquid: 1 h)."""
+"""Funding units: CoinGlass quotes each venue's funding per the venue's own interval
+(Hyperliquid: 1 h); a file of percents read as fractions is refused."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from clihelpers import run_cli
 from liqcascade.data import read_file
+from liqcascade.data._validate import MAX_FUNDING_MEDIAN
+from liqcascade.data.bundled import DATASETS, load
+from liqcascade.errors import InputError
+from test_reliability._helpers import assert_refused
 
 INGEST = Path(__file__).resolve().parents[1] / "data" / "ingest"
 
@@ -24,3 +32,85 @@ def test_hyperliquid_s_coinglass_rate_is_its_hourly_baseline() -> None:
     (s,) = read_file(INGEST / "coinglass_ETH_8h_funding_hyperliquid.csv.gz", venue="Hyperliquid")
     per_hour = s.frame["rate"] / s.frame["interval_hours"]
     assert per_hour.median() == pytest.approx(1.25e-5, rel=0.05)
+
+
+# -- percent read as fractions ------------------------------------------------------------
+def _funding_table(path: Path, rates: np.ndarray, step: str = "8h", venue: str = "okx") -> Path:
+    """A ``timestamp,venue,coin,funding_rate`` table (the funding-table layout)."""
+    ts = pd.date_range("2024-03-01", periods=len(rates), freq=step, tz="UTC")
+    pd.DataFrame(
+        {"timestamp": ts.strftime("%Y-%m-%d %H:%M:%S"), "venue": venue, "coin": "ETH",
+         "funding_rate": rates}
+    ).to_csv(path, index=False)  # fmt: skip
+    return path
+
+
+def _typical(n: int, per_8h: float, seed: int = 0) -> np.ndarray:
+    """Funding around ``per_8h`` (a venue's baseline), a few rows negative."""
+    rng = np.random.default_rng(seed)
+    return np.round(per_8h * (1 + rng.normal(0, 0.8, n)), 8)
+
+
+@pytest.mark.parametrize(
+    ("step", "per_interval"),
+    [("8h", 1e-4), ("1h", 1.25e-5)],
+    ids=["8h-0.01%", "hourly-0.00125%"],
+)
+def test_a_funding_file_in_percent_is_refused_naming_the_file_and_column(
+    tmp_path: Path, step: str, per_interval: float
+) -> None:
+    """The table in percent (0.01 for 0.01 %) was stored 100x too high without a word:
+    every value is below MAX_FUNDING_RATE. An hourly venue's percent (0.00125) is small
+    too; it is compared per 8 h."""
+    pct = _funding_table(tmp_path / "pct.csv", _typical(60, per_interval) * 100, step)
+    with pytest.raises(InputError) as e:
+        read_file(pct)
+    msg = str(e.value)
+    assert msg.startswith(f"{pct}: column 'funding_rate': the rates look like percent")
+    assert "divide the column by 100" in msg and e.value.file == str(pct)
+    store = tmp_path / "s.duckdb"
+    r = run_cli("data", "ingest", str(pct), "--store", str(store))
+    assert_refused(r, str(pct.name), "'funding_rate'", "percent")
+    assert not store.exists()
+    # the same rates as fractions are read as they are
+    frac = _funding_table(tmp_path / "frac.csv", _typical(60, per_interval), step)
+    (s,) = read_file(frac)
+    assert s.rows == 60 and s.frame["rate"].abs().max() < 0.005
+
+
+def test_the_bound_is_on_the_median_not_on_a_squeeze(tmp_path: Path) -> None:
+    """A real squeeze (a third of the rows at 0.375 %, the bundled maximum) is read;
+    a median above 0.003 per 8 h is refused; one row's size does not decide."""
+    rates = _typical(60, 1e-4)
+    rates[::3] = 0.00375
+    (s,) = read_file(_funding_table(tmp_path / "squeeze.csv", rates))
+    assert s.rows == 60
+    assert MAX_FUNDING_MEDIAN == 0.003
+    high = _funding_table(tmp_path / "high.csv", np.full(9, 0.0031))
+    with pytest.raises(InputError, match="look like percent"):
+        read_file(high)
+    (s,) = read_file(_funding_table(tmp_path / "ok.csv", np.full(9, 0.0029)))
+    assert s.rows == 9
+
+
+def test_coinglass_percent_and_every_shipped_funding_file_pass() -> None:
+    """CoinGlass's OHLC is percent by design (divided by 100, a note): not refused. Every
+    funding file of the test data and every bundled funding dataset is below the bound,
+    the highest median per 8 h being the 2021 Bybit sample's (about 0.001)."""
+    medians = {}
+    for p in sorted(INGEST.glob("*fund*")):
+        venue = "hyperliquid" if "hyperliquid" in p.name else None
+        for s in read_file(p, venue=venue):
+            per_8h = s.frame["rate"].abs() * 8 / s.frame["interval_hours"]
+            medians[f"{p.name} {s.venue}"] = float(per_8h.median())
+    for name, d in DATASETS.items():
+        if d.kind != "funding":
+            continue
+        df = load(name).reset_index()
+        keys = [c for c in ("venue", "asset") if c in df.columns]
+        for key, g in df.groupby(keys) if keys else [("", df)]:
+            per_8h = g["rate"].abs() * 8 / g["interval_hours"]
+            medians[f"{name} {key}"] = float(per_8h.median())
+    assert len(medians) >= 25
+    worst = max(medians, key=medians.__getitem__)
+    assert medians[worst] < MAX_FUNDING_MEDIAN / 2, (worst, medians[worst])

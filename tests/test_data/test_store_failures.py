@@ -396,3 +396,63 @@ def test_duckdb_interrupt_in_any_command_is_exit_130(monkeypatch: pytest.MonkeyP
     assert r.exit_code == 130 and "internal error" not in r.stderr
     monkeypatch.setattr("liqcascade.data._ops.list_store", lambda *a, **k: 1 / 0)
     assert run_cli("data", "list").exit_code == 1  # other errors stay internal errors
+
+
+class _Invalidated(_CommitFails):
+    """A connection DuckDB invalidated at COMMIT: every statement after it fails."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, took_effect: bool) -> None:
+        super().__init__(con, took_effect, DISK_FULL)
+        self._dead = False
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if self._dead:
+            raise duckdb.FatalException("database has been invalidated")
+        if sql == "COMMIT":
+            self._dead = True
+        return super().execute(sql, *args)
+
+
+@pytest.mark.parametrize(
+    ("took_effect", "recount_fails"),
+    [(False, 1), (True, 1), (True, 99)],
+    ids=["not-taken-recount-fails-once", "taken-recount-fails-once", "taken-unreadable"],
+)
+def test_a_new_store_whose_commit_cannot_be_checked_is_published_only_if_it_holds_the_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, took_effect: bool, recount_fails: int
+) -> None:
+    """COMMIT fails and invalidates the connection, and the read-only recount cannot open
+    the file (``stored`` unknown): the hidden file was published anyway, an empty store
+    when the commit had not taken effect. The file decides: counted afresh, it becomes the
+    store only if it holds the rows; else it is removed and nothing was stored."""
+    store = tmp_path / "new.duckdb"
+    orig_connect, orig_open = Store._connect, _store.duckdb.connect
+    fails = [recount_fails]
+
+    def connect(self: Store, create: bool = False) -> Any:
+        con = orig_connect(self, create)
+        return None if con is None else _Invalidated(con, took_effect)
+
+    def open_db(path: str, read_only: bool = False, **kw: Any) -> Any:
+        if read_only and fails[0] > 0:
+            fails[0] -= 1
+            raise duckdb.IOException(f'Could not open file "{path}": Resource busy')
+        return orig_open(path, read_only=read_only, **kw)
+
+    monkeypatch.setattr(Store, "_connect", connect)
+    monkeypatch.setattr(_store.duckdb, "connect", open_db)
+    with pytest.raises(InputError) as e, Store(store) as s:
+        s.ingest(read_file(OI))
+    monkeypatch.undo()
+    kept = took_effect and recount_fails == 1
+    outcome = (
+        "the 60 rows were stored nonetheless"
+        if kept
+        else "nothing was stored (the new store file was removed)"
+    )
+    assert str(e.value) == f"store: {store}: cannot write: No space left on device; {outcome}"
+    assert store.exists() is kept and not _wal(store).exists()
+    assert [p.name for p in tmp_path.iterdir()] == (["new.duckdb"] if kept else [])
+    if kept:
+        with Store(store, read_only=True) as s:
+            assert s.count() == 60

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,3 +95,31 @@ def test_load_close_bundled_and_data_file(tmp_path) -> None:
     r = log_returns(u)
     assert r.iloc[0] == pytest.approx(100 * math.log(1.1))
     assert r.iloc[1] == pytest.approx(100 * math.log(99 / 110))
+
+
+@pytest.mark.parametrize(
+    ("end", "whole_day"),
+    [
+        (pd.Timestamp("2024-08-05", tz="UTC"), False),
+        (pd.Timestamp("2024-08-05"), False),
+        (dt.datetime(2024, 8, 5), False),
+        (np.datetime64("2024-08-05T00:00"), False),
+        ("2024-08-05 00:00", False),
+        ("2024-08-05", True),
+        (dt.date(2024, 8, 5), True),
+    ],
+    ids=["ts-utc", "ts-naive", "datetime", "datetime64", "str-midnight", "str-day", "date"],
+)
+def test_a_midnight_end_is_read_as_load_bars_reads_it(end: Any, whole_day: bool) -> None:
+    """One rule (docs/data.md, "Dates on the command line"): a day (a bare date string or
+    a datetime.date) holds that whole day; a time, a Timestamp or a datetime at midnight
+    is that instant. log_returns read a midnight Timestamp as the whole day, load_bars as
+    the instant: the same end gave closes to 23:00 in one and to 00:00 in the other."""
+    from liqcascade.events._load import load_bars
+
+    h = datasets.load_ohlcv("ETH", "1h", start="2024-08-04", end="2024-08-06")["close"]
+    bars, _ = load_bars("ETH", "1h", start="2024-08-04", end=end)
+    r = log_returns(h, "2024-08-04", end)
+    last = pd.Timestamp("2024-08-05 23:00" if whole_day else "2024-08-05 00:00", tz="UTC")
+    assert r.index.max() == last
+    assert bars.index.max() == last

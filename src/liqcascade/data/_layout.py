@@ -84,6 +84,10 @@ class Layout:
         ``for_venue(venue, frame) -> (frame, note or None)``: the values of one series
         once its venue is known, for a layout whose units depend on the venue
         (CoinGlass quotes each venue's funding per that venue's own interval).
+    percent_rates : bool
+        Whether the file gives funding rates in percent, which ``build`` divides by 100
+        (CoinGlass); the others give fractions, and a file of them whose magnitudes are
+        percent's is refused (:func:`~liqcascade.data._validate.check_funding_units`).
     """
 
     name: str
@@ -98,6 +102,7 @@ class Layout:
     venue_hint: str | None = None
     takes_measure: bool = False
     for_venue: Callable[[str, pd.DataFrame], tuple[pd.DataFrame, str | None]] | None = None
+    percent_rates: bool = False
 
 
 @dataclass(frozen=True)

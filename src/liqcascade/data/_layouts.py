@@ -698,6 +698,7 @@ REGISTRY: tuple[LayoutRule, ...] = (
             _coinglass_funding,
             notes=("funding OHLC read as CoinGlass percent per 8 h; rate = close / 100",),
             for_venue=_coinglass_venue_hours,
+            percent_rates=True,
         ),
         when=lambda p: _ohlc_kind(p) == "funding",
         describe="CoinGlass funding OHLC history (percent per 8 h; per hour for Hyperliquid)",

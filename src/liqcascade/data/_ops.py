@@ -7,7 +7,6 @@ the command line only parses its options, calls one of these and prints the resu
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._paths import check_output_file
+from liqcascade._paths import check_output_file, staged_file
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
 from liqcascade.data._layouts import NoTakerClose
@@ -356,10 +355,12 @@ def _atomic_write(df: pd.DataFrame, out: Path) -> None:
         (``param="out"``) and the cause; ``out`` is as it was, the temporary file gone.
     """
     tmp = None
+    fd = -1
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-        os.close(fd)
+        # .NAME.XXXX.tmp, locked while written: one a killed export left is removed by
+        # the next write to out
+        fd, tmp = staged_file(out)
         if out.suffix.lower() == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
@@ -379,6 +380,8 @@ def _atomic_write(df: pd.DataFrame, out: Path) -> None:
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if fd >= 0:
+            os.close(fd)
 
 
 def _fetch_kind(name: str) -> str:

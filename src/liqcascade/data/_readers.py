@@ -43,7 +43,7 @@ from liqcascade.data._time import (
     parse_times,
     row_ref,
 )
-from liqcascade.data._validate import validate
+from liqcascade.data._validate import check_funding_units, validate
 from liqcascade.errors import InputError
 
 __all__ = ["LAYOUTS", "norm_column", "read_file", "read_raw", "series_from_raw"]
@@ -398,6 +398,8 @@ def series_from_raw(
     if len(ts) and ts.isna().all():  # nothing to infer an interval from, nothing to store
         raise InputError(f"{name}: the time column {tcol!r} is empty: no row has a time")
     values = layout.build(raw)
+    # the file's column a funding rate came from (the values keep the raw column's name)
+    rate_col = str(getattr(values.get("rate"), "name", None) or "rate")
     frame = pd.DataFrame({"ts": ts, **values})
     frame["_row"] = np.arange(1, len(raw) + 1, dtype=np.int64)
     kind_name = layout.kind
@@ -498,6 +500,8 @@ def series_from_raw(
                 file=name,
                 param="interval",
             )
+        if kind_name == "funding" and not layout.percent_rates:
+            check_funding_units(f, name, rate_col)
         sf = SeriesFrame(
             kind=kind_name,
             venue=v,

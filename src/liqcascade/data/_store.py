@@ -10,8 +10,10 @@ store file the failed call created is removed.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from liqcascade._paths import is_stale
 from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import KINDS, Kind
@@ -222,6 +225,31 @@ def is_interrupt(exc: BaseException) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _WriteRequest:
+    """What one :meth:`Store.ingest` call writes, and how (its arguments, checked).
+
+    Parameters
+    ----------
+    series : sequence of SeriesFrame
+        The validated series, in the call's order.
+    size : int
+        Rows per INSERT batch (:func:`ingest_chunk_rows`).
+    on_progress : callable or None
+        Called as ``on_progress(rows_done, rows_total)`` after each batch.
+    count_total : bool
+        Count the whole store's rows for ``rows_total``.
+    after_last : sequence of bool or None
+        Per series, the caller's word that every row is after the last stored one.
+    """
+
+    series: Sequence[SeriesFrame]
+    size: int
+    on_progress: Callable[[int, int], None] | None
+    count_total: bool
+    after_last: Sequence[bool] | None
+
+
 @dataclass
 class _Transaction:
     """What one ingest's transaction has done so far (for telling what a failure left)."""
@@ -242,10 +270,10 @@ class Store:
     path : str or Path, optional
         The DuckDB file; default :func:`default_store_path` (``$LIQCASCADE_STORE`` or
         ``~/.liqcascade/store.duckdb``). Created by the first ingest, whole: the
-        ingest writes a hidden file beside it (``.NAME.PID.partial``) and gives it the
-        store's name once its rows are committed, so a store that exists was written
-        (a kill or a failure in between leaves no store; reading a missing store
-        creates none).
+        ingest writes a hidden file beside it (``.NAME.PID-XXXXXXXX.partial``) and gives
+        it the store's name once its rows are committed, so a store that exists was
+        written (a kill or a failure in between leaves no store; reading a missing
+        store creates none).
     read_only : bool, default False
         Open without writing; a missing file then reads as an empty store.
 
@@ -271,8 +299,6 @@ class Store:
         #: the store's own path while an ingest writes a new store under ``path`` (a
         #: hidden file beside it): what messages name
         self._final: Path | None = None
-        #: whether the last failed transaction's rows are in its file (:meth:`_write`)
-        self._left: bool | None = False
 
     # -- connection ---------------------------------------------------------------------
     @property
@@ -407,27 +433,23 @@ class Store:
         size = ingest_chunk_rows()
         if after_last is not None and len(after_last) != len(series):
             raise InputError("after_last: one flag per series", param="after_last")
+        req = _WriteRequest(series, size, on_progress, count_total, after_last)
         if self._con is None and not self.path.exists():
-            return self._create(series, size, on_progress, count_total, after_last)
-        return self._write(series, size, on_progress, count_total, after_last, False)
+            return self._create(req)
+        return self._write(req)
 
-    def _create(
-        self,
-        series: Sequence[SeriesFrame],
-        size: int,
-        on_progress: Callable[[int, int], None] | None,
-        count_total: bool,
-        after_last: Sequence[bool] | None,
-    ) -> IngestResult:
+    def _create(self, req: _WriteRequest) -> IngestResult:
         """Ingest into a store that does not exist yet, creating it whole.
 
-        The rows are written to a hidden file beside the store (``.NAME.PID.partial``),
-        committed and checkpointed there, and the file then takes the store's name (a
-        hard link, which fails if a store of that name appeared meanwhile; where links
-        are not supported, a rename). A kill before that leaves no store (the hidden
-        file is removed by the next ingest into the same path); a failure removes it.
-        A store another process created meanwhile gets the rows instead (one ingest
-        into it).
+        The rows are written to a hidden file beside the store
+        (``.NAME.PID-XXXXXXXX.partial``), committed and checkpointed there, and the file
+        then takes the store's name (a hard link, which fails if a store of that name
+        appeared meanwhile; where links are not supported, a rename). A kill before that
+        leaves no store (the hidden file, once no process holds it open, is removed by
+        the next ingest into the same path); a failure removes it,
+        unless the commit took effect as it failed and the file, read afresh, holds the
+        rows (see :meth:`_write`). A store another process created meanwhile gets the
+        rows instead (one ingest into it).
         """
         final = self.path
         _check_duckdb_file(final, self._error)
@@ -436,18 +458,13 @@ class Store:
         except OSError as exc:
             raise self._error(f"cannot create folder: {exc}") from exc
         _remove_stale_partials(final)
-        temp = final.with_name(f".{final.name}.{os.getpid()}.partial")
+        # the PID says who wrote it; the random part keeps two hosts' writers (or two
+        # PID namespaces') apart on a shared volume, where PIDs can be the same
+        temp = final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
         _remove_files(temp)
         self.path, self._final = temp, final
         try:
-            try:
-                result = self._write(series, size, on_progress, count_total, after_last, True)
-            except BaseException as exc:
-                # the commit took effect (or may have) before the failure: the rows are
-                # the new store's, as the error says, once it has its name
-                if self._left is not False and not self._published(temp, final):
-                    raise self._unpublished(exc) from exc
-                raise
+            result = self._write(req, new=True)
             moved = self._publish(temp, final)
         finally:
             self.close()
@@ -456,7 +473,7 @@ class Store:
         if moved:
             return result
         # a store of that name appeared meanwhile: the rows go into it
-        return self._write(series, size, on_progress, count_total, after_last, False)
+        return self._write(req)
 
     def _published(self, temp: Path, final: Path) -> bool:
         """:meth:`_publish` after a failure: whether the store now has ``temp``'s rows."""
@@ -503,56 +520,52 @@ class Store:
             ) from exc
         return True
 
-    def _write(
-        self,
-        series: Sequence[SeriesFrame],
-        size: int,
-        on_progress: Callable[[int, int], None] | None,
-        count_total: bool,
-        after_last: Sequence[bool] | None,
-        created: bool,
-    ) -> IngestResult:
-        """The ingest's one transaction into the file ``path`` (``created``: made by it).
+    def _write(self, req: _WriteRequest, new: bool = False) -> IngestResult:
+        """The ingest's one transaction into the file ``path``.
 
-        On a failure ``_left`` says whether the rows are in the file (as :meth:`_abort`).
+        ``new``: ``path`` is the hidden file of a new store (:meth:`_create`). On a
+        failure that may have come after the commit took effect (:meth:`_abort` says
+        so, or cannot tell), the rows count only if the file, opened afresh read-only,
+        holds them: it then takes the store's name; otherwise it is removed and nothing
+        was stored (never a store published empty or in part).
         """
         txn = _Transaction()
-        self._left = False
         try:
             txn.con = self._connect(create=True)
             assert txn.con is not None
             txn.con.execute("BEGIN TRANSACTION").fetchall()
             txn.open = True
-            result = self._insert(txn, series, size, on_progress, after_last)
+            result = self._insert(txn, req)
             # the rows as this transaction sees them: after a failed COMMIT, the same
             # counts mean it took effect (see _abort)
-            touched = list(KINDS) if count_total else sorted({s.kind for s in series})
-            txn.staged = self._counts(txn.con, touched if count_total or txn.added else [])
+            touched = list(KINDS) if req.count_total else sorted({s.kind for s in req.series})
+            txn.staged = self._counts(txn.con, touched if req.count_total or txn.added else [])
             txn.committing = True
             txn.con.execute("COMMIT").fetchall()
             txn.committed = True
             result.rows_added = txn.added
-            result.rows_total = sum(txn.staged.values()) if count_total else 0
+            result.rows_total = sum(txn.staged.values()) if req.count_total else 0
         except BaseException as exc:
-            stored = self._left = self._abort(txn)
-            removed = created and stored is False and self._discard()
+            stored = self._abort(txn)
+            if new and stored is not False:
+                assert self._final is not None
+                stored = self._recount(txn.staged) is True  # the file decides
+                if stored and not self._published(self.path, self._final):
+                    self._discard()
+                    raise self._unpublished(exc) from exc
+            removed = new and stored is False and self._discard()
             mapped = self._failure(exc, txn, stored, removed)
             if mapped is None:
                 raise
             raise mapped from exc
         return result
 
-    def _insert(
-        self,
-        txn: _Transaction,
-        series: Sequence[SeriesFrame],
-        size: int,
-        on_progress: Callable[[int, int], None] | None,
-        after_last: Sequence[bool] | None,
-    ) -> IngestResult:
+    def _insert(self, txn: _Transaction, req: _WriteRequest) -> IngestResult:
         """Insert every series inside the open transaction ``txn`` (rows added: ``txn.added``)."""
         con = txn.con
         assert con is not None
+        series, size, on_progress = req.series, req.size, req.on_progress
+        after_last = req.after_last
         total_rows = sum(s.rows for s in series)
         result = IngestResult(rows_read=total_rows)
         done = 0
@@ -937,21 +950,21 @@ def _remove_files(path: Path) -> None:
 def _remove_stale_partials(final: Path) -> None:
     """Remove the hidden files of new stores of ``final`` whose ingest was killed.
 
-    ``.NAME.PID.partial`` of a process that no longer runs (POSIX; elsewhere they stay:
-    Windows has no harmless way to ask whether a process runs).
+    ``.NAME.PID-XXXXXXXX.partial`` (with its ``.wal``) that no process has open: DuckDB
+    holds a lock on a database file from the moment it makes it until it closes it
+    (:func:`liqcascade._paths.is_stale`). The lock, not the PID, tells: on a shared
+    volume (NFS, a container with its own PID namespace) a live writer's PID may not
+    exist here, and a killed one's may have been reused. This process's own are left
+    (its locks do not stop it; probing them would drop DuckDB's). POSIX only: elsewhere
+    they stay.
     """
-    if os.name != "posix":
-        return
-    for p in final.parent.glob(f".{final.name}.*.partial"):
-        pid = p.name[len(final.name) + 2 : -len(".partial")]
-        if not pid.isdigit() or int(pid) == os.getpid():
+    own = f".{final.name}.{os.getpid()}"
+    for p in final.parent.glob(f".{glob.escape(final.name)}.*.partial"):
+        rest = p.name[len(own) :]
+        if p.name.startswith(own) and rest[:1] in ("-", "."):
             continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if is_stale(p, older_than=0.0, duckdb=True):
             _remove_files(p)
-        except OSError:
-            pass  # running (another user's), or unknown: left alone
 
 
 def _differing_warning(s: SeriesFrame, n: int, first: Sequence[tuple[Any, ...]]) -> str:

@@ -17,11 +17,13 @@ from liqcascade.data._time import count_gaps, format_interval, interval_ms, row_
 from liqcascade.errors import InputError
 
 __all__ = [
+    "MAX_FUNDING_MEDIAN",
     "MAX_LEVEL_RATIO",
     "MAX_WICK_RATIO",
     "LevelGap",
     "MissingValueError",
     "check_conflicts",
+    "check_funding_units",
     "level_gap",
     "missing_rows",
     "optional_numbers",
@@ -441,6 +443,53 @@ MAX_FUNDING_RATE = 0.05
 it (Binance's widest caps are a few percent per interval, Hyperliquid's 4 % per hour);
 the largest in the bundled data is 0.00375 (0.375 % per 8 h, ETH 2020-2023). A larger
 value is a file of percents read as fractions (1 = 1 %), refused."""
+
+MAX_FUNDING_MEDIAN = 0.003
+"""Largest plausible median ``|rate|`` of a funding file, a fraction per 8 h (0.3 %).
+Real funding is almost always under 0.005 (0.5 %) per 8 h and its median near the 0.0001
+baseline: the highest median of the bundled and test files is about 0.001 (a 2021 Bybit
+sample), a squeeze's rows reach 0.00375. A file in percent read as fractions has its
+median near 0.01 (the 0.01 % baseline): refused by :func:`check_funding_units`."""
+
+
+def check_funding_units(frame: pd.DataFrame, file: str, column: str) -> None:
+    """Refuse funding rates in percent read as fractions (stored 100x too high).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One series' canonical rows: ``rate`` (a fraction per interval) and
+        ``interval_hours`` (hours).
+    file : str
+        The file, for the message.
+    column : str
+        The file's column the rates were read from, for the message.
+
+    Raises
+    ------
+    InputError
+        The median of ``|rate|`` per 8 h (an hourly venue's rate times 8) is above
+        :data:`MAX_FUNDING_MEDIAN`: the values look like percent (0.01 for 0.01 %).
+    """
+    rate = frame["rate"].to_numpy(dtype="float64")
+    hours = frame["interval_hours"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_8h = np.abs(rate) * 8.0 / hours
+    per_8h = per_8h[np.isfinite(per_8h)]
+    if not len(per_8h):
+        return  # no rate to judge: validate names the rows
+    med = float(np.median(per_8h))
+    if med <= MAX_FUNDING_MEDIAN:
+        return
+    raise InputError(
+        f"{file}: column {column!r}: the rates look like percent, not fractions: their "
+        f"median |rate| is {med:.4g} per 8 h ({med:.2%} per 8 h as a fraction), where real "
+        f"funding is almost always under 0.005 (0.5 %) per 8 h and a file's median under "
+        f"{MAX_FUNDING_MEDIAN:g}; rates are fractions (0.0001 = 0.01 %): divide the column "
+        "by 100 and ingest the file again",
+        file=file,
+    )
+
 
 #: The USD open-interest OHLC columns (``oi_usd`` is the bar's close).
 _OI_OHLC = ("oi_open_usd", "oi_high_usd", "oi_low_usd", "oi_usd")

@@ -89,7 +89,8 @@ def load_bars(
     start, end : datetime-like, optional
         Inclusive range (UTC; naive values are read as UTC); an ``end`` given as a date
         (``"2024-06-30"``, a :class:`datetime.date`) holds that whole day, a time is
-        taken as given.
+        taken as given (a :class:`pandas.Timestamp` or a :class:`datetime.datetime` at
+        midnight is that instant), as :func:`liqcascade.volatility.log_returns` reads it.
     data_file : path, optional
         A user OHLCV file, read by :func:`liqcascade.data.load_series` (any layout the
         ingestion layer recognises).

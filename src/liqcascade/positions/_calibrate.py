@@ -552,8 +552,10 @@ class CalibrationResult:
         from liqcascade._json import to_jsonable
 
         text = json.dumps(to_jsonable(self.to_dict()), indent=2, allow_nan=False)
-        if path is not None:
-            Path(path).write_text(text + "\n")
+        if path is not None:  # whole or not at all: a kill mid-write leaves the old file
+            from liqcascade._paths import write_atomic
+
+            write_atomic(path, text + "\n")
         return text
 
     @classmethod

@@ -243,8 +243,10 @@ class EstimationParams:
             The settings as indented JSON.
         """
         text = json.dumps(self.to_dict(), indent=2)
-        if path is not None:
-            Path(path).write_text(text + "\n")
+        if path is not None:  # whole or not at all: a kill mid-write leaves the old file
+            from liqcascade._paths import write_atomic
+
+            write_atomic(path, text + "\n")
         return text
 
     @classmethod

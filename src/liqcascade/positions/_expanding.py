@@ -190,8 +190,10 @@ class AssetCalibration:
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text; written to ``path`` when given."""
         text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
-        if path is not None:
-            Path(path).write_text(text + "\n")
+        if path is not None:  # whole or not at all: a kill mid-write leaves the old file
+            from liqcascade._paths import write_atomic
+
+            write_atomic(path, text + "\n")
         return text
 
     @classmethod

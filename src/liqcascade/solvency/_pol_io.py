@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade._paths import read_json
+from liqcascade._paths import hold_lock, is_stale, read_json, staged_file
 from liqcascade.errors import InputError
 
 MAX_USER_BYTES = 1024
@@ -389,7 +389,12 @@ def _alive(pid: int) -> bool:
 
 
 def _remove_stale_stages(target: Path) -> None:
-    """Remove temporary trees of builds of ``target`` whose process is gone."""
+    """Remove temporary trees of builds of ``target`` whose process is gone.
+
+    Gone: its PID does not run here, and no process holds the tree's lock (a build
+    holds it: :class:`TreeStage`). A PID alone does not tell on a shared volume (NFS,
+    a container with its own PID namespace): a live build's PID may not exist here.
+    """
     prefix = f".{target.name}{_STAGE_TAG}"
     try:
         entries = list(target.parent.iterdir())
@@ -402,7 +407,7 @@ def _remove_stale_stages(target: Path) -> None:
             pid = int(e.name[len(prefix) :].split("-", 1)[0])
         except ValueError:
             continue
-        if pid != os.getpid() and not _alive(pid):
+        if pid != os.getpid() and not _alive(pid) and is_stale(e, older_than=0.0):
             shutil.rmtree(e, ignore_errors=True)
 
 
@@ -484,6 +489,7 @@ class TreeStage:
                 param=_param(option),
             ) from None
         self._done = False
+        self._lock = hold_lock(self.path)  # this build's: its tree is not stale
         # public parts readable as the umask allows; private/ is 0700 below
         umask = os.umask(0)
         os.umask(umask)
@@ -502,6 +508,12 @@ class TreeStage:
         """Remove the temporary directory (``target`` is untouched)."""
         shutil.rmtree(self.path, ignore_errors=True)
         self._done = True
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock >= 0:
+            os.close(self._lock)
+            self._lock = -1
 
     def commit(self) -> None:
         """Swap the finished tree into place and remove the previous one."""
@@ -520,6 +532,7 @@ class TreeStage:
                 param=_param(self.option),
             ) from None
         self._done = True
+        self._unlock()
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 
@@ -571,13 +584,13 @@ def write_private_file(target: Path, data: bytes, option: str = "out") -> Path:
     Errors name ``option``, the parameter that gave ``target`` (their ``param``).
     """
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = staged_file(target)  # locked while written; a killed write's is removed
     except OSError as exc:
         raise InputError(
             f"{option}: cannot write in {target.parent} ({_why(exc)})", param=_param(option)
         ) from None
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "wb", closefd=False) as fh:
             fh.write(data)
         os.chmod(tmp, PRIVATE_FILE_MODE)
         os.replace(tmp, target)
@@ -587,6 +600,8 @@ def write_private_file(target: Path, data: bytes, option: str = "out") -> Path:
         raise InputError(
             f"{option}: cannot write {target} ({_why(exc)})", param=_param(option)
         ) from None
+    finally:
+        os.close(fd)
     return target
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._time import is_bare_date, to_utc
+from liqcascade._time import to_utc, utc_end
 from liqcascade.data import bars_per_day as _bars_per_day
 from liqcascade.errors import InputError
 
@@ -60,13 +60,8 @@ def _utc(value: Any, option: str = "start") -> pd.Timestamp | None:
 
 
 def _end_bound(value: Any) -> pd.Timestamp | None:
-    ts = _utc(value, "end")
-    if ts is None:
-        return None
-    # A bare date (is_bare_date), or a midnight datetime, as the end includes that whole day.
-    if ts == ts.normalize() and (is_bare_date(value) or not isinstance(value, str)):
-        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    return ts
+    # the library's one rule (utc_end): a day holds that whole day, a time is an instant
+    return None if value is None else utc_end(value, "end")
 
 
 def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Series:
@@ -77,9 +72,12 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
     close : pandas.Series
         Closing prices (quote currency, e.g. USDT), indexed by a UTC DatetimeIndex.
     start, end : datetime-like, optional
-        Inclusive bounds on the closes used. A bare date as ``end`` includes that whole
-        day. ``n`` closes inside the range give ``n − 1`` returns, each stamped at the
-        later close (the first close in the range only anchors the first return).
+        Inclusive bounds on the closes used. An ``end`` given as a date (``"2024-06-30"``,
+        a :class:`datetime.date`) includes that whole day; a time, a
+        :class:`pandas.Timestamp` or a :class:`datetime.datetime` is that instant, even
+        at midnight (as :func:`liqcascade.events.load_bars` and ``Store.read`` read it).
+        ``n`` closes inside the range give ``n − 1`` returns, each stamped at the later
+        close (the first close in the range only anchors the first return).
 
     Returns
     -------

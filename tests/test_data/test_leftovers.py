@@ -1,0 +1,225 @@
+"""What a killed write leaves beside its target, and who may remove it.
+
+A new store's hidden file (``.NAME.PID-TOKEN.partial``) and the temporary files of the
+atomic writes (``.NAME.XXXX.tmp``: exports, the report, calibration files, pol files)
+are removed by a later write to the same target only when stale: no process holds its
+lock. A process id says nothing on a shared volume (NFS, a container with its own PID
+namespace): a live writer's PID may not exist here, a dead one's may have been reused.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from liqcascade._paths import is_stale, write_all_atomic
+from liqcascade.data import Store, read_file
+from test_data.test_store import OI
+
+fcntl = pytest.importorskip("fcntl")  # POSIX locks
+
+#: A process id no process has here (above Linux's largest), as a writer's in another
+#: PID namespace, or on another host of a shared volume, looks from this one.
+ELSEWHERE = 4_194_305
+
+_HOLD = """
+import fcntl, os, sys, time
+import duckdb
+if sys.argv[2] == "duckdb":
+    con = duckdb.connect(sys.argv[1])  # DuckDB locks its file as an ingest's partial is
+else:
+    fd = os.open(sys.argv[1], os.O_RDONLY)  # a file or a folder
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as an atomic write or a pol build holds it
+print("held", flush=True)
+time.sleep(300)
+"""
+
+
+def _held(path: Path, how: str) -> subprocess.Popen[str]:
+    """Another process holding ``path`` open and locked, as a live writer does."""
+    p = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(path), how], stdout=subprocess.PIPE, text=True
+    )
+    assert p.stdout is not None and p.stdout.readline().strip() == "held"
+    return p
+
+
+def _stop(p: subprocess.Popen[str]) -> None:
+    p.kill()
+    p.wait(timeout=30)
+
+
+def test_a_live_writer_s_partial_is_kept_whatever_its_pid(tmp_path: Path) -> None:
+    """A partial named by a PID this host does not have was removed as a dead process's,
+    while its writer (elsewhere) was still filling it; one named by a PID that runs here
+    (reused after a kill) was kept for ever. The lock decides."""
+    store = tmp_path / "s.duckdb"
+    live = tmp_path / f".s.duckdb.{ELSEWHERE}.partial"
+    holder = _held(live, "duckdb")
+    reused = tmp_path / f".s.duckdb.{os.getppid()}.partial"  # a running process's PID
+    reused.write_bytes(b"")
+    try:
+        with Store(store) as s:
+            assert s.ingest(read_file(OI)).rows_added == 60
+        assert live.exists(), "a live writer's partial was removed"
+        assert not reused.exists(), "a stale partial was kept"
+    finally:
+        _stop(holder)
+    store.unlink()  # the writer is gone: the next new store's ingest removes its file
+    with Store(store) as s:
+        assert s.ingest(read_file(OI)).rows_added == 60
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb"]
+
+
+def test_a_new_store_s_partial_is_named_apart_from_another_host_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two hosts' writers can have the same PID: the partial's name has a random part,
+    so one never removes or reuses the other's file."""
+    names = []
+    orig = Store._publish
+
+    def seen(self: Store, temp: Path, final: Path) -> bool:
+        names.append(temp.name)
+        return orig(self, temp, final)
+
+    monkeypatch.setattr(Store, "_publish", seen)
+    for k in range(2):
+        with Store(tmp_path / f"s{k}.duckdb") as s:
+            s.ingest(read_file(OI))
+    middles = [n[len(f".s{k}.duckdb.") : -len(".partial")] for k, n in enumerate(names)]
+    assert [m.split("-")[0] for m in middles] == [str(os.getpid())] * 2
+    assert len(set(middles)) == 2 and all(len(m.split("-")[1]) == 8 for m in middles)
+
+
+def _aged(path: Path, seconds: float) -> Path:
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+    return path
+
+
+def test_a_killed_atomic_write_s_temporary_file_is_removed_by_the_next_write(
+    tmp_path: Path,
+) -> None:
+    """``.NAME.XXXX.tmp`` left by a SIGKILL stayed for ever. The next write to NAME
+    removes those no process holds locked and older than a minute (a file just made,
+    not yet locked, is left)."""
+    target = tmp_path / "summary.json"
+    stale = tmp_path / ".summary.json.k1ll3d.tmp"
+    stale.write_bytes(b"{")
+    _aged(stale, 120)
+    fresh = tmp_path / ".summary.json.n0w.tmp"
+    fresh.write_bytes(b"{")
+    live = tmp_path / ".summary.json.l1ve.tmp"
+    live.write_bytes(b"{")
+    _aged(live, 120)
+    holder = _held(live, "flock")
+    try:
+        assert is_stale(stale) and not is_stale(fresh) and not is_stale(live)
+        write_all_atomic({target: "{}"})
+    finally:
+        _stop(holder)
+    assert target.read_text() == "{}"
+    assert not stale.exists() and fresh.exists() and live.exists()
+    assert is_stale(live)  # its writer is gone
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_export_stages_a_locked_tmp_and_removes_a_killed_one_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """``data export`` staged ``.NAME.XXXX`` (no suffix, never removed after a kill); it
+    is ``.NAME.XXXX.tmp`` now, locked while pandas writes it, and a killed export's is
+    removed by the next export to the same file."""
+    import pandas as pd
+
+    from clihelpers import run_cli
+
+    store = tmp_path / "s.duckdb"
+    with Store(store) as s:
+        s.ingest(read_file(OI))
+    out = tmp_path / f"x{suffix}"
+    killed = tmp_path / f".{out.name}.k1ll3d.tmp"
+    killed.write_bytes(b"half")
+    _aged(killed, 120)
+    seen: list[tuple[str, bool]] = []
+    method = "to_csv" if suffix == ".csv" else "to_parquet"
+    orig = getattr(pd.DataFrame, method)
+
+    def watched(self: pd.DataFrame, path: str, *args: object, **kwargs: object) -> None:
+        seen.append((Path(path).name, is_stale(Path(path), older_than=0.0)))
+        orig(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, method, watched)
+    kind = "open_interest"
+    r = run_cli("data", "export", "--kind", kind, "--out", str(out), "--store", str(store))
+    assert r.exit_code == 0, r.stderr
+    ((name, stale),) = seen
+    assert name.startswith(f".{out.name}.") and name.endswith(".tmp") and not stale
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb", out.name]
+
+
+def test_a_pol_file_write_removes_a_killed_one_s_tmp(tmp_path: Path) -> None:
+    """The pol's private files go through the same staged, locked temporary file."""
+    from liqcascade.solvency._pol_io import PRIVATE_FILE_MODE, write_private_file
+
+    target = tmp_path / "pol.json"
+    killed = tmp_path / ".pol.json.k1ll3d.tmp"
+    killed.write_bytes(b"{")
+    _aged(killed, 120)
+    write_private_file(target, b"{}")
+    assert target.read_bytes() == b"{}" and target.stat().st_mode & 0o777 == PRIVATE_FILE_MODE
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pol.json"]
+
+
+def test_a_calibration_written_to_a_file_is_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``to_json(path)`` (``liqmap calibrate --out``, the estimation settings) wrote the
+    file in place: a kill mid-write left it cut short, the previous one lost. It goes
+    through a staged ``.NAME.XXXX.tmp`` renamed over it, as every atomic write."""
+    from liqcascade import _paths
+    from liqcascade.positions._estimate import EstimationParams
+
+    out = tmp_path / "params.json"
+    out.write_text("old\n")
+    staged: list[str] = []
+    real = _paths.staged_file
+
+    def seen(path: Path) -> tuple[int, str]:
+        fd, tmp = real(path)
+        staged.append(Path(tmp).name)
+        return fd, tmp
+
+    monkeypatch.setattr(_paths, "staged_file", seen)
+    text = EstimationParams().to_json(out)
+    assert out.read_text() == text + "\n"
+    assert len(staged) == 1 and staged[0].startswith(".params.json.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.json"]
+
+
+def test_a_live_pol_build_s_tree_elsewhere_is_kept(tmp_path: Path) -> None:
+    """A pol build stages its tree in ``.NAME.pol-build-PID-XXXX``; another build of the
+    same target removed it when that PID did not run here, as a build in another PID
+    namespace's does not. The build holds the tree locked: kept while it runs, removed
+    once it is gone."""
+    from liqcascade.solvency._pol_io import TreeStage
+
+    target = tmp_path / "tree"
+    other = tmp_path / f".tree.pol-build-{ELSEWHERE}-x1y2"
+    other.mkdir()
+    holder = _held(other, "flock")
+    try:
+        with TreeStage(target) as stage:
+            assert is_stale(stage.path, older_than=0.0) is False  # its own, held
+        assert other.is_dir(), "a live build's tree was removed"
+    finally:
+        _stop(holder)
+    with TreeStage(target):
+        assert not other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
