@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmarks._scale import scaled
+
 H = 3_600_000
 
 
@@ -46,10 +48,10 @@ def _session(draws: int) -> tuple[object, object]:
 def run() -> list[dict[str, object]]:
     """Time one watch interval with and without a new 4-hour bar."""
     rows: list[dict[str, object]] = []
-    for draws in (0, 10):
+    for draws in (0, scaled(10, 1)):
         w, ex = _session(draws)
         new_bar, plain, idle, points = [], [], [], []
-        for _ in range(6):
+        for _ in range(scaled(6, 1)):
             ex.now_ms += H  # 04:30: the 00:00 bar has closed
             t0 = time.perf_counter()
             w.tick()
@@ -59,7 +61,7 @@ def run() -> list[dict[str, object]]:
             idle.append(time.perf_counter() - t0)
             c = w.calibrated_shock  # type: ignore[attr-defined]
             points.append(len(c.median))
-            for _ in range(3):
+            for _ in range(scaled(3, 1)):
                 ex.now_ms += H
                 t0 = time.perf_counter()
                 w.tick()
