@@ -21,6 +21,7 @@ interval stores an order-book snapshot).
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
@@ -73,6 +74,7 @@ def run() -> list[dict[str, object]]:
         if draws == 0:
             day = _day(w, ex)
         w.close()
+        shutil.rmtree(w.store.path.parent, ignore_errors=True)  # type: ignore[attr-defined]
         what = "point book only" if draws == 0 else f"point book + {draws} bootstrap refits"
         rows.append(
             {

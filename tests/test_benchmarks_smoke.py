@@ -32,7 +32,7 @@ MODULES = modules()
 def _masked(name: str) -> str:
     """A row's name with its numbers (and the hashing backend, a machine's) masked."""
     name = re.sub(r"\w+ backend\b", "# backend", name)
-    return re.sub(r"\d[\d,.]*", "#", name).strip()
+    return re.sub(r"[-+]?\d[\d,.]*", "#", name).strip()
 
 
 def _full_rows() -> dict[str, list[dict[str, str]]]:
