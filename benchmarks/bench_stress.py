@@ -129,9 +129,14 @@ def run() -> list[dict[str, Any]]:
     # local alone first, then again alternating with Dask: the best of all local runs
     t_local = _best(lambda: run_paths(spec, paths, seed=1), REPEATS)
     t0 = time.perf_counter()
+    # the smoke run's one worker is a thread: the same scheduler, client and chunks,
+    # without starting a Python process (most of the smoke run's time)
     with (
         LocalCluster(
-            n_workers=scaled(2, 1), threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=scaled(2, 1),
+            threads_per_worker=1,
+            processes=scaled(True, False),
+            dashboard_address=None,
         ) as cl,
         Client(cl) as client,
     ):
