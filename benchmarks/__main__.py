@@ -4,7 +4,14 @@ Each benchmark module exposes ``run() -> list[dict]``; each dict has ``name``,
 ``seconds`` (best of the repeats), and optionally ``target_seconds``,
 ``reference_seconds`` (the pure-Python twin on the same input), ``peak_rss_mib`` (the
 peak resident memory of the run, MiB), ``repeats`` and ``notes``. Usage:
-``python -m benchmarks [name-filter]``.
+``python -m benchmarks [--smoke] [name-filter]``.
+
+Smoke mode (``--smoke``; :mod:`benchmarks._scale`): each module's ``run()`` builds the
+same rows through the same code on tiny inputs, each timing once, in seconds per
+module; its figures mean nothing and RESULTS.md is not written. A module writes each
+size, count or period as ``scaled(full, smoke)`` and never branches on the mode;
+``tests/test_benchmarks_smoke.py`` runs every module this way under ``make test`` and
+checks its rows against the last full run's (RESULTS.md).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import _scale
 from liqcascade._blas import pin_blas
 
 pin_blas()  # as the command line runs, before any benchmark imports numpy
@@ -47,21 +55,40 @@ def _machine() -> str:
     )
 
 
-def main(argv: list[str]) -> int:
-    pattern = argv[0] if argv else ""
-    mods = sorted(p.stem for p in HERE.glob("bench_*.py") if pattern in p.stem)
+def modules(pattern: str = "") -> list[str]:
+    """The benchmark modules' names (``bench_*``) containing ``pattern``, sorted."""
+    return sorted(p.stem for p in HERE.glob("bench_*.py") if pattern in p.stem)
+
+
+def run_module(name: str) -> list[dict[str, object]]:
+    """The rows of ``benchmarks.<name>.run()``, each with its ``module``, printed."""
+    t0 = time.perf_counter()
+    print(f"running {name} ...", flush=True)
+    mod = importlib.import_module(f"benchmarks.{name}")
     rows: list[dict[str, object]] = []
-    for name in mods:
-        t0 = time.perf_counter()
-        print(f"running {name} ...", flush=True)
-        mod = importlib.import_module(f"benchmarks.{name}")
-        for r in mod.run():
-            r.setdefault("module", name)
-            rows.append(r)
-            peak = r.get("peak_rss_mib")
-            rss = "" if peak is None else f", peak {float(peak):,.0f} MiB"  # type: ignore[arg-type]
-            print(f"  {r['name']}: {float(r['seconds']):.4f} s{rss}", flush=True)
-        print(f"  ({time.perf_counter() - t0:.1f} s)", flush=True)
+    for r in mod.run():
+        r.setdefault("module", name)
+        rows.append(r)
+        peak = r.get("peak_rss_mib")
+        rss = "" if peak is None else f", peak {float(peak):,.0f} MiB"  # type: ignore[arg-type]
+        print(f"  {r['name']}: {float(r['seconds']):.4f} s{rss}", flush=True)  # type: ignore[arg-type]
+    print(f"  ({time.perf_counter() - t0:.1f} s)", flush=True)
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    smoke = "--smoke" in argv
+    args = [a for a in argv if a != "--smoke"]
+    pattern = args[0] if args else ""
+    rows: list[dict[str, object]] = []
+    if smoke:
+        with _scale.smoke_mode():
+            for name in modules(pattern):
+                rows.extend(run_module(name))
+        print(f"(smoke run of {len(rows)} rows: RESULTS.md not rewritten)")
+        return 0
+    for name in modules(pattern):
+        rows.extend(run_module(name))
     lines = [
         "# Benchmark results",
         "",

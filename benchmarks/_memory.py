@@ -6,6 +6,9 @@ to a file when it exits. Not ``wait4``'s ``ru_maxrss`` of the child: Linux carri
 parent's high-water mark into a child started with ``vfork`` + ``exec`` (as
 :mod:`subprocess` starts it), so a benchmark process holding 600 MiB reported a
 600 MiB peak for every command it ran.
+
+The child imports the package this process imports (its ``src`` folder first on
+``PYTHONPATH``), so a benchmark run from a work tree measures that tree's code.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
+
+SRC = Path(__file__).resolve().parents[1] / "src"
 
 # main() and then leave(), as the console script runs (leave() ends with os._exit: no
 # atexit hook would run)
@@ -37,14 +43,15 @@ leave(rc)
 
 
 def run_child(
-    args: list[str], env: dict[str, str] | None = None
+    args: list[str], env: dict[str, str] | None = None, stdout: IO[bytes] | None = None
 ) -> tuple[float, resource.struct_rusage, float | None]:
     """Run ``liqcascade -q *args`` in a fresh Python; wall seconds, usage, peak MiB.
 
-    The usage is ``wait4``'s: CPU seconds of the child and of the processes it waited
-    for. The peak is the larger of the child's resident high-water mark and its
-    forked lane's (the larger lane's, not their sum), in MiB; None where
-    ``/proc/self/status`` cannot be read.
+    ``env`` is added to this process's environment; the command's standard output goes
+    to ``stdout`` (a binary file), else nowhere. The usage is ``wait4``'s: CPU seconds
+    of the child and of the processes it waited for. The peak is the larger of the
+    child's resident high-water mark and its forked lane's (the larger lane's, not
+    their sum), in MiB; None where ``/proc/self/status`` cannot be read.
 
     Raises
     ------
@@ -54,9 +61,12 @@ def run_child(
     with tempfile.TemporaryDirectory() as tmp:
         peak_file = Path(tmp) / "peak"
         cmd = [sys.executable, "-c", _SHIM, "-q", *args]
+        path = os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH")) if p)
         full_env = {**os.environ, **(env or {}), "LIQCASCADE_BENCH_PEAK": str(peak_file)}
+        full_env["PYTHONPATH"] = path
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=full_env)
+        out = subprocess.DEVNULL if stdout is None else stdout
+        proc = subprocess.Popen(cmd, stdout=out, env=full_env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks._scale import scaled
 from benchmarks._timing import best_of
 
 N_REFITS = 2
+START = "2024-11-13"
 MONTH = "2025-03"
 
 
@@ -25,12 +27,15 @@ def _once(frames: Any, engine: str) -> tuple[Any, list[Any]]:
     from liqcascade._time import to_utc
     from liqcascade.positions._likelihood import bootstrap_fits, fit_book
 
-    t0 = to_utc("2024-11-13")
+    t0 = to_utc(scaled(START, "2025-01-20"))
     t1 = to_utc(MONTH + "-01") - pd.Timedelta(microseconds=1)
     f = frames.until(t1)  # fresh caches
-    fit = fit_book(f, t0, t1, engine=engine)
-    boot = bootstrap_fits(f, t0, t1, fit.params, n=N_REFITS, seed=0,
-                          starts=[p for _, p in fit.optima[1:]], engine=engine)  # fmt: skip
+    # the library's defaults (12 grid + 64 Sobol starts, 6 local searches of <= 250 steps)
+    search = {"maxiter": scaled(250, 3), "n_sobol": scaled(64, 1), "n_local": scaled(6, 1)}
+    fit = fit_book(f, t0, t1, engine=engine, **search)
+    boot = bootstrap_fits(f, t0, t1, fit.params, n=scaled(N_REFITS, 1), seed=0,
+                          starts=[p for _, p in fit.optima[1:]], engine=engine,
+                          **search)  # fmt: skip
     return fit, boot
 
 

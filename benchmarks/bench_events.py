@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._scale import scaled
 from benchmarks._timing import best_of
 from liqcascade import datasets
 from liqcascade.events import SupportParams, support_study
@@ -34,8 +35,8 @@ def _args(df: Any, p: SupportParams) -> tuple[Any, ...]:
 
 def run() -> list[dict[str, Any]]:
     p = SupportParams()
-    hourly = datasets.load_ohlcv("ETH", "1h")
-    daily = datasets.load_ohlcv("ETH", "1d", "2022-01-01", "2025-12-31")
+    hourly = datasets.load_ohlcv("ETH", "1h", scaled(None, "2025-01-01"))
+    daily = datasets.load_ohlcv("ETH", "1d", scaled("2022-01-01", "2024-06-01"), "2025-12-31")
     a_h = _args(hourly, p)
     a_d = _args(daily, p)
     scan_zones(*a_d)  # compile
@@ -62,7 +63,9 @@ def run() -> list[dict[str, Any]]:
     rows.append(
         {
             "name": "events: support_study ETH 1d (200 random-level draws, 108-point grid)",
-            "seconds": best_of(lambda: support_study(daily, p, n_random=200, n_boot=1000), 2),
+            "seconds": best_of(
+                lambda: support_study(daily, p, n_random=scaled(200, 5), n_boot=scaled(1000, 20)), 2
+            ),
             "target_seconds": 5.0,
             "notes": "what `liqcascade support-study` does after loading",
         }

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from benchmarks._scale import scaled
 from benchmarks._timing import best_of
 from benchmarks.bench_cascade import _market
 from liqcascade.cascade import LiquidityResponse, default_grid, load_liquidity, prepare_cascade
@@ -25,7 +26,8 @@ def run() -> list[dict[str, object]]:
     from liqcascade._cli.cascade_backtest import bundled_inputs
     from liqcascade.cascade import run_backtest
 
-    book, pos, stops = _market(1_000_000, 200_000)
+    start = scaled("2024-11-01", "2025-07-01")
+    book, pos, stops = _market(scaled(1_000_000, 2_000), scaled(200_000, 400))
     pm = prepare_cascade(book, pos, stops)
     cal = load_liquidity("ETH")
     resp = LiquidityResponse.of(pm, 1.0, cal.params)
@@ -39,7 +41,7 @@ def run() -> list[dict[str, object]]:
         ohlc, liq, market_at = bundled_inputs(asset)
         return run_backtest(
             ohlc, liq, market_at, lambda ts: load_liquidity(asset, ts),
-            asset=asset, start="2024-11-01", end="2025-07-31",
+            asset=asset, start=start, end="2025-07-31", n_paths=scaled(200, 10),
         )  # fmt: skip
 
     from liqcascade.cascade._backtest import DEFAULT_TRIGGERS, detect_events
@@ -54,7 +56,7 @@ def run() -> list[dict[str, object]]:
     n_btc = backtest("BTC").n_events  # type: ignore[attr-defined]
     t_btc = time.perf_counter() - t0
     ohlc, _, _ = bundled_inputs("ETH")
-    ev = detect_events(ohlc, DEFAULT_TRIGGERS["ETH"], "2024-11-01", "2025-07-31")
+    ev = detect_events(ohlc, DEFAULT_TRIGGERS["ETH"], start, "2025-07-31")
 
     def markets() -> None:
         em = EventMarkets("ETH", check=False)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmarks._scale import scaled
 from benchmarks._timing import best_of
 from liqcascade.positions import PositionBook, StopBook, liquidation_map, model_stops
 
@@ -50,10 +51,10 @@ def _reference(book: PositionBook, stops: StopBook, price: float) -> list[list[f
 
 def run() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    book, stops = _book(1_000_000)
+    book, stops = _book(scaled(1_000_000, 2_000))
     liquidation_map(book, stops, PRICE)  # warm-up
     sec = best_of(lambda: liquidation_map(book, stops, PRICE), 5)
-    n_ref = 20_000
+    n_ref = scaled(20_000, 200)
     sub_b, sub_s = book.subset(np.arange(n_ref)), stops.subset(np.arange(n_ref // 2))
     ref_small = best_of(lambda: _reference(sub_b, sub_s, PRICE), repeats=2)
     got = liquidation_map(sub_b, sub_s, PRICE).amounts
@@ -75,8 +76,9 @@ def run() -> list[dict[str, Any]]:
     px = pd.DataFrame(
         {"high": close * 1.005, "low": close * 0.995, "close": close, "volume": 1.0}, index=idx
     )
-    b100k = book.subset(np.arange(100_000))
-    opened = rng.choice(idx.as_unit("ms").asi8[100:], 100_000)
+    n_stops = scaled(100_000, 1_000)
+    b100k = book.subset(np.arange(n_stops))
+    opened = rng.choice(idx.as_unit("ms").asi8[100:], n_stops)
     b100k = PositionBook(
         b100k.side,
         b100k.size,
@@ -106,7 +108,9 @@ def run() -> list[dict[str, Any]]:
                 "name": f"heatmap {asset}, the market's book + modelled stops, daily over the "
                 "last 90 days",
                 "seconds": best_of(
-                    lambda a=asset, t=last: market_heatmap(t - pd.Timedelta(days=90), t, asset=a),
+                    lambda a=asset, t=last: market_heatmap(
+                        t - pd.Timedelta(days=scaled(90, 1)), t, asset=a
+                    ),
                     repeats=1,
                 ),
                 "target_seconds": 10.0,
@@ -114,7 +118,7 @@ def run() -> list[dict[str, Any]]:
                 "modelled per day; each day equals estimated_market at that day (tested)",
             }
         )
-        first = oi.index[0] + pd.Timedelta(days=1)
+        first = scaled(oi.index[0] + pd.Timedelta(days=1), last - pd.Timedelta(days=1))
         n_days = (last - first).days + 1
         rows.append(
             {
@@ -143,10 +147,11 @@ def _atr_row(px: pd.DataFrame) -> dict[str, Any]:
     a, b = np.empty_like(tr), np.empty_like(tr)
     a[13] = b[13] = tr[:14].mean()
     wilder_smooth_nb(tr, a, 14, 14)  # warm-up (loads the compiled kernel)
-    sec = best_of(lambda: [wilder_smooth_nb(tr, a, 14, 14) for _ in range(100)], 5) / 100
+    loops = scaled(100, 2)
+    sec = best_of(lambda: [wilder_smooth_nb(tr, a, 14, 14) for _ in range(loops)], 5) / loops
     ref = best_of(lambda: wilder_smooth_py(tr, b, 14, 14), repeats=5)
     assert np.allclose(a[13:], b[13:], rtol=1e-12, atol=0.0)
-    whole = best_of(lambda: [wilder_atr(bars) for _ in range(100)], 5) / 100
+    whole = best_of(lambda: [wilder_atr(bars) for _ in range(loops)], 5) / loops
     return {
         "name": "Wilder ATR recursion, 1,200 bars (one stop-model call): kernel vs plain Python",
         "seconds": sec,

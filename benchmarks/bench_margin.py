@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from benchmarks._scale import scaled
 from benchmarks._timing import best_of
 from liqcascade.margin import (
     binance_liq_price,
@@ -29,19 +30,20 @@ def _book(n: int, seed: int = 0) -> tuple[np.ndarray, ...]:
 
 
 def run() -> list[dict]:
-    s, q, ep, m = _book(N)
+    n, n_ref = scaled(N, 2_000), scaled(N_REF, 200)
+    s, q, ep, m = _book(n)
     binance_liq_price(s[:10], q[:10], ep[:10], m[:10])  # compile / load the numba cache
     t_bin = best_of(lambda: binance_liq_price(s, q, ep, m), 5)
 
     t = load_tiers("ETHUSDT")
-    rs, rq, rep, rm = s[:N_REF], q[:N_REF], ep[:N_REF], m[:N_REF]
+    rs, rq, rep, rm = s[:n_ref], q[:n_ref], ep[:n_ref], m[:n_ref]
 
     def ref() -> None:
         binance_liq_kernel_py(
-            rs, rq, rep, rm, t.notional_floor, t.mmr, t.cum, *empty_outputs(N_REF)
+            rs, rq, rep, rm, t.notional_floor, t.mmr, t.cum, *empty_outputs(n_ref)
         )
 
-    t_ref = best_of(ref, repeats=2) * (N / N_REF)
+    t_ref = best_of(ref, repeats=2) * (N / n_ref)
     t_bybit = best_of(lambda: bybit_liq_price(s, q, ep, m), 5)
     t_hl = best_of(lambda: hyperliquid_liq_price(s, q, ep, m, "ETH"), 5)
     return [

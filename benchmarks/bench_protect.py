@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._scale import scaled
 from benchmarks._timing import best_of
 from liqcascade.protect import backtest_stops, transparency_metrics
 from liqcascade.protect._kernels import fill_batch_nb, fill_batch_py, stop_walk_nb, stop_walk_py
@@ -27,15 +28,15 @@ def _path(n: int, seed: int = 5) -> tuple[np.ndarray, ...]:
 
 def run() -> list[dict[str, Any]]:
     """Timings (seconds)."""
-    o, hi, lo, c = _path(50_000)
+    o, hi, lo, c = _path(scaled(50_000, 2_000))
     rng = np.random.default_rng(1)
-    m = 100_000
-    eb = rng.integers(0, 49_000, m).astype(np.int64)
+    m = scaled(100_000, 1_000)
+    eb = rng.integers(0, len(c) - 1_000, m).astype(np.int64)
     side = rng.choice(np.array([-1, 1], np.int8), m)
     stop = c[eb] * (1 - side * rng.uniform(0.01, 0.1, m))
     stop_walk_nb(o, hi, lo, c, eb[:10], side[:10], stop[:10], 120)  # compile
     t_nb = best_of(lambda: stop_walk_nb(o, hi, lo, c, eb, side, stop, 120), 3)
-    k = 2_000
+    k = scaled(2_000, 100)
     t_py = best_of(lambda: stop_walk_py(o, hi, lo, c, eb[:k], side[:k], stop[:k], 120), 1) * (m / k)
     trig = c[eb]
     args = (
@@ -47,8 +48,8 @@ def run() -> list[dict[str, Any]]:
     t_fpy = best_of(
         lambda: fill_batch_py(*[a[:k] if isinstance(a, np.ndarray) else a for a in args]), 1
     )
-    t_bt = best_of(lambda: backtest_stops(), 1)
-    t_tm = best_of(lambda: transparency_metrics(), 1)
+    t_bt = best_of(lambda: backtest_stops(start=scaled("2020-01-01", "2024-06-01")), 1)
+    t_tm = best_of(lambda: transparency_metrics(scaled(None, "2025-07-28")), 1)
     return [
         {
             "name": "protect: stop walk, 100k trades x 120 bars",

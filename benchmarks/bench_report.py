@@ -17,17 +17,20 @@ import tempfile
 from pathlib import Path
 
 from benchmarks._memory import run_child
+from benchmarks._scale import scaled
 
 
 def _run_once(out: Path) -> tuple[float, float, float | None]:
     """Wall seconds, CPU seconds (both lanes) and peak RSS in MiB (the larger lane)."""
-    wall, usage, peak = run_child(["report", "--out", str(out)])
+    smoke = scaled([], ["--quick", "--asset", "ETH", "--section", "data"])
+    wall, usage, peak = run_child(["report", *smoke, "--out", str(out)])
     return wall, usage.ru_utime + usage.ru_stime, peak
 
 
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
-        _run_once(Path(tmp) / "warm")  # fills numba's cache if it is cold
+        for _ in range(scaled(1, 0)):
+            _run_once(Path(tmp) / "warm")  # fills numba's cache if it is cold
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         wall, cpu, peak = _run_once(Path(tmp) / "timed")
         timings = json.loads((Path(tmp) / "timed" / "summary.json").read_text())["timings"]

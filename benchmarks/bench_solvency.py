@@ -5,63 +5,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._memory import run_child
+from benchmarks._scale import repeats, scaled
 from benchmarks._timing import best_of
 
 N_USERS = 1_000_000
-SRC = Path(__file__).resolve().parents[1] / "src"
-
-
-# the child reports its own peak RSS: VmHWM of /proc/self/status belongs to the memory
-# map made at exec, whereas getrusage/wait4's ru_maxrss also counts the pages the child
-# shared with this (large) benchmark process between fork and exec
-_WRAPPER = """
-import sys
-from liqcascade.cli import main
-rc = main(sys.argv[2:])
-hwm = 0
-try:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            hwm = int(line.split()[1])
-except OSError:
-    import resource
-    hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-with open(sys.argv[1], "w") as fh:
-    fh.write(str(hwm))
-sys.exit(rc)
-"""
 
 
 def _child_rss(args: list[str]) -> tuple[float, float, float, str]:
-    """Run the CLI in a fresh process: (wall s, peak RSS GB, CPU s, stdout)."""
-    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    with (
-        tempfile.TemporaryFile() as fo,
-        tempfile.TemporaryFile() as fe,
-        tempfile.NamedTemporaryFile("r") as hwm,
-    ):
-        t0 = time.perf_counter()
-        p = subprocess.Popen(
-            [sys.executable, "-c", _WRAPPER, hwm.name, *args], env=env, stdout=fo, stderr=fe
-        )
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)
+    """``liqcascade -q *args`` in a fresh process (:mod:`benchmarks._memory`).
+
+    Wall seconds, peak RSS in GB, CPU seconds (user + sys) and standard output.
+    """
+    with tempfile.TemporaryFile() as fo:
+        wall, usage, peak = run_child(args, stdout=fo)
         fo.seek(0)
-        fe.seek(0)
-        if p.returncode != 0:
-            raise RuntimeError(f"liqcascade {' '.join(args)} failed: {fe.read().decode()[-500:]}")
-        peak = int(open(hwm.name).read() or 0) / 1024**2
-        return wall, peak, ru.ru_utime + ru.ru_stime, fo.read().decode()
+        out = fo.read().decode()
+    return wall, (peak or 0.0) / 1024, usage.ru_utime + usage.ru_stime, out
 
 
 def _messages(tree, table) -> tuple[list[bytes], list[bytes]]:  # type: ignore[no-untyped-def]
@@ -101,7 +66,7 @@ def _pol_rows() -> list[dict]:
     from liqcascade.solvency.pol import build_tree, build_tree_from, read_users, verify_proof
 
     rows: list[dict] = []
-    n = N_USERS
+    n = scaled(N_USERS, 1_000)
     backend = K.resolve_backend()
     tmp = Path(tempfile.mkdtemp(prefix="bench-pol-"))
     try:
@@ -183,15 +148,16 @@ def _pol_rows() -> list[dict]:
         lists.clear()
 
         out = tmp / "tree"
-        _child_rss(["-q", "pol", "build", str(csv), "--out", str(out), "--json"])  # warm caches
+        for _ in range(scaled(1, 0)):  # warm caches
+            _child_rss(["pol", "build", str(csv), "--out", str(out), "--json"])
         runs = [
-            _child_rss(["-q", "pol", "build", str(csv), "--out", str(out), "--json"])
-            for _ in range(3)
+            _child_rss(["pol", "build", str(csv), "--out", str(out), "--json"])
+            for _ in range(repeats(3))
         ]
         wall, _, cpu, _ = min(runs)
         rss = max(r[1] for r in runs)
         built = json.loads(runs[-1][3])  # the tree now on disk (salts are fresh each build)
-        start, start_rss, start_cpu, _ = min(_child_rss(["--version"]) for _ in range(3))
+        start, start_rss, start_cpu, _ = min(_child_rss(["--version"]) for _ in range(repeats(3)))
         rows.append(
             {
                 "name": f"`liqcascade pol build` end to end, {n:,}-user CSV (fresh process)",
@@ -209,11 +175,11 @@ def _pol_rows() -> list[dict]:
         )
         ok = 0
         t_verify = float("inf")
-        for user in ("user-0000000", "user-0500000", "user-0999999"):
+        users = (f"user-{0:07d}", f"user-{n // 2:07d}", f"user-{n - 1:07d}")
+        checked = users[: scaled(3, 1)]
+        for user in checked:
             proof = tmp / f"{user}.json"
-            _child_rss(
-                ["-q", "pol", "prove", "--tree", str(out), "--user", user, "--out", str(proof)]
-            )
+            _child_rss(["pol", "prove", "--tree", str(out), "--user", user, "--out", str(proof)])
             t, _, _, v = _child_rss(
                 [
                     "pol",
@@ -233,11 +199,11 @@ def _pol_rows() -> list[dict]:
                 "name": "`liqcascade pol verify` of proofs from that tree (fresh process)",
                 "seconds": t_verify,
                 "repeats": 3,
-                "notes": f"{ok}/3 proofs from `pol prove` valid against the printed root and "
-                "total; includes interpreter start-up",
+                "notes": f"{ok}/{len(checked)} proofs from `pol prove` valid against the "
+                "printed root and total; includes interpreter start-up",
             }
         )
-        loaded_proof = tree.prove("user-0123456").to_dict()
+        loaded_proof = tree.prove(f"user-{n * 123_456 // N_USERS:07d}").to_dict()
 
         def verify() -> None:
             assert verify_proof(loaded_proof, tree.root, tree.total_liabilities).valid
@@ -253,7 +219,7 @@ def _pol_rows() -> list[dict]:
         rows.append(
             {
                 "name": f"pol prove one user (in memory, {n:,}-user tree)",
-                "seconds": best_of(lambda: tree.prove("user-0999999"), 5),
+                "seconds": best_of(lambda: tree.prove(f"user-{n - 1:07d}"), 5),
                 "repeats": 5,
                 "notes": "finds the user by a compiled scan of the ids (no index to build)",
             }
@@ -270,7 +236,7 @@ def run() -> list[dict]:
 
     rows = _pol_rows()
     rng = np.random.default_rng(1)
-    m = 100_000
+    m = scaled(100_000, 2_000)
     side = rng.choice([-1, 1], m)
     size = rng.uniform(0.01, 10, m)
     entry = rng.uniform(1500, 2500, m)
@@ -298,7 +264,7 @@ def run() -> list[dict]:
                 else "",
             }
         )
-    k = 4000  # 1,449 winners: the LP path
+    k = scaled(4000, 400)  # 1,449 winners: the LP path
     rows.append(
         {
             "name": "ADL allocate, optimal via linprog (HiGHS), 1,449 winners",

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._scale import repeats as _repeats
+from benchmarks._scale import scaled
 from liqcascade.positions import PositionBook
 from liqcascade.stress import (
     PathSpec,
@@ -40,7 +42,7 @@ REPEATS = 3
 
 def _best(fn: Callable[[], Any], repeats: int = 2) -> float:
     best = float("inf")
-    for _ in range(repeats):
+    for _ in range(_repeats(repeats)):
         t = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t)
@@ -98,13 +100,14 @@ def run() -> list[dict[str, Any]]:
     """Local and Dask timings of 100,000 × 30-day paths on a 100,000-position book."""
     from distributed import Client, LocalCluster
 
+    paths = scaled(PATHS, 200)
     market = stress_market()
     jm = fit_joint_model(["ETH", "BTC"], market.prices, as_of=market.as_of, method="fhs")
-    book = _big_book(market, 100_000)
+    book = _big_book(market, scaled(100_000, 2_000))
     spec = PathSpec(model=jm, books=(book, StressBook.empty()), horizon=DAYS)
-    run_paths(spec, 5000, seed=0)  # compile
+    run_paths(spec, scaled(5000, 100), seed=0)  # compile
 
-    small = _big_book(market, 2000)
+    small = _big_book(market, scaled(2000, 200))
     m = jm.models[0]
     z = np.random.default_rng(0).standard_normal((20, DAYS))
     args = (m.mu, m.omega, m.alpha, m.gamma, m.beta)
@@ -115,8 +118,8 @@ def run() -> list[dict[str, Any]]:
     # the real estimated book, as the stress command uses it (no replication)
     real = market.book
     real_spec = PathSpec(model=jm, books=(real, StressBook.empty()), horizon=DAYS)
-    run_paths(real_spec, 1000, seed=0)
-    t_real = _best(lambda: run_paths(real_spec, PATHS, seed=1), REPEATS)
+    run_paths(real_spec, scaled(1000, 100), seed=0)
+    t_real = _best(lambda: run_paths(real_spec, paths, seed=1), REPEATS)
     t0 = time.perf_counter()
     mc_paths_py(z, m.p0, args, m.model_code, m.sigma2_0, 1600.0, real, 1.0, 100)
     t_real_ref = time.perf_counter() - t0
@@ -124,26 +127,31 @@ def run() -> list[dict[str, Any]]:
     share = _share_of_steps_with_cascade_work(m)
 
     # local alone first, then again alternating with Dask: the best of all local runs
-    t_local = _best(lambda: run_paths(spec, PATHS, seed=1), REPEATS)
+    t_local = _best(lambda: run_paths(spec, paths, seed=1), REPEATS)
     t0 = time.perf_counter()
+    # the smoke run's one worker is a thread: the same scheduler, client and chunks,
+    # without starting a Python process (most of the smoke run's time)
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=scaled(2, 1),
+            threads_per_worker=1,
+            processes=scaled(True, False),
+            dashboard_address=None,
         ) as cl,
         Client(cl) as client,
     ):
-        client.wait_for_workers(2)
+        client.wait_for_workers(scaled(2, 1))
         t_start = time.perf_counter() - t0
         client.run(run_chunk, spec, np.random.SeedSequence(0), 64)  # load kernels per worker
         t_dask = float("inf")
-        for _ in range(REPEATS):  # alternate, so background load hits both alike
-            t_local = min(t_local, _best(lambda: run_paths(spec, PATHS, seed=1), 1))
+        for _ in range(_repeats(REPEATS)):  # alternate, so background load hits both alike
+            t_local = min(t_local, _best(lambda: run_paths(spec, paths, seed=1), 1))
             t_dask = min(
                 t_dask,
-                _best(lambda: run_paths(spec, PATHS, seed=1, backend="dask", client=client), 1),
+                _best(lambda: run_paths(spec, paths, seed=1, backend="dask", client=client), 1),
             )
-        local = run_paths(spec, PATHS, seed=1)
-        dask = run_paths(spec, PATHS, seed=1, backend="dask", client=client)
+        local = run_paths(spec, paths, seed=1)
+        dask = run_paths(spec, paths, seed=1, backend="dask", client=client)
     same = all(
         np.array_equal(getattr(local, f)[a], getattr(dask, f)[a])
         for f in ("final", "low", "high", "liq_long_usd", "liq_short_usd")

@@ -14,16 +14,22 @@ their static shocks, then the bar's calibrated critical shock (one calibrated ca
 of 120 paths per fall of the grid, up to the fall whose 90 % path reaches -10 %). An
 interval without a new 4-hour bar (most of them) is also timed: poll + append +
 cluster metrics on the cached market (the refits are current after the idle time).
+A day of 60-second intervals (1,440) is then run on one session: the intervals' time
+at the end of the day against its start shows what the session's history costs (each
+interval stores an order-book snapshot).
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+
+from benchmarks._scale import scaled
 
 H = 3_600_000
 
@@ -46,10 +52,11 @@ def _session(draws: int) -> tuple[object, object]:
 def run() -> list[dict[str, object]]:
     """Time one watch interval with and without a new 4-hour bar."""
     rows: list[dict[str, object]] = []
-    for draws in (0, 10):
+    day: dict[str, object] = {}
+    for draws in (0, scaled(10, 1)):
         w, ex = _session(draws)
         new_bar, plain, idle, points = [], [], [], []
-        for _ in range(6):
+        for _ in range(scaled(6, 1)):
             ex.now_ms += H  # 04:30: the 00:00 bar has closed
             t0 = time.perf_counter()
             w.tick()
@@ -59,12 +66,15 @@ def run() -> list[dict[str, object]]:
             idle.append(time.perf_counter() - t0)
             c = w.calibrated_shock  # type: ignore[attr-defined]
             points.append(len(c.median))
-            for _ in range(3):
+            for _ in range(scaled(3, 1)):
                 ex.now_ms += H
                 t0 = time.perf_counter()
                 w.tick()
                 plain.append(time.perf_counter() - t0)
+        if draws == 0:
+            day = _day(w, ex)
         w.close()
+        shutil.rmtree(w.store.path.parent, ignore_errors=True)  # type: ignore[attr-defined]
         what = "point book only" if draws == 0 else f"point book + {draws} bootstrap refits"
         rows.append(
             {
@@ -100,4 +110,26 @@ def run() -> list[dict[str, object]]:
                 "notes": "3 of every 4 hourly intervals (239 of 240 at the default 60 s)",
             }
         )
+    rows.append(day)
     return rows
+
+
+def _day(w: object, ex: object) -> dict[str, object]:
+    """A day of 60-second intervals on the session: the last 100's mean time."""
+    n, k = scaled(1_440, 20), scaled(100, 5)
+    times = []
+    for _ in range(n):
+        ex.now_ms += 60_000  # type: ignore[attr-defined]
+        t0 = time.perf_counter()
+        w.tick()  # type: ignore[attr-defined]
+        times.append(time.perf_counter() - t0)
+    held = len(w._inputs.live_depth)  # type: ignore[attr-defined]
+    return {
+        "name": f"watch: a day of {n:,} 60-second intervals on one session (point book "
+        f"only): mean of the last {k}",
+        "seconds": sum(times[-k:]) / k,
+        "repeats": 1,
+        "notes": f"first {k} intervals {sum(times[:k]) / k * 1e3:.1f} ms each; the day "
+        f"{sum(times):.1f} s; {held:,} rows of order-book snapshots held in memory at its "
+        "end (every interval stores one)",
+    }

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from liqcascade.book._calibrate import beta_path as beta_path
     from liqcascade.book._calibrate import depth_calibration as depth_calibration
     from liqcascade.book._live import SNAPSHOT_DISTANCES as SNAPSHOT_DISTANCES
+    from liqcascade.book._live import SNAPSHOT_MAX_AGE as SNAPSHOT_MAX_AGE
     from liqcascade.book._live import book_from_snapshot as book_from_snapshot
     from liqcascade.book._live import snapshot_at as snapshot_at
 
@@ -57,6 +58,7 @@ __all__ += [
 # The names outside __all__ are shared internals (their numpydoc is not complete).
 _LAZY: dict[str, tuple[str, str]] = {
     "SNAPSHOT_DISTANCES": ("_live", "SNAPSHOT_DISTANCES"),
+    "SNAPSHOT_MAX_AGE": ("_live", "SNAPSHOT_MAX_AGE"),
     "assumed_beta": ("_calibrate", "assumed_beta"),
     "beta_for": ("_calibrate", "beta_for"),
     "beta_path": ("_calibrate", "beta_path"),

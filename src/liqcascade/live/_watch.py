@@ -464,6 +464,9 @@ class Watcher:
         #: Per venue: ms between funding rows (from the last fetched; unknown at start).
         self._funding_every: dict[str, int] = {}
         self._inputs: Any = None
+        #: The earliest bar the retained live depth still answers for exactly (None: all
+        #: of it held); see :meth:`_trim_depth`.
+        self._depth_floor: pd.Timestamp | None = None
         self._books: _Books | None = None
         self._calibration: Any = None
         self._depth_source = "calibrated"
@@ -655,7 +658,30 @@ class Watcher:
 
         if self._inputs is None:
             self._inputs = load_market_inputs(self.asset, store=self.store)  # type: ignore[arg-type]
+            self._depth_floor = None
         return self._inputs
+
+    def _trim_depth(self, label: pd.Timestamp) -> None:
+        """Drop the live depth snapshots no bar from ``label`` on can read.
+
+        The market of a bar reads the latest snapshot in ``(close - SNAPSHOT_MAX_AGE,
+        close]`` (:func:`liqcascade.book.snapshot_at`), so a snapshot taken at or before
+        ``label``'s close less that age serves no bar at or after ``label``: the session
+        holds a few hours of snapshots instead of every one since it started (the frame
+        was copied whole at every interval's append). A bar before ``label`` is asked for
+        from the store again (:meth:`market_at`).
+        """
+        from liqcascade.book import SNAPSHOT_MAX_AGE
+
+        depth = self._inputs.live_depth
+        if depth is None or not depth.index.is_monotonic_increasing:
+            return  # unsorted (never after an append): kept whole
+        cut = depth.index.searchsorted(label + _BAR - SNAPSHOT_MAX_AGE, side="right")
+        if cut:
+            kept = depth.iloc[cut:]
+            kept.attrs = dict(depth.attrs)
+            object.__setattr__(self._inputs, "live_depth", kept)
+        self._depth_floor = label
 
     def _frames(self, inputs: Any, label: pd.Timestamp) -> tuple[Any, pd.DataFrame, float]:
         from liqcascade.market import closed_by, ohlc_bars
@@ -798,10 +824,14 @@ class Watcher:
         )
         from liqcascade.market import BINANCE_BOOK_SHARE
 
+        if self._depth_floor is not None and label < self._depth_floor:
+            self._inputs = None  # an earlier bar: its snapshots are in the store only
+            self._bars = None
         inputs = self._load_inputs()
         frames, bars, mid = self._frames(inputs, label)
         books = self._books_for(label)
         snap = snapshot_at(inputs.live_depth, label + _BAR)  # as the estimated market does
+        self._trim_depth(label)
         # the depth exponent as the estimated market takes it: the shipped one, else the
         # median fit over the asset's own book totals closed by the bar's close
         beta, _ = beta_for(self.asset, inputs.book_totals, label + _BAR)
@@ -989,7 +1019,11 @@ class Watcher:
         now = pd.Timestamp(now_ms, unit="ms", tz="UTC")
         from liqcascade.market import closed_by
 
-        hourly = closed_by(inputs.prices, now, _HOUR)
+        px = inputs.prices
+        if px.index.is_monotonic_increasing:  # the hours closed by now, without a copy
+            hourly = px.iloc[: px.index.searchsorted(now - _HOUR, side="right")]
+        else:
+            hourly = closed_by(px, now, _HOUR)
         price = float(hourly["close"].iloc[-1]) if len(hourly) else m["mid"]
         price_close = hourly.index[-1] + _HOUR if len(hourly) else m["label"] + _BAR
         line: dict[str, Any] = {
