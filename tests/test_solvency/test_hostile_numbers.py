@@ -16,7 +16,7 @@ import pytest
 
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
-from liqcascade.solvency import adl_capacity, adl_ranking, allocate_adl, split_accounts
+from liqcascade.solvency import adl_capacity, adl_ranking, allocate_adl, gini, split_accounts
 
 NAN, INF = math.nan, math.inf
 SIDE = np.array([1.0, 1.0, -1.0, -1.0])
@@ -144,3 +144,26 @@ def test_split_accounts_with_sigma_zero_splits_each_position_evenly() -> None:
     out = split_accounts(_book(), per_position=4, sigma=0.0, min_notional=0.0)
     assert len(out) == 16
     np.testing.assert_allclose(out.size, np.repeat(SIZE / 4, 4), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("x", "match"),
+    [([1.0, NAN], r"x\[1\] must be finite and >= 0"),
+     ([INF, 1.0], r"x\[0\] must be finite"),
+     ([1.0, -2.0], r"x\[1\] must be finite and >= 0 \(got -2\)"),
+     (np.ones((2, 2)), "one-dimensional array of numbers"),
+     (["a", "b"], "one-dimensional array of numbers"),
+     ([1e308, 1e308], "x is too large")],
+)  # fmt: skip
+def test_gini_refuses_amounts_that_are_not_finite_non_negative(x: object, match: str) -> None:
+    # a NaN or inf gave NaN, -2 a coefficient outside [0, 1), a 2-D array numpy's
+    # broadcast error, text numpy's ValueError, 1e308s NaN from an overflowed sum
+    with pytest.raises(InputError, match=match) as e:
+        gini(x)  # type: ignore[arg-type]
+    assert e.value.param == "x"
+
+
+def test_gini_of_valid_amounts_is_in_zero_one() -> None:
+    assert gini(np.array([5.0, 5.0, 5.0])) == pytest.approx(0.0, abs=1e-12)
+    assert gini(np.array([0.0, 0.0, 0.0, 8.0])) == pytest.approx(0.75, rel=1e-12)
+    assert math.isnan(gini(np.zeros(2)))
