@@ -336,7 +336,7 @@ class VolatilityFit:
     @property
     def half_life_bars(self) -> float:
         """Bars for a variance shock to halve (inf when persistence ≥ 1)."""
-        return F.half_life_bars(self.persistence)
+        return F._half_life(self.persistence)
 
     @property
     def half_life_days(self) -> float:
@@ -440,7 +440,7 @@ class VolatilityFit:
         """
         s2 = float(np.var(self.returns.to_numpy(), ddof=1)) if sigma2 is None else sigma2
         if not math.isfinite(s2) or s2 <= 0:
-            raise InputError(f"sigma2 must be > 0 (got {s2})")
+            raise InputError(f"sigma2 must be > 0 (got {s2})", param="sigma2")
         eps = np.linspace(-span, span, n) * math.sqrt(s2)
         var = F.next_variance(self.params, self.model, eps, s2)
         return pd.DataFrame(
