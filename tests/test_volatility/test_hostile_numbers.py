@@ -21,6 +21,7 @@ from liqcascade.volatility import (
     fit_volatility,
     forecast_variance_draws,
     half_life_bars,
+    leverage_verdict,
     ljung_box,
     negative_share,
     next_variance,
@@ -190,3 +191,20 @@ def test_half_life_bars_refuses_a_persistence_that_is_not_a_number(p: object) ->
     assert e.value.param == "p"
     assert half_life_bars(0.5) == pytest.approx(1.0, rel=1e-12)
     assert half_life_bars(INF) == INF and half_life_bars(-INF) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("args", "param"),
+    [((0.1, 0.01, "gjr", NAN), "level"), ((0.1, 0.01, "gjr", 5.0), "level"),
+     ((0.1, 1.5, "gjr"), "pvalue"), ((0.1, -0.01, "gjr"), "pvalue"),
+     (("0.1", 0.01, "gjr"), "gamma"), ((0.1, 0.01, "garch"), "model")],
+)  # fmt: skip
+def test_leverage_verdict_refuses_a_level_or_pvalue_outside_zero_one(
+    args: tuple[object, ...], param: str
+) -> None:
+    # level NaN made every gamma "significant"; "garch" raised a bare ValueError
+    with pytest.raises(InputError, match=f"{param} must") as e:
+        leverage_verdict(*args)  # type: ignore[arg-type]
+    assert e.value.param == param
+    assert leverage_verdict(0.1, NAN, "gjr") == "not significant"  # documented: no std errors
+    assert leverage_verdict(0.1, 0.01, "gjr") == "significant"
