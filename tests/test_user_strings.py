@@ -467,6 +467,8 @@ PLOTLY_TAGS = [
     "a<br>b",
     "<span style='color:red'>r</span>",
     "&lt;i&gt;",
+    "%{y}",  # hover and text templates expand it (to the point's value)
+    "50% %{x:.2f} &#37;{y}",
 ]
 
 
@@ -476,6 +478,7 @@ def test_plain_figure_text_reads_back_as_written(s: str) -> None:
 
     shown = plain(s)
     assert "<" not in shown and ">" not in shown  # no tag left for plotly to read
+    assert "%" not in shown  # no template field left for plotly to expand
     assert text_of(shown) == s  # what plotly draws (its entities decoded once)
 
 
@@ -515,3 +518,27 @@ def test_the_report_caption_of_a_plain_title_is_the_string(tmp_path: Path) -> No
     caption, fig = finish(fig)
     assert caption == f"{s} price"
     assert fig.data[0].name == "&lt;B&gt;X&lt;/B&gt; &amp; é"
+
+
+@pytest.mark.parametrize("s", ["%{y}", "<B>X</B> %{x:,.0f}"])
+def test_a_stress_figure_shows_an_asset_in_its_hover_template_as_typed(s: str) -> None:
+    """The report's paths figure put the asset raw into its hover template: an asset
+    ``%{y}`` showed as the share of paths under the cursor, ``<B>`` as bold."""
+    import re
+    from types import SimpleNamespace
+
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from liqcascade._plotly_text import text_of
+    from liqcascade.report._stress_section import figures
+
+    mc = SimpleNamespace(plot=go.Figure, final_price={s: np.linspace(2000.0, 4000.0, 50)})
+    v = SimpleNamespace(asset=s, mc=mc, price=3000.0, backtest=None)
+    fig = json.loads(figures(v)[1].to_json())  # type: ignore[arg-type]
+    template = fig["data"][0]["hovertemplate"]
+    fields = re.findall(r"%\{([^\s%{}:]*)", template)  # plotly's template fields
+    assert fields == ["x", "y"]  # the figure's own two, none of the asset's
+    assert text_of(template).startswith(f"{s} $%{{x:,.0f}}")  # shown as typed
+    assert "<B>" not in template
+    assert text_of(fig["layout"]["title"]["text"]).startswith(f"{s} after ")
