@@ -542,3 +542,46 @@ def test_a_stress_figure_shows_an_asset_in_its_hover_template_as_typed(s: str) -
     assert text_of(template).startswith(f"{s} $%{{x:,.0f}}")  # shown as typed
     assert "<B>" not in template
     assert text_of(fig["layout"]["title"]["text"]).startswith(f"{s} after ")
+
+
+def test_the_library_watch_default_log_line_shows_control_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``run_watch``/``Watcher`` without a ``log`` printed its fault lines raw: an escape
+    sequence in a venue's exception message reached the terminal (or the log file)."""
+    import pandas as pd
+
+    from liqcascade.live import Watcher, WatchOptions
+    from test_watch.fake import ReplayExchange
+
+    start = int(pd.Timestamp("2025-07-20 00:30", tz="UTC").value // 1_000_000)
+    store = tmp_path / "s.duckdb"
+    w = Watcher(WatchOptions(exchanges=[ReplayExchange(start)], store=store, since="2025-07-01"))
+    try:
+        w.log(f"binance ohlcv: {SEQUENCES}\nsecond; retry in 5 s")
+    finally:
+        w.close()
+    err = capsys.readouterr().err
+    assert _no_terminal_command(err)
+    assert err == f"binance ohlcv: {SHOWN}\\nsecond; retry in 5 s\n"  # one line, as written
+
+
+def test_the_verbose_traceback_shows_control_characters(tmp_path: Path) -> None:
+    """With ``-v`` an internal error's traceback was written raw: an escape sequence in
+    the exception's message (a path, a venue's reply) reached the terminal."""
+    import subprocess
+    import sys
+
+    code = (
+        "import liqcascade.cli as c\n"
+        "def boom():\n"
+        f"    raise RuntimeError({SEQUENCES!r} + '\\nsecond line')\n"
+        "c.main = boom\n"
+        "from liqcascade.__main__ import main\n"
+        "main()\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1
+    assert _no_terminal_command(p.stderr)
+    assert p.stderr.startswith("Traceback (most recent call last):\n")  # its lines kept
+    assert f"RuntimeError: {SHOWN}\nsecond line\n" in p.stderr
