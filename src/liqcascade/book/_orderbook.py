@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -329,12 +328,7 @@ class OrderBook:
                 f"max_distance must be in (0, 1) (got {max_distance})", param="max_distance"
             )
         if tick is None:
-            if isinstance(n_levels, bool) or not isinstance(n_levels, numbers.Integral):
-                raise InputError(
-                    f"n_levels must be a whole number >= 1 (got {n_levels!r})", param="n_levels"
-                )
-            if n_levels < 1:
-                raise InputError(f"n_levels must be >= 1 (got {n_levels})", param="n_levels")
+            n_levels = check_whole(n_levels, "n_levels")
             tick = mid * max_distance / n_levels
         if not (math.isfinite(tick) and tick > 0):
             raise InputError(f"tick must be > 0 USD (got {tick})", param="tick")

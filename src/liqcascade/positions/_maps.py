@@ -695,7 +695,7 @@ def liquidation_map(
     and one ``np.bincount`` per book (``benchmarks/bench_maps.py``: 10⁶ positions).
     """
     if price is None:
-        raise InputError("price is required (the current price, USD)")
+        raise InputError("price is required (the current price, USD)", param="price")
     price = float(price)
     _check(price, bucket, range_)
     if not (math.isfinite(min_prominence) and 0 <= min_prominence <= 1):

@@ -163,9 +163,11 @@ class BacktestSettings:
 
     def __post_init__(self) -> None:
         if not 0 < self.fixed_pct < 1:
-            raise InputError(f"fixed_pct must be in (0, 1) (got {self.fixed_pct})")
+            raise InputError(
+                f"fixed_pct must be in (0, 1) (got {self.fixed_pct})", param="fixed_pct"
+            )
         if not (math.isfinite(self.k) and self.k > 0):
-            raise InputError(f"k must be > 0 (got {self.k})")
+            raise InputError(f"k must be > 0 (got {self.k})", param="k")
         whole = isinstance(self.horizon_days, int | np.integer) and not isinstance(
             self.horizon_days, bool
         )

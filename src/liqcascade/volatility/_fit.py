@@ -692,10 +692,8 @@ class FitSettings:
         object.__setattr__(self, "model", check_model(self.model))
         object.__setattr__(self, "dist", check_dist(self.dist))
         bars_per_day(self.interval)
-        if self.min_obs < 10:
-            raise InputError(f"min_obs must be >= 10 (got {self.min_obs})")
-        if self.lags < 1:
-            raise InputError(f"lags must be >= 1 (got {self.lags})")
+        check_whole(self.min_obs, "min_obs", least=10)  # NaN and 10.5 passed the < 10 test
+        check_whole(self.lags, "lags")
 
 
 def fit_volatility(
