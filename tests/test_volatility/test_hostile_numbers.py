@@ -208,3 +208,15 @@ def test_leverage_verdict_refuses_a_level_or_pvalue_outside_zero_one(
     assert e.value.param == param
     assert leverage_verdict(0.1, NAN, "gjr") == "not significant"  # documented: no std errors
     assert leverage_verdict(0.1, 0.01, "gjr") == "significant"
+
+
+def test_clustering_diagnostics_refuse_a_series_whose_squares_overflow() -> None:
+    # lib19: 1e300 gave ljung_box a NaN Q and clustering_test statsmodels' MissingDataError
+    x = np.r_[np.random.default_rng(0).normal(size=60), 1e300]
+    with pytest.raises(InputError, match="x is too large: its squares overflow") as e:
+        ljung_box(x, 5)
+    assert e.value.param == "x"
+    with pytest.raises(InputError, match="x is too large: its squares overflow") as e:
+        clustering_test(x, lags=5)
+    assert e.value.param == "x"
+    assert math.isfinite(ljung_box(x[:-1] * 1e30, 5))  # large but squarable: a statistic
