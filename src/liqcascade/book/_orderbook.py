@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import BOOK_LEVEL_BYTES, check_count, check_whole
+from liqcascade._limits import BOOK_LEVEL_BYTES, MAX_USD, check_count, check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -507,6 +507,13 @@ def _check_side(side: str, p: FloatArray, q: FloatArray, mid: float) -> None:
     if bad.any():
         i = int(np.argmax(bad)) + 1
         raise InputError(f"{side} level {i}: size must be finite and > 0 (got {q[i - 1]})")
+    bad = p * q > MAX_USD  # 1e300 base units passed, and the depth's sums overflowed to inf
+    if bad.any():
+        i = int(np.argmax(bad)) + 1
+        raise InputError(
+            f"{side} level {i}: price x size must be at most {MAX_USD:.0e} USD "
+            f"(got {p[i - 1] * q[i - 1]:g})"
+        )
     if side == "bid":
         bad = p >= mid
         what = "is not below mid"
