@@ -467,6 +467,8 @@ PLOTLY_TAGS = [
     "a<br>b",
     "<span style='color:red'>r</span>",
     "&lt;i&gt;",
+    "%{y}",  # hover and text templates expand it (to the point's value)
+    "50% %{x:.2f} &#37;{y}",
 ]
 
 
@@ -476,6 +478,7 @@ def test_plain_figure_text_reads_back_as_written(s: str) -> None:
 
     shown = plain(s)
     assert "<" not in shown and ">" not in shown  # no tag left for plotly to read
+    assert "%" not in shown  # no template field left for plotly to expand
     assert text_of(shown) == s  # what plotly draws (its entities decoded once)
 
 
@@ -515,3 +518,70 @@ def test_the_report_caption_of_a_plain_title_is_the_string(tmp_path: Path) -> No
     caption, fig = finish(fig)
     assert caption == f"{s} price"
     assert fig.data[0].name == "&lt;B&gt;X&lt;/B&gt; &amp; é"
+
+
+@pytest.mark.parametrize("s", ["%{y}", "<B>X</B> %{x:,.0f}"])
+def test_a_stress_figure_shows_an_asset_in_its_hover_template_as_typed(s: str) -> None:
+    """The report's paths figure put the asset raw into its hover template: an asset
+    ``%{y}`` showed as the share of paths under the cursor, ``<B>`` as bold."""
+    import re
+    from types import SimpleNamespace
+
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from liqcascade._plotly_text import text_of
+    from liqcascade.report._stress_section import figures
+
+    mc = SimpleNamespace(plot=go.Figure, final_price={s: np.linspace(2000.0, 4000.0, 50)})
+    v = SimpleNamespace(asset=s, mc=mc, price=3000.0, backtest=None)
+    fig = json.loads(figures(v)[1].to_json())  # type: ignore[arg-type]
+    template = fig["data"][0]["hovertemplate"]
+    fields = re.findall(r"%\{([^\s%{}:]*)", template)  # plotly's template fields
+    assert fields == ["x", "y"]  # the figure's own two, none of the asset's
+    assert text_of(template).startswith(f"{s} $%{{x:,.0f}}")  # shown as typed
+    assert "<B>" not in template
+    assert text_of(fig["layout"]["title"]["text"]).startswith(f"{s} after ")
+
+
+def test_the_library_watch_default_log_line_shows_control_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``run_watch``/``Watcher`` without a ``log`` printed its fault lines raw: an escape
+    sequence in a venue's exception message reached the terminal (or the log file)."""
+    import pandas as pd
+
+    from liqcascade.live import Watcher, WatchOptions
+    from test_watch.fake import ReplayExchange
+
+    start = int(pd.Timestamp("2025-07-20 00:30", tz="UTC").value // 1_000_000)
+    store = tmp_path / "s.duckdb"
+    w = Watcher(WatchOptions(exchanges=[ReplayExchange(start)], store=store, since="2025-07-01"))
+    try:
+        w.log(f"binance ohlcv: {SEQUENCES}\nsecond; retry in 5 s")
+    finally:
+        w.close()
+    err = capsys.readouterr().err
+    assert _no_terminal_command(err)
+    assert err == f"binance ohlcv: {SHOWN}\\nsecond; retry in 5 s\n"  # one line, as written
+
+
+def test_the_verbose_traceback_shows_control_characters(tmp_path: Path) -> None:
+    """With ``-v`` an internal error's traceback was written raw: an escape sequence in
+    the exception's message (a path, a venue's reply) reached the terminal."""
+    import subprocess
+    import sys
+
+    code = (
+        "import liqcascade.cli as c\n"
+        "def boom():\n"
+        f"    raise RuntimeError({SEQUENCES!r} + '\\nsecond line')\n"
+        "c.main = boom\n"
+        "from liqcascade.__main__ import main\n"
+        "main()\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1
+    assert _no_terminal_command(p.stderr)
+    assert p.stderr.startswith("Traceback (most recent call last):\n")  # its lines kept
+    assert f"RuntimeError: {SHOWN}\nsecond line\n" in p.stderr

@@ -68,7 +68,9 @@ def main() -> NoReturn:
     except Exception:  # with -v or LIQCASCADE_DEBUG main re-raises, for the traceback
         import traceback
 
-        code, said = 1, traceback.format_exc().rstrip("\n")
+        from liqcascade._shown import shown  # an escape sequence in a message is shown
+
+        code, said = 1, shown(traceback.format_exc().rstrip("\n"), one_line=False)
     if ours:
         signal.signal(signal.SIGINT, _exit_at_once("interrupted"))
     if said is not None:

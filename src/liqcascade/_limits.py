@@ -23,14 +23,18 @@ import numbers
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liqcascade.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "BOOK_LEVEL_BYTES",
     "CONTAGION_LEVEL_BYTES",
     "MAX_HORIZON_DAYS",
+    "MAX_USD",
     "PARSE_BYTES_PER_BYTE",
     "SAFETY",
     "SPLIT_ACCOUNT_BYTES",
@@ -41,6 +45,7 @@ __all__ = [
     "check_seed",
     "check_whole",
     "format_bytes",
+    "real_array",
     "real_number",
     "stress_path_bytes",
 ]
@@ -53,6 +58,11 @@ SAFETY = 1.5
 #: √horizon, or a GARCH forecast summed over it, is the unconditional variance times the
 #: days, not a forecast.
 MAX_HORIZON_DAYS = 365
+#: Largest amount, USD, a position's notional or margin may hold: no position, account
+#: or book comes near it (the whole crypto market is worth a few 1e12 USD). Past it the
+#: sums, squares and products of amounts downstream run towards float overflow
+#: (``PositionBook.scaled(1e300)`` gave infinite notionals).
+MAX_USD = 1e15
 #: ``OrderBook.parametric``: bytes per level (both sides, with the temporaries), measured
 #: 83 B with ``tracemalloc`` at 10^6 levels.
 BOOK_LEVEL_BYTES = 96
@@ -376,3 +386,55 @@ def check_whole(value: int, name: str, least: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
         raise InputError(f"{name} must be a whole number >= {least} (got {value!r})", param=name)
     return int(value)
+
+
+def real_array(
+    values: Any, name: str, *, finite: bool = True, least: float | None = None
+) -> np.ndarray:
+    """``values`` as a one-dimensional float64 array, or InputError naming ``name``.
+
+    Text, a complex number, a bool array, a scalar or a table of more than one dimension
+    is refused (numpy cast text that looks like a number and raised its own ValueError
+    on the rest); so is a non-finite entry when ``finite``, and one below ``least``.
+
+    Parameters
+    ----------
+    values : array-like
+        The values (any one unit).
+    name : str
+        The parameter's name, for the error and its ``param``.
+    finite : bool, default True
+        Refuse NaN and ±inf.
+    least : float, optional
+        The smallest value allowed (``0.0`` for amounts).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, one-dimensional.
+
+    Raises
+    ------
+    InputError
+        ``param=name``, naming the first entry at fault.
+    """
+    import numpy as np  # not at import: the CLI's start-up reads this module
+
+    raw = np.asarray(values)
+    if raw.ndim != 1 or raw.dtype.kind not in "iuf":
+        what = f"shape {raw.shape}" if raw.ndim != 1 else f"{raw.dtype} values"
+        raise InputError(
+            f"{name} must be a one-dimensional array of numbers (got {what})", param=name
+        )
+    arr = np.asarray(raw, dtype=np.float64)
+    ok = np.isfinite(arr) if finite else np.ones(arr.shape, dtype=bool)
+    if least is not None:
+        ok = ok & (arr >= least)
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        rule = "finite" if finite else "a number"
+        if least is not None:
+            rule += f" and >= {least:g}"
+        i = int(bad[0])
+        raise InputError(f"{name}[{i}] must be {rule} (got {arr[i]:g})", param=name)
+    return arr

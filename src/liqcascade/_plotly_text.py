@@ -5,7 +5,9 @@ annotations, hover text, category tick labels): ``<b>``, ``<i>``, ``<br>``, ``<s
 ``<span style=...>``, ``<a href=...>``. An asset, venue, symbol or scenario name a user
 controls goes through :func:`plain` wherever it is put into such text, so ``<B>X</B>``
 shows as typed (not bold) and ``<a href=...>`` makes no link; plotly decodes the
-entities back into the characters.
+entities back into the characters. Hover and text templates also expand ``%{...}``
+(``%{y}`` becomes the point's value): :func:`plain` writes ``%`` as ``&#37;``, which no
+template reads and plotly draws as ``%``.
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ import re
 
 __all__ = ["plain", "text_of"]
 
-_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "%": "&#37;"})
 
 
 def plain(value: object) -> str:
     """``value`` as plotly figure text that shows exactly as written.
 
-    ``&``, ``<`` and ``>`` become ``&amp;``, ``&lt;`` and ``&gt;``, which plotly
-    draws as the characters (once: ``&amp;lt;`` shows as ``&lt;``). Plotly's
-    hover templates also read ``%{...}``: a user string belongs in a trace's name or
-    its data (``%{fullData.name}``), never in a template's own text.
+    ``&``, ``<``, ``>`` and ``%`` become ``&amp;``, ``&lt;``, ``&gt;`` and ``&#37;``,
+    which plotly draws as the characters (once: ``&amp;lt;`` shows as ``&lt;``). The
+    ``%`` is for hover and text templates, which expand ``%{...}``: a user's ``%{y}``
+    put into a template through :func:`plain` shows as typed, not as the point's value.
 
     Parameters
     ----------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,3 +83,18 @@ def test_notional_within_refuses_a_distance_that_is_not_a_fraction(distance: flo
     # the documented figure: d1 within 1 %, everything within an infinite distance
     assert book.notional_within(0.01) == pytest.approx(1e6, rel=1e-9)
     assert book.notional_within(INF) == pytest.approx(book.notional_within(0.25), rel=1e-12)
+
+
+@pytest.mark.parametrize(("side", "i"), [("bid", 2), ("ask", 1)])
+def test_an_order_book_refuses_a_level_past_any_market(side: str, i: int) -> None:
+    # lib19: 1e300 base units passed, and the book's depth sums overflowed to inf
+    big = {"bid": np.array([1.0, 1e300]), "ask": np.array([1e300, 1.0])}
+    bid_size = big["bid"] if side == "bid" else np.ones(2)
+    ask_size = big["ask"] if side == "ask" else np.ones(2)
+    bids, asks = np.array([2999.0, 2998.0]), np.array([3001.0, 3002.0])
+    with pytest.raises(
+        InputError, match=rf"^{side} level {i}: price x size must be at most 1e\+15"
+    ):
+        OrderBook(3000.0, bids, bid_size, asks, ask_size)
+    book = OrderBook(3000.0, bids[:1], np.array([1e11]), asks[:1], np.ones(1))
+    assert book.bid_size[0] == 1e11  # 3e14 USD at one level: large, but a book

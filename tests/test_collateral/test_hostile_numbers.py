@@ -85,6 +85,28 @@ def test_scaled_refuses_a_factor_that_is_not_positive(factor: float) -> None:
 
 
 @pytest.mark.parametrize(
+    ("field", "value"),
+    [("eth_size", 1e300), ("eth_size", -1e13), ("eth_entry", 1e300), ("usdt", -1e300),
+     ("topup_usd", 1e16)],
+)  # fmt: skip
+def test_an_account_refuses_an_amount_past_any_market(field: str, value: float) -> None:
+    # lib19: 1e300 passed and overflowed the account's sums to inf
+    with pytest.raises(InputError, match=rf"account 'A': {field} must be .*at most 1e\+15") as e:
+        replace(A, **{field: value})
+    assert e.value.param == field
+    with pytest.raises(InputError, match=r"collateral\['USDE'\] must be .*at most 1e\+15"):
+        replace(A, collateral={"USDE": 1e300})
+    assert replace(A, eth_size=-1e6).eth_size == -1e6  # a short of 1e9 USD is an account
+
+
+def test_scaled_refuses_a_factor_that_takes_an_account_past_any_market() -> None:
+    with pytest.raises(InputError, match=r"^factor 1e\+300 is too large: account 'A'") as e:
+        _setup().scaled(1e300)
+    assert e.value.param == "factor"
+    assert _setup().scaled(2.0).accounts[0].eth_size == pytest.approx(20.0, rel=1e-15)
+
+
+@pytest.mark.parametrize(
     "path",
     [
         _path([1000.0, 950.0, 910.0, 910.0])[::-1],

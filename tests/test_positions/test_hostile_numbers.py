@@ -9,13 +9,14 @@ none for inf (NaN concentration figures).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from liqcascade.errors import InputError
-from liqcascade.positions import PositionBook, liquidation_map, wilder_atr
+from liqcascade.positions import PositionBook, StopBook, herfindahl, liquidation_map, wilder_atr
 
 NAN, INF = math.nan, math.inf
 
@@ -79,3 +80,92 @@ def test_subset_refuses_a_mask_that_does_not_fit_the_book(mask: np.ndarray) -> N
         pos.subset(mask)
     assert e.value.param == "mask"
     assert len(pos.subset(np.array([False, True]))) == 1
+
+
+# lib19: the book's liquidation prices, amounts past float range, herfindahl
+
+
+def _book(**over: tuple[int, float]) -> dict[str, list[float]]:
+    kw: dict[str, list[float]] = {
+        "side": [1, -1], "size": [1.0, 1.0], "entry_price": [3000.0, 3000.0],
+        "margin": [300.0, 300.0], "liq_price": [2750.0, 3250.0],
+        "bankruptcy_price": [2700.0, 3300.0],
+    }  # fmt: skip
+    for name, (i, v) in over.items():
+        kw[name][i] = v
+    return kw
+
+
+@pytest.mark.parametrize(
+    ("index", "liq"),
+    [(0, INF), (1, 0.0), (1, -1.0), (1, -INF)],
+    ids=["long-inf", "short-zero", "short-negative", "short-minus-inf"],
+)
+def test_position_book_refuses_a_liquidation_price_hit_at_every_price(
+    index: int, liq: float
+) -> None:
+    # a long at +inf (a short at <= 0) was taken as liquidated at every price
+    bkr = {"bankruptcy_price": (index, INF if index == 0 else -INF)}
+    with pytest.raises(InputError, match=rf"PositionBook.liq_price\[{index}\] must be < inf"):
+        PositionBook(**_book(liq_price=(index, liq), **bkr))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("index", "liq"), [(0, 0.0), (0, -INF), (1, INF)])
+def test_position_book_keeps_the_never_liquidated_conventions(index: int, liq: float) -> None:
+    bkr = {"bankruptcy_price": (index, -INF if index == 0 else INF)}
+    pos = PositionBook(**_book(liq_price=(index, liq), **bkr))  # type: ignore[arg-type]
+    assert pos.liq_price[index] == liq
+
+
+@pytest.mark.parametrize(
+    ("over", "match"),
+    [({"size": (0, 1e300)}, r"PositionBook.size\[0\] x entry_price\[0\] must be at most 1e\+15"),
+     ({"entry_price": (1, 1e300)}, r"PositionBook.size\[1\] x entry_price\[1\] must be at most"),
+     ({"margin": (1, 1e300)}, r"PositionBook.margin\[1\] must be at most 1e\+15 USD")],
+)  # fmt: skip
+def test_position_book_refuses_amounts_past_any_market(over: dict[str, Any], match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        PositionBook(**_book(**over))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("factor", [NAN, INF, 0.0, -2.0, 1e300, True, "2"])
+def test_scaled_refuses_a_factor_that_is_not_finite_positive_or_overflows(factor: Any) -> None:
+    pos = PositionBook(**_book())  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="factor") as e:
+        pos.scaled(factor)
+    assert e.value.param == "factor"
+    doubled = pos.scaled(2.0)
+    np.testing.assert_allclose(doubled.size, 2 * pos.size, rtol=1e-15)
+    np.testing.assert_allclose(doubled.margin, 2 * pos.margin, rtol=1e-15)
+
+
+def test_stop_book_refuses_a_stop_past_any_market() -> None:
+    with pytest.raises(
+        InputError, match=r"StopBook.size\[0\] x trigger\[0\] must be at most 1e\+15 USD"
+    ):
+        StopBook([1], [3000.0], [1e300])
+    assert len(StopBook([1], [3000.0], [1e9])) == 1
+
+
+@pytest.mark.parametrize(
+    ("amounts", "match"),
+    [([1.0, NAN], r"amounts\[1\] must be finite and >= 0"),
+     ([1.0, INF], r"amounts\[1\] must be finite"),
+     ([1.0, -1.0], r"amounts\[1\] must be finite and >= 0 \(got -1\)"),
+     ([[1.0, 2.0]], "one-dimensional array of numbers"),
+     (["1", "2"], "one-dimensional array of numbers"),
+     ([1e308, 1e308], "amounts are too large")],
+)  # fmt: skip
+def test_herfindahl_refuses_amounts_that_are_not_finite_non_negative(
+    amounts: Any, match: str
+) -> None:
+    # NaN gave NaN, -1 an index outside (0, 1], a total past float range 0.0
+    with pytest.raises(InputError, match=match) as e:
+        herfindahl(amounts)
+    assert e.value.param == "amounts"
+
+
+def test_herfindahl_of_valid_amounts_is_the_sum_of_squared_shares() -> None:
+    assert herfindahl(np.array([1.0, 1.0, 1.0, 1.0])) == pytest.approx(0.25, rel=1e-12)
+    assert herfindahl(np.array([0.0, 5.0])) == pytest.approx(1.0, rel=1e-12)
+    assert math.isnan(herfindahl(np.zeros(3)))

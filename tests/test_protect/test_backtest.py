@@ -184,7 +184,8 @@ def test_bad_options() -> None:
          "leverage must be in [1, 125] (got 200.0)"),
         (lambda: BacktestSettings(n_random=-1), ("n_random",), "n_random must be >= 0 (got -1)"),
         (lambda: BacktestSettings(seed=-1), ("seed",), "seed must be >= 0 (got -1)"),
-        (lambda: BacktestSettings(fixed_pct=0.0), (), "fixed_pct must be in (0, 1) (got 0.0)"),
+        (lambda: BacktestSettings(fixed_pct=0.0), ("fixed_pct",),
+         "fixed_pct must be in (0, 1) (got 0.0)"),
     ]  # fmt: skip
     for call, params, message in cases:
         with pytest.raises(InputError) as e:

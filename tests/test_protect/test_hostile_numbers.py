@@ -44,7 +44,7 @@ def test_wilson_interval_refuses_a_level_outside_zero_one(level: float) -> None:
 
 
 def test_wilson_interval_refuses_a_negative_count_and_keeps_nan_for_none() -> None:
-    with pytest.raises(InputError, match="n must be a count") as e:
+    with pytest.raises(InputError, match="n must be a whole number >= 0") as e:
         wilson_interval(0, -1)
     assert e.value.param == "n"
     lo, hi = wilson_interval(0, 0)  # documented: no trials, no interval
@@ -94,3 +94,42 @@ def test_recommend_settings_refuse_numbers_outside_their_domain(
     with pytest.raises(InputError) as e:
         RecommendSettings(**kw)  # type: ignore[arg-type]
     assert e.value.param == param
+
+
+@pytest.mark.parametrize(
+    ("a", "match"),
+    [(np.ones((3, 3)), r"a must be a one-dimensional array of numbers \(got shape \(3, 3\)\)"),
+     (["1", "2", "3"], "a must be a one-dimensional array of numbers"),
+     (3.0, r"a must be a one-dimensional array of numbers \(got shape \(\)\)")],
+)  # fmt: skip
+def test_spearman_refuses_what_is_not_a_series_of_numbers(a: object, match: str) -> None:
+    # a table and a scalar gave NaN, text numpy's "could not convert string to float"
+    b = np.arange(9.0).reshape(3, 3) if np.ndim(a) == 2 else np.arange(float(np.size(a)))
+    with pytest.raises(InputError, match=match) as e:
+        spearman(a, b)  # type: ignore[arg-type]
+    assert e.value.param == "a"
+    with pytest.raises(InputError, match="target must be a one-dimensional") as e:
+        top_decile_precision(np.arange(3.0), a)  # type: ignore[arg-type]
+    assert e.value.param == "target"
+
+
+def test_spearman_still_drops_non_finite_pairs_and_ranks_the_rest() -> None:
+    a = np.array([1.0, 2.0, NAN, 3.0, 4.0, INF])
+    b = np.array([10.0, 20.0, 5.0, 30.0, 40.0, 0.0])
+    assert spearman(a, b) == pytest.approx(1.0, rel=1e-12)
+    assert spearman(a, -b) == pytest.approx(-1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "param"),
+    [(3, INF, "n"), (3, 10.0, "n"), (3.5, 10, "k"), (NAN, 10, "k"), (True, 10, "k")],
+)
+def test_wilson_interval_refuses_counts_that_are_not_whole(
+    k: object, n: object, param: str
+) -> None:
+    # n = inf gave (0, 0), 3.5 successes of 10 an interval
+    with pytest.raises(InputError, match=f"{param} must be a whole number >= 0") as e:
+        wilson_interval(k, n)  # type: ignore[arg-type]
+    assert e.value.param == param
+    lo, hi = wilson_interval(np.int64(3), np.int64(10))
+    assert 0.0 < lo < 0.3 < hi < 1.0

@@ -9,6 +9,7 @@ user typed, on one line, exit 2 (CONTRIBUTING.md, "Errors name the parameter").
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -262,3 +263,46 @@ def test_load_series_errors_print_the_command_flags(tmp_path: Path) -> None:
         run_cli("support-study", "--data", str(tmp_path / "none.csv")),
         f"error: --data: {tmp_path / 'none.csv'}: no such file",
     )
+
+
+# lib19: refusals that named their parameter only in the message now carry it as param
+def _lib19_cases() -> list[tuple[str, Any, str]]:
+    from liqcascade.book import OrderBook
+    from liqcascade.cascade import prepare_cascade, simulate_clock
+    from liqcascade.data import suspect_liquidation_bars
+    from liqcascade.margin import hyperliquid_liq_price
+    from liqcascade.positions import EstimationParams, StopModelWeights
+    from liqcascade.protect import BacktestSettings, RecommendSettings
+    from liqcascade.solvency import ExchangeLedger
+    from liqcascade.volatility import FitSettings
+
+    ledger = ExchangeLedger(3000.0)
+    nan = float("nan")
+    return [
+        ("ledger price", lambda: ExchangeLedger(0.0), "price"),
+        ("ledger fund", lambda: ExchangeLedger(3000.0, insurance_fund=-1.0), "insurance_fund"),
+        ("ledger move", lambda: ledger.move(0.0), "new_price"),
+        ("hyperliquid cap", lambda: hyperliquid_liq_price(1, 1.0, 3000.0, 300.0, max_leverage=0.5),
+         "max_leverage"),
+        ("recommend k", lambda: RecommendSettings(k=0.0), "k"),
+        ("recommend liq", lambda: RecommendSettings(max_liq_fraction=2.0), "max_liq_fraction"),
+        ("backtest pct", lambda: BacktestSettings(fixed_pct=2.0), "fixed_pct"),
+        ("fit min_obs", lambda: FitSettings(min_obs=nan), "min_obs"),  # NaN passed < 10
+        ("fit lags", lambda: FitSettings(lags=2.5), "lags"),
+        ("stops share", lambda: StopModelWeights(stop_share=0.0), "stop_share"),
+        ("estimate split", lambda: EstimationParams(split="x"), "split"),  # type: ignore[arg-type]
+        ("prepare book", lambda: prepare_cascade("x", None), "book"),  # type: ignore[arg-type]
+        ("clock prepared", lambda: simulate_clock("x", shock=-0.1), "prepared"),  # type: ignore[arg-type]
+        ("book levels", lambda: OrderBook.parametric(3000.0, 1e6, 1e6, n_levels=2.5), "n_levels"),
+        ("quality quantile",
+         lambda: suspect_liquidation_bars(*[pd.DataFrame()] * 3, top_quantile=2.0), "top_quantile"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", range(15))
+def test_a_refusal_naming_a_parameter_carries_it(case: int) -> None:
+    what, call, param = _lib19_cases()[case]
+    with pytest.raises(InputError) as e:
+        call()
+    assert e.value.param == param, what
+    assert str(e.value).startswith(f"{param} must"), what  # named once, as a word

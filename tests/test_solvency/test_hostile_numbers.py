@@ -16,7 +16,15 @@ import pytest
 
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
-from liqcascade.solvency import adl_capacity, adl_ranking, allocate_adl, split_accounts
+from liqcascade.solvency import (
+    Exchange,
+    ExchangeLedger,
+    adl_capacity,
+    adl_ranking,
+    allocate_adl,
+    gini,
+    split_accounts,
+)
 
 NAN, INF = math.nan, math.inf
 SIDE = np.array([1.0, 1.0, -1.0, -1.0])
@@ -144,3 +152,64 @@ def test_split_accounts_with_sigma_zero_splits_each_position_evenly() -> None:
     out = split_accounts(_book(), per_position=4, sigma=0.0, min_notional=0.0)
     assert len(out) == 16
     np.testing.assert_allclose(out.size, np.repeat(SIZE / 4, 4), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("x", "match"),
+    [([1.0, NAN], r"x\[1\] must be finite and >= 0"),
+     ([INF, 1.0], r"x\[0\] must be finite"),
+     ([1.0, -2.0], r"x\[1\] must be finite and >= 0 \(got -2\)"),
+     (np.ones((2, 2)), "one-dimensional array of numbers"),
+     (["a", "b"], "one-dimensional array of numbers"),
+     ([1e308, 1e308], "x is too large")],
+)  # fmt: skip
+def test_gini_refuses_amounts_that_are_not_finite_non_negative(x: object, match: str) -> None:
+    # a NaN or inf gave NaN, -2 a coefficient outside [0, 1), a 2-D array numpy's
+    # broadcast error, text numpy's ValueError, 1e308s NaN from an overflowed sum
+    with pytest.raises(InputError, match=match) as e:
+        gini(x)  # type: ignore[arg-type]
+    assert e.value.param == "x"
+
+
+def test_gini_of_valid_amounts_is_in_zero_one() -> None:
+    assert gini(np.array([5.0, 5.0, 5.0])) == pytest.approx(0.0, abs=1e-12)
+    assert gini(np.array([0.0, 0.0, 0.0, 8.0])) == pytest.approx(0.75, rel=1e-12)
+    assert math.isnan(gini(np.zeros(2)))
+
+
+def _exchange_book() -> PositionBook:
+    return PositionBook([1, -1], [1.0, 1.0], [3000.0, 3000.0], [300.0, 300.0],
+                        [2750.0, 3250.0], [2700.0, 3300.0])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kw", "param"),
+    [({"mid": NAN}, "mid"), ({"mid": INF}, "mid"), ({"mid": 0.0}, "mid"),
+     ({"mid": "3000"}, "mid"), ({"liabilities_usd": INF}, "liabilities_usd")],
+)  # fmt: skip
+def test_an_exchange_refuses_a_mid_or_liabilities_that_are_not_finite(
+    kw: dict[str, object], param: str
+) -> None:
+    # lib19: a NaN mid ran every scenario from a NaN price; infinite liabilities made
+    # every ratio of the test 0
+    with pytest.raises(InputError, match=f"^{param} must be") as e:
+        Exchange(_exchange_book(), 1e6, **kw)  # type: ignore[arg-type]
+    assert e.value.param == param
+    assert Exchange(_exchange_book(), 1e6, mid=np.float64(3000.0)).mid == 3000.0
+
+
+@pytest.mark.parametrize(
+    ("kw", "param"),
+    [({"mmr": NAN}, "mmr"), ({"mmr": -0.1}, "mmr"), ({"mmr": 1.0}, "mmr"),
+     ({"insurance_fund": INF}, "insurance_fund")],
+)  # fmt: skip
+def test_a_ledger_refuses_an_mmr_or_fund_outside_its_domain(
+    kw: dict[str, float], param: str
+) -> None:
+    # lib19: a NaN mmr liquidated no one, an infinite fund never ran dry
+    with pytest.raises(InputError, match=f"^{param} must be") as e:
+        ExchangeLedger(3000.0, **kw)
+    assert e.value.param == param
+    with pytest.raises(InputError, match=r"^new_price must be > 0") as e:
+        ExchangeLedger(3000.0).move(NAN)
+    assert e.value.param == "new_price"

@@ -16,6 +16,7 @@ import pytest
 from liqcascade.errors import InputError
 from liqcascade.stress import (
     Portfolio,
+    christoffersen,
     es_interval,
     expected_shortfall,
     kupiec,
@@ -141,3 +142,41 @@ def test_kupiec_refuses_a_level_whose_complement_rounds_to_one() -> None:
     assert e.value.param == "level"
     lr, p = kupiec([True] + [False] * 99, 0.99)  # one hit in 100 at 99 %: a perfect fit
     assert lr == pytest.approx(0.0, abs=1e-12) and p == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("bad", [NAN, 2.0, -1.0, 0.5])
+def test_kupiec_and_christoffersen_refuse_hits_that_are_not_bools(bad: float) -> None:
+    # np.asarray(hits, dtype=bool) counted NaN, 2 and -1 as exceedances
+    hits = np.r_[np.zeros(40), 1.0, 0.0, bad]
+    with pytest.raises(InputError, match=r"hits\[42\] must be True/False or 1/0") as e:
+        kupiec(hits, 0.95)
+    assert e.value.param == "hits"
+    with pytest.raises(InputError, match=r"hits\[42\] must be True/False or 1/0") as e:
+        christoffersen(hits)
+    assert e.value.param == "hits"
+
+
+def test_kupiec_takes_bools_and_zero_one_alike() -> None:
+    ones = np.r_[np.zeros(40), 1.0, 0.0, 1.0]
+    lr_f, p_f = kupiec(ones, 0.95)
+    lr_b, p_b = kupiec(ones.astype(bool), 0.95)
+    assert lr_f == lr_b and p_f == p_b  # the same computation twice
+    assert christoffersen(ones) == christoffersen(ones.astype(bool))
+    with pytest.raises(InputError, match="hits must be a one-dimensional array of bools"):
+        kupiec(np.zeros((2, 3)), 0.95)
+
+
+@pytest.mark.parametrize(
+    ("loss", "var", "match"),
+    [([0.1, NAN], [0.05, 0.05], r"loss\[1\] must be finite"),
+     ([0.1, 0.2], [INF, 0.05], r"var\[0\] must be finite"),
+     ([0.1, 0.2, 0.3], [0.05, 0.05], "loss and var differ in length"),
+     ([1e308, -1e308], [-1e308, 1e308], "overflows")],
+)  # fmt: skip
+def test_pinball_refuses_losses_or_forecasts_that_are_not_finite(
+    loss: list[float], var: list[float], match: str
+) -> None:
+    # a NaN gave a NaN score; unpaired arrays numpy's broadcast error
+    with pytest.raises(InputError, match=match):
+        pinball(loss, var, 0.9)
+    assert pinball([0.2, 0.0], [0.1, 0.1], 0.9) == pytest.approx((0.09 + 0.01) / 2, rel=1e-12)

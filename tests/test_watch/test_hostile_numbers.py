@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from liqcascade.errors import InputError
-from liqcascade.live import cluster_metrics
+from liqcascade.live import AlertRule, cluster_metrics, parse_rule
 from liqcascade.positions import PositionBook
 
 NAN, INF = math.nan, math.inf
@@ -59,3 +59,19 @@ def test_cluster_metrics_refuses_a_price_that_is_no_number(price: object) -> Non
     with pytest.raises(InputError, match="price must be a finite price > 0") as e:
         cluster_metrics(_book(), price)  # type: ignore[arg-type]
     assert e.value.param == "price"
+
+
+@pytest.mark.parametrize(
+    ("kw", "param"),
+    [({"value": NAN}, "value"), ({"value": INF}, "value"), ({"value": "1"}, "value"),
+     ({"metric": "nope"}, "metric"), ({"op": "=="}, "op")],
+)  # fmt: skip
+def test_an_alert_rule_built_directly_is_checked_as_a_parsed_one(
+    kw: dict[str, object], param: str
+) -> None:
+    # lib19: a NaN value never fired; an unknown metric or op raised KeyError on a line
+    rule = {"metric": "price", "op": "<", "value": 2500.0, "text": "price < 2500", **kw}
+    with pytest.raises(InputError, match=f"{param} must") as e:
+        AlertRule(**rule)  # type: ignore[arg-type]
+    assert e.value.param == param
+    assert AlertRule("price", "<", 2500.0, "price < 2500") == parse_rule("price < 2500")

@@ -289,7 +289,7 @@ def book_from_totals(
         4,000 levels per side.
     """
     if not (np.isfinite(scale) and scale > 0):
-        raise InputError(f"scale must be > 0 (got {scale})")
+        raise InputError(f"scale must be > 0 (got {scale})", param="scale")
     return OrderBook.parametric(
         float(mid),
         float(row["bids_usd"]) * scale,
@@ -350,7 +350,7 @@ def calibrated_book(
     are a convenience for interactive use.
     """
     if not (np.isfinite(scale) and scale > 0):
-        raise InputError(f"scale must be > 0 (got {scale})")
+        raise InputError(f"scale must be > 0 (got {scale})", param="scale")
     if totals is None or mid is None:
         from liqcascade.data import bundled_book_totals, price_at
 

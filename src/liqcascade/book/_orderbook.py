@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import BOOK_LEVEL_BYTES, check_count, check_whole
+from liqcascade._limits import BOOK_LEVEL_BYTES, MAX_USD, check_count, check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -329,12 +328,7 @@ class OrderBook:
                 f"max_distance must be in (0, 1) (got {max_distance})", param="max_distance"
             )
         if tick is None:
-            if isinstance(n_levels, bool) or not isinstance(n_levels, numbers.Integral):
-                raise InputError(
-                    f"n_levels must be a whole number >= 1 (got {n_levels!r})", param="n_levels"
-                )
-            if n_levels < 1:
-                raise InputError(f"n_levels must be >= 1 (got {n_levels})", param="n_levels")
+            n_levels = check_whole(n_levels, "n_levels")
             tick = mid * max_distance / n_levels
         if not (math.isfinite(tick) and tick > 0):
             raise InputError(f"tick must be > 0 USD (got {tick})", param="tick")
@@ -513,6 +507,13 @@ def _check_side(side: str, p: FloatArray, q: FloatArray, mid: float) -> None:
     if bad.any():
         i = int(np.argmax(bad)) + 1
         raise InputError(f"{side} level {i}: size must be finite and > 0 (got {q[i - 1]})")
+    bad = p * q > MAX_USD  # 1e300 base units passed, and the depth's sums overflowed to inf
+    if bad.any():
+        i = int(np.argmax(bad)) + 1
+        raise InputError(
+            f"{side} level {i}: price x size must be at most {MAX_USD:.0e} USD "
+            f"(got {p[i - 1] * q[i - 1]:g})"
+        )
     if side == "bid":
         bad = p >= mid
         what = "is not below mid"

@@ -194,12 +194,14 @@ def calibrated_fragility(
     CalibratedFragility
     """
     if not (math.isfinite(total_move) and total_move != 0 and total_move > -1):
-        raise InputError(f"total_move must be a non-zero fraction > -1 (got {total_move})")
+        raise InputError(
+            f"total_move must be a non-zero fraction > -1 (got {total_move})", param="total_move"
+        )
     grid = DEFAULT_SHOCKS if shocks is None else np.asarray(shocks, dtype=np.float64)
     if shocks is None and total_move > 0:
         grid = -grid
     if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= -1):
-        raise InputError("shocks must be finite fractions > -1")
+        raise InputError("shocks must be finite fractions > -1", param="shocks")
 
     def run(
         s: float, book: PreparedMarket, cal: Calibration, n: int, bs: Any = (), sd: int = seed

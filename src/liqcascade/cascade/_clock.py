@@ -566,7 +566,9 @@ def simulate_clock(
     ClockResult
     """
     if not isinstance(prepared, PreparedMarket):
-        raise InputError(f"prepared must be a PreparedMarket (got {type(prepared).__name__})")
+        raise InputError(
+            f"prepared must be a PreparedMarket (got {type(prepared).__name__})", param="prepared"
+        )
     p = params if params is not None else LiquidityParams.static()
     mid = prepared.book.mid
     p1 = _shock_price(mid, shock, shock_price)

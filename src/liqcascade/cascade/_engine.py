@@ -214,7 +214,9 @@ def simulate_cascade(
     """
     cfg = config if config is not None else CascadeConfig()
     if not isinstance(cfg, CascadeConfig):
-        raise InputError(f"config must be a CascadeConfig (got {type(cfg).__name__})")
+        raise InputError(
+            f"config must be a CascadeConfig (got {type(cfg).__name__})", param="config"
+        )
     insurance_fund = check_insurance_fund(insurance_fund)
     pm = ensure_prepared(book, positions, stops, cfg)
     mid = pm.book.mid

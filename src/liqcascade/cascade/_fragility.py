@@ -592,7 +592,8 @@ def next_wave_levels(
         if bad.any():
             raise InputError(
                 f"levels must be {'below' if down else 'above'} the price {price:g} "
-                f"(got {float(lv[bad][0]):g})"
+                f"(got {float(lv[bad][0]):g})",
+                param="levels",
             )
     lv = lv[lv > 0]
     if lv.size == 0:

@@ -407,13 +407,15 @@ def prepare_cascade(
     PreparedMarket
     """
     if not isinstance(book, OrderBook):
-        raise InputError(f"book must be an OrderBook (got {type(book).__name__})")
+        raise InputError(f"book must be an OrderBook (got {type(book).__name__})", param="book")
     if not isinstance(positions, PositionBook):
-        raise InputError(f"positions must be a PositionBook (got {type(positions).__name__})")
+        raise InputError(
+            f"positions must be a PositionBook (got {type(positions).__name__})", param="positions"
+        )
     if stops is None:
         stops = StopBook.empty()
     if not isinstance(stops, StopBook):
-        raise InputError(f"stops must be a StopBook (got {type(stops).__name__})")
+        raise InputError(f"stops must be a StopBook (got {type(stops).__name__})", param="stops")
     n_long, n_short, bad = side_counts_kernel(positions.side, positions.size, positions.liq_price)
     if bad >= 0:
         raise InputError(f"positions: row {bad + 1}: liq_price is NaN")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import check_count, real_number
+from liqcascade._limits import MAX_USD, check_count, real_number
 from liqcascade._time import to_utc
 from liqcascade.collateral._kernels import collateral_loop_kernel
 from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset
@@ -78,20 +78,33 @@ class Account:
     topup_source: str = "transfer"
 
     def __post_init__(self) -> None:
-        """Refuse a number the loop's kernel would carry as NaN or inf (``param`` = field)."""
+        """Refuse a number the loop's kernel would carry as NaN or inf (``param`` = field).
+
+        Amounts are also held to :data:`~liqcascade._limits.MAX_USD` (1e15 USD; the ETH
+        position at ``eth_entry``): 1e300 overflowed the account's sums to inf.
+        """
+
+        def usd(v: Any) -> bool:
+            return _finite(v) and abs(float(v)) <= MAX_USD
+
+        entry_ok = usd(self.eth_entry) and self.eth_entry > 0
+        size_ok = _finite(self.eth_size) and (
+            not entry_ok or abs(float(self.eth_size) * float(self.eth_entry)) <= MAX_USD
+        )
+        most = f"at most {MAX_USD:.0e} USD"
         rules: tuple[tuple[str, Any, bool, str], ...] = (
-            ("eth_size", self.eth_size, _finite(self.eth_size), "a finite number of ETH"),
-            ("eth_entry", self.eth_entry, _finite(self.eth_entry) and self.eth_entry > 0,
-             "a finite price > 0 USD"),
-            ("usdt", self.usdt, _finite(self.usdt), "a finite number of USD"),
+            ("eth_size", self.eth_size, size_ok, f"a finite number of ETH, {most} at eth_entry"),
+            ("eth_entry", self.eth_entry, entry_ok,
+             f"a finite price > 0 USD, {most}"),
+            ("usdt", self.usdt, usd(self.usdt), f"a finite number of USD, {most}"),
             ("mmr", self.mmr, _finite(self.mmr) and 0 <= self.mmr < 1,
              "a fraction in [0, 1)"),
-            ("topup_usd", self.topup_usd, _finite(self.topup_usd) and self.topup_usd >= 0,
-             "a finite number >= 0 USD"),
+            ("topup_usd", self.topup_usd, usd(self.topup_usd) and self.topup_usd >= 0,
+             f"a finite number >= 0 USD, {most}"),
         )  # fmt: skip
         for key, value in self.collateral.items():
-            ok = _finite(value) and float(value) >= 0
-            rules += ((f"collateral[{key!r}]", value, ok, "a finite number >= 0 USD"),)
+            ok = usd(value) and float(value) >= 0
+            rules += ((f"collateral[{key!r}]", value, ok, f"a finite number >= 0 USD, {most}"),)
         for name, value, ok, rule in rules:
             if not ok:
                 param = "collateral" if name.startswith("collateral") else name
@@ -256,20 +269,24 @@ class CollateralSetup:
         ------
         InputError
             ``param="factor"``, if ``factor`` is not a finite number > 0 (a negative one
-            turned longs into shorts and collateral into debt).
+            turned longs into shorts and collateral into debt), or takes an account's
+            amounts past 1e15 USD.
         """
         if not (_finite(factor) and factor > 0):
             raise InputError(f"factor must be a finite number > 0 (got {factor!r})", param="factor")
-        accs = tuple(
-            replace(
-                a,
-                eth_size=a.eth_size * factor,
-                usdt=a.usdt * factor,
-                topup_usd=a.topup_usd * factor,
-                collateral={k: v * factor for k, v in a.collateral.items()},
+        try:
+            accs = tuple(
+                replace(
+                    a,
+                    eth_size=a.eth_size * factor,
+                    usdt=a.usdt * factor,
+                    topup_usd=a.topup_usd * factor,
+                    collateral={k: v * factor for k, v in a.collateral.items()},
+                )
+                for a in self.accounts
             )
-            for a in self.accounts
-        )
+        except InputError as exc:  # 1e300 passed, and overflowed the loop's sums to inf
+            raise InputError(f"factor {factor:g} is too large: {exc}", param="factor") from None
         return replace(self, accounts=accs)
 
 

@@ -102,7 +102,7 @@ def latent_book(book: OrderBook, latent_depth: float, visible_distance: float) -
         Distance from mid (fraction) the displayed book is measured to.
     """
     if not (np.isfinite(latent_depth) and latent_depth >= 0):
-        raise InputError(f"latent_depth must be >= 0 (got {latent_depth})")
+        raise InputError(f"latent_depth must be >= 0 (got {latent_depth})", param="latent_depth")
     if latent_depth == 0:
         return book
     m = book.mid

@@ -64,9 +64,11 @@ def suspect_liquidation_bars(
         Missing columns, or ``top_quantile`` / ``ratio`` out of range.
     """
     if not 0.0 < top_quantile < 1.0:
-        raise InputError(f"top_quantile must be in (0, 1) (got {top_quantile})")
+        raise InputError(
+            f"top_quantile must be in (0, 1) (got {top_quantile})", param="top_quantile"
+        )
     if not (np.isfinite(ratio) and ratio > 1.0):
-        raise InputError(f"ratio must be > 1 (got {ratio})")
+        raise InputError(f"ratio must be > 1 (got {ratio})", param="ratio")
     need: tuple[tuple[str, pd.DataFrame, tuple[str, ...]], ...] = (
         ("liquidations", liquidations, ("long_usd", "short_usd")),
         ("bars", bars, ("open", "high", "low")),

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from liqcascade._limits import real_number
 from liqcascade.errors import InputError
 
 __all__ = ["ALERT_METRICS", "CONTEXT", "AlertRule", "evaluate", "parse_rule"]
@@ -69,6 +70,20 @@ class AlertRule:
     op: str
     value: float
     text: str
+
+    def __post_init__(self) -> None:
+        # parse_rule checks its text; a rule built directly was not: an unknown metric
+        # or op raised KeyError on the first line, a NaN value never fired
+        if self.metric not in ALERT_METRICS:
+            raise InputError(
+                f"metric must be one of {', '.join(ALERT_METRICS)} (got {self.metric!r})",
+                param="metric",
+            )
+        if self.op not in _OPS:
+            raise InputError(f"op must be one of {', '.join(_OPS)} (got {self.op!r})", param="op")
+        v = real_number(self.value)
+        if v is None or not math.isfinite(v):
+            raise InputError(f"value must be a finite number (got {self.value!r})", param="value")
 
     def check(self, line: dict[str, Any]) -> bool:
         """Whether the rule fires on a watch line (a missing or NaN metric never fires).

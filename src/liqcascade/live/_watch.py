@@ -81,6 +81,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import real_number
+from liqcascade._shown import shown
 from liqcascade.data import SeriesFrame, Store, default_store_source, interval_ms
 from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
@@ -449,7 +450,9 @@ class Watcher:
         self.asset = options.asset.strip().upper()
         self.symbol = options.symbol or f"{self.asset}/USDT:USDT"
         self.sleep = sleep or time.sleep
-        self.log = log or (lambda s: print(s, file=sys.stderr, flush=True))
+        # the default log line shows a control character (an escape sequence in an
+        # exception's message from a venue) as its escape, as the command line's do
+        self.log = log or (lambda s: print(shown(s), file=sys.stderr, flush=True))
         self.pollers = [
             VenuePoller(ex, self.symbol, log=self.log, sleep=self.sleep) for ex in options.exchanges
         ]

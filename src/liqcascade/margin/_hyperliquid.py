@@ -116,7 +116,7 @@ def hyperliquid_liq_price(
     """
     lev = hyperliquid_max_leverage(symbol) if max_leverage is None else float(max_leverage)
     if not (np.isfinite(lev) and lev >= 1):
-        raise InputError(f"max_leverage must be >= 1 (got {max_leverage})")
+        raise InputError(f"max_leverage must be >= 1 (got {max_leverage})", param="max_leverage")
     s, q, ep, m = position_arrays(side, size, entry_price, margin)
     ell = 1.0 / (2.0 * lev)
     available = m - q * ep * ell

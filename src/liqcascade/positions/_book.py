@@ -7,6 +7,7 @@ consumes them. Public constructors validate; kernels downstream trust them.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import MAX_USD, real_number
 from liqcascade._typing import FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 
@@ -49,6 +51,16 @@ def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
     i = _first_bad(ok)
     if i is not None:
         raise InputError(f"{label}[{i}] must be {rule} (got {values[i]:g})")
+
+
+def _notional(size: FloatArray, price: FloatArray, label: str) -> None:
+    """InputError where ``size * price`` passes :data:`MAX_USD` (``label`` names both)."""
+    notional = size * price
+    i = _first_bad(notional <= MAX_USD)
+    if i is not None:
+        raise InputError(
+            f"{label.format(i=i)} must be at most {MAX_USD:.0e} USD (got {notional[i]:g})"
+        )
 
 
 def _selection(mask: Any, n: int) -> IntArray:
@@ -89,14 +101,17 @@ class PositionBook:
     side : array of int8
         ``+1`` long, ``-1`` short.
     size : array of float
-        Position size, base units (ETH), > 0.
+        Position size, base units (ETH), > 0; the notional ``size * entry_price`` at
+        most :data:`~liqcascade._limits.MAX_USD` (1e15 USD).
     entry_price : array of float
-        Entry price, USD.
+        Entry price, USD, finite and > 0.
     margin : array of float
-        Isolated margin (or the account's wallet balance for cross), USD, >= 0.
+        Isolated margin (or the account's wallet balance for cross), USD, >= 0 and at
+        most 1e15.
     liq_price : array of float
         Liquidation price, USD (> 0; a position that cannot be liquidated has
-        ``0`` for a long or ``inf`` for a short).
+        ``0`` (or less) for a long or ``inf`` for a short; NaN, a long's ``inf`` and a
+        short's price <= 0 are refused: they were liquidated at every price).
     bankruptcy_price : array of float
         Price at which the position's equity is zero, USD.
     account : array of int64, optional
@@ -153,6 +168,17 @@ class PositionBook:
         ):
             arr = getattr(self, name)
             _require(ok(arr), arr, f"PositionBook.{name}", rule)
+        # a long that cannot be liquidated has liq_price <= 0, a short +inf: a long at
+        # +inf was liquidated at every price, a short at <= 0 likewise
+        lp = self.liq_price
+        _require(
+            np.where(side == LONG, lp < np.inf, lp > 0), lp, "PositionBook.liq_price",
+            "< inf for a long (<= 0: never liquidated) and > 0 for a short (inf: never)",
+        )  # fmt: skip
+        _notional(self.size, self.entry_price, "PositionBook.size[{i}] x entry_price[{i}]")
+        _require(
+            self.margin <= MAX_USD, self.margin, "PositionBook.margin", f"at most {MAX_USD:.0e} USD"
+        )
         can_trigger = np.where(side == LONG, self.liq_price > 0, np.isfinite(self.liq_price))
         i = _first_bad(~(can_trigger & ~np.isfinite(self.bankruptcy_price)))
         if i is not None:
@@ -247,10 +273,19 @@ class PositionBook:
         Raises
         ------
         InputError
-            If ``factor`` is not > 0.
+            ``param="factor"``: ``factor`` is not a finite number > 0, or takes a
+            position's notional or margin past :data:`~liqcascade._limits.MAX_USD`.
         """
-        if not factor > 0:
-            raise InputError(f"scale factor must be > 0 (got {factor})", param="factor")
+        f = real_number(factor)
+        if f is None or not (math.isfinite(f) and f > 0):
+            raise InputError(f"factor must be a finite number > 0 (got {factor!r})", param="factor")
+        top = float(np.max(np.maximum(self.size * self.entry_price, self.margin), initial=0.0))
+        if top * f > MAX_USD:
+            raise InputError(
+                f"factor {f:g} takes a position to {top * f:.3g} USD, above {MAX_USD:.0e} USD "
+                "(notional or margin)",
+                param="factor",
+            )
         return PositionBook(
             self.side, self.size * factor, self.entry_price, self.margin * factor,
             self.liq_price, self.bankruptcy_price, self.account, self.opened_ms,
@@ -319,7 +354,7 @@ class StopBook:
     trigger : array of float
         Trigger price, USD, > 0.
     size : array of float
-        Order size, base units, > 0.
+        Order size, base units, > 0; ``size * trigger`` at most 1e15 USD.
     """
 
     side: Int8Array
@@ -338,6 +373,7 @@ class StopBook:
             _require(
                 np.isfinite(arr) & (arr > 0), arr, f"StopBook.{name}", f"finite and > 0 ({unit})"
             )
+        _notional(self.size, self.trigger, "StopBook.size[{i}] x trigger[{i}]")
 
     def __len__(self) -> int:
         return int(self.side.shape[0])

@@ -141,24 +141,37 @@ class EstimationParams:
         if len(lev) == 0 or len(w) != len(lev):
             raise InputError(
                 f"leverage_weights must have one weight per leverage bucket "
-                f"({len(lev)} buckets, got {len(w)} weights)"
+                f"({len(lev)} buckets, got {len(w)} weights)",
+                param="leverage_weights",
             )
         if not all(math.isfinite(x) and x > 1.0 for x in lev):
-            raise InputError(f"leverages must be finite and > 1 (got {list(lev)})")
+            raise InputError(
+                f"leverages must be finite and > 1 (got {list(lev)})", param="leverages"
+            )
         if not all(math.isfinite(x) and x >= 0.0 for x in w) or sum(w) <= 0.0:
-            raise InputError(f"leverage_weights must be >= 0 with a positive sum (got {list(w)})")
+            raise InputError(
+                f"leverage_weights must be >= 0 with a positive sum (got {list(w)})",
+                param="leverage_weights",
+            )
         object.__setattr__(self, "leverage_weights", tuple(x / sum(w) for x in w))
         if self.split not in SPLITS:
-            raise InputError(f"split must be one of {', '.join(SPLITS)} (got {self.split!r})")
+            raise InputError(
+                f"split must be one of {', '.join(SPLITS)} (got {self.split!r})", param="split"
+            )
         if self.entry_price not in ENTRY_PRICES:
             raise InputError(
-                f"entry_price must be one of {', '.join(ENTRY_PRICES)} (got {self.entry_price!r})"
+                f"entry_price must be one of {', '.join(ENTRY_PRICES)} (got {self.entry_price!r})",
+                param="entry_price",
             )
         if self.oi_mode not in OI_MODES:
-            raise InputError(f"oi_mode must be one of {', '.join(OI_MODES)} (got {self.oi_mode!r})")
+            raise InputError(
+                f"oi_mode must be one of {', '.join(OI_MODES)} (got {self.oi_mode!r})",
+                param="oi_mode",
+            )
         if self.close_rule not in CLOSE_RULES:
             raise InputError(
-                f"close_rule must be one of {', '.join(CLOSE_RULES)} (got {self.close_rule!r})"
+                f"close_rule must be one of {', '.join(CLOSE_RULES)} (got {self.close_rule!r})",
+                param="close_rule",
             )
         checks = {
             "base_long_share": 0.0 <= self.base_long_share <= 1.0,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares, minimize
 
+from liqcascade._limits import check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._fit_kernels import grid_mu_nb, profile_ab_nb
@@ -549,7 +550,9 @@ def book_objective(
     the reference.
     """
     if engine not in ENGINES:
-        raise InputError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
+        raise InputError(
+            f"engine must be one of {', '.join(ENGINES)} (got {engine!r})", param="engine"
+        )
     from liqcascade._time import to_utc
 
     t0, t1 = to_utc(start), to_utc(end)
@@ -838,8 +841,7 @@ def bootstrap_fits(
     """
     from liqcascade._time import to_utc
 
-    if jobs < 1:
-        raise InputError(f"jobs must be >= 1 (got {jobs})")
+    jobs = check_whole(jobs, "jobs")  # NaN passed the < 1 test
     t0, t1 = to_utc(start), to_utc(end)
     cut = frames.until(t1)
     tgt = fit_target(cut, prepare(cut, best), t0, t1)

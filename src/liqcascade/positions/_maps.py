@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import real_array
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
@@ -180,10 +181,22 @@ def herfindahl(amounts: FloatArray) -> float:
     -------
     float
         Sum of squared shares, in (0, 1] (1 when one entry holds everything); NaN if
-        the total is not > 0.
+        the total is 0.
+
+    Raises
+    ------
+    InputError
+        ``param="amounts"``: not a one-dimensional array of finite numbers >= 0, or
+        amounts whose total overflows (a NaN gave NaN, a negative amount an index
+        outside (0, 1], a total past the largest float 0).
     """
-    a = np.asarray(amounts, dtype=np.float64)
-    tot = float(a.sum())
+    a = real_array(amounts, "amounts", least=0.0)
+    with np.errstate(over="ignore"):
+        tot = float(a.sum())
+    if not math.isfinite(tot):
+        raise InputError(
+            f"amounts are too large: their total overflows (max {a.max():g})", param="amounts"
+        )
     if tot <= 0:
         return float("nan")
     s = a / tot
@@ -682,7 +695,7 @@ def liquidation_map(
     and one ``np.bincount`` per book (``benchmarks/bench_maps.py``: 10⁶ positions).
     """
     if price is None:
-        raise InputError("price is required (the current price, USD)")
+        raise InputError("price is required (the current price, USD)", param="price")
     price = float(price)
     _check(price, bucket, range_)
     if not (math.isfinite(min_prominence) and 0 <= min_prominence <= 1):

@@ -148,7 +148,10 @@ class BookParams:
             if not (ok and math.isfinite(float(v))):
                 raise InputError(f"{name} out of range (got {v!r})")
         if not self.delta_max > self.delta_min + self.grid_step:
-            raise InputError(f"delta_max must exceed the nearest distance (got {self.delta_max})")
+            raise InputError(
+                f"delta_max must exceed the nearest distance (got {self.delta_max})",
+                param="delta_max",
+            )
 
     @property
     def delta_min(self) -> float:

@@ -43,7 +43,9 @@ def safe_book(
     """
     v = run.params.scale if venue_share is None else float(venue_share)
     if not (np.isfinite(v) and v > 0):
-        raise InputError(f"venue_share must be finite and > 0 (got {venue_share!r})")
+        raise InputError(
+            f"venue_share must be finite and > 0 (got {venue_share!r})", param="venue_share"
+        )
     long_sz, short_sz = run.safe_size()
     price = float(run.prep.close[-1])
     side, size = [], []

@@ -135,15 +135,19 @@ class StopModelWeights:
             if len(vals) == 0 or any((not np.isfinite(v)) or v <= 0 for v in vals):
                 raise InputError(f"{name} must be a non-empty tuple of values > 0 (got {vals})")
         if any(f >= 1 for f in self.fixed_fractions):
-            raise InputError(f"fixed_fractions must be < 1 (got {self.fixed_fractions})")
+            raise InputError(
+                f"fixed_fractions must be < 1 (got {self.fixed_fractions})", param="fixed_fractions"
+            )
         for name in ("round_offset", "min_distance", "swing_offset"):
             v = getattr(self, name)
             if not 0 <= v < 0.5:
                 raise InputError(f"{name} must be in [0, 0.5) (got {v})")
         if not 0 < self.stop_share <= 1:
-            raise InputError(f"stop_share must be in (0, 1] (got {self.stop_share})")
+            raise InputError(
+                f"stop_share must be in (0, 1] (got {self.stop_share})", param="stop_share"
+            )
         if not self.spot_share >= 0:
-            raise InputError(f"spot_share must be >= 0 (got {self.spot_share})")
+            raise InputError(f"spot_share must be >= 0 (got {self.spot_share})", param="spot_share")
         for name in ("swing_lookback", "swing_width", "atr_period", "spot_lookback"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"{name} must be >= 1 (got {getattr(self, name)})")

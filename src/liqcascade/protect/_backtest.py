@@ -166,9 +166,11 @@ class BacktestSettings:
 
     def __post_init__(self) -> None:
         if not 0 < self.fixed_pct < 1:
-            raise InputError(f"fixed_pct must be in (0, 1) (got {self.fixed_pct})")
+            raise InputError(
+                f"fixed_pct must be in (0, 1) (got {self.fixed_pct})", param="fixed_pct"
+            )
         if not (math.isfinite(self.k) and self.k > 0):
-            raise InputError(f"k must be > 0 (got {self.k})")
+            raise InputError(f"k must be > 0 (got {self.k})", param="k")
         whole = isinstance(self.horizon_days, int | np.integer) and not isinstance(
             self.horizon_days, bool
         )
@@ -266,14 +268,15 @@ def wilson_interval(k: int, n: int, level: float = STOP_OUT_LEVEL) -> tuple[floa
     Raises
     ------
     InputError
-        If ``k`` is not in [0, n] (``param="k"``), ``n`` is negative (``param="n"``) or
+        If ``k`` is not a whole number in [0, n] (``param="k"``), ``n`` not a whole
+        number >= 0 (``param="n"``; inf gave (0, 0), 3.5 successes an interval) or
         ``level`` is not a fraction in (0, 1) (``param="level"``; NaN gave (0, 1)).
     """
     from scipy.stats import norm
 
     level = check_level(level)
-    if not n >= 0:
-        raise InputError(f"n must be a count >= 0 (got {n})", param="n")
+    n = check_whole(n, "n", least=0)  # inf and 10.5 were taken as trials
+    k = check_whole(k, "k", least=0)
     if n == 0:
         return float("nan"), float("nan")
     if not 0 <= k <= n:

@@ -104,7 +104,7 @@ class RecommendSettings:
                 param="horizon_days",
             )
         if not (math.isfinite(self.k) and self.k > 0):
-            raise InputError(f"k must be > 0 (got {self.k})")
+            raise InputError(f"k must be > 0 (got {self.k})", param="k")
         if self.vol_source not in ("garch", "atr"):
             raise InputError(
                 f"vol_source must be garch or atr (got {self.vol_source!r})", param="vol_source"
@@ -114,7 +114,10 @@ class RecommendSettings:
             if not (math.isfinite(v) and 0 <= v < 0.2):
                 raise InputError(f"{nm} must be in [0, 0.2) (got {v})")
         if not 0 < self.max_liq_fraction <= 1:
-            raise InputError(f"max_liq_fraction must be in (0, 1] (got {self.max_liq_fraction})")
+            raise InputError(
+                f"max_liq_fraction must be in (0, 1] (got {self.max_liq_fraction})",
+                param="max_liq_fraction",
+            )
         check_whole(self.vol_days, "vol_days", 200)  # NaN and inf passed "< 200"
         if not (math.isfinite(self.window) and 0 <= self.window < 0.5):  # expected_slippage's
             raise InputError(f"window must be in [0, 0.5) (got {self.window})", param="window")
@@ -382,7 +385,7 @@ def expected_slippage(
     if not (math.isfinite(size) and size > 0):
         raise InputError(f"size must be > 0 (got {size})", param="size")
     if not (math.isfinite(window) and 0 <= window < 0.5):
-        raise InputError(f"window must be in [0, 0.5) (got {window})")
+        raise InputError(f"window must be in [0, 0.5) (got {window})", param="window")
     ssign = -1 if side > 0 else 1
     eps = 1e-4
     if side > 0:

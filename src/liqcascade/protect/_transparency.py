@@ -37,7 +37,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from liqcascade._limits import check_level
+from liqcascade._limits import check_level, real_array
 from liqcascade._time import to_utc
 from liqcascade.errors import InputError
 
@@ -95,10 +95,12 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     Raises
     ------
     InputError
-        If ``a`` and ``b`` differ in shape (numpy's broadcast error before).
+        If ``a`` and ``b`` differ in shape (numpy's broadcast error before), or either
+        is not a one-dimensional array of numbers (text raised numpy's ValueError, a
+        table or a scalar gave NaN).
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = real_array(a, "a", finite=False)
+    b = real_array(b, "b", finite=False)
     if a.shape != b.shape:
         raise InputError(
             f"a and b must be paired: the same shape (got {a.shape} and {b.shape})",
@@ -142,11 +144,11 @@ def top_decile_precision(
     ------
     InputError
         ``q`` not a fraction in (0, 1) (numpy's ValueError before); ``metric`` and
-        ``target`` of different shapes.
+        ``target`` of different shapes, or not one-dimensional arrays of numbers.
     """
     q = check_level(q, "q")
-    m = np.asarray(metric, dtype=np.float64)
-    t = np.asarray(target, dtype=np.float64)
+    m = real_array(metric, "metric", finite=False)
+    t = real_array(target, "target", finite=False)
     if m.shape != t.shape:
         raise InputError(
             f"metric and target must be paired: the same shape (got {m.shape} and {t.shape})",

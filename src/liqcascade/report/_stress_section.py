@@ -292,8 +292,8 @@ def figures(v: StressView) -> list[go.Figure]:
         if str(ann.text).startswith("Market liquidations"):
             ann.text = "Market liquidations (USD M)"
     fig2 = go.Figure()
-    a = v.asset
-    x = np.sort(v.mc.final_price[a])
+    a = plain(v.asset)  # in a hover template: its %{...} and tags shown as typed
+    x = np.sort(v.mc.final_price[v.asset])
     step = max(1, x.size // 600)
     fig2.add_trace(
         go.Scatter(

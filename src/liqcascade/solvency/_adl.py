@@ -54,7 +54,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import real_number
+from liqcascade._limits import real_array, real_number
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
 
@@ -173,15 +173,29 @@ def gini(x: np.ndarray) -> float:
     Returns
     -------
     float
-        In [0, 1); NaN when empty or the total is not > 0.
+        In [0, 1); NaN when empty or the total is 0.
+
+    Raises
+    ------
+    InputError
+        ``param="x"``: not a one-dimensional array of finite numbers >= 0, or amounts
+        so large that their weighted sum overflows (a NaN or negative amount gave a
+        NaN or a coefficient outside [0, 1) before).
     """
-    v = np.sort(np.asarray(x, dtype=np.float64))
+    v = np.sort(real_array(x, "x", least=0.0))
     n = v.size
-    tot = float(v.sum())
+    with np.errstate(over="ignore"):
+        tot = float(v.sum())
     if n == 0 or tot <= 0:
         return float("nan")
     i = np.arange(1, n + 1, dtype=np.float64)
-    return float((2.0 * np.sum(i * v) / (n * tot)) - (n + 1.0) / n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = float((2.0 * np.sum(i * v) / (n * tot)) - (n + 1.0) / n)
+    if not math.isfinite(g):
+        raise InputError(
+            f"x is too large: the amounts' weighted sum overflows (max {v[-1]:g})", param="x"
+        )
+    return g
 
 
 def _adl_inputs(

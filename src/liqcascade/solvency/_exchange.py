@@ -38,6 +38,7 @@ size-weighted bankruptcy price of the positions that left the deficit, per polic
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -46,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
+from liqcascade._limits import real_number
 from liqcascade._plotly_text import plain
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
@@ -216,11 +218,17 @@ class Exchange:
             )
         if len(self.positions) == 0:
             raise InputError("the exchange has no positions")
-        if self.liabilities_usd is not None and not self.liabilities_usd > 0:
+        if self.liabilities_usd is not None and not (
+            math.isfinite(self.liabilities_usd) and self.liabilities_usd > 0
+        ):  # inf made every ratio of the test 0
             raise InputError(
-                f"liabilities_usd must be > 0 (got {self.liabilities_usd})",
+                f"liabilities_usd must be > 0 and finite (got {self.liabilities_usd})",
                 param="liabilities_usd",
             )
+        m = None if self.mid is None else real_number(self.mid)
+        if self.mid is not None and (m is None or not (math.isfinite(m) and m > 0)):
+            # NaN ran every scenario from a NaN price
+            raise InputError(f"mid must be finite and > 0 USD (got {self.mid!r})", param="mid")
         if self.liabilities_usd is None and not float(self.positions.margin.sum()) > 0:
             # every ratio of the test (min_buffer, reserve_ratio_end) is over L
             raise InputError(

@@ -94,9 +94,14 @@ class ExchangeLedger:
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.price) and self.price > 0):
-            raise InputError(f"price must be > 0 (got {self.price})")
-        if not self.insurance_fund >= 0:
-            raise InputError(f"insurance_fund must be >= 0 (got {self.insurance_fund})")
+            raise InputError(f"price must be > 0 (got {self.price})", param="price")
+        if not (np.isfinite(self.insurance_fund) and self.insurance_fund >= 0):
+            raise InputError(
+                f"insurance_fund must be >= 0 and finite (got {self.insurance_fund})",
+                param="insurance_fund",
+            )
+        if not (np.isfinite(self.mmr) and 0 <= self.mmr < 1):  # NaN liquidated no one
+            raise InputError(f"mmr must be a fraction in [0, 1) (got {self.mmr})", param="mmr")
         self.deposits += self.insurance_fund
 
     # ------------------------------------------------------------------ views
@@ -148,7 +153,7 @@ class ExchangeLedger:
             If ``deposit`` < 0, ``size`` < 0, or a position's side is not ±1.
         """
         if not deposit >= 0:
-            raise InputError(f"deposit must be >= 0 (got {deposit})")
+            raise InputError(f"deposit must be >= 0 (got {deposit})", param="deposit")
         if size < 0 or (size > 0 and side not in (1, -1)):
             raise InputError("a position needs side +1/-1 and size >= 0")
         self.cash = np.append(self.cash, float(deposit))
@@ -178,7 +183,7 @@ class ExchangeLedger:
             If ``new_price`` is not finite and > 0.
         """
         if not (np.isfinite(new_price) and new_price > 0):
-            raise InputError(f"price must be > 0 (got {new_price})")
+            raise InputError(f"new_price must be > 0 (got {new_price})", param="new_price")
         pnl = self.side * self.size * (new_price - self.price)
         self.cash = self.cash + pnl
         self.market_cash -= float(pnl.sum())

@@ -145,7 +145,9 @@ def resolve_backend(backend: str | None = None) -> str:
     if want not in BACKENDS:
         from liqcascade.errors import InputError
 
-        raise InputError(f"backend must be one of {', '.join(BACKENDS)} (got {want!r})")
+        raise InputError(
+            f"backend must be one of {', '.join(BACKENDS)} (got {want!r})", param="backend"
+        )
     if want == "hashlib":
         return "hashlib"
     return "openssl" if openssl_library() is not None else "hashlib"

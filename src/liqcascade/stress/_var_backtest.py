@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from liqcascade._limits import check_level
+from liqcascade._limits import check_level, real_array
 from liqcascade._time import closed_mask, is_bare_date, to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -82,6 +82,26 @@ def _xlogy(x: float, y: float) -> float:
     return 0.0 if x == 0 else x * math.log(y)
 
 
+def _hits(hits: Any) -> np.ndarray:
+    """``hits`` as a one-dimensional bool array: each a bool, 0 or 1 (``param="hits"``).
+
+    ``np.asarray(hits, dtype=bool)`` read NaN, 2 and -1 as exceedances.
+    """
+    raw = np.asarray(hits)
+    if raw.dtype.kind == "b" and raw.ndim == 1:
+        return raw
+    if raw.ndim != 1 or raw.dtype.kind not in "iuf":
+        raise InputError(
+            f"hits must be a one-dimensional array of bools (got {raw.dtype} of shape {raw.shape})",
+            param="hits",
+        )
+    bad = np.flatnonzero((raw != 0) & (raw != 1))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"hits[{i}] must be True/False or 1/0 (got {raw[i]!r})", param="hits")
+    return raw.astype(bool)
+
+
 def kupiec(hits: Any, level: float) -> tuple[float, float]:
     """Kupiec's unconditional-coverage test of a VaR's exceedances.
 
@@ -101,7 +121,8 @@ def kupiec(hits: Any, level: float) -> tuple[float, float]:
     ------
     InputError
         ``level`` not a fraction in (0, 1) (0 or below raised "math domain error", NaN
-        gave a ratio of 0 and a p-value of 1: a perfect score).
+        gave a ratio of 0 and a p-value of 1: a perfect score); ``hits`` not bools or
+        0/1 (NaN and 2 were counted as exceedances).
     """
     level = check_level(level)
     if not 0.0 < 1.0 - level < 1.0:  # 1e-300: 1 - level rounds to 1 and log(0) failed
@@ -109,7 +130,7 @@ def kupiec(hits: Any, level: float) -> tuple[float, float]:
             f"level must be a fraction in (0, 1) that 1 - level can tell from 1 (got {level:g})",
             param="level",
         )
-    h = np.asarray(hits, dtype=bool)
+    h = _hits(hits)
     n, x = int(h.size), int(h.sum())
     if n == 0:
         return math.nan, math.nan
@@ -154,8 +175,13 @@ def christoffersen(hits: Any) -> tuple[float, float]:
     (float, float)
         The likelihood ratio of a first-order Markov chain of exceedances against
         independent ones, and its chi-square(1) p-value (NaN with fewer than 2 forecasts).
+
+    Raises
+    ------
+    InputError
+        ``param="hits"``: not bools or 0/1 (NaN and 2 were counted as exceedances).
     """
-    h = np.asarray(hits, dtype=bool)
+    h = _hits(hits)
     if h.size < 2:
         return math.nan, math.nan
     a, b = h[:-1], h[1:]
@@ -223,10 +249,24 @@ def pinball(loss: Any, var: Any, level: float) -> float:
     Raises
     ------
     InputError
-        ``level`` not a fraction in (0, 1).
+        ``level`` not a fraction in (0, 1); ``loss`` or ``var`` not one-dimensional
+        arrays of finite numbers of one length (a NaN gave a NaN score, unpaired
+        arrays numpy's broadcast error).
     """
     level = check_level(level)
-    u = np.asarray(loss, dtype=np.float64) - np.asarray(var, dtype=np.float64)
+    x, v = real_array(loss, "loss"), real_array(var, "var")
+    if x.shape != v.shape:
+        raise InputError(f"loss and var differ in length ({x.size} vs {v.size})", param="var")
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = _pinball(x, v, level)
+    if not math.isfinite(out):
+        raise InputError("loss and var are too large: their pinball loss overflows", param="loss")
+    return out
+
+
+def _pinball(loss: FloatArray, var: FloatArray, level: float) -> float:
+    """:func:`pinball` unchecked (the back-test's scores, whatever their forecasts)."""
+    u = loss - var
     return float(np.mean(np.maximum(level * u, (level - 1.0) * u)))
 
 
@@ -264,7 +304,7 @@ def score(loss: Any, var: Any, level: float) -> dict[str, float]:
         "kupiec_p": kp,
         "christoffersen_lr": clr,
         "christoffersen_p": cp,
-        "pinball": pinball(x, v, level) if x.size else math.nan,
+        "pinball": _pinball(x, v, check_level(level)) if x.size else math.nan,
     }
 
 

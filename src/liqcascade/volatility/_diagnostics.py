@@ -92,6 +92,13 @@ def clustering_test(
         )
     if demean:
         v = v - v.mean()
+    with np.errstate(over="ignore"):
+        fourth = float(np.sum(v**4))  # the squares' squares: ARCH-LM's regression, Q's
+    if not math.isfinite(fourth):  # 1e300 raised statsmodels' MissingDataError
+        raise InputError(
+            f"x is too large: its squares overflow (largest |x| {float(np.abs(v).max()):g})",
+            param="x",
+        )
     lm, lm_p, _, _ = het_arch(v, nlags=lags, result_object=False)
     q = ljung_box(v**2, lags)
     return ClusteringTest(
@@ -142,7 +149,13 @@ def ljung_box(x: Any, lags: int) -> float:
     if not np.isfinite(v).all():
         raise InputError("x must be finite (drop the NaN first)", param="x")
     v = v - v.mean()
-    denom = float(v @ v)
+    with np.errstate(over="ignore"):
+        denom = float(v @ v)
+    if not math.isfinite(denom):  # 1e300: an infinite sum of squares gave Q = NaN
+        raise InputError(
+            f"x is too large: its squares overflow (largest |x| {float(np.abs(v).max()):g})",
+            param="x",
+        )
     if denom == 0.0:
         return math.nan
     q = 0.0

@@ -336,7 +336,7 @@ class VolatilityFit:
     @property
     def half_life_bars(self) -> float:
         """Bars for a variance shock to halve (inf when persistence ≥ 1)."""
-        return F.half_life_bars(self.persistence)
+        return F._half_life(self.persistence)
 
     @property
     def half_life_days(self) -> float:
@@ -440,7 +440,7 @@ class VolatilityFit:
         """
         s2 = float(np.var(self.returns.to_numpy(), ddof=1)) if sigma2 is None else sigma2
         if not math.isfinite(s2) or s2 <= 0:
-            raise InputError(f"sigma2 must be > 0 (got {s2})")
+            raise InputError(f"sigma2 must be > 0 (got {s2})", param="sigma2")
         eps = np.linspace(-span, span, n) * math.sqrt(s2)
         var = F.next_variance(self.params, self.model, eps, s2)
         return pd.DataFrame(
@@ -692,10 +692,8 @@ class FitSettings:
         object.__setattr__(self, "model", check_model(self.model))
         object.__setattr__(self, "dist", check_dist(self.dist))
         bars_per_day(self.interval)
-        if self.min_obs < 10:
-            raise InputError(f"min_obs must be >= 10 (got {self.min_obs})")
-        if self.lags < 1:
-            raise InputError(f"lags must be >= 1 (got {self.lags})")
+        check_whole(self.min_obs, "min_obs", least=10)  # NaN and 10.5 passed the < 10 test
+        check_whole(self.lags, "lags")
 
 
 def fit_volatility(

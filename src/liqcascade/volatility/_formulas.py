@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy import integrate
 
+from liqcascade._limits import real_number
 from liqcascade._typing import FloatArray
+from liqcascade.errors import InputError
 
 Model = Literal["garch", "gjr", "egarch"]
 Params: TypeAlias = Mapping[str, float] | pd.Series
@@ -35,12 +37,55 @@ DISTS: tuple[str, ...] = ("normal", "t", "skewt")
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
+def _param(params: Params, key: str) -> float:
+    """``params[key]`` as a finite float, or InputError (``param="params"``)."""
+    try:
+        raw = params[key]
+    except (KeyError, IndexError, TypeError):
+        raise InputError(
+            f"params must hold {key!r} (arch's name; got keys {sorted(map(str, params))})"
+            if isinstance(params, Mapping | pd.Series)
+            else f"params must be a mapping or a pandas Series of arch's names (got {params!r})",
+            param="params",
+        ) from None
+    v = real_number(raw)
+    if v is None or not math.isfinite(v):
+        raise InputError(f"params[{key!r}] must be a finite number (got {raw!r})", param="params")
+    return v
+
+
+def _model(model: str) -> str:
+    """``model`` lower-cased, or InputError: another name fell through to GJR's formula."""
+    m = str(model).lower()
+    if m not in MODELS:
+        raise InputError(f"model must be one of {', '.join(MODELS)} (got {model!r})", param="model")
+    return m
+
+
 def _dist_params(params: Params, dist: str) -> list[float]:
-    if dist == "normal":
+    """The distribution's shape, checked: ``nu > 2`` (t), ``eta > 2`` and ``|lambda| < 1``.
+
+    Outside them the unit-variance error does not exist: ``nu = 2`` gave NaN moments,
+    ``nu <= 1`` a math domain error.
+    """
+    d = str(dist).lower()
+    if d not in DISTS:
+        raise InputError(f"dist must be one of {', '.join(DISTS)} (got {dist!r})", param="dist")
+    if d == "normal":
         return []
-    if dist == "t":
-        return [float(params["nu"])]
-    return [float(params["eta"]), float(params["lambda"])]
+    names = ("nu",) if d == "t" else ("eta", "lambda")
+    shape = [_param(params, k) for k in names]
+    if shape[0] <= 2.0:
+        raise InputError(
+            f"params[{names[0]!r}] must be > 2 for a unit-variance {d} error (got {shape[0]:g})",
+            param="params",
+        )
+    if d == "skewt" and not -1.0 < shape[1] < 1.0:
+        raise InputError(
+            f"params['lambda'] must be in (-1, 1) for the skew-t (got {shape[1]:g})",
+            param="params",
+        )
+    return shape
 
 
 @lru_cache(maxsize=256)
@@ -96,7 +141,7 @@ def negative_share(params: Params, dist: str) -> float:
     float
         κ, dimensionless, in (0, 1).
     """
-    return _moments(dist, tuple(_dist_params(params, dist)))[0]
+    return _moments(str(dist).lower(), tuple(_dist_params(params, dist)))[0]
 
 
 def expected_abs(params: Params, dist: str) -> float:
@@ -115,7 +160,7 @@ def expected_abs(params: Params, dist: str) -> float:
     float
         E|e| of the unit-variance error, dimensionless.
     """
-    return _moments(dist, tuple(_dist_params(params, dist)))[1]
+    return _moments(str(dist).lower(), tuple(_dist_params(params, dist)))[1]
 
 
 def persistence(params: Params, model: str, dist: str = "normal") -> float:
@@ -134,13 +179,14 @@ def persistence(params: Params, model: str, dist: str = "normal") -> float:
     dist : {"normal", "t", "skewt"}, default "normal"
         Error distribution (GJR's κ).
     """
-    beta = float(params["beta[1]"])
+    model = _model(model)
+    beta = _param(params, "beta[1]")
     if model == "egarch":
         return beta
-    alpha = float(params["alpha[1]"])
+    alpha = _param(params, "alpha[1]")
     if model == "garch":
         return alpha + beta
-    return alpha + beta + negative_share(params, dist) * float(params["gamma[1]"])
+    return alpha + beta + negative_share(params, dist) * _param(params, "gamma[1]")
 
 
 def half_life_bars(p: float) -> float:
@@ -156,7 +202,15 @@ def half_life_bars(p: float) -> float:
     float
         Half-life, bars (multiply by the bar length for time).
     """
-    if not math.isfinite(p) or p >= 1.0:
+    v = real_number(p)
+    if v is None or math.isnan(v):
+        raise InputError(f"p must be a number (got {p!r})", param="p")
+    return _half_life(v)
+
+
+def _half_life(p: float) -> float:
+    """:func:`half_life_bars` unchecked (a failed fit's NaN persistence gives inf)."""
+    if not p < 1.0:  # NaN too
         return math.inf
     if p <= 0.0:
         return 0.0
@@ -179,12 +233,13 @@ def unconditional_variance(params: Params, model: str, dist: str = "normal") -> 
     dist : {"normal", "t", "skewt"}, default "normal"
         Error distribution.
     """
+    model = _model(model)
     p = persistence(params, model, dist)
     if not math.isfinite(p) or p >= 1.0:
         return math.nan
-    omega = float(params["omega"])
+    omega = _param(params, "omega")
     if model == "egarch":
-        alpha = float(params["alpha[1]"])
+        alpha = _param(params, "alpha[1]")
         mean_log = (omega + alpha * (expected_abs(params, dist) - SQRT_2_OVER_PI)) / (1.0 - p)
         return math.exp(mean_log)
     return omega / (1.0 - p)
@@ -217,7 +272,43 @@ def next_variance(
     -------
     array of float
         ``σ²_t``, percent² per bar (0-d for scalar inputs).
+
+    Raises
+    ------
+    InputError
+        ``param="params"``, ``"model"``, ``"eps"`` or ``"sigma2_prev"``: a parameter
+        missing or not finite, another model, a shock that is not finite, a previous
+        variance that is not finite and > 0, or a variance past float range (a NaN or
+        infinite input gave a NaN or infinite variance; ``eps = 1e300`` overflowed).
     """
+    model = _model(model)
+    for key in ("omega", "alpha[1]", "beta[1]") + (("gamma[1]",) if "gamma[1]" in params else ()):
+        _param(params, key)
+    e = np.asarray(eps, dtype=float)
+    s2 = np.asarray(sigma2_prev, dtype=float)
+    if not np.isfinite(e).all():
+        raise InputError(f"eps must be finite (got {e[~np.isfinite(e)].ravel()[0]:g})", param="eps")
+    if not (np.isfinite(s2) & (s2 > 0)).all():
+        bad = s2[~(np.isfinite(s2) & (s2 > 0))].ravel()[0]
+        raise InputError(f"sigma2_prev must be finite and > 0 (got {bad:g})", param="sigma2_prev")
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = _next_variance(params, model, e, s2)
+    if not np.isfinite(out).all():
+        raise InputError(
+            "eps and sigma2_prev give a variance past float range "
+            f"(largest |eps| {float(np.abs(e).max()):g}, sigma2_prev {float(s2.max()):g})",
+            param=("eps", "sigma2_prev"),
+        )
+    return out
+
+
+def _next_variance(
+    params: Params,
+    model: str,
+    eps: FloatArray | float,
+    sigma2_prev: FloatArray | float,
+) -> FloatArray:
+    """:func:`next_variance` unchecked, for the simulation's loop (inputs already valid)."""
     e = np.asarray(eps, dtype=float)
     sigma2_prev = np.asarray(sigma2_prev, dtype=float)
     omega = float(params["omega"])

@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from scipy import stats
 
+from liqcascade._limits import check_level, real_number
+from liqcascade.errors import InputError
+
 Verdict = Literal["significant", "inverted", "not significant"]
 
 LEVERAGE_SIGN: dict[str, int] = {"gjr": 1, "egarch": -1}
@@ -37,10 +40,24 @@ def leverage_verdict(gamma: float, pvalue: float, model: str, level: float = 0.0
     str
         ``"significant"`` — falls raise volatility significantly more than rises;
         ``"inverted"`` — significantly the other way (rises raise it more);
-        ``"not significant"`` — no asymmetry detectable at ``level`` (also for NaN input).
+        ``"not significant"`` — no asymmetry detectable at ``level`` (also for a NaN
+        ``gamma`` or ``pvalue``: a fit without standard errors).
+
+    Raises
+    ------
+    InputError
+        ``model`` not ``"gjr"``/``"egarch"`` (``param="model"``; was a ValueError),
+        ``level`` not a fraction in (0, 1) (NaN made every gamma "significant"), or a
+        ``pvalue`` outside [0, 1] (``param="pvalue"``).
     """
     if model not in LEVERAGE_SIGN:
-        raise ValueError(f"model must be 'gjr' or 'egarch' (got {model!r})")
+        raise InputError(f"model must be 'gjr' or 'egarch' (got {model!r})", param="model")
+    level = check_level(level)
+    p = real_number(pvalue)
+    if p is None or not (math.isnan(p) or 0.0 <= p <= 1.0):
+        raise InputError(f"pvalue must be in [0, 1] or NaN (got {pvalue!r})", param="pvalue")
+    if real_number(gamma) is None:
+        raise InputError(f"gamma must be a number (got {gamma!r})", param="gamma")
     if not (math.isfinite(gamma) and math.isfinite(pvalue)) or pvalue >= level or gamma == 0:
         return "not significant"
     return "significant" if gamma * LEVERAGE_SIGN[model] > 0 else "inverted"

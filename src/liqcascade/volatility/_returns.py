@@ -103,7 +103,9 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
     bad = ~np.isfinite(values) | (values <= 0)
     if bad.any():
         where = s.index[int(np.argmax(bad))]
-        raise InputError(f"close must be a positive number (got {values[bad][0]} at {where})")
+        raise InputError(
+            f"close must be a positive number (got {values[bad][0]} at {where})", param="close"
+        )
     r = pd.Series(100.0 * np.diff(np.log(values)), index=s.index[1:], name="return_pct")
     return r
 

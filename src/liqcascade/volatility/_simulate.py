@@ -12,7 +12,7 @@ import pandas as pd
 from liqcascade._limits import check_count, check_seed, check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.volatility._formulas import next_variance
+from liqcascade.volatility._formulas import _next_variance as next_variance
 
 if TYPE_CHECKING:
     from liqcascade.volatility._fit import VolatilityFit
