@@ -10,7 +10,15 @@ STAMP := $(VENV)/.installed-stamp
 OUT ?= report
 JOBS ?= 2
 
-.PHONY: demo test lint typecheck bench browser venv clean
+.PHONY: demo test test-floor lint typecheck bench browser venv clean
+
+# The declared dependency floors, tested: a second venv with every direct dependency
+# pinned at its pyproject.toml floor (tools/floor-constraints.txt) on Python 3.11, the
+# floor Python (scipy 1.11.1 has no wheels past 3.11, numpy 1.26.0 none past 3.12). Not part
+# of `make test`.
+FLOOR_PY ?= $(shell command -v python3.11 2>/dev/null)
+FLOOR_VENV := .venv-floor
+FLOOR_STAMP := $(FLOOR_VENV)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || { echo "error: Python 3.11 or newer is required" >&2; exit 2; }
@@ -18,6 +26,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev,live,distributed]'
 	@touch $(STAMP)
+
+$(FLOOR_STAMP): pyproject.toml tools/floor-constraints.txt
+	@test -n "$(FLOOR_PY)" || { echo "error: python3.11 is required for the floors (or set FLOOR_PY)" >&2; exit 2; }
+	@test -x $(FLOOR_VENV)/bin/python || $(FLOOR_PY) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/python -m pip install -q --upgrade pip
+	$(FLOOR_VENV)/bin/python -m pip install -q -c tools/floor-constraints.txt -e '.[dev,live,distributed]'
+	@touch $(FLOOR_STAMP)
 
 venv: $(STAMP)
 
@@ -43,8 +58,13 @@ browser:
 test: $(STAMP) browser lint typecheck
 	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider
 
+# numba's cache of its own: .venv's numba writes the same src/**/__pycache__/*.py311.nb*
+# names, and two numba versions swapping them under each other failed report tests at random
+test-floor: $(FLOOR_STAMP) browser
+	NUMBA_CACHE_DIR=$(FLOOR_VENV)/numba-cache $(FLOOR_VENV)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FLOOR_VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

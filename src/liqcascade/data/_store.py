@@ -209,7 +209,8 @@ def is_interrupt(exc: BaseException) -> bool:
     raises a plain ``RuntimeError: Query interrupted`` (``InterruptException`` in some
     versions). A Ctrl-C that lands in Python code DuckDB calls (reading a registered
     pandas frame) comes back as a ``duckdb.Error`` whose message is that
-    ``KeyboardInterrupt``'s traceback.
+    ``KeyboardInterrupt``'s traceback (DuckDB 1.4 writes it as ``KeyboardInterrupt:
+    <message>``, then ``At:`` and the frames).
     """
     if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException):
         return True
@@ -217,10 +218,9 @@ def is_interrupt(exc: BaseException) -> bool:
         return str(exc) == "Query interrupted"
     if type(exc) is duckdb.Error:
         lines = str(exc).strip().splitlines()
-        return (
-            len(lines) > 1
-            and lines[0].startswith("Traceback")
-            and (lines[-1].split(":", 1)[0] == "KeyboardInterrupt")
+        return len(lines) > 1 and (
+            (lines[0].startswith("Traceback") and lines[-1].split(":", 1)[0] == "KeyboardInterrupt")
+            or lines[0].split(":", 1)[0] == "KeyboardInterrupt"
         )
     return False
 

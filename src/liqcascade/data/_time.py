@@ -135,7 +135,7 @@ def _date_number_hint(v: float) -> str:
             day = None
         if day is not None and lo <= day <= hi:
             return f"; they look like dates written YYYYMMDD: {int(v)} is {day:%Y-%m-%d}{advice}"
-    if v >= 1_000_000:  # days: far beyond any plausible date (and pandas' range)
+    if v >= 100_000:  # days (year 2173 on): beyond any plausible date; within pandas' ns range
         return ""
     day = _SPREADSHEET_EPOCH + pd.Timedelta(days=float(v))
     if lo <= day <= hi:

@@ -103,6 +103,23 @@ def _trimmed(arr: Any) -> Any:
     return arr
 
 
+def _nfc(users: Any, ascii_rows: Any) -> Any:
+    """``users`` with each non-ASCII id in Unicode NFC, by Python's ``unicodedata``.
+
+    Not pyarrow's ``utf8_normalize``: before pyarrow 26 its ``form="NFC"`` returns NFD
+    (``"José"`` as ``"Jose"`` + a combining accent), which :func:`normalise_user` never
+    matches. ASCII ids are their own NFC and stay as they are.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    idx = pc.indices_nonzero(pc.invert(ascii_rows)).to_numpy()
+    ids = users.to_pylist()
+    for i in idx:
+        ids[i] = unicodedata.normalize("NFC", ids[i])
+    return pa.array(ids, pa.large_string())
+
+
 def _check_users(users: Any, source: str | None) -> Any:
     """Trim, NFC-normalise and check ids; return the normalised large_string array."""
     import pyarrow as pa
@@ -111,8 +128,9 @@ def _check_users(users: Any, source: str | None) -> Any:
     from liqcascade.solvency import _pol_kernels as K
 
     users = _trimmed(users.cast(pa.large_string()))
-    if not pc.all(pc.string_is_ascii(users)).as_py():
-        users = pc.utf8_normalize(users, form="NFC")
+    ascii_rows = pc.string_is_ascii(users)
+    if not pc.all(ascii_rows).as_py():
+        users = _nfc(users, ascii_rows)
     data, off = arrow_string_buffers(users)  # no nulls: ids are never null here
     lengths = np.diff(off)  # UTF-8 bytes per id (no pyarrow to_numpy: it loads pandas)
     blank = lengths == 0

@@ -99,7 +99,9 @@ def clustering_test(
             f"x is too large: its squares overflow (largest |x| {float(np.abs(v).max()):g})",
             param="x",
         )
-    lm, lm_p, _, _ = het_arch(v, nlags=lags, result_object=False)
+    # store=True: five values on every statsmodels (0.14's tuple, 0.15's LMTestResult),
+    # with no FutureWarning and no result_object, a keyword 0.14 does not take
+    lm, lm_p, *_ = het_arch(v, nlags=lags, store=True)
     q = ljung_box(v**2, lags)
     return ClusteringTest(
         series=series,
