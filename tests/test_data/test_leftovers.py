@@ -223,3 +223,24 @@ def test_a_live_pol_build_s_tree_elsewhere_is_kept(tmp_path: Path) -> None:
     with TreeStage(target):
         assert not other.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_without_locks_no_process_is_signalled_for_a_pol_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where no lock tells a live build's tree (Windows: no fcntl), the tree is left and
+    no process is asked about by ``os.kill(pid, 0)``: on Windows signal 0 is
+    CTRL_C_EVENT, sent to whatever process group has that number."""
+    from liqcascade import _paths
+    from liqcascade.solvency import _pol_io
+    from liqcascade.solvency._pol_io import TreeStage
+
+    monkeypatch.setattr(_paths, "fcntl", None)
+    signalled: list[int] = []
+    monkeypatch.setattr(_pol_io.os, "kill", lambda pid, sig: signalled.append(pid))
+    other = tmp_path / f".tree.pol-build-{ELSEWHERE}-x1y2"
+    other.mkdir()
+    with TreeStage(tmp_path / "tree"):
+        pass
+    assert signalled == []
+    assert other.is_dir()
