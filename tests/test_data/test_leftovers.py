@@ -244,3 +244,37 @@ def test_without_locks_no_process_is_signalled_for_a_pol_tree(
         pass
     assert signalled == []
     assert other.is_dir()
+
+
+def test_without_locks_a_staged_file_is_not_open_when_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows (no fcntl) renames no file a process holds open (a sharing violation):
+    the staged file's descriptor, kept open for its lock, must be closed there before
+    the rename, or every report, calibration, export and pol file write failed."""
+    import pandas as pd
+
+    from liqcascade import _paths
+    from liqcascade.data._ops import _atomic_write
+    from liqcascade.solvency._pol_io import write_private_file
+
+    def open_here(path: str) -> bool:
+        target = os.path.realpath(path)
+        fds = Path("/proc/self/fd")
+        return any(os.path.realpath(p) == target for p in fds.iterdir() if p.is_symlink())
+
+    real_replace = os.replace
+
+    def windows_replace(src: str, dst: str) -> None:
+        if open_here(str(src)):
+            raise PermissionError(32, "The process cannot access the file", str(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(_paths, "fcntl", None)
+    monkeypatch.setattr(os, "replace", windows_replace)
+    _paths.write_all_atomic({tmp_path / "a.json": "{}", tmp_path / "b.txt": b"x"})
+    write_private_file(tmp_path / "p.bin", b"secret")
+    _atomic_write(pd.DataFrame({"ts": pd.to_datetime([0], utc=True), "v": [1.0]}),
+                  tmp_path / "e.csv")  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.txt", "e.csv", "p.bin"]
+    assert (tmp_path / "p.bin").read_bytes() == b"secret"

@@ -611,8 +611,7 @@ def write_private_file(target: Path, data: bytes, option: str = "out") -> Path:
             f"{option}: cannot write in {target.parent} ({_why(exc)})", param=_param(option)
         ) from None
     try:
-        with os.fdopen(fd, "wb", closefd=False) as fh:
-            fh.write(data)
+        Path(tmp).write_bytes(data)  # made 0600 by mkstemp: private from its first byte
         os.chmod(tmp, PRIVATE_FILE_MODE)
         os.replace(tmp, target)
     except OSError as exc:
@@ -622,7 +621,8 @@ def write_private_file(target: Path, data: bytes, option: str = "out") -> Path:
             f"{option}: cannot write {target} ({_why(exc)})", param=_param(option)
         ) from None
     finally:
-        os.close(fd)
+        if fd >= 0:  # the lock (-1: none, Windows)
+            os.close(fd)
     return target
 
 
