@@ -353,8 +353,10 @@ def staged_file(path: Path) -> tuple[int, str]:
 
     Stale ones (:func:`is_stale`) a killed write to ``path`` left are removed first. The
     file is held locked (``flock``, exclusive) until ``fd`` is closed, so no other
-    write removes it meanwhile; the caller writes it, renames it over ``path`` and
-    closes ``fd`` (or removes it on a failure).
+    write removes it meanwhile; the caller writes it by its name, renames it over
+    ``path`` and closes ``fd`` (or removes it on a failure). Where there are no locks
+    (Windows) ``fd`` is -1, the file already closed: there a file held open can be
+    neither renamed nor removed.
 
     Parameters
     ----------
@@ -364,7 +366,8 @@ def staged_file(path: Path) -> tuple[int, str]:
     Returns
     -------
     tuple of (int, str)
-        The open file descriptor and the temporary file's path.
+        The open file descriptor holding the lock (-1: none) and the temporary file's
+        path.
 
     Raises
     ------
@@ -373,11 +376,13 @@ def staged_file(path: Path) -> tuple[int, str]:
     """
     remove_stale(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    if fcntl is not None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:  # a file system without locks: its age alone protects it
-            pass
+    if fcntl is None:
+        os.close(fd)  # no lock to hold, and an open file cannot be renamed on Windows
+        return -1, tmp
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:  # a file system without locks: its age alone protects it
+        pass
     return fd, tmp
 
 
@@ -444,9 +449,9 @@ def write_all_atomic(
                 if path.read_bytes() == data:
                     continue
             fd, staged[path] = staged_file(path)
-            held.append(fd)
-            with os.fdopen(fd, "wb", closefd=False) as fh:  # fd stays open: its lock
-                fh.write(data)
+            if fd >= 0:
+                held.append(fd)  # stays open: its lock (flock's, not lost by the write below)
+            Path(staged[path]).write_bytes(data)
             os.chmod(staged[path], 0o644)
         for path, tmp in staged.items():
             os.replace(tmp, path)

@@ -11,7 +11,7 @@ import pytest
 
 from clihelpers import run_cli
 from liqcascade.data import read_file
-from liqcascade.data._validate import MAX_FUNDING_MEDIAN
+from liqcascade.data._validate import MAX_FUNDING_MEDIAN, MIN_FUNDING_DAYS
 from liqcascade.data.bundled import DATASETS, load
 from liqcascade.errors import InputError
 from test_reliability._helpers import assert_refused
@@ -62,7 +62,8 @@ def test_a_funding_file_in_percent_is_refused_naming_the_file_and_column(
     """The table in percent (0.01 for 0.01 %) was stored 100x too high without a word:
     every value is below MAX_FUNDING_RATE. An hourly venue's percent (0.00125) is small
     too; it is compared per 8 h."""
-    pct = _funding_table(tmp_path / "pct.csv", _typical(60, per_interval) * 100, step)
+    n = 30 * 24 // int(step[:-1])  # the 30 days (MIN_FUNDING_DAYS) a median is judged over
+    pct = _funding_table(tmp_path / "pct.csv", _typical(n, per_interval) * 100, step)
     with pytest.raises(InputError) as e:
         read_file(pct)
     msg = str(e.value)
@@ -73,24 +74,27 @@ def test_a_funding_file_in_percent_is_refused_naming_the_file_and_column(
     assert_refused(r, str(pct.name), "'funding_rate'", "percent")
     assert not store.exists()
     # the same rates as fractions are read as they are
-    frac = _funding_table(tmp_path / "frac.csv", _typical(60, per_interval), step)
+    frac = _funding_table(tmp_path / "frac.csv", _typical(n, per_interval), step)
     (s,) = read_file(frac)
-    assert s.rows == 60 and s.frame["rate"].abs().max() < 0.005
+    assert s.rows == n and s.frame["rate"].abs().max() < 0.005
 
 
 def test_the_bound_is_on_the_median_not_on_a_squeeze(tmp_path: Path) -> None:
     """A real squeeze (a third of the rows at 0.375 %, the bundled maximum) is read;
-    a median above 0.003 per 8 h is refused; one row's size does not decide."""
-    rates = _typical(60, 1e-4)
+    a median above 0.003 per 8 h over 30 days is refused; one row's size does not
+    decide, nor a median over fewer days (89 rows of 8 h)."""
+    rates = _typical(90, 1e-4)
     rates[::3] = 0.00375
     (s,) = read_file(_funding_table(tmp_path / "squeeze.csv", rates))
-    assert s.rows == 60
-    assert MAX_FUNDING_MEDIAN == 0.003
-    high = _funding_table(tmp_path / "high.csv", np.full(9, 0.0031))
+    assert s.rows == 90
+    assert MAX_FUNDING_MEDIAN == 0.003 and MIN_FUNDING_DAYS == 30
+    high = _funding_table(tmp_path / "high.csv", np.full(90, 0.0031))
     with pytest.raises(InputError, match="look like percent"):
         read_file(high)
-    (s,) = read_file(_funding_table(tmp_path / "ok.csv", np.full(9, 0.0029)))
-    assert s.rows == 9
+    (s,) = read_file(_funding_table(tmp_path / "short.csv", np.full(89, 0.0031)))
+    assert s.rows == 89
+    (s,) = read_file(_funding_table(tmp_path / "ok.csv", np.full(90, 0.0029)))
+    assert s.rows == 90
 
 
 def test_coinglass_percent_and_every_shipped_funding_file_pass() -> None:
@@ -114,3 +118,24 @@ def test_coinglass_percent_and_every_shipped_funding_file_pass() -> None:
     assert len(medians) >= 25
     worst = max(medians, key=medians.__getitem__)
     assert medians[worst] < MAX_FUNDING_MEDIAN / 2, (worst, medians[worst])
+
+
+def test_a_short_file_of_a_real_squeeze_is_read(tmp_path: Path) -> None:
+    """Bybit's ETHUSDT funding of 2021-01-04 (three real rows, median 0.353 % per 8 h)
+    and Gate's of 2021-01-04/05 (five of six rows at the 0.375 % cap): a day's or two
+    days' fetch of a squeeze is real funding, not percent. Over so few rows a median
+    cannot tell the two (a percent file of a calm day can have a median of 0.0001)."""
+    days = {
+        "bybit": (["2021-01-04 00:00", "2021-01-04 08:00", "2021-01-04 16:00"],
+                  [0.00151885, 0.00353174, 0.00375]),
+        "gate": ([f"2021-01-0{d} {h}" for d in (4, 5) for h in ("05:00", "13:00", "21:00")],
+                 [0.00375] * 5 + [0.000166]),
+    }  # fmt: skip
+    for venue, (ts, rates) in days.items():
+        p = tmp_path / f"{venue}.csv"
+        pd.DataFrame(
+            {"timestamp": ts, "venue": venue, "coin": "ETH", "funding_rate": rates}
+        ).to_csv(p, index=False)
+        (s,) = read_file(p, interval="8h")
+        assert s.rows == len(rates)
+        assert float(s.frame["rate"].max()) == 0.00375

@@ -223,3 +223,58 @@ def test_a_live_pol_build_s_tree_elsewhere_is_kept(tmp_path: Path) -> None:
     with TreeStage(target):
         assert not other.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_without_locks_no_process_is_signalled_for_a_pol_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where no lock tells a live build's tree (Windows: no fcntl), the tree is left and
+    no process is asked about by ``os.kill(pid, 0)``: on Windows signal 0 is
+    CTRL_C_EVENT, sent to whatever process group has that number."""
+    from liqcascade import _paths
+    from liqcascade.solvency import _pol_io
+    from liqcascade.solvency._pol_io import TreeStage
+
+    monkeypatch.setattr(_paths, "fcntl", None)
+    signalled: list[int] = []
+    monkeypatch.setattr(_pol_io.os, "kill", lambda pid, sig: signalled.append(pid))
+    other = tmp_path / f".tree.pol-build-{ELSEWHERE}-x1y2"
+    other.mkdir()
+    with TreeStage(tmp_path / "tree"):
+        pass
+    assert signalled == []
+    assert other.is_dir()
+
+
+def test_without_locks_a_staged_file_is_not_open_when_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows (no fcntl) renames no file a process holds open (a sharing violation):
+    the staged file's descriptor, kept open for its lock, must be closed there before
+    the rename, or every report, calibration, export and pol file write failed."""
+    import pandas as pd
+
+    from liqcascade import _paths
+    from liqcascade.data._ops import _atomic_write
+    from liqcascade.solvency._pol_io import write_private_file
+
+    def open_here(path: str) -> bool:
+        target = os.path.realpath(path)
+        fds = Path("/proc/self/fd")
+        return any(os.path.realpath(p) == target for p in fds.iterdir() if p.is_symlink())
+
+    real_replace = os.replace
+
+    def windows_replace(src: str, dst: str) -> None:
+        if open_here(str(src)):
+            raise PermissionError(32, "The process cannot access the file", str(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(_paths, "fcntl", None)
+    monkeypatch.setattr(os, "replace", windows_replace)
+    _paths.write_all_atomic({tmp_path / "a.json": "{}", tmp_path / "b.txt": b"x"})
+    write_private_file(tmp_path / "p.bin", b"secret")
+    _atomic_write(pd.DataFrame({"ts": pd.to_datetime([0], utc=True), "v": [1.0]}),
+                  tmp_path / "e.csv")  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.txt", "e.csv", "p.bin"]
+    assert (tmp_path / "p.bin").read_bytes() == b"secret"

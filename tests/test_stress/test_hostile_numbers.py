@@ -180,3 +180,10 @@ def test_pinball_refuses_losses_or_forecasts_that_are_not_finite(
     with pytest.raises(InputError, match=match):
         pinball(loss, var, 0.9)
     assert pinball([0.2, 0.0], [0.1, 0.1], 0.9) == pytest.approx((0.09 + 0.01) / 2, rel=1e-12)
+
+
+def test_pinball_of_no_forecast_is_nan_as_kupiec_s() -> None:
+    """No forecast scores NaN, as kupiec and score() give; it said 'too large: their
+    pinball loss overflows' (the mean of nothing is NaN)."""
+    assert math.isnan(pinball([], [], 0.9))
+    assert all(math.isnan(v) for v in kupiec([], 0.9))

@@ -97,3 +97,16 @@ def test_valid_draw_is_the_stationary_family(
     assert valid_draw(p, "gjr", "t") == expected
     assert not valid_draw({**p, "omega": -omega}, "gjr", "t")
     assert not valid_draw({**p, "nu": 2.0}, "gjr", "t")
+
+
+def test_a_skew_t_draw_with_eta_at_or_below_2_is_rejected_not_an_error() -> None:
+    """The skew-t's ``eta`` <= 2 has no unit-variance error: such a draw is not a valid
+    model (as a Student-t ``nu`` <= 2.05 is); the checked formulas' refusal of it
+    (lib19) made the whole draw an InputError."""
+    from liqcascade.volatility._param_draws import valid_draw
+
+    p = {"mu": 0.0, "omega": 0.05, "alpha[1]": 0.05, "gamma[1]": 0.05, "beta[1]": 0.85,
+         "lambda": 0.0}  # fmt: skip
+    assert valid_draw({**p, "eta": 1.9}, "gjr", "skewt") is False
+    assert valid_draw({**p, "eta": 2.0}, "garch", "skewt") is False
+    assert valid_draw({**p, "eta": 6.0}, "gjr", "skewt") is True

@@ -20,6 +20,7 @@ __all__ = [
     "MAX_FUNDING_MEDIAN",
     "MAX_LEVEL_RATIO",
     "MAX_WICK_RATIO",
+    "MIN_FUNDING_DAYS",
     "LevelGap",
     "MissingValueError",
     "check_conflicts",
@@ -451,6 +452,14 @@ baseline: the highest median of the bundled and test files is about 0.001 (a 202
 sample), a squeeze's rows reach 0.00375. A file in percent read as fractions has its
 median near 0.01 (the 0.01 % baseline): refused by :func:`check_funding_units`."""
 
+MIN_FUNDING_DAYS = 30
+"""Fewest days of rates (rows x their interval) a funding file needs for its median to
+be judged by :func:`check_funding_units`. Over a few days a median cannot tell percent
+from a squeeze: the real ETHUSDT files of 2020-2023 reach a 1-day median of 0.00375 per
+8 h (Gate, 2021-01-04, at the cap) and a 7-day one of 0.003, while the same files read
+as percent go down to 0.0001 over a day; over 30 days the real medians stay under
+0.0019 (Gate, January 2021) and the percent ones above 0.0025."""
+
 
 def check_funding_units(frame: pd.DataFrame, file: str, column: str) -> None:
     """Refuse funding rates in percent read as fractions (stored 100x too high).
@@ -470,14 +479,17 @@ def check_funding_units(frame: pd.DataFrame, file: str, column: str) -> None:
     InputError
         The median of ``|rate|`` per 8 h (an hourly venue's rate times 8) is above
         :data:`MAX_FUNDING_MEDIAN`: the values look like percent (0.01 for 0.01 %).
+        Judged only for a file of at least :data:`MIN_FUNDING_DAYS` days of rates: a
+        shorter one (a day's fetch in a squeeze) is not refused by its median.
     """
     rate = frame["rate"].to_numpy(dtype="float64")
     hours = frame["interval_hours"].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         per_8h = np.abs(rate) * 8.0 / hours
-    per_8h = per_8h[np.isfinite(per_8h)]
-    if not len(per_8h):
-        return  # no rate to judge: validate names the rows
+    ok = np.isfinite(per_8h)
+    if hours[ok].sum() < MIN_FUNDING_DAYS * 24.0:
+        return  # too few days for a median to tell (or no rate: validate names the rows)
+    per_8h = per_8h[ok]
     med = float(np.median(per_8h))
     if med <= MAX_FUNDING_MEDIAN:
         return

@@ -56,28 +56,9 @@ def distance_check(ctx: Any, asset: str) -> pd.DataFrame | None:
         label = actx.last_oi_bar
         month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
         fit, _ = load_asset_calibration(a, store=_store()).fit_for(month)
-        return check(hl, walk(frames_until(ctx.market_frames(a), label), fit.params), a)
+        return check(hl, walk(ctx.market_frames(a).until(label), fit.params), a)
 
     return actx.memo("leverage_check.distance", run)  # type: ignore[no-any-return]
-
-
-def frames_until(frames: Any, label: pd.Timestamp) -> Any:
-    """``frames`` (``MarketFrames``) without the bars opened after ``label`` (UTC)."""
-    from liqcascade.positions import MarketFrames
-
-    def cut(f: pd.DataFrame | None) -> pd.DataFrame | None:
-        return None if f is None else f[f.index <= label]
-
-    return MarketFrames(
-        oi=frames.oi[frames.oi.index <= label],
-        ohlc=frames.ohlc[frames.ohlc.index <= label],
-        funding=cut(frames.funding),
-        long_short=cut(frames.long_short),
-        taker=cut(frames.taker),
-        liquidations=cut(frames.liquidations),
-        asset=frames.asset,
-        sources=dict(frames.sources),
-    )
 
 
 def near_shares(check: pd.DataFrame) -> tuple[float, float]:

@@ -412,6 +412,7 @@ def _remove_stale_stages(target: Path) -> None:
     Gone: its PID does not run here, and no process holds the tree's lock (a build
     holds it: :class:`TreeStage`). A PID alone does not tell on a shared volume (NFS,
     a container with its own PID namespace): a live build's PID may not exist here.
+    Where the lock cannot be probed (Windows, a file system without locks) the trees stay.
     """
     prefix = f".{target.name}{_STAGE_TAG}"
     try:
@@ -425,7 +426,9 @@ def _remove_stale_stages(target: Path) -> None:
             pid = int(e.name[len(prefix) :].split("-", 1)[0])
         except ValueError:
             continue
-        if pid != os.getpid() and not _alive(pid) and is_stale(e, older_than=0.0):
+        # the lock first: where it cannot tell (Windows, no fcntl) the tree stays and no
+        # process is signalled (there, os.kill(pid, 0) sends CTRL_C_EVENT)
+        if pid != os.getpid() and is_stale(e, older_than=0.0) and not _alive(pid):
             shutil.rmtree(e, ignore_errors=True)
 
 
@@ -608,8 +611,7 @@ def write_private_file(target: Path, data: bytes, option: str = "out") -> Path:
             f"{option}: cannot write in {target.parent} ({_why(exc)})", param=_param(option)
         ) from None
     try:
-        with os.fdopen(fd, "wb", closefd=False) as fh:
-            fh.write(data)
+        Path(tmp).write_bytes(data)  # made 0600 by mkstemp: private from its first byte
         os.chmod(tmp, PRIVATE_FILE_MODE)
         os.replace(tmp, target)
     except OSError as exc:
@@ -619,7 +621,8 @@ def write_private_file(target: Path, data: bytes, option: str = "out") -> Path:
             f"{option}: cannot write {target} ({_why(exc)})", param=_param(option)
         ) from None
     finally:
-        os.close(fd)
+        if fd >= 0:  # the lock (-1: none, Windows)
+            os.close(fd)
     return target
 
 

@@ -244,7 +244,8 @@ def pinball(loss: Any, var: Any, level: float) -> float:
     Returns
     -------
     float
-        The mean pinball loss, in the units of ``loss`` (lower is better).
+        The mean pinball loss, in the units of ``loss`` (lower is better); NaN when
+        there is no forecast.
 
     Raises
     ------
@@ -257,6 +258,8 @@ def pinball(loss: Any, var: Any, level: float) -> float:
     x, v = real_array(loss, "loss"), real_array(var, "var")
     if x.shape != v.shape:
         raise InputError(f"loss and var differ in length ({x.size} vs {v.size})", param="var")
+    if not x.size:
+        return math.nan  # no forecast to score, as kupiec's
     with np.errstate(over="ignore", invalid="ignore"):
         out = _pinball(x, v, level)
     if not math.isfinite(out):

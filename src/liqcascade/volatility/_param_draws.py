@@ -42,7 +42,8 @@ def valid_draw(params: dict[str, float], model: str, dist: str) -> bool:
     """Whether a parameter set defines a stationary model of the fitted family.
 
     ``omega > 0``, ``alpha, beta >= 0``, GJR ``alpha + gamma >= 0``, persistence below
-    1, Student-t ``nu > 2.05``; the skew-t's ``lambda`` inside (−1, 1).
+    1, Student-t ``nu > 2.05``; the skew-t's ``eta > 2`` (no unit-variance error at or
+    below it: the formulas refuse it) and ``lambda`` inside (−1, 1).
     """
     if not all(math.isfinite(v) for v in params.values()):
         return False
@@ -51,6 +52,8 @@ def valid_draw(params: dict[str, float], model: str, dist: str) -> bool:
     if model == "gjr" and params["alpha[1]"] + params["gamma[1]"] < 0:
         return False
     if "nu" in params and params["nu"] <= T_NU_MIN:
+        return False
+    if "eta" in params and params["eta"] <= 2.0:
         return False
     if "lambda" in params and not -1.0 < params["lambda"] < 1.0:
         return False
