@@ -198,7 +198,7 @@ def test_store_errors_name_the_variable_that_chose_it(tmp_path: Path, args: tupl
         (["--insurance-fund", "1", "--reserve-buffer", "-0.1"],
          "error: --reserve-buffer must be >= 0 (got -0.1)"),
         (["--insurance-fund", "1", "--liabilities", "-5"],
-         "error: --liabilities must be > 0 (got -5.0)"),
+         "error: --liabilities must be > 0 and finite (got -5.0)"),
     ],
 )  # fmt: skip
 def test_solvency_prints_its_flags(tmp_path: Path, args: list[str], line: str) -> None:
