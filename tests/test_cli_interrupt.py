@@ -112,6 +112,11 @@ sys.exit(cli.main({args!r}))
 """
 
 
+def _default_sigint() -> None:
+    """In the child, before Python starts: SIGINT's default action (Python then raises)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -127,8 +132,11 @@ def test_a_real_sigint_gives_130_and_one_line(args: list[str], tmp_path: Path) -
            "HOME": str(tmp_path)}  # fmt: skip
     code = _CHILD.format(src=str(SRC), tests=str(SRC.parent / "tests"), marker=str(marker),
                          args=args, offline=args[0] == "watch")  # fmt: skip
+    # SIGINT as a terminal gives it, even when the suite runs as a background job (a
+    # shell starts those with SIGINT ignored, which the child would keep: exit 0)
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)  # fmt: skip
     t0 = time.monotonic()
     # into the command's own work (the watch: it made the new store's folder)
     started = tmp_path / "new" if args[0] == "watch" else marker
@@ -158,3 +166,58 @@ def test_a_system_error_not_caused_by_ctrl_c_stays_an_internal_error(
     r = run_cli("diff", "a", "b")
     assert r.exit_code == 1
     assert r.stderr.startswith("error: internal error: SystemError: returned a result")
+
+
+def test_an_interrupt_dropped_in_a_callback_is_sent_again() -> None:
+    """A Ctrl-C inside a weak-reference callback (numba's type cache, as it compiles)
+    was printed as "Exception ignored" and dropped: the command ran on to exit 0."""
+    import gc
+    import weakref
+
+    from liqcascade._cli._sigint import interrupts_not_dropped
+
+    class Thing:
+        pass
+
+    def callback(_ref: object) -> None:
+        raise KeyboardInterrupt  # where the signal handler would raise it
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), interrupts_not_dropped():
+            thing = Thing()
+            ref = weakref.ref(thing, callback)
+            del thing  # the callback runs: its interrupt is dropped, then sent again
+            gc.collect()
+            for _ in range(500):  # the resent SIGINT lands within ~10 ms
+                time.sleep(0.01)
+        assert ref() is None
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_other_dropped_exceptions_keep_their_hook() -> None:
+    from liqcascade._cli._sigint import interrupts_not_dropped
+
+    seen: list[type[BaseException]] = []
+
+    def mine(u: Any) -> None:
+        seen.append(u.exc_type)
+
+    before_hook = sys.unraisablehook
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.unraisablehook = mine
+    try:
+        with interrupts_not_dropped():
+            assert sys.unraisablehook is not mine
+            sys.unraisablehook(_Unraisable(ValueError, ValueError("x")))
+        assert sys.unraisablehook is mine and seen == [ValueError]
+    finally:
+        sys.unraisablehook = before_hook
+        signal.signal(signal.SIGINT, before)
+
+
+class _Unraisable:
+    def __init__(self, exc_type: type[BaseException], exc_value: BaseException) -> None:
+        self.exc_type, self.exc_value = exc_type, exc_value
+        self.exc_traceback, self.err_msg, self.object = None, None, None

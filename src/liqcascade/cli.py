@@ -24,6 +24,7 @@ import typer.main
 from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common, write_stderr_line
 from liqcascade._cli._help import HelpGroup
 from liqcascade._cli._int_options import guard_int_options
+from liqcascade._cli._sigint import interrupts_not_dropped
 from liqcascade._version import __version__
 from liqcascade.errors import InputError
 
@@ -237,6 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     prints its line and exits 130.
     """
     args = sys.argv[1:] if argv is None else argv
+    with interrupts_not_dropped():  # a Ctrl-C in a callback (numba compiling): sent again
+        return _main(args)
+
+
+def _main(args: list[str]) -> int:
+    """:func:`main` on ``args``, under its Ctrl-C handler."""
     _common.STATE.flags, _common.STATE.aliases = {}, {}
     _RUNNING["started"] = _RUNNING["command"] = False
     try:
