@@ -4,21 +4,24 @@ de-clustering leaves stops clear and inside their bounds."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from floats import assert_same
+from floats import assert_same, same_value
 from liqcascade.protect import FillModel, declutter_levels
 from liqcascade.protect._kernels import fill_batch_py, stop_walk_nb, stop_walk_py
 from reference.protect_stop_walk import crowd_ref
 
 pos = st.floats(1e3, 1e8, allow_nan=False)
 
+#: The fill model of ``_fill``: 1 % depth (USD), β, swing mass, offset, window, deepest level.
+D1, BETA, SWING_MASS, OFF, WIN, MAX_DIST = 1e7, 0.73, 0.5, 0.001, 0.005, 0.4
+
 
 def _fill(q: float, rm: float, trig: float = 3000.0, sgn: float = 1.0) -> float:
     _, s = fill_batch_py(
-        np.array([trig]), np.array([sgn]), np.array([q]), np.array([1e7]),
-        np.array([trig * 1.002]), np.array([100.0]), 0.73, rm, 0.5, 0.001, 0.005, 0.4,
+        np.array([trig]), np.array([sgn]), np.array([q]), np.array([D1]),
+        np.array([trig * 1.002]), np.array([100.0]), BETA, rm, SWING_MASS, OFF, WIN, MAX_DIST,
     )  # fmt: skip
     return float(s[0])
 
@@ -33,23 +36,29 @@ def test_slippage_monotone_in_order_size(a: float, b: float, rm: float, sgn: flo
     pos, st.floats(0, 2), st.floats(0, 2), st.integers(5, 500), st.floats(0, 0.99),
     st.sampled_from([1.0, -1.0]),
 )  # fmt: skip
+@example(q=97741939.0, r1=1.5, r2=2.0, k=401, u=0.0, sgn=1.0)  # past the deepest level: a tie
 def test_slippage_monotone_in_crowd(
     q: float, r1: float, r2: float, k: int, u: float, sgn: float
 ) -> None:
     """More crowd at a round number inside the window never fills better, and strictly
-    worse when there is more of it. The trigger is drawn relative to a round level
-    ``r = 100·k`` so that its crowd lump lies in the window: a sell at
-    ``r·(1 − offset)/(1 + u·window)``, a buy at ``r·(1 + offset)/(1 − u·window)``
+    worse when there is more of it, until the batch walks past the deepest level
+    (``max_distance``): from there on the fill is the deepest level's, whatever the
+    crowd (slippage ``β/(β+1)·max_distance``), so more crowd ties. The trigger is drawn
+    relative to a round level ``r = 100·k`` so that its crowd lump lies in the window: a
+    sell at ``r·(1 − offset)/(1 + u·window)``, a buy at ``r·(1 + offset)/(1 − u·window)``
     (a trigger drawn uniformly would have the lump inside in 3 examples of 60)."""
-    off, win = 0.001, 0.005
     r = 100.0 * k
-    trig = r * (1 - off) / (1 + u * win) if sgn > 0 else r * (1 + off) / (1 - u * win)
+    trig = r * (1 - OFF) / (1 + u * WIN) if sgn > 0 else r * (1 + OFF) / (1 - u * WIN)
     # the round number's lump is in the batch (the reference enumeration agrees)
-    assert crowd_ref(trig, sgn, 1.0, 0.0, 100.0, 1.0, 0.0, off, win) >= 1.0
+    assert crowd_ref(trig, sgn, 1.0, 0.0, 100.0, 1.0, 0.0, OFF, WIN) >= 1.0
     lo, hi = sorted((r1, r2))
     a, b = _fill(q, lo, trig, sgn), _fill(q, hi, trig, sgn)
-    assert a <= b
-    if hi - lo > 1e-6:  # at least 10 USD more crowd on a 1e7 USD book: a visible step
+    assert a <= b or same_value(a, b)
+    # how deep the larger batch walks, from the reference crowd (docs/protect.md)
+    batch = q + crowd_ref(trig, sgn, D1, trig * 1.002, 100.0, hi, SWING_MASS, OFF, WIN)
+    if 0.01 * (batch / D1) ** (1 / BETA) >= MAX_DIST:  # past the deepest level
+        assert same_value(b, BETA / (BETA + 1) * MAX_DIST)
+    elif hi - lo > 1e-6:  # at least 10 USD more crowd on a 1e7 USD book: a visible step
         assert a < b
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,23 @@ def test_dask_refuses_a_bad_scheduler_address(spec: PathSpec) -> None:
     with pytest.raises(InputError, match=r"^scheduler garbage: cannot connect") as e:
         run_paths(spec, 10, seed=1, backend="dask", scheduler="garbage")
     assert e.value.param == "scheduler"
+
+
+def test_a_refused_scheduler_leaves_no_client_for_a_later_gc(spec: PathSpec) -> None:
+    """The half-built Client is collected at once: left to the next GC, under dask 2024.1
+    its close ran in the next LocalCluster's event-loop thread and blocked its start."""
+    from distributed import Client
+
+    from liqcascade.errors import InputError
+
+    gc.disable()  # no collection but the runner's own
+    try:
+        with pytest.raises(InputError):
+            run_paths(spec, 10, seed=1, backend="dask", scheduler="garbage")
+        alive = [o for o in gc.get_objects() if isinstance(o, Client)]
+    finally:
+        gc.enable()
+    assert alive == []
 
 
 def test_a_bug_in_a_dask_task_raises_at_once(

@@ -15,6 +15,7 @@ by the Dask threads on that host, so worker processes do not oversubscribe the c
 
 from __future__ import annotations
 
+import gc
 import math
 import numbers
 import os
@@ -253,12 +254,18 @@ def _run_dask(
     own: list[Any] = []
     if client is None:
         if scheduler:
+            refused = ""
             try:
                 client = Client(scheduler, timeout="10s")
             except (OSError, TimeoutError, ValueError) as exc:  # unreachable, a bad address
-                raise InputError(
-                    f"scheduler {scheduler}: cannot connect ({exc})", param="scheduler"
-                ) from None
+                refused = f"scheduler {scheduler}: cannot connect ({exc})"
+            if refused:
+                # the half-built Client lives on in the traceback's cycle: collect it here,
+                # where its __del__ may close it, not in whatever thread the GC next runs
+                # (under distributed 2024.1 a LocalCluster's event-loop thread, whose
+                # start it then blocks for 10 s: a bare AssertionError)
+                gc.collect()
+                raise InputError(refused, param="scheduler")
         else:
             cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
             client = Client(cluster)
