@@ -26,21 +26,14 @@ import pandas as pd
 from liqcascade.data import SeriesNotFound, load_series
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._store import Store
+from newasset import _PRICE, NEW_ASSET_SERIES
 
 __all__ = ["FUTURE_SERIES", "perturb_after", "perturbed_store"]
 
-#: (kind, interval) of the bar series written for each asset; the long/short ratios
-#: (BTC) and the futures and spot order-book totals too.
-FUTURE_SERIES: tuple[tuple[str, str], ...] = (
-    ("ohlcv", "1h"),
-    ("ohlcv", "1d"),
-    ("open_interest", "4h"),
-    ("liquidations", "4h"),
-    ("funding", "4h"),
-    ("taker", "4h"),
-)
+#: (kind, interval) of the bar series written for each asset (those of a new asset's
+#: store); the long/short ratios (BTC) and the futures and spot order-book totals too.
+FUTURE_SERIES: tuple[tuple[str, str], ...] = NEW_ASSET_SERIES
 
-_PRICE = ("open", "high", "low", "close")
 _KEEP = ("interval_hours",)  # per-row labels, not amounts
 
 
