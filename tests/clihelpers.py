@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,6 +24,13 @@ class CliResult:
 
     def json(self) -> dict:
         return json.loads(self.stdout)
+
+
+def terminal_sigint() -> None:
+    """``preexec_fn`` of a child a test sends SIGINT: SIGINT's default action, as a
+    terminal gives it, even when the suite runs as a shell's background job (started
+    with SIGINT ignored, which a child keeps: Ctrl-C would then do nothing, exit 0)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from clihelpers import run_cli
+from clihelpers import run_cli, terminal_sigint
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 BEFORE = "error: interrupted before the command started: nothing was done\n"
@@ -112,11 +112,6 @@ sys.exit(cli.main({args!r}))
 """
 
 
-def _default_sigint() -> None:
-    """In the child, before Python starts: SIGINT's default action (Python then raises)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -132,11 +127,9 @@ def test_a_real_sigint_gives_130_and_one_line(args: list[str], tmp_path: Path) -
            "HOME": str(tmp_path)}  # fmt: skip
     code = _CHILD.format(src=str(SRC), tests=str(SRC.parent / "tests"), marker=str(marker),
                          args=args, offline=args[0] == "watch")  # fmt: skip
-    # SIGINT as a terminal gives it, even when the suite runs as a background job (a
-    # shell starts those with SIGINT ignored, which the child would keep: exit 0)
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_default_sigint)  # fmt: skip
+                            preexec_fn=terminal_sigint)  # fmt: skip
     t0 = time.monotonic()
     # into the command's own work (the watch: it made the new store's folder)
     started = tmp_path / "new" if args[0] == "watch" else marker

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from clihelpers import terminal_sigint
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
@@ -99,7 +101,8 @@ def test_a_ctrl_c_while_the_command_line_loads_is_130_and_one_line(
     marker = tmp_path / "loading"
     code = _MARKED.format(marker=str(marker))
     proc = subprocess.Popen([sys.executable, "-c", code], env=_env(tmp_path), cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=terminal_sigint)  # fmt: skip
     t0 = time.monotonic()
     while not marker.exists():
         assert proc.poll() is None, proc.communicate()
@@ -130,7 +133,7 @@ def test_a_ctrl_c_right_at_the_start_is_130_and_one_line(tmp_path: Path) -> None
         proc = subprocess.Popen(
             [sys.executable, "-m", "liqcascade", "contagion", "--preset", "oct-2025"],
             env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True,
+            text=True, preexec_fn=terminal_sigint,
         )  # fmt: skip
         time.sleep(delay_s)
         proc.send_signal(signal.SIGINT)
