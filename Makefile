@@ -59,9 +59,11 @@ test: $(STAMP) browser lint typecheck
 	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider
 
 # numba's cache of its own: .venv's numba writes the same src/**/__pycache__/*.py311.nb*
-# names, and two numba versions swapping them under each other failed report tests at random
+# names, and two numba versions swapping them under each other failed report tests at
+# random. An absolute path: tests run commands in other folders (a relative one made a
+# .venv-floor/ in tests/data/book, which a test of that folder's README then refused).
 test-floor: $(FLOOR_STAMP) browser
-	NUMBA_CACHE_DIR=$(FLOOR_VENV)/numba-cache $(FLOOR_VENV)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider
+	NUMBA_CACHE_DIR=$(CURDIR)/$(FLOOR_VENV)/numba-cache $(FLOOR_VENV)/bin/python -m pytest -n $(JOBS) -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
