@@ -1022,11 +1022,7 @@ class Watcher:
         now = pd.Timestamp(now_ms, unit="ms", tz="UTC")
         from liqcascade.market import closed_by
 
-        px = inputs.prices
-        if px.index.is_monotonic_increasing:  # the hours closed by now, without a copy
-            hourly = px.iloc[: px.index.searchsorted(now - _HOUR, side="right")]
-        else:
-            hourly = closed_by(px, now, _HOUR)
+        hourly = closed_by(inputs.prices, now, _HOUR)
         price = float(hourly["close"].iloc[-1]) if len(hourly) else m["mid"]
         price_close = hourly.index[-1] + _HOUR if len(hourly) else m["label"] + _BAR
         line: dict[str, Any] = {
