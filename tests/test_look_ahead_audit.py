@@ -343,15 +343,12 @@ def test_stop_backtest_fills_before_the_cut_do_not_move(stop_runs: list[pd.DataF
     _same_rows(other, real, ["exit", "slippage", "ret"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known leak (review19): a fill's depth reads its whole day's book totals and "
-    "spot volume (daily means and sums), the hours after the fill included",
-)
 def test_stop_backtest_fill_depth_reads_nothing_later_in_its_day() -> None:
     """The cut above is at midnight, so a leak inside a day is not seen there: the depth
     at 03:00 must not move when the hours from 12:00 of that day change (a totals day,
-    2025-03-10, and a day before the totals, 2024-06-10, read through the ratio)."""
+    2025-03-10, and a day before the totals, 2024-06-10, read through the ratio), and
+    must move when the hours just before 03:00 do (the totals bar that closed at 00:00,
+    the hourly volume of 01:00–02:00)."""
     from liqcascade.data import load_book_totals
     from liqcascade.protect._backtest import FillModel, depth_series
 
@@ -367,6 +364,13 @@ def test_stop_backtest_fill_depth_reads_nothing_later_in_its_day() -> None:
     real = depth_series(at, FillModel(), "ETH", hourly=hourly, totals=totals, store=False)
     moved = depth_series(at, FillModel(), "ETH", hourly=h2, totals=t2, store=False)
     assert_same(moved, real, rtol=1e-12)
+    h3, t3 = hourly.copy(), totals.copy()
+    for d in days:
+        hrs = (h3.index >= d + pd.Timedelta(hours=1)) & (h3.index < d + pd.Timedelta(hours=3))
+        h3.loc[hrs, "volume"] *= 3
+        t3.loc[t3.index == d - pd.Timedelta(hours=8), ["bids_usd", "asks_usd"]] *= 3
+    early = depth_series(at, FillModel(), "ETH", hourly=h3, totals=t3, store=False)
+    assert _changed(early[:1], real[:1]) and _changed(early[1:], real[1:])
 
 
 # -- the collateral own book (collateral) -----------------------------------------------

@@ -199,17 +199,60 @@ def test_bad_options() -> None:
 
 
 def test_depth_series_takes_no_close() -> None:
-    """The close per bar was never read (the quote volume is the hourly frame's): gone."""
+    """The close per bar was never read (the quote volume is the hourly frame's): gone.
+    Inside the totals period a fill reads the last 8-hour totals bar closed by its bar's
+    open: the 2025-03-02 16:00 bar until 08:00 on 2025-03-03, then that day's 00:00 bar."""
     import inspect
 
     from liqcascade.data import load_book_totals
     from liqcascade.protect import depth_series
 
     assert "close" not in inspect.signature(depth_series).parameters
-    idx = pd.date_range("2025-03-03", periods=3, freq="1h", tz="UTC")
+    idx = pd.date_range("2025-03-03 06:00", periods=3, freq="1h", tz="UTC")
     fm = FillModel()
     got = depth_series(idx, fm, "ETH", store=False)
     tot = load_book_totals("ETH", "futures", store=False)
-    day = ((tot["bids_usd"] + tot["asks_usd"]) / 2).resample("1D").mean()
-    want = float(day.loc["2025-03-03"]) * fm.depth_share  # inside the totals period
-    np.testing.assert_allclose(got, [want] * 3, rtol=1e-12)
+    mid = (tot["bids_usd"] + tot["asks_usd"]) / 2
+    bars = pd.DatetimeIndex(["2025-03-02 16:00"] * 2 + ["2025-03-03 00:00"], tz="UTC")
+    want = mid.reindex(bars).to_numpy() * fm.depth_share
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def _depth_reference(at: pd.Timestamp, hourly: pd.DataFrame, totals: pd.DataFrame) -> float:
+    """Plain-Python depth at one instant (before the venue share): the last totals bar
+    closed by it within a day, else the 30 days' mean daily traded value before it times
+    the median depth/volume ratio of the (>= 30, else the first 30) ratio days before
+    its day."""
+    closed = [t for t in totals.index if t + pd.Timedelta(hours=8) <= at]
+    if closed and closed[-1] + pd.Timedelta(hours=8) >= at - pd.Timedelta(days=1):
+        row = totals.loc[closed[-1]]
+        return float((row["bids_usd"] + row["asks_usd"]) / 2)
+    value = hourly["volume"] * hourly["close"]
+    win = value[
+        (value.index >= at - pd.Timedelta(days=30)) & (value.index <= at - pd.Timedelta(hours=1))
+    ]
+    mean_day = float(win.mean()) * 24
+    daily = value.resample("1D").sum().rolling(30, min_periods=5).mean()
+    d1 = ((totals["bids_usd"] + totals["asks_usd"]) / 2).resample("1D").mean().dropna()
+    ratio = (d1 / daily.reindex(d1.index)).dropna()
+    before = ratio[ratio.index < at.floor("1D")]
+    r = float(before.median()) if len(before) >= 30 else float(ratio.iloc[:30].median())
+    return mean_day * r
+
+
+def test_depth_series_matches_its_plain_reference() -> None:
+    """Random instants from 2024-09 to 2025-09 (before, inside and after the totals)."""
+    from liqcascade.data import load_book_totals, load_series
+    from liqcascade.protect import depth_series
+
+    hourly = load_series("ohlcv", asset="ETH", interval="1h", store=False)
+    hourly = hourly[(hourly.index >= "2024-07-01") & (hourly.index < "2025-10-01")]
+    totals = load_book_totals("ETH", "futures", store=False)
+    rng = np.random.default_rng(20)
+    hours = rng.integers(0, 365 * 24, size=40)
+    at = pd.DatetimeIndex(pd.Timestamp("2024-09-01", tz="UTC") + pd.to_timedelta(hours, "h"))
+    at = at.append(pd.DatetimeIndex(["2024-11-21 07:00", "2024-11-21 08:00"], tz="UTC"))
+    fm = FillModel()
+    got = depth_series(at, fm, "ETH", hourly=hourly, totals=totals, store=False)
+    want = [_depth_reference(t, hourly, totals) * fm.depth_share for t in at]
+    np.testing.assert_allclose(got, want, rtol=1e-9)

@@ -31,7 +31,7 @@ import plotly.graph_objects as go
 
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import MAX_HORIZON_DAYS, check_level, check_seed, check_whole
-from liqcascade._time import to_utc
+from liqcascade._time import bar_step, to_utc
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
@@ -66,6 +66,9 @@ STOP_OUT_LEVEL = 0.9
 #: Fewest depth/volume ratio days before a fill's day for the fill to read their median
 #: (otherwise the first this many days'; as the depth exponent's ``MIN_BETA_BARS``).
 MIN_RATIO_DAYS = 30
+#: Oldest book-totals bar a fill reads as the market's depth: older (a gap, or past the
+#: totals' end), the depth is estimated from the traded value.
+MAX_TOTALS_AGE = pd.Timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -464,10 +467,13 @@ def depth_series(
 ) -> np.ndarray:
     """1 % book depth per hourly bar, USD, for the hit side (one venue's share).
 
-    Inside the book-totals period (bundled: 2024-11 → 2025-07) the nearest bar's
-    aggregated bid depth; outside it, depth ∝ 30-day mean spot quote volume, scaled by
-    the median ratio depth / volume over the totals period (depth follows trading
-    activity). Times ``fill.depth_share``. ``asset``: whose bars and book.
+    Only what had closed by the bar's open is read (a stop fills inside the bar).
+    Inside the book-totals period (bundled: 2024-11 → 2025-07) the last totals bar
+    closed by then, if it closed within :data:`MAX_TOTALS_AGE` (its mean of bid and ask
+    depth); otherwise depth ∝ the mean daily spot traded value of the 30 days before
+    the bar, scaled by the median ratio depth / traded value over the ratio days
+    before the bar's day (depth follows trading activity; :func:`_ratio_before`).
+    Times ``fill.depth_share``. ``asset``: whose bars and book.
     ``until`` (UTC, optional): the ratio uses the totals' days up to it only (no
     look-ahead; the whole period when none falls before it).
     ``hourly`` (OHLCV, USD) and ``totals`` (futures book totals, ``bids_usd`` /
@@ -519,10 +525,11 @@ def _depth_and_span(
     from liqcascade.data import load_book_totals
 
     h = hourly if hourly is not None else _load_ohlcv(asset, "1h", store)
-    qv = (h["volume"] * h["close"]).resample("1D").sum()
-    qv30 = qv.rolling(30, min_periods=5).mean()
+    value = h["volume"] * h["close"]  # traded value per bar, USD
+    qv30 = value.resample("1D").sum().rolling(30, min_periods=5).mean()
     tot = totals if totals is not None else load_book_totals(asset, "futures", store=store)
-    d1 = ((tot["bids_usd"] + tot["asks_usd"]) / 2).resample("1D").mean().dropna()
+    mid = ((tot["bids_usd"] + tot["asks_usd"]) / 2).sort_index()
+    d1 = mid.resample("1D").mean().dropna()
     ratio = (d1 / qv30.reindex(d1.index)).dropna()
     if ratio.empty:
         raise InputError(
@@ -532,13 +539,74 @@ def _depth_and_span(
         )
     if until is not None and (ratio.index <= to_utc(until)).any():
         ratio = ratio[ratio.index <= to_utc(until)]
-    day = index.floor("1D")
-    r, last = _ratio_before(ratio, day)
-    est = qv30.reindex(day).to_numpy(np.float64) * r
-    inside = d1.reindex(day).to_numpy(np.float64)
+    r, last = _ratio_before(ratio, index.floor("1D"))
+    est = _value_before(value, index) * r
+    inside = _last_closed(mid, index)
     out = np.where(np.isfinite(inside), inside, est)
     out = np.where(np.isfinite(out) & (out > 0), out, np.nanmedian(out))
     return out * fill.depth_share, (ratio.index[0], last)
+
+
+def _last_closed(mid: pd.Series, at: pd.DatetimeIndex) -> np.ndarray:
+    """The value of the last bar of ``mid`` closed by each instant of ``at``.
+
+    NaN where none has closed or the last one closed more than :data:`MAX_TOTALS_AGE`
+    before the instant (a gap in the totals, or after their end).
+
+    Parameters
+    ----------
+    mid : Series
+        Book depth per totals bar (USD), on a sorted index of open times.
+    at : DatetimeIndex
+        The instants (UTC).
+
+    Returns
+    -------
+    ndarray
+        USD per instant of ``at``.
+    """
+    if len(mid) < 2:
+        return np.full(len(at), np.nan)
+    closes = pd.DatetimeIndex(mid.index) + bar_step(pd.DatetimeIndex(mid.index))
+    pos = closes.searchsorted(at, side="right") - 1
+    ok = pos >= 0
+    ok[ok] = closes[pos[ok]] >= at[ok] - MAX_TOTALS_AGE
+    vals = mid.to_numpy(np.float64)
+    return np.where(ok, vals[np.maximum(pos, 0)], np.nan)
+
+
+def _value_before(value: pd.Series, at: pd.DatetimeIndex) -> np.ndarray:
+    """Mean daily traded value (USD per day) over the 30 days before each instant.
+
+    The bars of ``value`` opened within the 30 days before an instant and closed by it;
+    their mean per bar × bars per day. NaN with fewer than 5 days' bars (the daily
+    ratio's ``min_periods``).
+
+    Parameters
+    ----------
+    value : Series
+        Traded value per bar (USD), on a sorted index of open times.
+    at : DatetimeIndex
+        The instants (UTC).
+
+    Returns
+    -------
+    ndarray
+        USD per day, per instant of ``at``.
+    """
+    idx = pd.DatetimeIndex(value.index)
+    step = bar_step(idx)
+    per_day = pd.Timedelta(days=1) / step
+    v = value.to_numpy(np.float64)
+    ok = np.isfinite(v)
+    csum = np.concatenate([[0.0], np.cumsum(np.where(ok, v, 0.0))])
+    cnt = np.concatenate([[0], np.cumsum(ok)])
+    lo = idx.searchsorted(at - pd.Timedelta(days=30), side="left")
+    hi = idx.searchsorted(at - step, side="right")  # bars closed by the instant
+    n = cnt[hi] - cnt[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (csum[hi] - csum[lo]) / n * per_day
+    return np.where(n >= 5 * per_day, mean, np.nan)
 
 
 def _ratio_before(ratio: pd.Series, day: pd.DatetimeIndex) -> tuple[np.ndarray, pd.Timestamp]:
@@ -659,8 +727,9 @@ class StopBacktest:
         dr = m.get("depth_ratio")
         if dr:
             out.append(
-                f"outside the book-totals days the fill depth is the 30-day spot volume × "
-                f"a depth/volume ratio, the median over the ratio days before the fill "
+                f"outside the book-totals days the fill depth is the spot traded value of "
+                f"the 30 days before the fill × a depth/volume ratio, the median over the "
+                f"ratio days before the fill "
                 f"(days read: {dr['start'][:10]} → {dr['end'][:10]}); before "
                 f"{MIN_RATIO_DAYS} such days, the first {MIN_RATIO_DAYS} from "
                 f"{dr['start'][:10]}, after the entries that precede them"
