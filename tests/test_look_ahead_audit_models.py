@@ -12,7 +12,9 @@ read from the market at a date (the stress market's hourly volatility and residu
 its shocks; the solvency exchange's positions, book and scenarios). For every figure
 of a window that ends by the cut nothing may move; some figure after it must (so each
 check can fail). What reads after its date by design is asserted to be documented as
-such instead. docs/validation.md, "The look-ahead audit".
+such instead. A store running past the crash (open interest to 2025-11-28) checks that
+the preset's positions are the market before the crash, not the store's last (the one
+leak found, fixed in session 20). docs/validation.md, "The look-ahead audit".
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import pytest
 
 from clihelpers import run_cli
 from floats import assert_same
-from futures import perturb_after, perturbed_store
+from futures import FUTURE_SERIES, perturb_after, perturbed_store
 from test_look_ahead_audit import CUT, DAY, _changed, _same_rows
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -258,8 +260,8 @@ def test_contagion_preset_reads_nothing_from_the_crash_hour_on(
     other_setup = oct_2025()
     _same_tree(_setup_figures(other_setup), _setup_figures(real_setup))
     assert real_setup.liquidity_as_of + pd.Timedelta(hours=1) == CRASH_HOUR
-    for venue in real_setup.notes["venues"].values():
-        assert pd.Timestamp(venue["positions_as_of"]) < CRASH_HOUR
+    for venue in real_setup.notes["venues"].values():  # a 4-hour bar closed by then
+        assert pd.Timestamp(venue["positions_as_of"]) + pd.Timedelta(hours=4) <= CRASH_HOUR
     cal = load_liquidity("ETH", real_setup.liquidity_as_of, False)
     assert cal.as_of is not None and pd.Timestamp(cal.as_of) <= real_setup.liquidity_as_of
     beta = hourly_beta(["2025-09-20T20:00:00Z", "2025-10-20T20:00:00Z"])
@@ -269,6 +271,58 @@ def test_contagion_preset_reads_nothing_from_the_crash_hour_on(
     assert recorded_first_shock() < -0.1
     text = (DOCS / "contagion.md").read_text(encoding="utf-8")
     assert "replays the **recorded** Binance fall" in text
+
+
+@pytest.fixture(scope="module")
+def past_the_crash(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding ETH's series that end before the crash, run on past it.
+
+    Open interest, liquidations, funding, taker volume and the order-book totals end
+    2025-07-31 in the bundle (2025-05 for taker volume): here their last 120 days
+    are repeated 120 days later, so the store reaches 2025-11-28 (a user's store
+    filled by ``watch`` or ``data ingest`` runs past the crash the same way).
+    """
+    from liqcascade.data import book_totals_series, load_book_totals, load_series
+    from liqcascade.data._frame import SeriesFrame
+    from liqcascade.data._store import Store
+
+    shift = pd.Timedelta(days=120)
+
+    def longer(df: pd.DataFrame) -> pd.DataFrame:
+        later = df[df.index > df.index[-1] - shift]
+        return pd.concat([df, later.set_axis(later.index + shift)])
+
+    frames = []
+    for kind, interval in FUTURE_SERIES:
+        df = load_series(kind, asset="ETH", interval=interval, store=False)
+        if df.index[-1] < CRASH_HOUR:
+            frame = longer(df).reset_index()
+            frames.append(SeriesFrame(kind, str(df.attrs["venue"]), str(df.attrs["symbol"]),
+                                      interval, frame, file="longer"))  # fmt: skip
+    for market, venue in (("futures", "all-venues"), ("spot", "all-venues-spot")):
+        tot = longer(load_book_totals("ETH", market, store=False))
+        frames.append(book_totals_series(tot, symbol="ETHUSDT", venue=venue, file="longer"))
+    path = tmp_path_factory.mktemp("longer") / "store.duckdb"
+    with Store(path) as store:
+        store.ingest(frames)
+    return path
+
+
+def test_contagion_preset_book_is_the_last_before_the_crash_hour(
+    past_the_crash: Path, default_store: Any
+) -> None:
+    """The preset's positions and books are the estimated market of the last 4-hour bar
+    closed by the venues' mid (2025-10-10 21:00), whatever the store holds after it.
+
+    They were the last market the data held: 2025-07-31 on the bundle, but 2025-11-28
+    on a store running past the crash, the book seven weeks after the crash it replays.
+    """
+    from liqcascade.contagion import oct_2025
+
+    default_store(past_the_crash)
+    setup = oct_2025()
+    dates = {pd.Timestamp(v["positions_as_of"]) for v in setup.notes["venues"].values()}
+    assert dates == {CRASH_HOUR - pd.Timedelta(hours=5)}  # the 16:00 bar closes at 20:00
 
 
 # -- stress and solvency at a date ------------------------------------------------------------
