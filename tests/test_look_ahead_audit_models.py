@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,19 @@ def _same_tree(a: Any, b: Any, where: str = "") -> None:
         )  # fmt: skip
     else:
         assert a == b, (where, a, b)
+
+
+def _at_both_dates(
+    compute: Callable[[str], Any], default_store: Any, future: Path
+) -> dict[tuple[str, Path | None], Any]:
+    """``compute(as_of)`` at :data:`BEFORE` and :data:`AFTER`, on the bundle (store None)
+    and on the changed store as the default store."""
+    runs = {}
+    for as_of in (BEFORE, AFTER):
+        for store in (None, future):
+            default_store(store)
+            runs[as_of, store] = compute(as_of)
+    return runs
 
 
 # -- volatility ---------------------------------------------------------------------------
@@ -157,11 +170,7 @@ def test_report_volatility_section_at_a_date_reads_nothing_after_it(
     future: Path, default_store: Any
 ) -> None:
     """Every number of the section (fits, periods, model comparison, realised volatility)."""
-    runs = {}
-    for as_of in (BEFORE, AFTER):
-        for store in (None, future):
-            default_store(store)
-            runs[as_of, store] = _vol_section(as_of)
+    runs = _at_both_dates(_vol_section, default_store, future)
     real, other = runs[BEFORE, None], runs[BEFORE, future]
     assert pd.Timestamp(real["daily_last"]) + DAY == CUT
     _same_tree(other, real)
@@ -185,11 +194,7 @@ def test_report_support_study_at_a_date_reads_nothing_after_it(
     """BTC's study (tolerances scaled by its range): every figure of the horizons table
     (means, bounce rates against every day and random levels, Newey–West and adjusted
     tests, bootstrap intervals), the sensitivity grid and the verdict."""
-    runs = {}
-    for as_of in (BEFORE, AFTER):
-        for store in (None, future):
-            default_store(store)
-            runs[as_of, store] = _support_section(as_of)
+    runs = _at_both_dates(_support_section, default_store, future)
     real, other = runs[BEFORE, None], runs[BEFORE, future]
     assert real.last + DAY == CUT
     assert real.study.detection.n_tests >= 20
