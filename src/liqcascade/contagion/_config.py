@@ -386,12 +386,23 @@ def _volume_share(venue: str, at: pd.Timestamp, days: int = 30) -> float:
     return float(usd[venue] / usd["binance"])
 
 
-def _market_state(as_of: str | None, cache: dict[Any, Any]) -> Any:
-    from liqcascade.market import MarketSpec, estimated_market
+def _market_state(as_of: str | None, cache: dict[Any, Any], by: pd.Timestamp | None = None) -> Any:
+    """The estimated ETH market of ``as_of``; without one, the last the data hold by ``by``.
 
-    key = ("ms", as_of)
+    ``by`` is the instant the venue's mid is read (its ``mid_at`` bar's close): a
+    store whose open interest runs past it must not give the replay a later book
+    (the book after the crash it replays). Without ``as_of`` and ``by``: the last market.
+    """
+    from liqcascade.market import MarketSpec, load_market_inputs, market_from_inputs
+
+    key = ("ms", as_of, by)
     if key not in cache:
-        cache[key] = estimated_market(MarketSpec("ETH", as_of, depth_scale=1.0))
+        inputs = load_market_inputs("ETH")
+        when: Any = as_of
+        if as_of is None and by is not None:  # the bars closed by ``by``, at most the last
+            last_close = pd.DatetimeIndex(inputs.open_interest.index)[-1] + pd.Timedelta(hours=4)
+            when = min(by, last_close)
+        cache[key] = market_from_inputs(MarketSpec("ETH", when, depth_scale=1.0), inputs)
     return cache[key]
 
 
@@ -605,6 +616,8 @@ def build_setup(
     for i, v in enumerate(cfg.venues):
         key = f"{where}: venues[{i}]"
         mid = v.mid
+        # the mid's instant (its hourly bar's close): the estimated market is read by then
+        by = _ts(v.mid_at, f"{key}.mid_at") + pd.Timedelta(hours=1) if v.mid_at else None
         if mid is None and v.mid_at is not None:
             mid = float(_bar(v.data_venue or v.name, "ETH", _ts(v.mid_at, f"{key}.mid_at"),
                              f"{key}.mid_at")["close"])  # fmt: skip
@@ -629,7 +642,7 @@ def build_setup(
             mid = book.mid
         else:
             assert mid is not None
-            ms = _market_state(v.book.as_of, cache)
+            ms = _market_state(v.book.as_of, cache, by)
             book = ms.recentred_book(mid, scale=share_f)
         if isinstance(v.positions, FilePositions):
             f_pos = resolve_config_path(base, v.positions.path, f"{key}.positions.path")
@@ -641,7 +654,7 @@ def build_setup(
                                 reference_price=ref, reference=ref_name)
                      if v.positions.stops else None)  # fmt: skip
         else:
-            ms = _market_state(v.positions.as_of, cache)
+            ms = _market_state(v.positions.as_of, cache, by)
             assert mid is not None
             pos, st = _rebase(ms, mid, share_f / BINANCE_BOOK_SHARE)
             pos = reprice(pos, v.positions.margin_rules)
