@@ -1,4 +1,4 @@
-"""Bars for the support study: bundled data, or a user file, at 1d, 4h or 1h."""
+"""Bars for the support study: the store and bundled data, or a user file, at 1d, 4h or 1h."""
 
 from __future__ import annotations
 
@@ -13,27 +13,27 @@ from liqcascade.events._study import bars_per_day, resample_ohlcv
 
 
 def _asset_bars(asset: str, base: str, start: Any, end: Any) -> tuple[pd.DataFrame, str]:
-    """The bundled bars of ``asset``, else the store's (an asset the package does not bundle).
+    """The bars of ``asset``: the default store's merged with the bundle's (as the report).
 
-    Raises the bundle's :class:`InputError` (``param="asset"``) when the store has none
-    either (:class:`~liqcascade.data.SeriesNotFound`); a store that cannot be opened, or
-    stored rows refused at read, raise as they are (they name the store).
+    Read by :func:`liqcascade.data.load_series` (stored rows win where both hold a bar,
+    bundled rows fill the rest). Raises the bundle's :class:`InputError`
+    (``param="asset"``) when neither holds the asset
+    (:class:`~liqcascade.data.SeriesNotFound`); a store that cannot be opened, or stored
+    rows refused at read, raise as they are (they name the store).
     """
     import liqcascade.data as _bundled
+    from liqcascade.data import SeriesNotFound, load_series
 
     a = asset.upper()
     try:
-        df = _bundled.ohlcv(a, base, start, end)  # InputError(param="asset") if not bundled
-        return df, f"bundled Binance spot {a} {base}"
-    except InputError as exc:
-        not_bundled = exc
-    from liqcascade.data import SeriesNotFound, load_series
-
-    try:
         df = load_series("ohlcv", asset=a, interval=base, start=start, end=end)
     except SeriesNotFound:
-        raise not_bundled from None  # the bundle's message: what it holds
-    return df, f"store {a} {base} ({df.attrs.get('source', 'store')})"
+        _bundled.ohlcv(a, base, start, end)  # InputError(param="asset"): what it holds
+        raise
+    source = str(df.attrs.get("source", ""))
+    if source.startswith("bundled:"):
+        return df, f"bundled Binance spot {a} {base}"
+    return df, f"store {a} {base} ({source})"
 
 
 _UNITS: tuple[tuple[str, int], ...] = (("day", 86_400), ("hour", 3_600), ("minute", 60))
@@ -82,7 +82,8 @@ def load_bars(
     Parameters
     ----------
     asset : str
-        Bundled asset (``ETH`` or ``BTC``) when no file is given.
+        Asset when no file is given: the default store's bars merged with the bundled
+        ones (``ETH``, ``BTC``), as the report reads them.
     interval : {"1d", "4h", "1h"}
         Bar interval. Finer bars are aggregated to it (UTC-aligned bins; the bundled
         hourly ETH gives ``4h``); coarser bars are an error.
