@@ -42,6 +42,7 @@ __all__ = [
     "check_count",
     "check_level",
     "check_memory",
+    "check_real",
     "check_seed",
     "check_whole",
     "format_bytes",
@@ -330,6 +331,61 @@ def real_number(value: Any) -> float | None:
     if getattr(value, "shape", None) == () and getattr(dtype, "kind", "") in ("f", "i", "u"):
         return float(value)
     return None
+
+
+def check_real(
+    value: Any,
+    name: str,
+    *,
+    least: float,
+    strict: bool = False,
+    most: float = math.inf,
+    unit: str = "",
+    label: str | None = None,
+) -> float:
+    """``value`` as a finite float in range, or InputError naming ``name`` (its ``param``).
+
+    The scalar twin of :func:`real_array`: a value that is not one real number (text,
+    a bool: :func:`real_number`), not finite or below ``least`` is ``"LABEL must be >=
+    LEAST (got VALUE)"``; one above ``most`` is ``"LABEL must be at most MOST UNIT (got
+    VALUE)"``.
+
+    Parameters
+    ----------
+    value : Any
+        The value given.
+    name : str
+        The parameter's name, for the error's ``param`` (and its message, without
+        ``label``).
+    least : float
+        The smallest value allowed.
+    strict : bool, default False
+        Refuse ``least`` itself (``> least``).
+    most : float, default inf
+        The largest value allowed (:data:`MAX_USD` for an amount).
+    unit : str, optional
+        After ``most`` in the error (``" USD"``).
+    label : str, optional
+        How the message names the value (``"FillModel.beta"``; default ``name``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        ``param=name``.
+    """
+    v = real_number(value)
+    label = label or name
+    if v is None or not (math.isfinite(v) and (v > least if strict else v >= least)):
+        got = value if v is not None else repr(value)
+        rule = f"{'>' if strict else '>='} {least:g}"
+        raise InputError(f"{label} must be {rule} (got {got})", param=name)
+    if v > most:
+        raise InputError(f"{label} must be at most {most:g}{unit} (got {v:g})", param=name)
+    return v
 
 
 def check_level(level: float, name: str = "level") -> float:
