@@ -371,11 +371,12 @@ def check_real(
     Returns
     -------
     float
+        ``value`` as a float.
 
     Raises
     ------
     InputError
-        ``param=name``.
+        ``param=name``: not one real number, not finite, below ``least`` or above ``most``.
     """
     v = real_number(value)
     label = label or name

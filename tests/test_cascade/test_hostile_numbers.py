@@ -23,7 +23,7 @@ from liqcascade.cascade import (
     simulate_cascade,
     simulate_clock,
 )
-from liqcascade.cascade._clock import MAX_LATENT_DEPTH, LiquidityParams, default_grid
+from liqcascade.cascade._clock import LiquidityParams, default_grid
 from liqcascade.cascade._kernels import N_GRID
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook
@@ -268,40 +268,6 @@ def test_next_wave_refuses_a_range_below_the_price_resolution(
 
 
 # checks20 ------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [(1e300, "partial_threshold_usd must be at most 1e+15 USD (got 1e+300)"),
-     ("1e5", "partial_threshold_usd must be >= 0 (got '1e5')")],
-)  # fmt: skip
-def test_the_config_refuses_a_partial_threshold_past_any_market(
-    value: object, message: str
-) -> None:
-    # 1e300 passed (a threshold no position reaches: partial liquidation silently off);
-    # text raised TypeError
-    with pytest.raises(InputError) as e:
-        CascadeConfig(partial_liquidation=True, partial_threshold_usd=value)  # type: ignore[arg-type]
-    assert str(e.value) == message
-    assert e.value.param == "partial_threshold_usd"
-
-
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [(1e16, f"latent_depth must be at most {MAX_LATENT_DEPTH:g} (got 1e+16)"),
-     (-1.0, "latent_depth must be >= 0 (got -1.0)"),
-     ("2", "latent_depth must be >= 0 (got '2')")],
-)  # fmt: skip
-def test_liquidity_params_refuse_a_latent_depth_past_float_resolution(
-    value: object, message: str
-) -> None:
-    # 1e16 ran: the clock's depth sums rounded the cascade away (liquidations for 0 USD,
-    # every position's loss booked as bad debt); the errors carried no param
-    with pytest.raises(InputError) as e:
-        LiquidityParams(latent_depth=value)  # type: ignore[arg-type]
-    assert str(e.value) == message
-    assert e.value.param == "latent_depth"
-    assert LiquidityParams(latent_depth=MAX_LATENT_DEPTH).latent_depth == MAX_LATENT_DEPTH
-
-
 def test_liquidity_params_name_each_parameter() -> None:
     with pytest.raises(InputError, match=r"^venue_share must be in \(0, 1\]") as e:
         LiquidityParams(venue_share=2.0)
