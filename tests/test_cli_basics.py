@@ -68,6 +68,11 @@ def test_input_error_names_the_parameter_and_keeps_old_messages() -> None:
     f = InputError("size must be > 0", file="p.csv", row=3, param="size")
     assert str(f) == "p.csv: row 3: size must be > 0"
     assert f.for_flags({"size": "--size"}) == "p.csv: row 3: --size must be > 0"
+    # a field of its owner names the parameter (no prefix) but is never shown as a flag
+    q = InputError("PositionBook.size[1] must be > 0 (got -1)", param="size")
+    assert str(q) == "PositionBook.size[1] must be > 0 (got -1)"
+    assert q.for_flags({"size": "--size"}) == str(q)
+    assert str(InputError("sizes.csv is empty", param="size")) == "size: sizes.csv is empty"
     old = InputError("--x must be > 0 (got 0)")  # messages naming a flag keep working
     assert old.param is None and old.for_flags({"x": "--y"}) == "--x must be > 0 (got 0)"
 

@@ -23,7 +23,7 @@ import numbers
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from liqcascade.errors import InputError
 
@@ -42,6 +42,7 @@ __all__ = [
     "check_count",
     "check_level",
     "check_memory",
+    "check_real",
     "check_seed",
     "check_whole",
     "format_bytes",
@@ -332,6 +333,62 @@ def real_number(value: Any) -> float | None:
     return None
 
 
+def check_real(
+    value: Any,
+    name: str,
+    *,
+    least: float,
+    strict: bool = False,
+    most: float = math.inf,
+    unit: str = "",
+    label: str | None = None,
+) -> float:
+    """``value`` as a finite float in range, or InputError naming ``name`` (its ``param``).
+
+    The scalar twin of :func:`real_array`: a value that is not one real number (text,
+    a bool: :func:`real_number`), not finite or below ``least`` is ``"LABEL must be >=
+    LEAST (got VALUE)"``; one above ``most`` is ``"LABEL must be at most MOST UNIT (got
+    VALUE)"``.
+
+    Parameters
+    ----------
+    value : Any
+        The value given.
+    name : str
+        The parameter's name, for the error's ``param`` (and its message, without
+        ``label``).
+    least : float
+        The smallest value allowed.
+    strict : bool, default False
+        Refuse ``least`` itself (``> least``).
+    most : float, default inf
+        The largest value allowed (:data:`MAX_USD` for an amount).
+    unit : str, optional
+        After ``most`` in the error (``" USD"``).
+    label : str, optional
+        How the message names the value (``"FillModel.beta"``; default ``name``).
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+
+    Raises
+    ------
+    InputError
+        ``param=name``: not one real number, not finite, below ``least`` or above ``most``.
+    """
+    v = real_number(value)
+    label = label or name
+    if v is None or not (math.isfinite(v) and (v > least if strict else v >= least)):
+        got = value if v is not None else repr(value)
+        rule = f"{'>' if strict else '>='} {least:g}"
+        raise InputError(f"{label} must be {rule} (got {got})", param=name)
+    if v > most:
+        raise InputError(f"{label} must be at most {most:g}{unit} (got {v:g})", param=name)
+    return v
+
+
 def check_level(level: float, name: str = "level") -> float:
     """A confidence level: a finite fraction strictly between 0 and 1 (0.99, not 99).
 
@@ -389,13 +446,25 @@ def check_whole(value: int, name: str, least: int = 1) -> int:
 
 
 def real_array(
-    values: Any, name: str, *, finite: bool = True, least: float | None = None
+    values: Any,
+    name: str,
+    *,
+    finite: bool = True,
+    nan: bool = True,
+    least: float | None = None,
+    most_usd: float | None = None,
+    shape: Literal["1d", "any", "flat"] = "1d",
+    cast: bool = False,
+    empty: str | None = None,
+    rule: str | None = None,
+    numbers: str | None = None,
 ) -> np.ndarray:
-    """``values`` as a one-dimensional float64 array, or InputError naming ``name``.
+    """``values`` as a float64 array, or InputError naming ``name``.
 
-    Text, a complex number, a bool array, a scalar or a table of more than one dimension
-    is refused (numpy cast text that looks like a number and raised its own ValueError
-    on the rest); so is a non-finite entry when ``finite``, and one below ``least``.
+    Text, a complex number, a bool array or an array of objects is refused (numpy cast
+    text that looks like a number and raised its own ValueError on the rest), and by
+    default a scalar or a table of more than one dimension; so is a non-finite entry
+    when ``finite``, one below ``least`` and one above ``most_usd``.
 
     Parameters
     ----------
@@ -405,13 +474,31 @@ def real_array(
         The parameter's name, for the error and its ``param``.
     finite : bool, default True
         Refuse NaN and ±inf.
+    nan : bool, default True
+        Without ``finite``, let NaN pass (False: refuse NaN, let ±inf pass).
     least : float, optional
         The smallest value allowed (``0.0`` for amounts).
+    most_usd : float, optional
+        The largest amount allowed, USD (:data:`MAX_USD` for amounts).
+    shape : {"1d", "any", "flat"}, default "1d"
+        One dimension required; any shape, a scalar included, kept (an entry at fault
+        is named by all its indices, ``name[1, 0]``); or any shape read flat.
+    cast : bool, default False
+        Take what numpy casts to float64 (text that reads as a number, bools, None as
+        NaN) instead of refusing all but numbers.
+    empty : str, optional
+        Refuse an empty array: ``"NAME is empty: EMPTY"``.
+    rule : str, optional
+        What an entry must be, in the error (default from ``finite`` and ``least``:
+        ``"finite and >= 0"``).
+    numbers : str, optional
+        The error on values that are not numbers, a format of ``name`` and ``values``
+        (default ``"{name} must be a one-dimensional array of numbers (got ...)"``).
 
     Returns
     -------
     numpy.ndarray
-        float64, one-dimensional.
+        float64: one-dimensional, or of the shape given (``shape="any"``).
 
     Raises
     ------
@@ -420,21 +507,39 @@ def real_array(
     """
     import numpy as np  # not at import: the CLI's start-up reads this module
 
-    raw = np.asarray(values)
-    if raw.ndim != 1 or raw.dtype.kind not in "iuf":
-        what = f"shape {raw.shape}" if raw.ndim != 1 else f"{raw.dtype} values"
+    try:
+        raw = np.asarray(values, dtype=np.float64 if cast else None)
+    except (TypeError, ValueError):  # text numpy cannot cast, ragged lists
+        raw = None
+    if raw is None or (shape == "1d" and raw.ndim != 1) or raw.dtype.kind not in "iuf":
+        if numbers is not None:
+            raise InputError(numbers.format(name=name, values=values), param=name)
+        if raw is None:
+            what = "values numpy cannot read as an array"
+        else:
+            what = f"shape {raw.shape}" if raw.ndim != 1 else f"{raw.dtype} values"
         raise InputError(
             f"{name} must be a one-dimensional array of numbers (got {what})", param=name
         )
     arr = np.asarray(raw, dtype=np.float64)
-    ok = np.isfinite(arr) if finite else np.ones(arr.shape, dtype=bool)
+    if shape == "flat":
+        arr = arr.ravel()
+    if empty is not None and arr.size == 0:
+        raise InputError(f"{name} is empty: {empty}", param=name)
+    if finite:
+        ok = np.isfinite(arr)
+    else:
+        ok = np.ones(arr.shape, dtype=bool) if nan else ~np.isnan(arr)
     if least is not None:
         ok = ok & (arr >= least)
-    bad = np.flatnonzero(~ok)
-    if bad.size:
+    if rule is None:
         rule = "finite" if finite else "a number"
         if least is not None:
             rule += f" and >= {least:g}"
-        i = int(bad[0])
-        raise InputError(f"{name}[{i}] must be {rule} (got {arr[i]:g})", param=name)
+    if ok.all() and most_usd is not None:
+        ok, rule = ~(arr > most_usd), f"at most {most_usd:.0e} USD"
+    if not ok.all():
+        i = tuple(int(k) for k in np.argwhere(~ok)[0])
+        where = f"[{', '.join(map(str, i))}]" if i else ""
+        raise InputError(f"{name}{where} must be {rule} (got {arr[i]:g})", param=name)
     return arr

@@ -27,6 +27,17 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w\-.]){re.escape(name)}(?![\w\-]|\.\w)")
 
 
+def _names(message: str, name: str) -> bool:
+    """Whether ``message`` names ``name``: as a word, or as a field of its owner.
+
+    ``PositionBook.size[1] must be ...`` names ``size``; the command line does not
+    show a qualified name as a flag (:meth:`InputError.for_flags` replaces words only).
+    """
+    if _name_pattern(name).search(message):
+        return True
+    return re.search(rf"\b[A-Za-z_]\w*\.{re.escape(name)}(?![\w\-]|\.\w)", message) is not None
+
+
 class InputError(LiqcascadeError, ValueError):
     """Bad input that the user can fix: file, row, column or parameter named in the message.
 
@@ -34,8 +45,9 @@ class InputError(LiqcascadeError, ValueError):
     ----------
     message : str
         What is wrong, naming where. With ``param``, the message names the parameter
-        by its library name as a word (``"as_of must be ..."``); if it does not, the
-        names are prefixed (``"as_of: ..."``).
+        by its library name as a word (``"as_of must be ..."``) or as a field of its
+        owner (``"PositionBook.size[1] must be ..."``); if it does not, the names are
+        prefixed (``"as_of: ..."``).
     file : str, optional
         The file at fault; when given and not already in ``message`` it is prefixed.
     row : int, optional
@@ -62,7 +74,7 @@ class InputError(LiqcascadeError, ValueError):
     ) -> None:
         params = (param,) if isinstance(param, str) else tuple(param or ())
         body = message
-        if params and not any(_name_pattern(p).search(body) for p in params):
+        if params and not any(_names(body, p) for p in params):
             body = f"{'/'.join(params)}: {body}"
         prefix = ""
         if file is not None and not message.startswith(str(file)):

@@ -23,7 +23,7 @@ from liqcascade.cascade import (
     simulate_cascade,
     simulate_clock,
 )
-from liqcascade.cascade._clock import default_grid
+from liqcascade.cascade._clock import LiquidityParams, default_grid
 from liqcascade.cascade._kernels import N_GRID
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook
@@ -265,3 +265,10 @@ def test_next_wave_refuses_a_range_below_the_price_resolution(
     assert e.value.param == "max_distance"
     fine = next_wave_levels(pos, stops, 3000.0, max_distance=1e-11, direction=direction)
     assert fine.frame["level"].is_unique and len(fine.frame) >= 1
+
+
+# checks20 ------------------------------------------------------------------------------
+def test_liquidity_params_name_each_parameter() -> None:
+    with pytest.raises(InputError, match=r"^venue_share must be in \(0, 1\]") as e:
+        LiquidityParams(venue_share=2.0)
+    assert e.value.param == "venue_share"

@@ -136,7 +136,7 @@ def test_a_naive_path_is_read_as_utc() -> None:
     np.testing.assert_allclose(b.book, a.book, rtol=1e-12)
 
 
-@pytest.mark.parametrize("p0", [NAN, INF, 0.0, -3864.76])
+@pytest.mark.parametrize("p0", [NAN, INF, 0.0, -3864.76, 1e300])
 def test_eth_shock_path_refuses_a_start_price_that_is_not_positive(p0: float) -> None:
     with pytest.raises(InputError, match="p0 must be") as e:
         eth_shock_path(p0, -0.2)

@@ -7,14 +7,16 @@ per venue before a single round ran.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
 from liqcascade.cascade import LiquidityParams
-from liqcascade.contagion import build_setup, load_config, simulate_contagion
+from liqcascade.contagion import Link, build_setup, load_config, simulate_contagion
 from liqcascade.errors import InputError
 
+NAN = math.nan
 CFG = Path(__file__).resolve().parents[1] / "data" / "contagion" / "two_venues.toml"
 
 
@@ -38,3 +40,25 @@ def test_clocked_rounds_beyond_the_memory_are_refused(monkeypatch: pytest.Monkey
     # unclocked, a large count costs nothing: the loop ends when nothing moves
     r = simulate_contagion(setup.venues, shock_venue="a", shock=-0.06, max_rounds=10**9)
     assert r.hit_max_rounds is False and r.rounds < 10**9
+
+
+@pytest.mark.parametrize(
+    ("cost", "message"),
+    [(1e300, "link a-b: cost must be a fraction in [0, 1) (got 1e+300; capacity_usd 0 makes "
+             "the venues independent)"),
+     (5.0, "link a-b: cost must be a fraction in [0, 1) (got 5; for 5 % give 0.05; "
+           "capacity_usd 0 makes the venues independent)"),
+     (NAN, "link a-b: cost must be >= 0 (got nan)"),
+     ("0.001", "link a-b: cost must be >= 0 (got '0.001')")],
+)  # fmt: skip
+def test_a_link_refuses_a_cost_that_is_not_a_fraction(cost: object, message: str) -> None:
+    # checks20: 1e300 (or 5 for 5 %) passed and no unit was ever traded; text raised
+    # TypeError; the errors carried no param
+    with pytest.raises(InputError) as e:
+        Link("a", "b", cost=cost)  # type: ignore[arg-type]
+    assert str(e.value) == message
+    assert e.value.param == "cost"
+    with pytest.raises(InputError, match="capacity_usd must be >= 0") as e:
+        Link("a", "b", capacity_usd=NAN)
+    assert e.value.param == "capacity_usd"
+    assert Link("a", "b", cost=0.5).cost == 0.5

@@ -16,7 +16,11 @@ import pytest
 from liqcascade.errors import InputError
 from liqcascade.margin import (
     VENUES,
+    aave_liquidation,
+    aave_liquidation_price,
+    bankruptcy_price,
     leverage_refusal,
+    liq_price,
     load_tiers,
     margin_from_leverage,
     max_leverage,
@@ -126,3 +130,53 @@ def test_health_factor_refuses_a_threshold_above_one() -> None:
     with pytest.raises(InputError) as e:
         aave_liquidation_price(10.0, 83.0, 17_000.0)
     assert e.value.param == "liq_threshold"
+
+
+# checks20: amounts past any market (1e15 USD, _limits.MAX_USD) ----------------------------
+@pytest.mark.parametrize(
+    ("call", "message", "params"),
+    [(lambda: liq_price("binance", 1, 1e300, 2000.0, 100.0),
+      "size x entry_price must be at most 1e+15 USD (got 2e+303)", ("size", "entry_price")),
+     (lambda: liq_price("bybit", [1, 1], [1.0, 1.0], [2000.0, 1e300], 100.0),
+      "size[1] x entry_price[1] must be at most 1e+15 USD (got 1e+300)", ("size", "entry_price")),
+     (lambda: liq_price("hyperliquid", 1, 1.0, 2000.0, 1e300),
+      "margin must be at most 1e+15 USD (got 1e+300)", ("margin",)),
+     (lambda: bankruptcy_price(-1, 1.0, 2000.0, [10.0, 1e300]),
+      "margin[1] must be at most 1e+15 USD (got 1e+300)", ("margin",)),
+     (lambda: margin_from_leverage(1e300, 2000.0, 10.0),
+      "size x entry_price must be at most 1e+15 USD (got 2e+303)", ("size", "entry_price")),
+     (lambda: max_leverage(1e300),
+      "notional must be at most 1e+15 USD (got 1e+300)", ("notional",)),
+     (lambda: max_leverage_for("binance", "ETHUSDT", [1e3, 1e300]),
+      "notional[1] must be at most 1e+15 USD (got 1e+300)", ("notional",)),
+     (lambda: leverage_refusal("binance", "ETHUSDT", 10.0, 1e300),
+      "notional must be at most 1e+15 USD (got 1e+300)", ("notional",)),
+     (lambda: aave_liquidation_price(10.0, 0.8, 1e300),
+      "debt_usd must be finite and >= 0 and <= 1e+15 (got 1e+300)", ("debt_usd",)),
+     (lambda: aave_liquidation(10.0, 2000.0, 1e300, 1.0, 0.83, 1.05),
+      "debt_amount x debt_price must be at most 1e+15 USD (got 1e+300)",
+      ("debt_amount", "debt_price")),
+     (lambda: aave_liquidation(10.0, 2000.0, 17_000.0, 1.0, 0.83, 1.05, total_debt_usd=1e300),
+      "total_debt_usd must be finite and >= 0 and <= 1e+15 (got 1e+300)", ("total_debt_usd",))],
+    ids=["binance-size", "bybit-entry", "hl-margin", "bankruptcy-margin", "margin-from-leverage",
+         "max-leverage", "max-leverage-for", "leverage-refusal", "aave-price-debt", "aave-debt",
+         "aave-total-debt"],
+)  # fmt: skip
+def test_margin_functions_refuse_amounts_past_any_market(
+    call: object, message: str, params: tuple[str, ...]
+) -> None:
+    # 1e300 came back as a price of 2e300, a bankruptcy price of 1e300, 0x leverage, a
+    # refusal writing the notional out in 301 digits, or 1e300 USD of bad debt
+    with pytest.raises(InputError) as e:
+        call()  # type: ignore[operator]
+    assert str(e.value) == message
+    assert e.value.params == params
+
+
+def test_margin_functions_keep_amounts_up_to_the_limit() -> None:
+    # 1e15 USD of notional and margin are still priced; by hand (Bybit, mmr 0.005):
+    # 2000 - (1e15 - 0.005 x 1e15) / 5e11 = 2000 - 1990 = 10 USD
+    r = liq_price("bybit", 1, 1e15 / 2000.0, 2000.0, 1e15)
+    assert r.liq_price[0] == pytest.approx(10.0, rel=1e-9)
+    np.testing.assert_allclose(margin_from_leverage(5e11, 2000.0, 10.0), [1e14], rtol=1e-12)
+    assert max_leverage(1e15)[0] == 0.0

@@ -14,10 +14,15 @@ LIQ = ("margin", "liq-price", "--side", "long", "--entry", "2000")
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (("--size", "1e12", "--leverage", "2"),
-         "error: --size 1e+12: the notional of 2,000,000,000,000,000 USD exceeds the last "
+        (("--size", "1e9", "--leverage", "2"),
+         "error: --size 1e+09: the notional of 2,000,000,000,000 USD exceeds the last "
          "bracket of the binance tier table (ETHUSDT: up to 1,200,000,000 USD); no such "
          "position can be opened"),
+        # past 1e15 USD no tier table is read (1e300 was written out in 301 digits)
+        (("--size", "1e12", "--leverage", "2"),
+         "error: --size x --entry must be at most 1e+15 USD (got 2e+15)"),
+        (("--size", "1", "--margin", "1e300"),
+         "error: --margin must be at most 1e+15 USD (got 1e+300)"),
         (("--size", "1", "--leverage", "2", "--mmr", "0"),
          "error: --mmr must be a fraction in (0, 1) for binance (got 0)"),
         (("--size", "1", "--leverage", "2", "--mmr", "1"),
@@ -36,7 +41,8 @@ LIQ = ("margin", "liq-price", "--side", "long", "--entry", "2000")
          "error: --size must be a finite number > 0 (got inf)"),
         (("--size", "-1", "--leverage", "2"), "error: --size must be > 0 (got -1)"),
     ],
-    ids=["size-past-table", "mmr-0", "mmr-1", "bybit-mmr-1", "hl-mmr-1", "lev-nan", "lev-inf",
+    ids=["size-past-table", "size-past-any-market", "margin-past-any-market", "mmr-0", "mmr-1",
+         "bybit-mmr-1", "hl-mmr-1", "lev-nan", "lev-inf",
          "margin-inf", "size-inf", "size-neg"],
 )  # fmt: skip
 def test_liq_price_lines(args: tuple[str, ...], line: str) -> None:

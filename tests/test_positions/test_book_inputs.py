@@ -89,3 +89,50 @@ def test_a_reference_price_that_is_no_price_is_refused(ref: float) -> None:
     with pytest.raises(InputError, match=r"^price\[1\] must be a finite price > 0 USD"):
         check_at_price(np.array([1, 1]), np.array([100.0, 100.0]), np.full(2, np.nan),
                        np.array([100.0, ref]), file="f.csv")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kw", "params"),
+    [({"side": np.array([1, 255])}, ("side",)),
+     ({"side": np.ones((2, 1))}, ("side",)),
+     ({"size": np.array(["1", "a"])}, ("size",)),
+     ({"size": [1.0, -1.0]}, ("size",)),
+     ({"entry_price": [100.0]}, ("entry_price",)),
+     ({"margin": [5.0, np.nan]}, ("margin",)),
+     ({"margin": [5.0, 1e300]}, ("margin",)),
+     ({"liq_price": [np.nan, 96.0]}, ("liq_price",)),
+     ({"size": [1.0, 1e300]}, ("size", "entry_price")),
+     ({"account": [1, 2, 3]}, ("account", "opened_ms")),
+     ({"bankruptcy_price": [95.0, np.inf]}, ("bankruptcy_price",))],
+)  # fmt: skip
+def test_position_book_errors_name_their_parameter(
+    kw: dict[str, Any], params: tuple[str, ...]
+) -> None:
+    # checks20: only bankruptcy_price (and its message read "bankruptcy_price:
+    # PositionBook.bankruptcy_price ...") carried one; each message is as it was
+    args = {"side": [1, 1], **_two(), **kw}
+    with pytest.raises(InputError) as e:
+        PositionBook(**args)
+    assert e.value.params == params
+    msg = str(e.value)
+    assert msg.startswith("PositionBook.") and ": PositionBook" not in msg, msg
+    # the command line shows a field of the book (PositionBook.size) as it is, never as
+    # an option's flag (margin liq-price has --size and --margin)
+    assert e.value.for_flags({params[0]: f"--{params[0]}"}) == msg
+
+
+@pytest.mark.parametrize(
+    ("args", "params"),
+    [(([255], [100.0], [1.0]), ("side",)),
+     (([-1, 1], np.array([99.0, "x"], dtype=object), [1.0, 1.0]), ("trigger",)),
+     (([-1, 1], [99.0, 101.0], [1.0, np.nan]), ("size",)),
+     (([-1, 1], [99.0], [1.0, 1.0]), ("trigger",)),
+     (([-1], [3000.0], [1e300]), ("size", "trigger"))],
+)  # fmt: skip
+def test_stop_book_errors_name_their_parameter(
+    args: tuple[Any, ...], params: tuple[str, ...]
+) -> None:
+    with pytest.raises(InputError) as e:
+        StopBook(*args)
+    assert e.value.params == params
+    assert str(e.value).startswith("StopBook.")

@@ -14,7 +14,16 @@ import numpy as np
 import pytest
 
 from liqcascade.errors import InputError
-from liqcascade.protect import max_drawdown, spearman, top_decile_precision, wilson_interval
+from liqcascade.protect import (
+    BacktestSettings,
+    FillModel,
+    RecommendSettings,
+    check_position,
+    max_drawdown,
+    spearman,
+    top_decile_precision,
+    wilson_interval,
+)
 
 NAN, INF = math.nan, math.inf
 
@@ -75,7 +84,6 @@ def test_backtest_settings_refuse_numbers_outside_their_domain(
     kw: dict[str, float], param: str
 ) -> None:
     # each was accepted (NaN fails every comparison) and reached the back-test
-    from liqcascade.protect import BacktestSettings
 
     with pytest.raises(InputError) as e:
         BacktestSettings(**kw)  # type: ignore[arg-type]
@@ -89,7 +97,6 @@ def test_backtest_settings_refuse_numbers_outside_their_domain(
 def test_recommend_settings_refuse_numbers_outside_their_domain(
     kw: dict[str, float], param: str
 ) -> None:
-    from liqcascade.protect import RecommendSettings
 
     with pytest.raises(InputError) as e:
         RecommendSettings(**kw)  # type: ignore[arg-type]
@@ -133,3 +140,26 @@ def test_wilson_interval_refuses_counts_that_are_not_whole(
     assert e.value.param == param
     lo, hi = wilson_interval(np.int64(3), np.int64(10))
     assert 0.0 < lo < 0.3 < hi < 1.0
+
+
+# checks20: the settings' amounts and multiples -------------------------------------
+@pytest.mark.parametrize(
+    ("kw", "param"),
+    [({"beta": NAN}, "beta"), ({"beta": "0.7"}, "beta"), ({"depth_share": -1.0}, "depth_share"),
+     ({"window": INF}, "window"), ({"max_distance": 1.0}, "max_distance"),
+     ({"offset": 1.0}, "offset"), ({"swing_days": 0}, "swing_days")],
+)  # fmt: skip
+def test_fill_model_names_the_parameter_at_fault(kw: dict[str, object], param: str) -> None:
+    # the errors carried no param (and text raised TypeError); the message is as it was
+    with pytest.raises(InputError, match=rf"^FillModel\.{param} must be") as e:
+        FillModel(**kw)  # type: ignore[arg-type]
+    assert e.value.param == param
+
+
+@pytest.mark.parametrize(("size", "entry"), [(1e300, 2500.0), (1.0, 1e300), (1e12, 2500.0)])
+def test_check_position_refuses_a_notional_past_any_market(size: float, entry: float) -> None:
+    # the leverage refusal wrote a 1e300 ETH position's notional out in 301 digits
+    with pytest.raises(InputError, match=r"^size x entry must be at most 1e\+15 USD") as e:
+        check_position("long", entry, size, 5.0)
+    assert e.value.params == ("size", "entry")
+    assert check_position("long", 2500.0, 1e11, 5.0) == 1

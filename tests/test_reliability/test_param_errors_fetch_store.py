@@ -195,6 +195,8 @@ def test_store_errors_name_the_variable_that_chose_it(tmp_path: Path, args: tupl
     ("args", "line"),
     [
         (["--insurance-fund", "-1"], "error: --insurance-fund must be >= 0 (got -1.0)"),
+        (["--insurance-fund", "1e300"],
+         "error: --insurance-fund must be at most 1e+15 USD (got 1e+300)"),
         (["--insurance-fund", "1", "--reserve-buffer", "-0.1"],
          "error: --reserve-buffer must be >= 0 (got -0.1)"),
         (["--insurance-fund", "1", "--liabilities", "-5"],

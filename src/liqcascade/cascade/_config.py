@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from liqcascade._limits import MAX_USD, check_real
 from liqcascade.errors import InputError
 
 __all__ = ["CascadeConfig"]
@@ -41,7 +42,8 @@ class CascadeConfig:
         ``partial_chunk`` of its size, one chunk per round (the round stands for the
         venue's cooldown between chunks), until closed or the cascade ends.
     partial_threshold_usd : float, default 100_000.0
-        Notional (USD, ``size · liq_price``) above which partial liquidation applies.
+        Notional (USD, ``size · liq_price``) above which partial liquidation applies;
+        at most :data:`~liqcascade._limits.MAX_USD` (1e15).
     partial_chunk : float, default 0.2
         Chunk, fraction of the position size (the last chunk takes the rest).
     liquidation_fee : float, default 0.0
@@ -82,11 +84,10 @@ class CascadeConfig:
         check("mark_price_weight", 0.0, 1.0, lo_open=True)
         check("partial_chunk", 0.0, 1.0, lo_open=True)
         check("liquidation_fee", 0.0, 1.0)
-        if not (math.isfinite(self.partial_threshold_usd) and self.partial_threshold_usd >= 0):
-            raise InputError(
-                f"partial_threshold_usd must be >= 0 (got {self.partial_threshold_usd})",
-                param="partial_threshold_usd",
-            )
+        check_real(  # 1e300 and text passed
+            self.partial_threshold_usd, "partial_threshold_usd", least=0.0, most=MAX_USD,
+            unit=" USD",
+        )  # fmt: skip
         mr = self.max_rounds
         if mr is not None and (
             isinstance(mr, bool) or not isinstance(mr, numbers.Integral) or mr < 1

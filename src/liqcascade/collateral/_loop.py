@@ -376,7 +376,7 @@ def eth_shock_path(
     Parameters
     ----------
     p0 : float
-        ETH price at the start, USD.
+        ETH price at the start, USD, > 0 and at most :data:`~liqcascade._limits.MAX_USD`.
     shock : float
         Total fall, fraction in (-1, 0) (-0.2 is a 20 % fall).
     start : datetime-like, default 2025-10-10 21:00 UTC
@@ -397,8 +397,11 @@ def eth_shock_path(
         For a ``p0`` that is not a finite price > 0, a ``shock`` or ``fall_min`` out of
         range, or a ``total_min`` that is not a whole number or too long for the memory.
     """
-    if not (_finite(p0) and p0 > 0):
-        raise InputError(f"p0 must be a finite price > 0 USD (got {p0!r})", param="p0")
+    if not (_finite(p0) and 0 < p0 <= MAX_USD):  # 1e300 passed
+        raise InputError(
+            f"p0 must be a finite price > 0 USD, at most {MAX_USD:.0e} USD (got {p0!r})",
+            param="p0",
+        )
     if not -1 < shock < 0:
         raise InputError(f"shock must be in (-1, 0) (got {shock})", param="shock")
     for name, value in (("fall_min", fall_min), ("total_min", total_min)):

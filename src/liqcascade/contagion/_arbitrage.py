@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from liqcascade._limits import check_real, real_number
 from liqcascade.contagion._venue import VenueState
 from liqcascade.errors import InputError
 
@@ -21,7 +22,9 @@ class Link:
         Venue names (the link is symmetric: flow goes from the cheap to the rich one).
     cost : float, default 0.0
         Round-trip cost of the arbitrage (fees, funding, transfer), fraction of
-        price: a unit is traded only while ``sell_price > buy_price · (1 + cost)``.
+        price in [0, 1): a unit is traded only while ``sell_price > buy_price · (1 +
+        cost)`` (a venue twice another's price is no market: 1 or more is refused as a
+        percent given for a fraction).
     capacity_usd : float, default inf
         Most notional (USD at the buy prices) arbitrageurs move across this pair in
         one round (balance sheet, inventory on each venue, transfer limits). 0 makes
@@ -36,11 +39,19 @@ class Link:
     def __post_init__(self) -> None:
         if self.a == self.b:
             raise InputError(f"link {self.a!r}-{self.b!r}: a venue cannot link to itself")
-        if not (math.isfinite(self.cost) and self.cost >= 0):
-            raise InputError(f"link {self.a}-{self.b}: cost must be >= 0 (got {self.cost})")
-        if not (self.capacity_usd >= 0):
+        cost = check_real(self.cost, "cost", least=0.0, label=f"link {self.a}-{self.b}: cost")
+        if cost >= 1:  # a percent given for a fraction; 1e300 passed
+            hint = f"; for {cost:g} % give {cost / 100:g}" if cost < 100 else ""
             raise InputError(
-                f"link {self.a}-{self.b}: capacity_usd must be >= 0 (got {self.capacity_usd})"
+                f"link {self.a}-{self.b}: cost must be a fraction in [0, 1) (got {cost:g}{hint}; "
+                "capacity_usd 0 makes the venues independent)",
+                param="cost",
+            )
+        cap = real_number(self.capacity_usd)
+        if cap is None or not cap >= 0:
+            raise InputError(
+                f"link {self.a}-{self.b}: capacity_usd must be >= 0 (got {self.capacity_usd})",
+                param="capacity_usd",
             )
 
 

@@ -31,8 +31,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import MAX_USD
 from liqcascade._typing import BoolArray, FloatArray
 from liqcascade.errors import InputError
+from liqcascade.margin._inputs import _check_usd
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -52,7 +54,7 @@ _ALIASES = {"ETH": "WETH", "BTC": "WBTC"}
 def _arr(x: Any, name: str, *, positive: bool = False, at_most: float | None = None) -> FloatArray:
     a = np.asarray(x, dtype=np.float64)
     bad = ~np.isfinite(a) | ((a <= 0) if positive else (a < 0))
-    if at_most is not None:  # a fraction: a threshold or a share above 1 is a percent
+    if at_most is not None:  # a fraction above 1 is a percent; an amount past MAX_USD
         bad |= a > at_most
     if np.any(bad):
         first = np.argwhere(bad)[0]
@@ -205,8 +207,8 @@ def aave_liquidation_price(
     """
     c = _arr(collateral_amount, "collateral_amount", positive=True)
     lt = _arr(liq_threshold, "liq_threshold", positive=True, at_most=1.0)
-    debt = _arr(debt_usd, "debt_usd")
-    other = _arr(other_weighted_collateral_usd, "other_weighted_collateral_usd")
+    debt = _arr(debt_usd, "debt_usd", at_most=MAX_USD)
+    other = _arr(other_weighted_collateral_usd, "other_weighted_collateral_usd", at_most=MAX_USD)
     return np.atleast_1d(np.maximum((debt - other) / (c * lt), 0.0))
 
 
@@ -369,11 +371,14 @@ def aave_liquidation(
     )
     coll_usd = c * cp
     debt_usd = d * dp
+    _check_usd(coll_usd.ravel(), "collateral_amount{i} x collateral_price{i}",
+               ("collateral_amount", "collateral_price"))  # fmt: skip
+    _check_usd(debt_usd.ravel(), "debt_amount{i} x debt_price{i}", ("debt_amount", "debt_price"))
     tot_debt = debt_usd if total_debt_usd is None else np.broadcast_to(
-        _arr(total_debt_usd, "total_debt_usd"), c.shape
+        _arr(total_debt_usd, "total_debt_usd", at_most=MAX_USD), c.shape
     )  # fmt: skip
     tot_coll = coll_usd if total_collateral_usd is None else np.broadcast_to(
-        _arr(total_collateral_usd, "total_collateral_usd"), c.shape
+        _arr(total_collateral_usd, "total_collateral_usd", at_most=MAX_USD), c.shape
     )  # fmt: skip
     if health_factor is None:
         with np.errstate(divide="ignore", invalid="ignore"):

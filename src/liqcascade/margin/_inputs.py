@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade._limits import MAX_USD
 from liqcascade._typing import FloatArray, Int8Array
 from liqcascade.errors import InputError
 
@@ -70,6 +71,22 @@ def _check(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
         raise InputError(f"{name}[{i}] must be finite and {rule} (got {arr[i]})", param=name)
 
 
+def _check_usd(amount: FloatArray, label: str, param: str | tuple[str, ...]) -> None:
+    """Refuse an amount past :data:`~liqcascade._limits.MAX_USD` (``label`` names it).
+
+    ``label`` is a format of the index: ``"size{i} x entry_price{i}"`` reads ``size x
+    entry_price`` for one position, ``size[2] x entry_price[2]`` in an array.
+    """
+    bad = np.flatnonzero(amount > MAX_USD)  # 1e300 came back as a price of 2e300
+    if bad.size:
+        i = int(bad[0])
+        where = "" if amount.size == 1 else f"[{i}]"
+        raise InputError(
+            f"{label.format(i=where)} must be at most {MAX_USD:.0e} USD (got {amount[i]:g})",
+            param=param,
+        )
+
+
 def position_arrays(
     side: Any, size: Any, entry_price: Any, margin: Any
 ) -> tuple[Int8Array, FloatArray, FloatArray, FloatArray]:
@@ -87,6 +104,8 @@ def position_arrays(
     _check(q, "size", allow_zero=False)
     _check(ep, "entry_price", allow_zero=False)
     _check(m, "margin", allow_zero=True)
+    _check_usd(q * ep, "size{i} x entry_price{i}", ("size", "entry_price"))
+    _check_usd(m, "margin{i}", "margin")
     return s, q, ep, m
 
 
@@ -112,7 +131,8 @@ def margin_from_leverage(size: Any, entry_price: Any, leverage: Any) -> FloatArr
     InputError
         Naming ``size``, ``entry_price`` or ``leverage``: an entry that is not finite
         and > 0 (NaN, inf or a negative size came back as a NaN, inf or negative
-        margin).
+        margin), or a notional ``size * entry_price`` past 1e15 USD
+        (:data:`~liqcascade._limits.MAX_USD`).
     """
     q = np.atleast_1d(np.asarray(size, dtype=np.float64))
     ep = np.atleast_1d(np.asarray(entry_price, dtype=np.float64))
@@ -120,7 +140,9 @@ def margin_from_leverage(size: Any, entry_price: Any, leverage: Any) -> FloatArr
     _check(q.ravel(), "size", allow_zero=False)
     _check(ep.ravel(), "entry_price", allow_zero=False)
     _check(lev.ravel(), "leverage", allow_zero=False)
-    return np.atleast_1d(q * ep / lev)
+    notional = np.atleast_1d(q * ep)
+    _check_usd(notional.ravel(), "size{i} x entry_price{i}", ("size", "entry_price"))
+    return np.atleast_1d(notional / lev)
 
 
 def bankruptcy_price(side: Any, size: Any, entry_price: Any, margin: Any) -> FloatArray:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._limits import MAX_USD, real_array
 from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol, split_symbol
 from liqcascade._typing import FloatArray, IntArray
@@ -43,7 +44,7 @@ _CUM_RTOL = 1e-6
 
 
 def notional_array(notional: Any, name: str = "notional", *, nan_only: bool = False) -> FloatArray:
-    """``notional`` as float64 (its shape kept), each entry finite and >= 0 USD.
+    """``notional`` as float64 (its shape kept), each entry finite, >= 0 and at most 1e15 USD.
 
     Parameters
     ----------
@@ -62,20 +63,17 @@ def notional_array(notional: Any, name: str = "notional", *, nan_only: bool = Fa
     Raises
     ------
     InputError
-        On an entry that is not a number or NaN, or (without ``nan_only``) infinite or
-        negative; naming ``name`` and the index in an array.
+        On an entry that is not a number or NaN, or (without ``nan_only``) infinite,
+        negative or past :data:`~liqcascade._limits.MAX_USD` (1e300 was priced as the
+        last tier, and ``leverage_refusal`` wrote it out in 301 digits); naming ``name``
+        and the index in an array.
     """
-    try:
-        n = np.asarray(notional, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number, USD (got {notional!r})", param=name) from None
-    bad = np.isnan(n) if nan_only else ~(np.isfinite(n) & (n >= 0))
-    if bad.any():
-        first = np.argwhere(bad)[0]
-        where = f"[{', '.join(str(int(i)) for i in first)}]" if n.ndim else ""
-        rule = "a number (USD)" if nan_only else "a finite number >= 0 USD"
-        raise InputError(f"{name}{where} must be {rule} (got {n[tuple(first)]:g})", param=name)
-    return n
+    return real_array(
+        notional, name, finite=not nan_only, nan=False, least=None if nan_only else 0.0,
+        most_usd=None if nan_only else MAX_USD, shape="any", cast=True,
+        rule="a number (USD)" if nan_only else "a finite number >= 0 USD",
+        numbers="{name} must be a number, USD (got {values!r})",
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)

@@ -25,18 +25,24 @@ SELL: int = -1
 BUY: int = 1
 
 
+def _field(label: str) -> str:
+    """The parameter a label is about: ``"PositionBook.size"`` -> ``"size"``."""
+    return label.rsplit(".", 1)[-1]
+
+
 def _f64(x: Any, label: str, what: str = "is not a number") -> FloatArray:
     """``x`` as float64, its entries checked before the cast: text is refused, not cast.
 
     ``np.asarray(["1.5"], dtype=float)`` would read text as a number and ``["a"]`` raise
     numpy's ValueError; an entry that is not a real number (text, None, a complex or a
-    date) is an InputError naming ``label[i]``, the first such entry.
+    date) is an InputError naming ``label[i]``, the first such entry (``param`` the
+    field, :func:`_field`).
     """
     raw = np.asarray(x)
     if raw.dtype.kind not in "biuf":
         for i, v in enumerate(raw.ravel()):
             if isinstance(v, str | bytes) or not isinstance(v, numbers.Real):
-                raise InputError(f"{label}[{i}] {what} (got {str(v)!r})")
+                raise InputError(f"{label}[{i}] {what} (got {str(v)!r})", param=_field(label))
     return np.ascontiguousarray(raw, dtype=np.float64)
 
 
@@ -50,16 +56,20 @@ def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
     """InputError ``label[i] must be rule (got v)`` at the first index where ``ok`` fails."""
     i = _first_bad(ok)
     if i is not None:
-        raise InputError(f"{label}[{i}] must be {rule} (got {values[i]:g})")
+        raise InputError(f"{label}[{i}] must be {rule} (got {values[i]:g})", param=_field(label))
 
 
-def _notional(size: FloatArray, price: FloatArray, label: str) -> None:
-    """InputError where ``size * price`` passes :data:`MAX_USD` (``label`` names both)."""
+def _notional(size: FloatArray, price: FloatArray, label: str, price_name: str) -> None:
+    """InputError where ``size * price`` passes :data:`MAX_USD` (``label`` names both).
+
+    Its ``param`` is ``("size", price_name)``.
+    """
     notional = size * price
     i = _first_bad(notional <= MAX_USD)
     if i is not None:
         raise InputError(
-            f"{label.format(i=i)} must be at most {MAX_USD:.0e} USD (got {notional[i]:g})"
+            f"{label.format(i=i)} must be at most {MAX_USD:.0e} USD (got {notional[i]:g})",
+            param=("size", price_name),
         )
 
 
@@ -86,7 +96,9 @@ def _sides(x: Any, label: str, words: str, allowed: tuple[int, int]) -> Int8Arra
     """
     raw = np.asarray(x)
     if raw.ndim != 1:
-        raise InputError(f"{label} must be one-dimensional (got shape {raw.shape})")
+        raise InputError(
+            f"{label} must be one-dimensional (got shape {raw.shape})", param=_field(label)
+        )
     vals = _f64(raw, label, f"must be {words}")
     _require(np.isin(vals, allowed), vals, label, words)
     return np.ascontiguousarray(vals.astype(np.int8))
@@ -147,7 +159,9 @@ class PositionBook:
         for name in ("size", "entry_price", "margin", "liq_price", "bankruptcy_price"):
             arr = _f64(getattr(self, name), f"PositionBook.{name}")
             if arr.shape != (n,):
-                raise InputError(f"PositionBook.{name} has shape {arr.shape}, expected ({n},)")
+                raise InputError(
+                    f"PositionBook.{name} has shape {arr.shape}, expected ({n},)", param=name
+                )
             object.__setattr__(self, name, arr)
         acc = np.asarray(self.account, dtype=np.int64)
         if acc.size == 0:
@@ -156,7 +170,10 @@ class PositionBook:
         if opened.size == 0:
             opened = np.full(n, -1, dtype=np.int64)
         if acc.shape != (n,) or opened.shape != (n,):
-            raise InputError("PositionBook.account and opened_ms must have one entry per position")
+            raise InputError(
+                "PositionBook.account and opened_ms must have one entry per position",
+                param=("account", "opened_ms"),
+            )
         object.__setattr__(self, "account", acc)
         object.__setattr__(self, "opened_ms", opened)
         for name, rule, ok in (
@@ -175,7 +192,9 @@ class PositionBook:
             np.where(side == LONG, lp < np.inf, lp > 0), lp, "PositionBook.liq_price",
             "< inf for a long (<= 0: never liquidated) and > 0 for a short (inf: never)",
         )  # fmt: skip
-        _notional(self.size, self.entry_price, "PositionBook.size[{i}] x entry_price[{i}]")
+        _notional(
+            self.size, self.entry_price, "PositionBook.size[{i}] x entry_price[{i}]", "entry_price"
+        )
         _require(
             self.margin <= MAX_USD, self.margin, "PositionBook.margin", f"at most {MAX_USD:.0e} USD"
         )
@@ -368,12 +387,14 @@ class StopBook:
         for name, unit in (("trigger", "USD"), ("size", "base units")):
             arr = _f64(getattr(self, name), f"StopBook.{name}")
             if arr.shape != (n,):
-                raise InputError(f"StopBook.{name} has shape {arr.shape}, expected ({n},)")
+                raise InputError(
+                    f"StopBook.{name} has shape {arr.shape}, expected ({n},)", param=name
+                )
             object.__setattr__(self, name, arr)
             _require(
                 np.isfinite(arr) & (arr > 0), arr, f"StopBook.{name}", f"finite and > 0 ({unit})"
             )
-        _notional(self.size, self.trigger, "StopBook.size[{i}] x trigger[{i}]")
+        _notional(self.size, self.trigger, "StopBook.size[{i}] x trigger[{i}]", "trigger")
 
     def __len__(self) -> int:
         return int(self.side.shape[0])

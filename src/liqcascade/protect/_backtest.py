@@ -30,7 +30,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import MAX_HORIZON_DAYS, check_level, check_seed, check_whole
+from liqcascade._limits import (
+    MAX_HORIZON_DAYS,
+    MAX_USD,
+    check_level,
+    check_real,
+    check_seed,
+    check_whole,
+)
 from liqcascade._time import bar_step, to_utc
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
@@ -109,20 +116,20 @@ class FillModel:
     swing_days: int = 7
 
     def __post_init__(self) -> None:
-        for nm in ("beta", "depth_share"):
-            v = getattr(self, nm)
-            if not (math.isfinite(v) and v > 0):
-                raise InputError(f"FillModel.{nm} must be > 0 (got {v})")
-        for nm in ("round_mass", "swing_mass", "offset", "window"):
-            v = getattr(self, nm)
-            if not (math.isfinite(v) and v >= 0):
-                raise InputError(f"FillModel.{nm} must be >= 0 (got {v})")
+        for nm in ("beta", "depth_share", "round_mass", "swing_mass", "offset", "window"):
+            strict = nm in ("beta", "depth_share")  # text raised TypeError
+            check_real(getattr(self, nm), nm, least=0.0, strict=strict, label=f"FillModel.{nm}")
         if not 0 < self.max_distance < 1:
-            raise InputError(f"FillModel.max_distance must be in (0, 1) (got {self.max_distance})")
+            raise InputError(
+                f"FillModel.max_distance must be in (0, 1) (got {self.max_distance})",
+                param="max_distance",
+            )
         if self.offset >= 1:  # a crowd level r·(1 − offset) at or below zero
-            raise InputError(f"FillModel.offset must be < 1 (got {self.offset})")
+            raise InputError(f"FillModel.offset must be < 1 (got {self.offset})", param="offset")
         if self.swing_days < 1:
-            raise InputError(f"FillModel.swing_days must be >= 1 (got {self.swing_days})")
+            raise InputError(
+                f"FillModel.swing_days must be >= 1 (got {self.swing_days})", param="swing_days"
+            )
 
 
 @dataclass(frozen=True)
@@ -186,10 +193,9 @@ class BacktestSettings:
             raise InputError(
                 f"leverage must be in [1, 125] (got {self.leverage})", param="leverage"
             )
-        if not (math.isfinite(self.notional_usd) and self.notional_usd > 0):
-            raise InputError(
-                f"notional_usd must be > 0 (got {self.notional_usd})", param="notional_usd"
-            )
+        check_real(  # 1e300 and text passed
+            self.notional_usd, "notional_usd", least=0.0, strict=True, most=MAX_USD, unit=" USD"
+        )
         if not 0 < self.max_liq_fraction <= 1:  # NaN fails too
             raise InputError(
                 f"max_liq_fraction must be in (0, 1] (got {self.max_liq_fraction})",

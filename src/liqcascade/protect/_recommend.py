@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade._limits import check_whole
+from liqcascade._limits import MAX_USD, check_real, check_whole
 from liqcascade.cascade import simulate_cascade
 from liqcascade.errors import InputError
 from liqcascade.market import MarketSpec, MarketState, estimated_market
@@ -51,6 +51,10 @@ __all__ = [
 
 #: Liquidity models of :func:`expected_slippage` and :func:`recommend_stop`.
 LIQUIDITY: tuple[str, ...] = ("calibrated", "static")
+#: Largest ``k`` of :class:`RecommendSettings`, horizon volatilities: a distance of 1000
+#: sigmas is past the liquidation cap of any asset (ETH's 5-day sigma is about 8 %), and
+#: 1e300 printed the raw distance as a 300-digit percentage in the rationale.
+MAX_K: float = 1000.0
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,8 @@ class RecommendSettings:
         forecast over it.
     k : float, default 1.0
         Stop distance in units of the horizon volatility (1.0: a one-sigma move over
-        the horizon, about 8 % for ETH at a 3.5 % daily volatility and 5 days).
+        the horizon, about 8 % for ETH at a 3.5 % daily volatility and 5 days); at most
+        :data:`MAX_K` (1000).
     vol_source : {"garch", "atr"}
         GJR-GARCH(1,1)-t forecast, or Wilder ATR(14) of daily bars × √horizon.
     band : float, default 0.005
@@ -103,8 +108,7 @@ class RecommendSettings:
                 f"(got {self.horizon_days})",
                 param="horizon_days",
             )
-        if not (math.isfinite(self.k) and self.k > 0):
-            raise InputError(f"k must be > 0 (got {self.k})", param="k")
+        check_real(self.k, "k", least=0.0, strict=True, most=MAX_K)  # 1e300, text, True passed
         if self.vol_source not in ("garch", "atr"):
             raise InputError(
                 f"vol_source must be garch or atr (got {self.vol_source!r})", param="vol_source"
@@ -949,7 +953,8 @@ def check_position(
     Raises
     ------
     InputError
-        Naming the parameter at fault (``param="entry"``, ...).
+        Naming the parameter at fault (``param="entry"``, ...); a notional ``size x
+        entry`` past 1e15 USD (:data:`~liqcascade._limits.MAX_USD`) names both.
     """
     sd = _side(side)
     for nm, v in (("entry", entry), ("size", size), ("leverage", leverage)):
@@ -957,6 +962,11 @@ def check_position(
             raise InputError(f"{nm} must be a finite number (got {v})", param=nm)
         if not float(v) > 0:
             raise InputError(f"{nm} must be > 0 (got {v:g})", param=nm)
+    if float(size) * float(entry) > MAX_USD:  # the margin's refusal wrote 1e300 in 301 digits
+        raise InputError(
+            f"size x entry must be at most {MAX_USD:.0e} USD (got {float(size) * float(entry):g})",
+            param=("size", "entry"),
+        )
     if not 1 <= leverage <= 125:
         raise InputError(f"leverage must be in [1, 125] (got {leverage:g})", param="leverage")
     if liquidity not in LIQUIDITY:

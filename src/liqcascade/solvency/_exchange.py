@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import real_number
+from liqcascade._limits import MAX_USD, check_real, real_number
 from liqcascade._plotly_text import plain
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
@@ -176,7 +176,7 @@ class Exchange:
     positions : PositionBook
         Its users' positions (margins, liquidation and bankruptcy prices).
     insurance_fund : float
-        Insurance fund, USD, >= 0.
+        Insurance fund, USD, >= 0 and at most :data:`~liqcascade._limits.MAX_USD` (1e15).
     reserve_buffer : float, default 0.06
         Extra reserves over liabilities, fraction (0.06 = 6 %), >= 0.
     liquidation_fee : float, default 0.0
@@ -196,10 +196,9 @@ class Exchange:
     mid: float | None = None
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.insurance_fund) and self.insurance_fund >= 0):
-            raise InputError(
-                f"insurance_fund must be >= 0 (got {self.insurance_fund})", param="insurance_fund"
-            )
+        check_real(  # 1e300 and text (numpy's TypeError) passed
+            self.insurance_fund, "insurance_fund", least=0.0, most=MAX_USD, unit=" USD"
+        )
         if not (np.isfinite(self.reserve_buffer) and self.reserve_buffer >= 0):
             raise InputError(
                 f"reserve_buffer must be >= 0 (got {self.reserve_buffer})", param="reserve_buffer"

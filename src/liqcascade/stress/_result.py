@@ -11,10 +11,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import check_level, check_whole
+from liqcascade._limits import check_level, check_whole, real_array
 from liqcascade._plotly_text import plain
 from liqcascade._typing import FloatArray
-from liqcascade.errors import InputError
 from liqcascade.stress._portfolio import Portfolio
 
 __all__ = [
@@ -73,17 +72,10 @@ def loss_array(loss: Any, name: str = "loss") -> FloatArray:
         Empty, not numbers, or an entry NaN or infinite (a NaN loss made the VaR NaN; an
         empty sample raised numpy's IndexError or gave an ES of 0).
     """
-    try:
-        x = np.asarray(loss, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be numbers, USD", param=name) from None
-    if x.size == 0:
-        raise InputError(f"{name} is empty: a VaR or ES needs at least one path", param=name)
-    bad = np.flatnonzero(~np.isfinite(x))
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(f"{name}[{i}] must be a finite number, USD (got {x[i]:g})", param=name)
-    return x
+    return real_array(
+        loss, name, shape="flat", cast=True, rule="a finite number, USD",
+        empty="a VaR or ES needs at least one path", numbers="{name} must be numbers, USD",
+    )  # fmt: skip
 
 
 def value_at_risk(loss: FloatArray, level: float) -> float:

@@ -1,0 +1,84 @@
+"""``_limits.real_array``: the one array checker (checks20).
+
+The margin package's ``notional_array`` and the stress package's ``loss_array`` checked
+arrays with their own copies of its code; they call it now, with options for what
+differs (shape kept or read flat, numpy's cast, an empty sample, their wording). Their
+messages are pinned here as they read before.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from liqcascade._limits import MAX_USD, real_array
+from liqcascade.errors import InputError
+from liqcascade.margin._tiers import notional_array
+from liqcascade.stress._result import loss_array
+
+NAN, INF = math.nan, math.inf
+
+
+@pytest.mark.parametrize(
+    ("value", "nan_only", "message"),
+    [("abc", False, "notional must be a number, USD (got 'abc')"),
+     (NAN, False, "notional must be a finite number >= 0 USD (got nan)"),
+     ([[1.0, 2.0], [3.0, -1.0]], False, "notional[1, 1] must be a finite number >= 0 USD (got -1)"),
+     ([1.0, None], False, "notional[1] must be a finite number >= 0 USD (got nan)"),
+     (np.array(NAN), True, "notional must be a number (USD) (got nan)")],
+)  # fmt: skip
+def test_notional_array_messages_are_as_before(value: Any, nan_only: bool, message: str) -> None:
+    with pytest.raises(InputError) as e:
+        notional_array(value, nan_only=nan_only)
+    assert str(e.value) == message
+    assert e.value.param == "notional"
+
+
+def test_notional_array_keeps_the_shape_and_numpys_cast() -> None:
+    got = notional_array([["1000", True], [2.5, 0]])
+    assert got.shape == (2, 2) and got.dtype == np.float64
+    assert got.tolist() == [[1000.0, 1.0], [2.5, 0.0]]
+    assert notional_array(5.0).shape == ()
+    assert notional_array([-INF, INF], nan_only=True).tolist() == [-INF, INF]  # the clamps
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(["a"], "loss must be numbers, USD"),
+     ([], "loss is empty: a VaR or ES needs at least one path"),
+     ([[1.0, 2.0], [INF, 3.0]], "loss[2] must be a finite number, USD (got inf)")],
+)  # fmt: skip
+def test_loss_array_messages_are_as_before(value: Any, message: str) -> None:
+    with pytest.raises(InputError) as e:
+        loss_array(value)
+    assert str(e.value) == message
+    assert e.value.param == "loss"
+
+
+def test_loss_array_reads_any_shape_flat() -> None:
+    assert loss_array([[1.0, 2.0], [3.0, 4.0]]).tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert loss_array(7.0).tolist() == [7.0]
+
+
+def test_a_ragged_list_is_refused_as_not_numbers() -> None:
+    # numpy's own ValueError ("inhomogeneous shape") escaped before
+    with pytest.raises(InputError, match=r"^x must be a one-dimensional array of numbers") as e:
+        real_array([[1.0, 2.0], [3.0]], "x")
+    assert e.value.param == "x"
+
+
+def test_the_most_usd_option_names_the_first_amount_past_it() -> None:
+    with pytest.raises(InputError) as e:
+        real_array([1.0, 2e15, 1e300], "amounts", least=0.0, most_usd=MAX_USD)
+    assert str(e.value) == "amounts[1] must be at most 1e+15 USD (got 2e+15)"
+    assert real_array([0.0, MAX_USD], "amounts", least=0.0, most_usd=MAX_USD)[1] == MAX_USD
+
+
+def test_nan_false_refuses_nan_and_lets_infinity_pass() -> None:
+    with pytest.raises(InputError, match=r"^x\[1\] must be a number \(got nan\)$"):
+        real_array([INF, NAN], "x", finite=False, nan=False)
+    assert real_array([INF, -INF], "x", finite=False, nan=False).tolist() == [INF, -INF]
+    assert math.isnan(real_array([NAN], "x", finite=False)[0])  # the default lets it pass
