@@ -32,7 +32,8 @@ $(FLOOR_STAMP): pyproject.toml tools/floor-constraints.txt
 	@test -n "$(FLOOR_PY)" || { echo "error: python3.11 is required for the floors (or set FLOOR_PY)" >&2; exit 2; }
 	@test -x $(FLOOR_VENV)/bin/python || $(FLOOR_PY) -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/python -m pip install -q --upgrade pip
-	$(FLOOR_VENV)/bin/python -m pip install -q -c tools/floor-constraints.txt -e '.[dev,live,distributed]'
+	$(FLOOR_VENV)/bin/python -m pip install -q -c tools/floor-constraints.txt \
+		--build-constraint tools/floor-constraints.txt -e '.[dev,live,distributed]'
 	@touch $(FLOOR_STAMP)
 
 venv: $(STAMP)
