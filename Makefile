@@ -15,7 +15,8 @@ JOBS ?= 2
 # The declared dependency floors, tested: a second venv with every direct dependency
 # pinned at its pyproject.toml floor (tools/floor-constraints.txt) on Python 3.11, the
 # floor Python (scipy 1.11.1 has no wheels past 3.11, numpy 1.26.0 none past 3.12). Not part
-# of `make test`.
+# of `make test`. No mypy here: pandas-stubs 3 types against numpy 2's stubs, and at numpy
+# 1.26 mypy reports the stubs' errors (docs/design.md, "Dependency floors").
 FLOOR_PY ?= $(shell command -v python3.11 2>/dev/null)
 FLOOR_VENV := .venv-floor
 FLOOR_STAMP := $(FLOOR_VENV)/.installed-stamp
@@ -31,7 +32,8 @@ $(FLOOR_STAMP): pyproject.toml tools/floor-constraints.txt
 	@test -n "$(FLOOR_PY)" || { echo "error: python3.11 is required for the floors (or set FLOOR_PY)" >&2; exit 2; }
 	@test -x $(FLOOR_VENV)/bin/python || $(FLOOR_PY) -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/python -m pip install -q --upgrade pip
-	$(FLOOR_VENV)/bin/python -m pip install -q -c tools/floor-constraints.txt -e '.[dev,live,distributed]'
+	$(FLOOR_VENV)/bin/python -m pip install -q -c tools/floor-constraints.txt \
+		--build-constraint tools/floor-constraints.txt -e '.[dev,live,distributed]'
 	@touch $(FLOOR_STAMP)
 
 venv: $(STAMP)

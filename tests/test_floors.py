@@ -1,8 +1,9 @@
 """The dependency floors pyproject.toml declares are the pins `make test-floor` tests.
 
-tools/floor-constraints.txt pins every direct dependency at its floor; a floor raised
-(or a dependency added) in one file and not the other would make `make test-floor` test
-versions the package does not claim, or claim versions it never tested.
+tools/floor-constraints.txt pins every direct dependency (and the build backend) at its
+floor; a floor raised (or a dependency added) in one file and not the other would make
+`make test-floor` test versions the package does not claim, or claim versions it never
+tested.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = ROOT / "tools" / "floor-constraints.txt"
-UNFLOORED = {"pandas-stubs"}  # type stubs for mypy, versioned with pandas: no floor
 
 
 def _requirements() -> list[Requirement]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    reqs = list(project["dependencies"])
+    doc = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    project = doc["project"]
+    reqs = list(doc["build-system"]["requires"]) + list(project["dependencies"])
     for extra in project["optional-dependencies"].values():
         reqs += extra
     return [Requirement(r) for r in reqs]
@@ -52,10 +53,12 @@ def pins() -> dict[str, Version]:
 
 
 def test_the_constraints_pin_every_floor_at_its_version() -> None:
-    assert len(floors()) >= 20  # the dependencies, the extras' and dev's were all read
-    assert pins() == floors()
+    got = floors()
+    assert len(got) >= 20  # the dependencies, the extras' and dev's were all read
+    assert {"hatchling", "pandas-stubs", "mypy"} <= set(got)  # build-system's and dev's
+    assert pins() == got
 
 
 def test_every_dependency_has_a_floor() -> None:
     names = {canonicalize_name(r.name) for r in _requirements()}
-    assert names - set(floors()) == UNFLOORED
+    assert set(floors()) == names

@@ -529,7 +529,7 @@ def _row_symbols(df: pd.DataFrame, default: str) -> np.ndarray:
     Binance row (a Hyperliquid row reads its coin); blank cells take ``default``.
     """
     col = _symbol_column(df.columns)
-    if col in (None, "symbol"):
+    if col is None or col == "symbol":
         return _text(df, "symbol", default, upper=True)
     from liqcascade.data import base_asset
 
