@@ -28,9 +28,11 @@ import errno
 import glob
 import json
 import os
+import re
+import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ except ImportError:  # pragma: no cover - Windows: no lock to tell a live writer
 
 __all__ = [
     "STALE_AFTER_S",
+    "TEMP_NAME",
     "check_output_dir",
     "check_output_file",
     "hold_lock",
@@ -287,32 +290,83 @@ def is_stale(path: Path, *, older_than: float = STALE_AFTER_S, duckdb: bool = Fa
     return True
 
 
-def remove_stale(target: Path, suffix: str = ".tmp", **stale: Any) -> list[Path]:
-    """Remove the stale temporary files of ``target`` (``.NAME.*SUFFIX`` beside it).
+TEMP_NAME = r"[a-z0-9_]{8}"
+"""The random part :func:`tempfile.mkstemp` and :func:`tempfile.mkdtemp` put in a name
+(eight of ``a-z``, ``0-9``, ``_``), as a regular expression."""
+
+
+def _remove_path(p: Path) -> None:
+    if p.is_dir():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink()
+
+
+def remove_stale(
+    target: Path,
+    suffix: str = ".tmp",
+    *,
+    middle: str = TEMP_NAME,
+    sep: str = ".",
+    pid_alive: Callable[[int], bool] | None = None,
+    remove: Callable[[Path], object] = _remove_path,
+    **stale: Any,
+) -> list[Path]:
+    """Remove what killed writes of ``target`` left beside it, and only that.
+
+    The one clean-up of every staged write: :func:`staged_file`'s ``.NAME.XXXXXXXX.tmp``
+    (the default), a new store's ``.NAME.PID-XXXXXXXX.partial``, a pol build's tree
+    ``.NAME.pol-build-PID-XXXXXXXX``. A name is ``"." + NAME + sep + middle + suffix``
+    exactly (``middle`` a regular expression): a user's ``.NAME.backup.tmp`` or
+    ``.NAME.old.partial`` is not one. A match is removed only when stale
+    (:func:`is_stale`: no process holds its lock), and never when ``middle``'s ``pid``
+    group is this process's (its own files; probing a DuckDB file it has open would
+    drop DuckDB's lock).
 
     Parameters
     ----------
     target : Path
-        The file the temporary files were staged for.
+        The file or folder the leftovers were staged for.
     suffix : str, default ".tmp"
-        How their names end.
+        How their names end (matched as given).
+    middle : str, default TEMP_NAME
+        Regular expression of what the writer puts between ``NAME + sep`` and
+        ``suffix``; a group named ``pid`` (digits) names the writing process.
+    sep : str, default "."
+        What follows ``NAME`` (matched as given).
+    pid_alive : callable, optional
+        ``pid_alive(pid) -> bool``: also keep a leftover whose ``pid`` runs here (for a
+        folder, whose lock may not be taken on NFS).
+    remove : callable, default: unlink a file, remove a folder's tree
+        How a stale leftover goes (a store's partial takes its ``.wal`` along).
     **stale
         Passed to :func:`is_stale` (``older_than``, ``duckdb``).
 
     Returns
     -------
     list of Path
-        The files removed (a file that could not be removed is left, unnamed).
+        The leftovers removed (one that could not be removed is left, unnamed).
     """
+    name = re.compile(
+        re.escape(f".{target.name}{sep}") + f"(?:{middle})" + re.escape(suffix), re.DOTALL
+    )
     removed = []
-    pattern = f".{glob.escape(target.name)}.*{glob.escape(suffix)}"
-    for p in target.parent.glob(pattern):
-        if is_stale(p, **stale):
-            try:
-                p.unlink()
-            except OSError:
-                continue
-            removed.append(p)
+    for p in target.parent.glob(f".{glob.escape(target.name)}*"):
+        m = name.fullmatch(p.name)
+        if m is None or p.is_symlink():
+            continue
+        pid = int(m["pid"]) if "pid" in name.groupindex and m["pid"] else None
+        if pid == os.getpid():
+            continue
+        # the lock first: where it cannot tell (Windows, no fcntl) no process is asked
+        # (there, os.kill(pid, 0) sends CTRL_C_EVENT)
+        if not is_stale(p, **stale) or (pid_alive and pid is not None and pid_alive(pid)):
+            continue
+        try:
+            remove(p)
+        except OSError:
+            continue
+        removed.append(p)
     return removed
 
 
