@@ -26,6 +26,7 @@ import pandas as pd
 from liqcascade._paths import remove_stale
 from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._funding_units import check_series_funding_units
 from liqcascade.data._kinds import KINDS, Kind
 from liqcascade.data._time import count_gaps, to_utc
 from liqcascade.data._validate import check_conflicts
@@ -417,7 +418,9 @@ class Store:
         Raises
         ------
         InputError
-            Series of one call that disagree, a bad ``$LIQCASCADE_INGEST_CHUNK``, or a
+            Series of one call that disagree, funding rates 100x off
+            (:func:`~liqcascade.data._funding_units.check_funding_units`, judged here for
+            a series not read from a file), a bad ``$LIQCASCADE_INGEST_CHUNK``, or a
             store that cannot be opened or written (disk full, a file-size limit, no
             permission): the message names the store and says whether the rows were
             stored. A failed write stores nothing, and a store file this call created
@@ -429,6 +432,8 @@ class Store:
         if self.read_only:
             raise self._error("opened read-only")
         check_conflicts(list(series))
+        for s in series:  # a series not read from a file has not had its units judged
+            check_series_funding_units(s)
         size = ingest_chunk_rows()
         if after_last is not None and len(after_last) != len(series):
             raise InputError("after_last: one flag per series", param="after_last")
