@@ -12,9 +12,10 @@
   escape, no symlink out of it); an absolute path must exist and be a regular file.
 - :func:`write_atomic`: a file written whole or not at all (a temporary file beside
   it, then a rename), so a failed write leaves what was there.
-- :func:`staged_file` / :func:`is_stale` / :func:`remove_stale`: the temporary file a
-  write stages beside its target (``.NAME.XXXX.tmp``) is locked while written; one a
-  killed write left (no process holds its lock) is removed by the next write to NAME.
+- :func:`stage_beside` / :func:`staged_file` / :func:`is_stale` / :func:`remove_stale`:
+  the temporary file (or folder) a write stages beside its target
+  (``.NAME.XXXXXXXX.tmp``) is locked while written; one a killed write left (no process
+  holds its lock) is removed by the next write to NAME, matched by its exact name.
 - :func:`read_utf8` / :func:`read_json`: a user's text file, or JSON object, read with
   one message per cause (missing, a folder, unreadable, not UTF-8, not JSON with its
   line, not an object, too big), never a traceback.
@@ -54,6 +55,7 @@ __all__ = [
     "read_utf8",
     "remove_stale",
     "resolve_config_path",
+    "stage_beside",
     "staged_file",
     "write_all_atomic",
     "write_atomic",
@@ -370,13 +372,22 @@ def remove_stale(
     return removed
 
 
+def _flock(fd: int, *, wait: bool) -> bool:
+    """Take ``flock``'s exclusive lock on ``fd``; False where it cannot be taken."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except OSError:  # held by another (not waiting), or no locks on this file system
+        return False
+    return True
+
+
 def hold_lock(path: Path) -> int:
     """Open ``path`` (a file or a folder) and hold it locked (``flock``, exclusive).
 
     What :func:`is_stale` looks for: the lock is held until the returned descriptor is
-    closed (or the process ends). -1 where it cannot be taken (no locks here, or a
-    folder on NFS, whose emulated lock needs a file open for writing): the caller's
-    file then has its other guards only.
+    closed (or the process ends). -1 where it cannot be taken (no locks here, another
+    process holds it, or a folder on NFS, whose emulated lock needs a file open for
+    writing): the caller's file then has its other guards only.
 
     Parameters
     ----------
@@ -394,23 +405,60 @@ def hold_lock(path: Path) -> int:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
         return -1
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    if not _flock(fd, wait=False):
         os.close(fd)
         return -1
     return fd
 
 
-def staged_file(path: Path) -> tuple[int, str]:
-    """A new temporary file beside ``path`` (``.NAME.XXXX.tmp``), locked, its fd and name.
+def stage_beside(path: Path, prefix: str | None = None, *, folder: bool = False) -> tuple[int, str]:
+    """A new temporary file (or folder) beside ``path``, held locked: its fd and name.
 
-    Stale ones (:func:`is_stale`) a killed write to ``path`` left are removed first. The
-    file is held locked (``flock``, exclusive) until ``fd`` is closed, so no other
-    write removes it meanwhile; the caller writes it by its name, renames it over
-    ``path`` and closes ``fd`` (or removes it on a failure). Where there are no locks
-    (Windows) ``fd`` is -1, the file already closed: there a file held open can be
-    neither renamed nor removed.
+    The one way a write stages: ``PREFIX`` + eight random characters (:data:`TEMP_NAME`)
+    + ``.tmp`` (a folder: no suffix), made by :mod:`tempfile` and held locked
+    (``flock``, exclusive) until ``fd`` is closed, so no other write's
+    :func:`remove_stale` takes it meanwhile. Where there are no locks (Windows) ``fd``
+    is -1 and the file is closed: there a file held open can be neither renamed nor
+    removed. A file system without locks keeps the file open, unlocked: its age alone
+    protects it (:data:`STALE_AFTER_S`).
+
+    Parameters
+    ----------
+    path : Path
+        The target; its folder must exist.
+    prefix : str, optional
+        The name's start; default ``.NAME.``.
+    folder : bool, default False
+        Stage a folder (:func:`tempfile.mkdtemp`; its lock as :func:`hold_lock` takes it).
+
+    Returns
+    -------
+    tuple of (int, str)
+        The open descriptor holding the lock (-1: none) and the staged path.
+
+    Raises
+    ------
+    OSError
+        The file or folder could not be made.
+    """
+    prefix = f".{path.name}." if prefix is None else prefix
+    if folder:
+        name = tempfile.mkdtemp(prefix=prefix, dir=path.parent)
+        return hold_lock(Path(name)), name
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+    if fcntl is None:
+        os.close(fd)  # no lock to hold, and an open file cannot be renamed on Windows
+        return -1, name
+    _flock(fd, wait=True)
+    return fd, name
+
+
+def staged_file(path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path`` (``.NAME.XXXXXXXX.tmp``), locked: fd and name.
+
+    Stale ones a killed write to ``path`` left are removed first (:func:`remove_stale`),
+    then :func:`stage_beside` makes it. The caller writes it by its name, renames it
+    over ``path`` and closes ``fd`` (or removes it on a failure).
 
     Parameters
     ----------
@@ -429,15 +477,7 @@ def staged_file(path: Path) -> tuple[int, str]:
         The file could not be made.
     """
     remove_stale(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    if fcntl is None:
-        os.close(fd)  # no lock to hold, and an open file cannot be renamed on Windows
-        return -1, tmp
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError:  # a file system without locks: its age alone protects it
-        pass
-    return fd, tmp
+    return stage_beside(path)
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:

@@ -20,7 +20,6 @@ import os
 import shutil
 import stat
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade._paths import TEMP_NAME, hold_lock, read_json, remove_stale, staged_file
+from liqcascade._paths import TEMP_NAME, read_json, remove_stale, stage_beside, staged_file
 from liqcascade.errors import InputError
 
 MAX_USER_BYTES = 1024
@@ -501,15 +500,15 @@ class TreeStage:
         self.option = option
         _remove_stale_stages(self.target)
         prefix = f".{self.target.name}{_STAGE_TAG}{os.getpid()}-"
-        try:
-            self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=self.target.parent))
+        try:  # held locked while it is built: another build's clean-up leaves it
+            self._lock, path = stage_beside(self.target, prefix, folder=True)
         except OSError as exc:
             raise InputError(
                 f"{option}: cannot write in {self.target.parent} ({_why(exc)})",
                 param=_param(option),
             ) from None
+        self.path = Path(path)
         self._done = False
-        self._lock = hold_lock(self.path)  # this build's: its tree is not stale
         # public parts readable as the umask allows; private/ is 0700 below
         umask = os.umask(0)
         os.umask(umask)
