@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -145,29 +147,14 @@ def test_a_short_file_of_a_real_squeeze_is_read(tmp_path: Path) -> None:
 
 
 # -- short windows, the long ones the median missed, both directions ---------------------
-def _bundled_windows(days: int, stride: int) -> list[pd.DataFrame]:
-    """Windows of ``days`` days of every bundled funding series, one every ``stride`` rows."""
-    out = []
-    for name, d in DATASETS.items():
-        if d.kind != "funding":
-            continue
-        df = load(name).reset_index()
-        keys = [c for c in ("venue", "asset") if c in df.columns]
-        for _, g in df.groupby(keys) if keys else [((), df)]:
-            g = g.sort_values("ts")[["ts", "rate", "interval_hours"]]
-            ms = pd.DatetimeIndex(g["ts"]).as_unit("ms").asi8
-            ends = np.searchsorted(ms, ms + days * 86_400_000)
-            full = ms + days * 86_400_000 <= ms[-1] + 3_600_000
-            out += [g.iloc[i : ends[i]] for i in range(0, len(g), stride) if full[i]]
-    return out
-
-
-def _verdict(w: pd.DataFrame, factor: float) -> str:
-    try:
-        warned = check_funding_units(w.assign(rate=w["rate"] * factor), "w")
-    except InputError as exc:
-        return "small" if "too small" in str(exc) else "percent"
-    return "warned" if warned else "accepted"
+def _rates_tool() -> Any:
+    """tools/funding_units_rates.py, whose windows and verdicts docs/data.md's table gives."""
+    path = Path(__file__).resolve().parents[2] / "tools" / "funding_units_rates.py"
+    spec = importlib.util.spec_from_file_location("funding_units_rates", path)
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
 
 
 @pytest.mark.parametrize("days", [1, 3, 7, 30, 90])
@@ -177,18 +164,19 @@ def test_no_bundled_window_is_refused_and_percent_is_caught(days: int) -> None:
     rarely warned about; times 100 (percent read as fractions) it is refused or warned
     about almost always, refused always over 90 days; divided by 100 (fractions read as
     percent) it is refused over 30 days or more in most windows."""
-    windows = _bundled_windows(days, 80)
+    tool = _rates_tool()
+    windows = [w for g in tool.bundled_series().values() for w in tool.windows(g, days, 80)]
     assert len(windows) > 800
-    real = Counter(_verdict(w, 1.0) for w in windows)
-    assert real["percent"] == real["small"] == 0, real
+    real = Counter(tool.verdict(w, 1.0) for w in windows)
+    assert real["refused (percent)"] == real["refused (too small)"] == 0, real
     assert real["warned"] < 0.01 * len(windows), real
-    up = Counter(_verdict(w, 100.0) for w in windows)
-    assert up["percent"] > 0.7 * len(windows), up
+    up = Counter(tool.verdict(w, 100.0) for w in windows)
+    assert up["refused (percent)"] > 0.7 * len(windows), up
     assert up["accepted"] < 0.04 * len(windows), up
-    assert days < 90 or up["percent"] == len(windows)
-    down = Counter(_verdict(w, 0.01) for w in windows)
-    assert down["percent"] == 0
-    assert days < 30 or down["small"] > 0.75 * len(windows), down
+    assert days < 90 or up["refused (percent)"] == len(windows)
+    down = Counter(tool.verdict(w, 0.01) for w in windows)
+    assert down["refused (percent)"] == 0
+    assert days < 30 or down["refused (too small)"] > 0.75 * len(windows), down
 
 
 def test_binance_s_30_day_windows_the_median_missed_are_refused() -> None:
