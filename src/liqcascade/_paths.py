@@ -12,9 +12,10 @@
   escape, no symlink out of it); an absolute path must exist and be a regular file.
 - :func:`write_atomic`: a file written whole or not at all (a temporary file beside
   it, then a rename), so a failed write leaves what was there.
-- :func:`staged_file` / :func:`is_stale` / :func:`remove_stale`: the temporary file a
-  write stages beside its target (``.NAME.XXXX.tmp``) is locked while written; one a
-  killed write left (no process holds its lock) is removed by the next write to NAME.
+- :func:`stage_beside` / :func:`staged_file` / :func:`is_stale` / :func:`remove_stale`:
+  the temporary file (or folder) a write stages beside its target
+  (``.NAME.XXXXXXXX.tmp``) is locked while written; one a killed write left (no process
+  holds its lock) is removed by the next write to NAME, matched by its exact name.
 - :func:`read_utf8` / :func:`read_json`: a user's text file, or JSON object, read with
   one message per cause (missing, a folder, unreadable, not UTF-8, not JSON with its
   line, not an object, too big), never a traceback.
@@ -28,9 +29,11 @@ import errno
 import glob
 import json
 import os
+import re
+import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,7 @@ except ImportError:  # pragma: no cover - Windows: no lock to tell a live writer
 
 __all__ = [
     "STALE_AFTER_S",
+    "TEMP_NAME",
     "check_output_dir",
     "check_output_file",
     "hold_lock",
@@ -51,6 +55,7 @@ __all__ = [
     "read_utf8",
     "remove_stale",
     "resolve_config_path",
+    "stage_beside",
     "staged_file",
     "write_all_atomic",
     "write_atomic",
@@ -287,42 +292,102 @@ def is_stale(path: Path, *, older_than: float = STALE_AFTER_S, duckdb: bool = Fa
     return True
 
 
-def remove_stale(target: Path, suffix: str = ".tmp", **stale: Any) -> list[Path]:
-    """Remove the stale temporary files of ``target`` (``.NAME.*SUFFIX`` beside it).
+TEMP_NAME = r"[a-z0-9_]{8}"
+"""The random part :func:`tempfile.mkstemp` and :func:`tempfile.mkdtemp` put in a name
+(eight of ``a-z``, ``0-9``, ``_``), as a regular expression."""
+
+
+def _remove_path(p: Path) -> None:
+    if p.is_dir():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink()
+
+
+def remove_stale(
+    target: Path,
+    suffix: str = ".tmp",
+    *,
+    middle: str = TEMP_NAME,
+    sep: str = ".",
+    pid_alive: Callable[[int], bool] | None = None,
+    remove: Callable[[Path], object] = _remove_path,
+    **stale: Any,
+) -> list[Path]:
+    """Remove what killed writes of ``target`` left beside it, and only that.
+
+    The one clean-up of every staged write: :func:`staged_file`'s ``.NAME.XXXXXXXX.tmp``
+    (the default), a new store's ``.NAME.PID-XXXXXXXX.partial``, a pol build's tree
+    ``.NAME.pol-build-PID-XXXXXXXX``. A name is ``"." + NAME + sep + middle + suffix``
+    exactly (``middle`` a regular expression): a user's ``.NAME.backup.tmp`` or
+    ``.NAME.old.partial`` is not one. A match is removed only when stale
+    (:func:`is_stale`: no process holds its lock), and never when ``middle``'s ``pid``
+    group is this process's (its own files; probing a DuckDB file it has open would
+    drop DuckDB's lock).
 
     Parameters
     ----------
     target : Path
-        The file the temporary files were staged for.
+        The file or folder the leftovers were staged for.
     suffix : str, default ".tmp"
-        How their names end.
+        How their names end (matched as given).
+    middle : str, default TEMP_NAME
+        Regular expression of what the writer puts between ``NAME + sep`` and
+        ``suffix``; a group named ``pid`` (digits) names the writing process.
+    sep : str, default "."
+        What follows ``NAME`` (matched as given).
+    pid_alive : callable, optional
+        ``pid_alive(pid) -> bool``: also keep a leftover whose ``pid`` runs here (for a
+        folder, whose lock may not be taken on NFS).
+    remove : callable, default: unlink a file, remove a folder's tree
+        How a stale leftover goes (a store's partial takes its ``.wal`` along).
     **stale
         Passed to :func:`is_stale` (``older_than``, ``duckdb``).
 
     Returns
     -------
     list of Path
-        The files removed (a file that could not be removed is left, unnamed).
+        The leftovers removed (one that could not be removed is left, unnamed).
     """
+    name = re.compile(
+        re.escape(f".{target.name}{sep}") + f"(?:{middle})" + re.escape(suffix), re.DOTALL
+    )
     removed = []
-    pattern = f".{glob.escape(target.name)}.*{glob.escape(suffix)}"
-    for p in target.parent.glob(pattern):
-        if is_stale(p, **stale):
-            try:
-                p.unlink()
-            except OSError:
-                continue
-            removed.append(p)
+    for p in target.parent.glob(f".{glob.escape(target.name)}*"):
+        m = name.fullmatch(p.name)
+        if m is None or p.is_symlink():
+            continue
+        pid = int(m["pid"]) if "pid" in name.groupindex and m["pid"] else None
+        if pid == os.getpid():
+            continue
+        # the lock first: where it cannot tell (Windows, no fcntl) no process is asked
+        # (there, os.kill(pid, 0) sends CTRL_C_EVENT)
+        if not is_stale(p, **stale) or (pid_alive and pid is not None and pid_alive(pid)):
+            continue
+        try:
+            remove(p)
+        except OSError:
+            continue
+        removed.append(p)
     return removed
+
+
+def _flock(fd: int, *, wait: bool) -> bool:
+    """Take ``flock``'s exclusive lock on ``fd``; False where it cannot be taken."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except OSError:  # held by another (not waiting), or no locks on this file system
+        return False
+    return True
 
 
 def hold_lock(path: Path) -> int:
     """Open ``path`` (a file or a folder) and hold it locked (``flock``, exclusive).
 
     What :func:`is_stale` looks for: the lock is held until the returned descriptor is
-    closed (or the process ends). -1 where it cannot be taken (no locks here, or a
-    folder on NFS, whose emulated lock needs a file open for writing): the caller's
-    file then has its other guards only.
+    closed (or the process ends). -1 where it cannot be taken (no locks here, another
+    process holds it, or a folder on NFS, whose emulated lock needs a file open for
+    writing): the caller's file then has its other guards only.
 
     Parameters
     ----------
@@ -340,23 +405,60 @@ def hold_lock(path: Path) -> int:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
         return -1
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    if not _flock(fd, wait=False):
         os.close(fd)
         return -1
     return fd
 
 
-def staged_file(path: Path) -> tuple[int, str]:
-    """A new temporary file beside ``path`` (``.NAME.XXXX.tmp``), locked, its fd and name.
+def stage_beside(path: Path, prefix: str | None = None, *, folder: bool = False) -> tuple[int, str]:
+    """A new temporary file (or folder) beside ``path``, held locked: its fd and name.
 
-    Stale ones (:func:`is_stale`) a killed write to ``path`` left are removed first. The
-    file is held locked (``flock``, exclusive) until ``fd`` is closed, so no other
-    write removes it meanwhile; the caller writes it by its name, renames it over
-    ``path`` and closes ``fd`` (or removes it on a failure). Where there are no locks
-    (Windows) ``fd`` is -1, the file already closed: there a file held open can be
-    neither renamed nor removed.
+    The one way a write stages: ``PREFIX`` + eight random characters (:data:`TEMP_NAME`)
+    + ``.tmp`` (a folder: no suffix), made by :mod:`tempfile` and held locked
+    (``flock``, exclusive) until ``fd`` is closed, so no other write's
+    :func:`remove_stale` takes it meanwhile. Where there are no locks (Windows) ``fd``
+    is -1 and the file is closed: there a file held open can be neither renamed nor
+    removed. A file system without locks keeps the file open, unlocked: its age alone
+    protects it (:data:`STALE_AFTER_S`).
+
+    Parameters
+    ----------
+    path : Path
+        The target; its folder must exist.
+    prefix : str, optional
+        The name's start; default ``.NAME.``.
+    folder : bool, default False
+        Stage a folder (:func:`tempfile.mkdtemp`; its lock as :func:`hold_lock` takes it).
+
+    Returns
+    -------
+    tuple of (int, str)
+        The open descriptor holding the lock (-1: none) and the staged path.
+
+    Raises
+    ------
+    OSError
+        The file or folder could not be made.
+    """
+    prefix = f".{path.name}." if prefix is None else prefix
+    if folder:
+        name = tempfile.mkdtemp(prefix=prefix, dir=path.parent)
+        return hold_lock(Path(name)), name
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+    if fcntl is None:
+        os.close(fd)  # no lock to hold, and an open file cannot be renamed on Windows
+        return -1, name
+    _flock(fd, wait=True)
+    return fd, name
+
+
+def staged_file(path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path`` (``.NAME.XXXXXXXX.tmp``), locked: fd and name.
+
+    Stale ones a killed write to ``path`` left are removed first (:func:`remove_stale`),
+    then :func:`stage_beside` makes it. The caller writes it by its name, renames it
+    over ``path`` and closes ``fd`` (or removes it on a failure).
 
     Parameters
     ----------
@@ -375,15 +477,7 @@ def staged_file(path: Path) -> tuple[int, str]:
         The file could not be made.
     """
     remove_stale(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    if fcntl is None:
-        os.close(fd)  # no lock to hold, and an open file cannot be renamed on Windows
-        return -1, tmp
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError:  # a file system without locks: its age alone protects it
-        pass
-    return fd, tmp
+    return stage_beside(path)
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:

@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import importlib.util
+import re
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from clihelpers import run_cli
-from liqcascade.data import read_file
+from liqcascade.data import SeriesFrame, Store, read_file
+from liqcascade.data._funding_units import check_funding_units
 from liqcascade.data._validate import MAX_FUNDING_MEDIAN, MIN_FUNDING_DAYS
 from liqcascade.data.bundled import DATASETS, load
 from liqcascade.errors import InputError
@@ -139,3 +144,106 @@ def test_a_short_file_of_a_real_squeeze_is_read(tmp_path: Path) -> None:
         (s,) = read_file(p, interval="8h")
         assert s.rows == len(rates)
         assert float(s.frame["rate"].max()) == 0.00375
+
+
+# -- short windows, the long ones the median missed, both directions ---------------------
+def _rates_tool() -> Any:
+    """tools/funding_units_rates.py, whose windows and verdicts docs/data.md's table gives."""
+    path = Path(__file__).resolve().parents[2] / "tools" / "funding_units_rates.py"
+    spec = importlib.util.spec_from_file_location("funding_units_rates", path)
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+@pytest.mark.parametrize("days", [1, 3, 7, 30, 90])
+def test_no_bundled_window_is_refused_and_percent_is_caught(days: int) -> None:
+    """Every bundled ETH and BTC funding window (one every 80 rows here; every one in
+    tools/funding_units_rates.py, docs/data.md's table) as stored is never refused and
+    rarely warned about; times 100 (percent read as fractions) it is refused or warned
+    about almost always, refused always over 90 days; divided by 100 (fractions read as
+    percent) it is refused over 30 days or more in most windows."""
+    tool = _rates_tool()
+    windows = [w for g in tool.bundled_series().values() for w in tool.windows(g, days, 80)]
+    assert len(windows) > 800
+    real = Counter(tool.verdict(w, 1.0) for w in windows)
+    assert real["refused (percent)"] == real["refused (too small)"] == 0, real
+    assert real["warned"] < 0.01 * len(windows), real
+    up = Counter(tool.verdict(w, 100.0) for w in windows)
+    assert up["refused (percent)"] > 0.7 * len(windows), up
+    assert up["accepted"] < 0.04 * len(windows), up
+    assert days < 90 or up["refused (percent)"] == len(windows)
+    down = Counter(tool.verdict(w, 0.01) for w in windows)
+    assert down["refused (percent)"] == 0
+    assert days < 30 or down["refused (too small)"] > 0.75 * len(windows), down
+
+
+def test_binance_s_30_day_windows_the_median_missed_are_refused() -> None:
+    """About 2 % of Binance's real 30-day windows in percent had a median |rate| under
+    0.003 (a bear month near zero funding) and were stored 100x too high. They hold rows
+    at exactly 0.01 per 8 h, percent's 0.01 % baseline: refused now."""
+    df = load("eth_funding_2020_2023").reset_index()
+    g = df[df["venue"] == "binance"].sort_values("ts")[["ts", "rate", "interval_hours"]]
+    missed = [
+        w
+        for w in (g.iloc[i : i + 90] for i in range(0, len(g) - 90, 3))
+        if (w["rate"].abs() * 100).median() <= MAX_FUNDING_MEDIAN
+    ]
+    assert len(missed) > 10
+    for w in missed:
+        with pytest.raises(InputError, match=re.escape("percent's 0.01 % baseline")):
+            check_funding_units(w.assign(rate=w["rate"] * 100), "binance.csv")
+
+
+def test_a_day_in_percent_is_refused_and_an_ambiguous_week_warned(tmp_path: Path) -> None:
+    """A day's fetch in percent (three rows at 0.01, the baseline) was read as fractions
+    (under 30 days nothing was judged); a week of percent with a median above 0.005 too.
+    A week with no row at either baseline and a median of 0.002 per 8 h may be a squeeze
+    or percent: read, with a warning that says both."""
+    day = _funding_table(tmp_path / "day.csv", np.array([0.01, 0.01, 0.0123]))
+    with pytest.raises(InputError, match=re.escape("exactly 0.01 per 8 h")):
+        read_file(day)
+    week = _funding_table(tmp_path / "week.csv", _typical(21, 0.008) + 0.0001)
+    with pytest.raises(InputError, match=r"median \|rate\| over 7 days is"):
+        read_file(week)
+    rates = np.round(0.002 * (1 + np.random.default_rng(1).normal(0, 0.1, 21)), 7)
+    (s,) = read_file(_funding_table(tmp_path / "amb.csv", rates))
+    (w,) = [w for w in s.warnings if "funding rates" in w]
+    assert "a squeeze, or rates in percent" in w and "over 7 days" in w
+
+
+def test_coinglass_percent_already_in_fractions_is_refused(tmp_path: Path) -> None:
+    """CoinGlass's funding OHLC is percent, divided by 100; a file of it already in
+    fractions (0.0001 for the baseline) was stored 100x too small without a word."""
+    ts = pd.date_range("2024-12-10", periods=120, freq="8h", tz="UTC")
+    rates = _typical(120, 1e-4)
+    p = tmp_path / "coinglass_ETH_8h_funding_bybit.csv"
+    pd.DataFrame(
+        {"time": ts.asi8 // 10**6, "open": rates, "high": rates, "low": rates, "close": rates}
+    ).to_csv(p, index=False)
+    with pytest.raises(InputError) as e:
+        read_file(p, venue="bybit")
+    assert "100x too small" in str(e.value) and "fractions already" in str(e.value)
+    pd.DataFrame(
+        {"time": ts.asi8 // 10**6, "open": rates * 100, "high": rates * 100,
+         "low": rates * 100, "close": rates * 100}
+    ).to_csv(p, index=False)  # fmt: skip
+    (s,) = read_file(p, venue="bybit")
+    assert s.frame["rate"].median() == pytest.approx(1e-4, rel=0.3)
+
+
+def test_a_series_frame_handed_to_the_store_is_judged(tmp_path: Path) -> None:
+    """A SeriesFrame built by a caller (or a fetch, the watch) went into the store
+    unjudged: a month of percent was stored 100x too high. Store.ingest refuses it,
+    storing nothing; the same rates as fractions are stored."""
+    ts = pd.date_range("2024-03-01", periods=90, freq="8h", tz="UTC")
+    frame = pd.DataFrame({"ts": ts, "rate": _typical(90, 1e-4) * 100, "interval_hours": 8.0})
+    s = SeriesFrame(kind="funding", venue="okx", symbol="ETHUSDT", interval="8h", frame=frame)
+    store = tmp_path / "s.duckdb"
+    with Store(store) as st, pytest.raises(InputError, match="look like percent"):
+        st.ingest([s])
+    assert not store.exists()
+    s.frame = frame.assign(rate=frame["rate"] / 100)
+    with Store(store) as st:
+        assert st.ingest([s]).rows_added == 90

@@ -110,12 +110,12 @@ def test_a_killed_atomic_write_s_temporary_file_is_removed_by_the_next_write(
     removes those no process holds locked and older than a minute (a file just made,
     not yet locked, is left)."""
     target = tmp_path / "summary.json"
-    stale = tmp_path / ".summary.json.k1ll3d.tmp"
+    stale = tmp_path / ".summary.json.k1ll3d00.tmp"
     stale.write_bytes(b"{")
     _aged(stale, 120)
-    fresh = tmp_path / ".summary.json.n0w.tmp"
+    fresh = tmp_path / ".summary.json.n0w00000.tmp"
     fresh.write_bytes(b"{")
-    live = tmp_path / ".summary.json.l1ve.tmp"
+    live = tmp_path / ".summary.json.l1ve0000.tmp"
     live.write_bytes(b"{")
     _aged(live, 120)
     holder = _held(live, "flock")
@@ -144,7 +144,7 @@ def test_an_export_stages_a_locked_tmp_and_removes_a_killed_one_s(
     with Store(store) as s:
         s.ingest(read_file(OI))
     out = tmp_path / f"x{suffix}"
-    killed = tmp_path / f".{out.name}.k1ll3d.tmp"
+    killed = tmp_path / f".{out.name}.k1ll3d00.tmp"
     killed.write_bytes(b"half")
     _aged(killed, 120)
     seen: list[tuple[str, bool]] = []
@@ -169,7 +169,7 @@ def test_a_pol_file_write_removes_a_killed_one_s_tmp(tmp_path: Path) -> None:
     from liqcascade.solvency._pol_io import PRIVATE_FILE_MODE, write_private_file
 
     target = tmp_path / "pol.json"
-    killed = tmp_path / ".pol.json.k1ll3d.tmp"
+    killed = tmp_path / ".pol.json.k1ll3d00.tmp"
     killed.write_bytes(b"{")
     _aged(killed, 120)
     write_private_file(target, b"{}")
@@ -211,7 +211,7 @@ def test_a_live_pol_build_s_tree_elsewhere_is_kept(tmp_path: Path) -> None:
     from liqcascade.solvency._pol_io import TreeStage
 
     target = tmp_path / "tree"
-    other = tmp_path / f".tree.pol-build-{ELSEWHERE}-x1y2"
+    other = tmp_path / f".tree.pol-build-{ELSEWHERE}-x1y2z3w4"
     other.mkdir()
     holder = _held(other, "flock")
     try:
@@ -238,7 +238,7 @@ def test_without_locks_no_process_is_signalled_for_a_pol_tree(
     monkeypatch.setattr(_paths, "fcntl", None)
     signalled: list[int] = []
     monkeypatch.setattr(_pol_io.os, "kill", lambda pid, sig: signalled.append(pid))
-    other = tmp_path / f".tree.pol-build-{ELSEWHERE}-x1y2"
+    other = tmp_path / f".tree.pol-build-{ELSEWHERE}-x1y2z3w4"
     other.mkdir()
     with TreeStage(tmp_path / "tree"):
         pass
@@ -278,3 +278,38 @@ def test_without_locks_a_staged_file_is_not_open_when_renamed(
                   tmp_path / "e.csv")  # fmt: skip
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.txt", "e.csv", "p.bin"]
     assert (tmp_path / "p.bin").read_bytes() == b"secret"
+
+
+def _left(path: Path, folder: bool = False) -> None:
+    """What a killed writer (or a user) left: an unlocked file or folder, 2 minutes old."""
+    if folder:
+        path.mkdir()
+    else:
+        path.write_bytes(b"x")
+    _aged(path, 120)
+
+
+def test_a_user_s_files_beside_the_target_are_never_taken_for_leftovers(tmp_path: Path) -> None:
+    """The clean-up matched ``.NAME.*.tmp``, ``.NAME.*.partial`` and every name starting
+    ``.NAME.pol-build-PID``: a user's ``.s.duckdb.backup.partial`` or
+    ``.summary.json.old.tmp``, unlocked and old, was removed by the next write. Only the
+    names the writers make (tempfile's eight random characters, a PID and token) go."""
+    from liqcascade.solvency._pol_io import TreeStage
+
+    mine = [".summary.json.old.tmp", ".summary.json.my-notes.tmp", ".summary.json.k1ll3d00.tmp.bak",
+            ".s.duckdb.backup.partial", ".s.duckdb.12-abc.partial", ".s.duckdb.1.partial.keep",
+            ".tree.pol-build-x-abcdefgh"]  # fmt: skip
+    for name in mine:
+        _left(tmp_path / name)
+    _left(tmp_path / ".tree.pol-build-12-notes", folder=True)
+    killed = [".summary.json.k1ll3d00.tmp", f".s.duckdb.{ELSEWHERE}-0123abcd.partial"]
+    for name in killed:
+        _left(tmp_path / name)
+    _left(tmp_path / f".tree.pol-build-{ELSEWHERE}-k1ll3d00", folder=True)
+    write_all_atomic({tmp_path / "summary.json": "{}"})
+    with Store(tmp_path / "s.duckdb") as s:
+        s.ingest(read_file(OI))
+    with TreeStage(tmp_path / "tree"):
+        pass
+    kept = {*mine, ".tree.pol-build-12-notes", "summary.json", "s.duckdb"}
+    assert {p.name for p in tmp_path.iterdir()} == kept

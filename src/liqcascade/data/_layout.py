@@ -86,8 +86,9 @@ class Layout:
         (CoinGlass quotes each venue's funding per that venue's own interval).
     percent_rates : bool
         Whether the file gives funding rates in percent, which ``build`` divides by 100
-        (CoinGlass); the others give fractions, and a file of them whose magnitudes are
-        percent's is refused (:func:`~liqcascade.data._validate.check_funding_units`).
+        (CoinGlass); the others give fractions. Either way a series 100x off (percent
+        read as fractions, fractions divided as percent) is refused
+        (:func:`~liqcascade.data._funding_units.check_funding_units`).
     """
 
     name: str

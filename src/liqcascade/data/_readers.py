@@ -500,8 +500,9 @@ def series_from_raw(
                 file=name,
                 param="interval",
             )
-        if kind_name == "funding" and not layout.percent_rates:
-            check_funding_units(f, name, rate_col)
+        units = None
+        if kind_name == "funding":  # CoinGlass's percent too, once divided by 100
+            units = check_funding_units(f, name, rate_col, divided=layout.percent_rates)
         sf = SeriesFrame(
             kind=kind_name,
             venue=v,
@@ -510,7 +511,7 @@ def series_from_raw(
             frame=f.reset_index(drop=True),
             file=name,
             layout=layout.name,
-            warnings=list(warnings),
+            warnings=[*warnings, *([units] if units else [])],
             notes=list(notes),
         )
         out.append(validate(sf, drop_missing=drop_missing))

@@ -10,7 +10,6 @@ store file the failed call created is removed.
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import secrets
@@ -24,9 +23,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from liqcascade._paths import is_stale
+from liqcascade._paths import remove_stale
 from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._funding_units import check_series_funding_units
 from liqcascade.data._kinds import KINDS, Kind
 from liqcascade.data._time import count_gaps, to_utc
 from liqcascade.data._validate import check_conflicts
@@ -418,7 +418,9 @@ class Store:
         Raises
         ------
         InputError
-            Series of one call that disagree, a bad ``$LIQCASCADE_INGEST_CHUNK``, or a
+            Series of one call that disagree, funding rates 100x off
+            (:func:`~liqcascade.data._funding_units.check_funding_units`, judged here for
+            a series not read from a file), a bad ``$LIQCASCADE_INGEST_CHUNK``, or a
             store that cannot be opened or written (disk full, a file-size limit, no
             permission): the message names the store and says whether the rows were
             stored. A failed write stores nothing, and a store file this call created
@@ -430,6 +432,8 @@ class Store:
         if self.read_only:
             raise self._error("opened read-only")
         check_conflicts(list(series))
+        for s in series:  # a series not read from a file has not had its units judged
+            check_series_funding_units(s)
         size = ingest_chunk_rows()
         if after_last is not None and len(after_last) != len(series):
             raise InputError("after_last: one flag per series", param="after_last")
@@ -950,21 +954,20 @@ def _remove_files(path: Path) -> None:
 def _remove_stale_partials(final: Path) -> None:
     """Remove the hidden files of new stores of ``final`` whose ingest was killed.
 
-    ``.NAME.PID-XXXXXXXX.partial`` (with its ``.wal``) that no process has open: DuckDB
-    holds a lock on a database file from the moment it makes it until it closes it
-    (:func:`liqcascade._paths.is_stale`). The lock, not the PID, tells: on a shared
-    volume (NFS, a container with its own PID namespace) a live writer's PID may not
-    exist here, and a killed one's may have been reused. This process's own are left
-    (its locks do not stop it; probing them would drop DuckDB's). POSIX only: elsewhere
-    they stay.
+    ``.NAME.PID-XXXXXXXX.partial`` (``.NAME.PID.partial`` of older versions), with its
+    ``.wal``, that no process has open: DuckDB holds a lock on a database file from the
+    moment it makes it until it closes it (:func:`liqcascade._paths.remove_stale`). The
+    lock, not the PID, tells: on a shared volume (NFS, a container with its own PID
+    namespace) a live writer's PID may not exist here, and a killed one's may have been
+    reused. This process's own are left (its locks do not stop it; probing them would
+    drop DuckDB's). POSIX only: elsewhere they stay.
     """
-    own = f".{final.name}.{os.getpid()}"
-    for p in final.parent.glob(f".{glob.escape(final.name)}.*.partial"):
-        rest = p.name[len(own) :]
-        if p.name.startswith(own) and rest[:1] in ("-", "."):
-            continue
-        if is_stale(p, older_than=0.0, duckdb=True):
-            _remove_files(p)
+    remove_stale(final, ".partial", middle=_PARTIAL_MIDDLE, remove=_remove_files,
+                 older_than=0.0, duckdb=True)  # fmt: skip
+
+
+#: What a new store's hidden file has between ``.NAME.`` and ``.partial``.
+_PARTIAL_MIDDLE = r"(?P<pid>\d+)(?:-[0-9a-f]{8})?"
 
 
 def _differing_warning(s: SeriesFrame, n: int, first: Sequence[tuple[Any, ...]]) -> str:

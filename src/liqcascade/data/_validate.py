@@ -12,6 +12,11 @@ import numpy as np
 import pandas as pd
 
 from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
+from liqcascade.data._funding_units import (
+    MAX_FUNDING_MEDIAN,
+    MIN_FUNDING_DAYS,
+    check_funding_units,
+)
 from liqcascade.data._kinds import KINDS
 from liqcascade.data._time import count_gaps, format_interval, interval_ms, row_ref
 from liqcascade.errors import InputError
@@ -444,64 +449,6 @@ MAX_FUNDING_RATE = 0.05
 it (Binance's widest caps are a few percent per interval, Hyperliquid's 4 % per hour);
 the largest in the bundled data is 0.00375 (0.375 % per 8 h, ETH 2020-2023). A larger
 value is a file of percents read as fractions (1 = 1 %), refused."""
-
-MAX_FUNDING_MEDIAN = 0.003
-"""Largest plausible median ``|rate|`` of a funding file, a fraction per 8 h (0.3 %).
-Real funding is almost always under 0.005 (0.5 %) per 8 h and its median near the 0.0001
-baseline: the highest median of the bundled and test files is about 0.001 (a 2021 Bybit
-sample), a squeeze's rows reach 0.00375. A file in percent read as fractions has its
-median near 0.01 (the 0.01 % baseline): refused by :func:`check_funding_units`."""
-
-MIN_FUNDING_DAYS = 30
-"""Fewest days of rates (rows x their interval) a funding file needs for its median to
-be judged by :func:`check_funding_units`. Over a few days a median cannot tell percent
-from a squeeze: the real ETHUSDT files of 2020-2023 reach a 1-day median of 0.00375 per
-8 h (Gate, 2021-01-04, at the cap) and a 7-day one of 0.003, while the same files read
-as percent go down to 0.0001 over a day; over 30 days the real medians stay under
-0.0019 (Gate, January 2021) and the percent ones above 0.0025."""
-
-
-def check_funding_units(frame: pd.DataFrame, file: str, column: str) -> None:
-    """Refuse funding rates in percent read as fractions (stored 100x too high).
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        One series' canonical rows: ``rate`` (a fraction per interval) and
-        ``interval_hours`` (hours).
-    file : str
-        The file, for the message.
-    column : str
-        The file's column the rates were read from, for the message.
-
-    Raises
-    ------
-    InputError
-        The median of ``|rate|`` per 8 h (an hourly venue's rate times 8) is above
-        :data:`MAX_FUNDING_MEDIAN`: the values look like percent (0.01 for 0.01 %).
-        Judged only for a file of at least :data:`MIN_FUNDING_DAYS` days of rates: a
-        shorter one (a day's fetch in a squeeze) is not refused by its median.
-    """
-    rate = frame["rate"].to_numpy(dtype="float64")
-    hours = frame["interval_hours"].to_numpy(dtype="float64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_8h = np.abs(rate) * 8.0 / hours
-    ok = np.isfinite(per_8h)
-    if hours[ok].sum() < MIN_FUNDING_DAYS * 24.0:
-        return  # too few days for a median to tell (or no rate: validate names the rows)
-    per_8h = per_8h[ok]
-    med = float(np.median(per_8h))
-    if med <= MAX_FUNDING_MEDIAN:
-        return
-    raise InputError(
-        f"{file}: column {column!r}: the rates look like percent, not fractions: their "
-        f"median |rate| is {med:.4g} per 8 h ({med:.2%} per 8 h as a fraction), where real "
-        f"funding is almost always under 0.005 (0.5 %) per 8 h and a file's median under "
-        f"{MAX_FUNDING_MEDIAN:g}; rates are fractions (0.0001 = 0.01 %): divide the column "
-        "by 100 and ingest the file again",
-        file=file,
-    )
-
 
 #: The USD open-interest OHLC columns (``oi_usd`` is the bar's close).
 _OI_OHLC = ("oi_open_usd", "oi_high_usd", "oi_low_usd", "oi_usd")

@@ -20,7 +20,6 @@ import os
 import shutil
 import stat
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade._paths import hold_lock, is_stale, read_json, staged_file
+from liqcascade._paths import TEMP_NAME, read_json, remove_stale, stage_beside, staged_file
 from liqcascade.errors import InputError
 
 MAX_USER_BYTES = 1024
@@ -409,27 +408,26 @@ def _alive(pid: int) -> bool:
 def _remove_stale_stages(target: Path) -> None:
     """Remove temporary trees of builds of ``target`` whose process is gone.
 
-    Gone: its PID does not run here, and no process holds the tree's lock (a build
-    holds it: :class:`TreeStage`). A PID alone does not tell on a shared volume (NFS,
-    a container with its own PID namespace): a live build's PID may not exist here.
-    Where the lock cannot be probed (Windows, a file system without locks) the trees stay.
+    ``.NAME.pol-build-PID-XXXXXXXX`` (and the ``-old`` tree :func:`swap_into_place` set
+    aside). Gone: no process holds the tree's lock (a build holds it:
+    :class:`TreeStage`) and its PID does not run here. A PID alone does not tell on a
+    shared volume (NFS, a container with its own PID namespace): a live build's PID may
+    not exist here. Where the lock cannot be probed (Windows, a file system without
+    locks) the trees stay (:func:`liqcascade._paths.remove_stale`).
     """
-    prefix = f".{target.name}{_STAGE_TAG}"
-    try:
-        entries = list(target.parent.iterdir())
-    except OSError:
-        return
-    for e in entries:
-        if not e.name.startswith(prefix) or not e.is_dir() or e.is_symlink():
-            continue
-        try:
-            pid = int(e.name[len(prefix) :].split("-", 1)[0])
-        except ValueError:
-            continue
-        # the lock first: where it cannot tell (Windows, no fcntl) the tree stays and no
-        # process is signalled (there, os.kill(pid, 0) sends CTRL_C_EVENT)
-        if pid != os.getpid() and is_stale(e, older_than=0.0) and not _alive(pid):
-            shutil.rmtree(e, ignore_errors=True)
+    remove_stale(target, "", sep=_STAGE_TAG, middle=_STAGE_MIDDLE, pid_alive=_alive,
+                 remove=_remove_tree, older_than=0.0)  # fmt: skip
+
+
+def _remove_tree(p: Path) -> None:
+    """A build's tree (a file of that name is not one: left)."""
+    if not p.is_dir():
+        raise NotADirectoryError(p)
+    shutil.rmtree(p)
+
+
+#: What a build's tree has after ``.NAME.pol-build-``: its PID, mkdtemp's random part.
+_STAGE_MIDDLE = rf"(?P<pid>\d+)-{TEMP_NAME}(?:-old)?"
 
 
 _RENAME_NOREPLACE = 1
@@ -502,15 +500,15 @@ class TreeStage:
         self.option = option
         _remove_stale_stages(self.target)
         prefix = f".{self.target.name}{_STAGE_TAG}{os.getpid()}-"
-        try:
-            self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=self.target.parent))
+        try:  # held locked while it is built: another build's clean-up leaves it
+            self._lock, path = stage_beside(self.target, prefix, folder=True)
         except OSError as exc:
             raise InputError(
                 f"{option}: cannot write in {self.target.parent} ({_why(exc)})",
                 param=_param(option),
             ) from None
+        self.path = Path(path)
         self._done = False
-        self._lock = hold_lock(self.path)  # this build's: its tree is not stale
         # public parts readable as the umask allows; private/ is 0700 below
         umask = os.umask(0)
         os.umask(umask)
