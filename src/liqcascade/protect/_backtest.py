@@ -531,7 +531,7 @@ def _depth_and_span(
     from liqcascade.data import load_book_totals
 
     h = hourly if hourly is not None else _load_ohlcv(asset, "1h", store)
-    value = h["volume"] * h["close"]  # traded value per bar, USD
+    value = (h["volume"] * h["close"]).sort_index()  # traded value per bar, USD
     qv30 = value.resample("1D").sum().rolling(30, min_periods=5).mean()
     tot = totals if totals is not None else load_book_totals(asset, "futures", store=store)
     mid = ((tot["bids_usd"] + tot["asks_usd"]) / 2).sort_index()
