@@ -37,6 +37,7 @@ from liqcascade._limits import (
     check_real,
     check_seed,
     check_whole,
+    real_number,
 )
 from liqcascade._time import bar_step, to_utc
 from liqcascade.book import BETA_FUTURES
@@ -119,17 +120,16 @@ class FillModel:
         for nm in ("beta", "depth_share", "round_mass", "swing_mass", "offset", "window"):
             strict = nm in ("beta", "depth_share")  # text raised TypeError
             check_real(getattr(self, nm), nm, least=0.0, strict=strict, label=f"FillModel.{nm}")
-        if not 0 < self.max_distance < 1:
+        md = real_number(self.max_distance)  # text raised TypeError
+        if md is None or not 0 < md < 1:
             raise InputError(
                 f"FillModel.max_distance must be in (0, 1) (got {self.max_distance})",
                 param="max_distance",
             )
         if self.offset >= 1:  # a crowd level r·(1 − offset) at or below zero
             raise InputError(f"FillModel.offset must be < 1 (got {self.offset})", param="offset")
-        if self.swing_days < 1:
-            raise InputError(
-                f"FillModel.swing_days must be >= 1 (got {self.swing_days})", param="swing_days"
-            )
+        # NaN and 2.5 passed "< 1" (the rolling window then raised), text raised TypeError
+        check_whole(self.swing_days, "swing_days", 1, label="FillModel.swing_days")
 
 
 @dataclass(frozen=True)
