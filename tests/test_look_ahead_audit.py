@@ -345,8 +345,10 @@ def test_stop_backtest_fills_before_the_cut_do_not_move(stop_runs: list[pd.DataF
 
 def test_stop_backtest_fill_depth_reads_nothing_later_in_its_day() -> None:
     """The cut above is at midnight, so a leak inside a day is not seen there: the depth
-    at 03:00 must not move when the hours from 12:00 of that day change (a totals day,
-    2025-03-10, and a day before the totals, 2024-06-10, read through the ratio), and
+    at 03:00 must not move when what had not closed by then changes, the hourly bars from
+    the fill's own (03:00) on and the totals bars from that day's 00:00 (it closes at
+    08:00) on (a totals day, 2025-03-10, and a day before the totals, 2024-06-10, read
+    through the ratio), and
     must move when the hours just before 03:00 do (the totals bar that closed at 00:00,
     the hourly volume of 01:00–02:00)."""
     from liqcascade.data import load_book_totals
@@ -358,8 +360,8 @@ def test_stop_backtest_fill_depth_reads_nothing_later_in_its_day() -> None:
     at = pd.DatetimeIndex([d + pd.Timedelta(hours=3) for d in days])
     h2, t2 = hourly.copy(), totals.copy()
     for d in days:
-        h2.loc[(h2.index >= d + pd.Timedelta(hours=12)) & (h2.index < d + DAY), "volume"] *= 3
-        late = (t2.index >= d + pd.Timedelta(hours=12)) & (t2.index < d + DAY)
+        h2.loc[(h2.index >= d + pd.Timedelta(hours=3)) & (h2.index < d + DAY), "volume"] *= 3
+        late = (t2.index >= d) & (t2.index < d + DAY)
         t2.loc[late, ["bids_usd", "asks_usd"]] *= 3
     real = depth_series(at, FillModel(), "ETH", hourly=hourly, totals=totals, store=False)
     moved = depth_series(at, FillModel(), "ETH", hourly=h2, totals=t2, store=False)

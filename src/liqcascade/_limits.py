@@ -418,7 +418,7 @@ def check_level(level: float, name: str = "level") -> float:
     return v
 
 
-def check_whole(value: int, name: str, least: int = 1) -> int:
+def check_whole(value: int, name: str, least: int = 1, *, label: str | None = None) -> int:
     """A count: a whole number (not a bool, not a float) >= ``least``, or InputError.
 
     Parameters
@@ -429,6 +429,8 @@ def check_whole(value: int, name: str, least: int = 1) -> int:
         The parameter's name, for the error and its ``param``.
     least : int, default 1
         The smallest count allowed.
+    label : str, optional
+        How the message names the value (``"FillModel.swing_days"``; default ``name``).
 
     Returns
     -------
@@ -441,7 +443,9 @@ def check_whole(value: int, name: str, least: int = 1) -> int:
         NaN, a bool, text, or a count below ``least``.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-        raise InputError(f"{name} must be a whole number >= {least} (got {value!r})", param=name)
+        raise InputError(
+            f"{label or name} must be a whole number >= {least} (got {value!r})", param=name
+        )
     return int(value)
 
 

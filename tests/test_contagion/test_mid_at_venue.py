@@ -45,3 +45,21 @@ def test_a_time_outside_the_bars_gives_their_span(tmp_path: Path) -> None:
     msg = str(e.value)
     assert "no bundled binance ETH hourly bar at 2031-07-31 20:00 UTC" in msg
     assert "None" not in msg and "→" in msg
+
+
+def test_a_mid_at_before_the_open_interest_names_mid_at(tmp_path: Path) -> None:
+    """A bundled book without ``as_of`` is the market closed by ``mid_at``'s close: one
+    before the open interest's first bar closes is refused naming ``mid_at`` as given (it
+    read ``as_of 2024-06-01T21:00:00+00:00``, a key and a time the config does not hold)."""
+    f = tmp_path / "world.toml"
+    f.write_text(
+        '[shock]\nvenue = "a"\nfraction = -0.05\n\n[[venues]]\nname = "a"\nmid = 3000.0\n'
+        'mid_at = "2024-06-01T20:00:00Z"\nbook = { kind = "bundled" }\n'
+        'positions = { kind = "bundled" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as e:
+        build_setup(load_config(f), "world.toml")
+    msg = str(e.value)
+    assert msg.startswith("world.toml: venues[0].mid_at 2024-06-01 20:00 UTC: "), msg
+    assert "open interest starts 2024-11-22 20:00 UTC" in msg and "21:00" not in msg

@@ -256,3 +256,21 @@ def test_depth_series_matches_its_plain_reference() -> None:
     got = depth_series(at, fm, "ETH", hourly=hourly, totals=totals, store=False)
     want = [_depth_reference(t, hourly, totals) * fm.depth_share for t in at]
     np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_depth_series_reads_an_unsorted_hourly_frame_as_sorted() -> None:
+    """The 30 days' traded value is found by binary search on the bars' times: a frame
+    out of time order (the daily resample it replaced sorted it) gave other depths
+    (up to 3x on these instants) or numpy's TypeError (a reversed frame)."""
+    from liqcascade.data import load_book_totals, load_series
+    from liqcascade.protect import depth_series
+
+    hourly = load_series("ohlcv", asset="ETH", interval="1h", store=False)
+    hourly = hourly[(hourly.index >= "2024-07-01") & (hourly.index < "2025-10-01")]
+    totals = load_book_totals("ETH", "futures", store=False)
+    at = pd.date_range("2024-08-01 05:00", "2025-09-20", freq="5D", tz="UTC")
+    fm = FillModel()
+    want = depth_series(at, fm, "ETH", hourly=hourly, totals=totals, store=False)
+    for shuffled in (hourly.sample(frac=1.0, random_state=1), hourly.iloc[::-1]):
+        got = depth_series(at, fm, "ETH", hourly=shuffled, totals=totals, store=False)
+        np.testing.assert_allclose(got, want, rtol=1e-9)

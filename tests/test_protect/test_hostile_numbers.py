@@ -147,7 +147,12 @@ def test_wilson_interval_refuses_counts_that_are_not_whole(
     ("kw", "param"),
     [({"beta": NAN}, "beta"), ({"beta": "0.7"}, "beta"), ({"depth_share": -1.0}, "depth_share"),
      ({"window": INF}, "window"), ({"max_distance": 1.0}, "max_distance"),
-     ({"offset": 1.0}, "offset"), ({"swing_days": 0}, "swing_days")],
+     ({"offset": 1.0}, "offset"), ({"swing_days": 0}, "swing_days"),
+     # review20: NaN and 2.5 days passed (the back-test's rolling window then raised
+     # pandas' ValueError), text raised TypeError
+     ({"swing_days": NAN}, "swing_days"), ({"swing_days": 2.5}, "swing_days"),
+     ({"swing_days": "3"}, "swing_days"), ({"swing_days": True}, "swing_days"),
+     ({"max_distance": "0.4"}, "max_distance"), ({"max_distance": NAN}, "max_distance")],
 )  # fmt: skip
 def test_fill_model_names_the_parameter_at_fault(kw: dict[str, object], param: str) -> None:
     # the errors carried no param (and text raised TypeError); the message is as it was

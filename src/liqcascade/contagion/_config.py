@@ -386,12 +386,15 @@ def _volume_share(venue: str, at: pd.Timestamp, days: int = 30) -> float:
     return float(usd[venue] / usd["binance"])
 
 
-def _market_state(as_of: str | None, cache: dict[Any, Any], by: pd.Timestamp | None = None) -> Any:
+def _market_state(
+    as_of: str | None, cache: dict[Any, Any], by: pd.Timestamp | None = None, by_key: str = ""
+) -> Any:
     """The estimated ETH market of ``as_of``; without one, the last the data hold by ``by``.
 
     ``by`` is the instant the venue's mid is read (its ``mid_at`` bar's close): a
     store whose open interest runs past it must not give the replay a later book
     (the book after the crash it replays). Without ``as_of`` and ``by``: the last market.
+    ``by_key`` names ``mid_at`` in the error when no open-interest bar closed by ``by``.
     """
     from liqcascade.market import MarketSpec, load_market_inputs, market_from_inputs
 
@@ -400,8 +403,15 @@ def _market_state(as_of: str | None, cache: dict[Any, Any], by: pd.Timestamp | N
         inputs = load_market_inputs("ETH")
         when: Any = as_of
         if as_of is None and by is not None:  # the bars closed by ``by``, at most the last
-            last_close = pd.DatetimeIndex(inputs.open_interest.index)[-1] + pd.Timedelta(hours=4)
-            when = min(by, last_close)
+            oi = pd.DatetimeIndex(inputs.open_interest.index)
+            if by < oi[0] + pd.Timedelta(hours=4):
+                raise InputError(
+                    f"{by_key} {by - pd.Timedelta(hours=1):%Y-%m-%d %H:%M} UTC: the ETH open "
+                    f"interest starts {oi[0]:%Y-%m-%d %H:%M} UTC (a bundled book or positions "
+                    "without as_of is the estimated market closed by mid_at's close): give a "
+                    "later mid_at"
+                )
+            when = min(by, oi[-1] + pd.Timedelta(hours=4))
         cache[key] = market_from_inputs(MarketSpec("ETH", when, depth_scale=1.0), inputs)
     return cache[key]
 
@@ -642,7 +652,7 @@ def build_setup(
             mid = book.mid
         else:
             assert mid is not None
-            ms = _market_state(v.book.as_of, cache, by)
+            ms = _market_state(v.book.as_of, cache, by, f"{key}.mid_at")
             book = ms.recentred_book(mid, scale=share_f)
         if isinstance(v.positions, FilePositions):
             f_pos = resolve_config_path(base, v.positions.path, f"{key}.positions.path")
@@ -654,7 +664,7 @@ def build_setup(
                                 reference_price=ref, reference=ref_name)
                      if v.positions.stops else None)  # fmt: skip
         else:
-            ms = _market_state(v.positions.as_of, cache, by)
+            ms = _market_state(v.positions.as_of, cache, by, f"{key}.mid_at")
             assert mid is not None
             pos, st = _rebase(ms, mid, share_f / BINANCE_BOOK_SHARE)
             pos = reprice(pos, v.positions.margin_rules)

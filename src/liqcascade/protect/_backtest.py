@@ -37,6 +37,7 @@ from liqcascade._limits import (
     check_real,
     check_seed,
     check_whole,
+    real_number,
 )
 from liqcascade._time import bar_step, to_utc
 from liqcascade.book import BETA_FUTURES
@@ -119,17 +120,16 @@ class FillModel:
         for nm in ("beta", "depth_share", "round_mass", "swing_mass", "offset", "window"):
             strict = nm in ("beta", "depth_share")  # text raised TypeError
             check_real(getattr(self, nm), nm, least=0.0, strict=strict, label=f"FillModel.{nm}")
-        if not 0 < self.max_distance < 1:
+        md = real_number(self.max_distance)  # text raised TypeError
+        if md is None or not 0 < md < 1:
             raise InputError(
                 f"FillModel.max_distance must be in (0, 1) (got {self.max_distance})",
                 param="max_distance",
             )
         if self.offset >= 1:  # a crowd level r·(1 − offset) at or below zero
             raise InputError(f"FillModel.offset must be < 1 (got {self.offset})", param="offset")
-        if self.swing_days < 1:
-            raise InputError(
-                f"FillModel.swing_days must be >= 1 (got {self.swing_days})", param="swing_days"
-            )
+        # NaN and 2.5 passed "< 1" (the rolling window then raised), text raised TypeError
+        check_whole(self.swing_days, "swing_days", 1, label="FillModel.swing_days")
 
 
 @dataclass(frozen=True)
@@ -531,7 +531,7 @@ def _depth_and_span(
     from liqcascade.data import load_book_totals
 
     h = hourly if hourly is not None else _load_ohlcv(asset, "1h", store)
-    value = h["volume"] * h["close"]  # traded value per bar, USD
+    value = (h["volume"] * h["close"]).sort_index()  # traded value per bar, USD
     qv30 = value.resample("1D").sum().rolling(30, min_periods=5).mean()
     tot = totals if totals is not None else load_book_totals(asset, "futures", store=store)
     mid = ((tot["bids_usd"] + tot["asks_usd"]) / 2).sort_index()
