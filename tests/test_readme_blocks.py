@@ -115,6 +115,12 @@ def test_the_command_line_env_words_and_out_into_the_scratch_folder() -> None:
     assert env == {"LIQCASCADE_STORE": "s.duckdb"}
     assert args == ["liqmap", "backtest", "--out", "/scratch/bt", "--x", "a b"]
     assert rb.command_argv("liqcascade r --out=o.html", Path("/s"))[1] == ["r", "--out=/s/o.html"]
+    # an absolute --out stays inside the scratch folder too
+    assert rb.command_argv("liqcascade r --out /tmp/rep", Path("/s"))[1] == [
+        "r",
+        "--out",
+        "/s/tmp/rep",
+    ]
 
 
 PRINTED = ["head", "a 1.00", "b 2.00 … 3.00", "c", "tail"]

@@ -201,6 +201,12 @@ def why_not_runnable(block: Block) -> str | None:
     return None
 
 
+def _inside(path: str) -> Path:
+    """``path`` relative to a folder: an absolute one without its root (``/tmp/r`` -> ``tmp/r``)."""
+    p = Path(path)
+    return p.relative_to(p.anchor) if p.is_absolute() else p
+
+
 def command_argv(command: str, scratch: Path) -> tuple[dict[str, str], list[str]]:
     """The environment words and the argv after ``liqcascade``, ``--out`` into ``scratch``."""
     words = shlex.split(command, comments=True)
@@ -211,9 +217,9 @@ def command_argv(command: str, scratch: Path) -> tuple[dict[str, str], list[str]
     args = words[1:]
     for k, word in enumerate(args):
         if word == "--out" and k + 1 < len(args):
-            args[k + 1] = str(scratch / args[k + 1])
+            args[k + 1] = str(scratch / _inside(args[k + 1]))
         elif word.startswith("--out="):
-            args[k] = "--out=" + str(scratch / word[6:])
+            args[k] = "--out=" + str(scratch / _inside(word[6:]))
     return env, args
 
 
