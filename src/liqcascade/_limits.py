@@ -512,7 +512,9 @@ def real_array(
     import numpy as np  # not at import: the CLI's start-up reads this module
 
     try:
-        raw = np.asarray(values, dtype=np.float64 if cast else None)
+        raw = np.asarray(values)  # numpy's own dtype: a complex one is refused below
+        if cast and raw.dtype.kind != "c":  # text, bools, None as NaN: numpy's cast
+            raw = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):  # text numpy cannot cast, ragged lists
         raw = None
     if raw is None or (shape == "1d" and raw.ndim != 1) or raw.dtype.kind not in "iuf":

@@ -82,3 +82,11 @@ def test_nan_false_refuses_nan_and_lets_infinity_pass() -> None:
         real_array([INF, NAN], "x", finite=False, nan=False)
     assert real_array([INF, -INF], "x", finite=False, nan=False).tolist() == [INF, -INF]
     assert math.isnan(real_array([NAN], "x", finite=False)[0])  # the default lets it pass
+
+
+@pytest.mark.parametrize("value", [[1 + 2j, 3.0], np.array([1 + 0j]), np.complex64(2.0)])
+def test_numpys_cast_refuses_complex_numbers(value: Any) -> None:
+    # cast=True dropped the imaginary part with numpy's ComplexWarning only (review20)
+    with pytest.raises(InputError) as e:
+        notional_array(value)
+    assert e.value.param == "notional"
