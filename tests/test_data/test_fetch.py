@@ -257,3 +257,16 @@ def test_cli_fetch_bad_options(cli, tmp_path: Path) -> None:
         "yesterday-ish",
     )
     assert r.exit_code == 2 and "--since: not a date" in r.stderr
+
+
+def test_a_fetched_squeeze_is_read_as_the_venue_gives_it() -> None:
+    """ccxt's funding is a fraction by contract: two days at an altcoin's 1 % cap are
+    fetched as they are (judged from the values alone they read as percent)."""
+    fr = [
+        [{"symbol": SYM, "fundingRate": 0.01, "timestamp": T0 + i * 8 * H} for i in range(7)],
+        [],
+    ]
+    since = pd.Timestamp(T0, unit="ms", tz="UTC")
+    r = fetch_series(FakeExchange({"funding": fr}), SYM, "funding", since,
+                     since + pd.Timedelta(days=3), "1h", sleep=lambda s: None)  # fmt: skip
+    assert r.series.units_known and r.series.frame["rate"].tolist() == [0.01] * 7

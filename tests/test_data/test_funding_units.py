@@ -247,3 +247,18 @@ def test_a_series_frame_handed_to_the_store_is_judged(tmp_path: Path) -> None:
     s.frame = frame.assign(rate=frame["rate"] / 100)
     with Store(store) as st:
         assert st.ingest([s]).rows_added == 90
+
+
+def test_a_venue_api_series_is_not_judged_a_squeeze_is_stored(tmp_path: Path) -> None:
+    """A fetch or the watch's poll reads ccxt's unified records, funding a fraction by
+    contract: two days pinned at a 1 % cap (an altcoin's squeeze) are real, and stored;
+    the same rows from a file are refused as percent (the values alone cannot tell)."""
+    ts = pd.date_range("2025-03-01", periods=6, freq="8h", tz="UTC")
+    frame = pd.DataFrame({"ts": ts, "rate": 0.01, "interval_hours": 8.0})
+    kw = {"kind": "funding", "venue": "binance", "symbol": "XUSDT", "interval": "8h"}
+    store = tmp_path / "s.duckdb"
+    with Store(store) as st, pytest.raises(InputError, match="look like percent"):
+        st.ingest([SeriesFrame(**kw, frame=frame.copy())])
+    with Store(store) as st:
+        got = st.ingest([SeriesFrame(**kw, frame=frame.copy(), units_known=True)])
+    assert got.rows_added == 6

@@ -211,6 +211,7 @@ def fetch_series(
         venue=venue,
         symbol=symbol,
         interval=interval if kind != "funding" else None,
+        units_known=True,  # ccxt's unified records: funding a fraction per interval
     )
     return FetchResult(series=fetched[0], pages=pages, retries=retries)
 

@@ -52,6 +52,11 @@ class SeriesFrame:
         Steps longer than the interval (reported, never filled).
     largest_gap : pandas.Timedelta or None
         The longest step.
+    units_known : bool
+        The source's contract fixes the units (a venue's API through ccxt: funding as a
+        fraction per interval), so they are not judged from the values
+        (:func:`~liqcascade.data._funding_units.check_series_funding_units`): a squeeze
+        at a venue's cap is real, however far it looks from a calm market's rates.
     """
 
     kind: str
@@ -66,6 +71,7 @@ class SeriesFrame:
     dropped_rows: list[int] = field(default_factory=list)
     gaps: int = 0
     largest_gap: pd.Timedelta | None = None
+    units_known: bool = False
 
     @property
     def rows(self) -> int:

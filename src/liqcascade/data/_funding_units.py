@@ -210,15 +210,16 @@ def check_series_funding_units(s: SeriesFrame) -> None:
     The readers check a file's rates as they read them; a series built otherwise (a
     fetch, the watch's poll, a caller's own :class:`SeriesFrame`) is checked here, by
     :meth:`~liqcascade.data.Store.ingest` before it writes. The warning, if any, is added
-    to ``s.warnings`` once. Other kinds are left alone.
+    to ``s.warnings`` once. Other kinds, and a series whose ``units_known`` (a venue's API
+    through ccxt: a fetch, the watch's poll), are left alone.
 
     Raises
     ------
     InputError
         As :func:`check_funding_units`, naming ``s.file`` (else the series' label).
     """
-    if s.kind != "funding" or s.frame.empty:
-        return
+    if s.kind != "funding" or s.frame.empty or s.units_known:
+        return  # a venue's API through ccxt: fractions by its contract (a squeeze is real)
     label = s.file or f"{s.venue}/{s.symbol}/{s.interval} funding"
     warning = check_funding_units(s.frame, label)
     if warning is not None and warning not in s.warnings:

@@ -362,11 +362,14 @@ def series_from_raw(
     interval: str | None = None,
     drop_missing: bool = False,
     measure: str | None = None,
+    units_known: bool = False,
 ) -> list[SeriesFrame]:
     """Recognise the layout of a raw frame and return its validated canonical series.
 
     Parameters are those of :func:`read_file`; ``raw`` has normalised column names
     (or positional ones when ``headerless``) and ``name`` labels messages.
+    ``units_known``: the source's contract fixes the units (a venue's API through ccxt),
+    so funding rates are not judged from their values (:class:`SeriesFrame`).
     """
     want = kind_of(kind).name if kind is not None else None
     if interval is not None:
@@ -501,7 +504,7 @@ def series_from_raw(
                 param="interval",
             )
         units = None
-        if kind_name == "funding":  # CoinGlass's percent too, once divided by 100
+        if kind_name == "funding" and not units_known:  # CoinGlass's percent too, ÷ 100
             units = check_funding_units(f, name, rate_col, divided=layout.percent_rates)
         sf = SeriesFrame(
             kind=kind_name,
@@ -513,6 +516,7 @@ def series_from_raw(
             layout=layout.name,
             warnings=[*warnings, *([units] if units else [])],
             notes=list(notes),
+            units_known=units_known,
         )
         out.append(validate(sf, drop_missing=drop_missing))
     return out

@@ -333,8 +333,10 @@ def fast_series(
     frame = pd.DataFrame({"ts": ts, **values})
     frame["_row"] = np.arange(1, len(frame) + 1, dtype=np.int64)
     venue = str(view.id)
+    # units_known: ccxt's unified records give funding as a fraction (a squeeze is real)
     sf = SeriesFrame(kind=kind, venue=venue, symbol=symbol, interval=label, frame=frame,
-                     file=f"{venue}:{symbol}:{kind}", layout=layout)  # fmt: skip
+                     file=f"{venue}:{symbol}:{kind}", layout=layout,
+                     units_known=True)  # fmt: skip
     sf.gaps, sf.largest_gap = count_gaps(ts, label)
     return sf
 
