@@ -22,6 +22,7 @@ import math
 import numbers
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -456,19 +457,26 @@ def real_array(
     finite: bool = True,
     nan: bool = True,
     least: float | None = None,
+    strict: bool = False,
+    most: float | None = None,
     most_usd: float | None = None,
+    valid: Any = None,
     shape: Literal["1d", "any", "flat"] = "1d",
     cast: bool = False,
     empty: str | None = None,
     rule: str | None = None,
     numbers: str | None = None,
+    label: str | None = None,
+    fault: Callable[[str, float], str] | None = None,
 ) -> np.ndarray:
     """``values`` as a float64 array, or InputError naming ``name``.
 
-    Text, a complex number, a bool array or an array of objects is refused (numpy cast
-    text that looks like a number and raised its own ValueError on the rest), and by
-    default a scalar or a table of more than one dimension; so is a non-finite entry
-    when ``finite``, one below ``least`` and one above ``most_usd``.
+    Text, a complex number, a bool or anything else that is not a real number is
+    refused (numpy cast text that looks like a number and raised its own ValueError on
+    the rest); an array of objects is read when each is a real number. By default a
+    scalar or a table of more than one dimension is refused; so is a non-finite entry
+    when ``finite``, one below ``least`` (or at it, ``strict``), one above ``most``, one
+    where ``valid`` is False, and one above ``most_usd``.
 
     Parameters
     ----------
@@ -482,8 +490,16 @@ def real_array(
         Without ``finite``, let NaN pass (False: refuse NaN, let ±inf pass).
     least : float, optional
         The smallest value allowed (``0.0`` for amounts).
+    strict : bool, default False
+        Refuse ``least`` itself (``> least``).
+    most : float, optional
+        The largest value allowed, checked with the rule (``<= most``).
     most_usd : float, optional
-        The largest amount allowed, USD (:data:`MAX_USD` for amounts).
+        The largest amount allowed, USD (:data:`MAX_USD` for amounts), checked once
+        every entry meets the rule (``"at most 1e+15 USD"``).
+    valid : array of bool, optional
+        Entries allowed besides the rule (a mask of the values' shape, e.g. a side in
+        {-1, 1}); ``rule`` then says what it requires.
     shape : {"1d", "any", "flat"}, default "1d"
         One dimension required; any shape, a scalar included, kept (an entry at fault
         is named by all its indices, ``name[1, 0]``); or any shape read flat.
@@ -496,8 +512,16 @@ def real_array(
         What an entry must be, in the error (default from ``finite`` and ``least``:
         ``"finite and >= 0"``).
     numbers : str, optional
-        The error on values that are not numbers, a format of ``name`` and ``values``
-        (default ``"{name} must be a one-dimensional array of numbers (got ...)"``).
+        The error on values that are not numbers, a format of ``name``, ``values`` and
+        (without ``cast``) ``i`` and ``value``, the flat index and the text of the
+        first entry that is not a real number (default ``"{name} must be a
+        one-dimensional array of numbers (got ...)"``).
+    label : str, optional
+        How the messages name the values (``"PositionBook.size"``; default ``name``,
+        which stays the error's ``param``).
+    fault : callable, optional
+        The error on an entry at fault, from its index as text (``"[1, 0]"``, ``""``
+        for a scalar) and its value; replaces ``"LABEL[i] must be RULE (got v)"``.
 
     Returns
     -------
@@ -511,41 +535,78 @@ def real_array(
     """
     import numpy as np  # not at import: the CLI's start-up reads this module
 
+    label = label or name
     try:
         raw = np.asarray(values)  # numpy's own dtype: a complex one is refused below
         if cast and raw.dtype.kind != "c":  # text, bools, None as NaN: numpy's cast
             raw = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):  # text numpy cannot cast, ragged lists
         raw = None
+    first = None  # the first entry that is not a real number (flat index)
+    if raw is not None and raw.dtype.kind == "O":
+        first = next((k for k, v in enumerate(raw.ravel()) if real_number(v) is None), None)
+        if first is None and raw.size:  # real numbers, as objects
+            raw = raw.astype(np.float64)
+    elif raw is not None and raw.dtype.kind not in "iuf":
+        first = 0 if raw.size else None
     if raw is None or (shape == "1d" and raw.ndim != 1) or raw.dtype.kind not in "iuf":
         if numbers is not None:
-            raise InputError(numbers.format(name=name, values=values), param=name)
+            if raw is not None and first is not None:
+                value = str(raw.ravel()[first])
+                msg = numbers.format(name=label, values=values, i=first, value=value)
+            else:
+                msg = numbers.format(name=label, values=values, i=0, value="")
+            raise InputError(msg, param=name)
         if raw is None:
             what = "values numpy cannot read as an array"
         else:
             what = f"shape {raw.shape}" if raw.ndim != 1 else f"{raw.dtype} values"
         raise InputError(
-            f"{name} must be a one-dimensional array of numbers (got {what})", param=name
+            f"{label} must be a one-dimensional array of numbers (got {what})", param=name
         )
     arr = np.asarray(raw, dtype=np.float64)
     if shape == "flat":
         arr = arr.ravel()
     if empty is not None and arr.size == 0:
-        raise InputError(f"{name} is empty: {empty}", param=name)
-    if finite:
-        ok = np.isfinite(arr)
-    else:
-        ok = np.ones(arr.shape, dtype=bool) if nan else ~np.isnan(arr)
-    if least is not None:
-        ok = ok & (arr >= least)
+        raise InputError(f"{label} is empty: {empty}", param=name)
+    ok = _entries_ok(arr, finite=finite, nan=nan, least=least, strict=strict, most=most)
+    if valid is not None:
+        ok = ok & np.asarray(valid, dtype=bool)
     if rule is None:
         rule = "finite" if finite else "a number"
         if least is not None:
-            rule += f" and >= {least:g}"
+            rule += f" and {'>' if strict else '>='} {least:g}"
+        if most is not None:
+            rule += f" and <= {most:g}"
     if ok.all() and most_usd is not None:
         ok, rule = ~(arr > most_usd), f"at most {most_usd:.0e} USD"
     if not ok.all():
         i = tuple(int(k) for k in np.argwhere(~ok)[0])
         where = f"[{', '.join(map(str, i))}]" if i else ""
-        raise InputError(f"{name}{where} must be {rule} (got {arr[i]:g})", param=name)
+        if fault is not None:
+            raise InputError(fault(where, arr[i]), param=name)
+        raise InputError(f"{label}{where} must be {rule} (got {arr[i]:g})", param=name)
     return arr
+
+
+def _entries_ok(
+    arr: np.ndarray,
+    *,
+    finite: bool,
+    nan: bool,
+    least: float | None,
+    strict: bool,
+    most: float | None,
+) -> np.ndarray:
+    """The mask of :func:`real_array`'s rule: finite (or not NaN), above ``least``."""
+    import numpy as np
+
+    if finite:
+        ok = np.isfinite(arr)
+    else:
+        ok = np.ones(arr.shape, dtype=bool) if nan else ~np.isnan(arr)
+    if least is not None:
+        ok = ok & ((arr > least) if strict else (arr >= least))
+    if most is not None:
+        ok = ok & (arr <= most)
+    return ok

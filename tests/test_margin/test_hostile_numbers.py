@@ -180,3 +180,51 @@ def test_margin_functions_keep_amounts_up_to_the_limit() -> None:
     assert r.liq_price[0] == pytest.approx(10.0, rel=1e-9)
     np.testing.assert_allclose(margin_from_leverage(5e11, 2000.0, 10.0), [1e14], rtol=1e-12)
     assert max_leverage(1e15)[0] == 0.0
+
+
+# checks20b: health_factor's values amount x price -------------------------------------
+@pytest.mark.parametrize(
+    ("args", "message", "params"),
+    [(([1e200], [1e200], [0.8], [1.0], [1.0]),
+      "collateral_amounts x collateral_prices must be at most 1e+15 USD (got inf)",
+      ("collateral_amounts", "collateral_prices")),
+     (([[1.0, 1.0], [1.0, 1e300]], [2000.0, 1.0], [0.8, 0.8], [[1.0, 1.0], [1.0, 1.0]],
+       [1.0, 1.0]),
+      "collateral_amounts[1, 1] x collateral_prices[1, 1] must be at most 1e+15 USD (got 1e+300)",
+      ("collateral_amounts", "collateral_prices")),
+     (([10.0], [2000.0], [0.8], [1e300], [1e10]),
+      "debt_amounts x debt_prices must be at most 1e+15 USD (got inf)",
+      ("debt_amounts", "debt_prices"))],
+    ids=["collateral-overflow", "collateral-table", "debt-overflow"],
+)  # fmt: skip
+def test_health_factor_refuses_a_value_past_any_market(
+    args: tuple[object, ...], message: str, params: tuple[str, ...]
+) -> None:
+    # 1e200 x 1e200 overflowed to inf: a health factor of inf (or 0 on the debt side,
+    # liquidatable, or NaN with both), computed without a word
+    from liqcascade.margin import health_factor
+
+    with pytest.raises(InputError) as e:
+        health_factor(*args)
+    assert str(e.value) == message
+    assert e.value.params == params
+
+
+def test_health_factor_keeps_values_up_to_the_limit() -> None:
+    # 1e15 USD of collateral at LT 0.8 over 1e14 USD of debt: HF 8 (by hand)
+    from liqcascade.margin import health_factor
+
+    hf = health_factor([5e11], [2000.0], [0.8], [1e14], [1.0])
+    assert float(hf) == pytest.approx(8.0, rel=1e-12)
+
+
+def test_aave_text_is_an_input_error_naming_the_parameter() -> None:
+    # numpy's ValueError ("could not convert string to float") escaped before
+    from liqcascade.margin import health_factor
+
+    with pytest.raises(InputError) as e:
+        health_factor(["ten"], [2000.0], [0.8], [1.0], [1.0])
+    assert str(e.value) == (
+        "collateral_amounts must be a number or an array of numbers (got ['ten'])"
+    )
+    assert e.value.param == "collateral_amounts"

@@ -90,3 +90,26 @@ def test_numpys_cast_refuses_complex_numbers(value: Any) -> None:
     with pytest.raises(InputError) as e:
         notional_array(value)
     assert e.value.param == "notional"
+
+
+# checks20b: margin's _check, Aave's _arr and PositionBook's _f64 / _require call it ---
+def test_an_array_of_real_numbers_as_objects_is_read() -> None:
+    # PositionBook read them (a Fraction, an int among floats); real_array refused them
+    got = real_array(np.array([1, 2.5], dtype=object), "x")
+    assert got.dtype == np.float64 and got.tolist() == [1.0, 2.5]
+    with pytest.raises(InputError, match=r"^x\[1\] is not a number \(got 'None'\)$"):
+        real_array(np.array([1, None], dtype=object), "x",
+                   numbers="{name}[{i}] is not a number (got {value!r})")  # fmt: skip
+
+
+def test_strict_most_valid_label_and_fault() -> None:
+    with pytest.raises(InputError) as e:
+        real_array([1.0, 0.0], "size", least=0.0, strict=True, label="Book.size")
+    assert str(e.value) == "Book.size[1] must be finite and > 0 (got 0)"
+    assert e.value.param == "size"
+    with pytest.raises(InputError, match=r"^x\[1\] must be finite and >= 0 and <= 1 \(got 2\)$"):
+        real_array([0.5, 2.0, -1.0], "x", least=0.0, most=1.0)  # the first at fault
+    with pytest.raises(InputError, match=r"^x\[0\] must be \+1 or -1 \(got 0\)$"):
+        real_array([0.0, 1.0], "x", valid=np.array([False, True]), rule="+1 or -1")
+    with pytest.raises(InputError, match=r"^x\[0, 1\] is -1\.0$"):
+        real_array([[1.0, -1.0]], "x", least=0.0, shape="any", fault=lambda w, v: f"x{w} is {v}")

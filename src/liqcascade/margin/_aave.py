@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import MAX_USD
+from liqcascade._limits import MAX_USD, real_array
 from liqcascade._typing import BoolArray, FloatArray
 from liqcascade.errors import InputError
 from liqcascade.margin._inputs import _check_usd
@@ -52,20 +52,16 @@ _ALIASES = {"ETH": "WETH", "BTC": "WBTC"}
 
 
 def _arr(x: Any, name: str, *, positive: bool = False, at_most: float | None = None) -> FloatArray:
-    a = np.asarray(x, dtype=np.float64)
-    bad = ~np.isfinite(a) | ((a <= 0) if positive else (a < 0))
-    if at_most is not None:  # a fraction above 1 is a percent; an amount past MAX_USD
-        bad |= a > at_most
-    if np.any(bad):
-        first = np.argwhere(bad)[0]
-        where = f"[{', '.join(str(int(i)) for i in first)}]" if a.ndim else ""
-        rule = "> 0" if positive else ">= 0"
-        if at_most is not None:
-            rule += f" and <= {at_most:g}"
-        raise InputError(
-            f"{name}{where} must be finite and {rule} (got {a[tuple(first)]})", param=name
-        )
-    return a
+    """``x`` as float64 (its shape kept), finite and >= 0 (> 0), at most ``at_most``.
+
+    A fraction above 1 is a percent; an amount past ``MAX_USD`` is past any market.
+    """
+    rule = ("> 0" if positive else ">= 0") + ("" if at_most is None else f" and <= {at_most:g}")
+    return real_array(
+        x, name, least=0.0, strict=positive, most=at_most, shape="any", cast=True,
+        numbers="{name} must be a number or an array of numbers (got {values!r})",
+        fault=lambda where, v: f"{name}{where} must be finite and {rule} (got {v})",
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -164,6 +160,13 @@ def health_factor(
         ``Σ coll·price·LT / Σ debt·price`` per account (0-d for one account); ``inf``
         without debt.
 
+    Raises
+    ------
+    InputError
+        Naming the input at fault: an amount, price or threshold that is not a finite
+        number >= 0, a threshold above 1, or a value ``amount x price`` past 1e15 USD
+        (:data:`~liqcascade._limits.MAX_USD`; naming both).
+
     Notes
     -----
     .. math:: HF = \frac{\sum_i c_i p_i LT_i}{\sum_j d_j q_j}
@@ -173,8 +176,13 @@ def health_factor(
     lt = _arr(liq_thresholds, "liq_thresholds", at_most=1.0)
     d = _arr(debt_amounts, "debt_amounts")
     q = _arr(debt_prices, "debt_prices")
-    weighted = np.sum(c * p * lt, axis=-1)
-    debt = np.sum(d * q, axis=-1)
+    with np.errstate(over="ignore"):  # 1e200 x 1e200 came back as inf, HF 0 or NaN
+        coll_usd, debt_usd = c * p, d * q
+    _check_usd(coll_usd, "collateral_amounts{i} x collateral_prices{i}",
+               ("collateral_amounts", "collateral_prices"))  # fmt: skip
+    _check_usd(debt_usd, "debt_amounts{i} x debt_prices{i}", ("debt_amounts", "debt_prices"))
+    weighted = np.sum(coll_usd * lt, axis=-1)
+    debt = np.sum(debt_usd, axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         hf = np.where(debt > 0, weighted / np.where(debt > 0, debt, 1.0), np.inf)
     return np.asarray(hf, dtype=np.float64)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade._limits import MAX_USD
+from liqcascade._limits import MAX_USD, real_array
 from liqcascade._typing import FloatArray, Int8Array
 from liqcascade.errors import InputError
 
@@ -60,27 +60,28 @@ def as_side(side: Any, name: str = "side") -> Int8Array:
 
 def _check(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
     """Finite and > 0 (>= 0); the error names ``name`` (``name[i]`` in an array)."""
-    ok = np.isfinite(arr) & ((arr >= 0) if allow_zero else (arr > 0))
-    bad = np.flatnonzero(~ok)
-    if bad.size:
-        rule = ">= 0" if allow_zero else "> 0"
-        i = int(bad[0])
+    rule = ">= 0" if allow_zero else "> 0"
+
+    def fault(where: str, v: float) -> str:
         if arr.size == 1:  # inf and nan fail for not being finite: the message says so
-            what = rule if np.isfinite(arr[i]) else f"a finite number {rule}"
-            raise InputError(f"{name} must be {what} (got {arr[i]:g})", param=name)
-        raise InputError(f"{name}[{i}] must be finite and {rule} (got {arr[i]})", param=name)
+            what = rule if np.isfinite(v) else f"a finite number {rule}"
+            return f"{name} must be {what} (got {v:g})"
+        return f"{name}{where} must be finite and {rule} (got {v})"
+
+    real_array(arr, name, least=0.0, strict=not allow_zero, shape="flat", fault=fault)
 
 
 def _check_usd(amount: FloatArray, label: str, param: str | tuple[str, ...]) -> None:
     """Refuse an amount past :data:`~liqcascade._limits.MAX_USD` (``label`` names it).
 
     ``label`` is a format of the index: ``"size{i} x entry_price{i}"`` reads ``size x
-    entry_price`` for one position, ``size[2] x entry_price[2]`` in an array.
+    entry_price`` for one position, ``size[2] x entry_price[2]`` in an array,
+    ``size[1, 0] ...`` in a table.
     """
-    bad = np.flatnonzero(amount > MAX_USD)  # 1e300 came back as a price of 2e300
+    bad = np.argwhere(amount > MAX_USD)  # 1e300 came back as a price of 2e300
     if bad.size:
-        i = int(bad[0])
-        where = "" if amount.size == 1 else f"[{i}]"
+        i = tuple(int(k) for k in bad[0])
+        where = "" if amount.size == 1 else f"[{', '.join(map(str, i))}]"
         raise InputError(
             f"{label.format(i=where)} must be at most {MAX_USD:.0e} USD (got {amount[i]:g})",
             param=param,
