@@ -136,3 +136,38 @@ def test_stop_book_errors_name_their_parameter(
         StopBook(*args)
     assert e.value.params == params
     assert str(e.value).startswith("StopBook.")
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [({"account": ["a", "b"]}, "PositionBook.account[0] is not a whole number (got 'a')"),
+     ({"account": np.array([1, None], dtype=object)},
+      "PositionBook.account[1] is not a whole number (got 'None')"),
+     ({"account": [1.0, 1.5]}, "PositionBook.account[1] must be a whole number (got 1.5)"),
+     ({"opened_ms": ["x", "y"]}, "PositionBook.opened_ms[0] is not a whole number (got 'x')"),
+     ({"opened_ms": [0.0, np.nan]}, "PositionBook.opened_ms[1] must be a whole number (got nan)"),
+     ({"opened_ms": np.array([True, False])},
+      "PositionBook.opened_ms[0] is not a whole number (got 'True')")],
+)  # fmt: skip
+def test_account_and_opened_ms_must_be_whole_numbers(kw: dict[str, Any], message: str) -> None:
+    # checks20b: text raised numpy's ValueError ("invalid literal for int()"), "7" was
+    # read as 7, 1.5 cut to 1, NaN became -2**63
+    with pytest.raises(InputError) as e:
+        PositionBook(side=[1, 1], **_two(), **kw)
+    assert str(e.value) == message
+    assert e.value.params == (next(iter(kw)),)
+
+
+def test_whole_accounts_and_times_are_kept() -> None:
+    big = 2**62 + 1  # an int64 id past 2**53 is not rounded through a float
+    b = PositionBook(side=[1, 1], **_two(), account=[big, 3], opened_ms=[1.0, 2.0])
+    assert b.account.tolist() == [big, 3] and b.opened_ms.tolist() == [1, 2]
+    assert b.account.dtype == np.int64 and b.opened_ms.dtype == np.int64
+
+
+def test_bools_are_refused_as_numbers() -> None:
+    # checks20b (PositionBook on _limits.real_array): a bool array was read as 1.0 / 0.0
+    with pytest.raises(InputError) as e:
+        PositionBook(side=[1, 1], **_two(size=np.array([True, True])))
+    assert str(e.value) == "PositionBook.size[0] is not a number (got 'True')"
+    assert e.value.param == "size"

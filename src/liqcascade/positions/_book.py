@@ -8,14 +8,13 @@ consumes them. Public constructors validate; kernels downstream trust them.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import MAX_USD, real_number
+from liqcascade._limits import MAX_USD, real_array, real_number
 from liqcascade._typing import FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 
@@ -34,16 +33,13 @@ def _f64(x: Any, label: str, what: str = "is not a number") -> FloatArray:
     """``x`` as float64, its entries checked before the cast: text is refused, not cast.
 
     ``np.asarray(["1.5"], dtype=float)`` would read text as a number and ``["a"]`` raise
-    numpy's ValueError; an entry that is not a real number (text, None, a complex or a
-    date) is an InputError naming ``label[i]``, the first such entry (``param`` the
-    field, :func:`_field`).
+    numpy's ValueError; an entry that is not a real number (text, None, a bool, a
+    complex or a date) is an InputError naming ``label[i]``, the first such entry
+    (``param`` the field, :func:`_field`).
     """
-    raw = np.asarray(x)
-    if raw.dtype.kind not in "biuf":
-        for i, v in enumerate(raw.ravel()):
-            if isinstance(v, str | bytes) or not isinstance(v, numbers.Real):
-                raise InputError(f"{label}[{i}] {what} (got {str(v)!r})", param=_field(label))
-    return np.ascontiguousarray(raw, dtype=np.float64)
+    numbers = f"{label}[{{i}}] {what} (got {{value!r}})"
+    arr = real_array(x, _field(label), finite=False, shape="any", numbers=numbers, label=label)
+    return np.ascontiguousarray(arr)
 
 
 def _first_bad(ok: np.ndarray) -> int | None:
@@ -54,9 +50,24 @@ def _first_bad(ok: np.ndarray) -> int | None:
 
 def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
     """InputError ``label[i] must be rule (got v)`` at the first index where ``ok`` fails."""
-    i = _first_bad(ok)
-    if i is not None:
-        raise InputError(f"{label}[{i}] must be {rule} (got {values[i]:g})", param=_field(label))
+    real_array(values, _field(label), finite=False, valid=ok, rule=rule, label=label)
+
+
+def _ids(x: Any, label: str, default: IntArray) -> IntArray:
+    """Whole numbers as int64 (``default`` when empty): text, a bool or 1.5 is refused.
+
+    ``np.asarray(["a"], dtype=np.int64)`` raised numpy's ValueError, ``["7"]`` read as
+    7 and 1.5 was cut to 1; integers are kept as they are (above 2**53 a float would
+    round them).
+    """
+    raw = np.asarray(x)
+    if raw.size == 0:
+        return default
+    if raw.dtype.kind not in "iu":
+        vals = _f64(raw, label, "is not a whole number")
+        _require(np.isfinite(vals) & (vals == np.round(vals)), vals, label, "a whole number")
+        raw = vals
+    return np.ascontiguousarray(raw, dtype=np.int64)
 
 
 def _notional(size: FloatArray, price: FloatArray, label: str, price_name: str) -> None:
@@ -163,12 +174,8 @@ class PositionBook:
                     f"PositionBook.{name} has shape {arr.shape}, expected ({n},)", param=name
                 )
             object.__setattr__(self, name, arr)
-        acc = np.asarray(self.account, dtype=np.int64)
-        if acc.size == 0:
-            acc = np.arange(n, dtype=np.int64)
-        opened = np.asarray(self.opened_ms, dtype=np.int64)
-        if opened.size == 0:
-            opened = np.full(n, -1, dtype=np.int64)
+        acc = _ids(self.account, "PositionBook.account", np.arange(n, dtype=np.int64))
+        opened = _ids(self.opened_ms, "PositionBook.opened_ms", np.full(n, -1, dtype=np.int64))
         if acc.shape != (n,) or opened.shape != (n,):
             raise InputError(
                 "PositionBook.account and opened_ms must have one entry per position",
