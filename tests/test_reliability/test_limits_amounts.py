@@ -1,4 +1,4 @@
-"""Settings' amounts and multiples past any market, text and bools (checks20).
+"""Settings' amounts and multiples past any market, text and bools (checks20, checks20b).
 
 Each passed 1e300 (or 5 for a 5 % cost) and ran on it, raised Python's or numpy's
 TypeError on text, and took True as 1; some errors carried no ``param``. Each refusal
@@ -8,19 +8,26 @@ now names the parameter and the value, in the wording its other checks use
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from liqcascade.cascade import CascadeConfig
 from liqcascade.cascade._clock import MAX_LATENT_DEPTH, LiquidityParams
+from liqcascade.cascade._engine import check_insurance_fund
 from liqcascade.collateral import eth_shock_path
+from liqcascade.contagion import Venue, build_setup, load_config
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
 from liqcascade.protect import BacktestSettings, RecommendSettings
 from liqcascade.protect._recommend import MAX_K
-from liqcascade.solvency import Exchange
+from liqcascade.solvency import Exchange, ExchangeLedger
+
+TWO_VENUES = Path(__file__).resolve().parents[1] / "data" / "contagion" / "two_venues.toml"
 
 
 def _exchange(fund: Any) -> Exchange:
@@ -31,6 +38,15 @@ def _exchange(fund: Any) -> Exchange:
 
 def _threshold(value: Any) -> CascadeConfig:
     return CascadeConfig(partial_liquidation=True, partial_threshold_usd=value)
+
+
+def _venue(fund: Any) -> Venue:
+    venue = build_setup(load_config(TWO_VENUES)).venues[0]
+    return dataclasses.replace(venue, insurance_fund=fund)
+
+
+def _ledger(fund: Any) -> ExchangeLedger:
+    return ExchangeLedger(price=3000.0, insurance_fund=fund)
 
 
 CASES: list[tuple[Callable[[Any], object], Any, str, str]] = [
@@ -63,6 +79,38 @@ CASES: list[tuple[Callable[[Any], object], Any, str, str]] = [
     # an account's eth_entry is held to 1e15 USD; the path's start price was not
     (lambda v: eth_shock_path(v, -0.2), 1e300,
      "p0 must be a finite price > 0 USD, at most 1e+15 USD (got 1e+300)", "p0"),
+    # checks20b: the other insurance funds, in Exchange's wording (a venue's named):
+    # 1e300 ran, text raised numpy's TypeError (the cascade's check read "5e6" as a
+    # number, True as 1), and a venue's error carried no param
+    (_venue, 1e300, "venue 'a': insurance_fund must be at most 1e+15 USD (got 1e+300)",
+     "insurance_fund"),
+    (_venue, "5e6", "venue 'a': insurance_fund must be >= 0 (got '5e6')", "insurance_fund"),
+    (_venue, -1.0, "venue 'a': insurance_fund must be >= 0 (got -1.0)", "insurance_fund"),
+    (_ledger, 1e300, "insurance_fund must be at most 1e+15 USD (got 1e+300)", "insurance_fund"),
+    (_ledger, "5e6", "insurance_fund must be >= 0 (got '5e6')", "insurance_fund"),
+    (_ledger, math.nan, "insurance_fund must be >= 0 (got nan)", "insurance_fund"),
+    (check_insurance_fund, 1e300, "insurance_fund must be at most 1e+15 USD (got 1e+300)",
+     "insurance_fund"),
+    (check_insurance_fund, "5e6", "insurance_fund must be >= 0 (got '5e6')", "insurance_fund"),
+    (check_insurance_fund, True, "insurance_fund must be >= 0 (got True)", "insurance_fund"),
+    (check_insurance_fund, math.inf, "insurance_fund must be >= 0 (got inf)", "insurance_fund"),
+    # the back-test's k as the recommendation's: 1e300 ran every vol stop at its cap
+    (lambda v: BacktestSettings(k=v), 1e300, f"k must be at most {MAX_K:g} (got 1e+300)", "k"),
+    (lambda v: BacktestSettings(k=v), "2", "k must be > 0 (got '2')", "k"),
+    (lambda v: BacktestSettings(k=v), True, "k must be > 0 (got True)", "k"),
+    # LiquidityParams' other fields: float() read "5" as 5 (the seconds, the rate),
+    # math.isfinite raised TypeError on text, True read as 1
+    (lambda v: LiquidityParams(resilience_half_life_s=v), "5",
+     "resilience_half_life_s must be > 0 seconds (inf: off) (got '5')", "resilience_half_life_s"),
+    (lambda v: LiquidityParams(liquidation_rate_usd_s=v), "1e6",
+     "liquidation_rate_usd_s must be > 0 USD/s (inf: unlimited) (got '1e6')",
+     "liquidation_rate_usd_s"),
+    (lambda v: LiquidityParams(venue_share=v), True, "venue_share must be in (0, 1] (got True)",
+     "venue_share"),
+    (lambda v: LiquidityParams(withdrawal_max=v), "0.5",
+     "withdrawal_max must be in [0, 1) (got '0.5')", "withdrawal_max"),
+    (lambda v: LiquidityParams(partial_chunk=v), 1.5, "partial_chunk must be in (0, 1] (got 1.5)",
+     "partial_chunk"),
 ]  # fmt: skip
 
 
@@ -83,6 +131,11 @@ def test_a_value_outside_the_domain_is_refused_naming_it(
      (lambda v: _threshold(v).partial_threshold_usd, 1e15),
      (lambda v: LiquidityParams(latent_depth=v).latent_depth, MAX_LATENT_DEPTH),
      (lambda v: _exchange(v).insurance_fund, 1e15),
+     (lambda v: _venue(v).insurance_fund, 1e15),
+     (lambda v: _ledger(v).insurance_fund, 1e15),
+     (check_insurance_fund, 1e15),
+     (lambda v: BacktestSettings(k=v).k, MAX_K),
+     (lambda v: LiquidityParams(resilience_half_life_s=v).resilience_half_life_s, math.inf),
      (lambda v: eth_shock_path(v, -0.2).iloc[0], 1e15)],
 )  # fmt: skip
 def test_the_largest_value_allowed_still_runs(make: Callable[[Any], object], value: float) -> None:

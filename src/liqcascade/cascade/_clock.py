@@ -13,7 +13,7 @@ mechanism are :class:`LiquidityParams`; the calibrated values ship per asset in
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._calibrations import in_force
-from liqcascade._limits import MAX_HORIZON_DAYS, check_real, check_seed
+from liqcascade._limits import MAX_HORIZON_DAYS, check_real, check_seed, real_number
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock_kernels import (
     N_PARAMS,
@@ -113,6 +113,23 @@ def regime_scales(rng: np.random.Generator, n: int, dispersion: float) -> FloatA
 MAX_LATENT_DEPTH: float = 1e4
 
 
+#: ``LiquidityParams``' rules but ``latent_depth``'s: (name, rule, test of the value).
+#: NaN fails each test; ``inf`` passes only the seconds' and the rate's (off, unlimited).
+_LIQUIDITY_RULES: tuple[tuple[str, str, Callable[[float], bool]], ...] = (
+    ("resilience_half_life_s", "> 0 seconds (inf: off)", lambda v: v > 0),
+    ("arbitrage_half_life_s", "> 0 seconds (inf: off)", lambda v: v > 0),
+    ("partial_interval_s", "> 0 seconds (inf: off)", lambda v: v > 0),
+    ("visible_distance", "in (0, 1)", lambda v: 0 < v < 1),
+    ("withdrawal_per_speed", ">= 0", lambda v: 0 <= v < math.inf),
+    ("withdrawal_max", "in [0, 1)", lambda v: 0 <= v < 1),
+    ("venue_share", "in (0, 1]", lambda v: 0 < v <= 1),
+    ("mark_price_weight", "in [0, 1]", lambda v: 0 <= v <= 1),
+    ("liquidation_rate_usd_s", "> 0 USD/s (inf: unlimited)", lambda v: v > 0),
+    ("partial_chunk", "in (0, 1]", lambda v: 0 < v <= 1),
+    ("liquidation_fee", "in [0, 1)", lambda v: 0 <= v < 1),
+)
+
+
 @dataclass(frozen=True)
 class LiquidityParams:
     """The mechanisms of the liquidity response, one documented parameter each.
@@ -173,31 +190,15 @@ class LiquidityParams:
     liquidation_fee: float = 0.0
 
     def __post_init__(self) -> None:
-        def bad(name: str, rule: str) -> None:
-            raise InputError(f"{name} must be {rule} (got {getattr(self, name)})", param=name)
-
-        for name in ("resilience_half_life_s", "arbitrage_half_life_s", "partial_interval_s"):
-            v = float(getattr(self, name))
-            if math.isnan(v) or v <= 0:
-                bad(name, "> 0 seconds (inf: off)")
+        # each value one real number (text such as "5" went through float(), a bool
+        # read as 1 or 0, other text raised Python's TypeError), then in its range
+        for name, rule, ok in _LIQUIDITY_RULES:
+            raw = getattr(self, name)
+            v = real_number(raw)
+            if v is None or not ok(v):
+                got = raw if v is not None else repr(raw)
+                raise InputError(f"{name} must be {rule} (got {got})", param=name)
         check_real(self.latent_depth, "latent_depth", least=0.0, most=MAX_LATENT_DEPTH)
-        if not (math.isfinite(self.visible_distance) and 0 < self.visible_distance < 1):
-            bad("visible_distance", "in (0, 1)")
-        if not (math.isfinite(self.withdrawal_per_speed) and self.withdrawal_per_speed >= 0):
-            bad("withdrawal_per_speed", ">= 0")
-        if not (math.isfinite(self.withdrawal_max) and 0 <= self.withdrawal_max < 1):
-            bad("withdrawal_max", "in [0, 1)")
-        if not (math.isfinite(self.venue_share) and 0 < self.venue_share <= 1):
-            bad("venue_share", "in (0, 1]")
-        if not (math.isfinite(self.mark_price_weight) and 0 <= self.mark_price_weight <= 1):
-            bad("mark_price_weight", "in [0, 1]")
-        r = float(self.liquidation_rate_usd_s)
-        if math.isnan(r) or r <= 0:
-            bad("liquidation_rate_usd_s", "> 0 USD/s (inf: unlimited)")
-        if not (math.isfinite(self.partial_chunk) and 0 < self.partial_chunk <= 1):
-            bad("partial_chunk", "in (0, 1]")
-        if not (math.isfinite(self.liquidation_fee) and 0 <= self.liquidation_fee < 1):
-            bad("liquidation_fee", "in [0, 1)")
 
     @classmethod
     def static(cls) -> LiquidityParams:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from liqcascade._limits import MAX_USD, check_real
 from liqcascade.book import OrderBook
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._kernels import cascade_fast_kernel, cascade_kernel
@@ -44,10 +45,11 @@ def ensure_prepared(
 
 
 def check_insurance_fund(value: float) -> float:
-    """The insurance fund at the start of a cascade: a finite number >= 0 USD.
+    """The insurance fund at the start of a cascade: a finite number >= 0 USD, at most 1e15.
 
     Every entry point that hands a fund to a kernel applies it once (a NaN fund would
     flow through the kernels' sums into ``bad_debt_usd`` and ``insurance_fund_end``).
+    The rule and its wording are :class:`~liqcascade.solvency.Exchange`'s.
 
     Parameters
     ----------
@@ -61,19 +63,11 @@ def check_insurance_fund(value: float) -> float:
     Raises
     ------
     InputError
-        ``param="insurance_fund"``, if it is not a finite number >= 0.
+        ``param="insurance_fund"``: not a number (text such as ``"5e6"`` was read as one,
+        a bool as 1 or 0), not finite, below 0 or past 1e15 USD
+        (:data:`~liqcascade._limits.MAX_USD`: 1e300 ran).
     """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"insurance_fund must be a number >= 0 USD (got {value!r})", param="insurance_fund"
-        ) from None
-    if not (math.isfinite(v) and v >= 0):
-        raise InputError(
-            f"insurance_fund must be a finite number >= 0 USD (got {v:g})", param="insurance_fund"
-        )
-    return v
+    return check_real(value, "insurance_fund", least=0.0, most=MAX_USD, unit=" USD")
 
 
 def check_shock(name: str, value: float) -> float:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from liqcascade._limits import MAX_USD, check_real
 from liqcascade.book import OrderBook
 from liqcascade.cascade import (
     T_FILLED,
@@ -60,7 +61,8 @@ class Venue:
     stops : StopBook, optional
         Resting stop-market orders.
     insurance_fund : float, default 0.0
-        Insurance fund at the start, USD.
+        Insurance fund at the start, USD, >= 0 and at most
+        :data:`~liqcascade._limits.MAX_USD` (1e15).
     config : CascadeConfig, optional
         Cascade extensions of the static books. The multi-venue loop supports
         ``refill_fraction``, ``liquidation_fee`` and the defaults; ``withdrawal_fraction``,
@@ -85,10 +87,10 @@ class Venue:
             raise InputError(f"venue {self.name!r}: book must be an OrderBook")
         if not isinstance(self.positions, PositionBook):
             raise InputError(f"venue {self.name!r}: positions must be a PositionBook")
-        if not (np.isfinite(self.insurance_fund) and self.insurance_fund >= 0):
-            raise InputError(
-                f"venue {self.name!r}: insurance_fund must be >= 0 USD (got {self.insurance_fund})"
-            )
+        check_real(  # 1e300 ran, text raised numpy's TypeError; no param
+            self.insurance_fund, "insurance_fund", least=0.0, most=MAX_USD, unit=" USD",
+            label=f"venue {self.name!r}: insurance_fund",
+        )  # fmt: skip
         c = self.config
         if c.withdrawal_fraction != 0.0:
             raise InputError(f"venue {self.name!r}: withdrawal_fraction is not supported here")

@@ -47,6 +47,7 @@ from liqcascade.protect._kernels import fill_batch_nb, fill_batch_py, stop_walk_
 
 __all__ = [
     "MAX_HORIZON_DAYS",
+    "MAX_K",
     "POLICIES",
     "BacktestSettings",
     "FillModel",
@@ -62,6 +63,12 @@ __all__ = [
 ]
 
 POLICIES: tuple[str, ...] = ("fixed", "vol", "vol-declustered")
+#: Largest volatility multiple ``k`` (:class:`BacktestSettings`, and
+#: :class:`~liqcascade.protect.RecommendSettings`' horizon volatilities): a distance of
+#: 1000 sigmas is past the liquidation cap of any asset (ETH's 5-day sigma is about 8 %);
+#: the recommendation's rationale printed 1e300 as a 300-digit percentage, and the
+#: back-test ran every ``vol`` stop at its cap without a word.
+MAX_K: float = 1000.0
 #: The "crash" entry set's first and last entry bars (UTC open times, inclusive): every
 #: hour of the five days before the 2025-10-10 crash, up to its last calm hour.
 CRASH_ENTRIES = (OCT_2025.day - pd.Timedelta(days=5), OCT_2025.last_calm_bar)
@@ -141,7 +148,7 @@ class BacktestSettings:
     fixed_pct : float, default 0.05
         Distance of the ``fixed`` policy, fraction of entry.
     k : float, default 1.0
-        Volatility multiple of the ``vol`` policies.
+        Volatility multiple of the ``vol`` policies, > 0 and at most :data:`MAX_K` (1000).
     horizon_days : int, default 5
         Holding period, days, in [1, :data:`MAX_HORIZON_DAYS`] (the trade closes at the
         horizon unless stopped).
@@ -179,8 +186,7 @@ class BacktestSettings:
             raise InputError(
                 f"fixed_pct must be in (0, 1) (got {self.fixed_pct})", param="fixed_pct"
             )
-        if not (math.isfinite(self.k) and self.k > 0):
-            raise InputError(f"k must be > 0 (got {self.k})", param="k")
+        check_real(self.k, "k", least=0.0, strict=True, most=MAX_K)  # 1e300, text, True passed
         whole = isinstance(self.horizon_days, int | np.integer) and not isinstance(
             self.horizon_days, bool
         )

@@ -32,7 +32,7 @@ from liqcascade.cascade import simulate_cascade
 from liqcascade.errors import InputError
 from liqcascade.market import MarketSpec, MarketState, estimated_market
 from liqcascade.positions import StopBook, liquidation_map
-from liqcascade.protect._backtest import MAX_HORIZON_DAYS
+from liqcascade.protect._backtest import MAX_HORIZON_DAYS, MAX_K
 
 __all__ = [
     "LIQUIDITY",
@@ -51,10 +51,6 @@ __all__ = [
 
 #: Liquidity models of :func:`expected_slippage` and :func:`recommend_stop`.
 LIQUIDITY: tuple[str, ...] = ("calibrated", "static")
-#: Largest ``k`` of :class:`RecommendSettings`, horizon volatilities: a distance of 1000
-#: sigmas is past the liquidation cap of any asset (ETH's 5-day sigma is about 8 %), and
-#: 1e300 printed the raw distance as a 300-digit percentage in the rationale.
-MAX_K: float = 1000.0
 
 
 @dataclass(frozen=True)

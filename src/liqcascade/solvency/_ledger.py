@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from liqcascade._limits import MAX_USD, check_real
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.solvency._adl import AdlPolicy, AdlResult, allocate_adl
@@ -55,7 +56,7 @@ class ExchangeLedger:
     price : float
         Current mark price, USD.
     insurance_fund : float, default 0
-        Initial fund, USD.
+        Initial fund, USD, >= 0 and at most :data:`~liqcascade._limits.MAX_USD` (1e15).
     mmr : float, default 0.005
         Maintenance margin rate, fraction of notional.
 
@@ -95,11 +96,9 @@ class ExchangeLedger:
     def __post_init__(self) -> None:
         if not (np.isfinite(self.price) and self.price > 0):
             raise InputError(f"price must be > 0 (got {self.price})", param="price")
-        if not (np.isfinite(self.insurance_fund) and self.insurance_fund >= 0):
-            raise InputError(
-                f"insurance_fund must be >= 0 and finite (got {self.insurance_fund})",
-                param="insurance_fund",
-            )
+        self.insurance_fund = check_real(  # 1e300 ran, text raised numpy's TypeError
+            self.insurance_fund, "insurance_fund", least=0.0, most=MAX_USD, unit=" USD"
+        )
         if not (np.isfinite(self.mmr) and 0 <= self.mmr < 1):  # NaN liquidated no one
             raise InputError(f"mmr must be a fraction in [0, 1) (got {self.mmr})", param="mmr")
         self.deposits += self.insurance_fund
