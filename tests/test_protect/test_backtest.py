@@ -274,3 +274,14 @@ def test_depth_series_reads_an_unsorted_hourly_frame_as_sorted() -> None:
     for shuffled in (hourly.sample(frac=1.0, random_state=1), hourly.iloc[::-1]):
         got = depth_series(at, fm, "ETH", hourly=shuffled, totals=totals, store=False)
         np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_depth_series_reads_naive_labels_as_utc() -> None:
+    """Naive labels are UTC, as everywhere in the package (they raised pandas'
+    TypeError comparing with the UTC bars)."""
+    from liqcascade.protect import depth_series
+
+    aware = pd.date_range("2025-03-03 06:00", periods=3, freq="1h", tz="UTC")
+    want = depth_series(aware, FillModel(), "ETH", store=False)
+    got = depth_series(aware.tz_localize(None), FillModel(), "ETH", store=False)
+    np.testing.assert_allclose(got, want, rtol=1e-12)

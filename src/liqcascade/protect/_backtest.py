@@ -496,8 +496,8 @@ def depth_series(
     Parameters
     ----------
     index : pandas.DatetimeIndex
-        Hourly bar labels (open times, UTC) to give a depth for (the quote volume is
-        the volume × close of ``hourly``: no price is given here).
+        Hourly bar labels (open times, UTC; naive ones are read as UTC) to give a depth
+        for (the quote volume is the volume × close of ``hourly``: no price is given here).
     fill : FillModel
         Its ``depth_share`` (fraction of the aggregated depth) scales the result.
     asset : str, default "ETH"
@@ -535,6 +535,9 @@ def _depth_and_span(
 ) -> tuple[np.ndarray, tuple[pd.Timestamp, pd.Timestamp]]:
     """:func:`depth_series` and the first/last day of the depth/volume ratio used."""
     from liqcascade.data import load_book_totals
+
+    index = pd.DatetimeIndex(index)
+    index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
 
     h = hourly if hourly is not None else _load_ohlcv(asset, "1h", store)
     value = (h["volume"] * h["close"]).sort_index()  # traded value per bar, USD
