@@ -73,5 +73,19 @@ def test_replay_says_whether_its_book_is_in_sample(asset: str, day: str, in_samp
     from liqcascade.report._section import ReportContext
 
     r = _replay(ReportContext(asset=asset))
+    assert r is not None
     assert r.day == pd.Timestamp(day, tz="UTC")
     assert r.book_in_sample is in_sample
+
+
+def test_an_early_date_replays_a_day_with_a_market_or_none() -> None:
+    """The liquidations start 2024-11-13, the open interest 2024-11-22 20:00: at
+    2024-11-23 the largest day was 2024-11-14, whose market cannot be estimated, and
+    the report's cascade section failed (exit 2). The replay takes the largest day from
+    the open interest's first close on; before any, there is none."""
+    from liqcascade.report._cascade_section import _replay
+    from liqcascade.report._section import ReportContext
+
+    r = _replay(ReportContext(asset="ETH", as_of="2024-11-23"))
+    assert r is not None and r.day == pd.Timestamp("2024-11-23", tz="UTC")
+    assert _replay(ReportContext(asset="ETH", as_of="2024-11-22")) is None

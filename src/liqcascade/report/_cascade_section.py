@@ -146,11 +146,14 @@ class CascadeView:
         return min(xs), max(xs)
 
 
-def _replay(ctx: ReportContext) -> Replay:
+def _replay(ctx: ReportContext) -> Replay | None:
     """Walk the book estimated the evening before along the largest recorded day's hours.
 
     The day is the largest of the liquidations closed by the report's date, so the
-    replay reads nothing after it.
+    replay reads nothing after it, among the days that start once the open interest's
+    first bar has closed (the book of an earlier day cannot be estimated: the bundled
+    liquidations start 2024-11-13, the open interest 2024-11-22 20:00). None when no
+    such day is closed by the report's date.
     """
     from liqcascade.cascade import market_state
     from liqcascade.report._cut import closed_by
@@ -158,6 +161,10 @@ def _replay(ctx: ReportContext) -> Replay:
 
     liq = closed_by(series("liquidations", ctx.asset, "4h"), "4h", ctx.as_of)
     daily = (liq["long_usd"] + liq["short_usd"]).resample("1D").sum()
+    oi = pd.DatetimeIndex(series("open_interest", ctx.asset, "4h").index)
+    daily = daily[daily.index >= oi[0] + pd.Timedelta(hours=4)]  # a market to estimate
+    if daily.empty:
+        return None
     day = pd.DatetimeIndex(daily.index)[int(np.argmax(daily.to_numpy()))]
     end = day + pd.Timedelta(hours=23)
     from liqcascade.market import caveat_context
