@@ -146,6 +146,7 @@ def test_report_at_the_first_fit_day_prints_no_nan(tmp_path: Path) -> None:
 def test_a_date_before_the_first_fit_is_refused_before_any_work(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    import liqcascade.report
     from liqcascade.report import _build
 
     built: list[Any] = []
@@ -155,6 +156,9 @@ def test_a_date_before_the_first_fit_is_refused_before_any_work(
         (tmp_path / "x.html").write_text("")
         return {"html": tmp_path / "x.html", "summary": tmp_path / "x.html"}
 
+    # the name the command reads: tests/test_procs.py's patch of it, undone, leaves the
+    # function bound there, and a patch of _build's alone then ran the whole report
+    monkeypatch.setattr(liqcascade.report, "run_report", build)
     monkeypatch.setattr(_build, "run_report", build)
     r = run_cli("report", "--as-of", "2024-11-23", "--out", str(tmp_path / "r"))
     assert r.exit_code == 2 and built == []
