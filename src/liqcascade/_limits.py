@@ -22,6 +22,7 @@ import math
 import numbers
 import os
 import re
+import string
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -515,7 +516,8 @@ def real_array(
         The error on values that are not numbers, a format of ``name``, ``values`` and
         (without ``cast``) ``i`` and ``value``, the flat index and the text of the
         first entry that is not a real number (default ``"{name} must be a
-        one-dimensional array of numbers (got ...)"``).
+        one-dimensional array of numbers (got ...)"``, also where a format naming an
+        entry has none to name: values numpy cannot read, a wrong shape).
     label : str, optional
         How the messages name the values (``"PositionBook.size"``; default ``name``,
         which stays the error's ``param``).
@@ -545,17 +547,14 @@ def real_array(
     first = None  # the first entry that is not a real number (flat index)
     if raw is not None and raw.dtype.kind == "O":
         first = next((k for k, v in enumerate(raw.ravel()) if real_number(v) is None), None)
-        if first is None and raw.size:  # real numbers, as objects
+        if first is None:  # real numbers (or none), as objects
             raw = raw.astype(np.float64)
     elif raw is not None and raw.dtype.kind not in "iuf":
         first = 0 if raw.size else None
     if raw is None or (shape == "1d" and raw.ndim != 1) or raw.dtype.kind not in "iuf":
-        if numbers is not None:
-            if raw is not None and first is not None:
-                value = str(raw.ravel()[first])
-                msg = numbers.format(name=label, values=values, i=first, value=value)
-            else:
-                msg = numbers.format(name=label, values=values, i=0, value="")
+        if numbers is not None and (first is not None or not _names_entry(numbers)):
+            value = "" if raw is None or first is None else str(raw.ravel()[first])
+            msg = numbers.format(name=label, values=values, i=first or 0, value=value)
             raise InputError(msg, param=name)
         if raw is None:
             what = "values numpy cannot read as an array"
@@ -587,6 +586,11 @@ def real_array(
             raise InputError(fault(where, arr[i]), param=name)
         raise InputError(f"{label}{where} must be {rule} (got {arr[i]:g})", param=name)
     return arr
+
+
+def _names_entry(fmt: str) -> bool:
+    """Whether the format ``fmt`` names an entry (``{i}`` or ``{value}``)."""
+    return any(f in ("i", "value") for _, f, _, _ in string.Formatter().parse(fmt))
 
 
 def _entries_ok(

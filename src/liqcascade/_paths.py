@@ -30,7 +30,6 @@ import glob
 import json
 import os
 import re
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -297,11 +296,11 @@ TEMP_NAME = r"[a-z0-9_]{8}"
 (eight of ``a-z``, ``0-9``, ``_``), as a regular expression."""
 
 
-def _remove_path(p: Path) -> None:
+def _remove_file(p: Path) -> None:
+    """A staged file; a folder of its name is not one (a write stages files): left."""
     if p.is_dir():
-        shutil.rmtree(p, ignore_errors=True)
-    else:
-        p.unlink()
+        raise IsADirectoryError(p)
+    p.unlink()
 
 
 def remove_stale(
@@ -311,7 +310,7 @@ def remove_stale(
     middle: str = TEMP_NAME,
     sep: str = ".",
     pid_alive: Callable[[int], bool] | None = None,
-    remove: Callable[[Path], object] = _remove_path,
+    remove: Callable[[Path], object] = _remove_file,
     **stale: Any,
 ) -> list[Path]:
     """Remove what killed writes of ``target`` left beside it, and only that.
@@ -339,7 +338,7 @@ def remove_stale(
     pid_alive : callable, optional
         ``pid_alive(pid) -> bool``: also keep a leftover whose ``pid`` runs here (for a
         folder, whose lock may not be taken on NFS).
-    remove : callable, default: unlink a file, remove a folder's tree
+    remove : callable, default: unlink a file (a folder is left)
         How a stale leftover goes (a store's partial takes its ``.wal`` along).
     **stale
         Passed to :func:`is_stale` (``older_than``, ``duckdb``).

@@ -313,3 +313,14 @@ def test_a_user_s_files_beside_the_target_are_never_taken_for_leftovers(tmp_path
         pass
     kept = {*mine, ".tree.pol-build-12-notes", "summary.json", "s.duckdb"}
     assert {p.name for p in tmp_path.iterdir()} == kept
+
+
+def test_a_folder_named_as_a_staged_file_is_not_removed(tmp_path: Path) -> None:
+    """review20b: a write stages a file (``.NAME.XXXXXXXX.tmp``), never a folder, yet the
+    default clean-up removed a folder of that name, its tree included."""
+    folder = tmp_path / ".summary.json.abcdefgh.tmp"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    _aged(folder, 120)
+    write_all_atomic({tmp_path / "summary.json": "{}"})
+    assert (folder / "notes.txt").read_text() == "mine"

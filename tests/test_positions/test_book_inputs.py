@@ -171,3 +171,22 @@ def test_bools_are_refused_as_numbers() -> None:
         PositionBook(side=[1, 1], **_two(size=np.array([True, True])))
     assert str(e.value) == "PositionBook.size[0] is not a number (got 'True')"
     assert e.value.param == "size"
+
+
+@pytest.mark.parametrize(
+    "account",
+    [[2**63, 3], np.array([2**63, 3], dtype=np.uint64), [2.0**63, 3.0], [2**64, 3],
+     np.array([2**64, 3], dtype=object)],
+)  # fmt: skip
+def test_ids_past_int64_are_refused(account: Any) -> None:
+    # review20b: 2**63 (as a Python int, uint64, a float or an object) wrapped to -2**63
+    with pytest.raises(InputError, match=r"^PositionBook\.account\[0\] must be .*int64") as e:
+        PositionBook(side=[1, 1], **_two(), account=account)
+    assert e.value.params == ("account",)
+
+
+def test_whole_ids_as_objects_are_kept_exact() -> None:
+    # review20b: an object array of ints (a pandas object column) went through a float
+    big = 2**62 + 1
+    b = PositionBook(side=[1, 1], **_two(), account=np.array([big, 3], dtype=object))
+    assert b.account.tolist() == [big, 3]

@@ -113,3 +113,24 @@ def test_strict_most_valid_label_and_fault() -> None:
         real_array([0.0, 1.0], "x", valid=np.array([False, True]), rule="+1 or -1")
     with pytest.raises(InputError, match=r"^x\[0, 1\] is -1\.0$"):
         real_array([[1.0, -1.0]], "x", least=0.0, shape="any", fault=lambda w, v: f"x{w} is {v}")
+
+
+ENTRY = "{name}[{i}] is not a number (got {value!r})"
+
+
+def test_an_empty_array_of_objects_is_read() -> None:
+    # review20b: refused as "x[0] is not a number (got '')"; PositionBook read it (a
+    # header-only CSV gives object columns)
+    got = real_array(np.array([], dtype=object), "x", numbers=ENTRY)
+    assert got.dtype == np.float64 and got.shape == (0,)
+
+
+def test_values_numpy_cannot_read_are_not_named_as_an_entry() -> None:
+    # review20b: a ragged list got "x[0] is not a number (got '')", naming no entry at fault
+    with pytest.raises(InputError) as e:
+        real_array([[1.0, 2.0], [3.0]], "x", shape="any", numbers=ENTRY, label="Book.x")
+    assert str(e.value) == (
+        "Book.x must be a one-dimensional array of numbers (got values numpy cannot read "
+        "as an array)"
+    )
+    assert e.value.param == "x"

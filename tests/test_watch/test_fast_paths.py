@@ -23,7 +23,7 @@ from liqcascade.live._poll import ClosedBars, Malformed, NotFast, VenuePoller, f
 from .fake import SYM, H, ReplayExchange
 
 FIELDS = ("kind", "venue", "symbol", "interval", "file", "layout", "warnings", "gaps",
-          "largest_gap")  # fmt: skip
+          "largest_gap", "units_known")  # fmt: skip
 
 
 def _ms(t: str) -> int:

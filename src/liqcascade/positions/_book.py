@@ -54,7 +54,7 @@ def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
 
 
 def _ids(x: Any, label: str, default: IntArray) -> IntArray:
-    """Whole numbers as int64 (``default`` when empty): text, a bool or 1.5 is refused.
+    """Whole numbers as int64 (``default`` when empty): text, a bool, 1.5 or 2**63 refused.
 
     ``np.asarray(["a"], dtype=np.int64)`` raised numpy's ValueError, ``["7"]`` read as
     7 and 1.5 was cut to 1; integers are kept as they are (above 2**53 a float would
@@ -63,9 +63,19 @@ def _ids(x: Any, label: str, default: IntArray) -> IntArray:
     raw = np.asarray(x)
     if raw.size == 0:
         return default
+    whole = (isinstance(v, int | np.integer) and not isinstance(v, bool) for v in raw.flat)
+    if raw.dtype.kind == "O" and all(whole):
+        try:  # ints as objects kept exact (a bool is named by _f64)
+            raw = raw.astype(np.int64)
+        except OverflowError:  # past int64: refused below
+            pass
+    if raw.dtype.kind == "u" and raw.max() > np.iinfo(np.int64).max:
+        raw = raw.astype(np.float64)  # 2**63 and up: the range check below names it
     if raw.dtype.kind not in "iu":
         vals = _f64(raw, label, "is not a whole number")
         _require(np.isfinite(vals) & (vals == np.round(vals)), vals, label, "a whole number")
+        # a cast wrapped 2**63 (int, uint64 or float) to -2**63
+        _require((vals >= -(2.0**63)) & (vals < 2.0**63), vals, label, "within int64")
         raw = vals
     return np.ascontiguousarray(raw, dtype=np.int64)
 
