@@ -459,3 +459,19 @@ def test_a_new_store_whose_commit_cannot_be_checked_is_published_only_if_it_hold
     if kept:
         with Store(store, read_only=True) as s:
             assert s.count() == 60
+
+
+def test_a_store_of_a_newer_duckdb_says_to_upgrade() -> None:
+    """DuckDB 1.x opening a 2.x store says only "version number 999 … 64 and 67"; the
+    message adds who wrote it and what to do."""
+    import duckdb
+
+    from liqcascade.data._store import _open_cause
+
+    exc = duckdb.IOException(
+        "IO Error: Trying to read a database file with version number 999, but we can only "
+        "read versions between 64 and 67. The database file was created with a newer version"
+    )
+    got = _open_cause(exc)
+    assert got.startswith("Trying to read a database file with version number 999")
+    assert f"newer DuckDB than the {duckdb.__version__} installed here: upgrade duckdb" in got

@@ -1131,6 +1131,11 @@ def _open_cause(exc: BaseException) -> str:
     at all (to read or write); its message names that process's id.
     """
     text = _first_line(exc)
+    if "database file with version number" in text:  # written by a newer DuckDB
+        return (
+            f"{_cause(exc)} (the store was written by a newer DuckDB than the "
+            f"{duckdb.__version__} installed here: upgrade duckdb, or give another store)"
+        )
     if "Could not set lock" not in text:
         return _cause(exc)
     m = re.search(r"\(PID (\d+)\)", text)
