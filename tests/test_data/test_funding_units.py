@@ -262,3 +262,20 @@ def test_a_venue_api_series_is_not_judged_a_squeeze_is_stored(tmp_path: Path) ->
     with Store(store) as st:
         got = st.ingest([SeriesFrame(**kw, frame=frame.copy(), units_known=True)])
     assert got.rows_added == 6
+
+
+def test_a_file_s_funding_is_judged_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader judges a file's rates; the store takes its verdict (units_known) and
+    does not judge them again: the check, made to fail after the read, is not called."""
+    from liqcascade.data import _funding_units
+
+    path = next(p for p in sorted(INGEST.glob("*fund*")) if "binance" in p.name)
+    series = read_file(path)
+    assert series and all(s.units_known for s in series)
+
+    def judged_again(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("judged twice")
+
+    monkeypatch.setattr(_funding_units, "check_funding_units", judged_again)
+    with Store(tmp_path / "s.duckdb") as st:
+        assert st.ingest(series).rows_added == sum(s.rows for s in series)

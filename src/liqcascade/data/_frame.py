@@ -53,10 +53,12 @@ class SeriesFrame:
     largest_gap : pandas.Timedelta or None
         The longest step.
     units_known : bool
-        The source's contract fixes the units (a venue's API through ccxt: funding as a
-        fraction per interval), so they are not judged from the values
-        (:func:`~liqcascade.data._funding_units.check_series_funding_units`): a squeeze
-        at a venue's cap is real, however far it looks from a calm market's rates.
+        The units are settled, so :meth:`~liqcascade.data.Store.ingest` does not judge
+        them again (:func:`~liqcascade.data._funding_units.check_series_funding_units`):
+        the reader judged them from the values (a file), or the source's contract fixes
+        them (a venue's API through ccxt: funding as a fraction per interval; a squeeze at
+        a venue's cap is real, however far it looks from a calm market's rates). False
+        for a series a caller built.
     """
 
     kind: str

@@ -207,11 +207,11 @@ def _too_low(where: str, why: str, divided: bool, file: str) -> InputError:
 def check_series_funding_units(s: SeriesFrame) -> None:
     """:func:`check_funding_units` on a funding series however it was made.
 
-    The readers check a file's rates as they read them; a series built otherwise (a
-    fetch, the watch's poll, a caller's own :class:`SeriesFrame`) is checked here, by
-    :meth:`~liqcascade.data.Store.ingest` before it writes. The warning, if any, is added
-    to ``s.warnings`` once. Other kinds, and a series whose ``units_known`` (a venue's API
-    through ccxt: a fetch, the watch's poll), are left alone.
+    The readers check a file's rates as they read them; a caller's own
+    :class:`SeriesFrame` is checked here, by :meth:`~liqcascade.data.Store.ingest` before
+    it writes. The warning, if any, is added to ``s.warnings`` once. Other kinds, and a
+    series whose ``units_known`` (judged when read; a venue's API through ccxt: a fetch,
+    the watch's poll), are left alone.
 
     Raises
     ------
@@ -219,7 +219,7 @@ def check_series_funding_units(s: SeriesFrame) -> None:
         As :func:`check_funding_units`, naming ``s.file`` (else the series' label).
     """
     if s.kind != "funding" or s.frame.empty or s.units_known:
-        return  # a venue's API through ccxt: fractions by its contract (a squeeze is real)
+        return  # judged when read, or a venue's API through ccxt (fractions by contract)
     label = s.file or f"{s.venue}/{s.symbol}/{s.interval} funding"
     warning = check_funding_units(s.frame, label)
     if warning is not None and warning not in s.warnings:

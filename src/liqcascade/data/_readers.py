@@ -516,7 +516,7 @@ def series_from_raw(
             layout=layout.name,
             warnings=[*warnings, *([units] if units else [])],
             notes=list(notes),
-            units_known=units_known,
+            units_known=True,  # judged above, or fixed by the source: not judged again
         )
         out.append(validate(sf, drop_missing=drop_missing))
     return out
