@@ -691,11 +691,7 @@ class Watcher:
         from liqcascade.positions import MarketFrames
 
         close = label + _BAR
-        prices = inputs.prices
-        if prices.index.is_monotonic_increasing:  # the hours closed by the bar's close
-            hourly = prices.iloc[: prices.index.searchsorted(close - _HOUR, side="right")]
-        else:
-            hourly = closed_by(prices, close, _HOUR)
+        hourly = closed_by(inputs.prices, close, _HOUR)  # the hours closed by the bar's close
         if hourly.empty:
             raise InputError(f"no {self.asset} prices before {label}")
         mid = float(hourly["close"].iloc[-1])
@@ -900,16 +896,13 @@ class Watcher:
         hourly one known at that close (``cascade --fragility``'s, on the same store).
         """
         from liqcascade.cascade import DEFAULT_SHOCKS, hourly_volatility, load_liquidity
+        from liqcascade.market import closed_by
 
         b = self._books
         assert b is not None and self._ctx is not None
         label = self._ctx[3]
         close = label + _BAR
-        px = self._load_inputs().prices
-        if px.index.is_monotonic_increasing:  # the hours closed by the bar's close
-            hourly = px.iloc[: px.index.searchsorted(close - _HOUR, side="right")]
-        else:
-            hourly = px[px.index <= close - _HOUR]
+        hourly = closed_by(self._load_inputs().prices, close, _HOUR)  # closed by the bar's close
         sigma, resid = hourly_volatility(hourly)
         cal = load_liquidity(self.asset, close, store=self.store.path)
         books = tuple(b.prepared[1:])
