@@ -232,9 +232,14 @@ def _depth_reference(at: pd.Timestamp, hourly: pd.DataFrame, totals: pd.DataFram
         (value.index >= at - pd.Timedelta(days=30)) & (value.index <= at - pd.Timedelta(hours=1))
     ]
     mean_day = float(win.mean()) * 24
-    daily = value.resample("1D").sum().rolling(30, min_periods=5).mean()
     d1 = ((totals["bids_usd"] + totals["asks_usd"]) / 2).resample("1D").mean().dropna()
-    ratio = (d1 / daily.reindex(d1.index)).dropna()
+    by_day = {}
+    for d, depth in d1.items():
+        end = d + pd.Timedelta(days=1)  # the 30 days to the day's end, per bar x 24
+        day_win = value[(value.index >= end - pd.Timedelta(days=30)) & (value.index < end)]
+        if day_win.notna().sum() >= 5 * 24:
+            by_day[d] = depth / (float(day_win.mean()) * 24)
+    ratio = pd.Series(by_day)
     before = ratio[ratio.index < at.floor("1D")]
     r = float(before.median()) if len(before) >= 30 else float(ratio.iloc[:30].median())
     return mean_day * r
@@ -256,6 +261,24 @@ def test_depth_series_matches_its_plain_reference() -> None:
     got = depth_series(at, fm, "ETH", hourly=hourly, totals=totals, store=False)
     want = [_depth_reference(t, hourly, totals) * fm.depth_share for t in at]
     np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_depth_series_weighs_missing_hours_alike_in_the_ratio_and_the_estimate() -> None:
+    """Every bar trades the same value and the book is the same depth, but two hours of
+    each day are missing: the estimate after the totals is that depth. The ratio's
+    daily sums counted a missing hour as zero while the value it scales is a mean per
+    bar, so the estimate came out 24/22 = 1.09x the book."""
+    from liqcascade.protect import depth_series
+
+    idx = pd.date_range("2025-01-01", "2025-04-30 23:00", freq="1h", tz="UTC")
+    idx = idx[(idx.hour != 3) & (idx.hour != 15)]  # 22 bars a day
+    hourly = pd.DataFrame({"close": 2_000.0, "volume": 500.0}, index=idx)  # 1 M USD a bar
+    t_idx = pd.date_range("2025-02-01", "2025-03-31 16:00", freq="8h", tz="UTC")
+    totals = pd.DataFrame({"bids_usd": 30e6, "asks_usd": 50e6}, index=t_idx)  # 40 M mid
+    at = pd.date_range("2025-04-10 05:00", periods=4, freq="1D", tz="UTC")  # after totals
+    fm = FillModel()
+    got = depth_series(at, fm, "ETH", hourly=hourly, totals=totals, store=False)
+    np.testing.assert_allclose(got, 40e6 * fm.depth_share, rtol=1e-9)
 
 
 def test_depth_series_reads_an_unsorted_hourly_frame_as_sorted() -> None:

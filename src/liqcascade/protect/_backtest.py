@@ -485,6 +485,8 @@ def depth_series(
     depth); otherwise depth ∝ the mean daily spot traded value of the 30 days before
     the bar, scaled by the median ratio depth / traded value over the ratio days
     before the bar's day (depth follows trading activity; :func:`_ratio_before`).
+    Both traded values are a mean per bar × bars per day (:func:`_value_before`), so
+    missing hours weigh the same in the ratio and in the value it scales.
     Times ``fill.depth_share``. ``asset``: whose bars and book.
     ``until`` (UTC, optional): the ratio uses the totals' days up to it only (no
     look-ahead; the whole period when none falls before it).
@@ -541,11 +543,13 @@ def _depth_and_span(
 
     h = hourly if hourly is not None else _load_ohlcv(asset, "1h", store)
     value = (h["volume"] * h["close"]).sort_index()  # traded value per bar, USD
-    qv30 = value.resample("1D").sum().rolling(30, min_periods=5).mean()
     tot = totals if totals is not None else load_book_totals(asset, "futures", store=store)
     mid = ((tot["bids_usd"] + tot["asks_usd"]) / 2).sort_index()
     d1 = mid.resample("1D").mean().dropna()
-    ratio = (d1 / qv30.reindex(d1.index)).dropna()
+    # the 30 days to each day's end, weighted as a fill's own 30 days are (a missing
+    # hour is not a zero): the ratio and the value it scales are the same measure
+    qv30 = _value_before(value, pd.DatetimeIndex(d1.index) + pd.Timedelta(days=1))
+    ratio = (d1 / qv30).dropna()
     if ratio.empty:
         raise InputError(
             f"asset: {asset}'s book totals share no day with its hourly volume "
