@@ -381,8 +381,9 @@ def test_coinglass_s_percent_is_divided_once_and_fraction_contradicts_it(
 ) -> None:
     """funding_units states the column's units as written. CoinGlass's funding OHLC is
     percent: "percent" reads it as the layout does (÷ 100, once), unjudged (a calm month
-    the rules refuse as 100x too small is then read); "fraction" contradicts the layout
-    and is refused, on the command line naming --funding-units."""
+    the rules refuse as 100x too small is then read, and two days at a 0.75 % cap they
+    refuse as percent); "fraction" contradicts the layout and is refused, on the command
+    line naming --funding-units."""
     ts = pd.date_range("2024-12-10", periods=120, freq="8h", tz="UTC")
     pct = _typical(120, 1e-4) / 100  # a calm month of CoinGlass percent: under 3e-5 each
     p = tmp_path / "coinglass_ETH_8h_funding_bybit.csv"
@@ -401,6 +402,16 @@ def test_coinglass_s_percent_is_divided_once_and_fraction_contradicts_it(
     r = run_cli("data", "ingest", str(p), "--venue", "bybit", "--funding-units", "fraction",
                 "--store", str(tmp_path / "s.duckdb"))  # fmt: skip
     assert_refused(r, "--funding-units is fraction", "coinglass-funding-ohlc")
+    # an altcoin's CoinGlass history pinned at a 0.75 % cap for two days: percent, declared
+    cap = np.full(6, 0.75)
+    pd.DataFrame(
+        {"time": ts[:6].asi8 // 10**6, "open": cap, "high": cap, "low": cap, "close": cap}
+    ).to_csv(p, index=False)
+    with pytest.raises(InputError, match="look like percent") as e:
+        read_file(p, venue="bybit")
+    assert 'funding_units="percent" if they are real' in str(e.value)
+    (s,) = read_file(p, venue="bybit", funding_units="percent")
+    assert s.frame["rate"].to_numpy() == pytest.approx(np.full(6, 0.0075), rel=RTOL, abs=0)
 
 
 def test_a_calm_month_the_rules_call_too_small_is_read_as_declared_fractions(

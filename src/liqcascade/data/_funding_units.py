@@ -210,15 +210,11 @@ def _declare(option: str | None, choices: str) -> str:
     return f"or declare the file's units: {option}={choices}"
 
 
-def _refusal(message: str, file: str, option: str | None) -> InputError:
-    return InputError(message, file=file, param=option)
-
-
 def _too_high(where: str, why: str, divided: bool, file: str, option: str | None) -> InputError:
     if divided:  # CoinGlass's percent, divided by 100: percent confirms the layout's reading
         fix = (
             "the layout's values were divided by 100 as percent; give them in percent, "
-            + _declare(option, '"percent" if they are (an asset pinned at its venue\'s cap)')
+            + _declare(option, '"percent" if they are real (an asset pinned at its venue\'s cap)')
         )
     else:
         fix = (
@@ -230,8 +226,10 @@ def _too_high(where: str, why: str, divided: bool, file: str, option: str | None
                 "pinned at its venue's cap)",
             )
         )
-    return _refusal(
-        f"{where}: the rates look like percent, not fractions: {why}; {fix}", file, option
+    return InputError(
+        f"{where}: the rates look like percent, not fractions: {why}; {fix}",
+        file=file,
+        param=option,
     )
 
 
@@ -248,7 +246,9 @@ def _too_low(where: str, why: str, divided: bool, file: str, option: str | None)
             "the file again, "
             + _declare(option, '"fraction" if they are fractions (a calm market)')
         )
-    return _refusal(f"{where}: the rates look 100x too small: {why}; {fix}", file, option)
+    return InputError(
+        f"{where}: the rates look 100x too small: {why}; {fix}", file=file, param=option
+    )
 
 
 def funding_units_option(funding_units: str | None) -> str | None:
