@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,3 +113,31 @@ def test_ingest_idempotent_and_union(seed: int, cut: int) -> None:
     assert (r1.rows_added, r2.rows_added, r3.rows_added) == (cut, 20 - cut, 0)
     assert list(got["ts"]) == list(b["ts"])
     np.testing.assert_array_equal(got["close"].to_numpy(), b["close"].to_numpy())
+
+
+@settings(max_examples=examples(25))
+@given(
+    rates=st.lists(
+        st.floats(-0.05, 0.05, allow_nan=False, allow_subnormal=False), min_size=3, max_size=40
+    ),
+    hours=st.sampled_from([1, 4, 8]),
+)
+def test_declared_percent_is_the_declared_fraction_divided_by_100(
+    rates: list[float], hours: int
+) -> None:
+    """Any funding file within the row bound reads as written with funding_units
+    "fraction" and divided by 100 with "percent", whatever the rules would judge of its
+    values (relative tolerance 1e-12: the CSV round trip and one division)."""
+    ts = pd.date_range("2024-01-01", periods=len(rates), freq=f"{hours}h", tz="UTC")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "funding.csv"
+        pd.DataFrame(
+            {"timestamp": ts.strftime("%Y-%m-%d %H:%M:%S"), "venue": "okx", "coin": "ETH",
+             "funding_rate": rates}
+        ).to_csv(path, index=False)  # fmt: skip
+        (frac,) = read_file(path, funding_units="fraction")
+        (pct,) = read_file(path, funding_units="percent")
+    f, p = frac.frame["rate"].to_numpy(), pct.frame["rate"].to_numpy()
+    assert f == pytest.approx(np.asarray(rates), rel=1e-12, abs=0)
+    assert p == pytest.approx(f / 100, rel=1e-12, abs=0)
+    assert frac.units_known and pct.units_known

@@ -1,5 +1,6 @@
 """Funding units: CoinGlass quotes each venue's funding per the venue's own interval
-(Hyperliquid: 1 h); a file of percents read as fractions is refused."""
+(Hyperliquid: 1 h); a file of percents read as fractions is refused, unless its units are
+declared (``funding_units``)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import pandas as pd
 import pytest
 
 from clihelpers import run_cli
-from liqcascade.data import SeriesFrame, Store, read_file
+from liqcascade.data import SeriesFrame, Store, load_series, read_file
 from liqcascade.data._funding_units import check_funding_units
+from liqcascade.data._ops import ingest_files
 from liqcascade.data._validate import MAX_FUNDING_MEDIAN, MIN_FUNDING_DAYS
 from liqcascade.data.bundled import DATASETS, load
 from liqcascade.errors import InputError
@@ -241,9 +243,11 @@ def test_a_series_frame_handed_to_the_store_is_judged(tmp_path: Path) -> None:
     frame = pd.DataFrame({"ts": ts, "rate": _typical(90, 1e-4) * 100, "interval_hours": 8.0})
     s = SeriesFrame(kind="funding", venue="okx", symbol="ETHUSDT", interval="8h", frame=frame)
     store = tmp_path / "s.duckdb"
-    with Store(store) as st, pytest.raises(InputError, match="look like percent"):
+    with Store(store) as st, pytest.raises(InputError, match="look like percent") as e:
         st.ingest([s])
     assert not store.exists()
+    # no reader's option to name: the series' own flag (a caller's fractions, as given)
+    assert "set SeriesFrame.units_known" in str(e.value) and e.value.param is None
     s.frame = frame.assign(rate=frame["rate"] / 100)
     with Store(store) as st:
         assert st.ingest([s]).rows_added == 90
@@ -279,3 +283,156 @@ def test_a_file_s_funding_is_judged_once(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(_funding_units, "check_funding_units", judged_again)
     with Store(tmp_path / "s.duckdb") as st:
         assert st.ingest(series).rows_added == sum(s.rows for s in series)
+
+
+# -- declared units: funding_units --------------------------------------------------------
+#: Tolerance of rates compared after reading (the CSV holds them to 17 digits; ÷ 100 is
+#: one rounding): relative 1e-12.
+RTOL = 1e-12
+
+
+def _squeeze_file(path: Path, cap: float, scale: float = 1.0) -> tuple[Path, np.ndarray]:
+    """Four days of the bundled 8-h Binance ETH funding, the last three pinned at ``cap``
+    (an altcoin's squeeze at its venue's cap, a fraction per 8 h), written times ``scale``
+    as a funding table; returns the file and the rates written."""
+    df = load("eth_funding_8h_by_venue").reset_index()
+    g = df[df["venue"] == "binance"].sort_values("ts").iloc[300:312]
+    rates = g["rate"].to_numpy(dtype="float64").copy()
+    rates[3:] = cap
+    pd.DataFrame(
+        {"timestamp": g["ts"].dt.strftime("%Y-%m-%d %H:%M:%S"), "venue": "binance",
+         "coin": "XYZ", "funding_rate": rates * scale}
+    ).to_csv(path, index=False)  # fmt: skip
+    return path, rates * scale
+
+
+@pytest.mark.parametrize("cap", [0.0075, 0.02], ids=["0.75%", "2%"])
+def test_a_squeeze_at_an_altcoin_s_cap_is_read_when_its_units_are_declared(
+    tmp_path: Path, cap: float
+) -> None:
+    """Three days pinned at a venue's cap (0.75 % or 2 % per 8 h, as fractions) are
+    refused as percent from their values; the message says the units can be declared.
+    Declared fractions are read as given, declared percent divided by 100; neither is
+    judged (``units_known``), and the store keeps the declared reading."""
+    path, written = _squeeze_file(tmp_path / "xyz.csv", cap)
+    with pytest.raises(InputError, match="look like percent") as e:
+        read_file(path)
+    assert e.value.param == "funding_units"
+    assert 'funding_units="percent" (divided by 100) or "fraction"' in str(e.value)
+    (frac,) = read_file(path, funding_units="fraction")
+    assert frac.frame["rate"].to_numpy() == pytest.approx(written, rel=RTOL, abs=0)
+    assert frac.units_known and not any("funding rates" in w for w in frac.warnings)
+    assert any("declared a fraction" in n for n in frac.notes)
+    (pct,) = read_file(path, funding_units="percent")
+    assert pct.frame["rate"].to_numpy() == pytest.approx(written / 100, rel=RTOL, abs=0)
+    assert any("rate = column / 100" in n for n in pct.notes)
+    store = tmp_path / "s.duckdb"
+    ingest_files([path], funding_units="fraction", store=store)
+    with Store(store, read_only=True) as st:
+        got = st.read("funding", venue="binance", symbol="XYZ", interval="8h")
+    assert got["rate"].to_numpy() == pytest.approx(written, rel=RTOL, abs=0)
+
+
+def test_the_command_line_names_the_flag_and_takes_the_units(tmp_path: Path) -> None:
+    """`data ingest` refuses the squeeze naming --funding-units (never the library's
+    funding_units=), stores it with --funding-units fraction, and refuses an unknown
+    value with one line naming the flag; nothing is stored by a refusal."""
+    path, written = _squeeze_file(tmp_path / "xyz.csv", 0.0075)
+    store = tmp_path / "s.duckdb"
+    line = assert_refused(run_cli("data", "ingest", str(path), "--store", str(store)),
+                          "look like percent", '--funding-units="percent"')  # fmt: skip
+    assert "funding_units" not in line
+    assert not store.exists()
+    bad = run_cli("data", "ingest", str(path), "--funding-units", "bps", "--store", str(store))
+    line = assert_refused(bad, "--funding-units must be fraction or percent", "'bps'")
+    assert "funding_units" not in line and not store.exists()
+    r = run_cli("data", "ingest", str(path), "--funding-units", "fraction", "--store",
+                str(store), "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["rows_added"] == len(written)
+    with Store(store, read_only=True) as st:
+        assert float(st.read("funding")["rate"].max()) == pytest.approx(0.0075, rel=RTOL)
+
+
+def test_declared_units_keep_the_row_bound_and_refuse_a_non_funding_file(
+    tmp_path: Path,
+) -> None:
+    """A declared file's rates still pass the row bound (±0.05 per interval: 0.06 as a
+    fraction, 6 as percent, are refused); an unknown value and a file of another kind
+    are refused naming funding_units."""
+    rates = np.full(6, 0.0075)
+    rates[2] = 0.06
+    path = _funding_table(tmp_path / "over.csv", rates)
+    with pytest.raises(InputError, match=r"beyond ±0.05"):
+        read_file(path, funding_units="fraction")
+    with pytest.raises(InputError, match=r"beyond ±0.05"):
+        read_file(_funding_table(tmp_path / "pct.csv", rates * 100), funding_units="percent")
+    with pytest.raises(InputError, match="must be fraction or percent") as e:
+        read_file(path, funding_units="bps")
+    assert e.value.param == "funding_units"
+    ohlcv = INGEST / "ETHUSDT_1h_binance_spot.csv.gz"
+    with pytest.raises(InputError, match="funding_units is for funding files") as e:
+        read_file(ohlcv, funding_units="fraction")
+    assert e.value.param == "funding_units"
+
+
+def test_coinglass_s_percent_is_divided_once_and_fraction_contradicts_it(
+    tmp_path: Path,
+) -> None:
+    """funding_units states the column's units as written. CoinGlass's funding OHLC is
+    percent: "percent" reads it as the layout does (÷ 100, once), unjudged (a calm month
+    the rules refuse as 100x too small is then read, and two days at a 0.75 % cap they
+    refuse as percent); "fraction" contradicts the layout and is refused, on the command
+    line naming --funding-units."""
+    ts = pd.date_range("2024-12-10", periods=120, freq="8h", tz="UTC")
+    pct = _typical(120, 1e-4) / 100  # a calm month of CoinGlass percent: under 3e-5 each
+    p = tmp_path / "coinglass_ETH_8h_funding_bybit.csv"
+    pd.DataFrame(
+        {"time": ts.asi8 // 10**6, "open": pct, "high": pct, "low": pct, "close": pct}
+    ).to_csv(p, index=False)
+    with pytest.raises(InputError, match="100x too small") as e:
+        read_file(p, venue="bybit")
+    assert 'funding_units="percent" if they are percent' in str(e.value)
+    (s,) = read_file(p, venue="bybit", funding_units="percent")
+    assert s.layout == "coinglass-funding-ohlc"
+    assert s.frame["rate"].to_numpy() == pytest.approx(pct / 100, rel=RTOL, abs=0)
+    with pytest.raises(InputError, match="whose funding column is percent") as e:
+        read_file(p, venue="bybit", funding_units="fraction")
+    assert e.value.param == "funding_units"
+    r = run_cli("data", "ingest", str(p), "--venue", "bybit", "--funding-units", "fraction",
+                "--store", str(tmp_path / "s.duckdb"))  # fmt: skip
+    assert_refused(r, "--funding-units is fraction", "coinglass-funding-ohlc")
+    # an altcoin's CoinGlass history pinned at a 0.75 % cap for two days: percent, declared
+    cap = np.full(6, 0.75)
+    pd.DataFrame(
+        {"time": ts[:6].asi8 // 10**6, "open": cap, "high": cap, "low": cap, "close": cap}
+    ).to_csv(p, index=False)
+    with pytest.raises(InputError, match="look like percent") as e:
+        read_file(p, venue="bybit")
+    assert 'funding_units="percent" if they are real' in str(e.value)
+    (s,) = read_file(p, venue="bybit", funding_units="percent")
+    assert s.frame["rate"].to_numpy() == pytest.approx(np.full(6, 0.0075), rel=RTOL, abs=0)
+
+
+def test_a_calm_month_the_rules_call_too_small_is_read_as_declared_fractions(
+    tmp_path: Path,
+) -> None:
+    """A month whose largest rate is under 3e-5 per 8 h is refused as fractions divided
+    by 100, the message naming funding_units="fraction"; declared, it is read as given."""
+    rates = np.full(90, 2e-5)
+    path = _funding_table(tmp_path / "calm.csv", rates)
+    with pytest.raises(InputError, match="100x too small") as e:
+        read_file(path)
+    assert 'funding_units="fraction" if they are fractions' in str(e.value)
+    (s,) = read_file(path, funding_units="fraction")
+    assert s.frame["rate"].to_numpy() == pytest.approx(rates, rel=RTOL, abs=0)
+
+
+def test_load_series_takes_the_units_of_a_funding_data_file(tmp_path: Path) -> None:
+    """load_series(data_file=...) reads a funding file in its declared units; the option
+    without a funding data_file is refused (stored and bundled funding are fractions)."""
+    path, written = _squeeze_file(tmp_path / "xyz.csv", 0.0075)
+    df = load_series("funding", asset="XYZ", data_file=path, funding_units="percent")
+    assert df["rate"].to_numpy() == pytest.approx(written / 100, rel=RTOL, abs=0)
+    with pytest.raises(InputError, match="funding_units is for a funding data_file"):
+        load_series("funding", asset="ETH", funding_units="fraction", store=False)

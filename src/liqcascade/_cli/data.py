@@ -148,6 +148,16 @@ MeasureOpt = Annotated[
     ),
 ]
 
+FundingUnitsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--funding-units",
+        help="Funding files only: the rate column's units as written, fraction or percent "
+        "per interval (percent is divided by 100); the rates are then not judged from "
+        "their values (an asset pinned at its venue's cap). Default: judged.",
+    ),
+]
+
 
 @data_app.command("ingest")
 def ingest(
@@ -173,6 +183,7 @@ def ingest(
     ] = None,
     drop_missing: DropMissingOpt = False,
     measure: MeasureOpt = None,
+    funding_units: FundingUnitsOpt = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -190,6 +201,9 @@ def ingest(
     Coinalyze OI; funding tables; Hyperliquid daily liquidations. CSV, Parquet or JSON,
     plain, .gz or .zip. See docs/data.md.
 
+    Funding rates that look 100x off are refused; --funding-units states a file's units
+    instead (as written: fraction or percent per interval; CoinGlass's OHLC is percent).
+
     Example: liqcascade data ingest ETHUSDT-1h-2025-01.zip metrics.csv --venue binance --json
     """
     with _interrupt_says_what_was_stored() as stored:
@@ -197,8 +211,8 @@ def ingest(
             result, path = _ops.ingest_files(files, kind=kind, venue=venue, symbol=symbol,
                                              interval=interval, store=store,
                                              on_progress=_inserted(advance),
-                                             drop_missing=drop_missing,
-                                             measure=measure)  # fmt: skip
+                                             drop_missing=drop_missing, measure=measure,
+                                             funding_units=funding_units)  # fmt: skip
         stored.append(f"{_count(result.rows_added, 'row')} added to {path}")
         for n in result.notes:
             _note(n)

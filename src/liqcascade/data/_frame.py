@@ -55,7 +55,8 @@ class SeriesFrame:
     units_known : bool
         The units are settled, so :meth:`~liqcascade.data.Store.ingest` does not judge
         them again (:func:`~liqcascade.data._funding_units.check_series_funding_units`):
-        the reader judged them from the values (a file), or the source's contract fixes
+        the reader judged them from the values (a file) or was told them (a file's
+        declared ``funding_units``), or the source's contract fixes
         them (a venue's API through ccxt: funding as a fraction per interval; a squeeze at
         a venue's cap is real, however far it looks from a calm market's rates). False
         for a series a caller built.

@@ -21,6 +21,10 @@ with no row at either baseline and a median above :data:`WARN_FUNDING_MEDIAN` (a
 squeeze, or percent of a calm week), and a week to a month whose largest rate is below
 :data:`MIN_FUNDING_MAX`. Measured on every window of the bundled ETH and BTC funding
 (``docs/data.md``, *Funding units*): no real window is refused.
+
+The rules are set on ETH and BTC; an asset pinned at its venue's cap for days (0.75 % or
+2 % per 8 h) is refused as percent. A reader's ``funding_units``
+(:func:`declared_units`) then states the file's units and the values are not judged.
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ import numpy as np
 import pandas as pd
 
 from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._layout import Layout
 from liqcascade.errors import InputError
 
 __all__ = [
     "BASELINE_PER_8H",
+    "FUNDING_UNITS",
     "MAX_FUNDING_MEDIAN",
     "MAX_FUNDING_MEDIAN_SHORT",
     "MIN_FUNDING_DAYS",
@@ -41,7 +47,14 @@ __all__ = [
     "WARN_FUNDING_MEDIAN",
     "check_funding_units",
     "check_series_funding_units",
+    "declared_units",
+    "funding_units_option",
 ]
+
+FUNDING_UNITS = ("fraction", "percent")
+"""The units a reader's ``funding_units`` may declare for a file's funding column as
+written: a fraction per interval (0.0001 = 0.01 %, read as it is) or percent per interval
+(0.01 = 0.01 %, divided by 100)."""
 
 BASELINE_PER_8H = 1e-4
 """The venues' interest component, a fraction per 8 h (0.01 %): the rate paid exactly
@@ -102,7 +115,12 @@ def _at(a: np.ndarray, level: float) -> int:
 
 
 def check_funding_units(
-    frame: pd.DataFrame, file: str, column: str = "rate", *, divided: bool = False
+    frame: pd.DataFrame,
+    file: str,
+    column: str = "rate",
+    *,
+    divided: bool = False,
+    option: str | None = "funding_units",
 ) -> str | None:
     """Refuse funding rates 100x off (percent as fractions, fractions as percent).
 
@@ -118,6 +136,10 @@ def check_funding_units(
     divided : bool, default False
         The layout gave percent and the rates were divided by 100 (CoinGlass's funding
         OHLC): the message then says so.
+    option : str or None, default "funding_units"
+        The caller's parameter that declares the units, which a refusal names (as its
+        ``param``) for a series the rules misjudge; None for a caller's own
+        :class:`SeriesFrame` (the message then names ``SeriesFrame.units_known``).
 
     Returns
     -------
@@ -151,20 +173,20 @@ def check_funding_units(
             f"{at_percent} of {a.size} rows are exactly 0.01 per 8 h, percent's 0.01 % "
             f"baseline (as fractions, 1 %), against {at_fraction} at the fractions' 0.0001"
         )
-        raise _too_high(where, why, divided, file)
+        raise _too_high(where, why, divided, file, option)
     limit = MAX_FUNDING_MEDIAN if days >= MIN_FUNDING_DAYS else MAX_FUNDING_MEDIAN_SHORT
     if days >= MIN_FUNDING_DAYS_SHORT and med > limit:
         why = (
             f"their median |rate| {over} is {med:.4g} per 8 h ({med:.2%}), where real "
             f"funding's stays under {limit:g}"
         )
-        raise _too_high(where, why, divided, file)
+        raise _too_high(where, why, divided, file, option)
     if days >= MIN_FUNDING_DAYS and top < MIN_FUNDING_MAX:
         why = (
             f"their largest |rate| {over} is {top:.3g} per 8 h, where real funding reaches "
             f"{MIN_FUNDING_MAX:g} or more in any month (most days its 0.0001 baseline)"
         )
-        raise _too_low(where, why, divided, file)
+        raise _too_low(where, why, divided, file, option)
     if days < MIN_FUNDING_DAYS_SHORT:
         return None
     if at_fraction == 0 and at_percent == 0 and med > WARN_FUNDING_MEDIAN:
@@ -181,27 +203,121 @@ def check_funding_units(
     return None
 
 
-def _too_high(where: str, why: str, divided: bool, file: str) -> InputError:
-    fix = (
-        "the layout's values were divided by 100 as percent; give them in percent"
-        if divided
-        else "rates are fractions (0.0001 = 0.01 %): divide the column by 100 and ingest "
-        "the file again"
-    )
+def _declare(option: str | None, choices: str) -> str:
+    """How to declare the units: ``option`` named once (the command line shows its flag)."""
+    if option is None:
+        return "or, if they are fractions as given, set SeriesFrame.units_known to store them"
+    return f"or declare the file's units: {option}={choices}"
+
+
+def _too_high(where: str, why: str, divided: bool, file: str, option: str | None) -> InputError:
+    if divided:  # CoinGlass's percent, divided by 100: percent confirms the layout's reading
+        fix = (
+            "the layout's values were divided by 100 as percent; give them in percent, "
+            + _declare(option, '"percent" if they are real (an asset pinned at its venue\'s cap)')
+        )
+    else:
+        fix = (
+            "rates are fractions (0.0001 = 0.01 %): divide the column by 100 and ingest the "
+            "file again, "
+            + _declare(
+                option,
+                '"percent" (divided by 100) or "fraction" (read as they are: an asset '
+                "pinned at its venue's cap)",
+            )
+        )
     return InputError(
-        f"{where}: the rates look like percent, not fractions: {why}; {fix}", file=file
+        f"{where}: the rates look like percent, not fractions: {why}; {fix}",
+        file=file,
+        param=option,
     )
 
 
-def _too_low(where: str, why: str, divided: bool, file: str) -> InputError:
-    fix = (
-        "the layout reads percent (0.01 for 0.01 %) and divides by 100: these were "
-        "fractions already; multiply the column by 100 and ingest the file again"
-        if divided
-        else "rates are fractions (0.0001 = 0.01 %): multiply the column by 100 and "
-        "ingest the file again"
+def _too_low(where: str, why: str, divided: bool, file: str, option: str | None) -> InputError:
+    if divided:
+        fix = (
+            "the layout reads percent (0.01 for 0.01 %) and divides by 100: these were "
+            "fractions already; multiply the column by 100 and ingest the file again, "
+            + _declare(option, '"percent" if they are percent (a calm market)')
+        )
+    else:
+        fix = (
+            "rates are fractions (0.0001 = 0.01 %): multiply the column by 100 and ingest "
+            "the file again, "
+            + _declare(option, '"fraction" if they are fractions (a calm market)')
+        )
+    return InputError(
+        f"{where}: the rates look 100x too small: {why}; {fix}", file=file, param=option
     )
-    return InputError(f"{where}: the rates look 100x too small: {why}; {fix}", file=file)
+
+
+def funding_units_option(funding_units: str | None) -> str | None:
+    """``funding_units`` checked: None, ``"fraction"`` or ``"percent"`` (case-insensitive).
+
+    Raises
+    ------
+    InputError
+        Another value, naming ``funding_units`` (``param``).
+    """
+    if funding_units is None:
+        return None
+    units = str(funding_units).strip().lower()
+    if units not in FUNDING_UNITS:
+        raise InputError(
+            f"funding_units must be {' or '.join(FUNDING_UNITS)} (got {funding_units!r}): "
+            "the units of the file's funding column as written, per interval",
+            param="funding_units",
+        )
+    return units
+
+
+def declared_units(
+    frame: pd.DataFrame, layout: Layout, units: str, file: str
+) -> tuple[pd.DataFrame, str]:
+    """A funding series read in the units its caller declared, not judged from its values.
+
+    ``units`` states the units of the file's column as written. A layout that gives
+    fractions is read as it is (``"fraction"``) or divided by 100 (``"percent"``).
+    CoinGlass's funding OHLC is percent by the layout (``layout.percent_rates``), divided
+    by 100 once: ``"percent"`` agrees with it, ``"fraction"`` contradicts it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One series' canonical rows as the layout read them (``rate``, a fraction per
+        interval by the layout's reading).
+    layout : Layout
+        The file's layout.
+    units : {"fraction", "percent"}
+        The declared units (:func:`funding_units_option`).
+    file : str
+        The file, for the messages.
+
+    Returns
+    -------
+    (pandas.DataFrame, str)
+        The rows with ``rate`` a fraction per interval, and a note saying how they were
+        read. The row bound still applies (:func:`~liqcascade.data.validate`).
+
+    Raises
+    ------
+    InputError
+        ``"fraction"`` for a layout whose column is percent (``param="funding_units"``).
+    """
+    if layout.percent_rates:
+        if units == "fraction":
+            raise InputError(
+                f"funding_units is fraction, but the file is {layout.name}, whose funding "
+                "column is percent (0.01 for 0.01 %), divided by 100 as read; leave it out "
+                "or give percent (it states the column's units as written)",
+                file=file,
+                param="funding_units",
+            )
+        return frame, "funding declared percent, the layout's units: read as such, not judged"
+    if units == "percent":
+        note = "funding declared percent per interval: rate = column / 100, not judged"
+        return frame.assign(rate=frame["rate"] / 100.0), note
+    return frame, "funding declared a fraction per interval: read as it is, not judged"
 
 
 def check_series_funding_units(s: SeriesFrame) -> None:
@@ -221,6 +337,6 @@ def check_series_funding_units(s: SeriesFrame) -> None:
     if s.kind != "funding" or s.frame.empty or s.units_known:
         return  # judged when read, or a venue's API through ccxt (fractions by contract)
     label = s.file or f"{s.venue}/{s.symbol}/{s.interval} funding"
-    warning = check_funding_units(s.frame, label)
+    warning = check_funding_units(s.frame, label, option=None)
     if warning is not None and warning not in s.warnings:
         s.warnings.append(warning)

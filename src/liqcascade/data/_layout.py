@@ -88,7 +88,9 @@ class Layout:
         Whether the file gives funding rates in percent, which ``build`` divides by 100
         (CoinGlass); the others give fractions. Either way a series 100x off (percent
         read as fractions, fractions divided as percent) is refused
-        (:func:`~liqcascade.data._funding_units.check_funding_units`).
+        (:func:`~liqcascade.data._funding_units.check_funding_units`), unless the reader's
+        ``funding_units`` declares the units (``"percent"`` agrees with a percent layout,
+        ``"fraction"`` contradicts it: :func:`~liqcascade.data._funding_units.declared_units`).
     """
 
     name: str

@@ -16,6 +16,7 @@ import pandas as pd
 
 from liqcascade._paths import check_output_file, staged_file
 from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._funding_units import funding_units_option
 from liqcascade.data._kinds import KINDS, PUBLIC_KINDS, kind_of
 from liqcascade.data._layouts import NoTakerClose
 from liqcascade.data._readers import read_raw, series_from_raw
@@ -72,6 +73,7 @@ def ingest_files(
     on_progress: Callable[[int, int], None] | None = None,
     drop_missing: bool = False,
     measure: str | None = None,
+    funding_units: str | None = None,
 ) -> tuple[IngestResult, Path]:
     """Read market files and add them to the store in one transaction.
 
@@ -94,6 +96,11 @@ def ingest_files(
         row refuses the call, the message naming the file, the row and this option.
     measure : str, optional
         The measure of Binance API long/short ratio files (see :func:`read_file`).
+    funding_units : {"fraction", "percent"}, optional
+        The units of the funding files' rate column as written (see :func:`read_file`):
+        declared, the rates are not judged from their values, and are stored as a
+        fraction per interval like every other (``Store.ingest`` does not judge them
+        again). Every file must then be a funding file.
 
     Returns
     -------
@@ -108,6 +115,7 @@ def ingest_files(
     """
     if kind is not None:
         _kind(kind)
+    funding_units_option(funding_units)  # a bad value before any file is read
     for name, label in (("venue", venue), ("symbol", symbol), ("interval", interval)):
         if label is not None and not label.strip():  # "" would silently mean the default
             raise InputError(f"{name} must not be empty (leave it out for the file's own)",
@@ -121,7 +129,7 @@ def ingest_files(
         try:
             series.extend(_read(p, store, kind=kind, venue=venue, symbol=symbol,
                                 interval=interval, drop_missing=drop_missing,
-                                measure=measure))  # fmt: skip
+                                measure=measure, funding_units=funding_units))  # fmt: skip
         except MissingValueError as exc:
             raise InputError(
                 f"{exc}; drop_missing leaves such rows out (counted in a warning)",
@@ -160,6 +168,7 @@ def _read(
     interval: str | None,
     drop_missing: bool,
     measure: str | None,
+    funding_units: str | None,
 ) -> list[SeriesFrame]:
     """The series of file ``p``, as :func:`~liqcascade.data.read_file` reads them.
 
@@ -172,7 +181,7 @@ def _read(
     def series(frame: pd.DataFrame) -> list[SeriesFrame]:
         return series_from_raw(frame, headerless, str(p), kind=kind, venue=venue, symbol=symbol,
                                interval=interval, drop_missing=drop_missing,
-                               measure=measure)  # fmt: skip
+                               measure=measure, funding_units=funding_units)  # fmt: skip
 
     try:
         return series(raw)

@@ -33,6 +33,7 @@ from liqcascade._tables import (
 )
 from liqcascade.data._columns import first_of
 from liqcascade.data._frame import SeriesFrame
+from liqcascade.data._funding_units import declared_units, funding_units_option
 from liqcascade.data._kinds import kind_of
 from liqcascade.data._layouts import LAYOUTS, detect
 from liqcascade.data._long_short_layouts import check_measure
@@ -275,6 +276,7 @@ def read_file(
     interval: str | None = None,
     drop_missing: bool = False,
     measure: str | None = None,
+    funding_units: str | None = None,
 ) -> list[SeriesFrame]:
     """Read one file into validated canonical series (one per venue/symbol it holds).
 
@@ -298,6 +300,15 @@ def read_file(
         Which ratio a Binance API long/short file holds (its content does not say);
         by default read from the file name (the endpoint's name, e.g.
         ``globalLongShortAccountRatio``, or the measure's). Only for that layout.
+    funding_units : {"fraction", "percent"}, optional
+        The units of a funding file's rate column as written, per interval: a fraction
+        (0.0001 = 0.01 %, read as it is) or percent (0.01 = 0.01 %, divided by 100).
+        Given, the rates are not judged from their values (an altcoin pinned at its
+        venue's cap for days is refused as percent without it); the row bound still
+        applies. By default each layout's own units (percent for CoinGlass's funding
+        OHLC, whose ``"fraction"`` is refused as a contradiction; fractions for the
+        others), judged (:func:`~liqcascade.data._funding_units.check_funding_units`).
+        Only for funding files.
 
     Returns
     -------
@@ -322,6 +333,7 @@ def read_file(
         interval=interval,
         drop_missing=drop_missing,
         measure=measure,
+        funding_units=funding_units,
     )
 
 
@@ -363,6 +375,7 @@ def series_from_raw(
     drop_missing: bool = False,
     measure: str | None = None,
     units_known: bool = False,
+    funding_units: str | None = None,
 ) -> list[SeriesFrame]:
     """Recognise the layout of a raw frame and return its validated canonical series.
 
@@ -371,6 +384,7 @@ def series_from_raw(
     ``units_known``: the source's contract fixes the units (a venue's API through ccxt),
     so funding rates are not judged from their values (:class:`SeriesFrame`).
     """
+    units = funding_units_option(funding_units)
     want = kind_of(kind).name if kind is not None else None
     if interval is not None:
         interval_ms(interval)  # validates the label
@@ -383,6 +397,13 @@ def series_from_raw(
             f"shortAccount); the file is {LAYOUTS.get(layout.name, layout.name)}",
             file=name,
             param="measure",
+        )
+    if units is not None and layout.kind != "funding":
+        raise InputError(
+            f"funding_units is for funding files; the file is "
+            f"{LAYOUTS.get(layout.name, layout.name)}, which holds {layout.kind}",
+            file=name,
+            param="funding_units",
         )
     if layout.check is not None:
         layout.check(raw, name)
@@ -503,9 +524,12 @@ def series_from_raw(
                 file=name,
                 param="interval",
             )
-        units = None
-        if kind_name == "funding" and not units_known:  # CoinGlass's percent too, ÷ 100
-            units = check_funding_units(f, name, rate_col, divided=layout.percent_rates)
+        judged, declared = None, []  # a warning of the rates judged; how declared ones read
+        if kind_name == "funding" and units is not None:  # the caller's word, not judged
+            f, note = declared_units(f, layout, units, name)
+            declared = [f"{name}: {note}"]
+        elif kind_name == "funding" and not units_known:  # CoinGlass's percent too, ÷ 100
+            judged = check_funding_units(f, name, rate_col, divided=layout.percent_rates)
         sf = SeriesFrame(
             kind=kind_name,
             venue=v,
@@ -514,9 +538,9 @@ def series_from_raw(
             frame=f.reset_index(drop=True),
             file=name,
             layout=layout.name,
-            warnings=[*warnings, *([units] if units else [])],
-            notes=list(notes),
-            units_known=True,  # judged above, or fixed by the source: not judged again
+            warnings=[*warnings, *([judged] if judged else [])],
+            notes=[*notes, *declared],
+            units_known=True,  # judged above, declared, or fixed by the source
         )
         out.append(validate(sf, drop_missing=drop_missing))
     return out

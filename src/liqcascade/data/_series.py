@@ -589,6 +589,7 @@ def load_series(
     data_file: str | Path | None = None,
     store: str | Path | Store | bool | None = None,
     symbol: str | None = None,
+    funding_units: str | None = None,
 ) -> pd.DataFrame:
     """One canonical series: from ``data_file``, else the store, else the bundled data.
 
@@ -625,6 +626,10 @@ def load_series(
         ``False`` skips the store.
     symbol : str, optional
         Exact store symbol (overrides the ``asset`` match).
+    funding_units : {"fraction", "percent"}, optional
+        The units of ``data_file``'s funding column as written (see
+        :func:`read_file`); only with a funding ``data_file`` (stored and bundled
+        funding are fractions already).
 
     Returns
     -------
@@ -655,8 +660,17 @@ def load_series(
     want_interval = interval if interval is not None else DEFAULT_INTERVAL.get(k)
     asset = asset.upper()
 
+    if funding_units is not None and (data_file is None or k != "funding"):
+        raise InputError(
+            f"funding_units is for a funding data_file (got kind {k}"
+            f"{', no data_file' if data_file is None else ''}): stored and bundled funding "
+            "are fractions already",
+            param="funding_units",
+        )
     if data_file is not None:
-        return _from_file(Path(data_file), k, asset, venue, symbol, interval, start, end)
+        return _from_file(
+            Path(data_file), k, asset, venue, symbol, interval, start, end, funding_units
+        )
 
     st: Store | None
     owned = False
@@ -739,13 +753,14 @@ def _from_file(
     interval: str | None,
     start: Any,
     end: Any,
+    funding_units: str | None = None,
 ) -> pd.DataFrame:
     from liqcascade.data._readers import read_file
 
     if not path.exists():
         raise InputError(f"data_file: {path}: no such file", param="data_file")
     public = "liquidations" if kind == "liquidation_events" else kind
-    series = read_file(path, kind=public, interval=interval)
+    series = read_file(path, kind=public, interval=interval, funding_units=funding_units)
     cand = [s for s in series if s.kind == kind]
     if not cand and kind == "liquidations":
         cand = [s for s in series if s.kind == "liquidation_events"]
