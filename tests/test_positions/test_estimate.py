@@ -217,3 +217,12 @@ def test_run_json_friendly_summary(bundled_run) -> None:
     fig = bundled_run.plot()
     assert len(fig.data) == 2
     assert "<table>" in bundled_run._repr_html_()
+
+
+def test_default_inputs_refuses_another_interval_naming_its_parameter() -> None:
+    """The message named the command line's --interval from inside the library."""
+    from liqcascade.errors import InputError
+
+    with pytest.raises(InputError, match=r"4-hourly \(got 1h\)") as e:
+        default_inputs(interval="1h")
+    assert e.value.param == "interval" and "--" not in str(e.value)

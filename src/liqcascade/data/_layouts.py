@@ -178,7 +178,7 @@ def _coinglass_book(p: Probe) -> Layout:
         reshape=_book_totals_to_depth,
         check=_no_text(*_BOOK_QUANTITIES),
         venue_hint=(
-            "no venue given: labelled unknown; say which book it is with --venue: "
+            "no venue given: labelled unknown; give the venue, which book it is: "
             "all-venues (the all-venue futures book the estimated market reads), "
             "all-venues-spot (spot), or an exchange (binance: its perpetual alone)"
         ),

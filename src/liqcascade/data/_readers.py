@@ -486,7 +486,10 @@ def series_from_raw(
     if named is not None:  # ETHUSDT too: the name said so, nothing for the user to check
         notes.append(f"{name}: no symbol in the file; labelled {named} from the file name")
     elif symbol is None and "_symbol" not in keys:
-        warnings.append(f"{name}: no symbol in the file; labelled ETHUSDT (pass --symbol)")
+        warnings.append(
+            f"{name}: no symbol in the file; labelled ETHUSDT (give the symbol if it is "
+            "another market)"
+        )
     out: list[SeriesFrame] = []
     for v, sym, f in groups:
         if layout.for_venue is not None:

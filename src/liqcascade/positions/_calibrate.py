@@ -721,7 +721,8 @@ def calibrate(
     oos_period = (str(pd.Timestamp(oos_start).date()), str(pd.Timestamp(oos_end).date()))
     if w.t1 >= _ts(oos_start):
         raise InputError(
-            f"--end ({fit_period[1]}) must be before the out-of-sample start ({oos_period[0]})"
+            f"end ({fit_period[1]}) must be before the out-of-sample start ({oos_period[0]})",
+            param="end",
         )
     search: list[dict[str, Any]] = []
     n_evals = 0

@@ -716,7 +716,9 @@ def default_inputs(asset: str = "ETH", interval: str = "4h") -> tuple[pd.DataFra
     if asset.upper() != "ETH":
         raise InputError(f"no bundled open interest for {asset} (bundled: ETH)")
     if interval != "4h":
-        raise InputError(f"bundled open interest is 4-hourly (got --interval {interval})")
+        raise InputError(
+            f"interval: bundled open interest is 4-hourly (got {interval})", param="interval"
+        )
     return _bundled.derivatives("open_interest"), bundled_ohlc(asset, interval)
 
 
