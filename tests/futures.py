@@ -23,12 +23,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import bar_step
 from liqcascade.data import SeriesNotFound, load_series
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._store import Store
 from newasset import _PRICE, NEW_ASSET_SERIES
 
-__all__ = ["FUTURE_SERIES", "perturb_after", "perturbed_store"]
+__all__ = ["FUTURE_SERIES", "beyond_trigger", "perturb_after", "perturbed_store"]
 
 #: (kind, interval) of the bar series written for each asset (those of a new asset's
 #: store); the long/short ratios (BTC) and the futures and spot order-book totals too.
@@ -104,11 +105,53 @@ def perturb_after(df: pd.DataFrame, kind: str, cut: pd.Timestamp, seed: int = 0)
     return out
 
 
+def beyond_trigger(
+    df: pd.DataFrame, ts: pd.Timestamp, direction: str, further: float = 0.03
+) -> pd.DataFrame:
+    """Hourly bars with the hour opening at ``ts`` gone further past its trigger.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Hourly OHLCV bars (USD) indexed by bar open (UTC).
+    ts : Timestamp
+        Open of the trigger hour (an event's ``ts``: the time of the previous close).
+    direction : {"down", "up"}
+        The event's: a fall's low is taken lower, a rise's high higher.
+    further : float, default 0.03
+        How much further, a fraction of the bar's extreme (0.03: a low 3 % lower).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; only that hour's prices changed: its low times ``1 - further`` (a fall)
+        or high times ``1 + further`` (a rise), its close 0.2 % inside the new extreme
+        (the hour closed near its new low or high). Its open and the other extreme are
+        kept, so the bar stays valid and still crosses any trigger it crossed (a fall
+        stays a fall: its low only goes lower; a rise's low is kept). Every other bar
+        is left as it was.
+    """
+    out = df.copy()
+    for c in _PRICE:
+        out[c] = out[c].astype(np.float64)
+    row = out.loc[ts]
+    if direction == "down":
+        low = float(row["low"]) * (1.0 - further)
+        out.loc[ts, ["low", "close"]] = [low, low * 1.002]
+    else:
+        high = float(row["high"]) * (1.0 + further)
+        out.loc[ts, ["high", "close"]] = [high, high / 1.002]
+    return out
+
+
 def perturbed_store(
     path: Path,
     cut: pd.Timestamp,
     assets: tuple[str, ...] = ("ETH", "BTC"),
     seed: int = 0,
+    *,
+    unclosed: bool = False,
+    trigger: str | None = None,
 ) -> Path:
     """Write the bundled series of ``assets`` into a store at ``path``, changed after ``cut``.
 
@@ -123,6 +166,14 @@ def perturbed_store(
         Bundled assets written (under their bundled symbols and venues).
     seed : int
         Seed of the perturbation (each series its own stream).
+    unclosed : bool, default False
+        Also change every bar that has not closed by ``cut``: each series from the
+        open of its bar holding ``cut`` (a 4-hour bar opened at 12:00 when ``cut`` is
+        14:00), not from ``cut``. What is known at ``cut`` is then exactly what is kept.
+    trigger : {"down", "up"}, optional
+        The hour opening at ``cut`` is an event's trigger hour: instead of the random
+        factor it is the bundled hour gone further past its trigger
+        (:func:`beyond_trigger`), so the event is still found at that hour.
 
     Returns
     -------
@@ -134,8 +185,11 @@ def perturbed_store(
     frames = []
     for ai, asset in enumerate(assets):
         for si, (kind, interval) in enumerate(FUTURE_SERIES):
-            df = load_series(kind, asset=asset, interval=interval, store=False)
-            df = perturb_after(df, kind, cut, seed=seed + 1000 * ai + si)
+            raw = load_series(kind, asset=asset, interval=interval, store=False)
+            df = _changed_from(raw, kind, cut, seed + 1000 * ai + si, unclosed)
+            if trigger is not None and (kind, interval) == ("ohlcv", "1h"):
+                gone = beyond_trigger(raw, cut, trigger)
+                df.loc[cut, list(_PRICE)] = gone.loc[cut, list(_PRICE)]
             venue = str(df.attrs.get("venue") or "unknown")
             symbol = str(df.attrs.get("symbol") or f"{asset}USDT")
             frame = df.reset_index()
@@ -146,7 +200,7 @@ def perturbed_store(
         except SeriesNotFound:  # ETH has no bundled long/short ratio
             ls = None
         if ls is not None:
-            ls = perturb_after(ls, "long_short", cut, seed=seed + 1000 * ai + 50)
+            ls = _changed_from(ls, "long_short", cut, seed + 1000 * ai + 50, unclosed)
             frames.append(
                 long_short_series(ls, symbol=f"{asset}USDT", venue="binance", file="perturbed")
             )
@@ -154,10 +208,19 @@ def perturbed_store(
             (("futures", "all-venues"), ("spot", "all-venues-spot"))
         ):
             tot = load_book_totals(asset, market, store=False)
-            tot = perturb_after(tot, "book_totals", cut, seed=seed + 1000 * ai + 60 + mi)
+            tot = _changed_from(tot, "book_totals", cut, seed + 1000 * ai + 60 + mi, unclosed)
             frames.append(
                 book_totals_series(tot, symbol=f"{asset}USDT", venue=venue, file="perturbed")
             )
     with Store(path) as store:
         store.ingest(frames)
     return path
+
+
+def _changed_from(
+    df: pd.DataFrame, kind: str, cut: pd.Timestamp, seed: int, unclosed: bool
+) -> pd.DataFrame:
+    """:func:`perturb_after` from ``cut``, or (``unclosed``) from the bar holding it."""
+    if unclosed:  # a bar opening after cut - step has not closed by cut
+        cut = cut - bar_step(pd.DatetimeIndex(df.index)) + pd.Timedelta(microseconds=1)
+    return perturb_after(df, kind, cut, seed=seed)

@@ -19,6 +19,7 @@ leak found, fixed in session 20). docs/validation.md, "The look-ahead audit".
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -156,13 +157,21 @@ def test_vol_command_as_of_the_cut_reads_nothing_after_it(future: Path) -> None:
                     np.array(list(later[0]["params"].values())))  # fmt: skip
 
 
-def _vol_section(as_of: str) -> dict[str, Any]:
+def _vol_section(as_of: str, quick: bool = True, asset: str = "ETH") -> dict[str, Any]:
+    """Every number of the report's volatility section at ``as_of`` (default store).
+
+    ``quick=False``: the full mode, which adds the hourly fit and its periods, EGARCH's
+    periods and the normal and skew-t rows of the model comparison (about 12 s an
+    asset, so the suite runs the quick mode; ``tools/look_ahead_volatility_full.py``
+    runs this one on the changed store).
+    """
     from liqcascade.report import _volatility_section as section
     from liqcascade.report._section import ReportContext
 
-    v = section.compute(ReportContext(True, "ETH", as_of))
+    v = section.compute(ReportContext(quick, asset, as_of))
     out = section.summary(v)
     out["realised"] = v.realised().to_numpy().tolist()
+    out["prose"] = dataclasses.asdict(section.prose(v))  # its words, figures rounded
     return out
 
 
