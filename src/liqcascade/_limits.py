@@ -345,17 +345,14 @@ def check_number(value: Any, name: str, label: str | None = None) -> float:
 
     Parameters
     ----------
-    value : Any
-        The value given.
-    name : str
-        The parameter's name, for the error's ``param`` (and its message, without
-        ``label``).
-    label : str, optional
-        How the message names the value (default ``name``).
+    value, name, label
+        As :func:`check_real`'s: the value given, the parameter's name (the error's
+        ``param``) and how the message names it (default ``name``).
 
     Returns
     -------
     float
+        ``value`` as a float, unchecked for range (NaN and inf included).
 
     Raises
     ------
