@@ -44,6 +44,7 @@ __all__ = [
     "check_count",
     "check_level",
     "check_memory",
+    "check_number",
     "check_real",
     "check_seed",
     "check_whole",
@@ -335,6 +336,35 @@ def real_number(value: Any) -> float | None:
     return None
 
 
+def check_number(value: Any, name: str, label: str | None = None) -> float:
+    """``value`` as a float if one real number, else ``"LABEL must be a number (got …)"``.
+
+    What is not one (:func:`real_number`: text such as ``"5e6"``, bytes, a bool, None)
+    is told it is not a number, shown by its repr, rather than given a range it might
+    seem to miss; whether the number is in range is the caller's rule.
+
+    Parameters
+    ----------
+    value, name, label
+        As :func:`check_real`'s: the value given, the parameter's name (the error's
+        ``param``) and how the message names it (default ``name``).
+
+    Returns
+    -------
+    float
+        ``value`` as a float, unchecked for range (NaN and inf included).
+
+    Raises
+    ------
+    InputError
+        ``param=name``: not one real number.
+    """
+    v = real_number(value)
+    if v is None:
+        raise InputError(f"{label or name} must be a number (got {value!r})", param=name)
+    return v
+
+
 def check_real(
     value: Any,
     name: str,
@@ -348,9 +378,10 @@ def check_real(
     """``value`` as a finite float in range, or InputError naming ``name`` (its ``param``).
 
     The scalar twin of :func:`real_array`: a value that is not one real number (text,
-    a bool: :func:`real_number`), not finite or below ``least`` is ``"LABEL must be >=
-    LEAST (got VALUE)"``; one above ``most`` is ``"LABEL must be at most MOST UNIT (got
-    VALUE)"``.
+    bytes, a bool, None: :func:`check_number`) is ``"LABEL must be a number (got
+    'VALUE')"`` (its repr: text shows as text); one not finite or below ``least`` is
+    ``"LABEL must be >= LEAST (got VALUE)"``; one above ``most`` is ``"LABEL must be at
+    most MOST UNIT (got VALUE)"``.
 
     Parameters
     ----------
@@ -380,12 +411,11 @@ def check_real(
     InputError
         ``param=name``: not one real number, not finite, below ``least`` or above ``most``.
     """
-    v = real_number(value)
     label = label or name
-    if v is None or not (math.isfinite(v) and (v > least if strict else v >= least)):
-        got = value if v is not None else repr(value)
+    v = check_number(value, name, label)
+    if not (math.isfinite(v) and (v > least if strict else v >= least)):
         rule = f"{'>' if strict else '>='} {least:g}"
-        raise InputError(f"{label} must be {rule} (got {got})", param=name)
+        raise InputError(f"{label} must be {rule} (got {value})", param=name)
     if v > most:
         raise InputError(f"{label} must be at most {most:g}{unit} (got {v:g})", param=name)
     return v

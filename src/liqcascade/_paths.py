@@ -14,8 +14,9 @@
   it, then a rename), so a failed write leaves what was there.
 - :func:`stage_beside` / :func:`staged_file` / :func:`is_stale` / :func:`remove_stale`:
   the temporary file (or folder) a write stages beside its target
-  (``.NAME.XXXXXXXX.tmp``) is locked while written; one a killed write left (no process
-  holds its lock) is removed by the next write to NAME, matched by its exact name.
+  (``.NAME.lqc-XXXXXXXX.tmp``, :data:`STAGE_MARK` marking it as this package's) is
+  locked while written; one a killed write left (no process holds its lock) is removed
+  by the next write to NAME, matched by its exact, marked name.
 - :func:`read_utf8` / :func:`read_json`: a user's text file, or JSON object, read with
   one message per cause (missing, a folder, unreadable, not UTF-8, not JSON with its
   line, not an object, too big), never a traceback.
@@ -44,6 +45,8 @@ except ImportError:  # pragma: no cover - Windows: no lock to tell a live writer
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
+    "STAGED_MIDDLE",
+    "STAGE_MARK",
     "STALE_AFTER_S",
     "TEMP_NAME",
     "check_output_dir",
@@ -295,6 +298,15 @@ TEMP_NAME = r"[a-z0-9_]{8}"
 """The random part :func:`tempfile.mkstemp` and :func:`tempfile.mkdtemp` put in a name
 (eight of ``a-z``, ``0-9``, ``_``), as a regular expression."""
 
+STAGE_MARK = "lqc-"
+"""What every name this package stages beside a target carries right after ``.NAME.``
+(``.NAME.lqc-XXXXXXXX.tmp``, a new store's ``.NAME.lqc-PID-XXXXXXXX.partial``): the
+clean-up takes only names so marked, never a user's ``.NAME.original.tmp``."""
+
+STAGED_MIDDLE = re.escape(STAGE_MARK) + TEMP_NAME
+"""What :func:`staged_file` puts between ``.NAME.`` and ``.tmp``, as a regular
+expression: :data:`STAGE_MARK` and tempfile's random part (:data:`TEMP_NAME`)."""
+
 
 def _remove_file(p: Path) -> None:
     """A staged file; a folder of its name is not one (a write stages files): left."""
@@ -307,7 +319,7 @@ def remove_stale(
     target: Path,
     suffix: str = ".tmp",
     *,
-    middle: str = TEMP_NAME,
+    middle: str = STAGED_MIDDLE,
     sep: str = ".",
     pid_alive: Callable[[int], bool] | None = None,
     remove: Callable[[Path], object] = _remove_file,
@@ -315,11 +327,17 @@ def remove_stale(
 ) -> list[Path]:
     """Remove what killed writes of ``target`` left beside it, and only that.
 
-    The one clean-up of every staged write: :func:`staged_file`'s ``.NAME.XXXXXXXX.tmp``
-    (the default), a new store's ``.NAME.PID-XXXXXXXX.partial``, a pol build's tree
+    The one clean-up of every staged write: :func:`staged_file`'s
+    ``.NAME.lqc-XXXXXXXX.tmp`` (the default), a new store's
+    ``.NAME.lqc-PID-XXXXXXXX.partial``, a pol build's tree
     ``.NAME.pol-build-PID-XXXXXXXX``. A name is ``"." + NAME + sep + middle + suffix``
-    exactly (``middle`` a regular expression): a user's ``.NAME.backup.tmp`` or
-    ``.NAME.old.partial`` is not one. A match is removed only when stale
+    exactly (``middle`` a regular expression, starting with a mark this package owns:
+    :data:`STAGE_MARK`, ``pol-build-``): a user's ``.NAME.backup.tmp``,
+    ``.NAME.original.tmp`` (eight characters, as tempfile's random part) or
+    ``.NAME.old.partial`` is not one. Leftovers of versions before the mark
+    (``.NAME.XXXXXXXX.tmp``, ``.NAME.PID-XXXXXXXX.partial``) cannot be told from a
+    user's files and are left alone: remove them by hand. A match is removed only when
+    stale
     (:func:`is_stale`: no process holds its lock), and never when ``middle``'s ``pid``
     group is this process's (its own files; probing a DuckDB file it has open would
     drop DuckDB's lock).
@@ -330,9 +348,10 @@ def remove_stale(
         The file or folder the leftovers were staged for.
     suffix : str, default ".tmp"
         How their names end (matched as given).
-    middle : str, default TEMP_NAME
+    middle : str, default STAGED_MIDDLE
         Regular expression of what the writer puts between ``NAME + sep`` and
-        ``suffix``; a group named ``pid`` (digits) names the writing process.
+        ``suffix`` (its mark included); a group named ``pid`` (digits) names the
+        writing process.
     sep : str, default "."
         What follows ``NAME`` (matched as given).
     pid_alive : callable, optional
@@ -414,7 +433,8 @@ def stage_beside(path: Path, prefix: str | None = None, *, folder: bool = False)
     """A new temporary file (or folder) beside ``path``, held locked: its fd and name.
 
     The one way a write stages: ``PREFIX`` + eight random characters (:data:`TEMP_NAME`)
-    + ``.tmp`` (a folder: no suffix), made by :mod:`tempfile` and held locked
+    + ``.tmp`` (a folder: no suffix; ``PREFIX`` by default ``.NAME.lqc-``, the mark
+    :func:`remove_stale` looks for), made by :mod:`tempfile` and held locked
     (``flock``, exclusive) until ``fd`` is closed, so no other write's
     :func:`remove_stale` takes it meanwhile. Where there are no locks (Windows) ``fd``
     is -1 and the file is closed: there a file held open can be neither renamed nor
@@ -426,7 +446,8 @@ def stage_beside(path: Path, prefix: str | None = None, *, folder: bool = False)
     path : Path
         The target; its folder must exist.
     prefix : str, optional
-        The name's start; default ``.NAME.``.
+        The name's start; default ``.NAME.lqc-`` (:data:`STAGE_MARK`). A caller's own
+        must carry a mark of its own, matched by its clean-up.
     folder : bool, default False
         Stage a folder (:func:`tempfile.mkdtemp`; its lock as :func:`hold_lock` takes it).
 
@@ -440,7 +461,7 @@ def stage_beside(path: Path, prefix: str | None = None, *, folder: bool = False)
     OSError
         The file or folder could not be made.
     """
-    prefix = f".{path.name}." if prefix is None else prefix
+    prefix = f".{path.name}.{STAGE_MARK}" if prefix is None else prefix
     if folder:
         name = tempfile.mkdtemp(prefix=prefix, dir=path.parent)
         return hold_lock(Path(name)), name
@@ -453,7 +474,7 @@ def stage_beside(path: Path, prefix: str | None = None, *, folder: bool = False)
 
 
 def staged_file(path: Path) -> tuple[int, str]:
-    """A new temporary file beside ``path`` (``.NAME.XXXXXXXX.tmp``), locked: fd and name.
+    """A new temporary file beside ``path`` (``.NAME.lqc-XXXXXXXX.tmp``), locked: fd and name.
 
     Stale ones a killed write to ``path`` left are removed first (:func:`remove_stale`),
     then :func:`stage_beside` makes it. The caller writes it by its name, renames it
@@ -512,7 +533,7 @@ def write_all_atomic(
 ) -> None:
     """Write several files, all of them or none: staged whole, then renamed in order.
 
-    Each file is written to a temporary file beside it (``.NAME.XXXX.tmp``, mode
+    Each file is written to a temporary file beside it (``.NAME.lqc-XXXX.tmp``, mode
     ``0644``, locked while written: :func:`staged_file`); only when every one is whole
     are they renamed into place, in the order of ``contents``, one right after the
     other. No temporary file is left behind, whatever happens (an error, Ctrl-C); one

@@ -1,7 +1,8 @@
 """What a killed write leaves beside its target, and who may remove it.
 
-A new store's hidden file (``.NAME.PID-TOKEN.partial``) and the temporary files of the
-atomic writes (``.NAME.XXXX.tmp``: exports, the report, calibration files, pol files)
+A new store's hidden file (``.NAME.lqc-PID-TOKEN.partial``) and the temporary files of
+the atomic writes (``.NAME.lqc-XXXX.tmp``: exports, the report, calibration files, pol
+files)
 are removed by a later write to the same target only when stale: no process holds its
 lock. A process id says nothing on a shared volume (NFS, a container with its own PID
 namespace): a live writer's PID may not exist here, a dead one's may have been reused.
@@ -59,9 +60,9 @@ def test_a_live_writer_s_partial_is_kept_whatever_its_pid(tmp_path: Path) -> Non
     while its writer (elsewhere) was still filling it; one named by a PID that runs here
     (reused after a kill) was kept for ever. The lock decides."""
     store = tmp_path / "s.duckdb"
-    live = tmp_path / f".s.duckdb.{ELSEWHERE}.partial"
+    live = tmp_path / f".s.duckdb.lqc-{ELSEWHERE}-0123abcd.partial"
     holder = _held(live, "duckdb")
-    reused = tmp_path / f".s.duckdb.{os.getppid()}.partial"  # a running process's PID
+    reused = tmp_path / f".s.duckdb.lqc-{os.getppid()}-0123abcd.partial"  # a running PID
     reused.write_bytes(b"")
     try:
         with Store(store) as s:
@@ -92,7 +93,8 @@ def test_a_new_store_s_partial_is_named_apart_from_another_host_s(
     for k in range(2):
         with Store(tmp_path / f"s{k}.duckdb") as s:
             s.ingest(read_file(OI))
-    middles = [n[len(f".s{k}.duckdb.") : -len(".partial")] for k, n in enumerate(names)]
+    middles = [n[len(f".s{k}.duckdb.lqc-") : -len(".partial")] for k, n in enumerate(names)]
+    assert all(n.startswith(f".s{k}.duckdb.lqc-") for k, n in enumerate(names)), names
     assert [m.split("-")[0] for m in middles] == [str(os.getpid())] * 2
     assert len(set(middles)) == 2 and all(len(m.split("-")[1]) == 8 for m in middles)
 
@@ -110,12 +112,12 @@ def test_a_killed_atomic_write_s_temporary_file_is_removed_by_the_next_write(
     removes those no process holds locked and older than a minute (a file just made,
     not yet locked, is left)."""
     target = tmp_path / "summary.json"
-    stale = tmp_path / ".summary.json.k1ll3d00.tmp"
+    stale = tmp_path / ".summary.json.lqc-k1ll3d00.tmp"
     stale.write_bytes(b"{")
     _aged(stale, 120)
-    fresh = tmp_path / ".summary.json.n0w00000.tmp"
+    fresh = tmp_path / ".summary.json.lqc-n0w00000.tmp"
     fresh.write_bytes(b"{")
-    live = tmp_path / ".summary.json.l1ve0000.tmp"
+    live = tmp_path / ".summary.json.lqc-l1ve0000.tmp"
     live.write_bytes(b"{")
     _aged(live, 120)
     holder = _held(live, "flock")
@@ -144,7 +146,7 @@ def test_an_export_stages_a_locked_tmp_and_removes_a_killed_one_s(
     with Store(store) as s:
         s.ingest(read_file(OI))
     out = tmp_path / f"x{suffix}"
-    killed = tmp_path / f".{out.name}.k1ll3d00.tmp"
+    killed = tmp_path / f".{out.name}.lqc-k1ll3d00.tmp"
     killed.write_bytes(b"half")
     _aged(killed, 120)
     seen: list[tuple[str, bool]] = []
@@ -160,7 +162,7 @@ def test_an_export_stages_a_locked_tmp_and_removes_a_killed_one_s(
     r = run_cli("data", "export", "--kind", kind, "--out", str(out), "--store", str(store))
     assert r.exit_code == 0, r.stderr
     ((name, stale),) = seen
-    assert name.startswith(f".{out.name}.") and name.endswith(".tmp") and not stale
+    assert name.startswith(f".{out.name}.lqc-") and name.endswith(".tmp") and not stale
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb", out.name]
 
 
@@ -169,7 +171,7 @@ def test_a_pol_file_write_removes_a_killed_one_s_tmp(tmp_path: Path) -> None:
     from liqcascade.solvency._pol_io import PRIVATE_FILE_MODE, write_private_file
 
     target = tmp_path / "pol.json"
-    killed = tmp_path / ".pol.json.k1ll3d00.tmp"
+    killed = tmp_path / ".pol.json.lqc-k1ll3d00.tmp"
     killed.write_bytes(b"{")
     _aged(killed, 120)
     write_private_file(target, b"{}")
@@ -199,7 +201,7 @@ def test_a_calibration_written_to_a_file_is_written_whole(
     monkeypatch.setattr(_paths, "staged_file", seen)
     text = EstimationParams().to_json(out)
     assert out.read_text() == text + "\n"
-    assert len(staged) == 1 and staged[0].startswith(".params.json.")
+    assert len(staged) == 1 and staged[0].startswith(".params.json.lqc-")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.json"]
 
 
@@ -296,13 +298,14 @@ def test_a_user_s_files_beside_the_target_are_never_taken_for_leftovers(tmp_path
     names the writers make (tempfile's eight random characters, a PID and token) go."""
     from liqcascade.solvency._pol_io import TreeStage
 
-    mine = [".summary.json.old.tmp", ".summary.json.my-notes.tmp", ".summary.json.k1ll3d00.tmp.bak",
-            ".s.duckdb.backup.partial", ".s.duckdb.12-abc.partial", ".s.duckdb.1.partial.keep",
+    mine = [".summary.json.old.tmp", ".summary.json.my-notes.tmp",
+            ".summary.json.lqc-k1ll3d00.tmp.bak", ".s.duckdb.backup.partial",
+            ".s.duckdb.lqc-12-abc.partial", ".s.duckdb.1.partial.keep",
             ".tree.pol-build-x-abcdefgh"]  # fmt: skip
     for name in mine:
         _left(tmp_path / name)
     _left(tmp_path / ".tree.pol-build-12-notes", folder=True)
-    killed = [".summary.json.k1ll3d00.tmp", f".s.duckdb.{ELSEWHERE}-0123abcd.partial"]
+    killed = [".summary.json.lqc-k1ll3d00.tmp", f".s.duckdb.lqc-{ELSEWHERE}-0123abcd.partial"]
     for name in killed:
         _left(tmp_path / name)
     _left(tmp_path / f".tree.pol-build-{ELSEWHERE}-k1ll3d00", folder=True)
@@ -316,11 +319,30 @@ def test_a_user_s_files_beside_the_target_are_never_taken_for_leftovers(tmp_path
 
 
 def test_a_folder_named_as_a_staged_file_is_not_removed(tmp_path: Path) -> None:
-    """review20b: a write stages a file (``.NAME.XXXXXXXX.tmp``), never a folder, yet the
+    """review20b: a write stages a file (``.NAME.lqc-XXXXXXXX.tmp``), never a folder, yet the
     default clean-up removed a folder of that name, its tree included."""
-    folder = tmp_path / ".summary.json.abcdefgh.tmp"
+    folder = tmp_path / ".summary.json.lqc-abcdefgh.tmp"
     folder.mkdir()
     (folder / "notes.txt").write_text("mine")
     _aged(folder, 120)
     write_all_atomic({tmp_path / "summary.json": "{}"})
     assert (folder / "notes.txt").read_text() == "mine"
+
+
+def test_a_user_s_name_shaped_like_an_unmarked_staged_one_is_kept(tmp_path: Path) -> None:
+    """The clean-up took ``.NAME.`` + any eight of ``a-z0-9_`` + ``.tmp`` (tempfile's
+    random part) and ``.NAME.DIGITS.partial``: a user's ``.data.csv.original.tmp`` or
+    ``.s.duckdb.2024.partial``, old and unlocked, was removed by the next write. Staged
+    names carry the package's mark (``lqc-``) now, and only marked ones go; leftovers
+    of the unmarked form (older versions') cannot be told from a user's: left too."""
+    mine = [".data.csv.original.tmp", ".data.csv.k1ll3d00.tmp", ".s.duckdb.2024.partial",
+            f".s.duckdb.{ELSEWHERE}-0123abcd.partial"]  # fmt: skip
+    for name in mine:
+        _left(tmp_path / name)
+    killed = [".data.csv.lqc-k1ll3d00.tmp", f".s.duckdb.lqc-{ELSEWHERE}-0123abcd.partial"]
+    for name in killed:
+        _left(tmp_path / name)
+    write_all_atomic({tmp_path / "data.csv": "a\n"})
+    with Store(tmp_path / "s.duckdb") as s:
+        s.ingest(read_file(OI))
+    assert {p.name for p in tmp_path.iterdir()} == {*mine, "data.csv", "s.duckdb"}

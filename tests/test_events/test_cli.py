@@ -212,3 +212,62 @@ def test_reads_the_store_merged_with_the_bundle(
                 "--no-sensitivity", "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert r.json()["source"].startswith("store ETH 1d")
+
+
+def _store_of_sol(tmp_path: Path) -> Path:
+    """A scratch store whose only series is SOLUSDT hourly: the bundled BTC hourly bars of
+    2024 with prices / 400 (an asset the bundle lacks)."""
+    import pandas as pd
+
+    from liqcascade.data import load_series
+    from liqcascade.data._frame import SeriesFrame
+    from liqcascade.data._store import Store
+
+    btc = load_series("ohlcv", asset="BTC", interval="1h", store=False,
+                      start="2024-01-01", end="2024-12-31")  # fmt: skip
+    frame = btc.reset_index()
+    frame[["open", "high", "low", "close"]] /= 400.0
+    frame["ts"] = pd.DatetimeIndex(frame["ts"]).tz_convert("UTC").as_unit("us")
+    path = tmp_path / "sol.duckdb"
+    with Store(path) as store:
+        store.ingest([SeriesFrame("ohlcv", "binance-spot", "SOLUSDT", "1h", frame, file="t")])
+    return path
+
+
+def test_store_option_reads_an_asset_only_that_store_holds(tmp_path: Path) -> None:
+    """inputs21: support-study read the default store only (vol had --store). With
+    --store, SOL's hourly bars there give a study of SOL; BTC's bars / 400 are the same
+    market in another unit, so the study (its tolerances scaled by the median daily
+    range, unit-free) finds BTC's tests."""
+    store = _store_of_sol(tmp_path)
+    study = ("--interval", "4h", "--start", "2024-01-01", "--end", "2024-12-31",
+             "--draws", "20", "--boot", "50", "--no-sensitivity", "--json")  # fmt: skip
+    r = run_cli("support-study", "--asset", "SOL", "--store", str(store), *study)
+    assert r.exit_code == 0, r.stderr
+    sol = r.json()
+    assert sol["source"].startswith(f"store SOL 1h (store:{store})")
+    assert sol["source"].endswith("aggregated to 4h")
+    btc = run_cli("support-study", "--asset", "BTC", *study).json()
+    assert sol["n_tests"] == btc["n_tests"] > 0 and sol["n_zones"] == btc["n_zones"]
+    # log returns are unit-free: equal to float rounding of the / 400
+    assert sol["horizons"]["10"]["mean"] == pytest.approx(btc["horizons"]["10"]["mean"], abs=1e-9)
+    # without --store the default store (none in the tests) does not hold SOL
+    r = run_cli("support-study", "--asset", "SOL", *study)
+    assert r.exit_code == 2 and "SOL" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [("none.duckdb", None, "no such store"), ("bad.duckdb", "not a DuckDB file\n", "cannot open")],
+    ids=["missing", "not-duckdb"],
+)
+def test_store_option_errors_name_the_flag(
+    tmp_path: Path, name: str, content: str | None, said: str
+) -> None:
+    """As vol's: one line naming --store and the path, exit 2."""
+    store = tmp_path / name
+    if content is not None:
+        store.write_text(content)
+    r = run_cli("support-study", "--store", str(store), "--no-sensitivity")
+    assert r.exit_code == 2, r.stderr
+    assert r.stderr.startswith(f"error: --store: {store}: {said}") and r.stderr.count("\n") == 1

@@ -228,3 +228,40 @@ def test_aave_text_is_an_input_error_naming_the_parameter() -> None:
         "collateral_amounts must be a number or an array of numbers (got ['ten'])"
     )
     assert e.value.param == "collateral_amounts"
+
+
+_AAVE_HF = ([10.0], [2000.0], [0.8], [1.0], [1000.0])  # HF 16 (by hand)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("5", "'5'"), (True, "True"), (np.bool_(True), "np.True_"), (None, "None"),
+     (["5"], "['5']"), (np.array([True, False]), "array([ True, False])")],
+    ids=["text", "bool", "numpy-bool", "none", "text-list", "bool-array"],
+)  # fmt: skip
+def test_aave_refuses_text_and_bools_rather_than_cast_them(value: object, shown: str) -> None:
+    # inputs21: _arr cast with numpy: "5" was read as 5 collateral, True as 1 (and None
+    # as NaN, refused only for not being finite)
+    from liqcascade.margin import aave_liquidation, health_factor
+
+    with pytest.raises(InputError) as e:
+        health_factor(value, *_AAVE_HF[1:])
+    assert (
+        str(e.value) == f"collateral_amounts must be a number or an array of numbers (got {shown})"
+    )
+    assert e.value.param == "collateral_amounts"
+    with pytest.raises(InputError) as e:
+        aave_liquidation(10.0, 2000.0, 1.0, 1000.0, 0.8, value)
+    assert e.value.param == "liq_bonus"
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [10, 10.0, np.int64(10), np.float32(10.0), np.array([10], dtype=np.int32), [10]],
+    ids=["int", "float", "np-int64", "np-float32", "int32-array", "int-list"],
+)
+def test_aave_takes_python_and_numpy_numbers(amount: object) -> None:
+    from liqcascade.margin import health_factor
+
+    hf = health_factor(amount, *_AAVE_HF[1:])
+    assert float(np.ravel(hf)[0]) == pytest.approx(16.0, rel=1e-12)

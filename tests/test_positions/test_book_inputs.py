@@ -102,7 +102,7 @@ def test_a_reference_price_that_is_no_price_is_refused(ref: float) -> None:
      ({"margin": [5.0, 1e300]}, ("margin",)),
      ({"liq_price": [np.nan, 96.0]}, ("liq_price",)),
      ({"size": [1.0, 1e300]}, ("size", "entry_price")),
-     ({"account": [1, 2, 3]}, ("account", "opened_ms")),
+     ({"account": [1, 2, 3]}, ("account",)),
      ({"bankruptcy_price": [95.0, np.inf]}, ("bankruptcy_price",))],
 )  # fmt: skip
 def test_position_book_errors_name_their_parameter(
@@ -190,3 +190,39 @@ def test_whole_ids_as_objects_are_kept_exact() -> None:
     big = 2**62 + 1
     b = PositionBook(side=[1, 1], **_two(), account=np.array([big, 3], dtype=object))
     assert b.account.tolist() == [big, 3]
+
+
+@pytest.mark.parametrize("field", ["account", "opened_ms", "size", "entry_price", "margin"])
+@pytest.mark.parametrize(
+    "scalar",
+    [5, np.int64(5), 5.0, np.float64(5.0), np.array(5)],
+    ids=["int", "np-int64", "float", "np-float64", "0d-array"],
+)
+def test_a_scalar_is_refused_where_one_entry_per_position_is_wanted(
+    field: str, scalar: Any
+) -> None:
+    # inputs21: account=5 or np.int64(5), size=5.0 likewise, were read as [5]
+    # (np.ascontiguousarray makes a scalar one-dimensional), while side=1 was refused;
+    # every field takes one entry per position, a one-position book included
+    with pytest.raises(InputError) as e:
+        PositionBook(side=[1], **{**ONE, field: scalar})
+    assert str(e.value) == f"PositionBook.{field} has shape (), expected (1,)"
+    assert e.value.param == field
+
+
+def test_ids_of_another_length_name_their_field() -> None:
+    # the two fields shared one message and param ("account and opened_ms must have one
+    # entry per position"); each now names itself, as size does
+    with pytest.raises(InputError) as e:
+        PositionBook(side=[1, 1], **_two(), opened_ms=[1, 2, 3])
+    assert str(e.value) == "PositionBook.opened_ms has shape (3,), expected (2,)"
+    assert e.value.params == ("opened_ms",)
+    b = PositionBook(side=[1], **ONE, account=np.array([np.int64(5)]), opened_ms=[7])
+    assert b.account.tolist() == [5] and b.opened_ms.tolist() == [7]
+
+
+def test_a_scalar_is_refused_in_a_stop_book_too() -> None:
+    with pytest.raises(InputError) as e:
+        StopBook([-1], np.float64(3000.0), [1.0])
+    assert str(e.value) == "StopBook.trigger has shape (), expected (1,)"
+    assert e.value.param == "trigger"

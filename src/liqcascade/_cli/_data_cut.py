@@ -21,7 +21,15 @@ import typer
 from liqcascade._cli import _common
 from liqcascade.errors import InputError
 
-__all__ = ["AsOfOption", "DataCut", "beyond_the_cut", "closed_bars", "cut_at_as_of", "data_cut"]
+__all__ = [
+    "AsOfOption",
+    "DataCut",
+    "StoreOption",
+    "beyond_the_cut",
+    "closed_bars",
+    "cut_at_as_of",
+    "data_cut",
+]
 
 #: The ``--as-of`` option of ``vol`` and ``support-study``.
 AsOfOption = Annotated[
@@ -31,6 +39,13 @@ AsOfOption = Annotated[
         help="Use the bars closed by then (UTC; a date: its end). Default: the market "
         "date of every command (the asset's last open-interest bar).",
     ),
+]
+
+#: The ``--store`` option of ``vol`` and ``support-study`` (the store their bars and
+#: the market date are read from; a missing, locked or newer store is an error naming
+#: it, as :class:`~liqcascade.data.Store` words it).
+StoreOption = Annotated[
+    Path | None, typer.Option(help="DuckDB store to read (default: the user's store).")
 ]
 
 _OI_STEP = pd.Timedelta(hours=4)

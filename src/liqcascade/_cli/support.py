@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
-from liqcascade._cli._data_cut import AsOfOption, beyond_the_cut, cut_at_as_of
+from liqcascade._cli._data_cut import AsOfOption, StoreOption, beyond_the_cut, cut_at_as_of
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -175,9 +175,10 @@ def register(app: typer.Typer) -> None:
     @app.command("support-study")
     def support_study_cmd(
         asset: Annotated[
-            str, typer.Option(help="Asset: ETH, BTC or one whose daily bars are in the store.")
+            str, typer.Option(help="Asset: ETH, BTC or one whose bars are in the store.")
         ] = "ETH",
         data: _Data = None,
+        store: StoreOption = None,
         interval: _Interval = "1d",
         start: Annotated[str, typer.Option(help="First day (UTC).")] = "2022-01-01",
         end: _End = None,
@@ -216,9 +217,9 @@ def register(app: typer.Typer) -> None:
         _common.flag_names(
             n_random="--draws", n_boot="--boot", ohlcv="--start/--end", data_file="--data"
         )
-        raw, source = load_bars(asset, interval, *_dates(start, end), data)
+        raw, source = load_bars(asset, interval, *_dates(start, end), data, store=store)
         step = pd.Timedelta(days=1) / bars_per_day(interval)
-        bars, cut = cut_at_as_of(raw, step, asset=asset, as_of=as_of, data_file=data,
+        bars, cut = cut_at_as_of(raw, step, asset=asset, as_of=as_of, data_file=data, store=store,
                                  what=f"the {asset.upper()} {interval} bars")  # fmt: skip
         params, tol = _params(asset, bars, dict(
             pivot=pivot, zone_tol=zone_tol, band=band, break_tol=break_tol, min_away=min_away,

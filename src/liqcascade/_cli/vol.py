@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from liqcascade._cli import _common
-from liqcascade._cli._data_cut import AsOfOption, beyond_the_cut, cut_at_as_of
+from liqcascade._cli._data_cut import AsOfOption, StoreOption, beyond_the_cut, cut_at_as_of
 from liqcascade._prices import fmt_or_na, is_finite
 
 
@@ -123,9 +123,7 @@ def register(app: typer.Typer) -> None:
         data: Annotated[
             Path | None, typer.Option(help="OHLCV file (CSV/Parquet) instead of bundled data.")
         ] = None,
-        store: Annotated[
-            Path | None, typer.Option(help="DuckDB store to read (default: the user's store).")
-        ] = None,
+        store: StoreOption = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
     ) -> None:
         """Fit GARCH / GJR-GARCH / EGARCH to percent log returns; test clustering and leverage.

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._calibrations import in_force
-from liqcascade._limits import MAX_HORIZON_DAYS, check_real, check_seed, real_number
+from liqcascade._limits import MAX_HORIZON_DAYS, check_number, check_real, check_seed
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock_kernels import (
     N_PARAMS,
@@ -194,10 +194,8 @@ class LiquidityParams:
         # read as 1 or 0, other text raised Python's TypeError), then in its range
         for name, rule, ok in _LIQUIDITY_RULES:
             raw = getattr(self, name)
-            v = real_number(raw)
-            if v is None or not ok(v):
-                got = raw if v is not None else repr(raw)
-                raise InputError(f"{name} must be {rule} (got {got})", param=name)
+            if not ok(check_number(raw, name)):
+                raise InputError(f"{name} must be {rule} (got {raw})", param=name)
         check_real(self.latent_depth, "latent_depth", least=0.0, most=MAX_LATENT_DEPTH)
 
     @classmethod

@@ -367,7 +367,7 @@ def _atomic_write(df: pd.DataFrame, out: Path) -> None:
     fd = -1
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        # .NAME.XXXX.tmp, locked while written: one a killed export left is removed by
+        # .NAME.lqc-XXXXXXXX.tmp, locked while written: one a killed export left is removed by
         # the next write to out
         fd, tmp = staged_file(out)
         if out.suffix.lower() == ".parquet":

@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from liqcascade._paths import remove_stale
+from liqcascade._paths import STAGE_MARK, remove_stale
 from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._funding_units import check_series_funding_units
@@ -270,7 +270,7 @@ class Store:
     path : str or Path, optional
         The DuckDB file; default :func:`default_store_path` (``$LIQCASCADE_STORE`` or
         ``~/.liqcascade/store.duckdb``). Created by the first ingest, whole: the
-        ingest writes a hidden file beside it (``.NAME.PID-XXXXXXXX.partial``) and gives
+        ingest writes a hidden file beside it (``.NAME.lqc-PID-XXXXXXXX.partial``) and gives
         it the store's name once its rows are committed, so a store that exists was
         written (a kill or a failure in between leaves no store; reading a missing
         store creates none).
@@ -446,7 +446,7 @@ class Store:
         """Ingest into a store that does not exist yet, creating it whole.
 
         The rows are written to a hidden file beside the store
-        (``.NAME.PID-XXXXXXXX.partial``), committed and checkpointed there, and the file
+        (``.NAME.lqc-PID-XXXXXXXX.partial``), committed and checkpointed there, and the file
         then takes the store's name (a hard link, which fails if a store of that name
         appeared meanwhile; where links are not supported, a rename). A kill before that
         leaves no store (the hidden file, once no process holds it open, is removed by
@@ -464,7 +464,9 @@ class Store:
         _remove_stale_partials(final)
         # the PID says who wrote it; the random part keeps two hosts' writers (or two
         # PID namespaces') apart on a shared volume, where PIDs can be the same
-        temp = final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+        temp = final.with_name(
+            f".{final.name}.{STAGE_MARK}{os.getpid()}-{secrets.token_hex(4)}.partial"
+        )
         _remove_files(temp)
         self.path, self._final = temp, final
         try:
@@ -954,20 +956,22 @@ def _remove_files(path: Path) -> None:
 def _remove_stale_partials(final: Path) -> None:
     """Remove the hidden files of new stores of ``final`` whose ingest was killed.
 
-    ``.NAME.PID-XXXXXXXX.partial`` (``.NAME.PID.partial`` of older versions), with its
-    ``.wal``, that no process has open: DuckDB holds a lock on a database file from the
+    ``.NAME.lqc-PID-XXXXXXXX.partial`` (marked: :data:`liqcascade._paths.STAGE_MARK`),
+    with its ``.wal``, that no process has open: DuckDB holds a lock on a database file from the
     moment it makes it until it closes it (:func:`liqcascade._paths.remove_stale`). The
     lock, not the PID, tells: on a shared volume (NFS, a container with its own PID
     namespace) a live writer's PID may not exist here, and a killed one's may have been
     reused. This process's own are left (its locks do not stop it; probing them would
-    drop DuckDB's). POSIX only: elsewhere they stay.
+    drop DuckDB's). POSIX only: elsewhere they stay. The unmarked names of versions
+    before session 21 (``.NAME.PID-XXXXXXXX.partial``, ``.NAME.PID.partial``) cannot
+    be told from a user's files (``.NAME.2024.partial``): left alone.
     """
     remove_stale(final, ".partial", middle=_PARTIAL_MIDDLE, remove=_remove_files,
                  older_than=0.0, duckdb=True)  # fmt: skip
 
 
 #: What a new store's hidden file has between ``.NAME.`` and ``.partial``.
-_PARTIAL_MIDDLE = r"(?P<pid>\d+)(?:-[0-9a-f]{8})?"
+_PARTIAL_MIDDLE = re.escape(STAGE_MARK) + r"(?P<pid>\d+)-[0-9a-f]{8}"
 
 
 def _differing_warning(s: SeriesFrame, n: int, first: Sequence[tuple[Any, ...]]) -> str:

@@ -12,21 +12,24 @@ from liqcascade.errors import InputError
 from liqcascade.events._study import bars_per_day, resample_ohlcv
 
 
-def _asset_bars(asset: str, base: str, start: Any, end: Any) -> tuple[pd.DataFrame, str]:
-    """The bars of ``asset``: the default store's merged with the bundle's (as the report).
+def _asset_bars(
+    asset: str, base: str, start: Any, end: Any, store: str | Path | None = None
+) -> tuple[pd.DataFrame, str]:
+    """The bars of ``asset``: ``store``'s (default: the user's) merged with the bundle's.
 
     Read by :func:`liqcascade.data.load_series` (stored rows win where both hold a bar,
     bundled rows fill the rest). Raises the bundle's :class:`InputError`
     (``param="asset"``) when neither holds the asset
-    (:class:`~liqcascade.data.SeriesNotFound`); a store that cannot be opened, or stored
-    rows refused at read, raise as they are (they name the store).
+    (:class:`~liqcascade.data.SeriesNotFound`); a store that cannot be opened (a
+    ``store`` given that does not exist included), or stored rows refused at read, raise
+    as they are (they name the store). As the report reads them.
     """
     import liqcascade.data as _bundled
     from liqcascade.data import SeriesNotFound, load_series
 
     a = asset.upper()
     try:
-        df = load_series("ohlcv", asset=a, interval=base, start=start, end=end)
+        df = load_series("ohlcv", asset=a, interval=base, start=start, end=end, store=store)
     except SeriesNotFound:
         _bundled.ohlcv(a, base, start, end)  # InputError(param="asset"): what it holds
         raise
@@ -76,14 +79,15 @@ def load_bars(
     start: Any = None,
     end: Any = None,
     data_file: str | Path | None = None,
+    store: str | Path | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """OHLCV bars for the study, and a note on where they came from.
 
     Parameters
     ----------
     asset : str
-        Asset when no file is given: the default store's bars merged with the bundled
-        ones (``ETH``, ``BTC``), as the report reads them.
+        Asset when no file is given: the store's bars merged with the bundled ones
+        (``ETH``, ``BTC``), as the report reads them.
     interval : {"1d", "4h", "1h"}
         Bar interval. Finer bars are aggregated to it (UTC-aligned bins; the bundled
         hourly ETH gives ``4h``); coarser bars are an error.
@@ -95,6 +99,17 @@ def load_bars(
     data_file : path, optional
         A user OHLCV file, read by :func:`liqcascade.data.load_series` (any layout the
         ingestion layer recognises).
+    store : path, optional
+        The DuckDB store to read the asset's bars from, merged with the bundled ones;
+        default the user's store (``$LIQCASCADE_STORE`` or
+        ``~/.liqcascade/store.duckdb``, if it exists). One that does not exist is an
+        :class:`InputError` (``param="store"``). Not read with ``data_file``.
+
+    Returns
+    -------
+    tuple of (DataFrame, str)
+        The bars (``open``, ``high``, ``low``, ``close``, ``volume``; UTC index) and
+        where they came from.
     """
     step = pd.Timedelta(days=1) / bars_per_day(interval)
     if data_file is not None:
@@ -104,7 +119,7 @@ def load_bars(
         df = load_series("ohlcv", asset=asset, start=start, end=end, data_file=path)
         source = str(path)
     else:
-        df, source = _asset_bars(asset, "1d" if interval == "1d" else "1h", start, end)
+        df, source = _asset_bars(asset, "1d" if interval == "1d" else "1h", start, end, store)
     if end is not None:
         df = df[df.index <= utc_end(end, "end")]
     if start is not None:

@@ -54,11 +54,13 @@ _ALIASES = {"ETH": "WETH", "BTC": "WBTC"}
 def _arr(x: Any, name: str, *, positive: bool = False, at_most: float | None = None) -> FloatArray:
     """``x`` as float64 (its shape kept), finite and >= 0 (> 0), at most ``at_most``.
 
-    A fraction above 1 is a percent; an amount past ``MAX_USD`` is past any market.
+    Numbers only: a Python or numpy int or float, or an array of them. Text (``"5"``), a
+    bool or None is refused, not cast (``"5"`` was read as 5, ``True`` as 1). A fraction
+    above 1 is a percent; an amount past ``MAX_USD`` is past any market.
     """
     rule = ("> 0" if positive else ">= 0") + ("" if at_most is None else f" and <= {at_most:g}")
     return real_array(
-        x, name, least=0.0, strict=positive, most=at_most, shape="any", cast=True,
+        x, name, least=0.0, strict=positive, most=at_most, shape="any",
         numbers="{name} must be a number or an array of numbers (got {values!r})",
         fault=lambda where, v: f"{name}{where} must be finite and {rule} (got {v})",
     )  # fmt: skip

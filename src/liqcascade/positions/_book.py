@@ -30,7 +30,7 @@ def _field(label: str) -> str:
 
 
 def _f64(x: Any, label: str, what: str = "is not a number") -> FloatArray:
-    """``x`` as float64, its entries checked before the cast: text is refused, not cast.
+    """``x`` as float64 (its shape kept), entries checked before the cast: text refused.
 
     ``np.asarray(["1.5"], dtype=float)`` would read text as a number and ``["a"]`` raise
     numpy's ValueError; an entry that is not a real number (text, None, a bool, a
@@ -39,7 +39,7 @@ def _f64(x: Any, label: str, what: str = "is not a number") -> FloatArray:
     """
     numbers = f"{label}[{{i}}] {what} (got {{value!r}})"
     arr = real_array(x, _field(label), finite=False, shape="any", numbers=numbers, label=label)
-    return np.ascontiguousarray(arr)
+    return np.asarray(arr, order="C")  # its shape kept: ascontiguousarray made 5.0 [5.0]
 
 
 def _first_bad(ok: np.ndarray) -> int | None:
@@ -50,7 +50,7 @@ def _first_bad(ok: np.ndarray) -> int | None:
 
 def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
     """InputError ``label[i] must be rule (got v)`` at the first index where ``ok`` fails."""
-    real_array(values, _field(label), finite=False, valid=ok, rule=rule, label=label)
+    real_array(values, _field(label), finite=False, valid=ok, rule=rule, label=label, shape="any")
 
 
 def _ids(x: Any, label: str, default: IntArray) -> IntArray:
@@ -58,7 +58,7 @@ def _ids(x: Any, label: str, default: IntArray) -> IntArray:
 
     ``np.asarray(["a"], dtype=np.int64)`` raised numpy's ValueError, ``["7"]`` read as
     7 and 1.5 was cut to 1; integers are kept as they are (above 2**53 a float would
-    round them).
+    round them). The shape is kept (a scalar stays one: the caller checks the shape).
     """
     raw = np.asarray(x)
     if raw.size == 0:
@@ -77,7 +77,13 @@ def _ids(x: Any, label: str, default: IntArray) -> IntArray:
         # a cast wrapped 2**63 (int, uint64 or float) to -2**63
         _require((vals >= -(2.0**63)) & (vals < 2.0**63), vals, label, "within int64")
         raw = vals
-    return np.ascontiguousarray(raw, dtype=np.int64)
+    return np.asarray(raw, dtype=np.int64, order="C")  # ascontiguousarray made 5 [5]
+
+
+def _one_per_position(arr: np.ndarray, label: str, n: int) -> None:
+    """InputError unless ``arr`` has shape ``(n,)``: a scalar is refused, as is a table."""
+    if arr.shape != (n,):
+        raise InputError(f"{label} has shape {arr.shape}, expected ({n},)", param=_field(label))
 
 
 def _notional(size: FloatArray, price: FloatArray, label: str, price_name: str) -> None:
@@ -148,9 +154,10 @@ class PositionBook:
     bankruptcy_price : array of float
         Price at which the position's equity is zero, USD.
     account : array of int64, optional
-        Account id per position (default ``0..n-1``).
+        Account id per position (default ``0..n-1``), whole numbers (an int64 past
+        2**53 kept exact).
     opened_ms : array of int64, optional
-        Opening time, ms since epoch (``-1`` unknown).
+        Opening time, ms since epoch (``-1`` unknown); one per position, as ``account``.
     venue : str, default "binance"
         Venue whose margin rules priced the book.
     symbol : str, default "ETHUSDT"
@@ -158,6 +165,10 @@ class PositionBook:
 
     Notes
     -----
+    Every field holds one entry per position, as a one-dimensional array (a list, a
+    Series): a scalar (``5.0``, ``np.int64(5)``, a 0-d array) is refused in any of
+    them, as in ``side``, even for a one-position book (give ``[5.0]``).
+
     Notional at price ``p`` is ``size * p`` USD; effective leverage is
     ``size * entry_price / margin``.
     """
@@ -179,20 +190,14 @@ class PositionBook:
         object.__setattr__(self, "side", side)
         for name in ("size", "entry_price", "margin", "liq_price", "bankruptcy_price"):
             arr = _f64(getattr(self, name), f"PositionBook.{name}")
-            if arr.shape != (n,):
-                raise InputError(
-                    f"PositionBook.{name} has shape {arr.shape}, expected ({n},)", param=name
-                )
+            _one_per_position(arr, f"PositionBook.{name}", n)
             object.__setattr__(self, name, arr)
-        acc = _ids(self.account, "PositionBook.account", np.arange(n, dtype=np.int64))
-        opened = _ids(self.opened_ms, "PositionBook.opened_ms", np.full(n, -1, dtype=np.int64))
-        if acc.shape != (n,) or opened.shape != (n,):
-            raise InputError(
-                "PositionBook.account and opened_ms must have one entry per position",
-                param=("account", "opened_ms"),
-            )
-        object.__setattr__(self, "account", acc)
-        object.__setattr__(self, "opened_ms", opened)
+        # one entry per position in every field, as in side: a scalar (5.0, 5,
+        # np.int64(5)) is refused, not read as a one-position book's [5]
+        for name, default in (("account", np.arange(n)), ("opened_ms", np.full(n, -1))):
+            ids = _ids(getattr(self, name), f"PositionBook.{name}", default.astype(np.int64))
+            _one_per_position(ids, f"PositionBook.{name}", n)
+            object.__setattr__(self, name, ids)
         for name, rule, ok in (
             ("size", "finite and > 0 (base units)", lambda a: np.isfinite(a) & (a > 0)),
             ("entry_price", "finite and > 0 (USD)", lambda a: np.isfinite(a) & (a > 0)),
@@ -403,10 +408,7 @@ class StopBook:
         object.__setattr__(self, "side", side)
         for name, unit in (("trigger", "USD"), ("size", "base units")):
             arr = _f64(getattr(self, name), f"StopBook.{name}")
-            if arr.shape != (n,):
-                raise InputError(
-                    f"StopBook.{name} has shape {arr.shape}, expected ({n},)", param=name
-                )
+            _one_per_position(arr, f"StopBook.{name}", n)
             object.__setattr__(self, name, arr)
             _require(
                 np.isfinite(arr) & (arr > 0), arr, f"StopBook.{name}", f"finite and > 0 ({unit})"
