@@ -71,6 +71,18 @@ def _check(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
     real_array(arr, name, least=0.0, strict=not allow_zero, shape="flat", fault=fault)
 
 
+def _numbers(x: Any, name: str) -> FloatArray:
+    """``x`` as float64, its shape kept; text, bools and other non-numbers refused.
+
+    Only what an entry is: its range is :func:`_check`'s (numpy's own cast read
+    ``size="5"`` as 5 and ``True`` as 1).
+    """
+    return real_array(
+        x, name, finite=False, shape="any",
+        numbers="{name} must be a number or an array of numbers (got {values!r})",
+    )  # fmt: skip
+
+
 def _check_usd(amount: FloatArray, label: str, param: str | tuple[str, ...]) -> None:
     """Refuse an amount past :data:`~liqcascade._limits.MAX_USD` (``label`` names it).
 
@@ -93,9 +105,9 @@ def position_arrays(
 ) -> tuple[Int8Array, FloatArray, FloatArray, FloatArray]:
     """Broadcast and check (side, size, entry_price, margin) to flat contiguous arrays."""
     s = as_side(side)
-    q = np.atleast_1d(np.asarray(size, dtype=np.float64))
-    ep = np.atleast_1d(np.asarray(entry_price, dtype=np.float64))
-    m = np.atleast_1d(np.asarray(margin, dtype=np.float64))
+    q = np.atleast_1d(_numbers(size, "size"))
+    ep = np.atleast_1d(_numbers(entry_price, "entry_price"))
+    m = np.atleast_1d(_numbers(margin, "margin"))
     try:
         s, q, ep, m = np.broadcast_arrays(s, q, ep, m)
     except ValueError as exc:
@@ -135,9 +147,9 @@ def margin_from_leverage(size: Any, entry_price: Any, leverage: Any) -> FloatArr
         margin), or a notional ``size * entry_price`` past 1e15 USD
         (:data:`~liqcascade._limits.MAX_USD`).
     """
-    q = np.atleast_1d(np.asarray(size, dtype=np.float64))
-    ep = np.atleast_1d(np.asarray(entry_price, dtype=np.float64))
-    lev = np.atleast_1d(np.asarray(leverage, dtype=np.float64))
+    q = np.atleast_1d(_numbers(size, "size"))
+    ep = np.atleast_1d(_numbers(entry_price, "entry_price"))
+    lev = np.atleast_1d(_numbers(leverage, "leverage"))
     _check(q.ravel(), "size", allow_zero=False)
     _check(ep.ravel(), "entry_price", allow_zero=False)
     _check(lev.ravel(), "leverage", allow_zero=False)

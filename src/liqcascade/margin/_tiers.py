@@ -70,7 +70,7 @@ def notional_array(notional: Any, name: str = "notional", *, nan_only: bool = Fa
     """
     return real_array(
         notional, name, finite=not nan_only, nan=False, least=None if nan_only else 0.0,
-        most_usd=None if nan_only else MAX_USD, shape="any", cast=True,
+        most_usd=None if nan_only else MAX_USD, shape="any",
         rule="a number (USD)" if nan_only else "a finite number >= 0 USD",
         numbers="{name} must be a number, USD (got {values!r})",
     )  # fmt: skip
