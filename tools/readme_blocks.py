@@ -48,9 +48,11 @@ A block may quote part of the output (an excerpt): a line that is only ``…`` (
 ``...``) stands for any number of lines, and ``…`` (or ``...``) inside a line for any text
 (``…`` in the real output matches itself). An excerpt starts at the output's first line
 unless it starts with a gap, and need not reach its end (the pages cut a tail without a
-gap line). Blocks that cannot be re-run (``watch`` against a venue, the network, files
-the repository lacks, a random output a later command quotes) are marked ``skip`` with a
-reason. A command that ends otherwise than with exit 0 or 2 (bad input) is an error,
+gap line). A value a command quotes abbreviated (``--root 1d185021…f59c``) is a random
+one an earlier command of the session printed: the command gets the printed value, and
+where the output quotes it in full it matches any text. Blocks that cannot be re-run
+(``watch`` against a venue, the network, files the repository lacks) are marked ``skip``
+with a reason. A command that ends otherwise than with exit 0 or 2 (bad input) is an error,
 never a new output, unless it quotes that exit code (``; echo $?``).
 
 Usage (the maintainers run ``--check`` before a release, CONTRIBUTING.md)::
