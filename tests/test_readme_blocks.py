@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,7 +100,7 @@ def test_markers() -> None:
             rb.parse_marker(f"<!-- readme-blocks: {bad} -->")
 
 
-def block_of(*parts: object, marker: object = None) -> object:
+def block_of(*parts: Any, marker: Any = None) -> Any:
     """A block of commands (str) each followed by its output (tuple of lines)."""
     steps = [rb.Step(c, 1, o) for c, o in zip(parts[::2], parts[1::2], strict=True)]
     return rb.Block(Path("p"), 0, 2, "", tuple(steps), marker or rb.Marker())
