@@ -374,3 +374,16 @@ def test_an_abbreviated_random_value_is_the_one_printed_before() -> None:
             == "liqcascade v --root 77ee --n 5"
         )
         assert session.recalled("liqcascade v --root 1d18…f59d") == "liqcascade v --root 1d18…f59d"
+
+
+def test_continue_needs_a_block_before_it_that_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "<!-- readme-blocks: skip (needs a SOL store) -->\n```\n$ liqcascade data list\n```\n\n"
+        "<!-- readme-blocks: continue -->\n```\n$ liqcascade data list\n```\n",
+        "utf-8",
+    )
+    assert rb.main(["--check", str(page)]) == 1
+    assert "'continue' needs a block before it that runs" in capsys.readouterr().out

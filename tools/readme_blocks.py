@@ -657,9 +657,13 @@ def check_page(path: Path, opts: argparse.Namespace, counts: dict[str, int]) -> 
             if not _selected(block, opts.only, opts.exclude):
                 continue
             runnable = block.marker.skip is None and why_not_runnable(block) is None
-            outcome, new = check_block(
-                block, opts.timeout, sessions.for_block(k) if runnable else None
-            )
+            try:
+                session = sessions.for_block(k) if runnable else None
+            except ValueError as exc:  # 'continue' after a block that does not run
+                print(f"ERROR {exc}", flush=True)
+                counts["error"] += 1
+                continue
+            outcome, new = check_block(block, opts.timeout, session)
             counts[outcome] += 1
             if outcome != "stale" or not opts.write:
                 continue
