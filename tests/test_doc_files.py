@@ -10,7 +10,8 @@ And what the pages name exists today (session 18): every command line they quote
 fenced ``$ liqcascade …`` line, an inline ```cascade --shock -0.05```) names a command
 and options that command has; every option named alone is some command's (or a tool's);
 every ``liqcascade.x.y`` imports; every link, anchor and repository path resolves. The
-figures the pages quote are not compared here (machines differ in the last digits).
+output the pages quote is re-run by tools/readme_blocks.py (tests/test_readme_blocks.py
+runs the fast, deterministic blocks).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import functools
 import importlib
 import re
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The name of the design notes a clone does not have (``docs/design.md`` is fine).
@@ -300,140 +299,3 @@ def test_every_link_and_repository_path_a_page_names_resolves() -> None:
 def test_the_anchors_are_githubs() -> None:
     anchors = _anchors(ROOT / "docs" / "data.md")
     assert {"the-store", "load_series-and-precedence", "live-fetch-live-extra"} <= anchors
-
-
-# --- quoted output that a fast, deterministic command still prints ---------------------
-
-#: The quoted commands re-run here, per page: the folder they run in (relative to the
-#: repository; "" a scratch folder holding a link to ``tests/``) and the commands, as the
-#: page quotes them after ``liqcascade``. Fast (margin maths, files of ``tests/data``, a
-#: scratch store) and deterministic: no Monte Carlo, no fit. They run in the page's
-#: order, in one folder per page (data.md's ingest, then list, then export of one store).
-_INGEST = "tests/data/ingest/coinglass_ETH_4h_liquidations_binance.csv.gz"
-_QUOTED_RUNS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "margin.md": ("", (
-        "margin liq-price --side long --size 1 --entry 2000 --margin 100",
-        "margin liq-price --side long --size 10000 --entry 2971.64 --leverage 20 --json",
-        "margin liq-price --venue bybit --symbol BTCUSDT --side long --size 1 --entry 20000"
-        " --leverage 50 --json",
-        "margin liq-price --side long --size 1 --entry 2000 --margin 100 --leverage 20;"
-        " echo $?",
-        "margin liq-price --side long --size 1 --entry 2000 --leverage 125 --mmr 0.01",
-    )),
-    "cascade.md": ("tests/data/book", (
-        "cascade --positions positions.csv --stops stops.csv --book book.csv --mid 100"
-        " --shock-price 98.9 --insurance-fund 0.5 --json",
-    )),
-    "liqmap.md": ("tests/data/liqmap", (
-        "liqmap --positions bad_leverage_above_max.csv --price 2000",
-        "liqmap --positions positions.csv --stops stops.csv --price 2000 --json",
-    )),
-    "data.md": ("", (
-        f"data ingest {_INGEST} tests/data/ingest/ETHUSDT_1h_binance_spot.csv.gz"
-        " --venue binance --store d.duckdb --json",
-        f"data ingest {_INGEST} --venue binance --store d.duckdb",
-        "data list --store d.duckdb",
-        "data export --kind liquidations --out liq.parquet --store d.duckdb --json",
-        "data export --kind ohlcv --out e.csv --start 2030-01-01 --store d.duckdb",
-        "data list --store missing.duckdb",
-    )),
-}  # fmt: skip
-
-#: A number as printed: ``-1,907.6305``, ``2867.258163265306``, ``1e+06``.
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
-#: What a page's reflowing (and a terminal's width) changes: whitespace, table rules.
-_LAYOUT = re.compile(r"[\s│┃┏┓┗┛┡┩━─┳┻╇╋└┘┌┐├┤┬┴┼]+")
-
-
-def _quoted_outputs(page: Path) -> dict[str, str]:
-    """A page's ``$ liqcascade …`` lines (``\\`` joined) -> the output quoted under each."""
-    out: dict[str, str] = {}
-    lines = page.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i].strip()
-        if line.startswith("$ liqcascade"):
-            command = line[2:]
-            while command.endswith("\\") and i + 1 < len(lines):
-                i += 1
-                command = command[:-1].rstrip() + " " + lines[i].strip()
-            j = i + 1
-            while j < len(lines) and not lines[j].strip().startswith(("$ ", "```")):
-                j += 1
-            out[" ".join(command.split())] = "\n".join(lines[i + 1 : j])
-            i = j
-        else:
-            i += 1
-    return out
-
-
-def _agrees(quoted: str, printed: str) -> list[str]:
-    """Where ``quoted`` (``…`` or ``...`` elide) is not in ``printed``, in order.
-
-    Layout aside, the words must be the printed ones, in order, and each number the
-    printed one to the digits the page shows (``0.3067`` for ``0.30666016``).
-    """
-    text = _LAYOUT.sub(" ", printed)
-    pos, problems = 0, []
-    for piece in re.split(r"…|\.\.\.", quoted):
-        piece = _LAYOUT.sub(" ", piece).strip()
-        if not piece:
-            continue
-        numbers = _NUMBER.findall(piece)
-        pattern = "".join(
-            re.escape(part) + ("(" + _NUMBER.pattern + ")" if k < len(numbers) else "")
-            for k, part in enumerate(_NUMBER.split(piece))
-        )
-        matches, start = [], pos
-        while (m := re.compile(pattern).search(text, start)) is not None:
-            matches.append(m)  # the same words further on may hold the quoted numbers
-            start = m.start() + 1
-        if not matches:
-            problems.append(f"not printed: {piece[:200]}")
-            continue
-        off = [[_differs(w, g) for w, g in zip(numbers, m.groups(), strict=True)] for m in matches]
-        best = next((k for k, o in enumerate(off) if not any(o)), 0)
-        pos = matches[best].end()
-        problems += [f"{d} where the command prints {g}: {piece[:120]}" for d, g in
-                     zip(off[best], matches[best].groups(), strict=True) if d]  # fmt: skip
-    return problems
-
-
-def _differs(want: str, got: str) -> str:
-    """``want`` when the printed ``got`` is not it to the digits ``want`` shows, else ""."""
-    w, g = float(want.replace(",", "")), float(got.replace(",", ""))
-    shown = len(want.partition(".")[2]) if "." in want and "e" not in want else 0
-    return want if abs(g - w) > 0.5 * 10.0**-shown * (1 + 1e-9) + 1e-9 * abs(w) else ""
-
-
-def test_the_agreement_rule_reads_layout_elisions_and_shown_digits() -> None:
-    printed = " liq_price   1,907.6305 USD\n share 0.30666016, hhi 0.2186\n rows 60  gaps 0\n"
-    assert _agrees("liq_price 1,907.6305 USD\n…\nrows 60 gaps 0", printed) == []
-    assert _agrees("share 0.3067, hhi 0.2186", printed) == []
-    assert _agrees("share 0.3066, hhi 0.2186", printed) == [
-        "0.3066 where the command prints 0.30666016: share 0.3066, hhi 0.2186"
-    ]
-    assert _agrees("rows 60 gaps 0 … liq_price", printed) == ["not printed: liq_price"]
-    assert _agrees("rows 61 gaps", printed)[0].startswith("61 where")
-
-
-@pytest.mark.parametrize("page", sorted(_QUOTED_RUNS))
-def test_quoted_output_is_what_the_command_prints(page: str, tmp_path: Path) -> None:
-    from clihelpers import run_cli
-
-    quoted = _quoted_outputs(ROOT / "docs" / page)
-    (tmp_path / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
-    folder, commands = _QUOTED_RUNS[page]
-    problems = []
-    for command in commands:
-        assert f"liqcascade {command}" in quoted, f"{page} no longer quotes: {command}"
-        args, _, tail = command.partition(";")
-        r = run_cli(*args.split(), cwd=ROOT / folder if folder else tmp_path,
-                    env={"COLUMNS": "200"})  # fmt: skip
-        code = f"\n{r.exit_code}\n" if "echo $?" in tail else ""
-        assert r.exit_code in (0, 2), f"{page}: {command}: exit {r.exit_code}"
-        # a terminal shows stderr and stdout in the order they were written: either
-        found = [_agrees(quoted[f"liqcascade {command}"], a + b + code) for a, b in
-                 ((r.stdout, r.stderr), (r.stderr, r.stdout))]  # fmt: skip
-        problems += [f"{page}: {command}: {p}" for p in min(found, key=len)]
-    assert problems == []
