@@ -387,3 +387,25 @@ def test_continue_needs_a_block_before_it_that_runs(
     )
     assert rb.main(["--check", str(page)]) == 1
     assert "'continue' needs a block before it that runs" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("quoted", "printed", "same"),
+    [
+        ('"liq_price": 2867.258163265306,', '"liq_price": 2867.2581632653063,', True),
+        ('"liq_price": 2867.258163265306,', '"liq_price": 2867.261163265306,', False),
+        ("VaR 95 %: 12.34 % (p05 0.3067)", "VaR 95 %: 12.34 % (p05 0.3066)", False),
+        ("rows 106, gaps 0", "rows 107, gaps 0", False),
+        ("rows 106, gaps 0", "rows 106, gaps 0 ", False),
+        ("bad debt …: 1.0000000000000002e-05 USD", "bad debt (bound): 1e-05 USD", True),
+        ("from 2024-11-21 to 2025-07-31", "from 2024-11-21 to 2025-07-31", True),
+        ("from 2024-11-21 to 2025-07-31", "from 2024-11-21 to 2025-07-30", False),
+        ("x = -0.25", "x = 0.25", False),
+    ],
+)
+def test_a_number_matches_within_its_last_bits_and_no_further(
+    quoted: str, printed: str, same: bool
+) -> None:
+    """Floats printed in full (JSON's repr) differ in the last bits across CPUs: a doc
+    quoting one must not be stale on another machine, while a changed figure is."""
+    assert rb.line_matches(quoted, printed) is same

@@ -46,7 +46,9 @@ any of these words::
 
 A block may quote part of the output (an excerpt): a line that is only ``…`` (or
 ``...``) stands for any number of lines, and ``…`` (or ``...``) inside a line for any text
-(``…`` in the real output matches itself). An excerpt starts at the output's first line
+(``…`` in the real output matches itself). A number matches a printed one within
+1e-9 relative (:data:`NUMBER_RTOL`): a float printed in full differs in its last digits
+across machines, a rounded figure's digits do not. An excerpt starts at the output's first line
 unless it starts with a gap, and need not reach its end (the pages cut a tail without a
 gap line). A value a command quotes abbreviated (``--root 1d185021…f59c``) is a random
 one an earlier command of the session printed: the command gets the printed value, and
@@ -70,6 +72,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import math
 import os
 import re
 import shlex
@@ -492,12 +495,43 @@ def run_block(
         return [run_step(s, block.marker, block.columns, session, timeout) for s in block.steps]
 
 
+#: A number as the commands print one (``-0.25``, ``2867.2581632653063``, ``1e-09``).
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+#: How far a printed number may be from the quoted one: the last bits of a float differ
+#: across CPUs and libraries (a full ``repr`` in JSON), never a rounded figure's digits.
+NUMBER_RTOL = 1e-9
+
+
+def _pattern(quoted: str) -> str:
+    """``quoted`` as a regular expression: ``…`` any text, each number a group."""
+    out = []
+    for k, part in enumerate(re.split(r"…|\.\.\.", quoted)):
+        if k:
+            out.append(".*?")
+        pos = 0
+        for m in NUMBER.finditer(part):
+            out.append(re.escape(part[pos : m.start()]) + f"({NUMBER.pattern})")
+            pos = m.end()
+        out.append(re.escape(part[pos:]))
+    return "".join(out)
+
+
 def line_matches(quoted: str, printed: str) -> bool:
-    """Whether a quoted line is the printed one, ``…`` (or ``...``) inside it any text."""
-    parts = re.split(r"…|\.\.\.", quoted)
-    if len(parts) == 1:
-        return quoted == printed
-    return re.fullmatch(".*?".join(re.escape(part) for part in parts), printed) is not None
+    """Whether a quoted line is the printed one, ``…`` (or ``...``) inside it any text.
+
+    A number matches one within :data:`NUMBER_RTOL` of it (relative): a float printed
+    in full may differ in its last digits on another machine.
+    """
+    if quoted == printed:
+        return True
+    m = re.fullmatch(_pattern(quoted), printed)
+    if m is None:
+        return False
+    want = [n.group() for part in re.split(r"…|\.\.\.", quoted) for n in NUMBER.finditer(part)]
+    return all(
+        a == b or math.isclose(float(a), float(b), rel_tol=NUMBER_RTOL)
+        for a, b in zip(want, m.groups(), strict=True)
+    )
 
 
 def _segments(quoted: tuple[str, ...]) -> list[list[str]]:
