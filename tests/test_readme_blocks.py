@@ -397,7 +397,9 @@ def test_continue_needs_a_block_before_it_that_runs(
         ("VaR 95 %: 12.34 % (p05 0.3067)", "VaR 95 %: 12.34 % (p05 0.3066)", False),
         ("rows 106, gaps 0", "rows 107, gaps 0", False),
         ("rows 106, gaps 0", "rows 106, gaps 0 ", False),
-        ("bad debt …: 1.0000000000000002e-05 USD", "bad debt (bound): 1e-05 USD", True),
+        ("debt …: 1.0000000000000002e-05 USD", "debt (bound): 1.0000000000000003e-05 USD", True),
+        ("share 0.3066601612", "share 0.3066601613", True),
+        ("share 0.30666016", "share 0.30666017", False),
         ("from 2024-11-21 to 2025-07-31", "from 2024-11-21 to 2025-07-31", True),
         ("from 2024-11-21 to 2025-07-31", "from 2024-11-21 to 2025-07-30", False),
         ("x = -0.25", "x = 0.25", False),
@@ -409,3 +411,10 @@ def test_a_number_matches_within_its_last_bits_and_no_further(
     """Floats printed in full (JSON's repr) differ in the last bits across CPUs: a doc
     quoting one must not be stale on another machine, while a changed figure is."""
     assert rb.line_matches(quoted, printed) is same
+
+
+def test_a_wrapped_json_quote_matches_its_numbers_within_their_last_bits() -> None:
+    printed = ['{"asset": "ETH", "liq_price": 2867.2581632653063, "tier": 0, "note": "x"}']
+    assert rb.agrees(('{"asset": "ETH",', '  "liq_price": 2867.258163265306, …'), printed, True)
+    assert not rb.agrees(('{"asset": "ETH",', '  "liq_price": 2867.26, …'), printed, True)
+    assert not rb.agrees(('{"asset": "ETH",', '  "liq_price": 2867.258163265306,'), printed, True)

@@ -46,9 +46,10 @@ any of these words::
 
 A block may quote part of the output (an excerpt): a line that is only ``…`` (or
 ``...``) stands for any number of lines, and ``…`` (or ``...``) inside a line for any text
-(``…`` in the real output matches itself). A number matches a printed one within
-1e-9 relative (:data:`NUMBER_RTOL`): a float printed in full differs in its last digits
-across machines, a rounded figure's digits do not. An excerpt starts at the output's first line
+(``…`` in the real output matches itself). A float printed in full (ten significant
+digits or more, JSON's repr) matches a printed one within 1e-9 relative
+(:data:`NUMBER_RTOL`): its last digits differ across machines; a rounded figure matches
+as text. An excerpt starts at the output's first line
 unless it starts with a gap, and need not reach its end (the pages cut a tail without a
 gap line). A value a command quotes abbreviated (``--root 1d185021…f59c``) is a random
 one an earlier command of the session printed: the command gets the printed value, and
@@ -495,39 +496,66 @@ def run_block(
         return [run_step(s, block.marker, block.columns, session, timeout) for s in block.steps]
 
 
-#: A number as the commands print one (``-0.25``, ``2867.2581632653063``, ``1e-09``).
-NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-#: How far a printed number may be from the quoted one: the last bits of a float differ
-#: across CPUs and libraries (a full ``repr`` in JSON), never a rounded figure's digits.
+#: A float printed in full (``2867.258163265306``, JSON's repr): ten significant digits
+#: or more, an exponent allowed.
+FULL_FLOAT = re.compile(r"-?\d+\.\d+(?:[eE][-+]?\d+)?")
+FULL_DIGITS = 10
+#: How far a printed full float may be from the quoted one (relative): its last bits
+#: differ across CPUs and libraries. A rounded figure (fewer digits) matches as text.
 NUMBER_RTOL = 1e-9
+_KEPT_DIGITS = 8  # a full float's first significant digits, matched as text
 
 
-def _pattern(quoted: str) -> str:
-    """``quoted`` as a regular expression: ``…`` any text, each number a group."""
-    out = []
-    for k, part in enumerate(re.split(r"…|\.\.\.", quoted)):
+def _significant(number: str) -> int:
+    return len(re.sub(r"[eE].*", "", number).replace("-", "").replace(".", "").lstrip("0"))
+
+
+def _pattern(quoted: str) -> tuple[str, list[str]]:
+    """``quoted`` as a regular expression (``…`` any text) and its full floats.
+
+    Each full float (:data:`FULL_FLOAT`, at least :data:`FULL_DIGITS` significant digits,
+    not cut by hand against a ``…``) is a group: its first :data:`_KEPT_DIGITS`
+    significant digits as text (the quote stays anchored where it is) and any digits
+    after them.
+    """
+    parts = re.split(r"…|\.\.\.", quoted)
+    out: list[str] = []
+    floats: list[str] = []
+    for k, part in enumerate(parts):
         if k:
             out.append(".*?")
         pos = 0
-        for m in NUMBER.finditer(part):
-            out.append(re.escape(part[pos : m.start()]) + f"({NUMBER.pattern})")
+        for m in FULL_FLOAT.finditer(part):
+            cut = (k and m.start() == 0) or (k < len(parts) - 1 and m.end() == len(part))
+            if cut or _significant(m.group()) < FULL_DIGITS:
+                continue
+            head, seen = "", 0
+            for ch in re.sub(r"[eE].*", "", m.group()):
+                head += ch
+                seen += ch.isdigit() and (seen > 0 or ch != "0")
+                if seen == _KEPT_DIGITS:
+                    break
+            out.append(re.escape(part[pos : m.start()]))
+            out.append(f"({re.escape(head)}\\d*(?:[eE][-+]?\\d+)?)")
+            floats.append(m.group())
             pos = m.end()
         out.append(re.escape(part[pos:]))
-    return "".join(out)
+    return "".join(out), floats
 
 
-def line_matches(quoted: str, printed: str) -> bool:
+def line_matches(quoted: str, printed: str, *, head: bool = False) -> bool:
     """Whether a quoted line is the printed one, ``…`` (or ``...``) inside it any text.
 
-    A number matches one within :data:`NUMBER_RTOL` of it (relative): a float printed
-    in full may differ in its last digits on another machine.
+    A float printed in full matches one within :data:`NUMBER_RTOL` of it (relative):
+    its last digits may differ on another machine. ``head``: the quote need only match
+    the printed line's start.
     """
     if quoted == printed:
         return True
-    m = re.fullmatch(_pattern(quoted), printed)
+    pattern, want = _pattern(quoted)
+    m = (re.match if head else re.fullmatch)(pattern, printed)
     if m is None:
         return False
-    want = [n.group() for part in re.split(r"…|\.\.\.", quoted) for n in NUMBER.finditer(part)]
     return all(
         a == b or math.isclose(float(a), float(b), rel_tol=NUMBER_RTOL)
         for a, b in zip(want, m.groups(), strict=True)
@@ -601,10 +629,8 @@ def agrees(quoted: tuple[str, ...], printed: list[str], wrap: bool = False) -> b
         return True
     if not wrap:
         return False
-    parts = re.split(r"…|\.\.\.", _unwrapped(quoted))
-    pattern = ".*?".join(re.escape(part) for part in parts)
-    match = re.fullmatch if len(parts) == 1 else re.match
-    return match(pattern, _unwrapped(printed)) is not None
+    one = _unwrapped(quoted)
+    return line_matches(one, _unwrapped(printed), head=bool(re.search(r"…|\.\.\.", one)))
 
 
 def regenerate(quoted: tuple[str, ...], printed: list[str]) -> list[str] | None:
