@@ -1365,6 +1365,9 @@ def market_answer(
         ``sigma_hourly``, ``calibration`` (with ``n_book_draws``), ``out_of_sample``,
         ``static_upper_bound``.
     """
+    from liqcascade.cascade._engine import check_shock_scale
+
+    check_shock_scale(shock_price, prepared.book.mid, f"the {asset.upper()} market's mid")
     cal = load_liquidity(asset, as_of, store)
     if cascade is None:
         cc = calibrated_cascade(

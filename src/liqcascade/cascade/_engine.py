@@ -102,6 +102,37 @@ def check_shock(name: str, value: float) -> float:
     return v
 
 
+def check_shock_scale(shock_price: float | None, mid: float, reference: str) -> None:
+    """Refuse a target price more than 10x from ``mid``: a unit error, not a shock.
+
+    ``liqmap``'s price and the positions and stops files are checked the same way
+    (:data:`liqcascade.positions.PRICE_SCALE`): a target given in cents (100x the mid)
+    would otherwise liquidate the whole short side at a price no market reaches.
+
+    Parameters
+    ----------
+    shock_price : float or None
+        The target price, USD per coin (None: the shock is given another way).
+    mid : float
+        The book's mid, USD per coin.
+    reference : str
+        What ``mid`` is, for the message (``"the ETH market's mid"``).
+
+    Raises
+    ------
+    InputError
+        Naming ``shock_price`` (``param="shock_price"``), the value and the ratio.
+    """
+    from liqcascade.positions import off_scale, unit_error
+
+    if shock_price is None or not bool(off_scale(np.asarray([shock_price]), np.asarray([mid]))[0]):
+        return
+    deeper = "; a fall that deep is given as a fraction of mid" if shock_price < mid else ""
+    raise InputError(
+        unit_error("shock_price", shock_price, mid, reference) + deeper, param="shock_price"
+    )
+
+
 def resolve_shock(
     mid: float,
     shock_price: float | None,

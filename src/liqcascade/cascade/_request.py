@@ -237,7 +237,7 @@ def run_cascade_request(
     InputError
         Naming the parameter at fault (``param=``).
     """
-    from liqcascade.cascade._engine import simulate_cascade
+    from liqcascade.cascade._engine import check_shock_scale, simulate_cascade
     from liqcascade.cascade._prepare import prepare_cascade
 
     shocks = dict(
@@ -260,6 +260,8 @@ def run_cascade_request(
     ok = math.isfinite(total_move) and total_move != 0 and total_move > -1
     _check(ok, "total_move", f"total_move must be a non-zero fraction > -1 (got {total_move:g})")
     ob, pos, st, state = _market(positions, stops, book, mid, asset, as_of, book_model)
+    where = f"the mid of {book}" if state is None else f"the {state.asset} market's mid"
+    check_shock_scale(shock_price, ob.mid, where)
     market = None if state is None else state.fingerprint()
     thr = config.partial_threshold_usd if partial_liquidation else None
     pm = prepare_cascade(ob, pos, st, partial_threshold_usd=thr)
