@@ -89,3 +89,18 @@ def test_a_huge_headline_is_refused_not_printed(tmp_path: Path, value: float) ->
     assert r.exit_code == 2 and "\n" not in err, err
     assert "front.headlines.bad_debt_worst.value must be a finite number (|x| ≤ 1e15)" in err
     assert len(err) < 300 and r.stdout == ""
+
+
+def test_a_key_given_twice_is_refused_not_overwritten(tmp_path: Path) -> None:
+    # the second threshold used to replace the first without a word: 0.5 then 0.001
+    # fired on a 0.1 pp move the user had asked to ignore below 50 pp
+    twice = [parse_alert("critical_shock=0.5"), parse_alert("critical_shock=0.001")]
+    with pytest.raises(InputError, match=r"'critical_shock' is given twice"):
+        diff_reports(_summary(critical_shock=-0.054), _summary(critical_shock=-0.055), twice)
+    old = _folder(tmp_path, "old", _summary(critical_shock=-0.054))
+    new = _folder(tmp_path, "new", _summary(critical_shock=-0.055))
+    args = ("--alert", "critical_shock=0.5", "--alert", "critical_shock=0.001")
+    r = run_cli("diff", old, new, *args)
+    err = r.stderr.strip()
+    assert r.exit_code == 2 and "\n" not in err and err.startswith("error: --alert: "), err
+    assert "0.5" in err and "0.001" in err, err

@@ -49,6 +49,11 @@ class Alert:
     relative: bool = False
 
 
+def _threshold(alert: Alert) -> str:
+    """An alert's threshold as it was written (``0.005``, ``25%``)."""
+    return f"{alert.threshold * 100:g}%" if alert.relative else f"{alert.threshold:g}"
+
+
 def parse_alert(text: str) -> Alert:
     """Parse ``KEY=VALUE`` or ``KEY=VALUE%`` (relative change).
 
@@ -361,7 +366,14 @@ def diff_reports(
     for a in alerts:
         if a.key not in known:
             raise InputError(f"alert: unknown key {a.key!r}; known: {', '.join(sorted(known))}")
-    by_key = {a.key: a for a in alerts}
+    by_key: dict[str, Alert] = {}
+    for a in alerts:  # a second threshold on a key would silently replace the first
+        if a.key in by_key:
+            raise InputError(
+                f"alert: {a.key!r} is given twice ({_threshold(by_key[a.key])} and "
+                f"{_threshold(a)}): give each key one threshold"
+            )
+        by_key[a.key] = a
     out = ReportDiff(str(old["front"].get("as_of")), str(new["front"].get("as_of")))
     out.old_assets, out.new_assets = report_assets(old), report_assets(new)
     if out.old_assets and out.new_assets and set(out.old_assets) != set(out.new_assets):
