@@ -138,6 +138,19 @@ class _Console(Console):
         """Rich's :meth:`~rich.console.Console.render_str` of ``text`` shown (:func:`shown`)."""
         return super().render_str(shown(text, one_line=False), **kwargs)
 
+    def on_broken_pipe(self) -> None:
+        """The reader of stdout went away (``| head -1``): exit 1 with one line.
+
+        As :func:`liqcascade.cli.leave` does for a flush that fails. Rich's own answer
+        (its output sent to ``os.devnull``, then ``SystemExit(1)``) is kept; it printed
+        nothing, so a script saw exit 1 and no reason.
+        """
+        from liqcascade._cli import write_stderr_line
+
+        if not self.stderr:
+            write_stderr_line("error: cannot write the output to stdout: Broken pipe")
+        super().on_broken_pipe()
+
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         from rich.segment import Segment
 

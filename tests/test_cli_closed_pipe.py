@@ -1,0 +1,35 @@
+"""Output into a pipe whose reader went away (``liqcascade liqmap | head -1``).
+
+rich's console answered the broken pipe by exiting 1 with nothing on stderr: a
+``set -o pipefail`` script saw a failure and no reason. The exit stays 1 (as
+:func:`liqcascade.cli.leave` has it for a flush that fails) with one line saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+MARGIN = ("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000")
+
+
+@pytest.mark.parametrize("entry", ["liqcascade", "liqcascade.cli"])
+def test_a_closed_pipe_is_exit_1_and_one_line(entry: str) -> None:
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line is written
+    try:
+        p = subprocess.run(
+            [sys.executable, "-m", entry, *MARGIN, "--margin", "100"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert lines == ["error: cannot write the output to stdout: Broken pipe"], p.stderr
