@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
 from clihelpers import run_cli
 
 _CUT = (
@@ -38,3 +43,25 @@ def test_no_hint_when_the_cut_is_not_the_cause() -> None:
     )
     r = run_cli("vol", "--start", "2025-08-01", "--end", "2025-12-31", "--model", "bogus")
     assert r.stderr.strip() == "error: --model must be one of garch, gjr, egarch (got 'bogus')"
+
+
+def test_a_short_series_with_no_range_names_what_made_it_short(tmp_path: Path) -> None:
+    # neither --start nor --end was given: '--start/--end: too few observations' named
+    # options the user never wrote; the cut (--as-of) or the file (--data) is the cause
+    r = run_cli("vol", "--as-of", "2017-10-01")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert (
+        r.stderr.strip()
+        == "error: --as-of: too few observations: 45 returns of ETH 1d (need >= 100)"
+    )
+    f = tmp_path / "d1.csv"
+    days = pd.date_range("2024-01-01", periods=60, freq="D", tz="UTC")
+    close = 2000.0 * np.exp(np.cumsum(np.full(60, 0.001)))
+    pd.DataFrame({"ts": days, "open": close, "high": close * 1.01, "low": close * 0.99,
+                  "close": close, "volume": 1.0}).to_csv(f, index=False)  # fmt: skip
+    r = run_cli("vol", "--data", str(f))
+    assert r.exit_code == 2 and r.stdout == ""
+    assert (
+        r.stderr.strip()
+        == "error: --data: too few observations: 59 returns of ETH 1d (need >= 100)"
+    )

@@ -138,7 +138,9 @@ def register(app: typer.Typer) -> None:
         """
         from liqcascade import volatility as vol
 
-        _common.flag_names(data_file="--data")
+        # a series too short with no range asked: the cut, the file or the asset's data
+        short = "--as-of" if as_of is not None else "--data" if data is not None else "--asset"
+        _common.flag_names(data_file="--data", close=short)
         _common.check_dates(start=start, end=end)
         raw = vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store)
         close, cut = cut_at_as_of(

@@ -107,17 +107,20 @@ def volatility_study(
     ------
     InputError
         Unknown model, dist or interval; ``start`` after ``end``; fewer than
-        :data:`MIN_OBS` returns in the range.
+        :data:`MIN_OBS` returns in the range (naming ``start`` and ``end``), or in the
+        whole series when neither is given (naming ``close``).
     """
     settings = FitSettings(model=model, dist=dist, interval=interval)
     label = None if asset is None else asset.upper()
     returns = log_returns(close, start, end)
     if len(returns) < settings.min_obs:
+        # no range asked: the series itself is too short (not start/end's doing)
+        whole = start is None and end is None
         raise InputError(
-            f"start/end: too few observations: {len(returns)} "
+            f"{'close' if whole else 'start/end'}: too few observations: {len(returns)} "
             f"return{'' if len(returns) == 1 else 's'} of {label or 'the series'} "
-            f"{interval} in the range (need >= {settings.min_obs})",
-            param=("start", "end"),
+            f"{interval}{'' if whole else ' in the range'} (need >= {settings.min_obs})",
+            param="close" if whole else ("start", "end"),
         )
     step = on_progress or (lambda n: None)
     step(0)  # the checks passed: the work starts
