@@ -271,3 +271,17 @@ def test_store_option_errors_name_the_flag(
     r = run_cli("support-study", "--store", str(store), "--no-sensitivity")
     assert r.exit_code == 2, r.stderr
     assert r.stderr.startswith(f"error: --store: {store}: {said}") and r.stderr.count("\n") == 1
+
+
+def test_a_range_that_misses_a_data_file_names_both_spans(tmp_path: Path) -> None:
+    """A 2017-2018 file under the default --start 2022-01-01 said only '0 1d bars in
+    the range', with no word of the default or of where the file's bars are."""
+    d1 = datasets.load("eth_1d")
+    path = tmp_path / "d1.csv"
+    d1[d1.index < "2018-03-04"].reset_index().rename(columns={"ts": "timestamp"}).to_csv(
+        path, index=False
+    )
+    r = run_cli("support-study", "--data", str(path))
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "error: --start/--end: no bars from 2022-01-01 to the last; the bars of " in r.stderr
+    assert "run 2017-08-17 -> 2018-03-03" in r.stderr

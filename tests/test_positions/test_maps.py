@@ -198,6 +198,7 @@ def test_bad_arguments() -> None:
     with pytest.raises(InputError, match=r"^range_ must be >= bucket") as e:
         liquidation_map(book, price=2000.0, bucket=0.02, range_=0.01)
     assert e.value.params == ("range_", "bucket")
+    assert "fractions of the price: a bucket of 0.005 is 0.5 %" in str(e.value)  # 0.5 for 0.5 %
     with pytest.raises(InputError, match="price must be") as e:
         liquidation_map(book, price=float("nan"))
     assert e.value.param == "price"

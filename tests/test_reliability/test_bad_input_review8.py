@@ -281,7 +281,7 @@ def test_support_study_start_after_end() -> None:
 
 def test_range_and_engine_messages_name_flags(tmp_path: Path) -> None:
     r = run_cli("liqmap", "--range", "0.001", "--bucket", "0.01")
-    line = assert_refused(r, "--range must be >= --bucket (got 0.001 < 0.01)")
+    line = assert_refused(r, "--range must be >= --bucket (got 0.001 < 0.01; both are fractions")
     assert "range_" not in line
     pos = _csv(tmp_path, "p.csv", "side,size,entry_price,leverage\nlong,1,2000,10\n")
     r = run_cli("solvency", "--positions", pos, "--engine", "cascade")

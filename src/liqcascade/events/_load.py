@@ -73,6 +73,11 @@ def in_words(step: pd.Timedelta) -> str:
     return count(sec, "second")
 
 
+def _day(t: Any, none: str) -> str:
+    """A range end as a day (``none`` when not given)."""
+    return none if t is None else f"{to_utc(t, 'start'):%Y-%m-%d}"
+
+
 def load_bars(
     asset: str = "ETH",
     interval: str = "1d",
@@ -116,14 +121,22 @@ def load_bars(
         from liqcascade.data import load_series
 
         path = Path(data_file)
-        df = load_series("ohlcv", asset=asset, start=start, end=end, data_file=path)
+        df = load_series("ohlcv", asset=asset, data_file=path)  # cut below (its span said)
         source = str(path)
     else:
         df, source = _asset_bars(asset, "1d" if interval == "1d" else "1h", start, end, store)
+    whole = df
     if end is not None:
         df = df[df.index <= utc_end(end, "end")]
     if start is not None:
         df = df[df.index >= to_utc(start, "start")]
+    if df.empty and not whole.empty:  # the range missed the data: say where they are
+        raise InputError(
+            f"start/end: no bars from {_day(start, 'the first')} to {_day(end, 'the last')}; "
+            f"the bars of {source} run "
+            f"{whole.index[0]:%Y-%m-%d} -> {whole.index[-1]:%Y-%m-%d}",
+            param=("start", "end"),
+        )
     if len(df) > 1:
         spacing = pd.Timedelta(pd.Series(df.index).diff().median())
         if spacing > step * 1.01:

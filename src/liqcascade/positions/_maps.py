@@ -51,7 +51,8 @@ def _check(price: float, bucket: float, range_: float) -> None:
         raise InputError(f"range_ must be in (0, 1) (got {range_})", param="range_")
     if range_ < bucket:
         raise InputError(
-            f"range_ must be >= bucket (got {range_} < {bucket})",
+            f"range_ must be >= bucket (got {range_} < {bucket}; both are fractions of "
+            "the price: a bucket of 0.005 is 0.5 %)",
             param=("range_", "bucket"),
         )
     if round(range_ / bucket) > 100_000:
