@@ -297,3 +297,28 @@ def test_scored_by_reads_no_price_after_the_time(
     pd.testing.assert_frame_equal(a.forecasts, b.forecasts, check_exact=False, rtol=1e-9)
     pd.testing.assert_frame_equal(a.scores, b.scores, check_exact=False, rtol=1e-9)
     assert not small_bt.forecasts.equals(other.forecasts)  # the later windows did change
+
+
+def test_each_fit_forecasts_its_one_day_windows_with_its_own_quantiles(
+    eth_close: pd.Series, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 1-day quantiles of the standardised residuals are computed once per fit: every
+    window is forecast with those of the fit it uses, never an earlier fit's."""
+    import liqcascade.stress._var_backtest as vb
+
+    seen: list[tuple[int, float]] = []
+    plain = vb._model_var
+
+    def spy(res: Any, pool: np.ndarray, *args: Any) -> list[float]:
+        pool_q = args[-1]
+        want = np.quantile(pool, [1.0 - 0.95, 1.0 - 0.99])  # the default levels
+        np.testing.assert_array_equal(pool_q, want)
+        seen.append((id(res), float(want[0])))
+        return plain(res, pool, *args)
+
+    monkeypatch.setattr(vb, "_model_var", spy)
+    bt = var_backtest(eth_close, asset="ETH", horizons=(1,), min_days=600, paths=50)
+    fits = {r for r, _ in seen}
+    assert len(seen) == len(bt.forecasts[bt.forecasts["method"] == "model"])
+    assert len(fits) == bt.forecasts["fit_date"].nunique() > 3
+    assert len({q for _, q in seen}) > 1  # the fits' quantiles differ: a stale one would show

@@ -585,8 +585,13 @@ def _model_var(
     drift: str,
     paths: int,
     rng: np.random.Generator,
+    pool_q: FloatArray,
 ) -> list[float]:
-    """VaR (fractions) of a unit long over ``horizon`` days from one fit (FHS on ``pool``)."""
+    """VaR (fractions) of a unit long over ``horizon`` days from one fit (FHS on ``pool``).
+
+    ``pool_q``: the quantiles ``1 − level`` of ``pool`` (one fit's, the same for every
+    1-day window it forecasts: computed once per fit, not once per window).
+    """
     from liqcascade.stress._kernels import MODEL_EGARCH, MODEL_GJR, mc_kernel
     from liqcascade.stress._market import StressBook
     from liqcascade.stress._model import SIGMA2_CAP
@@ -595,8 +600,7 @@ def _model_var(
     mu = float(par.get("mu", 0.0)) if drift == "fitted" else 0.0
     s2 = min(sigma2_0, SIGMA2_CAP)
     if horizon == 1:  # the bootstrap's quantile, exactly
-        q = np.quantile(pool, [1.0 - lv for lv in levels])
-        return [float(1.0 - math.exp((mu + math.sqrt(s2) * z) / 100.0)) for z in q]
+        return [float(1.0 - math.exp((mu + math.sqrt(s2) * z) / 100.0)) for z in pool_q]
     z = np.ascontiguousarray(pool[rng.integers(0, pool.size, size=(paths, horizon))])
     out = mc_kernel(
         z,
@@ -710,6 +714,7 @@ def var_backtest(
         start_vals = np.asarray(res.params, dtype=np.float64)
         pool = np.asarray(res.std_resid, dtype=np.float64)
         pool = pool[np.isfinite(pool)]
+        pool_q = np.quantile(pool, [1.0 - x for x in lv])  # the 1-day windows' quantiles
         stop = fit_pos[k + 1] if k + 1 < len(fit_pos) else r.size - 1
         # the month-end parameters filtered through every return (sigma_t uses r before t)
         last = min(r.size - 1, stop + max(hs))
@@ -724,7 +729,7 @@ def var_backtest(
                 past = 1.0 - np.exp(logp[h : s + 1] - logp[: s + 1 - h])
                 recent = past[-(365 - h + 1) :]
                 sig2 = float(cond[s + 1] ** 2)
-                mvar = _model_var(res, pool, model, sig2, h, lv, drift, paths, rng)
+                mvar = _model_var(res, pool, model, sig2, h, lv, drift, paths, rng, pool_q)
                 e_sd = math.sqrt(ewma[s] * h)
                 base = {
                     "hs": [float(v) for v in np.quantile(past, lv)],
