@@ -331,7 +331,6 @@ def run_all(
     if workers >= 2 and fork_refusal() is None:
         _before_fork(ctx, [j for j in jobs if j.spec.id not in MARKET_LANE])
         fork = fork_context()  # None if a thread (numba's or another) started meanwhile
-    frozen = _freeze()
     pinned = [j for j in jobs if j.spec.id in MARKET_LANE] if fork is not None else jobs
     queue = [j for j in jobs if j not in pinned]
     queue.sort(key=lambda j: -COST_HINT.get(j.spec.id, 1.0))
@@ -339,15 +338,18 @@ def run_all(
         fork = None  # nothing for a second lane to take
     _NEXT = fork.Value("i", 0) if fork is not None else None
     _CTX = ctx
-    pool = None
-    if fork is not None:
-        pool = ProcessPoolExecutor(
-            1, mp_context=fork, initializer=_exit_with_parent, initargs=(os.getpid(),)
-        )
-    fut = None if pool is None else pool.submit(_worker_lane, queue, render)
+    pool: ProcessPoolExecutor | None = None
+    fut: Any = None
+    prev: int | None = None
     done: list[Done] = []
-    prev = _one_thread()
+    frozen = _freeze()  # before the fork: the forked lane inherits it
     try:
+        if fork is not None:
+            pool = ProcessPoolExecutor(
+                1, mp_context=fork, initializer=_exit_with_parent, initargs=(os.getpid(),)
+            )
+            fut = pool.submit(_worker_lane, queue, render)
+        prev = _one_thread()  # after the fork
         for j in pinned + ([] if fut is not None else queue):
             done.append(run_job(j, ctx, render))
             if on_section is not None:
