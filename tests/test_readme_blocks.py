@@ -179,6 +179,19 @@ def test_the_command_line_env_words_and_out_into_the_scratch_folder() -> None:
     assert rb.command_argv("liqcascade p verify bt.json", Path("/s"), created)[1][-1] == "bt.json"
 
 
+def test_a_command_writing_into_the_working_folder_by_default_writes_into_the_scratch() -> None:
+    """``report`` without ``--out`` writes ``report/`` in the folder it runs in: the
+    repository (or a marker's ``cwd=`` folder of it), not the scratch folder."""
+    created: dict[str, Path] = {}
+    _, args = rb.command_argv("liqcascade report --section cascade --quick", Path("/s"), created)
+    assert args == ["liqcascade", "report", "--section", "cascade", "--quick", "--out", "/s/report"]
+    _, later = rb.command_argv("ls report", Path("/s"), created)
+    assert later == ["ls", "/s/report"]  # read there by a later command
+    for given in ("--out r2", "--out=r2"):  # an --out given is placed as it was
+        assert rb.command_argv(f"liqcascade report {given}", Path("/s"))[1][-1].endswith("r2")
+    assert "--out" not in rb.command_argv("liqcascade diff a b", Path("/s"))[1]
+
+
 PRINTED = ["head", "a 1.00", "b 2.00 … 3.00", "c", "tail"]
 
 

@@ -12,7 +12,8 @@ repository's ``src``: cwd the repository, ``NO_COLOR=1``, ``TERM=dumb``,
 
 Each block has a scratch folder, shared by its commands: ``HOME`` is ``home/me`` in it
 (printed as ``/home/me``), and what a command writes goes there, never into the
-repository: an ``--out`` or ``--store`` path and ``LIQCASCADE_STORE=PATH`` are put in it,
+repository: an ``--out`` or ``--store`` path and ``LIQCASCADE_STORE=PATH`` are put in it
+(``report`` without ``--out`` is given ``--out report`` there: :data:`DEFAULT_OUT`),
 a later word naming one of them (``--tree tree``, ``bob.json``, ``head -1 e.csv``) reads
 it there, and the folder's prefix is removed from the output. The terminal width is the
 block's own:
@@ -97,6 +98,9 @@ ECHO_CODE = re.compile(r"\s*;\s*echo \$\?\s*(?=#|$)")
 VIEWERS = ("head", "tail", "cat", "wc", "ls")
 #: The options whose path a command writes (put in the block's scratch folder).
 WRITTEN = ("--out", "--store")
+#: Commands that write into the folder they run in when no ``--out`` is given, and what
+#: (``report``: ``report/``): given that ``--out``, they write into the scratch folder.
+DEFAULT_OUT = {"report": "report"}
 #: A value a command quotes abbreviated (``1d185021…f59c``: a random hash printed before).
 ABBREVIATION = re.compile(r"(?<!\S)\w+…\w+(?!\S)")
 #: How the scratch ``HOME`` is printed.
@@ -351,7 +355,8 @@ def command_argv(
     """The environment words and the argv (``liqcascade`` first), files in ``scratch``.
 
     The files a command writes are put in ``scratch``: ``--out`` and ``--store`` paths,
-    ``LIQCASCADE_STORE``; ``created`` (updated) maps each path as written to its place,
+    ``LIQCASCADE_STORE``, and a :data:`DEFAULT_OUT` command's default folder (given as
+    ``--out``); ``created`` (updated) maps each path as written to its place,
     so a later word naming one (``--tree tree``, ``bob.json``, ``head -1 e.csv``) reads
     it there.
     """
@@ -385,6 +390,9 @@ def command_argv(
         else:
             args[k] = made(word)
         k += 1
+    given = any(w.partition("=")[0] == "--out" for w in args[2:])
+    if args[:1] == ["liqcascade"] and args[1:2] and args[1] in DEFAULT_OUT and not given:
+        args += ["--out", place(DEFAULT_OUT[args[1]])]  # not the repository's report/
     return env, args
 
 

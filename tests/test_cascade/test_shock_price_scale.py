@@ -41,3 +41,23 @@ def test_a_target_in_cents_on_the_estimated_market_is_refused(args: tuple[str, .
     r = run_cli("cascade", "--asset", "ETH", *args, "--shock-price", "369839")
     assert r.exit_code == 2, r.stdout[:300] + r.stderr
     assert r.stderr.count("\n") == 1 and "--shock-price 369,839 is 100x" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("target", ["-5", "0"])
+def test_a_target_at_or_below_zero_is_told_the_rule_not_a_unit_error(target: str) -> None:
+    """The calibrated cascade checks the scale before its own checks of the shock: a
+    target of -5 or 0 was told it was a unit error ("-0.00135x the ETH market's mid ...;
+    a fall that deep is given as a fraction of mid") instead of the rule it breaks."""
+    r = run_cli("cascade", "--asset", "ETH", "--liquidity", "calibrated", "--shock-price", target)
+    assert r.exit_code == 2, r.stdout[:300] + r.stderr
+    assert r.stderr == f"error: --shock-price must be > 0 USD (got {target})\n", r.stderr
+
+
+def test_the_scale_check_applies_the_shock_rule_first() -> None:
+    from liqcascade.cascade._engine import check_shock_scale
+
+    for bad in (-5.0, 0.0, float("nan")):
+        with pytest.raises(InputError, match=r"^shock_price must be > 0 USD") as info:
+            check_shock_scale(bad, 3698.39, "the ETH market's mid")
+        assert info.value.params == ("shock_price",)
+    check_shock_scale(None, 3698.39, "the ETH market's mid")  # given another way: no check

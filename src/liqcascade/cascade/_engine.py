@@ -121,11 +121,16 @@ def check_shock_scale(shock_price: float | None, mid: float, reference: str) -> 
     Raises
     ------
     InputError
-        Naming ``shock_price`` (``param="shock_price"``), the value and the ratio.
+        Naming ``shock_price`` (``param="shock_price"``): not finite and > 0
+        (:func:`check_shock`'s rule, applied first: -5 is no unit error), or the value
+        and the ratio.
     """
     from liqcascade.positions import off_scale, unit_error
 
-    if shock_price is None or not bool(off_scale(np.asarray([shock_price]), np.asarray([mid]))[0]):
+    if shock_price is None:
+        return
+    shock_price = check_shock("shock_price", shock_price)
+    if not bool(off_scale(np.asarray([shock_price]), np.asarray([mid]))[0]):
         return
     deeper = "; a fall that deep is given as a fraction of mid" if shock_price < mid else ""
     raise InputError(
