@@ -413,6 +413,10 @@ def test_continue_needs_a_block_before_it_that_runs(
         ("debt …: 1.0000000000000002e-05 USD", "debt (bound): 1.0000000000000003e-05 USD", True),
         ("share 0.3066601612", "share 0.3066601613", True),
         ("share 0.30666016", "share 0.30666017", False),
+        ("x 0.30000000000000004", "x 0.3", True),  # the neighbour's repr is shorter
+        ("x 0.1234567899999999", "x 0.12345679000000001", True),  # carried past 8 digits
+        ("x 1.0000000000000002", "x 0.9999999999999998", True),
+        ("x 0.30000000000000004", "x 0.31", False),
         ("from 2024-11-21 to 2025-07-31", "from 2024-11-21 to 2025-07-31", True),
         ("from 2024-11-21 to 2025-07-31", "from 2024-11-21 to 2025-07-30", False),
         ("x = -0.25", "x = 0.25", False),

@@ -518,13 +518,14 @@ def _significant(number: str) -> int:
     return len(re.sub(r"[eE].*", "", number).replace("-", "").replace(".", "").lstrip("0"))
 
 
-def _pattern(quoted: str) -> tuple[str, list[str]]:
+def _pattern(quoted: str, kept: int | None = _KEPT_DIGITS) -> tuple[str, list[str]]:
     """``quoted`` as a regular expression (``…`` any text) and its full floats.
 
     Each full float (:data:`FULL_FLOAT`, at least :data:`FULL_DIGITS` significant digits,
-    not cut by hand against a ``…``) is a group: its first :data:`_KEPT_DIGITS`
-    significant digits as text (the quote stays anchored where it is) and any digits
-    after them.
+    not cut by hand against a ``…``) is a group: its first ``kept`` significant digits
+    as text (the quote stays anchored where it is) and any digits after them; with
+    ``kept`` None, any number (its neighbour's repr may be shorter, ``0.3`` for
+    ``0.30000000000000004``, or carry past the kept digits).
     """
     parts = re.split(r"…|\.\.\.", quoted)
     out: list[str] = []
@@ -538,13 +539,16 @@ def _pattern(quoted: str) -> tuple[str, list[str]]:
             if cut or _significant(m.group()) < FULL_DIGITS:
                 continue
             head, seen = "", 0
-            for ch in re.sub(r"[eE].*", "", m.group()):
+            for ch in re.sub(r"[eE].*", "", m.group()) if kept else "":
                 head += ch
                 seen += ch.isdigit() and (seen > 0 or ch != "0")
-                if seen == _KEPT_DIGITS:
+                if seen == kept:
                     break
             out.append(re.escape(part[pos : m.start()]))
-            out.append(f"({re.escape(head)}\\d*(?:[eE][-+]?\\d+)?)")
+            if kept:
+                out.append(f"({re.escape(head)}\\d*(?:[eE][-+]?\\d+)?)")
+            else:
+                out.append("(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)")
             floats.append(m.group())
             pos = m.end()
         out.append(re.escape(part[pos:]))
@@ -560,14 +564,17 @@ def line_matches(quoted: str, printed: str, *, head: bool = False) -> bool:
     """
     if quoted == printed:
         return True
-    pattern, want = _pattern(quoted)
-    m = (re.match if head else re.fullmatch)(pattern, printed)
-    if m is None:
-        return False
-    return all(
-        a == b or math.isclose(float(a), float(b), rel_tol=NUMBER_RTOL)
-        for a, b in zip(want, m.groups(), strict=True)
-    )
+    # anchored by each float's first digits; then any numbers in their places, for a
+    # neighbour printed shorter or carried (a wrong alignment cannot pass the tolerance)
+    for kept in (_KEPT_DIGITS, None):
+        pattern, want = _pattern(quoted, kept)
+        m = (re.match if head else re.fullmatch)(pattern, printed)
+        if m is not None and all(
+            a == b or math.isclose(float(a), float(b), rel_tol=NUMBER_RTOL)
+            for a, b in zip(want, m.groups(), strict=True)
+        ):
+            return True
+    return False
 
 
 def _segments(quoted: tuple[str, ...]) -> list[list[str]]:
