@@ -16,7 +16,14 @@ from typing import Any, get_args, get_origin
 
 from liqcascade.errors import InputError
 
-__all__ = ["INT64_MAX", "guard_int_options", "int_params", "int_problem"]
+__all__ = [
+    "INT64_MAX",
+    "command_tree",
+    "guard_int_options",
+    "int_params",
+    "int_problem",
+    "option_flag",
+]
 
 #: The largest magnitude an integer option takes: a 64-bit integer's, what numpy and the
 #: compiled kernels hold (``--max-rounds`` of 10**23 ended in numba's "Int value is too
@@ -80,17 +87,26 @@ def int_params(command: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
     The path is the subcommand names from ``command`` down (``("liqmap", "calibrate")``;
     ``()`` for the root's own options).
     """
-    stack: list[tuple[tuple[str, ...], Any]] = [((), command)]
-    while stack:
-        path, cmd = stack.pop(0)
+    for path, cmd in command_tree(command):
         for param in getattr(cmd, "params", ()):
             if _takes_int(param):
                 yield path, param
+
+
+def command_tree(command: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """``(command path, command)`` of ``command`` and every subcommand, breadth first.
+
+    The path is the subcommand names from ``command`` down (``()`` for ``command``).
+    """
+    stack: list[tuple[tuple[str, ...], Any]] = [((), command)]
+    while stack:
+        path, cmd = stack.pop(0)
+        yield path, cmd
         for name, sub in (getattr(cmd, "commands", None) or {}).items():
             stack.append(((*path, name), sub))
 
 
-def _flag(param: Any) -> str:
+def option_flag(param: Any) -> str:
     """How the user wrote ``param``: its longest ``--flag``, else its name."""
     opts = [o for o in getattr(param, "opts", ()) if o.startswith("-")]
     return max(opts, key=len) if opts else str(param.name).upper()
@@ -99,7 +115,7 @@ def _flag(param: Any) -> str:
 def _guard(param: Any) -> None:
     """Make ``param`` refuse a value beyond a 64-bit integer (:func:`int_problem`)."""
     read = param.process_value
-    flag = _flag(param)
+    flag = option_flag(param)
 
     def process_value(ctx: Any, value: Any) -> Any:
         for v in value if isinstance(value, list | tuple) else (value,):

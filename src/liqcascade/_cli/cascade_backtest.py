@@ -17,6 +17,7 @@ import pandas as pd
 import typer
 
 from liqcascade._cli import _common, _market_line
+from liqcascade._cli._fraction_options import FRACTION
 
 
 def _store_key(store: Any) -> tuple[Any, Any]:
@@ -457,6 +458,7 @@ _BtTriggerOpt = Annotated[
     typer.Option(
         "--trigger", help="Trigger F, fraction (default the calibration's: 0.02 ETH, 0.015 BTC)."
     ),
+    FRACTION,
 ]
 
 _PricesOnlyOpt = Annotated[
@@ -680,6 +682,7 @@ _CalTriggerOpt = Annotated[
         help="Trigger F, fraction (default ETH 0.02, BTC 0.015, other assets the "
         "volatility rule of docs/liquidity.md).",
     ),
+    FRACTION,
 ]
 _CalStartOpt = Annotated[
     str | None,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common, _market_line
+from liqcascade._cli._fraction_options import FRACTION
 from liqcascade.market import EXCHANGE_OI_SHARE
 from liqcascade.solvency import ADL_POLICIES as _POLICIES
 
@@ -201,8 +202,11 @@ _OiShare = Annotated[
         help=f"Estimated market: the exchange's share of open interest (default "
         f"{EXCHANGE_OI_SHARE:g}; not with --positions).",
     ),
+    FRACTION,
 ]
-_Buffer = Annotated[float, typer.Option(help="Reserves over liabilities, fraction (0.06 = 6 %).")]
+_Buffer = Annotated[
+    float, typer.Option(help="Reserves over liabilities, fraction (0.06 = 6 %)."), FRACTION
+]
 _Scenario = Annotated[
     list[str] | None,
     typer.Option(
@@ -213,7 +217,9 @@ _Scenario = Annotated[
 ]
 _Policy = Annotated[str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")]
 _LiqFee = Annotated[
-    float, typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional.")
+    float,
+    typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional."),
+    FRACTION,
 ]
 _Liabilities = Annotated[
     float | None, typer.Option(help="Users' balances, USD (default: the positions' total margin).")

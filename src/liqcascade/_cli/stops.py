@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common, _market_line
+from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import price_decimals
 
 stops_app = typer.Typer(
@@ -237,6 +238,7 @@ _FixedPctOpt = Annotated[
         "1/--leverage (the liquidation) it is refused, unless not given: the default then "
         "takes the cap, with a warning."
     ),
+    FRACTION,
 ]
 
 
