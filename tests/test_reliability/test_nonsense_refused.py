@@ -101,6 +101,15 @@ def test_stress_shocks_refuse_a_bare_five(tmp_path: Path) -> None:
     assert_refused(r, "--shocks 5", "+500% move")
 
 
+@pytest.mark.parametrize("shocks", ["-5%,-5%", "-0.05,0.1,-5%"])
+def test_stress_shocks_refuse_a_repeated_shock(tmp_path: Path, shocks: str) -> None:
+    """The same shock twice ran twice, where solvency refuses a repeated scenario name."""
+    pf = _write(tmp_path / "pf.csv", PORTFOLIO)
+    r = run_cli("stress", "--portfolio", str(pf), "--scenario", "shock", f"--shocks={shocks}")
+    first, *_, last = shocks.split(",")
+    assert_refused(r, "--shocks", f"{first} and {last}", "-5.0%", "given twice")
+
+
 def test_stress_shocks_percent_equals_fraction() -> None:
     from liqcascade._cli.stress import _parse_shocks
 
