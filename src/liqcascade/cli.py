@@ -22,8 +22,8 @@ import typer
 import typer.main
 
 from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common, write_stderr_line
-from liqcascade._cli._help import HelpGroup
 from liqcascade._cli._fraction_options import guard_fraction_options
+from liqcascade._cli._help import HelpGroup
 from liqcascade._cli._int_options import guard_int_options
 from liqcascade._cli._sigint import interrupts_not_dropped
 from liqcascade._version import __version__
