@@ -464,9 +464,10 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
     if isinstance(a, FileAccounts):
         path = resolve_config_path(base, a.path, f"{where}: lending[{i}].accounts.path")
         df = read_user_table(path)  # CSV or Parquet (by suffix), as a positions file
+        missing = [c for c in ("collateral", "debt_usd") if c not in df]
+        if missing:  # worded as a positions file's (positions._files)
+            raise InputError(f"{path.name}: missing column(s): {', '.join(missing)}")
         for col in ("collateral", "debt_usd"):
-            if col not in df:
-                raise InputError(f"{path.name}: missing column {col!r}")
             bad = ~np.isfinite(pd.to_numeric(df[col], errors="coerce")) | (df[col] < 0)
             if bad.any():
                 raise InputError(f"{path.name}: row {int(np.argmax(bad)) + 2}: {col} must be >= 0")
