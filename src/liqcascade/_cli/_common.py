@@ -403,7 +403,7 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
         fail(f"{option} is empty: give a date like 2025-07-31")
     import pandas as pd
 
-    from liqcascade._time import check_day_month
+    from liqcascade._time import check_day_month, zone_name_hint
 
     try:
         check_day_month(value, option)
@@ -412,7 +412,7 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
-        fail(f"{option}: not a date: {value!r}")
+        fail(f"{option}: not a date: {value!r}{zone_name_hint(value)}")
     if ts is pd.NaT:
         fail(f"{option}: not a date: {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
