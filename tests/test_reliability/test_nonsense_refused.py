@@ -83,7 +83,15 @@ def test_contagion_shock_takes_a_percent() -> None:
     assert a.json()["venues"] == b.json()["venues"]
 
 
-@pytest.mark.parametrize(("value", "needle"), [("5", "+500% move"), ("0", "must be non-zero")])
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("5", "+500% move: write -0.05 for a 5 % fall"),
+        ("-6", "-600% move: write -0.05 for a 5 % fall"),  # was pydantic's "greater than -1"
+        ("-1", "-100% move: write -0.05 for a 5 % fall"),
+        ("0", "must be non-zero"),
+    ],
+)
 def test_contagion_config_shock_fraction(tmp_path: Path, value: str, needle: str) -> None:
     text = (
         (CONTAGION / "two_venues.toml")
