@@ -136,12 +136,16 @@ _Buy = Annotated[_F, typer.Option("--shock-buy-usd", help="Shock: exogenous mark
 _Fund = Annotated[float, typer.Option("--insurance-fund", help="Insurance fund at the start, USD.")]
 _Refill = Annotated[
     float,
-    typer.Option("--refill", help="Fraction of each round's fills re-quoted by market makers."),
+    typer.Option(
+        "--refill", help="Fraction (or percent) of each round's fills re-quoted by market makers."
+    ),
     FRACTION,
 ]
 _Withdrawal = Annotated[
     float,
-    typer.Option("--withdrawal", help="Fraction of remaining depth pulled each round (< 1)."),
+    typer.Option(
+        "--withdrawal", help="Fraction (or percent) of remaining depth pulled each round (< 1)."
+    ),
     FRACTION,
 ]
 _MarkWeight = Annotated[
@@ -154,7 +158,9 @@ _Partial = Annotated[
 ]
 _LiqFee = Annotated[
     float,
-    typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional."),
+    typer.Option(
+        "--liq-fee", help="Liquidation fee to the fund, fraction of notional (or percent: 0.1%)."
+    ),
     FRACTION,
 ]
 _MaxRounds = Annotated[
@@ -184,7 +190,8 @@ _TotalMove = Annotated[
     float | None,
     typer.Option(
         "--total-move",
-        help="With --fragility: total move for the critical shock (default -0.10).",
+        help="With --fragility: total move for the critical shock, fraction or percent "
+        "(default -0.10).",
     ),
     FRACTION,
 ]

@@ -456,7 +456,8 @@ _JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object on stdou
 _BtTriggerOpt = Annotated[
     float | None,
     typer.Option(
-        "--trigger", help="Trigger F, fraction (default the calibration's: 0.02 ETH, 0.015 BTC)."
+        "--trigger",
+        help="Trigger F, fraction or percent (default the calibration's: 0.02 ETH, 0.015 BTC).",
     ),
     FRACTION,
 ]
@@ -679,7 +680,7 @@ _CalTriggerOpt = Annotated[
     float | None,
     typer.Option(
         "--trigger",
-        help="Trigger F, fraction (default ETH 0.02, BTC 0.015, other assets the "
+        help="Trigger F, fraction or percent (default ETH 0.02, BTC 0.015, other assets the "
         "volatility rule of docs/liquidity.md).",
     ),
     FRACTION,

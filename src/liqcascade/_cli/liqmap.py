@@ -269,11 +269,11 @@ _Price = Annotated[
     float | None, typer.Option(help="Current price, USD (required with --positions).")
 ]
 _Bucket = Annotated[
-    float, typer.Option(help="Bucket width, fraction of price (0.005 = 0.5 %)."), FRACTION
+    float, typer.Option(help="Bucket width, fraction of price (0.005) or percent (0.5%)."), FRACTION
 ]
 _Range = Annotated[
     float,
-    typer.Option("--range", help="Half-range, fraction of price (0.2 = ±20 %)."),
+    typer.Option("--range", help="Half-range, fraction of price (0.2) or percent (20%): ±20 %."),
     FRACTION,
 ]
 _HeatmapDays = Annotated[

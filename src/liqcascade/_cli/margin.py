@@ -63,7 +63,9 @@ def liq_price_cmd(
     ] = "ETHUSDT",
     mmr: Annotated[
         float | None,
-        typer.Option("--mmr", help="Maintenance margin rate override, fraction (0.005 = 0.5 %)."),
+        typer.Option(
+            "--mmr", help="Maintenance margin rate override, fraction (0.005) or percent (0.5%)."
+        ),
         FRACTION,
     ] = None,
     tiers: Annotated[

@@ -36,7 +36,8 @@ def build(
     reserve_buffer: Annotated[
         float | None,
         typer.Option(
-            help="Required extra reserves, fraction of liabilities (0.06 = 6 %, the default); "
+            help="Required extra reserves, fraction of liabilities (0.06, the default) or percent "
+            "(6%); "
             "needs --reserves."
         ),
         FRACTION,

@@ -199,13 +199,15 @@ _OiShare = Annotated[
     float | None,
     typer.Option(
         "--oi-share",
-        help=f"Estimated market: the exchange's share of open interest (default "
-        f"{EXCHANGE_OI_SHARE:g}; not with --positions).",
+        help="Estimated market: the exchange's share of open interest, fraction or percent "
+        f"(default {EXCHANGE_OI_SHARE:g}; not with --positions).",
     ),
     FRACTION,
 ]
 _Buffer = Annotated[
-    float, typer.Option(help="Reserves over liabilities, fraction (0.06 = 6 %)."), FRACTION
+    float,
+    typer.Option(help="Reserves over liabilities, fraction (0.06) or percent (6%)."),
+    FRACTION,
 ]
 _Scenario = Annotated[
     list[str] | None,
@@ -218,7 +220,9 @@ _Scenario = Annotated[
 _Policy = Annotated[str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")]
 _LiqFee = Annotated[
     float,
-    typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional."),
+    typer.Option(
+        "--liq-fee", help="Liquidation fee to the fund, fraction of notional (or percent: 0.1%)."
+    ),
     FRACTION,
 ]
 _Liabilities = Annotated[

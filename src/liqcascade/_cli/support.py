@@ -106,8 +106,8 @@ _End = Annotated[str | None, typer.Option(help="Last day (UTC), inclusive (defau
 _ZoneTol = Annotated[
     float | None,
     typer.Option(
-        help="Merge tolerance of swing lows into a zone (fraction); default 0.015 for ETH, "
-        "scaled for another asset (see below)."
+        help="Merge tolerance of swing lows into a zone (fraction or percent); default 0.015 "
+        "for ETH, scaled for another asset (see below)."
     ),
     FRACTION,
 ]
@@ -118,12 +118,12 @@ _SCALED = (
 
 _Band = Annotated[
     float | None,
-    typer.Option(help="Touch band above the zone (fraction)." + _SCALED),
+    typer.Option(help="Touch band above the zone (fraction or percent)." + _SCALED),
     FRACTION,
 ]
 _BreakTol = Annotated[
     float | None,
-    typer.Option(help="Close this far below the zone = broken (fraction)." + _SCALED),
+    typer.Option(help="Close this far below the zone = broken (fraction or percent)." + _SCALED),
     FRACTION,
 ]
 
