@@ -163,8 +163,7 @@ def _market(
         pos = read_positions(_file(positions, "positions"), reference_price=ref, reference=where)
         if len(pos) == 0:  # a header only: no book to cascade (as solvency refuses it)
             raise InputError(
-                f"{positions}: the file has no position rows (a header only)",
-                file=str(positions),  # named first, as an empty file is
+                f"{positions}: the file has no position rows (a header only)", param="positions"
             )
         st = (
             None

@@ -194,8 +194,7 @@ def run_liqmap_request(
                               reference="the price given", refuse_liquidated=True)  # fmt: skip
         if len(book) == 0:  # a header only: no book to map (as solvency refuses it)
             raise InputError(
-                f"{positions}: the file has no position rows (a header only)",
-                file=str(positions),  # named first, as an empty file is
+                f"{positions}: the file has no position rows (a header only)", param="positions"
             )
         st = (None if stops is None else read_stops(_file(stops, "stops"), reference_price=ref,
                                                     reference="the price given"))  # fmt: skip
