@@ -9,28 +9,21 @@ refused with the command line's own line, naming the option and both forms.
 from __future__ import annotations
 
 import typing
-from typing import Any
 
 import pytest
 import typer.main
 
 from clihelpers import run_cli
 from liqcascade._cli._fraction_options import fraction_params
+from liqcascade._cli._int_options import command_tree
 from liqcascade.cli import build_app
 from test_reliability._helpers import assert_refused
-
-
-def _commands(cmd: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
-    out = [(path, cmd)]
-    for name, sub in (getattr(cmd, "commands", None) or {}).items():
-        out += _commands(sub, (*path, name))
-    return out
 
 
 def _float_options_called_fractions() -> set[tuple[tuple[str, ...], str]]:
     """``(command path, --flag)`` of every float option whose help says "fraction"."""
     out = set()
-    for path, cmd in _commands(typer.main.get_command(build_app())):
+    for path, cmd in command_tree(typer.main.get_command(build_app())):
         if cmd.callback is None:
             continue
         hints = typing.get_type_hints(cmd.callback)

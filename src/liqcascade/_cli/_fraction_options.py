@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from liqcascade._cli._common import fraction_value
-from liqcascade._cli._int_options import command_tree, option_flag
+from liqcascade._cli._int_options import command_tree, read_before_typer
 from liqcascade.errors import InputError
 
 __all__ = ["FRACTION", "fraction_params", "guard_fraction_options", "read_fraction"]
@@ -85,19 +85,6 @@ def fraction_params(command: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
                 yield path, param
 
 
-def _guard(param: Any) -> None:
-    """Make ``param`` read a percent, and refuse a word with our line (:func:`read_fraction`)."""
-    read = param.process_value
-    flag = option_flag(param)
-
-    def process_value(ctx: Any, value: Any) -> Any:
-        if isinstance(value, str):
-            value = read_fraction(value, flag)
-        return read(ctx, value)
-
-    param.process_value = process_value
-
-
 def guard_fraction_options(command: Any) -> None:
     """Make every fraction option of the click ``command`` tree take a percent too.
 
@@ -108,4 +95,4 @@ def guard_fraction_options(command: Any) -> None:
         place.
     """
     for _, param in fraction_params(command):
-        _guard(param)
+        read_before_typer(param, read_fraction)
