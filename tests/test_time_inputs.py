@@ -386,3 +386,22 @@ def test_a_library_date_whose_day_and_month_cannot_be_told_apart_names_its_param
         call("01.07.2025")
     assert e.value.param == name
     assert str(e.value).startswith(f"{name}: '01.07.2025': day and month cannot be told apart")
+
+
+# ---- a time-zone name is not read: the refusal says what to write --------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["2025-07-31 20:00 EST", "2025-07-31T20:00 CET", "Jul 31 2025 Europe/Berlin"]
+)
+def test_a_zone_name_is_refused_saying_what_to_write(value: str) -> None:
+    for args in (("liqmap", "--as-of", value), ("cascade", "--shock", "-5%", "--as-of", value)):
+        line = assert_refused(run_cli(*args), "--as-of", repr(value))
+        assert "-05:00" in line and "UTC" in line and "time-zone name" in line, line
+    with pytest.raises(InputError, match="write an offset"):
+        as_of_instant(value)
+
+
+def test_a_word_that_is_no_zone_name_gets_no_zone_hint() -> None:
+    line = assert_refused(run_cli("liqmap", "--as-of", "2025-07-31 20:00 later"))
+    assert line == "error: --as-of: not a date: '2025-07-31 20:00 later'"

@@ -189,6 +189,15 @@ def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.Da
     return df.reset_index(drop=True)
 
 
+class EmptyFileError(InputError):
+    """A table file with nothing in it, not even a header (or only blank lines).
+
+    Its own type so that a caller reading a file given as a parameter can name the
+    parameter, as it does for a file with a header only
+    (:func:`liqcascade.positions.read_given_positions`).
+    """
+
+
 def _cannot_read(p: Path, exc: Exception) -> InputError:
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return InputError(f"{p}: cannot read: {msg}")
@@ -205,7 +214,7 @@ def _read_csv(p: Path, skipinitialspace: bool) -> pd.DataFrame:
     text = decode_utf8(p.read_bytes(), str(p))
     head = text.lstrip()
     if not head:
-        raise InputError(f"{p}: the file is empty (a header row is needed)")
+        raise EmptyFileError(f"{p}: the file is empty (a header row is needed)")
     if head[0] in "[{" or p.suffix.lower() in (".json", ".jsonl", ".ndjson"):
         raise InputError(f"{p}: a JSON file; this table is read from CSV (header row) or Parquet")
     sep = sniff_separator(head.splitlines()[0])

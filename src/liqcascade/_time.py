@@ -21,6 +21,7 @@ __all__ = [
     "resolve_as_of",
     "to_utc",
     "utc_end",
+    "zone_name_hint",
 ]
 
 _TICK = pd.Timedelta(microseconds=1)
@@ -167,6 +168,49 @@ def _period(text: str) -> pd.Period | None:
     return None if period is pd.NaT else period
 
 
+#: A date or time followed by a time-zone name: an abbreviation (``EST``, ``CET``) or an
+#: area/location (``Europe/Berlin``). pandas reads none but UTC and GMT; the package reads
+#: none on purpose: an abbreviation is ambiguous (``CST`` is three zones, ``IST`` three).
+_ZONE_NAME = re.compile(
+    r"(?P<when>.*\d)\s*(?P<zone>[A-Z]{2,5}|[A-Z][A-Za-z_]+(?:/[A-Za-z_+\-0-9]+)+)"
+)
+
+
+def zone_name_hint(value: Any) -> str:
+    """What to write instead of a time-zone name, for a refusal of ``value``; else "".
+
+    Parameters
+    ----------
+    value : Any
+        A date or time that could not be read.
+
+    Returns
+    -------
+    str
+        ``" (a time-zone name ... the time in UTC)"`` when ``value`` is a readable date
+        or time followed by a zone name (``"2025-07-31 20:00 EST"``), to append to the
+        refusal; an empty string otherwise.
+
+    Examples
+    --------
+    >>> zone_name_hint("2025-07-31 20:00 EST")[:30]
+    ' (a time-zone name such as EST'
+    >>> zone_name_hint("2025-07-31 20:00 later")
+    ''
+    """
+    m = _ZONE_NAME.fullmatch(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        return ""
+    try:
+        pd.Timestamp(m["when"])
+    except (ValueError, TypeError, OverflowError):
+        return ""
+    return (
+        f" (a time-zone name such as {m['zone']} is not read, names being ambiguous: write "
+        f"an offset, as in {m['when']}-05:00 for 5 hours behind UTC, or the time in UTC)"
+    )
+
+
 def _param(option: str) -> str | None:
     """The parameter ``option`` names (``None`` for a flag, ``"--as-of"``)."""
     return None if option.startswith("-") else option
@@ -213,7 +257,8 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
     try:
         ts = to_utc(value)
     except (ValueError, TypeError):
-        raise InputError(f"{option}: not a date or time: {value!r}", param=param) from None
+        hint = zone_name_hint(value)
+        raise InputError(f"{option}: not a date or time: {value!r}{hint}", param=param) from None
     if ts is pd.NaT:
         raise InputError(f"{option}: not a date or time: {value!r}", param=param)
     if is_bare_date(value):

@@ -22,6 +22,7 @@ import typer
 import typer.main
 
 from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common, write_stderr_line
+from liqcascade._cli._fraction_options import guard_fraction_options
 from liqcascade._cli._help import HelpGroup
 from liqcascade._cli._int_options import guard_int_options
 from liqcascade._cli._sigint import interrupts_not_dropped
@@ -250,6 +251,7 @@ def _main(args: list[str]) -> int:
         command = typer.main.get_command(build_app(_modules_for(args)))
         _track_flags(command)
         guard_int_options(command)  # a 5000-digit --seed: our line, not typer's
+        guard_fraction_options(command)  # --oi-share 20%: read as 0.2
         rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
         if rv == EXIT_INTERRUPTED and not _RUNNING["command"]:
             # typer's answer to a Ctrl-C outside any command's code (while parsing)

@@ -221,6 +221,29 @@ def test_positions_file_cause_is_named(
     assert "missing column" not in assert_refused(r, str(f), needle)
 
 
+@pytest.mark.parametrize("command", ["cascade", "liqmap", "solvency"])
+@pytest.mark.parametrize(
+    "content", ["", "side,size,entry_price,leverage\n"], ids=["empty", "header"]
+)
+def test_an_empty_and_a_header_only_positions_file_are_named_alike(
+    tmp_path: Path, command: str, content: str
+) -> None:
+    """Both name the option and the file in cascade and liqmap, the file in solvency.
+
+    cascade and liqmap put ``--positions:`` before the header-only case alone.
+    """
+    f = _csv(tmp_path, "p.csv", content)
+    more = {
+        "cascade": ("--book", _csv(tmp_path, "b.csv", BOOK_2000), "--shock", "-0.01"),
+        "liqmap": ("--price", "2000"),
+        "solvency": (),
+    }[command]
+    needle = "no position" if content else "the file is empty"
+    line = assert_refused(run_cli(command, "--positions", f, *more), needle)
+    flag = "" if command == "solvency" else "--positions: "
+    assert line.startswith(f"error: {flag}{f}: "), line
+
+
 def test_book_file_causes(tmp_path: Path) -> None:
     pos = _csv(tmp_path, "p.csv", "side,size,entry_price,leverage\nlong,1,2000,10\n")
     lots = _csv(tmp_path, "lots.csv", "side,price,size\nbid,1999,lots\nask,2001,1\n")

@@ -83,7 +83,15 @@ def test_contagion_shock_takes_a_percent() -> None:
     assert a.json()["venues"] == b.json()["venues"]
 
 
-@pytest.mark.parametrize(("value", "needle"), [("5", "+500% move"), ("0", "must be non-zero")])
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("5", "+500% move: write -0.05 for a 5 % fall"),
+        ("-6", "-600% move: write -0.05 for a 5 % fall"),  # was pydantic's "greater than -1"
+        ("-1", "-100% move: write -0.05 for a 5 % fall"),
+        ("0", "must be non-zero"),
+    ],
+)
 def test_contagion_config_shock_fraction(tmp_path: Path, value: str, needle: str) -> None:
     text = (
         (CONTAGION / "two_venues.toml")
@@ -99,6 +107,15 @@ def test_stress_shocks_refuse_a_bare_five(tmp_path: Path) -> None:
     pf = _write(tmp_path / "pf.csv", PORTFOLIO)
     r = run_cli("stress", "--portfolio", str(pf), "--scenario", "shock", "--shocks", "-5%,5")
     assert_refused(r, "--shocks 5", "+500% move")
+
+
+@pytest.mark.parametrize("shocks", ["-5%,-5%", "-0.05,0.1,-5%"])
+def test_stress_shocks_refuse_a_repeated_shock(tmp_path: Path, shocks: str) -> None:
+    """The same shock twice ran twice, where solvency refuses a repeated scenario name."""
+    pf = _write(tmp_path / "pf.csv", PORTFOLIO)
+    r = run_cli("stress", "--portfolio", str(pf), "--scenario", "shock", f"--shocks={shocks}")
+    first, *_, last = shocks.split(",")
+    assert_refused(r, "--shocks", f"{first} and {last}", "-5.0%", "given twice")
 
 
 def test_stress_shocks_percent_equals_fraction() -> None:

@@ -403,7 +403,7 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
         fail(f"{option} is empty: give a date like 2025-07-31")
     import pandas as pd
 
-    from liqcascade._time import check_day_month
+    from liqcascade._time import check_day_month, zone_name_hint
 
     try:
         check_day_month(value, option)
@@ -412,7 +412,7 @@ def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
-        fail(f"{option}: not a date: {value!r}")
+        fail(f"{option}: not a date: {value!r}{zone_name_hint(value)}")
     if ts is pd.NaT:
         fail(f"{option}: not a date: {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
@@ -498,6 +498,22 @@ def check_seed(seed: int, option: str = "--seed") -> None:
         fail(f"{option} must be >= 0 (got {seed})")
 
 
+def fraction_value(text: str) -> float:
+    """``text`` as a fraction: ``"0.2"`` is 0.2, ``"20%"`` (a percent) is 0.2 too.
+
+    The one reader of a fraction or a percent on the command line (``--shock``, every
+    fraction option: :mod:`liqcascade._cli._fraction_options`). Spaces around the
+    number are ignored; anything else raises :class:`ValueError`.
+
+    Examples
+    --------
+    >>> fraction_value("-5%"), fraction_value(" 0.25 ")
+    (-0.05, 0.25)
+    """
+    t = text.strip()
+    return float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
+
+
 def parse_shock(
     text: str | float | None, option: str = "--shock", *, nonzero: bool = False
 ) -> float | None:
@@ -512,7 +528,7 @@ def parse_shock(
         return None if text is None else float(text)
     t = text.strip()
     try:
-        v = float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
+        v = fraction_value(t)
     except ValueError:
         fail(f"{option} must be a fraction (-0.05) or a percent (-5%) (got {text!r})")
     if not math.isfinite(v):

@@ -11,12 +11,20 @@ too large: 5000 digits (at most 9,223,372,036,854,775,807 in magnitude)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, get_args, get_origin
 
 from liqcascade.errors import InputError
 
-__all__ = ["INT64_MAX", "guard_int_options", "int_params", "int_problem"]
+__all__ = [
+    "INT64_MAX",
+    "command_tree",
+    "guard_int_options",
+    "int_params",
+    "int_problem",
+    "option_flag",
+    "read_before_typer",
+]
 
 #: The largest magnitude an integer option takes: a 64-bit integer's, what numpy and the
 #: compiled kernels hold (``--max-rounds`` of 10**23 ended in numba's "Int value is too
@@ -80,34 +88,56 @@ def int_params(command: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
     The path is the subcommand names from ``command`` down (``("liqmap", "calibrate")``;
     ``()`` for the root's own options).
     """
-    stack: list[tuple[tuple[str, ...], Any]] = [((), command)]
-    while stack:
-        path, cmd = stack.pop(0)
+    for path, cmd in command_tree(command):
         for param in getattr(cmd, "params", ()):
             if _takes_int(param):
                 yield path, param
+
+
+def command_tree(command: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """``(command path, command)`` of ``command`` and every subcommand, breadth first.
+
+    The path is the subcommand names from ``command`` down (``()`` for ``command``).
+    """
+    stack: list[tuple[tuple[str, ...], Any]] = [((), command)]
+    while stack:
+        path, cmd = stack.pop(0)
+        yield path, cmd
         for name, sub in (getattr(cmd, "commands", None) or {}).items():
             stack.append(((*path, name), sub))
 
 
-def _flag(param: Any) -> str:
+def option_flag(param: Any) -> str:
     """How the user wrote ``param``: its longest ``--flag``, else its name."""
     opts = [o for o in getattr(param, "opts", ()) if o.startswith("-")]
     return max(opts, key=len) if opts else str(param.name).upper()
 
 
-def _guard(param: Any) -> None:
-    """Make ``param`` refuse a value beyond a 64-bit integer (:func:`int_problem`)."""
-    read = param.process_value
-    flag = _flag(param)
+def read_before_typer(param: Any, read: Callable[[str, str], Any]) -> None:
+    """Make the click ``param`` pass each value typed, ``read(text, flag)``, before typer.
+
+    ``read`` returns what typer is to read (the text, or a value it stands for) or
+    raises :class:`~liqcascade.errors.InputError`, which ends the command with its line.
+    Values not typed (a default, None) pass untouched; a list's items one by one.
+    """
+    typer_read = param.process_value
+    flag = option_flag(param)
 
     def process_value(ctx: Any, value: Any) -> Any:
-        for v in value if isinstance(value, list | tuple) else (value,):
-            if isinstance(v, str) and (problem := int_problem(flag, v)) is not None:
-                raise InputError(problem)
-        return read(ctx, value)
+        if isinstance(value, list | tuple):
+            value = type(value)(read(v, flag) if isinstance(v, str) else v for v in value)
+        elif isinstance(value, str):
+            value = read(value, flag)
+        return typer_read(ctx, value)
 
     param.process_value = process_value
+
+
+def _within_int64(text: str, flag: str) -> str:
+    """``text`` unchanged, unless it is beyond a 64-bit integer (:func:`int_problem`)."""
+    if (problem := int_problem(flag, text)) is not None:
+        raise InputError(problem)
+    return text
 
 
 def guard_int_options(command: Any) -> None:
@@ -124,4 +154,4 @@ def guard_int_options(command: Any) -> None:
         place.
     """
     for _, param in int_params(command):
-        _guard(param)
+        read_before_typer(param, _within_int64)

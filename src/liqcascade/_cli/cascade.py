@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
+from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import price_range
 
 
@@ -135,10 +136,17 @@ _Buy = Annotated[_F, typer.Option("--shock-buy-usd", help="Shock: exogenous mark
 _Fund = Annotated[float, typer.Option("--insurance-fund", help="Insurance fund at the start, USD.")]
 _Refill = Annotated[
     float,
-    typer.Option("--refill", help="Fraction of each round's fills re-quoted by market makers."),
+    typer.Option(
+        "--refill", help="Fraction (or percent) of each round's fills re-quoted by market makers."
+    ),
+    FRACTION,
 ]
 _Withdrawal = Annotated[
-    float, typer.Option("--withdrawal", help="Fraction of remaining depth pulled each round (< 1).")
+    float,
+    typer.Option(
+        "--withdrawal", help="Fraction (or percent) of remaining depth pulled each round (< 1)."
+    ),
+    FRACTION,
 ]
 _MarkWeight = Annotated[
     float,
@@ -149,7 +157,11 @@ _Partial = Annotated[
     typer.Option("--partial-liquidation", help="Hyperliquid: > 100k USD positions in 20 % chunks."),
 ]
 _LiqFee = Annotated[
-    float, typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional.")
+    float,
+    typer.Option(
+        "--liq-fee", help="Liquidation fee to the fund, fraction of notional (or percent: 0.1%)."
+    ),
+    FRACTION,
 ]
 _MaxRounds = Annotated[
     int | None, typer.Option("--max-rounds", help="Stop after this many rounds.")
@@ -178,8 +190,10 @@ _TotalMove = Annotated[
     float | None,
     typer.Option(
         "--total-move",
-        help="With --fragility: total move for the critical shock (default -0.10).",
+        help="With --fragility: total move for the critical shock, fraction or percent "
+        "(default -0.10).",
     ),
+    FRACTION,
 ]
 _Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
 

@@ -17,6 +17,7 @@ import pandas as pd
 import typer
 
 from liqcascade._cli import _common, _market_line
+from liqcascade._cli._fraction_options import FRACTION
 
 
 def _store_key(store: Any) -> tuple[Any, Any]:
@@ -455,8 +456,10 @@ _JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object on stdou
 _BtTriggerOpt = Annotated[
     float | None,
     typer.Option(
-        "--trigger", help="Trigger F, fraction (default the calibration's: 0.02 ETH, 0.015 BTC)."
+        "--trigger",
+        help="Trigger F, fraction or percent (default the calibration's: 0.02 ETH, 0.015 BTC).",
     ),
+    FRACTION,
 ]
 
 _PricesOnlyOpt = Annotated[
@@ -677,9 +680,10 @@ _CalTriggerOpt = Annotated[
     float | None,
     typer.Option(
         "--trigger",
-        help="Trigger F, fraction (default ETH 0.02, BTC 0.015, other assets the "
+        help="Trigger F, fraction or percent (default ETH 0.02, BTC 0.015, other assets the "
         "volatility rule of docs/liquidity.md).",
     ),
+    FRACTION,
 ]
 _CalStartOpt = Annotated[
     str | None,

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common, _market_line
+from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import price_decimals, price_range, price_text
 
 
@@ -267,9 +268,13 @@ _AsOf = Annotated[
 _Price = Annotated[
     float | None, typer.Option(help="Current price, USD (required with --positions).")
 ]
-_Bucket = Annotated[float, typer.Option(help="Bucket width, fraction of price (0.005 = 0.5 %).")]
+_Bucket = Annotated[
+    float, typer.Option(help="Bucket width, fraction of price (0.005) or percent (0.5%)."), FRACTION
+]
 _Range = Annotated[
-    float, typer.Option("--range", help="Half-range, fraction of price (0.2 = ±20 %).")
+    float,
+    typer.Option("--range", help="Half-range, fraction of price (0.2) or percent (20%): ±20 %."),
+    FRACTION,
 ]
 _HeatmapDays = Annotated[
     int, typer.Option(help="Days of daily heatmap written by --out (estimated book), 0-365.")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
+from liqcascade._cli._fraction_options import FRACTION
 from liqcascade.margin import VENUES
 
 margin_app = typer.Typer(
@@ -62,7 +63,10 @@ def liq_price_cmd(
     ] = "ETHUSDT",
     mmr: Annotated[
         float | None,
-        typer.Option("--mmr", help="Maintenance margin rate override, fraction (0.005 = 0.5 %)."),
+        typer.Option(
+            "--mmr", help="Maintenance margin rate override, fraction (0.005) or percent (0.5%)."
+        ),
+        FRACTION,
     ] = None,
     tiers: Annotated[
         Path | None,

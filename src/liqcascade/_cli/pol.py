@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
+from liqcascade._cli._fraction_options import FRACTION
 
 pol_app = typer.Typer(
     help=(
@@ -35,9 +36,11 @@ def build(
     reserve_buffer: Annotated[
         float | None,
         typer.Option(
-            help="Required extra reserves, fraction of liabilities (0.06 = 6 %, the default); "
+            help="Required extra reserves, fraction of liabilities (0.06, the default) or percent "
+            "(6%); "
             "needs --reserves."
         ),
+        FRACTION,
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common, _market_line
+from liqcascade._cli._fraction_options import FRACTION
 from liqcascade.market import EXCHANGE_OI_SHARE
 from liqcascade.solvency import ADL_POLICIES as _POLICIES
 
@@ -198,11 +199,16 @@ _OiShare = Annotated[
     float | None,
     typer.Option(
         "--oi-share",
-        help=f"Estimated market: the exchange's share of open interest (default "
-        f"{EXCHANGE_OI_SHARE:g}; not with --positions).",
+        help="Estimated market: the exchange's share of open interest, fraction or percent "
+        f"(default {EXCHANGE_OI_SHARE:g}; not with --positions).",
     ),
+    FRACTION,
 ]
-_Buffer = Annotated[float, typer.Option(help="Reserves over liabilities, fraction (0.06 = 6 %).")]
+_Buffer = Annotated[
+    float,
+    typer.Option(help="Reserves over liabilities, fraction (0.06) or percent (6%)."),
+    FRACTION,
+]
 _Scenario = Annotated[
     list[str] | None,
     typer.Option(
@@ -213,7 +219,11 @@ _Scenario = Annotated[
 ]
 _Policy = Annotated[str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")]
 _LiqFee = Annotated[
-    float, typer.Option("--liq-fee", help="Liquidation fee to the fund, fraction of notional.")
+    float,
+    typer.Option(
+        "--liq-fee", help="Liquidation fee to the fund, fraction of notional (or percent: 0.1%)."
+    ),
+    FRACTION,
 ]
 _Liabilities = Annotated[
     float | None, typer.Option(help="Users' balances, USD (default: the positions' total margin).")

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common, _market_line
+from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._prices import price_decimals
 
 stops_app = typer.Typer(
@@ -232,11 +233,12 @@ _EndOpt = Annotated[
 _FixedPctOpt = Annotated[
     float | None,
     typer.Option(
-        help="Fixed policy distance, fraction of entry (default 0.05). Beyond 0.8/--leverage "
-        "(80% of the way to liquidation) it is capped there with a warning; at or beyond "
-        "1/--leverage (the liquidation) it is refused, unless not given: the default then "
-        "takes the cap, with a warning."
+        help="Fixed policy distance, fraction of entry (default 0.05) or percent (5%). Beyond "
+        "0.8/--leverage (80% of the way to liquidation) it is capped there with a warning; "
+        "at or beyond 1/--leverage (the liquidation) it is refused, unless not given: the "
+        "default then takes the cap, with a warning."
     ),
+    FRACTION,
 ]
 
 

@@ -8,6 +8,7 @@ history's cascades: no cascade is added to them (the book's liquidations are cou
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -198,8 +199,13 @@ def _shock_line(r: dict[str, Any]) -> str:
 
 
 def _parse_shocks(text: str) -> list[float]:
-    """``--shocks``: comma-separated fractions or percents, as ``cascade --shock`` reads one."""
-    vals = []
+    """``--shocks``: comma-separated fractions or percents, as ``cascade --shock`` reads one.
+
+    A shock given twice (``-0.05,-5%``: the same after parsing, to 1e-9 relative) is
+    refused naming both entries, as ``solvency`` refuses a repeated scenario name.
+    """
+    vals: list[float] = []
+    given: list[str] = []
     for part in text.split(","):
         s = part.strip()
         if not s:
@@ -208,7 +214,12 @@ def _parse_shocks(text: str) -> list[float]:
         assert v is not None
         if v <= -1:
             _common.fail(f"--shocks: each shock must be a non-zero fraction > -1 (got {s})")
+        for w, g in zip(vals, given, strict=True):
+            if math.isclose(v, w, rel_tol=1e-9):
+                _common.fail(f"--shocks: the shock {v:+.1%} is given twice ({g} and {s}): "
+                             "give each shock once")  # fmt: skip
         vals.append(v)
+        given.append(s)
     if not vals:
         _common.fail("--shocks: give at least one shock")
     return vals

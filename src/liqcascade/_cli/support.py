@@ -9,6 +9,7 @@ import typer
 
 from liqcascade._cli import _common
 from liqcascade._cli._data_cut import AsOfOption, StoreOption, beyond_the_cut, cut_at_as_of
+from liqcascade._cli._fraction_options import FRACTION
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -105,9 +106,10 @@ _End = Annotated[str | None, typer.Option(help="Last day (UTC), inclusive (defau
 _ZoneTol = Annotated[
     float | None,
     typer.Option(
-        help="Merge tolerance of swing lows into a zone (fraction); default 0.015 for ETH, "
-        "scaled for another asset (see below)."
+        help="Merge tolerance of swing lows into a zone (fraction or percent); default 0.015 "
+        "for ETH, scaled for another asset (see below)."
     ),
+    FRACTION,
 ]
 _SCALED = (
     " Default 0.01 for ETH; another asset's zone_tol, band and break_tol default to ETH's "
@@ -115,11 +117,14 @@ _SCALED = (
 )
 
 _Band = Annotated[
-    float | None, typer.Option(help="Touch band above the zone (fraction)." + _SCALED)
+    float | None,
+    typer.Option(help="Touch band above the zone (fraction or percent)." + _SCALED),
+    FRACTION,
 ]
 _BreakTol = Annotated[
     float | None,
-    typer.Option(help="Close this far below the zone = broken (fraction)." + _SCALED),
+    typer.Option(help="Close this far below the zone = broken (fraction or percent)." + _SCALED),
+    FRACTION,
 ]
 
 

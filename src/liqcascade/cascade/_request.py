@@ -156,15 +156,12 @@ def _market(
         _check(as_of is None, "as_of", "as_of applies to the estimated market, not to files")
         _check(asset is None, "asset", "asset applies to the estimated market, not to files")
         from liqcascade.book import OrderBook
-        from liqcascade.positions import read_positions, read_stops
+        from liqcascade.positions import read_given_positions, read_stops
 
         ob = OrderBook.from_file(_file(book, "book"), mid=mid)
         ref, where = ob.mid, f"the mid of {book}"  # a price 10x away from it: a unit error
-        pos = read_positions(_file(positions, "positions"), reference_price=ref, reference=where)
-        if len(pos) == 0:  # a header only: no book to cascade (as solvency refuses it)
-            raise InputError(
-                f"{positions}: the file has no position rows (a header only)", param="positions"
-            )
+        pos = read_given_positions(_file(positions, "positions"), reference_price=ref,
+                                   reference=where)  # fmt: skip
         st = (
             None
             if stops is None

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
 from liqcascade._limits import check_count
@@ -155,10 +155,24 @@ class LendingModel(_M):
 class ShockModel(_M):
     venue: str
     scope: Literal["venue", "market"] = "venue"
-    fraction: Annotated[float, Field(gt=-1)] | None = None
+    fraction: float | None = None
     price: Pos | None = None
     sell_usd: NonNeg | None = None
     buy_usd: NonNeg | None = None
+
+    @field_validator("fraction")
+    @classmethod
+    def _a_fraction(cls, f: float | None) -> float | None:
+        """A non-zero fraction in (-1, 1), refused with the hint ``cascade --shock`` gives.
+
+        ``fraction = -6`` (a percent written as a number) was pydantic's "Input should
+        be greater than -1".
+        """
+        if f is not None and not (-1 < f < 1 and f != 0):  # as cascade's --shock reads one
+            why = (f"as a fraction is a {f:+.0%} move: write -0.05 for a 5 % fall"
+                   if f != 0 else "must be non-zero")  # fmt: skip
+            raise ValueError(f"{f:g} {why} (a fraction in (-1, 1))")
+        return f
 
 
 class SimulationModel(_M):
@@ -213,6 +227,8 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
         msg = err["msg"]
         if err["type"] == "missing":
             msg = "missing parameter"
+        elif err["type"] == "value_error":  # a validator's own words, without pydantic's prefix
+            msg = str(err["ctx"]["error"])
         raise InputError(f"{where}: {_loc(tuple(err['loc']))}: {msg}") from None
     names = [v.name for v in cfg.venues]
     for i, n in enumerate(names):
@@ -249,11 +265,6 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
             f"{where}: shock: give exactly one of fraction, price, sell_usd, buy_usd"
             f" (got {', '.join(given) or 'none'})"
         )
-    f = cfg.shock.fraction
-    if f is not None and not (-1 < f < 1 and f != 0):  # as cascade's --shock reads a number
-        why = (f"as a fraction is a {f:+.0%} move: write -0.05 for a 5 % fall"
-               if f != 0 else "must be non-zero")  # fmt: skip
-        raise InputError(f"{where}: shock.fraction {f:g} {why} (a fraction in (-1, 1))")
     if cfg.shock.scope == "market" and given[0] in ("sell_usd", "buy_usd"):
         raise InputError(
             f"{where}: shock.scope market is a price move on every venue: give fraction or "
@@ -464,9 +475,10 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
     if isinstance(a, FileAccounts):
         path = resolve_config_path(base, a.path, f"{where}: lending[{i}].accounts.path")
         df = read_user_table(path)  # CSV or Parquet (by suffix), as a positions file
+        missing = [c for c in ("collateral", "debt_usd") if c not in df]
+        if missing:  # worded as a positions file's (positions._files)
+            raise InputError(f"{path.name}: missing column(s): {', '.join(missing)}")
         for col in ("collateral", "debt_usd"):
-            if col not in df:
-                raise InputError(f"{path.name}: missing column {col!r}")
             bad = ~np.isfinite(pd.to_numeric(df[col], errors="coerce")) | (df[col] < 0)
             if bad.any():
                 raise InputError(f"{path.name}: row {int(np.argmax(bad)) + 2}: {col} must be >= 0")

@@ -77,7 +77,7 @@ def suspect_liquidation_bars(
     for name, frame, cols in need:
         missing = [c for c in cols if c not in frame.columns]
         if missing:
-            raise InputError(f"{name}: missing column(s) {', '.join(missing)}")
+            raise InputError(f"{name}: missing column(s): {', '.join(missing)}")
     df = (
         liquidations[["long_usd", "short_usd"]]
         .join(bars[["open", "high", "low"]], how="inner")

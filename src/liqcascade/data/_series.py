@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._symbols import base_asset, contract_symbol
-from liqcascade._time import check_day_month, utc_end
+from liqcascade._time import check_day_month, utc_end, zone_name_hint
 from liqcascade.data import bundled as datasets
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, LONG_SHORT_MEASURES, kind_of
@@ -176,7 +176,8 @@ def _check_bounds(start: Any, end: Any) -> None:
         except (ValueError, TypeError, OverflowError):
             t = None
         if t is None or t is pd.NaT:
-            raise InputError(f"{name}: not a date or time: {value!r}", param=name)
+            hint = zone_name_hint(value)  # "... EST": say what to write
+            raise InputError(f"{name}: not a date or time: {value!r}{hint}", param=name)
         when[name] = t
     if len(when) == 2 and when["start"] > when["end"]:
         raise InputError(

@@ -152,7 +152,7 @@ def run_liqmap_request(
     -------
     LiqmapRun
     """
-    from liqcascade.positions import liquidation_map, read_positions, read_stops
+    from liqcascade.positions import liquidation_map, read_given_positions, read_stops
 
     if not 0 <= heatmap_days <= MAX_HEATMAP_DAYS:
         raise InputError(
@@ -190,12 +190,10 @@ def run_liqmap_request(
             source = f"{what} + stops from {stops}"
     else:
         ref = float(price) if price is not None else None  # 10x away from it: a unit error
-        book = read_positions(_file(positions, "positions"), reference_price=ref,
-                              reference="the price given", refuse_liquidated=True)  # fmt: skip
-        if len(book) == 0:  # a header only: no book to map (as solvency refuses it)
-            raise InputError(
-                f"{positions}: the file has no position rows (a header only)", param="positions"
-            )
+        book = read_given_positions(
+            _file(positions, "positions"), reference_price=ref, reference="the price given",
+            refuse_liquidated=True,
+        )  # fmt: skip
         st = (None if stops is None else read_stops(_file(stops, "stops"), reference_price=ref,
                                                     reference="the price given"))  # fmt: skip
         if price is None:

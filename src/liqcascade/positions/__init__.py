@@ -97,12 +97,14 @@ from liqcascade.positions._files import (  # noqa: E402
     check_at_price,
     check_stops_at_price,
     positions_asset,
+    read_given_positions,
     read_positions,
     read_stops,
 )
 
 __all__ += [
-    "check_at_price", "check_stops_at_price", "positions_asset", "read_positions", "read_stops",
+    "check_at_price", "check_stops_at_price", "positions_asset", "read_given_positions",
+    "read_positions", "read_stops",
 ]  # fmt: skip
 from liqcascade.positions._backtest import BacktestResult  # noqa: E402
 from liqcascade.positions._calibrate import (  # noqa: E402

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._tables import read_user_table
+from liqcascade._tables import EmptyFileError, read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.margin import (
@@ -629,6 +629,39 @@ def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
         file=str(p),
         row=other + 1,
     )
+
+
+def read_given_positions(path: str | Path, param: str = "positions", **kwargs: Any) -> PositionBook:
+    """:func:`read_positions` of a file given as the parameter ``param``, with rows.
+
+    Parameters
+    ----------
+    path : str or Path
+        The positions file.
+    param : str, default "positions"
+        The parameter that gave it: an empty file and a file with a header only are
+        both refused naming it (the command line shows its flag, ``--positions:
+        FILE: ...``); every other fault is :func:`read_positions`' own, named by the file.
+    **kwargs
+        :func:`read_positions`' keywords.
+
+    Returns
+    -------
+    PositionBook
+        At least one position.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_positions`; or the file is empty, or holds a header only.
+    """
+    try:
+        book = read_positions(path, **kwargs)
+    except EmptyFileError as exc:
+        raise InputError(str(exc), param=param) from None
+    if len(book) == 0:  # a header only: no book to cascade or map (as solvency refuses it)
+        raise InputError(f"{path}: the file has no position rows (a header only)", param=param)
+    return book
 
 
 def read_positions(

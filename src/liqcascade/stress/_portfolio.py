@@ -250,9 +250,9 @@ class Portfolio:
         from liqcascade.margin import liq_price
 
         cols = {str(c).strip().lower(): c for c in df.columns}
-        for need in ("symbol", "side", "size", "entry_price"):
-            if need not in cols:
-                raise InputError(f"{source}: missing column {need!r}")
+        missing = [c for c in ("symbol", "side", "size", "entry_price") if c not in cols]
+        if missing:  # worded as a positions file's (positions._files)
+            raise InputError(f"{source}: missing column(s): {', '.join(missing)}")
         has_m, has_l = "margin" in cols, "leverage" in cols
         if not (has_m or has_l):
             raise InputError(f"{source}: needs a margin or a leverage column")
