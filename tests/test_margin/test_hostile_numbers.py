@@ -235,7 +235,7 @@ _AAVE_HF = ([10.0], [2000.0], [0.8], [1.0], [1000.0])  # HF 16 (by hand)
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [("5", "'5'"), (True, "True"), (np.bool_(True), "np.True_"), (None, "None"),
+    [("5", "'5'"), (True, "True"), (np.bool_(True), repr(np.bool_(True))), (None, "None"),
      (["5"], "['5']"), (np.array([True, False]), "array([ True, False])")],
     ids=["text", "bool", "numpy-bool", "none", "text-list", "bool-array"],
 )  # fmt: skip
