@@ -38,10 +38,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from floats import assert_same
+from floats import assert_same, same_value
 from futures import beyond_trigger, perturb_after, perturbed_store
 from liqcascade.data import load_series
 from test_look_ahead_audit import _changed, _same_rows
@@ -50,7 +51,13 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def _trigger_bar_moved(asset: str, ts: pd.Timestamp, direction: str, store: Path) -> None:
-    """The store's hour at ``ts`` went further than the bundle's and closed elsewhere."""
+    """The store's hour at ``ts`` went further than the bundle's and closed elsewhere.
+
+    Its open is the bundle's: copied into the store, not computed, so it comes back
+    equal today; compared within 1e-12 relative (``tests/floats.py``), which a moved open
+    cannot pass: the smallest price step (0.01 USD on a 1,000-100,000 USD price) is 1e-7
+    of it or more, and the perturbation moves prices by a percent or more.
+    """
     real, other = (
         load_series("ohlcv", asset=asset, interval="1h", store=s).loc[ts] for s in (False, store)
     )
@@ -58,7 +65,7 @@ def _trigger_bar_moved(asset: str, ts: pd.Timestamp, direction: str, store: Path
         assert other["low"] < real["low"] * 0.99
     else:
         assert other["high"] > real["high"] * 1.01
-    assert other["open"] == real["open"]
+    assert same_value(float(other["open"]), float(real["open"]), rtol=1e-12, atol=0.0)
     assert abs(other["close"] / real["close"] - 1.0) > 1e-3
 
 
@@ -121,19 +128,28 @@ def test_event_prediction_reads_nothing_of_its_trigger_hour(
 # -- the stop back-test's fills -------------------------------------------------------------
 
 #: Hours in which stops of ETH's back-test below fired: longs' in a fall, shorts' in a rise.
+#: In the first three the hour went more than 0.5 % past the stop; in 2024-12-05 11:00
+#: its high went 0.06 % past the shorts' stop (3,940.94 USD) while their fill is 0.17 %
+#: past it (3,947.50: the swing crowd joined), so a fill held to the hour's range (or
+#: read from its high) would differ there from the fill of the hour gone 3 % higher.
 FILL_HOURS = [
     ("2025-02-25 07:00", "down"),
     ("2025-03-02 16:00", "up"),
     ("2025-04-06 18:00", "down"),
+    ("2024-12-05 11:00", "up"),
 ]
 
 
-def _stop_trades(store: Any) -> pd.DataFrame:
+def _stop_backtest(store: Any) -> Any:
     from liqcascade.protect import BacktestSettings, backtest_stops
 
     return backtest_stops(start="2024-09-01", end="2025-06-30",
                           settings=BacktestSettings(n_random=40), asset="ETH", store=store,
-                          crash=False).trades  # fmt: skip
+                          crash=False)  # fmt: skip
+
+
+def _stop_trades(store: Any) -> pd.DataFrame:
+    return _stop_backtest(store).trades
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +177,59 @@ def test_stop_fill_reads_nothing_of_its_hour_past_the_stop(
     _same_rows(both, real, cols)
     later = [t[t["entry_ts"] > hour].sort_values(key)["ret"] for t in (stop_trades, other)]
     assert _changed(later[1].to_numpy(), later[0].to_numpy())  # what follows the hour moves
+
+
+#: An hour of the bundle in which two longs' stops (vol 3,103.92, vol-declustered
+#: 3,112.38 USD) fired with the week's swing low (3,145.65) too far above them for its
+#: crowd to join their fills (slippage 0.0006 %: their own orders alone).
+SWING_HOUR = pd.Timestamp("2024-12-20 11:00", tz="UTC")
+
+
+def test_stop_fill_reads_the_swing_low_of_the_hours_before_its_own(
+    monkeypatch: pytest.MonkeyPatch, stop_trades: pd.DataFrame
+) -> None:
+    """The crowd beyond the 7-day swing low joins a long's stop fill when it lies within
+    the 0.5 % window above the stop (docs/protect.md, "Fill model"); the swing is that
+    of the hours before the stop's hour. The hour before :data:`SWING_HOUR` is given a
+    low 0.2 % above the higher stop (its crowd, 0.1 % below that low, in both stops'
+    windows): both fills take in the swing crowd, ``swing_mass·D1`` USD, so with
+    ``k = 0.01·β/(β+1)`` the slippage ``s`` has ``(s/k)^β`` grow by exactly
+    ``swing_mass`` (the depth ``D1`` cancels). The stop's own hour broke that low (it
+    reached the stops): a fill reading the hour's own swing extreme, its low below the
+    stop, finds no crowd above the stop and would not move, as the hours in
+    :data:`FILL_HOURS` cannot show (there the hour's own low leaves the fill alone).
+    """
+    import liqcascade.protect._backtest as pb
+
+    key = ["policy", "side", "entries", "entry_ts"]
+    real = stop_trades[stop_trades["stopped"] & (stop_trades["exit_ts"] == SWING_HOUR)]
+    assert set(real["side"]) == {"long"} and len(real) >= 2
+    before = SWING_HOUR - pd.Timedelta(hours=1)
+    level = float(real["stop"].max()) * 1.002  # above every stop: none fires an hour early
+    bars = load_series("ohlcv", asset="ETH", interval="1h", store=False)
+    week = bars.loc[SWING_HOUR - pd.Timedelta(days=7) : before]
+    assert week["low"].min() > level  # the edited low becomes the swing low
+    assert level <= min(bars.loc[before, "open"], bars.loc[before, "close"])  # a valid bar
+    assert bars.loc[SWING_HOUR, "low"] <= real["stop"].min()  # the hour broke it
+    plain = pb._load_ohlcv
+
+    def edited(asset: str, interval: str, store: Any) -> pd.DataFrame:
+        df = plain(asset, interval, store)
+        if interval == "1h":
+            df = df.copy()
+            df.loc[before, "low"] = level
+        return df
+
+    monkeypatch.setattr(pb, "_load_ohlcv", edited)
+    bt = _stop_backtest(False)
+    other = real[key].merge(bt.trades, on=key, how="left")
+    real = real.reset_index(drop=True)
+    _same_rows(other, real, ["stop", "stopped", "exit_ts", "trigger"])  # the same stop-outs
+    beta, mass = bt.fill.beta, bt.fill.swing_mass
+    k = 0.01 * beta / (beta + 1.0)
+    grown = (other["slippage"] / k) ** beta - (real["slippage"] / k) ** beta
+    # 1e-9 relative: powers of computed slippages round at 1e-15; no crowd is 100 % off
+    assert_same(grown.to_numpy(), np.full(len(real), mass), rtol=1e-9, atol=0.0)
 
 
 # -- the support study's event ---------------------------------------------------------------
@@ -243,7 +312,8 @@ def test_stress_replay_first_bar_is_the_shock_and_reads_no_later_bar() -> None:
     assert real.details["ETH_source"] == "ohlcv_1h"
     market.hourly["ETH"] = perturb_after(hourly, "ohlcv", first + pd.Timedelta(hours=1), seed=4)
     later = stress.replay(pf, market, "2022-11-08")
-    assert_same(later.table.iloc[0].to_numpy(), real.table.iloc[0].to_numpy())
+    first_row = [t.table.iloc[0].to_numpy(np.float64) for t in (later, real)]  # all floats
+    assert_same(*first_row)
     assert _changed(
         later.table["recorded_close"].to_numpy(), real.table["recorded_close"].to_numpy()
     )

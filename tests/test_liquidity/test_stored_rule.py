@@ -75,3 +75,38 @@ def test_rule_events_round_trip_and_refuse_a_malformed_record() -> None:
     assert "rule_events" not in replace(cal, rule_events=None).to_dict()
     with pytest.raises(InputError, match=r"x.json: rule_events must be"):
         Calibration.from_dict({**d, "rule_events": [1, 2]}, "x.json")
+
+
+def test_the_fit_is_cached_by_the_events_it_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rule_before``'s cache key is what the fit reads: the events closed by the date
+    with a finite σ. An event added to the pool that closes after the date (one a day
+    later, one still open at it) or has no σ leaves the key as it is and is not refitted;
+    one closed before the date changes the key and is refitted."""
+    pool = _pool()
+    t = pd.Timestamp("2025-04-01", tz="UTC")
+    monkeypatch.setattr(bt, "_RULES", {})
+    fitted: list[int] = []
+
+    def fake_fit(prior: pd.DataFrame) -> bt.ShockRule:
+        fitted.append(len(prior))
+        return bt.ShockRule(k=float(len(fitted)))
+
+    monkeypatch.setattr(bt, "fit_shock_rule", fake_fit)
+
+    def grown(hours_before: float, **values: float) -> pd.DataFrame:
+        """The pool and one more event, a copy of its first with a σ, ``hours_before`` t."""
+        first = pool[pool["sigma"].notna()].iloc[[0]]
+        extra = first.assign(ts=t - pd.Timedelta(hours=hours_before), **values)
+        return pd.concat([pool, extra], ignore_index=True)
+
+    key = bt._fit_key(bt.closed_by(pool, t))
+    assert key[0] > 1000
+    assert bt.rule_before(pool, t).k == 1.0 and fitted == [len(bt.closed_by(pool, t))]
+    for later in (grown(-24.0), grown(12.0), grown(48.0, sigma=float("nan"))):
+        assert bt._fit_key(bt.closed_by(later, t)) == key
+        assert bt.rule_before(later, t).k == 1.0  # the cached fit
+    assert len(fitted) == 1
+    before = grown(48.0)  # closed 24 h before t: the fit reads it
+    assert bt._fit_key(bt.closed_by(before, t)) != key
+    assert bt.rule_before(before, t).k == 2.0
+    assert fitted[1] == fitted[0] + 1

@@ -2,8 +2,9 @@
 
 :func:`liqcascade.report._run.run_all` freezes what exists when the sections start (the
 markets, frames and modules both lanes read) and gives it back when the run ends; a
-freeze made by someone else before the run is not undone. A fresh interpreter runs two
-lanes of stand-in sections that note the freeze count each lane sees.
+freeze made by someone else before the run, or during it (a caller's ``on_section``), is
+not undone. A fresh interpreter runs two lanes of stand-in sections that note the
+freeze count each lane sees.
 """
 
 from __future__ import annotations
@@ -34,11 +35,22 @@ def note(ctx):
     return Section(id="x", title="")
 
 
+late = []  # made during the run, then frozen by the caller ("during")
+
+
+def on_section(sid, wall_s):  # the caller's own freeze, during the run
+    if not late:
+        late.append(["made during the run"])
+        gc.freeze()
+
+
 stand_in(note=note)
 specs = [SectionSpec(f"q{i}", "Q", "stand_in_sections", "", builder="note") for i in range(6)]
 jobs, _ = plan(specs, ("ETH",))
-run_all(jobs, ReportContext(asset="ETH", assets=("ETH",)), render, workers=2)
-after = {"after": gc.get_freeze_count(), "collected": collected(kept)}
+run_all(jobs, ReportContext(asset="ETH", assets=("ETH",)), render, workers=2,
+        on_section=on_section if sys.argv[2] == "during" else None)
+after = {"after": gc.get_freeze_count(), "collected": collected(kept),
+         "late_collected": late and collected(late[0])}
 print(json.dumps({"pid": os.getpid(), "before": before, **after}))
 """
 
@@ -65,5 +77,17 @@ def test_a_freeze_made_before_the_run_is_left_as_it_was(tmp_path: Path) -> None:
     assert got["before"] > 0
     assert got["after"] > 0  # not thawed by the run: not its freeze
     assert not got["collected"]  # the caller's object still set aside
+    assert len(seen) == 6
+    assert all(n > 0 for _, n in seen)
+
+
+def test_a_freeze_made_during_the_run_is_left_as_it_was(tmp_path: Path) -> None:
+    """Python gives back every frozen object at once: the run leaves its own freeze in
+    place rather than undo the caller's (its objects stay frozen with the caller's)."""
+    got, seen = _run(tmp_path, "during")
+    assert got["before"] == 0
+    assert got["after"] > 0  # not thawed by the run: the caller's freeze holds
+    assert got["late_collected"] is False  # the caller's object, frozen during the run
+    assert not got["collected"]  # the run's own, frozen with it
     assert len(seen) == 6
     assert all(n > 0 for _, n in seen)

@@ -303,11 +303,26 @@ def test_each_fit_forecasts_its_one_day_windows_with_its_own_quantiles(
     eth_close: pd.Series, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The 1-day quantiles of the standardised residuals are computed once per fit: every
-    window is forecast with those of the fit it uses, never an earlier fit's."""
+    window is forecast with those of the fit it uses, never an earlier fit's.
+
+    Not vacuous: more than three fits, each forecasting more than one window, and every
+    model row seen. Computed once per fit: the windows of one fit get the one array (held
+    here, so no id is reused), and ``np.quantile`` runs on the residuals' lower tail
+    (``1 − level``) once per fit made; quantiles computed per window again (in the loop or in
+    ``_model_var``) would give a new array per window, or call it once per window.
+    """
     import liqcascade.stress._var_backtest as vb
 
     seen: list[tuple[tuple[float, ...], float]] = []
+    arrays: list[np.ndarray] = []  # each window's pool_q, kept alive: ids stay unique
     plain = vb._model_var
+    tails: list[int] = []  # np.quantile calls at the lower-tail levels (the residuals')
+    fitted: list[int] = []  # fits made (the last may forecast no window)
+    plain_fit = vb._fit
+
+    def fit_spy(*args: Any) -> Any:
+        fitted.append(1)
+        return plain_fit(*args)
 
     def spy(res: Any, pool: np.ndarray, *args: Any) -> list[float]:
         pool_q = args[-1]
@@ -315,11 +330,32 @@ def test_each_fit_forecasts_its_one_day_windows_with_its_own_quantiles(
         np.testing.assert_allclose(pool_q, want, rtol=1e-12, atol=0)  # the same quantiles
         # a fit by its parameters: id() of a freed result is reused by a later one
         seen.append((tuple(np.asarray(res.params, dtype=float)), float(want[0])))
+        arrays.append(pool_q)
         return plain(res, pool, *args)
 
+    class CountingNumpy:
+        """numpy as ``vb`` sees it, its ``quantile`` counting the lower-tail calls."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(np, name)
+
+        @staticmethod
+        def quantile(a: Any, q: Any, *args: Any, **kwargs: Any) -> Any:
+            if np.all(np.asarray(q, dtype=float) < 0.5):  # 1 − level: the residuals' tail
+                tails.append(1)
+            return np.quantile(a, q, *args, **kwargs)
+
     monkeypatch.setattr(vb, "_model_var", spy)
+    monkeypatch.setattr(vb, "np", CountingNumpy())
+    monkeypatch.setattr(vb, "_fit", fit_spy)
     bt = var_backtest(eth_close, asset="ETH", horizons=(1,), min_days=600, paths=50)
     fits = {r for r, _ in seen}
-    assert len(seen) == len(bt.forecasts[bt.forecasts["method"] == "model"])
-    assert len(fits) == bt.forecasts["fit_date"].nunique() > 3
+    model = bt.forecasts[bt.forecasts["method"] == "model"]
+    assert len(seen) == len(model)
+    n_fits = bt.forecasts["fit_date"].nunique()
+    assert len(fits) == n_fits > 3
+    assert len(model) > 2 * n_fits  # most fits forecast several windows: per window shows
     assert len({q for _, q in seen}) > 1  # the fits' quantiles differ: a stale one would show
+    assert len({id(a) for a in arrays}) == n_fits  # one array per fit, shared by its windows
+    assert len(fitted) >= n_fits
+    assert len(tails) == len(fitted)  # np.quantile on the residuals' tail: once per fit

@@ -19,6 +19,7 @@ Models take frames; the CLI (``liqcascade cascade backtest``) loads the bundled 
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -1162,7 +1163,7 @@ def month_start(ts: Any) -> pd.Timestamp:
     return t - pd.Timedelta(days=t.day - 1)
 
 
-_RULES: dict[tuple[int, int, float, float], ShockRule] = {}
+_RULES: dict[tuple[int, bytes], ShockRule] = {}
 
 
 def closed_by(events: pd.DataFrame, ts: Any) -> pd.DataFrame:
@@ -1183,6 +1184,22 @@ def rule_events(prior: pd.DataFrame) -> tuple[int, float, float]:
     )
 
 
+def _fit_key(prior: pd.DataFrame) -> tuple[int, bytes]:
+    """What :func:`fit_shock_rule` reads of ``prior``, as a cache key.
+
+    The events with a finite ``sigma``, in their order: their number and a digest of
+    their direction (a fall or not), ``sigma``, ``trigger_move`` and ``realised_move``
+    (float64 bytes). Nothing else of the events, nor of the pool they were taken
+    from, enters the fit: events added after ``prior``'s date leave the key as it is.
+    """
+    ev = prior.dropna(subset=["sigma"])
+    h = hashlib.blake2b(digest_size=16)
+    h.update(np.ascontiguousarray(ev["direction"].to_numpy() == "down").tobytes())
+    for c in ("sigma", "trigger_move", "realised_move"):
+        h.update(np.ascontiguousarray(ev[c].to_numpy(np.float64)).tobytes())
+    return len(ev), h.digest()
+
+
 def _same_events(a: tuple[int, float, float], b: tuple[int, float, float]) -> bool:
     """The same count and the same two sums within 1e-12 (relative: another machine's sum)."""
     return a[0] == b[0] and all(
@@ -1193,15 +1210,16 @@ def _same_events(a: tuple[int, float, float], b: tuple[int, float, float]) -> bo
 def rule_before(pool: pd.DataFrame, ts: Any, stored: Calibration | None = None) -> ShockRule:
     """:func:`fit_shock_rule` on the events of ``pool`` whose 24 h ended by ``ts``.
 
-    ``pool``: :func:`pooled_events` (or single-size events). Fits are cached per
-    events used (their number, triggers and realised moves): the calibration tool
-    and the back-test ask for the same dates. ``stored``: a calibration fitted at
-    ``ts``; when its :attr:`~Calibration.rule_events` are these events, its stored rule
-    is the fit (the same numbers, without the fit's seconds).
+    ``pool``: :func:`pooled_events` (or single-size events). Fits are cached by what
+    the fit reads (:func:`_fit_key`: the events closed by ``ts``, not the pool's later
+    ones): the calibration tool and the back-test ask for the same dates, and a pool
+    grown past ``ts`` reuses the fit. ``stored``: a calibration fitted at ``ts``; when
+    its :attr:`~Calibration.rule_events` are these events, its stored rule is the fit
+    (the same numbers, without the fit's seconds).
     """
     prior = closed_by(pool, ts)
     used = rule_events(prior)
-    key = (used[0], len(pool), used[1], used[2])
+    key = _fit_key(prior)
     if key not in _RULES:
         if len(_RULES) > 4096:
             _RULES.clear()

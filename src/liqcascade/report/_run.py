@@ -247,21 +247,45 @@ def _before_fork(ctx: ReportContext, queued: list[Job]) -> None:
         import liqcascade.volatility  # noqa: F401
 
 
-def _freeze() -> bool:
-    """Set what exists now aside from the garbage collector for the run; True if done.
+def _freeze() -> int:
+    """Set what exists now aside from the garbage collector for the run.
 
     The markets, book draws, frames and modules made before the sections (and, with two
     lanes, inherited by the forked one) live the whole run: every full collection of
     either lane walked them again (1.0 s of CPU over the two lanes of the default
     report, 0.5 s with them set aside), and the forked lane's walks wrote into the pages
     it shares with its parent. ``gc.freeze`` moves them to the permanent generation; the
-    caller :func:`run_all` gives them back (``gc.unfreeze``) when the run ends. Not done
+    caller :func:`run_all` gives them back with :func:`_thaw` when the run ends. Not done
     when something else froze objects already (its freeze is not ours to undo). Memory
     only: no figure depends on it.
+
+    Returns
+    -------
+    int
+        How many objects the run froze (``gc.get_freeze_count()`` after its freeze); 0
+        when it froze none.
     """
     if gc.get_freeze_count():
-        return False
+        return 0
     gc.freeze()
+    return gc.get_freeze_count()
+
+
+def _thaw(frozen: int) -> bool:
+    """Give back the run's freeze (:func:`_freeze` froze ``frozen`` objects); True if done.
+
+    ``gc.unfreeze`` gives back every frozen object, whoever froze it: Python cannot
+    give back one freeze and keep another. So the run thaws only when the permanent
+    generation holds no more than it froze (its frozen objects freed since make it
+    hold fewer). When it holds more, someone froze during the run (a caller's
+    ``on_section`` calling ``gc.freeze()``, say): that freeze, which holds the run's
+    objects too, is left in place, and the run's objects stay frozen until that
+    caller's own ``gc.unfreeze()``. A caller's freeze of fewer objects than the run's
+    freed ones is not told apart (it would be given back with the run's).
+    """
+    if not frozen or gc.get_freeze_count() > frozen:
+        return False
+    gc.unfreeze()
     return True
 
 
@@ -374,7 +398,6 @@ def run_all(
         _NEXT = _CTX = None
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        if frozen:
-            gc.unfreeze()
+        _thaw(frozen)
     order = {j.sid: i for i, j in enumerate(jobs)}
     return sorted(done, key=lambda d: order[d.job.sid])
