@@ -145,10 +145,10 @@ class _Console(Console):
         (its output sent to ``os.devnull``, then ``SystemExit(1)``) is kept; it printed
         nothing, so a script saw exit 1 and no reason.
         """
-        from liqcascade._cli import write_stderr_line
+        from liqcascade._cli import CLOSED_PIPE, write_stderr_line
 
         if not self.stderr:
-            write_stderr_line("error: cannot write the output to stdout: Broken pipe")
+            write_stderr_line(CLOSED_PIPE)
         super().on_broken_pipe()
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
