@@ -6,9 +6,12 @@ for the bundled ETH), the date every market command and the report default to.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from clihelpers import run_cli
+from liqcascade import datasets
 
 
 def _one_error(r, needle: str) -> None:  # type: ignore[no-untyped-def]
@@ -67,3 +70,15 @@ def test_sensitivity_cells_are_percent() -> None:
     assert _sens_cell("mean_20_plus", -0.00272577) == "-0.27%"
     assert _sens_cell("zone_tol", 0.015) == "0.015"  # an option's value, as given
     assert _sens_cell("n_tests", 71) == "71"
+
+
+@pytest.mark.parametrize("command", ["vol", "support-study"])
+def test_data_and_store_together_are_refused_naming_both(command: str, tmp_path: Path) -> None:
+    # the --data file was read alone and --store dropped without a word (session 22)
+    d1 = datasets.load("eth_1d")
+    path = tmp_path / "d1.csv"
+    d1.reset_index().rename(columns={"ts": "timestamp"}).to_csv(path, index=False)
+    store = tmp_path / "s.duckdb"
+    r = run_cli(command, "--data", str(path), "--store", str(store), "--as-of", "2025-07-31")
+    _one_error(r, "error: --store and --data: give one of them (the --data file is read alone")
+    assert r.stdout == "" and not store.exists()

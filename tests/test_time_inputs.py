@@ -404,4 +404,87 @@ def test_a_zone_name_is_refused_saying_what_to_write(value: str) -> None:
 
 def test_a_word_that_is_no_zone_name_gets_no_zone_hint() -> None:
     line = assert_refused(run_cli("liqmap", "--as-of", "2025-07-31 20:00 later"))
-    assert line == "error: --as-of: not a date: '2025-07-31 20:00 later'"
+    assert line == "error: --as-of: not a date or time: '2025-07-31 20:00 later'"
+
+
+# ---- every date a user gives goes through one reader (session 22) ----------------------
+ZONED = "2025-07-31 20:00 EST"
+
+
+def _contagion_file(tmp_path: Path, value: str) -> Path:
+    # the test world's first venue priced at a bundled bar (mid_at) instead of a given mid
+    src = Path(__file__).parent / "data" / "contagion"
+    for f in src.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    cfg = tmp_path / "two_venues.toml"
+    text = cfg.read_text().replace("mid = 2000.0", f'mid_at = "{value}"\ndata_venue = "binance"', 1)
+    cfg.write_text(text)
+    return cfg
+
+
+def _load_contagion(value: str, tmp_path: Path) -> object:
+    from liqcascade.contagion._config import build_setup, load_config
+
+    cfg = _contagion_file(tmp_path, value)
+    return build_setup(load_config(cfg), cfg.parent)
+
+
+def _watch_since(value: str, _: Path) -> object:
+    from liqcascade.live import WatchOptions
+
+    return WatchOptions(since=value).check()
+
+
+def _heatmap(value: str, _: Path) -> object:
+    from liqcascade.market import market_heatmap
+
+    return market_heatmap(value, "2025-07-31")
+
+
+def _replay_window(value: str, _: Path) -> object:
+    from liqcascade.stress._scenarios import window_bars
+
+    return window_bars(f"{value}/2025-08-01", "ETH")
+
+
+@pytest.mark.parametrize(
+    ("call", "name", "param"),
+    [
+        (_load_contagion, "venues[0].mid_at", None),
+        (_watch_since, "since", "since"),
+        (_heatmap, "start", "start"),
+        (_replay_window, "window", "window"),
+    ],
+    ids=["contagion-toml", "watch-since", "market-heatmap", "stress-window"],
+)
+@pytest.mark.parametrize("value", [ZONED, "2025-13-45", "yesterday"])
+def test_each_library_date_is_read_by_the_one_reader(
+    call: Callable[[str, Path], object], name: str, param: str | None, value: str, tmp_path: Path
+) -> None:
+    # each read its dates with its own pd.Timestamp: "... EST" got no word of what to
+    # write (the contagion file said "not a date/time", the window "not a date range")
+    with pytest.raises(InputError) as e:
+        call(value, tmp_path)
+    text = str(e.value)
+    assert e.value.param == param
+    assert f"{name}: not a date or time: {value!r}" in text, text  # the file may lead
+    assert text.count(name) == 1 and "--" not in text, text
+    assert ("write an offset, as in 2025-07-31 20:00-05:00" in text) == (value == ZONED), text
+
+
+def test_the_command_line_shows_the_reader_s_refusal_with_its_flag_or_file_key(
+    tmp_path: Path,
+) -> None:
+    portfolio = str(Path(__file__).parent / "data" / "stress" / "portfolio.csv")
+    window = f"{ZONED}/2025-08-01"
+    line = assert_refused(
+        run_cli("stress", "--portfolio", portfolio, "--scenario", "replay", "--window", window),
+        f"error: --window: not a date or time: {ZONED!r} (a time-zone name",
+    )
+    assert line.count("--window") == 1, line
+    cfg = _contagion_file(tmp_path, ZONED)
+    line = assert_refused(
+        run_cli("contagion", "--config", str(cfg)),
+        f"venues[0].mid_at: not a date or time: {ZONED!r} (a time-zone name",
+    )
+    assert line.count(cfg.name) == 1 and "write an offset" in line, line

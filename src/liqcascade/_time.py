@@ -34,6 +34,10 @@ _LATEST = pd.Timestamp.max.tz_localize("UTC").floor("us")
 def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
     """A :class:`pandas.Timestamp` in UTC (naive input is read as UTC), to the microsecond.
 
+    The package's one reader of a date or time a user gives (a parameter, a flag, a
+    configuration file's key): a value it cannot read is refused naming ``option``,
+    with what to write instead of a time-zone name (:func:`zone_name_hint`).
+
     The package's times are microseconds (``datetime64[us, UTC]``): a finer value is
     floored to its microsecond, which keeps every "at or before" comparison with them
     (a bar closed by ``12:00:00.0000009`` is a bar closed by 12:00).
@@ -41,21 +45,34 @@ def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
     Parameters
     ----------
     value : date, datetime, Timestamp, str or int
-        Anything :class:`pandas.Timestamp` reads (an int is ns since epoch).
+        Anything :class:`pandas.Timestamp` reads (an int is ns since epoch). ``None``
+        and ``NaT`` give ``NaT``; a string that reads as no time (``""``, ``"NaT"``)
+        is refused.
     option : str, default "date"
-        The parameter ``value`` was given as (``"start"``, ``"end"``), which a refusal
-        names (:func:`check_day_month`).
+        Where ``value`` was given: a parameter (``"start"``, ``"end"``: the error's
+        ``param``), a configuration key (``"venues[0].mid_at"``) or a command-line flag
+        (``"--since"``), which a refusal names (then only in the message).
 
     Raises
     ------
     InputError
-        If ``value`` is a date whose day and month cannot be told apart
-        (:func:`check_day_month`).
-    ValueError, TypeError
-        If ``value`` is not a time (pandas' errors).
+        If ``value`` is not a time (``"start: not a date or time: '2025-13-45'"``), or
+        is a date whose day and month cannot be told apart (:func:`check_day_month`).
     """
     check_day_month(value, option)
-    ts = pd.Timestamp(value)
+    if isinstance(value, str) and not value.strip():
+        raise InputError(
+            f"{option} is empty: give a date (YYYY-MM-DD) or a UTC time", param=_param(option)
+        )
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        ts = None
+    if ts is None or (ts is pd.NaT and isinstance(value, str)):
+        raise InputError(
+            f"{option}: not a date or time: {value!r}{zone_name_hint(value)}",
+            param=_param(option),
+        )
     if ts is not pd.NaT and ts.nanosecond:
         ts = ts.floor("us")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
@@ -127,7 +144,7 @@ def check_day_month(value: Any, option: str = "date") -> None:
     raise InputError(
         f"{option}: {value.strip()!r}: day and month cannot be told apart ({by_day:%Y-%m-%d} "
         f"day-first, {by_month:%Y-%m-%d} month-first): write it as YYYY-MM-DD",
-        param=None if option == "date" else _param(option),
+        param=_param(option),
     )
 
 
@@ -212,8 +229,12 @@ def zone_name_hint(value: Any) -> str:
 
 
 def _param(option: str) -> str | None:
-    """The parameter ``option`` names (``None`` for a flag, ``"--as-of"``)."""
-    return None if option.startswith("-") else option
+    """The parameter ``option`` names; None for a flag, a file's key or the default "date".
+
+    A flag (``"--as-of"``) and a configuration key (``"venues[0].mid_at"``) are only named
+    in the message: they are no library parameter.
+    """
+    return option if option.isidentifier() and option != "date" else None
 
 
 def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
@@ -244,23 +265,16 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
         instant of it is meant?); the message names ``option``, the parameter's name,
         which is also the error's ``param``: the command line shows its flag.
     """
-    param = _param(option)
-    if isinstance(value, str) and not value.strip():
-        raise InputError(f"{option} is empty: give a date (YYYY-MM-DD) or a UTC time", param=param)
     check_day_month(value, option)
     if _coarser_than_a_day(value):  # before pd.Timestamp, which deprecates reading "2025Q3"
         raise InputError(
             f"{option}: {value.strip()!r} is a month, a quarter or a year, not a date: give a day "
             "(YYYY-MM-DD) or a UTC time",
-            param=param,
+            param=_param(option),
         )
-    try:
-        ts = to_utc(value)
-    except (ValueError, TypeError):
-        hint = zone_name_hint(value)
-        raise InputError(f"{option}: not a date or time: {value!r}{hint}", param=param) from None
-    if ts is pd.NaT:
-        raise InputError(f"{option}: not a date or time: {value!r}", param=param)
+    ts = to_utc(value, option)
+    if ts is pd.NaT:  # None, NaT
+        raise InputError(f"{option}: not a date or time: {value!r}", param=_param(option))
     if is_bare_date(value):
         ts = ts.normalize() + pd.Timedelta(days=1)
     return min(ts, _LATEST)

@@ -66,7 +66,7 @@ OPTIONS = {
         ("--as-of is empty",),
     ),
     "as-of-empty-liqmap": (lambda t: ["liqmap", "--as-of", ""], ("--as-of is empty",)),
-    "as-of-NaT": (lambda t: ["liqmap", "--as-of", "NaT"], ("--as-of: not a date: 'NaT'",)),
+    "as-of-NaT": (lambda t: ["liqmap", "--as-of", "NaT"], ("--as-of: not a date or time: 'NaT'",)),
     "entry-nan": (
         lambda t: ["stops", "recommend", "--entry", "nan", "--size", "1", "--leverage", "10"],
         ("--entry must be a finite number (got nan)",),

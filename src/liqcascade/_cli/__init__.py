@@ -1,6 +1,7 @@
 """Command modules of the ``liqcascade`` CLI; each exposes ``register(app)``.
 
-Also the two constants of the command line's Ctrl-C rule and the one writer of a line
+Also the two constants of the command line's Ctrl-C rule, the closed pipe's line, and
+the one writer of a line
 to stderr outside Python's streams, here (a module that imports nothing when loaded) so
 that the console script (``liqcascade.__main__``) prints the same line before it loads
 the command line as ``liqcascade.cli.main`` prints after.
@@ -10,6 +11,9 @@ the command line as ``liqcascade.cli.main`` prints after.
 EXIT_INTERRUPTED = 130
 #: The line (after ``error: ``) of a Ctrl-C that came before the command's own code started.
 BEFORE_START = "interrupted before the command started: nothing was done"
+#: The line of output that could not be written: the reader of stdout went away
+#: (``liqcascade liqmap | head -1``, ``liqcascade --help | head -1``); the exit is 1.
+CLOSED_PIPE = "error: cannot write the output to stdout: Broken pipe"
 
 
 def write_stderr_line(line: str) -> None:

@@ -145,10 +145,10 @@ class _Console(Console):
         (its output sent to ``os.devnull``, then ``SystemExit(1)``) is kept; it printed
         nothing, so a script saw exit 1 and no reason.
         """
-        from liqcascade._cli import write_stderr_line
+        from liqcascade._cli import CLOSED_PIPE, write_stderr_line
 
         if not self.stderr:
-            write_stderr_line("error: cannot write the output to stdout: Broken pipe")
+            write_stderr_line(CLOSED_PIPE)
         super().on_broken_pipe()
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
@@ -396,26 +396,12 @@ def warn(message: str) -> None:
 
 
 def parse_date(value: str | None, option: str) -> pd.Timestamp | None:
-    """Parse an option's date (UTC) or fail naming the option."""
+    """Parse an option's date (UTC) or fail naming the option (the library's reader)."""
     if value is None:
         return None
-    if not str(value).strip():
-        fail(f"{option} is empty: give a date like 2025-07-31")
-    import pandas as pd
+    from liqcascade._time import to_utc
 
-    from liqcascade._time import check_day_month, zone_name_hint
-
-    try:
-        check_day_month(value, option)
-    except InputError as e:
-        fail(str(e))
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        fail(f"{option}: not a date: {value!r}{zone_name_hint(value)}")
-    if ts is pd.NaT:
-        fail(f"{option}: not a date: {value!r}")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return to_utc(value, option)
 
 
 def check_dates(**values: str | None) -> None:

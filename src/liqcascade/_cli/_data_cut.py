@@ -29,6 +29,7 @@ __all__ = [
     "closed_bars",
     "cut_at_as_of",
     "data_cut",
+    "one_source",
 ]
 
 #: The ``--as-of`` option of ``vol`` and ``support-study``.
@@ -49,6 +50,20 @@ StoreOption = Annotated[
 ]
 
 _OI_STEP = pd.Timedelta(hours=4)
+
+
+def one_source(data: Path | None, store: Path | None) -> None:
+    """Fail (exit 2) when both ``--data`` and ``--store`` are given.
+
+    A ``--data`` file is read alone: the store would not be read, neither for the bars
+    nor for the market date (:func:`data_cut`). Until session 22 the pair ran, the
+    ``--store`` dropped without a word.
+    """
+    if data is not None and store is not None:
+        _common.fail(
+            "--store and --data: give one of them (the --data file is read alone: the store "
+            "would not be read)"
+        )
 
 
 class DataCut:

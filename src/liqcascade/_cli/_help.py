@@ -16,12 +16,17 @@ What keeps its own line (:func:`reflow`):
   or not, continue it, up to the next line that keeps its own;
 - any other indented line (a table, a command laid out by hand);
 - a paragraph that starts with ``\b``, click's mark for "printed as written".
+
+Help printed into a closed pipe (``liqcascade --help | head -1``) ends as any other
+output does: exit 1 and one line on stderr (:func:`closed_pipe_said`).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from typer.core import TyperGroup
@@ -97,18 +102,60 @@ def reflow_tree(command: Any) -> None:
         A command or group of the command line (typer's click objects); changed in
         place, with every subcommand.
     """
-    for attr in ("help", "short_help", "epilog"):
-        if getattr(command, attr, None):
-            setattr(command, attr, reflow(getattr(command, attr)))
-    for param in getattr(command, "params", ()):
-        if getattr(param, "help", None):
-            param.help = _reflow_option(param.help)
+    for cmd in _tree(command):
+        for attr in ("help", "short_help", "epilog"):
+            if getattr(cmd, attr, None):
+                setattr(cmd, attr, reflow(getattr(cmd, attr)))
+        for param in getattr(cmd, "params", ()):
+            if getattr(param, "help", None):
+                param.help = _reflow_option(param.help)
+
+
+def _tree(command: Any) -> Iterator[Any]:
+    """``command`` and every command below it."""
+    yield command
     for sub in (getattr(command, "commands", None) or {}).values():
-        reflow_tree(sub)
+        yield from _tree(sub)
+
+
+def closed_pipe_said(format_help: Callable[..., None]) -> Callable[..., None]:
+    """``format_help`` (a command's help printer) saying why when stdout's reader is gone.
+
+    typer prints help through a console of its own, not the command line's: rich answers
+    the closed pipe with ``SystemExit(1)`` and no word, where every command's output
+    says :data:`~liqcascade._cli.CLOSED_PIPE` (:meth:`_Console.on_broken_pipe`). The
+    help says the same and keeps exit 1, rather than exit 0 in silence as ``git --help
+    | head -1`` may: one rule for all output, so a ``set -o pipefail`` script that cut
+    the help learns why it failed as it does for a command's output.
+
+    Parameters
+    ----------
+    format_help : callable
+        A click command's bound ``format_help(ctx, formatter)``.
+
+    Returns
+    -------
+    callable
+        The same, writing the line before rich's exit goes on.
+    """
+
+    @functools.wraps(format_help)
+    def said(*args: Any, **kwargs: Any) -> None:
+        from liqcascade._cli import CLOSED_PIPE, write_stderr_line
+
+        try:
+            format_help(*args, **kwargs)
+        except SystemExit:  # rich's console: the only exit a help printer raises
+            write_stderr_line(CLOSED_PIPE)
+            raise
+
+    return said
 
 
 class HelpGroup(TyperGroup):
     """The root command: its help and every subcommand's reflow (:func:`reflow_tree`).
+
+    Each command's help printed into a closed pipe says so (:func:`closed_pipe_said`).
 
     typer builds the subcommands before the root, so the root's constructor sees the
     whole tree; ``typer.main.get_command(app)`` returns it reflowed, the same for the
@@ -123,3 +170,5 @@ class HelpGroup(TyperGroup):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         reflow_tree(self)
+        for cmd in _tree(self):  # help into a closed pipe says so (closed_pipe_said)
+            cmd.format_help = closed_pipe_said(cmd.format_help)

@@ -8,7 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common
-from liqcascade._cli._data_cut import AsOfOption, StoreOption, beyond_the_cut, cut_at_as_of
+from liqcascade._cli._data_cut import (
+    AsOfOption,
+    StoreOption,
+    beyond_the_cut,
+    cut_at_as_of,
+    one_source,
+)
 from liqcascade._cli._fraction_options import FRACTION
 
 
@@ -222,6 +228,7 @@ def register(app: typer.Typer) -> None:
         _common.flag_names(
             n_random="--draws", n_boot="--boot", ohlcv="--start/--end", data_file="--data"
         )
+        one_source(data, store)
         raw, source = load_bars(asset, interval, *_dates(start, end), data, store=store)
         step = pd.Timedelta(days=1) / bars_per_day(interval)
         bars, cut = cut_at_as_of(raw, step, asset=asset, as_of=as_of, data_file=data, store=store,

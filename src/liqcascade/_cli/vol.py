@@ -11,7 +11,13 @@ from rich.table import Table
 from rich.text import Text
 
 from liqcascade._cli import _common
-from liqcascade._cli._data_cut import AsOfOption, StoreOption, beyond_the_cut, cut_at_as_of
+from liqcascade._cli._data_cut import (
+    AsOfOption,
+    StoreOption,
+    beyond_the_cut,
+    cut_at_as_of,
+    one_source,
+)
 from liqcascade._prices import fmt_or_na, is_finite
 
 
@@ -141,6 +147,7 @@ def register(app: typer.Typer) -> None:
         # a series too short with no range asked: the cut, the file or the asset's data
         short = "--as-of" if as_of is not None else "--data" if data is not None else "--asset"
         _common.flag_names(data_file="--data", close=short)
+        one_source(data, store)
         _common.check_dates(start=start, end=end)
         raw = vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store)
         close, cut = cut_at_as_of(

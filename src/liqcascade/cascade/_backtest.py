@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._time import is_bare_date
+from liqcascade._time import to_utc, utc_end
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock import (
     EWMA_HALFLIFE_HOURS,
@@ -303,8 +303,8 @@ def detect_events(
     sig = ewma_sigma(ohlc).to_numpy(np.float64)
     ts_ns = idx.as_unit("ns").asi8
     hour = 3_600_000_000_000
-    lo_ns = -(2**62) if start is None else _ts(start).value
-    hi_ns = 2**62 if end is None else _end(end).value
+    lo_ns = -(2**62) if start is None else to_utc(start, "start").value
+    hi_ns = 2**62 if end is None else utc_end(end, "end").value
     rows = []
     next_ok = -(2**62)
     n = close.size
@@ -354,13 +354,6 @@ def detect_events(
 def _ts(v: Any) -> pd.Timestamp:
     t = pd.Timestamp(v)
     return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-
-
-def _end(v: Any) -> pd.Timestamp:
-    t = _ts(v)
-    if isinstance(v, str) and is_bare_date(v):
-        t = t + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    return t
 
 
 # --------------------------------------------------------------------------- price-only part
@@ -1316,7 +1309,7 @@ def run_backtest(
     a = asset.upper()
     check_backtest_options(trigger, n_paths)
     f = DEFAULT_TRIGGERS.get(a, 0.02) if trigger is None else float(trigger)
-    t0, t1 = _ts(start), _end(end)
+    t0, t1 = to_utc(start, "start"), utc_end(end, "end")
     if t1 < t0:
         raise InputError(f"end {end} is before start {start}", param=("end", "start"))
     found = detect_events(ohlc, f, None, t1, keep_short=True)

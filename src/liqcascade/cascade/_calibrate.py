@@ -46,12 +46,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import utc_end
 from liqcascade.cascade._backtest import (
     DEFAULT_TRIGGERS,
     PRIOR_PARAMS,
     BacktestResult,
     MarketAt,
-    _end,
     _ts,
     calibrate_liquidity,
     check_backtest_options,
@@ -362,7 +362,8 @@ def fit_liquidity_document(
     # the fitted months: an event or a date before the first fitted month would be
     # predicted by the prior, not by any fit of this run
     bt_start = fitted_from
-    bt_end = min(_end(end_day), as_ofs[-1] + pd.DateOffset(months=1) - pd.Timedelta(microseconds=1))
+    month_end = as_ofs[-1] + pd.DateOffset(months=1) - pd.Timedelta(microseconds=1)
+    bt_end = min(utc_end(end_day), month_end)
 
     def cal_at(ts: pd.Timestamp) -> Calibration:
         best = cals[0]

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._time import utc_end
+from liqcascade._time import to_utc, utc_end
 from liqcascade.cascade._history import (
     DATE_COLUMNS,
     ModelFollowThrough,
@@ -83,13 +83,10 @@ class NoMarketDate(InputError):
 
 
 def _utc(value: Any, name: str) -> pd.Timestamp:
-    try:
-        t = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a date (got {value!r})", param=name) from None
+    t = to_utc(value, name)
     if t is pd.NaT:
         raise InputError(f"{name} must be a date (got {value!r})", param=name)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    return t
 
 
 def follow_through_dates(

@@ -156,10 +156,7 @@ def _finite(v: float, where: str, *, may_be_inf: bool = False) -> None:
 
 
 def _ts(v: Any, where: str) -> pd.Timestamp:
-    try:
-        return to_utc(v)
-    except (ValueError, TypeError):
-        raise _fail(where, f"not a time: {v!r}") from None
+    return to_utc(v, where)  # a refusal names ``where`` (a file's key) and what to write
 
 
 def _tiers(d: Any, where: str) -> TierSchedule:

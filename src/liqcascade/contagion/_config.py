@@ -21,7 +21,7 @@ from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
 from liqcascade._limits import check_count
 from liqcascade._paths import resolve_config_path
 from liqcascade._tables import read_user_table
-from liqcascade._time import check_day_month, to_utc
+from liqcascade._time import to_utc
 from liqcascade.book import BETA_FUTURES
 from liqcascade.cascade import CascadeConfig
 from liqcascade.contagion._arbitrage import Link
@@ -355,14 +355,8 @@ class ContagionSetup:
 
 
 def _ts(value: str, key: str) -> pd.Timestamp:
-    check_day_month(value, key)
-    try:
-        ts = to_utc(value)
-    except (ValueError, TypeError):
-        raise InputError(f"{key}: not a date/time ({value!r})") from None
-    if ts is pd.NaT:
-        raise InputError(f"{key}: not a date/time ({value!r})")
-    return ts
+    """The time the file's ``key`` gives (UTC), or a refusal naming the key (:func:`to_utc`)."""
+    return to_utc(value, key)
 
 
 def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._symbols import base_asset, contract_symbol
-from liqcascade._time import check_day_month, utc_end, zone_name_hint
+from liqcascade._time import utc_end
 from liqcascade.data import bundled as datasets
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._kinds import DEFAULT_INTERVAL, KINDS, LONG_SHORT_MEASURES, kind_of
@@ -168,16 +168,9 @@ def _check_bounds(start: Any, end: Any) -> None:
     for name, value in (("start", start), ("end", end)):
         if value is None:
             continue
-        if isinstance(value, str) and not value.strip():
-            raise InputError(f"{name} is empty: give a date (YYYY-MM-DD) or a UTC time", param=name)
-        check_day_month(value, name)
-        try:
-            t = to_utc(value) if name == "start" else utc_end(value)
-        except (ValueError, TypeError, OverflowError):
-            t = None
-        if t is None or t is pd.NaT:
-            hint = zone_name_hint(value)  # "... EST": say what to write
-            raise InputError(f"{name}: not a date or time: {value!r}{hint}", param=name)
+        t = to_utc(value, name) if name == "start" else utc_end(value, name)
+        if t is pd.NaT:
+            raise InputError(f"{name}: not a date or time: {value!r}", param=name)
         when[name] = t
     if len(when) == 2 and when["start"] > when["end"]:
         raise InputError(

@@ -82,6 +82,7 @@ import pandas as pd
 
 from liqcascade._limits import real_number
 from liqcascade._shown import shown
+from liqcascade._time import to_utc
 from liqcascade.data import SeriesFrame, Store, default_store_source, interval_ms
 from liqcascade.errors import InputError
 from liqcascade.live._alerts import AlertRule, evaluate, parse_rule
@@ -235,14 +236,9 @@ class WatchOptions:
                 param="asset",
             )
         if self.since is not None:
-            try:
-                ts = pd.Timestamp(self.since)
-                bad = ts is pd.NaT
-            except (ValueError, TypeError):
-                bad = True
-            if bad:
-                raise InputError(f"since: not a date: {self.since!r}", param="since")
-            ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+            ts = to_utc(self.since, "since")
+            if ts is pd.NaT:
+                raise InputError(f"since: not a date or time: {self.since!r}", param="since")
             now = pd.Timestamp(
                 int(time.time() * 1000) if now_ms is None else now_ms, unit="ms", tz="UTC"
             )
@@ -526,7 +522,7 @@ class Watcher:
             book (USD within 1 % and 2 %), None when it could not be fetched.
         """
         since_default = int(
-            (pd.Timestamp(self.opts.since, tz="UTC") if self.opts.since is not None
+            (to_utc(self.opts.since, "since") if self.opts.since is not None
              else pd.Timestamp(now_ms, unit="ms", tz="UTC") - pd.Timedelta(days=45)).value
             // 1_000_000
         )  # fmt: skip

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import to_utc
 from liqcascade.book import OrderBook, beta_path, book_from_totals, book_totals_at
 from liqcascade.errors import InputError
 from liqcascade.margin import contract_symbol
@@ -85,8 +86,7 @@ def _labels(times: Iterable[Any], index: pd.DatetimeIndex) -> list[pd.Timestamp]
     """The bar of ``index`` opened at or before each time (UTC), dates before it dropped."""
     out = []
     for t in times:
-        ts = pd.Timestamp(t)
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        ts = _utc(t, "times")
         i = int(index.searchsorted(ts, side="right")) - 1
         if i >= 0:
             out.append(pd.Timestamp(index[i]))
@@ -225,10 +225,10 @@ def market_heatmap(
     """
     from liqcascade.positions import heatmap_from_books
 
+    s, e = _utc(start, "start"), _utc(end, "end")  # before the data load
     spec = MarketSpec(asset=asset) if spec is None else spec
     if inputs is None:
         inputs = load_market_inputs(spec.asset, store=spec.store)
-    s, e = _utc(start, "start"), _utc(end, "end")
     try:
         step = pd.Timedelta(freq)
     except ValueError:
@@ -250,8 +250,7 @@ def market_heatmap(
 
 
 def _utc(x: Any, name: str) -> pd.Timestamp:
-    try:
-        t = pd.Timestamp(x)
-    except (ValueError, TypeError):
-        raise InputError(f"{name}: not a date: {x!r}", param=name) from None
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    t = to_utc(x, name)
+    if t is pd.NaT:
+        raise InputError(f"{name}: not a date or time: {x!r}", param=name)
+    return t

@@ -38,6 +38,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._paths import read_json
+from liqcascade._time import to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook
@@ -755,8 +756,7 @@ def estimate_book(
         oi = d_oi if oi is None else oi
         prices = d_px if prices is None else prices
     if as_of is not None:
-        t = pd.Timestamp(as_of)
-        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+        t = to_utc(as_of, "as_of")
         oi = oi[oi.index <= t]
         if oi.empty:
             raise InputError(f"as_of {t.isoformat()} is before the first open interest")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import real_array
+from liqcascade._time import to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
@@ -721,8 +722,7 @@ def liquidation_map(
     conc = _concentration(positions, stops, amounts, price, bucket, range_, clusters)
     ts = None
     if as_of is not None:
-        ts = pd.Timestamp(as_of)
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        ts = to_utc(as_of, "as_of")
     return LiquidationMap(
         price=price,
         as_of=ts,

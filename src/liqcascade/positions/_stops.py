@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import check_whole
+from liqcascade._time import to_utc
 from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import BUY, LONG, SELL, PositionBook, StopBook
@@ -674,8 +675,7 @@ def model_stops_detailed(
     pidx = pd.DatetimeIndex(prices.index)
     keep: BoolArray | None = None  # the bars up to as_of: arrays are cut, not the frame
     if as_of is not None:
-        ts = pd.Timestamp(as_of)
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        ts = to_utc(as_of, "as_of")
         idx = pidx if pidx.tz is not None else pidx.tz_localize("UTC")
         keep = np.asarray(idx <= ts)
         if not keep.any():
@@ -831,8 +831,7 @@ def default_stop_prices(asset: str = "ETH", as_of: Any = None, days: int = 400) 
 
     t = None
     if as_of is not None:
-        t = pd.Timestamp(as_of)
-        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+        t = to_utc(as_of, "as_of")
     # the 4-hour bar opening at or before as_of is taken whole (as the estimated book does)
     end = None if t is None else t + pd.Timedelta(hours=4) - pd.Timedelta(microseconds=1)
     start = None if t is None else t - pd.Timedelta(days=days)
