@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
 from liqcascade._limits import check_count
 from liqcascade._paths import resolve_config_path
-from liqcascade._tables import read_user_table
+from liqcascade._tables import check_columns, read_user_table
 from liqcascade._time import check_day_month, to_utc
 from liqcascade.book import BETA_FUTURES
 from liqcascade.cascade import CascadeConfig
@@ -475,9 +475,7 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
     if isinstance(a, FileAccounts):
         path = resolve_config_path(base, a.path, f"{where}: lending[{i}].accounts.path")
         df = read_user_table(path)  # CSV or Parquet (by suffix), as a positions file
-        missing = [c for c in ("collateral", "debt_usd") if c not in df]
-        if missing:  # worded as a positions file's (positions._files)
-            raise InputError(f"{path.name}: missing column(s): {', '.join(missing)}")
+        check_columns(df.columns, ("collateral", "debt_usd"), path.name)
         for col in ("collateral", "debt_usd"):
             bad = ~np.isfinite(pd.to_numeric(df[col], errors="coerce")) | (df[col] < 0)
             if bad.any():
