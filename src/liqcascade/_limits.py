@@ -18,6 +18,7 @@ and tests). When none can be read, no check is made.
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 import os
@@ -313,9 +314,11 @@ def check_seed(seed: int, option: str = "seed") -> int:
 def real_number(value: Any) -> float | None:
     """``value`` as a float when it is one real number, else None.
 
-    A Python or numpy integer or float, or a zero-dimensional numpy array of one (what
-    ``np.asarray(price)`` gives), is a number; a bool, text, a longer array or anything
-    else is not. Whether it is finite, or in range, is the caller's rule.
+    A Python or numpy integer or float, a :class:`~fractions.Fraction`, a
+    :class:`~decimal.Decimal` (what a ledger holds; a signalling NaN is not a number),
+    or a zero-dimensional numpy array of one (what ``np.asarray(price)`` gives), is a
+    number; a bool, text, bytes, None, a longer array or anything else is not. Whether it
+    is finite, or in range, is the caller's rule.
 
     Parameters
     ----------
@@ -330,6 +333,8 @@ def real_number(value: Any) -> float | None:
         return None
     if isinstance(value, numbers.Real):
         return float(value)
+    if isinstance(value, decimal.Decimal):  # not a numbers.Real, but a number
+        return None if value.is_snan() else float(value)
     dtype = getattr(value, "dtype", None)  # a 0-d array (numpy's bool_ has kind "b")
     if getattr(value, "shape", None) == () and getattr(dtype, "kind", "") in ("f", "i", "u"):
         return float(value)

@@ -54,8 +54,9 @@ _ALIASES = {"ETH": "WETH", "BTC": "WBTC"}
 def _arr(x: Any, name: str, *, positive: bool = False, at_most: float | None = None) -> FloatArray:
     """``x`` as float64 (its shape kept), finite and >= 0 (> 0), at most ``at_most``.
 
-    Numbers only: a Python or numpy int or float, or an array of them. Text (``"5"``), a
-    bool or None is refused, not cast (``"5"`` was read as 5, ``True`` as 1). A fraction
+    Numbers only: a Python or numpy int or float, a ``Decimal`` or a ``Fraction`` (read
+    as its float), or an array of them. Text (``"5"``), bytes, a bool or None is refused,
+    not cast (``"5"`` was read as 5, ``True`` as 1). A fraction
     above 1 is a percent; an amount past ``MAX_USD`` is past any market.
     """
     rule = ("> 0" if positive else ">= 0") + ("" if at_most is None else f" and <= {at_most:g}")

@@ -74,6 +74,8 @@ def _check(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
 def _numbers(x: Any, name: str) -> FloatArray:
     """``x`` as float64, its shape kept; text, bools and other non-numbers refused.
 
+    A ``Decimal`` or a ``Fraction`` is a number (a ledger's amounts), read as its float.
+
     Only what an entry is: its range is :func:`_check`'s (numpy's own cast read
     ``size="5"`` as 5 and ``True`` as 1).
     """
