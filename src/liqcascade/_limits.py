@@ -487,6 +487,7 @@ def check_insurance_fund(value: Any, label: str = "insurance_fund") -> float:
     Returns
     -------
     float
+        The fund, USD.
 
     Raises
     ------
