@@ -18,6 +18,7 @@ and tests). When none can be read, no check is made.
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 import os
@@ -42,11 +43,13 @@ __all__ = [
     "SPLIT_ACCOUNT_BYTES",
     "available_memory",
     "check_count",
+    "check_insurance_fund",
     "check_level",
     "check_memory",
     "check_number",
     "check_real",
     "check_seed",
+    "check_usd_amounts",
     "check_whole",
     "format_bytes",
     "real_array",
@@ -313,9 +316,11 @@ def check_seed(seed: int, option: str = "seed") -> int:
 def real_number(value: Any) -> float | None:
     """``value`` as a float when it is one real number, else None.
 
-    A Python or numpy integer or float, or a zero-dimensional numpy array of one (what
-    ``np.asarray(price)`` gives), is a number; a bool, text, a longer array or anything
-    else is not. Whether it is finite, or in range, is the caller's rule.
+    A Python or numpy integer or float, a :class:`~fractions.Fraction`, a
+    :class:`~decimal.Decimal` (what a ledger holds; a signalling NaN is not a number),
+    or a zero-dimensional numpy array of one (what ``np.asarray(price)`` gives), is a
+    number; a bool, text, bytes, None, a longer array or anything else is not. Whether it
+    is finite, or in range, is the caller's rule.
 
     Parameters
     ----------
@@ -330,6 +335,8 @@ def real_number(value: Any) -> float | None:
         return None
     if isinstance(value, numbers.Real):
         return float(value)
+    if isinstance(value, decimal.Decimal):  # not a numbers.Real, but a number
+        return None if value.is_snan() else float(value)
     dtype = getattr(value, "dtype", None)  # a 0-d array (numpy's bool_ has kind "b")
     if getattr(value, "shape", None) == () and getattr(dtype, "kind", "") in ("f", "i", "u"):
         return float(value)
@@ -419,6 +426,77 @@ def check_real(
     if v > most:
         raise InputError(f"{label} must be at most {most:g}{unit} (got {v:g})", param=name)
     return v
+
+
+def check_usd_amounts(
+    amount: np.ndarray, label: str, param: str | tuple[str, ...], *, index_one: bool = False
+) -> None:
+    """Refuse an amount past :data:`MAX_USD` (a notional ``size x price``, a margin).
+
+    The one rule of the margin formulas, the Aave maths and the position and stop books:
+    an amount computed from checked, finite inputs (1e300 x 2 is finite) is past any
+    market above :data:`MAX_USD` (1e300 came back as a price of 2e300). NaN is refused
+    too (it cannot come from finite inputs).
+
+    Parameters
+    ----------
+    amount : numpy.ndarray
+        The amounts, USD, any shape.
+    label : str
+        Names them: a format of ``{i}``, the index in brackets (``"size{i} x
+        entry_price{i}"`` reads ``size[2] x entry_price[2]`` in an array, ``size[1, 0]
+        x ...`` in a table, ``size x entry_price`` for one amount).
+    param : str or tuple of str
+        The error's ``param``: the inputs the amount is made of.
+    index_one : bool, default False
+        Name the index of a single amount too (``[0]``): a book names its positions.
+
+    Raises
+    ------
+    InputError
+        ``LABEL must be at most 1e+15 USD (got X)``, at the first amount past it.
+    """
+    import numpy as np  # not at import: the CLI's start-up reads this module
+
+    bad = np.argwhere(~(amount <= MAX_USD))
+    if bad.size:
+        i = tuple(int(k) for k in bad[0])
+        where = f"[{', '.join(map(str, i))}]" if index_one or amount.size > 1 else ""
+        raise InputError(
+            f"{label.format(i=where)} must be at most {MAX_USD:.0e} USD (got {amount[i]:g})",
+            param=param,
+        )
+
+
+def check_insurance_fund(value: Any, label: str = "insurance_fund") -> float:
+    """An insurance fund: a finite number >= 0 USD, at most 1e15; the one check of it.
+
+    Every place a fund comes in applies it (a cascade's entry points, before a NaN fund
+    flows through the kernels' sums into ``bad_debt_usd`` and ``insurance_fund_end``;
+    :class:`~liqcascade.solvency.Exchange`, the solvency ledger, a contagion venue and
+    its configuration; ``cascade``'s request), so each words it alike.
+
+    Parameters
+    ----------
+    value : Any
+        Fund, USD.
+    label : str, default "insurance_fund"
+        How the message names it (``"venue 'a': insurance_fund"``); its ``param`` stays
+        ``insurance_fund``.
+
+    Returns
+    -------
+    float
+        The fund, USD.
+
+    Raises
+    ------
+    InputError
+        ``param="insurance_fund"``: not a number (text such as ``"5e6"`` was read as one,
+        a bool as 1 or 0), not finite, below 0 or past 1e15 USD (:data:`MAX_USD`: 1e300
+        ran).
+    """
+    return check_real(value, "insurance_fund", least=0.0, most=MAX_USD, unit=" USD", label=label)
 
 
 def check_level(level: float, name: str = "level") -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,7 @@ __all__ = [
     "PARQUET_ERRORS",
     "PARQUET_SUFFIXES",
     "SEPARATORS",
+    "check_columns",
     "check_parse_memory",
     "decode_utf8",
     "norm_column",
@@ -145,6 +147,33 @@ def norm_column(col: object) -> str:
     s = str(col).strip()
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)  # camelCase -> snake
     return re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
+
+
+def check_columns(
+    columns: Iterable[object], required: Sequence[str], name: str, *, param: str | None = None
+) -> None:
+    """Refuse a table that lacks a required column, in the package's one wording.
+
+    Parameters
+    ----------
+    columns : iterable
+        The table's column names (a frame's ``columns``, or the frame itself).
+    required : sequence of str
+        The columns it needs, in the order the message lists the missing ones.
+    name : str
+        What the table is, first in the message: its file, or the parameter.
+    param : str, optional
+        The parameter that gave it (a frame passed to a function).
+
+    Raises
+    ------
+    InputError
+        ``NAME: missing column(s): a, b``.
+    """
+    have = set(columns)
+    missing = [c for c in required if c not in have]
+    if missing:
+        raise InputError(f"{name}: missing column(s): {', '.join(missing)}", param=param)
 
 
 def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.DataFrame:

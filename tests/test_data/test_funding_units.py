@@ -213,6 +213,21 @@ def test_a_day_in_percent_is_refused_and_an_ambiguous_week_warned(tmp_path: Path
     (s,) = read_file(_funding_table(tmp_path / "amb.csv", rates))
     (w,) = [w for w in s.warnings if "funding rates" in w]
     assert "a squeeze, or rates in percent" in w and "over 7 days" in w
+    # inputs22: the units can be declared now; a warning names no parameter (no flag)
+    assert w.endswith(
+        "; if percent, declare the column's units (percent) and ingest the file again"
+    )
+    assert "divide the column" not in w and "funding_units" not in w
+
+
+def test_an_ambiguous_series_frame_is_told_to_divide_its_rates() -> None:
+    """A caller's own SeriesFrame has no units to declare: its warning says what to do."""
+    ts = pd.date_range("2024-03-01", periods=21, freq="8h", tz="UTC")
+    rates = np.round(0.002 * (1 + np.random.default_rng(1).normal(0, 0.1, 21)), 7)
+    frame = pd.DataFrame({"ts": ts, "rate": rates, "interval_hours": 8.0})
+    w = check_funding_units(frame, "mine", option=None)
+    assert w is not None and w.startswith("mine: funding rates: median |rate|")
+    assert w.endswith("; if percent, divide the rates by 100 before storing them")
 
 
 def test_coinglass_percent_already_in_fractions_is_refused(tmp_path: Path) -> None:

@@ -228,20 +228,18 @@ def test_positions_file_cause_is_named(
 def test_an_empty_and_a_header_only_positions_file_are_named_alike(
     tmp_path: Path, command: str, content: str
 ) -> None:
-    """Both name the option and the file in cascade and liqmap, the file in solvency.
-
-    cascade and liqmap put ``--positions:`` before the header-only case alone.
-    """
+    """Both name the option and the file, in every command that reads ``--positions``."""
     f = _csv(tmp_path, "p.csv", content)
     more = {
         "cascade": ("--book", _csv(tmp_path, "b.csv", BOOK_2000), "--shock", "-0.01"),
         "liqmap": ("--price", "2000"),
         "solvency": (),
     }[command]
-    needle = "no position" if content else "the file is empty"
-    line = assert_refused(run_cli(command, "--positions", f, *more), needle)
-    flag = "" if command == "solvency" else "--positions: "
-    assert line.startswith(f"error: {flag}{f}: "), line
+    why = "the file has no position rows (a header only)" if content else "the file is empty"
+    line = assert_refused(run_cli(command, "--positions", f, *more), why)
+    if not content:
+        why += " (a header row is needed)"
+    assert line == f"error: --positions: {f}: {why}", line
 
 
 def test_book_file_causes(tmp_path: Path) -> None:

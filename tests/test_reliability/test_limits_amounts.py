@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from liqcascade._limits import check_usd_amounts
 from liqcascade.cascade import CascadeConfig
 from liqcascade.cascade._clock import MAX_LATENT_DEPTH, LiquidityParams
 from liqcascade.cascade._engine import check_insurance_fund
 from liqcascade.collateral import eth_shock_path
 from liqcascade.contagion import Venue, build_setup, load_config
+from liqcascade.contagion._config import parse_config
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
 from liqcascade.protect import BacktestSettings, RecommendSettings
@@ -145,3 +149,64 @@ def test_a_value_outside_the_domain_is_refused_naming_it(
 )  # fmt: skip
 def test_the_largest_value_allowed_still_runs(make: Callable[[Any], object], value: float) -> None:
     assert make(value) == value
+
+
+def _request(fund: Any) -> object:
+    from liqcascade.cascade import run_cascade_request
+
+    return run_cascade_request(shock=-0.05, insurance_fund=fund)
+
+
+def _config_fund(fund: Any) -> object:
+    data = tomllib.loads(TWO_VENUES.read_text())
+    data["venues"][0]["insurance_fund"] = fund
+    return parse_config(data, "c.toml")
+
+
+@pytest.mark.parametrize(
+    ("fund", "rule"),
+    [(-1.0, "must be >= 0 (got -1.0)"), (math.nan, "must be >= 0 (got nan)"),
+     (1e300, "must be at most 1e+15 USD (got 1e+300)"), ("5e6", "must be a number (got '5e6')")],
+    ids=["negative", "nan", "past-any-market", "text"],
+)  # fmt: skip
+def test_every_insurance_fund_is_checked_by_one_function(fund: Any, rule: str) -> None:
+    """inputs22: cascade's request said "a finite number >= 0", a contagion configuration
+    pydantic's "Input should be greater than or equal to 0"; all now say the one rule."""
+    sites: list[tuple[Callable[[Any], object], str]] = [
+        (check_insurance_fund, "insurance_fund "),
+        (_exchange, "insurance_fund "),
+        (_ledger, "insurance_fund "),
+        (_venue, "venue 'a': insurance_fund "),
+        (_request, "insurance_fund "),
+        (_config_fund, "c.toml: venues[0].insurance_fund: "),
+    ]
+    for make, subject in sites:
+        with pytest.raises(InputError) as e:
+            make(fund)
+        assert str(e.value) == subject + rule, make
+
+
+def test_one_usd_amount_check_serves_books_and_margin() -> None:
+    """inputs22: PositionBook's notional check and the margin formulas' were twins."""
+    from liqcascade.margin import binance_liq_price
+    from liqcascade.positions import StopBook
+
+    with pytest.raises(InputError) as e:
+        PositionBook([1], [1e12], [3000.0], [300.0], [2750.0], [2700.0])
+    assert (
+        str(e.value)
+        == "PositionBook.size[0] x entry_price[0] must be at most 1e+15 USD (got 3e+15)"
+    )
+    assert e.value.params == ("size", "entry_price")
+    with pytest.raises(InputError) as e:
+        StopBook([-1, -1], [2900.0, 2900.0], [1.0, 1e12])
+    assert str(e.value) == "StopBook.size[1] x trigger[1] must be at most 1e+15 USD (got 2.9e+15)"
+    with pytest.raises(InputError) as e:
+        binance_liq_price(1, 1e12, 3000.0, 300.0)
+    assert str(e.value) == "size x entry_price must be at most 1e+15 USD (got 3e+15)"
+    amounts = np.array([[1.0, 2e15], [1.0, 1.0]])
+    with pytest.raises(InputError) as e:
+        check_usd_amounts(amounts, "a{i} x b{i}", ("a", "b"))
+    assert str(e.value) == "a[0, 1] x b[0, 1] must be at most 1e+15 USD (got 2e+15)"
+    with pytest.raises(InputError, match=r"^a\[0\] must be at most 1e\+15 USD \(got nan\)"):
+        check_usd_amounts(np.array([math.nan]), "a{i}", "a", index_one=True)

@@ -9,12 +9,14 @@ messages are pinned here as they read before.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pytest
 
-from liqcascade._limits import MAX_USD, real_array
+from liqcascade._limits import MAX_USD, check_real, real_array, real_number
 from liqcascade.errors import InputError
 from liqcascade.margin._tiers import notional_array
 from liqcascade.stress._result import loss_array
@@ -138,3 +140,13 @@ def test_values_numpy_cannot_read_are_not_named_as_an_entry() -> None:
         "as an array)"
     )
     assert e.value.param == "x"
+
+
+def test_decimals_and_fractions_are_real_numbers_text_is_not() -> None:
+    """A ledger's Decimal is a number (its float); a signalling NaN, text, bytes are not."""
+    got = real_array([Decimal("0.1"), Fraction(1, 3), 2], "x")
+    np.testing.assert_allclose(got, [0.1, 1 / 3, 2.0], rtol=1e-12)
+    assert check_real(Decimal("2.5"), "x", least=0.0) == pytest.approx(2.5, rel=1e-12)
+    assert math.isnan(real_number(Decimal("NaN")))  # a quiet NaN: the range rule's to refuse
+    for value in (Decimal("sNaN"), "2.5", b"2.5", None, True):
+        assert real_number(value) is None, value

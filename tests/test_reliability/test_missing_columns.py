@@ -3,6 +3,8 @@
 ``cascade --positions`` said ``missing column(s): entry_price``; ``stress --portfolio``
 said ``missing column 'entry_price'`` (one at a time) and a contagion lending
 market's accounts file the same: each now lists every missing column the first way.
+A frame passed to a function (own-book bars, stop-model prices) is worded alike and
+names its parameter.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from liqcascade.collateral import calibrate_own_book
 from liqcascade.contagion._config import FileAccounts, _accounts
 from liqcascade.errors import InputError
+from liqcascade.positions import PositionBook, model_stops
+from liqcascade.positions._stops import wilder_atr
 from liqcascade.stress import Portfolio
 
 
@@ -31,3 +37,42 @@ def test_an_accounts_file_lists_its_missing_columns(tmp_path: Path) -> None:
     with pytest.raises(InputError) as e:
         _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
     assert str(e.value) == "acc.csv: missing column(s): debt_usd"
+
+
+def _bars(*drop: str) -> pd.DataFrame:
+    idx = pd.date_range("2025-01-01", periods=30, freq="1min", tz="UTC")
+    px = {"open": 2000.0, "high": 2001.0, "low": 1999.0, "close": 2000.0, "volume": 1.0}
+    return pd.DataFrame(px, index=idx).drop(columns=list(drop))
+
+
+def _one_long() -> PositionBook:
+    """A 10x long of 1 ETH at 2,000 USD (margin 200 USD)."""
+    one = np.ones(1)
+    return PositionBook(
+        np.ones(1, np.int8), one, 2000.0 * one, 200.0 * one, 1810.0 * one, 1800.0 * one
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (
+            lambda: calibrate_own_book(_bars("low", "volume"), "2025-01-02"),
+            ("bars", "bars: missing column(s): low, volume"),
+        ),
+        (lambda: wilder_atr(_bars("close")), ("prices", "prices: missing column(s): close")),
+        (
+            lambda: model_stops(_one_long(), _bars("high", "low")),
+            ("prices", "prices: missing column(s): high, low"),
+        ),
+    ],
+    ids=["own-book-bars", "atr-prices", "model-stops-prices"],
+)
+def test_a_frame_lacking_columns_is_worded_as_a_file_and_names_its_param(
+    call: object, expected: tuple[str, str]
+) -> None:
+    param, message = expected
+    with pytest.raises(InputError) as e:
+        call()  # type: ignore[operator]
+    assert str(e.value) == message
+    assert e.value.params == (param,)

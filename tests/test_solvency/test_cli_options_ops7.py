@@ -127,7 +127,8 @@ def test_header_only_file_is_named(tmp_path: Path) -> None:
     pos = tmp_path / "empty.csv"
     pos.write_text("side,size,entry_price,margin\n")
     line = _err(run_cli("solvency", "--positions", str(pos)))
-    assert str(pos) in line and "no positions" in line
+    # inputs22: worded as cascade's and liqmap's, naming the option
+    assert f"--positions: {pos}: " in line and "no position rows (a header only)" in line
 
 
 @pytest.mark.parametrize(

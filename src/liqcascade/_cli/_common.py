@@ -219,15 +219,19 @@ def error_line(exc: InputError) -> str:
 
     An error raised without ``param`` whose message starts with the name of one of the
     running command's parameters (``fixed_pct must be ...``) names that parameter too:
-    it is shown as its flag (``--fixed-pct must be ...``).
+    it is shown as its flag (``--fixed-pct must be ...``). A fraction option's range is
+    worded in percent when its value was typed as one
+    (:func:`~liqcascade._cli._fraction_options.in_percent`).
     """
+    from liqcascade._cli._fraction_options import in_percent
+
     flags = {**STATE.flags, **STATE.aliases}
     text = exc.for_flags(flags)
     if not exc.params and not exc.file and exc.row is None:
         m = _LEADING_NAME.match(text)
         if m and flags.get(m.group(1), "").startswith("-"):
             text = flags[m.group(1)] + text[m.end() :]
-    return text
+    return in_percent(text)
 
 
 @contextmanager

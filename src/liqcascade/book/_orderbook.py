@@ -131,14 +131,12 @@ class OrderBook:
             ``"FILE: row N: ..."`` for a bad row (1-based data row), a bid at or above
             mid or an ask at or below it, a crossed book, a size <= 0, a duplicate price.
         """
-        from liqcascade._tables import read_user_table
+        from liqcascade._tables import check_columns, read_user_table
 
         path = Path(path)
         name = str(path)
         df = read_user_table(path, skipinitialspace=False)
-        missing = [c for c in ("side", "price", "size") if c not in df.columns]
-        if missing:
-            raise InputError(f"{name}: missing column(s): {', '.join(missing)}")
+        check_columns(df.columns, ("side", "price", "size"), name)
         side = df["side"].astype(str).str.strip().str.lower()
         price = pd.to_numeric(df["price"], errors="coerce").to_numpy(dtype=np.float64)
         size = pd.to_numeric(df["size"], errors="coerce").to_numpy(dtype=np.float64)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade._limits import MAX_USD, check_real
+from liqcascade._limits import check_insurance_fund
 from liqcascade.book import OrderBook
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._kernels import cascade_fast_kernel, cascade_kernel
@@ -42,32 +42,6 @@ def ensure_prepared(
     if positions is None:
         raise InputError("positions are required with an OrderBook (or pass a PreparedMarket)")
     return prepare_cascade(market, positions, stops, partial_threshold_usd=thr)
-
-
-def check_insurance_fund(value: float) -> float:
-    """The insurance fund at the start of a cascade: a finite number >= 0 USD, at most 1e15.
-
-    Every entry point that hands a fund to a kernel applies it once (a NaN fund would
-    flow through the kernels' sums into ``bad_debt_usd`` and ``insurance_fund_end``).
-    The rule and its wording are :class:`~liqcascade.solvency.Exchange`'s.
-
-    Parameters
-    ----------
-    value : float
-        Fund, USD.
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    InputError
-        ``param="insurance_fund"``: not a number (text such as ``"5e6"`` was read as one,
-        a bool as 1 or 0), not finite, below 0 or past 1e15 USD
-        (:data:`~liqcascade._limits.MAX_USD`: 1e300 ran).
-    """
-    return check_real(value, "insurance_fund", least=0.0, most=MAX_USD, unit=" USD")
 
 
 def check_shock(name: str, value: float) -> float:

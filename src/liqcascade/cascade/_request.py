@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from liqcascade._json import to_jsonable
+from liqcascade._limits import check_insurance_fund
 from liqcascade.errors import InputError
 
 __all__ = ["SHOCK_PARAMS", "CascadeRun", "market_times", "run_cascade_request"]
@@ -241,7 +242,7 @@ def run_cascade_request(
         zip(SHOCK_PARAMS, (shock_price, shock, shock_sell_usd, shock_buy_usd), strict=True)
     )
     _check_shock(shocks, fragility)
-    _nonneg(insurance_fund, "insurance_fund")
+    check_insurance_fund(insurance_fund)
     config = _config(refill, withdrawal, mark_weight, partial_liquidation, liq_fee, max_rounds)
     if mid is not None:
         _check(math.isfinite(mid) and mid > 0, "mid", f"mid must be > 0 USD (got {mid:g})")

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._significance import paired_mean_interval, verdict
+from liqcascade._tables import check_columns
 from liqcascade._time import to_utc
 from liqcascade.errors import InputError
 
@@ -72,9 +73,7 @@ class OwnBookFit:
 
 
 def _check(bars: pd.DataFrame) -> None:
-    missing = [c for c in ("high", "low", "close", "volume") if c not in bars.columns]
-    if missing:
-        raise InputError(f"bars: missing columns {missing}", param="bars")
+    check_columns(bars.columns, ("high", "low", "close", "volume"), "bars", param="bars")
     if not isinstance(bars.index, pd.DatetimeIndex):
         raise InputError("bars must be indexed by a DatetimeIndex", param="bars")
 

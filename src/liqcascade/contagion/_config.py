@@ -18,9 +18,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
-from liqcascade._limits import check_count
+from liqcascade._limits import check_count, check_insurance_fund
 from liqcascade._paths import resolve_config_path
-from liqcascade._tables import read_user_table
+from liqcascade._tables import check_columns, read_user_table
 from liqcascade._time import to_utc
 from liqcascade.book import BETA_FUTURES
 from liqcascade.cascade import CascadeConfig
@@ -97,11 +97,25 @@ class VenueModel(_M):
     mid_at: str | None = None
     data_venue: str | None = None
     share: Pos | Literal["volume"] = BINANCE_BOOK_SHARE
-    insurance_fund: NonNeg = 0.0
+    insurance_fund: float = 0.0
     refill_fraction: Annotated[float, Field(ge=0, le=1)] = 0.0
     liquidation_fee: Annotated[float, Field(ge=0, le=1)] = 0.0
     book: ParametricBook | FileBook | BundledBook = Field(discriminator="kind")
     positions: FilePositions | BundledPositions = Field(discriminator="kind")
+
+    @field_validator("insurance_fund", mode="before")
+    @classmethod
+    def _a_fund(cls, fund: Any) -> float:
+        """The fund, checked as every insurance fund is (:func:`check_insurance_fund`).
+
+        ``-1`` was pydantic's "Input should be greater than or equal to 0", ``nan`` its
+        "Input should be a finite number", where ``cascade --insurance-fund`` said
+        otherwise.
+        """
+        try:
+            return check_insurance_fund(fund)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
 
 
 class LinkModel(_M):
@@ -228,7 +242,8 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
         if err["type"] == "missing":
             msg = "missing parameter"
         elif err["type"] == "value_error":  # a validator's own words, without pydantic's prefix
-            msg = str(err["ctx"]["error"])
+            # nor the key a second time ("insurance_fund must be ..." after its key)
+            msg = str(err["ctx"]["error"]).removeprefix(f"{err['loc'][-1]} ")
         raise InputError(f"{where}: {_loc(tuple(err['loc']))}: {msg}") from None
     names = [v.name for v in cfg.venues]
     for i, n in enumerate(names):
@@ -469,9 +484,7 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
     if isinstance(a, FileAccounts):
         path = resolve_config_path(base, a.path, f"{where}: lending[{i}].accounts.path")
         df = read_user_table(path)  # CSV or Parquet (by suffix), as a positions file
-        missing = [c for c in ("collateral", "debt_usd") if c not in df]
-        if missing:  # worded as a positions file's (positions._files)
-            raise InputError(f"{path.name}: missing column(s): {', '.join(missing)}")
+        check_columns(df.columns, ("collateral", "debt_usd"), path.name)
         for col in ("collateral", "debt_usd"):
             bad = ~np.isfinite(pd.to_numeric(df[col], errors="coerce")) | (df[col] < 0)
             if bad.any():

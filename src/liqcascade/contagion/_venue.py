@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from liqcascade._limits import MAX_USD, check_real
+from liqcascade._limits import check_insurance_fund
 from liqcascade.book import OrderBook
 from liqcascade.cascade import (
     T_FILLED,
@@ -87,10 +87,8 @@ class Venue:
             raise InputError(f"venue {self.name!r}: book must be an OrderBook")
         if not isinstance(self.positions, PositionBook):
             raise InputError(f"venue {self.name!r}: positions must be a PositionBook")
-        check_real(  # 1e300 ran, text raised numpy's TypeError; no param
-            self.insurance_fund, "insurance_fund", least=0.0, most=MAX_USD, unit=" USD",
-            label=f"venue {self.name!r}: insurance_fund",
-        )  # fmt: skip
+        # 1e300 ran, text raised numpy's TypeError
+        check_insurance_fund(self.insurance_fund, f"venue {self.name!r}: insurance_fund")
         c = self.config
         if c.withdrawal_fraction != 0.0:
             raise InputError(f"venue {self.name!r}: withdrawal_fraction is not supported here")

@@ -193,7 +193,7 @@ def check_funding_units(
         return (
             f"{file}: funding rates: median |rate| {med:.4g} per 8 h {over} ({med:.2%}), "
             "with no row at the 0.0001 baseline: a squeeze, or rates in percent (0.01 for "
-            "0.01 %) read as fractions; if percent, divide the column by 100 and ingest again"
+            f"0.01 %) read as fractions; {_if_percent(option)}"
         )
     if days >= 7 and top < MIN_FUNDING_MAX:
         return (
@@ -201,6 +201,18 @@ def check_funding_units(
             f"{MIN_FUNDING_MAX:g}: a calm week, or fractions divided by 100 (read as percent)"
         )
     return None
+
+
+def _if_percent(option: str | None) -> str:
+    """What a warning of percent read as fractions advises; it carries no ``param``.
+
+    A reader's file has its units declared (``option``; the warning names no parameter,
+    so that the command line need not show a flag it cannot map); a caller's own
+    :class:`SeriesFrame` has no such declaration: its rates are divided before storing.
+    """
+    if option is None:
+        return "if percent, divide the rates by 100 before storing them"
+    return "if percent, declare the column's units (percent) and ingest the file again"
 
 
 def _declare(option: str | None, choices: str) -> str:

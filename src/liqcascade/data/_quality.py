@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from liqcascade._tables import check_columns
 from liqcascade.errors import InputError
 
 __all__ = ["suspect_liquidation_bars"]
@@ -75,9 +76,7 @@ def suspect_liquidation_bars(
         ("open_interest", open_interest, ("oi_usd",)),
     )
     for name, frame, cols in need:
-        missing = [c for c in cols if c not in frame.columns]
-        if missing:
-            raise InputError(f"{name}: missing column(s): {', '.join(missing)}")
+        check_columns(frame.columns, cols, name)
     df = (
         liquidations[["long_usd", "short_usd"]]
         .join(bars[["open", "high", "low"]], how="inner")

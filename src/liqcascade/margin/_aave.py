@@ -31,10 +31,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import MAX_USD, real_array
+from liqcascade._limits import MAX_USD, check_usd_amounts, real_array
 from liqcascade._typing import BoolArray, FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin._inputs import _check_usd
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -54,8 +53,9 @@ _ALIASES = {"ETH": "WETH", "BTC": "WBTC"}
 def _arr(x: Any, name: str, *, positive: bool = False, at_most: float | None = None) -> FloatArray:
     """``x`` as float64 (its shape kept), finite and >= 0 (> 0), at most ``at_most``.
 
-    Numbers only: a Python or numpy int or float, or an array of them. Text (``"5"``), a
-    bool or None is refused, not cast (``"5"`` was read as 5, ``True`` as 1). A fraction
+    Numbers only: a Python or numpy int or float, a ``Decimal`` or a ``Fraction`` (read
+    as its float), or an array of them. Text (``"5"``), bytes, a bool or None is refused,
+    not cast (``"5"`` was read as 5, ``True`` as 1). A fraction
     above 1 is a percent; an amount past ``MAX_USD`` is past any market.
     """
     rule = ("> 0" if positive else ">= 0") + ("" if at_most is None else f" and <= {at_most:g}")
@@ -180,9 +180,10 @@ def health_factor(
     q = _arr(debt_prices, "debt_prices")
     with np.errstate(over="ignore"):  # 1e200 x 1e200 came back as inf, HF 0 or NaN
         coll_usd, debt_usd = c * p, d * q
-    _check_usd(coll_usd, "collateral_amounts{i} x collateral_prices{i}",
-               ("collateral_amounts", "collateral_prices"))  # fmt: skip
-    _check_usd(debt_usd, "debt_amounts{i} x debt_prices{i}", ("debt_amounts", "debt_prices"))
+    check_usd_amounts(coll_usd, "collateral_amounts{i} x collateral_prices{i}",
+                      ("collateral_amounts", "collateral_prices"))  # fmt: skip
+    check_usd_amounts(debt_usd, "debt_amounts{i} x debt_prices{i}",
+                      ("debt_amounts", "debt_prices"))  # fmt: skip
     weighted = np.sum(coll_usd * lt, axis=-1)
     debt = np.sum(debt_usd, axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -381,9 +382,10 @@ def aave_liquidation(
     )
     coll_usd = c * cp
     debt_usd = d * dp
-    _check_usd(coll_usd.ravel(), "collateral_amount{i} x collateral_price{i}",
-               ("collateral_amount", "collateral_price"))  # fmt: skip
-    _check_usd(debt_usd.ravel(), "debt_amount{i} x debt_price{i}", ("debt_amount", "debt_price"))
+    check_usd_amounts(coll_usd.ravel(), "collateral_amount{i} x collateral_price{i}",
+                      ("collateral_amount", "collateral_price"))  # fmt: skip
+    check_usd_amounts(debt_usd.ravel(), "debt_amount{i} x debt_price{i}",
+                      ("debt_amount", "debt_price"))  # fmt: skip
     tot_debt = debt_usd if total_debt_usd is None else np.broadcast_to(
         _arr(total_debt_usd, "total_debt_usd", at_most=MAX_USD), c.shape
     )  # fmt: skip

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade._limits import MAX_USD, real_array
+from liqcascade._limits import check_usd_amounts, real_array
 from liqcascade._typing import FloatArray, Int8Array
 from liqcascade.errors import InputError
 
@@ -74,6 +74,8 @@ def _check(arr: FloatArray, name: str, *, allow_zero: bool) -> None:
 def _numbers(x: Any, name: str) -> FloatArray:
     """``x`` as float64, its shape kept; text, bools and other non-numbers refused.
 
+    A ``Decimal`` or a ``Fraction`` is a number (a ledger's amounts), read as its float.
+
     Only what an entry is: its range is :func:`_check`'s (numpy's own cast read
     ``size="5"`` as 5 and ``True`` as 1).
     """
@@ -81,23 +83,6 @@ def _numbers(x: Any, name: str) -> FloatArray:
         x, name, finite=False, shape="any",
         numbers="{name} must be a number or an array of numbers (got {values!r})",
     )  # fmt: skip
-
-
-def _check_usd(amount: FloatArray, label: str, param: str | tuple[str, ...]) -> None:
-    """Refuse an amount past :data:`~liqcascade._limits.MAX_USD` (``label`` names it).
-
-    ``label`` is a format of the index: ``"size{i} x entry_price{i}"`` reads ``size x
-    entry_price`` for one position, ``size[2] x entry_price[2]`` in an array,
-    ``size[1, 0] ...`` in a table.
-    """
-    bad = np.argwhere(amount > MAX_USD)  # 1e300 came back as a price of 2e300
-    if bad.size:
-        i = tuple(int(k) for k in bad[0])
-        where = "" if amount.size == 1 else f"[{', '.join(map(str, i))}]"
-        raise InputError(
-            f"{label.format(i=where)} must be at most {MAX_USD:.0e} USD (got {amount[i]:g})",
-            param=param,
-        )
 
 
 def position_arrays(
@@ -117,8 +102,8 @@ def position_arrays(
     _check(q, "size", allow_zero=False)
     _check(ep, "entry_price", allow_zero=False)
     _check(m, "margin", allow_zero=True)
-    _check_usd(q * ep, "size{i} x entry_price{i}", ("size", "entry_price"))
-    _check_usd(m, "margin{i}", "margin")
+    check_usd_amounts(q * ep, "size{i} x entry_price{i}", ("size", "entry_price"))
+    check_usd_amounts(m, "margin{i}", "margin")
     return s, q, ep, m
 
 
@@ -154,7 +139,7 @@ def margin_from_leverage(size: Any, entry_price: Any, leverage: Any) -> FloatArr
     _check(ep.ravel(), "entry_price", allow_zero=False)
     _check(lev.ravel(), "leverage", allow_zero=False)
     notional = np.atleast_1d(q * ep)
-    _check_usd(notional.ravel(), "size{i} x entry_price{i}", ("size", "entry_price"))
+    check_usd_amounts(notional.ravel(), "size{i} x entry_price{i}", ("size", "entry_price"))
     return np.atleast_1d(notional / lev)
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 from liqcascade._limits import MAX_USD, real_array
 from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol, split_symbol
+from liqcascade._tables import check_columns
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
 
@@ -271,9 +272,7 @@ def _validate(t: TierTable, where: str) -> None:
 
 def _table_from_frame(df: pd.DataFrame, symbol: str, source: str) -> TierTable:
     df = df.rename(columns=lambda c: str(c).strip().lower())
-    missing = [c for c in TIER_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError(f"{source}: missing column(s): {', '.join(missing)}")
+    check_columns(df.columns, TIER_COLUMNS, source)
     arrays: dict[str, FloatArray] = {}
     for c in TIER_COLUMNS:
         col = pd.to_numeric(df[c], errors="coerce")

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import MAX_USD, real_array, real_number
+from liqcascade._limits import MAX_USD, check_usd_amounts, real_array, real_number
 from liqcascade._typing import FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 
@@ -84,20 +84,6 @@ def _one_per_position(arr: np.ndarray, label: str, n: int) -> None:
     """InputError unless ``arr`` has shape ``(n,)``: a scalar is refused, as is a table."""
     if arr.shape != (n,):
         raise InputError(f"{label} has shape {arr.shape}, expected ({n},)", param=_field(label))
-
-
-def _notional(size: FloatArray, price: FloatArray, label: str, price_name: str) -> None:
-    """InputError where ``size * price`` passes :data:`MAX_USD` (``label`` names both).
-
-    Its ``param`` is ``("size", price_name)``.
-    """
-    notional = size * price
-    i = _first_bad(notional <= MAX_USD)
-    if i is not None:
-        raise InputError(
-            f"{label.format(i=i)} must be at most {MAX_USD:.0e} USD (got {notional[i]:g})",
-            param=("size", price_name),
-        )
 
 
 def _selection(mask: Any, n: int) -> IntArray:
@@ -214,9 +200,10 @@ class PositionBook:
             np.where(side == LONG, lp < np.inf, lp > 0), lp, "PositionBook.liq_price",
             "< inf for a long (<= 0: never liquidated) and > 0 for a short (inf: never)",
         )  # fmt: skip
-        _notional(
-            self.size, self.entry_price, "PositionBook.size[{i}] x entry_price[{i}]", "entry_price"
-        )
+        check_usd_amounts(
+            self.size * self.entry_price, "PositionBook.size{i} x entry_price{i}",
+            ("size", "entry_price"), index_one=True,
+        )  # fmt: skip
         _require(
             self.margin <= MAX_USD, self.margin, "PositionBook.margin", f"at most {MAX_USD:.0e} USD"
         )
@@ -413,7 +400,12 @@ class StopBook:
             _require(
                 np.isfinite(arr) & (arr > 0), arr, f"StopBook.{name}", f"finite and > 0 ({unit})"
             )
-        _notional(self.size, self.trigger, "StopBook.size[{i}] x trigger[{i}]", "trigger")
+        check_usd_amounts(
+            self.size * self.trigger,
+            "StopBook.size{i} x trigger{i}",
+            ("size", "trigger"),
+            index_one=True,
+        )
 
     def __len__(self) -> int:
         return int(self.side.shape[0])

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._tables import EmptyFileError, read_user_table
+from liqcascade._tables import EmptyFileError, check_columns, read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.margin import (
@@ -732,9 +732,7 @@ def read_positions(
     if chosen is not None and chosen not in VENUES:
         raise InputError(f"unknown venue {venue!r} (expected one of: {', '.join(VENUES)})")
     df = _read_table(p)
-    missing = [c for c in ("side", "size", "entry_price") if c not in df.columns]
-    if missing:
-        raise InputError(f"{p}: missing column(s): {', '.join(missing)}")
+    check_columns(df.columns, ("side", "size", "entry_price"), str(p))
     if "margin" not in df.columns and "leverage" not in df.columns:
         raise InputError(f"{p}: needs a margin or a leverage column")
     default_venue, note = (chosen, None) if chosen else _layout_venue(df, p)
@@ -935,9 +933,7 @@ def read_stops(
     df = _read_table(p)
     if "trigger_price" not in df.columns and "trigger" in df.columns:
         df = df.rename(columns={"trigger": "trigger_price"})
-    missing = [c for c in ("side", "trigger_price", "size") if c not in df.columns]
-    if missing:
-        raise InputError(f"{p}: missing column(s): {', '.join(missing)}")
+    check_columns(df.columns, ("side", "trigger_price", "size"), str(p))
     if len(df) == 0:
         return StopBook.empty()
     side = _words(df, "side", p, {"sell": SELL, "buy": BUY}).astype(np.int8)

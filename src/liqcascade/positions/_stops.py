@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import check_whole
+from liqcascade._tables import check_columns
 from liqcascade._time import to_utc
 from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
@@ -287,11 +288,7 @@ def wilder_atr(prices: pd.DataFrame, period: int = 14) -> FloatArray:
         negative), or a time index out of order.
     """
     period = check_whole(period, "period")
-    missing = [c for c in ("high", "low", "close") if c not in prices.columns]
-    if missing:
-        raise InputError(
-            f"prices: missing columns {missing} (need high, low, close)", param="prices"
-        )
+    check_columns(prices.columns, ("high", "low", "close"), "prices", param="prices")
     if isinstance(prices.index, pd.DatetimeIndex) and not prices.index.is_monotonic_increasing:
         raise InputError("prices: bars must be in time order", param="prices")
     h, lo, c = (prices[k].to_numpy(np.float64) for k in ("high", "low", "close"))
@@ -355,9 +352,7 @@ def swing_levels(low: FloatArray, high: FloatArray, width: int) -> tuple[IntArra
 
 def _check_prices(prices: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, FloatArray]]:
     """``prices`` sorted by time, and its high, low and close as arrays (USD), checked."""
-    missing = [c for c in ("high", "low", "close") if c not in prices.columns]
-    if missing:
-        raise InputError(f"prices: missing columns {missing} (need high, low, close)")
+    check_columns(prices.columns, ("high", "low", "close"), "prices", param="prices")
     if not isinstance(prices.index, pd.DatetimeIndex):
         raise InputError("prices: must be indexed by a DatetimeIndex (ts)")
     if len(prices) == 0:

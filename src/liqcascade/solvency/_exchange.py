@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import MAX_USD, check_real, real_number
+from liqcascade._limits import check_insurance_fund, real_number
 from liqcascade._plotly_text import plain
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
@@ -196,9 +196,7 @@ class Exchange:
     mid: float | None = None
 
     def __post_init__(self) -> None:
-        check_real(  # 1e300 and text (numpy's TypeError) passed
-            self.insurance_fund, "insurance_fund", least=0.0, most=MAX_USD, unit=" USD"
-        )
+        check_insurance_fund(self.insurance_fund)  # 1e300 and text (numpy's TypeError) passed
         if not (np.isfinite(self.reserve_buffer) and self.reserve_buffer >= 0):
             raise InputError(
                 f"reserve_buffer must be >= 0 (got {self.reserve_buffer})", param="reserve_buffer"

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from liqcascade._limits import MAX_USD, check_real
+from liqcascade._limits import check_insurance_fund
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.solvency._adl import AdlPolicy, AdlResult, allocate_adl
@@ -96,9 +96,8 @@ class ExchangeLedger:
     def __post_init__(self) -> None:
         if not (np.isfinite(self.price) and self.price > 0):
             raise InputError(f"price must be > 0 (got {self.price})", param="price")
-        self.insurance_fund = check_real(  # 1e300 ran, text raised numpy's TypeError
-            self.insurance_fund, "insurance_fund", least=0.0, most=MAX_USD, unit=" USD"
-        )
+        # 1e300 ran, text raised numpy's TypeError
+        self.insurance_fund = check_insurance_fund(self.insurance_fund)
         if not (np.isfinite(self.mmr) and 0 <= self.mmr < 1):  # NaN liquidated no one
             raise InputError(f"mmr must be a fraction in [0, 1) (got {self.mmr})", param="mmr")
         self.deposits += self.insurance_fund

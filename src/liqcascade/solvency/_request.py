@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from liqcascade._tables import EmptyFileError
 from liqcascade.errors import InputError
 from liqcascade.market import EXCHANGE_OI_SHARE
 
@@ -72,17 +73,6 @@ def _file(path: Path, name: str) -> Path:
     if not p.is_file():
         raise InputError(f"{name}: {p}: no such file", param=name)
     return p
-
-
-def _check_file_book(pos: Any, path: Path) -> None:
-    """Refuse an empty positions file.
-
-    Rows liquidated at their own entry are refused by
-    :func:`liqcascade.positions.read_positions` itself (except a cross row's stated
-    liquidation price, which rests on its account: it is not checked again here).
-    """
-    if len(pos) == 0:
-        raise InputError(f"{path}: no positions (a header and no rows)", file=str(path))
 
 
 def _check_file_options(
@@ -147,7 +137,10 @@ def _market_mid(path: Path, as_of: Any) -> tuple[float | None, str, str | None]:
     from liqcascade.market import MarketSpec, estimated_market, quiet_caveats
     from liqcascade.positions import positions_asset
 
-    asset = positions_asset(path)
+    try:
+        asset = positions_asset(path)
+    except EmptyFileError:  # read_given_positions refuses it, naming the parameter
+        return None, "the mid", None
     if asset is None:
         return None, "the mid", None
     try:
@@ -175,7 +168,7 @@ def _exchange_book(
 ) -> tuple[Any, Any, float | None, Any]:  # fmt: skip
     """``(positions, order book or None, mid, state or None)``."""
     if positions is not None:
-        from liqcascade.positions import read_positions
+        from liqcascade.positions import read_given_positions
 
         order_book = None
         ref: float | None = mid
@@ -189,8 +182,9 @@ def _exchange_book(
         note = None
         if ref is None:  # neither book nor mid: the market's mid checks the file's unit
             ref, where, note = _market_mid(path, as_of)
-        pos = read_positions(path, reference_price=ref, reference=where)
-        _check_file_book(pos, path)
+        # an empty or header-only file is refused naming the parameter, as cascade and
+        # liqmap do; rows liquidated at their own entry are read_positions' to refuse
+        pos = read_given_positions(path, reference_price=ref, reference=where)
         if note is not None:  # once the file is read: a refused file prints its error alone
             import logging
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._symbols import split_symbol
-from liqcascade._tables import read_user_table
+from liqcascade._tables import check_columns, read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.margin import FALLBACK_TIERS, asset_tiers, contract_symbol
@@ -250,9 +250,7 @@ class Portfolio:
         from liqcascade.margin import liq_price
 
         cols = {str(c).strip().lower(): c for c in df.columns}
-        missing = [c for c in ("symbol", "side", "size", "entry_price") if c not in cols]
-        if missing:  # worded as a positions file's (positions._files)
-            raise InputError(f"{source}: missing column(s): {', '.join(missing)}")
+        check_columns(cols, ("symbol", "side", "size", "entry_price"), source)
         has_m, has_l = "margin" in cols, "leverage" in cols
         if not (has_m or has_l):
             raise InputError(f"{source}: needs a margin or a leverage column")
