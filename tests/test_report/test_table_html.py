@@ -119,6 +119,9 @@ def test_prose_sets_code_and_keeps_a_command_option_whole() -> None:
     out = prose_html("re-run `liqcascade cascade --asset ETH`; or liqcascade report --refresh <b>")
     assert '<code>liqcascade cascade <span class="nw">--asset</span> ETH</code>' in out
     assert 'report <span class="nw">--refresh</span> &lt;b&gt;' in out and "`" not in out
+    # a section's takeaway: code set, the options as written (tests read them in the page)
+    plain = prose_html("re-run `liqcascade cascade --asset ETH`", options=False)
+    assert plain == "re-run <code>liqcascade cascade --asset ETH</code>"
     assert re.sub(r"<[^>]+>", "", out) == html.escape(
         "re-run liqcascade cascade --asset ETH; or liqcascade report --refresh <b>", quote=False
     )

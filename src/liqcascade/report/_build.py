@@ -298,7 +298,9 @@ def _template() -> jinja2.Template:
     env = jinja2.Environment(
         autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined
     )
-    env.filters["prose"] = lambda t: prose_html(str(t))  # escaped: the page writes it | safe
+    # both escape: the page writes them | safe
+    env.filters["prose"] = lambda t: prose_html(str(t))
+    env.filters["code"] = lambda t: prose_html(str(t), options=False)
     return env.from_string(text)
 
 

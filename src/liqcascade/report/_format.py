@@ -451,7 +451,7 @@ _CODE = re.compile(r"`([^`]+)`")
 _FLAG = re.compile(r"(?<![\w-])(--[a-z][\w-]*)")
 
 
-def prose_html(text: str) -> str:
+def prose_html(text: str, *, options: bool = True) -> str:
     """A sentence of the page as HTML: escaped, with its code and command options set.
 
     Parameters
@@ -459,6 +459,10 @@ def prose_html(text: str) -> str:
     text : str
         Prose as the sections write it (also in summary.json), where a name or command
         may sit between backticks (`` `liqcascade cascade follow-through --asset ETH` ``).
+    options : bool, default True
+        Keep each command option on one line (the front page's narrow cards and claims);
+        without, the text between the tags is the text as written, option by option (a
+        section's full-width takeaways, which wrap at a space first).
 
     Returns
     -------
@@ -468,9 +472,8 @@ def prose_html(text: str) -> str:
         ``<span class="nw">`` the page keeps on one line, so no line breaks between
         its two hyphens (``report --`` / ``refresh``). Copied, it reads as written.
     """
-    body = html.escape(text, quote=False)
-    body = _CODE.sub(r"<code>\1</code>", body)
-    return _FLAG.sub(r'<span class="nw">\1</span>', body)
+    body = _CODE.sub(r"<code>\1</code>", html.escape(text, quote=False))
+    return _FLAG.sub(r'<span class="nw">\1</span>', body) if options else body
 
 
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
