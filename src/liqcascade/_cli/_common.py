@@ -25,6 +25,7 @@ import typer
 from rich.cells import cell_len
 from rich.console import Console
 
+from liqcascade._cli._fraction_options import fraction_value, in_percent
 from liqcascade._shown import shown
 from liqcascade.errors import InputError
 
@@ -223,8 +224,6 @@ def error_line(exc: InputError) -> str:
     worded in percent when its value was typed as one
     (:func:`~liqcascade._cli._fraction_options.in_percent`).
     """
-    from liqcascade._cli._fraction_options import in_percent
-
     flags = {**STATE.flags, **STATE.aliases}
     text = exc.for_flags(flags)
     if not exc.params and not exc.file and exc.row is None:
@@ -486,22 +485,6 @@ def check_seed(seed: int, option: str = "--seed") -> None:
     """Fail unless ``seed`` is a non-negative integer (numpy's seeds)."""
     if seed < 0:
         fail(f"{option} must be >= 0 (got {seed})")
-
-
-def fraction_value(text: str) -> float:
-    """``text`` as a fraction: ``"0.2"`` is 0.2, ``"20%"`` (a percent) is 0.2 too.
-
-    The one reader of a fraction or a percent on the command line (``--shock``, every
-    fraction option: :mod:`liqcascade._cli._fraction_options`). Spaces around the
-    number are ignored; anything else raises :class:`ValueError`.
-
-    Examples
-    --------
-    >>> fraction_value("-5%"), fraction_value(" 0.25 ")
-    (-0.05, 0.25)
-    """
-    t = text.strip()
-    return float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
 
 
 def parse_shock(
