@@ -260,7 +260,7 @@ def test_estimate_book_refuses_missing_or_negative_open_interest() -> None:
     oi, px = default_inputs()
     nan = oi.copy()
     nan.loc["2025-03-05":"2025-03-11", "oi_usd"] = np.nan
-    with pytest.raises(InputError, match="missing .*2025-03-05 00:00 UTC") as err:
+    with pytest.raises(InputError, match=r"missing .*2025-03-05 00:00 UTC") as err:
         estimate_book("2025-03-11", oi=nan, prices=px)
     assert err.value.param == "oi"
     neg = oi.copy()
