@@ -369,6 +369,21 @@ class PositionBook:
             "margin_usd": float(self.margin.sum()),
         }
 
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"PositionBook({self.symbol} on {self.venue}: {len(self):,} positions "
+            f"({int(s['n_long']):,} long, {int(s['n_short']):,} short), notional at entry "
+            f"{s['long_notional_usd']:,.0f} USD long, {s['short_notional_usd']:,.0f} USD "
+            f"short, margin {s['margin_usd']:,.0f} USD)"
+        )
+
+    def _repr_html_(self) -> str:
+        from liqcascade._notebook import summary_html
+
+        figures = {k: int(v) if k.startswith("n_") else v for k, v in self.summary().items()}
+        return summary_html(f"PositionBook ({self.symbol}, {self.venue})", figures)
+
 
 @dataclass(frozen=True, eq=False)
 class StopBook:
