@@ -270,6 +270,9 @@ def test_estimate_book_refuses_missing_or_negative_open_interest() -> None:
     assert err.value.param == "oi"
     # bad values after as_of are not read
     assert len(estimate_book("2025-03-01", oi=nan, prices=px)) > 0
+    with pytest.raises(InputError, match="no open interest") as err:
+        estimate_book(oi=oi.iloc[:0], prices=px)
+    assert err.value.param == "oi"
     text = oi.assign(oi_usd=oi["oi_usd"].astype(str) + "x")
     with pytest.raises(InputError, match="must be numbers") as err:
         estimate_book("2025-03-11", oi=text, prices=px)

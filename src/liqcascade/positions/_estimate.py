@@ -743,11 +743,13 @@ def _checked_oi(oi: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     InputError
-        ``oi_usd`` is absent, not numeric, missing (NaN) or negative; the message names
-        the first such bar (``param="oi"``).
+        ``oi`` has no rows, or ``oi_usd`` is absent, not numeric, missing (NaN) or
+        negative; the message names the first such bar (``param="oi"``).
     """
     if "oi_usd" not in oi.columns:
         raise InputError("oi: open interest needs an 'oi_usd' column (USD)", param="oi")
+    if oi.empty:
+        raise InputError("oi: no open interest (no rows)", param="oi")
     try:
         v = oi["oi_usd"].to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
