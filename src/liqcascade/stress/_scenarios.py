@@ -328,6 +328,33 @@ class StressMarket:
         """The whole book per side: long, short notional at the liquidation prices, USD."""
         return float(self.book.cumliq_dn[-1]), float(self.book.cumliq_up[-1])
 
+    def _figures(self) -> dict[str, Any]:
+        """The short view's figures: date, start prices, volatility, book per side."""
+        pos = getattr(self.state, "positions", None)
+        long_usd, short_usd = self.side_notional() if len(self.book.cumliq_dn) else (0.0, 0.0)
+        out: dict[str, Any] = {"asset": self.asset, "as_of": self.as_of.isoformat()}
+        out.update({f"{a.lower()}_price_usd": float(p) for a, p in self.prices.items()})
+        out["sigma_hourly"] = float(self.sigma_hourly)
+        out["n_positions"] = len(pos) if pos is not None else 0
+        out["long_liquidation_usd"] = long_usd
+        out["short_liquidation_usd"] = short_usd
+        return out
+
+    def __repr__(self) -> str:
+        f = self._figures()
+        prices = ", ".join(f"{a} {p:,.2f}" for a, p in self.prices.items())
+        return (
+            f"StressMarket({f['asset']} as of {self.as_of:%Y-%m-%d %H:%M} UTC: prices {prices} "
+            f"USD, sigma_hourly {f['sigma_hourly']:.4g}, {f['n_positions']:,} positions "
+            f"({f['long_liquidation_usd']:,.0f} USD long, {f['short_liquidation_usd']:,.0f} "
+            "USD short at their liquidation prices))"
+        )
+
+    def _repr_html_(self) -> str:
+        from liqcascade._notebook import summary_html
+
+        return summary_html(f"StressMarket ({self.asset})", self._figures())
+
     def draw_sides(self) -> list[tuple[float, float]]:
         """:meth:`side_notional` of each position-book draw (``state.draws()``), USD.
 
