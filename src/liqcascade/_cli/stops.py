@@ -10,6 +10,7 @@ from rich.table import Table
 
 from liqcascade._cli import _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
+from liqcascade._cli._help import REQUIRED
 from liqcascade._prices import price_decimals
 
 stops_app = typer.Typer(
@@ -171,10 +172,13 @@ def _default_fixed_pct(leverage: float) -> float:
 @stops_app.command("recommend")
 def recommend_cmd(
     side: Annotated[str, typer.Option(help="Position side: long or short.")] = "long",
-    entry: Annotated[float | None, typer.Option(help="Entry price, USD.")] = None,
-    size: Annotated[float | None, typer.Option(help="Position size, base units (ETH).")] = None,
+    entry: Annotated[float | None, typer.Option(help="Entry price, USD." + REQUIRED)] = None,
+    size: Annotated[
+        float | None, typer.Option(help="Position size, base units (ETH)." + REQUIRED)
+    ] = None,
     leverage: Annotated[
-        float | None, typer.Option(help="Leverage at entry, 1–125 (below 1 is refused).")
+        float | None,
+        typer.Option(help="Leverage at entry, 1–125 (below 1 is refused)." + REQUIRED),
     ] = None,
     asset: Annotated[
         str, typer.Option(help="Asset: ETH, BTC, or any asset with a market in the store.")
