@@ -67,7 +67,7 @@ def _label_assets(d: Any, *summaries: dict[str, Any]) -> None:
     text view would print "How far a 5 % fall carries price ..." twice.
     """
     asset = {
-        k: str(h.get("asset") or "")
+        k: str(h.get("scope") or h.get("asset") or "")
         for s in summaries
         for k, h in (s.get("front", {}).get("headlines") or {}).items()
         if isinstance(h, dict)
