@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liqcascade._alert_rules import parse_rule_text
 from liqcascade._paths import read_json
 from liqcascade.errors import InputError
 from liqcascade.report._format import MINUS, date_text, pct, pp, usd
@@ -49,47 +51,57 @@ summary, and printed in dollars it would run to hundreds of digits.
 
 @dataclass(frozen=True)
 class Alert:
-    """A threshold: ``key`` moves by more than ``threshold`` (absolute, or relative)."""
+    """A threshold: ``key`` moves by more than ``threshold`` (absolute, or relative).
+
+    With ``op`` one of ``<``, ``<=``, ``>``, ``>=`` it is a level instead: the new
+    report's ``key`` is ``op threshold`` (in the headline's unit; ``percent``: written
+    with ``%``, already divided by 100, so for a fraction only).
+    """
 
     key: str
     threshold: float
     relative: bool = False
+    op: str = "="
+    percent: bool = False
+
+
+_LEVEL_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _threshold(alert: Alert) -> str:
-    """An alert's threshold as it was written (``0.005``, ``25%``)."""
+    """An alert's threshold as it was written (``0.005``, ``25%``, ``>-0.06``)."""
+    if alert.op != "=":
+        return f"{alert.op}{alert.threshold:g}"
     return f"{alert.threshold * 100:g}%" if alert.relative else f"{alert.threshold:g}"
 
 
 def parse_alert(text: str) -> Alert:
-    """Parse ``KEY=VALUE`` or ``KEY=VALUE%`` (relative change).
+    """Parse ``KEY=VALUE`` or ``KEY=VALUE%`` (relative change), or a level ``KEY OP VALUE``.
 
     ``KEY`` is a headline key (``critical_shock``, ``forced_selling_5pct``, …) or
-    ``clusters`` (a new cluster near the price of at least VALUE USD; never relative).
+    ``clusters`` (a new cluster near the price of at least VALUE USD; never relative,
+    never a level). A level (``critical_shock>-0.06``, OP one of ``<``, ``<=``, ``>``,
+    ``>=``; ``-6%`` is -0.06) fires when the new report's figure is OP VALUE, as
+    ``watch --alert`` does on each line; the grammar is
+    :func:`liqcascade._alert_rules.parse_rule_text`'s, shared with it.
 
     Raises
     ------
     InputError
-        If the text is not of that form, or is ``clusters=VALUE%``.
+        If the text is of neither form, or is ``clusters=VALUE%`` or a level on
+        ``clusters``.
     """
-    key, sep, value = text.partition("=")
-    try:
-        if not sep or not key.strip():
-            raise ValueError
-        rel = value.strip().endswith("%")
-        v = float(value.strip().rstrip("%"))
-        if not math.isfinite(v) or v < 0:
-            raise ValueError
-    except ValueError:
+    r = parse_rule_text(text)
+    if r.key == "clusters" and (r.percent or not r.move):
         raise InputError(
-            f"alert: expected KEY=VALUE or KEY=VALUE% with VALUE ≥ 0 (got {text!r})"
-        ) from None
-    if rel and key.strip() == "clusters":
-        raise InputError(
-            f"alert: clusters takes a USD amount (a new cluster near the price of at least "
-            f"VALUE USD), not a relative VALUE% (got {text!r})"
+            f"alert: clusters takes a USD amount (clusters=VALUE: a new cluster near the price "
+            f"of at least VALUE USD), not a relative VALUE% or a level (got {text!r})",
+            param="alert",
         )
-    return Alert(key.strip(), v / 100 if rel else v, rel)
+    value = r.value / 100 if r.percent else r.value
+    if r.move:
+        return Alert(r.key, value, r.percent)
+    return Alert(r.key, value, op=r.op, percent=r.percent)
 
 
 def load_summary(folder: str | Path) -> dict[str, Any]:
@@ -377,14 +389,17 @@ def _match(c: dict[str, Any], others: list[dict[str, Any]]) -> bool:
 
 
 def _crossed(ch: Change, a: Alert) -> bool:
-    """True when the move of ``ch`` crosses ``a``.
+    """True when the move of ``ch`` crosses ``a`` (or, a level, its new value is past it).
 
     A value that became or stopped being available (null on one side only) crosses any
     threshold: the watched figure changed in a way no threshold can bound. So does a
     relative alert on a move away from 0 (an infinite relative move); 0 → 0 does not.
+    A level fires on the new value alone (none: see above).
     """
     if ch.old is None or ch.new is None:
         return (ch.old is None) != (ch.new is None)
+    if a.op != "=":
+        return bool(_LEVEL_OPS[a.op](ch.new, a.threshold))
     d = ch.new - ch.old
     if a.relative:
         return d != 0 if ch.old == 0 else abs(d / ch.old) > a.threshold
@@ -420,9 +435,17 @@ def diff_reports(
     """
     ho, hn = old["front"].get("headlines", {}), new["front"].get("headlines", {})
     known = set(ho) | set(hn) | {"clusters"}
+    units = {k: h.get("unit", "number") for k, h in (ho | hn).items()}
     for a in alerts:
         if a.key not in known:
-            raise InputError(f"alert: unknown key {a.key!r}; known: {', '.join(sorted(known))}")
+            raise InputError(
+                f"alert: unknown key {a.key!r}; known: {', '.join(sorted(known))}", param="alert"
+            )
+        if a.percent and a.op != "=" and units[a.key] != "fraction":
+            raise InputError(
+                f"alert: {a.key} is in {units[a.key]}, not a fraction: give its level without %",
+                param="alert",
+            )
     by_key: dict[str, Alert] = {}
     for a in alerts:  # a second threshold on a key would silently replace the first
         if a.key in by_key:
@@ -449,7 +472,8 @@ def diff_reports(
         watch = by_key.get(key) or (by_key.get(old_key) if old_key else None)
         if old_key and watch is not None and _crossed(ch, watch):
             ch = Change(ch.key, ch.label, ch.old, ch.new, ch.unit, alert=True)
-            out.alerts.append(_alert_text(ch))
+            level = f" (level {_threshold(watch)})" if watch.op != "=" else ""
+            out.alerts.append(_alert_text(ch) + level)
         out.changes.append(ch)
         if not old_key:
             out.added.append(key)
