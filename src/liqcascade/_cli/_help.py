@@ -21,7 +21,7 @@ Each command's Options box is laid out by :func:`print_options_panel` (in place 
 typer's): an option's names are never cut, whatever the width (its ``--no-`` form under
 it, in the same column), a flag shows no ``<bool>`` type, the help column takes the
 rest and folds a long word (a default path) rather than cutting it, and an option the
-command requires itself (its help ends in :data:`REQUIRED`) is marked ``[required]`` as
+command requires itself (named by :func:`required_options`) is marked ``[required]`` as
 one click requires is.
 
 Help printed into a closed pipe (``liqcascade --help | head -1``) ends as any other
@@ -34,7 +34,7 @@ import functools
 import inspect
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import typer.rich_utils as typer_rich
 from rich.panel import Panel
@@ -42,10 +42,34 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-#: The end of an option's help that marks it required by the command itself (it checks
-#: that the option was given, naming every missing one at once), not by click:
-#: :func:`reflow_tree` strips it and the Options box shows ``[required]``.
-REQUIRED = " (required)"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def required_options(*names: str) -> Callable[[_F], _F]:
+    """Mark a command's options as required in its help, though the command checks them.
+
+    A command that names every missing option at once (``stops recommend``: "missing
+    required options: --entry, --size, --leverage") cannot let click require them (click
+    stops at the first); its Options box marks them ``[required]`` all the same
+    (:func:`reflow_tree` reads the mark from the command's callback).
+
+    Parameters
+    ----------
+    *names : str
+        The options' parameter names (``"entry"``, not ``"--entry"``).
+
+    Returns
+    -------
+    callable
+        A decorator returning the command function unchanged but for the mark.
+    """
+
+    def mark(fn: _F) -> _F:
+        fn.liqcascade_required = frozenset(names)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
 
 #: A line that starts a line of its own: an example, or a list item. A mark may end the
 #: line ("- " with nothing after it, kept and right-stripped to "-", is still an item:
@@ -112,6 +136,9 @@ def _reflow_option(text: str) -> str:
 def reflow_tree(command: Any) -> None:
     """Reflow the help, short help, epilog and option help of ``command`` and below.
 
+    Options named by :func:`required_options` on a command's function are marked
+    required for :func:`print_options_panel`.
+
     Parameters
     ----------
     command : click.Command
@@ -122,11 +149,11 @@ def reflow_tree(command: Any) -> None:
         for attr in ("help", "short_help", "epilog"):
             if getattr(cmd, attr, None):
                 setattr(cmd, attr, reflow(getattr(cmd, attr)))
+        required = getattr(getattr(cmd, "callback", None), "liqcascade_required", frozenset())
         for param in getattr(cmd, "params", ()):
+            if param.name in required:
+                param.liqcascade_required = True
             if getattr(param, "help", None):
-                if param.help.endswith(REQUIRED):
-                    param.help = param.help[: -len(REQUIRED)]
-                    param.liqcascade_required = True
                 param.help = _reflow_option(param.help)
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from liqcascade._cli import _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
-from liqcascade._cli._help import REQUIRED
+from liqcascade._cli._help import required_options
 from liqcascade._prices import price_decimals
 
 stops_app = typer.Typer(
@@ -170,15 +170,13 @@ def _default_fixed_pct(leverage: float) -> float:
 
 
 @stops_app.command("recommend")
+@required_options("entry", "size", "leverage")  # checked by _require, all named at once
 def recommend_cmd(
     side: Annotated[str, typer.Option(help="Position side: long or short.")] = "long",
-    entry: Annotated[float | None, typer.Option(help="Entry price, USD." + REQUIRED)] = None,
-    size: Annotated[
-        float | None, typer.Option(help="Position size, base units (ETH)." + REQUIRED)
-    ] = None,
+    entry: Annotated[float | None, typer.Option(help="Entry price, USD.")] = None,
+    size: Annotated[float | None, typer.Option(help="Position size, base units (ETH).")] = None,
     leverage: Annotated[
-        float | None,
-        typer.Option(help="Leverage at entry, 1–125 (below 1 is refused)." + REQUIRED),
+        float | None, typer.Option(help="Leverage at entry, 1–125 (below 1 is refused).")
     ] = None,
     asset: Annotated[
         str, typer.Option(help="Asset: ETH, BTC, or any asset with a market in the store.")
