@@ -149,7 +149,9 @@ def reflow_tree(command: Any) -> None:
         for attr in ("help", "short_help", "epilog"):
             if getattr(cmd, attr, None):
                 setattr(cmd, attr, reflow(getattr(cmd, attr)))
-        required = getattr(getattr(cmd, "callback", None), "liqcascade_required", frozenset())
+        required: frozenset[str] = getattr(
+            getattr(cmd, "callback", None), "liqcascade_required", frozenset()
+        )
         for param in getattr(cmd, "params", ()):
             if param.name in required:
                 param.liqcascade_required = True
