@@ -92,7 +92,9 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
     header where that fits (the shortest growths first), so headers stay whole where
     there is room. A table that fits
     is printed exactly as before; one whose numbers cannot fit is wider than the
-    terminal (which wraps its lines) rather than cut.
+    terminal (which wraps its lines) rather than cut, and then every header word is
+    whole too (``reserve ratio``, not ``reserv`` over ``e ratio``): the lines wrap
+    already, a few cells more cut no word.
     """
     numbers = [_longest_word(col._cells, True) for col in table.columns]
     heads = [_longest_word([col.header], False) for col in table.columns]
@@ -104,9 +106,10 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
         - sum(max(n, 1) + table._get_padding_width(i) for i, n in enumerate(numbers))
     )
     grow = [0] * len(numbers)
+    wider = width is not None and spare < 0  # the numbers alone pass the terminal
     for i in sorted(range(len(numbers)), key=lambda i: heads[i] - numbers[i]):
         deficit = heads[i] - max(numbers[i], 1)
-        if 0 < deficit <= spare:  # whole header words only, the shortest gaps first
+        if 0 < deficit and (deficit <= spare or wider):  # whole words, shortest gaps first
             grow[i], spare = deficit, spare - deficit
     for col, n, g in zip(table.columns, numbers, grow, strict=True):
         if n or g:

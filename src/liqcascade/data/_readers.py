@@ -26,9 +26,11 @@ from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol
 from liqcascade._tables import (
     PARQUET_ERRORS,
+    check_not_workbook,
     check_parse_memory,
     decode_utf8,
     norm_column,
+    read_decimal_commas,
     sniff_separator,
 )
 from liqcascade.data._columns import first_of
@@ -106,6 +108,7 @@ def _decompress(data: bytes, name: str, on_disk: int | None = None) -> tuple[byt
     """Undo gzip / zip layers, streaming, within the expansion limit of the file on disk."""
     size = len(data) if on_disk is None else on_disk
     limit = _expanded_limit(size)
+    check_not_workbook(data, name, "ingest that")
     if data[:2] == b"\x1f\x8b":
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
@@ -244,7 +247,7 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
         raise InputError(f"{name}: malformed CSV: {msg}") from exc
     if df.empty:
         raise InputError(f"{name}: no data rows")
-    return df, headerless
+    return read_decimal_commas(df, sep), headerless
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -425,7 +425,7 @@ class Front:
     fingerprint: str
     headlines: list[Headline]
     claims: list[Claim]
-    clusters_near_price: list[dict[str, float]]
+    clusters_near_price: list[dict[str, Any]]
     critical_shock: float | None
     groups: list[tuple[str, list[Headline]]]
     skipped: list[str]
@@ -477,8 +477,8 @@ def _front(
     groups = _groups(ctx, sections)
     heads = [h for _, hs in groups for h in hs]
     liq = next((s.summary for s in sections if s.id == "liqmap"), {})
-    clusters = [
-        {k: float(c[k]) for k in ("price", "distance", "notional_usd") if k in c}
+    clusters: list[dict[str, Any]] = [  # section "liqmap" is ETH's (others: "liqmap-btc")
+        {"asset": "ETH"} | {k: float(c[k]) for k in ("price", "distance", "notional_usd") if k in c}
         for c in liq.get("largest_clusters", [])[:5]
     ]
     cs = next((h for h in heads if h.key == "critical_shock"), None)

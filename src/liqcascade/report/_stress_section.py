@@ -733,6 +733,7 @@ def _headlines(v: StressView) -> list[Headline]:
             unit="usd",
             low=lo,
             high=hi,
+            scope="" if v.own_portfolio else "ETH+BTC",
         ),
         Headline(
             key="eth_p05_30d" if v.asset == "ETH" else "price_p05_30d",
