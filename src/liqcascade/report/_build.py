@@ -476,12 +476,14 @@ def _front(
     src = read_sources(ctx.assets)
     groups = _groups(ctx, sections)
     heads = [h for _, hs in groups for h in hs]
-    liq = next((s.summary for s in sections if s.id == "liqmap"), {})
-    clusters: list[dict[str, Any]] = [  # section "liqmap" is ETH's (others: "liqmap-btc")
-        {"asset": "ETH"} | {k: float(c[k]) for k in ("price", "distance", "notional_usd") if k in c}
+    first = ctx.assets[0]  # the front's clusters and critical shock are the first asset's
+    own = "" if first == "ETH" else first.lower()  # ids "liqmap", "liqmap-btc"; keys "_btc"
+    liq = next((s.summary for s in sections if s.id == "-".join(filter(None, ("liqmap", own)))), {})
+    clusters: list[dict[str, Any]] = [
+        {"asset": first} | {k: float(c[k]) for k in ("price", "distance", "notional_usd") if k in c}
         for c in liq.get("largest_clusters", [])[:5]
     ]
-    cs = next((h for h in heads if h.key == "critical_shock"), None)
+    cs = next((h for h in heads if h.key == "_".join(filter(None, ("critical_shock", own)))), None)
     shares = _book_shares(ctx)
     return Front(
         assets=list(ctx.assets),
