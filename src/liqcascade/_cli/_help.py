@@ -22,7 +22,8 @@ typer's): an option's names are never cut, whatever the width (its ``--no-`` for
 it, in the same column), a flag shows no ``<bool>`` type, the help column takes the
 rest and folds a long word (a default path) rather than cutting it, and an option the
 command requires itself (named by :func:`required_options`) is marked ``[required]`` as
-one click requires is.
+one click requires is. Where typer lacks the private names it uses
+(:data:`OWN_OPTIONS_PANEL`: typer 0.15), typer's own box is kept.
 
 Help printed into a closed pipe (``liqcascade --help | head -1``) ends as any other
 output does: exit 1 and one line on stderr (:func:`closed_pipe_said`).
@@ -283,6 +284,25 @@ def print_options_panel(
     )
 
 
+#: typer's private names :func:`print_options_panel` uses. typer 0.15 (the floor) has no
+#: ``STYLE_TYPES`` nor ``types_highlighter``: there typer's own box stays (names may be
+#: cut at 80 columns, ``[required]`` is not added), rather than a help that fails.
+_TYPER_NAMES = (
+    "ALIGN_OPTIONS_PANEL",
+    "RANGE_STRING",
+    "REQUIRED_LONG_STRING",
+    "STYLE_OPTIONS_PANEL_BORDER",
+    "STYLE_REQUIRED_LONG",
+    "STYLE_TYPES",
+    "_get_parameter_help",
+    "_print_options_panel",
+    "highlighter",
+    "types_highlighter",
+)
+#: True when this typer has them: the Options boxes are :func:`print_options_panel`'s.
+OWN_OPTIONS_PANEL = all(hasattr(typer_rich, n) for n in _TYPER_NAMES)
+
+
 class HelpGroup(TyperGroup):
     """The root command: its help and every subcommand's reflow (:func:`reflow_tree`).
 
@@ -300,7 +320,8 @@ class HelpGroup(TyperGroup):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        typer_rich._print_options_panel = print_options_panel  # type: ignore[assignment]
+        if OWN_OPTIONS_PANEL:
+            typer_rich._print_options_panel = print_options_panel  # type: ignore[assignment]
         reflow_tree(self)
         for cmd in _tree(self):  # help into a closed pipe says so (closed_pipe_said)
             cmd.format_help = closed_pipe_said(cmd.format_help)
