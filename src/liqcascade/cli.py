@@ -25,6 +25,7 @@ from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common, write_stder
 from liqcascade._cli._fraction_options import guard_fraction_options
 from liqcascade._cli._help import HelpGroup
 from liqcascade._cli._int_options import guard_int_options
+from liqcascade._cli._repeated_options import refuse_repeated_options
 from liqcascade._cli._sigint import interrupts_not_dropped
 from liqcascade._version import __version__
 from liqcascade.errors import InputError
@@ -252,6 +253,7 @@ def _main(args: list[str]) -> int:
         _track_flags(command)
         guard_int_options(command)  # a 5000-digit --seed: our line, not typer's
         guard_fraction_options(command)  # --oi-share 20%: read as 0.2
+        refuse_repeated_options(command, args)  # --pricing a --pricing b: not the last
         rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
         if rv == EXIT_INTERRUPTED and not _RUNNING["command"]:
             # typer's answer to a Ctrl-C outside any command's code (while parsing)
