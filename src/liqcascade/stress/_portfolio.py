@@ -57,6 +57,11 @@ def _asset(symbol: str) -> str | None:
     return base if quote in _USDT_QUOTES and _BASE.fullmatch(base) else None
 
 
+def _blank(value: Any) -> bool:
+    """Whether a portfolio cell is empty: missing, blank, or read as NaN / None."""
+    return value is None or str(value).strip() in ("", "nan", "None", "<NA>")
+
+
 def tier_table(asset: str) -> str:
     """The Binance tier table applied to ``asset``'s positions: its own, else the fallback.
 
@@ -267,7 +272,9 @@ class Portfolio:
                 )
             sd = str(r[cols["side"]]).strip().lower()
             if sd not in ("long", "short", "buy", "sell", "1", "-1"):
-                raise InputError(f"{row}: side must be long or short (got {r[cols['side']]!r})")
+                raise InputError(
+                    f"{row}: side must be long or short (buy/sell) (got {r[cols['side']]!r})"
+                )
             side = 1 if sd in ("long", "buy", "1") else -1
 
             def num(col: str, r: Any = r, row: str = row) -> float:
@@ -284,6 +291,11 @@ class Portfolio:
             if not (math.isfinite(ep) and ep > 0):
                 raise InputError(f"{row}: entry_price must be > 0 USD (got {ep})")
             m = num("margin") if has_m else math.nan
+            if has_m and has_l and not (_blank(r[cols["leverage"]]) or math.isnan(m)):
+                raise InputError(
+                    f"{row}: give exactly one of margin and leverage (this row gives margin "
+                    f"{m:g} and leverage {r[cols['leverage']]})"
+                )
             if not math.isfinite(m) and has_l:
                 lev = num("leverage")
                 if not (math.isfinite(lev) and 1 <= lev <= MAX_LEVERAGE):
@@ -301,12 +313,12 @@ class Portfolio:
             sp = math.nan
             if "stop_price" in cols:
                 v = r[cols["stop_price"]]
-                if v is not None and str(v).strip() not in ("", "nan", "None"):
+                if not _blank(v):
                     sp = num("stop_price")
                     if not (math.isfinite(sp) and sp > 0):
                         raise InputError(f"{row}: stop_price must be > 0 USD (got {sp})")
             label = None
-            if "name" in cols and str(r[cols["name"]]).strip() not in ("", "nan", "None"):
+            if "name" in cols and not _blank(r[cols["name"]]):
                 label = str(r[cols["name"]]).strip()
             names.append(
                 label or f"{i + 1}:{contract_symbol(a)} {'long' if side > 0 else 'short'} {size:g}"
