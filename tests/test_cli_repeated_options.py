@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import typer.main
-from clihelpers import run_cli
 
+from clihelpers import run_cli
 from liqcascade._cli._repeated_options import repeated_option
 from liqcascade.cli import build_app
 

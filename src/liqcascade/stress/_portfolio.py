@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._symbols import split_symbol
 from liqcascade._tables import check_columns, read_user_table
 from liqcascade._typing import FloatArray
@@ -270,12 +271,10 @@ class Portfolio:
                     f"{row}: symbol {r[cols['symbol']]!r} is not a USDT perpetual's "
                     "(ETH, ETHUSDT, SOL/USDT:USDT ...)"
                 )
-            sd = str(r[cols["side"]]).strip().lower()
-            if sd not in ("long", "short", "buy", "sell", "1", "-1"):
-                raise InputError(
-                    f"{row}: side must be long or short (buy/sell) (got {r[cols['side']]!r})"
-                )
-            side = 1 if sd in ("long", "buy", "1") else -1
+            sd = str(r[cols["side"]]).strip()
+            side = side_sign(sd) or {"1": 1, "-1": -1}.get(sd)
+            if side is None:
+                raise InputError(f"{row}: side must be {SIDE_RULE} (got {r[cols['side']]!r})")
 
             def num(col: str, r: Any = r, row: str = row) -> float:
                 v = r[cols[col]]
