@@ -19,6 +19,16 @@ pol_app = typer.Typer(
 )
 
 
+_Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace the tree --out holds (a new root and new salts: proofs issued against "
+        "the old root stop verifying).",
+    ),
+]
+
+
 @pol_app.command("build")
 def build(
     users_csv: Annotated[
@@ -42,14 +52,7 @@ def build(
         ),
         FRACTION,
     ] = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Replace the tree --out holds (a new root and new salts: proofs issued "
-            "against the old root stop verifying).",
-        ),
-    ] = False,
+    force: _Force = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Build the Merkle sum tree of USERS_CSV into --out; print root, total and count.
@@ -61,21 +64,12 @@ def build(
 
     Example: liqcascade pol build users.csv --out tree --json
     """
-    import math
-
     from liqcascade.solvency import _pol_io
     from liqcascade.solvency.pol import build_tree_from, read_users
 
     # every check before any work: options, input file, output directory
     held = _amount_option(reserves, "--reserves")
-    if reserve_buffer is not None and held is None:
-        _common.fail("--reserve-buffer needs --reserves (the buffer is checked against them)")
-    reserve_buffer = 0.06 if reserve_buffer is None else reserve_buffer
-    if not (math.isfinite(reserve_buffer) and reserve_buffer >= 0):
-        _common.fail(f"--reserve-buffer must be a finite number >= 0 (got {reserve_buffer})")
-    if reserve_buffer >= 1:  # a percentage given for a fraction
-        _common.fail(f"--reserve-buffer must be a fraction in [0, 1) (got {reserve_buffer:g}; "
-                     f"for {reserve_buffer:g} % give {reserve_buffer / 100:g})")  # fmt: skip
+    reserve_buffer = _buffer_option(reserve_buffer, held)
     _common.existing_file(users_csv, "USERS_CSV")
     if not force and out.is_dir() and _pol_io.is_tree_dir(out):
         _common.fail(
@@ -90,6 +84,21 @@ def build(
         tree.save(out, stage=stage)  # outside the bar: an error here prints one line
     result = _build_summary(tree, out, held, reserve_buffer)
     _common.emit(result, as_json, _render_build)
+
+
+def _buffer_option(reserve_buffer: float | None, held: int | None) -> float:
+    """``--reserve-buffer`` checked (a fraction in [0, 1), needs ``--reserves``); default 0.06."""
+    import math
+
+    if reserve_buffer is not None and held is None:
+        _common.fail("--reserve-buffer needs --reserves (the buffer is checked against them)")
+    reserve_buffer = 0.06 if reserve_buffer is None else reserve_buffer
+    if not (math.isfinite(reserve_buffer) and reserve_buffer >= 0):
+        _common.fail(f"--reserve-buffer must be a finite number >= 0 (got {reserve_buffer})")
+    if reserve_buffer >= 1:  # a percentage given for a fraction
+        _common.fail(f"--reserve-buffer must be a fraction in [0, 1) (got {reserve_buffer:g}; "
+                     f"for {reserve_buffer:g} % give {reserve_buffer / 100:g})")  # fmt: skip
+    return reserve_buffer
 
 
 def _root_of(tree: Path) -> str:
