@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 2 bad input or usage (one line ``error: …`` on stderr);
 3 a check that says no (a proof ``pol verify`` refuses, an alert ``diff`` fires); 4 no
-live data (``watch`` ran to ``--max-iterations`` and no venue answered in any interval);
+live data (``watch`` ran to ``--max-iterations`` and no venue answered in any interval;
+``data fetch`` could not reach its venue: network errors or rate limits past the
+retries, one line ``error: …``);
 130 aborted or interrupted
 (Ctrl-C, SIGINT: one line ``error: interrupted…`` on stderr, whatever the command and
 whenever it comes; see :func:`main`); 1 an unexpected internal error, and nothing else.
@@ -21,14 +23,20 @@ import click
 import typer
 import typer.main
 
-from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common, write_stderr_line
+from liqcascade._cli import (
+    BEFORE_START,
+    EXIT_INTERRUPTED,
+    EXIT_NO_LIVE_DATA,
+    _common,
+    write_stderr_line,
+)
 from liqcascade._cli._fraction_options import guard_fraction_options
 from liqcascade._cli._help import HelpGroup
 from liqcascade._cli._int_options import guard_int_options
 from liqcascade._cli._repeated_options import refuse_repeated_options
 from liqcascade._cli._sigint import interrupts_not_dropped
 from liqcascade._version import __version__
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, VenueUnreachable
 
 # typer >= 0.20 vendors its own copy of click: catch both.
 _CLICK_ERRORS: tuple[type[Exception], ...] = (click.ClickException,)
@@ -225,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     int
         The exit code: 0 success (or help printed); 2 bad input or usage (one line
         ``error: …`` on stderr); a command's own code (3 a proof that does not verify or
-        ``diff``'s alert, 4 no live data); 130 aborted or interrupted; 1 an unexpected
-        internal error (one line; the traceback with ``-v`` or ``LIQCASCADE_DEBUG``).
+        ``diff``'s alert, 4 no live data); 4 a venue that did not answer
+        (:class:`~liqcascade.errors.VenueUnreachable`, one line); 130 aborted or
+        interrupted; 1 an unexpected internal error (one line; the traceback with ``-v``
+        or ``LIQCASCADE_DEBUG``).
 
     Notes
     -----
@@ -262,6 +272,9 @@ def _main(args: list[str]) -> int:
             return rv
     except _Interrupted as exc:
         return _interrupted(exc.line)
+    except VenueUnreachable as exc:  # not the input's fault: it may work later
+        _common.error(_common.error_line(exc))
+        return EXIT_NO_LIVE_DATA
     except InputError as exc:
         _common.error(_common.error_line(exc))
         return 2
