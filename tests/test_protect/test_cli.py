@@ -119,6 +119,18 @@ _POSITION = ("--entry", "3700", "--size", "1", "--leverage", "5")
          "--end 2023-01-01 must be after --start 2024-01-01"),
         (("backtest", "--start", "2025-01-01", "--end", "2025-01-01T10:00"),
          "--start/--end: fewer than 48 hourly bars in 2025-01-01–2025-01-01"),
+        # clia22: "n_random" named the library's parameter, not the flag
+        (("backtest", "--n-random", "0"),
+         "--n-random is 0: the random entry set would hold no entry (give 1 or more, or "
+         "--entries support)"),
+        # clia22: "fewer than 48 hourly bars in 2026-01-01–2025-12-31"
+        (("backtest", "--start", "2026-01-01"),
+         "--start 2026-01-01 is after the default last entry day 2025-12-31 (31 December of "
+         "the last whole year of data; ETH's hourly data run 2017-08-17 04:00 → 2026-03-31 "
+         "23:00 UTC): give --end"),
+        (("backtest", "--start", "2027-01-01"),
+         "--start 2027-01-01 is after the end of the data: ETH's hourly data run 2017-08-17 "
+         "04:00 → 2026-03-31 23:00 UTC"),
     ],
 )  # fmt: skip
 def test_library_errors_name_the_flags(args: tuple[str, ...], line: str) -> None:
