@@ -160,6 +160,14 @@ def test_export_errors(tmp_path: Path, cli, store_path: Path) -> None:
         str(store_path),
     )
     assert r.exit_code == 2 and "--out must end in .parquet or .csv" in r.stderr
+    # a folder (`--out f/`) read as a file named 'f' (clia22): it says it is a folder
+    folder = tmp_path / "f"
+    folder.mkdir()
+    r = cli("data", "export", "--kind", "ohlcv", "--out", f"{folder}/", "--store", str(store_path))
+    assert r.exit_code == 2 and r.stderr.strip() == (
+        f"error: --out: {folder} is a folder: give a file, ending in .parquet or .csv (such "
+        f"as {folder / 'series.parquet'})"
+    )
     r = cli(
         "data",
         "export",
