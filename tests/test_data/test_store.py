@@ -83,6 +83,16 @@ def test_differing_values_kept_and_warned(tmp_path: Path, cli, store_path: Path,
     )
     with Store(store_path, read_only=True) as s:
         assert s.read("ohlcv")["volume"].iloc[3] == b["volume"].iloc[3]
+    # the text output says it too, and how to use the file's values (clia22: exit 0 and
+    # "rows added 0" on stdout, the why only on stderr)
+    r = cli("-q", "data", "ingest", str(p3), "--store", str(store_path))
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[-1] == (
+        "10 rows of the file were already stored with other values: the stored values were "
+        "kept (data ingest replaces no stored row; to use the file's, ingest it into a new "
+        "store, --store NEW.duckdb)"
+    )
+    assert "already stored" not in cli("data", "ingest", str(p1), "--store", str(store_path)).stdout
 
 
 def test_env_store_and_list(cli, tmp_path: Path) -> None:
