@@ -23,6 +23,16 @@ SIDE_RULE = "long or short (buy/sell)"
 def side_sign(value: Any) -> int | None:
     """``+1`` (long, buy), ``-1`` (short, sell), or None for any other value.
 
+    Parameters
+    ----------
+    value : object
+        A side as written (``"long"``, ``" Buy "``, ``"SELL"``); read as its text.
+
+    Returns
+    -------
+    int or None
+        ``+1`` long, ``-1`` short; None when ``value`` is no side word.
+
     Examples
     --------
     >>> side_sign(" Buy "), side_sign("SHORT"), side_sign("flat")

@@ -595,7 +595,18 @@ class IntervalMismatch(InputError):
     """A file's bars are not the interval asked: ``declared`` given, ``seen`` in the file.
 
     A caller that asked for ``declared`` as its default (the user gave none) words it
-    so; ``file`` is the file.
+    so.
+
+    Parameters
+    ----------
+    message : str
+        As :class:`~liqcascade.errors.InputError` (its ``param`` is ``"interval"``).
+    file : str
+        The file read.
+    declared : str
+        The interval asked (``"1d"``).
+    seen : str
+        The file's: its timestamps' most common step (``"1h"``).
     """
 
     def __init__(self, message: str, *, file: str, declared: str, seen: str) -> None:
