@@ -87,7 +87,8 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
 
     Each column's minimum width becomes its longest word holding a digit (``3,513,474``,
     ``(4,698,874``, ``12.43%``), so numbers never shrink to ``3,513…``; every column
-    folds instead of ending in ``…`` and text wraps at spaces. Within ``width``
+    folds instead of ending in ``…`` and text wraps at spaces (a column made ``no_wrap``
+    wraps too: rich cuts its cells, unmarked, to the column's width). Within ``width``
     (the terminal's columns) the minimum grows to the longest word of the column's
     header where that fits (the shortest growths first), so headers stay whole where
     there is room. A table that fits
@@ -115,6 +116,7 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
         if n or g:
             col.min_width = max(col.min_width or 0, max(n, 1) + g)
         col.overflow = "fold"
+        col.no_wrap = False
     return table
 
 

@@ -49,7 +49,14 @@ from liqcascade.data._time import (
 from liqcascade.data._validate import check_funding_units, validate
 from liqcascade.errors import InputError
 
-__all__ = ["LAYOUTS", "norm_column", "read_file", "read_raw", "series_from_raw"]
+__all__ = [
+    "LAYOUTS",
+    "IntervalMismatch",
+    "norm_column",
+    "read_file",
+    "read_raw",
+    "series_from_raw",
+]
 
 #: Time columns, in order of preference (normalised names).
 _TIME_COLUMNS = (
@@ -587,6 +594,29 @@ def symbol_from_name(name: str) -> str | None:
     return contract_symbol(bases[0])
 
 
+class IntervalMismatch(InputError):
+    """A file's bars are not the interval asked: ``declared`` given, ``seen`` in the file.
+
+    A caller that asked for ``declared`` as its default (the user gave none) words it
+    so.
+
+    Parameters
+    ----------
+    message : str
+        As :class:`~liqcascade.errors.InputError` (its ``param`` is ``"interval"``).
+    file : str
+        The file read.
+    declared : str
+        The interval asked (``"1d"``).
+    seen : str
+        The file's: its timestamps' most common step (``"1h"``).
+    """
+
+    def __init__(self, message: str, *, file: str, declared: str, seen: str) -> None:
+        super().__init__(message, file=file, param="interval")
+        self.declared, self.seen = declared, seen
+
+
 def _check_declared_interval(declared: str, seen: str, name: str, venue: str, symbol: str) -> None:
     """``interval`` must be the step the timestamps show (their most common step)."""
     step = interval_ms(seen) if seen != "events" else None
@@ -594,9 +624,10 @@ def _check_declared_interval(declared: str, seen: str, name: str, venue: str, sy
         return  # one timestamp: nothing to check against
     if interval_ms(declared) != step:
         where = f" ({venue} {symbol})" if venue != "unknown" else ""
-        raise InputError(
+        raise IntervalMismatch(
             f"interval {declared}: the timestamps{where} are {seen} apart (their most common "
             f"step); give {seen}, or leave it out",
             file=name,
-            param="interval",
+            declared=declared,
+            seen=seen,
         )

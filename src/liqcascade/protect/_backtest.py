@@ -1023,8 +1023,8 @@ def backtest_stops(
     fixed_eff = fixed_distance(s) if "fixed" in policies else None  # before any data
     if "random" in entries and s.n_random == 0:
         raise InputError(
-            "n_random is 0: the random entry set would hold no entry (give n_random >= 1, "
-            "or entries support)",
+            "n_random is 0: the random entry set would hold no entry (give 1 or more, or "
+            "entries support)",
             param=("n_random", "entries"),
         )
     t0 = to_utc(start, "start")
@@ -1034,6 +1034,7 @@ def backtest_stops(
         )
     hfull = _load_ohlcv(a, "1h", store)
     t1 = to_utc(end) if end is not None else default_entry_end(pd.DatetimeIndex(hfull.index))
+    _check_start(t0, t1, end is None, a, pd.DatetimeIndex(hfull.index))
     fm, totals, fill_beta = _fill_model(fill, a, t0, store)
     h = hfull[hfull.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
     hor = int(s.horizon_days * 24)
@@ -1179,6 +1180,25 @@ def backtest_stops(
             },
         },
     )
+
+
+def _check_start(
+    t0: pd.Timestamp, t1: pd.Timestamp, default_end: bool, asset: str, index: pd.DatetimeIndex
+) -> None:
+    """Refuse a start past the asset's hourly bars, or past the default end of entries.
+
+    ``index``: the asset's hourly bars (UTC); ``t1`` the last entry day, the default
+    (:func:`default_entry_end`) when ``default_end``.
+    """
+    span = f"{asset}'s hourly data run {index[0]:%Y-%m-%d %H:%M} → {index[-1]:%Y-%m-%d %H:%M} UTC"
+    if t0 > index[-1]:
+        raise InputError(f"start {t0:%Y-%m-%d} is after the end of the data: {span}", param="start")
+    if default_end and t0 > t1:
+        raise InputError(
+            f"start {t0:%Y-%m-%d} is after the default last entry day {t1:%Y-%m-%d} (31 "
+            f"December of the last whole year of data; {span}): give end",
+            param=("start", "end"),
+        )
 
 
 def default_entry_end(index: pd.DatetimeIndex) -> pd.Timestamp:

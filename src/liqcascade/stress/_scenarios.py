@@ -376,6 +376,20 @@ def book_sides(positions: Any) -> tuple[float, float]:
     return float(v[ok & (positions.side == 1)].sum()), float(v[ok & (positions.side == -1)].sum())
 
 
+class NoHourlyPrices(InputError):
+    """An asset of :func:`stress_market`'s ``assets`` has no hourly prices anywhere.
+
+    A caller that knows where the asset came from (a portfolio file's row) says so;
+    ``asset`` is the asset (``"SOL"``).
+    """
+
+    def __init__(self, asset: str) -> None:
+        super().__init__(
+            f"assets: no hourly prices of {asset} in the store or the bundle", param="assets"
+        )
+        self.asset = asset
+
+
 def stress_market(
     as_of: Any = None,
     *,
@@ -410,7 +424,8 @@ def stress_market(
     ------
     InputError
         ``asset`` without a market (names what is missing), or an asset of ``assets``
-        without an hourly price at the market's close.
+        without an hourly price at the market's close (:class:`NoHourlyPrices` when it
+        has none at all).
     """
     from liqcascade.cascade import volatility_at
     from liqcascade.data import SeriesNotFound
@@ -432,9 +447,11 @@ def stress_market(
         try:
             px = bars_until(a, "1h")
         except SeriesNotFound:  # a store that cannot be read raises as it is
-            raise InputError(
-                f"asset: no hourly prices of {a} in the store or the bundle", param="asset"
-            ) from None
+            if a == main:
+                raise InputError(
+                    f"asset: no hourly prices of {a} in the store or the bundle", param="asset"
+                ) from None
+            raise NoHourlyPrices(a) from None
         hourly[a] = px
         daily[a] = _daily(a, px)
         if a == main:
