@@ -128,6 +128,16 @@ _POSITION = ("--entry", "3700", "--size", "1", "--leverage", "5")
          "--start 2026-01-01 is after the default last entry day 2025-12-31 (31 December of "
          "the last whole year of data; ETH's hourly data run 2017-08-17 04:00 → 2026-03-31 "
          "23:00 UTC): give --end"),
+        # hourly bars run past the daily ones: the vol policies had no σ there (NaN stop,
+        # an internal error; with earlier entries too, the window's median stood in)
+        (("backtest", "--start", "2026-01-01", "--end", "2026-01-03"),
+         "--end: the vol policies' daily volatility runs to 2025-12-31 (ETH's daily bars end "
+         "there); entries from 2026-01-01 00:00 have none: end the window by 2025-12-31, or "
+         "run the fixed policy alone"),
+        (("backtest", "--start", "2025-12-20", "--end", "2026-01-10", "--policy", "vol"),
+         "--end: the vol policies' daily volatility runs to 2025-12-31 (ETH's daily bars end "
+         "there); entries from 2026-01-01 00:00 have none: end the window by 2025-12-31, or "
+         "run the fixed policy alone"),
         (("backtest", "--start", "2027-01-01"),
          "--start 2027-01-01 is after the end of the data: ETH's hourly data run 2017-08-17 "
          "04:00 → 2026-03-31 23:00 UTC"),

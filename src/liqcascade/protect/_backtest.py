@@ -918,6 +918,29 @@ def _sigma_daily(
     return np.where(np.isfinite(out), out, med), span
 
 
+def _check_vol_covers(entries: pd.DatetimeIndex, last_day: pd.Timestamp, asset: str) -> None:
+    """Refuse entries later than the daily volatility: the vol policies would have no σ.
+
+    A day's σ is filtered from the daily returns before it (:func:`_sigma_daily`), so
+    it exists through the last daily bar's day. An entry past it (hourly bars run
+    beyond the daily ones) would get no stop distance: the median of the window stood
+    in for it, or NaN when every entry was past it.
+
+    Raises
+    ------
+    InputError
+        ``end`` (``param="end"``): the first entry past ``last_day``, and the span.
+    """
+    late = entries[entries.floor("1D") > last_day]
+    if len(late):
+        raise InputError(
+            f"end: the vol policies' daily volatility runs to {last_day:%Y-%m-%d} ({asset}'s "
+            f"daily bars end there); entries from {late[0]:%Y-%m-%d %H:%M} have none: end the "
+            f"window by {last_day:%Y-%m-%d}, or run the fixed policy alone",
+            param="end",
+        )
+
+
 def _support_entries(
     hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, daily: pd.DataFrame
 ) -> np.ndarray:
@@ -1067,6 +1090,7 @@ def backtest_stops(
     vol_span: dict[str, Any] | None = None
     if any(p != "fixed" for p in policies):
         sig_d, vol_span = _sigma_daily(idx, t1, a, daily, s.vol_refit, t0)
+        _check_vol_covers(idx[in_rng], pd.Timestamp(vol_span["end"]), a)
         sig = sig_d * math.sqrt(s.horizon_days)
     else:  # the fixed policy reads no volatility
         sig = np.zeros(len(idx))
