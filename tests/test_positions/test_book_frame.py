@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from floats import assert_same
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
+from profiles import examples
 
 
 def _random_book(seed: int, n: int) -> PositionBook:
@@ -30,7 +31,7 @@ def _random_book(seed: int, n: int) -> PositionBook:
     )  # fmt: skip
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 40))
 def test_from_frame_inverts_to_frame(seed: int, n: int) -> None:
     book = _random_book(seed, n)

@@ -126,8 +126,8 @@ def test_backtest_stop_outs_interval_and_one_event_label() -> None:
     ("args", "line"),
     [
         (("backtest", "--n-random", "0", "--entries", "random"),
-         "--n-random is 0: the random entry set would hold no entry (give n_random >= 1, "
-         "or --entries support)"),
+         "--n-random is 0: the random entry set would hold no entry (give 1 or more, or "
+         "--entries support)"),
         (("backtest", "--horizon-days", "10000"), "--horizon-days must be in [1, 365] (got 10000)"),
         (("recommend", "--entry", "3700", "--size", "10", "--leverage", "10",
           "--horizon-days", "10000"),
