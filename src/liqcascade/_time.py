@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -21,8 +21,11 @@ __all__ = [
     "resolve_as_of",
     "to_utc",
     "utc_end",
+    "utc_indexed",
     "zone_name_hint",
 ]
+
+FrameT = TypeVar("FrameT", pd.DataFrame, pd.Series)
 
 _TICK = pd.Timedelta(microseconds=1)
 #: The latest instant an as-of is read as (pandas' last nanosecond timestamp, to the µs):
@@ -76,6 +79,31 @@ def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
     if ts is not pd.NaT and ts.nanosecond:
         ts = ts.floor("us")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def utc_indexed(obj: FrameT) -> FrameT:
+    """``obj`` with a naive DatetimeIndex read as UTC; any other index as it is.
+
+    The one rule of every public function that takes a time-indexed frame or series
+    (prices, bars, open interest, closes): a time without a zone is UTC, as the date
+    parameters read it (:func:`to_utc`) and the files' readers do. Applied at the
+    function's entry, before the index is compared with an aware time (pandas raised
+    TypeError). The caller's object is not changed.
+
+    Parameters
+    ----------
+    obj : pandas.DataFrame or pandas.Series
+        The frame or series.
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        ``obj`` itself, or a new object on an index localised to UTC.
+    """
+    idx = obj.index
+    if isinstance(idx, pd.DatetimeIndex) and idx.tz is None:
+        return obj.tz_localize("UTC")
+    return obj
 
 
 def utc_end(value: Any, option: str = "date") -> pd.Timestamp:

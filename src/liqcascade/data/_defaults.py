@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from liqcascade._time import resolve_as_of
+from liqcascade._time import resolve_as_of, utc_indexed
 from liqcascade.data import bundled
 from liqcascade.errors import InputError
 
@@ -150,5 +150,6 @@ def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> f
             prices = bundled.load_ohlcv(asset, "1h")
         except KeyError as exc:
             raise InputError(f"asset: {exc.args[0]}", param="asset") from None
+    prices = utc_indexed(prices)  # a naive index compared with an aware time: TypeError
     label = resolve_as_of(as_of, pd.DatetimeIndex(prices.index), "1h")
     return float(prices["close"].loc[label])

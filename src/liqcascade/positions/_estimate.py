@@ -38,7 +38,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._paths import read_json
-from liqcascade._time import to_utc
+from liqcascade._tables import check_numeric
+from liqcascade._time import to_utc, utc_indexed
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook
@@ -755,6 +756,9 @@ def estimate_book(
         d_oi, d_px = default_inputs(asset)
         oi = d_oi if oi is None else oi
         prices = d_px if prices is None else prices
+    oi, prices = utc_indexed(oi), utc_indexed(prices)  # a naive index is UTC
+    check_numeric(oi, ("oi_usd",), "oi", param="oi")
+    check_numeric(prices, ("open", "high", "low", "close"), "prices", param="prices")
     if as_of is not None:
         t = to_utc(as_of, "as_of")
         oi = oi[oi.index <= t]

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from liqcascade._tables import number_series
 from liqcascade.errors import InputError
 from liqcascade.volatility._returns import DAYS_PER_YEAR
 
@@ -42,7 +43,7 @@ def realized_volatility(
         negative close dropped two returns from its day without a word, biasing it low;
         a zero one made it infinite), naming its time.
     """
-    s = intraday_close.sort_index().astype(float)
+    s = number_series(intraday_close, "intraday_close", column="close").sort_index().astype(float)
     values = s.to_numpy()
     bad = ~np.isfinite(values) | (values <= 0)
     if bad.any():
