@@ -369,7 +369,8 @@ def check_number(value: Any, name: str, label: str | None = None) -> float:
         ``param=name``: not one real number.
     """
     v = real_number(value)
-    if v is None and getattr(value, "ndim", 0):  # np.array([-0.08]), a Series: not taken
+    ndim = getattr(value, "ndim", None)  # np.array([-0.08]), a Series: its value not taken
+    if v is None and isinstance(ndim, int) and ndim > 0:
         raise InputError(
             f"{label or name} must be one number, not an array "
             f"(got {type(value).__name__} of shape {value.shape}): give its value",

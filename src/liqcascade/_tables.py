@@ -15,11 +15,12 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from liqcascade._limits import PARSE_BYTES_PER_BYTE, check_memory, format_bytes
+from liqcascade._limits import PARSE_BYTES_PER_BYTE, check_memory, format_bytes, real_number
 from liqcascade._paths import read_parquet_bytes
 from liqcascade.errors import InputError
 
@@ -203,8 +204,7 @@ def check_numeric(
     InputError
         ``NAME: column 'C' must hold numbers (got str values such as '3000.5')``.
     """
-    from liqcascade._limits import real_number
-
+    items: list[tuple[str | None, pd.Series]]
     if isinstance(frame, pd.Series):
         items = [(None, frame)]
     else:  # a missing column is check_columns' to name
@@ -256,8 +256,7 @@ def number_series(values: Any, name: str, *, column: str | None = None) -> pd.Se
     if not isinstance(values, pd.Series):
         frame = f", or a DataFrame with a {column!r} column" if column else ""
         raise InputError(
-            f"{name} must be a pandas Series indexed by time{frame} "
-            f"(got {type(values).__name__})",
+            f"{name} must be a pandas Series indexed by time{frame} (got {type(values).__name__})",
             param=name,
         )
     check_numeric(values, (), name, param=name)
