@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import re
 from typing import Any, TypeVar
 
@@ -47,8 +48,9 @@ def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
 
     Parameters
     ----------
-    value : date, datetime, Timestamp, str or int
-        Anything :class:`pandas.Timestamp` reads (an int is ns since epoch). ``None``
+    value : date, datetime, Timestamp or str
+        Anything :class:`pandas.Timestamp` reads but a number (``20250310`` was read as
+        nanoseconds since 1970: a number is refused, the unit unknown). ``None``
         and ``NaT`` give ``NaT``; a string that reads as no time (``""``, ``"NaT"``)
         is refused.
     option : str, default "date"
@@ -62,6 +64,11 @@ def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
         If ``value`` is not a time (``"start: not a date or time: '2025-13-45'"``), or
         is a date whose day and month cannot be told apart (:func:`check_day_month`).
     """
+    if isinstance(value, numbers.Number):  # pd.Timestamp(20250310): ns after 1970
+        raise InputError(
+            f"{option}: a number is not a date: give 'YYYY-MM-DD' or a UTC time (got {value!r})",
+            param=_param(option),
+        )
     check_day_month(value, option)
     if isinstance(value, str) and not value.strip():
         raise InputError(
