@@ -768,7 +768,7 @@ def _with_size(book: PositionBook, size: FloatArray) -> PositionBook:
     return PositionBook(
         book.side, size, book.entry_price, book.margin * f, book.liq_price,
         book.bankruptcy_price, book.account, book.opened_ms, venue=book.venue,
-        symbol=book.symbol,
+        symbol=book.symbol, cross=book.cross,
     )  # fmt: skip
 
 
