@@ -284,9 +284,7 @@ class PositionBook:
         Positions on cross margin (default none): their ``liq_price`` is the venue's,
         set by the account's equity, and is taken as given. Every other position's
         liquidation price must lie on its side of the entry (below a long's, above a
-        short's) and not beyond the bankruptcy price ``entry_price ∓ margin / size``
-        its margin gives (by more than 1 % of the entry): the positions files' rules
-        (:func:`check_liq_side`, :func:`check_liq_within_margin`). A stop's trigger is
+        short's), the positions files' rule (:func:`check_liq_side`). A stop's trigger is
         checked against the mid where one is known (the files' readers given a
         reference price, :func:`liqcascade.positions.check_stops_at_price`).
 
@@ -363,10 +361,12 @@ class PositionBook:
         self._check_liq_order()
 
     def _check_liq_order(self) -> None:
-        """The positions files' rules on a liquidation price, on a book built in Python.
+        """The positions files' rule on a liquidation price, on a book built in Python.
 
-        :func:`check_liq_side` and :func:`check_liq_within_margin`; a cross position's
-        price (its account's equity sets it) is not checked.
+        :func:`check_liq_side`; a cross position's price (its account's equity sets it)
+        is not checked. The files' other rule, :func:`check_liq_within_margin` (a price
+        beyond the bankruptcy price the margin gives), stays with the files: it reads
+        the venue's bankruptcy price of an isolated row, which a book does not hold.
         """
         cross = np.asarray(self.cross if len(self.cross) else np.zeros(len(self)), dtype=bool)
         if cross.shape != self.side.shape:
@@ -376,12 +376,7 @@ class PositionBook:
                 param="cross",
             )
         object.__setattr__(self, "cross", cross)
-        side, entry, liq = self.side, self.entry_price, self.liq_price
-        check_liq_side(side, entry, np.where(cross, np.nan, liq))
-        triggers = ~cross & np.isfinite(liq) & (liq > 0)  # not a never-liquidated one
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bank = entry - side * self.margin / self.size
-        check_liq_within_margin(side, entry, liq, triggers, bank, self.margin)
+        check_liq_side(self.side, self.entry_price, np.where(cross, np.nan, self.liq_price))
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
