@@ -295,3 +295,28 @@ def test_monte_carlo_reports_the_orders_past_its_start(market: StressMarket, pf:
     past = res.details["orders_past_start"]
     assert past == market.book.past_start(market.prices["ETH"])
     assert past["n_orders"] == past["n_orders_long"] + past["n_orders_short"] >= 0
+
+
+def test_a_scalar_grid_a_timestamp_window_and_text_counts_are_refused(
+    market: StressMarket, pf: Any
+) -> None:
+    # libtrial22: -0.05 raised TypeError (float not iterable), a Timestamp AttributeError
+    # 'split'; text shocks were read as numbers; n_paths 2.5 and max_rounds '3' ran
+    with pytest.raises(InputError, match=r"^shocks must be a sequence .*\[-0\.05\]") as e:
+        shock_grid(pf, market, -0.05)
+    assert e.value.param == "shocks"
+    for bad in (["-0.05"], [True]):
+        with pytest.raises(InputError, match=r"^shocks must be a sequence of fractions") as e:
+            shock_grid(pf, market, bad)
+        assert e.value.param == "shocks"
+    with pytest.raises(InputError, match=r"non-zero fraction > -1 \(got nan\)"):
+        shock_grid(pf, market, [-0.05, float("nan")])
+    with pytest.raises(InputError, match=r"^n_paths must be a whole number") as e:
+        shock_grid(pf, market, [-0.05], n_paths=2.5)  # type: ignore[arg-type]
+    assert e.value.param == "n_paths"
+    with pytest.raises(InputError, match=r"^window must be text: .*'2024-08-05/2024-08-05'") as e:
+        replay(pf, market, pd.Timestamp("2024-08-05"))  # type: ignore[arg-type]
+    assert e.value.param == "window"
+    with pytest.raises(InputError, match=r"^max_rounds must be a whole number") as e:
+        replay(pf, market, "2024-08-05", max_rounds="3")  # type: ignore[arg-type]
+    assert e.value.param == "max_rounds"

@@ -291,7 +291,8 @@ def detect_events(
     ------
     InputError
         ``trigger`` is not a fraction in (0, 1) (``param="trigger"``), or ``ohlc``
-        lacks a price column.
+        lacks a price column or holds text (``param="ohlc"``). A naive index is read
+        as UTC.
     """
     check_trigger(trigger)
     check_columns(ohlc.columns, ("high", "low", "close"), "ohlc", param="ohlc")

@@ -137,8 +137,8 @@ def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> f
         The instant, UTC (naive read as UTC; a bare date: the close of that day's
         last bar; :func:`liqcascade._time.resolve_as_of`).
     prices : pandas.DataFrame, optional
-        Hourly bars with a ``close`` column (USD), indexed by UTC bar-open times;
-        default the bundled hourly bars of ``asset``.
+        Hourly bars with a ``close`` column (USD), indexed by UTC bar-open times (a
+        naive index is read as UTC); default the bundled hourly bars of ``asset``.
 
     Returns
     -------

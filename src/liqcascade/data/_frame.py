@@ -180,7 +180,7 @@ def resample_ohlcv(bars: pd.DataFrame, interval: str) -> pd.DataFrame:
     ----------
     bars : pandas.DataFrame
         Finer bars (prices in USD or quote currency, volume in base units) indexed by
-        their UTC open time.
+        their UTC open time (a naive index is read as UTC).
     interval : str
         The bar length: a data-layer label (``"30m"``, ``"4h"``, ``"1d"``) or a pandas
         fixed frequency (``"15min"``, ``"1D"``).

@@ -743,7 +743,8 @@ def estimate_book(
     asset : str
         Asset (bundled data: ETH).
     oi, prices : DataFrame, optional
-        Open interest (``oi_usd``) and 4h prices; default: the bundled series.
+        Open interest (``oi_usd``) and 4h prices, indexed by bar open (UTC; a naive
+        index is read as UTC), columns of numbers; default: the bundled series.
 
     Returns
     -------

@@ -720,7 +720,8 @@ def fit_volatility(
     Parameters
     ----------
     returns : pandas.Series
-        Percent log returns (see :func:`log_returns`), UTC DatetimeIndex.
+        Percent log returns (see :func:`log_returns`), UTC DatetimeIndex (a naive one
+        is read as UTC); a numpy array is refused (``param="returns"``).
     model : {"garch", "gjr", "egarch"}, default "gjr"
         Variance model.
     dist : {"normal", "t", "skewt"}, default "t"

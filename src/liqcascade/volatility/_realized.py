@@ -24,7 +24,8 @@ def realized_volatility(
     Parameters
     ----------
     intraday_close : pandas.Series
-        Intraday closes (e.g. hourly, USDT), UTC DatetimeIndex.
+        Intraday closes (e.g. hourly, USDT), UTC DatetimeIndex (a naive one is read as
+        UTC); a DataFrame gives its ``close`` column.
     min_bars : int, default 20
         Days with fewer intraday returns (exchange outages, data gaps) are NaN rather
         than biased low.
