@@ -275,7 +275,7 @@ def check_stops_at_price(
         The reference price, USD, finite and > 0.
     file : str, optional
         The file named in the message; None: stops built in Python
-        (``StopBook: stop i: ...``, ``param="stops"``).
+        (``stops: stop i: ...``, ``param="stops"``).
     reference : str, default "the mid"
         What ``price`` is, for the message (``"the book's mid"``, ``"--price"``).
 
@@ -291,7 +291,7 @@ def check_stops_at_price(
     if bad.size:
         i = int(bad[0])
         msg = _unit_error("trigger_price", float(trig[i]), price, reference)
-        raise row_error(msg, i, file, item="StopBook: stop", param="stops")
+        raise row_error(msg, i, file, item="stops: stop", param="stops")
     side = np.asarray(stops.side, dtype=np.float64)  # +1 buy, -1 sell
     fired = np.flatnonzero(side * (trig - float(price)) <= 0)
     if fired.size:
@@ -305,7 +305,7 @@ def check_stops_at_price(
             "and belongs in the order book",
             i,
             file,
-            item="StopBook: stop",
+            item="stops: stop",
             param="stops",
         )
 
