@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from liqcascade.positions._backtest import scored_days as scored_days
     from liqcascade.positions._backtest import uncovered_line as uncovered_line
     from liqcascade.positions._backtest import unscored_reason as unscored_reason
-    from liqcascade.positions._book import check_liq_side as check_liq_side
     from liqcascade.positions._calibrate import bundled_validation_data as bundled_validation_data
     from liqcascade.positions._expanding import AssetCalibration as AssetCalibration
     from liqcascade.positions._expanding import calibrate_expanding as calibrate_expanding
@@ -57,6 +56,7 @@ if TYPE_CHECKING:
     from liqcascade.positions._files import PRICE_SCALE as PRICE_SCALE
     from liqcascade.positions._files import _off_scale as off_scale  # noqa: F401
     from liqcascade.positions._files import _unit_error as unit_error  # noqa: F401
+    from liqcascade.positions._files import check_liq_side as check_liq_side
     from liqcascade.positions._grid_kernels import TwinGrid as TwinGrid
     from liqcascade.positions._grid_kernels import grid_advance_nb as grid_advance_nb
     from liqcascade.positions._grid_kernels import grid_advance_py as grid_advance_py
@@ -175,7 +175,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "calibrate_expanding": ("_expanding", "calibrate_expanding"),
     "check_calibration_asset": ("_backtest", "check_calibration_asset"),
     "check_interval": ("_backtest", "check_interval"),
-    "check_liq_side": ("_book", "check_liq_side"),
+    "check_liq_side": ("_files", "check_liq_side"),
     "count_text": ("_backtest", "count_text"),
     "data_start": ("_expanding", "data_start"),
     "distance_check": ("_hyperliquid", "distance_check"),
