@@ -67,3 +67,37 @@ def test_headers_stay_whole_where_there_is_room() -> None:
     tight = _common.keep_numbers_whole(table(), width=25)  # no room: numbers only
     assert [c.min_width for c in tight.columns] == [None, 11, 3]
     assert "0.000540556" in _render(table(), 25, fix=True)
+
+
+def test_no_wrap_column_folds_instead_of_cutting() -> None:
+    """A ``no_wrap`` column lost the end of its cells, unmarked (clia22: ``+0.06``)."""
+    t = Table()
+    t.add_column("difference (90 %)", justify="right", no_wrap=True)
+    t.add_column("verdict", no_wrap=True)
+    t.add_row("+0.024 (-0.003 … +0.067)", "model beats")
+    out = _render(t, 24, fix=True)
+    assert "+0.067)" in out and "beats" in out
+
+
+def test_range_comparison_keeps_every_number_at_80_columns(monkeypatch) -> None:
+    """``liqmap backtest | cat`` (80 columns): its verdict table cut ``+0.067`` to ``+0.06``."""
+    from liqcascade._cli import liqmap_validate
+    from liqcascade.positions import COMPARISONS
+
+    m: dict[str, float] = {}
+    for side, kind in COMPARISONS:
+        m[("corr" if kind == "corr" else "spearman") + f"_daily{side}"] = 0.5301
+        m[f"range_baseline_{kind}_daily{side}"] = 0.5062
+        k = f"range_baseline_{kind}_diff_daily{side}"
+        m[k], m[k + "_p05"], m[k + "_p95"] = 0.0241, 0.0012, 0.0671
+    buf = io.StringIO()
+    console = _common._Console(file=buf, width=80, soft_wrap=True)
+    monkeypatch.setattr(_common, "stdout", console)
+    liqmap_validate._render_range_comparison(m, "out-of-sample months only")
+    out = buf.getvalue()
+    words = out.split()
+    for number in ("0.530", "0.506", "+0.024", "(+0.001", "+0.067)"):
+        assert number in words, number
+    assert "beats" in words and "Spearman" in words
+    rows = out.splitlines()[1:]  # the title is one line, left to the terminal to wrap
+    assert max(len(line) for line in rows) <= 80

@@ -55,3 +55,47 @@ def test_a_tier_tables_symbol_and_source_are_text() -> None:
     page = _parsed(t._repr_html_())
     assert "img" not in page.tags
     assert f"TierTable {HOSTILE}" in "".join(page.text) and "(a<b)" in "".join(page.text)
+
+
+def _book(n: int, symbol: str = "ETHUSDT"):  # type: ignore[no-untyped-def]
+    from liqcascade.positions import PositionBook
+
+    rng = np.random.default_rng(n)
+    side = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+    entry = rng.uniform(1500.0, 2500.0, n)
+    lev = rng.choice([5.0, 10.0, 20.0], n)
+    liq = entry * (1 - side * 0.9 / lev)
+    return PositionBook(
+        side, rng.uniform(0.1, 10.0, n), entry, entry / lev, liq, entry * (1 - side / lev),
+        symbol=symbol,
+    )  # fmt: skip
+
+
+def test_a_position_books_repr_is_one_short_line_of_its_totals() -> None:
+    """A notebook printed every array of the book (57k characters for 629 positions)."""
+    book = _book(5000)
+    text = repr(book)
+    assert len(text) < 300 and "\n" not in text
+    long_usd = float((book.size * book.entry_price)[book.side == 1].sum())
+    assert "5,000 positions" in text and f"{long_usd:,.0f} USD long" in text
+    page = _parsed(dataclasses.replace(book, symbol=HOSTILE)._repr_html_())
+    assert "img" not in page.tags and "table" in page.tags
+    assert f"PositionBook ({HOSTILE}, binance)" in "".join(page.text)
+    assert "5,000" in page.text  # n_positions as a count, not 5000.0
+
+
+def test_market_and_stress_market_reprs_are_short() -> None:
+    """MarketState (123k characters) and StressMarket (129k) printed their arrays."""
+    from liqcascade import stress
+    from liqcascade.market import MarketSpec, estimated_market
+
+    st = estimated_market(MarketSpec("ETH", "2025-07-31"))
+    m = stress.stress_market(state=st)
+    for obj, name in ((st, "MarketState"), (m, "StressMarket")):
+        text = repr(obj)
+        assert text.startswith(f"{name}(ETH") and len(text) < 400 and "\n" not in text, text
+        assert "2025-07-31 20:00 UTC" in text and f"{len(st.positions):,} positions" in text
+        page = _parsed(obj._repr_html_())
+        assert "table" in page.tags and name in "".join(page.text)
+    assert f"mid {st.mid:,.2f} USD" in repr(st)
+    assert f"ETH {st.mid:,.2f}" in repr(m)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -102,6 +103,101 @@ def test_no_fork_once_numba_started_its_threads(monkeypatch: pytest.MonkeyPatch)
     # no other Python thread (an earlier test may have left the cascade's preparation one)
     monkeypatch.setattr(threading, "enumerate", lambda: [threading.current_thread()])
     assert _procs.fork_refusal() == "numba's omp threads are running"
+
+
+def _os_threads() -> int:
+    """This process's OS threads, native ones too (Python's own count leaves them out)."""
+    return len(os.listdir("/proc/self/task"))
+
+
+def _no_python_threads_nor_numba(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leave out the rule's other reasons (an earlier test's threads, numba's pool)."""
+    monkeypatch.setattr(threading, "enumerate", lambda: [threading.current_thread()])
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        monkeypatch.setattr(numba, "threading_layer", _no_threading_layer)
+
+
+def _no_threading_layer() -> str:
+    raise ValueError("no threading layer")  # numba's answer while no parallel kernel ran
+
+
+def _a_store_file(folder: Path) -> Path:
+    """An empty DuckDB file (a store opens a file that exists)."""
+    import duckdb
+
+    folder.mkdir(exist_ok=True)
+    path = folder / "store.duckdb"
+    duckdb.connect(str(path)).close()
+    return path
+
+
+@pytest.mark.skipif(not LINUX, reason="the store rule is checked where a fork may happen")
+def test_no_fork_while_a_duckdb_store_is_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB re-creates nothing in a child: a child closing an inherited connection died
+    of SIGSEGV, and a child's own connect of that file got the inherited database."""
+    from liqcascade.data import Store
+
+    _no_python_threads_nor_numba(monkeypatch)
+    a, b = _a_store_file(tmp_path / "a"), _a_store_file(tmp_path / "b")
+    assert _procs.fork_refusal() is None
+    with Store(a) as st, Store(b, read_only=True) as other:
+        assert _procs.fork_refusal() is None  # no connection yet
+        assert st.count() == 0  # opens the connection (and DuckDB's worker threads)
+        assert _procs.fork_refusal() == f"a DuckDB store is open ({a})"
+        assert _procs.fork_context() is None
+        assert other.count() == 0
+        assert _procs.fork_refusal() == f"a DuckDB store is open ({a}, {b})"
+        st.close()
+        assert _procs.fork_refusal() == f"a DuckDB store is open ({b})"
+    assert _procs.fork_refusal() is None
+
+
+@pytest.mark.skipif(not LINUX, reason="the report forks its second lane on Linux only")
+def test_an_open_store_keeps_the_report_in_one_lane(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from liqcascade.data import Store
+
+    _no_python_threads_nor_numba(monkeypatch)
+    jobs = _stand_in_jobs(monkeypatch)
+    ctx = ReportContext(asset="ETH", assets=("ETH", "BTC"))
+    with Store(_a_store_file(tmp_path / "a")) as st:
+        assert st.count() == 0  # open
+        assert _procs.fork_refusal() is not None
+        done = run_all(jobs, ctx, _render, workers=2)
+    assert [d.job.sid for d in done] == [j.sid for j in jobs]
+    assert {d.lane for d in done} == {0}
+    assert {d.section.summary["pid"] for d in done} == {os.getpid()}
+
+
+@pytest.mark.skipif(not LINUX, reason="/proc/self/task: the fork rule is checked on Linux")
+def test_pyarrows_native_threads_do_not_refuse_a_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arrow resets its thread pools in a forked child, and its jemalloc registers
+    pthread_atfork handlers: the report's fork with them running stays allowed."""
+    import pyarrow.parquet as pq
+
+    _no_python_threads_nor_numba(monkeypatch)
+    parquet = ROOT / "src/liqcascade/data/bundled/_files/eth_1h.parquet"
+    rows = pq.read_table(parquet).num_rows
+    assert rows > 0
+    assert _os_threads() > 1  # Arrow's pool threads (and, in Linux wheels, jemalloc's)
+    assert _procs.fork_refusal() is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: native threads
+        pid = os.fork()
+    if pid == 0:  # the child reads through Arrow's pool, as the forked lane does
+        signal.alarm(60)  # a pool left waiting for its parent's threads ends the child
+        ok = False
+        try:
+            ok = pq.read_table(parquet, use_threads=True).num_rows == rows
+        except BaseException:
+            pass
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 # ---------------------------------------------------------------- bootstrap refits

@@ -30,6 +30,7 @@ import signal
 import sys
 import threading
 from multiprocessing.context import BaseContext
+from typing import Any
 
 __all__ = ["POOL_START_METHOD", "fork_context", "fork_refusal", "pool_context", "quiet_worker"]
 
@@ -64,20 +65,42 @@ def fork_refusal() -> str | None:
 
     A forked child copies the parent's memory but only the calling thread; whatever
     another thread held (a lock, a queue it served) stays held or unserved in the
-    child. So the package forks only:
+    child, and a library whose state assumes its threads exist can fail there. So the
+    package forks only:
 
     - on Linux: Windows has no fork, and macOS's system libraries (Accelerate, the BLAS of
       numpy's wheels for macOS 14+, through libdispatch) crash in a forked child that
       calls them after the parent did (CPython made ``"spawn"`` macOS's default in
       3.8 for this reason);
     - while no other Python thread runs (a notebook's kernel threads, a progress bar,
-      the cascade's preparation thread: Python 3.12+ warns on such a fork);
+      the cascade's preparation thread);
     - before numba has started its worker threads (its OpenMP layer aborts a child
-      forked after that; ``numba.threading_layer()`` raises until a parallel kernel ran).
+      forked after that; ``numba.threading_layer()`` raises until a parallel kernel ran);
+    - while no :class:`liqcascade.data.Store` holds an open DuckDB connection
+      (:func:`liqcascade.data._store.open_store_paths`). DuckDB re-creates nothing in a
+      child (its maintainers: not fork-safe, duckdb/duckdb-python#292): a child that
+      closes a connection it inherited dies of SIGSEGV (DuckDB 2.0.1, Python 3.11 and
+      3.13), and the forked lane's own ``duckdb.connect`` of that same file is handed
+      the inherited database (DuckDB caches one instance per file), whose worker
+      threads are gone.
 
-    Native threads of libraries that re-create them in the child (pyarrow's thread pool,
-    jemalloc's background thread) do not refuse a fork; Python 3.12+ still counts them
-    and issues its ``DeprecationWarning`` (hidden unless warnings are turned on).
+    Native threads of libraries that re-create their state in a child do not refuse a
+    fork. The threads at the report's fork (``/proc/self/task`` and each thread's stack,
+    session 22): ``liqcascade report`` on Python 3.11 and 3.13 and the report in the
+    test suite, 4 threads: the main one, pyarrow's jemalloc background thread
+    (``jemalloc_bg_thd``, started by ``import pyarrow``) and two workers of Arrow's
+    thread pools (started by the first Parquet read, even with ``use_threads=False``). No
+    DuckDB thread: the report's reads close their store. A library user's session (a
+    Parquet read, an open store, a liquidation map, BLAS not pinned) adds DuckDB's
+    worker threads (9 here, refused) and one OpenBLAS thread each for numpy and scipy.
+    Arrow resets its pools in a child (``ThreadPool::ProtectAgainstFork``), and
+    jemalloc and OpenBLAS register ``pthread_atfork`` handlers; the forked lane reads
+    Parquet and calls BLAS. Python 3.12+ still counts those threads and issues its
+    ``DeprecationWarning`` ("... is multi-threaded, use of fork() may lead to
+    deadlocks in the child"), hidden unless warnings are turned on. A native thread of a
+    DuckDB connection opened outside :class:`~liqcascade.data.Store` is not seen: the
+    OS names neither Arrow's nor DuckDB's threads (both ``python``), so a thread count
+    cannot tell them apart.
 
     Returns
     -------
@@ -91,6 +114,9 @@ def fork_refusal() -> str | None:
     others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
     if others:
         return f"other threads are running ({', '.join(sorted(others))})"
+    stores = _open_stores()
+    if stores:
+        return f"a DuckDB store is open ({', '.join(map(str, stores))})"
     try:
         import numba
 
@@ -98,6 +124,12 @@ def fork_refusal() -> str | None:
     except (ImportError, ValueError):
         return None
     return f"numba's {layer} threads are running"
+
+
+def _open_stores() -> list[Any]:
+    """The package's stores with an open DuckDB connection (none if none was made)."""
+    store = sys.modules.get("liqcascade.data._store")  # not imported: no store opened
+    return [] if store is None else list(store.open_store_paths())
 
 
 def fork_context() -> BaseContext | None:

@@ -3,8 +3,9 @@
 One reader so that every such file fails the same way, naming the real cause: a
 missing file or a folder, an empty file, a JSON file (not read), text that is not
 UTF-8, and CSV with ``;``, tab or ``|`` between its fields (read as such, as
-``data ingest`` does). :func:`decode_utf8`, :func:`sniff_separator` and
-:func:`check_parse_memory` are shared with ``data ingest``'s reader
+``data ingest`` does; a ``;`` file's decimal commas are read as decimal points,
+:func:`read_decimal_commas`). :func:`decode_utf8`, :func:`sniff_separator`,
+:func:`read_decimal_commas` and :func:`check_parse_memory` are shared with ``data ingest``'s reader
 (``liqcascade.data``), so both name the same bad byte and pick the same separator.
 """
 
@@ -29,9 +30,11 @@ __all__ = [
     "PARQUET_SUFFIXES",
     "SEPARATORS",
     "check_columns",
+    "check_not_workbook",
     "check_parse_memory",
     "decode_utf8",
     "norm_column",
+    "read_decimal_commas",
     "read_user_table",
     "sniff_separator",
 ]
@@ -105,6 +108,97 @@ def sniff_separator(first_line: str) -> str:
         One of :data:`SEPARATORS`.
     """
     return max(SEPARATORS, key=first_line.count)
+
+
+#: File name endings of spreadsheet workbooks (Excel, OpenDocument).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+#: The first bytes of an OLE2 compound file: a legacy ``.xls`` workbook.
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _zip_is_workbook(data: bytes) -> bool:
+    """Whether a zip's members are those of an xlsx/xlsm/xlsb or an OpenDocument sheet."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = zf.namelist()
+            if any(m.startswith("xl/") for m in members):
+                return True
+            if "mimetype" in members:
+                return b"spreadsheet" in zf.read("mimetype")[:100]
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+        return False
+    return False
+
+
+def check_not_workbook(data: bytes, name: str, then: str = "give that file") -> None:
+    """Refuse a spreadsheet workbook (xlsx, xlsm, xlsb, xls, ods): it is not read.
+
+    Told by its first bytes (a zip holding a workbook's parts, or an OLE2 file) or, for
+    a zip or OLE2 file, by its name's ending (:data:`WORKBOOK_SUFFIXES`).
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes.
+    name : str
+        The file, for the message.
+    then : str, default "give that file"
+        What to do with the CSV (``data ingest``'s reader: ``"ingest that"``).
+
+    Raises
+    ------
+    InputError
+        ``"NAME is an Excel workbook: save the sheet as CSV and ingest that"``.
+    """
+    named = str(name).lower().endswith(WORKBOOK_SUFFIXES)
+    if data[:8] == _OLE2 or (data[:4] == b"PK\x03\x04" and (named or _zip_is_workbook(data))):
+        raise InputError(f"{name} is an Excel workbook: save the sheet as CSV and {then}")
+
+
+#: A number written with a decimal comma (``3456,78``, ``-0,5``) or none (``3456``).
+_DECIMAL_COMMA = re.compile(r"^-?\d+(?:,\d+)?$")
+
+
+def read_decimal_commas(df: pd.DataFrame, sep: str) -> pd.DataFrame:
+    """``df`` with each column of decimal-comma numbers read as floats (``;`` files only).
+
+    A ``;``-separated file is the layout of a spreadsheet saved where the comma is the
+    decimal mark (``3456,78``): there the comma cannot be a field separator, so a text
+    column whose every value is a number with a decimal comma (``-0,5``, ``3456,78``; or a
+    whole number), at least one of them with the comma, is read as those numbers. Any
+    other column is left as it is, and a file with another separator is returned
+    unchanged (there a comma inside a value is a thousands separator or a quoted field).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The frame pandas read (text columns as ``object`` or ``str``).
+    sep : str
+        The file's field separator (:func:`sniff_separator`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df``, or a copy with those columns as float64.
+    """
+    if sep != ";":
+        return df
+    out = df
+    for col in df.columns:
+        s = df[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        text = s.dropna()
+        if text.empty or not all(isinstance(v, str) for v in text):
+            continue
+        text = text.str.strip()
+        if text.str.match(_DECIMAL_COMMA).all() and text.str.contains(",").any():
+            if out is df:
+                out = df.copy()
+            out[col] = pd.to_numeric(s.str.strip().str.replace(",", ".", regex=False))
+    return out
 
 
 def check_parse_memory(n_bytes: int, name: str) -> None:
@@ -193,7 +287,7 @@ def check_numeric(
         The table (a column it lacks is not checked: :func:`check_columns` names
         it), or one series (``columns`` then ignored).
     columns : sequence of str
-        The columns that must hold numbers.
+        The columns that must be numbers.
     name : str
         What the table is, first in the message (the parameter).
     param : str, optional
@@ -202,7 +296,7 @@ def check_numeric(
     Raises
     ------
     InputError
-        ``NAME: column 'C' must hold numbers (got str values such as '3000.5')``.
+        ``NAME: column 'C' must be numbers (got str values such as '3000.5')``.
     """
     items: list[tuple[str | None, pd.Series]]
     if isinstance(frame, pd.Series):
@@ -219,7 +313,7 @@ def check_numeric(
         sample = values.iloc[0] if first is None and len(values) else first
         what = f"{type(sample).__name__} values such as {sample!r}" if len(values) else values.dtype
         where = name if col is None else f"{name}: column {col!r}"
-        raise InputError(f"{where} must hold numbers (got {what})", param=param)
+        raise InputError(f"{where} must be numbers (got {what})", param=param)
 
 
 def number_series(values: Any, name: str, *, column: str | None = None) -> pd.Series:
@@ -327,7 +421,9 @@ def _read_parquet(p: Path) -> pd.DataFrame:
 
 
 def _read_csv(p: Path, skipinitialspace: bool) -> pd.DataFrame:
-    text = decode_utf8(p.read_bytes(), str(p))
+    data = p.read_bytes()
+    check_not_workbook(data, str(p))
+    text = decode_utf8(data, str(p))
     head = text.lstrip()
     if not head:
         raise EmptyFileError(f"{p}: the file is empty (a header row is needed)")
@@ -335,4 +431,5 @@ def _read_csv(p: Path, skipinitialspace: bool) -> pd.DataFrame:
         raise InputError(f"{p}: a JSON file; this table is read from CSV (header row) or Parquet")
     sep = sniff_separator(head.splitlines()[0])
     # default NA parsing: empty cells and NaN/NA/null/None read as missing
-    return pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=skipinitialspace)
+    df = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=skipinitialspace)
+    return read_decimal_commas(df, sep)

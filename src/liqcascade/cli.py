@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 2 bad input or usage (one line ``error: …`` on stderr);
 3 a check that says no (a proof ``pol verify`` refuses, an alert ``diff`` fires); 4 no
-live data (``watch`` ran to ``--max-iterations`` and no venue answered in any interval);
+live data (``watch`` ran to ``--max-iterations`` and no venue answered in any interval;
+``data fetch`` could not reach its venue: network errors or rate limits past the
+retries, one line ``error: …``);
 130 aborted or interrupted
 (Ctrl-C, SIGINT: one line ``error: interrupted…`` on stderr, whatever the command and
 whenever it comes; see :func:`main`); 1 an unexpected internal error, and nothing else.
@@ -21,13 +23,20 @@ import click
 import typer
 import typer.main
 
-from liqcascade._cli import BEFORE_START, EXIT_INTERRUPTED, _common, write_stderr_line
+from liqcascade._cli import (
+    BEFORE_START,
+    EXIT_INTERRUPTED,
+    EXIT_NO_LIVE_DATA,
+    _common,
+    write_stderr_line,
+)
 from liqcascade._cli._fraction_options import guard_fraction_options
 from liqcascade._cli._help import HelpGroup
 from liqcascade._cli._int_options import guard_int_options
+from liqcascade._cli._repeated_options import refuse_repeated_options
 from liqcascade._cli._sigint import interrupts_not_dropped
 from liqcascade._version import __version__
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, VenueUnreachable
 
 # typer >= 0.20 vendors its own copy of click: catch both.
 _CLICK_ERRORS: tuple[type[Exception], ...] = (click.ClickException,)
@@ -224,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     int
         The exit code: 0 success (or help printed); 2 bad input or usage (one line
         ``error: …`` on stderr); a command's own code (3 a proof that does not verify or
-        ``diff``'s alert, 4 no live data); 130 aborted or interrupted; 1 an unexpected
-        internal error (one line; the traceback with ``-v`` or ``LIQCASCADE_DEBUG``).
+        ``diff``'s alert, 4 no live data); 4 a venue that did not answer
+        (:class:`~liqcascade.errors.VenueUnreachable`, one line); 130 aborted or
+        interrupted; 1 an unexpected internal error (one line; the traceback with ``-v``
+        or ``LIQCASCADE_DEBUG``).
 
     Notes
     -----
@@ -252,6 +263,7 @@ def _main(args: list[str]) -> int:
         _track_flags(command)
         guard_int_options(command)  # a 5000-digit --seed: our line, not typer's
         guard_fraction_options(command)  # --oi-share 20%: read as 0.2
+        refuse_repeated_options(command, args)  # --pricing a --pricing b: not the last
         rv = command.main(args=args, prog_name="liqcascade", standalone_mode=False)
         if rv == EXIT_INTERRUPTED and not _RUNNING["command"]:
             # typer's answer to a Ctrl-C outside any command's code (while parsing)
@@ -260,6 +272,9 @@ def _main(args: list[str]) -> int:
             return rv
     except _Interrupted as exc:
         return _interrupted(exc.line)
+    except VenueUnreachable as exc:  # not the input's fault: it may work later
+        _common.error(_common.error_line(exc))
+        return EXIT_NO_LIVE_DATA
     except InputError as exc:
         _common.error(_common.error_line(exc))
         return 2

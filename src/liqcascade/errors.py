@@ -125,3 +125,18 @@ class CalibrationNotFound(InputError):
     message, file, row, param
         As :class:`InputError`.
     """
+
+
+class VenueUnreachable(InputError):
+    """A venue did not answer: network errors or rate limits past the retries.
+
+    Not the input's fault (the same command may succeed later), so the command line
+    exits 4, as ``watch`` does when no venue answered, not 2. An
+    :class:`InputError` still, for callers that treat any refused fetch alike (the
+    live poller counts it as a failed interval).
+
+    Parameters
+    ----------
+    message, file, row, param
+        As :class:`InputError`.
+    """

@@ -16,7 +16,7 @@ from profiles import examples
 
 @pytest.fixture(scope="module")
 def btc_totals() -> pd.DataFrame:
-    return bundled.load_book_totals("futures", asset="BTC")
+    return bundled.load_book_totals("BTC", market="futures")
 
 
 @pytest.mark.parametrize("asset", ["ETH", "btc"])
@@ -29,7 +29,7 @@ def test_without_totals_a_shipped_asset_has_its_full_period_beta(asset: str) -> 
 @pytest.mark.parametrize("asset", ["ETH", "BTC"])
 def test_at_the_data_end_the_procedure_reproduces_the_shipped_beta(asset: str) -> None:
     # the same procedure as any asset, at the default date (2025-07-31, closing at 24:00)
-    totals = bundled.load_book_totals("futures", asset=asset)
+    totals = bundled.load_book_totals(asset, market="futures")
     beta, src = beta_for(asset, totals, pd.Timestamp("2025-08-01", tz="UTC"))
     assert beta == depth_beta(asset) == {"ETH": 0.73, "BTC": 0.79}[asset]  # rounded by design
     assert src == (
@@ -39,7 +39,7 @@ def test_at_the_data_end_the_procedure_reproduces_the_shipped_beta(asset: str) -
 
 
 def test_an_earlier_date_reads_only_the_bars_closed_by_then() -> None:
-    totals = bundled.load_book_totals("futures", asset="ETH")
+    totals = bundled.load_book_totals("ETH", market="futures")
     until = pd.Timestamp("2025-01-16", tz="UTC")
     closed = totals[totals.index + pd.Timedelta(hours=8) <= until]
     beta, src = beta_for("ETH", totals, until)
@@ -90,7 +90,7 @@ def test_assumed_when_the_totals_do_not_allow_a_fit(btc_totals: pd.DataFrame) ->
 @settings(max_examples=examples(25))
 @given(cut=st.integers(MIN_BETA_BARS, 700), factor=st.floats(0.2, 5.0))
 def test_no_bar_closing_after_until_is_read(cut: int, factor: float) -> None:
-    totals = bundled.load_book_totals("futures", asset="BTC")
+    totals = bundled.load_book_totals("BTC", market="futures")
     until = totals.index[cut]
     changed = totals.copy()
     changed.loc[changed.index >= until, "asks_usd"] *= factor  # the future, altered
@@ -104,7 +104,7 @@ def test_beta_path_equals_beta_for_at_every_instant(asset: str) -> None:
     from liqcascade.book._calibrate import beta_for, beta_path
     from liqcascade.data import bundled
 
-    totals = bundled.load_book_totals("futures", asset=asset)
+    totals = bundled.load_book_totals(asset, market="futures")
     idx = pd.DatetimeIndex(totals.index)
     rng = np.random.default_rng(7)
     picks = sorted(rng.choice(len(idx), 40, replace=False))

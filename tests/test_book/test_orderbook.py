@@ -146,7 +146,7 @@ def test_fit_beta_recovers_a_known_exponent() -> None:
 def test_fit_beta_on_bundled_futures_totals() -> None:
     from liqcascade import datasets
 
-    b = fit_beta(datasets.load_book_totals("futures"))
+    b = fit_beta(datasets.load_book_totals(market="futures"))
     assert len(b) == 759
     assert b.median() == pytest.approx(BETA_FUTURES, abs=0.005)
     assert 0.5 < b.quantile(0.1) < b.quantile(0.9) < 1.0
@@ -156,7 +156,7 @@ def test_calibrated_book_uses_bundled_totals() -> None:
     from liqcascade import datasets
 
     ob = calibrated_book(as_of="2025-02-03", mid=2500.0)
-    tot = datasets.load_book_totals("futures")
+    tot = datasets.load_book_totals(market="futures")
     # a bare date: the last 8-hour bar closed by the end of that day (opened 16:00)
     row = tot.loc[pd.Timestamp("2025-02-03 16:00", tz="UTC")]
     assert ob.notional_within(0.01, "bid") == pytest.approx(row["bids_usd"], rel=1e-9)

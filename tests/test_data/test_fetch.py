@@ -270,3 +270,34 @@ def test_a_fetched_squeeze_is_read_as_the_venue_gives_it() -> None:
     r = fetch_series(FakeExchange({"funding": fr}), SYM, "funding", since,
                      since + pd.Timedelta(days=3), "1h", sleep=lambda s: None)  # fmt: skip
     assert r.series.units_known and r.series.frame["rate"].tolist() == [0.01] * 7
+
+
+def test_cli_fetch_offline_exits_4_like_watch(cli, tmp_path: Path, monkeypatch) -> None:
+    """No network: exit 4 (no live data, as ``watch``), not 2 (bad input) (clia22)."""
+    from liqcascade._cli import EXIT_NO_LIVE_DATA
+    from liqcascade.errors import VenueUnreachable
+    from liqcascade.live import EXIT_NO_LIVE_DATA as WATCH_CODE
+
+    assert EXIT_NO_LIVE_DATA == WATCH_CODE == 4  # one code for "offline"
+    ex = FakeExchange({"ohlcv": [ccxt.NetworkError("connection refused")] * 6})
+    monkeypatch.setattr("liqcascade._cli.data.make_exchange", lambda exchange_id: ex)
+    monkeypatch.setattr(fetch_mod, "_sleep", lambda s: None)
+    store = tmp_path / "s.duckdb"
+    r = cli("data", "fetch", "--exchange", "binance", "--symbol", SYM, "--kind", "ohlcv",
+            "--since", "2025-10-01", "--until", "2025-10-02", "--store", str(store))  # fmt: skip
+    assert r.exit_code == 4 and r.stdout == ""
+    assert r.stderr.strip() == (
+        "error: binance: giving up after 5 retries: NetworkError: connection refused"
+    )
+    assert not store.exists()  # nothing stored
+    ex = FakeExchange({"ohlcv": [ccxt.NetworkError("connection refused")] * 2})
+    with pytest.raises(VenueUnreachable) as exc:  # an InputError still, for the live poller
+        fetch_series(ex, SYM, "ohlcv", "2025-10-01", "2025-10-02", max_retries=1,
+                     sleep=lambda s: None)  # fmt: skip
+    assert isinstance(exc.value, InputError)
+    # the venue's refusal of the request stays bad input
+    ex = FakeExchange({"ohlcv": [ccxt.BadSymbol("binance does not have market symbol X")]})
+    monkeypatch.setattr("liqcascade._cli.data.make_exchange", lambda exchange_id: ex)
+    r = cli("data", "fetch", "--exchange", "binance", "--symbol", SYM, "--kind", "ohlcv",
+            "--since", "2025-10-01", "--until", "2025-10-02", "--store", str(store))  # fmt: skip
+    assert r.exit_code == 2 and "BadSymbol" in r.stderr

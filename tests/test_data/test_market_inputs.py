@@ -39,7 +39,7 @@ def sol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sol") / "sol.duckdb"
     ls = long_short_series(datasets.load_long_short(), symbol="SOLUSDT", venue="binance")
     book = book_totals_series(
-        datasets.load_book_totals("futures", asset="BTC"), symbol="SOLUSDT", venue="all-venues"
+        datasets.load_book_totals("BTC", market="futures"), symbol="SOLUSDT", venue="all-venues"
     )
     with Store(path) as st:
         st.ingest([ls, book])
@@ -84,7 +84,7 @@ def test_store_long_short_of_new_asset_equals_bundled(sol_store: Path) -> None:
 
 def test_store_book_totals_of_new_asset_equal_bundled(sol_store: Path) -> None:
     got = load_book_totals("SOL", store=sol_store)
-    want = datasets.load_book_totals("futures", asset="BTC")
+    want = datasets.load_book_totals("BTC", market="futures")
     pd.testing.assert_frame_equal(got, want, check_freq=False)
     assert got.attrs["source"] == f"store:{sol_store}"
     assert got.attrs["interval"] == "8h"
@@ -110,7 +110,7 @@ def test_nothing_for_asset_is_an_input_error(sol_store: Path) -> None:
 def test_bundled_without_store() -> None:
     got = load_book_totals("ETH", store=False)
     assert got.attrs["source"] == "bundled:eth_futures_book_8h"
-    pd.testing.assert_frame_equal(got, datasets.load_book_totals("futures", asset="ETH"))
+    pd.testing.assert_frame_equal(got, datasets.load_book_totals("ETH", market="futures"))
     assert load_book_totals("BTC", "binance", store=False).attrs["source"] == (
         "bundled:btc_binance_book_4h"
     )
@@ -186,7 +186,7 @@ def test_real_book_totals_files_merge_with_bundled(tmp_path: Path) -> None:
     assert res.series[0]["symbol"] == "ETHUSDT" and res.series[0]["interval"] == "8h"
     got = load_book_totals("ETH", store=store)
     assert got.attrs["source"] == f"store:{store} + bundled:eth_futures_book_8h"
-    pd.testing.assert_frame_equal(got, datasets.load_book_totals("futures", asset="ETH"))
+    pd.testing.assert_frame_equal(got, datasets.load_book_totals("ETH", market="futures"))
     spot = INGEST / "coinglass_ETH_4h_spot_orderbook_bids_asks_usd.csv.gz"
     ingest_files([spot], venue="all-venues-spot", store=store)
     s = load_book_totals("ETH", "spot", store=store)

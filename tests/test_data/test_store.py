@@ -83,6 +83,16 @@ def test_differing_values_kept_and_warned(tmp_path: Path, cli, store_path: Path,
     )
     with Store(store_path, read_only=True) as s:
         assert s.read("ohlcv")["volume"].iloc[3] == b["volume"].iloc[3]
+    # the text output says it too, and how to use the file's values (clia22: exit 0 and
+    # "rows added 0" on stdout, the why only on stderr)
+    r = cli("-q", "data", "ingest", str(p3), "--store", str(store_path))
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[-1] == (
+        "10 rows of the file were already stored with other values: the stored values were "
+        "kept (data ingest replaces no stored row; to use the file's, ingest it into a new "
+        "store, --store NEW.duckdb)"
+    )
+    assert "already stored" not in cli("data", "ingest", str(p1), "--store", str(store_path)).stdout
 
 
 def test_env_store_and_list(cli, tmp_path: Path) -> None:
@@ -160,6 +170,14 @@ def test_export_errors(tmp_path: Path, cli, store_path: Path) -> None:
         str(store_path),
     )
     assert r.exit_code == 2 and "--out must end in .parquet or .csv" in r.stderr
+    # a folder (`--out f/`) read as a file named 'f' (clia22): it says it is a folder
+    folder = tmp_path / "f"
+    folder.mkdir()
+    r = cli("data", "export", "--kind", "ohlcv", "--out", f"{folder}/", "--store", str(store_path))
+    assert r.exit_code == 2 and r.stderr.strip() == (
+        f"error: --out: {folder} is a folder: give a file, ending in .parquet or .csv (such "
+        f"as {folder / 'series.parquet'})"
+    )
     r = cli(
         "data",
         "export",

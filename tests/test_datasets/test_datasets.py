@@ -84,11 +84,11 @@ def test_coinglass_series_canonical() -> None:
 
 
 def test_funding_by_venue_joins_histories() -> None:
-    f = datasets.load_funding("binance")
+    f = datasets.load_funding(venue="binance")
     assert f.index[0].year == 2020 and f.index[-1].year == 2026
     assert f.index.is_monotonic_increasing and f.index.is_unique
     with pytest.raises(KeyError):
-        datasets.load_funding("nowhere")
+        datasets.load_funding(venue="nowhere")
 
 
 def test_hyperliquid_funding_is_one_rate_per_hour_across_the_seam() -> None:
@@ -97,7 +97,7 @@ def test_hyperliquid_funding_is_one_rate_per_hour_across_the_seam() -> None:
     Hyperliquid pays hourly, and CoinGlass quotes that hourly rate (sampled every 8 h):
     labelled per 8 h, it read 8x too low beside the venue's own hourly series.
     """
-    f = datasets.load_funding("hyperliquid")
+    f = datasets.load_funding(venue="hyperliquid")
     per_hour = f["rate"] / f["interval_hours"]
     cg = per_hour[f.index < pd.Timestamp("2025-03-08 09:00", tz="UTC")]
     own = per_hour[f.index >= pd.Timestamp("2025-03-08 09:00", tz="UTC")]
@@ -107,7 +107,7 @@ def test_hyperliquid_funding_is_one_rate_per_hour_across_the_seam() -> None:
     assert cg.median() == pytest.approx(1.25e-5, rel=0.05)
     assert own.median() == pytest.approx(1.25e-5, rel=0.05)
     # an 8-hourly venue keeps its 8 h interval
-    assert (datasets.load_funding("bybit").loc[:"2025-03-01", "interval_hours"] == 8).all()
+    assert (datasets.load_funding(venue="bybit").loc[:"2025-03-01", "interval_hours"] == 8).all()
 
 
 def test_unknown_names_raise() -> None:

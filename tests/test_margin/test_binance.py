@@ -180,7 +180,7 @@ def test_helpers() -> None:
         ((1, 1.0, -5.0, 100.0), "entry_price must be > 0 (got -5)"),
         ((1, 1.0, 2000.0, np.nan), "margin must be a finite number >= 0 (got nan)"),
         ((2, 1.0, 2000.0, 100.0), "side must be +1 (long) or -1 (short)"),
-        (("up", 1.0, 2000.0, 100.0), "side must be long or short (got 'up')"),
+        (("up", 1.0, 2000.0, 100.0), "side must be long or short (buy/sell) (got 'up')"),
         ((["long", "up"], 1.0, 2000.0, 100.0), "side[1]: unknown side 'up'"),
         (([1, 1], [1.0, 1.0, 1.0], 2000.0, 100.0), "do not broadcast"),
     ],

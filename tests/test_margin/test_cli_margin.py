@@ -91,7 +91,7 @@ def test_bad_side_subprocess_no_traceback() -> None:
     r = run_cli_subprocess("margin", "liq-price", "--side", "up", "--size", "0", "--entry",
                            "2000", "--margin", "1")  # fmt: skip
     assert r.exit_code == 2
-    assert r.stderr.strip() == "error: --side must be long or short (got 'up')"
+    assert r.stderr.strip() == "error: --side must be long or short (buy/sell) (got 'up')"
     assert "Traceback" not in r.stderr
 
 

@@ -28,7 +28,7 @@ AS_OF = "2025-03-20"
 
 def add_book_totals(store: Path, folder: Path, symbol: str = "SOLUSDT") -> None:
     """Ingest BTC's bundled futures book totals as ``symbol``'s (base units x 500)."""
-    d = bundled.load_book_totals("futures", asset="BTC").reset_index()
+    d = bundled.load_book_totals("BTC", market="futures").reset_index()
     csv = folder / f"{symbol}_book_8h.csv"
     out = d.assign(
         time=d["ts"].dt.strftime("%Y-%m-%d %H:%M:%S"),
@@ -205,7 +205,7 @@ def test_stored_book_totals_read_back_as_ingested(sol: dict[str, Any]) -> None:
     from liqcascade.data._store import Store
     from liqcascade.market._inputs import book_totals_for
 
-    want = bundled.load_book_totals("futures", asset="BTC")
+    want = bundled.load_book_totals("BTC", market="futures")
     got, source = book_totals_for("sol", sol["store"])
     assert source == f"store:{sol['store']}"
     assert list(got.index) == list(want.index)

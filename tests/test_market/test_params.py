@@ -26,7 +26,7 @@ ALLOWED = {
 
 @pytest.mark.parametrize("asset", ["ETH", "BTC"])
 def test_depth_beta_file_is_the_refit_median(asset: str) -> None:
-    beta = fit_beta(datasets.load_book_totals("futures", asset=asset))
+    beta = fit_beta(datasets.load_book_totals(asset, market="futures"))
     assert depth_beta(asset) == round(float(beta.median()), 2)  # rounded by design
 
 

@@ -173,14 +173,16 @@ def test_book_at_end_and_as_of(bundled_run) -> None:
     assert (book.liq_price[~lo] > book.entry_price[~lo]).all()
     # leverage of each position is one of the buckets
     assert set(np.round(book.leverage, 6)) <= set(EstimationParams().leverages)
-    as_of = pd.Timestamp("2025-03-01", tz="UTC")
+    # a bare date: the book after the day's last bar (opening 20:00, closing midnight)
+    last_bar = pd.Timestamp("2025-03-01 20:00", tz="UTC")
     b2 = estimate_book("2025-03-01", params=EstimationParams())
-    assert b2.opened_ms.max() <= as_of.value // 1_000_000
+    assert b2.opened_ms.max() <= last_bar.value // 1_000_000
     # as_of of the last bar equals the whole run
     b3 = estimate_book(params=EstimationParams())
     assert_same(b3.size, book.size)
-    with pytest.raises(InputError, match="before the first open interest"):
+    with pytest.raises(InputError, match="open interest starts") as err:
         estimate_book("2020-01-01", params=EstimationParams())
+    assert err.value.param == "as_of"
 
 
 def test_estimate_book_default_uses_calibrated_params() -> None:
@@ -226,3 +228,68 @@ def test_default_inputs_refuses_another_interval_naming_its_parameter() -> None:
     with pytest.raises(InputError, match=r"4-hourly \(got 1h\)") as e:
         default_inputs(interval="1h")
     assert e.value.param == "interval" and "--" not in str(e.value)
+
+
+def _book_usd(book: PositionBook) -> float:
+    return float((book.size * book.entry_price).sum())
+
+
+def test_estimate_book_follows_the_one_date_rule() -> None:
+    """A bare date is the close of the day's last bar; a time keeps closed bars only."""
+    oi, px = default_inputs()
+    p = EstimationParams()
+
+    def cut(last: str) -> PositionBook:
+        return run_estimation(oi[oi.index <= pd.Timestamp(last, tz="UTC")], px, p).book
+
+    day = estimate_book("2025-03-10", params=p)
+    ref = cut("2025-03-10 20:00")
+    assert len(day) == len(ref)
+    assert_same(day.size, ref.size)
+    # the same instant as a timestamp: midnight that ends the day
+    assert_same(estimate_book(pd.Timestamp("2025-03-11", tz="UTC"), params=p).size, day.size)
+    # at 20:00 the bar opening at 20:00 has not closed (no look-ahead)
+    evening = estimate_book("2025-03-10 20:00", params=p)
+    ref = cut("2025-03-10 16:00")
+    assert len(evening) == len(ref)
+    assert_same(evening.size, ref.size)
+    assert abs(_book_usd(evening) - _book_usd(day)) > 1.0  # the cut matters
+
+
+def test_estimate_book_refuses_missing_or_negative_open_interest() -> None:
+    oi, px = default_inputs()
+    nan = oi.copy()
+    nan.loc["2025-03-05":"2025-03-11", "oi_usd"] = np.nan
+    with pytest.raises(InputError, match=r"missing .*2025-03-05 00:00 UTC") as err:
+        estimate_book("2025-03-11", oi=nan, prices=px)
+    assert err.value.param == "oi"
+    neg = oi.copy()
+    neg.loc["2025-03-07 08:00", "oi_usd"] = -1.0
+    with pytest.raises(InputError, match="negative at 2025-03-07 08:00 UTC") as err:
+        estimate_book("2025-03-11", oi=neg, prices=px)
+    assert err.value.param == "oi"
+    # bad values after as_of are not read
+    assert len(estimate_book("2025-03-01", oi=nan, prices=px)) > 0
+    with pytest.raises(InputError, match="no open interest") as err:
+        estimate_book(oi=oi.iloc[:0], prices=px)
+    assert err.value.param == "oi"
+    text = oi.assign(oi_usd=oi["oi_usd"].astype(str) + "x")
+    with pytest.raises(InputError, match="must be numbers") as err:
+        estimate_book("2025-03-11", oi=text, prices=px)
+    assert err.value.param == "oi"
+
+
+def test_estimate_book_resamples_finer_prices_and_refuses_coarser() -> None:
+    from liqcascade.positions._estimate import bundled_ohlc
+
+    oi, px4 = default_inputs()
+    p = EstimationParams()
+    ref = estimate_book("2025-03-11", params=p, oi=oi, prices=px4)
+    for interval in ("1h", "2h"):
+        book = estimate_book("2025-03-11", params=p, oi=oi, prices=bundled_ohlc("ETH", interval))
+        assert len(book) == len(ref), interval
+        assert_same(book.size, ref.size)
+    for interval in ("1d", "8h", "3h"):
+        with pytest.raises(InputError, match=f"got {interval} bars") as err:
+            estimate_book("2025-03-11", params=p, oi=oi, prices=bundled_ohlc("ETH", interval))
+        assert err.value.param == "prices"

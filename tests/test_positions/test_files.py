@@ -92,7 +92,7 @@ def test_header_only_is_empty_book(tmp_path: Path) -> None:
          "row 1: leverage 1: the notional of 2,000,000,000 USD exceeds the last bracket of the "
          "binance tier table (ETHUSDT: up to 1,200,000,000 USD); no such position can be opened"),
         ("side,size,entry_price,margin\nlong,1,2000,100\nup,1,2000,100\n",
-         "row 2: side must be long or short (got 'up')"),
+         "row 2: side must be long or short (buy/sell) (got 'up')"),
         ("side,size,entry_price,margin,venue\nlong,1,2000,100,okx\n",
          "row 1: venue must be one of binance, bybit, hyperliquid (got 'okx')"),
         ("side,size,entry_price,margin\nlong,1,NaN,100\n", "row 1: entry_price is missing or NaN"),
@@ -465,3 +465,18 @@ def test_solvency_reads_a_hyperliquid_cross_export(tmp_path: Path) -> None:
     # the short's stated 2,429.66 (below its entry) is not refused again by solvency; at
     # 2100 -10 % = 1890 neither row is liquidated (the long's stated price is 1200)
     assert r.json()["scenarios"][0]["liquidated_usd"] == 0.0
+
+
+def test_buy_and_sell_read_as_long_and_short(tmp_path: Path) -> None:
+    """``cascade``/``liqmap --positions`` refused ``buy``, which ``margin`` and ``stress``
+    read as long (clia22): one rule for every reader of a position's side."""
+    p = tmp_path / "positions.csv"
+    p.write_text(
+        "side,size,entry_price,margin\nBuy,1,2000,100\n sell ,1,2000,100\nLONG,1,2000,100\n"
+    )
+    book = read_positions(p)
+    assert list(book.side) == [1, -1, 1]
+    words = tmp_path / "words.csv"
+    words.write_text("side,size,entry_price,margin\nlong,1,2000,100\nshort,1,2000,100\n")
+    same = read_positions(words)
+    assert book.liq_price[:2] == pytest.approx(same.liq_price, rel=1e-12)

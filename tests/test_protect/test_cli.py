@@ -105,7 +105,8 @@ _POSITION = ("--entry", "3700", "--size", "1", "--leverage", "5")
          "--vol-source must be garch or atr (got 'ewma')"),
         (("recommend", "--entry", "3700", "--size", "1", "--leverage", "200"),
          "--leverage must be in [1, 125] (got 200)"),
-        (("recommend", *_POSITION, "--side", "up"), "--side must be long or short (got 'up')"),
+        (("recommend", *_POSITION, "--side", "up"),
+         "--side must be long or short (buy/sell) (got 'up')"),
         (("recommend", *_POSITION, "--liquidity", "deep"),
          "--liquidity must be calibrated or static (got 'deep')"),
         (("recommend", "--entry", "-5", "--size", "1", "--leverage", "5"),
@@ -118,6 +119,28 @@ _POSITION = ("--entry", "3700", "--size", "1", "--leverage", "5")
          "--end 2023-01-01 must be after --start 2024-01-01"),
         (("backtest", "--start", "2025-01-01", "--end", "2025-01-01T10:00"),
          "--start/--end: fewer than 48 hourly bars in 2025-01-01–2025-01-01"),
+        # clia22: "n_random" named the library's parameter, not the flag
+        (("backtest", "--n-random", "0"),
+         "--n-random is 0: the random entry set would hold no entry (give 1 or more, or "
+         "--entries support)"),
+        # clia22: "fewer than 48 hourly bars in 2026-01-01–2025-12-31"
+        (("backtest", "--start", "2026-01-01"),
+         "--start 2026-01-01 is after the default last entry day 2025-12-31 (31 December of "
+         "the last whole year of data; ETH's hourly data run 2017-08-17 04:00 → 2026-03-31 "
+         "23:00 UTC): give --end"),
+        # hourly bars run past the daily ones: the vol policies had no σ there (NaN stop,
+        # an internal error; with earlier entries too, the window's median stood in)
+        (("backtest", "--start", "2026-01-01", "--end", "2026-01-03"),
+         "--end: the vol policies' daily volatility runs to 2025-12-31 (ETH's daily bars end "
+         "there); entries from 2026-01-01 00:00 have none: end the window by 2025-12-31, or "
+         "run the fixed policy alone"),
+        (("backtest", "--start", "2025-12-20", "--end", "2026-01-10", "--policy", "vol"),
+         "--end: the vol policies' daily volatility runs to 2025-12-31 (ETH's daily bars end "
+         "there); entries from 2026-01-01 00:00 have none: end the window by 2025-12-31, or "
+         "run the fixed policy alone"),
+        (("backtest", "--start", "2027-01-01"),
+         "--start 2027-01-01 is after the end of the data: ETH's hourly data run 2017-08-17 "
+         "04:00 → 2026-03-31 23:00 UTC"),
     ],
 )  # fmt: skip
 def test_library_errors_name_the_flags(args: tuple[str, ...], line: str) -> None:

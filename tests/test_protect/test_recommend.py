@@ -139,9 +139,9 @@ def test_bad_inputs(state: MarketState) -> None:
     # the library names its parameters (param=), never the command line's flags
     cases = [
         (lambda: recommend_stop("up", 3000.0, 1.0, 5.0, state=state), "side",
-         "side must be long or short (got 'up')"),
+         "side must be long or short (buy/sell) (got 'up')"),
         (lambda: recommend_stop(0, 3000.0, 1.0, 5.0, state=state), "side",
-         "side must be long or short (got 0)"),
+         "side must be long or short (buy/sell) (got 0)"),
         (lambda: recommend_stop("long", -1.0, 1.0, 5.0, state=state), "entry",
          "entry must be > 0 (got -1)"),
         (lambda: recommend_stop("long", 3000.0, float("inf"), 5.0, state=state), "size",

@@ -163,7 +163,7 @@ def test_returns_and_closes_of_the_wrong_type() -> None:
         vol.fit_volatility(r.to_numpy(), "gjr", "t")  # type: ignore[arg-type]
     # a DataFrame gives its close column (was ValueError "Length of values ...")
     assert vol.log_returns(bars).equals(r)
-    with pytest.raises(InputError, match=r"must hold numbers \(got str values such as '") as e:
+    with pytest.raises(InputError, match=r"must be numbers \(got str values such as '") as e:
         vol.log_returns(bars["close"].astype(str))
     assert e.value.param == "close"
     with pytest.raises(InputError, match=r"^close must be a pandas Series") as e:
@@ -176,13 +176,13 @@ def test_frames_of_text_are_refused_naming_the_column(hourly: pd.DataFrame) -> N
     from liqcascade.positions import estimate_book
 
     # a numpy ufunc error
-    with pytest.raises(InputError, match=r"^ohlc: column 'high' must hold numbers") as e:
+    with pytest.raises(InputError, match=r"^ohlc: column 'high' must be numbers") as e:
         detect_events(hourly.astype(str), 0.02)
     assert e.value.param == "ohlc"
     oi = data.load_series("open_interest", asset="ETH", interval="4h", start="2025-01-01",
                           end="2025-03-31")  # fmt: skip
     # a pyarrow error chain
-    with pytest.raises(InputError, match=r"^oi: column 'oi_usd' must hold numbers") as e:
+    with pytest.raises(InputError, match=r"^oi: column 'oi_usd' must be numbers") as e:
         estimate_book("2025-03-10", oi=oi.astype({"oi_usd": str}))
     assert e.value.param == "oi"
 

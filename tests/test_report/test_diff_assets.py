@@ -56,7 +56,7 @@ def test_cli_warns_on_stderr_and_prints_gone(tmp_path: Path) -> None:
     err = r.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("warning: the reports cover different assets")
     assert "gone: BTC: Smallest fall: was −4.00 % (not in the new report)" in r.stdout
-    assert "ETH: Smallest fall: – → −3.00 %" in r.stdout
+    assert "new: ETH: Smallest fall: −3.00 % (not in the old report)" in r.stdout
     j = run_cli("diff", old, new, "--json")
     assert j.exit_code == 0 and j.stderr.startswith("warning:")
     out = j.json()

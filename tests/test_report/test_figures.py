@@ -117,3 +117,18 @@ def test_a_figure_with_another_template_keeps_it() -> None:
     assert compact(spec, page_template()) == spec
     assert compact(spec, spec["layout"]["template"])["layout"] == {}
     assert spec["layout"]["template"]  # the input is left as it was
+
+
+def test_a_title_of_a_right_hand_panel_clears_the_toolbar() -> None:
+    """review22: "Market liquidations (USD M)" and "Gini of haircuts" lay under the page's
+    toolbar icons (top right) in a 40 px top margin; a column of panels keeps 40 px."""
+    from plotly.subplots import make_subplots
+
+    from liqcascade.report._figures import MODEBAR_CLEAR, finish
+
+    side = make_subplots(rows=1, cols=2, subplot_titles=("loss", "liquidations"))
+    side.add_scatter(x=[1, 2], y=[1, 2])
+    stacked = make_subplots(rows=2, cols=1, subplot_titles=("loss", "liquidations"))
+    stacked.add_scatter(x=[1, 2], y=[1, 2])
+    assert finish(side)[1].layout.margin.t == MODEBAR_CLEAR
+    assert finish(stacked)[1].layout.margin.t == 40

@@ -375,3 +375,26 @@ def test_btc_stops_use_the_dollar_position_of_ten_eth(built: tuple[str, dict[str
     assert pd.Timestamp(btc["backtest_start"]) >= pd.Timestamp("2021-04-04", tz="UTC")
     assert btc["n_trades"] > 0 and btc["backtest_table"] != eth["backtest_table"]
     assert f"{btc['position_size']:g} BTC, 10×" in _section_text(html, "protect-btc")
+
+
+def test_btc_alone_fronts_btc_clusters_and_critical_shock(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A report whose first asset is not ETH fronts that asset's clusters and shock.
+
+    The front read section ``liqmap`` and headline ``critical_shock``, ETH's ids: a
+    BTC-only report's front had no clusters and a null critical shock.
+    """
+    out = tmp_path_factory.mktemp("btc_front")
+    paths = build_report(out, sections=("liqmap", "cascade"), quick=True, asset="BTC", workers=1)
+    summary = json.loads(paths["summary"].read_text())
+    front, secs = summary["front"], summary["sections"]
+    assert front["critical_shock"] is not None and front["critical_shock"] < 0
+    head = front["headlines"]["critical_shock_btc"]
+    assert same_value(front["critical_shock"], head["value"], rtol=1e-12)
+    clusters = front["clusters_near_price"]
+    assert clusters and {c["asset"] for c in clusters} == {"BTC"}
+    largest = secs["liqmap-btc"]["largest_clusters"][: len(clusters)]
+    for c, ref in zip(clusters, largest, strict=True):
+        assert same_value(c["price"], ref["price"], rtol=1e-12)
+        assert c["price"] > 20_000  # BTC's price level, not ETH's

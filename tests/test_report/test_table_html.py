@@ -84,3 +84,44 @@ def test_every_cell_reads_back_as_formatted(values: list[str]) -> None:
     texts = [t for _, t in _cells(out, "td")]
     assert texts[0::2] == [t.replace(NBSP, " ") for t in format_table(df)["what"]]
     assert texts[1::2] == [str(i) for i in range(len(values))]
+
+
+def test_a_column_reads_in_one_unit_and_one_number_format() -> None:
+    """review22: a column of millions printed its small amounts in dollars ($382,824 under
+    $1.2 M), counts of 1,000-9,999 without the separator their column's 75,417 had, and a
+    yes/no column aligned right or left by whether it held a "no"."""
+    df = pd.DataFrame(
+        {
+            "period": [2024, 2025, 2025],
+            "rows": [3059, 75417, 12],
+            "liquidations": ["$382,824", "$1.2 M", "$0"],
+            "stops": ["$6,950", "$17.0 M", "$999,039"],
+            "price": ["$3,698", "$3,600", "$81.24"],
+            "range": ["2017-08-17 -> 2025-12-31", "a", "b"],
+            "beats": ["no", "yes", "no"],
+        }
+    )
+    rows = _cells(table_html(df), "td")
+    cols = list(zip(*[rows[i : i + 7] for i in range(0, len(rows), 7)], strict=True))
+    assert [t for _, t in cols[0]] == ["2024", "2025", "2025"]  # years keep their digits
+    assert [t for _, t in cols[1]] == ["3,059", "75,417", "12"]
+    assert [t for _, t in cols[2]] == ["$0.38 M", "$1.2 M", "$0"]
+    assert [t for _, t in cols[3]] == ["$0.007 M", "$17.0 M", "$1.0 M"]
+    assert [t for _, t in cols[4]] == ["$3,698", "$3,600", "$81.24"]  # no millions: as written
+    assert cols[5][0][1] == "2017-08-17 → 2025-12-31"
+    yes_all = table_html(pd.DataFrame({"beats": ["yes", "yes"]}))
+    assert {c for c, _ in cols[6]} == {c for c, _ in _cells(yes_all, "td")} == {"k"}
+
+
+def test_prose_sets_code_and_keeps_a_command_option_whole() -> None:
+    from liqcascade.report._format import prose_html
+
+    out = prose_html("re-run `liqcascade cascade --asset ETH`; or liqcascade report --refresh <b>")
+    assert '<code>liqcascade cascade <span class="nw">--asset</span> ETH</code>' in out
+    assert 'report <span class="nw">--refresh</span> &lt;b&gt;' in out and "`" not in out
+    # a section's takeaway: code set, the options as written (tests read them in the page)
+    plain = prose_html("re-run `liqcascade cascade --asset ETH`", options=False)
+    assert plain == "re-run <code>liqcascade cascade --asset ETH</code>"
+    assert re.sub(r"<[^>]+>", "", out) == html.escape(
+        "re-run liqcascade cascade --asset ETH; or liqcascade report --refresh <b>", quote=False
+    )

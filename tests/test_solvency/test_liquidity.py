@@ -142,3 +142,25 @@ def test_cli_liquidity_default_static_and_bad() -> None:
     assert t["bad_debt_usd"] <= s["static_upper_bound"]["bad_debt_usd"] * (1 + 1e-12)
     r = run_cli(*args, "--liquidity", "deep")
     assert r.exit_code == 2 and "--liquidity" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_calibration_and_default_scenarios_follow_the_positions_asset() -> None:
+    """A BTCUSDT book gets BTC's calibration and BTC's 2025-10-10 fall, not ETH's."""
+    from liqcascade.solvency import default_scenarios
+
+    pos = PositionBook(
+        side=[1, -1], size=[1.0, 0.5], entry_price=[100_000.0, 98_000.0],
+        margin=[5_000.0, 4_900.0], liq_price=[95_500.0, 107_000.0],
+        bankruptcy_price=[95_000.0, 107_800.0], symbol="BTCUSDT",
+    )  # fmt: skip
+    ob = OrderBook.parametric(100_000.0, 1e6, beta=0.73)
+    r = run_solvency(Exchange(pos, insurance_fund=1e3), order_book=ob)
+    assert r.to_dict()["calibration"]["asset"] == "BTC"
+    (oct_btc,) = [s for s in default_scenarios("BTC") if s.name == "2025-10-10"]
+    (oct_eth,) = [s for s in default_scenarios("ETH") if s.name == "2025-10-10"]
+    assert abs(oct_btc.shock - oct_eth.shock) > 1e-3  # the two falls differ
+    (last,) = [o for o in r.outcomes if o.name == "2025-10-10"]
+    assert last.shock == pytest.approx(oct_btc.shock, rel=1e-12)
+    # an explicit asset still picks the calibration
+    r_eth = run_solvency(Exchange(pos, insurance_fund=1e3), order_book=ob, asset="ETH")
+    assert r_eth.to_dict()["calibration"]["asset"] == "ETH"

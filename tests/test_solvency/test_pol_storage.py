@@ -103,10 +103,29 @@ def test_private_modes_hold_under_a_permissive_umask(tmp_path: Path) -> None:
 def test_rebuild_replaces_the_tree_and_leaves_no_stage(tmp_path: Path) -> None:
     out = tmp_path / "tree"
     first = _build(_users(tmp_path), out)
-    second = _build(_users(tmp_path, 50, "more.csv"), out)
+    second = _build(_users(tmp_path, 50, "more.csv"), out, "--force")
     assert second["n_users"] == 50 and second["root"] != first["root"]
     _assert_intact(out, second, tmp_path)
     assert _stages(tmp_path) == []
+
+
+def test_second_build_into_a_tree_is_refused_without_force(tmp_path: Path) -> None:
+    """A second build replaced the published tree (new root, new salts) silently (clia22)."""
+    out = tmp_path / "tree"
+    first = _build(_users(tmp_path), out)
+    before = _listing(out)
+    r = run_cli("pol", "build", str(_users(tmp_path, 50, "more.csv")), "--out", str(out))
+    _one_line_2(r, f"--out: {out} already holds a proof-of-liabilities tree",
+                first["root"][:16], "give another folder, or --force to replace it")  # fmt: skip
+    assert r.stdout == ""
+    assert _listing(out) == before and _stages(tmp_path) == []
+    # --force with a users file that fails: the old tree stays as it was
+    bad = tmp_path / "bad.csv"
+    bad.write_text("user,balance\na,-1\n")
+    r = run_cli("pol", "build", str(bad), "--out", str(out), "--force")
+    _one_line_2(r)
+    assert _listing(out) == before and _stages(tmp_path) == []
+    _assert_intact(out, first, tmp_path)
 
 
 def test_fault_before_the_rename_keeps_the_previous_tree(
@@ -120,7 +139,8 @@ def test_fault_before_the_rename_keeps_the_previous_tree(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(_pol_io, "swap_into_place", boom)
-    r = run_cli("pol", "build", str(_users(tmp_path, 60, "new.csv")), "--out", str(out))
+    new = _users(tmp_path, 60, "new.csv")
+    r = run_cli("pol", "build", str(new), "--out", str(out), "--force")
     _one_line_2(r, "--out")
     assert _listing(out) == before
     assert _stages(tmp_path) == []
@@ -157,7 +177,7 @@ _KILL_SCRIPT = textwrap.dedent(
     elif point == "cleanup":
         _pol_io.shutil.rmtree = wrap(_pol_io.shutil.rmtree)
     from liqcascade.cli import main
-    sys.exit(main(["-q", "pol", "build", sys.argv[3], "--out", sys.argv[4]]))
+    sys.exit(main(["-q", "pol", "build", sys.argv[3], "--out", sys.argv[4], "--force"]))
     """
 )
 
@@ -187,7 +207,7 @@ def test_kill_9_during_a_rebuild_leaves_the_previous_tree(
     _assert_intact(out, first, tmp_path)
     assert len(_stages(tmp_path)) == 1  # the killed build's temporary tree, beside
     # the next build removes the dead build's temporary tree and replaces the tree
-    second = _build(new, out)
+    second = _build(new, out, "--force")
     assert second["n_users"] == 300
     _assert_intact(out, second, tmp_path)
     assert _stages(tmp_path) == []
@@ -225,7 +245,9 @@ def test_bad_reserve_buffer_exits_2_before_writing(tmp_path: Path, buffer: str) 
     # an existing tree is not touched either
     built = _build(csv, out)
     snap = _listing(out)
-    r = run_cli("pol", "build", str(csv), "--out", str(out), f"--reserve-buffer={buffer}")
+    r = run_cli(
+        "pol", "build", str(csv), "--out", str(out), f"--reserve-buffer={buffer}", "--force"
+    )
     assert r.exit_code == 2 and _listing(out) == snap
     _assert_intact(out, built, tmp_path)
 
@@ -289,7 +311,7 @@ def test_build_out_paths_refused_before_any_work(tmp_path: Path, immutable) -> N
     tree = tmp_path / "tree"
     built = _build(good, tree)
     immutable(tree)
-    r = run_cli("pol", "build", str(good), "--out", str(tree))
+    r = run_cli("pol", "build", str(good), "--out", str(tree), "--force")
     _one_line_2(r, "--out")
     assert _stages(tmp_path) == []
     _assert_intact(tree, built, tmp_path)
@@ -391,7 +413,7 @@ def test_v1_trees_are_refused_and_replaceable(tmp_path: Path) -> None:
     (out / "manifest.json").write_text(json.dumps({"format": "liqcascade-pol-v1", "depth": 0}))
     r = run_cli("pol", "prove", "--tree", str(out), "--user", "u1", "--out", str(tmp_path / "p"))
     _one_line_2(r, "liqcascade-pol-v1", "rebuild")
-    built = _build(_users(tmp_path), out)  # an old tree may be replaced
+    built = _build(_users(tmp_path), out, "--force")  # an old tree may be replaced
     _assert_intact(out, built, tmp_path)
 
 

@@ -45,7 +45,8 @@ def test_bad_debt_is_one_bar_with_its_interval_and_the_static_bound() -> None:
     assert list(static.y) == pytest.approx([3.78, 32.68])
     assert not any("gap fills" in t.name for t in fig.data)
     assert "gap fills alone give the same as the cascade" in fig.layout.title.text
-    assert {s.name for s in fig.layout.shapes} == {"6% buffer", "10% buffer", "14% buffer"}
+    # written as the page writes a percentage, with its space
+    assert {s.name for s in fig.layout.shapes} == {"6 % buffer", "10 % buffer", "14 % buffer"}
 
 
 def test_gap_fills_are_drawn_where_they_differ() -> None:

@@ -122,6 +122,9 @@ def test_bad_rows_exit_2(data_dir: Path, tmp_path: Path) -> None:
     # any USDT perpetual parses; one without prices fails naming it and what is missing
     assert r.exit_code == 2 and "no hourly prices of DOGE" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+    # the file's row is at fault, not --asset, which was not given (clia22)
+    assert f"{bad}: row 2: no hourly prices of DOGE" in r.stderr and "--asset" not in r.stderr
+    assert "remove the row" in r.stderr
     p = tmp_path / "neg.csv"
     p.write_text("symbol,side,size,entry_price,margin\nETH,long,1,3600,100\nETH,short,0,3600,10\n")
     r = run_cli("stress", "--portfolio", str(p))
@@ -134,3 +137,34 @@ def test_subprocess_exit_2_no_traceback(pf: str) -> None:
     r = run_cli_subprocess("stress", "--portfolio", pf, "--paths", "-3")
     assert r.exit_code == 2
     assert "Traceback" not in r.stderr and "--paths must be > 0" in r.stderr
+
+
+def test_row_giving_margin_and_leverage_is_refused(tmp_path: Path) -> None:
+    """A row with both used the margin silently; ``margin liq-price`` refuses the pair."""
+    p = tmp_path / "both.csv"
+    p.write_text(
+        "symbol,side,size,entry_price,leverage,margin\n"
+        "ETHUSDT,long,1,3600,20,\n"
+        "ETHUSDT,long,10,3600,20,500\n"
+    )
+    r = run_cli("stress", "--portfolio", str(p), "--scenario", "shock")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip() == (
+        f"error: {p}: row 2: give exactly one of margin and leverage (this row gives "
+        "margin 500 and leverage 20)"
+    )
+
+
+def test_portfolio_side_words() -> None:
+    """buy/sell read as long/short, any case; the refusal says both spellings."""
+    import pandas as pd
+
+    from liqcascade.errors import InputError
+    from liqcascade.stress import Portfolio
+
+    df = pd.DataFrame({"symbol": ["ETH", "ETH"], "side": ["Buy", "SELL"], "size": [1.0, 1.0],
+                       "entry_price": [3600.0, 3600.0], "leverage": [10.0, 10.0]})  # fmt: skip
+    assert list(Portfolio.from_frame(df).side) == [1, -1]
+    df.loc[1, "side"] = "flat"
+    with pytest.raises(InputError, match=r"row 2: side must be long or short \(buy/sell\)"):
+        Portfolio.from_frame(df)

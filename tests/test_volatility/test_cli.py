@@ -90,3 +90,20 @@ def test_data_file(cli, tmp_path) -> None:
     d = r.json()
     assert d["n_obs"] == 364
     assert d["data_source"].startswith("file:")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [((), "the default --interval 1d"), (("--interval", "1d"), "--interval 1d")],
+    ids=["default", "given"],
+)
+def test_data_file_of_other_bars_says_which_interval_to_give(cli, tmp_path, args, said) -> None:
+    """``vol --data eth1h.csv`` blamed an ``--interval 1d`` the user never gave and said
+    "or leave it out", which keeps the default (clia22)."""
+    f = tmp_path / "eth1h.csv"
+    ts = [f"2025-06-{1 + i // 24:02d} {i % 24:02d}:00:00+00:00" for i in range(240)]
+    rows = "".join(f"{t},100,101,99,{100 + i % 3},5\n" for i, t in enumerate(ts))
+    f.write_text("ts,open,high,low,close,volume\n" + rows)
+    r = cli("vol", "--data", str(f), *args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip() == f"error: {f}: {said}: this file has 1h bars: give --interval 1h"

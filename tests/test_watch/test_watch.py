@@ -246,7 +246,7 @@ def test_alerts_fire_and_run_the_command(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "rule", ["critical_shock", "nope<1", "price<abc", "price=1", "critical_shock>>1"]
+    "rule", ["critical_shock", "nope<1", "price<abc", "price=-1", "critical_shock>>1"]
 )
 def test_bad_rules_are_refused(rule: str) -> None:
     with pytest.raises(InputError, match="alert"):

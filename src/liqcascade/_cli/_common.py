@@ -25,6 +25,7 @@ import typer
 from rich.cells import cell_len
 from rich.console import Console
 
+from liqcascade._cli._fraction_options import fraction_value, in_percent
 from liqcascade._shown import shown
 from liqcascade.errors import InputError
 
@@ -86,12 +87,15 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
 
     Each column's minimum width becomes its longest word holding a digit (``3,513,474``,
     ``(4,698,874``, ``12.43%``), so numbers never shrink to ``3,513…``; every column
-    folds instead of ending in ``…`` and text wraps at spaces. Within ``width``
+    folds instead of ending in ``…`` and text wraps at spaces (a column made ``no_wrap``
+    wraps too: rich cuts its cells, unmarked, to the column's width). Within ``width``
     (the terminal's columns) the minimum grows to the longest word of the column's
     header where that fits (the shortest growths first), so headers stay whole where
     there is room. A table that fits
     is printed exactly as before; one whose numbers cannot fit is wider than the
-    terminal (which wraps its lines) rather than cut.
+    terminal (which wraps its lines) rather than cut, and then every header word is
+    whole too (``reserve ratio``, not ``reserv`` over ``e ratio``): the lines wrap
+    already, a few cells more cut no word.
     """
     numbers = [_longest_word(col._cells, True) for col in table.columns]
     heads = [_longest_word([col.header], False) for col in table.columns]
@@ -103,14 +107,16 @@ def keep_numbers_whole(table: Any, width: int | None = None) -> Any:
         - sum(max(n, 1) + table._get_padding_width(i) for i, n in enumerate(numbers))
     )
     grow = [0] * len(numbers)
+    wider = width is not None and spare < 0  # the numbers alone pass the terminal
     for i in sorted(range(len(numbers)), key=lambda i: heads[i] - numbers[i]):
         deficit = heads[i] - max(numbers[i], 1)
-        if 0 < deficit <= spare:  # whole header words only, the shortest gaps first
+        if 0 < deficit and (deficit <= spare or wider):  # whole words, shortest gaps first
             grow[i], spare = deficit, spare - deficit
     for col, n, g in zip(table.columns, numbers, grow, strict=True):
         if n or g:
             col.min_width = max(col.min_width or 0, max(n, 1) + g)
         col.overflow = "fold"
+        col.no_wrap = False
     return table
 
 
@@ -223,8 +229,6 @@ def error_line(exc: InputError) -> str:
     worded in percent when its value was typed as one
     (:func:`~liqcascade._cli._fraction_options.in_percent`).
     """
-    from liqcascade._cli._fraction_options import in_percent
-
     flags = {**STATE.flags, **STATE.aliases}
     text = exc.for_flags(flags)
     if not exc.params and not exc.file and exc.row is None:
@@ -486,22 +490,6 @@ def check_seed(seed: int, option: str = "--seed") -> None:
     """Fail unless ``seed`` is a non-negative integer (numpy's seeds)."""
     if seed < 0:
         fail(f"{option} must be >= 0 (got {seed})")
-
-
-def fraction_value(text: str) -> float:
-    """``text`` as a fraction: ``"0.2"`` is 0.2, ``"20%"`` (a percent) is 0.2 too.
-
-    The one reader of a fraction or a percent on the command line (``--shock``, every
-    fraction option: :mod:`liqcascade._cli._fraction_options`). Spaces around the
-    number are ignored; anything else raises :class:`ValueError`.
-
-    Examples
-    --------
-    >>> fraction_value("-5%"), fraction_value(" 0.25 ")
-    (-0.05, 0.25)
-    """
-    t = text.strip()
-    return float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
 
 
 def parse_shock(

@@ -4,7 +4,7 @@ An option is a fraction option when its annotation carries :data:`FRACTION` afte
 ``typer.Option`` (``Annotated[float, typer.Option(help=...), FRACTION]``): its type stays
 ``float``, so typer reads and shows it as before (``<float>``, its default), on every
 typer this package runs on. :func:`guard_fraction_options` makes each of them read
-``N%`` as ``N/100`` (:func:`~liqcascade._cli._common.fraction_value`, the reader of
+``N%`` as ``N/100`` (:func:`fraction_value`, the reader of
 ``--shock`` too) before typer reads the value, and refuse anything else that is not a
 number with the command line's own line, ``error: --oi-share must be a fraction (0.2)
 or a percent (20%) (got 'abc')``, where typer answered "Input should be a valid
@@ -21,13 +21,13 @@ import typing
 from collections.abc import Iterator
 from typing import Any
 
-from liqcascade._cli._common import fraction_value
 from liqcascade._cli._int_options import command_tree, read_before_typer
 from liqcascade.errors import InputError
 
 __all__ = [
     "FRACTION",
     "fraction_params",
+    "fraction_value",
     "guard_fraction_options",
     "in_percent",
     "read_fraction",
@@ -53,6 +53,22 @@ _RANGE = re.compile(
     r"|(?P<op>[<>]=?) (?P<bound>[-+0-9.e]+))"
 )
 _GOT = re.compile(r" ?\(got [^)]*\)")
+
+
+def fraction_value(text: str) -> float:
+    """``text`` as a fraction: ``"0.2"`` is 0.2, ``"20%"`` (a percent) is 0.2 too.
+
+    The one reader of a fraction or a percent on the command line (``--shock``, every
+    fraction option: :mod:`liqcascade._cli._fraction_options`). Spaces around the
+    number are ignored; anything else raises :class:`ValueError`.
+
+    Examples
+    --------
+    >>> fraction_value("-5%"), fraction_value(" 0.25 ")
+    (-0.05, 0.25)
+    """
+    t = text.strip()
+    return float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
 
 
 def read_fraction(text: str, flag: str) -> str | float:

@@ -17,6 +17,14 @@ What keeps its own line (:func:`reflow`):
 - any other indented line (a table, a command laid out by hand);
 - a paragraph that starts with ``\b``, click's mark for "printed as written".
 
+Each command's Options box is laid out by :func:`print_options_panel` (in place of
+typer's): an option's names are never cut, whatever the width (its ``--no-`` form under
+it, in the same column), a flag shows no ``<bool>`` type, the help column takes the
+rest and folds a long word (a default path) rather than cutting it, and an option the
+command requires itself (named by :func:`required_options`) is marked ``[required]`` as
+one click requires is. Where typer lacks the private names it uses
+(:data:`OWN_OPTIONS_PANEL`: typer 0.15), typer's own box is kept.
+
 Help printed into a closed pipe (``liqcascade --help | head -1``) ends as any other
 output does: exit 1 and one line on stderr (:func:`closed_pipe_said`).
 """
@@ -27,9 +35,42 @@ import functools
 import inspect
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
+import typer.rich_utils as typer_rich
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def required_options(*names: str) -> Callable[[_F], _F]:
+    """Mark a command's options as required in its help, though the command checks them.
+
+    A command that names every missing option at once (``stops recommend``: "missing
+    required options: --entry, --size, --leverage") cannot let click require them (click
+    stops at the first); its Options box marks them ``[required]`` all the same
+    (:func:`reflow_tree` reads the mark from the command's callback).
+
+    Parameters
+    ----------
+    *names : str
+        The options' parameter names (``"entry"``, not ``"--entry"``).
+
+    Returns
+    -------
+    callable
+        A decorator returning the command function unchanged but for the mark.
+    """
+
+    def mark(fn: _F) -> _F:
+        fn.liqcascade_required = frozenset(names)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
 
 #: A line that starts a line of its own: an example, or a list item. A mark may end the
 #: line ("- " with nothing after it, kept and right-stripped to "-", is still an item:
@@ -96,6 +137,9 @@ def _reflow_option(text: str) -> str:
 def reflow_tree(command: Any) -> None:
     """Reflow the help, short help, epilog and option help of ``command`` and below.
 
+    Options named by :func:`required_options` on a command's function are marked
+    required for :func:`print_options_panel`.
+
     Parameters
     ----------
     command : click.Command
@@ -106,7 +150,12 @@ def reflow_tree(command: Any) -> None:
         for attr in ("help", "short_help", "epilog"):
             if getattr(cmd, attr, None):
                 setattr(cmd, attr, reflow(getattr(cmd, attr)))
+        required: frozenset[str] = getattr(
+            getattr(cmd, "callback", None), "liqcascade_required", frozenset()
+        )
         for param in getattr(cmd, "params", ()):
+            if param.name in required:
+                param.liqcascade_required = True
             if getattr(param, "help", None):
                 param.help = _reflow_option(param.help)
 
@@ -152,6 +201,108 @@ def closed_pipe_said(format_help: Callable[..., None]) -> Callable[..., None]:
     return said
 
 
+def _names(param: Any) -> Text:
+    """An option's names, one form a line (``--whole-positions`` over ``--no-whole-...``)."""
+    names = [", ".join(param.opts)]
+    if param.secondary_opts:
+        names.append(", ".join(param.secondary_opts))
+    if getattr(param, "param_type_name", "") == "argument":
+        names = [param.name.upper()]
+    return typer_rich.highlighter(Text("\n".join(names), no_wrap=True, overflow="ignore"))
+
+
+def _type(param: Any, ctx: Any) -> Text:
+    """An option's value type (``<float>``); none for a flag (``--json``, ``--version``)."""
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return Text("")
+    shown = param.display_type_rich(ctx=ctx) if hasattr(param, "display_type_rich") else None
+    text = Text(str(shown or ""), style=typer_rich.STYLE_TYPES)
+    rng = (
+        param._get_number_range_help_str() if hasattr(param, "_get_number_range_help_str") else None
+    )
+    if rng:
+        text.append(typer_rich.RANGE_STRING.format(rng))
+    return typer_rich.types_highlighter(text)
+
+
+def _help_cell(param: Any, ctx: Any, markup_mode: Any) -> Text:
+    """An option's help, then its ``[default: ...]`` and ``[required]``, as one text."""
+    items = list(
+        typer_rich._get_parameter_help(param=param, ctx=ctx, markup_mode=markup_mode).renderables
+    )
+    if getattr(param, "liqcascade_required", False) and not param.required:
+        items.append(Text(typer_rich.REQUIRED_LONG_STRING, style=typer_rich.STYLE_REQUIRED_LONG))
+    text = Text(" ").join(i if isinstance(i, Text) else Text(str(i)) for i in items)
+    text.overflow = "fold"
+    return text
+
+
+def print_options_panel(
+    *, name: str, params: list[Any], ctx: Any, markup_mode: Any, console: Any
+) -> None:
+    """One Options (or Arguments) box of a command's help; typer's, laid out to fit.
+
+    The names and types take their full width (never cut), the help the rest of the
+    line (at least a third of it; below that the names are still whole and the help
+    narrower). Arguments are as typer shows them.
+
+    Parameters
+    ----------
+    name : str
+        The box's title.
+    params : list of click.Parameter
+        Its options.
+    ctx : click.Context
+        The command's context.
+    markup_mode : str
+        typer's markup mode.
+    console : rich.console.Console
+        Where the help is printed.
+    """
+    if not params:
+        return
+    rows = [(_names(p), _type(p, ctx), _help_cell(p, ctx, markup_mode)) for p in params]
+    name_w = max(max(len(line) for line in r[0].plain.split("\n")) for r in rows)
+    type_w = max(r[1].cell_len for r in rows)
+    inner = console.width - 4  # the box's borders and padding
+    gaps = 2 if type_w else 1  # one space of padding each side of a column, no edges
+    help_w = max(inner - name_w - type_w - 2 * gaps, inner // 3, 10)
+    table = Table(show_header=False, box=None, padding=(0, 1), pad_edge=False, expand=False)
+    table.add_column(no_wrap=True, width=name_w, overflow="ignore")
+    if type_w:
+        table.add_column(no_wrap=True, width=type_w, overflow="ignore")
+    table.add_column(width=help_w, overflow="fold")
+    for names, kind, help_text in rows:
+        table.add_row(*((names, kind, help_text) if type_w else (names, help_text)))
+    console.print(
+        Panel(
+            table,
+            border_style=typer_rich.STYLE_OPTIONS_PANEL_BORDER,
+            title=name,
+            title_align=typer_rich.ALIGN_OPTIONS_PANEL,
+        )
+    )
+
+
+#: typer's private names :func:`print_options_panel` uses. typer 0.15 (the floor) has no
+#: ``STYLE_TYPES`` nor ``types_highlighter``: there typer's own box stays (names may be
+#: cut at 80 columns, ``[required]`` is not added), rather than a help that fails.
+_TYPER_NAMES = (
+    "ALIGN_OPTIONS_PANEL",
+    "RANGE_STRING",
+    "REQUIRED_LONG_STRING",
+    "STYLE_OPTIONS_PANEL_BORDER",
+    "STYLE_REQUIRED_LONG",
+    "STYLE_TYPES",
+    "_get_parameter_help",
+    "_print_options_panel",
+    "highlighter",
+    "types_highlighter",
+)
+#: True when this typer has them: the Options boxes are :func:`print_options_panel`'s.
+OWN_OPTIONS_PANEL = all(hasattr(typer_rich, n) for n in _TYPER_NAMES)
+
+
 class HelpGroup(TyperGroup):
     """The root command: its help and every subcommand's reflow (:func:`reflow_tree`).
 
@@ -169,6 +320,8 @@ class HelpGroup(TyperGroup):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if OWN_OPTIONS_PANEL:
+            typer_rich._print_options_panel = print_options_panel  # type: ignore[assignment]
         reflow_tree(self)
         for cmd in _tree(self):  # help into a closed pipe says so (closed_pipe_said)
             cmd.format_help = closed_pipe_said(cmd.format_help)

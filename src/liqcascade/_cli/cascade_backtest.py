@@ -993,7 +993,11 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
         "mid": state.mid,
         "curve": _common.to_jsonable(curve),
         "critical_shock": cf.summary()
-        | {"curve_n_paths": pooled_paths(CURVE_PATHS, n_pairs), "report_statistic": report},
+        | {
+            "curve_n_paths": pooled_paths(CURVE_PATHS, n_pairs),
+            "card_n_paths": pooled_paths(card_paths(), n_pairs),
+            "report_statistic": report,
+        },
         "calibration": {
             "as_of": cal.as_of,
             "n_events": cal.n_events,
@@ -1010,6 +1014,19 @@ def calibrated_fragility_cmd(kw: dict[str, Any]) -> None:
 
 CURVE_PATHS = 120
 """Paths per shock of ``cascade --fragility``'s calibrated curve (split over the draws)."""
+
+
+def card_paths() -> int:
+    """Paths the single-shock card (``cascade --shock``) requests: ``market_answer``'s default.
+
+    The fragility curve requests fewer (:data:`CURVE_PATHS`), so a shock of its table
+    differs from the card of the same shock by Monte Carlo noise; its output says so.
+    """
+    import inspect
+
+    from liqcascade.cascade import market_answer
+
+    return int(inspect.signature(market_answer).parameters["n_paths"].default)
 
 
 def pooled_paths(n_paths: int, n_pairs: int) -> int:
@@ -1079,7 +1096,11 @@ def _render_calibrated_fragility(result: dict[str, Any]) -> None:
         if result.get("bar_close")
         else str(result["as_of"])
     )
-    t = Table(title=f"calibrated fragility, {bar} (extreme move within 24 h)")
+    cs = result["critical_shock"]
+    t = Table(
+        title=f"calibrated fragility, {bar} (extreme move within 24 h; "
+        f"{cs.get('curve_n_paths')} pooled paths per shock)"
+    )
     for c in ("shock", "median", "80 % band", "liquidated (M USD)", "static (instant)"):
         t.add_column(c, justify="right")
     edge_hit = False
@@ -1106,7 +1127,14 @@ def _render_calibrated_fragility(result: dict[str, Any]) -> None:
             "* at the modelled order book's edge (its last level): the book is exhausted "
             "there, so the figure is a bound, not a modelled move"
         )
-    _common.stdout.print(_critical_text(result["critical_shock"]))
+    if cs.get("card_n_paths"):
+        _common.stdout.print(
+            f"each shock pools {cs.get('curve_n_paths')} paths (one per liquidity × book "
+            f"draw); the single-shock card (cascade --shock) pools {cs['card_n_paths']}: the "
+            "same shock's figures there differ from this table's by Monte Carlo noise",
+            soft_wrap=True,
+        )
+    _common.stdout.print(_critical_text(cs))
     cal = result.get("calibration") or {}
     if cal.get("prior"):
         _common.stdout.print(

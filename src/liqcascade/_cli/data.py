@@ -81,6 +81,16 @@ def _render_ingest(r: dict[str, Any]) -> None:
         highlight=False,
         markup=False,
     )
+    if r.get("rows_differing"):  # a correcting file: said here too, not only as a warning
+        n = r["rows_differing"]
+        _common.stdout.print(
+            f"{_count(n, 'row')} of the file{'' if r['files'] == 1 else 's'} "
+            f"{'was' if n == 1 else 'were'} already stored "
+            "with other values: the stored values were kept (data ingest replaces no "
+            "stored row; to use the file's, ingest it into a new store, --store NEW.duckdb)",
+            highlight=False,
+            markup=False,
+        )
 
 
 def _render_list(r: dict[str, Any]) -> None:

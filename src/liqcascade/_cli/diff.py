@@ -30,8 +30,10 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--alert",
                 help="KEY=VALUE (absolute) or KEY=VALUE% (relative): exit 3 when KEY moves "
-                "by more. KEY: a headline key, or 'clusters' (new cluster near the price of at "
-                "least VALUE USD). Repeatable.",
+                "by more; or a level, KEY OP VALUE as watch takes (critical_shock>-0.06, OP "
+                "<, <=, >, >=): exit 3 when the new report's KEY is past it. KEY: a headline "
+                "key, or 'clusters' (clusters=VALUE: a new cluster near the price of at least "
+                "VALUE USD). Repeatable.",
             ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -67,7 +69,7 @@ def _label_assets(d: Any, *summaries: dict[str, Any]) -> None:
     text view would print "How far a 5 % fall carries price ..." twice.
     """
     asset = {
-        k: str(h.get("asset") or "")
+        k: str(h.get("scope") or h.get("asset") or "")
         for s in summaries
         for k, h in (s.get("front", {}).get("headlines") or {}).items()
         if isinstance(h, dict)

@@ -241,7 +241,7 @@ def _render_range_comparison(m: dict[str, Any], which: str = "") -> None:
         box=None,
     )
     for c in ("daily", "model", "range baseline", "strict", "difference (90 %)", "verdict"):
-        t.add_column(c, justify="left" if c in ("daily", "verdict") else "right", no_wrap=True)
+        t.add_column(c, justify="left" if c in ("daily", "verdict") else "right")
     names = {"": "total", "_long": "longs", "_short": "shorts"}
 
     def num(x: Any, fmt: str) -> str:

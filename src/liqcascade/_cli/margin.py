@@ -44,7 +44,7 @@ def _render(result: dict[str, Any]) -> None:
 
 @margin_app.command("liq-price")
 def liq_price_cmd(
-    side: Annotated[str, typer.Option("--side", help="Position side: long or short.")],
+    side: Annotated[str, typer.Option("--side", help="Position side: long or short (buy/sell).")],
     size: Annotated[float, typer.Option("--size", help="Position size, base units (ETH).")],
     entry: Annotated[float, typer.Option("--entry", help="Entry price, USD.")],
     margin: Annotated[

@@ -19,6 +19,16 @@ pol_app = typer.Typer(
 )
 
 
+_Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace the tree --out holds (a new root and new salts: proofs issued against "
+        "the old root stop verifying).",
+    ),
+]
+
+
 @pol_app.command("build")
 def build(
     users_csv: Annotated[
@@ -42,22 +52,44 @@ def build(
         ),
         FRACTION,
     ] = None,
+    force: _Force = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Build the Merkle sum tree of USERS_CSV into --out; print root, total and count.
 
-    The tree is built in a temporary directory beside --out and replaces it only when
-    complete and checked; private/ (balances and salts) is readable by the owner only.
+    --out must be a new or empty folder; one that holds a tree is refused unless
+    --force. The tree is built in a temporary directory beside --out and replaces it
+    only when complete and checked (a refused or failed build leaves it as it was);
+    private/ (balances and salts) is readable by the owner only.
 
     Example: liqcascade pol build users.csv --out tree --json
     """
-    import math
-
     from liqcascade.solvency import _pol_io
     from liqcascade.solvency.pol import build_tree_from, read_users
 
     # every check before any work: options, input file, output directory
     held = _amount_option(reserves, "--reserves")
+    reserve_buffer = _buffer_option(reserve_buffer, held)
+    _common.existing_file(users_csv, "USERS_CSV")
+    if not force and out.is_dir() and _pol_io.is_tree_dir(out):
+        _common.fail(
+            f"--out: {out} already holds a proof-of-liabilities tree{_root_of(out)}, and "
+            "proofs are issued against its root: give another folder, or --force to "
+            "replace it"
+        )
+    with _pol_io.TreeStage(out, "out") as stage:
+        table = read_users(users_csv)
+        with _common.progress(f"hashing {table.n:,} users"):
+            tree = build_tree_from(table)
+        tree.save(out, stage=stage)  # outside the bar: an error here prints one line
+    result = _build_summary(tree, out, held, reserve_buffer)
+    _common.emit(result, as_json, _render_build)
+
+
+def _buffer_option(reserve_buffer: float | None, held: int | None) -> float:
+    """``--reserve-buffer`` checked (a fraction in [0, 1), needs ``--reserves``); default 0.06."""
+    import math
+
     if reserve_buffer is not None and held is None:
         _common.fail("--reserve-buffer needs --reserves (the buffer is checked against them)")
     reserve_buffer = 0.06 if reserve_buffer is None else reserve_buffer
@@ -66,14 +98,18 @@ def build(
     if reserve_buffer >= 1:  # a percentage given for a fraction
         _common.fail(f"--reserve-buffer must be a fraction in [0, 1) (got {reserve_buffer:g}; "
                      f"for {reserve_buffer:g} % give {reserve_buffer / 100:g})")  # fmt: skip
-    _common.existing_file(users_csv, "USERS_CSV")
-    with _pol_io.TreeStage(out, "out") as stage:
-        table = read_users(users_csv)
-        with _common.progress(f"hashing {table.n:,} users"):
-            tree = build_tree_from(table)
-        tree.save(out, stage=stage)  # outside the bar: an error here prints one line
-    result = _build_summary(tree, out, held, reserve_buffer)
-    _common.emit(result, as_json, _render_build)
+    return reserve_buffer
+
+
+def _root_of(tree: Path) -> str:
+    """`` (root 1a2b3c4d…)`` of the tree in ``tree`` (its manifest's), or ``""``."""
+    import json
+
+    try:
+        root = json.loads((tree / "manifest.json").read_text())["root"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    return f" (root {str(root)[:16]}…)" if isinstance(root, str) and root else ""
 
 
 @pol_app.command("prove")

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from liqcascade._cli import _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
+from liqcascade._cli._help import required_options
 from liqcascade._prices import price_decimals
 
 stops_app = typer.Typer(
@@ -169,8 +170,9 @@ def _default_fixed_pct(leverage: float) -> float:
 
 
 @stops_app.command("recommend")
+@required_options("entry", "size", "leverage")  # checked by _require, all named at once
 def recommend_cmd(
-    side: Annotated[str, typer.Option(help="Position side: long or short.")] = "long",
+    side: Annotated[str, typer.Option(help="Position side: long or short (buy/sell).")] = "long",
     entry: Annotated[float | None, typer.Option(help="Entry price, USD.")] = None,
     size: Annotated[float | None, typer.Option(help="Position size, base units (ETH).")] = None,
     leverage: Annotated[

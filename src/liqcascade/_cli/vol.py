@@ -105,11 +105,32 @@ _ByPeriod = Annotated[
 ]
 
 
+def _load_close(ctx: typer.Context, asset: str, interval: str, **kwargs: Any) -> pd.Series:
+    """:func:`liqcascade.volatility.load_close`, a file of other bars refused with a hint.
+
+    The refusal says which ``--interval`` to give, and that 1d is the default when none
+    was given (leaving ``--interval`` out does not take the file's).
+    """
+    from liqcascade import volatility as vol
+    from liqcascade.data import IntervalMismatch
+
+    try:
+        return vol.load_close(asset, interval, **kwargs)
+    except IntervalMismatch as exc:
+        source = ctx.get_parameter_source("interval")
+        default = "the default " if source is not None and source.name == "DEFAULT" else ""
+        _common.fail(
+            f"{exc.file}: {default}--interval {exc.declared}: this file has {exc.seen} "
+            f"bars: give --interval {exc.seen}"
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Register ``vol`` on the root app."""
 
     @app.command("vol")
     def vol_cmd(
+        ctx: typer.Context,
         asset: Annotated[str, typer.Option(help="Base asset (bundled: ETH, BTC).")] = "ETH",
         interval: _Interval = "1d",
         start: Annotated[
@@ -149,7 +170,7 @@ def register(app: typer.Typer) -> None:
         _common.flag_names(data_file="--data", close=short)
         one_source(data, store)
         _common.check_dates(start=start, end=end)
-        raw = vol.load_close(asset, interval, start=start, end=end, data_file=data, store=store)
+        raw = _load_close(ctx, asset, interval, start=start, end=end, data_file=data, store=store)
         close, cut = cut_at_as_of(
             raw, pd.Timedelta(days=1) / vol.bars_per_day(interval), asset=asset, as_of=as_of,
             what=f"the {asset.upper()} {interval} closes", store=store, data_file=data,

@@ -30,7 +30,9 @@ _Alert = Annotated[
     typer.Option(
         "--alert",
         help="Alert rule NAME OP VALUE, e.g. critical_shock>-0.02 (the calibrated figure) or "
-        "static_critical_shock>-0.02 (the static book's).",
+        "static_critical_shock>-0.02 (the static book's); or a move, NAME=VALUE as diff "
+        "takes (critical_shock=0.005; NAME=VALUE% relative): a move by more than VALUE since "
+        "the previous line that was not stale.",
     ),
 ]
 _Liquidity = Annotated[

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._time import to_utc
 from liqcascade.collateral._book import OwnBookFit, calibrate_own_book
 from liqcascade.collateral._loop import Account, CollateralSetup, VenueRules
@@ -383,9 +384,10 @@ def _cohort(d: dict[str, Any], i: int, where: str, assets: list[str], p0: float)
         or not 0 <= lev[0] <= lev[1] < math.inf
     ):
         raise _fail(f"{w}.leverage", f"[low, high] with 0 <= low <= high (got {lev!r})")
-    side = d.get("side", "long")
-    if side not in ("long", "short"):
-        raise _fail(f"{w}.side", f"'long' or 'short' (got {side!r})")
+    sign = side_sign(d.get("side", "long"))
+    if sign is None:
+        raise _fail(f"{w}.side", f"{SIDE_RULE} (got {d.get('side')!r})")
+    side = "long" if sign > 0 else "short"
     ts_share = _num(d, "topup_share", w, 0.0)
     tf = _num(d, "topup_fraction", w, 0.0)
     src = str(d.get("topup_source", "transfer"))

@@ -34,7 +34,7 @@ from liqcascade.data._kinds import (
     Kind,
 )
 from liqcascade.data._quality import suspect_liquidation_bars
-from liqcascade.data._readers import LAYOUTS, read_file
+from liqcascade.data._readers import LAYOUTS, IntervalMismatch, read_file
 from liqcascade.data._series import SeriesNotFound, bundled_name, load_series, long_short_wide
 from liqcascade.data._source import SourcePart, source_parts
 from liqcascade.data._store import IngestInterrupted, IngestResult, Store, default_store_path
@@ -70,6 +70,7 @@ __all__ = [
     "FetchResult",
     "IngestInterrupted",
     "IngestResult",
+    "IntervalMismatch",
     "Kind",
     "SeriesFrame",
     "SeriesNotFound",

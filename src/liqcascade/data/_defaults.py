@@ -58,7 +58,7 @@ def derivatives(kind: str, asset: str = "ETH") -> pd.DataFrame:
         "open_interest": bundled.load_open_interest,
         "liquidations": bundled.load_liquidations,
         "taker": bundled.load_taker,
-        "funding": lambda asset: bundled.load_funding(asset=asset),
+        "funding": bundled.load_funding,
     }
     try:
         return loaders[kind](asset=asset.upper())  # type: ignore[no-any-return, operator]
@@ -81,7 +81,7 @@ def dataset_index(name: str) -> pd.DatetimeIndex:
 def book_totals(market: str = "futures", asset: str = "ETH") -> pd.DataFrame:
     """Bundled all-venue order-book totals within 1 % of mid (``bids_usd``, ``asks_usd``)."""
     try:
-        return bundled.load_book_totals(market, asset=asset.upper())
+        return bundled.load_book_totals(asset.upper(), market=market)
     except KeyError as exc:
         raise InputError(f"asset: {exc.args[0]}", param="asset") from None
 
@@ -119,7 +119,7 @@ def bundled_book_totals(asset: str = "ETH", market: str = "futures") -> pd.DataF
         No bundled totals of ``asset``.
     """
     try:
-        return bundled.load_book_totals(market, asset=asset)
+        return bundled.load_book_totals(asset, market=market)
     except KeyError as exc:
         raise InputError(f"asset: {exc.args[0]}", param="asset") from None
 

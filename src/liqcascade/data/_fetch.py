@@ -19,7 +19,7 @@ from liqcascade._time import utc_end
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._readers import norm_column, series_from_raw
 from liqcascade.data._time import interval_ms, to_utc
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, VenueUnreachable
 
 __all__ = ["FETCH_KINDS", "FetchResult", "fetch_series", "import_ccxt", "make_exchange"]
 
@@ -167,7 +167,7 @@ def fetch_series(
                 break
             except retry_on as exc:
                 if attempt >= max_retries:
-                    raise InputError(
+                    raise VenueUnreachable(
                         f"{venue}: giving up after {max_retries} retries: {type(exc).__name__}: "
                         f"{str(exc)[:200]}"
                     ) from exc

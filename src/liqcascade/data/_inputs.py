@@ -100,7 +100,7 @@ def _totals_from_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _bundled(asset: str, market: str, start: Any, end: Any) -> pd.DataFrame | None:
     try:
-        return datasets.load_book_totals(market.lower(), start, end, asset=asset)
+        return datasets.load_book_totals(asset, market=market.lower(), start=start, end=end)
     except KeyError:
         return None
 

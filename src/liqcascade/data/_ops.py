@@ -254,7 +254,14 @@ def export_series(
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
-        raise InputError(f"out must end in .parquet or .csv (got {out.name!r})", param="out")
+        if out.is_dir():  # `--out f/`: the folder's name read as the file's
+            raise InputError(
+                f"out: {out} is a folder: give a file, ending in .parquet or .csv (such as "
+                f"{out / 'series.parquet'})",
+                param="out",
+            )
+        got = f"{suffix!r}: {out.name!r}" if suffix else f"{out.name!r}, no suffix"
+        raise InputError(f"out must end in .parquet or .csv (got {got})", param="out")
     check_output_file(out, "out")
     store_path(store, must_exist=True)
     with Store(store, read_only=True) as st:

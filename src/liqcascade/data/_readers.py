@@ -26,9 +26,11 @@ from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol
 from liqcascade._tables import (
     PARQUET_ERRORS,
+    check_not_workbook,
     check_parse_memory,
     decode_utf8,
     norm_column,
+    read_decimal_commas,
     sniff_separator,
 )
 from liqcascade.data._columns import first_of
@@ -47,7 +49,14 @@ from liqcascade.data._time import (
 from liqcascade.data._validate import check_funding_units, validate
 from liqcascade.errors import InputError
 
-__all__ = ["LAYOUTS", "norm_column", "read_file", "read_raw", "series_from_raw"]
+__all__ = [
+    "LAYOUTS",
+    "IntervalMismatch",
+    "norm_column",
+    "read_file",
+    "read_raw",
+    "series_from_raw",
+]
 
 #: Time columns, in order of preference (normalised names).
 _TIME_COLUMNS = (
@@ -106,6 +115,7 @@ def _decompress(data: bytes, name: str, on_disk: int | None = None) -> tuple[byt
     """Undo gzip / zip layers, streaming, within the expansion limit of the file on disk."""
     size = len(data) if on_disk is None else on_disk
     limit = _expanded_limit(size)
+    check_not_workbook(data, name, "ingest that")
     if data[:2] == b"\x1f\x8b":
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
@@ -244,7 +254,7 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, bool]:
         raise InputError(f"{name}: malformed CSV: {msg}") from exc
     if df.empty:
         raise InputError(f"{name}: no data rows")
-    return df, headerless
+    return read_decimal_commas(df, sep), headerless
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -584,6 +594,29 @@ def symbol_from_name(name: str) -> str | None:
     return contract_symbol(bases[0])
 
 
+class IntervalMismatch(InputError):
+    """A file's bars are not the interval asked: ``declared`` given, ``seen`` in the file.
+
+    A caller that asked for ``declared`` as its default (the user gave none) words it
+    so.
+
+    Parameters
+    ----------
+    message : str
+        As :class:`~liqcascade.errors.InputError` (its ``param`` is ``"interval"``).
+    file : str
+        The file read.
+    declared : str
+        The interval asked (``"1d"``).
+    seen : str
+        The file's: its timestamps' most common step (``"1h"``).
+    """
+
+    def __init__(self, message: str, *, file: str, declared: str, seen: str) -> None:
+        super().__init__(message, file=file, param="interval")
+        self.declared, self.seen = declared, seen
+
+
 def _check_declared_interval(declared: str, seen: str, name: str, venue: str, symbol: str) -> None:
     """``interval`` must be the step the timestamps show (their most common step)."""
     step = interval_ms(seen) if seen != "events" else None
@@ -591,9 +624,10 @@ def _check_declared_interval(declared: str, seen: str, name: str, venue: str, sy
         return  # one timestamp: nothing to check against
     if interval_ms(declared) != step:
         where = f" ({venue} {symbol})" if venue != "unknown" else ""
-        raise InputError(
+        raise IntervalMismatch(
             f"interval {declared}: the timestamps{where} are {seen} apart (their most common "
             f"step); give {seen}, or leave it out",
             file=name,
-            param="interval",
+            declared=declared,
+            seen=seen,
         )

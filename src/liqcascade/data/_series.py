@@ -218,7 +218,7 @@ def _from_bundled(
     if kind == "funding" and venue is not None:
         if a == "ETH":
             try:
-                df = datasets.load_funding(venue, start, end)
+                df = datasets.load_funding("ETH", venue=venue, start=start, end=end)
             except KeyError:
                 return None
             name = "eth_funding_by_venue"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ __all__ = [
     "default_store_source",
     "ingest_chunk_rows",
     "is_interrupt",
+    "open_store_paths",
 ]
 
 _SERIES = ("venue", "symbol", "interval")
@@ -51,6 +53,24 @@ _MIN_CHUNK = 100
 _VALUES_ROWS = 256
 #: How many differing rows (already stored with other values) a warning names.
 _DIFFERING_SHOWN = 3
+#: Every :class:`Store` of this process, for :func:`open_store_paths`.
+_STORES: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+def open_store_paths() -> list[Path]:
+    """The files of this process's stores that hold an open DuckDB connection now.
+
+    A store opens its connection at its first read or write and holds it until
+    :meth:`Store.close` (or until the store is freed). While one is open, DuckDB's
+    database and its worker threads live in this process: the report does not fork its
+    second lane then (:func:`liqcascade._procs.fork_refusal`).
+
+    Returns
+    -------
+    list of pathlib.Path
+        One per open store, sorted; empty when none is open.
+    """
+    return sorted(st.path for st in list(_STORES) if st._con is not None)
 
 
 def ingest_chunk_rows() -> int:
@@ -299,6 +319,7 @@ class Store:
         #: the store's own path while an ingest writes a new store under ``path`` (a
         #: hidden file beside it): what messages name
         self._final: Path | None = None
+        _STORES.add(self)
 
     # -- connection ---------------------------------------------------------------------
     @property

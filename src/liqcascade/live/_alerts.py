@@ -4,7 +4,10 @@ Names are keys of the watch line (:data:`ALERT_METRICS`); ``OP`` is one of ``<``
 ``<=``, ``>``, ``>=``; ``VALUE`` a number (``critical_shock>-0.02``: an alert when a
 fall of less than 2 % starts a 10 % fall within 24 h under the calibrated liquidity
 response; ``static_critical_shock>-0.02``: the same on the static book, the bound;
-``cluster_within_pct<1``: a large cluster less than 1 % away).
+``cluster_within_pct<1``: a large cluster less than 1 % away). ``NAME=VALUE`` (the
+grammar ``liqcascade diff`` takes too, :mod:`liqcascade._alert_rules`) is a move: an
+alert when the figure moved by more than VALUE since the previous line that was not
+stale (``critical_shock=0.005``; ``notional_2pct_usd=25%``: a relative move).
 
 ``critical_shock`` is the line's calibrated figure, of the bar ``critical_shock_as_of``:
 in the interval in which a new 4-hour bar closes, the previous bar's (the new bar's is
@@ -17,11 +20,11 @@ from __future__ import annotations
 
 import math
 import operator
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from liqcascade._alert_rules import parse_rule_text
 from liqcascade._limits import real_number
 from liqcascade.errors import InputError
 
@@ -45,7 +48,6 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     ">": operator.gt,
 }
-_RULE = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+]?[0-9.]+(?:e[-+]?[0-9]+)?)\s*(%?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -56,20 +58,26 @@ class AlertRule:
     ----------
     metric : str
         A key of :data:`ALERT_METRICS`.
-    op : {"<", "<=", ">", ">="}
-        Comparison of the line's value with ``value``.
+    op : {"<", "<=", ">", ">=", "="}
+        Comparison of the line's value with ``value``; ``"="``: a move, the line's
+        value against the previous line's (:meth:`check`).
     value : float
         Threshold in the metric's unit (:data:`ALERT_METRICS`: a fraction for the
         critical shocks, percent for the cluster distances, USD otherwise); a ``%``
-        given on a fraction metric is already divided by 100.
+        given on a fraction metric is already divided by 100. A move's: the size of
+        the move (≥ 0), or with ``relative`` a fraction of the previous value.
     text : str
         The rule as written (stripped), quoted by the alerts.
+    relative : bool, default False
+        A move given in percent (``notional_2pct_usd=25%``): ``value`` is a fraction
+        of the previous line's value.
     """
 
     metric: str
     op: str
     value: float
     text: str
+    relative: bool = False
 
     def __post_init__(self) -> None:
         # parse_rule checks its text; a rule built directly was not: an unknown metric
@@ -79,35 +87,58 @@ class AlertRule:
                 f"metric must be one of {', '.join(ALERT_METRICS)} (got {self.metric!r})",
                 param="metric",
             )
-        if self.op not in _OPS:
-            raise InputError(f"op must be one of {', '.join(_OPS)} (got {self.op!r})", param="op")
+        if self.op not in _OPS and self.op != "=":
+            raise InputError(
+                f"op must be one of {', '.join(_OPS)} or = (got {self.op!r})", param="op"
+            )
         v = real_number(self.value)
-        if v is None or not math.isfinite(v):
-            raise InputError(f"value must be a finite number (got {self.value!r})", param="value")
+        if v is None or not math.isfinite(v) or (self.op == "=" and v < 0):
+            what = "a finite number ≥ 0 (a move's size)" if self.op == "=" else "a finite number"
+            raise InputError(f"value must be {what} (got {self.value!r})", param="value")
 
-    def check(self, line: dict[str, Any]) -> bool:
+    def check(self, line: dict[str, Any], previous: dict[str, Any] | None = None) -> bool:
         """Whether the rule fires on a watch line (a missing or NaN metric never fires).
 
         Parameters
         ----------
         line : dict
             A watch line (metric name -> value).
+        previous : dict, optional
+            The previous line that was not stale: a move rule compares with it (none:
+            the first line, a move rule does not fire).
 
         Returns
         -------
         bool
         """
-        v = line.get(self.metric)
-        if v is None or not isinstance(v, int | float) or not math.isfinite(float(v)):
+        v = _finite(line.get(self.metric))
+        if v is None:
             return False
-        return _OPS[self.op](float(v), self.value)
+        if self.op != "=":
+            return _OPS[self.op](v, self.value)
+        was = None if previous is None else _finite(previous.get(self.metric))
+        if was is None:
+            return False
+        if self.relative:
+            return v != was if was == 0 else abs(v - was) / abs(was) > self.value
+        return abs(v - was) > self.value
+
+
+def _finite(v: Any) -> float | None:
+    """``v`` as a float when it is a finite number, else None."""
+    if v is None or isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return float(v) if math.isfinite(float(v)) else None
 
 
 def parse_rule(text: str) -> AlertRule:
-    """Parse ``NAME OP VALUE`` or ``NAME OP VALUE%``.
+    """Parse ``NAME OP VALUE`` or ``NAME=VALUE`` (a move), either with ``VALUE%``.
 
     ``critical_shock>-3%`` is ``-0.03`` (as ``--shock -3%`` elsewhere); on a metric
-    already in percent, ``cluster_within_pct<1%`` is ``1``; USD metrics take no percent.
+    already in percent, ``cluster_within_pct<1%`` is ``1``; USD metrics take no percent
+    in a level. A move's percent is relative: ``notional_2pct_usd=25%`` fires on a move
+    of more than a quarter of the previous line's value. The grammar is
+    :func:`liqcascade._alert_rules.parse_rule_text`'s, shared with ``liqcascade diff``.
 
     Parameters
     ----------
@@ -123,35 +154,25 @@ def parse_rule(text: str) -> AlertRule:
     InputError
         Unknown metric, operator or a value that is not a number (names ``alert``).
     """
-    m = _RULE.match(str(text).lower())
-    if m is None:
+    r = parse_rule_text(text)
+    if r.key not in ALERT_METRICS:
         raise InputError(
-            f"alert {text!r}: expected NAME OP VALUE, e.g. critical_shock>-0.02 or "
-            "critical_shock>-2% (OP one of <, <=, >, >=; VALUE a number, or a number and %)",
+            f"alert {text!r}: unknown metric {r.key!r} (known: {', '.join(ALERT_METRICS)})",
             param="alert",
         )
-    name, op, raw, percent = m.groups()
-    if name not in ALERT_METRICS:
-        raise InputError(
-            f"alert {text!r}: unknown metric {name!r} (known: {', '.join(ALERT_METRICS)})",
-            param="alert",
-        )
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InputError(f"alert {text!r}: {raw!r} is not a number", param="alert") from None
-    if not math.isfinite(value):
-        raise InputError(f"alert {text!r}: the value must be finite", param="alert")
-    if percent:
-        unit = ALERT_METRICS[name]
+    value = r.value
+    if r.percent and r.move:
+        return AlertRule(r.key, r.op, value / 100.0, r.text, relative=True)
+    if r.percent:
+        unit = ALERT_METRICS[r.key]
         if unit.startswith("fraction"):
             value /= 100.0
         elif not unit.startswith("percent"):
             raise InputError(
-                f"alert {text!r}: {name} is in {unit}, not a fraction: give it without %",
+                f"alert {text!r}: {r.key} is in {unit}, not a fraction: give it without %",
                 param="alert",
             )
-    return AlertRule(name, op, value, text.strip())
+    return AlertRule(r.key, r.op, value, r.text)
 
 
 #: Keys of the watch line every alert carries besides its own (what it was measured on).
@@ -166,7 +187,9 @@ CONTEXT = (
 )
 
 
-def evaluate(rules: list[AlertRule], line: dict[str, Any]) -> list[dict[str, Any]]:
+def evaluate(
+    rules: list[AlertRule], line: dict[str, Any], previous: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """The alerts ``rules`` raise on ``line``.
 
     A line that is not stale: one dict per rule that fires (``rule``, ``metric``,
@@ -186,6 +209,9 @@ def evaluate(rules: list[AlertRule], line: dict[str, Any]) -> list[dict[str, Any
         The session's rules.
     line : dict
         The interval's watch line.
+    previous : dict, optional
+        The previous line that was not stale, for the move rules (``NAME=VALUE``),
+        whose alerts also carry its value as ``previous``.
 
     Returns
     -------
@@ -201,6 +227,7 @@ def evaluate(rules: list[AlertRule], line: dict[str, Any]) -> list[dict[str, Any
     return [
         {"rule": r.text, "metric": r.metric, "value": line[r.metric], "threshold": r.value,
          **ctx, "stale": False}
+        | ({"previous": previous[r.metric]} if r.op == "=" and previous is not None else {})
         for r in rules
-        if r.check(line)
+        if r.check(line, previous)
     ]  # fmt: skip

@@ -443,6 +443,8 @@ class Watcher:
         self.opts = options
         self.clock = clock or (lambda: int(time.time() * 1000))
         self.rules = options.check(int(self.clock()))
+        #: The last line that was not stale: what a move rule (``NAME=VALUE``) compares with.
+        self._last_fresh: dict[str, Any] | None = None
         self.asset = options.asset.strip().upper()
         self.symbol = options.symbol or f"{self.asset}/USDT:USDT"
         self.sleep = sleep or time.sleep
@@ -1055,7 +1057,9 @@ class Watcher:
         )  # fmt: skip
         # the book's depth, null when the venue's book could not be fetched
         line.update(dict.fromkeys(DEPTH_KEYS) if depth is None else depth)
-        line["alerts"] = evaluate(self.rules, line)
+        line["alerts"] = evaluate(self.rules, line, self._last_fresh)
+        if not line.get("stale"):
+            self._last_fresh = line
         return line
 
     def _critical_fields(self) -> dict[str, Any]:

@@ -7,21 +7,22 @@ from typing import Any
 import numpy as np
 
 from liqcascade._limits import check_usd_amounts, real_array
+from liqcascade._sides import SIDE_RULE, SIDE_WORDS
 from liqcascade._typing import FloatArray, Int8Array
 from liqcascade.errors import InputError
-
-_SIDE_WORDS = {"long": 1, "short": -1, "buy": 1, "sell": -1}
 
 
 def as_side(side: Any, name: str = "side") -> Int8Array:
     """Sides as an int8 array of ``+1`` (long) / ``-1`` (short).
 
-    Accepts ``±1`` numbers or arrays, or the words ``"long"``/``"short"``.
+    Accepts ``±1`` numbers or arrays, or the words ``"long"``/``"short"`` (or
+    ``"buy"``/``"sell"``: :mod:`liqcascade._sides`).
 
     Parameters
     ----------
     side : int, float, str or array-like
-        ``+1`` / ``-1`` or ``"long"`` / ``"short"`` (case-insensitive), one or many.
+        ``+1`` / ``-1`` or ``"long"`` / ``"short"`` (``"buy"`` / ``"sell"``;
+        case-insensitive), one or many.
     name : str, default "side"
         The parameter's name, for the error messages and their ``param``.
 
@@ -40,13 +41,13 @@ def as_side(side: Any, name: str = "side") -> Int8Array:
         out = np.empty(arr.shape, dtype=np.int8)
         for i, v in enumerate(arr.ravel()):
             key = str(v).strip().lower()
-            if key not in _SIDE_WORDS:
+            if key not in SIDE_WORDS:
                 if arr.size == 1:
-                    raise InputError(f"{name} must be long or short (got {str(v)!r})", param=name)
+                    raise InputError(f"{name} must be {SIDE_RULE} (got {str(v)!r})", param=name)
                 raise InputError(
-                    f"{name}[{i}]: unknown side {str(v)!r} (expected long or short)", param=name
+                    f"{name}[{i}]: unknown side {str(v)!r} (expected {SIDE_RULE})", param=name
                 )
-            out.ravel()[i] = _SIDE_WORDS[key]
+            out.ravel()[i] = SIDE_WORDS[key]
         return np.ascontiguousarray(out.ravel())
     f = arr.astype(np.float64).ravel()
     bad = np.flatnonzero((f != 1) & (f != -1))

@@ -400,6 +400,22 @@ class MarketState:
             "ask_depth_1pct_usd": self.book.notional_within(0.01, "ask"),
         }
 
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"MarketState({self.asset} on {self.venue} as of {self.as_of:%Y-%m-%d %H:%M} UTC: "
+            f"mid {self.mid:,.2f} USD, {s['n_positions']:,} positions "
+            f"({s['long_notional_usd']:,.0f} USD long, {s['short_notional_usd']:,.0f} USD "
+            f"short at mid), {s['n_stops']:,} stops ({s['sell_stops_usd']:,.0f} USD sell, "
+            f"{s['buy_stops_usd']:,.0f} USD buy), book model {self.book_model})"
+        )
+
+    def _repr_html_(self) -> str:
+        from liqcascade._notebook import summary_html
+
+        caption = f"MarketState ({self.asset}, {self.venue}, {self.book_model} book)"
+        return summary_html(caption, self.summary())
+
     def fingerprint(self) -> dict[str, Any]:
         """What identifies this market (the ``market`` key of the commands' JSON).
 

@@ -249,6 +249,10 @@ def _sides(x: Any, label: str, words: str, allowed: tuple[int, int]) -> Int8Arra
     return np.ascontiguousarray(vals.astype(np.int8))
 
 
+#: The columns :meth:`PositionBook.from_frame` needs (``account`` and ``opened_ms`` optional).
+_FRAME_COLUMNS = ("side", "size", "entry_price", "margin", "liq_price", "bankruptcy_price")
+
+
 @dataclass(frozen=True, eq=False)
 class PositionBook:
     """Leveraged perpetual positions as flat arrays (one entry per position).
@@ -515,6 +519,56 @@ class PositionBook:
             }
         )
 
+    @classmethod
+    def from_frame(
+        cls, df: pd.DataFrame, *, venue: str = "binance", symbol: str = "ETHUSDT"
+    ) -> PositionBook:
+        """The book of a :meth:`to_frame` table: its inverse.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            One row per position: ``side`` (``"long"``/``"short"``, any case, or +1/-1),
+            ``size`` (base units), ``entry_price``, ``margin``, ``liq_price``,
+            ``bankruptcy_price`` (USD); optional ``account`` and ``opened_ms`` (ms since
+            epoch). ``leverage`` (written by :meth:`to_frame`, derived from size, entry
+            and margin) and any other column are ignored.
+        venue, symbol : str
+            The book's venue and contract (:meth:`to_frame` does not write them).
+
+        Returns
+        -------
+        PositionBook
+            The positions in the rows' order; the constructor's checks apply.
+
+        Raises
+        ------
+        InputError
+            A required column is missing (``param="df"``) or a side is not long or short
+            (``param="side"``, naming the row).
+        """
+        missing = [c for c in _FRAME_COLUMNS if c not in df.columns]
+        if missing:
+            raise InputError(
+                f"df: no {', '.join(missing)} column (PositionBook.from_frame reads "
+                f"{', '.join(_FRAME_COLUMNS)}: the columns of to_frame)",
+                param="df",
+            )
+        side: Any = df["side"].to_numpy()
+        if side.dtype.kind in "OUS":
+            words = pd.Series(side, dtype=object).map(lambda v: str(v).strip().lower())
+            code = words.map({"long": LONG, "short": SHORT})
+            if code.isna().any():
+                i = int(np.argmax(code.isna().to_numpy()))
+                raise InputError(
+                    f"df: side in row {i} is {side[i]!r}; long or short (or +1/-1)",
+                    param="side",
+                )
+            side = code.to_numpy(dtype=np.int8)
+        kw = {c: df[c].to_numpy() for c in _FRAME_COLUMNS[1:]}
+        kw.update({c: df[c].to_numpy() for c in ("account", "opened_ms") if c in df.columns})
+        return cls(side, **kw, venue=venue, symbol=symbol)
+
     def summary(self) -> dict[str, float]:
         """Counts and notionals (USD at entry) by side."""
         lo = self.is_long
@@ -527,6 +581,21 @@ class PositionBook:
             "short_notional_usd": float(n[~lo].sum()),
             "margin_usd": float(self.margin.sum()),
         }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"PositionBook({self.symbol} on {self.venue}: {len(self):,} positions "
+            f"({int(s['n_long']):,} long, {int(s['n_short']):,} short), notional at entry "
+            f"{s['long_notional_usd']:,.0f} USD long, {s['short_notional_usd']:,.0f} USD "
+            f"short, margin {s['margin_usd']:,.0f} USD)"
+        )
+
+    def _repr_html_(self) -> str:
+        from liqcascade._notebook import summary_html
+
+        figures = {k: int(v) if k.startswith("n_") else v for k, v in self.summary().items()}
+        return summary_html(f"PositionBook ({self.symbol}, {self.venue})", figures)
 
 
 @dataclass(frozen=True, eq=False)

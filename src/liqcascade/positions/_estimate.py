@@ -39,7 +39,7 @@ import plotly.graph_objects as go
 
 from liqcascade._paths import read_json
 from liqcascade._tables import check_numeric
-from liqcascade._time import to_utc, utc_indexed
+from liqcascade._time import bar_step, resolve_as_of, utc_indexed
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook
@@ -724,6 +724,95 @@ def default_inputs(asset: str = "ETH", interval: str = "4h") -> tuple[pd.DataFra
     return _bundled.derivatives("open_interest"), bundled_ohlc(asset, interval)
 
 
+#: The estimate's bar: open interest and prices are 4-hourly.
+_BAR = pd.Timedelta(hours=4)
+
+
+def _checked_oi(oi: pd.DataFrame) -> pd.DataFrame:
+    """``oi`` with its ``oi_usd`` column as floats, refusing missing or negative values.
+
+    Parameters
+    ----------
+    oi : DataFrame
+        Open interest, ``oi_usd`` (USD at bar close), indexed by bar open (UTC).
+
+    Returns
+    -------
+    DataFrame
+        ``oi`` (a copy when the column was converted).
+
+    Raises
+    ------
+    InputError
+        ``oi`` has no rows, or ``oi_usd`` is absent, not numeric, missing (NaN) or
+        negative; the message names the first such bar (``param="oi"``).
+    """
+    if "oi_usd" not in oi.columns:
+        raise InputError("oi: open interest needs an 'oi_usd' column (USD)", param="oi")
+    if oi.empty:
+        raise InputError("oi: no open interest (no rows)", param="oi")
+    try:
+        v = oi["oi_usd"].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"oi: 'oi_usd' must be numbers (USD); got {oi['oi_usd'].dtype}", param="oi"
+        ) from None
+    for bad, what in ((np.isnan(v), "is missing (NaN)"), (v < 0, "is negative")):
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(
+                f"oi: 'oi_usd' {what} at {_label(oi.index[i])} ({int(bad.sum())} bar(s)); "
+                "drop those bars or fill them",
+                param="oi",
+            )
+    if oi["oi_usd"].dtype == np.float64:
+        return oi
+    return oi.assign(oi_usd=v)
+
+
+def _label(t: Any) -> str:
+    """A bar label for a message: ``2025-03-05 04:00 UTC`` (anything else as given)."""
+    return f"{t:%Y-%m-%d %H:%M} UTC" if isinstance(t, pd.Timestamp) else str(t)
+
+
+def _four_hour_prices(prices: pd.DataFrame) -> pd.DataFrame:
+    """``prices`` as 4-hour bars: finer bars that divide 4 hours are resampled.
+
+    Parameters
+    ----------
+    prices : DataFrame
+        OHLC bars (USD) indexed by bar open (UTC).
+
+    Returns
+    -------
+    DataFrame
+        4-hour bars (:func:`liqcascade.data.resample_ohlcv` of finer ones; 4-hour bars
+        and fewer than two bars as given).
+
+    Raises
+    ------
+    InputError
+        The bars are coarser than 4 hours, or their length does not divide 4 hours
+        (``param="prices"``).
+    """
+    if len(prices) < 2:
+        return prices
+    step = bar_step(pd.DatetimeIndex(prices.index))
+    if step == _BAR:
+        return prices
+    from liqcascade.data import format_interval, resample_ohlcv
+
+    if pd.isna(step) or step > _BAR or _BAR % step != pd.Timedelta(0):
+        got = "no" if pd.isna(step) else format_interval(step // pd.Timedelta(milliseconds=1))
+        raise InputError(
+            f"prices: the estimate walks 4-hour bars; got {got} bars (give 4-hour bars, "
+            "or finer bars that divide 4 hours)",
+            param="prices",
+        )
+
+    return resample_ohlcv(prices, "4h")
+
+
 def estimate_book(
     as_of: Any = None,
     *,
@@ -737,19 +826,31 @@ def estimate_book(
     Parameters
     ----------
     as_of : datetime-like, optional
-        Bar time (UTC); the book after the last bar opening at or before it.
+        UTC; the package's one date rule (:func:`liqcascade._time.resolve_as_of`): the
+        book after the last 4-hour bar closed at or before it (a bare date: the close
+        of that day's last bar).
     params : EstimationParams, optional
         Default: the shipped calibrated parameters.
     asset : str
         Asset (bundled data: ETH).
-    oi, prices : DataFrame, optional
-        Open interest (``oi_usd``) and 4h prices, indexed by bar open (UTC; a naive
-        index is read as UTC), columns of numbers; default: the bundled series.
+    oi : DataFrame, optional
+        Open interest, ``oi_usd`` (USD at bar close, no missing or negative value),
+        4-hour bars indexed by bar open (UTC; a naive index is read as UTC); default:
+        the bundled series.
+    prices : DataFrame, optional
+        OHLC prices (USD) indexed by bar open (UTC, or naive): 4-hour bars, or finer bars that
+        divide 4 hours (resampled to 4 hours); default: the bundled series.
 
     Returns
     -------
     PositionBook
         One position per live cohort, venue ``"binance"``, ``opened_ms`` set.
+
+    Raises
+    ------
+    InputError
+        Missing or negative open interest (``param="oi"``), prices coarser than 4 hours
+        (``param="prices"``), or ``as_of`` outside the open interest (``param="as_of"``).
     """
     if params is None:
         params = shipped_params()
@@ -758,14 +859,14 @@ def estimate_book(
         oi = d_oi if oi is None else oi
         prices = d_px if prices is None else prices
     oi, prices = utc_indexed(oi), utc_indexed(prices)  # a naive index is UTC
-    check_numeric(oi, ("oi_usd",), "oi", param="oi")
+    check_numeric(oi, ("oi_usd",), "oi", param="oi")  # text: to_numpy read "2e10" as 2e10
     check_numeric(prices, ("open", "high", "low", "close"), "prices", param="prices")
-    if as_of is not None:
-        t = to_utc(as_of, "as_of")
-        oi = oi[oi.index <= t]
-        if oi.empty:
-            raise InputError(f"as_of {t.isoformat()} is before the first open interest")
-    return run_estimation(oi, prices, params).book
+    oi = oi[~oi.index.duplicated(keep="last")].sort_index()
+    if as_of is not None and len(oi):
+        label = resolve_as_of(as_of, pd.DatetimeIndex(oi.index), _BAR, series="the open interest")
+        oi = oi[oi.index <= label]
+    oi = _checked_oi(oi)
+    return run_estimation(oi, _four_hour_prices(prices), params).book
 
 
 __all__ = [

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._sides import SIDE_RULE, SIDE_WORDS
 from liqcascade._tables import EmptyFileError, check_columns, read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -130,12 +131,15 @@ def _optional_positive(
     return np.where(given, arr, np.nan), given
 
 
-def _words(df: pd.DataFrame, name: str, path: Path, allowed: dict[str, int]) -> np.ndarray:
+def _words(
+    df: pd.DataFrame, name: str, path: Path, allowed: dict[str, int], rule: str | None = None
+) -> np.ndarray:
+    """Column ``name``'s words (any case) as their ``allowed`` codes; ``rule`` words a refusal."""
     raw = df[name].astype("string").str.strip().str.lower()
     codes = raw.map(allowed)
     bad = _first(codes.isna().to_numpy(dtype=bool))
     if bad is not None:
-        opts = " or ".join(allowed)
+        opts = rule or " or ".join(allowed)
         raise InputError(
             f"{name} must be {opts} (got {str(df[name].iloc[bad])!r})", file=str(path), row=bad + 1
         )
@@ -664,7 +668,8 @@ def read_positions(
     if n == 0:
         return PositionBook.empty(venue=default_venue, symbol=symbol)
 
-    side = _words(df, "side", p, {"long": LONG, "short": SHORT}).astype(np.int8)
+    sides = {w: LONG if sign > 0 else SHORT for w, sign in SIDE_WORDS.items()}  # buy: long
+    side = _words(df, "side", p, sides, SIDE_RULE).astype(np.int8)
     size, _ = _numeric(df, "size", p)
     _require_positive(size, "size", p)
     entry, _ = _numeric(df, "entry_price", p)

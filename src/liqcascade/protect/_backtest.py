@@ -918,6 +918,29 @@ def _sigma_daily(
     return np.where(np.isfinite(out), out, med), span
 
 
+def _check_vol_covers(entries: pd.DatetimeIndex, last_day: pd.Timestamp, asset: str) -> None:
+    """Refuse entries later than the daily volatility: the vol policies would have no σ.
+
+    A day's σ is filtered from the daily returns before it (:func:`_sigma_daily`), so
+    it exists through the last daily bar's day. An entry past it (hourly bars run
+    beyond the daily ones) would get no stop distance: the median of the window stood
+    in for it, or NaN when every entry was past it.
+
+    Raises
+    ------
+    InputError
+        ``end`` (``param="end"``): the first entry past ``last_day``, and the span.
+    """
+    late = entries[entries.floor("1D") > last_day]
+    if len(late):
+        raise InputError(
+            f"end: the vol policies' daily volatility runs to {last_day:%Y-%m-%d} ({asset}'s "
+            f"daily bars end there); entries from {late[0]:%Y-%m-%d %H:%M} have none: end the "
+            f"window by {last_day:%Y-%m-%d}, or run the fixed policy alone",
+            param="end",
+        )
+
+
 def _support_entries(
     hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, daily: pd.DataFrame
 ) -> np.ndarray:
@@ -1023,8 +1046,8 @@ def backtest_stops(
     fixed_eff = fixed_distance(s) if "fixed" in policies else None  # before any data
     if "random" in entries and s.n_random == 0:
         raise InputError(
-            "n_random is 0: the random entry set would hold no entry (give n_random >= 1, "
-            "or entries support)",
+            "n_random is 0: the random entry set would hold no entry (give 1 or more, or "
+            "entries support)",
             param=("n_random", "entries"),
         )
     t0 = to_utc(start, "start")
@@ -1034,6 +1057,7 @@ def backtest_stops(
         )
     hfull = _load_ohlcv(a, "1h", store)
     t1 = to_utc(end) if end is not None else default_entry_end(pd.DatetimeIndex(hfull.index))
+    _check_start(t0, t1, end is None, a, pd.DatetimeIndex(hfull.index))
     fm, totals, fill_beta = _fill_model(fill, a, t0, store)
     h = hfull[hfull.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
     hor = int(s.horizon_days * 24)
@@ -1066,6 +1090,7 @@ def backtest_stops(
     vol_span: dict[str, Any] | None = None
     if any(p != "fixed" for p in policies):
         sig_d, vol_span = _sigma_daily(idx, t1, a, daily, s.vol_refit, t0)
+        _check_vol_covers(idx[in_rng], pd.Timestamp(vol_span["end"]), a)
         sig = sig_d * math.sqrt(s.horizon_days)
     else:  # the fixed policy reads no volatility
         sig = np.zeros(len(idx))
@@ -1179,6 +1204,25 @@ def backtest_stops(
             },
         },
     )
+
+
+def _check_start(
+    t0: pd.Timestamp, t1: pd.Timestamp, default_end: bool, asset: str, index: pd.DatetimeIndex
+) -> None:
+    """Refuse a start past the asset's hourly bars, or past the default end of entries.
+
+    ``index``: the asset's hourly bars (UTC); ``t1`` the last entry day, the default
+    (:func:`default_entry_end`) when ``default_end``.
+    """
+    span = f"{asset}'s hourly data run {index[0]:%Y-%m-%d %H:%M} → {index[-1]:%Y-%m-%d %H:%M} UTC"
+    if t0 > index[-1]:
+        raise InputError(f"start {t0:%Y-%m-%d} is after the end of the data: {span}", param="start")
+    if default_end and t0 > t1:
+        raise InputError(
+            f"start {t0:%Y-%m-%d} is after the default last entry day {t1:%Y-%m-%d} (31 "
+            f"December of the last whole year of data; {span}): give end",
+            param=("start", "end"),
+        )
 
 
 def default_entry_end(index: pd.DatetimeIndex) -> pd.Timestamp:

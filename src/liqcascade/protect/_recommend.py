@@ -28,6 +28,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._limits import MAX_USD, check_real, check_whole
+from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade.cascade import simulate_cascade
 from liqcascade.errors import InputError
 from liqcascade.market import MarketSpec, MarketState, estimated_market
@@ -1006,10 +1007,9 @@ def _liquidity_message(liquidity: str) -> str:
 def _side(side: str | int) -> int:
     if isinstance(side, str):
         v = side.strip().lower()
-        if v in ("long", "buy", "+1", "1"):
-            return 1
-        if v in ("short", "sell", "-1"):
-            return -1
+        sign = side_sign(v) or {"+1": 1, "1": 1, "-1": -1}.get(v)
+        if sign is not None:
+            return sign
     elif side in (1, -1):
         return int(side)
-    raise InputError(f"side must be long or short (got {side!r})", param="side")
+    raise InputError(f"side must be {SIDE_RULE} (got {side!r})", param="side")

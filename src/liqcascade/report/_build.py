@@ -21,7 +21,7 @@ from liqcascade._version import __version__
 from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._describe import describe
 from liqcascade.report._figures import TEMPLATE, compact, finish
-from liqcascade.report._format import date_text, script_json, table_html
+from liqcascade.report._format import date_text, prose_html, script_json, table_html
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import (
     VERDICTS,
@@ -126,6 +126,11 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "market dollars.",
     ),
     (
+        "bp",
+        "basis points, hundredths of a per cent (231.98 bp = 2.3198 %): the unit of the VaR "
+        "back-test's pinball loss.",
+    ),
+    (
         "Christoffersen test",
         "checks that VaR exceedances do not bunch together (an exceedance should not make "
         "the next one likelier); its p-value (Christoffersen p) below 0.05 fails it.",
@@ -228,12 +233,22 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
     ("Newey–West", "standard errors that allow for overlapping, autocorrelated returns."),
     (
+        "OI",
+        "open interest: the notional of every open futures position, here aggregated across "
+        "venues; the range baseline is a bar's |return| × OI.",
+    ),
+    (
         "Out of sample",
         "measured on a period the model was not fitted on. At any market date "
         "the report scores only the periods and events whose outcome was known by that date, "
         "each predicted by a fit before it; a score that reads later data is marked so, as not "
         "what was knowable then. The fits and scores read the CoinGlass history as revised "
         f"later ({REVISED_CLAUSE}): not point-in-time.",
+    ),
+    (
+        "p05, p95, p99",
+        "percentiles: p05 is the value 5 % of the draws (or paths) fall below, p95 the one "
+        "95 % fall below; p05–p95 is the band that holds the middle 90 %.",
     ),
     (
         "Pearson, Spearman",
@@ -283,6 +298,9 @@ def _template() -> jinja2.Template:
     env = jinja2.Environment(
         autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined
     )
+    # both escape: the page writes them | safe
+    env.filters["prose"] = lambda t: prose_html(str(t))
+    env.filters["code"] = lambda t: prose_html(str(t), options=False)
     return env.from_string(text)
 
 
@@ -407,7 +425,7 @@ class Front:
     fingerprint: str
     headlines: list[Headline]
     claims: list[Claim]
-    clusters_near_price: list[dict[str, float]]
+    clusters_near_price: list[dict[str, Any]]
     critical_shock: float | None
     groups: list[tuple[str, list[Headline]]]
     skipped: list[str]
@@ -458,12 +476,14 @@ def _front(
     src = read_sources(ctx.assets)
     groups = _groups(ctx, sections)
     heads = [h for _, hs in groups for h in hs]
-    liq = next((s.summary for s in sections if s.id == "liqmap"), {})
-    clusters = [
-        {k: float(c[k]) for k in ("price", "distance", "notional_usd") if k in c}
+    first = ctx.assets[0]  # the front's clusters and critical shock are the first asset's
+    own = "" if first == "ETH" else first.lower()  # ids "liqmap", "liqmap-btc"; keys "_btc"
+    liq = next((s.summary for s in sections if s.id == "-".join(filter(None, ("liqmap", own)))), {})
+    clusters: list[dict[str, Any]] = [
+        {"asset": first} | {k: float(c[k]) for k in ("price", "distance", "notional_usd") if k in c}
         for c in liq.get("largest_clusters", [])[:5]
     ]
-    cs = next((h for h in heads if h.key == "critical_shock"), None)
+    cs = next((h for h in heads if h.key == "_".join(filter(None, ("critical_shock", own)))), None)
     shares = _book_shares(ctx)
     return Front(
         assets=list(ctx.assets),

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
 from liqcascade.report._figures import LONG, RECORDED, vline
+from liqcascade.report._format import dec
 
 TOTAL_MOVE = -0.10
 """The fall that defines the critical shock (fraction)."""
@@ -379,7 +380,7 @@ def fragility_figure(c: Calibrated, asset: str) -> go.Figure:
         )
     )  # fmt: skip
     cs = c.critical * 100
-    vline(fig, cs, f"critical shock {cs:.1f} %", color=LONG)
+    vline(fig, cs, f"critical shock {dec(cs, 1)} %", color=LONG)  # the minus sign, not "-"
     fig.update_layout(
         title=f"{plain(asset)}: how far a first fall carries price within 24 h — "
         "calibrated response, its own carry and the static bound",

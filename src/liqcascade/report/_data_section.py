@@ -5,6 +5,7 @@ compute (bundled series → :class:`DataView`) → figures → prose.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from plotly.subplots import make_subplots
 from liqcascade._plotly_text import plain
 from liqcascade.report._cut import bars, closed_by
 from liqcascade.report._figures import LONG, SHORT
-from liqcascade.report._format import date_text, pct, usd
+from liqcascade.report._format import date_text, num, pct, usd
 from liqcascade.report._section import Prose, ReportContext, Section, Table, assemble
 from liqcascade.report._suspects import suspect_bars
 
@@ -75,6 +76,22 @@ def compute(ctx: ReportContext) -> DataView:
     )
 
 
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Ticks of a log price axis at 1, 2 and 5 of each decade from ``lo`` to ``hi`` (USD).
+
+    Plotly's own ticks on a log axis label the decades in full and the steps between
+    with a bare digit (``2`` … ``9`` under ``1,000``): a reader could not tell 2 from
+    2,000. These are written in full, three a decade.
+
+    >>> log_ticks(90.0, 4_800.0)
+    [100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0]
+    """
+    out = []
+    for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        out += [m * 10.0**k for m in (1, 2, 5) if lo / 1.2 <= m * 10.0**k <= hi * 1.2]
+    return out
+
+
 def figures(v: DataView) -> list[go.Figure]:
     """Price and volume; recorded liquidations, open interest and funding."""
     eth = v.daily
@@ -97,8 +114,10 @@ def figures(v: DataView) -> list[go.Figure]:
         height=520,
         showlegend=False,
     )
-    fig.update_yaxes(title_text="price (USD)", type="log", row=1, col=1)
-    fig.update_yaxes(title_text="USD bn", row=2, col=1)
+    ticks = log_ticks(float(eth["close"].min()), float(eth["close"].max()))
+    fig.update_yaxes(title_text="price (USD)", type="log", row=1, col=1,
+                     tickvals=ticks, ticktext=[num(t) for t in ticks])  # fmt: skip
+    fig.update_yaxes(title_text="traded (USD bn)", row=2, col=1)
     fig2 = make_subplots(
         rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.45, 0.3, 0.25],
         subplot_titles=("recorded liquidations, Binance, 4-hourly (USD M)",

@@ -3,17 +3,25 @@
 Reads the ``summary.json`` of two report folders and lists what moved — the critical
 shock, the liquidation clusters near the price, every headline number — and which alert
 thresholds the moves crossed.
+
+A headline is the same number in both reports when its section, asset and metric are
+(:func:`headline_identity`): never by its label, which may hold a figure ("ES $15,563"),
+nor by its key alone, whose suffix follows the asset's place in the report. A number
+that covers several assets (the stress section's ETH+BTC sample VaR, ``scope``) is
+matched by those assets, so an ETH+BTC report and a BTC-only one compare it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liqcascade._alert_rules import parse_rule_text
 from liqcascade._paths import read_json
 from liqcascade.errors import InputError
 from liqcascade.report._format import MINUS, date_text, pct, pp, usd
@@ -23,6 +31,7 @@ __all__ = [
     "Change",
     "ReportDiff",
     "diff_reports",
+    "headline_identity",
     "load_summary",
     "parse_alert",
     "report_assets",
@@ -42,47 +51,57 @@ summary, and printed in dollars it would run to hundreds of digits.
 
 @dataclass(frozen=True)
 class Alert:
-    """A threshold: ``key`` moves by more than ``threshold`` (absolute, or relative)."""
+    """A threshold: ``key`` moves by more than ``threshold`` (absolute, or relative).
+
+    With ``op`` one of ``<``, ``<=``, ``>``, ``>=`` it is a level instead: the new
+    report's ``key`` is ``op threshold`` (in the headline's unit; ``percent``: written
+    with ``%``, already divided by 100, so for a fraction only).
+    """
 
     key: str
     threshold: float
     relative: bool = False
+    op: str = "="
+    percent: bool = False
+
+
+_LEVEL_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _threshold(alert: Alert) -> str:
-    """An alert's threshold as it was written (``0.005``, ``25%``)."""
+    """An alert's threshold as it was written (``0.005``, ``25%``, ``>-0.06``)."""
+    if alert.op != "=":
+        return f"{alert.op}{alert.threshold:g}"
     return f"{alert.threshold * 100:g}%" if alert.relative else f"{alert.threshold:g}"
 
 
 def parse_alert(text: str) -> Alert:
-    """Parse ``KEY=VALUE`` or ``KEY=VALUE%`` (relative change).
+    """Parse ``KEY=VALUE`` or ``KEY=VALUE%`` (relative change), or a level ``KEY OP VALUE``.
 
     ``KEY`` is a headline key (``critical_shock``, ``forced_selling_5pct``, …) or
-    ``clusters`` (a new cluster near the price of at least VALUE USD; never relative).
+    ``clusters`` (a new cluster near the price of at least VALUE USD; never relative,
+    never a level). A level (``critical_shock>-0.06``, OP one of ``<``, ``<=``, ``>``,
+    ``>=``; ``-6%`` is -0.06) fires when the new report's figure is OP VALUE, as
+    ``watch --alert`` does on each line; the grammar is
+    :func:`liqcascade._alert_rules.parse_rule_text`'s, shared with it.
 
     Raises
     ------
     InputError
-        If the text is not of that form, or is ``clusters=VALUE%``.
+        If the text is of neither form, or is ``clusters=VALUE%`` or a level on
+        ``clusters``.
     """
-    key, sep, value = text.partition("=")
-    try:
-        if not sep or not key.strip():
-            raise ValueError
-        rel = value.strip().endswith("%")
-        v = float(value.strip().rstrip("%"))
-        if not math.isfinite(v) or v < 0:
-            raise ValueError
-    except ValueError:
+    r = parse_rule_text(text)
+    if r.key == "clusters" and (r.percent or not r.move):
         raise InputError(
-            f"alert: expected KEY=VALUE or KEY=VALUE% with VALUE ≥ 0 (got {text!r})"
-        ) from None
-    if rel and key.strip() == "clusters":
-        raise InputError(
-            f"alert: clusters takes a USD amount (a new cluster near the price of at least "
-            f"VALUE USD), not a relative VALUE% (got {text!r})"
+            f"alert: clusters takes a USD amount (clusters=VALUE: a new cluster near the price "
+            f"of at least VALUE USD), not a relative VALUE% or a level (got {text!r})",
+            param="alert",
         )
-    return Alert(key.strip(), v / 100 if rel else v, rel)
+    value = r.value / 100 if r.percent else r.value
+    if r.move:
+        return Alert(r.key, value, r.percent)
+    return Alert(r.key, value, op=r.op, percent=r.percent)
 
 
 def load_summary(folder: str | Path) -> dict[str, Any]:
@@ -224,17 +243,21 @@ class ReportDiff:
         estimated market was built on (ISO, UTC).
     changes : list of Change
         Every headline of the new report (those the old one has first, then the new
-        ones, each in the new report's order), old → new value in its unit.
+        ones, each in the new report's order), old → new value in its unit; matched
+        by :func:`headline_identity`, named by the new report's key.
     gone : list of Change
         The headlines only the old report has (``new`` None), in its order.
     old_assets, new_assets : list of str
         The assets each report covers (``front.assets``, else its headlines' assets).
     warnings : list of str
         What makes the comparison weaker: the reports cover different assets.
+    added : list of str
+        Keys of the headlines (in ``changes``) only the new report has.
     clusters_new, clusters_gone : list of dict
-        Liquidation clusters near the price (``price`` USD, ``distance`` fraction of
-        the price, ``notional_usd``) of the new report with no old cluster within
-        :data:`CLUSTER_MATCH` of its price, and the old ones with no new match.
+        Liquidation clusters near the price (``asset``, ``price`` USD, ``distance``
+        fraction of the price, ``notional_usd``) of the new report with no old cluster
+        of its asset within :data:`CLUSTER_MATCH` of its price, and the old ones with no
+        new match.
     alerts : list of str
         One line per alert threshold crossed.
     """
@@ -243,11 +266,12 @@ class ReportDiff:
     new_as_of: str
     changes: list[Change] = field(default_factory=list)
     gone: list[Change] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
     old_assets: list[str] = field(default_factory=list)
     new_assets: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    clusters_new: list[dict[str, float]] = field(default_factory=list)
-    clusters_gone: list[dict[str, float]] = field(default_factory=list)
+    clusters_new: list[dict[str, Any]] = field(default_factory=list)
+    clusters_gone: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
 
     @property
@@ -265,6 +289,7 @@ class ReportDiff:
             "warnings": self.warnings,
             "changes": [asdict(c) | {"delta": c.delta} for c in self.changes],
             "gone": [asdict(c) for c in self.gone],
+            "added": self.added,
             "clusters_new": self.clusters_new,
             "clusters_gone": self.clusters_gone,
             "alerts": self.alerts,
@@ -277,13 +302,16 @@ class ReportDiff:
             f"market as of {date_text(self.old_as_of, time=True)} → "
             f"{date_text(self.new_as_of, time=True)}"
         ]
-        out += [c.text() for c in self.changes]
+        added = set(self.added)
+        out += [c.text() for c in self.changes if c.key not in added]
+        out += [f"new: {c.label}: {c.value_text(c.new)} (not in the old report)"
+                for c in self.changes if c.key in added]  # fmt: skip
         out += [f"gone: {c.label}: was {c.value_text(c.old)} (not in the new report)"
                 for c in self.gone]  # fmt: skip
-        for title, xs in (("new cluster", self.clusters_new), ("gone", self.clusters_gone)):
+        for title, xs in (("new cluster", self.clusters_new), ("gone cluster", self.clusters_gone)):
             out += [
-                f"{title}: {usd(c['price'])} ({pct(c.get('distance'), 1, signed=True)}), "
-                f"{usd(c.get('notional_usd'))}"
+                f"{title}: {c['asset']} {usd(c['price'])} "
+                f"({pct(c.get('distance'), 1, signed=True)}), {usd(c.get('notional_usd'))}"
                 for c in xs
             ]
         out += [f"ALERT {a}" for a in self.alerts]
@@ -311,23 +339,67 @@ def report_assets(summary: dict[str, Any]) -> list[str]:
     return sorted({str(h["asset"]) for h in heads.values() if isinstance(h.get("asset"), str)})
 
 
-def _clusters(s: dict[str, Any]) -> list[dict[str, float]]:
-    return [c for c in s["front"].get("clusters_near_price") or [] if "price" in c]
+def headline_identity(key: str, headline: dict[str, Any]) -> tuple[str, str, str]:
+    """What a headline is, the same in every report: (section, asset or scope, metric).
+
+    The section and the key carry the asset's suffix when it is not ETH
+    (``cascade-btc``, ``critical_shock_btc``); both are taken without it. A headline with
+    a ``scope`` (the assets it covers, ``"ETH+BTC"``) is that scope's, whichever asset's
+    section shows it. A summary without sections or assets (hand-made) falls back on the
+    key.
+
+    Parameters
+    ----------
+    key : str
+        The headline's key in ``front.headlines``.
+    headline : dict
+        The headline (``section``, ``asset``, ``scope`` as the report wrote them).
+
+    Returns
+    -------
+    tuple of str
+        ``(section, asset, metric)``.
+    """
+    asset = str(headline.get("asset") or "")
+    suffix = asset.lower()
+    section = str(headline.get("section") or "")
+    metric = key
+    if suffix and asset != "ETH":
+        section = section.removesuffix(f"-{suffix}")
+        metric = key.removesuffix(f"_{suffix}")
+    return section, str(headline.get("scope") or asset), metric
 
 
-def _match(c: dict[str, float], others: list[dict[str, float]]) -> bool:
-    return any(abs(o["price"] / c["price"] - 1) <= CLUSTER_MATCH for o in others)
+def _clusters(s: dict[str, Any]) -> list[dict[str, Any]]:
+    """The front's clusters near the price, each with its ``asset``.
+
+    A summary written before clusters named their asset holds ETH's: its front took
+    them from section ``liqmap``, ETH's (another asset's is ``liqmap-btc``).
+    """
+    return [
+        {"asset": "ETH"} | c for c in s["front"].get("clusters_near_price") or [] if "price" in c
+    ]
+
+
+def _match(c: dict[str, Any], others: list[dict[str, Any]]) -> bool:
+    return any(
+        o["asset"] == c["asset"] and abs(o["price"] / c["price"] - 1) <= CLUSTER_MATCH
+        for o in others
+    )
 
 
 def _crossed(ch: Change, a: Alert) -> bool:
-    """True when the move of ``ch`` crosses ``a``.
+    """True when the move of ``ch`` crosses ``a`` (or, a level, its new value is past it).
 
     A value that became or stopped being available (null on one side only) crosses any
     threshold: the watched figure changed in a way no threshold can bound. So does a
     relative alert on a move away from 0 (an infinite relative move); 0 → 0 does not.
+    A level fires on the new value alone (none: see above).
     """
     if ch.old is None or ch.new is None:
         return (ch.old is None) != (ch.new is None)
+    if a.op != "=":
+        return bool(_LEVEL_OPS[a.op](ch.new, a.threshold))
     d = ch.new - ch.old
     if a.relative:
         return d != 0 if ch.old == 0 else abs(d / ch.old) > a.threshold
@@ -363,9 +435,17 @@ def diff_reports(
     """
     ho, hn = old["front"].get("headlines", {}), new["front"].get("headlines", {})
     known = set(ho) | set(hn) | {"clusters"}
+    units = {k: h.get("unit", "number") for k, h in (ho | hn).items()}
     for a in alerts:
         if a.key not in known:
-            raise InputError(f"alert: unknown key {a.key!r}; known: {', '.join(sorted(known))}")
+            raise InputError(
+                f"alert: unknown key {a.key!r}; known: {', '.join(sorted(known))}", param="alert"
+            )
+        if a.percent and a.op != "=" and units[a.key] != "fraction":
+            raise InputError(
+                f"alert: {a.key} is in {units[a.key]}, not a fraction: give its level without %",
+                param="alert",
+            )
     by_key: dict[str, Alert] = {}
     for a in alerts:  # a second threshold on a key would silently replace the first
         if a.key in by_key:
@@ -382,15 +462,22 @@ def diff_reports(
             f"{', '.join(out.new_assets)}): the headlines of an asset only one covers show as "
             "new or gone, not as moves"
         )
-    for key in [k for k in hn if k in ho] + [k for k in hn if k not in ho]:
-        h_new, h_old = hn[key], ho.get(key, {})
+    old_by_id = {headline_identity(k, h): k for k, h in ho.items()}
+    matched = {k: old_by_id.get(headline_identity(k, h)) for k, h in hn.items()}
+    for key in [k for k in hn if matched[k]] + [k for k in hn if not matched[k]]:
+        h_new, old_key = hn[key], matched[key]
+        h_old = ho[old_key] if old_key else {}
         ch = Change(key, h_new.get("label", key), h_old.get("value"), h_new.get("value"),
                     h_new.get("unit", "number"))  # fmt: skip
-        if key in ho and key in by_key and _crossed(ch, by_key[key]):
+        watch = by_key.get(key) or (by_key.get(old_key) if old_key else None)
+        if old_key and watch is not None and _crossed(ch, watch):
             ch = Change(ch.key, ch.label, ch.old, ch.new, ch.unit, alert=True)
-            out.alerts.append(_alert_text(ch))
+            level = f" (level {_threshold(watch)})" if watch.op != "=" else ""
+            out.alerts.append(_alert_text(ch) + level)
         out.changes.append(ch)
-    for key in [k for k in ho if k not in hn]:
+        if not old_key:
+            out.added.append(key)
+    for key in [k for k in ho if k not in set(matched.values())]:
         h_old = ho[key]
         out.gone.append(Change(key, h_old.get("label", key), h_old.get("value"), None,
                                h_old.get("unit", "number")))  # fmt: skip
@@ -404,6 +491,6 @@ def diff_reports(
     if ca is not None:
         for c in out.clusters_new:
             if float(c.get("notional_usd", 0.0)) >= ca.threshold:
-                out.alerts.append(f"clusters: new cluster at {usd(c['price'])}, "
+                out.alerts.append(f"clusters: new {c['asset']} cluster at {usd(c['price'])}, "
                                   f"{usd(c.get('notional_usd'))}")  # fmt: skip
     return out

@@ -367,12 +367,30 @@ def finish(fig: go.Figure) -> tuple[str, go.Figure]:
         if ann.text:
             ann.text = _clean_text(ann.text)
     height = fig.layout.height
+    top = max(40, int(fig.layout.margin.t or 0) - 20)
     fig.update_layout(
         template="liqcascade",
         height=min(int(height), 900) if height else 400,
-        margin={"t": max(40, int(fig.layout.margin.t or 0) - 20)},
+        margin={"t": max(top, MODEBAR_CLEAR) if _title_under_modebar(fig) else top},
     )
     return title, fig
+
+
+MODEBAR_CLEAR = 64
+"""Top margin (px) that puts a subplot title below the toolbar (about 28 px high)."""
+
+
+def _title_under_modebar(fig: go.Figure) -> bool:
+    """Whether a subplot title sits in the top right, where the page shows the toolbar.
+
+    A title on top of a right-hand panel (``y`` at the top of the figure, ``x`` in its
+    right half) drawn in a 40 px top margin lay under the toolbar's icons ("Market
+    liquidations (USD M)", "Gini of haircuts").
+    """
+    return any(
+        a.xref == "paper" and a.yref == "paper" and (a.y or 0) >= 0.98 and (a.x or 0) >= 0.55
+        for a in fig.layout.annotations or ()
+    )
 
 
 #: Trace types that draw ``x0 + i * dx`` where ``x`` is absent (and ``y0``/``dy``).

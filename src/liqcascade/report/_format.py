@@ -30,6 +30,7 @@ __all__ = [
     "interval",
     "num",
     "pct",
+    "prose_html",
     "pvalue",
     "script_json",
     "signed_num",
@@ -270,6 +271,10 @@ def column_name(name: Any) -> str:
     return out
 
 
+_YEAR_COLUMNS = ("period", "year")
+"""Columns whose integers are calendar years (2024), written without a separator."""
+
+
 def _cell(v: Any, column: str) -> str:
     if v is None:
         return _DASH
@@ -278,7 +283,8 @@ def _cell(v: Any, column: str) -> str:
     if isinstance(v, pd.Timestamp | datetime | date | np.datetime64):
         return date_text(v, time=True)
     if isinstance(v, int | np.integer):
-        text = f"{int(v):,}" if abs(int(v)) >= 10_000 else str(int(v))
+        # a count reads as num() writes it in prose (3,059 rows); a year keeps its digits
+        text = str(int(v)) if column.lower() in _YEAR_COLUMNS else f"{int(v):,}"
         return text.replace("-", MINUS)
     if isinstance(v, float | np.floating):
         if not math.isfinite(float(v)):
@@ -294,6 +300,7 @@ def _cell(v: Any, column: str) -> str:
     text = str(v)
     if text in ("nan", "NaN", "None"):
         return _DASH
+    text = text.replace(" -> ", " → ")  # a span as the prose writes it (the CLI's is ASCII)
     return SCI_NOTATION.sub(lambda m: num(float(m.group(0)), 4), text)
 
 
@@ -316,8 +323,37 @@ def format_table(df: pd.DataFrame, *, rename: bool = True) -> pd.DataFrame:
     if rename:
         out.columns = [column_name(c) for c in out.columns]
     cols = [str(c) for c in out.columns]
-    data = {c: [_cell(v, c) for v in out.iloc[:, i].tolist()] for i, c in enumerate(cols)}
+    data = {
+        c: _one_usd_scale([_cell(v, c) for v in out.iloc[:, i].tolist()])
+        for i, c in enumerate(cols)
+    }
     return pd.DataFrame(data, columns=cols)
+
+
+_PLAIN_USD = re.compile(rf"([{MINUS}+]?)\$(\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:\.\d+)?)")
+_MILLIONS = re.compile(r"\$[\d,.]+ (?:M|bn)\b")
+
+
+def _one_usd_scale(cells: list[str]) -> list[str]:
+    """A column of dollar amounts in one scale: when a cell reads in millions, so do all.
+
+    :func:`usd` writes an amount under $1 M in dollars (``$382,824``) and one above in
+    millions (``$1.2 M``); a column holding both read as two units. A cell that is a
+    plain dollar amount alone becomes millions (``$0.38 M``, ``$0.007 M``); ``$0``, other
+    cells and a column with no amount in millions are left as they are.
+    """
+    if not any(_MILLIONS.search(c) for c in cells):
+        return cells
+    out = []
+    for c in cells:
+        m = _PLAIN_USD.fullmatch(c)
+        x = float(m.group(2).replace(",", "")) / 1e6 if m else 0.0
+        if not m or x == 0:
+            out.append(c)
+            continue
+        body = f"{x:.1f}" if x >= 0.995 else (f"{x:.2f}" if x >= 0.095 else num(x, 1))
+        out.append(f"{m.group(1)}${body} M")
+    return out
 
 
 _WORD = re.compile(r"[A-Za-z]{3,}")
@@ -356,8 +392,8 @@ def _column_kinds(t: pd.DataFrame) -> list[str]:
     """
     out = []
     for i in range(t.shape[1]):
-        cells = [c for c in t.iloc[:, i].tolist() if c and c != _DASH]
-        words = [c for c in cells if _wordy(c)]
+        cells = [c for c in t.iloc[:, i].tolist() if c and c not in (_DASH, "—")]
+        words = [c for c in cells if _wordy(c) or c == "no"]
         if not cells or 2 * len(words) <= len(cells):
             out.append("")
         else:
@@ -409,6 +445,35 @@ def table_html(df: pd.DataFrame, *, labelled_by: str | None = None) -> str:
         f'<table class="dataframe"{label}>\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n{rows}</tbody>\n</table>"
     )
+
+
+_CODE = re.compile(r"`([^`]+)`")
+_FLAG = re.compile(r"(?<![\w-])(--[a-z][\w-]*)")
+
+
+def prose_html(text: str, *, options: bool = True) -> str:
+    """A sentence of the page as HTML: escaped, with its code and command options set.
+
+    Parameters
+    ----------
+    text : str
+        Prose as the sections write it (also in summary.json), where a name or command
+        may sit between backticks (`` `liqcascade cascade follow-through --asset ETH` ``).
+    options : bool, default True
+        Keep each command option on one line (the front page's narrow cards and claims);
+        without, the text between the tags is the text as written, option by option (a
+        section's full-width takeaways, which wrap at a space first).
+
+    Returns
+    -------
+    str
+        The text HTML-escaped; a backticked span as ``<code>`` (the reader saw the
+        backticks themselves); each command option (``--refresh``) in a
+        ``<span class="nw">`` the page keeps on one line, so no line breaks between
+        its two hyphens (``report --`` / ``refresh``). Copied, it reads as written.
+    """
+    body = _CODE.sub(r"<code>\1</code>", html.escape(text, quote=False))
+    return _FLAG.sub(r'<span class="nw">\1</span>', body) if options else body
 
 
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}

@@ -7,10 +7,11 @@ forked process takes the other sections from a shared queue (longest first) and 
 main process joins it when its own sections are done. What both lanes would compute
 (each asset's market and its book draws, its leverage-mix check, `arch`'s import) is
 computed once before the fork, and the forked lane inherits it. The second lane is
-forked only on Linux while no other thread runs (:mod:`liqcascade._procs`); elsewhere
-one lane runs every section. Each lane runs numba on one thread: the kernels the report
-calls are single-shock cascades whose parallel launch costs more than it gains, and two
-lanes already keep both cores busy. The figures do not depend on the lane.
+forked only on Linux while no other Python thread runs and no DuckDB store is open
+(:func:`liqcascade._procs.fork_refusal`); elsewhere one lane runs every section. Each
+lane runs numba on one thread: the kernels the report calls are single-shock cascades
+whose parallel launch costs more than it gains, and two lanes already keep both cores
+busy. The figures do not depend on the lane.
 """
 
 from __future__ import annotations
@@ -210,7 +211,7 @@ def workers_default() -> int:
     """Two lanes when two cores are available to this process and it may fork, else one.
 
     Whether it may fork: :func:`liqcascade._procs.fork_refusal` (Linux only, no other
-    thread running, numba's threads not started).
+    Python thread running, numba's threads not started, no DuckDB store open).
     """
     from liqcascade._procs import fork_refusal
 
@@ -345,8 +346,9 @@ def run_all(
     sections from one queue, longest first. Returns the finished jobs in the order
     of ``jobs``. The second lane is forked (it inherits what :func:`_before_fork`
     computed), whatever multiprocessing's default start method; where the process may
-    not fork (:func:`liqcascade._procs.fork_refusal`: not Linux, another thread
-    running, numba's threads started) every job runs here, with the same figures.
+    not fork (:func:`liqcascade._procs.fork_refusal`: not Linux, another Python thread
+    running, numba's threads started, a DuckDB store open) every job runs here, with the
+    same figures.
     """
     global _NEXT, _CTX
     from liqcascade._procs import fork_context, fork_refusal

@@ -91,6 +91,10 @@ class Headline:
         Anchor of the section it comes from (filled in by the builder).
     asset : str
         The asset it is about (filled in by the builder).
+    scope : str, default ""
+        The assets the number covers when more than ``asset`` (``"ETH+BTC"``: the
+        sample portfolio the stress section shows for each asset); ``liqcascade diff``
+        matches such a number across reports by it, not by ``asset``.
     """
 
     key: str
@@ -105,6 +109,7 @@ class Headline:
     bound: bool = False
     section: str = ""
     asset: str = ""
+    scope: str = ""
 
 
 @dataclass(frozen=True)

@@ -243,7 +243,7 @@ def _bad_debt_figure(v: SolvencyView) -> go.Figure:
     dashes = ("dot", "dash", "longdash")
     for b, col, dash in zip(BUFFERS, ("#009E73", "#E69F00", "#CC79A7"), dashes, strict=True):
         fig.add_hline(
-            y=100 * b, line_dash=dash, line_color=col, line_width=1.5, name=f"{b:.0%} buffer",
+            y=100 * b, line_dash=dash, line_color=col, line_width=1.5, name=f"{pct(b, 0)} buffer",
             showlegend=True, layer="below",
         )  # fmt: skip
     same = "" if gap else "; gap fills alone give the same as the cascade in every scenario"
@@ -360,7 +360,11 @@ def tables(v: SolvencyView) -> list[Table]:
             }
         )
         out.append(
-            Table(f"{v.asset}: ADL policies side by side ({v.cascade.adl_outcome.name})", show)
+            Table(
+                f"{v.asset}: ADL policies side by side, scenario "
+                f"{scenario_text(v.cascade.adl_outcome.name)}",
+                show,
+            )
         )
     return out
 

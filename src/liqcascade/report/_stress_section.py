@@ -284,7 +284,9 @@ def figures(v: StressView) -> list[go.Figure]:
         "liquidations"
     )
     for k, ann in enumerate(a for a in fig.layout.annotations if str(a.text).startswith("VaR")):
-        ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k)
+        # "VaR 95 %": the page writes a percentage with its space (the library's "95%")
+        ann.update(xanchor="right" if k == 0 else "left", yshift=-14 * k,
+                   text=str(ann.text).replace("%", " %").replace("  %", " %"))  # fmt: skip
     for tr in fig.data:
         if tr.name == "liquidations" and tr.x is not None:
             tr.x = np.asarray(tr.x, dtype=float) / 1e6
@@ -731,6 +733,7 @@ def _headlines(v: StressView) -> list[Headline]:
             unit="usd",
             low=lo,
             high=hi,
+            scope="" if v.own_portfolio else "ETH+BTC",
         ),
         Headline(
             key="eth_p05_30d" if v.asset == "ETH" else "price_p05_30d",

@@ -12,6 +12,7 @@ Hyperliquid positions.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,6 +227,9 @@ def figures(v: ValidationView) -> list[go.Figure]:
             title=f"{plain(av.asset)}: predicted daily liquidations (each month fitted on the data "
             f"before it; 5–95 % band) against recorded Binance liquidations, {lo} → {hi}"
         )
+        for tr in fig.data:  # the band's legend as the caption writes it ("5–95 %")
+            if tr.name and "5-95 %" in tr.name:
+                tr.name = tr.name.replace("5-95 %", "5–95 %")
         for _, r in (av.suspects if av.suspects is not None else pd.DataFrame()).iterrows():
             day = pd.Timestamp(r["ts"]).floor("1D")
             fig.add_annotation(x=day, y=1.0, xref="x", yref="paper", showarrow=False,
@@ -233,8 +237,29 @@ def figures(v: ValidationView) -> list[go.Figure]:
         out.append(fig)
     checks = {av.asset: av.check for av in v.assets if av.check is not None}
     if checks:
-        out.append(distance_figure(checks))
+        out.append(_in_percent(distance_figure(checks)))
     return out
+
+
+def bucket_text(label: str) -> str:
+    """A distance bucket as the page writes a range: ``"2-5%"`` → ``"2–5 %"``.
+
+    ``"<2%"`` reads ``"< 2 %"`` and ``"none"`` (never liquidated) ``"never"``;
+    summary.json keeps the library's labels.
+    """
+    if label == "none":
+        return "never"
+    text = label.replace("-", "–").replace("%", " %")
+    return re.sub(r"^([<>])", r"\1 ", text)
+
+
+def _in_percent(fig: go.Figure) -> go.Figure:
+    """The distance chart in the table's units: shares in %, buckets written as ranges."""
+    hover = "%{x}: %{y:.1f} % of notional<extra>%{fullData.name}</extra>"
+    for t in fig.data:
+        t.update(x=[bucket_text(x) for x in t.x], y=[100 * y for y in t.y], hovertemplate=hover)
+    fig.update_layout(yaxis_title="share of notional (%)")
+    return fig
 
 
 def _pooled(m: dict[str, Any]) -> pd.DataFrame:
@@ -330,6 +355,7 @@ def tables(v: ValidationView) -> list[Table]:
     chk = pd.concat(checks, axis=1).reset_index(names="distance to liquidation")
     chk.columns = [c if isinstance(c, str) or not c[1] else f"{c[0]}: {c[1]}" for c in chk.columns]
     chk = chk.rename(columns={chk.columns[0]: "distance to liquidation"})
+    chk["distance to liquidation"] = [bucket_text(x) for x in chk["distance to liquidation"]]
     for c in chk.columns[1:]:
         chk[c] = [pct(x) for x in chk[c]]
     out.append(

@@ -49,6 +49,7 @@ import pandas as pd
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import check_insurance_fund, real_number
 from liqcascade._plotly_text import plain
+from liqcascade._symbols import base_asset
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
 from liqcascade.solvency._adl import ADL_POLICIES, AdlPolicy, AdlResult, allocate_adl
@@ -165,6 +166,36 @@ def default_scenarios(
     out = [StressScenario(f"{s:+.0%}", s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
     out.append(StressScenario(OCT_2025.name, october_2025_shock(asset, prices)))
     return out
+
+
+def scenarios_of(asset: str) -> list[StressScenario]:
+    """The default scenarios of ``asset``; without its bars of 2025-10-10, the shocks alone.
+
+    A period or an asset whose hourly prices do not cover that day (data ending before
+    it) still gets the fixed shocks; one warning says the recorded day is left out.
+    Naming the day as a scenario keeps refusing it (exit 2, the span its prices cover).
+
+    Parameters
+    ----------
+    asset : str
+        Whose 2025-10-10 fall is the last scenario.
+
+    Returns
+    -------
+    list of StressScenario
+        :func:`default_scenarios` of ``asset``, or its fixed shocks alone.
+    """
+    import logging
+
+    try:
+        return default_scenarios(asset)
+    except InputError as exc:
+        if "scenario" not in exc.params:  # the day's own refusal; any other error is the user's
+            raise
+        logging.getLogger("liqcascade.solvency").warning(
+            "warning: the 2025-10-10 scenario is left out: %s", str(exc).split(": ", 1)[-1]
+        )
+        return [s for s in default_scenarios("ETH") if s.name != "2025-10-10"]
 
 
 @dataclass(frozen=True)
@@ -592,7 +623,7 @@ def run_solvency(
     whole_positions: bool = False,
     liquidity: str = "calibrated",
     calibration: Any = None,
-    asset: str = "ETH",
+    asset: str | None = None,
     as_of: Any = None,
     position_draws: Sequence[PositionBook] = (),
 ) -> SolvencyResult:
@@ -603,7 +634,8 @@ def run_solvency(
     exchange : Exchange
         Positions, fund, buffer, fee.
     scenarios : list of StressScenario, optional
-        Default :func:`default_scenarios`.
+        Default :func:`default_scenarios` of ``asset`` (its own 2025-10-10 fall; left
+        out with a warning when its prices do not cover that day).
     order_book : OrderBook, optional
         The exchange's order book, for the ``"cascade"`` engine.
     policies : sequence of str
@@ -621,8 +653,13 @@ def run_solvency(
         The liquidity calibration; default
         ``liqcascade.cascade.load_liquidity(asset, as_of)`` (pass the market's date
         so the calibration is fitted before it; default: the latest).
-    asset, as_of
-        Select the shipped calibration when ``calibration`` is not given.
+    asset : str, optional
+        The asset whose calibration (when ``calibration`` is not given) and default
+        scenarios are used; default the positions' own (the base of
+        ``exchange.positions.symbol``: ``BTCUSDT`` gives BTC).
+    as_of : datetime-like, optional
+        Selects the shipped calibration fitted before it when ``calibration`` is not
+        given.
     position_draws : sequence of PositionBook, optional
         The exchange's positions under each of the position book's parameter draws
         (:meth:`liqcascade.market.MarketState.draws`, sized as ``exchange``'s). With the
@@ -634,8 +671,10 @@ def run_solvency(
     -------
     SolvencyResult
     """
+    if asset is None:
+        asset = base_asset(exchange.positions.symbol)
     if scenarios is None:
-        scenarios = default_scenarios()
+        scenarios = scenarios_of(asset)
     if not scenarios:
         raise InputError("scenarios must not be empty", param="scenarios")
     for p in policies:

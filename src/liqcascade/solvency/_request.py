@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from liqcascade._symbols import base_asset
 from liqcascade._tables import EmptyFileError
 from liqcascade.errors import InputError
 from liqcascade.market import EXCHANGE_OI_SHARE
@@ -275,6 +276,7 @@ def run_solvency_request(
     SolvencyRun
     """
     from liqcascade.solvency import Exchange, run_solvency
+    from liqcascade.solvency._exchange import scenarios_of
 
     policies = _policies(adl_policy)
     if liquidity not in LIQUIDITY_CHOICES:
@@ -319,16 +321,16 @@ def run_solvency_request(
         liabilities_usd=liabilities,
         mid=mid,
     )
-    named = (asset or "ETH") if state is None else state.asset
+    named = (asset or base_asset(pos.symbol)) if state is None else state.asset
     res = run_solvency(
         ex,
-        list(scenarios) if scenarios else _defaults(named),
+        list(scenarios) if scenarios else scenarios_of(named),
         order_book=order_book,
         policies=policies,  # type: ignore[arg-type]
         engine=engine,  # type: ignore[arg-type]
         whole_positions=whole_positions,
         liquidity=_liquidity(liquidity, state),
-        asset=(asset or "ETH") if state is None else state.asset,
+        asset=named,
         as_of=as_of if state is None else state.close_time,
         position_draws=[] if state is None else [d.positions for d in state.draws()],
     )
@@ -339,25 +341,3 @@ def _liquidity(liquidity: str, state: Any) -> str:
     if liquidity == "auto":
         return "static" if state is None else "calibrated"
     return liquidity
-
-
-def _defaults(asset: str) -> list[Any]:
-    """The default scenarios of ``asset``; without its bars of 2025-10-10, the shocks alone.
-
-    A period or an asset whose hourly prices do not cover that day (data ending before
-    it) still gets the fixed shocks; one warning says the recorded day is left out.
-    Naming the day as a scenario keeps refusing it (exit 2, the span its prices cover).
-    """
-    import logging
-
-    from liqcascade.solvency._exchange import default_scenarios
-
-    try:
-        return default_scenarios(asset)
-    except InputError as exc:
-        if "scenario" not in exc.params:  # the day's own refusal; any other error is the user's
-            raise
-        logging.getLogger("liqcascade.solvency").warning(
-            "warning: the 2025-10-10 scenario is left out: %s", str(exc).split(": ", 1)[-1]
-        )
-        return [s for s in default_scenarios("ETH") if s.name != "2025-10-10"]

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._symbols import split_symbol
 from liqcascade._tables import check_columns, read_user_table
 from liqcascade._typing import FloatArray
@@ -55,6 +56,11 @@ def _asset(symbol: str) -> str | None:
     """
     base, quote = split_symbol(symbol)
     return base if quote in _USDT_QUOTES and _BASE.fullmatch(base) else None
+
+
+def _blank(value: Any) -> bool:
+    """Whether a portfolio cell is empty: missing, blank, or read as NaN / None."""
+    return value is None or str(value).strip() in ("", "nan", "None", "<NA>")
 
 
 def tier_table(asset: str) -> str:
@@ -265,10 +271,10 @@ class Portfolio:
                     f"{row}: symbol {r[cols['symbol']]!r} is not a USDT perpetual's "
                     "(ETH, ETHUSDT, SOL/USDT:USDT ...)"
                 )
-            sd = str(r[cols["side"]]).strip().lower()
-            if sd not in ("long", "short", "buy", "sell", "1", "-1"):
-                raise InputError(f"{row}: side must be long or short (got {r[cols['side']]!r})")
-            side = 1 if sd in ("long", "buy", "1") else -1
+            sd = str(r[cols["side"]]).strip()
+            side = side_sign(sd) or {"1": 1, "-1": -1}.get(sd)
+            if side is None:
+                raise InputError(f"{row}: side must be {SIDE_RULE} (got {r[cols['side']]!r})")
 
             def num(col: str, r: Any = r, row: str = row) -> float:
                 v = r[cols[col]]
@@ -284,6 +290,11 @@ class Portfolio:
             if not (math.isfinite(ep) and ep > 0):
                 raise InputError(f"{row}: entry_price must be > 0 USD (got {ep})")
             m = num("margin") if has_m else math.nan
+            if has_m and has_l and not (_blank(r[cols["leverage"]]) or math.isnan(m)):
+                raise InputError(
+                    f"{row}: give exactly one of margin and leverage (this row gives margin "
+                    f"{m:g} and leverage {r[cols['leverage']]})"
+                )
             if not math.isfinite(m) and has_l:
                 lev = num("leverage")
                 if not (math.isfinite(lev) and 1 <= lev <= MAX_LEVERAGE):
@@ -301,12 +312,12 @@ class Portfolio:
             sp = math.nan
             if "stop_price" in cols:
                 v = r[cols["stop_price"]]
-                if v is not None and str(v).strip() not in ("", "nan", "None"):
+                if not _blank(v):
                     sp = num("stop_price")
                     if not (math.isfinite(sp) and sp > 0):
                         raise InputError(f"{row}: stop_price must be > 0 USD (got {sp})")
             label = None
-            if "name" in cols and str(r[cols["name"]]).strip() not in ("", "nan", "None"):
+            if "name" in cols and not _blank(r[cols["name"]]):
                 label = str(r[cols["name"]]).strip()
             names.append(
                 label or f"{i + 1}:{contract_symbol(a)} {'long' if side > 0 else 'short'} {size:g}"

@@ -30,7 +30,7 @@ from typing import Any
 
 from liqcascade._limits import check_count, check_seed, stress_path_bytes
 from liqcascade.errors import InputError
-from liqcascade.stress._scenarios import check_horizon_days
+from liqcascade.stress._scenarios import NoHourlyPrices, check_horizon_days
 
 __all__ = ["MONTE_CARLO_DEFAULTS", "SAMPLE", "StressRun", "run_stress_request"]
 
@@ -100,6 +100,15 @@ def _only_with(given: bool, name: str, applies: bool, other: str, value: str) ->
             f"{name} applies only with {other} {value}: it would be ignored here",
             param=(name, other),
         )
+
+
+def _row_without_prices(pf: Any, asset: str) -> InputError:
+    """The refusal of portfolio ``pf``'s first row on ``asset``, which has no hourly prices."""
+    row = 1 + next(i for i, a in enumerate(pf.asset) if str(a) == asset)
+    return InputError(
+        f"{pf.source}: row {row}: no hourly prices of {asset} in the bundle or the store; "
+        "ingest them with `liqcascade data ingest` or remove the row"
+    )
 
 
 def _named(exc: InputError, name: str) -> InputError:
@@ -215,7 +224,10 @@ def run_stress_request(
         except InputError as exc:
             raise _named(exc, "paths") from None
     if market is None:
-        market = st.stress_market(as_of, asset=asset, assets=pf.assets)
+        try:
+            market = st.stress_market(as_of, asset=asset, assets=pf.assets)
+        except NoHourlyPrices as exc:  # an asset only the file holds: name its row
+            raise _row_without_prices(pf, exc.asset) from None
     if scenario == "shock":
         res = st.shock_grid(pf, market, grid, cascade=cascade)
     elif scenario == "replay":

@@ -342,6 +342,33 @@ class StressMarket:
         """The whole book per side: long, short notional at the liquidation prices, USD."""
         return float(self.book.cumliq_dn[-1]), float(self.book.cumliq_up[-1])
 
+    def _figures(self) -> dict[str, Any]:
+        """The short view's figures: date, start prices, volatility, book per side."""
+        pos = getattr(self.state, "positions", None)
+        long_usd, short_usd = self.side_notional() if len(self.book.cumliq_dn) else (0.0, 0.0)
+        out: dict[str, Any] = {"asset": self.asset, "as_of": self.as_of.isoformat()}
+        out.update({f"{a.lower()}_price_usd": float(p) for a, p in self.prices.items()})
+        out["sigma_hourly"] = float(self.sigma_hourly)
+        out["n_positions"] = len(pos) if pos is not None else 0
+        out["long_liquidation_usd"] = long_usd
+        out["short_liquidation_usd"] = short_usd
+        return out
+
+    def __repr__(self) -> str:
+        f = self._figures()
+        prices = ", ".join(f"{a} {p:,.2f}" for a, p in self.prices.items())
+        return (
+            f"StressMarket({f['asset']} as of {self.as_of:%Y-%m-%d %H:%M} UTC: prices {prices} "
+            f"USD, sigma_hourly {f['sigma_hourly']:.4g}, {f['n_positions']:,} positions "
+            f"({f['long_liquidation_usd']:,.0f} USD long, {f['short_liquidation_usd']:,.0f} "
+            "USD short at their liquidation prices))"
+        )
+
+    def _repr_html_(self) -> str:
+        from liqcascade._notebook import summary_html
+
+        return summary_html(f"StressMarket ({self.asset})", self._figures())
+
     def draw_sides(self) -> list[tuple[float, float]]:
         """:meth:`side_notional` of each position-book draw (``state.draws()``), USD.
 
@@ -361,6 +388,20 @@ def book_sides(positions: Any) -> tuple[float, float]:
     ok = (positions.size > 0) & np.isfinite(positions.liq_price) & (positions.liq_price > 0)
     v = positions.size * positions.liq_price
     return float(v[ok & (positions.side == 1)].sum()), float(v[ok & (positions.side == -1)].sum())
+
+
+class NoHourlyPrices(InputError):
+    """An asset of :func:`stress_market`'s ``assets`` has no hourly prices anywhere.
+
+    A caller that knows where the asset came from (a portfolio file's row) says so;
+    ``asset`` is the asset (``"SOL"``).
+    """
+
+    def __init__(self, asset: str) -> None:
+        super().__init__(
+            f"assets: no hourly prices of {asset} in the store or the bundle", param="assets"
+        )
+        self.asset = asset
 
 
 def stress_market(
@@ -397,7 +438,8 @@ def stress_market(
     ------
     InputError
         ``asset`` without a market (names what is missing), or an asset of ``assets``
-        without an hourly price at the market's close.
+        without an hourly price at the market's close (:class:`NoHourlyPrices` when it
+        has none at all).
     """
     from liqcascade.cascade import volatility_at
     from liqcascade.data import SeriesNotFound
@@ -419,9 +461,11 @@ def stress_market(
         try:
             px = bars_until(a, "1h")
         except SeriesNotFound:  # a store that cannot be read raises as it is
-            raise InputError(
-                f"asset: no hourly prices of {a} in the store or the bundle", param="asset"
-            ) from None
+            if a == main:
+                raise InputError(
+                    f"asset: no hourly prices of {a} in the store or the bundle", param="asset"
+                ) from None
+            raise NoHourlyPrices(a) from None
         hourly[a] = px
         daily[a] = _daily(a, px)
         if a == main:

@@ -2,8 +2,11 @@
 
 Every time-series loader returns a :class:`pandas.DataFrame` indexed by a tz-aware
 UTC :class:`pandas.DatetimeIndex` named ``ts``, in the canonical layouts of
-docs/design.md, and takes ``start``/``end`` (inclusive; anything
-:func:`pandas.Timestamp` accepts, read as UTC).
+docs/design.md. A per-asset loader takes the asset first, then ``start``/``end``
+by keyword (inclusive; anything :func:`pandas.Timestamp` accepts, read as UTC;
+:func:`load_ohlcv` and :func:`load` also take them by position, after the interval or
+the name). A date given where the asset goes is refused (:class:`InputError` naming
+``asset``), as is a bad date (naming ``start`` or ``end``).
 
 Examples
 --------
@@ -16,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
@@ -32,6 +36,7 @@ from liqcascade.data.bundled._registry import (
     DATASETS,
     Dataset,
 )
+from liqcascade.errors import InputError
 
 __all__ = [
     "DATASETS",
@@ -70,6 +75,31 @@ _DERIV_ASSETS = ("ETH", "BTC")
 def assets() -> tuple[str, ...]:
     """Assets whose derivatives series are bundled (a position book can be estimated)."""
     return _DERIV_ASSETS
+
+
+def _asset_first(asset: Any, loader: str, selector: tuple[str, Any] | None = None) -> str:
+    """``asset`` upper-cased, or an :class:`InputError` if it is a date (or a selector).
+
+    The per-asset loaders take the asset first and the dates by keyword; an older call
+    that gave ``start`` first (or, to :func:`load_funding` and :func:`load_book_totals`,
+    a venue or a market: ``selector`` is that parameter's name and its known values) is
+    told what to write.
+    """
+    if not isinstance(asset, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", asset.strip()):
+        raise InputError(
+            f"asset must be an asset symbol such as 'ETH' (got {asset!r}): {loader} takes "
+            f"the asset first and the dates by keyword, {loader}('ETH', start=..., end=...)",
+            param="asset",
+        )
+    a = asset.strip().upper()
+    if selector is not None and a not in _DERIV_ASSETS and asset.strip().lower() in selector[1]:
+        what = selector[0]
+        raise InputError(
+            f"asset must be an asset symbol such as 'ETH' (got {asset!r}, a {what}): "
+            f"{loader} takes the asset first, {loader}('ETH', {what}={asset.strip().lower()!r})",
+            param="asset",
+        )
+    return a
 
 
 def _deriv(asset: str, stem: str) -> str:
@@ -128,15 +158,17 @@ def load(name: str, start: Any = None, end: Any = None) -> pd.DataFrame:
     ------
     KeyError
         If ``name`` is not a bundled dataset.
+    InputError
+        If ``start`` or ``end`` is not a date or time (names it).
     """
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
     df = _read(name)
     if isinstance(df.index, pd.DatetimeIndex):
         if start is not None:
-            df = df[df.index >= to_utc(start)]
+            df = df[df.index >= to_utc(start, "start")]
         if end is not None:
-            df = df[df.index <= utc_end(end)]
+            df = df[df.index <= utc_end(end, "end")]
     return df.copy()
 
 
@@ -152,25 +184,33 @@ def load_ohlcv(
     interval : {"1d", "1h", "30m"}
         Bar interval (30m for ETH only).
     start, end : datetime-like, optional
-        Inclusive bounds.
+        Inclusive bounds (UTC; a bare-date ``end`` includes that whole day); by keyword
+        or by position after ``interval``.
+
+    Raises
+    ------
+    KeyError
+        No bundled bars of ``asset`` at ``interval``.
+    InputError
+        ``asset`` is not an asset symbol (a date given first), or a bad date.
     """
-    key = (asset.upper(), interval)
+    key = (_asset_first(asset, "load_ohlcv"), interval)
     if key not in _OHLCV:
         known = ", ".join(f"{a} {i}" for a, i in _OHLCV)
         raise KeyError(f"no bundled OHLCV for {asset} {interval}; bundled: {known}")
     return load(_OHLCV[key], start, end)
 
 
-def load_open_interest(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
+def load_open_interest(asset: str = "ETH", *, start: Any = None, end: Any = None) -> pd.DataFrame:
     """Aggregated open interest across venues, 4-hourly, USD (``oi_usd`` = bar close).
 
     Parameters
     ----------
-    start, end : str or datetime-like, optional
-        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
-        bare-date ``end`` includes that whole day.
     asset : {"ETH", "BTC"}, default "ETH"
         Base asset.
+    start, end : str or datetime-like, optional, keyword-only
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
 
     Returns
     -------
@@ -181,20 +221,22 @@ def load_open_interest(start: Any = None, end: Any = None, *, asset: str = "ETH"
     ------
     KeyError
         No bundled series of ``asset``.
+    InputError
+        ``asset`` is not an asset symbol (a date given first), or a bad date.
     """
-    return load(_deriv(asset, "oi_4h"), start, end)
+    return load(_deriv(_asset_first(asset, "load_open_interest"), "oi_4h"), start, end)
 
 
-def load_liquidations(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
+def load_liquidations(asset: str = "ETH", *, start: Any = None, end: Any = None) -> pd.DataFrame:
     """Recorded Binance liquidations, 4-hourly: ``long_usd``, ``short_usd`` (USD).
 
     Parameters
     ----------
-    start, end : str or datetime-like, optional
-        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
-        bare-date ``end`` includes that whole day.
     asset : {"ETH", "BTC"}, default "ETH"
         Base asset.
+    start, end : str or datetime-like, optional, keyword-only
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
 
     Returns
     -------
@@ -205,11 +247,13 @@ def load_liquidations(start: Any = None, end: Any = None, *, asset: str = "ETH")
     ------
     KeyError
         No bundled series of ``asset``.
+    InputError
+        ``asset`` is not an asset symbol (a date given first), or a bad date.
     """
-    return load(_deriv(asset, "liquidations_4h"), start, end)
+    return load(_deriv(_asset_first(asset, "load_liquidations"), "liquidations_4h"), start, end)
 
 
-def load_taker(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.DataFrame:
+def load_taker(asset: str = "ETH", *, start: Any = None, end: Any = None) -> pd.DataFrame:
     """Futures taker buy/sell volume, 4-hourly: ``buy_usd``, ``sell_usd`` (USD).
 
     CoinGlass's source columns hold coin units despite their ``_usd`` names; the bundle
@@ -218,11 +262,11 @@ def load_taker(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.
 
     Parameters
     ----------
-    start, end : str or datetime-like, optional
-        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
-        bare-date ``end`` includes that whole day.
     asset : {"ETH", "BTC"}, default "ETH"
         Base asset.
+    start, end : str or datetime-like, optional, keyword-only
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
 
     Returns
     -------
@@ -233,11 +277,13 @@ def load_taker(start: Any = None, end: Any = None, *, asset: str = "ETH") -> pd.
     ------
     KeyError
         No bundled series of ``asset``.
+    InputError
+        ``asset`` is not an asset symbol (a date given first), or a bad date.
     """
-    return load(_deriv(asset, "taker_4h"), start, end)
+    return load(_deriv(_asset_first(asset, "load_taker"), "taker_4h"), start, end)
 
 
-def load_long_short(start: Any = None, end: Any = None, *, asset: str = "BTC") -> pd.DataFrame:
+def load_long_short(asset: str = "BTC", *, start: Any = None, end: Any = None) -> pd.DataFrame:
     """Binance perpetual long/short ratios, 4-hourly, percent long (BTC only).
 
     Columns ``global_account_long_pct`` (share of all accounts net long),
@@ -246,11 +292,11 @@ def load_long_short(start: Any = None, end: Any = None, *, asset: str = "BTC") -
 
     Parameters
     ----------
-    start, end : str or datetime-like, optional
-        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
-        bare-date ``end`` includes that whole day.
     asset : {"BTC"}, default "BTC"
         Base asset (only BTC is bundled).
+    start, end : str or datetime-like, optional, keyword-only
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
 
     Returns
     -------
@@ -261,8 +307,10 @@ def load_long_short(start: Any = None, end: Any = None, *, asset: str = "BTC") -
     ------
     KeyError
         ``asset`` is not BTC.
+    InputError
+        ``asset`` is not an asset symbol (a date given first), or a bad date.
     """
-    if asset.upper() != "BTC":
+    if _asset_first(asset, "load_long_short") != "BTC":
         raise KeyError(f"no bundled long/short ratios for {asset}; bundled: BTC")
     return load("btc_long_short_4h", start, end)
 
@@ -312,21 +360,21 @@ def load_hyperliquid_markets(asset: str | None = None) -> pd.DataFrame:
 
 
 def load_funding(
-    venue: str | None = None, start: Any = None, end: Any = None, *, asset: str = "ETH"
+    asset: str = "ETH", *, venue: str | None = None, start: Any = None, end: Any = None
 ) -> pd.DataFrame:
     """Funding: ``rate`` (fraction per ``interval_hours``).
 
     Parameters
     ----------
-    venue : str, optional
+    asset : {"ETH", "BTC"}, default "ETH"
+        Base asset.
+    venue : str, optional, keyword-only
         ``None`` gives the OI-weighted aggregate (4-hourly, 2024-11 -> 2025-07); a venue
         name gives that venue's history, 2020-2023 and 2024-11 -> 2025-07 joined
         (ETH only).
-    start, end : str or datetime-like, optional
+    start, end : str or datetime-like, optional, keyword-only
         Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
         bare-date ``end`` includes that whole day.
-    asset : {"ETH", "BTC"}, default "ETH"
-        Base asset.
 
     Returns
     -------
@@ -339,10 +387,13 @@ def load_funding(
     ------
     KeyError
         No bundled funding of ``asset`` or ``venue``.
+    InputError
+        ``asset`` is not an asset symbol (a date or a venue given first), or a bad date.
     """
+    asset = _asset_first(asset, "load_funding", ("venue", _funding_venues()))
     if venue is None:
         return load(_deriv(asset, "funding_4h_oi_weighted"), start, end)
-    if asset.upper() != "ETH":
+    if asset != "ETH":
         raise KeyError(f"no bundled per-venue funding history for {asset}; bundled: ETH")
     frames = []
     for name in ("eth_funding_2020_2023", "eth_funding_8h_by_venue"):
@@ -358,20 +409,20 @@ def load_funding(
 
 
 def load_book_totals(
-    market: str = "futures", start: Any = None, end: Any = None, *, asset: str = "ETH"
+    asset: str = "ETH", *, market: str = "futures", start: Any = None, end: Any = None
 ) -> pd.DataFrame:
     """Aggregated order-book totals near mid: ``bids_usd``/``asks_usd`` USD, ``*_base`` base.
 
     Parameters
     ----------
-    market : {"futures", "spot", "binance"}
-        All-venue futures (8-hourly) or spot (4-hourly) books; ``"binance"``: Binance's
-        perpetual alone (4-hourly, BTC only).
-    start, end : str or datetime-like, optional
-        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
-        bare-date ``end`` includes that whole day.
     asset : {"ETH", "BTC"}, default "ETH"
         Base asset.
+    market : {"futures", "spot", "binance"}, default "futures", keyword-only
+        All-venue futures (8-hourly) or spot (4-hourly) books; ``"binance"``: Binance's
+        perpetual alone (4-hourly, BTC only).
+    start, end : str or datetime-like, optional, keyword-only
+        Inclusive bounds on the bar labels (open times, UTC; naive read as UTC); a
+        bare-date ``end`` includes that whole day.
 
     Returns
     -------
@@ -383,14 +434,24 @@ def load_book_totals(
     ------
     KeyError
         Unknown ``market`` or no such bundled series.
+    InputError
+        ``asset`` is not an asset symbol (a date or a market given first), or a bad date.
     """
     stems = {"futures": "futures_book_8h", "spot": "spot_book_4h", "binance": "binance_book_4h"}
+    asset = _asset_first(asset, "load_book_totals", ("market", stems))
     if market not in stems:
         raise KeyError(f"market must be one of {', '.join(stems)} (got {market!r})")
     name = _deriv(asset, stems[market])
     if name not in DATASETS:
         raise KeyError(f"no bundled {market} book totals for {asset}")
     return load(name, start, end)
+
+
+@lru_cache(maxsize=1)
+def _funding_venues() -> frozenset[str]:
+    """The venues whose funding history is bundled (lower case)."""
+    names = ("eth_funding_2020_2023", "eth_funding_8h_by_venue", "funding_by_venue_2025")
+    return frozenset(v for n in names for v in _read(n)["venue"].unique())
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,64 @@
+"""``PositionBook.from_frame``: the inverse of ``to_frame`` (its ``side`` is long/short)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from floats import assert_same
+from liqcascade.errors import InputError
+from liqcascade.positions import PositionBook
+
+
+def _random_book(seed: int, n: int) -> PositionBook:
+    rng = np.random.default_rng(seed)
+    side = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+    entry = rng.uniform(1.0, 1e5, n)
+    lev = rng.uniform(1.0, 125.0, n)
+    liq = entry * (1 - side * 0.95 / lev)
+    # some positions never liquidate: a long at 0, a short at inf
+    never = rng.random(n) < 0.1
+    liq = np.where(never, np.where(side == 1, 0.0, np.inf), liq)
+    bankrupt = np.where(never, np.where(side == 1, 0.0, np.inf), entry * (1 - side / lev))
+    return PositionBook(
+        side, rng.uniform(1e-6, 100.0, n), entry, entry / lev, liq, bankrupt,
+        account=rng.integers(0, 2**62, n), opened_ms=rng.integers(-1, 2**41, n),
+        venue="bybit", symbol="BTCUSDT",
+    )  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 40))
+def test_from_frame_inverts_to_frame(seed: int, n: int) -> None:
+    book = _random_book(seed, n)
+    back = PositionBook.from_frame(book.to_frame(), venue="bybit", symbol="BTCUSDT")
+    assert (back.venue, back.symbol, len(back)) == ("bybit", "BTCUSDT", n)
+    assert_same(back.side, book.side)
+    assert_same(back.account, book.account)  # int64 kept exact
+    assert_same(back.opened_ms, book.opened_ms)
+    for name in ("size", "entry_price", "margin", "liq_price", "bankruptcy_price"):
+        assert_same(getattr(back, name), getattr(book, name))
+
+
+def test_from_frame_reads_sides_in_any_case_or_as_numbers_and_optional_columns() -> None:
+    df = pd.DataFrame(
+        {"side": [" Long", "SHORT"], "size": [1.0, 2.0], "entry_price": [100.0, 100.0],
+         "margin": [10.0, 10.0], "liq_price": [91.0, 109.0], "bankruptcy_price": [90.0, 110.0]}
+    )  # fmt: skip
+    book = PositionBook.from_frame(df)
+    assert list(book.side) == [1, -1] and (book.venue, book.symbol) == ("binance", "ETHUSDT")
+    assert list(book.account) == [0, 1] and list(book.opened_ms) == [-1, -1]
+    assert list(PositionBook.from_frame(df.assign(side=[1, -1])).side) == [1, -1]
+
+
+def test_from_frame_names_a_missing_column_and_a_bad_side() -> None:
+    df = _random_book(1, 3).to_frame()
+    with pytest.raises(InputError, match="no margin column") as err:
+        PositionBook.from_frame(df.drop(columns="margin"))
+    assert err.value.param == "df"
+    with pytest.raises(InputError, match="side in row 1 is 'flat'") as err:
+        PositionBook.from_frame(df.assign(side=["long", "flat", "short"]))
+    assert err.value.param == "side"
