@@ -346,18 +346,16 @@ def test_the_allow_lists_hold_only_real_violations() -> None:
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
 
-_COMMAND = re.compile(r"`liqcascade [^`]*(`|$)")
-"""A whole command in backticks (``liqcascade data ingest --kind ohlcv FILE``): a
-library message may tell its reader which command to run."""
-
-
 def _strings(node: ast.AST) -> list[str]:
-    """The string literals inside ``node`` (f-string parts included), whole commands
-    in backticks left out."""
+    """The string literals inside ``node`` (f-string parts included).
+
+    A command in backticks is scanned too: a library message may name the command to
+    run (```liqcascade data ingest FILE```), not its flags. Session 21's scan left
+    whole commands out, and ``MarketSpec("SOL")`` told a Python caller to run
+    ``--kind open_interest``.
+    """
     return [
-        _COMMAND.sub("", n.value)
-        for n in ast.walk(node)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
     ]
 
 
@@ -483,6 +481,7 @@ def test_flag_scan_sees_what_it_should() -> None:
         (6, "--size"),
         (9, "--flag-name"),
         (11, "--symbol"),
+        (12, "--kind"),
         (13, "--seed"),
     ]
 

@@ -348,7 +348,9 @@ def check_number(value: Any, name: str, label: str | None = None) -> float:
 
     What is not one (:func:`real_number`: text such as ``"5e6"``, bytes, a bool, None)
     is told it is not a number, shown by its repr, rather than given a range it might
-    seem to miss; whether the number is in range is the caller's rule.
+    seem to miss; an array or Series, even of one value, is refused as one (the rule
+    wherever a scalar is read: its one value is never taken silently); whether the
+    number is in range is the caller's rule.
 
     Parameters
     ----------
@@ -367,6 +369,13 @@ def check_number(value: Any, name: str, label: str | None = None) -> float:
         ``param=name``: not one real number.
     """
     v = real_number(value)
+    ndim = getattr(value, "ndim", None)  # np.array([-0.08]), a Series: its value not taken
+    if v is None and isinstance(ndim, int) and ndim > 0:
+        raise InputError(
+            f"{label or name} must be one number, not an array "
+            f"(got {type(value).__name__} of shape {value.shape}): give its value",
+            param=name,
+        )
     if v is None:
         raise InputError(f"{label or name} must be a number (got {value!r})", param=name)
     return v

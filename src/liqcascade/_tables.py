@@ -16,11 +16,12 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from liqcascade._limits import PARSE_BYTES_PER_BYTE, check_memory, format_bytes
+from liqcascade._limits import PARSE_BYTES_PER_BYTE, check_memory, format_bytes, real_number
 from liqcascade._paths import read_parquet_bytes
 from liqcascade.errors import InputError
 
@@ -268,6 +269,92 @@ def check_columns(
     missing = [c for c in required if c not in have]
     if missing:
         raise InputError(f"{name}: missing column(s): {', '.join(missing)}", param=param)
+
+
+def check_numeric(
+    frame: pd.DataFrame | pd.Series, columns: Sequence[str], name: str, *, param: str | None = None
+) -> None:
+    """Refuse a column (or a Series) that does not hold numbers, in one wording.
+
+    A column of text (``frame.astype(str)``: numpy's ufuncs and pyarrow raised their own
+    errors, or text that reads as a number was taken as one), of bools or of objects
+    that are not all real numbers is refused; integers and floats pass (NaN included:
+    whether missing values are allowed is the caller's rule).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or pandas.Series
+        The table (a column it lacks is not checked: :func:`check_columns` names
+        it), or one series (``columns`` then ignored).
+    columns : sequence of str
+        The columns that must be numbers.
+    name : str
+        What the table is, first in the message (the parameter).
+    param : str, optional
+        The parameter that gave it.
+
+    Raises
+    ------
+    InputError
+        ``NAME: column 'C' must be numbers (got str values such as '3000.5')``.
+    """
+    items: list[tuple[str | None, pd.Series]]
+    if isinstance(frame, pd.Series):
+        items = [(None, frame)]
+    else:  # a missing column is check_columns' to name
+        items = [(c, frame[c]) for c in columns if c in frame.columns]
+    for col, values in items:
+        kind = values.dtype.kind
+        if kind in "iuf":
+            continue
+        first = next((v for v in values if real_number(v) is None), None) if kind == "O" else None
+        if kind == "O" and first is None:
+            continue  # real numbers, as objects
+        sample = values.iloc[0] if first is None and len(values) else first
+        what = f"{type(sample).__name__} values such as {sample!r}" if len(values) else values.dtype
+        where = name if col is None else f"{name}: column {col!r}"
+        raise InputError(f"{where} must be numbers (got {what})", param=param)
+
+
+def number_series(values: Any, name: str, *, column: str | None = None) -> pd.Series:
+    """``values`` as a Series of numbers, a naive time index read as UTC; else InputError.
+
+    The entry check of a function that takes one series (closes, returns): a frame with
+    ``column`` gives that column (``log_returns(bars)`` takes the closes); a numpy array,
+    a list, a frame without it, or a series of text is refused naming ``name`` and the
+    type expected (``.dropna`` and a length mismatch raised pandas' own errors).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The series given.
+    name : str
+        The parameter's name, for the error and its ``param``.
+    column : str, optional
+        The column a frame is read from (``"close"``).
+
+    Returns
+    -------
+    pandas.Series
+        The series (:func:`~liqcascade._time.utc_indexed`).
+
+    Raises
+    ------
+    InputError
+        ``param=name``: not a Series (nor a frame with ``column``), or not numbers.
+    """
+    from liqcascade._time import utc_indexed
+
+    if isinstance(values, pd.DataFrame) and column is not None and column in values.columns:
+        values = values[column]
+    if not isinstance(values, pd.Series):
+        frame = f", or a DataFrame with a {column!r} column" if column else ""
+        raise InputError(
+            f"{name} must be a pandas Series indexed by time{frame} (got {type(values).__name__})",
+            param=name,
+        )
+    check_numeric(values, (), name, param=name)
+    return utc_indexed(values)
 
 
 def read_user_table(path: str | Path, *, skipinitialspace: bool = True) -> pd.DataFrame:

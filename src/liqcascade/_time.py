@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,11 @@ __all__ = [
     "resolve_as_of",
     "to_utc",
     "utc_end",
+    "utc_indexed",
     "zone_name_hint",
 ]
+
+FrameT = TypeVar("FrameT", pd.DataFrame, pd.Series)
 
 _TICK = pd.Timedelta(microseconds=1)
 #: The latest instant an as-of is read as (pandas' last nanosecond timestamp, to the µs):
@@ -44,8 +48,9 @@ def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
 
     Parameters
     ----------
-    value : date, datetime, Timestamp, str or int
-        Anything :class:`pandas.Timestamp` reads (an int is ns since epoch). ``None``
+    value : date, datetime, Timestamp or str
+        Anything :class:`pandas.Timestamp` reads but a number (``20250310`` was read as
+        nanoseconds since 1970: a number is refused, the unit unknown). ``None``
         and ``NaT`` give ``NaT``; a string that reads as no time (``""``, ``"NaT"``)
         is refused.
     option : str, default "date"
@@ -59,6 +64,11 @@ def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
         If ``value`` is not a time (``"start: not a date or time: '2025-13-45'"``), or
         is a date whose day and month cannot be told apart (:func:`check_day_month`).
     """
+    if isinstance(value, numbers.Number):  # pd.Timestamp(20250310): ns after 1970
+        raise InputError(
+            f"{option}: a number is not a date: give 'YYYY-MM-DD' or a UTC time (got {value!r})",
+            param=_param(option),
+        )
     check_day_month(value, option)
     if isinstance(value, str) and not value.strip():
         raise InputError(
@@ -76,6 +86,31 @@ def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
     if ts is not pd.NaT and ts.nanosecond:
         ts = ts.floor("us")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def utc_indexed(obj: FrameT) -> FrameT:
+    """``obj`` with a naive DatetimeIndex read as UTC; any other index as it is.
+
+    The one rule of every public function that takes a time-indexed frame or series
+    (prices, bars, open interest, closes): a time without a zone is UTC, as the date
+    parameters read it (:func:`to_utc`) and the files' readers do. Applied at the
+    function's entry, before the index is compared with an aware time (pandas raised
+    TypeError). The caller's object is not changed.
+
+    Parameters
+    ----------
+    obj : pandas.DataFrame or pandas.Series
+        The frame or series.
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        ``obj`` itself, or a new object on an index localised to UTC.
+    """
+    idx = obj.index
+    if isinstance(idx, pd.DatetimeIndex) and idx.tz is None:
+        return obj.tz_localize("UTC")
+    return obj
 
 
 def utc_end(value: Any, option: str = "date") -> pd.Timestamp:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from books import entry_beyond
 from floats import assert_same
 from liqcascade.book import OrderBook
 from liqcascade.cascade import prepare_cascade, simulate_cascade
@@ -73,7 +74,7 @@ def two_sided_markets(draw: Any, *, clear_of_mid: bool = False) -> tuple[Any, ..
     liq = np.where(side == 1, MID * (1 - d), MID * (1 + 5 * d))
     gap = np.array(draw(st.lists(st.floats(-1.0, 35.0), min_size=n, max_size=n)))
     bkr = np.where(side == 1, liq - gap, liq + gap)
-    pos = PositionBook(side, size, [100.0] * n, [5.0] * n, liq, bkr)
+    pos = PositionBook(side, size, entry_beyond(side, liq, 100.0), [5.0] * n, liq, bkr)
     m = draw(st.integers(0, 6))
     sside = np.array(draw(st.lists(st.sampled_from([1, -1]), min_size=m, max_size=m)), np.int8)
     sd = np.array(draw(st.lists(st.floats(max(near, 0.0), 0.6), min_size=m, max_size=m)))

@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from books import entry_beyond
 from floats import assert_same
 from liqcascade.positions import BUY, SELL, PositionBook, StopBook, liquidation_map
 from liqcascade.positions._maps import KINDS, _bin_all
@@ -114,7 +115,7 @@ def books(draw: st.DrawFn) -> tuple:
 def test_map_equals_reference(case: tuple) -> None:
     price, sides, sizes, liqs, ssides, trig, ssz, bucket, range_ = case
     n = len(sides)
-    entry = np.full(n, price)
+    entry = entry_beyond(sides, liqs, price)
     book = PositionBook(
         np.asarray(sides, np.int8),
         np.asarray(sizes),
@@ -153,7 +154,7 @@ def test_map_invariants(case: tuple) -> None:
     book = PositionBook(
         np.asarray(sides, np.int8),
         np.asarray(sizes),
-        np.full(n, price),
+        entry_beyond(sides, liqs, price),
         np.asarray(sizes) * price / 10,
         np.asarray(liqs),
         np.zeros(n),

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from books import entry_beyond
 from floats import assert_same
 from liqcascade.book import OrderBook
 from liqcascade.cascade import prepare_cascade
@@ -54,7 +55,7 @@ def _market(rng: np.random.Generator, n: int, m: int, ties: bool) -> tuple:  # t
     if n:  # special values: a long never liquidated, an infinite bankruptcy, -0.0 / +0.0
         side[0], liq[0], bkr[0] = 1, 0.0, -np.inf
         liq[-1] = -0.0 if side[-1] == 1 else liq[-1]
-    pos = PositionBook(side, size, np.full(n, 100.0), size * 5, liq, bkr)
+    pos = PositionBook(side, size, entry_beyond(side, liq, 100.0), size * 5, liq, bkr)
     ss = rng.choice(np.array([1, -1], np.int8), m)
     trig = rng.integers(80, 120, m).astype(float) if ties else rng.uniform(80, 120, m)
     stops = StopBook(ss, trig, rng.uniform(0.01, 2, m))

@@ -31,7 +31,8 @@ def test_reprice_hyperliquid_caps_leverage() -> None:
     size = np.array([1.0, 2.0, 1.0])
     ep = np.array([2000.0, 2000.0, 2000.0])
     margin = np.array([20.0, 400.0, 100.0])  # 100x, 10x, 20x
-    pos = PositionBook(side, size, ep, margin, ep * 0.99, ep * 0.98)
+    liq = np.where(side == 1, ep * 0.99, ep * 1.01)  # each on its side of the entry
+    pos = PositionBook(side, size, ep, margin, liq, np.where(side == 1, ep * 0.98, ep * 1.02))
     assert reprice(pos, "binance") is pos
     hl = reprice(pos, "hyperliquid")
     # the 100x position cannot exist on Hyperliquid (ETH 25x): margin raised to 2000/25 = 80

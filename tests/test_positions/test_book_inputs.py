@@ -62,7 +62,9 @@ def test_values_name_the_field_and_index(field: str, values: Any, message: str) 
 
 
 def test_good_books_are_unchanged() -> None:
-    b = PositionBook(side=np.array([1.0, -1.0]), **_two(margin=[0.0, 5.0]))
+    # a long never liquidated (liq_price 0) on no margin; a short liquidated above its entry
+    prices = {"liq_price": [0.0, 104.0], "bankruptcy_price": [0.0, 105.0]}
+    b = PositionBook(side=np.array([1.0, -1.0]), **_two(margin=[0.0, 5.0], **prices))
     assert b.side.dtype == np.int8 and b.side.tolist() == [1, -1]
     assert b.margin.tolist() == [0.0, 5.0] and b.leverage[0] == np.inf  # margin 0: documented
     assert len(PositionBook.empty()) == 0 and len(StopBook.empty()) == 0

@@ -23,7 +23,10 @@ def _book(side, size, liq) -> PositionBook:
     side = np.asarray(side, np.int8)
     size = np.asarray(size, float)
     liq = np.asarray(liq, float)
-    entry = np.full(side.shape[0], 2000.0)
+    # the map reads size x liq_price; the entry lies on the position's side of it
+    entry = np.where(
+        np.isfinite(liq) & (liq > 0), np.where(side == 1, liq * 1.1, liq / 1.1), 2000.0
+    )
     return PositionBook(side, size, entry, size * 100.0, liq, liq * 0.99)
 
 

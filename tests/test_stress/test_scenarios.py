@@ -240,11 +240,12 @@ def test_batch_mixes_results_and_failures(market: StressMarket, pf: Any) -> None
 
 def test_batch_names_the_scenario_and_type_of_a_bug(market: StressMarket, pf: Any) -> None:
     # a programming error inside a scenario is kept (the batch goes on) with its type
-    out = run_batch([("bug", lambda: shock_grid(pf, market, None)),  # type: ignore[arg-type]
+    # (shocks=None is an InputError since session 22: a market of None is the bug here)
+    out = run_batch([("bug", lambda: shock_grid(pf, None, [-0.05])),  # type: ignore[arg-type]
                      ("ok", lambda: shock_grid(pf, market, [-0.05]))])  # fmt: skip
     assert isinstance(out[0], FailedScenario) and isinstance(out[1], StressResult)
-    assert out[0].scenario == "shock" and out[0].error_type == "TypeError"
-    assert out[0].error.startswith("TypeError: ")
+    assert out[0].scenario == "shock" and out[0].error_type == "AttributeError"
+    assert out[0].error.startswith("AttributeError: ")
 
 
 def test_bad_options(market: StressMarket, pf: Any) -> None:
@@ -274,11 +275,11 @@ def test_orders_past_the_start_price_are_counted_not_dropped() -> None:
     from liqcascade.stress import stress_book
 
     # two longs: one liquidates at 95 (live), one at 101 (already past a start at 100);
-    # one short at 99 (past) and one at 110 (live)
+    # one short at 99 (past) and one at 110 (live); each entered on its side of its price
     pos = PositionBook(
         side=np.array([1, 1, -1, -1], dtype=np.int8),
         size=np.array([1.0, 2.0, 3.0, 4.0]),
-        entry_price=np.full(4, 100.0),
+        entry_price=np.array([100.0, 105.0, 95.0, 100.0]),
         margin=np.full(4, 10.0),
         liq_price=np.array([95.0, 101.0, 99.0, 110.0]),
         bankruptcy_price=np.array([90.0, 96.0, 104.0, 115.0]),
@@ -295,3 +296,28 @@ def test_monte_carlo_reports_the_orders_past_its_start(market: StressMarket, pf:
     past = res.details["orders_past_start"]
     assert past == market.book.past_start(market.prices["ETH"])
     assert past["n_orders"] == past["n_orders_long"] + past["n_orders_short"] >= 0
+
+
+def test_a_scalar_grid_a_timestamp_window_and_text_counts_are_refused(
+    market: StressMarket, pf: Any
+) -> None:
+    # libtrial22: -0.05 raised TypeError (float not iterable), a Timestamp AttributeError
+    # 'split'; text shocks were read as numbers; n_paths 2.5 and max_rounds '3' ran
+    with pytest.raises(InputError, match=r"^shocks must be a sequence .*\[-0\.05\]") as e:
+        shock_grid(pf, market, -0.05)
+    assert e.value.param == "shocks"
+    for bad in (["-0.05"], [True]):
+        with pytest.raises(InputError, match=r"^shocks must be a sequence of fractions") as e:
+            shock_grid(pf, market, bad)
+        assert e.value.param == "shocks"
+    with pytest.raises(InputError, match=r"non-zero fraction > -1 \(got nan\)"):
+        shock_grid(pf, market, [-0.05, float("nan")])
+    with pytest.raises(InputError, match=r"^n_paths must be a whole number") as e:
+        shock_grid(pf, market, [-0.05], n_paths=2.5)  # type: ignore[arg-type]
+    assert e.value.param == "n_paths"
+    with pytest.raises(InputError, match=r"^window must be text: .*'2024-08-05/2024-08-05'") as e:
+        replay(pf, market, pd.Timestamp("2024-08-05"))  # type: ignore[arg-type]
+    assert e.value.param == "window"
+    with pytest.raises(InputError, match=r"^max_rounds must be a whole number") as e:
+        replay(pf, market, "2024-08-05", max_rounds="3")  # type: ignore[arg-type]
+    assert e.value.param == "max_rounds"

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._time import to_utc, utc_end
+from liqcascade._tables import check_columns, check_numeric
+from liqcascade._time import to_utc, utc_end, utc_indexed
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock import (
     EWMA_HALFLIFE_HOURS,
@@ -290,12 +291,13 @@ def detect_events(
     ------
     InputError
         ``trigger`` is not a fraction in (0, 1) (``param="trigger"``), or ``ohlc``
-        lacks a price column.
+        lacks a price column or holds text (``param="ohlc"``). A naive index is read
+        as UTC.
     """
     check_trigger(trigger)
-    need = {"high", "low", "close"}
-    if not need <= set(ohlc.columns):
-        raise InputError(f"hourly prices need columns {sorted(need)}")
+    check_columns(ohlc.columns, ("high", "low", "close"), "ohlc", param="ohlc")
+    check_numeric(ohlc, ("high", "low", "close"), "ohlc", param="ohlc")  # text: a ufunc error
+    ohlc = utc_indexed(ohlc)
     idx = pd.DatetimeIndex(ohlc.index)
     close = ohlc["close"].to_numpy(np.float64)
     low = ohlc["low"].to_numpy(np.float64)

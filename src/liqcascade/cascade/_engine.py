@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade._limits import check_insurance_fund
+from liqcascade._limits import check_insurance_fund, check_number
 from liqcascade.book import OrderBook
 from liqcascade.cascade._config import CascadeConfig
 from liqcascade.cascade._kernels import cascade_fast_kernel, cascade_kernel
@@ -62,9 +62,11 @@ def check_shock(name: str, value: float) -> float:
     Raises
     ------
     InputError
-        Naming ``name`` (``param=name``) and the value.
+        Naming ``name`` (``param=name``) and the value: not one real number
+        (:func:`~liqcascade._limits.check_number`: text, a bool, an array), not
+        finite or out of range.
     """
-    v = float(value)
+    v = check_number(value, name)  # float() read True as a +100 % rise, "-0.08" as -8 %
     if name in ("shock_sell_usd", "shock_buy_usd"):
         ok, rule = math.isfinite(v) and v >= 0, f"a finite number >= 0 (got {v:g})"
     elif name == "shock":

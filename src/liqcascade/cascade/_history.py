@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._tables import check_columns, check_numeric
+from liqcascade._time import utc_indexed
 from liqcascade.errors import InputError
 
 DATE_COLUMNS = ["ts", "mid", "sigma", "total_median", "total_p10", "total_p90", "share_beyond"]
@@ -114,6 +116,9 @@ def follow_through(
     for name, hours in (("window_hours", window_hours), ("horizon_hours", horizon_hours)):
         if hours < 1:
             raise InputError(f"{name} must be >= 1 (got {hours})", param=name)
+    check_columns(ohlc.columns, ("low", "close"), "ohlc", param="ohlc")
+    check_numeric(ohlc, ("low", "close"), "ohlc", param="ohlc")
+    ohlc = utc_indexed(ohlc)
     close = ohlc["close"].to_numpy(dtype=np.float64)
     low = ohlc["low"].to_numpy(dtype=np.float64)
     n = close.shape[0]

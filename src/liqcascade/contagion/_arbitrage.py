@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from liqcascade._limits import check_real, real_number
+from liqcascade._limits import check_number, check_real
 from liqcascade.contagion._venue import VenueState
 from liqcascade.errors import InputError
 
@@ -47,10 +47,11 @@ class Link:
                 "capacity_usd 0 makes the venues independent)",
                 param="cost",
             )
-        cap = real_number(self.capacity_usd)
-        if cap is None or not cap >= 0:
+        where = f"link {self.a}-{self.b}: capacity_usd"
+        cap = check_number(self.capacity_usd, "capacity_usd", where)  # text: not a number
+        if not cap >= 0:  # inf allowed: no cap
             raise InputError(
-                f"link {self.a}-{self.b}: capacity_usd must be >= 0 (got {self.capacity_usd})",
+                f"{where} must be >= 0 (got {self.capacity_usd})",
                 param="capacity_usd",
             )
 

@@ -443,7 +443,7 @@ def _rebase(ms: Any, mid: float, scale: float) -> tuple[Any, Any]:
     p = ms.positions
     pos = PositionBook(p.side, p.size * scale, p.entry_price * f, p.margin * f * scale,
                        p.liq_price * f, p.bankruptcy_price * f, venue=p.venue,
-                       symbol=p.symbol)  # fmt: skip
+                       symbol=p.symbol, cross=p.cross)  # fmt: skip
     s = ms.stops
     stops = StopBook(s.side, s.trigger * f, s.size * scale)
     return pos, stops

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from liqcascade._limits import check_count, check_whole
+from liqcascade._limits import check_count, check_real, check_whole
 from liqcascade.cascade import FINE_STEP_S, LiquidityParams, resolve_shock
 from liqcascade.contagion._arbitrage import Link, cross_venues
 from liqcascade.contagion._clock_venue import ClockVenueState, latent_book
@@ -139,8 +139,8 @@ def simulate_contagion(
     clocked = liquidity is not None
     if clocked:  # each clocked venue keeps 7 float64 per round, allocated up front
         check_count("max_rounds", max_rounds, 56.0 * len(venues))
-    if clocked and not (math.isfinite(round_s) and round_s > 0):
-        raise InputError(f"round_s must be > 0 seconds (got {round_s})", param="round_s")
+    if clocked:
+        round_s = check_real(round_s, "round_s", least=0.0, strict=True)
     if scope not in SCOPES:
         raise InputError(f"scope must be venue or market (got {scope!r})", param="scope")
     by_name = {v.name: v for v in venues}

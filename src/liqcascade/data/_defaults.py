@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from liqcascade._time import resolve_as_of
+from liqcascade._time import resolve_as_of, utc_indexed
 from liqcascade.data import bundled
 from liqcascade.errors import InputError
 
@@ -137,8 +137,8 @@ def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> f
         The instant, UTC (naive read as UTC; a bare date: the close of that day's
         last bar; :func:`liqcascade._time.resolve_as_of`).
     prices : pandas.DataFrame, optional
-        Hourly bars with a ``close`` column (USD), indexed by UTC bar-open times;
-        default the bundled hourly bars of ``asset``.
+        Hourly bars with a ``close`` column (USD), indexed by UTC bar-open times (a
+        naive index is read as UTC); default the bundled hourly bars of ``asset``.
 
     Returns
     -------
@@ -150,5 +150,6 @@ def price_at(asset: str, as_of: Any, *, prices: pd.DataFrame | None = None) -> f
             prices = bundled.load_ohlcv(asset, "1h")
         except KeyError as exc:
             raise InputError(f"asset: {exc.args[0]}", param="asset") from None
+    prices = utc_indexed(prices)  # a naive index compared with an aware time: TypeError
     label = resolve_as_of(as_of, pd.DatetimeIndex(prices.index), "1h")
     return float(prices["close"].loc[label])

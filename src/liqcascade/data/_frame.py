@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
+from liqcascade._time import utc_indexed
 from liqcascade.data._time import interval_ms
 from liqcascade.errors import InputError
 
@@ -179,7 +180,7 @@ def resample_ohlcv(bars: pd.DataFrame, interval: str) -> pd.DataFrame:
     ----------
     bars : pandas.DataFrame
         Finer bars (prices in USD or quote currency, volume in base units) indexed by
-        their UTC open time.
+        their UTC open time (a naive index is read as UTC).
     interval : str
         The bar length: a data-layer label (``"30m"``, ``"4h"``, ``"1d"``) or a pandas
         fixed frequency (``"15min"``, ``"1D"``).
@@ -195,6 +196,7 @@ def resample_ohlcv(bars: pd.DataFrame, interval: str) -> pd.DataFrame:
         ``interval`` is not a bar interval (``param="interval"``).
     """
     off = _bar_offset(interval)
+    bars = utc_indexed(bars)
     cols = [c for c in _OHLCV_AGG if c in bars.columns]
     out = _bars_direct(bars, off, cols)
     return out if out is not None else _resampled(bars, off, cols)

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._tables import check_numeric
+from liqcascade._time import utc_indexed
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
 from liqcascade.events._kernels import find_pivots, scan_zones
@@ -17,10 +19,13 @@ from liqcascade.events._params import SupportParams
 _REASONS = {0: "active", 1: "broken", 2: "expired"}
 
 
-def _check_ohlcv(ohlcv: pd.DataFrame) -> None:
+def _check_ohlcv(ohlcv: pd.DataFrame) -> pd.DataFrame:
+    """``ohlcv`` checked, on a UTC index (a naive one read as UTC: :func:`utc_indexed`)."""
     missing = [c for c in ("low", "close") if c not in ohlcv.columns]
     if missing:
         raise InputError(f"OHLCV frame lacks column(s): {', '.join(missing)}")
+    check_numeric(ohlcv, ("low", "close", "volume"), "ohlcv", param="ohlcv")
+    ohlcv = utc_indexed(ohlcv)
     if not isinstance(ohlcv.index, pd.DatetimeIndex):
         raise InputError("OHLCV frame must be indexed by a DatetimeIndex (ts)")
     if not ohlcv.index.is_monotonic_increasing or ohlcv.index.has_duplicates:
@@ -33,6 +38,7 @@ def _check_ohlcv(ohlcv: pd.DataFrame) -> None:
             raise InputError(
                 f"OHLCV frame: row {i + 1}: {c} must be a positive number (got {v[i]})"
             )
+    return ohlcv
 
 
 @dataclass(frozen=True)
@@ -227,7 +233,7 @@ def detect_support(ohlcv: pd.DataFrame, params: SupportParams | None = None) -> 
     True
     """
     params = params or SupportParams()
-    _check_ohlcv(ohlcv)
+    ohlcv = _check_ohlcv(ohlcv)
     low, close, vol = _arrays(ohlcv)
     tb, tz, tn, th, tp, zinfo, zprice, _zlast = detect_arrays(low, close, vol, params)
     idx = ohlcv.index

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
+from liqcascade._limits import check_number, check_whole
 from liqcascade.data import bars_per_day
 from liqcascade.errors import InputError
 
@@ -67,22 +70,22 @@ class SupportParams:
     volume_weighted: bool = False
 
     def __post_init__(self) -> None:
-        checks: list[tuple[str, Any, bool, str]] = [
-            ("pivot", self.pivot, isinstance(self.pivot, int) and self.pivot >= 1, ">= 1"),
-            ("zone_tol", self.zone_tol, 0 <= self.zone_tol < 1, "in [0, 1)"),
-            ("band", self.band, 0 <= self.band < 1, "in [0, 1)"),
-            ("break_tol", self.break_tol, 0 <= self.break_tol < 1, "in [0, 1)"),
-            (
-                "min_away",
-                self.min_away,
-                isinstance(self.min_away, int) and self.min_away >= 0,
-                ">= 0",
-            ),
-            ("max_age", self.max_age, isinstance(self.max_age, int) and self.max_age >= 1, ">= 1"),
-        ]
-        for name, value, ok, rule in checks:
-            if not ok:
-                raise InputError(f"{name} must be {rule} (got {value})", param=name)
+        # the package's number checks: text such as "5" was told "must be >= 1 (got 5)"
+        # numpy's numbers kept as Python's (the parameters go to JSON)
+        for name, least in (("pivot", 1), ("min_away", 0), ("max_age", 1)):
+            object.__setattr__(self, name, check_whole(getattr(self, name), name, least))
+        for name in ("zone_tol", "band", "break_tol"):
+            value = getattr(self, name)
+            v = check_number(value, name)
+            if not 0 <= v < 1:  # NaN too
+                raise InputError(f"{name} must be in [0, 1) (got {value})", param=name)
+            object.__setattr__(self, name, v)
+        if not isinstance(self.volume_weighted, (bool, np.bool_)):  # "no" was true
+            raise InputError(
+                f"volume_weighted must be True or False (got {self.volume_weighted!r})",
+                param="volume_weighted",
+            )
+        object.__setattr__(self, "volume_weighted", bool(self.volume_weighted))
 
     def to_dict(self) -> dict[str, Any]:
         """The parameters as a plain dict."""

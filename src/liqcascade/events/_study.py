@@ -732,6 +732,7 @@ def support_study(
         )
     check_seed(seed, "seed")
     det = detect_support(ohlcv, params)
+    ohlcv = det.ohlcv  # checked, on a UTC index
     low, close, _ = _arrays(ohlcv)
     ss = np.random.SeedSequence(seed)
     boot_ss, rand_ss = ss.spawn(2)

@@ -128,15 +128,15 @@ def load_market_inputs(asset: str = "ETH", *, store: StoreArg = None) -> MarketI
     if oi is None:
         raise InputError(
             f"asset: no 4-hourly open interest for {a}: not in the store and not bundled "
-            f"(bundled: {', '.join(bundled.assets())}); ingest it with "
-            "`liqcascade data ingest --kind open_interest FILE`",
+            f"(bundled: {', '.join(bundled.assets())}); ingest its open interest into the "
+            "store: `liqcascade data ingest FILE`",
             param="asset",
         )
     px = _series("ohlcv", a, "1h", store)
     if px is None:
         raise InputError(
             f"asset: no hourly prices for {a}: not in the store and not bundled; ingest "
-            "them with `liqcascade data ingest --kind ohlcv --interval 1h FILE`",
+            "its hourly OHLCV bars into the store: `liqcascade data ingest FILE`",
             param="asset",
         )
     funding = _series("funding", a, "4h", store)
@@ -318,7 +318,7 @@ def load_backtest_data(
     if oi is None or oi.empty:
         raise InputError(
             f"asset: no open interest for {asset} at {interval}: not in the store and not "
-            "bundled (ingest it with `liqcascade data ingest --kind open_interest FILE`)",
+            "bundled (ingest its open interest into the store: `liqcascade data ingest FILE`)",
             param="asset",
         )
     price_frames = [

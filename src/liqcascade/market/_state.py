@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from liqcascade._limits import check_number, check_real
 from liqcascade._time import resolve_as_of
 from liqcascade.book import (
     OrderBook,
@@ -160,8 +161,11 @@ class MarketSpec:
     def __post_init__(self) -> None:
         if not isinstance(self.asset, str) or not self.asset.strip():
             raise InputError(f"asset: not an asset name: {self.asset!r}", param="asset")
-        if self.share is not None and not (math.isfinite(self.share) and 0 < self.share <= 1):
+        # the package's number check: text such as "0.2" raised TypeError
+        share = None if self.share is None else check_number(self.share, "share")
+        if share is not None and not (math.isfinite(share) and 0 < share <= 1):
             raise InputError(f"share must be in (0, 1] (got {self.share})", param="share")
+        object.__setattr__(self, "share", share)  # a float (a Decimal, numpy's: as one)
         if self.book_model not in BOOK_MODELS:
             raise InputError(
                 f"book_model must be one of {', '.join(BOOK_MODELS)} (got {self.book_model!r})",
@@ -172,12 +176,9 @@ class MarketSpec:
                 f"sizing must be one of {', '.join(SIZINGS)} (got {self.sizing!r})",
                 param="sizing",
             )
-        if self.depth_scale is not None and not (
-            math.isfinite(self.depth_scale) and self.depth_scale > 0
-        ):
-            raise InputError(
-                f"depth_scale must be > 0 (got {self.depth_scale})", param="depth_scale"
-            )
+        if self.depth_scale is not None:
+            scale = check_real(self.depth_scale, "depth_scale", least=0.0, strict=True)
+            object.__setattr__(self, "depth_scale", scale)
 
 
 @dataclass(frozen=True, eq=False)

@@ -628,7 +628,7 @@ def backtest_cohort(
             f"no open interest for {asset.upper()} {interval} between {start.date()} and "
             f"{end.date()} (available: {oi.index[0]:%Y-%m-%d %H:%M} -> "
             f"{oi.index[-1]:%Y-%m-%d %H:%M} UTC; "
-            "ingest more with `liqcascade data ingest --kind open_interest FILE`)"
+            "ingest more open interest into the store: `liqcascade data ingest FILE`)"
         )
     _, frame = run_window(params, data, start, end)
     for c in ("recorded_long_usd", "recorded_short_usd"):
@@ -749,7 +749,7 @@ def backtest_identified(
             f"no open interest for {asset.upper()} {interval} between {start.date()} and "
             f"{end.date()} (available: {oi.index[0]:%Y-%m-%d %H:%M} -> "
             f"{oi.index[-1]:%Y-%m-%d %H:%M} UTC; "
-            "ingest more with `liqcascade data ingest --kind open_interest FILE`)"
+            "ingest more open interest into the store: `liqcascade data ingest FILE`)"
         )
     bars, days, months = expanding_predictions(frames, cal, start, end, bands=bands)
     uncovered = uncovered_spans(pd.DatetimeIndex(oi.index), start, end, pd.Timedelta(interval))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import MAX_USD, check_usd_amounts, real_array, real_number
-from liqcascade._typing import FloatArray, Int8Array, IntArray
+from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 
 LONG: int = 1
@@ -51,6 +51,138 @@ def _first_bad(ok: np.ndarray) -> int | None:
 def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
     """InputError ``label[i] must be rule (got v)`` at the first index where ``ok`` fails."""
     real_array(values, _field(label), finite=False, valid=ok, rule=rule, label=label, shape="any")
+
+
+#: How far a row's ``margin`` may differ from ``size * entry_price / leverage`` when it
+#: gives both (1 %: rounding of an exported margin), and how far (as a fraction of the
+#: entry price) a given ``liq_price`` may lie beyond the bankruptcy price its margin
+#: gives (1 %: fees and funding an export may have netted in).
+AGREE_TOLERANCE = 0.01
+
+
+def more_rows(bad: np.ndarray, shown: int = 5) -> str:
+    """``"; 640 more rows like it (rows 12, 15, 18, 20, 33, …)"`` after a row's message.
+
+    ``bad``: the 0-based indices of every row that fails the same rule, the reported
+    one first; ``""`` when it is the only one. A file with hundreds of such rows needs
+    one fix, not hundreds of runs.
+    """
+    rest = np.asarray(bad)[1:]
+    if rest.size == 0:
+        return ""
+    rows = ", ".join(str(int(k) + 1) for k in rest[:shown]) + (", …" if rest.size > shown else "")
+    if rest.size == 1:
+        return f"; 1 more row like it (row {rows})"
+    return f"; {rest.size:,} more rows like it (rows {rows})"
+
+
+def row_error(
+    msg: str, i: int, file: str | None, *, item: str = "PositionBook: position", param: str
+) -> InputError:
+    """A file's ``FILE: row N: MSG``, or a book's ``ITEM i: MSG`` (``param``) in Python."""
+    if file is not None:
+        return InputError(msg, file=file, row=i + 1)
+    return InputError(f"{item} {i}: {msg}", param=param)
+
+
+def check_liq_side(
+    side: np.ndarray, entry_price: np.ndarray, liq_price_: np.ndarray, *, file: str | None = None
+) -> None:
+    """Refuse positions liquidated at their own entry: a wrong ``liq_price`` or a tiny margin.
+
+    A long whose liquidation price is at or above its entry price (a short: at or
+    below) would be liquidated the moment it opened. NaN prices are not checked (a
+    cross position's stated price: its account's equity, not its own margin, sets it).
+    The one rule of the positions files and of :class:`PositionBook` itself.
+
+    Parameters
+    ----------
+    side, entry_price, liq_price_ : ndarray
+        Sides (+1 long, -1 short) and prices, USD.
+    file : str, optional
+        The file read (row ``i + 1`` is position ``i``); None: a book built in Python.
+
+    Raises
+    ------
+    InputError
+        ``FILE: row N: liq_price ...`` (or ``PositionBook: position i: ...``,
+        ``param="liq_price"``) for the first such position.
+    """
+    s = np.asarray(side, dtype=np.float64)
+    e = np.asarray(entry_price, dtype=np.float64)
+    liq = np.asarray(liq_price_, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(s * (e - liq) <= 0)
+    if bad.size == 0:
+        return
+    i = int(bad[0])
+    long = s[i] == 1
+    where = "at or above" if long else "at or below"
+    source = "the file's liq_price, else from its margin" if file else "as given"
+    msg = (
+        f"liq_price {liq[i]:,.2f} is {where} the entry price {e[i]:,.2f} of a "
+        f"{'long' if long else 'short'}: it would be liquidated at its entry (a long's "
+        f"liquidation price lies below its entry, a short's above; {source})"
+    )
+    raise row_error(msg + (more_rows(bad) if file else ""), i, file, param="liq_price")
+
+
+def check_liq_within_margin(
+    side: np.ndarray,
+    entry: FloatArray,
+    liq: FloatArray,
+    rows: np.ndarray,
+    bank: FloatArray,
+    margin: FloatArray,
+    *,
+    file: str | None = None,
+) -> None:
+    """Refuse a ``liq_price`` beyond the bankruptcy price its own margin gives.
+
+    Liquidation comes before bankruptcy (the maintenance margin is >= 0): a long's
+    liquidation price lies between its bankruptcy price ``entry - margin / size`` and its
+    entry, a short's between its entry and ``entry + margin / size``. A long's
+    ``liq_price`` further below (more than :data:`AGREE_TOLERANCE` of the entry) would
+    have its margin run out first: the position contradicts itself. The other bound (a
+    ``liq_price`` nearer the entry than the venue's maintenance rate puts it) is not
+    checked: tier tables change, portfolio-margin and fee settings move it, and only the
+    file knows its venue's rule of the day.
+
+    Parameters
+    ----------
+    side, entry, liq : ndarray
+        Sides (+1 long, -1 short), entry and liquidation prices, USD.
+    rows : ndarray of bool
+        The positions checked (isolated ones with a liquidation price).
+    bank : ndarray
+        The bankruptcy price the margin gives, USD.
+    margin : ndarray
+        Margin, USD (for the message).
+    file : str, optional
+        The file read; None: a book built in Python.
+
+    Raises
+    ------
+    InputError
+        For the first such position, as :func:`check_liq_side`.
+    """
+    s = np.asarray(side, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        beyond = rows & np.isfinite(bank) & (s * (bank - liq) > AGREE_TOLERANCE * entry)
+    k = _first_bad(~beyond)
+    if k is None:
+        return
+    long = s[k] > 0
+    leave = ", or leave liq_price empty to compute it" if file else ""
+    raise row_error(
+        f"liq_price {liq[k]:,.2f} lies {'below' if long else 'above'} the bankruptcy price "
+        f"{bank[k]:,.2f} its margin of {margin[k]:,.2f} USD gives (entry_price "
+        f"{'-' if long else '+'} margin / size): the margin would run out before the "
+        f"liquidation; correct liq_price or the margin/leverage{leave}",
+        k,
+        file,
+        param="liq_price",
+    )
 
 
 def _ids(x: Any, label: str, default: IntArray) -> IntArray:
@@ -152,6 +284,13 @@ class PositionBook:
         Venue whose margin rules priced the book.
     symbol : str, default "ETHUSDT"
         Contract.
+    cross : array of bool, optional
+        Positions on cross margin (default none): their ``liq_price`` is the venue's,
+        set by the account's equity, and is taken as given. Every other position's
+        liquidation price must lie on its side of the entry (below a long's, above a
+        short's), the positions files' rule (:func:`check_liq_side`). A stop's trigger is
+        checked against the mid where one is known (the files' readers given a
+        reference price, :func:`liqcascade.positions.check_stops_at_price`).
 
     Notes
     -----
@@ -173,6 +312,7 @@ class PositionBook:
     opened_ms: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     venue: str = "binance"
     symbol: str = "ETHUSDT"
+    cross: BoolArray = field(default_factory=lambda: np.empty(0, dtype=bool))
 
     def __post_init__(self) -> None:
         side = _sides(self.side, "PositionBook.side", "+1 (long) or -1 (short)", (LONG, SHORT))
@@ -222,6 +362,25 @@ class PositionBook:
                 f"(index {i}: {self.bankruptcy_price[i]:g} at liq_price {self.liq_price[i]:g})",
                 param="bankruptcy_price",
             )
+        self._check_liq_order()
+
+    def _check_liq_order(self) -> None:
+        """The positions files' rule on a liquidation price, on a book built in Python.
+
+        :func:`check_liq_side`; a cross position's price (its account's equity sets it)
+        is not checked. The files' other rule, :func:`check_liq_within_margin` (a price
+        beyond the bankruptcy price the margin gives), stays with the files: it reads
+        the venue's bankruptcy price of an isolated row, which a book does not hold.
+        """
+        cross = np.asarray(self.cross if len(self.cross) else np.zeros(len(self)), dtype=bool)
+        if cross.shape != self.side.shape:
+            raise InputError(
+                f"PositionBook.cross must hold one bool per position ({len(self)}; "
+                f"got shape {cross.shape})",
+                param="cross",
+            )
+        object.__setattr__(self, "cross", cross)
+        check_liq_side(self.side, self.entry_price, np.where(cross, np.nan, self.liq_price))
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -321,7 +480,7 @@ class PositionBook:
         return PositionBook(
             self.side, self.size * factor, self.entry_price, self.margin * factor,
             self.liq_price, self.bankruptcy_price, self.account, self.opened_ms,
-            venue=self.venue, symbol=self.symbol,
+            venue=self.venue, symbol=self.symbol, cross=self.cross,
         )  # fmt: skip
 
     @staticmethod

@@ -38,7 +38,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._paths import read_json
-from liqcascade._time import bar_step, resolve_as_of
+from liqcascade._tables import check_numeric
+from liqcascade._time import bar_step, resolve_as_of, utc_indexed
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook
@@ -834,9 +835,10 @@ def estimate_book(
         Asset (bundled data: ETH).
     oi : DataFrame, optional
         Open interest, ``oi_usd`` (USD at bar close, no missing or negative value),
-        4-hour bars indexed by bar open (UTC); default: the bundled series.
+        4-hour bars indexed by bar open (UTC; a naive index is read as UTC); default:
+        the bundled series.
     prices : DataFrame, optional
-        OHLC prices (USD) indexed by bar open (UTC): 4-hour bars, or finer bars that
+        OHLC prices (USD) indexed by bar open (UTC, or naive): 4-hour bars, or finer bars that
         divide 4 hours (resampled to 4 hours); default: the bundled series.
 
     Returns
@@ -856,6 +858,9 @@ def estimate_book(
         d_oi, d_px = default_inputs(asset)
         oi = d_oi if oi is None else oi
         prices = d_px if prices is None else prices
+    oi, prices = utc_indexed(oi), utc_indexed(prices)  # a naive index is UTC
+    check_numeric(oi, ("oi_usd",), "oi", param="oi")  # text: to_numpy read "2e10" as 2e10
+    check_numeric(prices, ("open", "high", "low", "close"), "prices", param="prices")
     oi = oi[~oi.index.duplicated(keep="last")].sort_index()
     if as_of is not None and len(oi):
         label = resolve_as_of(as_of, pd.DatetimeIndex(oi.index), _BAR, series="the open interest")

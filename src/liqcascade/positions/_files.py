@@ -40,7 +40,19 @@ from liqcascade.margin import (
     leverage_refusal,
     liq_price,
 )
-from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
+from liqcascade.positions._book import (
+    AGREE_TOLERANCE,
+    BUY,
+    LONG,
+    SELL,
+    SHORT,
+    PositionBook,
+    StopBook,
+    check_liq_side,
+    check_liq_within_margin,
+    more_rows,
+    row_error,
+)
 
 # Notes on how a file was read (the venue assumed), one ``note: ...`` record each. Logged
 # at WARNING: with no logging configured (the command line), Python's last-resort handler
@@ -147,13 +159,6 @@ def _text(df: pd.DataFrame, name: str, default: str, upper: bool = False) -> np.
     return np.asarray(labels, dtype=object)[codes]  # code -1 (missing) -> last = default
 
 
-#: How far a row's ``margin`` may differ from ``size * entry_price / leverage`` when it
-#: gives both (1 %: rounding of an exported margin), and how far (as a fraction of the
-#: entry price) a given ``liq_price`` may lie beyond the bankruptcy price its margin
-#: gives (1 %: fees and funding an export may have netted in).
-AGREE_TOLERANCE = 0.01
-
-
 #: A price more than this many times above (or below 1/this of) the reference price
 #: (the book's mid, the market's mid, the price given) is a unit error, not a position.
 PRICE_SCALE = 10.0
@@ -252,62 +257,19 @@ def check_at_price(
     raise InputError(msg + more_rows(same), file=file, row=i + 1)
 
 
-def more_rows(bad: np.ndarray, shown: int = 5) -> str:
-    """``"; 640 more rows like it (rows 12, 15, 18, 20, 33, …)"`` after a row's message.
-
-    ``bad``: the 0-based indices of every row that fails the same rule, the reported
-    one first; ``""`` when it is the only one. A file with hundreds of such rows needs
-    one fix, not hundreds of runs.
-    """
-    rest = np.asarray(bad)[1:]
-    if rest.size == 0:
-        return ""
-    rows = ", ".join(str(int(k) + 1) for k in rest[:shown]) + (", …" if rest.size > shown else "")
-    if rest.size == 1:
-        return f"; 1 more row like it (row {rows})"
-    return f"; {rest.size:,} more rows like it (rows {rows})"
-
-
-def check_liq_side(
-    side: np.ndarray, entry_price: np.ndarray, liq_price_: np.ndarray, *, file: str
+def check_stops_at_price(
+    stops: StopBook, price: float, *, file: str | None = None, reference: str = "the mid"
 ) -> None:
-    """Refuse rows liquidated at their own entry: a wrong ``liq_price`` or a tiny margin.
-
-    A long whose liquidation price is at or above its entry price (a short: at or
-    below) would be liquidated the moment it opened. NaN prices are not checked.
-
-    Raises
-    ------
-    InputError
-        ``FILE: row N: liq_price ...`` for the first such row in file order.
-    """
-    s = np.asarray(side, dtype=np.float64)
-    e = np.asarray(entry_price, dtype=np.float64)
-    liq = np.asarray(liq_price_, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        bad = np.flatnonzero(s * (e - liq) <= 0)
-    if bad.size == 0:
-        return
-    i = int(bad[0])
-    long = s[i] == 1
-    where = "at or above" if long else "at or below"
-    raise InputError(
-        f"liq_price {liq[i]:,.2f} is {where} the entry price {e[i]:,.2f} of a "
-        f"{'long' if long else 'short'}: it would be liquidated at its entry (a long's "
-        "liquidation price lies below its entry, a short's above; from the file's "
-        f"liq_price, else from its margin){more_rows(bad)}",
-        file=file,
-        row=i + 1,
-    )
-
-
-def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference: str) -> None:
     """Refuse stops a market at ``price`` contradicts.
 
     A trigger more than 10x away from ``price`` is a unit error; a sell stop at or above
     ``price`` (a buy stop at or below it) has already triggered: it is a market order
     that would have filled before the shock, not a resting stop (a take-profit above the
-    price is a limit order: it belongs in the order book).
+    price is a limit order: it belongs in the order book). A :class:`StopBook` holds no
+    price, so its constructor cannot apply this rule: the files' readers apply it given
+    a reference price, and a caller who builds stops in Python calls it with the mid
+    (the estimated markets' modelled stops may lie past the mid: the engines count or
+    fire them).
 
     Parameters
     ----------
@@ -315,9 +277,10 @@ def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference:
         The stops read from ``file`` (row ``i + 1`` is stop ``i``).
     price : float
         The reference price, USD, finite and > 0.
-    file : str
-        The file named in the message.
-    reference : str
+    file : str, optional
+        The file named in the message; None: stops built in Python
+        (``stops: stop i: ...``, ``param="stops"``).
+    reference : str, default "the mid"
         What ``price`` is, for the message (``"the book's mid"``, ``"--price"``).
 
     Raises
@@ -331,24 +294,23 @@ def check_stops_at_price(stops: StopBook, price: float, *, file: str, reference:
     bad = np.flatnonzero(_off_scale(trig, np.full(trig.shape, price)))
     if bad.size:
         i = int(bad[0])
-        raise InputError(
-            _unit_error("trigger_price", float(trig[i]), float(price), reference),
-            file=file,
-            row=i + 1,
-        )
+        msg = _unit_error("trigger_price", float(trig[i]), price, reference)
+        raise row_error(msg, i, file, item="stops: stop", param="stops")
     side = np.asarray(stops.side, dtype=np.float64)  # +1 buy, -1 sell
     fired = np.flatnonzero(side * (trig - float(price)) <= 0)
     if fired.size:
         i = int(fired[0])
         sell = side[i] < 0
-        raise InputError(
+        raise row_error(
             f"a {'sell' if sell else 'buy'} stop at {trig[i]:,.2f} is "
             f"{'at or above' if sell else 'at or below'} {reference} {float(price):,.2f}: it "
             f"has already triggered (a {'sell' if sell else 'buy'} stop fires when the price "
             f"{'falls' if sell else 'rises'} to it); a resting take-profit is a limit order "
             "and belongs in the order book",
-            file=file,
-            row=i + 1,
+            i,
+            file,
+            item="stops: stop",
+            param="stops",
         )
 
 
@@ -374,44 +336,6 @@ def _check_margin_agrees(
         f"is {notional[k] / margin[k]:.3g}x (more than {AGREE_TOLERANCE:.0%} apart); give one "
         "of them (margin: the isolated USD at stake, including any margin added), or both "
         "agreeing",
-        file=str(p),
-        row=k + 1,
-    )
-
-
-def _check_liq_within_margin(
-    side: np.ndarray,
-    entry: FloatArray,
-    liq: FloatArray,
-    given: np.ndarray,
-    bank: FloatArray,
-    margin: FloatArray,
-    p: Path,
-) -> None:
-    """Refuse a given ``liq_price`` beyond the bankruptcy price its own margin gives.
-
-    Liquidation comes before bankruptcy (the maintenance margin is >= 0): a long's
-    liquidation price lies between its bankruptcy price ``entry - margin / size`` and its
-    entry, a short's between its entry and ``entry + margin / size``. A long's
-    ``liq_price`` further below (more than :data:`AGREE_TOLERANCE` of the entry) would
-    have its margin run out first: the row contradicts itself. The other bound (a
-    ``liq_price`` nearer the entry than the venue's maintenance rate puts it) is not
-    checked: tier tables change, portfolio-margin and fee settings move it, and only the
-    file knows its venue's rule of the day.
-    """
-    s = np.asarray(side, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        beyond = given & np.isfinite(bank) & (s * (bank - liq) > AGREE_TOLERANCE * entry)
-    k = _first(beyond)
-    if k is None:
-        return
-    long = s[k] > 0
-    raise InputError(
-        f"liq_price {liq[k]:,.2f} lies {'below' if long else 'above'} the bankruptcy price "
-        f"{bank[k]:,.2f} its margin of {margin[k]:,.2f} USD gives (entry_price "
-        f"{'-' if long else '+'} margin / size): the margin would run out before the "
-        "liquidation; correct liq_price or the margin/leverage, or leave liq_price empty "
-        "to compute it",
         file=str(p),
         row=k + 1,
     )
@@ -862,7 +786,7 @@ def read_positions(
 
     # a cross row's stated price is the venue's, from the account: not checked here
     check_liq_side(side, entry, np.where(stated, np.nan, liq), file=str(p))
-    _check_liq_within_margin(side, entry, liq, given_liq & ~cross, margin_bank, margin, p)
+    check_liq_within_margin(side, entry, liq, given_liq & ~cross, margin_bank, margin, file=str(p))
     if reference_price is not None:
         check_at_price(side, entry, liq, reference_price, file=str(p), reference=reference,
                        refuse_liquidated=refuse_liquidated)  # fmt: skip
@@ -899,6 +823,7 @@ def read_positions(
         liq_price=liq,
         bankruptcy_price=bank,
         account=account,
+        cross=cross,
         venue=str(uv[0]) if len(uv) == 1 else "mixed",
         symbol=str(us[0]) if len(us) == 1 else "mixed",
     )

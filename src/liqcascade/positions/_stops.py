@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import check_whole
-from liqcascade._tables import check_columns
-from liqcascade._time import to_utc
+from liqcascade._tables import check_columns, check_numeric
+from liqcascade._time import to_utc, utc_indexed
 from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import BUY, LONG, SELL, PositionBook, StopBook
@@ -289,6 +289,7 @@ def wilder_atr(prices: pd.DataFrame, period: int = 14) -> FloatArray:
     """
     period = check_whole(period, "period")
     check_columns(prices.columns, ("high", "low", "close"), "prices", param="prices")
+    check_numeric(prices, ("high", "low", "close"), "prices", param="prices")
     if isinstance(prices.index, pd.DatetimeIndex) and not prices.index.is_monotonic_increasing:
         raise InputError("prices: bars must be in time order", param="prices")
     h, lo, c = (prices[k].to_numpy(np.float64) for k in ("high", "low", "close"))
@@ -353,6 +354,8 @@ def swing_levels(low: FloatArray, high: FloatArray, width: int) -> tuple[IntArra
 def _check_prices(prices: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, FloatArray]]:
     """``prices`` sorted by time, and its high, low and close as arrays (USD), checked."""
     check_columns(prices.columns, ("high", "low", "close"), "prices", param="prices")
+    check_numeric(prices, ("high", "low", "close"), "prices", param="prices")
+    prices = utc_indexed(prices)
     if not isinstance(prices.index, pd.DatetimeIndex):
         raise InputError("prices: must be indexed by a DatetimeIndex (ts)")
     if len(prices) == 0:
@@ -765,7 +768,7 @@ def _with_size(book: PositionBook, size: FloatArray) -> PositionBook:
     return PositionBook(
         book.side, size, book.entry_price, book.margin * f, book.liq_price,
         book.bankruptcy_price, book.account, book.opened_ms, venue=book.venue,
-        symbol=book.symbol,
+        symbol=book.symbol, cross=book.cross,
     )  # fmt: skip
 
 

@@ -30,7 +30,15 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import MAX_HORIZON_DAYS, check_count, check_seed, stress_path_bytes
+from liqcascade._limits import (
+    MAX_HORIZON_DAYS,
+    check_count,
+    check_seed,
+    check_whole,
+    real_array,
+    real_number,
+    stress_path_bytes,
+)
 from liqcascade._time import is_bare_date, to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -180,6 +188,12 @@ def _range_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
 
 def _window_range(window: str, asset: str) -> tuple[pd.Timestamp, pd.Timestamp, str, str]:
     """``(start, end, source, label)`` of a window: inclusive UTC bounds as asked."""
+    if not isinstance(window, str):  # a Timestamp raised AttributeError 'split'
+        raise InputError(
+            f"window must be text: a name of {', '.join(WINDOWS)} or 'START/END', e.g. "
+            f"'2024-08-05/2024-08-05' for one day (got {window!r})",
+            param="window",
+        )
     if window in WINDOWS:
         w = WINDOWS[window]
         start, end = pd.Timestamp(w.start, tz="UTC"), pd.Timestamp(w.end, tz="UTC")
@@ -502,6 +516,30 @@ def _check_pf(portfolio: Portfolio, market: StressMarket) -> None:
     portfolio.check_prices(market.prices)
 
 
+def _check_shocks(shocks: Any) -> list[float]:
+    """``shocks`` as floats: a sequence of non-zero fractions in (-1, 10), or InputError."""
+    if real_number(shocks) is not None:  # -0.05 raised TypeError: float is not iterable
+        raise InputError(
+            f"shocks must be a sequence of fractions, e.g. [{shocks}] for one shock "
+            f"(got {shocks!r})",
+            param="shocks",
+        )
+    fr = real_array(
+        shocks,
+        "shocks",
+        finite=False,
+        numbers="shocks must be a sequence of fractions such as [-0.05, -0.1] (got {values!r})",
+    ).tolist()
+    if not fr:
+        raise InputError("shocks: give at least one shock", param="shocks")
+    for s in fr:
+        if not (-1.0 < s < 10.0 and s != 0.0):  # NaN too
+            raise InputError(
+                f"shocks: each shock must be a non-zero fraction > -1 (got {s})", param="shocks"
+            )
+    return fr
+
+
 def shock_grid(
     portfolio: Portfolio,
     market: StressMarket,
@@ -561,14 +599,8 @@ def shock_grid(
     from liqcascade.cascade import calibrated_cascade, prepare_market, prepared_draws, static_bound
 
     _check_pf(portfolio, market)
-    fr = [float(s) for s in shocks]
-    if not fr:
-        raise InputError("shocks: give at least one shock", param="shocks")
-    for s in fr:
-        if not (math.isfinite(s) and -1.0 < s < 10.0 and s != 0.0):
-            raise InputError(
-                f"shocks: each shock must be a non-zero fraction > -1 (got {s})", param="shocks"
-            )
+    fr = _check_shocks(shocks)
+    n_paths = check_whole(n_paths, "n_paths")
     prep = prepare_market(market.state)
     books = prepared_draws(market.state) if cascade else []
     asset = market.asset
@@ -760,6 +792,7 @@ def replay(
         One path; ``table`` holds it bar by bar.
     """
     _check_pf(portfolio, market)
+    max_rounds = check_whole(max_rounds, "max_rounds")
     final: dict[str, np.ndarray] = {}
     low: dict[str, np.ndarray] = {}
     high: dict[str, np.ndarray] = {}

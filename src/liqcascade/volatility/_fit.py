@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 
 from liqcascade._limits import check_count, check_whole
 from liqcascade._plotly_text import plain
+from liqcascade._tables import number_series
 from liqcascade.errors import InputError
 from liqcascade.volatility import _formulas as F
 from liqcascade.volatility._diagnostics import DEFAULT_LAGS, ClusteringTest, clustering_test
@@ -719,7 +720,8 @@ def fit_volatility(
     Parameters
     ----------
     returns : pandas.Series
-        Percent log returns (see :func:`log_returns`), UTC DatetimeIndex.
+        Percent log returns (see :func:`log_returns`), UTC DatetimeIndex (a naive one
+        is read as UTC); a numpy array is refused (``param="returns"``).
     model : {"garch", "gjr", "egarch"}, default "gjr"
         Variance model.
     dist : {"normal", "t", "skewt"}, default "t"
@@ -744,7 +746,7 @@ def fit_volatility(
         Unknown model/dist/interval, or fewer than ``min_obs`` returns.
     """
     s = FitSettings(model=model, dist=dist, interval=interval, min_obs=min_obs, lags=lags)
-    r = returns.dropna()
+    r = number_series(returns, "returns").dropna()  # an array raised AttributeError
     if len(r) < s.min_obs:
         raise InputError(
             f"too few observations: {len(r)} return{'' if len(r) == 1 else 's'} "

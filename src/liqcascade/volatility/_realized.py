@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from liqcascade._tables import number_series
 from liqcascade.errors import InputError
 from liqcascade.volatility._returns import DAYS_PER_YEAR
 
@@ -23,7 +24,8 @@ def realized_volatility(
     Parameters
     ----------
     intraday_close : pandas.Series
-        Intraday closes (e.g. hourly, USDT), UTC DatetimeIndex.
+        Intraday closes (e.g. hourly, USDT), UTC DatetimeIndex (a naive one is read as
+        UTC); a DataFrame gives its ``close`` column.
     min_bars : int, default 20
         Days with fewer intraday returns (exchange outages, data gaps) are NaN rather
         than biased low.
@@ -42,7 +44,7 @@ def realized_volatility(
         negative close dropped two returns from its day without a word, biasing it low;
         a zero one made it infinite), naming its time.
     """
-    s = intraday_close.sort_index().astype(float)
+    s = number_series(intraday_close, "intraday_close", column="close").sort_index().astype(float)
     values = s.to_numpy()
     bad = ~np.isfinite(values) | (values <= 0)
     if bad.any():

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._tables import number_series
 from liqcascade._time import to_utc, utc_end
 from liqcascade.data import bars_per_day as _bars_per_day
 from liqcascade.errors import InputError
@@ -70,7 +71,8 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
     Parameters
     ----------
     close : pandas.Series
-        Closing prices (quote currency, e.g. USDT), indexed by a UTC DatetimeIndex.
+        Closing prices (quote currency, e.g. USDT), indexed by a UTC DatetimeIndex
+        (a naive one is read as UTC); a DataFrame gives its ``close`` column.
     start, end : datetime-like, optional
         Inclusive bounds on the closes used. An ``end`` given as a date (``"2024-06-30"``,
         a :class:`datetime.date`) includes that whole day; a time, a
@@ -87,9 +89,10 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
     Raises
     ------
     InputError
-        If a close is not a positive finite number, or ``start`` is after ``end``.
+        If ``close`` is not a Series of numbers (nor a frame with a ``close`` column),
+        a close is not a positive finite number, or ``start`` is after ``end``.
     """
-    s = close.sort_index()
+    s = number_series(close, "close", column="close").sort_index()
     lo, hi = _utc(start), _end_bound(end)
     if lo is not None and hi is not None and lo > hi:
         raise InputError(
