@@ -150,6 +150,17 @@ def test_split_accounts_preserves_totals() -> None:
     assert len(np.unique(dust.account)) == len(dust)
 
 
+def test_split_accounts_keeps_cross_positions() -> None:
+    # a cross long whose venue-stated liquidation price lies above its entry (its
+    # account's equity sets it) is a valid book; its accounts stay cross
+    b = PositionBook(
+        [1, -1], [1.0, 2.0], [2000.0, 2000.0], [100.0, 200.0], [2100.0, 2100.0],
+        [1900.0, 2200.0], cross=[True, False],
+    )  # fmt: skip
+    s = split_accounts(b, 5, seed=1, min_notional=0.0)
+    assert len(s) == 10 and s.cross.tolist() == [True] * 5 + [False] * 5
+
+
 def test_bad_input() -> None:
     # the library names its parameters (param=), never a command-line flag
     with pytest.raises(InputError, match=r"^insurance_fund must be >= 0 \(got -1\)$") as e:

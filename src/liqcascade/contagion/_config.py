@@ -472,7 +472,7 @@ def reprice(pos: Any, rules: str) -> Any:
         r = bybit_liq_price(pos.side, pos.size, pos.entry_price, margin)
     liq = np.where(pos.side == 1, np.maximum(r.liq_price, 0.0), r.liq_price)
     return PositionBook(pos.side, pos.size, pos.entry_price, margin, liq, r.bankruptcy_price,
-                        venue=rules, symbol=pos.symbol)  # fmt: skip
+                        venue=rules, symbol=pos.symbol, cross=pos.cross)  # fmt: skip
 
 
 def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarray, np.ndarray]:

@@ -96,6 +96,7 @@ def split_accounts(
         book.opened_ms[rep],
         venue=book.venue,
         symbol=book.symbol,
+        cross=book.cross[rep],
     )
 
 
