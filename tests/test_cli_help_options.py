@@ -15,7 +15,7 @@ from liqcascade._cli._help import OWN_OPTIONS_PANEL
 from liqcascade.cli import app
 
 pytestmark = pytest.mark.skipif(
-    not OWN_OPTIONS_PANEL, reason="this typer (0.15) lacks the names our Options box uses"
+    not OWN_OPTIONS_PANEL, reason="typer before 0.29 lacks the names our Options box uses"
 )
 
 

@@ -23,7 +23,7 @@ it, in the same column), a flag shows no ``<bool>`` type, the help column takes 
 rest and folds a long word (a default path) rather than cutting it, and an option the
 command requires itself (named by :func:`required_options`) is marked ``[required]`` as
 one click requires is. Where typer lacks the private names it uses
-(:data:`OWN_OPTIONS_PANEL`: typer 0.15), typer's own box is kept.
+(:data:`OWN_OPTIONS_PANEL`: typer before 0.29), typer's own box is kept.
 
 Help printed into a closed pipe (``liqcascade --help | head -1``) ends as any other
 output does: exit 1 and one line on stderr (:func:`closed_pipe_said`).
@@ -41,7 +41,7 @@ import typer.rich_utils as typer_rich
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -284,9 +284,10 @@ def print_options_panel(
     )
 
 
-#: typer's private names :func:`print_options_panel` uses. typer 0.15 (the floor) has no
-#: ``STYLE_TYPES`` nor ``types_highlighter``: there typer's own box stays (names may be
-#: cut at 80 columns, ``[required]`` is not added), rather than a help that fails.
+#: typer's private names :func:`print_options_panel` uses. typer before 0.29 (the floor,
+#: 0.15.3, among them) lacks some (``STYLE_TYPES``, ``types_highlighter``, an option's
+#: ``display_type_rich``): there typer's own box stays (names may be cut at 80 columns,
+#: ``[required]`` is not added), rather than a help that fails or loses its types.
 _TYPER_NAMES = (
     "ALIGN_OPTIONS_PANEL",
     "RANGE_STRING",
@@ -300,7 +301,10 @@ _TYPER_NAMES = (
     "types_highlighter",
 )
 #: True when this typer has them: the Options boxes are :func:`print_options_panel`'s.
-OWN_OPTIONS_PANEL = all(hasattr(typer_rich, n) for n in _TYPER_NAMES)
+OWN_OPTIONS_PANEL = all(hasattr(typer_rich, n) for n in _TYPER_NAMES) and hasattr(
+    TyperOption,
+    "display_type_rich",  # the type column (<float>): typer 0.29 and later
+)
 
 
 class HelpGroup(TyperGroup):
