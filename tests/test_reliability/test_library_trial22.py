@@ -25,6 +25,7 @@ import pytest
 
 from liqcascade import data, datasets, simulate_cascade
 from liqcascade import volatility as vol
+from liqcascade._tables import check_numeric
 from liqcascade.book import OrderBook
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook, check_stops_at_price
@@ -219,3 +220,17 @@ def test_stops_built_in_python_are_checked_against_the_mid() -> None:
         check_stops_at_price(stops, 3000.0)
     assert e.value.param == "stops"
     check_stops_at_price(StopBook(np.array([-1], np.int8), [2950.0], [3.0]), 3000.0)
+
+
+@pytest.mark.parametrize("values", [[None, "3000.5"], [None, True], [pd.NA, "3000.5"]])
+def test_text_after_a_missing_value_is_refused(values: list[Any]) -> None:
+    # None was both a missing value and the mark of "no bad value found": text or a bool
+    # after a leading None passed the check
+    bars = pd.DataFrame({"close": pd.Series([*values, 3001.0], dtype=object)})
+    with pytest.raises(InputError, match=r"^bars: column 'close' must be numbers \(got (str|bool)"):
+        check_numeric(bars, ("close",), "bars", param="bars")
+
+
+def test_numbers_with_missing_values_as_objects_pass() -> None:
+    bars = pd.DataFrame({"close": pd.Series([3000.5, pd.NA, None, 2], dtype=object)})
+    check_numeric(bars, ("close",), "bars", param="bars")  # no error: missing is the caller's rule
