@@ -234,3 +234,16 @@ def test_text_after_a_missing_value_is_refused(values: list[Any]) -> None:
 def test_numbers_with_missing_values_as_objects_pass() -> None:
     bars = pd.DataFrame({"close": pd.Series([3000.5, pd.NA, None, 2], dtype=object)})
     check_numeric(bars, ("close",), "bars", param="bars")  # no error: missing is the caller's rule
+
+
+def test_decimal_settings_are_kept_as_floats() -> None:
+    # the checks read a Decimal as its float (a ledger's amounts), but FillModel and Link
+    # kept the Decimal itself: float * Decimal raised TypeError in the fills and flows
+    from liqcascade.contagion import Link
+    from liqcascade.protect import FillModel
+
+    fm = FillModel(beta=Decimal("0.7"), max_distance=Decimal("0.3"), window=Decimal("0.01"))
+    link = Link("a", "b", cost=Decimal("0.001"), capacity_usd=Decimal("5e6"))
+    got = [fm.beta, fm.max_distance, fm.window, link.cost, link.capacity_usd]
+    assert all(type(v) is float for v in got), [type(v).__name__ for v in got]
+    np.testing.assert_allclose(got, [0.7, 0.3, 0.01, 0.001, 5e6], rtol=1e-12)
