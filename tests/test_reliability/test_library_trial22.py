@@ -247,3 +247,22 @@ def test_decimal_settings_are_kept_as_floats() -> None:
     got = [fm.beta, fm.max_distance, fm.window, link.cost, link.capacity_usd]
     assert all(type(v) is float for v in got), [type(v).__name__ for v in got]
     np.testing.assert_allclose(got, [0.7, 0.3, 0.01, 0.001, 5e6], rtol=1e-12)
+
+
+def test_decimal_exchange_and_liquidity_params_run() -> None:
+    # the checks took a Decimal (a ledger's amounts) and the objects kept it:
+    # run_solvency raised TypeError (float - Decimal), LiquidityParams held a Decimal
+    from liqcascade.cascade import LiquidityParams
+    from liqcascade.solvency import Exchange, StressScenario, run_solvency
+
+    book = PositionBook([1, -1], [1.0, 1.0], [2000.0, 2000.0], [100.0, 600.0],
+                        [1905.0, 2590.0], [1900.0, 2600.0])  # fmt: skip
+    as_float = Exchange(book, insurance_fund=50.0, reserve_buffer=0.01, mid=2000.0)
+    as_dec = Exchange(book, insurance_fund=Decimal("50"), reserve_buffer=Decimal("0.01"),
+                      liquidation_fee=Decimal("0"), mid=Decimal("2000"))  # fmt: skip
+    got = run_solvency(as_dec, [StressScenario("a", -0.08)]).outcomes[0]
+    want = run_solvency(as_float, [StressScenario("a", -0.08)]).outcomes[0]
+    assert got.bad_debt_usd == pytest.approx(want.bad_debt_usd, rel=1e-12)
+    assert got.bad_debt_usd > 0  # the scenario reaches the fund
+    lp = LiquidityParams(venue_share=Decimal("0.5"), latent_depth=Decimal("0"))
+    assert type(lp.venue_share) is float and type(lp.latent_depth) is float
