@@ -271,6 +271,15 @@ def check_columns(
         raise InputError(f"{name}: missing column(s): {', '.join(missing)}", param=param)
 
 
+#: The mark of "no value found" in :func:`check_numeric` (None is a value it may meet).
+_NONE = object()
+
+
+def _missing(value: object) -> bool:
+    """Whether ``value`` is a missing value of an object column (None or ``pd.NA``)."""
+    return value is None or value is pd.NA
+
+
 def check_numeric(
     frame: pd.DataFrame | pd.Series, columns: Sequence[str], name: str, *, param: str | None = None
 ) -> None:
@@ -278,8 +287,9 @@ def check_numeric(
 
     A column of text (``frame.astype(str)``: numpy's ufuncs and pyarrow raised their own
     errors, or text that reads as a number was taken as one), of bools or of objects
-    that are not all real numbers is refused; integers and floats pass (NaN included:
-    whether missing values are allowed is the caller's rule).
+    that are not all real numbers is refused; integers and floats pass (NaN, and None or
+    ``pd.NA`` among objects, included: whether missing values are allowed is the
+    caller's rule).
 
     Parameters
     ----------
@@ -307,10 +317,15 @@ def check_numeric(
         kind = values.dtype.kind
         if kind in "iuf":
             continue
-        first = next((v for v in values if real_number(v) is None), None) if kind == "O" else None
-        if kind == "O" and first is None:
-            continue  # real numbers, as objects
-        sample = values.iloc[0] if first is None and len(values) else first
+        # a missing value (None, pd.NA) is no fault here, and is not the "none found" mark
+        first = (
+            next((v for v in values if not _missing(v) and real_number(v) is None), _NONE)
+            if kind == "O"
+            else _NONE
+        )
+        if kind == "O" and first is _NONE:
+            continue  # real numbers, as objects (or missing)
+        sample = values.iloc[0] if first is _NONE and len(values) else first
         what = f"{type(sample).__name__} values such as {sample!r}" if len(values) else values.dtype
         where = name if col is None else f"{name}: column {col!r}"
         raise InputError(f"{where} must be numbers (got {what})", param=param)

@@ -9,6 +9,8 @@ none for inf (NaN concentration figures).
 from __future__ import annotations
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -169,3 +171,14 @@ def test_herfindahl_of_valid_amounts_is_the_sum_of_squared_shares() -> None:
     assert herfindahl(np.array([1.0, 1.0, 1.0, 1.0])) == pytest.approx(0.25, rel=1e-12)
     assert herfindahl(np.array([0.0, 5.0])) == pytest.approx(1.0, rel=1e-12)
     assert math.isnan(herfindahl(np.zeros(3)))
+
+
+@pytest.mark.parametrize("factor", [Decimal("2"), Fraction(2), np.float32(2.0)])
+def test_scaled_takes_every_number_the_check_takes(factor: Any) -> None:
+    # the check reads a Decimal as its float (a ledger's amounts), but the sizes were
+    # multiplied by the Decimal itself: numpy raised TypeError
+    pos = PositionBook(**_book())  # type: ignore[arg-type]
+    doubled = pos.scaled(factor)
+    assert doubled.size.dtype == np.float64
+    np.testing.assert_allclose(doubled.size, 2 * pos.size, rtol=1e-12)
+    np.testing.assert_allclose(doubled.margin, 2 * pos.margin, rtol=1e-12)

@@ -25,6 +25,7 @@ import pytest
 
 from liqcascade import data, datasets, simulate_cascade
 from liqcascade import volatility as vol
+from liqcascade._tables import check_numeric
 from liqcascade.book import OrderBook
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook, StopBook, check_stops_at_price
@@ -219,3 +220,49 @@ def test_stops_built_in_python_are_checked_against_the_mid() -> None:
         check_stops_at_price(stops, 3000.0)
     assert e.value.param == "stops"
     check_stops_at_price(StopBook(np.array([-1], np.int8), [2950.0], [3.0]), 3000.0)
+
+
+@pytest.mark.parametrize("values", [[None, "3000.5"], [None, True], [pd.NA, "3000.5"]])
+def test_text_after_a_missing_value_is_refused(values: list[Any]) -> None:
+    # None was both a missing value and the mark of "no bad value found": text or a bool
+    # after a leading None passed the check
+    bars = pd.DataFrame({"close": pd.Series([*values, 3001.0], dtype=object)})
+    with pytest.raises(InputError, match=r"^bars: column 'close' must be numbers \(got (str|bool)"):
+        check_numeric(bars, ("close",), "bars", param="bars")
+
+
+def test_numbers_with_missing_values_as_objects_pass() -> None:
+    bars = pd.DataFrame({"close": pd.Series([3000.5, pd.NA, None, 2], dtype=object)})
+    check_numeric(bars, ("close",), "bars", param="bars")  # no error: missing is the caller's rule
+
+
+def test_decimal_settings_are_kept_as_floats() -> None:
+    # the checks read a Decimal as its float (a ledger's amounts), but FillModel and Link
+    # kept the Decimal itself: float * Decimal raised TypeError in the fills and flows
+    from liqcascade.contagion import Link
+    from liqcascade.protect import FillModel
+
+    fm = FillModel(beta=Decimal("0.7"), max_distance=Decimal("0.3"), window=Decimal("0.01"))
+    link = Link("a", "b", cost=Decimal("0.001"), capacity_usd=Decimal("5e6"))
+    got = [fm.beta, fm.max_distance, fm.window, link.cost, link.capacity_usd]
+    assert all(type(v) is float for v in got), [type(v).__name__ for v in got]
+    np.testing.assert_allclose(got, [0.7, 0.3, 0.01, 0.001, 5e6], rtol=1e-12)
+
+
+def test_decimal_exchange_and_liquidity_params_run() -> None:
+    # the checks took a Decimal (a ledger's amounts) and the objects kept it:
+    # run_solvency raised TypeError (float - Decimal), LiquidityParams held a Decimal
+    from liqcascade.cascade import LiquidityParams
+    from liqcascade.solvency import Exchange, StressScenario, run_solvency
+
+    book = PositionBook([1, -1], [1.0, 1.0], [2000.0, 2000.0], [100.0, 600.0],
+                        [1905.0, 2590.0], [1900.0, 2600.0])  # fmt: skip
+    as_float = Exchange(book, insurance_fund=50.0, reserve_buffer=0.01, mid=2000.0)
+    as_dec = Exchange(book, insurance_fund=Decimal("50"), reserve_buffer=Decimal("0.01"),
+                      liquidation_fee=Decimal("0"), mid=Decimal("2000"))  # fmt: skip
+    got = run_solvency(as_dec, [StressScenario("a", -0.08)]).outcomes[0]
+    want = run_solvency(as_float, [StressScenario("a", -0.08)]).outcomes[0]
+    assert got.bad_debt_usd == pytest.approx(want.bad_debt_usd, rel=1e-12)
+    assert got.bad_debt_usd > 0  # the scenario reaches the fund
+    lp = LiquidityParams(venue_share=Decimal("0.5"), latent_depth=Decimal("0"))
+    assert type(lp.venue_share) is float and type(lp.latent_depth) is float

@@ -194,9 +194,12 @@ class LiquidityParams:
         # read as 1 or 0, other text raised Python's TypeError), then in its range
         for name, rule, ok in _LIQUIDITY_RULES:
             raw = getattr(self, name)
-            if not ok(check_number(raw, name)):
+            v = check_number(raw, name)
+            if not ok(v):
                 raise InputError(f"{name} must be {rule} (got {raw})", param=name)
-        check_real(self.latent_depth, "latent_depth", least=0.0, most=MAX_LATENT_DEPTH)
+            object.__setattr__(self, name, v)  # the float: a Decimal kept failed in the kernels
+        depth = check_real(self.latent_depth, "latent_depth", least=0.0, most=MAX_LATENT_DEPTH)
+        object.__setattr__(self, "latent_depth", depth)
 
     @classmethod
     def static(cls) -> LiquidityParams:

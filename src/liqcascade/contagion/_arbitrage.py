@@ -54,6 +54,8 @@ class Link:
                 f"{where} must be >= 0 (got {self.capacity_usd})",
                 param="capacity_usd",
             )
+        object.__setattr__(self, "cost", cost)  # the floats: a Decimal kept failed in the sums
+        object.__setattr__(self, "capacity_usd", cap)
 
 
 @dataclass(frozen=True)

@@ -478,7 +478,7 @@ class PositionBook:
                 param="factor",
             )
         return PositionBook(
-            self.side, self.size * factor, self.entry_price, self.margin * factor,
+            self.side, self.size * f, self.entry_price, self.margin * f,
             self.liq_price, self.bankruptcy_price, self.account, self.opened_ms,
             venue=self.venue, symbol=self.symbol, cross=self.cross,
         )  # fmt: skip

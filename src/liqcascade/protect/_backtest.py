@@ -126,13 +126,15 @@ class FillModel:
     def __post_init__(self) -> None:
         for nm in ("beta", "depth_share", "round_mass", "swing_mass", "offset", "window"):
             strict = nm in ("beta", "depth_share")  # text raised TypeError
-            check_real(getattr(self, nm), nm, least=0.0, strict=strict, label=f"FillModel.{nm}")
+            v = check_real(getattr(self, nm), nm, least=0.0, strict=strict, label=f"FillModel.{nm}")
+            object.__setattr__(self, nm, v)  # the float: a Decimal kept failed in the sums
         md = real_number(self.max_distance)  # text raised TypeError
         if md is None or not 0 < md < 1:
             raise InputError(
                 f"FillModel.max_distance must be in (0, 1) (got {self.max_distance})",
                 param="max_distance",
             )
+        object.__setattr__(self, "max_distance", md)
         if self.offset >= 1:  # a crowd level r·(1 − offset) at or below zero
             raise InputError(f"FillModel.offset must be < 1 (got {self.offset})", param="offset")
         # NaN and 2.5 passed "< 1" (the rolling window then raised), text raised TypeError

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import check_insurance_fund, real_number
+from liqcascade._limits import check_insurance_fund, check_number, real_number
 from liqcascade._plotly_text import plain
 from liqcascade._symbols import base_asset
 from liqcascade.errors import InputError
@@ -227,7 +227,14 @@ class Exchange:
     mid: float | None = None
 
     def __post_init__(self) -> None:
-        check_insurance_fund(self.insurance_fund)  # 1e300 and text (numpy's TypeError) passed
+        # 1e300 and text (numpy's TypeError) passed; each kept as the checked float (a
+        # Decimal, which the checks take, failed in the sums)
+        object.__setattr__(self, "insurance_fund", check_insurance_fund(self.insurance_fund))
+        for name in ("reserve_buffer", "liquidation_fee"):
+            object.__setattr__(self, name, check_number(getattr(self, name), name))
+        if self.liabilities_usd is not None:
+            liabilities = check_number(self.liabilities_usd, "liabilities_usd")
+            object.__setattr__(self, "liabilities_usd", liabilities)
         if not (np.isfinite(self.reserve_buffer) and self.reserve_buffer >= 0):
             raise InputError(
                 f"reserve_buffer must be >= 0 (got {self.reserve_buffer})", param="reserve_buffer"
@@ -257,6 +264,7 @@ class Exchange:
         if self.mid is not None and (m is None or not (math.isfinite(m) and m > 0)):
             # NaN ran every scenario from a NaN price
             raise InputError(f"mid must be finite and > 0 USD (got {self.mid!r})", param="mid")
+        object.__setattr__(self, "mid", m)
         if self.liabilities_usd is None and not float(self.positions.margin.sum()) > 0:
             # every ratio of the test (min_buffer, reserve_ratio_end) is over L
             raise InputError(
