@@ -1011,7 +1011,8 @@ def backtest_stops(
         Entry range (UTC); trades run to their horizon (bars after ``end`` included).
         ``end`` default: :func:`default_entry_end` of the asset's hourly bars (31
         December of the last calendar year they run past: 2025-12-31 for the bundled
-        ETH and BTC).
+        ETH and BTC), and with a vol policy no later than the last daily bar's day (its
+        volatility ends there; a given ``end`` past it is refused).
         Entries whose horizon would run past the last hourly bar are not entered (no
         trade is cut short); ``meta`` records the entry span covered
         (``entries_first``, ``entries_last``), ``data_end`` and ``dropped_past_end``.
@@ -1058,7 +1059,10 @@ def backtest_stops(
             f"end {to_utc(end):%Y-%m-%d} must be after start {t0:%Y-%m-%d}", param=("end", "start")
         )
     hfull = _load_ohlcv(a, "1h", store)
+    daily = _load_ohlcv(a, "1d", store)
     t1 = to_utc(end) if end is not None else default_entry_end(pd.DatetimeIndex(hfull.index))
+    if end is None and len(daily) and any(p != "fixed" for p in policies):
+        t1 = min(t1, pd.Timestamp(daily.index[-1]).floor("1D"))  # the vol policies' σ ends there
     _check_start(t0, t1, end is None, a, pd.DatetimeIndex(hfull.index))
     fm, totals, fill_beta = _fill_model(fill, a, t0, store)
     h = hfull[hfull.index >= t0 - pd.Timedelta(days=fm.swing_days + 2)]
@@ -1088,7 +1092,6 @@ def backtest_stops(
     swing_lo = pd.Series(lo).rolling(w, min_periods=1).min().to_numpy()
     swing_hi = pd.Series(hi).rolling(w, min_periods=1).max().to_numpy()
     depth, ratio_span = _depth_and_span(idx, fm, a, t1, hfull, totals, store)
-    daily = _load_ohlcv(a, "1d", store)
     vol_span: dict[str, Any] | None = None
     if any(p != "fixed" for p in policies):
         sig_d, vol_span = _sigma_daily(idx, t1, a, daily, s.vol_refit, t0)
