@@ -82,3 +82,17 @@ def test_long_names_and_defaults_whole_in_solvency_and_calibrate() -> None:
     calibrate = _help(("cascade", "calibrate"))
     assert "--no-follow-through" in calibrate
     assert "~/.liqcascade/store.duckdb" in calibrate.replace("│", "").replace(" ", "")
+
+
+def test_typers_own_panel_is_put_back_after_our_help() -> None:
+    # review22: building the command line swapped our box into typer's module for the
+    # whole process, so another typer app (a notebook's) printed ours too
+    import typer.rich_utils as typer_rich
+
+    from liqcascade._cli._help import print_options_panel
+
+    before = typer_rich._print_options_panel
+    assert before is not print_options_panel
+    out = _help(("solvency",))
+    assert "--accounts-per-cohort" in out  # our box: the name whole at 80 columns
+    assert typer_rich._print_options_panel is before

@@ -324,8 +324,29 @@ class HelpGroup(TyperGroup):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if OWN_OPTIONS_PANEL:
-            typer_rich._print_options_panel = print_options_panel  # type: ignore[assignment]
         reflow_tree(self)
         for cmd in _tree(self):  # help into a closed pipe says so (closed_pipe_said)
-            cmd.format_help = closed_pipe_said(cmd.format_help)
+            cmd.format_help = closed_pipe_said(_with_our_panel(cmd.format_help))
+
+
+def _with_our_panel(format_help: Callable[..., None]) -> Callable[..., None]:
+    """``format_help`` printing its Options boxes with :func:`print_options_panel`.
+
+    typer calls its module's ``_print_options_panel``: ours is put there for the one
+    help printed and the previous one put back, so another typer app of the process (a
+    notebook's, a host tool's) keeps typer's. Where this typer lacks what ours uses
+    (:data:`OWN_OPTIONS_PANEL`), ``format_help`` as it is.
+    """
+    if not OWN_OPTIONS_PANEL:
+        return format_help
+
+    @functools.wraps(format_help)
+    def ours(*args: Any, **kwargs: Any) -> None:
+        before = typer_rich._print_options_panel
+        typer_rich._print_options_panel = print_options_panel  # type: ignore[assignment]
+        try:
+            format_help(*args, **kwargs)
+        finally:
+            typer_rich._print_options_panel = before
+
+    return ours
