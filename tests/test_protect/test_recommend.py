@@ -82,6 +82,19 @@ def test_recommendation_is_deterministic(state: MarketState) -> None:
     assert a == b
 
 
+def test_decimal_inputs_give_the_float_recommendation(state: MarketState) -> None:
+    # numbers of any kind are numbers (session 22); a Decimal entry and k raised
+    # TypeError mid-way (Decimal - float)
+    from decimal import Decimal
+
+    a = recommend_stop("long", Decimal("3600"), Decimal("5"), Decimal("8"), state=state,
+                       n_levels=3, settings=RecommendSettings(k=Decimal("1.5")))  # fmt: skip
+    b = recommend_stop("long", 3600.0, 5.0, 8.0, state=state, n_levels=3,
+                       settings=RecommendSettings(k=1.5))  # fmt: skip
+    assert a.stop_price == pytest.approx(b.stop_price, rel=1e-12)
+    assert a.expected_slippage == pytest.approx(b.expected_slippage, rel=1e-12)
+
+
 def test_higher_leverage_tightens_the_cap(state: MarketState) -> None:
     lo = recommend_stop("long", state.mid, 1.0, 5.0, state=state, n_levels=2)
     hi = recommend_stop("long", state.mid, 1.0, 50.0, state=state, n_levels=2)

@@ -105,7 +105,8 @@ class RecommendSettings:
                 f"(got {self.horizon_days})",
                 param="horizon_days",
             )
-        check_real(self.k, "k", least=0.0, strict=True, most=MAX_K)  # 1e300, text, True passed
+        k = check_real(self.k, "k", least=0.0, strict=True, most=MAX_K)  # 1e300, text, True
+        object.__setattr__(self, "k", k)  # the checked float (a Decimal would stay one)
         if self.vol_source not in ("garch", "atr"):
             raise InputError(
                 f"vol_source must be garch or atr (got {self.vol_source!r})", param="vol_source"
@@ -727,6 +728,7 @@ def recommend_stop(
     """
     s = settings or RecommendSettings()
     sd = check_position(side, entry, size, leverage, liquidity)
+    entry, size, leverage = float(entry), float(size), float(leverage)  # checked numbers
     if state is None:
         state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
     params, cal = None, None
