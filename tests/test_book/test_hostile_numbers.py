@@ -29,6 +29,29 @@ def test_parametric_names_the_mid(mid: float) -> None:
     assert e.value.param == "mid"
 
 
+@pytest.mark.parametrize(
+    ("kw", "param"),
+    [({"mid": "3000"}, "mid"), ({"mid": True}, "mid"), ({"d1_usd_bid": "1e6"}, "d1_usd_bid"),
+     ({"beta": "0.73"}, "beta"), ({"tick": "1"}, "tick"), ({"max_distance": "0.25"},
+     "max_distance")],
+)  # fmt: skip
+def test_parametric_refuses_text_and_bools(kw: dict[str, object], param: str) -> None:
+    # math.isfinite("3000") raised TypeError, and True was a mid of 1 USD
+    args: dict[str, object] = {"mid": 3000.0, "d1_usd_bid": 1e6} | kw
+    with pytest.raises(InputError, match=f"^{param} must be a number") as e:
+        OrderBook.parametric(**args)  # type: ignore[arg-type]
+    assert e.value.param == param
+
+
+def test_parametric_reads_a_decimal_as_its_float() -> None:
+    from decimal import Decimal
+
+    a = OrderBook.parametric(Decimal("3000"), Decimal("3e7"), beta=Decimal("0.73"))
+    b = OrderBook.parametric(3000.0, 3e7, beta=0.73)
+    assert a.mid == b.mid and a.n_levels == b.n_levels
+    np.testing.assert_allclose(a.bid_size, b.bid_size, rtol=1e-12)
+
+
 @pytest.mark.parametrize("n_levels", [2.5, True, "2000"])
 def test_parametric_refuses_a_level_count_that_is_not_whole(n_levels: object) -> None:
     with pytest.raises(InputError, match="n_levels must be a whole number") as e:

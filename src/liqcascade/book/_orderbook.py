@@ -11,7 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._limits import BOOK_LEVEL_BYTES, MAX_USD, check_count, check_whole
+from liqcascade._limits import (
+    BOOK_LEVEL_BYTES,
+    MAX_USD,
+    check_count,
+    check_number,
+    check_whole,
+)
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -312,10 +318,14 @@ class OrderBook:
             ``tick`` not finite and > 0, ``max_distance`` outside (0, 1), ``n_levels``
             not a whole number >= 1 (or past the memory).
         """
+        mid = check_number(mid, "mid")  # text and bools refused, a Decimal read as a float
         if not (math.isfinite(mid) and mid > 0):
             raise InputError(f"mid must be a finite price > 0 USD (got {mid})", param="mid")
-        d1b = float(d1_usd_bid)
-        d1a = d1b if d1_usd_ask is None else float(d1_usd_ask)
+        d1b = check_number(d1_usd_bid, "d1_usd_bid")
+        d1a = d1b if d1_usd_ask is None else check_number(d1_usd_ask, "d1_usd_ask")
+        beta = check_number(beta, "beta")
+        max_distance = check_number(max_distance, "max_distance")
+        tick = None if tick is None else check_number(tick, "tick")
         for nm, v in (("d1_usd_bid", d1b), ("d1_usd_ask", d1a)):
             if not (math.isfinite(v) and v > 0):
                 raise InputError(f"{nm} must be > 0 USD (got {v})", param=nm)
