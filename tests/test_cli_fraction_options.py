@@ -153,3 +153,17 @@ def test_in_percent_leaves_other_lines(monkeypatch: pytest.MonkeyPatch) -> None:
         _fraction_options.in_percent("--bucket must be < 0.5")
         == "--bucket must be < 50 % (got 60%)"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [(("cascade", "--shock", "-100%"), "--shock must be above -100 % (got -100%)"),
+     (("cascade", "--shock", "-150%"), "--shock must be above -100 % (got -150%)"),
+     (("contagion", "--preset", "oct-2025", "--shock", "-100%"),
+      "--shock must be above -100 % (got -100%)")],
+)  # fmt: skip
+def test_a_percent_shock_past_minus_100_is_refused_in_percent(
+    args: tuple[str, ...], expected: str
+) -> None:
+    """rest22: ``--shock -100%`` said "must be a fraction > -1 (got -1)"."""
+    assert assert_refused(run_cli(*args)) == f"error: {expected}"

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["dumps", "to_jsonable"]
+__all__ = ["SummaryDict", "dumps", "to_jsonable"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -88,3 +88,27 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
         If ``obj`` holds something :func:`to_jsonable` leaves that ``json`` cannot write.
     """
     return json.dumps(to_jsonable(obj), indent=indent, allow_nan=False)
+
+
+class SummaryDict:
+    """Mixin of a result type: :meth:`to_dict`, its ``summary()`` in plain JSON types.
+
+    For the result types whose ``summary()`` holds numpy scalars, NaN or a
+    :class:`pandas.Series` (which ``summary()`` keeps returning: callers rely on it).
+    """
+
+    def summary(self) -> Any:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """``summary()`` as plain JSON types: ``json.dumps(result.to_dict())`` works.
+
+        numpy scalars become Python numbers, NaN and ±inf ``None``, times ISO strings
+        and a Series a dict (:func:`to_jsonable`).
+
+        Returns
+        -------
+        dict
+        """
+        out: dict[str, Any] = to_jsonable(self.summary())
+        return out

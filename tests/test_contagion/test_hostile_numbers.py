@@ -62,3 +62,44 @@ def test_a_link_refuses_a_cost_that_is_not_a_fraction(cost: object, message: str
         Link("a", "b", capacity_usd=NAN)
     assert e.value.param == "capacity_usd"
     assert Link("a", "b", cost=0.5).cost == 0.5
+
+
+def _with(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [("fraction = -0.06", 'fraction = "-0.06"', "shock.fraction: must be a number (got '-0.06')"),
+     ("insurance_fund = 1e5", 'insurance_fund = "5e6"',
+      "venues[0].insurance_fund: must be a number (got '5e6')"),
+     ("mid = 2002.0", 'mid = "2002"', "venues[1].mid: must be a number (got '2002')"),
+     ("cost = 0.0005", 'cost = "0.0005"', "links[0].cost: must be a number (got '0.0005')"),
+     ("max_rounds = 200", 'max_rounds = "200"',
+      "simulation.max_rounds: must be a whole number (got '200')"),
+     ("deviation = 0.005", "deviation = true",
+      "lending[0].oracle.deviation: must be a number (got True)"),
+     ('name = "b"', 'name = "b"\nshare = "0.5"', "venues[1].share: must be a number (got '0.5')")],
+    ids=["fraction", "insurance_fund", "mid", "cost", "max_rounds", "bool", "union"],
+)  # fmt: skip
+def test_a_number_written_as_text_is_refused(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    # pydantic's lax mode cast "-0.06" to -0.06 and true to 1.0: a typo'd TOML ran
+    for name in ("positions_a.csv", "positions_b.csv"):
+        (tmp_path / name).write_bytes((CFG.parent / name).read_bytes())
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(_with(CFG.read_text(encoding="utf-8"), old, new), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_config(cfg)
+    assert str(e.value) == f"c.toml: {message}"
+
+
+def test_integers_are_still_numbers(tmp_path: Path) -> None:
+    text = _with(CFG.read_text(encoding="utf-8"), "insurance_fund = 1e5", "insurance_fund = 100000")
+    text = _with(text, "mid = 2002.0", "mid = 2002")
+    (tmp_path / "c.toml").write_text(text, encoding="utf-8")
+    cfg = load_config(tmp_path / "c.toml")
+    assert cfg.venues[0].insurance_fund == 1e5 and cfg.venues[1].mid == 2002.0
+    assert isinstance(cfg.venues[1].mid, float)

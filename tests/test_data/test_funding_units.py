@@ -451,3 +451,48 @@ def test_load_series_takes_the_units_of_a_funding_data_file(tmp_path: Path) -> N
     assert df["rate"].to_numpy() == pytest.approx(written / 100, rel=RTOL, abs=0)
     with pytest.raises(InputError, match="funding_units is for a funding data_file"):
         load_series("funding", asset="ETH", funding_units="fraction", store=False)
+
+
+def _coinglass(path: Path, percent: np.ndarray) -> Path:
+    """CoinGlass's funding OHLC (percent per 8 h, every column the rate)."""
+    ts = pd.date_range("2024-12-10", periods=len(percent), freq="8h", tz="UTC")
+    cols = dict.fromkeys(("open", "high", "low", "close"), percent)
+    pd.DataFrame({"time": ts.asi8 // 10**6, **cols}).to_csv(path, index=False)
+    return path
+
+
+def test_a_coinglass_warning_says_the_layout_read_percent(tmp_path: Path) -> None:
+    """rest22: CoinGlass's rates are percent by the layout and divided by 100; the
+    ambiguous warning still called them "percent read as fractions", which was not done."""
+    rng = np.random.default_rng(1)
+    squeeze = np.round(0.2 * (1 + rng.normal(0, 0.1, 21)), 7)  # 0.2 % -> 0.002 per 8 h
+    p = _coinglass(tmp_path / "coinglass_ETH_8h_funding_bybit.csv", squeeze)
+    (s,) = read_file(p, venue="bybit")
+    (w,) = [w for w in s.warnings if "funding rates" in w]
+    assert "read as fractions" not in w, w
+    assert "read as percent, 0.01 for 0.01 %, and divided by 100" in w
+    assert w.endswith(
+        "declare the column's units (percent, as the layout reads it) to read it unjudged"
+    )
+    calm = np.round(0.002 * (1 + rng.normal(0, 0.1, 21)), 7)  # 2e-5 per 8 h once divided
+    (s,) = read_file(_coinglass(p, calm), venue="bybit")
+    (w,) = [w for w in s.warnings if "funding rates" in w]
+    assert (
+        "a calm week, or fractions divided by 100 (the layout's values were read as percent)" in w
+    )
+    assert "multiply it by 100 and ingest the file again" in w
+
+
+def test_the_calm_week_warning_gives_a_remedy(tmp_path: Path) -> None:
+    """rest22: "a calm week, or fractions divided by 100 (read as percent)" said nothing of
+    what to do, and a fractions layout had divided nothing."""
+    rates = np.round(2e-5 * (1 + np.random.default_rng(3).normal(0, 0.1, 21)), 9)
+    (s,) = read_file(_funding_table(tmp_path / "calm.csv", rates))
+    (w,) = [w for w in s.warnings if "funding rates" in w]
+    assert "a calm week, or rates 100x too small (the values were read as fractions" in w
+    assert w.endswith(
+        "declare the column's units (fraction) to read it unjudged; if 100x too small, "
+        "multiply the column by 100 and ingest the file again"
+    )
+    (s,) = read_file(tmp_path / "calm.csv", funding_units="fraction")
+    assert not [w for w in s.warnings if "funding rates" in w]  # the remedy silences it

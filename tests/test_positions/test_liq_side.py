@@ -42,3 +42,39 @@ def test_wrong_side_liq_price_is_refused_naming_the_row(
 def test_right_side_rows_pass(tmp_path: Path) -> None:
     book = read_positions(_with_row(tmp_path, "long,1,2000,100,1900"))
     assert len(book) == 3 and book.liq_price[-1] == 1900.0
+
+
+# -- the bankruptcy price lies at or beyond the liquidation price ---------------------------
+def _file(tmp_path: Path, rows: list[str]) -> Path:
+    f = tmp_path / "bank.csv"
+    header = "side,size,entry_price,margin,liq_price,bankruptcy_price,margin_mode"
+    f.write_text("\n".join([header, *rows]) + "\n")
+    return f
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    ("long,1,3000,300,2900,2950,isolated",
+     "row 2: bankruptcy_price 2,950.00 is above the liq_price 2,900.00 of a long"),
+    ("short,1,3000,300,3100,3050,isolated",
+     "row 2: bankruptcy_price 3,050.00 is below the liq_price 3,100.00 of a short"),
+    ("long,1,3000,300,,2990,isolated",  # the liq_price computed from the margin (~2,715)
+     "row 2: bankruptcy_price 2,990.00 is above the liq_price"),
+])  # fmt: skip
+def test_a_bankruptcy_price_before_the_liquidation_is_refused(
+    tmp_path: Path, row: str, words: str
+) -> None:
+    f = _file(tmp_path, ["long,1,3000,300,2800,2700,isolated", row])
+    with pytest.raises(InputError) as e:
+        read_positions(f)
+    assert e.value.row == 2 and words in str(e.value), str(e.value)
+    assert "at or beyond the liquidation" in str(e.value)
+
+
+def test_the_bankruptcy_rule_exempts_never_values_and_cross_rows(tmp_path: Path) -> None:
+    book = read_positions(_file(tmp_path, [
+        "long,1,3000,300,2900,2900,isolated",  # at the liquidation price: allowed
+        "long,1,3000,3000,0,100,isolated",  # a long never liquidated (liq_price 0)
+        "long,1,3000,300,2900,2950,cross",  # the account's equity sets both
+        "short,1,3000,300,3100,3150,isolated",
+    ]))  # fmt: skip
+    assert list(book.bankruptcy_price[[0, 3]]) == [2900.0, 3150.0]

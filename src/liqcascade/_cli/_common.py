@@ -499,7 +499,7 @@ def parse_shock(
 
     A bare number of 1 or more is refused: ``5`` would be a +500 % move, almost surely a
     percent typed without its sign; so is a non-finite value. With ``nonzero``, 0 is
-    refused too (a fall of 100 % or more is left to the command's own bound).
+    refused too. A fall of 100 % or more (``-100%``) is refused in percent, as typed.
     ``option`` is the flag the messages name.
     """
     if text is None or isinstance(text, float | int):  # already a fraction (parsed once)
@@ -513,6 +513,8 @@ def parse_shock(
         fail(f"{option} must be a finite fraction (-0.05) or percent (-5%) (got {text!r})")
     if not t.endswith("%") and abs(v) >= 1:
         fail(f"{option} {t} as a fraction is a {v:+.0%} move: write -0.05 or -5% for a 5 % fall")
+    if v <= -1:  # a percent: worded in percent (the engine's bound reads "a fraction > -1")
+        fail(f"{option} must be above -100 % (got {t})")
     if nonzero and v == 0:
         fail(f"{option} must be non-zero (a fraction of mid: -0.05 = a 5 % fall)")
     return v

@@ -211,9 +211,7 @@ def _parse_shocks(text: str) -> list[float]:
         if not s:
             continue
         v = _common.parse_shock(s, "--shocks", nonzero=True)
-        assert v is not None
-        if v <= -1:
-            _common.fail(f"--shocks: each shock must be a non-zero fraction > -1 (got {s})")
+        assert v is not None  # -100 % or below refused by parse_shock, in percent
         for w, g in zip(vals, given, strict=True):
             if math.isclose(v, w, rel_tol=1e-9):
                 _common.fail(f"--shocks: the shock {v:+.1%} is given twice ({g} and {s}): "

@@ -246,6 +246,25 @@ def check_backtest_options(trigger: float | None, n_paths: int) -> None:
         raise InputError(f"n_paths must be >= {MIN_PATHS} (got {n_paths})", param="n_paths")
 
 
+def backtest_frames(
+    ohlc: pd.DataFrame, liquidations: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The back-test's two frames checked for numbers, on UTC indexes (naive read as UTC).
+
+    The entry of :func:`run_backtest` and of the calibration that runs it: a naive
+    index compared with the UTC bounds raised pandas' TypeError.
+
+    Raises
+    ------
+    InputError
+        A price column of ``ohlc`` or a side of ``liquidations`` holds text
+        (``param="ohlc"`` / ``"liquidations"``).
+    """
+    check_numeric(ohlc, ("open", "high", "low", "close"), "ohlc", param="ohlc")
+    check_numeric(liquidations, ("long_usd", "short_usd"), "liquidations", param="liquidations")
+    return utc_indexed(ohlc), utc_indexed(liquidations)
+
+
 def detect_events(
     ohlc: pd.DataFrame,
     trigger: float,
@@ -1310,6 +1329,7 @@ def run_backtest(
     beta_assumed = getattr(market_at, "beta_assumed", None)
     a = asset.upper()
     check_backtest_options(trigger, n_paths)
+    ohlc, liquidations = backtest_frames(ohlc, liquidations)
     f = DEFAULT_TRIGGERS.get(a, 0.02) if trigger is None else float(trigger)
     t0, t1 = to_utc(start, "start"), utc_end(end, "end")
     if t1 < t0:

@@ -53,6 +53,7 @@ from liqcascade.cascade._backtest import (
     BacktestResult,
     MarketAt,
     _ts,
+    backtest_frames,
     calibrate_liquidity,
     check_backtest_options,
     check_trigger,
@@ -300,6 +301,7 @@ def fit_liquidity_document(
     a = asset.upper()
     if backtest:  # the back-test's own checks, before the fit rather than after it
         check_backtest_options(trigger, n_paths)
+    ohlc, liquidations = backtest_frames(ohlc, liquidations)
     first, last = calibration_span(ohlc, liquidations)
     all_months = calibration_months(ohlc, liquidations)
     if months is None:

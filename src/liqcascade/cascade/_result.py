@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._prices import fmt_or_na
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._config import CascadeConfig
@@ -58,7 +59,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, eq=False)
-class CascadeResult:
+class CascadeResult(SummaryDict):
     """One cascade: docs/design.md's results as attributes, with per-round and per-order detail.
 
     Attributes

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._significance import paired_mean_interval, verdict
-from liqcascade._tables import check_columns
-from liqcascade._time import to_utc
+from liqcascade._tables import check_columns, check_numeric
+from liqcascade._time import to_utc, utc_indexed
 from liqcascade.errors import InputError
 
 __all__ = ["OwnBookFit", "calibrate_own_book", "own_book_out_of_sample"]
@@ -72,10 +72,14 @@ class OwnBookFit:
         }
 
 
-def _check(bars: pd.DataFrame) -> None:
-    check_columns(bars.columns, ("high", "low", "close", "volume"), "bars", param="bars")
+def _check(bars: pd.DataFrame) -> pd.DataFrame:
+    """``bars`` checked (columns of numbers, a time index), a naive index read as UTC."""
+    cols = ("high", "low", "close", "volume")
+    check_columns(bars.columns, cols, "bars", param="bars")
     if not isinstance(bars.index, pd.DatetimeIndex):
         raise InputError("bars must be indexed by a DatetimeIndex", param="bars")
+    check_numeric(bars, cols, "bars", param="bars")
+    return utc_indexed(bars)
 
 
 def calibrate_own_book(bars: pd.DataFrame, before: Any, tick: float = 1e-4) -> OwnBookFit:
@@ -94,7 +98,7 @@ def calibrate_own_book(bars: pd.DataFrame, before: Any, tick: float = 1e-4) -> O
     -------
     OwnBookFit
     """
-    _check(bars)
+    bars = _check(bars)
     b = bars[bars.index < to_utc(before)]
     if len(b) < 1440:
         raise InputError(
@@ -159,7 +163,7 @@ def own_book_out_of_sample(
     InputError
         If ``bars`` lacks a column or has no informative minute after ``after``.
     """
-    _check(bars)
+    bars = _check(bars)
     cal = bars[(bars.index >= fit.start) & (bars.index <= fit.end)]
     test = bars[bars.index >= to_utc(after)]
     test = test[(test["volume"] > 0) & (test["high"] - test["low"] >= 1.5 * tick)]

@@ -331,8 +331,11 @@ def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
     InputError
         If no bar opens in the window (``param="eth_bars"``).
     """
-    from liqcascade._time import to_utc
+    from liqcascade._tables import check_numeric
+    from liqcascade._time import to_utc, utc_indexed
 
+    check_numeric(bars, ("open", "high", "low", "close"), "eth_bars", param="eth_bars")
+    bars = utc_indexed(bars)  # a naive index is UTC
     s, e = to_utc(start), to_utc(end)
     b = bars[(bars.index >= s) & (bars.index < e)]
     if b.empty:

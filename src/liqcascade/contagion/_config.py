@@ -48,8 +48,16 @@ NonNeg = Annotated[float, Field(ge=0)]
 
 
 class _M(BaseModel):
-    # every number finite (NaN / inf refused naming the key), except capacity_usd's inf
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+    # every number finite (NaN / inf refused naming the key), except capacity_usd's inf;
+    # strict: a number written as text (fraction = "-0.06") or a bool is refused, where the
+    # lax mode cast it (an integer is still taken for a float)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, allow_inf_nan=False, strict=True
+    )
+
+
+#: pydantic's error types of a value of the wrong type where a number belongs -> our words.
+_NOT_A_NUMBER = {"float_type": "must be a number", "int_type": "must be a whole number"}
 
 
 _DEFAULT_BETA_NOTE = (
@@ -207,7 +215,15 @@ def _loc(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("parametric", "file", "bundled", "table", "aave_wbtc_snapshot", "float"):
+        elif part in (
+            "parametric",
+            "file",
+            "bundled",
+            "table",
+            "aave_wbtc_snapshot",
+            "float",
+            "constrained-float",
+        ):
             continue  # the union's tag pydantic inserts
         else:
             out += ("." if out else "") + ("from" if part == "from_" else str(part))
@@ -241,6 +257,8 @@ def parse_config(data: dict[str, Any], where: str = "config") -> ConfigModel:
         msg = err["msg"]
         if err["type"] == "missing":
             msg = "missing parameter"
+        elif err["type"] in _NOT_A_NUMBER:  # text ("5e6") or a bool where a number belongs
+            msg = f"{_NOT_A_NUMBER[err['type']]} (got {err['input']!r})"
         elif err["type"] == "value_error":  # a validator's own words, without pydantic's prefix
             # nor the key a second time ("insurance_fund must be ..." after its key)
             msg = str(err["ctx"]["error"]).removeprefix(f"{err['loc'][-1]} ")

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from liqcascade._json import SummaryDict
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
@@ -84,7 +86,7 @@ class VenueOutcome:
 
 
 @dataclass(frozen=True, eq=False)
-class ContagionResult:
+class ContagionResult(SummaryDict):
     """A cascade across venues and lending markets.
 
     Attributes

@@ -190,15 +190,33 @@ def check_funding_units(
     if days < MIN_FUNDING_DAYS_SHORT:
         return None
     if at_fraction == 0 and at_percent == 0 and med > WARN_FUNDING_MEDIAN:
+        if divided:  # the layout's percent, already divided: percent is what was done
+            other = (
+                "or values 100x too high even as percent (the layout's values were read as "
+                f"percent, 0.01 for 0.01 %, and divided by 100); {_if_not_percent(option)}"
+            )
+        else:
+            other = "or rates in percent (0.01 for 0.01 %) read as fractions; " + _if_percent(
+                option
+            )
         return (
             f"{file}: funding rates: median |rate| {med:.4g} per 8 h {over} ({med:.2%}), "
-            "with no row at the 0.0001 baseline: a squeeze, or rates in percent (0.01 for "
-            f"0.01 %) read as fractions; {_if_percent(option)}"
+            f"with no row at the 0.0001 baseline: a squeeze, {other}"
         )
     if days >= 7 and top < MIN_FUNDING_MAX:
+        if divided:
+            other = (
+                "or fractions divided by 100 (the layout's values were read as percent); "
+                + _if_fractions(option)
+            )
+        else:
+            other = (
+                "or rates 100x too small (the values were read as fractions, as written); "
+                + _if_too_small(option)
+            )
         return (
             f"{file}: funding rates: largest |rate| {top:.3g} per 8 h {over}, under "
-            f"{MIN_FUNDING_MAX:g}: a calm week, or fractions divided by 100 (read as percent)"
+            f"{MIN_FUNDING_MAX:g}: a calm week, {other}"
         )
     return None
 
@@ -213,6 +231,35 @@ def _if_percent(option: str | None) -> str:
     if option is None:
         return "if percent, divide the rates by 100 before storing them"
     return "if percent, declare the column's units (percent) and ingest the file again"
+
+
+def _if_not_percent(option: str | None) -> str:
+    """What a warning of a percent layout's rates, still high once divided, advises."""
+    if option is None:
+        return "if real, set SeriesFrame.units_known to store them"
+    return (
+        "if real, declare the column's units (percent, as the layout reads it) to read it unjudged"
+    )
+
+
+def _if_fractions(option: str | None) -> str:
+    """What a warning of a percent layout's rates, perhaps fractions already, advises."""
+    if option is None:
+        return "if fractions, store the rates as given, not divided by 100"
+    return (
+        "if the column holds fractions, multiply it by 100 and ingest the file again; if "
+        "percent, declare the column's units (percent) to read it unjudged"
+    )
+
+
+def _if_too_small(option: str | None) -> str:
+    """What a warning of fractions, perhaps 100x too small, advises."""
+    if option is None:
+        return "if 100x too small, multiply the rates by 100 before storing them"
+    return (
+        "if fractions as written, declare the column's units (fraction) to read it "
+        "unjudged; if 100x too small, multiply the column by 100 and ingest the file again"
+    )
 
 
 def _declare(option: str | None, choices: str) -> str:

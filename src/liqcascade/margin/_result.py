@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._typing import FloatArray, Int8Array, IntArray
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ RESULT_KEYS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, eq=False)
-class LiqResult:
+class LiqResult(SummaryDict):
     """Liquidation and bankruptcy prices of positions, with the maintenance terms used.
 
     Parameters

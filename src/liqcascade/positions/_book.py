@@ -127,6 +127,59 @@ def check_liq_side(
     raise row_error(msg + (more_rows(bad) if file else ""), i, file, param="liq_price")
 
 
+def check_bank_side(
+    side: np.ndarray,
+    liq_price_: np.ndarray,
+    bankruptcy_price_: np.ndarray,
+    rows: np.ndarray | None = None,
+    *,
+    file: str | None = None,
+) -> None:
+    """Refuse a bankruptcy price before the liquidation price.
+
+    The liquidation comes first, the bankruptcy at or beyond it (the maintenance margin
+    is >= 0): a long's ``bankruptcy_price`` lies at or below its ``liq_price``, a
+    short's at or above. A long with ``liq_price`` 2,900 and ``bankruptcy_price`` 2,950
+    would book a shortfall before it is liquidated. The "never" values are not checked
+    (NaN, an infinite price, a long's ``liq_price`` <= 0), nor the rows outside ``rows``
+    (a cross position: its account's equity sets both). The one rule of the positions
+    files (:class:`PositionBook` does not apply it: see its ``_check_liq_order``).
+
+    Parameters
+    ----------
+    side, liq_price_, bankruptcy_price_ : ndarray
+        Sides (+1 long, -1 short) and prices, USD.
+    rows : ndarray of bool, optional
+        The positions checked; default all.
+    file : str, optional
+        The file read (row ``i + 1`` is position ``i``); None: a book built in Python.
+
+    Raises
+    ------
+    InputError
+        ``FILE: row N: bankruptcy_price ...`` (or ``PositionBook: position i: ...``,
+        ``param="bankruptcy_price"``) for the first such position.
+    """
+    s = np.asarray(side, dtype=np.float64)
+    liq = np.asarray(liq_price_, dtype=np.float64)
+    bank = np.asarray(bankruptcy_price_, dtype=np.float64)
+    checked = np.isfinite(liq) & np.isfinite(bank) & ~((s > 0) & (liq <= 0))
+    if rows is not None:
+        checked &= np.asarray(rows, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(checked & (s * (bank - liq) > 0))
+    if bad.size == 0:
+        return
+    i = int(bad[0])
+    long = s[i] > 0
+    msg = (
+        f"bankruptcy_price {bank[i]:,.2f} is {'above' if long else 'below'} the liq_price "
+        f"{liq[i]:,.2f} of a {'long' if long else 'short'}: the bankruptcy lies at or beyond "
+        f"the liquidation ({'below a long' if long else 'above a short'}'s liquidation price)"
+    )
+    raise row_error(msg + (more_rows(bad) if file else ""), i, file, param="bankruptcy_price")
+
+
 def check_liq_within_margin(
     side: np.ndarray,
     entry: FloatArray,
@@ -368,9 +421,12 @@ class PositionBook:
         """The positions files' rule on a liquidation price, on a book built in Python.
 
         :func:`check_liq_side`; a cross position's price (its account's equity sets it)
-        is not checked. The files' other rule, :func:`check_liq_within_margin` (a price
-        beyond the bankruptcy price the margin gives), stays with the files: it reads
-        the venue's bankruptcy price of an isolated row, which a book does not hold.
+        is not checked. The files' :func:`check_bank_side` (a bankruptcy price before the
+        liquidation) is not applied here: the engine's tests and property strategies
+        build such books on purpose, to book a shortfall at the liquidation price. The
+        files' other rule, :func:`check_liq_within_margin` (a price beyond the bankruptcy
+        price the margin gives), stays with the files: it reads the venue's bankruptcy
+        price of an isolated row, which a book does not hold.
         """
         cross = np.asarray(self.cross if len(self.cross) else np.zeros(len(self)), dtype=bool)
         if cross.shape != self.side.shape:

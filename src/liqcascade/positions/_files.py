@@ -48,6 +48,7 @@ from liqcascade.positions._book import (
     SHORT,
     PositionBook,
     StopBook,
+    check_bank_side,
     check_liq_side,
     check_liq_within_margin,
     more_rows,
@@ -787,6 +788,9 @@ def read_positions(
     # a cross row's stated price is the venue's, from the account: not checked here
     check_liq_side(side, entry, np.where(stated, np.nan, liq), file=str(p))
     check_liq_within_margin(side, entry, liq, given_liq & ~cross, margin_bank, margin, file=str(p))
+    # a stated bankruptcy_price (one from the margin is check_liq_within_margin's, within
+    # its tolerance)
+    check_bank_side(side, liq, bank, given_bank & ~cross, file=str(p))
     if reference_price is not None:
         check_at_price(side, entry, liq, reference_price, file=str(p), reference=reference,
                        refuse_liquidated=refuse_liquidated)  # fmt: skip

@@ -39,7 +39,8 @@ from liqcascade._limits import (
     check_whole,
     real_number,
 )
-from liqcascade._time import bar_step, to_utc
+from liqcascade._tables import check_numeric
+from liqcascade._time import bar_step, to_utc, utc_indexed
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
@@ -544,8 +545,12 @@ def _depth_and_span(
     index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
 
     h = hourly if hourly is not None else _load_ohlcv(asset, "1h", store)
+    check_numeric(h, ("volume", "close"), "hourly", param="hourly")
+    h = utc_indexed(h)  # a naive index is UTC (a given frame's)
     value = (h["volume"] * h["close"]).sort_index()  # traded value per bar, USD
     tot = totals if totals is not None else load_book_totals(asset, "futures", store=store)
+    check_numeric(tot, ("bids_usd", "asks_usd"), "totals", param="totals")
+    tot = utc_indexed(tot)
     mid = ((tot["bids_usd"] + tot["asks_usd"]) / 2).sort_index()
     d1 = mid.resample("1D").mean().dropna()
     # the 30 days to each day's end, weighted as a fill's own 30 days are (a missing

@@ -38,7 +38,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from liqcascade._limits import check_level, real_array
-from liqcascade._time import to_utc
+from liqcascade._tables import check_numeric, number_series
+from liqcascade._time import to_utc, utc_indexed
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -185,6 +186,9 @@ def early_warning(frame: pd.DataFrame, liquidations: pd.Series) -> pd.DataFrame:
     """
     from scipy import stats
 
+    check_numeric(frame, tuple(METRICS), "frame", param="frame")
+    frame = utc_indexed(frame)  # naive indexes are UTC (the two are aligned on them)
+    liquidations = number_series(liquidations, "liquidations")
     liq = liquidations.reindex(frame.index)
     nxt = liq.shift(-1).to_numpy(np.float64)
     ok_t = np.isfinite(nxt)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import check_level, check_whole, real_array
 from liqcascade._plotly_text import plain
 from liqcascade._typing import FloatArray
@@ -374,7 +375,7 @@ class FailedScenario:
 
 
 @dataclass(frozen=True, eq=False)
-class StressResult:
+class StressResult(SummaryDict):
     """The outcome of one stress scenario on a portfolio and on the market.
 
     Attributes

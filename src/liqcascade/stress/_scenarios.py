@@ -39,7 +39,8 @@ from liqcascade._limits import (
     real_number,
     stress_path_bytes,
 )
-from liqcascade._time import is_bare_date, to_utc
+from liqcascade._tables import check_numeric
+from liqcascade._time import is_bare_date, to_utc, utc_indexed
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import replay_kernel
@@ -178,6 +179,9 @@ def replay_bars(
     InputError
         Unknown name, unparsable range, or no bars of ``asset`` covering it.
     """
+    if hourly is not None:
+        check_numeric(hourly, ("open", "high", "low", "close"), "hourly", param="hourly")
+        hourly = utc_indexed(hourly)  # a naive index is UTC
     bars, source, label, _asked = window_bars(window, asset, hourly=hourly)
     return bars, source, label
 

@@ -48,6 +48,7 @@ import pandas as pd
 from scipy import stats
 
 from liqcascade._limits import check_level, real_array
+from liqcascade._tables import number_series
 from liqcascade._time import closed_mask, is_bare_date, to_utc
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -687,6 +688,7 @@ def var_backtest(
     lv = [float(x) for x in levels]
     if not lv or not all(0.5 < x < 1 for x in lv):
         raise InputError(f"levels must lie in (0.5, 1) (got {list(levels)})", param="levels")
+    close = number_series(close, "close")  # text was cast to numbers; a naive index is UTC
     c = pd.Series(close, dtype=np.float64).dropna()
     c = c[c > 0].sort_index()
     r_all = pd.Series(100.0 * np.log(c.to_numpy(np.float64)), index=c.index).diff().dropna()

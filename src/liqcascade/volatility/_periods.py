@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._tables import number_series
 from liqcascade.errors import InputError
 from liqcascade.volatility._fit import MIN_OBS, check_dist, check_model, fit_volatility
 from liqcascade.volatility._returns import log_returns
@@ -247,6 +248,7 @@ def leverage_by_period(
     on_progress : callable, optional
         Called with 1 after each fit.
     """
+    close = number_series(close, "close")  # a naive index is UTC; text refused
     dist = check_dist(dist)
     ms = tuple(dict.fromkeys("gjr" if check_model(m) == "garch" else m for m in models))
     plist = default_periods(pd.DatetimeIndex(close.index)) if periods is None else periods

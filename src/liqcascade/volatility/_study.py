@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._tables import number_series
 from liqcascade.errors import InputError
 from liqcascade.volatility._fit import FitSettings, VolatilityFit, fit_volatility
 from liqcascade.volatility._periods import LeverageByPeriod, default_periods, leverage_by_period
@@ -110,6 +111,7 @@ def volatility_study(
         :data:`MIN_OBS` returns in the range (naming ``start`` and ``end``), or in the
         whole series when neither is given (naming ``close``).
     """
+    close = number_series(close, "close")  # a naive index is UTC; text refused
     settings = FitSettings(model=model, dist=dist, interval=interval)
     label = None if asset is None else asset.upper()
     returns = log_returns(close, start, end)
