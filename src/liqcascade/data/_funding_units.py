@@ -193,11 +193,11 @@ def check_funding_units(
         if divided:  # the layout's percent, already divided: percent is what was done
             other = (
                 "or values 100x too high even as percent (the layout's values were read as "
-                f"percent, 0.01 for 0.01 %, and divided by 100); {_if_not_percent(option)}"
+                f"percent, 0.01 for 0.01 %, and divided by 100); {_advice('not_percent', option)}"
             )
         else:
-            other = "or rates in percent (0.01 for 0.01 %) read as fractions; " + _if_percent(
-                option
+            other = "or rates in percent (0.01 for 0.01 %) read as fractions; " + _advice(
+                "percent", option
             )
         return (
             f"{file}: funding rates: median |rate| {med:.4g} per 8 h {over} ({med:.2%}), "
@@ -207,12 +207,12 @@ def check_funding_units(
         if divided:
             other = (
                 "or fractions divided by 100 (the layout's values were read as percent); "
-                + _if_fractions(option)
+                + _advice("fractions", option)
             )
         else:
             other = (
                 "or rates 100x too small (the values were read as fractions, as written); "
-                + _if_too_small(option)
+                + _advice("too_small", option)
             )
         return (
             f"{file}: funding rates: largest |rate| {top:.3g} per 8 h {over}, under "
@@ -221,45 +221,40 @@ def check_funding_units(
     return None
 
 
-def _if_percent(option: str | None) -> str:
-    """What a warning of percent read as fractions advises; it carries no ``param``.
-
-    A reader's file has its units declared (``option``; the warning names no parameter,
-    so that the command line need not show a flag it cannot map); a caller's own
-    :class:`SeriesFrame` has no such declaration: its rates are divided before storing.
-    """
-    if option is None:
-        return "if percent, divide the rates by 100 before storing them"
-    return "if percent, declare the column's units (percent) and ingest the file again"
-
-
-def _if_not_percent(option: str | None) -> str:
-    """What a warning of a percent layout's rates, still high once divided, advises."""
-    if option is None:
-        return "if real, set SeriesFrame.units_known to store them"
-    return (
-        "if real, declare the column's units (percent, as the layout reads it) to read it unjudged"
-    )
-
-
-def _if_fractions(option: str | None) -> str:
-    """What a warning of a percent layout's rates, perhaps fractions already, advises."""
-    if option is None:
-        return "if fractions, store the rates as given, not divided by 100"
-    return (
+#: What each warning advises: (to a caller's own :class:`SeriesFrame`, which has no units
+#: declaration and is changed before storing; to a reader's file, whose units can be
+#: declared). Warnings carry no ``param``: the option is not named, so that the command
+#: line need not show a flag it cannot map.
+_ADVICE: dict[str, tuple[str, str]] = {
+    # percent read as fractions
+    "percent": (
+        "if percent, divide the rates by 100 before storing them",
+        "if percent, declare the column's units (percent) and ingest the file again",
+    ),
+    # a percent layout's rates, still high once divided
+    "not_percent": (
+        "if real, set SeriesFrame.units_known to store them",
+        "if real, declare the column's units (percent, as the layout reads it) to read it unjudged",
+    ),
+    # a percent layout's rates, perhaps fractions already
+    "fractions": (
+        "if fractions, store the rates as given, not divided by 100",
         "if the column holds fractions, multiply it by 100 and ingest the file again; if "
-        "percent, declare the column's units (percent) to read it unjudged"
-    )
-
-
-def _if_too_small(option: str | None) -> str:
-    """What a warning of fractions, perhaps 100x too small, advises."""
-    if option is None:
-        return "if 100x too small, multiply the rates by 100 before storing them"
-    return (
+        "percent, declare the column's units (percent) to read it unjudged",
+    ),
+    # fractions, perhaps 100x too small
+    "too_small": (
+        "if 100x too small, multiply the rates by 100 before storing them",
         "if fractions as written, declare the column's units (fraction) to read it "
-        "unjudged; if 100x too small, multiply the column by 100 and ingest the file again"
-    )
+        "unjudged; if 100x too small, multiply the column by 100 and ingest the file again",
+    ),
+}
+
+
+def _advice(case: str, option: str | None) -> str:
+    """:data:`_ADVICE`'s text of ``case``: a caller's frame's (``option`` None) or a file's."""
+    frame, file = _ADVICE[case]
+    return frame if option is None else file
 
 
 def _declare(option: str | None, choices: str) -> str:
