@@ -90,3 +90,35 @@ def test_cli_names_the_asset_of_every_new_gone_and_cluster_line(tmp_path: Path) 
     assert "– →" not in out
     back = run_cli("diff", folders[1], folders[0]).stdout  # the other way: ETH's is new
     assert "new: ETH: Forced (ETH $1): $20.0 M (not in the old report)" in back
+
+
+def test_a_summary_written_before_scope_matches_the_shared_var() -> None:
+    """Before ``scope``, the shared VaR was its section's asset's; it is still one move."""
+    pre_scope = _summary(
+        ["ETH", "BTC"],
+        [
+            _head("forced_selling_5pct", "cascade", "ETH", 2.0e7, "Forced (ETH $1)"),
+            _head("var95_30d", "stress", "ETH", 13_000.0, f"{VAR} (ES $15,000)"),
+        ],
+        [],
+    )
+    d = diff_reports(pre_scope, BOTH)
+    moves = {c.key: (c.old, c.new) for c in d.changes}
+    assert moves["var95_30d"] == (13_000.0, 13_155.0)
+    assert moves["forced_selling_5pct"] == (2.0e7, 2.0e7)
+    assert d.added == ["forced_selling_5pct_btc"] and d.gone == []
+    back = diff_reports(BOTH, pre_scope)  # the other way: the old one has the scope
+    assert {c.key: (c.old, c.new) for c in back.changes}["var95_30d"] == (13_155.0, 13_000.0)
+    assert [c.key for c in back.gone] == ["forced_selling_5pct_btc"]
+
+
+def test_an_unscoped_headline_of_another_asset_is_not_the_shared_var() -> None:
+    """A pre-scope BTC-section VaR is not matched to a scope that lacks BTC."""
+    eth_only_scope = _summary(
+        ["ETH"], [_head("var95_30d", "stress", "ETH", 9_000.0, "VaR", scope="ETH+SOL")], []
+    )
+    pre_scope_btc = _summary(
+        ["BTC"], [_head("var95_30d_btc", "stress-btc", "BTC", 8_000.0, "VaR")], []
+    )
+    d = diff_reports(pre_scope_btc, eth_only_scope)
+    assert d.added == ["var95_30d"] and [c.key for c in d.gone] == ["var95_30d_btc"]

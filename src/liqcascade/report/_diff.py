@@ -370,6 +370,35 @@ def headline_identity(key: str, headline: dict[str, Any]) -> tuple[str, str, str
     return section, str(headline.get("scope") or asset), metric
 
 
+def _match_headlines(ho: dict[str, Any], hn: dict[str, Any]) -> dict[str, str | None]:
+    """Each new headline's key in the old report, or None: by :func:`headline_identity`.
+
+    A summary written before headlines carried a ``scope`` holds its shared ETH+BTC VaR
+    as its section's asset's (``var95_30d`` of ETH). So a headline without a scope and
+    one with a scope, one in each report, are the same number when their section and
+    metric are, the unscoped one's asset is one of the scope's, and each is the other's
+    only candidate.
+    """
+    old_by_id = {headline_identity(k, h): k for k, h in ho.items()}
+    matched = {k: old_by_id.get(headline_identity(k, h)) for k, h in hn.items()}
+    left_old = [k for k in ho if k not in set(matched.values())]
+    left_new = [k for k in hn if not matched[k]]
+
+    def same(ko: str, kn: str) -> bool:
+        o, n = ho[ko], hn[kn]
+        if bool(o.get("scope")) == bool(n.get("scope")):
+            return False
+        (so, ao, mo), (sn, an, mn) = headline_identity(ko, o), headline_identity(kn, n)
+        scope, asset = (an, ao) if n.get("scope") else (ao, an)
+        return (so, mo) == (sn, mn) and asset in scope.split("+")
+
+    for kn in left_new:
+        olds = [ko for ko in left_old if same(ko, kn)]
+        if len(olds) == 1 and [k for k in left_new if same(olds[0], k)] == [kn]:
+            matched[kn] = olds[0]
+    return matched
+
+
 def _clusters(s: dict[str, Any]) -> list[dict[str, Any]]:
     """The front's clusters near the price, each with its ``asset``.
 
@@ -462,8 +491,7 @@ def diff_reports(
             f"{', '.join(out.new_assets)}): the headlines of an asset only one covers show as "
             "new or gone, not as moves"
         )
-    old_by_id = {headline_identity(k, h): k for k, h in ho.items()}
-    matched = {k: old_by_id.get(headline_identity(k, h)) for k, h in hn.items()}
+    matched = _match_headlines(ho, hn)
     for key in [k for k in hn if matched[k]] + [k for k in hn if not matched[k]]:
         h_new, old_key = hn[key], matched[key]
         h_old = ho[old_key] if old_key else {}
