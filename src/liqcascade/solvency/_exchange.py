@@ -111,7 +111,7 @@ class _AssetsFall(StressScenario):
     asset: str = "ETH"
 
     def for_asset(self, asset: str) -> StressScenario:
-        """This scenario for ``asset``: itself, or ``asset``'s own fall that day."""
+        """The scenario for ``asset``: this one, or ``asset``'s own fall that day."""
         a = asset.upper()
         if a == self.asset:
             return self
