@@ -295,11 +295,14 @@ def test_estimate_book_resamples_finer_prices_and_refuses_coarser() -> None:
         assert err.value.param == "prices"
 
 
-@pytest.mark.parametrize("interval", ["1h", "1d"])
-def test_estimate_book_refuses_open_interest_not_four_hourly(interval: str) -> None:
+@pytest.mark.parametrize(
+    ("interval", "step"), [("1h", pd.Timedelta(hours=1)), ("1d", pd.Timedelta(days=1))]
+)
+def test_estimate_book_refuses_open_interest_not_four_hourly(
+    interval: str, step: pd.Timedelta
+) -> None:
     """Open interest is a level at bar close: another spacing is refused, not resampled."""
     oi, px = default_inputs()
-    step = pd.Timedelta(interval)
     # the bundled values relabelled at another spacing (a daily series read as 4-hourly
     # walked 6x slower than its time; an hourly one, 4x faster)
     other = oi.set_axis(pd.date_range(oi.index[0], periods=len(oi), freq=step))
