@@ -293,3 +293,37 @@ def test_estimate_book_resamples_finer_prices_and_refuses_coarser() -> None:
         with pytest.raises(InputError, match=f"got {interval} bars") as err:
             estimate_book("2025-03-11", params=p, oi=oi, prices=bundled_ohlc("ETH", interval))
         assert err.value.param == "prices"
+
+
+@pytest.mark.parametrize(
+    ("interval", "step"), [("1h", pd.Timedelta(hours=1)), ("1d", pd.Timedelta(days=1))]
+)
+def test_estimate_book_refuses_open_interest_not_four_hourly(
+    interval: str, step: pd.Timedelta
+) -> None:
+    """Open interest is a level at bar close: another spacing is refused, not resampled."""
+    oi, px = default_inputs()
+    # the bundled values relabelled at another spacing (a daily series read as 4-hourly
+    # walked 6x slower than its time; an hourly one, 4x faster)
+    other = oi.set_axis(pd.date_range(oi.index[0], periods=len(oi), freq=step))
+    with pytest.raises(
+        InputError, match=rf"^oi: the estimate walks 4-hour bars; got {interval} "
+    ) as err:
+        estimate_book(params=EstimationParams(), oi=other, prices=px)
+    assert err.value.param == "oi"
+    # 4-hourly with a few bars missing is still 4-hourly (the most common step)
+    gappy = oi.drop(oi.index[10:13])
+    assert len(estimate_book("2025-03-11", params=EstimationParams(), oi=gappy, prices=px)) > 0
+
+
+def test_slicing_open_interest_changes_the_warm_up() -> None:
+    """A slice of ``oi`` starts another warm-up: another book than the full series cut."""
+    oi, px = default_inputs()
+    p = EstimationParams()
+    start = pd.Timestamp("2025-02-01", tz="UTC")
+    full = estimate_book("2025-02-05", params=p, oi=oi, prices=px)
+    late = estimate_book("2025-02-05", params=p, oi=oi[oi.index >= start], prices=px)
+    assert abs(_book_usd(full) - _book_usd(late)) > 1.0
+    # the slice's oldest cohorts are its own warm-up's: the 30 days before its first bar
+    oldest = pd.Timestamp(int(late.opened_ms.min()), unit="ms", tz="UTC")
+    assert start - pd.Timedelta(days=p.seed_days + 1) <= oldest < start

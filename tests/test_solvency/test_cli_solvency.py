@@ -314,3 +314,29 @@ def test_the_market_mid_of_a_positions_file_logs_no_book_caveat(
         ref, where, note = _market_mid(write_positions(tmp_path), "2024-12-01")
     assert not caplog.records and note is None
     assert where == "the ETH market's mid (2024-12-02 00:00 UTC)" and ref > 0
+
+
+def test_the_recorded_day_of_a_btc_positions_file_is_btc_s_fall(tmp_path: Path) -> None:
+    """``--scenario 2025-10-10`` on a BTCUSDT file (no ``--asset``) runs BTC's fall, not ETH's;
+    ``--asset ETH`` against that file is refused naming both."""
+    from liqcascade.solvency import october_2025_shock
+
+    f = tmp_path / "btc.csv"
+    f.write_text(
+        "symbol,side,size,entry_price,margin,account\n"
+        "BTCUSDT,long,1,100000,5000,a\nBTCUSDT,short,0.5,98000,4900,b\n"
+    )
+    r = run_cli("solvency", "--positions", str(f), "--scenario", "2025-10-10", "--json")
+    assert r.exit_code == 0, r.stderr
+    (day,) = r.json()["scenarios"]
+    btc = october_2025_shock("BTC")
+    assert day["shock"] == pytest.approx(btc, rel=1e-12)
+    assert abs(btc - october_2025_shock("ETH")) > 1e-3  # ETH's fall would show
+    book = tmp_path / "book.csv"
+    book.write_text("side,price,size\nbid,97000,5\nbid,96000,10\nask,97200,5\nask,98000,10\n")
+    r = run_cli("solvency", "--positions", str(f), "--book", str(book), "--liquidity",
+                "calibrated", "--asset", "ETH")  # fmt: skip
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip() == (
+        "error: --asset ETH is not the positions' own (BTCUSDT: BTC): leave asset out, or give BTC"
+    )

@@ -203,3 +203,41 @@ def test_zero_liabilities_are_refused_unless_given() -> None:
     assert e.value.param == "liabilities_usd"
     assert Exchange(free, 0.0, liabilities_usd=1e6).liabilities == 1e6
     assert Exchange(b, 0.0).liabilities == pytest.approx(700.0)
+
+
+def _btc_book(symbol: str = "BTCUSDT") -> PositionBook:
+    return PositionBook(
+        side=[1, -1], size=[1.0, 0.5], entry_price=[100_000.0, 98_000.0],
+        margin=[5_000.0, 4_900.0], liq_price=[95_500.0, 107_000.0],
+        bankruptcy_price=[95_000.0, 107_800.0], symbol=symbol,
+    )  # fmt: skip
+
+
+def test_default_scenarios_passed_for_another_asset_take_its_fall() -> None:
+    """``default_scenarios()`` (ETH's) on a BTCUSDT book runs BTC's 2025-10-10 fall."""
+    btc_fall = october_2025_shock("BTC")
+    ex = Exchange(_btc_book(), insurance_fund=0.0)
+    for given in (default_scenarios(), default_scenarios("ETH")):
+        (day,) = [o for o in run_solvency(ex, given).outcomes if o.name == "2025-10-10"]
+        assert day.shock == pytest.approx(btc_fall, rel=1e-12)
+        p0 = (100_000.0 * 1.0 + 98_000.0 * 0.5) / 1.5  # the path engine's size-weighted entry
+        assert day.final_price == pytest.approx(p0 * (1 + btc_fall), rel=1e-12)
+    # an ETH book keeps ETH's fall, the fixed shocks are every asset's
+    eth = run_solvency(Exchange(_book(), insurance_fund=0.0), default_scenarios())
+    assert eth.outcomes[-1].shock == pytest.approx(3435.0 / 4368.09 - 1, rel=1e-9)
+    shocks = [o.shock for o in run_solvency(ex, default_scenarios()).outcomes[:-1]]
+    assert shocks == pytest.approx([-0.05, -0.10, -0.20, -0.30, 0.10, 0.20], abs=1e-15)
+
+
+def test_an_asset_other_than_the_positions_own_is_refused() -> None:
+    ex = Exchange(_btc_book(), insurance_fund=0.0)
+    with pytest.raises(InputError, match=r"^asset SOL is not the positions' own \(BTCUSDT: BTC\)"):
+        run_solvency(ex, [StressScenario("a", -0.1)], asset="SOL")
+    with pytest.raises(InputError, match=r"^asset ETH is not the positions' own") as e:
+        run_solvency(ex, [StressScenario("a", -0.1)], asset="ETH")
+    assert e.value.param == "asset"
+    assert run_solvency(ex, [StressScenario("a", -0.1)], asset=" btc ").outcomes[0].shock == -0.1
+    # a book of the default symbol (a file without one) takes any asset, its fall too
+    eth_default = Exchange(_btc_book("ETHUSDT"), insurance_fund=0.0)
+    r = run_solvency(eth_default, default_scenarios(), asset="BTC")
+    assert r.outcomes[-1].shock == pytest.approx(october_2025_shock("BTC"), rel=1e-12)

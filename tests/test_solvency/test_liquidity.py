@@ -161,6 +161,6 @@ def test_calibration_and_default_scenarios_follow_the_positions_asset() -> None:
     assert abs(oct_btc.shock - oct_eth.shock) > 1e-3  # the two falls differ
     (last,) = [o for o in r.outcomes if o.name == "2025-10-10"]
     assert last.shock == pytest.approx(oct_btc.shock, rel=1e-12)
-    # an explicit asset still picks the calibration
-    r_eth = run_solvency(Exchange(pos, insurance_fund=1e3), order_book=ob, asset="ETH")
-    assert r_eth.to_dict()["calibration"]["asset"] == "ETH"
+    # an explicit asset picks the calibration: the positions' own, never another's
+    with pytest.raises(InputError, match=r"^asset ETH is not the positions' own \(BTCUSDT: BTC\)"):
+        run_solvency(Exchange(pos, insurance_fund=1e3), order_book=ob, asset="ETH")

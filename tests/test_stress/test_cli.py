@@ -140,7 +140,7 @@ def test_subprocess_exit_2_no_traceback(pf: str) -> None:
 
 
 def test_row_giving_margin_and_leverage_is_refused(tmp_path: Path) -> None:
-    """A row with both used the margin silently; ``margin liq-price`` refuses the pair."""
+    """A row whose margin and leverage disagree (more than 1 %) is refused naming both."""
     p = tmp_path / "both.csv"
     p.write_text(
         "symbol,side,size,entry_price,leverage,margin\n"
@@ -150,9 +150,39 @@ def test_row_giving_margin_and_leverage_is_refused(tmp_path: Path) -> None:
     r = run_cli("stress", "--portfolio", str(p), "--scenario", "shock")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip() == (
-        f"error: {p}: row 2: give exactly one of margin and leverage (this row gives "
-        "margin 500 and leverage 20)"
+        f"error: {p}: row 2: margin 500.00 and leverage 20 disagree: leverage 20 gives a "
+        "margin of size * entry_price / leverage = 1,800.00 USD, the margin given is 72x (more "
+        "than 1% apart); give one of them (margin: the isolated USD at stake, including any "
+        "margin added), or both agreeing"
     )
+
+
+@pytest.mark.parametrize(
+    ("margin", "agrees"),
+    [(1800.0, True), (1815.0, True), (1785.0, True), (1825.0, False), (1775.0, False)],
+    ids=["equal", "0.8% above", "0.8% below", "1.4% above", "1.4% below"],
+)
+def test_margin_and_leverage_one_rule(tmp_path: Path, margin: float, agrees: bool) -> None:
+    """Portfolios and positions files accept a row giving both within 1 %, margin used."""
+    import pandas as pd
+
+    from liqcascade.errors import InputError
+    from liqcascade.positions import read_positions
+    from liqcascade.stress import Portfolio
+
+    row = {"side": ["long"], "size": [10.0], "entry_price": [3600.0], "leverage": [20.0],
+           "margin": [margin]}  # fmt: skip
+    f = tmp_path / "p.csv"
+    pd.DataFrame(row).to_csv(f, index=False)
+    if agrees:
+        port = Portfolio.from_frame(pd.DataFrame({"symbol": ["ETHUSDT"], **row}))
+        assert port.margin[0] == pytest.approx(margin, rel=1e-12)  # the margin wins
+        assert read_positions(f).margin[0] == pytest.approx(margin, rel=1e-12)
+        return
+    with pytest.raises(InputError, match=rf"^<portfolio>: row 1: margin {margin:,.2f} and "):
+        Portfolio.from_frame(pd.DataFrame({"symbol": ["ETHUSDT"], **row}))
+    with pytest.raises(InputError, match=rf"margin {margin:,.2f} and leverage 20 disagree"):
+        read_positions(f)
 
 
 def test_portfolio_side_words() -> None:

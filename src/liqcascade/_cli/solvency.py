@@ -15,12 +15,16 @@ from liqcascade.solvency import ADL_POLICIES as _POLICIES
 
 
 def _parse_scenario(text: str, asset: str = "ETH") -> Any:
-    """``-0.1``, ``-10%``, ``name=-0.15`` or ``2025-10-10`` (``asset``'s fall) → StressScenario."""
-    from liqcascade.solvency import StressScenario, october_2025_shock
+    """``-0.1``, ``-10%``, ``name=-0.15`` or ``2025-10-10`` (the book's fall) → StressScenario.
+
+    ``2025-10-10`` is :func:`~liqcascade.solvency.default_scenarios`' last scenario:
+    ``asset``'s fall, the positions' own asset's when they hold another.
+    """
+    from liqcascade.solvency import StressScenario, default_scenarios
 
     t = text.strip()
     if t == "2025-10-10":
-        return StressScenario("2025-10-10", october_2025_shock(asset))
+        return default_scenarios(asset)[-1]
     name, _, val = t.rpartition("=")
     m = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)(%?)", val.strip())
     if not m:

@@ -96,6 +96,7 @@ __all__ += [
 from liqcascade.positions._files import (  # noqa: E402
     check_at_price,
     check_stops_at_price,
+    margin_disagreement,
     positions_asset,
     read_given_positions,
     read_positions,
@@ -103,8 +104,8 @@ from liqcascade.positions._files import (  # noqa: E402
 )
 
 __all__ += [
-    "check_at_price", "check_stops_at_price", "positions_asset", "read_given_positions",
-    "read_positions", "read_stops",
+    "check_at_price", "check_stops_at_price", "margin_disagreement", "positions_asset",
+    "read_given_positions", "read_positions", "read_stops",
 ]  # fmt: skip
 from liqcascade.positions._backtest import BacktestResult  # noqa: E402
 from liqcascade.positions._calibrate import (  # noqa: E402

@@ -745,7 +745,8 @@ def _checked_oi(oi: pd.DataFrame) -> pd.DataFrame:
     ------
     InputError
         ``oi`` has no rows, or ``oi_usd`` is absent, not numeric, missing (NaN) or
-        negative; the message names the first such bar (``param="oi"``).
+        negative (the message names the first such bar), or its bars are not 4-hourly
+        (``param="oi"``).
     """
     if "oi_usd" not in oi.columns:
         raise InputError("oi: open interest needs an 'oi_usd' column (USD)", param="oi")
@@ -765,9 +766,26 @@ def _checked_oi(oi: pd.DataFrame) -> pd.DataFrame:
                 "drop those bars or fill them",
                 param="oi",
             )
+    step = bar_step(pd.DatetimeIndex(oi.index)) if len(oi) > 1 else _BAR
+    if step != _BAR:
+        # a level at each bar's close: a finer series is not resampled here (a 4-hour
+        # bar's value is its last sub-bar's only when that one is there; prices, whose
+        # high and low span the bar, are)
+        raise InputError(
+            f"oi: the estimate walks 4-hour bars; got {_interval(step)} open interest (give "
+            "4-hour open interest, indexed by bar open: the value at each bar's close)",
+            param="oi",
+        )
     if oi["oi_usd"].dtype == np.float64:
         return oi
     return oi.assign(oi_usd=v)
+
+
+def _interval(step: pd.Timedelta) -> str:
+    """A bar step for a message: ``1h``, ``1d``; ``no`` for NaT (no positive step)."""
+    from liqcascade.data import format_interval
+
+    return "no" if pd.isna(step) else format_interval(step // pd.Timedelta(milliseconds=1))
 
 
 def _label(t: Any) -> str:
@@ -800,13 +818,12 @@ def _four_hour_prices(prices: pd.DataFrame) -> pd.DataFrame:
     step = bar_step(pd.DatetimeIndex(prices.index))
     if step == _BAR:
         return prices
-    from liqcascade.data import format_interval, resample_ohlcv
+    from liqcascade.data import resample_ohlcv
 
     if pd.isna(step) or step > _BAR or _BAR % step != pd.Timedelta(0):
-        got = "no" if pd.isna(step) else format_interval(step // pd.Timedelta(milliseconds=1))
         raise InputError(
-            f"prices: the estimate walks 4-hour bars; got {got} bars (give 4-hour bars, "
-            "or finer bars that divide 4 hours)",
+            f"prices: the estimate walks 4-hour bars; got {_interval(step)} bars (give 4-hour "
+            "bars, or finer bars that divide 4 hours)",
             param="prices",
         )
 
@@ -835,8 +852,11 @@ def estimate_book(
         Asset (bundled data: ETH).
     oi : DataFrame, optional
         Open interest, ``oi_usd`` (USD at bar close, no missing or negative value),
-        4-hour bars indexed by bar open (UTC; a naive index is read as UTC); default:
-        the bundled series.
+        4-hour bars indexed by bar open (UTC; a naive index is read as UTC; another
+        spacing is refused, not resampled); default: the bundled series. Its first bar
+        starts the book: the warm-up (``params.seed_days`` of prices before it) ramps up
+        to that bar's open interest, so a slice of ``oi`` starting later is another
+        warm-up and another book, not the same book cut (cut with ``as_of`` instead).
     prices : DataFrame, optional
         OHLC prices (USD) indexed by bar open (UTC, or naive): 4-hour bars, or finer bars that
         divide 4 hours (resampled to 4 hours); default: the bundled series.
@@ -849,8 +869,9 @@ def estimate_book(
     Raises
     ------
     InputError
-        Missing or negative open interest (``param="oi"``), prices coarser than 4 hours
-        (``param="prices"``), or ``as_of`` outside the open interest (``param="as_of"``).
+        Missing or negative open interest, or not 4-hourly (``param="oi"``), prices
+        coarser than 4 hours (``param="prices"``), or ``as_of`` outside the open interest
+        (``param="as_of"``).
     """
     if params is None:
         params = shipped_params()

@@ -315,30 +315,45 @@ def check_stops_at_price(
         )
 
 
-def _check_margin_agrees(
-    notional: FloatArray,
-    margin: FloatArray,
-    has_margin: np.ndarray,
-    lev: FloatArray,
-    has_lev: np.ndarray,
-    p: Path,
-) -> None:
-    """Refuse a row whose margin and leverage disagree by more than :data:`AGREE_TOLERANCE`."""
-    both = has_margin & has_lev
+def margin_disagreement(
+    notional: FloatArray, margin: FloatArray, leverage: FloatArray
+) -> tuple[int, str] | None:
+    """The first row giving both a margin and a leverage that disagree, and why.
+
+    The one rule of positions files and stress portfolios: a row may give both when
+    its ``margin`` is within :data:`AGREE_TOLERANCE` (1 %) of ``size * entry_price /
+    leverage`` (the margin is then used: it is the isolated USD at stake, including any
+    margin added); further apart they are refused.
+
+    Parameters
+    ----------
+    notional : array of float
+        ``size * entry_price`` per row, USD.
+    margin : array of float
+        Isolated margin per row, USD, > 0; NaN where the row gives none.
+    leverage : array of float
+        Leverage per row (a multiple), > 0; NaN where the row gives none.
+
+    Returns
+    -------
+    (int, str) or None
+        The 0-based index of the first disagreeing row and the message (naming both
+        values, without the row: the caller names it); None when every row agrees.
+    """
+    notional, margin, leverage = (np.asarray(a, np.float64) for a in (notional, margin, leverage))
     with np.errstate(divide="ignore", invalid="ignore"):
-        implied = notional / lev
-        off = both & (np.abs(margin - implied) > AGREE_TOLERANCE * implied)
+        implied = notional / leverage
+        off = np.abs(margin - implied) > AGREE_TOLERANCE * implied  # False where a NaN is
     k = _first(off)
     if k is None:
-        return
-    raise InputError(
-        f"margin {margin[k]:,.2f} and leverage {lev[k]:g} disagree: leverage {lev[k]:g} gives "
-        f"a margin of size * entry_price / leverage = {implied[k]:,.2f} USD, the margin given "
-        f"is {notional[k] / margin[k]:.3g}x (more than {AGREE_TOLERANCE:.0%} apart); give one "
-        "of them (margin: the isolated USD at stake, including any margin added), or both "
-        "agreeing",
-        file=str(p),
-        row=k + 1,
+        return None
+    m, lev = float(margin[k]), float(leverage[k])
+    return k, (
+        f"margin {m:,.2f} and leverage {lev:g} disagree: leverage {lev:g} gives a margin of "
+        f"size * entry_price / leverage = {float(implied[k]):,.2f} USD, the margin given is "
+        f"{float(notional[k]) / m:.3g}x (more than {AGREE_TOLERANCE:.0%} apart); give one of "
+        "them (margin: the isolated USD at stake, including any margin added), or both "
+        "agreeing"
     )
 
 
@@ -702,7 +717,9 @@ def read_positions(
         _check_one_asset(df, symbols, p)
         check_at_price(side, entry, np.full(n, np.nan), reference_price, file=str(p),
                        reference=reference, refuse_liquidated=False)  # fmt: skip
-    _check_margin_agrees(size * entry, margin, has_margin, lev, has_lev, p)
+    off = margin_disagreement(size * entry, margin, lev)  # NaN where a row gives none
+    if off is not None:
+        raise InputError(off[1], file=str(p), row=off[0] + 1)
 
     notional = size * entry
     liq = np.full(n, np.nan)

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -100,6 +100,24 @@ class StressScenario:
         raise InputError(f"scenario {self.name!r}: {why}")
 
 
+@dataclass(frozen=True)
+class _AssetsFall(StressScenario):
+    """The 2025-10-10 scenario: ``asset``'s own fall that day (``shock``).
+
+    :func:`run_solvency` on another asset's book takes that asset's fall instead (the
+    scenario is always the book's asset's own; docs/solvency.md, "Scenarios").
+    """
+
+    asset: str = "ETH"
+
+    def for_asset(self, asset: str) -> StressScenario:
+        """The scenario for ``asset``: this one, or ``asset``'s own fall that day."""
+        a = asset.upper()
+        if a == self.asset:
+            return self
+        return _AssetsFall(self.name, october_2025_shock(a), a)
+
+
 def october_2025_shock(asset: str = "ETH", prices: pd.DataFrame | None = None) -> float:
     """An asset's 2025-10-10 intraday fall: lowest hourly low of the UTC day / its first open − 1.
 
@@ -149,7 +167,9 @@ def default_scenarios(
 ) -> list[StressScenario]:
     """Shocks of -5, -10, -20, -30 %, +10, +20 % and ``asset``'s own 2025-10-10 fall.
 
-    ``prices``: ``asset``'s hourly OHLCV (see :func:`october_2025_shock`).
+    ``prices``: ``asset``'s hourly OHLCV (see :func:`october_2025_shock`). The last
+    scenario stays the asset's own: :func:`run_solvency` on a book of another asset
+    (``default_scenarios()`` passed for a BTCUSDT book) runs that asset's fall instead.
 
     Parameters
     ----------
@@ -161,10 +181,11 @@ def default_scenarios(
     Returns
     -------
     list of StressScenario
-        Shocks as fractions of the price (-0.05 is a 5 % fall).
+        Shocks as fractions of the price (-0.05 is a 5 % fall); the last one knows its
+        asset.
     """
     out = [StressScenario(f"{s:+.0%}", s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
-    out.append(StressScenario(OCT_2025.name, october_2025_shock(asset, prices)))
+    out.append(_AssetsFall(OCT_2025.name, october_2025_shock(asset, prices), asset.upper()))
     return out
 
 
@@ -662,9 +683,11 @@ def run_solvency(
         ``liqcascade.cascade.load_liquidity(asset, as_of)`` (pass the market's date
         so the calibration is fitted before it; default: the latest).
     asset : str, optional
-        The asset whose calibration (when ``calibration`` is not given) and default
-        scenarios are used; default the positions' own (the base of
-        ``exchange.positions.symbol``: ``BTCUSDT`` gives BTC).
+        The asset whose calibration (when ``calibration`` is not given), default
+        scenarios and 2025-10-10 fall (of :func:`default_scenarios` of any asset) are
+        used; default the positions' own (the base of ``exchange.positions.symbol``:
+        ``BTCUSDT`` gives BTC). An asset other than the positions' own is refused, but
+        for positions of the default symbol (``ETHUSDT``: a file without a symbol).
     as_of : datetime-like, optional
         Selects the shipped calibration fitted before it when ``calibration`` is not
         given.
@@ -678,13 +701,18 @@ def run_solvency(
     Returns
     -------
     SolvencyResult
+
+    Raises
+    ------
+    InputError
+        ``asset`` is not the positions' own (named both), among others.
     """
-    if asset is None:
-        asset = base_asset(exchange.positions.symbol)
+    asset = _run_asset(exchange.positions, asset)
     if scenarios is None:
         scenarios = scenarios_of(asset)
     if not scenarios:
         raise InputError("scenarios must not be empty", param="scenarios")
+    scenarios = [s.for_asset(asset) if isinstance(s, _AssetsFall) else s for s in scenarios]
     for p in policies:
         if p not in ADL_POLICIES:
             raise InputError(
@@ -802,6 +830,25 @@ def run_solvency(
     return SolvencyResult(
         exchange, outcomes, tuple(policies), engine, notes, liquidity=liq, calibration=cal_d
     )
+
+
+def _run_asset(pos: PositionBook, asset: str | None) -> str:
+    """The run's asset: ``asset``, else the positions' own; another asset than theirs refused.
+
+    Positions of the default symbol (a file without one reads as ``ETHUSDT``) take any.
+    """
+    own = base_asset(pos.symbol)
+    if asset is None:
+        return own
+    a = str(asset).strip().upper()
+    default = next(f.default for f in fields(PositionBook) if f.name == "symbol")
+    if a != own and pos.symbol.upper() != default:
+        raise InputError(
+            f"asset {a} is not the positions' own ({pos.symbol}: {own}): leave asset out, "
+            f"or give {own}",
+            param="asset",
+        )
+    return a
 
 
 def _calibrated_outcome(

@@ -254,6 +254,7 @@ class Portfolio:
             ``"SOURCE: row N: what is wrong"``.
         """
         from liqcascade.margin import liq_price
+        from liqcascade.positions import margin_disagreement
 
         cols = {str(c).strip().lower(): c for c in df.columns}
         check_columns(cols, ("symbol", "side", "size", "entry_price"), source)
@@ -290,18 +291,15 @@ class Portfolio:
             if not (math.isfinite(ep) and ep > 0):
                 raise InputError(f"{row}: entry_price must be > 0 USD (got {ep})")
             m = num("margin") if has_m else math.nan
-            if has_m and has_l and not (_blank(r[cols["leverage"]]) or math.isnan(m)):
-                raise InputError(
-                    f"{row}: give exactly one of margin and leverage (this row gives margin "
-                    f"{m:g} and leverage {r[cols['leverage']]})"
-                )
-            if not math.isfinite(m) and has_l:
-                lev = num("leverage")
-                if not (math.isfinite(lev) and 1 <= lev <= MAX_LEVERAGE):
-                    raise InputError(
-                        f"{row}: leverage must be in [1, {MAX_LEVERAGE:g}] (got {lev})"
-                    )
+            lev = num("leverage") if has_l and not _blank(r[cols["leverage"]]) else math.nan
+            if not (math.isnan(lev) or (math.isfinite(lev) and 1 <= lev <= MAX_LEVERAGE)):
+                raise InputError(f"{row}: leverage must be in [1, {MAX_LEVERAGE:g}] (got {lev})")
+            if not math.isnan(lev) and math.isnan(m):
                 m = size * ep / lev
+            elif not math.isnan(lev) and math.isfinite(m) and m > 0:  # both: margin wins
+                off = margin_disagreement(np.array([size * ep]), np.array([m]), np.array([lev]))
+                if off is not None:  # positions files' rule: within 1 %
+                    raise InputError(f"{row}: {off[1]}")
             if not (math.isfinite(m) and m > 0):
                 raise InputError(f"{row}: margin must be > 0 USD (or give a leverage)")
             if size * ep / m > MAX_LEVERAGE * (1 + 1e-9):

@@ -1,6 +1,7 @@
 """Out-of-sample back-test of the stress Monte Carlo's VaR against simple baselines.
 
-At every month-end from the first with ``min_days`` of history, the stress model
+At every month-end from the first with ``min_days`` of history (to the last with a
+window left to forecast: data ending on a month-end fit nothing there), the stress model
 (GJR-t by default, fitted with ``arch`` on the daily percent log returns up to that
 day only; the previous month's parameters as the optimiser's start) forecasts the
 VaR of a unit long position in the asset over ``h`` days, for every window that
@@ -711,7 +712,13 @@ def var_backtest(
     rows: list[dict[str, Any]] = []
     start_vals: FloatArray | None = None
     next_start = dict.fromkeys(hs, fit_pos[0])  # index of the last day before the next window
+    n_fits = 0
     for k, i in enumerate(fit_pos):
+        if all(next_start[h] + h > r.size - 1 for h in hs):
+            # no window is left to forecast (the data end on this month-end or within the
+            # horizons): this fit and every later one would forecast nothing
+            break
+        n_fits += 1
         res = _fit(r_all.iloc[: i + 1], model, dist, start_vals)
         start_vals = np.asarray(res.params, dtype=np.float64)
         pool = np.asarray(res.std_resid, dtype=np.float64)
@@ -765,7 +772,7 @@ def var_backtest(
             "seed": int(seed),
             "first_fit": dates[fit_pos[0]].isoformat(),
             "last_day": dates[-1].isoformat(),
-            "fits": len(fit_pos),
+            "fits": n_fits,
         },
     )
 
