@@ -22,6 +22,7 @@ __all__ = [
     "resolve_as_of",
     "to_utc",
     "utc_end",
+    "utc_index",
     "utc_indexed",
     "zone_name_hint",
 ]
@@ -88,6 +89,34 @@ def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+def utc_index(index: Any) -> pd.DatetimeIndex:
+    """``index`` as a UTC :class:`pandas.DatetimeIndex`: naive times read as UTC, others converted.
+
+    The package's one normaliser of a time index (bar labels, snapshot times, a minute
+    path's): a time without a zone is UTC, as :func:`to_utc` reads a single time; a time
+    with one is the same instant in UTC (``2025-03-01 01:00+01:00`` is ``00:00`` UTC).
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex or array-like of datetimes
+        The times.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        The same instants, in UTC (its name and unit kept).
+
+    Examples
+    --------
+    >>> utc_index(pd.DatetimeIndex(["2025-03-01 00:00"]))[0]
+    Timestamp('2025-03-01 00:00:00+0000', tz='UTC')
+    >>> utc_index(pd.DatetimeIndex(["2025-03-01 01:00"]).tz_localize("Europe/Berlin"))[0]
+    Timestamp('2025-03-01 00:00:00+0000', tz='UTC')
+    """
+    idx = pd.DatetimeIndex(index)
+    return idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+
+
 def utc_indexed(obj: FrameT) -> FrameT:
     """``obj`` with a naive DatetimeIndex read as UTC; any other index as it is.
 
@@ -95,7 +124,9 @@ def utc_indexed(obj: FrameT) -> FrameT:
     (prices, bars, open interest, closes): a time without a zone is UTC, as the date
     parameters read it (:func:`to_utc`) and the files' readers do. Applied at the
     function's entry, before the index is compared with an aware time (pandas raised
-    TypeError). The caller's object is not changed.
+    TypeError). The caller's object is not changed. Unlike :func:`utc_index`, an index
+    with a zone keeps it: its instants already compare with UTC times, and the callers'
+    own steps (a daily resample) follow the caller's zone, as they always have.
 
     Parameters
     ----------
@@ -109,7 +140,7 @@ def utc_indexed(obj: FrameT) -> FrameT:
     """
     idx = obj.index
     if isinstance(idx, pd.DatetimeIndex) and idx.tz is None:
-        return obj.tz_localize("UTC")
+        return obj.set_axis(utc_index(idx))
     return obj
 
 

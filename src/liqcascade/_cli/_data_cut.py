@@ -129,11 +129,11 @@ def closed_bars(frame: Any, step: pd.Timedelta, cut: DataCut, what: str) -> Any:
     Fails (exit 2 naming ``--as-of``) when no bar has closed by an explicit ``--as-of``
     or when it is after the last bar's close (the rule of every command).
     """
+    from liqcascade._time import utc_index
+
     if cut.instant is None or len(frame) == 0:
         return frame
-    idx = pd.DatetimeIndex(frame.index)
-    if idx.tz is None:
-        idx = idx.tz_localize("UTC")
+    idx = utc_index(frame.index)  # a naive index is UTC; the messages print UTC times
     kept = frame[idx + step <= cut.instant]
     last_close = idx[-1] + step
     if cut.source == "--as-of" and cut.instant > last_close + pd.Timedelta(microseconds=1):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from liqcascade._crashes import OCT_2025
 from liqcascade._limits import MAX_USD, check_count, real_number
-from liqcascade._time import to_utc
+from liqcascade._time import to_utc, utc_index
 from liqcascade.collateral._kernels import collateral_loop_kernel
 from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset
 from liqcascade.errors import InputError
@@ -619,8 +619,7 @@ def _minute_path(eth_path: Any) -> tuple[np.ndarray, pd.DatetimeIndex]:
         raise InputError("eth_path must be prices (numbers), USD", param="eth_path") from None
     if not np.all(np.isfinite(eth)) or np.any(eth <= 0):
         raise InputError("eth_path must be finite and > 0", param="eth_path")
-    ts = eth_path.index
-    ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
+    ts = utc_index(eth_path.index)
     off = np.asarray((ts[1:] - ts[:-1]) != pd.Timedelta(minutes=1))
     if off.any():
         i = int(np.argmax(off)) + 1

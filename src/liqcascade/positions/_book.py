@@ -8,6 +8,7 @@ consumes them. Public constructors validate; kernels downstream trust them.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -85,6 +86,39 @@ def row_error(
     return InputError(f"{item} {i}: {msg}", param=param)
 
 
+def refuse_first(
+    bad: np.ndarray, file: str | None, param: str, message: Callable[[int], str]
+) -> None:
+    """Refuse the first position of ``bad`` (nothing when it is empty), as the files' rules do.
+
+    The one ending of :func:`check_liq_side`, :func:`check_bank_side` and
+    :func:`check_liq_within_margin`: the message says what is wrong with position ``i``,
+    a file's adds the other rows that break the same rule (:func:`more_rows`), and the
+    error is the file's row or the book's position (:func:`row_error`).
+
+    Parameters
+    ----------
+    bad : ndarray of int
+        The 0-based indices of the positions that break the rule, in order.
+    file : str, optional
+        The file read (row ``i + 1`` is position ``i``); None: a book built in Python.
+    param : str
+        The field at fault, the error's ``param`` for a book built in Python.
+    message : callable
+        ``message(i)``: what is wrong with position ``i`` (its values in the words).
+
+    Raises
+    ------
+    InputError
+        ``FILE: row N: MESSAGE; K more rows like it (rows ...)``, or
+        ``PositionBook: position i: MESSAGE`` (``param``), when ``bad`` is not empty.
+    """
+    if len(bad) == 0:
+        return
+    i = int(bad[0])
+    raise row_error(message(i) + (more_rows(bad) if file else ""), i, file, param=param)
+
+
 def check_liq_side(
     side: np.ndarray, entry_price: np.ndarray, liq_price_: np.ndarray, *, file: str | None = None
 ) -> None:
@@ -113,18 +147,18 @@ def check_liq_side(
     liq = np.asarray(liq_price_, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         bad = np.flatnonzero(s * (e - liq) <= 0)
-    if bad.size == 0:
-        return
-    i = int(bad[0])
-    long = s[i] == 1
-    where = "at or above" if long else "at or below"
     source = "the file's liq_price, else from its margin" if file else "as given"
-    msg = (
-        f"liq_price {liq[i]:,.2f} is {where} the entry price {e[i]:,.2f} of a "
-        f"{'long' if long else 'short'}: it would be liquidated at its entry (a long's "
-        f"liquidation price lies below its entry, a short's above; {source})"
-    )
-    raise row_error(msg + (more_rows(bad) if file else ""), i, file, param="liq_price")
+
+    def message(i: int) -> str:
+        long = s[i] == 1
+        return (
+            f"liq_price {liq[i]:,.2f} is {'at or above' if long else 'at or below'} the entry "
+            f"price {e[i]:,.2f} of a {'long' if long else 'short'}: it would be liquidated at "
+            f"its entry (a long's liquidation price lies below its entry, a short's above; "
+            f"{source})"
+        )
+
+    refuse_first(bad, file, "liq_price", message)
 
 
 def check_bank_side(
@@ -168,16 +202,17 @@ def check_bank_side(
         checked &= np.asarray(rows, dtype=bool)
     with np.errstate(invalid="ignore"):
         bad = np.flatnonzero(checked & (s * (bank - liq) > 0))
-    if bad.size == 0:
-        return
-    i = int(bad[0])
-    long = s[i] > 0
-    msg = (
-        f"bankruptcy_price {bank[i]:,.2f} is {'above' if long else 'below'} the liq_price "
-        f"{liq[i]:,.2f} of a {'long' if long else 'short'}: the bankruptcy lies at or beyond "
-        f"the liquidation ({'below a long' if long else 'above a short'}'s liquidation price)"
-    )
-    raise row_error(msg + (more_rows(bad) if file else ""), i, file, param="bankruptcy_price")
+
+    def message(i: int) -> str:
+        long = s[i] > 0
+        return (
+            f"bankruptcy_price {bank[i]:,.2f} is {'above' if long else 'below'} the liq_price "
+            f"{liq[i]:,.2f} of a {'long' if long else 'short'}: the bankruptcy lies at or "
+            f"beyond the liquidation ({'below a long' if long else 'above a short'}'s "
+            "liquidation price)"
+        )
+
+    refuse_first(bad, file, "bankruptcy_price", message)
 
 
 def check_liq_within_margin(
@@ -222,20 +257,19 @@ def check_liq_within_margin(
     s = np.asarray(side, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         beyond = rows & np.isfinite(bank) & (s * (bank - liq) > AGREE_TOLERANCE * entry)
-    k = _first_bad(~beyond)
-    if k is None:
-        return
-    long = s[k] > 0
     leave = ", or leave liq_price empty to compute it" if file else ""
-    raise row_error(
-        f"liq_price {liq[k]:,.2f} lies {'below' if long else 'above'} the bankruptcy price "
-        f"{bank[k]:,.2f} its margin of {margin[k]:,.2f} USD gives (entry_price "
-        f"{'-' if long else '+'} margin / size): the margin would run out before the "
-        f"liquidation; correct liq_price or the margin/leverage{leave}",
-        k,
-        file,
-        param="liq_price",
-    )
+
+    def message(k: int) -> str:
+        long = s[k] > 0
+        return (
+            f"liq_price {liq[k]:,.2f} lies {'below' if long else 'above'} the bankruptcy price "
+            f"{bank[k]:,.2f} its margin of {margin[k]:,.2f} USD gives (entry_price "
+            f"{'-' if long else '+'} margin / size): the margin would run out before the "
+            f"liquidation; correct liq_price or the margin/leverage{leave}"
+        )
+
+    # the first only: this refusal has never listed the other rows like it
+    refuse_first(np.flatnonzero(beyond)[:1], file, "liq_price", message)
 
 
 def _ids(x: Any, label: str, default: IntArray) -> IntArray:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import real_array
-from liqcascade._time import to_utc
+from liqcascade._time import to_utc, utc_index
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import BUY, LONG, SELL, SHORT, PositionBook, StopBook
@@ -944,9 +944,7 @@ def heatmap_from_books(
     amounts = np.zeros((len(snaps), n, len(KINDS)))
     for t, (_, book, st, _) in enumerate(snaps):
         amounts[t] = _bin_all(book, st, edges)[0]
-    times = pd.DatetimeIndex([pd.Timestamp(s[0]) for s in snaps])
-    if times.tz is None:
-        times = times.tz_localize("UTC")
+    times = utc_index([pd.Timestamp(s[0]) for s in snaps])
     return LiquidationHeatmap(
         times=times, edges=edges, amounts=amounts, price=prices, bucket=bucket
     )

@@ -44,7 +44,7 @@ import pandas as pd
 
 from liqcascade._limits import check_whole
 from liqcascade._tables import check_columns, check_numeric
-from liqcascade._time import to_utc, utc_indexed
+from liqcascade._time import to_utc, utc_index, utc_indexed
 from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import BUY, LONG, SELL, PositionBook, StopBook
@@ -374,8 +374,7 @@ def _cut(values: FloatArray, keep: BoolArray | None) -> FloatArray:
 
 
 def _bar_ms(index: pd.DatetimeIndex) -> IntArray:
-    idx = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
-    return np.asarray(idx.as_unit("ms").asi8, dtype=np.int64)
+    return np.asarray(utc_index(index).as_unit("ms").asi8, dtype=np.int64)
 
 
 #: Entry price (USD) from which the round-number steps apply as stated; below it they
@@ -670,18 +669,16 @@ def model_stops_detailed(
     """
     w = weights or StopModelWeights()
     prices, cols = _check_prices(prices)
-    pidx = pd.DatetimeIndex(prices.index)
+    pidx = pd.DatetimeIndex(prices.index)  # aware: a naive one is read as UTC by the check
     keep: BoolArray | None = None  # the bars up to as_of: arrays are cut, not the frame
     if as_of is not None:
         ts = to_utc(as_of, "as_of")
-        idx = pidx if pidx.tz is not None else pidx.tz_localize("UTC")
-        keep = np.asarray(idx <= ts)
+        keep = np.asarray(pidx <= ts)
         if not keep.any():
             raise InputError(f"prices: no bars at or before as_of {ts.isoformat()}")
         pidx = pidx[keep]
     else:
-        last = pidx[-1]
-        ts = last.tz_localize("UTC") if last.tzinfo is None else last
+        ts = pidx[-1]
     chart = _Chart.of(cols, keep, w)
     bar_ms = _bar_ms(pidx)
     nb = bar_ms.shape[0]

@@ -40,7 +40,7 @@ from liqcascade._limits import (
     real_number,
 )
 from liqcascade._tables import check_numeric
-from liqcascade._time import bar_step, to_utc, utc_indexed
+from liqcascade._time import bar_step, to_utc, utc_index, utc_indexed
 from liqcascade.book import BETA_FUTURES
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
@@ -541,8 +541,7 @@ def _depth_and_span(
     """:func:`depth_series` and the first/last day of the depth/volume ratio used."""
     from liqcascade.data import load_book_totals
 
-    index = pd.DatetimeIndex(index)
-    index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
+    index = utc_index(index)
 
     h = hourly if hourly is not None else _load_ohlcv(asset, "1h", store)
     check_numeric(h, ("volume", "close"), "hourly", param="hourly")

@@ -50,7 +50,7 @@ from scipy import stats
 
 from liqcascade._limits import check_level, real_array
 from liqcascade._tables import number_series
-from liqcascade._time import closed_mask, is_bare_date, to_utc
+from liqcascade._time import closed_mask, is_bare_date, to_utc, utc_index
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 
@@ -548,9 +548,7 @@ def _closed_by(days: pd.DatetimeIndex, ts: Any) -> np.ndarray:
     The market's cut (:func:`liqcascade.market._inputs.closed_mask`) with a one-day step;
     naive labels (a back-test of closes with a naive index) are read as UTC.
     """
-    idx = pd.DatetimeIndex(days)
-    idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
-    return closed_mask(idx, _instant(ts), _DAY)
+    return closed_mask(utc_index(days), _instant(ts), _DAY)
 
 
 def _score_table(fc: pd.DataFrame, hs: Sequence[int], lv: Sequence[float]) -> pd.DataFrame:
