@@ -25,7 +25,9 @@ def test_section_quick() -> None:
     assert usde[0][1] >= usde[-1][1]
     assert "Scenario, not a replay" in s.takeaways[0]
     assert len(s.takeaways) == 3 and s.notes and "not public" in s.notes[0]
-    assert s.claims[0].verdict == "partly supported"
+    # assumed accounts, no recorded depeg to score against: the model alone (README's rule)
+    assert s.claims[0].verdict == "not testable with these data"
+    assert "depeg" in s.claims[0].would_test
     # every table cell a person reads is formatted: no scientific notation
     from liqcascade.report._format import SCI_NOTATION, format_table
 

@@ -241,7 +241,14 @@ def prose(v: CollateralView) -> Prose:
             f"{usd(red['collateral_liquidated_usd'])}. The direction is robust; the size rests "
             "on an account population that is not public."
         ),
-        verdict="partly supported",
+        # assumed accounts, a depth model that loses to its baseline, no comparison with the
+        # recorded depeg: a claim on the model alone (README's rule)
+        verdict="not testable with these data",
+        would_test=(
+            "the venue's account-level collateral and liquidations during the 2025-10-10 "
+            "USDe depeg, against which the scenario's accounts and liquidations could be "
+            "scored."
+        ),
     )
     return Prose(_takeaways(v), method, [claim])
 

@@ -377,7 +377,13 @@ def _claims(v: LiqmapView) -> list[Claim]:
                 )
                 + ". Part of the bunching is the estimate's own (one cohort per opening bar)."
             ),
-            verdict="partly supported" if v.hhi_ratio > 2 else "not supported",
+            # the bunching is the estimated book's: a claim on the model alone (README's rule)
+            verdict="not testable with these data",
+            would_test=(
+                "liquidations recorded by price level on every venue (or position-level data "
+                "with liquidation prices), to see whether the recorded ones bunch as the "
+                "estimated book does."
+            ),
         ),
         Claim(
             claim="Stop-losses bunch near support levels and just beyond round numbers",
