@@ -417,3 +417,39 @@ def test_the_report_command_on_a_terminal_leaves_its_lane_free_to_fork(
     assert r.exit_code == 0, r.stderr
     assert seen == [set(), set()]  # no thread of its own: the report may fork its lane
     assert "report" in r.stderr and "done: data (0.2s)" in r.stderr  # the status was shown
+
+
+# ---------------------------------------------------------------- one lane, said
+
+
+def test_one_lane_for_a_reason_of_the_process_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two cores but a thread running: one lane, and a warning naming the thread."""
+    from liqcascade.report._run import workers_default
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(_procs.sys, "platform", "linux")
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait, name="notebook-kernel")
+    t.start()
+    try:
+        with pytest.warns(RuntimeWarning, match=r"one lane, not two \(other threads .*notebook"):
+            assert workers_default() == 1
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_one_lane_of_the_platform_or_one_core_is_not_warned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from liqcascade.report._run import workers_default
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert workers_default() == 1  # one core
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(_procs.sys, "platform", "darwin")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert workers_default() == 1  # macOS: no safe fork, nothing the user can change

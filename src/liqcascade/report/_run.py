@@ -211,7 +211,12 @@ def workers_default() -> int:
     """Two lanes when two cores are available to this process and it may fork, else one.
 
     Whether it may fork: :func:`liqcascade._procs.fork_refusal` (Linux only, no other
-    Python thread running, numba's threads not started, no DuckDB store open).
+    Python thread running, numba's threads not started, no DuckDB store open). When two
+    cores are there but this process may not fork for a reason of its own making (a
+    thread, an open store, numba's threads: a parallel kernel or an earlier report in
+    this process started them, and they are never stopped), a ``RuntimeWarning`` says
+    so: the report runs in one lane, with the same figures, in about twice the time; a
+    new process runs two.
     """
     from liqcascade._procs import fork_refusal
 
@@ -219,7 +224,19 @@ def workers_default() -> int:
         n = len(os.sched_getaffinity(0))
     except AttributeError:
         n = os.cpu_count() or 1
-    return 2 if n >= 2 and fork_refusal() is None else 1
+    if n < 2:
+        return 1
+    why = fork_refusal()
+    if why is not None and not why.startswith(("no safe fork", "this Python has no fork")):
+        import warnings
+
+        warnings.warn(
+            f"report: one lane, not two ({why}): the same figures, in about twice the time; "
+            "a new Python process runs two lanes",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+    return 2 if why is None else 1
 
 
 def _before_fork(ctx: ReportContext, queued: list[Job]) -> None:
