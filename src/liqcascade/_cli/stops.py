@@ -220,6 +220,8 @@ def recommend_cmd(
         adv(1)
     out = rec.summary()
     out["market"] = state.fingerprint()
+    for w in rec.warnings:
+        _common.warn(w)
     _common.emit(out, as_json, _render_recommend)
 
 
