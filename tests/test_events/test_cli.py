@@ -285,3 +285,20 @@ def test_a_range_that_misses_a_data_file_names_both_spans(tmp_path: Path) -> Non
     assert r.exit_code == 2 and r.stderr.count("\n") == 1, r.stderr
     assert "error: --start/--end: no bars from 2022-01-01 to the last; the bars of " in r.stderr
     assert "run 2017-08-17 -> 2018-03-03" in r.stderr
+
+
+def test_table_shows_the_t_the_notes_quote(monkeypatch: pytest.MonkeyPatch) -> None:
+    # trial 23: the table's "t NW" for 20 days was +0.27, the notes "t +0.32" (the
+    # overlap-adjusted test's): the table now shows that t and says which is which
+    monkeypatch.setenv("COLUMNS", "120")
+    r = run_cli("support-study", "--as-of", "2025-12-31", "--no-sensitivity")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    head = next(ln for ln in lines if "t NW" in ln)
+    cols = [c.strip() for c in head.strip("┃").split("┃")]
+    assert cols[4:7] == ["t NW", "t adj", "p adj"]
+    row20 = next(ln for ln in lines if ln.startswith("│   20 "))
+    cells = [c.strip() for c in row20.strip("│").split("│")]
+    assert f"20 d {cells[2]} (t {cells[5]})" in r.stdout  # the notes' t is the table's t adj
+    assert cells[4] != cells[5]  # here the plain NW t differs (+0.12 against +0.10)
+    assert any(ln.startswith("t NW: plain Newey–West t") for ln in lines)

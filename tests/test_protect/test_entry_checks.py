@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from clihelpers import run_cli
 from liqcascade.errors import InputError
-from liqcascade.protect._recommend import check_entry_at_mid, liquidation_price
+from liqcascade.positions import unit_error
+from liqcascade.protect._recommend import (
+    FAR_FROM_MID,
+    check_entry_at_mid,
+    entry_far_warning,
+    liquidation_price,
+)
 
 
 @pytest.mark.parametrize(
@@ -20,7 +27,11 @@ def test_entry_far_from_the_mid_is_a_unit_error(
     with pytest.raises(InputError) as e:
         check_entry_at_mid(1, entry, liq, mid, asset)
     assert e.value.param == "entry"
-    assert f"is {ratio}x the {asset} mid" in str(e.value) and "unit error" in str(e.value)
+    assert f"is {ratio}x the {asset} market's mid" in str(e.value)
+    # liqmap --price's and cascade --shock-price's wording (one check, positions.unit_error)
+    assert str(e.value).endswith(
+        "more than 10x away from it is a unit error (prices are USD per coin)"
+    )
     assert e.value.for_flags({"entry": "--entry"}).startswith("--entry ")
 
 
@@ -36,3 +47,41 @@ def test_entry_already_past_liquidation() -> None:
     # a sound position passes (9x away is within the 10x rule)
     check_entry_at_mid(1, 3650.0, liquidation_price(1, 3650.0, 10.0, 10.0), 3698.39, "ETH")
     check_entry_at_mid(-1, 3700.0, liquidation_price(-1, 3700.0, 10.0, 2.0), 3698.39, "ETH")
+
+
+def test_entry_message_is_liqmaps() -> None:
+    # the same words as liqmap --price, its name the library's (entry)
+    liq = liquidation_price(1, 37_000.0, 10.0, 10.0)
+    with pytest.raises(InputError) as e:
+        check_entry_at_mid(1, 37_000.0, liq, 3698.39, "ETH")
+    assert str(e.value) == unit_error("entry", 37_000.0, 3698.39, "the ETH market's mid")
+
+
+def test_far_entry_warns_beyond_the_maps_range() -> None:
+    from inspect import signature
+
+    from liqcascade.positions import liquidation_map
+
+    # "far" is the liquidation map's half-range: past it no cluster can be mapped
+    assert signature(liquidation_map).parameters["range_"].default == pytest.approx(FAR_FROM_MID)
+    w = entry_far_warning(2000.0, 3698.39, "ETH")  # the trial's 46 % below the mid
+    assert w is not None and w.startswith("entry 2,000 is -46% from the ETH mid 3,698.39")
+    assert "more than 20%" in w
+    assert entry_far_warning(4500.0, 3698.39, "ETH") is not None  # +22 %
+    assert entry_far_warning(3000.0, 3698.39, "ETH") is None  # -19 %
+    assert entry_far_warning(3700.0, 3698.39, "ETH") is None
+
+
+def test_cli_entry_unit_error_and_far_warning() -> None:
+    r = run_cli("stops", "recommend", "--entry", "37000", "--size", "1", "--leverage", "10")
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (
+        "error: --entry 37,000 is 10x the ETH market's mid 3,698.39: more than 10x away "
+        "from it is a unit error (prices are USD per coin)"
+    )
+    f = run_cli("stops", "recommend", "--entry", "2000", "--size", "10", "--leverage", "20",
+                "--json")  # fmt: skip
+    assert f.exit_code == 0, f.stderr
+    err = f.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("warning: entry 2,000 is -46% from the ETH mid")
+    assert f.json()["warnings"] == [err[0].removeprefix("warning: ")]

@@ -1184,11 +1184,7 @@ def _render_calibrated(result: dict[str, Any]) -> None:
     if liq_score:
         t.add_row("[bold]liquidation score[/]", liq_score)
     if "carry_median" in result:
-        t.add_row(
-            "[bold]cascade's own carry[/]",
-            f"{result['carry_median']:.2%} (index held at the shock; draws 10–90 %: "
-            f"{result['carry_p10']:.2%} … {result['carry_p90']:.2%})",
-        )
+        t.add_row("[bold]cascade's own carry[/]", carry_text(result))
     sb = result["static_upper_bound"]
     nb = int(sb.get("n_books", 1))
     t.add_row(
@@ -1214,6 +1210,26 @@ def _render_calibrated(result: dict[str, Any]) -> None:
         )
     _score_rows(t, result.get("out_of_sample"), result["asset"])
     _common.stdout.print(t)
+
+
+def carry_text(result: dict[str, Any]) -> str:
+    """The shock applied, the cascade's own carry beyond it (pp) and their total.
+
+    ``carry_*`` are total moves from the mid (the shock included: −5.38 % after a
+    −5.36 % shock); printed alone they read as a further 5 % fall. The carry is said
+    as the percentage points it adds beyond the shock, as the README's table does.
+    """
+    shock = result["shock_price"] / result["mid"] - 1.0
+
+    def pp(x: float) -> str:  # signed, but no sign on a carry that rounds to nothing
+        v = (x - shock) * 100
+        return "0.00" if round(v, 2) == 0 else f"{v:+.2f}"
+
+    return (
+        f"shock {shock:.2%}, own carry {pp(result['carry_median'])} pp (draws "
+        f"10–90 %: {pp(result['carry_p10'])} … {pp(result['carry_p90'])} pp), total "
+        f"{result['carry_median']:.2%} (index held at the shock)"
+    )
 
 
 def _score_rows(t: Any, oos: dict[str, Any] | None, asset: str) -> None:

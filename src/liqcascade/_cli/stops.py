@@ -106,7 +106,10 @@ def _render_backtest(res: dict[str, Any]) -> None:
         cols = ["policy", "side", "entries", "n", "stop_outs", "avg_loss_on_stop"]
         cols += ["avg_slippage", "total_return", "max_drawdown"]
         for c in cols:
-            t.add_column("stop_outs [90%]" if c == "stop_outs" else c)
+            # a policy's name is whole like a number (keep_numbers_whole): vol-declustered,
+            # not "vol-dec / lustere / d" at 80 columns
+            whole = max(len(str(r["policy"])) for r in rows) if c == "policy" else None
+            t.add_column("stop_outs [90%]" if c == "stop_outs" else c, min_width=whole)
         for r in rows:
             t.add_row(*[_stop_outs(r) if c == "stop_outs" else _common._fmt(r[c]) for c in cols])
         _common.stdout.print(t)
@@ -132,10 +135,12 @@ def _stop_outs(row: dict[str, Any]) -> str:
 
 
 def _warn_fixed_cap(res: dict[str, Any], given: bool = True) -> None:
-    """A ``warning:`` line when the fixed policy's distance was capped.
+    """A ``warning:`` line when the fixed policy's distance was capped, one for the vol ones.
 
     ``given``: whether the user gave ``--fixed-pct`` (else the line names the default).
     """
+    from liqcascade.protect._backtest import vol_capped_text
+
     st = res["settings"]
     eff = st.get("fixed_pct_effective")
     if eff is not None and eff < st["fixed_pct"]:
@@ -145,6 +150,9 @@ def _warn_fixed_cap(res: dict[str, Any], given: bool = True) -> None:
             f"position ({st['max_liq_fraction']:.0%} of the way to liquidation): the fixed "
             f"stops are {eff:.2%} from entry (fixed_pct_effective in --json)"
         )
+    vc = vol_capped_text(res.get("vol_capped"), st["leverage"], st["max_liq_fraction"])
+    if vc:  # the fixed policy is not the only one at the cap
+        _common.warn(f"{vc} (vol_capped in --json)")
 
 
 def _default_fixed_pct(leverage: float) -> float:
@@ -220,6 +228,8 @@ def recommend_cmd(
         adv(1)
     out = rec.summary()
     out["market"] = state.fingerprint()
+    for w in rec.warnings:
+        _common.warn(w)
     _common.emit(out, as_json, _render_recommend)
 
 

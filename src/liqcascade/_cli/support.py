@@ -48,6 +48,7 @@ def _render(r: dict[str, Any]) -> None:
         "mean",
         "win",
         "t NW",
+        "t adj",
         "p adj",
         "all-days mean",
         "all-days win",
@@ -65,14 +66,23 @@ def _render(r: dict[str, Any]) -> None:
             f(v["mean"]),
             f(v["win_rate"], ".1%"),
             f(v["t_stat"], "+.2f"),
+            f(v.get("t_stat_adj"), "+.2f"),
             f(v["p_value_adj"], ".3f"),
             f(v["baseline_mean"]),
             f(v["baseline_win_rate"], ".1%"),
             f(v["random_level_win_rate"], ".1%"),
         )
     _common.stdout.print(t)
+    _common.stdout.print(T_LEGEND, soft_wrap=True, markup=False)
     _sensitivity_table(r)
     _common.stdout.print(f"[bold]claim verdict: {c['verdict']}[/]\n{c['notes']}")
+
+
+#: Which t is which: the notes quote the overlap-adjusted one ("20 d +0.99% (t +0.32)").
+T_LEGEND = (
+    "t NW: plain Newey–West t (over-rejects at long horizons); t adj and p adj: the "
+    "overlap-adjusted test, whose t the notes quote"
+)
 
 
 def _count(n: int, noun: str) -> str:

@@ -379,25 +379,33 @@ BOOKKEEPING_COLUMNS = frozenset({
 _STOP_LIKE = ("stop", "sl", "take_profit", "tp", "trigger")
 
 
-def _note_unread(columns: Any, p: Path) -> None:
+def _note_unread(
+    columns: Any,
+    p: Path | str,
+    read: frozenset[str] = READ_COLUMNS,
+    kind: str = "a positions file",
+) -> None:
     """One ``note:`` naming the columns no rule reads (an export's ``stop_price`` vanished).
 
-    Stop-like columns get the reason: stops are a stops file's (side, trigger_price,
-    size), placed by the cascade and maps beside the positions.
+    The one note of a user's table's unread columns: positions files here, the stress
+    portfolio file at the command line (``read``: its columns, ``kind``: "a portfolio
+    file"). Stop-like columns of a positions file get the reason: stops are a stops
+    file's (side, trigger_price, size), placed by the cascade and maps beside the
+    positions.
     """
-    unread = [c for c in columns if c not in READ_COLUMNS | BOOKKEEPING_COLUMNS]
+    unread = [c for c in columns if c not in read | BOOKKEEPING_COLUMNS]
     if not unread:
         return
     stops = [c for c in unread if any(w in c.split("_") for w in _STOP_LIKE)]
     why = (
         f" ({', '.join(stops)}: stops are read from a stops file of side, trigger_price "
         "and size, not from the positions)"
-        if stops
+        if stops and read is READ_COLUMNS
         else ""
     )
     _LOG.warning(
-        "note: %s: column(s) not read: %s%s; a positions file reads %s",
-        p, ", ".join(unread), why, ", ".join(sorted(READ_COLUMNS)),
+        "note: %s: column(s) not read: %s%s; %s reads %s",
+        p, ", ".join(unread), why, kind, ", ".join(sorted(read)),
     )  # fmt: skip
 
 

@@ -408,6 +408,34 @@ def declutter_levels(
     return out, moved
 
 
+def vol_capped_text(
+    vol_capped: dict[str, Any] | None, leverage: float, max_liq_fraction: float
+) -> str | None:
+    """A sentence on the vol policies' entries whose stop was at the cap, or None.
+
+    Parameters
+    ----------
+    vol_capped : dict or None
+        Per policy ``{"capped": n, "entries": N}`` (``meta["vol_capped"]``): entries
+        (every side and entry set) whose ``k × σ_H`` reached the cap.
+    leverage : float
+        The positions' leverage (x).
+    max_liq_fraction : float
+        The cap, as a fraction of the way to liquidation (the cap is
+        ``max_liq_fraction / leverage`` from entry).
+    """
+    if not vol_capped:
+        return None
+    each = ", ".join(
+        f"{p} {v['capped']:,} of {v['entries']:,} entries" for p, v in vol_capped.items()
+    )
+    return (
+        f"the vol policies' stops were capped at {max_liq_fraction / leverage:.2%} from entry "
+        f"({max_liq_fraction:.0%} of the way to the liquidation of a {leverage:g}x position) "
+        f"for {each} (before de-clustering): at the cap a vol stop is the capped fixed stop"
+    )
+
+
 def policy_stops(
     policy: str,
     side: np.ndarray,
@@ -738,6 +766,10 @@ class StopBacktest:
                 f"{self.settings.leverage:g}x position (1/leverage = "
                 f"{1 / self.settings.leverage:.2%})"
             )
+        st = self.settings
+        vc = vol_capped_text(m.get("vol_capped"), st.leverage, st.max_liq_fraction)
+        if vc:
+            out.append(vc)
         fb = m.get("fill_beta") or {}
         if fb.get("source") == "default":
             from liqcascade.book import depth_calibration
@@ -782,6 +814,7 @@ class StopBacktest:
             "dropped_past_end": m.get("dropped_past_end", 0),
             "vol_fit": m.get("vol_fit"),
             "depth_ratio": m.get("depth_ratio"),
+            "vol_capped": m.get("vol_capped") or {},
             "caveats": self.caveats(),
             "sources": m.get("sources", {}),
             "n_trades": len(self.trades),
@@ -1121,6 +1154,8 @@ def backtest_stops(
     walk = stop_walk_nb if use_numba else stop_walk_py
     fill_k = fill_batch_nb if use_numba else fill_batch_py
     frames = []
+    max_d = s.max_liq_fraction / s.leverage  # every policy's cap (policy_stops)
+    capped = {p: [0, 0] for p in policies if p != "fixed"}  # vol stops at the cap / entries
     for name, eb in sets:
         if len(eb) == 0:
             continue
@@ -1132,6 +1167,9 @@ def backtest_stops(
             prev = np.maximum(eb - 1, 0)
             swing_e = swing_lo[prev] if sgn > 0 else swing_hi[prev]
             for pol in policies:
+                if pol in capped:
+                    capped[pol][0] += int(np.count_nonzero(s.k * sig[eb] >= max_d))
+                    capped[pol][1] += len(eb)
                 stop, moved = policy_stops(
                     pol, side_arr.astype(np.float64), entry, sig[eb], swing_e, s, fm
                 )
@@ -1205,6 +1243,7 @@ def backtest_stops(
             "vol_fit": vol_span,
             "depth_ratio": {"start": ratio_span[0].isoformat(), "end": ratio_span[1].isoformat()},
             "fixed_pct_effective": fixed_eff,
+            "vol_capped": {p: {"capped": c, "entries": n} for p, (c, n) in capped.items() if c},
             "fill_beta": fill_beta,
             "sources": {
                 "hourly_prices": str(hfull.attrs.get("source", "")),

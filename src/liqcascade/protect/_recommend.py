@@ -212,6 +212,15 @@ def liquidation_price(
     return float(np.asarray(r.liq_price, dtype=float).ravel()[0])
 
 
+#: A move out of the zones is made only when the new level's expected slippage is at
+#: most the raw stop's plus this (fraction of the trigger): equality up to float noise.
+SLIPPAGE_TOL = 1e-9
+
+#: An entry more than this fraction from the market's mid draws a warning: the
+#: liquidation map behind the exclusion zones reads ±20 % around the mid (its default
+#: ``range_``).
+FAR_FROM_MID = 0.2
+
 #: Parameter draws of the GJR-GARCH fit behind the volatility distance's interval.
 VOL_DRAWS = 100
 
@@ -518,6 +527,11 @@ class StopRecommendation:
         Number of parameter draws behind ``vol_distance_range`` (0 without it).
     vol_distance_range_capped : bool
         Whether ``vol_distance_range``'s upper end was capped at 1.0 (a long only).
+    warnings : list of str
+        What weakens the recommendation (``warning:`` lines at the command line): no
+        level between entry and the bound clear of the zones without a higher expected
+        slippage (the raw stop is kept, in its zone: a lower leverage leaves more
+        room); an entry more than :data:`FAR_FROM_MID` (20 %) from the mid.
     """
 
     stop_price: float
@@ -543,6 +557,7 @@ class StopRecommendation:
     vol_distance_range: tuple[float, float] | None = None
     vol_distance_draws: int = 0
     vol_distance_range_capped: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The JSON keys plus the inputs and the raw (un-moved) stop."""
@@ -573,6 +588,7 @@ class StopRecommendation:
             ),
             "expected_slippage_draws": self.slippage_draws,
             "model_figures": dict(self.model_figures),
+            "warnings": list(self.warnings),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -643,17 +659,30 @@ def _zones(
     return zones
 
 
+def _inside(price: float, zone: dict[str, Any]) -> bool:
+    return bool(zone["price_low"] <= price <= zone["price_high"])
+
+
 def _declutter(
     stop: float, side: int, entry: float, bound: float, zones: list[dict[str, Any]]
 ) -> tuple[float, list[dict[str, Any]], bool]:
     """Move ``stop`` out of every zone (nearest edge that keeps it between entry and bound).
 
     The new stop is the first price tick (:func:`price_tick`) strictly beyond the
-    zone's edge: outside the zone, never on it.
+    zone's edge: outside the zone, never on it. A walk that does not end clear of
+    every zone (stuck against entry or the bound, or going back and forth between
+    overlapping zones) leaves the starting stop where it was.
+
+    Returns
+    -------
+    (float, list of dict, bool)
+        The stop (USD); the zones it was moved out of (none holds it); whether it is
+        clear of every zone (False: the starting stop, kept in its zone(s)).
     """
+    start = stop
     avoided: list[dict[str, Any]] = []
     for _ in range(4 * len(zones) + 1):
-        hit = next((z for z in zones if z["price_low"] <= stop <= z["price_high"]), None)
+        hit = next((z for z in zones if _inside(stop, z)), None)
         if hit is None:
             return stop, avoided, True
         if hit not in avoided:
@@ -663,16 +692,35 @@ def _declutter(
             ok = (bound < c < entry) if side > 0 else (entry < c < bound)
             if ok:
                 cands.append(c)
-        if not cands:  # stuck inside ``hit``: it (and any zone holding the stop) was not avoided
-            return (
-                stop,
-                [z for z in avoided if not z["price_low"] <= stop <= z["price_high"]],
-                False,
-            )
+        if not cands:  # stuck inside ``hit``
+            break
         # nearest edge; tie → the one closer to entry (tighter)
         cands.sort(key=lambda c: (abs(c - stop), abs(c - entry)))
         stop = cands[0]
-    return stop, [z for z in avoided if not z["price_low"] <= stop <= z["price_high"]], False
+    return start, [], False
+
+
+def _nearest_clear(
+    stop: float, side: int, entry: float, bound: float, zones: list[dict[str, Any]]
+) -> float | None:
+    """The level clear of every zone nearest ``stop``, strictly between entry and bound.
+
+    Named in the warning when the walk out of the zones found no clear level (the
+    stop is not moved there: it lies past other zones, often far from the volatility
+    distance). The nearest clear level to a price inside the zones' union is one tick
+    beyond an edge of it: every zone's two edges are the candidates (ties: the one
+    closer to entry). None when no candidate is clear.
+    """
+    cands = [
+        c
+        for z in zones
+        for c in (_beyond(z["price_low"], -1), _beyond(z["price_high"], +1))
+        if ((bound < c < entry) if side > 0 else (entry < c < bound))
+        and not any(_inside(c, w) for w in zones)
+    ]
+    if not cands:
+        return None
+    return min(cands, key=lambda c: (abs(c - stop), abs(c - entry)))
 
 
 def recommend_stop(
@@ -740,6 +788,7 @@ def recommend_stop(
     kw: dict[str, Any] = {"window": s.window, "liquidity": liquidity, "params": params}
     liq = liquidation_price(sd, float(entry), float(size), float(leverage), state.asset)
     check_entry_at_mid(sd, float(entry), liq, state.mid, state.asset)
+    far = entry_far_warning(float(entry), state.mid, state.asset)
     no_liq = not (liq > 0 and math.isfinite(liq))  # a long that cannot be liquidated (1x)
     liq_d = 1.0 if no_liq else abs(entry - liq) / entry  # no liquidation: the way to zero
     vol = vol_estimate(state.asset, state.close_time, s)
@@ -753,6 +802,12 @@ def recommend_stop(
     stop, avoided, clean = _declutter(raw, sd, float(entry), bound, zones)
     slip_raw = expected_slippage(state, raw, sd, float(size), **kw)
     slip = slip_raw if stop == raw else expected_slippage(state, stop, sd, float(size), **kw)
+    # never worse than the raw stop by the recommender's own criteria: a move is kept only
+    # to a level clear of every zone whose expected slippage is no higher
+    rejected = None
+    if stop != raw and slip["slippage"] > slip_raw["slippage"] + SLIPPAGE_TOL:
+        rejected = (stop, slip["slippage"])
+        stop, slip, avoided, clean = raw, slip_raw, [], False
     srange = None
     if cal is not None and cal.draws:  # the calibration's parameter uncertainty
         by_draw = [
@@ -784,7 +839,18 @@ def recommend_stop(
         to = "a price of zero" if no_liq else f"the liquidation price {liq:,.{d}f}"
         parts.append(f"capped at {dist:.2%} to stay {s.max_liq_fraction:.0%} of the way to {to}")
     parts.append(f"raw stop {raw:,.{d}f} (expected slippage {slip_raw['slippage']:.2%})")
-    if avoided:
+    warnings = [] if far is None else [far]
+    if not clean:
+        holding = [z for z in zones if _inside(raw, z)]
+        clear = None if rejected else _nearest_clear(raw, sd, float(entry), bound, zones)
+        why = _no_clear_level(holding, rejected, clear, slip_raw["slippage"], float(entry), d)
+        parts.append(f"kept there: {why}")
+        warnings.append(
+            f"no clear level for the stop: {why}; the stop stays at the raw stop "
+            f"{raw:,.{d}f}. A lower leverage puts the liquidation price further away and "
+            "leaves more room between entry and the bound"
+        )
+    elif avoided:
         # the zones at the zones' precision, unless rounding puts the stop inside one
         inside = any(
             round(z["price_low"], dz) <= round(stop, dz) <= round(z["price_high"], dz)
@@ -799,8 +865,6 @@ def recommend_stop(
         )
     else:
         parts.append("no modelled cluster or round-number zone at that level")
-    if not clean:
-        parts.append("no clear level was left between entry and the liquidation bound")
     liq_clause = liq_words if no_liq else f"inside liquidation at {liq:,.{d}f}"
     rationale = "; ".join(parts) + f". Stop {word} entry, {liq_clause}."
     notes = _model_figures(s, state, cal, srange, liquidity, vol, vband, vband_capped)
@@ -831,6 +895,43 @@ def recommend_stop(
         slippage_range=srange,
         slippage_draws=len(cal.draws) if srange is not None and cal is not None else 0,
         model_figures=notes,
+        warnings=warnings,
+    )
+
+
+def _no_clear_level(
+    holding: list[dict[str, Any]],
+    rejected: tuple[float, float] | None,
+    clear: float | None,
+    raw_slip: float,
+    entry: float,
+    d: int,
+) -> str:
+    """Why the raw stop is kept: the zones holding it, and no level that is better.
+
+    ``rejected``: the clear level the stop would have moved to and its expected
+    slippage (fraction), when that is higher than ``raw_slip``. Else ``clear``: the
+    nearest level clear of every zone (USD), past other zones, or None when every level
+    between entry and the bound lies in a zone. ``entry`` in USD; ``d``: price decimals.
+    """
+    names = "; ".join(
+        f"{z['kind']} {z['price_low']:,.{d}f}–{z['price_high']:,.{d}f}" for z in holding
+    )
+    if rejected is not None:
+        return (
+            f"it lies in {names}, and the level clear of every zone it would move to, "
+            f"{rejected[0]:,.{d}f}, has a higher expected slippage ({rejected[1]:.2%} against "
+            f"{raw_slip:.2%})"
+        )
+    if clear is None:
+        return (
+            f"it lies in {names}, and every level between entry and the liquidation bound "
+            "lies in a cluster or round-number zone"
+        )
+    return (
+        f"it lies in {names}, and the walk to the nearest zone edges ends in another zone "
+        f"(the nearest level clear of every zone, {clear:,.{d}f}, {abs(entry - clear) / entry:.2%} "
+        "from entry, lies past other zones)"
     )
 
 
@@ -976,23 +1077,22 @@ def check_position(
 def check_entry_at_mid(side: int, entry: float, liq: float, mid: float, asset: str) -> None:
     """Refuse an entry that cannot be a position in the market at ``mid`` (USD).
 
-    An entry more than :data:`liqcascade.positions._files.PRICE_SCALE` (10)x above or
-    below the market's mid is a unit error (or another asset's price); a position
-    already beyond its liquidation price ``liq`` at the mid has nothing to protect.
+    An entry more than :data:`liqcascade.positions.PRICE_SCALE` (10)x above or below
+    the market's mid is a unit error (or another asset's price): the one check of
+    prices against a reference (:func:`liqcascade.positions.unit_error`'s wording, as
+    ``liqmap``'s ``price`` and ``cascade``'s ``shock_price``); a position already beyond
+    its liquidation price ``liq`` at the mid has nothing to protect.
 
     Raises
     ------
     InputError
         Naming ``entry`` (``--entry``).
     """
-    from liqcascade.positions import PRICE_SCALE
+    from liqcascade.positions import off_scale, unit_error
 
-    ratio = entry / mid
-    if ratio > PRICE_SCALE or ratio < 1.0 / PRICE_SCALE:
+    if bool(off_scale(np.asarray([entry]), np.asarray([mid]))[0]):
         raise InputError(
-            f"entry {entry:,.6g} is {ratio:.3g}x the {asset} mid {mid:,.2f}: more than "
-            f"{PRICE_SCALE:g}x away from it is a unit error (or another asset's price)",
-            param="entry",
+            unit_error("entry", entry, mid, f"the {asset} market's mid"), param="entry"
         )
     if side * (mid - liq) <= 0:
         raise InputError(
@@ -1000,6 +1100,30 @@ def check_entry_at_mid(side: int, entry: float, liq: float, mid: float, asset: s
             f"{liq:,.2f} at the {asset} mid {mid:,.2f}",
             param="entry",
         )
+
+
+def entry_far_warning(entry: float, mid: float, asset: str) -> str | None:
+    """A warning when ``entry`` is more than :data:`FAR_FROM_MID` (20 %) from ``mid``.
+
+    The exclusion zones come from the liquidation map of the market at the mid, which
+    reads ±20 % around it (``liquidation_map``'s ``range_``): a stop placed from an entry
+    that far lies at or past the map's edge, where no cluster can be found, and its
+    expected slippage is priced on today's book and crowd re-centred at a level the
+    market is far from. Within the 10x unit check, so not refused.
+
+    Returns
+    -------
+    str or None
+        The warning's text, or None when the entry is within 20 % of the mid.
+    """
+    off = entry / mid - 1.0
+    if abs(off) <= FAR_FROM_MID:
+        return None
+    return (
+        f"entry {entry:,.6g} is {off:+.0%} from the {asset} mid {mid:,.2f} (more than "
+        f"{FAR_FROM_MID:.0%}): the crowd is mapped within {FAR_FROM_MID:.0%} of the mid, so "
+        "the stop's clusters and expected slippage say little about a position entered there"
+    )
 
 
 def _liquidity_message(liquidity: str) -> str:

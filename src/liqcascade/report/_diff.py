@@ -399,6 +399,30 @@ def _match_headlines(ho: dict[str, Any], hn: dict[str, Any]) -> dict[str, str | 
     return matched
 
 
+def _reversed_dates(old_as_of: str, new_as_of: str) -> str | None:
+    """A warning when the new report's date is older than the old one's, else None.
+
+    Every move is new − old as given: two reports passed in the wrong order print their
+    dates backwards and every move with its sign flipped.
+    """
+    if not (_is_date(old_as_of) and _is_date(new_as_of)):
+        return None
+    import pandas as pd
+
+    # as UTC without a zone: a date written without one is read as UTC (as printed)
+    t_old, t_new = (
+        t if t.tzinfo is None else t.tz_convert(None)
+        for t in (pd.Timestamp(old_as_of), pd.Timestamp(new_as_of))
+    )
+    if not t_new < t_old:
+        return None
+    return (
+        f"the new report ({date_text(new_as_of, time=True)}) is older than the old one "
+        f"({date_text(old_as_of, time=True)}): the reports may be in the wrong order; every "
+        "move below is new − old as given (swap them for the moves since the older one)"
+    )
+
+
 def _clusters(s: dict[str, Any]) -> list[dict[str, Any]]:
     """The front's clusters near the price, each with its ``asset``.
 
@@ -491,6 +515,9 @@ def diff_reports(
             f"{', '.join(out.new_assets)}): the headlines of an asset only one covers show as "
             "new or gone, not as moves"
         )
+    reversed_ = _reversed_dates(out.old_as_of, out.new_as_of)
+    if reversed_:
+        out.warnings.append(reversed_)
     matched = _match_headlines(ho, hn)
     for key in [k for k in hn if matched[k]] + [k for k in hn if not matched[k]]:
         h_new, old_key = hn[key], matched[key]
