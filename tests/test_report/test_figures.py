@@ -154,3 +154,12 @@ def test_a_legend_of_long_entries_runs_under_the_plot() -> None:
     placed.add_scatter(x=[1, 2], y=[1, 2], name="a section placed this legend itself " * 2)
     placed.add_scatter(x=[1, 2], y=[2, 3], name="b")
     assert finish(placed)[1].layout.legend.x == 0.02
+
+
+def test_millions_of_dollars_read_one_way() -> None:
+    """review23: library figures wrote "closed by round (M USD)" beside "(USD M)"."""
+    fig = go.Figure(layout={"title": "cumulative (M USD)", "yaxis": {"title": "notional (M USD)"}})
+    fig.add_scatter(x=[1, 2], y=[1, 2], name="book after (cum. M USD)")
+    title, out = finish(fig)
+    assert title == "cumulative (USD M)" and out.layout.yaxis.title.text == "notional (USD M)"
+    assert out.data[0].name == "book after (cum. USD M)"

@@ -277,10 +277,18 @@ def _style_trace(trace: Any) -> None:
             line.dash = "dash"
 
 
+_M_USD = re.compile(r"\bM USD\b")
+"""Millions of dollars as some library figures name them; the page writes ``USD M``."""
+
+
 def _clean_text(obj: Any) -> Any:
-    """Scientific notation in strings → plain numbers (hover text, labels)."""
+    """Scientific notation in strings → plain numbers (hover text, labels); ``USD M``.
+
+    Millions of dollars read one way on the page: ``USD M`` (a library figure's
+    "closed by round (M USD)" beside the report's "liquidations (USD M)").
+    """
     if isinstance(obj, str):
-        return SCI_NOTATION.sub(lambda m: num(float(m.group(0)), 4), obj)
+        return _M_USD.sub("USD M", SCI_NOTATION.sub(lambda m: num(float(m.group(0)), 4), obj))
     if isinstance(obj, np.ndarray) and obj.dtype.kind in "OU":
         return np.asarray([_clean_text(v) for v in obj.tolist()], dtype=object)
     if isinstance(obj, list | tuple):
@@ -328,6 +336,8 @@ def _fix_axes(fig: go.Figure, axis_kind: dict[str, str]) -> None:
             upd.update(tickmode="auto", showgrid=False)
         if layout[ax] is not None and layout[ax].type == "log":
             upd.pop("type", None)
+        if layout[ax] is not None and layout[ax].title and layout[ax].title.text:
+            upd["title_text"] = _clean_text(layout[ax].title.text)
         layout[ax].update(upd)
 
 
