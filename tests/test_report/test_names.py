@@ -22,7 +22,7 @@ def test_keys_read_as_names() -> None:
 
 def test_the_provenance_table_says_coinglass_s_caveat_once() -> None:
     from liqcascade import datasets
-    from liqcascade.data.bundled._registry import COINGLASS_SOURCE
+    from liqcascade.data.bundled import COINGLASS_SOURCE
     from liqcascade.report._data_section import PROVENANCE_CAPTION, _caveat_once
 
     prov = datasets.provenance()

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from liqcascade._plotly_text import plain
-from liqcascade.data.bundled._registry import COINGLASS_SOURCE
+from liqcascade.data.bundled import COINGLASS_SOURCE
 from liqcascade.report._cut import bars, closed_by
 from liqcascade.report._figures import LONG, SHORT
 from liqcascade.report._format import date_text, num, pct, usd
