@@ -132,3 +132,34 @@ def test_a_title_of_a_right_hand_panel_clears_the_toolbar() -> None:
     stacked.add_scatter(x=[1, 2], y=[1, 2])
     assert finish(side)[1].layout.margin.t == MODEBAR_CLEAR
     assert finish(stacked)[1].layout.margin.t == 40
+
+
+def test_a_legend_of_long_entries_runs_under_the_plot() -> None:
+    """review23: the cascade section's legend ("static book (instant, no refill, deepest of
+    10 book draws): bounds the carry") took 40 % of the figure's width at the right."""
+    from liqcascade.report._figures import LEGEND_BELOW_CHARS
+
+    long = go.Figure(layout={"height": 400})
+    long.add_scatter(x=[1, 2], y=[1, 2], name="calibrated: median")
+    long.add_scatter(x=[1, 2], y=[2, 3], name="static book (instant, no refill): bounds the carry")
+    lay = finish(long)[1].layout
+    assert lay.legend.orientation == "h" and lay.legend.yref == "container"
+    assert lay.height > 400 and lay.margin.b - 48 == lay.height - 400  # the plot keeps its size
+    short = go.Figure(layout={"height": 400})
+    short.add_scatter(x=[1, 2], y=[1, 2], name="x" * LEGEND_BELOW_CHARS)
+    short.add_scatter(x=[1, 2], y=[2, 3], name="model")
+    lay = finish(short)[1].layout
+    assert lay.legend.orientation is None and lay.height == 400
+    placed = go.Figure(layout={"legend": {"orientation": "v", "x": 0.02}})
+    placed.add_scatter(x=[1, 2], y=[1, 2], name="a section placed this legend itself " * 2)
+    placed.add_scatter(x=[1, 2], y=[2, 3], name="b")
+    assert finish(placed)[1].layout.legend.x == 0.02
+
+
+def test_millions_of_dollars_read_one_way() -> None:
+    """review23: library figures wrote "closed by round (M USD)" beside "(USD M)"."""
+    fig = go.Figure(layout={"title": "cumulative (M USD)", "yaxis": {"title": "notional (M USD)"}})
+    fig.add_scatter(x=[1, 2], y=[1, 2], name="book after (cum. M USD)")
+    title, out = finish(fig)
+    assert title == "cumulative (USD M)" and out.layout.yaxis.title.text == "notional (USD M)"
+    assert out.data[0].name == "book after (cum. USD M)"

@@ -51,6 +51,10 @@ def test_report_files_and_summary(report: dict[str, Path]) -> None:
     assert front["stale"].startswith("Not today's market: for today's, run liqcascade report")
     for h in front["headlines"].values():
         assert h["interval"] and h["evidence"] and h["section"]
+    # every text is written out: no f-string field left as it was typed (review23: "{_pct(")
+    texts = [str(x) for c in summary["claims"] for x in c.values()]
+    texts += [str(x) for h in front["headlines"].values() for x in h.values()]
+    assert not [t for t in texts if re.search(r"\{[^}]*\}", t)], texts
     # book dollars are said to be the recorded feed's, with each asset's share of the market
     assert front["units"].startswith("Units: book dollars") and "ETH " in front["units"]
     assert set(front["book_share_of_oi"]) == {"ETH", "BTC"}

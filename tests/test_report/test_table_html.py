@@ -125,3 +125,36 @@ def test_prose_sets_code_and_keeps_a_command_option_whole() -> None:
     assert re.sub(r"<[^>]+>", "", out) == html.escape(
         "re-run liqcascade cascade --asset ETH; or liqcascade report --refresh <b>", quote=False
     )
+
+
+def test_an_interval_of_amounts_reads_in_its_column_s_scale() -> None:
+    """review23: the solvency table's "80 % over draws" column read "$240,501–$301,333"
+    under "$1.1 M–$1.5 M" (and "$972,899–$1.8 M" within one cell)."""
+    df = pd.DataFrame(
+        {
+            "draws": ["$240,501–$301,333", "$972,899–$1.8 M", "$1.1 M–$1.5 M"],
+            "note": ["about $5,000 of margin", "$1.2 M", "–"],
+        }
+    )
+    rows = _cells(table_html(df), "td")
+    assert [t for _, t in rows[0::2]] == ["$0.24 M–$0.30 M", "$0.97 M–$1.8 M", "$1.1 M–$1.5 M"]
+    assert rows[1][1] == "about $5,000 of margin"  # prose keeps its amounts as written
+
+
+def test_amounts_compared_in_a_sentence_share_one_scale() -> None:
+    """review23: the contagion card read "model $981,194 vs recorded $43.1 M"."""
+    from liqcascade.report._format import usd_alike
+
+    assert usd_alike(981_194.0, 43.1e6) == ("$0.98 M", "$43.1 M")
+    assert usd_alike(-500_000.0, 2.0e9) == ("−$0.50 M", "$2.00 bn")
+    assert usd_alike(3_500.0, 980.0) == ("$3,500", "$980")  # no millions: as usd() writes
+    assert usd_alike(0.0, 2.0e6) == ("$0", "$2.0 M")
+
+
+def test_a_card_keeps_a_figure_on_the_line_of_its_unit() -> None:
+    """review23: the contagion card broke "$0.98 M" between "$0.98" and "M"."""
+    from liqcascade.report._format import prose_html
+
+    out = prose_html("model $0.98 M vs recorded $43.1 M (5 % of it)")
+    assert out == f"model $0.98{NBSP}M vs recorded $43.1{NBSP}M (5{NBSP}% of it)"
+    assert NBSP not in prose_html("model $0.98 M", options=False)  # a takeaway as written

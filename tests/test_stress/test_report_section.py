@@ -196,3 +196,28 @@ def test_scored_at_picks_what_was_knowable() -> None:
     assert _whole_backtest_text(flagged) == ""
     alone = view(whole, None)
     assert _headline_evidence(alone).startswith("Out of sample (unit long ETH")
+
+
+def test_the_backtest_takeaway_leads_with_its_verdict() -> None:
+    """review23: the VaR back-test takeaway ran to ~12 lines, three horizons' verdicts one
+    after the other; it leads with one sentence (beats / ties / loses, Kupiec) and keeps,
+    per horizon, the windows, both scores and the difference's 90 % interval."""
+    import re
+    from types import SimpleNamespace as NS
+
+    from liqcascade import datasets
+    from liqcascade.report._stress_section import StressView, _backtest_takeaway
+    from liqcascade.stress import var_backtest
+
+    c = datasets.load_ohlcv("ETH", "1d")["close"]
+    bt = var_backtest(c[c.index <= "2022-12-31"], horizons=(1, 10), min_days=600, paths=200)
+    v = StressView(NS(asset="ETH"), None, None, {}, None, backtest=bt, backtest_whole=None)
+    text = _backtest_takeaway(v)
+    lead = text.split(". ")[0]
+    assert lead.startswith("VaR back-test of a unit long ETH, out of sample: the model ")
+    assert re.search(r"(beats it|ties|loses to it) at 1-day 99 %", lead), lead
+    assert "Kupiec's coverage test" in lead and "30-day" not in text  # no 30-day rows
+    n = bt.row(1, 0.99, "model")["n"]
+    assert n >= 1000 and f"1-day 99 %, {n:,} windows" in text  # a count with its separator
+    assert text.count("(difference, 90 %: ") == 2 and text.count(" bp ") >= 2
+    assert len(text) < 900, len(text)

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.report._format import interval, pct, usd
+from liqcascade.report._format import interval, pct, usd, usd_alike
 from liqcascade.report._october import OCTOBER_WINDOWS, after_note
 from liqcascade.report._section import (
     Claim,
@@ -204,6 +204,7 @@ def aave_check_word(ratio: float) -> str:
 
 def _headline(v: ContagionView) -> Headline:
     r, a = v.replay, v.aave
+    model, recorded = usd_alike(r.defi_liquidated_usd, a["recorded"])
     # no low/high: the sweep over first shocks is a sensitivity, not an uncertainty
     return Headline(
         key="contagion_share",
@@ -213,7 +214,7 @@ def _headline(v: ContagionView) -> Headline:
         interval=f"no interval (model only); {_sweep_short(v)}",
         evidence=(
             f"Model only for the share; the Aave leg {aave_check_word(a['ratio'])} its check: "
-            f"model {usd(r.defi_liquidated_usd)} vs recorded {usd(a['recorded'])} "
+            f"model {model} vs recorded {recorded} "
             f"({a['ratio']:.2f} of the record); CEX venues cannot be checked with the "
             "bundled data"
         ),
@@ -266,9 +267,11 @@ def prose(v: ContagionView) -> Prose:
     """Takeaways, method, the claim and the headline."""
     r, a, byb, bnb = v.replay, v.aave, v.bybit(), v.low_row("binance")
     best_shock, _ = v.closest_to_aave()
+    aave_model, aave_recorded = usd_alike(r.defi_liquidated_usd, a["recorded"])
+    rounds = "round" if r.rounds_to_spread == 1 else "rounds"
     take = [
         f"The recorded Binance fall of the 21:00 UTC hour ({pct(v.replay_shock)}) spreads to the "
-        f"Bybit- and Hyperliquid-like venues within {r.rounds_to_spread} round(s); "
+        f"Bybit- and Hyperliquid-like venues within {r.rounds_to_spread} {rounds}; "
         f"{pct(r.contagion_share, 0)} of modelled liquidations happen outside the shocked venue "
         f"(model only; {_sensitivity_text(v)}).",
         f"Prices, low against low: Binance's lowest modelled price is {pct(bnb.get('model'))}, "
@@ -280,8 +283,8 @@ def prose(v: ContagionView) -> Prose:
         "Bybit. After the last round, with arbitrage and the "
         f"book's refill, Binance ends {pct(r.venues['binance'].move)} and Bybit "
         f"{pct(r.venues['bybit'].move)} (no recorded counterpart).",
-        f"The Aave BTC-collateral leg (WBTC and cbBTC) liquidates {usd(r.defi_liquidated_usd)} "
-        f"against {usd(a['recorded'])} "
+        f"The Aave BTC-collateral leg (WBTC and cbBTC) liquidates {aave_model} "
+        f"against {aave_recorded} "
         f"recorded (ratio {a['ratio']:.2f}); "
         + (
             f"no first shock of the sweep (down to the recorded {pct(v.replay_shock)}) brings it "

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from liqcascade._plotly_text import plain
+from liqcascade.data.bundled import COINGLASS_SOURCE
 from liqcascade.report._cut import bars, closed_by
 from liqcascade.report._figures import LONG, SHORT
 from liqcascade.report._format import date_text, num, pct, usd
@@ -62,7 +63,9 @@ def compute(ctx: ReportContext) -> DataView:
     from liqcascade.report._data import series, sources
 
     a = ctx.asset
-    prov = datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
+    prov = _caveat_once(
+        datasets.provenance()[["name", "interval", "range", "rows", "source", "caveats"]]
+    )
     return DataView(
         suspects=suspect_bars(ctx.assets, ctx.as_of),
         asset=a,
@@ -74,6 +77,23 @@ def compute(ctx: ReportContext) -> DataView:
         provenance=prov,
         sources=pd.DataFrame(sources(ctx.assets)),
     )
+
+
+def _caveat_once(prov: pd.DataFrame) -> pd.DataFrame:
+    """The provenance table with CoinGlass's shared caveat cut from each row's source.
+
+    Every CoinGlass series' source repeats how it was collected and that CoinGlass revises
+    old bars; the table's caption (:data:`PROVENANCE_CAPTION`) says it once.
+    """
+    short = COINGLASS_SOURCE.split(",")[0]
+    return prov.assign(source=[str(s).replace(COINGLASS_SOURCE, short) for s in prov["source"]])
+
+
+PROVENANCE_CAPTION = (
+    "Bundled datasets and provenance. Every CoinGlass API series: "
+    + COINGLASS_SOURCE.split(", ", 1)[1]
+)
+"""The provenance table's caption, with the caveat every CoinGlass row shares."""
 
 
 def log_ticks(lo: float, hi: float) -> list[float]:
@@ -176,7 +196,7 @@ def tables(v: DataView) -> list[Table]:
             "(kept in every figure and score)",
             checks,
         ),
-        Table("Bundled datasets and provenance", v.provenance),
+        Table(PROVENANCE_CAPTION, v.provenance),
         *(
             []
             if v.sources is None
@@ -240,7 +260,8 @@ def _suspects_text(s: pd.DataFrame) -> str:
         return "No recorded liquidation bar stands out from its own price move."
     r = s.iloc[0]
     return (
-        f"{len(s)} recorded bar-side(s) carry far more liquidations than their own move "
+        f"{len(s)} recorded bar-side{'' if len(s) == 1 else 's'} "
+        f"carr{'ies' if len(s) == 1 else 'y'} far more liquidations than their own move "
         f"explains (table below); the most extreme, {r.asset} {r.side}s on "
         f"{date_text(r.ts, bar=True)}: {usd(r.usd)} on a {pct(r.move, 2)} move, "
         f"{r.intensity_x:,.0f}× the median intensity. They are kept in every score."

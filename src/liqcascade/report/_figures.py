@@ -277,10 +277,18 @@ def _style_trace(trace: Any) -> None:
             line.dash = "dash"
 
 
+_M_USD = re.compile(r"\bM USD\b")
+"""Millions of dollars as some library figures name them; the page writes ``USD M``."""
+
+
 def _clean_text(obj: Any) -> Any:
-    """Scientific notation in strings → plain numbers (hover text, labels)."""
+    """Scientific notation in strings → plain numbers (hover text, labels); ``USD M``.
+
+    Millions of dollars read one way on the page: ``USD M`` (a library figure's
+    "closed by round (M USD)" beside the report's "liquidations (USD M)").
+    """
     if isinstance(obj, str):
-        return SCI_NOTATION.sub(lambda m: num(float(m.group(0)), 4), obj)
+        return _M_USD.sub("USD M", SCI_NOTATION.sub(lambda m: num(float(m.group(0)), 4), obj))
     if isinstance(obj, np.ndarray) and obj.dtype.kind in "OU":
         return np.asarray([_clean_text(v) for v in obj.tolist()], dtype=object)
     if isinstance(obj, list | tuple):
@@ -328,6 +336,8 @@ def _fix_axes(fig: go.Figure, axis_kind: dict[str, str]) -> None:
             upd.update(tickmode="auto", showgrid=False)
         if layout[ax] is not None and layout[ax].type == "log":
             upd.pop("type", None)
+        if layout[ax] is not None and layout[ax].title and layout[ax].title.text:
+            upd["title_text"] = _clean_text(layout[ax].title.text)
         layout[ax].update(upd)
 
 
@@ -373,7 +383,49 @@ def finish(fig: go.Figure) -> tuple[str, go.Figure]:
         height=min(int(height), 900) if height else 400,
         margin={"t": max(top, MODEBAR_CLEAR) if _title_under_modebar(fig) else top},
     )
+    _legend_below(fig)
     return title, fig
+
+
+LEGEND_BELOW_CHARS = 30
+"""Longest legend entry (characters) kept in a legend at the plot's right: a longer one
+made that legend take up to 40 % of the figure's width (the cascade section's curves)."""
+_LEGEND_ROW_PX = 22
+_LEGEND_WIDTH_PX = 1040
+"""A figure's width on a 1440 px page (the section's content box), for the legend's rows."""
+
+
+def _legend_below(fig: go.Figure) -> None:
+    """Put a legend of long entries under the plot, across, with room made for its rows.
+
+    A legend at the right is as wide as its longest entry; past
+    :data:`LEGEND_BELOW_CHARS` it runs across the foot of the figure instead (the
+    height and bottom margin grow by its rows, so the plot keeps its size). A legend a
+    section placed itself (``orientation`` set) is left alone; the page lays every
+    legend out again on a phone.
+    """
+    lay = fig.layout
+    if lay.showlegend is False or (lay.legend is not None and lay.legend.orientation):
+        return
+    names = [text_of(str(t.name)) for t in fig.data if t.name and t.showlegend is not False]
+    names += [text_of(str(sh.name)) for sh in lay.shapes or () if sh.showlegend and sh.name]
+    if (len(names) < 2 and lay.showlegend is not True) or not names:
+        return
+    if max(len(n) for n in names) <= LEGEND_BELOW_CHARS:
+        return
+    widths = [7 * len(n) + 48 for n in names]  # text at 12 px and the entry's symbol
+    rows, used = 1, 0
+    for w in widths:
+        if used and used + w > _LEGEND_WIDTH_PX:
+            rows, used = rows + 1, 0
+        used += w
+    extra = _LEGEND_ROW_PX * rows + 8
+    fig.update_layout(
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom",
+                "yref": "container"},
+        height=int(lay.height or 400) + extra,
+        margin={"b": int(lay.margin.b if lay.margin.b is not None else 48) + extra},
+    )  # fmt: skip
 
 
 MODEBAR_CLEAR = 64

@@ -36,6 +36,7 @@ __all__ = [
     "signed_num",
     "table_html",
     "usd",
+    "usd_alike",
     "usd_sig",
 ]
 
@@ -163,6 +164,32 @@ def usd(x: Any, *, signed: bool = False) -> str:
     else:
         body = num(a, 2)
     return f"{sign}${body}"
+
+
+def _millions(x: float) -> str:
+    """An amount in USD millions, unsigned, as a column in millions writes it: ``0.98``."""
+    return f"{x:.1f}" if x >= 0.995 else (f"{x:.2f}" if x >= 0.095 else num(x, 1))
+
+
+def usd_alike(*xs: Any) -> tuple[str, ...]:
+    """Amounts compared in one sentence, written in one scale (``$0.98 M vs $43.1 M``).
+
+    :func:`usd` writes an amount under $1 M in dollars and one above in millions, so a
+    comparison read ``$981,194 vs $43.1 M``; when any amount reads in millions (or
+    billions), an amount under $1 M is written in millions as well.
+
+    >>> usd_alike(981_194.0, 43.1e6), usd_alike(3_500.0, 980.0)
+    (('$0.98 M', '$43.1 M'), ('$3,500', '$980'))
+    """
+    texts = tuple(usd(x) for x in xs)
+    if not any(_MILLIONS.search(t) for t in texts):
+        return texts
+    return tuple(
+        t
+        if _MILLIONS.search(t) or not is_finite(x) or float(x) == 0
+        else f"{MINUS if float(x) < 0 else ''}${_millions(abs(float(x)) / 1e6)} M"
+        for t, x in zip(texts, xs, strict=True)
+    )
 
 
 def usd_sig(x: Any) -> str:
@@ -330,30 +357,36 @@ def format_table(df: pd.DataFrame, *, rename: bool = True) -> pd.DataFrame:
     return pd.DataFrame(data, columns=cols)
 
 
-_PLAIN_USD = re.compile(rf"([{MINUS}+]?)\$(\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:\.\d+)?)")
+_PLAIN_USD = re.compile(
+    rf"([{MINUS}+]?)\$(\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:\.\d+)?)(?![\d.,]| M\b| bn\b)"
+)
 _MILLIONS = re.compile(r"\$[\d,.]+ (?:M|bn)\b")
+_AMOUNTS_ONLY = re.compile(rf"(?:[{MINUS}+]?\$[\d,.]+(?: M| bn)?|[\s{_DASH}(),;]|\.\.\.|…)+")
+"""A cell of dollar amounts and the marks between them (an interval ``$1.1 M–$1.5 M``)."""
 
 
 def _one_usd_scale(cells: list[str]) -> list[str]:
     """A column of dollar amounts in one scale: when a cell reads in millions, so do all.
 
     :func:`usd` writes an amount under $1 M in dollars (``$382,824``) and one above in
-    millions (``$1.2 M``); a column holding both read as two units. A cell that is a
-    plain dollar amount alone becomes millions (``$0.38 M``, ``$0.007 M``); ``$0``, other
-    cells and a column with no amount in millions are left as they are.
+    millions (``$1.2 M``); a column holding both read as two units. A cell of dollar
+    amounts alone — one amount, or an interval ``$240,501–$301,333`` — has each plain
+    amount written in millions (``$0.38 M``, ``$0.24 M–$0.30 M``); ``$0``, other cells
+    and a column with no amount in millions are left as they are.
     """
     if not any(_MILLIONS.search(c) for c in cells):
         return cells
-    out = []
-    for c in cells:
-        m = _PLAIN_USD.fullmatch(c)
-        x = float(m.group(2).replace(",", "")) / 1e6 if m else 0.0
-        if not m or x == 0:
-            out.append(c)
-            continue
-        body = f"{x:.1f}" if x >= 0.995 else (f"{x:.2f}" if x >= 0.095 else num(x, 1))
-        out.append(f"{m.group(1)}${body} M")
-    return out
+    return [_cell_in_millions(c) if _AMOUNTS_ONLY.fullmatch(c) else c for c in cells]
+
+
+def _cell_in_millions(cell: str) -> str:
+    """Each plain dollar amount of ``cell`` in millions (``$240,501`` → ``$0.24 M``)."""
+
+    def one(m: re.Match[str]) -> str:
+        x = float(m.group(2).replace(",", "")) / 1e6
+        return m.group(0) if x == 0 else f"{m.group(1)}${_millions(x)} M"
+
+    return _PLAIN_USD.sub(one, cell)
 
 
 _WORD = re.compile(r"[A-Za-z]{3,}")
@@ -470,10 +503,14 @@ def prose_html(text: str, *, options: bool = True) -> str:
         The text HTML-escaped; a backticked span as ``<code>`` (the reader saw the
         backticks themselves); each command option (``--refresh``) in a
         ``<span class="nw">`` the page keeps on one line, so no line breaks between
-        its two hyphens (``report --`` / ``refresh``). Copied, it reads as written.
+        its two hyphens (``report --`` / ``refresh``); with ``options``, a figure and its
+        unit joined by a no-break space (:data:`NBSP`: ``$0.98 M`` never breaks before
+        its ``M``, as in a table cell). Copied, it reads as written.
     """
     body = _CODE.sub(r"<code>\1</code>", html.escape(text, quote=False))
-    return _FLAG.sub(r'<span class="nw">\1</span>', body) if options else body
+    if not options:
+        return body
+    return _FLAG.sub(r'<span class="nw">\1</span>', _UNIT_GAP.sub(NBSP, body))
 
 
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}

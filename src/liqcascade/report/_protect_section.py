@@ -17,6 +17,7 @@ import pandas as pd
 from liqcascade._plotly_text import plain
 from liqcascade._prices import price_decimals, price_range, price_text, quantity_text
 from liqcascade.report._format import pct, usd
+from liqcascade.report._names import display_name
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
 
@@ -148,6 +149,7 @@ def figures(v: ProtectView) -> list[Any]:
     if v.backtest is None:
         return [rec]
     bt = v.backtest.plot()
+    bt.for_each_trace(lambda t: t.update(name=display_name("stop", t.name)))
     bt.update_layout(
         title=f"{plain(v.asset)}: stop policies on the real hourly path, summed returns"
     )
@@ -239,6 +241,8 @@ POLICY_COLUMNS: dict[str, str] = {
 def _fmt_policy_table(t: pd.DataFrame) -> pd.DataFrame:
     """The policy table with every return, loss and rate in percent (one unit)."""
     out = t.copy()
+    if "policy" in out:
+        out["policy"] = [display_name("stop", p) for p in out["policy"]]
     for c in POLICY_COLUMNS:
         if c in out:
             out[c] = [pct(x, 2) for x in out[c]]
@@ -328,8 +332,9 @@ def prose(v: ProtectView) -> Prose:
     claim = Claim(
         claim="Volatility-scaled stops placed away from the crowd protect better",
         computed=(
-            f"Stop-outs {_pct(f['stop_outs'])} fixed 5 % / {_pct(vo['stop_outs'])} vol / "
-            f"{_pct(d['stop_outs'])} vol-declustered; summed return {_pct(f['total_return'])} / "
+            f"Stop-outs {_pct(f['stop_outs'])} fixed 5 % / {_pct(vo['stop_outs'])} "
+            f"volatility-scaled / {_pct(d['stop_outs'])} volatility-scaled, de-clustered; "
+            f"summed return {_pct(f['total_return'])} / "
             f"{_pct(vo['total_return'])} / {_pct(d['total_return'])} of one entry (hourly, "
             f"{bt.meta['start'][:4]}–{bt.meta['end'][:4]})."
         ),

@@ -21,6 +21,7 @@ from liqcascade.market import EXCHANGE_OI_SHARE as OI_SHARE  # one venue's share
 from liqcascade.report._figures import PALETTE
 from liqcascade.report._format import join_words, num, pct, usd
 from liqcascade.report._leverage_check import distance_check, mix_line
+from liqcascade.report._names import display_name
 from liqcascade.report._october import OCTOBER_WINDOWS
 from liqcascade.report._section import (
     Claim,
@@ -292,9 +293,10 @@ def _adl_figure(v: SolvencyView, adl: pd.DataFrame) -> go.Figure:
     rows = max(1, math.ceil(len(shown) / cols))
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, horizontal_spacing=0.04,
                         vertical_spacing=0.16, subplot_titles=[t for _, t, _ in shown])  # fmt: skip
+    names = [display_name("adl", p) for p in adl["policy"]]
     for i, (c, t, s) in enumerate(shown):
         fig.add_trace(
-            go.Bar(y=list(adl["policy"]), x=adl[c] * s, orientation="h", name=t,
+            go.Bar(y=names, x=adl[c] * s, orientation="h", name=t,
                    marker_color=PALETTE[i % len(PALETTE)], showlegend=False,
                    hovertemplate="%{y}: %{x:,.4~r}<extra>" + t + "</extra>"),
             row=i // cols + 1, col=i % cols + 1,
@@ -334,7 +336,10 @@ def tables(v: SolvencyView) -> list[Table]:
                 "bad debt, gap only": usd(p.bad_debt_usd),
                 "bad debt, static bound": usd(static_bad_debt(c)),
                 "buffer needed": pct(c.min_buffer, 2),
-                **{f"{b:.0%} survives": "yes" if c.min_buffer <= b else "NO" for b in BUFFERS},
+                **{
+                    f"{100 * b:.0f} % survives": "yes" if c.min_buffer <= b else "NO"
+                    for b in BUFFERS
+                },
             }
         )
     out = [
@@ -347,7 +352,7 @@ def tables(v: SolvencyView) -> list[Table]:
     if len(adl):
         show = pd.DataFrame(
             {
-                "policy": adl["policy"],
+                "policy": [display_name("adl", p) for p in adl["policy"]],
                 "accounts hit": adl["n_accounts"],
                 "notional closed": [usd(x) for x in adl["notional_usd"]],
                 "haircut": [usd(x) for x in adl["haircut_usd"]],
@@ -385,7 +390,8 @@ def _takeaways(v: SolvencyView) -> list[str]:
             if pct(g.min_buffer) == pct(w.min_buffer)
             else f"{pct(g.min_buffer)} with gap fills only)."
         ),
-        f"A 6 % buffer breaks in {len(b6)} scenario(s), a 14 % buffer in {len(b14)}"
+        f"A 6 % buffer breaks in {len(b6)} scenario{'' if len(b6) == 1 else 's'}, "
+        f"a 14 % buffer in {len(b14)}"
         + (f" ({', '.join(scenario_text(x) for x in b14)})." if b14 else "."),
         f"The static book (hit at once, nothing refills) bounds that scenario at "
         f"{usd(static_bad_debt(w))} ({pct(static_bad_debt(w) / L)} of liabilities): the "

@@ -8,6 +8,7 @@ own estimated book, depth, liquidity calibration and crash bars) is the one that
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -444,7 +445,7 @@ def tables(v: StressView) -> list[Table]:
     )
     pos = pd.DataFrame(
         {
-            "position": list(v.mc.p_liquidation()),
+            "position": [re.sub(r"(?<=\d)x\b", "×", str(n)) for n in v.mc.p_liquidation()],
             "liquidation price": [usd(x) for x in v.portfolio.liq_price],
             "P(liquidated or stopped)": [pct(x) for x in v.mc.p_liquidation().values()],
         }
@@ -545,30 +546,80 @@ def _backtest_table(v: StressView) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _backtest_verdict(v: StressView, h: int, level: float) -> str:
-    """The model against its best baseline at one horizon and level, said plainly."""
+VERDICT_HORIZONS: tuple[tuple[int, float], ...] = ((1, 0.99), (10, 0.95), (30, 0.95))
+"""The horizons (days) and levels the section's back-test takeaway scores."""
+
+_PINBALL_WORDS = {"beats": "beats it", "loses": "loses to it", "ties": "ties"}
+
+
+def _backtest_takeaway(v: StressView) -> str:
+    """The VaR back-test in one takeaway: the verdict first, then each horizon's scores.
+
+    The lead says, over :data:`VERDICT_HORIZONS`, where the model beats, ties with or
+    loses to its best baseline on pinball loss (the verdict of the 90 % interval of the
+    paired difference) and where it fails Kupiec's coverage test at 5 %; each horizon
+    then gives its windows, the model's exceedance rate and Kupiec p, the baseline's rate,
+    both pinball losses (bp) and the difference's 90 % interval. The whole back-test,
+    when it reads later data, follows (:func:`_whole_backtest_text`).
+    """
     bt = v.backtest
-    m = bt.row(h, level, "model")
-    best = bt.best_baseline(h, level)
-    b = bt.row(h, level, best)
-    head = (
-        f"{h}-day {pct(level, 0)} VaR of a unit long {v.asset}, out of sample over "
-        f"{m['n']} windows{_scope_words(v)}: exceeded {_times(m['exceedances'])} "
-        f"({pct(m['rate'], 2)}, nominal {pct(m['expected'], 0)}; Kupiec p = "
-        f"{m['kupiec_p']:.3f}); the best baseline, {_BASE_NAMES[best]}, "
-        f"{_times(b['exceedances'])} ({pct(b['rate'], 2)}; Kupiec p = {b['kupiec_p']:.3f}); "
-        f"pinball loss {1e4 * m['pinball']:.2f} bp against {1e4 * b['pinball']:.2f} bp"
+    st = bt.settings
+    rows = []
+    for h, lv in (
+        (h, lv) for h, lv in VERDICT_HORIZONS if h in st["horizons"] and lv in st["levels"]
+    ):
+        best = bt.best_baseline(h, lv)
+        _, lo, hi = pinball_interval(bt, h, lv, best)
+        word = str(significance_verdict(lo, hi))
+        rows.append((f"{h}-day {pct(lv, 0)}", bt.row(h, lv, "model"), best, bt.row(h, lv, best),
+                     lo, hi, word if word in _PINBALL_WORDS else "ties"))  # fmt: skip
+    by_word: dict[str, list[str]] = {}
+    for label, *_, word in rows:
+        by_word.setdefault(word, []).append(label)
+    pin = "; ".join(f"{_PINBALL_WORDS[w]} at {join_words(ls)}" for w, ls in by_word.items())
+    pin = (
+        f"the model does not beat its best baseline on pinball loss at any horizon: it {pin}"
+        if "beats" not in by_word
+        else f"against its best baseline on pinball loss, the model {pin}"
     )
-    _, lo, hi = pinball_interval(bt, h, level, best)
-    word = str(significance_verdict(lo, hi))
-    head += (
-        f" (90 % interval of the difference {signed_num(1e4 * lo, 1)} … "
-        f"{signed_num(1e4 * hi, 1)} bp)"
+    lead = (
+        f"VaR back-test of a unit long {v.asset}, out of sample{_card_scope(v)}: {pin}; "
+        f"{_kupiec_words([(label, m) for label, m, *_ in rows])}."
     )
-    fails = _failures(m, word)
-    if fails:
-        return head + ". The model " + " and ".join(fails) + "."
-    return head + ": the model passes coverage and beats the best baseline."
+    detail = " ".join(
+        f"{label}, {m['n']:,} windows: exceeded {_times(m['exceedances'])} "
+        f"({pct(m['rate'], 2)}, nominal "
+        f"{pct(m['expected'], 0)}; Kupiec p {_p3(m['kupiec_p'])}) against {pct(b['rate'], 2)} "
+        f"for {_CARD_NAMES[best]}; pinball {1e4 * m['pinball']:.2f} vs "
+        f"{1e4 * b['pinball']:.2f} bp (difference, 90 %: {signed_num(1e4 * lo, 1)} … "
+        f"{signed_num(1e4 * hi, 1)})."
+        for label, m, best, b, lo, hi, _ in rows
+    )
+    return " ".join(x for x in (lead, detail, _whole_backtest_text(v)) if x)
+
+
+def _kupiec_words(rows: list[tuple[str, dict[str, Any]]]) -> str:
+    """Where the model fails Kupiec's coverage test at 5 % (and on which side), where it passes.
+
+    ``rows``: a label (``"1-day 99 %"``) and the model's score row per horizon.
+    """
+    sides: dict[str, list[str]] = {}
+    for label, m in rows:
+        if m["kupiec_p"] < 0.05:
+            few = m["rate"] < m["expected"]
+            side = "too few exceedances: over-cautious" if few else "too many exceedances"
+            sides.setdefault(side, []).append(label)
+    passes = [label for label, m in rows if m["kupiec_p"] >= 0.05]
+    if not sides:
+        return "it passes Kupiec's coverage test at every horizon"
+    fails = "; ".join(f"{join_words(ls)} ({side})" for side, ls in sides.items())
+    out = f"it fails Kupiec's coverage test at {fails}"
+    return out + (f" and passes it at {join_words(passes)}" if passes else "")
+
+
+def _p3(p: float) -> str:
+    """A test's p-value to three decimals, as the back-test table prints it (``< 0.001``)."""
+    return "< 0.001" if p < 0.0005 else f"{p:.3f}"
 
 
 PINBALL_RESAMPLES = 1000
@@ -617,29 +668,12 @@ def _whole_backtest_text(v: StressView) -> str:
     )
     return (
         f"The whole back-test ({bt.settings['first_fit'][:7]} → {bt.settings['last_day'][:7]}, "
-        f"{m['n']} {h}-day windows) reads data after the market date and was not knowable "
+        f"{m['n']:,} {h}-day windows) reads data after the market date and was not knowable "
         f"then: the {h}-day {pct(lv, 0)} VaR exceeded {_times(m['exceedances'])} "
         f"({pct(m['rate'], 2)}; Kupiec p = {m['kupiec_p']:.3f}) and {word} the best baseline, "
         f"{_BASE_NAMES[best]}, on pinball loss ({1e4 * m['pinball']:.2f} vs "
         f"{1e4 * bt.row(h, lv, best)['pinball']:.2f} bp)."
     )
-
-
-def _failures(m: dict[str, Any], pinball: str) -> list[str]:
-    """How a model score row fails (Kupiec at 5 %, the baseline's pinball), in words.
-
-    ``pinball``: the verdict of the paired interval of the pinball difference ("beats",
-    "ties", "loses").
-    """
-    fails = []
-    if m["kupiec_p"] < 0.05:
-        side = "too few (over-cautious)" if m["rate"] < m["expected"] else "too many"
-        fails.append(f"fails Kupiec's coverage test at 5 % ({side} exceedances)")
-    if pinball == "loses":
-        fails.append("loses to the baseline on pinball loss")
-    elif pinball != "beats":
-        fails.append("ties with the baseline on pinball loss (the difference is inside the noise)")
-    return fails
 
 
 def _hourly_note(note: str, asset: str) -> str:
@@ -781,7 +815,7 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
         return signed_num(1e4 * x, 1)
 
     out = (
-        f"Out of sample{_card_scope(v)} (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']} "
+        f"Out of sample{_card_scope(v)} (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']:,} "
         f"windows {span}): exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}), "
         f"Kupiec p = {m['kupiec_p']:.3f} ({verdict}); the model {better} the best baseline, "
         f"{_CARD_NAMES[best]}, on pinball loss, {1e4 * m['pinball']:.2f} vs "
@@ -924,8 +958,7 @@ def prose(v: StressView) -> Prose:
         own_book_text(v.asset, None if v.backtest is None else v.backtest.settings["horizons"]),
     ]
     if v.backtest is not None:
-        verdicts = [_backtest_verdict(v, h, lv) for h, lv in ((1, 0.99), (10, 0.95), (30, 0.95))]
-        take.insert(2, " ".join([*verdicts, _whole_backtest_text(v)]).strip())
+        take.insert(2, _backtest_takeaway(v))
     claim = Claim(
         claim="Liquidation cascades turn ordinary moves into crashes.",
         computed=(

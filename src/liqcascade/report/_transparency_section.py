@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade.report._format import column_name, join_words, pct, pvalue, signed_num
+from liqcascade.report._names import display_name
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
 
@@ -51,7 +52,7 @@ def figures(tm: Any) -> list[go.Figure]:
         "distance_to_cascade": "distance to cascade (static-book critical shock)",
     }
     for ann in fig.layout.annotations:
-        ann.text = names.get(ann.text, column_name(ann.text))
+        ann.text = names.get(ann.text, _metric_name(ann.text))
     for tr in fig.data:  # "recorded" draws in the report's one colour for the data
         if tr.name == "liquidations_usd":
             tr.name = names["liquidations_usd"]
@@ -75,6 +76,11 @@ def refit_dates(days: pd.DatetimeIndex) -> list[pd.Timestamp]:
 def _strong(w: pd.DataFrame) -> tuple[bool, float]:
     bonf = 0.05 / len(w)
     return bool(w["spearman"].max() > 0.2 and w["binom_p"].min() < bonf), bonf
+
+
+def _metric_name(metric: object) -> str:
+    """A metric as the page names it: ``share at 25× or more``, ``liquidation HHI``."""
+    return column_name(display_name("metric", metric))
 
 
 def _rho(x: float) -> str:
@@ -101,7 +107,7 @@ def _negatives(tm: Any) -> str:
     neg = w[(w["spearman"] < 0) & (w["p_value"] < 0.05)]
     if not len(neg):
         return ""
-    names = join_words(f"{column_name(k)} ρ = {_rho(r)}" for k, r in neg["spearman"].items())
+    names = join_words(f"{_metric_name(k)} ρ = {_rho(r)}" for k, r in neg["spearman"].items())
     same = [_same_day_rho(tm, str(k)) for k in neg.index]
     low_on_busy = sum(1 for r in same if r < 0)
     liq = tm.frame["liquidations_usd"]
@@ -123,7 +129,7 @@ def tables(tm: Any) -> list[Table]:
     w = tm.warning
     t = pd.DataFrame(
         {
-            "metric": [column_name(m) for m in w["metric"]],
+            "metric": [_metric_name(m) for m in w["metric"]],
             "Spearman ρ": [_rho(x) for x in w["spearman"]],
             "p-value": [pvalue(p) for p in w["p_value"]],
             "top-decile precision": [pct(x, 0) for x in w["precision"]],
@@ -151,9 +157,9 @@ def prose(tm: Any) -> Prose:
         "instant, no refill — not the cascade section's calibrated 24-h critical shock).",
         f"As early warnings they are {'useful' if strong else 'weak'}: "
         f"{int((w['spearman'] > 0).sum())} of {len(w)} metrics rank-correlate positively with "
-        f"the next day's liquidations (best {column_name(best)}, "
+        f"the next day's liquidations (best {_metric_name(best)}, "
         f"ρ = {_rho(w.loc[best, 'spearman'])}).{_negatives(tm)}",
-        f"In its top decile, {column_name(best_p)} preceded a top-decile liquidation day "
+        f"In its top decile, {_metric_name(best_p)} preceded a top-decile liquidation day "
         f"{pct(bp['precision'], 0)} of the time against a {pct(bp['base_rate'], 0)} base rate "
         f"(p {pvalue(bp['binom_p'])}; Bonferroni threshold {bonf:.4f}).",
     ]
@@ -167,7 +173,7 @@ def prose(tm: Any) -> Prose:
         claim="Transparency on leverage and stop-loss density would warn of liquidation cascades",
         computed=(
             "Spearman with next-day liquidations: "
-            + ", ".join(f"{column_name(k)} {_rho(r)}" for k, r in w["spearman"].items())
+            + ", ".join(f"{_metric_name(k)} {_rho(r)}" for k, r in w["spearman"].items())
             + f"; best top-decile precision {pct(bp['precision'], 0)} vs "
             f"{pct(bp['base_rate'], 0)} base rate."
         ),

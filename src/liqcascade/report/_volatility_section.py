@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
 from liqcascade.report._format import dec, join_words, pvalue
+from liqcascade.report._names import display_name
 from liqcascade.report._section import (
     Claim,
     Prose,
@@ -200,7 +201,8 @@ def _period_labels(df: pd.DataFrame) -> list[str]:
 
 def _lev_table(df: pd.DataFrame, interval: str) -> pd.DataFrame:
     return pd.DataFrame(
-        {"period": _period_labels(df), "interval": interval, "model": df["model"], "n": df["n_obs"],
+        {"period": _period_labels(df), "interval": interval,
+         "model": [display_name("model", m) for m in df["model"]], "n": df["n_obs"],
          "γ": df["gamma"], "95 % low": df["ci_low"], "95 % high": df["ci_high"],
          "p-value": [pvalue(p) for p in df["pvalue"]], "verdict": df["verdict"]}
     )  # fmt: skip
@@ -220,7 +222,10 @@ def tables(v: VolatilityView) -> list[Table]:
     if v.hourly_periods is not None:
         lev = pd.concat([lev, _lev_table(v.hourly_periods, "1 h")], ignore_index=True)
     aic = v.aic[["model", "dist", "n_params", "loglik", "aic", "bic", "delta_aic", "delta_bic",
-                 "persistence"]]  # fmt: skip
+                 "persistence"]].assign(
+        model=[display_name("model", m) for m in v.aic["model"]],
+        dist=[display_name("dist", d) for d in v.aic["dist"]],
+    ).rename(columns={"dist": "errors", "delta_aic": "Δ AIC", "delta_bic": "Δ BIC"})  # fmt: skip
     return [
         Table(f"{v.asset} volatility-clustering tests (null: no clustering)", pd.DataFrame(rows)),
         Table(f"{v.asset} leverage effect by period (Student-t errors)", lev),

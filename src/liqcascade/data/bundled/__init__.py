@@ -33,12 +33,14 @@ from liqcascade.data.bundled._registry import (
     AAVE_HORIZON_PARAMS_SOURCE,
     AAVE_RESERVE_PARAMS_FILE,
     AAVE_RESERVE_PARAMS_SOURCE,
+    COINGLASS_SOURCE,
     DATASETS,
     Dataset,
 )
 from liqcascade.errors import InputError
 
 __all__ = [
+    "COINGLASS_SOURCE",
     "DATASETS",
     "Dataset",
     "assets",

@@ -56,6 +56,8 @@ _CG = (
     "CoinGlass API, merged from daily snapshots (latest snapshot wins); CoinGlass revises "
     "old bars by up to ~15 %"
 )
+COINGLASS_SOURCE = _CG
+"""The source every CoinGlass series shares, with its caveat (the report says it once)."""
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
