@@ -30,7 +30,9 @@ def markets(draw: Any) -> tuple[OrderBook, PositionBook, StopBook]:
     n = draw(st.integers(0, 10))
     size = draw(st.lists(st.floats(0.05, 2.5), min_size=n, max_size=n))
     liq = draw(st.lists(st.floats(65.0, 102.0), min_size=n, max_size=n))
-    gap = draw(st.lists(st.floats(-1.0, 6.0), min_size=n, max_size=n))
+    # the bankruptcy at or beyond the liquidation (PositionBook's rule); a small gap on
+    # these thin bids closes past it (shortfalls)
+    gap = draw(st.lists(st.floats(0.0, 6.0), min_size=n, max_size=n))
     bkr = [li - g for li, g in zip(liq, gap, strict=True)]
     pos = PositionBook(np.ones(n, np.int8), size, [110.0] * n, [5.0] * n, liq, bkr)
     m = draw(st.integers(0, 6))
@@ -72,7 +74,7 @@ def two_sided_markets(draw: Any, *, clear_of_mid: bool = False) -> tuple[Any, ..
     size = draw(st.lists(st.floats(0.05, 2.5), min_size=n, max_size=n))
     d = np.array(draw(st.lists(st.floats(near, 0.6), min_size=n, max_size=n)))
     liq = np.where(side == 1, MID * (1 - d), MID * (1 + 5 * d))
-    gap = np.array(draw(st.lists(st.floats(-1.0, 35.0), min_size=n, max_size=n)))
+    gap = np.array(draw(st.lists(st.floats(0.0, 35.0), min_size=n, max_size=n)))  # as above
     bkr = np.where(side == 1, liq - gap, liq + gap)
     pos = PositionBook(side, size, entry_beyond(side, liq, 100.0), [5.0] * n, liq, bkr)
     m = draw(st.integers(0, 6))

@@ -114,7 +114,6 @@ def books(draw: st.DrawFn) -> tuple:
 @given(books())
 def test_map_equals_reference(case: tuple) -> None:
     price, sides, sizes, liqs, ssides, trig, ssz, bucket, range_ = case
-    n = len(sides)
     entry = entry_beyond(sides, liqs, price)
     book = PositionBook(
         np.asarray(sides, np.int8),
@@ -122,7 +121,7 @@ def test_map_equals_reference(case: tuple) -> None:
         entry,
         np.asarray(sizes) * price / 10,
         np.asarray(liqs),
-        np.zeros(n),
+        np.asarray(liqs),  # bankruptcy at the liquidation (PositionBook's rule; unread here)
     )
     stops = StopBook(np.asarray(ssides, np.int8), np.asarray(trig), np.asarray(ssz))
     m = liquidation_map(book, stops, price=price, bucket=bucket, range_=range_)
@@ -150,14 +149,13 @@ def test_map_equals_reference(case: tuple) -> None:
 @given(books())
 def test_map_invariants(case: tuple) -> None:
     price, sides, sizes, liqs, ssides, trig, ssz, bucket, range_ = case
-    n = len(sides)
     book = PositionBook(
         np.asarray(sides, np.int8),
         np.asarray(sizes),
         entry_beyond(sides, liqs, price),
         np.asarray(sizes) * price / 10,
         np.asarray(liqs),
-        np.zeros(n),
+        np.asarray(liqs),  # bankruptcy at the liquidation (PositionBook's rule; unread here)
     )
     stops = StopBook(np.asarray(ssides, np.int8), np.asarray(trig), np.asarray(ssz))
     m = liquidation_map(book, stops, price=price, bucket=bucket, range_=range_)

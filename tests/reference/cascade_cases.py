@@ -49,7 +49,9 @@ def random_case(rng: np.random.Generator, extensions: bool = False) -> Case:
     size = np.round(rng.uniform(0.05, 2.5, n), 4)
     dist = rng.uniform(-0.03, 0.35, n)
     liq = np.where(side == 1, mid * (1 - dist), mid * (1 + dist))
-    gap = rng.uniform(-1.0, 6.0, n)  # negative: bankruptcy beyond... the liquidation price
+    # the bankruptcy at or beyond the liquidation (PositionBook's rule): a gap under 1 USD
+    # on these thin books closes past it often (shortfalls); abs keeps the draws
+    gap = np.abs(rng.uniform(-1.0, 6.0, n))
     bkr = np.where(side == 1, liq - gap, liq + gap)
     if n and rng.random() < 0.2:  # a long that can never be liquidated
         i = int(rng.integers(0, n))

@@ -51,7 +51,9 @@ def _market(rng: np.random.Generator) -> tuple[OrderBook, PositionBook, StopBook
     side = rng.choice(np.array([1, -1], np.int8), n)
     dist = rng.uniform(-0.02, 0.3, n)
     liq = np.where(side == 1, MID * (1 - dist), MID * (1 + dist))
-    gap = rng.uniform(-1.5, 6.0, n)
+    # the bankruptcy at or beyond the liquidation (PositionBook's rule); a gap under
+    # 1.5 USD on thin levels closes past it often (shortfalls); abs keeps the draws
+    gap = np.abs(rng.uniform(-1.5, 6.0, n))
     bkr = np.where(side == 1, liq - gap, liq + gap)
     if grid:
         liq, bkr = np.round(liq * 2) / 2, np.round(bkr * 2) / 2

@@ -50,7 +50,9 @@ def _market(rng: np.random.Generator, n: int, m: int, ties: bool) -> tuple:  # t
     side = rng.choice(np.array([1, -1], np.int8), n)
     grid = rng.integers(90, 110, n).astype(float) if ties else rng.uniform(50, 150, n)
     liq = np.where(side == 1, grid * 0.97, grid * 1.03)
-    bkr = np.where(side == 1, liq - rng.uniform(-1, 5, n), liq + rng.uniform(-1, 5, n))
+    # the bankruptcy at or beyond the liquidation (PositionBook's rule); abs keeps the draws
+    gap_long, gap_short = np.abs(rng.uniform(-1, 5, n)), np.abs(rng.uniform(-1, 5, n))
+    bkr = np.where(side == 1, liq - gap_long, liq + gap_short)
     size = rng.uniform(0.01, 3, n)
     if n:  # special values: a long never liquidated, an infinite bankruptcy, -0.0 / +0.0
         side[0], liq[0], bkr[0] = 1, 0.0, -np.inf

@@ -279,14 +279,15 @@ def test_grid_and_params_validate() -> None:
 def test_surplus_is_credited_after_the_run_not_before_a_later_shortfall() -> None:
     """Issue 17's rule on the clock: a step's net loss draws on the opening fund only.
 
-    Step 1 closes a long at 99 with a surplus of 9 (bankruptcy 90); step 2 closes one at
-    98 with a shortfall of 12 (bankruptcy 110). With a 5 USD fund the shortfall leaves
-    7 of bad debt; the surplus is credited after the run (fund 9), as in the static
-    engine. (Crediting it first would have hidden the bad debt: fund 2, bad debt 0.)
+    Step 1 closes a long at 99 with a surplus of 9 (bankruptcy 90); step 2 closes one
+    (liquidation 99, bankruptcy 98) at 86, across a gap in the bids, with a shortfall
+    of 12. With a 5 USD fund the shortfall leaves 7 of bad debt; the surplus is credited
+    after the run (fund 9), as in the static engine. (Crediting it first would have
+    hidden the bad debt: fund 2, bad debt 0.)
     """
-    book = OrderBook(100.0, [99.0, 98.0, 90.0], [1.0, 1.0, 10.0], [101.0], [1.0])
+    book = OrderBook(100.0, [99.0, 86.0, 80.0], [1.0, 1.0, 10.0], [101.0], [1.0])
     side = np.array([1, 1], np.int8)
-    pos = PositionBook(side, [1.0, 1.0], [100.0, 100.0], [10.0, 1.0], [99.5, 99.0], [90.0, 110.0])
+    pos = PositionBook(side, [1.0, 1.0], [100.0, 100.0], [10.0, 2.0], [99.5, 99.0], [90.0, 98.0])
     pm = prepare_cascade(book, pos, StopBook.empty())
     r = simulate_clock(pm, shock_price=99.5, dt=np.zeros(5), insurance_fund=5.0)
     assert r.active_steps == 2

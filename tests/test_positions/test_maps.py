@@ -27,7 +27,8 @@ def _book(side, size, liq) -> PositionBook:
     entry = np.where(
         np.isfinite(liq) & (liq > 0), np.where(side == 1, liq * 1.1, liq / 1.1), 2000.0
     )
-    return PositionBook(side, size, entry, size * 100.0, liq, liq * 0.99)
+    # the bankruptcy 1 % beyond the liquidation: a long's below it, a short's above
+    return PositionBook(side, size, entry, size * 100.0, liq, liq * (1 - 0.01 * side))
 
 
 def _random(rng: np.random.Generator, n: int, price: float = 2000.0):

@@ -177,7 +177,8 @@ def check_bank_side(
     would book a shortfall before it is liquidated. The "never" values are not checked
     (NaN, an infinite price, a long's ``liq_price`` <= 0), nor the rows outside ``rows``
     (a cross position: its account's equity sets both). The one rule of the positions
-    files (:class:`PositionBook` does not apply it: see its ``_check_liq_order``).
+    files and of :class:`PositionBook` itself (since session 23; its ``cross``
+    positions exempt).
 
     Parameters
     ----------
@@ -205,12 +206,14 @@ def check_bank_side(
 
     def message(i: int) -> str:
         long = s[i] > 0
-        return (
+        text = (
             f"bankruptcy_price {bank[i]:,.2f} is {'above' if long else 'below'} the liq_price "
             f"{liq[i]:,.2f} of a {'long' if long else 'short'}: the bankruptcy lies at or "
             f"beyond the liquidation ({'below a long' if long else 'above a short'}'s "
             "liquidation price)"
         )
+        # a book built in Python: the exemption it can give (a file's is its margin_mode cell)
+        return text if file else text + "; a cross position (cross=True) is not checked"
 
     refuse_first(bad, file, "bankruptcy_price", message)
 
@@ -336,6 +339,22 @@ def _sides(x: Any, label: str, words: str, allowed: tuple[int, int]) -> Int8Arra
     return np.ascontiguousarray(vals.astype(np.int8))
 
 
+def _words(
+    values: np.ndarray, codes: dict[str, Any], column: str, param: str, allowed: str, dtype: Any
+) -> np.ndarray:
+    """A frame column's words (any case, stripped) as their ``codes``, in ``dtype``.
+
+    InputError ``df: COLUMN in row i is 'x'; ALLOWED`` (``param``) at the first word not
+    in ``codes``.
+    """
+    words = pd.Series(values, dtype=object).map(lambda v: str(v).strip().lower())
+    code = words.map(codes)
+    if code.isna().any():
+        i = int(np.argmax(code.isna().to_numpy()))
+        raise InputError(f"df: {column} in row {i} is {values[i]!r}; {allowed}", param=param)
+    return code.to_numpy(dtype=dtype)
+
+
 #: The columns :meth:`PositionBook.from_frame` needs (``account`` and ``opened_ms`` optional).
 _FRAME_COLUMNS = ("side", "size", "entry_price", "margin", "liq_price", "bankruptcy_price")
 
@@ -361,7 +380,11 @@ class PositionBook:
         ``0`` (or less) for a long or ``inf`` for a short; NaN, a long's ``inf`` and a
         short's price <= 0 are refused: they were liquidated at every price).
     bankruptcy_price : array of float
-        Price at which the position's equity is zero, USD.
+        Price at which the position's equity is zero, USD: at or beyond the liquidation
+        price (a long's at or below its ``liq_price``, a short's at or above), the
+        positions files' rule (:func:`check_bank_side`); not checked for a cross
+        position or one never liquidated. A shortfall (bad debt) comes from a close past
+        it (a thin book, a gap), not from a bankruptcy before the liquidation.
     account : array of int64, optional
         Account id per position (default ``0..n-1``), whole numbers (an int64 past
         2**53 kept exact).
@@ -372,12 +395,14 @@ class PositionBook:
     symbol : str, default "ETHUSDT"
         Contract.
     cross : array of bool, optional
-        Positions on cross margin (default none): their ``liq_price`` is the venue's,
-        set by the account's equity, and is taken as given. Every other position's
-        liquidation price must lie on its side of the entry (below a long's, above a
-        short's), the positions files' rule (:func:`check_liq_side`). A stop's trigger is
-        checked against the mid where one is known (the files' readers given a
-        reference price, :func:`liqcascade.positions.check_stops_at_price`).
+        Positions on cross margin (default none): their ``liq_price`` and
+        ``bankruptcy_price`` are the venue's, set by the account's equity, and are taken
+        as given. Every other position's liquidation price must lie on its side of the
+        entry (below a long's, above a short's; :func:`check_liq_side`) and its
+        bankruptcy price at or beyond it (:func:`check_bank_side`), the positions files'
+        rules. A stop's trigger is checked against the mid where one is known (the
+        files' readers given a reference price,
+        :func:`liqcascade.positions.check_stops_at_price`).
 
     Notes
     -----
@@ -452,15 +477,14 @@ class PositionBook:
         self._check_liq_order()
 
     def _check_liq_order(self) -> None:
-        """The positions files' rule on a liquidation price, on a book built in Python.
+        """The positions files' rules on the liquidation price, on a book built in Python.
 
-        :func:`check_liq_side`; a cross position's price (its account's equity sets it)
-        is not checked. The files' :func:`check_bank_side` (a bankruptcy price before the
-        liquidation) is not applied here: the engine's tests and property strategies
-        build such books on purpose, to book a shortfall at the liquidation price. The
-        files' other rule, :func:`check_liq_within_margin` (a price beyond the bankruptcy
-        price the margin gives), stays with the files: it reads the venue's bankruptcy
-        price of an isolated row, which a book does not hold.
+        :func:`check_liq_side` (liquidated at its entry) and :func:`check_bank_side` (a
+        bankruptcy price before the liquidation: a shortfall booked at the liquidation
+        price itself); a cross position's prices (its account's equity sets them) are not
+        checked. The files' other rule, :func:`check_liq_within_margin` (a price beyond
+        the bankruptcy price the margin gives), stays with the files: it reads the
+        venue's bankruptcy price of an isolated row, which a book does not hold.
         """
         cross = np.asarray(self.cross if len(self.cross) else np.zeros(len(self)), dtype=bool)
         if cross.shape != self.side.shape:
@@ -471,6 +495,7 @@ class PositionBook:
             )
         object.__setattr__(self, "cross", cross)
         check_liq_side(self.side, self.entry_price, np.where(cross, np.nan, self.liq_price))
+        check_bank_side(self.side, self.liq_price, self.bankruptcy_price, ~cross)
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -594,7 +619,10 @@ class PositionBook:
         return PositionBook(**kw, venue=books[0].venue, symbol=books[0].symbol)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per position: side (long/short), size, entry_price, margin, prices, leverage."""
+        """One row per position: side (long/short), size, entry_price, margin, prices, leverage.
+
+        ``margin_mode`` (``isolated``/``cross``, as in a positions file) carries ``cross``.
+        """
         return pd.DataFrame(
             {
                 "account": self.account,
@@ -606,6 +634,7 @@ class PositionBook:
                 "liq_price": self.liq_price,
                 "bankruptcy_price": self.bankruptcy_price,
                 "opened_ms": self.opened_ms,
+                "margin_mode": np.where(self.cross, "cross", "isolated"),
             }
         )
 
@@ -620,9 +649,10 @@ class PositionBook:
         df : pandas.DataFrame
             One row per position: ``side`` (``"long"``/``"short"``, any case, or +1/-1),
             ``size`` (base units), ``entry_price``, ``margin``, ``liq_price``,
-            ``bankruptcy_price`` (USD); optional ``account`` and ``opened_ms`` (ms since
-            epoch). ``leverage`` (written by :meth:`to_frame`, derived from size, entry
-            and margin) and any other column are ignored.
+            ``bankruptcy_price`` (USD); optional ``account``, ``opened_ms`` (ms since
+            epoch) and ``margin_mode`` (``isolated``/``cross``, any case; ``cross``).
+            ``leverage`` (written by :meth:`to_frame`, derived from size, entry and
+            margin) and any other column are ignored.
         venue, symbol : str
             The book's venue and contract (:meth:`to_frame` does not write them).
 
@@ -634,8 +664,9 @@ class PositionBook:
         Raises
         ------
         InputError
-            A required column is missing (``param="df"``) or a side is not long or short
-            (``param="side"``, naming the row).
+            A required column is missing (``param="df"``), a side is not long or short
+            (``param="side"``) or a margin mode not isolated or cross (``param="cross"``),
+            naming the row.
         """
         missing = [c for c in _FRAME_COLUMNS if c not in df.columns]
         if missing:
@@ -646,17 +677,14 @@ class PositionBook:
             )
         side: Any = df["side"].to_numpy()
         if side.dtype.kind in "OUS":
-            words = pd.Series(side, dtype=object).map(lambda v: str(v).strip().lower())
-            code = words.map({"long": LONG, "short": SHORT})
-            if code.isna().any():
-                i = int(np.argmax(code.isna().to_numpy()))
-                raise InputError(
-                    f"df: side in row {i} is {side[i]!r}; long or short (or +1/-1)",
-                    param="side",
-                )
-            side = code.to_numpy(dtype=np.int8)
+            codes = {"long": LONG, "short": SHORT}
+            side = _words(side, codes, "side", "side", "long or short (or +1/-1)", np.int8)
         kw = {c: df[c].to_numpy() for c in _FRAME_COLUMNS[1:]}
         kw.update({c: df[c].to_numpy() for c in ("account", "opened_ms") if c in df.columns})
+        if "margin_mode" in df.columns:
+            modes = {"isolated": False, "cross": True}
+            mode = df["margin_mode"].to_numpy()
+            kw["cross"] = _words(mode, modes, "margin_mode", "cross", "isolated or cross", bool)
         return cls(side, **kw, venue=venue, symbol=symbol)
 
     def summary(self) -> dict[str, float]:

@@ -661,7 +661,10 @@ def read_positions(
         from the file where given, else computed with the row's venue rules
         (:func:`liqcascade.margin.liq_price`). A cross row's given ``liq_price``
         (``margin_mode``, see the module docstring) is not checked against its own
-        margin, and its bankruptcy price is not before it. ``margin`` is taken from the file, or
+        margin, and its bankruptcy price is not before it; nor is an isolated row's (a
+        given ``liq_price`` within :data:`~liqcascade.positions._book.AGREE_TOLERANCE`
+        beyond its margin's bankruptcy price has that price as its bankruptcy price
+        too). ``margin`` is taken from the file, or
         ``size * entry_price / leverage`` where only leverage is given (margin wins
         where both are). ``account`` is the file's integer account, its string ids
         numbered in order of appearance, or ``0..n-1``. ``venue``/``symbol`` of the
@@ -779,10 +782,12 @@ def read_positions(
             mask[:] = ~blank
     # a cross row's stated liquidation price rests on its account's equity, not on the
     # row's own margin: its bankruptcy is not before it (no shortfall booked before the
-    # liquidation the venue stated)
+    # liquidation the venue stated); an isolated row's stated price may lie up to
+    # AGREE_TOLERANCE beyond its margin's bankruptcy (fees, funding: checked below), and
+    # its bankruptcy is then the stated price too (PositionBook refuses one before it)
     stated = cross & given_liq
     with np.errstate(invalid="ignore"):
-        before = stated & ~given_bank & (side * (bank - liq) > 0)
+        before = given_liq & ~given_bank & (side * (bank - liq) > 0)
     bank[before] = liq[before]
     # Hyperliquid's export leaves liq_price empty where the account cannot be liquidated
     # (every such row of the bundled snapshots is a long of a cross account): such a long
