@@ -30,9 +30,7 @@ def test_fit_volatility_refuses_a_shuffled_series(eth_returns_2022_2025: pd.Seri
     # the first row not after the one before it is named, with its time
     v = shuffled.index.asi8
     i = next(k for k in range(1, len(v)) if v[k] <= v[k - 1])
-    assert f"row {i + 1}, {shuffled.index[i]}, comes before {shuffled.index[i - 1]}" in str(
-        e.value
-    )
+    assert f"row {i + 1}, {shuffled.index[i]}, comes before {shuffled.index[i - 1]}" in str(e.value)
 
 
 def test_fit_volatility_refuses_repeated_rows(eth_returns_2022_2025: pd.Series) -> None:
