@@ -335,14 +335,15 @@ def real_number(value: Any) -> float | None:
     """
     if isinstance(value, bool):
         return None
-    dtype = getattr(value, "dtype", None)
-    if getattr(dtype, "kind", "") == "f" and dtype.itemsize < 8 and getattr(value, "shape", None) == ():
+    dtype: Any = getattr(value, "dtype", None)
+    narrow = getattr(dtype, "kind", "") == "f" and getattr(dtype, "itemsize", 8) < 8
+    if narrow and getattr(value, "shape", None) == ():
         return float(str(value))  # float32 -0.05 is -0.05, not -0.05000000074505806
     if isinstance(value, numbers.Real):
         return float(value)
     if isinstance(value, decimal.Decimal):  # not a numbers.Real, but a number
         return None if value.is_snan() else float(value)
-    dtype = getattr(value, "dtype", None)  # a 0-d array (numpy's bool_ has kind "b")
+    # a 0-d array (numpy's bool_ has kind "b")
     if getattr(value, "shape", None) == () and getattr(dtype, "kind", "") in ("f", "i", "u"):
         return float(value)
     return None
