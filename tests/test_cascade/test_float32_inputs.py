@@ -66,8 +66,9 @@ def test_float32_position_frames_agree_with_float64_of_the_same_decimals() -> No
     entry = mid * (1 + rng.normal(0, 0.02, n))
     size = rng.uniform(0.1, 5, n)
     sgn = np.where(side == "long", 1, -1)
+    liq = entry * (1 - sgn * (1 / lev - 0.005))
     df = pd.DataFrame({"side": side, "size": size, "entry_price": entry,
-                       "margin": size * entry / lev, "liq_price": entry * (1 - sgn * (1 / lev - 0.005)),
+                       "margin": size * entry / lev, "liq_price": liq,
                        "bankruptcy_price": entry * (1 - sgn / lev)})  # fmt: skip
     f32, f64 = _frame32(PositionBook.from_frame(df, symbol="BTCUSDT"))
     book = OrderBook.parametric(mid, 30e6, beta=0.73)
