@@ -232,22 +232,10 @@ def _transparency() -> Any:
 
 
 def _collateral() -> Any:
-    from liqcascade.collateral import (
-        Account,
-        CollateralAsset,
-        CollateralSetup,
-        TierSchedule,
-        VenueRules,
-        simulate_collateral,
-    )
+    from liqcascade.collateral import simulate_collateral
+    from test_collateral.test_loop_hand import PATH, _setup  # two accounts, one collateral
 
-    usde = CollateralAsset(name="USDE", venue="binance", tiers=TierSchedule((np.inf,), (0.9,)),
-                           own_book_weight=1.0, depth_usd_per_pct=100.0)  # fmt: skip
-    acct = Account("A", eth_size=10.0, eth_entry=1000.0, collateral={"USDE": 1000.0}, mmr=0.01)
-    setup = CollateralSetup(assets=(usde,), venue=VenueRules(), accounts=(acct,))
-    t0 = pd.Timestamp("2025-10-10T21:00:00Z")
-    path = pd.Series([1000.0, 950.0, 910.0], index=pd.date_range(t0, periods=3, freq="1min"))
-    return simulate_collateral(setup, path)
+    return simulate_collateral(_setup(), PATH)
 
 
 def _own_book() -> Any:
