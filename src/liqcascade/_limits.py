@@ -55,6 +55,7 @@ __all__ = [
     "real_array",
     "real_number",
     "stress_path_bytes",
+    "widen",
 ]
 
 #: Estimates are multiplied by this before they are compared with the memory available.
@@ -320,7 +321,8 @@ def real_number(value: Any) -> float | None:
     :class:`~decimal.Decimal` (what a ledger holds; a signalling NaN is not a number),
     or a zero-dimensional numpy array of one (what ``np.asarray(price)`` gives), is a
     number; a bool, text, bytes, None, a longer array or anything else is not. Whether it
-    is finite, or in range, is the caller's rule.
+    is finite, or in range, is the caller's rule. A float narrower than 64 bits (numpy's
+    float32, float16) is read as the shortest decimal it prints as (:func:`widen`).
 
     Parameters
     ----------
@@ -333,11 +335,15 @@ def real_number(value: Any) -> float | None:
     """
     if isinstance(value, bool):
         return None
+    dtype: Any = getattr(value, "dtype", None)
+    narrow = getattr(dtype, "kind", "") == "f" and getattr(dtype, "itemsize", 8) < 8
+    if narrow and getattr(value, "shape", None) == ():
+        return float(str(value))  # float32 -0.05 is -0.05, not -0.05000000074505806
     if isinstance(value, numbers.Real):
         return float(value)
     if isinstance(value, decimal.Decimal):  # not a numbers.Real, but a number
         return None if value.is_snan() else float(value)
-    dtype = getattr(value, "dtype", None)  # a 0-d array (numpy's bool_ has kind "b")
+    # a 0-d array (numpy's bool_ has kind "b")
     if getattr(value, "shape", None) == () and getattr(dtype, "kind", "") in ("f", "i", "u"):
         return float(value)
     return None
@@ -645,7 +651,8 @@ def real_array(
     Returns
     -------
     numpy.ndarray
-        float64: one-dimensional, or of the shape given (``shape="any"``).
+        float64: one-dimensional, or of the shape given (``shape="any"``); float32 and
+        float16 entries read as the decimals they print as (:func:`widen`).
 
     Raises
     ------
@@ -680,7 +687,7 @@ def real_array(
         raise InputError(
             f"{label} must be a one-dimensional array of numbers (got {what})", param=name
         )
-    arr = np.asarray(raw, dtype=np.float64)
+    arr = widen(raw)
     if shape == "flat":
         arr = arr.ravel()
     if empty is not None and arr.size == 0:
@@ -703,6 +710,34 @@ def real_array(
             raise InputError(fault(where, arr[i]), param=name)
         raise InputError(f"{label}{where} must be {rule} (got {arr[i]:g})", param=name)
     return arr
+
+
+def widen(values: Any) -> np.ndarray:
+    """``values`` as float64; a narrower float read as the shortest decimal it prints as.
+
+    A float32 is not the decimal it was written as: ``np.float32(-0.05)`` is
+    -0.05000000074505806, and a shock, a size or a liquidation price that far off moved a
+    cascade by one book level (109,049.76 against 109,064.23 for -5 % of a BTC book).
+    Its shortest decimal (numpy's ``str``: ``"-0.05"``) is what was meant to float32's
+    7 digits, and read as float64 it is the float64 of the same decimal. float64 and
+    integers are cast as they are.
+
+    Parameters
+    ----------
+    values : array-like of numbers
+        Real numbers (numpy's float, integer or unsigned dtypes).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, of ``values``' shape.
+    """
+    import numpy as np
+
+    raw = np.asarray(values)
+    if raw.dtype.kind == "f" and raw.dtype.itemsize < 8:
+        return np.asarray(raw.astype(str), dtype=np.float64)
+    return np.asarray(raw, dtype=np.float64)
 
 
 def _names_entry(fmt: str) -> bool:

@@ -17,6 +17,7 @@ __all__ = [
     "as_of_instant",
     "bar_step",
     "check_day_month",
+    "check_time_order",
     "closed_mask",
     "is_bare_date",
     "resolve_as_of",
@@ -471,6 +472,48 @@ def _given(value: Any) -> str:
     if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
         return value.isoformat()
     return str(value)
+
+
+def check_time_order(index: pd.Index, name: str) -> None:
+    """Refuse an index whose timestamps are not strictly increasing (unsorted or duplicated).
+
+    The package's rule for a time series a user gives (returns, closes, bars):
+    unsorted or duplicate timestamps are a clear error, never sorted or fitted as
+    they come (a shuffled series fitted a different model; a repeated timestamp made
+    a return out of two rows of one time). Only a :class:`pandas.DatetimeIndex` is
+    checked: any other index is the caller's to refuse or keep.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The series' or frame's index.
+    name : str
+        The parameter the series was given as: the error's ``param``, named in the
+        message.
+
+    Raises
+    ------
+    InputError
+        ``"returns: timestamps must be strictly increasing (sorted, no duplicates):
+        row 6, 2022-01-02 00:00:00+00:00, repeats the one before it"``, naming the first
+        row (from 1) whose timestamp is not after the one before it; a missing
+        timestamp (NaT), naming its row.
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        return
+    if index.is_monotonic_increasing and index.is_unique:
+        return
+    if index.hasnans:  # NaT: no time to order
+        i = int(np.argmax(index.isna()))
+        raise InputError(f"{name}: row {i + 1}: the timestamp is missing (NaT)", param=name)
+    v = index.asi8
+    i = int(np.argmax(v[1:] <= v[:-1])) + 1  # the first not after the one before it
+    how = "repeats the one before it" if v[i] == v[i - 1] else f"comes before {index[i - 1]}"
+    raise InputError(
+        f"{name}: timestamps must be strictly increasing (sorted, no duplicates): "
+        f"row {i + 1}, {index[i]}, {how}",
+        param=name,
+    )
 
 
 def closed_mask(opens: Any, instant: pd.Timestamp, step: pd.Timedelta) -> BoolArray:

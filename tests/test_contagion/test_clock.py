@@ -214,5 +214,8 @@ def test_outputs_of_the_clock() -> None:
                             **shock_kw)  # fmt: skip
     assert "clock" not in st.summary() and "queue_left_base" not in st.summary()["venues"]["a"]
     assert "t_s" not in st.to_frame().columns
+    # the label says what ran (it said "static" on the clock: the library trial of session 23)
+    assert s["liquidity"] == r.liquidity == "calibrated"
+    assert st.summary()["liquidity"] == "static"
     with pytest.raises(InputError, match="round_s"):
         simulate_contagion(vs, shock_venue="a", liquidity=p, round_s=0.0, **shock_kw)

@@ -79,3 +79,24 @@ def test_help_does_not_claim_cascades_in_the_monte_carlo() -> None:
     line = next(x for x in r.stdout.splitlines() if " stress " in f" {x} ")
     assert "Monte Carlo with cascades" not in line
     assert "Monte Carlo with cascades" not in run_cli("stress", "--help").stdout
+
+
+def test_repr_shows_what_the_summary_has(pf: str) -> None:
+    # repr(replay(...)) showed var_99=9,378 USD while summary()["var_99"] was None
+    from liqcascade.stress import monte_carlo, read_portfolio, replay, shock_grid, stress_market
+
+    market = stress_market()
+    portfolio = read_portfolio(pf)
+    rep = replay(portfolio, market, "2024-08-05")
+    s = rep.summary()
+    assert s["var_99"] is None
+    text = repr(rep)
+    assert "var_99" not in text and "es_99" not in text
+    assert f"loss={s['scenarios'][0]['loss_usd']:,.0f} USD" in text
+    grid = shock_grid(portfolio, market, [-0.1, -0.05])
+    worst = max(x["loss_usd"] for x in grid.summary()["scenarios"])
+    assert repr(grid).endswith(f"worst loss={worst:,.0f} USD)")
+    few = monte_carlo(portfolio, market, paths=100, horizon_days=1, seed=1)
+    assert few.summary()["var_99"] is None and "var_99=n/a" in repr(few)
+    many = monte_carlo(portfolio, market, paths=400, horizon_days=1, seed=1)
+    assert f"var_99={many.summary()['var_99']:,.0f} USD" in repr(many)

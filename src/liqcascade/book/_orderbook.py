@@ -17,6 +17,7 @@ from liqcascade._limits import (
     check_count,
     check_number,
     check_whole,
+    widen,
 )
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -25,7 +26,7 @@ __all__ = ["OrderBook"]
 
 
 def _arr(x: Any) -> FloatArray:
-    return np.ascontiguousarray(np.asarray(x, dtype=np.float64).ravel())
+    return np.ascontiguousarray(widen(x).ravel())  # float32 levels: their decimals
 
 
 @dataclass(frozen=True, eq=False)

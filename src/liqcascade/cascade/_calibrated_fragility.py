@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock import Calibration, calibrated_cascade, deepest_draw
 from liqcascade.cascade._fragility import fragility_curve
@@ -41,7 +42,7 @@ DEFAULT_SHOCKS: FloatArray = -np.round(np.arange(0.01, 0.2001, 0.01), 4)
 
 
 @dataclass(frozen=True, eq=False)
-class CalibratedFragility:
+class CalibratedFragility(SummaryDict):
     """The calibrated fragility of a market.
 
     Attributes

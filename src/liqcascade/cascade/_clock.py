@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._calibrations import in_force
+from liqcascade._json import SummaryDict
 from liqcascade._limits import MAX_HORIZON_DAYS, check_number, check_real, check_seed
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock_kernels import (
@@ -459,7 +460,7 @@ class LiquidityResponse:
 
 
 @dataclass(frozen=True)
-class ClockResult:
+class ClockResult(SummaryDict):
     """One cascade on a clock.
 
     Attributes
@@ -1032,7 +1033,7 @@ threshold."""
 
 
 @dataclass(frozen=True)
-class CalibratedCascade:
+class CalibratedCascade(SummaryDict):
     """The calibrated answer to a shock: medians with 10–90 % intervals over paths and draws.
 
     Attributes

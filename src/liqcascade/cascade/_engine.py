@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -148,6 +151,35 @@ def resolve_shock(
     return (1.0 if name == "shock_sell_usd" else -1.0), 1, value
 
 
+@dataclass(frozen=True, eq=False)
+class _PerOrder:
+    """The order-by-order kernel of one cascade: needed for chunks and the per-order closes.
+
+    A module-level object rather than a closure, so that a :class:`CascadeResult`
+    (which keeps :meth:`closes` to run when its per-order detail is first asked for)
+    pickles (multiprocessing, joblib).
+    """
+
+    side: Any
+    kind: int
+    shock_arg: float
+    tail: tuple[float, ...]
+    chunks: Any
+    fee: float
+    max_rounds: int
+
+    def __call__(self) -> tuple[Any, ...]:
+        out: tuple[Any, ...] = cascade_kernel(
+            *self.side.kernel_args(), self.kind, self.shock_arg, *self.tail, self.chunks,
+            self.fee, self.max_rounds, True,
+        )  # fmt: skip
+        return out
+
+    def closes(self) -> tuple[Any, ...]:
+        """Per sorted position / stop: USD closed and base the book filled."""
+        return tuple(self()[17:])
+
+
 def simulate_cascade(
     book: OrderBook | PreparedMarket,
     positions: PositionBook | None = None,
@@ -239,13 +271,8 @@ def simulate_cascade(
     )
     mr = 0 if cfg.max_rounds is None else int(cfg.max_rounds)
 
-    def per_order(record: bool) -> tuple[Any, ...]:
-        """The order-by-order kernel: needed for chunks, and for the per-order closes."""
-        out: tuple[Any, ...] = cascade_kernel(
-            *side.kernel_args(), kind, shock_arg, *tail, chunks, cfg.liquidation_fee, mr, record
-        )
-        return out
-
+    per_order = _PerOrder(side, kind, shock_arg, tail, chunks, cfg.liquidation_fee, mr)
+    closes: Callable[[], tuple[Any, ...]]
     if side.large_rank.size == 0:  # nothing liquidated in chunks: the block kernel
         fa = side.fast_args()
         r = cascade_fast_kernel(
@@ -261,16 +288,10 @@ def simulate_cascade(
             mr,
             True,
         )
-
-        def closes() -> tuple[Any, ...]:
-            return tuple(per_order(True)[17:])
-
+        closes = per_order.closes  # run when first asked
     else:
-        r = per_order(True)
-        closes_now = tuple(r[17:])
-
-        def closes() -> tuple[Any, ...]:
-            return closes_now
+        r = per_order()
+        closes = functools.partial(tuple, r[17:])  # already run: kept
 
     (shock_x, price_x, rounds, liq_usd, stop_usd, n_liq, n_stop) = r[:7]
     (fund, bad, exhausted, unfilled, ib, cur, scale, trace) = r[7:15]

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import check_count, check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.book import OrderBook
@@ -88,7 +89,7 @@ def _run_grid(
 
 
 @dataclass(frozen=True, eq=False)
-class FragilityCurve:
+class FragilityCurve(SummaryDict):
     """Cascade outcome against the initial shock over a grid.
 
     Attributes
@@ -243,7 +244,7 @@ def fragility_curve(
 
 
 @dataclass(frozen=True)
-class CriticalShock:
+class CriticalShock(SummaryDict):
     """The smallest initial shock whose cascade carries price beyond ``total_move``.
 
     Attributes
@@ -393,7 +394,7 @@ def _nice_step(price: float, span: float, n: int = 12) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class NextWave:
+class NextWave(SummaryDict):
     """What each price level releases once breached.
 
     Attributes

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._tables import check_columns, check_numeric
 from liqcascade._time import utc_indexed
 from liqcascade.errors import InputError
@@ -23,7 +24,7 @@ DATE_COLUMNS = ["ts", "mid", "sigma", "total_median", "total_p10", "total_p90", 
 
 
 @dataclass(frozen=True)
-class FollowThrough:
+class FollowThrough(SummaryDict):
     """Empirical follow-through after real falls.
 
     Attributes

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._significance import paired_mean_interval, verdict
 from liqcascade._tables import check_columns, check_numeric
 from liqcascade._time import to_utc, utc_indexed
@@ -33,7 +34,7 @@ __all__ = ["OwnBookFit", "calibrate_own_book", "own_book_out_of_sample"]
 
 
 @dataclass(frozen=True)
-class OwnBookFit:
+class OwnBookFit(SummaryDict):
     """A calibrated own book.
 
     Attributes

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
+from liqcascade._json import SummaryDict
 from liqcascade._limits import MAX_USD, check_count, real_number
 from liqcascade._time import to_utc, utc_index
 from liqcascade.collateral._kernels import collateral_loop_kernel
@@ -489,7 +490,7 @@ def _topups(
 
 
 @dataclass
-class CollateralResult:
+class CollateralResult(SummaryDict):
     """What one run of the loop did.
 
     Attributes

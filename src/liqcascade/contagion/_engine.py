@@ -299,6 +299,7 @@ def simulate_contagion(
         _lending_rows=lrows,
         _flows=flows,
         clock=_clock_info(liquidity, round_s, rounds) if clocked else None,
+        liquidity="calibrated" if clocked else "static",  # what ran (docs/contagion.md)
     )
 
 

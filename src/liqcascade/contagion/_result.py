@@ -109,7 +109,9 @@ class ContagionResult(SummaryDict):
         anchored to) and ``mechanisms`` (the parameters carried); None on the static
         books.
     liquidity : {"static", "calibrated"}, default "static"
-        The liquidity model the figures come from.
+        The liquidity model the figures come from: ``"calibrated"`` when they ran on
+        the calibrated response's clock (:func:`simulate_contagion` given
+        ``liquidity``; ``clock`` is then set), ``"static"`` on the displayed books.
     interval : dict of str to float, optional
         Calibrated only: 10th and 90th percentiles over the calibration's bootstrap
         draws (``<figure>_p10``, ``<figure>_p90``) of ``cex_liquidated_usd`` and

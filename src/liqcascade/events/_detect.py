@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._json import SummaryDict
 from liqcascade._tables import check_numeric
 from liqcascade._time import utc_indexed
 from liqcascade._typing import FloatArray, IntArray
@@ -42,7 +43,7 @@ def _check_ohlcv(ohlcv: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class SupportDetection:
+class SupportDetection(SummaryDict):
     """Support zones and their tests on one price series.
 
     Attributes

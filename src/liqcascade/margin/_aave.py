@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import MAX_USD, check_usd_amounts, real_array
 from liqcascade._typing import BoolArray, FloatArray
 from liqcascade.errors import InputError
@@ -224,7 +225,7 @@ def aave_liquidation_price(
 
 
 @dataclass(frozen=True, eq=False)
-class AaveLiquidation:
+class AaveLiquidation(SummaryDict):
     """Outcome of one Aave v3 ``liquidationCall`` per account (flat arrays).
 
     Parameters

@@ -32,6 +32,7 @@ report section that needs "the market at a date":
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import math
 from collections.abc import Callable, Iterator
@@ -42,6 +43,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import check_number, check_real
 from liqcascade._time import resolve_as_of
 from liqcascade.book import (
@@ -182,7 +184,7 @@ class MarketSpec:
 
 
 @dataclass(frozen=True, eq=False)
-class MarketState:
+class MarketState(SummaryDict):
     """The estimated market of one asset at one date, with where every part came from.
 
     Attributes
@@ -779,9 +781,10 @@ def market_from_inputs(spec: MarketSpec, inputs: MarketInputs) -> MarketState:
             )
         frames = _frames(inputs, oi, bars, label)
 
-        def redraw(p: Any) -> tuple[PositionBook | None, PositionBook, StopBook]:
-            return _identified_book(spec, frames, p, bars, label, share, symbol)
-
+        # the book of other parameters (band()): a partial, not a closure, so the state pickles
+        redraw = functools.partial(
+            _identified_book, spec, frames, bars=bars, label=label, share=share, symbol=symbol
+        )
         whole, positions, stops = redraw(params)
         model = "identified"
     caveat = _stale_liquidity_caveat(inputs.asset, close, spec.store)

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._json import SummaryDict
 from liqcascade._paths import read_json
 from liqcascade._tables import check_numeric
 from liqcascade._time import bar_step, resolve_as_of, utc_indexed
@@ -397,7 +398,7 @@ def split_signal(params: EstimationParams, index: pd.DatetimeIndex, split_data: 
 
 # ----------------------------------------------------------------- run
 @dataclass(frozen=True, eq=False)
-class EstimationRun:
+class EstimationRun(SummaryDict):
     """The estimated book walked bar by bar: predicted liquidations and the final book.
 
     All sizes and USD figures are scaled to the venue (``params.venue_share``).

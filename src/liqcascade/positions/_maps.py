@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import real_array
 from liqcascade._time import to_utc, utc_index
 from liqcascade._typing import FloatArray
@@ -787,7 +788,7 @@ def _concentration(
 
 # ====================================================================== heatmap
 @dataclass(frozen=True, eq=False)
-class LiquidationHeatmap:
+class LiquidationHeatmap(SummaryDict):
     """Forced-order notional on a fixed price grid over time.
 
     Parameters

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import check_whole
 from liqcascade._tables import check_columns, check_numeric
 from liqcascade._time import to_utc, utc_index, utc_indexed
@@ -164,7 +165,7 @@ class StopModelWeights:
 
 
 @dataclass(frozen=True, eq=False)
-class ModelledStops:
+class ModelledStops(SummaryDict):
     """Modelled stops with the component and position that produced each.
 
     Parameters

@@ -30,6 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._crashes import OCT_2025
+from liqcascade._json import SummaryDict
 from liqcascade._limits import (
     MAX_HORIZON_DAYS,
     MAX_USD,
@@ -695,7 +696,7 @@ def _ratio_before(ratio: pd.Series, day: pd.DatetimeIndex) -> tuple[np.ndarray, 
 
 
 @dataclass
-class StopBacktest:
+class StopBacktest(SummaryDict):
     """Result of :func:`backtest_stops`.
 
     Attributes

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import MAX_USD, check_real, check_whole
 from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade.cascade import simulate_cascade
@@ -466,7 +467,7 @@ def _calibrated_fill(
 
 
 @dataclass
-class StopRecommendation:
+class StopRecommendation(SummaryDict):
     """Result of :func:`recommend_stop` (the keys of ``liqcascade stops recommend --json``).
 
     Attributes

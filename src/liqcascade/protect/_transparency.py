@@ -37,6 +37,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import check_level, real_array
 from liqcascade._tables import check_numeric, number_series
 from liqcascade._time import to_utc, utc_indexed
@@ -225,7 +226,7 @@ def early_warning(frame: pd.DataFrame, liquidations: pd.Series) -> pd.DataFrame:
 
 
 @dataclass
-class TransparencyMetrics:
+class TransparencyMetrics(SummaryDict):
     """Result of :func:`transparency_metrics`.
 
     Attributes

@@ -54,6 +54,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import real_array, real_number
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
@@ -379,7 +380,7 @@ def _hyperliquid_score(
 
 
 @dataclass
-class AdlResult:
+class AdlResult(SummaryDict):
     """One ADL allocation.
 
     Attributes

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from liqcascade._json import SummaryDict
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import MODEL_EGARCH, MODEL_GJR
@@ -100,7 +101,7 @@ class AssetModel:
 
 
 @dataclass(frozen=True, eq=False)
-class JointModel:
+class JointModel(SummaryDict):
     """Fitted models of the assets of a portfolio and how their innovations join.
 
     Attributes

@@ -348,7 +348,7 @@ def _central(x: FloatArray) -> FloatArray:
 
 
 @dataclass(frozen=True, eq=False)
-class FailedScenario:
+class FailedScenario(SummaryDict):
     """A scenario of a batch that could not run (the batch goes on).
 
     Attributes
@@ -689,7 +689,18 @@ class StressResult(SummaryDict):
         return f"<b>StressResult {html.escape(self.scenario)}</b><table>{rows}</table>"
 
     def __repr__(self) -> str:
-        return (
-            f"StressResult(scenario={self.scenario!r}, paths={self.n_paths},"
-            f" var_99={self.var(0.99):,.0f} USD, es_99={self.es(0.99):,.0f} USD)"
-        )
+        """One line of what :meth:`summary` has.
+
+        VaR and ES at 99 % for draws (``n/a`` below :func:`min_paths`); for hand-picked
+        scenarios, whose VaR is None, the replay's loss or the grid's worst (a replay
+        showed its one loss as ``var_99``).
+        """
+        head = f"StressResult(scenario={self.scenario!r}, paths={self.n_paths}"
+        if self.deterministic:
+            loss = -np.asarray(self.pnl, dtype=np.float64)
+            if loss.size == 1:
+                return f"{head}, label={self.label!r}, loss={loss[0]:,.0f} USD)"
+            return f"{head}, worst loss={loss.max():,.0f} USD)"
+        if self.n_paths < min_paths(0.99):
+            return f"{head}, var_99=n/a, es_99=n/a: fewer than {min_paths(0.99)} paths)"
+        return f"{head}, var_99={self.var(0.99):,.0f} USD, es_99={self.es(0.99):,.0f} USD)"

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import check_level, real_array
 from liqcascade._tables import number_series
 from liqcascade._time import closed_mask, is_bare_date, to_utc, utc_index
@@ -314,7 +315,7 @@ def score(loss: Any, var: Any, level: float) -> dict[str, float]:
 
 
 @dataclass(frozen=True, eq=False)
-class VarBacktest:
+class VarBacktest(SummaryDict):
     """Forecasts and scores of one asset's VaR back-test.
 
     Attributes
@@ -529,6 +530,14 @@ class VarBacktest:
             **self.settings,
             "scores": self.scores.to_dict(orient="records"),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The scores: one row per horizon (days), level and method (see :func:`score`).
+
+        A copy of :attr:`scores`, as the other results' ``to_frame()`` give their main
+        table; :attr:`forecasts` holds the window-by-window losses and VaRs.
+        """
+        return self.scores.copy()
 
 
 #: ``settings["scope"]`` of :meth:`VarBacktest.scored_by`'s back-test.

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 from liqcascade._limits import check_count, check_whole
 from liqcascade._plotly_text import plain
 from liqcascade._tables import number_series
+from liqcascade._time import check_time_order
 from liqcascade.errors import InputError
 from liqcascade.volatility import _formulas as F
 from liqcascade.volatility._diagnostics import DEFAULT_LAGS, ClusteringTest, clustering_test
@@ -743,10 +744,14 @@ def fit_volatility(
     Raises
     ------
     InputError
-        Unknown model/dist/interval, or fewer than ``min_obs`` returns.
+        Unknown model/dist/interval, timestamps not strictly increasing (unsorted or
+        duplicated: the first one out of order is named), or fewer than ``min_obs``
+        returns.
     """
     s = FitSettings(model=model, dist=dist, interval=interval, min_obs=min_obs, lags=lags)
-    r = number_series(returns, "returns").dropna()  # an array raised AttributeError
+    r = number_series(returns, "returns")  # an array raised AttributeError
+    check_time_order(r.index, "returns")  # a shuffled series fitted another model
+    r = r.dropna()
     if len(r) < s.min_obs:
         raise InputError(
             f"too few observations: {len(r)} return{'' if len(r) == 1 else 's'} "

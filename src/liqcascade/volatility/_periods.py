@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from liqcascade._json import SummaryDict
 from liqcascade._tables import number_series
 from liqcascade.errors import InputError
 from liqcascade.volatility._fit import MIN_OBS, check_dist, check_model, fit_volatility
@@ -125,7 +126,7 @@ _MODEL_STYLE = {"gjr": ("GJR", "#D55E00"), "egarch": ("EGARCH", "#0072B2")}
 _LABEL_COLOUR = {"gjr": "#A04000"}
 
 
-class LeverageByPeriod:
+class LeverageByPeriod(SummaryDict):
     """Leverage-effect estimates over several periods (see :func:`leverage_by_period`).
 
     Parameters

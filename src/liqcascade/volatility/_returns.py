@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._tables import number_series
-from liqcascade._time import to_utc, utc_end
+from liqcascade._time import check_time_order, to_utc, utc_end
 from liqcascade.data import bars_per_day as _bars_per_day
 from liqcascade.errors import InputError
 
@@ -90,9 +90,12 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
     ------
     InputError
         If ``close`` is not a Series of numbers (nor a frame with a ``close`` column),
-        a close is not a positive finite number, or ``start`` is after ``end``.
+        its timestamps are not strictly increasing (unsorted or duplicated: the first
+        one out of order is named, :func:`liqcascade._time.check_time_order`), a close
+        is not a positive finite number, or ``start`` is after ``end``.
     """
-    s = number_series(close, "close", column="close").sort_index()
+    s = number_series(close, "close", column="close")
+    check_time_order(s.index, "close")  # sorted here, duplicates made returns of one time
     lo, hi = _utc(start), _end_bound(end)
     if lo is not None and hi is not None and lo > hi:
         raise InputError(

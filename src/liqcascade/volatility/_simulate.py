@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from liqcascade._json import SummaryDict
 from liqcascade._limits import check_count, check_seed, check_whole
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -21,7 +22,7 @@ SimMethod = Literal["model", "fhs"]
 
 
 @dataclass(frozen=True)
-class VolatilityPaths:
+class VolatilityPaths(SummaryDict):
     """Simulated returns and variances, shape ``(n_paths, horizon)``.
 
     Parameters
