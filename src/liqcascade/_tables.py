@@ -30,6 +30,7 @@ __all__ = [
     "PARQUET_SUFFIXES",
     "SEPARATORS",
     "check_columns",
+    "check_frame",
     "check_not_workbook",
     "check_parse_memory",
     "decode_utf8",
@@ -242,6 +243,43 @@ def norm_column(col: object) -> str:
     s = str(col).strip()
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)  # camelCase -> snake
     return re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
+
+
+def check_frame(value: Any, name: str, *, param: str | None = None) -> pd.DataFrame:
+    """``value`` if a DataFrame, else InputError: the one check where a table is read.
+
+    A Series (one column, or one row: ``df.iloc[0]``) or an array where a frame is
+    expected raised pandas' or numpy's own errors (an AttributeError on ``.columns``).
+
+    Parameters
+    ----------
+    value : Any
+        What was given.
+    name : str
+        What the table is, first in the message (the parameter).
+    param : str, optional
+        The parameter that gave it (default ``name``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value``, unchanged.
+
+    Raises
+    ------
+    InputError
+        ``NAME must be a DataFrame (got Series ...)``.
+    """
+    if isinstance(value, pd.DataFrame):
+        return value
+    hint = (
+        ": a column or a row of the frame? give the whole frame"
+        if isinstance(value, pd.Series)
+        else ""
+    )
+    raise InputError(
+        f"{name} must be a DataFrame (got {type(value).__name__}{hint})", param=param or name
+    )
 
 
 def check_columns(

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade._tables import check_numeric
+from liqcascade._tables import check_frame, check_numeric
 from liqcascade._time import utc_indexed
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
@@ -21,22 +21,24 @@ _REASONS = {0: "active", 1: "broken", 2: "expired"}
 
 def _check_ohlcv(ohlcv: pd.DataFrame) -> pd.DataFrame:
     """``ohlcv`` checked, on a UTC index (a naive one read as UTC: :func:`utc_indexed`)."""
+    check_frame(ohlcv, "ohlcv")
     missing = [c for c in ("low", "close") if c not in ohlcv.columns]
     if missing:
-        raise InputError(f"OHLCV frame lacks column(s): {', '.join(missing)}")
+        raise InputError(f"OHLCV frame lacks column(s): {', '.join(missing)}", param="ohlcv")
     check_numeric(ohlcv, ("low", "close", "volume"), "ohlcv", param="ohlcv")
     ohlcv = utc_indexed(ohlcv)
     if not isinstance(ohlcv.index, pd.DatetimeIndex):
-        raise InputError("OHLCV frame must be indexed by a DatetimeIndex (ts)")
+        raise InputError("OHLCV frame must be indexed by a DatetimeIndex (ts)", param="ohlcv")
     if not ohlcv.index.is_monotonic_increasing or ohlcv.index.has_duplicates:
-        raise InputError("OHLCV frame: ts must be strictly increasing")
+        raise InputError("OHLCV frame: ts must be strictly increasing", param="ohlcv")
     for c in ("low", "close"):
         v = ohlcv[c].to_numpy(dtype=float)
         bad = ~np.isfinite(v) | (v <= 0)
         if bad.any():
             i = int(np.argmax(bad))
             raise InputError(
-                f"OHLCV frame: row {i + 1}: {c} must be a positive number (got {v[i]})"
+                f"OHLCV frame: row {i + 1}: {c} must be a positive number (got {v[i]})",
+                param="ohlcv",
             )
     return ohlcv
 

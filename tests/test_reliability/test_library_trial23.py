@@ -1,0 +1,147 @@
+"""A library user's trial (session 23): mismatches and slips the API now refuses.
+
+Each case ran silently, or raised something other than :class:`InputError`, on main:
+
+6. an asset given beside data of another asset (a calibration beside a prepared book,
+   ``asset`` beside a market state) is refused naming both; the support study says
+   whose claim it judges on whose bars;
+7. values that can only be percents (``sigma_hourly=0.6``, ``share=25``) are refused
+   with the "for 6 % give 0.06" hint;
+8. a Series where a frame is read, one shock where a list is read, one policy name
+   where a sequence is read: an InputError naming the parameter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqcascade import datasets
+from liqcascade.book import OrderBook
+from liqcascade.cascade import (
+    MarketState,
+    calibrated_cascade,
+    load_liquidity,
+    market_state,
+    prepare_cascade,
+)
+from liqcascade.errors import InputError
+from liqcascade.events import detect_support, support_study
+from liqcascade.market import MarketSpec
+from liqcascade.positions import PositionBook, StopBook
+from liqcascade.protect import backtest_stops, recommend_stop
+
+MID = 115_000.0
+
+
+def _book(symbol: str) -> PositionBook:
+    return PositionBook([1, -1], [2.0, 1.0], [116_000.0, 114_000.0], [23_200.0, 11_400.0],
+                        [104_980.0, 125_970.0], [104_400.0, 125_400.0], symbol=symbol)  # fmt: skip
+
+
+def _prepared(symbol: str) -> object:
+    return prepare_cascade(OrderBook.parametric(MID, 30e6, beta=0.73), _book(symbol),
+                           StopBook.empty())  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def eth_state() -> MarketState:
+    return market_state("ETH")
+
+
+# -- 6. one asset ---------------------------------------------------------------------------------
+def test_another_assets_calibration_is_refused_naming_both() -> None:
+    with pytest.raises(InputError, match=r"calibration \(ETH\) is not the positions' asset "
+                       r"\(BTC: BTCUSDT\)") as e:  # fmt: skip
+        calibrated_cascade(_prepared("BTCUSDT"), shock=-0.05, sigma_hourly=0.006, n_paths=4,
+                           calibration=load_liquidity("ETH", "2025-07-31"))  # fmt: skip
+    assert e.value.param == "calibration"
+
+
+def test_the_own_and_the_default_symbols_calibration_runs() -> None:
+    cal = load_liquidity("BTC", "2025-07-31")
+    for symbol in ("BTCUSDT", "ETHUSDT"):  # ETHUSDT: the default, which says nothing
+        cc = calibrated_cascade(_prepared(symbol), shock=-0.05, calibration=cal,
+                                sigma_hourly=0.006, n_paths=4)  # fmt: skip
+        assert cc.move_median <= -0.05 + 1e-9
+
+
+def test_recommend_stop_refuses_an_asset_other_than_the_states(eth_state: MarketState) -> None:
+    with pytest.raises(InputError, match=r"asset \(BTC\) is not the market state's asset "
+                       r"\(ETH\)") as e:  # fmt: skip
+        recommend_stop("long", eth_state.mid, 1.0, 10, asset="BTC", state=eth_state,
+                       liquidity="static")  # fmt: skip
+    assert e.value.param == "asset"
+
+
+def test_recommend_stop_takes_the_states_asset_by_default(eth_state: MarketState) -> None:
+    rec = recommend_stop("long", eth_state.mid, 1.0, 10, state=eth_state, liquidity="static")
+    assert 0 < rec.stop_price < eth_state.mid
+
+
+@pytest.fixture(scope="module")
+def btc_bars() -> pd.DataFrame:
+    return datasets.load_ohlcv("BTC", "1d", "2022-01-01", "2025-12-31")
+
+
+@pytest.mark.parametrize(
+    ("asset", "note"),
+    [
+        ("BTC", r"^The claim is about ETH; these are BTC's bars, so the verdict says whether "),
+        (None, r"^The claim is about ETH; these bars' asset was not given"),
+        ("eth", r"^\d+ tests at these parameters"),
+    ],
+    ids=["other", "unknown", "own"],
+)
+def test_the_support_claim_says_whose_bars_it_judges(
+    btc_bars: pd.DataFrame, asset: str | None, note: str
+) -> None:
+    study = support_study(btc_bars, asset=asset, n_random=0, n_boot=20, grid={})
+    assert study.claim["claim_asset"] == "ETH"
+    assert study.claim["data_asset"] == (asset.upper() if asset else None)
+    assert pd.Series([study.claim["notes"]]).str.match(note).all(), study.claim["notes"]
+
+
+# -- 7. percents ----------------------------------------------------------------------------------
+def test_an_hourly_volatility_in_percent_is_refused_with_the_hint() -> None:
+    with pytest.raises(InputError, match=r"sigma_hourly must be a fraction in \[0, 0.2\) "
+                       r"\(got 0.6; for 0.6 % give 0.006\)") as e:  # fmt: skip
+        calibrated_cascade(_prepared("BTCUSDT"), shock=-0.05, sigma_hourly=0.6, n_paths=4,
+                           calibration=load_liquidity("BTC", "2025-07-31"))  # fmt: skip
+    assert e.value.param == "sigma_hourly"
+
+
+def test_a_share_in_percent_is_refused_with_the_hint() -> None:
+    with pytest.raises(InputError, match=r"share must be in \(0, 1\] \(got 25; for 25 % give "
+                       r"0.25\)") as e:  # fmt: skip
+        MarketSpec("BTC", "2025-07-31", share=25)
+    assert e.value.param == "share"
+
+
+# -- 8. the wrong kind of input -------------------------------------------------------------------
+@pytest.mark.parametrize("pick", [lambda f: f["close"], lambda f: f.iloc[0]], ids=["col", "row"])
+def test_a_series_for_the_bars_is_refused(btc_bars: pd.DataFrame, pick: object) -> None:
+    for f in (detect_support, support_study):
+        with pytest.raises(InputError, match=r"^ohlcv must be a DataFrame \(got Series") as e:
+            f(pick(btc_bars))  # type: ignore[operator]
+        assert e.value.param == "ohlcv"
+
+
+def test_one_shock_for_the_haircut_list_is_refused() -> None:
+    from liqcascade.collateral import build_setup, preset_config, smallest_haircut
+
+    _, setup = build_setup(preset_config("oct-2025"), "oct-2025.toml", 3864.76)
+    with pytest.raises(InputError, match=r"shocks must be a list .*give \[-0.2\]") as e:
+        smallest_haircut(setup, -0.2, p0=3864.76)  # type: ignore[arg-type]
+    assert e.value.param == "shocks"
+    got = smallest_haircut(setup, np.array([-0.2]), p0=3864.76)
+    assert got["shock"].to_numpy() == pytest.approx(np.full(len(got), -0.2), abs=1e-12)
+
+
+def test_one_policy_name_is_refused_naming_the_argument() -> None:
+    with pytest.raises(InputError, match=r"^policies must be a sequence of names, not one "
+                       r"string \(got 'fixed'\): give \('fixed',\)$") as e:  # fmt: skip
+        backtest_stops("fixed", ("long",), ("random",), start="2024-06-01",  # type: ignore[arg-type]
+                       end="2024-07-31", asset="BTC")  # fmt: skip
+    assert e.value.param == "policies"
