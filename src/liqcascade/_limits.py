@@ -491,7 +491,8 @@ def check_fraction(value: Any, name: str, *, most: float = 1.0, label: str | Non
     v = check_real(value, name, least=0.0, label=label)
     if v >= most:
         raise InputError(
-            f"{label or name} must be a fraction in [0, {most:g}) (got {v:g}{percent_hint(v, most)})",
+            f"{label or name} must be a fraction in [0, {most:g}) "
+            f"(got {v:g}{percent_hint(v, most)})",
             param=name,
         )
     return v

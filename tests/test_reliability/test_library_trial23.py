@@ -13,6 +13,8 @@ Each case ran silently, or raised something other than :class:`InputError`, on m
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,9 +90,9 @@ def btc_bars() -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("asset", "note"),
     [
-        ("BTC", r"^The claim is about ETH; these are BTC's bars, so the verdict says whether "),
-        (None, r"^The claim is about ETH; these bars' asset was not given"),
-        ("eth", r"^\d+ tests at these parameters"),
+        ("BTC", r"\. The claim is about ETH; these are BTC's bars, so the verdict says whether"),
+        (None, r"\. The claim is about ETH; these bars' asset was not given"),
+        ("eth", r"^(?!.*The claim is about)"),
     ],
     ids=["other", "unknown", "own"],
 )
@@ -100,7 +102,7 @@ def test_the_support_claim_says_whose_bars_it_judges(
     study = support_study(btc_bars, asset=asset, n_random=0, n_boot=20, grid={})
     assert study.claim["claim_asset"] == "ETH"
     assert study.claim["data_asset"] == (asset.upper() if asset else None)
-    assert pd.Series([study.claim["notes"]]).str.match(note).all(), study.claim["notes"]
+    assert re.search(note, study.claim["notes"]), study.claim["notes"]
 
 
 # -- 7. percents ----------------------------------------------------------------------------------

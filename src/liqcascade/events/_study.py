@@ -68,18 +68,18 @@ def _count(n: int, noun: str) -> str:
 
 
 def _claim_asset_note(asset: str | None) -> str:
-    """The first words of the claim's notes: whose bars the ETH claim is judged on."""
+    """The claim's notes' last words: whose bars the ETH claim is judged on (``""``: ETH's)."""
     if asset is None:
         return (
-            f"The claim is about {CLAIM_ASSET}; these bars' asset was not given, "
-            f"so the verdict is the claim's only if they are {CLAIM_ASSET}'s. "
+            f" The claim is about {CLAIM_ASSET}; these bars' asset was not given, "
+            f"so the verdict is the claim's only if they are {CLAIM_ASSET}'s."
         )
     a = str(asset).strip().upper()
     if a == CLAIM_ASSET:
         return ""
     return (
-        f"The claim is about {CLAIM_ASSET}; these are {a}'s bars, so the verdict says "
-        f"whether it carries over to {a}, not whether it holds for {CLAIM_ASSET}. "
+        f" The claim is about {CLAIM_ASSET}; these are {a}'s bars, so the verdict says "
+        f"whether it carries over to {a}, not whether it holds for {CLAIM_ASSET}."
     )
 
 
@@ -790,7 +790,6 @@ def support_study(
         sens = sensitivity_grid(ohlcv, params, interval, grid, on_step)
     result = SupportStudy(det, interval, table, sens, seed, n_random, n_boot)
     result.claim = assess_claim(table, det.n_tests, sens)
-    result.claim["notes"] = _claim_asset_note(asset) + result.claim["notes"]
     result.claim["claim_asset"] = CLAIM_ASSET
     result.claim["data_asset"] = None if asset is None else str(asset).strip().upper()
     if len(sens):
@@ -835,4 +834,5 @@ def support_study(
             f"{cc['long_horizons_significantly_negative']} of {len(LONG_HORIZONS)} horizons "
             f"(verdict there: {cc['verdict_at_these_params']})."
         )
+    result.claim["notes"] += _claim_asset_note(asset)
     return result
