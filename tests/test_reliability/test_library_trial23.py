@@ -14,6 +14,7 @@ Each case ran silently, or raised something other than :class:`InputError`, on m
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ from liqcascade.positions import PositionBook, StopBook
 from liqcascade.protect import backtest_stops, recommend_stop
 
 MID = 115_000.0
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _book(symbol: str) -> PositionBook:
@@ -147,3 +149,74 @@ def test_one_policy_name_is_refused_naming_the_argument() -> None:
         backtest_stops("fixed", ("long",), ("random",), start="2024-06-01",  # type: ignore[arg-type]
                        end="2024-07-31", asset="BTC")  # fmt: skip
     assert e.value.param == "policies"
+
+
+# -- 12. the parameter named; whole numbers -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("users", "balances", "param"),
+    [
+        (["a", "b"], [1.0, 2], "balances"),
+        (["a", "b"], [1, -2], "balances"),
+        (["a", "b"], np.array([1, -2]), "balances"),
+        (["a", "b"], [1, 2, 3], "balances"),
+        (["a", "a"], [1, 2], "users"),
+        ([], [], "users"),
+    ],
+    ids=["float", "negative", "negative-array", "lengths", "repeated", "none"],
+)
+def test_pol_balances_and_users_name_their_parameter(
+    users: list[str], balances: object, param: str
+) -> None:
+    from liqcascade.solvency.pol import build_tree
+
+    with pytest.raises(InputError) as e:
+        build_tree(users, balances, seed=1)  # type: ignore[arg-type]
+    assert e.value.param == param
+
+
+def test_an_unknown_shock_venue_names_shock_venue() -> None:
+    from liqcascade.contagion import build_setup, load_config, simulate_contagion
+
+    setup = build_setup(load_config(DATA / "contagion" / "two_venues.toml"))
+    with pytest.raises(InputError, match=r"^shock_venue 'zz' is not a venue \(a, b\)$") as e:
+        simulate_contagion(list(setup.venues), [], list(setup.lending), shock_venue="zz",
+                           shock=-0.06)  # fmt: skip
+    assert e.value.param == "shock_venue"
+
+
+def test_frame_shape_errors_of_the_bars_name_ohlcv(btc_bars: pd.DataFrame) -> None:
+    for bad in (btc_bars.drop(columns="low"), btc_bars.reset_index(drop=True),
+                btc_bars.iloc[::-1]):  # fmt: skip
+        with pytest.raises(InputError) as e:
+            detect_support(bad)
+        assert e.value.param == "ohlcv"
+
+
+def test_positions_left_out_name_positions() -> None:
+    from liqcascade import simulate_cascade
+
+    with pytest.raises(InputError, match="positions are required") as e:
+        simulate_cascade(OrderBook.parametric(MID, 30e6), None, None, shock=-0.05)
+    assert e.value.param == "positions"
+
+
+def test_an_integral_float_pivot_is_a_whole_number() -> None:
+    from liqcascade.events import SupportParams
+
+    p = SupportParams(pivot=5.0, min_away=3.0)  # type: ignore[arg-type]
+    assert (p.pivot, p.min_away) == (5, 3)
+    assert type(p.pivot) is int
+    with pytest.raises(InputError, match=r"pivot must be a whole number >= 1 \(got 5.5\)"):
+        SupportParams(pivot=5.5)  # type: ignore[arg-type]
+
+
+def test_counts_are_ints() -> None:
+    s = OrderBook.parametric(MID, 30e6).summary()
+    assert type(s["n_bid_levels"]) is int and type(s["n_ask_levels"]) is int
+    assert s["n_bid_levels"] > 0
+
+
+def test_a_bands_draw_count_is_an_int(eth_state: MarketState) -> None:
+    band = eth_state.band(lambda s: float(s.mid), n=2)
+    assert type(band["n_draws"]) is int
+    assert band["n_draws"] in (0, 2)

@@ -423,8 +423,8 @@ class OrderBook:
         """Mid, level counts, spread and depth within 1 %, 2 % and 5 % of mid (USD)."""
         out: dict[str, float] = {
             "mid": self.mid,
-            "n_bid_levels": float(self.bid_price.size),
-            "n_ask_levels": float(self.ask_price.size),
+            "n_bid_levels": int(self.bid_price.size),  # counts stay whole numbers
+            "n_ask_levels": int(self.ask_price.size),
         }
         if self.bid_price.size and self.ask_price.size:
             out["spread"] = float(self.ask_price[0] - self.bid_price[0])

@@ -40,7 +40,10 @@ def ensure_prepared(
             market.book, market.positions, market.stops, partial_threshold_usd=thr
         )
     if positions is None:
-        raise InputError("positions are required with an OrderBook (or pass a PreparedMarket)")
+        raise InputError(
+            "positions are required with an OrderBook (or pass a PreparedMarket)",
+            param="positions",
+        )
     return prepare_cascade(market, positions, stops, partial_threshold_usd=thr)
 
 

@@ -328,7 +328,7 @@ class MarketState:
             "value": value,
             "p05": float(np.percentile(arr, 5)),
             "p95": float(np.percentile(arr, 95)),
-            "n_draws": float(len(vals) if self._redraw is not None else 0),
+            "n_draws": len(vals) if self._redraw is not None else 0,
         }
 
     def once(self, key: Any, compute: Callable[[], _T]) -> _T:
