@@ -375,7 +375,9 @@ def number_series(values: Any, name: str, *, column: str | None = None) -> pd.Se
     The entry check of a function that takes one series (closes, returns): a frame with
     ``column`` gives that column (``log_returns(bars)`` takes the closes); a numpy array,
     a list, a frame without it, or a series of text is refused naming ``name`` and the
-    type expected (``.dropna`` and a length mismatch raised pandas' own errors).
+    type expected (``.dropna`` and a length mismatch raised pandas' own errors). The
+    index is not checked here (a RangeIndex passes): a time index is the caller's rule
+    where it reads one.
 
     Parameters
     ----------
@@ -403,7 +405,7 @@ def number_series(values: Any, name: str, *, column: str | None = None) -> pd.Se
     if not isinstance(values, pd.Series):
         frame = f", or a DataFrame with a {column!r} column" if column else ""
         raise InputError(
-            f"{name} must be a pandas Series indexed by time{frame} (got {type(values).__name__})",
+            f"{name} must be a pandas Series{frame} (got {type(values).__name__})",
             param=name,
         )
     check_numeric(values, (), name, param=name)

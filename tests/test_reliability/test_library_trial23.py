@@ -24,6 +24,7 @@ from liqcascade import datasets
 from liqcascade.book import OrderBook
 from liqcascade.cascade import (
     MarketState,
+    PreparedMarket,
     calibrated_cascade,
     load_liquidity,
     market_state,
@@ -220,3 +221,32 @@ def test_a_bands_draw_count_is_an_int(eth_state: MarketState) -> None:
     band = eth_state.band(lambda s: float(s.mid), n=2)
     assert type(band["n_draws"]) is int
     assert band["n_draws"] in (0, 2)
+
+
+# -- 9. type hints as the run time reads them -----------------------------------------------------
+def test_simulate_cascade_hints_positions_as_required_with_an_order_book() -> None:
+    import typing
+
+    from liqcascade import simulate_cascade
+
+    hints = [typing.get_type_hints(f) for f in typing.get_overloads(simulate_cascade)]
+    by_book = {h["book"]: h for h in hints}
+    assert set(by_book) == {OrderBook, PreparedMarket}
+    assert by_book[OrderBook]["positions"] is PositionBook  # not Optional
+    assert by_book[PreparedMarket]["positions"] is type(None)
+
+
+def test_shock_grid_hints_an_array_of_shocks() -> None:
+    import typing
+
+    from liqcascade.stress import shock_grid
+
+    hint = typing.get_type_hints(shock_grid)["shocks"]
+    assert np.ndarray in {typing.get_origin(a) or a for a in typing.get_args(hint)}
+
+
+def test_a_returns_array_is_not_told_to_be_indexed_by_time() -> None:
+    from liqcascade import volatility as vol
+
+    with pytest.raises(InputError, match=r"^returns must be a pandas Series \(got ndarray\)$"):
+        vol.fit_volatility(np.zeros(500))  # type: ignore[arg-type]

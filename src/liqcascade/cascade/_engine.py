@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -151,6 +151,36 @@ def resolve_shock(
     return (1.0 if name == "shock_sell_usd" else -1.0), 1, value
 
 
+@overload
+def simulate_cascade(
+    book: PreparedMarket,
+    positions: None = None,
+    stops: None = None,
+    *,
+    shock_price: float | None = None,
+    shock: float | None = None,
+    shock_sell_usd: float | None = None,
+    shock_buy_usd: float | None = None,
+    insurance_fund: float = 0.0,
+    config: CascadeConfig | None = None,
+) -> CascadeResult: ...
+
+
+@overload
+def simulate_cascade(
+    book: OrderBook,
+    positions: PositionBook,
+    stops: StopBook | None = None,
+    *,
+    shock_price: float | None = None,
+    shock: float | None = None,
+    shock_sell_usd: float | None = None,
+    shock_buy_usd: float | None = None,
+    insurance_fund: float = 0.0,
+    config: CascadeConfig | None = None,
+) -> CascadeResult: ...
+
+
 def simulate_cascade(
     book: OrderBook | PreparedMarket,
     positions: PositionBook | None = None,
@@ -181,10 +211,11 @@ def simulate_cascade(
         The order book, or a market prepared by :func:`prepare_cascade` (then
         ``positions`` and ``stops`` are taken from it).
     positions : PositionBook, optional
-        Leveraged positions (liquidation and bankruptcy prices, USD); required with an
-        :class:`OrderBook`, ignored with a :class:`PreparedMarket`.
+        Leveraged positions (liquidation and bankruptcy prices, USD): required with an
+        :class:`OrderBook`; left out with a :class:`PreparedMarket` (which holds its
+        own; one given is ignored, and the type hints refuse it).
     stops : StopBook, optional
-        Resting stop-market orders (none by default); ignored with a
+        Resting stop-market orders (none by default); left out with a
         :class:`PreparedMarket`.
     shock_price : float, optional
         Target price, USD: bid levels above it (ask levels below it) are consumed.
@@ -208,7 +239,8 @@ def simulate_cascade(
     Raises
     ------
     InputError
-        Not exactly one shock; a shock price <= 0; a negative USD amount or fund.
+        Not exactly one shock; a shock price <= 0; a negative USD amount or fund;
+        ``param="positions"``: none with an :class:`OrderBook`.
 
     Examples
     --------
