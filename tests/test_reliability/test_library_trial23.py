@@ -250,3 +250,35 @@ def test_a_returns_array_is_not_told_to_be_indexed_by_time() -> None:
 
     with pytest.raises(InputError, match=r"^returns must be a pandas Series \(got ndarray\)$"):
         vol.fit_volatility(np.zeros(500))  # type: ignore[arg-type]
+
+
+# -- 11. short reprs ------------------------------------------------------------------------------
+def _short(obj: object, head: str) -> str:
+    text = repr(obj)
+    assert text.startswith(f"{head}(") and text.endswith(")"), text
+    assert "\n" not in text and len(text) < 400, text  # one line, no frame or array
+    return text
+
+
+def test_support_results_have_short_reprs(btc_bars: pd.DataFrame) -> None:
+    det = detect_support(btc_bars)
+    text = _short(det, "SupportDetection")
+    assert f"bars={len(btc_bars):,}" in text and f"n_tests={det.n_tests:,}" in text
+    study = support_study(btc_bars, asset="BTC", n_random=0, n_boot=20, grid={})
+    assert f"verdict={study.claim['verdict']}" in _short(study, "SupportStudy")
+
+
+def test_a_liquidation_map_and_paths_and_a_tree_have_short_reprs() -> None:
+    from liqcascade import volatility as vol
+    from liqcascade.positions import liquidation_map
+    from liqcascade.solvency.pol import build_tree
+
+    m = liquidation_map(_book("BTCUSDT"), None, MID)
+    assert f"buckets={len(m.edges) - 1}" in _short(m, "LiquidationMap")
+    r = pd.Series(np.random.default_rng(0).standard_t(5, 800) * 0.02,
+                  index=pd.date_range("2022-01-01", periods=800, freq="D", tz="UTC"))  # fmt: skip
+    paths = vol.fit_volatility(r).simulate(horizon=5, n_paths=20, seed=1)
+    assert "paths=20, horizon=5" in _short(paths, "VolatilityPaths")
+    tree = build_tree(["a", "b"], [1, 2], seed=1)
+    assert f"root={tree.root}" in _short(tree, "LiabilitiesTree")
+    assert "total_liabilities=3" in repr(tree)

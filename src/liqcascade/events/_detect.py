@@ -102,6 +102,15 @@ class SupportDetection:
         """The tests table."""
         return self.tests.copy()
 
+    def __repr__(self) -> str:
+        from liqcascade._notebook import summary_repr
+
+        idx = self.ohlcv.index
+        span = f"{idx[0]:%Y-%m-%d} → {idx[-1]:%Y-%m-%d}" if len(idx) else "none"
+        keys = ("bars", "span", "n_zones", "n_tests", "n_held", "n_broken", "param_pivot")
+        figures = {"bars": len(idx), "span": span, **self.summary()}
+        return summary_repr("SupportDetection", figures, keys)
+
     def plot(self, max_points: int = 2000) -> go.Figure:
         """Close price with zones (horizontal segments) and tests (held ●, broken ✕).
 

@@ -299,6 +299,11 @@ class SupportStudy:
         """The per-horizon table."""
         return self.horizons.copy()
 
+    def __repr__(self) -> str:
+        from liqcascade._notebook import summary_repr
+
+        return summary_repr("SupportStudy", {"interval": self.interval, **self.summary()})
+
     def to_dict(self) -> dict[str, Any]:
         """The CLI JSON object (``liqcascade support-study --json``)."""
         d = self.detection
