@@ -282,3 +282,42 @@ def test_a_liquidation_map_and_paths_and_a_tree_have_short_reprs() -> None:
     tree = build_tree(["a", "b"], [1, 2], seed=1)
     assert f"root={tree.root}" in _short(tree, "LiabilitiesTree")
     assert "total_liabilities=3" in repr(tree)
+
+
+# -- 10. in-memory round trips --------------------------------------------------------------------
+def test_a_stop_book_round_trips_through_its_frame() -> None:
+    stops = StopBook(np.array([-1, 1, -1], np.int8), [110_000.0, 121_000.0, 108_500.0],
+                     [0.5, 2.0, 1.25])  # fmt: skip
+    back = StopBook.from_frame(stops.to_frame())
+    np.testing.assert_array_equal(back.side, stops.side)
+    np.testing.assert_allclose(back.trigger, stops.trigger, rtol=1e-15)
+    np.testing.assert_allclose(back.size, stops.size, rtol=1e-15)
+    signs = StopBook.from_frame(stops.to_frame().assign(side=[-1, 1, -1]))
+    np.testing.assert_array_equal(signs.side, stops.side)
+
+
+@pytest.mark.parametrize(
+    ("change", "param", "message"),
+    [
+        (lambda f: f.assign(side=["sell", "flat", "buy"]), "side", r"side in row 1 is 'flat'"),
+        (lambda f: f.drop(columns="size"), "df", r"missing column\(s\): size"),
+        (lambda f: f.iloc[0], "df", r"must be a DataFrame \(got Series"),
+    ],
+    ids=["side", "column", "series"],
+)
+def test_a_bad_stops_frame_is_refused(change: object, param: str, message: str) -> None:
+    stops = StopBook(np.array([-1, 1, -1], np.int8), [1.0, 3.0, 2.0], [1.0, 1.0, 1.0])
+    with pytest.raises(InputError, match=message) as e:
+        StopBook.from_frame(change(stops.to_frame()))  # type: ignore[operator]
+    assert e.value.param == param
+
+
+def test_an_order_book_round_trips_through_its_frame() -> None:
+    book = OrderBook.parametric(MID, 30e6, beta=0.73)
+    back = OrderBook.from_frame(book.to_frame().sample(frac=1.0, random_state=0), mid=book.mid)
+    assert back.mid == pytest.approx(book.mid, rel=1e-15)
+    for a in ("bid_price", "bid_size", "ask_price", "ask_size"):
+        np.testing.assert_allclose(getattr(back, a), getattr(book, a), rtol=1e-15)
+    with pytest.raises(InputError, match=r"^frame: row 1: side must be bid or ask") as e:
+        OrderBook.from_frame(book.to_frame().assign(side="x"))
+    assert e.value.param == "frame"
