@@ -179,7 +179,9 @@ def test_an_unknown_shock_venue_names_shock_venue() -> None:
     from liqcascade.contagion import build_setup, load_config, simulate_contagion
 
     setup = build_setup(load_config(DATA / "contagion" / "two_venues.toml"))
-    with pytest.raises(InputError, match=r"^shock_venue 'zz' is not a venue \(a, b\)$") as e:
+    with pytest.raises(
+        InputError, match=r"^shock_venue: unknown venue 'zz' \(venues: a, b\)$"
+    ) as e:
         simulate_contagion(list(setup.venues), [], list(setup.lending), shock_venue="zz",
                            shock=-0.06)  # fmt: skip
     assert e.value.param == "shock_venue"

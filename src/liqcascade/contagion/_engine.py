@@ -50,7 +50,8 @@ def _check(
     known = set(names)
     if shocked not in known:
         raise InputError(
-            f"shock_venue {shocked!r} is not a venue ({', '.join(names)})", param="shock_venue"
+            f"shock_venue: unknown venue {shocked!r} (venues: {', '.join(names)})",
+            param="shock_venue",
         )
     for i, ln in enumerate(links):
         for key, v in (("a", ln.a), ("b", ln.b)):
