@@ -30,7 +30,7 @@ def _cell(v: Any) -> str:
     return html.escape(_figure(v))
 
 
-def summary_repr(name: str, figures: Mapping[str, Any], keys: Sequence[str] = ()) -> str:
+def summary_repr(name: str, figures: Mapping[Any, Any], keys: Sequence[str] = ()) -> str:
     """``Name(key=figure, ...)``: the one-line repr of an object that holds frames or arrays.
 
     Its summary figures (formatted as in :func:`summary_html`), never its arrays: the

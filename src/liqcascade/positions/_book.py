@@ -786,4 +786,5 @@ class StopBook:
                 f"df: side in row {i} is {df['side'].iloc[i]!r}; sell or buy (or -1/+1)",
                 param="side",
             )
-        return cls(code.to_numpy(dtype=np.int8), df["trigger_price"], df["size"])
+        trigger, size = (df[c].to_numpy(dtype=np.float64) for c in cols[1:])
+        return cls(code.to_numpy(dtype=np.int8), trigger, size)

@@ -94,7 +94,7 @@ class VolatilityPaths:
     def __repr__(self) -> str:
         from liqcascade._notebook import summary_repr
 
-        return summary_repr("VolatilityPaths", self.summary())
+        return summary_repr("VolatilityPaths", self.summary().to_dict())
 
 
 #: Bytes per path and bar of a simulation at its peak (the shocks, variances, returns and
