@@ -43,6 +43,7 @@ __all__ = [
     "SPLIT_ACCOUNT_BYTES",
     "available_memory",
     "check_count",
+    "check_fraction",
     "check_insurance_fund",
     "check_level",
     "check_memory",
@@ -52,6 +53,7 @@ __all__ = [
     "check_usd_amounts",
     "check_whole",
     "format_bytes",
+    "percent_hint",
     "real_array",
     "real_number",
     "stress_path_bytes",
@@ -440,6 +442,65 @@ def check_real(
         raise InputError(f"{label} must be {rule} (got {value})", param=name)
     if v > most:
         raise InputError(f"{label} must be at most {most:g}{unit} (got {v:g})", param=name)
+    return v
+
+
+def percent_hint(value: float, least: float = 1.0) -> str:
+    """``"; for 6 % give 0.06"``: the hint beside a fraction that reads as a percent.
+
+    The one wording of it (a value of ``least`` to 100 given where a fraction is read);
+    empty for a value that cannot be a percent (below ``least``, or 100 and more).
+
+    Parameters
+    ----------
+    value : float
+        The value given.
+    least : float, default 1.0
+        The smallest value read as a percent (where a fraction's range ends: 0.2 for an
+        hourly volatility, 0.6 of which is 0.6 %).
+
+    Returns
+    -------
+    str
+        The hint, starting ``"; "``, or ``""``.
+    """
+    return f"; for {value:g} % give {value / 100:g}" if least <= value < 100 else ""
+
+
+def check_fraction(value: Any, name: str, *, most: float = 1.0, label: str | None = None) -> float:
+    """A fraction >= 0 and below ``most``, else InputError; a percent given is told so.
+
+    :func:`check_real` with ``least=0``; a value at or above ``most`` is ``"LABEL must
+    be a fraction in [0, MOST) (got 6; for 6 % give 0.06)"`` (:func:`percent_hint`).
+
+    Parameters
+    ----------
+    value : Any
+        The value given.
+    name : str
+        The parameter's name (the error's ``param``).
+    most : float, default 1.0
+        The bound, excluded: past it the value can only be a percent (a volatility of
+        0.6 an hour).
+    label : str, optional
+        How the message names the value (default ``name``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        ``param=name``: not a number, not finite, below 0, or at or above ``most``.
+    """
+    v = check_real(value, name, least=0.0, label=label)
+    if v >= most:
+        raise InputError(
+            f"{label or name} must be a fraction in [0, {most:g}) "
+            f"(got {v:g}{percent_hint(v, most)})",
+            param=name,
+        )
     return v
 
 

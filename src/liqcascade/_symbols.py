@@ -13,7 +13,21 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PERP", "QUOTES", "base_asset", "contract_symbol", "split_symbol"]
+from liqcascade.errors import InputError
+
+__all__ = [
+    "DEFAULT_SYMBOL",
+    "PERP",
+    "QUOTES",
+    "base_asset",
+    "check_same_asset",
+    "contract_symbol",
+    "split_symbol",
+]
+
+#: The symbol a position book takes when none is given (a file or frame without one): it
+#: says nothing of the asset, so :func:`check_same_asset` lets it pass any asset.
+DEFAULT_SYMBOL = "ETHUSDT"
 
 #: Quote currencies a symbol may end with (checked in this order: USDT before USD).
 QUOTES: tuple[str, ...] = ("USDT", "USDC", "BUSD", "FDUSD", "USD", "EUR")
@@ -96,3 +110,40 @@ def contract_symbol(asset: str) -> str:
         The contract's symbol, upper case (``"ETHUSDT"`` for ``"ETH"``).
     """
     return f"{asset.strip().upper()}USDT"
+
+
+def check_same_asset(
+    asset: str, symbol: str, *, param: str, what: str, whose: str = "the positions'"
+) -> None:
+    """Refuse ``asset`` when it is not the base of ``symbol`` (one book, one asset).
+
+    The rule wherever an asset is given beside data that know theirs (a calibration
+    beside a prepared book, ``asset`` beside a market state): another asset is refused,
+    naming both. ``symbol`` of :data:`DEFAULT_SYMBOL` (a book built without one) says
+    nothing, and passes any asset.
+
+    Parameters
+    ----------
+    asset : str
+        The asset given (any case).
+    symbol : str
+        The symbol (or bare asset) of the data it is used with.
+    param : str
+        The parameter that gave ``asset``: the error's ``param``.
+    what : str
+        How the message names what gave ``asset`` (``"calibration"``).
+    whose : str, default "the positions'"
+        Whose asset ``symbol`` is (``"the market state's"``).
+
+    Raises
+    ------
+    InputError
+        ``WHAT (ETH) is not the positions' asset (BTC: BTCUSDT)``, ``param=param``.
+    """
+    own = base_asset(symbol)
+    a = str(asset).strip().upper()
+    sym = str(symbol).strip().upper()
+    if sym == DEFAULT_SYMBOL or a == own:
+        return
+    where = own if sym == own else f"{own}: {sym}"
+    raise InputError(f"{what} ({a}) is not {whose} asset ({where})", param=param)

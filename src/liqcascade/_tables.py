@@ -30,6 +30,7 @@ __all__ = [
     "PARQUET_SUFFIXES",
     "SEPARATORS",
     "check_columns",
+    "check_frame",
     "check_not_workbook",
     "check_parse_memory",
     "decode_utf8",
@@ -244,6 +245,43 @@ def norm_column(col: object) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
 
 
+def check_frame(value: Any, name: str, *, param: str | None = None) -> pd.DataFrame:
+    """``value`` if a DataFrame, else InputError: the one check where a table is read.
+
+    A Series (one column, or one row: ``df.iloc[0]``) or an array where a frame is
+    expected raised pandas' or numpy's own errors (an AttributeError on ``.columns``).
+
+    Parameters
+    ----------
+    value : Any
+        What was given.
+    name : str
+        What the table is, first in the message (the parameter).
+    param : str, optional
+        The parameter that gave it (default ``name``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value``, unchanged.
+
+    Raises
+    ------
+    InputError
+        ``NAME must be a DataFrame (got Series ...)``.
+    """
+    if isinstance(value, pd.DataFrame):
+        return value
+    hint = (
+        ": a column or a row of the frame? give the whole frame"
+        if isinstance(value, pd.Series)
+        else ""
+    )
+    raise InputError(
+        f"{name} must be a DataFrame (got {type(value).__name__}{hint})", param=param or name
+    )
+
+
 def check_columns(
     columns: Iterable[object], required: Sequence[str], name: str, *, param: str | None = None
 ) -> None:
@@ -337,7 +375,9 @@ def number_series(values: Any, name: str, *, column: str | None = None) -> pd.Se
     The entry check of a function that takes one series (closes, returns): a frame with
     ``column`` gives that column (``log_returns(bars)`` takes the closes); a numpy array,
     a list, a frame without it, or a series of text is refused naming ``name`` and the
-    type expected (``.dropna`` and a length mismatch raised pandas' own errors).
+    type expected (``.dropna`` and a length mismatch raised pandas' own errors). The
+    index is not checked here (a RangeIndex passes): a time index is the caller's rule
+    where it reads one.
 
     Parameters
     ----------
@@ -365,7 +405,7 @@ def number_series(values: Any, name: str, *, column: str | None = None) -> pd.Se
     if not isinstance(values, pd.Series):
         frame = f", or a DataFrame with a {column!r} column" if column else ""
         raise InputError(
-            f"{name} must be a pandas Series indexed by time{frame} (got {type(values).__name__})",
+            f"{name} must be a pandas Series{frame} (got {type(values).__name__})",
             param=name,
         )
     check_numeric(values, (), name, param=name)

@@ -151,7 +151,7 @@ def test_bad_inputs() -> None:
     a = random_venue("a", 2000.0, rng)
     with pytest.raises(InputError, match=r"links\[0\]\.b: unknown venue 'okx'"):
         simulate_contagion([a], [Link("a", "okx")], shock_venue="a", shock=-0.05)
-    with pytest.raises(InputError, match="shock venue"):
+    with pytest.raises(InputError, match=r"^shock_venue: unknown venue 'zz' \(venues: a\)$"):
         simulate_contagion([a], shock_venue="zz", shock=-0.05)
     with pytest.raises(InputError, match="exactly one"):
         simulate_contagion([a], shock_venue="a")

@@ -250,6 +250,7 @@ def register(app: typer.Typer) -> None:
         steps = ("random levels + sensitivity", study_steps(draws, grid))
         with beyond_the_cut(raw, bars, cut), _common.progress(*steps) as adv:
             study = support_study(bars, params, interval=interval, seed=seed, n_random=draws,
-                                  n_boot=boot, grid=grid, on_step=adv)  # fmt: skip
+                                  n_boot=boot, grid=grid, on_step=adv,
+                                  asset=asset)  # fmt: skip
         _common.emit({**study.to_dict(), "source": source, "data_cut": cut.to_dict(),
                       "tolerances": tol}, as_json, _render)  # fmt: skip

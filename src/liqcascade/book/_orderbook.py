@@ -138,12 +138,47 @@ class OrderBook:
             ``"FILE: row N: ..."`` for a bad row (1-based data row), a bid at or above
             mid or an ask at or below it, a crossed book, a size <= 0, a duplicate price.
         """
-        from liqcascade._tables import check_columns, read_user_table
+        from liqcascade._tables import read_user_table
 
         path = Path(path)
         name = str(path)
         df = read_user_table(path, skipinitialspace=False)
-        check_columns(df.columns, ("side", "price", "size"), name)
+        return cls._from_table(df, name, mid)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, mid: float | None = None) -> OrderBook:
+        """Build from a frame of levels: :meth:`to_frame`'s ``side`` (bid/ask), ``price``, ``size``.
+
+        The in-memory twin of :meth:`from_file`, with its rules (``to_frame`` keeps no
+        mid: give ``mid`` for the book's own; default halfway between the sides).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            One row per level, any order: ``side`` (bid or ask, any case), ``price``
+            (USD, > 0), ``size`` (base units, > 0).
+        mid : float, optional
+            Mid price, USD. Default: halfway between best bid and best ask.
+
+        Raises
+        ------
+        InputError
+            ``param="frame"``: not a frame, a column missing, a bad row (``frame: row
+            N: ...``, 1-based), a crossed book, a duplicate price; ``param="mid"``: a
+            one-sided book without ``mid``.
+        """
+        from liqcascade._tables import check_frame
+
+        return cls._from_table(check_frame(frame, "frame"), "frame", mid, param="frame")
+
+    @classmethod
+    def _from_table(
+        cls, df: pd.DataFrame, name: str, mid: float | None, param: str | None = None
+    ) -> OrderBook:
+        """:meth:`from_file`'s and :meth:`from_frame`'s rules on a table named ``name``."""
+        from liqcascade._tables import check_columns
+
+        check_columns(df.columns, ("side", "price", "size"), name, param=param)
         side = df["side"].astype(str).str.strip().str.lower()
         price = pd.to_numeric(df["price"], errors="coerce").to_numpy(dtype=np.float64)
         size = pd.to_numeric(df["size"], errors="coerce").to_numpy(dtype=np.float64)
@@ -151,24 +186,30 @@ class OrderBook:
             row = i + 1
             s = side.iloc[i]
             if s not in ("bid", "ask", "bids", "asks", "buy", "sell"):
-                raise InputError(f"{name}: row {row}: side must be bid or ask (got {s!r})")
+                raise InputError(
+                    f"{name}: row {row}: side must be bid or ask (got {s!r})", param=param
+                )
             for col, values in (("price", price), ("size", size)):
                 if not math.isfinite(values[i]):
-                    raise InputError(f"{name}: row {row}: {_not_finite(col, df[col].iloc[i])}")
+                    raise InputError(
+                        f"{name}: row {row}: {_not_finite(col, df[col].iloc[i])}", param=param
+                    )
                 if values[i] <= 0:
                     raise InputError(
-                        f"{name}: row {row}: {col} must be > 0 (got {df[col].iloc[i]})"
+                        f"{name}: row {row}: {col} must be > 0 (got {df[col].iloc[i]})",
+                        param=param,
                     )
         is_bid = side.isin(["bid", "bids", "buy"]).to_numpy()
         if not is_bid.any() and not (~is_bid).any():
-            raise InputError(f"{name}: no levels")
+            raise InputError(f"{name}: no levels", param=param)
         rows = np.arange(1, len(df) + 1)
         bp, bq, br = price[is_bid], size[is_bid], rows[is_bid]
         ap, aq, ar = price[~is_bid], size[~is_bid], rows[~is_bid]
         if bp.size and ap.size and bp.max() >= ap.min():
             r = int(br[np.argmax(bp)])
             raise InputError(
-                f"{name}: row {r}: crossed book: best bid {bp.max():g} >= best ask {ap.min():g}"
+                f"{name}: row {r}: crossed book: best bid {bp.max():g} >= best ask {ap.min():g}",
+                param=param,
             )
         if mid is None:
             if bp.size and ap.size:
@@ -177,20 +218,24 @@ class OrderBook:
                 one = "bids" if bp.size else "asks"
                 raise InputError(
                     f"one-sided book (only {one}): give mid, the price between the sides",
-                    file=name,
+                    file=None if param else name,
                     param="mid",
                 )
         for p, r in zip(bp, br, strict=True):
             if p >= mid:
-                raise InputError(f"{name}: row {r}: bid {p:g} is not below mid {mid:g}")
+                raise InputError(
+                    f"{name}: row {r}: bid {p:g} is not below mid {mid:g}", param=param
+                )
         for p, r in zip(ap, ar, strict=True):
             if p <= mid:
-                raise InputError(f"{name}: row {r}: ask {p:g} is not above mid {mid:g}")
+                raise InputError(
+                    f"{name}: row {r}: ask {p:g} is not above mid {mid:g}", param=param
+                )
         for pp, rr, label in ((bp, br, "bid"), (ap, ar, "ask")):
             _, inv, cnt = np.unique(pp, return_inverse=True, return_counts=True)
             if (cnt > 1).any():
                 dup = int(rr[np.nonzero(cnt[inv] > 1)[0][1]])
-                raise InputError(f"{name}: row {dup}: duplicate {label} price")
+                raise InputError(f"{name}: row {dup}: duplicate {label} price", param=param)
         ob = np.argsort(-bp, kind="stable")
         oa = np.argsort(ap, kind="stable")
         return cls(float(mid), bp[ob], bq[ob], ap[oa], aq[oa])
@@ -424,8 +469,8 @@ class OrderBook:
         """Mid, level counts, spread and depth within 1 %, 2 % and 5 % of mid (USD)."""
         out: dict[str, float] = {
             "mid": self.mid,
-            "n_bid_levels": float(self.bid_price.size),
-            "n_ask_levels": float(self.ask_price.size),
+            "n_bid_levels": int(self.bid_price.size),  # counts stay whole numbers
+            "n_ask_levels": int(self.ask_price.size),
         }
         if self.bid_price.size and self.ask_price.size:
             out["spread"] = float(self.ask_price[0] - self.bid_price[0])

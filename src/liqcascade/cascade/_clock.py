@@ -22,7 +22,14 @@ import pandas as pd
 
 from liqcascade._calibrations import in_force
 from liqcascade._json import SummaryDict
-from liqcascade._limits import MAX_HORIZON_DAYS, check_number, check_real, check_seed
+from liqcascade._limits import (
+    MAX_HORIZON_DAYS,
+    check_fraction,
+    check_number,
+    check_real,
+    check_seed,
+)
+from liqcascade._symbols import check_same_asset
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock_kernels import (
     N_PARAMS,
@@ -1024,6 +1031,10 @@ def load_liquidity(asset: str = "ETH", as_of: Any = None, store: Any = None) -> 
 
 # --------------------------------------------------------------------------- market-level answer
 
+MAX_SIGMA_HOURLY = 0.2
+"""Hourly volatility (fraction) at and above which ``sigma_hourly`` is refused as a
+percent: 20 % an hour is past any hour of the data (0.6 was 0.6 %, read as 60 %)."""
+
 BOOK_EDGE_SHARE = 0.5
 """Share of paths whose order book ran out (``book_exhausted_share``) at or above which a
 price is shown as sitting at the modelled order book's edge: on most paths the price
@@ -1130,9 +1141,11 @@ def calibrated_cascade(
     shock, shock_price : float
         Exactly one.
     calibration : Calibration
-        From :func:`load_liquidity` or a fit.
+        From :func:`load_liquidity` or a fit; of the positions' asset (another is
+        refused, but for a book of the default symbol, which says nothing).
     sigma_hourly : float
-        Pre-shock hourly volatility (EWMA of hourly log returns), fraction.
+        Pre-shock hourly volatility (EWMA of hourly log returns), fraction (0.006, not
+        0.6: a value of 0.5 or more, 50 % an hour, is refused as a percent).
     residuals : array, optional
         Standardised hourly residuals before the date (filtered historical simulation;
         used when more than 100 are finite, rescaled to unit variance; else normal
@@ -1150,8 +1163,10 @@ def calibrated_cascade(
     """
     from liqcascade.cascade._engine import check_insurance_fund
 
-    if not (math.isfinite(sigma_hourly) and sigma_hourly >= 0):
-        raise InputError(f"sigma_hourly must be >= 0 (got {sigma_hourly})", param="sigma_hourly")
+    check_same_asset(
+        calibration.asset, prepared.positions.symbol, param="calibration", what="calibration"
+    )
+    check_fraction(sigma_hourly, "sigma_hourly", most=MAX_SIGMA_HOURLY)
     if n_paths < 1:
         raise InputError(f"n_paths must be >= 1 (got {n_paths})", param="n_paths")
     seed = check_seed(seed)

@@ -6,7 +6,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -43,7 +43,10 @@ def ensure_prepared(
             market.book, market.positions, market.stops, partial_threshold_usd=thr
         )
     if positions is None:
-        raise InputError("positions are required with an OrderBook (or pass a PreparedMarket)")
+        raise InputError(
+            "positions are required with an OrderBook (or pass a PreparedMarket)",
+            param="positions",
+        )
     return prepare_cascade(market, positions, stops, partial_threshold_usd=thr)
 
 
@@ -180,6 +183,36 @@ class _PerOrder:
         return tuple(self()[17:])
 
 
+@overload
+def simulate_cascade(
+    book: PreparedMarket,
+    positions: None = None,
+    stops: None = None,
+    *,
+    shock_price: float | None = None,
+    shock: float | None = None,
+    shock_sell_usd: float | None = None,
+    shock_buy_usd: float | None = None,
+    insurance_fund: float = 0.0,
+    config: CascadeConfig | None = None,
+) -> CascadeResult: ...
+
+
+@overload
+def simulate_cascade(
+    book: OrderBook,
+    positions: PositionBook,
+    stops: StopBook | None = None,
+    *,
+    shock_price: float | None = None,
+    shock: float | None = None,
+    shock_sell_usd: float | None = None,
+    shock_buy_usd: float | None = None,
+    insurance_fund: float = 0.0,
+    config: CascadeConfig | None = None,
+) -> CascadeResult: ...
+
+
 def simulate_cascade(
     book: OrderBook | PreparedMarket,
     positions: PositionBook | None = None,
@@ -210,10 +243,11 @@ def simulate_cascade(
         The order book, or a market prepared by :func:`prepare_cascade` (then
         ``positions`` and ``stops`` are taken from it).
     positions : PositionBook, optional
-        Leveraged positions (liquidation and bankruptcy prices, USD); required with an
-        :class:`OrderBook`, ignored with a :class:`PreparedMarket`.
+        Leveraged positions (liquidation and bankruptcy prices, USD): required with an
+        :class:`OrderBook`; left out with a :class:`PreparedMarket` (which holds its
+        own; one given is ignored, and the type hints refuse it).
     stops : StopBook, optional
-        Resting stop-market orders (none by default); ignored with a
+        Resting stop-market orders (none by default); left out with a
         :class:`PreparedMarket`.
     shock_price : float, optional
         Target price, USD: bid levels above it (ask levels below it) are consumed.
@@ -237,7 +271,8 @@ def simulate_cascade(
     Raises
     ------
     InputError
-        Not exactly one shock; a shock price <= 0; a negative USD amount or fund.
+        Not exactly one shock; a shock price <= 0; a negative USD amount or fund;
+        ``param="positions"``: none with an :class:`OrderBook`.
 
     Examples
     --------

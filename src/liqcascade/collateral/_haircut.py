@@ -12,19 +12,23 @@ compared with the haircut in force, ``1 − top ratio``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
+from liqcascade._limits import real_number
+from liqcascade._typing import FloatArray
 from liqcascade.collateral._loop import CollateralSetup, eth_shock_path, simulate_collateral
+from liqcascade.errors import InputError
 
 __all__ = ["smallest_haircut"]
 
 
 def smallest_haircut(
     setup: CollateralSetup,
-    shocks: list[float],
+    shocks: Sequence[float] | FloatArray,
     p0: float,
     start: Any = OCT_2025.hour,
     pricing: str = "own-book",
@@ -35,8 +39,8 @@ def smallest_haircut(
     ----------
     setup : CollateralSetup
         Assets, venue, accounts.
-    shocks : list of float
-        ETH moves, fractions (−0.2 is a 20 % fall).
+    shocks : sequence or array of float
+        ETH moves, fractions (−0.2 is a 20 % fall); one value is given as a list of one.
     p0 : float
         ETH before the shock, USD.
     start : datetime-like, default 2025-10-10 21:00 UTC
@@ -50,7 +54,18 @@ def smallest_haircut(
     pandas.DataFrame
         ``shock, asset, min_price, smallest_haircut, haircut_in_force, covered,
         accounts_liquidated``.
+
+    Raises
+    ------
+    InputError
+        ``param="shocks"``: one value (or text) for the list.
     """
+    if isinstance(shocks, str) or real_number(shocks) is not None:
+        raise InputError(
+            f"shocks must be a list of fractions, not one value (got {shocks!r}): "
+            f"give [{shocks!r}]",
+            param="shocks",
+        )
     rows = []
     for s in shocks:
         path = eth_shock_path(p0, s, start=start)

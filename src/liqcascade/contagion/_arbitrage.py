@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from liqcascade._limits import check_number, check_real
+from liqcascade._limits import check_number, check_real, percent_hint
 from liqcascade.contagion._venue import VenueState
 from liqcascade.errors import InputError
 
@@ -41,7 +41,7 @@ class Link:
             raise InputError(f"link {self.a!r}-{self.b!r}: a venue cannot link to itself")
         cost = check_real(self.cost, "cost", least=0.0, label=f"link {self.a}-{self.b}: cost")
         if cost >= 1:  # a percent given for a fraction; 1e300 passed
-            hint = f"; for {cost:g} % give {cost / 100:g}" if cost < 100 else ""
+            hint = percent_hint(cost)
             raise InputError(
                 f"link {self.a}-{self.b}: cost must be a fraction in [0, 1) (got {cost:g}{hint}; "
                 "capacity_usd 0 makes the venues independent)",

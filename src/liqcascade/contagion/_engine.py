@@ -41,23 +41,32 @@ def _check(
 ) -> None:
     names = [v.name for v in venues]
     if not names:
-        raise InputError("at least one venue is required")
+        raise InputError("at least one venue is required", param="venues")
     dup = {n for n in names if names.count(n) > 1}
     if dup:
-        raise InputError(f"venue names must be unique (repeated: {', '.join(sorted(dup))})")
+        raise InputError(
+            f"venue names must be unique (repeated: {', '.join(sorted(dup))})", param="venues"
+        )
     known = set(names)
     if shocked not in known:
-        raise InputError(f"shock venue {shocked!r} is not a venue ({', '.join(names)})")
+        raise InputError(
+            f"shock_venue: unknown venue {shocked!r} (venues: {', '.join(names)})",
+            param="shock_venue",
+        )
     for i, ln in enumerate(links):
         for key, v in (("a", ln.a), ("b", ln.b)):
             if v not in known:
-                raise InputError(f"links[{i}].{key}: unknown venue {v!r}")
+                raise InputError(f"links[{i}].{key}: unknown venue {v!r}", param="links")
     for m in lending:
         for s in m.oracle.sources:
             if s not in known:
-                raise InputError(f"lending {m.name!r}: oracle source: unknown venue {s!r}")
+                raise InputError(
+                    f"lending {m.name!r}: oracle source: unknown venue {s!r}", param="lending"
+                )
         if m.sell_to != "dex" and m.sell_to not in known:
-            raise InputError(f"lending {m.name!r}: sell_to: unknown venue {m.sell_to!r}")
+            raise InputError(
+                f"lending {m.name!r}: sell_to: unknown venue {m.sell_to!r}", param="lending"
+            )
 
 
 def simulate_contagion(

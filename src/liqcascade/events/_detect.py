@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
-from liqcascade._tables import check_numeric
+from liqcascade._tables import check_frame, check_numeric
 from liqcascade._time import utc_indexed
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
@@ -22,22 +22,24 @@ _REASONS = {0: "active", 1: "broken", 2: "expired"}
 
 def _check_ohlcv(ohlcv: pd.DataFrame) -> pd.DataFrame:
     """``ohlcv`` checked, on a UTC index (a naive one read as UTC: :func:`utc_indexed`)."""
+    check_frame(ohlcv, "ohlcv")
     missing = [c for c in ("low", "close") if c not in ohlcv.columns]
     if missing:
-        raise InputError(f"OHLCV frame lacks column(s): {', '.join(missing)}")
+        raise InputError(f"OHLCV frame lacks column(s): {', '.join(missing)}", param="ohlcv")
     check_numeric(ohlcv, ("low", "close", "volume"), "ohlcv", param="ohlcv")
     ohlcv = utc_indexed(ohlcv)
     if not isinstance(ohlcv.index, pd.DatetimeIndex):
-        raise InputError("OHLCV frame must be indexed by a DatetimeIndex (ts)")
+        raise InputError("OHLCV frame must be indexed by a DatetimeIndex (ts)", param="ohlcv")
     if not ohlcv.index.is_monotonic_increasing or ohlcv.index.has_duplicates:
-        raise InputError("OHLCV frame: ts must be strictly increasing")
+        raise InputError("OHLCV frame: ts must be strictly increasing", param="ohlcv")
     for c in ("low", "close"):
         v = ohlcv[c].to_numpy(dtype=float)
         bad = ~np.isfinite(v) | (v <= 0)
         if bad.any():
             i = int(np.argmax(bad))
             raise InputError(
-                f"OHLCV frame: row {i + 1}: {c} must be a positive number (got {v[i]})"
+                f"OHLCV frame: row {i + 1}: {c} must be a positive number (got {v[i]})",
+                param="ohlcv",
             )
     return ohlcv
 
@@ -100,6 +102,15 @@ class SupportDetection(SummaryDict):
     def to_frame(self) -> pd.DataFrame:
         """The tests table."""
         return self.tests.copy()
+
+    def __repr__(self) -> str:
+        from liqcascade._notebook import summary_repr
+
+        idx = self.ohlcv.index
+        span = f"{idx[0]:%Y-%m-%d} → {idx[-1]:%Y-%m-%d}" if len(idx) else "none"
+        keys = ("bars", "span", "n_zones", "n_tests", "n_held", "n_broken", "param_pivot")
+        figures = {"bars": len(idx), "span": span, **self.summary()}
+        return summary_repr("SupportDetection", figures, keys)
 
     def plot(self, max_points: int = 2000) -> go.Figure:
         """Close price with zones (horizontal segments) and tests (held ●, broken ✕).

@@ -73,7 +73,10 @@ class SupportParams:
         # the package's number checks: text such as "5" was told "must be >= 1 (got 5)"
         # numpy's numbers kept as Python's (the parameters go to JSON)
         for name, least in (("pivot", 1), ("min_away", 0), ("max_age", 1)):
-            object.__setattr__(self, name, check_whole(getattr(self, name), name, least))
+            value = getattr(self, name)
+            if isinstance(value, float) and value.is_integer():  # 5.0 (a grid row, JSON): 5
+                value = int(value)
+            object.__setattr__(self, name, check_whole(value, name, least))
         for name in ("zone_tol", "band", "break_tol"):
             value = getattr(self, name)
             v = check_number(value, name)

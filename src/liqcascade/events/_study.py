@@ -15,6 +15,7 @@ from scipy import stats
 
 from liqcascade._limits import check_seed
 from liqcascade._prices import fmt_or_na
+from liqcascade._tables import check_frame
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.data import resample_ohlcv as resample_ohlcv  # re-exported: events.resample_ohlcv
 from liqcascade.errors import InputError
@@ -46,6 +47,8 @@ CLAIM_TEXT = (
     "20+ day returns significantly negative"
 )
 CLAIM_N_TESTS = 162
+#: The asset the claim is about.
+CLAIM_ASSET = "ETH"
 CLAIM_WIN_RATE = (0.55, 0.60)
 
 #: Fewest test days (events with a forward return at every short horizon) behind a
@@ -62,6 +65,22 @@ NOT_TESTABLE = "not testable with these data"
 def _count(n: int, noun: str) -> str:
     """``"1 test"``, ``"2 tests"``: a count with its noun in the right number."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _claim_asset_note(asset: str | None) -> str:
+    """The claim's notes' last words: whose bars the ETH claim is judged on (``""``: ETH's)."""
+    if asset is None:
+        return (
+            f" The claim is about {CLAIM_ASSET}; these bars' asset was not given, "
+            f"so the verdict is the claim's only if they are {CLAIM_ASSET}'s."
+        )
+    a = str(asset).strip().upper()
+    if a == CLAIM_ASSET:
+        return ""
+    return (
+        f" The claim is about {CLAIM_ASSET}; these are {a}'s bars, so the verdict says "
+        f"whether it carries over to {a}, not whether it holds for {CLAIM_ASSET}."
+    )
 
 
 def bars_per_day(interval: str) -> int:
@@ -279,6 +298,11 @@ class SupportStudy:
     def to_frame(self) -> pd.DataFrame:
         """The per-horizon table."""
         return self.horizons.copy()
+
+    def __repr__(self) -> str:
+        from liqcascade._notebook import summary_repr
+
+        return summary_repr("SupportStudy", {"interval": self.interval, **self.summary()})
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI JSON object (``liqcascade support-study --json``)."""
@@ -683,6 +707,7 @@ def support_study(
     n_boot: int = 1000,
     grid: dict[str, Sequence[Any]] | None = None,
     on_step: Callable[[float], None] | None = None,
+    asset: str | None = None,
 ) -> SupportStudy:
     """Detect support tests on ``ohlcv`` and study the returns that follow them.
 
@@ -706,6 +731,10 @@ def support_study(
         Sensitivity grid (default :data:`SENSITIVITY_GRID`); ``{}`` skips it.
     on_step : callable, optional
         Progress callback, called with 1 per random draw and per grid point.
+    asset : str, optional
+        The bars' asset. The claim (:data:`CLAIM_TEXT`) is ETH's: on another asset's
+        bars the claim's notes say its verdict is whether ETH's claim carries over; not
+        given, they say the bars' asset is unknown. ``claim["data_asset"]`` keeps it.
 
     Returns
     -------
@@ -717,6 +746,7 @@ def support_study(
         Naming the parameter: unknown ``interval``, ``n_random < 0``, ``n_boot < 1``,
         or ``ohlcv`` with fewer bars than the longest horizon.
     """
+    check_frame(ohlcv, "ohlcv")
     params = params or SupportParams()
     bpd = bars_per_day(interval)
     if n_random < 0:
@@ -765,6 +795,8 @@ def support_study(
         sens = sensitivity_grid(ohlcv, params, interval, grid, on_step)
     result = SupportStudy(det, interval, table, sens, seed, n_random, n_boot)
     result.claim = assess_claim(table, det.n_tests, sens)
+    result.claim["claim_asset"] = CLAIM_ASSET
+    result.claim["data_asset"] = None if asset is None else str(asset).strip().upper()
     if len(sens):
         # the grid point whose count is closest to the claimed 162: the claim's own terms
         row = sens.iloc[int((sens["n_tests"] - CLAIM_N_TESTS).abs().to_numpy().argmin())]
@@ -807,4 +839,5 @@ def support_study(
             f"{cc['long_horizons_significantly_negative']} of {len(LONG_HORIZONS)} horizons "
             f"(verdict there: {cc['verdict_at_these_params']})."
         )
+    result.claim["notes"] += _claim_asset_note(asset)
     return result

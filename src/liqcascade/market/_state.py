@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from liqcascade._json import SummaryDict
-from liqcascade._limits import check_number, check_real
+from liqcascade._limits import check_number, check_real, percent_hint
 from liqcascade._time import resolve_as_of
 from liqcascade.book import (
     OrderBook,
@@ -166,7 +166,8 @@ class MarketSpec:
         # the package's number check: text such as "0.2" raised TypeError
         share = None if self.share is None else check_number(self.share, "share")
         if share is not None and not (math.isfinite(share) and 0 < share <= 1):
-            raise InputError(f"share must be in (0, 1] (got {self.share})", param="share")
+            hint = percent_hint(share)
+            raise InputError(f"share must be in (0, 1] (got {self.share}{hint})", param="share")
         object.__setattr__(self, "share", share)  # a float (a Decimal, numpy's: as one)
         if self.book_model not in BOOK_MODELS:
             raise InputError(
@@ -329,7 +330,7 @@ class MarketState(SummaryDict):
             "value": value,
             "p05": float(np.percentile(arr, 5)),
             "p95": float(np.percentile(arr, 95)),
-            "n_draws": float(len(vals) if self._redraw is not None else 0),
+            "n_draws": len(vals) if self._redraw is not None else 0,
         }
 
     def once(self, key: Any, compute: Callable[[], _T]) -> _T:

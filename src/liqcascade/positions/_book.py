@@ -807,3 +807,46 @@ class StopBook:
                 "size": self.size,
             }
         )
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame) -> StopBook:
+        """Build from a frame of stops: :meth:`to_frame`'s ``side``, ``trigger_price``, ``size``.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            One row per stop: ``side`` (``"sell"``/``"buy"``, any case, or -1/+1),
+            ``trigger_price`` (USD, > 0; ``trigger`` accepted as an alias) and ``size``
+            (base units, > 0).
+
+        Returns
+        -------
+        StopBook
+            One stop per row, in row order.
+
+        Raises
+        ------
+        InputError
+            ``param="df"``: not a frame, a column missing or not numbers;
+            ``param="side"``: a side not sell or buy (naming the row); the
+            constructor's rules (``StopBook.size[i] must be ...``).
+        """
+        from liqcascade._tables import check_columns, check_frame, check_numeric
+
+        df = check_frame(df, "df")
+        if "trigger_price" not in df.columns and "trigger" in df.columns:
+            df = df.rename(columns={"trigger": "trigger_price"})
+        cols = ("side", "trigger_price", "size")
+        check_columns(df.columns, cols, "df", param="df")
+        check_numeric(df, cols[1:], "df", param="df")
+        words = {"sell": SELL, "buy": BUY, "-1": SELL, "1": BUY, "+1": BUY}
+        code = df["side"].map(lambda v: words.get(str(v).strip().lower().removesuffix(".0")))
+        bad = code.isna().to_numpy()
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(
+                f"df: side in row {i} is {df['side'].iloc[i]!r}; sell or buy (or -1/+1)",
+                param="side",
+            )
+        trigger, size = (df[c].to_numpy(dtype=np.float64) for c in cols[1:])
+        return cls(code.to_numpy(dtype=np.int8), trigger, size)

@@ -640,6 +640,14 @@ class LiquidationMap:
         )
         return fig
 
+    def __repr__(self) -> str:
+        from liqcascade._notebook import summary_repr
+
+        when = "none" if self.as_of is None else f"{self.as_of:%Y-%m-%d %H:%M} UTC"
+        figures = {**self.summary(), "as_of": when, "buckets": len(self.edges) - 1}
+        keys = ("price", "as_of", "buckets", *KINDS, "n_clusters", "largest_cluster_price")
+        return summary_repr("LiquidationMap", figures, keys)
+
     def _repr_html_(self) -> str:
         s = self.summary()
         rows = "".join(

@@ -244,8 +244,8 @@ class ModelledStops(SummaryDict):
         """Stop notional (USD at trigger) by side and component, and counts."""
         notional = self.stops.size * self.stops.trigger
         out: dict[str, float] = {
-            "n_stops": float(len(self.stops)),
-            "n_fired_dropped": float(self.n_fired),
+            "n_stops": len(self.stops),
+            "n_fired_dropped": int(self.n_fired),
             "sell_stops_usd": float(notional[self.stops.side == SELL].sum()),
             "buy_stops_usd": float(notional[self.stops.side == BUY].sum()),
         }

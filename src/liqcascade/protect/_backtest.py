@@ -1079,6 +1079,12 @@ def backtest_stops(
         ("sides", sides, ("long", "short")),
         ("entries", entries, ("support", "random")),
     ):
+        if isinstance(given, str):  # "fixed" was read letter by letter ("got 'f'")
+            raise InputError(
+                f"{name} must be a sequence of names, not one string (got {given!r}): "
+                f"give ({given!r},)",
+                param=name,
+            )
         for v in given:
             if v not in allowed:
                 raise InputError(

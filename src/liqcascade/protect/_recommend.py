@@ -30,6 +30,7 @@ import plotly.graph_objects as go
 from liqcascade._json import SummaryDict
 from liqcascade._limits import MAX_USD, check_real, check_whole
 from liqcascade._sides import SIDE_RULE, side_sign
+from liqcascade._symbols import check_same_asset
 from liqcascade.cascade import simulate_cascade
 from liqcascade.errors import InputError
 from liqcascade.market import MarketSpec, MarketState, estimated_market
@@ -730,7 +731,7 @@ def recommend_stop(
     size: float,
     leverage: float,
     *,
-    asset: str = "ETH",
+    asset: str | None = None,
     as_of: Any = None,
     settings: RecommendSettings | None = None,
     state: MarketState | None = None,
@@ -749,8 +750,9 @@ def recommend_stop(
         Position size, base units (ETH).
     leverage : float
         Leverage at entry (sets the liquidation price, Binance isolated).
-    asset : str, default "ETH"
-        Bundled data cover ETH.
+    asset : str, optional
+        The market's asset; default ``state``'s, else ETH. Given with ``state``, it
+        must be the state's own (another is refused: the state is that asset's market).
     as_of : datetime-like, optional
         Date of the market state and volatility (default: the last bundled open-interest
         bar, 2025-07-31).
@@ -771,15 +773,19 @@ def recommend_stop(
     Raises
     ------
     InputError
-        Naming the parameter: a bad position (:func:`check_position`), an entry far
-        from the market (:func:`check_entry_at_mid`), or a long whose volatility
-        distance is 100 % or more (``k`` and ``horizon_days``).
+        Naming the parameter: a bad position (:func:`check_position`), ``asset`` not
+        ``state``'s, an entry far from the market (:func:`check_entry_at_mid`), or a
+        long whose volatility distance is 100 % or more (``k`` and ``horizon_days``).
     """
     s = settings or RecommendSettings()
     sd = check_position(side, entry, size, leverage, liquidity)
     entry, size, leverage = float(entry), float(size), float(leverage)  # checked numbers
     if state is None:
-        state = estimated_market(MarketSpec(asset=asset, as_of=as_of))
+        state = estimated_market(MarketSpec(asset=asset or "ETH", as_of=as_of))
+    elif asset is not None:
+        check_same_asset(
+            asset, state.asset, param="asset", what="asset", whose="the market state's"
+        )
     params, cal = None, None
     if liquidity == "calibrated":
         from liqcascade.cascade import load_liquidity

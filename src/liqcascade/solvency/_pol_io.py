@@ -91,6 +91,11 @@ def _where(source: str | None, row: int) -> str:
     return f"{source}: row {row + 1}" if source else f"row {row + 1}"
 
 
+def _users_param(source: str | None) -> str | None:
+    """The parameter behind a bad user id: ``users`` for lists; a file's row names itself."""
+    return None if source else "users"
+
+
 def _trimmed(arr: Any) -> Any:
     """``utf8_trim_whitespace``, skipped (no copy) when no row can have edge whitespace."""
     import pyarrow.compute as pc
@@ -134,13 +139,16 @@ def _check_users(users: Any, source: str | None) -> Any:
     lengths = np.diff(off)  # UTF-8 bytes per id (no pyarrow to_numpy: it loads pandas)
     blank = lengths == 0
     if blank.any():
-        raise InputError(f"{_where(source, int(np.argmax(blank)))}: user is blank")
+        raise InputError(
+            f"{_where(source, int(np.argmax(blank)))}: user is blank", param=_users_param(source)
+        )
     long = lengths > MAX_USER_BYTES
     if long.any():
         i = int(np.argmax(long))
         raise InputError(
             f"{_where(source, i)}: user id is {int(lengths[i])} bytes of UTF-8 "
-            f"(at most {MAX_USER_BYTES})"
+            f"(at most {MAX_USER_BYTES})",
+            param=_users_param(source),
         )
     hashes = np.sort(K.row_hashes_nb(data, off))
     if (hashes[1:] == hashes[:-1]).any():  # a duplicate, or (rarely) a hash collision
@@ -150,7 +158,8 @@ def _check_users(users: Any, source: str | None) -> Any:
                 raise InputError(
                     f"{_where(source, i)}: user {u!r} appears more than once "
                     f"(first on row {seen[u] + 1}; ids are compared after Unicode NFC "
-                    "normalisation)"
+                    "normalisation)",
+                    param=_users_param(source),
                 )
             seen[u] = i
     return users
@@ -282,14 +291,16 @@ def users_from_lists(users: Any, balances: Any) -> UsersTable:
     u = [x if isinstance(x, str) else str(x) for x in users]
     n = len(u)
     if n == 0:
-        raise InputError("no users")
+        raise InputError("no users", param="users")
     arr = np.asarray(balances) if not isinstance(balances, list) else None
     if arr is not None and arr.dtype.kind in "iu":
         if arr.ndim != 1 or arr.shape[0] != n:
-            raise InputError(f"{n} users but {arr.size} balances")
+            raise InputError(f"{n} users but {arr.size} balances", param="balances")
         if arr.dtype.kind == "i" and (arr < 0).any():
             i = int(np.argmax(arr < 0))
-            raise InputError(f"row {i + 1}: balance must be >= 0 (got {int(arr[i])})")
+            raise InputError(
+                f"row {i + 1}: balance must be >= 0 (got {int(arr[i])})", param="balances"
+            )
         vals = arr.astype(np.uint64)
         bal = np.zeros((n, SUM_BYTES), dtype=np.uint8)
         bal[:, 8:] = vals.astype(">u8").view(np.uint8).reshape(n, 8)
@@ -297,15 +308,19 @@ def users_from_lists(users: Any, balances: Any) -> UsersTable:
     else:
         b = list(balances)
         if len(b) != n:
-            raise InputError(f"{n} users but {len(b)} balances")
+            raise InputError(f"{n} users but {len(b)} balances", param="balances")
         big = False
         for i, x in enumerate(b):
             if isinstance(x, bool) or not isinstance(x, int | np.integer):
-                raise InputError(f"row {i + 1}: balance must be an integer (got {x!r})")
+                raise InputError(
+                    f"row {i + 1}: balance must be an integer (got {x!r})", param="balances"
+                )
             if x < 0:
-                raise InputError(f"row {i + 1}: balance must be >= 0 (got {x})")
+                raise InputError(f"row {i + 1}: balance must be >= 0 (got {x})", param="balances")
             if x > MAX_SUM:
-                raise InputError(f"row {i + 1}: balance does not fit the 128-bit sum width")
+                raise InputError(
+                    f"row {i + 1}: balance does not fit the 128-bit sum width", param="balances"
+                )
             big = big or bool(x >= 1 << 64)
         total = sum(int(x) for x in b)
         if big:

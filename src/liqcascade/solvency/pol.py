@@ -382,6 +382,11 @@ class LiabilitiesTree:
             "depth": self.depth,
         }
 
+    def __repr__(self) -> str:
+        from liqcascade._notebook import summary_repr
+
+        return summary_repr("LiabilitiesTree", self.summary())
+
     def level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Hashes ``(n_k, 32)`` and big-endian sums ``(n_k, 16)`` of level ``k`` (0 = leaves).
 

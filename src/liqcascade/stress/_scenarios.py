@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
@@ -547,7 +548,7 @@ def _check_shocks(shocks: Any) -> list[float]:
 def shock_grid(
     portfolio: Portfolio,
     market: StressMarket,
-    shocks: Sequence[float] = DEFAULT_SHOCKS,
+    shocks: Sequence[float] | npt.NDArray[Any] = DEFAULT_SHOCKS,
     *,
     cascade: bool = True,
     n_paths: int = 200,
@@ -585,7 +586,7 @@ def shock_grid(
     market : StressMarket
         Start prices (USD) and the estimated book of the market's asset
         (:func:`stress_market`).
-    shocks : sequence of float, default DEFAULT_SHOCKS
+    shocks : sequence or 1-d array of float, default DEFAULT_SHOCKS
         Price moves as fractions of the start price (-0.1 is a 10 % fall, not -10):
         each finite, non-zero, above -1 and below 10.
     cascade : bool, default True

@@ -92,6 +92,11 @@ class VolatilityPaths(SummaryDict):
     def _repr_html_(self) -> str:
         return f"<h4>{html.escape(self.method)} paths</h4>" + self.summary().to_frame().to_html()
 
+    def __repr__(self) -> str:
+        from liqcascade._notebook import summary_repr
+
+        return summary_repr("VolatilityPaths", self.summary().to_dict())
+
 
 #: Bytes per path and bar of a simulation at its peak (the shocks, variances, returns and
 #: the draw's temporaries, float64).
