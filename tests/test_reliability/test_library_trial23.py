@@ -42,7 +42,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 def _book(symbol: str) -> PositionBook:
     return PositionBook([1, -1], [2.0, 1.0], [116_000.0, 114_000.0], [23_200.0, 11_400.0],
-                        [104_980.0, 125_970.0], [104_400.0, 125_400.0], symbol=symbol)  # fmt: skip
+                        [104_980.0, 124_830.0], [104_400.0, 125_400.0], symbol=symbol)  # fmt: skip
 
 
 def _prepared(symbol: str) -> object:
