@@ -357,7 +357,8 @@ def _note_unread_portfolio(portfolio: Path | None) -> None:
     """The ``note:`` ``liqmap --positions`` prints for columns not read, for a portfolio.
 
     Called once the run has read the file (as ``read_positions`` notes a file it has
-    read): a refused file prints its one ``error:`` line alone. Read here, at the command line, from the file's header (the library's reader is
+    read): a refused file prints its one ``error:`` line alone. Read here, at the
+    command line, from the file's header (the library's reader is
     :func:`liqcascade.stress.read_portfolio`); a file it cannot read is left to it.
     """
     if portfolio is None or not Path(portfolio).is_file():  # "sample", or no such file
