@@ -44,3 +44,15 @@ def test_cli_warns_for_the_vol_cap_and_keeps_names_whole(
     assert r5.exit_code == 0, r5.stderr
     assert "vol policies' stops were capped" not in r5.stderr
     assert r5.json()["vol_capped"] == {}
+
+
+def test_vol_capped_text_does_not_claim_the_fixed_policy_s_stop() -> None:
+    """At 10x the cap is 8 % and the fixed stop 5 %: a capped vol stop is not the fixed one.
+
+    The sentence ended "at the cap a vol stop is the capped fixed stop", true only when
+    the fixed policy's distance was capped too (above 16x with the default 5 %).
+    """
+    t = vol_capped_text({"vol": {"capped": 3, "entries": 20}}, 10.0, 0.8)
+    assert t is not None and "capped at 8.00% from entry" in t
+    assert "the capped fixed stop" not in t
+    assert t.endswith("at the cap every vol stop is 8.00% from entry, as a fixed stop would be")

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from clihelpers import run_cli
 from liqcascade.report import diff_reports
 from liqcascade.report._diff import headline_identity
@@ -104,11 +106,12 @@ def test_a_summary_written_before_scope_matches_the_shared_var() -> None:
     )
     d = diff_reports(pre_scope, BOTH)
     moves = {c.key: (c.old, c.new) for c in d.changes}
-    assert moves["var95_30d"] == (13_000.0, 13_155.0)
-    assert moves["forced_selling_5pct"] == (2.0e7, 2.0e7)
+    assert moves["var95_30d"] == pytest.approx((13_000.0, 13_155.0), rel=1e-12)
+    assert moves["forced_selling_5pct"] == pytest.approx((2.0e7, 2.0e7), rel=1e-12)
     assert d.added == ["forced_selling_5pct_btc"] and d.gone == []
     back = diff_reports(BOTH, pre_scope)  # the other way: the old one has the scope
-    assert {c.key: (c.old, c.new) for c in back.changes}["var95_30d"] == (13_155.0, 13_000.0)
+    back_moves = {c.key: (c.old, c.new) for c in back.changes}
+    assert back_moves["var95_30d"] == pytest.approx((13_155.0, 13_000.0), rel=1e-12)
     assert [c.key for c in back.gone] == ["forced_selling_5pct_btc"]
 
 

@@ -236,8 +236,20 @@ def test_an_asset_other_than_the_positions_own_is_refused() -> None:
     with pytest.raises(InputError, match=r"^asset ETH is not the positions' own") as e:
         run_solvency(ex, [StressScenario("a", -0.1)], asset="ETH")
     assert e.value.param == "asset"
-    assert run_solvency(ex, [StressScenario("a", -0.1)], asset=" btc ").outcomes[0].shock == -0.1
+    own = run_solvency(ex, [StressScenario("a", -0.1)], asset=" btc ")
+    assert own.outcomes[0].shock == pytest.approx(-0.1, rel=1e-12)
     # a book of the default symbol (a file without one) takes any asset, its fall too
     eth_default = Exchange(_btc_book("ETHUSDT"), insurance_fund=0.0)
     r = run_solvency(eth_default, default_scenarios(), asset="BTC")
     assert r.outcomes[-1].shock == pytest.approx(october_2025_shock("BTC"), rel=1e-12)
+
+
+def test_a_mixed_symbol_book_takes_the_asset_given() -> None:
+    """A file of several symbols (ETHUSDT and ETHUSDC rows) reads as symbol "mixed".
+
+    Its own asset is not known, so the asset given is not refused: it was, as "not the
+    positions' own (mixed: MIXED) ... or give MIXED", naming an asset that is none.
+    """
+    ex = Exchange(_btc_book("mixed"), insurance_fund=0.0)
+    r = run_solvency(ex, [StressScenario("a", -0.1)], asset="BTC")
+    assert r.outcomes[0].shock == pytest.approx(-0.1, rel=1e-12)

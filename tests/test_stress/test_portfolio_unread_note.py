@@ -39,3 +39,20 @@ def test_no_note_without_extra_columns(tmp_path: Path, caplog: pytest.LogCapture
     r = run_cli("stress", "--portfolio", _file(tmp_path), "--scenario", "shock", "--shocks=-5%")
     assert r.exit_code == 0, r.stderr
     assert not [m for m in caplog.records if "not read" in m.getMessage()]
+
+
+def test_a_refused_portfolio_prints_its_error_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bad input is one ``error:`` line: the note waits until the file has been read.
+
+    The note was printed before the library read the file, so a refused file with an
+    extra column printed ``note: ...`` and then ``error: ...`` (liqmap --positions notes
+    only a file it read).
+    """
+    p = tmp_path / "bad.csv"
+    p.write_text("symbol,side,size,entry_price,leverage,comment\nETHUSDT,long,-10,3700,20,x\n")
+    r = run_cli("stress", "--portfolio", str(p), "--scenario", "shock", "--shocks=-5%")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip() == f"error: {p}: row 1: size must be > 0 (got -10.0)"
+    assert not [m for m in caplog.records if "not read" in m.getMessage()]

@@ -333,7 +333,6 @@ def stress_cmd(
     from liqcascade.stress import MONTE_CARLO_DEFAULTS, run_stress_request
 
     grid = _parse_shocks(shocks) if shocks is not None else None
-    _note_unread_portfolio(portfolio)
     n = MONTE_CARLO_DEFAULTS["paths"] if paths is None else paths
     total = n if scenario == "montecarlo" and n > 0 else None
     with _common.progress("paths", total=total) as advance:
@@ -343,6 +342,7 @@ def stress_cmd(
             seed=seed, cascade=not no_cascade, backend=backend, scheduler=scheduler,
             as_of=as_of, advance=advance,
         )  # fmt: skip
+    _note_unread_portfolio(portfolio)  # once read: a refused file prints its error alone
     _common.emit(run.to_dict(), as_json, _render)
 
 
@@ -356,7 +356,9 @@ PORTFOLIO_COLUMNS = frozenset({
 def _note_unread_portfolio(portfolio: Path | None) -> None:
     """The ``note:`` ``liqmap --positions`` prints for columns not read, for a portfolio.
 
-    Read here, at the command line, from the file's header (the library's reader is
+    Called once the run has read the file (as ``read_positions`` notes a file it has
+    read): a refused file prints its one ``error:`` line alone. Read here, at the
+    command line, from the file's header (the library's reader is
     :func:`liqcascade.stress.read_portfolio`); a file it cannot read is left to it.
     """
     if portfolio is None or not Path(portfolio).is_file():  # "sample", or no such file

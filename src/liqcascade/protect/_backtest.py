@@ -430,10 +430,13 @@ def vol_capped_text(
     each = ", ".join(
         f"{p} {v['capped']:,} of {v['entries']:,} entries" for p, v in vol_capped.items()
     )
+    cap = max_liq_fraction / leverage
+    # the fixed policy's own stop is at the cap only when its distance was capped too
     return (
-        f"the vol policies' stops were capped at {max_liq_fraction / leverage:.2%} from entry "
+        f"the vol policies' stops were capped at {cap:.2%} from entry "
         f"({max_liq_fraction:.0%} of the way to the liquidation of a {leverage:g}x position) "
-        f"for {each} (before de-clustering): at the cap a vol stop is the capped fixed stop"
+        f"for {each} (before de-clustering): at the cap every vol stop is {cap:.2%} from "
+        "entry, as a fixed stop would be"
     )
 
 

@@ -687,7 +687,8 @@ def run_solvency(
         scenarios and 2025-10-10 fall (of :func:`default_scenarios` of any asset) are
         used; default the positions' own (the base of ``exchange.positions.symbol``:
         ``BTCUSDT`` gives BTC). An asset other than the positions' own is refused, but
-        for positions of the default symbol (``ETHUSDT``: a file without a symbol).
+        for positions of the default symbol (``ETHUSDT``: a file without a symbol) or
+        of several (``"mixed"``).
     as_of : datetime-like, optional
         Selects the shipped calibration fitted before it when ``calibration`` is not
         given.
@@ -835,14 +836,16 @@ def run_solvency(
 def _run_asset(pos: PositionBook, asset: str | None) -> str:
     """The run's asset: ``asset``, else the positions' own; another asset than theirs refused.
 
-    Positions of the default symbol (a file without one reads as ``ETHUSDT``) take any.
+    Positions of the default symbol (a file without one reads as ``ETHUSDT``) take any,
+    as do those of several symbols (``"mixed"``, :func:`~liqcascade.positions.read_positions`:
+    their own asset is not known).
     """
     own = base_asset(pos.symbol)
     if asset is None:
         return own
     a = str(asset).strip().upper()
     default = next(f.default for f in fields(PositionBook) if f.name == "symbol")
-    if a != own and pos.symbol.upper() != default:
+    if a != own and pos.symbol.upper() not in (default, "MIXED"):
         raise InputError(
             f"asset {a} is not the positions' own ({pos.symbol}: {own}): leave asset out, "
             f"or give {own}",
