@@ -60,6 +60,15 @@ def quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def platform_forks() -> bool:
+    """Whether this platform and Python may fork a worker at all (Linux, with ``"fork"``).
+
+    The part of :func:`fork_refusal` a process cannot change: elsewhere every other
+    reason is moot.
+    """
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
 def fork_refusal() -> str | None:
     """Why this process may not fork a worker now, or None when it may.
 

@@ -218,7 +218,7 @@ def workers_default() -> int:
     so: the report runs in one lane, with the same figures, in about twice the time; a
     new process runs two.
     """
-    from liqcascade._procs import fork_refusal
+    from liqcascade._procs import fork_refusal, platform_forks
 
     try:
         n = len(os.sched_getaffinity(0))
@@ -227,7 +227,7 @@ def workers_default() -> int:
     if n < 2:
         return 1
     why = fork_refusal()
-    if why is not None and not why.startswith(("no safe fork", "this Python has no fork")):
+    if why is not None and platform_forks():
         import warnings
 
         warnings.warn(
