@@ -253,3 +253,27 @@ def test_a_mixed_symbol_book_takes_the_asset_given() -> None:
     ex = Exchange(_btc_book("mixed"), insurance_fund=0.0)
     r = run_solvency(ex, [StressScenario("a", -0.1)], asset="BTC")
     assert r.outcomes[0].shock == pytest.approx(-0.1, rel=1e-12)
+
+
+def test_a_changed_copy_of_the_day_keeps_its_shock_for_any_asset() -> None:
+    """``replace(default_scenarios()[-1], shock=x)`` is the caller's number: not swapped."""
+    from dataclasses import replace
+
+    mine = replace(default_scenarios()[-1], shock=-0.3)
+    ex = Exchange(_btc_book(), insurance_fund=0.0)
+    (day,) = run_solvency(ex, [mine], liquidity="static").outcomes
+    assert day.shock == pytest.approx(-0.3, rel=1e-12)
+
+
+def test_the_day_without_the_books_bars_is_left_out_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A SOL book given ETH's ``default_scenarios()``: the day is left out, as by default."""
+    ex = Exchange(_btc_book("SOLUSDT"), insurance_fund=0.0)
+    with caplog.at_level("WARNING", logger="liqcascade.solvency"):
+        r = run_solvency(ex, default_scenarios(), liquidity="static")
+    shocks = [o.shock for o in r.outcomes]
+    assert shocks == pytest.approx([-0.05, -0.10, -0.20, -0.30, 0.10, 0.20], abs=1e-15)
+    assert "2025-10-10 scenario is left out" in caplog.text and "SOL" in caplog.text
+    with pytest.raises(InputError, match=r"the one scenario given, 2025-10-10, has no SOL bars"):
+        run_solvency(ex, [default_scenarios()[-1]], liquidity="static")

@@ -109,13 +109,25 @@ class _AssetsFall(StressScenario):
     """
 
     asset: str = "ETH"
+    fall: float = math.nan
+    """The fall it was made with: a copy whose ``shock`` was changed
+    (``dataclasses.replace``) is the caller's own number, kept as given."""
 
-    def for_asset(self, asset: str) -> StressScenario:
-        """The scenario for ``asset``: this one, or ``asset``'s own fall that day."""
+    def for_asset(self, asset: str) -> StressScenario | None:
+        """The scenario for ``asset``: this one, ``asset``'s own fall that day, or None.
+
+        None (with a warning) when ``asset`` has no hourly bars that day, as
+        :func:`scenarios_of` leaves the day out. A copy with another ``shock`` than the
+        fall it was made with is the caller's number and is kept for any asset.
+        """
         a = asset.upper()
-        if a == self.asset:
+        if a == self.asset or self.shock != self.fall:
             return self
-        return _AssetsFall(self.name, october_2025_shock(a), a)
+        try:
+            return _AssetsFall(self.name, shock := october_2025_shock(a), a, shock)
+        except InputError as exc:
+            _leave_out_the_day(exc)
+            return None
 
 
 def october_2025_shock(asset: str = "ETH", prices: pd.DataFrame | None = None) -> float:
@@ -185,7 +197,8 @@ def default_scenarios(
         asset.
     """
     out = [StressScenario(f"{s:+.0%}", s) for s in (-0.05, -0.10, -0.20, -0.30, 0.10, 0.20)]
-    out.append(_AssetsFall(OCT_2025.name, october_2025_shock(asset, prices), asset.upper()))
+    fall = october_2025_shock(asset, prices)
+    out.append(_AssetsFall(OCT_2025.name, fall, asset.upper(), fall))
     return out
 
 
@@ -206,17 +219,26 @@ def scenarios_of(asset: str) -> list[StressScenario]:
     list of StressScenario
         :func:`default_scenarios` of ``asset``, or its fixed shocks alone.
     """
-    import logging
-
     try:
         return default_scenarios(asset)
     except InputError as exc:
-        if "scenario" not in exc.params:  # the day's own refusal; any other error is the user's
-            raise
-        logging.getLogger("liqcascade.solvency").warning(
-            "warning: the 2025-10-10 scenario is left out: %s", str(exc).split(": ", 1)[-1]
-        )
+        _leave_out_the_day(exc)
         return [s for s in default_scenarios("ETH") if s.name != "2025-10-10"]
+
+
+def _leave_out_the_day(exc: InputError) -> None:
+    """Warn that the 2025-10-10 scenario is left out for ``exc``; re-raise any other error.
+
+    ``exc`` is :func:`october_2025_shock`'s refusal of an asset without hourly bars that
+    day (``param="scenario"``); any other error is the caller's and is raised.
+    """
+    import logging
+
+    if "scenario" not in exc.params:
+        raise exc
+    logging.getLogger("liqcascade.solvency").warning(
+        "warning: the 2025-10-10 scenario is left out: %s", str(exc).split(": ", 1)[-1]
+    )
 
 
 @dataclass(frozen=True)
@@ -713,7 +735,16 @@ def run_solvency(
         scenarios = scenarios_of(asset)
     if not scenarios:
         raise InputError("scenarios must not be empty", param="scenarios")
-    scenarios = [s.for_asset(asset) if isinstance(s, _AssetsFall) else s for s in scenarios]
+    scenarios = [
+        t
+        for t in (s.for_asset(asset) if isinstance(s, _AssetsFall) else s for s in scenarios)
+        if t is not None
+    ]
+    if not scenarios:
+        raise InputError(
+            f"scenarios: the one scenario given, 2025-10-10, has no {asset} bars that day",
+            param="scenarios",
+        )
     for p in policies:
         if p not in ADL_POLICIES:
             raise InputError(
