@@ -18,6 +18,7 @@ import pandas as pd
 from liqcascade._limits import MAX_USD, check_usd_amounts, real_array, real_number
 from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
+from liqcascade.margin import AGREE_TOLERANCE as MARGIN_AGREE_TOLERANCE
 
 LONG: int = 1
 SHORT: int = -1
@@ -55,10 +56,11 @@ def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
 
 
 #: How far a row's ``margin`` may differ from ``size * entry_price / leverage`` when it
-#: gives both (1 %: rounding of an exported margin), and how far (as a fraction of the
-#: entry price) a given ``liq_price`` may lie beyond the bankruptcy price its margin
-#: gives (1 %: fees and funding an export may have netted in).
-AGREE_TOLERANCE = 0.01
+#: gives both (1 %: rounding of an exported margin; the margin package's
+#: :data:`~liqcascade.margin.AGREE_TOLERANCE`), and how far (as a fraction of the entry
+#: price) a given ``liq_price`` may lie beyond the bankruptcy price its margin gives
+#: (1 %: fees and funding an export may have netted in).
+AGREE_TOLERANCE = MARGIN_AGREE_TOLERANCE
 
 
 def more_rows(bad: np.ndarray, shown: int = 5) -> str:
