@@ -241,3 +241,14 @@ def test_an_asset_other_than_the_positions_own_is_refused() -> None:
     eth_default = Exchange(_btc_book("ETHUSDT"), insurance_fund=0.0)
     r = run_solvency(eth_default, default_scenarios(), asset="BTC")
     assert r.outcomes[-1].shock == pytest.approx(october_2025_shock("BTC"), rel=1e-12)
+
+
+def test_repr_is_one_short_line() -> None:
+    """The repr names the figures, not the exchange's positions (the dataclass default)."""
+    ex = Exchange(_book(), insurance_fund=50.0, reserve_buffer=0.01, mid=2000.0)
+    res = run_solvency(ex, [StressScenario("a", -0.08), StressScenario("b", -0.12)])
+    text = repr(res)
+    assert "\n" not in text and len(text) < 300 and "PositionBook" not in text
+    assert text.startswith("SolvencyResult(engine=") and "n_positions=3" in text
+    assert "worst=b, worst_bad_debt_usd=170" in text  # by hand: test_path_engine_golden
+    assert "<table" in res._repr_html_()

@@ -561,6 +561,30 @@ class SolvencyResult:
         )
         return fig
 
+    def __repr__(self) -> str:
+        """One line: the exchange's size, the worst scenario and its bad debt.
+
+        The dataclass default printed the whole exchange (every position's arrays).
+        """
+        from liqcascade._notebook import summary_repr
+
+        w = self.worst
+        return summary_repr(
+            "SolvencyResult",
+            {
+                "engine": self.engine,
+                "liquidity": self.liquidity,
+                "n_positions": len(self.exchange.positions),
+                "liabilities_usd": self.exchange.liabilities,
+                "insurance_fund_usd": self.exchange.insurance_fund,
+                "reserve_buffer": self.exchange.reserve_buffer,
+                "n_scenarios": len(self.outcomes),
+                "worst": w.name,
+                "worst_bad_debt_usd": w.bad_debt_usd,
+                "worst_min_buffer": w.min_buffer,
+            },
+        )
+
     def _repr_html_(self) -> str:
         return str(self.to_frame().to_html(index=False))
 
