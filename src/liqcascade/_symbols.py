@@ -113,8 +113,9 @@ def contract_symbol(asset: str) -> str:
 
 
 def check_same_asset(
-    asset: str, symbol: str, *, param: str, what: str, whose: str = "the positions'"
-) -> None:
+    asset: str, symbol: str, *, param: str, what: str, whose: str = "the positions'",
+    hint: str = "",
+) -> None:  # fmt: skip
     """Refuse ``asset`` when it is not the base of ``symbol`` (one book, one asset).
 
     The rule wherever an asset is given beside data that know theirs (a calibration
@@ -134,6 +135,8 @@ def check_same_asset(
         How the message names what gave ``asset`` (``"calibration"``).
     whose : str, default "the positions'"
         Whose asset ``symbol`` is (``"the market state's"``).
+    hint : str, optional
+        The fix, after the message (``": leave asset out, or give BTC"``).
 
     Raises
     ------
@@ -146,4 +149,4 @@ def check_same_asset(
     if sym == DEFAULT_SYMBOL or a == own:
         return
     where = own if sym == own else f"{own}: {sym}"
-    raise InputError(f"{what} ({a}) is not {whose} asset ({where})", param=param)
+    raise InputError(f"{what} ({a}) is not {whose} asset ({where}){hint}", param=param)
