@@ -68,7 +68,7 @@ def test_from_frame_names_a_missing_column_and_a_bad_side() -> None:
 def test_from_frame_refuses_a_series() -> None:
     """A row (or column) of the frame is an InputError naming ``df``, not pandas' error."""
     df = _random_book(2, 2).to_frame()
-    with pytest.raises(InputError, match="df must be a DataFrame .*give the whole frame") as e:
+    with pytest.raises(InputError, match=r"df must be a DataFrame .*give the whole frame") as e:
         PositionBook.from_frame(df.iloc[0])
     assert e.value.param == "df"
 
