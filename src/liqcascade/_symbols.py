@@ -113,14 +113,16 @@ def contract_symbol(asset: str) -> str:
 
 
 def check_same_asset(
-    asset: str, symbol: str, *, param: str, what: str, whose: str = "the positions'"
-) -> None:
+    asset: str, symbol: str, *, param: str, what: str, whose: str = "the positions'",
+    hint: str = "",
+) -> None:  # fmt: skip
     """Refuse ``asset`` when it is not the base of ``symbol`` (one book, one asset).
 
     The rule wherever an asset is given beside data that know theirs (a calibration
     beside a prepared book, ``asset`` beside a market state): another asset is refused,
     naming both. ``symbol`` of :data:`DEFAULT_SYMBOL` (a book built without one) says
-    nothing, and passes any asset.
+    nothing, and passes any asset, as does ``"mixed"`` (a positions file of several
+    symbols: :func:`~liqcascade.positions.read_positions`).
 
     Parameters
     ----------
@@ -134,6 +136,8 @@ def check_same_asset(
         How the message names what gave ``asset`` (``"calibration"``).
     whose : str, default "the positions'"
         Whose asset ``symbol`` is (``"the market state's"``).
+    hint : str, optional
+        The fix, after the message (``": leave asset out, or give BTC"``).
 
     Raises
     ------
@@ -143,7 +147,7 @@ def check_same_asset(
     own = base_asset(symbol)
     a = str(asset).strip().upper()
     sym = str(symbol).strip().upper()
-    if sym == DEFAULT_SYMBOL or a == own:
+    if sym in (DEFAULT_SYMBOL, "MIXED") or a == own:
         return
     where = own if sym == own else f"{own}: {sym}"
-    raise InputError(f"{what} ({a}) is not {whose} asset ({where})", param=param)
+    raise InputError(f"{what} ({a}) is not {whose} asset ({where}){hint}", param=param)

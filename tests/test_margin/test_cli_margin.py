@@ -57,6 +57,14 @@ def test_custom_tiers_file(tmp_path: Path) -> None:
     assert r.json()["maintenance_amount"] == 50
 
 
+def test_margin_and_leverage_agreeing() -> None:
+    """Both options within 1 % of each other: the margin is used (positions files' rule)."""
+    r = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000",
+                "--margin", "100", "--leverage", "20", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["liq_price"] == pytest.approx(1907.6305, abs=5e-5)
+
+
 def test_human_output() -> None:
     r = run_cli("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "2000",
                 "--margin", "100")  # fmt: skip
@@ -67,8 +75,10 @@ def test_human_output() -> None:
 @pytest.mark.parametrize(
     ("args", "msg"),
     [
-        ((), "give exactly one of --margin and --leverage"),
-        (("--margin", "100", "--leverage", "10"), "give exactly one of --margin and --leverage"),
+        ((), "give --margin or --leverage (or both, agreeing within 1 %)"),
+        (("--margin", "100", "--leverage", "10"),
+         "--margin 100.00 and --leverage 10 disagree: leverage 10 gives a margin of "
+         "size * entry_price / leverage = 200.00 USD, the margin given is 20x"),
         (("--leverage", "0"), "--leverage must be > 0 (got 0)"),
         (("--leverage", "126"),
          "--leverage 126 is above the binance maximum 125x for a notional of 2,000 USD (ETHUSDT)"),

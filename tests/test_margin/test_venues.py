@@ -67,12 +67,34 @@ def test_dispatch() -> None:
     with pytest.raises(InputError, match="venue must be one of binance, bybit, hyperliquid") as e:
         liq_price("okx", 1, 1.0, 2000.0, 100.0)
     assert e.value.param == "venue"
-    with pytest.raises(InputError, match="exactly one of margin and leverage"):
-        liq_price("binance", 1, 1.0, 2000.0, 100.0, leverage=5)
-    with pytest.raises(InputError, match="exactly one of margin and leverage"):
+    with pytest.raises(InputError, match=r"give margin or leverage \(or both, agreeing"):
         liq_price("binance", 1, 1.0, 2000.0)
     with pytest.raises(InputError, match="leverage"):
         liq_price("binance", 1, 1.0, 2000.0, leverage=0)
+
+
+def test_margin_and_leverage_follow_the_one_rule() -> None:
+    """Both given: within 1 % the margin is used (positions files' and stress portfolios'
+    rule, ``margin_disagreement``); further apart refused naming both."""
+    from liqcascade.margin import margin_disagreement
+    from liqcascade.positions import margin_disagreement as positions_rule
+
+    assert positions_rule is margin_disagreement  # one rule, re-exported
+    alone = liq_price("binance", 1, 1.0, 2000.0, 100.5)
+    both = liq_price("binance", 1, 1.0, 2000.0, 100.5, leverage=20)  # 100 +0.5 %
+    assert both.margin[0] == pytest.approx(100.5, abs=1e-9)  # the margin is used
+    assert both.liq_price[0] == pytest.approx(alone.liq_price[0], abs=1e-9)
+    with pytest.raises(InputError, match=r"margin 100.00 and leverage 5 disagree: leverage 5 "
+                       r"gives a margin of .* = 400.00 USD") as e:  # fmt: skip
+        liq_price("binance", 1, 1.0, 2000.0, 100.0, leverage=5)
+    assert e.value.params == ("margin", "leverage")
+    with pytest.raises(InputError, match=r"^position \[1\]: margin 200.00 and leverage 20"):
+        liq_price("bybit", 1, 1.0, 2000.0, [100.0, 200.0], leverage=20)
+    with pytest.raises(InputError, match="the margin given is zero"):
+        liq_price("binance", 1, 1.0, 2000.0, 0.0, leverage=20)
+    # the leverage stated is still the venue's to allow, margin or not
+    with pytest.raises(InputError, match="leverage 126 is above the binance maximum 125x"):
+        liq_price("binance", 1, 1.0, 2000.0, 2000 / 126, leverage=126)
 
 
 def test_registry_lists_every_venue_once() -> None:

@@ -63,3 +63,30 @@ def test_from_frame_names_a_missing_column_and_a_bad_side() -> None:
     with pytest.raises(InputError, match="side in row 1 is 'flat'") as err:
         PositionBook.from_frame(df.assign(side=["long", "flat", "short"]))
     assert err.value.param == "side"
+
+
+def test_from_frame_refuses_a_series() -> None:
+    """A row (or column) of the frame is an InputError naming ``df``, not pandas' error."""
+    df = _random_book(2, 2).to_frame()
+    with pytest.raises(InputError, match=r"df must be a DataFrame .*give the whole frame") as e:
+        PositionBook.from_frame(df.iloc[0])
+    assert e.value.param == "df"
+
+
+def test_from_frame_reads_a_symbol_column() -> None:
+    """A BTC frame with its symbol column is BTC, not the default ETHUSDT's label."""
+    df = _random_book(3, 3).to_frame()
+    assert PositionBook.from_frame(df).symbol == "ETHUSDT"  # no column: the default
+    assert PositionBook.from_frame(df.assign(symbol="btcusdt")).symbol == "BTCUSDT"
+    blanks = df.assign(symbol=["BTCUSDT", None, " "])  # blank cells skipped
+    assert PositionBook.from_frame(blanks).symbol == "BTCUSDT"
+    # a symbol given beside the column: its asset must be the column's; its spelling kept
+    named = PositionBook.from_frame(df.assign(symbol="BTCUSDT"), symbol="BTC/USDT:USDT")
+    assert named.symbol == "BTC/USDT:USDT"
+    with pytest.raises(InputError, match=r"symbol column BTCUSDT \(BTC\) is not symbol's "
+                       r"asset \(SOL: SOLUSDT\)") as e:  # fmt: skip
+        PositionBook.from_frame(df.assign(symbol="BTCUSDT"), symbol="SOLUSDT")
+    assert e.value.param == "symbol"
+    with pytest.raises(InputError, match="symbol column holds BTCUSDT and ETHUSDT") as e:
+        PositionBook.from_frame(df.assign(symbol=["BTCUSDT", "ETHUSDT", "BTCUSDT"]))
+    assert e.value.param == "symbol"

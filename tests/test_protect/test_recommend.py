@@ -280,3 +280,22 @@ def test_liquidity_choice_and_bad_value(state: MarketState) -> None:
         with pytest.raises(InputError, match=r"^liquidity must be calibrated or static") as e:
             call()
         assert e.value.param == "liquidity"
+
+
+def test_as_of_beside_a_state_must_be_its_date(state: MarketState) -> None:
+    """``as_of`` with ``state`` was silently ignored: the state's own date is accepted
+    (a bare day is its last bar's close), another refused naming both."""
+    assert (state.as_of, state.close_time) == (
+        pd.Timestamp("2025-07-31 20:00", tz="UTC"),
+        pd.Timestamp("2025-08-01 00:00", tz="UTC"),
+    )
+    a = recommend_stop("long", state.mid, 1.0, 5.0, state=state, n_levels=2)
+    for same in ("2025-07-31", pd.Timestamp("2025-08-01", tz="UTC")):
+        b = recommend_stop("long", state.mid, 1.0, 5.0, state=state, as_of=same, n_levels=2)
+        assert b.stop_price == pytest.approx(a.stop_price, rel=1e-12)
+    both = r"\(2025-07-31 20:00 UTC, the bar closing 2025-08-01 00:00\)"
+    for other in ("2025-07-30", "2025-07-31 23:00"):
+        msg = rf"^as_of {other} is not the market state's date {both}"
+        with pytest.raises(InputError, match=msg) as e:
+            recommend_stop("long", state.mid, 1.0, 5.0, state=state, as_of=other)
+        assert e.value.param == "as_of"

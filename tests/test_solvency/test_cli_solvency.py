@@ -338,5 +338,6 @@ def test_the_recorded_day_of_a_btc_positions_file_is_btc_s_fall(tmp_path: Path) 
                 "calibrated", "--asset", "ETH")  # fmt: skip
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip() == (
-        "error: --asset ETH is not the positions' own (BTCUSDT: BTC): leave asset out, or give BTC"
+        "error: --asset (ETH) is not the positions' asset (BTC: BTCUSDT): leave asset out, or "
+        "give BTC"
     )

@@ -231,9 +231,13 @@ def test_default_scenarios_passed_for_another_asset_take_its_fall() -> None:
 
 def test_an_asset_other_than_the_positions_own_is_refused() -> None:
     ex = Exchange(_btc_book(), insurance_fund=0.0)
-    with pytest.raises(InputError, match=r"^asset SOL is not the positions' own \(BTCUSDT: BTC\)"):
+    with pytest.raises(
+        InputError,
+        match=r"^asset \(SOL\) is not the positions' asset \(BTC: BTCUSDT\): "
+        r"leave asset out, or give BTC$",
+    ):
         run_solvency(ex, [StressScenario("a", -0.1)], asset="SOL")
-    with pytest.raises(InputError, match=r"^asset ETH is not the positions' own") as e:
+    with pytest.raises(InputError, match=r"^asset \(ETH\) is not the positions' asset") as e:
         run_solvency(ex, [StressScenario("a", -0.1)], asset="ETH")
     assert e.value.param == "asset"
     own = run_solvency(ex, [StressScenario("a", -0.1)], asset=" btc ")
@@ -277,3 +281,23 @@ def test_the_day_without_the_books_bars_is_left_out_with_a_warning(
     assert "2025-10-10 scenario is left out" in caplog.text and "SOL" in caplog.text
     with pytest.raises(InputError, match=r"the one scenario given, 2025-10-10, has no SOL bars"):
         run_solvency(ex, [default_scenarios()[-1]], liquidity="static")
+
+
+def test_repr_is_one_short_line() -> None:
+    """The repr names the figures, not the exchange's positions (the dataclass default)."""
+    ex = Exchange(_book(), insurance_fund=50.0, reserve_buffer=0.01, mid=2000.0)
+    res = run_solvency(ex, [StressScenario("a", -0.08), StressScenario("b", -0.12)])
+    text = repr(res)
+    assert "\n" not in text and len(text) < 300 and "PositionBook" not in text
+    assert text.startswith("SolvencyResult(engine=") and "n_positions=3" in text
+    assert "worst=b, worst_bad_debt_usd=170" in text  # by hand: test_path_engine_golden
+    assert "<table" in res._repr_html_()
+
+
+@pytest.mark.parametrize(("given", "hint"), [(6.0, "; for 6 % give 0.06"), (150.0, "")])
+def test_reserve_buffer_percent_hint_is_the_shared_one(given: float, hint: str) -> None:
+    """``_limits.check_fraction``'s wording: a percent is hinted only where it can be one."""
+    with pytest.raises(InputError) as e:
+        Exchange(_book(), insurance_fund=0, reserve_buffer=given)
+    assert str(e.value) == f"reserve_buffer must be a fraction in [0, 1) (got {given:g}{hint})"
+    assert e.value.param == "reserve_buffer"

@@ -162,5 +162,7 @@ def test_calibration_and_default_scenarios_follow_the_positions_asset() -> None:
     (last,) = [o for o in r.outcomes if o.name == "2025-10-10"]
     assert last.shock == pytest.approx(oct_btc.shock, rel=1e-12)
     # an explicit asset picks the calibration: the positions' own, never another's
-    with pytest.raises(InputError, match=r"^asset ETH is not the positions' own \(BTCUSDT: BTC\)"):
+    with pytest.raises(
+        InputError, match=r"^asset \(ETH\) is not the positions' asset \(BTC: BTCUSDT\)"
+    ):
         run_solvency(Exchange(pos, insurance_fund=1e3), order_book=ob, asset="ETH")

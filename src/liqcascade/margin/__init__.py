@@ -48,7 +48,13 @@ from liqcascade.margin._hyperliquid import (
     hyperliquid_liq_price,
     hyperliquid_max_leverage,
 )
-from liqcascade.margin._inputs import as_side, bankruptcy_price, margin_from_leverage
+from liqcascade.margin._inputs import (
+    AGREE_TOLERANCE,
+    as_side,
+    bankruptcy_price,
+    margin_disagreement,
+    margin_from_leverage,
+)
 from liqcascade.margin._result import RESULT_KEYS, LiqResult
 from liqcascade.margin._tiers import (
     FALLBACK_TIERS,
@@ -61,6 +67,7 @@ from liqcascade.margin._tiers import (
 )
 
 __all__ = [
+    "AGREE_TOLERANCE",
     "BYBIT_DEFAULT_MMR",
     "BYBIT_MAX_LEVERAGE",
     "CLOSE_FACTOR_HF_THRESHOLD",
@@ -97,6 +104,7 @@ __all__ = [
     "leverage_refusal",
     "liq_price",
     "load_tiers",
+    "margin_disagreement",
     "margin_from_leverage",
     "max_leverage",
     "max_leverage_for",

@@ -21,7 +21,11 @@ from liqcascade.errors import InputError
 from liqcascade.margin._binance import binance_liq_price
 from liqcascade.margin._bybit import BYBIT_DEFAULT_MMR, bybit_liq_price
 from liqcascade.margin._hyperliquid import hyperliquid_liq_price, hyperliquid_max_leverage
-from liqcascade.margin._inputs import margin_from_leverage, position_arrays
+from liqcascade.margin._inputs import (
+    margin_disagreement,
+    margin_from_leverage,
+    position_arrays,
+)
 from liqcascade.margin._result import LiqResult
 from liqcascade.margin._tiers import TierTable, load_tiers, notional_array
 
@@ -415,7 +419,10 @@ def liq_price(
     side, size, entry_price : scalars or arrays
         ``±1`` (or ``"long"``/``"short"``), base units, USD.
     margin : float or array, optional
-        Isolated margin, USD. Exactly one of ``margin`` and ``leverage``.
+        Isolated margin, USD. At least one of ``margin`` and ``leverage``; given both,
+        the margin is used when it is within 1 % of ``size * entry_price / leverage``
+        (:func:`~liqcascade.margin.margin_disagreement`, the positions files' and stress
+        portfolios' rule), else they are refused.
     leverage : float or array, optional
         Leverage at entry; margin ``= size * entry_price / leverage``. It must not
         exceed the venue's maximum for the notional (:func:`max_leverage_for`), nor
@@ -444,9 +451,10 @@ def liq_price(
     Raises
     ------
     InputError
-        Naming the parameter (``param``): an unknown venue, both or neither of margin
-        and leverage, a bad side/size/price/margin/leverage, leverage above the
-        venue's maximum (a notional past the tier table's last bracket allows none),
+        Naming the parameter (``param``): an unknown venue, neither of margin and
+        leverage, a margin and a leverage more than 1 % apart (naming both), a bad
+        side/size/price/margin/leverage, leverage above the venue's maximum (a
+        notional past the tier table's last bracket allows none),
         a leverage whose position is liquidatable at entry (``param=("mmr",
         "leverage")`` with an ``mmr`` override), ``mmr`` out of range, ``tiers`` on a
         venue without tiers.
@@ -454,21 +462,48 @@ def liq_price(
     rules = venue_rules(venue)
     if not str(symbol).strip():
         raise InputError("symbol is empty (a contract such as ETHUSDT)", param="symbol")
-    if (margin is None) == (leverage is None):
-        raise InputError("give exactly one of margin and leverage", param=("margin", "leverage"))
+    if margin is None and leverage is None:
+        raise InputError(
+            "give margin or leverage (or both, agreeing within 1 %)", param=("margin", "leverage")
+        )
     _check_options(rules, tiers, mmr)
     if isinstance(tiers, (str, Path)):
         tiers = load_tiers(tiers)
-    if margin is None:
+    given_margin = margin is not None
+    if leverage is not None:
         _, q, ep, _ = position_arrays(side, size, entry_price, 0.0)
-        margin = margin_from_leverage(q, ep, leverage)
+        implied = margin_from_leverage(q, ep, leverage)
         _check_leverage(rules, symbol, q, ep, leverage, tiers, mmr)
+        if margin is None:
+            margin = implied
+        else:  # both: within 1 % the margin is used, else refused naming both
+            _check_agreement(size, entry_price, margin, leverage)
     out = rules.liq_price(side, size, entry_price, margin, symbol=symbol, tiers=tiers, mmr=mmr)
     if leverage is not None:
         _check_at_entry(side, size, entry_price, leverage, mmr, out)
-    if check_margin and leverage is None:
+    if check_margin and given_margin:
         _check_margin(rules, symbol, side, size, entry_price, margin, tiers, mmr, out)
     return out
+
+
+def _check_agreement(size: Any, entry_price: Any, margin: Any, leverage: Any) -> None:
+    """Refuse a margin and a leverage more than 1 % apart (:func:`margin_disagreement`).
+
+    ``param=("margin", "leverage")``; the index of the position among many.
+    """
+    _, q, ep, m = position_arrays(1, size, entry_price, margin)  # checked, flat
+    try:
+        q, ep, m, lev = np.broadcast_arrays(
+            q, ep, m, np.ravel(np.asarray(leverage, dtype=np.float64))
+        )
+    except ValueError as exc:
+        raise InputError(
+            f"margin and leverage do not broadcast: {exc}", param=("margin", "leverage")
+        ) from None
+    off = margin_disagreement(q * ep, m, lev)
+    if off is not None:
+        where = "" if m.size == 1 else f"position [{off[0]}]: "
+        raise InputError(where + off[1], param=("margin", "leverage"))
 
 
 def _lev_text(x: float) -> str:

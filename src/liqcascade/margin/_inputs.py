@@ -144,6 +144,57 @@ def margin_from_leverage(size: Any, entry_price: Any, leverage: Any) -> FloatArr
     return np.atleast_1d(notional / lev)
 
 
+#: How far a ``margin`` may differ from ``size * entry_price / leverage`` when both are
+#: given (1 %: rounding of an exported margin): :func:`margin_disagreement`.
+AGREE_TOLERANCE = 0.01
+
+
+def margin_disagreement(
+    notional: FloatArray, margin: FloatArray, leverage: FloatArray
+) -> tuple[int, str] | None:
+    """The first position giving both a margin and a leverage that disagree, and why.
+
+    The one rule of :func:`~liqcascade.margin.liq_price`, positions files and stress
+    portfolios: a position may give both when its ``margin`` is within
+    :data:`AGREE_TOLERANCE` (1 %) of ``size * entry_price / leverage`` (the margin is
+    then used: it is the isolated USD at stake, including any margin added); further
+    apart they are refused.
+
+    Parameters
+    ----------
+    notional : array of float
+        ``size * entry_price`` per position, USD.
+    margin : array of float
+        Isolated margin per position, USD, >= 0; NaN where the position gives none.
+    leverage : array of float
+        Leverage per position (a multiple), > 0; NaN where the position gives none.
+
+    Returns
+    -------
+    (int, str) or None
+        The 0-based index of the first disagreeing position and the message (naming
+        both values, without the position: the caller names its row or index); None
+        when every position agrees.
+    """
+    notional, margin, leverage = (np.asarray(a, np.float64) for a in (notional, margin, leverage))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        implied = notional / leverage
+        off = np.abs(margin - implied) > AGREE_TOLERANCE * implied  # False where a NaN is
+    bad = np.flatnonzero(off)
+    if bad.size == 0:
+        return None
+    k = int(bad[0])
+    m, lev = float(margin[k]), float(leverage[k])
+    given = f"{float(notional[k]) / m:.3g}x" if m > 0 else "zero (unbounded leverage)"
+    return k, (
+        f"margin {m:,.2f} and leverage {lev:g} disagree: leverage {lev:g} gives a margin of "
+        f"size * entry_price / leverage = {float(implied[k]):,.2f} USD, the margin given is "
+        f"{given} (more than {AGREE_TOLERANCE:.0%} apart); give one of "
+        "them (margin: the isolated USD at stake, including any margin added), or both "
+        "agreeing"
+    )
+
+
 def bankruptcy_price(side: Any, size: Any, entry_price: Any, margin: Any) -> FloatArray:
     """Price at which an isolated position's equity is zero (no fees), USD.
 

@@ -96,7 +96,7 @@ __all__ += [
 from liqcascade.positions._files import (  # noqa: E402
     check_at_price,
     check_stops_at_price,
-    margin_disagreement,
+    margin_disagreement,  # the margin package's rule (liq_price's too), re-exported
     positions_asset,
     read_given_positions,
     read_positions,

@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import MAX_USD, check_usd_amounts, real_array, real_number
+from liqcascade._symbols import DEFAULT_SYMBOL, base_asset, check_same_asset
 from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
+from liqcascade.margin import AGREE_TOLERANCE as MARGIN_AGREE_TOLERANCE
 
 LONG: int = 1
 SHORT: int = -1
@@ -55,10 +57,11 @@ def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
 
 
 #: How far a row's ``margin`` may differ from ``size * entry_price / leverage`` when it
-#: gives both (1 %: rounding of an exported margin), and how far (as a fraction of the
-#: entry price) a given ``liq_price`` may lie beyond the bankruptcy price its margin
-#: gives (1 %: fees and funding an export may have netted in).
-AGREE_TOLERANCE = 0.01
+#: gives both (1 %: rounding of an exported margin; the margin package's
+#: :data:`~liqcascade.margin.AGREE_TOLERANCE`), and how far (as a fraction of the entry
+#: price) a given ``liq_price`` may lie beyond the bankruptcy price its margin gives
+#: (1 %: fees and funding an export may have netted in).
+AGREE_TOLERANCE = MARGIN_AGREE_TOLERANCE
 
 
 def more_rows(bad: np.ndarray, shown: int = 5) -> str:
@@ -359,6 +362,30 @@ def _words(
 _FRAME_COLUMNS = ("side", "size", "entry_price", "margin", "liq_price", "bankruptcy_price")
 
 
+def _frame_symbol(df: pd.DataFrame, symbol: str) -> str:
+    """The contract of a frame of positions: its ``symbol`` column's one value, else ``symbol``.
+
+    :meth:`PositionBook.from_frame`'s rule: a column holding two contracts is refused
+    naming both; beside it, a ``symbol`` other than :data:`DEFAULT_SYMBOL` (which says
+    nothing of the asset) must be the column's asset (:func:`check_same_asset`).
+    """
+    if "symbol" not in df.columns:
+        return symbol
+    cells = df["symbol"].dropna().astype(str).str.strip().str.upper()
+    found = [str(c) for c in pd.unique(cells[cells != ""])]
+    if len(found) > 1:
+        raise InputError(
+            f"df: the symbol column holds {found[0]} and {found[1]}: a position book is one "
+            "contract (split the frame by symbol)",
+            param="symbol",
+        )
+    if not found:
+        return symbol
+    check_same_asset(base_asset(found[0]), symbol, param="symbol",
+                     what=f"df's symbol column {found[0]}", whose="symbol's")  # fmt: skip
+    return symbol if str(symbol).strip().upper() != DEFAULT_SYMBOL else found[0]
+
+
 @dataclass(frozen=True, eq=False)
 class PositionBook:
     """Leveraged perpetual positions as flat arrays (one entry per position).
@@ -653,8 +680,16 @@ class PositionBook:
             epoch) and ``margin_mode`` (``isolated``/``cross``, any case; ``cross``).
             ``leverage`` (written by :meth:`to_frame`, derived from size, entry and
             margin) and any other column are ignored.
-        venue, symbol : str
-            The book's venue and contract (:meth:`to_frame` does not write them).
+            A ``symbol`` column (one contract, any case: ``BTCUSDT``; blank cells
+            skipped) is the book's contract.
+        venue : str, default "binance"
+            The book's venue (:meth:`to_frame` does not write it).
+        symbol : str, default "ETHUSDT"
+            The book's contract where ``df`` has no ``symbol`` column (:meth:`to_frame`
+            writes none): the default labels any such frame ETHUSDT, so give the
+            contract of another asset's frame (``symbol="BTCUSDT"``). Beside a
+            ``symbol`` column, a ``symbol`` other than the default must name the
+            column's asset (its own spelling is then kept).
 
         Returns
         -------
@@ -664,10 +699,16 @@ class PositionBook:
         Raises
         ------
         InputError
-            A required column is missing (``param="df"``), a side is not long or short
-            (``param="side"``) or a margin mode not isolated or cross (``param="cross"``),
-            naming the row.
+            ``df`` is not a DataFrame (a Series: one of its rows or columns) or a
+            required column is missing (``param="df"``); a ``symbol`` column holding
+            more than one contract, or one of another asset than ``symbol``, naming
+            both (``param="symbol"``); a side is not long or short (``param="side"``)
+            or a margin mode not isolated or cross (``param="cross"``), naming the row.
         """
+        from liqcascade._tables import check_frame
+
+        df = check_frame(df, "df")
+        symbol = _frame_symbol(df, symbol)
         missing = [c for c in _FRAME_COLUMNS if c not in df.columns]
         if missing:
             raise InputError(

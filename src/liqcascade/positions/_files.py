@@ -39,9 +39,9 @@ from liqcascade.margin import (
     contract_symbol,
     leverage_refusal,
     liq_price,
+    margin_disagreement,
 )
 from liqcascade.positions._book import (
-    AGREE_TOLERANCE,
     BUY,
     LONG,
     SELL,
@@ -313,48 +313,6 @@ def check_stops_at_price(
             item="stops: stop",
             param="stops",
         )
-
-
-def margin_disagreement(
-    notional: FloatArray, margin: FloatArray, leverage: FloatArray
-) -> tuple[int, str] | None:
-    """The first row giving both a margin and a leverage that disagree, and why.
-
-    The one rule of positions files and stress portfolios: a row may give both when
-    its ``margin`` is within :data:`AGREE_TOLERANCE` (1 %) of ``size * entry_price /
-    leverage`` (the margin is then used: it is the isolated USD at stake, including any
-    margin added); further apart they are refused.
-
-    Parameters
-    ----------
-    notional : array of float
-        ``size * entry_price`` per row, USD.
-    margin : array of float
-        Isolated margin per row, USD, > 0; NaN where the row gives none.
-    leverage : array of float
-        Leverage per row (a multiple), > 0; NaN where the row gives none.
-
-    Returns
-    -------
-    (int, str) or None
-        The 0-based index of the first disagreeing row and the message (naming both
-        values, without the row: the caller names it); None when every row agrees.
-    """
-    notional, margin, leverage = (np.asarray(a, np.float64) for a in (notional, margin, leverage))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        implied = notional / leverage
-        off = np.abs(margin - implied) > AGREE_TOLERANCE * implied  # False where a NaN is
-    k = _first(off)
-    if k is None:
-        return None
-    m, lev = float(margin[k]), float(leverage[k])
-    return k, (
-        f"margin {m:,.2f} and leverage {lev:g} disagree: leverage {lev:g} gives a margin of "
-        f"size * entry_price / leverage = {float(implied[k]):,.2f} USD, the margin given is "
-        f"{float(notional[k]) / m:.3g}x (more than {AGREE_TOLERANCE:.0%} apart); give one of "
-        "them (margin: the isolated USD at stake, including any margin added), or both "
-        "agreeing"
-    )
 
 
 #: Columns read as a row's base asset where the file has no ``symbol`` column (the

@@ -31,6 +31,7 @@ from liqcascade._json import SummaryDict
 from liqcascade._limits import MAX_USD, check_real, check_whole
 from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._symbols import check_same_asset
+from liqcascade._time import as_of_instant
 from liqcascade.cascade import simulate_cascade
 from liqcascade.errors import InputError
 from liqcascade.market import MarketSpec, MarketState, estimated_market
@@ -725,6 +726,29 @@ def _nearest_clear(
     return min(cands, key=lambda c: (abs(c - stop), abs(c - entry)))
 
 
+def _check_state_date(as_of: Any, state: MarketState) -> None:
+    """Refuse an ``as_of`` that does not build ``state``: it was silently ignored.
+
+    ``as_of`` is the state's date when it resolves to the state's bar (the one date rule,
+    :func:`liqcascade._time.resolve_as_of`): its instant (a bare date: that day's end) is
+    at or after the bar's close and before the next bar's. ``param="as_of"``.
+    """
+    instant = as_of_instant(as_of, "as_of")
+    close = state.close_time
+    if close is None:  # a state built by hand: its date is its label
+        ok = instant == state.as_of
+        date = f"{state.as_of:%Y-%m-%d %H:%M} UTC"
+    else:
+        ok = close <= instant < close + (close - state.as_of)
+        date = f"{state.as_of:%Y-%m-%d %H:%M} UTC, the bar closing {close:%Y-%m-%d %H:%M}"
+    if not ok:
+        raise InputError(
+            f"as_of {as_of} is not the market state's date ({date}): leave as_of out with "
+            "a state, or build the state at it",
+            param="as_of",
+        )
+
+
 def recommend_stop(
     side: str | int,
     entry: float,
@@ -755,7 +779,9 @@ def recommend_stop(
         must be the state's own (another is refused: the state is that asset's market).
     as_of : datetime-like, optional
         Date of the market state and volatility (default: the last bundled open-interest
-        bar, 2025-07-31).
+        bar, 2025-07-31). Given with ``state``, it must be the state's date (the one
+        that builds it: its bar, :func:`liqcascade._time.resolve_as_of`); another is
+        refused, naming both.
     settings : RecommendSettings, optional
         Distance and de-clustering settings.
     state : MarketState, optional
@@ -773,8 +799,8 @@ def recommend_stop(
     Raises
     ------
     InputError
-        Naming the parameter: a bad position (:func:`check_position`), ``asset`` not
-        ``state``'s, an entry far from the market (:func:`check_entry_at_mid`), or a
+        Naming the parameter: a bad position (:func:`check_position`), ``asset`` or
+        ``as_of`` not ``state``'s, an entry far from the market (:func:`check_entry_at_mid`), or a
         long whose volatility distance is 100 % or more (``k`` and ``horizon_days``).
     """
     s = settings or RecommendSettings()
@@ -782,10 +808,13 @@ def recommend_stop(
     entry, size, leverage = float(entry), float(size), float(leverage)  # checked numbers
     if state is None:
         state = estimated_market(MarketSpec(asset=asset or "ETH", as_of=as_of))
-    elif asset is not None:
-        check_same_asset(
-            asset, state.asset, param="asset", what="asset", whose="the market state's"
-        )
+    else:
+        if asset is not None:
+            check_same_asset(
+                asset, state.asset, param="asset", what="asset", whose="the market state's"
+            )
+        if as_of is not None:
+            _check_state_date(as_of, state)
     params, cal = None, None
     if liquidity == "calibrated":
         from liqcascade.cascade import load_liquidity

@@ -40,16 +40,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from liqcascade._crashes import OCT_2025
-from liqcascade._limits import check_insurance_fund, check_number, real_number
+from liqcascade._limits import check_fraction, check_insurance_fund, check_number, real_number
 from liqcascade._plotly_text import plain
-from liqcascade._symbols import base_asset
+from liqcascade._symbols import base_asset, check_same_asset
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
 from liqcascade.solvency._adl import ADL_POLICIES, AdlPolicy, AdlResult, allocate_adl
@@ -273,22 +273,15 @@ class Exchange:
         # 1e300 and text (numpy's TypeError) passed; each kept as the checked float (a
         # Decimal, which the checks take, failed in the sums)
         object.__setattr__(self, "insurance_fund", check_insurance_fund(self.insurance_fund))
-        for name in ("reserve_buffer", "liquidation_fee"):
-            object.__setattr__(self, name, check_number(getattr(self, name), name))
+        # a percentage given for a fraction (6 for 6 %) is told so: the shared rule
+        buffer = check_fraction(self.reserve_buffer, "reserve_buffer")
+        object.__setattr__(self, "reserve_buffer", buffer)
+        object.__setattr__(
+            self, "liquidation_fee", check_number(self.liquidation_fee, "liquidation_fee")
+        )
         if self.liabilities_usd is not None:
             liabilities = check_number(self.liabilities_usd, "liabilities_usd")
             object.__setattr__(self, "liabilities_usd", liabilities)
-        if not (np.isfinite(self.reserve_buffer) and self.reserve_buffer >= 0):
-            raise InputError(
-                f"reserve_buffer must be >= 0 (got {self.reserve_buffer})", param="reserve_buffer"
-            )
-        if self.reserve_buffer >= 1:  # a percentage given for a fraction
-            b = self.reserve_buffer
-            raise InputError(
-                f"reserve_buffer must be a fraction in [0, 1) (got {b:g}; for {b:g} % give "
-                f"{b / 100:g})",
-                param="reserve_buffer",
-            )
         if not (0 <= self.liquidation_fee < 1):
             raise InputError(
                 f"liquidation_fee must be in [0, 1) (got {self.liquidation_fee})",
@@ -583,6 +576,30 @@ class SolvencyResult:
         )
         return fig
 
+    def __repr__(self) -> str:
+        """One line: the exchange's size, the worst scenario and its bad debt.
+
+        The dataclass default printed the whole exchange (every position's arrays).
+        """
+        from liqcascade._notebook import summary_repr
+
+        w = self.worst
+        return summary_repr(
+            "SolvencyResult",
+            {
+                "engine": self.engine,
+                "liquidity": self.liquidity,
+                "n_positions": len(self.exchange.positions),
+                "liabilities_usd": self.exchange.liabilities,
+                "insurance_fund_usd": self.exchange.insurance_fund,
+                "reserve_buffer": self.exchange.reserve_buffer,
+                "n_scenarios": len(self.outcomes),
+                "worst": w.name,
+                "worst_bad_debt_usd": w.bad_debt_usd,
+                "worst_min_buffer": w.min_buffer,
+            },
+        )
+
     def _repr_html_(self) -> str:
         return str(self.to_frame().to_html(index=False))
 
@@ -874,15 +891,9 @@ def _run_asset(pos: PositionBook, asset: str | None) -> str:
     own = base_asset(pos.symbol)
     if asset is None:
         return own
-    a = str(asset).strip().upper()
-    default = next(f.default for f in fields(PositionBook) if f.name == "symbol")
-    if a != own and pos.symbol.upper() not in (default, "MIXED"):
-        raise InputError(
-            f"asset {a} is not the positions' own ({pos.symbol}: {own}): leave asset out, "
-            f"or give {own}",
-            param="asset",
-        )
-    return a
+    check_same_asset(asset, pos.symbol, param="asset", what="asset",
+                     hint=f": leave asset out, or give {own}")  # fmt: skip
+    return str(asset).strip().upper()
 
 
 def _calibrated_outcome(
