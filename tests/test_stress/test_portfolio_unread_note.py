@@ -2,7 +2,7 @@
 
 Trial 23: a portfolio's extra ``comment`` column was ignored without a word, while
 ``liqmap --positions`` prints ``note: FILE: column(s) not read: ...`` for the same kind
-of file. One helper prints both (``positions._files._note_unread``).
+of file. One helper prints both (``positions.note_unread``, from the library readers).
 """
 
 from __future__ import annotations

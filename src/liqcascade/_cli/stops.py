@@ -139,7 +139,7 @@ def _warn_fixed_cap(res: dict[str, Any], given: bool = True) -> None:
 
     ``given``: whether the user gave ``--fixed-pct`` (else the line names the default).
     """
-    from liqcascade.protect._backtest import vol_capped_text
+    from liqcascade.protect import vol_capped_text
 
     st = res["settings"]
     eff = st.get("fixed_pct_effective")

@@ -342,36 +342,7 @@ def stress_cmd(
             seed=seed, cascade=not no_cascade, backend=backend, scheduler=scheduler,
             as_of=as_of, advance=advance,
         )  # fmt: skip
-    _note_unread_portfolio(portfolio)  # once read: a refused file prints its error alone
     _common.emit(run.to_dict(), as_json, _render)
-
-
-#: The columns a portfolio file's rows are read from (``stress.read_portfolio``: names
-#: stripped and lower-cased).
-PORTFOLIO_COLUMNS = frozenset({
-    "symbol", "side", "size", "entry_price", "margin", "leverage", "stop_price", "name",
-})  # fmt: skip
-
-
-def _note_unread_portfolio(portfolio: Path | None) -> None:
-    """The ``note:`` ``liqmap --positions`` prints for columns not read, for a portfolio.
-
-    Called once the run has read the file (as ``read_positions`` notes a file it has
-    read): a refused file prints its one ``error:`` line alone. Read here, at the
-    command line, from the file's header (the library's reader is
-    :func:`liqcascade.stress.read_portfolio`); a file it cannot read is left to it.
-    """
-    if portfolio is None or not Path(portfolio).is_file():  # "sample", or no such file
-        return
-    from liqcascade._tables import read_user_table
-    from liqcascade.errors import InputError
-    from liqcascade.positions._files import _note_unread
-
-    try:
-        cols = [str(c).strip().lower() for c in read_user_table(portfolio).columns]
-    except (InputError, OSError):  # the library names the file's fault
-        return
-    _note_unread(cols, portfolio, PORTFOLIO_COLUMNS, "a portfolio file")
 
 
 def register(app: typer.Typer) -> None:

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from liqcascade.positions._expanding import expanding_months as expanding_months
     from liqcascade.positions._expanding import load_asset_calibration as load_asset_calibration
     from liqcascade.positions._files import PRICE_SCALE as PRICE_SCALE
+    from liqcascade.positions._files import _note_unread as note_unread  # noqa: F401
     from liqcascade.positions._files import _off_scale as off_scale  # noqa: F401
     from liqcascade.positions._files import _unit_error as unit_error  # noqa: F401
     from liqcascade.positions._files import check_liq_side as check_liq_side
@@ -167,6 +168,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "MarketFrames": ("_model", "MarketFrames"),
     "N_RESAMPLES_DAILY": ("_backtest", "N_RESAMPLES_DAILY"),
     "PRICE_SCALE": ("_files", "PRICE_SCALE"),
+    "note_unread": ("_files", "_note_unread"),
     "TwinGrid": ("_grid_kernels", "TwinGrid"),
     "aligned_column": ("_model", "_aligned"),
     "backtest_cohort": ("_backtest", "backtest_cohort"),

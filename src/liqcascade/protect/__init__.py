@@ -16,6 +16,9 @@ from liqcascade.protect._backtest import (
     policy_stops,
     wilson_interval,
 )
+from liqcascade.protect._backtest import (
+    vol_capped_text as vol_capped_text,  # the command line's warning: shared, not in __all__
+)
 from liqcascade.protect._recommend import (
     RecommendSettings,
     StopRecommendation,

@@ -366,7 +366,9 @@ def read_portfolio(path: str | Path) -> Portfolio:
     Columns: ``symbol`` (a USDT perpetual: ETH/ETHUSDT, BTC/BTCUSDT, SOL/SOLUSDT ...),
     ``side`` (long/short), ``size`` (base units), ``entry_price`` (USD), ``margin``
     (isolated, USD) or ``leverage``;
-    optional ``stop_price`` (USD) and ``name``. Liquidation prices follow Binance
+    optional ``stop_price`` (USD) and ``name``; any other column is named in one
+    ``note:`` (logger ``liqcascade.positions``) once the file is read, as a positions
+    file's are. Liquidation prices follow Binance
     USDⓈ-M isolated margin with the packaged tier tables (ETHUSDT's for a contract
     without one: :func:`tier_table`).
 
@@ -387,7 +389,21 @@ def read_portfolio(path: str | Path) -> Portfolio:
     p = Path(path)
     if not p.exists():
         raise InputError(f"portfolio: {p}: no such file", param="portfolio")
-    return Portfolio.from_frame(read_user_table(p), source=str(p))
+    df = read_user_table(p)
+    out = Portfolio.from_frame(df, source=str(p))
+    # once read (a refused file gets its error alone): the note liqmap's positions get
+    from liqcascade.positions import note_unread
+
+    note_unread([str(c).strip().lower() for c in df.columns], p, PORTFOLIO_COLUMNS,
+                "a portfolio file")  # fmt: skip
+    return out
+
+
+#: The columns a portfolio file's rows are read from (:meth:`Portfolio.from_frame`: names
+#: stripped and lower-cased); any other is named in one ``note:``.
+PORTFOLIO_COLUMNS = frozenset({
+    "symbol", "side", "size", "entry_price", "margin", "leverage", "stop_price", "name",
+})  # fmt: skip
 
 
 def sample_portfolio(prices: dict[str, float]) -> Portfolio:
