@@ -154,7 +154,7 @@ def figures(v: ContagionView) -> list[go.Figure]:
     return [fig, bars]
 
 
-def _validation_row(r: dict[str, Any]) -> dict[str, str]:
+def _validation_row(r: dict[str, Any]) -> dict[str, str | None]:
     """A model-vs-record row as the page writes it, from the row's numbers.
 
     The library's rows (``liqcascade contagion --json``, summary.json) keep their text
