@@ -57,7 +57,11 @@ def test_lead_sentence_prints_the_band_and_the_verdict(built: tuple[str, dict]) 
         b["cumulative_long_liq_usd_p05"]["-0.10"],
         b["cumulative_long_liq_usd_p95"]["-0.10"],
     )
-    assert f"liquidate ${lead} of longs on a 10 % fall" in html
+    from liqcascade.report._format import NBSP
+
+    # a takeaway keeps each figure with its unit (no-break space), as a table cell does
+    nb = lead.replace(" M", f"{NBSP}M")
+    assert f"liquidate ${nb} of longs on a 10{NBSP}% fall" in html
     assert f"(p05–p95 over the book's {b['band']['n_draws']} parameter draws)" in html
     sc = s["out_of_sample"]
     assert sc is not None and sc["verdict"] == "ties"  # the shipped ETH score
@@ -76,6 +80,7 @@ def test_level_and_clusters_are_banded(built: tuple[str, dict]) -> None:
     point = s["level_4000_at_last_date"]["forced_buying_to_level_usd"]
     # the point of the banded text is the map's, which sums the same positions and stops
     text = html.split("A rise to $4,000")[1].split(" of short liquidations")[0]
+    text = text.replace(NBSP, " ")  # a takeaway joins figure and unit (read as words here)
     value = float(text.split("trigger $")[1].split(" M")[0]) * 1e6
     assert_same(value, point, rtol=5e-3)  # 3 significant figures
     assert text.endswith(value_band_text(value, lo, hi).split(" ", 2)[2])

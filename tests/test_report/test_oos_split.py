@@ -31,8 +31,8 @@ def test_the_back_test_names_its_in_sample_events(asset: str, n_in: int, n_out: 
     tag = {"beats": "beaten", "loses": "model loses", "ties": "tie"}
     whole = move_verdicts(o)
     sub = move_verdicts(m)["empirical"]
-    assert f"(empirical: {tag[str(whole['empirical'])]})" in card
-    assert "(trigger: beaten)" in card and whole["trigger"] == "beats"
+    assert f"(Empirical: {tag[str(whole['empirical'])]})" in card
+    assert "(Trigger: beaten)" in card and whole["trigger"] == "beats"
     assert card.endswith(f"({tag[str(sub)]})")
     assert "), out of sample" not in t and "events 2024-11 → 2025-07, out of" not in t
     assert m["n_events"] == n_out == o["n_events"] - n_in
@@ -44,7 +44,7 @@ def test_the_back_test_names_its_in_sample_events(asset: str, n_in: int, n_out: 
     k = int(o["n_skipped"]["no open interest"])
     assert k > 0 and "events 2024-11-23 → 2025-07" in t
     assert t.endswith(
-        f"(empirical), {word}; {k} triggers of the window are not scored (no open interest: {k})"
+        f"(Empirical), {word}; {k} triggers of the window are not scored (no open interest: {k})"
     )
 
 

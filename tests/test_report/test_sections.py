@@ -11,6 +11,7 @@ import pytest
 
 from floats import assert_same
 from liqcascade.report import build_report
+from liqcascade.report._format import NBSP
 from liqcascade.report._solvency_section import scenario_text
 from liqcascade.stress import tail_bound
 
@@ -122,7 +123,7 @@ def test_a_single_exceedance_reads_once(built: tuple[str, dict]) -> None:
 
     assert [_times(n) for n in (0, 1, 2, 12)] == ["0 times", "once", "2 times", "12 times"]
     html, _ = built
-    assert " 1 times" not in html and "exceeded 2 times (2.78 %" in html
+    assert " 1 times" not in html and "exceeded 2 times (2.78\u00a0%" in html
 
 
 def test_stress_shocks_lead_with_calibrated_figures_and_bound_the_carry(
@@ -345,7 +346,7 @@ def test_stress_points_to_the_cascade_for_the_5pct_fall(built: tuple[str, dict])
     html, summary = built
     sec = _section_text(html, "stress")
     take = sec.split('<ul class="takeaways">')[1].split("</ul>")[0]
-    five = next(li for li in take.split("<li>") if li.startswith("A 5 % fall"))
+    five = next(li for li in take.split("<li>") if li.startswith("A 5\u00a0% fall"))
     assert "the cascade section's" in five
     assert f"{SHOCK_PATHS} paths per shock, against that section's {N_PATHS}" in five
     # no second figure for the 24-h answer: the cascade section's liquidations are not here
@@ -356,7 +357,8 @@ def test_stress_points_to_the_cascade_for_the_5pct_fall(built: tuple[str, dict])
     price = summary["sections"]["stress"]["price"]
     from liqcascade.report._format import pp
 
-    assert pp(row["static_price_after"] / price - 0.95) + " beyond the shock" in five
+    beyond = pp(row["static_price_after"] / price - 0.95).replace(" ", NBSP)
+    assert beyond + " beyond the shock" in five
 
 
 def test_solvency_card_says_when_the_cascade_adds_nothing(built: tuple[str, dict]) -> None:
@@ -404,8 +406,8 @@ def test_var_card_and_section_quote_one_pinball_interval(built: tuple[str, dict]
     card = re.search(r"90 %: ([+−]\d+\.\d) … ([+−]\d+\.\d)\)", ev)
     assert card is not None, ev
     sec = _section_text(html, "stress")
-    rest = sec[sec.index("30-day 95 %, ") :]  # the takeaway's 30-day scores (review23)
-    m = re.search(r"\(difference, 90 %: ([+−]\d+\.\d) … ([+−]\d+\.\d)\)", rest)
+    rest = sec[sec.index("30-day 95\u00a0%, ") :]  # the takeaway's 30-day scores (review23)
+    m = re.search(r"\(difference, 90\u00a0%: ([+−]\d+\.\d) … ([+−]\d+\.\d)\)", rest)
     assert m is not None and m.groups() == card.groups(), (m and m.groups(), card.groups())
 
 
@@ -423,15 +425,18 @@ def test_solvency_says_what_its_venue_book_is(built: tuple[str, dict]) -> None:
     # 20 % of open interest is 0.8x the identified (Binance, 25 %) book, without stops
     html, summary = built
     sec = _section_text(html, "solvency")
-    assert "A venue holding 20 % of ETH's aggregated open interest: 0.8× the " in sec
+    assert "A venue holding 20\u00a0% of ETH's aggregated open interest: 0.8× the " in sec
     assert "Binance-identified book, on the recorded feed's scale (not market dollars), " in sec
     assert "positions without stop orders" in sec
     from liqcascade.report._format import usd
 
     liq = summary["sections"]["solvency"]["liquidated_usd"]["-10%"]
-    assert "Three '10 % fall' figures of this report differ by design: here the −10 % " in sec
-    assert f"scenario liquidates {usd(liq)} (the price at once" in sec
-    assert "with 35 % of each position resting on stop orders instead" in sec
+    assert (
+        "Three '10\u00a0% fall' figures of this report differ by design: here the −10\u00a0% "
+        in sec
+    )
+    assert f"scenario liquidates {usd(liq).replace(' ', NBSP)} (the price at once" in sec
+    assert "with 35\u00a0% of each position resting on stop orders instead" in sec
     card = summary["front"]["headlines"]["bad_debt_worst"]
     br = summary["sections"]["solvency"]["breaks"]
     assert (
@@ -446,4 +451,4 @@ def test_cascade_and_solvency_say_how_the_leverage_mix_errs(built: tuple[str, di
     for sid in ("cascade", "solvency"):
         sec = _section_text(html, sid)
         assert "The book's leverage mix is its least-checked input: against real " in sec, sid
-        assert "of notional within 10 % of liquidation against " in sec, sid
+        assert "of notional within 10\u00a0% of liquidation against " in sec, sid

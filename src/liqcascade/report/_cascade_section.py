@@ -20,6 +20,7 @@ from liqcascade.report._calibrated import Calibrated, calibrated_response, fragi
 from liqcascade.report._figures import LONG, SHORT
 from liqcascade.report._format import interval, pct, pp, signed_num, usd, usd_sig
 from liqcascade.report._leverage_check import distance_check, mix_line
+from liqcascade.report._names import display_name
 from liqcascade.report._section import (
     Claim,
     Headline,
@@ -694,12 +695,16 @@ def _claims(v: CascadeView) -> list[Claim]:
     ]
 
 
+def _base(key: str) -> str:
+    """An event back-test baseline's name as the page prints it (``Empirical``)."""
+    return display_name("baseline", key)
+
+
 def _p_text(p: float) -> str:
     """``p < 0.001`` or ``p = 0.002``: the shared p-value formatter in a sentence."""
-    from liqcascade.report._format import pvalue
+    from liqcascade.report._format import p_text
 
-    t = pvalue(p)
-    return f"p {t}" if t.startswith("<") else f"p = {t}"
+    return p_text(p)
 
 
 def backtest_command(o: dict[str, Any], asset: str) -> str:
@@ -759,15 +764,16 @@ def _package_text(o: dict[str, Any], asset: str, short: bool) -> str:
     v = move_verdicts(w)
     word = {"beats": "beats", "loses": "loses to", "ties": "ties"}
     said = " and ".join(
-        f"{word[str(v[b])]} the {b} baseline" for b in ("empirical", "trigger") if v[b]
+        f"{word[str(v[b])]} the {_base(b)} baseline" for b in ("empirical", "trigger") if v[b]
     )
     return (
         f". The {str(w.get('scope', 'package score')).split()[0]}'s whole back-test "
         f"({w['n_events']} events "
         f"{str(w['start'])[:7]} → {str(w['end'])[:7]}) reads data after the market date and "
         f"was not knowable then: error {w['move_mae_pp']:.2f} pp vs "
-        f"{w['empirical_baseline_move_mae_pp']:.2f} pp (empirical) and "
-        f"{w['trigger_baseline_move_mae_pp']:.2f} pp (trigger)" + (f"; it {said}" if said else "")
+        f"{w['empirical_baseline_move_mae_pp']:.2f} pp ({_base('empirical')}) and "
+        f"{w['trigger_baseline_move_mae_pp']:.2f} pp ({_base('trigger')})"
+        + (f"; it {said}" if said else "")
     )
 
 
@@ -802,7 +808,7 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
     # back-test beside the events scored: the front page has no line to spare (one A4)
     cmd = f"; re-run: {backtest_command(o, asset)}" if asset and not short else ""
     v = move_verdicts(o)  # the issue's two baselines, and the expanding one where scored
-    errs = [f"{o[f'{b}_baseline_move_mae_pp']:.2f} pp ({b})" for b in v]
+    errs = [f"{o[f'{b}_baseline_move_mae_pp']:.2f} pp ({_base(b)})" for b in v]
     head = (
         f"Event back-test, {span} ({sample}): error {o['move_mae_pp']:.2f} pp vs "
         + ", ".join(errs[:-1])
@@ -821,7 +827,8 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
             + (f" (book in sample for {n_in} before {before})" if n_in else ", out of sample")
             + f": error {o['move_mae_pp']:.2f} pp; baselines "
             + ", ".join(
-                f"{o[f'{b}_baseline_move_mae_pp']:.2f} ({b}: {tag[str(w)]})" for b, w in v.items()
+                f"{o[f'{b}_baseline_move_mae_pp']:.2f} ({_base(b)}: {tag[str(w)]})"
+                for b, w in v.items()
             )
             + f"; {pct(o['coverage_80'], 0)} inside the 80 % interval"
             + tail
@@ -839,7 +846,7 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
             if not short
             else ""
         )
-        parts.append(f"{words[str(v[b])]} the {b} baseline{detail}")
+        parts.append(f"{words[str(v[b])]} the {_base(b)} baseline{detail}")
     return (
         head
         + ": it "
@@ -867,7 +874,7 @@ def _strict_text(o: dict[str, Any], short: bool = False) -> str:
         )
     return (
         f"; both out of sample ({m['n_events']} events): {m['move_mae_pp']:.2f} pp vs "
-        f"{m['empirical_baseline_move_mae_pp']:.2f} pp (empirical)"
+        f"{m['empirical_baseline_move_mae_pp']:.2f} pp ({_base('empirical')})"
         + (f", {verdict}" if verdict else "")
     )
 

@@ -13,7 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade.report._figures import RECORDED
-from liqcascade.report._format import pct, signed_num, usd
+from liqcascade.report._format import date_text, pct, signed_num, usd
+from liqcascade.report._names import display_name
 from liqcascade.report._october import OCTOBER_WINDOWS
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
@@ -136,7 +137,7 @@ def _haircut_table(v: CollateralView) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "ETH shock": [pct(s, 0, signed=True) for s in h["shock"]],
-            "asset": h["asset"],
+            "asset": [display_name("asset", a) for a in h["asset"]],
             "lowest on its own book": [f"{x:.3f}" for x in h["min_price"]],
             "smallest haircut needed": [pct(x) for x in h["smallest_haircut"]],
             "haircut in force": [pct(x) for x in h["haircut_in_force"]],
@@ -167,6 +168,7 @@ def tables(v: CollateralView) -> list[Table]:
     assumptions = pd.DataFrame(
         [
             {"assumed": a["what"], "value": a["value"], "source": _PRIVATE.sub("", a["source"])}
+            | _written(v, a["what"])
             for a in v.setup.assumptions
         ]
     )
@@ -176,6 +178,48 @@ def tables(v: CollateralView) -> list[Table]:
         Table("USDe's own book: fitted before the window, checked after it", book),
         Table("What is assumed, and where it comes from", assumptions),
     ]
+
+
+_STRESS_ROW = "Own-book depth under stress"
+"""The preset's assumption whose figures the setup holds (its multiplier, drawdown, depth)."""
+
+
+def _written(v: CollateralView, what: str) -> dict[str, str]:
+    """An assumption's value (and source) as the page writes it, from the setup's numbers.
+
+    The library's text (``liqcascade collateral --json``, summary.json) keeps its own
+    form (``$27,862,775 per 1 % (IQR ...)``, ``impact x4``, ``$5M``); the rows whose
+    figures the setup holds — each calibrated own book, the stress row — are written
+    here in the page's scale (``$27.9 M``, ``×4``, a readable date). Empty for the others.
+    """
+    for name, fit in v.setup.notes.get("fits", {}).items():
+        if what == f"{name} own book (depth per 1 %, impact half-life)":
+            asset = display_name("asset", name)
+            return {
+                "assumed": f"{asset} own book (depth per 1 % move, recovery half-life)",
+                "value": f"{usd(fit.depth_usd_per_pct)} per 1 % (interquartile range "
+                f"{usd(fit.depth_q25)} – {usd(fit.depth_q75)}); half-life "
+                f"{fit.half_life_min:.1f} min",
+                "source": f"calibrated on the bundled {asset} 1-minute bars "
+                f"{date_text(fit.start, bar=True)} → {date_text(fit.end, bar=True)} "
+                "(before the scenario)",
+            }
+    given = [a for a in v.setup.assets if a.name not in v.setup.notes.get("fits", {})]
+    stressed = [a for a in v.setup.assets if a.stress_impact_multiplier != 1]
+    if what != _STRESS_ROW or not stressed:
+        return {}
+    books = "; ".join(
+        f"{display_name('asset', a.name)} depth {usd(a.depth_usd_per_pct)} per 1 %, "
+        f"half-life {a.half_life_min:g} min"
+        for a in given
+        if a.own_book_weight > 0
+    )
+    times = {a.stress_impact_multiplier for a in stressed}
+    return {
+        "value": f"impact ×{'/'.join(f'{m:g}' for m in sorted(times))} while ETH is more than "
+        f"{pct(v.setup.venue.stress_drawdown, 0)} below its 60-minute high"
+        + (f"; {books}" if books else "")
+    }
 
 
 def _takeaways(v: CollateralView) -> list[str]:

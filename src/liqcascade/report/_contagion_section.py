@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.report._format import interval, pct, usd, usd_alike
+from liqcascade.report._format import dec, interval, pct, usd, usd_alike
+from liqcascade.report._names import display_name
 from liqcascade.report._october import OCTOBER_WINDOWS, after_note
 from liqcascade.report._section import (
     Claim,
@@ -153,20 +154,45 @@ def figures(v: ContagionView) -> list[go.Figure]:
     return [fig, bars]
 
 
+def _validation_row(r: dict[str, Any]) -> dict[str, str | None]:
+    """A model-vs-record row as the page writes it, from the row's numbers.
+
+    The library's rows (``liqcascade contagion --json``, summary.json) keep their text
+    (``981,194``, ``-0.1203``, ``binance lowest price ...``); here an amount reads in the
+    page's money scale (both of a row in one scale), a move as a signed percentage, the
+    ratio to two decimals and the venue by its name.
+    """
+    what, model, rec = str(r["what"]), r.get("model"), r.get("recorded")
+    venue, _, rest = what.partition(" ")
+    what = display_name("venue", venue) + " " + rest if rest else what
+    if ", USD" in what:
+        amounts = [x for x in (model, rec) if x is not None]
+        said = iter(usd_alike(*amounts))
+        cells = [next(said) if x is not None else None for x in (model, rec)]
+        what = what.replace(", USD", "")
+    else:
+        cells = [None if x is None else pct(x, 1, signed=True) for x in (model, rec)]
+        what = what.replace(" (fraction)", "")
+    ratio = r.get("ratio")
+    return {"what": what, "model": cells[0], "recorded": cells[1],
+            "ratio": None if ratio is None else dec(ratio, 2), "note": r.get("note")}  # fmt: skip
+
+
 def tables(v: ContagionView) -> list[Table]:
     """Venues after the replay; model vs record; the sweep."""
     venues = pd.DataFrame(
         [
-            {"venue": n, "initial price": usd(x.initial_price), "final price": usd(x.final_price),
+            {"venue": display_name("venue", n), "initial price": usd(x.initial_price),
+             "final price": usd(x.final_price),
              "move": pct(x.move, signed=True), "liquidated": usd(x.liquidated_usd),
              "stops": usd(x.stops_usd), "rounds": x.rounds, "arbitrage net ETH": x.arb_net_base}
             for n, x in v.replay.venues.items()
         ]
     )  # fmt: skip
-    val = pd.DataFrame(v.validation["rows"])[["what", "model", "recorded", "ratio", "note"]]
+    val = pd.DataFrame([_validation_row(r) for r in v.validation["rows"]])
     sw = _sweep(v)
-    show = pd.DataFrame({c: [usd(x) for x in sw[c]] for c in sw.columns if c not in
-                         ("shock", "contagion share")})  # fmt: skip
+    show = pd.DataFrame({display_name("venue", c): [usd(x) for x in sw[c]] for c in sw.columns
+                         if c not in ("shock", "contagion share")})  # fmt: skip
     show.insert(0, "shock", [pct(s) for s in sw["shock"]])
     show["contagion share"] = [pct(x, 0) for x in sw["contagion share"]]
     return [

@@ -29,6 +29,7 @@ __all__ = [
     "format_table",
     "interval",
     "num",
+    "p_text",
     "pct",
     "prose_html",
     "pvalue",
@@ -256,6 +257,16 @@ def pvalue(p: Any) -> str:
     if v < 0.001:
         return "< 0.001"
     return f"{v:.3f}" if v < 0.1 else f"{v:.2f}"
+
+
+def p_text(p: Any, name: str = "p") -> str:
+    """A p-value in a sentence, by :func:`pvalue`'s one rule: ``p < 0.001``, ``Kupiec p = 0.098``.
+
+    >>> p_text(0.0002), p_text(0.0978, "Kupiec p"), p_text(0.41)
+    ('p < 0.001', 'Kupiec p = 0.098', 'p = 0.41')
+    """
+    t = pvalue(p)
+    return f"{name} {t}" if t.startswith("<") else f"{name} = {t}"
 
 
 def date_text(t: Any, *, time: bool = False, bar: bool = False) -> str:
@@ -494,8 +505,8 @@ def prose_html(text: str, *, options: bool = True) -> str:
         may sit between backticks (`` `liqcascade cascade follow-through --asset ETH` ``).
     options : bool, default True
         Keep each command option on one line (the front page's narrow cards and claims);
-        without, the text between the tags is the text as written, option by option (a
-        section's full-width takeaways, which wrap at a space first).
+        without, each option is as written (a section's full-width takeaways, which wrap
+        at a space first).
 
     Returns
     -------
@@ -503,14 +514,13 @@ def prose_html(text: str, *, options: bool = True) -> str:
         The text HTML-escaped; a backticked span as ``<code>`` (the reader saw the
         backticks themselves); each command option (``--refresh``) in a
         ``<span class="nw">`` the page keeps on one line, so no line breaks between
-        its two hyphens (``report --`` / ``refresh``); with ``options``, a figure and its
-        unit joined by a no-break space (:data:`NBSP`: ``$0.98 M`` never breaks before
-        its ``M``, as in a table cell). Copied, it reads as written.
+        its two hyphens (``report --`` / ``refresh``); always, a figure and its unit
+        joined by a no-break space (:data:`NBSP`: ``$0.98 M`` never breaks before its
+        ``M``, nor ``2.13 %`` before its ``%``, as in a table cell). Copied, it reads as
+        written but for that space.
     """
-    body = _CODE.sub(r"<code>\1</code>", html.escape(text, quote=False))
-    if not options:
-        return body
-    return _FLAG.sub(r'<span class="nw">\1</span>', _UNIT_GAP.sub(NBSP, body))
+    body = _UNIT_GAP.sub(NBSP, _CODE.sub(r"<code>\1</code>", html.escape(text, quote=False)))
+    return _FLAG.sub(r'<span class="nw">\1</span>', body) if options else body
 
 
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}

@@ -5,6 +5,7 @@ compute (library calls → :class:`LiqmapView`) → figures → prose.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,7 @@ import pandas as pd
 
 from liqcascade._prices import price_range, price_text
 from liqcascade.report._figures import vline
-from liqcascade.report._format import pct, usd
+from liqcascade.report._format import pct, usd, usd_sig
 from liqcascade.report._section import (
     Claim,
     Prose,
@@ -416,12 +417,39 @@ def _first_upper(text: str) -> str:
     return re.sub(r"(?<![\w.])-(?=\d)", "−", text[:1].upper() + text[1:])
 
 
+def _sig3(x: float) -> str:
+    """``x`` to 3 significant figures, trailing zeros kept: ``18.0``, ``0.455``, ``125``."""
+    if x == 0:
+        return "0"
+    return f"{x:,.{max(0, 2 - math.floor(math.log10(abs(x))))}f}"
+
+
 def usd_band(value: float, p05: float | None, p95: float | None) -> str:
-    """``"$22.5 M (18.0–25.6 M)"``: :func:`~liqcascade.market._mapband.value_band_text` in USD."""
+    """``"$22.5 M (18.0–25.6 M)"``: an amount and its band, 3 significant figures, one scale.
+
+    The figures of :func:`~liqcascade.market._mapband.value_band_text` (the CLI's text,
+    whose units are ``k`` / ``M`` / ``B``) in the page's money scale: in millions when
+    any of the three reads in millions (``$1.35 M (0.455–5.11 M)``, where the CLI writes
+    ``0.455`` as ``455 k``), else in dollars (``$383,000 ($200,000–$512,000)``). Without
+    a band, or nothing on any draw, the amount alone.
+
+    >>> usd_band(1.35e6, 455_000.0, 5.11e6), usd_band(382_824.4, 2e5, 512_345.0)
+    ('$1.35 M (0.455–5.11 M)', '$383,000 ($200,000–$512,000)')
+    """
     from liqcascade.market import value_band_text
 
-    text = value_band_text(value, p05, p95)
-    return text if text == "–" else "$" + text
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    band = p05 is not None and p95 is not None and not (value == p05 == p95 == 0)
+    xs = [float(value)] + ([float(p05), float(p95)] if band else [])  # type: ignore[arg-type]
+    top = max(abs(float(f"{x:.3g}")) for x in xs)
+    if top >= 1e9:  # beyond the book's scale: the library's text, its B unit
+        return "$" + value_band_text(value, p05, p95)
+    if top < 1e6:
+        d = [usd_sig(x) for x in xs]
+        return d[0] + (f" ({d[1]}–{d[2]})" if band else "")
+    m = [_sig3(x / 1e6) for x in xs]
+    return f"${m[0]} M" + (f" ({m[1]}–{m[2]} M)" if band else "")
 
 
 def prose(v: LiqmapView) -> Prose:

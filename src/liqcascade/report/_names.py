@@ -23,6 +23,9 @@ _NAMES: dict[str, dict[str, str]] = {
         "vol": "Volatility-scaled",
         "vol-declustered": "Volatility-scaled, de-clustered",
     },
+    "asset": {"USDE": "USDe", "WBETH": "wBETH"},
+    "venue": {"binance": "Binance", "bybit": "Bybit", "hyperliquid": "Hyperliquid"},
+    "baseline": {"empirical": "Empirical", "trigger": "Trigger", "expanding": "Expanding"},
     "metric": {
         "leverage_ratio": "leverage ratio",
         "mean_leverage": "mean leverage",
@@ -39,9 +42,10 @@ def display_name(kind: str, key: object) -> str:
 
     Parameters
     ----------
-    kind : {"model", "dist", "adl", "stop", "metric"}
+    kind : {"model", "dist", "adl", "stop", "asset", "venue", "baseline", "metric"}
         What the key names: a volatility model, its error distribution, an ADL policy,
-        a stop policy, a transparency metric.
+        a stop policy, a collateral asset, a contagion venue, a baseline of the cascade's
+        event back-test, a transparency metric.
     key : str
         The library's key; a suffix after the key (``"binance (whole positions)"``)
         is kept.

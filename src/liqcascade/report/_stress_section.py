@@ -18,7 +18,16 @@ import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
 from liqcascade._significance import verdict as significance_verdict
-from liqcascade.report._format import interval, join_words, pct, pp, signed_num, usd
+from liqcascade.report._format import (
+    interval,
+    join_words,
+    p_text,
+    pct,
+    pp,
+    pvalue,
+    signed_num,
+    usd,
+)
 from liqcascade.report._october import OCTOBER_WINDOWS, after_note
 from liqcascade.report._section import (
     Claim,
@@ -538,8 +547,8 @@ def _backtest_table(v: StressView) -> pd.DataFrame:
                             "windows": r["n"],
                             "exceedances": f"{r['exceedances']} ({pct(r['rate'], 2)}; "
                             f"nominal {pct(r['expected'], 0)})",
-                            "Kupiec p": f"{r['kupiec_p']:.3f}",
-                            "Christoffersen p": f"{r['christoffersen_p']:.3f}",
+                            "Kupiec p": pvalue(r["kupiec_p"]),
+                            "Christoffersen p": pvalue(r["christoffersen_p"]),
                             "pinball loss (bp)": f"{1e4 * r['pinball']:.2f}",
                         }
                     )
@@ -589,7 +598,8 @@ def _backtest_takeaway(v: StressView) -> str:
     detail = " ".join(
         f"{label}, {m['n']:,} windows: exceeded {_times(m['exceedances'])} "
         f"({pct(m['rate'], 2)}, nominal "
-        f"{pct(m['expected'], 0)}; Kupiec p {_p3(m['kupiec_p'])}) against {pct(b['rate'], 2)} "
+        f"{pct(m['expected'], 0)}; {p_text(m['kupiec_p'], 'Kupiec p')}) against "
+        f"{pct(b['rate'], 2)} "
         f"for {_CARD_NAMES[best]}; pinball {1e4 * m['pinball']:.2f} vs "
         f"{1e4 * b['pinball']:.2f} bp (difference, 90 %: {signed_num(1e4 * lo, 1)} … "
         f"{signed_num(1e4 * hi, 1)})."
@@ -615,11 +625,6 @@ def _kupiec_words(rows: list[tuple[str, dict[str, Any]]]) -> str:
     fails = "; ".join(f"{join_words(ls)} ({side})" for side, ls in sides.items())
     out = f"it fails Kupiec's coverage test at {fails}"
     return out + (f" and passes it at {join_words(passes)}" if passes else "")
-
-
-def _p3(p: float) -> str:
-    """A test's p-value to three decimals, as the back-test table prints it (``< 0.001``)."""
-    return "< 0.001" if p < 0.0005 else f"{p:.3f}"
 
 
 PINBALL_RESAMPLES = 1000
@@ -670,7 +675,7 @@ def _whole_backtest_text(v: StressView) -> str:
         f"The whole back-test ({bt.settings['first_fit'][:7]} → {bt.settings['last_day'][:7]}, "
         f"{m['n']:,} {h}-day windows) reads data after the market date and was not knowable "
         f"then: the {h}-day {pct(lv, 0)} VaR exceeded {_times(m['exceedances'])} "
-        f"({pct(m['rate'], 2)}; Kupiec p = {m['kupiec_p']:.3f}) and {word} the best baseline, "
+        f"({pct(m['rate'], 2)}; {p_text(m['kupiec_p'], 'Kupiec p')}) and {word} the best baseline, "
         f"{_BASE_NAMES[best]}, on pinball loss ({1e4 * m['pinball']:.2f} vs "
         f"{1e4 * bt.row(h, lv, best)['pinball']:.2f} bp)."
     )
@@ -817,7 +822,7 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
     out = (
         f"Out of sample{_card_scope(v)} (unit long {v.asset}, {h}-day {pct(lv, 0)}, {m['n']:,} "
         f"windows {span}): exceeded {pct(m['rate'], 2)} (nominal {pct(m['expected'], 0)}), "
-        f"Kupiec p = {m['kupiec_p']:.3f} ({verdict}); the model {better} the best baseline, "
+        f"{p_text(m['kupiec_p'], 'Kupiec p')} ({verdict}); the model {better} the best baseline, "
         f"{_CARD_NAMES[best]}, on pinball loss, {1e4 * m['pinball']:.2f} vs "
         f"{1e4 * b['pinball']:.2f} bp (difference {signed(d)} bp, 90 %: {signed(lo)} … "
         f"{signed(hi)})"

@@ -25,7 +25,7 @@ from liqcascade.events import (
     params_for_asset,
     support_study,
 )
-from liqcascade.report._format import pct, pvalue
+from liqcascade.report._format import dec, pct, pvalue
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
 SPAN_YEARS = 3
@@ -110,7 +110,7 @@ def tables(v: SupportView) -> list[Table]:
             "n": h["n"].to_numpy(),
             "mean": [pct(x, 2, signed=True) for x in h["mean"]],
             "win rate": [pct(x) for x in h["win_rate"]],
-            "t (Newey–West)": h["t_stat"].round(2).to_numpy(),
+            "t (Newey–West)": [dec(x, 2) for x in h["t_stat"]],
             "p (overlap-adjusted)": [pvalue(p) for p in h["p_value_adj"]],
             "95 % interval (bootstrap)": [
                 f"{pct(lo, 1, signed=True)} to {pct(hi, 1, signed=True)}"

@@ -62,10 +62,14 @@ def within(s: pd.DataFrame, asset: str, start: Any, end: Any) -> pd.DataFrame:
 
 
 def bar_words(r: Any) -> str:
-    """``"longs 2025-06-12 20:00 UTC: $206 M on a 1.00 % move (1,234× the median intensity)"``."""
+    """``"longs 2025-06-12 20:00 UTC: $206 M on a 1.00 % move, 1,234× the median intensity"``.
+
+    Without brackets of its own: the sentences that list the bars put them in brackets
+    (``"... flagged (longs ...: ..., 122× the median intensity); ..."``).
+    """
     return (
         f"{r['side']}s {date_text(r['ts'], bar=True)}: {usd(r['usd'])} on a "
-        f"{pct(r['move'], 2)} move ({r['intensity_x']:,.0f}× the median intensity)"
+        f"{pct(r['move'], 2)} move, {r['intensity_x']:,.0f}× the median intensity"
     )
 
 

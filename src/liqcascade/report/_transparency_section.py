@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.report._format import column_name, join_words, pct, pvalue, signed_num
+from liqcascade.report._format import column_name, join_words, p_text, pct, pvalue, signed_num
 from liqcascade.report._names import display_name
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
@@ -161,7 +161,7 @@ def prose(tm: Any) -> Prose:
         f"ρ = {_rho(w.loc[best, 'spearman'])}).{_negatives(tm)}",
         f"In its top decile, {_metric_name(best_p)} preceded a top-decile liquidation day "
         f"{pct(bp['precision'], 0)} of the time against a {pct(bp['base_rate'], 0)} base rate "
-        f"(p {pvalue(bp['binom_p'])}; Bonferroni threshold {bonf:.4f}).",
+        f"({p_text(bp['binom_p'])}; Bonferroni threshold {bonf:.4f}).",
     ]
     if strong:
         verdict = "supported"

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
-from liqcascade.report._format import dec, join_words, pvalue
+from liqcascade.report._format import dec, join_words, p_text, pvalue
 from liqcascade.report._names import display_name
 from liqcascade.report._section import (
     Claim,
@@ -199,11 +199,23 @@ def _period_labels(df: pd.DataFrame) -> list[str]:
     return out
 
 
+def _dec3(xs: Any) -> list[str]:
+    """A column of estimates to 3 decimals (``0.447``, ``−0.001``): one format per column."""
+    return [dec(x, 3) for x in xs]
+
+
+def _stat(x: float) -> str:
+    """A test statistic to one decimal with separators (``7,596.3``, ``8.7``)."""
+    return f"{x:,.1f}"
+
+
 def _lev_table(df: pd.DataFrame, interval: str) -> pd.DataFrame:
     return pd.DataFrame(
         {"period": _period_labels(df), "interval": interval,
          "model": [display_name("model", m) for m in df["model"]], "n": df["n_obs"],
-         "γ": df["gamma"], "95 % low": df["ci_low"], "95 % high": df["ci_high"],
+         # γ and its interval to 3 decimals (their standard errors are 0.005 or more)
+         "γ": _dec3(df["gamma"]), "95 % low": _dec3(df["ci_low"]),
+         "95 % high": _dec3(df["ci_high"]),
          "p-value": [pvalue(p) for p in df["pvalue"]], "verdict": df["verdict"]}
     )  # fmt: skip
 
@@ -214,8 +226,9 @@ def tables(v: VolatilityView) -> list[Table]:
     for name, t in (("daily returns", v.gjr.diagnostics_raw), ("hourly returns", v.raw_h),
                     ("daily GJR-t standardised residuals", v.gjr.diagnostics_std)):  # fmt: skip
         rows.append(
-            {"series": name, "n": t.n_obs, "lags": t.lags, "ARCH-LM": t.arch_lm_stat,
-             "ARCH-LM p": pvalue(t.arch_lm_pvalue), "Ljung–Box Q (squared)": t.ljung_box_stat,
+            {"series": name, "n": t.n_obs, "lags": t.lags, "ARCH-LM": _stat(t.arch_lm_stat),
+             "ARCH-LM p": pvalue(t.arch_lm_pvalue),
+             "Ljung–Box Q (squared)": _stat(t.ljung_box_stat),
              "Ljung–Box p": pvalue(t.ljung_box_pvalue)}
         )  # fmt: skip
     lev = _lev_table(v.daily_periods.to_frame(), "1 d")
@@ -225,6 +238,10 @@ def tables(v: VolatilityView) -> list[Table]:
                  "persistence"]].assign(
         model=[display_name("model", m) for m in v.aic["model"]],
         dist=[display_name("dist", d) for d in v.aic["dist"]],
+        # one format per column: Δ to a tenth, persistence to 3 decimals (1.000 beside 0.982)
+        delta_aic=[dec(x, 1) for x in v.aic["delta_aic"]],
+        delta_bic=[dec(x, 1) for x in v.aic["delta_bic"]],
+        persistence=_dec3(v.aic["persistence"]),
     ).rename(columns={"dist": "errors", "delta_aic": "Δ AIC", "delta_bic": "Δ BIC"})  # fmt: skip
     return [
         Table(f"{v.asset} volatility-clustering tests (null: no clustering)", pd.DataFrame(rows)),
@@ -238,14 +255,14 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
     lg = v.gjr.leverage
     yg = v.yearly()
     clus = (
-        f"ARCH-LM on daily returns {raw.arch_lm_stat:,.0f} (p {pvalue(raw.arch_lm_pvalue)}), "
-        f"hourly {v.raw_h.arch_lm_stat:,.0f} (p {pvalue(v.raw_h.arch_lm_pvalue)}); none left "
-        f"after the GJR-t fit (p {pvalue(std.arch_lm_pvalue)})."
+        f"ARCH-LM on daily returns {raw.arch_lm_stat:,.0f} ({p_text(raw.arch_lm_pvalue)}), "
+        f"hourly {v.raw_h.arch_lm_stat:,.0f} ({p_text(v.raw_h.arch_lm_pvalue)}); none left "
+        f"after the GJR-t fit ({p_text(std.arch_lm_pvalue)})."
     )
     years = pd.concat([yg, v.yearly("egarch")])
     lev = (
-        f"Daily GJR γ = {dec(lg.gamma, 3)} (95 % {dec(lg.ci_low, 3)} to {dec(lg.ci_high, 3)}, p "
-        f"{pvalue(lg.pvalue)}): {v.gjr.leverage_verdict}; EGARCH {v.egarch.leverage_verdict}. "
+        f"Daily GJR γ = {dec(lg.gamma, 3)} (95 % {dec(lg.ci_low, 3)} to {dec(lg.ci_high, 3)}, "
+        f"{p_text(lg.pvalue)}): {v.gjr.leverage_verdict}; EGARCH {v.egarch.leverage_verdict}. "
         f"Years with a significant effect: {_years(v, 'significant')}; inverted: "
         f"{_years(v, 'inverted')}"
         + (
@@ -261,7 +278,7 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
         said = hf.leverage_verdict
         lev += (
             f" Hourly GJR γ = {dec(hl.gamma, 4)} (95 % {dec(hl.ci_low, 4)} to "
-            f"{dec(hl.ci_high, 4)}, p {pvalue(hl.pvalue)}): {said}"
+            f"{dec(hl.ci_high, 4)}, {p_text(hl.pvalue)}): {said}"
             + (" — the hourly fit alone carries the effect." if said == "significant"
                and not v.periods_significant_after_correction() else ".")
         )  # fmt: skip
