@@ -87,14 +87,21 @@ def row_error(
 
 
 def refuse_first(
-    bad: np.ndarray, file: str | None, param: str, message: Callable[[int], str]
+    bad: np.ndarray,
+    file: str | None,
+    param: str,
+    message: Callable[[int], str],
+    *,
+    item: str = "PositionBook: position",
 ) -> None:
     """Refuse the first position of ``bad`` (nothing when it is empty), as the files' rules do.
 
-    The one ending of :func:`check_liq_side`, :func:`check_bank_side` and
-    :func:`check_liq_within_margin`: the message says what is wrong with position ``i``,
-    a file's adds the other rows that break the same rule (:func:`more_rows`), and the
-    error is the file's row or the book's position (:func:`row_error`).
+    The one ending of :func:`check_liq_side`, :func:`check_bank_side`,
+    :func:`check_liq_within_margin` and the files' checks against a price
+    (:func:`liqcascade.positions._files.check_at_price`, ``check_stops_at_price``): the
+    message says what is wrong with position ``i``, a file's adds the other rows that
+    break the same rule (:func:`more_rows`), and the error is the file's row or the
+    book's position (:func:`row_error`).
 
     Parameters
     ----------
@@ -106,6 +113,8 @@ def refuse_first(
         The field at fault, the error's ``param`` for a book built in Python.
     message : callable
         ``message(i)``: what is wrong with position ``i`` (its values in the words).
+    item : str, default "PositionBook: position"
+        What a book built in Python calls position ``i`` (``"stops: stop"``).
 
     Raises
     ------
@@ -116,7 +125,7 @@ def refuse_first(
     if len(bad) == 0:
         return
     i = int(bad[0])
-    raise row_error(message(i) + (more_rows(bad) if file else ""), i, file, param=param)
+    raise row_error(message(i) + (more_rows(bad) if file else ""), i, file, item=item, param=param)
 
 
 def check_liq_side(
