@@ -85,7 +85,7 @@ def test_detect_support_names_the_first_bar_out_of_order() -> None:
         "ohlcv: timestamps must be strictly increasing (sorted, no duplicates): "
         f"row 4, {close.index[2]}, comes before {close.index[3]}"
     )  # was "OHLCV frame: ts must be strictly increasing", no row named
-    with pytest.raises(InputError, match="row 2, .*, repeats the one before it"):
+    with pytest.raises(InputError, match=r"row 2, .*, repeats the one before it"):
         detect_support(bars.iloc[[0, 0, 1, 2]])
 
 
