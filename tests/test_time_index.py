@@ -75,3 +75,52 @@ def test_the_bar_cut_prints_a_zoned_frame_s_times_in_utc() -> None:
     cut = DataCut(pd.Timestamp("2025-03-01 02:00", tz="UTC"), "--as-of", "")
     kept = closed_bars(frame, pd.Timedelta(hours=1), cut, "the bars")
     assert list(kept["close"]) == [1.0, 2.0]  # the bars that closed by 02:00 UTC
+
+
+# ----------------------------------------------------------- utc_time: one timestamp (session 23)
+# A dozen places normalised one Timestamp on their own (the market line, the book's
+# in-sample split, the scores, the back-test, the clock's score, the calibrations' fit in
+# force, the incremental book, the report's crash note and suspect bars); they call
+# :func:`utc_time`.
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["2025-03-01 01:00", pd.Timestamp("2025-03-01 01:00", tz="UTC"), BERLIN[1]],
+    ids=["naive", "utc", "berlin"],
+)
+def test_utc_time_is_the_same_instant_in_utc(given: object) -> None:
+    from liqcascade._time import utc_time
+
+    got = utc_time(given)
+    assert str(got.tz) == "UTC"
+    assert got == UTC[1]  # naive read as UTC; Berlin's 02:00 is 01:00 UTC
+
+
+def test_utc_time_keeps_what_to_utc_refuses_or_floors() -> None:
+    from liqcascade._time import to_utc, utc_time
+
+    ns = pd.Timestamp("2025-03-01 00:00:00.000000001")
+    assert utc_time(ns).nanosecond == 1  # to_utc floors to the microsecond
+    assert to_utc(ns).nanosecond == 0
+    assert utc_time(0) == pd.Timestamp("1970-01-01", tz="UTC")  # a number: ns since epoch
+    with pytest.raises(InputError):
+        to_utc(0)
+
+
+def test_the_crash_note_dates_a_zoned_market_date_in_utc() -> None:
+    """``after_note`` printed a zoned ``as_of``'s local date: Berlin's 10-10 01:00 is 10-09 UTC."""
+    from liqcascade.report._october import after_note
+
+    note = after_note(pd.Timestamp("2025-10-10 01:00", tz="Europe/Berlin"))
+    assert "after the market date (2025-10-09)" in note  # was (2025-10-10): the crash day
+    assert after_note("2025-10-09 23:00") == note  # the same instant, naive UTC
+
+
+def test_suspect_bars_within_a_zoned_window_are_the_same_instants() -> None:
+    from liqcascade.report._suspects import within
+
+    s = pd.DataFrame({"ts": UTC, "asset": ["ETH"] * 3})
+    got = within(s, "ETH", BERLIN[1], BERLIN[2])  # 02:00 to 03:00 Berlin: 01:00 to 02:00 UTC
+    assert list(got["ts"]) == list(UTC[1:])
+    assert len(within(s, "ETH", "2025-03-01 01:00", "2025-03-01 02:00")) == 2

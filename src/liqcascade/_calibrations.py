@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from liqcascade._paths import read_json, write_atomic
+from liqcascade._time import utc_time
 from liqcascade.errors import CalibrationNotFound, InputError
 
 __all__ = [
@@ -233,8 +234,7 @@ def in_force(as_ofs: Sequence[pd.Timestamp | None], when: Any) -> int:
     int
         The last fit whose date is None or at or before ``when``; 0 when none is.
     """
-    t = pd.Timestamp(when)
-    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    t = utc_time(when)
     best = 0
     for i, a in enumerate(as_ofs):
         if a is None or a <= t:

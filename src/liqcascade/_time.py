@@ -25,6 +25,7 @@ __all__ = [
     "utc_end",
     "utc_index",
     "utc_indexed",
+    "utc_time",
     "zone_name_hint",
 ]
 
@@ -116,6 +117,35 @@ def utc_index(index: Any) -> pd.DatetimeIndex:
     """
     idx = pd.DatetimeIndex(index)
     return idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+
+
+def utc_time(t: Any) -> pd.Timestamp:
+    """``t`` as a UTC :class:`pandas.Timestamp`: a naive time read as UTC, others converted.
+
+    :func:`utc_index` for one time, and nothing else: unlike :func:`to_utc` it takes
+    whatever :class:`pandas.Timestamp` takes (numbers as ns since epoch, ambiguous
+    dates as pandas parses them), keeps nanoseconds and names no parameter. For times
+    the package has already read (a stored date, an event's ``ts``, a bar's label).
+
+    Parameters
+    ----------
+    t : datetime-like
+        The time (anything :class:`pandas.Timestamp` accepts).
+
+    Returns
+    -------
+    pandas.Timestamp
+        The same instant, in UTC.
+
+    Examples
+    --------
+    >>> utc_time("2025-03-01 00:00")
+    Timestamp('2025-03-01 00:00:00+0000', tz='UTC')
+    >>> utc_time(pd.Timestamp("2025-03-01 01:00", tz="Europe/Berlin"))
+    Timestamp('2025-03-01 00:00:00+0000', tz='UTC')
+    """
+    ts = pd.Timestamp(t)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def utc_indexed(obj: FrameT) -> FrameT:

@@ -124,10 +124,10 @@ def test_shipped_grid_choices_are_not_near_ties(asset: str, as_of: str) -> None:
     relative 1e-6: last-bit differences on another machine cannot flip it, so the shipped
     files can be compared with the refits exactly (test_backtest.py,
     test_shipped_reproduce.py)."""
+    from liqcascade._time import utc_time
     from liqcascade.cascade._backtest import (
         SHOCK_WEIGHTS,
         VOL_EXPONENTS,
-        _ts,
         default_grid,
         dispersion_loglik,
         median_rule,
@@ -138,7 +138,7 @@ def test_shipped_grid_choices_are_not_near_ties(asset: str, as_of: str) -> None:
 
     pool = _pool(asset)
     grid = default_grid()
-    ev = pool[pool["ts"] + pd.Timedelta(hours=24) <= _ts(as_of)].dropna(subset=["sigma"])
+    ev = pool[pool["ts"] + pd.Timedelta(hours=24) <= utc_time(as_of)].dropna(subset=["sigma"])
     cal = load_liquidity(asset, as_of)
     checks: list[tuple[str, np.ndarray, np.ndarray, int, bool]] = []
     for g in SHOCK_WEIGHTS:

@@ -10,7 +10,7 @@ import pytest
 from clihelpers import run_cli
 from liqcascade.errors import InputError
 from liqcascade.positions import check_at_price, read_positions, read_stops
-from liqcascade.positions._files import more_rows
+from liqcascade.positions._book import more_rows
 
 BOOK = "side,price,size\nbid,3699,20\nbid,3650,50\nask,3701,20\nask,3750,50\n"
 POSITIONS = "side,size,entry_price,leverage\nlong,2,3700,10\nshort,3,3800,10\n"

@@ -5,6 +5,10 @@ and a series with repeated rows as more data; ``log_returns`` sorted but kept re
 timestamps, and made returns between two closes of one time. Both now refuse, naming
 the first timestamp out of order, through the one check
 (:func:`liqcascade._time.check_time_order`) ``detect_support``'s rule states.
+
+The same session's leftovers: ``detect_support`` calls that check instead of its own
+(which named no row), ``realized_volatility`` refuses what it sorted silently, and
+``fit_joint_model(closes=...)`` names ``closes``, its own parameter, not ``close``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import pytest
 
 from liqcascade._time import check_time_order
 from liqcascade.errors import InputError
-from liqcascade.volatility import fit_volatility, log_returns
+from liqcascade.events import detect_support
+from liqcascade.stress import fit_joint_model
+from liqcascade.volatility import fit_volatility, log_returns, realized_volatility
 
 
 def _series(n: int = 6) -> pd.Series:
@@ -67,3 +73,51 @@ def test_sorted_series_pass_and_a_missing_timestamp_is_named() -> None:
     idx = close.index.insert(2, pd.NaT)
     with pytest.raises(InputError, match=r"^close: row 3: the timestamp is missing \(NaT\)$"):
         check_time_order(idx, "close")
+
+
+def test_detect_support_names_the_first_bar_out_of_order() -> None:
+    close = _series()
+    bars = pd.DataFrame({"low": close - 1.0, "close": close})
+    with pytest.raises(InputError) as e:
+        detect_support(bars.iloc[[0, 1, 3, 2, 4, 5]])
+    assert e.value.param == "ohlcv"
+    assert str(e.value) == (
+        "ohlcv: timestamps must be strictly increasing (sorted, no duplicates): "
+        f"row 4, {close.index[2]}, comes before {close.index[3]}"
+    )  # was "OHLCV frame: ts must be strictly increasing", no row named
+    with pytest.raises(InputError, match=r"row 2, .*, repeats the one before it"):
+        detect_support(bars.iloc[[0, 0, 1, 2]])
+
+
+def _hourly(n: int = 48) -> pd.Series:
+    idx = pd.date_range("2024-01-01", periods=n, freq="h", tz="UTC")
+    return pd.Series(100.0 + (pd.RangeIndex(n) % 5).to_numpy(float), index=idx)
+
+
+def test_realized_volatility_refuses_an_unsorted_series_it_used_to_sort() -> None:
+    close = _hourly()
+    ok = realized_volatility(close, min_bars=1)
+    assert len(ok) == 2 and ok.notna().all()
+    with pytest.raises(InputError) as e:
+        realized_volatility(close.iloc[::-1], min_bars=1)  # was sorted: the same figures
+    assert e.value.param == "intraday_close"
+    assert f"row 2, {close.index[-2]}, comes before {close.index[-1]}" in str(e.value)
+
+
+def test_realized_volatility_refuses_a_repeated_time() -> None:
+    close = _hourly()
+    doubled = pd.concat([close, close.iloc[[10]] * 1.05]).sort_index(kind="stable")
+    with pytest.raises(InputError, match=r"^intraday_close: .*row 12, .*repeats the one before"):
+        realized_volatility(doubled, min_bars=1)  # made a 4.9 % return within one hour
+
+
+def test_fit_joint_model_names_its_closes_param() -> None:
+    close = _series(200)
+    shuffled = close.iloc[[*range(100), 101, 100, *range(102, 200)]]
+    with pytest.raises(InputError) as e:
+        fit_joint_model(["ETH"], {"ETH": 100.0}, as_of=close.index[-1], closes={"ETH": shuffled})
+    assert e.value.param == "closes"  # was "close": log_returns' own name
+    assert str(e.value).startswith("closes: timestamps must be strictly increasing")
+    with pytest.raises(InputError, match="closes must be a pandas Series") as e:
+        fit_joint_model(["ETH"], {"ETH": 100.0}, as_of=close.index[-1], closes={"ETH": [1.0]})
+    assert e.value.param == "closes"

@@ -24,12 +24,9 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _ts(text: Any) -> pd.Timestamp | None:
-    import pandas as pd
+    from liqcascade._time import utc_time
 
-    if not text:
-        return None
-    t = pd.Timestamp(text)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    return utc_time(text) if text else None
 
 
 def market_line(market: Mapping[str, Any]) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._tables import check_columns, check_numeric
-from liqcascade._time import to_utc, utc_end, utc_indexed
+from liqcascade._time import to_utc, utc_end, utc_indexed, utc_time
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock import (
     EWMA_HALFLIFE_HOURS,
@@ -181,7 +181,7 @@ def hours_closed_by(hourly: pd.DataFrame, ts: Any) -> pd.DataFrame:
     (:func:`volatility_at`): ``liqcascade cascade``, the report and the stress market
     read the same bars.
     """
-    return bars_closed_by(hourly, _ts(ts), pd.Timedelta(hours=1))
+    return bars_closed_by(hourly, utc_time(ts), pd.Timedelta(hours=1))
 
 
 def volatility_at(hourly: pd.DataFrame, ts: Any) -> tuple[float, FloatArray]:
@@ -370,11 +370,6 @@ def detect_events(
         {"ts": idx.dtype, "bar": "int64", "direction": "str"}
         | dict.fromkeys(("prev_close", "trigger_move", "realised_move", "sigma"), "float64")
     )
-
-
-def _ts(v: Any) -> pd.Timestamp:
-    t = pd.Timestamp(v)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
 # --------------------------------------------------------------------------- price-only part
@@ -1173,7 +1168,7 @@ def _jsonable(v: Any) -> Any:
 
 def month_start(ts: Any) -> pd.Timestamp:
     """00:00 UTC of the first day of ``ts``'s month (when the volatility rule is refitted)."""
-    t = _ts(ts).normalize()
+    t = utc_time(ts).normalize()
     return t - pd.Timedelta(days=t.day - 1)
 
 
@@ -1182,7 +1177,7 @@ _RULES: dict[tuple[int, bytes], ShockRule] = {}
 
 def closed_by(events: pd.DataFrame, ts: Any) -> pd.DataFrame:
     """The events whose 24 h ended by ``ts``: what a fit made at ``ts`` may use."""
-    return events[events["ts"] + pd.Timedelta(hours=24) <= _ts(ts)]
+    return events[events["ts"] + pd.Timedelta(hours=24) <= utc_time(ts)]
 
 
 def rule_events(prior: pd.DataFrame) -> tuple[int, float, float]:
@@ -1241,7 +1236,7 @@ def rule_before(pool: pd.DataFrame, ts: Any, stored: Calibration | None = None) 
             stored is not None
             and stored.rule_events is not None
             and stored.as_of is not None
-            and stored.as_of == _ts(ts)
+            and stored.as_of == utc_time(ts)
             and _same_events(stored.rule_events, used)
         ):
             _RULES[key] = ShockRule(
@@ -1502,10 +1497,10 @@ def covered_span(
     idx = pd.DatetimeIndex(ohlc.index)
     if len(idx) < 2:
         return None
-    lo = max(start, _ts(idx[1]))
-    hi = min(end, _ts(idx[-1]) - pd.Timedelta(hours=23))
+    lo = max(start, utc_time(idx[1]))
+    hi = min(end, utc_time(idx[-1]) - pd.Timedelta(hours=23))
     if oi_span is not None:
-        lo, hi = max(lo, _ts(oi_span[0])), min(hi, _ts(oi_span[1]))
+        lo, hi = max(lo, utc_time(oi_span[0])), min(hi, utc_time(oi_span[1]))
     return (lo, hi) if lo <= hi else None
 
 

@@ -46,13 +46,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._time import utc_end
+from liqcascade._time import utc_end, utc_time
 from liqcascade.cascade._backtest import (
     DEFAULT_TRIGGERS,
     PRIOR_PARAMS,
     BacktestResult,
     MarketAt,
-    _ts,
     backtest_frames,
     calibrate_liquidity,
     check_backtest_options,
@@ -131,8 +130,8 @@ def calibration_span(
         raise InputError("asset: no recorded 4-hour liquidations", param="asset")
     p = pd.DatetimeIndex(ohlc.index)
     q = pd.DatetimeIndex(liquidations.index)
-    first = max(_ts(p.min()), _ts(q.min()))
-    last = min(_ts(p.max()), _ts(q.max()))
+    first = max(utc_time(p.min()), utc_time(q.min()))
+    last = min(utc_time(p.max()), utc_time(q.max()))
     if last <= first:
         raise InputError(
             f"asset: the hourly prices ({p.min():%Y-%m-%d} → {p.max():%Y-%m-%d}) and the "
@@ -161,7 +160,7 @@ def hourly_return_std(
     Only returns between consecutive hours count (a gap's return is dropped). ``n``:
     the number of returns used.
     """
-    t = _ts(before)
+    t = utc_time(before)
     idx = pd.DatetimeIndex(ohlc.index)
     keep = (idx < t) & (idx >= t - pd.Timedelta(days=days))
     px = ohlc.loc[keep, "close"].to_numpy(np.float64)
@@ -197,17 +196,18 @@ def default_trigger(asset: str, ohlc: pd.DataFrame, first_as_of: Any) -> tuple[f
     if n < TRIGGER_MIN_DAYS * 24 or not math.isfinite(sigma) or sigma <= 0:
         raise InputError(
             f"trigger: {a} has {n / 24:.0f} days of hourly prices before "
-            f"{_ts(first_as_of):%Y-%m-%d} (the rule needs {TRIGGER_MIN_DAYS}); give the trigger",
+            f"{utc_time(first_as_of):%Y-%m-%d} (the rule needs {TRIGGER_MIN_DAYS}); "
+            "give the trigger",
             param="trigger",
         )
     raw = 0.02 * sigma / ETH_REFERENCE_SIGMA
     lo, hi = TRIGGER_BOUNDS
     f = min(hi, max(lo, round(raw / TRIGGER_STEP) * TRIGGER_STEP))
     f = round(f, 4)
-    start = _ts(first_as_of) - pd.Timedelta(days=TRIGGER_LOOKBACK_DAYS)
+    start = utc_time(first_as_of) - pd.Timedelta(days=TRIGGER_LOOKBACK_DAYS)
     rule = (
         f"2 % x {a}'s hourly volatility {sigma:.5f} ({start:%Y-%m-%d} -> "
-        f"{_ts(first_as_of):%Y-%m-%d}) / ETH's {ETH_REFERENCE_SIGMA:.5f} "
+        f"{utc_time(first_as_of):%Y-%m-%d}) / ETH's {ETH_REFERENCE_SIGMA:.5f} "
         f"({ETH_REFERENCE_WINDOW[0]} -> {ETH_REFERENCE_WINDOW[1]}) = {raw:.4f}, rounded to "
         "0.5 %; the two windows differ when the asset's data are of another period"
     )
@@ -221,7 +221,7 @@ def backtest_period_note(start: Any, end: Any) -> str:
     the end of the last fitted month or of the data.
     """
     return (
-        f"events from {_ts(start):%Y-%m-%d} to {_ts(end):%Y-%m-%d} (the fitted months), "
+        f"events from {utc_time(start):%Y-%m-%d} to {utc_time(end):%Y-%m-%d} (the fitted months), "
         "each predicted by the latest calibration fitted before it"
     )
 
@@ -307,7 +307,7 @@ def fit_liquidity_document(
     if months is None:
         as_ofs = all_months
     else:
-        want = pd.DatetimeIndex([_ts(m) for m in months]).unique().sort_values()
+        want = pd.DatetimeIndex([utc_time(m) for m in months]).unique().sort_values()
         bad = [m for m in want if m not in all_months]
         if len(want) == 0 or bad:
             raise InputError(
@@ -423,7 +423,8 @@ def follow_through_of(
     a = asset.upper()
     st = RECORD_SETTINGS
     say(f"{a}: follow-through after a {-st['shock'] * 100:g} % fall on every date "
-        f"{_ts(start):%Y-%m-%d} → {_ts(end):%Y-%m-%d} ({st['n_paths']} paths each)")  # fmt: skip
+        f"{utc_time(start):%Y-%m-%d} → {utc_time(end):%Y-%m-%d} "
+        f"({st['n_paths']} paths each)")  # fmt: skip
     try:
         m = calibrated_follow_through(
             a, start, end, shock=st["shock"], beyond=st["beyond"], n_paths=st["n_paths"],

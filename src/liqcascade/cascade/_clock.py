@@ -30,6 +30,7 @@ from liqcascade._limits import (
     check_seed,
 )
 from liqcascade._symbols import check_same_asset
+from liqcascade._time import utc_time
 from liqcascade._typing import FloatArray
 from liqcascade.cascade._clock_kernels import (
     N_PARAMS,
@@ -958,8 +959,7 @@ def _score_before(
 
     whole = _whole(dict(out), pe, flags, first)
     sub = move_scores(pe, in_sample=flags, first_oos=first, before=before)
-    by = pd.Timestamp(before)
-    by = by.tz_localize("UTC") if by.tzinfo is None else by.tz_convert("UTC")
+    by = utc_time(before)
     n, n_all = int(sub["n_events"]), int(whole.get("n_events") or 0)
     if n >= n_all:  # every event closed by then: the whole back-test
         return whole

@@ -20,6 +20,8 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._time import utc_time
+
 __all__ = [
     "book_in_sample",
     "book_in_sample_flags",
@@ -29,11 +31,6 @@ __all__ = [
 
 _BAR = pd.Timedelta(hours=4)
 _DAY = pd.Timedelta(days=1)
-
-
-def _utc(v: Any) -> pd.Timestamp:
-    t = pd.Timestamp(v)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
 def book_in_sample(calibration: Any, ts: Any, close: Any = None) -> bool:
@@ -56,11 +53,11 @@ def book_in_sample(calibration: Any, ts: Any, close: Any = None) -> bool:
         True when the fit the market uses (that of the bar's month) ends after the
         bar's close: its data include the event's 24 hours.
     """
-    c = _utc(ts).floor("4h") if close is None else _utc(close)
+    c = utc_time(ts).floor("4h") if close is None else utc_time(close)
     label = c - _BAR
     month = pd.Timestamp(year=label.year, month=label.month, day=1, tz="UTC")
     fit, oos = calibration.fit_for(month)
-    return (not oos) and _utc(fit.fit_end) + _DAY > c
+    return (not oos) and utc_time(fit.fit_end) + _DAY > c
 
 
 def book_in_sample_flags(calibration: Any, ts: Sequence[Any]) -> list[bool]:
@@ -74,7 +71,7 @@ def book_out_of_sample_from(calibration: Any) -> pd.Timestamp:
     The day after the earliest fit's data end: ``2025-03-01`` for the shipped ETH and
     BTC calibrations (fit for 2025-03, trained on 2024-11-13 → 2025-02-28).
     """
-    return min(_utc(f.fit_end) for f in calibration.fits) + _DAY
+    return min(utc_time(f.fit_end) for f in calibration.fits) + _DAY
 
 
 def stored_book_in_sample(

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import utc_time
+
 __all__ = [
     "BASELINES",
     "DIAGNOSTIC_KEYS",
@@ -66,11 +68,6 @@ MIN_CORR_PAIRS = 2 * MIN_COMPARISON_EVENTS
 def baselines_in(ev: pd.DataFrame) -> tuple[str, ...]:
     """:data:`BASELINES` and the :data:`OPTIONAL_BASELINES` whose column ``ev`` has."""
     return (*BASELINES, *(b for b in OPTIONAL_BASELINES if f"{b}_baseline" in ev.columns))
-
-
-def _ts(v: Any) -> pd.Timestamp:
-    t = pd.Timestamp(v)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 
 
 def liquidation_metrics(ev: pd.DataFrame, floor_usd: float = 1.0e5) -> tuple[float, float]:
@@ -394,7 +391,7 @@ def book_split(ev: pd.DataFrame, in_sample: Any, first_oos: Any = None) -> dict[
         raise ValueError(f"in_sample has {flags.size} flags for {len(ev)} events")
     return {
         "n_book_in_sample": int(flags.sum()),
-        "book_out_of_sample_from": None if first_oos is None else _ts(first_oos).isoformat(),
+        "book_out_of_sample_from": None if first_oos is None else utc_time(first_oos).isoformat(),
         "metrics_book_in_sample": event_scores(ev[flags].reset_index(drop=True)),
         "metrics_book_out_of_sample": event_scores(ev[~flags].reset_index(drop=True)),
     }
@@ -426,16 +423,16 @@ def move_scores(
     flags = None if in_sample is None else np.asarray(in_sample, dtype=bool)
     keep = np.ones(len(ev), dtype=bool)
     if after is not None:
-        keep &= (ev["ts"] >= _ts(after)).to_numpy()
+        keep &= (ev["ts"] >= utc_time(after)).to_numpy()
     if before is not None:
-        keep &= (ev["ts"] + pd.Timedelta(hours=24) <= _ts(before)).to_numpy()
+        keep &= (ev["ts"] + pd.Timedelta(hours=24) <= utc_time(before)).to_numpy()
     if after is not None or before is not None:
         ev = ev[keep].reset_index(drop=True)
         flags = None if flags is None else flags[keep]
     out: dict[str, Any] = {"n_events": len(ev)}
     if ev.empty:
         return out
-    out["start"] = (ev["ts"].iloc[0] if after is None else _ts(after)).isoformat()
+    out["start"] = (ev["ts"].iloc[0] if after is None else utc_time(after)).isoformat()
     out["end"] = ev["ts"].iloc[-1].isoformat()
     out.update(event_scores(ev))
     if flags is not None:

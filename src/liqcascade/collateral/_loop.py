@@ -20,7 +20,7 @@ import pandas as pd
 from liqcascade._crashes import OCT_2025
 from liqcascade._json import SummaryDict
 from liqcascade._limits import MAX_USD, check_count, real_number
-from liqcascade._time import to_utc, utc_index
+from liqcascade._time import to_utc, utc_index, utc_indexed
 from liqcascade.collateral._kernels import collateral_loop_kernel
 from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset
 from liqcascade.errors import InputError
@@ -333,7 +333,6 @@ def eth_minute_path(bars: pd.DataFrame, start: Any, end: Any) -> pd.Series:
         If no bar opens in the window (``param="eth_bars"``).
     """
     from liqcascade._tables import check_numeric
-    from liqcascade._time import to_utc, utc_indexed
 
     check_numeric(bars, ("open", "high", "low", "close"), "eth_bars", param="eth_bars")
     bars = utc_indexed(bars)  # a naive index is UTC

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
 from liqcascade._tables import check_frame, check_numeric
-from liqcascade._time import utc_indexed
+from liqcascade._time import check_time_order, utc_indexed
 from liqcascade._typing import FloatArray, IntArray
 from liqcascade.errors import InputError
 from liqcascade.events._kernels import find_pivots, scan_zones
@@ -30,8 +30,7 @@ def _check_ohlcv(ohlcv: pd.DataFrame) -> pd.DataFrame:
     ohlcv = utc_indexed(ohlcv)
     if not isinstance(ohlcv.index, pd.DatetimeIndex):
         raise InputError("OHLCV frame must be indexed by a DatetimeIndex (ts)", param="ohlcv")
-    if not ohlcv.index.is_monotonic_increasing or ohlcv.index.has_duplicates:
-        raise InputError("OHLCV frame: ts must be strictly increasing", param="ohlcv")
+    check_time_order(ohlcv.index, "ohlcv")
     for c in ("low", "close"):
         v = ohlcv[c].to_numpy(dtype=float)
         bad = ~np.isfinite(v) | (v <= 0)

@@ -63,6 +63,14 @@ def _require(ok: np.ndarray, values: FloatArray, label: str, rule: str) -> None:
 #: (1 %: fees and funding an export may have netted in).
 AGREE_TOLERANCE = MARGIN_AGREE_TOLERANCE
 
+#: How far (relative to the larger price) a ``bankruptcy_price`` may lie past its
+#: ``liq_price`` and still count as at it (:func:`check_bank_side`): rounding, about
+#: 4,500 ulps. Prices equal by formula computed two ways differ by an ulp or two
+#: (Binance's ``liq_price`` at an ``mmr`` of 1e-16 put the bankruptcy of a long of
+#: 13.497 ETH at 2,486.65 one ulp above its liquidation, 1,243.3248...), which the
+#: strict rule refused; a real disagreement (2,950 against 2,900) is 10 orders larger.
+BANK_SIDE_RTOL = 1e-12
+
 
 def more_rows(bad: np.ndarray, shown: int = 5) -> str:
     """``"; 640 more rows like it (rows 12, 15, 18, 20, 33, …)"`` after a row's message.
@@ -90,14 +98,21 @@ def row_error(
 
 
 def refuse_first(
-    bad: np.ndarray, file: str | None, param: str, message: Callable[[int], str]
+    bad: np.ndarray,
+    file: str | None,
+    param: str,
+    message: Callable[[int], str],
+    *,
+    item: str = "PositionBook: position",
 ) -> None:
     """Refuse the first position of ``bad`` (nothing when it is empty), as the files' rules do.
 
-    The one ending of :func:`check_liq_side`, :func:`check_bank_side` and
-    :func:`check_liq_within_margin`: the message says what is wrong with position ``i``,
-    a file's adds the other rows that break the same rule (:func:`more_rows`), and the
-    error is the file's row or the book's position (:func:`row_error`).
+    The one ending of :func:`check_liq_side`, :func:`check_bank_side`,
+    :func:`check_liq_within_margin` and the files' checks against a price
+    (:func:`liqcascade.positions._files.check_at_price`, ``check_stops_at_price``): the
+    message says what is wrong with position ``i``, a file's adds the other rows that
+    break the same rule (:func:`more_rows`), and the error is the file's row or the
+    book's position (:func:`row_error`).
 
     Parameters
     ----------
@@ -109,6 +124,8 @@ def refuse_first(
         The field at fault, the error's ``param`` for a book built in Python.
     message : callable
         ``message(i)``: what is wrong with position ``i`` (its values in the words).
+    item : str, default "PositionBook: position"
+        What a book built in Python calls position ``i`` (``"stops: stop"``).
 
     Raises
     ------
@@ -119,7 +136,7 @@ def refuse_first(
     if len(bad) == 0:
         return
     i = int(bad[0])
-    raise row_error(message(i) + (more_rows(bad) if file else ""), i, file, param=param)
+    raise row_error(message(i) + (more_rows(bad) if file else ""), i, file, item=item, param=param)
 
 
 def check_liq_side(
@@ -176,8 +193,9 @@ def check_bank_side(
 
     The liquidation comes first, the bankruptcy at or beyond it (the maintenance margin
     is >= 0): a long's ``bankruptcy_price`` lies at or below its ``liq_price``, a
-    short's at or above. A long with ``liq_price`` 2,900 and ``bankruptcy_price`` 2,950
-    would book a shortfall before it is liquidated. The "never" values are not checked
+    short's at or above, to :data:`BANK_SIDE_RTOL` (1e-12 of the price: rounding). A
+    long with ``liq_price`` 2,900 and ``bankruptcy_price`` 2,950 would book a shortfall
+    before it is liquidated. The "never" values are not checked
     (NaN, an infinite price, a long's ``liq_price`` <= 0), nor the rows outside ``rows``
     (a cross position: its account's equity sets both). The one rule of the positions
     files and of :class:`PositionBook` itself (since session 23; its ``cross``
@@ -205,7 +223,8 @@ def check_bank_side(
     if rows is not None:
         checked &= np.asarray(rows, dtype=bool)
     with np.errstate(invalid="ignore"):
-        bad = np.flatnonzero(checked & (s * (bank - liq) > 0))
+        slack = BANK_SIDE_RTOL * np.maximum(np.abs(liq), np.abs(bank))
+        bad = np.flatnonzero(checked & (s * (bank - liq) > slack))
 
     def message(i: int) -> str:
         long = s[i] > 0

@@ -51,8 +51,7 @@ from liqcascade.positions._book import (
     check_bank_side,
     check_liq_side,
     check_liq_within_margin,
-    more_rows,
-    row_error,
+    refuse_first,
 )
 
 # Notes on how a file was read (the venue assumed), one ``note: ...`` record each. Logged
@@ -246,16 +245,19 @@ def check_at_price(
     with np.errstate(invalid="ignore"):
         beyond = np.isfinite(liq) & (s * (p - liq) <= 0) & refuse_liquidated
     bad = np.flatnonzero(scale | beyond)
-    if bad.size == 0:
-        return
-    i = int(bad[0])
-    if scale[i]:
-        msg = _unit_error("entry_price", float(e[i]), float(p[i]), reference)
-        same = np.flatnonzero(scale)
-    else:
-        msg = f"already beyond its liquidation price {liq[i]:,.2f} at {reference} {p[i]:,.2f}"
-        same = np.flatnonzero(beyond)
-    raise InputError(msg + more_rows(same), file=file, row=i + 1)
+    if bad.size and scale[bad[0]]:  # the first row in file order names its rule
+        refuse_first(
+            np.flatnonzero(scale),
+            file,
+            "entry_price",
+            lambda i: _unit_error("entry_price", float(e[i]), float(p[i]), reference),
+        )
+    refuse_first(
+        np.flatnonzero(beyond),
+        file,
+        "liq_price",
+        lambda i: f"already beyond its liquidation price {liq[i]:,.2f} at {reference} {p[i]:,.2f}",
+    )
 
 
 def check_stops_at_price(
@@ -287,32 +289,35 @@ def check_stops_at_price(
     Raises
     ------
     InputError
-        ``FILE: row N: ...`` for the first stop that fails either rule; naming
-        ``price`` when it is not a finite price > 0.
+        ``FILE: row N: ...`` for the first stop that fails either rule (the unit rule
+        checked first), with the other rows that fail the same rule
+        (``; K more rows like it (rows ...)``); ``stops: stop i: ...`` for stops built in
+        Python; naming ``price`` when it is not a finite price > 0.
     """
     price = float(_reference(price, "price"))
     trig = np.asarray(stops.trigger, dtype=np.float64)
-    bad = np.flatnonzero(_off_scale(trig, np.full(trig.shape, price)))
-    if bad.size:
-        i = int(bad[0])
-        msg = _unit_error("trigger_price", float(trig[i]), price, reference)
-        raise row_error(msg, i, file, item="stops: stop", param="stops")
+    refuse_first(
+        np.flatnonzero(_off_scale(trig, np.full(trig.shape, price))),
+        file,
+        "stops",
+        lambda i: _unit_error("trigger_price", float(trig[i]), price, reference),
+        item="stops: stop",
+    )
     side = np.asarray(stops.side, dtype=np.float64)  # +1 buy, -1 sell
-    fired = np.flatnonzero(side * (trig - float(price)) <= 0)
-    if fired.size:
-        i = int(fired[0])
+
+    def fired(i: int) -> str:
         sell = side[i] < 0
-        raise row_error(
+        return (
             f"a {'sell' if sell else 'buy'} stop at {trig[i]:,.2f} is "
             f"{'at or above' if sell else 'at or below'} {reference} {float(price):,.2f}: it "
             f"has already triggered (a {'sell' if sell else 'buy'} stop fires when the price "
             f"{'falls' if sell else 'rises'} to it); a resting take-profit is a limit order "
-            "and belongs in the order book",
-            i,
-            file,
-            item="stops: stop",
-            param="stops",
+            "and belongs in the order book"
         )
+
+    refuse_first(
+        np.flatnonzero(side * (trig - float(price)) <= 0), file, "stops", fired, item="stops: stop"
+    )
 
 
 #: Columns read as a row's base asset where the file has no ``symbol`` column (the

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._time import utc_time
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook
@@ -254,8 +255,7 @@ class BookState:
         ``funding_rate`` (fraction per 8 h) and ``long_pct`` (percent of accounts long)
         as known at the bar; NaN when not recorded.
         """
-        t = pd.Timestamp(ts)
-        t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+        t = utc_time(ts)
         if self.last_ts is not None and t <= self.last_ts:
             raise InputError(f"ts {t} is not after the last bar {self.last_ts}", param="ts")
         vals = (open_, high, low, close, oi_usd)
@@ -425,8 +425,7 @@ def snapshots(
     Dates before the first bar are left out.
     """
     prep = prepare(frames, params)
-    times = sorted({pd.Timestamp(t).tz_convert("UTC") if pd.Timestamp(t).tzinfo
-                    else pd.Timestamp(t).tz_localize("UTC") for t in at})  # fmt: skip
+    times = sorted({utc_time(t) for t in at})
     st = BookState(params, prep.log_p0, prep.n_grid, use_numba=use_numba)
     out: dict[pd.Timestamp, PositionBook] = {}
     done = 0

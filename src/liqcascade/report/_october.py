@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from liqcascade._crashes import OCT_2025
+from liqcascade._time import utc_time
 
 _DAY = f"{OCT_2025.day:%Y-%m-%d}"
 _HOUR = f"{OCT_2025.hour:%H:%M}"
@@ -128,8 +127,7 @@ def after_note(as_of: Any, what: str = "The 2025-10-10 crash") -> str:
     """
     if as_of is None:
         return f"{what} is a recorded path applied to the book as a named stress scenario."
-    t = pd.Timestamp(as_of)
-    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    t = utc_time(as_of)
     if t < OCT_2025.day:
         return (
             f"{what} was recorded after the market date ({t:%Y-%m-%d}): it is a recorded "

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from liqcascade._time import utc_time
 from liqcascade.report._cut import bars, closed_by
 from liqcascade.report._format import date_text, pct, usd
 
@@ -54,9 +55,7 @@ def within(s: pd.DataFrame, asset: str, start: Any, end: Any) -> pd.DataFrame:
     if not len(s):
         return s
     ts = pd.DatetimeIndex(s["ts"])
-    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    lo = lo.tz_localize("UTC") if lo.tzinfo is None else lo
-    hi = hi.tz_localize("UTC") if hi.tzinfo is None else hi
+    lo, hi = utc_time(start), utc_time(end)
     keep = (s["asset"].to_numpy() == asset) & (ts >= lo) & (ts <= hi)
     return s[keep]
 

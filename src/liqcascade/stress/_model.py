@@ -25,6 +25,8 @@ import pandas as pd
 from scipy import stats
 
 from liqcascade._json import SummaryDict
+from liqcascade._tables import number_series
+from liqcascade._time import check_time_order
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import MODEL_EGARCH, MODEL_GJR
@@ -251,7 +253,9 @@ def fit_joint_model(
         way (the residual is the return less the drift the path was drawn with).
     closes : dict, optional
         Asset -> daily closes (USD, UTC days), e.g. a store's; the returns are cut at
-        ``as_of``. An asset not in it uses the bundled daily closes.
+        ``as_of``. An asset not in it uses the bundled daily closes. Timestamps must be
+        strictly increasing: an unsorted or duplicated series is refused
+        (``param="closes"``, the first time out of order named).
 
     Returns
     -------
@@ -276,6 +280,9 @@ def fit_joint_model(
             close = (closes or {}).get(a)
             if close is None:
                 close = _bundled.ohlcv(a, "1d")["close"]
+            else:  # refused as the param the caller gave (log_returns names its own)
+                close = number_series(close, "closes", column="close")
+                check_time_order(close.index, "closes")
             r = log_returns(close, start, as_of)
             f = fit_volatility(r, model, dist, interval="1d", asset=a)
         fitted.append(asset_model(f, prices[a], drift))

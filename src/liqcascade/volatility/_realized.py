@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._tables import number_series
+from liqcascade._time import check_time_order
 from liqcascade.errors import InputError
 from liqcascade.volatility._returns import DAYS_PER_YEAR
 
@@ -42,9 +43,13 @@ def realized_volatility(
     InputError
         ``param="intraday_close"``: a close that is not a finite price > 0 (a NaN or
         negative close dropped two returns from its day without a word, biasing it low;
-        a zero one made it infinite), naming its time.
+        a zero one made it infinite), naming its time; timestamps not strictly
+        increasing (unsorted or duplicated, as :func:`fit_volatility` refuses them: a
+        repeated time made a return of two closes of one time), naming the first one
+        out of order.
     """
-    s = number_series(intraday_close, "intraday_close", column="close").sort_index().astype(float)
+    s = number_series(intraday_close, "intraday_close", column="close").astype(float)
+    check_time_order(s.index, "intraday_close")  # was sorted here, duplicates kept
     values = s.to_numpy()
     bad = ~np.isfinite(values) | (values <= 0)
     if bad.any():
