@@ -42,13 +42,11 @@ def _lending_line(key: str) -> str:
         ("beta", "11", "lending[0].beta: must be in (0, 3] (got 11)"),
         ("beta", "-3", "lending[0].beta: must be in (0, 3] (got -3)"),
         ("liq_bonus", "5", "liq_bonus: must be a multiplier in [1, 2) (got 5; for 5 % give 1.05"),
-        ("liq_threshold", "80", "liq_threshold: must be a fraction in (0, 1) (got 80; for 80 % give 0.8"),
+        ("liq_threshold", "80", "must be a fraction in (0, 1) (got 80; for 80 % give 0.8"),
         ("liq_bonus", "1.3", "liq_threshold x liq_bonus must be <= 1"),
     ],
 )
-def test_lending_values_refused_with_hint(
-    tmp_path: Path, key: str, value: str, words: str
-) -> None:
+def test_lending_values_refused_with_hint(tmp_path: Path, key: str, value: str, words: str) -> None:
     anchor = _lending_line("oracle =")
     p = _variant(tmp_path, anchor, f"{key} = {value}\n{anchor}")
     r = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json")
