@@ -17,18 +17,7 @@ from liqcascade.book import OrderBook
 from liqcascade.contagion import LendingMarket, Oracle, Venue, simulate_contagion
 from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
-
-CFG = Path(__file__).resolve().parents[1] / "data" / "contagion" / "two_venues.toml"
-
-
-def _variant(tmp_path: Path, old: str, new: str) -> Path:
-    text = CFG.read_text()
-    assert old in text
-    p = tmp_path / "config.toml"
-    p.write_text(text.replace(old, new, 1))
-    for f in ("positions_a.csv", "positions_b.csv"):
-        (tmp_path / f).write_text((CFG.parent / f).read_text())
-    return p
+from test_contagion.test_cli import CFG, _variant
 
 
 def _lending_line(key: str) -> str:

@@ -15,7 +15,14 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
 from liqcascade._limits import check_count, check_insurance_fund, percent_hint
@@ -187,23 +194,24 @@ class LendingModel(_M):
     accounts: TableAccounts | FileAccounts | SnapshotAccounts = Field(discriminator="kind")
     drop_initially_liquidatable: bool = True
 
-    @field_validator("liq_threshold")
+    @field_validator("liq_threshold", "liq_bonus")
     @classmethod
-    def _a_threshold(cls, lt: float | None) -> float | None:
-        """A fraction in (0, 1); ``80`` is told it reads as a percent."""
-        if lt is not None and not 0 < lt < 1:
-            raise ValueError(f"liq_threshold must be a fraction in (0, 1) (got {lt:g}"
-                             f"{percent_hint(lt, 10.0)}; Aave's WETH: 0.83)")  # fmt: skip
-        return lt
+    def _a_rate(cls, v: float | None, info: ValidationInfo) -> float | None:
+        """LT a fraction in (0, 1), the bonus a multiplier in [1, 2); a percent is told so.
 
-    @field_validator("liq_bonus")
-    @classmethod
-    def _a_bonus(cls, b: float | None) -> float | None:
-        """A multiplier in [1, 2); ``5`` (meant 5 %) is told to write 1.05."""
-        if b is not None and not 1 <= b < 2:
-            raise ValueError(f"liq_bonus must be a multiplier in [1, 2) (got {b:g}"
-                             f"{percent_hint(b, 2.0, base=1.0)}; 1.05 is a 5 % bonus)")  # fmt: skip
-        return b
+        ``liq_threshold = 80`` was pydantic's bare "Input should be less than 1", and
+        ``liq_bonus = 5`` (meant 5 %) was accepted.
+        """
+        if v is None:
+            return v
+        ok, rule, least, base, eg = {
+            "liq_threshold": (0 < v < 1, "a fraction in (0, 1)", 10.0, 0.0, "Aave's WETH: 0.83"),
+            "liq_bonus": (1 <= v < 2, "a multiplier in [1, 2)", 2.0, 1.0, "1.05 is a 5 % bonus"),
+        }[str(info.field_name)]
+        if not ok:
+            hint = percent_hint(v, least, base=base)
+            raise ValueError(f"{info.field_name} must be {rule} (got {v:g}{hint}; {eg})")
+        return v
 
     @field_validator("beta")
     @classmethod
