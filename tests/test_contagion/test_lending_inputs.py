@@ -105,7 +105,7 @@ def test_dropped_accounts_in_text_and_json(tmp_path: Path) -> None:
     ((name, info),) = r.json()["inputs"]["lending"].items()
     assert (info["n_dropped_initially_liquidatable"], info["n_accounts"]) == (1, 4)
     t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
-    assert f"{name}: 1 accounts already below HF 1 at the start price left out (4 kept)" in (
+    assert f"{name}: 1 account already below HF 1 at the start price left out (4 kept)" in (
         t.stdout
     )
 

@@ -329,10 +329,11 @@ def _input_lines(inputs: dict[str, Any]) -> list[str]:
     ]
     for name, b in inputs.get("lending", {}).items():
         lines.append(f"{name}: BTC/ETH beta {b['beta']:.3f} ({b['beta_source']})")
-        if b.get("n_dropped_initially_liquidatable"):
+        n = b.get("n_dropped_initially_liquidatable", 0)
+        if n:
             lines.append(
-                f"{name}: {b['n_dropped_initially_liquidatable']:,} accounts already below HF 1 "
-                f"at the start price left out ({b.get('n_accounts', 0):,} kept)"
+                f"{name}: {n:,} account{'s' if n > 1 else ''} already below HF 1 at the start "
+                f"price left out ({b.get('n_accounts', 0):,} kept)"
             )
         if b.get("snapshot_priced_at"):
             lines.append(
