@@ -445,7 +445,7 @@ def check_real(
     return v
 
 
-def percent_hint(value: float, least: float = 1.0) -> str:
+def percent_hint(value: float, least: float = 1.0, base: float = 0.0) -> str:
     """``"; for 6 % give 0.06"``: the hint beside a fraction that reads as a percent.
 
     The one wording of it (a value of ``least`` to 100 given where a fraction is read);
@@ -458,13 +458,16 @@ def percent_hint(value: float, least: float = 1.0) -> str:
     least : float, default 1.0
         The smallest value read as a percent (where a fraction's range ends: 0.2 for an
         hourly volatility, 0.6 of which is 0.6 %).
+    base : float, default 0.0
+        Added to the fraction: 1 for a multiplier (a liquidation bonus of 5 meant as
+        5 %: ``"; for 5 % give 1.05"``).
 
     Returns
     -------
     str
         The hint, starting ``"; "``, or ``""``.
     """
-    return f"; for {value:g} % give {value / 100:g}" if least <= value < 100 else ""
+    return f"; for {value:g} % give {base + value / 100:g}" if least <= value < 100 else ""
 
 
 def check_fraction(value: Any, name: str, *, most: float = 1.0, label: str | None = None) -> float:

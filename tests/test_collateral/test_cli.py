@@ -239,3 +239,16 @@ def test_usage_errors() -> None:
 
 def test_preset_parses() -> None:
     assert preset_config("oct-2025")["scenario"]["name"] == "oct-2025"
+
+
+def test_text_lists_the_assumptions_and_says_the_columns_count_minutes() -> None:
+    # docs/collateral.md: the command's text names every [[assumptions]] entry (session 23)
+    r = run_cli("collateral", "--preset", "oct-2025")
+    j = run_cli("collateral", "--preset", "oct-2025", "--json").json()
+    assert r.exit_code == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    n = len(j["assumptions"])
+    assert n > 0
+    assert f"assumptions ({n}; values and sources in --json): " in text
+    assert all(a["what"] in text for a in j["assumptions"])
+    assert "mins < 0.95" in text and "minutes the own-book price was below" in text

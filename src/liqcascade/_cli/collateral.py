@@ -15,9 +15,10 @@ from liqcascade._cli import _common
 def _render(res: dict[str, Any]) -> None:
     t = Table(
         title=f"Collateral loop ({res['pricing']} pricing), {res['start'][:16]} -> "
-        f"{res['end'][:16]}"
+        f"{res['end'][:16]}",
+        caption="mins < 0.95 / 0.90: minutes the own-book price was below that fraction of fair",
     )
-    for c in ("asset", "min price", "min index", "min < 0.95", "min < 0.90", "sold USD"):
+    for c in ("asset", "min price", "min index", "mins < 0.95", "mins < 0.90", "sold USD"):
         t.add_column(c, justify="right" if c != "asset" else "left")
     for n, a in res["assets"].items():
         t.add_row(
@@ -38,6 +39,12 @@ def _render(res: dict[str, Any]) -> None:
     for line in _book_lines(res):
         _common.stdout.print(line, markup=False)
     _common.stdout.print(res["note"], markup=False)
+    if res.get("assumptions"):  # the configuration's [[assumptions]], by name
+        names = "; ".join(a["what"] for a in res["assumptions"])
+        _common.stdout.print(
+            f"assumptions ({len(res['assumptions'])}; values and sources in --json): {names}",
+            markup=False,
+        )
 
 
 def _when(minutes: int | None) -> str:

@@ -230,6 +230,7 @@ def contagion_cmd(
         advance(1)
     out = res.summary()
     _warn_static_only(setup, out.get("liquidity"))
+    _warn_oracles(out["defi"]["markets"])
     out["first_shock"] = {**_first_shock(setup, preset, fraction, config, out["shock_venue"]),
                           "scope": out["scope"]}  # fmt: skip
     if preset == "oct-2025":
@@ -264,6 +265,21 @@ def _warn_static_only(setup: Any, liquidity: str | None) -> None:
         )
 
 
+def _warn_oracles(markets: dict[str, Any]) -> None:
+    """Warn when a lending market's oracle never moved or its collateral price hit the floor."""
+    for name, m in markets.items():
+        if m.get("n_oracle_updates") == 0:
+            _common.warn(
+                f"{name}: the oracle never updated during the run (its sources never moved "
+                "more than oracle.deviation): the lending market saw the start price throughout"
+            )
+        if m.get("price_floor_hit"):
+            _common.warn(
+                f"{name}: the collateral price reached zero (beta x the sources' fall >= 100 %) "
+                "and was held at 1e-12 USD: every account with debt was liquidatable"
+            )
+
+
 def _first_shock(
     setup: Any, preset: str | None, shock: float | None, config: Path | None, venue: str
 ) -> dict[str, Any]:
@@ -284,10 +300,13 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
     """Where the venues' positions and the lending markets' betas came from."""
     venues = notes.get("venues", {})
     lending = {
-        k: {"beta": v["beta"], "beta_source": v.get("beta_source", "")}
+        k: {"beta": v["beta"], "beta_source": v.get("beta_source", ""),
+            "n_accounts": v.get("n_accounts"),
+            "n_dropped_initially_liquidatable": v.get("n_dropped_initially_liquidatable", 0),
+            "snapshot_priced_at": v.get("snapshot_priced_at")}
         for k, v in notes.items()
         if k != "venues" and isinstance(v, dict) and "beta" in v
-    }
+    }  # fmt: skip
     return {
         "positions_as_of": {
             n: v["positions_as_of"] for n, v in venues.items() if "positions_as_of" in v
@@ -310,6 +329,18 @@ def _input_lines(inputs: dict[str, Any]) -> list[str]:
     ]
     for name, b in inputs.get("lending", {}).items():
         lines.append(f"{name}: BTC/ETH beta {b['beta']:.3f} ({b['beta_source']})")
+        n = b.get("n_dropped_initially_liquidatable", 0)
+        if n:
+            lines.append(
+                f"{name}: {n:,} account{'s' if n > 1 else ''} already below HF 1 at the start "
+                f"price left out ({b.get('n_accounts', 0):,} kept)"
+            )
+        if b.get("snapshot_priced_at"):
+            lines.append(
+                f"{name}: the bundled snapshot is undated; its accounts are valued at the close "
+                f"of {b['snapshot_priced_at']} (collateral_price_at), not at the snapshot's own "
+                "prices"
+            )
     for name, note in inputs.get("book_beta", {}).items():
         lines.append(f"{name}: parametric book's depth exponent {note}")
     return lines

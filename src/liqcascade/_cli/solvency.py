@@ -225,7 +225,10 @@ _Policy = Annotated[str, typer.Option(help=f"{', '.join(_POLICIES)} or all.")]
 _LiqFee = Annotated[
     float,
     typer.Option(
-        "--liq-fee", help="Liquidation fee to the fund, fraction of notional (or percent: 0.1%)."
+        "--liq-fee",
+        help="Liquidation fee to the fund, fraction of notional (or percent: 0.1%); charged on "
+        "every liquidation, bankrupt ones too, so the fund it gives is an upper bound (real "
+        "venues take the fee out of the margin surplus only).",
     ),
     FRACTION,
 ]

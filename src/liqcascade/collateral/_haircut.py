@@ -58,7 +58,7 @@ def smallest_haircut(
     Raises
     ------
     InputError
-        ``param="shocks"``: one value (or text) for the list.
+        ``param="shocks"``: one value (or text) for the list, or an empty list.
     """
     if isinstance(shocks, str) or real_number(shocks) is not None:
         raise InputError(
@@ -66,6 +66,8 @@ def smallest_haircut(
             f"give [{shocks!r}]",
             param="shocks",
         )
+    if len(shocks) == 0:  # an empty frame had no 'shock' column to select (a KeyError)
+        raise InputError("shocks must hold at least one fraction (got none)", param="shocks")
     rows = []
     for s in shocks:
         path = eth_shock_path(p0, s, start=start)

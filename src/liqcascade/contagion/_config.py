@@ -15,17 +15,24 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from liqcascade._limits import CONTAGION_LEVEL_BYTES as LEVEL_BYTES
-from liqcascade._limits import check_count, check_insurance_fund
+from liqcascade._limits import check_count, check_insurance_fund, percent_hint
 from liqcascade._paths import resolve_config_path
 from liqcascade._tables import check_columns, read_user_table
 from liqcascade._time import to_utc
 from liqcascade.book import BETA_FUTURES
 from liqcascade.cascade import CascadeConfig
 from liqcascade.contagion._arbitrage import Link
-from liqcascade.contagion._lending import LendingMarket, Oracle
+from liqcascade.contagion._lending import LendingMarket, Oracle, check_beta, check_deviation
 from liqcascade.contagion._venue import Venue
 from liqcascade.errors import InputError
 from liqcascade.market import BINANCE_BOOK_SHARE
@@ -133,10 +140,24 @@ class LinkModel(_M):
     capacity_usd: Annotated[float, Field(ge=0, allow_inf_nan=True)] = math.inf  # inf: no cap
 
 
+def _as_value_error(check: Any, value: Any) -> Any:
+    """``check(value)``, its InputError raised as the ValueError a pydantic validator gives."""
+    try:
+        return check(value)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+
+
 class OracleModel(_M):
     sources: list[str] = Field(min_length=1)
-    deviation: NonNeg = 0.005
+    deviation: float = 0.005
     heartbeat: Annotated[int, Field(ge=0)] = 0
+
+    @field_validator("deviation")
+    @classmethod
+    def _a_deviation(cls, d: float) -> float:
+        """A fraction in ``[0, DEVIATION_MAX)``; ``0.5`` (meant 0.5 %) is told so."""
+        return float(_as_value_error(lambda x: check_deviation(x, "deviation"), d))
 
 
 class TableAccounts(_M):
@@ -159,8 +180,8 @@ class LendingModel(_M):
     name: Annotated[str, Field(min_length=1)]
     collateral: str = "WETH"
     chain: str = "ethereum"
-    liq_threshold: Annotated[float, Field(gt=0, lt=1)] | None = None
-    liq_bonus: Annotated[float, Field(ge=1)] | None = None
+    liq_threshold: float | None = None
+    liq_bonus: float | None = None
     collateral_price: Pos | None = None
     collateral_price_at: str | None = None
     beta: float | Literal["from_data"] = 1.0
@@ -172,6 +193,31 @@ class LendingModel(_M):
     protocol_fee: Annotated[float, Field(ge=0, le=1)] = 0.0
     accounts: TableAccounts | FileAccounts | SnapshotAccounts = Field(discriminator="kind")
     drop_initially_liquidatable: bool = True
+
+    @field_validator("liq_threshold", "liq_bonus")
+    @classmethod
+    def _a_rate(cls, v: float | None, info: ValidationInfo) -> float | None:
+        """LT a fraction in (0, 1), the bonus a multiplier in [1, 2); a percent is told so.
+
+        ``liq_threshold = 80`` was pydantic's bare "Input should be less than 1", and
+        ``liq_bonus = 5`` (meant 5 %) was accepted.
+        """
+        if v is None:
+            return v
+        ok, rule, least, base, eg = {
+            "liq_threshold": (0 < v < 1, "a fraction in (0, 1)", 10.0, 0.0, "Aave's WETH: 0.83"),
+            "liq_bonus": (1 <= v < 2, "a multiplier in [1, 2)", 2.0, 1.0, "1.05 is a 5 % bonus"),
+        }[str(info.field_name)]
+        if not ok:
+            hint = percent_hint(v, least, base=base)
+            raise ValueError(f"{info.field_name} must be {rule} (got {v:g}{hint}; {eg})")
+        return v
+
+    @field_validator("beta")
+    @classmethod
+    def _a_beta(cls, b: float | str) -> float | str:
+        """A given beta in ``(0, BETA_MAX]`` (:func:`check_beta`)."""
+        return b if isinstance(b, str) else float(_as_value_error(check_beta, b))
 
 
 class ShockModel(_M):
@@ -722,6 +768,12 @@ def build_setup(
             raise InputError(f"{key}.collateral: {e}") from None
         lt = m.liq_threshold if m.liq_threshold is not None else res.liquidation_threshold
         bonus = m.liq_bonus if m.liq_bonus is not None else res.liquidation_bonus
+        if lt * bonus > 1 + 1e-12:  # Aave's PoolConfigurator: the bonus must fit the threshold
+            raise InputError(
+                f"{key}.liq_bonus: liq_threshold x liq_bonus must be <= 1 (got {lt:g} x "
+                f"{bonus:g} = {lt * bonus:.4g}; Aave's PoolConfigurator rule: at HF 1 a whole "
+                "liquidation would seize more collateral than the account holds)"
+            )
         price = m.collateral_price
         if price is None:
             asset = "BTC" if res.symbol.upper() in ("WBTC", "CBBTC") else "ETH"
@@ -730,6 +782,8 @@ def build_setup(
         if res.symbol.upper() not in ("WBTC", "CBBTC"):  # the venues' own asset (ETH)
             _check_collateral_price(price, m.oracle.sources, venues, key)
         beta, beta_source = _beta(m)
+        if m.beta == "from_data":  # a given beta was checked when the file was read
+            check_beta(beta, f"{key}.beta (from_data: {beta_source})")
         coll, debt = _accounts(m, i, base, where)
         n_dropped = 0
         if m.drop_initially_liquidatable:
@@ -750,6 +804,9 @@ def build_setup(
                          "beta": beta, "beta_source": beta_source,
                          "n_accounts": int(coll.size),
                          "n_dropped_initially_liquidatable": n_dropped,
+                         "snapshot_priced_at": (m.collateral_price_at
+                                                if isinstance(m.accounts, SnapshotAccounts)
+                                                and m.collateral_price is None else None),
                          "collateral_usd": float(coll.sum() * price),
                          "debt_usd": float(debt.sum())}  # fmt: skip
     s = cfg.shock

@@ -290,8 +290,13 @@ def simulate_contagion(
             "n_accounts_liquidated": len(ls.liquidated_accounts),
             "n_accounts": int(ls.market.collateral.size),
             "n_reverted": ls.n_reverted,
-            "final_oracle_price": ls.collateral_price,
+            # the oracle's last pushed price (its source venues' mean), and the collateral's
+            # (beta times the source's move; until session 23 under the oracle's key)
+            "final_oracle_price": ls.oracle_source,
+            "final_collateral_price": ls.collateral_price,
             "initial_collateral_price": ls.market.collateral_price,
+            "n_oracle_updates": ls.n_oracle_updates,
+            "price_floor_hit": ls.price_floor_hit,
         }
         for ls in lstates
     }

@@ -7,11 +7,75 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from liqcascade._limits import percent_hint
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.margin import aave_liquidation
 
-__all__ = ["LendingMarket", "LendingState", "Oracle"]
+__all__ = ["BETA_MAX", "DEVIATION_MAX", "PRICE_FLOOR", "LendingMarket", "LendingState", "Oracle",
+           "check_beta", "check_deviation"]  # fmt: skip
+
+#: Largest collateral beta accepted (the collateral's relative move per unit of the oracle
+#: source's): 1 for the venues' own asset, WBTC's fitted on ETH 0.45-0.92; past 3 a 33 %
+#: fall of the source takes the collateral to zero.
+BETA_MAX: float = 3.0
+
+#: An oracle deviation threshold at or above this fraction (10 %) is a percent given for a
+#: fraction: Chainlink's push feeds update on moves of 0.5-2 %.
+DEVIATION_MAX: float = 0.1
+
+#: The collateral price's floor, USD: ``P0 · (1 + beta · (oracle / source0 - 1))`` at or
+#: below zero is held here (reported as ``price_floor_hit``).
+PRICE_FLOOR: float = 1e-12
+
+
+def check_beta(beta: float, name: str = "beta") -> float:
+    """The collateral beta if it is in ``(0, BETA_MAX]``, else InputError.
+
+    Parameters
+    ----------
+    beta : float
+        The collateral's relative move per unit of the oracle source's (dimensionless).
+    name : str, default "beta"
+        What the message calls it.
+
+    Returns
+    -------
+    float
+    """
+    if not (math.isfinite(beta) and 0 < beta <= BETA_MAX):
+        raise InputError(
+            f"{name} must be in (0, {BETA_MAX:g}] (got {beta:g}): the collateral's move per "
+            "unit of the oracle source's move, 1 for the venues' own asset (WBTC on ETH: "
+            f"0.45-0.92); a negative beta makes it rise as the venues fall, past {BETA_MAX:g} "
+            f"a {100 / BETA_MAX:.0f} % fall takes it to zero",
+            param="beta",
+        )
+    return float(beta)
+
+
+def check_deviation(deviation: float, name: str = "oracle.deviation") -> float:
+    """The oracle's deviation threshold if it is in ``[0, DEVIATION_MAX)``, else InputError.
+
+    Parameters
+    ----------
+    deviation : float
+        Fraction of a move that triggers a push (0.005 = 0.5 %).
+    name : str, default "oracle.deviation"
+        What the message calls it.
+
+    Returns
+    -------
+    float
+    """
+    if not (math.isfinite(deviation) and 0 <= deviation < DEVIATION_MAX):
+        hint = percent_hint(deviation, DEVIATION_MAX)
+        raise InputError(
+            f"{name} must be a fraction in [0, {DEVIATION_MAX:g}) (got {deviation:g}{hint}; "
+            "Chainlink's feeds push on moves of 0.5-2 %)",
+            param="deviation",
+        )
+    return float(deviation)
 
 
 @dataclass(frozen=True)
@@ -24,7 +88,8 @@ class Oracle:
         Venues whose prices are averaged (equal weights).
     deviation : float, default 0.005
         Update when the source moved more than this fraction from the last
-        reported price (Chainlink ETH/USD on Ethereum: 0.5 %).
+        reported price (Chainlink ETH/USD on Ethereum: 0.5 %); in
+        ``[0, DEVIATION_MAX)``.
     heartbeat : int, default 0
         Also update when this many rounds have passed since the last update (0: no
         heartbeat). With rounds of seconds and a one-hour heartbeat this is
@@ -38,8 +103,7 @@ class Oracle:
     def __post_init__(self) -> None:
         if not self.sources:
             raise InputError("oracle.sources must name at least one venue")
-        if not (math.isfinite(self.deviation) and self.deviation >= 0):
-            raise InputError(f"oracle.deviation must be >= 0 (got {self.deviation})")
+        check_deviation(self.deviation)
         if self.heartbeat < 0:
             raise InputError(f"oracle.heartbeat must be >= 0 rounds (got {self.heartbeat})")
 
@@ -68,7 +132,7 @@ class LendingMarket:
     beta : float, default 1.0
         The collateral's price moves ``beta`` times the oracle source's relative
         move (1 when the collateral is the venues' asset; BTC against ETH venues: the
-        ratio of their moves).
+        ratio of their moves); in ``(0, BETA_MAX]``.
     sell_to : str, default "dex"
         Where liquidators sell the seized collateral: a venue name (the USD value is
         sold there as base at the venue price) or ``"dex"``.
@@ -110,8 +174,7 @@ class LendingMarket:
             raise InputError(f"lending {self.name!r}: collateral_price must be > 0 USD")
         if not (math.isfinite(self.dex_depth_usd) and self.dex_depth_usd > 0):
             raise InputError(f"lending {self.name!r}: dex_depth_usd must be > 0 USD")
-        if not math.isfinite(self.beta):
-            raise InputError(f"lending {self.name!r}: beta must be finite")
+        check_beta(self.beta, f"lending {self.name!r}: beta")
 
     def health_factors(self, price: float) -> FloatArray:
         """Health factor of every account at a collateral price (USD).
@@ -157,6 +220,10 @@ class LendingState:
         Calls that reverted (they would have left dust).
     liquidated_accounts : set of int
         Indices of the accounts liquidated at least once.
+    n_oracle_updates : int, default 0
+        Pushes of the oracle.
+    price_floor_hit : bool, default False
+        The collateral price reached :data:`PRICE_FLOOR` (its formula gave <= 0).
     """
 
     market: LendingMarket
@@ -173,6 +240,8 @@ class LendingState:
     n_liquidations: int = 0
     n_reverted: int = 0
     liquidated_accounts: set[int] = field(default_factory=set)
+    n_oracle_updates: int = 0
+    price_floor_hit: bool = False
 
     def __post_init__(self) -> None:
         m = self.market
@@ -187,7 +256,7 @@ class LendingState:
         """Collateral price implied by the oracle, USD."""
         m = self.market
         return max(m.collateral_price * (1.0 + m.beta * (self.oracle_source / self.source0 - 1)),
-                   1e-12)  # fmt: skip
+                   PRICE_FLOOR)  # fmt: skip
 
     @property
     def dex_price(self) -> float:
@@ -215,6 +284,8 @@ class LendingState:
         if (moved or stale) and source_price != self.oracle_source:
             self.oracle_source = source_price
             self.last_update = k
+            self.n_oracle_updates += 1
+            self.price_floor_hit = self.price_floor_hit or self.collateral_price <= PRICE_FLOOR
             return True
         if stale:
             self.last_update = k

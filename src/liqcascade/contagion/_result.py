@@ -94,7 +94,11 @@ class ContagionResult(SummaryDict):
     venues : dict of str to VenueOutcome
     defi : dict of str to dict
         Per lending market: ``liquidated_usd`` (collateral seized, USD at the oracle
-        price), ``debt_repaid_usd``, ``bad_debt_usd``, counts, final oracle price.
+        price), ``debt_repaid_usd``, ``bad_debt_usd``, counts, ``final_oracle_price``
+        (the oracle's last push, the mean of its source venues, USD),
+        ``final_collateral_price`` and ``initial_collateral_price`` (USD),
+        ``n_oracle_updates`` and ``price_floor_hit`` (the collateral price's formula
+        reached zero and was held at 1e-12 USD).
     shock_venue : str
     direction : {"down", "up"}
     rounds : int

@@ -25,6 +25,7 @@ point and USD (the base currency; Aave's oracle prices are USD with 8 decimals):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._json import SummaryDict
-from liqcascade._limits import MAX_USD, check_usd_amounts, real_array
+from liqcascade._limits import MAX_USD, check_number, check_usd_amounts, percent_hint, real_array
 from liqcascade._typing import BoolArray, FloatArray
 from liqcascade.errors import InputError
 
@@ -87,6 +88,14 @@ class AaveReserve:
         Token decimals.
     usage_as_collateral : bool
         Whether the reserve counts as collateral.
+
+    Raises
+    ------
+    InputError
+        ``param=`` the field: LTV or LT not a fraction in [0, 1] (a percent told so), LTV
+        above LT, a bonus outside [1, 2) (0 only with LT 0, Aave's non-collateral reserves) or
+        ``LT x bonus > 1`` (Aave's ``PoolConfigurator.configureReserveAsCollateral``
+        rules; :func:`health_factor` reads thresholds in [0, 1]).
     """
 
     symbol: str
@@ -96,6 +105,39 @@ class AaveReserve:
     liquidation_bonus: float
     decimals: int = 18
     usage_as_collateral: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("ltv", "liquidation_threshold"):
+            v = check_number(getattr(self, name), name)
+            if not (math.isfinite(v) and 0 <= v <= 1):
+                raise InputError(
+                    f"{name} must be a fraction in [0, 1] (got {v:g}{percent_hint(v, 10.0)})",
+                    param=name,
+                )
+            object.__setattr__(self, name, v)
+        ltv, lt = self.ltv, self.liquidation_threshold
+        if ltv > lt:
+            raise InputError(
+                f"ltv must be <= liquidation_threshold (got {ltv:g} > {lt:g}): Aave borrows "
+                "below the threshold it liquidates at",
+                param="ltv",
+            )
+        b = check_number(self.liquidation_bonus, "liquidation_bonus")
+        if not (math.isfinite(b) and (1 <= b < 2 or (b == 0 and lt == 0))):
+            raise InputError(
+                f"liquidation_bonus must be a multiplier in [1, 2) (got {b:g}"
+                f"{percent_hint(b, 2.0, base=1.0)}; 1.05 is a 5 % bonus; 0 only for a reserve "
+                "with liquidation_threshold 0)",
+                param="liquidation_bonus",
+            )
+        if lt * b > 1 + 1e-12:
+            raise InputError(
+                f"liquidation_threshold x liquidation_bonus must be <= 1 (got {lt:g} x {b:g} = "
+                f"{lt * b:.4g}): at HF 1 a whole liquidation would seize more collateral than "
+                "the account holds (Aave's PoolConfigurator rule)",
+                param="liquidation_bonus",
+            )
+        object.__setattr__(self, "liquidation_bonus", b)
 
 
 def aave_reserve(symbol: str, chain: str = "ethereum") -> AaveReserve:

@@ -467,6 +467,18 @@ def load_aave_horizon_params() -> pd.DataFrame:
 
     Percent columns as transcribed (``*_pct``); some e-mode cells hold an update
     (``"73->74"``) and are kept as text. The source line is in :func:`provenance`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per asset. Units differ from :func:`load_aave_reserve_params` and
+        :class:`liqcascade.margin.AaveReserve`, which hold fractions and a bonus
+        multiplier: here ``*_ltv_pct`` and ``*_lt_pct`` are percents (``88`` = 0.88)
+        and ``liq_bonus_pct`` is the bonus in percent (``3.0`` = a multiplier of 1.03).
+        ``emode_gho_ltv_pct`` and ``emode_gho_lt_pct`` are text (object columns): a
+        cell with an update reads ``"73->74"`` (before -> after, percents), so
+        ``pd.to_numeric`` refuses it; split on ``"->"`` to use it. Supply caps are
+        token units; ``price_feed`` is the oracle adapter's name and address.
     """
     path = files("liqcascade.data.bundled") / "_files" / AAVE_HORIZON_PARAMS_FILE
     with path.open("r") as fh:

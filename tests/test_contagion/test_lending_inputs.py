@@ -1,0 +1,120 @@
+"""Session 23: lending inputs refused with a hint, the oracle's own price, the notes.
+
+Each case is one change to ``tests/data/contagion/two_venues.toml`` (or a market built
+in Python); every refusal exits 2 naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clihelpers import run_cli
+from liqcascade.book import OrderBook
+from liqcascade.contagion import LendingMarket, Oracle, Venue, simulate_contagion
+from liqcascade.errors import InputError
+from liqcascade.positions import PositionBook
+from test_contagion.test_cli import CFG, _variant
+
+
+def _lending_line(key: str) -> str:
+    """The lending block's line that sets ``key`` (to be replaced)."""
+    return next(ln for ln in CFG.read_text().splitlines() if ln.startswith(key))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("beta", "11", "lending[0].beta: must be in (0, 3] (got 11)"),
+        ("beta", "-3", "lending[0].beta: must be in (0, 3] (got -3)"),
+        ("liq_bonus", "5", "liq_bonus: must be a multiplier in [1, 2) (got 5; for 5 % give 1.05"),
+        ("liq_threshold", "80", "must be a fraction in (0, 1) (got 80; for 80 % give 0.8"),
+        ("liq_bonus", "1.3", "liq_threshold x liq_bonus must be <= 1"),
+    ],
+)
+def test_lending_values_refused_with_hint(tmp_path: Path, key: str, value: str, words: str) -> None:
+    anchor = _lending_line("oracle =")
+    p = _variant(tmp_path, anchor, f"{key} = {value}\n{anchor}")
+    r = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json")
+    assert r.exit_code == 2
+    assert words in r.stderr, r.stderr
+
+
+def test_deviation_given_as_percent_is_refused(tmp_path: Path) -> None:
+    anchor = _lending_line("oracle =")
+    new = re.sub(r"deviation = [0-9.e-]+", "deviation = 0.5", anchor)
+    p = _variant(tmp_path, anchor, new)
+    r = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json")
+    assert r.exit_code == 2
+    assert "oracle.deviation: must be a fraction in [0, 0.1) (got 0.5; for 0.5 % give 0.005" in (
+        r.stderr
+    )
+
+
+def _venue(mid: float = 2000.0) -> Venue:
+    e = np.empty(0)
+    pos = PositionBook(np.empty(0, np.int8), e, e, e, e, e)
+    return Venue("v", OrderBook.parametric(mid, 5e7, n_levels=3000), pos)
+
+
+def _market(beta: float = 1.0, deviation: float = 0.0) -> LendingMarket:
+    return LendingMarket("aave", np.array([10.0]), np.array([12_000.0]), 0.8, 1.05,
+                         Oracle(("v",), deviation), collateral_price=50_000.0 / 25, beta=beta,
+                         dex_depth_usd=1e7)  # fmt: skip
+
+
+def test_final_oracle_price_is_the_oracles_not_the_collaterals() -> None:
+    # beta 2: the source falls 10 %, the collateral 20 %; the oracle reports the source
+    r = simulate_contagion([_venue()], lending=[_market(beta=2.0)], shock_venue="v",
+                           shock_price=1800.0)  # fmt: skip
+    d = r.defi["aave"]
+    assert d["final_oracle_price"] == pytest.approx(1800.0, rel=1e-3)
+    assert d["final_collateral_price"] == pytest.approx(2000.0 * (1 - 2 * 0.1), rel=5e-3)
+    assert d["n_oracle_updates"] >= 1
+    assert d["price_floor_hit"] is False
+
+
+def test_floor_reached_is_reported() -> None:
+    # beta 3 and a 40 % fall: the formula gives 2000 * (1 - 1.2) < 0, held at the floor
+    r = simulate_contagion([_venue()], lending=[_market(beta=3.0)], shock_venue="v",
+                           shock_price=1200.0)  # fmt: skip
+    assert r.defi["aave"]["price_floor_hit"] is True
+
+
+def test_oracle_that_never_moved_is_counted() -> None:
+    r = simulate_contagion([_venue()], lending=[_market(deviation=0.05)], shock_venue="v",
+                           shock_price=1980.0)  # fmt: skip
+    assert r.defi["aave"]["n_oracle_updates"] == 0
+
+
+@pytest.mark.parametrize(("beta", "deviation"), [(-3.0, 0.005), (3.5, 0.005), (1.0, 0.5)])
+def test_library_refuses_beta_and_percent_deviation(beta: float, deviation: float) -> None:
+    with pytest.raises(InputError, match="must be"):
+        _market(beta=beta, deviation=deviation)
+
+
+def test_dropped_accounts_in_text_and_json(tmp_path: Path) -> None:
+    # an account already below HF 1 at the start price is left out and counted
+    p = _variant(tmp_path, "collateral = [10.0,", "collateral = [1.0, 10.0,")
+    p.write_text(p.read_text().replace("debt_usd = [16500.0,", "debt_usd = [1e6, 16500.0,"))
+    r = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json")
+    assert r.exit_code == 0, r.stderr
+    ((name, info),) = r.json()["inputs"]["lending"].items()
+    assert (info["n_dropped_initially_liquidatable"], info["n_accounts"]) == (1, 4)
+    t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
+    assert f"{name}: 1 account already below HF 1 at the start price left out (4 kept)" in (
+        t.stdout
+    )
+
+
+def test_cli_warns_when_the_oracle_never_updated(tmp_path: Path) -> None:
+    anchor = _lending_line("oracle =")
+    new = re.sub(r"deviation = [0-9.e-]+", "deviation = 0.099", anchor)
+    p = _variant(tmp_path, anchor, re.sub(r"heartbeat = [0-9]+", "heartbeat = 0", new))
+    p.write_text(re.sub(r"fraction = -?[0-9.]+", "fraction = -0.001", p.read_text(), count=1))
+    r = run_cli("contagion", "--config", str(p), "--liquidity", "static")
+    assert r.exit_code == 0, r.stderr
+    assert "the oracle never updated during the run" in r.stderr
