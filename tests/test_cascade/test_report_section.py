@@ -91,12 +91,13 @@ def test_section_headlines_are_calibrated(summary: dict) -> None:
     assert cal["beats_baselines"] == beats
     # the evidence says the verdict of the paired test, not the strict comparison
     from liqcascade.cascade._backtest import move_verdicts
+    from liqcascade.report._names import display_name
 
     verdicts = move_verdicts(oos)
     assert ("model loses" in mv["evidence"]) == ("loses" in verdicts.values())
     tag = {"beats": "beaten", "loses": "model loses", "ties": "tie"}
     for b, word in verdicts.items():
-        assert f"({b}: {tag[str(word)]})" in mv["evidence"]
+        assert f"({display_name('baseline', b)}: {tag[str(word)]})" in mv["evidence"]
     cs = h["critical_shock"]
     assert cs["value"] == cal["critical_shock"]
     assert cs["low"] <= cs["value"] <= cs["high"] < 0

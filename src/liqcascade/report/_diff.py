@@ -468,6 +468,35 @@ def _alert_text(ch: Change) -> str:
     return f"{ch.key}: {ch.text().removesuffix('  ALERT')}"
 
 
+def _alerts_by_key(alerts: Sequence[Alert], heads: dict[str, Any]) -> dict[str, Alert]:
+    """Each alert by its key, checked against the two reports' ``heads`` (and clusters).
+
+    An unknown key, a percent level on a figure that is not a fraction, or a second
+    threshold on a key (it would silently replace the first) is an input error.
+    """
+    known = set(heads) | {"clusters"}
+    units = {k: h.get("unit", "number") for k, h in heads.items()}
+    for a in alerts:
+        if a.key not in known:
+            raise InputError(
+                f"alert: unknown key {a.key!r}; known: {', '.join(sorted(known))}", param="alert"
+            )
+        if a.percent and a.op != "=" and units[a.key] != "fraction":
+            raise InputError(
+                f"alert: {a.key} is in {units[a.key]}, not a fraction: give its level without %",
+                param="alert",
+            )
+    by_key: dict[str, Alert] = {}
+    for a in alerts:
+        if a.key in by_key:
+            raise InputError(
+                f"alert: {a.key!r} is given twice ({_threshold(by_key[a.key])} and "
+                f"{_threshold(a)}): give each key one threshold"
+            )
+        by_key[a.key] = a
+    return by_key
+
+
 def diff_reports(
     old: dict[str, Any], new: dict[str, Any], alerts: Sequence[Alert] = ()
 ) -> ReportDiff:
@@ -487,26 +516,7 @@ def diff_reports(
     ReportDiff
     """
     ho, hn = old["front"].get("headlines", {}), new["front"].get("headlines", {})
-    known = set(ho) | set(hn) | {"clusters"}
-    units = {k: h.get("unit", "number") for k, h in (ho | hn).items()}
-    for a in alerts:
-        if a.key not in known:
-            raise InputError(
-                f"alert: unknown key {a.key!r}; known: {', '.join(sorted(known))}", param="alert"
-            )
-        if a.percent and a.op != "=" and units[a.key] != "fraction":
-            raise InputError(
-                f"alert: {a.key} is in {units[a.key]}, not a fraction: give its level without %",
-                param="alert",
-            )
-    by_key: dict[str, Alert] = {}
-    for a in alerts:  # a second threshold on a key would silently replace the first
-        if a.key in by_key:
-            raise InputError(
-                f"alert: {a.key!r} is given twice ({_threshold(by_key[a.key])} and "
-                f"{_threshold(a)}): give each key one threshold"
-            )
-        by_key[a.key] = a
+    by_key = _alerts_by_key(alerts, ho | hn)
     out = ReportDiff(str(old["front"].get("as_of")), str(new["front"].get("as_of")))
     out.old_assets, out.new_assets = report_assets(old), report_assets(new)
     if out.old_assets and out.new_assets and set(out.old_assets) != set(out.new_assets):
