@@ -243,8 +243,13 @@ def test_shock_grid_hints_an_array_of_shocks() -> None:
 
     from liqcascade.stress import shock_grid
 
+    def origin(a: object) -> object:
+        o = typing.get_origin(a) or a
+        o = getattr(o, "__value__", o)  # a type alias: numpy's NDArray on Python 3.12+
+        return typing.get_origin(o) or o
+
     hint = typing.get_type_hints(shock_grid)["shocks"]
-    assert np.ndarray in {typing.get_origin(a) or a for a in typing.get_args(hint)}
+    assert np.ndarray in {origin(a) for a in typing.get_args(hint)}
 
 
 def test_a_returns_array_is_not_told_to_be_indexed_by_time() -> None:
