@@ -105,6 +105,23 @@ def test_validation_claim_without_an_interval_is_not_testable() -> None:
     assert "no verdict" in _asset_line(v.assets[0])
     full = validation_claim(_view(20, 0.6, interval=True), intrabar=False)
     assert full.verdict == "partly supported" and "daily correlation 0.60 vs 0.50" in full.computed
+    assert "beats it on 6, ties on 0 and loses on 0 of 6 daily scores;" in full.computed
+    assert "adds nothing" not in full.computed and "by price level) is not tested" in full.computed
+
+
+def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing() -> None:
+    m = _metrics(20, 0.6, diff_interval=True)
+    m["range_baseline_spearman_diff_daily_short_p05"] = -0.06  # loses shorts Spearman
+    m["range_baseline_spearman_diff_daily_short_p95"] = -0.01
+    for side in ("", "_long", "_short"):
+        for kind in ("corr", "spearman") if side != "_short" else ("corr",):
+            m[f"range_baseline_{kind}_diff_daily{side}_p05"] = -0.02  # ties: interval spans 0
+    v = ValidationView([AssetValidation("ETH", _bt(m, 20), None, {})])
+    c = validation_claim(v, intrabar=False)
+    assert (
+        "beats it on 0, ties on 5 and loses on 1 of 6 daily scores: the assumed leverage adds "
+        "nothing measurable;" in c.computed
+    )
 
 
 def test_a_stored_score_without_one_to_the_date_is_flagged() -> None:
