@@ -231,15 +231,17 @@ class ShockModel(_M):
     @field_validator("fraction")
     @classmethod
     def _a_fraction(cls, f: float | None) -> float | None:
-        """A non-zero fraction in (-1, 1), refused with the hint ``cascade --shock`` gives.
+        """A non-zero fraction in (-1, 1); a percent given, a fall or a rise, is told so.
 
         ``fraction = -6`` (a percent written as a number) was pydantic's "Input should
-        be greater than -1".
+        be greater than -1"; the shared hint (:func:`~liqcascade._limits.percent_hint`)
+        reads ``-6`` as -6 % and ``5`` as 5 % (session 24: the hint named only a fall).
         """
         if f is not None and not (-1 < f < 1 and f != 0):  # as cascade's --shock reads one
-            why = (f"as a fraction is a {f:+.0%} move: write -0.05 for a 5 % fall"
-                   if f != 0 else "must be non-zero")  # fmt: skip
-            raise ValueError(f"{f:g} {why} (a fraction in (-1, 1))")
+            raise ValueError(
+                f"fraction must be a non-zero fraction in (-1, 1) (got {f:g}"
+                f"{percent_hint(f, signed=True)}; -0.05 is a 5 % fall)"
+            )
         return f
 
 
