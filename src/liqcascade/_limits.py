@@ -446,7 +446,12 @@ def check_real(
 
 
 def percent_hint(
-    value: float, least: float = 1.0, base: float = 0.0, *, most: float = 100.0, signed: bool = False
+    value: float,
+    least: float = 1.0,
+    base: float = 0.0,
+    *,
+    most: float = 100.0,
+    signed: bool = False,
 ) -> str:
     """``"; for 6 % give 0.06"``: the hint beside a fraction that reads as a percent.
 

@@ -31,7 +31,7 @@ def test_the_columns_read_are_the_two_lists() -> None:
 
 
 def _column_keys(fn: object) -> set[str]:
-    """The text keys ``from_frame`` reads a column by: ``cols["x"]``, ``"x" in cols``, ``num("x")``."""
+    """The keys ``from_frame`` reads columns by: ``cols["x"]``, ``"x" in cols``, ``num("x")``."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))  # type: ignore[arg-type]
     keys = set()
     for node in ast.walk(tree):

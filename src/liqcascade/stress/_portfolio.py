@@ -409,8 +409,6 @@ def read_portfolio(path: str | Path) -> Portfolio:
     return out
 
 
-
-
 def sample_portfolio(prices: dict[str, float]) -> Portfolio:
     """The report's sample: 10 ETH long 20×, 1 BTC long 10×, 5 ETH short 5× at ``prices``.
 
