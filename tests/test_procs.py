@@ -453,3 +453,29 @@ def test_one_lane_of_the_platform_or_one_core_is_not_warned(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert workers_default() == 1  # macOS: no safe fork, nothing the user can change
+
+
+@pytest.mark.parametrize(
+    ("platform", "methods", "refusal"),
+    [
+        ("darwin", ["fork", "spawn"], "no safe fork on darwin (Linux only)"),
+        ("linux", ["spawn", "forkserver"], "this Python has no fork"),
+    ],
+)
+def test_platform_forks_is_fork_refusals_platform_part(
+    monkeypatch: pytest.MonkeyPatch, platform: str, methods: list[str], refusal: str
+) -> None:
+    """One rule (session 24): ``platform_forks`` is False exactly where the platform refuses.
+
+    ``platform_forks`` repeated ``fork_refusal``'s first two checks; both read
+    ``_platform_refusal`` now, so a change to the platform rule reaches both.
+    """
+    monkeypatch.setattr(_procs.sys, "platform", platform)
+    monkeypatch.setattr(_procs.multiprocessing, "get_all_start_methods", lambda: methods)
+    assert _procs.fork_refusal() == refusal
+    assert _procs.platform_forks() is False
+    monkeypatch.setattr(_procs, "_platform_refusal", lambda: "a stand-in platform rule")
+    assert _procs.fork_refusal() == "a stand-in platform rule"
+    assert _procs.platform_forks() is False
+    monkeypatch.setattr(_procs, "_platform_refusal", lambda: None)
+    assert _procs.platform_forks() is True

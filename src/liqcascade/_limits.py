@@ -445,11 +445,19 @@ def check_real(
     return v
 
 
-def percent_hint(value: float, least: float = 1.0, base: float = 0.0) -> str:
+def percent_hint(
+    value: float,
+    least: float = 1.0,
+    base: float = 0.0,
+    *,
+    most: float = 100.0,
+    signed: bool = False,
+) -> str:
     """``"; for 6 % give 0.06"``: the hint beside a fraction that reads as a percent.
 
-    The one wording of it (a value of ``least`` to 100 given where a fraction is read);
-    empty for a value that cannot be a percent (below ``least``, or 100 and more).
+    The one wording of it (a value of ``least`` to ``most`` given where a fraction is
+    read); empty for a value that cannot be a percent (below ``least``, or ``most`` and
+    more).
 
     Parameters
     ----------
@@ -461,13 +469,20 @@ def percent_hint(value: float, least: float = 1.0, base: float = 0.0) -> str:
     base : float, default 0.0
         Added to the fraction: 1 for a multiplier (a liquidation bonus of 5 meant as
         5 %: ``"; for 5 % give 1.05"``).
+    most : float, default 100.0
+        Where the percents end, excluded: 500 for a ratio near 1 (a uniMMR threshold of
+        105 meant as 1.05).
+    signed : bool, default False
+        A signed fraction (a price move): a negative value is read by its size too
+        (``-6``: ``"; for -6 % give -0.06"``).
 
     Returns
     -------
     str
         The hint, starting ``"; "``, or ``""``.
     """
-    return f"; for {value:g} % give {base + value / 100:g}" if least <= value < 100 else ""
+    size = abs(value) if signed else value
+    return f"; for {value:g} % give {base + value / 100:g}" if least <= size < most else ""
 
 
 def check_fraction(value: Any, name: str, *, most: float = 1.0, label: str | None = None) -> float:

@@ -63,10 +63,19 @@ def quiet_worker() -> None:
 def platform_forks() -> bool:
     """Whether this platform and Python may fork a worker at all (Linux, with ``"fork"``).
 
-    The part of :func:`fork_refusal` a process cannot change: elsewhere every other
-    reason is moot.
+    The part of :func:`fork_refusal` a process cannot change (its first two checks,
+    :func:`_platform_refusal`): elsewhere every other reason is moot.
     """
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    return _platform_refusal() is None
+
+
+def _platform_refusal() -> str | None:
+    """Why this platform or Python never forks a worker (not Linux, no ``"fork"``), or None."""
+    if not sys.platform.startswith("linux"):
+        return f"no safe fork on {sys.platform} (Linux only)"
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        return "this Python has no fork"
+    return None
 
 
 def fork_refusal() -> str | None:
@@ -116,10 +125,9 @@ def fork_refusal() -> str | None:
     str or None
         One line naming the reason, or None.
     """
-    if not sys.platform.startswith("linux"):
-        return f"no safe fork on {sys.platform} (Linux only)"
-    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover
-        return "this Python has no fork"
+    why = _platform_refusal()
+    if why is not None:
+        return why
     others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
     if others:
         return f"other threads are running ({', '.join(sorted(others))})"

@@ -76,20 +76,26 @@ def test_bad_debt_when_collateral_runs_out() -> None:
 
 
 def test_minimum_leftover_reverts() -> None:
-    # 1.1 WETH ($2,200), debt 2,100, LT 0.93: HF 0.974 -> 50 % = 1,050 repaid would seize
-    # 1,050/2,000*1.15 = 0.60375 WETH, leaving $992.5 < $1,000 of collateral: reverts
-    r, lf = _run([1.1], [2_100.0], lt=0.93, bonus=1.15)
+    # LT x bonus <= 1 (Aave's rule; until session 24 this case used LT 0.93 x bonus 1.15).
+    # 1.05 WETH, debt 2,085, LT 0.95: HF 1.0047 at the start ($2,100), 0.9521 at $1,990
+    # -> 50 % = 1,042.50 repaid would seize 1,042.50 * 1.05 = $1,094.63 of the $2,089.50,
+    # leaving $994.88 < $1,000 of collateral: reverts
+    r, lf = _run([1.05], [2_085.0], lt=0.95, bonus=1.05, target=1990.0)
     d = r.defi["aave"]  # type: ignore[attr-defined]
     assert d["n_liquidations"] == 0
     assert d["n_reverted"] >= 1
     assert lf["liquidated_usd"].sum() == 0.0
-    # with a 10 % bonus it leaves $1,045: goes through
-    r2, lf2 = _run([1.1], [2_100.0], lt=0.93, bonus=1.10)
+    # with a 4 % bonus it leaves $1,005.30: goes through
+    r2, lf2 = _run([1.05], [2_085.0], lt=0.95, bonus=1.04, target=1990.0)
     first = lf2[lf2.liquidated_usd > 0].iloc[0]
-    assert first["debt_repaid_usd"] == pytest.approx(1_050.0)
-    assert first["liquidated_usd"] == pytest.approx(1_050.0 / 2000.0 * 1.10 * 2000.0)
-    # the bonus left it weaker (HF 1,045*0.93/1,050 = 0.926): the next round takes the rest
+    assert first["debt_repaid_usd"] == pytest.approx(1_042.5, rel=1e-9)
+    assert first["liquidated_usd"] == pytest.approx(1_042.5 * 1.04, rel=1e-9)
+    # the bonus left it weaker ($1,005.30 < $2,000: full close factor): the next round
+    # seizes the rest, $1,005.30 for debt 1,042.50, and the shortfall is bad debt
     assert r2.defi["aave"]["n_liquidations"] == 2  # type: ignore[attr-defined]
+    assert r2.defi["aave"]["bad_debt_usd"] == pytest.approx(  # type: ignore[attr-defined]
+        1_042.5 - (2_089.5 - 1_042.5 * 1.04) / 1.04, rel=1e-9
+    )
 
 
 def test_healthy_account_untouched() -> None:

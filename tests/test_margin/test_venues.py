@@ -88,6 +88,9 @@ def test_margin_and_leverage_follow_the_one_rule() -> None:
                        r"gives a margin of .* = 400.00 USD") as e:  # fmt: skip
         liq_price("binance", 1, 1.0, 2000.0, 100.0, leverage=5)
     assert e.value.params == ("margin", "leverage")
+    # the package's spelling of a percent, "1 %" (session 24: it was "1%")
+    off = margin_disagreement(np.array([2000.0]), np.array([100.0]), np.array([5.0]))
+    assert off is not None and "(more than 1 % apart); give one of them" in off[1]
     with pytest.raises(InputError, match=r"^position \[1\]: margin 200.00 and leverage 20"):
         liq_price("bybit", 1, 1.0, 2000.0, [100.0, 200.0], leverage=20)
     with pytest.raises(InputError, match="the margin given is zero"):

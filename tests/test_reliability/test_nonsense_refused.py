@@ -86,10 +86,11 @@ def test_contagion_shock_takes_a_percent() -> None:
 @pytest.mark.parametrize(
     ("value", "needle"),
     [
-        ("5", "+500% move: write -0.05 for a 5 % fall"),
-        ("-6", "-600% move: write -0.05 for a 5 % fall"),  # was pydantic's "greater than -1"
-        ("-1", "-100% move: write -0.05 for a 5 % fall"),
-        ("0", "must be non-zero"),
+        # the shared percent hint, a rise's too (session 24: it named only a fall)
+        ("5", "must be a non-zero fraction in (-1, 1) (got 5; for 5 % give 0.05; "),
+        ("-6", "(got -6; for -6 % give -0.06; "),  # was pydantic's "greater than -1"
+        ("-1", "(got -1; for -1 % give -0.01; "),
+        ("0", "must be a non-zero fraction in (-1, 1) (got 0; -0.05 is a 5 % fall)"),
     ],
 )
 def test_contagion_config_shock_fraction(tmp_path: Path, value: str, needle: str) -> None:
@@ -131,7 +132,7 @@ def test_collateral_threshold_in_percent_is_refused(tmp_path: Path) -> None:
     assert "\nthreshold = 1.05\n" in text
     cfg = _write(tmp_path / "k.toml", text.replace("\nthreshold = 1.05\n", "\nthreshold = 105\n"))
     line = assert_refused(run_cli("collateral", "--config", str(cfg)), "k.toml: venue.threshold")
-    assert "(0, 5]" in line and "1.05 for 105 %" in line
+    assert "(0, 5]" in line and "(got 105; for 105 % give 1.05; " in line  # the shared hint
 
 
 def test_venue_rules_threshold_bound() -> None:

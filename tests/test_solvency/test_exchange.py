@@ -172,7 +172,7 @@ def test_bad_input() -> None:
     # a percentage given for a fraction (C13): the message suggests the fraction
     with pytest.raises(InputError, match=r"^reserve_buffer .*\(got 6; for 6 % give 0\.06\)$"):
         Exchange(_book(), insurance_fund=0, reserve_buffer=6.0)
-    with pytest.raises(InputError, match=r"^liquidation_fee must be in \[0, 1\)") as e:
+    with pytest.raises(InputError, match=r"^liquidation_fee must be a fraction in \[0, 1\)") as e:
         Exchange(_book(), insurance_fund=0, liquidation_fee=1.0)
     assert e.value.param == "liquidation_fee"
     with pytest.raises(InputError, match=r"^liabilities_usd must be > 0") as e:

@@ -152,7 +152,7 @@ def test_row_giving_margin_and_leverage_is_refused(tmp_path: Path) -> None:
     assert r.stderr.strip() == (
         f"error: {p}: row 2: margin 500.00 and leverage 20 disagree: leverage 20 gives a "
         "margin of size * entry_price / leverage = 1,800.00 USD, the margin given is 72x (more "
-        "than 1% apart); give one of them (margin: the isolated USD at stake, including any "
+        "than 1 % apart); give one of them (margin: the isolated USD at stake, including any "
         "margin added), or both agreeing"
     )
 

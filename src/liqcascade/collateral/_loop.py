@@ -19,7 +19,7 @@ import pandas as pd
 
 from liqcascade._crashes import OCT_2025
 from liqcascade._json import SummaryDict
-from liqcascade._limits import MAX_USD, check_count, real_number
+from liqcascade._limits import MAX_USD, check_count, percent_hint, real_number
 from liqcascade._time import to_utc, utc_index, utc_indexed
 from liqcascade.collateral._kernels import collateral_loop_kernel
 from liqcascade.collateral._registry import PRICING_METHODS, CollateralAsset
@@ -151,13 +151,13 @@ class VenueRules:
 
     def __post_init__(self) -> None:
         if not 0 < self.threshold <= MAX_THRESHOLD:
+            # the shared hint: 105 (meant 105 %) is told "for 105 % give 1.05"
+            hint = percent_hint(self.threshold, MAX_THRESHOLD, most=100 * MAX_THRESHOLD)
             raise InputError(
-                f"threshold must be a uniMMR ratio in (0, {MAX_THRESHOLD:g}] (Binance "
-                f"liquidates at 1.05; got {self.threshold:g}"
-                + (f": a percent? write {self.threshold / 100:g} for {self.threshold:g} %)"
-                   if self.threshold > MAX_THRESHOLD else ")"),
+                f"threshold must be a uniMMR ratio in (0, {MAX_THRESHOLD:g}] (got "
+                f"{self.threshold:g}{hint}; Binance liquidates at 1.05)",
                 param="threshold",
-            )  # fmt: skip
+            )
         if self.sell not in SELL_MODES:
             raise InputError(
                 f"sell must be one of {', '.join(SELL_MODES)} (got {self.sell!r})", param="sell"

@@ -231,15 +231,17 @@ class ShockModel(_M):
     @field_validator("fraction")
     @classmethod
     def _a_fraction(cls, f: float | None) -> float | None:
-        """A non-zero fraction in (-1, 1), refused with the hint ``cascade --shock`` gives.
+        """A non-zero fraction in (-1, 1); a percent given, a fall or a rise, is told so.
 
         ``fraction = -6`` (a percent written as a number) was pydantic's "Input should
-        be greater than -1".
+        be greater than -1"; the shared hint (:func:`~liqcascade._limits.percent_hint`)
+        reads ``-6`` as -6 % and ``5`` as 5 % (session 24: the hint named only a fall).
         """
         if f is not None and not (-1 < f < 1 and f != 0):  # as cascade's --shock reads one
-            why = (f"as a fraction is a {f:+.0%} move: write -0.05 for a 5 % fall"
-                   if f != 0 else "must be non-zero")  # fmt: skip
-            raise ValueError(f"{f:g} {why} (a fraction in (-1, 1))")
+            raise ValueError(
+                f"fraction must be a non-zero fraction in (-1, 1) (got {f:g}"
+                f"{percent_hint(f, signed=True)}; -0.05 is a 5 % fall)"
+            )
         return f
 
 
@@ -768,12 +770,6 @@ def build_setup(
             raise InputError(f"{key}.collateral: {e}") from None
         lt = m.liq_threshold if m.liq_threshold is not None else res.liquidation_threshold
         bonus = m.liq_bonus if m.liq_bonus is not None else res.liquidation_bonus
-        if lt * bonus > 1 + 1e-12:  # Aave's PoolConfigurator: the bonus must fit the threshold
-            raise InputError(
-                f"{key}.liq_bonus: liq_threshold x liq_bonus must be <= 1 (got {lt:g} x "
-                f"{bonus:g} = {lt * bonus:.4g}; Aave's PoolConfigurator rule: at HF 1 a whole "
-                "liquidation would seize more collateral than the account holds)"
-            )
         price = m.collateral_price
         if price is None:
             asset = "BTC" if res.symbol.upper() in ("WBTC", "CBBTC") else "ETH"
@@ -794,12 +790,17 @@ def build_setup(
             keep = hf >= 1.0
             n_dropped = int((~keep).sum())
             coll, debt = coll[keep], debt[keep]
-        lending.append(LendingMarket(m.name, coll, debt, lt, bonus,
-                                     Oracle(tuple(m.oracle.sources), m.oracle.deviation,
-                                            m.oracle.heartbeat),
-                                     collateral_price=price, beta=beta, sell_to=m.sell_to,
-                                     dex_depth_usd=m.dex_depth_usd,
-                                     protocol_fee=m.protocol_fee))  # fmt: skip
+        try:  # the market's own rules (LT x bonus <= 1), named by the file's key
+            lending.append(LendingMarket(m.name, coll, debt, lt, bonus,
+                                         Oracle(tuple(m.oracle.sources), m.oracle.deviation,
+                                                m.oracle.heartbeat),
+                                         collateral_price=price, beta=beta, sell_to=m.sell_to,
+                                         dex_depth_usd=m.dex_depth_usd,
+                                         protocol_fee=m.protocol_fee,
+                                         n_dropped_initially_liquidatable=n_dropped))  # fmt: skip
+        except InputError as e:
+            why = str(e).removeprefix(f"lending {m.name!r}: ")
+            raise InputError(f"{key}{f'.{e.param}' if e.param else ''}: {why}") from None
         notes[m.name] = {"liq_threshold": lt, "liq_bonus": bonus, "collateral_price": price,
                          "beta": beta, "beta_source": beta_source,
                          "n_accounts": int(coll.size),

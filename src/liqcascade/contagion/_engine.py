@@ -289,6 +289,8 @@ def simulate_contagion(
             "n_liquidations": ls.n_liquidations,
             "n_accounts_liquidated": len(ls.liquidated_accounts),
             "n_accounts": int(ls.market.collateral.size),
+            # left out before the run (already below HF 1): the CLI JSON's inputs key too
+            "n_dropped_initially_liquidatable": ls.market.n_dropped_initially_liquidatable,
             "n_reverted": ls.n_reverted,
             # the oracle's last pushed price (its source venues' mean), and the collateral's
             # (beta times the source's move; until session 23 under the oracle's key)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from liqcascade._limits import percent_hint
+from liqcascade._limits import check_whole, percent_hint
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin import aave_liquidation
+from liqcascade.margin import aave_bonus_refusal, aave_liquidation
 
 __all__ = ["BETA_MAX", "DEVIATION_MAX", "PRICE_FLOOR", "LendingMarket", "LendingState", "Oracle",
            "check_beta", "check_deviation"]  # fmt: skip
@@ -124,7 +124,8 @@ class LendingMarket:
         Liquidation threshold of the collateral, fraction (from
         :func:`liqcascade.margin.aave_reserve`).
     liq_bonus : float
-        Liquidation bonus, multiplier (1.05 = 5 %).
+        Liquidation bonus, multiplier (1.05 = 5 %), >= 1, with ``liq_threshold x
+        liq_bonus <= 1`` (:func:`liqcascade.margin.aave_bonus_refusal`: Aave's rule).
     oracle : Oracle
         Where the collateral price comes from.
     collateral_price : float
@@ -140,6 +141,10 @@ class LendingMarket:
         USD side of a constant-product pool (``x·y = k``) when ``sell_to = "dex"``.
     protocol_fee : float, default 0.0
         Share of the bonus sent to the treasury.
+    n_dropped_initially_liquidatable : int, default 0
+        Accounts left out before the market was built, already below HF 1 at the start
+        price (the configuration reader's ``drop_initially_liquidatable``); reported
+        with the market's outcome.
     """
 
     name: str
@@ -153,6 +158,7 @@ class LendingMarket:
     sell_to: str = "dex"
     dex_depth_usd: float = 50e6
     protocol_fee: float = 0.0
+    n_dropped_initially_liquidatable: int = 0
 
     def __post_init__(self) -> None:
         c = np.ascontiguousarray(np.asarray(self.collateral, dtype=np.float64))
@@ -170,11 +176,20 @@ class LendingMarket:
             raise InputError(f"lending {self.name!r}: liq_threshold must be in (0, 1)")
         if not self.liq_bonus >= 1:
             raise InputError(f"lending {self.name!r}: liq_bonus is a multiplier >= 1")
+        why = aave_bonus_refusal(self.liq_threshold, self.liq_bonus, ("liq_threshold", "liq_bonus"))
+        if why is not None:  # the rule of the class, wherever the market comes from
+            raise InputError(f"lending {self.name!r}: {why}", param="liq_bonus")
         if not (math.isfinite(self.collateral_price) and self.collateral_price > 0):
             raise InputError(f"lending {self.name!r}: collateral_price must be > 0 USD")
         if not (math.isfinite(self.dex_depth_usd) and self.dex_depth_usd > 0):
             raise InputError(f"lending {self.name!r}: dex_depth_usd must be > 0 USD")
         check_beta(self.beta, f"lending {self.name!r}: beta")
+        check_whole(
+            self.n_dropped_initially_liquidatable,
+            "n_dropped_initially_liquidatable",
+            0,
+            label=f"lending {self.name!r}: n_dropped_initially_liquidatable",
+        )
 
     def health_factors(self, price: float) -> FloatArray:
         """Health factor of every account at a collateral price (USD).

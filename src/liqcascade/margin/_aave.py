@@ -130,14 +130,45 @@ class AaveReserve:
                 "with liquidation_threshold 0)",
                 param="liquidation_bonus",
             )
-        if lt * b > 1 + 1e-12:
-            raise InputError(
-                f"liquidation_threshold x liquidation_bonus must be <= 1 (got {lt:g} x {b:g} = "
-                f"{lt * b:.4g}): at HF 1 a whole liquidation would seize more collateral than "
-                "the account holds (Aave's PoolConfigurator rule)",
-                param="liquidation_bonus",
-            )
+        why = aave_bonus_refusal(lt, b)
+        if why is not None:
+            raise InputError(why, param="liquidation_bonus")
         object.__setattr__(self, "liquidation_bonus", b)
+
+
+def aave_bonus_refusal(
+    liq_threshold: float,
+    liq_bonus: float,
+    names: tuple[str, str] = ("liquidation_threshold", "liquidation_bonus"),
+) -> str | None:
+    """Why a liquidation threshold and bonus cannot go together, or None when they can.
+
+    The one rule of :class:`AaveReserve` and :class:`liqcascade.contagion.LendingMarket`
+    (Aave's ``PoolConfigurator.configureReserveAsCollateral``): ``LT x bonus <= 1``, else
+    at HF 1 a whole liquidation would seize more collateral than the account holds.
+
+    Parameters
+    ----------
+    liq_threshold : float
+        Liquidation threshold, fraction (0.83).
+    liq_bonus : float
+        Liquidation bonus, multiplier (1.05 = 5 %).
+    names : (str, str), default ("liquidation_threshold", "liquidation_bonus")
+        How the message names the two (the caller's parameter names).
+
+    Returns
+    -------
+    str or None
+        ``"LT x BONUS must be <= 1 (got 0.95 x 1.15 = 1.093): ..."``, or None.
+    """
+    product = liq_threshold * liq_bonus
+    if not product > 1 + 1e-12:
+        return None
+    return (
+        f"{names[0]} x {names[1]} must be <= 1 (got {liq_threshold:g} x {liq_bonus:g} = "
+        f"{product:.4g}): at HF 1 a whole liquidation would seize more collateral than the "
+        "account holds (Aave's PoolConfigurator rule)"
+    )
 
 
 def aave_reserve(symbol: str, chain: str = "ethereum") -> AaveReserve:

@@ -189,7 +189,7 @@ def margin_disagreement(
     return k, (
         f"margin {m:,.2f} and leverage {lev:g} disagree: leverage {lev:g} gives a margin of "
         f"size * entry_price / leverage = {float(implied[k]):,.2f} USD, the margin given is "
-        f"{given} (more than {AGREE_TOLERANCE:.0%} apart); give one of "
+        f"{given} (more than {100 * AGREE_TOLERANCE:g} % apart); give one of "
         "them (margin: the isolated USD at stake, including any margin added), or both "
         "agreeing"
     )

@@ -254,7 +254,8 @@ class Exchange:
     reserve_buffer : float, default 0.06
         Extra reserves over liabilities, fraction (0.06 = 6 %), >= 0.
     liquidation_fee : float, default 0.0
-        Fee paid to the fund per liquidation, fraction of notional.
+        Fee paid to the fund per liquidation, fraction of notional (0.001 = 0.1 %), in
+        [0, 1).
     liabilities_usd : float, optional
         Users' balances, USD; default ``Σ margin`` of the positions.
     mid : float, optional
@@ -276,17 +277,11 @@ class Exchange:
         # a percentage given for a fraction (6 for 6 %) is told so: the shared rule
         buffer = check_fraction(self.reserve_buffer, "reserve_buffer")
         object.__setattr__(self, "reserve_buffer", buffer)
-        object.__setattr__(
-            self, "liquidation_fee", check_number(self.liquidation_fee, "liquidation_fee")
-        )
+        fee = check_fraction(self.liquidation_fee, "liquidation_fee")
+        object.__setattr__(self, "liquidation_fee", fee)
         if self.liabilities_usd is not None:
             liabilities = check_number(self.liabilities_usd, "liabilities_usd")
             object.__setattr__(self, "liabilities_usd", liabilities)
-        if not (0 <= self.liquidation_fee < 1):
-            raise InputError(
-                f"liquidation_fee must be in [0, 1) (got {self.liquidation_fee})",
-                param="liquidation_fee",
-            )
         if len(self.positions) == 0:
             raise InputError("the exchange has no positions")
         if self.liabilities_usd is not None and not (
@@ -422,6 +417,31 @@ class ScenarioOutcome:
                 else {}
             ),
         }
+
+    def _figures(self) -> dict[str, Any]:
+        """:meth:`row`'s figures flat: the interval's and the static bound's (``static_``)."""
+        row = {k: v for k, v in self.row().items() if not isinstance(v, dict)}
+        row["adl_policies"] = ", ".join(self.adl) or "none"
+        row.update(self.interval or {})
+        row.update({f"static_{k}": v for k, v in (self.static_upper_bound or {}).items()})
+        return row
+
+    def __repr__(self) -> str:
+        """One line: the scenario's figures (the dataclass default printed every ADL result).
+
+        The ADL allocations hold an array per position; :attr:`adl` keeps them.
+        """
+        from liqcascade._notebook import summary_repr
+
+        keys = ("name", "shock", "final_price", "liquidated_usd", "n_liquidated",
+                "bad_debt_usd", "fund_end_usd", "min_buffer", "survives", "book_exhausted",
+                "liquidity", "adl_policies")  # fmt: skip
+        return summary_repr("ScenarioOutcome", self._figures(), keys)
+
+    def _repr_html_(self) -> str:
+        from liqcascade._notebook import summary_html
+
+        return summary_html(f"ScenarioOutcome {self.name}", self._figures())
 
 
 @dataclass

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from liqcascade._limits import check_fraction
 from liqcascade._symbols import base_asset
 from liqcascade._tables import EmptyFileError
 from liqcascade.errors import InputError
@@ -285,8 +286,7 @@ def run_solvency_request(
         )
     if engine not in ENGINES:
         raise InputError(f"engine must be auto, cascade or path (got {engine!r})", param="engine")
-    if not 0 <= liq_fee < 1:
-        raise InputError(f"liq_fee must be in [0, 1) (got {liq_fee})", param="liq_fee")
+    check_fraction(liq_fee, "liq_fee")  # the shared rule: a percent given is told so
     if mid is not None and not mid > 0:
         raise InputError(f"mid must be > 0 (got {mid})", param="mid")
     estimated = {"accounts_per_cohort": accounts_per_cohort, "book_model": book_model}

@@ -39,6 +39,16 @@ __all__ = [
 #: ``<ASSET>USDT``, and a run needs its prices (the store's or the bundle's).
 ASSETS: dict[str, str] = {a: contract_symbol(a) for a in ("ETH", "BTC")}
 
+#: The columns every portfolio file has (:meth:`Portfolio.from_frame` refuses a file
+#: without one, naming it).
+REQUIRED_COLUMNS = ("symbol", "side", "size", "entry_price")
+#: The columns a portfolio file may add: a margin or a leverage (one of the two is
+#: required), a stop and a label.
+OPTIONAL_COLUMNS = ("margin", "leverage", "stop_price", "name")
+#: The columns a portfolio file's rows are read from (:meth:`Portfolio.from_frame`: names
+#: stripped and lower-cased), the two lists above; any other is named in one ``note:``.
+PORTFOLIO_COLUMNS = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+
 
 _BASE = re.compile(r"[A-Z0-9]{2,15}")
 
@@ -257,7 +267,7 @@ class Portfolio:
         from liqcascade.positions import margin_disagreement
 
         cols = {str(c).strip().lower(): c for c in df.columns}
-        check_columns(cols, ("symbol", "side", "size", "entry_price"), source)
+        check_columns(cols, REQUIRED_COLUMNS, source)
         has_m, has_l = "margin" in cols, "leverage" in cols
         if not (has_m or has_l):
             raise InputError(f"{source}: needs a margin or a leverage column")
@@ -397,13 +407,6 @@ def read_portfolio(path: str | Path) -> Portfolio:
     note_unread([str(c).strip().lower() for c in df.columns], p, PORTFOLIO_COLUMNS,
                 "a portfolio file")  # fmt: skip
     return out
-
-
-#: The columns a portfolio file's rows are read from (:meth:`Portfolio.from_frame`: names
-#: stripped and lower-cased); any other is named in one ``note:``.
-PORTFOLIO_COLUMNS = frozenset({
-    "symbol", "side", "size", "entry_price", "margin", "leverage", "stop_price", "name",
-})  # fmt: skip
 
 
 def sample_portfolio(prices: dict[str, float]) -> Portfolio:
