@@ -226,7 +226,10 @@ def _run_replay(opts: Any, window: str, as_json: bool) -> int:
             f"interrupted: the replay stopped after {res.intervals:,} interval(s); nothing "
             "was stored"
         )
-    _common.warn(_replay_summary(res)) if as_json else _common.line(_replay_summary(res))
+    if as_json:  # stdout holds the lines' JSON objects only
+        _common.stderr.print(_replay_summary(res), highlight=False, markup=False, soft_wrap=True)
+    else:
+        _common.line(_replay_summary(res))
     return 0
 
 
