@@ -40,7 +40,7 @@ _4H = 4 * _H
 _HISTORY = pd.Timedelta(days=45)
 
 
-def _ms(idx: pd.DatetimeIndex) -> list[int]:
+def _ms(idx: Any) -> list[int]:
     return [int(t.value // 1_000_000) for t in pd.DatetimeIndex(idx).as_unit("ns")]
 
 
@@ -96,12 +96,13 @@ class RecordedExchange:
     def _liquidations(self, liq: pd.DataFrame) -> list[dict[str, Any]]:
         """One record per side and bar, at the bar's last ms, priced at its last hourly close."""
         out: list[dict[str, Any]] = []
-        for t, row in zip(_ms(liq.index), liq.itertuples(index=False), strict=True):
+        longs, shorts = (liq[c].to_numpy(dtype=float) for c in ("long_usd", "short_usd"))
+        for t, long_usd, short_usd in zip(_ms(liq.index), longs, shorts, strict=True):
             k = bisect.bisect_right(self.px_ts, t + 3 * _H) - 1
             if k < 0:
                 continue
             price = float(self.px[k][4])
-            for side, usd in (("long", row.long_usd), ("short", row.short_usd)):
+            for side, usd in (("long", long_usd), ("short", short_usd)):
                 if usd == usd and usd > 0:
                     out.append({"symbol": self.symbol, "timestamp": t + _4H - 1, "datetime": "x",
                                 "price": price, "baseValue": float(usd) / price,
