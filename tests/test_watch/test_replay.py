@@ -125,3 +125,34 @@ def test_library_refuses_a_bad_rule_before_reading_data(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         run_replay(opts, DAY, emit=lambda _ln: None)
     assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_a_store_holding_the_window_is_read_and_left_as_it_was(tmp_path: Path) -> None:
+    """A live session's store (the fake venue's bars from 07-01) is replayed, not the bundle."""
+    from liqcascade.data import Store
+    from liqcascade.live import run_watch
+
+    store = tmp_path / "live.duckdb"
+    start = int(pd.Timestamp("2025-07-20 00:30", tz="UTC").value // 1_000_000)
+    ex = ReplayExchange(start)
+    opts = WatchOptions(exchanges=[ex], store=store, since="2025-07-01", max_iterations=1,
+                        interval=3600, draws=2, liquidity="static")  # fmt: skip
+    run_watch(opts, emit=lambda _ln: None, clock=lambda: ex.now_ms, log=lambda _s: None)
+    with Store(store, read_only=True) as s:
+        before = s.list_series()
+    lines: list[dict] = []
+    log: list[str] = []
+    res = run_replay(
+        WatchOptions(store=store, liquidity="static", draws=2), "2025-07-19/2025-07-19",
+        emit=lines.append, log=log.append,
+    )  # fmt: skip
+    assert log == []  # the liquidations the store lacks are the bundle's, as the market's
+    assert res.source.startswith("store:") and res.intervals == len(lines) == 24
+    assert all(ln["venues"] == 1 and not ln["stale"] for ln in lines)
+    with Store(store, read_only=True) as s:
+        pd.testing.assert_frame_equal(s.list_series(), before)  # nothing written
+    # the store ends on 07-20: past it, its series go on with the bundle's (as the package
+    # loads a store's series)
+    res = run_replay(WatchOptions(store=store, liquidity="static", draws=2),
+                     "2025-07-21 00:00/2025-07-21 02:00", emit=lambda _ln: None)  # fmt: skip
+    assert " + bundled:eth_1h" in res.source and res.intervals == 2

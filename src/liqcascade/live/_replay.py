@@ -181,15 +181,20 @@ def _load(asset: str, store: Any) -> RecordedData | None:
     """The recorded series of ``asset`` from ``store`` (False: the bundle); None if it has none."""
     from liqcascade.data import load_series
 
-    def one(kind: str, interval: str | None) -> pd.DataFrame | None:
+    def one(kind: str, interval: str | None, *, own: bool = False) -> pd.DataFrame | None:
+        """The series as the package loads it (the store's, extended by the bundle's).
+
+        ``own``: the store's, or None (prices and open interest: a store without them
+        does not hold the window; funding and liquidations fall back as the market's do).
+        """
         try:
             f = load_series(kind, asset=asset, interval=interval, store=store)
         except InputError:
             return None
         bundled = str(f.attrs.get("source", "")).startswith("bundled:")
-        return None if len(f) == 0 or (store is not False and bundled) else f
+        return None if len(f) == 0 or (own and store is not False and bundled) else f
 
-    px, oi = one("ohlcv", "1h"), one("open_interest", "4h")
+    px, oi = one("ohlcv", "1h", own=True), one("open_interest", "4h", own=True)
     if px is None or oi is None:
         return None
     first = max(px.index[0] + pd.Timedelta(hours=1), oi.index[0] + pd.Timedelta(hours=4))
