@@ -567,3 +567,38 @@ def closed_mask(opens: Any, instant: pd.Timestamp, step: pd.Timedelta) -> BoolAr
         True for a bar closed by ``instant``, one per label.
     """
     return np.asarray(pd.DatetimeIndex(opens) + step <= instant, dtype=bool)
+
+
+def time_range(text: str, option: str = "window") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The inclusive UTC bounds of a ``START/END`` range (the package's one range grammar).
+
+    Parameters
+    ----------
+    text : str
+        Two dates or times separated by ``/``, naive ones read as UTC; an END given as a
+        bare date includes that whole UTC day (its last minute, 23:59, is the bound).
+    option : str, default "window"
+        The parameter the range was given as (named by a refusal).
+
+    Returns
+    -------
+    (pandas.Timestamp, pandas.Timestamp)
+        Start and end (inclusive), UTC.
+
+    Raises
+    ------
+    InputError
+        Not two parts, a part that is not a time, or an end not after the start.
+    """
+    parts = text.split("/") if isinstance(text, str) else []
+    if len(parts) != 2:
+        raise InputError(
+            f"{option} must be START/END, two dates or UTC times (got {text!r})",
+            param=_param(option),
+        )
+    start, end = (to_utc(p.strip(), option) for p in parts)
+    if is_bare_date(parts[1]):
+        end = end + pd.Timedelta(days=1) - pd.Timedelta(minutes=1)
+    if end <= start:
+        raise InputError(f"{option}: end must be after start (got {text!r})", param=_param(option))
+    return start, end

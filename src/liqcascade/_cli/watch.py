@@ -111,6 +111,39 @@ def _alert_text(a: dict[str, Any]) -> str:
     return f"ALERT {a['rule']}: {a['metric']} = {a['value']:.6g}"
 
 
+_Interval = Annotated[
+    float | None, typer.Option("--interval", help="Seconds between polls (default 60).")
+]
+_Store = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="DuckDB store (default $LIQCASCADE_STORE); with --replay only read, never written.",
+    ),
+]
+_OnAlert = Annotated[
+    str | None,
+    typer.Option(
+        "--on-alert", help="Command run with each alert's JSON on stdin (waited for, up to 60 s)."
+    ),
+]
+_Since = Annotated[
+    str | None,
+    typer.Option("--since", help="First bar fetched into an empty store (not future)."),
+]
+_Replay = Annotated[
+    str | None,
+    typer.Option(
+        "--replay",
+        help="START/END (UTC; a bare END date: its whole day): run the same watch over the "
+        "recorded hourly bars of that window, one line per bar, no network or sleeping: the "
+        "store's data if it holds the window, else the bundled data. Nothing is written to "
+        "the store. Not with --exchange, --interval or --since (the replay's own: one "
+        "recorded venue, one bar per interval, 45 days of history).",
+    ),
+]
+
+
 def register(app: typer.Typer) -> None:
     """Register ``liqcascade watch`` on the root app."""
 
@@ -118,29 +151,17 @@ def register(app: typer.Typer) -> None:
     def watch(
         asset: _Asset = "ETH",
         exchange: _Exchange = None,
-        interval: Annotated[
-            float, typer.Option("--interval", help="Seconds between polls.")
-        ] = 60.0,
+        interval: _Interval = None,
         alert: _Alert = None,
-        store: Annotated[
-            Path | None, typer.Option("--store", help="DuckDB store (default $LIQCASCADE_STORE).")
-        ] = None,
+        store: _Store = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
         max_iterations: Annotated[
             int | None, typer.Option("--max-iterations", help=_MAX_ITERATIONS_HELP)
         ] = None,
-        on_alert: Annotated[
-            str | None,
-            typer.Option(
-                "--on-alert",
-                help="Command run with each alert's JSON on stdin (waited for, up to 60 s).",
-            ),
-        ] = None,
-        since: Annotated[
-            str | None,
-            typer.Option("--since", help="First bar fetched into an empty store (not future)."),
-        ] = None,
+        on_alert: _OnAlert = None,
+        since: _Since = None,
         liquidity: _Liquidity = "calibrated",
+        replay: _Replay = None,
     ) -> None:
         """Poll venues, append to the store, advance the estimated book, print risk each interval.
 
@@ -152,9 +173,12 @@ def register(app: typer.Typer) -> None:
         On a STALE line (no live price or book) no --alert rule is checked:
         one `stale` alert says why instead.
 
-        Exit 0 at --max-iterations; 4 when no venue answered in any interval (no
-        live data); 2 on bad options; 130 on Ctrl-C, at any time, with one line
-        saying how many intervals ran and how many rows were stored.
+        With --replay START/END the same lines, alerts and --on-alert run over recorded
+        bars, then one summary line (intervals, alerts per rule with first and last time).
+
+        Exit 0 at --max-iterations (or a replay's end); 4 when no venue answered in any
+        interval (no live data); 2 on bad options; 130 on Ctrl-C, at any time, with one
+        line saying how many intervals ran and how many rows were stored.
 
         Example: liqcascade watch --asset ETH --interval 60 --alert "critical_shock>-0.03"
         """
@@ -164,23 +188,64 @@ def register(app: typer.Typer) -> None:
             raise KeyboardInterrupt(_stopped_text(None)) from None
 
         _common.parse_date(since, "--since")  # the parser every command uses
+        _check_replay(replay, exchange=exchange, interval=interval, since=since)
         opts = WatchOptions(
-            asset=asset, exchanges=tuple(exchange or ["binance"]), interval=interval,
-            rules=tuple(alert or ()), store=store, max_iterations=max_iterations,
-            on_alert=on_alert, since=since, liquidity=liquidity,
+            asset=asset, exchanges=tuple(exchange or ["binance"]),
+            interval=60.0 if interval is None else interval, rules=tuple(alert or ()),
+            store=store, max_iterations=max_iterations, on_alert=on_alert, since=since,
+            liquidity=liquidity,
         )  # fmt: skip
         # run_watch checks the options first (bad ones: exit 2 before any network call),
         # inside its Ctrl-C handling, so an interrupt at any time ends the same way
-        code = _run(opts, as_json)
+        code = _run(opts, as_json) if replay is None else _run_replay(opts, replay, as_json)
         if code:
             raise typer.Exit(code)
 
 
-def _run(opts: Any, as_json: bool) -> int:
-    """Run the watch, printing each line (text or JSON) and each interval's faults; exit code."""
-    from liqcascade.live import EXIT_NO_LIVE_DATA, run_watch
+def _check_replay(replay: str | None, **given: Any) -> None:
+    """Refuse the live-only options with --replay (exit 2, one line)."""
+    if replay is None:
+        return
+    flags = [f"--{k}" for k, v in given.items() if v is not None]
+    if flags:
+        _common.fail(
+            f"{', '.join(flags)}: not with --replay (a replay serves the recorded data as one "
+            "venue, one hourly bar per interval, with 45 days of history before the window)"
+        )
+
+
+def _run_replay(opts: Any, window: str, as_json: bool) -> int:
+    """Replay ``window`` through the watcher, printing its lines; then the summary line."""
+    from liqcascade.live import run_replay
 
     faults = _Faults()
+    res = run_replay(opts, window, emit=_emitter(faults, as_json), log=faults.add)
+    faults.flush()
+    if res.interrupted:
+        raise KeyboardInterrupt(
+            f"interrupted: the replay stopped after {res.intervals:,} interval(s); nothing "
+            "was stored"
+        )
+    if as_json:  # stdout holds the lines' JSON objects only
+        _common.stderr.print(_replay_summary(res), highlight=False, markup=False, soft_wrap=True)
+    else:
+        _common.line(_replay_summary(res))
+    return 0
+
+
+def _replay_summary(res: Any) -> str:
+    """One line: the intervals replayed, the data, each rule's alerts (count, first, last)."""
+    fired = [
+        f"{rule} {len(t)}x (first {t[0][:16]}Z, last {t[-1][:16]}Z)"
+        for rule, t in res.alerts.items()
+    ]
+    span = "" if res.first is None else f" {res.first:%Y-%m-%d %H:%M} -> {res.last:%Y-%m-%d %H:%M}Z"
+    alerts = "; ".join(fired) if fired else "none"
+    return f"replayed {res.intervals:,} hourly interval(s){span} of {res.source}; alerts: {alerts}"
+
+
+def _emitter(faults: _Faults, as_json: bool) -> Any:
+    """Each line printed (text or JSON), after its interval's faults."""
 
     def emit(ln: dict[str, Any]) -> None:
         faults.flush()
@@ -196,8 +261,16 @@ def _run(opts: Any, as_json: bool) -> int:
                 _common.line(_alert_text(a))
         sys.stdout.flush()
 
+    return emit
+
+
+def _run(opts: Any, as_json: bool) -> int:
+    """Run the watch, printing each line (text or JSON) and each interval's faults; exit code."""
+    from liqcascade.live import EXIT_NO_LIVE_DATA, run_watch
+
+    faults = _Faults()
     try:
-        res = run_watch(opts, emit=emit, log=faults.add)
+        res = run_watch(opts, emit=_emitter(faults, as_json), log=faults.add)
     except Exception:
         faults.flush()  # the faults before an error say why
         raise

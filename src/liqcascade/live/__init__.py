@@ -1,7 +1,17 @@
-"""Live use: ``liqcascade watch`` (poll venues, append to the store, advance the book, alert)."""
+"""Live use: ``liqcascade watch`` (poll venues, append to the store, advance the book, alert).
+
+``watch --replay`` runs the same watcher over recorded data (:func:`run_replay`).
+"""
 
 from liqcascade.live._alerts import ALERT_METRICS, AlertRule, evaluate, parse_rule
 from liqcascade.live._poll import ClosedBars, Malformed, VenuePoller, order_book_depth
+from liqcascade.live._replay import (
+    RecordedData,
+    RecordedExchange,
+    ReplaySummary,
+    recorded_data,
+    run_replay,
+)
 from liqcascade.live._watch import (
     EXIT_NO_LIVE_DATA,
     Watcher,
@@ -18,6 +28,9 @@ __all__ = [
     "AlertRule",
     "ClosedBars",
     "Malformed",
+    "RecordedData",
+    "RecordedExchange",
+    "ReplaySummary",
     "VenuePoller",
     "WatchOptions",
     "WatchSummary",
@@ -26,6 +39,8 @@ __all__ = [
     "evaluate",
     "order_book_depth",
     "parse_rule",
+    "recorded_data",
     "refresh",
+    "run_replay",
     "run_watch",
 ]

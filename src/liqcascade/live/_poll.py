@@ -715,8 +715,13 @@ class VenuePoller:
         return None if book is None else order_book_depth(book)
 
     def fetch_book(self) -> dict[str, Any] | None:
-        """The venue's order book (ccxt's shape, checked), or None after the retries."""
-        if self._spent:
+        """The venue's order book (ccxt's shape, checked), or None after the retries.
+
+        None at once from a venue that serves no book (``has["fetchOrderBook"]`` False:
+        a replay of recorded data, which holds none).
+        """
+        has = getattr(self.exchange, "has", None) or {}
+        if self._spent or has.get("fetchOrderBook") is False:
             return None
         attempt = 0
         while True:

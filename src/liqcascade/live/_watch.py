@@ -1405,6 +1405,7 @@ def run_watch(
     clock: Callable[[], int] | None = None,
     sleep: Callable[[float], None] | None = None,
     log: Callable[[str], None] | None = None,
+    pause: Callable[[float], None] | None = None,
 ) -> WatchSummary:
     """Run the loop until ``max_iterations`` (or Ctrl-C); how it ended.
 
@@ -1424,6 +1425,9 @@ def run_watch(
         Sleeps seconds: between intervals and between retries.
     log : callable, optional
         Receives fault and progress lines (default stderr).
+    pause : callable, optional
+        Waits out the rest of an interval (seconds; default ``sleep``): a replay moves
+        its clock to the next recorded bar instead.
 
     Returns
     -------
@@ -1439,7 +1443,7 @@ def run_watch(
     from liqcascade.data import IngestInterrupted, is_interrupt
 
     w: Watcher | None = None
-    pause = sleep or time.sleep
+    pause = pause or sleep or time.sleep
     done = live = 0
     interrupted = False
     write: str | None = None

@@ -41,7 +41,7 @@ from liqcascade._limits import (
     stress_path_bytes,
 )
 from liqcascade._tables import check_numeric
-from liqcascade._time import is_bare_date, to_utc, utc_indexed
+from liqcascade._time import time_range, utc_indexed
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import replay_kernel
@@ -209,11 +209,7 @@ def _window_range(window: str, asset: str) -> tuple[pd.Timestamp, pd.Timestamp, 
             f"window must be one of {', '.join(WINDOWS)} or START/END (got {window!r})",
             param="window",
         )
-    start, end = (to_utc(p.strip(), "window") for p in parts)
-    if is_bare_date(parts[1]):
-        end = end + pd.Timedelta(days=1) - pd.Timedelta(minutes=1)
-    if end <= start:
-        raise InputError(f"window: end must be after start (got {window!r})", param="window")
+    start, end = time_range(window, "window")
     source = "ohlcv_1h"
     if asset == "ETH":
         import liqcascade.data as _bundled

@@ -1,0 +1,354 @@
+"""``liqcascade watch --replay``: the same watcher over recorded data, one interval per hour.
+
+:class:`RecordedExchange` serves recorded frames in ccxt's shapes up to its clock, as a
+venue would: hourly candles (``fetch_ohlcv``), 4-hourly open interest
+(``fetch_open_interest_history``, the USD value), funding (``fetch_funding_rate_history``)
+and the 4-hourly liquidations (USD by side) as records of ccxt's liquidation shape
+(``fetch_liquidations``), each published when its bar closes (a liquidation bar at its
+last millisecond, priced at its last hourly close). It has no order book
+(``has["fetchOrderBook"]`` False): recorded data holds none, so a replay's lines carry
+no live depth and its market's depth is the calibrated one.
+
+:func:`run_replay` runs :func:`liqcascade.live.run_watch` (the same
+:class:`~liqcascade.live.Watcher`, lines, alert rules and ``on_alert`` command) with
+that exchange and a clock that stands at each recorded hourly close of the window in
+turn: no sleeping, no network. The data are the store's when it holds the window, else
+the bundled data. A replay never writes to the user's store: the watcher's appends go
+to a scratch store that is deleted at the end (a live store never holds replayed rows).
+"""
+
+from __future__ import annotations
+
+import bisect
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from liqcascade._time import time_range
+from liqcascade.errors import InputError
+from liqcascade.live._watch import WatchOptions, run_watch
+
+__all__ = ["RecordedData", "RecordedExchange", "ReplaySummary", "recorded_data", "run_replay"]
+
+_H = 3_600_000
+_4H = 4 * _H
+#: History fetched before the window's first interval, as a live watch's first start.
+_HISTORY = pd.Timedelta(days=45)
+
+
+def _ms(idx: Any) -> list[int]:
+    return [int(t.value // 1_000_000) for t in pd.DatetimeIndex(idx).as_unit("ns")]
+
+
+class RecordedExchange:
+    """Recorded frames served in ccxt's shapes up to the clock ``now_ms``.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Hourly candles: ``open``, ``high``, ``low``, ``close`` (USD), ``volume`` (base
+        units), indexed by UTC bar-open times.
+    open_interest : pandas.DataFrame
+        4-hourly ``oi_usd`` (USD), indexed by UTC bar-open times.
+    funding : pandas.DataFrame, optional
+        ``rate`` (fraction per funding interval), indexed by UTC times.
+    liquidations : pandas.DataFrame, optional
+        4-hourly ``long_usd``, ``short_usd`` (USD), indexed by UTC bar-open times (None:
+        the venue publishes none, ``has["fetchLiquidations"]`` False).
+    now_ms : int
+        The clock, ms since epoch: rows are served up to it (the forming candle
+        included, as venues send it).
+    symbol : str, default "ETH/USDT:USDT"
+        The unified symbol served.
+    venue : str, default "replay"
+        The exchange's id (the venue the watcher's rows are stored under).
+    """
+
+    def __init__(
+        self,
+        prices: pd.DataFrame,
+        open_interest: pd.DataFrame,
+        funding: pd.DataFrame | None = None,
+        liquidations: pd.DataFrame | None = None,
+        *,
+        now_ms: int,
+        symbol: str = "ETH/USDT:USDT",
+        venue: str = "replay",
+    ) -> None:
+        self.id = venue
+        self.symbol = symbol
+        self.now_ms = now_ms
+        self.has = {"fetchLiquidations": liquidations is not None, "fetchOrderBook": False}
+        cols = ("open", "high", "low", "close", "volume")
+        self.px = list(zip(_ms(prices.index), *(prices[c] for c in cols), strict=True))
+        self.px_ts = [r[0] for r in self.px]
+        self.oi = list(zip(_ms(open_interest.index), open_interest["oi_usd"], strict=True))
+        self.fr = (
+            [] if funding is None else list(zip(_ms(funding.index), funding["rate"], strict=True))
+        )
+        self.liq = [] if liquidations is None else self._liquidations(liquidations)
+        self.liq_ts = [r["timestamp"] for r in self.liq]
+
+    def _liquidations(self, liq: pd.DataFrame) -> list[dict[str, Any]]:
+        """One record per side and bar, at the bar's last ms, priced at its last hourly close."""
+        out: list[dict[str, Any]] = []
+        longs, shorts = (liq[c].to_numpy(dtype=float) for c in ("long_usd", "short_usd"))
+        for t, long_usd, short_usd in zip(_ms(liq.index), longs, shorts, strict=True):
+            k = bisect.bisect_right(self.px_ts, t + 3 * _H) - 1
+            if k < 0:
+                continue
+            price = float(self.px[k][4])
+            for side, usd in (("long", long_usd), ("short", short_usd)):
+                if usd == usd and usd > 0:
+                    out.append({"symbol": self.symbol, "timestamp": t + _4H - 1, "datetime": "x",
+                                "price": price, "baseValue": float(usd) / price,
+                                "quoteValue": float(usd), "contracts": None,
+                                "contractSize": None, "side": side, "info": {}})  # fmt: skip
+        return out
+
+    def _check(self, symbol: str | None, timeframe: str | None = None, want: str = "") -> None:
+        if symbol is not None and symbol != self.symbol:
+            raise ValueError(f"replay serves {self.symbol}, not {symbol}")
+        if want and timeframe != want:
+            raise ValueError(f"replay serves {want} bars here, not {timeframe}")
+
+    def fetch_ohlcv(self, symbol: str, timeframe: str = "1h", since: Any = None,
+                    limit: Any = None) -> list[list[Any]]:  # fmt: skip
+        """Candles ``[t_ms, open, high, low, close, volume]`` from ``since`` up to the clock."""
+        self._check(symbol, timeframe, "1h")
+        i = bisect.bisect_left(self.px_ts, since or 0)
+        j = bisect.bisect_right(self.px_ts, self.now_ms)
+        return [list(r) for r in self.px[i : min(j, i + (limit or 500))]]
+
+    def fetch_open_interest_history(self, symbol: str, timeframe: str = "1h", since: Any = None,
+                                    limit: Any = None, params: Any = None) -> list:  # fmt: skip
+        """Open-interest records (``openInterestValue``, USD) from ``since`` up to the clock."""
+        self._check(symbol, timeframe, "4h")
+        rows = [r for r in self.oi if (since or 0) <= r[0] <= self.now_ms][: limit or 500]
+        return [{"symbol": symbol, "timestamp": t, "datetime": "x", "openInterestAmount": None,
+                 "openInterestValue": float(v), "info": {}} for t, v in rows]  # fmt: skip
+
+    def fetch_funding_rate_history(self, symbol: str | None = None, since: Any = None,
+                                   limit: Any = None, params: Any = None) -> list:  # fmt: skip
+        """Funding records (``fundingRate``, fraction per interval) up to the clock."""
+        self._check(symbol)
+        rows = [r for r in self.fr if (since or 0) <= r[0] <= self.now_ms][: limit or 500]
+        return [{"symbol": symbol, "timestamp": t, "datetime": "x", "fundingRate": float(v),
+                 "info": {}} for t, v in rows]  # fmt: skip
+
+    def fetch_liquidations(self, symbol: str, since: Any = None, limit: Any = None,
+                           params: Any = None) -> list[dict]:  # fmt: skip
+        """Liquidation records (ccxt's shape) published from ``since`` up to the clock."""
+        self._check(symbol)
+        i = bisect.bisect_left(self.liq_ts, since or 0)
+        j = bisect.bisect_right(self.liq_ts, self.now_ms)
+        return [dict(r) for r in self.liq[i : min(j, i + (limit or 100))]]
+
+
+@dataclass(frozen=True)
+class RecordedData:
+    """The recorded series of one asset a replay serves, and the instants they cover.
+
+    Attributes
+    ----------
+    prices, open_interest, funding, liquidations : pandas.DataFrame or None
+        As :class:`RecordedExchange` takes them.
+    source : str
+        Where they come from (the hourly prices' source: ``store:...`` or ``bundled:...``).
+    first, last : pandas.Timestamp
+        The first and last instants a replay can stand at (UTC): an hourly close with
+        a closed 4-hour open-interest bar before it, up to the last bar's close.
+    """
+
+    prices: pd.DataFrame
+    open_interest: pd.DataFrame
+    funding: pd.DataFrame | None
+    liquidations: pd.DataFrame | None
+    source: str
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+    def range_text(self) -> str:
+        """``"bundled:eth_1h, 2024-11-23 00:00 -> 2025-08-01 00:00 UTC"``."""
+        return f"{self.source}, {self.first:%Y-%m-%d %H:%M} -> {self.last:%Y-%m-%d %H:%M} UTC"
+
+
+def _load(asset: str, store: Any) -> RecordedData | None:
+    """The recorded series of ``asset`` from ``store`` (False: the bundle); None if it has none."""
+    from liqcascade.data import load_series
+
+    def one(kind: str, interval: str | None, *, own: bool = False) -> pd.DataFrame | None:
+        """The series as the package loads it (the store's, extended by the bundle's).
+
+        ``own``: the store's, or None (prices and open interest: a store without them
+        does not hold the window; funding and liquidations fall back as the market's do).
+        """
+        try:
+            f = load_series(kind, asset=asset, interval=interval, store=store)
+        except InputError:
+            return None
+        bundled = str(f.attrs.get("source", "")).startswith("bundled:")
+        return None if len(f) == 0 or (own and store is not False and bundled) else f
+
+    px, oi = one("ohlcv", "1h", own=True), one("open_interest", "4h", own=True)
+    if px is None or oi is None:
+        return None
+    first = max(px.index[0] + pd.Timedelta(hours=1), oi.index[0] + pd.Timedelta(hours=4))
+    last = min(px.index[-1] + pd.Timedelta(hours=1), oi.index[-1] + pd.Timedelta(hours=4))
+    return RecordedData(px, oi, one("funding", None), one("liquidations", "4h"),
+                        str(px.attrs.get("source", "")), first, last)  # fmt: skip
+
+
+def recorded_data(asset: str, window: str, store: Any = None) -> tuple[RecordedData, list]:
+    """The recorded data holding ``window`` and the replay's instants (hourly closes, UTC).
+
+    Parameters
+    ----------
+    asset : str
+        Base asset.
+    window : str
+        ``START/END`` (:func:`liqcascade._time.time_range`: naive times UTC, a bare END
+        date its whole day): the hourly bars lying within it are replayed, one interval
+        at each one's close.
+    store : str, Path or None, optional
+        The store read first (None: the default store; False: the bundle only).
+
+    Returns
+    -------
+    (RecordedData, list of pandas.Timestamp)
+
+    Raises
+    ------
+    InputError
+        (param ``replay``) An unreadable or reversed window, or one outside the recorded
+        data (the error names the data's range).
+    """
+    start, end = time_range(window, "replay")
+    first_open = start.ceil("h")
+    opens = pd.date_range(first_open, end + pd.Timedelta(minutes=1) - pd.Timedelta(hours=1),
+                          freq="h")  # fmt: skip
+    if len(opens) == 0:
+        raise InputError(f"replay: {window} holds no whole hourly bar", param="replay")
+    closes = list(opens + pd.Timedelta(hours=1))
+    from liqcascade.data import Store
+
+    tried: list[RecordedData] = []
+    for src in ([store] if store is False or Store(store).exists else []) + [False]:
+        data = _load(asset.strip().upper(), src)
+        if data is None:
+            continue
+        if data.first <= closes[0] and closes[-1] <= data.last:
+            return data, closes
+        tried.append(data)
+        if src is False:
+            break
+    have = "; ".join(d.range_text() for d in tried) or "none"
+    raise InputError(
+        f"replay: {window} is outside the recorded {asset.upper()} data (its hourly closes "
+        f"run {closes[0]:%Y-%m-%d %H:%M} -> {closes[-1]:%Y-%m-%d %H:%M} UTC; recorded: {have})",
+        param="replay",
+    )
+
+
+@dataclass
+class ReplaySummary:
+    """What a replay did.
+
+    Attributes
+    ----------
+    intervals : int
+        Intervals replayed (lines emitted), one per recorded hourly bar.
+    alerts : dict of str to list of str
+        Per alert rule (as given; ``stale`` for a stale line's), the line times
+        (ISO, UTC) at which it fired, in order.
+    source : str
+        The recorded data's source and range (:meth:`RecordedData.range_text`).
+    first, last : pandas.Timestamp or None
+        The first and last interval's time (UTC; None before the first).
+    interrupted : bool
+        Stopped by Ctrl-C before the window's end.
+    """
+
+    intervals: int = 0
+    alerts: dict[str, list[str]] = field(default_factory=dict)
+    source: str = ""
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    interrupted: bool = False
+
+
+def run_replay(
+    options: WatchOptions,
+    window: str,
+    *,
+    emit: Callable[[dict[str, Any]], None],
+    log: Callable[[str], None] | None = None,
+) -> ReplaySummary:
+    """Run the watcher over the recorded hourly bars of ``window``; what it did.
+
+    Parameters
+    ----------
+    options : WatchOptions
+        The session's asset, rules, ``on_alert``, liquidity, draws; ``store`` is read
+        for recorded data and calibrations, never written. ``exchanges``, ``interval``
+        and ``since`` are the replay's own (one recorded venue, one hour, 45 days of
+        history before the window); ``max_iterations`` stops it early.
+    window : str
+        ``START/END`` (see :func:`recorded_data`).
+    emit : callable
+        Receives each interval's line (a dict), as :func:`run_watch`'s.
+    log : callable, optional
+        Receives progress lines (default stderr).
+
+    Returns
+    -------
+    ReplaySummary
+
+    Raises
+    ------
+    InputError
+        A bad option or window (before anything is replayed).
+    """
+    options.check()  # bad options before any data is read
+    data, closes = recorded_data(options.asset, window, options.store)
+    n = len(closes) if options.max_iterations is None else min(len(closes), options.max_iterations)
+    t0 = int(closes[0].value // 1_000_000)
+    asset = options.asset.strip().upper()
+    ex = RecordedExchange(data.prices, data.open_interest, data.funding, data.liquidations,
+                          now_ms=t0, symbol=options.symbol or f"{asset}/USDT:USDT")  # fmt: skip
+    out = ReplaySummary(source=data.range_text())
+
+    def line(ln: dict[str, Any]) -> None:
+        out.intervals += 1
+        out.first = out.first or pd.Timestamp(ln["time"])
+        out.last = pd.Timestamp(ln["time"])
+        for a in ln["alerts"]:
+            out.alerts.setdefault(str(a["rule"]), []).append(str(ln["time"]))
+        emit(ln)
+
+    def pause(_s: float) -> None:  # the next recorded bar, at once
+        ex.now_ms += _H
+
+    since = max(data.first - pd.Timedelta(hours=4), closes[0] - _HISTORY)
+    with tempfile.TemporaryDirectory(prefix="liqcascade-replay-") as tmp:
+        scratch = Path(tmp) / "replay.duckdb"
+        _share_calibrations(options.store, scratch)
+        opts = replace(options, exchanges=(ex,), store=scratch, interval=3600.0,
+                       max_iterations=n, since=since.isoformat())  # fmt: skip
+        res = run_watch(opts, emit=line, clock=lambda: ex.now_ms, sleep=lambda _s: None,
+                        log=log, pause=pause)  # fmt: skip
+    out.interrupted = res.interrupted
+    return out
+
+
+def _share_calibrations(store: Any, scratch: Path) -> None:
+    """The user's store's own calibrations (``liqmap calibrate --asset``...) seen by the scratch."""
+    from liqcascade._calibrations import store_calibration_dir
+
+    mine = store_calibration_dir(store)
+    if mine is not None and mine.is_dir():
+        store_calibration_dir(scratch).symlink_to(mine, target_is_directory=True)  # type: ignore[union-attr]
