@@ -879,9 +879,7 @@ def recommend_stop(
     if not clean:
         holding = [z for z in zones if _inside(raw, z)]
         clear = None if rejected else _nearest_clear(raw, sd, float(entry), bound, zones)
-        head, why = _no_clear_level(
-            holding, rejected, clear, slip_raw["slippage"], float(entry), d
-        )
+        head, why = _no_clear_level(holding, rejected, clear, slip_raw["slippage"], float(entry), d)
         parts.append(f"kept there: {why}")
         warnings.append(
             f"{head}: {why}; the stop stays at the raw stop "

@@ -38,6 +38,7 @@ __all__ = [
     "table_html",
     "usd",
     "usd_alike",
+    "usd_in_text",
     "usd_sig",
 ]
 
@@ -191,6 +192,28 @@ def usd_alike(*xs: Any) -> tuple[str, ...]:
         else f"{MINUS if float(x) < 0 else ''}${_millions(abs(float(x)) / 1e6)} M"
         for t, x in zip(texts, xs, strict=True)
     )
+
+
+_WRITTEN_USD = re.compile(r"\$(\d[\d,]*(?:\.\d+)?) ?(bn|[MBk])?(?!\w|[.,]\d)")
+"""An amount as free text writes it: ``$1.2M``, ``$900M``, ``$5 M``, ``$27,862,775``."""
+_SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9}
+
+
+def usd_in_text(text: str) -> str:
+    """``text`` with each dollar amount written as :func:`usd` writes it.
+
+    For the library's free text (a preset's stated assumptions): ``$1.2M`` reads
+    ``$1.2 M``, ``$2M`` ``$2.0 M``, ``$27,862,775`` ``$27.9 M``, as every amount of the
+    page does. Other text is left as it is.
+
+    >>> usd_in_text("99.9 % to $1.2M, 97.5 % to $2M; 850 accounts, $900M; $500")
+    '99.9 % to $1.2 M, 97.5 % to $2.0 M; 850 accounts, $900 M; $500'
+    """
+
+    def one(m: re.Match[str]) -> str:
+        return usd(float(m.group(1).replace(",", "")) * _SCALE[m.group(2) or ""])
+
+    return _WRITTEN_USD.sub(one, text)
 
 
 def usd_sig(x: Any) -> str:
