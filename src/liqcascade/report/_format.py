@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._prices import is_finite
+from liqcascade._pvalue import p_said, pvalue_text
 
 __all__ = [
     "MINUS",
@@ -273,13 +274,11 @@ def pp(x: Any, digits: int = 2, *, signed: bool = True) -> str:
 
 
 def pvalue(p: Any) -> str:
-    """A p-value as read in a paper: ``< 0.001``, ``0.032``, ``0.41``."""
-    if p is None or not is_finite(p):
-        return "n/a"
-    v = float(p)
-    if v < 0.001:
-        return "< 0.001"
-    return f"{v:.3f}" if v < 0.1 else f"{v:.2f}"
+    """A p-value as read in a paper: ``< 0.001``, ``0.032``, ``0.41``.
+
+    The rule the command line prints p-values by too (:func:`liqcascade._pvalue.pvalue_text`).
+    """
+    return pvalue_text(p)
 
 
 def p_text(p: Any, name: str = "p") -> str:
@@ -288,8 +287,7 @@ def p_text(p: Any, name: str = "p") -> str:
     >>> p_text(0.0002), p_text(0.0978, "Kupiec p"), p_text(0.41)
     ('p < 0.001', 'Kupiec p = 0.098', 'p = 0.41')
     """
-    t = pvalue(p)
-    return f"{name} {t}" if t.startswith("<") else f"{name} = {t}"
+    return p_said(p, name)
 
 
 def date_text(t: Any, *, time: bool = False, bar: bool = False) -> str:

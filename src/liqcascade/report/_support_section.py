@@ -105,6 +105,7 @@ SENSITIVITY_COLUMNS: dict[str, str] = {
     "break_tol": "break tolerance",
     "win_rate_1_10": "win 1–10 d",
     "mean_20_plus": "mean 20+ d",
+    "sig_neg_20_plus": "20+ d horizons significantly negative",
 }
 """The sensitivity grid's headers (the library's keys otherwise); the tolerances' cells
 are percentages (``0.5 %``), as the section's prose writes them."""
