@@ -4,8 +4,9 @@ Trial 23: at 50x a long's raw stop 3,652.45 (expected slippage 0.01 %) sat in a
 cluster; the walk out of it ended at 3,679.72, inside another cluster and the 3,700
 round-number zone, with a higher slippage (0.08 %), and the ``avoided`` line claimed a
 move out of the crowd. Now a move is kept only to a level clear of every zone whose
-expected slippage is no higher; otherwise the raw stop stays and a warning says no
-clear level exists (suggesting a lower leverage).
+expected slippage is no higher; otherwise the raw stop stays and a warning says which
+clear level is missing (none at all, none within the walk's reach, none no worse) and
+suggests a lower leverage.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ by the as-of date when one is given).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -290,14 +291,19 @@ def warnings_text(r: Any) -> str:
 
     The library's ``warnings`` (``warning:`` lines at the command line, summary.json's
     ``recommendation_long/short.warnings``) are kept as they are; the page starts each
-    with a capital and ends it with a full stop.
+    with a capital, ends it with a full stop and writes a percentage as the page does
+    (``1.99 %``, not ``1.99%``).
 
-    >>> class R: warnings = ["no clear level for the stop: it lies in cluster 1–2"]
+    >>> class R: warnings = ["no clear level for the stop: it lies 1.99% from entry"]
     >>> warnings_text(R()), warnings_text(type("S", (), {"warnings": []})())
-    ('No clear level for the stop: it lies in cluster 1–2.', '—')
+    ('No clear level for the stop: it lies 1.99 % from entry.', '—')
     """
     said = [w[:1].upper() + w[1:] + ("" if w.endswith(".") else ".") for w in r.warnings]
-    return " ".join(said) or "—"
+    return _PERCENT.sub(r"\1 %", " ".join(said)) or "—"
+
+
+_PERCENT = re.compile(r"(\d)%")
+"""A percentage as the library writes it (``1.99%``): the page puts a space before ``%``."""
 
 
 def _vol_band(r: Any) -> str:
