@@ -36,6 +36,13 @@ def pvalue_text(p: Any) -> str:
 def p_said(p: Any, name: str = "p") -> str:
     """A p-value in a sentence, by :func:`pvalue_text`'s rule: ``p < 0.001``, ``p = 0.41``.
 
+    Parameters
+    ----------
+    p : float or None
+        The p-value (a probability, 0 to 1); missing prints ``p = n/a``.
+    name : str, default "p"
+        What the sentence calls it (``"Kupiec p"``).
+
     >>> p_said(0.0002), p_said(0.0978, "Kupiec p"), p_said(0.41)
     ('p < 0.001', 'Kupiec p = 0.098', 'p = 0.41')
     """
