@@ -17,6 +17,10 @@ def test_section_quick() -> None:
     assert p["own-book"]["collateral_liquidated_usd"] > p["redemption"]["collateral_liquidated_usd"]
     assert "left out of the bundle" in s.summary["validation"]
     assert len(s.summary["assumptions"]) >= 10
+    # the preset's free-text amounts in the page's money format ("$1.2M" → "$1.2 M")
+    said = next(f for c, f in s.tables if c.startswith("What is assumed"))
+    values = " ".join(said["value"])
+    assert "$1.2 M" in values and "$900 M" in values and "$1.2M" not in values
     hc = s.summary["haircut"]
     assert {r["asset"] for r in hc} == {"USDE", "WBETH", "RWUSD", "PAXG"}
     assert all(0.0 <= r["smallest_haircut"] <= 1.0 for r in hc)

@@ -33,7 +33,10 @@ def test_section_summary(tmp_path: Path) -> None:
     # the BTC/ETH beta comes from the 30 days of hourly moves before the crash (OLS, 0.45),
     # not from the crash hour it is compared against (0.92 there)
     assert 0.3 < c["btc_eth_beta"] < 0.7
-    assert (tmp_path / "report.html").stat().st_size > 10_000
+    html = (tmp_path / "report.html").read_text()
+    assert len(html) > 10_000
+    # legends name the venues as the tables do
+    assert '"name":"Binance"' in html and '"name":"binance"' not in html
 
 
 def test_headline_has_no_interval_and_the_claim_is_model_only(tmp_path: Path) -> None:
@@ -76,3 +79,20 @@ def test_the_replay_read_market_wide(tmp_path: Path) -> None:
         assert move <= c["replay_shock"] + 1e-9
     html = (tmp_path / "report.html").read_text()
     assert "Read as a market-wide fall" in html
+
+
+def test_the_sweep_table_reads_in_one_money_scale() -> None:
+    """Aave's column read "$981,194" beside the venues' "$7.7 M": one scale per table."""
+    from types import SimpleNamespace as NS
+
+    from liqcascade.report._contagion_section import _sweep_table
+
+    def run(binance: float, aave: float) -> NS:
+        return NS(venues={"binance": NS(liquidated_usd=binance)}, defi_liquidated_usd=aave,
+                  contagion_share=0.6)  # fmt: skip
+
+    v = NS(runs={-0.12: run(7.7e6, 981_194.0), -0.02: run(1.9e6, 30_972.0)})
+    t = _sweep_table(v)  # type: ignore[arg-type]
+    assert list(t.columns) == ["shock", "Binance", "Aave (WBTC)", "contagion share"]
+    assert t["Aave (WBTC)"].tolist() == ["$0.98 M", "$0.03 M"]  # shocks −12 %, −2 %
+    assert t["Binance"].tolist() == ["$7.7 M", "$1.9 M"]

@@ -32,3 +32,8 @@ def test_support_section(tmp_path: Path) -> None:
     assert cc["verdict_at_these_params"] == "partly supported"
     html = Path(out["html"]).read_text()
     assert "Support tests" in html
+    # the sensitivity grid's tolerances read in percent, as the prose's (0.005 was a fraction)
+    grid = html[html.index("sensitivity of the count") :]
+    grid = grid[: grid.index("</table>")]
+    assert "<th>zone tolerance</th>" in grid and "<td>0.5\u00a0%</td>" in grid
+    assert "0.005" not in grid and "0.015" not in grid

@@ -270,8 +270,8 @@ def test_no_event_before_the_window_says_the_empirical_ratio_is_one() -> None:
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert (
-        "no events before the window: the empirical ratio is 1 (the empirical baseline is the "
-        "trigger baseline)" in r.stdout
+        "no events before the window: the empirical ratio is 1 (the Empirical baseline is the "
+        "Trigger baseline)" in r.stdout
     )
     j = run_cli(
         "cascade", "backtest", "--asset", "ETH", "--prices-only", "--start", "2000-01-01",

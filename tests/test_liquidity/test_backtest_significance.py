@@ -295,8 +295,9 @@ def test_cli_lines_print_the_interval_and_verdict() -> None:
     assert f"{lo:+.3f}" in cell and f"{hi:+.3f}" in cell and float(p) > 0.1
     line = verdict_sentence(bt)
     v = move_verdicts(bt)
-    assert f"{v['empirical']} the empirical baseline" in line.replace("loses to", "loses")
-    assert f"{v['trigger']} the trigger baseline" in line.replace("loses to", "loses")
+    # the baselines named as the report names them (display_name): one spelling
+    assert f"{v['empirical']} the Empirical baseline" in line.replace("loses to", "loses")
+    assert f"{v['trigger']} the Trigger baseline" in line.replace("loses to", "loses")
     with _common.stdout.capture() as cap:
         from liqcascade._cli.cascade_backtest import _render_calibrated
 
@@ -308,7 +309,7 @@ def test_cli_lines_print_the_interval_and_verdict() -> None:
                                     "book_exhausted": False}}
         )  # fmt: skip
     text = " ".join(cap.get().split())
-    assert f"{v['empirical']} the empirical baseline".replace("loses", "loses to") in text
+    assert f"{v['empirical']} the Empirical baseline".replace("loses", "loses to") in text
     assert "does not beat" not in text or v["empirical"] == "loses"
 
 

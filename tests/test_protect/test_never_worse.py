@@ -4,8 +4,9 @@ Trial 23: at 50x a long's raw stop 3,652.45 (expected slippage 0.01 %) sat in a
 cluster; the walk out of it ended at 3,679.72, inside another cluster and the 3,700
 round-number zone, with a higher slippage (0.08 %), and the ``avoided`` line claimed a
 move out of the crowd. Now a move is kept only to a level clear of every zone whose
-expected slippage is no higher; otherwise the raw stop stays and a warning says no
-clear level exists (suggesting a lower leverage).
+expected slippage is no higher; otherwise the raw stop stays and a warning says which
+clear level is missing (none at all, none within the walk's reach, none no worse) and
+suggests a lower leverage.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ import pytest
 from clihelpers import run_cli
 from liqcascade.cascade import MarketState, market_state
 from liqcascade.protect import recommend_stop
-from liqcascade.protect._recommend import SLIPPAGE_TOL, _declutter, _nearest_clear
+from liqcascade.protect._recommend import (
+    SLIPPAGE_TOL,
+    _declutter,
+    _nearest_clear,
+    _no_clear_level,
+)
 
 #: Slippages are fractions of the trigger; equal "up to float noise".
 TOL = SLIPPAGE_TOL
@@ -46,6 +52,25 @@ def test_no_clear_level_keeps_the_raw_stop() -> None:
     # a short mirrored
     stop, avoided, clean = _declutter(3747.0, -1, 3700.0, 3760.0, [_zone(3690.0, 3770.0)])
     assert stop == pytest.approx(3747.0, rel=1e-12) and (avoided, clean) == ([], False)
+
+
+def test_the_warning_says_which_level_is_missing() -> None:
+    """Each of the three cases names what is missing without contradicting itself.
+
+    Session 24: a walk that ended in another zone read "no clear level for the stop: …
+    (the nearest level clear of every zone, 3,771.89, …)": no clear level, then one.
+    """
+    held = [{"kind": "cluster", "price_low": 3974.29, "price_high": 4032.82}]
+    head, why = _no_clear_level(held, None, 3771.89, 0.0, 3698.0, 2)
+    assert head == "no level clear of the zones within the walk's reach"
+    assert "no clear level" not in head + why
+    assert "3,771.89 (2.00% from entry), is out of that walk's reach" in why
+    head, why = _no_clear_level(held, None, None, 0.0, 3698.0, 2)
+    assert head == "no clear level for the stop"  # none exists: the words are true
+    assert "every level between entry and the liquidation bound lies in a" in why
+    head, why = _no_clear_level(held, (3960.0, 0.001), None, 0.0001, 3698.0, 2)
+    assert head.startswith("no clear level with an expected slippage no higher than")
+    assert "3,960.00, has a higher expected slippage (0.10% against 0.01%)" in why
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +109,7 @@ def test_recommended_never_worse_than_raw(
         for z in r.avoided_clusters:  # the avoided line is true of the stop returned
             assert not z["price_low"] <= r.stop_price <= z["price_high"]
         if r.stop_price != r.raw_stop_price:  # a move ends clear of every zone
-            assert not r.warnings or all("no clear level" not in w for w in r.warnings)
+            assert all("stays at the raw stop" not in w for w in r.warnings)
         else:
             assert r.avoided_clusters == []
 

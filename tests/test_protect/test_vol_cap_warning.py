@@ -22,6 +22,10 @@ def test_vol_capped_text() -> None:
     assert t is not None
     assert t.startswith("the vol policies' stops were capped at 1.60% from entry (80% of the ")
     assert "for vol 20 of 20 entries" in t
+    # the count is over every row (sides, entry sets, the crash hours): it says so, as
+    # a table row's n (one side, one entry set) is smaller
+    assert "counted over all the policy's rows, every side and entry set and the " in t
+    assert "the sum of their n, not one row's n" in t
 
 
 def test_cli_warns_for_the_vol_cap_and_keeps_names_whole(

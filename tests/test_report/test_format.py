@@ -131,3 +131,31 @@ def test_negative_figures_read_with_the_minus_sign_at_every_size() -> None:
     assert table.iloc[0].tolist() == [f"{MINUS}8,150", f"{MINUS}67,504", f"{MINUS}4"]
     assert dec(-0.0634, 3) == f"{MINUS}0.063" and dec(0.0078, 3) == "0.008"
     assert dec(-0.0001, 3) == "0.000" and dec(float("inf"), 2) == "–"
+
+
+def test_usd_in_text_writes_free_text_amounts_as_the_page_does() -> None:
+    """A preset's stated assumptions read "$1.2M", "$10M / $50M": the page's "$1.2 M"."""
+    from liqcascade.report._format import usd_in_text
+
+    assert usd_in_text("99.9 % to $1.2M, 97.5 % to $2M, 0 % above") == (
+        "99.9 % to $1.2 M, 97.5 % to $2.0 M, 0 % above"
+    )
+    assert usd_in_text("USDe 95 % at $10M / $50M; $27,862,775 per 1 %") == (
+        "USDe 95 % at $10.0 M / $50.0 M; $27.9 M per 1 %"
+    )
+    # amounts already in the page's format, prices and text without amounts stay
+    assert (
+        usd_in_text("a $100 M pool at $3,698; ratio 0.95") == "a $100 M pool at $3,698; ratio 0.95"
+    )
+
+
+def test_the_command_line_prints_p_values_by_the_report_s_rule() -> None:
+    """``cascade backtest`` printed "0.802" and ``vol`` "0.563" where the report reads 0.80."""
+    from liqcascade._cli.cascade_backtest import p_text as backtest_p
+    from liqcascade._pvalue import p_said, pvalue_text
+    from liqcascade.report._format import p_text, pvalue
+
+    for p in (0.0002, 0.0123, 0.0978, 0.802, 0.41, float("nan")):
+        assert pvalue(p) == pvalue_text(p) == backtest_p(p)
+        assert p_text(p, "Kupiec p") == p_said(p, "Kupiec p")
+    assert backtest_p(0.802) == "0.80" and backtest_p(0.0002) == "< 0.001"

@@ -189,14 +189,14 @@ def _render_backtest(result: dict[str, Any]) -> None:
     _common.stdout.print(t)
     if result.get("n_events_before_window") == 0:
         _common.stdout.print(
-            "no events before the window: the empirical ratio is 1 (the empirical baseline "
-            "is the trigger baseline)"
+            f"no events before the window: the empirical ratio is 1 (the {_base('empirical')} "
+            f"baseline is the {_base('trigger')} baseline)"
         )
     if "expanding_baseline_move_mae_pp" in m:
         _common.stdout.print(
-            "expanding: the empirical ratio re-estimated before each event on every event "
-            "whose 24 h had ended (the information the model's intervals use); the issue's "
-            "empirical baseline fixes the ratio at the window's start",
+            f"{_base('expanding')}: the empirical ratio re-estimated before each event on "
+            "every event whose 24 h had ended (the information the model's intervals use); "
+            f"the issue's {_base('empirical')} baseline fixes the ratio at the window's start",
             soft_wrap=True,
         )
     _common.stdout.print(_coverage_line(result))
@@ -233,10 +233,15 @@ def subset_score_text(sm: dict[str, Any]) -> str:
         w = _VERDICT_WORDS.get(str(v.get(b)))
         return f"{_f2(sm.get(f'{b}_baseline_move_mae_pp'))}" + (f": {w}" if w else "")
 
-    expanding = f"; expanding {said('expanding')}" if "expanding_baseline_move_mae_pp" in sm else ""
+    expanding = (
+        f"; {_base('expanding')} {said('expanding')}"
+        if "expanding_baseline_move_mae_pp" in sm
+        else ""
+    )
     text = (
-        f"move MAE {_f2(sm.get('move_mae_pp'))} pp (empirical baseline {said('empirical')}"
-        f"{expanding}; trigger {said('trigger')}), 80 % coverage {_f2(sm.get('coverage_80'))}"
+        f"move MAE {_f2(sm.get('move_mae_pp'))} pp ({_base('empirical')} baseline "
+        f"{said('empirical')}{expanding}; {_base('trigger')} {said('trigger')}), 80 % coverage "
+        f"{_f2(sm.get('coverage_80'))}"
     )
     if "liq_corr" in sm:
         text += (
@@ -382,12 +387,19 @@ _VERDICT_WORDS = {"beats": "model beats", "loses": "model loses", "ties": "tie"}
 
 
 #: The move baselines' rows of the back-test table, in order (the optional expanding
-#: one only where the back-test has it).
+#: one only where the back-test has it), named as the report names them (``_base``).
 BASELINE_LABELS: dict[str, str] = {
-    "trigger": "baseline: trigger",
-    "empirical": "baseline: empirical ratio",
-    "expanding": "baseline: empirical ratio, expanding",
+    "trigger": "baseline: Trigger",
+    "empirical": "baseline: Empirical ratio",
+    "expanding": "baseline: Expanding ratio",
 }
+
+
+def _base(key: str) -> str:
+    """A move baseline's name as the report spells it (``Empirical``): one spelling."""
+    from liqcascade.report import display_name
+
+    return display_name("baseline", key)
 
 
 def _comparison_cells(m: dict[str, Any], b: str) -> tuple[str, str]:
@@ -404,8 +416,10 @@ def _comparison_cells(m: dict[str, Any], b: str) -> tuple[str, str]:
 
 
 def p_text(p: float) -> str:
-    """A p-value as printed: 3 decimals, ``<0.001`` below that."""
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    """A p-value as printed, by the report's rule: ``< 0.001``, ``0.032``, ``0.41``."""
+    from liqcascade._pvalue import pvalue_text
+
+    return pvalue_text(p)
 
 
 def verdict_sentence(m: dict[str, Any]) -> str:
@@ -425,7 +439,7 @@ def verdict_sentence(m: dict[str, Any]) -> str:
     parts = []
     for b in ("empirical", "trigger"):
         word = {"beats": "beats", "loses": "loses to", "ties": "ties"}[v[b] or "ties"]
-        parts.append(f"{word} the {b} baseline")
+        parts.append(f"{word} the {_base(b)} baseline")
     text = "the model " + " and ".join(parts) + " (a baseline is beaten only when the 90 % "
     text += "paired-bootstrap interval of the per-event error difference lies below 0)"
     return f"[bold]{text}[/]" if "beats" not in v.values() else text
@@ -1292,8 +1306,9 @@ def _oos_text(oos: dict[str, Any]) -> str:
     v = move_verdicts(oos)
     w = {"beats": "beats", "ties": "ties", "loses": "loses to"}
     said = (
-        f" — {w[str(v['empirical'])]} the empirical baseline, {w[str(v['trigger'])]} the "
-        "trigger baseline (90 % interval of the error difference)"
+        f" — {w[str(v['empirical'])]} the {_base('empirical')} baseline, "
+        f"{w[str(v['trigger'])]} the {_base('trigger')} baseline (90 % interval of the error "
+        "difference)"
         if None not in v.values()
         else ""
     )
@@ -1304,8 +1319,8 @@ def _oos_text(oos: dict[str, Any]) -> str:
         tail = ", reading data after the market date"
     text = (
         f"{head}event back-test {scored_from(oos)} → {oos['end'][:10]} ({oos['n_events']} "
-        f"events{tail}): MAE {oos['move_mae_pp']:.2f} pp vs empirical baseline "
-        f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, trigger "
+        f"events{tail}): MAE {oos['move_mae_pp']:.2f} pp vs {_base('empirical')} baseline "
+        f"{oos['empirical_baseline_move_mae_pp']:.2f} pp, {_base('trigger')} "
         f"{oos['trigger_baseline_move_mae_pp']:.2f} pp"
         + said
         + f"; 80 % coverage {oos['coverage_80']:.2f}"

@@ -16,6 +16,7 @@ from liqcascade._cli._data_cut import (
     one_source,
 )
 from liqcascade._cli._fraction_options import FRACTION
+from liqcascade._pvalue import pvalue_text
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -67,7 +68,7 @@ def _render(r: dict[str, Any]) -> None:
             f(v["win_rate"], ".1%"),
             f(v["t_stat"], "+.2f"),
             f(v.get("t_stat_adj"), "+.2f"),
-            f(v["p_value_adj"], ".3f"),
+            pvalue_text(v["p_value_adj"]).replace("n/a", "–"),  # the report's p-value rule
             f(v["baseline_mean"]),
             f(v["baseline_win_rate"], ".1%"),
             f(v["random_level_win_rate"], ".1%"),

@@ -19,6 +19,7 @@ from liqcascade._cli._data_cut import (
     one_source,
 )
 from liqcascade._prices import fmt_or_na, is_finite
+from liqcascade._pvalue import p_said, pvalue_text
 
 
 def _render(r: dict[str, Any]) -> None:
@@ -34,7 +35,7 @@ def _render(r: dict[str, Any]) -> None:
     for c in ("param", "estimate", "std_err", "p-value"):
         t.add_column(c, justify="right" if c != "param" else "left")
     for k, v in r["params"].items():
-        t.add_row(k, f"{v:.5g}", f"{r['std_err'][k]:.3g}", f"{r['pvalues'][k]:.3g}")
+        t.add_row(k, f"{v:.5g}", f"{r['std_err'][k]:.3g}", pvalue_text(r["pvalues"][k]))
     out.print(t)
 
     f = fmt_or_na
@@ -60,11 +61,11 @@ def _render(r: dict[str, Any]) -> None:
         )
     out.print(
         f"leverage effect ({r['leverage_model']} gamma[1] = {f(r['leverage_gamma'], '.4f')}, "
-        f"p = {f(r['leverage_pvalue'], '.3g')}): [bold]{r['leverage_verdict']}[/]"
+        f"{p_said(r['leverage_pvalue'])}): [bold]{r['leverage_verdict']}[/]"
     )
     out.print(
-        f"ARCH-LM p-value: returns {r['arch_lm_pvalue_raw']:.3g}, "
-        f"standardised residuals {r['arch_lm_pvalue_std']:.3g} · "
+        f"ARCH-LM p-value: returns {pvalue_text(r['arch_lm_pvalue_raw'])}, "
+        f"standardised residuals {pvalue_text(r['arch_lm_pvalue_std'])} · "
         f"AIC {r['aic']:.1f} · BIC {r['bic']:.1f}"
     )
     if r["periods"]:
@@ -77,7 +78,7 @@ def _render(r: dict[str, Any]) -> None:
                 str(p["n_obs"]),
                 f(p["gamma"], ".4f"),
                 _interval(p["ci_low"], p["ci_high"]),
-                f(p["pvalue"], ".3g"),
+                pvalue_text(p["pvalue"]),
                 p["verdict"],
             )
         out.print(pt)

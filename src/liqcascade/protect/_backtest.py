@@ -418,7 +418,9 @@ def vol_capped_text(
     ----------
     vol_capped : dict or None
         Per policy ``{"capped": n, "entries": N}`` (``meta["vol_capped"]``): entries
-        (every side and entry set) whose ``k × σ_H`` reached the cap.
+        whose ``k × σ_H`` reached the cap, counted once per side and entry set, the
+        2025-10-10 crash hours included: ``N`` is the policy's ``n`` summed over the
+        table's rows and the crash rows, not one row's ``n``.
     leverage : float
         The positions' leverage (x).
     max_liq_fraction : float
@@ -435,8 +437,9 @@ def vol_capped_text(
     return (
         f"the vol policies' stops were capped at {cap:.2%} from entry "
         f"({max_liq_fraction:.0%} of the way to the liquidation of a {leverage:g}x position) "
-        f"for {each} (before de-clustering): at the cap every vol stop is {cap:.2%} from "
-        "entry, as a fixed stop would be"
+        f"for {each} (before de-clustering; counted over all the policy's rows, every side "
+        "and entry set and the 2025-10-10 crash rows: the sum of their n, not one row's n): "
+        f"at the cap every vol stop is {cap:.2%} from entry, as a fixed stop would be"
     )
 
 

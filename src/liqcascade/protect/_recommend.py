@@ -879,10 +879,10 @@ def recommend_stop(
     if not clean:
         holding = [z for z in zones if _inside(raw, z)]
         clear = None if rejected else _nearest_clear(raw, sd, float(entry), bound, zones)
-        why = _no_clear_level(holding, rejected, clear, slip_raw["slippage"], float(entry), d)
+        head, why = _no_clear_level(holding, rejected, clear, slip_raw["slippage"], float(entry), d)
         parts.append(f"kept there: {why}")
         warnings.append(
-            f"no clear level for the stop: {why}; the stop stays at the raw stop "
+            f"{head}: {why}; the stop stays at the raw stop "
             f"{raw:,.{d}f}. A lower leverage puts the liquidation price further away and "
             "leaves more room between entry and the bound"
         )
@@ -942,32 +942,41 @@ def _no_clear_level(
     raw_slip: float,
     entry: float,
     d: int,
-) -> str:
-    """Why the raw stop is kept: the zones holding it, and no level that is better.
+) -> tuple[str, str]:
+    """Why the raw stop is kept: the warning's head, and the zones holding it and what else.
 
     ``rejected``: the clear level the stop would have moved to and its expected
     slippage (fraction), when that is higher than ``raw_slip``. Else ``clear``: the
-    nearest level clear of every zone (USD), past other zones, or None when every level
-    between entry and the bound lies in a zone. ``entry`` in USD; ``d``: price decimals.
+    level clear of every zone nearest the raw stop (USD), which the walk out of the
+    zones (to the nearest zone edge at each step) did not reach, or None when every
+    level between entry and the bound lies in a zone. ``entry`` in USD; ``d``: price
+    decimals.
+
+    Returns
+    -------
+    (str, str)
+        The head of the warning (what is missing: a clear level no worse than the raw
+        stop, any clear level, or one within the walk's reach) and the reason.
     """
     names = "; ".join(
         f"{z['kind']} {z['price_low']:,.{d}f}–{z['price_high']:,.{d}f}" for z in holding
     )
     if rejected is not None:
-        return (
+        return "no clear level with an expected slippage no higher than the raw stop's", (
             f"it lies in {names}, and the level clear of every zone it would move to, "
             f"{rejected[0]:,.{d}f}, has a higher expected slippage ({rejected[1]:.2%} against "
             f"{raw_slip:.2%})"
         )
     if clear is None:
-        return (
+        return "no clear level for the stop", (
             f"it lies in {names}, and every level between entry and the liquidation bound "
             "lies in a cluster or round-number zone"
         )
-    return (
-        f"it lies in {names}, and the walk to the nearest zone edges ends in another zone "
-        f"(the nearest level clear of every zone, {clear:,.{d}f}, {abs(entry - clear) / entry:.2%} "
-        "from entry, lies past other zones)"
+    return "no level clear of the zones within the walk's reach", (
+        f"it lies in {names}, and the walk out of it, to the nearest zone edge at each step, "
+        "ends in another zone or against entry or the bound; the nearest level clear of "
+        f"every zone, {clear:,.{d}f} ({abs(entry - clear) / entry:.2%} from entry), is "
+        "out of that walk's reach, and the stop is not moved there"
     )
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from liqcascade.report._diff import parse_alert as parse_alert
     from liqcascade.report._liqmap_section import after_date_note as after_date_note
     from liqcascade.report._liqmap_section import dated_score as dated_score
+    from liqcascade.report._names import display_name as display_name
     from liqcascade.report._section import score_outcome as score_outcome
     from liqcascade.report._section import validation_window as validation_window
 
@@ -57,6 +58,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "after_date_note": ("_liqmap_section", "after_date_note"),
     "backtest_command": ("_cascade_section", "backtest_command"),
     "dated_score": ("_liqmap_section", "dated_score"),
+    "display_name": ("_names", "display_name"),
     "parse_alert": ("_diff", "parse_alert"),
     "report_critical_shock": ("_calibrated", "report_critical_shock"),
     "report_options": ("_build", "report_options"),
@@ -91,6 +93,10 @@ def __getattr__(name: str) -> Any:
         from liqcascade.report import _liqmap_section
 
         return getattr(_liqmap_section, attr)
+    if module == "_names":
+        from liqcascade.report import _names
+
+        return getattr(_names, attr)
     if module == "_section":
         from liqcascade.report import _section
 

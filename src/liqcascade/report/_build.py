@@ -22,6 +22,7 @@ from liqcascade.report._data_section import REVISED_CLAUSE
 from liqcascade.report._describe import describe
 from liqcascade.report._figures import TEMPLATE, compact, finish
 from liqcascade.report._format import date_text, prose_html, script_json, table_html
+from liqcascade.report._names import display_name
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import (
     VERDICTS,
@@ -77,6 +78,11 @@ _MENU = {s.id: s.menu or s.title for s in SECTIONS}
 
 CLAIMS_SOURCE = "a widely read 2025 market commentary on ETH liquidation risk"
 
+_MOVE_BASELINES = ", ".join(
+    display_name("baseline", b) for b in ("empirical", "expanding", "trigger")
+)
+"""The event back-test's baselines as every page names them (:func:`display_name`)."""
+
 GLOSSARY: tuple[tuple[str, str], ...] = (
     (
         "ADL",
@@ -106,7 +112,7 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "beyond it leaves bad debt.",
     ),
     (
-        "Baselines (empirical, expanding, trigger, range, background, EWMA)",
+        f"Baselines ({_MOVE_BASELINES}, range, background, EWMA)",
         "the simple rules a model must beat to be worth its complexity. Empirical: the "
         "24-h move after a fall predicted by the median ratio of past events, frozen at the "
         "back-test's start. Expanding: the same ratio re-estimated before each event from "

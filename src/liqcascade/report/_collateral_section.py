@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade.report._figures import RECORDED
-from liqcascade.report._format import date_text, pct, signed_num, usd
+from liqcascade.report._format import date_text, pct, signed_num, usd, usd_in_text
 from liqcascade.report._names import display_name
 from liqcascade.report._october import OCTOBER_WINDOWS
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
@@ -167,7 +167,11 @@ def tables(v: CollateralView) -> list[Table]:
     )
     assumptions = pd.DataFrame(
         [
-            {"assumed": a["what"], "value": a["value"], "source": _PRIVATE.sub("", a["source"])}
+            {
+                "assumed": a["what"],
+                "value": usd_in_text(a["value"]),
+                "source": _PRIVATE.sub("", a["source"]),
+            }
             | _written(v, a["what"])
             for a in v.setup.assumptions
         ]

@@ -151,6 +151,8 @@ def figures(v: ContagionView) -> list[go.Figure]:
         )  # fmt: skip
     bars.update_layout(barmode="stack", title="Liquidated by venue, by first shock on Binance",
                        xaxis_title="shock on Binance", yaxis_title="USD M")  # fmt: skip
+    for f in (fig, bars):  # legends name venues as the tables do (Binance, not binance)
+        f.for_each_trace(lambda t: t.update(name=display_name("venue", t.name)))
     return [fig, bars]
 
 
@@ -190,16 +192,27 @@ def tables(v: ContagionView) -> list[Table]:
         ]
     )  # fmt: skip
     val = pd.DataFrame([_validation_row(r) for r in v.validation["rows"]])
-    sw = _sweep(v)
-    show = pd.DataFrame({display_name("venue", c): [usd(x) for x in sw[c]] for c in sw.columns
-                         if c not in ("shock", "contagion share")})  # fmt: skip
-    show.insert(0, "shock", [pct(s) for s in sw["shock"]])
-    show["contagion share"] = [pct(x, 0) for x in sw["contagion share"]]
+    show = _sweep_table(v)
     return [
         Table("Venues after the replay", venues),
         Table("Model vs recorded (2025-10-10/11)", val),
         Table("Shock sweep on Binance", show),
     ]
+
+
+def _sweep_table(v: ContagionView) -> pd.DataFrame:
+    """The sweep as the page shows it: every amount of the table in one money scale.
+
+    The venues' liquidations read in millions and Aave's in dollars (``$981,194`` beside
+    ``$7.7 M``); :func:`usd_alike` over the whole table writes them all in millions.
+    """
+    sw = _sweep(v)
+    cols = [c for c in sw.columns if c not in ("shock", "contagion share")]
+    said = iter(usd_alike(*sw[cols].to_numpy(float).ravel(order="F")))
+    show = pd.DataFrame({display_name("venue", c): [next(said) for _ in sw[c]] for c in cols})
+    show.insert(0, "shock", [pct(s) for s in sw["shock"]])
+    show["contagion share"] = [pct(x, 0) for x in sw["contagion share"]]
+    return show
 
 
 def _sensitivity_text(v: ContagionView) -> str:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._prices import is_finite
+from liqcascade._pvalue import p_said, pvalue_text
 
 __all__ = [
     "MINUS",
@@ -38,6 +39,7 @@ __all__ = [
     "table_html",
     "usd",
     "usd_alike",
+    "usd_in_text",
     "usd_sig",
 ]
 
@@ -193,6 +195,28 @@ def usd_alike(*xs: Any) -> tuple[str, ...]:
     )
 
 
+_WRITTEN_USD = re.compile(r"\$(\d[\d,]*(?:\.\d+)?) ?(bn|[MBk])?(?!\w|[.,]\d)")
+"""An amount as free text writes it: ``$1.2M``, ``$900M``, ``$5 M``, ``$27,862,775``."""
+_SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9}
+
+
+def usd_in_text(text: str) -> str:
+    """``text`` with each dollar amount written as :func:`usd` writes it.
+
+    For the library's free text (a preset's stated assumptions): ``$1.2M`` reads
+    ``$1.2 M``, ``$2M`` ``$2.0 M``, ``$27,862,775`` ``$27.9 M``, as every amount of the
+    page does. Other text is left as it is.
+
+    >>> usd_in_text("99.9 % to $1.2M, 97.5 % to $2M; 850 accounts, $900M; $500")
+    '99.9 % to $1.2 M, 97.5 % to $2.0 M; 850 accounts, $900 M; $500'
+    """
+
+    def one(m: re.Match[str]) -> str:
+        return usd(float(m.group(1).replace(",", "")) * _SCALE[m.group(2) or ""])
+
+    return _WRITTEN_USD.sub(one, text)
+
+
 def usd_sig(x: Any) -> str:
     """An amount to 3 significant figures (a modelled figure's honest precision).
 
@@ -250,13 +274,11 @@ def pp(x: Any, digits: int = 2, *, signed: bool = True) -> str:
 
 
 def pvalue(p: Any) -> str:
-    """A p-value as read in a paper: ``< 0.001``, ``0.032``, ``0.41``."""
-    if p is None or not is_finite(p):
-        return "n/a"
-    v = float(p)
-    if v < 0.001:
-        return "< 0.001"
-    return f"{v:.3f}" if v < 0.1 else f"{v:.2f}"
+    """A p-value as read in a paper: ``< 0.001``, ``0.032``, ``0.41``.
+
+    The rule the command line prints p-values by too (:func:`liqcascade._pvalue.pvalue_text`).
+    """
+    return pvalue_text(p)
 
 
 def p_text(p: Any, name: str = "p") -> str:
@@ -265,8 +287,7 @@ def p_text(p: Any, name: str = "p") -> str:
     >>> p_text(0.0002), p_text(0.0978, "Kupiec p"), p_text(0.41)
     ('p < 0.001', 'Kupiec p = 0.098', 'p = 0.41')
     """
-    t = pvalue(p)
-    return f"{name} {t}" if t.startswith("<") else f"{name} = {t}"
+    return p_said(p, name)
 
 
 def date_text(t: Any, *, time: bool = False, bar: bool = False) -> str:

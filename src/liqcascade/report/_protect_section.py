@@ -9,6 +9,7 @@ by the as-of date when one is given).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,7 +251,7 @@ def _fmt_policy_table(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def tables(v: ProtectView) -> list[Table]:
-    """The recommendations; the policies by side; the 2025-10-10 entries."""
+    """The recommendations (with their warnings); the policies by side; the 2025-10-10 entries."""
     rec = pd.DataFrame(
         [
             {"side": r.side, "entry": price_text(r.entry, r.entry),
@@ -264,7 +265,8 @@ def tables(v: ProtectView) -> list[Table]:
              "slippage (% of the stop price)": _pct(r.expected_slippage),
              "avoided": "; ".join(
                  f"{z['kind']} {price_range(z['price_low'], z['price_high'], r.entry)}"
-                 for z in r.avoided_clusters) or "—"}
+                 for z in r.avoided_clusters) or "—",
+             "warnings": warnings_text(r)}
             for r in (v.long, v.short)
         ]
     )  # fmt: skip
@@ -282,6 +284,26 @@ def tables(v: ProtectView) -> list[Table]:
                   "began)", _fmt_policy_table(v.backtest.crash))
         )  # fmt: skip
     return out
+
+
+def warnings_text(r: Any) -> str:
+    """The recommendation's warnings as sentences (``—`` when it has none).
+
+    The library's ``warnings`` (``warning:`` lines at the command line, summary.json's
+    ``recommendation_long/short.warnings``) are kept as they are; the page starts each
+    with a capital, ends it with a full stop and writes a percentage as the page does
+    (``1.99 %``, not ``1.99%``).
+
+    >>> class R: warnings = ["no clear level for the stop: it lies 1.99% from entry"]
+    >>> warnings_text(R()), warnings_text(type("S", (), {"warnings": []})())
+    ('No clear level for the stop: it lies 1.99 % from entry.', '—')
+    """
+    said = [w[:1].upper() + w[1:] + ("" if w.endswith(".") else ".") for w in r.warnings]
+    return _PERCENT.sub(r"\1 %", " ".join(said)) or "—"
+
+
+_PERCENT = re.compile(r"(\d)%")
+"""A percentage as the library writes it (``1.99%``): the page puts a space before ``%``."""
 
 
 def _vol_band(r: Any) -> str:

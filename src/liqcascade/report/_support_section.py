@@ -99,6 +99,18 @@ def figures(v: SupportView) -> list[go.Figure]:
     return figs
 
 
+SENSITIVITY_COLUMNS: dict[str, str] = {
+    "zone_tol": "zone tolerance",
+    "band": "band",
+    "break_tol": "break tolerance",
+    "win_rate_1_10": "win 1–10 d",
+    "mean_20_plus": "mean 20+ d",
+    "sig_neg_20_plus": "20+ d horizons significantly negative",
+}
+"""The sensitivity grid's headers (the library's keys otherwise); the tolerances' cells
+are percentages (``0.5 %``), as the section's prose writes them."""
+
+
 def tables(v: SupportView) -> list[Table]:
     """Forward returns by horizon; the count's sensitivity to the rule."""
     study = v.study
@@ -123,9 +135,12 @@ def tables(v: SupportView) -> list[Table]:
     )
     sens = study.sensitivity
     s = sens[sens["min_away"] == det.params.min_away].copy()
+    for c in ("zone_tol", "band", "break_tol"):  # tolerances in percent, as the prose's
+        if c in s:
+            s[c] = [_pct_short(x) for x in s[c]]
     s["win_rate_1_10"] = [pct(x) for x in s["win_rate_1_10"]]
     s["mean_20_plus"] = [pct(x, 2, signed=True) for x in s["mean_20_plus"]]
-    s = s.rename(columns={"win_rate_1_10": "win 1–10 d", "mean_20_plus": "mean 20+ d"})
+    s = s.rename(columns=SENSITIVITY_COLUMNS)
     return [
         Table(f"{v.asset}: forward returns after a support test (daily, {_years(v)})", t),
         Table(
