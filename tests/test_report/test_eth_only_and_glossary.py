@@ -60,7 +60,7 @@ def test_glossary_defines_both_critical_shocks() -> None:
 def test_glossary_covers_the_front_pages_terms() -> None:
     # every term the front page's cards and claims use (review-product7, F13)
     # the event back-test's baselines spelt as the report's tables and prose spell them
-    B = "Baselines (Empirical, Expanding, Trigger, range, background, EWMA)"
+    B = "Baselines (Empirical, Expanding, Trigger, Range, Background, EWMA)"
     terms = {
         "own carry": "Index held, own carry",
         "index held": "Index held, own carry",

@@ -112,7 +112,7 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "beyond it leaves bad debt.",
     ),
     (
-        f"Baselines ({_MOVE_BASELINES}, range, background, EWMA)",
+        f"Baselines ({_MOVE_BASELINES}, Range, Background, EWMA)",
         "the simple rules a model must beat to be worth its complexity. Empirical: the "
         "24-h move after a fall predicted by the median ratio of past events, frozen at the "
         "back-test's start. Expanding: the same ratio re-estimated before each event from "
