@@ -108,3 +108,38 @@ def test_no_spurious_significance_on_random_walks() -> None:
     for h in horizons:
         assert rej_adj[h] / tot[h] <= 0.10, (h, rej_adj[h] / tot[h])
     assert rej_nw[60] / tot[60] > 0.15  # plain NW over-rejects with lag ≈ n
+
+
+def _overlap_adjusted_mean_plain(x: np.ndarray, bars: np.ndarray, h: int) -> tuple[float, ...]:
+    """The formulas as first written (session 24 kept them as the reference): the weight
+    matrix by ``np.clip``, the p-value by ``scipy.stats.t``; (mean, se, t, df, p)."""
+    ok = np.isfinite(x)
+    x, b = x[ok], bars[ok].astype(np.float64)
+    n = len(x)
+    w = np.clip(1.0 - np.abs(b[:, None] - b[None, :]) / max(h, 1), 0.0, None)
+    m = float(x.mean())
+    e = x - m
+    q = float(e @ w @ e)
+    wc = w - w.mean(axis=0, keepdims=True)
+    a = (wc - wc.mean(axis=1, keepdims=True)) @ w  # M W M W
+    tr_a, tr_a2 = float(np.trace(a)), float(np.sum(a * a.T))
+    se = np.sqrt(q / n**2 * float(w.sum()) / tr_a)
+    df = tr_a**2 / tr_a2
+    return m, se, m / se, df, float(2.0 * stats.t.sf(abs(m / se), df))
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_adjusted_test_equals_its_plain_reference(seed: int) -> None:
+    """Sparse and dense overlaps (horizon from 1 bar to past the span), NaN returns."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 160))
+    bars = np.sort(rng.choice(int(rng.integers(n, 4000)), n, replace=False))
+    h = int(rng.integers(1, 400))
+    x = rng.normal(0.0, 0.05, n)
+    x[rng.random(n) < 0.05] = np.nan
+    a = overlap_adjusted_mean(x, bars, h)
+    if np.isnan(a.se):
+        return
+    ref = _overlap_adjusted_mean_plain(x, bars, h)
+    got = (a.mean, a.se, a.t_stat, a.df, a.p_value)
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
