@@ -120,3 +120,46 @@ def test_this_suite_runs_blas_on_one_thread() -> None:
     if get is None:
         pytest.skip("this OpenBLAS build names its thread getter otherwise")
     assert get() == 1
+
+
+def _counts_in(code: str) -> list[dict[str, int]]:
+    """The thread counts ``code`` prints (one JSON line each, via ``blas_threads()``)."""
+    r = subprocess.run(
+        [sys.executable, "-c", _PROBE + textwrap.dedent(code)],
+        env=_bare_env(), capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    seen = [json.loads(ln) for ln in r.stdout.strip().splitlines() if ln.startswith("{")]
+    if not seen or not seen[0]:
+        pytest.skip("no OpenBLAS loaded (numpy built against another BLAS)")
+    return seen
+
+
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/maps") or len(os.sched_getaffinity(0)) < 2,
+    reason="reads /proc/self/maps; needs two cores",
+)
+def test_a_library_report_runs_blas_on_one_thread_and_restores_it() -> None:
+    """review24: ``build_report`` from Python ran BLAS on every core (``het_arch`` on
+    75,000 hourly bars 0.78 s of CPU against 0.17 s), with figures other than the
+    command line's; it now pins BLAS for the call, and gives the count back."""
+    code = """
+    import json
+    import liqcascade.report._build as build
+    print(json.dumps(blas_threads()))
+    build.run_report = lambda *a, **k: print(json.dumps(blas_threads())) or {}
+    build.build_report("unused", sections=("support",))
+    print(json.dumps(blas_threads()))
+    """
+    before, inside, after = _counts_in(code)
+    assert set(inside.values()) == {1}, inside
+    assert after == before and max(before.values()) >= 2, before
+
+
+def test_one_blas_thread_keeps_a_users_own_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An environment that names a count (this suite's conftest does) is left alone."""
+    from liqcascade import _blas
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    monkeypatch.setattr(_blas, "_loaded_openblas", lambda: pytest.fail("BLAS was touched"))
+    with _blas.one_blas_thread():
+        pass

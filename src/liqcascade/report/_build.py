@@ -855,16 +855,25 @@ def build_report(
     liqcascade.errors.InputError
         Before any section runs: an unknown asset or section, an ``as_of`` outside the
         data or, with the validation section, before the first month with a fit.
+
+    Notes
+    -----
+    numpy's and scipy's BLAS run on one thread for the duration of the call, as on the
+    command line (:func:`liqcascade._blas.one_blas_thread`; restored afterwards), unless
+    the environment sets their thread count: the command line's figures, and its speed.
     """
+    from liqcascade._blas import one_blas_thread
+
     options = report_options(asset, as_of, sections, modules)  # before any section
-    return run_report(
-        out_dir,
-        options,
-        quick=quick,
-        on_section=on_section,
-        workers=workers,
-        single_file=single_file,
-    )
+    with one_blas_thread():  # the command line's BLAS: its figures, and faster
+        return run_report(
+            out_dir,
+            options,
+            quick=quick,
+            on_section=on_section,
+            workers=workers,
+            single_file=single_file,
+        )
 
 
 def nav_groups(done: list[Done]) -> list[dict[str, Any]]:
