@@ -27,6 +27,7 @@ import ctypes
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 __all__ = ["BLAS_THREAD_VARIABLES", "one_blas_thread", "pin_blas"]
 
@@ -96,7 +97,7 @@ def one_blas_thread() -> Iterator[None]:
     import numpy  # noqa: F401  (both load their BLAS before it is read)
     import scipy.linalg  # noqa: F401
 
-    before = []
+    before: list[tuple[Any, int]] = []  # (setter, count to restore)
     for lib, name in _loaded_openblas():
         get, put = getattr(lib, name.format("get")), getattr(lib, name.format("set"))
         get.restype = ctypes.c_int
