@@ -98,3 +98,19 @@ def test_the_tier_tables_and_the_data_layer_read_the_same_rule() -> None:
     assert load_tiers("btc-perp").symbol == "BTCUSDT"
     # a file's name names its market through the same contract rule
     assert symbol_from_name("sol_1h.csv") == "SOLUSDT" == symbol_from_name("SOLUSDT-1h.csv")
+
+
+def test_one_name_for_a_book_of_several_symbols() -> None:
+    """The book of a file of several symbols and venues: one constant, read and let pass.
+
+    ``"mixed"`` was spelled in the positions reader (lower case) and in
+    ``check_same_asset`` (upper case) apart; both now read ``MIXED_SYMBOL``.
+    """
+    from liqcascade.positions import read_positions
+
+    book = read_positions(Path(__file__).parent / "data" / "positions" / "positions.csv")
+    assert (book.venue, book.symbol) == (_symbols.MIXED_SYMBOL, _symbols.MIXED_SYMBOL)
+    for asset in ("ETH", "BTC", "sol"):  # its own asset is not known: any passes
+        _symbols.check_same_asset(asset, book.symbol, param="asset", what="asset")
+    with pytest.raises(InputError, match=r"^asset \(SOL\) is not the positions' asset \(BTC"):
+        _symbols.check_same_asset("SOL", "BTCUSDT", param="asset", what="asset")

@@ -17,6 +17,7 @@ from liqcascade.errors import InputError
 
 __all__ = [
     "DEFAULT_SYMBOL",
+    "MIXED_SYMBOL",
     "PERP",
     "QUOTES",
     "base_asset",
@@ -28,6 +29,11 @@ __all__ = [
 #: The symbol a position book takes when none is given (a file or frame without one): it
 #: says nothing of the asset, so :func:`check_same_asset` lets it pass any asset.
 DEFAULT_SYMBOL = "ETHUSDT"
+
+#: The symbol (and the venue) of a position book read from a file of several
+#: (:func:`~liqcascade.positions.read_positions`): its own asset is not known, so
+#: :func:`check_same_asset` lets it pass any asset, as it does :data:`DEFAULT_SYMBOL`.
+MIXED_SYMBOL = "mixed"
 
 #: Quote currencies a symbol may end with (checked in this order: USDT before USD).
 QUOTES: tuple[str, ...] = ("USDT", "USDC", "BUSD", "FDUSD", "USD", "EUR")
@@ -121,8 +127,8 @@ def check_same_asset(
     The rule wherever an asset is given beside data that know theirs (a calibration
     beside a prepared book, ``asset`` beside a market state): another asset is refused,
     naming both. ``symbol`` of :data:`DEFAULT_SYMBOL` (a book built without one) says
-    nothing, and passes any asset, as does ``"mixed"`` (a positions file of several
-    symbols: :func:`~liqcascade.positions.read_positions`).
+    nothing, and passes any asset, as does :data:`MIXED_SYMBOL` (a positions file of
+    several symbols: :func:`~liqcascade.positions.read_positions`).
 
     Parameters
     ----------
@@ -147,7 +153,7 @@ def check_same_asset(
     own = base_asset(symbol)
     a = str(asset).strip().upper()
     sym = str(symbol).strip().upper()
-    if sym in (DEFAULT_SYMBOL, "MIXED") or a == own:
+    if sym in (DEFAULT_SYMBOL, MIXED_SYMBOL.upper()) or a == own:
         return
     where = own if sym == own else f"{own}: {sym}"
     raise InputError(f"{what} ({a}) is not {whose} asset ({where}){hint}", param=param)

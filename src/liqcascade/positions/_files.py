@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._sides import SIDE_RULE, SIDE_WORDS
+from liqcascade._symbols import MIXED_SYMBOL
 from liqcascade._tables import EmptyFileError, check_columns, read_user_table
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
@@ -631,7 +632,8 @@ def read_positions(
         ``size * entry_price / leverage`` where only leverage is given (margin wins
         where both are). ``account`` is the file's integer account, its string ids
         numbered in order of appearance, or ``0..n-1``. ``venue``/``symbol`` of the
-        book are the file's single value, ``"mixed"`` if it has several.
+        book are the file's single value, ``"mixed"`` if it has several
+        (:data:`liqcascade._symbols.MIXED_SYMBOL`).
 
     Raises
     ------
@@ -821,8 +823,8 @@ def read_positions(
         bankruptcy_price=bank,
         account=account,
         cross=cross,
-        venue=str(uv[0]) if len(uv) == 1 else "mixed",
-        symbol=str(us[0]) if len(us) == 1 else "mixed",
+        venue=str(uv[0]) if len(uv) == 1 else MIXED_SYMBOL,
+        symbol=str(us[0]) if len(us) == 1 else MIXED_SYMBOL,
     )
 
 

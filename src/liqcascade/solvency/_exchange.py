@@ -905,8 +905,8 @@ def _run_asset(pos: PositionBook, asset: str | None) -> str:
     """The run's asset: ``asset``, else the positions' own; another asset than theirs refused.
 
     Positions of the default symbol (a file without one reads as ``ETHUSDT``) take any,
-    as do those of several symbols (``"mixed"``, :func:`~liqcascade.positions.read_positions`:
-    their own asset is not known).
+    as do those of several symbols (:data:`~liqcascade._symbols.MIXED_SYMBOL`,
+    :func:`~liqcascade.positions.read_positions`: their own asset is not known).
     """
     own = base_asset(pos.symbol)
     if asset is None:
