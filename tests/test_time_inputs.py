@@ -488,3 +488,49 @@ def test_the_command_line_shows_the_reader_s_refusal_with_its_flag_or_file_key(
         f"venues[0].mid_at: not a date or time: {ZONED!r} (a time-zone name",
     )
     assert line.count(cfg.name) == 1 and "write an offset" in line, line
+
+
+# -- one reader, no module's own wrapper (session 24) -------------------------------------------
+def test_a_required_time_refuses_none_and_nat_as_any_time_that_reads_as_none() -> None:
+    """``follow_through_dates`` said ``start must be a date (got NaT)``, the over-time markets
+    ``start: not a date or time: NaT``: two wrappers of ``to_utc``, one rule now."""
+    from liqcascade.cascade._follow_through import follow_through_dates
+
+    assert to_utc(None) is pd.NaT and to_utc(pd.NaT, "start") is pd.NaT  # not required
+    for value in (None, pd.NaT):
+        with pytest.raises(InputError, match=rf"^start: not a date or time: {value!r}$") as e:
+            to_utc(value, "start", required=True)
+        assert e.value.param == "start"
+    first, last = pd.Timestamp("2025-01-01", tz="UTC"), pd.Timestamp("2025-02-01", tz="UTC")
+    with pytest.raises(InputError, match=r"^start: not a date or time: NaT$") as e:
+        follow_through_dates(pd.NaT, None, first=first, last=last)
+    assert e.value.param == "start"
+    # a date is that day's check time (DATE_HOUR); None is the first market's
+    days = follow_through_dates("2025-01-10", "2025-01-12", first=first, last=last)
+    assert len(days) == 3 and days[0].normalize() == pd.Timestamp("2025-01-10", tz="UTC")
+
+
+def test_log_returns_reads_its_bounds_with_the_shared_reader() -> None:
+    close = pd.Series([100.0, 101.0, 102.0, 103.0], index=pd.date_range("2024-01-01", periods=4))
+    assert len(log_returns(close)) == 3  # None: no bound
+    assert len(log_returns(close, "2024-01-02", "2024-01-03")) == 1  # the end day is whole
+    with pytest.raises(InputError, match=r"^start \(2024-01-03\) is after end") as e:
+        log_returns(close, "2024-01-03", "2024-01-02 00:00")
+    assert e.value.params == ("start", "end")
+    with pytest.raises(InputError, match=r"^end: not a date or time: 'soon'$"):
+        log_returns(close, end="soon")
+
+
+def test_no_module_keeps_its_own_utc_wrapper() -> None:
+    """Six modules wrapped ``to_utc``/``utc_end`` in a ``_ts``/``_utc`` of their own.
+
+    The command line's market line keeps its ``_ts``: a stored record's missing field is
+    None there (``utc_time`` gives NaT, which prints as ``NaT`` and is truthy).
+    """
+    src = Path(__file__).resolve().parents[1] / "src" / "liqcascade"
+    found = sorted(
+        str(f.relative_to(src))
+        for f in src.rglob("*.py")
+        if re.search(r"^def _(ts|utc)\b", f.read_text(encoding="utf-8"), re.M)
+    )
+    assert found == ["_cli/_market_line.py"]

@@ -38,7 +38,7 @@ _TICK = pd.Timedelta(microseconds=1)
 _LATEST = pd.Timestamp.max.tz_localize("UTC").floor("us")
 
 
-def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
+def to_utc(value: Any, option: str = "date", *, required: bool = False) -> pd.Timestamp:
     """A :class:`pandas.Timestamp` in UTC (naive input is read as UTC), to the microsecond.
 
     The package's one reader of a date or time a user gives (a parameter, a flag, a
@@ -60,12 +60,16 @@ def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
         Where ``value`` was given: a parameter (``"start"``, ``"end"``: the error's
         ``param``), a configuration key (``"venues[0].mid_at"``) or a command-line flag
         (``"--since"``), which a refusal names (then only in the message).
+    required : bool, default False
+        Refuse ``None`` and ``NaT`` too (a time that must be given), with the same
+        message as any other value that reads as no time.
 
     Raises
     ------
     InputError
-        If ``value`` is not a time (``"start: not a date or time: '2025-13-45'"``), or
-        is a date whose day and month cannot be told apart (:func:`check_day_month`).
+        If ``value`` is not a time (``"start: not a date or time: '2025-13-45'"``; with
+        ``required``, ``"start: not a date or time: None"``), or is a date whose day
+        and month cannot be told apart (:func:`check_day_month`).
     """
     if isinstance(value, numbers.Number):  # pd.Timestamp(20250310): ns after 1970
         raise InputError(
@@ -81,7 +85,7 @@ def to_utc(value: Any, option: str = "date") -> pd.Timestamp:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):
         ts = None
-    if ts is None or (ts is pd.NaT and isinstance(value, str)):
+    if ts is None or (ts is pd.NaT and (required or isinstance(value, str))):
         raise InputError(
             f"{option}: not a date or time: {value!r}{zone_name_hint(value)}",
             param=_param(option),
@@ -369,9 +373,7 @@ def as_of_instant(value: Any, option: str = "as_of") -> pd.Timestamp:
             "(YYYY-MM-DD) or a UTC time",
             param=_param(option),
         )
-    ts = to_utc(value, option)
-    if ts is pd.NaT:  # None, NaT
-        raise InputError(f"{option}: not a date or time: {value!r}", param=_param(option))
+    ts = to_utc(value, option, required=True)  # None, NaT: refused
     if is_bare_date(value):
         ts = ts.normalize() + pd.Timedelta(days=1)
     return min(ts, _LATEST)

@@ -630,11 +630,10 @@ def _check_window(a: str, ohlc: Any, liq: Any, market_at: Any, start: str, end: 
     for want of open interest, are said after the run: :func:`_none_scored`). The line
     names the spans the asset's data cover (:func:`_data_spans`).
     """
-    from liqcascade._time import to_utc as _ts
-    from liqcascade._time import utc_end as _end
+    from liqcascade._time import to_utc, utc_end
     from liqcascade.cascade import covered_span
 
-    if covered_span(ohlc, _ts(start), _end(end), None) is not None:
+    if covered_span(ohlc, to_utc(start), utc_end(end), None) is not None:
         return
     _common.fail(
         f"--start/--end: {start} → {end} holds no event the back-test can score; "

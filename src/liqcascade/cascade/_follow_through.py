@@ -82,13 +82,6 @@ class NoMarketDate(InputError):
     """
 
 
-def _utc(value: Any, name: str) -> pd.Timestamp:
-    t = to_utc(value, name)
-    if t is pd.NaT:
-        raise InputError(f"{name} must be a date (got {value!r})", param=name)
-    return t
-
-
 def follow_through_dates(
     start: Any,
     end: Any,
@@ -121,8 +114,9 @@ def follow_through_dates(
         raise InputError(f"every must be >= 1 (got {every})", param="every")
     d0 = (first - pd.Timedelta(hours=DATE_HOUR)).ceil("D") + pd.Timedelta(hours=DATE_HOUR)
     d1 = (last - pd.Timedelta(hours=DATE_HOUR)).floor("D") + pd.Timedelta(hours=DATE_HOUR)
-    s = d0 if start is None else _utc(start, "start").normalize() + pd.Timedelta(hours=DATE_HOUR)
-    e = d1 if end is None else _utc(end, "end").normalize() + pd.Timedelta(hours=DATE_HOUR)
+    at = pd.Timedelta(hours=DATE_HOUR)
+    s = d0 if start is None else to_utc(start, "start", required=True).normalize() + at
+    e = d1 if end is None else to_utc(end, "end", required=True).normalize() + at
     if start is not None and end is not None and e < s:
         raise InputError(
             f"end ({e:%Y-%m-%d}) is before start ({s:%Y-%m-%d})", param=("end", "start")
@@ -380,7 +374,7 @@ def _last_date(end: Any, idx: pd.DatetimeIndex) -> pd.Timestamp:
     d1 = (last - pd.Timedelta(hours=DATE_HOUR)).floor("D") + pd.Timedelta(hours=DATE_HOUR)
     if end is None:
         return pd.Timestamp(d1)
-    e = _utc(end, "end").normalize() + pd.Timedelta(hours=DATE_HOUR)
+    e = to_utc(end, "end", required=True).normalize() + pd.Timedelta(hours=DATE_HOUR)
     return pd.Timestamp(min(e, d1))
 
 
@@ -401,7 +395,7 @@ def _stored_rows(rec: dict[str, Any], where: str) -> pd.DataFrame:
 def _record_date(rec: dict[str, Any], key: str, where: str) -> pd.Timestamp:
     """The record's ``start`` or ``end`` (UTC), or InputError naming ``where``."""
     try:
-        return _utc(rec[key], key)
+        return to_utc(rec[key], key, required=True)
     except (KeyError, InputError):
         raise InputError(
             f"{where}: follow_through.{key} must be a date (got {rec.get(key)!r})"

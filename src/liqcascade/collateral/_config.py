@@ -156,10 +156,6 @@ def _finite(v: float, where: str, *, may_be_inf: bool = False) -> None:
         raise _fail(where, f"must be a finite number (got {v})")
 
 
-def _ts(v: Any, where: str) -> pd.Timestamp:
-    return to_utc(v, where)  # a refusal names ``where`` (a file's key) and what to write
-
-
 def _tiers(d: Any, where: str) -> TierSchedule:
     b, r = d.get("bounds"), d.get("ratios")
     if not isinstance(b, list) or not isinstance(r, list):
@@ -205,8 +201,8 @@ def scenario_of(cfg: dict[str, Any], where: str) -> Scenario:
     """The ``[scenario]`` table, checked."""
     _keys(cfg, "", "")
     s = _keys(cfg.get("scenario", {}), "scenario", f"{where}: scenario")
-    start = _ts(s.get("start", "2025-10-10T12:00:00Z"), f"{where}: scenario.start")
-    end = _ts(s.get("end", "2025-10-11T12:00:00Z"), f"{where}: scenario.end")
+    start = to_utc(s.get("start", "2025-10-10T12:00:00Z"), f"{where}: scenario.start")
+    end = to_utc(s.get("end", "2025-10-11T12:00:00Z"), f"{where}: scenario.end")
     if not end > start:
         raise _fail(f"{where}: scenario.end", "must be after scenario.start")
     bars = s.get("eth_bars", "binance-30m")
@@ -230,7 +226,7 @@ def _venue(d: dict[str, Any], where: str) -> VenueRules:
             raise _fail(f"{w}.{k}", "a list of [start, end] pairs")
         pairs = []
         for j, (a, b) in enumerate(v):
-            ta, tb = _ts(a, f"{w}.{k}[{j}]"), _ts(b, f"{w}.{k}[{j}]")
+            ta, tb = to_utc(a, f"{w}.{k}[{j}]"), to_utc(b, f"{w}.{k}[{j}]")
             if not tb > ta:
                 raise _fail(f"{w}.{k}[{j}]", f"must end after it starts (got [{a}, {b}])")
             pairs.append((ta, tb))
@@ -289,7 +285,7 @@ def _asset(
     for k, c in enumerate(d.get("calendar", [])):
         cw = f"{w}.calendar[{k}]"
         _keys(c, "calendar", cw)
-        cal.append(RatioChange(_ts(c.get("at"), f"{cw}.at"), _tiers(c, cw)))
+        cal.append(RatioChange(to_utc(c.get("at"), f"{cw}.at"), _tiers(c, cw)))
     kw: dict[str, Any] = {k: _num(d, k, w) for k in _ASSET_NUMS if k in d}
     book = d.get("book", "given")
     if book == "calibrated":

@@ -435,11 +435,6 @@ class ContagionSetup:
     scope: str = "venue"
 
 
-def _ts(value: str, key: str) -> pd.Timestamp:
-    """The time the file's ``key`` gives (UTC), or a refusal naming the key (:func:`to_utc`)."""
-    return to_utc(value, key)
-
-
 def _bar(venue: str, asset: str, at: pd.Timestamp, key: str) -> pd.Series:
     import liqcascade.data as _bundled
 
@@ -606,7 +601,7 @@ def crash_beta(window: list[str]) -> float:
     float
         BTC's fractional move divided by ETH's (dimensionless).
     """
-    start, end = _ts(window[0], "beta_window[0]"), _ts(window[-1], "beta_window[1]")
+    start, end = to_utc(window[0], "beta_window[0]"), to_utc(window[-1], "beta_window[1]")
     out = []
     for asset in ("BTC", "ETH"):
         o = float(_bar("binance", asset, start, "beta_window")["open"])
@@ -625,7 +620,7 @@ def hourly_beta(window: list[str]) -> tuple[float, int]:
     """
     import liqcascade.data as _bundled
 
-    start, end = _ts(window[0], "beta_window[0]"), _ts(window[-1], "beta_window[1]")
+    start, end = to_utc(window[0], "beta_window[0]"), to_utc(window[-1], "beta_window[1]")
     if end <= start:
         raise InputError(f"beta_window: the end {end} must be after the start {start}")
     p = _bundled.dataset("perp_1h_by_venue")
@@ -712,13 +707,13 @@ def build_setup(
         key = f"{where}: venues[{i}]"
         mid = v.mid
         # the mid's instant (its hourly bar's close): the estimated market is read by then
-        by = _ts(v.mid_at, f"{key}.mid_at") + pd.Timedelta(hours=1) if v.mid_at else None
+        by = to_utc(v.mid_at, f"{key}.mid_at") + pd.Timedelta(hours=1) if v.mid_at else None
         if mid is None and v.mid_at is not None:
-            mid = float(_bar(v.data_venue or v.name, "ETH", _ts(v.mid_at, f"{key}.mid_at"),
+            mid = float(_bar(v.data_venue or v.name, "ETH", to_utc(v.mid_at, f"{key}.mid_at"),
                              f"{key}.mid_at")["close"])  # fmt: skip
         share = v.share
         if share == "volume":
-            at = _ts(v.mid_at or "", f"{key}.mid_at") if v.mid_at else None
+            at = to_utc(v.mid_at or "", f"{key}.mid_at") if v.mid_at else None
             if at is None:
                 raise InputError(f"{key}.share: 'volume' needs mid_at")
             share = BINANCE_BOOK_SHARE * _volume_share(v.data_venue or v.name, at)
@@ -773,7 +768,7 @@ def build_setup(
         price = m.collateral_price
         if price is None:
             asset = "BTC" if res.symbol.upper() in ("WBTC", "CBBTC") else "ETH"
-            price = float(_bar("binance", asset, _ts(m.collateral_price_at or "", key),
+            price = float(_bar("binance", asset, to_utc(m.collateral_price_at or "", key),
                                f"{key}.collateral_price_at")["close"])  # fmt: skip
         if res.symbol.upper() not in ("WBTC", "CBBTC"):  # the venues' own asset (ETH)
             _check_collateral_price(price, m.oracle.sources, venues, key)
@@ -821,7 +816,7 @@ def build_setup(
     else:
         assert s.buy_usd is not None
         shock["shock_buy_usd"] = s.buy_usd
-    mids = [_ts(v.mid_at, f"venues[{i}].mid_at") for i, v in enumerate(cfg.venues) if v.mid_at]
+    mids = [to_utc(v.mid_at, f"venues[{i}].mid_at") for i, v in enumerate(cfg.venues) if v.mid_at]
     return ContagionSetup(venues, links, lending, s.venue, shock, cfg.simulation.max_rounds, notes,
                           cfg.simulation.liquidity, max(mids) if mids else None,
                           s.scope)  # fmt: skip

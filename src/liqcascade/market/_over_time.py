@@ -86,7 +86,7 @@ def _labels(times: Iterable[Any], index: pd.DatetimeIndex) -> list[pd.Timestamp]
     """The bar of ``index`` opened at or before each time (UTC), dates before it dropped."""
     out = []
     for t in times:
-        ts = _utc(t, "times")
+        ts = to_utc(t, "times", required=True)
         i = int(index.searchsorted(ts, side="right")) - 1
         if i >= 0:
             out.append(pd.Timestamp(index[i]))
@@ -225,7 +225,8 @@ def market_heatmap(
     """
     from liqcascade.positions import heatmap_from_books
 
-    s, e = _utc(start, "start"), _utc(end, "end")  # before the data load
+    s = to_utc(start, "start", required=True)  # before the data load
+    e = to_utc(end, "end", required=True)
     spec = MarketSpec(asset=asset) if spec is None else spec
     if inputs is None:
         inputs = load_market_inputs(spec.asset, store=spec.store)
@@ -247,10 +248,3 @@ def market_heatmap(
     books = market_books(times, spec=spec, inputs=inputs)
     rows = [(b.as_of, b.positions, b.stops, b.price) for b in books]
     return heatmap_from_books(rows, bucket=bucket, range_=range_)
-
-
-def _utc(x: Any, name: str) -> pd.Timestamp:
-    t = to_utc(x, name)
-    if t is pd.NaT:
-        raise InputError(f"{name}: not a date or time: {x!r}", param=name)
-    return t

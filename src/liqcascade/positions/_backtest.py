@@ -34,11 +34,11 @@ from plotly.subplots import make_subplots
 
 from liqcascade._plotly_text import plain
 from liqcascade._significance import BLOCK_DAYS
+from liqcascade._time import to_utc, utc_end
 from liqcascade.errors import InputError
 from liqcascade.positions._calibrate import (
     CalibrationResult,
     ValidationData,
-    _ts,
     baseline_metrics,
     load_calibrated,
     run_window,
@@ -572,7 +572,7 @@ def backtest_period(start: Any, end: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
     InputError
         ``start`` after ``end`` (names both).
     """
-    t0, t1 = _ts(start), _ts(end, end=True)
+    t0, t1 = to_utc(start, "start"), utc_end(end, "end")
     if t0 > t1:
         raise InputError(f"start ({t0.date()}) is after end ({t1.date()})", param=("start", "end"))
     return t0, t1

@@ -73,10 +73,6 @@ METRIC_KEYS: tuple[str, ...] = (
 
 
 # ----------------------------------------------------------------- metrics
-def _ts(value: Any, end: bool = False) -> pd.Timestamp:
-    return utc_end(value) if end else to_utc(value)
-
-
 def _corr(a: FloatArray, b: FloatArray) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -237,7 +233,7 @@ def run_window(
     Returns the run and a frame of the window's bars: ``predicted_long_usd``,
     ``predicted_short_usd`` and, where recorded, ``recorded_long_usd``, ``recorded_short_usd``.
     """
-    t0, t1 = _ts(start), _ts(end, end=True)
+    t0, t1 = to_utc(start, "start"), utc_end(end, "end")
     key = ("window", t1, params.seed_days, params.entry_price, params.split)
     if key not in data.cache:
         oi = data.oi[data.oi.index <= t1]
@@ -293,7 +289,7 @@ def baseline_metrics(
     f = pd.concat([base, rec[["long_usd", "short_usd"]]], axis=1).dropna()
 
     def cut(a: Any, b: Any) -> pd.DataFrame:
-        return f[(f.index >= _ts(a)) & (f.index <= _ts(b, end=True))]
+        return f[(f.index >= to_utc(a)) & (f.index <= utc_end(b))]
 
     fit_f, win = cut(*fit), cut(*window)
     if len(win) < 3 or fit_f["baseline"].sum() <= 0:
@@ -366,7 +362,7 @@ class _Window:
 def _fit_window(data: ValidationData, start: Any, end: Any) -> _Window:
     if data.recorded is None:
         raise InputError("calibration needs recorded liquidations (none found)")
-    t0, t1 = _ts(start), _ts(end, end=True)
+    t0, t1 = to_utc(start, "start"), utc_end(end, "end")
     rec = data.recorded[(data.recorded.index >= t0) & (data.recorded.index <= t1)]
     rec = rec[rec.index.isin(data.oi.index)]
     if len(rec) < 30:
@@ -719,7 +715,7 @@ def calibrate(
     w = _fit_window(data, start, end)
     fit_period = (str(pd.Timestamp(start).date()), str(pd.Timestamp(end).date()))
     oos_period = (str(pd.Timestamp(oos_start).date()), str(pd.Timestamp(oos_end).date()))
-    if w.t1 >= _ts(oos_start):
+    if w.t1 >= to_utc(oos_start, "oos_start"):
         raise InputError(
             f"end ({fit_period[1]}) must be before the out-of-sample start ({oos_period[0]})",
             param="end",

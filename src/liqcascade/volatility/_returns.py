@@ -56,15 +56,6 @@ def bars_per_year(interval: str) -> float:
     return DAYS_PER_YEAR * bars_per_day(interval)
 
 
-def _utc(value: Any, option: str = "start") -> pd.Timestamp | None:
-    return None if value is None else to_utc(value, option)
-
-
-def _end_bound(value: Any) -> pd.Timestamp | None:
-    # the library's one rule (utc_end): a day holds that whole day, a time is an instant
-    return None if value is None else utc_end(value, "end")
-
-
 def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Series:
     """Percent log returns ``100 × diff(log(close))`` over the closes inside ``[start, end]``.
 
@@ -96,14 +87,16 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
     """
     s = number_series(close, "close", column="close")
     check_time_order(s.index, "close")  # sorted here, duplicates made returns of one time
-    lo, hi = _utc(start), _end_bound(end)
-    if lo is not None and hi is not None and lo > hi:
+    # the library's one rule (utc_end): a day holds that whole day, a time is an instant;
+    # None (NaT) is no bound
+    lo, hi = to_utc(start, "start"), utc_end(end, "end")
+    if pd.notna(lo) and pd.notna(hi) and lo > hi:
         raise InputError(
             f"start ({lo:%Y-%m-%d}) is after end ({hi:%Y-%m-%d})", param=("start", "end")
         )
-    if lo is not None:
+    if pd.notna(lo):
         s = s[s.index >= lo]
-    if hi is not None:
+    if pd.notna(hi):
         s = s[s.index <= hi]
     values = s.to_numpy(dtype=float)
     bad = ~np.isfinite(values) | (values <= 0)
