@@ -316,6 +316,30 @@ def test_estimate_book_refuses_open_interest_not_four_hourly(
     assert len(estimate_book("2025-03-11", params=EstimationParams(), oi=gappy, prices=px)) > 0
 
 
+@pytest.mark.parametrize("hours", [1, 2, 3])
+def test_estimate_book_refuses_open_interest_off_the_four_hour_boundaries(hours: int) -> None:
+    """4-hourly at 01:00, 05:00 ... passed: each bar met the prices of another 4 hours."""
+    oi, px = default_inputs()
+    shifted = oi.set_axis(oi.index + pd.Timedelta(hours=hours))
+    first = shifted.index[0]
+    with pytest.raises(
+        InputError,
+        match=rf"^oi: the estimate walks the 4-hour bars of the UTC day .*the bar at "
+        rf"{first:%Y-%m-%d %H:%M} UTC is off them",
+    ) as err:
+        estimate_book(params=EstimationParams(), oi=shifted, prices=px)
+    assert err.value.param == "oi"
+    # one bar off among aligned ones is named, not the first bar
+    one = oi.rename(index={oi.index[5]: oi.index[5] + pd.Timedelta(minutes=30)})
+    with pytest.raises(InputError, match=rf"the bar at {one.index[5]:%Y-%m-%d %H:%M} UTC"):
+        estimate_book(params=EstimationParams(), oi=one, prices=px)
+    # the same instants in another zone are on the boundaries: read as UTC
+    berlin = oi.tz_convert("Europe/Berlin")
+    ref = estimate_book("2025-03-11", params=EstimationParams(), oi=oi, prices=px)
+    assert_same(estimate_book("2025-03-11", params=EstimationParams(), oi=berlin, prices=px).size,
+                ref.size)  # fmt: skip
+
+
 def test_slicing_open_interest_changes_the_warm_up() -> None:
     """A slice of ``oi`` starts another warm-up: another book than the full series cut."""
     oi, px = default_inputs()

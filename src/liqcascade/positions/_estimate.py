@@ -40,7 +40,7 @@ import plotly.graph_objects as go
 from liqcascade._json import SummaryDict
 from liqcascade._paths import read_json
 from liqcascade._tables import check_numeric
-from liqcascade._time import bar_step, resolve_as_of, utc_indexed
+from liqcascade._time import bar_step, resolve_as_of, utc_index, utc_indexed
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._book import PositionBook
@@ -747,7 +747,8 @@ def _checked_oi(oi: pd.DataFrame) -> pd.DataFrame:
     InputError
         ``oi`` has no rows, or ``oi_usd`` is absent, not numeric, missing (NaN) or
         negative (the message names the first such bar), or its bars are not 4-hourly
-        (``param="oi"``).
+        or not on the 4-hour boundaries of the UTC day (00:00, 04:00, … 20:00; the first
+        bar off them named) (``param="oi"``).
     """
     if "oi_usd" not in oi.columns:
         raise InputError("oi: open interest needs an 'oi_usd' column (USD)", param="oi")
@@ -777,9 +778,26 @@ def _checked_oi(oi: pd.DataFrame) -> pd.DataFrame:
             "4-hour open interest, indexed by bar open: the value at each bar's close)",
             param="oi",
         )
+    off = _off_boundary(pd.DatetimeIndex(oi.index))
+    if off is not None:
+        # the prices are resampled on the boundaries: a bar at 01:00 would meet the
+        # prices of 00:00-04:00, an hour before its own
+        raise InputError(
+            f"oi: the estimate walks the 4-hour bars of the UTC day (00:00, 04:00, … 20:00); "
+            f"the bar at {_label(off)} is off them (give 4-hour open interest indexed by those "
+            "bar opens)",
+            param="oi",
+        )
     if oi["oi_usd"].dtype == np.float64:
         return oi
     return oi.assign(oi_usd=v)
+
+
+def _off_boundary(index: pd.DatetimeIndex) -> pd.Timestamp | None:
+    """The first label of ``index`` not on a 4-hour boundary of the UTC day; None if none."""
+    utc = utc_index(index)
+    off = (utc != utc.floor(_BAR)) & ~utc.isna()
+    return pd.Timestamp(utc[int(np.argmax(off))]) if off.any() else None
 
 
 def _interval(step: pd.Timedelta) -> str:
@@ -854,7 +872,8 @@ def estimate_book(
     oi : DataFrame, optional
         Open interest, ``oi_usd`` (USD at bar close, no missing or negative value),
         4-hour bars indexed by bar open (UTC; a naive index is read as UTC; another
-        spacing is refused, not resampled); default: the bundled series. Its first bar
+        spacing is refused, not resampled; bars open at 00:00, 04:00, … 20:00 UTC, a bar
+        off those is refused); default: the bundled series. Its first bar
         starts the book: the warm-up (``params.seed_days`` of prices before it) ramps up
         to that bar's open interest, so a slice of ``oi`` starting later is another
         warm-up and another book, not the same book cut (cut with ``as_of`` instead).
@@ -870,7 +889,8 @@ def estimate_book(
     Raises
     ------
     InputError
-        Missing or negative open interest, or not 4-hourly (``param="oi"``), prices
+        Missing or negative open interest, or not 4-hourly, or off the 4-hour
+        boundaries of the UTC day (``param="oi"``), prices
         coarser than 4 hours (``param="prices"``), or ``as_of`` outside the open interest
         (``param="as_of"``).
     """
