@@ -13,6 +13,8 @@ The same session's leftovers: ``detect_support`` calls that check instead of its
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -121,3 +123,14 @@ def test_fit_joint_model_names_its_closes_param() -> None:
     with pytest.raises(InputError, match="closes must be a pandas Series") as e:
         fit_joint_model(["ETH"], {"ETH": 100.0}, as_of=close.index[-1], closes={"ETH": [1.0]})
     assert e.value.param == "closes"
+    # a close that is no positive price: named as the caller's closes too (was "close")
+    bad = close.copy()
+    bad.iloc[50] = -1.0
+    want = f"closes must be a positive number (got -1.0 at {close.index[50]})"
+    with pytest.raises(InputError, match=f"^{re.escape(want)}$") as e:
+        fit_joint_model(["ETH"], {"ETH": 100.0}, as_of=close.index[-1], closes={"ETH": bad})
+    assert e.value.param == "closes"
+    # log_returns called alone names its own parameter
+    with pytest.raises(InputError, match=r"^close must be a positive number") as e:
+        log_returns(bad)
+    assert e.value.param == "close"

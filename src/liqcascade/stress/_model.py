@@ -25,8 +25,6 @@ import pandas as pd
 from scipy import stats
 
 from liqcascade._json import SummaryDict
-from liqcascade._tables import number_series
-from liqcascade._time import check_time_order
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.stress._kernels import MODEL_EGARCH, MODEL_GJR
@@ -277,13 +275,10 @@ def fit_joint_model(
     for a in assets:
         f = (fits or {}).get(a)
         if f is None:
-            close = (closes or {}).get(a)
+            close, name = (closes or {}).get(a), "closes"  # refused as the caller's param
             if close is None:
-                close = _bundled.ohlcv(a, "1d")["close"]
-            else:  # refused as the param the caller gave (log_returns names its own)
-                close = number_series(close, "closes", column="close")
-                check_time_order(close.index, "closes")
-            r = log_returns(close, start, as_of)
+                close, name = _bundled.ohlcv(a, "1d")["close"], "close"
+            r = log_returns(close, start, as_of, name=name)
             f = fit_volatility(r, model, dist, interval="1d", asset=a)
         fitted.append(asset_model(f, prices[a], drift))
         resid.append(f.std_resid.rename(a))

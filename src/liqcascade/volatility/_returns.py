@@ -56,7 +56,9 @@ def bars_per_year(interval: str) -> float:
     return DAYS_PER_YEAR * bars_per_day(interval)
 
 
-def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Series:
+def log_returns(
+    close: pd.Series, start: Any = None, end: Any = None, *, name: str = "close"
+) -> pd.Series:
     """Percent log returns ``100 × diff(log(close))`` over the closes inside ``[start, end]``.
 
     Parameters
@@ -71,6 +73,9 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
         at midnight (as :func:`liqcascade.events.load_bars` and ``Store.read`` read it).
         ``n`` closes inside the range give ``n − 1`` returns, each stamped at the later
         close (the first close in the range only anchors the first return).
+    name : str, default "close"
+        The parameter ``close`` was given as, which a refusal of it names (its
+        ``param``): a caller's own (``"closes"``).
 
     Returns
     -------
@@ -85,8 +90,8 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
         one out of order is named, :func:`liqcascade._time.check_time_order`), a close
         is not a positive finite number, or ``start`` is after ``end``.
     """
-    s = number_series(close, "close", column="close")
-    check_time_order(s.index, "close")  # sorted here, duplicates made returns of one time
+    s = number_series(close, name, column="close")
+    check_time_order(s.index, name)  # sorted here, duplicates made returns of one time
     # the library's one rule (utc_end): a day holds that whole day, a time is an instant;
     # None (NaT) is no bound
     lo, hi = to_utc(start, "start"), utc_end(end, "end")
@@ -103,7 +108,7 @@ def log_returns(close: pd.Series, start: Any = None, end: Any = None) -> pd.Seri
     if bad.any():
         where = s.index[int(np.argmax(bad))]
         raise InputError(
-            f"close must be a positive number (got {values[bad][0]} at {where})", param="close"
+            f"{name} must be a positive number (got {values[bad][0]} at {where})", param=name
         )
     r = pd.Series(100.0 * np.diff(np.log(values)), index=s.index[1:], name="return_pct")
     return r
