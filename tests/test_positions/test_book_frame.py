@@ -13,8 +13,12 @@ from liqcascade.errors import InputError
 from liqcascade.positions import PositionBook
 from profiles import examples
 
+#: Venues and contracts a book may carry: ``"mixed"``, a book read from a file of several.
+LABELS = [("bybit", "BTCUSDT"), ("binance", "ETHUSDT"), ("hyperliquid", "SOL"),
+          ("mixed", "mixed"), ("okx", "BTC/USDT:USDT")]  # fmt: skip
 
-def _random_book(seed: int, n: int) -> PositionBook:
+
+def _random_book(seed: int, n: int, venue: str = "bybit", symbol: str = "BTCUSDT") -> PositionBook:
     rng = np.random.default_rng(seed)
     side = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
     entry = rng.uniform(1.0, 1e5, n)
@@ -27,16 +31,25 @@ def _random_book(seed: int, n: int) -> PositionBook:
     return PositionBook(
         side, rng.uniform(1e-6, 100.0, n), entry, entry / lev, liq, bankrupt,
         account=rng.integers(0, 2**62, n), opened_ms=rng.integers(-1, 2**41, n),
-        venue="bybit", symbol="BTCUSDT",
+        venue=venue, symbol=symbol,
     )  # fmt: skip
 
 
 @settings(max_examples=examples(60), deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 40))
-def test_from_frame_inverts_to_frame(seed: int, n: int) -> None:
-    book = _random_book(seed, n)
-    back = PositionBook.from_frame(book.to_frame(), venue="bybit", symbol="BTCUSDT")
-    assert (back.venue, back.symbol, len(back)) == ("bybit", "BTCUSDT", n)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 40), labels=st.sampled_from(LABELS))
+def test_from_frame_inverts_to_frame(seed: int, n: int, labels: tuple[str, str]) -> None:
+    """The frame carries the book's venue and symbol: a BTC book read back was ETHUSDT."""
+    book = _random_book(seed, n, *labels)
+    frame = book.to_frame()
+    if n:
+        assert frame["venue"].tolist() == [labels[0]] * n
+        assert frame["symbol"].tolist() == [labels[1]] * n
+    back = PositionBook.from_frame(frame)
+    assert len(back) == n
+    if n:  # an empty frame's columns hold no value: the defaults
+        assert (back.venue, back.symbol) == labels
+    again = PositionBook.from_frame(frame, venue=labels[0], symbol=labels[1])  # as before
+    assert (again.venue, again.symbol) == labels
     assert_same(back.side, book.side)
     assert_same(back.account, book.account)  # int64 kept exact
     assert_same(back.opened_ms, book.opened_ms)
@@ -76,6 +89,8 @@ def test_from_frame_refuses_a_series() -> None:
 def test_from_frame_reads_a_symbol_column() -> None:
     """A BTC frame with its symbol column is BTC, not the default ETHUSDT's label."""
     df = _random_book(3, 3).to_frame()
+    assert PositionBook.from_frame(df).symbol == "BTCUSDT"  # to_frame writes it
+    df = df.drop(columns="symbol")
     assert PositionBook.from_frame(df).symbol == "ETHUSDT"  # no column: the default
     assert PositionBook.from_frame(df.assign(symbol="btcusdt")).symbol == "BTCUSDT"
     blanks = df.assign(symbol=["BTCUSDT", None, " "])  # blank cells skipped
@@ -90,3 +105,19 @@ def test_from_frame_reads_a_symbol_column() -> None:
     with pytest.raises(InputError, match="symbol column holds BTCUSDT and ETHUSDT") as e:
         PositionBook.from_frame(df.assign(symbol=["BTCUSDT", "ETHUSDT", "BTCUSDT"]))
     assert e.value.param == "symbol"
+
+
+def test_from_frame_reads_a_venue_column() -> None:
+    df = _random_book(4, 3, "hyperliquid", "ETHUSDT").to_frame()
+    assert PositionBook.from_frame(df).venue == "hyperliquid"
+    assert PositionBook.from_frame(df.drop(columns="venue")).venue == "binance"  # the default
+    assert PositionBook.from_frame(df.assign(venue=["Bybit", None, " "])).venue == "bybit"
+    assert PositionBook.from_frame(df, venue="HyperLiquid").venue == "HyperLiquid"  # its own
+    with pytest.raises(InputError, match=r"^venue \(bybit\) is not df's venue column's "
+                       r"\(hyperliquid\): leave venue out, or give hyperliquid$") as e:  # fmt: skip
+        PositionBook.from_frame(df, venue="bybit")
+    assert e.value.param == "venue"
+    with pytest.raises(InputError, match="venue column holds bybit and okx: a position book is "
+                       "one venue") as e:  # fmt: skip
+        PositionBook.from_frame(df.assign(venue=["bybit", "okx", "bybit"]))
+    assert e.value.param == "venue"

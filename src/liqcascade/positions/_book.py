@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._limits import MAX_USD, check_usd_amounts, real_array, real_number
-from liqcascade._symbols import DEFAULT_SYMBOL, base_asset, check_same_asset
+from liqcascade._symbols import DEFAULT_SYMBOL, MIXED_SYMBOL, base_asset, check_same_asset
 from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
 from liqcascade.errors import InputError
 from liqcascade.margin import AGREE_TOLERANCE as MARGIN_AGREE_TOLERANCE
@@ -381,28 +381,62 @@ def _words(
 _FRAME_COLUMNS = ("side", "size", "entry_price", "margin", "liq_price", "bankruptcy_price")
 
 
+def _column_value(df: pd.DataFrame, column: str, what: str) -> str | None:
+    """The one value of ``df``'s ``column`` (stripped; blank cells skipped); None if none.
+
+    Two values are refused naming both (``param=column``): a position book is one
+    ``what`` (``"contract"``, ``"venue"``).
+    """
+    if column not in df.columns:
+        return None
+    cells = df[column].dropna().astype(str).str.strip()
+    found = [str(c) for c in pd.unique(cells[cells != ""])]
+    if len({c.upper() for c in found}) > 1:
+        other = next(c for c in found if c.upper() != found[0].upper())
+        raise InputError(
+            f"df: the {column} column holds {found[0]} and {other}: a position book is one "
+            f"{what} (split the frame by {column})",
+            param=column,
+        )
+    return found[0] if found else None
+
+
 def _frame_symbol(df: pd.DataFrame, symbol: str) -> str:
     """The contract of a frame of positions: its ``symbol`` column's one value, else ``symbol``.
 
     :meth:`PositionBook.from_frame`'s rule: a column holding two contracts is refused
     naming both; beside it, a ``symbol`` other than :data:`DEFAULT_SYMBOL` (which says
-    nothing of the asset) must be the column's asset (:func:`check_same_asset`).
+    nothing of the asset) must be the column's asset (:func:`check_same_asset`). A
+    column of :data:`MIXED_SYMBOL` (:meth:`PositionBook.to_frame` of a book of several
+    symbols) is that book's.
     """
-    if "symbol" not in df.columns:
+    cell = _column_value(df, "symbol", "contract")
+    if cell is None:
         return symbol
-    cells = df["symbol"].dropna().astype(str).str.strip().str.upper()
-    found = [str(c) for c in pd.unique(cells[cells != ""])]
-    if len(found) > 1:
+    if cell.lower() == MIXED_SYMBOL:
+        return symbol if str(symbol).strip().upper() != DEFAULT_SYMBOL else MIXED_SYMBOL
+    found = cell.upper()
+    check_same_asset(base_asset(found), symbol, param="symbol",
+                     what=f"df's symbol column {found}", whose="symbol's")  # fmt: skip
+    return symbol if str(symbol).strip().upper() != DEFAULT_SYMBOL else found
+
+
+def _frame_venue(df: pd.DataFrame, venue: str | None) -> str:
+    """The venue of a frame of positions: its ``venue`` column's one value, else ``venue``.
+
+    :meth:`PositionBook.from_frame`'s rule: a column holding two venues is refused naming
+    both, as is a ``venue`` given beside a column of another (``param="venue"``); neither:
+    ``"binance"``.
+    """
+    cell = _column_value(df, "venue", "venue")
+    if cell is None:
+        return "binance" if venue is None else venue
+    if venue is not None and str(venue).strip().lower() != cell.lower():
         raise InputError(
-            f"df: the symbol column holds {found[0]} and {found[1]}: a position book is one "
-            "contract (split the frame by symbol)",
-            param="symbol",
+            f"venue ({venue}) is not df's venue column's ({cell}): leave venue out, or give {cell}",
+            param="venue",
         )
-    if not found:
-        return symbol
-    check_same_asset(base_asset(found[0]), symbol, param="symbol",
-                     what=f"df's symbol column {found[0]}", whose="symbol's")  # fmt: skip
-    return symbol if str(symbol).strip().upper() != DEFAULT_SYMBOL else found[0]
+    return cell.lower() if venue is None else venue
 
 
 @dataclass(frozen=True, eq=False)
@@ -667,9 +701,11 @@ class PositionBook:
     def to_frame(self) -> pd.DataFrame:
         """One row per position: side (long/short), size, entry_price, margin, prices, leverage.
 
-        ``margin_mode`` (``isolated``/``cross``, as in a positions file) carries ``cross``.
+        ``margin_mode`` (``isolated``/``cross``, as in a positions file) carries ``cross``;
+        ``venue`` and ``symbol`` the book's (one value each, on every row), which
+        :meth:`from_frame` reads back.
         """
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 "account": self.account,
                 "side": np.where(self.side == LONG, "long", "short"),
@@ -683,10 +719,11 @@ class PositionBook:
                 "margin_mode": np.where(self.cross, "cross", "isolated"),
             }
         )
+        return frame.assign(venue=self.venue, symbol=self.symbol)
 
     @classmethod
     def from_frame(
-        cls, df: pd.DataFrame, *, venue: str = "binance", symbol: str = "ETHUSDT"
+        cls, df: pd.DataFrame, *, venue: str | None = None, symbol: str = "ETHUSDT"
     ) -> PositionBook:
         """The book of a :meth:`to_frame` table: its inverse.
 
@@ -700,15 +737,18 @@ class PositionBook:
             ``leverage`` (written by :meth:`to_frame`, derived from size, entry and
             margin) and any other column are ignored.
             A ``symbol`` column (one contract, any case: ``BTCUSDT``; blank cells
-            skipped) is the book's contract.
-        venue : str, default "binance"
-            The book's venue (:meth:`to_frame` does not write it).
+            skipped) is the book's contract, a ``venue`` column (one venue, any case)
+            its venue: :meth:`to_frame` writes both.
+        venue : str, optional
+            The book's venue where ``df`` has no ``venue`` column; default
+            ``"binance"``. Beside a ``venue`` column it must be the column's (its own
+            spelling is then kept).
         symbol : str, default "ETHUSDT"
-            The book's contract where ``df`` has no ``symbol`` column (:meth:`to_frame`
-            writes none): the default labels any such frame ETHUSDT, so give the
-            contract of another asset's frame (``symbol="BTCUSDT"``). Beside a
-            ``symbol`` column, a ``symbol`` other than the default must name the
-            column's asset (its own spelling is then kept).
+            The book's contract where ``df`` has no ``symbol`` column: the default
+            labels any such frame ETHUSDT, so give the contract of another asset's
+            frame (``symbol="BTCUSDT"``). Beside a ``symbol`` column, a ``symbol``
+            other than the default must name the column's asset (its own spelling is
+            then kept).
 
         Returns
         -------
@@ -721,13 +761,16 @@ class PositionBook:
             ``df`` is not a DataFrame (a Series: one of its rows or columns) or a
             required column is missing (``param="df"``); a ``symbol`` column holding
             more than one contract, or one of another asset than ``symbol``, naming
-            both (``param="symbol"``); a side is not long or short (``param="side"``)
-            or a margin mode not isolated or cross (``param="cross"``), naming the row.
+            both (``param="symbol"``); a ``venue`` column holding more than one venue,
+            or another than ``venue``, naming both (``param="venue"``); a side is not
+            long or short (``param="side"``) or a margin mode not isolated or cross
+            (``param="cross"``), naming the row.
         """
         from liqcascade._tables import check_frame
 
         df = check_frame(df, "df")
         symbol = _frame_symbol(df, symbol)
+        venue = _frame_venue(df, venue)
         missing = [c for c in _FRAME_COLUMNS if c not in df.columns]
         if missing:
             raise InputError(
