@@ -796,7 +796,7 @@ def _checked_oi(oi: pd.DataFrame) -> pd.DataFrame:
 def _off_boundary(index: pd.DatetimeIndex) -> pd.Timestamp | None:
     """The first label of ``index`` not on a 4-hour boundary of the UTC day; None if none."""
     utc = utc_index(index)
-    off = (utc != utc.floor(_BAR)) & ~utc.isna()
+    off = np.asarray(utc != utc.floor(_BAR), dtype=bool) & ~np.asarray(utc.isna(), dtype=bool)
     return pd.Timestamp(utc[int(np.argmax(off))]) if off.any() else None
 
 
