@@ -128,7 +128,11 @@ def _print_adl(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     if result["adl"]:
-        a = Table(title=f"ADL policies on {_common.esc(result['adl_scenario'])}")
+        why = result.get("adl_scenario_rule")  # the worst scenario: the largest bad debt
+        a = Table(
+            title=f"ADL policies on {_common.esc(result['adl_scenario'])}"
+            + (f" ({why})" if why else "")
+        )
         for c in ("policy", "accounts", "notional (USD)", "haircut (USD)", "gini",
                   "bottom-quartile share"):  # fmt: skip
             a.add_column(c, justify="right")

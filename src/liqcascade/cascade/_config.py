@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from liqcascade._limits import MAX_USD, check_real
+from liqcascade._limits import MAX_USD, check_fraction, check_real
 from liqcascade.errors import InputError
 
 __all__ = ["CascadeConfig"]
@@ -83,7 +83,10 @@ class CascadeConfig:
             )
         check("mark_price_weight", 0.0, 1.0, lo_open=True)
         check("partial_chunk", 0.0, 1.0, lo_open=True)
-        check("liquidation_fee", 0.0, 1.0)
+        # [0, 1): a fee of the whole notional is no fee (Exchange and solvency share it)
+        object.__setattr__(
+            self, "liquidation_fee", check_fraction(self.liquidation_fee, "liquidation_fee")
+        )
         check_real(  # 1e300 and text passed
             self.partial_threshold_usd, "partial_threshold_usd", least=0.0, most=MAX_USD,
             unit=" USD",

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from liqcascade._json import to_jsonable
-from liqcascade._limits import check_insurance_fund
+from liqcascade._limits import check_fraction, check_insurance_fund
 from liqcascade.errors import InputError
 
 __all__ = ["SHOCK_PARAMS", "CascadeRun", "market_times", "run_cascade_request"]
@@ -123,7 +123,7 @@ def _config(
     _check(ok, "withdrawal", f"withdrawal must be a fraction in [0, 1) (got {withdrawal:g})")
     ok = math.isfinite(mark_weight) and 0 < mark_weight <= 1
     _check(ok, "mark_weight", f"mark_weight must be in (0, 1] (got {mark_weight:g})")
-    _nonneg(liq_fee, "liq_fee", 1.0)
+    check_fraction(liq_fee, "liq_fee")  # [0, 1): the rule of solvency and CascadeConfig
     if max_rounds is not None:
         _check(max_rounds >= 1, "max_rounds", f"max_rounds must be >= 1 (got {max_rounds})")
     return CascadeConfig(
@@ -161,8 +161,10 @@ def _market(
 
         ob = OrderBook.from_file(_file(book, "book"), mid=mid)
         ref, where = ob.mid, f"the mid of {book}"  # a price 10x away from it: a unit error
+        # a row already beyond its liquidation price at the mid is refused, as stress and
+        # solvency do (the engine left it open on a rise, bad debt on any fall)
         pos = read_given_positions(_file(positions, "positions"), reference_price=ref,
-                                   reference=where)  # fmt: skip
+                                   reference=where, refuse_liquidated=True)  # fmt: skip
         st = (
             None
             if stops is None

@@ -202,20 +202,22 @@ def check_at_price(
     liq_price_: np.ndarray,
     price: float | np.ndarray,
     *,
-    file: str,
+    file: str | None,
     reference: str = "the book's mid",
     refuse_liquidated: bool = True,
 ) -> None:
     """Refuse positions whose prices cannot hold at the reference ``price``.
 
     The one check of positions against a price (files of cascade, solvency, liqmap,
-    contagion; the stress portfolio): a row whose ``entry_price`` is more than
-    :data:`PRICE_SCALE` (10)x above or below ``price`` is a unit error (a book quoted in
-    thousands, a position in cents); a row already beyond its liquidation price at
-    ``price`` (long: ``price <= liq``; short: ``price >= liq``) would be liquidated
-    before anything happens: refused when ``refuse_liquidated`` (stress portfolios,
-    liquidation maps); cascade / solvency / contagion books keep such rows (their
-    engines liquidate them in the first round, as a venue would).
+    contagion; the stress portfolio; the books of ``run_solvency``): a row whose
+    ``entry_price`` is more than :data:`PRICE_SCALE` (10)x above or below ``price`` is a
+    unit error (a book quoted in thousands, a position in cents); a row already beyond
+    its liquidation price at ``price`` (long: ``price <= liq``; short: ``price >= liq``)
+    would have been liquidated before the shock: refused when ``refuse_liquidated`` (the
+    stress portfolio, liquidation maps, and since session 24 the cascade and solvency
+    books at their price before the shock, whose engines left such a row open on a move
+    away from it and booked it as bad debt on a move towards it); contagion books keep
+    such rows (its generated books hold a few).
 
     Parameters
     ----------
@@ -225,8 +227,9 @@ def check_at_price(
         Per row, USD (NaN entries are not checked).
     price : float or ndarray
         The reference price, USD (one, or one per row), finite and > 0.
-    file : str
-        The file named in the message.
+    file : str or None
+        The file named in the message (``FILE: row N: ...``); None: a book built in
+        Python (``PositionBook: position i: ...``, ``param="liq_price"``).
     reference : str, default "the book's mid"
         What ``price`` is, for the message (``"the current price"``, ``"--price"``).
     refuse_liquidated : bool, default True
@@ -580,6 +583,34 @@ def read_given_positions(path: str | Path, param: str = "positions", **kwargs: A
     return book
 
 
+def _warn_repeated(df: pd.DataFrame, path: Path, shown: int = 5) -> None:
+    """Warn (one line, logger ``liqcascade.positions``) of rows that repeat an earlier row.
+
+    Two identical positions can be real (one account, two fills at one price): they are
+    kept, but an export read twice into one file doubles the exposure without a word,
+    so the rows are named (``rows 2 (= row 1), 5 (= row 3)``, the first ``shown``).
+    """
+    if len(df) < 2:
+        return
+    first = df.groupby(list(df.columns), dropna=False, sort=False).ngroup().to_numpy()
+    seen: dict[int, int] = {}
+    pairs = []
+    for i, g in enumerate(first):
+        if int(g) in seen:
+            pairs.append(f"{i + 1} (= row {seen[int(g)] + 1})")
+        else:
+            seen[int(g)] = i
+    if not pairs:
+        return
+    more = f", … ({len(pairs):,} in all)" if len(pairs) > shown else ""
+    _LOG.warning(
+        "warning: %s: row%s %s repeat%s an earlier row exactly: kept and counted (two "
+        "identical positions can be real); drop the repeat if the file was exported twice",
+        path, "s" if len(pairs) > 1 else "", ", ".join(pairs[:shown]) + more,
+        "" if len(pairs) > 1 else "s",
+    )  # fmt: skip
+
+
 def read_positions(
     path: str | Path,
     venue: str | None = None,
@@ -812,6 +843,7 @@ def read_positions(
             p,
         )
     _note_unread(df.columns, p)
+    _warn_repeated(df, p)
     uv = pd.unique(venues)
     us = pd.unique(symbols)
     return PositionBook(

@@ -51,7 +51,7 @@ from liqcascade._limits import check_fraction, check_insurance_fund, check_numbe
 from liqcascade._plotly_text import plain
 from liqcascade._symbols import base_asset, check_same_asset
 from liqcascade.errors import InputError
-from liqcascade.positions import PositionBook
+from liqcascade.positions import PositionBook, check_at_price
 from liqcascade.solvency._adl import ADL_POLICIES, AdlPolicy, AdlResult, allocate_adl
 
 __all__ = [
@@ -277,6 +277,7 @@ class Exchange:
         # a percentage given for a fraction (6 for 6 %) is told so: the shared rule
         buffer = check_fraction(self.reserve_buffer, "reserve_buffer")
         object.__setattr__(self, "reserve_buffer", buffer)
+        # [0, 1), the rule of CascadeConfig and of both commands' liq_fee
         fee = check_fraction(self.liquidation_fee, "liquidation_fee")
         object.__setattr__(self, "liquidation_fee", fee)
         if self.liabilities_usd is not None:
@@ -334,7 +335,9 @@ class ScenarioOutcome:
     n_liquidated : int
         Positions liquidated.
     fund_end_usd : float
-        Insurance fund at the end, USD.
+        Insurance fund after the liquidations, before ADL, USD (``fund_start − the
+        shortfalls it covered + the surpluses and fees``); an ADL policy's overshoot is
+        credited on top of it (:meth:`fund_after_adl`).
     bad_debt_usd : float
         Deficit the fund could not cover, USD.
     min_buffer : float
@@ -380,6 +383,16 @@ class ScenarioOutcome:
     interval: dict[str, float] | None = None
     static_upper_bound: dict[str, Any] | None = None
 
+    def fund_after_adl(self, policy: str | None) -> float:
+        """The fund once ``policy``'s ADL has run: :attr:`fund_end_usd` + its overshoot, USD.
+
+        A whole-position queue takes more than the bad debt (``overshoot_usd``): the
+        surplus goes to the insurance fund (as :class:`ExchangeLedger` books it). No ADL
+        (no bad debt, or ``policy`` not evaluated): :attr:`fund_end_usd`.
+        """
+        r = self.adl.get(policy) if policy is not None else None
+        return self.fund_end_usd + (r.overshoot_usd if r is not None else 0.0)
+
     def row(self, policy: str | None = None) -> dict[str, Any]:
         """The CLI's per-scenario JSON object.
 
@@ -392,7 +405,10 @@ class ScenarioOutcome:
         Returns
         -------
         dict
-            The outcome's figures (USD, fractions) without the per-account ADL detail.
+            The outcome's figures (USD, fractions) without the per-account ADL detail;
+            ``fund_end_usd`` is the fund after ``policy``'s ADL (its overshoot credited:
+            :meth:`fund_after_adl`), ``fund_before_adl_usd`` the fund the liquidations
+            left.
         """
         pol = policy or (next(iter(self.adl)) if self.adl else None)
         adl_notional = self.adl[pol].notional_usd if pol and pol in self.adl else 0.0
@@ -403,7 +419,8 @@ class ScenarioOutcome:
             "liquidated_usd": self.liquidated_usd,
             "n_liquidated": self.n_liquidated,
             "bad_debt_usd": self.bad_debt_usd,
-            "fund_end_usd": self.fund_end_usd,
+            "fund_end_usd": self.fund_after_adl(pol),
+            "fund_before_adl_usd": self.fund_end_usd,
             "adl_notional_usd": adl_notional,
             "reserve_ratio_end": self.reserve_ratio_end,
             "min_buffer": self.min_buffer,
@@ -442,6 +459,14 @@ class ScenarioOutcome:
         from liqcascade._notebook import summary_html
 
         return summary_html(f"ScenarioOutcome {self.name}", self._figures())
+
+
+#: The ADL figures of the ``solvency`` JSON, per policy (beside its ``fund_end_usd``).
+_ADL_JSON_KEYS = frozenset({
+    "deficit_usd", "covered_usd", "n_accounts", "notional_usd", "haircut_usd", "gini",
+    "overshoot_usd", "uncovered_usd", "n_eligible", "bottom_quartile_share",
+    "bottom_quartile_haircut_to_equity", "max_haircut_to_equity",
+})  # fmt: skip
 
 
 @dataclass
@@ -483,17 +508,15 @@ class SolvencyResult:
 
     @property
     def adl_outcome(self) -> ScenarioOutcome:
-        """The scenario shown for ADL: the largest bad debt ADL can close in full.
+        """The scenario shown for ADL: the worst one (:attr:`worst`, the largest bad debt).
 
-        Policies differ only when the winners' capacity exceeds the deficit; when no
-        scenario's deficit can be closed in full, the worst scenario.
+        Until session 24 it was the largest bad debt ADL could close in full (where the
+        policies differ), so a scenario with 28x the bad debt but more than the winners
+        could give was passed over for a milder one; the worst is the one a risk team
+        asks about (where ADL cannot close it, every policy takes all the winners can
+        give, and the command says so under the table).
         """
-        full = [
-            o
-            for o in self.outcomes
-            if o.bad_debt_usd > 0 and o.adl and all(r.uncovered_usd == 0 for r in o.adl.values())
-        ]
-        return max(full, key=lambda o: o.bad_debt_usd) if full else self.worst
+        return self.worst
 
     def min_buffer_survives(self) -> dict[str, float]:
         """Per scenario, the smallest buffer (fraction of liabilities) that survives."""
@@ -543,25 +566,11 @@ class SolvencyResult:
             "min_buffer_survives": self.min_buffer_survives(),
             "breaks": self.breaks(),
             "adl_scenario": w.name,
+            "adl_scenario_rule": "the scenario with the largest bad debt",
             "adl": {
                 p: {
-                    k: v
-                    for k, v in r.summary().items()
-                    if k
-                    in (
-                        "deficit_usd",
-                        "covered_usd",
-                        "n_accounts",
-                        "notional_usd",
-                        "haircut_usd",
-                        "gini",
-                        "overshoot_usd",
-                        "uncovered_usd",
-                        "n_eligible",
-                        "bottom_quartile_share",
-                        "bottom_quartile_haircut_to_equity",
-                        "max_haircut_to_equity",
-                    )
+                    "fund_end_usd": w.fund_after_adl(p),
+                    **{k: v for k, v in r.summary().items() if k in _ADL_JSON_KEYS},
                 }
                 for p, r in w.adl.items()
             },
@@ -813,6 +822,10 @@ def run_solvency(
         p0 = float(order_book.mid)
     else:
         p0 = float(np.sum(pos.entry_price * pos.size) / pos.size.sum())
+    # a position already beyond its liquidation price at p0 would stay open on a move
+    # away from it and be bad debt on any move towards it: refused, as stress does
+    check_at_price(pos.side, pos.entry_price, pos.liq_price, p0, file=None,
+                   reference="the price before the shock")  # fmt: skip
     L = exchange.liabilities
     R = exchange.reserves
     outcomes: list[ScenarioOutcome] = []

@@ -31,6 +31,9 @@ ENGINES: tuple[str, ...] = ("auto", "cascade", "path")
 LIQUIDITY_CHOICES: tuple[str, ...] = ("auto", "calibrated", "static")
 #: Accounts each estimated position is split into (the spread of auto-deleveraging).
 ACCOUNTS_PER_COHORT = 50
+#: The smallest account the split keeps, USD of notional at entry (``split_accounts``'
+#: ``min_notional`` default).
+DUST_USD = 10.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,17 +43,21 @@ class SolvencyRun:
     result: Any
     state: Any = None
     pre_shock: dict[str, Any] | None = None
+    dust: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``liqcascade solvency --json``.
 
-        ``market`` when estimated; ``pre_shock_price`` (``usd`` and ``source``: the
-        given mid, the order book's mid or the positions' size-weighted entry price)
-        for a positions file.
+        ``market`` when estimated, with ``dust_filter`` (:func:`dust_filter`: the
+        accounts under the split's minimum notional dropped, and their notional);
+        ``pre_shock_price`` (``usd`` and ``source``: the given mid, the order book's mid
+        or the positions' size-weighted entry price) for a positions file.
         """
         out: dict[str, Any] = self.result.to_dict()
         if self.state is not None:
             out["market"] = self.state.fingerprint()
+        if self.dust is not None:
+            out["dust_filter"] = self.dust
         if self.pre_shock is not None:
             out["pre_shock_price"] = self.pre_shock
         return out
@@ -124,6 +131,14 @@ def _pre_shock(
     return {"usd": weighted, "source": f"the size-weighted entry price of {positions}"}
 
 
+def _before(pre_shock: dict[str, Any]) -> str:
+    """The price before the shock as a message names it (``at the given mid 3,000.00``)."""
+    source = str(pre_shock["source"])
+    if source == "mid (given)":
+        return "the given mid"
+    return f"the price before the shock ({source.removeprefix('the ')})"
+
+
 def _market_mid(path: Path, as_of: Any) -> tuple[float | None, str, str | None]:
     """The mid of the file's asset's market at ``as_of``, what it is, and a note or None.
 
@@ -167,8 +182,8 @@ def _market_mid(path: Path, as_of: Any) -> tuple[float | None, str, str | None]:
 def _exchange_book(
     positions: Path | None, book: Path | None, asset: str, as_of: Any, oi_share: float,
     accounts_per_cohort: int, mid: float | None, book_model: str,
-) -> tuple[Any, Any, float | None, Any]:  # fmt: skip
-    """``(positions, order book or None, mid, state or None)``."""
+) -> tuple[Any, Any, float | None, Any, dict[str, Any] | None]:  # fmt: skip
+    """``(positions, order book or None, mid, state or None, dust filter or None)``."""
     if positions is not None:
         from liqcascade.positions import read_given_positions
 
@@ -185,13 +200,14 @@ def _exchange_book(
         if ref is None:  # neither book nor mid: the market's mid checks the file's unit
             ref, where, note = _market_mid(path, as_of)
         # an empty or header-only file is refused naming the parameter, as cascade and
-        # liqmap do; rows liquidated at their own entry are read_positions' to refuse
+        # liqmap do; rows liquidated at their own entry are read_positions' to refuse,
+        # rows beyond their liquidation price at the price before the shock the caller's
         pos = read_given_positions(path, reference_price=ref, reference=where)
         if note is not None:  # once the file is read: a refused file prints its error alone
             import logging
 
             logging.getLogger("liqcascade.solvency").warning("note: %s", note)
-        return pos, order_book, mid, None
+        return pos, order_book, mid, None, None
     if book is not None:
         raise InputError(
             "book goes with positions (the estimated market has its own)", param=("book",)
@@ -206,9 +222,65 @@ def _exchange_book(
 
     spec = MarketSpec(asset, as_of, share=oi_share, with_stops=False, book_model=book_model)
     state = estimated_market(spec)
-    pos, order_book = estimated_exchange_market(oi_share=oi_share, state=state)
-    pos = split_accounts(pos, accounts_per_cohort)
-    return pos, order_book, order_book.mid if mid is None else mid, state
+    cohorts, order_book = estimated_exchange_market(oi_share=oi_share, state=state)
+    pos = split_accounts(cohorts, accounts_per_cohort, min_notional=DUST_USD)
+    dust = dust_filter(cohorts, pos, accounts_per_cohort)
+    return pos, order_book, order_book.mid if mid is None else mid, state, dust
+
+
+def dust_filter(cohorts: Any, accounts: Any, per_cohort: int) -> dict[str, Any]:
+    """What :func:`~liqcascade.solvency._market.split_accounts`' dust filter dropped.
+
+    The split makes ``per_cohort`` accounts of every cohort and keeps those of at least
+    ``min_notional`` (10 USD) at entry; the split keeps each cohort's notional, so what
+    the kept accounts lack is what was dropped. Logs a ``note:`` (logger
+    ``liqcascade.solvency``) when it dropped any; refuses the book it empties, naming
+    the filter.
+
+    Parameters
+    ----------
+    cohorts, accounts : PositionBook
+        The estimated cohorts and their split.
+    per_cohort : int
+        Accounts made per cohort.
+
+    Returns
+    -------
+    dict
+        ``min_notional_usd``, ``accounts_made``, ``accounts_dropped``,
+        ``notional_dropped_usd`` (at entry) and ``notional_dropped_share`` (of the
+        cohorts' notional).
+
+    Raises
+    ------
+    InputError
+        Every account dropped (``param=("oi_share", "accounts_per_cohort")``).
+    """
+    import logging
+
+    import numpy as np
+
+    made = len(cohorts) * per_cohort
+    total = float(np.sum(cohorts.size * cohorts.entry_price))
+    kept = float(np.sum(accounts.size * accounts.entry_price))
+    dropped, lost = made - len(accounts), max(0.0, total - kept)
+    share = lost / total if total > 0 else 0.0
+    what = (
+        f"{dropped:,} of {made:,} accounts ({per_cohort} per estimated cohort) are under "
+        f"{DUST_USD:g} USD of notional: dropped ({lost:,.0f} USD, {share:.1%} of the notional)"
+    )
+    if len(accounts) == 0:
+        raise InputError(
+            f"the exchange has no positions: {what}; a larger oi_share or fewer "
+            "accounts_per_cohort gives accounts above it",
+            param=("oi_share", "accounts_per_cohort"),
+        )
+    if dropped:
+        logging.getLogger("liqcascade.solvency").warning("note: %s", what)
+    return {
+        "min_notional_usd": DUST_USD, "accounts_made": made, "accounts_dropped": dropped,
+        "notional_dropped_usd": lost, "notional_dropped_share": share,
+    }  # fmt: skip
 
 
 def run_solvency_request(
@@ -286,7 +358,7 @@ def run_solvency_request(
         )
     if engine not in ENGINES:
         raise InputError(f"engine must be auto, cascade or path (got {engine!r})", param="engine")
-    check_fraction(liq_fee, "liq_fee")  # the shared rule: a percent given is told so
+    check_fraction(liq_fee, "liq_fee")  # [0, 1): cascade's rule too
     if mid is not None and not mid > 0:
         raise InputError(f"mid must be > 0 (got {mid})", param="mid")
     estimated = {"accounts_per_cohort": accounts_per_cohort, "book_model": book_model}
@@ -306,13 +378,18 @@ def run_solvency_request(
         )
     share = EXCHANGE_OI_SHARE if oi_share is None else oi_share
     per_cohort = ACCOUNTS_PER_COHORT if accounts_per_cohort is None else accounts_per_cohort
-    pos, order_book, mid, state = _exchange_book(
+    pos, order_book, mid, state, dust = _exchange_book(
         positions, book, asset or "ETH", as_of, share, per_cohort, mid,
         "identified" if book_model is None else book_model,
     )  # fmt: skip
     if engine == "auto":
         engine = "cascade" if order_book is not None else "path"
     pre_shock = _pre_shock(positions, book, engine, pos, order_book, mid)
+    if pre_shock is not None:  # the file's row named; run_solvency checks a book too
+        from liqcascade.positions import check_at_price
+
+        check_at_price(pos.side, pos.entry_price, pos.liq_price, pre_shock["usd"],
+                       file=str(positions), reference=_before(pre_shock))  # fmt: skip
     ex = Exchange(
         pos,
         insurance_fund=insurance_fund,
@@ -334,7 +411,7 @@ def run_solvency_request(
         as_of=as_of if state is None else state.close_time,
         position_draws=[] if state is None else [d.positions for d in state.draws()],
     )
-    return SolvencyRun(res, state, pre_shock)
+    return SolvencyRun(res, state, pre_shock, dust)
 
 
 def _liquidity(liquidity: str, state: Any) -> str:
