@@ -136,13 +136,15 @@ def test_solvency_cli_positions_file(tmp_path: Path) -> None:
         "b": pytest.approx(170 / 700),
     }
     assert set(d["adl"]) == {"binance", "hyperliquid", "socialized", "optimal"}
-    # ADL is shown on the largest deficit it can close in full: scenario a (10 USD; the
-    # short's profit 160 at 1840, capped at |1840 - 1900| = 60). In b the cap is the loss's
-    # bankruptcy price (1900 x 1 + 1800 x 2) / 3 = 1833.33: only 73.33 of 170 is coverable.
-    assert d["adl_scenario"] == "-8.0%"
+    # ADL is shown on the worst scenario (session 24; until then the largest deficit it
+    # could close in full, a: 10 USD): b, 170 USD. The short's profit at 1760 is capped at
+    # the loss's bankruptcy price (1900 x 1 + 1800 x 2) / 3 = 1833.33: |1760 - 1833.33| x 1
+    # = 73.33 of 170 is coverable, the rest stays uncovered, under every policy.
+    assert d["adl_scenario"] == "b"
+    assert d["adl_scenario_rule"] == "the scenario with the largest bad debt"
     for v in d["adl"].values():
-        assert v["haircut_usd"] == pytest.approx(10.0)
-        assert v["uncovered_usd"] == 0.0
+        assert v["haircut_usd"] == pytest.approx(220 / 3)
+        assert v["uncovered_usd"] == pytest.approx(170 - 220 / 3)
         assert v["n_accounts"] == 1
     assert d["breaks"]["6%"] == ["b"]
 
