@@ -647,7 +647,7 @@ def read_positions(
         What ``reference_price`` is, for messages.
     refuse_liquidated : bool, default False
         With ``reference_price``, also refuse a row already beyond its liquidation price
-        at it (a liquidation map at that price).
+        at it (a liquidation map at that price; a cascade's book at its mid).
 
     Returns
     -------
