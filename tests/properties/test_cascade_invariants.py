@@ -316,7 +316,6 @@ def test_a_zero_shock_on_a_market_with_nothing_triggered_changes_nothing(mk: Any
     assert r.insurance_fund_end == f0
 
 
-
 @st.composite
 def deep_markets(draw: Any) -> tuple[OrderBook, PositionBook]:
     """A deep book at an ETH-like mid (up to 120 levels of odd sizes) and positions up to
@@ -352,9 +351,7 @@ def test_stop_usd_is_exactly_zero_when_no_stop_fired_and_never_negative(
     """
     book, pos, stops, f0 = mk if len(mk) == 4 else (*mk, StopBook.empty(), 0.0)
     for stop_book in (stops, StopBook.empty()):
-        r = simulate_cascade(
-            book, pos, stop_book, shock=-size if down else size, insurance_fund=f0
-        )
+        r = simulate_cascade(book, pos, stop_book, shock=-size if down else size, insurance_fund=f0)
         usd = r.stops_sell_usd + r.stops_buy_usd
         assert r.stops_sell_usd >= 0.0 and r.stops_buy_usd >= 0.0
         if r.n_stops == 0:
