@@ -619,7 +619,7 @@ def shock_grid(
     whole_long, whole_short = market.side_notional()
     rows: list[dict[str, Any]] = []
     for s in fr:
-        st = static_bound(prep, books, shock=s)
+        st = static_bound(prep, books if cascade else [], shock=s)  # no cascade: the central book
         row: dict[str, Any] = {
             "shock": s,
             "asset": asset,
