@@ -314,3 +314,45 @@ def test_a_zero_shock_on_a_market_with_nothing_triggered_changes_nothing(mk: Any
     assert r.rounds == 0 and r.n_liquidated == 0 and r.n_stops == 0
     assert r.liquidated_usd == 0.0 and r.bad_debt_usd == 0.0
     assert r.insurance_fund_end == f0
+
+
+@st.composite
+def deep_markets(draw: Any) -> tuple[OrderBook, PositionBook]:
+    """A deep book at an ETH-like mid (up to 120 levels of odd sizes) and positions up to
+    a whale's: the sums over many levels where a difference of totals leaves residue."""
+    mid = 3698.39
+    n_lvl = draw(st.integers(1, 120))
+    step = 1e-4
+    bp = [mid * (1 - step * (k + 1)) for k in range(n_lvl)]
+    bq = draw(st.lists(st.floats(0.01, 400.0), min_size=n_lvl, max_size=n_lvl))
+    book = OrderBook(mid, bp, bq, [mid * (1 + step * (k + 1)) for k in range(n_lvl)], bq[::-1])
+    n = draw(st.integers(1, 10))
+    side = np.array(draw(st.lists(st.sampled_from([1, -1]), min_size=n, max_size=n)), np.int8)
+    size = draw(st.lists(st.floats(0.05, 20000.0), min_size=n, max_size=n))
+    d = np.array(draw(st.lists(st.floats(1e-4, 0.02), min_size=n, max_size=n)))
+    liq = np.where(side == 1, mid * (1 - d), mid * (1 + d))
+    bkr = np.where(side == 1, liq * 0.99, liq * 1.01)
+    pos = PositionBook(side, size, entry_beyond(side, liq, mid), [5.0] * n, liq, bkr)
+    return book, pos
+
+
+@given(
+    st.one_of(two_sided_markets(), deep_markets()),
+    st.sampled_from([True, False]),
+    st.one_of(st.floats(1e-6, 0.005), st.floats(1e-6, 0.99)),
+)
+def test_stop_usd_is_exactly_zero_when_no_stop_fired_and_never_negative(
+    mk: Any, down: bool, size: float
+) -> None:
+    """The USD of stops is a sum of fills, not a total minus a total: no float residue.
+
+    Before session 24 the block kernel took the stops' USD as the round's notional minus
+    the positions' (4.5e-08 USD with no stop fired, -2.2e-08 on a larger shock).
+    """
+    book, pos, stops, f0 = mk if len(mk) == 4 else (*mk, StopBook.empty(), 0.0)
+    for stop_book in (stops, StopBook.empty()):
+        r = simulate_cascade(book, pos, stop_book, shock=-size if down else size, insurance_fund=f0)
+        usd = r.stops_sell_usd + r.stops_buy_usd
+        assert r.stops_sell_usd >= 0.0 and r.stops_buy_usd >= 0.0
+        if r.n_stops == 0:
+            assert usd == 0.0  # exactly: nothing fired, nothing to round

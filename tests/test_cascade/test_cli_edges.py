@@ -198,3 +198,17 @@ def test_a_book_with_no_levels_closes_every_triggered_order_at_the_shock_price()
     r = simulate_cascade(OrderBook.from_levels(100.0, [], []), pos, shock=-0.03)
     assert r.book_exhausted and r.final_price == pytest.approx(97.0)
     assert r.n_liquidated == 1 and r.liquidated_long_usd == pytest.approx(2.0 * 97.0)
+
+
+def test_calibrated_liquidity_on_files_says_why_and_what_to_run_instead() -> None:
+    """``solvency`` takes files with calibrated liquidity; ``cascade`` said only "needs the
+    estimated market" (exch24): its answer (interval, score) is that market's."""
+    r = run_cli(
+        "cascade", *FILES, "--liquidity", "calibrated", "--asset", "ETH", "--shock", "-0.05"
+    )
+    assert r.exit_code == 2 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1
+    err = r.stderr
+    assert "estimated market only (drop --positions --book --stops)" in err
+    assert "out-of-sample score are of that market's position book" in err
+    assert "--liquidity static" in err and "liqcascade solvency --positions P --book B" in err

@@ -8,6 +8,11 @@ from clihelpers import run_cli, run_cli_subprocess
 from liqcascade.margin import load_tiers
 
 KEYS = {"liq_price", "bankruptcy_price", "mmr", "maintenance_amount", "tier", "notional"}
+#: Session 24's keys (the old ones unchanged): the terms of each notional, labelled.
+NEW_KEYS = {
+    "notional_at_liq", "maintenance_margin", "tier_at_entry", "mmr_at_entry",
+    "maintenance_amount_at_entry", "maintenance_margin_at_entry",
+}  # fmt: skip
 
 
 def test_liq_price_json_golden() -> None:
@@ -15,7 +20,7 @@ def test_liq_price_json_golden() -> None:
                 "--margin", "100", "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     out = r.json()
-    assert set(out) == KEYS
+    assert set(out) == KEYS | NEW_KEYS
     assert out["liq_price"] == pytest.approx(1907.6305, abs=5e-5)
     assert out["bankruptcy_price"] == pytest.approx(1900.0, rel=1e-12)
     assert out["mmr"] == 0.004 and out["maintenance_amount"] == 0 and out["tier"] == 0
@@ -114,3 +119,41 @@ def test_bad_size() -> None:
 def test_help_has_example() -> None:
     r = run_cli("margin", "liq-price", "--help")
     assert r.exit_code == 0 and "Example:" in r.stdout
+
+
+def test_the_tier_is_the_liquidation_price_s_and_the_entry_margin_is_printed_too() -> None:
+    """1,000 ETH at 3,000 USD, 40x: entry notional in tier 3, liquidation price's in tier 2.
+
+    The tier and rate priced the liquidation (notional at LP); Binance's screen shows the
+    entry notional's margin, 3e6 * 0.01 - 11,450 = 18,550 USD (exch24: the text printed
+    tier 2 beside "notional at entry" without saying whose it was).
+    """
+    args = ("margin", "liq-price", "--side", "long", "--size", "1000", "--entry", "3000",
+            "--leverage", "40")  # fmt: skip
+    out = run_cli(*args, "--json").json()
+    assert (out["tier"], out["mmr"], out["maintenance_amount"]) == (2, 0.0065, 950.0)
+    assert (out["tier_at_entry"], out["mmr_at_entry"]) == (3, 0.01)
+    assert out["maintenance_amount_at_entry"] == 11_450.0
+    assert out["maintenance_margin_at_entry"] == pytest.approx(18_550.0, abs=1e-6)
+    lp = out["liq_price"]
+    assert out["notional_at_liq"] == pytest.approx(1000 * lp, rel=1e-12)
+    assert out["maintenance_margin"] == pytest.approx(1000 * lp * 0.0065 - 950, rel=1e-12)
+    # at LP the equity (margin 75,000 + P&L) is that maintenance margin
+    assert 75_000 + 1000 * (lp - 3000) == pytest.approx(out["maintenance_margin"], abs=1e-6)
+    r = run_cli(*args)
+    assert r.exit_code == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert "at the liquidation price at entry" in text
+    assert "notional 2,943,180.6744 USD 3,000,000.0000 USD" in text
+    assert "tier (0-based) 2 3" in text and "maintenance margin rate 0.65 % 1 %" in text
+    assert "maintenance margin 18,180.6744 USD 18,550.0000 USD" in text
+    assert "meets the maintenance margin at the liquidation price (left, its tier)" in text
+
+
+def test_bybit_says_its_margin_is_the_entry_notional_s() -> None:
+    r = run_cli("margin", "liq-price", "--venue", "bybit", "--symbol", "BTCUSDT", "--side",
+                "long", "--size", "1", "--entry", "20000", "--leverage", "50")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert "maintenance margin 98.5000 USD 100.0000 USD" in text
+    assert "meets the maintenance margin at entry (right)" in text

@@ -198,3 +198,18 @@ def test_portfolio_side_words() -> None:
     df.loc[1, "side"] = "flat"
     with pytest.raises(InputError, match=r"row 2: side must be long or short \(buy/sell\)"):
         Portfolio.from_frame(df)
+
+
+def test_a_name_given_to_two_rows_is_refused_naming_both(tmp_path: Path) -> None:
+    """Names identify rows in the output; a duplicate was suffixed ' #1', ' #2' (exch24)."""
+    p = tmp_path / "dup.csv"
+    p.write_text(
+        "name,symbol,side,size,entry_price,leverage\n"
+        "a,ETH,long,1,3600,10\n"
+        "b,ETH,short,1,3600,10\n"
+        "a,ETH,long,2,3600,5\n"
+    )
+    r = run_cli("stress", "--portfolio", str(p), "--scenario", "shock")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith(f"error: {p}: rows 1 and 3 are both named 'a'")
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -149,6 +149,67 @@ def test_static_book_bounds_the_calibrated_carry_on_the_shock_grid(
         np.testing.assert_allclose(off[k], shocked, rtol=1e-12)
 
 
+def test_no_cascade_keeps_the_shocks_continuation_and_removes_only_the_books_impact(
+    market: StressMarket,
+) -> None:
+    """``--no-cascade`` on shocks: the same 24-h paths, without the forced orders' impact.
+
+    Until session 24 it set every path to the shock price (no continuation), so the
+    difference with the cascade on (about 8 % of the move at -10 %) read as the cascade's
+    effect while the cascade's own carry is about 0 (exch24).
+    """
+    from liqcascade.cascade import calibrated_cascade
+    from liqcascade.cascade._no_impact import crossed_usd, without_forced_orders
+
+    grid = [-0.1, 0.05]
+    pf = sample_portfolio(market.prices)
+    on = shock_grid(pf, market, grid, n_paths=60).table
+    off = shock_grid(pf, market, grid, n_paths=60, cascade=False).table
+    assert on is not None and off is not None
+    mid = market.prices["ETH"]
+    shocked = mid * (1 + np.array(grid))
+    # the continuation is kept: the 24-h extreme spreads and goes past the shock price
+    assert (off["price_after_p10"] < off["price_after_p90"] - 100).all()
+    assert off["price_after"].iloc[0] < shocked[0] - 100
+    assert off["price_after"].iloc[1] > shocked[1] + 100
+    # and the cascade's impact is what is left between the two: its carry, about 0 here
+    diff = (on["price_after"] - off["price_after"]).abs()
+    carry = (on["carry_price_after"] - shocked).abs()
+    assert (diff <= carry + 0.001 * mid).all()
+    # the paths are the index walks of the run with nothing forced (the same draws)
+    prep = prepare_market(market.state)
+    books = prepared_draws(market.state)
+    kw: dict[str, Any] = {
+        "shock": -0.1, "calibration": market.liquidity(), "sigma_hourly": market.sigma_hourly,
+        "residuals": market.residuals, "n_paths": 60,
+    }  # fmt: skip
+    cc = calibrated_cascade(prep, books=books, impact=False, **kw)
+    bare = [without_forced_orders(b) for b in books]
+    walk = calibrated_cascade(without_forced_orders(prep), books=bare, **kw)
+    assert_same(cc.moves, walk.moves, rtol=1e-12)
+    assert walk.liquidated_median == 0.0
+    # the liquidations are counted along each path: the book draws' positions crossed
+    n_draws = len(market.liquidity().draws) or 1
+    per = cc.moves.size // (n_draws * len(books))  # rows: draw-major, then book draw
+    first = crossed_usd(books[0].positions, mid, mid * (1 + cc.moves[:per]), 1.0)
+    assert_same(cc.liquidated[:per], first, rtol=1e-12)
+    assert_same(off["price_after"].iloc[0], mid * (1 + cc.move_median), rtol=1e-12)
+
+
+def test_crossed_usd_counts_the_moving_side_between_mid_and_the_extreme() -> None:
+    from liqcascade.cascade._no_impact import crossed_usd
+    from liqcascade.positions import PositionBook
+
+    side = np.array([1, 1, 1, -1, -1], np.int8)
+    liq = np.array([95.0, 90.0, 101.0, 105.0, 99.0])  # 101 long / 99 short: past at mid 100
+    entry = [110.0, 110.0, 110.0, 90.0, 90.0]
+    pos = PositionBook(side, [1.0, 2.0, 3.0, 1.0, 5.0], entry, [5.0] * 5, liq, liq)
+    got = crossed_usd(pos, 100.0, np.array([100.0, 95.0, 94.0, 90.0, 50.0]), 1.0)
+    assert_same(got, np.array([0.0, 95.0, 95.0, 275.0, 275.0]), rtol=1e-12)
+    got = crossed_usd(pos, 100.0, np.array([104.9, 105.0, 200.0]), -1.0)
+    assert_same(got, np.array([0.0, 105.0, 105.0]), rtol=1e-12)
+
+
 def test_no_shock_saturates_at_the_whole_book_unless_it_runs_out(
     market: StressMarket, pf: Any
 ) -> None:

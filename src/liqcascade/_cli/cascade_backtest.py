@@ -1413,6 +1413,25 @@ def _static_only(kw: dict[str, Any], sig: inspect.Signature) -> None:
         )
 
 
+def calibrated_on_files(kw: dict[str, Any]) -> str:
+    """Why ``cascade --liquidity calibrated`` refuses files, and what to give instead.
+
+    Its answer is the estimated market's: the 24 h move on the asset's volatility at the
+    bar, the interval over that market's position-book draws, the out-of-sample score of
+    that market's back-test. None of it belongs to a user's book (``solvency`` runs the
+    calibrated response on files: the index held at the shock, no score).
+    """
+    given = " ".join(f"--{k}" for k in ("positions", "book", "stops") if kw.get(k) is not None)
+    return (
+        f"--liquidity calibrated answers for the estimated market only (drop {given}): its "
+        "interval and out-of-sample score are of that market's position book and its draws, "
+        "on the asset's volatility at --as-of, not of files; with files use --liquidity "
+        "static (the book as displayed: the upper bound on the cascade's own carry), or "
+        "`liqcascade solvency --positions P --book B --liquidity calibrated --asset A` (the "
+        "calibrated response with the index held at each shock, no score)"
+    )
+
+
 def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
     """``cmd`` as a group callback with ``--liquidity static|calibrated`` in front."""
     import typing
@@ -1437,7 +1456,7 @@ def _with_liquidity(cmd: Callable[..., None]) -> Callable[..., None]:
             _common.fail(f"--liquidity must be static or calibrated (got {mode!r})")
         if mode == "calibrated":
             if files:
-                _common.fail("--liquidity calibrated needs the estimated market (drop --positions)")
+                _common.fail(calibrated_on_files(kw))
             if kw.get("total_move") is not None and not kw.get("fragility"):
                 _common.fail(
                     "--total-move goes with --fragility (the move the critical shock is "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,28 +19,55 @@ margin_app = typer.Typer(
 )
 
 
-def _render(result: dict[str, Any]) -> None:
+#: The rows of ``margin liq-price``'s terms: label, key at the liquidation price, key at
+#: entry, unit.
+_TERMS = (
+    ("notional", "notional_at_liq", "notional", "USD"),
+    ("tier (0-based)", "tier", "tier_at_entry", ""),
+    ("maintenance margin rate", "mmr", "mmr_at_entry", "%"),
+    ("maintenance amount (cum)", "maintenance_amount", "maintenance_amount_at_entry", "USD"),
+    ("maintenance margin", "maintenance_margin", "maintenance_margin_at_entry", "USD"),
+)
+
+
+def _term(v: float | int, unit: str) -> str:
+    """One value with its unit (``%``: a fraction printed as percent)."""
+    if unit == "%":
+        return f"{100 * v:.4g} %"
+    return f"{v:,.4f} {unit}" if isinstance(v, float) else str(v)
+
+
+#: Which notional each venue's liquidation is priced on (printed under the terms).
+_BASIS = {
+    "binance": "liquidated where the equity meets the maintenance margin at the liquidation "
+    "price (left, its tier); the venue's position screen shows it at the current price "
+    "(right: at entry)",
+    "bybit": "liquidated where the equity meets the maintenance margin at entry (right)",
+    "hyperliquid": "liquidated where the equity meets the maintenance margin at the "
+    "liquidation price (left)",
+}
+
+
+def _render(result: dict[str, Any], venue: str = "binance") -> None:
+    """The prices, then the maintenance terms at the liquidation price and at entry."""
     from rich.table import Table
 
     table = Table(show_header=False, box=None)
-    labels = {
-        "liq_price": ("liquidation price", "USD"),
-        "bankruptcy_price": ("bankruptcy price", "USD"),
-        "mmr": ("maintenance margin rate", ""),
-        "maintenance_amount": ("maintenance amount (cum)", "USD"),
-        "tier": ("tier (0-based)", ""),
-        "notional": ("notional at entry", "USD"),
-    }
-    for key, (label, unit) in labels.items():
-        v = result[key]
-        if key == "mmr":
-            text = f"{100 * v:.4g} %"
-        elif isinstance(v, float):
-            text = f"{v:,.4f} {unit}".strip()
-        else:
-            text = str(v)
-        table.add_row(f"[bold]{label}[/]", text)
+    for key in ("liq_price", "bankruptcy_price"):
+        label = key.replace("_", " ").replace("liq ", "liquidation ")
+        table.add_row(f"[bold]{label}[/]", _term(result[key], "USD"))
     _common.stdout.print(table)
+    terms = Table(box=None)
+    terms.add_column("")
+    terms.add_column("at the liquidation price", justify="right")
+    terms.add_column("at entry", justify="right")
+    for label, at_liq, at_entry, unit in _TERMS:
+        terms.add_row(
+            f"[bold]{label}[/]", _term(result[at_liq], unit), _term(result[at_entry], unit)
+        )
+    _common.stdout.print(terms)
+    if venue in _BASIS:
+        _common.stdout.print(_BASIS[venue])
 
 
 @margin_app.command("liq-price")
@@ -86,7 +114,7 @@ def liq_price_cmd(
     _common.flag_names(entry_price="--entry")
     r = liq_price(venue, side.strip().lower(), size, entry, margin, leverage=leverage,
                   symbol=symbol, tiers=tiers, mmr=mmr, check_margin=True)  # fmt: skip
-    _common.emit(r.item(0), as_json, _render)
+    _common.emit(r.item(0), as_json, functools.partial(_render, venue=r.venue))
 
 
 def register(app: typer.Typer) -> None:

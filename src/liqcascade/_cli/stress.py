@@ -279,8 +279,10 @@ _NoCascade = Annotated[
     bool,
     typer.Option(
         "--no-cascade",
-        help="Shock / replay without the cascade's price impact (the Monte Carlo adds none "
-        "either way: its residuals hold history's cascades).",
+        help="Shock / replay without the cascade's price impact: a shock keeps its 24-h "
+        "paths (the ordinary continuation of price), a replay the recorded path; "
+        "liquidations are still counted (the Monte Carlo adds no impact either way: its "
+        "residuals hold history's cascades).",
     ),
 ]
 _Backend = Annotated[

@@ -1118,6 +1118,7 @@ def calibrated_cascade(
     insurance_fund: float = 0.0,
     residuals: FloatArray | None = None,
     books: Sequence[PreparedMarket] = (),
+    impact: bool = True,
 ) -> CalibratedCascade:
     """The calibrated market-level answer to a shock, with its interval.
 
@@ -1160,8 +1161,16 @@ def calibrated_cascade(
         The book's parameter draws, each prepared on the same order book and price as
         ``prepared`` (positions and stops differ). Empty: every path runs on
         ``prepared``.
+    impact : bool, default True
+        False: the same paths (the same index walks and draws) without the book's
+        impact: each run's market is its order book with no positions and no stops, so
+        the price is the index path and the carry the shock price; the liquidations are
+        counted along each path (every position of the run's book whose liquidation
+        price the path's extreme crosses, USD at that price:
+        :mod:`liqcascade.cascade._no_impact`).
     """
     from liqcascade.cascade._engine import check_insurance_fund
+    from liqcascade.cascade._no_impact import crossed_usd, without_forced_orders
 
     check_same_asset(
         calibration.asset, prepared.positions.symbol, param="calibration", what="calibration"
@@ -1192,6 +1201,7 @@ def calibrated_cascade(
     if residuals is not None:
         pool = residuals[np.isfinite(residuals)]
         pool = pool / pool.std() if pool.size > 100 else None
+    walked = runs if impact else tuple(without_forced_orders(r) for r in runs)
     outs = []
     carry = np.empty(len(draws) * len(runs))
     flat = np.zeros(dt.size)
@@ -1199,14 +1209,17 @@ def calibrated_cascade(
     for k, pdraw in enumerate(draws):
         m = calibration.multiplier(s_post, mults[k % len(mults)])
         sig = m * s_post * np.sqrt(dt / 3600.0)
-        for run in runs:
+        for run_i, run in enumerate(runs):
             if pool is None:
                 z = rng.standard_normal((per, dt.size))
             else:
                 z = pool[rng.integers(0, pool.size, (per, dt.size))]
             z = z * regime_scales(rng, per, calibration.vol_dispersion)[:, None]
-            resp = LiquidityResponse.of(run, d, pdraw)
-            outs.append(resp.paths(p1, sig, z, dt, insurance_fund))
+            resp = LiquidityResponse.of(walked[run_i], d, pdraw)
+            out = resp.paths(p1, sig, z, dt, insurance_fund)
+            if not impact:  # counted along the path, not forced
+                out[:, 2] = crossed_usd(run.positions, mid, out[:, 0], d)
+            outs.append(out)
             held = resp.paths(p1, flat, np.zeros((1, dt.size)), dt, insurance_fund)
             carry[g] = held[0, 0] / mid - 1.0
             g += 1

@@ -1038,8 +1038,11 @@ def cascade_fast_kernel(  # pragma: no cover - compiled
             blk_sb, blk_ps, blk_pb, block,
             uu, wu, labs, m, p_abs, dirsign, fee,
         )  # fmt: skip
-        book_stop = filled - uu[m]
-        v_stop = (notional - wu[m]) + p_abs * (q_stop - book_stop)
+        if new_stop == s0:
+            v_stop = 0.0  # no stop fired: exactly (notional - wu[m] leaves float residue)
+        else:  # the round's notional less the positions', never below 0 by residue
+            book_stop = filled - uu[m]
+            v_stop = max(0.0, (notional - wu[m]) + p_abs * (q_stop - book_stop))
         if last >= 0:
             price_x = lvl_x[last]
         price_abs = dirsign * price_x

@@ -68,6 +68,7 @@ def binance_liq_price(
         table = table.with_mmr(mmr)
     liq, tier, status = empty_outputs(s.shape[0])
     binance_liq_kernel(s, q, ep, m, table.notional_floor, table.mmr, table.cum, liq, tier, status)
+    entry = table.tier_index(q * ep)  # the entry notional's tier (the position screen's)
     return LiqResult(
         liq_price=liq,
         bankruptcy_price=_bankruptcy(s, q, ep, m),
@@ -81,6 +82,9 @@ def binance_liq_price(
         margin=m,
         venue="binance",
         status=status,
+        tier_at_entry=entry,
+        mmr_at_entry=table.mmr[entry],
+        maintenance_amount_at_entry=table.cum[entry],
     )
 
 

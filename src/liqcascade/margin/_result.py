@@ -37,7 +37,9 @@ class LiqResult(SummaryDict):
         Price at which equity is zero, USD (long ``EP - margin/size`` floored at 0,
         short ``EP + margin/size``).
     mmr : array of float
-        Maintenance margin rate applied, fraction of notional.
+        Maintenance margin rate applied, fraction of notional: on Binance the rate of
+        the tier of the notional at the liquidation price (``size * liq_price``), the
+        one the liquidation is priced on.
     maintenance_amount : array of float
         Binance ``cum`` of the tier applied, USD (0 on venues without it).
     tier : array of int64
@@ -58,6 +60,10 @@ class LiqResult(SummaryDict):
     status : array of int8
         0 normal; 1 Binance tier re-evaluation found no self-consistent tier (only
         possible with an inconsistent user table).
+    tier_at_entry, mmr_at_entry, maintenance_amount_at_entry : arrays
+        The tier (0-based), rate (fraction) and ``cum`` (USD) of the notional at entry,
+        the terms of the margin Binance's position screen shows at that price. Empty
+        (the default): the applied ones (venues priced with one rate).
     """
 
     liq_price: FloatArray
@@ -72,11 +78,21 @@ class LiqResult(SummaryDict):
     margin: FloatArray
     venue: str = "binance"
     status: Int8Array = field(default_factory=lambda: np.empty(0, dtype=np.int8))
+    tier_at_entry: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    mmr_at_entry: FloatArray = field(default_factory=lambda: np.empty(0))
+    maintenance_amount_at_entry: FloatArray = field(default_factory=lambda: np.empty(0))
 
     def __post_init__(self) -> None:
         n = self.side.shape[0]
         if self.status.shape[0] != n:
             object.__setattr__(self, "status", np.zeros(n, dtype=np.int8))
+        for name, applied in (
+            ("tier_at_entry", self.tier),
+            ("mmr_at_entry", self.mmr),
+            ("maintenance_amount_at_entry", self.maintenance_amount),
+        ):
+            if getattr(self, name).shape[0] != n:  # one rate: the applied terms
+                object.__setattr__(self, name, applied)
 
     def __len__(self) -> int:
         return int(self.liq_price.shape[0])
@@ -84,7 +100,21 @@ class LiqResult(SummaryDict):
     @property
     def maintenance_margin(self) -> FloatArray:
         """Maintenance margin at the liquidation price, USD: ``size*LP*mmr - cum``."""
-        return self.size * self.liq_price * self.mmr - self.maintenance_amount
+        return self.notional_at_liq * self.mmr - self.maintenance_amount
+
+    @property
+    def notional_at_liq(self) -> FloatArray:
+        """Notional at the liquidation price, ``size * liq_price``, USD."""
+        return self.size * self.liq_price
+
+    @property
+    def maintenance_margin_at_entry(self) -> FloatArray:
+        """Maintenance margin at the entry notional, USD: ``notional*mmr_at_entry - cum``.
+
+        What Binance's position screen shows at the entry price (its tier may differ from
+        :attr:`tier`, the liquidation price's).
+        """
+        return self.notional * self.mmr_at_entry - self.maintenance_amount_at_entry
 
     @property
     def leverage(self) -> FloatArray:
@@ -109,7 +139,12 @@ class LiqResult(SummaryDict):
         -------
         dict
             ``liq_price``, ``bankruptcy_price`` (USD), ``mmr`` (fraction),
-            ``maintenance_amount`` (USD), ``tier`` (0-based) and ``notional`` (USD).
+            ``maintenance_amount`` (USD), ``tier`` (0-based), all at the liquidation
+            price's notional, and ``notional`` (USD, at entry); then (session 24)
+            ``notional_at_liq`` and ``maintenance_margin`` (USD, at the liquidation
+            price) and ``tier_at_entry``, ``mmr_at_entry``,
+            ``maintenance_amount_at_entry`` and ``maintenance_margin_at_entry`` (at
+            the entry notional).
         """
         return {
             "liq_price": float(self.liq_price[i]),
@@ -118,6 +153,12 @@ class LiqResult(SummaryDict):
             "maintenance_amount": float(self.maintenance_amount[i]),
             "tier": int(self.tier[i]),
             "notional": float(self.notional[i]),
+            "notional_at_liq": float(self.notional_at_liq[i]),
+            "maintenance_margin": float(self.maintenance_margin[i]),
+            "tier_at_entry": int(self.tier_at_entry[i]),
+            "mmr_at_entry": float(self.mmr_at_entry[i]),
+            "maintenance_amount_at_entry": float(self.maintenance_amount_at_entry[i]),
+            "maintenance_margin_at_entry": float(self.maintenance_margin_at_entry[i]),
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -361,9 +361,28 @@ class Portfolio:
                 "stop can never act; put the stop between the entry and the liquidation price "
                 "or lower the leverage"
             )
-        if len(set(names)) != len(names):
-            names = [f"{n} #{i + 1}" for i, n in enumerate(names)]
+        _check_unique_names(names, source)
         return cls(asset, side_a, size_a, ep_a, m_a, liq, stop_a, names, source, tiers)
+
+
+def _check_unique_names(names: list[str], source: str) -> None:
+    """Refuse a name given to two rows: names identify the rows in every output.
+
+    Raises
+    ------
+    InputError
+        ``"SOURCE: rows I and J are both named 'x' ..."`` (1-based rows).
+    """
+    first: dict[str, int] = {}
+    for i, n in enumerate(names):
+        if n in first:
+            raise InputError(
+                f"{source}: rows {first[n] + 1} and {i + 1} are both named {n!r}: names "
+                "identify the rows in the output (the positions liquidated in each "
+                "scenario); give each row its own name",
+                param="name",
+            )
+        first[n] = i
 
 
 def read_portfolio(path: str | Path) -> Portfolio:

@@ -571,9 +571,14 @@ def shock_grid(
     is shown beside it as the bound it is — of the carry, which it never undershoots
     (``static_price_after <= carry_price_after_p10`` for a fall, ``>=
     carry_price_after_p90`` for a rise), not of the 24-hour ``price_after``, which also
-    holds the continuation and can go deeper at small shocks. Without the cascade the
-    carry is the shock price. The other asset moves by the shock alone. VaR/ES treat
-    the shocks as equally likely scenarios (read the table).
+    holds the continuation and can go deeper at small shocks. Without the cascade
+    (``cascade=False``) the paths are the same (the same index walks and draws) without
+    the book's impact: the price is the index path, the carry the shock price, and the
+    market's liquidations are counted along each path (positions whose liquidation price
+    the path's extreme crosses, USD at that price: ``calibrated_cascade(...,
+    impact=False)``); until session 24 every path was the shock price (no continuation).
+    The other asset moves by the shock alone. VaR/ES treat the shocks as equally likely
+    scenarios (read the table).
 
     Parameters
     ----------
@@ -586,8 +591,8 @@ def shock_grid(
         Price moves as fractions of the start price (-0.1 is a 10 % fall, not -10):
         each finite, non-zero, above -1 and below 10.
     cascade : bool, default True
-        Run the calibrated cascade on the market's asset; False: the price is the
-        shock price and the market book is only counted.
+        Run the calibrated cascade on the market's asset; False: the same 24-h paths
+        without the forced orders' impact on price (the market book is only counted).
     n_paths : int, default 200
         Paths of the calibrated cascade per shock (split over the calibration's and
         the position book's draws).
@@ -603,14 +608,14 @@ def shock_grid(
     fr = _check_shocks(shocks)
     n_paths = check_whole(n_paths, "n_paths")
     prep = prepare_market(market.state)
-    books = prepared_draws(market.state) if cascade else []
+    books = prepared_draws(market.state)
     asset = market.asset
     mid = market.prices[asset]
     cal = market.liquidity()
     whole_long, whole_short = market.side_notional()
     rows: list[dict[str, Any]] = []
     for s in fr:
-        st = static_bound(prep, books, shock=s)
+        st = static_bound(prep, books if cascade else [], shock=s)  # no cascade: the central book
         row: dict[str, Any] = {
             "shock": s,
             "asset": asset,
@@ -618,50 +623,32 @@ def shock_grid(
             "static_liquidations_usd": float(st.liquidated_usd),
             "static_book_exhausted": bool(st.book_exhausted),
         }
-        if cascade:
-            cc = calibrated_cascade(
-                prep,
-                shock=s,
-                calibration=cal,
-                sigma_hourly=market.sigma_hourly,
-                residuals=market.residuals,
-                n_paths=n_paths,
-                books=books,
-            )
-            far_long, far_short = market.farthest_liquidation()
-            p_ext = mid * (1.0 + cc.move_median)
-            whole = p_ext <= far_long if s < 0 else p_ext >= far_short
-            row.update(
-                price_after=mid * (1.0 + cc.move_median),
-                price_after_p10=mid * (1.0 + cc.move_p10),
-                price_after_p90=mid * (1.0 + cc.move_p90),
-                carry_price_after=mid * (1.0 + cc.carry_median),
-                carry_price_after_p10=mid * (1.0 + cc.carry_p10),
-                carry_price_after_p90=mid * (1.0 + cc.carry_p90),
-                market_liquidations_usd=cc.liquidated_median,
-                market_liquidations_p10_usd=cc.liquidated_p10,
-                market_liquidations_p90_usd=cc.liquidated_p90,
-                book_exhausted_share=cc.book_exhausted_share,
-                whole_book_liquidated=bool(whole),
-            )
-        else:
-            p1 = mid * (1 + s)
-            pos = market.state.positions
-            hit = (pos.side * (pos.liq_price - p1) >= 0) & (pos.side * (pos.liq_price - mid) < 0)
-            liq = float((pos.size * pos.liq_price)[hit].sum())
-            row.update(
-                price_after=p1,
-                price_after_p10=p1,
-                price_after_p90=p1,
-                carry_price_after=p1,
-                carry_price_after_p10=p1,
-                carry_price_after_p90=p1,
-                market_liquidations_usd=liq,
-                market_liquidations_p10_usd=liq,
-                market_liquidations_p90_usd=liq,
-                book_exhausted_share=0.0,
-                whole_book_liquidated=False,
-            )
+        cc = calibrated_cascade(
+            prep,
+            shock=s,
+            calibration=cal,
+            sigma_hourly=market.sigma_hourly,
+            residuals=market.residuals,
+            n_paths=n_paths,
+            books=books,
+            impact=cascade,
+        )
+        far_long, far_short = market.farthest_liquidation()
+        p_ext = mid * (1.0 + cc.move_median)
+        whole = p_ext <= far_long if s < 0 else p_ext >= far_short
+        row.update(
+            price_after=mid * (1.0 + cc.move_median),
+            price_after_p10=mid * (1.0 + cc.move_p10),
+            price_after_p90=mid * (1.0 + cc.move_p90),
+            carry_price_after=mid * (1.0 + cc.carry_median),
+            carry_price_after_p10=mid * (1.0 + cc.carry_p10),
+            carry_price_after_p90=mid * (1.0 + cc.carry_p90),
+            market_liquidations_usd=cc.liquidated_median,
+            market_liquidations_p10_usd=cc.liquidated_p10,
+            market_liquidations_p90_usd=cc.liquidated_p90,
+            book_exhausted_share=cc.book_exhausted_share,
+            whole_book_liquidated=bool(whole),
+        )
         rows.append(row)
     table = pd.DataFrame(rows)
     arr = table["shock"].to_numpy(np.float64)
