@@ -12,7 +12,8 @@ stale (``critical_shock=0.005``; ``notional_2pct_usd=25%``: a relative move).
 ``critical_shock`` is the line's calibrated figure, of the bar ``critical_shock_as_of``:
 in the interval in which a new 4-hour bar closes, the previous bar's (the new bar's is
 computed in the idle time after that interval), so its alert can come one interval
-after the bar; every alert carries ``critical_shock_as_of``. With the watch's
+after the bar (in a replay, which computes it before the line, at the bar); every
+alert carries ``critical_shock_as_of``. With the watch's
 ``liquidity="static"`` it is the static book's figure.
 """
 
