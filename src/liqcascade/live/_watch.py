@@ -35,8 +35,9 @@ an interval in which a new 4-hour bar closed prints the previous bar's calibrate
 figure, labelled with its bar (``critical_shock_as_of``, ``critical_shock_current``
 false), and the next interval prints the new bar's. The first interval computes it
 before its line; a replay (``replay=True``, :func:`liqcascade.live.run_replay`), which
-has no idle time to wait for, before every line. With ``liquidity="static"`` the critical shock is the static book's
-(the bound) and nothing is computed in the idle time but the refits.
+has no idle time to wait for, before every line. With ``liquidity="static"`` the
+critical shock is the static book's (the bound) and nothing is computed in the idle
+time but the refits.
 
 Any asset with a book calibration (the package's, or the store's own from ``liqmap
 calibrate --asset``) and a liquidity calibration (the package's, or the store's own
