@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from liqcascade.errors import InputError
 
-__all__ = ["LEVEL_OPS", "RuleText", "parse_rule_text"]
+__all__ = ["LEVEL_OPS", "RuleText", "parse_rule_text", "sign_warning"]
 
 #: The operators of a level rule; ``=`` is a move rule's.
 LEVEL_OPS = ("<=", ">=", "<", ">")
@@ -96,3 +96,36 @@ def parse_rule_text(text: str) -> RuleText:
             param="alert",
         )
     return RuleText(key, op, value, bool(percent), str(text).strip())
+
+
+def sign_warning(rule: RuleText, value: float, what: str) -> str | None:
+    """Why a level rule on a figure that is never negative cannot mean what it says.
+
+    A level compared with a negative ``value`` is always true (``>``, ``>=``) or never
+    true (``<``, ``<=``): ``cluster_below_pct>-1%`` copied from a printed ``-3.33%``
+    fires on every line, the figure being the positive distance 3.33.
+
+    Parameters
+    ----------
+    rule : RuleText
+        The parsed rule.
+    value : float
+        Its threshold in the figure's unit (a percent already converted).
+    what : str
+        What the figure is (``"a distance below the price, in percent"``).
+
+    Returns
+    -------
+    str or None
+        One line for the caller to warn with; None when the rule can go either way
+        (a move, or a threshold ≥ 0).
+    """
+    if rule.move or value >= 0:
+        return None
+    always = rule.op in (">", ">=")
+    return (
+        f"alert {rule.text}: {rule.key} is never negative ({what}), so this rule is "
+        f"{'always' if always else 'never'} true; "
+        f"for a figure within {abs(rule.value):g}{'%' if rule.percent else ''} write "
+        f"{rule.key}<{abs(rule.value):g}{'%' if rule.percent else ''}"
+    )

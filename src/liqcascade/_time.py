@@ -579,6 +579,8 @@ def time_range(text: str, option: str = "window") -> tuple[pd.Timestamp, pd.Time
     text : str
         Two dates or times separated by ``/``, naive ones read as UTC; an END given as a
         bare date includes that whole UTC day (its last minute, 23:59, is the bound).
+        A single bare date is that whole day (``2025-07-31`` is
+        ``2025-07-31/2025-07-31``); a single time is refused.
     option : str, default "window"
         The parameter the range was given as (named by a refusal).
 
@@ -590,12 +592,16 @@ def time_range(text: str, option: str = "window") -> tuple[pd.Timestamp, pd.Time
     Raises
     ------
     InputError
-        Not two parts, a part that is not a time, or an end not after the start.
+        Not two parts (nor one date), a part that is not a time, or an end not after
+        the start.
     """
     parts = text.split("/") if isinstance(text, str) else []
+    if len(parts) == 1 and is_bare_date(parts[0]):
+        parts = [parts[0], parts[0]]  # one date: that whole UTC day
     if len(parts) != 2:
         raise InputError(
-            f"{option} must be START/END, two dates or UTC times (got {text!r})",
+            f"{option} must be START/END, two dates or UTC times, or one date (its whole "
+            f"day) (got {text!r})",
             param=_param(option),
         )
     start, end = (to_utc(p.strip(), option) for p in parts)

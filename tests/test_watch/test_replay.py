@@ -27,7 +27,7 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     tmp = tmp_path_factory.mktemp("replay")
     store, sink = tmp / "store.duckdb", tmp / "alerts.jsonl"
     r = run_cli("watch", "--replay", DAY, "--liquidity", "static", "--alert", RULE, "--json",
-                "--on-alert", f"cat >> {sink}; echo >> {sink}",
+                "--on-alert", f"cat >> {sink}",
                 env={"LIQCASCADE_STORE": str(store)})  # fmt: skip
     return r, store, sink
 
@@ -60,18 +60,27 @@ def test_the_alert_fires_at_the_known_bars_and_runs_on_alert(day: tuple) -> None
     for ln in lines:
         if ln["alerts"]:
             assert ln["critical_shock"] > -0.025
-    sent = [json.loads(s) for s in sink.read_text().split("\n") if s.strip()]
+    text = sink.read_text()  # each payload ends with a newline (were run together)
+    assert text.endswith("\n") and text.count("\n") == 4
+    sent = [json.loads(s) for s in text.splitlines()]
     assert [a["rule"] for a in sent] == [RULE] * 4
+    # a replay's lines and alerts say so; the user's store got no rows (was 2159)
+    assert all(a["replay"] is True for a in sent)
+    assert all(ln["replay"] is True and ln["rows_added"] == 0 for ln in lines)
 
 
 def test_the_summary_line_and_nothing_stored(day: tuple) -> None:
     r, store, _ = day
-    summary = r.stderr.strip().splitlines()[-1]  # with --json: stdout is the JSON lines
-    assert summary.startswith(
-        "replayed 24 hourly interval(s) 2025-07-24 01:00 -> 2025-07-25 00:00Z"
-    )
-    assert "bundled:eth_1h" in summary
-    assert f"{RULE} 4x (first 2025-07-24T04:00Z, last 2025-07-24T07:00Z)" in summary
+    # with --json: stdout is the JSON lines, the summary one JSON object on stderr
+    summary = json.loads(r.stderr.strip().splitlines()[-1])
+    assert summary["summary"] is True and summary["replay"] is True
+    assert summary["intervals"] == 24 and summary["interrupted"] is False
+    assert (summary["first"], summary["last"]) == (
+        "2025-07-24T01:00:00+00:00", "2025-07-25T00:00:00+00:00"
+    )  # fmt: skip
+    assert summary["source"].startswith("bundled:eth_1h") and summary["seams"] == []
+    assert summary["alerts"] == {RULE: {"count": 4, "first": "2025-07-24T04:00:00+00:00",
+                                        "last": "2025-07-24T07:00:00+00:00"}}  # fmt: skip
     assert not store.exists()  # a replay never writes to the user's store
 
 
@@ -85,7 +94,8 @@ def test_text_lines_alerts_and_summary_on_stdout(tmp_path: Path) -> None:
         "2025-07-24T03:00Z", "2025-07-24T04:00Z", "2025-07-24T05:00Z", "2025-07-24T06:00Z"
     ]  # fmt: skip
     assert sum(s.startswith(f"ALERT {RULE}") for s in out) == 3
-    assert out[-1].startswith("replayed 4 hourly interval(s) 2025-07-24 03:00 -> 2025-07-24 06:00Z")
+    # the summary's times as the lines write them (were "2025-07-24 03:00 -> ...06:00Z")
+    assert out[-1].startswith("replayed 4 hourly intervals 2025-07-24T03:00Z -> 2025-07-24T06:00Z")
     assert f"{RULE} 3x (first 2025-07-24T04:00Z, last 2025-07-24T06:00Z)" in out[-1]
 
 
@@ -96,13 +106,18 @@ def test_text_lines_alerts_and_summary_on_stdout(tmp_path: Path) -> None:
          "outside the recorded ETH data (its hourly closes run 2026-01-01 01:00 -> 2026-01-03 "
          "00:00 UTC; recorded: bundled:eth_1h, 2024-11-23 00:00 -> 2025-08-01 00:00 UTC)"),
         (["--replay", "2025-07-25/2025-07-24"], "--replay: end must be after start"),
-        (["--replay", "2025-07-24"], "--replay must be START/END"),
+        (["--replay", "2025-07-24 05:00"], "--replay must be START/END"),
         (["--replay", DAY, "--exchange", "bybit", "--interval", "5"],
          "--exchange, --interval: not with --replay"),
         (["--replay", DAY, "--since", "2025-07-01"], "--since: not with --replay"),
+        # was exit 0 on the bundled data
+        (["--replay", DAY, "--store", "FOLDER"], "--store: FOLDER: is a folder, not a DuckDB"),
     ],
 )  # fmt: skip
 def test_refusals(args: list[str], says: str, tmp_path: Path) -> None:
+    if args[-1] == "FOLDER":
+        args = [*args[:-1], str(tmp_path)]
+        says = says.replace("FOLDER", str(tmp_path))
     r = run_cli("watch", *args, env={"LIQCASCADE_STORE": str(tmp_path / "s.duckdb")})
     lines = r.stderr.splitlines()
     assert r.exit_code == 2 and len(lines) == 1, r.stderr
@@ -156,3 +171,9 @@ def test_a_store_holding_the_window_is_read_and_left_as_it_was(tmp_path: Path) -
     res = run_replay(WatchOptions(store=store, liquidity="static", draws=2),
                      "2025-07-21 00:00/2025-07-21 02:00", emit=lambda _ln: None)  # fmt: skip
     assert " + bundled:eth_1h" in res.source and res.intervals == 2
+    assert res.seams == []  # the window lies past the store's data: no seam inside it
+    # a window across the store's end says where the data switch (a move rule can fire
+    # there); the summary said only "store:... + bundled"
+    res = run_replay(WatchOptions(store=store, liquidity="static", draws=2),
+                     "2025-07-19 18:00/2025-07-20 02:00", emit=lambda _ln: None)  # fmt: skip
+    assert res.seams == ["the store's data end at 2025-07-20T00:00Z (the bundled after)"]

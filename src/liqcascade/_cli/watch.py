@@ -30,7 +30,9 @@ _Alert = Annotated[
     typer.Option(
         "--alert",
         help="Alert rule NAME OP VALUE, e.g. critical_shock>-0.02 (the calibrated figure) or "
-        "static_critical_shock>-0.02 (the static book's); or a move, NAME=VALUE as diff "
+        "static_critical_shock>-0.02 (the static book's); cluster_below_pct is a positive "
+        "distance below the price (the line's -3.33% is 3.33: cluster_below_pct<1 for a "
+        "cluster within 1 %); or a move, NAME=VALUE as diff "
         "takes (critical_shock=0.005; NAME=VALUE% relative): a move by more than VALUE since "
         "the previous line that was not stale.",
     ),
@@ -135,11 +137,12 @@ _Replay = Annotated[
     str | None,
     typer.Option(
         "--replay",
-        help="START/END (UTC; a bare END date: its whole day): run the same watch over the "
-        "recorded hourly bars of that window, one line per bar, no network or sleeping: the "
-        "store's data if it holds the window, else the bundled data. Nothing is written to "
-        "the store. Not with --exchange, --interval or --since (the replay's own: one "
-        "recorded venue, one bar per interval, 45 days of history).",
+        help="START/END (UTC; a bare END date: its whole day; one date: that day): run the "
+        "same watch over the recorded hourly bars of that window, one line per bar, no "
+        "network or sleeping: the store's data if it holds the window, else the bundled "
+        "data. Nothing is written to the store; lines and alerts carry replay: true. Not "
+        "with --exchange, --interval or --since (the replay's own: one recorded venue, one "
+        "bar per interval, 45 days of history).",
     ),
 ]
 
@@ -174,7 +177,9 @@ def register(app: typer.Typer) -> None:
         one `stale` alert says why instead.
 
         With --replay START/END the same lines, alerts and --on-alert run over recorded
-        bars, then one summary line (intervals, alerts per rule with first and last time).
+        bars (marked replay: true), then one summary line (intervals, where the store's
+        data end, alerts per rule with first and last time; with --json one JSON object
+        on stderr), also after Ctrl-C.
 
         Exit 0 at --max-iterations (or a replay's end); 4 when no venue answered in any
         interval (no live data); 2 on bad options; 130 on Ctrl-C, at any time, with one
@@ -183,18 +188,20 @@ def register(app: typer.Typer) -> None:
         Example: liqcascade watch --asset ETH --interval 60 --alert "critical_shock>-0.03"
         """
         try:  # a Ctrl-C while the library loads ends as one in the session does
-            from liqcascade.live import WatchOptions
+            from liqcascade.live import WatchOptions, rule_warnings
         except KeyboardInterrupt:
             raise KeyboardInterrupt(_stopped_text(None)) from None
 
         _common.parse_date(since, "--since")  # the parser every command uses
-        _check_replay(replay, exchange=exchange, interval=interval, since=since)
+        _common.flag_names(exchanges="--exchange")  # a replay's refusal names them
         opts = WatchOptions(
             asset=asset, exchanges=tuple(exchange or ["binance"]),
             interval=60.0 if interval is None else interval, rules=tuple(alert or ()),
             store=store, max_iterations=max_iterations, on_alert=on_alert, since=since,
             liquidity=liquidity,
         )  # fmt: skip
+        for w in _quiet(rule_warnings, opts.rules):  # a bad rule: the session's check
+            _common.warn(w)
         # run_watch checks the options first (bad ones: exit 2 before any network call),
         # inside its Ctrl-C handling, so an interrupt at any time ends the same way
         code = _run(opts, as_json) if replay is None else _run_replay(opts, replay, as_json)
@@ -202,46 +209,60 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code)
 
 
-def _check_replay(replay: str | None, **given: Any) -> None:
-    """Refuse the live-only options with --replay (exit 2, one line)."""
-    if replay is None:
-        return
-    flags = [f"--{k}" for k, v in given.items() if v is not None]
-    if flags:
-        _common.fail(
-            f"{', '.join(flags)}: not with --replay (a replay serves the recorded data as one "
-            "venue, one hourly bar per interval, with 45 days of history before the window)"
-        )
+def _quiet(fn: Any, *args: Any) -> list[str]:
+    """``fn(*args)``, or nothing when it raises an InputError (reported by the session)."""
+    from liqcascade.errors import InputError
+
+    try:
+        return list(fn(*args))
+    except InputError:
+        return []
 
 
 def _run_replay(opts: Any, window: str, as_json: bool) -> int:
-    """Replay ``window`` through the watcher, printing its lines; then the summary line."""
+    """Replay ``window`` through the watcher, printing its lines; then the summary line.
+
+    The summary is printed after a Ctrl-C too (then exit 130); with ``--json`` it is one
+    JSON object on stderr (stdout holds the lines' objects only).
+    """
     from liqcascade.live import run_replay
 
     faults = _Faults()
-    res = run_replay(opts, window, emit=_emitter(faults, as_json), log=faults.add)
+    res = run_replay(opts, window, emit=_emitter(faults, as_json), log=faults.add,
+                     warn=_common.warn)  # fmt: skip
     faults.flush()
-    if res.interrupted:
-        raise KeyboardInterrupt(
-            f"interrupted: the replay stopped after {res.intervals:,} interval(s); nothing "
-            "was stored"
-        )
-    if as_json:  # stdout holds the lines' JSON objects only
-        _common.stderr.print(_replay_summary(res), highlight=False, markup=False, soft_wrap=True)
+    if as_json:
+        _common.stderr.print(dumps(res.to_dict()), highlight=False, markup=False, soft_wrap=True)
     else:
         _common.line(_replay_summary(res))
+    if res.interrupted:
+        raise KeyboardInterrupt(
+            f"interrupted: the replay stopped after {_count(res.intervals, 'interval')}; "
+            "nothing was stored"
+        )
     return 0
 
 
+def _count(n: int, unit: str) -> str:
+    """``"1 interval"``, ``"9 intervals"``."""
+    return f"{n:,} {unit}{'s' * (n != 1)}"
+
+
 def _replay_summary(res: Any) -> str:
-    """One line: the intervals replayed, the data, each rule's alerts (count, first, last)."""
+    """One line: the intervals replayed, the data and its seams, each rule's alerts."""
     fired = [
         f"{rule} {len(t)}x (first {t[0][:16]}Z, last {t[-1][:16]}Z)"
         for rule, t in res.alerts.items()
     ]
-    span = "" if res.first is None else f" {res.first:%Y-%m-%d %H:%M} -> {res.last:%Y-%m-%d %H:%M}Z"
+    span = (
+        "" if res.first is None else f" {res.first:%Y-%m-%dT%H:%MZ} -> {res.last:%Y-%m-%dT%H:%MZ}"
+    )
+    seams = "".join(f"; {s}" for s in res.seams)
     alerts = "; ".join(fired) if fired else "none"
-    return f"replayed {res.intervals:,} hourly interval(s){span} of {res.source}; alerts: {alerts}"
+    return (
+        f"replayed {_count(res.intervals, 'hourly interval')}{span} of {res.source}{seams}; "
+        f"alerts: {alerts}"
+    )
 
 
 def _emitter(faults: _Faults, as_json: bool) -> Any:
@@ -293,7 +314,7 @@ def _stopped_text(res: Any) -> str:
     the session began).
     """
     n = 0 if res is None else res.intervals
-    done = f"after {n:,} interval{'s' * (n != 1)}" if n else "before its first line"
+    done = f"after {_count(n, 'interval')}" if n else "before its first line"
     rows = 0 if res is None else res.rows_stored
     write = None if res is None else res.interrupted_write
     parts = [f"interrupted: the watch stopped {done}"]

@@ -3,7 +3,7 @@
 ``watch --replay`` runs the same watcher over recorded data (:func:`run_replay`).
 """
 
-from liqcascade.live._alerts import ALERT_METRICS, AlertRule, evaluate, parse_rule
+from liqcascade.live._alerts import ALERT_METRICS, AlertRule, evaluate, parse_rule, rule_warnings
 from liqcascade.live._poll import ClosedBars, Malformed, VenuePoller, order_book_depth
 from liqcascade.live._replay import (
     RecordedData,
@@ -41,6 +41,7 @@ __all__ = [
     "parse_rule",
     "recorded_data",
     "refresh",
+    "rule_warnings",
     "run_replay",
     "run_watch",
 ]

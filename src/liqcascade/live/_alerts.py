@@ -12,7 +12,8 @@ stale (``critical_shock=0.005``; ``notional_2pct_usd=25%``: a relative move).
 ``critical_shock`` is the line's calibrated figure, of the bar ``critical_shock_as_of``:
 in the interval in which a new 4-hour bar closes, the previous bar's (the new bar's is
 computed in the idle time after that interval), so its alert can come one interval
-after the bar; every alert carries ``critical_shock_as_of``. With the watch's
+after the bar (in a replay, which computes it before the line, at the bar); every
+alert carries ``critical_shock_as_of``. With the watch's
 ``liquidity="static"`` it is the static book's figure.
 """
 
@@ -24,22 +25,34 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from liqcascade._alert_rules import parse_rule_text
+from liqcascade._alert_rules import parse_rule_text, sign_warning
 from liqcascade._limits import real_number
 from liqcascade.errors import InputError
 
-__all__ = ["ALERT_METRICS", "CONTEXT", "AlertRule", "evaluate", "parse_rule"]
+__all__ = ["ALERT_METRICS", "CONTEXT", "NEVER_NEGATIVE", "AlertRule", "evaluate", "parse_rule",
+           "rule_warnings"]  # fmt: skip
 
 #: Metrics a rule may name (keys of the watch line), with their unit.
 ALERT_METRICS: dict[str, str] = {
     "price": "USD",
     "critical_shock": "fraction of mid (negative: a fall); the calibrated liquidity response's",
     "static_critical_shock": "fraction of mid (negative: a fall); the static book's, the bound",
-    "cluster_within_pct": "percent from price, nearest large cluster either side",
-    "cluster_below_pct": "percent below price",
-    "cluster_above_pct": "percent above price",
+    "cluster_within_pct": "percent from price, nearest large cluster either side (≥ 0)",
+    "cluster_below_pct": "percent below price, a positive distance (printed as -3.33%: 3.33)",
+    "cluster_above_pct": "percent above price, a positive distance",
     "notional_2pct_usd": "USD liquidated within 2 % either side",
     "notional_5pct_usd": "USD liquidated within 5 % either side",
+}
+
+#: Metrics that are never negative, with what they are: a level rule comparing one with
+#: a negative value is always or never true (:func:`rule_warnings`).
+NEVER_NEGATIVE: dict[str, str] = {
+    "price": "a price in USD",
+    "cluster_within_pct": "a distance from the price, in percent",
+    "cluster_below_pct": "a distance below the price, in percent: the line's -3.33% is 3.33",
+    "cluster_above_pct": "a distance above the price, in percent",
+    "notional_2pct_usd": "USD",
+    "notional_5pct_usd": "USD",
 }
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -178,6 +191,7 @@ def parse_rule(text: str) -> AlertRule:
 #: Keys of the watch line every alert carries besides its own (what it was measured on).
 CONTEXT = (
     "time",
+    "replay",
     "asset",
     "stale",
     "stale_reason",
@@ -198,7 +212,8 @@ def evaluate(
     do not describe the market now; instead one alert ``rule = metric = "stale"``
     (``value`` True, ``threshold`` None) whose ``rules_not_checked`` lists the rules held
     back and whose ``stale_reason`` says why. No alert when there are no rules. Every alert
-    also carries the line's :data:`CONTEXT`: the wall-clock ``time``, ``asset``,
+    also carries the line's :data:`CONTEXT`: the ``time`` (the wall clock of the poll; in
+    a replay the replayed bar's close), ``replay`` (true in a replay), ``asset``,
     ``stale``, ``stale_reason``, the close of the hourly bar of the price
     (``price_as_of``), the open of the 4-hour bar of the book (``market_as_of``) and of
     the bar whose calibrated critical shock the line carries (``critical_shock_as_of``).
@@ -231,3 +246,29 @@ def evaluate(
         for r in rules
         if r.check(line, previous)
     ]  # fmt: skip
+
+
+def rule_warnings(texts: list[str] | tuple[str, ...]) -> list[str]:
+    """One line per level rule on a never-negative metric against a negative value.
+
+    Such a rule is always true (``cluster_below_pct>-1%``) or never true
+    (:func:`liqcascade._alert_rules.sign_warning`); the rule is still run as written.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The rules as written (each must parse: :func:`parse_rule`).
+
+    Returns
+    -------
+    list of str
+        The warnings, in the rules' order (empty: none).
+    """
+    out = []
+    for text in texts:
+        rule = parse_rule(text)
+        if rule.metric in NEVER_NEGATIVE:
+            w = sign_warning(parse_rule_text(text), rule.value, NEVER_NEGATIVE[rule.metric])
+            if w:
+                out.append(w)
+    return out

@@ -20,6 +20,7 @@ to a scratch store that is deleted at the end (a live store never holds replayed
 from __future__ import annotations
 
 import bisect
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -162,6 +163,10 @@ class RecordedData:
     first, last : pandas.Timestamp
         The first and last instants a replay can stand at (UTC): an hourly close with
         a closed 4-hour open-interest bar before it, up to the last bar's close.
+    store_span : tuple of pandas.Timestamp, optional
+        When the store's prices and open interest are extended by the bundled data
+        (``source`` ``store:... + bundled:...``): the first and last hourly close both
+        of the store's own series hold (UTC); outside it the data are the bundle's.
     """
 
     prices: pd.DataFrame
@@ -171,6 +176,27 @@ class RecordedData:
     source: str
     first: pd.Timestamp
     last: pd.Timestamp
+    store_span: tuple[pd.Timestamp, pd.Timestamp] | None = None
+
+    def seams(self, first: pd.Timestamp, last: pd.Timestamp) -> list[str]:
+        """Where, between the hourly closes ``first`` and ``last``, the data switch source.
+
+        Returns
+        -------
+        list of str
+            ``"the store's data begin at 2025-06-01T04:00Z"`` and/or ``"... end at
+            ..."``, for each end of :attr:`store_span` strictly inside the span (a move
+            rule can fire on such a seam); empty when there is none.
+        """
+        if self.store_span is None:
+            return []
+        lo, hi = self.store_span
+        out = []
+        if first < lo <= last:
+            out.append(f"the store's data begin at {lo:%Y-%m-%dT%H:%MZ} (the bundled before)")
+        if first <= hi < last:
+            out.append(f"the store's data end at {hi:%Y-%m-%dT%H:%MZ} (the bundled after)")
+        return out
 
     def range_text(self) -> str:
         """``"bundled:eth_1h, 2024-11-23 00:00 -> 2025-08-01 00:00 UTC"``."""
@@ -199,8 +225,34 @@ def _load(asset: str, store: Any) -> RecordedData | None:
         return None
     first = max(px.index[0] + pd.Timedelta(hours=1), oi.index[0] + pd.Timedelta(hours=4))
     last = min(px.index[-1] + pd.Timedelta(hours=1), oi.index[-1] + pd.Timedelta(hours=4))
-    return RecordedData(px, oi, one("funding", None), one("liquidations", "4h"),
-                        str(px.attrs.get("source", "")), first, last)  # fmt: skip
+    source = str(px.attrs.get("source", ""))
+    span = _store_span(asset, store) if "+ bundled:" in source else None
+    return RecordedData(px, oi, one("funding", None), one("liquidations", "4h"), source,
+                        first, last, span)  # fmt: skip
+
+
+def _store_span(asset: str, store: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The hourly closes the store's own prices and open interest both cover (UTC).
+
+    Each series is the store's largest of the asset (as the package reads them); None
+    when the store holds either none.
+    """
+    from liqcascade.data import Store, base_asset
+
+    with Store(store, read_only=True) as st:
+        ls = st.list_series(gaps=False)
+    spans = []
+    for kind, interval, bar in (("ohlcv", "1h", 1), ("open_interest", "4h", 4)):
+        rows = ls[(ls["kind"] == kind) & (ls["interval"] == interval)]
+        rows = rows[rows["symbol"].map(base_asset) == asset]
+        if rows.empty:
+            return None
+        r = rows.sort_values("rows", ascending=False, kind="stable").iloc[0]
+        spans.append((pd.Timestamp(r["first"]) + pd.Timedelta(hours=bar),
+                      pd.Timestamp(r["last"]) + pd.Timedelta(hours=bar)))  # fmt: skip
+    lo, hi = max(a for a, _ in spans), min(b for _, b in spans)
+    lo, hi = (t.tz_localize("UTC") if t.tzinfo is None else t for t in (lo, hi))
+    return lo, hi
 
 
 def recorded_data(asset: str, window: str, store: Any = None) -> tuple[RecordedData, list]:
@@ -271,6 +323,12 @@ class ReplaySummary:
         The first and last interval's time (UTC; None before the first).
     interrupted : bool
         Stopped by Ctrl-C before the window's end.
+    seams : list of str
+        Where inside the replayed span the data switch from the store's to the bundled
+        (:meth:`RecordedData.seams`; a move rule can fire there); empty: one source.
+    history_days : float
+        Days of recorded history before the first interval (at most 45, as a first live
+        start fetches; fewer at the data's first days).
     """
 
     intervals: int = 0
@@ -279,6 +337,21 @@ class ReplaySummary:
     first: pd.Timestamp | None = None
     last: pd.Timestamp | None = None
     interrupted: bool = False
+    seams: list[str] = field(default_factory=list)
+    history_days: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready values (times ISO, UTC); ``summary`` true marks it."""
+
+        def iso(t: pd.Timestamp | None) -> str | None:
+            return None if t is None else t.isoformat()
+
+        return {"summary": True, "replay": True, "intervals": self.intervals,
+                "first": iso(self.first), "last": iso(self.last), "source": self.source,
+                "seams": list(self.seams), "history_days": self.history_days,
+                "interrupted": self.interrupted,
+                "alerts": {r: {"count": len(t), "first": t[0], "last": t[-1]}
+                           for r, t in self.alerts.items()}}  # fmt: skip
 
 
 def run_replay(
@@ -287,6 +360,7 @@ def run_replay(
     *,
     emit: Callable[[dict[str, Any]], None],
     log: Callable[[str], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> ReplaySummary:
     """Run the watcher over the recorded hourly bars of ``window``; what it did.
 
@@ -294,15 +368,21 @@ def run_replay(
     ----------
     options : WatchOptions
         The session's asset, rules, ``on_alert``, liquidity, draws; ``store`` is read
-        for recorded data and calibrations, never written. ``exchanges``, ``interval``
-        and ``since`` are the replay's own (one recorded venue, one hour, 45 days of
-        history before the window); ``max_iterations`` stops it early.
+        for recorded data and calibrations, never written (a folder or a file that is
+        not a store is refused; a path that does not exist: ``log`` says the bundled
+        data are replayed). ``exchanges``, ``interval`` and ``since`` are the replay's
+        own (one recorded venue, one hour, 45 days of history before the window): left
+        at their defaults, else refused; ``max_iterations`` stops it early.
     window : str
         ``START/END`` (see :func:`recorded_data`).
     emit : callable
         Receives each interval's line (a dict), as :func:`run_watch`'s.
     log : callable, optional
-        Receives progress lines (default stderr).
+        Receives the watcher's fault and progress lines (default stderr).
+    warn : callable, optional
+        Receives the replay's own warnings, before its first line (default ``log``): a
+        given store that does not exist (the bundled data are replayed), less history
+        before the window than a live start's 45 days.
 
     Returns
     -------
@@ -311,16 +391,29 @@ def run_replay(
     Raises
     ------
     InputError
-        A bad option or window (before anything is replayed).
+        A bad option or window (before anything is replayed): ``exchanges``,
+        ``interval`` or ``since`` given (named), a store that cannot be read.
     """
+    _refuse_live_only(options)
+    missing = _store_missing(options.store)  # a folder or not a store: refused here
     options.check()  # bad options before any data is read
+    say = warn or log or (lambda s: print(s, file=sys.stderr, flush=True))
+    if missing:
+        say(f"store {options.store} does not exist: the bundled data are replayed")
     data, closes = recorded_data(options.asset, window, options.store)
     n = len(closes) if options.max_iterations is None else min(len(closes), options.max_iterations)
     t0 = int(closes[0].value // 1_000_000)
     asset = options.asset.strip().upper()
     ex = RecordedExchange(data.prices, data.open_interest, data.funding, data.liquidations,
                           now_ms=t0, symbol=options.symbol or f"{asset}/USDT:USDT")  # fmt: skip
-    out = ReplaySummary(source=data.range_text())
+    since = max(data.first - pd.Timedelta(hours=4), closes[0] - _HISTORY)
+    days = (closes[0] - since) / pd.Timedelta(days=1)
+    out = ReplaySummary(source=data.range_text(), history_days=days,
+                        seams=data.seams(closes[0], closes[n - 1]))  # fmt: skip
+    if days < _HISTORY / pd.Timedelta(days=1):
+        say(f"the replay has {days:.1f} days of history before {closes[0]:%Y-%m-%dT%H:%MZ} "
+            f"(a live start fetches {_HISTORY.days}): the recorded data begin at "
+            f"{since:%Y-%m-%dT%H:%MZ}")  # fmt: skip
 
     def line(ln: dict[str, Any]) -> None:
         out.intervals += 1
@@ -333,16 +426,48 @@ def run_replay(
     def pause(_s: float) -> None:  # the next recorded bar, at once
         ex.now_ms += _H
 
-    since = max(data.first - pd.Timedelta(hours=4), closes[0] - _HISTORY)
     with tempfile.TemporaryDirectory(prefix="liqcascade-replay-") as tmp:
         scratch = Path(tmp) / "replay.duckdb"
         _share_calibrations(options.store, scratch)
         opts = replace(options, exchanges=(ex,), store=scratch, interval=3600.0,
                        max_iterations=n, since=since.isoformat())  # fmt: skip
         res = run_watch(opts, emit=line, clock=lambda: ex.now_ms, sleep=lambda _s: None,
-                        log=log, pause=pause)  # fmt: skip
+                        log=log, pause=pause, replay=True)  # fmt: skip
     out.interrupted = res.interrupted
     return out
+
+
+def _refuse_live_only(options: WatchOptions) -> None:
+    """Refuse the live options a replay has its own of (left at their defaults: fine)."""
+    default = WatchOptions()
+    given = [
+        p for p in ("exchanges", "interval", "since")
+        if (tuple(getattr(options, p)) if p == "exchanges" else getattr(options, p))
+        != getattr(default, p)
+    ]  # fmt: skip
+    if given:
+        raise InputError(
+            f"{', '.join(given)}: not with replay (it serves the recorded data as one venue, "
+            "one hourly bar per interval, with 45 days of history before the window)",
+            param=[*given, "replay"],
+        )
+
+
+def _store_missing(store: Any) -> bool:
+    """Whether ``store`` names no file (then the bundle is replayed).
+
+    A folder, or a file that is not a readable store, raises the store's
+    :class:`~liqcascade.errors.InputError` (naming it), as a live watch's would.
+    """
+    if store is None or store is False:  # the default store, or none: nothing to say
+        return False
+    from liqcascade.data import Store
+
+    if not Store(store).exists:
+        return True
+    with Store(store, read_only=True) as st:
+        st.list_series(gaps=False)
+    return False
 
 
 def _share_calibrations(store: Any, scratch: Path) -> None:

@@ -34,8 +34,10 @@ an interval (:meth:`Watcher.catch_up`, which :func:`run_watch` calls before it s
 an interval in which a new 4-hour bar closed prints the previous bar's calibrated
 figure, labelled with its bar (``critical_shock_as_of``, ``critical_shock_current``
 false), and the next interval prints the new bar's. The first interval computes it
-before its line. With ``liquidity="static"`` the critical shock is the static book's
-(the bound) and nothing is computed in the idle time but the refits.
+before its line; a replay (``replay=True``, :func:`liqcascade.live.run_replay`), which
+has no idle time to wait for, before every line. With ``liquidity="static"`` the
+critical shock is the static book's (the bound) and nothing is computed in the idle
+time but the refits.
 
 Any asset with a book calibration (the package's, or the store's own from ``liqmap
 calibrate --asset``) and a liquidity calibration (the package's, or the store's own
@@ -430,6 +432,12 @@ class Watcher:
         Sleeps (seconds); also used between retries.
     log : callable, optional
         Receives fault and progress lines (default stderr).
+    replay : bool, default False
+        The session replays recorded data (:func:`liqcascade.live.run_replay`): its
+        lines and alerts carry ``replay`` true, ``rows_added`` is 0 (the user's store
+        gets nothing), and the idle time's work (:meth:`catch_up`) is done before each
+        line: there is no idle time to wait for, so a new bar's line carries its own
+        calibrated figure.
     """
 
     def __init__(
@@ -439,8 +447,10 @@ class Watcher:
         clock: Callable[[], int] | None = None,
         sleep: Callable[[float], None] | None = None,
         log: Callable[[str], None] | None = None,
+        replay: bool = False,
     ) -> None:
         self.opts = options
+        self.replay = replay
         self.clock = clock or (lambda: int(time.time() * 1000))
         self.rules = options.check(int(self.clock()))
         #: The last line that was not stale: what a move rule (``NAME=VALUE``) compares with.
@@ -1006,8 +1016,8 @@ class Watcher:
             self.market_at(label, refits=not self._market)
         else:
             self.refresh_refits(self.opts.refits_per_interval)
-        if self.opts.liquidity == "calibrated" and self._calibrated is None:
-            self.catch_up()  # the first interval: no calibrated figure of any bar yet
+        if self.replay or (self.opts.liquidity == "calibrated" and self._calibrated is None):
+            self.catch_up()  # the first interval (no calibrated figure yet) or a replay's
         m = self._market
         inputs = self._load_inputs()
         now = pd.Timestamp(now_ms, unit="ms", tz="UTC")
@@ -1017,7 +1027,7 @@ class Watcher:
         price = float(hourly["close"].iloc[-1]) if len(hourly) else m["mid"]
         price_close = hourly.index[-1] + _HOUR if len(hourly) else m["label"] + _BAR
         line: dict[str, Any] = {
-            "time": now.isoformat(), "asset": self.asset, "price": price,
+            "time": now.isoformat(), "replay": self.replay, "asset": self.asset, "price": price,
             "price_as_of": price_close.isoformat(),
             "market_as_of": m["label"].isoformat(), "market_mid": m["mid"],
         }  # fmt: skip
@@ -1052,8 +1062,8 @@ class Watcher:
             "of the cascade's own carry; p05-p95 over the book calibration's bootstrap "
             "refits, each recomputed after a new bar", total_move=self.opts.total_move,
             n_draws=m["n_draws"], n_draws_current=m["n_draws_current"], book_fit=m["fit"],
-            depth_source=m["depth_source"],
-            rows_added=added, venues_answered=self.venues_answered, venues=len(self.pollers),
+            depth_source=m["depth_source"], rows_added=0 if self.replay else added,
+            venues_answered=self.venues_answered, venues=len(self.pollers),
         )  # fmt: skip
         # the book's depth, null when the venue's book could not be fetched
         line.update(dict.fromkeys(DEPTH_KEYS) if depth is None else depth)
@@ -1325,7 +1335,7 @@ def _run_on_alert(
         log(f"--on-alert failed: {exc}")
         return
     try:
-        _, err = proc.communicate(json.dumps(alert, default=str), timeout=timeout)
+        _, err = proc.communicate(json.dumps(alert, default=str) + "\n", timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         log(f"--on-alert timed out after {timeout:g} s: stopped it and every process it "
@@ -1406,6 +1416,7 @@ def run_watch(
     sleep: Callable[[float], None] | None = None,
     log: Callable[[str], None] | None = None,
     pause: Callable[[float], None] | None = None,
+    replay: bool = False,
 ) -> WatchSummary:
     """Run the loop until ``max_iterations`` (or Ctrl-C); how it ended.
 
@@ -1428,6 +1439,9 @@ def run_watch(
     pause : callable, optional
         Waits out the rest of an interval (seconds; default ``sleep``): a replay moves
         its clock to the next recorded bar instead.
+    replay : bool, default False
+        A replay of recorded data (:func:`liqcascade.live.run_replay` sets it; see
+        :class:`Watcher`).
 
     Returns
     -------
@@ -1448,7 +1462,7 @@ def run_watch(
     interrupted = False
     write: str | None = None
     try:
-        w = Watcher(options, clock=clock, sleep=sleep, log=log)
+        w = Watcher(options, clock=clock, sleep=sleep, log=log, replay=replay)
         while options.max_iterations is None or done < options.max_iterations:
             t0 = time.monotonic()
             line = w.tick()
