@@ -67,7 +67,7 @@ def _store_path(store: Any) -> Path | None:
 
         return default_store_path()
     path = getattr(store, "path", store)  # a Store or a path
-    return Path(path).expanduser()
+    return Path(path).expanduser().absolute()  # "." has no name to put a suffix beside
 
 
 def store_calibration_dir(store: Any = None) -> Path | None:

@@ -156,3 +156,15 @@ def test_the_library_returns_the_summary_of_an_interrupted_session(tmp_path: Pat
                                rows_stored=rows, store=str(store))  # fmt: skip
     # the interrupted interval's rows were committed before its line: counted
     assert rows > 500
+
+
+@pytest.mark.parametrize("store", [".", ".."])
+def test_a_store_named_by_a_bare_dot_is_a_folder_not_an_internal_error(
+    store: str, tmp_path: Path
+) -> None:
+    """``--store .`` has no file name to put the calibrations folder beside: it was
+    ``internal error: ValueError: PosixPath('.') has an empty name``."""
+    (tmp_path / "sub").mkdir()
+    r = run_cli("watch", "--store", store, "--max-iterations", "1", cwd=tmp_path / "sub")
+    assert r.exit_code == 2
+    assert r.stderr.strip() == f"error: --store: {store}: is a folder, not a DuckDB store"
