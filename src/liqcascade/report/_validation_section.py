@@ -543,18 +543,22 @@ HEATMAP_CLAIM = (
 
 
 def _claim(v: ValidationView, intrabar: bool) -> Claim:
-    """The heatmap claim against ETH's out-of-sample score (the first asset without ETH).
+    """The heatmap claim against the assets' out-of-sample scores (ETH first).
 
-    "partly supported" (the book's daily liquidations follow the record, but only its
-    scale is identified) needs the score and its interval: over fewer days than the
-    interval needs (:data:`~liqcascade.positions._backtest.MIN_INTERVAL_DAYS`) the
-    claim is not testable, and the row says how many days there were.
+    Testable when ETH (or the first asset without ETH) has the score and its interval:
+    over fewer days than the interval needs
+    (:data:`~liqcascade.positions._backtest.MIN_INTERVAL_DAYS`) the claim is not
+    testable, and the row says how many days there were. The verdict follows the count
+    against the range × OI baseline: "partly supported" when the book beats it on at
+    least one daily score of one asset (the daily amounts follow the record, only the
+    book's scale is identified, and "where" is not tested); "not supported" when it beats
+    it on none: the assumed leverage adds nothing measurable.
     """
     from liqcascade.positions import MIN_INTERVAL_DAYS, count_text
 
     lo, hi = v.period
     eth = next((av for av in v.assets if av.asset == "ETH"), v.assets[0])
-    m, days, why = eth.metrics, eth.days(), eth.unscored()
+    days, why = eth.days(), eth.unscored()
     head = f"{eth.asset}, out of sample {lo[:7]} → {hi[:7]}: "
     if why is None and days is not None and days < MIN_INTERVAL_DAYS:
         why = (
@@ -570,36 +574,45 @@ def _claim(v: ValidationView, intrabar: bool) -> Claim:
             would_test=f"a later report date: at least {MIN_INTERVAL_DAYS} days with a "
             f"recorded liquidation from {lo} on.",
         )
+    others = [av for av in v.assets if av is not eth and av.unscored() is None]
+    wins = sum(w == "beats" for av in (eth, *others) for w in av.verdicts().values())
     return Claim(
         claim=HEATMAP_CLAIM,
         computed=(
             f"{head}the identified book's "
             + ("forecast (book + intrabar term) " if intrabar else "")
-            + f"daily correlation {_c(_r(m, 'corr_daily'), 2)} vs "
-            f"{_c(_r(m, 'range_baseline_corr_daily'), 2)}"
-            f" for the range × OI baseline{_baseline_count_words(eth)}; only the book's scale "
-            "is identified by the record, and where (by price level) is not tested: no record "
-            "of liquidations by level is bundled."
+            + f"daily correlation {_score_words(eth)} for the range × OI baseline"
+            + _baseline_count_words(eth)
+            + "".join(
+                f"; {av.asset} {_score_words(av)}{_baseline_count_words(av)}" for av in others
+            )
+            + ("" if wins else ": the assumed leverage adds nothing measurable")
+            + "; only the book's scale is identified by the record, and where (by price level) "
+            "is not tested: no record of liquidations by level is bundled."
         ),
-        verdict="partly supported",
+        verdict="partly supported" if wins else "not supported",
     )
+
+
+def _score_words(av: AssetValidation) -> str:
+    """``"0.81 vs 0.82"``: the book's daily correlation against the range baseline's."""
+    m = av.metrics
+    return f"{_c(_r(m, 'corr_daily'), 2)} vs {_c(_r(m, 'range_baseline_corr_daily'), 2)}"
 
 
 def _baseline_count_words(av: AssetValidation) -> str:
     """The book's count against the range baseline, for the claim row (``""``: no interval).
 
     The short form of :func:`_verdict_words`, e.g. ``"; with 90 % intervals the book
-    beats it on 0, ties on 5 and loses on 1 of 6 daily scores: the assumed leverage adds
-    nothing measurable"`` (that clause only when it beats the baseline on none).
+    beats it on 0, ties on 5 and loses on 1 of 6 daily scores"``.
     """
     v = [w for w in av.verdicts().values() if w]
     if not v:
         return ""
     n = {w: v.count(w) for w in ("beats", "ties", "loses")}
-    tail = ": the assumed leverage adds nothing measurable" if not n["beats"] else ""
     return (
-        f"; with 90 % intervals the book beats it on {n['beats']}, ties on {n['ties']} and "
-        f"loses on {n['loses']} of {len(v)} daily scores{tail}"
+        f", with 90 % intervals beating it on {n['beats']}, tying on {n['ties']} and "
+        f"losing on {n['loses']} of {len(v)} daily scores"
     )
 
 
