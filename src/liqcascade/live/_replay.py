@@ -119,7 +119,19 @@ class RecordedExchange:
 
     def fetch_ohlcv(self, symbol: str, timeframe: str = "1h", since: Any = None,
                     limit: Any = None) -> list[list[Any]]:  # fmt: skip
-        """Candles ``[t_ms, open, high, low, close, volume]`` from ``since`` up to the clock."""
+        """Candles ``[t_ms, open, high, low, close, volume]`` from ``since`` up to the clock.
+
+        Parameters
+        ----------
+        symbol : str
+            The unified symbol served (another is refused, as a venue would).
+        timeframe : str, default "1h"
+            ``"1h"``, the one served.
+        since : int, optional
+            First bar open, ms since epoch (None: the first recorded).
+        limit : int, optional
+            Most rows returned (None: 500, ccxt's usual page).
+        """
         self._check(symbol, timeframe, "1h")
         i = bisect.bisect_left(self.px_ts, since or 0)
         j = bisect.bisect_right(self.px_ts, self.now_ms)
@@ -127,7 +139,21 @@ class RecordedExchange:
 
     def fetch_open_interest_history(self, symbol: str, timeframe: str = "1h", since: Any = None,
                                     limit: Any = None, params: Any = None) -> list:  # fmt: skip
-        """Open-interest records (``openInterestValue``, USD) from ``since`` up to the clock."""
+        """Open-interest records (``openInterestValue``, USD) from ``since`` up to the clock.
+
+        Parameters
+        ----------
+        symbol : str
+            The unified symbol served.
+        timeframe : str, default "1h"
+            ``"4h"``, the one served.
+        since : int, optional
+            First bar open, ms since epoch (None: the first recorded).
+        limit : int, optional
+            Most rows returned (None: 500).
+        params : dict, optional
+            ccxt's venue-specific parameters, ignored.
+        """
         self._check(symbol, timeframe, "4h")
         rows = [r for r in self.oi if (since or 0) <= r[0] <= self.now_ms][: limit or 500]
         return [{"symbol": symbol, "timestamp": t, "datetime": "x", "openInterestAmount": None,
@@ -135,7 +161,19 @@ class RecordedExchange:
 
     def fetch_funding_rate_history(self, symbol: str | None = None, since: Any = None,
                                    limit: Any = None, params: Any = None) -> list:  # fmt: skip
-        """Funding records (``fundingRate``, fraction per interval) up to the clock."""
+        """Funding records (``fundingRate``, fraction per interval) up to the clock.
+
+        Parameters
+        ----------
+        symbol : str, optional
+            The unified symbol served.
+        since : int, optional
+            First funding time, ms since epoch (None: the first recorded).
+        limit : int, optional
+            Most rows returned (None: 500).
+        params : dict, optional
+            ccxt's venue-specific parameters, ignored.
+        """
         self._check(symbol)
         rows = [r for r in self.fr if (since or 0) <= r[0] <= self.now_ms][: limit or 500]
         return [{"symbol": symbol, "timestamp": t, "datetime": "x", "fundingRate": float(v),
@@ -143,7 +181,19 @@ class RecordedExchange:
 
     def fetch_liquidations(self, symbol: str, since: Any = None, limit: Any = None,
                            params: Any = None) -> list[dict]:  # fmt: skip
-        """Liquidation records (ccxt's shape) published from ``since`` up to the clock."""
+        """Liquidation records (ccxt's shape) published from ``since`` up to the clock.
+
+        Parameters
+        ----------
+        symbol : str
+            The unified symbol served.
+        since : int, optional
+            First publication time, ms since epoch (None: the first recorded).
+        limit : int, optional
+            Most rows returned (None: 100).
+        params : dict, optional
+            ccxt's venue-specific parameters, ignored.
+        """
         self._check(symbol)
         i = bisect.bisect_left(self.liq_ts, since or 0)
         j = bisect.bisect_right(self.liq_ts, self.now_ms)
@@ -180,6 +230,11 @@ class RecordedData:
 
     def seams(self, first: pd.Timestamp, last: pd.Timestamp) -> list[str]:
         """Where, between the hourly closes ``first`` and ``last``, the data switch source.
+
+        Parameters
+        ----------
+        first, last : pandas.Timestamp
+            The replay's first and last hourly closes (UTC).
 
         Returns
         -------
