@@ -211,5 +211,29 @@ def test_a_name_given_to_two_rows_is_refused_naming_both(tmp_path: Path) -> None
     )
     r = run_cli("stress", "--portfolio", str(p), "--scenario", "shock")
     assert r.exit_code == 2 and r.stdout == ""
-    assert r.stderr.startswith(f"error: {p}: rows 1 and 3 are both named 'a'")
+    assert r.stderr.startswith(f"error: {p}: data rows 1 and 3 are both named 'a'")
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_no_cascade_shock_has_no_carry_and_the_default_static_bound(data_dir: Path) -> None:
+    """``--no-cascade`` (exch24): no carry (JSON null, keys kept), the default run's bound.
+
+    It printed "cascade's own carry 3,329 (10–90 %: 3,329–3,329)" (the shock price) and
+    the central book's static bound 3,154, where the default run's is 3,116 (the deepest
+    over the book's draws); the 24-h paths are the same.
+    """
+    port = str(data_dir / "stress" / "exch24_port.csv")
+    args = ("stress", "--portfolio", port, "--scenario", "shock", "--shocks=-10%", "--json")
+    r = run_cli(*args, "--no-cascade")
+    assert r.exit_code == 0, r.stderr
+    (row,) = r.json()["shocks"]
+    for k in ("carry_price_after", "carry_price_after_p10", "carry_price_after_p90"):
+        assert k in row and row[k] is None
+    on = run_cli(*args)
+    assert on.exit_code == 0, on.stderr
+    (ref,) = on.json()["shocks"]
+    assert ref["carry_price_after"] is not None
+    assert (
+        abs(row["static_price_after"] - ref["static_price_after"])
+        <= 1e-9 * ref["static_price_after"]
+    )

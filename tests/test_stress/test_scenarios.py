@@ -176,6 +176,12 @@ def test_no_cascade_keeps_the_shocks_continuation_and_removes_only_the_books_imp
     diff = (on["price_after"] - off["price_after"]).abs()
     carry = (on["carry_price_after"] - shocked).abs()
     assert (diff <= carry + 0.001 * mid).all()
+    # no cascade, no carry (NaN, JSON null; the keys stay), and the static bound is the
+    # cascade run's: the deepest over the book's draws (was the central book's, exch24)
+    for k in ("carry_price_after", "carry_price_after_p10", "carry_price_after_p90"):
+        assert k in off.columns and off[k].isna().all()
+        assert on[k].notna().all()
+    assert_same(off["static_price_after"], on["static_price_after"], rtol=1e-12)
     # the paths are the index walks of the run with nothing forced (the same draws)
     prep = prepare_market(market.state)
     books = prepared_draws(market.state)
