@@ -356,12 +356,12 @@ def test_a_hyperliquid_cross_long_without_a_liquidation_price_is_never_liquidate
     assert book.liq_price[2] == 1500.0  # stated
     notes = [r.getMessage() for r in caplog.records if "never liquidated" in r.getMessage()]
     assert notes == [
-        f"note: {p}: 1 cross long row(s) without a liq_price read as never liquidated "
+        f"note: {p}: 1 cross long row without a liq_price read as never liquidated "
         "(Hyperliquid leaves it empty where the account cannot be liquidated)"
     ]
     shorts = [r.getMessage() for r in caplog.records if "cross short" in r.getMessage()]
     assert shorts == [
-        f"note: {p}: 1 cross short row(s) without a liq_price priced from their own margin "
+        f"note: {p}: 1 cross short row without a liq_price priced from their own margin "
         "at the set leverage (a short's losses have no bound: the account's own liquidation "
         "price is not in the file)"
     ]

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common, _market_line
+from liqcascade._prices import count_text
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -44,7 +45,7 @@ def _render(result: dict[str, Any]) -> None:
     else:
         out.print(
             f"[bold]stress[/] {asset} market, {result['scenario']} ({label}), "
-            f"{result['paths']:,} path(s), seed {result['seed']}",
+            f"{count_text(result['paths'], 'path', grouped=True)}, seed {result['seed']}",
             soft_wrap=True,
         )
         _render_distribution(result)

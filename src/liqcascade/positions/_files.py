@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import count_text
 from liqcascade._sides import SIDE_RULE, SIDE_WORDS
 from liqcascade._symbols import MIXED_SYMBOL
 from liqcascade._tables import EmptyFileError, check_columns, read_user_table
@@ -825,16 +826,16 @@ def read_positions(
         _LOG.warning("note: %s", note)
     if never.any():
         _LOG.warning(
-            "note: %s: %d cross long row(s) without a liq_price read as never liquidated "
+            "note: %s: %s without a liq_price read as never liquidated "
             "(Hyperliquid leaves it empty where the account cannot be liquidated)",
-            p, int(never.sum()),
+            p, count_text(int(never.sum()), "cross long row"),
         )  # fmt: skip
     if own_short.any():
         _LOG.warning(
-            "note: %s: %d cross short row(s) without a liq_price priced from their own "
+            "note: %s: %s without a liq_price priced from their own "
             "margin at the set leverage (a short's losses have no bound: the account's own "
             "liquidation price is not in the file)",
-            p, int(own_short.sum()),
+            p, count_text(int(own_short.sum()), "cross short row"),
         )  # fmt: skip
     if (stated & default_mode & hl_rows).any():
         _LOG.warning(
