@@ -84,7 +84,7 @@ def more_rows(bad: np.ndarray, shown: int = 5) -> str:
         return ""
     rows = ", ".join(str(int(k) + 1) for k in rest[:shown]) + (", …" if rest.size > shown else "")
     if rest.size == 1:
-        return f"; 1 more row like it ({row_ref(rows)})"
+        return f"; 1 more row like it ({row_ref(int(rest[0]) + 1)})"
     return f"; {rest.size:,} more rows like it (data rows {rows})"
 
 
