@@ -66,8 +66,8 @@ def test_input_error_names_the_parameter_and_keeps_old_messages() -> None:
     w = InputError("end_date and --end and end.csv: end must be > 0", param="end")
     assert w.for_flags({"end": "--end"}) == "end_date and --end and end.csv: --end must be > 0"
     f = InputError("size must be > 0", file="p.csv", row=3, param="size")
-    assert str(f) == "p.csv: row 3: size must be > 0"
-    assert f.for_flags({"size": "--size"}) == "p.csv: row 3: --size must be > 0"
+    assert str(f) == "p.csv: data row 3: size must be > 0"
+    assert f.for_flags({"size": "--size"}) == "p.csv: data row 3: --size must be > 0"
     # a field of its owner names the parameter (no prefix) but is never shown as a flag
     q = InputError("PositionBook.size[1] must be > 0 (got -1)", param="size")
     assert str(q) == "PositionBook.size[1] must be > 0 (got -1)"

@@ -80,7 +80,7 @@ def test_the_refusals_keep_their_messages(tmp_path: Path) -> None:
         with pytest.raises(InputError) as exc:
             read_portfolio(f)
         assert str(exc.value) == (
-            f"{f}: row 1: symbol {bad!r} is not a USDT perpetual's (ETH, ETHUSDT, "
+            f"{f}: data row 1: symbol {bad!r} is not a USDT perpetual's (ETH, ETHUSDT, "
             "SOL/USDT:USDT ...)"
         )
     with pytest.raises(InputError, match=r"^symbol 'DOGE': no Hyperliquid max leverage known"):

@@ -1,7 +1,8 @@
 """Prices and quantities as a person reads them, on any price level (CLI and report).
 
 Also the one "n/a" rule of printed figures (:func:`fmt_or_na`): what is not a finite
-number prints ``n/a``, never ``nan``, ``inf`` or ``None``.
+number prints ``n/a``, never ``nan``, ``inf`` or ``None``; and the one plural rule of a
+count (:func:`count_text`: ``1 day``, ``3 days``, never ``day(s)``).
 
 A price keeps :data:`PRICE_DIGITS` significant figures relative to a reference price (the
 asset's own): ETH at $3,698 and BTC at $115,764 print as whole dollars, SOL at $232.41 as
@@ -18,6 +19,7 @@ from typing import Any
 __all__ = [
     "NA",
     "PRICE_DIGITS",
+    "count_text",
     "fmt_or_na",
     "is_finite",
     "price_decimals",
@@ -151,6 +153,29 @@ def price_range(lo: Any, hi: Any, ref: Any = None, *, sep: str = "–") -> str:
     """
     r = ref if is_finite(ref) else lo
     return f"{price_text(lo, r, dollar=False)}{sep}{price_text(hi, r, dollar=False)}"
+
+
+def count_text(n: int, unit: str, *, grouped: bool = False) -> str:
+    """``"1 day"``, ``"3 days"``: a count with its unit, plural when not one.
+
+    >>> count_text(1, "day"), count_text(3, "interval"), count_text(12000, "path", grouped=True)
+    ('1 day', '3 intervals', '12,000 paths')
+
+    Parameters
+    ----------
+    n : int
+        The count.
+    unit : str
+        The unit, singular (``"day"``); ``"s"`` is added when ``n`` is not 1.
+    grouped : bool, default False
+        Thousands separators (``12,000``).
+
+    Returns
+    -------
+    str
+    """
+    shown = f"{n:,}" if grouped else f"{n}"
+    return f"{shown} {unit}{'' if n == 1 else 's'}"
 
 
 def quantity_text(x: Any) -> str:

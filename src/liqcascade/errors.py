@@ -3,8 +3,8 @@
 Domain code raises :class:`InputError` for anything a user can fix (a malformed
 file, a bad option value, an impossible range). The command line turns it into
 exit code 2 and one line ``error: <message>`` on stderr, so the message must name
-the file, row, column or parameter at fault, e.g. ``"positions.csv: row 3: size must
-be > 0 (got -1)"``.
+the file, row, column or parameter at fault, e.g. ``"positions.csv: data row 3: size
+must be > 0 (got -1)"``; every file's row is named by :func:`row_ref`.
 
 The library names its own parameters, not command-line flags: ``InputError("as_of
 must be ...", param="as_of")``. The command line maps each named parameter to the
@@ -16,6 +16,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+
+
+def row_ref(row: int) -> str:
+    """How messages name a row of a user's file: ``"data row 4"``, the 4th row after the header.
+
+    Rows count from 1; blank lines are not counted; in a file without a header the first
+    line is data row 1. Every reader (``data ingest``, positions, stops, stress
+    portfolios, order books, tier tables, proof-of-liabilities files) names rows so.
+
+    Parameters
+    ----------
+    row : int
+        1-based data row.
+
+    Returns
+    -------
+    str
+        ``"data row N"``.
+    """
+    return f"data row {row}"
 
 
 class LiqcascadeError(Exception):
@@ -51,7 +71,8 @@ class InputError(LiqcascadeError, ValueError):
     file : str, optional
         The file at fault; when given and not already in ``message`` it is prefixed.
     row : int, optional
-        1-based data row (header excluded) at fault; prefixed like ``file``.
+        1-based data row (header excluded) at fault; prefixed like ``file``, as
+        ``data row N`` (:func:`row_ref`).
     param : str or sequence of str, optional
         The library parameter(s) at fault (``"as_of"``, or ``("start", "end")``): the
         command line shows each as the flag that set it.
@@ -79,8 +100,8 @@ class InputError(LiqcascadeError, ValueError):
         prefix = ""
         if file is not None and not message.startswith(str(file)):
             prefix += f"{file}: "
-        if row is not None and not message.startswith("row "):
-            prefix += f"row {row}: "
+        if row is not None and not message.startswith(row_ref(row)):
+            prefix += f"{row_ref(row)}: "
         super().__init__(prefix + body)
         self.file = file
         self.row = row

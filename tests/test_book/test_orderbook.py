@@ -32,13 +32,13 @@ def test_from_file_sorts_and_infers_mid(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("rows", "msg"),
     [
-        ([("bid", 99, 1), ("ask", 101, 0)], "row 2: size must be > 0"),
-        ([("bid", 99, 1), ("ask", 101, -1)], "row 2: size must be > 0"),
-        ([("bid", 99, 1), ("bid", 102, 1), ("ask", 101, 1)], "row 2: crossed book"),
-        ([("bid", 99, 1), ("hold", 101, 1)], "row 2: side must be bid or ask"),
-        ([("bid", 99, 1), ("ask", "x", 1)], "row 2: price is not a number"),
-        ([("bid", 99, 1), ("ask", 101, "lots")], "row 2: size is not a number .got 'lots'."),
-        ([("bid", 99, 1), ("bid", 99, 2), ("ask", 101, 1)], "row 2: duplicate bid price"),
+        ([("bid", 99, 1), ("ask", 101, 0)], "data row 2: size must be > 0"),
+        ([("bid", 99, 1), ("ask", 101, -1)], "data row 2: size must be > 0"),
+        ([("bid", 99, 1), ("bid", 102, 1), ("ask", 101, 1)], "data row 2: crossed book"),
+        ([("bid", 99, 1), ("hold", 101, 1)], "data row 2: side must be bid or ask"),
+        ([("bid", 99, 1), ("ask", "x", 1)], "data row 2: price is not a number"),
+        ([("bid", 99, 1), ("ask", 101, "lots")], "data row 2: size is not a number .got 'lots'."),
+        ([("bid", 99, 1), ("bid", 99, 2), ("ask", 101, 1)], "data row 2: duplicate bid price"),
     ],
 )
 def test_from_file_errors_name_file_and_row(
@@ -52,11 +52,11 @@ def test_from_file_errors_name_file_and_row(
 
 @pytest.mark.parametrize(
     ("cells", "msg"),
-    [("bid,,2", "row 1: price is missing (the cell is empty or NaN)"),
-     ("bid,NaN,2", "row 1: price is missing (the cell is empty or NaN)"),
-     ("bid,99,", "row 1: size is missing (the cell is empty or NaN)"),
-     ("bid,99,inf", "row 1: size must be a finite number > 0 (got inf)"),
-     ("bid,abc,2", "row 1: price is not a number (got 'abc')")],
+    [("bid,,2", "data row 1: price is missing (the cell is empty or NaN)"),
+     ("bid,NaN,2", "data row 1: price is missing (the cell is empty or NaN)"),
+     ("bid,99,", "data row 1: size is missing (the cell is empty or NaN)"),
+     ("bid,99,inf", "data row 1: size must be a finite number > 0 (got inf)"),
+     ("bid,abc,2", "data row 1: price is not a number (got 'abc')")],
 )  # fmt: skip
 def test_a_cell_that_is_no_number_is_said_in_the_files_words(
     tmp_path: Path, cells: str, msg: str
@@ -71,7 +71,7 @@ def test_a_cell_that_is_no_number_is_said_in_the_files_words(
 
 def test_from_file_bid_above_given_mid(tmp_path: Path) -> None:
     p = _write(tmp_path, [("bid", 99, 1), ("ask", 101, 1)])
-    with pytest.raises(InputError, match=r"row 1: bid 99 is not below mid 98"):
+    with pytest.raises(InputError, match=r"data row 1: bid 99 is not below mid 98"):
         OrderBook.from_file(p, mid=98.0)
 
 

@@ -69,13 +69,13 @@ def test_custom_csv_and_parquet(tmp_path: Path) -> None:
     [
         (lambda d: d.drop(columns="cum"), "missing column(s): cum"),
         (lambda d: d.assign(mmr=d["mmr"].astype(object).where(d.index != 2, "x")),
-         "row 3: column mmr: not a number ('x')"),
+         "data row 3: column mmr: not a number ('x')"),
         (lambda d: d.assign(cum=d["cum"].where(d.index != 4, 1.0)),
-         "row 5: cum 1 breaks maintenance-margin continuity"),
+         "data row 5: cum 1 breaks maintenance-margin continuity"),
         (lambda d: d.assign(notional_floor=d["notional_floor"].where(d.index != 1, 60_000.0)),
-         "row 2: notional_floor 60000 must equal the previous notional_cap 50000"),
+         "data row 2: notional_floor 60000 must equal the previous notional_cap 50000"),
         (lambda d: d.assign(max_leverage=d["max_leverage"].where(d.index != 0, 0.5)),
-         "row 1: max_leverage must be >= 1"),
+         "data row 1: max_leverage must be >= 1"),
     ],
     ids=["missing", "non-numeric", "cum", "gap", "leverage"],
 )  # fmt: skip

@@ -78,35 +78,38 @@ def test_header_only_is_empty_book(tmp_path: Path) -> None:
     ("body", "msg"),
     [
         ("side,size,entry_price,margin\nlong,1,2000,100\nlong,-1,2000,100\n",
-         "row 2: size must be > 0 (got -1)"),
-        ("side,size,entry_price,margin\nlong,0,2000,100\n", "row 1: size must be > 0 (got 0)"),
+         "data row 2: size must be > 0 (got -1)"),
+        ("side,size,entry_price,margin\nlong,0,2000,100\n", "data row 1: size must be > 0 (got 0)"),
         ("side,size,entry_price,leverage\nlong,1,2000,10\nshort,1,2000,0\n",
-         "row 2: leverage must be > 0 (got 0)"),
+         "data row 2: leverage must be > 0 (got 0)"),
         ("side,size,entry_price,leverage\nlong,1,2000,150\n",
-         "row 1: leverage 150 is above the binance maximum 125x for a notional of 2,000 USD "
+         "data row 1: leverage 150 is above the binance maximum 125x for a notional of 2,000 USD "
          "(ETHUSDT)"),
         ("side,size,entry_price,leverage\nlong,100,2000,101\n",
-         "row 1: leverage 101 is above the binance maximum 100x for a notional of 200,000 USD "
+         "data row 1: leverage 101 is above the binance maximum 100x for a notional of 200,000 USD "
          "(ETHUSDT)"),
         ("side,size,entry_price,leverage\nlong,1000000,2000,1\n",
-         "row 1: leverage 1: the notional of 2,000,000,000 USD exceeds the last bracket of the "
-         "binance tier table (ETHUSDT: up to 1,200,000,000 USD); no such position can be opened"),
+         "data row 1: leverage 1: the notional of 2,000,000,000 USD exceeds the last bracket of "
+         "the binance tier table (ETHUSDT: up to 1,200,000,000 USD); no such position can be "
+         "opened"),
         ("side,size,entry_price,margin\nlong,1,2000,100\nup,1,2000,100\n",
-         "row 2: side must be long or short (buy/sell) (got 'up')"),
+         "data row 2: side must be long or short (buy/sell) (got 'up')"),
         ("side,size,entry_price,margin,venue\nlong,1,2000,100,okx\n",
-         "row 1: venue must be one of binance, bybit, hyperliquid (got 'okx')"),
-        ("side,size,entry_price,margin\nlong,1,NaN,100\n", "row 1: entry_price is missing or NaN"),
-        ("side,size,entry_price,margin\nlong,1,,100\n", "row 1: entry_price is missing or NaN"),
+         "data row 1: venue must be one of binance, bybit, hyperliquid (got 'okx')"),
+        ("side,size,entry_price,margin\nlong,1,NaN,100\n",
+         "data row 1: entry_price is missing or NaN"),
+        ("side,size,entry_price,margin\nlong,1,,100\n",
+         "data row 1: entry_price is missing or NaN"),
         ("side,size,entry_price,margin\nlong,1,2000,abc\n",
-         "row 1: margin is not a number ('abc')"),
+         "data row 1: margin is not a number ('abc')"),
         ("side,size,entry_price,margin,leverage\nlong,1,2000,,\n",
-         "row 1: margin or leverage is missing"),
+         "data row 1: margin or leverage is missing"),
         ("side,size,margin\nlong,1,100\n", "missing column(s): entry_price"),
         ("side,size,entry_price\nlong,1,2000\n", "needs a margin or a leverage column"),
         ("side,size,entry_price,margin,liq_price\nlong,1,2000,100,-5\n",
-         "row 1: liq_price must be >= 0 (got -5)"),
+         "data row 1: liq_price must be >= 0 (got -5)"),
         ("side,size,entry_price,margin,symbol\nlong,1,2000,100,DOGEUSDT\n",
-         "row 1: symbol 'DOGEUSDT': no packaged tier table"),
+         "data row 1: symbol 'DOGEUSDT': no packaged tier table"),
     ],
     ids=["neg-size", "zero-size", "lev-0", "lev-over-tier1", "lev-over-tier2", "past-table", "side",
          "venue", "nan", "empty", "non-numeric", "no-margin", "missing-col", "no-margin-col",
@@ -142,7 +145,7 @@ def test_file_and_liq_price_refuse_a_leverage_in_the_same_words(
                  f"{venue},{symbol}\n")  # fmt: skip
     with pytest.raises(InputError) as in_file:
         read_positions(p)
-    assert str(in_file.value) == f"{p}: row 1: {body}"
+    assert str(in_file.value) == f"{p}: data row 1: {body}"
     if size == 1e6:  # the notional past the last bracket names the bracket's cap
         assert "(ETHUSDT: up to 1,200,000,000 USD)" in body
 
@@ -174,10 +177,10 @@ def test_read_stops() -> None:
     ("body", "msg"),
     [
         ("side,trigger_price,size\nsell,1900,1\nhold,1900,1\n",
-         "row 2: side must be sell or buy (got 'hold')"),
-        ("side,trigger_price,size\nsell,0,1\n", "row 1: trigger_price must be > 0 (got 0)"),
-        ("side,trigger_price,size\nsell,1900,x\n", "row 1: size is not a number ('x')"),
-        ("side,trigger_price,size\nbuy,1900,nan\n", "row 1: size is missing or NaN"),
+         "data row 2: side must be sell or buy (got 'hold')"),
+        ("side,trigger_price,size\nsell,0,1\n", "data row 1: trigger_price must be > 0 (got 0)"),
+        ("side,trigger_price,size\nsell,1900,x\n", "data row 1: size is not a number ('x')"),
+        ("side,trigger_price,size\nbuy,1900,nan\n", "data row 1: size is missing or NaN"),
         ("side,size\nsell,1\n", "missing column(s): trigger_price"),
     ],
     ids=["side", "zero-trigger", "non-numeric", "nan", "missing-col"],
@@ -217,7 +220,7 @@ def test_parquet_nan_names_row(tmp_path: Path) -> None:
     ).to_parquet(q)
     with pytest.raises(InputError) as exc:
         read_positions(q)
-    assert str(exc.value) == f"{q}: row 2: size is missing or NaN"
+    assert str(exc.value) == f"{q}: data row 2: size is missing or NaN"
 
 
 @pytest.mark.parametrize("column", ["asset", "coin"])
@@ -283,8 +286,8 @@ def test_the_hyperliquid_layout_takes_hyperliquid_margin_rules(
 
 @pytest.mark.parametrize(
     ("header", "cells", "words"),
-    [("asset", ("BTC", "ETH"), "asset: ETH, another asset than row 1's BTC"),
-     ("symbol", ("BTCUSDT", "ETH-PERP"), "symbol: ETH, another asset than row 1's BTC")],
+    [("asset", ("BTC", "ETH"), "asset: ETH, another asset than data row 1's BTC"),
+     ("symbol", ("BTCUSDT", "ETH-PERP"), "symbol: ETH, another asset than data row 1's BTC")],
 )  # fmt: skip
 def test_a_file_mixing_assets_is_not_read_as_one_market(
     tmp_path: Path, header: str, cells: tuple[str, str], words: str
@@ -294,7 +297,7 @@ def test_a_file_mixing_assets_is_not_read_as_one_market(
                  f"{cells[0]},long,1,60000,3000\n{cells[1]},long,1,2000,100\n")  # fmt: skip
     with pytest.raises(InputError) as exc:
         read_positions(p, reference_price=60_000.0)
-    assert str(exc.value).startswith(f"{p}: row 3: {words}: the file is read as one market")
+    assert str(exc.value).startswith(f"{p}: data row 3: {words}: the file is read as one market")
     # read without a price (per-row margin maths only), the book says "mixed"
     assert read_positions(p).symbol == "mixed"
     # ETH and ETHUSDT are one asset
@@ -353,12 +356,12 @@ def test_a_hyperliquid_cross_long_without_a_liquidation_price_is_never_liquidate
     assert book.liq_price[2] == 1500.0  # stated
     notes = [r.getMessage() for r in caplog.records if "never liquidated" in r.getMessage()]
     assert notes == [
-        f"note: {p}: 1 cross long row(s) without a liq_price read as never liquidated "
+        f"note: {p}: 1 cross long row without a liq_price read as never liquidated "
         "(Hyperliquid leaves it empty where the account cannot be liquidated)"
     ]
     shorts = [r.getMessage() for r in caplog.records if "cross short" in r.getMessage()]
     assert shorts == [
-        f"note: {p}: 1 cross short row(s) without a liq_price priced from their own margin "
+        f"note: {p}: 1 cross short row without a liq_price priced from their own margin "
         "at the set leverage (a short's losses have no bound: the account's own liquidation "
         "price is not in the file)"
     ]
@@ -403,7 +406,7 @@ def test_an_isolated_row_is_still_checked_against_its_margin(tmp_path: Path, col
     with pytest.raises(InputError) as got:
         read_positions(p)
     assert str(got.value) == (
-        f"{p}: row 1: liq_price 1,200.00 lies below the bankruptcy price 1,900.00 its margin "
+        f"{p}: data row 1: liq_price 1,200.00 lies below the bankruptcy price 1,900.00 its margin "
         "of 1,000.00 USD gives (entry_price - margin / size): the margin would run out before "
         "the liquidation; correct liq_price or the margin/leverage, or leave liq_price empty "
         "to compute it"
@@ -417,14 +420,19 @@ def test_margin_mode_in_any_file_and_its_bad_values(tmp_path: Path) -> None:
     p = tmp_path / "cex.csv"
     p.write_text("symbol,side,size,entry_price,leverage,liq_price,margin_mode\n"
                  "ETHUSDT,short,5,2900,20,2429.66,\n")  # fmt: skip
-    with pytest.raises(InputError, match=r"row 1: liq_price 2,429.66 is at or below the entry"):
+    with pytest.raises(
+        InputError, match=r"data row 1: liq_price 2,429.66 is at or below the entry"
+    ):
         read_positions(p)  # a file of another layout: isolated unless it says cross
     p.write_text(p.read_text().replace("2429.66,", "2429.66,CROSS"))
     assert read_positions(p).liq_price[0] == 2429.66
     p.write_text(p.read_text().replace("CROSS", "portfolio"))
     with pytest.raises(InputError) as got:
         read_positions(p)
-    assert str(got.value) == f"{p}: row 1: margin_mode must be isolated or cross (got 'portfolio')"
+    assert (
+        str(got.value)
+        == f"{p}: data row 1: margin_mode must be isolated or cross (got 'portfolio')"
+    )
 
 
 def test_a_hyperliquid_coin_without_a_known_rule_says_what_to_do(tmp_path: Path) -> None:
@@ -434,7 +442,7 @@ def test_a_hyperliquid_coin_without_a_known_rule_says_what_to_do(tmp_path: Path)
     with pytest.raises(InputError) as got:
         read_positions(p)
     assert str(got.value) == (
-        f"{p}: row 2: coin HYPE: Hyperliquid's margin rule (its maintenance rate) is known "
+        f"{p}: data row 2: coin HYPE: Hyperliquid's margin rule (its maintenance rate) is known "
         "here for BTC (40x), ETH (25x), SOL (20x) only, so this row's liquidation cannot be "
         "priced; keep the rows of those coins (filter the export on its coin column: a "
         "positions file is read as one market's book)"

@@ -27,7 +27,7 @@ def test_entry_1000x_off_the_mid_is_a_unit_error(tmp_path: Path) -> None:
     read_positions(f)  # without a reference price nothing is known
     with pytest.raises(InputError) as e:
         read_positions(f, reference_price=3700.0)
-    assert str(e.value).startswith(f"{f}: row 3: entry_price 3.7e+06 is 1e+03x the book's mid")
+    assert str(e.value).startswith(f"{f}: data row 3: entry_price 3.7e+06 is 1e+03x the book's mid")
     assert e.value.row == 3 and "unit error" in str(e.value)
     # 9x away is within the bound (the rule is more than 10x)
     ok = _write(tmp_path, "ok.csv", POSITIONS + "long,1,33000,2\n")
@@ -36,7 +36,7 @@ def test_entry_1000x_off_the_mid_is_a_unit_error(tmp_path: Path) -> None:
 
 def test_stop_trigger_off_scale(tmp_path: Path) -> None:
     f = _write(tmp_path, "s.csv", "side,trigger_price,size\nsell,3600,1\nsell,3.6,2\n")
-    with pytest.raises(InputError, match=r"s\.csv: row 2: trigger_price 3\.6 is 0\.000973x"):
+    with pytest.raises(InputError, match=r"s\.csv: data row 2: trigger_price 3\.6 is 0\.000973x"):
         read_stops(f, reference_price=3700.0, reference="the mid of book.csv")
 
 
@@ -45,8 +45,8 @@ def test_beyond_liquidation_is_the_one_check() -> None:
     entry = np.array([3700.0, 3700.0])
     liq = np.array([3400.0, 3650.0])  # the short is past its liquidation at 3700
     check_at_price(side, entry, liq, 3600.0, file="f.csv")
-    with pytest.raises(InputError, match=r"^f\.csv: row 2: already beyond its liquidation price "
-                       r"3,650\.00 at the current price 3,700\.00$"):  # fmt: skip
+    with pytest.raises(InputError, match=r"^f\.csv: data row 2: already beyond its liquidation "
+                       r"price 3,650\.00 at the current price 3,700\.00$"):  # fmt: skip
         check_at_price(side, entry, liq, 3700.0, file="f.csv", reference="the current price")
     check_at_price(side, entry, liq, 3700.0, file="f.csv", refuse_liquidated=False)
 
@@ -60,26 +60,26 @@ def test_a_rule_failed_by_many_rows_counts_them() -> None:
     with pytest.raises(InputError) as got:
         check_at_price(side, entry, liq, 3600.0, file="f.csv", reference="the current price")
     assert str(got.value) == (
-        "f.csv: row 2: already beyond its liquidation price 3,650.00 at the current price "
-        "3,600.00; 5 more rows like it (rows 4, 6, 8, 10, 12)"
+        "f.csv: data row 2: already beyond its liquidation price 3,650.00 at the current price "
+        "3,600.00; 5 more rows like it (data rows 4, 6, 8, 10, 12)"
     )
     liq[[5, 7, 9, 11]] = 3000.0  # rows 2 and 4 left
-    with pytest.raises(InputError, match=r"row 2: .*; 1 more row like it \(row 4\)$"):
+    with pytest.raises(InputError, match=r"data row 2: .*; 1 more row like it \(data row 4\)$"):
         check_at_price(side, entry, liq, 3600.0, file="f.csv")
-    assert more_rows(np.arange(9)) == "; 8 more rows like it (rows 2, 3, 4, 5, 6, …)"
+    assert more_rows(np.arange(9)) == "; 8 more rows like it (data rows 2, 3, 4, 5, 6, …)"
 
 
 @pytest.mark.parametrize(
     ("args", "start"),
     [
         (("cascade", "--positions", "{pos}", "--book", "{book1000}", "--shock", "-0.05"),
-         "error: {pos}: row 1: entry_price 3,700 is 1e+03x the mid of {book1000}"),
+         "error: {pos}: data row 1: entry_price 3,700 is 1e+03x the mid of {book1000}"),
         (("solvency", "--insurance-fund", "1000", "--positions", "{pos1000}", "--book", "{book}"),
-         "error: {pos1000}: row 3: entry_price 3.7e+06 is 1e+03x the mid of {book}"),
+         "error: {pos1000}: data row 3: entry_price 3.7e+06 is 1e+03x the mid of {book}"),
         (("liqmap", "--positions", "{pos}", "--price", "3.7"),
-         "error: {pos}: row 1: entry_price 3,700 is 1e+03x the price given 3.7"),
+         "error: {pos}: data row 1: entry_price 3,700 is 1e+03x the price given 3.7"),
         (("liqmap", "--positions", "{pos}", "--price", "4200"),
-         "error: {pos}: row 2: already beyond its liquidation price"),
+         "error: {pos}: data row 2: already beyond its liquidation price"),
     ],
 )  # fmt: skip
 def test_cli_refuses_unit_errors(tmp_path: Path, args: tuple[str, ...], start: str) -> None:
@@ -101,11 +101,11 @@ def test_cli_refuses_unit_errors(tmp_path: Path, args: tuple[str, ...], start: s
     ("body", "words"),
     [  # in cents against a mid of 2,000: every later check would mislead
         ("side,size,entry_price,leverage\nlong,1,2000,10\nlong,60,201346,50\n",
-         "row 2: entry_price 201,346 is 101x the book's mid 2,000"),  # was: leverage tier
+         "data row 2: entry_price 201,346 is 101x the book's mid 2,000"),  # was: leverage tier
         ("side,size,entry_price,margin,leverage\nlong,1,200000,100,20\n",
-         "row 1: entry_price 200,000 is 100x the book's mid 2,000"),  # was: margin vs leverage
+         "data row 1: entry_price 200,000 is 100x the book's mid 2,000"),  # was: margin vs leverage
         ("side,size,entry_price,margin,liq_price\nlong,1,200000,100,1900\n",
-         "row 1: entry_price 200,000 is 100x the book's mid 2,000"),  # was: liq below bankruptcy
+         "data row 1: entry_price 200,000 is 100x the book's mid 2,000"),  # was: liq < bankruptcy
     ],
     ids=["leverage-tier", "margin-agrees", "liq-within-margin"],
 )  # fmt: skip

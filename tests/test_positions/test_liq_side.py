@@ -37,7 +37,7 @@ def test_wrong_side_liq_price_is_refused_naming_the_row(
     assert e.value.row == 3 and words in str(e.value)
     r = run_cli("cascade", "--positions", str(f), "--book", str(DATA / "book.csv"),
                 "--shock", "-0.05")  # fmt: skip
-    assert r.exit_code == 2 and "row 3" in r.stderr and words in r.stderr, r.stderr
+    assert r.exit_code == 2 and "data row 3" in r.stderr and words in r.stderr, r.stderr
 
 
 def test_right_side_rows_pass(tmp_path: Path) -> None:
@@ -55,11 +55,11 @@ def _file(tmp_path: Path, rows: list[str]) -> Path:
 
 @pytest.mark.parametrize(("row", "words"), [
     ("long,1,3000,300,2900,2950,isolated",
-     "row 2: bankruptcy_price 2,950.00 is above the liq_price 2,900.00 of a long"),
+     "data row 2: bankruptcy_price 2,950.00 is above the liq_price 2,900.00 of a long"),
     ("short,1,3000,300,3100,3050,isolated",
-     "row 2: bankruptcy_price 3,050.00 is below the liq_price 3,100.00 of a short"),
+     "data row 2: bankruptcy_price 3,050.00 is below the liq_price 3,100.00 of a short"),
     ("long,1,3000,300,,2990,isolated",  # the liq_price computed from the margin (~2,715)
-     "row 2: bankruptcy_price 2,990.00 is above the liq_price"),
+     "data row 2: bankruptcy_price 2,990.00 is above the liq_price"),
 ])  # fmt: skip
 def test_a_bankruptcy_price_before_the_liquidation_is_refused(
     tmp_path: Path, row: str, words: str

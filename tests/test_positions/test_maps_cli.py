@@ -146,7 +146,7 @@ def test_bad_stops_and_options_exit_2(cli, files: Path) -> None:
         "--price",
         "2000",
     )
-    assert r.exit_code == 2 and "bad_stops_side.csv" in r.stderr and "row 2" in r.stderr
+    assert r.exit_code == 2 and "bad_stops_side.csv" in r.stderr and "data row 2" in r.stderr
     r = cli("liqmap", "--positions", pos)
     assert r.exit_code == 2 and "--price" in r.stderr
     r = cli("liqmap", "--positions", pos, "--price", "0")
@@ -201,13 +201,17 @@ def test_stops_on_the_estimated_book_are_checked_against_its_price(cli, tmp_path
     r = cli("liqmap", "--stops", str(cents), "--json")
     err = r.stderr.strip()
     assert r.exit_code == 2 and "\n" not in err, r.stderr
-    assert "cents.csv: row 1: trigger_price 350,000 is" in err and "the market's mid" in err, err
+    assert "cents.csv: data row 1: trigger_price 350,000 is" in err and "the market's mid" in err, (
+        err
+    )
     r = cli("liqmap", "--stops", str(cents), "--price", "3600", "--json")
     assert r.exit_code == 2 and "350,000 is 97.2x the price given 3,600" in r.stderr, r.stderr
     fired = tmp_path / "fired.csv"  # a buy stop far below the price has already triggered
     fired.write_text("side,trigger_price,size\nsell,3500,1\nbuy,2050,2\n")
     r = cli("liqmap", "--stops", str(fired), "--json")
-    assert r.exit_code == 2 and "fired.csv: row 2: a buy stop at 2,050.00" in r.stderr, r.stderr
+    assert r.exit_code == 2 and "fired.csv: data row 2: a buy stop at 2,050.00" in r.stderr, (
+        r.stderr
+    )
     good = tmp_path / "good.csv"
     good.write_text("side,trigger_price,size\nsell,3500,1\nbuy,3900,2\n")
     r = cli("liqmap", "--stops", str(good), "--json")
@@ -240,4 +244,4 @@ def test_bad_file_in_a_subprocess_no_traceback(files: Path) -> None:
     assert r.exit_code == 2 and r.stdout == ""
     assert "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines()[-1].startswith("error: ")
-    assert "bad_nan.csv" in r.stderr and "row 2" in r.stderr
+    assert "bad_nan.csv" in r.stderr and "data row 2" in r.stderr

@@ -32,7 +32,7 @@ def test_a_file_names_the_first_row_and_the_others_like_it() -> None:
     with pytest.raises(InputError) as e:
         refuse_first(np.array([2, 4, 7]), "pos.csv", "liq_price", _message)
     assert e.value.file == "pos.csv" and e.value.row == 3
-    assert str(e.value).endswith("position 2 is wrong; 2 more rows like it (rows 5, 8)")
+    assert str(e.value).endswith("position 2 is wrong; 2 more rows like it (data rows 5, 8)")
 
 
 def test_a_book_built_in_python_names_the_position_and_the_param() -> None:
@@ -88,11 +88,13 @@ def test_a_stops_file_lists_the_other_stops_like_the_first(tmp_path: Path) -> No
     with pytest.raises(InputError) as e:
         read_stops(f, reference_price=3700.0, reference="the mid")
     assert e.value.row == 2
-    assert str(e.value).startswith(f"{f}: row 2: a sell stop at 3,750.00 is at or above the mid")
+    assert str(e.value).startswith(
+        f"{f}: data row 2: a sell stop at 3,750.00 is at or above the mid"
+    )
     # was the first row only; now as the positions' rules: the others that break it
-    assert str(e.value).endswith("belongs in the order book; 1 more row like it (row 4)")
+    assert str(e.value).endswith("belongs in the order book; 1 more row like it (data row 4)")
     f.write_text("side,trigger_price,size\nsell,3.6,1\nsell,3600,1\nsell,3.5,1\nsell,3800,1\n")
     with pytest.raises(
-        InputError, match=r"row 1: trigger_price 3\.6 .*; 1 more row like it \(row 3\)$"
+        InputError, match=r"data row 1: trigger_price 3\.6 .*; 1 more row like it \(data row 3\)$"
     ):
         read_stops(f, reference_price=3700.0)  # the unit rule first, as before

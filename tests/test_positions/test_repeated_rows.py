@@ -30,9 +30,9 @@ def test_repeated_rows_are_kept_and_named(tmp_path: Path, caplog) -> None:
     assert len(book) == 5  # kept
     (w,) = _warnings(caplog)
     assert w == (
-        f"warning: {f}: rows 2 (= row 1), 4 (= row 3), 5 (= row 1) repeat an earlier row "
-        "exactly: kept and counted (two identical positions can be real); drop the repeat if "
-        "the file was exported twice"
+        f"warning: {f}: data rows 2 (= data row 1), 4 (= data row 3), 5 (= data row 1) repeat "
+        "an earlier row exactly: kept and counted (two identical positions can be real); drop "
+        "the repeat if the file was exported twice"
     )
 
 
@@ -52,7 +52,8 @@ def test_solvency_warns_and_runs(tmp_path: Path, caplog) -> None:
                     "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert _warnings(caplog) == [
-        f"warning: {f}: row 2 (= row 1) repeats an earlier row exactly: kept and counted (two "
-        "identical positions can be real); drop the repeat if the file was exported twice"
+        f"warning: {f}: data row 2 (= data row 1) repeats an earlier row exactly: kept and "
+        "counted (two identical positions can be real); drop the repeat if the file was "
+        "exported twice"
     ]
     assert r.json()["n_positions"] == 3

@@ -118,11 +118,14 @@ BOOK_2000 = "side,price,size\nbid,1999,50\nbid,1990,100\nask,2001,50\nask,2010,1
     ("row", "needles"),
     [
         # margin 100 on 2,000 of notional is 20x, not 50x
-        ("long,1,2000,100,50,", ["row 1", "margin 100.00 and leverage 50 disagree", "40.00"]),
+        ("long,1,2000,100,50,", ["data row 1", "margin 100.00 and leverage 50 disagree", "40.00"]),
         # 10x long at 2,000: bankrupt at 1,800; a liquidation at 5 contradicts its margin
-        ("long,1,2000,,10,5", ["row 1", "liq_price 5.00 lies below the bankruptcy price 1,800"]),
-        ("short,1,2000,,10,2500", ["row 1", "liq_price 2,500.00 lies above the bankruptcy"]),
-        ("long,1,2000,,0.5,", ["row 1", "leverage 0.5 is below 1x"]),
+        (
+            "long,1,2000,,10,5",
+            ["data row 1", "liq_price 5.00 lies below the bankruptcy price 1,800"],
+        ),
+        ("short,1,2000,,10,2500", ["data row 1", "liq_price 2,500.00 lies above the bankruptcy"]),
+        ("long,1,2000,,0.5,", ["data row 1", "leverage 0.5 is below 1x"]),
     ],
 )
 def test_self_contradicting_rows(
@@ -179,7 +182,7 @@ def test_stop_already_triggered_is_refused(tmp_path: Path, stop: str, needle: st
     book = _csv(tmp_path, "b.csv", BOOK_2000)
     r = run_cli("cascade", "--positions", pos, "--book", book, "--stops", stops,
                 "--shock", "-0.01")  # fmt: skip
-    assert_refused(r, stops, "row 1", needle, "already triggered")
+    assert_refused(r, stops, "data row 1", needle, "already triggered")
     r = run_cli("liqmap", "--positions", pos, "--stops", stops, "--price", "2000")
     assert_refused(r, stops, needle.split(" is ")[0], "already triggered")
     fine = _csv(tmp_path, "ok.csv", "side,trigger_price,size\nsell,1950,1\nbuy,2100,1\n")
@@ -247,7 +250,7 @@ def test_book_file_causes(tmp_path: Path) -> None:
     lots = _csv(tmp_path, "lots.csv", "side,price,size\nbid,1999,lots\nask,2001,1\n")
     bids = _csv(tmp_path, "bids.csv", "side,price,size\nbid,1999,5\nbid,1990,5\n")
     run = ("cascade", "--positions", pos, "--shock", "-0.01", "--book")
-    assert_refused(run_cli(*run, lots), lots, "row 1: size is not a number (got 'lots')")
+    assert_refused(run_cli(*run, lots), lots, "data row 1: size is not a number (got 'lots')")
     assert_refused(run_cli(*run, bids), "one-sided book (only bids): give --mid")
     assert run_cli(*run, bids, "--mid", "2000").exit_code == 0
 
@@ -267,7 +270,7 @@ MARGIN = ("margin", "liq-price", "--side", "long", "--size", "1", "--entry", "20
 )
 def test_margin_messages_name_the_option(extra: list[str], needles: list[str]) -> None:
     line = assert_refused(run_cli(*MARGIN, "--leverage", "10", *extra), *needles)
-    for internal in ("package:", "row 1", "fetch_tiers_ccxt", "pass max_leverage"):
+    for internal in ("package:", "data row 1", "fetch_tiers_ccxt", "pass max_leverage"):
         assert internal not in line, line
 
 

@@ -158,7 +158,7 @@ def test_a_tier_file_is_refused_with_its_own_row(tmp_path: Path) -> None:
     with pytest.raises(InputError) as e:
         EstimationParams(tiers=str(f))
     assert str(e.value) == (
-        f"{f}: row 2: notional_floor 60000 must equal the previous notional_cap 50000"
+        f"{f}: data row 2: notional_floor 60000 must equal the previous notional_cap 50000"
     )
     with pytest.raises(InputError, match=r"^tiers 'NOPEUSDT' is not a tier table: a packaged"):
         EstimationParams(tiers="NOPEUSDT")

@@ -325,6 +325,6 @@ def test_an_order_book_round_trips_through_its_frame() -> None:
     assert back.mid == pytest.approx(book.mid, rel=1e-15)
     for a in ("bid_price", "bid_size", "ask_price", "ask_size"):
         np.testing.assert_allclose(getattr(back, a), getattr(book, a), rtol=1e-15)
-    with pytest.raises(InputError, match=r"^frame: row 1: side must be bid or ask") as e:
+    with pytest.raises(InputError, match=r"^frame: data row 1: side must be bid or ask") as e:
         OrderBook.from_frame(book.to_frame().assign(side="x"))
     assert e.value.param == "frame"

@@ -76,7 +76,7 @@ def test_pol_errors_exit_2(users_csv: Path, tmp_path: Path) -> None:
     neg = tmp_path / "neg.csv"
     neg.write_text("user,balance\na,5\nb,-1\n")
     r = run_cli("pol", "build", str(neg), "--out", str(tmp_path / "t2"))
-    assert r.exit_code == 2 and "row 2" in r.stderr and "Traceback" not in r.stderr
+    assert r.exit_code == 2 and "data row 2" in r.stderr and "Traceback" not in r.stderr
     frac = tmp_path / "frac.csv"
     frac.write_text("user,balance\na,1.5\n")
     assert run_cli("pol", "build", str(frac), "--out", str(tmp_path / "t3")).exit_code == 2
@@ -245,9 +245,9 @@ def test_positions_without_book_or_mid_are_checked_against_the_market_mid(
     r = run_cli("solvency", "--positions", str(f), "--insurance-fund", "50")
     assert r.exit_code == 2, r.stdout
     assert r.stderr.strip() == (
-        f"error: {f}: row 1: entry_price 200,000 is 54.1x the ETH market's mid "
+        f"error: {f}: data row 1: entry_price 200,000 is 54.1x the ETH market's mid "
         "(2025-08-01 00:00 UTC) 3,698.39: more than 10x away from it is a unit error (prices "
-        "are USD per coin); 2 more rows like it (rows 2, 3)"
+        "are USD per coin); 2 more rows like it (data rows 2, 3)"
     )
     # and a file of two assets is one market at one price no more
     mixed = tmp_path / "mixed.csv"
@@ -255,7 +255,7 @@ def test_positions_without_book_or_mid_are_checked_against_the_market_mid(
                      "BTCUSDT,long,1,60000,6000\n")  # fmt: skip
     r = run_cli("solvency", "--positions", str(mixed), "--insurance-fund", "50")
     assert r.exit_code == 2 and r.stderr.startswith(
-        f"error: {mixed}: row 2: symbol: BTC, another asset than row 1's ETH"
+        f"error: {mixed}: data row 2: symbol: BTC, another asset than data row 1's ETH"
     )
     # a mid given is the reference, as before
     r = run_cli("solvency", "--positions", str(f), "--insurance-fund", "50", "--mid", "2000")

@@ -202,14 +202,14 @@ def test_build_refuses_bad_balances() -> None:
 @pytest.mark.parametrize(
     ("body", "match"),
     [
-        ("alice,-5\n", r"row 1: balance must be >= 0"),
-        ("alice,1.5\n", r"row 1: .*non-negative integer.*'1.5'"),
-        ("alice,1e3\n", r"row 1: .*'1e3'"),
-        ("alice,10\nbob,\n", r"row 2: balance is blank"),
-        ("alice,10\n,3\n", r"row 2: user is blank"),
-        ("alice,10\nalice,3\n", r"row 2: user 'alice' appears more than once"),
-        ("a,340282366920938463463374607431768211455\nb,1\n", r"row 2: .*overflow"),
-        ("alice,0x10\n", r"row 1"),
+        ("alice,-5\n", r"data row 1: balance must be >= 0"),
+        ("alice,1.5\n", r"data row 1: .*non-negative integer.*'1.5'"),
+        ("alice,1e3\n", r"data row 1: .*'1e3'"),
+        ("alice,10\nbob,\n", r"data row 2: balance is blank"),
+        ("alice,10\n,3\n", r"data row 2: user is blank"),
+        ("alice,10\nalice,3\n", r"data row 2: user 'alice' appears more than once"),
+        ("a,340282366920938463463374607431768211455\nb,1\n", r"data row 2: .*overflow"),
+        ("alice,0x10\n", r"data row 1"),
     ],
 )
 def test_read_balances_refuses(tmp_path: Path, body: str, match: str) -> None:

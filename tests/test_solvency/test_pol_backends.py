@@ -255,7 +255,7 @@ def test_read_users_matches_read_balances_and_limits(tmp_path: Path) -> None:
     df = read_balances(f)
     assert df["balance"].tolist() == [7, big, 0]
     f.write_text("user,balance\n" + "x" * 1025 + ",1\n")
-    with pytest.raises(InputError, match="row 1: user id is 1025 bytes"):
+    with pytest.raises(InputError, match="data row 1: user id is 1025 bytes"):
         read_users(f)
     f.write_text("user,balance\na,1,2\n")
     with pytest.raises(InputError, match="not a readable CSV"):
@@ -267,7 +267,7 @@ def test_read_users_matches_read_balances_and_limits(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no users"):
         read_users(f)
     f.write_text(f"user,balance\na,{MAX_SUM}\nb,0\nc,1\n")
-    with pytest.raises(InputError, match="row 3: total liabilities overflow"):
+    with pytest.raises(InputError, match="data row 3: total liabilities overflow"):
         read_users(f)
 
 

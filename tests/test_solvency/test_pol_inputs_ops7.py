@@ -34,7 +34,7 @@ def test_balance_with_spaces_is_refused(tmp_path: Path, body: str, row: int, sho
 def test_blank_of_spaces_and_crlf(tmp_path: Path) -> None:
     f = tmp_path / "u.csv"
     f.write_text("user,balance\nalice,  \n")
-    with pytest.raises(InputError, match="row 1: balance is blank"):
+    with pytest.raises(InputError, match="data row 1: balance is blank"):
         read_balances(f)
     g = tmp_path / "crlf.csv"
     g.write_bytes(b"user,balance\r\n bob ,7\r\nalice,5\r\n")  # ids are trimmed, CRLF is fine

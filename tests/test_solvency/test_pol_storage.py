@@ -359,7 +359,7 @@ def test_five_thousand_digit_balance_exit_2(tmp_path: Path) -> None:
     f = tmp_path / "big.csv"
     f.write_text("user,balance\na,1\nb," + "9" * 5000 + "\n")
     r = run_cli("pol", "build", str(f), "--out", str(tmp_path / "t"))
-    _one_line_2(r, "row 2", "128-bit")
+    _one_line_2(r, "data row 2", "128-bit")
     assert not (tmp_path / "t").exists() and _stages(tmp_path) == []
     # leading zeros are still the number they spell
     f.write_text("user,balance\na," + "0" * 5000 + "7\n")
@@ -392,7 +392,7 @@ def test_unicode_ids_normalised_before_duplicate_checks(tmp_path: Path) -> None:
     f = tmp_path / "u.csv"
     f.write_text("user,balance\nJos\u00e9,1\nbob,2\nJose\u0301,3\n", encoding="utf-8")
     r = run_cli("pol", "build", str(f), "--out", str(tmp_path / "t"))
-    _one_line_2(r, "row 3", "more than once", "row 1")
+    _one_line_2(r, "data row 3", "more than once", "data row 1")
     f.write_text("user,balance\nJos\u00e9,1\nbob,2\n", encoding="utf-8")
     built = _build(f, tmp_path / "t")
     # the decomposed spelling finds the same user; the proof carries the NFC id

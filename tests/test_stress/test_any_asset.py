@@ -145,5 +145,5 @@ def test_any_usdt_symbol_parses_and_uses_a_tier_table(tmp_path: Path) -> None:
     assert_same(p.liq_price[:2], ref.liq_price, rtol=1e-12)
     bad = tmp_path / "bad.csv"
     bad.write_text("symbol,side,size,entry_price,leverage\n???,long,1,1,2\n")
-    with pytest.raises(InputError, match="row 1: symbol '\\?\\?\\?' is not a USDT perpetual"):
+    with pytest.raises(InputError, match="data row 1: symbol '\\?\\?\\?' is not a USDT perpetual"):
         read_portfolio(bad)

@@ -110,3 +110,13 @@ def test_eth_minus_30_percent_is_marked_by_the_command() -> None:
     lines = {ln.split(":")[0].strip(): ln for ln in r.stdout.splitlines() if "shock -" in ln}
     assert MARK in lines["shock -30%"] and MARK not in lines["shock -5%"]
     assert "edge of the modelled order book" in r.stdout
+
+
+def test_no_cascade_prints_no_carry() -> None:
+    """``--no-cascade``: the carry (null in the JSON) reads "no cascade", not the shock price."""
+    row = {**_row(0.0), "carry_price_after": float("nan"), "carry_price_after_p10": None,
+           "carry_price_after_p90": None}  # fmt: skip
+    line = cli._shock_line(row)
+    assert "no cascade (--no-cascade); static book (bounds the carry) 2,249" in line
+    assert "own carry" not in line and "nan" not in line
+    assert "cascade's own carry 2,589 (10–90 %: 2,589–2,589)" in cli._shock_line(_row(0.0))

@@ -123,12 +123,12 @@ def test_bad_rows_exit_2(data_dir: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no hourly prices of DOGE" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     # the file's row is at fault, not --asset, which was not given (clia22)
-    assert f"{bad}: row 2: no hourly prices of DOGE" in r.stderr and "--asset" not in r.stderr
+    assert f"{bad}: data row 2: no hourly prices of DOGE" in r.stderr and "--asset" not in r.stderr
     assert "remove the row" in r.stderr
     p = tmp_path / "neg.csv"
     p.write_text("symbol,side,size,entry_price,margin\nETH,long,1,3600,100\nETH,short,0,3600,10\n")
     r = run_cli("stress", "--portfolio", str(p))
-    assert r.exit_code == 2 and "row 2: size must be > 0" in r.stderr
+    assert r.exit_code == 2 and "data row 2: size must be > 0" in r.stderr
     r = run_cli("stress", "--portfolio", str(tmp_path / "missing.csv"))
     assert r.exit_code == 2 and "--portfolio" in r.stderr
 
@@ -150,7 +150,7 @@ def test_row_giving_margin_and_leverage_is_refused(tmp_path: Path) -> None:
     r = run_cli("stress", "--portfolio", str(p), "--scenario", "shock")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip() == (
-        f"error: {p}: row 2: margin 500.00 and leverage 20 disagree: leverage 20 gives a "
+        f"error: {p}: data row 2: margin 500.00 and leverage 20 disagree: leverage 20 gives a "
         "margin of size * entry_price / leverage = 1,800.00 USD, the margin given is 72x (more "
         "than 1 % apart); give one of them (margin: the isolated USD at stake, including any "
         "margin added), or both agreeing"
@@ -179,7 +179,7 @@ def test_margin_and_leverage_one_rule(tmp_path: Path, margin: float, agrees: boo
         assert port.margin[0] == pytest.approx(margin, rel=1e-12)  # the margin wins
         assert read_positions(f).margin[0] == pytest.approx(margin, rel=1e-12)
         return
-    with pytest.raises(InputError, match=rf"^<portfolio>: row 1: margin {margin:,.2f} and "):
+    with pytest.raises(InputError, match=rf"^<portfolio>: data row 1: margin {margin:,.2f} and "):
         Portfolio.from_frame(pd.DataFrame({"symbol": ["ETHUSDT"], **row}))
     with pytest.raises(InputError, match=rf"margin {margin:,.2f} and leverage 20 disagree"):
         read_positions(f)
@@ -196,7 +196,7 @@ def test_portfolio_side_words() -> None:
                        "entry_price": [3600.0, 3600.0], "leverage": [10.0, 10.0]})  # fmt: skip
     assert list(Portfolio.from_frame(df).side) == [1, -1]
     df.loc[1, "side"] = "flat"
-    with pytest.raises(InputError, match=r"row 2: side must be long or short \(buy/sell\)"):
+    with pytest.raises(InputError, match=r"data row 2: side must be long or short \(buy/sell\)"):
         Portfolio.from_frame(df)
 
 
@@ -211,5 +211,29 @@ def test_a_name_given_to_two_rows_is_refused_naming_both(tmp_path: Path) -> None
     )
     r = run_cli("stress", "--portfolio", str(p), "--scenario", "shock")
     assert r.exit_code == 2 and r.stdout == ""
-    assert r.stderr.startswith(f"error: {p}: rows 1 and 3 are both named 'a'")
+    assert r.stderr.startswith(f"error: {p}: data rows 1 and 3 are both named 'a'")
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_no_cascade_shock_has_no_carry_and_the_default_static_bound(data_dir: Path) -> None:
+    """``--no-cascade`` (exch24): no carry (JSON null, keys kept), the default run's bound.
+
+    It printed "cascade's own carry 3,329 (10–90 %: 3,329–3,329)" (the shock price) and
+    the central book's static bound 3,154, where the default run's is 3,116 (the deepest
+    over the book's draws); the 24-h paths are the same.
+    """
+    port = str(data_dir / "stress" / "exch24_port.csv")
+    args = ("stress", "--portfolio", port, "--scenario", "shock", "--shocks=-10%", "--json")
+    r = run_cli(*args, "--no-cascade")
+    assert r.exit_code == 0, r.stderr
+    (row,) = r.json()["shocks"]
+    for k in ("carry_price_after", "carry_price_after_p10", "carry_price_after_p90"):
+        assert k in row and row[k] is None
+    on = run_cli(*args)
+    assert on.exit_code == 0, on.stderr
+    (ref,) = on.json()["shocks"]
+    assert ref["carry_price_after"] is not None
+    assert (
+        abs(row["static_price_after"] - ref["static_price_after"])
+        <= 1e-9 * ref["static_price_after"]
+    )

@@ -91,12 +91,18 @@ def test_evaluate_portfolio_by_hand() -> None:
 @pytest.mark.parametrize(
     ("text", "msg"),
     [
-        ("symbol,side,size,entry_price,leverage\nETH,long,-1,2000,10\n", "row 1: size must be > 0"),
-        ("symbol,side,size,entry_price,leverage\nETH,flat,1,2000,10\n", "row 1: side"),
-        ("symbol,side,size,entry_price,leverage\nETH,long,1,abc,10\n", "row 1: entry_price"),
-        ("symbol,side,size,entry_price,leverage\nETH,long,1,2000,0.5\n", "row 1: leverage"),
+        (
+            "symbol,side,size,entry_price,leverage\nETH,long,-1,2000,10\n",
+            "data row 1: size must be > 0",
+        ),
+        ("symbol,side,size,entry_price,leverage\nETH,flat,1,2000,10\n", "data row 1: side"),
+        ("symbol,side,size,entry_price,leverage\nETH,long,1,abc,10\n", "data row 1: entry_price"),
+        ("symbol,side,size,entry_price,leverage\nETH,long,1,2000,0.5\n", "data row 1: leverage"),
         ("symbol,side,size,entry_price\nETH,long,1,2000\n", "margin or a leverage"),
-        ("symbol,side,size,entry_price,leverage\nETH,long,1,2000,10\nXRP,long,-1,1,2\n", "row 2"),
+        (
+            "symbol,side,size,entry_price,leverage\nETH,long,1,2000,10\nXRP,long,-1,1,2\n",
+            "data row 2",
+        ),
     ],
 )
 def test_bad_portfolio_rows(tmp_path: object, text: str, msg: str) -> None:
@@ -109,7 +115,7 @@ def test_bad_portfolio_rows(tmp_path: object, text: str, msg: str) -> None:
 
 
 def test_position_already_liquidated_is_rejected() -> None:
-    with pytest.raises(InputError, match="row 1: already beyond its liquidation price"):
+    with pytest.raises(InputError, match="data row 1: already beyond its liquidation price"):
         _pf().check_prices({"ETH": 1800.0})
 
 

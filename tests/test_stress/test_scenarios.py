@@ -142,11 +142,13 @@ def test_static_book_bounds_the_calibrated_carry_on_the_shock_grid(
     row = t[t["shock"] == -0.1].iloc[0]
     for k, c in (("", cc.carry_median), ("_p10", cc.carry_p10), ("_p90", cc.carry_p90)):
         assert_same(row[f"carry_price_after{k}"], mid * (1 + c), rtol=1e-12)
-    # without the cascade the carry is the shock price itself
+    # without the cascade there is no carry (NaN; it read as the shock price until
+    # session 24) and the static bound is the same deepest-over-the-draws figure
     off = shock_grid(sample_portfolio(m.prices), m, grid, cascade=False).table
     assert off is not None
     for k in ("carry_price_after", "carry_price_after_p10", "carry_price_after_p90"):
-        np.testing.assert_allclose(off[k], shocked, rtol=1e-12)
+        assert off[k].isna().all()
+    np.testing.assert_allclose(off["static_price_after"], static, rtol=1e-12)
 
 
 def test_no_cascade_keeps_the_shocks_continuation_and_removes_only_the_books_impact(
@@ -176,6 +178,12 @@ def test_no_cascade_keeps_the_shocks_continuation_and_removes_only_the_books_imp
     diff = (on["price_after"] - off["price_after"]).abs()
     carry = (on["carry_price_after"] - shocked).abs()
     assert (diff <= carry + 0.001 * mid).all()
+    # no cascade, no carry (NaN, JSON null; the keys stay), and the static bound is the
+    # cascade run's: the deepest over the book's draws (was the central book's, exch24)
+    for k in ("carry_price_after", "carry_price_after_p10", "carry_price_after_p90"):
+        assert k in off.columns and off[k].isna().all()
+        assert on[k].notna().all()
+    assert_same(off["static_price_after"], on["static_price_after"], rtol=1e-12)
     # the paths are the index walks of the run with nothing forced (the same draws)
     prep = prepare_market(market.state)
     books = prepared_draws(market.state)

@@ -187,7 +187,7 @@ def test_cli_offline_exits_4_pages_nothing_and_labels_both_critical_shocks(
     )
     assert len(lines) == 3  # neither rule's alert
     assert r.stderr.strip().splitlines()[-1] == (
-        "warning: no live data: no venue answered in 1 interval(s); exit 4"
+        "warning: no live data: no venue answered in 1 interval; exit 4"
     )
     payload = json.loads(out.read_text())
     assert payload["stale"] is True and payload["price_as_of"].startswith("2026-04-01")

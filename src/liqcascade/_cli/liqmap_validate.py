@@ -288,6 +288,7 @@ def _calibrate_asset(
         write_calibration,
     )
     from liqcascade.market import _liqmap, load_market_frames
+    from liqcascade.positions import count_text
 
     _common.flag_names(months="--month")
     a = asset.upper()
@@ -297,7 +298,8 @@ def _calibrate_asset(
     frames = load_market_frames(a, "4h", store)
     t0, ms = _liqmap.calibration_plan(frames, months)
     _common.info(
-        f"{a}: data from {t0:%Y-%m-%d}; fitting {len(ms)} month(s) {ms[0]} -> {ms[-1]}, "
+        f"{a}: data from {t0:%Y-%m-%d}; fitting {count_text(len(ms), 'month')} {ms[0]} -> "
+        f"{ms[-1]}, "
         f"each on the data before it, {bootstrap} bootstrap refits each (minutes)"
     )
     with _common.progress("calibrating", total=len(ms) * (bootstrap + 1)) as advance:

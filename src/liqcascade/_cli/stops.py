@@ -11,7 +11,7 @@ from rich.table import Table
 from liqcascade._cli import _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._cli._help import required_options
-from liqcascade._prices import price_decimals
+from liqcascade._prices import count_text, price_decimals
 
 stops_app = typer.Typer(
     help="Dynamic stop placement and stop-policy backtests.\n\n"
@@ -79,7 +79,8 @@ def backtest_header(res: dict[str, Any]) -> list[str]:
     if n:
         hd = res["settings"]["horizon_days"]
         lines.append(
-            f"{n:,} later hourly entry bar(s) not entered: their {hd}-day horizon runs past "
+            f"{count_text(n, 'later hourly entry bar', grouped=True)} not entered: their "
+            f"{hd}-day horizon runs past "
             f"the last hourly bar ({_day(res.get('data_end'))} UTC)"
         )
     vf = res.get("vol_fit") or {}

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from liqcascade._cli import _common, _market_line
+from liqcascade._prices import count_text
 
 
 def _render(result: dict[str, Any]) -> None:
@@ -44,7 +45,7 @@ def _render(result: dict[str, Any]) -> None:
     else:
         out.print(
             f"[bold]stress[/] {asset} market, {result['scenario']} ({label}), "
-            f"{result['paths']:,} path(s), seed {result['seed']}",
+            f"{count_text(result['paths'], 'path', grouped=True)}, seed {result['seed']}",
             soft_wrap=True,
         )
         _render_distribution(result)
@@ -182,6 +183,8 @@ def _shock_line(r: dict[str, Any]) -> str:
     """One shock: the 24-h extreme, the cascade's own carry, the static book that bounds it.
 
     An extreme at the modelled order book's edge is marked (:data:`BOOK_EDGE_MARK`).
+    Without the cascade (``carry_price_after`` NaN or None) the carry reads
+    ``no cascade (--no-cascade)``.
     """
 
     def rng(key: str) -> str:
@@ -189,9 +192,16 @@ def _shock_line(r: dict[str, Any]) -> str:
 
     whole = " (the whole book of the side)" if r.get("whole_book_liquidated") else ""
     edge = BOOK_EDGE_MARK if _at_book_edge(r) else ""
+    c = r.get("carry_price_after")
+    no_carry = c is None or not math.isfinite(c)  # --no-cascade: no carry to show
+    carry = (
+        "no cascade (--no-cascade)"
+        if no_carry
+        else f"cascade's own carry {rng('carry_price_after')}"
+    )
     return (
         f"  shock {r['shock']:+.0%}: {r['asset']} 24 h extreme {rng('price_after')}{edge}; "
-        f"cascade's own carry {rng('carry_price_after')}; static book (bounds the carry) "
+        f"{carry}; static book (bounds the carry) "
         f"{r['static_price_after']:,.0f}; liquidations within 24 h "
         f"{r['market_liquidations_usd'] / 1e6:,.1f}M USD{whole}; "
         f"P&L {r['portfolio_pnl_usd']:+,.0f} USD"

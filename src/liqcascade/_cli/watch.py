@@ -10,7 +10,7 @@ import typer
 
 from liqcascade._cli import _common
 from liqcascade._json import dumps
-from liqcascade._prices import fmt_or_na
+from liqcascade._prices import count_text, fmt_or_na
 
 _MAX_ITERATIONS_HELP = "Stop after N intervals (exit 4 if no venue answered in any of them)."
 _Asset = Annotated[
@@ -301,7 +301,7 @@ def _run(opts: Any, as_json: bool) -> int:
         raise KeyboardInterrupt(_stopped_text(res))
     faults.flush()
     if res.no_live_data:
-        _common.warn(f"no live data: no venue answered in {res.intervals} interval(s); "
+        _common.warn(f"no live data: no venue answered in {count_text(res.intervals, 'interval')}; "
                      f"exit {EXIT_NO_LIVE_DATA}")  # fmt: skip
         return EXIT_NO_LIVE_DATA
     return 0

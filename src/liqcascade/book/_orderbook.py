@@ -20,7 +20,7 @@ from liqcascade._limits import (
     widen,
 )
 from liqcascade._typing import FloatArray
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, row_ref
 
 __all__ = ["OrderBook"]
 
@@ -135,7 +135,7 @@ class OrderBook:
         Raises
         ------
         InputError
-            ``"FILE: row N: ..."`` for a bad row (1-based data row), a bid at or above
+            ``"FILE: data row N: ..."`` for a bad row (1-based data row), a bid at or above
             mid or an ask at or below it, a crossed book, a size <= 0, a duplicate price.
         """
         from liqcascade._tables import read_user_table
@@ -187,16 +187,16 @@ class OrderBook:
             s = side.iloc[i]
             if s not in ("bid", "ask", "bids", "asks", "buy", "sell"):
                 raise InputError(
-                    f"{name}: row {row}: side must be bid or ask (got {s!r})", param=param
+                    f"{name}: {row_ref(row)}: side must be bid or ask (got {s!r})", param=param
                 )
             for col, values in (("price", price), ("size", size)):
                 if not math.isfinite(values[i]):
                     raise InputError(
-                        f"{name}: row {row}: {_not_finite(col, df[col].iloc[i])}", param=param
+                        f"{name}: {row_ref(row)}: {_not_finite(col, df[col].iloc[i])}", param=param
                     )
                 if values[i] <= 0:
                     raise InputError(
-                        f"{name}: row {row}: {col} must be > 0 (got {df[col].iloc[i]})",
+                        f"{name}: {row_ref(row)}: {col} must be > 0 (got {df[col].iloc[i]})",
                         param=param,
                     )
         is_bid = side.isin(["bid", "bids", "buy"]).to_numpy()
@@ -208,7 +208,8 @@ class OrderBook:
         if bp.size and ap.size and bp.max() >= ap.min():
             r = int(br[np.argmax(bp)])
             raise InputError(
-                f"{name}: row {r}: crossed book: best bid {bp.max():g} >= best ask {ap.min():g}",
+                f"{name}: {row_ref(r)}: crossed book: best bid {bp.max():g} >= best ask "
+                f"{ap.min():g}",
                 param=param,
             )
         if mid is None:
@@ -224,18 +225,18 @@ class OrderBook:
         for p, r in zip(bp, br, strict=True):
             if p >= mid:
                 raise InputError(
-                    f"{name}: row {r}: bid {p:g} is not below mid {mid:g}", param=param
+                    f"{name}: {row_ref(r)}: bid {p:g} is not below mid {mid:g}", param=param
                 )
         for p, r in zip(ap, ar, strict=True):
             if p <= mid:
                 raise InputError(
-                    f"{name}: row {r}: ask {p:g} is not above mid {mid:g}", param=param
+                    f"{name}: {row_ref(r)}: ask {p:g} is not above mid {mid:g}", param=param
                 )
         for pp, rr, label in ((bp, br, "bid"), (ap, ar, "ask")):
             _, inv, cnt = np.unique(pp, return_inverse=True, return_counts=True)
             if (cnt > 1).any():
                 dup = int(rr[np.nonzero(cnt[inv] > 1)[0][1]])
-                raise InputError(f"{name}: row {dup}: duplicate {label} price", param=param)
+                raise InputError(f"{name}: {row_ref(dup)}: duplicate {label} price", param=param)
         ob = np.argsort(-bp, kind="stable")
         oa = np.argsort(ap, kind="stable")
         return cls(float(mid), bp[ob], bq[ob], ap[oa], aq[oa])

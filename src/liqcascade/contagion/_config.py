@@ -34,7 +34,7 @@ from liqcascade.cascade import CascadeConfig
 from liqcascade.contagion._arbitrage import Link
 from liqcascade.contagion._lending import LendingMarket, Oracle, check_beta, check_deviation
 from liqcascade.contagion._venue import Venue
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, row_ref
 from liqcascade.market import BINANCE_BOOK_SHARE
 
 __all__ = [
@@ -549,7 +549,8 @@ def _accounts(m: LendingModel, i: int, base: Path, where: str) -> tuple[np.ndarr
         for col in ("collateral", "debt_usd"):
             bad = ~np.isfinite(pd.to_numeric(df[col], errors="coerce")) | (df[col] < 0)
             if bad.any():
-                raise InputError(f"{path.name}: row {int(np.argmax(bad)) + 2}: {col} must be >= 0")
+                row = row_ref(int(np.argmax(bad)) + 1)
+                raise InputError(f"{path.name}: {row}: {col} must be >= 0")
         return df["collateral"].to_numpy(float), df["debt_usd"].to_numpy(float)
     return snapshot_accounts(a.version)
 

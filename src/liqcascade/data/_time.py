@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from liqcascade._time import to_utc
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, row_ref
 
 __all__ = [
     "count_gaps",
@@ -32,14 +32,6 @@ AHEAD = pd.Timedelta(days=1)
 _EPOCH_UNITS = ("s", "ms", "us", "ns")
 _UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 _TO_US = {"s": 1_000_000.0, "ms": 1_000.0, "us": 1.0, "ns": 1e-3}
-
-
-def row_ref(row: int) -> str:
-    """How messages name a row: ``"data row 4"`` = the 4th row after the header, from 1.
-
-    Blank lines are not counted; in a file without a header the first line is data row 1.
-    """
-    return f"data row {row}"
 
 
 def plausible_range() -> tuple[pd.Timestamp, pd.Timestamp]:

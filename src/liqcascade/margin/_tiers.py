@@ -30,7 +30,7 @@ from liqcascade._paths import read_parquet_bytes
 from liqcascade._symbols import contract_symbol, split_symbol
 from liqcascade._tables import check_columns
 from liqcascade._typing import FloatArray, IntArray
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, row_ref
 
 TIER_COLUMNS: tuple[str, ...] = (
     "notional_floor",
@@ -240,7 +240,7 @@ def _validate(t: TierTable, where: str) -> None:
             raise InputError(f"{where}: column {name} has {arr.shape[0]} rows, expected {n}")
         bad = np.flatnonzero(np.isnan(arr))
         if bad.size:
-            raise InputError(f"{where}: row {bad[0] + 1}: column {name}: missing or NaN")
+            raise InputError(f"{where}: {row_ref(bad[0] + 1)}: column {name}: missing or NaN")
     checks: list[tuple[np.ndarray, str]] = [
         (t.notional_floor < 0, "notional_floor must be >= 0"),
         (t.notional_cap <= t.notional_floor, "notional_cap must be > notional_floor"),
@@ -251,21 +251,21 @@ def _validate(t: TierTable, where: str) -> None:
     for mask, msg in checks:
         bad = np.flatnonzero(mask)
         if bad.size:
-            raise InputError(f"{where}: row {bad[0] + 1}: {msg}")
+            raise InputError(f"{where}: {row_ref(bad[0] + 1)}: {msg}")
     if t.notional_floor[0] != 0:
-        raise InputError(f"{where}: row 1: the first tier must start at notional 0")
+        raise InputError(f"{where}: {row_ref(1)}: the first tier must start at notional 0")
     for k in range(1, n):
         if t.notional_floor[k] != t.notional_cap[k - 1]:
             raise InputError(
-                f"{where}: row {k + 1}: notional_floor {t.notional_floor[k]:g} must equal the "
+                f"{where}: {row_ref(k + 1)}: notional_floor {t.notional_floor[k]:g} must equal the "
                 f"previous notional_cap {t.notional_cap[k - 1]:g}"
             )
         if t.mmr[k] < t.mmr[k - 1]:
-            raise InputError(f"{where}: row {k + 1}: mmr must not decrease across tiers")
+            raise InputError(f"{where}: {row_ref(k + 1)}: mmr must not decrease across tiers")
         expected = t.cum[k - 1] + t.notional_floor[k] * (t.mmr[k] - t.mmr[k - 1])
         if abs(t.cum[k] - expected) > _CUM_RTOL * max(1.0, t.notional_floor[k]):
             raise InputError(
-                f"{where}: row {k + 1}: cum {t.cum[k]:g} breaks maintenance-margin continuity "
+                f"{where}: {row_ref(k + 1)}: cum {t.cum[k]:g} breaks maintenance-margin continuity "
                 f"(expected cum[k-1] + floor*(mmr[k]-mmr[k-1]) = {expected:g})"
             )
 
@@ -279,7 +279,8 @@ def _table_from_frame(df: pd.DataFrame, symbol: str, source: str) -> TierTable:
         bad = np.flatnonzero(col.isna().to_numpy() & df[c].notna().to_numpy())
         if bad.size:
             raise InputError(
-                f"{source}: row {bad[0] + 1}: column {c}: not a number ({df[c].iloc[bad[0]]!r})"
+                f"{source}: {row_ref(bad[0] + 1)}: column {c}: not a number "
+                f"({df[c].iloc[bad[0]]!r})"
             )
         arrays[c] = col.to_numpy(dtype=np.float64)
     return TierTable(**arrays, symbol=symbol, source=source)

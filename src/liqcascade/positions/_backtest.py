@@ -33,6 +33,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from liqcascade._plotly_text import plain
+from liqcascade._prices import count_text
 from liqcascade._significance import BLOCK_DAYS
 from liqcascade._time import to_utc, utc_end
 from liqcascade.errors import InputError
@@ -82,11 +83,6 @@ MIN_SCORE_DAYS: int = MIN_SCORE_POINTS
 #: two 7-day blocks (:func:`liqcascade._significance.paired_corr_interval`); fewer, no
 #: interval and no verdict.
 MIN_INTERVAL_DAYS: int = 2 * BLOCK_DAYS
-
-
-def count_text(n: int, unit: str) -> str:
-    """``"1 day"``, ``"3 days"``: a count with its unit, plural when not one."""
-    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 def scored_days(metrics: dict[str, Any] | None) -> int | None:
@@ -767,7 +763,9 @@ def backtest_identified(
         mm = metrics_for(bars[sel], days) if sel.sum() >= 3 else None
         m_rows.append({**m, "metrics": mm})
     n_in = sum(1 for m in months if m["bars"] and not m["out_of_sample"])
-    src = source + (f"; {n_in} month(s) before the first fit are IN SAMPLE" if n_in else "")
+    are = "is" if n_in == 1 else "are"
+    in_sample = f"; {count_text(n_in, 'month')} before the first fit {are} IN SAMPLE"
+    src = source + (in_sample if n_in else "")
     frame = bars.drop(columns=["fit_month", "fit_end"])
     return BacktestResult(
         asset=asset.upper(),

@@ -18,7 +18,7 @@ import pandas as pd
 from liqcascade._limits import MAX_USD, check_usd_amounts, real_array, real_number
 from liqcascade._symbols import DEFAULT_SYMBOL, MIXED_SYMBOL, base_asset, check_same_asset
 from liqcascade._typing import BoolArray, FloatArray, Int8Array, IntArray
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, row_ref
 from liqcascade.margin import AGREE_TOLERANCE as MARGIN_AGREE_TOLERANCE
 
 LONG: int = 1
@@ -73,7 +73,7 @@ BANK_SIDE_RTOL = 1e-12
 
 
 def more_rows(bad: np.ndarray, shown: int = 5) -> str:
-    """``"; 640 more rows like it (rows 12, 15, 18, 20, 33, …)"`` after a row's message.
+    """``"; 640 more rows like it (data rows 12, 15, 18, 20, 33, …)"`` after a row's message.
 
     ``bad``: the 0-based indices of every row that fails the same rule, the reported
     one first; ``""`` when it is the only one. A file with hundreds of such rows needs
@@ -84,14 +84,14 @@ def more_rows(bad: np.ndarray, shown: int = 5) -> str:
         return ""
     rows = ", ".join(str(int(k) + 1) for k in rest[:shown]) + (", …" if rest.size > shown else "")
     if rest.size == 1:
-        return f"; 1 more row like it (row {rows})"
-    return f"; {rest.size:,} more rows like it (rows {rows})"
+        return f"; 1 more row like it ({row_ref(int(rest[0]) + 1)})"
+    return f"; {rest.size:,} more rows like it (data rows {rows})"
 
 
 def row_error(
     msg: str, i: int, file: str | None, *, item: str = "PositionBook: position", param: str
 ) -> InputError:
-    """A file's ``FILE: row N: MSG``, or a book's ``ITEM i: MSG`` (``param``) in Python."""
+    """A file's ``FILE: data row N: MSG``, or a book's ``ITEM i: MSG`` (``param``) in Python."""
     if file is not None:
         return InputError(msg, file=file, row=i + 1)
     return InputError(f"{item} {i}: {msg}", param=param)

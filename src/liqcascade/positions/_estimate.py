@@ -39,6 +39,7 @@ import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
 from liqcascade._paths import read_json
+from liqcascade._prices import count_text
 from liqcascade._tables import check_numeric
 from liqcascade._time import bar_step, resolve_as_of, utc_index, utc_indexed
 from liqcascade._typing import FloatArray
@@ -764,7 +765,8 @@ def _checked_oi(oi: pd.DataFrame) -> pd.DataFrame:
         if bad.any():
             i = int(np.argmax(bad))
             raise InputError(
-                f"oi: 'oi_usd' {what} at {_label(oi.index[i])} ({int(bad.sum())} bar(s)); "
+                f"oi: 'oi_usd' {what} at {_label(oi.index[i])} "
+                f"({count_text(int(bad.sum()), 'bar')}); "
                 "drop those bars or fill them",
                 param="oi",
             )

@@ -17,7 +17,7 @@ Stops file columns: ``side`` (sell/buy), ``trigger_price`` (USD), ``size`` (base
 
 Every problem raises :class:`~liqcascade.errors.InputError` naming the file, the
 1-based data row (header excluded) and the column, e.g.
-``positions.csv: row 3: size must be > 0 (got -1)``.
+``positions.csv: data row 3: size must be > 0 (got -1)``.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import count_text
 from liqcascade._sides import SIDE_RULE, SIDE_WORDS
 from liqcascade._symbols import MIXED_SYMBOL
 from liqcascade._tables import EmptyFileError, check_columns, read_user_table
 from liqcascade._typing import FloatArray
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, row_ref
 from liqcascade.margin import (
     HYPERLIQUID_MAX_LEVERAGE,
     VENUES,
@@ -543,8 +544,9 @@ def _check_one_asset(df: pd.DataFrame, symbols: np.ndarray, p: Path) -> None:
         return
     col = _symbol_column(df.columns) or "symbol"
     raise InputError(
-        f"{col}: {assets[other]}, another asset than row 1's {assets[0]}: the file is read as "
-        "one market at one price, so it must hold one asset's positions (split it by asset)",
+        f"{col}: {assets[other]}, another asset than {row_ref(1)}'s {assets[0]}: the file is "
+        "read as one market at one price, so it must hold one asset's positions (split it by "
+        "asset)",
         file=str(p),
         row=other + 1,
     )
@@ -588,7 +590,7 @@ def _warn_repeated(df: pd.DataFrame, path: Path, shown: int = 5) -> None:
 
     Two identical positions can be real (one account, two fills at one price): they are
     kept, but an export read twice into one file doubles the exposure without a word,
-    so the rows are named (``rows 2 (= row 1), 5 (= row 3)``, the first ``shown``).
+    so the rows are named (``data rows 2 (= data row 1), 5 (= data row 3)``, the first ``shown``).
     """
     if len(df) < 2:
         return
@@ -597,14 +599,14 @@ def _warn_repeated(df: pd.DataFrame, path: Path, shown: int = 5) -> None:
     pairs = []
     for i, g in enumerate(first):
         if int(g) in seen:
-            pairs.append(f"{i + 1} (= row {seen[int(g)] + 1})")
+            pairs.append(f"{i + 1} (= {row_ref(seen[int(g)] + 1)})")
         else:
             seen[int(g)] = i
     if not pairs:
         return
     more = f", … ({len(pairs):,} in all)" if len(pairs) > shown else ""
     _LOG.warning(
-        "warning: %s: row%s %s repeat%s an earlier row exactly: kept and counted (two "
+        "warning: %s: data row%s %s repeat%s an earlier row exactly: kept and counted (two "
         "identical positions can be real); drop the repeat if the file was exported twice",
         path, "s" if len(pairs) > 1 else "", ", ".join(pairs[:shown]) + more,
         "" if len(pairs) > 1 else "s",
@@ -824,16 +826,16 @@ def read_positions(
         _LOG.warning("note: %s", note)
     if never.any():
         _LOG.warning(
-            "note: %s: %d cross long row(s) without a liq_price read as never liquidated "
+            "note: %s: %s without a liq_price read as never liquidated "
             "(Hyperliquid leaves it empty where the account cannot be liquidated)",
-            p, int(never.sum()),
+            p, count_text(int(never.sum()), "cross long row"),
         )  # fmt: skip
     if own_short.any():
         _LOG.warning(
-            "note: %s: %d cross short row(s) without a liq_price priced from their own "
+            "note: %s: %s without a liq_price priced from their own "
             "margin at the set leverage (a short's losses have no bound: the account's own "
             "liquidation price is not in the file)",
-            p, int(own_short.sum()),
+            p, count_text(int(own_short.sum()), "cross short row"),
         )  # fmt: skip
     if (stated & default_mode & hl_rows).any():
         _LOG.warning(

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy.optimize import least_squares, minimize
 
 from liqcascade._limits import check_whole
+from liqcascade._prices import count_text
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
 from liqcascade.positions._fit_kernels import grid_mu_nb, profile_ab_nb
@@ -904,7 +905,8 @@ def _refits_in_workers(
     except BrokenProcessPool as exc:
         warnings.warn(
             f"bootstrap refits: the worker processes stopped ({exc}); the other "
-            f"{len(tasks) - len(out)} refit(s) run in this process (a script that asks for "
+            f"{count_text(len(tasks) - len(out), 'refit')} run in this process (a script that "
+            "asks for "
             'workers needs `if __name__ == "__main__":` around its top level)',
             RuntimeWarning,
             stacklevel=3,

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from liqcascade._paths import TEMP_NAME, read_json, remove_stale, stage_beside, staged_file
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, row_ref
 
 MAX_USER_BYTES = 1024
 SUM_BYTES = 16
@@ -87,8 +87,13 @@ def arrow_string_buffers(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     return data, off
 
 
+def _row(source: str | None, row: int) -> str:
+    """0-based ``row`` named: a file's ``data row N`` (:func:`row_ref`), a list's ``row N``."""
+    return row_ref(row + 1) if source else f"row {row + 1}"
+
+
 def _where(source: str | None, row: int) -> str:
-    return f"{source}: row {row + 1}" if source else f"row {row + 1}"
+    return f"{source}: {_row(source, row)}" if source else _row(source, row)
 
 
 def _users_param(source: str | None) -> str | None:
@@ -157,7 +162,7 @@ def _check_users(users: Any, source: str | None) -> Any:
             if u in seen:
                 raise InputError(
                     f"{_where(source, i)}: user {u!r} appears more than once "
-                    f"(first on row {seen[u] + 1}; ids are compared after Unicode NFC "
+                    f"(first on {_row(source, seen[u])}; ids are compared after Unicode NFC "
                     "normalisation)",
                     param=_users_param(source),
                 )

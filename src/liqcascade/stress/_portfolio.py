@@ -15,7 +15,7 @@ from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._symbols import split_symbol
 from liqcascade._tables import check_columns, read_user_table
 from liqcascade._typing import FloatArray
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, row_ref
 from liqcascade.margin import FALLBACK_TIERS, asset_tiers, contract_symbol
 
 #: Highest leverage accepted (Binance's 125x, the highest tier of any bundled table; the
@@ -197,7 +197,7 @@ class Portfolio:
         for i in range(len(self)):
             p = prices[str(self.asset[i])]
             s = int(self.side[i])
-            row = f"{self.source}: row {i + 1}"
+            row = f"{self.source}: {row_ref(i + 1)}"
             sp = self.stop_price[i]
             if math.isfinite(sp) and s * (p - sp) <= 0:
                 raise InputError(
@@ -275,7 +275,7 @@ class Portfolio:
             raise InputError(f"{source}: no positions")
         assets, sides, sizes, eps, margins, stops, names = [], [], [], [], [], [], []
         for i, (_, r) in enumerate(df.iterrows()):
-            row = f"{source}: row {i + 1}"
+            row = f"{source}: {row_ref(i + 1)}"
             a = _asset(r[cols["symbol"]])
             if a is None:
                 raise InputError(
@@ -355,7 +355,7 @@ class Portfolio:
             i = int(past[0])
             kind = "long" if side_a[i] > 0 else "short"
             raise InputError(
-                f"{source}: row {i + 1}: stop_price {stop_a[i]:,.2f} is at or beyond the "
+                f"{source}: {row_ref(i + 1)}: stop_price {stop_a[i]:,.2f} is at or beyond the "
                 f"position's liquidation price {liq[i]:,.2f} (a {kind} "
                 f"at {size_a[i] * ep_a[i] / m_a[i]:.3g}x): the venue liquidates it first, so the "
                 "stop can never act; put the stop between the entry and the liquidation price "
@@ -377,7 +377,7 @@ def _check_unique_names(names: list[str], source: str) -> None:
     for i, n in enumerate(names):
         if n in first:
             raise InputError(
-                f"{source}: rows {first[n] + 1} and {i + 1} are both named {n!r}: names "
+                f"{source}: data rows {first[n] + 1} and {i + 1} are both named {n!r}: names "
                 "identify the rows in the output (the positions liquidated in each "
                 "scenario); give each row its own name",
                 param="name",

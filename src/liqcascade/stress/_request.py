@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from liqcascade._limits import check_count, check_seed, stress_path_bytes
-from liqcascade.errors import InputError
+from liqcascade.errors import InputError, row_ref
 from liqcascade.stress._scenarios import NoHourlyPrices, check_horizon_days
 
 __all__ = ["MONTE_CARLO_DEFAULTS", "SAMPLE", "StressRun", "run_stress_request"]
@@ -106,7 +106,7 @@ def _row_without_prices(pf: Any, asset: str) -> InputError:
     """The refusal of portfolio ``pf``'s first row on ``asset``, which has no hourly prices."""
     row = 1 + next(i for i, a in enumerate(pf.asset) if str(a) == asset)
     return InputError(
-        f"{pf.source}: row {row}: no hourly prices of {asset} in the bundle or the store; "
+        f"{pf.source}: {row_ref(row)}: no hourly prices of {asset} in the bundle or the store; "
         "ingest them with `liqcascade data ingest` or remove the row"
     )
 

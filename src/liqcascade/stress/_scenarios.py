@@ -573,10 +573,13 @@ def shock_grid(
     carry_price_after_p90`` for a rise), not of the 24-hour ``price_after``, which also
     holds the continuation and can go deeper at small shocks. Without the cascade
     (``cascade=False``) the paths are the same (the same index walks and draws) without
-    the book's impact: the price is the index path, the carry the shock price, and the
-    market's liquidations are counted along each path (positions whose liquidation price
-    the path's extreme crosses, USD at that price: ``calibrated_cascade(...,
-    impact=False)``); until session 24 every path was the shock price (no continuation).
+    the book's impact: the price is the index path, there is no carry (the
+    ``carry_price_after*`` keys stay, NaN: JSON null), and the market's liquidations are
+    counted along each path (positions whose liquidation price the path's extreme
+    crosses, USD at that price: ``calibrated_cascade(..., impact=False)``); until
+    session 24 every path was the shock price (no continuation) and the carry read as
+    the shock price. The static columns do not depend on ``cascade`` (the deepest run
+    over the draws either way; until session 24 the central book's without it).
     The other asset moves by the shock alone. VaR/ES treat the shocks as equally likely
     scenarios (read the table).
 
@@ -615,7 +618,7 @@ def shock_grid(
     whole_long, whole_short = market.side_notional()
     rows: list[dict[str, Any]] = []
     for s in fr:
-        st = static_bound(prep, books if cascade else [], shock=s)  # no cascade: the central book
+        st = static_bound(prep, books, shock=s)  # the deepest over the draws, with or without
         row: dict[str, Any] = {
             "shock": s,
             "asset": asset,
@@ -636,13 +639,20 @@ def shock_grid(
         far_long, far_short = market.farthest_liquidation()
         p_ext = mid * (1.0 + cc.move_median)
         whole = p_ext <= far_long if s < 0 else p_ext >= far_short
+        # no cascade, no carry: NaN (JSON null), not the shock price it would read as
+        nan = float("nan")
+        c50, c10, c90 = (
+            (mid * (1.0 + c) for c in (cc.carry_median, cc.carry_p10, cc.carry_p90))
+            if cascade
+            else (nan, nan, nan)
+        )
         row.update(
             price_after=mid * (1.0 + cc.move_median),
             price_after_p10=mid * (1.0 + cc.move_p10),
             price_after_p90=mid * (1.0 + cc.move_p90),
-            carry_price_after=mid * (1.0 + cc.carry_median),
-            carry_price_after_p10=mid * (1.0 + cc.carry_p10),
-            carry_price_after_p90=mid * (1.0 + cc.carry_p90),
+            carry_price_after=c50,
+            carry_price_after_p10=c10,
+            carry_price_after_p90=c90,
             market_liquidations_usd=cc.liquidated_median,
             market_liquidations_p10_usd=cc.liquidated_p10,
             market_liquidations_p90_usd=cc.liquidated_p90,

@@ -1,0 +1,40 @@
+"""Counts in messages are plural when not one, through one helper, never ``(s)``.
+
+``live``'s "no venue answered in 1 interval(s)", ``stress``'s "20,000 path(s)",
+``stops backtest``'s "3 later hourly entry bar(s)", the cross rows' notes and the
+back-test's "4 month(s) … IN SAMPLE" now read through
+:func:`liqcascade._prices.count_text` (re-exported as ``liqcascade.positions.count_text``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from liqcascade._prices import count_text
+from liqcascade.positions import count_text as positions_count_text
+from liqcascade.positions import read_positions
+
+
+def test_count_text_is_singular_for_one_only() -> None:
+    assert count_text(1, "interval") == "1 interval"
+    assert count_text(0, "interval") == "0 intervals"
+    assert count_text(3, "later hourly entry bar") == "3 later hourly entry bars"
+    assert count_text(20000, "path", grouped=True) == "20,000 paths"
+    assert count_text(20000, "path") == "20000 paths"  # ungrouped by default, as before
+    assert positions_count_text is count_text
+
+
+def test_a_note_counts_its_rows_in_words(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    f = tmp_path / "hl.csv"
+    f.write_text(
+        "address,asset,side,size,entry_price,leverage,liq_price\n"
+        "0xa,ETH,long,10,2000,20,\n0xb,ETH,long,2,2000,20,\n"
+    )
+    with caplog.at_level(logging.WARNING, logger="liqcascade.positions"):
+        read_positions(f)
+    notes = [r.getMessage() for r in caplog.records if "cross long" in r.getMessage()]
+    assert notes and ": 2 cross long rows without a liq_price" in notes[0], notes
+    assert all("(s)" not in r.getMessage() for r in caplog.records)
