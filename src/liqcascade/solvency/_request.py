@@ -265,9 +265,11 @@ def dust_filter(cohorts: Any, accounts: Any, per_cohort: int) -> dict[str, Any]:
     kept = float(np.sum(accounts.size * accounts.entry_price))
     dropped, lost = made - len(accounts), max(0.0, total - kept)
     share = lost / total if total > 0 else 0.0
+    # a share that rounds to 0.0 % is said as under 0.1 %: 6,457 USD is not nothing
+    pct = "< 0.1 %" if 0 < share < 0.0005 else f"{share * 100:.1f} %"
     what = (
         f"{dropped:,} of {made:,} accounts ({per_cohort} per estimated cohort) are under "
-        f"{DUST_USD:g} USD of notional: dropped ({lost:,.0f} USD, {share:.1%} of the notional)"
+        f"{DUST_USD:g} USD of notional: dropped ({lost:,.0f} USD, {pct} of the notional)"
     )
     if len(accounts) == 0:
         raise InputError(
