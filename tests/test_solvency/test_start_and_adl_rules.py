@@ -6,8 +6,9 @@
   --portfolio`` refuses it: before, the path and cascade engines never liquidated such
   a long on a rise and booked it as bad debt on any fall.
 - A whole-position queue's overshoot is credited to the fund (docs/solvency.md, the
-  ledger): the scenario's ``fund_end_usd`` is the fund the liquidations left plus it
-  (it stayed the former).
+  ledger): each ADL policy's ``fund_end_usd`` is the fund the liquidations left plus
+  it; the scenario's row keeps the fund before ADL (labelled so), one figure whatever
+  policy comes first.
 - The ADL table is the worst scenario's (the largest bad debt), and says so.
 - ``liq_fee`` is one fraction in [0, 1) for both commands and their library entry points.
 """
@@ -118,12 +119,13 @@ def test_whole_position_overshoot_goes_to_the_fund(tmp_path: Path) -> None:
     assert s["bad_debt_usd"] == pytest.approx(10.0, abs=TOL)
     assert a["overshoot_usd"] == pytest.approx(50.0, abs=TOL)
     # the fund: 50 - the 50 it covered + 0 surplus, then + the overshoot
+    # (the scenario's row: before ADL, whichever policy; the policy's row: after its ADL)
     assert s["fund_before_adl_usd"] == pytest.approx(0.0, abs=TOL)
-    assert s["fund_end_usd"] == pytest.approx(50.0, abs=TOL)
-    assert a["fund_end_usd"] == pytest.approx(s["fund_end_usd"], abs=TOL)
+    assert s["fund_end_usd"] == pytest.approx(s["fund_before_adl_usd"], abs=TOL)
+    assert a["fund_end_usd"] == pytest.approx(50.0, abs=TOL)
     # conservation: fund_end = fund_start - covered by the fund + surpluses + overshoot,
     # and the haircut = what ADL covered + the overshoot
-    assert s["fund_end_usd"] == pytest.approx(50.0 - 50.0 + 0.0 + a["overshoot_usd"], abs=TOL)
+    assert a["fund_end_usd"] == pytest.approx(50.0 - 50.0 + 0.0 + a["overshoot_usd"], abs=TOL)
     assert a["haircut_usd"] == pytest.approx(a["covered_usd"] + a["overshoot_usd"], abs=TOL)
 
 

@@ -406,9 +406,10 @@ class ScenarioOutcome:
         -------
         dict
             The outcome's figures (USD, fractions) without the per-account ADL detail;
-            ``fund_end_usd`` is the fund after ``policy``'s ADL (its overshoot credited:
-            :meth:`fund_after_adl`), ``fund_before_adl_usd`` the fund the liquidations
-            left.
+            ``fund_end_usd`` is :attr:`fund_end_usd`, the fund the liquidations left,
+            before ADL (one figure whichever policy comes first), and
+            ``fund_before_adl_usd`` the same figure under the name that says so (the
+            fund after each policy's ADL is that policy's: :meth:`fund_after_adl`).
         """
         pol = policy or (next(iter(self.adl)) if self.adl else None)
         adl_notional = self.adl[pol].notional_usd if pol and pol in self.adl else 0.0
@@ -419,7 +420,7 @@ class ScenarioOutcome:
             "liquidated_usd": self.liquidated_usd,
             "n_liquidated": self.n_liquidated,
             "bad_debt_usd": self.bad_debt_usd,
-            "fund_end_usd": self.fund_after_adl(pol),
+            "fund_end_usd": self.fund_end_usd,
             "fund_before_adl_usd": self.fund_end_usd,
             "adl_notional_usd": adl_notional,
             "reserve_ratio_end": self.reserve_ratio_end,
@@ -451,7 +452,8 @@ class ScenarioOutcome:
         from liqcascade._notebook import summary_repr
 
         keys = ("name", "shock", "final_price", "liquidated_usd", "n_liquidated",
-                "bad_debt_usd", "fund_end_usd", "min_buffer", "survives", "book_exhausted",
+                "bad_debt_usd", "fund_before_adl_usd", "min_buffer", "survives",
+                "book_exhausted",
                 "liquidity", "adl_policies")  # fmt: skip
         return summary_repr("ScenarioOutcome", self._figures(), keys)
 
