@@ -81,8 +81,20 @@ def test_solvency_refuses_it_at_the_size_weighted_entry_price(tmp_path: Path) ->
     )
     r = run_cli("solvency", "--positions", str(f), "--scenario=-5%")
     assert r.exit_code == 2
-    assert "row 1: already beyond its liquidation price 1,960.00 at the price before" in r.stderr
-    assert "size-weighted entry price of" in r.stderr and "1,950.00" in r.stderr
+    # the refusal says the price is the weighted entry and what to give instead
+    assert r.stderr.strip() == (
+        f"error: {f}: row 1: already beyond its liquidation price 1,960.00 at the price "
+        f"before the shock (size-weighted entry price of {f}) 1,950.00; give --mid (the "
+        "price before the shock)"
+    )
+    # the library names the parameter; a mid where both hold runs
+    from liqcascade.solvency import run_solvency_request
+
+    with pytest.raises(InputError) as e:
+        run_solvency_request(0.0, positions=f, scenarios=[StressScenario("s", -0.05)])
+    assert e.value.param == "mid" and e.value.file == str(f)
+    ok = run_cli("solvency", "--positions", str(f), "--mid", "1980", "--scenario=-5%")
+    assert ok.exit_code == 0, ok.stderr
 
 
 def test_run_solvency_refuses_a_book_built_in_python() -> None:
@@ -96,7 +108,7 @@ def test_run_solvency_refuses_a_book_built_in_python() -> None:
     assert e.value.param == "liq_price"
     assert str(e.value) == (
         "liq_price: PositionBook: position 1: already beyond its liquidation price 2,190.00 at the "
-        "price before the shock 2,195.00"
+        "given mid 2,195.00"
     )
     # the same book at a mid both are short of runs
     ok = run_solvency(Exchange(pos, insurance_fund=0.0, mid=2000.0),
