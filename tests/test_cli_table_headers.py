@@ -14,7 +14,7 @@ from rich.table import Table
 
 from liqcascade._cli._common import keep_numbers_whole
 
-HEADS = ["scenario", "price reached", "liquidated (USD)", "fund end (USD)", "bad debt (USD)",
+HEADS = ["scenario", "price reached", "liquidated (USD)", "fund before ADL (USD)", "bad debt (USD)",
          "min buffer", "reserve ratio", "survives", "static bad debt (bound)"]  # fmt: skip
 ROW = ["2025-10-10", "2,908.04", "45,421,321", "1,165", "6,220,539 (5,127,090 … 7,162,013)",
        "11.13%", "0.9487", "no", "9,824,256"]  # fmt: skip

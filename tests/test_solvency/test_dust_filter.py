@@ -59,7 +59,7 @@ def test_a_book_the_filter_empties_names_it() -> None:
         dust_filter(cohorts, split_accounts(cohorts, 50), 50)
     assert str(e.value).startswith(
         "the exchange has no positions: 100 of 100 accounts (50 per estimated cohort) are "
-        "under 10 USD of notional: dropped (2 USD, 100.0% of the notional)"
+        "under 10 USD of notional: dropped (2 USD, 100.0 % of the notional)"
     )
     assert set(e.value.params) == {"oi_share", "accounts_per_cohort"}
 
@@ -70,3 +70,19 @@ def test_cli_names_the_filter_in_the_empty_book_error() -> None:
     assert r.stderr.startswith("error: the exchange has no positions: ")
     assert "under 10 USD of notional: dropped" in r.stderr
     assert "--oi-share" in r.stderr
+
+
+def test_a_share_under_a_tenth_of_a_percent_is_not_said_as_zero(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # one cohort of 1 USD beside one of 100 MUSD: every account of the small one dropped,
+    # 1e-8 of the notional (BTC 2025-02-03 printed "0.0% of the notional" for 6,457 USD)
+    cohorts = PositionBook(
+        np.array([1, -1], np.int8), np.array([1e6, 0.01]), np.array([100.0, 100.0]),
+        np.array([1e7, 0.1]), np.array([91.0, 109.0]), np.array([90.0, 110.0]),
+    )  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="liqcascade.solvency"):
+        d = dust_filter(cohorts, split_accounts(cohorts, 50, min_notional=DUST_USD), 50)
+    assert 0 < d["notional_dropped_share"] < 1e-3
+    (note,) = [r.getMessage() for r in caplog.records]
+    assert note.endswith("dropped (1 USD, < 0.1 % of the notional)")

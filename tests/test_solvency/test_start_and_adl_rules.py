@@ -6,8 +6,9 @@
   --portfolio`` refuses it: before, the path and cascade engines never liquidated such
   a long on a rise and booked it as bad debt on any fall.
 - A whole-position queue's overshoot is credited to the fund (docs/solvency.md, the
-  ledger): the scenario's ``fund_end_usd`` is the fund the liquidations left plus it
-  (it stayed the former).
+  ledger): each ADL policy's ``fund_end_usd`` is the fund the liquidations left plus
+  it; the scenario's row keeps the fund before ADL (labelled so), one figure whatever
+  policy comes first.
 - The ADL table is the worst scenario's (the largest bad debt), and says so.
 - ``liq_fee`` is one fraction in [0, 1) for both commands and their library entry points.
 """
@@ -80,10 +81,20 @@ def test_solvency_refuses_it_at_the_size_weighted_entry_price(tmp_path: Path) ->
     )
     r = run_cli("solvency", "--positions", str(f), "--scenario=-5%")
     assert r.exit_code == 2
-    assert (
-        "data row 1: already beyond its liquidation price 1,960.00 at the price before" in r.stderr
+    # the refusal says the price is the weighted entry and what to give instead
+    assert r.stderr.strip() == (
+        f"error: {f}: data row 1: already beyond its liquidation price 1,960.00 at the price "
+        f"before the shock (size-weighted entry price of {f}) 1,950.00; give --mid (the "
+        "price before the shock)"
     )
-    assert "size-weighted entry price of" in r.stderr and "1,950.00" in r.stderr
+    # the library names the parameter; a mid where both hold runs
+    from liqcascade.solvency import run_solvency_request
+
+    with pytest.raises(InputError) as e:
+        run_solvency_request(0.0, positions=f, scenarios=[StressScenario("s", -0.05)])
+    assert e.value.param == "mid" and e.value.file == str(f)
+    ok = run_cli("solvency", "--positions", str(f), "--mid", "1980", "--scenario=-5%")
+    assert ok.exit_code == 0, ok.stderr
 
 
 def test_run_solvency_refuses_a_book_built_in_python() -> None:
@@ -97,7 +108,7 @@ def test_run_solvency_refuses_a_book_built_in_python() -> None:
     assert e.value.param == "liq_price"
     assert str(e.value) == (
         "liq_price: PositionBook: position 1: already beyond its liquidation price 2,190.00 at the "
-        "price before the shock 2,195.00"
+        "given mid 2,195.00"
     )
     # the same book at a mid both are short of runs
     ok = run_solvency(Exchange(pos, insurance_fund=0.0, mid=2000.0),
@@ -120,12 +131,13 @@ def test_whole_position_overshoot_goes_to_the_fund(tmp_path: Path) -> None:
     assert s["bad_debt_usd"] == pytest.approx(10.0, abs=TOL)
     assert a["overshoot_usd"] == pytest.approx(50.0, abs=TOL)
     # the fund: 50 - the 50 it covered + 0 surplus, then + the overshoot
+    # (the scenario's row: before ADL, whichever policy; the policy's row: after its ADL)
     assert s["fund_before_adl_usd"] == pytest.approx(0.0, abs=TOL)
-    assert s["fund_end_usd"] == pytest.approx(50.0, abs=TOL)
-    assert a["fund_end_usd"] == pytest.approx(s["fund_end_usd"], abs=TOL)
+    assert s["fund_end_usd"] == pytest.approx(s["fund_before_adl_usd"], abs=TOL)
+    assert a["fund_end_usd"] == pytest.approx(50.0, abs=TOL)
     # conservation: fund_end = fund_start - covered by the fund + surpluses + overshoot,
     # and the haircut = what ADL covered + the overshoot
-    assert s["fund_end_usd"] == pytest.approx(50.0 - 50.0 + 0.0 + a["overshoot_usd"], abs=TOL)
+    assert a["fund_end_usd"] == pytest.approx(50.0 - 50.0 + 0.0 + a["overshoot_usd"], abs=TOL)
     assert a["haircut_usd"] == pytest.approx(a["covered_usd"] + a["overshoot_usd"], abs=TOL)
 
 

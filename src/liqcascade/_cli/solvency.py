@@ -94,7 +94,7 @@ def _render(result: dict[str, Any]) -> None:
         title=title + (f" (calibrated liquidity; 80 % over liquidity draws{over})" if cal else "")
     )
     cols = ["scenario", "price reached" if cal else "final price", "liquidated (USD)",
-            "fund end (USD)", "bad debt (USD)", "min buffer", "reserve ratio",
+            "fund before ADL (USD)", "bad debt (USD)", "min buffer", "reserve ratio",
             "survives"]  # fmt: skip
     for c in cols + (["static bad debt (bound)"] if cal else []):
         t.add_column(c, justify="right")
@@ -108,7 +108,7 @@ def _render(result: dict[str, Any]) -> None:
         )
         name = _common.esc(f"{s['name']} *" if later else s["name"])  # --scenario NAME=…
         row = [name, f"{s['final_price']:,.2f}", f"{s['liquidated_usd']:,.0f}",
-               f"{s['fund_end_usd']:,.0f}", bad, f"{s['min_buffer']:.2%}",
+               f"{s['fund_before_adl_usd']:,.0f}", bad, f"{s['min_buffer']:.2%}",
                f"{s['reserve_ratio_end']:.4f}",
                "yes" if s["survives"] else "[red]no[/]"]  # fmt: skip
         if cal:
@@ -133,8 +133,8 @@ def _print_adl(result: dict[str, Any]) -> None:
             title=f"ADL policies on {_common.esc(result['adl_scenario'])}"
             + (f" ({why})" if why else "")
         )
-        for c in ("policy", "accounts", "notional (USD)", "haircut (USD)", "gini",
-                  "bottom-quartile share"):  # fmt: skip
+        for c in ("policy", "accounts", "notional (USD)", "haircut (USD)",
+                  "fund after ADL (USD)", "gini", "bottom-quartile share"):  # fmt: skip
             a.add_column(c, justify="right")
         for p, r in result["adl"].items():
             a.add_row(
@@ -142,6 +142,7 @@ def _print_adl(result: dict[str, Any]) -> None:
                 str(r["n_accounts"]),
                 f"{r['notional_usd']:,.0f}",
                 f"{r['haircut_usd']:,.0f}",
+                f"{r['fund_end_usd']:,.0f}",
                 "" if r["gini"] != r["gini"] else f"{r['gini']:.3f}",
                 ""
                 if r["bottom_quartile_share"] != r["bottom_quartile_share"]

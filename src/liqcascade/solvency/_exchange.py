@@ -69,6 +69,93 @@ DEFAULT_BUFFERS: tuple[float, ...] = (0.06, 0.10, 0.14)
 Engine = Literal["auto", "cascade", "path"]
 #: Liquidity models of the cascade engine.
 LIQUIDITY: tuple[str, ...] = ("calibrated", "static")
+#: Where the price before the shock comes from (:func:`start_price`).
+StartSource = Literal["mid", "book", "entry"]
+#: How a refusal at the start names each source's price.
+_START_WORDS: dict[str, str] = {
+    "mid": "the given mid",
+    "book": "the price before the shock (the order book's mid)",
+    "entry": "the price before the shock (the size-weighted entry price)",
+}
+
+
+def start_price(
+    positions: PositionBook, order_book: Any = None, mid: float | None = None
+) -> tuple[float, StartSource]:
+    """The price before the shock, USD, and where it comes from.
+
+    The one rule of :func:`run_solvency` and of ``liqcascade solvency``'s line "price
+    before the shock": the given ``mid``, else the order book's mid, else the
+    positions' size-weighted entry price.
+
+    Parameters
+    ----------
+    positions : PositionBook
+        The exchange's positions.
+    order_book : OrderBook, optional
+        The exchange's order book.
+    mid : float, optional
+        The given price before the shock, USD (:attr:`Exchange.mid`).
+
+    Returns
+    -------
+    tuple of (float, {"mid", "book", "entry"})
+        The price, USD, and its source.
+    """
+    if mid is not None:
+        return float(mid), "mid"
+    if order_book is not None:
+        return float(order_book.mid), "book"
+    weighted = np.sum(positions.entry_price * positions.size) / positions.size.sum()
+    return float(weighted), "entry"
+
+
+def check_start(
+    positions: PositionBook,
+    price: float,
+    source: StartSource,
+    *,
+    file: str | None = None,
+    reference: str | None = None,
+) -> None:
+    """Refuse positions that cannot hold at the price before the shock.
+
+    :func:`~liqcascade.positions.check_at_price`: an entry price 10x off is a unit
+    error; a position already beyond its liquidation price would stay open on a move
+    away from it and be bad debt on any move towards it. At the size-weighted entry
+    price (no mid, no book) the refusal says to give ``mid``, the price before the
+    shock (``param="mid"``): a book of several entries can be sound at the market's
+    price and not at their weighted mean.
+
+    Parameters
+    ----------
+    positions : PositionBook
+        The exchange's positions.
+    price : float
+        The price before the shock, USD (:func:`start_price`).
+    source : {"mid", "book", "entry"}
+        Where ``price`` comes from (:func:`start_price`).
+    file : str, optional
+        The file the positions were read from: the refusal names its row
+        (``FILE: row N``); None: a book built in Python (``PositionBook: position i``).
+    reference : str, optional
+        What the message calls ``price``; default by ``source`` (``"the given mid"``).
+
+    Raises
+    ------
+    InputError
+        The first position that fails either rule.
+    """
+    words = _START_WORDS[source] if reference is None else reference
+    try:
+        check_at_price(positions.side, positions.entry_price, positions.liq_price, price,
+                       file=file, reference=words)  # fmt: skip
+    except InputError as exc:
+        if source != "entry" or "already beyond" not in str(exc):
+            raise
+        raise InputError(
+            f"{exc}; give mid (the price before the shock)", file=exc.file, param="mid"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -406,9 +493,10 @@ class ScenarioOutcome:
         -------
         dict
             The outcome's figures (USD, fractions) without the per-account ADL detail;
-            ``fund_end_usd`` is the fund after ``policy``'s ADL (its overshoot credited:
-            :meth:`fund_after_adl`), ``fund_before_adl_usd`` the fund the liquidations
-            left.
+            ``fund_end_usd`` is :attr:`fund_end_usd`, the fund the liquidations left,
+            before ADL (one figure whichever policy comes first), and
+            ``fund_before_adl_usd`` the same figure under the name that says so (the
+            fund after each policy's ADL is that policy's: :meth:`fund_after_adl`).
         """
         pol = policy or (next(iter(self.adl)) if self.adl else None)
         adl_notional = self.adl[pol].notional_usd if pol and pol in self.adl else 0.0
@@ -419,7 +507,7 @@ class ScenarioOutcome:
             "liquidated_usd": self.liquidated_usd,
             "n_liquidated": self.n_liquidated,
             "bad_debt_usd": self.bad_debt_usd,
-            "fund_end_usd": self.fund_after_adl(pol),
+            "fund_end_usd": self.fund_end_usd,
             "fund_before_adl_usd": self.fund_end_usd,
             "adl_notional_usd": adl_notional,
             "reserve_ratio_end": self.reserve_ratio_end,
@@ -451,7 +539,8 @@ class ScenarioOutcome:
         from liqcascade._notebook import summary_repr
 
         keys = ("name", "shock", "final_price", "liquidated_usd", "n_liquidated",
-                "bad_debt_usd", "fund_end_usd", "min_buffer", "survives", "book_exhausted",
+                "bad_debt_usd", "fund_before_adl_usd", "min_buffer", "survives",
+                "book_exhausted",
                 "liquidity", "adl_policies")  # fmt: skip
         return summary_repr("ScenarioOutcome", self._figures(), keys)
 
@@ -723,6 +812,8 @@ def run_solvency(
     asset: str | None = None,
     as_of: Any = None,
     position_draws: Sequence[PositionBook] = (),
+    positions_file: str | None = None,
+    start_reference: str | None = None,
 ) -> SolvencyResult:
     """Stress an exchange over scenarios: fund, bad debt, reserve buffer, ADL per policy.
 
@@ -766,6 +857,13 @@ def run_solvency(
         calibrated liquidity the ``interval`` then spans every pair of a liquidity draw
         and a book draw, and ``static_upper_bound`` is the extreme of the static runs on
         the central book and every draw (deepest price, most liquidated, most bad debt).
+    positions_file, start_reference : str, optional
+        The file ``exchange.positions`` was read from and what the price before the
+        shock is called (``"the mid of the order book book.csv"``), for the one check
+        at the start (:func:`check_start`): the price before the shock is
+        :func:`start_price`'s (``exchange.mid``, else the order book's mid, else the
+        size-weighted entry price) and a position already beyond its liquidation price
+        there is refused, naming the file's row when ``positions_file`` is given.
 
     Returns
     -------
@@ -807,6 +905,10 @@ def run_solvency(
         raise InputError(
             f"liquidity must be calibrated or static (got {liquidity!r})", param="liquidity"
         )
+    pos = exchange.positions
+    # a position already beyond its liquidation price at p0: refused, as stress does
+    p0, source = start_price(pos, order_book, exchange.mid)
+    check_start(pos, p0, source, file=positions_file, reference=start_reference)
     calibrated = engine == "cascade" and liquidity == "calibrated"
     pm = cal = None
     if calibrated:
@@ -815,17 +917,6 @@ def run_solvency(
         cal = calibration if calibration is not None else load_liquidity(asset, as_of)
         pm = prepare_cascade(order_book, exchange.positions)
         books = [prepare_cascade(order_book, p) for p in position_draws]
-    pos = exchange.positions
-    if exchange.mid is not None:
-        p0 = float(exchange.mid)
-    elif order_book is not None:
-        p0 = float(order_book.mid)
-    else:
-        p0 = float(np.sum(pos.entry_price * pos.size) / pos.size.sum())
-    # a position already beyond its liquidation price at p0 would stay open on a move
-    # away from it and be bad debt on any move towards it: refused, as stress does
-    check_at_price(pos.side, pos.entry_price, pos.liq_price, p0, file=None,
-                   reference="the price before the shock")  # fmt: skip
     L = exchange.liabilities
     R = exchange.reserves
     outcomes: list[ScenarioOutcome] = []

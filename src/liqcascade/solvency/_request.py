@@ -115,20 +115,25 @@ def _check_file_options(
 
 
 def _pre_shock(
-    positions: Path | None, book: Path | None, engine: str, pos: Any, order_book: Any,
-    mid: float | None,
-) -> dict[str, Any] | None:  # fmt: skip
-    """The price before the shock of a positions file, and where it comes from."""
-    import numpy as np
+    positions: Path | None, book: Path | None, pos: Any, order_book: Any, mid: float | None
+) -> dict[str, Any] | None:
+    """The price before the shock of a positions file, and where it comes from.
+
+    :func:`~liqcascade.solvency._exchange.start_price`'s: the given mid, else the order
+    book's mid, else the size-weighted entry price (``source`` names which, and the
+    file).
+    """
+    from liqcascade.solvency._exchange import start_price
 
     if positions is None:
         return None
-    if engine == "cascade" and order_book is not None:
-        return {"usd": float(order_book.mid), "source": f"the mid of the order book {book}"}
-    if mid is not None:
-        return {"usd": float(mid), "source": "mid (given)"}
-    weighted = float(np.sum(pos.entry_price * pos.size) / pos.size.sum())
-    return {"usd": weighted, "source": f"the size-weighted entry price of {positions}"}
+    usd, kind = start_price(pos, order_book, mid)
+    source = {
+        "mid": "mid (given)",
+        "book": f"the mid of the order book {book}",
+        "entry": f"the size-weighted entry price of {positions}",
+    }[kind]
+    return {"usd": usd, "source": source}
 
 
 def _before(pre_shock: dict[str, Any]) -> str:
@@ -265,9 +270,11 @@ def dust_filter(cohorts: Any, accounts: Any, per_cohort: int) -> dict[str, Any]:
     kept = float(np.sum(accounts.size * accounts.entry_price))
     dropped, lost = made - len(accounts), max(0.0, total - kept)
     share = lost / total if total > 0 else 0.0
+    # a share that rounds to 0.0 % is said as under 0.1 %: 6,457 USD is not nothing
+    pct = "< 0.1 %" if 0 < share < 0.0005 else f"{share * 100:.1f} %"
     what = (
         f"{dropped:,} of {made:,} accounts ({per_cohort} per estimated cohort) are under "
-        f"{DUST_USD:g} USD of notional: dropped ({lost:,.0f} USD, {share:.1%} of the notional)"
+        f"{DUST_USD:g} USD of notional: dropped ({lost:,.0f} USD, {pct} of the notional)"
     )
     if len(accounts) == 0:
         raise InputError(
@@ -384,12 +391,8 @@ def run_solvency_request(
     )  # fmt: skip
     if engine == "auto":
         engine = "cascade" if order_book is not None else "path"
-    pre_shock = _pre_shock(positions, book, engine, pos, order_book, mid)
-    if pre_shock is not None:  # the file's row named; run_solvency checks a book too
-        from liqcascade.positions import check_at_price
-
-        check_at_price(pos.side, pos.entry_price, pos.liq_price, pre_shock["usd"],
-                       file=str(positions), reference=_before(pre_shock))  # fmt: skip
+    # one price before the shock: run_solvency's, checked there once (the file's row named)
+    pre_shock = _pre_shock(positions, book, pos, order_book, mid)
     ex = Exchange(
         pos,
         insurance_fund=insurance_fund,
@@ -410,6 +413,8 @@ def run_solvency_request(
         asset=named,
         as_of=as_of if state is None else state.close_time,
         position_draws=[] if state is None else [d.positions for d in state.draws()],
+        positions_file=None if positions is None else str(positions),
+        start_reference=None if pre_shock is None else _before(pre_shock),
     )
     return SolvencyRun(res, state, pre_shock, dust)
 
