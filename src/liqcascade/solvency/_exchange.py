@@ -476,6 +476,12 @@ class ScenarioOutcome:
         A whole-position queue takes more than the bad debt (``overshoot_usd``): the
         surplus goes to the insurance fund (as :class:`ExchangeLedger` books it). No ADL
         (no bad debt, or ``policy`` not evaluated): :attr:`fund_end_usd`.
+
+        Parameters
+        ----------
+        policy : str or None
+            An ADL policy of :attr:`adl` (``"binance"``, ``"hyperliquid"``, ``"socialized"``,
+            ``"optimal"``); None: no ADL.
         """
         r = self.adl.get(policy) if policy is not None else None
         return self.fund_end_usd + (r.overshoot_usd if r is not None else 0.0)
