@@ -158,9 +158,32 @@ def test_a_level_rule_on_a_never_negative_metric_against_a_negative_value(
 
 def test_the_sign_check_is_the_shared_grammar_s() -> None:
     r = parse_rule_text("cluster_below_pct>-1%")
-    w = sign_warning(r, -1.0, "a distance")
+    w = sign_warning(r, -1.0, "a distance", distance=True)
     assert w is not None and w.endswith("write cluster_below_pct<1%")
-    assert sign_warning(parse_rule_text("x>0"), 0.0, "a distance") is None
+    assert sign_warning(parse_rule_text("x>0"), 0.0, "a distance", distance=True) is None
+
+
+@pytest.mark.parametrize(
+    ("rule", "rewrite"),
+    [
+        # was "write cluster_below_pct<5%": the opposite of "more than 5 % below"
+        ("cluster_below_pct<-5%", "write cluster_below_pct>5%"),
+        ("cluster_above_pct<=-2", "write cluster_above_pct>=2"),
+        ("cluster_within_pct>-1%", "write cluster_within_pct<1%"),
+        ("cluster_below_pct>=-0.5", "write cluster_below_pct<=0.5"),
+        # not a distance: no rewrite (was "write notional_2pct_usd<1"), only the warning
+        ("notional_2pct_usd>-1", None),
+        ("price<-100", None),
+    ],
+)
+def test_the_sign_warning_s_rewrite_flips_the_comparison_of_a_distance(
+    rule: str, rewrite: str | None
+) -> None:
+    (w,) = rule_warnings([rule])
+    if rewrite is None:
+        assert "write" not in w and w.endswith(" true"), w
+    else:
+        assert w.endswith(rewrite), w
 
 
 def test_the_watch_warns_once_at_start(tmp_path: Path) -> None:
