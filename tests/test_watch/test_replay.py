@@ -110,6 +110,9 @@ def test_text_lines_alerts_and_summary_on_stdout(tmp_path: Path) -> None:
         (["--replay", DAY, "--exchange", "bybit", "--interval", "5"],
          "--exchange, --interval: not with --replay"),
         (["--replay", DAY, "--since", "2025-07-01"], "--since: not with --replay"),
+        # the defaults given explicitly: were accepted (exit 0), the help says refused
+        (["--replay", DAY, "--interval", "60"], "--interval: not with --replay"),
+        (["--replay", DAY, "--exchange", "binance"], "--exchange: not with --replay"),
         # was exit 0 on the bundled data
         (["--replay", DAY, "--store", "FOLDER"], "--store: FOLDER: is a folder, not a DuckDB"),
     ],
@@ -140,6 +143,21 @@ def test_library_refuses_a_bad_rule_before_reading_data(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         run_replay(opts, DAY, emit=lambda _ln: None)
     assert not (tmp_path / "s.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [({"interval": 60.0}, ["interval"]), ({"exchanges": ("binance",)}, ["exchanges"])],
+)
+def test_library_refuses_a_live_option_given_at_its_live_default(
+    given: dict[str, object], named: list[str]
+) -> None:
+    """``WatchOptions(interval=60.0)`` was replayed: only a value other than 60 was refused."""
+    from liqcascade.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        run_replay(WatchOptions(**given), DAY, emit=lambda _ln: None)  # type: ignore[arg-type]
+    assert err.value.params == (*named, "replay")
 
 
 def test_a_store_holding_the_window_is_read_and_left_as_it_was(tmp_path: Path) -> None:

@@ -372,7 +372,8 @@ def run_replay(
         not a store is refused; a path that does not exist: ``log`` says the bundled
         data are replayed). ``exchanges``, ``interval`` and ``since`` are the replay's
         own (one recorded venue, one hour, 45 days of history before the window): left
-        at their defaults, else refused; ``max_iterations`` stops it early.
+        None (not given), else refused, the live defaults too; ``max_iterations`` stops
+        it early.
     window : str
         ``START/END`` (see :func:`recorded_data`).
     emit : callable
@@ -438,13 +439,8 @@ def run_replay(
 
 
 def _refuse_live_only(options: WatchOptions) -> None:
-    """Refuse the live options a replay has its own of (left at their defaults: fine)."""
-    default = WatchOptions()
-    given = [
-        p for p in ("exchanges", "interval", "since")
-        if (tuple(getattr(options, p)) if p == "exchanges" else getattr(options, p))
-        != getattr(default, p)
-    ]  # fmt: skip
+    """Refuse the live options a replay has its own of: any given (not None), the defaults too."""
+    given = [p for p in ("exchanges", "interval", "since") if getattr(options, p) is not None]
     if given:
         raise InputError(
             f"{', '.join(given)}: not with replay (it serves the recorded data as one venue, "
