@@ -103,8 +103,8 @@ def test_text_lines_alerts_and_summary_on_stdout(tmp_path: Path) -> None:
     ("args", "says"),
     [
         (["--replay", "2026-01-01/2026-01-02"],
-         "outside the recorded ETH data (its hourly closes run 2026-01-01 01:00 -> 2026-01-03 "
-         "00:00 UTC; recorded: bundled:eth_1h, 2024-11-23 00:00 -> 2025-08-01 00:00 UTC)"),
+         "outside the recorded ETH data (its hourly closes run 2026-01-01T01:00Z -> "
+         "2026-01-03T00:00Z; recorded: bundled:eth_1h, 2024-11-23T00:00Z -> 2025-08-01T00:00Z)"),
         (["--replay", "2025-07-25/2025-07-24"], "--replay: end must be after start"),
         (["--replay", "2025-07-24 05:00"], "--replay must be START/END"),
         (["--replay", DAY, "--exchange", "bybit", "--interval", "5"],
