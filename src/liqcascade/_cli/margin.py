@@ -42,8 +42,7 @@ _BASIS = {
     "binance": "liquidated where the equity meets the maintenance margin at the liquidation "
     "price (left, its tier); the venue's position screen shows it at the current price "
     "(right: at entry)",
-    "bybit": "liquidated where the equity meets the maintenance margin at entry (the terms "
-    "above)",
+    "bybit": "liquidated where the equity meets the maintenance margin at entry (the terms above)",
     "hyperliquid": "liquidated where the equity meets the maintenance margin at the "
     "liquidation price (left)",
 }
