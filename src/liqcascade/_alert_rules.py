@@ -98,12 +98,20 @@ def parse_rule_text(text: str) -> RuleText:
     return RuleText(key, op, value, bool(percent), str(text).strip())
 
 
-def sign_warning(rule: RuleText, value: float, what: str) -> str | None:
+#: A level's comparison turned round: the rule a distance copied with its printed sign meant.
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+#: How a rewrite's comparison reads in the warning (``for a distance over 5%``).
+_READS = {"<": "under", "<=": "of at most", ">": "over", ">=": "of at least"}
+
+
+def sign_warning(rule: RuleText, value: float, what: str, *, distance: bool = False) -> str | None:
     """Why a level rule on a figure that is never negative cannot mean what it says.
 
     A level compared with a negative ``value`` is always true (``>``, ``>=``) or never
     true (``<``, ``<=``): ``cluster_below_pct>-1%`` copied from a printed ``-3.33%``
-    fires on every line, the figure being the positive distance 3.33.
+    fires on every line, the figure being the positive distance 3.33. For a distance
+    the warning gives the rule meant: the absolute value with the comparison turned
+    round (``cluster_below_pct<-5%``, more than 5 % below: ``cluster_below_pct>5%``).
 
     Parameters
     ----------
@@ -113,6 +121,10 @@ def sign_warning(rule: RuleText, value: float, what: str) -> str | None:
         Its threshold in the figure's unit (a percent already converted).
     what : str
         What the figure is (``"a distance below the price, in percent"``).
+    distance : bool, default False
+        Whether the figure is a distance printed with a sign (then the warning suggests
+        the rewrite); a figure that is not (a price, a USD amount) gets none: no rule
+        meant is to be read from a negative one.
 
     Returns
     -------
@@ -123,9 +135,12 @@ def sign_warning(rule: RuleText, value: float, what: str) -> str | None:
     if rule.move or value >= 0:
         return None
     always = rule.op in (">", ">=")
-    return (
+    text = (
         f"alert {rule.text}: {rule.key} is never negative ({what}), so this rule is "
-        f"{'always' if always else 'never'} true; "
-        f"for a figure within {abs(rule.value):g}{'%' if rule.percent else ''} write "
-        f"{rule.key}<{abs(rule.value):g}{'%' if rule.percent else ''}"
+        f"{'always' if always else 'never'} true"
     )
+    if not distance:
+        return text
+    amount = f"{abs(rule.value):g}{'%' if rule.percent else ''}"
+    flipped = _FLIPPED[rule.op]
+    return f"{text}; for a distance {_READS[flipped]} {amount} write {rule.key}{flipped}{amount}"

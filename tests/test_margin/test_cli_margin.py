@@ -155,5 +155,9 @@ def test_bybit_says_its_margin_is_the_entry_notional_s() -> None:
                 "long", "--size", "1", "--entry", "20000", "--leverage", "50")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     text = " ".join(r.stdout.split())
-    assert "maintenance margin 98.5000 USD 100.0000 USD" in text
-    assert "meets the maintenance margin at entry (right)" in text
+    # only the entry column: the terms at the liquidation price (98.5 USD) are not Bybit's
+    # and were printed beside the note saying Bybit uses entry
+    assert "at the liquidation price" not in text and "98.5" not in text, text
+    assert "at entry notional 20,000.0000 USD tier" in text
+    assert "maintenance margin 100.0000 USD" in text
+    assert text.endswith("meets the maintenance margin at entry (the terms above)")

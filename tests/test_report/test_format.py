@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liqcascade.report._format import (
@@ -23,6 +24,7 @@ from liqcascade.report._format import (
     signed_num,
     usd,
 )
+from profiles import examples
 
 
 def test_usd_reads_as_a_person_writes_it() -> None:
@@ -159,3 +161,29 @@ def test_the_command_line_prints_p_values_by_the_report_s_rule() -> None:
         assert pvalue(p) == pvalue_text(p) == backtest_p(p)
         assert p_text(p, "Kupiec p") == p_said(p, "Kupiec p")
     assert backtest_p(0.802) == "0.80" and backtest_p(0.0002) == "< 0.001"
+
+
+def _p_read(text: str) -> float:
+    """A p-value's text read back: ``< 0.001`` as 0 (below every printed value)."""
+    return 0.0 if text.startswith("<") else float(text)
+
+
+def test_a_p_value_rounded_up_to_0_1_reads_with_two_decimals() -> None:
+    """``pvalue_text(0.0996)`` printed "0.100" where ``pvalue_text(0.1)`` prints "0.10"."""
+    from liqcascade._pvalue import pvalue_text
+
+    assert pvalue_text(0.0996) == pvalue_text(0.1) == "0.10"
+    assert pvalue_text(0.0994) == "0.099"
+
+
+@settings(max_examples=examples(100))
+@given(st.lists(st.floats(0.0, 1.0) | st.floats(0.099, 0.1), min_size=2, max_size=6))
+def test_p_value_text_is_monotone_in_p(ps: list[float]) -> None:
+    """The text read back never falls as p rises; from 0.1 up it has two decimals."""
+    from liqcascade._pvalue import pvalue_text
+
+    texts = [pvalue_text(p) for p in sorted(ps)]
+    read = [_p_read(t) for t in texts]
+    assert all(a <= b for a, b in itertools.pairwise(read))
+    for t, v in zip(texts, read, strict=True):
+        assert not (v >= 0.1 and len(t.split(".")[-1]) == 3), t

@@ -103,13 +103,16 @@ def test_text_lines_alerts_and_summary_on_stdout(tmp_path: Path) -> None:
     ("args", "says"),
     [
         (["--replay", "2026-01-01/2026-01-02"],
-         "outside the recorded ETH data (its hourly closes run 2026-01-01 01:00 -> 2026-01-03 "
-         "00:00 UTC; recorded: bundled:eth_1h, 2024-11-23 00:00 -> 2025-08-01 00:00 UTC)"),
+         "outside the recorded ETH data (its hourly closes run 2026-01-01T01:00Z -> "
+         "2026-01-03T00:00Z; recorded: bundled:eth_1h, 2024-11-23T00:00Z -> 2025-08-01T00:00Z)"),
         (["--replay", "2025-07-25/2025-07-24"], "--replay: end must be after start"),
         (["--replay", "2025-07-24 05:00"], "--replay must be START/END"),
         (["--replay", DAY, "--exchange", "bybit", "--interval", "5"],
          "--exchange, --interval: not with --replay"),
         (["--replay", DAY, "--since", "2025-07-01"], "--since: not with --replay"),
+        # the defaults given explicitly: were accepted (exit 0), the help says refused
+        (["--replay", DAY, "--interval", "60"], "--interval: not with --replay"),
+        (["--replay", DAY, "--exchange", "binance"], "--exchange: not with --replay"),
         # was exit 0 on the bundled data
         (["--replay", DAY, "--store", "FOLDER"], "--store: FOLDER: is a folder, not a DuckDB"),
     ],
@@ -140,6 +143,21 @@ def test_library_refuses_a_bad_rule_before_reading_data(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         run_replay(opts, DAY, emit=lambda _ln: None)
     assert not (tmp_path / "s.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [({"interval": 60.0}, ["interval"]), ({"exchanges": ("binance",)}, ["exchanges"])],
+)
+def test_library_refuses_a_live_option_given_at_its_live_default(
+    given: dict[str, object], named: list[str]
+) -> None:
+    """``WatchOptions(interval=60.0)`` was replayed: only a value other than 60 was refused."""
+    from liqcascade.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        run_replay(WatchOptions(**given), DAY, emit=lambda _ln: None)  # type: ignore[arg-type]
+    assert err.value.params == (*named, "replay")
 
 
 def test_a_store_holding_the_window_is_read_and_left_as_it_was(tmp_path: Path) -> None:

@@ -57,8 +57,9 @@ def test_the_library_refuses_the_live_only_options_naming_them() -> None:
     with pytest.raises(InputError) as exc:
         run_replay(opts, "2025-07-24", emit=lambda ln: None)
     assert set(exc.value.params) >= {"exchanges", "interval", "since"}
-    # the defaults are the replay's own: accepted
-    opts = WatchOptions(exchanges=["binance"], store=False, liquidity="static", max_iterations=1)
+    # not given (None): the replay's own, accepted; given, the live defaults too, refused
+    # (test_replay.py: test_library_refuses_a_live_option_given_at_its_live_default)
+    opts = WatchOptions(store=False, liquidity="static", max_iterations=1)
     res = run_replay(opts, "2025-07-24", emit=lambda ln: None)
     assert res.intervals == 1
 
@@ -125,12 +126,17 @@ def test_a_replay_at_the_data_s_first_days_says_how_much_history_it_had(tmp_path
     assert r.exit_code == 0, r.stderr
     warn, summary = r.stderr.splitlines()
     # the bundled ETH data's first 4-hour bar opens 2024-11-22 20:00: 8 days and 5 hours
-    # before the window's first close, 2024-12-01 01:00
+    # before the window's first close, 2024-12-01 01:00; it closes 2024-11-23 00:00, where
+    # the data begin (the warning named the open, the summary's range the close, written
+    # "2024-11-23 00:00 ... UTC")
     assert warn == (
         "warning: the replay has 8.2 days of history before 2024-12-01T01:00Z (a live start "
-        "fetches 45): the recorded data begin at 2024-11-22T20:00Z"
+        "fetches 45): the recorded data begin at 2024-11-23T00:00Z (the history counts from "
+        "the open of the 4-hour bar closing then, 2024-11-22T20:00Z)"
     )
-    assert json.loads(summary)["history_days"] == pytest.approx(8 + 5 / 24, abs=1e-9)
+    got = json.loads(summary)
+    assert got["source"] == "bundled:eth_1h, 2024-11-23T00:00Z -> 2025-08-01T00:00Z"
+    assert got["history_days"] == pytest.approx(8 + 5 / 24, abs=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -158,9 +164,32 @@ def test_a_level_rule_on_a_never_negative_metric_against_a_negative_value(
 
 def test_the_sign_check_is_the_shared_grammar_s() -> None:
     r = parse_rule_text("cluster_below_pct>-1%")
-    w = sign_warning(r, -1.0, "a distance")
+    w = sign_warning(r, -1.0, "a distance", distance=True)
     assert w is not None and w.endswith("write cluster_below_pct<1%")
-    assert sign_warning(parse_rule_text("x>0"), 0.0, "a distance") is None
+    assert sign_warning(parse_rule_text("x>0"), 0.0, "a distance", distance=True) is None
+
+
+@pytest.mark.parametrize(
+    ("rule", "rewrite"),
+    [
+        # was "write cluster_below_pct<5%": the opposite of "more than 5 % below"
+        ("cluster_below_pct<-5%", "write cluster_below_pct>5%"),
+        ("cluster_above_pct<=-2", "write cluster_above_pct>=2"),
+        ("cluster_within_pct>-1%", "write cluster_within_pct<1%"),
+        ("cluster_below_pct>=-0.5", "write cluster_below_pct<=0.5"),
+        # not a distance: no rewrite (was "write notional_2pct_usd<1"), only the warning
+        ("notional_2pct_usd>-1", None),
+        ("price<-100", None),
+    ],
+)
+def test_the_sign_warning_s_rewrite_flips_the_comparison_of_a_distance(
+    rule: str, rewrite: str | None
+) -> None:
+    (w,) = rule_warnings([rule])
+    if rewrite is None:
+        assert "write" not in w and w.endswith(" true"), w
+    else:
+        assert w.endswith(rewrite), w
 
 
 def test_the_watch_warns_once_at_start(tmp_path: Path) -> None:

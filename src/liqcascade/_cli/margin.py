@@ -42,14 +42,21 @@ _BASIS = {
     "binance": "liquidated where the equity meets the maintenance margin at the liquidation "
     "price (left, its tier); the venue's position screen shows it at the current price "
     "(right: at entry)",
-    "bybit": "liquidated where the equity meets the maintenance margin at entry (right)",
+    "bybit": "liquidated where the equity meets the maintenance margin at entry (the terms above)",
     "hyperliquid": "liquidated where the equity meets the maintenance margin at the "
     "liquidation price (left)",
 }
 
+#: Venues whose liquidation is priced on the entry notional alone: their text shows only
+#: the terms at entry (those at the liquidation price are no term of theirs).
+_ENTRY_ONLY = frozenset({"bybit"})
+
 
 def _render(result: dict[str, Any], venue: str = "binance") -> None:
-    """The prices, then the maintenance terms at the liquidation price and at entry."""
+    """The prices, then the maintenance terms at the liquidation price and at entry.
+
+    A venue of :data:`_ENTRY_ONLY` (Bybit) gets the entry column only.
+    """
     from rich.table import Table
 
     table = Table(show_header=False, box=None)
@@ -57,14 +64,15 @@ def _render(result: dict[str, Any], venue: str = "binance") -> None:
         label = key.replace("_", " ").replace("liq ", "liquidation ")
         table.add_row(f"[bold]{label}[/]", _term(result[key], "USD"))
     _common.stdout.print(table)
+    both = venue not in _ENTRY_ONLY
     terms = Table(box=None)
     terms.add_column("")
-    terms.add_column("at the liquidation price", justify="right")
+    if both:
+        terms.add_column("at the liquidation price", justify="right")
     terms.add_column("at entry", justify="right")
     for label, at_liq, at_entry, unit in _TERMS:
-        terms.add_row(
-            f"[bold]{label}[/]", _term(result[at_liq], unit), _term(result[at_entry], unit)
-        )
+        at = (at_liq, at_entry) if both else (at_entry,)
+        terms.add_row(f"[bold]{label}[/]", *(_term(result[k], unit) for k in at))
     _common.stdout.print(terms)
     if venue in _BASIS:
         _common.stdout.print(_BASIS[venue])

@@ -195,8 +195,8 @@ def register(app: typer.Typer) -> None:
         _common.parse_date(since, "--since")  # the parser every command uses
         _common.flag_names(exchanges="--exchange")  # a replay's refusal names them
         opts = WatchOptions(
-            asset=asset, exchanges=tuple(exchange or ["binance"]),
-            interval=60.0 if interval is None else interval, rules=tuple(alert or ()),
+            asset=asset, exchanges=tuple(exchange) if exchange else None,
+            interval=interval, rules=tuple(alert or ()),
             store=store, max_iterations=max_iterations, on_alert=on_alert, since=since,
             liquidity=liquidity,
         )  # fmt: skip

@@ -55,6 +55,10 @@ NEVER_NEGATIVE: dict[str, str] = {
     "notional_5pct_usd": "USD",
 }
 
+#: The never-negative metrics that are distances printed with a sign (the line's
+#: ``-3.33%``): their warning suggests the rule meant (:func:`rule_warnings`).
+_DISTANCES = frozenset({"cluster_within_pct", "cluster_below_pct", "cluster_above_pct"})
+
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
     ">=": operator.ge,
@@ -253,6 +257,9 @@ def rule_warnings(texts: list[str] | tuple[str, ...]) -> list[str]:
 
     Such a rule is always true (``cluster_below_pct>-1%``) or never true
     (:func:`liqcascade._alert_rules.sign_warning`); the rule is still run as written.
+    On a cluster distance the line gives the rule meant, the comparison turned round
+    (``cluster_below_pct<-5%``: ``cluster_below_pct>5%``); on the price or a USD figure
+    only the warning.
 
     Parameters
     ----------
@@ -268,7 +275,8 @@ def rule_warnings(texts: list[str] | tuple[str, ...]) -> list[str]:
     for text in texts:
         rule = parse_rule(text)
         if rule.metric in NEVER_NEGATIVE:
-            w = sign_warning(parse_rule_text(text), rule.value, NEVER_NEGATIVE[rule.metric])
+            w = sign_warning(parse_rule_text(text), rule.value, NEVER_NEGATIVE[rule.metric],
+                             distance=rule.metric in _DISTANCES)  # fmt: skip
             if w:
                 out.append(w)
     return out

@@ -200,6 +200,11 @@ class RecordedExchange:
         return [dict(r) for r in self.liq[i : min(j, i + (limit or 100))]]
 
 
+def _iso(t: pd.Timestamp) -> str:
+    """An instant as every replay text writes it: ``2024-11-23T00:00Z`` (UTC)."""
+    return f"{t:%Y-%m-%dT%H:%MZ}"
+
+
 @dataclass(frozen=True)
 class RecordedData:
     """The recorded series of one asset a replay serves, and the instants they cover.
@@ -248,14 +253,17 @@ class RecordedData:
         lo, hi = self.store_span
         out = []
         if first < lo <= last:
-            out.append(f"the store's data begin at {lo:%Y-%m-%dT%H:%MZ} (the bundled before)")
+            out.append(f"the store's data begin at {_iso(lo)} (the bundled before)")
         if first <= hi < last:
-            out.append(f"the store's data end at {hi:%Y-%m-%dT%H:%MZ} (the bundled after)")
+            out.append(f"the store's data end at {_iso(hi)} (the bundled after)")
         return out
 
     def range_text(self) -> str:
-        """``"bundled:eth_1h, 2024-11-23 00:00 -> 2025-08-01 00:00 UTC"``."""
-        return f"{self.source}, {self.first:%Y-%m-%d %H:%M} -> {self.last:%Y-%m-%d %H:%M} UTC"
+        """``"bundled:eth_1h, 2024-11-23T00:00Z -> 2025-08-01T00:00Z"``: source, first, last.
+
+        In the replay's one format for an instant, as its lines', seams' and warnings'.
+        """
+        return f"{self.source}, {_iso(self.first)} -> {_iso(self.last)}"
 
 
 def _load(asset: str, store: Any) -> RecordedData | None:
@@ -356,7 +364,7 @@ def recorded_data(asset: str, window: str, store: Any = None) -> tuple[RecordedD
     have = "; ".join(d.range_text() for d in tried) or "none"
     raise InputError(
         f"replay: {window} is outside the recorded {asset.upper()} data (its hourly closes "
-        f"run {closes[0]:%Y-%m-%d %H:%M} -> {closes[-1]:%Y-%m-%d %H:%M} UTC; recorded: {have})",
+        f"run {_iso(closes[0])} -> {_iso(closes[-1])}; recorded: {have})",
         param="replay",
     )
 
@@ -427,7 +435,8 @@ def run_replay(
         not a store is refused; a path that does not exist: ``log`` says the bundled
         data are replayed). ``exchanges``, ``interval`` and ``since`` are the replay's
         own (one recorded venue, one hour, 45 days of history before the window): left
-        at their defaults, else refused; ``max_iterations`` stops it early.
+        None (not given), else refused, the live defaults too; ``max_iterations`` stops
+        it early.
     window : str
         ``START/END`` (see :func:`recorded_data`).
     emit : callable
@@ -466,9 +475,11 @@ def run_replay(
     out = ReplaySummary(source=data.range_text(), history_days=days,
                         seams=data.seams(closes[0], closes[n - 1]))  # fmt: skip
     if days < _HISTORY / pd.Timedelta(days=1):
-        say(f"the replay has {days:.1f} days of history before {closes[0]:%Y-%m-%dT%H:%MZ} "
-            f"(a live start fetches {_HISTORY.days}): the recorded data begin at "
-            f"{since:%Y-%m-%dT%H:%MZ}")  # fmt: skip
+        # the instant the summary's range begins at (data.first, a close), as it writes it
+        say(f"the replay has {days:.1f} days of history before {_iso(closes[0])} (a live "
+            f"start fetches {_HISTORY.days}): the recorded data begin at {_iso(data.first)} "
+            "(the history counts from the open of the 4-hour bar closing then, "
+            f"{_iso(since)})")  # fmt: skip
 
     def line(ln: dict[str, Any]) -> None:
         out.intervals += 1
@@ -493,13 +504,8 @@ def run_replay(
 
 
 def _refuse_live_only(options: WatchOptions) -> None:
-    """Refuse the live options a replay has its own of (left at their defaults: fine)."""
-    default = WatchOptions()
-    given = [
-        p for p in ("exchanges", "interval", "since")
-        if (tuple(getattr(options, p)) if p == "exchanges" else getattr(options, p))
-        != getattr(default, p)
-    ]  # fmt: skip
+    """Refuse the live options a replay has its own of: any given (not None), the defaults too."""
+    given = [p for p in ("exchanges", "interval", "since") if getattr(options, p) is not None]
     if given:
         raise InputError(
             f"{', '.join(given)}: not with replay (it serves the recorded data as one venue, "

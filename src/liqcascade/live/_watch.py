@@ -146,12 +146,15 @@ class WatchOptions:
     Parameters
     ----------
     asset : str
-    exchanges : sequence of str or ccxt exchanges
-        The first is the venue whose series feed the market; all are polled and stored.
+    exchanges : sequence of str or ccxt exchanges, optional
+        The first is the venue whose series feed the market; all are polled and stored
+        (None, the default: ``("binance",)``, :attr:`venues`; a replay refuses any
+        value given).
     symbol : str, optional
         Unified symbol (default ``ASSET/USDT:USDT``).
-    interval : float
-        Seconds between polls (> 0, at most :data:`MAX_INTERVAL_S`: one day).
+    interval : float, optional
+        Seconds between polls (> 0, at most :data:`MAX_INTERVAL_S`: one day; None, the
+        default: 60 s, :attr:`interval_s`; a replay refuses any value given).
     rules : sequence of str
         Alert rules (``critical_shock>-0.02``), parsed once.
     store : str or Path, optional
@@ -181,9 +184,9 @@ class WatchOptions:
     """
 
     asset: str = "ETH"
-    exchanges: Sequence[Any] = ("binance",)
+    exchanges: Sequence[Any] | None = None
     symbol: str | None = None
-    interval: float = 60.0
+    interval: float | None = None
     rules: Sequence[str] = ()
     store: str | Path | None = None
     max_iterations: int | None = None
@@ -193,6 +196,16 @@ class WatchOptions:
     draws: int = 10
     refits_per_interval: int = 1
     liquidity: str = "calibrated"
+
+    @property
+    def venues(self) -> tuple[Any, ...]:
+        """The venues polled: ``exchanges``, or ``("binance",)`` when not given."""
+        return ("binance",) if self.exchanges is None else tuple(self.exchanges)
+
+    @property
+    def interval_s(self) -> float:
+        """Seconds between polls: ``interval``, or 60 when not given."""
+        return 60.0 if self.interval is None else float(self.interval)
 
     def check(self, now_ms: int | None = None) -> list[AlertRule]:
         """Validate; return the parsed rules.
@@ -215,17 +228,17 @@ class WatchOptions:
             Naming the option at fault; the asset's calibrations are checked before any
             network call.
         """
-        if not (math.isfinite(self.interval) and 0 < self.interval <= MAX_INTERVAL_S):
+        if not (math.isfinite(self.interval_s) and 0 < self.interval_s <= MAX_INTERVAL_S):
             raise InputError(
                 f"interval must be > 0 s and at most {MAX_INTERVAL_S:,.0f} s, one day: a line "
-                f"turns stale two hours after its price (got {self.interval:g})",
+                f"turns stale two hours after its price (got {self.interval_s:g})",
                 param="interval",
             )
         if self.max_iterations is not None and self.max_iterations < 1:
             raise InputError(
                 f"max_iterations must be >= 1 (got {self.max_iterations})", param="max_iterations"
             )
-        if not self.exchanges:
+        if not self.venues:
             raise InputError("exchange: give at least one venue", param="exchange")
         have = calibrated_assets(self.store)
         a = str(self.asset).strip().upper()
@@ -462,7 +475,7 @@ class Watcher:
         # exception's message from a venue) as its escape, as the command line's do
         self.log = log or (lambda s: print(shown(s), file=sys.stderr, flush=True))
         self.pollers = [
-            VenuePoller(ex, self.symbol, log=self.log, sleep=self.sleep) for ex in options.exchanges
+            VenuePoller(ex, self.symbol, log=self.log, sleep=self.sleep) for ex in options.venues
         ]
         # None: the default store (its errors then name what chose it, not --store)
         self.store = Store(options.store)
@@ -1476,8 +1489,9 @@ def run_watch(
                 break
             # the idle time: the refits and the calibrated critical shock of a new bar,
             # up to a second before the next interval (the rest goes on after it)
-            w.catch_up(deadline=t0 + options.interval - min(1.0, options.interval / 10))
-            pause(max(0.0, options.interval - (time.monotonic() - t0)))
+            step = options.interval_s
+            w.catch_up(deadline=t0 + step - min(1.0, step / 10))
+            pause(max(0.0, step - (time.monotonic() - t0)))
     except IngestInterrupted as exc:
         interrupted, write = True, str(exc)
     except KeyboardInterrupt:
