@@ -228,7 +228,7 @@ def test_five_pct_card_says_the_carry_is_small_and_reads_it(built: tuple[str, di
     # the carry is a lower bound, and the card says why (review14 item 1)
     from liqcascade.report._units import CARRY_LOWER_BOUND as why
 
-    assert why == "a lower bound: feed-dollar book, market-dollar depth"
+    assert why == "a lower bound: a partial book sold into full depth"  # review24: no jargon
     assert iv.endswith(why), iv
     claim = next(c for c in summary["claims"] if c["claim"].startswith("Liquidation cascades"))
     ev = claim["computed"]

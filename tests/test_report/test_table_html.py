@@ -13,9 +13,15 @@ from liqcascade.report._format import NBSP, format_table, table_html
 
 
 def _cells(markup: str, tag: str) -> list[tuple[str, str]]:
-    """(class, text) of every ``tag`` cell, text with ``<wbr>`` removed and unescaped."""
+    """(class, text) of every ``tag`` cell, its text as read: no ``<wbr>``, no date's
+    ``<span class="nw">`` (it keeps a date on one line), unescaped."""
     found = re.findall(rf'<{tag}(?: class="(\w)")?>(.*?)</{tag}>', markup, flags=re.S)
-    return [(c, html.unescape(t.replace("<wbr>", "")).replace(NBSP, " ")) for c, t in found]
+    return [
+        (c, html.unescape(_NW.sub("", t.replace("<wbr>", ""))).replace(NBSP, " ")) for c, t in found
+    ]
+
+
+_NW = re.compile(r'<span class="nw">|</span>')
 
 
 def test_columns_of_prose_names_and_figures() -> None:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
@@ -83,6 +83,18 @@ _MOVE_BASELINES = ", ".join(
 )
 """The event back-test's baselines as every page names them (:func:`display_name`)."""
 
+
+def claims_linked(sections: list[Section]) -> list[Claim]:
+    """Every section's claims, each linked to a section of this report.
+
+    A claim may name another section than its own (the stress section's cascade claim
+    cites the cascade section's tests); when that section is not in the report, the
+    claim links to its own.
+    """
+    ids = {s.id for s in sections}
+    return [c if c.section in ids else replace(c, section=s.id) for s in sections for c in s.claims]
+
+
 GLOSSARY: tuple[tuple[str, str], ...] = (
     (
         "ADL",
@@ -132,6 +144,12 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "market dollars.",
     ),
     (
+        "Book draws, parameter draws",
+        "refits of a model on resampled data (bootstrap): book draws refit the position "
+        "book, parameter draws the liquidity calibration; the spread of results over the "
+        "draws gives an interval.",
+    ),
+    (
         "bp",
         "basis points, hundredths of a per cent (231.98 bp = 2.3198 %): the unit of the VaR "
         "back-test's pinball loss.",
@@ -141,6 +159,7 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "checks that VaR exceedances do not bunch together (an exceedance should not make "
         "the next one likelier); its p-value (Christoffersen p) below 0.05 fails it.",
     ),
+    ("Cohort", "the positions estimated to have opened in one bar on one side at one leverage."),
     (
         "Critical shock",
         "the smallest first fall whose calibrated median 24-h path (the cascade with "
@@ -161,6 +180,11 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "the calibrated order book's depth within 1 % of the price (USD): the unit in which "
         "the stop back-test sizes the crowd of modelled stops.",
     ),
+    (
+        "De-clustered (stop)",
+        "a volatility-scaled stop moved out of the crowd: beyond the round numbers and the "
+        "recent swing extreme where modelled stops bunch.",
+    ),
     ("ES", "expected shortfall: the average loss in the worst 1 % (or 5 %) of outcomes."),
     (
         "FHS",
@@ -180,7 +204,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     (
         "GJR-GARCH, EGARCH",
         "volatility models in which tomorrow's variance depends on "
-        "today's shock; γ measures how much more a fall raises it than a rise.",
+        "today's shock; γ measures how much more a fall raises it than a rise. GJR-t: "
+        "GJR-GARCH with Student-t errors (fat tails).",
     ),
     (
         "Haircut, overshoot (ADL)",
@@ -265,6 +290,12 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "Pinball loss",
         "the score of a quantile forecast (such as a VaR): misses weighted by how far and on "
         "which side; lower is better. It compares a model with its baseline.",
+    ),
+    (
+        "Pivot, zone, band",
+        "the support study's levels: a pivot is a daily low below every low within a few "
+        "days (± pivot days) either side; pivots close together merge into a zone; a test "
+        "is a later daily low back within the band (a percentage) of a zone.",
     ),
     (
         "pp",
@@ -501,7 +532,7 @@ def _front(
         version=__version__,
         fingerprint=data_fingerprint(ctx.assets, src),
         headlines=heads,
-        claims=[c for s in sections for c in s.claims],
+        claims=claims_linked(sections),
         clusters_near_price=clusters,
         critical_shock=None if cs is None else cs.value,
         groups=groups,

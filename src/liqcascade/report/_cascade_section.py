@@ -957,8 +957,8 @@ def _why_checks_differ(v: CascadeView) -> str:
         return ""
     gap = abs(m.model_total_median - m.history_total_median) * 100
     return (
-        f". The follow-through check is met (median falls {gap:.1f} points apart): a count of "
-        "−10 % crossings moves far more with a small shift"
+        f". Yet the median fall after real 5 % falls is within {gap:.1f} points of the model's: "
+        "near −10 %, a small shift moves many falls across it."
     )
 
 

@@ -487,8 +487,8 @@ def table_html(df: pd.DataFrame, *, labelled_by: str | None = None) -> str:
         table past the page; a column of names (words without spaces,
         ``eth_1h``) carries ``class="k"``: left-aligned, kept whole, as figures are.
         A figure of a body cell keeps its unit on its line (``$12.0 M`` joined by a
-        no-break space, :data:`NBSP`), so a cell breaks only between figures. Every cell is
-        HTML-escaped.
+        no-break space, :data:`NBSP`), so a cell breaks only between figures; a date
+        (``2022-06-13``) is kept on one line (:data:`_DATE`). Every cell is HTML-escaped.
     """
     t = format_table(df)
     kinds = _column_kinds(t)
@@ -497,7 +497,7 @@ def table_html(df: pd.DataFrame, *, labelled_by: str | None = None) -> str:
         cls = f' class="{kinds[i]}"' if kinds[i] else ""
         body = _breakable(value) if kinds[i] == "t" else html.escape(value, quote=False)
         if tag == "td":
-            body = _UNIT_GAP.sub(NBSP, body)
+            body = _DATE.sub(r'<span class="nw">\1</span>', _UNIT_GAP.sub(NBSP, body))
         return f"<{tag}{cls}>{body}</{tag}>"
 
     head = "".join(cell("th", str(c), i) for i, c in enumerate(t.columns))
@@ -511,6 +511,10 @@ def table_html(df: pd.DataFrame, *, labelled_by: str | None = None) -> str:
         f"<tbody>\n{rows}</tbody>\n</table>"
     )
 
+
+_DATE = re.compile(r"(?<![\w-])(\d{4}-\d{2}-\d{2})(?![\w-])")
+"""A date of a table cell (``2022-06-13``): kept on one line (``<span class="nw">``), so a
+narrow column never breaks it after a hyphen (``2022-06-`` / ``13``)."""
 
 _CODE = re.compile(r"`([^`]+)`")
 _FLAG = re.compile(r"(?<![\w-])(--[a-z][\w-]*)")

@@ -319,6 +319,66 @@ def _position(v: ProtectView) -> str:
     return f"{quantity_text(v.long.size)} {v.asset}, {LEVERAGE:.0f}×"
 
 
+def _part(better: Any, worse: Any) -> str:
+    """A part of the stops claim judged on its two figures: fewer stop-outs, more return.
+
+    ``"supported"`` when ``better`` has fewer stop-outs and a larger summed return than
+    ``worse``, ``"not supported"`` when it has neither, else ``"partly supported"``.
+    """
+    fewer = better["stop_outs"] < worse["stop_outs"]
+    more = better["total_return"] > worse["total_return"]
+    if fewer and more:
+        return "supported"
+    return "partly supported" if fewer or more else "not supported"
+
+
+def stops_claim(f: Any, vo: Any, d: Any, start: str, end: str) -> tuple[str, str]:
+    """The stops claim's computed text and verdict, each of its two parts judged apart.
+
+    Parameters
+    ----------
+    f, vo, d : mapping
+        The fixed 5 %, volatility-scaled and volatility-scaled de-clustered policies'
+        means: ``stop_outs`` (fraction of trades stopped) and ``total_return`` (summed
+        return, fraction of one entry).
+    start, end : str
+        The back-test's first and last years.
+
+    Returns
+    -------
+    tuple of str
+        The text (the figures, then each part's verdict and why) and the row's verdict:
+        "supported" when both parts are, "not supported" when neither is at all, else
+        "partly supported".
+
+    >>> f = {"stop_outs": 0.5009, "total_return": 3.4967}
+    >>> vo = {"stop_outs": 0.22, "total_return": 2.2657}
+    >>> d = {"stop_outs": 0.2226, "total_return": 2.1246}
+    >>> stops_claim(f, vo, d, "2020", "2025")[1]
+    'partly supported'
+    """
+    vol, crowd = _part(vo, f), _part(d, vo)
+
+    def why(a: Any, b: Any) -> str:
+        n, m = a["stop_outs"], b["stop_outs"]
+        fewer = "fewer" if n < m else "more" if n > m else "as many"
+        more = "more" if a["total_return"] > b["total_return"] else "less"
+        return f"{fewer} stop-outs, {more} return"
+
+    nothing = ": it adds nothing" if crowd == "not supported" else ""
+    text = (
+        f"Stop-outs {_pct(f['stop_outs'])} fixed 5 % / {_pct(vo['stop_outs'])} "
+        f"volatility-scaled / {_pct(d['stop_outs'])} volatility-scaled, de-clustered; summed "
+        f"return {_pct(f['total_return'])} / {_pct(vo['total_return'])} / "
+        f"{_pct(d['total_return'])} of one entry (hourly, {start}–{end}). Volatility scaling "
+        f"{vol} ({why(vo, f)}); away from the crowd {crowd}{nothing} ({why(d, vo)} than "
+        "volatility alone)."
+    )
+    both = {vol, crowd}
+    verdict = both.pop() if len(both) == 1 else "partly supported"
+    return text, verdict
+
+
 def prose(v: ProtectView) -> Prose:
     """Takeaways, method and the claim."""
     r, bt = v.long, v.backtest
@@ -345,21 +405,10 @@ def prose(v: ProtectView) -> Prose:
         f"{pct(d['avg_slippage'] - vo['avg_slippage'], 2, signed=True)} of entry: the stop's "
         "distance matters far more than the crowd it avoids.",
     ]
-    if d["total_return"] > f["total_return"] and d["worst_max_drawdown"] <= f["worst_max_drawdown"]:
-        verdict = "supported"
-    elif d["stop_outs"] < f["stop_outs"]:
-        verdict = "partly supported"
-    else:
-        verdict = "not supported"
+    computed, verdict = stops_claim(f, vo, d, bt.meta["start"][:4], bt.meta["end"][:4])
     claim = Claim(
         claim="Volatility-scaled stops placed away from the crowd protect better",
-        computed=(
-            f"Stop-outs {_pct(f['stop_outs'])} fixed 5 % / {_pct(vo['stop_outs'])} "
-            f"volatility-scaled / {_pct(d['stop_outs'])} volatility-scaled, de-clustered; "
-            f"summed return {_pct(f['total_return'])} / "
-            f"{_pct(vo['total_return'])} / {_pct(d['total_return'])} of one entry (hourly, "
-            f"{bt.meta['start'][:4]}–{bt.meta['end'][:4]})."
-        ),
+        computed=computed,
         verdict=verdict,
     )
     method = [

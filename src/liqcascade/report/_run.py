@@ -157,7 +157,11 @@ def run_job(job: Job, ctx: ReportContext, render: Callable[[Section], dict[str, 
     s = _build(job, ctx)
     s.id, s.title = job.sid, job.title
     suffix = "" if job.asset == "ETH" else f"_{job.asset.lower()}"
-    s.claims = [Claim(**{**asdict(c), "section": s.id}) for c in s.claims] if not suffix else []
+    s.claims = (
+        [Claim(**{**asdict(c), "section": c.section or s.id}) for c in s.claims]
+        if not suffix
+        else []
+    )
     s.headlines = [
         Headline(**{**asdict(h), "key": h.key + suffix, "section": s.id, "asset": job.asset})
         for h in s.headlines

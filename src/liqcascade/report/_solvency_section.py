@@ -511,7 +511,7 @@ def prose(v: SolvencyView) -> Prose:
         "cascade is the calibrated liquidity response fitted on events before that date; "
         f"its 80 % interval spans {_n_draws(v)['liquidity']} liquidity draws × "
         f"{_n_draws(v)['book']} position-book draws (the book's bootstrap refits).",
-        f"The venue's share ({pct(OI_SHARE, 0)}) is the market parameter `exchange_oi_share`, the "
+        f"The venue's share of open interest ({pct(OI_SHARE, 0)}) is a market parameter, the "
         "same for every asset. " + _oct_note(v),
     ]
     return Prose(take, method, [claim], [head])

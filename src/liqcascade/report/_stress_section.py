@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from liqcascade._plotly_text import plain
 from liqcascade._significance import verdict as significance_verdict
 from liqcascade.report._format import (
+    dec,
     interval,
     join_words,
     p_text,
@@ -72,6 +73,7 @@ class StressView:
     replay_skipped: str = ""  # why the crash replays did not run (no recorded bars)
     portfolio_text: str = SAMPLE_TEXT  # which sample portfolio, in words
     backtest_whole: Any = None  # the whole VaR back-test when it reads data after the market date
+    leverage: tuple[float, float, str, float] | None = None  # γ, p, verdict, skew: _leverage
 
     @property
     def backtest_reads_after(self) -> bool:
@@ -256,6 +258,7 @@ def compute(ctx: ReportContext) -> StressView:
     sizing, when = _sizing_prices(market.state.close_time) if own else ({}, "")
     pf, pf_text = sample_portfolio({**sizing, **market.prices}, market.asset, when)
     held = {market.asset, *pf.assets}
+    fits = _fits(ctx, tuple(a for a in market.prices if a in held), market.last_daily)
     mc = stress.monte_carlo(
         pf,
         market,
@@ -263,7 +266,7 @@ def compute(ctx: ReportContext) -> StressView:
         horizon_days=HORIZON_DAYS,
         method="fhs",
         seed=20251010,
-        fits=_fits(ctx, tuple(a for a in market.prices if a in held), market.last_daily),
+        fits=fits,
     )
     replays: dict[tuple[str, bool], Any] = {}
     skipped = ""
@@ -283,7 +286,18 @@ def compute(ctx: ReportContext) -> StressView:
     # EGARCH-t's back-test (a sensitivity) is left to the stress documentation (time budget)
     eg = None
     sides = tuple(market.draw_sides())
-    return StressView(market, pf, mc, replays, shocks, bt, eg, sides, skipped, pf_text, whole)
+    return StressView(market, pf, mc, replays, shocks, bt, eg, sides, skipped, pf_text, whole,
+                      leverage=_leverage(fits.get(market.asset)))  # fmt: skip
+
+
+def _leverage(fit: Any) -> tuple[float, float, str, float] | None:
+    """The daily GJR-t fit's γ, p-value, trusted verdict and residuals' skewness, or None."""
+    lev = None if fit is None else fit.leverage
+    if lev is None:
+        return None
+    z = fit.std_resid.dropna().to_numpy(dtype=float)
+    skew = float(((z - z.mean()) ** 3).mean() / z.std() ** 3) if len(z) > 2 else 0.0
+    return float(lev.gamma), float(lev.pvalue), str(fit.leverage_verdict), skew
 
 
 def figures(v: StressView) -> list[go.Figure]:
@@ -765,7 +779,7 @@ def _headlines(v: StressView) -> list[Headline]:
             label=_var_label(v, f"ES {usd(s['es_95'])}"),
             value=float(s["var_95"]),
             text=usd(s["var_95"]),
-            interval=f"{interval(lo, hi, usd)} (95 %, Monte Carlo sampling); {_var99_text(s)}"
+            interval=f"{interval(lo, hi, usd)} (95 %, sampling error only); {_var99_text(s)}"
             + ("" if v.own_portfolio else "; same in the ETH and BTC sections")
             + f"; your own book, 3 days: {OWN_BOOK_COMMAND}",
             evidence=_headline_evidence(v, VAR_LEVEL),
@@ -807,6 +821,10 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
     b = bt.row(h, lv, best)
     side = "over-cautious" if m["rate"] < m["expected"] else "too many"
     verdict = f"fails Kupiec, {side}" if m["kupiec_p"] < 0.05 else "passes Kupiec"
+    others = kupiec_fails(bt, skip=(h, lv))
+    if others:
+        also = "; also fails at " if m["kupiec_p"] < 0.05 else "; fails at "
+        verdict += also + ", ".join(others)  # short: the front page is one A4 page
     d, lo, hi = pinball_interval(bt, h, lv, best)
     better = {"beats": "beats", "loses": "loses to", "ties": "ties with"}.get(
         str(significance_verdict(lo, hi)), "ties with"
@@ -830,6 +848,30 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
     if h != HORIZON_DAYS:
         out += f" ({HORIZON_DAYS}-day windows not in this back-test)"
     return out
+
+
+def kupiec_fails(bt: Any, skip: tuple[int, float] | None = None) -> list[str]:
+    """The horizons of :data:`VERDICT_HORIZONS` where the model fails Kupiec's test at 5 %.
+
+    Parameters
+    ----------
+    bt : VarBacktest
+        The back-test the card scores (its ``settings`` and ``row``).
+    skip : tuple of (int, float), optional
+        A (horizon in days, level) left out: the card's own, which it names apart.
+
+    Returns
+    -------
+    list of str
+        Labels such as ``"1-day 99 %"``, in the order of :data:`VERDICT_HORIZONS`.
+    """
+    st = bt.settings
+    return [
+        f"{h}-day {pct(lv, 0)}"
+        for h, lv in VERDICT_HORIZONS
+        if (h, lv) != skip and h in st["horizons"] and lv in st["levels"]
+        and bt.row(h, lv, "model")["kupiec_p"] < 0.05
+    ]  # fmt: skip
 
 
 def _card_scope(v: StressView) -> str:
@@ -955,9 +997,7 @@ def prose(v: StressView) -> Prose:
         ),
         f"{v.asset}'s 5–95 % range after {HORIZON_DAYS} days is {usd(q['p05'])}–{usd(q['p95'])}, "
         f"median {usd(q['p50'])} ({pct(q['p50'] / v.price - 1, 1, signed=True)} on today's "
-        f"{usd(v.price)}) with zero drift: GJR's leverage term makes falls more volatile, which "
-        "skews the 30-day return to the left and lifts the median while the mean log return "
-        "stays 0.",
+        f"{usd(v.price)}) with zero drift. " + median_words(v.leverage),
         _shock_takeaway(v),
         _whole_book_takeaway(v),
         own_book_text(v.asset, None if v.backtest is None else v.backtest.settings["horizons"]),
@@ -978,6 +1018,7 @@ def prose(v: StressView) -> Prose:
             "order-book depth and liquidation prints through past crashes, to tell forced "
             "selling from the move that would have happened anyway."
         ),
+        section="cascade",  # its text cites the cascade section's tests: the link goes there
     )
     if v.replay_skipped:
         take.append(f"Crash replays not run for {v.asset}: {v.replay_skipped}.")
@@ -997,6 +1038,41 @@ def prose(v: StressView) -> Prose:
     method = _method(v.asset, _mu_fitted(v), v.market.as_of, own=v.own_portfolio,
                      n_paths=len(v.mc.pnl))  # fmt: skip
     return Prose(take, method, [claim], _headlines(v))
+
+
+def median_words(leverage: tuple[float, float, str, float] | None) -> str:
+    """Why the zero-drift 30-day median is not today's price, from the paths' fit.
+
+    ``leverage`` is the daily GJR-t fit's γ, its p-value, its verdict and the skewness
+    of its standardised residuals (:func:`_leverage`). The paths resample those
+    residuals (FHS) with zero drift; the median price is today's price × e^(the median
+    30-day log return), so it moves only with the skew of that sum. A significant
+    γ > 0 (falls raise volatility more) skews it left and lifts the median; otherwise
+    the leverage term is not the cause, and the residuals' own skew is named.
+
+    >>> median_words((-0.006, 0.76, "not significant", -0.9))[:63]
+    "The daily fit's leverage term (GJR γ = −0.006, p = 0.76) is not"
+    """
+    if leverage is None:
+        return "The median moves with the skew of the resampled residuals, not with a drift."
+    gamma, p, verdict, skew = leverage
+    fitted = f"GJR γ = {dec(gamma, 3)}, {p_text(p)}"
+    if verdict == "significant":
+        return (
+            f"The daily fit's leverage term ({fitted}) makes falls more volatile, which skews "
+            "the 30-day log return to the left and puts its median above its mean."
+        )
+    said = {"not significant": "not significant",
+            "inverted": "inverted (rises raise volatility more)"}.get(verdict)  # fmt: skip
+    left = skew < 0
+    rare, common = ("falls", "rises") if left else ("rises", "falls")
+    return (
+        f"The daily fit's leverage term ({fitted}) is {said or f'not reliable ({verdict})'}, so "
+        "the median's shift is not a leverage effect: the paths resample the fit's "
+        "standardised residuals (past returns over their fitted volatility), skewed to the "
+        f"{'left' if left else 'right'} ({rare} rarer but larger than {common}), which "
+        f"{'lifts' if left else 'lowers'} the 30-day log return's median against its mean."
+    )
 
 
 def _mu_fitted(v: StressView) -> float:

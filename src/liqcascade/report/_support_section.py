@@ -100,6 +100,8 @@ def figures(v: SupportView) -> list[go.Figure]:
 
 
 SENSITIVITY_COLUMNS: dict[str, str] = {
+    "pivot": "pivot (± days)",
+    "min_away": "days away",
     "zone_tol": "zone tolerance",
     "band": "band",
     "break_tol": "break tolerance",
@@ -145,7 +147,7 @@ def tables(v: SupportView) -> list[Table]:
         Table(f"{v.asset}: forward returns after a support test (daily, {_years(v)})", t),
         Table(
             f"{v.asset}: sensitivity of the count and the results "
-            f"(min_away = {det.params.min_away})",
+            f"(tests after at least {det.params.min_away} days away from the zone)",
             s,
         ),
     ]
@@ -191,7 +193,7 @@ def prose(v: SupportView) -> Prose:
         f"Zones: swing lows over ±{det.params.pivot} days merged within "
         f"{pct(det.params.zone_tol)}; a test is a daily low back within "
         f"{_pct_short(det.params.band)} of a zone after {det.params.min_away} days away; a "
-        f"zone is broken (break_tol) by a daily close more than "
+        f"zone is broken by a daily close more than "
         f"{_pct_short(det.params.break_tol)} below it. Returns are log returns from the test "
         "bar's close; tests of several zones on one day share that day's returns.",
         _command(v),

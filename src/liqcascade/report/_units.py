@@ -78,11 +78,12 @@ def cascade_consequence(asset: str, share: float) -> str:
     )
 
 
-CARRY_LOWER_BOUND = "a lower bound: feed-dollar book, market-dollar depth"
-"""Why the cascade's own carry is a lower bound, in a clause for a card or a claim: the
-book is on the scale of Binance's recorded feed (the front page's units line gives its
-share of open interest; the glossary's "Book dollars, feed dollars") and is walked
-through the order book's whole depth in market dollars (:func:`cascade_consequence`)."""
+CARRY_LOWER_BOUND = "a lower bound: a partial book sold into full depth"
+"""Why the cascade's own carry is a lower bound, in a clause for a card or a claim (as
+short as the front page's one A4 page allows): the book is partial, on the scale of
+Binance's recorded feed (the front page's units line gives its share of open interest;
+the glossary's "Book dollars, feed dollars"), and is walked through the order book's
+whole depth in market dollars (:func:`cascade_consequence`)."""
 
 
 def feed_dollars(share: float) -> str:

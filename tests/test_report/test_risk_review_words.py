@@ -1,0 +1,104 @@
+"""Words a fund's head of risk could not follow (session 24): each follows from its figures."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace as NS
+
+import pandas as pd
+
+# the protect section's row on the bundled data, 2020–2025 (hourly)
+FIXED = {"stop_outs": 0.5009, "total_return": 3.4967}
+VOL = {"stop_outs": 0.2200, "total_return": 2.2657}
+DECLUSTERED = {"stop_outs": 0.2226, "total_return": 2.1246}
+
+
+def test_a_not_significant_gamma_is_not_said_to_move_the_median() -> None:
+    from liqcascade.report._stress_section import median_words
+
+    btc = median_words((-0.006, 0.76, "not significant", -0.92))  # BTC's daily fit
+    assert "makes falls more volatile" not in btc
+    assert "not significant" in btc and "γ = −0.006" in btc and "p = 0.76" in btc
+    assert "not a leverage effect" in btc and "skewed to the left" in btc
+    assert "lifts" in btc
+    inverted = median_words((-0.1, 0.01, "inverted", 0.3))
+    assert "not a leverage effect" in inverted and "skewed to the right" in inverted
+    assert "lowers" in inverted
+    significant = median_words((0.08, 0.001, "significant", -0.4))
+    assert "makes falls more volatile" in significant and "p = 0.001" in significant
+
+
+def test_the_stops_claim_says_the_crowd_part_adds_nothing() -> None:
+    from liqcascade.report._protect_section import stops_claim
+
+    text, verdict = stops_claim(FIXED, VOL, DECLUSTERED, "2020", "2025")
+    assert verdict == "partly supported"
+    assert "away from the crowd not supported: it adds nothing (more stop-outs, less return" in text
+    assert "Volatility scaling partly supported (fewer stop-outs, less return)" in text
+    assert "22.26 %" in text and "212.46 %" in text  # the figures stay as they were
+    better = {"stop_outs": 0.20, "total_return": 2.5}
+    text, verdict = stops_claim(FIXED, {**VOL, "total_return": 3.6}, better, "2020", "2025")
+    assert verdict == "partly supported" and "adds nothing" not in text
+    both = stops_claim(FIXED, {"stop_outs": 0.3, "total_return": 3.6},
+                       {"stop_outs": 0.2, "total_return": 3.7}, "2020", "2025")  # fmt: skip
+    assert both[1] == "supported"
+    worse = {"stop_outs": 0.6, "total_return": 3.0}
+    assert stops_claim(FIXED, worse, {**worse, "stop_outs": 0.7}, "2020", "2025")[1] == (
+        "not supported"
+    )
+
+
+def test_the_history_check_reads_as_plain_sentences() -> None:
+    from liqcascade.report._cascade_section import _why_checks_differ
+    from liqcascade.report._units import CARRY_LOWER_BOUND
+
+    events = pd.DataFrame({"total": [-0.12] * 63 + [-0.06] * 37})
+    every = NS(n_dates=125, median_within_2pp=True, model_total_median=-0.093,
+               history_total_median=-0.085)  # fmt: skip
+    v = NS(every_date=every, history_critical=NS(n=100, events=events))
+    text = _why_checks_differ(v)  # type: ignore[arg-type]
+    assert text.startswith(". Yet the median fall after real 5 % falls") and text.endswith(".")
+    assert "0.8 points" in text and "follow-through check" not in text
+    assert "feed-dollar" not in CARRY_LOWER_BOUND and "lower bound" in CARRY_LOWER_BOUND
+
+
+def test_the_glossary_defines_the_report_s_terms() -> None:
+    from liqcascade.report._build import GLOSSARY
+
+    g = dict(GLOSSARY)
+    for key in ("Book draws, parameter draws", "Cohort", "De-clustered (stop)",
+                "Pivot, zone, band"):  # fmt: skip
+        assert key in g, key
+    assert "GJR-t" in g["GJR-GARCH, EGARCH"] and "Student-t" in g["GJR-GARCH, EGARCH"]
+    from liqcascade.report._support_section import SENSITIVITY_COLUMNS
+
+    assert {"pivot", "min_away"} <= set(SENSITIVITY_COLUMNS)  # no raw key as a header
+
+
+def test_a_date_in_a_table_never_breaks() -> None:
+    from liqcascade.report._format import table_html
+
+    page = table_html(pd.DataFrame({"window": ["2022-06-13"], "move": [-0.15]}))
+    assert '<span class="nw">2022-06-13</span>' in page
+
+
+def test_a_claim_links_to_the_section_its_text_cites() -> None:
+    from liqcascade.report._build import claims_linked
+    from liqcascade.report._section import Claim, Section
+
+    claim = Claim("Liquidation cascades turn ordinary moves into crashes.", "…", "x",
+                  section="cascade")  # fmt: skip
+    stress = Section(id="stress", title="Stress", claims=[claim])
+    both = claims_linked([Section(id="cascade", title="Cascade"), stress])
+    assert [c.section for c in both] == ["cascade"]
+    assert [c.section for c in claims_linked([stress])] == ["stress"]  # no cascade section
+
+
+def test_the_var_card_names_the_horizons_that_fail_kupiec() -> None:
+    from liqcascade.report._stress_section import kupiec_fails
+
+    p = {(1, 0.99): 0.023, (10, 0.95): 0.044, (30, 0.95): 0.098}  # ETH's scored windows
+    bt = NS(settings={"horizons": [1, 10, 30], "levels": [0.95, 0.99]},
+            row=lambda h, lv, who: {"kupiec_p": p[(h, lv)]})  # fmt: skip
+    assert kupiec_fails(bt, skip=(30, 0.95)) == ["1-day 99 %", "10-day 95 %"]
+    p[(10, 0.95)] = 0.2
+    assert kupiec_fails(bt) == ["1-day 99 %"]
