@@ -249,7 +249,8 @@ _Mid = Annotated[
     typer.Option(
         "--mid",
         help="Price before the shock of --positions with the path engine, USD (default: "
-        "the size-weighted entry price). The cascade engine starts at --book's mid. The "
+        "--book's mid, else the size-weighted entry price). The cascade engine starts at "
+        "--book's mid. The "
         "file's prices are checked against it, else --book's mid, else the market's mid of "
         "their asset (10x away: a unit error).",
     ),
