@@ -292,11 +292,13 @@ def compute(ctx: ReportContext) -> StressView:
 
 def _leverage(fit: Any) -> tuple[float, float, str, float] | None:
     """The daily GJR-t fit's γ, p-value, trusted verdict and residuals' skewness, or None."""
+    from scipy import stats
+
     lev = None if fit is None else fit.leverage
     if lev is None:
         return None
     z = fit.std_resid.dropna().to_numpy(dtype=float)
-    skew = float(((z - z.mean()) ** 3).mean() / z.std() ** 3) if len(z) > 2 else 0.0
+    skew = float(stats.skew(z)) if len(z) > 2 else 0.0  # the population (biased) skewness
     return float(lev.gamma), float(lev.pvalue), str(fit.leverage_verdict), skew
 
 
