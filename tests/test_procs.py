@@ -267,7 +267,7 @@ def test_a_broken_pool_leaves_the_refits_to_this_process(
     monkeypatch.setattr(_likelihood, "_refit", _dying_refit)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: fork with threads
-        with pytest.warns(RuntimeWarning, match=r"the other 2 refit\(s\) run in this process"):
+        with pytest.warns(RuntimeWarning, match=r"the other 2 refits run in this process"):
             got = _likelihood.bootstrap_fits(eth, t0, t1, best, jobs=2, **kw)  # type: ignore[arg-type]
     assert _values(got) == _values(serial)  # the same refits, all run here
 
