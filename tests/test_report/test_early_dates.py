@@ -104,8 +104,8 @@ def test_validation_claim_without_an_interval_is_not_testable() -> None:
     assert "5 days with a recorded liquidation: too few to test the book" in c.computed
     assert "no verdict" in _asset_line(v.assets[0])
     full = validation_claim(_view(20, 0.6, interval=True), intrabar=False)
-    assert full.verdict == "partly supported" and "daily correlation 0.60 vs 0.50" in full.computed
-    assert "beating it on 6, tying on 0 and losing on 0 of 6 daily scores;" in full.computed
+    assert full.verdict == "partly supported" and "ETH 0.60 vs 0.50" in full.computed
+    assert "(90 % intervals): ETH 0.60 vs 0.50, 6/0/0;" in full.computed
     assert "adds nothing" not in full.computed and "by price level) is not tested" in full.computed
 
 
@@ -118,10 +118,7 @@ def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing
             m[f"range_baseline_{kind}_diff_daily{side}_p05"] = -0.02  # ties: interval spans 0
     v = ValidationView([AssetValidation("ETH", _bt(m, 20), None, {})])
     c = validation_claim(v, intrabar=False)
-    assert (
-        "beating it on 0, tying on 5 and losing on 1 of 6 daily scores: the assumed leverage "
-        "adds nothing measurable;" in c.computed
-    )
+    assert "ETH 0.60 vs 0.50, 0/5/1: the assumed leverage adds nothing measurable;" in c.computed
     assert c.verdict == "not supported"
     # another asset's win makes it partly supported, and the row says whose
     btc = ValidationView(
@@ -130,7 +127,7 @@ def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing
     )  # fmt: skip
     c2 = validation_claim(btc, intrabar=False)
     assert c2.verdict == "partly supported" and "adds nothing" not in c2.computed
-    assert "; BTC 0.60 vs 0.50, with 90 % intervals beating it on 6, tying on 0" in c2.computed
+    assert "ETH 0.60 vs 0.50, 0/5/1; BTC 0.60 vs 0.50, 6/0/0;" in c2.computed
 
 
 def test_a_stored_score_without_one_to_the_date_is_flagged() -> None:

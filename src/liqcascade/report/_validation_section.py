@@ -574,46 +574,37 @@ def _claim(v: ValidationView, intrabar: bool) -> Claim:
             would_test=f"a later report date: at least {MIN_INTERVAL_DAYS} days with a "
             f"recorded liquidation from {lo} on.",
         )
-    others = [av for av in v.assets if av is not eth and av.unscored() is None]
-    wins = sum(w == "beats" for av in (eth, *others) for w in av.verdicts().values())
+    assets = [eth, *(av for av in v.assets if av is not eth and av.unscored() is None)]
+    wins = sum(w == "beats" for av in assets for w in av.verdicts().values())
     return Claim(
         claim=HEATMAP_CLAIM,
         computed=(
-            f"{head}the identified book's "
+            f"Out of sample {lo[:7]} → {hi[:7]}, the identified book's "
             + ("forecast (book + intrabar term) " if intrabar else "")
-            + f"daily correlation {_score_words(eth)} for the range × OI baseline"
-            + _baseline_count_words(eth)
-            + "".join(
-                f"; {av.asset} {_score_words(av)}{_baseline_count_words(av)}" for av in others
-            )
+            + "daily correlation vs the range × OI baseline's, and its wins/ties/losses on the "
+            "daily scores (90 % intervals): "
+            + "; ".join(f"{av.asset} {_score_words(av)}" for av in assets)
             + ("" if wins else ": the assumed leverage adds nothing measurable")
-            + "; only the book's scale is identified by the record, and where (by price level) "
-            "is not tested: no record of liquidations by level is bundled."
+            + "; only the book's scale is identified, and where (by price level) is not "
+            "tested: no record by level."
         ),
         verdict="partly supported" if wins else "not supported",
     )
 
 
 def _score_words(av: AssetValidation) -> str:
-    """``"0.81 vs 0.82"``: the book's daily correlation against the range baseline's."""
-    m = av.metrics
-    return f"{_c(_r(m, 'corr_daily'), 2)} vs {_c(_r(m, 'range_baseline_corr_daily'), 2)}"
+    """``"0.81 vs 0.82, 0/5/1"``: daily correlations, and the wins, ties and losses.
 
-
-def _baseline_count_words(av: AssetValidation) -> str:
-    """The book's count against the range baseline, for the claim row (``""``: no interval).
-
-    The short form of :func:`_verdict_words`, e.g. ``"; with 90 % intervals the book
-    beats it on 0, ties on 5 and loses on 1 of 6 daily scores"``.
+    The book's daily correlation against the range baseline's, then how many of the
+    daily scores it beats, ties with and loses to by the 90 % interval of each
+    difference (:meth:`AssetValidation.verdicts`; left out without intervals).
     """
+    m = av.metrics
+    corr = f"{_c(_r(m, 'corr_daily'), 2)} vs {_c(_r(m, 'range_baseline_corr_daily'), 2)}"
     v = [w for w in av.verdicts().values() if w]
     if not v:
-        return ""
-    n = {w: v.count(w) for w in ("beats", "ties", "loses")}
-    return (
-        f", with 90 % intervals beating it on {n['beats']}, tying on {n['ties']} and "
-        f"losing on {n['loses']} of {len(v)} daily scores"
-    )
+        return corr
+    return corr + ", " + "/".join(str(v.count(w)) for w in ("beats", "ties", "loses"))
 
 
 def summary(v: ValidationView) -> dict[str, Any]:
