@@ -579,14 +579,13 @@ def _claim(v: ValidationView, intrabar: bool) -> Claim:
     return Claim(
         claim=HEATMAP_CLAIM,
         computed=(
-            f"Out of sample {lo[:7]} → {hi[:7]}, the identified book's "
+            f"Out of sample {lo[:7]} → {hi[:7]}, the book's "
             + ("forecast (book + intrabar term) " if intrabar else "")
-            + "daily correlation vs the range × OI baseline's, and its wins/ties/losses on the "
+            + "daily correlation vs the range × OI baseline's, and wins/ties/losses on the "
             "daily scores (90 % intervals): "
             + "; ".join(f"{av.asset} {_score_words(av)}" for av in assets)
             + ("" if wins else ": the assumed leverage adds nothing measurable")
-            + "; only the book's scale is identified, and where (by price level) is not "
-            "tested: no record by level."
+            + "; only the book's scale is identified; where (by price level) is not tested."
         ),
         verdict="partly supported" if wins else "not supported",
     )
