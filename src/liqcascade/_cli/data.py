@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 
 from liqcascade._cli import _common
+from liqcascade._prices import count_text
 from liqcascade.data import PUBLIC_KINDS, IngestInterrupted, _ops
 
 data_app = typer.Typer(
@@ -70,8 +71,8 @@ def _render_ingest(r: dict[str, Any]) -> None:
         dropped = f", {s['rows_dropped']} dropped" if s.get("rows_dropped") else ""
         _common.stdout.print(
             f"{Path(s['file']).name}: {s['layout']} -> {s['kind']} {s['venue']} "
-            f"{s['symbol']} {s['interval']}, {_count(s['rows'], 'row')}{dropped}, "
-            f"{_count(s['gaps'], 'gap')}",
+            f"{s['symbol']} {s['interval']}, {count_text(s['rows'], 'row', grouped=True)}"
+            f"{dropped}, {count_text(s['gaps'], 'gap', grouped=True)}",
             highlight=False,
             markup=False,  # file, venue and symbol are the user's
         )
@@ -84,7 +85,7 @@ def _render_ingest(r: dict[str, Any]) -> None:
     if r.get("rows_differing"):  # a correcting file: said here too, not only as a warning
         n = r["rows_differing"]
         _common.stdout.print(
-            f"{_count(n, 'row')} of the file{'' if r['files'] == 1 else 's'} "
+            f"{count_text(n, 'row', grouped=True)} of the file{'' if r['files'] == 1 else 's'} "
             f"{'was' if n == 1 else 'were'} already stored "
             "with other values: the stored values were kept (data ingest replaces no "
             "stored row; to use the file's, ingest it into a new store, --store NEW.duckdb)",
@@ -102,18 +103,14 @@ def _render_list(r: dict[str, Any]) -> None:
     _common.stdout.print(f"[bold]{_common.esc(r['store'])}[/]")
     _common.stdout.print("kind venue symbol interval first -> last rows gaps", style="dim")
     for s in r["series"]:
-        gaps = "" if s["gaps"] is None else f" {_count(s['gaps'], 'gap')}"
+        gaps = "" if s["gaps"] is None else f" {count_text(s['gaps'], 'gap', grouped=True)}"
         _common.stdout.print(
             f"{s['kind']} {s['venue']} {s['symbol']} {s['interval']} "
-            f"{_short(s['first'])} -> {_short(s['last'])} {_count(s['rows'], 'row')}{gaps}",
+            f"{_short(s['first'])} -> {_short(s['last'])} "
+            f"{count_text(s['rows'], 'row', grouped=True)}{gaps}",
             highlight=False,
             markup=False,  # venue and symbol are the user's
         )
-
-
-def _count(n: int, noun: str) -> str:
-    """``"1 row"``, ``"2 rows"``: a count with its noun in the right number."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _render_export(r: dict[str, Any]) -> None:
@@ -223,7 +220,7 @@ def ingest(
                                              on_progress=_inserted(advance),
                                              drop_missing=drop_missing, measure=measure,
                                              funding_units=funding_units)  # fmt: skip
-        stored.append(f"{_count(result.rows_added, 'row')} added to {path}")
+        stored.append(f"{count_text(result.rows_added, 'row', grouped=True)} added to {path}")
         for n in result.notes:
             _note(n)
         for w in result.warnings:

@@ -237,15 +237,10 @@ def _run_replay(opts: Any, window: str, as_json: bool) -> int:
         _common.line(_replay_summary(res))
     if res.interrupted:
         raise KeyboardInterrupt(
-            f"interrupted: the replay stopped after {_count(res.intervals, 'interval')}; "
-            "nothing was stored"
+            "interrupted: the replay stopped after "
+            f"{count_text(res.intervals, 'interval', grouped=True)}; nothing was stored"
         )
     return 0
-
-
-def _count(n: int, unit: str) -> str:
-    """``"1 interval"``, ``"9 intervals"``."""
-    return f"{n:,} {unit}{'s' * (n != 1)}"
 
 
 def _replay_summary(res: Any) -> str:
@@ -254,14 +249,12 @@ def _replay_summary(res: Any) -> str:
         f"{rule} {len(t)}x (first {t[0][:16]}Z, last {t[-1][:16]}Z)"
         for rule, t in res.alerts.items()
     ]
-    span = (
-        "" if res.first is None else f" {res.first:%Y-%m-%dT%H:%MZ} -> {res.last:%Y-%m-%dT%H:%MZ}"
-    )
+    span = f" {res.span_text()}" if res.first is not None else ""
     seams = "".join(f"; {s}" for s in res.seams)
     alerts = "; ".join(fired) if fired else "none"
     return (
-        f"replayed {_count(res.intervals, 'hourly interval')}{span} of {res.source}{seams}; "
-        f"alerts: {alerts}"
+        f"replayed {count_text(res.intervals, 'hourly interval', grouped=True)}{span} of "
+        f"{res.source}{seams}; alerts: {alerts}"
     )
 
 
@@ -314,7 +307,7 @@ def _stopped_text(res: Any) -> str:
     the session began).
     """
     n = 0 if res is None else res.intervals
-    done = f"after {_count(n, 'interval')}" if n else "before its first line"
+    done = f"after {count_text(n, 'interval', grouped=True)}" if n else "before its first line"
     rows = 0 if res is None else res.rows_stored
     write = None if res is None else res.interrupted_write
     parts = [f"interrupted: the watch stopped {done}"]

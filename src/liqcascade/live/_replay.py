@@ -403,6 +403,12 @@ class ReplaySummary:
     seams: list[str] = field(default_factory=list)
     history_days: float = 0.0
 
+    def span_text(self) -> str:
+        """``"2025-07-30T23:00Z -> 2025-07-31T02:00Z"``: the first and last interval (or ``""``)."""
+        if self.first is None or self.last is None:
+            return ""
+        return f"{_iso(self.first)} -> {_iso(self.last)}"
+
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready values (times ISO, UTC); ``summary`` true marks it."""
 
