@@ -163,3 +163,44 @@ def test_millions_of_dollars_read_one_way() -> None:
     title, out = finish(fig)
     assert title == "cumulative (USD M)" and out.layout.yaxis.title.text == "notional (USD M)"
     assert out.data[0].name == "book after (cum. USD M)"
+
+
+def test_every_axis_names_its_unit_a_time_axis_too() -> None:
+    """review (session 24): axes without units; a heatmap's colour bar read "M USD"."""
+    from liqcascade.report._figures import TIME_AXIS
+
+    t = pd.date_range("2025-01-01", periods=5, freq="D", tz="UTC")
+    fig = go.Figure(go.Scatter(x=t, y=np.arange(5.0)))
+    fig.add_heatmap(x=[1, 2], y=[1, 2], z=[[1, 2], [3, 4]], colorbar={"title": {"text": "M USD"}})
+    _, out = finish(fig)
+    assert out.layout.xaxis.title.text == TIME_AXIS == "time (UTC)"
+    assert out.data[1].colorbar.title.text == "USD M"
+    named = go.Figure(go.Scatter(x=t, y=np.arange(5.0)), layout={"xaxis_title": "day (UTC)"})
+    assert finish(named)[1].layout.xaxis.title.text == "day (UTC)"  # a section's title kept
+    # a shared time axis without tick labels (an upper panel) gets no title of its own
+    from plotly.subplots import make_subplots
+
+    two = make_subplots(rows=2, cols=1, shared_xaxes=True)
+    two.add_scatter(x=t, y=np.arange(5.0), row=1, col=1)
+    two.add_scatter(x=t, y=np.arange(5.0), row=2, col=1)
+    lay = finish(two)[1].layout
+    assert lay.xaxis.title.text is None and lay.xaxis2.title.text == TIME_AXIS
+
+
+def test_the_bad_debt_axis_is_cut_where_a_bound_would_squeeze_the_buffers() -> None:
+    """review (session 24): 6/10/14 % buffers 8 px apart on an axis to 200 %."""
+    from liqcascade.report._solvency_section import AXIS_CUT, BUFFERS, _cut_axis
+
+    xs = ["−10 %", "−30 %"]
+    fig = go.Figure(go.Bar(x=xs, y=[12.3, 69.8]))
+    note = _cut_axis(fig, xs, [12.3, 69.8], [17.0, 110.0], [22.0, 185.2])
+    cap = 100 * AXIS_CUT * max(BUFFERS)
+    assert abs(cap - 35.0) < 1e-9 and list(fig.layout.yaxis.range) == [0, cap]
+    assert "axis cut at 35 %" in note
+    texts = [a.text for a in fig.layout.annotations]
+    assert "↑ 69.8 %<br>static 185.2 %" in texts  # what lies above is written, not lost
+    assert not any("12.3" in t for t in texts)  # the bar under the cut is drawn, not written
+    assert {"6 %", "10 %", "14 %"} <= set(texts)  # each buffer's line labelled
+    low = go.Figure(go.Bar(x=xs, y=[1.0, 2.0]))
+    assert _cut_axis(low, xs, [1.0, 2.0], [2.0, 3.0], [3.0, 32.0]) == ""
+    assert low.layout.yaxis.range is None and not low.layout.annotations

@@ -187,3 +187,46 @@ def test_p_value_text_is_monotone_in_p(ps: list[float]) -> None:
     assert all(a <= b for a, b in itertools.pairwise(read))
     for t, v in zip(texts, read, strict=True):
         assert not (v >= 0.1 and len(t.split(".")[-1]) == 3), t
+
+
+def test_p_value_formatters_are_the_command_line_s_own() -> None:
+    """session 25: one-line wrappers of ``_pvalue``'s functions are now the functions."""
+    from liqcascade import _pvalue
+    from liqcascade.report import _format
+
+    assert _format.pvalue is _pvalue.pvalue_text and _format.p_text is _pvalue.p_said
+
+
+def test_an_interval_reads_one_way() -> None:
+    """review (session 24): "a – b", "a … b", "[a–b %]" and "a–b" beside each other."""
+    from liqcascade.report._format import estimate, interval
+
+    assert interval(13_358.0, 13_001.2, usd) == "$13,001–$13,358"  # sorted, no spaces
+    assert interval(12e6, 40.1e6, usd) == "$12.0 M–$40.1 M"
+    # across a sign, "to": a dash beside a minus sign reads as one
+    assert interval(-0.198, -0.053, lambda x: pct(x, signed=True)) == "−19.8 % to −5.3 %"
+    assert interval(-0.07, 0.09, lambda x: signed_num(x, 2)) == "−0.07 to +0.09"
+    assert interval(float("nan"), 1.0) == "–"
+    got = estimate(0.2310, 0.2110, 0.2520, lambda x: pct(x, 2), "Wilson 90 %")
+    assert got == "23.10 % (Wilson 90 % 21.10 %–25.20 %)"
+    assert estimate(12.3, 10.1, 14.8) == "12.3 (10.1–14.8)"
+
+
+def test_a_column_in_usd_millions_has_one_unit() -> None:
+    """review: "< $1" beside "$0.007 M"; a venue's $982,000 beside another's $7.7 M."""
+    from liqcascade.report._format import usd_m
+
+    cells = [usd_m(x) for x in (7.71e6, 981_194.0, 7_000.0, 0.4, 0.0, float("nan"))]
+    assert cells == ["7.7", "0.98", "0.007", "< 0.001", "0", "–"]
+    assert usd_m(-2.5e6) == f"{MINUS}2.5" and usd_m(1_234.5e6) == "1,234.5"
+    assert not any("$" in c or "M" in c for c in cells)  # the header names the unit
+
+
+def test_amounts_compared_read_in_one_precision() -> None:
+    """review: an ADL overshoot column read "$3.24" beside "$4,299"."""
+    from liqcascade.report._format import usd_alike
+
+    assert usd_alike(3.24, 4_299.0, 0.0) == ("$3", "$4,299", "$0")
+    assert usd_alike(3.24, 45.1) == ("$3.24", "$45.10")  # all under $100: cents kept
+    assert usd_alike(-3.6, 317.0) == (f"{MINUS}$4", "$317")
+    assert usd_alike(981_194.0, 43.1e6) == ("$0.98 M", "$43.1 M")

@@ -119,6 +119,15 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
     ("Bad debt", "what liquidations leave unpaid after a position's margin is gone."),
     (
+        "Band",
+        "two meanings, each named where used. The liquidation back-test's 5–95 % band "
+        "(validation section) runs from the p05 to the p95 of a day's predicted "
+        "liquidations over the book's parameter draws: it should hold the recorded day "
+        "on 90 % of days. The support study's band is the tolerance (a percentage of the "
+        "price) around a zone within which a daily low counts as a test (see Pivot, zone, "
+        "band).",
+    ),
+    (
         "Bankruptcy price",
         "the price at which a position's margin is used up; a liquidation that fills "
         "beyond it leaves bad debt.",
@@ -295,7 +304,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "Pivot, zone, band",
         "the support study's levels: a pivot is a daily low below every low within a few "
         "days (± pivot days) either side; pivots close together merge into a zone; a test "
-        "is a later daily low back within the band (a percentage) of a zone.",
+        "is a later daily low back within the band (a percentage of the price) of a zone; "
+        "not the back-test's 5–95 % band (see Band).",
     ),
     (
         "pp",

@@ -18,7 +18,7 @@ from liqcascade._plotly_text import plain
 from liqcascade._prices import price_range, price_text
 from liqcascade.report._calibrated import Calibrated, calibrated_response, fragility_figure
 from liqcascade.report._figures import LONG, SHORT
-from liqcascade.report._format import interval, pct, pp, signed_num, usd, usd_sig
+from liqcascade.report._format import interval, pct, pp, signed_num, usd, usd_m
 from liqcascade.report._leverage_check import distance_check, mix_line
 from liqcascade.report._names import display_name
 from liqcascade.report._section import (
@@ -380,7 +380,8 @@ def _next_wave_figure(v: CascadeView) -> go.Figure:
         title="What each round-number band releases (USD M at trigger), from "
         f"{price_text(v.state.mid)}",
     )
-    fig.update_yaxes(title_text="USD M")
+    fig.update_yaxes(title_text="released at trigger (USD M)")
+    fig.update_xaxes(title_text="price band (USD)")
     return fig
 
 
@@ -394,7 +395,7 @@ def _replay_figure(r: Replay) -> go.Figure:
         ("model_short_usd", "model shorts", SHORT),
     ):
         fig.add_trace(
-            go.Bar(x=fr.index, y=fr[key] / 1e6, name=f"{name} (${fr[key].sum() / 1e6:,.1f} M)",
+            go.Bar(x=fr.index, y=fr[key] / 1e6, name=f"{name} ({usd(fr[key].sum())})",
                    marker_color=color,
                    hovertemplate="%{x}: $%{y:,.1f} M<extra>%{fullData.name}</extra>")
         )  # fmt: skip
@@ -414,7 +415,7 @@ def _replay_figure(r: Replay) -> go.Figure:
         barmode="group",
         height=380,
     )
-    fig.update_yaxes(title_text="USD M", secondary_y=False)
+    fig.update_yaxes(title_text="liquidated per 4 h (USD M)", secondary_y=False)
     fig.update_yaxes(title_text="price (USD)", secondary_y=True, showgrid=False)
     return fig
 
@@ -443,6 +444,8 @@ def figures(v: CascadeView) -> list[go.Figure]:
         title=f"The static book (no refill, no time): a 5 % fall on the "
         f"{plain(v.asset)} market, round by round"
     )
+    for i, unit in enumerate(("price (USD)", "USD M", "cumulative (USD M)"), start=1):
+        f5.update_yaxes(title_text=unit, row=1, col=i)  # the panels' titles name the rest
     fc = fragility_figure(v.calibrated, v.asset)
     fr = v.fragility.frame
     _mark_bounds(fc, fr[(fr["shock"] >= -0.10) & (fr["shock"] <= 0)])  # the figure's range
@@ -546,9 +549,9 @@ def tables(v: CascadeView) -> list[Table]:
                 price_range(a, b, v.state.mid, sep=" → ")
                 for a, b in zip(nw["level"], nw["next_level"], strict=True)
             ],
-            "liquidations": [usd_sig(x) for x in nw["liquidations_usd"]],
-            "stops": [usd_sig(x) for x in nw["stops_usd"]],
-            "cumulative from price": [usd_sig(x) for x in nw["cumulative_usd"]],
+            "liquidations (USD M)": [usd_m(x) for x in nw["liquidations_usd"]],
+            "stops (USD M)": [usd_m(x) for x in nw["stops_usd"]],
+            "cumulative from price (USD M)": [usd_m(x) for x in nw["cumulative_usd"]],
         }
     )
     return [
@@ -592,7 +595,8 @@ def every_date_checks(m: Any) -> tuple[str, str]:
         f"within 2 points of history: {'met' if m.median_within_2pp else 'missed'}, "
         f"{gap:.1f} points apart",
         f"within 2× of history: {'met' if m.beyond_within_2x else 'missed'}, {ratio}; "
-        f"history's share is {history_count(m)}, 95 % interval {pct(lo, 2)} – {pct(hi, 2)}, "
+        f"history's share is {history_count(m)}, 95 % interval "
+        f"{interval(lo, hi, lambda x: pct(x, 2))}, "
         f"which {inside} the model's",
     )
 
@@ -842,7 +846,7 @@ def _oos_text(c: Calibrated, short: bool = False, asset: str = "") -> str:
         p = o.get(f"move_mae_dm_pvalue_vs_{b}")  # Diebold-Mariano: the issue's two only
         dm = "" if p is None else f"; {_p_text(p)}"
         detail = (
-            f" ({signed_num(d, 3)} pp, 90 %: {signed_num(lo, 2)} … {signed_num(hi, 2)}{dm})"
+            f" ({signed_num(d, 3)} pp, 90 %: {interval(lo, hi, lambda x: signed_num(x, 2))}{dm})"
             if not short
             else ""
         )

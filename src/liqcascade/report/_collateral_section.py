@@ -13,7 +13,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from liqcascade.report._figures import RECORDED
-from liqcascade.report._format import date_text, pct, signed_num, usd, usd_in_text
+from liqcascade.report._format import (
+    date_text,
+    estimate,
+    interval,
+    pct,
+    signed_num,
+    usd,
+    usd_in_text,
+)
 from liqcascade.report._names import display_name
 from liqcascade.report._october import OCTOBER_WINDOWS
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
@@ -153,14 +161,19 @@ def tables(v: CollateralView) -> list[Table]:
         [
             {
                 "depth per 1 % move": usd(fit.depth_usd_per_pct),
-                "interquartile range": f"{usd(fit.depth_q25)} – {usd(fit.depth_q75)}",
+                "interquartile range": interval(fit.depth_q25, fit.depth_q75, usd),
                 "recovery half-life (minutes)": round(float(fit.half_life_min), 1),
                 "fitted on": f"{fit.start:%Y-%m-%d} → {fit.end:%Y-%m-%d}",
                 "out of sample: error of the minute range": f"{oos['mae_model']:.5f}",
                 "baseline's error": f"{oos['mae_baseline']:.5f}",
-                "model − baseline [90 %]": f"{signed_num(oos['mae_diff'], 5)} "
-                f"[{signed_num(oos['mae_diff_p05'], 5)} … {signed_num(oos['mae_diff_p95'], 5)}]: "
-                f"{VERDICT_WORDS[oos['verdict']]}",
+                "model − baseline": estimate(
+                    oos["mae_diff"],
+                    oos["mae_diff_p05"],
+                    oos["mae_diff_p95"],
+                    lambda x: signed_num(x, 5),
+                    "90 %",
+                )
+                + f": {VERDICT_WORDS[oos['verdict']]}",
                 "test minutes": oos["n"],
             }
         ]
@@ -202,7 +215,7 @@ def _written(v: CollateralView, what: str) -> dict[str, str]:
             return {
                 "assumed": f"{asset} own book (depth per 1 % move, recovery half-life)",
                 "value": f"{usd(fit.depth_usd_per_pct)} per 1 % (interquartile range "
-                f"{usd(fit.depth_q25)} – {usd(fit.depth_q75)}); half-life "
+                f"{interval(fit.depth_q25, fit.depth_q75, usd)}); half-life "
                 f"{fit.half_life_min:.1f} min",
                 "source": f"calibrated on the bundled {asset} 1-minute bars "
                 f"{date_text(fit.start, bar=True)} → {date_text(fit.end, bar=True)} "

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from liqcascade.report._format import dec, interval, pct, usd, usd_alike
+from liqcascade.report._format import dec, interval, num, pct, usd, usd_alike, usd_m
 from liqcascade.report._names import display_name
 from liqcascade.report._october import OCTOBER_WINDOWS, after_note
 from liqcascade.report._section import (
@@ -150,7 +150,8 @@ def figures(v: ContagionView) -> list[go.Figure]:
                    hovertemplate="%{x}: $%{y:,.1f} M<extra>%{fullData.name}</extra>")
         )  # fmt: skip
     bars.update_layout(barmode="stack", title="Liquidated by venue, by first shock on Binance",
-                       xaxis_title="shock on Binance", yaxis_title="USD M")  # fmt: skip
+                       xaxis_title="first shock on Binance (%)",
+                       yaxis_title="liquidated (USD M)")  # fmt: skip
     for f in (fig, bars):  # legends name venues as the tables do (Binance, not binance)
         f.for_each_trace(lambda t: t.update(name=display_name("venue", t.name)))
     return [fig, bars]
@@ -181,13 +182,19 @@ def _validation_row(r: dict[str, Any]) -> dict[str, str | None]:
 
 
 def tables(v: ContagionView) -> list[Table]:
-    """Venues after the replay; model vs record; the sweep."""
+    """Venues after the replay; model vs record; the sweep.
+
+    The venues' table has one unit per column, named in its header (prices in USD,
+    amounts in USD M): on another date a venue's liquidations under $1 M would have
+    read in dollars beside another's in millions.
+    """
     venues = pd.DataFrame(
         [
-            {"venue": display_name("venue", n), "initial price": usd(x.initial_price),
-             "final price": usd(x.final_price),
-             "move": pct(x.move, signed=True), "liquidated": usd(x.liquidated_usd),
-             "stops": usd(x.stops_usd), "rounds": x.rounds, "arbitrage net ETH": x.arb_net_base}
+            {"venue": display_name("venue", n), "initial price (USD)": num(x.initial_price),
+             "final price (USD)": num(x.final_price),
+             "move": pct(x.move, signed=True), "liquidated (USD M)": usd_m(x.liquidated_usd),
+             "stops (USD M)": usd_m(x.stops_usd), "rounds": x.rounds,
+             "arbitrage net (ETH)": x.arb_net_base}
             for n, x in v.replay.venues.items()
         ]
     )  # fmt: skip

@@ -158,6 +158,8 @@ def figures(v: DataView) -> list[go.Figure]:
         go.Scatter(x=v.funding.index, y=v.funding["rate"] * 100, name="funding", mode="lines"),
         row=3, col=1,
     )  # fmt: skip
+    for row, unit in enumerate(("USD M per 4 h", "USD bn", "% per 8 h"), start=1):
+        fig2.update_yaxes(title_text=unit, row=row, col=1)  # each panel's axis names its unit
     fig2.update_layout(
         title="Derivatives: recorded liquidations (longs up, shorts down), open interest, funding",
         height=620,

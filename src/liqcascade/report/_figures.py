@@ -313,6 +313,9 @@ def _fix_trace(fig: go.Figure, i: int, axis_kind: dict[str, str]) -> None:
     if trace.type == "heatmap":
         trace.z = np.asarray(trace.z, dtype=float).astype(np.float32)
         trace.zhoverformat = _NUM_HOVER
+        bar = trace.colorbar
+        if bar is not None and bar.title is not None and bar.title.text:
+            bar.title.text = _clean_text(bar.title.text)  # "M USD" reads "USD M"
     for key in ("text", "hovertext", "hovertemplate", "name"):
         if key in trace and trace[key] is not None:
             trace[key] = _clean_text(trace[key])
@@ -338,7 +341,13 @@ def _fix_axes(fig: go.Figure, axis_kind: dict[str, str]) -> None:
             upd.pop("type", None)
         if layout[ax] is not None and layout[ax].title and layout[ax].title.text:
             upd["title_text"] = _clean_text(layout[ax].title.text)
+        elif kind == "date" and layout[ax].showticklabels is not False and ax.startswith("x"):
+            upd["title_text"] = TIME_AXIS  # a time axis names its unit too: the zone
         layout[ax].update(upd)
+
+
+TIME_AXIS = "time (UTC)"
+"""The title of a time axis drawn without one: every axis names its unit."""
 
 
 def finish(fig: go.Figure) -> tuple[str, go.Figure]:

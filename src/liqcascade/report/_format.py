@@ -27,6 +27,7 @@ __all__ = [
     "column_name",
     "date_text",
     "dec",
+    "estimate",
     "format_table",
     "interval",
     "num",
@@ -40,6 +41,7 @@ __all__ = [
     "usd",
     "usd_alike",
     "usd_in_text",
+    "usd_m",
     "usd_sig",
 ]
 
@@ -171,28 +173,41 @@ def usd(x: Any, *, signed: bool = False) -> str:
 
 def _millions(x: float) -> str:
     """An amount in USD millions, unsigned, as a column in millions writes it: ``0.98``."""
-    return f"{x:.1f}" if x >= 0.995 else (f"{x:.2f}" if x >= 0.095 else num(x, 1))
+    return f"{x:,.1f}" if x >= 0.995 else (f"{x:.2f}" if x >= 0.095 else num(x, 1))
 
 
 def usd_alike(*xs: Any) -> tuple[str, ...]:
-    """Amounts compared in one sentence, written in one scale (``$0.98 M vs $43.1 M``).
+    """Amounts compared (a sentence, a table's column), in one scale and one precision.
 
     :func:`usd` writes an amount under $1 M in dollars and one above in millions, so a
     comparison read ``$981,194 vs $43.1 M``; when any amount reads in millions (or
-    billions), an amount under $1 M is written in millions as well.
+    billions), an amount under $1 M is written in millions as well. Below a million it
+    writes cents under $100 only (``$3.24`` beside ``$4,299``): when any amount reads in
+    whole dollars, so do all (``$3``).
 
-    >>> usd_alike(981_194.0, 43.1e6), usd_alike(3_500.0, 980.0)
-    (('$0.98 M', '$43.1 M'), ('$3,500', '$980'))
+    >>> usd_alike(981_194.0, 43.1e6), usd_alike(3_500.0, 980.0), usd_alike(3.24, 4_299.0)
+    (('$0.98 M', '$43.1 M'), ('$3,500', '$980'), ('$3', '$4,299'))
     """
     texts = tuple(usd(x) for x in xs)
     if not any(_MILLIONS.search(t) for t in texts):
-        return texts
+        if not any(is_finite(x) and 100 <= abs(float(x)) for x in xs):
+            return texts
+        return tuple(
+            t if not is_finite(x) or abs(float(x)) >= 100 else _whole_usd(float(x))
+            for t, x in zip(texts, xs, strict=True)
+        )
     return tuple(
         t
         if _MILLIONS.search(t) or not is_finite(x) or float(x) == 0
         else f"{MINUS if float(x) < 0 else ''}${_millions(abs(float(x)) / 1e6)} M"
         for t, x in zip(texts, xs, strict=True)
     )
+
+
+def _whole_usd(x: float) -> str:
+    """An amount under $100 in whole dollars, as :func:`usd` writes $100 and more."""
+    r = round(x)
+    return f"{MINUS if r < 0 else ''}${abs(r)}"
 
 
 _WRITTEN_USD = re.compile(r"\$(\d[\d,]*(?:\.\d+)?) ?(bn|[MBk])?(?!\w|[.,]\d)")
@@ -273,21 +288,13 @@ def pp(x: Any, digits: int = 2, *, signed: bool = True) -> str:
     return pct(x, digits, signed=signed).replace(" %", " pp")
 
 
-def pvalue(p: Any) -> str:
-    """A p-value as read in a paper: ``< 0.001``, ``0.032``, ``0.41``.
+pvalue = pvalue_text
+"""A p-value as read in a paper (``< 0.001``, ``0.032``, ``0.41``): the command line's
+rule, :func:`liqcascade._pvalue.pvalue_text` itself."""
 
-    The rule the command line prints p-values by too (:func:`liqcascade._pvalue.pvalue_text`).
-    """
-    return pvalue_text(p)
-
-
-def p_text(p: Any, name: str = "p") -> str:
-    """A p-value in a sentence, by :func:`pvalue`'s one rule: ``p < 0.001``, ``Kupiec p = 0.098``.
-
-    >>> p_text(0.0002), p_text(0.0978, "Kupiec p"), p_text(0.41)
-    ('p < 0.001', 'Kupiec p = 0.098', 'p = 0.41')
-    """
-    return p_said(p, name)
+p_text = p_said
+"""A p-value in a sentence (``p < 0.001``, ``Kupiec p = 0.098``):
+:func:`liqcascade._pvalue.p_said` itself."""
 
 
 def date_text(t: Any, *, time: bool = False, bar: bool = False) -> str:
@@ -307,11 +314,71 @@ def date_text(t: Any, *, time: bool = False, bar: bool = False) -> str:
 
 
 def interval(lo: Any, hi: Any, fmt: Any = num) -> str:
-    """``"lo – hi"`` with both ends formatted by ``fmt`` (sorted)."""
+    """An interval as every section writes it: ``lo–hi``, or ``lo to hi`` across a sign.
+
+    Parameters
+    ----------
+    lo, hi : float
+        The ends, in the unit ``fmt`` writes (sorted here).
+    fmt : callable, default :func:`num`
+        Writes one end (``usd``, ``pct``, ``lambda x: signed_num(x, 2)``).
+
+    Returns
+    -------
+    str
+        The ends joined by an en dash (``$13,001–$13,358``, ``20.1 %–24.1 %``); when an
+        end is written with a sign (``−0.07``, ``+0.09``) by ``to`` (``−0.07 to +0.09``),
+        which a dash beside a minus sign would make hard to read; a dash if an end is
+        missing.
+
+    >>> interval(13_001.2, 13_358.0, usd), interval(0.09, -0.07, lambda x: signed_num(x, 2))
+    ('$13,001–$13,358', '−0.07 to +0.09')
+    """
     if not (is_finite(lo) and is_finite(hi)):
         return _DASH
-    a, b = sorted((float(lo), float(hi)))
-    return f"{fmt(a)} {_DASH} {fmt(b)}"
+    a, b = (fmt(x) for x in sorted((float(lo), float(hi))))
+    signed = any(t[:1] in (MINUS, "+", "-") for t in (a, b))
+    return f"{a} to {b}" if signed else f"{a}{_DASH}{b}"
+
+
+def estimate(x: Any, lo: Any, hi: Any, fmt: Any = num, label: str = "") -> str:
+    """A figure and its interval, as every section writes them: ``12.3 (p05–p95 10.1–14.8)``.
+
+    Parameters
+    ----------
+    x, lo, hi : float
+        The figure and its interval's ends, in the unit ``fmt`` writes.
+    fmt : callable, default :func:`num`
+        Writes each of the three (:func:`usd`, :func:`pct`, ...).
+    label : str, default ""
+        What the interval is (``"p05–p95"``, ``"Wilson 90 %"``), before its ends.
+
+    >>> estimate(0.0843, 0.0642, 0.0984, lambda x: pct(x, 2), "p05–p95")
+    '8.43 % (p05–p95 6.42 %–9.84 %)'
+    """
+    band = interval(lo, hi, fmt)
+    return f"{fmt(x)} ({label} {band})" if label else f"{fmt(x)} ({band})"
+
+
+def usd_m(x: Any) -> str:
+    """An amount as a column headed ``(USD M)`` writes it, in millions: ``7.7``, ``0.98``.
+
+    One unit for every cell of the column (the header names it), whatever the amount:
+    ``$981,194`` reads ``0.98``, ``$7,000`` ``0.007``; under $1,000 (a model's rounding
+    residue at this scale) ``< 0.001``, where :func:`usd_sig` wrote ``< $1`` beside
+    ``$0.007 M``.
+
+    >>> usd_m(7.71e6), usd_m(981_194.0), usd_m(7_000.0), usd_m(-2.5e6), usd_m(0.4), usd_m(0.0)
+    ('7.7', '0.98', '0.007', '−2.5', '< 0.001', '0')
+    """
+    if x is None or not is_finite(x):
+        return _DASH
+    v = float(x)
+    if v == 0:
+        return "0"
+    if abs(v) < 1e3:
+        return "< 0.001" if v > 0 else "> −0.001"
+    return (MINUS if v < 0 else "") + _millions(abs(v) / 1e6)
 
 
 def column_name(name: Any) -> str:

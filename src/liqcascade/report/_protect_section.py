@@ -17,7 +17,7 @@ import pandas as pd
 
 from liqcascade._plotly_text import plain
 from liqcascade._prices import price_decimals, price_range, price_text, quantity_text
-from liqcascade.report._format import pct, usd
+from liqcascade.report._format import estimate, pct, usd
 from liqcascade.report._names import display_name
 from liqcascade.report._section import Claim, Prose, ReportContext, Section, Table, assemble
 
@@ -259,7 +259,7 @@ def tables(v: ProtectView) -> list[Table]:
              "liquidation price": price_text(r.liq_price, r.entry),
              "raw stop": price_text(r.raw_stop_price, r.entry),
              "raw slippage (% of the stop price)": _pct(r.raw_expected_slippage),
-             "volatility distance [p05–p95]": _vol_band(r),
+             "volatility distance": _vol_band(r),
              "stop": price_text(r.stop_price, r.entry),
              "distance (% of entry)": _pct(r.distance),
              "slippage (% of the stop price)": _pct(r.expected_slippage),
@@ -299,19 +299,25 @@ def warnings_text(r: Any) -> str:
     ('No clear level for the stop: it lies 1.99 % from entry.', '—')
     """
     said = [w[:1].upper() + w[1:] + ("" if w.endswith(".") else ".") for w in r.warnings]
-    return _PERCENT.sub(r"\1 %", " ".join(said)) or "—"
+    text = _PERCENT.sub(r"\1 %", " ".join(said))
+    price = getattr(r, "entry", None)
+    if price is not None:  # a price as the table beside writes it: $3,981, not 3,981.29
+        text = _PRICE.sub(lambda m: price_text(float(m.group(1).replace(",", "")), price), text)
+    return text or "—"
 
 
 _PERCENT = re.compile(r"(\d)%")
 """A percentage as the library writes it (``1.99%``): the page puts a space before ``%``."""
+_PRICE = re.compile(r"(?<![\d.,$])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)(?!\d|[.,]\d|\s?%|\s?×)")
+"""A price in a warning as the library writes it (``3,974.29``; not ``1.99 %``, ``10×``)."""
 
 
 def _vol_band(r: Any) -> str:
-    """``8.43 % [6.43–9.84 %]``: the volatility distance and its parameter interval."""
+    """``8.43 % (p05–p95 6.43 %–9.84 %)``: the volatility distance, its parameter interval."""
     if r.vol_distance_range is None:
         return f"{_pct(r.vol_distance)} (no interval)"
     lo, hi = r.vol_distance_range
-    return f"{_pct(r.vol_distance)} [{lo * 100:.2f}–{hi * 100:.2f} %]"
+    return estimate(r.vol_distance, lo, hi, _pct, "p05–p95")
 
 
 def _position(v: ProtectView) -> str:
@@ -522,11 +528,11 @@ def _moved_text(r: Any) -> str:
 
 
 def _hit(m: dict[str, float]) -> str:
-    """A policy's pooled stop-out share with its Wilson 90 % interval: ``23.10 % (21.1–25.2 %)``."""
+    """A policy's stop-out share and Wilson 90 % interval: ``23.10 % (Wilson 90 % 21.10 %–…)``."""
     from liqcascade.protect import wilson_interval
 
     lo, hi = wilson_interval(int(m["stopped"]), int(m["trades"]))
-    return f"{_pct(m['stop_outs'])} ({100 * lo:.1f}–{100 * hi:.1f} %)"
+    return estimate(m["stop_outs"], lo, hi, _pct, "Wilson 90 %")
 
 
 def _size_note(v: ProtectView) -> str:

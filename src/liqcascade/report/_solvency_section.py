@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from liqcascade._plotly_text import plain
 from liqcascade.market import EXCHANGE_OI_SHARE as OI_SHARE  # one venue's share of OI
 from liqcascade.report._figures import PALETTE
-from liqcascade.report._format import join_words, num, pct, usd
+from liqcascade.report._format import dec, interval, join_words, num, pct, usd, usd_alike
 from liqcascade.report._leverage_check import distance_check, mix_line
 from liqcascade.report._names import display_name
 from liqcascade.report._october import OCTOBER_WINDOWS
@@ -215,7 +215,7 @@ def _bad_debt_figure(v: SolvencyView) -> go.Figure:
                      "array": [max(0.0, 100 * h - m) for h, m in zip(hi, mid, strict=True)],
                      "arrayminus": [max(0.0, m - 100 * x) for x, m in zip(lo, mid, strict=True)],
                      "color": "#1d2733", "thickness": 1.5, "width": 6},
-            customdata=[f"{pct(a)}–{pct(b)}" for a, b in zip(lo, hi, strict=True)],
+            customdata=[interval(a, b, pct) for a, b in zip(lo, hi, strict=True)],
             hovertemplate="%{x}: %{y:.2f} % of liabilities; 80 % over parameter draws "
             "%{customdata}<extra></extra>",
         )
@@ -248,16 +248,53 @@ def _bad_debt_figure(v: SolvencyView) -> go.Figure:
             showlegend=True, layer="below",
         )  # fmt: skip
     same = "" if gap else "; gap fills alone give the same as the cascade in every scenario"
+    statics = [100 * static_bad_debt(o) / L for o in out]
+    cut = _cut_axis(fig, xs, mid, [100 * h for h in hi], statics)
     fig.update_layout(
         title=f"{plain(v.asset)}: bad debt with no insurance fund, % of liabilities, "
         "against reserve buffers — the calibrated cascade's central case (bar), 80 % over "
-        f"parameter draws (whisker), the static book's bound (—){same}",
+        f"parameter draws (whisker), the static book's bound (—){same}{cut}",
         yaxis_title="% of liabilities (users' margin)",
         xaxis_title="scenario",
         height=440,
         uniformtext={"minsize": 10, "mode": "hide"},  # a label that does not fit: hover
     )
     return fig
+
+
+AXIS_CUT = 2.5
+"""The bad-debt chart's axis ends at this multiple of the largest buffer (35 %) when a
+value lies above: the buffers' lines then stand apart (on an axis to 200 %, set by a
+static bound, 6, 10 and 14 % lay 8 px apart)."""
+
+
+def _cut_axis(
+    fig: go.Figure, xs: list[str], mid: list[float], hi: list[float], statics: list[float]
+) -> str:
+    """End the y axis at :data:`AXIS_CUT` × the largest buffer; write what lies above it.
+
+    Each scenario with a bar, whisker or static bound above the cut has it written over
+    its column (``↑ 69.8 %``, ``whisker to 110.0 %``, ``static 185.1 %``, % of
+    liabilities); each buffer's line is labelled at the right. Returns the caption's
+    note (empty when nothing lies above the cut and the axis is left as drawn).
+    """
+    cap = 100 * AXIS_CUT * max(BUFFERS)
+    if max([*mid, *hi, *statics]) <= cap:
+        return ""
+    for x, m, h, s in zip(xs, mid, hi, statics, strict=True):
+        said = [f"↑ {pct(m / 100)}" if m > cap else "",
+                f"whisker to {pct(h / 100)}" if h > cap >= m else "",
+                f"static {pct(s / 100)}" if s > cap else ""]  # fmt: skip
+        if any(said):
+            fig.add_annotation(x=x, y=1.0, xref="x", yref="paper", yanchor="bottom",
+                               showarrow=False, font={"size": 10},
+                               text="<br>".join(t for t in said if t))  # fmt: skip
+    for b in BUFFERS:
+        fig.add_annotation(x=1.0, y=100 * b, xref="paper", yref="y", xanchor="left",
+                           showarrow=False, font={"size": 10}, text=pct(b, 0))  # fmt: skip
+    fig.update_yaxes(range=[0, cap])
+    fig.update_layout(margin={"t": 100, "r": 48})
+    return f"; axis cut at {pct(cap / 100, 0)}: a value above it is written over its column"
 
 
 ADL_METRICS: tuple[tuple[str, str, float], ...] = (
@@ -269,6 +306,18 @@ ADL_METRICS: tuple[tuple[str, str, float], ...] = (
     ("notional_usd", "notional closed (USD M)", 1e-6),
 )
 """The ADL columns a figure may draw: column, panel title, scale."""
+
+
+ADL_GAP_PX = 110
+"""Between two rows of ADL panels (px): the upper panel's axis title and the lower one's
+title (at 74 px the two overlapped)."""
+
+
+def _unit_of(title: str) -> str:
+    """An ADL panel's axis title, its unit: ``accounts``, ``0 to 1``, ``%``, ``USD M``."""
+    if title.endswith(")") and "(" in title and "=" not in title:
+        return title[title.rindex("(") + 1 : -1]
+    return {"accounts hit": "accounts"}.get(title, "Gini (0 = even, 1 = one account)")
 
 
 def _varies(x: pd.Series) -> bool:
@@ -291,8 +340,10 @@ def _adl_figure(v: SolvencyView, adl: pd.DataFrame) -> go.Figure:
             for c, t, s in ADL_METRICS if (c, t, s) not in shown]  # fmt: skip
     cols = 2 if len(shown) > 1 else 1
     rows = max(1, math.ceil(len(shown) / cols))
+    height = max(300, 250 * rows + ADL_GAP_PX * (rows - 1))
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, horizontal_spacing=0.04,
-                        vertical_spacing=0.16, subplot_titles=[t for _, t, _ in shown])  # fmt: skip
+                        vertical_spacing=ADL_GAP_PX / height,
+                        subplot_titles=[t for _, t, _ in shown])  # fmt: skip
     names = [display_name("adl", p) for p in adl["policy"]]
     for i, (c, t, s) in enumerate(shown):
         fig.add_trace(
@@ -302,11 +353,13 @@ def _adl_figure(v: SolvencyView, adl: pd.DataFrame) -> go.Figure:
             row=i // cols + 1, col=i % cols + 1,
         )  # fmt: skip
     fig.update_yaxes(autorange="reversed")
+    for i, (_, t, _) in enumerate(shown):  # each panel's axis names its unit
+        fig.update_xaxes(title_text=_unit_of(t), row=i // cols + 1, col=i % cols + 1)
     tail = f"; the same under every policy: {join_words(same)}" if same else ""
     fig.update_layout(
         title=f"{plain(v.asset)}: ADL policies side by side, scenario "
         f"{scenario_text(v.cascade.adl_outcome.name)}: whom each policy hits{tail}",
-        height=max(300, 230 * rows),
+        height=height,
     )
     return fig
 
@@ -354,10 +407,10 @@ def tables(v: SolvencyView) -> list[Table]:
             {
                 "policy": [display_name("adl", p) for p in adl["policy"]],
                 "accounts hit": adl["n_accounts"],
-                "notional closed": [usd(x) for x in adl["notional_usd"]],
-                "haircut": [usd(x) for x in adl["haircut_usd"]],
-                "overshoot": [usd(x) for x in adl["overshoot_usd"]],
-                "Gini": adl["gini"].round(3),
+                "notional closed": usd_alike(*adl["notional_usd"]),
+                "haircut": usd_alike(*adl["haircut_usd"]),
+                "overshoot": usd_alike(*adl["overshoot_usd"]),  # $3 beside $4,299
+                "Gini": [dec(x, 2) for x in adl["gini"]],
                 "bottom-quartile haircut / equity": [
                     pct(x) for x in adl["bottom_quartile_haircut_to_equity"]
                 ],

@@ -319,6 +319,11 @@ def figures(v: StressView) -> list[go.Figure]:
     for ann in fig.layout.annotations:
         if str(ann.text).startswith("Market liquidations"):
             ann.text = "Market liquidations (USD M)"
+    # each axis names its unit (the library's titles said only the paths shown)
+    loss_t, liq_t = (str(a.title.text or "") for a in (fig.layout.xaxis, fig.layout.xaxis2))
+    fig.update_xaxes(title_text=f"loss (USD; {loss_t})", row=1, col=1)
+    fig.update_xaxes(title_text=f"liquidations (USD M; {liq_t})", row=1, col=2)
+    fig.update_yaxes(title_text="paths (count)", row=1, col=1)
     fig2 = go.Figure()
     a = plain(v.asset)  # in a hover template: its %{...} and tags shown as typed
     x = np.sort(v.mc.final_price[v.asset])
@@ -336,7 +341,7 @@ def figures(v: StressView) -> list[go.Figure]:
     fig2.update_layout(
         title=f"{a} after {HORIZON_DAYS} days (FHS GJR-t paths): share of paths below each price",
         xaxis_title=f"{a} price (USD; the 0.5–99.5 % of paths)",
-        yaxis_title="share of paths",
+        yaxis_title="share of paths below (%)",
         yaxis_tickformat=".0%",
         # the axis spans the bulk of the paths (as the histograms do): a few far paths
         # stretched it to $16,000 and squeezed the curve into a sliver
@@ -618,7 +623,7 @@ def _backtest_takeaway(v: StressView) -> str:
         f"{pct(b['rate'], 2)} "
         f"for {_CARD_NAMES[best]}; pinball {1e4 * m['pinball']:.2f} vs "
         f"{1e4 * b['pinball']:.2f} bp (difference, 90 %: {signed_num(1e4 * lo, 1)} … "
-        f"{signed_num(1e4 * hi, 1)})."
+        f"{signed_num(1e4 * hi, 1)})."  # as the VaR card writes it (test: one interval)
         for label, m, best, b, lo, hi, _ in rows
     )
     return " ".join(x for x in (lead, detail, _whole_backtest_text(v)) if x)
@@ -997,7 +1002,8 @@ def prose(v: StressView) -> Prose:
             if flat
             else f"; 99 % VaR {usd(on['var_99'])}, ES {usd(on['es_99'])}."
         ),
-        f"{v.asset}'s 5–95 % range after {HORIZON_DAYS} days is {usd(q['p05'])}–{usd(q['p95'])}, "
+        f"{v.asset}'s 5–95 % range after {HORIZON_DAYS} days is "
+        f"{interval(q['p05'], q['p95'], usd)}, "
         f"median {usd(q['p50'])} ({pct(q['p50'] / v.price - 1, 1, signed=True)} on today's "
         f"{usd(v.price)}) with zero drift. " + median_words(v.leverage),
         _shock_takeaway(v),

@@ -96,6 +96,7 @@ def figures(v: SupportView) -> list[go.Figure]:
     figs = [v.study.detection.plot(), v.study.plot(), v.study.plot_win_rate()]
     for f in figs:
         f.update_layout(title=f"{plain(v.asset)}: {f.layout.title.text}")
+    figs[2].update_yaxes(title_text="win rate (% of tests up)")  # the axis names its unit
     return figs
 
 

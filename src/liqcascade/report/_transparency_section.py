@@ -51,12 +51,28 @@ def figures(tm: Any) -> list[go.Figure]:
         "liquidations_usd": "recorded liquidations (USD M)",  # plotted in millions
         "distance_to_cascade": "distance to cascade (static-book critical shock)",
     }
-    for ann in fig.layout.annotations:
+    for k, ann in enumerate(fig.layout.annotations):
+        unit = _UNITS.get(str(ann.text), "")
         ann.text = names.get(ann.text, _metric_name(ann.text))
+        if unit:  # each panel's axis names its unit (the panels are too low for words)
+            fig.layout[f"yaxis{k + 1 if k else ''}"].title = {"text": unit, "font": {"size": 10}}
     for tr in fig.data:  # "recorded" draws in the report's one colour for the data
         if tr.name == "liquidations_usd":
             tr.name = names["liquidations_usd"]
     return [fig]
+
+
+_UNITS = {
+    "leverage_ratio": "OI / spot",
+    "mean_leverage": "×",
+    "share_25x": "0 to 1",
+    "stop_density": "0 to 1",
+    "liq_hhi": "0 to 1",
+    "distance_to_cascade": "0 to 1",
+    "liquidations_usd": "USD M",
+}
+"""Each panel's unit: open interest over spot traded value, a leverage, shares of the
+book's notional (0 to 1), an index (0 to 1), a fall as a fraction, millions of USD."""
 
 
 def refit_dates(days: pd.DatetimeIndex) -> list[pd.Timestamp]:

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 
 from liqcascade._plotly_text import plain
 from liqcascade.report._data_section import REVISED_CLAUSE
-from liqcascade.report._format import join_words, pct, signed_num
+from liqcascade.report._format import interval, join_words, pct, signed_num
 from liqcascade.report._section import (
     Claim,
     Prose,
@@ -227,6 +227,7 @@ def figures(v: ValidationView) -> list[go.Figure]:
             title=f"{plain(av.asset)}: predicted daily liquidations (each month fitted on the data "
             f"before it; 5–95 % band) against recorded Binance liquidations, {lo} → {hi}"
         )
+        fig.update_yaxes(title_text="USD M per day")  # both panels: daily sums
         for tr in fig.data:  # the band's legend as the caption writes it ("5–95 %")
             if tr.name and "5-95 %" in tr.name:
                 tr.name = tr.name.replace("5-95 %", "5–95 %")
@@ -258,7 +259,10 @@ def _in_percent(fig: go.Figure) -> go.Figure:
     hover = "%{x}: %{y:.1f} % of notional<extra>%{fullData.name}</extra>"
     for t in fig.data:
         t.update(x=[bucket_text(x) for x in t.x], y=[100 * y for y in t.y], hovertemplate=hover)
-    fig.update_layout(yaxis_title="share of notional (%)")
+    fig.update_layout(
+        yaxis_title="share of notional (%)",
+        xaxis_title="distance from mark to liquidation price (% of mark)",
+    )
     return fig
 
 
@@ -301,8 +305,8 @@ def _versus(av: AssetValidation) -> pd.DataFrame:
                     "model": _c(_r(m, a)),
                     "range baseline": _c(_r(m, b)),
                     "model > baseline (strict)": _yes_no(strict[name]),
-                    "difference (90 % interval)": f"{_d(_r(m, k))} ({_d(_r(m, k + '_p05'))} … "
-                    f"{_d(_r(m, k + '_p95'))})",
+                    "difference (90 % interval)": f"{_d(_r(m, k))} "
+                    f"({interval(_r(m, k + '_p05'), _r(m, k + '_p95'), _d)})",
                     "verdict": v[name] or "–",
                 }
             )

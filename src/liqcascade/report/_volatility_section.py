@@ -156,14 +156,15 @@ def figures(v: VolatilityView) -> list[go.Figure]:
         title=f"News impact curve ({plain(v.asset)}): next-day volatility after a shock "
         "(symmetric = no leverage effect)",
         xaxis_title="today's return surprise (%)",
-        yaxis_title="next-day volatility, annualised %",
+        yaxis_title="next-day volatility, annualised (%)",
         height=400,
     )
     lev = v.daily_periods.plot()
     lev.update_layout(
         title=f"Leverage effect by period ({plain(v.asset)}, daily): γ with 95 % interval "
         "(GJR > 0 or EGARCH < 0 = falls raise volatility more); n/a: no reliable estimate "
-        "(the fit did not converge or its Hessian is singular)"
+        "(the fit did not converge or its Hessian is singular)",
+        xaxis_title="period (calendar years)",
     )
     both = v.realised()
     rv = go.Figure()
@@ -174,7 +175,7 @@ def figures(v: VolatilityView) -> list[go.Figure]:
         )
     rv.update_layout(
         title=f"{plain(v.asset)} volatility: model vs realised from intraday bars (annualised %)",
-        yaxis_title="annualised %",
+        yaxis_title="volatility, annualised (%)",
         height=400,
     )
     return [nic, lev, rv]
