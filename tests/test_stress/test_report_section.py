@@ -107,7 +107,7 @@ def test_figures_above_the_central_side_are_explained() -> None:
     v2.shocks.table.loc[1, "market_liquidations_p90_usd"] = 7.5e7  # type: ignore[attr-defined]
     text = _above_central(v2)  # type: ignore[arg-type]
     assert "the \u221230 % shock's 90th percentile $75.0 M" in text
-    assert "longs $62.0 M – $84.0 M" in text and "2 position-book draws" in text
+    assert "longs $62.0 M–$84.0 M" in text and "2 position-book draws" in text
     assert "The Monte Carlo's p99 ($93.6 M) exceeds either side" in text
     assert "both sides together, $163 M" in text
     assert text in _whole_book_takeaway(v2)  # type: ignore[arg-type]
