@@ -230,3 +230,10 @@ def test_amounts_compared_read_in_one_precision() -> None:
     assert usd_alike(3.24, 45.1) == ("$3.24", "$45.10")  # all under $100: cents kept
     assert usd_alike(-3.6, 317.0) == (f"{MINUS}$4", "$317")
     assert usd_alike(981_194.0, 43.1e6) == ("$0.98 M", "$43.1 M")
+
+
+def test_an_interval_across_a_sign_reads_in_its_column_s_millions() -> None:
+    from liqcascade.report._format import interval
+
+    cells = format_table(pd.DataFrame({"d": [interval(-240_501.0, 1.5e6, usd), usd(2e6)]}))
+    assert list(cells["d"]) == [f"{MINUS}$0.24 M to $1.5 M", "$2.0 M"]

@@ -460,8 +460,9 @@ _PLAIN_USD = re.compile(
     rf"([{MINUS}+]?)\$(\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:\.\d+)?)(?![\d.,]| M\b| bn\b)"
 )
 _MILLIONS = re.compile(r"\$[\d,.]+ (?:M|bn)\b")
-_AMOUNTS_ONLY = re.compile(rf"(?:[{MINUS}+]?\$[\d,.]+(?: M| bn)?|[\s{_DASH}(),;]|\.\.\.|…)+")
-"""A cell of dollar amounts and the marks between them (an interval ``$1.1 M–$1.5 M``)."""
+_AMOUNTS_ONLY = re.compile(rf"(?:[{MINUS}+]?\$[\d,.]+(?: M| bn)?|[\s{_DASH}(),;]|\.\.\.|…|\bto\b)+")
+"""A cell of dollar amounts and the marks between them (an interval ``$1.1 M–$1.5 M``,
+``−$240,501 to $1.5 M``)."""
 
 
 def _one_usd_scale(cells: list[str]) -> list[str]:

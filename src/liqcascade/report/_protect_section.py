@@ -528,11 +528,14 @@ def _moved_text(r: Any) -> str:
 
 
 def _hit(m: dict[str, float]) -> str:
-    """A policy's stop-out share and Wilson 90 % interval: ``23.10 % (Wilson 90 % 21.10 %–…)``."""
+    """A policy's stop-out share and its Wilson 90 % interval: ``23.10 % (21.12 %–25.20 %)``.
+
+    The sentence that quotes it names the interval once (two policies side by side).
+    """
     from liqcascade.protect import wilson_interval
 
     lo, hi = wilson_interval(int(m["stopped"]), int(m["trades"]))
-    return estimate(m["stop_outs"], lo, hi, _pct, "Wilson 90 %")
+    return estimate(m["stop_outs"], lo, hi, _pct)
 
 
 def _size_note(v: ProtectView) -> str:

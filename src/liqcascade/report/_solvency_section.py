@@ -275,9 +275,13 @@ def _cut_axis(
 
     Each scenario with a bar, whisker or static bound above the cut has it written over
     its column (``↑ 69.8 %``, ``whisker to 110.0 %``, ``static 185.1 %``, % of
-    liabilities); each buffer's line is labelled at the right. Returns the caption's
-    note (empty when nothing lies above the cut and the axis is left as drawn).
+    liabilities). Each buffer's line is labelled at the right, cut or not. Returns the
+    caption's note (empty when nothing lies above the cut and the axis is left as drawn).
     """
+    for b in BUFFERS:
+        fig.add_annotation(x=1.0, y=100 * b, xref="paper", yref="y", xanchor="left",
+                           showarrow=False, font={"size": 10}, text=pct(b, 0))  # fmt: skip
+    fig.update_layout(margin={"r": 48})
     cap = 100 * AXIS_CUT * max(BUFFERS)
     if max([*mid, *hi, *statics]) <= cap:
         return ""
@@ -289,11 +293,8 @@ def _cut_axis(
             fig.add_annotation(x=x, y=1.0, xref="x", yref="paper", yanchor="bottom",
                                showarrow=False, font={"size": 10},
                                text="<br>".join(t for t in said if t))  # fmt: skip
-    for b in BUFFERS:
-        fig.add_annotation(x=1.0, y=100 * b, xref="paper", yref="y", xanchor="left",
-                           showarrow=False, font={"size": 10}, text=pct(b, 0))  # fmt: skip
     fig.update_yaxes(range=[0, cap])
-    fig.update_layout(margin={"t": 100, "r": 48})
+    fig.update_layout(margin={"t": 100})
     return f"; axis cut at {pct(cap / 100, 0)}: a value above it is written over its column"
 
 
@@ -314,7 +315,9 @@ title (at 74 px the two overlapped)."""
 
 
 def _unit_of(title: str) -> str:
-    """An ADL panel's axis title, its unit: ``accounts``, ``0 to 1``, ``%``, ``USD M``."""
+    """An ADL panel's axis title, its unit: ``accounts``, ``% of equity``, ``USD M``."""
+    if "/ equity" in title:
+        return "% of equity"
     if title.endswith(")") and "(" in title and "=" not in title:
         return title[title.rindex("(") + 1 : -1]
     return {"accounts hit": "accounts"}.get(title, "Gini (0 = even, 1 = one account)")
