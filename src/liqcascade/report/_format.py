@@ -241,13 +241,10 @@ def usd_sig(x: Any) -> str:
     >>> usd_sig(1553.2), usd_sig(0.0081), usd_sig(0.0), usd_sig(12_345_678.0), usd_sig(81.24)
     ('$1,550', '< $1', '$0', '$12.3 M', '$81.2')
     """
-    if x is None or not is_finite(x):
-        return _DASH
+    small = _small(x, 1.0, "$0", "$1")
+    if small is not None:
+        return small
     v = float(x)
-    if v == 0:
-        return "$0"
-    if abs(v) < 1:
-        return "< $1" if v > 0 else "> −$1"
     r = float(f"{v:.3g}")
     if abs(r) >= 1e6:
         return usd(v if abs(v) >= 1e6 else r)
@@ -371,14 +368,33 @@ def usd_m(x: Any) -> str:
     >>> usd_m(7.71e6), usd_m(981_194.0), usd_m(7_000.0), usd_m(-2.5e6), usd_m(0.4), usd_m(0.0)
     ('7.7', '0.98', '0.007', '−2.5', '< 0.001', '0')
     """
+    small = _small(x, 1e3, "0", "0.001")
+    if small is not None:
+        return small
+    v = float(x)
+    return (MINUS if v < 0 else "") + _millions(abs(v) / 1e6)
+
+
+def _small(x: Any, floor: float, zero: str, under: str) -> str | None:
+    """The text of a missing, zero or below-``floor`` amount (``< $1``); None for others.
+
+    Parameters
+    ----------
+    x : float
+        The amount, USD.
+    floor : float
+        Below it (in USD, either sign) the amount reads as a residue: ``< {under}``.
+    zero, under : str
+        How zero and the floor read (``"$0"``, ``"$1"``; ``"0"``, ``"0.001"``).
+    """
     if x is None or not is_finite(x):
         return _DASH
     v = float(x)
     if v == 0:
-        return "0"
-    if abs(v) < 1e3:
-        return "< 0.001" if v > 0 else "> −0.001"
-    return (MINUS if v < 0 else "") + _millions(abs(v) / 1e6)
+        return zero
+    if abs(v) < floor:
+        return f"< {under}" if v > 0 else f"> {MINUS}{under}"
+    return None
 
 
 def column_name(name: Any) -> str:
