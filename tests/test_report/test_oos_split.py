@@ -30,21 +30,31 @@ def test_the_back_test_names_its_in_sample_events(asset: str, n_in: int, n_out: 
     # each verdict is the paired interval's (move_verdicts), whatever the data say
     tag = {"beats": "beaten", "loses": "model loses", "ties": "tie"}
     whole = move_verdicts(o)
-    sub = move_verdicts(m)["empirical"]
+    subs = move_verdicts(m)
+    # the strict subset is judged against its strongest baseline (the lowest error)
+    best = min(subs, key=lambda b: m[f"{b}_baseline_move_mae_pp"])
+    sub = subs[best]
     assert f"(Empirical: {tag[str(whole['empirical'])]})" in card
     assert "(Trigger: beaten)" in card and whole["trigger"] == "beats"
-    assert card.endswith(f"({tag[str(sub)]})")
+    assert card.endswith(
+        f"vs {m[f'{best}_baseline_move_mae_pp']:.2f} ({best.capitalize()}, the strongest: "
+        f"{tag[str(sub)]})"
+    )
     assert "), out of sample" not in t and "events 2024-11 → 2025-07, out of" not in t
     assert m["n_events"] == n_out == o["n_events"] - n_in
     assert f"both out of sample ({n_out} events): {m['move_mae_pp']:.2f} pp" in t
-    # the strict subset's own verdict against the empirical baseline
+    # the strict subset's own verdict against its strongest baseline, named first
     word = {"beats": "beats it", "loses": "loses to it", "ties": "ties"}[str(sub)]
+    assert (
+        f"both out of sample ({n_out} events): {m['move_mae_pp']:.2f} pp vs "
+        f"{m[f'{best}_baseline_move_mae_pp']:.2f} pp ({best.capitalize()}, the strongest), {word}"
+    ) in t
     # then the window's triggers that could not be scored, by reason: the open interest
     # starts 2024-11-23, so the triggers of 2024-11-01 → 22 are counted, not dropped
     k = int(o["n_skipped"]["no open interest"])
     assert k > 0 and "events 2024-11-23 → 2025-07" in t
     assert t.endswith(
-        f"(Empirical), {word}; {k} triggers of the window are not scored (no open interest: {k})"
+        f"(Trigger), beats it; {k} triggers of the window are not scored (no open interest: {k})"
     )
 
 
