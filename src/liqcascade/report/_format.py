@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._prices import is_finite
+from liqcascade._prices import is_finite, percent_text
 from liqcascade._pvalue import p_said, pvalue_text
 
 __all__ = [
@@ -252,13 +252,7 @@ def pct(x: Any, digits: int = 1, *, signed: bool = False) -> str:
     signed : bool, default False
         Show ``+`` on positive values (moves, returns).
     """
-    if x is None or not is_finite(x):
-        return _DASH
-    v = 100.0 * float(x)
-    text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
-    if float(text) == 0:
-        text = text.replace("-", "").replace("+", "")
-    return f"{text} %".replace("-", MINUS)
+    return percent_text(x, digits, signed=signed).replace("-", MINUS)
 
 
 def pp(x: Any, digits: int = 2, *, signed: bool = True) -> str:
