@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from liqcascade._prices import percent_text
+from liqcascade._prices import names_text, percent_text
 from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
 from liqcascade.data._funding_units import (
     MAX_FUNDING_MEDIAN,
@@ -224,7 +224,7 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     missing = [c for c in ("ts", *kind.required) if c not in s.frame.columns]
     if missing:
         raise InputError(
-            f"{f}: missing required column(s) for {s.kind}: {', '.join(missing)} "
+            f"{f}: missing required {names_text(f'{s.kind} column', missing)} "
             f"(columns seen: {', '.join(seen)})"
         )
     if kind.one_of and not any(c in s.frame.columns for c in kind.one_of):
