@@ -102,8 +102,11 @@ def test_dropped_accounts_in_text_and_json(tmp_path: Path) -> None:
     p.write_text(p.read_text().replace("debt_usd = [16500.0,", "debt_usd = [1e6, 16500.0,"))
     r = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json")
     assert r.exit_code == 0, r.stderr
-    ((name, info),) = r.json()["inputs"]["lending"].items()
+    d = r.json()
+    ((name, info),) = d["defi"]["markets"].items()
     assert (info["n_dropped_initially_liquidatable"], info["n_accounts"]) == (1, 4)
+    # once: the market's outcome holds the counts, the inputs only where figures came from
+    assert set(d["inputs"]["lending"][name]) == {"beta", "beta_source", "snapshot_priced_at"}
     t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
     assert f"{name}: 1 account already below HF 1 at the start price left out (4 kept)" in (
         t.stdout
