@@ -75,6 +75,10 @@ def test_final_oracle_price_is_the_oracles_not_the_collaterals() -> None:
     assert d["final_collateral_price"] == pytest.approx(2000.0 * (1 - 2 * 0.1), rel=5e-3)
     assert d["n_oracle_updates"] >= 1
     assert d["price_floor_hit"] is False
+    # lending_frame's oracle_price is the collateral's (its name kept: docstring, session 25)
+    last = r.lending_frame().iloc[-1]
+    assert last["oracle_price"] == pytest.approx(d["final_collateral_price"], rel=1e-12)
+    assert "collateral's" in (type(r).lending_frame.__doc__ or "")
 
 
 def test_floor_reached_is_reported() -> None:
