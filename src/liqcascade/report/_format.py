@@ -241,16 +241,10 @@ def usd_sig(x: Any) -> str:
 
 
 def pct(x: Any, digits: int = 1, *, signed: bool = False) -> str:
-    """A fraction as a percentage: ``0.123`` → ``"12.3 %"``.
+    """A fraction as a percentage: ``0.123`` → ``"12.3 %"``, ``−5.0 %`` with a typographic minus.
 
-    Parameters
-    ----------
-    x : float
-        The fraction (0.05 is 5 %).
-    digits : int, default 1
-        Decimals of the percentage.
-    signed : bool, default False
-        Show ``+`` on positive values (moves, returns).
+    :func:`liqcascade._prices.percent_text` (its parameters: the fraction, the decimals,
+    ``signed`` for a ``+`` on moves and returns) with U+2212 for the hyphen.
     """
     return percent_text(x, digits, signed=signed).replace("-", MINUS)
 
