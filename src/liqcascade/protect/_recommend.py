@@ -965,8 +965,8 @@ def _no_clear_level(
     if rejected is not None:
         return "no clear level with an expected slippage no higher than the raw stop's", (
             f"it lies in {names}, and the level clear of every zone it would move to, "
-            f"{rejected[0]:,.{d}f}, has a higher expected slippage ({rejected[1]:.2%} against "
-            f"{raw_slip:.2%})"
+            f"{rejected[0]:,.{d}f}, has a higher expected slippage "
+            f"({percent_text(rejected[1], 2)} against {percent_text(raw_slip, 2)})"
         )
     if clear is None:
         return "no clear level for the stop", (
@@ -976,7 +976,8 @@ def _no_clear_level(
     return "no level clear of the zones within the walk's reach", (
         f"it lies in {names}, and the walk out of it, to the nearest zone edge at each step, "
         "ends in another zone or against entry or the bound; the nearest level clear of "
-        f"every zone, {clear:,.{d}f} ({abs(entry - clear) / entry:.2%} from entry), is "
+        f"every zone, {clear:,.{d}f} ({percent_text(abs(entry - clear) / entry, 2)} from "
+        "entry), is "
         "out of that walk's reach, and the stop is not moved there"
     )
 
