@@ -86,3 +86,22 @@ def test_diff_level_alerts_from_the_library() -> None:
     assert not diff_reports(old, new, [parse_alert("x<5")]).fired
     with pytest.raises(InputError, match="clusters takes a USD amount"):
         parse_alert("clusters>1e6")
+
+
+def test_diff_warns_on_a_level_that_cannot_change(tmp_path: Path) -> None:
+    # session 25: watch warned on cluster_below_pct>-1%, diff ran its twin silently
+    old, new = _report(tmp_path, "old", -0.054, 2.0e7), _report(tmp_path, "new", -0.050, 2.0e7)
+    r = run_cli("diff", old, new, "--alert", "forced_selling_5pct>-5")
+    assert r.exit_code == 3, r.stderr  # still run as written: always true
+    assert r.stderr.strip().splitlines() == [
+        "warning: alert forced_selling_5pct>-5: forced_selling_5pct is never negative "
+        "(liquidations in USD), so this rule is always true"
+    ]
+    never = run_cli("diff", old, new, "--alert", "forced_selling_5pct<-5", "--json")
+    assert never.exit_code == 0 and never.json()["warnings"] == [
+        "alert forced_selling_5pct<-5: forced_selling_5pct is never negative (liquidations in "
+        "USD), so this rule is never true"
+    ]
+    # a signed figure, a threshold >= 0 or a move: no warning
+    for rule in ("critical_shock>-0.06", "forced_selling_5pct>5", "forced_selling_5pct=5"):
+        assert "warning" not in run_cli("diff", old, new, "--alert", rule).stderr, rule

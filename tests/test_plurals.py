@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from liqcascade._prices import count_text
+from liqcascade._prices import count_text, names_text
+from liqcascade._tables import check_columns
+from liqcascade.errors import InputError
 from liqcascade.positions import count_text as positions_count_text
 from liqcascade.positions import read_positions
 
@@ -25,6 +27,19 @@ def test_count_text_is_singular_for_one_only() -> None:
     assert count_text(20000, "path", grouped=True) == "20,000 paths"
     assert count_text(20000, "path") == "20000 paths"  # ungrouped by default, as before
     assert positions_count_text is count_text
+
+
+def test_a_list_of_names_takes_its_unit_singular_for_one() -> None:
+    # session 25: "missing column(s): a" -> "missing column: a", "missing columns: a, b"
+    assert names_text("column", ["a"]) == "column: a"
+    assert names_text("ohlcv column", ("low", "volume")) == "ohlcv columns: low, volume"
+    for need, want in (
+        (("a", "x"), "t: missing column: x"),
+        (("x", "y"), "t: missing columns: x, y"),
+    ):
+        with pytest.raises(InputError) as e:
+            check_columns(["a"], need, "t")
+        assert str(e.value) == want
 
 
 def test_a_note_counts_its_rows_in_words(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

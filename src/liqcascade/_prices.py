@@ -1,8 +1,10 @@
 """Prices and quantities as a person reads them, on any price level (CLI and report).
 
 Also the one "n/a" rule of printed figures (:func:`fmt_or_na`): what is not a finite
-number prints ``n/a``, never ``nan``, ``inf`` or ``None``; and the one plural rule of a
-count (:func:`count_text`: ``1 day``, ``3 days``, never ``day(s)``).
+number prints ``n/a``, never ``nan``, ``inf`` or ``None``; the one plural rule of a
+count (:func:`count_text`: ``1 day``, ``3 days``, never ``day(s)``) and of a list of names
+(:func:`names_text`: ``column: a``, ``columns: a, b``, never ``column(s)``); and the one
+way a fraction reads as a percent (:func:`percent_text`: ``5 %``, never ``5%``).
 
 A price keeps :data:`PRICE_DIGITS` significant figures relative to a reference price (the
 asset's own): ETH at $3,698 and BTC at $115,764 print as whole dollars, SOL at $232.41 as
@@ -13,7 +15,7 @@ reference, so levels 0.5 % apart stay distinct and columns line up.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "count_text",
     "fmt_or_na",
     "is_finite",
+    "names_text",
+    "percent_text",
     "price_decimals",
     "price_range",
     "price_text",
@@ -176,6 +180,60 @@ def count_text(n: int, unit: str, *, grouped: bool = False) -> str:
     """
     shown = f"{n:,}" if grouped else f"{n}"
     return f"{shown} {unit}{'' if n == 1 else 's'}"
+
+
+def names_text(unit: str, names: Iterable[object]) -> str:
+    """``"column: a"``, ``"columns: a, b"``: a list of names after its unit, plural when not one.
+
+    >>> names_text("column", ["entry_price"]), names_text("column", ["low", "volume"])
+    ('column: entry_price', 'columns: low, volume')
+
+    Parameters
+    ----------
+    unit : str
+        What the names are, singular (``"column"``); ``"s"`` is added unless one name.
+    names : iterable
+        The names, in the order they are to be read.
+
+    Returns
+    -------
+    str
+    """
+    shown = [str(n) for n in names]
+    return f"{unit}{'' if len(shown) == 1 else 's'}: {', '.join(shown)}"
+
+
+def percent_text(x: Any, digits: int = 1, *, signed: bool = False) -> str:
+    """A fraction as a percent, the number and ``%`` apart: ``0.0843`` → ``"8.4 %"``.
+
+    The package's one way to write a percent in text (messages, the report's
+    :func:`liqcascade.report._format.pct`, which swaps in a typographic minus), never
+    ``{x:.1%}``'s ``8.4%``. A value that rounds to zero loses its sign (``"0.0 %"``).
+
+    >>> percent_text(0.0843, 2), percent_text(-0.05, 0, signed=True), percent_text(0.2, 0)
+    ('8.43 %', '-5 %', '20 %')
+
+    Parameters
+    ----------
+    x : float
+        The fraction (0.05 is 5 %).
+    digits : int, default 1
+        Decimals of the percent.
+    signed : bool, default False
+        ``+`` on positive values (moves).
+
+    Returns
+    -------
+    str
+        A dash for a missing or non-finite value.
+    """
+    if x is None or not is_finite(x):
+        return _DASH
+    v = 100.0 * float(x)
+    text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
+    if float(text) == 0:
+        text = text.replace("-", "").replace("+", "")
+    return f"{text} %"
 
 
 def quantity_text(x: Any) -> str:

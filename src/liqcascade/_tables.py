@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from liqcascade._limits import PARSE_BYTES_PER_BYTE, check_memory, format_bytes, real_number
 from liqcascade._paths import read_parquet_bytes
+from liqcascade._prices import names_text
 from liqcascade.errors import InputError
 
 __all__ = [
@@ -301,12 +302,12 @@ def check_columns(
     Raises
     ------
     InputError
-        ``NAME: missing column(s): a, b``.
+        ``NAME: missing columns: a, b`` (``missing column: a``: :func:`names_text`).
     """
     have = set(columns)
     missing = [c for c in required if c not in have]
     if missing:
-        raise InputError(f"{name}: missing column(s): {', '.join(missing)}", param=param)
+        raise InputError(f"{name}: missing {names_text('column', missing)}", param=param)
 
 
 #: The mark of "no value found" in :func:`check_numeric` (None is a value it may meet).

@@ -75,6 +75,10 @@ def test_final_oracle_price_is_the_oracles_not_the_collaterals() -> None:
     assert d["final_collateral_price"] == pytest.approx(2000.0 * (1 - 2 * 0.1), rel=5e-3)
     assert d["n_oracle_updates"] >= 1
     assert d["price_floor_hit"] is False
+    # lending_frame's oracle_price is the collateral's (its name kept: docstring, session 25)
+    last = r.lending_frame().iloc[-1]
+    assert last["oracle_price"] == pytest.approx(d["final_collateral_price"], rel=1e-12)
+    assert "collateral's" in (type(r).lending_frame.__doc__ or "")
 
 
 def test_floor_reached_is_reported() -> None:
@@ -102,8 +106,11 @@ def test_dropped_accounts_in_text_and_json(tmp_path: Path) -> None:
     p.write_text(p.read_text().replace("debt_usd = [16500.0,", "debt_usd = [1e6, 16500.0,"))
     r = run_cli("contagion", "--config", str(p), "--liquidity", "static", "--json")
     assert r.exit_code == 0, r.stderr
-    ((name, info),) = r.json()["inputs"]["lending"].items()
+    d = r.json()
+    ((name, info),) = d["defi"]["markets"].items()
     assert (info["n_dropped_initially_liquidatable"], info["n_accounts"]) == (1, 4)
+    # once: the market's outcome holds the counts, the inputs only where figures came from
+    assert set(d["inputs"]["lending"][name]) == {"beta", "beta_source", "snapshot_priced_at"}
     t = run_cli("contagion", "--config", str(p), "--liquidity", "static")
     assert f"{name}: 1 account already below HF 1 at the start price left out (4 kept)" in (
         t.stdout

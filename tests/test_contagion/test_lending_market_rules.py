@@ -69,3 +69,43 @@ def test_summary_counts_the_dropped_accounts(tmp_path: Path) -> None:
     assert _market(0.83, 1.05).n_dropped_initially_liquidatable == 0  # none by default
     with pytest.raises(InputError, match=r"n_dropped_initially_liquidatable must be a whole"):
         _market(0.83, 1.05, n_dropped_initially_liquidatable=-1)
+
+
+@pytest.mark.parametrize(
+    ("lt", "bonus", "param", "want"),
+    [
+        # 5 meant as 5 %: was "LT x bonus must be <= 1 (got 0.83 x 5 = 4.15)", no hint
+        (0.83, 5.0, "liq_bonus", "liq_bonus must be a multiplier in [1, 2) (got 5; for 5 % "
+         "give 1.05; 1.05 is a 5 % bonus)"),
+        # a bonus of 150 % under a low threshold passed LT x bonus <= 1
+        (0.3, 2.5, "liq_bonus", "liq_bonus must be a multiplier in [1, 2) (got 2.5; for 2.5 % "
+         "give 1.025; 1.05 is"),
+        (0.83, 0.05, "liq_bonus", "liq_bonus must be a multiplier in [1, 2) (got 0.05; 1.05 is"),
+        (80.0, 1.05, "liq_threshold", "liq_threshold must be a fraction in (0, 1) (got 80; "
+         "for 80 % give 0.8; Aave's WETH: 0.83)"),
+    ],
+)  # fmt: skip
+def test_lending_market_bounds_its_rates_with_the_percent_hint(
+    lt: float, bonus: float, param: str, want: str
+) -> None:
+    with pytest.raises(InputError) as e:
+        _market(lt, bonus)
+    assert str(e.value).startswith(f"lending 'aave': {want}"), str(e.value)
+    assert e.value.param == param
+
+
+def test_the_reserve_and_the_file_word_the_bonus_range_as_the_market(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as e:
+        AaveReserve("X", "ethereum", 0.7, 0.8, 5.0)
+    assert str(e.value) == (
+        "liquidation_bonus must be a multiplier in [1, 2) (got 5; for 5 % give 1.05; 1.05 is a "
+        "5 % bonus; 0 only for a reserve with liquidation_threshold 0)"
+    )
+    line = next(ln for ln in CFG.read_text().splitlines() if ln.startswith("oracle ="))
+    p = _variant(tmp_path, line, f"liq_bonus = 5\n{line}")
+    with pytest.raises(InputError) as f:
+        load_config(p)
+    assert str(f.value) == (
+        f"{p.name}: lending[0].liq_bonus: must be a multiplier in [1, 2) (got 5; for 5 % give "
+        "1.05; 1.05 is a 5 % bonus)"
+    )

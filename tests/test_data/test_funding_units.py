@@ -76,6 +76,7 @@ def test_a_funding_file_in_percent_is_refused_naming_the_file_and_column(
     msg = str(e.value)
     assert msg.startswith(f"{pct}: column 'funding_rate': the rates look like percent")
     assert "divide the column by 100" in msg and e.value.file == str(pct)
+    assert re.search(r" per 8 h \(\d+\.\d\d %\), where real funding", msg), msg  # "5 %", session 25
     store = tmp_path / "s.duckdb"
     r = run_cli("data", "ingest", str(pct), "--store", str(store))
     assert_refused(r, str(pct.name), "'funding_rate'", "percent")

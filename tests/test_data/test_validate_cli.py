@@ -105,7 +105,7 @@ CASES = [
         [r.rsplit(",", 1)[0] for r in ROWS],
         "timestamp,open,high,low,close",
         "ohlcv",
-        "missing required column(s) for ohlcv: volume (columns seen: ts, open, high, low, close",
+        "missing required ohlcv column: volume (columns seen: ts, open, high, low, close",
     ),
     (
         replace(3, "2024-01-01 03:00:00,101,104,99,103,13,99"),

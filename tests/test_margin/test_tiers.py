@@ -67,7 +67,7 @@ def test_custom_csv_and_parquet(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "msg"),
     [
-        (lambda d: d.drop(columns="cum"), "missing column(s): cum"),
+        (lambda d: d.drop(columns="cum"), "missing column: cum"),
         (lambda d: d.assign(mmr=d["mmr"].astype(object).where(d.index != 2, "x")),
          "data row 3: column mmr: not a number ('x')"),
         (lambda d: d.assign(cum=d["cum"].where(d.index != 4, 1.0)),

@@ -340,6 +340,30 @@ def test_estimate_book_refuses_open_interest_off_the_four_hour_boundaries(hours:
                 ref.size)  # fmt: skip
 
 
+@pytest.mark.parametrize(("interval", "shift"), [("4h", "1h"), ("4h", "30min"), ("1h", "30min")])
+def test_estimate_book_refuses_prices_off_their_boundaries(interval: str, shift: str) -> None:
+    """Price bars are checked as open interest is (session 25): 4-hourly at 01:00 said only
+    "no bar has both open interest and prices"; one hourly bar at 05:30 was resampled into
+    the 4-hour bar before it."""
+    from liqcascade.positions._estimate import bundled_ohlc
+
+    oi, _ = default_inputs()
+    px = bundled_ohlc("ETH", interval)
+    shifted = px.set_axis(px.index + pd.Timedelta(shift))
+    with pytest.raises(
+        InputError,
+        match=rf"^prices: the estimate walks the 4-hour bars of the UTC day .*the {interval} "
+        rf"bar at {shifted.index[0]:%Y-%m-%d %H:%M} UTC is off the {interval} bars' boundaries",
+    ) as err:
+        estimate_book("2025-03-11", params=EstimationParams(), oi=oi, prices=shifted)
+    assert err.value.param == "prices"
+    # one bar off among aligned ones is named
+    i = len(px) // 2
+    one = px.rename(index={px.index[i]: px.index[i] + pd.Timedelta(shift)})
+    with pytest.raises(InputError, match=rf"bar at {one.index[i]:%Y-%m-%d %H:%M} UTC is off"):
+        estimate_book("2025-03-11", params=EstimationParams(), oi=oi, prices=one)
+
+
 def test_slicing_open_interest_changes_the_warm_up() -> None:
     """A slice of ``oi`` starts another warm-up: another book than the full series cut."""
     oi, px = default_inputs()

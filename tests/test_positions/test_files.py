@@ -104,7 +104,7 @@ def test_header_only_is_empty_book(tmp_path: Path) -> None:
          "data row 1: margin is not a number ('abc')"),
         ("side,size,entry_price,margin,leverage\nlong,1,2000,,\n",
          "data row 1: margin or leverage is missing"),
-        ("side,size,margin\nlong,1,100\n", "missing column(s): entry_price"),
+        ("side,size,margin\nlong,1,100\n", "missing column: entry_price"),
         ("side,size,entry_price\nlong,1,2000\n", "needs a margin or a leverage column"),
         ("side,size,entry_price,margin,liq_price\nlong,1,2000,100,-5\n",
          "data row 1: liq_price must be >= 0 (got -5)"),
@@ -181,7 +181,7 @@ def test_read_stops() -> None:
         ("side,trigger_price,size\nsell,0,1\n", "data row 1: trigger_price must be > 0 (got 0)"),
         ("side,trigger_price,size\nsell,1900,x\n", "data row 1: size is not a number ('x')"),
         ("side,trigger_price,size\nbuy,1900,nan\n", "data row 1: size is missing or NaN"),
-        ("side,size\nsell,1\n", "missing column(s): trigger_price"),
+        ("side,size\nsell,1\n", "missing column: trigger_price"),
     ],
     ids=["side", "zero-trigger", "non-numeric", "nan", "missing-col"],
 )  # fmt: skip

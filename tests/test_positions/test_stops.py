@@ -184,7 +184,7 @@ def test_as_of_cuts_prices_and_bad_prices() -> None:
     assert ms.as_of == px.index[20]
     with pytest.raises(InputError, match="no bars"):
         model_stops(book, px, as_of="2020-01-01")
-    with pytest.raises(InputError, match=r"prices: missing column\(s\): low"):
+    with pytest.raises(InputError, match=r"prices: missing column: low"):
         model_stops(book, px.drop(columns="low"))
 
 

@@ -66,7 +66,7 @@ def test_fixed_distance_refuses_beyond_liquidation_and_caps_inside() -> None:
     # 5x: liquidation at most 1/5 = 20 % away; cap 80 % of it = 16 %
     with pytest.raises(InputError) as e:
         fixed_distance(BacktestSettings(fixed_pct=0.5, leverage=5.0))
-    assert e.value.params == ("fixed_pct", "leverage") and "20.00%" in str(e.value)
+    assert e.value.params == ("fixed_pct", "leverage") and "20.00 %" in str(e.value)
     with pytest.raises(InputError) as e:
         fixed_distance(BacktestSettings(fixed_pct=0.2, leverage=5.0))  # exactly bankruptcy
     assert_same(fixed_distance(BacktestSettings(fixed_pct=0.19, leverage=5.0)), 0.16)
@@ -75,10 +75,12 @@ def test_fixed_distance_refuses_beyond_liquidation_and_caps_inside() -> None:
     # 100x: 1 % to bankruptcy; a 5 % stop is beyond it
     with pytest.raises(InputError) as e:
         fixed_distance(BacktestSettings(fixed_pct=0.05, leverage=100.0))
-    assert "1.00%" in str(e.value) and "0.008" in str(e.value)
+    assert "1.00 %" in str(e.value) and "0.008" in str(e.value)
 
 
-@pytest.mark.parametrize(("pct", "lev", "gap"), [("0.5", "5", "20.00%"), ("0.05", "100", "1.00%")])
+@pytest.mark.parametrize(
+    ("pct", "lev", "gap"), [("0.5", "5", "20.00 %"), ("0.05", "100", "1.00 %")]
+)
 def test_backtest_stop_beyond_liquidation_exit_2(pct: str, lev: str, gap: str) -> None:
     r = run_cli(
         "stops", "backtest", "--policy", "fixed", "--side", "long", "--entries", "support",
@@ -95,13 +97,13 @@ def test_backtest_fixed_beyond_cap_warns_and_reports_effective() -> None:
     r = run_cli(*args, "--n-random", "20", "--fixed-pct", "0.19", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.stderr.strip().splitlines() == [
-        "warning: --fixed-pct 0.19 is beyond the cap of a 5x position (80% of the way to "
-        "liquidation): the fixed stops are 16.00% from entry (fixed_pct_effective in --json)"
+        "warning: --fixed-pct 0.19 is beyond the cap of a 5x position (80 % of the way to "
+        "liquidation): the fixed stops are 16.00 % from entry (fixed_pct_effective in --json)"
     ]
     d = r.json()
     assert d["settings"]["fixed_pct"] == 0.19
     assert_same(d["settings"]["fixed_pct_effective"], 0.16)
-    assert any("16.00% from entry, not the 19.00% asked" in c for c in d["caveats"])
+    assert any("16.00 % from entry, not the 19.00 % asked" in c for c in d["caveats"])
     # the cap is the 0.16 stop: the same table as asking 0.16
     e = run_cli(*args, "--n-random", "20", "--fixed-pct", "0.16", "--json").json()
     assert e["table"] == d["table"] and e["settings"]["fixed_pct_effective"] == 0.16

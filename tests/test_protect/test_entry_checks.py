@@ -65,8 +65,8 @@ def test_far_entry_warns_beyond_the_maps_range() -> None:
     # "far" is the liquidation map's half-range: past it no cluster can be mapped
     assert signature(liquidation_map).parameters["range_"].default == pytest.approx(FAR_FROM_MID)
     w = entry_far_warning(2000.0, 3698.39, "ETH")  # the trial's 46 % below the mid
-    assert w is not None and w.startswith("entry 2,000 is -46% from the ETH mid 3,698.39")
-    assert "more than 20%" in w
+    assert w is not None and w.startswith("entry 2,000 is -46 % from the ETH mid 3,698.39")
+    assert "more than 20 %" in w
     assert entry_far_warning(4500.0, 3698.39, "ETH") is not None  # +22 %
     assert entry_far_warning(3000.0, 3698.39, "ETH") is None  # -19 %
     assert entry_far_warning(3700.0, 3698.39, "ETH") is None
@@ -83,5 +83,5 @@ def test_cli_entry_unit_error_and_far_warning() -> None:
                 "--json")  # fmt: skip
     assert f.exit_code == 0, f.stderr
     err = f.stderr.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("warning: entry 2,000 is -46% from the ETH mid")
+    assert len(err) == 1 and err[0].startswith("warning: entry 2,000 is -46 % from the ETH mid")
     assert f.json()["warnings"] == [err[0].removeprefix("warning: ")]

@@ -15,7 +15,7 @@ def test_default_fixed_pct_at_125x_runs_at_the_cap() -> None:
     assert r.exit_code == 0, r.stderr
     assert r.stderr.strip().splitlines() == [
         "warning: --fixed-pct not given: its default 0.05 is at or beyond the liquidation of "
-        "a 125x position (1/125 = 0.80%): the fixed stops are at the policy's cap, 0.64% from "
+        "a 125x position (1/125 = 0.80 %): the fixed stops are at the policy's cap, 0.64 % from "
         "entry (--fixed-pct to choose)"
     ]
     st = r.json()["settings"]

@@ -18,14 +18,14 @@ def state() -> MarketState:
 
 
 def _distance_pct(message: str) -> float:
-    """The refused distance the message prints (``… = 842.99% puts a long's stop …``), %.
+    """The refused distance the message prints (``… = 842.99 % puts a long's stop …``), %.
 
     k × the GJR-t volatility is printed to 0.01 points, finer than the fit is
     reproducible: the BLAS thread count moves the forecast by ~2e-5 relative (842.99 %
     with 2 threads, 842.97 % with one; docs/design.md, "Thread counts and
     reproducibility"), so the tests read the figure and compare it within 1e-3.
     """
-    m = re.search(r"= (\d+\.\d\d)% puts a long's stop 100 % or more below entry", message)
+    m = re.search(r"= (\d+\.\d\d) % puts a long's stop 100 % or more below entry", message)
     assert m is not None, message
     return float(m.group(1))
 
@@ -49,7 +49,7 @@ def test_cli_names_k_and_horizon() -> None:
     r = run_cli("stops", "recommend", "--side", "long", "--entry", "3700", "--size", "10",
                 "--leverage", "10", "--k", "100")  # fmt: skip
     assert r.exit_code == 2 and r.stdout == ""
-    assert r.stderr.startswith("error: --k 100 × the 5-day volatility 8.43% = ")
+    assert r.stderr.startswith("error: --k 100 × the 5-day volatility 8.43 % = ")
     assert _distance_pct(r.stderr) == pytest.approx(842.99, rel=1e-3)
     assert r.stderr.rstrip().endswith("or a shorter --horizon-days")
 

@@ -64,13 +64,13 @@ def test_the_warning_says_which_level_is_missing() -> None:
     head, why = _no_clear_level(held, None, 3771.89, 0.0, 3698.0, 2)
     assert head == "no level clear of the zones within the walk's reach"
     assert "no clear level" not in head + why
-    assert "3,771.89 (2.00% from entry), is out of that walk's reach" in why
+    assert "3,771.89 (2.00 % from entry), is out of that walk's reach" in why
     head, why = _no_clear_level(held, None, None, 0.0, 3698.0, 2)
     assert head == "no clear level for the stop"  # none exists: the words are true
     assert "every level between entry and the liquidation bound lies in a" in why
     head, why = _no_clear_level(held, (3960.0, 0.001), None, 0.0001, 3698.0, 2)
     assert head.startswith("no clear level with an expected slippage no higher than")
-    assert "3,960.00, has a higher expected slippage (0.10% against 0.01%)" in why
+    assert "3,960.00, has a higher expected slippage (0.10 % against 0.01 %)" in why
 
 
 @pytest.fixture(scope="module")

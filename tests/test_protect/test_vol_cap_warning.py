@@ -20,7 +20,7 @@ def test_vol_capped_text() -> None:
     assert vol_capped_text(None, 50.0, 0.8) is None and vol_capped_text({}, 50.0, 0.8) is None
     t = vol_capped_text({"vol": {"capped": 20, "entries": 20}}, 50.0, 0.8)
     assert t is not None
-    assert t.startswith("the vol policies' stops were capped at 1.60% from entry (80% of the ")
+    assert t.startswith("the vol policies' stops were capped at 1.60 % from entry (80 % of the ")
     assert "for vol 20 of 20 entries" in t
     # the count is over every row (sides, entry sets, the crash hours): it says so, as
     # a table row's n (one side, one entry set) is smaller
@@ -57,6 +57,6 @@ def test_vol_capped_text_does_not_claim_the_fixed_policy_s_stop() -> None:
     the fixed policy's distance was capped too (above 16x with the default 5 %).
     """
     t = vol_capped_text({"vol": {"capped": 3, "entries": 20}}, 10.0, 0.8)
-    assert t is not None and "capped at 8.00% from entry" in t
+    assert t is not None and "capped at 8.00 % from entry" in t
     assert "the capped fixed stop" not in t
-    assert t.endswith("at the cap every vol stop is 8.00% from entry, as a fixed stop would be")
+    assert t.endswith("at the cap every vol stop is 8.00 % from entry, as a fixed stop would be")

@@ -307,7 +307,7 @@ def test_a_stop_book_round_trips_through_its_frame() -> None:
     ("change", "param", "message"),
     [
         (lambda f: f.assign(side=["sell", "flat", "buy"]), "side", r"side in row 1 is 'flat'"),
-        (lambda f: f.drop(columns="size"), "df", r"missing column\(s\): size"),
+        (lambda f: f.drop(columns="size"), "df", r"missing column: size"),
         (lambda f: f.iloc[0], "df", r"must be a DataFrame \(got Series"),
     ],
     ids=["side", "column", "series"],

@@ -28,7 +28,7 @@ def test_a_portfolio_lists_its_missing_columns() -> None:
     df = pd.DataFrame({"symbol": ["ETHUSDT"], "side": ["long"], "leverage": [5]})
     with pytest.raises(InputError) as e:
         Portfolio.from_frame(df, "pf.csv")
-    assert str(e.value) == "pf.csv: missing column(s): size, entry_price"
+    assert str(e.value) == "pf.csv: missing columns: size, entry_price"
 
 
 def test_an_accounts_file_lists_its_missing_columns(tmp_path: Path) -> None:
@@ -36,7 +36,7 @@ def test_an_accounts_file_lists_its_missing_columns(tmp_path: Path) -> None:
     market = SimpleNamespace(accounts=FileAccounts(kind="file", path="acc.csv"))
     with pytest.raises(InputError) as e:
         _accounts(market, 0, tmp_path, "c.toml")  # type: ignore[arg-type]
-    assert str(e.value) == "acc.csv: missing column(s): debt_usd"
+    assert str(e.value) == "acc.csv: missing column: debt_usd"
 
 
 def _bars(*drop: str) -> pd.DataFrame:
@@ -58,12 +58,12 @@ def _one_long() -> PositionBook:
     [
         (
             lambda: calibrate_own_book(_bars("low", "volume"), "2025-01-02"),
-            ("bars", "bars: missing column(s): low, volume"),
+            ("bars", "bars: missing columns: low, volume"),
         ),
-        (lambda: wilder_atr(_bars("close")), ("prices", "prices: missing column(s): close")),
+        (lambda: wilder_atr(_bars("close")), ("prices", "prices: missing column: close")),
         (
             lambda: model_stops(_one_long(), _bars("high", "low")),
-            ("prices", "prices: missing column(s): high, low"),
+            ("prices", "prices: missing columns: high, low"),
         ),
     ],
     ids=["own-book-bars", "atr-prices", "model-stops-prices"],

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from liqcascade._cli import _common
+from liqcascade._prices import count_text
 
 #: ``[shock]`` keys of a contagion setup -> the keys of the JSON's ``first_shock``.
 SHOCK_KEYS = {"shock": "fraction", "shock_price": "price", "shock_sell_usd": "sell_usd",
@@ -115,7 +116,7 @@ def _static_text(ub: dict[str, Any], bound: dict[str, Any]) -> str:
 
 def _render(res: dict[str, Any]) -> None:
     esc = _common.esc  # venue and lending names are the configuration's
-    for line in _input_lines(res.get("inputs", {})):
+    for line in _input_lines(res.get("inputs", {}), res["defi"].get("markets", {})):
         _common.stdout.print(line, soft_wrap=True, markup=False)
     if "first_shock" in res:
         _common.stdout.print(_shock_line(res["first_shock"]), soft_wrap=True, markup=False)
@@ -297,12 +298,15 @@ def _first_shock(
 
 
 def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
-    """Where the venues' positions and the lending markets' betas came from."""
+    """Where the venues' positions and the lending markets' betas came from.
+
+    The accounts each lending market kept and left out are its outcome's
+    (``defi.markets.NAME``: ``n_accounts``, ``n_dropped_initially_liquidatable``), not
+    repeated here.
+    """
     venues = notes.get("venues", {})
     lending = {
         k: {"beta": v["beta"], "beta_source": v.get("beta_source", ""),
-            "n_accounts": v.get("n_accounts"),
-            "n_dropped_initially_liquidatable": v.get("n_dropped_initially_liquidatable", 0),
             "snapshot_priced_at": v.get("snapshot_priced_at")}
         for k, v in notes.items()
         if k != "venues" and isinstance(v, dict) and "beta" in v
@@ -316,7 +320,8 @@ def _inputs(notes: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _input_lines(inputs: dict[str, Any]) -> list[str]:
+def _input_lines(inputs: dict[str, Any], markets: dict[str, Any]) -> list[str]:
+    """The inputs' lines; ``markets``: the lending markets' outcomes (their account counts)."""
     import pandas as pd
 
     by_date: dict[str, list[str]] = {}
@@ -329,11 +334,12 @@ def _input_lines(inputs: dict[str, Any]) -> list[str]:
     ]
     for name, b in inputs.get("lending", {}).items():
         lines.append(f"{name}: BTC/ETH beta {b['beta']:.3f} ({b['beta_source']})")
-        n = b.get("n_dropped_initially_liquidatable", 0)
+        m = markets.get(name, {})
+        n = m.get("n_dropped_initially_liquidatable", 0)
         if n:
             lines.append(
-                f"{name}: {n:,} account{'s' if n > 1 else ''} already below HF 1 at the start "
-                f"price left out ({b.get('n_accounts', 0):,} kept)"
+                f"{name}: {count_text(n, 'account', grouped=True)} already below HF 1 at the "
+                f"start price left out ({m.get('n_accounts', 0):,} kept)"
             )
         if b.get("snapshot_priced_at"):
             lines.append(

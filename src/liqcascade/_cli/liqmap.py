@@ -16,7 +16,7 @@ from rich.table import Table
 
 from liqcascade._cli import _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
-from liqcascade._prices import price_decimals, price_range, price_text
+from liqcascade._prices import percent_text, price_decimals, price_range, price_text
 
 
 def _price(x: float, ref: float) -> str:
@@ -37,7 +37,9 @@ def _steps_line(result: dict[str, Any]) -> None:
     sets = (
         money(used[0]["steps_usd"])
         if len(used) == 1
-        else "; ".join(f"{money(u['steps_usd'])} ({u['share']:.0%} of notional)" for u in used)
+        else "; ".join(
+            f"{money(u['steps_usd'])} ({percent_text(u['share'], 0)} of notional)" for u in used
+        )
     )
     _common.stdout.print(
         f"modelled stops: round-number steps {sets} on these entries (the model's "
@@ -112,9 +114,9 @@ def _print_clusters(result: dict[str, Any], band: Any) -> None:
         out.print("concentration: no notional in range, no cluster")
     else:
         out.print(
-            f"concentration: {share:.1%} of the in-range notional within ±0.5 % of the largest "
-            f"cluster; HHI over 0.5 % buckets {hhi:.4f} (uniform {k['hhi_uniform']:.4f}, "
-            f"effective buckets {k['effective_buckets']:.1f})"
+            f"concentration: {percent_text(share)} of the in-range notional within ±0.5 % of "
+            f"the largest cluster; HHI over 0.5 % buckets {hhi:.4f} (uniform "
+            f"{k['hhi_uniform']:.4f}, effective buckets {k['effective_buckets']:.1f})"
         )
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from liqcascade._cli import _common, _market_line
 from liqcascade._cli._fraction_options import FRACTION
 from liqcascade._cli._help import required_options
-from liqcascade._prices import count_text, price_decimals
+from liqcascade._prices import count_text, percent_text, price_decimals
 
 stops_app = typer.Typer(
     help="Dynamic stop placement and stop-policy backtests.\n\n"
@@ -148,8 +148,8 @@ def _warn_fixed_cap(res: dict[str, Any], given: bool = True) -> None:
         what = "--fixed-pct" if given else "the default fixed distance"
         _common.warn(
             f"{what} {st['fixed_pct']:g} is beyond the cap of a {st['leverage']:g}x "
-            f"position ({st['max_liq_fraction']:.0%} of the way to liquidation): the fixed "
-            f"stops are {eff:.2%} from entry (fixed_pct_effective in --json)"
+            f"position ({percent_text(st['max_liq_fraction'], 0)} of the way to liquidation): the "
+            f"fixed stops are {percent_text(eff, 2)} from entry (fixed_pct_effective in --json)"
         )
     vc = vol_capped_text(res.get("vol_capped"), st["leverage"], st["max_liq_fraction"])
     if vc:  # the fixed policy is not the only one at the cap
@@ -172,8 +172,9 @@ def _default_fixed_pct(leverage: float) -> float:
     cap = base.max_liq_fraction / leverage
     _common.warn(
         f"--fixed-pct not given: its default {base.fixed_pct:g} is at or beyond the "
-        f"liquidation of a {leverage:g}x position (1/{leverage:g} = {1 / leverage:.2%}): the "
-        f"fixed stops are at the policy's cap, {cap:.2%} from entry (--fixed-pct to choose)"
+        f"liquidation of a {leverage:g}x position (1/{leverage:g} = "
+        f"{percent_text(1 / leverage, 2)}): the fixed stops are at the policy's cap, "
+        f"{percent_text(cap, 2)} from entry (--fixed-pct to choose)"
     )
     return cap
 

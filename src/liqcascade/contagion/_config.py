@@ -32,7 +32,13 @@ from liqcascade._time import to_utc
 from liqcascade.book import BETA_FUTURES
 from liqcascade.cascade import CascadeConfig
 from liqcascade.contagion._arbitrage import Link
-from liqcascade.contagion._lending import LendingMarket, Oracle, check_beta, check_deviation
+from liqcascade.contagion._lending import (
+    LendingMarket,
+    Oracle,
+    check_beta,
+    check_deviation,
+    rate_refusal,
+)
 from liqcascade.contagion._venue import Venue
 from liqcascade.errors import InputError, row_ref
 from liqcascade.market import BINANCE_BOOK_SHARE
@@ -202,15 +208,9 @@ class LendingModel(_M):
         ``liq_threshold = 80`` was pydantic's bare "Input should be less than 1", and
         ``liq_bonus = 5`` (meant 5 %) was accepted.
         """
-        if v is None:
-            return v
-        ok, rule, least, base, eg = {
-            "liq_threshold": (0 < v < 1, "a fraction in (0, 1)", 10.0, 0.0, "Aave's WETH: 0.83"),
-            "liq_bonus": (1 <= v < 2, "a multiplier in [1, 2)", 2.0, 1.0, "1.05 is a 5 % bonus"),
-        }[str(info.field_name)]
-        if not ok:
-            hint = percent_hint(v, least, base=base)
-            raise ValueError(f"{info.field_name} must be {rule} (got {v:g}{hint}; {eg})")
+        why = None if v is None else rate_refusal(str(info.field_name), v)
+        if why is not None:
+            raise ValueError(why)
         return v
 
     @field_validator("beta")

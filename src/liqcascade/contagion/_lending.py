@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from liqcascade._limits import check_whole, percent_hint
+from liqcascade._limits import check_number, check_whole, percent_hint
 from liqcascade._typing import FloatArray
 from liqcascade.errors import InputError
-from liqcascade.margin import aave_bonus_refusal, aave_liquidation
+from liqcascade.margin import aave_bonus_range_refusal, aave_bonus_refusal, aave_liquidation
 
 __all__ = ["BETA_MAX", "DEVIATION_MAX", "PRICE_FLOOR", "LendingMarket", "LendingState", "Oracle",
-           "check_beta", "check_deviation"]  # fmt: skip
+           "check_beta", "check_deviation", "rate_refusal"]  # fmt: skip
 
 #: Largest collateral beta accepted (the collateral's relative move per unit of the oracle
 #: source's): 1 for the venues' own asset, WBTC's fitted on ETH 0.45-0.92; past 3 a 33 %
@@ -52,6 +52,37 @@ def check_beta(beta: float, name: str = "beta") -> float:
             param="beta",
         )
     return float(beta)
+
+
+def rate_refusal(name: str, value: float) -> str | None:
+    """Why a lending market's ``liq_threshold`` or ``liq_bonus`` is out of range, or None.
+
+    The one rule of :class:`LendingMarket` and the configuration's ``[[lending]]``:
+    ``liq_threshold`` a fraction in (0, 1), ``liq_bonus`` a multiplier in [1, 2)
+    (:func:`liqcascade.margin.aave_bonus_range_refusal`); a percent given for either is
+    told so (``liq_bonus = 5``: ``for 5 % give 1.05``).
+
+    Parameters
+    ----------
+    name : {"liq_threshold", "liq_bonus"}
+        Which of the two.
+    value : float
+        The value given (LT a fraction; the bonus a multiplier, 1.05 = 5 %).
+
+    Returns
+    -------
+    str or None
+        ``"liq_threshold must be a fraction in (0, 1) (got 80; for 80 % give 0.8; ...)"``,
+        or None.
+    """
+    if name == "liq_bonus":
+        return aave_bonus_range_refusal(value, name)
+    if math.isfinite(value) and 0 < value < 1:
+        return None
+    return (
+        f"{name} must be a fraction in (0, 1) (got {value:g}{percent_hint(value, 10.0)}; "
+        "Aave's WETH: 0.83)"
+    )
 
 
 def check_deviation(deviation: float, name: str = "oracle.deviation") -> float:
@@ -121,10 +152,11 @@ class LendingMarket:
     debt_usd : FloatArray
         Stablecoin debt per account, USD (stablecoins priced at $1).
     liq_threshold : float
-        Liquidation threshold of the collateral, fraction (from
+        Liquidation threshold of the collateral, fraction in (0, 1) (from
         :func:`liqcascade.margin.aave_reserve`).
     liq_bonus : float
-        Liquidation bonus, multiplier (1.05 = 5 %), >= 1, with ``liq_threshold x
+        Liquidation bonus, multiplier (1.05 = 5 %) in [1, 2) (5 meant as 5 % is refused
+        with the hint ``for 5 % give 1.05``: :func:`rate_refusal`), with ``liq_threshold x
         liq_bonus <= 1`` (:func:`liqcascade.margin.aave_bonus_refusal`: Aave's rule).
     oracle : Oracle
         Where the collateral price comes from.
@@ -172,10 +204,12 @@ class LendingMarket:
             if bad.any():
                 i = int(np.argmax(bad))
                 raise InputError(f"lending {self.name!r}: {nm}[{i}] must be >= 0 (got {a[i]})")
-        if not 0 < self.liq_threshold < 1:
-            raise InputError(f"lending {self.name!r}: liq_threshold must be in (0, 1)")
-        if not self.liq_bonus >= 1:
-            raise InputError(f"lending {self.name!r}: liq_bonus is a multiplier >= 1")
+        for nm in ("liq_threshold", "liq_bonus"):
+            v = check_number(getattr(self, nm), nm, f"lending {self.name!r}: {nm}")
+            why = rate_refusal(nm, v)
+            if why is not None:
+                raise InputError(f"lending {self.name!r}: {why}", param=nm)
+            object.__setattr__(self, nm, v)
         why = aave_bonus_refusal(self.liq_threshold, self.liq_bonus, ("liq_threshold", "liq_bonus"))
         if why is not None:  # the rule of the class, wherever the market comes from
             raise InputError(f"lending {self.name!r}: {why}", param="liq_bonus")

@@ -300,7 +300,21 @@ class ContagionResult(SummaryDict):
         return pd.DataFrame(self._rows, columns=cols)
 
     def lending_frame(self) -> pd.DataFrame:
-        """One row per round per lending market: oracle, liquidations, bad debt, DEX price."""
+        """One row per round per lending market: prices, liquidations, bad debt, DEX price.
+
+        Returns
+        -------
+        DataFrame
+            ``round``, ``market``; ``oracle_price``: the **collateral's** price the market
+            read in the round (USD, from the oracle's last push times ``beta``: WBTC's on
+            ETH venues), not the oracle's own price (the name is kept for the scripts that
+            read it; at the end ``defi``'s ``final_collateral_price`` is this column's
+            last value and ``final_oracle_price`` the oracle's push); ``source_price``: the
+            mean price of the oracle's source venues in the round (USD), which the oracle
+            pushes when it moved past its deviation (``oracle_updated``);
+            ``liquidated_usd`` (collateral seized, USD), ``debt_repaid_usd``,
+            ``bad_debt_usd``; ``dex_price`` (the pool's price of the collateral, USD).
+        """
         return pd.DataFrame(self._lending_rows)
 
     def flows_frame(self) -> pd.DataFrame:

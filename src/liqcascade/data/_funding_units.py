@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import percent_text
 from liqcascade.data._frame import SeriesFrame
 from liqcascade.data._layout import Layout
 from liqcascade.errors import InputError
@@ -177,7 +178,7 @@ def check_funding_units(
     limit = MAX_FUNDING_MEDIAN if days >= MIN_FUNDING_DAYS else MAX_FUNDING_MEDIAN_SHORT
     if days >= MIN_FUNDING_DAYS_SHORT and med > limit:
         why = (
-            f"their median |rate| {over} is {med:.4g} per 8 h ({med:.2%}), where real "
+            f"their median |rate| {over} is {med:.4g} per 8 h ({percent_text(med, 2)}), where real "
             f"funding's stays under {limit:g}"
         )
         raise _too_high(where, why, divided, file, option)
@@ -200,8 +201,8 @@ def check_funding_units(
                 "percent", option
             )
         return (
-            f"{file}: funding rates: median |rate| {med:.4g} per 8 h {over} ({med:.2%}), "
-            f"with no row at the 0.0001 baseline: a squeeze, {other}"
+            f"{file}: funding rates: median |rate| {med:.4g} per 8 h {over} "
+            f"({percent_text(med, 2)}), with no row at the 0.0001 baseline: a squeeze, {other}"
         )
     if days >= 7 and top < MIN_FUNDING_MAX:
         if divided:

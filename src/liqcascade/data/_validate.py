@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from liqcascade._prices import names_text, percent_text
 from liqcascade.data._frame import DROPPED_ROWS_SHOWN, SeriesFrame
 from liqcascade.data._funding_units import (
     MAX_FUNDING_MEDIAN,
@@ -223,7 +224,7 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
     missing = [c for c in ("ts", *kind.required) if c not in s.frame.columns]
     if missing:
         raise InputError(
-            f"{f}: missing required column(s) for {s.kind}: {', '.join(missing)} "
+            f"{f}: missing required {names_text(f'{s.kind} column', missing)} "
             f"(columns seen: {', '.join(seen)})"
         )
     if kind.one_of and not any(c in s.frame.columns for c in kind.one_of):
@@ -294,8 +295,9 @@ def validate(s: SeriesFrame, *, drop_missing: bool = False) -> SeriesFrame:
             r = _first(np.abs(v) > MAX_FUNDING_RATE, rows)
         if r is not None:
             got = v[rows == r][0]
-            problems.append((r, f"rate {got:g} ({got:+.2%} per funding interval) is beyond "
-                             f"±{MAX_FUNDING_RATE:g} ({MAX_FUNDING_RATE:.0%}), more than any "
+            problems.append((r, f"rate {got:g} ({percent_text(got, 2, signed=True)} per funding "
+                             f"interval) is beyond ±{MAX_FUNDING_RATE:g} "
+                             f"({percent_text(MAX_FUNDING_RATE, 0)}), more than any "
                              "venue's cap: a file of percents? rates are fractions "
                              "(0.0001 = 0.01 %)"))  # fmt: skip
     if s.kind == "depth":

@@ -123,17 +123,46 @@ class AaveReserve:
                 param="ltv",
             )
         b = check_number(self.liquidation_bonus, "liquidation_bonus")
-        if not (math.isfinite(b) and (1 <= b < 2 or (b == 0 and lt == 0))):
-            raise InputError(
-                f"liquidation_bonus must be a multiplier in [1, 2) (got {b:g}"
-                f"{percent_hint(b, 2.0, base=1.0)}; 1.05 is a 5 % bonus; 0 only for a reserve "
-                "with liquidation_threshold 0)",
-                param="liquidation_bonus",
-            )
+        note = "; 0 only for a reserve with liquidation_threshold 0"
+        bad = None if b == 0 and lt == 0 else aave_bonus_range_refusal(b, note=note)
+        if bad is not None:
+            raise InputError(bad, param="liquidation_bonus")
         why = aave_bonus_refusal(lt, b)
         if why is not None:
             raise InputError(why, param="liquidation_bonus")
         object.__setattr__(self, "liquidation_bonus", b)
+
+
+def aave_bonus_range_refusal(
+    bonus: float, name: str = "liquidation_bonus", note: str = ""
+) -> str | None:
+    """Why a liquidation bonus is not a multiplier in ``[1, 2)``, or None when it is.
+
+    The one wording of the bonus's range (:class:`AaveReserve`, the contagion
+    ``LendingMarket`` and its configuration's ``liq_bonus``): a bonus given in percent
+    (5 for 5 %) is told so (:func:`liqcascade._limits.percent_hint`, base 1).
+
+    Parameters
+    ----------
+    bonus : float
+        Liquidation bonus, multiplier (1.05 = 5 %).
+    name : str, default "liquidation_bonus"
+        How the message names it (the caller's parameter name).
+    note : str, optional
+        Added inside the parentheses, after the example (``"; 0 only for ..."``).
+
+    Returns
+    -------
+    str or None
+        ``"NAME must be a multiplier in [1, 2) (got 5; for 5 % give 1.05; 1.05 is a 5 %
+        bonus)"``, or None.
+    """
+    if math.isfinite(bonus) and 1 <= bonus < 2:
+        return None
+    return (
+        f"{name} must be a multiplier in [1, 2) (got {bonus:g}"
+        f"{percent_hint(bonus, 2.0, base=1.0)}; 1.05 is a 5 % bonus{note})"
+    )
 
 
 def aave_bonus_refusal(

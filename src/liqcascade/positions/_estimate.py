@@ -795,10 +795,13 @@ def _checked_oi(oi: pd.DataFrame) -> pd.DataFrame:
     return oi.assign(oi_usd=v)
 
 
-def _off_boundary(index: pd.DatetimeIndex) -> pd.Timestamp | None:
-    """The first label of ``index`` not on a 4-hour boundary of the UTC day; None if none."""
+def _off_boundary(index: pd.DatetimeIndex, step: pd.Timedelta = _BAR) -> pd.Timestamp | None:
+    """The first label of ``index`` not on a ``step`` boundary of the UTC day; None if none.
+
+    ``step`` divides 4 hours (4-hour bars, or finer bars resampled to them).
+    """
     utc = utc_index(index)
-    off = np.asarray(utc != utc.floor(_BAR), dtype=bool) & ~np.asarray(utc.isna(), dtype=bool)
+    off = np.asarray(utc != utc.floor(step), dtype=bool) & ~np.asarray(utc.isna(), dtype=bool)
     return pd.Timestamp(utc[int(np.argmax(off))]) if off.any() else None
 
 
@@ -831,22 +834,32 @@ def _four_hour_prices(prices: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     InputError
-        The bars are coarser than 4 hours, or their length does not divide 4 hours
-        (``param="prices"``).
+        The bars are coarser than 4 hours, or their length does not divide 4 hours, or a
+        bar is off its length's boundaries of the UTC day (a 4-hour bar at 01:00, an
+        hourly one at 05:30: the first such bar named) (``param="prices"``).
     """
     if len(prices) < 2:
         return prices
     step = bar_step(pd.DatetimeIndex(prices.index))
-    if step == _BAR:
-        return prices
-    from liqcascade.data import resample_ohlcv
-
     if pd.isna(step) or step > _BAR or _BAR % step != pd.Timedelta(0):
         raise InputError(
             f"prices: the estimate walks 4-hour bars; got {_interval(step)} bars (give 4-hour "
             "bars, or finer bars that divide 4 hours)",
             param="prices",
         )
+    off = _off_boundary(pd.DatetimeIndex(prices.index), step)
+    if off is not None:
+        # as the open interest's (_checked_oi): a bar at 01:00 would be walked against the
+        # open interest of 00:00-04:00, or straddle two 4-hour bars when resampled
+        raise InputError(
+            f"prices: the estimate walks the 4-hour bars of the UTC day (00:00, 04:00, … "
+            f"20:00); the {_interval(step)} bar at {_label(off)} is off the {_interval(step)} "
+            "bars' boundaries (give bars indexed by bar opens on them)",
+            param="prices",
+        )
+    if step == _BAR:
+        return prices
+    from liqcascade.data import resample_ohlcv
 
     return resample_ohlcv(prices, "4h")
 
@@ -881,7 +894,9 @@ def estimate_book(
         warm-up and another book, not the same book cut (cut with ``as_of`` instead).
     prices : DataFrame, optional
         OHLC prices (USD) indexed by bar open (UTC, or naive): 4-hour bars, or finer bars that
-        divide 4 hours (resampled to 4 hours); default: the bundled series.
+        divide 4 hours (resampled to 4 hours), each on its length's boundaries of the UTC
+        day (a 4-hour bar at 01:00 is refused, as open interest's); default: the bundled
+        series.
 
     Returns
     -------
@@ -893,8 +908,8 @@ def estimate_book(
     InputError
         Missing or negative open interest, or not 4-hourly, or off the 4-hour
         boundaries of the UTC day (``param="oi"``), prices
-        coarser than 4 hours (``param="prices"``), or ``as_of`` outside the open interest
-        (``param="as_of"``).
+        coarser than 4 hours or off their bars' boundaries (``param="prices"``), or
+        ``as_of`` outside the open interest (``param="as_of"``).
     """
     if params is None:
         params = shipped_params()

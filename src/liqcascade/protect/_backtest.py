@@ -40,6 +40,7 @@ from liqcascade._limits import (
     check_whole,
     real_number,
 )
+from liqcascade._prices import percent_text
 from liqcascade._tables import check_numeric
 from liqcascade._time import bar_step, to_utc, utc_index, utc_indexed
 from liqcascade.book import BETA_FUTURES
@@ -252,12 +253,13 @@ def fixed_distance(settings: BacktestSettings) -> float:
     liq_d = 1.0 / settings.leverage
     if settings.fixed_pct >= liq_d:
         raise InputError(
-            f"fixed_pct {settings.fixed_pct:g} puts the fixed stop {settings.fixed_pct:.2%} "
-            f"from entry, at or beyond the liquidation of a {settings.leverage:g}x position "
-            f"(leverage): its liquidation distance is at most 1/{settings.leverage:g} = "
-            f"{liq_d:.2%} (the bankruptcy price; the venue liquidates a little before it); "
-            f"give a distance of at most {settings.max_liq_fraction * liq_d:.4g} (the "
-            f"policy's cap, {settings.max_liq_fraction:.0%} of the way) or a lower leverage",
+            f"fixed_pct {settings.fixed_pct:g} puts the fixed stop "
+            f"{percent_text(settings.fixed_pct, 2)} from entry, at or beyond the liquidation of a "
+            f"{settings.leverage:g}x position (leverage): its liquidation distance is at most "
+            f"1/{settings.leverage:g} = {percent_text(liq_d, 2)} (the bankruptcy price; the venue "
+            "liquidates a little before it); give a distance of at most "
+            f"{settings.max_liq_fraction * liq_d:.4g} (the policy's cap, "
+            f"{percent_text(settings.max_liq_fraction, 0)} of the way) or a lower leverage",
             param=("fixed_pct", "leverage"),
         )
     return min(settings.fixed_pct, settings.max_liq_fraction * liq_d)
@@ -435,11 +437,12 @@ def vol_capped_text(
     cap = max_liq_fraction / leverage
     # the fixed policy's own stop is at the cap only when its distance was capped too
     return (
-        f"the vol policies' stops were capped at {cap:.2%} from entry "
-        f"({max_liq_fraction:.0%} of the way to the liquidation of a {leverage:g}x position) "
+        f"the vol policies' stops were capped at {percent_text(cap, 2)} from entry "
+        f"({percent_text(max_liq_fraction, 0)} of the way to the liquidation of a "
+        f"{leverage:g}x position) "
         f"for {each} (before de-clustering; counted over all the policy's rows, every side "
         "and entry set and the 2025-10-10 crash rows: the sum of their n, not one row's n): "
-        f"at the cap every vol stop is {cap:.2%} from entry, as a fixed stop would be"
+        f"at the cap every vol stop is {percent_text(cap, 2)} from entry, as a fixed stop would be"
     )
 
 
@@ -767,11 +770,11 @@ class StopBacktest(SummaryDict):
         eff = m.get("fixed_pct_effective")
         if eff is not None and eff < self.settings.fixed_pct:
             out.append(
-                f"the fixed policy's stops are {eff:.2%} from entry, not the "
-                f"{self.settings.fixed_pct:.2%} asked: capped at "
-                f"{self.settings.max_liq_fraction:.0%} of the way to the liquidation of a "
-                f"{self.settings.leverage:g}x position (1/leverage = "
-                f"{1 / self.settings.leverage:.2%})"
+                f"the fixed policy's stops are {percent_text(eff, 2)} from entry, not the "
+                f"{percent_text(self.settings.fixed_pct, 2)} asked: capped at "
+                f"{percent_text(self.settings.max_liq_fraction, 0)} of the way to the "
+                f"liquidation of a {self.settings.leverage:g}x position (1/leverage = "
+                f"{percent_text(1 / self.settings.leverage, 2)})"
             )
         st = self.settings
         vc = vol_capped_text(m.get("vol_capped"), st.leverage, st.max_liq_fraction)

@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 
 from liqcascade._json import SummaryDict
 from liqcascade._limits import MAX_USD, check_real, check_whole
+from liqcascade._prices import percent_text
 from liqcascade._sides import SIDE_RULE, side_sign
 from liqcascade._symbols import check_same_asset
 from liqcascade._time import as_of_instant
@@ -964,8 +965,8 @@ def _no_clear_level(
     if rejected is not None:
         return "no clear level with an expected slippage no higher than the raw stop's", (
             f"it lies in {names}, and the level clear of every zone it would move to, "
-            f"{rejected[0]:,.{d}f}, has a higher expected slippage ({rejected[1]:.2%} against "
-            f"{raw_slip:.2%})"
+            f"{rejected[0]:,.{d}f}, has a higher expected slippage "
+            f"({percent_text(rejected[1], 2)} against {percent_text(raw_slip, 2)})"
         )
     if clear is None:
         return "no clear level for the stop", (
@@ -975,7 +976,8 @@ def _no_clear_level(
     return "no level clear of the zones within the walk's reach", (
         f"it lies in {names}, and the walk out of it, to the nearest zone edge at each step, "
         "ends in another zone or against entry or the bound; the nearest level clear of "
-        f"every zone, {clear:,.{d}f} ({abs(entry - clear) / entry:.2%} from entry), is "
+        f"every zone, {clear:,.{d}f} ({percent_text(abs(entry - clear) / entry, 2)} from "
+        "entry), is "
         "out of that walk's reach, and the stop is not moved there"
     )
 
@@ -995,7 +997,8 @@ def _long_band(
     if dist_v >= 1.0:
         sigma = dist_v / s.k
         raise InputError(
-            f"k {s.k:g} × the {s.horizon_days}-day volatility {sigma:.2%} = {dist_v:.2%} puts "
+            f"k {s.k:g} × the {s.horizon_days}-day volatility {percent_text(sigma, 2)} = "
+            f"{percent_text(dist_v, 2)} puts "
             f"a long's stop 100 % or more below entry (at or below zero): give a k of at most "
             f"{math.floor(100 / sigma) / 100:.2f}, or a shorter horizon_days",
             param=("k", "horizon_days"),
@@ -1165,8 +1168,9 @@ def entry_far_warning(entry: float, mid: float, asset: str) -> str | None:
     if abs(off) <= FAR_FROM_MID:
         return None
     return (
-        f"entry {entry:,.6g} is {off:+.0%} from the {asset} mid {mid:,.2f} (more than "
-        f"{FAR_FROM_MID:.0%}): the crowd is mapped within {FAR_FROM_MID:.0%} of the mid, so "
+        f"entry {entry:,.6g} is {percent_text(off, 0, signed=True)} from the {asset} mid "
+        f"{mid:,.2f} (more than {percent_text(FAR_FROM_MID, 0)}): the crowd is mapped within "
+        f"{percent_text(FAR_FROM_MID, 0)} of the mid, so "
         "the stop's clusters and expected slippage say little about a position entered there"
     )
 

@@ -21,12 +21,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from liqcascade._alert_rules import parse_rule_text
+from liqcascade._alert_rules import RuleText, parse_rule_text, sign_warning
 from liqcascade._paths import read_json
 from liqcascade.errors import InputError
 from liqcascade.report._format import MINUS, date_text, pct, pp, usd
 
 __all__ = [
+    "NEVER_NEGATIVE",
     "Alert",
     "Change",
     "ReportDiff",
@@ -49,13 +50,28 @@ summary, and printed in dollars it would run to hundreds of digits.
 """
 
 
+#: Headlines that are never negative (by metric, the asset's suffix removed:
+#: :func:`headline_identity`), with what they are: a level alert comparing one with a
+#: negative value is always or never true, and the diff warns (as ``watch`` does for its
+#: figures, through the same :func:`liqcascade._alert_rules.sign_warning`).
+NEVER_NEGATIVE: dict[str, str] = {
+    "forced_selling_5pct": "liquidations in USD",
+    "var95_30d": "a loss in USD",
+    "eth_p05_30d": "a price in USD",
+    "price_p05_30d": "a price in USD",
+    "contagion_share": "a share of the liquidations",
+    "bad_debt_worst": "a share of the liabilities",
+}
+
+
 @dataclass(frozen=True)
 class Alert:
     """A threshold: ``key`` moves by more than ``threshold`` (absolute, or relative).
 
     With ``op`` one of ``<``, ``<=``, ``>``, ``>=`` it is a level instead: the new
     report's ``key`` is ``op threshold`` (in the headline's unit; ``percent``: written
-    with ``%``, already divided by 100, so for a fraction only).
+    with ``%``, already divided by 100, so for a fraction only). ``text``: the rule as
+    written (:func:`parse_alert`'s; empty for one built by hand).
     """
 
     key: str
@@ -63,6 +79,13 @@ class Alert:
     relative: bool = False
     op: str = "="
     percent: bool = False
+    text: str = field(default="", compare=False)
+
+    def rule_text(self) -> RuleText:
+        """The rule in the shared grammar's form (its number as written: ``-5`` for ``-5%``)."""
+        value = self.threshold * 100 if self.percent else self.threshold
+        written = self.text or f"{self.key}{self.op}{value:g}{'%' if self.percent else ''}"
+        return RuleText(self.key, self.op, value, self.percent, written)
 
 
 _LEVEL_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -100,8 +123,8 @@ def parse_alert(text: str) -> Alert:
         )
     value = r.value / 100 if r.percent else r.value
     if r.move:
-        return Alert(r.key, value, r.percent)
-    return Alert(r.key, value, op=r.op, percent=r.percent)
+        return Alert(r.key, value, r.percent, text=r.text)
+    return Alert(r.key, value, op=r.op, percent=r.percent, text=r.text)
 
 
 def load_summary(folder: str | Path) -> dict[str, Any]:
@@ -250,7 +273,9 @@ class ReportDiff:
     old_assets, new_assets : list of str
         The assets each report covers (``front.assets``, else its headlines' assets).
     warnings : list of str
-        What makes the comparison weaker: the reports cover different assets.
+        What makes the comparison weaker: the reports cover different assets or may be
+        in the wrong order, or a level alert cannot change (a never-negative headline,
+        :data:`NEVER_NEGATIVE`, against a negative value).
     added : list of str
         Keys of the headlines (in ``changes``) only the new report has.
     clusters_new, clusters_gone : list of dict
@@ -497,6 +522,22 @@ def _alerts_by_key(alerts: Sequence[Alert], heads: dict[str, Any]) -> dict[str, 
     return by_key
 
 
+def _sign_warnings(alerts: Sequence[Alert], heads: dict[str, Any]) -> list[str]:
+    """One line per level alert on a never-negative headline against a negative value.
+
+    ``forced_selling_5pct>-5`` is always true, ``contagion_share<-1%`` never: the rule
+    still runs as written (:data:`NEVER_NEGATIVE`, :func:`sign_warning`).
+    """
+    out = []
+    for a in alerts:
+        h = heads.get(a.key)
+        what = NEVER_NEGATIVE.get(headline_identity(a.key, h)[2]) if h is not None else None
+        w = sign_warning(a.rule_text(), a.threshold, what) if what else None
+        if w:
+            out.append(w)
+    return out
+
+
 def diff_reports(
     old: dict[str, Any], new: dict[str, Any], alerts: Sequence[Alert] = ()
 ) -> ReportDiff:
@@ -528,6 +569,7 @@ def diff_reports(
     reversed_ = _reversed_dates(out.old_as_of, out.new_as_of)
     if reversed_:
         out.warnings.append(reversed_)
+    out.warnings += _sign_warnings(alerts, ho | hn)
     matched = _match_headlines(ho, hn)
     for key in [k for k in hn if matched[k]] + [k for k in hn if not matched[k]]:
         h_new, old_key = hn[key], matched[key]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liqcascade._prices import is_finite
+from liqcascade._prices import is_finite, percent_text
 from liqcascade._pvalue import p_said, pvalue_text
 
 __all__ = [
@@ -253,24 +253,12 @@ def usd_sig(x: Any) -> str:
 
 
 def pct(x: Any, digits: int = 1, *, signed: bool = False) -> str:
-    """A fraction as a percentage: ``0.123`` → ``"12.3 %"``.
+    """A fraction as a percentage: ``0.123`` → ``"12.3 %"``, ``−5.0 %`` with a typographic minus.
 
-    Parameters
-    ----------
-    x : float
-        The fraction (0.05 is 5 %).
-    digits : int, default 1
-        Decimals of the percentage.
-    signed : bool, default False
-        Show ``+`` on positive values (moves, returns).
+    :func:`liqcascade._prices.percent_text` (its parameters: the fraction, the decimals,
+    ``signed`` for a ``+`` on moves and returns) with U+2212 for the hyphen.
     """
-    if x is None or not is_finite(x):
-        return _DASH
-    v = 100.0 * float(x)
-    text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
-    if float(text) == 0:
-        text = text.replace("-", "").replace("+", "")
-    return f"{text} %".replace("-", MINUS)
+    return percent_text(x, digits, signed=signed).replace("-", MINUS)
 
 
 def pp(x: Any, digits: int = 2, *, signed: bool = True) -> str:
