@@ -481,7 +481,7 @@ def _static_critical_text(c: Calibrated, *, signed: bool = True) -> str:
     """
     x = c.static_critical
     if not math.isfinite(x):
-        return "beyond −10 %" if signed else "none within the grid"
+        return "beyond −10 %" if signed else "beyond 10 %"
     return pct(x, signed=True) if signed else pct(abs(x))
 
 
@@ -1092,21 +1092,21 @@ def _headlines(v: CascadeView) -> list[Headline]:
             f"{usd(stops)} (central static book)",
             evidence=base + (". " if base else "") + score, unit="usd",
             low=float(a["liquidated_p10"]), high=float(a["liquidated_p90"]), bound=ex,
-            check=check_mark(_goal_check(o), _BOOK_CHECK.get(str(getattr(
+            check=check_mark(_goal_check(o), _VERDICT_CHECK.get(str(getattr(
                 v.book_score, "verdict", None)))),
         ),
     ]  # fmt: skip
 
 
-_BOOK_CHECK = {"beats": "passes", "ties": "ties", "loses": "fails"}
-"""The identified book against the range baseline (its verdict) as a card's check."""
+_VERDICT_CHECK = {"beats": "passes", "ties": "ties", "loses": "fails"}
+"""A paired comparison's verdict (the model against a baseline) as a card's check."""
 
 
 def _move_check(o: dict[str, Any]) -> str:
     """The move card's check: the event back-test against every baseline it is scored on.
 
-    Fails when the model loses to a baseline, ties when it ties with one and beats none
-    worse, passes when it beats them all (:func:`liqcascade.cascade.move_verdicts`);
+    Fails when the model loses to a baseline, ties when it loses to none and ties with
+    one, passes when it beats them all (:func:`liqcascade.cascade.move_verdicts`);
     ``""`` without a stored back-test or its paired comparison.
     """
     from liqcascade.cascade import move_verdicts
@@ -1116,7 +1116,7 @@ def _move_check(o: dict[str, Any]) -> str:
     v = move_verdicts(o)
     if not v or None in v.values():
         return ""
-    return check_mark(*(_BOOK_CHECK[str(w)] for w in v.values()))
+    return check_mark(*(_VERDICT_CHECK[str(w)] for w in v.values()))
 
 
 def _goal_check(o: dict[str, Any]) -> str | None:
