@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from liqcascade.report import build_report
+from liqcascade.report._format import pct
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +203,13 @@ def test_headline_five_percent_is_the_curves_point(summary: dict) -> None:
         assert crit < -0.05
     else:
         assert crit >= -0.05
-    assert summary["front"]["headlines"]["critical_shock"]["value"] == crit
+    head = summary["front"]["headlines"]["critical_shock"]
+    assert head["value"] == crit
+    # the card says the fall's size as the section's text does ("is 5.4 %"), unsigned
+    assert head["text"] == pct(abs(crit)) and "−" not in head["interval"].split(";")[0]
+    # its mark is the history check's verdict, the one its evidence states
+    mark = {"consistent with the model": "passes", "history contradicts": "fails"}
+    assert [m for w, m in mark.items() if w in head["evidence"]] == [head["check"]]
 
 
 def test_the_every_date_run_is_computed_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:

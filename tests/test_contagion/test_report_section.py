@@ -54,6 +54,10 @@ def test_headline_has_no_interval_and_the_claim_is_model_only(tmp_path: Path) ->
     claim = next(x for x in s["claims"] if x["section"] == "contagion")
     assert claim["verdict"] == "not testable with these data"
     assert claim["computed"].startswith("Not testable: the model says")
+    # the card names Bybit's fall beside the Aave leg; its mark fails when either misses 2x
+    assert f"Bybit's modelled fall is {c['bybit_low_ratio']:.2f} of its recorded" in h["evidence"]
+    within = [1 / 2 <= c[k] <= 2 for k in ("aave_ratio", "bybit_low_ratio")]
+    assert h["check"] == ("passes" if all(within) else "fails")
     # the low against the low: the ratio is of the model's lowest price over the rounds
     assert c["bybit_low_ratio"] == pytest.approx(
         c["venue_low_moves"]["bybit"]

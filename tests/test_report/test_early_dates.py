@@ -23,7 +23,13 @@ import pytest
 
 from clihelpers import run_cli
 from liqcascade.report._liqmap_section import after_date_note, dated_score, score_text
-from liqcascade.report._section import IdentifiedScore, ReportContext, score_outcome
+from liqcascade.report._section import (
+    FRONT_CHARS,
+    IdentifiedScore,
+    ReportContext,
+    front_chars,
+    score_outcome,
+)
 from liqcascade.report._validation_section import AssetValidation, ValidationView, _asset_line
 from liqcascade.report._validation_section import _claim as validation_claim
 
@@ -95,6 +101,8 @@ def test_validation_line_and_claim_at_one_day() -> None:
     assert c.verdict == "not testable with these data"
     assert "1 day with a recorded liquidation: too few days to score" in c.computed
     assert "nan" not in c.computed and "at least 14 days" in c.would_test
+    assert c.front.startswith("ETH's book has no out-of-sample score") and "nan" not in c.front
+    assert 0 < front_chars(c.front) <= FRONT_CHARS
 
 
 def test_validation_claim_without_an_interval_is_not_testable() -> None:
@@ -120,6 +128,8 @@ def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing
     c = validation_claim(v, intrabar=False)
     assert "ETH 0.60 vs 0.50, 0/5/1: the assumed leverage adds nothing measurable;" in c.computed
     assert c.verdict == "not supported"
+    assert c.front.endswith("beats it on 0 of 6 daily scores: the assumed leverage adds nothing "
+                            "measurable.")  # fmt: skip
     # another asset's win makes it partly supported, and the row says whose
     btc = ValidationView(
         [AssetValidation("ETH", _bt(m, 20), None, {}),
@@ -128,6 +138,7 @@ def test_validation_claim_says_when_the_book_beats_the_range_baseline_on_nothing
     c2 = validation_claim(btc, intrabar=False)
     assert c2.verdict == "partly supported" and "adds nothing" not in c2.computed
     assert "ETH 0.60 vs 0.50, 0/5/1; BTC 0.60 vs 0.50, 6/0/0;" in c2.computed
+    assert "ETH 0.60 vs 0.50, BTC 0.60 vs 0.50; the book beats it on 6 of 12" in c2.front
 
 
 def test_a_stored_score_without_one_to_the_date_is_flagged() -> None:

@@ -107,3 +107,56 @@ def test_the_leverage_mix_line_says_which_way_the_model_errs() -> None:
     )
     assert "so it is less fragile near the price" in less
     assert mix_line("SOL", None) == ""
+
+
+def test_a_cards_mark_is_its_worst_check() -> None:
+    from liqcascade.errors import InputError
+    from liqcascade.report._section import check_mark
+
+    assert check_mark("passes", "ties", "fails") == "fails"
+    assert check_mark("passes", None, "ties") == "ties"
+    assert check_mark("passes") == "passes"
+    assert check_mark(None) == ""  # no check ran: no mark, never a hand-set one
+    with pytest.raises(InputError, match="outcomes"):
+        check_mark("ok")
+
+
+# the bundled report's distance tables (2025-07-31, shares of notional), data and model
+ETH_DISTANCE = pd.DataFrame(
+    {
+        "data": [0.0001, 0.0043, 0.0155, 0.0801, 0.5073, 0.3648, 0.0279],
+        "model": [0.0110, 0.0311, 0.0531, 0.0887, 0.1808, 0.0510, 0.5843],
+    },
+    index=["<2%", "2-5%", "5-10%", "10-20%", "20-50%", ">50%", "none"],
+)
+
+
+def test_the_distance_claim_compares_like_for_like_and_fails_on_the_main_band() -> None:
+    from liqcascade.report._leverage_check import distance_claim, distance_verdict, like_for_like
+
+    t = like_for_like(ETH_DISTANCE)
+    # the model's "never" is its mass beyond a 50 % move: the two bands merged
+    assert t.loc[">50% or never", "model"] == pytest.approx(0.0510 + 0.5843, abs=1e-9)
+    assert "none" not in t.index and t["data"].sum() == pytest.approx(1.0, abs=1e-3)
+    # the data's largest band (20-50 % away: 51 %) holds 18 % in the model: outside 2x
+    assert distance_verdict(ETH_DISTANCE) == "not supported"
+    close = ETH_DISTANCE.assign(model=ETH_DISTANCE["data"] * 1.5)
+    close.loc["<2%", "model"] = 0.3  # a band under 5 % of the data's notional is not checked
+    assert distance_verdict(close) == "supported"
+    part = ETH_DISTANCE.assign(model=ETH_DISTANCE["data"])
+    part.loc["10-20%", "model"] = 0.5  # a main band, not the largest, outside 2x
+    assert distance_verdict(part) == "partly supported"
+    c = distance_claim({"ETH": ETH_DISTANCE, "BTC": close})
+    assert c.verdict == "partly supported"  # the assets disagree
+    assert c.front.startswith("Hyperliquid notional (Feb 2026), data vs model: ETH never ")
+    assert "never liquidated 3 % vs 58 %" in c.front and "20–50 % away 51 % vs 18 %" in c.front
+    assert "20–50 % away 51 % / 18 %" in c.computed  # every band in the section's text
+    assert distance_claim({}) is None
+
+
+def test_bad_debt_over_the_liabilities_says_how() -> None:
+    from liqcascade.report._solvency_section import _over_margin_words
+
+    assert _over_margin_words(0.327) == ""
+    words = _over_margin_words(1.852)  # BTC's static bound
+    assert "liabilities are the accounts' margin" in words and "bankruptcy" in words

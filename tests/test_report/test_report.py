@@ -14,6 +14,7 @@ import pytest
 
 from liqcascade.report import SECTIONS
 from liqcascade.report._format import SCI_NOTATION
+from liqcascade.report._section import FRONT_CHARS
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 MAX_BYTES = 2.5e6
@@ -79,6 +80,40 @@ def test_report_files_and_summary(report: dict[str, Path]) -> None:
         assert f'id="{sid}"' in html
     size = report["html"].stat().st_size + report["plotly"].stat().st_size
     assert size <= MAX_BYTES, f"page weighs {size / 1e6:.2f} MB"
+
+
+def test_front_rows_are_short_and_the_sections_hold_every_figure(
+    report: dict[str, Path],
+) -> None:
+    """Each claim's front row is at most FRONT_CHARS characters; its full text (every
+    figure the row once held) and what would test it are in its section's box and in
+    summary.json (the full report's rows ran to 411 characters: one more word put its front
+    page on two A4 pages)."""
+    from markupsafe import escape
+
+    from liqcascade.report._format import prose_html
+    from liqcascade.report._section import VERDICTS, front_chars
+
+    page = report["html"].read_text()
+    claims = json.loads(report["summary"].read_text())["claims"]
+    assert len(claims) >= 14
+    long = {c["claim"]: front_chars(c["front"]) for c in claims}
+    assert all(0 < n <= FRONT_CHARS for n in long.values()), long
+    table = page.split('<table class="verdicts"')[1].split("</table>")[0]
+    for c in claims:
+        assert c["verdict"] in VERDICTS and prose_html(c["front"]) in table, c
+        if front_chars(c["computed"]) > FRONT_CHARS:  # a long text is the section's alone
+            assert prose_html(c["computed"], options=False) not in table, c["claim"]
+        sec = page.split(f'<section id="{c["section"]}"')[1].split("</section>")[0]
+        box = next(
+            b.split("</div>")[0]
+            for b in sec.split('<div class="claimbox"')[1:]
+            if str(escape(c["claim"])) in b
+        )
+        assert prose_html(c["computed"], options=False) in box, c["claim"]
+        assert f">{c['verdict']}</span>" in box
+        if c["would_test"]:
+            assert "Would test it: " + prose_html(c["would_test"], options=False) in box
 
 
 def _chrome_driver(tmp: Path) -> Any:
@@ -229,6 +264,13 @@ def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: 
                 "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
             )["data"]
         )
+        # margin: every claim row padded to the cap (a full report, another date's figures)
+        padded = driver.execute_script(_PAD_ROWS, FRONT_CHARS)
+        pdf_padded = base64.b64decode(
+            driver.execute_cdp_cmd(
+                "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+            )["data"]
+        )
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
         printed_pt = driver.execute_script(_PRINT_SIZES)
     finally:
@@ -266,6 +308,19 @@ def test_report_in_headless_chromium_offline(report: dict[str, Path], tmp_path: 
     assert not severe, severe
     pages = _pdf_pages(pdf)
     assert pages == 1, f"the front page prints on {pages} A4 pages"
+    assert padded and min(padded) >= FRONT_CHARS, padded
+    pages = _pdf_pages(pdf_padded)
+    assert pages == 1, f"with every claim row at {FRONT_CHARS} characters: {pages} A4 pages"
+
+
+_PAD_ROWS = r"""
+const cap = arguments[0];
+return Array.from(document.querySelectorAll('table.verdicts td.what')).map(td => {
+  while (td.textContent.length < cap) { td.textContent += ' word'; }
+  return td.textContent.length;
+});
+"""
+"""Pads each claim row of the front page to ``arguments[0]`` characters; their lengths."""
 
 
 _PHONE_PROBE = r"""

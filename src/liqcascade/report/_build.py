@@ -25,6 +25,7 @@ from liqcascade.report._format import date_text, prose_html, script_json, table_
 from liqcascade.report._names import display_name
 from liqcascade.report._registry import SECTIONS, SectionSpec
 from liqcascade.report._section import (
+    CHECK_MARKS,
     VERDICTS,
     Claim,
     Headline,
@@ -686,8 +687,15 @@ def _summary(front: Front, done: list[Done]) -> dict[str, Any]:
         "fingerprint": front.fingerprint,
         "front": {k: v for k, v in f.items() if k != "claims"},
         "sections": {d.section.id: to_jsonable(d.section.summary) for d in done},
-        "claims": [
-            {"claim": c.claim, "computed": c.computed, "verdict": c.verdict, "section": c.section}
+        "claims": [  # the front page's row (front) and the section's full text (computed)
+            {
+                "claim": c.claim,
+                "front": c.front,
+                "computed": c.computed,
+                "would_test": c.would_test,
+                "verdict": c.verdict,
+                "section": c.section,
+            }
             for c in front.claims
         ],
         "timings": {
@@ -981,6 +989,7 @@ def write_report(
         front=front,
         claims_source=CLAIMS_SOURCE,
         verdicts=VERDICTS,
+        check_marks=CHECK_MARKS,
         sections=[d.view for d in done],
         nav=nav_groups(done),
         glossary=GLOSSARY,

@@ -29,6 +29,7 @@ from liqcascade.report._section import (
     Section,
     Table,
     assemble,
+    check_mark,
     with_caveats,
 )
 from liqcascade.report._suspects import day_flag, suspect_bars, within
@@ -42,6 +43,10 @@ from liqcascade.report._units import (
 
 LEVEL = 4000.0
 """The round number of the commentary's claim, USD."""
+
+LIQ_CORR_GOAL = 0.7
+"""The event back-test's goal for the liquidation forecast's log-correlation (the
+forced-selling card fails its check below it; ``cascade backtest`` prints the same)."""
 
 MIN_CORR_BARS = 3
 """Fewest 4-hour bars with model liquidations for the replay's correlation to be shown."""
@@ -472,10 +477,15 @@ def _static_name(c: Calibrated, *, critical: bool = False) -> str:
     return f"most fragile of {n} book draws" if critical else f"deepest of {n} book draws"
 
 
-def _static_critical_text(c: Calibrated) -> str:
-    """The static book's own critical shock, of the same envelope as its move."""
+def _static_critical_text(c: Calibrated, *, signed: bool = True) -> str:
+    """The static book's own critical shock, of the same envelope as its move.
+
+    ``signed=False``: the fall's size (the card's form, ``5.7 %``).
+    """
     x = c.static_critical
-    return pct(x, signed=True) if math.isfinite(x) else "beyond −10 %"
+    if not math.isfinite(x):
+        return "beyond −10 %" if signed else "beyond 10 %"
+    return pct(x, signed=True) if signed else pct(abs(x))
 
 
 def _carry_text(a: dict[str, Any]) -> str:
@@ -671,10 +681,21 @@ def _claims(v: CascadeView) -> list[Claim]:
                 f"{usd(v.fall5.stops_sell_usd + v.fall5.stops_buy_usd)} on the central one."
                 + (
                     f" The liquidation forecast's event back-test: log-correlation "
-                    f"{o['liq_corr']:.2f} against a 0.7 goal."
+                    f"{o['liq_corr']:.2f} against a {LIQ_CORR_GOAL:.1f} goal."
                     if o and o.get("liq_corr") is not None
                     else ""
                 )
+            ),
+            front=(
+                f"Model only: {usd(a['liquidated_median'])} liquidated in 24 h (80 %: "
+                f"{usd(lo)}–{usd(hi)}), Binance-feed dollars"
+                + (
+                    f"; its event back-test's log-correlation {o['liq_corr']:.2f}, goal "
+                    f"{LIQ_CORR_GOAL:.1f}"
+                    if o and o.get("liq_corr") is not None
+                    else ""
+                )
+                + "."
             ),
             verdict="not testable with these data",
             would_test=(
@@ -688,6 +709,11 @@ def _claims(v: CascadeView) -> list[Claim]:
                 f"$4,000 is {pct(abs(LEVEL / v.state.mid - 1))} {where} the price; the "
                 f"estimated book holds {usd(v.level_released)} of {what} in the 5 % beyond "
                 f"it, in {feed_dollars(v.book_share)}."
+            ),
+            front=(
+                f"Model only: $4,000 is {pct(abs(LEVEL / v.state.mid - 1))} {where} the price; "
+                f"the estimated book holds {usd(v.level_released)} (Binance-feed dollars) of "
+                f"{what} in the 5 % beyond it."
             ),
             verdict="not testable with these data",
             would_test=(
@@ -1020,7 +1046,8 @@ def liq_baselines_text(o: dict[str, Any]) -> str:
         return ""
     return (
         f"Event back-test ({o['n_events']} events): log-correlation {o['liq_corr']:.2f} (goal "
-        f"0.7) vs baselines {o['background_baseline_liq_corr']:.2f} (background) and "
+        f"{LIQ_CORR_GOAL:.1f}) vs baselines {o['background_baseline_liq_corr']:.2f} "
+        "(background) and "
         f"{o['book_background_liq_corr']:.2f} (static book + background); within 2×: "
         f"{pct(o['liq_within_2x_share'], 0)} vs "
         f"{pct(o['background_baseline_liq_within_2x_share'], 0)} and "
@@ -1046,7 +1073,8 @@ def _headlines(v: CascadeView) -> list[Headline]:
     base = liq_baselines_text(o)
     if not base and o:  # a stored back-test without its baselines
         base = (
-            f"Event back-test: liquidation log-correlation {o['liq_corr']:.2f} (goal 0.7), "
+            f"Event back-test: liquidation log-correlation {o['liq_corr']:.2f} "
+            f"(goal {LIQ_CORR_GOAL:.1f}), "
             f"{pct(o['liq_within_2x_share'], 0)} of event sides within 2× (no baseline stored)"
         )
     stops = float(v.fall5.stops_sell_usd + v.fall5.stops_buy_usd)
@@ -1061,17 +1089,19 @@ def _headlines(v: CascadeView) -> list[Headline]:
             f"{pct(sb['final_move'], signed=True)}), {CARRY_LOWER_BOUND}",
             evidence=_oos_text(c, short=True, asset=v.asset), unit="fraction",
             low=float(a["move_p10"]), high=float(a["move_p90"]), bound=ex,
+            check=_move_check(o),
         ),
-        Headline(
+        Headline(  # a fall's size, unsigned, as the section's text and history check say it
             key="critical_shock",
             label="Critical shock: smallest first fall that takes the median 24-h path to −10 %",
-            value=float(c.critical), text=pct(c.critical, signed=True),
-            interval=f"{interval(lo, hi, lambda x: pct(x, signed=True))} (10th / 90th-percentile "
-            "paths); "
-            f"static book {_static_critical_text(c)} ({_static_name(c, critical=True)}; it "
-            "bounds only the cascade's own carry)",
+            value=float(c.critical), text=pct(abs(c.critical)),
+            interval=f"{interval(abs(lo), abs(hi), pct)} (10th / 90th-percentile paths); "
+            f"static book {_static_critical_text(c, signed=False)} "
+            f"({_static_name(c, critical=True)}; it bounds only the cascade's own carry)",
             evidence=history_text(hc, c.critical) + _why_checks_differ(v),
             unit="fraction", low=min(lo, hi), high=max(lo, hi),
+            check={"contradicts": "fails", "consistent": "passes"}.get(
+                str(history_check(hc)["verdict"]), ""),
         ),
         Headline(
             key="forced_selling_5pct",
@@ -1082,8 +1112,39 @@ def _headlines(v: CascadeView) -> list[Headline]:
             f"{usd(stops)} (central static book)",
             evidence=base + (". " if base else "") + score, unit="usd",
             low=float(a["liquidated_p10"]), high=float(a["liquidated_p90"]), bound=ex,
+            check=check_mark(_goal_check(o), _VERDICT_CHECK.get(str(getattr(
+                v.book_score, "verdict", None)))),
         ),
     ]  # fmt: skip
+
+
+_VERDICT_CHECK = {"beats": "passes", "ties": "ties", "loses": "fails"}
+"""A paired comparison's verdict (the model against a baseline) as a card's check."""
+
+
+def _move_check(o: dict[str, Any]) -> str:
+    """The move card's check: the event back-test against every baseline it is scored on.
+
+    Fails when the model loses to a baseline, ties when it loses to none and ties with
+    one, passes when it beats them all (:func:`liqcascade.cascade.move_verdicts`);
+    ``""`` without a stored back-test or its paired comparison.
+    """
+    from liqcascade.cascade import move_verdicts
+
+    if not o:
+        return ""
+    v = move_verdicts(o)
+    if not v or None in v.values():
+        return ""
+    return check_mark(*(_VERDICT_CHECK[str(w)] for w in v.values()))
+
+
+def _goal_check(o: dict[str, Any]) -> str | None:
+    """The liquidation forecast's log-correlation against :data:`LIQ_CORR_GOAL`."""
+    r = o.get("liq_corr") if o else None
+    if r is None or not math.isfinite(float(r)):
+        return None
+    return "passes" if float(r) >= LIQ_CORR_GOAL else "fails"
 
 
 def _calibration_method(o: dict[str, Any] | None) -> str:

@@ -302,6 +302,12 @@ def prose(v: CollateralView) -> Prose:
             f"{usd(red['collateral_liquidated_usd'])}. The direction is robust; the size rests "
             "on an account population that is not public."
         ),
+        front=(
+            f"Model only, assumed accounts: own-book pricing liquidates "
+            f"{usd(own['collateral_liquidated_usd'])} ({own['accounts_liquidated']} accounts) "
+            f"vs {usd(red['collateral_liquidated_usd'])} ({red['accounts_liquidated']}) "
+            "at the redemption ratio."
+        ),
         # assumed accounts, a depth model that loses to its baseline, no comparison with the
         # recorded depeg: a claim on the model alone (README's rule)
         verdict="not testable with these data",

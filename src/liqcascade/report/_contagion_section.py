@@ -23,6 +23,7 @@ from liqcascade.report._section import (
     Section,
     Table,
     assemble,
+    check_mark,
 )
 
 __all__ = ["section"]
@@ -261,10 +262,25 @@ def _headline(v: ContagionView) -> Headline:
         evidence=(
             f"Model only for the share; the Aave leg {aave_check_word(a['ratio'])} its check: "
             f"model {model} vs recorded {recorded} "
-            f"({a['ratio']:.2f} of the record); CEX venues cannot be checked with the "
-            "bundled data"
+            f"({a['ratio']:.2f} of the record); Bybit's modelled fall is "
+            f"{v.bybit().get('ratio', float('nan')):.2f} of its recorded one (Binance's "
+            "is the shock); CEX liquidations cannot be checked with the bundled data"
         ),
         unit="fraction",
+        check=_checks(v),
+    )
+
+
+def _checks(v: ContagionView) -> str:
+    """The contagion card's check: the Aave leg and Bybit's fall, each within 2× of the record.
+
+    Binance's fall is imposed (the shock) and tests nothing; a ratio that is missing
+    leaves its check out (:func:`check_mark`).
+    """
+    byb = v.bybit().get("ratio")
+    return check_mark(
+        aave_check_word(float(v.aave["ratio"])),
+        None if byb is None else aave_check_word(float(byb)),
     )
 
 
@@ -355,6 +371,11 @@ def prose(v: ContagionView) -> Prose:
             f"at {pct(byb.get('recorded'))} and {usd(a['recorded'])} of Aave WBTC and cbBTC "
             f"liquidations the same days (model/recorded {a['ratio']:.2f}), which a common "
             "shock would also give; CEX venue liquidations are not covered by the bundled data."
+        ),
+        front=(
+            f"Model only: {pct(r.contagion_share, 0)} of the 2025-10-10 replay's liquidations "
+            f"fall outside the shocked venue; against the record, the Aave leg is "
+            f"{a['ratio']:.2f} of it and Bybit's fall {byb.get('ratio', float('nan')):.2f}."
         ),
         verdict="not testable with these data",
         would_test=(

@@ -91,3 +91,113 @@ def mix_line(asset: str, check: pd.DataFrame | None) -> str:
         f"{pct(data, 0)} in the data, so it is {way} fragile near the price{none} "
         "(validation section)."
     )
+
+
+WITHIN = 2.0
+"""A band passes when the model's share is within this factor of the data's (the report's
+"within 2×" rule)."""
+
+MAIN_BAND = 0.05
+"""Bands holding at least this share of the data's notional are checked."""
+
+DISTANCE_CLAIM = (
+    "Open interest × an assumed leverage mix puts positions at real distances from liquidation."
+)
+"""The distance claim of the verdict table (the premise of liquidation heatmaps)."""
+
+
+def like_for_like(check: pd.DataFrame) -> pd.DataFrame:
+    """The distance table with "more than 50 % away" and "never" merged into one band.
+
+    The model's never-liquidated mass is the mass beyond a 50 % move (positions with
+    no liquidation price within the model's reach), so only the two together compare
+    with the data's; without a ``"none"`` row the table is returned as it is.
+    """
+    if "none" not in check.index or ">50%" not in check.index:
+        return check
+    out = check.drop(index=["none"]).copy()
+    out.loc[">50%"] = check.loc[">50%"] + check.loc["none"]
+    return out.rename(index={">50%": ">50% or never"})
+
+
+def distance_verdict(check: pd.DataFrame) -> str:
+    """The distance claim's verdict on one asset's table (like for like).
+
+    "not supported" when the model's share of the data's largest band is not within
+    :data:`WITHIN` of the data's; "supported" when every band holding at least
+    :data:`MAIN_BAND` of the data's notional is; "partly supported" otherwise.
+    """
+    t = like_for_like(check)
+
+    def ok(band: Any) -> bool:
+        d, m = float(t.loc[band, "data"]), float(t.loc[band, "model"])
+        return d > 0 and 1.0 / WITHIN <= m / d <= WITHIN
+
+    if not ok(t["data"].idxmax()):
+        return "not supported"
+    main = [b for b in t.index if float(t.loc[b, "data"]) >= MAIN_BAND]
+    return "supported" if all(ok(b) for b in main) else "partly supported"
+
+
+def _band(label: str) -> str:
+    """A band as the claim writes it: ``"20-50%"`` → ``"20–50 % away"``."""
+    if label == ">50% or never":
+        return "over 50 % away or never"
+    return label.replace("-", "–").replace("<", "< ").replace("%", " %") + " away"
+
+
+def distance_claim(checks: dict[str, pd.DataFrame]) -> Any:
+    """The distance claim: the book's leverage mix against real Hyperliquid positions.
+
+    Parameters
+    ----------
+    checks : dict of str to DataFrame
+        Each asset's :func:`distance_check` (columns ``data``, ``model``), the first
+        asset's first; assets without positions left out.
+
+    Returns
+    -------
+    Claim or None
+        The row (the verdict: each asset's :func:`distance_verdict`, "partly supported"
+        when they differ); None without a table.
+    """
+    from liqcascade.report._section import Claim
+
+    if not checks:
+        return None
+    verdicts = {a: distance_verdict(c) for a, c in checks.items()}
+    got = set(verdicts.values())
+    verdict = got.pop() if len(got) == 1 else "partly supported"
+    full, short = [], []
+    for i, (a, c) in enumerate(checks.items()):
+        t = like_for_like(c)
+        top = str(t["data"].idxmax())
+        bands = ", ".join(
+            f"{_band(str(b))} {pct(t.loc[b, 'data'], 0)} / {pct(t.loc[b, 'model'], 0)}"
+            for b in t.index
+        )
+        never = ""
+        if "none" in c.index:
+            never = (
+                f"never liquidated {pct(c.loc['none', 'data'], 0)} vs "
+                f"{pct(c.loc['none', 'model'], 0)} in the model, "
+            )
+        full.append(f"{a} ({verdicts[a]}): {never}like for like {bands}")
+        lead = never.replace(" in the model", "") if i == 0 else ""  # the first asset's
+        short.append(
+            f"{a} {lead}{_band(top)} {pct(t.loc[top, 'data'], 0)} vs {pct(t.loc[top, 'model'], 0)}"
+        )
+    return Claim(
+        claim=DISTANCE_CLAIM,
+        computed=(
+            "Real Hyperliquid positions (large accounts, Feb 2026), share of notional by "
+            "distance to liquidation, data / model: "
+            + "; ".join(full)
+            + f". A band passes when the model's share is within {WITHIN:.0f}× of the data's: "
+            "not supported where the data's largest band fails, supported where every band "
+            f"holding {pct(MAIN_BAND, 0)} or more of the data's notional passes, partly "
+            "supported otherwise."
+        ),
+        verdict=verdict,
+        front="Hyperliquid notional (Feb 2026), data vs model: " + "; ".join(short) + ".",
+    )

@@ -378,6 +378,11 @@ def _claims(v: LiqmapView) -> list[Claim]:
                 )
                 + ". Part of the bunching is the estimate's own (one cohort per opening bar)."
             ),
+            front=(
+                f"Model only: the estimated book's five largest clusters hold "
+                f"{pct(v.top5_share(), 0)} of the ±20 % notional ({v.hhi_ratio:.1f}× an even "
+                "spread by HHI); no record by price level to check it."
+            ),
             # the bunching is the estimated book's: a claim on the model alone (README's rule)
             verdict="not testable with these data",
             would_test=(
@@ -393,6 +398,11 @@ def _claims(v: LiqmapView) -> list[Claim]:
                 f"{pct(g.get('share_within_0p5pct_beyond_round_100'), 0)} "
                 "of modelled stops sit within 0.5 % beyond a "
                 f"{price_text(g.get('round_step_usd', 100.0))} multiple (even spread: "
+                f"{pct(g.get('share_expected_if_uniform'), 0)}) because the model puts them there."
+            ),
+            front=(
+                f"Model only: {pct(g.get('share_within_0p5pct_beyond_round_100'), 0)} of "
+                "modelled stops sit just beyond a round number (even spread: "
                 f"{pct(g.get('share_expected_if_uniform'), 0)}) because the model puts them there."
             ),
             verdict="not testable with these data",

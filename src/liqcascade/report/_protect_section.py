@@ -416,6 +416,12 @@ def prose(v: ProtectView) -> Prose:
         claim="Volatility-scaled stops placed away from the crowd protect better",
         computed=computed,
         verdict=verdict,
+        front=(
+            f"Stop-outs {pct(f['stop_outs'], 0)} for a fixed 5 % stop vs "
+            f"{pct(vo['stop_outs'], 0)} volatility-scaled, {pct(d['stop_outs'], 0)} also "
+            f"de-clustered; summed return {pct(f['total_return'], 0)} / "
+            f"{pct(vo['total_return'], 0)} / {pct(d['total_return'], 0)} of one entry."
+        ),
     )
     method = [
         "Fill model: a triggered stop sells (buys) with every modelled crowd stop within 0.5 % "

@@ -53,6 +53,11 @@ class Claim:
         For "not testable with these data": the data that would test it.
     section : str, optional
         Anchor of the section behind the row (filled in by the report builder).
+    front : str, optional
+        The front page's row: the decisive figures and their baseline in plain words,
+        at most :data:`FRONT_CHARS` characters once markup is stripped
+        (:func:`front_chars`). ``computed`` (every figure) and ``would_test`` are shown
+        in the claim's section, in its "Claim tested here" box, and in summary.json.
     """
 
     claim: str
@@ -60,6 +65,19 @@ class Claim:
     verdict: str
     would_test: str = ""
     section: str = ""
+    front: str = ""
+
+
+FRONT_CHARS = 170
+"""Most characters of a claim's front-page text (:attr:`Claim.front`, markup stripped).
+
+The front page (cards and every claim row, 7 pt in print) fits one A4 page and a
+1440 × 900 window with every row at this length: the browser test pads each row to it."""
+
+
+def front_chars(text: str) -> int:
+    """Characters of ``text`` as the page shows it: its backticks (code markup) left out."""
+    return len(text.replace("`", ""))
 
 
 @dataclass(frozen=True)
@@ -95,6 +113,11 @@ class Headline:
         The assets the number covers when more than ``asset`` (``"ETH+BTC"``: the
         sample portfolio the stress section shows for each asset); ``liqcascade diff``
         matches such a number across reports by it, not by ``asset``.
+    check : {"", "passes", "ties", "fails"}, default ""
+        The card's status mark: how the number fares in the computed check its
+        ``evidence`` states (a back-test against its baselines, history, a record),
+        derived from that check's figures by the section (:func:`check_mark`); ``""``
+        for a number with no such check (model only).
     """
 
     key: str
@@ -110,6 +133,45 @@ class Headline:
     section: str = ""
     asset: str = ""
     scope: str = ""
+    check: str = ""
+
+
+CHECK_MARKS: dict[str, str] = {
+    "passes": "passes its check",
+    "ties": "ties its baseline",
+    "fails": "fails its check",
+}
+"""The card's status mark (:attr:`Headline.check`) as the page prints it."""
+
+
+def check_mark(*outcomes: str | None) -> str:
+    """One card's status mark from the outcomes of its computed checks.
+
+    Parameters
+    ----------
+    *outcomes : {"passes", "ties", "fails"} or None
+        Each check's outcome (None: a check that could not run, left out).
+
+    Returns
+    -------
+    str
+        ``"fails"`` when any check fails, else ``"ties"`` when any ties, else
+        ``"passes"``; ``""`` without an outcome.
+
+    Raises
+    ------
+    InputError
+        If an outcome is not one of :data:`CHECK_MARKS`.
+    """
+    from liqcascade.errors import InputError
+
+    got = {o for o in outcomes if o}
+    if got - set(CHECK_MARKS):
+        raise InputError(
+            f"outcomes: each must be one of {sorted(CHECK_MARKS)}, got {sorted(got)}",
+            param="outcomes",
+        )
+    return next((o for o in ("fails", "ties", "passes") if o in got), "")
 
 
 @dataclass(frozen=True)

@@ -461,6 +461,21 @@ def _takeaways(v: SolvencyView) -> list[str]:
     ]
 
 
+def _over_margin_words(top: float) -> str:
+    """Why bad debt can pass 100 % of liabilities, said when a figure does (``top`` > 1).
+
+    Liabilities are the accounts' margin (``Σ margin``); bad debt is the loss beyond
+    it of the positions closed past their bankruptcy price, which leverage lets exceed
+    all of it.
+    """
+    if not top > 1.0:
+        return ""
+    return (
+        "; over 100 % is possible: liabilities are the accounts' margin, and a leveraged "
+        "position closed past its bankruptcy price can lose several times its margin"
+    )
+
+
 def _breaks_words(v: SolvencyView) -> str:
     """``"a 6 % buffer breaks in 6 of 7 scenarios, 14 % in 4"``."""
     br, n = v.cascade.breaks(BUFFERS), len(v.cascade.outcomes)
@@ -532,6 +547,9 @@ def prose(v: SolvencyView) -> Prose:
         f"{pct(lo)}–{pct(hi)} over the parameter draws, against 14 %.",
         "not testable with these data",
         would_test="venues' published insurance-fund draws and ADL events during past crashes.",
+        front=f"Model only: the worst scenario ({scenario_text(w.name)}) needs "
+        f"{pct(w.min_buffer)} of liabilities ({pct(lo)}–{pct(hi)} over draws) against a "
+        f"14 % buffer: the claim {model_says}.",
     )
     head = Headline(
         key="bad_debt_worst",
@@ -542,7 +560,8 @@ def prose(v: SolvencyView) -> Prose:
         interval=_gap_cascade_text(g.min_buffer, w.min_buffer)
         + f"; {pct(lo)}–{pct(hi)} over parameter draws (80 %); static bound "
         f"{pct(static_bad_debt(w) / L)}; {_breaks_words(v)}",
-        evidence="Model only: no venue bad-debt record is bundled",
+        evidence="Model only: no venue bad-debt record is bundled"
+        + _over_margin_words(max(w.min_buffer, hi, static_bad_debt(w) / L)),
         unit="fraction",
         # the clock books every close on its own as the gap fills do (issue 17's rule,
         # no netting within a step) and closes no better than the shocked price: the gap

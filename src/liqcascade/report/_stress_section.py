@@ -38,6 +38,7 @@ from liqcascade.report._section import (
     Section,
     Table,
     assemble,
+    check_mark,
 )
 from liqcascade.report._units import CARRY_LOWER_BOUND
 from liqcascade.stress import SAMPLE_POSITIONS
@@ -791,6 +792,7 @@ def _headlines(v: StressView) -> list[Headline]:
             + f"; your own book, 3 days: {OWN_BOOK_COMMAND}",
             evidence=_headline_evidence(v, VAR_LEVEL),
             unit="usd",
+            check=_var_check(v),
             low=lo,
             high=hi,
             scope="" if v.own_portfolio else "ETH+BTC",
@@ -800,7 +802,7 @@ def _headlines(v: StressView) -> list[Headline]:
             label=f"{v.asset} in {HORIZON_DAYS} days, 5 % quantile",
             value=float(p05),
             text=usd(p05),
-            interval=f"{interval(plo, phi, usd)} (95 %, Monte Carlo sampling)",
+            interval=f"{interval(plo, phi, usd)} (95 %, sampling error only)",
             evidence="Model only: history's cascades are in the FHS residuals; none is added",
             unit="usd",
             low=plo,
@@ -820,12 +822,8 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
     """
     if v.backtest is None:
         return "Model only: FHS paths through a GJR-t fit; no VaR back-test in this run"
-    bt = v.backtest
-    h = _card_horizon(bt)
-    lv = level if level in bt.settings["levels"] else max(bt.settings["levels"])
-    m = bt.row(h, lv, "model")
-    best = bt.best_baseline(h, lv)
-    b = bt.row(h, lv, best)
+    bt, h, lv, best = _card_scored(v, level)
+    m, b = bt.row(h, lv, "model"), bt.row(h, lv, best)
     side = "over-cautious" if m["rate"] < m["expected"] else "too many"
     verdict = f"fails Kupiec, {side}" if m["kupiec_p"] < 0.05 else "passes Kupiec"
     others = kupiec_fails(bt, skip=(h, lv))
@@ -855,6 +853,32 @@ def _headline_evidence(v: StressView, level: float = VAR_LEVEL) -> str:
     if h != HORIZON_DAYS:
         out += f" ({HORIZON_DAYS}-day windows not in this back-test)"
     return out
+
+
+def _card_scored(v: StressView, level: float = VAR_LEVEL) -> tuple[Any, int, float, str]:
+    """The VaR card's back-test row: (back-test, horizon in days, level, best baseline).
+
+    The card's horizon (:func:`_card_horizon`) and ``level`` (the back-test's highest
+    when it has not that one). Only with a back-test (``v.backtest``).
+    """
+    bt = v.backtest
+    h = _card_horizon(bt)
+    lv = level if level in bt.settings["levels"] else max(bt.settings["levels"])
+    return bt, h, lv, bt.best_baseline(h, lv)
+
+
+def _var_check(v: StressView) -> str:
+    """The VaR card's mark: Kupiec's test and pinball loss against the best baseline.
+
+    At the card's horizon and level; the baseline by the 90 % interval of the pinball
+    difference. The figures :func:`_headline_evidence` says; ``""`` without a back-test.
+    """
+    if v.backtest is None:
+        return ""
+    bt, h, lv, best = _card_scored(v)
+    _, lo, hi = pinball_interval(bt, h, lv, best)
+    baseline = {"beats": "passes", "loses": "fails"}.get(str(significance_verdict(lo, hi)), "ties")
+    return check_mark("fails" if bt.row(h, lv, "model")["kupiec_p"] < 0.05 else "passes", baseline)
 
 
 def kupiec_fails(bt: Any, skip: tuple[int, float] | None = None) -> list[str]:
@@ -1020,6 +1044,11 @@ def prose(v: StressView) -> Prose:
             f"its bound, {pp(_static_beyond(v, -0.05))}), {CARRY_LOWER_BOUND}; "
             "the cascade section's event back-test and history check test the 24-h move "
             "after real falls."
+        ),
+        front=(
+            f"Model only: after a 5 % fall the cascade's own carry adds "
+            f"{pp(_carry_beyond(v, -0.05))} beyond the shock (static-book bound "
+            f"{pp(_static_beyond(v, -0.05))}); the cascade section tests the 24-h move."
         ),
         verdict="not testable with these data",
         would_test=(

@@ -188,6 +188,12 @@ def prose(v: SupportView) -> Prose:
             f"{sig_neg} of {len(LONG_HORIZONS)} horizons."
             + _closest_text(c.get("closest_to_claimed_count") or {})
         ),
+        front=(
+            f"{det.n_tests} tests at default settings ({lo}–{hi} over the grid); 1–10 d win "
+            f"rate {pct(study.win_rate_1_10)} vs {pct(c['baseline_win_rate_1_10'])} on any "
+            f"day; 20+ d returns significantly negative at {sig_neg} of {len(LONG_HORIZONS)} "
+            "horizons."
+        ),
         verdict=c["verdict"],
     )
     method = [

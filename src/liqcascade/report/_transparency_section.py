@@ -193,6 +193,11 @@ def prose(tm: Any) -> Prose:
             + f"; best top-decile precision {pct(bp['precision'], 0)} vs "
             f"{pct(bp['base_rate'], 0)} base rate."
         ),
+        front=(
+            f"Highest Spearman with next-day liquidations {_rho(w['spearman'].max())}, "
+            f"{_metric_name(w['spearman'].idxmax())}; best top-decile precision "
+            f"{pct(bp['precision'], 0)} vs a {pct(bp['base_rate'], 0)} base rate."
+        ),
         verdict=verdict,
     )
     method = [

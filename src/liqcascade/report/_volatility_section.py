@@ -286,6 +286,19 @@ def _texts(v: VolatilityView) -> tuple[str, str]:
     return clus, lev
 
 
+def _leverage_front(v: VolatilityView) -> str:
+    """The leverage claim's front-page row: each fit's γ, its p-value and verdict."""
+    lg, hf = v.gjr.leverage, v.hourly_fit
+    text = (
+        f"Daily GJR γ = {dec(lg.gamma, 3)} ({p_text(lg.pvalue)}): {v.gjr.leverage_verdict}; "
+        f"EGARCH {v.egarch.leverage_verdict}"
+    )
+    hl = hf.leverage if hf is not None else None
+    if hf is not None and hl is not None:
+        text += f"; hourly GJR γ = {dec(hl.gamma, 4)} ({p_text(hl.pvalue)}): {hf.leverage_verdict}"
+    return text + "."
+
+
 def _years(v: VolatilityView, verdict: str) -> str:
     """The calendar years whose daily fit gives ``verdict``, by model ("GJR 2022, EGARCH 2024")."""
     parts = []
@@ -345,9 +358,9 @@ def prose(v: VolatilityView) -> Prose:
     verdict = v.verdict()
     claims = [
         Claim("Large moves cluster (volatility clustering)", clus,
-              "supported" if raw.arch_lm_pvalue < 0.01 else "not supported"),
+              "supported" if raw.arch_lm_pvalue < 0.01 else "not supported", front=clus),
         Claim(f"{v.asset} shows a pronounced leverage effect (falls raise volatility more "
-              "than rises)", lev, verdict),
+              "than rises)", lev, verdict, front=_leverage_front(v)),
     ]  # fmt: skip
     method = [
         f"Returns are 100 × Δlog(close) of Binance spot {v.asset} ({_span(v.close_d)} daily, "
