@@ -198,7 +198,9 @@ def test_the_bad_debt_axis_is_cut_where_a_bound_would_squeeze_the_buffers() -> N
     assert abs(cap - 35.0) < 1e-9 and list(fig.layout.yaxis.range) == [0, cap]
     assert "axis cut at 35 %" in note
     texts = [a.text for a in fig.layout.annotations]
-    assert "↑ 69.8 %<br>static 185.2 %" in texts  # what lies above is written, not lost
+    # what lies above is written, not lost: one block (a label per column overlapped its
+    # neighbours' at a phone's width), a line per scenario above the cut
+    assert "above 35 %:<br>−30 %: ↑ 69.8 %, static 185.2 %" in texts
     assert not any("12.3" in t for t in texts)  # the bar under the cut is drawn, not written
     assert {"6 %", "10 %", "14 %"} <= set(texts)  # each buffer's line labelled
     low = go.Figure(go.Bar(x=xs, y=[1.0, 2.0]))

@@ -273,10 +273,11 @@ def _cut_axis(
 ) -> str:
     """End the y axis at :data:`AXIS_CUT` × the largest buffer; write what lies above it.
 
-    Each scenario with a bar, whisker or static bound above the cut has it written over
-    its column (``↑ 69.8 %``, ``whisker to 110.0 %``, ``static 185.1 %``, % of
-    liabilities). Each buffer's line is labelled at the right, cut or not. Returns the
-    caption's note (empty when nothing lies above the cut and the axis is left as drawn).
+    Each scenario with a bar, whisker or static bound above the cut has it written in one
+    block over the plot, a line per scenario (``−30 %: ↑ 69.8 %, static 185.1 %``, % of
+    liabilities): one label per column overlapped its neighbours' at a phone's width.
+    Each buffer's line is labelled at the right, cut or not. Returns the caption's note
+    (empty when nothing lies above the cut and the axis is left as drawn).
     """
     for b in BUFFERS:
         fig.add_annotation(x=1.0, y=100 * b, xref="paper", yref="y", xanchor="left",
@@ -285,17 +286,19 @@ def _cut_axis(
     cap = 100 * AXIS_CUT * max(BUFFERS)
     if max([*mid, *hi, *statics]) <= cap:
         return ""
+    lines = []
     for x, m, h, s in zip(xs, mid, hi, statics, strict=True):
         said = [f"↑ {pct(m / 100)}" if m > cap else "",
                 f"whisker to {pct(h / 100)}" if h > cap >= m else "",
                 f"static {pct(s / 100)}" if s > cap else ""]  # fmt: skip
         if any(said):
-            fig.add_annotation(x=x, y=1.0, xref="x", yref="paper", yanchor="bottom",
-                               showarrow=False, font={"size": 10},
-                               text="<br>".join(t for t in said if t))  # fmt: skip
+            lines.append(f"{x}: " + ", ".join(t for t in said if t))
+    fig.add_annotation(x=0.0, y=1.0, xref="paper", yref="paper", xanchor="left",
+                       yanchor="bottom", align="left", showarrow=False, font={"size": 10},
+                       text="<br>".join([f"above {pct(cap / 100, 0)}:", *lines]))  # fmt: skip
     fig.update_yaxes(range=[0, cap])
-    fig.update_layout(margin={"t": 100})
-    return f"; axis cut at {pct(cap / 100, 0)}: a value above it is written over its column"
+    fig.update_layout(margin={"t": 60 + 14 * (len(lines) + 1)})
+    return f"; axis cut at {pct(cap / 100, 0)}: the values above it are written over the plot"
 
 
 ADL_METRICS: tuple[tuple[str, str, float], ...] = (
