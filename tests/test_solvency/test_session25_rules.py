@@ -1,0 +1,78 @@
+"""Session 25: solvency's scenario row per ADL policy; a book of several symbols.
+
+- The scenario row's ``adl_notional_usd`` was the first evaluated policy's notional
+  (another policy order, another figure, under a name that did not say so): it is
+  ``{policy: USD}`` now, as the fund after ADL is per policy (``fund_after_adl``).
+- ``run_solvency`` on a book of several symbols (``symbol="mixed"``) without ``asset``
+  ran as the asset ``MIXED`` (a scenario "no hourly prices of MIXED"): refused now,
+  naming ``asset``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from liqcascade.errors import InputError
+from liqcascade.positions import read_positions
+from liqcascade.solvency import Exchange, SolvencyResult, StressScenario, run_solvency
+from liqcascade.solvency._adl import AdlPolicy
+from liqcascade.solvency._exchange import _run_asset
+from test_solvency.test_exchange import _book
+
+TOL = 1e-9
+
+
+def _outcome(policies: tuple[AdlPolicy, ...]) -> SolvencyResult:
+    ex = Exchange(_book(), insurance_fund=50.0, mid=2000.0)
+    return run_solvency(ex, [StressScenario("s", -0.08)], engine="path", whole_positions=True,
+                        policies=policies)  # fmt: skip
+
+
+def test_adl_notional_is_per_policy_whatever_the_order() -> None:
+    a = _outcome(("binance", "socialized"))
+    b = _outcome(("socialized", "binance"))
+    ra, rb = a.to_dict()["scenarios"][0], b.to_dict()["scenarios"][0]
+    assert set(ra["adl_notional_usd"]) == {"binance", "socialized"}
+    for p in ("binance", "socialized"):
+        want = a.outcomes[0].adl[p].notional_usd
+        assert ra["adl_notional_usd"][p] == pytest.approx(want, abs=TOL)
+        assert rb["adl_notional_usd"][p] == pytest.approx(want, abs=TOL)
+        assert a.outcomes[0].adl_notional(p) == pytest.approx(want, abs=TOL)
+    # the whole-position queue closes more than the pro-rata one: the figures differ, so
+    # one number for both depended on which policy came first
+    assert ra["adl_notional_usd"]["binance"] > ra["adl_notional_usd"]["socialized"] + 1.0
+    assert a.outcomes[0].adl_notional(None) == 0.0
+    assert a.outcomes[0].adl_notional("optimal") == 0.0  # not evaluated
+    assert "adl_notional_usd (binance)" in a.outcomes[0]._repr_html_()
+
+
+def test_adl_notional_is_empty_without_bad_debt() -> None:
+    ex = Exchange(_book(), insurance_fund=1e6, mid=2000.0)
+    res = run_solvency(ex, [StressScenario("s", -0.08)], engine="path")
+    assert res.outcomes[0].bad_debt_usd == 0.0
+    assert res.to_dict()["scenarios"][0]["adl_notional_usd"] == {}
+
+
+def _mixed(tmp_path: Path, second: str) -> Path:
+    f = tmp_path / "mixed.csv"
+    rows = ("side,size,entry_price,leverage,symbol", "long,1,3000,10,ETHUSDT",
+            f"long,1,3000,10,{second}")  # fmt: skip
+    f.write_text("\n".join(rows) + "\n")
+    return f
+
+
+def test_a_book_of_several_symbols_needs_an_asset(tmp_path: Path) -> None:
+    pos = read_positions(_mixed(tmp_path, "ETH-PERP"))
+    assert pos.symbol == "mixed"
+    with pytest.raises(InputError, match=r"several symbols \(mixed\).*give asset") as e:
+        _run_asset(pos, None)
+    assert e.value.param == "asset"
+    with pytest.raises(InputError, match=r"several symbols") as e:
+        run_solvency(Exchange(pos, 0.0, mid=3000.0), [StressScenario("s", -0.1)])
+    assert e.value.param == "asset"
+    # one asset's two contracts, the asset given: runs
+    res = run_solvency(Exchange(pos, 0.0, mid=3000.0), [StressScenario("s", -0.1)], asset="ETH")
+    assert res.outcomes[0].final_price == pytest.approx(2700.0, rel=1e-12)
+    assert _run_asset(pos, "eth") == "ETH"
