@@ -76,3 +76,56 @@ def test_a_book_of_several_symbols_needs_an_asset(tmp_path: Path) -> None:
     res = run_solvency(Exchange(pos, 0.0, mid=3000.0), [StressScenario("s", -0.1)], asset="ETH")
     assert res.outcomes[0].final_price == pytest.approx(2700.0, rel=1e-12)
     assert _run_asset(pos, "eth") == "ETH"
+
+
+def _weighted_past(tmp_path: Path) -> Path:
+    # the size-weighted entry price is 1,950, where the long (liq 1,960) is already past
+    f = tmp_path / "p.csv"
+    f.write_text(
+        "side,size,entry_price,margin,liq_price,bankruptcy_price\n"
+        "long,1,2000,40,1960,1950\nlong,1,1900,190,1720,1710\n"
+    )
+    return f
+
+
+def test_the_weighted_entry_refusal_names_its_row(tmp_path: Path) -> None:
+    """check_at_price takes the hint and the parameter: no string matching, the row kept."""
+    from liqcascade.solvency import run_solvency_request
+
+    f = _weighted_past(tmp_path)
+    with pytest.raises(InputError) as e:
+        run_solvency_request(0.0, positions=f, scenarios=[StressScenario("s", -0.05)])
+    assert (e.value.param, e.value.file, e.value.row) == ("mid", str(f), 1)
+    assert str(e.value) == (
+        f"{f}: data row 1: already beyond its liquidation price 1,960.00 at the price before "
+        f"the shock (size-weighted entry price of {f}) 1,950.00; give mid (the price before "
+        "the shock)"
+    )
+
+
+def test_the_weighted_entry_refusal_of_a_book_built_in_python(tmp_path: Path) -> None:
+    pos = read_positions(_weighted_past(tmp_path))  # as a book built in Python: no file named
+    with pytest.raises(InputError) as e:
+        run_solvency(Exchange(pos, 0.0), [StressScenario("s", -0.05)], engine="path")
+    assert e.value.param == "mid" and e.value.file is None
+    assert str(e.value) == (
+        "PositionBook: position 0: already beyond its liquidation price 1,960.00 at the price "
+        "before the shock (the size-weighted entry price) 1,950.00; give mid (the price "
+        "before the shock)"
+    )
+
+
+def test_check_at_price_takes_the_hint_and_the_parameter() -> None:
+    import numpy as np
+
+    from liqcascade.positions import check_at_price
+
+    side, entry, liq = np.array([1, 1]), np.array([100.0, 100.0]), np.array([99.0, 90.0])
+    with pytest.raises(InputError) as e:
+        check_at_price(side, entry, liq, 98.0, file="f.csv", liquidated_hint="do this",
+                       liquidated_param="mid")  # fmt: skip
+    assert str(e.value).endswith("at the book's mid 98.00; do this")
+    assert (e.value.param, e.value.row) == ("mid", 1)
+    with pytest.raises(InputError) as e:  # without them: as before
+        check_at_price(side, entry, liq, 98.0, file="f.csv")
+    assert str(e.value).endswith("at the book's mid 98.00") and e.value.param is None

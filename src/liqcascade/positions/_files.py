@@ -206,6 +206,8 @@ def check_at_price(
     file: str | None,
     reference: str = "the book's mid",
     refuse_liquidated: bool = True,
+    liquidated_hint: str = "",
+    liquidated_param: str | None = None,
 ) -> None:
     """Refuse positions whose prices cannot hold at the reference ``price``.
 
@@ -235,6 +237,13 @@ def check_at_price(
         What ``price`` is, for the message (``"the current price"``, ``"--price"``).
     refuse_liquidated : bool, default True
         Also refuse rows already beyond their liquidation price at ``price``.
+    liquidated_hint : str, optional
+        What to do about a row already beyond its liquidation price, after its message
+        (``"; HINT"``): ``run_solvency`` at the size-weighted entry price says to give
+        ``mid``.
+    liquidated_param : str, optional
+        The parameter that refusal names, in a file's error too (``"mid"``); default
+        none for a file, ``"liq_price"`` for a book built in Python.
 
     Raises
     ------
@@ -260,8 +269,10 @@ def check_at_price(
     refuse_first(
         np.flatnonzero(beyond),
         file,
-        "liq_price",
+        liquidated_param or "liq_price",
         lambda i: f"already beyond its liquidation price {liq[i]:,.2f} at {reference} {p[i]:,.2f}",
+        hint=liquidated_hint,
+        file_param=liquidated_param,
     )
 
 

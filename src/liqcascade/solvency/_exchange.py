@@ -147,15 +147,11 @@ def check_start(
         The first position that fails either rule.
     """
     words = _START_WORDS[source] if reference is None else reference
-    try:
-        check_at_price(positions.side, positions.entry_price, positions.liq_price, price,
-                       file=file, reference=words)  # fmt: skip
-    except InputError as exc:
-        if source != "entry" or "already beyond" not in str(exc):
-            raise
-        raise InputError(
-            f"{exc}; give mid (the price before the shock)", file=exc.file, param="mid"
-        ) from None
+    weighted = source == "entry"  # the fix is the price before the shock: give mid
+    check_at_price(positions.side, positions.entry_price, positions.liq_price, price,
+                   file=file, reference=words,
+                   liquidated_hint="give mid (the price before the shock)" if weighted else "",
+                   liquidated_param="mid" if weighted else None)  # fmt: skip
 
 
 @dataclass(frozen=True)
