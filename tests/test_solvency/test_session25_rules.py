@@ -129,3 +129,32 @@ def test_check_at_price_takes_the_hint_and_the_parameter() -> None:
     with pytest.raises(InputError) as e:  # without them: as before
         check_at_price(side, entry, liq, 98.0, file="f.csv")
     assert str(e.value).endswith("at the book's mid 98.00") and e.value.param is None
+
+
+def test_path_engine_with_book_and_mid_checks_the_file_at_the_mid(tmp_path: Path) -> None:
+    """``--engine path --book B --mid M`` starts at M: the file's unit check reads M too.
+
+    It read the book's mid: longs entered near 25,000, the price the run starts at, were
+    refused as 12.5x the book's mid of 2,000, which the path engine never walks.
+    """
+    from clihelpers import run_cli
+    from test_solvency.test_start_and_adl_rules import _book_file
+
+    f = tmp_path / "longs.csv"
+    f.write_text(
+        "side,size,entry_price,margin,liq_price,bankruptcy_price\n"
+        "long,1,25000,1250,23875,23750\nlong,2,25000,5000,22625,22500\n"
+    )
+    book = _book_file(tmp_path, 2000.0)
+    args = ["solvency", "--positions", str(f), "--book", str(book), "--engine", "path"]
+    ok = run_cli(*args, "--mid", "25000", "--scenario=-5%", "--json")
+    assert ok.exit_code == 0, ok.stderr
+    assert ok.json()["pre_shock_price"]["usd"] == pytest.approx(25000.0, rel=1e-12)
+    # 10x from the price the run starts at is still a unit error, named at that price
+    r = run_cli(*args, "--mid", "300000", "--scenario=-5%")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.strip() == (
+        f"error: {f}: data row 1: entry_price 25,000 is 0.0833x the mid 300,000: more than "
+        "10x away from it is a unit error (prices are USD per coin); 1 more row like it "
+        "(data row 2)"
+    )

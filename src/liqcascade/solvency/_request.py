@@ -198,8 +198,12 @@ def _exchange_book(
             from liqcascade.book import OrderBook
 
             order_book = OrderBook.from_file(_file(book, "book"))
+        # the price the run starts at checks the file: the mid given (the path engine's,
+        # beside a book too), else the book's (until session 25 a book's mid checked the
+        # file while the run started at the mid given)
+        if ref is None and order_book is not None:
             ref = order_book.mid
-        where = f"the mid of {book}" if book is not None else "the mid"
+        where = f"the mid of {book}" if mid is None and book is not None else "the mid"
         path = _file(positions, "positions")
         note = None
         if ref is None:  # neither book nor mid: the market's mid checks the file's unit
