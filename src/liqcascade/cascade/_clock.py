@@ -1173,7 +1173,7 @@ def calibrated_cascade(
         :mod:`liqcascade.cascade._no_impact`).
     """
     from liqcascade.cascade._engine import check_insurance_fund
-    from liqcascade.cascade._no_impact import crossed_usd, without_forced_orders
+    from liqcascade.cascade._no_impact import without_forced_orders
 
     check_same_asset(
         calibration.asset, prepared.positions.symbol, param="calibration", what="calibration"
@@ -1221,7 +1221,7 @@ def calibrated_cascade(
             resp = LiquidityResponse.of(walked[run_i], d, pdraw)
             out = resp.paths(p1, sig, z, dt, insurance_fund)
             if not impact:  # counted along the path, not forced
-                out[:, 2] = crossed_usd(run.positions, mid, out[:, 0], d)
+                out[:, 2] = run.side(d).crossed_usd(out[:, 0], mid=mid)
             outs.append(out)
             held = resp.paths(p1, flat, np.zeros((1, dt.size)), dt, insurance_fund)
             carry[g] = held[0, 0] / mid - 1.0
