@@ -33,7 +33,7 @@ def test_an_eth_book_read_as_btc_is_refused(tmp_path: Path) -> None:
         read_positions(f, asset="BTC")
     assert str(e.value) == (
         f"{f}: data row 1: symbol ETHUSDT (ETH) does not match asset BTC; 2 more rows like "
-        "it (data rows 2, 3)"
+        "it (data rows 2, 3); leave asset out, or give ETH"
     )
     assert (e.value.param, e.value.file, e.value.row) == ("asset", str(f), 1)
     with pytest.raises(InputError, match="does not match asset BTC"):
@@ -45,7 +45,8 @@ def test_rows_that_state_no_asset_pass(tmp_path: Path) -> None:
     f = _file(tmp_path, "symbol", ("BTCUSDT", "", "BTCUSDT"))
     assert len(read_positions(f, asset="BTC")) == 3
     g = _file(tmp_path, "coin", ("BTC", "ETH", "BTC"))  # Hyperliquid's column names the coin
-    with pytest.raises(InputError, match=r"data row 2: coin ETH does not match asset BTC$"):
+    want = r"data row 2: coin ETH does not match asset BTC; leave asset out, or give ETH$"
+    with pytest.raises(InputError, match=want):
         read_positions(g, asset="BTC", venue="binance")
     plain = tmp_path / "plain.csv"
     plain.write_text("\n".join([HEAD, *ROWS]) + "\n")
@@ -60,5 +61,5 @@ def test_solvency_positions_with_another_asset_exit_2(tmp_path: Path, data_dir: 
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr == (
         f"error: {f}: data row 1: symbol ETHUSDT (ETH) does not match --asset BTC; 2 more "
-        "rows like it (data rows 2, 3)\n"
+        "rows like it (data rows 2, 3); leave asset out, or give ETH\n"
     )

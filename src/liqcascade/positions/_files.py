@@ -578,11 +578,13 @@ def _check_asset(df: pd.DataFrame, asset: str, p: Path) -> None:
     def said(i: int) -> str:  # a symbol and its asset; an asset/coin cell as its asset
         return f"{col} {stated[i]} ({own[i]})" if col == "symbol" else f"{col} {own[i]}"
 
+    bad = np.flatnonzero(own != want)
     refuse_first(
-        np.flatnonzero(own != want),
+        bad,
         str(p),
         "asset",
         lambda i: f"{said(i)} does not match asset {want}",
+        hint=f"leave asset out, or give {own[bad[0]]}" if bad.size else "",
         file_param="asset",
     )
 
